@@ -1,0 +1,21 @@
+"""Sphinx configuration: API reference from numpydoc docstrings, warnings are errors (tox -e docs)."""
+
+project = "ase-electrolyte"
+author = "ase-electrolyte developers"
+release = "0.1.0"
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.doctest",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+]
+autosummary_generate = False
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+autodoc_member_order = "bysource"
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
+nitpicky = False
