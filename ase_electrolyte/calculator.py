@@ -1,0 +1,173 @@
+"""A pretrained or user-supplied MLIP as one ASE calculator, optionally with DFT-D3 dispersion."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from ase.calculators.calculator import Calculator as _AseCalculator
+from ase.calculators.calculator import PropertyNotImplementedError, all_changes
+
+from .atoms_checks import check_atoms, check_elements
+from .models import load_model, resolve_device
+
+__all__ = ["Calculator"]
+
+_DISPERSION_SPEC = re.compile(r"^d3(?:[-_(]?(bj|zero|bjm|zerom|op|cso)\)?)?$")
+
+# vacuum (Å) around a molecule that a periodic-only backend evaluates in a box; well beyond the
+# graph cutoffs of the models we wrap (CHGNet: 5 Å), so the images do not interact
+_MOLECULE_VACUUM = 12.0
+
+
+class Calculator(_AseCalculator):
+    r"""An MLIP as an ASE calculator: energy, forces, stress and per-atom energies.
+
+    The model is evaluated by its own package's calculator (SevenNet, CHGNet, MACE, NequIP/Allegro,
+    GAP), once per atoms state for all properties, so the numbers are the upstream ones. When
+    ``dispersion`` is given, the DFT-D3 correction is summed in inside this one calculator:
+
+    .. math::
+
+        E = E_\mathrm{MLIP} + E_\mathrm{D3}, \qquad
+        \mathbf F_i = -\partial E / \partial \mathbf r_i, \qquad
+        \sigma = \frac{1}{V} \frac{\partial E}{\partial \varepsilon},
+
+    so per-atom energies, forces and stress of the sum survive, and an MD run needs no
+    ``SumCalculator``.
+
+    Parameters
+    ----------
+    model : str or os.PathLike
+        A registered name (:func:`ase_electrolyte.list_models`: ``"sevennet-0"``,
+        ``"sevennet-0-22may2024"``, ``"sevennet-mf-0"``, ``"sevennet-l3i5"``, ``"chgnet-0.3.0"``,
+        ``"chgnet-0.2.0"``) or a model file: a SevenNet checkpoint (``.pth``), a MACE ``.model``,
+        a NequIP/Allegro compiled model (``.nequip.pt2``/``.nequip.pth``) or a GAP ``.xml``.
+    dispersion : None, str or ase_electrolyte.D3
+        ``None`` (no dispersion), a :class:`ase_electrolyte.D3` instance, or a short spec:
+        ``"d3"``/``"d3-bj"`` (PBE-D3(BJ), 50.2/20 Å cutoffs), ``"d3-zero"``, ``"d3-bjm"``,
+        ``"d3-zerom"``, ``"d3-op"``, ``"d3-cso"``.
+    device : {"auto", "cpu", "cuda", "cuda:N"}
+        ``"auto"`` picks CUDA when torch sees a GPU.
+    dtype : {None, "float32", "float64"}
+        Model precision where the backend lets us choose (MACE); ``None`` keeps the model's.
+    **options
+        Backend options: ``modal`` (SevenNet-MF-0, e.g. ``"PBE"``), ``enable_cueq``,
+        ``enable_flash``, ``enable_oeq`` (SevenNet GPU accelerations), ``head`` (MACE), ``backend``
+        (force the backend of a model file).
+
+    Notes
+    -----
+    Units are ASE's: energies in eV, forces in eV/Å, stress in eV/Å³ as the 6-component Voigt
+    vector (xx, yy, zz, yz, xz, xy) with :math:`p = -\mathrm{tr}\,\sigma / 3`. Stress exists for
+    3D-periodic structures only. ``free_energy`` equals ``energy``.
+
+    Before any model work the structure is checked: non-finite positions, a zero-volume periodic
+    cell and elements that the model (or D3) does not cover raise :class:`ValueError`. The
+    caller's Atoms is never modified.
+
+    Examples
+    --------
+    >>> from ase.build import molecule
+    >>> from ase_electrolyte import Calculator
+    >>> atoms = molecule("CH3OH")
+    >>> atoms.calc = Calculator("sevennet-0", device="cpu")
+    >>> e = atoms.get_potential_energy()  # eV
+    >>> f = atoms.get_forces()  # eV/Å, shape (6, 3)
+    >>> bool(abs(atoms.get_potential_energy() - atoms.get_potential_energies().sum()) < 1e-4)
+    True
+    """
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
+
+    def __init__(self, model, *, dispersion=None, device="auto", dtype=None, **options):
+        super().__init__()
+        backend = options.pop("backend", None)
+        self.device = resolve_device(device)
+        # the dispersion spec is checked before the (slow) model load, so a typo fails at once
+        self.dispersion = self._make_dispersion(dispersion, self.device)
+        loaded = load_model(model, device=self.device, dtype=dtype, backend=backend, **options)
+        self.model = loaded.name
+        self.backend = loaded.backend
+        self._model_calc = loaded.calculator
+        self._numbers = loaded.numbers
+        self._periodic_only = loaded.periodic_only
+
+    @staticmethod
+    def _make_dispersion(dispersion, device):
+        if dispersion is None:
+            return None
+        if isinstance(dispersion, str):
+            match = _DISPERSION_SPEC.match(dispersion.lower())
+            if match is None:
+                raise ValueError(
+                    f"unknown dispersion {dispersion!r}; use 'd3', 'd3-bj', 'd3-zero', 'd3-bjm', "
+                    "'d3-zerom', 'd3-op', 'd3-cso' or an ase_electrolyte.D3 instance"
+                )
+            from .d3 import D3
+
+            return D3(damping=match.group(1) or "bj", device=device)
+        if isinstance(dispersion, _AseCalculator):
+            return dispersion
+        raise TypeError(
+            f"dispersion must be None, a spec such as 'd3-bj' or an ase_electrolyte.D3, "
+            f"not {type(dispersion).__name__}"
+        )
+
+    def __repr__(self):
+        disp = "" if self.dispersion is None else f", dispersion={self.dispersion!r}"
+        return f"Calculator({self.model!r}{disp}, device={self.device!r})"
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        """Evaluate the model (and dispersion) once for every property of this state."""
+        if atoms is not None:
+            self._check(atoms)
+        super().calculate(atoms, properties, system_changes)
+        periodic = bool(self.atoms.pbc.all())
+        if "stress" in properties and self.atoms.cell.rank < 3:
+            raise PropertyNotImplementedError(
+                "stress needs a 3D-periodic cell; this structure has pbc="
+                f"{self.atoms.pbc.tolist()} and cell rank {self.atoms.cell.rank}"
+            )
+        wanted = ["energy", "forces", "energies"] + (["stress"] if periodic else [])
+
+        work = self.atoms.copy()
+        work.calc = None
+        if self._periodic_only and not self.atoms.pbc.any():
+            # a molecule for a crystal-graph model: a box of vacuum, far wider than its cutoff
+            work.center(vacuum=_MOLECULE_VACUUM)
+            work.pbc = True
+        self._model_calc.results = {}
+        self._model_calc.calculate(work, wanted, all_changes)
+        upstream = self._model_calc.results
+        results = {
+            "energy": float(np.asarray(upstream["energy"]).reshape(())),
+            "forces": np.array(upstream["forces"], dtype=np.float64).reshape(-1, 3),
+        }
+        if "energies" in upstream:
+            results["energies"] = np.array(upstream["energies"], dtype=np.float64).reshape(-1)
+        elif "node_energy" in upstream:  # MACE's name for per-atom energies
+            results["energies"] = np.array(upstream["node_energy"], dtype=np.float64).reshape(-1)
+        if periodic:
+            results["stress"] = np.array(upstream["stress"], dtype=np.float64).reshape(6)
+
+        if self.dispersion is not None:
+            disp_atoms = self.atoms.copy()
+            disp_atoms.calc = None
+            disp = self.dispersion.get_properties(wanted, disp_atoms)
+            for key in ("energy", "forces", "energies", "stress"):
+                if key in results:
+                    results[key] = results[key] + disp[key]
+
+        results["free_energy"] = results["energy"]
+        if "energies" in properties and "energies" not in results:
+            raise PropertyNotImplementedError(
+                f"the {self.backend} model {self.model!r} does not give per-atom energies"
+            )
+        self.results = results
+
+    def _check(self, atoms):
+        check_atoms(atoms)
+        check_elements(atoms, self._numbers, f"the model {self.model!r}")
+        if self.dispersion is not None and hasattr(self.dispersion, "check_elements"):
+            self.dispersion.check_elements(atoms)

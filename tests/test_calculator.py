@@ -1,0 +1,251 @@
+"""ase_electrolyte.Calculator: equality with the upstream calculators, derivatives, invariances,
+bad input."""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import molecule
+from ase.calculators.calculator import PropertyNotImplementedError
+from scipy.spatial.transform import Rotation
+
+from ase_electrolyte import Calculator, list_models
+
+pytest.importorskip("sevenn")
+
+
+@pytest.fixture(scope="module")
+def sevennet():
+    return Calculator("sevennet-0", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def chgnet():
+    pytest.importorskip("chgnet")
+    return Calculator("chgnet-0.3.0", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def liquid_box(electrolyte_box_small):
+    """A small periodic LiPF6/EC/EMC box, slightly perturbed so no force vanishes by symmetry."""
+    atoms = electrolyte_box_small.copy()
+    rng = np.random.default_rng(7)
+    atoms.positions += rng.normal(scale=0.02, size=atoms.positions.shape)
+    return atoms
+
+
+def _ev(atoms, calc):
+    atoms = atoms.copy()
+    atoms.calc = calc
+    out = {"energy": atoms.get_potential_energy(), "forces": atoms.get_forces()}
+    if atoms.pbc.all():
+        out["stress"] = atoms.get_stress()
+    return out
+
+
+def test_sevennet_equals_upstream_on_box_and_molecule(sevennet, liquid_box):
+    from sevenn.calculator import SevenNetCalculator
+
+    upstream = SevenNetCalculator("7net-0", device="cpu")
+    for atoms in (liquid_box, molecule("CH3CH2OH")):
+        ours, ref = _ev(atoms, sevennet), _ev(atoms, upstream)
+        assert ours["energy"] == pytest.approx(ref["energy"], abs=1e-6)
+        np.testing.assert_allclose(ours["forces"], ref["forces"], atol=1e-6)
+        if "stress" in ref:
+            np.testing.assert_allclose(ours["stress"], ref["stress"], atol=1e-8)
+
+
+def test_chgnet_equals_upstream_on_box(chgnet, liquid_box):
+    from chgnet.model import CHGNet
+    from chgnet.model.dynamics import CHGNetCalculator
+
+    upstream = CHGNetCalculator(CHGNet.load(model_name="0.3.0", use_device="cpu", verbose=False),
+                                use_device="cpu")
+    ours, ref = _ev(liquid_box, chgnet), _ev(liquid_box, upstream)
+    assert ours["energy"] == pytest.approx(ref["energy"], abs=1e-6)
+    np.testing.assert_allclose(ours["forces"], ref["forces"], atol=1e-6)
+    np.testing.assert_allclose(ours["stress"], ref["stress"], atol=1e-8)
+
+
+def test_chgnet_evaluates_a_molecule_without_cell(chgnet):
+    atoms = molecule("H2O")
+    atoms.calc = chgnet
+    forces = atoms.get_forces()
+    assert np.isfinite(atoms.get_potential_energy())
+    # an isolated molecule feels no net force
+    np.testing.assert_allclose(forces.sum(axis=0), 0.0, atol=2e-3)
+    with pytest.raises(PropertyNotImplementedError, match="3D-periodic"):
+        atoms.get_stress()
+
+
+def test_forces_are_minus_energy_gradient(sevennet):
+    # SevenNet runs in float32: energies carry ~1e-6 relative noise, so the step is large
+    # enough that the central difference is dominated by the true gradient
+    atoms = molecule("CH3CH2OH")
+    atoms.rattle(0.05, seed=1)
+    atoms.calc = sevennet
+    forces = atoms.get_forces()
+    h = 5e-3
+    for index in (0, 2, 5):
+        for axis in range(3):
+            plus, minus = atoms.copy(), atoms.copy()
+            plus.positions[index, axis] += h
+            minus.positions[index, axis] -= h
+            plus.calc = minus.calc = sevennet
+            numeric = -(plus.get_potential_energy() - minus.get_potential_energy()) / (2 * h)
+            assert numeric == pytest.approx(forces[index, axis], abs=2e-2)
+
+
+def test_stress_is_strain_derivative(sevennet, liquid_box):
+    atoms = liquid_box.copy()
+    atoms.calc = sevennet
+    stress = atoms.get_stress(voigt=False)
+    volume = atoms.get_volume()
+    h = 1e-3
+    for i, j in ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)):
+        energies = []
+        for sign in (1, -1):
+            strain = np.eye(3)
+            strain[i, j] += sign * h / (1 if i == j else 2)
+            if i != j:
+                strain[j, i] += sign * h / 2
+            strained = atoms.copy()
+            strained.set_cell(atoms.cell.array @ strain, scale_atoms=True)
+            strained.calc = sevennet
+            energies.append(strained.get_potential_energy())
+        numeric = (energies[0] - energies[1]) / (2 * h) / volume
+        assert numeric == pytest.approx(stress[i, j], abs=2e-5)
+
+
+def test_translation_and_rotation_invariance(sevennet):
+    atoms = molecule("CH3CH2OH")
+    atoms.calc = sevennet
+    energy, forces = atoms.get_potential_energy(), atoms.get_forces()
+    rotation = Rotation.from_euler("xyz", [0.3, -1.1, 2.0])
+    moved = atoms.copy()
+    moved.positions = rotation.apply(atoms.positions) + [3.0, -2.0, 7.5]
+    moved.calc = sevennet
+    assert moved.get_potential_energy() == pytest.approx(energy, abs=1e-4)
+    np.testing.assert_allclose(moved.get_forces(), rotation.apply(forces), atol=1e-4)
+
+
+def test_per_atom_energies_sum_to_energy(sevennet, liquid_box):
+    atoms = liquid_box.copy()
+    atoms.calc = sevennet
+    assert atoms.get_potential_energies().sum() == pytest.approx(atoms.get_potential_energy(),
+                                                                 abs=1e-3)
+    assert atoms.get_potential_energy() == atoms.get_potential_energy(force_consistent=True)
+
+
+def test_one_model_evaluation_per_state(sevennet, monkeypatch):
+    atoms = molecule("H2O")
+    calls = []
+    original = sevennet._model_calc.calculate
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sevennet._model_calc, "calculate", counting)
+    atoms.calc = sevennet
+    atoms.get_potential_energy()
+    atoms.get_forces()
+    atoms.get_potential_energies()
+    assert len(calls) == 1
+    atoms.positions[0, 0] += 0.01
+    atoms.get_forces()
+    assert len(calls) == 2
+
+
+def test_caller_atoms_not_modified(chgnet):
+    atoms = molecule("H2O")
+    before = (atoms.positions.copy(), atoms.cell.array.copy(), atoms.pbc.copy())
+    atoms.calc = chgnet
+    atoms.get_forces()
+    np.testing.assert_array_equal(atoms.positions, before[0])
+    np.testing.assert_array_equal(atoms.cell.array, before[1])
+    np.testing.assert_array_equal(atoms.pbc, before[2])
+
+
+def test_list_models_names_backends():
+    names = {m.name: m for m in list_models()}
+    assert {"sevennet-0", "sevennet-0-22may2024", "sevennet-mf-0", "sevennet-l3i5",
+            "chgnet-0.3.0", "chgnet-0.2.0"} <= set(names)
+    assert names["sevennet-0"].installed and names["sevennet-0"].extra == "sevennet"
+
+
+def test_other_registered_sevennet_models_load():
+    atoms = molecule("H2O")
+    e22 = _ev(atoms, Calculator("sevennet-0-22may2024", device="cpu"))["energy"]
+    e11 = _ev(atoms, Calculator("sevennet-0", device="cpu"))["energy"]
+    assert np.isfinite(e22) and e22 != e11
+    emf = _ev(atoms, Calculator("sevennet-mf-0", device="cpu", modal="PBE"))["energy"]
+    assert np.isfinite(emf)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_unknown_model_lists_known_names():
+    with pytest.raises(ValueError, match="sevennet-0.*chgnet-0.3.0"):
+        Calculator("sevennet-99", device="cpu")
+
+
+def test_missing_backend_names_the_extra(monkeypatch):
+    import ase_electrolyte.models as models
+
+    monkeypatch.setattr(models, "_installed", lambda backend: False)
+    with pytest.raises(ImportError, match=r"ase-electrolyte\[chgnet\]"):
+        Calculator("chgnet-0.3.0", device="cpu")
+
+
+def test_multifidelity_model_needs_modal():
+    with pytest.raises(ValueError, match="modal"):
+        Calculator("sevennet-mf-0", device="cpu")
+
+
+def test_unknown_option_and_dtype_are_rejected():
+    with pytest.raises(ValueError, match="no option"):
+        Calculator("sevennet-0", device="cpu", temperature=300)
+    with pytest.raises(ValueError, match="dtype"):
+        Calculator("sevennet-0", device="cpu", dtype="float64")
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(ValueError, match="does not exist"):
+        Calculator(str(tmp_path / "nothing.model"), device="cpu")
+
+
+def test_bad_dispersion_spec_fails_before_model_load():
+    with pytest.raises(ValueError, match="unknown dispersion"):
+        Calculator("sevennet-0", dispersion="d4", device="cpu")
+
+
+def test_uncovered_element_is_named(sevennet):
+    atoms = Atoms("HOg", positions=[[0, 0, 0], [0, 0, 1.0], [0, 1.5, 0]])
+    atoms.calc = sevennet
+    with pytest.raises(ValueError, match="Og"):
+        atoms.get_potential_energy()
+
+
+def test_non_finite_positions_raise(sevennet):
+    atoms = molecule("H2O")
+    atoms.positions[1, 2] = np.nan
+    atoms.calc = sevennet
+    with pytest.raises(ValueError, match="non-finite positions.*indices 1"):
+        atoms.get_forces()
+
+
+def test_zero_volume_cell_raises(sevennet):
+    atoms = molecule("H2O", cell=[[5, 0, 0], [0, 5, 0], [5, 5, 0]], pbc=True)
+    atoms.calc = sevennet
+    with pytest.raises(ValueError, match="zero volume"):
+        atoms.get_potential_energy()
+
+
+def test_cuda_without_gpu_is_refused():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        Calculator("sevennet-0", device="cuda")
