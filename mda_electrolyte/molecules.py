@@ -14,15 +14,37 @@ All positions are in Å, masses in amu, velocities in Å/ps.
 from __future__ import annotations
 
 import numpy as np
-from MDAnalysis.lib.distances import minimize_vectors
+from ase.geometry import find_mic
+from MDAnalysis.lib.mdamath import triclinic_vectors
+
+from ase_electrolyte.topology import MOLECULE_INDEX, SPECIES
 
 __all__ = [
     "molecule_ids",
     "make_whole",
+    "check_whole",
     "centers_of_mass",
     "inertia_tensors",
     "rigid_decomposition",
+    "atoms_molecule_ids",
+    "molecule_species",
+    "isolated_molecules",
+    "MOLECULE_ID_ARRAYS",
 ]
+
+#: Per-atom arrays of an ASE ``Atoms`` read as molecule indices, in order of preference
+#: (:mod:`ase_electrolyte.topology`, written by ``ase_electrolyte.electrolyte_box``, is the first).
+MOLECULE_ID_ARRAYS = (
+    MOLECULE_INDEX,
+    "mol_id",
+    "molecule_ids",
+    "molecule_id",
+    "mol-id",
+    "molid",
+    "residuenumbers",
+)
+#: Per-atom arrays read as molecule species names (e.g. ``"EC"``, ``"PF6"``).
+MOLECULE_SPECIES_ARRAYS = (SPECIES, "mol_species", "molecule_species", "mol_name", "residuenames")
 
 
 def molecule_ids(atomgroup, compound="residues"):
@@ -62,11 +84,26 @@ def molecule_ids(atomgroup, compound="residues"):
     return order[inverse].astype(np.intp)
 
 
+def _cell_matrix(box):
+    """3×3 cell (rows are vectors, Å) from an MDAnalysis box or a 3×3 matrix, in float64."""
+    box = np.asarray(box, dtype=np.float64)
+    if box.shape == (3, 3):
+        return box
+    if box.shape != (6,):
+        raise ValueError(
+            f"box must be [a, b, c, alpha, beta, gamma] or a 3x3 cell, not shape {box.shape}"
+        )
+    if not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
+        raise ValueError(f"box {box.tolist()} has non-positive or non-finite lengths")
+    return triclinic_vectors(box, dtype=np.float64)
+
+
 def make_whole(positions, ids, box=None):
     """Positions with every molecule whole across periodic boundaries.
 
     Each atom is placed at the minimum image of its offset from the first atom of its molecule,
-    which is exact whenever no molecule spans more than half the box (any molecular liquid).
+    which is exact whenever no molecule spans more than half the box (any molecular liquid; see
+    :func:`check_whole`). The minimum image is found in float64 for any triclinic cell.
 
     Parameters
     ----------
@@ -74,8 +111,9 @@ def make_whole(positions, ids, box=None):
         Positions in Å.
     ids : array_like of int, shape (n_atoms,)
         Molecule index of every atom (see :func:`molecule_ids`).
-    box : array_like, shape (6,), optional
-        MDAnalysis box ``[a, b, c, alpha, beta, gamma]`` (Å, degrees); ``None`` returns a copy.
+    box : array_like, shape (6,) or (3, 3), optional
+        MDAnalysis box ``[a, b, c, alpha, beta, gamma]`` (Å, degrees) or a 3×3 cell matrix (rows
+        are cell vectors, Å, as ``atoms.cell``); ``None`` returns a copy.
 
     Returns
     -------
@@ -84,15 +122,52 @@ def make_whole(positions, ids, box=None):
     """
     pos = np.array(positions, dtype=np.float64, copy=True)
     ids = np.asarray(ids)
-    if box is None:
+    if box is None or pos.size == 0:
         return pos
-    n_mol = int(ids.max()) + 1 if ids.size else 0
+    cell = _cell_matrix(box)
+    n_mol = int(ids.max()) + 1
     first = np.full(n_mol, -1, dtype=np.intp)
     # reversed assignment leaves the smallest index of each molecule
     first[ids[::-1]] = np.arange(ids.size)[::-1]
     anchor = pos[first[ids]]
-    offset = minimize_vectors(pos - anchor, np.asarray(box, dtype=np.float32))
+    offset, _ = find_mic(pos - anchor, cell, pbc=True)
     return anchor + offset
+
+
+def check_whole(positions, ids, box):
+    """Raise if a molecule is too large for its box to be made whole unambiguously.
+
+    Parameters
+    ----------
+    positions : array_like, shape (n_atoms, 3)
+        Whole-molecule positions in Å (from :func:`make_whole`).
+    ids : array_like of int, shape (n_atoms,)
+    box : array_like, shape (6,) or (3, 3)
+        MDAnalysis box or 3×3 cell matrix.
+
+    Raises
+    ------
+    ValueError
+        If a molecule extends over half the cell or more along any cell direction: its minimum
+        image is then ambiguous (the molecule may be a bonded network, or the box too small).
+    """
+    cell = _cell_matrix(box)
+    frac = np.asarray(positions, dtype=np.float64) @ np.linalg.inv(cell)
+    ids = np.asarray(ids)
+    n_mol = int(ids.max()) + 1
+    hi = np.full((n_mol, 3), -np.inf)
+    lo = np.full((n_mol, 3), np.inf)
+    np.maximum.at(hi, ids, frac)
+    np.minimum.at(lo, ids, frac)
+    span = hi - lo
+    bad = np.flatnonzero((span >= 0.5).any(axis=1))
+    if bad.size:
+        j = int(bad[0])
+        raise ValueError(
+            f"{bad.size} molecule(s) cannot be made whole: molecule {j} spans "
+            f"{span[j].max():.2f} of cell vector {'abc'[int(span[j].argmax())]} (at least half the "
+            "box); the box is too small for it or the molecule assignment joins separate molecules"
+        )
 
 
 def centers_of_mass(positions, masses, ids):
@@ -147,7 +222,8 @@ def inertia_tensors(positions, masses, ids, com=None):
         com = centers_of_mass(positions, masses, ids)
     rel = positions - com[ids]
     outer = masses[:, None, None] * (
-        np.einsum("ij,ij->i", rel, rel)[:, None, None] * np.eye(3) - rel[:, :, None] * rel[:, None, :]
+        np.einsum("ij,ij->i", rel, rel)[:, None, None] * np.eye(3)
+        - rel[:, :, None] * rel[:, None, :]
     )
     n_mol = com.shape[0]
     tensors = np.zeros((n_mol, 3, 3))
@@ -178,3 +254,129 @@ def rigid_decomposition(positions, masses, ids):
     positions = np.asarray(positions, dtype=np.float64)
     com = centers_of_mass(positions, masses, ids)
     return com, positions - com[np.asarray(ids)]
+
+
+def _first_appearance(raw):
+    """Relabel ``raw`` to 0 .. n-1 in order of first appearance."""
+    _, first, inverse = np.unique(np.asarray(raw), return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inverse.ravel()].astype(np.intp)
+
+
+def atoms_molecule_ids(atoms, mult=1.0):
+    """Contiguous molecule index of every atom of an ASE ``Atoms``.
+
+    The per-atom array written by the box builder (the first of :data:`MOLECULE_ID_ARRAYS` found
+    in ``atoms.arrays``) is used when present; otherwise molecules are the connected components of
+    the covalent-bond graph (``ase.neighborlist.natural_cutoffs`` times ``mult``, periodic images
+    included).
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+    mult : float
+        Scale of the covalent radii for bond detection.
+
+    Returns
+    -------
+    ids : numpy.ndarray of int, shape (n_atoms,)
+        Values from 0 to ``n_molecules - 1`` in order of first appearance.
+    """
+    for name in MOLECULE_ID_ARRAYS:
+        if name in atoms.arrays:
+            return _first_appearance(atoms.arrays[name])
+    from ase.neighborlist import NeighborList, natural_cutoffs
+    from scipy.sparse.csgraph import connected_components
+
+    if len(atoms) == 0:
+        return np.zeros(0, dtype=np.intp)
+    bonds = NeighborList(natural_cutoffs(atoms, mult=mult), self_interaction=False, bothways=True)
+    bonds.update(atoms)
+    _, labels = connected_components(bonds.get_connectivity_matrix(sparse=True), directed=False)
+    return _first_appearance(labels)
+
+
+def molecule_species(numbers, ids, names=None):
+    """Species label of every molecule.
+
+    Parameters
+    ----------
+    numbers : array_like of int, shape (n_atoms,)
+        Atomic numbers.
+    ids : array_like of int, shape (n_atoms,)
+    names : array_like of str, shape (n_atoms,), optional
+        Per-atom species names (residue names, or the builder's species array); the name of a
+        molecule's first atom is its label. Without names the label is the Hill formula.
+
+    Returns
+    -------
+    list of str, length n_molecules
+    """
+    from ase.data import chemical_symbols
+    from ase.formula import Formula
+
+    numbers = np.asarray(numbers)
+    ids = np.asarray(ids)
+    n_mol = int(ids.max()) + 1 if ids.size else 0
+    first = np.full(n_mol, -1, dtype=np.intp)
+    first[ids[::-1]] = np.arange(ids.size)[::-1]
+    if names is not None:
+        names = np.asarray(names)
+        return [str(names[k]) for k in first]
+    labels = []
+    for j in range(n_mol):
+        symbols = "".join(chemical_symbols[z] for z in numbers[ids == j])
+        labels.append(Formula(symbols).format("hill"))
+    return labels
+
+
+def isolated_molecules(atoms, ids, vacuum=None):
+    """Every molecule of a frame as its own ASE ``Atoms``, whole and centred on its centre of mass.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        The frame; periodic frames are made whole first (the input is not modified).
+    ids : array_like of int, shape (n_atoms,)
+        Molecule index of every atom (:func:`molecule_ids`, :func:`atoms_molecule_ids`).
+    vacuum : float, optional
+        ``None`` (default) gives non-periodic molecules without a cell. A value in Å puts each
+        molecule in a periodic cubic cell with at least this much vacuum around it, for
+        calculators that need a cell (it must exceed the model's cutoff to mean "isolated").
+
+    Returns
+    -------
+    molecules : list of ase.Atoms
+        Molecule ``j`` in order; ``atoms.info["molecule_index"] = j`` and
+        ``atoms.arrays["frame_index"]`` holds the atoms' indices in the frame.
+    """
+    from ase import Atoms
+
+    ids = np.asarray(ids)
+    if ids.shape != (len(atoms),):
+        raise ValueError(f"ids has shape {ids.shape}, expected ({len(atoms)},)")
+    pos = atoms.get_positions()
+    if np.any(atoms.pbc):
+        if not np.all(atoms.pbc):
+            raise ValueError("frames must be periodic in all three directions or in none")
+        pos = make_whole(pos, ids, atoms.cell.array)
+        check_whole(pos, ids, atoms.cell.array)
+    masses = atoms.get_masses()
+    numbers = atoms.numbers
+    com = centers_of_mass(pos, masses, ids)
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(com.shape[0] + 1))
+    molecules = []
+    for j in range(com.shape[0]):
+        index = order[bounds[j] : bounds[j + 1]]
+        mol = Atoms(numbers=numbers[index], positions=pos[index] - com[j], masses=masses[index])
+        if vacuum is not None:
+            extent = np.ptp(mol.positions, axis=0).max() if len(mol) else 0.0
+            length = extent + 2.0 * float(vacuum)
+            mol.set_cell(np.eye(3) * length)
+            mol.pbc = True
+            mol.positions += 0.5 * length
+        mol.info["molecule_index"] = j
+        mol.arrays["frame_index"] = index
+        molecules.append(mol)
+    return molecules

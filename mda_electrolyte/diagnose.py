@@ -1,0 +1,116 @@
+"""The ``electrolyte diagnose`` run: volume scans and intra/inter errors of a model on a trajectory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["diagnose"]
+
+
+def _pick(n_frames, max_frames):
+    if max_frames is None or n_frames <= max_frames:
+        return np.arange(n_frames)
+    return np.unique(np.linspace(0, n_frames - 1, max_frames).round().astype(int))
+
+
+def diagnose(
+    universe_or_frames,
+    calculator,
+    outdir,
+    reference=None,
+    verbose=False,
+    *,
+    scales=None,
+    max_scan_frames=3,
+    max_error_frames=20,
+    vacuum=None,
+):
+    """Run :class:`~mda_electrolyte.RigidVolumeScan` and :class:`~mda_electrolyte.IntraInterErrors`.
+
+    Parameters
+    ----------
+    universe_or_frames : MDAnalysis.Universe, list of ase.Atoms, str or pathlib.Path
+        Frames with whole molecules; a path is read with ``ase.io.read(path, ":")``.
+    calculator : ase.calculators.calculator.BaseCalculator
+        The model.
+    outdir : str or pathlib.Path
+        Created if needed; receives ``diagnose.json``, ``rigid_volume_scan.png``,
+        ``intra_inter_errors.png`` and ``volume_scan_frames.extxyz`` (scan frames with the
+        reference's labels when there is a reference calculator, else the model's).
+    reference : calculator, str, pathlib.Path or list of ase.Atoms, optional
+        Reference calculator or stored labels (see :class:`~mda_electrolyte.IntraInterErrors`).
+        Without one, errors are computed against labels stored on the frames (Atoms with results,
+        or a trajectory with forces) and skipped when there are none.
+    verbose : bool
+        Progress bars.
+    scales : sequence of float, optional
+        Scan scale factors (default :data:`mda_electrolyte.volume_scan.DEFAULT_SCALES`).
+    max_scan_frames, max_error_frames : int
+        At most this many frames, evenly spread, are scanned / compared.
+    vacuum : float, optional
+        Vacuum (Å) around isolated molecules for calculators that need a cell.
+
+    Returns
+    -------
+    dict
+        ``{"rigid_volume_scan": {...}, "intra_inter_errors": {...}}`` as written to
+        ``diagnose.json``; a part that could not run holds ``{"skipped": reason}``.
+    """
+    from ase.io import write
+
+    from .intra_inter_errors import IntraInterErrors, _is_calculator, _labels_of, errors_summary
+    from .model_frames import FrameSource
+    from .volume_scan import DEFAULT_SCALES, RigidVolumeScan, scan_summary
+
+    if isinstance(universe_or_frames, (str, Path)):
+        from ase.io import read
+
+        universe_or_frames = read(str(universe_or_frames), index=":")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    source = FrameSource(universe_or_frames)
+    n_frames = source.atomgroup.universe.trajectory.n_frames
+    summary = {}
+
+    ref_calc = reference if (reference is not None and _is_calculator(reference)) else None
+    if source.has_box():
+        scan = RigidVolumeScan(
+            universe_or_frames,
+            calculator,
+            scales=DEFAULT_SCALES if scales is None else scales,
+            reference=ref_calc,
+            vacuum=vacuum,
+        ).run(frames=_pick(n_frames, max_scan_frames), verbose=verbose)
+        summary["rigid_volume_scan"] = scan_summary(scan, outdir)
+        labels = "reference" if ref_calc is not None else "model"
+        write(str(outdir / "volume_scan_frames.extxyz"), scan.scanned_frames(labels=labels))
+    else:
+        summary["rigid_volume_scan"] = {"skipped": "the frames have no periodic box"}
+
+    if reference is None:
+        if source.ase_frames is not None:
+            stored = _labels_of(source.ase_frames[0])
+            reference = (
+                source.ase_frames
+                if stored["forces"] is not None or stored["energy"] is not None
+                else None
+            )
+        elif source.atomgroup.universe.trajectory.ts.has_forces:
+            reference = "trajectory"
+    if reference is None:
+        summary["intra_inter_errors"] = {
+            "skipped": "no reference: pass a reference calculator or labelled frames"
+        }
+    else:
+        errors = IntraInterErrors(
+            universe_or_frames, calculator, reference=reference, vacuum=vacuum
+        )
+        errors.run(frames=_pick(n_frames, max_error_frames), verbose=verbose)
+        summary["intra_inter_errors"] = errors_summary(errors, outdir)
+
+    with open(outdir / "diagnose.json", "w") as fh:
+        json.dump(summary, fh, indent=2, default=float)
+    return summary

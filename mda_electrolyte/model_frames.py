@@ -1,0 +1,187 @@
+"""Frames handed to an ASE calculator by the model diagnostics.
+
+:class:`~mda_electrolyte.RigidVolumeScan` and :class:`~mda_electrolyte.IntraInterErrors` take a
+Universe (or AtomGroup) or a list of ASE ``Atoms``. Both run as MDAnalysis analyses, so a list of
+``Atoms`` is wrapped in an in-memory Universe to iterate over, while the calculator always sees the
+original float64 ``Atoms`` of that frame; Universe frames are turned into ``Atoms`` with their box.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ase import Atoms
+from ase.data import atomic_numbers
+from MDAnalysis.lib.mdamath import triclinic_vectors
+
+from .molecules import (
+    MOLECULE_SPECIES_ARRAYS,
+    atoms_molecule_ids,
+    molecule_ids,
+    molecule_species,
+)
+
+__all__ = ["FrameSource"]
+
+
+def _element_numbers(atomgroup):
+    """Atomic numbers of an AtomGroup from its elements (or, failing that, its types)."""
+    for attr in ("elements", "types"):
+        if hasattr(atomgroup, attr):
+            symbols = [str(s).strip().capitalize() for s in getattr(atomgroup, attr)]
+            unknown = sorted({s for s in symbols if s not in atomic_numbers})
+            if not unknown:
+                return np.array([atomic_numbers[s] for s in symbols], dtype=int)
+    raise ValueError(
+        "the Universe needs chemical elements to be evaluated by a calculator: add them with "
+        "universe.add_TopologyAttr('elements', [...]) or universe.guess_TopologyAttrs(to_guess=['elements'])"
+    )
+
+
+class FrameSource:
+    """The frames of a diagnostic as ``Atoms``, with molecule indices and species.
+
+    Parameters
+    ----------
+    frames : MDAnalysis.Universe, MDAnalysis.core.groups.AtomGroup, ase.Atoms or list of ase.Atoms
+        A list of ``Atoms`` must share one topology (same atoms in the same order).
+    compound : {"residues", "fragments"}
+        What a molecule is in a Universe (see :func:`mda_electrolyte.molecules.molecule_ids`);
+        ``Atoms`` use their molecule-index array or bond detection
+        (:func:`mda_electrolyte.molecules.atoms_molecule_ids`).
+
+    Attributes
+    ----------
+    atomgroup : MDAnalysis.core.groups.AtomGroup
+        What the analysis iterates over.
+    ids : numpy.ndarray of int, shape (n_atoms,)
+    species : list of str, one per molecule
+    numbers, masses : numpy.ndarray, shape (n_atoms,)
+    """
+
+    def __init__(self, frames, compound="residues"):
+        import MDAnalysis as mda
+
+        if isinstance(frames, Atoms):
+            frames = [frames]
+        if isinstance(frames, mda.Universe):
+            frames = frames.atoms
+        if isinstance(frames, mda.core.groups.AtomGroup):
+            if frames.n_atoms == 0:
+                raise ValueError("the AtomGroup is empty")
+            self.atomgroup = frames
+            self.ase_frames = None
+            self.ids = molecule_ids(frames, compound=compound)
+            self._check_whole_residues(frames, compound)
+            self.numbers = _element_numbers(frames)
+            if hasattr(frames, "masses"):
+                self.masses = np.asarray(frames.masses, dtype=np.float64)
+            else:
+                from ase.data import atomic_masses
+
+                self.masses = atomic_masses[self.numbers]
+            names = (
+                frames.resnames
+                if (compound == "residues" and hasattr(frames, "resnames"))
+                else None
+            )
+            self.species = molecule_species(self.numbers, self.ids, names)
+            return
+        frames = list(frames)
+        if not frames or not all(isinstance(a, Atoms) for a in frames):
+            raise TypeError(
+                "frames must be a Universe, an AtomGroup or a non-empty list of ase.Atoms"
+            )
+        first = frames[0]
+        for k, atoms in enumerate(frames[1:], start=1):
+            if len(atoms) != len(first) or np.any(atoms.numbers != first.numbers):
+                raise ValueError(
+                    f"frame {k} has different atoms from frame 0: all frames must share one topology "
+                    "(analyse different systems separately)"
+                )
+        self.ase_frames = frames
+        self.ids = atoms_molecule_ids(first)
+        self.numbers = first.numbers.copy()
+        self.masses = first.get_masses().astype(np.float64)
+        names = next(
+            (
+                first.arrays[n]
+                for n in MOLECULE_SPECIES_ARRAYS
+                if n in first.arrays and first.arrays[n].dtype.kind in "US"
+            ),
+            None,
+        )
+        self.species = molecule_species(self.numbers, self.ids, names)
+        self.atomgroup = self._universe(frames).atoms
+
+    @staticmethod
+    def _check_whole_residues(atomgroup, compound):
+        if compound != "residues":
+            return
+        residues = atomgroup.residues
+        counts = np.bincount(atomgroup.resindices, minlength=residues.resindices.max() + 1)
+        partial = [r for r in residues if counts[r.resindex] != r.atoms.n_atoms]
+        if partial:
+            raise ValueError(
+                f"the AtomGroup holds part of {len(partial)} residue(s) (e.g. residue index "
+                f"{partial[0].resindex}): select whole molecules"
+            )
+
+    def _universe(self, frames):
+        import MDAnalysis as mda
+        from ase.data import chemical_symbols
+        from MDAnalysis.coordinates.memory import MemoryReader
+
+        n_atoms = len(frames[0])
+        n_mol = int(self.ids.max()) + 1
+        u = mda.Universe.empty(n_atoms, n_residues=n_mol, atom_resindex=self.ids, trajectory=True)
+        symbols = [chemical_symbols[z] for z in self.numbers]
+        u.add_TopologyAttr("elements", symbols)
+        u.add_TopologyAttr("names", symbols)
+        u.add_TopologyAttr("types", symbols)
+        u.add_TopologyAttr("masses", self.masses)
+        u.add_TopologyAttr("resnames", self.species)
+        coordinates = np.array([a.positions for a in frames], dtype=np.float32)
+        periodic = [bool(np.all(a.pbc)) for a in frames]
+        for k, atoms in enumerate(frames):
+            if np.any(atoms.pbc) and not np.all(atoms.pbc):
+                raise ValueError(
+                    f"frame {k} is periodic in some directions only; use full or no periodicity"
+                )
+        if all(periodic):
+            dims = np.array([a.cell.cellpar() for a in frames])
+        elif not any(periodic):
+            dims = None
+        else:
+            raise ValueError("frames mix periodic and non-periodic structures")
+        u.load_new(coordinates, format=MemoryReader, dimensions=dims)
+        return u
+
+    @property
+    def n_atoms(self):
+        return self.ids.size
+
+    @property
+    def n_molecules(self):
+        return int(self.ids.max()) + 1
+
+    def atoms(self, ts):
+        """The frame ``ts`` as a new ``Atoms`` (float64; periodic when the frame has a box)."""
+        if self.ase_frames is not None:
+            atoms = self.ase_frames[ts.frame].copy()
+            atoms.calc = None
+            return atoms
+        atoms = Atoms(
+            numbers=self.numbers,
+            positions=np.asarray(self.atomgroup.positions, dtype=np.float64),
+            masses=self.masses,
+        )
+        if ts.dimensions is not None:
+            atoms.set_cell(triclinic_vectors(ts.dimensions, dtype=np.float64))
+            atoms.pbc = True
+        return atoms
+
+    def has_box(self):
+        """Whether every frame is periodic."""
+        if self.ase_frames is not None:
+            return all(np.all(a.pbc) for a in self.ase_frames)
+        return self.atomgroup.universe.trajectory.ts.dimensions is not None

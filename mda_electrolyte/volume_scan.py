@@ -1,0 +1,311 @@
+"""Rigid-molecule volume scans (SPEC §2.3, seed 003 §2.7).
+
+Each atom of a frame is written ``r_i = τ_j + ξ_i`` (centre of mass ``τ_j`` of its molecule, offset
+``ξ_i = Θ_j ξ_i⁰`` in the laboratory frame). The scan scales the centres of mass and the cell by
+``s`` and keeps every molecule rigid, ``r_i(s) = s τ_j + ξ_i``, so that along it
+
+    E_total(s) = E_inter(s) + E_intra,
+
+with ``E_intra`` (every molecule evaluated in isolation) the same at every ``s`` and ``E_inter → 0``
+as ``s → ∞``. The volume of a scan frame is ``s³`` times that of the frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from MDAnalysis.analysis.base import AnalysisBase
+from MDAnalysis.analysis.results import ResultsGroup
+
+from .intra_inter_errors import IsolatedMoleculeEvaluator, _is_calculator, evaluate_frame
+from .model_frames import FrameSource
+from .molecules import check_whole, isolated_molecules, make_whole, rigid_decomposition
+from .report import register_analysis
+
+__all__ = ["RigidVolumeScan", "rigid_scaled_atoms"]
+
+#: Default scale factors of the centres of mass and cell: compression to 0.85, expansion to 2.
+DEFAULT_SCALES = (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.35, 1.5, 1.75, 2.0)
+
+
+def rigid_scaled_atoms(atoms, ids, scale):
+    """A copy of a periodic frame with centres of mass and cell scaled by ``scale``, molecules rigid.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Periodic in all directions; not modified.
+    ids : array_like of int, shape (n_atoms,)
+        Molecule index of every atom.
+    scale : float
+        Linear scale factor ``s`` (the volume scales by ``s³``).
+
+    Returns
+    -------
+    ase.Atoms
+        Positions ``s τ_j + ξ_i`` (whole molecules, not wrapped into the cell) and cell ``s`` times
+        the original; no calculator.
+    """
+    if not np.all(atoms.pbc):
+        raise ValueError("a volume scan needs periodic frames with a box")
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale factors must be positive and finite, not {scale}")
+    ids = np.asarray(ids)
+    cell = atoms.cell.array
+    whole = make_whole(atoms.positions, ids, cell)
+    check_whole(whole, ids, cell)
+    com, offsets = rigid_decomposition(whole, atoms.get_masses(), ids)
+    scaled = atoms.copy()
+    scaled.calc = None
+    scaled.set_cell(cell * scale, scale_atoms=False)
+    scaled.positions = scale * com[ids] + offsets
+    return scaled
+
+
+class RigidVolumeScan(AnalysisBase):
+    """Energy of rigid molecules along a uniform scaling of their centres of mass and the cell.
+
+    For each frame, the isolated molecules are evaluated once (``E_intra``) and the whole frame at
+    every scale ``s`` (``E_total(s)``); ``E_inter(s) = E_total(s) − E_intra``. Energies are per atom of
+    the scanned group, in meV/atom. A reference calculator, if given, is evaluated side by side.
+
+    Parameters
+    ----------
+    atomgroup : MDAnalysis.core.groups.AtomGroup, MDAnalysis.Universe, ase.Atoms or list of ase.Atoms
+        Whole molecules in a periodic box (a Universe's molecules are its residues).
+    calculator : ase.calculators.calculator.BaseCalculator
+        Any ASE calculator.
+    scales : sequence of float
+        Linear scale factors ``s`` of the centres of mass and the cell (default
+        :data:`DEFAULT_SCALES`).
+    reference : ase.calculators.calculator.BaseCalculator, optional
+        A second calculator evaluated on the same scanned frames.
+    keep_frames : bool
+        Keep the scanned frames with the calculators' energy, forces (and stress) for
+        :meth:`scanned_frames` (e.g. as training data).
+    vacuum : float, optional
+        Evaluate isolated molecules in a periodic cube with this much vacuum (Å).
+    compound : {"residues", "fragments"}
+        What a molecule is in a Universe.
+
+    Attributes
+    ----------
+    results.scales : numpy.ndarray, shape (n_scales,)
+    results.total, results.intra, results.inter : numpy.ndarray, shape (n_frames, n_scales)
+        Energies of the model in meV/atom (``intra`` is constant along each row).
+    results.reference_total, results.reference_intra, results.reference_inter : numpy.ndarray
+        The same for the reference calculator, when given.
+    results.volumes : numpy.ndarray, shape (n_frames, n_scales)
+        Cell volumes in Å³.
+
+    Examples
+    --------
+    >>> from ase.build import molecule
+    >>> from ase.calculators.lj import LennardJones
+    >>> a, b = molecule("H2O"), molecule("H2O")
+    >>> b.positions += [3.2, 0.0, 0.0]
+    >>> box = a + b
+    >>> box.cell, box.pbc = [8.0, 8.0, 8.0], True
+    >>> scan = RigidVolumeScan([box], LennardJones(sigma=2.0, rc=3.9), scales=[1.0, 3.0]).run()
+    >>> scan.results.total.shape
+    (1, 2)
+    >>> bool(abs(scan.results.inter[0, 1]) < 1e-12)  # molecules beyond the cutoff
+    True
+    """
+
+    _analysis_algorithm_is_parallelizable = True
+
+    @classmethod
+    def get_supported_backends(cls):
+        return ("serial", "multiprocessing", "dask")
+
+    def __init__(
+        self,
+        atomgroup,
+        calculator,
+        scales=DEFAULT_SCALES,
+        *,
+        reference=None,
+        keep_frames=True,
+        vacuum=None,
+        compound="residues",
+        **kwargs,
+    ):
+        self._source = FrameSource(atomgroup, compound=compound)
+        super().__init__(self._source.atomgroup.universe.trajectory, **kwargs)
+        if not self._source.has_box():
+            raise ValueError(
+                "a rigid volume scan needs frames with a periodic box; these have none"
+            )
+        for name, calc in (("calculator", calculator), ("reference", reference)):
+            if calc is not None and not _is_calculator(calc):
+                raise TypeError(f"{name} must be an ASE calculator, not {type(calc).__name__}")
+        if calculator is None:
+            raise TypeError("calculator is required")
+        scales = np.asarray(scales, dtype=np.float64).ravel()
+        if scales.size == 0 or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
+            raise ValueError(f"scales must be positive finite numbers, not {scales.tolist()}")
+        self.scales = scales
+        self.keep_frames = bool(keep_frames)
+        self.vacuum = vacuum
+        self._sides = {"": IsolatedMoleculeEvaluator(calculator)}
+        if reference is not None:
+            self._sides["reference_"] = IsolatedMoleculeEvaluator(reference)
+
+    def _get_aggregator(self):
+        lookup = {"_per_frame": ResultsGroup.flatten_sequence}
+        return ResultsGroup(lookup=lookup)
+
+    def _prepare(self):
+        self.results._per_frame = []
+
+    def _single_frame(self):
+        atoms = self._source.atoms(self._ts)
+        if not np.all(atoms.pbc):
+            raise ValueError(f"frame {self._ts.frame} has no periodic box")
+        ids = self._source.ids
+        n = len(atoms)
+        molecules = isolated_molecules(atoms, ids, vacuum=self.vacuum)
+        record = {"frame": int(self._ts.frame), "volumes": [], "atoms": []}
+        properties = ["energy", "forces"]
+        for prefix, evaluator in self._sides.items():
+            energies, _ = evaluator.evaluate(molecules)
+            record[prefix + "intra"] = float(energies.sum())
+            record[prefix + "total"] = []
+        for s in self.scales:
+            scaled = rigid_scaled_atoms(atoms, ids, s)
+            record["volumes"].append(scaled.get_volume())
+            labels = {}
+            for prefix, evaluator in self._sides.items():
+                calc = evaluator.calculator
+                implemented = getattr(calc, "implemented_properties", None)
+                props = properties + (
+                    ["stress"] if implemented is None or "stress" in implemented else []
+                )
+                props = props if self.keep_frames else ["energy"]
+                values = evaluate_frame(calc, scaled, props)
+                record[prefix + "total"].append(values["energy"])
+                labels[prefix] = values
+            if self.keep_frames:
+                scaled.info["scale"] = float(s)
+                scaled.info["frame"] = int(self._ts.frame)
+                scaled.info["labels"] = labels
+                record["atoms"].append(scaled)
+        record["n_atoms"] = n
+        self.results._per_frame.append(record)
+
+    def _conclude(self):
+        records = sorted(self.results._per_frame, key=lambda r: r["frame"])
+        del self.results["_per_frame"]
+        self.results.scales = self.scales.copy()
+        self.results.volumes = np.array([r["volumes"] for r in records])
+        self.results.frames = np.array([r["frame"] for r in records])
+        per_atom = 1000.0 / self._source.n_atoms
+        for prefix in self._sides:
+            total = np.array([r[prefix + "total"] for r in records]) * per_atom
+            intra = np.array([[r[prefix + "intra"]] * self.scales.size for r in records]) * per_atom
+            self.results[prefix + "total"] = total
+            self.results[prefix + "intra"] = intra
+            self.results[prefix + "inter"] = total - intra
+        self._scanned = [a for r in records for a in r["atoms"]]
+
+    def scanned_frames(self, labels="model"):
+        """The scanned frames as ASE Atoms, frame-major then scale.
+
+        Parameters
+        ----------
+        labels : {"model", "reference"}
+            Whose energy, forces and stress the frames carry (as a ``SinglePointCalculator``).
+
+        Returns
+        -------
+        list of ase.Atoms
+            New copies, with ``info["scale"]`` and ``info["frame"]``; ready for ``ase.io.write``.
+        """
+        from ase.calculators.singlepoint import SinglePointCalculator
+
+        if not self.keep_frames:
+            raise ValueError("the scan ran with keep_frames=False")
+        if not hasattr(self, "_scanned"):
+            raise ValueError("run() the scan first")
+        prefix = {"model": "", "reference": "reference_"}.get(labels)
+        if prefix is None or prefix not in self._sides:
+            raise ValueError(
+                f"labels must be 'model' or (with a reference) 'reference', not {labels!r}"
+            )
+        out = []
+        for atoms in self._scanned:
+            copy = atoms.copy()
+            copy.info = {"scale": atoms.info["scale"], "frame": atoms.info["frame"]}
+            copy.calc = SinglePointCalculator(copy, **atoms.info["labels"][prefix])
+            out.append(copy)
+        return out
+
+    def plot(self, ax=None, component="inter"):
+        """E(s) curves of every frame (model solid, reference dashed).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+        component : {"inter", "total", "intra"}
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if component not in ("inter", "total", "intra"):
+            raise ValueError(f"component must be inter, total or intra, not {component!r}")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 4))
+        for k, row in enumerate(self.results[component]):
+            line = ax.plot(
+                self.results.scales, row, "o-", ms=3, label=f"model, frame {self.results.frames[k]}"
+            )
+            if "reference_" in self._sides:
+                ax.plot(
+                    self.results.scales,
+                    self.results["reference_" + component][k],
+                    "s--",
+                    ms=3,
+                    color=line[0].get_color(),
+                    label=f"reference, frame {self.results.frames[k]}",
+                )
+        ax.axhline(0.0, color="k", lw=0.5)
+        ax.set_xlabel("scale s of centres of mass and cell")
+        ax.set_ylabel(f"E_{component} (meV/atom)")
+        ax.legend(fontsize=7)
+        return ax
+
+
+@register_analysis("rigid_volume_scan", needs=("calculator", "box"))
+def _report(universe, outdir, *, calculator=None, verbose=False, max_frames=3):
+    """``electrolyte analyze`` entry: a scan of up to ``max_frames`` frames spread over the run."""
+
+    n = universe.trajectory.n_frames
+    frames = np.unique(np.linspace(0, n - 1, min(n, max_frames)).round().astype(int))
+    scan = RigidVolumeScan(universe, calculator, keep_frames=False).run(
+        frames=frames, verbose=verbose
+    )
+    return scan_summary(scan, outdir)
+
+
+def scan_summary(scan, outdir):
+    """Save the plot of a finished :class:`RigidVolumeScan` and return its JSON summary."""
+    import matplotlib.pyplot as plt
+
+    ax = scan.plot()
+    ax.figure.tight_layout()
+    ax.figure.savefig(Path(outdir) / "rigid_volume_scan.png", dpi=120)
+    plt.close(ax.figure)
+    summary = {
+        "scales": scan.results.scales.tolist(),
+        "frames": scan.results.frames.tolist(),
+        "units": "meV/atom",
+    }
+    for key in ("total", "intra", "inter", "reference_total", "reference_intra", "reference_inter"):
+        if key in scan.results:
+            summary[key] = scan.results[key].tolist()
+    return summary

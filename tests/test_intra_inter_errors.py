@@ -1,0 +1,373 @@
+"""Intra/inter and trans/rot/vib decomposition of model errors: identities and analytic cases."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import MDAnalysis as mda  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from ase.build import molecule  # noqa: E402
+from ase.calculators.singlepoint import SinglePointCalculator  # noqa: E402
+from ase.io import write  # noqa: E402
+from MDAnalysis.coordinates.memory import MemoryReader  # noqa: E402
+from molecular_pair_model import MolecularPairModel  # noqa: E402
+
+from mda_electrolyte import IntraInterErrors  # noqa: E402
+from mda_electrolyte.intra_inter_errors import (  # noqa: E402
+    IsolatedMoleculeEvaluator,
+    dof_decomposition,
+)
+from mda_electrolyte.molecules import isolated_molecules, make_whole  # noqa: E402
+
+CELL = np.array([[9.0, 0.0, 0.0], [1.0, 8.5, 0.0], [0.5, -0.8, 8.8]])
+
+
+def _frame(seed=0, cell=CELL):
+    """Four molecules (2 water, methanol, CO2), jittered, some cut by the cell faces."""
+    rng = np.random.default_rng(seed)
+    fractions = [[0.02, 0.3, 0.3], [0.5, 0.97, 0.6], [0.4, 0.45, 0.02], [0.75, 0.3, 0.65]]
+    atoms, ids = None, []
+    for j, name in enumerate(["H2O", "CH3OH", "CO2", "H2O"]):
+        m = molecule(name)
+        m.rotate(rng.uniform(0, 360), rng.normal(size=3), center="COM")
+        m.positions += np.array(fractions[j]) @ cell - m.get_center_of_mass()
+        m.positions += rng.normal(scale=0.03, size=m.positions.shape)
+        atoms = m if atoms is None else atoms + m
+        ids += [j] * len(m)
+    atoms.cell, atoms.pbc = cell, True
+    atoms.arrays["molecule_index"] = np.array(ids)
+    atoms.wrap()
+    return atoms
+
+
+def _whole(atoms):
+    return make_whole(atoms.positions, atoms.arrays["molecule_index"], atoms.cell.array)
+
+
+def test_dof_parts_sum_to_the_force_and_carry_net_force_and_torque():
+    atoms = _frame()
+    ids = atoms.arrays["molecule_index"]
+    masses = atoms.get_masses()
+    whole = _whole(atoms)
+    forces = np.random.default_rng(1).normal(size=(len(atoms), 3))
+    trans, rot, vib = dof_decomposition(forces, whole, masses, ids)
+    np.testing.assert_allclose(trans + rot + vib, forces, rtol=0, atol=1e-14)
+    com = np.array(
+        [np.average(whole[ids == j], axis=0, weights=masses[ids == j]) for j in range(4)]
+    )
+    rel = whole - com[ids]
+    for j in range(4):
+        m = ids == j
+        np.testing.assert_allclose(trans[m].sum(0), forces[m].sum(0), atol=1e-12)
+        np.testing.assert_allclose((rot[m] + vib[m]).sum(0), 0.0, atol=1e-12)
+        torque = np.cross(rel[m], forces[m]).sum(0)
+        np.testing.assert_allclose(np.cross(rel[m], rot[m]).sum(0), torque, atol=1e-10)
+        np.testing.assert_allclose(np.cross(rel[m], vib[m] + trans[m]).sum(0), 0.0, atol=1e-10)
+
+
+def test_rigid_body_forces_are_purely_translational_and_rotational():
+    atoms = _frame(seed=2)
+    ids = atoms.arrays["molecule_index"]
+    masses = atoms.get_masses()
+    whole = _whole(atoms)
+    rng = np.random.default_rng(3)
+    acc, alpha = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    com = np.array(
+        [np.average(whole[ids == j], axis=0, weights=masses[ids == j]) for j in range(4)]
+    )
+    rel = whole - com[ids]
+    f_trans = masses[:, None] * acc[ids]
+    f_rot = masses[:, None] * np.cross(alpha[ids], rel)
+    # CO2 is linear: no angular acceleration about its axis can be produced
+    axis = rel[ids == 2][0] / np.linalg.norm(rel[ids == 2][0])
+    f_rot[ids == 2] = masses[ids == 2, None] * np.cross(
+        alpha[2] - axis * (alpha[2] @ axis), rel[ids == 2]
+    )
+    trans, rot, vib = dof_decomposition(f_trans + f_rot, whole, masses, ids)
+    np.testing.assert_allclose(trans, f_trans, atol=1e-10)
+    np.testing.assert_allclose(rot, f_rot, atol=1e-9)
+    np.testing.assert_allclose(vib, 0.0, atol=1e-9)
+
+
+def test_intra_plus_inter_is_total_and_matches_the_analytic_split():
+    frames = [_frame(seed=s) for s in range(2)]
+    model = MolecularPairModel()
+    bonds_only = MolecularPairModel(epsilon=0.0)
+    lj_only = MolecularPairModel(k=0.0)
+    err = IntraInterErrors(frames, model, reference=MolecularPairModel(sigma=2.4)).run()
+    r = err.results
+    for q, comps in (("energy", r.energies), ("forces", r.forces), ("stress", r.stress)):
+        for side in ("model", "reference"):
+            np.testing.assert_allclose(
+                comps[side]["intra"] + comps[side]["inter"],
+                comps[side]["total"],
+                rtol=0,
+                atol=1e-13,
+            )
+    f = r.forces["model"]
+    np.testing.assert_allclose(f["trans"] + f["rot"] + f["vib"], f["total"], rtol=0, atol=1e-13)
+    for k, atoms in enumerate(frames):
+        # the model's intramolecular part is its harmonic term, the rest its Lennard-Jones term
+        a = atoms.copy()
+        a.calc = bonds_only
+        np.testing.assert_allclose(
+            r.energies["model"]["intra"][k], a.get_potential_energy(), atol=1e-12
+        )
+        np.testing.assert_allclose(r.forces["model"]["intra"][k], a.get_forces(), atol=1e-12)
+        np.testing.assert_allclose(r.stress["model"]["intra"][k], a.get_stress(), atol=1e-14)
+        a.calc = lj_only
+        np.testing.assert_allclose(
+            r.energies["model"]["inter"][k], a.get_potential_energy(), atol=1e-12
+        )
+        np.testing.assert_allclose(r.forces["model"]["inter"][k], a.get_forces(), atol=1e-12)
+        np.testing.assert_allclose(r.stress["model"]["inter"][k], a.get_stress(), atol=1e-14)
+
+
+def test_intra_energy_is_invariant_to_moving_and_rotating_molecules():
+    atoms = _frame(seed=4)
+    ids = atoms.arrays["molecule_index"]
+    moved = atoms.copy()
+    whole = _whole(atoms)
+    mol = ids == 1
+    rot = moved[mol]
+    rot.positions = whole[mol]
+    centre = rot.get_center_of_mass()
+    rot.rotate(73.0, [0.3, 1.0, -0.4], center=centre)
+    rotation = np.array([rot.positions[k] - centre for k in range(len(rot))])
+    moved.positions[mol] = rot.positions + [0.7, -1.1, 0.4]
+    moved.positions[ids == 3] += [2.0, 0.5, -0.3]
+    err = IntraInterErrors(
+        [atoms, moved], MolecularPairModel(), reference=MolecularPairModel(k=30.0)
+    ).run()
+    e = err.results.energies["model"]["intra"]
+    assert abs(e[0] - e[1]) < 1e-11
+    assert (
+        abs(err.results.energies["model"]["inter"][0] - err.results.energies["model"]["inter"][1])
+        > 1e-4
+    )
+    # intra forces of the rotated molecule are the rotated forces
+    f0, f1 = err.results.forces["model"]["intra"][:, mol]
+    R = np.linalg.lstsq(whole[mol] - centre, rotation, rcond=None)[0]
+    np.testing.assert_allclose(f0 @ R, f1, atol=1e-9)
+    np.testing.assert_allclose(
+        err.results.molecule_energies["model"][0],
+        err.results.molecule_energies["model"][1],
+        atol=1e-11,
+    )
+
+
+def test_model_against_itself_has_zero_error_and_a_softened_copy_has_known_errors():
+    frames = [_frame(seed=s) for s in range(3)]
+    same = IntraInterErrors(frames, MolecularPairModel(), reference=MolecularPairModel()).run()
+    for comp, quantities in same.results.rmse.items():
+        for q, value in quantities.items():
+            assert value == 0.0, (comp, q)
+    assert set(same.results.rmse) == {"total", "intra", "inter", "trans", "rot", "vib"}
+    assert set(same.results.rmse["vib"]) == {"forces"}
+    assert set(same.results.rmse["inter"]) == {"energy", "forces", "stress"}
+    assert all(abs(v - 1.0) < 1e-12 for v in same.results.softening.values())
+
+    soft = IntraInterErrors(
+        frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel()
+    ).run()
+    ref = same.results.forces["reference"]
+    for comp in ("total", "intra", "inter", "trans", "rot", "vib"):
+        f = ref[comp]
+        expect = np.sqrt(np.mean((0.2 * f) ** 2))
+        assert soft.results.rmse[comp]["forces"] == pytest.approx(expect, rel=1e-12)
+        rr = np.sqrt(np.sum((0.2 * f) ** 2) / np.sum((f - f.mean()) ** 2))
+        assert soft.results.rrmse[comp]["forces"] == pytest.approx(rr, rel=1e-12)
+    e = same.results.energies["reference"]["inter"]
+    n = len(frames[0])
+    assert soft.results.rmse["inter"]["energy"] == pytest.approx(
+        1000 * np.sqrt(np.mean((0.2 * e / n) ** 2)), rel=1e-12
+    )
+    assert soft.results.softening == pytest.approx({"O": 0.8, "H": 0.8, "C": 0.8}, rel=1e-12)
+    # per element: hydrogen's force RMSE from its atoms only
+    h = frames[0].numbers == 1
+    expect_h = np.sqrt(np.mean((0.2 * ref["total"][:, h]) ** 2))
+    assert soft.results.rmse_per_element["H"]["total"]["forces"] == pytest.approx(
+        expect_h, rel=1e-12
+    )
+    assert set(soft.results.rmse_per_species) == {"H2O", "CH4O", "CO2"}
+    w = soft.results.rmse_per_species["H2O"]["intra"]["energy"]
+    me = same.results.molecule_energies["reference"][:, [0, 3]] / 3 * 1000
+    assert w == pytest.approx(np.sqrt(np.mean((0.2 * me) ** 2)), rel=1e-12)
+
+
+def test_stored_labels_extxyz_and_isolated_labels_match_a_reference_calculator(tmp_path):
+    frames = [_frame(seed=s) for s in range(2)]
+    reference = MolecularPairModel(sigma=2.3, k=25.0)
+    direct = IntraInterErrors(frames, MolecularPairModel(), reference=reference).run()
+    labelled = []
+    for atoms in frames:
+        a = atoms.copy()
+        a.calc = reference
+        a.calc = SinglePointCalculator(
+            a, energy=a.get_potential_energy(), forces=a.get_forces(), stress=a.get_stress()
+        )
+        labelled.append(a)
+    path = tmp_path / "labels.extxyz"
+    write(path, labelled)
+    with pytest.warns(UserWarning, match="trans/rot/vib only"):
+        partial = IntraInterErrors(frames, MolecularPairModel(), reference=str(path)).run()
+    assert set(partial.results.rmse) == {"total", "trans", "rot", "vib"}
+    assert partial.results.rmse["vib"]["forces"] == pytest.approx(
+        direct.results.rmse["vib"]["forces"], rel=1e-6
+    )
+    molecules = partial.unique_isolated_molecules()
+    assert len(molecules) == 8
+    for mol in molecules:
+        mol.calc = reference
+        mol.calc = SinglePointCalculator(
+            mol, energy=mol.get_potential_energy(), forces=mol.get_forces()
+        )
+    iso = tmp_path / "isolated.extxyz"
+    write(iso, molecules)
+    full = IntraInterErrors(
+        frames, MolecularPairModel(), reference=str(path), reference_isolated=str(iso)
+    ).run()
+    for comp in direct.results.rmse:
+        for q in direct.results.rmse[comp]:
+            assert full.results.rmse[comp][q] == pytest.approx(
+                direct.results.rmse[comp][q], rel=1e-5, abs=1e-9
+            )
+    # labels of the frames themselves (reference=None) and an ASE database
+    own = IntraInterErrors(
+        labelled, MolecularPairModel(), reference=None, reference_isolated=molecules
+    ).run()
+    assert own.results.rmse["inter"]["forces"] == pytest.approx(
+        direct.results.rmse["inter"]["forces"], rel=1e-12
+    )
+    db = tmp_path / "labels.db"
+    write(db, labelled)
+    from_db = IntraInterErrors(
+        frames, MolecularPairModel(), reference=str(db), reference_isolated=molecules
+    ).run()
+    assert from_db.results.rmse["total"]["forces"] == pytest.approx(
+        direct.results.rmse["total"]["forces"], rel=1e-9
+    )
+
+
+def test_universe_input_matches_atoms_input_and_parallel_backends_match_serial():
+    frames = [_frame(seed=s) for s in range(4)]
+    ids = frames[0].arrays["molecule_index"]
+    u = mda.Universe.empty(len(frames[0]), n_residues=4, atom_resindex=ids, trajectory=True)
+    u.add_TopologyAttr("elements", frames[0].get_chemical_symbols())
+    u.add_TopologyAttr("masses", frames[0].get_masses())
+    u.add_TopologyAttr("resnames", ["WAT", "MOH", "CO2", "WAT"])
+    u.load_new(
+        np.array([a.positions for a in frames]),
+        format=MemoryReader,
+        dimensions=np.array([a.cell.cellpar() for a in frames]),
+    )
+    # Universe frames carry no molecule array: use molecule-agnostic Lennard-Jones models
+    model = MolecularPairModel(atomic=True)
+    ref = MolecularPairModel(atomic=True, sigma=2.4)
+    serial = IntraInterErrors(frames, model, reference=ref).run()
+    from_u = IntraInterErrors(u, model, reference=ref).run()
+    for comp in serial.results.rmse:
+        for q in serial.results.rmse[comp]:
+            assert from_u.results.rmse[comp][q] == pytest.approx(
+                serial.results.rmse[comp][q], rel=1e-4, abs=1e-8
+            )
+    assert set(from_u.results.rmse_per_species) == {"WAT", "MOH", "CO2"}
+    par = IntraInterErrors(frames, model, reference=ref).run(backend="multiprocessing", n_workers=2)
+    np.testing.assert_array_equal(
+        par.results.forces["model"]["inter"], serial.results.forces["model"]["inter"]
+    )
+    assert par.results.rmse == serial.results.rmse
+    sub = IntraInterErrors(frames, model, reference=ref).run(frames=[3, 1])
+    np.testing.assert_array_equal(
+        sub.results.energies["model"]["total"], serial.results.energies["model"]["total"][[1, 3]]
+    )
+
+
+def test_isolated_molecule_cache_is_per_geometry_and_translation_invariant():
+    atoms = _frame(seed=5)
+    ids = atoms.arrays["molecule_index"]
+    shifted = atoms.copy()
+    shifted.positions += [1.234, -0.5, 3.3]
+    calls = IsolatedMoleculeEvaluator(MolecularPairModel())
+    e0, f0 = calls.evaluate(isolated_molecules(atoms, ids))
+    e1, f1 = calls.evaluate(isolated_molecules(shifted, ids))
+    assert calls.n_evaluated == 4
+    np.testing.assert_array_equal(e0, e1)
+    err = IntraInterErrors(
+        [atoms, shifted, atoms], MolecularPairModel(), reference=MolecularPairModel(k=3.0)
+    ).run()
+    assert err._model.isolated.n_evaluated == 4 and err._reference.isolated.n_evaluated == 4
+
+
+class _Batched(MolecularPairModel):
+    def __init__(self):
+        super().__init__()
+        self.batches = []
+
+    def calculate_batch(self, molecules):
+        self.batches.append(len(molecules))
+        out = []
+        for mol in molecules:
+            mol.calc = MolecularPairModel()
+            out.append({"energy": mol.get_potential_energy(), "forces": mol.get_forces()})
+        return out
+
+
+def test_batched_calculators_get_all_missing_molecules_at_once():
+    frames = [_frame(seed=s) for s in range(2)]
+    batched = _Batched()
+    a = IntraInterErrors(frames, batched, reference=MolecularPairModel(sigma=2.0)).run()
+    b = IntraInterErrors(
+        frames, MolecularPairModel(), reference=MolecularPairModel(sigma=2.0)
+    ).run()
+    assert batched.batches == [4, 4]
+    assert a.results.rmse == b.results.rmse
+
+
+def test_bad_input_raises_clear_errors(tmp_path):
+    atoms = _frame()
+    with pytest.raises(ValueError, match="no forces"):
+        nolabels = atoms.copy()
+        nolabels.calc = SinglePointCalculator(nolabels, energy=1.0)
+        IntraInterErrors([nolabels], MolecularPairModel(), reference=None, quantities=["forces"])
+    with pytest.raises(ValueError, match="no stress"):
+        IntraInterErrors([atoms], MolecularPairModel(), reference=[nolabels], quantities=["stress"])
+    free = atoms.copy()
+    free.pbc = False
+    free.cell = None
+    with pytest.raises(ValueError, match="without a periodic box"):
+        IntraInterErrors(
+            [free], MolecularPairModel(), reference=MolecularPairModel(), quantities=["stress"]
+        )
+    with pytest.raises(RuntimeError, match="isolated molecule .* needs at least 6 atoms"):
+        IntraInterErrors(
+            [atoms], MolecularPairModel(fail_on_small=True), reference=MolecularPairModel()
+        ).run()
+    tiny = atoms.copy()
+    tiny.arrays["molecule_index"] = np.zeros(len(atoms), dtype=int)
+    with pytest.raises(ValueError, match="cannot be made whole"):
+        IntraInterErrors([tiny], MolecularPairModel(), reference=MolecularPairModel()).run()
+    with pytest.raises(ValueError, match="reference="):
+        u = mda.Universe.empty(3, trajectory=True)
+        u.add_TopologyAttr("elements", ["O", "H", "H"])
+        IntraInterErrors(u, MolecularPairModel())
+    other = _frame(seed=9)
+    other.calc = SinglePointCalculator(other, energy=0.0, forces=np.zeros((len(other), 3)))
+    with pytest.raises(ValueError, match="other positions"):
+        IntraInterErrors([atoms], MolecularPairModel(), reference=[other]).run()
+    with pytest.raises(TypeError, match="ASE calculator"):
+        IntraInterErrors([atoms], "not a model", reference=MolecularPairModel())
+    with pytest.raises(FileNotFoundError):
+        IntraInterErrors([atoms], MolecularPairModel(), reference=str(tmp_path / "missing.extxyz"))
+
+
+def test_plot_draws_one_parity_panel_per_component():
+    frames = [_frame(seed=s) for s in range(2)]
+    err = IntraInterErrors(
+        frames, MolecularPairModel(scale=0.9), reference=MolecularPairModel()
+    ).run()
+    axes = err.plot()
+    assert len(axes) == 6
+    assert axes[3].get_title().startswith("trans")
+    assert len(axes[0].lines[0].get_xdata()) == 2 * len(frames[0]) * 3

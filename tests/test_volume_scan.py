@@ -1,0 +1,236 @@
+"""Rigid-molecule volume scans: analytic E_inter(s), rigidity of the scanned frames, reporting."""
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import MDAnalysis as mda  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from ase import Atoms  # noqa: E402
+from ase.build import molecule  # noqa: E402
+from ase.io import read  # noqa: E402
+from MDAnalysis.coordinates.memory import MemoryReader  # noqa: E402
+from molecular_pair_model import MolecularPairModel  # noqa: E402
+
+from mda_electrolyte import RigidVolumeScan  # noqa: E402
+from mda_electrolyte.diagnose import diagnose  # noqa: E402
+from mda_electrolyte.report import registered_analyses, run_analyses  # noqa: E402
+from mda_electrolyte.volume_scan import rigid_scaled_atoms  # noqa: E402
+
+K, R0, EPS, SIG, RC = 20.0, 1.0, 0.01, 2.5, 5.0
+
+
+def _dimers(L=12.0):
+    """Two stretched diatomics in a cubic box, the second one cut by the box face."""
+    a = Atoms("N2", positions=[[2.0, 2.0, 2.0], [2.0, 2.0, 3.1]])
+    b = Atoms("CO", positions=[[5.2, 2.4, 2.3], [6.0, 3.0, 2.5]])
+    b.positions += [6.3, 0.0, 0.0]  # crosses x = L
+    atoms = a + b
+    atoms.cell, atoms.pbc = [L, L, L], True
+    atoms.arrays["molecule_index"] = np.array([0, 0, 1, 1])
+    atoms.wrap()
+    return atoms
+
+
+def _lj(r):
+    sr6 = (SIG / r) ** 6
+    return np.where(r < RC, 4 * EPS * (sr6**2 - sr6), 0.0)
+
+
+def _analytic_inter(atoms, s):
+    """Σ over intermolecular pairs and all images of LJ, for rigid molecules at scale s."""
+    L = atoms.cell.lengths()[0]
+    whole = np.array([[2.0, 2.0, 2.0], [2.0, 2.0, 3.1], [11.5, 2.4, 2.3], [12.3, 3.0, 2.5]])
+    m = atoms.get_masses()
+    com = [
+        np.average(whole[:2], axis=0, weights=m[:2]),
+        np.average(whole[2:], axis=0, weights=m[2:]),
+    ]
+    ids = [0, 0, 1, 1]
+    pos = np.array([s * com[ids[i]] + whole[i] - com[ids[i]] for i in range(4)])
+    energy = 0.0
+    shifts = (
+        np.array([[i, j, k] for i in range(-1, 2) for j in range(-1, 2) for k in range(-1, 2)])
+        * L
+        * s
+    )
+    for i in range(4):
+        for j in range(4):
+            for t in shifts:
+                if ids[i] == ids[j] and not t.any():
+                    continue
+                r = np.linalg.norm(pos[j] + t - pos[i])
+                energy += 0.5 * _lj(r)
+    return energy
+
+
+def _model(**kw):
+    params = dict(k=K, r0=R0, epsilon=EPS, sigma=SIG, rc=RC)
+    params.update(kw)
+    return MolecularPairModel(**params)
+
+
+def test_inter_energy_follows_the_analytic_curve_and_vanishes_far_apart():
+    atoms = _dimers()
+    scales = [0.9, 1.0, 1.1, 1.3, 1.6, 4.0]
+    scan = RigidVolumeScan([atoms], _model(), scales=scales).run()
+    n = len(atoms)
+    inter = scan.results.inter[0] * n / 1000.0
+    expect = np.array([_analytic_inter(atoms, s) for s in scales])
+    assert np.abs(expect[:4]).min() > 1e-4  # the curve is non-trivial where molecules are close
+    np.testing.assert_allclose(inter, expect, rtol=1e-10, atol=1e-14)
+    assert abs(scan.results.inter[0, -1]) < 1e-9 and expect[-1] == 0.0  # beyond the cutoff
+    # E_intra is the harmonic energy of the two molecules, the same at every s
+    intra = 0.5 * K * ((1.1 - R0) ** 2 + (np.linalg.norm([0.8, 0.6, 0.2]) - R0) ** 2)
+    np.testing.assert_allclose(scan.results.intra[0] * n / 1000.0, intra, rtol=1e-12)
+    np.testing.assert_allclose(scan.results.total - scan.results.intra, scan.results.inter, atol=0)
+    np.testing.assert_allclose(scan.results.volumes[0], 12.0**3 * np.array(scales) ** 3, rtol=1e-12)
+    assert scan.results.scales.tolist() == scales
+
+
+def _box(seed=0):
+    rng = np.random.default_rng(seed)
+    cell = np.array([[9.5, 0.0, 0.0], [1.2, 9.0, 0.0], [-0.6, 0.7, 9.2]])
+    fractions = [[0.02, 0.3, 0.3], [0.5, 0.97, 0.6], [0.4, 0.45, 0.02], [0.75, 0.3, 0.65]]
+    atoms, ids = None, []
+    for j, name in enumerate(["H2O", "CH3OH", "CO2", "H2O"]):
+        m = molecule(name)
+        m.rotate(rng.uniform(0, 360), rng.normal(size=3), center="COM")
+        m.positions += np.array(fractions[j]) @ cell - m.get_center_of_mass()
+        atoms = m if atoms is None else atoms + m
+        ids += [j] * len(m)
+    atoms.cell, atoms.pbc = cell, True
+    atoms.arrays["molecule_index"] = np.array(ids)
+    whole = atoms.copy()
+    atoms.wrap()
+    return atoms, whole
+
+
+def test_scanned_frames_keep_every_molecule_rigid_and_scale_its_centre():
+    atoms, whole = _box()
+    ids = atoms.arrays["molecule_index"]
+    scales = [0.85, 1.0, 1.25]
+    scan = RigidVolumeScan([atoms], _model(), scales=scales, reference=_model(scale=2.0)).run()
+    frames = scan.scanned_frames()
+    assert [f.info["scale"] for f in frames] == scales
+    for s, frame in zip(scales, frames):
+        np.testing.assert_allclose(frame.cell.array, s * atoms.cell.array, rtol=1e-15)
+        for j in range(4):
+            m = ids == j
+            d0 = np.linalg.norm(whole.positions[m][:, None] - whole.positions[m][None], axis=-1)
+            d = np.linalg.norm(frame.positions[m][:, None] - frame.positions[m][None], axis=-1)
+            np.testing.assert_allclose(d, d0, rtol=0, atol=1e-12)
+            com = frame[m].get_center_of_mass()
+            frac = (com - s * whole[m].get_center_of_mass()) @ np.linalg.inv(frame.cell.array)
+            np.testing.assert_allclose(frac, np.round(frac), atol=1e-12)
+        assert frame.get_potential_energy() == pytest.approx(
+            scan.results.total[0, scales.index(s)] * len(atoms) / 1000, rel=1e-12
+        )
+    # the reference side by side, and its labels on the frames
+    np.testing.assert_allclose(scan.results.reference_total, 2.0 * scan.results.total, rtol=1e-12)
+    np.testing.assert_allclose(
+        scan.results.reference_inter, 2.0 * scan.results.inter, rtol=1e-10, atol=1e-12
+    )
+    ref_frames = scan.scanned_frames(labels="reference")
+    np.testing.assert_allclose(ref_frames[0].get_forces(), 2.0 * frames[0].get_forces(), rtol=1e-12)
+    assert atoms.calc is None and np.array_equal(
+        atoms.positions, _box()[0].positions
+    )  # input untouched
+    ax = scan.plot()
+    assert len(ax.lines) == 2 + 1
+
+
+def test_universe_input_triclinic_and_parallel_match_serial():
+    frames = [_box(seed=s)[0] for s in range(3)]
+    ids = frames[0].arrays["molecule_index"]
+    u = mda.Universe.empty(len(frames[0]), n_residues=4, atom_resindex=ids, trajectory=True)
+    u.add_TopologyAttr("elements", frames[0].get_chemical_symbols())
+    u.add_TopologyAttr("masses", frames[0].get_masses())
+    u.add_TopologyAttr("resnames", ["WAT", "MOH", "CO2", "WAT"])
+    u.load_new(
+        np.array([a.positions for a in frames]),
+        format=MemoryReader,
+        dimensions=np.array([a.cell.cellpar() for a in frames]),
+    )
+    model = MolecularPairModel(atomic=True)
+    serial = RigidVolumeScan(frames, model, scales=[0.9, 1.1]).run()
+    from_u = RigidVolumeScan(u.atoms, model, scales=[0.9, 1.1]).run()
+    np.testing.assert_allclose(from_u.results.total, serial.results.total, rtol=1e-5)
+    np.testing.assert_allclose(from_u.results.inter, serial.results.inter, rtol=1e-4, atol=1e-6)
+    par = RigidVolumeScan(frames, model, scales=[0.9, 1.1]).run(
+        backend="multiprocessing", n_workers=2
+    )
+    np.testing.assert_array_equal(par.results.total, serial.results.total)
+    np.testing.assert_array_equal(par.results.frames, [0, 1, 2])
+    assert len(par.scanned_frames()) == 6
+
+
+def test_bad_input_raises_clear_errors():
+    atoms, _ = _box()
+    free = atoms.copy()
+    free.pbc = False
+    free.cell = None
+    with pytest.raises(ValueError, match="periodic box"):
+        RigidVolumeScan([free], _model())
+    with pytest.raises(ValueError, match="scales"):
+        RigidVolumeScan([atoms], _model(), scales=[1.0, -0.5])
+    with pytest.raises(TypeError, match="ASE calculator"):
+        RigidVolumeScan([atoms], _model(), reference=42)
+    with pytest.raises(RuntimeError, match="isolated molecule"):
+        RigidVolumeScan([atoms], _model(fail_on_small=True)).run()
+    u = mda.Universe.empty(6, n_residues=2, atom_resindex=[0, 0, 0, 1, 1, 1], trajectory=True)
+    u.add_TopologyAttr("elements", ["O", "H", "H"] * 2)
+    with pytest.raises(ValueError, match="part of"):
+        RigidVolumeScan(u.atoms[:4], _model())
+    with pytest.raises(ValueError, match="scale factors"):
+        rigid_scaled_atoms(atoms, atoms.arrays["molecule_index"], 0.0)
+
+
+def test_report_registration_and_diagnose(tmp_path):
+    needs = registered_analyses()
+    assert needs["rigid_volume_scan"] == ("calculator", "box")
+    assert needs["intra_inter_errors"] == ("calculator",)
+    frames = [_box(seed=s)[0] for s in range(2)]
+    ids = frames[0].arrays["molecule_index"]
+    u = mda.Universe.empty(len(frames[0]), n_residues=4, atom_resindex=ids, trajectory=True)
+    u.add_TopologyAttr("elements", frames[0].get_chemical_symbols())
+    u.add_TopologyAttr("masses", frames[0].get_masses())
+    u.load_new(
+        np.array([a.positions for a in frames]),
+        format=MemoryReader,
+        dimensions=np.array([a.cell.cellpar() for a in frames]),
+    )
+    model = MolecularPairModel(atomic=True)
+    summary = run_analyses(
+        u, tmp_path / "a", calculator=model, only=["rigid_volume_scan", "intra_inter_errors"]
+    )
+    assert len(summary["rigid_volume_scan"]["inter"]) == 2
+    assert "skipped" in summary["intra_inter_errors"]
+    assert (tmp_path / "a" / "rigid_volume_scan.png").exists()
+
+    out = diagnose(
+        frames, _model(), tmp_path / "d", reference=_model(sigma=2.4), scales=[0.9, 1.0, 1.2]
+    )
+    assert json.loads((tmp_path / "d" / "diagnose.json").read_text()) == json.loads(
+        json.dumps(out, default=float)
+    )
+    assert set(out["intra_inter_errors"]["rmse"]) == {
+        "total",
+        "intra",
+        "inter",
+        "trans",
+        "rot",
+        "vib",
+    }
+    assert (tmp_path / "d" / "intra_inter_errors.png").exists()
+    written = read(tmp_path / "d" / "volume_scan_frames.extxyz", ":")
+    assert len(written) == 2 * 3
+    ref = _model(sigma=2.4)
+    probe = written[1].copy()
+    probe.calc = ref
+    assert written[1].get_potential_energy() == pytest.approx(
+        probe.get_potential_energy(), rel=1e-6
+    )
