@@ -221,7 +221,7 @@ def test_bad_dispersion_spec_fails_before_model_load():
 
 
 def test_uncovered_element_is_named(sevennet):
-    atoms = Atoms("HOg", positions=[[0, 0, 0], [0, 0, 1.0], [0, 1.5, 0]])
+    atoms = Atoms(["H", "O", "Og"], positions=[[0, 0, 0], [0, 0, 1.0], [0, 1.5, 0]])
     atoms.calc = sevennet
     with pytest.raises(ValueError, match="Og"):
         atoms.get_potential_energy()

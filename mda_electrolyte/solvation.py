@@ -1,0 +1,537 @@
+"""Cation solvation shells: SSIP/CIP/AGG classes, seed-000 labels, networks and angles.
+
+SPEC §2.2 (seeds 000, 001, 004). The shells themselves (which molecules are within the cutoff of
+every cation, through which atoms) and the cutoffs from the first minimum of each cation–species
+RDF come from solvation-analysis (:class:`solvation_analysis.solute.Solute`); this module
+classifies the shells and derives what the seeds report from them:
+
+- class per cation and frame under one of two named conventions, never mixed:
+
+  ``"anion_count"`` (seed 001): SSIP = no anion in the shell, CIP = one anion, AGG = more than one;
+  ``"bridging"`` (mdgo): SSIP = no anion, CIP = exactly one anion and that anion is in no other
+  cation's shell, AGG = any other shell with an anion (an anion bridging two or more cations, or
+  several anions);
+- label in seed 000's notation, e.g. ``Li(ECc)3(PF6)``: every solvent molecule is ``c`` when any of
+  its carbonyl oxygens (Oc: bonded to exactly one atom, a carbon) coordinates, else ``e`` when an
+  ether oxygen (Oe: bonded to exactly two carbons) does, else no suffix; anions get no suffix;
+  solvents come first in the order given, then anions;
+- coordination numbers (distinct molecules of a species per cation) and pairing fractions exactly
+  as solvation-analysis defines them, the static degree of dissociation (free cations; free ions),
+  the size distribution of cation networks joined through shared molecules (seed 004) and the
+  Oc–M–Oc and M–Oc–Cc angle distributions (seed 000 Fig. 4).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+from MDAnalysis.analysis.base import AnalysisBase
+from MDAnalysis.lib.distances import minimize_vectors
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from mda_electrolyte.report import register_analysis
+
+__all__ = ["SolvationShells", "oxygen_types"]
+
+CLASSES = ("SSIP", "CIP", "AGG")
+CONVENTIONS = ("anion_count", "bridging")
+_OTHER, _OC, _OE = 0, 1, 2
+
+
+def oxygen_types(atomgroup):
+    """Carbonyl/ether type of every atom from the bonds of the topology.
+
+    Parameters
+    ----------
+    atomgroup : MDAnalysis.core.groups.AtomGroup
+        Needs ``elements`` and ``bonds``.
+
+    Returns
+    -------
+    types : numpy.ndarray of int, shape (n_atoms,)
+        1 for a carbonyl oxygen Oc (bonded to exactly one atom, a carbon), 2 for an ether oxygen
+        Oe (bonded to exactly two atoms, both carbons), 0 for every other atom.
+    carbonyl_carbon : numpy.ndarray of int, shape (n_atoms,)
+        Universe index of the carbon bonded to each Oc, -1 elsewhere.
+    """
+    types = np.zeros(atomgroup.n_atoms, dtype=np.int8)
+    carbon = np.full(atomgroup.n_atoms, -1, dtype=np.intp)
+    for k, atom in enumerate(atomgroup):
+        if atom.element != "O":
+            continue
+        neighbours = [b.partner(atom) for b in atom.bonds]
+        elements = [n.element for n in neighbours]
+        if elements == ["C"]:
+            types[k] = _OC
+            carbon[k] = neighbours[0].ix
+        elif elements == ["C", "C"]:
+            types[k] = _OE
+    return types, carbon
+
+
+def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range):
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    if cations.n_atoms == 0:
+        raise ValueError("SolvationShells: the cation selection is empty")
+    if not isinstance(anions, dict) or not isinstance(solvents, dict):
+        raise TypeError("anions and solvents must be dicts mapping a species name to an AtomGroup")
+    if not anions and not solvents:
+        raise ValueError("SolvationShells: give at least one anion or solvent species")
+    overlap = set(anions) & set(solvents)
+    if overlap:
+        raise ValueError(f"species names used both as anion and solvent: {sorted(overlap)}")
+    species = {**anions, **solvents}
+    universe = cations.universe
+    for name, group in species.items():
+        if group.n_atoms == 0:
+            raise ValueError(f"SolvationShells: the selection of species {name!r} is empty")
+        if group.universe is not universe:
+            raise ValueError(f"species {name!r} belongs to another Universe than the cations")
+    if len(cations.residues) != cations.n_atoms or (cations.residues.atoms.n_atoms != cations.n_atoms):
+        raise ValueError("every cation must be a single atom in a residue of its own "
+                         "(one Li/Na/K per residue)")
+    groups = {"cations": cations, **species}
+    names = list(groups)
+    for a in range(len(names)):
+        for b in range(a + 1, len(names)):
+            shared = np.intersect1d(groups[names[a]].ix, groups[names[b]].ix)
+            if shared.size:
+                raise ValueError(f"selections {names[a]!r} and {names[b]!r} overlap "
+                                 f"({shared.size} atoms, e.g. index {shared[0]})")
+            shared_res = np.intersect1d(groups[names[a]].resindices, groups[names[b]].resindices)
+            if shared_res.size:
+                raise ValueError(f"selections {names[a]!r} and {names[b]!r} share residues "
+                                 f"(e.g. residue index {shared_res[0]}); molecules are residues")
+    if universe.dimensions is None:
+        raise ValueError("SolvationShells needs a periodic box: the trajectory has no dimensions")
+    r_min, r_max = rdf_range
+    for name, value in (cutoffs or {}).items():
+        if name not in species:
+            raise ValueError(f"cutoff given for unknown species {name!r}; known: {sorted(species)}")
+        if not (r_min < float(value) <= r_max):
+            raise ValueError(f"cutoff of {name!r} = {value} Å is outside the RDF range {rdf_range}")
+    if not hasattr(universe.atoms, "elements"):
+        raise ValueError("SolvationShells needs element symbols in the topology")
+    for name, group in species.items():
+        oxygens = group.select_atoms("element O")
+        if oxygens.n_atoms == 0:
+            continue
+        if not hasattr(universe, "bonds") or len(universe.bonds) == 0:
+            raise ValueError(
+                f"species {name!r} has oxygen atoms but the topology has no bonds, so carbonyl "
+                "and ether oxygens cannot be told apart; add bonds (e.g. "
+                "universe.guess_TopologyAttrs(to_guess=['bonds']))")
+        multi = oxygens[[len(o.residue.atoms) > 1 for o in oxygens]]
+        lonely = multi[[len(o.bonds) == 0 for o in multi]]
+        if lonely.n_atoms:
+            raise ValueError(
+                f"species {name!r}: {lonely.n_atoms} oxygen atoms (e.g. index {lonely[0].ix}) have "
+                "no bonds, so their carbonyl/ether type cannot be found; check the topology bonds")
+
+
+class SolvationShells(AnalysisBase):
+    r"""First solvation shells of cations, their SSIP/CIP/AGG classes and seed-000 labels.
+
+    Parameters
+    ----------
+    cations : MDAnalysis.core.groups.AtomGroup
+        The cations (Li⁺, Na⁺, K⁺, ...), one atom per residue.
+    anions, solvents : dict of {str: AtomGroup}
+        Species name → its atoms; molecules are the residues. Results are keyed by these names.
+        The atoms given are the candidate coordinating atoms (usually whole molecules).
+    cutoffs : dict of {str: float}, optional
+        Shell cutoff per species in Å (cation to any atom of the species). Species without one get
+        the first minimum of the cation–species RDF, found by solvation-analysis
+        (:func:`solvation_analysis.rdf_parser.identify_cutoff_scipy`).
+    convention : {"anion_count", "bridging"}
+        How shells are classed, see the module documentation (seed 001 vs mdgo).
+    rdf_range : tuple of float
+        Range of the cation–species RDFs in Å; given cutoffs must lie inside.
+    rdf_nbins : int
+        Bins of those RDFs.
+    network_species : list of str, optional
+        Species whose shared molecules join cations into networks (default: all species).
+    angle_bins : int
+        Bins of the angle histograms over 0–180°.
+    **kwargs
+        Passed to :class:`~MDAnalysis.analysis.base.AnalysisBase` (e.g. ``verbose``).
+
+    Attributes
+    ----------
+    results.cutoffs : dict
+        Species → cutoff in Å; ``results.cutoff_source`` says ``"given"`` or ``"rdf_minimum"``.
+    results.rdfs : dict
+        Species → (r in Å, g(r)) of the RDFs used for the cutoffs (empty when all were given).
+    results.shells : pandas.DataFrame
+        One row per coordinating atom: frame, cation (atom index), species, molecule (residue
+        index), atom (index), oxygen type ("Oc", "Oe" or ""), distance in Å.
+    results.classes : numpy.ndarray of str, shape (n_frames, n_cations)
+        SSIP/CIP/AGG of every cation in every frame.
+    results.shell_labels : numpy.ndarray of object, shape (n_frames, n_cations)
+        Seed-000 label of every shell, e.g. ``"Li(ECc)3(PF6)"``.
+    results.fractions : dict
+        Class → fraction of cation shells (over cations and frames).
+    results.labels : dict
+        Label → fraction of cation shells, most common first.
+    results.coordination_numbers, results.pairing : dict
+        Species → mean number of its molecules in a shell; fraction of cations with at least one
+        (solvation-analysis' definitions).
+    results.free_cation_fraction : float
+        Static degree of dissociation α_s: fraction of cations with no anion in the shell.
+    results.free_ion_fraction : float
+        Free cations plus anion molecules in no shell, over all cations and anion molecules.
+    results.network_sizes : dict
+        Network size n (cations) → fraction of cations in networks of n cations (1 = isolated).
+    results.angles : dict
+        ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` → dict with ``bins`` (degrees), ``density`` (1/degree),
+        ``mean`` (degrees) and ``n`` (number of angles).
+    results.timeseries : dict
+        Per frame: ``fractions`` (n_frames, 3) in SSIP/CIP/AGG order, ``coordination_numbers``
+        and ``pairing`` (dict species → array), ``free_cation_fraction`` (n_frames,).
+
+    Examples
+    --------
+    solvation-analysis' LiPF6 in butyronitrile/FEC test trajectory, with the radii of its tests:
+
+    >>> import os, numpy as np, MDAnalysis as mda, solvation_analysis
+    >>> from mda_electrolyte import SolvationShells
+    >>> d = os.path.join(os.path.dirname(solvation_analysis.__file__), "tests/data/bn_fec_data")
+    >>> u = mda.Universe(f"{d}/bn_fec.data", f"{d}/bn_fec_short_wrap.dcd")
+    >>> u.add_TopologyAttr("elements", np.loadtxt(f"{d}/bn_fec_elements.csv", dtype=str))
+    >>> shells = SolvationShells(
+    ...     u.select_atoms("type 22"), {"PF6": u.select_atoms("byres type 20")},
+    ...     {"BN": u.select_atoms("byres type 5"), "FEC": u.select_atoms("byres type 19")},
+    ...     cutoffs={"PF6": 2.8, "BN": 2.61468, "FEC": 2.43158}).run()
+    >>> round(shells.results.coordination_numbers["BN"], 3), shells.results.fractions["AGG"]
+    (4.329, 0.0)
+    >>> list(shells.results.labels)[:3]
+    ['Li(BN)5', 'Li(BN)4', 'Li(BN)4(FECc)']
+    """
+
+    def __init__(self, cations, anions, solvents, cutoffs=None, convention="anion_count",
+                 rdf_range=(0.0, 8.0), rdf_nbins=80, network_species=None, angle_bins=90,
+                 **kwargs):
+        rdf_range = tuple(float(v) for v in rdf_range)
+        _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range)
+        super().__init__(cations.universe.trajectory, **kwargs)
+        self._cations = cations
+        self._anion_names = list(anions)
+        self._solvent_names = list(solvents)
+        self._species = {**solvents, **anions}
+        self._cutoffs_given = {k: float(v) for k, v in (cutoffs or {}).items()}
+        self._convention = convention
+        self._rdf_range = rdf_range
+        self._rdf_nbins = int(rdf_nbins)
+        self._angle_bins = int(angle_bins)
+        unknown = set(network_species or ()) - set(self._species)
+        if unknown:
+            raise ValueError(f"network_species names unknown species {sorted(unknown)}")
+        self._network_species = list(self._species) if network_species is None else list(network_species)
+        universe = cations.universe
+        types, carbon = oxygen_types(universe.atoms)
+        self._otype = types
+        self._carbonyl_carbon = carbon
+        element = cations.elements[0]
+        self._cation_symbol = element if element else cations.names[0]
+        self._n_anion_molecules = sum(anions[n].n_residues for n in anions)
+
+    # the shells come from one solvation-analysis Solute over all analysed frames
+    _analysis_algorithm_is_parallelizable = False
+
+    def _run_solute(self, frames):
+        from solvation_analysis.solute import Solute
+
+        all_given = set(self._cutoffs_given) >= set(self._species)
+        solute = Solute.from_atoms(
+            self._cations, dict(self._species), radii=dict(self._cutoffs_given),
+            rdf_init_kwargs={"range": self._rdf_range, "nbins": self._rdf_nbins},
+            rdf_run_kwargs={"frames": frames}, kernel_kwargs={"failure_behavior": "warn"},
+            skip_rdf=all_given, analysis_classes=[],
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            try:
+                solute.run(frames=frames, verbose=self._verbose)
+            except AssertionError as err:
+                raise ValueError(
+                    f"no first minimum found in a cation–species RDF within {self._rdf_range} Å; "
+                    f"pass cutoffs={{name: value}} for it ({err})") from None
+        return solute
+
+    def _prepare(self):
+        frames = np.asarray(self._sliced_trajectory.frames)
+        solute = self._run_solute(frames)
+        self._solute = solute
+        self.results.cutoffs = {name: float(solute.radii[name]) for name in self._species}
+        self.results.cutoff_source = {
+            name: "given" if name in self._cutoffs_given else "rdf_minimum" for name in self._species}
+        rdfs = (solute.rdf_data or {}).get(solute.solute_name, {})
+        self.results.rdfs = {name: (np.asarray(b), np.asarray(g)) for name, (b, g) in rdfs.items()}
+        # every atom within the cutoff, not only the closest of each molecule
+        rows = pd.concat([solute.solvation_data.reset_index(),
+                          solute.solvation_data_duplicates.reset_index()], ignore_index=True)
+        code = {name: k for k, name in enumerate(self._species)}
+        self._rows = {
+            frame: (
+                grp["solute_atom_ix"].to_numpy(np.intp),
+                grp["solvent_atom_ix"].to_numpy(np.intp),
+                grp["solvent"].map(code).to_numpy(np.intp),
+                grp["solvent_ix"].to_numpy(np.intp),
+                grp["distance"].to_numpy(float),
+            )
+            for frame, grp in rows.groupby("frame")
+        }
+        n, n_cat = self.n_frames, self._cations.n_atoms
+        n_species = len(self._species)
+        self._classes = np.zeros((n, n_cat), dtype=np.int8)
+        self._labels = np.empty((n, n_cat), dtype=object)
+        self._cn = np.zeros((n, n_species))
+        self._pairing = np.zeros((n, n_species))
+        self._free_ions = np.zeros(n)
+        self._network_counts = Counter()
+        self._angles = {"Oc-M-Oc": [], "M-Oc-Cc": []}
+        self._shell_tables = []
+
+    def _single_frame(self):
+        frame = self._ts.frame
+        empty = np.empty(0, dtype=np.intp)
+        cat_atom, atom, spec, mol, dist = self._rows.get(frame, (empty,) * 4 + (np.empty(0),))
+        cation_ix = self._cations.ix
+        n_cat = len(cation_ix)
+        slot = np.full(self._cations.universe.atoms.n_atoms, -1, dtype=np.intp)
+        slot[cation_ix] = np.arange(n_cat)
+        cat = slot[cat_atom]
+        otype = self._otype[atom]
+        self._shell_tables.append((np.full(len(atom), frame), cation_ix[cat] if len(cat) else empty,
+                                   spec, mol, atom, otype, dist))
+
+        # molecules per shell; a molecule is "c" if any Oc coordinates, else "e" if any Oe does
+        names = list(self._species)
+        n_species = len(names)
+        n_mol_key = int(mol.max()) + 1 if len(mol) else 1
+        keys, inverse = np.unique(cat * n_mol_key + mol, return_inverse=True)
+        inverse = inverse.ravel()
+        m_cat, m_mol = keys // n_mol_key, keys % n_mol_key
+        m_spec = np.empty(len(keys), dtype=np.intp)
+        m_spec[inverse] = spec
+        has_c = np.zeros(len(keys), bool)
+        has_e = np.zeros(len(keys), bool)
+        np.logical_or.at(has_c, inverse, otype == _OC)
+        np.logical_or.at(has_e, inverse, otype == _OE)
+
+        counts = np.zeros((n_cat, n_species), dtype=np.intp)
+        np.add.at(counts, (m_cat, m_spec), 1)
+        self._cn[self._frame_index] = counts.mean(axis=0)
+        self._pairing[self._frame_index] = (counts > 0).mean(axis=0)
+
+        anion_codes = [names.index(a) for a in self._anion_names]
+        is_anion = np.isin(m_spec, anion_codes)
+        n_anion = counts[:, anion_codes].sum(axis=1) if anion_codes else np.zeros(n_cat, np.intp)
+        classes = np.where(n_anion == 0, 0, np.where(n_anion == 1, 1, 2))
+        if self._convention == "bridging":
+            anion_mols, hosts = np.unique(m_mol[is_anion], return_counts=True)
+            bridging = set(anion_mols[hosts > 1].tolist())
+            shares = np.zeros(n_cat, bool)
+            for c, m in zip(m_cat[is_anion], m_mol[is_anion], strict=True):
+                if m in bridging:
+                    shares[c] = True
+            classes = np.where(n_anion == 0, 0, np.where((n_anion == 1) & ~shares, 1, 2))
+        self._classes[self._frame_index] = classes
+        n_free_anions = self._n_anion_molecules - len(np.unique(m_mol[is_anion]))
+        self._free_ions[self._frame_index] = (
+            ((n_anion == 0).sum() + n_free_anions) / (n_cat + self._n_anion_molecules))
+
+        self._labels[self._frame_index] = self._shell_labels(n_cat, m_cat, m_spec, has_c, has_e)
+        self._networks(n_cat, m_cat, m_spec, m_mol)
+        self._angles_of_frame(cat, atom, otype)
+
+    def _shell_labels(self, n_cat, m_cat, m_spec, has_c, has_e):
+        names = list(self._species)
+        suffix = np.where(has_c, 0, np.where(has_e, 1, 2))
+        tally = np.zeros((n_cat, len(names), 3), dtype=np.intp)
+        np.add.at(tally, (m_cat, m_spec, suffix), 1)
+        labels = []
+        text = ("c", "e", "")
+        for c in range(n_cat):
+            parts = [self._cation_symbol]
+            for s, name in enumerate(names):
+                for k in range(3):
+                    n = tally[c, s, k]
+                    if n:
+                        sfx = text[k] if name in self._solvent_names else ""
+                        parts.append(f"({name}{sfx})" + (str(n) if n > 1 else ""))
+            labels.append("".join(parts))
+        return labels
+
+    def _networks(self, n_cat, m_cat, m_spec, m_mol):
+        names = list(self._species)
+        linking = np.isin(m_spec, [names.index(n) for n in self._network_species])
+        mols, mol_node = np.unique(m_mol[linking], return_inverse=True)
+        n_nodes = n_cat + len(mols)
+        graph = coo_matrix((np.ones(linking.sum()), (m_cat[linking], n_cat + mol_node.ravel())),
+                           shape=(n_nodes, n_nodes))
+        _, component = connected_components(graph, directed=False)
+        sizes = np.bincount(component[:n_cat])
+        for size in sizes[component[:n_cat]]:
+            self._network_counts[int(size)] += 1
+
+    def _angles_of_frame(self, cat, atom, otype):
+        oc = otype == _OC
+        if not oc.any():
+            return
+        box = self._ts.dimensions
+        pos = self._cations.universe.atoms.positions
+        cat_oc, atom_oc = cat[oc], atom[oc]
+        metal = pos[self._cations.ix[cat_oc]]
+        m_to_o = minimize_vectors(pos[atom_oc] - metal, box).astype(np.float64)
+        o_to_c = minimize_vectors(pos[self._carbonyl_carbon[atom_oc]] - pos[atom_oc],
+                                  box).astype(np.float64)
+        self._angles["M-Oc-Cc"].append(_angle(-m_to_o, o_to_c))
+        for c in np.unique(cat_oc):
+            vecs = m_to_o[cat_oc == c]
+            a, b = np.triu_indices(len(vecs), k=1)
+            if len(a):
+                self._angles["Oc-M-Oc"].append(_angle(vecs[a], vecs[b]))
+
+    def _conclude(self):
+        names = list(self._species)
+        n_cat = self._cations.n_atoms
+        self.results.classes = np.array(CLASSES)[self._classes]
+        self.results.shell_labels = self._labels
+        self.results.convention = self._convention
+        self.results.fractions = {c: float(np.mean(self._classes == k)) for k, c in enumerate(CLASSES)}
+        tally = Counter(self._labels.ravel().tolist())
+        total = self._labels.size
+        self.results.labels = {k: v / total for k, v in tally.most_common()}
+        self.results.coordination_numbers = {n: float(self._cn[:, k].mean()) for k, n in enumerate(names)}
+        self.results.pairing = {n: float(self._pairing[:, k].mean()) for k, n in enumerate(names)}
+        free_cat = (self._classes == 0).mean(axis=1)
+        self.results.free_cation_fraction = float(free_cat.mean())
+        self.results.free_ion_fraction = float(self._free_ions.mean())
+        n_total = sum(self._network_counts.values())
+        self.results.network_sizes = {s: c / n_total for s, c in sorted(self._network_counts.items())}
+        edges = np.linspace(0.0, 180.0, self._angle_bins + 1)
+        self.results.angles = {}
+        for key, chunks in self._angles.items():
+            values = np.concatenate(chunks) if chunks else np.empty(0)
+            hist = np.histogram(values, bins=edges)[0].astype(float)
+            density = hist / (hist.sum() * np.diff(edges)) if values.size else hist
+            self.results.angles[key] = {"bins": 0.5 * (edges[1:] + edges[:-1]), "density": density,
+                                        "mean": float(values.mean()) if values.size else float("nan"),
+                                        "n": int(values.size)}
+        self.results.timeseries = {
+            "frames": self.frames.copy(),
+            "fractions": np.stack([(self._classes == k).mean(axis=1) for k in range(3)], axis=1),
+            "coordination_numbers": {n: self._cn[:, k].copy() for k, n in enumerate(names)},
+            "pairing": {n: self._pairing[:, k].copy() for k, n in enumerate(names)},
+            "free_cation_fraction": free_cat,
+        }
+        columns = ["frame", "cation", "species", "molecule", "atom", "oxygen_type", "distance"]
+        stacked = [np.concatenate([t[k] for t in self._shell_tables]) for k in range(7)]
+        shells = pd.DataFrame(dict(zip(columns, stacked, strict=True)))
+        shells["species"] = np.array(names, dtype=object)[shells["species"].to_numpy(np.intp)] \
+            if len(shells) else shells["species"]
+        shells["oxygen_type"] = np.array(["", "Oc", "Oe"], dtype=object)[
+            shells["oxygen_type"].to_numpy(np.intp)] if len(shells) else shells["oxygen_type"]
+        self.results.shells = shells.sort_values(["frame", "cation", "distance"]).reset_index(drop=True)
+        self.results.n_cations = n_cat
+
+    def plot(self, n_labels=10):
+        """Bar charts of the class fractions and of the most common shell labels.
+
+        Parameters
+        ----------
+        n_labels : int
+            How many labels to show.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        import matplotlib.pyplot as plt
+
+        if "fractions" not in self.results:
+            raise RuntimeError("run() the analysis before plot()")
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6),
+                                       gridspec_kw={"width_ratios": [1, 2.5]})
+        ax1.bar(list(self.results.fractions), list(self.results.fractions.values()),
+                color=["C0", "C1", "C3"])
+        ax1.set_ylabel("fraction of shells")
+        ax1.set_title(f"classes ({self.results.convention})", fontsize=9)
+        items = list(self.results.labels.items())[:n_labels]
+        ax2.barh([k for k, _ in items][::-1], [v for _, v in items][::-1], color="C2")
+        ax2.set_xlabel("fraction of shells")
+        ax2.set_title("shell labels", fontsize=9)
+        fig.tight_layout()
+        return fig
+
+
+def _angle(u, v):
+    cos = np.einsum("ij,ij->i", u, v) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+_CATIONS = ("Li", "Na", "K")
+
+
+def _species_name(residue):
+    name = getattr(residue, "resname", "") or ""
+    if name:
+        return name
+    counts = Counter(residue.atoms.elements)
+    return "".join(f"{e}{counts[e] if counts[e] > 1 else ''}" for e in sorted(counts))
+
+
+@register_analysis("solvation_shells", needs=("box",))
+def _report(universe, outdir, *, calculator=None, verbose=False):
+    """Shell classes and labels of the Li/Na/K cations for ``electrolyte analyze``.
+
+    Cations are single-atom Li/Na/K residues; anions are residues with negative total formal
+    charge (the topology needs ``formalcharges``); everything else is solvent, grouped by residue
+    name (or composition).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not hasattr(universe.atoms, "elements"):
+        return {"skipped": "no element symbols in the topology"}
+    single = [r for r in universe.residues if r.atoms.n_atoms == 1 and r.atoms[0].element in _CATIONS]
+    if not single:
+        return {"skipped": "no single-atom Li/Na/K residues"}
+    symbol = Counter(r.atoms[0].element for r in single).most_common(1)[0][0]
+    cations = sum(r.atoms for r in single if r.atoms[0].element == symbol)
+    if not hasattr(universe.atoms, "formalcharges"):
+        return {"skipped": "no formal charges in the topology to tell anions from solvents"}
+    anions, solvents = {}, {}
+    for residue in universe.residues:
+        if residue.atoms.n_atoms == 1 and residue.atoms[0].element in _CATIONS:
+            continue
+        name = _species_name(residue)
+        target = anions if residue.atoms.formalcharges.sum() < 0 else solvents
+        target[name] = target[name] + residue.atoms if name in target else residue.atoms
+    shells = SolvationShells(cations, anions, solvents, verbose=verbose).run()
+    fig = shells.plot()
+    fig.savefig(outdir / "solvation_shells.png", dpi=120)
+    plt.close(fig)
+    return {
+        "cation": symbol,
+        "convention": shells.results.convention,
+        "cutoffs_angstrom": shells.results.cutoffs,
+        "cutoff_source": shells.results.cutoff_source,
+        "fractions": shells.results.fractions,
+        "labels": dict(list(shells.results.labels.items())[:20]),
+        "coordination_numbers": shells.results.coordination_numbers,
+        "pairing": shells.results.pairing,
+        "free_cation_fraction": shells.results.free_cation_fraction,
+        "free_ion_fraction": shells.results.free_ion_fraction,
+        "network_sizes": {str(k): v for k, v in shells.results.network_sizes.items()},
+        "angles_mean_degrees": {k: v["mean"] for k, v in shells.results.angles.items()},
+        "png": "solvation_shells.png",
+    }

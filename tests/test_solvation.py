@@ -1,0 +1,267 @@
+"""SolvationShells: hand-built shells, bridging anions, agreement with solvation-analysis."""
+
+import os
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import MDAnalysis as mda
+import numpy as np
+import pytest
+import solvation_analysis
+from solvation_analysis.solute import Solute
+
+from mda_electrolyte import SolvationShells
+from mda_electrolyte.solvation import oxygen_types
+
+TETRAHEDRON = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / np.sqrt(3)
+# a ring carbonate without hydrogens: Oc=C1(-Oe1-C2-C3-Oe2-C1)
+EC_ELEMENTS = ["O", "C", "O", "C", "C", "O"]
+EC_BONDS = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 1)]
+
+
+def _ec(oc, direction, through="Oc", angle_deg=140.0):
+    """EC-like coordinates with the coordinating O at ``oc``; M-O-C angle ``angle_deg``."""
+    d = direction / np.linalg.norm(direction)
+    perp = np.cross(d, [0.3, 0.5, 0.8])
+    perp /= np.linalg.norm(perp)
+    theta = np.radians(angle_deg)
+    # C bonded to the coordinating oxygen, 1.2 Å away, at angle M-O-C = angle_deg
+    c_dir = -np.cos(theta) * d + np.sin(theta) * perp
+    c1 = oc + 1.2 * c_dir
+    ring = c1 + 1.3 * c_dir
+    far = [ring + 1.3 * perp, ring - 1.3 * perp, ring + 2.0 * c_dir + 0.7 * perp,
+           ring + 2.0 * c_dir - 0.7 * perp]
+    if through == "Oc":
+        # order: Oc, C1, Oe1, C2, C3, Oe2
+        return np.array([oc, c1, far[0], far[2], far[3], far[1]])
+    # coordinate through an ether oxygen: Oe1 at oc, C1 and C2 its two carbons
+    return np.array([ring + 3 * c_dir, c1, oc, c1 - 2.4 * perp, c1 - 1.2 * perp + 1.0 * c_dir,
+                     c1 + 1.4 * c_dir])
+
+
+def _pf6(f_pos, direction):
+    d = direction / np.linalg.norm(direction)
+    p = f_pos + 1.6 * d
+    axes = np.eye(3)
+    fs = [p + 1.6 * s * a for a in axes for s in (1, -1)]
+    # move the F nearest to the metal onto f_pos exactly
+    k = int(np.argmin([np.linalg.norm(f - f_pos) for f in fs]))
+    fs[k] = f_pos
+    return np.array([p] + fs)
+
+
+def build(shells, box=40.0, cation="Li"):
+    """Universe of cations at given centres with their ligands.
+
+    ``shells`` is a list of (centre, ligands); a ligand is ("EC", direction, "Oc"|"Oe") or
+    ("PF6", direction) or ("PF6-shared", index of a PF6 already placed, which F to use).
+    """
+    positions, elements, resindex, resnames, bonds = [], [], [], [], []
+    pf6_atoms = []
+
+    def add(xyz, els, name, bnd):
+        start = len(elements)
+        res = (resindex[-1] + 1) if resindex else 0
+        positions.extend(xyz)
+        elements.extend(els)
+        resindex.extend([res] * len(els))
+        resnames.append(name)
+        bonds.extend((start + a, start + b) for a, b in bnd)
+        return start
+
+    for centre, ligands in shells:
+        centre = np.asarray(centre, float)
+        add([centre], [cation], cation.upper(), [])
+        for k, lig in enumerate(ligands):
+            d = TETRAHEDRON[k]
+            if lig[0] == "EC":
+                add(_ec(centre + 2.0 * d, d, through=lig[2]), EC_ELEMENTS, "EC", EC_BONDS)
+            elif lig[0] == "PF6":
+                start = add(_pf6(centre + 2.0 * d, d), ["P"] + ["F"] * 6, "PF6",
+                            [(0, j) for j in range(1, 7)])
+                pf6_atoms.append(start)
+    u = mda.Universe.empty(len(elements), n_residues=resindex[-1] + 1, atom_resindex=resindex,
+                           trajectory=True)
+    u.add_TopologyAttr("elements", elements)
+    u.add_TopologyAttr("names", elements)
+    u.add_TopologyAttr("resnames", resnames)
+    u.add_TopologyAttr("bonds", bonds)
+    u.atoms.positions = np.asarray(positions) % box
+    u.dimensions = [box, box, box, 90, 90, 90]
+    return u
+
+
+def groups(u, cation="Li"):
+    return (u.select_atoms(f"element {cation}"), {"PF6": u.select_atoms("resname PF6")},
+            {"EC": u.select_atoms("resname EC")})
+
+
+CUTOFFS = {"EC": 2.3, "PF6": 2.3}
+
+
+def test_oxygen_types_from_bonds():
+    u = build([((5, 5, 5), [("EC", None, "Oc")])])
+    types, carbon = oxygen_types(u.atoms)
+    ec = u.select_atoms("resname EC")
+    assert list(types[ec.ix]) == [1, 0, 2, 0, 0, 2]
+    assert carbon[ec.ix[0]] == ec.ix[1]
+
+
+@pytest.mark.parametrize("cation", ["Li", "Na", "K"])
+def test_hand_built_contact_ion_pair(cation):
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)]),
+               ((30, 30, 30), [("EC", None, "Oc"), ("EC", None, "Oe")])], cation=cation)
+    cats, anions, solvents = groups(u, cation)
+    res = SolvationShells(cats, anions, solvents, cutoffs=CUTOFFS).run().results
+    assert list(res.shell_labels[0]) == [f"{cation}(ECc)3(PF6)", f"{cation}(ECc)(ECe)"]
+    assert list(res.classes[0]) == ["CIP", "SSIP"]
+    assert res.fractions == {"SSIP": 0.5, "CIP": 0.5, "AGG": 0.0}
+    assert res.coordination_numbers == {"EC": 2.5, "PF6": 0.5}
+    assert res.pairing == {"EC": 1.0, "PF6": 0.5}
+    assert res.free_cation_fraction == 0.5
+    assert res.free_ion_fraction == pytest.approx(1 / 3)  # 1 free cation, 0 free anions, 3 ions
+    assert res.network_sizes == {1: 1.0}
+    # Oc at tetrahedral directions, M-Oc-Cc built at 140 degrees
+    oc_m_oc = res.angles["Oc-M-Oc"]
+    assert oc_m_oc["n"] == 3 + 0
+    assert oc_m_oc["mean"] == pytest.approx(np.degrees(np.arccos(-1 / 3)), abs=1e-3)
+    assert res.angles["M-Oc-Cc"]["n"] == 4
+    assert res.angles["M-Oc-Cc"]["mean"] == pytest.approx(140.0, abs=1e-3)
+    assert res.angles["M-Oc-Cc"]["density"].sum() * 2.0 == pytest.approx(1.0)
+    shells = res.shells
+    assert set(shells.loc[shells.species == "EC", "oxygen_type"]) == {"Oc", "Oe"}
+    assert res.cutoff_source == {"EC": "given", "PF6": "given"}
+
+
+def test_bridging_anion_conventions_and_networks():
+    # two Li sharing one PF6: Li(PF6) each; second Li's F comes from the first Li's PF6
+    u = build([((10, 10, 10), [("PF6", None), ("EC", None, "Oc")])])
+    pf6 = u.select_atoms("resname PF6")
+    # place a second Li 2.0 Å from another F of the same PF6 (opposite side)
+    p = pf6[0].position
+    f_far = pf6.positions[np.argmax(np.linalg.norm(pf6.positions - u.atoms[0].position, axis=1))]
+    li2 = f_far + 2.0 * (f_far - p) / np.linalg.norm(f_far - p)
+    merged = mda.Merge(u.atoms, u.atoms[:1])
+    merged.atoms[-1:].positions = [li2]
+    merged.add_TopologyAttr("elements", list(u.atoms.elements) + ["Li"])
+    merged.dimensions = u.dimensions
+    # Merge copies residues: the added Li is its own residue
+    cats = merged.select_atoms("element Li")
+    anions = {"PF6": merged.select_atoms("resname PF6")}
+    solvents = {"EC": merged.select_atoms("resname EC")}
+    count = SolvationShells(cats, anions, solvents, cutoffs=CUTOFFS, convention="anion_count").run()
+    bridge = SolvationShells(cats, anions, solvents, cutoffs=CUTOFFS, convention="bridging").run()
+    assert list(count.results.classes[0]) == ["CIP", "CIP"]
+    assert list(bridge.results.classes[0]) == ["AGG", "AGG"]
+    assert count.results.network_sizes == {2: 1.0}
+    assert count.results.free_cation_fraction == 0.0
+    assert list(count.results.shell_labels[0]) == ["Li(ECc)(PF6)", "Li(PF6)"]
+    # networks only through solvent: the two cations are separate
+    solvent_only = SolvationShells(cats, anions, solvents, cutoffs=CUTOFFS,
+                                   network_species=["EC"]).run()
+    assert solvent_only.results.network_sizes == {1: 1.0}
+
+
+def bn_fec():
+    data = os.path.join(os.path.dirname(solvation_analysis.__file__), "tests", "data", "bn_fec_data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        u = mda.Universe(os.path.join(data, "bn_fec.data"), os.path.join(data, "bn_fec_short_wrap.dcd"))
+    u.add_TopologyAttr("elements", np.loadtxt(os.path.join(data, "bn_fec_elements.csv"), dtype=str))
+    return u
+
+
+def test_agrees_with_solvation_analysis_bn_fec():
+    u = bn_fec()
+    li = u.atoms.select_atoms("type 22")
+    pf6 = u.atoms.select_atoms("byres type 20")
+    bn = u.atoms.select_atoms("byres type 5")
+    fec = u.atoms.select_atoms("byres type 19")
+    # the radii of solvation-analysis' own tests
+    radii = {"pf6": 2.8, "bn": 2.61468, "fec": 2.43158}
+    ref = Solute.from_atoms(li, {"pf6": pf6, "bn": bn, "fec": fec}, radii=radii,
+                            skip_rdf=True).run(stop=4)
+    ours = SolvationShells(li, {"pf6": pf6}, {"bn": bn, "fec": fec}, cutoffs=radii).run(stop=4)
+    for name in radii:
+        assert ours.results.coordination_numbers[name] == pytest.approx(
+            ref.coordination.coordination_numbers[name], rel=1e-12)
+        assert ours.results.pairing[name] == pytest.approx(
+            ref.pairing.solvent_pairing[name], rel=1e-12)
+        # solvation-analysis' by-frame numbers are each frame's share of the mean (divided by
+        # n_frames); ours are the coordination numbers of each frame
+        np.testing.assert_allclose(ours.results.timeseries["coordination_numbers"][name],
+                                   ref.coordination.coordination_numbers_by_frame.loc[name].to_numpy()
+                                   * ref.n_frames, rtol=1e-12)
+    # the fraction of cations with an anion is the CIP + AGG fraction in both conventions
+    paired = ours.results.fractions["CIP"] + ours.results.fractions["AGG"]
+    assert paired == pytest.approx(ref.pairing.solvent_pairing["pf6"])
+    # the shells hold the same (frame, cation residue, molecule) triples as solvation-analysis
+    sd = ref.solvation_data.reset_index()
+    ours_set = set(zip(ours.results.shells.frame, u.atoms[ours.results.shells.cation].resindices,
+                       ours.results.shells.molecule, strict=True))
+    assert ours_set == set(zip(sd.frame, sd.solute_ix, sd.solvent_ix, strict=True))
+
+
+def test_cutoffs_from_rdf_minimum():
+    u = bn_fec()
+    li = u.atoms.select_atoms("type 22")
+    pf6 = u.atoms.select_atoms("byres type 20")
+    bn = u.atoms.select_atoms("byres type 5")
+    ours = SolvationShells(li, {"pf6": pf6}, {"bn": bn}, cutoffs={"pf6": 2.8}).run(stop=2)
+    assert ours.results.cutoff_source == {"bn": "rdf_minimum", "pf6": "given"}
+    bins, g = ours.results.rdfs["bn"]
+    cut = ours.results.cutoffs["bn"]
+    assert 2.0 < cut < 3.5
+    # a minimum: lower than the first peak before it
+    assert g[np.searchsorted(bins, cut)] < g[bins < cut].max()
+
+
+def test_plot():
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)])])
+    shells = SolvationShells(*groups(u), cutoffs=CUTOFFS).run()
+    fig = shells.plot()
+    assert len(fig.axes) == 2
+
+
+def test_bad_input():
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)])])
+    cats, anions, solvents = groups(u)
+    with pytest.raises(ValueError, match="cation selection is empty"):
+        SolvationShells(cats[[]], anions, solvents)
+    with pytest.raises(ValueError, match="'EC' is empty"):
+        SolvationShells(cats, anions, {"EC": solvents["EC"][[]]})
+    with pytest.raises(ValueError, match="overlap"):
+        SolvationShells(cats, anions, {"EC": solvents["EC"] + anions["PF6"][:1]})
+    with pytest.raises(ValueError, match="outside the RDF range"):
+        SolvationShells(cats, anions, solvents, cutoffs={"EC": 9.0}, rdf_range=(0, 8))
+    with pytest.raises(ValueError, match="convention"):
+        SolvationShells(cats, anions, solvents, convention="mdgo-ish")
+    nobox = build([((10, 10, 10), [("EC", None, "Oc")])])
+    nobox.dimensions = None
+    c, a, s = groups(nobox)
+    with pytest.raises(ValueError, match="periodic box"):
+        SolvationShells(c, {}, s)
+    nobond = mda.Universe.empty(u.atoms.n_atoms, n_residues=u.residues.n_residues,
+                                atom_resindex=u.atoms.resindices, trajectory=True)
+    nobond.add_TopologyAttr("elements", u.atoms.elements)
+    nobond.add_TopologyAttr("resnames", u.residues.resnames)
+    nobond.atoms.positions = u.atoms.positions
+    nobond.dimensions = u.dimensions
+    with pytest.raises(ValueError, match="no bonds"):
+        SolvationShells(*groups(nobond))
+
+
+def test_report_entry(tmp_path):
+    from mda_electrolyte.solvation import _report
+
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)])])
+    charges = np.zeros(u.atoms.n_atoms)
+    charges[u.select_atoms("element Li").ix] = 1
+    charges[u.select_atoms("element P").ix] = -1
+    u.add_TopologyAttr("formalcharges", charges)
+    summary = _report(u, tmp_path)
+    assert summary["labels"] == {"Li(ECc)3(PF6)": 1.0}
+    assert (tmp_path / "solvation_shells.png").exists()
