@@ -7,6 +7,7 @@ import re
 import numpy as np
 from ase.calculators.calculator import Calculator as _AseCalculator
 from ase.calculators.calculator import PropertyNotImplementedError, all_changes
+from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_atoms, check_elements
 from .models import load_model, resolve_device
@@ -149,7 +150,11 @@ class Calculator(_AseCalculator):
         elif "node_energy" in upstream:  # MACE's name for per-atom energies
             results["energies"] = np.array(upstream["node_energy"], dtype=np.float64).reshape(-1)
         if periodic:
-            results["stress"] = np.array(upstream["stress"], dtype=np.float64).reshape(6)
+            stress = np.array(upstream["stress"], dtype=np.float64)
+            # CHGNet gives the 3×3 tensor, the others the Voigt vector
+            if stress.shape == (3, 3):
+                stress = full_3x3_to_voigt_6_stress(stress)
+            results["stress"] = stress.reshape(6)
 
         if self.dispersion is not None:
             disp_atoms = self.atoms.copy()
