@@ -1,0 +1,119 @@
+"""Frames per second of the transport analyses against plain MDAnalysis iteration of the same file.
+
+Writes a TRR trajectory (positions + velocities) of a LiPF6-in-solvent-like system to a temporary
+directory, then times
+
+- ``for ts in u.trajectory: pass`` (the reading cost, the reference),
+- the same loop also touching the carriers' velocities / positions,
+- GreenKuboConductivity, EinsteinHelfandConductivity and Diffusion ``run()`` (serial),
+
+and prints each analysis' frames per second and its ratio to plain reading. The target is a ratio
+near 1: the analyses are limited by reading, not by arithmetic (the FFTs run once at the end).
+
+Usage: python benchmarks/bench_conductivity.py [--frames 2000] [--pairs 50] [--solvent 80]
+"""
+
+import argparse
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import MDAnalysis as mda
+import numpy as np
+from MDAnalysis.coordinates.memory import MemoryReader
+
+from mda_electrolyte import Diffusion, EinsteinHelfandConductivity, GreenKuboConductivity
+
+
+def build(n_frames, n_pairs, n_solvent, rng):
+    """Li (1 atom), PF6 (7 atoms) and a 10-atom neutral solvent, random-walk motion."""
+    sizes = [1] * n_pairs + [7] * n_pairs + [10] * n_solvent
+    resindex = np.repeat(np.arange(len(sizes)), sizes)
+    n_atoms = resindex.size
+    u = mda.Universe.empty(n_atoms, n_residues=len(sizes), atom_resindex=resindex, trajectory=True)
+    u.add_TopologyAttr("resnames", ["LI"] * n_pairs + ["PF6"] * n_pairs + ["SOL"] * n_solvent)
+    names = (
+        ["Li"] * n_pairs + ["P", "F", "F", "F", "F", "F", "F"] * n_pairs + ["C"] * 10 * n_solvent
+    )
+    u.add_TopologyAttr("names", names)
+    masses = {"Li": 6.94, "P": 30.97, "F": 19.0, "C": 12.0}
+    u.add_TopologyAttr("masses", [masses[n] for n in names])
+    charges = {"Li": 1.0, "P": -1.0, "F": 0.0, "C": 0.0}
+    u.add_TopologyAttr("formalcharges", [charges[n] for n in names])
+    box = 30.0
+    vel = rng.normal(scale=5.0, size=(n_frames, n_atoms, 3)).astype(np.float32)
+    pos = (rng.uniform(0, box, size=(n_atoms, 3)) + np.cumsum(vel * 0.01, axis=0)) % box
+    u.load_new(
+        pos.astype(np.float32),
+        velocities=vel,
+        format=MemoryReader,
+        dt=0.01,
+        dimensions=[box, box, box, 90, 90, 90],
+    )
+    return u
+
+
+def fps(n_frames, func, repeat=2):
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - t0)
+    return n_frames / best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=2000)
+    parser.add_argument("--pairs", type=int, default=50)
+    parser.add_argument("--solvent", type=int, default=80)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    mem = build(args.frames, args.pairs, args.solvent, rng)
+    ions = {"Li": "resname LI", "PF6": "resname PF6"}
+    with tempfile.TemporaryDirectory() as tmp:
+        trr = str(Path(tmp) / "bench.trr")
+        with mda.Writer(trr, mem.atoms.n_atoms) as w:
+            for _ in mem.trajectory:
+                w.write(mem.atoms)
+        u = mda.Universe(mem._topology, trr)
+        n = u.trajectory.n_frames
+        carriers = u.select_atoms("resname LI PF6")
+        print(f"{u.atoms.n_atoms} atoms, {carriers.n_atoms} carrier atoms, {n} TRR frames")
+
+        def plain():
+            for _ in u.trajectory:
+                pass
+
+        def touch():
+            for _ in u.trajectory:
+                _ = carriers.velocities, carriers.positions
+
+        def green_kubo():
+            GreenKuboConductivity(u, ions, temperature=300, max_lag=2.0).run()
+
+        def einstein_helfand():
+            EinsteinHelfandConductivity(u, ions, temperature=300, unwrap=True).run()
+
+        def diffusion():
+            Diffusion(u, ions, unwrap=True).run()
+
+        ref = fps(n, plain)
+        print(f"{'plain iteration (reference)':36s} {ref:10.0f} frames/s")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for label, func in [
+                ("iteration + carrier arrays", touch),
+                ("GreenKuboConductivity", green_kubo),
+                ("EinsteinHelfandConductivity", einstein_helfand),
+                ("Diffusion", diffusion),
+            ]:
+                rate = fps(n, func)
+                print(
+                    f"{label:36s} {rate:10.0f} frames/s   ratio to plain reading {rate / ref:5.2f}"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""In-memory trajectories with known transport coefficients, shared by the transport tests.
+
+Velocities follow Ornstein–Uhlenbeck processes: every Cartesian component has variance ``s²``
+(Å²/ps²) and autocorrelation ``s² exp(-t/tau)``, so ``∫_0^∞ <v(t)·v(0)> dt = 3 s² tau`` and
+``D = s² tau``. Positions integrate the velocities with the trapezoidal rule.
+"""
+
+import MDAnalysis as mda
+import numpy as np
+from MDAnalysis.coordinates.memory import MemoryReader
+from scipy.signal import lfilter
+
+
+def ornstein_uhlenbeck(rng, n_frames, shape, tau, dt, s):
+    """Stationary OU series, shape ``(n_frames, *shape)``, exact discretisation."""
+    a = np.exp(-dt / tau)
+    burn = int(np.ceil(10 * tau / dt))
+    noise = rng.normal(size=(n_frames + burn,) + tuple(shape))
+    return lfilter([s * np.sqrt(1 - a * a)], [1, -a], noise, axis=0)[burn:]
+
+
+def integrate(velocities, dt, start=None):
+    """Positions from velocities by the trapezoidal rule (so Δr/dt is the mean velocity)."""
+    steps = 0.5 * (velocities[1:] + velocities[:-1]) * dt
+    pos = np.zeros_like(velocities)
+    pos[1:] = np.cumsum(steps, axis=0)
+    if start is not None:
+        pos += start
+    return pos
+
+
+def salt_universe(
+    velocities,
+    positions=None,
+    *,
+    n_cations,
+    dt,
+    box=40.0,
+    anion_atoms=1,
+    masses=(6.94, 19.0),
+    charges=(1.0, -1.0),
+    formal=True,
+):
+    """Universe of ``n_cations`` "Li" (one atom) and as many anions of ``anion_atoms`` atoms.
+
+    Anion atoms are named A, B, C, ...; the first anion atom carries the whole formal charge.
+    ``velocities`` and ``positions`` have shape (n_frames, n_atoms, 3).
+    """
+    n_an = n_cations
+    n_atoms = n_cations + n_an * anion_atoms
+    resindex = np.concatenate(
+        [np.arange(n_cations), n_cations + np.repeat(np.arange(n_an), anion_atoms)]
+    )
+    u = mda.Universe.empty(
+        n_atoms, n_residues=n_cations + n_an, atom_resindex=resindex, trajectory=True
+    )
+    anion_names = [chr(ord("A") + k) for k in range(anion_atoms)]
+    u.add_TopologyAttr("names", ["Li"] * n_cations + anion_names * n_an)
+    u.add_TopologyAttr("resnames", ["LI"] * n_cations + ["AN"] * n_an)
+    an_masses = [masses[1]] * anion_atoms
+    u.add_TopologyAttr("masses", [masses[0]] * n_cations + an_masses * n_an)
+    if formal:
+        an_q = [charges[1]] + [0.0] * (anion_atoms - 1)
+        u.add_TopologyAttr("formalcharges", [charges[0]] * n_cations + an_q * n_an)
+    if positions is None:
+        positions = np.zeros_like(velocities)
+    kwargs = {"velocities": velocities.astype(np.float32)} if velocities is not None else {}
+    dims = None if box is None else [box, box, box, 90.0, 90.0, 90.0]
+    u.load_new(positions.astype(np.float32), format=MemoryReader, dt=dt, dimensions=dims, **kwargs)
+    return u
+
+
+IONS = {"Li": "name Li", "AN": "resname AN"}
