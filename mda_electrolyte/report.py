@@ -20,7 +20,14 @@ __all__ = ["register_analysis", "registered_analyses", "run_analyses"]
 _REGISTRY: dict = {}
 
 # modules whose import registers their analyses; each analysis issue adds its module here
-_ANALYSIS_MODULES: list[str] = []
+_ANALYSIS_MODULES: list[str] = [
+    "mda_electrolyte.rdf",
+    "mda_electrolyte.solvation",
+    "mda_electrolyte.conductivity",
+    "mda_electrolyte.diffusion",
+    "mda_electrolyte.volume_scan",
+    "mda_electrolyte.intra_inter_errors",
+]
 
 
 def register_analysis(name, *, needs=()):
