@@ -1,0 +1,410 @@
+// Shared DFT-D3 math for the CPU (g++) and CUDA (nvcc) kernels.
+//
+// Everything here is a pure function of its arguments so that both kernels evaluate the
+// same expressions in the same order; the formulas follow simple-dftd3 (the reference the
+// tests compare against): atomic units (bohr, hartree) throughout.
+#ifndef ASE_ELECTROLYTE_D3_MATH_H
+#define ASE_ELECTROLYTE_D3_MATH_H
+
+#include <math.h>
+
+#if defined(__CUDACC__)
+#define D3_HD __host__ __device__ __forceinline__
+#else
+#define D3_HD inline
+#endif
+
+#define D3_MAX_REF 7
+
+// Damping functions, numbered as in the Python layer (ase_electrolyte/d3/parameters.py).
+enum D3Damping {
+    D3_RATIONAL = 0,        // bj, bjm
+    D3_ZERO = 1,            // zero
+    D3_MZERO = 2,           // zerom
+    D3_OPTIMIZEDPOWER = 3,  // op
+    D3_CSO = 4,             // cso
+};
+
+// Everything a kernel needs, as plain pointers so ctypes and cudaMemcpy can fill it.
+// Species-resolved tables are indexed by the compact species index of each atom.
+struct D3System {
+    int natoms;
+    int nspecies;
+    const int* species;      // [natoms]
+    const double* xyz;       // [natoms*3], bohr (rotated frame when cell_mode == 1)
+    // periodic images: cell_mode 0 = explicit translation list, 1 = lower-triangular cell
+    int cell_mode;
+    int ntrans;
+    const double* trans;     // [ntrans*3], bohr (cell_mode 0)
+    double lat[9];           // rows a=(ax,0,0), b=(bx,by,0), c=(cx,cy,cz), bohr (cell_mode 1)
+    // species tables
+    const int* nref;         // [nspecies]
+    const double* cnref;     // [nspecies*7]
+    const double* rcov;      // [nspecies], bohr, already scaled by 4/3
+    const double* r4r2;      // [nspecies], sqrt(0.5 * <r4>/<r2> * sqrt(Z))
+    const double* r0ab;      // [nspecies*nspecies], bohr
+    const double* c6ref;     // [nspecies*nspecies*7*7]
+    // damping parameters
+    int damping;
+    double s6, s8, s9, a1, a2, a3, a4, rs6, rs8, alp, bet;
+    // cutoffs (bohr) and smooth-cutoff width for the two-body term (0: hard cutoff)
+    double cutoff, cn_cutoff, atm_cutoff, width;
+    int atm;
+};
+
+// ---------------------------------------------------------------------------------------
+// Coordination number: exponential counting function, k1 = 16.
+D3_HD double d3_count(double rc, double r) {
+    return 1.0 / (1.0 + exp(-16.0 * (rc / r - 1.0)));
+}
+
+D3_HD double d3_dcount(double rc, double r) {
+    const double e = exp(-16.0 * (rc / r - 1.0));
+    return (-16.0 * rc * e) / (r * r * ((e + 1.0) * (e + 1.0)));
+}
+
+// Gaussian weights of the reference systems of one atom and their CN derivatives, k3 = 4,
+// normalised; the non-finite fall-backs are those of simple-dftd3.
+D3_HD void d3_weights(int nref, const double* cnref, double cn, double* gw, double* dgw) {
+    const double wf = 4.0;
+    double norm = 0.0, dnorm = 0.0;
+    double maxcn = -1.0;
+    for (int a = 0; a < nref; ++a) {
+        const double d = cn - cnref[a];
+        const double g = exp(-wf * d * d);
+        norm += g;
+        dnorm += 2.0 * wf * (cnref[a] - cn) * g;
+        if (cnref[a] > maxcn) maxcn = cnref[a];
+    }
+    norm = 1.0 / norm;
+    for (int a = 0; a < nref; ++a) {
+        const double d = cn - cnref[a];
+        const double expw = exp(-wf * d * d);
+        const double expd = 2.0 * wf * (cnref[a] - cn) * expw;
+        double g = expw * norm;
+        if (isnan(g)) g = (cnref[a] == maxcn) ? 1.0 : 0.0;
+        double dg = expd * norm - expw * dnorm * norm * norm;
+        if (isnan(dg)) dg = 0.0;
+        gw[a] = g;
+        dgw[a] = dg;
+    }
+    for (int a = nref; a < D3_MAX_REF; ++a) {
+        gw[a] = 0.0;
+        dgw[a] = 0.0;
+    }
+}
+
+// C6 of an atom pair and its derivatives with respect to CN_i and CN_j.
+D3_HD void d3_pair_c6(const double* ref, int ni, int nj, const double* gwi, const double* dgwi,
+                      const double* gwj, const double* dgwj, double* c6, double* dc6i,
+                      double* dc6j) {
+    double c = 0.0, di = 0.0, dj = 0.0;
+    for (int a = 0; a < ni; ++a) {
+        double row = 0.0, drow = 0.0;
+        for (int b = 0; b < nj; ++b) {
+            const double r = ref[a * D3_MAX_REF + b];
+            row += gwj[b] * r;
+            drow += dgwj[b] * r;
+        }
+        c += gwi[a] * row;
+        di += dgwi[a] * row;
+        dj += gwi[a] * drow;
+    }
+    *c6 = c;
+    *dc6i = di;
+    *dc6j = dj;
+}
+
+// ---------------------------------------------------------------------------------------
+// Smooth polynomial switch over [cutoff - width, cutoff] (simple-dftd3's convention).
+D3_HD void d3_switch(double r, double cutoff, double width, double* sw, double* dsw) {
+    if (width <= 0.0 || width >= cutoff || r <= cutoff - width) {
+        *sw = 1.0;
+        *dsw = 0.0;
+    } else if (r >= cutoff) {
+        *sw = 0.0;
+        *dsw = 0.0;
+    } else {
+        const double x = (cutoff - r) / width;
+        *sw = x * x * x * (10.0 + x * (-15.0 + 6.0 * x));
+        *dsw = -30.0 * x * x * (1.0 - x) * (1.0 - x) / width;
+    }
+}
+
+// Pair constants of the two-body damping that depend only on the species pair.
+struct D3PairConst {
+    double rrij;   // 3 Q_i Q_j  (C8 = rrij * C6)
+    double p0, p1, p2, p3;
+};
+
+D3_HD D3PairConst d3_pair_const(const D3System& s, int zi, int zj) {
+    D3PairConst k;
+    k.rrij = 3.0 * s.r4r2[zi] * s.r4r2[zj];
+    const double r0 = s.r0ab[zi * s.nspecies + zj];
+    switch (s.damping) {
+        case D3_RATIONAL: {
+            const double r = s.a1 * sqrt(k.rrij) + s.a2;
+            const double r2 = r * r;
+            k.p0 = r2 * r2 * r2;  // R^6
+            k.p1 = k.p0 * r2;     // R^8
+            k.p2 = 0.0;
+            k.p3 = 0.0;
+            break;
+        }
+        case D3_ZERO:
+            k.p0 = s.rs6 * r0;
+            k.p1 = s.rs8 * r0;
+            k.p2 = 0.0;
+            k.p3 = 0.0;
+            break;
+        case D3_MZERO:
+            k.p0 = 1.0 / (s.rs6 * r0);
+            k.p1 = 1.0 / (s.rs8 * r0);
+            k.p2 = s.bet * r0;
+            k.p3 = r0;
+            break;
+        case D3_OPTIMIZEDPOWER: {
+            const double r = s.a1 * sqrt(k.rrij) + s.a2;
+            const double r2 = r * r;
+            const double ab = pow(r, s.bet);
+            k.p0 = ab * r2 * r2 * r2;
+            k.p1 = ab * r2 * r2 * r2 * r2;
+            k.p2 = 0.0;
+            k.p3 = 0.0;
+            break;
+        }
+        default: {  // D3_CSO
+            const double r0c = sqrt(k.rrij);
+            const double d6 = s.a3 * r0c + s.a4;
+            const double d2 = d6 * d6;
+            k.p0 = d2 * d2 * d2;
+            k.p1 = s.a2 * r0c;
+            k.p2 = 0.0;
+            k.p3 = 0.0;
+            break;
+        }
+    }
+    return k;
+}
+
+// Damped two-body kernel without C6: e such that E_pair = -C6 * e, and g = (de/dr) / r.
+D3_HD void d3_damped(const D3System& s, const D3PairConst& k, double r2, double* e, double* g) {
+    switch (s.damping) {
+        case D3_RATIONAL: {
+            const double r4 = r2 * r2;
+            const double t6 = 1.0 / (r4 * r2 + k.p0);
+            const double t8 = 1.0 / (r4 * r4 + k.p1);
+            const double s8 = s.s8 * k.rrij;
+            *e = s.s6 * t6 + s8 * t8;
+            *g = -6.0 * r4 * t6 * t6 * s.s6 - 8.0 * r4 * r2 * t8 * t8 * s8;
+            break;
+        }
+        case D3_ZERO: {
+            const double r1 = sqrt(r2);
+            const double r6 = r2 * r2 * r2, r8 = r6 * r2;
+            const double alp6 = s.alp, alp8 = s.alp + 2.0;
+            const double t6 = pow(k.p0 / r1, alp6);
+            const double t8 = pow(k.p1 / r1, alp8);
+            const double f6 = 1.0 / (1.0 + 6.0 * t6);
+            const double f8 = 1.0 / (1.0 + 6.0 * t8);
+            const double d6 = -6.0 * f6 / r2 + 6.0 * alp6 * t6 * f6 * f6 / r2;
+            const double d8 = -8.0 * f8 / r2 + 6.0 * alp8 * t8 * f8 * f8 / r2;
+            const double s8 = s.s8 * k.rrij;
+            *e = s.s6 * f6 / r6 + s8 * f8 / r8;
+            *g = s.s6 * d6 / r6 + s8 * d8 / r8;
+            break;
+        }
+        case D3_MZERO: {
+            const double r1 = sqrt(r2);
+            const double r6 = r2 * r2 * r2, r8 = r6 * r2;
+            const double alp6 = s.alp, alp8 = s.alp + 2.0;
+            const double t6 = pow(r1 * k.p0 + k.p2, -alp6);
+            const double t8 = pow(r1 * k.p1 + k.p2, -alp8);
+            const double f6 = 1.0 / (1.0 + 6.0 * t6);
+            const double f8 = 1.0 / (1.0 + 6.0 * t8);
+            const double b6 = s.rs6 * s.bet * k.p3 * k.p3;
+            const double b8 = s.rs8 * s.bet * k.p3 * k.p3;
+            const double d6 = -6.0 * f6 / r2 + 6.0 * alp6 * t6 * f6 * f6 / (r2 + b6 * r1);
+            const double d8 = -8.0 * f8 / r2 + 6.0 * alp8 * t8 * f8 * f8 / (r2 + b8 * r1);
+            const double s8 = s.s8 * k.rrij;
+            *e = s.s6 * f6 / r6 + s8 * f8 / r8;
+            *g = s.s6 * d6 / r6 + s8 * d8 / r8;
+            break;
+        }
+        case D3_OPTIMIZEDPOWER: {
+            const double rb = pow(r2, 0.5 * s.bet);
+            const double r4 = r2 * r2;
+            const double t6 = rb / (rb * r4 * r2 + k.p0);
+            const double t8 = rb / (rb * r4 * r4 + k.p1);
+            const double d6 = -6.0 * r4 * t6 * t6 + s.bet * k.p0 * t6 * t6 / (rb * r2);
+            const double d8 = -8.0 * r4 * r2 * t8 * t8 + s.bet * k.p1 * t8 * t8 / (rb * r2);
+            const double s8 = s.s8 * k.rrij;
+            *e = s.s6 * t6 + s8 * t8;
+            *g = s.s6 * d6 + s8 * d8;
+            break;
+        }
+        default: {  // D3_CSO
+            const double r1 = sqrt(r2);
+            const double ef = exp(r1 - k.p1);
+            const double sf = 1.0 / (1.0 + ef);
+            const double sig = s.s6 + s.a1 * sf;
+            const double r4 = r2 * r2;
+            const double t6 = 1.0 / (r4 * r2 + k.p0);
+            const double dsig = -s.a1 * sf * (1.0 - sf) / r1;
+            const double dt6 = -6.0 * r4 * t6 * t6;
+            *e = sig * t6;
+            *g = dsig * t6 + sig * dt6;
+            break;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Periodic images of atom j seen from atom i: calls f(vx, vy, vz, r2) for every lattice
+// translation T with 0 < |d - T|^2 <= rc2 where d = x_i - x_j, i.e. vec = x_i - (x_j + T).
+// With a lower-triangular cell the translations are enumerated plane by plane inside the
+// sphere, so out-of-range images are never visited (cells far smaller than the cutoff).
+// `self_eps` is the squared distance below which an image is the atom itself.
+template <class F>
+D3_HD void d3_for_each_image(const D3System& s, double dx, double dy, double dz, double rc2,
+                             double self_eps, F&& f) {
+    if (s.cell_mode == 0) {
+        for (int t = 0; t < s.ntrans; ++t) {
+            const double vx = dx - s.trans[3 * t];
+            const double vy = dy - s.trans[3 * t + 1];
+            const double vz = dz - s.trans[3 * t + 2];
+            const double r2 = vx * vx + vy * vy + vz * vz;
+            if (r2 > rc2 || r2 < self_eps) continue;
+            f(vx, vy, vz, r2);
+        }
+        return;
+    }
+    const double ax = s.lat[0];
+    const double bx = s.lat[3], by = s.lat[4];
+    const double cx = s.lat[6], cy = s.lat[7], cz = s.lat[8];
+    const double rc = sqrt(rc2);
+    // small margins so that rounding never drops an image the r2 test would accept
+    const double m = 1e-9;
+    const int c_lo = (int)ceil((dz - rc) / cz - m), c_hi = (int)floor((dz + rc) / cz + m);
+    for (int nc = c_lo; nc <= c_hi; ++nc) {
+        const double vz = dz - nc * cz;
+        const double bz = rc2 - vz * vz;
+        if (bz < 0.0) continue;
+        const double ry = sqrt(bz);
+        const double y0 = dy - nc * cy;
+        const int b_lo = (int)ceil((y0 - ry) / by - m), b_hi = (int)floor((y0 + ry) / by + m);
+        for (int nb = b_lo; nb <= b_hi; ++nb) {
+            const double vy = y0 - nb * by;
+            const double byz = bz - vy * vy;
+            if (byz < 0.0 && byz < -1e-9 * rc2) continue;
+            const double rx = sqrt(byz > 0.0 ? byz : 0.0);
+            const double x0 = dx - nc * cx - nb * bx;
+            const int a_lo = (int)ceil((x0 - rx) / ax - m), a_hi = (int)floor((x0 + rx) / ax + m);
+            const double yz2 = vy * vy + vz * vz;
+            for (int na = a_lo; na <= a_hi; ++na) {
+                const double vx = x0 - na * ax;
+                const double r2 = vx * vx + yz2;
+                if (r2 > rc2 || r2 < self_eps) continue;
+                f(vx, vy, vz, r2);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Axilrod-Teller-Muto three-body term for the triples whose first (largest-index) atom is i,
+// enumerated exactly as simple-dftd3 does (j <= i, k <= j, images of j and k within the
+// cutoff of i, and j-k within the cutoff). C6 of every pair is rebuilt from the weights.
+// `add(ptr, value)` accumulates (plain += on the CPU with per-thread buffers, atomicAdd
+// on the GPU).
+D3_HD double d3_triple_scale(int i, int j, int k) {
+    if (i == j) return (i == k) ? 1.0 / 6.0 : 0.5;
+    return (i != k && j != k) ? 1.0 : 0.5;
+}
+
+template <class Add>
+D3_HD void d3_atm_row(const D3System& s, int i, const double* gw, const double* dgw,
+                      double* energy, double* dEdcn, double* grad, double* sigma, Add&& add) {
+    const double rc2 = s.atm_cutoff * s.atm_cutoff;
+    const double eps = 2.220446049250313e-16;
+    const double rs9 = 4.0 / 3.0;
+    const double alp3 = (s.alp + 2.0) / 3.0;
+    const int zi = s.species[i];
+    const double* xi = s.xyz + 3 * i;
+    for (int j = 0; j <= i; ++j) {
+        const int zj = s.species[j];
+        const double* xj = s.xyz + 3 * j;
+        double c6ij, dij_i, dij_j;
+        d3_pair_c6(s.c6ref + (zi * s.nspecies + zj) * D3_MAX_REF * D3_MAX_REF, s.nref[zi],
+                   s.nref[zj], gw + D3_MAX_REF * i, dgw + D3_MAX_REF * i, gw + D3_MAX_REF * j,
+                   dgw + D3_MAX_REF * j, &c6ij, &dij_i, &dij_j);
+        const double r0ij = rs9 * s.r0ab[zi * s.nspecies + zj];
+        // vij = x_j + T - x_i = -(x_i - (x_j + T))
+        d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], rc2, eps,
+            [&](double ux, double uy, double uz, double r2ij) {
+            const double vij[3] = {-ux, -uy, -uz};
+            for (int k = 0; k <= j; ++k) {
+                const int zk = s.species[k];
+                const double* xk = s.xyz + 3 * k;
+                double c6ik, dik_i, dik_k, c6jk, djk_j, djk_k;
+                d3_pair_c6(s.c6ref + (zi * s.nspecies + zk) * D3_MAX_REF * D3_MAX_REF,
+                           s.nref[zi], s.nref[zk], gw + D3_MAX_REF * i, dgw + D3_MAX_REF * i,
+                           gw + D3_MAX_REF * k, dgw + D3_MAX_REF * k, &c6ik, &dik_i, &dik_k);
+                d3_pair_c6(s.c6ref + (zj * s.nspecies + zk) * D3_MAX_REF * D3_MAX_REF,
+                           s.nref[zj], s.nref[zk], gw + D3_MAX_REF * j, dgw + D3_MAX_REF * j,
+                           gw + D3_MAX_REF * k, dgw + D3_MAX_REF * k, &c6jk, &djk_j, &djk_k);
+                const double c9 = -s.s9 * sqrt(fabs(c6ij * c6ik * c6jk));
+                const double r0 = r0ij * rs9 * s.r0ab[zi * s.nspecies + zk] * rs9 *
+                                  s.r0ab[zj * s.nspecies + zk];
+                const double triple = d3_triple_scale(i, j, k);
+                d3_for_each_image(s, xi[0] - xk[0], xi[1] - xk[1], xi[2] - xk[2], rc2, eps,
+                    [&](double wx, double wy, double wz, double r2ik) {
+                    const double vik[3] = {-wx, -wy, -wz};
+                    const double vjk[3] = {vik[0] - vij[0], vik[1] - vij[1], vik[2] - vij[2]};
+                    const double r2jk = vjk[0] * vjk[0] + vjk[1] * vjk[1] + vjk[2] * vjk[2];
+                    if (r2jk > rc2 || r2jk < eps) return;
+                    const double r2 = r2ij * r2ik * r2jk;
+                    const double r1 = sqrt(r2);
+                    const double r3 = r2 * r1;
+                    const double r5 = r3 * r2;
+                    const double q = pow(r0 / r1, alp3);
+                    const double fdmp = 1.0 / (1.0 + 6.0 * q);
+                    const double ang = 0.375 * (r2ij + r2jk - r2ik) * (r2ij - r2jk + r2ik) *
+                                           (-r2ij + r2jk + r2ik) / r5 + 1.0 / r3;
+                    const double rr = ang * fdmp;
+                    const double dfdmp = -2.0 * (3.0 * alp3) * q * fdmp * fdmp;
+                    double dang;
+                    dang = -0.375 * (r2ij * r2ij * r2ij + r2ij * r2ij * (r2jk + r2ik) +
+                                     r2ij * (3.0 * r2jk * r2jk + 2.0 * r2jk * r2ik + 3.0 * r2ik * r2ik) -
+                                     5.0 * (r2jk - r2ik) * (r2jk - r2ik) * (r2jk + r2ik)) / r5;
+                    const double gij = triple * c9 * (-dang * fdmp + ang * dfdmp) / r2ij;
+                    dang = -0.375 * (r2ik * r2ik * r2ik + r2ik * r2ik * (r2jk + r2ij) +
+                                     r2ik * (3.0 * r2jk * r2jk + 2.0 * r2jk * r2ij + 3.0 * r2ij * r2ij) -
+                                     5.0 * (r2jk - r2ij) * (r2jk - r2ij) * (r2jk + r2ij)) / r5;
+                    const double gik = triple * c9 * (-dang * fdmp + ang * dfdmp) / r2ik;
+                    dang = -0.375 * (r2jk * r2jk * r2jk + r2jk * r2jk * (r2ik + r2ij) +
+                                     r2jk * (3.0 * r2ik * r2ik + 2.0 * r2ik * r2ij + 3.0 * r2ij * r2ij) -
+                                     5.0 * (r2ik - r2ij) * (r2ik - r2ij) * (r2ik + r2ij)) / r5;
+                    const double gjk = triple * c9 * (-dang * fdmp + ang * dfdmp) / r2jk;
+                    const double dE = rr * c9 * triple;
+                    add(energy + i, -dE / 3.0);
+                    add(energy + j, -dE / 3.0);
+                    add(energy + k, -dE / 3.0);
+                    for (int c = 0; c < 3; ++c) {
+                        const double gIJ = gij * vij[c], gIK = gik * vik[c], gJK = gjk * vjk[c];
+                        add(grad + 3 * i + c, -gIJ - gIK);
+                        add(grad + 3 * j + c, gIJ - gJK);
+                        add(grad + 3 * k + c, gIK + gJK);
+                        for (int d = 0; d < 3; ++d)
+                            add(sigma + 3 * c + d, gIJ * vij[d] + gIK * vik[d] + gJK * vjk[d]);
+                    }
+                    add(dEdcn + i, -dE * 0.5 * (dij_i / c6ij + dik_i / c6ik));
+                    add(dEdcn + j, -dE * 0.5 * (dij_j / c6ij + djk_j / c6jk));
+                    add(dEdcn + k, -dE * 0.5 * (dik_k / c6ik + djk_k / c6jk));
+                });
+            }
+        });
+    }
+}
+
+#endif  // ASE_ELECTROLYTE_D3_MATH_H

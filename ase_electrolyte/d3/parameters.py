@@ -1,0 +1,128 @@
+"""DFT-D3 damping functions and their parameters by functional (simple-dftd3's data base)."""
+
+import json
+import math
+from functools import lru_cache
+
+from .reference import DATA_DIR
+
+# public damping name -> (kernel damping id, name in the parameter data base)
+DAMPINGS = {
+    "bj": (0, "bj"),
+    "zero": (1, "zero"),
+    "bjm": (0, "bjm"),
+    "zerom": (2, "zerom"),
+    "op": (3, "op"),
+    "cso": (4, "cso"),
+}
+
+# parameters each damping needs after the defaults of the data base are applied
+_REQUIRED = {
+    "bj": ("s6", "s8", "a1", "a2", "alp"),
+    "bjm": ("s6", "s8", "a1", "a2", "alp"),
+    "zero": ("s6", "s8", "rs6", "rs8", "alp"),
+    "zerom": ("s6", "s8", "rs6", "rs8", "alp", "bet"),
+    "op": ("s6", "s8", "a1", "a2", "alp", "bet"),
+    "cso": ("s6", "a1", "a2", "rs6", "rs8", "alp"),
+}
+_KNOWN_KEYS = {"s6", "s8", "s9", "a1", "a2", "a3", "a4", "rs6", "rs8", "alp", "bet"}
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
+
+
+@lru_cache(maxsize=1)
+def _database() -> dict:
+    return json.loads((DATA_DIR / "d3_parameters.json").read_text())
+
+
+def known_dampings() -> list:
+    """Names of the damping functions, e.g. ``"bj"``."""
+    return list(DAMPINGS)
+
+
+def known_functionals(damping: str | None = None) -> list:
+    """Functionals with tabulated parameters (for one damping if given), sorted."""
+    funcs = _database()["functionals"]
+    if damping is None:
+        return sorted(funcs)
+    return sorted(name for name, entry in funcs.items() if damping in entry)
+
+
+def resolve_parameters(damping: str, functional: str | None, params: dict | None, atm: bool) -> dict:
+    """Return the complete, checked parameter set of one D3 method.
+
+    Parameters
+    ----------
+    damping : str
+        One of :func:`known_dampings`.
+    functional : str or None
+        Functional whose published parameters are used; ``None`` when ``params`` is complete.
+    params : dict or None
+        Values that replace (or, with ``functional=None``, make up) the parameter set; keys
+        among s6, s8, s9, a1, a2, rs6, rs8, alp, bet (CSO: a3 = rs6, a4 = rs8 may also be
+        given as a3/a4). a1 is dimensionless, a2 in bohr, as in the literature.
+    atm : bool
+        Whether the three-body term is on; without it s9 is set to 0.
+
+    Returns
+    -------
+    dict
+        ``damping_id`` (kernel code) and floats s6, s8, s9, a1, a2, a3, a4, rs6, rs8, alp, bet.
+    """
+    if not isinstance(damping, str) or damping.lower() not in DAMPINGS:
+        raise ValueError(
+            f"unknown D3 damping {damping!r}; known dampings: {', '.join(known_dampings())}"
+        )
+    damping = damping.lower()
+    db = _database()
+    values = dict(db["default"][damping])
+    values.pop("damping", None)
+    if functional is not None:
+        lookup = {_normalise(name): name for name in db["functionals"]}
+        key = lookup.get(_normalise(str(functional)))
+        if key is None:
+            raise ValueError(
+                f"no D3 parameters for functional {functional!r}; known functionals: "
+                + ", ".join(known_functionals())
+            )
+        entry = db["functionals"][key]
+        if damping not in entry:
+            raise ValueError(
+                f"functional {functional!r} has no D3({damping}) parameters; it has: "
+                + ", ".join(sorted(entry))
+                + f". Functionals with D3({damping}): "
+                + ", ".join(known_functionals(damping))
+            )
+        values.update({k: v for k, v in entry[damping].items() if k in _KNOWN_KEYS})
+    if params is not None:
+        unknown = set(params) - _KNOWN_KEYS
+        if unknown:
+            raise ValueError(
+                f"unknown D3 parameter(s) {sorted(unknown)}; known: {sorted(_KNOWN_KEYS)}"
+            )
+        params = dict(params)
+        if damping == "cso":  # CSO's a3/a4 are stored as rs6/rs8 in the data base
+            if "a3" in params:
+                params["rs6"] = params.pop("a3")
+            if "a4" in params:
+                params["rs8"] = params.pop("a4")
+        values.update(params)
+    missing = [k for k in _REQUIRED[damping] if k not in values]
+    if missing:
+        raise ValueError(
+            f"D3({damping}) needs parameter(s) {missing}: give a functional or pass them in params"
+        )
+    out = {k: float(values.get(k, 0.0)) for k in ("s6", "s8", "s9", "a1", "a2", "rs6", "rs8", "alp", "bet")}
+    if damping == "cso":
+        out["s8"] = 0.0
+        out["a3"], out["a4"] = out["rs6"], out["rs8"]
+    else:
+        out["a3"] = out["a4"] = 0.0
+    out["s9"] = float(values.get("s9", 1.0)) if atm else 0.0
+    for k, v in out.items():
+        if not math.isfinite(v):
+            raise ValueError(f"D3 parameter {k} = {v} is not finite")
+    out["damping_id"] = DAMPINGS[damping][0]
+    return out

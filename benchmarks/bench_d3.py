@@ -1,0 +1,115 @@
+"""Benchmark: ase_electrolyte.D3 against simple-dftd3 (PBE-D3(BJ), 50.2/20 Å cutoffs).
+
+Builds LiPF6/EC/EMC-like liquid boxes (molecules on a jittered grid at ~1.25 g/cm3 from
+ase.build plus PF6-/Li+), times energy+forces+stress of both codes in this run, prints the
+ratios, and the peak resident memory of each code measured in a child process
+(resource.getrusage(RUSAGE_CHILDREN).ru_maxrss; tracemalloc cannot see C++/Fortran).
+
+    python benchmarks/bench_d3.py            # ~1000 atoms
+    python benchmarks/bench_d3.py --large    # also ~9000 atoms (simple-dftd3 needs ~25 s, 1.4 GB)
+"""
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+from ase import Atoms
+from ase.build import molecule
+
+
+def _ec():
+    # ethylene carbonate C3H4O3 (planar ring), Å
+    return Atoms("C3O3H4", positions=[
+        [0.000, 0.000, 0.000], [0.730, 1.230, 0.000], [-0.730, 1.230, 0.000],
+        [0.000, -1.200, 0.000], [1.130, -0.400, 0.000], [-1.130, -0.400, 0.000],
+        [1.250, 1.500, 0.900], [1.250, 1.500, -0.900], [-1.250, 1.500, 0.900],
+        [-1.250, 1.500, -0.900]])
+
+
+def _pf6():
+    return Atoms("PF6", positions=[[0, 0, 0], [1.6, 0, 0], [-1.6, 0, 0], [0, 1.6, 0],
+                                   [0, -1.6, 0], [0, 0, 1.6], [0, 0, -1.6]])
+
+
+def electrolyte_box(nrep, seed=0):
+    """nrep = (nx, ny, nz) molecules: EC, EMC-like (methyl acetate + ethanol fragments), PF6-, Li+."""
+    rng = np.random.default_rng(seed)
+    kinds = [_ec(), molecule("CH3COOCH3") if "CH3COOCH3" in _names() else molecule("HCOOCH3"),
+             _ec(), molecule("CH3CH2OCH3"), _pf6(), Atoms("Li", positions=[[0, 0, 0]]),
+             _ec(), molecule("HCOOCH3")]
+    spacing = 4.55
+    box = Atoms(cell=np.diag(nrep) * spacing, pbc=True)
+    for idx, cell_index in enumerate(np.ndindex(*nrep)):
+        mol = kinds[idx % len(kinds)].copy()
+        mol.rotate(rng.uniform(0, 360), rng.normal(size=3))
+        mol.positions += (np.array(cell_index) + 0.5) * spacing - mol.positions.mean(0)
+        mol.positions += rng.normal(scale=0.2, size=3)
+        box += mol
+    return box
+
+
+def _names():
+    from ase.collections import g2
+    return set(g2.names)
+
+
+def _run_one(code, nrep, repeats):
+    box = electrolyte_box(nrep)
+    if code == "ours":
+        from ase_electrolyte.d3 import D3
+        calc = D3(damping="bj", functional="pbe", cutoff=50.2, cn_cutoff=20.0, device="cpu")
+    else:
+        from dftd3.ase import DFTD3
+        calc = DFTD3(method="pbe", damping="d3bj",
+                     realspace_cutoff={"disp2": 50.2, "cn": 20.0, "disp3": 20.0})
+    times = []
+    for _ in range(repeats):
+        calc.reset()
+        box.calc = calc
+        t0 = time.perf_counter()
+        e = box.get_potential_energy()
+        f = box.get_forces()
+        s = box.get_stress()
+        times.append(time.perf_counter() - t0)
+    print(json.dumps({"natoms": len(box), "time": min(times), "energy": e,
+                      "fmax": float(np.abs(f).max()), "stress0": float(s[0])}))
+
+
+def _measure(code, nrep, repeats):
+    out = subprocess.run([sys.executable, __file__, "--child", code, ",".join(map(str, nrep)), str(repeats)],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="also the ~9000-atom box")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        code, nrep, repeats = args.child
+        _run_one(code, tuple(int(v) for v in nrep.split(",")), int(repeats))
+        return
+    sizes = [((5, 5, 5), 3)] + ([((10, 10, 11), 1)] if args.large else [])  # 1031, 9075 atoms
+    print(f"{'atoms':>6} {'simple-dftd3 s':>15} {'ours s':>8} {'speed-up':>9} "
+          f"{'ref MB':>7} {'ours MB':>8} {'|dE|/E':>9}")
+    for nrep, repeats in sizes:
+        results = {}
+        for code in ("ours", "ref"):
+            # each code in a fresh child, so ru_maxrss of RUSAGE_CHILDREN is that code's peak
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            res = _measure(code, nrep, repeats)
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            res["peak_mb"] = max(peak, before) / 1024 if peak > before else float("nan")
+            results[code] = res
+        r, o = results["ref"], results["ours"]
+        print(f"{o['natoms']:6d} {r['time']:15.3f} {o['time']:8.3f} {r['time'] / o['time']:8.1f}x "
+              f"{r['peak_mb']:7.0f} {o['peak_mb']:8.0f} {abs(o['energy'] - r['energy']) / abs(r['energy']):9.1e}")
+
+
+if __name__ == "__main__":
+    main()
