@@ -48,10 +48,11 @@ def test_sevennet_equals_upstream_on_box_and_molecule(sevennet, liquid_box):
     upstream = SevenNetCalculator("7net-0", device="cpu")
     for atoms in (liquid_box, molecule("CH3CH2OH")):
         ours, ref = _ev(atoms, sevennet), _ev(atoms, upstream)
+        # forces and stress to float32 reproducibility across model instances
         assert ours["energy"] == pytest.approx(ref["energy"], abs=1e-6)
-        np.testing.assert_allclose(ours["forces"], ref["forces"], atol=1e-6)
+        np.testing.assert_allclose(ours["forces"], ref["forces"], atol=1e-5)
         if "stress" in ref:
-            np.testing.assert_allclose(ours["stress"], ref["stress"], atol=1e-8)
+            np.testing.assert_allclose(ours["stress"], ref["stress"], atol=1e-7)
 
 
 def test_chgnet_equals_upstream_on_box(chgnet, liquid_box):
@@ -257,3 +258,44 @@ def test_cuda_without_gpu_is_refused():
         pytest.skip("a GPU is present")
     with pytest.raises(ValueError, match="no CUDA GPU"):
         Calculator("sevennet-0", device="cuda")
+
+
+def test_dispersion_is_summed_inside_one_calculator(liquid_box):
+    from ase_electrolyte import D3
+
+    # short cutoffs keep the test fast; the sum does not depend on them
+    settings = dict(damping="bj", functional="pbe", cutoff=12.0, cn_cutoff=8.0)
+    combined = Calculator("sevennet-0", dispersion=D3(**settings), device="cpu")
+    atoms = liquid_box.copy()
+    atoms.calc = combined
+    energy, forces = atoms.get_potential_energy(), atoms.get_forces()
+    stress, energies = atoms.get_stress(), atoms.get_potential_energies()
+    # the model's own output of this very evaluation (float32 models are not bit-reproducible
+    # across calls, so a second model call would blur an exact check)
+    model = combined._model_calc.results
+    ref = atoms.copy()
+    ref.calc = D3(**settings)
+    assert ref.get_potential_energy() < 0  # dispersion binds
+    assert energy == pytest.approx(float(model["energy"]) + ref.get_potential_energy(), abs=1e-9)
+    np.testing.assert_allclose(forces, model["forces"] + ref.get_forces(), atol=1e-9)
+    np.testing.assert_allclose(stress, model["stress"] + ref.get_stress(), atol=1e-12)
+    np.testing.assert_allclose(energies, model["energies"] + ref.get_potential_energies(),
+                               atol=1e-9)
+    # and the model part is what the model alone gives, to float32 reproducibility
+    alone = liquid_box.copy()
+    alone.calc = Calculator("sevennet-0", device="cpu")
+    assert alone.get_potential_energy() == pytest.approx(float(model["energy"]), abs=1e-4)
+
+
+def test_dispersion_spec_builds_pbe_d3():
+    calc = Calculator("sevennet-0", dispersion="d3-zero", device="cpu")
+    assert calc.dispersion.damping == "zero"
+    assert calc.dispersion.cutoff == pytest.approx(50.2)
+
+
+def test_dispersion_uncovered_element_is_named():
+    calc = Calculator("sevennet-0", dispersion="d3-bj", device="cpu")
+    atoms = Atoms(["H", "Am"], positions=[[0, 0, 0], [0, 0, 2.0]])
+    atoms.calc = calc
+    with pytest.raises(ValueError, match="Am"):
+        atoms.get_potential_energy()
