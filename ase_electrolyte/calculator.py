@@ -54,8 +54,10 @@ class Calculator(_AseCalculator):
         Model precision where the backend lets us choose (MACE); ``None`` keeps the model's.
     **options
         Backend options: ``modal`` (SevenNet-MF-0, e.g. ``"PBE"``), ``enable_cueq``,
-        ``enable_flash``, ``enable_oeq`` (SevenNet GPU accelerations), ``head`` (MACE), ``backend``
-        (force the backend of a model file).
+        ``enable_flash``, ``enable_oeq`` (SevenNet GPU accelerations); ``head``, ``enable_cueq``
+        (MACE); ``chemical_species_to_atom_type_map``, ``neighborlist_backend``,
+        ``neighborlist_backend_kwargs`` (NequIP/Allegro); ``args_str``, ``calc_args`` (GAP);
+        ``backend`` (force the backend of a model file).
 
     Notes
     -----
@@ -147,8 +149,6 @@ class Calculator(_AseCalculator):
         }
         if "energies" in upstream:
             results["energies"] = np.array(upstream["energies"], dtype=np.float64).reshape(-1)
-        elif "node_energy" in upstream:  # MACE's name for per-atom energies
-            results["energies"] = np.array(upstream["node_energy"], dtype=np.float64).reshape(-1)
         if periodic:
             stress = np.array(upstream["stress"], dtype=np.float64)
             # CHGNet gives the 3×3 tensor, the others the Voigt vector

@@ -47,9 +47,15 @@ _BACKENDS = {
     "mace": _Backend(
         "mace", "mace", frozenset({"head", "enable_cueq"}), frozenset({None, "float32", "float64"}),
     ),
-    "nequip": _Backend("nequip", "nequip", frozenset({"chemical_species_to_atom_type_map"}),
-                       frozenset({None})),
-    "gap": _Backend("quippy", "gap", frozenset({"param_xml_str", "init_args"}), frozenset({None})),
+    "nequip": _Backend(
+        "nequip", "nequip",
+        frozenset({"chemical_species_to_atom_type_map", "neighborlist_backend",
+                   "neighborlist_backend_kwargs"}),
+        frozenset({None}),
+    ),
+    # quippy's Potential: args_str picks one potential of a multi-potential XML ("IP GAP"),
+    # calc_args goes to every evaluation
+    "gap": _Backend("quippy", "gap", frozenset({"args_str", "calc_args"}), frozenset({None})),
 }
 
 
@@ -145,13 +151,44 @@ def _backend_of_file(path):
         return "nequip"
     if lower.endswith(".xml"):
         return "gap"
-    if lower.endswith((".pth", ".pt")):
-        return "sevennet"
+    if lower.endswith((".pth", ".pt", ".pt2")):
+        # these suffixes are shared by SevenNet checkpoints, NequIP compiled models and MACE
+        # models saved under another name; the archive's table of contents says which
+        kind = _torch_archive_kind(path)
+        if kind is not None:
+            return "nequip" if kind.startswith("nequip") else kind
+        if lower.endswith((".pth", ".pt")):
+            return "sevennet"
     raise ValueError(
         f"cannot tell the model type of {path!r} from its suffix: expected .model (MACE), "
         ".nequip.pt2/.nequip.pth (NequIP/Allegro), .xml (GAP) or .pth (SevenNet checkpoint); "
         "pass backend=... to say which"
     )
+
+
+def _torch_archive_kind(path):
+    """``"nequip-torchscript"``, ``"nequip-aotinductor"``, ``"mace"`` or ``None`` (unknown).
+
+    Reads only the zip directory (and, for a pickled module, its small ``data.pkl``), never the
+    weights: ``nequip-compile`` writes its metadata as TorchScript extra files
+    (``<name>/extra/type_names``) or packs an AOTInductor library (``<name>/data/aotinductor/``);
+    a whole MACE module pickled by ``torch.save`` names its classes in ``data.pkl``.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if any(name.endswith("/extra/type_names") for name in names):
+                return "nequip-torchscript"
+            if any("/data/aotinductor/" in name for name in names):
+                return "nequip-aotinductor"
+            pickles = [name for name in names if name.endswith("/data.pkl")]
+            if len(pickles) == 1 and b"mace.modules" in archive.read(pickles[0]):
+                return "mace"
+    except (zipfile.BadZipFile, OSError):
+        return None
+    return None
 
 
 def _require(backend):
@@ -251,22 +288,117 @@ def _load_chgnet(source, device, dtype, options):
 def _load_mace(source, device, dtype, options):
     from mace.calculators import MACECalculator
 
-    calc = MACECalculator(model_paths=source, device=device,
-                          default_dtype=dtype or "float64", **options)
+    # default_dtype="" is MACE's "keep the model's own precision"; a name converts the weights
+    calc = MACECalculator(model_paths=source, device=device, default_dtype=dtype or "",
+                          **options)
     return calc, frozenset(int(z) for z in calc.z_table.zs), False
 
 
 def _load_nequip(source, device, dtype, options):
-    from nequip.integrations.ase import NequIPCalculator
+    import random
+    import shutil
+    import tempfile
 
-    calc = NequIPCalculator.from_compiled_model(source, device=device, **options)
-    return calc, None, False
+    import numpy as np
+    import torch
+    from ase.data import chemical_symbols
+    from nequip.data.transforms import ChemicalSpeciesToAtomTypeMapper
+    from nequip.integrations.ase import NequIPCalculator
+    from nequip.utils.dtype import torch_default_dtype
+    from nequip.utils.global_dtype import _GLOBAL_DTYPE
+
+    class _NequIPFloat64Data(NequIPCalculator):
+        # nequip builds positions, cell and shifts in torch's *default* dtype and expects its
+        # global float64 there; under float32 a TorchScript model loses precision and an
+        # AOTInductor model, which does not check input dtypes, returns wrong numbers (by up to
+        # ~1 eV on a 6-atom test molecule)
+        def atoms_to_data(self, atoms):
+            with torch_default_dtype(_GLOBAL_DTYPE):
+                return super().atoms_to_data(atoms)
+
+    options = dict(options)
+    # the model's type names are taken as chemical symbols unless the user maps them; nequip
+    # itself rejects a type name that is no chemical symbol, and we add how to fix that
+    options.setdefault("chemical_species_to_atom_type_map", True)
+
+    # nequip picks its loader from the file name alone (TorchScript *.nequip.pth or AOTInductor
+    # *.nequip.pt2); a file named otherwise is shown to it under the name its content calls for
+    link_dir = None
+    lower = source.lower()
+    if not lower.endswith((".nequip.pth", ".nequip.pt2")):
+        kind = _torch_archive_kind(source)
+        if kind not in ("nequip-torchscript", "nequip-aotinductor"):
+            raise ValueError(
+                f"{source!r} is not a NequIP/Allegro compiled model (neither a TorchScript nor an "
+                "AOTInductor file written by nequip-compile)"
+            )
+        link_dir = tempfile.mkdtemp(prefix="ase_electrolyte_nequip_")
+        suffix = ".nequip.pth" if kind == "nequip-torchscript" else ".nequip.pt2"
+        linked = os.path.join(link_dir, "model" + suffix)
+        os.symlink(os.path.abspath(source), linked)
+        source = linked
+    # nequip's first load sets process-wide state (torch default dtype float64, seeds of random,
+    # numpy and torch); loading a model must not change the caller's process, so it is put back
+    # (numpy's legacy global generator is what nequip reseeds, hence the legacy calls)
+    saved_state = (torch.get_default_dtype(), random.getstate(),
+                   np.random.get_state(), torch.random.get_rng_state())  # noqa: NPY002
+    try:
+        calc = _NequIPFloat64Data.from_compiled_model(source, device=device, **options)
+    except ValueError as err:
+        if "Invalid chemical symbol" in str(err):
+            raise ValueError(
+                f"{err}: the type names of this NequIP model are not chemical symbols; pass "
+                "chemical_species_to_atom_type_map={'H': 'type name of H', ...}"
+            ) from err
+        raise
+    finally:
+        torch.set_default_dtype(saved_state[0])
+        random.setstate(saved_state[1])
+        np.random.set_state(saved_state[2])  # noqa: NPY002
+        torch.random.set_rng_state(saved_state[3])
+        if link_dir is not None:
+            shutil.rmtree(link_dir, ignore_errors=True)
+
+    # the elements are those the type mapper sends to a model type (the rest map to -1)
+    mapper = next(t for t in calc.transforms if isinstance(t, ChemicalSpeciesToAtomTypeMapper))
+    covered = (mapper.lookup_table >= 0).nonzero().reshape(-1).tolist()
+    numbers = frozenset(int(z) for z in covered if 0 < z < len(chemical_symbols))
+    return calc, numbers, False
 
 
 def _load_gap(source, device, dtype, options):
     from quippy.potential import Potential
 
-    return Potential(param_filename=source, **options), None, False
+    calc = Potential(param_filename=source, **options)
+    return calc, _gap_elements(source), False
+
+
+def _gap_elements(path):
+    """Atomic numbers a GAP XML covers, from its descriptors; ``None`` when they do not say.
+
+    QUIP evaluates any element without complaint (an uncovered one gets its ``e0``, usually 0, and
+    no descriptor term), so the set must come from the file: each ``<descriptor>`` names its
+    centre and neighbour species (``Z=``, ``Z1=``, ``Z2=``, ``species_Z={...}``), and a non-zero
+    ``<e0>`` marks an element that the fit saw. A descriptor without species information applies
+    to every element, so then no set can be given.
+    """
+    import re
+    import xml.etree.ElementTree as ElementTree
+
+    root = ElementTree.parse(path).getroot()
+    numbers = set()
+    for e0 in root.iter("e0"):
+        if float(e0.get("value", "0").replace("D", "E")) != 0.0:
+            numbers.add(int(e0.get("Z")))
+    descriptors = [(d.text or "") for d in root.iter("descriptor")]
+    for text in descriptors:
+        found = [int(z) for z in re.findall(r"\bZ[0-9]*\s*=\s*([0-9]+)", text)]
+        for group in re.findall(r"\bspecies_Z\s*=\s*\{+([0-9\s]*)\}+", text):
+            found.extend(int(z) for z in group.split())
+        if not found:
+            return None
+        numbers.update(found)
+    return frozenset(numbers) if descriptors else None
 
 
 _LOADERS = {

@@ -219,7 +219,10 @@ def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
         ions = charged_species(universe)
     except ValueError as err:
         return {"skipped": str(err)}
-    diff = Diffusion(universe, ions, unwrap=True).run(verbose=verbose)
+    # with a single ion of a species there is no spread over ions to take D's error from, so
+    # the error comes from blocks of the trajectory instead
+    single = any(universe.select_atoms(sel).n_residues < 2 for sel in ions.values())
+    diff = Diffusion(universe, ions, unwrap=True, n_blocks=5 if single else 1).run(verbose=verbose)
     r = diff.results
     ax = diff.plot()
     ax.figure.savefig(outdir / "diffusion.png", dpi=120)
