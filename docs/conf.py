@@ -19,3 +19,12 @@ autodoc_member_order = "bysource"
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
 nitpicky = False
+
+# docstring examples use the names of their own module, as `pytest --doctest-modules` runs them
+doctest_global_setup = """
+import matplotlib
+matplotlib.use("Agg")
+from ase_electrolyte import *  # noqa: F401,F403
+from mda_electrolyte import *  # noqa: F401,F403
+from ase_electrolyte.trajectory import H5MDWriter, h5md_info  # noqa: F401
+"""
