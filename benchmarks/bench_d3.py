@@ -2,8 +2,9 @@
 
 Builds LiPF6/EC/EMC-like liquid boxes (molecules on a jittered grid at ~1.25 g/cm3 from
 ase.build plus PF6-/Li+), times energy+forces+stress of both codes in this run, prints the
-ratios, and the peak resident memory of each code measured in a child process
-(resource.getrusage(RUSAGE_CHILDREN).ru_maxrss; tracemalloc cannot see C++/Fortran).
+ratios, and the peak resident memory of each code measured in its own child process
+(that process's resource.getrusage(RUSAGE_SELF).ru_maxrss, so neither the other code nor a
+compiler run on first use is counted; tracemalloc cannot see C++/Fortran).
 
     python benchmarks/bench_d3.py            # ~1000 atoms
     python benchmarks/bench_d3.py --large    # also ~9000 atoms (simple-dftd3 needs ~25 s, 1.4 GB)
@@ -75,8 +76,9 @@ def _run_one(code, nrep, repeats):
         f = box.get_forces()
         s = box.get_stress()
         times.append(time.perf_counter() - t0)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"natoms": len(box), "time": min(times), "energy": e,
-                      "fmax": float(np.abs(f).max()), "stress0": float(s[0])}))
+                      "fmax": float(np.abs(f).max()), "stress0": float(s[0]), "peak_mb": peak_mb}))
 
 
 def _measure(code, nrep, repeats):
@@ -94,18 +96,13 @@ def main():
         code, nrep, repeats = args.child
         _run_one(code, tuple(int(v) for v in nrep.split(",")), int(repeats))
         return
-    sizes = [((5, 5, 5), 3)] + ([((10, 10, 11), 1)] if args.large else [])  # 1031, 9075 atoms
+    sizes = [((5, 5, 5), 3)] + ([((10, 10, 11), 1)] if args.large else [])  # 1037, 9082 atoms
     print(f"{'atoms':>6} {'simple-dftd3 s':>15} {'ours s':>8} {'speed-up':>9} "
           f"{'ref MB':>7} {'ours MB':>8} {'|dE|/E':>9}")
     for nrep, repeats in sizes:
         results = {}
         for code in ("ours", "ref"):
-            # each code in a fresh child, so ru_maxrss of RUSAGE_CHILDREN is that code's peak
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            res = _measure(code, nrep, repeats)
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            res["peak_mb"] = max(peak, before) / 1024 if peak > before else float("nan")
-            results[code] = res
+            results[code] = _measure(code, nrep, repeats)  # each code in a fresh child
         r, o = results["ref"], results["ours"]
         print(f"{o['natoms']:6d} {r['time']:15.3f} {o['time']:8.3f} {r['time'] / o['time']:8.1f}x "
               f"{r['peak_mb']:7.0f} {o['peak_mb']:8.0f} {abs(o['energy'] - r['energy']) / abs(r['energy']):9.1e}")
