@@ -108,10 +108,32 @@ def test_small_triclinic_cell_matches_reference(small_triclinic, damping):
     assert_matches(small_triclinic, damping)
 
 
-def test_electrolyte_box_matches_reference():
+@pytest.mark.parametrize("damping", list(REF_PARAM))
+def test_electrolyte_box_matches_reference(damping):
     box = electrolyte_like_box(5, 4.4)  # ~900 atoms at ~0.1 atoms/Å3, 50.2/20 Å cutoffs
     assert len(box) > 800
-    assert_matches(box, "bj")
+    assert_matches(box, damping)
+
+
+def test_skewed_box_with_atoms_outside_cell_matches_reference():
+    # many sub-cells of the cell list, a strongly tilted cell and atoms far outside it
+    box = electrolyte_like_box(3, 4.4, seed=3)
+    cell = box.cell.array.copy()
+    cell[1] += 0.6 * cell[0]
+    cell[2] += -0.4 * cell[0] + 0.5 * cell[1]
+    box.set_cell(cell, scale_atoms=True)
+    rng = np.random.default_rng(4)
+    box.positions += rng.integers(-2, 3, size=(len(box), 3)) @ cell
+    assert_matches(box, "bj", cutoff=25.0, cn_cutoff=12.0)
+
+
+def test_thread_count_does_not_change_results():
+    box = electrolyte_like_box(3, 4.4, seed=5)
+    one = ours(box, cutoff=20.0, cn_cutoff=10.0, num_threads=1)
+    two = ours(box, cutoff=20.0, cn_cutoff=10.0, num_threads=2)
+    assert one[0] == pytest.approx(two[0], rel=1e-13)
+    np.testing.assert_allclose(one[1], two[1], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(one[2], two[2], rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("pbc", [[True, True, False], [False, False, True]])
