@@ -29,7 +29,7 @@ def liquid_universe(n_frames=3, box=(24.0, 24.0, 24.0, 90.0, 90.0, 90.0), seed=1
     res = 0
     for kind in ["Li"] * 20 + ["XOO"] * 60 + ["OHHH"] * 60:
         start = len(elements)
-        atoms = ["Li"] if kind == "Li" else (["P", "O", "O"] if kind == "XOO" else ["O", "H", "H", "H"])
+        atoms = {"Li": ["Li"], "XOO": ["P", "O", "O"], "OHHH": ["O", "H", "H", "H"]}[kind]
         elements += atoms
         resindex += [res] * len(atoms)
         bonds += [(start, start + k) for k in range(1, len(atoms))]
@@ -78,7 +78,8 @@ def test_matches_interrdf_elements(box):
         ga, gb = u.select_atoms(f"element {a}"), u.select_atoms(f"element {b}")
         total = InterRDF(ga, gb, nbins=60, range=(0.0, 6.0)).run()
         inter = InterRDF(ga, gb, nbins=60, range=(0.0, 6.0), exclude_same="residue").run()
-        np.testing.assert_allclose(rdf.results.inter[(a, b)], inter.results.rdf, rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(rdf.results.inter[(a, b)], inter.results.rdf,
+                                   rtol=1e-6, atol=1e-12)
         np.testing.assert_allclose(rdf.results.total[(a, b)][1:], total.results.rdf[1:],
                                    rtol=1e-6, atol=1e-12)
         # bin 0: InterRDF(g, g) also counts each atom at r = 0 from itself
@@ -106,6 +107,53 @@ def test_selection_pairs_overlapping_and_cn():
         np.testing.assert_allclose(rdf.results.cn_total[(sel_a, sel_b)], expect, rtol=1e-12)
 
 
+@pytest.mark.parametrize("box, r_max", [
+    ((20.0, 21.0, 22.0, 90.0, 90.0, 90.0), 6.0),     # non-periodic trees with ghost images
+    ((20.0, 21.0, 22.0, 90.0, 90.0, 90.0), 9.999),   # r_max near half the box: periodic tree
+    ((20.0, 21.0, 22.0, 80.0, 95.0, 70.0), 6.0),     # triclinic: MDAnalysis' grid search
+])
+def test_pair_search_is_mdanalysis_grid_search(box, r_max):
+    """Every periodic pair once, with the grid search's distance bit for bit."""
+    from MDAnalysis.lib.distances import self_capped_distance
+
+    from mda_electrolyte.rdf import _pair_distance_chunks
+
+    rng = np.random.default_rng(7)
+    box = np.asarray(box, dtype=np.float32)
+    # atoms outside the primary cell, on its faces, edges and corners
+    positions = ((rng.random((1500, 3)) * 3.0 - 1.0) * box[:3]).astype(np.float32)
+    positions[:40, 0] = 0.0
+    positions[40:80, 1] = box[1]
+    positions[80:120] = box[:3]
+    positions[120:160, :2] = 0.0
+    found_i, found_j, found_d = [], [], []
+    for i, j, dist, beyond in _pair_distance_chunks(positions, box, r_max):
+        keep = np.ones(len(i), dtype=bool) if beyond is None else ~beyond
+        found_i.append(i[keep])
+        found_j.append(j[keep])
+        found_d.append(dist[keep])
+    i, j, dist = (np.concatenate(x) for x in (found_i, found_j, found_d))
+    pairs, ref = self_capped_distance(positions, r_max, box=box, method="nsgrid")
+    key = np.minimum(i, j) * len(positions) + np.maximum(i, j)
+    ref_key = pairs.min(axis=1) * len(positions) + pairs.max(axis=1)
+    assert len(np.unique(key)) == len(key) == len(ref_key)
+    order, ref_order = np.argsort(key), np.argsort(ref_key)
+    np.testing.assert_array_equal(key[order], ref_key[ref_order])
+    np.testing.assert_array_equal(dist[order], ref[ref_order])
+
+
+@pytest.mark.parametrize("n_columns", [7, 70])
+def test_selection_classes(n_columns):
+    from mda_electrolyte.rdf import _distinct_rows
+
+    rng = np.random.default_rng(3)
+    membership = rng.random((500, n_columns)) < 0.5
+    membership[250:] = membership[:250]  # repeated rows
+    rows, inverse = _distinct_rows(membership)
+    np.testing.assert_array_equal(rows[inverse], membership)
+    assert len(np.unique(rows, axis=0)) == len(rows) == len(np.unique(membership, axis=0))
+
+
 def test_fragments_equal_residues_when_molecules_are_residues():
     u = liquid_universe(n_frames=1)
     by_res = IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=25).run()
@@ -123,8 +171,9 @@ def test_parallel_backends_give_serial_result(backend):
     serial = IntraInterRDF(u.atoms, range=(0.0, 6.0), nbins=30).run()
     parallel = IntraInterRDF(u.atoms, range=(0.0, 6.0), nbins=30).run(backend=backend, n_workers=2)
     for key in serial.results.pairs:
-        np.testing.assert_allclose(parallel.results.total[key], serial.results.total[key], rtol=1e-12)
-        np.testing.assert_allclose(parallel.results.intra[key], serial.results.intra[key], rtol=1e-12)
+        for name in ("total", "intra"):
+            np.testing.assert_allclose(parallel.results[name][key], serial.results[name][key],
+                                       rtol=1e-12)
     assert parallel.results.volume == pytest.approx(serial.results.volume)
 
 
