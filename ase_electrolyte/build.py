@@ -1,0 +1,468 @@
+"""An electrolyte box from a composition: RDKit conformers packed with PACKMOL (seed 000).
+
+The initial box follows seed 000: the van der Waals volumes of all atoms are added (V0, Bondi
+radii from :data:`ase.data.vdw_radii`) and the cubic box length is ``L = 1.1 · V0^(1/3)``, unless a
+density is given. Cations are placed in separate sub-cubes of the box so they do not start
+clustered; chiral solvents (PC, FEC, DFEC) are packed as racemic mixtures.
+
+The returned Atoms carries the per-atom topology arrays of :mod:`ase_electrolyte.topology`
+(``molecule_index``, ``species``, ``formal_charge``).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms, units
+from ase.data import atomic_numbers, covalent_radii
+
+from .species import get_salt, get_species
+from .topology import set_topology
+
+__all__ = ["electrolyte_box", "composition_counts", "conformer", "packmol_executable"]
+
+# seed 000: L = 1.1 V0^(1/3)
+_VDW_BOX_SCALE = 1.1
+# g/cm³ → amu/Å³: 1 g/cm³ = (1e-24 cm³/Å³) / (1 g / N_A amu) ... expressed through ASE's constants
+_GCM3_TO_AMU_PER_A3 = 1e-24 * units.mol
+
+
+def packmol_executable():
+    """Path of the PACKMOL binary: the one shipped by the ``packmol`` PyPI package, else PATH.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither is available.
+    """
+    try:
+        from packmol.cli import get_binary_path
+
+        return str(get_binary_path())
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("packmol")
+        if found:
+            return found
+    raise FileNotFoundError("PACKMOL not found: pip install packmol (or put packmol on PATH)")
+
+
+def composition_counts(
+    solvent,
+    salt=None,
+    concentration=0.0,
+    *,
+    units="molal",
+    n_atoms=1000,
+    ratio="mass",
+    density=None,
+):
+    """Integer molecule counts for a composition, with about ``n_atoms`` atoms in total.
+
+    Parameters
+    ----------
+    solvent : dict
+        ``{species: share}``; species are library names or
+        :class:`~ase_electrolyte.species.Species`,
+        shares are positive numbers (normalised), e.g. ``{"EC": 3, "EMC": 7}``.
+    salt : str or Salt, optional
+        ``"LiPF6"`` etc.; ``None`` for a pure solvent.
+    concentration : float
+        Salt concentration in mol/kg of solvent (``units="molal"``) or mol/L of solution
+        (``units="molar"``).
+    units : {"molal", "molar"}
+    n_atoms : int
+        Target total number of atoms; the closest achievable composition is returned.
+    ratio : {"mass", "mole"}
+        Whether the solvent shares are mass (weight) or mole fractions. ``EC:EMC 3:7`` in the
+        battery literature is by mass.
+    density : float, optional
+        Solution density in g/cm³; required for ``units="molar"`` (to convert mol/L to counts).
+
+    Returns
+    -------
+    dict
+        ``{Species: count}`` in packing order: solvents, then cations, then anions.
+
+    Raises
+    ------
+    ValueError
+        Unknown species/salt, non-positive shares, unknown units, a molar concentration without a
+        density, or a composition that gives fewer than one salt formula unit.
+    """
+    if not isinstance(solvent, dict) or not solvent:
+        raise ValueError("solvent must be a non-empty dict {name: share}, e.g. {'EC': 3, 'EMC': 7}")
+    solvents = [get_species(k) for k in solvent]
+    shares = np.array([float(v) for v in solvent.values()])
+    if not np.all(np.isfinite(shares)) or np.any(shares <= 0):
+        raise ValueError(f"solvent shares must be positive numbers, got {dict(solvent)}")
+    for sp in solvents:
+        if sp.charge != 0:
+            raise ValueError(f"solvent {sp.name} has charge {sp.charge:+d}; ions go in salt=")
+    if ratio == "mass":
+        moles = shares / np.array([sp.mass for sp in solvents])
+    elif ratio == "mole":
+        moles = shares
+    else:
+        raise ValueError(f"ratio must be 'mass' or 'mole', not {ratio!r}")
+    x = moles / moles.sum()
+    mean_mass = float(np.dot(x, [sp.mass for sp in solvents]))  # g/mol per solvent molecule
+    atoms_per_solvent = float(np.dot(x, [sp.n_atoms for sp in solvents]))
+
+    if units not in ("molal", "molar"):
+        raise ValueError(
+            f"units must be 'molal' (mol/kg solvent) or 'molar' (mol/L), not {units!r}"
+        )
+    if concentration < 0 or not np.isfinite(concentration):
+        raise ValueError(f"concentration must be >= 0, got {concentration}")
+    salt_obj = None if salt is None else get_salt(salt)
+    if salt_obj is None and concentration > 0:
+        raise ValueError("concentration > 0 needs a salt")
+    # salt formula units per solvent molecule
+    if salt_obj is None or concentration == 0:
+        per_solvent = 0.0
+    elif units == "molal":
+        per_solvent = concentration * mean_mass / 1000.0
+    else:
+        if density is None:
+            raise ValueError(
+                "a molar concentration (mol/L of solution) needs the solution density to convert "
+                "to molecule counts: pass density= in g/cm³, or use units='molal'"
+            )
+        denominator = 1000.0 * density - concentration * salt_obj.mass
+        if denominator <= 0:
+            raise ValueError(
+                f"{concentration} mol/L of {salt_obj.name} weighs more than 1 L of solution at "
+                f"{density} g/cm³"
+            )
+        per_solvent = concentration * mean_mass / denominator
+    n_c, n_a = salt_obj.stoichiometry if salt_obj else (0, 0)
+    salt_atoms = n_c * salt_obj.cation.n_atoms + n_a * salt_obj.anion.n_atoms if salt_obj else 0
+    n_solvent = n_atoms / (atoms_per_solvent + per_solvent * salt_atoms)
+    n_salt = int(round(per_solvent * n_solvent))
+    if salt_obj is not None and concentration > 0 and n_salt < 1:
+        raise ValueError(
+            f"{concentration} {units} {salt_obj.name} with about {n_atoms} atoms gives "
+            f"{per_solvent * n_solvent:.2f} ion pairs (< 1); increase n_atoms or the concentration"
+        )
+    # largest-remainder rounding keeps the total solvent count and the mole ratio closest
+    raw = x * n_solvent
+    counts = np.floor(raw).astype(int)
+    for k in np.argsort(-(raw - counts))[: int(round(n_solvent)) - counts.sum()]:
+        counts[k] += 1
+    if np.any(counts < 1):
+        raise ValueError(
+            f"n_atoms={n_atoms} is too small to hold every solvent of {dict(solvent)}: "
+            f"counts would be {dict(zip([s.name for s in solvents], counts.tolist(), strict=True))}"
+        )
+    out = {sp: int(c) for sp, c in zip(solvents, counts, strict=True)}
+    if n_salt:
+        out[salt_obj.cation] = out.get(salt_obj.cation, 0) + n_c * n_salt
+        out[salt_obj.anion] = out.get(salt_obj.anion, 0) + n_a * n_salt
+    return out
+
+
+def conformer(species, seed=0, n_conformers=10):
+    """A low-energy 3D conformer of ``species`` as ASE Atoms (RDKit ETKDG + MMFF, seeded).
+
+    The lowest MMFF94 (else UFF) energy of ``n_conformers`` ETKDG embeddings is kept. Ions of the
+    AX6 type (PF6⁻), which the RDKit force fields do not describe, get an ideal octahedron with
+    the bond length from the sum of covalent radii (:data:`ase.data.covalent_radii`).
+
+    Parameters
+    ----------
+    species : str or Species
+    seed : int
+    n_conformers : int
+
+    Returns
+    -------
+    ase.Atoms
+        Positions in Å centred at the origin, with the topology arrays for one molecule.
+    """
+    from rdkit import RDLogger
+    from rdkit.Chem import AllChem
+
+    sp = get_species(species)
+    mol = type(sp.rdkit_mol)(sp.rdkit_mol)  # a copy: the cached one stays conformer-free
+    symbols = sp.symbols
+    if len(symbols) == 1:
+        positions = np.zeros((1, 3))
+    elif _is_ax6(mol):
+        positions = _octahedron(mol)
+    else:
+        RDLogger.DisableLog("rdApp.*")
+        try:
+            params = AllChem.ETKDGv3()
+            params.randomSeed = int(seed)
+            ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=int(n_conformers), params=params))
+            if not ids:
+                raise ValueError(f"RDKit could not embed a 3D conformer of {sp.name} ({sp.smiles})")
+            if AllChem.MMFFHasAllMoleculeParams(mol):
+                energies = [e for _, e in AllChem.MMFFOptimizeMoleculeConfs(mol, maxIters=2000)]
+            elif AllChem.UFFHasAllMoleculeParams(mol):
+                energies = [e for _, e in AllChem.UFFOptimizeMoleculeConfs(mol, maxIters=2000)]
+            else:
+                energies = [0.0] * len(ids)
+        finally:
+            RDLogger.EnableLog("rdApp.*")
+        best = ids[int(np.argmin(energies))]
+        positions = mol.GetConformer(best).GetPositions()
+    positions = positions - positions.mean(axis=0)
+    atoms = Atoms(symbols=symbols, positions=positions)
+    set_topology(atoms, np.zeros(len(atoms)), [sp.name] * len(atoms), sp.atomic_formal_charges)
+    return atoms
+
+
+def _is_ax6(mol):
+    return mol.GetNumAtoms() == 7 and any(
+        a.GetDegree() == 6 and all(n.GetDegree() == 1 for n in a.GetNeighbors())
+        for a in mol.GetAtoms()
+    )
+
+
+def _octahedron(mol):
+    centre = next(a for a in mol.GetAtoms() if a.GetDegree() == 6)
+    positions = np.zeros((mol.GetNumAtoms(), 3))
+    directions = np.vstack([np.eye(3), -np.eye(3)])
+    for d, n in zip(directions, centre.GetNeighbors(), strict=True):
+        bond = (
+            covalent_radii[atomic_numbers[centre.GetSymbol()]]
+            + covalent_radii[atomic_numbers[n.GetSymbol()]]
+        )
+        positions[n.GetIdx()] = positions[centre.GetIdx()] + bond * d
+    return positions
+
+
+def electrolyte_box(
+    solvent=None,
+    salt=None,
+    concentration=0.0,
+    *,
+    units="molal",
+    n_atoms=1000,
+    ratio="mass",
+    counts=None,
+    density=None,
+    seed=0,
+    tolerance=2.0,
+    spread_cations=True,
+    packmol_timeout=600,
+    packmol_nloop=None,
+):
+    """An electrolyte box: solvents and salt, packed by PACKMOL in a periodic cubic cell.
+
+    Give either a composition (``solvent``, ``salt``, ``concentration``, ``units``, ``n_atoms``)
+    or explicit molecule ``counts``.
+
+    Parameters
+    ----------
+    solvent : dict, optional
+        ``{species: share}``, e.g. ``{"EC": 3, "EMC": 7}`` (see ``ratio``).
+    salt : str or Salt, optional
+        ``"LiPF6"``, ``"LiFSI"``, ``"LiTFSI"``, ``"NaPF6"``, ``"KPF6"`` or a
+        :class:`~ase_electrolyte.species.Salt`.
+    concentration : float
+        mol/kg of solvent (``units="molal"``) or mol/L of solution (``units="molar"``).
+    units : {"molal", "molar"}
+        ``"molar"`` needs ``density``.
+    n_atoms : int
+        Target number of atoms (seed 000: closest to 1000).
+    ratio : {"mass", "mole"}
+        Meaning of the solvent shares.
+    counts : dict, optional
+        ``{species: number of molecules}`` (names or Species, ions included), instead of a
+        composition; must be neutral.
+    density : float, optional
+        Box density in g/cm³. Default: seed 000's ``L = 1.1 · V0^(1/3)`` from the summed van der
+        Waals volumes.
+    seed : int
+        Seeds RDKit conformers, the cation regions and PACKMOL.
+    tolerance : float
+        PACKMOL minimum distance between atoms of different molecules, Å.
+    spread_cations : bool
+        Put every cation in its own sub-cube of the box (seed 000).
+    packmol_timeout : float
+        Seconds before PACKMOL is stopped.
+    packmol_nloop : int, optional
+        PACKMOL's ``nloop`` (optimisation loops per molecule; PACKMOL's default 50); fewer makes an
+        impossible packing fail sooner.
+
+    Returns
+    -------
+    ase.Atoms
+        Periodic cubic box, molecules whole (possibly extending past the cell faces), with
+        per-atom ``molecule_index``, ``molecule_species`` and ``formal_charge`` arrays
+        (:mod:`ase_electrolyte.topology`), ``info["composition"]`` (molecule counts) and
+        ``info["cation_molality"]`` (mol of cations per kg of solvent: the salt molality of
+        the 1:1 salts of the library, as realised by the integer counts).
+
+    Raises
+    ------
+    ValueError
+        Unknown species or salt (the message lists the known ones), a SMILES RDKit rejects, a
+        non-neutral composition, fewer than one ion pair, or inconsistent arguments.
+    RuntimeError
+        If PACKMOL fails (its message is included).
+
+    Examples
+    --------
+    >>> from ase_electrolyte import electrolyte_box
+    >>> atoms = electrolyte_box({"EC": 3, "EMC": 7}, "LiPF6", 1.0, n_atoms=150, seed=0)
+    >>> atoms.info["composition"]
+    {'EC': 4, 'EMC': 7, 'Li': 1, 'PF6': 1}
+    >>> int(atoms.arrays["formal_charge"].sum())
+    0
+    """
+    if counts is not None:
+        if solvent is not None or salt is not None or concentration:
+            raise ValueError("give either counts= or a composition (solvent, salt, concentration)")
+        if not isinstance(counts, dict) or not counts:
+            raise ValueError("counts must be a non-empty dict {species: number}")
+        resolved = {}
+        for k, v in counts.items():
+            if int(v) != v or v < 0:
+                raise ValueError(f"count of {k} must be a non-negative integer, got {v}")
+            sp = get_species(k)
+            resolved[sp] = resolved.get(sp, 0) + int(v)
+        # solvents first, then cations, then anions: the order of the residues downstream
+        order = {0: 0, 1: 1, -1: 2}
+        plan = dict(
+            sorted(
+                ((s, n) for s, n in resolved.items() if n),
+                key=lambda t: order[int(np.sign(t[0].charge))],
+            )
+        )
+    else:
+        if solvent is None:
+            raise ValueError(
+                "give a solvent composition, e.g. solvent={'EC': 3, 'EMC': 7}, or counts="
+            )
+        plan = composition_counts(
+            solvent, salt, concentration, units=units, n_atoms=n_atoms, ratio=ratio, density=density
+        )
+    net = sum(sp.charge * n for sp, n in plan.items())
+    if net != 0:
+        raise ValueError(
+            f"composition {{{', '.join(f'{s.name}: {n}' for s, n in plan.items())}}} has net "
+            f"charge {net:+d} e; an electrolyte box must be neutral"
+        )
+    if density is not None and not density > 0:
+        raise ValueError(f"density must be positive (g/cm³), got {density}")
+    if tolerance <= 0:
+        raise ValueError(f"tolerance must be positive (Å), got {tolerance}")
+
+    mass = sum(sp.mass * n for sp, n in plan.items())  # amu
+    if density is None:
+        v0 = sum(sp.vdw_volume * n for sp, n in plan.items())
+        length = _VDW_BOX_SCALE * v0 ** (1.0 / 3.0)
+    else:
+        length = (mass / (density * _GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)
+
+    templates = {sp: conformer(sp, seed=seed) for sp in plan}
+    rng = np.random.default_rng(seed)
+    structures = []  # (species, Atoms template, number, region or None)
+    for sp, n in plan.items():
+        if sp.charge > 0 and spread_cations and n > 1:
+            for region in _cation_regions(n, length, tolerance, rng):
+                structures.append((sp, templates[sp], 1, region))
+        elif sp.is_chiral and n > 1:
+            mirror = templates[sp].copy()
+            mirror.positions[:, 0] *= -1.0
+            structures.append((sp, templates[sp], n - n // 2, None))
+            structures.append((sp, mirror, n // 2, None))
+        else:
+            structures.append((sp, templates[sp], n, None))
+
+    positions = _run_packmol(structures, length, tolerance, seed, packmol_timeout, packmol_nloop)
+    symbols, mol_index, names, charges = [], [], [], []
+    k = 0
+    for sp, tmpl, n, _ in structures:
+        for _ in range(n):
+            symbols += list(tmpl.get_chemical_symbols())
+            mol_index += [k] * len(tmpl)
+            names += [sp.name] * len(tmpl)
+            charges += list(sp.atomic_formal_charges)
+            k += 1
+    atoms = Atoms(symbols=symbols, positions=positions, cell=[length] * 3, pbc=True)
+    # molecule indices follow the packing order, which groups molecules by species
+    set_topology(atoms, mol_index, names, charges)
+    atoms.info["composition"] = {sp.name: n for sp, n in plan.items()}
+    solvent_mass = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
+    n_cations = sum(n for sp, n in plan.items() if sp.charge > 0)
+    if solvent_mass > 0:
+        atoms.info["cation_molality"] = 1000.0 * n_cations / solvent_mass
+    return atoms
+
+
+def _cation_regions(n, length, tolerance, rng):
+    """``n`` distinct sub-cubes of the box, chosen at random, as packmol ``inside box`` bounds."""
+    g = math.ceil(n ** (1.0 / 3.0) - 1e-9)
+    cells = rng.permutation(g**3)[:n]
+    side = length / g
+    margin = min(tolerance / 2.0, side / 4.0)
+    regions = []
+    for c in cells:
+        i, j, k = np.unravel_index(c, (g, g, g))
+        lo = np.array([i, j, k]) * side + margin
+        regions.append((lo, lo + side - 2 * margin))
+    return regions
+
+
+def _run_packmol(structures, length, tolerance, seed, timeout, nloop=None):
+    exe = packmol_executable()
+    with tempfile.TemporaryDirectory(prefix="electrolyte_packmol_") as tmp:
+        tmp = Path(tmp)
+        lines = [
+            f"tolerance {tolerance}",
+            "filetype xyz",
+            "output packed.xyz",
+            f"seed {int(seed) + 1}",  # packmol treats seed -1 as "from the clock"; keep >= 1
+            f"pbc 0. 0. 0. {length:.6f} {length:.6f} {length:.6f}",
+        ]
+        if nloop is not None:
+            lines.append(f"nloop {int(nloop)}")
+        lines.append("")
+        for i, (_, tmpl, n, region) in enumerate(structures):
+            name = f"s{i}.xyz"
+            _write_xyz(tmp / name, tmpl)
+            lines += [f"structure {name}", f"  number {n}"]
+            if region is not None:
+                lo, hi = region
+                lines.append("  inside box " + " ".join(f"{v:.6f}" for v in (*lo, *hi)))
+            lines += ["end structure", ""]
+        (tmp / "input.inp").write_text("\n".join(lines))
+        with open(tmp / "input.inp") as stdin:
+            try:
+                proc = subprocess.run(
+                    [exe], stdin=stdin, cwd=tmp, capture_output=True, text=True, timeout=timeout
+                )
+            except subprocess.TimeoutExpired as err:
+                raise RuntimeError(f"PACKMOL did not finish within {timeout} s") from err
+        out = tmp / "packed.xyz"
+        if proc.returncode != 0 or not out.exists() or "ERROR" in proc.stdout:
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+            raise RuntimeError(f"PACKMOL failed (exit code {proc.returncode}):\n{tail}")
+        if "Success!" not in proc.stdout:
+            tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
+            raise RuntimeError(
+                "PACKMOL could not satisfy the packing constraints (a box this dense or a "
+                "tolerance "
+                f"this large may be impossible; try a lower density):\n{tail}"
+            )
+        data = out.read_text().splitlines()
+        n_atoms = int(data[0])
+        return np.array([[float(v) for v in line.split()[1:4]] for line in data[2 : 2 + n_atoms]])
+
+
+def _write_xyz(path, atoms):
+    body = [str(len(atoms)), "packmol template"]
+    body += [
+        f"{s} {x:.8f} {y:.8f} {z:.8f}"
+        for s, (x, y, z) in zip(atoms.get_chemical_symbols(), atoms.positions, strict=True)
+    ]
+    Path(path).write_text("\n".join(body) + "\n")

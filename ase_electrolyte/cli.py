@@ -1,0 +1,365 @@
+"""The ``electrolyte`` command: build + simulate, analyse, and the end-to-end demo.
+
+::
+
+    electrolyte simulate --solvent EC:3,EMC:7 --salt LiPF6 --concentration 1.0 \\
+        --model sevennet-0 --dispersion d3-bj --temperature 298 -o run/
+    electrolyte analyze run/production.h5md -o run/analysis
+    electrolyte demo -o demo/
+
+``simulate`` writes ``initial.extxyz`` (the packed box), the H5MD files of every protocol stage
+and, once the run has finished, ``simulation.json``; running it again on the same folder resumes
+an interrupted run. ``analyze`` runs every analysis registered in
+:mod:`mda_electrolyte.report` that the trajectory supports and writes ``summary.json`` and PNG
+plots. ``demo`` is a small LiPF6 in EC:EMC (3:7 by mass) box with SevenNet-0 simulated for a few
+hundred femtoseconds and analysed: minutes on a laptop CPU, a larger and longer run on a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+def _parse_mapping(text, what):
+    """``"EC:3,EMC:7"`` or ``"EC=3,EMC=7"`` → ``{"EC": 3.0, "EMC": 7.0}``."""
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        sep = ":" if ":" in item else "="
+        name, _, value = item.partition(sep)
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"bad {what} entry {item!r}; expected NAME:NUMBER, e.g. EC:3,EMC:7"
+            ) from None
+    if not out:
+        raise argparse.ArgumentTypeError(f"empty {what}")
+    return out
+
+
+def _add_model_args(p, required):
+    p.add_argument(
+        "--model",
+        required=required,
+        default=None,
+        help="MLIP name or file (e.g. sevennet-0, chgnet-0.3.0, model.pth)",
+    )
+    p.add_argument(
+        "--dispersion",
+        default="none",
+        help="D3 dispersion: none, d3-bj (default cutoffs 50.2/20 Å), d3-zero, ...",
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+
+
+def build_parser():
+    """The argument parser of ``electrolyte``."""
+    parser = argparse.ArgumentParser(
+        prog="electrolyte",
+        description="Liquid electrolytes with machine-learning potentials: "
+        "build, simulate, analyse.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sim = sub.add_parser("simulate", help="build a box and run the seed-000 MD protocol")
+    comp = sim.add_argument_group("composition")
+    comp.add_argument("--solvent", help="solvent shares, e.g. EC:3,EMC:7")
+    comp.add_argument(
+        "--ratio",
+        choices=("mass", "mole"),
+        default="mass",
+        help="meaning of the solvent shares (default: mass)",
+    )
+    comp.add_argument("--salt", default=None, help="LiPF6, LiFSI, LiTFSI, NaPF6, KPF6")
+    comp.add_argument("--concentration", type=float, default=0.0, help="salt concentration")
+    comp.add_argument(
+        "--units",
+        choices=("molal", "molar"),
+        default="molal",
+        help="mol/kg solvent (molal) or mol/L solution (molar, needs --density)",
+    )
+    comp.add_argument(
+        "--counts", default=None, help="explicit molecule counts, e.g. EC=30,Li=3,PF6=3"
+    )
+    comp.add_argument("--n-atoms", type=int, default=1000, help="target number of atoms")
+    comp.add_argument(
+        "--density",
+        type=float,
+        default=None,
+        help="g/cm³ (default: seed-000 box from van der Waals volumes)",
+    )
+    comp.add_argument("--seed", type=int, default=0)
+    _add_model_args(sim, required=True)
+    md = sim.add_argument_group("protocol")
+    md.add_argument("--temperature", type=float, default=298.0, help="K")
+    md.add_argument("--pressure", type=float, default=1.01325, help="bar")
+    md.add_argument("--relax-fmax", type=float, default=2.0, help="eV/Å")
+    md.add_argument("--preequilibration-ps", type=float, default=1000.0)
+    md.add_argument("--equilibration-ps", type=float, default=200.0)
+    md.add_argument("--production-ps", type=float, default=200.0)
+    md.add_argument(
+        "--ensemble", choices=("npt", "nvt", "nve"), default="npt", help="production ensemble"
+    )
+    md.add_argument("--write-interval-fs", type=float, default=100.0)
+    sim.add_argument("-o", "--output", default="electrolyte_run", help="output folder")
+    sim.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    ana = sub.add_parser("analyze", help="analyse a trajectory: summary.json + PNG plots")
+    ana.add_argument(
+        "trajectory", help="H5MD file of electrolyte simulate, ASE .traj/.extxyz, or LAMMPS data"
+    )
+    ana.add_argument("--dump", default=None, help="LAMMPS dump to read with a data file")
+    ana.add_argument("--only", default=None, help="comma-separated analysis names")
+    ana.add_argument("--list", action="store_true", help="list the available analyses and exit")
+    _add_model_args(ana, required=False)
+    ana.add_argument("-o", "--output", default=None, help="folder (default: <trajectory>_analysis)")
+    ana.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="record a failing analysis in the summary and run the others",
+    )
+    ana.add_argument("-q", "--quiet", action="store_true")
+
+    demo = sub.add_parser("demo", help="small LiPF6/EC/EMC box with SevenNet-0: simulate + analyse")
+    demo.add_argument("-o", "--output", default="electrolyte_demo")
+    demo.add_argument("--n-atoms", type=int, default=None, help="default 100 on CPU, 1000 on GPU")
+    demo.add_argument(
+        "--production-ps", type=float, default=None, help="default 0.2 ps on CPU, 10 ps on GPU"
+    )
+    demo.add_argument(
+        "--dispersion",
+        default="d3-bj",
+        help="D3 dispersion (default d3-bj with seed 000's 50.2/20 Å cutoffs; 'none' to leave out)",
+    )
+    demo.add_argument("--device", default="auto")
+    demo.add_argument("-q", "--quiet", action="store_true")
+    return parser
+
+
+def _calculator(model, dispersion, device):
+    from ase_electrolyte import Calculator
+
+    disp = None if dispersion in (None, "none", "None", "") else dispersion
+    return Calculator(model, dispersion=disp, device=device)
+
+
+def _simulate(args):
+    from ase_electrolyte.build import electrolyte_box
+
+    out = Path(args.output)
+    if args.counts:
+        if args.solvent or args.salt:
+            raise ValueError("give --counts or --solvent/--salt, not both")
+        counts = {k: int(v) for k, v in _parse_mapping(args.counts, "counts").items()}
+        atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)
+    else:
+        if not args.solvent:
+            raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
+        atoms = electrolyte_box(
+            _parse_mapping(args.solvent, "solvent"),
+            args.salt,
+            args.concentration,
+            units=args.units,
+            n_atoms=args.n_atoms,
+            ratio=args.ratio,
+            density=args.density,
+            seed=args.seed,
+        )
+    calc = _calculator(args.model, args.dispersion, args.device)
+    return _run(atoms, calc, out, args)
+
+
+def _run(atoms, calc, out, args):
+    import ase.io
+
+    from ase_electrolyte.md import run_protocol
+
+    out.mkdir(parents=True, exist_ok=True)
+    initial = out / "initial.extxyz"
+    if initial.exists():
+        # resuming: the packed box of the first call is the one the stages started from
+        previous = ase.io.read(initial)
+        if previous.info.get("composition") != atoms.info.get("composition"):
+            raise ValueError(
+                f"{out} holds a run of {previous.info.get('composition')}, not "
+                f"{atoms.info.get('composition')}; choose another output folder"
+            )
+        atoms = previous
+    else:
+        tmp = out / "initial.extxyz.part"
+        ase.io.write(tmp, atoms, format="extxyz")
+        tmp.replace(initial)
+    print(
+        f"box: {len(atoms)} atoms, {atoms.info.get('composition')}, L = {atoms.cell[0, 0]:.2f} Å",
+        flush=True,
+    )
+    result = run_protocol(
+        atoms,
+        calc,
+        out,
+        temperature_K=args.temperature,
+        pressure_bar=args.pressure,
+        relax_fmax=args.relax_fmax,
+        preequilibration_ps=args.preequilibration_ps,
+        equilibration_ps=args.equilibration_ps,
+        production_ps=args.production_ps,
+        production_ensemble=args.ensemble,
+        write_interval_fs=args.write_interval_fs,
+        seed=getattr(args, "seed", 0),
+        progress=not args.quiet,
+    )
+    summary = {
+        "n_atoms": len(atoms),
+        "composition": atoms.info.get("composition"),
+        "temperature_K": args.temperature,
+        "pressure_bar": args.pressure,
+        "production_ensemble": args.ensemble,
+        "density_g_cm3": result.density,
+        "density_std_g_cm3": result.density_std,
+        "files": {k: str(v) for k, v in result.files.items()},
+    }
+    # written last: its presence means the run finished
+    (out / "simulation.json").write_text(json.dumps(summary, indent=2))
+    print(
+        f"production density {result.density:.4f} ± {result.density_std:.4f} g/cm³; "
+        f"trajectory {result.files['production']}",
+        flush=True,
+    )
+    return result
+
+
+def _analyze(args):
+    from mda_electrolyte.bridge import from_ase
+    from mda_electrolyte.report import registered_analyses
+
+    if args.list:
+        for name, needs in registered_analyses().items():
+            print(f"{name}" + (f"  (needs {', '.join(needs)})" if needs else ""))
+        return None
+    traj = Path(args.trajectory)
+    out = Path(args.output) if args.output else traj.with_name(traj.stem + "_analysis")
+    universe = from_ase(traj, dump=args.dump)
+    calc = _calculator(args.model, args.dispersion, args.device) if args.model else None
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    summary = _report(universe, out, calc, only, not args.quiet, args.keep_going)
+    _print_summary(summary, out)
+    return summary
+
+
+def _report(universe, out, calc, only, verbose, keep_going):
+    """Run the registered analyses; with ``keep_going`` a failing one is recorded, not fatal."""
+    from mda_electrolyte.report import registered_analyses, run_analyses
+
+    if not keep_going:
+        return run_analyses(universe, out, calculator=calc, only=only, verbose=verbose)
+    names = list(registered_analyses()) if only is None else list(only)
+    summary = {}
+    for name in names:
+        try:
+            summary.update(
+                run_analyses(universe, out, calculator=calc, only=[name], verbose=verbose)
+            )
+        except Exception as err:  # noqa: BLE001 - reported in the summary, the others still run
+            summary[name] = {"failed": f"{type(err).__name__}: {err}"}
+    # the per-analysis calls each wrote their own summary.json; the combined one replaces it
+    tmp = Path(out) / "summary.json.part"
+    tmp.write_text(json.dumps(summary, indent=2, default=float))
+    tmp.replace(Path(out) / "summary.json")
+    return summary
+
+
+def _print_summary(summary, out):
+    for name, value in summary.items():
+        if isinstance(value, dict) and "skipped" in value:
+            print(f"  {name}: skipped ({value['skipped']})")
+        elif isinstance(value, dict) and "failed" in value:
+            print(f"  {name}: FAILED ({value['failed']})")
+        else:
+            print(f"  {name}: done")
+    print(f"report: {out / 'summary.json'}", flush=True)
+
+
+def _demo(args):
+    import torch
+
+    from ase_electrolyte.build import electrolyte_box
+    from mda_electrolyte.bridge import from_ase
+
+    start = time.perf_counter()
+    gpu = torch.cuda.is_available() and args.device != "cpu"
+    n_atoms = args.n_atoms or (1000 if gpu else 100)
+    production_ps = args.production_ps or (10.0 if gpu else 0.2)
+    dispersion = args.dispersion
+    out = Path(args.output)
+    print(
+        f"demo: LiPF6 1.0 mol/kg in EC:EMC 3:7 (by mass), ~{n_atoms} atoms, SevenNet-0"
+        f"{' + ' + dispersion if dispersion != 'none' else ''}, "
+        f"{'GPU' if gpu else 'CPU'}",
+        flush=True,
+    )
+    atoms = electrolyte_box(
+        {"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molal", n_atoms=n_atoms, seed=0
+    )
+    calc = _calculator("sevennet-0", dispersion, args.device)
+    sim_args = argparse.Namespace(
+        temperature=298.0,
+        pressure=1.01325,
+        relax_fmax=2.0,
+        preequilibration_ps=5.0 if gpu else 0.1,
+        equilibration_ps=5.0 if gpu else 0.0,
+        production_ps=production_ps,
+        ensemble="nvt",
+        write_interval_fs=10.0 if gpu else 5.0,
+        seed=0,
+        quiet=args.quiet,
+    )
+    result = _run(atoms, calc, out, sim_args)
+    universe = from_ase(result.files["production"])
+    print(
+        f"trajectory: {universe.trajectory.n_frames} frames, dt = {universe.trajectory.dt} ps, "
+        f"residues {dict(zip(*_count(universe.residues.resnames), strict=True))}",
+        flush=True,
+    )
+    # a 0.2 ps trajectory of one ion pair is too short for some analyses: report, go on
+    summary = _report(
+        universe, out / "analysis", calc if gpu else None, None, not args.quiet, keep_going=True
+    )
+    _print_summary(summary, out / "analysis")
+    print(f"demo finished in {time.perf_counter() - start:.0f} s", flush=True)
+    return summary
+
+
+def _count(names):
+    import numpy as np
+
+    values, counts = np.unique(np.asarray(names, dtype=str), return_counts=True)
+    return [str(v) for v in values], [int(c) for c in counts]
+
+
+def main(argv=None):
+    """Entry point of the ``electrolyte`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"simulate": _simulate, "analyze": _analyze, "demo": _demo}
+    try:
+        handlers[args.command](args)
+    except (ValueError, FileNotFoundError, RuntimeError, argparse.ArgumentTypeError) as err:
+        print(f"electrolyte {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"electrolyte {args.command}: interrupted; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,289 @@
+"""The molecules and salts of liquid electrolytes, by name: SMILES, formula, mass and charge.
+
+The built-in library covers the solvents and salts of the source papers (seed 000: cyclic and
+linear carbonates, ethers, esters; LiPF6, LiFSI, LiTFSI, NaPF6, KPF6). Any other molecule is a
+:class:`Species` made from a SMILES string, and any other salt a :class:`Salt` of two species.
+
+Examples
+--------
+>>> from ase_electrolyte.species import get_species, get_salt
+>>> get_species("EMC").formula
+'C4H8O3'
+>>> salt = get_salt("LiTFSI")
+>>> salt.cation.name, salt.anion.name, salt.anion.charge
+('Li', 'TFSI', -1)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from ase.data import atomic_masses, atomic_numbers, vdw_radii
+
+__all__ = [
+    "Species",
+    "Salt",
+    "SOLVENTS",
+    "IONS",
+    "SALTS",
+    "get_species",
+    "get_salt",
+    "species_from_formula",
+]
+
+
+def _rdkit():
+    try:
+        from rdkit import Chem
+    except ImportError as err:  # pragma: no cover - rdkit is a declared dependency of `build`
+        raise ImportError(
+            "SMILES species need RDKit: pip install rdkit (extra 'build' of ase-electrolyte)"
+        ) from err
+    return Chem
+
+
+@dataclass(frozen=True)
+class Species:
+    """One molecule or ion, defined by its SMILES string.
+
+    Parameters
+    ----------
+    name : str
+        Name used for residues and reports (``"EC"``, ``"PF6"``); letters, digits, ``_`` and
+        ``-`` only.
+    smiles : str
+        SMILES with explicit formal charges on charged atoms (``"F[P-](F)(F)(F)(F)F"``).
+        Hydrogens are added.
+    charge : int, optional
+        Net charge in e; checked against the SMILES' formal charges when given.
+    description : str, optional
+
+    Raises
+    ------
+    ValueError
+        If RDKit rejects the SMILES, the name is unusable, or ``charge`` disagrees with the SMILES.
+    """
+
+    name: str
+    smiles: str
+    charge: int | None = None
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if not self.name or not all(c.isalnum() or c in "_-" for c in self.name):
+            raise ValueError(f"species name {self.name!r}: use letters, digits, '_' or '-'")
+        mol = self.rdkit_mol  # validates the SMILES
+        net = sum(a.GetFormalCharge() for a in mol.GetAtoms())
+        if self.charge is None:
+            object.__setattr__(self, "charge", int(net))
+        elif int(self.charge) != net:
+            raise ValueError(
+                f"species {self.name}: charge={self.charge} but SMILES {self.smiles!r} has net "
+                f"formal charge {net}; put the charge on an atom in the SMILES, e.g. [N-]"
+            )
+
+    @cached_property
+    def rdkit_mol(self):
+        """The RDKit molecule with explicit hydrogens (no conformer)."""
+        Chem = _rdkit()
+        mol = Chem.MolFromSmiles(self.smiles)
+        if mol is None:
+            raise ValueError(f"RDKit rejects the SMILES {self.smiles!r} of species {self.name!r}")
+        return Chem.AddHs(mol)
+
+    @cached_property
+    def symbols(self):
+        """Chemical symbols in the atom order of :attr:`rdkit_mol`."""
+        return [a.GetSymbol() for a in self.rdkit_mol.GetAtoms()]
+
+    @cached_property
+    def atomic_formal_charges(self):
+        """Formal charge (e) of every atom, in the order of :attr:`symbols`."""
+        return np.array([a.GetFormalCharge() for a in self.rdkit_mol.GetAtoms()], dtype=np.int64)
+
+    @property
+    def n_atoms(self):
+        return len(self.symbols)
+
+    @cached_property
+    def formula(self):
+        """Hill formula (``"C3H4O3"``)."""
+        return hill_formula(self.symbols)
+
+    @cached_property
+    def mass(self):
+        """Molar mass in g/mol (ASE's standard atomic masses)."""
+        return float(sum(atomic_masses[atomic_numbers[s]] for s in self.symbols))
+
+    @cached_property
+    def vdw_volume(self):
+        """Sum of the atomic van der Waals sphere volumes, Å³ (Bondi radii, ``ase.data``).
+
+        This is seed 000's V0 per molecule: the spheres are added, not merged.
+        """
+        radii = np.array([vdw_radii[atomic_numbers[s]] for s in self.symbols])
+        if not np.all(np.isfinite(radii)):
+            missing = sorted(
+                {s for s, r in zip(self.symbols, radii, strict=True) if not np.isfinite(r)}
+            )
+            raise ValueError(f"no van der Waals radius for {missing} in ase.data.vdw_radii")
+        return float(4.0 / 3.0 * math.pi * np.sum(radii**3))
+
+    @cached_property
+    def is_chiral(self):
+        """True when the molecule has a stereocentre (PC, FEC): packed as a racemic mixture."""
+        Chem = _rdkit()
+        return bool(Chem.FindMolChiralCenters(self.rdkit_mol, includeUnassigned=True))
+
+
+@dataclass(frozen=True)
+class Salt:
+    """A salt of one cation and one anion, in the neutral stoichiometry of their charges.
+
+    Parameters
+    ----------
+    name : str
+    cation, anion : Species
+        ``cation.charge > 0 > anion.charge``.
+
+    Raises
+    ------
+    ValueError
+        If the charges cannot make a neutral salt.
+    """
+
+    name: str
+    cation: Species
+    anion: Species
+
+    def __post_init__(self):
+        if not (self.cation.charge > 0 and self.anion.charge < 0):
+            raise ValueError(
+                f"salt {self.name} cannot be neutral: cation {self.cation.name} has charge "
+                f"{self.cation.charge:+d} and anion {self.anion.name} {self.anion.charge:+d} "
+                "(need cation > 0 > anion)"
+            )
+
+    @property
+    def stoichiometry(self):
+        """(cations, anions) per formula unit, e.g. (1, 1) for LiPF6."""
+        g = math.gcd(self.cation.charge, -self.anion.charge)
+        return (-self.anion.charge // g, self.cation.charge // g)
+
+    @property
+    def mass(self):
+        """Molar mass of one formula unit, g/mol."""
+        n_c, n_a = self.stoichiometry
+        return n_c * self.cation.mass + n_a * self.anion.mass
+
+
+def hill_formula(symbols):
+    """Hill-order formula string of a list of chemical symbols."""
+    counts = Counter(symbols)
+    if "C" in counts:
+        order = ["C"] + (["H"] if "H" in counts else []) + sorted(set(counts) - {"C", "H"})
+    else:
+        order = sorted(counts)
+    return "".join(s + (str(counts[s]) if counts[s] > 1 else "") for s in order)
+
+
+_SOLVENT_TABLE = [
+    ("EC", "O=C1OCCO1", "ethylene carbonate"),
+    ("PC", "CC1COC(=O)O1", "propylene carbonate"),
+    ("VC", "O=C1OC=CO1", "vinylene carbonate"),
+    ("FEC", "O=C1OCC(F)O1", "fluoroethylene carbonate"),
+    ("DFEC", "O=C1O[C@@H](F)[C@H](F)O1", "trans-4,5-difluoroethylene carbonate"),
+    ("DMC", "COC(=O)OC", "dimethyl carbonate"),
+    ("EMC", "CCOC(=O)OC", "ethyl methyl carbonate"),
+    ("DEC", "CCOC(=O)OCC", "diethyl carbonate"),
+    ("DME", "COCCOC", "1,2-dimethoxyethane"),
+    ("DEE", "CCOCCOCC", "1,2-diethoxyethane"),
+    ("EA", "CCOC(C)=O", "ethyl acetate"),
+    ("GBL", "O=C1CCCO1", "gamma-butyrolactone"),
+]
+_ION_TABLE = [
+    ("Li", "[Li+]", "lithium cation"),
+    ("Na", "[Na+]", "sodium cation"),
+    ("K", "[K+]", "potassium cation"),
+    ("PF6", "F[P-](F)(F)(F)(F)F", "hexafluorophosphate"),
+    ("FSI", "FS(=O)(=O)[N-]S(=O)(=O)F", "bis(fluorosulfonyl)imide"),
+    ("TFSI", "FC(F)(F)S(=O)(=O)[N-]S(=O)(=O)C(F)(F)F", "bis(trifluoromethanesulfonyl)imide"),
+]
+_SALT_TABLE = [
+    ("LiPF6", "Li", "PF6"),
+    ("LiFSI", "Li", "FSI"),
+    ("LiTFSI", "Li", "TFSI"),
+    ("NaPF6", "Na", "PF6"),
+    ("KPF6", "K", "PF6"),
+]
+
+#: Built-in solvents by name.
+SOLVENTS = {n: Species(n, s, 0, d) for n, s, d in _SOLVENT_TABLE}
+#: Built-in ions by name.
+IONS = {n: Species(n, s, None, d) for n, s, d in _ION_TABLE}
+#: Built-in salts by name.
+SALTS = {n: Salt(n, IONS[c], IONS[a]) for n, c, a in _SALT_TABLE}
+
+
+def get_species(name):
+    """A :class:`Species` from the library by name, or ``name`` itself if it is a Species.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the known species.
+    """
+    if isinstance(name, Species):
+        return name
+    if isinstance(name, str):
+        for table in (SOLVENTS, IONS):
+            if name in table:
+                return table[name]
+        lower = {k.lower(): v for k, v in {**SOLVENTS, **IONS}.items()}
+        if name.lower() in lower:
+            return lower[name.lower()]
+    raise ValueError(
+        f"unknown species {name!r}; known solvents: {', '.join(SOLVENTS)}; known ions: "
+        f"{', '.join(IONS)}; for anything else pass Species(name, smiles)"
+    )
+
+
+def get_salt(name):
+    """A :class:`Salt` from the library by name, or ``name`` itself if it is a Salt.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the known salts.
+    """
+    if isinstance(name, Salt):
+        return name
+    if isinstance(name, str):
+        lower = {k.lower(): v for k, v in SALTS.items()}
+        if name.lower() in lower:
+            return lower[name.lower()]
+    raise ValueError(
+        f"unknown salt {name!r}; known salts: {', '.join(SALTS)}; for anything else pass "
+        "Salt(name, cation=Species(...), anion=Species(...))"
+    )
+
+
+def species_from_formula(symbols):
+    """The library species with the same composition as ``symbols``, or ``None``.
+
+    Used to name molecules found by bond guessing. Compositions are unique within the library.
+
+    Parameters
+    ----------
+    symbols : sequence of str
+    """
+    formula = hill_formula(list(symbols))
+    for table in (SOLVENTS, IONS):
+        for sp in table.values():
+            if sp.formula == formula:
+                return sp
+    return None

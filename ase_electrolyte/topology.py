@@ -1,0 +1,83 @@
+"""The per-atom topology arrays that travel with an electrolyte's ASE Atoms.
+
+:func:`ase_electrolyte.electrolyte_box` writes them, the MD driver and the H5MD writer carry them,
+and :func:`mda_electrolyte.from_ase` reads them, so that nothing downstream guesses molecules or
+ionic charges. They are ordinary ``Atoms.arrays`` entries:
+
+``"molecule_index"`` (:data:`MOLECULE_INDEX`), int, shape (n_atoms,)
+    Molecule of every atom, contiguous ``0 .. n_molecules - 1`` in order of first appearance.
+``"molecule_species"`` (:data:`SPECIES`), str, shape (n_atoms,)
+    Name of the atom's molecule in the species library (``"EC"``, ``"EMC"``, ``"Li"``, ``"PF6"``,
+    ...), or the name given to a user-defined species.
+``"formal_charge"`` (:data:`FORMAL_CHARGE`), int, shape (n_atoms,)
+    Formal charge of the atom in units of e, from the species' SMILES (``[P-]`` in PF6⁻,
+    ``[N-]`` in FSI⁻/TFSI⁻, ``[Li+]``); summed over a molecule it is the ionic charge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["MOLECULE_INDEX", "SPECIES", "FORMAL_CHARGE", "get_topology", "set_topology"]
+
+MOLECULE_INDEX = "molecule_index"
+# not "species": extended XYZ uses that name for the chemical symbols
+SPECIES = "molecule_species"
+FORMAL_CHARGE = "formal_charge"
+
+
+def get_topology(atoms):
+    """The three topology arrays of ``atoms``, or ``None`` when it carries none.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+
+    Returns
+    -------
+    dict or None
+        ``{"molecule_index": int array, "molecule_species": str array, "formal_charge": int array}``
+        (copies), or ``None`` if none of the arrays is present.
+
+    Raises
+    ------
+    ValueError
+        If only some of the arrays are present, or a molecule index is negative.
+    """
+    keys = (MOLECULE_INDEX, SPECIES, FORMAL_CHARGE)
+    present = [k for k in keys if k in atoms.arrays]
+    if not present:
+        return None
+    if len(present) != len(keys):
+        missing = sorted(set(keys) - set(present))
+        raise ValueError(f"Atoms carries topology arrays {present} but not {missing}")
+    mol = np.asarray(atoms.arrays[MOLECULE_INDEX]).astype(np.int64)
+    if mol.size and mol.min() < 0:
+        raise ValueError("negative molecule_index in Atoms.arrays")
+    return {
+        MOLECULE_INDEX: mol.copy(),
+        SPECIES: np.asarray(atoms.arrays[SPECIES]).astype(str),
+        FORMAL_CHARGE: np.asarray(atoms.arrays[FORMAL_CHARGE]).astype(np.int64).copy(),
+    }
+
+
+def set_topology(atoms, molecule_index, species, formal_charge):
+    """Attach the topology arrays to ``atoms`` in place (for Atoms this package creates).
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+    molecule_index, species, formal_charge : array_like, shape (n_atoms,)
+    """
+    n = len(atoms)
+    for name, value, dtype in (
+        (MOLECULE_INDEX, molecule_index, np.int64),
+        (SPECIES, species, str),
+        (FORMAL_CHARGE, formal_charge, np.int64),
+    ):
+        arr = np.asarray(value).astype(dtype)
+        if arr.shape != (n,):
+            raise ValueError(f"{name} has shape {arr.shape}, expected ({n},)")
+        if name in atoms.arrays:
+            del atoms.arrays[name]
+        atoms.new_array(name, arr)

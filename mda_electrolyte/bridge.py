@@ -1,0 +1,403 @@
+"""From ASE to MDAnalysis: a Universe with molecules, species, formal charges and MDAnalysis units.
+
+:func:`from_ase` reads ASE Atoms (one or a list), any trajectory ``ase.io`` reads (``.traj``,
+``.extxyz``, ...), the H5MD files of :mod:`ase_electrolyte.trajectory`, or a LAMMPS data + dump
+pair, and returns a Universe in which
+
+* every residue is one molecule, named by its species (``EC``, ``EMC``, ``Li``, ``PF6``);
+* atoms have ``elements``, ``names``, ``types``, ``masses`` and ``formalcharges`` (e), and
+  the covalent bonds inside each molecule are ``bonds``;
+* the trajectory has the box, positions (Å), velocities (Å/ps) and forces (kJ/(mol·Å)) when the
+  source has them.
+
+Molecules come from the per-atom topology arrays (:mod:`ase_electrolyte.topology`) when present,
+else from covalent-bond guessing (:func:`mda_electrolyte.molecules.atoms_molecule_ids`), in which
+alkali and alkaline-earth atoms are always free ions. Guessed molecules are named after the
+library species of the same composition (:func:`ase_electrolyte.species.species_from_formula`),
+else by their Hill formula.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import MDAnalysis as mda
+import numpy as np
+from ase import Atoms
+from ase.data import atomic_masses, chemical_symbols
+from MDAnalysis.coordinates.memory import MemoryReader
+from MDAnalysis.units import constants as mda_constants
+
+from ase_electrolyte.species import species_from_formula
+from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
+from ase_electrolyte.trajectory import (
+    FORCE_TO_KJ_PER_MOL_ANGSTROM,
+    VELOCITY_TO_ANGSTROM_PER_PS,
+)
+
+from .molecules import atoms_molecule_ids, molecule_species
+
+__all__ = ["from_ase"]
+
+_H5MD_SUFFIXES = (".h5md", ".h5", ".hdf5")
+# free ions in an electrolyte: never bonded by the guesser (Li–O ≈ 1.9 Å is within covalent reach)
+_FREE_ION_NUMBERS = frozenset([3, 11, 19, 37, 55, 4, 12, 20, 38, 56])
+# LAMMPS unit styles: (velocity → Å/ps, force → kJ/(mol·Å))
+_LAMMPS_UNITS = {
+    "metal": (1.0, FORCE_TO_KJ_PER_MOL_ANGSTROM),  # Å/ps, eV/Å
+    "real": (1000.0, mda_constants["calorie"]),  # Å/fs, kcal/(mol·Å)
+}
+
+
+def from_ase(
+    source, *, dump=None, lammps_units="metal", lammps_atom_style=None, dt=None, index=":"
+):
+    """A Universe from ASE data, our H5MD files or LAMMPS data + dump files.
+
+    Parameters
+    ----------
+    source : ase.Atoms, list of ase.Atoms, str or os.PathLike
+        Atoms, frames, a file ``ase.io.read`` understands, an H5MD file written by
+        :class:`ase_electrolyte.trajectory.H5MDWriter`, or a LAMMPS data file (with ``dump``).
+    dump : str or os.PathLike, optional
+        LAMMPS dump trajectory to read with the data file ``source``.
+    lammps_units : {"metal", "real"}
+        LAMMPS unit style of the dump (for velocities and forces).
+    lammps_atom_style : str, optional
+        Passed to MDAnalysis' DATA parser (e.g. ``"id resid type charge x y z"``).
+    dt : float, optional
+        Time between frames in ps, for Atoms/ASE files without times (``info["time_ps"]``) and
+        for LAMMPS dumps (which store step numbers only).
+    index : str or int
+        Frames to read from an ASE file (``ase.io.read`` syntax).
+
+    Returns
+    -------
+    MDAnalysis.Universe
+        Residues = molecules named by species, with ``elements``, ``masses``, ``formalcharges``;
+        positions Å, velocities Å/ps and forces kJ/(mol·Å) where the source has them.
+
+    Raises
+    ------
+    ValueError
+        An empty or inconsistent trajectory (frames with different atoms), a topology whose atom
+        count differs from the trajectory's, or an unreadable file.
+
+    Examples
+    --------
+    >>> from ase.build import molecule
+    >>> from mda_electrolyte import from_ase
+    >>> methane = molecule("CH4")
+    >>> methane.translate([4.0, 0.0, 0.0])
+    >>> atoms = molecule("H2O") + methane
+    >>> atoms.center(vacuum=5.0); atoms.pbc = True
+    >>> u = from_ase(atoms)  # no stored topology: molecules from bonds, named by formula
+    >>> [str(r) for r in u.residues.resnames]
+    ['H2O', 'CH4']
+    """
+    if dump is not None:
+        return _from_lammps(source, dump, lammps_units, lammps_atom_style, dt)
+    if isinstance(source, Atoms):
+        return _from_frames([source], dt)
+    if isinstance(source, (list, tuple)):
+        if not source or not all(isinstance(a, Atoms) for a in source):
+            raise ValueError("from_ase needs Atoms, a non-empty list of Atoms, or a file path")
+        return _from_frames(list(source), dt)
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    if path.suffix.lower() in _H5MD_SUFFIXES:
+        return _from_h5md(path)
+    import ase.io
+
+    frames = ase.io.read(path, index=index)
+    if isinstance(frames, Atoms):
+        frames = [frames]
+    if not frames:
+        raise ValueError(f"{path} holds no frames")
+    return _from_frames(frames, dt)
+
+
+# --- topology ------------------------------------------------------------------------------
+def _guess_topology(atoms):
+    """Molecule ids, species names and per-atom formal charges of Atoms without stored topology."""
+    numbers = atoms.numbers
+    free = np.isin(numbers, list(_FREE_ION_NUMBERS))
+    raw = np.empty(len(atoms), dtype=np.int64)
+    bonded = np.flatnonzero(~free)
+    if bonded.size:
+        raw[bonded] = atoms_molecule_ids(atoms[bonded])
+    offset = raw[bonded].max() + 1 if bonded.size else 0
+    raw[free] = offset + np.arange(free.sum())
+    # molecule order: first appearance in the atom order
+    _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
+    ids = np.argsort(np.argsort(first))[inverse]
+    names, charges = _species_and_charges(numbers, ids)
+    return ids, names, charges
+
+
+def _species_and_charges(numbers, ids):
+    """Library species name (else Hill formula) and per-atom formal charges of every molecule."""
+    labels = molecule_species(numbers, ids)
+    names = np.empty(len(numbers), dtype=object)
+    charges = np.zeros(len(numbers), dtype=np.int64)
+    unknown = set()
+    for j, label in enumerate(labels):
+        members = np.flatnonzero(ids == j)
+        symbols = [chemical_symbols[z] for z in numbers[members]]
+        sp = species_from_formula(symbols)
+        if sp is None:
+            names[members] = label
+            unknown.add(label)
+            continue
+        names[members] = sp.name
+        # each charged atom of the species gives its formal charge to an atom of its element
+        for sym, q in zip(sp.symbols, sp.atomic_formal_charges, strict=True):
+            if q:
+                charges[next(m for m, s in zip(members, symbols, strict=True) if s == sym)] += q
+    if unknown:
+        warnings.warn(
+            f"molecules {sorted(unknown)} are not in the species library: named by formula, "
+            "formal charge 0",
+            stacklevel=4,
+        )
+    return names.astype(str), charges
+
+
+def _topology_of(atoms):
+    topo = get_topology(atoms)
+    if topo is None:
+        return _guess_topology(atoms)
+    raw = topo[MOLECULE_INDEX]
+    _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
+    ids = np.argsort(np.argsort(first))[inverse]
+    return ids, topo[SPECIES], topo[FORMAL_CHARGE]
+
+
+def _intramolecular_bonds(atoms, ids):
+    """Covalent bonds inside each molecule (ASE covalent radii, periodic images included).
+
+    The same neighbour criterion as :func:`mda_electrolyte.molecules.atoms_molecule_ids`, kept
+    to pairs of one molecule so that bonds never contradict the residues (Li⁺–O contacts are
+    not bonds).
+    """
+    from ase.neighborlist import NeighborList, natural_cutoffs
+
+    if len(atoms) < 2:
+        return np.zeros((0, 2), dtype=np.intp)
+    nl = NeighborList(natural_cutoffs(atoms), self_interaction=False, bothways=True)
+    nl.update(atoms)
+    graph = nl.get_connectivity_matrix(sparse=True).tocoo()
+    i, j = graph.row, graph.col
+    keep = (i < j) & (ids[i] == ids[j])
+    return np.stack([i[keep], j[keep]], axis=1).astype(np.intp)
+
+
+def _empty_universe(numbers, masses, ids, names, charges, bonds=None):
+    n_atoms = len(numbers)
+    if n_atoms == 0:
+        raise ValueError("no atoms")
+    n_res = int(ids.max()) + 1
+    u = mda.Universe.empty(
+        n_atoms,
+        n_residues=n_res,
+        n_segments=1,
+        atom_resindex=ids,
+        residue_segindex=np.zeros(n_res, dtype=int),
+        trajectory=False,
+    )
+    symbols = np.array([chemical_symbols[z] for z in numbers], dtype=object)
+    u.add_TopologyAttr("elements", symbols)
+    u.add_TopologyAttr("names", symbols)
+    u.add_TopologyAttr("types", symbols)
+    u.add_TopologyAttr("masses", np.asarray(masses, dtype=np.float64))
+    u.add_TopologyAttr("formalcharges", np.asarray(charges, dtype=np.int64))
+    first = np.full(n_res, -1, dtype=np.intp)
+    first[ids[::-1]] = np.arange(n_atoms)[::-1]
+    u.add_TopologyAttr("resnames", np.asarray(names)[first].astype(object))
+    u.add_TopologyAttr("resids", np.arange(1, n_res + 1))
+    u.add_TopologyAttr("segids", ["SYSTEM"])
+    if bonds is not None:
+        u.add_TopologyAttr("bonds", [tuple(b) for b in bonds])
+    return u
+
+
+# --- ASE frames ----------------------------------------------------------------------------
+def _from_frames(frames, dt):
+    ref = frames[0]
+    for k, a in enumerate(frames):
+        if len(a) != len(ref) or not np.array_equal(a.numbers, ref.numbers):
+            raise ValueError(
+                f"frame {k} has {len(a)} atoms ({a.get_chemical_formula()}), frame 0 has "
+                f"{len(ref)} ({ref.get_chemical_formula()}): not one trajectory"
+            )
+    ids, names, charges = _topology_of(ref)
+    n = len(frames)
+    positions = np.stack([a.positions for a in frames]).astype(np.float32)
+    has_v = all("momenta" in a.arrays for a in frames)
+    velocities = (
+        np.stack([a.get_velocities() for a in frames]) * VELOCITY_TO_ANGSTROM_PER_PS
+        if has_v
+        else None
+    )
+    forces = None
+    if all(a.calc is not None for a in frames):
+        got = [a.calc.get_property("forces", a, allow_calculation=False) for a in frames]
+        if all(f is not None for f in got):
+            forces = np.stack(got) * FORCE_TO_KJ_PER_MOL_ANGSTROM
+    dims = None
+    if ref.pbc.all():
+        dims = np.stack([a.cell.cellpar() for a in frames]).astype(np.float32)
+    elif ref.pbc.any():
+        warnings.warn("partly periodic Atoms: the Universe gets no box", stacklevel=3)
+    times = [a.info.get("time_ps") for a in frames]
+    if dt is None:
+        if n > 1 and all(t is not None for t in times):
+            dt = float(times[1] - times[0])
+        else:
+            if n > 1:
+                warnings.warn(
+                    "frames carry no time (info['time_ps']); assuming dt = 1 ps; pass dt=",
+                    stacklevel=3,
+                )
+            dt = 1.0
+    u = _empty_universe(
+        ref.numbers, ref.get_masses(), ids, names, charges, _intramolecular_bonds(ref, ids)
+    )
+    u.load_new(
+        positions,
+        format=MemoryReader,
+        order="fac",
+        dimensions=dims,
+        dt=dt,
+        velocities=None if velocities is None else velocities.astype(np.float32),
+        forces=None if forces is None else forces.astype(np.float32),
+    )
+    return u
+
+
+# --- our H5MD ------------------------------------------------------------------------------
+def _from_h5md(path):
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        if "parameters/ase_electrolyte" not in f or "particles/all" not in f:
+            raise ValueError(
+                f"{path} is not an H5MD file written by ase_electrolyte (no topology group); "
+                "read it with MDAnalysis.Universe(topology, path) instead"
+            )
+        group, meta = f["particles/all"], f["parameters/ase_electrolyte"]
+        numbers = group["species"][()]
+        masses = group["mass"][()]
+        n_frames = int(meta.attrs["n_frames"])
+        complete = bool(meta.attrs["complete"])
+        n_stored, n_particles = group["position/value"].shape[:2]
+        times = group["position/time"][:n_frames]
+        if len(numbers) != n_particles:
+            raise ValueError(
+                f"{path}: topology has {len(numbers)} atoms, the trajectory {n_particles}"
+            )
+        if n_frames == 0:
+            raise ValueError(f"{path} holds no complete frame")
+        if MOLECULE_INDEX in meta:
+            raw = meta[MOLECULE_INDEX][()]
+            names = meta["species_name"].asstr()[()]
+            charges = group["charge"][()]
+            _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
+            ids = np.argsort(np.argsort(first))[inverse]
+        first_frame = Atoms(
+            numbers=numbers,
+            positions=group["position/value"][0],
+            cell=group["box/edges/value"][0],
+            pbc=meta["pbc"][()],
+        )
+        if MOLECULE_INDEX not in meta:
+            ids, names, charges = _guess_topology(first_frame)
+    if n_stored != n_frames:
+        raise ValueError(
+            f"{path} has {n_stored} stored frames but only {n_frames} complete (a run was "
+            "interrupted while writing); reopen it with H5MDWriter(mode='a') or resume the run"
+        )
+    if not complete:
+        warnings.warn(
+            f"{path}: the run that wrote it did not finish; using its {n_frames} complete frames",
+            stacklevel=3,
+        )
+    # MDAnalysis' H5MDReader has no dt of its own (it would assume 1 ps)
+    dt = 1.0
+    if n_frames > 1:
+        steps = np.diff(times)
+        dt = float(steps[0])
+        if not np.allclose(steps, dt, rtol=1e-6, atol=0):
+            warnings.warn(
+                f"{path}: frames are not evenly spaced in time (intervals {np.unique(steps)} ps); "
+                f"u.trajectory.dt = {dt} ps is that of the first interval, use ts.time",
+                stacklevel=3,
+            )
+    u = _empty_universe(
+        numbers, masses, ids, names, charges, _intramolecular_bonds(first_frame, ids)
+    )
+    u.load_new(str(path), format="H5MD", dt=dt)
+    return u
+
+
+# --- LAMMPS --------------------------------------------------------------------------------
+def _from_lammps(data, dump, units, atom_style, dt):
+    if units not in _LAMMPS_UNITS:
+        raise ValueError(f"lammps_units must be one of {sorted(_LAMMPS_UNITS)}, not {units!r}")
+    kwargs = {"atom_style": atom_style} if atom_style else {}
+    top = mda.Universe(str(data), topology_format="DATA", **kwargs)
+    # the dump's own time is step number × dt; ours comes from ``dt`` below
+    traj = mda.Universe(
+        str(data), str(dump), topology_format="DATA", format="LAMMPSDUMP", dt=1.0, **kwargs
+    )
+    n_top, n_traj = top.atoms.n_atoms, traj.trajectory.n_atoms
+    if n_top != n_traj:
+        raise ValueError(f"LAMMPS data has {n_top} atoms but the dump {n_traj}")
+    # elements from the masses of the data file (LAMMPS types carry no element)
+    table = np.array([m if np.isfinite(m) else np.inf for m in atomic_masses])
+    numbers = np.array([int(np.argmin(np.abs(table[1:] - m))) + 1 for m in top.atoms.masses])
+    v_scale, f_scale = _LAMMPS_UNITS[units]
+    has_v = traj.trajectory.ts.has_velocities
+    has_f = traj.trajectory.ts.has_forces
+    velocities, forces, positions, dims = [], [], [], []
+    for ts in traj.trajectory:
+        positions.append(ts.positions.copy())
+        dims.append(ts.dimensions.copy())
+        if has_v:
+            velocities.append(ts.velocities * v_scale)
+        if has_f:
+            forces.append(ts.forces * f_scale)
+    if not positions:
+        raise ValueError(f"{dump} holds no frames")
+    first = Atoms(numbers=numbers, positions=positions[0], cell=dims[0], pbc=True)
+    resid = top.atoms.resids
+    if len(np.unique(resid)) > 1:
+        # molecule IDs of the data file
+        _, fa, inverse = np.unique(resid, return_index=True, return_inverse=True)
+        ids = np.argsort(np.argsort(fa))[inverse]
+        names, charges = _species_and_charges(numbers, ids)
+    else:
+        ids, names, charges = _guess_topology(first)
+    u = _empty_universe(
+        numbers, top.atoms.masses, ids, names, charges, _intramolecular_bonds(first, ids)
+    )
+    if dt is None:
+        if len(positions) > 1:
+            warnings.warn(
+                "LAMMPS dumps carry step numbers, not times: pass dt= (ps between frames); "
+                "assuming 1 ps",
+                stacklevel=3,
+            )
+        dt = 1.0
+    u.load_new(
+        np.stack(positions),
+        format=MemoryReader,
+        order="fac",
+        dimensions=np.stack(dims),
+        dt=dt,
+        velocities=np.stack(velocities).astype(np.float32) if has_v else None,
+        forces=np.stack(forces).astype(np.float32) if has_f else None,
+    )
+    return u

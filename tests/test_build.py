@@ -1,0 +1,192 @@
+"""Electrolyte boxes: composition arithmetic, neutrality, density, packing geometry, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+from ase.data import atomic_masses, atomic_numbers, vdw_radii
+from ase.geometry import get_distances
+
+pytest.importorskip("rdkit")
+pytest.importorskip("packmol")
+
+from ase_electrolyte.build import composition_counts, conformer, electrolyte_box  # noqa: E402
+from ase_electrolyte.species import SALTS, SOLVENTS, Species, get_species  # noqa: E402
+
+
+# g/mol of the formula, from the element masses directly (independent of Species.mass)
+def _molar_mass(formula_symbols):
+    return sum(atomic_masses[atomic_numbers[s]] for s in formula_symbols)
+
+
+AVOGADRO = 6.02214076e23  # SI exact value, for an independent density check
+
+
+@pytest.fixture(scope="module")
+def box():
+    return electrolyte_box({"EC": 3, "EMC": 7}, "LiPF6", 1.0, n_atoms=400, seed=3)
+
+
+def test_library_species_are_valid_and_neutral_salts():
+    for name in ("EC", "PC", "VC", "FEC", "DFEC", "DMC", "EMC", "DEC", "DME", "DEE", "EA", "GBL"):
+        sp = get_species(name)
+        assert sp.charge == 0
+        assert sp.mass == pytest.approx(_molar_mass(sp.symbols))
+    assert get_species("EC").formula == "C3H4O3"
+    assert get_species("EMC").formula == "C4H8O3"
+    assert get_species("TFSI").formula == "C2F6NO4S2"
+    for salt in SALTS.values():
+        n_c, n_a = salt.stoichiometry
+        assert n_c * salt.cation.charge + n_a * salt.anion.charge == 0
+
+
+def test_molal_counts_match_definition():
+    counts = composition_counts({"EC": 1}, "LiPF6", 1.0, units="molal", n_atoms=2000)
+    by_name = {sp.name: n for sp, n in counts.items()}
+    n_ec, n_salt = by_name["EC"], by_name["Li"]
+    assert by_name["PF6"] == n_salt
+    molality = n_salt / (n_ec * _molar_mass(get_species("EC").symbols) / 1000.0)
+    # integer rounding of n_salt bounds the error
+    assert abs(molality - 1.0) <= 0.5 / n_salt + 1e-12
+    total = sum(sp.n_atoms * n for sp, n in counts.items())
+    assert abs(total - 2000) < 20
+
+
+def test_molar_counts_match_definition():
+    rho = 1.2  # g/cm³
+    counts = composition_counts(
+        {"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molar", density=rho, n_atoms=3000
+    )
+    mass_g = sum(sp.mass * n for sp, n in counts.items()) / AVOGADRO
+    volume_l = mass_g / rho / 1000.0
+    n_salt = {sp.name: n for sp, n in counts.items()}["Li"]
+    molarity = n_salt / AVOGADRO / volume_l
+    assert abs(molarity - 1.0) <= 0.5 / n_salt
+    # molal and molar differ: the same nominal value gives fewer ion pairs per solvent as molar
+    molal = composition_counts({"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molal", n_atoms=3000)
+    assert {sp.name: n for sp, n in molal.items()}["Li"] >= n_salt
+
+
+def test_mass_ratio_of_solvents():
+    counts = composition_counts({"EC": 3, "EMC": 7}, n_atoms=3000, ratio="mass")
+    m = {sp.name: sp.mass * n for sp, n in counts.items()}
+    assert m["EC"] / (m["EC"] + m["EMC"]) == pytest.approx(0.3, abs=0.01)
+    counts = composition_counts({"EC": 3, "EMC": 7}, n_atoms=3000, ratio="mole")
+    n = {sp.name: k for sp, k in counts.items()}
+    assert n["EC"] / (n["EC"] + n["EMC"]) == pytest.approx(0.3, abs=0.01)
+
+
+def test_box_counts_neutrality_and_topology(box):
+    comp = box.info["composition"]
+    mol = box.arrays["molecule_index"]
+    names = box.arrays["molecule_species"]
+    q = box.arrays["formal_charge"]
+    assert q.sum() == 0
+    for name, n in comp.items():
+        assert len(np.unique(mol[names == name])) == n
+        assert np.sum(names == name) == n * get_species(name).n_atoms
+    assert len(box) == sum(get_species(k).n_atoms * n for k, n in comp.items())
+    # ionic charge per molecule
+    per_mol = np.bincount(mol, weights=q)
+    first = np.unique(mol, return_index=True)[1]
+    expect = np.array([get_species(names[i]).charge for i in first])
+    np.testing.assert_array_equal(per_mol, expect)
+    assert np.all(q[box.symbols == "P"] == -1) and np.all(q[box.symbols == "Li"] == 1)
+    solvent_g = sum(_molar_mass(get_species(k).symbols) * comp[k] for k in ("EC", "EMC"))
+    assert box.info["cation_molality"] == pytest.approx(1000 * comp["Li"] / solvent_g)
+
+
+def test_vdw_box_length(box):
+    v0 = sum(4 / 3 * math.pi * vdw_radii[z] ** 3 for z in box.numbers)
+    np.testing.assert_allclose(box.cell.lengths(), 1.1 * v0 ** (1 / 3), rtol=1e-10)
+    assert box.cell.angles() == pytest.approx([90, 90, 90])
+
+
+def test_requested_density():
+    atoms = electrolyte_box(counts={"DMC": 6, "Li": 1, "PF6": 1}, density=1.1, seed=0)
+    grams = atoms.get_masses().sum() / AVOGADRO
+    cm3 = atoms.get_volume() * 1e-24
+    assert grams / cm3 == pytest.approx(1.1, rel=1e-6)
+
+
+def test_molecules_rigid_and_separated(box):
+    """Packmol moves molecules rigidly and keeps different molecules >= tolerance apart."""
+    mol = box.arrays["molecule_index"]
+    names = box.arrays["molecule_species"]
+    for name in ("EMC", "PF6"):
+        ref = conformer(name, seed=3)
+        d_ref = np.sort(get_distances(ref.positions)[1].ravel())
+        idx = np.flatnonzero(names == name)
+        first = idx[mol[idx] == mol[idx[0]]]
+        d = np.sort(get_distances(box.positions[first])[1].ravel())
+        np.testing.assert_allclose(d, d_ref, atol=1e-4)
+    _, dist = get_distances(box.positions, cell=box.cell, pbc=True)
+    inter = mol[:, None] != mol[None, :]
+    assert dist[inter].min() > 2.0 - 0.05
+
+
+def test_cations_in_separate_regions():
+    atoms = electrolyte_box(counts={"DME": 10, "Li": 8, "PF6": 8}, seed=1, density=0.9)
+    li = atoms.positions[atoms.symbols == "Li"]
+    cell = np.floor(li / (atoms.cell[0, 0] / 2)).astype(int)  # 2x2x2 sub-cubes
+    assert len({tuple(c) for c in cell}) == 8
+
+
+def test_chiral_solvent_is_racemic():
+    atoms = electrolyte_box(counts={"PC": 6}, seed=0)
+    # PC SMILES "CC1COC(=O)O1": atom 1 is the stereocentre, bonded to atoms 0, 2 and 6
+    signs = []
+    for m in range(6):
+        x = atoms.positions[atoms.arrays["molecule_index"] == m]
+        a, b, c = x[0] - x[1], x[2] - x[1], x[6] - x[1]
+        signs.append(np.sign(np.dot(a, np.cross(b, c))))
+    assert sorted(signs) == [-1, -1, -1, 1, 1, 1]
+
+
+def test_octahedral_pf6():
+    pf6 = conformer("PF6")
+    p = pf6.positions[pf6.symbols == "P"][0]
+    d = np.linalg.norm(pf6.positions[pf6.symbols == "F"] - p, axis=1)
+    np.testing.assert_allclose(d, d[0])
+    assert 1.55 < d[0] < 1.70
+
+
+def test_custom_smiles_species():
+    acn = Species("ACN", "CC#N")
+    atoms = electrolyte_box(counts={acn: 5, "Li": 1, "FSI": 1}, seed=0)
+    assert atoms.info["composition"] == {"ACN": 5, "Li": 1, "FSI": 1}
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="known solvents: EC, PC"):
+        electrolyte_box({"XYZ": 1}, "LiPF6", 1.0)
+    with pytest.raises(ValueError, match="known salts: LiPF6"):
+        electrolyte_box({"EC": 1}, "LiXX", 1.0)
+    with pytest.raises(ValueError, match="RDKit rejects"):
+        Species("BAD", "C1CC(")
+    with pytest.raises(ValueError, match="net charge"):
+        electrolyte_box(counts={"EC": 5, "Li": 2, "PF6": 1})
+    with pytest.raises(ValueError, match="ion pairs"):
+        electrolyte_box({"EC": 1}, "LiPF6", 0.1, n_atoms=100)
+    with pytest.raises(ValueError, match="density"):
+        electrolyte_box({"EC": 1}, "LiPF6", 1.0, units="molar")
+    with pytest.raises(ValueError, match="charge"):
+        Species("X", "[Li+]", charge=-1)
+    with pytest.raises(ValueError, match="molal"):
+        electrolyte_box({"EC": 1}, "LiPF6", 1.0, units="ppm")
+    with pytest.raises(RuntimeError, match="PACKMOL"):
+        electrolyte_box(counts={"EC": 6}, density=8.0, packmol_nloop=2)
+    assert set(SOLVENTS) >= {
+        "EC",
+        "PC",
+        "VC",
+        "FEC",
+        "DFEC",
+        "DMC",
+        "EMC",
+        "DEC",
+        "DME",
+        "DEE",
+        "EA",
+        "GBL",
+    }
