@@ -254,24 +254,10 @@ def _analyze(args):
 
 def _report(universe, out, calc, only, verbose, keep_going):
     """Run the registered analyses; with ``keep_going`` a failing one is recorded, not fatal."""
-    from mda_electrolyte.report import registered_analyses, run_analyses
+    from mda_electrolyte.report import run_analyses
 
-    if not keep_going:
-        return run_analyses(universe, out, calculator=calc, only=only, verbose=verbose)
-    names = list(registered_analyses()) if only is None else list(only)
-    summary = {}
-    for name in names:
-        try:
-            summary.update(
-                run_analyses(universe, out, calculator=calc, only=[name], verbose=verbose)
-            )
-        except Exception as err:  # noqa: BLE001 - reported in the summary, the others still run
-            summary[name] = {"failed": f"{type(err).__name__}: {err}"}
-    # the per-analysis calls each wrote their own summary.json; the combined one replaces it
-    tmp = Path(out) / "summary.json.part"
-    tmp.write_text(json.dumps(summary, indent=2, default=float))
-    tmp.replace(Path(out) / "summary.json")
-    return summary
+    return run_analyses(universe, out, calculator=calc, only=only, verbose=verbose,
+                        keep_going=keep_going)
 
 
 def _print_summary(summary, out):

@@ -12,6 +12,7 @@ or values.
 from __future__ import annotations
 
 import json
+import warnings
 from importlib import import_module
 from pathlib import Path
 
@@ -67,7 +68,8 @@ def _unmet(universe, needs, calculator):
     return missing
 
 
-def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False):
+def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
+                 keep_going=False):
     """Run the registered analyses on ``universe`` and write ``outdir/summary.json``.
 
     Parameters
@@ -81,6 +83,9 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False)
         Names of the analyses to run (default: all).
     verbose : bool
         Show progress bars.
+    keep_going : bool
+        Record an analysis that raises as ``{"failed": "Error: message"}`` in the summary (and
+        warn) and run the others, instead of stopping at the first error.
 
     Returns
     -------
@@ -101,7 +106,13 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False)
         if missing:
             summary[name] = {"skipped": "needs " + ", ".join(missing)}
             continue
-        summary[name] = func(universe, outdir, calculator=calculator, verbose=verbose)
+        try:
+            summary[name] = func(universe, outdir, calculator=calculator, verbose=verbose)
+        except Exception as err:
+            if not keep_going:
+                raise
+            summary[name] = {"failed": f"{type(err).__name__}: {err}"}
+            warnings.warn(f"analysis {name!r} failed: {summary[name]['failed']}", stacklevel=2)
     with open(outdir / "summary.json", "w") as fh:
         json.dump(summary, fh, indent=2, default=float)
     return summary
