@@ -40,6 +40,12 @@ __all__ = ["SolvationShells", "oxygen_types"]
 CLASSES = ("SSIP", "CIP", "AGG")
 CONVENTIONS = ("anion_count", "bridging")
 _OTHER, _OC, _OE = 0, 1, 2
+# seed 000: first minimum of the Li–O RDF, Å
+_LI_SHELL_CUTOFF = 2.6
+
+
+class _NoRdfMinimum(ValueError):
+    """A cation–species RDF has no first minimum to take the shell cutoff from."""
 
 
 def oxygen_types(atomgroup):
@@ -189,7 +195,7 @@ class SolvationShells(AnalysisBase):
         Network size n (cations) → fraction of cations in networks of n cations (1 = isolated).
     results.angles : dict
         ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` → dict with ``bins`` (degrees), ``density`` (1/degree),
-        ``mean`` (degrees) and ``n`` (number of angles).
+        ``mean`` (degrees; ``None`` when no such angle occurred) and ``n`` (number of angles).
     results.timeseries : dict
         Per frame: ``fractions`` (n_frames, 3) in SSIP/CIP/AGG order, ``coordination_numbers``
         and ``pairing`` (dict species → array), ``free_cation_fraction`` (n_frames,).
@@ -258,7 +264,7 @@ class SolvationShells(AnalysisBase):
             try:
                 solute.run(frames=frames, verbose=self._verbose)
             except AssertionError as err:
-                raise ValueError(
+                raise _NoRdfMinimum(
                     f"no first minimum found in a cation–species RDF within {self._rdf_range} Å; "
                     f"pass cutoffs={{name: value}} for it ({err})") from None
         return solute
@@ -422,7 +428,7 @@ class SolvationShells(AnalysisBase):
             hist = np.histogram(values, bins=edges)[0].astype(float)
             density = hist / (hist.sum() * np.diff(edges)) if values.size else hist
             self.results.angles[key] = {"bins": 0.5 * (edges[1:] + edges[:-1]), "density": density,
-                                        "mean": float(values.mean()) if values.size else float("nan"),
+                                        "mean": float(values.mean()) if values.size else None,
                                         "n": int(values.size)}
         self.results.timeseries = {
             "frames": self.frames.copy(),
@@ -516,7 +522,19 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         name = _species_name(residue)
         target = anions if residue.atoms.formalcharges.sum() < 0 else solvents
         target[name] = target[name] + residue.atoms if name in target else residue.atoms
-    shells = SolvationShells(cations, anions, solvents, verbose=verbose).run()
+    try:
+        shells = SolvationShells(cations, anions, solvents, verbose=verbose).run()
+        note = None
+    except _NoRdfMinimum as err:
+        # a short run or a single cation gives RDFs too noisy to have a first minimum; for Li the
+        # report falls back to seed 000's Li–O first minimum and says so, other cations fail
+        if symbol != "Li":
+            raise
+        fallback = {name: _LI_SHELL_CUTOFF for name in list(anions) + list(solvents)}
+        shells = SolvationShells(cations, anions, solvents, cutoffs=fallback,
+                                 verbose=verbose).run()
+        note = (f"{err}; used seed 000's Li–O first-minimum cutoff {_LI_SHELL_CUTOFF} Å for "
+                "every species instead")
     fig = shells.plot()
     fig.savefig(outdir / "solvation_shells.png", dpi=120)
     plt.close(fig)
@@ -534,4 +552,5 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "network_sizes": {str(k): v for k, v in shells.results.network_sizes.items()},
         "angles_mean_degrees": {k: v["mean"] for k, v in shells.results.angles.items()},
         "png": "solvation_shells.png",
+        **({"cutoff_note": note} if note else {}),
     }
