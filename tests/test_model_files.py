@@ -107,6 +107,28 @@ def _derivative(energy_at, step=_FD_STEP):
 # NequIP: a tiny float64 NequIP GNN, written by the two nequip-compile paths
 # --------------------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _plain_index_select():
+    """TorchScript-compile with torch's own ``index_select``.
+
+    torch_geometric (which sevenn and chgnet import) replaces ``torch.index_select`` with a
+    Python wrapper that TorchScript cannot compile, and nequip's TorchScript writer scripts code
+    that calls it; a model written in a process that never imported torch_geometric is unaffected.
+    """
+    import torch
+
+    hash_tensor = sys.modules.get("torch_geometric.hash_tensor")
+    if hash_tensor is None:
+        yield
+        return
+    patched = torch.index_select
+    torch.index_select = hash_tensor._old_index_select
+    try:
+        yield
+    finally:
+        torch.index_select = patched
+
+
 def _nequip_model(num_layers=2):
     pytest.importorskip("nequip")
     import torch
@@ -161,7 +183,7 @@ def nequip_torchscript(tmp_path_factory):
     from nequip.model.inference_models.torchscript import save_torchscript_model
 
     path = str(tmp_path_factory.mktemp("nequip") / "tiny.nequip.pth")
-    with _torch_default_dtype(torch.get_default_dtype()):
+    with _torch_default_dtype(torch.get_default_dtype()), _plain_index_select():
         save_torchscript_model(model, _nequip_metadata(model), path, "cpu")
     return ModelFile(path, "nequip", lambda: _nequip_upstream(path), _hco_box(), _hco_molecule(),
                      "N", _nequip_context)
@@ -239,7 +261,8 @@ def allegro_torchscript(tmp_path_factory):
         )
         model.eval()
         path = str(tmp_path_factory.mktemp("allegro") / "tiny.nequip.pth")
-        save_torchscript_model(model, _nequip_metadata(model), path, "cpu")
+        with _plain_index_select():
+            save_torchscript_model(model, _nequip_metadata(model), path, "cpu")
     return ModelFile(path, "nequip", lambda: _nequip_upstream(path), _hco_box(), _hco_molecule(),
                      "N", _nequip_context)
 
