@@ -67,5 +67,7 @@ def check_elements(atoms, supported_numbers, what):
     present = np.unique(atoms.numbers)
     missing = [int(z) for z in present if int(z) not in supported_numbers]
     if missing:
-        names = ", ".join(chemical_symbols[z] if 0 < z < len(chemical_symbols) else f"Z={z}" for z in missing)
+        names = ", ".join(
+            chemical_symbols[z] if 0 < z < len(chemical_symbols) else f"Z={z}" for z in missing
+        )
         raise ValueError(f"{what} does not cover the element(s) {names}")

@@ -38,19 +38,33 @@ class _Backend:
 
 _BACKENDS = {
     "sevennet": _Backend(
-        "sevenn", "sevennet", frozenset({"modal", "enable_cueq", "enable_flash", "enable_oeq"}),
+        "sevenn",
+        "sevennet",
+        frozenset({"modal", "enable_cueq", "enable_flash", "enable_oeq"}),
         frozenset({None, "float32"}),
     ),
     "chgnet": _Backend(
-        "chgnet", "chgnet", frozenset({"on_isolated_atoms"}), frozenset({None, "float32"}),
+        "chgnet",
+        "chgnet",
+        frozenset({"on_isolated_atoms"}),
+        frozenset({None, "float32"}),
     ),
     "mace": _Backend(
-        "mace", "mace", frozenset({"head", "enable_cueq"}), frozenset({None, "float32", "float64"}),
+        "mace",
+        "mace",
+        frozenset({"head", "enable_cueq"}),
+        frozenset({None, "float32", "float64"}),
     ),
     "nequip": _Backend(
-        "nequip", "nequip",
-        frozenset({"chemical_species_to_atom_type_map", "neighborlist_backend",
-                   "neighborlist_backend_kwargs"}),
+        "nequip",
+        "nequip",
+        frozenset(
+            {
+                "chemical_species_to_atom_type_map",
+                "neighborlist_backend",
+                "neighborlist_backend_kwargs",
+            }
+        ),
         frozenset({None}),
     ),
     # quippy's Potential: args_str picks one potential of a multi-potential XML ("IP GAP"),
@@ -68,13 +82,20 @@ class _Named:
 
 
 _NAMED = {
-    "sevennet-0": _Named("sevennet", "7net-0_11Jul2024",
-                         "SevenNet-0 (11Jul2024), the model of seed 000; PBE, 89 elements"),
-    "sevennet-0-22may2024": _Named("sevennet", "7net-0_22May2024",
-                                   "SevenNet-0 (22May2024), the earlier release"),
-    "sevennet-mf-0": _Named("sevennet", "7net-mf-0",
-                            "SevenNet-MF-0, multi-fidelity: needs modal=, e.g. modal='PBE'",
-                            needs_modal=True),
+    "sevennet-0": _Named(
+        "sevennet",
+        "7net-0_11Jul2024",
+        "SevenNet-0 (11Jul2024), the model of seed 000; PBE, 89 elements",
+    ),
+    "sevennet-0-22may2024": _Named(
+        "sevennet", "7net-0_22May2024", "SevenNet-0 (22May2024), the earlier release"
+    ),
+    "sevennet-mf-0": _Named(
+        "sevennet",
+        "7net-mf-0",
+        "SevenNet-MF-0, multi-fidelity: needs modal=, e.g. modal='PBE'",
+        needs_modal=True,
+    ),
     "sevennet-l3i5": _Named("sevennet", "7net-l3i5", "SevenNet-l3i5 (lmax 3, 5 interactions)"),
     "chgnet-0.3.0": _Named("chgnet", "0.3.0", "CHGNet 0.3.0 (MPtrj)"),
     "chgnet-0.2.0": _Named("chgnet", "0.2.0", "CHGNet 0.2.0 (MPtrj, older release)"),
@@ -121,8 +142,13 @@ def list_models():
     ['sevennet-0', 'sevennet-0-22may2024']
     """
     return [
-        ModelInfo(name, spec.backend, _installed(spec.backend), _BACKENDS[spec.backend].extra,
-                  spec.description)
+        ModelInfo(
+            name,
+            spec.backend,
+            _installed(spec.backend),
+            _BACKENDS[spec.backend].extra,
+            spec.description,
+        )
         for name, spec in _NAMED.items()
     ]
 
@@ -231,7 +257,9 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
     if isinstance(model, os.PathLike):
         model = os.fspath(model)
     if not isinstance(model, str):
-        raise TypeError(f"model must be a registered name or a file path, not {type(model).__name__}")
+        raise TypeError(
+            f"model must be a registered name or a file path, not {type(model).__name__}"
+        )
     named = _NAMED.get(model.lower())
     if named is not None:
         backend = named.backend
@@ -289,8 +317,7 @@ def _load_mace(source, device, dtype, options):
     from mace.calculators import MACECalculator
 
     # default_dtype="" is MACE's "keep the model's own precision"; a name converts the weights
-    calc = MACECalculator(model_paths=source, device=device, default_dtype=dtype or "",
-                          **options)
+    calc = MACECalculator(model_paths=source, device=device, default_dtype=dtype or "", **options)
     return calc, frozenset(int(z) for z in calc.z_table.zs), False
 
 
@@ -340,8 +367,12 @@ def _load_nequip(source, device, dtype, options):
     # nequip's first load sets process-wide state (torch default dtype float64, seeds of random,
     # numpy and torch); loading a model must not change the caller's process, so it is put back
     # (numpy's legacy global generator is what nequip reseeds, hence the legacy calls)
-    saved_state = (torch.get_default_dtype(), random.getstate(),
-                   np.random.get_state(), torch.random.get_rng_state())  # noqa: NPY002
+    saved_state = (
+        torch.get_default_dtype(),
+        random.getstate(),
+        np.random.get_state(),  # noqa: NPY002
+        torch.random.get_rng_state(),
+    )
     try:
         calc = _NequIPFloat64Data.from_compiled_model(source, device=device, **options)
     except ValueError as err:

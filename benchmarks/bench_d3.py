@@ -24,24 +24,54 @@ from ase.build import molecule
 
 def _ec():
     # ethylene carbonate C3H4O3 (planar ring), Å
-    return Atoms("C3O3H4", positions=[
-        [0.000, 0.000, 0.000], [0.730, 1.230, 0.000], [-0.730, 1.230, 0.000],
-        [0.000, -1.200, 0.000], [1.130, -0.400, 0.000], [-1.130, -0.400, 0.000],
-        [1.250, 1.500, 0.900], [1.250, 1.500, -0.900], [-1.250, 1.500, 0.900],
-        [-1.250, 1.500, -0.900]])
+    return Atoms(
+        "C3O3H4",
+        positions=[
+            [0.000, 0.000, 0.000],
+            [0.730, 1.230, 0.000],
+            [-0.730, 1.230, 0.000],
+            [0.000, -1.200, 0.000],
+            [1.130, -0.400, 0.000],
+            [-1.130, -0.400, 0.000],
+            [1.250, 1.500, 0.900],
+            [1.250, 1.500, -0.900],
+            [-1.250, 1.500, 0.900],
+            [-1.250, 1.500, -0.900],
+        ],
+    )
 
 
 def _pf6():
-    return Atoms("PF6", positions=[[0, 0, 0], [1.6, 0, 0], [-1.6, 0, 0], [0, 1.6, 0],
-                                   [0, -1.6, 0], [0, 0, 1.6], [0, 0, -1.6]])
+    return Atoms(
+        "PF6",
+        positions=[
+            [0, 0, 0],
+            [1.6, 0, 0],
+            [-1.6, 0, 0],
+            [0, 1.6, 0],
+            [0, -1.6, 0],
+            [0, 0, 1.6],
+            [0, 0, -1.6],
+        ],
+    )
 
 
 def electrolyte_box(nrep, seed=0):
-    """nrep = (nx, ny, nz) molecules: EC, EMC-like (methyl acetate + ethanol fragments), PF6-, Li+."""
+    """Box of nrep = (nx, ny, nz) molecules.
+
+    EC, EMC-like (methyl acetate + ethanol fragments), PF6-, Li+.
+    """
     rng = np.random.default_rng(seed)
-    kinds = [_ec(), molecule("CH3COOCH3") if "CH3COOCH3" in _names() else molecule("HCOOCH3"),
-             _ec(), molecule("CH3CH2OCH3"), _pf6(), Atoms("Li", positions=[[0, 0, 0]]),
-             _ec(), molecule("HCOOCH3")]
+    kinds = [
+        _ec(),
+        molecule("CH3COOCH3") if "CH3COOCH3" in _names() else molecule("HCOOCH3"),
+        _ec(),
+        molecule("CH3CH2OCH3"),
+        _pf6(),
+        Atoms("Li", positions=[[0, 0, 0]]),
+        _ec(),
+        molecule("HCOOCH3"),
+    ]
     spacing = 4.55
     box = Atoms(cell=np.diag(nrep) * spacing, pbc=True)
     for idx, cell_index in enumerate(np.ndindex(*nrep)):
@@ -55,6 +85,7 @@ def electrolyte_box(nrep, seed=0):
 
 def _names():
     from ase.collections import g2
+
     return set(g2.names)
 
 
@@ -62,11 +93,16 @@ def _run_one(code, nrep, repeats):
     box = electrolyte_box(nrep)
     if code == "ours":
         from ase_electrolyte.d3 import D3
+
         calc = D3(damping="bj", functional="pbe", cutoff=50.2, cn_cutoff=20.0, device="cpu")
     else:
         from dftd3.ase import DFTD3
-        calc = DFTD3(method="pbe", damping="d3bj",
-                     realspace_cutoff={"disp2": 50.2, "cn": 20.0, "disp3": 20.0})
+
+        calc = DFTD3(
+            method="pbe",
+            damping="d3bj",
+            realspace_cutoff={"disp2": 50.2, "cn": 20.0, "disp3": 20.0},
+        )
     times = []
     for _ in range(repeats):
         calc.reset()
@@ -77,13 +113,27 @@ def _run_one(code, nrep, repeats):
         s = box.get_stress()
         times.append(time.perf_counter() - t0)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"natoms": len(box), "time": min(times), "energy": e,
-                      "fmax": float(np.abs(f).max()), "stress0": float(s[0]), "peak_mb": peak_mb}))
+    print(
+        json.dumps(
+            {
+                "natoms": len(box),
+                "time": min(times),
+                "energy": e,
+                "fmax": float(np.abs(f).max()),
+                "stress0": float(s[0]),
+                "peak_mb": peak_mb,
+            }
+        )
+    )
 
 
 def _measure(code, nrep, repeats):
-    out = subprocess.run([sys.executable, __file__, "--child", code, ",".join(map(str, nrep)), str(repeats)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", code, ",".join(map(str, nrep)), str(repeats)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -97,15 +147,20 @@ def main():
         _run_one(code, tuple(int(v) for v in nrep.split(",")), int(repeats))
         return
     sizes = [((5, 5, 5), 3)] + ([((10, 10, 11), 1)] if args.large else [])  # 1037, 9082 atoms
-    print(f"{'atoms':>6} {'simple-dftd3 s':>15} {'ours s':>8} {'speed-up':>9} "
-          f"{'ref MB':>7} {'ours MB':>8} {'|dE|/E':>9}")
+    print(
+        f"{'atoms':>6} {'simple-dftd3 s':>15} {'ours s':>8} {'speed-up':>9} "
+        f"{'ref MB':>7} {'ours MB':>8} {'|dE|/E':>9}"
+    )
     for nrep, repeats in sizes:
         results = {}
         for code in ("ours", "ref"):
             results[code] = _measure(code, nrep, repeats)  # each code in a fresh child
         r, o = results["ref"], results["ours"]
-        print(f"{o['natoms']:6d} {r['time']:15.3f} {o['time']:8.3f} {r['time'] / o['time']:8.1f}x "
-              f"{r['peak_mb']:7.0f} {o['peak_mb']:8.0f} {abs(o['energy'] - r['energy']) / abs(r['energy']):9.1e}")
+        rel_err = abs(o["energy"] - r["energy"]) / abs(r["energy"])
+        print(
+            f"{o['natoms']:6d} {r['time']:15.3f} {o['time']:8.3f} {r['time'] / o['time']:8.1f}x "
+            f"{r['peak_mb']:7.0f} {o['peak_mb']:8.0f} {rel_err:9.1e}"
+        )
 
 
 if __name__ == "__main__":

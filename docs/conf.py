@@ -1,4 +1,4 @@
-"""Sphinx configuration: API reference from numpydoc docstrings, warnings are errors (tox -e docs)."""
+"""Sphinx config: API reference from numpydoc docstrings, warnings are errors (tox -e docs)."""
 
 project = "ase-electrolyte"
 author = "ase-electrolyte developers"

@@ -1,4 +1,4 @@
-"""The ``electrolyte diagnose`` run: volume scans and intra/inter errors of a model on a trajectory."""
+"""The ``electrolyte diagnose`` run: volume scans and intra/inter model errors on a trajectory."""
 
 from __future__ import annotations
 

@@ -59,8 +59,8 @@ def dof_decomposition(forces, positions, masses, ids):
     ``I_j``), total force ``F_j = Σ_k f_k`` and torque ``T_j = Σ_k r_k × f_k``:
     ``f_i^trans = (m_i / M_j) F_j``, ``f_i^rot = m_i (I_j⁻¹ T_j) × r_i`` (the force that gives atom
     ``i`` the rigid-body angular acceleration ``I_j⁻¹ T_j``; seed 003 writes it
-    ``m_i r_i × I_j⁻¹ Σ_k f_k × r_k``), ``f_i^vib = f_i − f_i^trans − f_i^rot``. The translational and
-    rotational parts carry the whole net force and torque of the molecule; the vibrational part
+    ``m_i r_i × I_j⁻¹ Σ_k f_k × r_k``), ``f_i^vib = f_i − f_i^trans − f_i^rot``. The translational
+    and rotational parts carry the whole net force and torque of the molecule; the vibrational part
     carries neither. Linear molecules and single atoms use the pseudo-inverse of ``I_j``.
 
     Parameters
@@ -184,7 +184,7 @@ class IsolatedMoleculeEvaluator:
         """
         keys = [_geometry_key(m.numbers, m.positions, self.decimals) for m in molecules]
         missing = {}
-        for key, mol in zip(keys, molecules):
+        for key, mol in zip(keys, molecules, strict=True):
             if key not in self._cache and key not in missing:
                 missing[key] = mol
         if missing:
@@ -199,7 +199,7 @@ class IsolatedMoleculeEvaluator:
                         f"{_calculator_name(self.calculator)}.calculate_batch failed on "
                         f"{len(copies)} isolated molecules: {exc}"
                     ) from exc
-                for (key, mol), res in zip(todo, results):
+                for (key, mol), res in zip(todo, results, strict=False):
                     self._store(
                         key, mol, float(res["energy"]), np.asarray(res["forces"], dtype=np.float64)
                     )
@@ -221,12 +221,14 @@ class IsolatedMoleculeEvaluator:
                 ""
                 if np.any(mol.pbc)
                 else (
-                    "; if the calculator needs a periodic cell, pass vacuum=<Å larger than its cutoff>"
+                    "; if the calculator needs a periodic cell, "
+                    "pass vacuum=<Å larger than its cutoff>"
                 )
             )
             raise RuntimeError(
                 f"calculator {_calculator_name(self.calculator)} failed on the isolated molecule "
-                f"{mol.get_chemical_formula()} (molecule {mol.info.get('molecule_index')}): {exc}{hint}"
+                f"{mol.get_chemical_formula()} (molecule {mol.info.get('molecule_index')}): "
+                f"{exc}{hint}"
             ) from exc
         return float(energy), np.array(forces, dtype=np.float64)
 
@@ -237,8 +239,8 @@ class IsolatedMoleculeEvaluator:
             or not np.all(np.isfinite(forces))
         ):
             raise ValueError(
-                f"calculator {_calculator_name(self.calculator)} returned a non-finite or misshapen "
-                f"result for the isolated molecule {mol.get_chemical_formula()}"
+                f"calculator {_calculator_name(self.calculator)} returned a non-finite or "
+                f"misshapen result for the isolated molecule {mol.get_chemical_formula()}"
             )
         self._cache[key] = (energy, forces)
         self.n_evaluated += 1
@@ -265,7 +267,8 @@ class StoredMoleculeLabels:
             labels = _labels_of(atoms)
             if labels.get("energy") is None or labels.get("forces") is None:
                 raise ValueError(
-                    f"stored isolated molecule {k} ({atoms.get_chemical_formula()}) has no energy or forces"
+                    f"stored isolated molecule {k} ({atoms.get_chemical_formula()}) "
+                    "has no energy or forces"
                 )
             centred = atoms.positions - atoms.positions.mean(axis=0)
             group = self._groups.setdefault(atoms.numbers.tobytes(), ([], [], []))
@@ -290,7 +293,8 @@ class StoredMoleculeLabels:
                     match = best
             if match is None:
                 raise ValueError(
-                    f"no stored reference label for the isolated molecule {mol.get_chemical_formula()} "
+                    "no stored reference label for the isolated molecule "
+                    f"{mol.get_chemical_formula()} "
                     f"(molecule {mol.info.get('molecule_index')}); compute the molecules of "
                     "IntraInterErrors.unique_isolated_molecules() with the reference method"
                 )
@@ -552,7 +556,8 @@ class IntraInterErrors(AnalysisBase):
             for side in sides:
                 if not side.has(q):
                     raise ValueError(
-                        f"the {side.name} has no {q} (labels or calculator); drop it from quantities"
+                        f"the {side.name} has no {q} (labels or calculator); "
+                        "drop it from quantities"
                     )
         if "forces" not in quantities and "energy" not in quantities:
             raise ValueError("quantities must include energy or forces")
@@ -618,7 +623,7 @@ class IntraInterErrors(AnalysisBase):
             molecules = isolated_molecules(atoms, ids, vacuum=self.vacuum)
             e_mol, f_mol = side.isolated.evaluate(molecules)
             f_intra = np.zeros((ids.size, 3))
-            for mol, f in zip(molecules, f_mol):
+            for mol, f in zip(molecules, f_mol, strict=True):
                 f_intra[mol.arrays["frame_index"]] = f
             intra = {
                 "energy": float(e_mol.sum()),
@@ -634,7 +639,7 @@ class IntraInterErrors(AnalysisBase):
             out["molecule_energy"] = e_mol
         if "forces" in properties:
             parts = dof_decomposition(total["forces"], whole, masses, ids)
-            out["forces"].update(zip(("trans", "rot", "vib"), parts))
+            out["forces"].update(zip(("trans", "rot", "vib"), parts, strict=True))
         return out
 
     def _single_frame(self):
@@ -800,7 +805,7 @@ class IntraInterErrors(AnalysisBase):
             _, ax = plt.subplots(2, 3, figsize=(11, 7))
         axes = np.ravel(ax)
         rng = np.random.default_rng(0)
-        for a, c in zip(axes, components):
+        for a, c in zip(axes, components, strict=False):
             x = self.results.forces["reference"][c].ravel()
             y = self.results.forces["model"][c].ravel()
             if x.size > max_points:
@@ -824,7 +829,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     """``electrolyte analyze`` entry: the model against the forces stored in the trajectory."""
     if not universe.trajectory.ts.has_forces:
         return {
-            "skipped": "needs reference forces in the trajectory (or `electrolyte diagnose --reference`)"
+            "skipped": (
+                "needs reference forces in the trajectory (or `electrolyte diagnose --reference`)"
+            )
         }
     errors = IntraInterErrors(universe, calculator, reference="trajectory").run(verbose=verbose)
     return errors_summary(errors, outdir)

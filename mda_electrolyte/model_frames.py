@@ -33,7 +33,8 @@ def _element_numbers(atomgroup):
                 return np.array([atomic_numbers[s] for s in symbols], dtype=int)
     raise ValueError(
         "the Universe needs chemical elements to be evaluated by a calculator: add them with "
-        "universe.add_TopologyAttr('elements', [...]) or universe.guess_TopologyAttrs(to_guess=['elements'])"
+        "universe.add_TopologyAttr('elements', [...]) or "
+        "universe.guess_TopologyAttrs(to_guess=['elements'])"
     )
 
 
@@ -95,8 +96,8 @@ class FrameSource:
         for k, atoms in enumerate(frames[1:], start=1):
             if len(atoms) != len(first) or np.any(atoms.numbers != first.numbers):
                 raise ValueError(
-                    f"frame {k} has different atoms from frame 0: all frames must share one topology "
-                    "(analyse different systems separately)"
+                    f"frame {k} has different atoms from frame 0: "
+                    "all frames must share one topology (analyse different systems separately)"
                 )
         self.ase_frames = frames
         self.ids = atoms_molecule_ids(first)

@@ -98,21 +98,28 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range):
             raise ValueError(f"SolvationShells: the selection of species {name!r} is empty")
         if group.universe is not universe:
             raise ValueError(f"species {name!r} belongs to another Universe than the cations")
-    if len(cations.residues) != cations.n_atoms or (cations.residues.atoms.n_atoms != cations.n_atoms):
-        raise ValueError("every cation must be a single atom in a residue of its own "
-                         "(one Li/Na/K per residue)")
+    if len(cations.residues) != cations.n_atoms or (
+        cations.residues.atoms.n_atoms != cations.n_atoms
+    ):
+        raise ValueError(
+            "every cation must be a single atom in a residue of its own (one Li/Na/K per residue)"
+        )
     groups = {"cations": cations, **species}
     names = list(groups)
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
             shared = np.intersect1d(groups[names[a]].ix, groups[names[b]].ix)
             if shared.size:
-                raise ValueError(f"selections {names[a]!r} and {names[b]!r} overlap "
-                                 f"({shared.size} atoms, e.g. index {shared[0]})")
+                raise ValueError(
+                    f"selections {names[a]!r} and {names[b]!r} overlap "
+                    f"({shared.size} atoms, e.g. index {shared[0]})"
+                )
             shared_res = np.intersect1d(groups[names[a]].resindices, groups[names[b]].resindices)
             if shared_res.size:
-                raise ValueError(f"selections {names[a]!r} and {names[b]!r} share residues "
-                                 f"(e.g. residue index {shared_res[0]}); molecules are residues")
+                raise ValueError(
+                    f"selections {names[a]!r} and {names[b]!r} share residues "
+                    f"(e.g. residue index {shared_res[0]}); molecules are residues"
+                )
     if universe.dimensions is None:
         raise ValueError("SolvationShells needs a periodic box: the trajectory has no dimensions")
     r_min, r_max = rdf_range
@@ -131,13 +138,15 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range):
             raise ValueError(
                 f"species {name!r} has oxygen atoms but the topology has no bonds, so carbonyl "
                 "and ether oxygens cannot be told apart; add bonds (e.g. "
-                "universe.guess_TopologyAttrs(to_guess=['bonds']))")
+                "universe.guess_TopologyAttrs(to_guess=['bonds']))"
+            )
         multi = oxygens[[len(o.residue.atoms) > 1 for o in oxygens]]
         lonely = multi[[len(o.bonds) == 0 for o in multi]]
         if lonely.n_atoms:
             raise ValueError(
                 f"species {name!r}: {lonely.n_atoms} oxygen atoms (e.g. index {lonely[0].ix}) have "
-                "no bonds, so their carbonyl/ether type cannot be found; check the topology bonds")
+                "no bonds, so their carbonyl/ether type cannot be found; check the topology bonds"
+            )
 
 
 class SolvationShells(AnalysisBase):
@@ -219,9 +228,19 @@ class SolvationShells(AnalysisBase):
     ['Li(BN)5', 'Li(BN)4', 'Li(BN)4(FECc)']
     """
 
-    def __init__(self, cations, anions, solvents, cutoffs=None, convention="anion_count",
-                 rdf_range=(0.0, 8.0), rdf_nbins=80, network_species=None, angle_bins=90,
-                 **kwargs):
+    def __init__(
+        self,
+        cations,
+        anions,
+        solvents,
+        cutoffs=None,
+        convention="anion_count",
+        rdf_range=(0.0, 8.0),
+        rdf_nbins=80,
+        network_species=None,
+        angle_bins=90,
+        **kwargs,
+    ):
         rdf_range = tuple(float(v) for v in rdf_range)
         _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range)
         super().__init__(cations.universe.trajectory, **kwargs)
@@ -237,7 +256,9 @@ class SolvationShells(AnalysisBase):
         unknown = set(network_species or ()) - set(self._species)
         if unknown:
             raise ValueError(f"network_species names unknown species {sorted(unknown)}")
-        self._network_species = list(self._species) if network_species is None else list(network_species)
+        self._network_species = (
+            list(self._species) if network_species is None else list(network_species)
+        )
         universe = cations.universe
         types, carbon = oxygen_types(universe.atoms)
         self._otype = types
@@ -254,10 +275,14 @@ class SolvationShells(AnalysisBase):
 
         all_given = set(self._cutoffs_given) >= set(self._species)
         solute = Solute.from_atoms(
-            self._cations, dict(self._species), radii=dict(self._cutoffs_given),
+            self._cations,
+            dict(self._species),
+            radii=dict(self._cutoffs_given),
             rdf_init_kwargs={"range": self._rdf_range, "nbins": self._rdf_nbins},
-            rdf_run_kwargs={"frames": frames}, kernel_kwargs={"failure_behavior": "warn"},
-            skip_rdf=all_given, analysis_classes=[],
+            rdf_run_kwargs={"frames": frames},
+            kernel_kwargs={"failure_behavior": "warn"},
+            skip_rdf=all_given,
+            analysis_classes=[],
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -266,7 +291,8 @@ class SolvationShells(AnalysisBase):
             except AssertionError as err:
                 raise _NoRdfMinimum(
                     f"no first minimum found in a cation–species RDF within {self._rdf_range} Å; "
-                    f"pass cutoffs={{name: value}} for it ({err})") from None
+                    f"pass cutoffs={{name: value}} for it ({err})"
+                ) from None
         return solute
 
     def _prepare(self):
@@ -275,12 +301,16 @@ class SolvationShells(AnalysisBase):
         self._solute = solute
         self.results.cutoffs = {name: float(solute.radii[name]) for name in self._species}
         self.results.cutoff_source = {
-            name: "given" if name in self._cutoffs_given else "rdf_minimum" for name in self._species}
+            name: "given" if name in self._cutoffs_given else "rdf_minimum"
+            for name in self._species
+        }
         rdfs = (solute.rdf_data or {}).get(solute.solute_name, {})
         self.results.rdfs = {name: (np.asarray(b), np.asarray(g)) for name, (b, g) in rdfs.items()}
         # every atom within the cutoff, not only the closest of each molecule
-        rows = pd.concat([solute.solvation_data.reset_index(),
-                          solute.solvation_data_duplicates.reset_index()], ignore_index=True)
+        rows = pd.concat(
+            [solute.solvation_data.reset_index(), solute.solvation_data_duplicates.reset_index()],
+            ignore_index=True,
+        )
         code = {name: k for k, name in enumerate(self._species)}
         self._rows = {
             frame: (
@@ -313,8 +343,17 @@ class SolvationShells(AnalysisBase):
         slot[cation_ix] = np.arange(n_cat)
         cat = slot[cat_atom]
         otype = self._otype[atom]
-        self._shell_tables.append((np.full(len(atom), frame), cation_ix[cat] if len(cat) else empty,
-                                   spec, mol, atom, otype, dist))
+        self._shell_tables.append(
+            (
+                np.full(len(atom), frame),
+                cation_ix[cat] if len(cat) else empty,
+                spec,
+                mol,
+                atom,
+                otype,
+                dist,
+            )
+        )
 
         # molecules per shell; a molecule is "c" if any Oc coordinates, else "e" if any Oe does
         names = list(self._species)
@@ -349,8 +388,9 @@ class SolvationShells(AnalysisBase):
             classes = np.where(n_anion == 0, 0, np.where((n_anion == 1) & ~shares, 1, 2))
         self._classes[self._frame_index] = classes
         n_free_anions = self._n_anion_molecules - len(np.unique(m_mol[is_anion]))
-        self._free_ions[self._frame_index] = (
-            ((n_anion == 0).sum() + n_free_anions) / (n_cat + self._n_anion_molecules))
+        self._free_ions[self._frame_index] = ((n_anion == 0).sum() + n_free_anions) / (
+            n_cat + self._n_anion_molecules
+        )
 
         self._labels[self._frame_index] = self._shell_labels(n_cat, m_cat, m_spec, has_c, has_e)
         self._networks(n_cat, m_cat, m_spec, m_mol)
@@ -379,8 +419,10 @@ class SolvationShells(AnalysisBase):
         linking = np.isin(m_spec, [names.index(n) for n in self._network_species])
         mols, mol_node = np.unique(m_mol[linking], return_inverse=True)
         n_nodes = n_cat + len(mols)
-        graph = coo_matrix((np.ones(linking.sum()), (m_cat[linking], n_cat + mol_node.ravel())),
-                           shape=(n_nodes, n_nodes))
+        graph = coo_matrix(
+            (np.ones(linking.sum()), (m_cat[linking], n_cat + mol_node.ravel())),
+            shape=(n_nodes, n_nodes),
+        )
         _, component = connected_components(graph, directed=False)
         sizes = np.bincount(component[:n_cat])
         for size in sizes[component[:n_cat]]:
@@ -395,8 +437,9 @@ class SolvationShells(AnalysisBase):
         cat_oc, atom_oc = cat[oc], atom[oc]
         metal = pos[self._cations.ix[cat_oc]]
         m_to_o = minimize_vectors(pos[atom_oc] - metal, box).astype(np.float64)
-        o_to_c = minimize_vectors(pos[self._carbonyl_carbon[atom_oc]] - pos[atom_oc],
-                                  box).astype(np.float64)
+        o_to_c = minimize_vectors(pos[self._carbonyl_carbon[atom_oc]] - pos[atom_oc], box).astype(
+            np.float64
+        )
         self._angles["M-Oc-Cc"].append(_angle(-m_to_o, o_to_c))
         for c in np.unique(cat_oc):
             vecs = m_to_o[cat_oc == c]
@@ -410,26 +453,35 @@ class SolvationShells(AnalysisBase):
         self.results.classes = np.array(CLASSES)[self._classes]
         self.results.shell_labels = self._labels
         self.results.convention = self._convention
-        self.results.fractions = {c: float(np.mean(self._classes == k)) for k, c in enumerate(CLASSES)}
+        self.results.fractions = {
+            c: float(np.mean(self._classes == k)) for k, c in enumerate(CLASSES)
+        }
         tally = Counter(self._labels.ravel().tolist())
         total = self._labels.size
         self.results.labels = {k: v / total for k, v in tally.most_common()}
-        self.results.coordination_numbers = {n: float(self._cn[:, k].mean()) for k, n in enumerate(names)}
+        self.results.coordination_numbers = {
+            n: float(self._cn[:, k].mean()) for k, n in enumerate(names)
+        }
         self.results.pairing = {n: float(self._pairing[:, k].mean()) for k, n in enumerate(names)}
         free_cat = (self._classes == 0).mean(axis=1)
         self.results.free_cation_fraction = float(free_cat.mean())
         self.results.free_ion_fraction = float(self._free_ions.mean())
         n_total = sum(self._network_counts.values())
-        self.results.network_sizes = {s: c / n_total for s, c in sorted(self._network_counts.items())}
+        self.results.network_sizes = {
+            s: c / n_total for s, c in sorted(self._network_counts.items())
+        }
         edges = np.linspace(0.0, 180.0, self._angle_bins + 1)
         self.results.angles = {}
         for key, chunks in self._angles.items():
             values = np.concatenate(chunks) if chunks else np.empty(0)
             hist = np.histogram(values, bins=edges)[0].astype(float)
             density = hist / (hist.sum() * np.diff(edges)) if values.size else hist
-            self.results.angles[key] = {"bins": 0.5 * (edges[1:] + edges[:-1]), "density": density,
-                                        "mean": float(values.mean()) if values.size else None,
-                                        "n": int(values.size)}
+            self.results.angles[key] = {
+                "bins": 0.5 * (edges[1:] + edges[:-1]),
+                "density": density,
+                "mean": float(values.mean()) if values.size else None,
+                "n": int(values.size),
+            }
         self.results.timeseries = {
             "frames": self.frames.copy(),
             "fractions": np.stack([(self._classes == k).mean(axis=1) for k in range(3)], axis=1),
@@ -440,11 +492,19 @@ class SolvationShells(AnalysisBase):
         columns = ["frame", "cation", "species", "molecule", "atom", "oxygen_type", "distance"]
         stacked = [np.concatenate([t[k] for t in self._shell_tables]) for k in range(7)]
         shells = pd.DataFrame(dict(zip(columns, stacked, strict=True)))
-        shells["species"] = np.array(names, dtype=object)[shells["species"].to_numpy(np.intp)] \
-            if len(shells) else shells["species"]
-        shells["oxygen_type"] = np.array(["", "Oc", "Oe"], dtype=object)[
-            shells["oxygen_type"].to_numpy(np.intp)] if len(shells) else shells["oxygen_type"]
-        self.results.shells = shells.sort_values(["frame", "cation", "distance"]).reset_index(drop=True)
+        shells["species"] = (
+            np.array(names, dtype=object)[shells["species"].to_numpy(np.intp)]
+            if len(shells)
+            else shells["species"]
+        )
+        shells["oxygen_type"] = (
+            np.array(["", "Oc", "Oe"], dtype=object)[shells["oxygen_type"].to_numpy(np.intp)]
+            if len(shells)
+            else shells["oxygen_type"]
+        )
+        self.results.shells = shells.sort_values(["frame", "cation", "distance"]).reset_index(
+            drop=True
+        )
         self.results.n_cations = n_cat
 
     def plot(self, n_labels=10):
@@ -463,10 +523,14 @@ class SolvationShells(AnalysisBase):
 
         if "fractions" not in self.results:
             raise RuntimeError("run() the analysis before plot()")
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6),
-                                       gridspec_kw={"width_ratios": [1, 2.5]})
-        ax1.bar(list(self.results.fractions), list(self.results.fractions.values()),
-                color=["C0", "C1", "C3"])
+        fig, (ax1, ax2) = plt.subplots(
+            1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1, 2.5]}
+        )
+        ax1.bar(
+            list(self.results.fractions),
+            list(self.results.fractions.values()),
+            color=["C0", "C1", "C3"],
+        )
         ax1.set_ylabel("fraction of shells")
         ax1.set_title(f"classes ({self.results.convention})", fontsize=9)
         items = list(self.results.labels.items())[:n_labels]
@@ -508,7 +572,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
 
     if not hasattr(universe.atoms, "elements"):
         return {"skipped": "no element symbols in the topology"}
-    single = [r for r in universe.residues if r.atoms.n_atoms == 1 and r.atoms[0].element in _CATIONS]
+    single = [
+        r for r in universe.residues if r.atoms.n_atoms == 1 and r.atoms[0].element in _CATIONS
+    ]
     if not single:
         return {"skipped": "no single-atom Li/Na/K residues"}
     symbol = Counter(r.atoms[0].element for r in single).most_common(1)[0][0]
@@ -531,10 +597,11 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         if symbol != "Li":
             raise
         fallback = {name: _LI_SHELL_CUTOFF for name in list(anions) + list(solvents)}
-        shells = SolvationShells(cations, anions, solvents, cutoffs=fallback,
-                                 verbose=verbose).run()
-        note = (f"{err}; used seed 000's Li–O first-minimum cutoff {_LI_SHELL_CUTOFF} Å for "
-                "every species instead")
+        shells = SolvationShells(cations, anions, solvents, cutoffs=fallback, verbose=verbose).run()
+        note = (
+            f"{err}; used seed 000's Li–O first-minimum cutoff {_LI_SHELL_CUTOFF} Å for "
+            "every species instead"
+        )
     fig = shells.plot()
     fig.savefig(outdir / "solvation_shells.png", dpi=120)
     plt.close(fig)

@@ -30,7 +30,7 @@ DEFAULT_SCALES = (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.35, 1.5, 1.75, 2.0)
 
 
 def rigid_scaled_atoms(atoms, ids, scale):
-    """A copy of a periodic frame with centres of mass and cell scaled by ``scale``, molecules rigid.
+    """Copy of a periodic frame with centres of mass and cell scaled by ``scale``, molecules rigid.
 
     Parameters
     ----------
@@ -67,12 +67,12 @@ class RigidVolumeScan(AnalysisBase):
     """Energy of rigid molecules along a uniform scaling of their centres of mass and the cell.
 
     For each frame, the isolated molecules are evaluated once (``E_intra``) and the whole frame at
-    every scale ``s`` (``E_total(s)``); ``E_inter(s) = E_total(s) − E_intra``. Energies are per atom of
-    the scanned group, in meV/atom. A reference calculator, if given, is evaluated side by side.
+    every scale ``s`` (``E_total(s)``); ``E_inter(s) = E_total(s) − E_intra``. Energies are per atom
+    of the scanned group, in meV/atom. A reference calculator, if given, is evaluated side by side.
 
     Parameters
     ----------
-    atomgroup : MDAnalysis.core.groups.AtomGroup, MDAnalysis.Universe, ase.Atoms or list of ase.Atoms
+    atomgroup : MDAnalysis.AtomGroup, MDAnalysis.Universe, ase.Atoms or list of ase.Atoms
         Whole molecules in a periodic box (a Universe's molecules are its residues).
     calculator : ase.calculators.calculator.BaseCalculator
         Any ASE calculator.

@@ -70,7 +70,7 @@ def main():
     nref[0] = 0
     # references are stored contiguously from index 0 (checked here, relied on by the kernel)
     for z in range(1, MAX_Z + 1):
-        assert np.all(cnref[z, : nref[z]] >= 0) and np.all(cnref[z, nref[z]:] < 0), z
+        assert np.all(cnref[z, : nref[z]] >= 0) and np.all(cnref[z, nref[z] :] < 0), z
 
     c6 = torch.load(dftd3 / "reference-c6.pt", map_location="cpu", weights_only=True)
     c6ref = c6.numpy().astype(np.float64)[: MAX_Z + 1, : MAX_Z + 1]
@@ -89,11 +89,17 @@ def main():
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         args.out / "d3_reference.npz",
-        c6ref=c6ref, cnref=cnref, nref=nref, rcov=rcov, r4r2=r4r2, r0ab=r0ab,
+        c6ref=c6ref,
+        cnref=cnref,
+        nref=nref,
+        rcov=rcov,
+        r4r2=r4r2,
+        r0ab=r0ab,
         max_z=np.int32(MAX_Z),
     )
     toml = tomllib.loads((dftd3 / "param" / "parameters.toml").read_text())
-    # keep only the D3 entries: {"default": {damping: {...}}, "functionals": {name: {damping: {...}}}}
+    # keep only the D3 entries:
+    # {"default": {damping: {...}}, "functionals": {name: {damping: {...}}}}
     params = {
         "default": toml["default"]["parameter"]["d3"],
         "functionals": {

@@ -1,6 +1,7 @@
 """A tiny molecule-aware ASE calculator for the diagnostics' tests (not a test module).
 
-E = Σ_{i<j in one molecule} k/2 (r_ij − r0)²  +  Σ_{pairs in different molecules or images} 4ε((σ/r)¹² − (σ/r)⁶)
+E = Σ_{i<j in one molecule} k/2 (r_ij − r0)²
+    + Σ_{pairs in different molecules or images} 4ε((σ/r)¹² − (σ/r)⁶)
 
 The harmonic term uses the direct (whole-molecule) vector of every intramolecular pair; the
 Lennard-Jones term runs over all pairs within ``rc`` (periodic images included) except those

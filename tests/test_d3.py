@@ -22,13 +22,23 @@ REF_PARAM = {
 }
 
 
-def reference(atoms, damping="bj", functional="pbe", atm=False, cutoff=50.2, cn_cutoff=20.0,
-              atm_cutoff=40 * Bohr, width=0.0):
+def reference(
+    atoms,
+    damping="bj",
+    functional="pbe",
+    atm=False,
+    cutoff=50.2,
+    cn_cutoff=20.0,
+    atm_cutoff=40 * Bohr,
+    width=0.0,
+):
     """Energy (eV), forces (eV/Å), stress (eV/Å³ or None) from simple-dftd3."""
     periodic = bool(atoms.pbc.any())
     model = dftd3.DispersionModel(
-        atoms.numbers, atoms.positions / Bohr,
-        atoms.cell[:] / Bohr if periodic else None, atoms.pbc if periodic else None,
+        atoms.numbers,
+        atoms.positions / Bohr,
+        atoms.cell[:] / Bohr if periodic else None,
+        atoms.pbc if periodic else None,
     )
     # simple-dftd3 takes the CN chain-rule images from the three-body lattice: keep it >= cn
     disp3 = atm_cutoff if atm else cn_cutoff
@@ -51,7 +61,9 @@ def ours(atoms, **kwargs):
 
 def assert_matches(atoms, damping="bj", functional="pbe", **kwargs):
     e, f, s, energies = ours(atoms, damping=damping, functional=functional, **kwargs)
-    ref_kwargs = {k: v for k, v in kwargs.items() if k in ("atm", "cutoff", "cn_cutoff", "atm_cutoff")}
+    ref_kwargs = {
+        k: v for k, v in kwargs.items() if k in ("atm", "cutoff", "cn_cutoff", "atm_cutoff")
+    }
     if "smooth_cutoff" in kwargs:
         ref_kwargs["width"] = kwargs["smooth_cutoff"]
     e_ref, f_ref, s_ref = reference(atoms, damping, functional, **ref_kwargs)
@@ -65,10 +77,26 @@ def assert_matches(atoms, damping="bj", functional="pbe", **kwargs):
 def electrolyte_like_box(nrep, spacing, seed=0):
     """Molecules of carbonate-like solvents, PF6- and Li+ on a jittered grid (periodic)."""
     rng = np.random.default_rng(seed)
-    pf6 = Atoms("PF6", positions=[[0, 0, 0], [1.6, 0, 0], [-1.6, 0, 0], [0, 1.6, 0],
-                                  [0, -1.6, 0], [0, 0, 1.6], [0, 0, -1.6]])
-    kinds = [molecule("HCOOCH3"), molecule("CH3CH2OH"), molecule("HCOOCH3"), pf6,
-             Atoms("Li", positions=[[0, 0, 0]]), molecule("CH3CH2OH")]
+    pf6 = Atoms(
+        "PF6",
+        positions=[
+            [0, 0, 0],
+            [1.6, 0, 0],
+            [-1.6, 0, 0],
+            [0, 1.6, 0],
+            [0, -1.6, 0],
+            [0, 0, 1.6],
+            [0, 0, -1.6],
+        ],
+    )
+    kinds = [
+        molecule("HCOOCH3"),
+        molecule("CH3CH2OH"),
+        molecule("HCOOCH3"),
+        pf6,
+        Atoms("Li", positions=[[0, 0, 0]]),
+        molecule("CH3CH2OH"),
+    ]
     box = Atoms(cell=np.eye(3) * spacing * nrep, pbc=True)
     for idx, cell_index in enumerate(np.ndindex(nrep, nrep, nrep)):
         mol = kinds[idx % len(kinds)].copy()
@@ -82,9 +110,12 @@ def electrolyte_like_box(nrep, spacing, seed=0):
 @pytest.fixture
 def small_triclinic():
     """Five atoms in a skewed, rotated cell ~3 Å wide: hundreds of images inside the cutoffs."""
-    atoms = Atoms("COH2Li", positions=[[0, 0, 0], [1.2, 0.1, 0], [-0.5, 0.9, 0.1],
-                                         [-0.5, -0.9, 0.2], [1.5, 1.9, 1.4]],
-                  cell=[[3.1, 0, 0], [1.2, 3.4, 0], [0.7, -0.9, 3.3]], pbc=True)
+    atoms = Atoms(
+        "COH2Li",
+        positions=[[0, 0, 0], [1.2, 0.1, 0], [-0.5, 0.9, 0.1], [-0.5, -0.9, 0.2], [1.5, 1.9, 1.4]],
+        cell=[[3.1, 0, 0], [1.2, 3.4, 0], [0.7, -0.9, 3.3]],
+        pbc=True,
+    )
     atoms.rotate(30, (1, 2, 3), rotate_cell=True)
     return atoms
 
@@ -151,12 +182,17 @@ def test_partially_periodic_equals_explicit_replicas(small_triclinic, pbc):
     for shift in np.ndindex(*[len(r) for r in ranges]):
         copy = small_triclinic.copy()
         copy.pbc = False
-        copy.positions += np.array([r[k] for r, k in zip(ranges, shift, strict=True)]) @ small_triclinic.cell[:]
+        copy.positions += (
+            np.array([r[k] for r, k in zip(ranges, shift, strict=True)]) @ small_triclinic.cell[:]
+        )
         replicas += copy
     _, _, _, energies = ours(replicas, **kwargs)
     n = len(small_triclinic)
-    centre = [i for i in range(len(replicas))
-              if np.allclose(replicas.positions[i], small_triclinic.positions[i % n])]
+    centre = [
+        i
+        for i in range(len(replicas))
+        if np.allclose(replicas.positions[i], small_triclinic.positions[i % n])
+    ]
     assert len(centre) == n
     assert energies[centre].sum() == pytest.approx(energy, rel=1e-12)
     assert np.abs(forces.sum(axis=0)).max() < 1e-12  # translation invariance
@@ -175,16 +211,27 @@ def test_atm_matches_reference_molecule(damping):
 def test_atm_periodic_matches_reference(small_triclinic):
     # unrotated cell: for a rotated one at this short three-body cutoff simple-dftd3 1.7's
     # lattice-point list misses triples (ours agrees with an explicitly enlarged image list)
-    cell = Atoms(small_triclinic.numbers, cell=[[3.1, 0, 0], [1.2, 3.4, 0], [0.7, -0.9, 3.3]],
-                 pbc=True, scaled_positions=small_triclinic.get_scaled_positions())
+    cell = Atoms(
+        small_triclinic.numbers,
+        cell=[[3.1, 0, 0], [1.2, 3.4, 0], [0.7, -0.9, 3.3]],
+        pbc=True,
+        scaled_positions=small_triclinic.get_scaled_positions(),
+    )
     assert_matches(cell, "bj", atm=True, cutoff=15.0, cn_cutoff=8.0, atm_cutoff=8.0)
     assert_matches(cell, "zero", atm=True, cutoff=15.0, cn_cutoff=8.0, atm_cutoff=8.0)
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(damping="bj"), dict(damping="zero"), dict(damping="zerom"), dict(damping="op"),
-    dict(damping="cso"), dict(damping="bj", atm=True, atm_cutoff=8.0),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(damping="bj"),
+        dict(damping="zero"),
+        dict(damping="zerom"),
+        dict(damping="op"),
+        dict(damping="cso"),
+        dict(damping="bj", atm=True, atm_cutoff=8.0),
+    ],
+)
 def test_forces_and_stress_match_finite_differences(small_triclinic, kwargs):
     # a smooth two-body cutoff, so that images crossing the cutoff during the finite
     # differences do not make the energy jump (the hard-cutoff derivatives are tested
@@ -226,18 +273,21 @@ def test_invariance_under_rotation_and_translation(small_triclinic):
     e1, f1, s1, _ = ours(rot)
     assert e1 == pytest.approx(e0, rel=1e-12)
     # forces rotate with the structure
-    rmat = np.linalg.lstsq(moved.positions - moved.positions[0], rot.positions - rot.positions[0],
-                           rcond=None)[0]
+    rmat = np.linalg.lstsq(
+        moved.positions - moved.positions[0], rot.positions - rot.positions[0], rcond=None
+    )[0]
     assert np.allclose(f0 @ rmat, f1, atol=1e-10)
     from ase.stress import voigt_6_to_full_3x3_stress as full
+
     assert np.allclose(rmat.T @ full(s0) @ rmat, full(s1), atol=1e-12)
 
 
 def test_explicit_params_equal_functional_lookup():
     atoms = molecule("C6H6")
     e_func, *_ = ours(atoms, damping="bj", functional="pbe")
-    e_par, *_ = ours(atoms, damping="bj", functional=None,
-                     params=dict(s6=1.0, s8=0.7875, a1=0.4289, a2=4.4407))
+    e_par, *_ = ours(
+        atoms, damping="bj", functional=None, params=dict(s6=1.0, s8=0.7875, a1=0.4289, a2=4.4407)
+    )
     assert e_par == pytest.approx(e_func, rel=1e-14)
     e_mod, *_ = ours(atoms, damping="bj", params=dict(s8=0.0))
     assert e_mod > e_func  # without the C8 term the dispersion is weaker
@@ -287,9 +337,19 @@ def test_one_kernel_call_serves_all_properties(small_triclinic, monkeypatch):
 
 @pytest.mark.skipif(backend.find_nvcc() is None, reason="nvcc not installed")
 def test_cuda_source_compiles(tmp_path):
-    cmd = [backend.find_nvcc(), "-std=c++17", "-arch=sm_80", "-Xcompiler", "-fPIC", "-shared",
-           "-I", str(backend.CSRC), "-o", str(tmp_path / "d3_cuda.so"),
-           str(backend.CSRC / "d3_cuda.cu")]
+    cmd = [
+        backend.find_nvcc(),
+        "-std=c++17",
+        "-arch=sm_80",
+        "-Xcompiler",
+        "-fPIC",
+        "-shared",
+        "-I",
+        str(backend.CSRC),
+        "-o",
+        str(tmp_path / "d3_cuda.so"),
+        str(backend.CSRC / "d3_cuda.cu"),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "d3_cuda.so").stat().st_size > 0
@@ -299,14 +359,20 @@ def test_cuda_source_compiles(tmp_path):
 @pytest.mark.parametrize("damping", ["bj", "zero", "cso"])
 def test_cuda_equals_cpu(small_triclinic, damping):
     box = electrolyte_like_box(3, 4.4)
-    for atoms, kw in [(box, {}), (small_triclinic, dict(atm=True, cutoff=15.0, cn_cutoff=8.0,
-                                                         atm_cutoff=8.0))]:
+    for atoms, kw in [
+        (box, {}),
+        (small_triclinic, dict(atm=True, cutoff=15.0, cn_cutoff=8.0, atm_cutoff=8.0)),
+    ]:
         cpu = ours(atoms, damping=damping, **kw)
         gpu_atoms = atoms.copy()
         gpu_atoms.calc = D3(damping=damping, device="cuda", **kw)
         assert gpu_atoms.get_potential_energy() == pytest.approx(cpu[0], rel=1e-10)
-        assert np.abs(gpu_atoms.get_forces() - cpu[1]).max() < 1e-10 * max(1.0, np.abs(cpu[1]).max())
-        assert np.abs(gpu_atoms.get_stress() - cpu[2]).max() < 1e-10 * max(1.0, np.abs(cpu[2]).max())
+        assert np.abs(gpu_atoms.get_forces() - cpu[1]).max() < 1e-10 * max(
+            1.0, np.abs(cpu[1]).max()
+        )
+        assert np.abs(gpu_atoms.get_stress() - cpu[2]).max() < 1e-10 * max(
+            1.0, np.abs(cpu[2]).max()
+        )
 
 
 def test_nvcc_absent_gives_clear_error(monkeypatch):

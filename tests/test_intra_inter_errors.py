@@ -97,7 +97,7 @@ def test_intra_plus_inter_is_total_and_matches_the_analytic_split():
     lj_only = MolecularPairModel(k=0.0)
     err = IntraInterErrors(frames, model, reference=MolecularPairModel(sigma=2.4)).run()
     r = err.results
-    for q, comps in (("energy", r.energies), ("forces", r.forces), ("stress", r.stress)):
+    for _q, comps in (("energy", r.energies), ("forces", r.forces), ("stress", r.stress)):
         for side in ("model", "reference"):
             np.testing.assert_allclose(
                 comps[side]["intra"] + comps[side]["inter"],

@@ -32,14 +32,19 @@ def _ec(oc, direction, through="Oc", angle_deg=140.0):
     c_dir = -np.cos(theta) * d + np.sin(theta) * perp
     c1 = oc + 1.2 * c_dir
     ring = c1 + 1.3 * c_dir
-    far = [ring + 1.3 * perp, ring - 1.3 * perp, ring + 2.0 * c_dir + 0.7 * perp,
-           ring + 2.0 * c_dir - 0.7 * perp]
+    far = [
+        ring + 1.3 * perp,
+        ring - 1.3 * perp,
+        ring + 2.0 * c_dir + 0.7 * perp,
+        ring + 2.0 * c_dir - 0.7 * perp,
+    ]
     if through == "Oc":
         # order: Oc, C1, Oe1, C2, C3, Oe2
         return np.array([oc, c1, far[0], far[2], far[3], far[1]])
     # coordinate through an ether oxygen: Oe1 at oc, C1 and C2 its two carbons
-    return np.array([ring + 3 * c_dir, c1, oc, c1 - 2.4 * perp, c1 - 1.2 * perp + 1.0 * c_dir,
-                     c1 + 1.4 * c_dir])
+    return np.array(
+        [ring + 3 * c_dir, c1, oc, c1 - 2.4 * perp, c1 - 1.2 * perp + 1.0 * c_dir, c1 + 1.4 * c_dir]
+    )
 
 
 def _pf6(f_pos, direction):
@@ -80,11 +85,16 @@ def build(shells, box=40.0, cation="Li"):
             if lig[0] == "EC":
                 add(_ec(centre + 2.0 * d, d, through=lig[2]), EC_ELEMENTS, "EC", EC_BONDS)
             elif lig[0] == "PF6":
-                start = add(_pf6(centre + 2.0 * d, d), ["P"] + ["F"] * 6, "PF6",
-                            [(0, j) for j in range(1, 7)])
+                start = add(
+                    _pf6(centre + 2.0 * d, d),
+                    ["P"] + ["F"] * 6,
+                    "PF6",
+                    [(0, j) for j in range(1, 7)],
+                )
                 pf6_atoms.append(start)
-    u = mda.Universe.empty(len(elements), n_residues=resindex[-1] + 1, atom_resindex=resindex,
-                           trajectory=True)
+    u = mda.Universe.empty(
+        len(elements), n_residues=resindex[-1] + 1, atom_resindex=resindex, trajectory=True
+    )
     u.add_TopologyAttr("elements", elements)
     u.add_TopologyAttr("names", elements)
     u.add_TopologyAttr("resnames", resnames)
@@ -95,8 +105,11 @@ def build(shells, box=40.0, cation="Li"):
 
 
 def groups(u, cation="Li"):
-    return (u.select_atoms(f"element {cation}"), {"PF6": u.select_atoms("resname PF6")},
-            {"EC": u.select_atoms("resname EC")})
+    return (
+        u.select_atoms(f"element {cation}"),
+        {"PF6": u.select_atoms("resname PF6")},
+        {"EC": u.select_atoms("resname EC")},
+    )
 
 
 CUTOFFS = {"EC": 2.3, "PF6": 2.3}
@@ -112,8 +125,13 @@ def test_oxygen_types_from_bonds():
 
 @pytest.mark.parametrize("cation", ["Li", "Na", "K"])
 def test_hand_built_contact_ion_pair(cation):
-    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)]),
-               ((30, 30, 30), [("EC", None, "Oc"), ("EC", None, "Oe")])], cation=cation)
+    u = build(
+        [
+            ((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)]),
+            ((30, 30, 30), [("EC", None, "Oc"), ("EC", None, "Oe")]),
+        ],
+        cation=cation,
+    )
     cats, anions, solvents = groups(u, cation)
     res = SolvationShells(cats, anions, solvents, cutoffs=CUTOFFS).run().results
     assert list(res.shell_labels[0]) == [f"{cation}(ECc)3(PF6)", f"{cation}(ECc)(ECe)"]
@@ -160,16 +178,21 @@ def test_bridging_anion_conventions_and_networks():
     assert count.results.free_cation_fraction == 0.0
     assert list(count.results.shell_labels[0]) == ["Li(ECc)(PF6)", "Li(PF6)"]
     # networks only through solvent: the two cations are separate
-    solvent_only = SolvationShells(cats, anions, solvents, cutoffs=CUTOFFS,
-                                   network_species=["EC"]).run()
+    solvent_only = SolvationShells(
+        cats, anions, solvents, cutoffs=CUTOFFS, network_species=["EC"]
+    ).run()
     assert solvent_only.results.network_sizes == {1: 1.0}
 
 
 def bn_fec():
-    data = os.path.join(os.path.dirname(solvation_analysis.__file__), "tests", "data", "bn_fec_data")
+    data = os.path.join(
+        os.path.dirname(solvation_analysis.__file__), "tests", "data", "bn_fec_data"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        u = mda.Universe(os.path.join(data, "bn_fec.data"), os.path.join(data, "bn_fec_short_wrap.dcd"))
+        u = mda.Universe(
+            os.path.join(data, "bn_fec.data"), os.path.join(data, "bn_fec_short_wrap.dcd")
+        )
     u.add_TopologyAttr("elements", np.loadtxt(os.path.join(data, "bn_fec_elements.csv"), dtype=str))
     return u
 
@@ -182,26 +205,37 @@ def test_agrees_with_solvation_analysis_bn_fec():
     fec = u.atoms.select_atoms("byres type 19")
     # the radii of solvation-analysis' own tests
     radii = {"pf6": 2.8, "bn": 2.61468, "fec": 2.43158}
-    ref = Solute.from_atoms(li, {"pf6": pf6, "bn": bn, "fec": fec}, radii=radii,
-                            skip_rdf=True).run(stop=4)
+    ref = Solute.from_atoms(li, {"pf6": pf6, "bn": bn, "fec": fec}, radii=radii, skip_rdf=True).run(
+        stop=4
+    )
     ours = SolvationShells(li, {"pf6": pf6}, {"bn": bn, "fec": fec}, cutoffs=radii).run(stop=4)
     for name in radii:
         assert ours.results.coordination_numbers[name] == pytest.approx(
-            ref.coordination.coordination_numbers[name], rel=1e-12)
+            ref.coordination.coordination_numbers[name], rel=1e-12
+        )
         assert ours.results.pairing[name] == pytest.approx(
-            ref.pairing.solvent_pairing[name], rel=1e-12)
+            ref.pairing.solvent_pairing[name], rel=1e-12
+        )
         # solvation-analysis' by-frame numbers are each frame's share of the mean (divided by
         # n_frames); ours are the coordination numbers of each frame
-        np.testing.assert_allclose(ours.results.timeseries["coordination_numbers"][name],
-                                   ref.coordination.coordination_numbers_by_frame.loc[name].to_numpy()
-                                   * ref.n_frames, rtol=1e-12)
+        np.testing.assert_allclose(
+            ours.results.timeseries["coordination_numbers"][name],
+            ref.coordination.coordination_numbers_by_frame.loc[name].to_numpy() * ref.n_frames,
+            rtol=1e-12,
+        )
     # the fraction of cations with an anion is the CIP + AGG fraction in both conventions
     paired = ours.results.fractions["CIP"] + ours.results.fractions["AGG"]
     assert paired == pytest.approx(ref.pairing.solvent_pairing["pf6"])
     # the shells hold the same (frame, cation residue, molecule) triples as solvation-analysis
     sd = ref.solvation_data.reset_index()
-    ours_set = set(zip(ours.results.shells.frame, u.atoms[ours.results.shells.cation].resindices,
-                       ours.results.shells.molecule, strict=True))
+    ours_set = set(
+        zip(
+            ours.results.shells.frame,
+            u.atoms[ours.results.shells.cation].resindices,
+            ours.results.shells.molecule,
+            strict=True,
+        )
+    )
     assert ours_set == set(zip(sd.frame, sd.solute_ix, sd.solvent_ix, strict=True))
 
 
@@ -244,8 +278,12 @@ def test_bad_input():
     c, a, s = groups(nobox)
     with pytest.raises(ValueError, match="periodic box"):
         SolvationShells(c, {}, s)
-    nobond = mda.Universe.empty(u.atoms.n_atoms, n_residues=u.residues.n_residues,
-                                atom_resindex=u.atoms.resindices, trajectory=True)
+    nobond = mda.Universe.empty(
+        u.atoms.n_atoms,
+        n_residues=u.residues.n_residues,
+        atom_resindex=u.atoms.resindices,
+        trajectory=True,
+    )
     nobond.add_TopologyAttr("elements", u.atoms.elements)
     nobond.add_TopologyAttr("resnames", u.residues.resnames)
     nobond.atoms.positions = u.atoms.positions

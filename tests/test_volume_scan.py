@@ -116,7 +116,7 @@ def test_scanned_frames_keep_every_molecule_rigid_and_scale_its_centre():
     scan = RigidVolumeScan([atoms], _model(), scales=scales, reference=_model(scale=2.0)).run()
     frames = scan.scanned_frames()
     assert [f.info["scale"] for f in frames] == scales
-    for s, frame in zip(scales, frames):
+    for s, frame in zip(scales, frames, strict=True):
         np.testing.assert_allclose(frame.cell.array, s * atoms.cell.array, rtol=1e-15)
         for j in range(4):
             m = ids == j

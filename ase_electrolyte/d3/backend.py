@@ -21,7 +21,16 @@ import numpy as np
 CSRC = Path(__file__).parent / "csrc"
 CPU_SOURCES = ("d3_math.h", "d3_cpu.cpp")
 CUDA_SOURCES = ("d3_math.h", "d3_cuda.cu")
-CPU_FLAGS = ("-O3", "-march=native", "-fno-math-errno", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC", "-pthread")
+CPU_FLAGS = (
+    "-O3",
+    "-march=native",
+    "-fno-math-errno",
+    "-fopenmp-simd",
+    "-std=c++17",
+    "-shared",
+    "-fPIC",
+    "-pthread",
+)
 CUDA_FLAGS = ("-O3", "-std=c++17", "-shared", "-Xcompiler", "-fPIC", "-arch=native")
 
 _dp = ctypes.POINTER(ctypes.c_double)
@@ -92,7 +101,9 @@ def _cpu_signature() -> str:
 
 def _compiler_version(compiler: str) -> str:
     try:
-        return subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=60).stdout
+        return subprocess.run(
+            [compiler, "--version"], capture_output=True, text=True, timeout=60
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -207,8 +218,9 @@ def _ptr(array, ctype):
     return array.ctypes.data_as(ctypes.POINTER(ctype))
 
 
-def run_kernel(device: str, geometry: dict, tables: dict, params: dict, cutoffs: dict,
-               num_threads: int) -> dict:
+def run_kernel(
+    device: str, geometry: dict, tables: dict, params: dict, cutoffs: dict, num_threads: int
+) -> dict:
     """Run one evaluation; all inputs in atomic units, outputs too (hartree, bohr).
 
     Returns energies (N,), gradient (N, 3), virial sigma (3, 3) = sum dE/dr (x) r, cn (N,).
@@ -250,8 +262,12 @@ def run_kernel(device: str, geometry: dict, tables: dict, params: dict, cutoffs:
     grad = np.zeros((n, 3))
     sigma = np.zeros((3, 3))
     cn = np.zeros(n)
-    args = (_ptr(energies, ctypes.c_double), _ptr(grad, ctypes.c_double),
-            _ptr(sigma, ctypes.c_double), _ptr(cn, ctypes.c_double))
+    args = (
+        _ptr(energies, ctypes.c_double),
+        _ptr(grad, ctypes.c_double),
+        _ptr(sigma, ctypes.c_double),
+        _ptr(cn, ctypes.c_double),
+    )
     if device == "cuda":
         lib = cuda_library()
         if lib.d3_cuda_compute(ctypes.byref(s), *args) != 0:

@@ -50,7 +50,9 @@ def known_functionals(damping: str | None = None) -> list:
     return sorted(name for name, entry in funcs.items() if damping in entry)
 
 
-def resolve_parameters(damping: str, functional: str | None, params: dict | None, atm: bool) -> dict:
+def resolve_parameters(
+    damping: str, functional: str | None, params: dict | None, atm: bool
+) -> dict:
     """Return the complete, checked parameter set of one D3 method.
 
     Parameters
@@ -114,7 +116,10 @@ def resolve_parameters(damping: str, functional: str | None, params: dict | None
         raise ValueError(
             f"D3({damping}) needs parameter(s) {missing}: give a functional or pass them in params"
         )
-    out = {k: float(values.get(k, 0.0)) for k in ("s6", "s8", "s9", "a1", "a2", "rs6", "rs8", "alp", "bet")}
+    out = {
+        k: float(values.get(k, 0.0))
+        for k in ("s6", "s8", "s9", "a1", "a2", "rs6", "rs8", "alp", "bet")
+    }
     if damping == "cso":
         out["s8"] = 0.0
         out["a3"], out["a4"] = out["rs6"], out["rs8"]
