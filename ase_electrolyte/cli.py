@@ -5,13 +5,16 @@
     electrolyte simulate --solvent EC:3,EMC:7 --salt LiPF6 --concentration 1.0 \\
         --model sevennet-0 --dispersion d3-bj --temperature 298 -o run/
     electrolyte analyze run/production.h5md -o run/analysis
+    electrolyte diagnose run/production.h5md --model sevennet-0 -o run/diagnose
     electrolyte demo -o demo/
 
 ``simulate`` writes ``initial.extxyz`` (the packed box), the H5MD files of every protocol stage
 and, once the run has finished, ``simulation.json``; running it again on the same folder resumes
 an interrupted run. ``analyze`` runs every analysis registered in
 :mod:`mda_electrolyte.report` that the trajectory supports and writes ``summary.json`` and PNG
-plots. ``demo`` is a small LiPF6 in EC:EMC (3:7 by mass) box with SevenNet-0 simulated for a few
+plots. ``diagnose`` runs the MLIP diagnostics (rigid-molecule volume scan, intra/inter error
+decomposition) of a model on the trajectory's frames, against stored forces or a ``--reference``.
+``demo`` is a small LiPF6 in EC:EMC (3:7 by mass) box with SevenNet-0 simulated for a few
 hundred femtoseconds and analysed: minutes on a laptop CPU, a larger and longer run on a GPU.
 """
 
@@ -125,6 +128,32 @@ def build_parser():
         help="record a failing analysis in the summary and run the others",
     )
     ana.add_argument("-q", "--quiet", action="store_true")
+
+    diag = sub.add_parser(
+        "diagnose",
+        help="MLIP diagnostics on a trajectory: rigid-molecule volume scan, intra/inter errors",
+    )
+    diag.add_argument("trajectory", help="H5MD file of electrolyte simulate, or ASE .traj/.extxyz")
+    diag.add_argument("--dump", default=None, help="LAMMPS dump to read with a data file")
+    _add_model_args(diag, required=True)
+    diag.add_argument(
+        "--reference",
+        default=None,
+        help="stored labels (extxyz or ASE database) or a second model name to compare with "
+        "(default: forces stored in the trajectory)",
+    )
+    diag.add_argument(
+        "--scales", default=None, help="comma-separated scan factors (default 0.9 ... 1.5)"
+    )
+    diag.add_argument("--max-scan-frames", type=int, default=3)
+    diag.add_argument("--max-error-frames", type=int, default=20)
+    diag.add_argument(
+        "--vacuum", type=float, default=None, help="Å around isolated molecules (CHGNet needs it)"
+    )
+    diag.add_argument(
+        "-o", "--output", default=None, help="folder (default: <trajectory>_diagnose)"
+    )
+    diag.add_argument("-q", "--quiet", action="store_true")
 
     demo = sub.add_parser("demo", help="small LiPF6/EC/EMC box with SevenNet-0: simulate + analyse")
     demo.add_argument("-o", "--output", default="electrolyte_demo")
@@ -260,7 +289,7 @@ def _report(universe, out, calc, only, verbose, keep_going):
                         keep_going=keep_going)
 
 
-def _print_summary(summary, out):
+def _print_summary(summary, out, filename="summary.json"):
     for name, value in summary.items():
         if isinstance(value, dict) and "skipped" in value:
             print(f"  {name}: skipped ({value['skipped']})")
@@ -268,7 +297,44 @@ def _print_summary(summary, out):
             print(f"  {name}: FAILED ({value['failed']})")
         else:
             print(f"  {name}: done")
-    print(f"report: {out / 'summary.json'}", flush=True)
+    print(f"report: {out / filename}", flush=True)
+
+
+def _diagnose(args):
+    from mda_electrolyte.bridge import from_ase
+    from mda_electrolyte.diagnose import diagnose
+
+    traj = Path(args.trajectory)
+    out = Path(args.output) if args.output else traj.with_name(traj.stem + "_diagnose")
+    # ASE files are read as Atoms, which keep their stored energies, forces and stress
+    ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
+    frames = traj if ase_file else from_ase(traj, dump=args.dump)
+    calc = _calculator(args.model, args.dispersion, args.device)
+    reference = args.reference
+    if reference is not None and not Path(reference).exists():
+        # not a file of labels: a model name or file path for a reference calculator
+        reference = _calculator(reference, args.dispersion, args.device)
+    scales = None
+    if args.scales:
+        try:
+            scales = [float(x) for x in args.scales.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(
+                f"--scales must be comma-separated numbers, not {args.scales!r}"
+            ) from None
+    summary = diagnose(
+        frames,
+        calc,
+        out,
+        reference=reference,
+        verbose=not args.quiet,
+        scales=scales,
+        max_scan_frames=args.max_scan_frames,
+        max_error_frames=args.max_error_frames,
+        vacuum=args.vacuum,
+    )
+    _print_summary(summary, out, "diagnose.json")
+    return summary
 
 
 def _demo(args):
@@ -332,7 +398,12 @@ def main(argv=None):
     """Entry point of the ``electrolyte`` console script; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"simulate": _simulate, "analyze": _analyze, "demo": _demo}
+    handlers = {
+        "simulate": _simulate,
+        "analyze": _analyze,
+        "diagnose": _diagnose,
+        "demo": _demo,
+    }
     try:
         handlers[args.command](args)
     except (ValueError, FileNotFoundError, RuntimeError, argparse.ArgumentTypeError) as err:

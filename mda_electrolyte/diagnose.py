@@ -105,8 +105,10 @@ def diagnose(
             "skipped": "no reference: pass a reference calculator or labelled frames"
         }
     else:
+        # a trajectory stores forces only, no energies or stress
+        quantities = {"quantities": ("forces",)} if reference == "trajectory" else {}
         errors = IntraInterErrors(
-            universe_or_frames, calculator, reference=reference, vacuum=vacuum
+            universe_or_frames, calculator, reference=reference, vacuum=vacuum, **quantities
         )
         errors.run(frames=_pick(n_frames, max_error_frames), verbose=verbose)
         summary["intra_inter_errors"] = errors_summary(errors, outdir)

@@ -579,8 +579,10 @@ class IntraInterErrors(AnalysisBase):
         self.atom_types = atom_types
 
     def _trajectory_labels(self):
-        """The forces stored in the Universe's trajectory as reference labels."""
+        """The forces stored in the Universe's trajectory as reference labels, in eV/Å."""
         from ase import Atoms
+
+        from ase_electrolyte.trajectory import FORCE_TO_KJ_PER_MOL_ANGSTROM
 
         ag = self._source.atomgroup
         frames = []
@@ -588,7 +590,10 @@ class IntraInterErrors(AnalysisBase):
             if not ts.has_forces:
                 raise ValueError(f"reference='trajectory' but frame {ts.frame} has no forces")
             atoms = Atoms(numbers=self._source.numbers, positions=ag.positions)
-            atoms.arrays["forces"] = np.array(ag.forces, dtype=np.float64)
+            # MDAnalysis keeps forces in kJ/(mol·Å)
+            atoms.arrays["forces"] = (
+                np.array(ag.forces, dtype=np.float64) / FORCE_TO_KJ_PER_MOL_ANGSTROM
+            )
             frames.append(atoms)
         ag.universe.trajectory[0]
         return frames
@@ -648,7 +653,7 @@ class IntraInterErrors(AnalysisBase):
         whole = atoms.positions
         if np.all(atoms.pbc):
             whole = make_whole(whole, ids, atoms.cell.array)
-            check_whole(whole, ids, atoms.cell.array)
+            check_whole(whole, ids, atoms.cell.array, atoms.numbers)
         properties = self.quantities
         frame = self._ts.frame
         self.results._per_frame.append(

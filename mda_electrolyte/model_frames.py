@@ -179,6 +179,13 @@ class FrameSource:
         if ts.dimensions is not None:
             atoms.set_cell(triclinic_vectors(ts.dimensions, dtype=np.float64))
             atoms.pbc = True
+        if hasattr(self.atomgroup, "formalcharges"):
+            # the same per-atom topology that the box builder attaches, for calculators that
+            # read it (charge-aware models, molecule-aware test potentials)
+            from ase_electrolyte.topology import set_topology
+
+            set_topology(atoms, self.ids, np.asarray(self.species)[self.ids],
+                         self.atomgroup.formalcharges)
         return atoms
 
     def has_box(self):

@@ -134,8 +134,15 @@ def make_whole(positions, ids, box=None):
     return anchor + offset
 
 
-def check_whole(positions, ids, box):
-    """Raise if a molecule is too large for its box to be made whole unambiguously.
+def check_whole(positions, ids, box, numbers=None):
+    """Raise if a molecule was not made whole correctly (or cannot be).
+
+    With ``numbers``, the check is exact for covalently bonded molecules: every pair of atoms of
+    a molecule that is a covalent contact under periodic boundaries (minimum-image distance
+    below 1.2 × the sum of covalent radii) must be the same contact in the whole-molecule
+    positions. A molecule split wrongly by :func:`make_whole` breaks at least one such bond.
+    Without ``numbers`` a molecule extending over half the cell or more along a cell direction is
+    rejected, since its minimum image is then ambiguous.
 
     Parameters
     ----------
@@ -144,29 +151,63 @@ def check_whole(positions, ids, box):
     ids : array_like of int, shape (n_atoms,)
     box : array_like, shape (6,) or (3, 3)
         MDAnalysis box or 3×3 cell matrix.
+    numbers : array_like of int, shape (n_atoms,), optional
+        Atomic numbers, for the bond check.
 
     Raises
     ------
     ValueError
-        If a molecule extends over half the cell or more along any cell direction: its minimum
-        image is then ambiguous (the molecule may be a bonded network, or the box too small).
+        Naming the first molecule that is not whole.
     """
     cell = _cell_matrix(box)
-    frac = np.asarray(positions, dtype=np.float64) @ np.linalg.inv(cell)
+    positions = np.asarray(positions, dtype=np.float64)
     ids = np.asarray(ids)
-    n_mol = int(ids.max()) + 1
-    hi = np.full((n_mol, 3), -np.inf)
-    lo = np.full((n_mol, 3), np.inf)
-    np.maximum.at(hi, ids, frac)
-    np.minimum.at(lo, ids, frac)
-    span = hi - lo
-    bad = np.flatnonzero((span >= 0.5).any(axis=1))
-    if bad.size:
-        j = int(bad[0])
+    if numbers is None:
+        frac = positions @ np.linalg.inv(cell)
+        n_mol = int(ids.max()) + 1
+        hi = np.full((n_mol, 3), -np.inf)
+        lo = np.full((n_mol, 3), np.inf)
+        np.maximum.at(hi, ids, frac)
+        np.minimum.at(lo, ids, frac)
+        span = hi - lo
+        bad = np.flatnonzero((span >= 0.5).any(axis=1))
+        if bad.size:
+            j = int(bad[0])
+            raise ValueError(
+                f"{bad.size} molecule(s) cannot be made whole: molecule {j} spans "
+                f"{span[j].max():.2f} of cell vector {'abc'[int(span[j].argmax())]} (at least half "
+                "the box); the box is too small for it or the molecule assignment joins separate "
+                "molecules"
+            )
+        return
+    from ase.data import covalent_radii
+    from ase.geometry import find_mic
+
+    radii = covalent_radii[np.asarray(numbers)]
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(int(ids.max()) + 2))
+    first, second = [], []
+    for j in range(len(bounds) - 1):
+        members = order[bounds[j] : bounds[j + 1]]
+        a, b = np.triu_indices(members.size, k=1)
+        first.append(members[a])
+        second.append(members[b])
+    first, second = np.concatenate(first), np.concatenate(second)
+    if first.size == 0:
+        return
+    direct = positions[second] - positions[first]
+    periodic, distance = find_mic(direct, cell, pbc=True)
+    bonded = distance < 1.2 * (radii[first] + radii[second])
+    broken = bonded & (np.linalg.norm(direct - periodic, axis=1) > 1e-6)
+    if broken.any():
+        k = int(np.flatnonzero(broken)[0])
+        bad = np.unique(ids[first[broken]])
         raise ValueError(
-            f"{bad.size} molecule(s) cannot be made whole: molecule {j} spans "
-            f"{span[j].max():.2f} of cell vector {'abc'[int(span[j].argmax())]} (at least half the "
-            "box); the box is too small for it or the molecule assignment joins separate molecules"
+            f"{bad.size} molecule(s) cannot be made whole: in molecule {int(ids[first[k]])} the "
+            f"bond between atoms {int(first[k])} and {int(second[k])} "
+            f"({distance[k]:.2f} Å across the boundary) is "
+            f"{np.linalg.norm(direct[k]):.2f} Å long in the whole positions; the box is too small "
+            "for the molecule or the molecule assignment joins separate molecules"
         )
 
 
@@ -360,7 +401,7 @@ def isolated_molecules(atoms, ids, vacuum=None):
         if not np.all(atoms.pbc):
             raise ValueError("frames must be periodic in all three directions or in none")
         pos = make_whole(pos, ids, atoms.cell.array)
-        check_whole(pos, ids, atoms.cell.array)
+        check_whole(pos, ids, atoms.cell.array, atoms.numbers)
     masses = atoms.get_masses()
     numbers = atoms.numbers
     com = centers_of_mass(pos, masses, ids)

@@ -54,7 +54,7 @@ def rigid_scaled_atoms(atoms, ids, scale):
     ids = np.asarray(ids)
     cell = atoms.cell.array
     whole = make_whole(atoms.positions, ids, cell)
-    check_whole(whole, ids, cell)
+    check_whole(whole, ids, cell, atoms.numbers)
     com, offsets = rigid_decomposition(whole, atoms.get_masses(), ids)
     scaled = atoms.copy()
     scaled.calc = None

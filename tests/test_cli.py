@@ -65,6 +65,44 @@ def test_simulate_then_analyze(tmp_path, capsys):
             assert len(report[name]["failed"]) > 20
 
 
+def test_diagnose_model_against_its_own_labels(tmp_path, capsys):
+    pytest.importorskip("sevenn")
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.io import write
+
+    from ase_electrolyte import Calculator
+    from ase_electrolyte.build import electrolyte_box
+
+    # EC only, so every molecule is far smaller than half the ~12 Å box
+    box = electrolyte_box(counts={"EC": 10, "Li": 1, "PF6": 1}, seed=1)
+    calc = Calculator("sevennet-0", device="cpu")
+    frames = []
+    for seed in (0, 1):
+        frame = box.copy()
+        frame.rattle(0.02, seed=seed)
+        frame.calc = calc
+        frame.get_stress()
+        # freeze this frame's labels: the shared calculator's results move on with the next one
+        frame.calc = SinglePointCalculator(frame, **calc.results)
+        frames.append(frame)
+    write(tmp_path / "labelled.extxyz", frames)
+    rc = main(
+        [
+            "diagnose", str(tmp_path / "labelled.extxyz"), "--model", "sevennet-0",
+            "--device", "cpu", "--scales", "1.0,1.3", "--max-scan-frames", "1",
+            "-o", str(tmp_path / "diagnose"), "-q",
+        ]
+    )
+    assert rc == 0, capsys.readouterr().err
+    diag = json.loads((tmp_path / "diagnose" / "diagnose.json").read_text())
+    scan = diag["rigid_volume_scan"]
+    assert "skipped" not in scan and "failed" not in scan, scan
+    assert (tmp_path / "diagnose" / "rigid_volume_scan.png").exists()
+    # the model against the labels it wrote itself (float32 model: reproducible to ~1e-5)
+    errors = diag["intra_inter_errors"]
+    assert errors["rmse"]["total"]["forces"] == pytest.approx(0.0, abs=1e-3), errors
+
+
 def test_errors_are_reported_not_raised(tmp_path, capsys):
     rc = main(["simulate", "--solvent", "EC:1,FOO:2", "--model", "sevennet-0", "-o", str(tmp_path)])
     assert rc == 2

@@ -371,3 +371,25 @@ def test_plot_draws_one_parity_panel_per_component():
     assert len(axes) == 6
     assert axes[3].get_title().startswith("trans")
     assert len(axes[0].lines[0].get_xdata()) == 2 * len(frames[0]) * 3
+
+
+def test_forces_stored_in_a_trajectory_are_a_reference_in_ev_per_angstrom():
+    from mda_electrolyte import from_ase
+
+    model = MolecularPairModel()
+    frames = []
+    for seed in (0, 1):
+        atoms = _frame(seed)
+        atoms.arrays["molecule_species"] = np.array(["H2O"] * 3 + ["CH3OH"] * 6 + ["CO2"] * 3
+                                                    + ["H2O"] * 3)
+        atoms.arrays["formal_charge"] = np.zeros(len(atoms))
+        atoms.calc = model
+        atoms.calc = SinglePointCalculator(atoms, forces=atoms.get_forces())
+        frames.append(atoms)
+    universe = from_ase(frames)  # stores forces in kJ/(mol·Å), as MDAnalysis does
+    errors = IntraInterErrors(universe, model, reference="trajectory",
+                              quantities=("forces",)).run()
+    scale = np.sqrt(np.mean(frames[0].get_forces() ** 2))
+    assert scale > 0.1
+    # float32 storage in the Universe is the only difference
+    assert errors.results.rmse["total"]["forces"] < 1e-5 * scale

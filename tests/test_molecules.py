@@ -84,6 +84,23 @@ def test_check_whole_rejects_a_molecule_longer_than_half_the_box():
     chain = Atoms("C6", positions=[[1.4 * k, 0, 0] for k in range(6)], cell=[8, 8, 8], pbc=True)
     with pytest.raises(ValueError, match="cannot be made whole"):
         check_whole(chain.positions, np.zeros(6, dtype=int), chain.cell.array)
+    # the bond check finds the broken C-C bond of the wrongly imaged chain ...
+    whole = make_whole(chain.positions, np.zeros(6, dtype=int), chain.cell.array)
+    with pytest.raises(ValueError, match="bond between atoms 2 and 3"):
+        check_whole(whole, np.zeros(6, dtype=int), chain.cell.array, chain.numbers)
+    # ... and accepts a molecule longer than half the box (7 Å in 10 Å) that was made whole
+    # correctly from its middle atom, which the span test alone would reject
+    ids = np.zeros(6, dtype=int)
+    line = Atoms("C6", positions=[[1.4 * k + 6.0, 4, 4] for k in range(6)], cell=[10, 10, 10],
+                 pbc=True)
+    line.wrap()
+    order = [3, 0, 1, 2, 4, 5]
+    whole = make_whole(line.positions[order], ids, line.cell.array)
+    check_whole(whole, ids, line.cell.array, line.numbers)
+    bonds = np.linalg.norm(np.diff(whole[np.argsort(order)], axis=0), axis=1)
+    np.testing.assert_allclose(bonds, 1.4, atol=1e-9)
+    with pytest.raises(ValueError, match="spans 0.70"):
+        check_whole(whole, ids, line.cell.array)
     with pytest.raises(ValueError, match="box"):
         make_whole(chain.positions, np.zeros(6, dtype=int), [8, 8, -1, 90, 90, 90])
 
