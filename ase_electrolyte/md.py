@@ -1,6 +1,6 @@
 """Equilibrate and run an electrolyte with ASE's integrators: the seed-000 protocol in one call.
 
-Seed 000 (SevenNet-0 for liquid electrolytes): loose relaxation (max |F| < 2 eV/Å); NPT
+Seed 000 (SevenNet-0 for liquid electrolytes): loose relaxation (maximum force below 2 eV/Å); NPT
 pre-equilibration at 1 atm with a 2 fs step and hydrogen given the mass of tritium (3 amu); then
 real masses at 1 fs: 0.2 ns equilibration and 0.2 ns production, the density averaged every 10 fs.
 Nosé–Hoover chain thermostat (:class:`ase.md.nose_hoover_chain.NoseHooverChainNVT`) and the
@@ -48,7 +48,7 @@ def _check_calculator(atoms):
 
 
 def relax(atoms, *, fmax=2.0, steps=500, trajectory=None):
-    """Loose relaxation of positions with FIRE (seed 000: max |F| < 2 eV/Å), cell fixed.
+    """Loose relaxation of positions with FIRE (seed 000: maximum force below 2 eV/Å), cell fixed.
 
     Parameters
     ----------
@@ -65,7 +65,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None):
     -------
     ase.Atoms
         Relaxed copy with the same calculator and topology arrays; ``info["relaxed_fmax"]``
-        is the final max |F| (eV/Å).
+        is the final maximum force (eV/Å).
     """
     _check_calculator(atoms)
     if not fmax > 0:
