@@ -16,10 +16,15 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from ase import Atoms
 from ase.build import molecule
+
+# the grid-of-molecules builder is shared with tests/test_d3.py
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from d3_structures import molecules_on_grid, pf6  # noqa: E402
 
 
 def _ec():
@@ -41,46 +46,22 @@ def _ec():
     )
 
 
-def _pf6():
-    return Atoms(
-        "PF6",
-        positions=[
-            [0, 0, 0],
-            [1.6, 0, 0],
-            [-1.6, 0, 0],
-            [0, 1.6, 0],
-            [0, -1.6, 0],
-            [0, 0, 1.6],
-            [0, 0, -1.6],
-        ],
-    )
-
-
 def electrolyte_box(nrep, seed=0):
     """Box of nrep = (nx, ny, nz) molecules.
 
     EC, EMC-like (methyl acetate + ethanol fragments), PF6-, Li+.
     """
-    rng = np.random.default_rng(seed)
     kinds = [
         _ec(),
         molecule("CH3COOCH3") if "CH3COOCH3" in _names() else molecule("HCOOCH3"),
         _ec(),
         molecule("CH3CH2OCH3"),
-        _pf6(),
+        pf6(),
         Atoms("Li", positions=[[0, 0, 0]]),
         _ec(),
         molecule("HCOOCH3"),
     ]
-    spacing = 4.55
-    box = Atoms(cell=np.diag(nrep) * spacing, pbc=True)
-    for idx, cell_index in enumerate(np.ndindex(*nrep)):
-        mol = kinds[idx % len(kinds)].copy()
-        mol.rotate(rng.uniform(0, 360), rng.normal(size=3))
-        mol.positions += (np.array(cell_index) + 0.5) * spacing - mol.positions.mean(0)
-        mol.positions += rng.normal(scale=0.2, size=3)
-        box += mol
-    return box
+    return molecules_on_grid(kinds, nrep, spacing=4.55, seed=seed)
 
 
 def _names():

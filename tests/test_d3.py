@@ -7,6 +7,7 @@ import pytest
 from ase import Atoms
 from ase.build import molecule
 from ase.units import Bohr, Hartree
+from d3_structures import electrolyte_like_box
 
 from ase_electrolyte.d3 import D3, backend
 
@@ -72,39 +73,6 @@ def assert_matches(atoms, damping="bj", functional="pbe", **kwargs):
     assert energies.sum() == pytest.approx(e, rel=1e-12)
     if s_ref is not None:
         assert np.abs(s - s_ref).max() < 1e-9
-
-
-def electrolyte_like_box(nrep, spacing, seed=0):
-    """Molecules of carbonate-like solvents, PF6- and Li+ on a jittered grid (periodic)."""
-    rng = np.random.default_rng(seed)
-    pf6 = Atoms(
-        "PF6",
-        positions=[
-            [0, 0, 0],
-            [1.6, 0, 0],
-            [-1.6, 0, 0],
-            [0, 1.6, 0],
-            [0, -1.6, 0],
-            [0, 0, 1.6],
-            [0, 0, -1.6],
-        ],
-    )
-    kinds = [
-        molecule("HCOOCH3"),
-        molecule("CH3CH2OH"),
-        molecule("HCOOCH3"),
-        pf6,
-        Atoms("Li", positions=[[0, 0, 0]]),
-        molecule("CH3CH2OH"),
-    ]
-    box = Atoms(cell=np.eye(3) * spacing * nrep, pbc=True)
-    for idx, cell_index in enumerate(np.ndindex(nrep, nrep, nrep)):
-        mol = kinds[idx % len(kinds)].copy()
-        mol.rotate(rng.uniform(0, 360), rng.normal(size=3))
-        mol.positions += (np.array(cell_index) + 0.5) * spacing - mol.positions.mean(0)
-        mol.positions += rng.normal(scale=0.2, size=3)
-        box += mol
-    return box
 
 
 @pytest.fixture

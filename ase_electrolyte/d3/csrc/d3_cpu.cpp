@@ -274,6 +274,24 @@ struct ThreadBuffers {
     Scratch scr;
 };
 
+// Zeroes every thread's gradient c and virial before a pass, and its energy a and dE/dCN b
+// when the pass produces them.
+void clear_buffers(std::vector<ThreadBuffers>& buf, int n, bool energy) {
+    for (auto& b : buf) {
+        if (energy) {
+            b.a.assign(n, 0.0);
+            b.b.assign(n, 0.0);
+        }
+        b.c.assign(3 * (size_t)n, 0.0);
+        std::fill(b.sigma, b.sigma + 9, 0.0);
+    }
+}
+
+void add_thread_sigma(const std::vector<ThreadBuffers>& buf, double* sigma) {
+    for (const auto& b : buf)
+        for (int c = 0; c < 9; ++c) sigma[c] += b.sigma[c];
+}
+
 // Runs body(tid, scratch, i, block_begin, block_end) for every home atom i and every group
 // of blocks that share one neighbour sub-cell.
 template <class Body>
@@ -320,13 +338,10 @@ int scratch_stride(const CellGrid& g) {
     return (m + 7) / 8 * 8;
 }
 
-void add_sym(double* sigma, double w, double sxx, double syy, double szz, double syz,
-             double sxz, double sxy) {
-    sigma[0] += w * sxx; sigma[4] += w * syy; sigma[8] += w * szz;
-    sigma[5] += w * syz; sigma[7] += w * syz;
-    sigma[2] += w * sxz; sigma[6] += w * sxz;
-    sigma[1] += w * sxy; sigma[3] += w * sxy;
-}
+// Accumulation into this thread's own buffers (the GPU kernel uses atomicAdd instead).
+struct PlainAdd {
+    void operator()(double* p, double v) const { *p += v; }
+};
 
 // Eight doubles as one value (GCC/Clang vector extension): AVX-512 registers with
 // -march=native on such CPUs, pairs or quadruples of narrower registers elsewhere.
@@ -585,8 +600,7 @@ void any_group(const D3System& s, const std::vector<D3PairConst>& pk, const Cell
                int nj, int i, int j0, const Block* q0, const Block* q1, const double* c6,
                double* es, double* gx, double* gy, double* gz, double* sig) {
     const double rc2 = s.cutoff * s.cutoff;
-    const double eps = 2.220446049250313e-16;
-    const bool smooth = s.width > 0.0 && s.width < s.cutoff;
+    const bool smooth = d3_smooth_cutoff(s);
     const D3PairConst* pki = &pk[(size_t)g.species[i] * s.nspecies];
     for (int jj = 0; jj < nj; ++jj) es[jj] = gx[jj] = gy[jj] = gz[jj] = 0.0;
     for (const Block* q = q0; q < q1; ++q) {
@@ -595,16 +609,9 @@ void any_group(const D3System& s, const std::vector<D3PairConst>& pk, const Cell
         for (int jj = 0; jj < jend; ++jj) {
             const double vx = dx - g.x[j0 + jj], vy = dy - g.y[j0 + jj], vz = dz - g.z[j0 + jj];
             const double r2 = vx * vx + vy * vy + vz * vz;
-            if (r2 > rc2 || r2 < eps) continue;
+            if (r2 > rc2 || r2 < D3_EPS) continue;
             double e, gg;
-            d3_damped(s, pki[g.species[j0 + jj]], r2, &e, &gg);
-            if (smooth) {
-                const double r1 = sqrt(r2);
-                double sw, dsw;
-                d3_switch(r1, s.cutoff, s.width, &sw, &dsw);
-                gg = sw * gg + dsw * e / r1;
-                e = sw * e;
-            }
+            d3_damped_switched(s, pki[g.species[j0 + jj]], r2, smooth, &e, &gg);
             es[jj] += e;
             const double gc = c6[jj] * gg;
             gx[jj] += gc * vx; gy[jj] += gc * vy; gz[jj] += gc * vz;
@@ -624,15 +631,8 @@ void cells_dispersion(const D3System& s, const CellGrid& g, int nthreads,
     SpeciesRows rows;
     rows.build_dispersion(s, g, pk, gws, dgws);
     const double rc2 = s.cutoff * s.cutoff;
-    const double eps = 2.220446049250313e-16;
-    const bool smooth = s.width > 0.0 && s.width < s.cutoff;
-    const bool fast_bj = s.damping == D3_RATIONAL && !smooth;
-    for (auto& b : buf) {
-        b.a.assign(n, 0.0);              // energy
-        b.b.assign(n, 0.0);              // dE/dCN
-        b.c.assign(3 * (size_t)n, 0.0);  // gradient rows x, y, z
-        std::fill(b.sigma, b.sigma + 9, 0.0);
-    }
+    const bool fast_bj = s.damping == D3_RATIONAL && !d3_smooth_cutoff(s);
+    clear_buffers(buf, n, true);  // gradient c as rows x, y, z
     const double* X = g.x.data();
     const double* Y = g.y.data();
     const double* Z = g.z.data();
@@ -654,7 +654,7 @@ void cells_dispersion(const D3System& s, const CellGrid& g, int nthreads,
         const size_t row = (size_t)zi * n + j0;
         if (fast_bj)
             bj_group(nj, i - j0, q0, q1, X[i], Y[i], Z[i], X + j0, Y + j0, Z + j0, &rows.p6[row],
-                     &rows.p8[row], &rows.q8[row], c6, s.s6, rc2, eps, es, gx, gy, gz, sig);
+                     &rows.p8[row], &rows.q8[row], c6, s.s6, rc2, D3_EPS, es, gx, gy, gz, sig);
         else
             any_group(s, pk, g, nj, i, j0, q0, q1, c6, es, gx, gy, gz, sig);
         // each unordered pair image once: half the energy to each atom, the full virial
@@ -678,7 +678,7 @@ void cells_dispersion(const D3System& s, const CellGrid& g, int nthreads,
         tb.a[i] += ei;
         tb.b[i] += di;
         tb.c[i] += fx; tb.c[n + i] += fy; tb.c[2 * (size_t)n + i] += fz;
-        add_sym(tb.sigma, -1.0, sig[0], sig[1], sig[2], sig[3], sig[4], sig[5]);
+        d3_add_sym(tb.sigma, -1.0, sig, PlainAdd());
     });
     for (int p = 0; p < n; ++p) {
         const int i = g.perm[p];
@@ -692,10 +692,7 @@ void cells_dispersion(const D3System& s, const CellGrid& g, int nthreads,
         dEdcn[i] = d;
         for (int c = 0; c < 3; ++c) grad[3 * i + c] = f[c];
     }
-    for (int c = 0; c < 9; ++c) {
-        sigma[c] = 0.0;
-        for (auto& b : buf) sigma[c] += b.sigma[c];
-    }
+    add_thread_sigma(buf, sigma);
 }
 
 // CN chain rule of one home atom against one neighbour sub-cell over all the translations
@@ -747,10 +744,7 @@ void cells_cn_chain(const D3System& s, const CellGrid& g, int nthreads,
     const double rc2 = s.cn_cutoff * s.cn_cutoff;
     std::vector<double> des(n);
     for (int p = 0; p < n; ++p) des[p] = dEdcn[g.perm[p]];
-    for (auto& b : buf) {
-        b.c.assign(3 * (size_t)n, 0.0);
-        std::fill(b.sigma, b.sigma + 9, 0.0);
-    }
+    clear_buffers(buf, n, false);
     const double* X = g.x.data();
     const double* Y = g.y.data();
     const double* Z = g.z.data();
@@ -781,7 +775,7 @@ void cells_cn_chain(const D3System& s, const CellGrid& g, int nthreads,
             fxj[jj] -= gx[jj]; fyj[jj] -= gy[jj]; fzj[jj] -= gz[jj];
         }
         tb.c[i] += fx; tb.c[n + i] += fy; tb.c[2 * (size_t)n + i] += fz;
-        add_sym(tb.sigma, 1.0, sig[0], sig[1], sig[2], sig[3], sig[4], sig[5]);
+        d3_add_sym(tb.sigma, 1.0, sig, PlainAdd());
     });
     for (int p = 0; p < n; ++p) {
         const int i = g.perm[p];
@@ -791,8 +785,7 @@ void cells_cn_chain(const D3System& s, const CellGrid& g, int nthreads,
             grad[3 * i + c] += f;
         }
     }
-    for (int c = 0; c < 9; ++c)
-        for (auto& b : buf) sigma[c] += b.sigma[c];
+    add_thread_sigma(buf, sigma);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -865,17 +858,10 @@ struct C6Table {
 void pairs_cn(const D3System& s, int nthreads, std::vector<ThreadBuffers>& buf, double* cn) {
     const int n = s.natoms;
     for (auto& b : buf) b.a.assign(n, 0.0);
-    const double rc2 = s.cn_cutoff * s.cn_cutoff;
     parallel_rows(n, nthreads, [&](int tid, int i) {
         double* acc = buf[tid].a.data();
-        const int zi = s.species[i];
-        const double* xi = s.xyz + 3 * i;
         for (int j = 0; j <= i; ++j) {
-            const double rc = s.rcov[zi] + s.rcov[s.species[j]];
-            const double* xj = s.xyz + 3 * j;
-            double c = 0.0;
-            d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], rc2, 1e-12,
-                              [&](double, double, double, double r2) { c += d3_count(rc, sqrt(r2)); });
+            const double c = d3_cn_images(s, i, j);
             acc[i] += c;
             if (i != j) acc[j] += c;
         }
@@ -890,53 +876,27 @@ void pairs_dispersion(const D3System& s, int nthreads, std::vector<ThreadBuffers
                       const C6Table& c6t, const std::vector<D3PairConst>& pk, double* energy,
                       double* grad, double* sigma, double* dEdcn) {
     const int n = s.natoms, ns = s.nspecies;
-    const double rc2 = s.cutoff * s.cutoff;
-    const double eps = 2.220446049250313e-16;
-    const bool smooth = s.width > 0.0 && s.width < s.cutoff;
-    for (auto& b : buf) {
-        b.a.assign(n, 0.0);
-        b.b.assign(n, 0.0);
-        b.c.assign(3 * (size_t)n, 0.0);
-        std::fill(b.sigma, b.sigma + 9, 0.0);
-    }
+    clear_buffers(buf, n, true);
     parallel_rows(n, nthreads, [&](int tid, int i) {
         ThreadBuffers& b = buf[tid];
         const int zi = s.species[i];
-        const double* xi = s.xyz + 3 * i;
         for (int j = 0; j <= i; ++j) {
-            const D3PairConst k = pk[(size_t)zi * ns + s.species[j]];
-            const double* xj = s.xyz + 3 * j;
-            double es = 0.0, gx = 0.0, gy = 0.0, gz = 0.0;
-            double sxx = 0.0, syy = 0.0, szz = 0.0, syz = 0.0, sxz = 0.0, sxy = 0.0;
-            d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], rc2, eps,
-                [&](double vx, double vy, double vz, double r2) {
-                    double e, g;
-                    d3_damped(s, k, r2, &e, &g);
-                    if (smooth) {
-                        const double r1 = sqrt(r2);
-                        double sw, dsw;
-                        d3_switch(r1, s.cutoff, s.width, &sw, &dsw);
-                        g = sw * g + dsw * e / r1;
-                        e = sw * e;
-                    }
-                    es += e;
-                    gx += g * vx; gy += g * vy; gz += g * vz;
-                    sxx += g * vx * vx; syy += g * vy * vy; szz += g * vz * vz;
-                    syz += g * vy * vz; sxz += g * vx * vz; sxy += g * vx * vy;
-                });
-            if (es == 0.0 && gx == 0.0 && gy == 0.0 && gz == 0.0 && sxx == 0.0) continue;
+            const D3ImageSums t = d3_dispersion_images(s, pk[(size_t)zi * ns + s.species[j]], i, j);
+            if (t.empty()) continue;
             double c6, dc6i, dc6j;
             c6t.pair(i, j, &c6, &dc6i, &dc6j);
             const double half = -0.5 * c6;
-            b.a[i] += half * es;
-            b.b[i] -= dc6i * es;
+            b.a[i] += half * t.e;
+            b.b[i] -= dc6i * t.e;
             // i == j: the images T and -T are both in the sum, hence half the weight
-            add_sym(b.sigma, (i == j) ? half : 2.0 * half, sxx, syy, szz, syz, sxz, sxy);
+            d3_add_sym(b.sigma, (i == j) ? half : 2.0 * half, t.sym, PlainAdd());
             if (i != j) {
-                b.a[j] += half * es;
-                b.b[j] -= dc6j * es;
-                b.c[3 * i] -= c6 * gx; b.c[3 * i + 1] -= c6 * gy; b.c[3 * i + 2] -= c6 * gz;
-                b.c[3 * j] += c6 * gx; b.c[3 * j + 1] += c6 * gy; b.c[3 * j + 2] += c6 * gz;
+                b.a[j] += half * t.e;
+                b.b[j] -= dc6j * t.e;
+                for (int c = 0; c < 3; ++c) {
+                    b.c[3 * i + c] -= c6 * t.g[c];
+                    b.c[3 * j + c] += c6 * t.g[c];
+                }
             }
         }
     });
@@ -949,49 +909,29 @@ void pairs_dispersion(const D3System& s, int nthreads, std::vector<ThreadBuffers
             for (int c = 0; c < 3; ++c) grad[3 * i + c] += b.c[3 * (size_t)i + c];
         }
     }
-    for (int c = 0; c < 9; ++c) {
-        sigma[c] = 0.0;
-        for (auto& b : buf) sigma[c] += b.sigma[c];
-    }
+    add_thread_sigma(buf, sigma);
 }
 
 void pairs_cn_chain(const D3System& s, int nthreads, std::vector<ThreadBuffers>& buf,
                     const double* dEdcn, double* grad, double* sigma) {
     const int n = s.natoms;
-    const double rc2 = s.cn_cutoff * s.cn_cutoff;
-    for (auto& b : buf) {
-        b.c.assign(3 * (size_t)n, 0.0);
-        std::fill(b.sigma, b.sigma + 9, 0.0);
-    }
+    clear_buffers(buf, n, false);
     parallel_rows(n, nthreads, [&](int tid, int i) {
         ThreadBuffers& b = buf[tid];
-        const int zi = s.species[i];
-        const double* xi = s.xyz + 3 * i;
         for (int j = 0; j <= i; ++j) {
-            const double rc = s.rcov[zi] + s.rcov[s.species[j]];
-            const double* xj = s.xyz + 3 * j;
             const double de = (i == j) ? dEdcn[i] : dEdcn[i] + dEdcn[j];
-            double gx = 0.0, gy = 0.0, gz = 0.0;
-            double sxx = 0.0, syy = 0.0, szz = 0.0, syz = 0.0, sxz = 0.0, sxy = 0.0;
-            d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], rc2, 1e-12,
-                [&](double vx, double vy, double vz, double r2) {
-                    const double r1 = sqrt(r2);
-                    const double g = d3_dcount(rc, r1) / r1;
-                    gx += g * vx; gy += g * vy; gz += g * vz;
-                    sxx += g * vx * vx; syy += g * vy * vy; szz += g * vz * vz;
-                    syz += g * vy * vz; sxz += g * vx * vz; sxy += g * vx * vy;
-                });
-            add_sym(b.sigma, de, sxx, syy, szz, syz, sxz, sxy);
-            if (i != j) {
-                b.c[3 * i] += de * gx; b.c[3 * i + 1] += de * gy; b.c[3 * i + 2] += de * gz;
-                b.c[3 * j] -= de * gx; b.c[3 * j + 1] -= de * gy; b.c[3 * j + 2] -= de * gz;
-            }
+            const D3ImageSums t = d3_cn_chain_images(s, i, j);
+            d3_add_sym(b.sigma, de, t.sym, PlainAdd());
+            if (i != j)
+                for (int c = 0; c < 3; ++c) {
+                    b.c[3 * i + c] += de * t.g[c];
+                    b.c[3 * j + c] -= de * t.g[c];
+                }
         }
     });
     for (int i = 0; i < 3 * n; ++i)
         for (auto& b : buf) grad[i] += b.c[i];
-    for (int c = 0; c < 9; ++c)
-        for (auto& b : buf) sigma[c] += b.sigma[c];
+    add_thread_sigma(buf, sigma);
 }
 
 }  // namespace
@@ -1040,13 +980,11 @@ int d3_cpu_compute(const D3System* sys, int nthreads, double* energy, double* gr
         for (int b = 0; b < ns; ++b) pk[(size_t)a * ns + b] = d3_pair_const(s, a, b);
 
     // ---- pass 2: energy, direct gradient, virial, dE/dCN ---------------------------
-    const double eps = 2.220446049250313e-16;
     std::vector<double> dEdcn(n, 0.0);
     for (int i = 0; i < n; ++i) energy[i] = 0.0;
     for (int i = 0; i < 3 * n; ++i) grad[i] = 0.0;
     for (int c = 0; c < 9; ++c) sigma[c] = 0.0;
-    const bool two_body = !(fabs(s.s6) < eps && fabs(s.s8) < eps && (s.damping != D3_CSO || fabs(s.a1) < eps));
-    if (two_body) {
+    if (d3_has_two_body(s)) {
         if (cells) {
             std::vector<double> gws((size_t)n * D3_MAX_REF), dgws((size_t)n * D3_MAX_REF);
             for (int p = 0; p < n; ++p)
@@ -1062,17 +1000,12 @@ int d3_cpu_compute(const D3System* sys, int nthreads, double* energy, double* gr
             pairs_dispersion(s, nthreads, buf, c6t, pk, energy, grad, sigma, dEdcn.data());
         }
     }
-    if (s.atm && fabs(s.s9) >= eps) {
-        for (auto& b : buf) {
-            b.a.assign(n, 0.0);
-            b.b.assign(n, 0.0);
-            b.c.assign(3 * (size_t)n, 0.0);
-            std::fill(b.sigma, b.sigma + 9, 0.0);
-        }
+    if (d3_has_atm(s)) {
+        clear_buffers(buf, n, true);
         parallel_rows(n, nthreads, [&](int tid, int i) {
             ThreadBuffers& b = buf[tid];
             d3_atm_row(s, i, gw.data(), dgw.data(), b.a.data(), b.b.data(), b.c.data(),
-                       b.sigma, [](double* p, double v) { *p += v; });
+                       b.sigma, PlainAdd());
         });
         for (auto& b : buf) {
             for (int i = 0; i < n; ++i) {
@@ -1080,8 +1013,8 @@ int d3_cpu_compute(const D3System* sys, int nthreads, double* energy, double* gr
                 dEdcn[i] += b.b[i];
             }
             for (int i = 0; i < 3 * n; ++i) grad[i] += b.c[i];
-            for (int c = 0; c < 9; ++c) sigma[c] += b.sigma[c];
         }
+        add_thread_sigma(buf, sigma);
     }
 
     // ---- pass 3: CN chain rule --------------------------------------------------------

@@ -16,6 +16,10 @@
 
 #define D3_MAX_REF 7
 
+// Machine epsilon of double: simple-dftd3's threshold below which an image is the atom itself
+// (and below which a scaling parameter counts as switched off).
+#define D3_EPS 2.220446049250313e-16
+
 // Damping functions, numbered as in the Python layer (ase_electrolyte/d3/parameters.py).
 enum D3Damping {
     D3_RATIONAL = 0,        // bj, bjm
@@ -130,6 +134,18 @@ D3_HD void d3_switch(double r, double cutoff, double width, double* sw, double* 
         *dsw = -30.0 * x * x * (1.0 - x) * (1.0 - x) / width;
     }
 }
+
+// The smooth switch only applies to a width strictly inside (0, cutoff); testing this once
+// lets the hard-cutoff path skip the square root and the switch polynomial.
+D3_HD bool d3_smooth_cutoff(const D3System& s) { return s.width > 0.0 && s.width < s.cutoff; }
+
+// Whether the two-body and three-body terms contribute at all (simple-dftd3 skips them then).
+D3_HD bool d3_has_two_body(const D3System& s) {
+    return !(fabs(s.s6) < D3_EPS && fabs(s.s8) < D3_EPS &&
+             (s.damping != D3_CSO || fabs(s.a1) < D3_EPS));
+}
+
+D3_HD bool d3_has_atm(const D3System& s) { return s.atm && fabs(s.s9) >= D3_EPS; }
 
 // Pair constants of the two-body damping that depend only on the species pair.
 struct D3PairConst {
@@ -259,6 +275,18 @@ D3_HD void d3_damped(const D3System& s, const D3PairConst& k, double r2, double*
     }
 }
 
+// d3_damped times the smooth switch when `smooth` (= d3_smooth_cutoff(s)).
+D3_HD void d3_damped_switched(const D3System& s, const D3PairConst& k, double r2, bool smooth,
+                              double* e, double* g) {
+    d3_damped(s, k, r2, e, g);
+    if (!smooth) return;
+    const double r1 = sqrt(r2);
+    double sw, dsw;
+    d3_switch(r1, s.cutoff, s.width, &sw, &dsw);
+    *g = sw * *g + dsw * *e / r1;
+    *e = sw * *e;
+}
+
 // ---------------------------------------------------------------------------------------
 // Periodic images of atom j seen from atom i: calls f(vx, vy, vz, r2) for every lattice
 // translation T with 0 < |d - T|^2 <= rc2 where d = x_i - x_j, i.e. vec = x_i - (x_j + T).
@@ -312,6 +340,79 @@ D3_HD void d3_for_each_image(const D3System& s, double dx, double dy, double dz,
 }
 
 // ---------------------------------------------------------------------------------------
+// Sums over the periodic images of one pair (i, j) of a radial term e(r) with g = (de/dr)/r:
+// the term, sum_T g v and sum_T g v (x) v (the pair's virial), v = x_i - (x_j + T).
+// sym holds the symmetric tensor as xx yy zz yz xz xy.
+struct D3ImageSums {
+    double e;
+    double g[3];
+    double sym[6];
+
+    D3_HD void add(double ev, double gv, double vx, double vy, double vz) {
+        e += ev;
+        g[0] += gv * vx; g[1] += gv * vy; g[2] += gv * vz;
+        sym[0] += gv * vx * vx; sym[1] += gv * vy * vy; sym[2] += gv * vz * vz;
+        sym[3] += gv * vy * vz; sym[4] += gv * vx * vz; sym[5] += gv * vx * vy;
+    }
+
+    // no image within the cutoff (the pair's C6 need not be formed)
+    D3_HD bool empty() const {
+        return e == 0.0 && g[0] == 0.0 && g[1] == 0.0 && g[2] == 0.0 && sym[0] == 0.0;
+    }
+};
+
+// Adds w * t (symmetric, stored as in D3ImageSums::sym) to the row-major 3x3 sigma through
+// add(ptr, value): += on the CPU, atomicAdd on the GPU.
+template <class Add>
+D3_HD void d3_add_sym(double* sigma, double w, const double* t, Add&& add) {
+    add(sigma + 0, w * t[0]); add(sigma + 4, w * t[1]); add(sigma + 8, w * t[2]);
+    add(sigma + 5, w * t[3]); add(sigma + 7, w * t[3]);
+    add(sigma + 2, w * t[4]); add(sigma + 6, w * t[4]);
+    add(sigma + 1, w * t[5]); add(sigma + 3, w * t[5]);
+}
+
+// Coordination-number count of atom j (all images) seen from atom i.
+D3_HD double d3_cn_images(const D3System& s, int i, int j) {
+    const double rc = s.rcov[s.species[i]] + s.rcov[s.species[j]];
+    const double* xi = s.xyz + 3 * i;
+    const double* xj = s.xyz + 3 * j;
+    double c = 0.0;
+    d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], s.cn_cutoff * s.cn_cutoff,
+                      1e-12, [&](double, double, double, double r2) { c += d3_count(rc, sqrt(r2)); });
+    return c;
+}
+
+// dCN/dr of the pair (i, j) over its images: g = dcount/dr / r (e stays 0).
+D3_HD D3ImageSums d3_cn_chain_images(const D3System& s, int i, int j) {
+    const double rc = s.rcov[s.species[i]] + s.rcov[s.species[j]];
+    const double* xi = s.xyz + 3 * i;
+    const double* xj = s.xyz + 3 * j;
+    D3ImageSums acc = {};
+    d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], s.cn_cutoff * s.cn_cutoff,
+                      1e-12, [&](double vx, double vy, double vz, double r2) {
+        const double r1 = sqrt(r2);
+        acc.add(0.0, d3_dcount(rc, r1) / r1, vx, vy, vz);
+    });
+    return acc;
+}
+
+// Damped two-body term of the pair (i, j) without C6 over its images (E = -C6 * e), with
+// the smooth switch when the system asks for it; k = d3_pair_const of the pair's species.
+D3_HD D3ImageSums d3_dispersion_images(const D3System& s, const D3PairConst& k, int i, int j) {
+    const bool smooth = d3_smooth_cutoff(s);
+    const double* xi = s.xyz + 3 * i;
+    const double* xj = s.xyz + 3 * j;
+    D3ImageSums acc = {};
+    d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], s.cutoff * s.cutoff,
+                      D3_EPS, [&](double vx, double vy, double vz, double r2) {
+        double e, g;
+        d3_damped_switched(s, k, r2, smooth, &e, &g);
+        acc.add(e, g, vx, vy, vz);
+    });
+    return acc;
+}
+
+// ---------------------------------------------------------------------------------------
 // Axilrod-Teller-Muto three-body term for the triples whose first (largest-index) atom is i,
 // enumerated exactly as simple-dftd3 does (j <= i, k <= j, images of j and k within the
 // cutoff of i, and j-k within the cutoff). C6 of every pair is rebuilt from the weights.
@@ -326,7 +427,7 @@ template <class Add>
 D3_HD void d3_atm_row(const D3System& s, int i, const double* gw, const double* dgw,
                       double* energy, double* dEdcn, double* grad, double* sigma, Add&& add) {
     const double rc2 = s.atm_cutoff * s.atm_cutoff;
-    const double eps = 2.220446049250313e-16;
+    const double eps = D3_EPS;
     const double rs9 = 4.0 / 3.0;
     const double alp3 = (s.alp + 2.0) / 3.0;
     const int zi = s.species[i];
