@@ -303,3 +303,26 @@ def test_report_entry(tmp_path):
     summary = _report(u, tmp_path)
     assert summary["labels"] == {"Li(ECc)3(PF6)": 1.0}
     assert (tmp_path / "solvation_shells.png").exists()
+
+
+def test_report_falls_back_to_seed_000_cutoff_without_rdf_minimum(tmp_path, monkeypatch):
+    from mda_electrolyte import solvation
+
+    class NoMinimum(solvation.SolvationShells):
+        """As a short run of one cation gives: no first minimum in the RDFs."""
+
+        def __init__(self, *args, cutoffs=None, **kwargs):
+            if cutoffs is None:
+                raise solvation._NoRdfMinimum("no first minimum found in a cation–species RDF")
+            super().__init__(*args, cutoffs=cutoffs, **kwargs)
+
+    monkeypatch.setattr(solvation, "SolvationShells", NoMinimum)
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)])])
+    charges = np.zeros(u.atoms.n_atoms)
+    charges[u.select_atoms("element Li").ix] = 1
+    charges[u.select_atoms("element P").ix] = -1
+    u.add_TopologyAttr("formalcharges", charges)
+    summary = solvation._report(u, tmp_path)
+    assert summary["cutoffs_angstrom"] == {"EC": 2.6, "PF6": 2.6}
+    assert "2.6 Å" in summary["cutoff_note"] and "no first minimum" in summary["cutoff_note"]
+    assert summary["labels"] == {"Li(ECc)3(PF6)": 1.0}
