@@ -83,8 +83,8 @@ def main():
         print(f"{u.atoms.n_atoms} atoms, {carriers.n_atoms} carrier atoms, {n} TRR frames")
 
         def plain():
-            for _ in u.trajectory:
-                pass
+            # reading only: the frame count keeps the loop body honest
+            return sum(1 for _ in u.trajectory)
 
         def touch():
             for _ in u.trajectory:

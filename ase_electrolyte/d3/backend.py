@@ -184,13 +184,10 @@ def cuda_library() -> ctypes.CDLL:
 @lru_cache(maxsize=1)
 def cuda_available() -> bool:
     """True when a CUDA GPU is usable (torch says so, or the CUDA runtime finds a device)."""
-    try:
-        import torch
+    import torch
 
-        if torch.cuda.is_available():
-            return find_nvcc() is not None
-    except Exception:  # torch missing or broken: fall back to the runtime check
-        pass
+    if torch.cuda.is_available():
+        return find_nvcc() is not None
     if find_nvcc() is None:
         return False
     for name in ("libcudart.so", "libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0"):
