@@ -267,45 +267,125 @@ class SolvationShells(AnalysisBase):
         self._cation_symbol = element if element else cations.names[0]
         self._n_anion_molecules = sum(anions[n].n_residues for n in anions)
 
-    # the shells come from one solvation-analysis Solute over all analysed frames
-    _analysis_algorithm_is_parallelizable = False
+    # workers run a Solute over their own frames with radii fixed beforehand in run()
+    _analysis_algorithm_is_parallelizable = True
+
+    @classmethod
+    def get_supported_backends(cls):
+        return ("serial", "multiprocessing", "dask")
+
+    def run(
+        self,
+        start=None,
+        stop=None,
+        step=None,
+        frames=None,
+        verbose=None,
+        n_workers=None,
+        n_parts=None,
+        backend=None,
+        *,
+        unsupported_backend=False,
+        progressbar_kwargs=None,
+    ):
+        """Find the shells in the analysed frames, serially or in parallel.
+
+        Cutoffs not given are the first minima of the cation–species RDFs over *all* analysed
+        frames; they are found here, before the frames are split between workers, so every
+        backend gives the serial results. Parameters as
+        :meth:`MDAnalysis.analysis.base.AnalysisBase.run`; ``backend`` is ``"serial"``,
+        ``"multiprocessing"`` or ``"dask"``.
+
+        Returns
+        -------
+        SolvationShells
+            ``self``, with :attr:`results` filled.
+        """
+        # bad backend arguments fail here, before the RDF pass
+        self._configure_backend(
+            backend="serial" if backend is None else backend,
+            n_workers=1 if n_workers is None and not hasattr(backend, "apply") else n_workers,
+            unsupported_backend=unsupported_backend,
+        )
+        # the frame numbers of the whole run, as AnalysisBase.run will split them
+        groups = self._setup_computation_groups(
+            n_parts=1, start=start, stop=stop, step=step, frames=frames
+        )
+        analysed = np.concatenate(groups)[:, 1]
+        self._radii, self._rdfs = self._rdf_cutoffs(analysed)
+        return super().run(
+            start=start,
+            stop=stop,
+            step=step,
+            frames=frames,
+            verbose=verbose,
+            n_workers=n_workers,
+            n_parts=n_parts,
+            backend=backend,
+            unsupported_backend=unsupported_backend,
+            progressbar_kwargs=progressbar_kwargs,
+        )
+
+    def _rdf_cutoffs(self, frames):
+        """Radii of all species and the RDFs behind those not given, over ``frames``.
+
+        The same RDFs and first-minimum kernel as :class:`solvation_analysis.solute.Solute`
+        (which computes them in its own ``_prepare``), done once for the whole run.
+        """
+        from MDAnalysis.analysis.rdf import InterRDF
+        from solvation_analysis.rdf_parser import identify_cutoff_scipy
+
+        radii = dict(self._cutoffs_given)
+        if set(radii) >= set(self._species):
+            return radii, {}
+        rdfs = {}
+        missing = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            for name, group in self._species.items():
+                rdf = InterRDF(
+                    self._cations,
+                    group,
+                    range=self._rdf_range,
+                    nbins=self._rdf_nbins,
+                    norm="density",
+                    exclude_same="residue",
+                )
+                rdf.run(frames=frames)
+                bins, g = rdf.results.bins, rdf.results.rdf
+                rdfs[name] = (np.asarray(bins), np.asarray(g))
+                if name not in radii:
+                    radius = identify_cutoff_scipy(bins, g, failure_behavior="warn")
+                    if radius:
+                        radii[name] = radius
+                    else:
+                        missing.append(name)
+        if missing:
+            raise _NoRdfMinimum(
+                f"no first minimum found in a cation–species RDF within {self._rdf_range} Å; "
+                f"pass cutoffs={{name: value}} for it (species without one: {sorted(missing)})"
+            )
+        return radii, rdfs
 
     def _run_solute(self, frames):
         from solvation_analysis.solute import Solute
 
-        all_given = set(self._cutoffs_given) >= set(self._species)
         solute = Solute.from_atoms(
             self._cations,
             dict(self._species),
-            radii=dict(self._cutoffs_given),
-            rdf_init_kwargs={"range": self._rdf_range, "nbins": self._rdf_nbins},
-            rdf_run_kwargs={"frames": frames},
-            kernel_kwargs={"failure_behavior": "warn"},
-            skip_rdf=all_given,
+            radii=dict(self._radii),
+            skip_rdf=True,
             analysis_classes=[],
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            try:
-                solute.run(frames=frames, verbose=self._verbose)
-            except AssertionError as err:
-                raise _NoRdfMinimum(
-                    f"no first minimum found in a cation–species RDF within {self._rdf_range} Å; "
-                    f"pass cutoffs={{name: value}} for it ({err})"
-                ) from None
+            solute.run(frames=frames, verbose=self._verbose)
         return solute
 
     def _prepare(self):
+        # in a parallel run this sees only this worker's frames
         frames = np.asarray(self._sliced_trajectory.frames)
         solute = self._run_solute(frames)
-        self._solute = solute
-        self.results.cutoffs = {name: float(solute.radii[name]) for name in self._species}
-        self.results.cutoff_source = {
-            name: "given" if name in self._cutoffs_given else "rdf_minimum"
-            for name in self._species
-        }
-        rdfs = (solute.rdf_data or {}).get(solute.solute_name, {})
-        self.results.rdfs = {name: (np.asarray(b), np.asarray(g)) for name, (b, g) in rdfs.items()}
         # every atom within the cutoff, not only the closest of each molecule
         rows = pd.concat(
             [solute.solvation_data.reset_index(), solute.solvation_data_duplicates.reset_index()],
@@ -324,14 +404,34 @@ class SolvationShells(AnalysisBase):
         }
         n, n_cat = self.n_frames, self._cations.n_atoms
         n_species = len(self._species)
-        self._classes = np.zeros((n, n_cat), dtype=np.int8)
-        self._labels = np.empty((n, n_cat), dtype=object)
-        self._cn = np.zeros((n, n_species))
-        self._pairing = np.zeros((n, n_species))
-        self._free_ions = np.zeros(n)
-        self._network_counts = Counter()
-        self._angles = {"Oc-M-Oc": [], "M-Oc-Cc": []}
-        self._shell_tables = []
+        # per-frame data, concatenated in frame order across workers (see _get_aggregator);
+        # everything derived from it is computed in _conclude
+        self.results._class_codes = np.zeros((n, n_cat), dtype=np.int8)
+        self.results.shell_labels = np.empty((n, n_cat), dtype=object)
+        self.results._cn = np.zeros((n, n_species))
+        self.results._pairing = np.zeros((n, n_species))
+        self.results._free_ions = np.zeros(n)
+        self.results._network_size = np.zeros((n, n_cat), dtype=np.intp)
+        self.results._angles_oc_m_oc = []
+        self.results._angles_m_oc_cc = []
+        self.results._shell_tables = []
+
+    def _get_aggregator(self):
+        from MDAnalysis.analysis.results import ResultsGroup
+
+        return ResultsGroup(
+            lookup={
+                "_class_codes": ResultsGroup.ndarray_vstack,
+                "shell_labels": ResultsGroup.ndarray_vstack,
+                "_cn": ResultsGroup.ndarray_vstack,
+                "_pairing": ResultsGroup.ndarray_vstack,
+                "_free_ions": ResultsGroup.ndarray_hstack,
+                "_network_size": ResultsGroup.ndarray_vstack,
+                "_angles_oc_m_oc": ResultsGroup.flatten_sequence,
+                "_angles_m_oc_cc": ResultsGroup.flatten_sequence,
+                "_shell_tables": ResultsGroup.flatten_sequence,
+            }
+        )
 
     def _single_frame(self):
         frame = self._ts.frame
@@ -343,7 +443,7 @@ class SolvationShells(AnalysisBase):
         slot[cation_ix] = np.arange(n_cat)
         cat = slot[cat_atom]
         otype = self._otype[atom]
-        self._shell_tables.append(
+        self.results._shell_tables.append(
             (
                 np.full(len(atom), frame),
                 cation_ix[cat] if len(cat) else empty,
@@ -371,8 +471,8 @@ class SolvationShells(AnalysisBase):
 
         counts = np.zeros((n_cat, n_species), dtype=np.intp)
         np.add.at(counts, (m_cat, m_spec), 1)
-        self._cn[self._frame_index] = counts.mean(axis=0)
-        self._pairing[self._frame_index] = (counts > 0).mean(axis=0)
+        self.results._cn[self._frame_index] = counts.mean(axis=0)
+        self.results._pairing[self._frame_index] = (counts > 0).mean(axis=0)
 
         anion_codes = [names.index(a) for a in self._anion_names]
         is_anion = np.isin(m_spec, anion_codes)
@@ -386,14 +486,16 @@ class SolvationShells(AnalysisBase):
                 if m in bridging:
                     shares[c] = True
             classes = np.where(n_anion == 0, 0, np.where((n_anion == 1) & ~shares, 1, 2))
-        self._classes[self._frame_index] = classes
+        self.results._class_codes[self._frame_index] = classes
         n_free_anions = self._n_anion_molecules - len(np.unique(m_mol[is_anion]))
-        self._free_ions[self._frame_index] = ((n_anion == 0).sum() + n_free_anions) / (
+        self.results._free_ions[self._frame_index] = ((n_anion == 0).sum() + n_free_anions) / (
             n_cat + self._n_anion_molecules
         )
 
-        self._labels[self._frame_index] = self._shell_labels(n_cat, m_cat, m_spec, has_c, has_e)
-        self._networks(n_cat, m_cat, m_spec, m_mol)
+        self.results.shell_labels[self._frame_index] = self._shell_labels(
+            n_cat, m_cat, m_spec, has_c, has_e
+        )
+        self.results._network_size[self._frame_index] = self._networks(n_cat, m_cat, m_spec, m_mol)
         self._angles_of_frame(cat, atom, otype)
 
     def _shell_labels(self, n_cat, m_cat, m_spec, has_c, has_e):
@@ -424,9 +526,8 @@ class SolvationShells(AnalysisBase):
             shape=(n_nodes, n_nodes),
         )
         _, component = connected_components(graph, directed=False)
-        sizes = np.bincount(component[:n_cat])
-        for size in sizes[component[:n_cat]]:
-            self._network_counts[int(size)] += 1
+        # size of the network each cation belongs to
+        return np.bincount(component[:n_cat])[component[:n_cat]]
 
     def _angles_of_frame(self, cat, atom, otype):
         oc = otype == _OC
@@ -440,39 +541,49 @@ class SolvationShells(AnalysisBase):
         o_to_c = minimize_vectors(pos[self._carbonyl_carbon[atom_oc]] - pos[atom_oc], box).astype(
             np.float64
         )
-        self._angles["M-Oc-Cc"].append(_angle(-m_to_o, o_to_c))
+        self.results._angles_m_oc_cc.append(_angle(-m_to_o, o_to_c))
         for c in np.unique(cat_oc):
             vecs = m_to_o[cat_oc == c]
             a, b = np.triu_indices(len(vecs), k=1)
             if len(a):
-                self._angles["Oc-M-Oc"].append(_angle(vecs[a], vecs[b]))
+                self.results._angles_oc_m_oc.append(_angle(vecs[a], vecs[b]))
 
     def _conclude(self):
         names = list(self._species)
         n_cat = self._cations.n_atoms
-        self.results.classes = np.array(CLASSES)[self._classes]
-        self.results.shell_labels = self._labels
+        # the per-frame data of all frames, in frame order; not part of the public results
+        per_frame = {
+            key: self.results.pop(key) for key in list(self.results) if key.startswith("_")
+        }
+        codes = per_frame["_class_codes"]
+        cn, pairing = per_frame["_cn"], per_frame["_pairing"]
+        labels = self.results.shell_labels
+        self.results.cutoffs = {name: float(self._radii[name]) for name in self._species}
+        self.results.cutoff_source = {
+            name: "given" if name in self._cutoffs_given else "rdf_minimum"
+            for name in self._species
+        }
+        self.results.rdfs = dict(self._rdfs)
+        self.results.classes = np.array(CLASSES)[codes]
         self.results.convention = self._convention
-        self.results.fractions = {
-            c: float(np.mean(self._classes == k)) for k, c in enumerate(CLASSES)
-        }
-        tally = Counter(self._labels.ravel().tolist())
-        total = self._labels.size
+        self.results.fractions = {c: float(np.mean(codes == k)) for k, c in enumerate(CLASSES)}
+        tally = Counter(labels.ravel().tolist())
+        total = labels.size
         self.results.labels = {k: v / total for k, v in tally.most_common()}
-        self.results.coordination_numbers = {
-            n: float(self._cn[:, k].mean()) for k, n in enumerate(names)
-        }
-        self.results.pairing = {n: float(self._pairing[:, k].mean()) for k, n in enumerate(names)}
-        free_cat = (self._classes == 0).mean(axis=1)
+        self.results.coordination_numbers = {n: float(cn[:, k].mean()) for k, n in enumerate(names)}
+        self.results.pairing = {n: float(pairing[:, k].mean()) for k, n in enumerate(names)}
+        free_cat = (codes == 0).mean(axis=1)
         self.results.free_cation_fraction = float(free_cat.mean())
-        self.results.free_ion_fraction = float(self._free_ions.mean())
-        n_total = sum(self._network_counts.values())
-        self.results.network_sizes = {
-            s: c / n_total for s, c in sorted(self._network_counts.items())
-        }
+        self.results.free_ion_fraction = float(per_frame["_free_ions"].mean())
+        network_counts = Counter(per_frame["_network_size"].ravel().tolist())
+        n_total = sum(network_counts.values())
+        self.results.network_sizes = {s: c / n_total for s, c in sorted(network_counts.items())}
         edges = np.linspace(0.0, 180.0, self._angle_bins + 1)
         self.results.angles = {}
-        for key, chunks in self._angles.items():
+        for key, chunks in (
+            ("Oc-M-Oc", per_frame["_angles_oc_m_oc"]),
+            ("M-Oc-Cc", per_frame["_angles_m_oc_cc"]),
+        ):
             values = np.concatenate(chunks) if chunks else np.empty(0)
             hist = np.histogram(values, bins=edges)[0].astype(float)
             density = hist / (hist.sum() * np.diff(edges)) if values.size else hist
@@ -484,13 +595,14 @@ class SolvationShells(AnalysisBase):
             }
         self.results.timeseries = {
             "frames": self.frames.copy(),
-            "fractions": np.stack([(self._classes == k).mean(axis=1) for k in range(3)], axis=1),
-            "coordination_numbers": {n: self._cn[:, k].copy() for k, n in enumerate(names)},
-            "pairing": {n: self._pairing[:, k].copy() for k, n in enumerate(names)},
+            "fractions": np.stack([(codes == k).mean(axis=1) for k in range(3)], axis=1),
+            "coordination_numbers": {n: cn[:, k].copy() for k, n in enumerate(names)},
+            "pairing": {n: pairing[:, k].copy() for k, n in enumerate(names)},
             "free_cation_fraction": free_cat,
         }
         columns = ["frame", "cation", "species", "molecule", "atom", "oxygen_type", "distance"]
-        stacked = [np.concatenate([t[k] for t in self._shell_tables]) for k in range(7)]
+        tables = per_frame["_shell_tables"]
+        stacked = [np.concatenate([t[k] for t in tables]) for k in range(7)]
         shells = pd.DataFrame(dict(zip(columns, stacked, strict=True)))
         shells["species"] = (
             np.array(names, dtype=object)[shells["species"].to_numpy(np.intp)]

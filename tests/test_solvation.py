@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 
 import MDAnalysis as mda
 import numpy as np
+import pandas as pd
 import pytest
 import solvation_analysis
 from solvation_analysis.solute import Solute
@@ -326,3 +327,62 @@ def test_report_falls_back_to_seed_000_cutoff_without_rdf_minimum(tmp_path, monk
     assert summary["cutoffs_angstrom"] == {"EC": 2.6, "PF6": 2.6}
     assert "2.6 Å" in summary["cutoff_note"] and "no first minimum" in summary["cutoff_note"]
     assert summary["labels"] == {"Li(ECc)3(PF6)": 1.0}
+
+
+def _assert_identical(a, b, path="results"):
+    if isinstance(a, dict):
+        assert list(a) == list(b), path
+        for key in a:
+            _assert_identical(a[key], b[key], f"{path}[{key!r}]")
+    elif isinstance(a, tuple):
+        assert len(a) == len(b), path
+        for x, y in zip(a, b, strict=True):
+            _assert_identical(x, y, path)
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype, path
+        np.testing.assert_array_equal(a, b, err_msg=path)
+    else:
+        assert a == b, path
+
+
+@pytest.mark.parametrize("backend", ["multiprocessing", "dask"])
+def test_parallel_backends_equal_serial_bn_fec(backend):
+    if backend == "dask":
+        pytest.importorskip("dask")
+    u = bn_fec()
+    li = u.atoms.select_atoms("type 22")
+    args = (
+        li,
+        {"pf6": u.atoms.select_atoms("byres type 20")},
+        {"bn": u.atoms.select_atoms("byres type 5"), "fec": u.atoms.select_atoms("byres type 19")},
+    )
+    # bn and fec cutoffs from the RDF minimum over all 4 frames; the second worker's frames
+    # alone (2, 3) would put the fec minimum at 2.45 Å instead of 2.75 Å
+    serial = SolvationShells(*args, cutoffs={"pf6": 2.8}).run(stop=4).results
+    parallel = (
+        SolvationShells(*args, cutoffs={"pf6": 2.8})
+        .run(stop=4, backend=backend, n_workers=2)
+        .results
+    )
+    assert serial.cutoff_source == {"bn": "rdf_minimum", "fec": "rdf_minimum", "pf6": "given"}
+    assert sorted(parallel) == sorted(serial)
+    for key in (
+        "cutoffs",
+        "cutoff_source",
+        "rdfs",
+        "fractions",
+        "labels",
+        "coordination_numbers",
+        "pairing",
+        "free_cation_fraction",
+        "free_ion_fraction",
+        "network_sizes",
+        "angles",
+        "timeseries",
+        "classes",
+        "shell_labels",
+    ):
+        _assert_identical(serial[key], parallel[key], key)
+    assert parallel.angles["Oc-M-Oc"]["n"] > 0 and len(parallel.timeseries["frames"]) == 4
+    pd.testing.assert_frame_equal(serial.shells, parallel.shells, check_exact=True)
+    assert sorted(set(parallel.shells.frame)) == [0, 1, 2, 3]
