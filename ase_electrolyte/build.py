@@ -18,18 +18,17 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from ase import Atoms, units
+from ase import Atoms
 from ase.data import atomic_numbers, covalent_radii
 
 from .species import get_salt, get_species
 from .topology import set_topology
+from .trajectory import GCM3_TO_AMU_PER_A3
 
 __all__ = ["electrolyte_box", "composition_counts", "conformer", "packmol_executable"]
 
 # seed 000: L = 1.1 V0^(1/3)
 _VDW_BOX_SCALE = 1.1
-# g/cm³ → amu/Å³: 1 g/cm³ = (1e-24 cm³/Å³) / (1 g / N_A amu) ... expressed through ASE's constants
-_GCM3_TO_AMU_PER_A3 = 1e-24 * units.mol
 
 
 def packmol_executable():
@@ -361,7 +360,7 @@ def electrolyte_box(
         v0 = sum(sp.vdw_volume * n for sp, n in plan.items())
         length = _VDW_BOX_SCALE * v0 ** (1.0 / 3.0)
     else:
-        length = (mass / (density * _GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)
+        length = (mass / (density * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)
 
     templates = {sp: conformer(sp, seed=seed) for sp in plan}
     rng = np.random.default_rng(seed)

@@ -30,7 +30,7 @@ from ase.md.verlet import VelocityVerlet
 from ase.optimize import FIRE
 
 from .topology import get_topology
-from .trajectory import H5MDWriter, h5md_info, read_h5md
+from .trajectory import GCM3_TO_AMU_PER_A3, H5MDWriter, h5md_info, read_h5md
 
 __all__ = ["relax", "run_md", "run_protocol", "ProtocolResult", "ONE_ATM_BAR"]
 
@@ -301,8 +301,7 @@ def run_md(
 
 
 def _density(atoms, mass_amu):
-    # g/cm³ from amu/Å³ through ASE's Avogadro constant
-    return mass_amu / atoms.get_volume() / (1e-24 * units.mol)
+    return mass_amu / atoms.get_volume() / GCM3_TO_AMU_PER_A3
 
 
 def _set_masses_keep_velocities(atoms, masses):

@@ -45,6 +45,7 @@ __all__ = [
     "VELOCITY_TO_ANGSTROM_PER_PS",
     "FORCE_TO_KJ_PER_MOL_ANGSTROM",
     "TIME_TO_PS",
+    "GCM3_TO_AMU_PER_A3",
 ]
 
 #: ASE velocity (Å per ASE time unit) → Å/ps.
@@ -53,8 +54,8 @@ VELOCITY_TO_ANGSTROM_PER_PS = 1000.0 * units.fs
 FORCE_TO_KJ_PER_MOL_ANGSTROM = units.mol / units.kJ
 #: ASE time unit → ps.
 TIME_TO_PS = 1.0 / (1000.0 * units.fs)
-# 1 amu/Å³ in g/cm³
-_AMU_PER_A3_TO_GCM3 = 1.0 / (1e-24 * units.mol)
+#: g/cm³ → amu/Å³ (1e-24 cm³ per Å³, ASE's Avogadro constant).
+GCM3_TO_AMU_PER_A3 = 1e-24 * units.mol
 
 _GROUP = "particles/all"
 _META = "parameters/ase_electrolyte"
@@ -298,7 +299,7 @@ class H5MDWriter:
         volume = atoms.get_volume() if atoms.pbc.all() else None
         if volume is not None:
             obs.setdefault("volume", volume)
-            obs.setdefault("density", atoms.get_masses().sum() / volume * _AMU_PER_A3_TO_GCM3)
+            obs.setdefault("density", atoms.get_masses().sum() / volume / GCM3_TO_AMU_PER_A3)
         obs.setdefault("kinetic_energy", atoms.get_kinetic_energy())
         obs.setdefault("temperature", atoms.get_temperature())
         for name, value in obs.items():

@@ -36,7 +36,14 @@ from ase_electrolyte.trajectory import (
     VELOCITY_TO_ANGSTROM_PER_PS,
 )
 
-from .molecules import atoms_molecule_ids, molecule_species
+from .molecules import (
+    MOLECULE_ID_ARRAYS,
+    atoms_molecule_ids,
+    bonded_components,
+    covalent_bonds,
+    first_appearance,
+    molecule_species,
+)
 
 __all__ = ["from_ase"]
 
@@ -120,20 +127,19 @@ def from_ase(
 
 
 # --- topology ------------------------------------------------------------------------------
-def _guess_topology(atoms):
-    """Molecule ids, species names and per-atom formal charges of Atoms without stored topology."""
-    numbers = atoms.numbers
-    free = np.isin(numbers, list(_FREE_ION_NUMBERS))
-    raw = np.empty(len(atoms), dtype=np.int64)
-    bonded = np.flatnonzero(~free)
-    if bonded.size:
-        raw[bonded] = atoms_molecule_ids(atoms[bonded])
-    offset = raw[bonded].max() + 1 if bonded.size else 0
-    raw[free] = offset + np.arange(free.sum())
-    # molecule order: first appearance in the atom order
-    _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
-    ids = np.argsort(np.argsort(first))[inverse]
-    names, charges = _species_and_charges(numbers, ids)
+def _guess_topology(atoms, bonds):
+    """Molecule ids, species names and per-atom formal charges of Atoms without stored topology.
+
+    Molecules are the components of the covalent ``bonds``, except that free ions (Li⁺, Na⁺, …)
+    are never bonded: their contacts with solvent oxygens are within covalent cutoffs.
+    """
+    if any(name in atoms.arrays for name in MOLECULE_ID_ARRAYS):
+        ids = atoms_molecule_ids(atoms)
+    else:
+        free = np.isin(atoms.numbers, list(_FREE_ION_NUMBERS))
+        covalent = bonds[~(free[bonds[:, 0]] | free[bonds[:, 1]])]
+        ids = bonded_components(len(atoms), covalent)
+    names, charges = _species_and_charges(atoms.numbers, ids)
     return ids, names, charges
 
 
@@ -165,33 +171,16 @@ def _species_and_charges(numbers, ids):
     return names.astype(str), charges
 
 
-def _topology_of(atoms):
+def _topology_of(atoms, bonds):
     topo = get_topology(atoms)
     if topo is None:
-        return _guess_topology(atoms)
-    raw = topo[MOLECULE_INDEX]
-    _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
-    ids = np.argsort(np.argsort(first))[inverse]
-    return ids, topo[SPECIES], topo[FORMAL_CHARGE]
+        return _guess_topology(atoms, bonds)
+    return first_appearance(topo[MOLECULE_INDEX]), topo[SPECIES], topo[FORMAL_CHARGE]
 
 
-def _intramolecular_bonds(atoms, ids):
-    """Covalent bonds inside each molecule (ASE covalent radii, periodic images included).
-
-    The same neighbour criterion as :func:`mda_electrolyte.molecules.atoms_molecule_ids`, kept
-    to pairs of one molecule so that bonds never contradict the residues (Li⁺–O contacts are
-    not bonds).
-    """
-    from ase.neighborlist import NeighborList, natural_cutoffs
-
-    if len(atoms) < 2:
-        return np.zeros((0, 2), dtype=np.intp)
-    nl = NeighborList(natural_cutoffs(atoms), self_interaction=False, bothways=True)
-    nl.update(atoms)
-    graph = nl.get_connectivity_matrix(sparse=True).tocoo()
-    i, j = graph.row, graph.col
-    keep = (i < j) & (ids[i] == ids[j])
-    return np.stack([i[keep], j[keep]], axis=1).astype(np.intp)
+def _intramolecular_bonds(bonds, ids):
+    """The covalent bonds inside one molecule, so that bonds never contradict the residues."""
+    return bonds[ids[bonds[:, 0]] == ids[bonds[:, 1]]]
 
 
 def _empty_universe(numbers, masses, ids, names, charges, bonds=None):
@@ -232,7 +221,8 @@ def _from_frames(frames, dt):
                 f"frame {k} has {len(a)} atoms ({a.get_chemical_formula()}), frame 0 has "
                 f"{len(ref)} ({ref.get_chemical_formula()}): not one trajectory"
             )
-    ids, names, charges = _topology_of(ref)
+    bonds = covalent_bonds(ref)
+    ids, names, charges = _topology_of(ref, bonds)
     n = len(frames)
     positions = np.stack([a.positions for a in frames]).astype(np.float32)
     has_v = all("momenta" in a.arrays for a in frames)
@@ -263,7 +253,7 @@ def _from_frames(frames, dt):
                 )
             dt = 1.0
     u = _empty_universe(
-        ref.numbers, ref.get_masses(), ids, names, charges, _intramolecular_bonds(ref, ids)
+        ref.numbers, ref.get_masses(), ids, names, charges, _intramolecular_bonds(bonds, ids)
     )
     u.load_new(
         positions,
@@ -304,16 +294,16 @@ def _from_h5md(path):
             raw = meta[MOLECULE_INDEX][()]
             names = meta["species_name"].asstr()[()]
             charges = group["charge"][()]
-            _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
-            ids = np.argsort(np.argsort(first))[inverse]
+            ids = first_appearance(raw)
         first_frame = Atoms(
             numbers=numbers,
             positions=group["position/value"][0],
             cell=group["box/edges/value"][0],
             pbc=meta["pbc"][()],
         )
+        bonds = covalent_bonds(first_frame)
         if MOLECULE_INDEX not in meta:
-            ids, names, charges = _guess_topology(first_frame)
+            ids, names, charges = _guess_topology(first_frame, bonds)
     if n_stored != n_frames:
         raise ValueError(
             f"{path} has {n_stored} stored frames but only {n_frames} complete (a run was "
@@ -336,7 +326,7 @@ def _from_h5md(path):
                 stacklevel=3,
             )
     u = _empty_universe(
-        numbers, masses, ids, names, charges, _intramolecular_bonds(first_frame, ids)
+        numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )
     u.load_new(str(path), format="H5MD", dt=dt)
     return u
@@ -373,15 +363,15 @@ def _from_lammps(data, dump, units, atom_style, dt):
         raise ValueError(f"{dump} holds no frames")
     first = Atoms(numbers=numbers, positions=positions[0], cell=dims[0], pbc=True)
     resid = top.atoms.resids
+    bonds = covalent_bonds(first)
     if len(np.unique(resid)) > 1:
         # molecule IDs of the data file
-        _, fa, inverse = np.unique(resid, return_index=True, return_inverse=True)
-        ids = np.argsort(np.argsort(fa))[inverse]
+        ids = first_appearance(resid)
         names, charges = _species_and_charges(numbers, ids)
     else:
-        ids, names, charges = _guess_topology(first)
+        ids, names, charges = _guess_topology(first, bonds)
     u = _empty_universe(
-        numbers, top.atoms.masses, ids, names, charges, _intramolecular_bonds(first, ids)
+        numbers, top.atoms.masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )
     if dt is None:
         if len(positions) > 1:

@@ -48,8 +48,6 @@ __all__ = ["GreenKuboConductivity", "EinsteinHelfandConductivity", "NernstEinste
 _SIEMENS_PER_METRE = constants.e**2 / (constants.angstrom * constants.pico)
 # 1 S/m = 10 mS/cm
 _MS_PER_CM = constants.milli**-1 * constants.centi
-# Å²/ps -> m²/s
-_M2_PER_S = constants.angstrom**2 / constants.pico
 
 
 def _conductivity_prefactor(volume, temperature, dimensions):

@@ -27,6 +27,9 @@ __all__ = [
     "inertia_tensors",
     "rigid_decomposition",
     "atoms_molecule_ids",
+    "bonded_components",
+    "covalent_bonds",
+    "first_appearance",
     "molecule_species",
     "isolated_molecules",
     "MOLECULE_ID_ARRAYS",
@@ -78,10 +81,7 @@ def molecule_ids(atomgroup, compound="residues"):
         raw = atomgroup.fragindices
     else:
         raise ValueError(f"compound must be 'residues' or 'fragments', not {compound!r}")
-    _, first, inverse = np.unique(raw, return_index=True, return_inverse=True)
-    # relabel in order of first appearance so ids follow the AtomGroup's order
-    order = np.argsort(np.argsort(first))
-    return order[inverse].astype(np.intp)
+    return first_appearance(raw)
 
 
 def _cell_matrix(box):
@@ -297,11 +297,58 @@ def rigid_decomposition(positions, masses, ids):
     return com, positions - com[np.asarray(ids)]
 
 
-def _first_appearance(raw):
-    """Relabel ``raw`` to 0 .. n-1 in order of first appearance."""
+def first_appearance(raw):
+    """Relabel ``raw`` (any per-atom molecule labels) to 0 .. n-1 in order of first appearance."""
     _, first, inverse = np.unique(np.asarray(raw), return_index=True, return_inverse=True)
     order = np.argsort(np.argsort(first))
     return order[inverse.ravel()].astype(np.intp)
+
+
+def covalent_bonds(atoms, mult=1.0):
+    """Covalent bonds of an ASE ``Atoms``, periodic images included.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+    mult : float
+        Scale of ``ase.neighborlist.natural_cutoffs`` (covalent radii).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_bonds, 2)
+        Atom index pairs ``(i, j)`` with ``i < j``.
+    """
+    from ase.neighborlist import NeighborList, natural_cutoffs
+
+    if len(atoms) < 2:
+        return np.zeros((0, 2), dtype=np.intp)
+    nl = NeighborList(natural_cutoffs(atoms, mult=mult), self_interaction=False, bothways=True)
+    nl.update(atoms)
+    graph = nl.get_connectivity_matrix(sparse=True).tocoo()
+    keep = graph.row < graph.col
+    return np.stack([graph.row[keep], graph.col[keep]], axis=1).astype(np.intp)
+
+
+def bonded_components(n_atoms, bonds):
+    """Molecule index of every atom: the connected components of ``bonds``.
+
+    Parameters
+    ----------
+    n_atoms : int
+    bonds : array_like of int, shape (n_bonds, 2)
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (n_atoms,)
+        In order of first appearance; an atom without bonds is a molecule of its own.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(bonds)), (bonds[:, 0], bonds[:, 1])), shape=(n_atoms, n_atoms))
+    _, labels = connected_components(graph, directed=False)
+    return first_appearance(labels)
 
 
 def atoms_molecule_ids(atoms, mult=1.0):
@@ -325,16 +372,8 @@ def atoms_molecule_ids(atoms, mult=1.0):
     """
     for name in MOLECULE_ID_ARRAYS:
         if name in atoms.arrays:
-            return _first_appearance(atoms.arrays[name])
-    from ase.neighborlist import NeighborList, natural_cutoffs
-    from scipy.sparse.csgraph import connected_components
-
-    if len(atoms) == 0:
-        return np.zeros(0, dtype=np.intp)
-    bonds = NeighborList(natural_cutoffs(atoms, mult=mult), self_interaction=False, bothways=True)
-    bonds.update(atoms)
-    _, labels = connected_components(bonds.get_connectivity_matrix(sparse=True), directed=False)
-    return _first_appearance(labels)
+            return first_appearance(atoms.arrays[name])
+    return bonded_components(len(atoms), covalent_bonds(atoms, mult=mult))
 
 
 def molecule_species(numbers, ids, names=None):
