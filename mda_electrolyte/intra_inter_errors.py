@@ -61,7 +61,14 @@ def dof_decomposition(forces, positions, masses, ids):
     ``i`` the rigid-body angular acceleration ``I_j⁻¹ T_j``; seed 003 writes it
     ``m_i r_i × I_j⁻¹ Σ_k f_k × r_k``), ``f_i^vib = f_i − f_i^trans − f_i^rot``. The translational
     and rotational parts carry the whole net force and torque of the molecule; the vibrational part
-    carries neither. Linear molecules and single atoms use the pseudo-inverse of ``I_j``.
+    carries neither.
+
+    Single atoms have no rotational (and so no vibrational) part by construction: their offset
+    from the centre of mass is set to exactly zero, so ``f^trans = f``. For a linear molecule the
+    moment of inertia about its axis vanishes and no torque has a component along it; the inverse
+    of ``I_j`` is taken on its non-vanishing principal moments only (eigenvalues above 1e-8 of
+    the largest), so the angular acceleration about the axis is zero rather than the accident of
+    inverting rounding noise.
 
     Parameters
     ----------
@@ -90,15 +97,23 @@ def dof_decomposition(forces, positions, masses, ids):
     n_mol = int(ids.max()) + 1
     com = centers_of_mass(positions, masses, ids)
     rel = positions - com[ids]
+    # a lone atom is its own centre of mass; the subtraction above leaves rounding noise
+    single = np.bincount(ids, minlength=n_mol) == 1
+    rel[single[ids]] = 0.0
     total_mass = np.bincount(ids, weights=masses, minlength=n_mol)
     net = np.zeros((n_mol, 3))
     torque = np.zeros((n_mol, 3))
     np.add.at(net, ids, forces)
     np.add.at(torque, ids, np.cross(rel, forces))
     trans = (masses / total_mass[ids])[:, None] * net[ids]
-    inertia = inertia_tensors(positions, masses, ids, com=com)
-    # the pseudo-inverse handles linear molecules (and atoms) whose inertia tensor is singular
-    inv = np.linalg.pinv(inertia, rcond=1e-10)
+    inertia = inertia_tensors(rel, masses, ids, com=np.zeros((n_mol, 3)))
+    # inverse on the principal axes with a moment: zero about a linear molecule's axis, zero for
+    # atoms (whose inertia tensor is exactly zero here)
+    moments, axes = np.linalg.eigh(inertia)
+    largest = moments[:, -1:]
+    keep = (moments > 1e-8 * largest) & (largest > 0)
+    inv_moments = np.divide(1.0, moments, out=np.zeros_like(moments), where=keep)
+    inv = np.einsum("jak,jk,jbk->jab", axes, inv_moments, axes)
     alpha = np.einsum("jab,jb->ja", inv, torque)
     rot = masses[:, None] * np.cross(alpha[ids], rel)
     vib = forces - trans - rot

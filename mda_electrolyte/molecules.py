@@ -98,12 +98,73 @@ def _cell_matrix(box):
     return triclinic_vectors(box, dtype=np.float64)
 
 
-def make_whole(positions, ids, box=None):
+def _intramolecular_pairs(ids):
+    """Every unordered pair ``(i, j)``, ``i < j``, of atoms in the same molecule."""
+    ids = np.asarray(ids)
+    order = np.argsort(ids, kind="stable")
+    sizes = np.bincount(ids)
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    first, second = [], []
+    # molecules of one size share one triangle of index offsets: one numpy pass per size
+    for size in np.unique(sizes[sizes > 1]):
+        a, b = np.triu_indices(int(size), k=1)
+        starts = bounds[:-1][sizes == size]
+        first.append(order[(starts[:, None] + a).ravel()])
+        second.append(order[(starts[:, None] + b).ravel()])
+    if not first:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    first, second = np.concatenate(first), np.concatenate(second)
+    swap = first > second
+    first[swap], second[swap] = second[swap], first[swap]
+    return first, second
+
+
+def _mic(vectors, cell):
+    """Minimum-image vectors and lengths in float64 for any triclinic cell."""
+    if len(vectors) == 0:
+        return np.zeros((0, 3)), np.zeros(0)
+    return find_mic(vectors, cell, pbc=True)
+
+
+def _contact_tree(positions, ids, cell, bonds=None):
+    """Edges ``(a, b)`` of the tree that joins every molecule by its shortest periodic contacts.
+
+    The minimum spanning tree of the minimum-image distances, over the given bonds or (without
+    bonds) over all pairs of atoms of a molecule. A minimum spanning tree minimises its longest
+    edge, so its edges are never longer than the longest bond of the molecule: each one is a
+    covalent contact whose minimum image is unambiguous for any molecule shorter than the box.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import minimum_spanning_tree
+
+    n = len(ids)
+    if bonds is None:
+        i, j = _intramolecular_pairs(ids)
+    else:
+        bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+        if bonds.size and (bonds.min() < 0 or bonds.max() >= n):
+            raise ValueError(f"bonds index atoms outside 0 .. {n - 1}")
+        bonds = bonds[ids[bonds[:, 0]] == ids[bonds[:, 1]]]
+        bonds = bonds[bonds[:, 0] != bonds[:, 1]]
+        i, j = bonds.min(axis=1), bonds.max(axis=1)
+    _, dist = _mic(positions[j] - positions[i], cell)
+    # zero-length contacts would vanish from the sparse graph; the offset keeps them as edges
+    graph = coo_matrix((dist + 1e-9, (i, j)), shape=(n, n)).tocsr()
+    tree = minimum_spanning_tree(graph).tocoo()
+    return tree.row.astype(np.intp), tree.col.astype(np.intp)
+
+
+def make_whole(positions, ids, box=None, bonds=None):
     """Positions with every molecule whole across periodic boundaries.
 
-    Each atom is placed at the minimum image of its offset from the first atom of its molecule,
-    which is exact whenever no molecule spans more than half the box (any molecular liquid; see
-    :func:`check_whole`). The minimum image is found in float64 for any triclinic cell.
+    Walks each molecule's bond graph from its first atom, placing every atom at the minimum image
+    of its bond partner: the graph is the minimum spanning tree of the minimum-image distances
+    between the atoms of a molecule (over ``bonds`` when given), whose edges are the molecule's
+    covalent contacts. This is exact for any molecule shorter than the box, including molecules
+    longer than half of it (e.g. an EMC spanning 0.62 of an 11.7 Å box), as long as no atom comes
+    within a bond length of a periodic image of its own molecule. The first atom of every molecule
+    keeps its position; already whole positions are returned unchanged up to lattice vectors.
 
     Parameters
     ----------
@@ -114,24 +175,51 @@ def make_whole(positions, ids, box=None):
     box : array_like, shape (6,) or (3, 3), optional
         MDAnalysis box ``[a, b, c, alpha, beta, gamma]`` (Å, degrees) or a 3×3 cell matrix (rows
         are cell vectors, Å, as ``atoms.cell``); ``None`` returns a copy.
+    bonds : array_like of int, shape (n_bonds, 2), optional
+        Covalent bonds (atom index pairs, e.g. ``universe.bonds.indices``); bonds between
+        molecules are ignored. Without bonds, every pair of atoms of a molecule is a candidate
+        contact.
 
     Returns
     -------
     numpy.ndarray of float64, shape (n_atoms, 3)
         New array; the input is not modified.
+
+    Raises
+    ------
+    ValueError
+        For a bad box, or when ``bonds`` do not connect every molecule.
     """
     pos = np.array(positions, dtype=np.float64, copy=True)
     ids = np.asarray(ids)
     if box is None or pos.size == 0:
         return pos
     cell = _cell_matrix(box)
+    if ids.shape != (len(pos),):
+        raise ValueError(f"ids has shape {ids.shape}, expected ({len(pos)},)")
+    a, b = _contact_tree(pos, ids, cell, bonds)
+    start, end = np.concatenate([a, b]), np.concatenate([b, a])
     n_mol = int(ids.max()) + 1
     first = np.full(n_mol, -1, dtype=np.intp)
     # reversed assignment leaves the smallest index of each molecule
     first[ids[::-1]] = np.arange(ids.size)[::-1]
-    anchor = pos[first[ids]]
-    offset, _ = find_mic(pos - anchor, cell, pbc=True)
-    return anchor + offset
+    placed = np.zeros(len(pos), dtype=bool)
+    placed[first] = True
+    original = pos.copy()
+    # one tree level per pass; in a tree an unplaced atom has at most one placed neighbour
+    while not placed.all():
+        step = placed[start] & ~placed[end]
+        if not step.any():
+            lost = int(np.flatnonzero(~placed)[0])
+            raise ValueError(
+                f"the bonds do not connect molecule {int(ids[lost])} (atom {lost} is not bonded "
+                "to the rest of it); check the bonds or the molecule assignment"
+            )
+        s, e = start[step], end[step]
+        offset, _ = _mic(original[e] - original[s], cell)
+        pos[e] = pos[s] + offset
+        placed[e] = True
+    return pos
 
 
 def check_whole(positions, ids, box, numbers=None):
@@ -140,9 +228,9 @@ def check_whole(positions, ids, box, numbers=None):
     With ``numbers``, the check is exact for covalently bonded molecules: every pair of atoms of
     a molecule that is a covalent contact under periodic boundaries (minimum-image distance
     below 1.2 × the sum of covalent radii) must be the same contact in the whole-molecule
-    positions. A molecule split wrongly by :func:`make_whole` breaks at least one such bond.
-    Without ``numbers`` a molecule extending over half the cell or more along a cell direction is
-    rejected, since its minimum image is then ambiguous.
+    positions. A molecule split wrongly breaks at least one such bond. Without ``numbers`` the
+    contacts are the edges of the tree :func:`make_whole` walks (the shortest periodic contacts
+    joining each molecule), each of which must not cross the boundary.
 
     Parameters
     ----------
@@ -159,45 +247,35 @@ def check_whole(positions, ids, box, numbers=None):
     ValueError
         Naming the first molecule that is not whole.
     """
+    from ase.data import covalent_radii
+
     cell = _cell_matrix(box)
     positions = np.asarray(positions, dtype=np.float64)
     ids = np.asarray(ids)
     if numbers is None:
-        frac = positions @ np.linalg.inv(cell)
-        n_mol = int(ids.max()) + 1
-        hi = np.full((n_mol, 3), -np.inf)
-        lo = np.full((n_mol, 3), np.inf)
-        np.maximum.at(hi, ids, frac)
-        np.minimum.at(lo, ids, frac)
-        span = hi - lo
-        bad = np.flatnonzero((span >= 0.5).any(axis=1))
-        if bad.size:
-            j = int(bad[0])
-            raise ValueError(
-                f"{bad.size} molecule(s) cannot be made whole: molecule {j} spans "
-                f"{span[j].max():.2f} of cell vector {'abc'[int(span[j].argmax())]} (at least half "
-                "the box); the box is too small for it or the molecule assignment joins separate "
-                "molecules"
-            )
-        return
-    from ase.data import covalent_radii
-    from ase.geometry import find_mic
-
-    radii = covalent_radii[np.asarray(numbers)]
-    order = np.argsort(ids, kind="stable")
-    bounds = np.searchsorted(ids[order], np.arange(int(ids.max()) + 2))
-    first, second = [], []
-    for j in range(len(bounds) - 1):
-        members = order[bounds[j] : bounds[j + 1]]
-        a, b = np.triu_indices(members.size, k=1)
-        first.append(members[a])
-        second.append(members[b])
-    first, second = np.concatenate(first), np.concatenate(second)
+        first, second = _contact_tree(positions, ids, cell)
+        bonded = np.ones(len(first), dtype=bool)
+    else:
+        radii = covalent_radii[np.asarray(numbers)]
+        first, second = _intramolecular_pairs(ids)
+        bonded = None
     if first.size == 0:
         return
     direct = positions[second] - positions[first]
-    periodic, distance = find_mic(direct, cell, pbc=True)
-    bonded = distance < 1.2 * (radii[first] + radii[second])
+    periodic, distance = _mic(direct, cell)
+    if bonded is None:
+        bonded = distance < 1.2 * (radii[first] + radii[second])
+    if numbers is not None:
+        # a molecule that is not one bonded fragment has no defined whole form
+        fragments = bonded_components(len(ids), np.stack([first[bonded], second[bonded]], axis=1))
+        n_mol = int(ids.max()) + 1
+        pieces = np.bincount(ids[np.unique(fragments, return_index=True)[1]], minlength=n_mol)
+        if np.any(pieces > 1):
+            j = int(np.flatnonzero(pieces > 1)[0])
+            raise ValueError(
+                f"molecule {j} cannot be made whole: its atoms form {int(pieces[j])} separate "
+                "covalently bonded fragments; the molecule assignment joins separate molecules"
+            )
     broken = bonded & (np.linalg.norm(direct - periodic, axis=1) > 1e-6)
     if broken.any():
         k = int(np.flatnonzero(broken)[0])

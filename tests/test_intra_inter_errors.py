@@ -90,6 +90,37 @@ def test_rigid_body_forces_are_purely_translational_and_rotational():
     np.testing.assert_allclose(vib, 0.0, atol=1e-9)
 
 
+def test_single_ions_and_linear_molecules_have_no_rotation_by_construction():
+    # a Li+ far from the origin (rounding of its centre of mass is ~1e-15 Å), a linear CO2 along
+    # a skew axis and an N2 dimer; the Li force is a real SevenNet-0 force of the issue report
+    rng = np.random.default_rng(7)
+    axis = np.array([0.3, -0.5, 0.81])
+    axis /= np.linalg.norm(axis)
+    positions = np.array([[1234.567, -89.0123, 45.6789],
+                          *(np.array([7.1, 3.3, 2.9]) + t * 1.16 * axis for t in (-1, 0, 1)),
+                          *(np.array([-4.0, 2.0, 1.0]) + t * 0.55 * axis for t in (-1, 1))])
+    masses = np.array([6.94, 15.999, 12.011, 15.999, 14.007, 14.007])
+    ids = np.array([0, 1, 1, 1, 2, 2])
+    forces = rng.normal(size=(6, 3))
+    forces[0] = [-0.665, 0.667, -0.821]
+    trans, rot, vib = dof_decomposition(forces, positions, masses, ids)
+    assert np.array_equal(trans[0], forces[0])
+    assert np.array_equal(rot[0], np.zeros(3)) and np.array_equal(vib[0], np.zeros(3))
+    for j in (1, 2):
+        m = ids == j
+        com = np.average(positions[m], axis=0, weights=masses[m])
+        rel = positions[m] - com
+        torque = np.cross(rel, forces[m]).sum(0)
+        # brute force: angular acceleration perpendicular to the axis, T / I_perp
+        i_perp = (masses[m] * np.einsum("ij,ij->i", rel, rel)).sum()
+        alpha = torque / i_perp
+        assert abs(torque @ axis) < 1e-12 and abs(alpha @ axis) < 1e-12
+        np.testing.assert_allclose(rot[m], masses[m, None] * np.cross(alpha, rel), atol=1e-12)
+        # the rotational part of a linear molecule moves nothing along the axis
+        np.testing.assert_allclose(rot[m] @ axis, 0.0, atol=1e-12)
+        np.testing.assert_allclose(trans[m] + rot[m] + vib[m], forces[m], atol=1e-14)
+
+
 def test_intra_plus_inter_is_total_and_matches_the_analytic_split():
     frames = [_frame(seed=s) for s in range(2)]
     model = MolecularPairModel()

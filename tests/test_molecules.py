@@ -78,31 +78,95 @@ def test_make_whole_triclinic_recovers_every_intramolecular_vector():
     assert np.array_equal(make_whole(before, ids, None), before)
 
 
-def test_check_whole_rejects_a_molecule_longer_than_half_the_box():
+def test_check_whole_finds_a_broken_bond_and_accepts_long_molecules():
     atoms, ids = _liquid()
     check_whole(make_whole(atoms.positions, ids, atoms.cell.array), ids, atoms.cell.array)
-    chain = Atoms("C6", positions=[[1.4 * k, 0, 0] for k in range(6)], cell=[8, 8, 8], pbc=True)
-    with pytest.raises(ValueError, match="cannot be made whole"):
-        check_whole(chain.positions, np.zeros(6, dtype=int), chain.cell.array)
-    # the bond check finds the broken C-C bond of the wrongly imaged chain ...
-    whole = make_whole(chain.positions, np.zeros(6, dtype=int), chain.cell.array)
-    with pytest.raises(ValueError, match="bond between atoms 2 and 3"):
-        check_whole(whole, np.zeros(6, dtype=int), chain.cell.array, chain.numbers)
-    # ... and accepts a molecule longer than half the box (7 Å in 10 Å) that was made whole
-    # correctly from its middle atom, which the span test alone would reject
+    # a chain made "whole" by anchoring on its first atom alone breaks the bond across the face
+    chain = Atoms("C6", positions=[[1.4 * k + 6.0, 4, 4] for k in range(6)], cell=[10, 10, 10],
+                  pbc=True)
+    chain.wrap()
     ids = np.zeros(6, dtype=int)
-    line = Atoms("C6", positions=[[1.4 * k + 6.0, 4, 4] for k in range(6)], cell=[10, 10, 10],
-                 pbc=True)
-    line.wrap()
-    order = [3, 0, 1, 2, 4, 5]
-    whole = make_whole(line.positions[order], ids, line.cell.array)
-    check_whole(whole, ids, line.cell.array, line.numbers)
-    bonds = np.linalg.norm(np.diff(whole[np.argsort(order)], axis=0), axis=1)
-    np.testing.assert_allclose(bonds, 1.4, atol=1e-9)
-    with pytest.raises(ValueError, match="spans 0.70"):
-        check_whole(whole, ids, line.cell.array)
+    from ase.geometry import find_mic
+
+    anchored = chain.positions[0] + find_mic(chain.positions - chain.positions[0],
+                                             chain.cell.array)[0]
+    with pytest.raises(ValueError, match="bond between atoms 3 and 4"):
+        check_whole(anchored, ids, chain.cell.array, chain.numbers)
+    with pytest.raises(ValueError, match="cannot be made whole"):
+        check_whole(anchored, ids, chain.cell.array)
+    # the bond walk makes the 7 Å chain whole in the 10 Å box from any first atom
+    for order in ([0, 1, 2, 3, 4, 5], [3, 0, 1, 2, 4, 5], [5, 4, 3, 2, 1, 0]):
+        whole = make_whole(chain.positions[order], ids, chain.cell.array)
+        check_whole(whole, ids, chain.cell.array, chain.numbers)
+        check_whole(whole, ids, chain.cell.array)
+        bonds = np.linalg.norm(np.diff(whole[np.argsort(order)], axis=0), axis=1)
+        np.testing.assert_allclose(bonds, 1.4, atol=1e-9)
     with pytest.raises(ValueError, match="box"):
-        make_whole(chain.positions, np.zeros(6, dtype=int), [8, 8, -1, 90, 90, 90])
+        make_whole(chain.positions, ids, [8, 8, -1, 90, 90, 90])
+
+
+def _emc_in_small_box(cell):
+    """One EMC (7.2 Å long) along the body of ``cell``, centred, plus an ion elsewhere."""
+    from ase_electrolyte.build import conformer
+
+    emc = conformer("EMC")
+    d = emc.get_all_distances()
+    i, j = np.unravel_index(d.argmax(), d.shape)
+    axis = emc.positions[j] - emc.positions[i]
+    emc.rotate(axis, [1, 0, 0], center="COM")
+    emc.positions += np.array([0.5, 0.5, 0.5]) @ cell - emc.get_center_of_mass()
+    atoms = emc + Atoms("Li", positions=[np.array([0.5, 0.0, 0.0]) @ cell])
+    atoms.cell, atoms.pbc = cell, True
+    ids = np.array([0] * len(emc) + [1])
+    return atoms, ids
+
+
+@pytest.mark.parametrize("cell", [np.diag([11.7] * 3),
+                                  np.array([[11.7, 0, 0], [2.0, 11.2, 0], [-1.5, 1.0, 11.5]])])
+def test_make_whole_molecule_longer_than_half_the_box(cell):
+    atoms, ids = _emc_in_small_box(cell)
+    span = np.ptp(atoms.positions[ids == 0] @ np.linalg.inv(cell), axis=0).max()
+    assert span > 0.6  # the molecule spans more than half the box
+    true = atoms.positions.copy()
+    # already-whole positions stay exactly where they are
+    np.testing.assert_allclose(make_whole(true, ids, cell), true, atol=1e-12)
+    check_whole(true, ids, cell, atoms.numbers)
+    rng = np.random.default_rng(3)
+    for _trial in range(4):
+        # shift the molecule so different atoms are cut off, then wrap into the cell
+        moved = atoms.copy()
+        translation = rng.random(3) @ cell
+        moved.positions += translation
+        moved.wrap()
+        order = rng.permutation(len(atoms))  # any atom may come first
+        whole = make_whole(moved.positions[order], ids[order], cell)[np.argsort(order)]
+        check_whole(whole, ids, cell, atoms.numbers)
+        for j in (0, 1):
+            shift = whole[ids == j] - true[ids == j] - translation
+            np.testing.assert_allclose(shift - shift[0], 0.0, atol=1e-9)
+            frac = shift[0] @ np.linalg.inv(cell)
+            np.testing.assert_allclose(frac, np.round(frac), atol=1e-9)
+    # with the topology's bonds the walk follows them; missing bonds are named
+    from mda_electrolyte.molecules import covalent_bonds
+
+    bonds = covalent_bonds(atoms)
+    np.testing.assert_allclose(make_whole(moved.positions, ids, cell, bonds=bonds),
+                               make_whole(moved.positions, ids, cell), atol=1e-9)
+    with pytest.raises(ValueError, match="do not connect molecule 0"):
+        make_whole(moved.positions, ids, cell, bonds=bonds[1:])
+
+
+def test_rigid_scan_and_isolated_molecules_in_a_small_box():
+    from mda_electrolyte.volume_scan import rigid_scaled_atoms
+
+    atoms, ids = _emc_in_small_box(np.diag([11.7] * 3))
+    atoms.wrap()
+    true_d = _emc_in_small_box(np.diag([11.7] * 3))[0][ids == 0].get_all_distances()
+    for scale in (0.95, 1.5):
+        scaled = rigid_scaled_atoms(atoms, ids, scale)
+        np.testing.assert_allclose(scaled[ids == 0].get_all_distances(), true_d, atol=1e-9)
+    mol = isolated_molecules(atoms, ids)[0]
+    np.testing.assert_allclose(mol.get_all_distances(), true_d, atol=1e-9)
 
 
 def test_centers_of_mass_and_rigid_decomposition():
