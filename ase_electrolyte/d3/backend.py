@@ -211,6 +211,26 @@ def select_device(device: str) -> str:
     return device
 
 
+def check_finite(out: dict, symbols) -> None:
+    """Raise FloatingPointError naming the atoms whose kernel results are not finite.
+
+    ``symbols`` are the chemical symbols in the caller's atom order. Never lets a NaN or inf
+    energy, force or stress reach the caller.
+    """
+    bad = ~np.isfinite(out["energies"]) | ~np.isfinite(out["gradient"]).all(axis=1)
+    if not bad.any() and np.isfinite(out["sigma"]).all():
+        return
+    idx = np.flatnonzero(bad)
+    names = ", ".join(f"{symbols[i]}{i}" for i in idx[:10]) + (" ..." if len(idx) > 10 else "")
+    what = (f"{len(idx)} atom(s): {names}" if len(idx)
+            else "the virial only (every per-atom value is finite)")
+    raise FloatingPointError(
+        f"the D3 kernel produced non-finite energies/forces/stress for {what}. This means "
+        "overflow in the dispersion terms (e.g. parameters far outside the published ranges "
+        "or atoms at unphysically short distances); check the structure and the parameters."
+    )
+
+
 def _ptr(array, ctype):
     return array.ctypes.data_as(ctypes.POINTER(ctype))
 

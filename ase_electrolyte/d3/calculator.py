@@ -221,6 +221,7 @@ class D3(Calculator):
         }
         out = backend.run_kernel(self.device, geometry, tables, self.method_parameters, cutoffs,
                                  self.num_threads)
+        backend.check_finite(out, atoms.get_chemical_symbols())
         energies = out["energies"] * Hartree
         gradient = out["gradient"] @ rotation.T
         sigma = rotation @ out["sigma"] @ rotation.T

@@ -68,29 +68,33 @@ D3_HD double d3_dcount(double rc, double r) {
 }
 
 // Gaussian weights of the reference systems of one atom and their CN derivatives, k3 = 4,
-// normalised; the non-finite fall-backs are those of simple-dftd3.
+// normalised. The largest Gaussian is factored out of numerator and denominator, so the
+// denominator is >= 1: far above (or below) every reference CN, where each Gaussian alone
+// underflows, the weights and their derivatives stay exact instead of 0/0 or inf/inf
+// (simple-dftd3 patches only the NaN case, which leaves infinite or garbage derivatives in
+// between). dgw_a = gw_a * 2 wf (cnref_a - <cnref>), <cnref> = sum_b gw_b cnref_b.
 D3_HD void d3_weights(int nref, const double* cnref, double cn, double* gw, double* dgw) {
     const double wf = 4.0;
-    double norm = 0.0, dnorm = 0.0;
-    double maxcn = -1.0;
+    double top = -HUGE_VAL;
     for (int a = 0; a < nref; ++a) {
         const double d = cn - cnref[a];
-        const double g = exp(-wf * d * d);
+        const double t = -wf * d * d;
+        if (t > top) top = t;
+    }
+    double norm = 0.0, dnorm = 0.0;
+    for (int a = 0; a < nref; ++a) {
+        const double d = cn - cnref[a];
+        const double g = exp(-wf * d * d - top);
         norm += g;
         dnorm += 2.0 * wf * (cnref[a] - cn) * g;
-        if (cnref[a] > maxcn) maxcn = cnref[a];
     }
-    norm = 1.0 / norm;
+    const double inv = 1.0 / norm;
     for (int a = 0; a < nref; ++a) {
         const double d = cn - cnref[a];
-        const double expw = exp(-wf * d * d);
+        const double expw = exp(-wf * d * d - top);
         const double expd = 2.0 * wf * (cnref[a] - cn) * expw;
-        double g = expw * norm;
-        if (isnan(g)) g = (cnref[a] == maxcn) ? 1.0 : 0.0;
-        double dg = expd * norm - expw * dnorm * norm * norm;
-        if (isnan(dg)) dg = 0.0;
-        gw[a] = g;
-        dgw[a] = dg;
+        gw[a] = expw * inv;
+        dgw[a] = expd * inv - expw * dnorm * inv * inv;
     }
     for (int a = nref; a < D3_MAX_REF; ++a) {
         gw[a] = 0.0;
