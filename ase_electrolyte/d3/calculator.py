@@ -28,24 +28,34 @@ def _positive_length(name, value):
     return value
 
 
-def _lattice_points(lat, periodic, rthr):
-    """Translations (rows) of simple-dftd3's ``get_lattice_points`` for partial periodicity."""
-    lat = np.asarray(lat, dtype=float)
-    if not periodic.any():
-        return np.zeros((1, 3))
-    if periodic.sum() == 1:
-        rep = np.where(periodic, np.ceil(rthr / np.linalg.norm(lat, axis=1)), 0)
+def _wrap_periodic(positions, cell, periodic):
+    """Positions moved by whole periodic lattice vectors into the periodic cell.
+
+    Only the periodic vectors are used (their own fractional coordinates, from a least-squares
+    fit in their span), so a zero or arbitrary non-periodic cell vector does not matter.
+    """
+    lat = cell[periodic]
+    frac = positions @ np.linalg.pinv(lat)
+    return positions - np.floor(frac) @ lat
+
+
+def _partial_translations(cell, periodic, rmax):
+    """Every translation along the periodic vectors that can bring two wrapped atoms within rmax.
+
+    After wrapping, the difference of two positions projected on the periodic plane (line) has
+    fractional coordinates in (-1, 1); a translation n is needed when the distance to the
+    projection can be <= rmax, i.e. |n_k| <= rmax / h_k + 1, with h_k the height of the 2D
+    cell across vector k (its length in 1D).
+    """
+    lat = cell[periodic]
+    if len(lat) == 1:
+        heights = np.linalg.norm(lat, axis=1)
     else:
-        # two periodic directions: the normal of the plane replaces the aperiodic vector
-        norms = np.array([np.cross(lat[(k + 1) % 3], lat[(k + 2) % 3]) for k in range(3)])
-        vecs = np.where(periodic[:, None], lat, norms)
-        normals = np.array([np.cross(vecs[(k + 1) % 3], vecs[(k + 2) % 3]) for k in range(3)])
-        normals /= np.linalg.norm(normals, axis=1)[:, None]
-        cos = np.abs(np.einsum("ij,ij->i", normals, vecs))
-        rep = np.where(periodic, np.ceil(rthr / cos), 0)
-    rep = rep.astype(int)
-    grid = np.stack(np.meshgrid(*[np.arange(-r, r + 1) for r in rep], indexing="ij"), -1)
-    return grid.reshape(-1, 3) @ lat
+        area = np.linalg.norm(np.cross(lat[0], lat[1]))
+        heights = area / np.linalg.norm(lat[::-1], axis=1)
+    reps = np.ceil(rmax / heights).astype(int) + 1
+    grid = np.stack(np.meshgrid(*[np.arange(-r, r + 1) for r in reps], indexing="ij"), -1)
+    return grid.reshape(-1, len(lat)) @ lat
 
 
 class D3(Calculator):
@@ -193,7 +203,13 @@ class D3(Calculator):
                 if np.linalg.norm(np.cross(a, b)) <= 1e-10 * np.linalg.norm(a) * np.linalg.norm(b):
                     raise ValueError("the two periodic cell vectors are parallel (zero area)")
             rmax = max(self.cutoff, self.cn_cutoff, self.atm_cutoff if self.atm else 0.0)
-            trans = _lattice_points(cell / Bohr, pbc, rmax / Bohr)
+            if pbc.any():
+                # images are enumerated around the wrapped positions, so an atom's image
+                # (a whole lattice vector away) gives identical results
+                positions = _wrap_periodic(positions, cell, pbc)
+                trans = _partial_translations(cell / Bohr, pbc, rmax / Bohr)
+            else:
+                trans = np.zeros((1, 3))
             geometry = {"cell_mode": 0, "trans": trans, "lat": np.zeros((3, 3)),
                         "xyz": positions / Bohr}
         uniq, species = np.unique(numbers, return_inverse=True)
