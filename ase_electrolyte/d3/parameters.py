@@ -25,6 +25,11 @@ _REQUIRED = {
     "op": ("s6", "s8", "a1", "a2", "alp", "bet"),
     "cso": ("s6", "a1", "a2", "rs6", "rs8", "alp"),
 }
+# Corrections to simple-dftd3's parameter table (kept verbatim in data/d3_parameters.json):
+# OPBE-D3(0) s8 is 2.055 in Goerigk & Grimme (2011) and in Grimme's dftd3 program; the table
+# of simple-dftd3 1.7 has 2.033.
+ERRATA = {("opbe", "zero"): {"s8": 2.055}}
+
 _KNOWN_KEYS = {"s6", "s8", "s9", "a1", "a2", "a3", "a4", "rs6", "rs8", "alp", "bet"}
 
 
@@ -34,7 +39,10 @@ def _normalise(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _database() -> dict:
-    return json.loads((DATA_DIR / "d3_parameters.json").read_text())
+    db = json.loads((DATA_DIR / "d3_parameters.json").read_text())
+    for (functional, damping), values in ERRATA.items():
+        db["functionals"][functional][damping].update(values)
+    return db
 
 
 def known_dampings() -> list:
@@ -98,6 +106,8 @@ def resolve_parameters(
                 + ", ".join(known_functionals(damping))
             )
         values.update({k: v for k, v in entry[damping].items() if k in _KNOWN_KEYS})
+        # a table entry without s8 (CF22D-D3(0)) is a C6-only method, as in simple-dftd3
+        values.setdefault("s8", 0.0)
     if params is not None:
         unknown = set(params) - _KNOWN_KEYS
         if unknown:
