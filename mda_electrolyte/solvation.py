@@ -34,14 +34,18 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from mda_electrolyte.report import register_analysis
+from mda_electrolyte.shell_cutoffs import ShellCutoff, donor_atoms, first_minimum
 
 __all__ = ["SolvationShells", "oxygen_types"]
 
 CLASSES = ("SSIP", "CIP", "AGG")
 CONVENTIONS = ("anion_count", "bridging")
+#: How a species' shell atoms and cutoff are chosen: any atom of the molecule with the first RDF
+#: minimum (``"whole_molecule"``), or the donor atoms of Ju et al. (2025) with their fixed cutoffs,
+#: Li–O 2.6 Å and Li–P 4.2 Å (``"donor_atoms"``).
+CUTOFF_CONVENTIONS = ("whole_molecule", "donor_atoms")
+_PRESET = "ju2025"
 _OTHER, _OC, _OE = 0, 1, 2
-# seed 000: first minimum of the Li–O RDF, Å
-_LI_SHELL_CUTOFF = 2.6
 
 
 class _NoRdfMinimum(ValueError):
@@ -79,9 +83,15 @@ def oxygen_types(atomgroup):
     return types, carbon
 
 
-def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range):
+def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
+                  cutoff_convention="whole_molecule", no_minimum="raise"):
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    if cutoff_convention not in CUTOFF_CONVENTIONS:
+        raise ValueError(
+            f"cutoff_convention must be one of {CUTOFF_CONVENTIONS}, not {cutoff_convention!r}")
+    if no_minimum not in ("raise", "preset"):
+        raise ValueError(f"no_minimum must be 'raise' or 'preset', not {no_minimum!r}")
     if cations.n_atoms == 0:
         raise ValueError("SolvationShells: the cation selection is empty")
     if not isinstance(anions, dict) or not isinstance(solvents, dict):
@@ -160,11 +170,23 @@ class SolvationShells(AnalysisBase):
         Species name → its atoms; molecules are the residues. Results are keyed by these names.
         The atoms given are the candidate coordinating atoms (usually whole molecules).
     cutoffs : dict of {str: float}, optional
-        Shell cutoff per species in Å (cation to any atom of the species). Species without one get
-        the first minimum of the cation–species RDF, found by solvation-analysis
-        (:func:`solvation_analysis.rdf_parser.identify_cutoff_scipy`).
+        Shell cutoff per species in Å (cation to any candidate atom of the species). Species
+        without one get the first minimum of the cation–species RDF
+        (:func:`mda_electrolyte.shell_cutoffs.first_minimum`: smoothed, bin-count independent,
+        with a depth test), or the preset of ``cutoff_convention="donor_atoms"``.
     convention : {"anion_count", "bridging"}
-        How shells are classed, see the module documentation (seed 001 vs mdgo).
+        How shells are classed, see the module documentation (Gong et al. 2025 vs mdgo).
+    cutoff_convention : {"whole_molecule", "donor_atoms"}
+        ``"whole_molecule"`` (default): the atoms given are the candidates and the cutoffs come
+        from the RDF first minimum. ``"donor_atoms"``: Ju et al. (2025, SevenNet-0)'s Li⁺ shells,
+        through donor atoms found from the bonds (oxygens bonded to carbon, the P of PF6⁻) with
+        Li–O 2.6 Å and Li–P 4.2 Å (:data:`mda_electrolyte.shell_cutoffs.DONOR_PRESETS`);
+        Li cations only.
+    no_minimum : {"raise", "preset"}
+        What to do when an RDF has no acceptable first minimum: raise, or (Li cations) use the
+        ``"donor_atoms"`` preset for that species and say so in ``results.cutoff_details``.
+    rdf_smoothing : float
+        Smallest Gaussian smoothing width in Å of the first-minimum search.
     rdf_range : tuple of float
         Range of the cation–species RDFs in Å; given cutoffs must lie inside.
     rdf_nbins : int
@@ -179,7 +201,13 @@ class SolvationShells(AnalysisBase):
     Attributes
     ----------
     results.cutoffs : dict
-        Species → cutoff in Å; ``results.cutoff_source`` says ``"given"`` or ``"rdf_minimum"``.
+        Species → cutoff in Å; ``results.cutoff_source`` says ``"given"``, ``"rdf_minimum"``,
+        ``"preset"`` or ``"preset_fallback"`` (no RDF minimum).
+    results.cutoff_details : dict
+        Species → how the cutoff was chosen (:class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`
+        as a dict: first peak, depth, significance, pairs in the shell, warnings, a note).
+    results.shell_atoms : dict
+        Species → ``"whole_molecule"`` or ``"donor_atoms"``: the atoms the cutoff applies to.
     results.rdfs : dict
         Species → (r in Å, g(r)) of the RDFs used for the cutoffs (empty when all were given).
     results.shells : pandas.DataFrame
@@ -239,16 +267,40 @@ class SolvationShells(AnalysisBase):
         rdf_nbins=80,
         network_species=None,
         angle_bins=90,
+        cutoff_convention="whole_molecule",
+        no_minimum="raise",
+        rdf_smoothing=0.2,
         **kwargs,
     ):
         rdf_range = tuple(float(v) for v in rdf_range)
-        _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range)
+        _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
+                      cutoff_convention, no_minimum)
         super().__init__(cations.universe.trajectory, **kwargs)
         self._cations = cations
         self._anion_names = list(anions)
         self._solvent_names = list(solvents)
         self._species = {**solvents, **anions}
         self._cutoffs_given = {k: float(v) for k, v in (cutoffs or {}).items()}
+        self._cutoff_convention = cutoff_convention
+        self._no_minimum = no_minimum
+        self._rdf_smoothing = float(rdf_smoothing)
+        self._is_lithium = cations.elements[0] == "Li"
+        self._shell_atoms = {name: "whole_molecule" for name in self._species}
+        self._presets = {}
+        if cutoff_convention == "donor_atoms" or no_minimum == "preset":
+            for name, group in self._species.items():
+                try:
+                    self._presets[name] = donor_atoms(group, _PRESET)
+                except ValueError as err:
+                    if cutoff_convention == "donor_atoms":
+                        raise ValueError(f"species {name!r}: {err}") from None
+        if cutoff_convention == "donor_atoms":
+            if not self._is_lithium:
+                raise ValueError("cutoff_convention='donor_atoms' holds Li⁺ cutoffs (Ju et al. "
+                                 f"2025); the cations are {cations.elements[0]!r}")
+            for name, (donors, _) in self._presets.items():
+                self._species[name] = donors
+                self._shell_atoms[name] = "donor_atoms"
         self._convention = convention
         self._rdf_range = rdf_range
         self._rdf_nbins = int(rdf_nbins)
@@ -333,9 +385,20 @@ class SolvationShells(AnalysisBase):
         (which computes them in its own ``_prepare``), done once for the whole run.
         """
         from MDAnalysis.analysis.rdf import InterRDF
-        from solvation_analysis.rdf_parser import identify_cutoff_scipy
 
         radii = dict(self._cutoffs_given)
+        self._details = {
+            name: ShellCutoff(cutoff=value, method="given", note="given by the caller")
+            for name, value in radii.items()
+        }
+        if self._cutoff_convention == "donor_atoms":
+            for name in self._species:
+                if name not in radii:
+                    radii[name] = self._presets[name][1]
+                    element = self._presets[name][0].elements[0]
+                    self._details[name] = ShellCutoff(
+                        cutoff=radii[name], method="preset",
+                        note=f"Ju et al. (2025) donor-atom cutoff Li–{element} {radii[name]} Å")
         if set(radii) >= set(self._species):
             return radii, {}
         rdfs = {}
@@ -355,11 +418,31 @@ class SolvationShells(AnalysisBase):
                 bins, g = rdf.results.bins, rdf.results.rdf
                 rdfs[name] = (np.asarray(bins), np.asarray(g))
                 if name not in radii:
-                    radius = identify_cutoff_scipy(bins, g, failure_behavior="warn")
-                    if radius:
-                        radii[name] = radius
+                    found = first_minimum(rdf.results.edges, g, counts=rdf.results.count,
+                                          smoothing=self._rdf_smoothing)
+                    self._details[name] = found
+                    if found.cutoff is not None:
+                        radii[name] = found.cutoff
                     else:
                         missing.append(name)
+        for name in [n for n in missing if self._no_minimum == "preset"]:
+            if not self._is_lithium or name not in self._presets:
+                continue
+            donors, radius = self._presets[name]
+            element = donors.elements[0]
+            self._species[name] = donors
+            self._shell_atoms[name] = "donor_atoms"
+            radii[name] = radius
+            self._details[name] = ShellCutoff(
+                cutoff=radius, method="preset_fallback",
+                warnings=[f"no first minimum ({self._details[name].note})"],
+                note=(f"no first minimum in the Li–{name} RDF ({self._details[name].note}); "
+                      f"used Ju et al. (2025)'s donor-atom cutoff Li–{element} {radius} Å"))
+            missing.remove(name)
+        for name, detail in self._details.items():
+            for text in detail.warnings:
+                warnings.warn(f"shell cutoff of {name!r} ({detail.cutoff} Å): {text}",
+                              UserWarning, stacklevel=3)
         if missing:
             raise _NoRdfMinimum(
                 f"no first minimum found in a cation–species RDF within {self._rdf_range} Å; "
@@ -559,10 +642,15 @@ class SolvationShells(AnalysisBase):
         cn, pairing = per_frame["_cn"], per_frame["_pairing"]
         labels = self.results.shell_labels
         self.results.cutoffs = {name: float(self._radii[name]) for name in self._species}
+        source = {"given": "given", "rdf_first_minimum": "rdf_minimum", "preset": "preset",
+                  "preset_fallback": "preset_fallback"}
         self.results.cutoff_source = {
-            name: "given" if name in self._cutoffs_given else "rdf_minimum"
-            for name in self._species
+            name: source[self._details[name].method] for name in self._species
         }
+        self.results.cutoff_details = {
+            name: self._details[name].as_dict() for name in self._species
+        }
+        self.results.shell_atoms = dict(self._shell_atoms)
         self.results.rdfs = dict(self._rdfs)
         self.results.classes = np.array(CLASSES)[codes]
         self.results.convention = self._convention
@@ -700,20 +788,18 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         name = _species_name(residue)
         target = anions if residue.atoms.formalcharges.sum() < 0 else solvents
         target[name] = target[name] + residue.atoms if name in target else residue.atoms
-    try:
-        shells = SolvationShells(cations, anions, solvents, verbose=verbose).run()
-        note = None
-    except _NoRdfMinimum as err:
-        # a short run or a single cation gives RDFs too noisy to have a first minimum; for Li the
-        # report falls back to seed 000's Li–O first minimum and says so, other cations fail
-        if symbol != "Li":
-            raise
-        fallback = {name: _LI_SHELL_CUTOFF for name in list(anions) + list(solvents)}
-        shells = SolvationShells(cations, anions, solvents, cutoffs=fallback, verbose=verbose).run()
-        note = (
-            f"{err}; used seed 000's Li–O first-minimum cutoff {_LI_SHELL_CUTOFF} Å for "
-            "every species instead"
-        )
+    # a short run or a single cation gives RDFs too noisy to have a first minimum; for Li such a
+    # species falls back to Ju et al. (2025)'s donor-atom cutoffs (Li–O 2.6 Å, Li–P 4.2 Å)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        shells = SolvationShells(cations, anions, solvents, verbose=verbose,
+                                 no_minimum="preset" if symbol == "Li" else "raise").run()
+    notes = {name: d["note"] for name, d in shells.results.cutoff_details.items()}
+    cutoff_warnings = [str(w.message) for w in caught if "shell cutoff" in str(w.message)]
+    fallbacks = [
+        notes[name] for name, src in shells.results.cutoff_source.items()
+        if src == "preset_fallback"
+    ]
     fig = shells.plot()
     fig.savefig(outdir / "solvation_shells.png", dpi=120)
     plt.close(fig)
@@ -730,6 +816,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "free_ion_fraction": shells.results.free_ion_fraction,
         "network_sizes": {str(k): v for k, v in shells.results.network_sizes.items()},
         "angles_mean_degrees": {k: v["mean"] for k, v in shells.results.angles.items()},
+        "cutoff_notes": notes,
+        **({"cutoff_note": "; ".join(fallbacks)} if fallbacks else {}),
+        "cutoff_warnings": cutoff_warnings,
+        "shell_atoms": shells.results.shell_atoms,
         "png": "solvation_shells.png",
-        **({"cutoff_note": note} if note else {}),
     }

@@ -306,27 +306,109 @@ def test_report_entry(tmp_path):
     assert (tmp_path / "solvation_shells.png").exists()
 
 
-def test_report_falls_back_to_seed_000_cutoff_without_rdf_minimum(tmp_path, monkeypatch):
+def test_report_falls_back_to_the_donor_preset_without_rdf_minimum(tmp_path):
     from mda_electrolyte import solvation
 
-    class NoMinimum(solvation.SolvationShells):
-        """As a short run of one cation gives: no first minimum in the RDFs."""
-
-        def __init__(self, *args, cutoffs=None, **kwargs):
-            if cutoffs is None:
-                raise solvation._NoRdfMinimum("no first minimum found in a cation–species RDF")
-            super().__init__(*args, cutoffs=cutoffs, **kwargs)
-
-    monkeypatch.setattr(solvation, "SolvationShells", NoMinimum)
+    # one Li and its own shell in a big box: the RDFs never rise after the first peak
     u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)])])
     charges = np.zeros(u.atoms.n_atoms)
     charges[u.select_atoms("element Li").ix] = 1
     charges[u.select_atoms("element P").ix] = -1
     u.add_TopologyAttr("formalcharges", charges)
     summary = solvation._report(u, tmp_path)
-    assert summary["cutoffs_angstrom"] == {"EC": 2.6, "PF6": 2.6}
-    assert "2.6 Å" in summary["cutoff_note"] and "no first minimum" in summary["cutoff_note"]
+    # Ju et al. (2025): Li–O 2.6 Å to the solvent oxygens, Li–P 4.2 Å to the anion's P
+    assert summary["cutoffs_angstrom"] == {"EC": 2.6, "PF6": 4.2}
+    assert summary["cutoff_source"] == {"EC": "preset_fallback", "PF6": "preset_fallback"}
+    assert summary["shell_atoms"] == {"EC": "donor_atoms", "PF6": "donor_atoms"}
+    assert "Li–P 4.2 Å" in summary["cutoff_notes"]["PF6"]
+    assert "no first minimum" in summary["cutoff_note"]
     assert summary["labels"] == {"Li(ECc)3(PF6)": 1.0}
+    with pytest.raises(ValueError, match="no first minimum"):
+        SolvationShells(*groups(u)).run()
+
+
+def test_donor_atom_convention_counts_pf6_by_its_phosphorus():
+    # the PF6 is 2.0 Å from Li through an F, so its P is at 3.6 Å: inside Li–P 4.2 Å; moving the
+    # anion out by 0.7 Å puts F at 2.7 Å and P at 4.3 Å: in the 3.0 Å whole-molecule shell only
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)])])
+    cats, anions, solvents = groups(u)
+    res = SolvationShells(cats, anions, solvents, cutoff_convention="donor_atoms").run().results
+    assert res.cutoffs == {"EC": 2.6, "PF6": 4.2} and res.classes[0, 0] == "CIP"
+    assert res.cutoff_source == {"EC": "preset", "PF6": "preset"}
+    assert set(res.shells.loc[res.shells.species == "PF6", "atom"]) == set(
+        u.select_atoms("element P").ix)
+    assert set(res.shells.loc[res.shells.species == "EC", "oxygen_type"]) == {"Oc"}
+    pf6 = anions["PF6"]
+    li = cats.positions[0]
+    p = u.select_atoms("element P").positions[0]
+    pf6.positions = pf6.positions + 0.7 * (p - li) / np.linalg.norm(p - li)
+    donor = SolvationShells(cats, anions, solvents, cutoff_convention="donor_atoms").run()
+    whole = SolvationShells(cats, anions, solvents, cutoffs={"EC": 2.6, "PF6": 3.0}).run()
+    assert donor.results.classes[0, 0] == "SSIP" and whole.results.classes[0, 0] == "CIP"
+    with pytest.raises(ValueError, match="Li"):
+        nacl = build([((10, 10, 10), [("EC", None, "Oc"), ("PF6", None)])], cation="Na")
+        SolvationShells(*groups(nacl, "Na"), cutoff_convention="donor_atoms")
+    with pytest.raises(ValueError, match="cutoff_convention"):
+        SolvationShells(cats, anions, solvents, cutoff_convention="donors")
+
+
+def _rdf_of(u, li, group, nbins, frames=None):
+    from MDAnalysis.analysis.rdf import InterRDF
+
+    rdf = InterRDF(li, group, range=(0.0, 8.0), nbins=nbins, norm="density",
+                   exclude_same="residue").run(frames=frames)
+    return rdf.results.edges, rdf.results.rdf, rdf.results.count
+
+
+def test_first_minimum_is_bin_count_independent_on_bn_fec():
+    from mda_electrolyte.shell_cutoffs import first_minimum
+
+    u = bn_fec()
+    li = u.atoms.select_atoms("type 22")
+    species = {"pf6": "byres type 20", "P": "type 20", "bn": "byres type 5",
+               "fec": "byres type 19"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, sel in species.items():
+            found = [first_minimum(*_rdf_of(u, li, u.select_atoms(sel), n))
+                     for n in (40, 80, 160, 320)]
+            cutoffs = [f.cutoff for f in found]
+            assert None not in cutoffs, name
+            assert max(cutoffs) - min(cutoffs) <= 0.1, (name, cutoffs)
+            # never inside the first peak
+            assert all(f.cutoff > f.peak + 0.3 for f in found), name
+            # a minimum of the raw histogram within the smoothing width
+            edges, g, _ = _rdf_of(u, li, u.select_atoms(sel), 320)
+            r = 0.5 * (edges[1:] + edges[:-1])
+            near = np.abs(r - found[-1].cutoff) < found[-1].smoothing
+            peak = np.abs(r - found[-1].peak) < found[-1].smoothing
+            assert g[near].mean() < 0.6 * g[peak].mean(), name
+
+
+def test_first_minimum_refuses_noise_and_flags_small_samples():
+    from mda_electrolyte.shell_cutoffs import first_minimum
+
+    edges = np.linspace(0, 8, 161)
+    r = 0.5 * (edges[1:] + edges[:-1])
+    # a first peak that decays to a plateau: no minimum (the old search took the first dip)
+    rng = np.random.default_rng(0)
+    decay = 2 * np.exp(-((r - 2) / 0.3) ** 2) + 1 / (1 + np.exp(-(r - 1.8) / 0.1))
+    wiggly = decay * (1 + 0.01 * rng.standard_normal(r.size)) * (r > 1.2)
+    result = first_minimum(edges, wiggly)
+    assert result.cutoff is None and ("shallow" in result.note or "rise" in result.note)
+    # a clear minimum from few pairs: found, with a small-sample warning; many pairs: none
+    shell = 4 / 3 * np.pi * np.diff(edges**3)
+    truth = 3 * np.exp(-((r - 2) / 0.2) ** 2) + 1 / (1 + np.exp(-(r - 3.2) / 0.15))
+    for scale, small in ((1.0, True), (50.0, False)):
+        counts = rng.poisson(truth * shell * scale).astype(float)
+        found = first_minimum(edges, counts / shell, counts=counts)
+        assert found.cutoff is not None and 2.4 < found.cutoff < 3.0
+        assert any("small sample" in w for w in found.warnings) == small
+    # a handful of pairs: the dip is counting noise, not a minimum
+    counts = rng.poisson(truth * shell * 0.02).astype(float)
+    assert first_minimum(edges, counts / shell, counts=counts).cutoff is None
+    with pytest.raises(ValueError, match="edges"):
+        first_minimum(edges, truth[:-1])
 
 
 def _assert_identical(a, b, path="results"):
