@@ -11,6 +11,11 @@ D3
     Grimme's DFT-D3 dispersion correction (C++/CUDA core) as an ASE calculator.
 electrolyte_box
     An electrolyte box (solvents + salt) from a composition.
+Electrostatics
+    Explicit Coulomb term (QRd, fixed or per-atom charges; Ewald/PME via torch-pme) as an ASE
+    calculator, also summed into ``Calculator(..., electrostatics=...)``.
+fit_qrd
+    Fit the QRd charge parameters (b, s) per element to reference labels minus a model.
 
 Heavy dependencies (torch, the MLIP packages, the compiled D3 core) are imported on first use.
 """
@@ -24,6 +29,8 @@ _LAZY = {
     "list_models": "ase_electrolyte.models",
     "D3": "ase_electrolyte.d3",
     "electrolyte_box": "ase_electrolyte.build",
+    "Electrostatics": "ase_electrolyte.electrostatics",
+    "fit_qrd": "ase_electrolyte.electrostatics",
 }
 
 __all__ = sorted(_LAZY)

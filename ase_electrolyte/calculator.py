@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -48,6 +49,9 @@ class Calculator(_AseCalculator):
         ``None`` (no dispersion), a :class:`ase_electrolyte.D3` instance, or a short spec:
         ``"d3"``/``"d3-bj"`` (PBE-D3(BJ), 50.2/20 Å cutoffs), ``"d3-zero"``, ``"d3-bjm"``,
         ``"d3-zerom"``, ``"d3-op"``, ``"d3-cso"``.
+    electrostatics : None, ase_electrolyte.Electrostatics or os.PathLike
+        An explicit Coulomb term summed in like ``dispersion`` (e.g. the QRd term of Chalykh
+        et al. 2025), or the path of its JSON file (:meth:`Electrostatics.save`).
     device : {"auto", "cpu", "cuda", "cuda:N"}
         ``"auto"`` picks CUDA when torch sees a GPU.
     dtype : {None, "float32", "float64"}
@@ -83,12 +87,15 @@ class Calculator(_AseCalculator):
 
     implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
 
-    def __init__(self, model, *, dispersion=None, device="auto", dtype=None, **options):
+    def __init__(
+        self, model, *, dispersion=None, electrostatics=None, device="auto", dtype=None, **options
+    ):
         super().__init__()
         backend = options.pop("backend", None)
         self.device = resolve_device(device)
         # the dispersion spec is checked before the (slow) model load, so a typo fails at once
         self.dispersion = self._make_dispersion(dispersion, self.device)
+        self.electrostatics = self._make_electrostatics(electrostatics)
         loaded = load_model(model, device=self.device, dtype=dtype, backend=backend, **options)
         self.model = loaded.name
         self.backend = loaded.backend
@@ -115,6 +122,19 @@ class Calculator(_AseCalculator):
         raise TypeError(
             f"dispersion must be None, a spec such as 'd3-bj' or an ase_electrolyte.D3, "
             f"not {type(dispersion).__name__}"
+        )
+
+    @staticmethod
+    def _make_electrostatics(electrostatics):
+        if electrostatics is None or isinstance(electrostatics, _AseCalculator):
+            return electrostatics
+        if isinstance(electrostatics, (str, os.PathLike)):
+            from .electrostatics import Electrostatics
+
+            return Electrostatics.load(electrostatics)
+        raise TypeError(
+            "electrostatics must be None, an ase_electrolyte.Electrostatics or the path of its "
+            f"JSON file, not {type(electrostatics).__name__}"
         )
 
     def __repr__(self):
@@ -156,13 +176,15 @@ class Calculator(_AseCalculator):
                 stress = full_3x3_to_voigt_6_stress(stress)
             results["stress"] = stress.reshape(6)
 
-        if self.dispersion is not None:
-            disp_atoms = self.atoms.copy()
-            disp_atoms.calc = None
-            disp = self.dispersion.get_properties(wanted, disp_atoms)
+        for term in (self.dispersion, getattr(self, "electrostatics", None)):
+            if term is None:
+                continue
+            term_atoms = self.atoms.copy()
+            term_atoms.calc = None
+            extra = term.get_properties(wanted, term_atoms)
             for key in ("energy", "forces", "energies", "stress"):
                 if key in results:
-                    results[key] = results[key] + disp[key]
+                    results[key] = results[key] + extra[key]
 
         results["free_energy"] = results["energy"]
         if "energies" in properties and "energies" not in results:
@@ -174,5 +196,6 @@ class Calculator(_AseCalculator):
     def _check(self, atoms):
         check_atoms(atoms)
         check_elements(atoms, self._numbers, f"the model {self.model!r}")
-        if self.dispersion is not None and hasattr(self.dispersion, "check_elements"):
-            self.dispersion.check_elements(atoms)
+        for term in (self.dispersion, getattr(self, "electrostatics", None)):
+            if term is not None and hasattr(term, "check_elements"):
+                term.check_elements(atoms)

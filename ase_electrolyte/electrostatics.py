@@ -1,0 +1,955 @@
+r"""Explicit long-range electrostatics on top of any MLIP: point charges summed by Ewald/PME.
+
+Charges come from the charge-redistribution (QRd) scheme of Chalykh, Polovinkin, Korogod, Rybin and
+Shapeev (2025), "Active learning and explicit electrostatics enable accurate modeling of
+electrolytes", from fixed per-atom charges, or from an ``Atoms.arrays`` entry. Lattice sums are
+done by torch-pme (Loche, Huguenin-Dumittan, Honarmand, et al., "Fast and flexible long-range
+models for atomistic machine learning", J. Chem. Phys. 162, 142501 (2025)); forces and stress come
+from torch's autograd through the same graph.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from ase.calculators.calculator import Calculator as _AseCalculator
+from ase.calculators.calculator import PropertyNotImplementedError, all_changes
+from ase.data import atomic_numbers, chemical_symbols
+from ase.units import Bohr, Hartree
+
+from .atoms_checks import check_atoms
+from .topology import FORMAL_CHARGE, MOLECULE_INDEX
+
+__all__ = ["Electrostatics", "QRdFit", "fit_qrd", "qrd_charges"]
+
+#: Coulomb constant e²/(4π ε0) in eV·Å, from ASE's (CODATA) Hartree and Bohr
+COULOMB = Hartree * Bohr
+
+_SCHEMES = ("qrd", "fixed", "array")
+_METHODS = ("auto", "ewald", "pme", "direct")
+_SHORT_RANGE = (None, "molecules", "cutoff", "gaussian")
+# above this many atoms "auto" picks PME over Ewald (see benchmarks/bench_electrostatics.py)
+_PME_ABOVE = 500
+# net charge (e) below which a periodic cell counts as neutral
+_NEUTRAL = 1e-6
+# erfc(x) < 2e-17 for x > 6: beyond sqrt(2)·6·a the Gaussian damping is exactly zero in float64
+_ERFC_RANGE = 6.0 * math.sqrt(2.0)
+# largest PME mesh (points) before we refuse: 2^24 complex doubles ≈ 270 MB
+_PME_MAX_MESH = 2**24
+
+
+def _symbol_key(key):
+    """Element symbol of a dict key given as a symbol or an atomic number."""
+    if isinstance(key, (int, np.integer)):
+        if not 0 < int(key) < len(chemical_symbols):
+            raise ValueError(f"no element with atomic number {key}")
+        return chemical_symbols[int(key)]
+    if key not in atomic_numbers:
+        raise ValueError(f"unknown element {key!r} in the QRd parameters")
+    return str(key)
+
+
+def _normalise_qrd(qrd):
+    if not isinstance(qrd, dict) or not qrd:
+        raise ValueError("scheme='qrd' needs qrd={element: (b, s), ...} with at least one element")
+    out = {}
+    for key, value in qrd.items():
+        if isinstance(value, dict):
+            value = (value.get("b"), value.get("s"))
+        b, s = (float(v) for v in value)
+        if not (np.isfinite(b) and np.isfinite(s)):
+            raise ValueError(f"non-finite QRd parameters for {key}: b={b}, s={s}")
+        out[_symbol_key(key)] = (b, s)
+    return out
+
+
+def qrd_charges(numbers, qrd, total_charge=0.0):
+    r"""Charge-redistribution (QRd) charges of a composition.
+
+    .. math::
+
+        q_i = b_{z_i} + s_{z_i}\,\frac{Q_\mathrm{total} - \sum_j b_{z_j}}{\sum_j s_{z_j}}
+
+    (Chalykh et al. 2025, eq. 8), so that :math:`\sum_i q_i = Q_\mathrm{total}` exactly. The charges
+    depend on the composition only, never on the positions.
+
+    Parameters
+    ----------
+    numbers : array_like of int, shape (n_atoms,)
+        Atomic numbers.
+    qrd : dict
+        ``{element: (b, s)}`` with the element as symbol or atomic number; b in e, s dimensionless.
+    total_charge : float
+        :math:`Q_\mathrm{total}` in e.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_atoms,)
+        Charges in e.
+
+    Raises
+    ------
+    ValueError
+        If an element of ``numbers`` has no parameters (named), or if :math:`\sum_j s_{z_j} = 0`.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.electrostatics import qrd_charges
+    >>> q = qrd_charges([3, 9, 9], {"Li": (0.8, 1.0), "F": (-0.5, 2.0)}, total_charge=0.0)
+    >>> [round(float(x), 6) for x in q], round(float(q.sum()), 12)
+    ([0.84, -0.42, -0.42], 0.0)
+    """
+    qrd = _normalise_qrd(qrd)
+    numbers = np.asarray(numbers, dtype=int).reshape(-1)
+    symbols = [chemical_symbols[z] for z in numbers]
+    missing = sorted(set(symbols) - set(qrd), key=lambda s: atomic_numbers[s])
+    if missing:
+        raise ValueError(f"no QRd parameters (b, s) for the element(s) {', '.join(missing)}")
+    b = np.array([qrd[s][0] for s in symbols])
+    s = np.array([qrd[s][1] for s in symbols])
+    s_sum = s.sum()
+    if abs(s_sum) < 1e-12:
+        raise ValueError("the QRd redistribution weights s sum to zero over this composition")
+    return b + s * (float(total_charge) - b.sum()) / s_sum
+
+
+class Electrostatics(_AseCalculator):
+    r"""Coulomb energy of atomic point charges as an ASE calculator (Ewald, PME or direct sum).
+
+    .. math::
+
+        E = \frac{1}{4\pi\varepsilon_0}\sum_{i<j}{}^{'} \frac{q_i q_j}{r_{ij}}
+            - \frac{1}{4\pi\varepsilon_0}\sum_{(i,j)\in\mathcal S} q_i q_j\,\frac{g(r_{ij})}{r_{ij}}
+
+    The first sum runs over all pairs and, for a 3D-periodic cell, over all their periodic images
+    (conditionally convergent; evaluated by Ewald or particle-mesh Ewald with tin-foil boundary
+    conditions). The optional second term removes short-range pairs :math:`\mathcal S` that the
+    MLIP already describes (``short_range``). This is the QRd term of Chalykh et al. (2025),
+    eq. 7, when ``scheme="qrd"``; in that paper the Coulomb sum covers *all* pairs, without damping
+    or exclusion, so ``short_range=None`` is the default.
+
+    Parameters
+    ----------
+    scheme : {"qrd", "fixed", "array"}
+        Where charges come from: QRd parameters (``qrd``), fixed per-atom charges (``charges``)
+        or the per-atom array named ``array`` of the Atoms (e.g. ``"initial_charges"``).
+    qrd : dict, optional
+        ``{element: (b, s)}`` (symbol or atomic number → b in e, s dimensionless), see
+        :func:`qrd_charges`.
+    charges : array_like, optional
+        Per-atom charges in e for ``scheme="fixed"``.
+    array : str
+        Name of the ``Atoms.arrays`` entry for ``scheme="array"``.
+    total_charge : float, optional
+        :math:`Q_\mathrm{total}` (e) for QRd. If ``None``: the sum of the ``formal_charge`` array
+        (written by :func:`ase_electrolyte.electrolyte_box`) when present, else
+        ``atoms.info["charge"]``, else 0.
+    method : {"auto", "ewald", "pme", "direct"}
+        ``"auto"``: direct sum for molecules, Ewald for periodic cells up to 500 atoms, PME above.
+        ``"direct"`` is for non-periodic structures only.
+    tolerance : float
+        Accuracy of the lattice sum, in (0, 1): torch-pme's bound on the RMS force error in units
+        of the force between two unit charges at 1 Å (as LAMMPS' ``kspace_modify`` accuracy).
+        Smearing, k-space resolution and mesh are chosen from torch-pme's error bounds.
+    cutoff : float
+        Real-space cutoff in Å for Ewald/PME; the Gaussian smearing follows from it and
+        ``tolerance``.
+    background : bool
+        Allow a net charge under periodic boundaries, neutralised by a uniform background
+        (without it a charged periodic cell raises :class:`ValueError`).
+    short_range : {None, "molecules", "cutoff", "gaussian"}
+        Short-range treatment: ``None`` all pairs (Chalykh et al. 2025); ``"molecules"`` drops
+        intramolecular pairs (molecules from the ``molecule_index`` array, else covalent bonds);
+        ``"cutoff"`` removes :math:`q_iq_j f(r)/r` with the raised-cosine switch
+        :math:`f(r) = (1+\cos(\pi r / r_s))/2` for :math:`r < r_s`; ``"gaussian"`` damps
+        :math:`1/r \to \mathrm{erf}(r/(\sqrt2 a))/r` (Gaussian charges of width ``a``).
+    short_range_length : float, optional
+        :math:`r_s` (``"cutoff"``) or :math:`a` (``"gaussian"``) in Å.
+    device : str
+        torch device (``"cpu"``, ``"cuda"``).
+    dtype : {"float64", "float32"}
+        torch precision.
+
+    Notes
+    -----
+    Units are ASE's: eV, eV/Å, eV/Å³ (Voigt xx, yy, zz, yz, xz, xy), with the Coulomb constant
+    :data:`COULOMB` = Hartree·Bohr = 14.3996 eV·Å. Per-atom energies ``energies`` are
+    :math:`q_i\phi_i/2` plus half of each removed short-range pair. QRd charges depend only on the
+    composition, so the forces have no charge-derivative term. Checks (before any sum): missing
+    QRd parameters (elements named), a charged periodic cell without ``background=True``, a
+    tolerance outside (0, 1), a zero-volume cell, partial periodicity (unsupported).
+
+    Examples
+    --------
+    Rocksalt NaCl with ±1 charges: the Madelung constant 1.747565 (per ion pair, in units of
+    :math:`e^2/(4\pi\varepsilon_0 r_0)`).
+
+    >>> from ase.build import bulk
+    >>> from ase_electrolyte import Electrostatics
+    >>> from ase_electrolyte.electrostatics import COULOMB
+    >>> atoms = bulk("NaCl", "rocksalt", a=5.64)
+    >>> qrd = {"Na": (1.0, 1.0), "Cl": (-1.0, 1.0)}
+    >>> atoms.calc = Electrostatics(scheme="qrd", qrd=qrd, tolerance=1e-10)
+    >>> round(-atoms.get_potential_energy() * (5.64 / 2) / COULOMB, 6)
+    1.747565
+    """
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
+    default_parameters = {
+        "scheme": "qrd",
+        "qrd": None,
+        "charges": None,
+        "array": "initial_charges",
+        "total_charge": None,
+        "method": "auto",
+        "tolerance": 1e-6,
+        "cutoff": 8.0,
+        "background": False,
+        "short_range": None,
+        "short_range_length": None,
+        "device": "cpu",
+        "dtype": "float64",
+    }
+
+    def __init__(self, **kwargs):
+        unknown = sorted(set(kwargs) - set(self.default_parameters))
+        if unknown:
+            raise TypeError(f"unknown Electrostatics option(s): {', '.join(unknown)}")
+        super().__init__(**kwargs)
+        p = self.parameters
+        if p["scheme"] not in _SCHEMES:
+            raise ValueError(f"scheme must be one of {_SCHEMES}, not {p['scheme']!r}")
+        if p["scheme"] == "qrd":
+            p["qrd"] = _normalise_qrd(p["qrd"])
+        elif p["scheme"] == "fixed":
+            if p["charges"] is None:
+                raise ValueError("scheme='fixed' needs charges=[q_0, q_1, ...] (e)")
+            q = np.asarray(p["charges"], dtype=float).reshape(-1)
+            if not np.isfinite(q).all():
+                raise ValueError("non-finite fixed charges")
+            p["charges"] = q
+        if p["method"] not in _METHODS:
+            raise ValueError(f"method must be one of {_METHODS}, not {p['method']!r}")
+        tol = p["tolerance"]
+        if not (isinstance(tol, (int, float)) and 0.0 < float(tol) < 1.0):
+            raise ValueError(f"tolerance must lie in (0, 1), got {tol!r}")
+        p["tolerance"] = float(tol)
+        if not (float(p["cutoff"]) > 0 and np.isfinite(p["cutoff"])):
+            raise ValueError(f"cutoff must be a positive length in Å, got {p['cutoff']!r}")
+        if p["short_range"] not in _SHORT_RANGE:
+            raise ValueError(f"short_range must be one of {_SHORT_RANGE}, not {p['short_range']!r}")
+        if p["short_range"] in ("cutoff", "gaussian"):
+            length = p["short_range_length"]
+            if length is None or not float(length) > 0:
+                raise ValueError(
+                    f"short_range={p['short_range']!r} needs short_range_length > 0 (Å)"
+                )
+        if p["dtype"] not in ("float64", "float32"):
+            raise ValueError(f"dtype must be 'float64' or 'float32', not {p['dtype']!r}")
+        self._molecules = None
+        self._tuned = None
+
+    def __repr__(self):
+        p = self.parameters
+        return (
+            f"Electrostatics(scheme={p['scheme']!r}, method={p['method']!r}, "
+            f"tolerance={p['tolerance']:g}, short_range={p['short_range']!r})"
+        )
+
+    # ---------------------------------------------------------------- charges and checks
+    def total_charge(self, atoms):
+        """:math:`Q_\\mathrm{total}` (e) used for ``atoms`` by the QRd scheme."""
+        if self.parameters["total_charge"] is not None:
+            return float(self.parameters["total_charge"])
+        if FORMAL_CHARGE in atoms.arrays:
+            return float(np.sum(atoms.arrays[FORMAL_CHARGE]))
+        return float(atoms.info.get("charge", 0.0))
+
+    def get_charges(self, atoms=None):
+        """Per-atom charges (e) of ``atoms`` under this calculator's scheme.
+
+        Parameters
+        ----------
+        atoms : ase.Atoms, optional
+            Defaults to the last calculated structure.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n_atoms,)
+        """
+        atoms = self.atoms if atoms is None else atoms
+        p = self.parameters
+        if p["scheme"] == "qrd":
+            return qrd_charges(atoms.numbers, p["qrd"], self.total_charge(atoms))
+        if p["scheme"] == "fixed":
+            q = p["charges"]
+        else:
+            if p["array"] not in atoms.arrays:
+                raise ValueError(f"the Atoms has no per-atom array {p['array']!r} for charges")
+            q = np.asarray(atoms.arrays[p["array"]], dtype=float).reshape(-1)
+        if len(q) != len(atoms):
+            raise ValueError(f"{len(q)} charges for {len(atoms)} atoms")
+        if not np.isfinite(q).all():
+            raise ValueError("non-finite charges")
+        return np.array(q, dtype=float)
+
+    def check_elements(self, atoms):
+        """Raise :class:`ValueError` naming the elements without QRd parameters."""
+        if self.parameters["scheme"] == "qrd":
+            qrd = self.parameters["qrd"]
+            missing = sorted({s for s in atoms.get_chemical_symbols() if s not in qrd})
+            if missing:
+                raise ValueError(
+                    f"no QRd parameters (b, s) for the element(s) {', '.join(missing)}"
+                )
+
+    def _check(self, atoms):
+        check_atoms(atoms)
+        self.check_elements(atoms)
+        pbc = np.asarray(atoms.pbc, dtype=bool)
+        if pbc.any() and not pbc.all():
+            raise ValueError(
+                f"partial periodicity pbc={pbc.tolist()} is not supported: use a 3D-periodic cell "
+                "or a molecule (pbc=False)"
+            )
+        if self.parameters["method"] == "direct" and pbc.all():
+            raise ValueError("method='direct' is for non-periodic structures; use 'ewald' or 'pme'")
+        if self.parameters["method"] in ("ewald", "pme") and not pbc.all():
+            raise ValueError(f"method={self.parameters['method']!r} needs a 3D-periodic cell")
+
+    # ---------------------------------------------------------------- ASE interface
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        """Energy, forces, per-atom energies (and stress for a periodic cell) in one pass."""
+        if atoms is not None:
+            self._check(atoms)
+        super().calculate(atoms, properties, system_changes)
+        if "stress" in properties and not self.atoms.pbc.all():
+            raise PropertyNotImplementedError(
+                f"stress needs a 3D-periodic cell; this structure has pbc={self.atoms.pbc.tolist()}"
+            )
+        q = self.get_charges(self.atoms)
+        self.results = self.evaluate(self.atoms, q)
+
+    def evaluate(self, atoms, charges):
+        """Coulomb energy, forces, per-atom energies and stress of ``atoms`` with ``charges``.
+
+        Parameters
+        ----------
+        atoms : ase.Atoms
+            Positions and cell (not modified, no calculator needed).
+        charges : array_like, shape (n_atoms,)
+            Charges in e.
+
+        Returns
+        -------
+        dict
+            ``energy``, ``free_energy`` (eV), ``forces`` (eV/Å), ``energies`` (eV) and, for a
+            periodic cell, ``stress`` (eV/Å³, Voigt).
+        """
+        import torch
+
+        p = self.parameters
+        q = np.asarray(charges, dtype=float).reshape(-1)
+        periodic = bool(np.all(atoms.pbc))
+        net = float(q.sum())
+        if periodic and abs(net) > _NEUTRAL and not p["background"]:
+            raise ValueError(
+                f"the periodic cell carries a net charge of {net:.6g} e; give background=True to "
+                "neutralise it by a uniform background, or fix total_charge/the charges"
+            )
+        dtype = torch.float64 if p["dtype"] == "float64" else torch.float32
+        device = torch.device(p["device"])
+        n = len(atoms)
+        if n == 0 or not np.any(q):
+            zero = {"energy": 0.0, "free_energy": 0.0, "forces": np.zeros((n, 3)),
+                    "energies": np.zeros(n)}
+            if periodic:
+                zero["stress"] = np.zeros(6)
+            return zero
+
+        pos0 = torch.tensor(atoms.positions, dtype=dtype, device=device, requires_grad=True)
+        q_t = torch.tensor(q, dtype=dtype, device=device)
+        if periodic:
+            strain = torch.zeros((3, 3), dtype=dtype, device=device, requires_grad=True)
+            deform = torch.eye(3, dtype=dtype, device=device) + strain
+            pos = pos0 @ deform
+            cell = torch.tensor(atoms.cell.array, dtype=dtype, device=device) @ deform
+        else:
+            strain = None
+            pos = pos0
+            cell = torch.zeros((3, 3), dtype=dtype, device=device)
+
+        per_atom = self._coulomb_per_atom(atoms, q, q_t, pos, cell, periodic)
+        per_atom = per_atom - self._short_range_per_atom(atoms, q_t, pos, cell, periodic)
+        per_atom = per_atom * COULOMB
+        energy = per_atom.sum()
+        inputs = [pos0] + ([strain] if periodic else [])
+        grads = torch.autograd.grad(energy, inputs)
+        results = {
+            "energy": float(energy.detach().cpu()),
+            "energies": per_atom.detach().cpu().numpy().astype(np.float64),
+            "forces": -grads[0].detach().cpu().numpy().astype(np.float64),
+        }
+        results["free_energy"] = results["energy"]
+        if periodic:
+            virial = grads[1].detach().cpu().numpy().astype(np.float64)
+            virial = 0.5 * (virial + virial.T)
+            sigma = virial / abs(atoms.cell.volume)
+            results["stress"] = sigma[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
+        return results
+
+    # ---------------------------------------------------------------- sums
+    def lattice_parameters(self, atoms, charges):
+        """The torch-pme parameters that meet ``tolerance`` for ``atoms`` with ``charges``.
+
+        Returns
+        -------
+        dict
+            ``method`` and, for Ewald/PME, ``cutoff`` (Å), ``smearing`` (Å) and
+            ``lr_wavelength`` (Ewald, Å) or ``mesh_spacing`` (Å) and ``interpolation_nodes``
+            (PME), with ``error_bound`` (torch-pme's estimate, same units as ``tolerance``).
+        """
+        import torch
+        from torchpme.tuning.ewald import EwaldErrorBounds
+        from torchpme.tuning.pme import PMEErrorBounds
+
+        p = self.parameters
+        method = p["method"]
+        if not np.all(atoms.pbc):
+            return {"method": "direct"}
+        if method == "auto":
+            method = "pme" if len(atoms) > _PME_ABOVE else "ewald"
+        tol = p["tolerance"]
+        rc = float(p["cutoff"])
+        q = torch.tensor(np.asarray(charges, dtype=float).reshape(-1, 1), dtype=torch.float64)
+        cell = torch.tensor(atoms.cell.array, dtype=torch.float64)
+        pos = torch.tensor(atoms.positions, dtype=torch.float64)
+        bounds_cls = EwaldErrorBounds if method == "ewald" else PMEErrorBounds
+        bounds = bounds_cls(q, cell, pos)
+        # half the error budget to real space: exp(-rc²/2σ²) prefac/sqrt(rc V) = tol/√2
+        target = tol / math.sqrt(2.0)
+        prefac = float(bounds.prefac) / math.sqrt(rc * abs(atoms.cell.volume))
+        ratio = max(prefac / target, math.e)
+        smearing = rc / math.sqrt(2.0 * math.log(ratio))
+        s_t = torch.tensor(smearing, dtype=torch.float64)
+        rc_t = torch.tensor(rc, dtype=torch.float64)
+
+        lengths = np.linalg.norm(atoms.cell.array, axis=1)
+        hi0 = max(float(lengths.max()), 1.0)
+
+        def solve(kerr):
+            # the k-space error grows with the wavelength / mesh spacing: bisect in log space
+            lo, hi = 1e-4, hi0
+            if kerr(hi) <= target:
+                return hi
+            for _ in range(60):
+                mid = math.sqrt(lo * hi)
+                lo, hi = (mid, hi) if kerr(mid) <= target else (lo, mid)
+            return lo
+
+        if method == "ewald":
+            def kerr(x):
+                return float(bounds.err_kspace(s_t, torch.tensor(x, dtype=torch.float64)))
+
+            x = solve(kerr)
+            out = {"lr_wavelength": x}
+        else:
+            best = None
+            # the interpolation order that needs the least work: mesh points plus spline stencil
+            for nodes in range(3, 8):
+                def kerr(x, nodes=nodes):
+                    return float(bounds.err_kspace(
+                        s_t, torch.tensor(x, dtype=torch.float64), torch.tensor(nodes)))
+
+                x = solve(kerr)
+                mesh = 2 ** np.ceil(np.log2(2 * lengths / x + 1))
+                cost = float(np.prod(mesh)) + len(atoms) * nodes**3
+                if best is None or cost < best[0]:
+                    best = (cost, x, nodes, float(np.prod(mesh)))
+            _, x, nodes, points = best
+            if points > _PME_MAX_MESH:
+                raise ValueError(
+                    f"tolerance {tol:g} needs a PME mesh of {points:.3g} points; loosen the "
+                    "tolerance, raise the cutoff or use method='ewald'"
+                )
+            out = {"mesh_spacing": x, "interpolation_nodes": nodes}
+
+            def kerr(y):
+                return float(bounds.err_kspace(
+                    s_t, torch.tensor(y, dtype=torch.float64), torch.tensor(nodes)))
+        err = math.hypot(float(bounds.err_rspace(s_t, rc_t)), kerr(x))
+        out.update(method=method, cutoff=rc, smearing=smearing, error_bound=err)
+        return out
+
+    def _cached_lattice_parameters(self, atoms, q):
+        # parameters chosen once and kept while the cell stays within ±5 %: the energy is then
+        # one smooth function along an MD run instead of jumping by ~tolerance at every retune
+        lengths = np.linalg.norm(atoms.cell.array, axis=1)
+        key = (len(atoms), round(float(np.sum(q**2)), 9))
+        if self._tuned is not None:
+            old_key, old_lengths, params = self._tuned
+            if old_key == key and np.all(np.abs(lengths / old_lengths - 1.0) < 0.05):
+                return params
+        params = self.lattice_parameters(atoms, q)
+        self._tuned = (key, lengths, params)
+        return params
+
+    def _coulomb_per_atom(self, atoms, q, q_t, pos, cell, periodic):
+        """:math:`q_i\\phi_i` summed to the full Coulomb energy (units e²/Å)."""
+        import torch
+        import torchpme
+
+        charges = q_t.reshape(-1, 1)
+        if not periodic:
+            n = len(atoms)
+            i, j = np.triu_indices(n, k=1)
+            idx = torch.tensor(np.stack([i, j], axis=1), device=pos.device)
+            dist = torch.linalg.norm(pos[idx[:, 1]] - pos[idx[:, 0]], dim=1)
+            calc = torchpme.Calculator(torchpme.CoulombPotential())
+        else:
+            params = self._cached_lattice_parameters(atoms, q)
+            potential = torchpme.CoulombPotential(smearing=params["smearing"])
+            if params["method"] == "ewald":
+                # torch-pme 0.5 keeps k-vectors up to π/λ along each axis while its error bound
+                # assumes 2π/λ: half the wavelength makes the sum meet the bound
+                calc = torchpme.EwaldCalculator(
+                    potential, lr_wavelength=0.5 * params["lr_wavelength"]
+                )
+            else:
+                calc = torchpme.PMECalculator(
+                    potential,
+                    mesh_spacing=params["mesh_spacing"],
+                    interpolation_nodes=params["interpolation_nodes"],
+                )
+            idx, dist = self._pairs(atoms, params["cutoff"], pos, cell)
+        calc.to(device=pos.device, dtype=pos.dtype)
+        phi = calc(charges, cell, pos, idx, dist)
+        return (charges * phi).reshape(-1)
+
+    @staticmethod
+    def _pairs(atoms, cutoff, pos, cell):
+        """Half neighbour list (vesin); distances differentiable through ``pos`` and ``cell``."""
+        import torch
+        from vesin import NeighborList
+
+        i, j, shifts = NeighborList(cutoff=float(cutoff), full_list=False).compute(
+            atoms.positions, atoms.cell.array, True, "ijS"
+        )
+        idx = torch.tensor(np.stack([i, j], axis=1).astype(np.int64), device=pos.device)
+        s = torch.tensor(shifts, dtype=pos.dtype, device=pos.device)
+        dist = torch.linalg.norm(pos[idx[:, 1]] - pos[idx[:, 0]] + s @ cell, dim=1)
+        return idx, dist
+
+    def _molecule_ids(self, atoms):
+        if MOLECULE_INDEX in atoms.arrays:
+            return np.asarray(atoms.arrays[MOLECULE_INDEX], dtype=int)
+        # bond detection once per composition: a bond that stretches during MD must not
+        # switch a pair in or out of the sum (the energy would jump)
+        key = tuple(atoms.numbers)
+        if self._molecules is None or self._molecules[0] != key:
+            from mda_electrolyte.molecules import atoms_molecule_ids
+
+            self._molecules = (key, atoms_molecule_ids(atoms))
+        return self._molecules[1]
+
+    def _short_range_per_atom(self, atoms, q_t, pos, cell, periodic):
+        """Per-atom share of the removed short-range pair energy (units e²/Å)."""
+        import torch
+
+        mode = self.parameters["short_range"]
+        if mode is None:
+            return torch.zeros_like(q_t)
+        n = len(atoms)
+        if mode == "molecules":
+            mol = self._molecule_ids(atoms)
+            i, j = np.nonzero(np.triu(mol[:, None] == mol[None, :], k=1))
+            idx = torch.tensor(np.stack([i, j], axis=1).astype(np.int64), device=pos.device)
+            vec = pos[idx[:, 1]] - pos[idx[:, 0]]
+            if periodic:
+                # minimum image: the bonded copy of an atom of the same molecule is its nearest
+                inv = np.linalg.inv(atoms.cell.array)
+                raw = atoms.positions[j] - atoms.positions[i]
+                shift = -np.round(raw @ inv)
+                vec = vec + torch.tensor(shift, dtype=pos.dtype, device=pos.device) @ cell
+                d_np = np.linalg.norm(raw + shift @ atoms.cell.array, axis=1)
+                widths = abs(atoms.cell.volume) / np.linalg.norm(
+                    np.cross(atoms.cell.array[[1, 2, 0]], atoms.cell.array[[2, 0, 1]]), axis=1
+                )
+                if d_np.size and d_np.max() >= 0.5 * widths.min():
+                    raise ValueError(
+                        "a molecule spans half the cell: intramolecular pairs are not defined by "
+                        "the minimum image; use a larger cell"
+                    )
+            dist = torch.linalg.norm(vec, dim=1)
+            g = torch.ones_like(dist)
+        else:
+            length = float(self.parameters["short_range_length"])
+            reach = length if mode == "cutoff" else _ERFC_RANGE * length
+            if periodic:
+                idx, dist = self._pairs(atoms, reach, pos, cell)
+            else:
+                i, j = np.triu_indices(n, k=1)
+                idx = torch.tensor(np.stack([i, j], axis=1), device=pos.device)
+                dist = torch.linalg.norm(pos[idx[:, 1]] - pos[idx[:, 0]], dim=1)
+            keep = dist.detach() < reach
+            idx, dist = idx[keep], dist[keep]
+            if mode == "cutoff":
+                g = 0.5 * (1.0 + torch.cos(math.pi * dist / length))
+            else:
+                g = torch.special.erfc(dist / (math.sqrt(2.0) * length))
+        pair = q_t[idx[:, 0]] * q_t[idx[:, 1]] * g / dist
+        out = torch.zeros_like(q_t)
+        out.index_add_(0, idx[:, 0], 0.5 * pair)
+        out.index_add_(0, idx[:, 1], 0.5 * pair)
+        return out
+
+    # ---------------------------------------------------------------- persistence
+    def todict_json(self):
+        """The term as a JSON-serialisable dict (what :meth:`save` writes)."""
+        p = self.parameters
+        out = {
+            "format": "ase_electrolyte.Electrostatics",
+            "version": 1,
+            "units": {"b": "e", "s": "1", "charges": "e", "lengths": "angstrom"},
+            "scheme": p["scheme"],
+        }
+        if p["scheme"] == "qrd":
+            out["qrd"] = {el: {"b": b, "s": s} for el, (b, s) in p["qrd"].items()}
+        elif p["scheme"] == "fixed":
+            out["charges"] = [float(x) for x in p["charges"]]
+        else:
+            out["array"] = p["array"]
+        for key in ("total_charge", "method", "tolerance", "cutoff", "background",
+                    "short_range", "short_range_length"):
+            out[key] = p[key]
+        return out
+
+    def save(self, path):
+        """Write the term (scheme, parameters, sum settings) as a small JSON file."""
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(self.todict_json(), fh, indent=2)
+            fh.write("\n")
+
+    @classmethod
+    def load(cls, path, **overrides):
+        """Read a term written by :meth:`save`; ``overrides`` replace stored options (e.g. device).
+
+        Raises
+        ------
+        ValueError
+            If the file is not an ``Electrostatics`` JSON file.
+        """
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if not isinstance(data, dict) or data.get("format") != "ase_electrolyte.Electrostatics":
+            raise ValueError(f"{path} is not an ase_electrolyte.Electrostatics JSON file")
+        kwargs = {k: v for k, v in data.items() if k in cls.default_parameters}
+        kwargs.update(overrides)
+        return cls(**kwargs)
+
+
+# ==================================================================== fitting
+@dataclass
+class QRdFit:
+    """Result of :func:`fit_qrd`.
+
+    Attributes
+    ----------
+    electrostatics : Electrostatics
+        The fitted term, ready for ``Calculator(model, electrostatics=...)``.
+    qrd : dict
+        ``{element: (b, s)}`` in the canonical gauge (see :func:`fit_qrd`).
+    qrd_stderr : dict
+        ``{element: (σ_b, σ_s)}``: standard errors from the Jacobian at the optimum.
+    offsets : dict
+        Per-element energy offsets (eV) fitted alongside (empty without ``fit_offsets``).
+    errors_before, errors_after : dict
+        RMSE of the energy per atom (eV/atom), forces (eV/Å) and stress (eV/Å³) of the model
+        (plus offsets) without and with the QRd term, over the frames that carry each label.
+    success : bool
+        Whether the optimiser converged.
+    """
+
+    electrostatics: Electrostatics
+    qrd: dict
+    qrd_stderr: dict
+    offsets: dict
+    errors_before: dict
+    errors_after: dict
+    success: bool
+    message: str = ""
+    n_frames: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def _labels(frame, ref, k):
+    """Reference labels of frame ``k`` as a dict with energy, forces, stress (any may be None)."""
+    if ref is None:
+        calc = frame.calc
+        if calc is None or not getattr(calc, "results", None):
+            raise ValueError(f"frame {k} carries no reference labels (no calculator results)")
+        res = calc.results
+    elif isinstance(ref, _AseCalculator):
+        atoms = frame.copy()
+        atoms.calc = ref
+        res = {"energy": atoms.get_potential_energy(), "forces": atoms.get_forces()}
+        if atoms.pbc.all():
+            res["stress"] = atoms.get_stress()
+    else:
+        res = ref[k]
+    out = {}
+    for key in ("energy", "forces", "stress"):
+        v = res.get(key)
+        out[key] = None if v is None else np.asarray(v, dtype=float)
+    if out["energy"] is None and out["forces"] is None:
+        raise ValueError(f"frame {k}: reference labels need an energy or forces")
+    return out
+
+
+def _model_labels(frame, model):
+    n = len(frame)
+    if model is None:
+        return {"energy": 0.0, "forces": np.zeros((n, 3)), "stress": np.zeros(6)}
+    atoms = frame.copy()
+    atoms.calc = model
+    out = {"energy": atoms.get_potential_energy(), "forces": atoms.get_forces()}
+    out["stress"] = atoms.get_stress() if atoms.pbc.all() else None
+    return out
+
+
+def _bilinear_blocks(frame, term, elements):
+    """Energy, forces and stress of the Coulomb quadratic form between unit charges per element.
+
+    With charges constant per element, :math:`E = \\sum_{ab} c_a c_b B_{ab}` (same for forces and
+    stress), so one set of lattice sums per frame serves every trial (b, s) of the fit.
+    """
+    z = np.array(frame.get_chemical_symbols())
+    present = [e for e in elements if np.any(z == e)]
+    k = len(elements)
+    n = len(frame)
+    periodic = bool(frame.pbc.all())
+    B_e = np.zeros((k, k))
+    B_f = np.zeros((k, k, n, 3))
+    B_s = np.zeros((k, k, 6))
+
+    def run(mask):
+        res = term.evaluate(frame, mask.astype(float))
+        return res["energy"], res["forces"], res.get("stress", np.zeros(6))
+
+    single = {}
+    for e in present:
+        single[e] = run(z == e)
+        a = elements.index(e)
+        B_e[a, a], B_f[a, a], B_s[a, a] = single[e]
+    for ia, ea in enumerate(present):
+        for eb in present[ia + 1:]:
+            both = run((z == ea) | (z == eb))
+            a, b = elements.index(ea), elements.index(eb)
+            cross = [(x - y - w) / 2 for x, y, w in zip(both, single[ea], single[eb], strict=True)]
+            B_e[a, b] = B_e[b, a] = cross[0]
+            B_f[a, b] = B_f[b, a] = cross[1]
+            B_s[a, b] = B_s[b, a] = cross[2]
+    return B_e, B_f, B_s if periodic else None
+
+
+def fit_qrd(
+    frames,
+    model=None,
+    reference=None,
+    *,
+    weights=(1.0, 0.1, 10.0),
+    regularization=1e-3,
+    fit_offsets=True,
+    initial=None,
+    **options,
+):
+    r"""Fit QRd parameters (b, s) per element to the residual between reference labels and a model.
+
+    Minimises (Chalykh et al. 2025, eq. 10, with stress and a charge regulariser)
+
+    .. math::
+
+        \mathcal L = \sum_k \Big[ w_E \Big(\frac{\Delta E_k - E^\mathrm{QRd}_k - \sum_i \mu_{z_i}}
+        {N_k}\Big)^2
+        + \frac{w_F}{3N_k}\sum_{i} |\Delta\mathbf F_{ki} - \mathbf F^\mathrm{QRd}_{ki}|^2
+        + \frac{w_\sigma}{6} |\Delta\sigma_k - \sigma^\mathrm{QRd}_k|^2
+        + \frac{\lambda}{N_k}\sum_i q_{ki}^2 \Big]
+
+    with :math:`\Delta X = X^\mathrm{ref} - X^\mathrm{model}`, by ``scipy.optimize.least_squares``.
+    The Coulomb sums are done once per frame (the energy is a quadratic form in the per-element
+    charges), so the fit costs one model evaluation and a few lattice sums per frame.
+
+    The QRd charges are unchanged by :math:`s \to \alpha s` and by :math:`b \to b + t s`, so (b, s)
+    are determined only up to these two gauges; the result is returned in the canonical gauge
+    :math:`\sum_z s_z^2 = 1`, :math:`\sum_z s_z > 0`, :math:`\sum_z b_z s_z = 0`. Composition and
+    total charge must vary over the frames for b and s to be separately identifiable.
+
+    Parameters
+    ----------
+    frames : sequence of ase.Atoms
+        Structures (not modified).
+    model : ase.calculators.calculator.Calculator or None
+        The short-range model (e.g. :class:`ase_electrolyte.Calculator`); ``None`` fits the
+        reference labels themselves.
+    reference : None, sequence of dict or ase Calculator
+        Labels: ``None`` takes each frame's attached calculator results (e.g. a
+        ``SinglePointCalculator`` read from an extended XYZ file); a list of dicts with
+        ``energy`` (eV), ``forces`` (eV/Å) and/or ``stress`` (eV/Å³, Voigt); or a calculator.
+    weights : tuple of float
+        :math:`(w_E, w_F, w_\sigma)`, in 1/(eV/atom)², 1/(eV/Å)², 1/(eV/Å³)² up to a common scale.
+    regularization : float
+        :math:`\lambda` (1/e²·scale): pulls the charges toward zero.
+    fit_offsets : bool
+        Fit per-element energy offsets :math:`\mu_z` (eV) with the charges, as a model trained on
+        another reference generally has shifted atomic energies; the "before" errors then use
+        offsets fitted alone.
+    initial : dict, optional
+        Starting ``{element: (b, s)}``; default b = 0, s = 1.
+    **options
+        :class:`Electrostatics` options for the lattice sums and the returned term (``method``,
+        ``tolerance``, ``cutoff``, ``short_range``, ...).
+
+    Returns
+    -------
+    QRdFit
+
+    Raises
+    ------
+    ValueError
+        No frames, a frame without labels, or labels of the wrong shape.
+    """
+    from scipy.optimize import least_squares
+
+    frames = list(frames)
+    if not frames:
+        raise ValueError("fit_qrd needs at least one frame")
+    if reference is not None and not isinstance(reference, _AseCalculator):
+        if len(reference) != len(frames):
+            raise ValueError(f"{len(reference)} reference entries for {len(frames)} frames")
+    w_e, w_f, w_s = (float(w) for w in weights)
+    elements = sorted({s for f in frames for s in f.get_chemical_symbols()},
+                      key=lambda s: atomic_numbers[s])
+    k = len(elements)
+    options = dict(options)
+    # single-element unit charges are not neutral: the blocks need the background term, which
+    # cancels in any neutral combination
+    term = Electrostatics(scheme="fixed", charges=[0.0], **{**options, "background": True})
+
+    data = []
+    for n_f, frame in enumerate(frames):
+        check_atoms(frame)
+        ref = _labels(frame, reference, n_f)
+        mod = _model_labels(frame, model)
+        n = len(frame)
+        if ref["forces"] is not None and ref["forces"].shape != (n, 3):
+            raise ValueError(f"frame {n_f}: forces of shape {ref['forces'].shape}, want ({n}, 3)")
+        d = {
+            "n": n,
+            "Q": Electrostatics(scheme="qrd", qrd={e: (0, 1) for e in elements},
+                                total_charge=options.get("total_charge")).total_charge(frame),
+            "count": np.array([np.sum(np.array(frame.get_chemical_symbols()) == e)
+                               for e in elements], dtype=float),
+            "dE": None if ref["energy"] is None else float(ref["energy"]) - float(mod["energy"]),
+            "dF": None if ref["forces"] is None else ref["forces"] - mod["forces"],
+            "dS": None,
+        }
+        if ref["stress"] is not None and frame.pbc.all():
+            d["dS"] = ref["stress"].reshape(6) - np.asarray(mod["stress"]).reshape(6)
+        d["B_e"], d["B_f"], d["B_s"] = _bilinear_blocks(frame, term, elements)
+        data.append(d)
+
+    def charges_of(params, d):
+        b, s = params[:k], params[k:2 * k]
+        s_sum = d["count"] @ s
+        return b + s * (d["Q"] - d["count"] @ b) / s_sum
+
+    def residuals(params, with_qrd=True, gauge=True):
+        mu = params[2 * k:] if fit_offsets else np.zeros(k)
+        out = []
+        for d in data:
+            c = charges_of(params, d) if with_qrd else np.zeros(k)
+            if d["dE"] is not None:
+                e = d["dE"] - c @ d["B_e"] @ c - d["count"] @ mu
+                out.append([math.sqrt(w_e) * e / d["n"]])
+            if d["dF"] is not None:
+                f = d["dF"] - np.einsum("a,b,abnx->nx", c, c, d["B_f"])
+                out.append(math.sqrt(w_f / (3 * d["n"])) * f.ravel())
+            if d["dS"] is not None and d["B_s"] is not None:
+                st = d["dS"] - np.einsum("a,b,abx->x", c, c, d["B_s"])
+                out.append(math.sqrt(w_s / 6) * st)
+            if with_qrd:
+                out.append(np.sqrt(regularization * d["count"] / d["n"]) * c)
+        if with_qrd and gauge:
+            b, s = params[:k], params[k:2 * k]
+            out.append([s @ s - 1.0, b @ s])
+        return np.concatenate([np.ravel(x) for x in out])
+
+    def errors(params, with_qrd):
+        mu = params[2 * k:] if fit_offsets else np.zeros(k)
+        se, sf, ss = [], [], []
+        for d in data:
+            c = charges_of(params, d) if with_qrd else np.zeros(k)
+            if d["dE"] is not None:
+                se.append((d["dE"] - c @ d["B_e"] @ c - d["count"] @ mu) / d["n"])
+            if d["dF"] is not None:
+                sf.append((d["dF"] - np.einsum("a,b,abnx->nx", c, c, d["B_f"])).ravel())
+            if d["dS"] is not None and d["B_s"] is not None:
+                ss.append(d["dS"] - np.einsum("a,b,abx->x", c, c, d["B_s"]))
+
+        def rmse(x):
+            return float(np.sqrt(np.mean(np.concatenate(x) ** 2))) if x else None
+
+        return {"energy_per_atom": rmse([np.atleast_1d(x) for x in se]), "forces": rmse(sf),
+                "stress": rmse(ss)}
+
+    # "before": the model, with per-element offsets fitted alone (linear least squares)
+    mu0 = np.zeros(k)
+    rows = [(d["count"] / d["n"], d["dE"] / d["n"]) for d in data if d["dE"] is not None]
+    if fit_offsets and rows:
+        A = np.array([r[0] for r in rows])
+        y = np.array([r[1] for r in rows])
+        mu0 = np.linalg.lstsq(A, y, rcond=None)[0]
+    before_params = np.concatenate([np.zeros(k), np.ones(k), mu0 if fit_offsets else []])
+    errors_before = errors(before_params, with_qrd=False)
+
+    init = initial or {}
+    init = _normalise_qrd(init) if init else {}
+    b0 = np.array([init.get(e, (0.0, 1.0))[0] for e in elements])
+    s0 = np.array([init.get(e, (0.0, 1.0))[1] for e in elements])
+    norm = np.linalg.norm(s0)
+    s0 = s0 / norm
+    b0 = b0 - (b0 @ s0) * s0
+    x0 = np.concatenate([b0, s0, mu0 if fit_offsets else []])
+    sol = least_squares(residuals, x0, method="lm" if len(residuals(x0)) >= len(x0) else "trf",
+                        xtol=1e-14, ftol=1e-14, gtol=1e-14, max_nfev=20000)
+    x = sol.x.copy()
+    b, s = x[:k], x[k:2 * k]
+    sign = 1.0 if s.sum() >= 0 else -1.0
+    s = sign * s / np.linalg.norm(s)
+    b = b - (b @ s) * s
+    x[:k], x[k:2 * k] = b, s
+    errors_after = errors(x, with_qrd=True)
+
+    # standard errors: (JᵀJ)⁻¹ σ² with the gauge rows making J full rank
+    J = sol.jac
+    dof = max(len(sol.fun) - len(x), 1)
+    sigma2 = float(sol.fun @ sol.fun) / dof
+    cov = np.linalg.pinv(J.T @ J) * sigma2
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    qrd = {e: (float(b[a]), float(s[a])) for a, e in enumerate(elements)}
+    stderr = {e: (float(se[a]), float(se[k + a])) for a, e in enumerate(elements)}
+    offsets = {e: float(x[2 * k + a]) for a, e in enumerate(elements)} if fit_offsets else {}
+    return QRdFit(
+        electrostatics=Electrostatics(scheme="qrd", qrd=qrd, **options),
+        qrd=qrd,
+        qrd_stderr=stderr,
+        offsets=offsets,
+        errors_before=errors_before,
+        errors_after=errors_after,
+        success=bool(sol.success),
+        message=str(sol.message),
+        n_frames=len(frames),
+    )

@@ -1,0 +1,361 @@
+"""ase_electrolyte.Electrostatics and fit_qrd: Madelung constants, Ewald = PME = direct image sum,
+finite-difference forces and stress, charge conservation, invariances, QRd fit recovery, bad input.
+"""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk, molecule
+
+from ase_electrolyte import Electrostatics, fit_qrd
+from ase_electrolyte.electrostatics import COULOMB, qrd_charges
+
+pytest.importorskip("torchpme")
+
+# Madelung constants per ion pair in units of e²/(4πε0 r0), r0 the nearest-neighbour distance
+MADELUNG_NACL = 1.747564594633182190636
+MADELUNG_CSCL = 1.76267477307099
+
+IONIC = {"Na": (1.0, 1.0), "Cl": (-1.0, 1.0), "Cs": (1.0, 1.0)}
+
+
+def _random_box(n=16, length=7.0, seed=0, symbols=None):
+    """A neutral periodic box of random point charges (fixed scheme)."""
+    rng = np.random.default_rng(seed)
+    pos = rng.uniform(0, length, size=(n, 3))
+    cell = np.diag([length, 0.95 * length, 1.05 * length])
+    cell[1, 0] = 0.6  # triclinic on purpose
+    q = rng.normal(size=n)
+    q -= q.mean()
+    atoms = Atoms(symbols or f"H{n}", positions=pos, cell=cell, pbc=True)
+    return atoms, q
+
+
+@pytest.mark.parametrize("method, tol", [("ewald", 1e-12), ("pme", 1e-10)])
+def test_madelung_nacl_and_cscl(method, tol):
+    a = 5.64
+    nacl = bulk("NaCl", "rocksalt", a=a)
+    nacl.calc = Electrostatics(qrd=IONIC, method=method, tolerance=tol)
+    m = -nacl.get_potential_energy() * (a / 2) / COULOMB
+    assert m == pytest.approx(MADELUNG_NACL, rel=1e-8)
+
+    a = 4.12
+    cscl = bulk("CsCl", "cesiumchloride", a=a)
+    cscl.calc = Electrostatics(qrd=IONIC, method=method, tolerance=tol)
+    m = -cscl.get_potential_energy() * (a * np.sqrt(3) / 2) / COULOMB
+    assert m == pytest.approx(MADELUNG_CSCL, rel=1e-8)
+    # the two ions of each crystal are equivalent: equal per-atom energies summing to E
+    e_i = cscl.get_potential_energies()
+    assert e_i.sum() == pytest.approx(cscl.get_potential_energy(), rel=1e-12)
+    assert e_i[0] == pytest.approx(e_i[1], rel=1e-8)
+
+
+def test_ewald_equals_pme_within_tolerance():
+    atoms, q = _random_box(n=24, seed=1)
+    tol = 1e-5
+    res = {}
+    for method in ("ewald", "pme"):
+        calc = Electrostatics(scheme="fixed", charges=q, method=method, tolerance=tol)
+        res[method] = calc.evaluate(atoms, q)
+    # tolerance bounds the RMS force error in units of e²/Å² (×COULOMB for eV/Å)
+    df = res["ewald"]["forces"] - res["pme"]["forces"]
+    assert np.sqrt(np.mean(df**2)) < 2 * tol * COULOMB
+    assert res["ewald"]["energy"] == pytest.approx(res["pme"]["energy"], abs=len(q) * tol * COULOMB)
+    np.testing.assert_allclose(res["ewald"]["stress"], res["pme"]["stress"], atol=tol * COULOMB)
+    # and the tight Ewald sum is far inside that band: both errors are real, not a shared bias
+    tight = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=1e-11)
+    ref = tight.evaluate(atoms, q)
+    for method in ("ewald", "pme"):
+        err = np.sqrt(np.mean((res[method]["forces"] - ref["forces"]) ** 2))
+        assert err < 2 * tol * COULOMB
+
+
+def test_ewald_equals_converged_direct_image_sum():
+    # a cubic 4-charge cell with a dipole: spherical summation of whole cells converges to the
+    # tin-foil Ewald energy plus the surface term 2π|D|²/(3V) (de Leeuw, Perram, Smith 1980)
+    length = 4.0
+    pos = np.array([[0.3, 0.2, 0.1], [2.1, 1.7, 0.4], [1.2, 3.1, 2.5], [3.3, 0.9, 3.0]])
+    q = np.array([1.0, -0.6, 0.9, -1.3])
+    atoms = Atoms("H4", positions=pos, cell=np.eye(3) * length, pbc=True)
+    calc = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=1e-12)
+    e_ewald = calc.evaluate(atoms, q)["energy"] / COULOMB
+    dipole = q @ pos
+    target = e_ewald + 2 * np.pi / (3 * length**3) * dipole @ dipole
+
+    def sphere(n_max):
+        r = np.arange(-n_max, n_max + 1)
+        n = np.stack(np.meshgrid(r, r, r, indexing="ij"), -1).reshape(-1, 3)
+        n = n[(n**2).sum(1) <= n_max**2] * length
+        d = np.linalg.norm(pos[None, :, None] - pos[:, None, None] + n[None, None], axis=-1)
+        with np.errstate(divide="ignore"):
+            inv = np.where(d > 1e-12, 1.0 / np.where(d > 1e-12, d, 1.0), 0.0)
+        return 0.5 * np.einsum("i,j,ijn->", q, q, inv)
+
+    errors = [abs(sphere(n) - target) / abs(target) for n in (8, 16, 32)]
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 1e-6
+
+
+def test_direct_sum_for_a_molecule_is_pairwise_coulomb():
+    atoms = molecule("CH3OH")
+    q = np.array([0.2, -0.6, 0.05, 0.4, 0.0, -0.05])
+    calc = Electrostatics(scheme="fixed", charges=q)
+    res = calc.evaluate(atoms, q)
+    d = atoms.get_all_distances()
+    i, j = np.triu_indices(len(atoms), 1)
+    assert res["energy"] == pytest.approx(COULOMB * np.sum(q[i] * q[j] / d[i, j]), rel=1e-12)
+    assert "stress" not in res
+
+
+def _fd_forces(calc, atoms, q, h=1e-4, idx=(0, 7)):
+    out = []
+    for a in idx:
+        for x in range(3):
+            e = []
+            for sign in (1, -1):
+                at = atoms.copy()
+                at.positions[a, x] += sign * h
+                e.append(calc.evaluate(at, q)["energy"])
+            out.append(-(e[0] - e[1]) / (2 * h))
+    return np.array(out)
+
+
+def _fd_stress(calc, atoms, q, h=1e-5):
+    """σ_ab = (1/V) ∂E/∂ε_ab by central differences of symmetric strains (Voigt order)."""
+    out = []
+    for a, b in ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)):
+        e = []
+        for sign in (1, -1):
+            eps = np.eye(3)
+            eps[a, b] += sign * h / (1 if a == b else 2)
+            eps[b, a] += 0 if a == b else sign * h / 2
+            at = atoms.copy()
+            at.set_cell(atoms.cell.array @ eps, scale_atoms=True)
+            e.append(calc.evaluate(at, q)["energy"])
+        out.append((e[0] - e[1]) / (2 * h) / atoms.cell.volume)
+    return np.array(out)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"method": "ewald"},
+        {"method": "pme"},
+        {"method": "ewald", "short_range": "gaussian", "short_range_length": 0.8},
+        {"method": "pme", "short_range": "cutoff", "short_range_length": 3.0},
+    ],
+)
+def test_forces_and_stress_match_finite_differences(options):
+    atoms, q = _random_box(n=12, length=6.0, seed=2)
+    # the derivative of the sum as evaluated is exact at any tolerance; a loose one keeps it fast
+    calc = Electrostatics(scheme="fixed", charges=q, tolerance=1e-6, **options)
+    res = calc.evaluate(atoms, q)
+    idx = (0, 7)
+    np.testing.assert_allclose(res["forces"][list(idx)].ravel(), _fd_forces(calc, atoms, q),
+                               atol=2e-6)
+    np.testing.assert_allclose(res["stress"], _fd_stress(calc, atoms, q), atol=2e-7)
+    assert res["energies"].sum() == pytest.approx(res["energy"], rel=1e-10)
+    # no net force on a periodic cell: exact for Ewald, up to the interpolation error for PME
+    atol = 1e-9 if options["method"] == "ewald" else len(q) * 1e-6 * COULOMB
+    np.testing.assert_allclose(res["forces"].sum(axis=0), 0.0, atol=atol)
+
+
+def test_molecule_forces_and_intramolecular_exclusion():
+    atoms = molecule("CH3CH2OH")
+    rng = np.random.default_rng(3)
+    q = rng.normal(scale=0.3, size=len(atoms))
+    for options in ({}, {"short_range": "gaussian", "short_range_length": 0.7}):
+        calc = Electrostatics(scheme="fixed", charges=q, **options)
+        res = calc.evaluate(atoms, q)
+        np.testing.assert_allclose(res["forces"][[0, 7]].ravel(), _fd_forces(calc, atoms, q),
+                                   atol=1e-6)
+    # excluding intramolecular pairs of a single molecule leaves nothing
+    calc = Electrostatics(scheme="fixed", charges=q, short_range="molecules")
+    res = calc.evaluate(atoms, q)
+    assert res["energy"] == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(res["forces"], 0.0, atol=1e-12)
+
+
+def test_exclusion_of_molecules_in_a_box_leaves_intermolecular_coulomb():
+    # two water molecules far apart in a big box: with exclusion only the intermolecular
+    # interaction (≈ dipole–dipole + images) remains; without it the intramolecular one adds
+    w1, w2 = molecule("H2O"), molecule("H2O")
+    w2.translate([5.0, 0.3, 0.2])
+    atoms = w1 + w2
+    atoms.set_cell([14.0, 14.0, 14.0])
+    atoms.center()
+    atoms.pbc = True
+    atoms.arrays["molecule_index"] = np.array([0, 0, 0, 1, 1, 1])
+    q = np.array([-0.8, 0.4, 0.4, -0.8, 0.4, 0.4])
+    full = Electrostatics(scheme="fixed", charges=q, tolerance=1e-10).evaluate(atoms, q)
+    excl_calc = Electrostatics(scheme="fixed", charges=q, tolerance=1e-10,
+                               short_range="molecules")
+    excl = excl_calc.evaluate(atoms, q)
+    d = atoms.get_all_distances(mic=True)
+    intra = sum(q[i] * q[j] / d[i, j] for m in (0, 3) for i in range(m, m + 3)
+                for j in range(i + 1, m + 3))
+    assert full["energy"] - excl["energy"] == pytest.approx(COULOMB * intra, rel=1e-9)
+    np.testing.assert_allclose(excl["forces"][[0, 4]].ravel(),
+                               _fd_forces(excl_calc, atoms, q, idx=(0, 4)), atol=1e-6)
+
+
+def test_qrd_conserves_total_charge_for_any_composition():
+    rng = np.random.default_rng(4)
+    params = {z: (rng.normal(), rng.uniform(0.2, 2.0)) for z in (1, 3, 6, 8, 9, 15)}
+    for _ in range(50):
+        numbers = rng.choice(list(params), size=rng.integers(1, 40))
+        total = float(rng.integers(-3, 4))
+        q = qrd_charges(numbers, params, total)
+        assert q.sum() == pytest.approx(total, abs=1e-12)
+        # same element, same charge: QRd charges depend on composition only
+        for z in np.unique(numbers):
+            assert np.ptp(q[numbers == z]) < 1e-14
+
+
+def test_total_charge_from_formal_charges_and_background():
+    atoms = bulk("NaCl", "rocksalt", a=5.64, cubic=True)
+    calc = Electrostatics(qrd={"Na": (0.9, 1.0), "Cl": (-0.9, 1.0)})
+    atoms.arrays["formal_charge"] = np.array([1, 0, 1, 0, 1, 0, 1, 0])
+    assert calc.total_charge(atoms) == 4
+    atoms.calc = calc
+    with pytest.raises(ValueError, match="net charge"):
+        atoms.get_potential_energy()
+    atoms.calc = Electrostatics(qrd={"Na": (0.9, 1.0), "Cl": (-0.9, 1.0)}, background=True)
+    assert atoms.calc.get_charges(atoms).sum() == pytest.approx(4.0, abs=1e-12)
+    assert np.isfinite(atoms.get_potential_energy())
+
+
+def test_translation_invariance_and_atoms_untouched():
+    atoms, q = _random_box(n=20, seed=5)
+    before = atoms.positions.copy()
+    calc = Electrostatics(scheme="fixed", charges=q, method="pme", tolerance=1e-8)
+    ref = calc.evaluate(atoms, q)
+    shifted = atoms.copy()
+    shifted.translate([1.37, -2.11, 0.53])
+    shifted.wrap()
+    res = calc.evaluate(shifted, q)
+    assert res["energy"] == pytest.approx(ref["energy"], abs=1e-7)
+    np.testing.assert_allclose(res["forces"], ref["forces"], atol=1e-6)
+    np.testing.assert_array_equal(atoms.positions, before)
+
+
+def test_array_scheme_reads_initial_charges():
+    atoms = bulk("NaCl", "rocksalt", a=5.64)
+    atoms.set_initial_charges([1.0, -1.0])
+    atoms.calc = Electrostatics(scheme="array", tolerance=1e-10)
+    m = -atoms.get_potential_energy() * (5.64 / 2) / COULOMB
+    assert m == pytest.approx(MADELUNG_NACL, rel=1e-8)
+
+
+def test_bad_input_is_refused_before_any_sum():
+    atoms = bulk("NaCl", "rocksalt", a=5.64)
+    with pytest.raises(ValueError, match="Cl"):
+        atoms.calc = Electrostatics(qrd={"Na": (1.0, 1.0)})
+        atoms.get_potential_energy()
+    for tol in (0.0, 1.0, 2.0, -1e-3):
+        with pytest.raises(ValueError, match="tolerance"):
+            Electrostatics(qrd=IONIC, tolerance=tol)
+    flat = atoms.copy()
+    flat.cell[2] = flat.cell[0] + flat.cell[1]
+    flat.calc = Electrostatics(qrd=IONIC)
+    with pytest.raises(ValueError, match="volume"):
+        flat.get_potential_energy()
+    charged = atoms.copy()
+    charged.calc = Electrostatics(scheme="fixed", charges=[1.0, -0.5])
+    with pytest.raises(ValueError, match="background"):
+        charged.get_potential_energy()
+    slab = atoms.copy()
+    slab.pbc = [True, True, False]
+    slab.calc = Electrostatics(qrd=IONIC)
+    with pytest.raises(ValueError, match="periodicity"):
+        slab.get_potential_energy()
+    with pytest.raises(ValueError, match="sum to zero"):
+        qrd_charges([11, 17], {"Na": (1, 1.0), "Cl": (-1, -1.0)})
+    with pytest.raises(TypeError, match="unknown"):
+        Electrostatics(qrd=IONIC, tolerence=1e-5)
+
+
+def _synthetic_frames(truth, offsets, seed=6):
+    """Frames of varying composition and charge, labelled by a known QRd term plus offsets."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for k in range(6):
+        n = {"Li": rng.integers(1, 4), "O": rng.integers(2, 6), "H": rng.integers(2, 7)}
+        symbols = "".join(f"{s}{c}" for s, c in n.items())
+        m = sum(n.values())
+        length = 6.0 + 0.3 * k
+        atoms = Atoms(symbols, positions=rng.uniform(0, length, (m, 3)),
+                      cell=[length] * 3, pbc=True)
+        atoms.info["charge"] = float(rng.integers(-1, 2))
+        term = Electrostatics(qrd=truth, tolerance=1e-9, background=True)
+        atoms.calc = term
+        e = atoms.get_potential_energy() + sum(offsets[s] for s in atoms.get_chemical_symbols())
+        frames.append((atoms, {"energy": e, "forces": atoms.get_forces(),
+                               "stress": atoms.get_stress()}))
+    return frames
+
+
+def _canonical(qrd):
+    el = sorted(qrd)
+    b = np.array([qrd[e][0] for e in el])
+    s = np.array([qrd[e][1] for e in el])
+    s = np.sign(s.sum()) * s / np.linalg.norm(s)
+    return b - (b @ s) * s, s
+
+
+def test_fit_qrd_recovers_known_parameters_and_round_trips_json(tmp_path):
+    truth = {"H": (0.3, 0.5), "Li": (0.9, 0.2), "O": (-0.5, 1.1)}
+    offsets = {"H": -1.2, "Li": -0.3, "O": -4.0}
+    data = _synthetic_frames(truth, offsets)
+    frames = [a for a, _ in data]
+    fit = fit_qrd(frames, None, [lab for _, lab in data], regularization=0.0,
+                  tolerance=1e-9, background=True)
+    assert fit.success
+    b_true, s_true = _canonical(truth)
+    b_fit, s_fit = _canonical(fit.qrd)
+    np.testing.assert_allclose(b_fit, b_true, atol=1e-5)
+    np.testing.assert_allclose(s_fit, s_true, atol=1e-5)
+    for e in offsets:
+        assert fit.offsets[e] == pytest.approx(offsets[e], abs=1e-5)
+    assert fit.errors_after["forces"] < 1e-6 < fit.errors_before["forces"]
+    assert fit.errors_after["energy_per_atom"] < fit.errors_before["energy_per_atom"]
+
+    path = tmp_path / "qrd.json"
+    fit.electrostatics.save(path)
+    loaded = Electrostatics.load(path)
+    atoms = frames[0].copy()
+    atoms.calc = loaded
+    e_loaded = atoms.get_potential_energy()
+    atoms.calc = Electrostatics(qrd=truth, tolerance=1e-9, background=True)
+    assert e_loaded == pytest.approx(atoms.get_potential_energy(), abs=1e-6)
+    with pytest.raises(ValueError, match="not an"):
+        (tmp_path / "bad.json").write_text("{}")
+        Electrostatics.load(tmp_path / "bad.json")
+
+
+def test_calculator_sums_electrostatics_like_dispersion(electrolyte_box_small, tmp_path):
+    pytest.importorskip("sevenn")
+    from ase_electrolyte import Calculator
+
+    atoms = electrolyte_box_small.copy()
+    qrd = {"Li": (0.8, 0.3), "P": (1.2, 0.5), "F": (-0.35, 0.4), "C": (0.1, 0.6),
+           "O": (-0.4, 0.8), "H": (0.1, 0.5)}
+    term = Electrostatics(qrd=qrd, tolerance=1e-8)
+    path = tmp_path / "term.json"
+    term.save(path)
+    plain = Calculator("sevennet-0", device="cpu")
+    summed = Calculator("sevennet-0", device="cpu", electrostatics=path)
+    props = ["energy", "forces", "stress", "energies"]
+    a = plain.get_properties(props, atoms)
+    b = summed.get_properties(props, atoms)
+    c = term.get_properties(props, atoms)
+    assert b["energy"] == pytest.approx(a["energy"] + c["energy"], abs=1e-6)
+    np.testing.assert_allclose(b["forces"], a["forces"] + c["forces"], atol=1e-6)
+    np.testing.assert_allclose(b["stress"], a["stress"] + c["stress"], atol=1e-8)
+    np.testing.assert_allclose(b["energies"], a["energies"] + c["energies"], atol=1e-6)
+    # total charge from the box's formal charges (LiPF6 is neutral) is conserved by QRd
+    assert term.get_charges(atoms).sum() == pytest.approx(0.0, abs=1e-12)
+    bad = atoms.copy()
+    bad.symbols[0] = "Na"
+    with pytest.raises(ValueError, match="Na"):
+        summed.get_potential_energy(bad)
