@@ -1,0 +1,370 @@
+r"""The screening table: mean ± standard error over replicas, verdicts, plots, experiment.
+
+For every (composition, temperature, property) the table holds the mean of the ``n`` finished
+replicas and the standard error of that mean,
+
+.. math::
+
+    \bar x = \frac1n \sum_{r=1}^n x_r, \qquad
+    \mathrm{SE} = \sqrt{\frac{1}{n(n-1)} \sum_{r=1}^n (x_r - \bar x)^2},
+
+the spread of independent trajectories (as in the papers' averages over independent runs), not
+the in-run error bars of single trajectories. With one replica there is no spread: the standard
+error is NaN and the verdict says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .engine import PLAN_FILE, TASKS_DIR
+from .plan import PlanError, _solvent
+from .task import ERROR_FILE, RESULT_FILE
+
+__all__ = ["aggregate", "task_table", "compare_experimental"]
+
+KEYS = ["composition", "solvent", "ratio", "salt", "concentration", "units", "temperature_K"]
+
+# figure name → the properties drawn in it (one panel each)
+_FIGURES = {
+    "density": ["density"],
+    "conductivity": ["conductivity_gk", "conductivity_eh"],
+    "diffusivity": "D_",
+    "solvation": ["SSIP", "CIP", "AGG"],
+}
+
+
+def _task_ids(plan):
+    for comp in plan["compositions"]:
+        for t in plan["temperatures"]:
+            for r in range(int(plan["replicas"])):
+                yield comp, float(t), r, f"{comp['label']}/T{float(t):g}K/r{r}"
+
+
+def _keys(comp, temperature):
+    return {
+        "composition": comp["label"],
+        "solvent": ",".join(f"{k}:{v:g}" for k, v in comp["solvent"].items()),
+        "ratio": comp["ratio"],
+        "salt": comp["salt"] or "",
+        "concentration": float(comp["concentration"]),
+        "units": comp["units"],
+        "temperature_K": temperature,
+    }
+
+
+def task_table(outdir):
+    """Per-task results of a screening folder: one row per (task, property), and the failures.
+
+    Parameters
+    ----------
+    outdir : str or os.PathLike
+        A folder written by :func:`ase_electrolyte.screen.run_screen`.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(rows, failures)``: ``rows`` has the composition keys, ``temperature_K``, ``replica``,
+        ``seed``, ``property``, ``unit``, ``value``, ``error`` (in-run error of that replica) and
+        ``verdict``; ``failures`` has the keys, ``replica``, ``task`` and ``error``. Tasks not yet
+        run appear in neither.
+    """
+    import pandas as pd
+
+    outdir = Path(outdir)
+    record = outdir / PLAN_FILE
+    if not record.exists():
+        raise FileNotFoundError(f"{outdir} holds no {PLAN_FILE}: not a screening folder")
+    plan = json.loads(record.read_text())
+    rows, failures = [], []
+    for comp, temperature, replica, task_id in _task_ids(plan):
+        folder = outdir / TASKS_DIR / task_id
+        keys = _keys(comp, temperature)
+        if (folder / RESULT_FILE).exists():
+            result = json.loads((folder / RESULT_FILE).read_text())
+            for name, p in result["properties"].items():
+                rows.append(
+                    {
+                        **keys,
+                        "replica": replica,
+                        "seed": result.get("seed"),
+                        "property": name,
+                        "unit": p["unit"],
+                        "value": p["value"],
+                        "error": p["error"],
+                        "verdict": p["verdict"],
+                    }
+                )
+        elif (folder / ERROR_FILE).exists():
+            error = json.loads((folder / ERROR_FILE).read_text())
+            failures.append({**keys, "replica": replica, "task": task_id, "error": error["error"]})
+    columns = KEYS + ["replica", "seed", "property", "unit", "value", "error", "verdict"]
+    return (
+        pd.DataFrame(rows, columns=columns),
+        pd.DataFrame(failures, columns=KEYS + ["replica", "task", "error"]),
+    )
+
+
+def _verdict(verdicts, n, n_failed):
+    bad = {}
+    for v in verdicts:
+        if v != "ok":
+            bad[v] = bad.get(v, 0) + 1
+    parts = [f"{v} ({k}/{n} replicas)" for v, k in sorted(bad.items())]
+    if n < 2:
+        parts.insert(0, "single replica: no standard error")
+    if n_failed:
+        parts.append(f"{n_failed} replica(s) failed")
+    return "; ".join(parts) or "ok"
+
+
+def aggregate(outdir, *, experimental=None, plots=True):
+    """Aggregate a screening folder into ``summary.csv``/``summary.parquet`` (and plots).
+
+    Parameters
+    ----------
+    outdir : str or os.PathLike
+        A folder written by :func:`ase_electrolyte.screen.run_screen`.
+    experimental : str or os.PathLike, optional
+        CSV of measured values, see :func:`compare_experimental`; adds ``comparison.csv``,
+        ``errors.csv`` and parity plots.
+    plots : bool
+        Draw ``plots/density.png``, ``plots/conductivity.png``, ``plots/diffusivity.png`` and
+        ``plots/solvation.png``: mean ± standard error against concentration (one line per
+        solvent, salt and temperature), or against the composition when every series has a
+        single concentration.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (composition, temperature, property): the composition keys
+        (``composition``, ``solvent``, ``ratio``, ``salt``, ``concentration``, ``units``),
+        ``temperature_K``, ``property``, ``unit``, ``mean``, ``sem`` (standard error over
+        replicas, NaN for one replica), ``n_replicas``, ``n_failed`` and ``verdict`` (``"ok"``
+        or what makes the number doubtful: per-replica verdicts with their counts, a single
+        replica, failed replicas). Also written to ``tasks.csv`` (per task) and
+        ``failures.csv``.
+    """
+    import pandas as pd
+
+    outdir = Path(outdir)
+    rows, failures = task_table(outdir)
+    rows.to_csv(outdir / "tasks.csv", index=False)
+    failures.to_csv(outdir / "failures.csv", index=False)
+    n_failed = failures.groupby(KEYS).size() if len(failures) else pd.Series(dtype=int)
+    groups = rows.groupby(KEYS + ["property", "unit"], sort=False, dropna=False)
+    summary = groups["value"].agg(mean="mean", sem="sem", n_replicas="count").reset_index()
+    verdicts = groups["verdict"].agg(list).reset_index(drop=True)
+    summary["n_failed"] = [
+        int(n_failed.get(tuple(r[k] for k in KEYS), 0)) for _, r in summary.iterrows()
+    ]
+    summary["verdict"] = [
+        _verdict(v, n, f)
+        for v, n, f in zip(verdicts, summary["n_replicas"], summary["n_failed"], strict=True)
+    ]
+    summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
+    summary.to_csv(outdir / "summary.csv", index=False)
+    summary.to_parquet(outdir / "summary.parquet", index=False)
+    if plots and len(summary):
+        plot_summary(summary, outdir / "plots")
+    if experimental is not None:
+        compare_experimental(summary, experimental, outdir, plots=plots)
+    return summary
+
+
+def _series(summary):
+    return summary.groupby(["solvent", "ratio", "salt", "units", "temperature_K"], sort=False)
+
+
+def plot_summary(summary, folder):
+    """Draw the figures of :func:`aggregate` into ``folder``; returns the files written."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    # concentration on x only when some series has several; else one point per composition
+    by_concentration = any(len(g["concentration"].unique()) > 1 for _, g in _series(summary))
+    labels = list(dict.fromkeys(summary["composition"]))
+    written = []
+    for figure, wanted in _FIGURES.items():
+        props = list(dict.fromkeys(summary["property"]))
+        props = [p for p in props if p.startswith(wanted)] if isinstance(wanted, str) else [
+            p for p in wanted if p in props
+        ]
+        if not props:
+            continue
+        fig, axes = plt.subplots(
+            1, len(props), figsize=(4.2 * len(props), 3.6), squeeze=False, layout="constrained"
+        )
+        for ax, prop in zip(axes[0], props, strict=True):
+            part = summary[summary["property"] == prop]
+            for (solvent, ratio, salt, _units, temp), g in _series(part):
+                x = g["concentration"] if by_concentration else [
+                    labels.index(c) for c in g["composition"]
+                ]
+                ax.errorbar(
+                    x,
+                    g["mean"],
+                    yerr=g["sem"].fillna(0.0),
+                    marker="o",
+                    capsize=3,
+                    label=f"{salt} in {solvent} ({ratio}), {temp:g} K" if salt else
+                    f"{solvent} ({ratio}), {temp:g} K",
+                )
+            unit = part["unit"].iloc[0]
+            ax.set_ylabel(f"{prop} / {unit}")
+            if by_concentration:
+                ax.set_xlabel(f"concentration / {part['units'].iloc[0]}")
+            else:
+                ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=7)
+            ax.set_title(prop)
+        axes[0][0].legend(fontsize=7)
+        path = folder / f"{figure}.png"
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def _composition_key(solvent, ratio, salt, concentration, units, temperature):
+    shares = _solvent(solvent, "experimental table")
+    total = sum(shares.values())
+    mix = tuple(sorted((k, round(v / total, 6)) for k, v in shares.items()))
+    return (mix, ratio, salt or "", round(float(concentration), 9), units, float(temperature))
+
+
+def compare_experimental(summary, experimental, outdir, *, plots=True):
+    r"""Compare the screened means with measured values: parity plots, MAE and % errors.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        The table of :func:`aggregate`.
+    experimental : str or os.PathLike
+        CSV with columns ``solvent`` (``"EC:3,EMC:7"``), ``salt``, ``concentration``,
+        ``property`` (names as in the summary: ``density``, ``conductivity_gk``, ``D_Li`` ...),
+        ``value`` (in the summary's unit of that property) and optionally ``ratio`` (default
+        ``mass``), ``units`` (default ``molal``), ``temperature_K`` (needed when the plan has
+        several temperatures) and ``error``. Solvent shares are compared as fractions, so
+        ``EC:30,EMC:70`` matches ``EC:3,EMC:7``.
+    outdir : str or os.PathLike
+        Receives ``comparison.csv`` (one row per matched value: mean, sem, experiment,
+        deviation, absolute and percentage deviation), ``errors.csv`` and
+        ``plots/parity_<property>.png``.
+    plots : bool
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``errors.csv``: per property, ``n``, ``MAE`` (mean absolute error in the property's
+        unit, :math:`\frac1n\sum|x_\mathrm{sim} - x_\mathrm{exp}|`), ``MAPE_percent``
+        (:math:`\frac{100}{n}\sum|x_\mathrm{sim} - x_\mathrm{exp}|/|x_\mathrm{exp}|`) and
+        ``mean_signed_error``.
+
+    Raises
+    ------
+    PlanError
+        Missing columns, unknown species, or a row without a temperature when the plan has
+        several.
+    """
+    import pandas as pd
+
+    outdir = Path(outdir)
+    exp = pd.read_csv(experimental)
+    missing = {"solvent", "salt", "concentration", "property", "value"} - set(exp.columns)
+    if missing:
+        raise PlanError(f"experimental table {experimental}: missing column(s) {sorted(missing)}")
+    temperatures = sorted(summary["temperature_K"].unique())
+    index = {}
+    for i, r in summary.iterrows():
+        key = _composition_key(
+            r["solvent"], r["ratio"], r["salt"], r["concentration"], r["units"], r["temperature_K"]
+        )
+        index[key + (r["property"],)] = i
+    matched = []
+    for _, e in exp.iterrows():
+        temperature = e.get("temperature_K")
+        if temperature is None or (isinstance(temperature, float) and math.isnan(temperature)):
+            if len(temperatures) != 1:
+                raise PlanError(
+                    f"experimental table {experimental}: give temperature_K, the plan has "
+                    f"{len(temperatures)} temperatures"
+                )
+            temperature = temperatures[0]
+        salt = e["salt"] if isinstance(e["salt"], str) else ""
+        key = _composition_key(
+            e["solvent"],
+            e.get("ratio", "mass") if isinstance(e.get("ratio"), str) else "mass",
+            salt,
+            e["concentration"],
+            e.get("units", "molal") if isinstance(e.get("units"), str) else "molal",
+            temperature,
+        ) + (e["property"],)
+        if key not in index:
+            continue
+        s = summary.loc[index[key]]
+        dev = float(s["mean"]) - float(e["value"])
+        matched.append(
+            {
+                **{k: s[k] for k in KEYS},
+                "property": s["property"],
+                "unit": s["unit"],
+                "mean": s["mean"],
+                "sem": s["sem"],
+                "verdict": s["verdict"],
+                "experiment": float(e["value"]),
+                "experiment_error": float(e["error"]) if "error" in e else math.nan,
+                "deviation": dev,
+                "abs_deviation": abs(dev),
+                "percent_deviation": 100.0 * dev / float(e["value"]) if e["value"] else math.nan,
+            }
+        )
+    comparison = pd.DataFrame(matched)
+    comparison.to_csv(outdir / "comparison.csv", index=False)
+    if comparison.empty:
+        errors = pd.DataFrame(columns=["property", "unit", "n", "MAE", "MAPE_percent"])
+    else:
+        errors = (
+            comparison.groupby(["property", "unit"], sort=False)
+            .agg(
+                n=("deviation", "count"),
+                MAE=("abs_deviation", "mean"),
+                MAPE_percent=("percent_deviation", lambda d: float(np.mean(np.abs(d)))),
+                mean_signed_error=("deviation", "mean"),
+            )
+            .reset_index()
+        )
+    errors.to_csv(outdir / "errors.csv", index=False)
+    if plots and not comparison.empty:
+        _parity_plots(comparison, errors, outdir / "plots")
+    return errors
+
+
+def _parity_plots(comparison, errors, folder):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for prop, g in comparison.groupby("property", sort=False):
+        err = errors[errors["property"] == prop].iloc[0]
+        fig, ax = plt.subplots(figsize=(4, 4), layout="constrained")
+        ax.errorbar(g["experiment"], g["mean"], yerr=g["sem"].fillna(0.0), fmt="o", capsize=3)
+        lo = float(min(g["experiment"].min(), g["mean"].min()))
+        hi = float(max(g["experiment"].max(), g["mean"].max()))
+        pad = 0.05 * (hi - lo or abs(hi) or 1.0)
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "k--", lw=1)
+        unit = g["unit"].iloc[0]
+        ax.set_xlabel(f"experiment / {unit}")
+        ax.set_ylabel(f"simulation / {unit}")
+        ax.set_title(f"{prop}: MAE {err['MAE']:.3g} {unit}, {err['MAPE_percent']:.1f} %")
+        fig.savefig(folder / f"parity_{prop}.png", dpi=120)
+        plt.close(fig)

@@ -1,0 +1,322 @@
+"""Run a screening plan on dask.distributed: one task per (composition, temperature, replica)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .plan import PlanError, load_plan
+from .task import ERROR_FILE, RESULT_FILE, run_task, write_json
+
+__all__ = ["run_screen", "ScreenResult", "local_cluster_size"]
+
+PLAN_FILE = "plan.json"
+TASKS_DIR = "tasks"
+
+
+@dataclass
+class ScreenResult:
+    """What :func:`run_screen` did and produced.
+
+    Attributes
+    ----------
+    outdir : pathlib.Path
+    summary : pandas.DataFrame
+        The aggregated table (also ``summary.csv`` and ``summary.parquet``), see
+        :func:`ase_electrolyte.screen.aggregate`.
+    n_tasks, n_skipped, n_done, n_failed : int
+        Tasks of the plan; finished before this call (skipped); finished by this call; failed.
+    failures : dict
+        Task id → error message of the failed tasks (also in their ``error.json``).
+    wall_s : float
+        Seconds spent in :func:`run_screen`.
+    task_s : dict
+        Task id → seconds the task itself ran (for the tasks of this call).
+    """
+
+    outdir: Path
+    summary: object = None
+    n_tasks: int = 0
+    n_skipped: int = 0
+    n_done: int = 0
+    n_failed: int = 0
+    failures: dict = field(default_factory=dict)
+    wall_s: float = 0.0
+    task_s: dict = field(default_factory=dict)
+
+
+def local_cluster_size(device="auto", n_workers=None):
+    """Workers, threads per task and GPU use of the :class:`~distributed.LocalCluster` to start.
+
+    One worker per GPU when the model runs on GPUs (``device`` not ``"cpu"`` and torch sees
+    CUDA devices), each asking the tasks for one ``GPU`` resource; otherwise one worker per core
+    on machines of up to 4 cores and one worker per 4 cores above (torch's intra-op threads
+    scale poorly past a few cores on electrolyte boxes of ~1000 atoms).
+
+    Returns
+    -------
+    tuple
+        ``(n_workers, threads_per_task, n_gpus)``.
+    """
+    n_gpus = 0
+    if device != "cpu":
+        import torch
+
+        n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    if n_gpus:
+        workers = n_workers or n_gpus
+        return workers, max(1, cores // workers), n_gpus
+    per = 1 if cores <= 4 else 4
+    workers = n_workers or max(1, cores // per)
+    return workers, max(1, cores // workers), 0
+
+
+def _prepare_outdir(plan, outdir):
+    """Refuse a folder of another plan; record this one. Returns the previous plan.json or None."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    record = outdir / PLAN_FILE
+    if record.exists():
+        try:
+            old = json.loads(record.read_text())
+        except json.JSONDecodeError:
+            raise PlanError(
+                f"{record} is not readable JSON; choose another output folder"
+            ) from None
+        if old.get("fingerprint") != plan.fingerprint():
+            diff = _differences(old, plan)
+            raise PlanError(
+                f"{outdir} holds results of a different plan ({old.get('name')!r}; differs in "
+                f"{', '.join(diff) or 'its settings'}); choose another output folder"
+            )
+        # compositions, temperatures and replicas may grow: record the union
+        known = {c["label"] for c in old.get("compositions", [])}
+        merged = plan.to_dict()
+        merged["compositions"] = old.get("compositions", []) + [
+            c for c in merged["compositions"] if c["label"] not in known
+        ]
+        merged["temperatures"] = sorted(set(old.get("temperatures", [])) | set(plan.temperatures))
+        merged["replicas"] = max(int(old.get("replicas", 0)), plan.replicas)
+        write_json(record, merged)
+        return old
+    elif (outdir / TASKS_DIR).exists():
+        raise PlanError(f"{outdir} holds task folders but no {PLAN_FILE}; choose another folder")
+    write_json(record, plan.to_dict())
+    return None
+
+
+def _differences(old, plan):
+    new = plan.to_dict()
+    keys = ["seed", "n_atoms", "density", "protocol", "analyses"]
+    diff = [
+        k
+        for k in keys
+        if json.dumps(old.get(k), sort_keys=True) != json.dumps(new[k], sort_keys=True)
+    ]
+    old_model = {k: v for k, v in (old.get("model") or {}).items() if k != "device"}
+    new_model = {k: v for k, v in new["model"].items() if k != "device"}
+    if old_model != new_model:
+        diff.append("model")
+    return diff
+
+
+def _spec(plan, task, outdir, threads, plan_dict):
+    comp = task.composition
+    return {
+        "folder": str(outdir / TASKS_DIR / task.id),
+        "task": {
+            "id": task.id,
+            "composition": {
+                "solvent": dict(comp.solvent),
+                "ratio": comp.ratio,
+                "salt": comp.salt,
+                "concentration": comp.concentration,
+                "units": comp.units,
+                "label": comp.label,
+            },
+            "temperature_K": task.temperature_K,
+            "replica": task.replica,
+            "seed": task.seed,
+        },
+        "plan": plan_dict,
+        "threads": threads,
+    }
+
+
+def run_screen(
+    plan,
+    outdir,
+    client=None,
+    *,
+    scheduler=None,
+    n_workers=None,
+    experimental=None,
+    progress=True,
+    poll_s=2.0,
+    plots=True,
+):
+    """Run every task of a screening plan on dask.distributed, then aggregate the results.
+
+    Each (composition, temperature, replica) is one task that builds its box, runs
+    :func:`ase_electrolyte.md.run_protocol` and the plan's analyses in
+    ``outdir/tasks/<composition>/T<T>K/r<replica>/``. Finished tasks (their ``result.json``
+    exists) are not submitted again; an interrupted one resumes from its last written frame. A
+    task whose worker dies is rescheduled by the dask scheduler and, through the atomic
+    ``result.json``, appears exactly once; a task that raises is recorded (``error.json``) and the
+    others go on.
+
+    Parameters
+    ----------
+    plan : str, os.PathLike, dict or Plan
+        See :func:`ase_electrolyte.screen.load_plan`; checked before anything is submitted.
+    outdir : str or os.PathLike
+        Output folder. It may hold an earlier run of the same plan (or of the same plan with more
+        compositions, temperatures or replicas); one of a different plan (other seed, protocol,
+        model, box size or analyses) is refused.
+    client : distributed.Client, optional
+        An existing client (local or remote cluster).
+    scheduler : str, optional
+        Address of a running scheduler, e.g. ``"tcp://10.0.0.5:8786"`` (ignored with ``client``).
+        With neither, a :class:`distributed.LocalCluster` sized by :func:`local_cluster_size` is
+        started for this call and closed after it.
+    n_workers : int, optional
+        Workers of the local cluster.
+    experimental : str or os.PathLike, optional
+        Measured values to compare with (overrides the plan's ``experimental``).
+    progress : bool
+        Print the dashboard link and live counts of queued/running/done/failed tasks.
+    poll_s : float
+        Seconds between progress lines.
+    plots : bool
+        Draw the figures of :func:`ase_electrolyte.screen.aggregate`.
+
+    Returns
+    -------
+    ScreenResult
+
+    Raises
+    ------
+    PlanError
+        A bad plan or an output folder of another plan, before any submission.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.screen import run_screen
+    >>> result = run_screen("examples/screen_plan.toml", "screen_results/")  # doctest: +SKIP
+    >>> result.summary[["composition", "property", "mean", "sem", "verdict"]]  # doctest: +SKIP
+    """
+    from distributed import Client, LocalCluster
+
+    from .aggregate import aggregate
+
+    start = time.perf_counter()
+    plan = load_plan(plan)
+    outdir = Path(outdir).resolve()
+    _prepare_outdir(plan, outdir)
+    if experimental is not None and not Path(experimental).is_file():
+        raise PlanError(f"experimental table {str(experimental)!r} does not exist")
+
+    tasks = plan.tasks()
+    todo = [t for t in tasks if not (outdir / TASKS_DIR / t.id / RESULT_FILE).exists()]
+    result = ScreenResult(outdir=outdir, n_tasks=len(tasks), n_skipped=len(tasks) - len(todo))
+    say = (lambda *a: print(*a, flush=True)) if progress else (lambda *a: None)
+    say(
+        f"screen {plan.name!r}: {len(tasks)} tasks ({len(plan.compositions)} compositions × "
+        f"{len(plan.temperatures)} temperatures × {plan.replicas} replicas); "
+        f"{result.n_skipped} already done"
+    )
+
+    if todo:
+        cluster = own_client = None
+        threads = None
+        gpu = False
+        try:
+            if client is None and scheduler is not None:
+                client = own_client = Client(scheduler)
+            if client is None:
+                workers, threads, n_gpus = local_cluster_size(plan.model["device"], n_workers)
+                gpu = n_gpus > 0
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    memory_limit=0,  # MD holds little memory; no nanny kills on estimates
+                    resources={"GPU": 1} if gpu else None,
+                    dashboard_address=":0",
+                    silence_logs=40,
+                )
+                client = own_client = Client(cluster)
+            else:
+                # ask for a GPU only where some worker offers one, else the tasks would wait forever
+                offered = [
+                    w.get("resources", {}) for w in client.scheduler_info()["workers"].values()
+                ]
+                gpu = plan.model["device"] != "cpu" and any("GPU" in r for r in offered)
+            say(f"dask dashboard: {client.dashboard_link}")
+            _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll_s)
+        finally:
+            if own_client is not None:
+                own_client.close()
+            if cluster is not None:
+                cluster.close()
+
+    result.summary = aggregate(
+        outdir, experimental=experimental or plan.experimental, plots=plots
+    )
+    result.wall_s = time.perf_counter() - start
+    say(
+        f"screen finished: {result.n_done} done, {result.n_skipped} skipped, {result.n_failed} "
+        f"failed in {result.wall_s:.0f} s; table {outdir / 'summary.csv'}"
+    )
+    for task_id, error in result.failures.items():
+        say(f"  FAILED {task_id}: {error}")
+    return result
+
+
+def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll_s):
+    from distributed import wait
+
+    plan_dict = plan.to_dict()
+    futures = {}
+    for task in todo:
+        spec = _spec(plan, task, outdir, threads, plan_dict)
+        # a fixed key per task and plan: resubmitting the same task joins the running one
+        key = f"electrolyte-screen-{plan.fingerprint()}-{task.id}"
+        futures[
+            client.submit(
+                run_task, spec, key=key, pure=False, resources={"GPU": 1} if gpu else None
+            )
+        ] = task
+    pending = set(futures)
+    last = None
+    while pending:
+        try:
+            finished, pending = wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            finished = set()
+        for fut in finished:
+            task = futures[fut]
+            try:
+                out = fut.result()
+            except Exception as err:  # the worker died too often (KilledWorker) or similar
+                out = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
+                write_json(outdir / TASKS_DIR / task.id / ERROR_FILE, {"task": task.id, **out})
+            if out.get("status") == "done":
+                if out.get("skipped"):
+                    result.n_skipped += 1
+                else:
+                    result.n_done += 1
+                    result.task_s[task.id] = out.get("elapsed_s")
+            else:
+                result.n_failed += 1
+                result.failures[task.id] = out.get("error")
+        keys = {f.key for f in pending}
+        running = sum(1 for ks in client.processing().values() for k in ks if k in keys)
+        counts = (len(pending) - running, running, result.n_done, result.n_failed)
+        if counts != last:
+            say("  queued {} | running {} | done {} | failed {}".format(*counts))
+            last = counts

@@ -1,0 +1,703 @@
+"""The screening plan: compositions × temperatures × replicas, protocol, model, analyses.
+
+A plan is a TOML (or YAML) file, or the same content as a dict. Everything in it is checked
+when it is loaded — species and salts against :mod:`ase_electrolyte.species`, ratios, positive
+concentrations, the box size against the salt content, the model and its package, the analysis
+names — so a bad plan fails before any task is submitted.
+
+Each (composition, temperature, replica) is one :class:`Task`. Its seed is derived from the plan's
+``seed`` and the task's own keys (never from its position in the plan), so a rerun, a plan with
+more replicas or more compositions, reproduces every task it shares with the earlier one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import math
+import os
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+__all__ = ["Plan", "Composition", "Task", "PlanError", "load_plan"]
+
+#: Analyses run when the plan names none: the transport and solvation numbers the papers report.
+DEFAULT_ANALYSES = (
+    "diffusion",
+    "green_kubo_conductivity",
+    "einstein_helfand_conductivity",
+    "solvation_shells",
+)
+
+# the protocol keys of run_protocol a plan may set, with the defaults of Ju et al. (2025)
+_PROTOCOL_DEFAULTS = {
+    "pressure_bar": 1.01325,
+    "relax_fmax": 2.0,
+    "preequilibration_ps": 1000.0,
+    "equilibration_ps": 200.0,
+    "production_ps": 200.0,
+    "production_ensemble": "npt",
+    "preequilibration_timestep_fs": 2.0,
+    "timestep_fs": 1.0,
+    "hydrogen_mass": 3.0,
+    "write_interval_fs": 100.0,
+    "observe_interval_fs": 10.0,
+}
+_TOP_KEYS = {
+    "name",
+    "seed",
+    "replicas",
+    "temperatures",
+    "n_atoms",
+    "density",
+    "analyses",
+    "model",
+    "protocol",
+    "composition",
+    "experimental",
+}
+_MODEL_KEYS = {"name", "file", "calculator", "dispersion", "device", "options"}
+_COMPOSITION_KEYS = {"solvent", "ratio", "salt", "concentration", "units", "label"}
+
+
+class PlanError(ValueError):
+    """A plan that cannot run: the message names the entry and the problem."""
+
+
+@dataclass(frozen=True)
+class Composition:
+    """One electrolyte composition of a plan.
+
+    Attributes
+    ----------
+    solvent : dict
+        ``{solvent name: share}`` in the order of the plan.
+    ratio : {"mass", "mole"}
+        Meaning of the shares.
+    salt : str or None
+        Library salt name (``"LiPF6"``), ``None`` for a pure solvent.
+    concentration : float
+        Salt concentration in ``units`` (0 for a pure solvent).
+    units : {"molal", "molar"}
+        mol/kg of solvent or mol/L of solution (molar needs the plan's ``density``).
+    label : str
+        Folder and table name, e.g. ``"EC3-EMC7_LiPF6-1molal"``.
+    """
+
+    solvent: dict
+    ratio: str
+    salt: str | None
+    concentration: float
+    units: str
+    label: str
+
+    @property
+    def solvent_text(self):
+        """``"EC:3,EMC:7"``: the solvent column of the tables."""
+        return ",".join(f"{k}:{v:g}" for k, v in self.solvent.items())
+
+    def keys(self):
+        """The columns that identify this composition in the tables."""
+        return {
+            "composition": self.label,
+            "solvent": self.solvent_text,
+            "ratio": self.ratio,
+            "salt": self.salt or "",
+            "concentration": self.concentration,
+            "units": self.units,
+        }
+
+
+@dataclass(frozen=True)
+class Task:
+    """One (composition, temperature, replica) of a plan: build → simulate → analyse.
+
+    Attributes
+    ----------
+    composition : Composition
+    temperature_K : float
+    replica : int
+        0-based replica index.
+    seed : int
+        Seeds the box (RDKit conformers, PACKMOL) and the initial velocities.
+    """
+
+    composition: Composition
+    temperature_K: float
+    replica: int
+    seed: int
+
+    @property
+    def id(self):
+        """``"<composition label>/T298K/r0"``: the task's folder below ``outdir/tasks``."""
+        return f"{self.composition.label}/T{self.temperature_K:g}K/r{self.replica}"
+
+
+@dataclass
+class Plan:
+    """A parsed and checked screening plan (see :func:`load_plan` for the file format).
+
+    Attributes
+    ----------
+    name : str
+    seed : int
+    replicas : int
+    temperatures : list of float
+        K.
+    n_atoms : int
+        Target atoms per box.
+    density : float or None
+        Initial box density, g/cm³ (``None``: the van der Waals box of Ju et al. (2025)).
+    compositions : list of Composition
+    protocol : dict
+        Keyword arguments of :func:`ase_electrolyte.md.run_protocol`.
+    model : dict
+        ``kind`` (``"name"``, ``"file"`` or ``"calculator"``), ``value``, ``dispersion``,
+        ``device``, ``options``.
+    analyses : list of str
+        Names registered in :mod:`mda_electrolyte.report`.
+    experimental : str or None
+        CSV of measured values (absolute path), see :func:`ase_electrolyte.screen.aggregate`.
+    source : str or None
+        The file the plan was read from.
+    """
+
+    name: str
+    seed: int
+    replicas: int
+    temperatures: list
+    n_atoms: int
+    density: float | None
+    compositions: list
+    protocol: dict
+    model: dict
+    analyses: list
+    experimental: str | None = None
+    source: str | None = None
+    _tasks: list = field(default=None, repr=False)
+
+    def tasks(self):
+        """Every :class:`Task` of the plan: compositions × temperatures × replicas."""
+        if self._tasks is None:
+            self._tasks = [
+                Task(c, t, r, task_seed(self.seed, c, t, r))
+                for c in self.compositions
+                for t in self.temperatures
+                for r in range(self.replicas)
+            ]
+        return list(self._tasks)
+
+    def invariant(self):
+        """What every task of one output folder must share: seed, box, protocol, model, analyses.
+
+        Compositions, temperatures and replicas are left out: a plan that adds to them reuses the
+        finished tasks of the earlier one.
+        """
+        return {
+            "seed": self.seed,
+            "n_atoms": self.n_atoms,
+            "density": self.density,
+            "protocol": self.protocol,
+            "model": {k: v for k, v in self.model.items() if k != "device"},
+            "analyses": list(self.analyses),
+        }
+
+    def fingerprint(self):
+        """Hash of :meth:`invariant` (hex, 16 characters)."""
+        text = json.dumps(self.invariant(), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def to_dict(self):
+        """JSON-serialisable content (written to ``outdir/plan.json``)."""
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "replicas": self.replicas,
+            "temperatures": list(self.temperatures),
+            "n_atoms": self.n_atoms,
+            "density": self.density,
+            "compositions": [asdict(c) for c in self.compositions],
+            "protocol": dict(self.protocol),
+            "model": dict(self.model),
+            "analyses": list(self.analyses),
+            "experimental": self.experimental,
+            "source": self.source,
+            "fingerprint": self.fingerprint(),
+        }
+
+
+def task_seed(plan_seed, composition, temperature_K, replica):
+    """A task's seed from the plan seed and the task's keys (31-bit, reproducible)."""
+    text = json.dumps(
+        [int(plan_seed), composition.label, f"{float(temperature_K):g}", int(replica)]
+    )
+    # PACKMOL takes the seed + 1 as a Fortran 32-bit integer
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little") & 0x3FFFFFFF
+
+
+def _read_file(path):
+    text = Path(path).read_text()
+    suffix = Path(path).suffix.lower()
+    if suffix == ".toml":
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover - Python 3.10
+            import tomli as tomllib
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise PlanError(f"{path}: not valid TOML ({err})") from None
+    if suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:  # pragma: no cover - PyYAML comes with dask
+            raise PlanError(f"{path}: YAML plans need PyYAML (pip install pyyaml)") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise PlanError(f"{path}: not valid YAML ({err})") from None
+        if not isinstance(data, dict):
+            raise PlanError(f"{path}: a plan is a mapping of keys, not {type(data).__name__}")
+        return data
+    raise PlanError(f"{path}: a plan is a .toml or .yaml file, not {suffix or 'no suffix'!r}")
+
+
+def load_plan(plan, *, base_dir=None):
+    """Read and check a screening plan.
+
+    Parameters
+    ----------
+    plan : str, os.PathLike, dict or Plan
+        A ``.toml``/``.yaml`` file or its content as a dict (a :class:`Plan` is returned as is).
+    base_dir : str or os.PathLike, optional
+        Folder for relative paths in the plan (model file, experimental table, calculator file);
+        default: the plan file's folder, else the working directory.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    PlanError
+        (a :class:`ValueError`) for an unknown key, solvent or salt, a ratio or share that does
+        not parse, a concentration ≤ 0 with a salt, a box too small to hold one ion pair, an
+        unknown model or one whose package is not installed, a missing model/experimental file,
+        an unknown analysis or protocol setting. Nothing is built or simulated.
+
+    Notes
+    -----
+    The file format (TOML; YAML has the same keys)::
+
+        name = "EC:EMC with LiPF6"
+        seed = 1              # task seeds are derived from it
+        replicas = 3          # independent trajectories per composition and temperature
+        temperatures = [298]  # K
+        n_atoms = 1000        # atoms per box (Ju et al., 2025)
+        analyses = ["diffusion", "green_kubo_conductivity", "solvation_shells"]
+
+        [model]               # one of name / file / calculator
+        name = "sevennet-0"   # registered model; file = "my.model"; calculator = "pkg.mod:func"
+        dispersion = "d3-bj"  # or "none"
+        device = "auto"
+        options = {}          # backend options, or keyword arguments of the calculator function
+
+        [protocol]            # keyword arguments of ase_electrolyte.md.run_protocol
+        preequilibration_ps = 1000
+        equilibration_ps = 200
+        production_ps = 200
+        production_ensemble = "npt"
+
+        [[composition]]
+        solvent = "EC:3,EMC:7"        # or a table {EC = 3, EMC = 7}; a list makes a grid
+        ratio = "mass"                # the shares are mass (default) or mole fractions
+        salt = "LiPF6"
+        concentration = [0.5, 1.0, 1.5]   # a list makes a grid
+        units = "molal"               # or "molar" (needs density = ... g/cm³)
+
+    A ``calculator = "module:function"`` (or ``"path/to/file.py:function"``) is called as
+    ``function(**options)`` on every worker and must return an ASE calculator with energy,
+    forces and (for NPT) stress.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.screen import load_plan
+    >>> plan = load_plan({
+    ...     "replicas": 2, "temperatures": [298, 318],
+    ...     "model": {"calculator": "ase.calculators.emt:EMT"},
+    ...     "composition": [{"solvent": "EC:3,EMC:7", "salt": "LiPF6",
+    ...                      "concentration": [0.5, 1.0]}],
+    ... })
+    >>> len(plan.tasks())  # 2 concentrations × 2 temperatures × 2 replicas
+    8
+    >>> plan.tasks()[0].id
+    'EC3-EMC7_LiPF6-0.5molal/T298K/r0'
+    >>> load_plan({"model": {"name": "sevennet-0"},
+    ...            "composition": [{"solvent": "EC", "salt": "LiPF7", "concentration": 1}]})
+    Traceback (most recent call last):
+    ...
+    ase_electrolyte.screen.plan.PlanError: composition 1: unknown salt 'LiPF7'; known salts: ...
+    """
+    if isinstance(plan, Plan):
+        return plan
+    source = None
+    if isinstance(plan, (str, os.PathLike)):
+        path = Path(plan)
+        if not path.is_file():
+            raise PlanError(f"plan file {str(path)!r} does not exist")
+        source = str(path.resolve())
+        base = Path(base_dir) if base_dir is not None else path.resolve().parent
+        data = _read_file(path)
+    elif isinstance(plan, dict):
+        base = Path(base_dir) if base_dir is not None else Path.cwd()
+        data = plan
+    else:
+        raise PlanError(f"a plan is a file path or a dict, not {type(plan).__name__}")
+
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise PlanError(f"unknown plan key(s) {unknown}; known: {sorted(_TOP_KEYS)}")
+    seed = _integer(data.get("seed", 0), "seed", minimum=0)
+    replicas = _integer(data.get("replicas", 1), "replicas", minimum=1)
+    n_atoms = _integer(data.get("n_atoms", 1000), "n_atoms", minimum=1)
+    density = data.get("density")
+    if density is not None:
+        density = _positive(density, "density (g/cm³)")
+    temps = data.get("temperatures", [298.0])
+    temps = temps if isinstance(temps, list) else [temps]
+    if not temps:
+        raise PlanError("temperatures is empty")
+    temperatures = [_positive(t, "temperature (K)") for t in temps]
+    if len(set(temperatures)) != len(temperatures):
+        raise PlanError(f"temperatures repeat: {temperatures}")
+
+    compositions = _compositions(data.get("composition"), n_atoms, density)
+    protocol = _protocol(data.get("protocol", {}))
+    model = _model(data.get("model"), base)
+    analyses = _analyses(data.get("analyses", list(DEFAULT_ANALYSES)))
+    experimental = None
+    exp = data.get("experimental")
+    if exp is not None:
+        file = exp.get("file") if isinstance(exp, dict) else exp
+        if not isinstance(file, str):
+            raise PlanError("experimental must be a CSV path or a table with file = '...'")
+        path = (base / file).resolve()
+        if not path.is_file():
+            raise PlanError(f"experimental table {str(path)!r} does not exist")
+        experimental = str(path)
+    return Plan(
+        name=str(data.get("name", Path(source).stem if source else "screen")),
+        seed=seed,
+        replicas=replicas,
+        temperatures=temperatures,
+        n_atoms=n_atoms,
+        density=density,
+        compositions=compositions,
+        protocol=protocol,
+        model=model,
+        analyses=analyses,
+        experimental=experimental,
+        source=source,
+    )
+
+
+def _integer(value, what, minimum):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise PlanError(f"{what} must be an integer, not {value!r}")
+    if value < minimum:
+        raise PlanError(f"{what} must be >= {minimum}, not {value}")
+    return int(value)
+
+
+def _positive(value, what):
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise PlanError(f"{what} must be a number, not {value!r}") from None
+    if isinstance(value, bool) or not (math.isfinite(x) and x > 0):
+        raise PlanError(f"{what} must be a positive number, not {value!r}")
+    return x
+
+
+def _solvent(value, where):
+    """``"EC:3,EMC:7"``, ``"EC"``, ``{"EC": 3, "EMC": 7}`` → ``{"EC": 3.0, "EMC": 7.0}``."""
+    from ..species import get_species
+
+    if isinstance(value, str):
+        out = {}
+        for item in filter(None, (t.strip() for t in value.split(","))):
+            sep = ":" if ":" in item else "="
+            name, has_share, share = item.partition(sep)
+            try:
+                out[name.strip()] = float(share) if has_share else 1.0
+            except ValueError:
+                raise PlanError(
+                    f"{where}: solvent ratio {value!r} does not parse; write NAME:SHARE,... "
+                    "e.g. 'EC:3,EMC:7'"
+                ) from None
+    elif isinstance(value, dict):
+        out = {}
+        for name, share in value.items():
+            if isinstance(share, bool) or not isinstance(share, (int, float)):
+                raise PlanError(f"{where}: share of {name} must be a number, not {share!r}")
+            out[str(name)] = float(share)
+    else:
+        raise PlanError(f"{where}: solvent must be 'EC:3,EMC:7' or a table, not {value!r}")
+    if not out:
+        raise PlanError(f"{where}: empty solvent")
+    canonical = {}
+    for name, share in out.items():
+        if not (math.isfinite(share) and share > 0):
+            raise PlanError(f"{where}: solvent share {name}:{share:g} must be positive")
+        try:
+            sp = get_species(name)
+        except ValueError as err:
+            raise PlanError(f"{where}: {err}") from None
+        if sp.charge != 0:
+            raise PlanError(f"{where}: {sp.name} is an ion; give it as salt = '...'")
+        canonical[sp.name] = canonical.get(sp.name, 0.0) + share
+    return canonical
+
+
+def _label(solvent, ratio, salt, concentration, units):
+    text = "-".join(f"{k}{v:g}" if len(solvent) > 1 else k for k, v in solvent.items())
+    if ratio == "mole" and len(solvent) > 1:
+        text += "-mole"
+    if salt:
+        text += f"_{salt}-{concentration:g}{units}"
+    return text
+
+
+def _compositions(entries, n_atoms, density):
+    from ..build import composition_counts
+    from ..species import get_salt
+
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not entries or not isinstance(entries, list):
+        raise PlanError("the plan needs at least one [[composition]] with a solvent")
+    out = []
+    for i, entry in enumerate(entries, start=1):
+        where = f"composition {i}"
+        if not isinstance(entry, dict):
+            raise PlanError(f"{where}: a table of solvent, salt, concentration, not {entry!r}")
+        unknown = sorted(set(entry) - _COMPOSITION_KEYS)
+        if unknown:
+            raise PlanError(
+                f"{where}: unknown key(s) {unknown}; known: {sorted(_COMPOSITION_KEYS)}"
+            )
+        if "solvent" not in entry:
+            raise PlanError(f"{where}: no solvent")
+        ratio = entry.get("ratio", "mass")
+        if ratio not in ("mass", "mole"):
+            raise PlanError(f"{where}: ratio must be 'mass' or 'mole', not {ratio!r}")
+        units = entry.get("units", "molal")
+        if units not in ("molal", "molar"):
+            raise PlanError(f"{where}: units must be 'molal' or 'molar', not {units!r}")
+        if units == "molar" and density is None:
+            raise PlanError(
+                f"{where}: a molar concentration needs the plan's density (g/cm³) to convert "
+                "mol/L into molecule counts; give density = ... or use units = 'molal'"
+            )
+        salt = entry.get("salt")
+        if salt is not None:
+            try:
+                salt = get_salt(salt).name
+            except ValueError as err:
+                raise PlanError(f"{where}: {err}") from None
+        solvents = entry["solvent"]
+        solvents = solvents if isinstance(solvents, list) else [solvents]
+        concs = entry.get("concentration", None if salt is None else [])
+        if salt is None:
+            if concs not in (None, 0, 0.0, [], [0]):
+                raise PlanError(f"{where}: a concentration without a salt")
+            concs = [0.0]
+        else:
+            concs = concs if isinstance(concs, list) else [concs]
+            if not concs:
+                raise PlanError(f"{where}: salt {salt} needs a concentration")
+            concs = [_positive(c, f"{where}: concentration ({units})") for c in concs]
+        for solvent in solvents:
+            shares = _solvent(solvent, where)
+            for c in concs:
+                label = entry.get("label")
+                if label is None or len(solvents) * len(concs) > 1:
+                    label = _label(shares, ratio, salt, c, units)
+                if not re.fullmatch(r"[A-Za-z0-9_.+-]+", str(label)):
+                    raise PlanError(f"{where}: label {label!r}: letters, digits, _ . + - only")
+                try:  # the box must hold the composition: cheap, and fails before any task
+                    composition_counts(
+                        shares, salt, c, units=units, n_atoms=n_atoms, ratio=ratio,
+                        density=density,
+                    )
+                except ValueError as err:
+                    raise PlanError(f"{where}: {err}") from None
+                out.append(Composition(shares, ratio, salt, c, units, str(label)))
+    labels = [c.label for c in out]
+    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    if repeated:
+        raise PlanError(f"compositions repeat: {repeated}")
+    return out
+
+
+def _protocol(data):
+    if not isinstance(data, dict):
+        raise PlanError(f"protocol must be a table, not {data!r}")
+    unknown = sorted(set(data) - set(_PROTOCOL_DEFAULTS))
+    if unknown:
+        raise PlanError(
+            f"unknown protocol setting(s) {unknown}; known: {sorted(_PROTOCOL_DEFAULTS)}"
+        )
+    out = dict(_PROTOCOL_DEFAULTS)
+    for key, value in data.items():
+        if key == "production_ensemble":
+            if value not in ("npt", "nvt", "nve"):
+                raise PlanError(
+                    f"protocol production_ensemble must be npt, nvt or nve, not {value!r}"
+                )
+            out[key] = value
+            continue
+        try:
+            x = float(value)
+        except (TypeError, ValueError):
+            raise PlanError(f"protocol {key} must be a number, not {value!r}") from None
+        stage = key.endswith("_ps") and key != "production_ps"
+        if isinstance(value, bool) or not math.isfinite(x) or (x < 0 if stage else x <= 0):
+            raise PlanError(f"protocol {key} must be {'>= 0' if stage else '> 0'}, not {value!r}")
+        out[key] = x
+    return out
+
+
+def _model(data, base):
+    from ..calculator import _DISPERSION_SPEC
+    from ..models import _BACKENDS, _NAMED, _backend_of_file, _installed
+
+    if not isinstance(data, dict):
+        raise PlanError(
+            "the plan needs a [model] table with name = '<registered model>', file = '<path>' "
+            "or calculator = 'module:function'"
+        )
+    unknown = sorted(set(data) - _MODEL_KEYS)
+    if unknown:
+        raise PlanError(f"model: unknown key(s) {unknown}; known: {sorted(_MODEL_KEYS)}")
+    given = [k for k in ("name", "file", "calculator") if data.get(k)]
+    if len(given) != 1:
+        raise PlanError(
+            f"model: give exactly one of name, file, calculator (got {given or 'none'})"
+        )
+    kind = given[0]
+    value = str(data[kind])
+    options = data.get("options", {}) or {}
+    if not isinstance(options, dict):
+        raise PlanError(f"model options must be a table, not {options!r}")
+    dispersion = data.get("dispersion", "none")
+    dispersion = None if dispersion in (None, "none", "None", "") else str(dispersion)
+    if dispersion is not None and not _DISPERSION_SPEC.match(dispersion.lower()):
+        raise PlanError(
+            f"model: unknown dispersion {dispersion!r}; use 'none', 'd3-bj', 'd3-zero', "
+            "'d3-bjm', 'd3-zerom', 'd3-op' or 'd3-cso'"
+        )
+    device = str(data.get("device", "auto"))
+    if device not in ("auto", "cpu") and not re.fullmatch(r"cuda(:\d+)?", device):
+        raise PlanError(f"model: device must be auto, cpu, cuda or cuda:N, not {device!r}")
+
+    if kind == "name":
+        named = _NAMED.get(value.lower())
+        if named is None:
+            raise PlanError(
+                f"model: unknown model {value!r}; registered: {', '.join(_NAMED)} (or give "
+                "file = '<model file>' or calculator = 'module:function')"
+            )
+        backend = _BACKENDS[named.backend]
+        if not _installed(named.backend):
+            raise PlanError(
+                f"model {value!r} needs the package {backend.package!r}, which is not "
+                f'installed: pip install "ase-electrolyte[{backend.extra}]"'
+            )
+        value = value.lower()
+    elif kind == "file":
+        path = (base / value).resolve()
+        if not path.is_file():
+            raise PlanError(f"model file {str(path)!r} does not exist")
+        try:
+            name = options.get("backend") or _backend_of_file(str(path))
+        except ValueError as err:
+            raise PlanError(f"model: {err}") from None
+        if name not in _BACKENDS:
+            raise PlanError(f"model: unknown backend {name!r}; known: {sorted(_BACKENDS)}")
+        if not _installed(name):
+            raise PlanError(
+                f"model file {path.name} needs the package {_BACKENDS[name].package!r}, which is "
+                f'not installed: pip install "ase-electrolyte[{_BACKENDS[name].extra}]"'
+            )
+        value = str(path)
+    else:
+        value = _check_calculator_function(value, base)
+    return {
+        "kind": kind,
+        "value": value,
+        "dispersion": dispersion,
+        "device": device,
+        "options": dict(options),
+    }
+
+
+def _check_calculator_function(spec, base):
+    """``module:function`` or ``file.py:function`` → the same with an absolute file path."""
+    module, sep, func = spec.rpartition(":")
+    if not sep or not module or not func.isidentifier():
+        raise PlanError(
+            f"model calculator {spec!r} must be 'module:function' or 'path/to/file.py:function'"
+        )
+    if module.endswith(".py"):
+        path = (base / module).resolve()
+        if not path.is_file():
+            raise PlanError(f"model calculator file {str(path)!r} does not exist")
+        spec = f"{path}:{func}"
+    try:
+        target = resolve_function(spec)
+    except ImportError as err:
+        raise PlanError(
+            f"model calculator {spec!r}: cannot import {module!r} ({err}); is its package "
+            "installed on this machine and on the workers?"
+        ) from None
+    except AttributeError:
+        raise PlanError(f"model calculator {spec!r}: {module!r} has no {func!r}") from None
+    if not callable(target):
+        raise PlanError(f"model calculator {spec!r} is not callable")
+    return spec
+
+
+def resolve_function(spec):
+    """The object named by ``"module:function"`` or ``"/path/file.py:function"``."""
+    module, _, func = spec.rpartition(":")
+    if module.endswith(".py"):
+        name = "_electrolyte_screen_" + hashlib.sha256(module.encode()).hexdigest()[:12]
+        loaded = sys.modules.get(name)
+        if loaded is None:
+            file_spec = importlib.util.spec_from_file_location(name, module)
+            loaded = importlib.util.module_from_spec(file_spec)
+            file_spec.loader.exec_module(loaded)
+            sys.modules[name] = loaded
+        return getattr(loaded, func)
+    return getattr(importlib.import_module(module), func)
+
+
+def _analyses(names):
+    from mda_electrolyte.report import registered_analyses
+
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise PlanError(f"analyses must be a list of names, not {names!r}")
+    if not names:
+        return []
+    known = registered_analyses()
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise PlanError(f"unknown analyses {unknown}; known: {sorted(known)}")
+    return list(dict.fromkeys(names))

@@ -1,0 +1,301 @@
+"""One screening task on a worker: build → simulate → analyse in its own folder.
+
+The folder holds ``task.json`` (what the task is), ``initial.extxyz`` (the packed box), the H5MD
+files of :func:`ase_electrolyte.md.run_protocol`, ``analysis/summary.json`` and, last,
+``result.json``: written atomically when everything has finished, it is the done-marker. A task
+that finds its ``result.json`` returns it without work; one that finds a partial run resumes it
+(the box is read back, the protocol continues from the last written frame). A failure is written
+to ``error.json`` and returned, so one bad composition does not stop the others.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+__all__ = ["run_task", "task_properties", "RESULT_FILE", "ERROR_FILE"]
+
+RESULT_FILE = "result.json"
+ERROR_FILE = "error.json"
+
+# thresholds of the per-replica verdicts (documented in docs/api/screen.rst)
+_MIN_R2 = 0.9
+
+_CALCULATORS = {}
+_CALC_LOCK = threading.Lock()
+
+
+def write_json(path, data):
+    """Write JSON atomically: a reader never sees half a file, a killed writer leaves none."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+    tmp.write_text(json.dumps(data, indent=2, default=_json_default))
+    os.replace(tmp, path)
+
+
+def _json_default(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def make_calculator(model):
+    """The ASE calculator of a plan's ``model`` dict (cached per worker thread).
+
+    A worker runs its tasks one after another, so the model is loaded once per worker rather than
+    once per task.
+    """
+    key = (json.dumps(model, sort_keys=True, default=str), threading.get_ident())
+    with _CALC_LOCK:
+        if key in _CALCULATORS:
+            return _CALCULATORS[key]
+    device = _worker_device(model["device"])
+    if model["kind"] == "calculator":
+        from .plan import resolve_function
+
+        calc = resolve_function(model["value"])(**model["options"])
+        if model["dispersion"]:
+            from ase.calculators.mixing import SumCalculator
+
+            from ..calculator import Calculator
+
+            calc = SumCalculator(
+                [calc, Calculator._make_dispersion(model["dispersion"], _torch_device(device))]
+            )
+    else:
+        from ..calculator import Calculator
+
+        calc = Calculator(
+            model["value"], dispersion=model["dispersion"], device=device, **model["options"]
+        )
+    with _CALC_LOCK:
+        _CALCULATORS[key] = calc
+    return calc
+
+
+def _torch_device(device):
+    from ..models import resolve_device
+
+    return resolve_device(device)
+
+
+def _worker_device(device):
+    """Pin a GPU worker of a local cluster to its own GPU (worker ``i`` → ``cuda:i``)."""
+    if device != "auto" and device != "cuda":
+        return device
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return device
+    if "GPU" not in (worker.state.total_resources or {}):
+        return device
+    import torch
+
+    n = torch.cuda.device_count()
+    if n > 1 and isinstance(worker.name, int):
+        torch.cuda.set_device(worker.name % n)
+        return f"cuda:{worker.name % n}"
+    return device
+
+
+def run_task(spec):
+    """Run one task described by ``spec`` (a dict made by the screening engine); never raises.
+
+    Parameters
+    ----------
+    spec : dict
+        ``folder``, ``task`` (id, composition, temperature, replica, seed), ``plan`` (the
+        :meth:`~ase_electrolyte.screen.Plan.to_dict` content), ``threads`` (torch threads or None).
+
+    Returns
+    -------
+    dict
+        The content of ``result.json``: ``status`` (``"done"``) and ``properties``, or, for a
+        failure, ``status == "failed"`` and ``error``.
+    """
+    folder = Path(spec["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    done = folder / RESULT_FILE
+    if done.exists():
+        result = json.loads(done.read_text())
+        result["skipped"] = True
+        return result
+    start = time.perf_counter()
+    try:
+        result = _run(spec, folder)
+    except Exception as err:  # a failed task is recorded, the others go on
+        failure = {
+            "task": spec["task"]["id"],
+            "status": "failed",
+            "error": f"{type(err).__name__}: {err}",
+            "traceback": traceback.format_exc(),
+            "elapsed_s": time.perf_counter() - start,
+        }
+        write_json(folder / ERROR_FILE, failure)
+        return failure
+    result["elapsed_s"] = time.perf_counter() - start
+    (folder / ERROR_FILE).unlink(missing_ok=True)
+    write_json(done, result)  # last: its presence means the task finished
+    return result
+
+
+def _run(spec, folder):
+    import ase.io
+
+    from ..build import electrolyte_box
+    from ..md import run_protocol
+
+    if spec.get("threads"):
+        import torch
+
+        torch.set_num_threads(int(spec["threads"]))
+    task, plan = spec["task"], spec["plan"]
+    comp = task["composition"]
+    write_json(folder / "task.json", {"task": task, "fingerprint": plan["fingerprint"]})
+    initial = folder / "initial.extxyz"
+    if initial.exists():
+        atoms = ase.io.read(initial)
+    else:
+        atoms = electrolyte_box(
+            comp["solvent"],
+            comp["salt"],
+            comp["concentration"],
+            units=comp["units"],
+            n_atoms=plan["n_atoms"],
+            ratio=comp["ratio"],
+            density=plan["density"],
+            seed=task["seed"],
+        )
+        tmp = folder / "initial.extxyz.part"
+        ase.io.write(tmp, atoms, format="extxyz")
+        os.replace(tmp, initial)
+    calc = make_calculator(plan["model"])
+    result = run_protocol(
+        atoms,
+        calc,
+        folder,
+        temperature_K=task["temperature_K"],
+        seed=task["seed"],
+        progress=False,
+        **plan["protocol"],
+    )
+    summary = {}
+    if plan["analyses"]:
+        from mda_electrolyte.bridge import from_ase
+        from mda_electrolyte.report import run_analyses
+
+        universe = from_ase(result.files["production"])
+        with warnings.catch_warnings():
+            # a short trajectory warns a lot; what matters is summarised in the verdicts
+            warnings.simplefilter("ignore")
+            summary = run_analyses(
+                universe,
+                folder / "analysis",
+                calculator=calc,
+                only=plan["analyses"],
+                keep_going=True,
+            )
+    simulation = {
+        "composition_counts": atoms.info.get("composition"),
+        "cation_molality": atoms.info.get("cation_molality"),
+        "n_atoms": len(atoms),
+        "density_g_cm3": result.density,
+        "density_std_g_cm3": result.density_std,
+        "production_ensemble": plan["protocol"]["production_ensemble"],
+    }
+    return {
+        "task": task["id"],
+        "status": "done",
+        "seed": task["seed"],
+        "simulation": simulation,
+        "analyses": {k: _status(v) for k, v in summary.items()},
+        "properties": task_properties(simulation, summary),
+    }
+
+
+def _status(entry):
+    if isinstance(entry, dict) and "skipped" in entry:
+        return f"skipped: {entry['skipped']}"
+    if isinstance(entry, dict) and "failed" in entry:
+        return f"failed: {entry['failed']}"
+    return "done"
+
+
+def _prop(value, error, unit, verdict="ok"):
+    value = float(value) if value is not None else math.nan
+    error = float(error) if error is not None else math.nan
+    if not math.isfinite(value):
+        verdict = "not finite"
+    return {"value": value, "error": error, "unit": unit, "verdict": verdict}
+
+
+def task_properties(simulation, summary):
+    """The screened numbers of one task, each with its in-run error, unit and verdict.
+
+    Parameters
+    ----------
+    simulation : dict
+        ``density_g_cm3``, ``density_std_g_cm3``, ``production_ensemble``.
+    summary : dict
+        The ``summary.json`` of :func:`mda_electrolyte.report.run_analyses`.
+
+    Returns
+    -------
+    dict
+        ``{property: {"value", "error", "unit", "verdict"}}``. Properties: ``density``
+        (g/cm³; verdict ``"fixed by NVT/NVE production"`` unless the production is NPT),
+        ``conductivity_gk`` and ``conductivity_eh`` (mS/cm; ``"no plateau"`` when the Green–Kubo
+        integral did not converge, ``"poor fit"`` when the Einstein–Helfand fit has
+        R² < 0.9), ``D_<species>`` (m²/s, ``"poor fit"`` for R² < 0.9), ``SSIP``/``CIP``/``AGG``
+        (fractions of cations; ``"fallback cutoff"`` when no RDF minimum was found).
+    """
+    props = {}
+    if simulation.get("density_g_cm3") is not None:
+        npt = simulation.get("production_ensemble") == "npt"
+        props["density"] = _prop(
+            simulation["density_g_cm3"],
+            simulation.get("density_std_g_cm3"),
+            "g/cm3",
+            "ok" if npt else "fixed by NVT/NVE production",
+        )
+    gk = summary.get("green_kubo_conductivity", {})
+    if "sigma_mS_per_cm" in gk:
+        props["conductivity_gk"] = _prop(
+            gk["sigma_mS_per_cm"],
+            gk.get("sigma_err_mS_per_cm"),
+            "mS/cm",
+            "ok" if gk.get("plateau_converged") else "no plateau",
+        )
+    eh = summary.get("einstein_helfand_conductivity", {})
+    if "sigma_mS_per_cm" in eh:
+        r2 = eh.get("r2")
+        props["conductivity_eh"] = _prop(
+            eh["sigma_mS_per_cm"],
+            eh.get("sigma_err_mS_per_cm"),
+            "mS/cm",
+            "ok" if r2 is not None and r2 >= _MIN_R2 else "poor fit",
+        )
+    diff = summary.get("diffusion", {})
+    for species, value in (diff.get("D_m2_per_s") or {}).items():
+        r2 = (diff.get("r2") or {}).get(species)
+        props[f"D_{species}"] = _prop(
+            value,
+            (diff.get("D_err_m2_per_s") or {}).get(species),
+            "m2/s",
+            "ok" if r2 is not None and r2 >= _MIN_R2 else "poor fit",
+        )
+    solv = summary.get("solvation_shells", {})
+    for name, value in (solv.get("fractions") or {}).items():
+        props[name] = _prop(
+            value, None, "fraction", "fallback cutoff" if "cutoff_note" in solv else "ok"
+        )
+    return props
