@@ -1,23 +1,25 @@
 """Intra- and intermolecular partial radial distribution functions of many pairs in one pass.
 
-SPEC §2.1 (seed 003 §2.4): for every pair of atom sets (a, b), with h_ij = 1 when atoms i and j
+Magdău et al. (2023, npj Comput. Mater., §2.4): for every pair of atom sets (a, b), with h_ij = 1 when atoms i and j
 belong to the same molecule,
 
     g_intra^ab(r) = V / (4π r² N_ab) ⟨Σ_i∈a Σ_j∈b h_ij δ(r − r_ij)⟩,
     g_inter^ab(r) = the same with (1 − h_ij),
 
 and g_total = g_intra + g_inter is the ordinary partial RDF. One neighbour search over all atoms per
-frame serves every pair: the pairs within the largest distance are found once, labelled by the
+frame (:class:`vesin.NeighborList`, C++ cell lists) serves every pair: the pairs within the
+largest distance are found once, labelled by the
 *class* of their two atoms (the set of selections an atom belongs to), by intra/inter and by
 distance bin, and counted with :func:`numpy.bincount`; the per-pair histograms are then linear
 combinations of the class-pair histograms.
 
 Normalisation follows :class:`MDAnalysis.analysis.rdf.InterRDF` exactly (``norm="rdf"``):
 ordered pairs are counted, the pair density is ``N_a N_b / ⟨V⟩`` with the box volume averaged over
-the analysed frames, and distances are computed with the same float arithmetic as MDAnalysis'
-grid search, so ``total`` equals ``InterRDF(a, b)`` and ``inter`` equals
-``InterRDF(a, b, exclude_same="residue")`` bin by bin. The one deliberate difference: an atom is
-not paired with itself. ``InterRDF(g, g)`` counts every atom of ``g`` at r = 0 in the first bin
+the analysed frames, so ``total`` equals ``InterRDF(a, b)`` and ``inter`` equals
+``InterRDF(a, b, exclude_same="residue")`` bin by bin, except for the rare distances within
+single-precision rounding (about 1e-6 Å) of a bin edge: distances here are computed in double
+precision from the trajectory's coordinates, MDAnalysis subtracts them in single precision. The
+one deliberate difference: an atom is not paired with itself. ``InterRDF(g, g)`` counts every atom of ``g`` at r = 0 in the first bin
 when the range starts at 0; here that bin holds only real pairs.
 """
 
@@ -28,14 +30,13 @@ import itertools
 import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import ResultsGroup
-from MDAnalysis.lib.distances import apply_PBC, self_capped_distance
 from MDAnalysis.lib.mdamath import triclinic_vectors
-from scipy.spatial import cKDTree
 
 from mda_electrolyte.molecules import molecule_ids
+from mda_electrolyte.shell_cutoffs import first_minimum
 from mda_electrolyte.report import register_analysis
 
-__all__ = ["IntraInterRDF"]
+__all__ = ["IntraInterRDF", "CATION_ELEMENTS"]
 
 
 def _half_min_width(box):
@@ -50,108 +51,32 @@ def _half_min_width(box):
 
 
 # pairs handled per numpy pass: the working arrays of a chunk stay in the CPU cache, which
-# makes the distance and histogram passes about 1.5x faster than whole-frame arrays
+# makes the histogram passes about 1.5x faster than whole-frame arrays
 _CHUNK = 32768
 
+#: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
+CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
 
-def _pair_distance_chunks(positions, box, max_cutoff):
-    """Every periodic pair of atoms within ``max_cutoff`` once (in either order), with distance.
 
-    Yields ``(i, j, dist, beyond)`` chunks. Distances are bit-identical to those of MDAnalysis'
-    grid search (``capped_distance`` with ``method="nsgrid"``), which is what
-    :class:`~MDAnalysis.analysis.rdf.InterRDF` uses on liquid boxes, so both histogram every
-    distance into the same bin. ``beyond`` (a boolean array, or None when there are none) marks
-    candidate pairs the grid search would not report: squared distance above
-    ``max_cutoff**2``, its exact test.
+def _element_order(elements):
+    """Cations first (in :data:`CATION_ELEMENTS` order), then the others alphabetically."""
+    cations = [e for e in CATION_ELEMENTS if e in elements]
+    return cations + sorted(set(elements) - set(cations))
+
+
+def _pair_distances(neighbours, positions, box):
+    """Every periodic pair within the neighbour list's cutoff once, as ``(pairs, dist)``.
+
+    ``neighbours`` is a :class:`vesin.NeighborList` (C++ cell lists, any triclinic cell);
+    positions need not be wrapped. Distances are computed in double precision from the
+    single-precision coordinates of the trajectory. The arrays are views into ``neighbours``,
+    valid until its next search.
     """
-    if not np.all(box[3:] == 90.0):
-        pairs, dist = self_capped_distance(positions, max_cutoff, box=box, method="nsgrid")
-        yield pairs[:, 0], pairs[:, 1], dist, None
-        return
-    wrapped = apply_PBC(positions, box)
-    lengths = box[:3].astype(np.float64)
-    # margin so that no pair is lost to the difference between the trees' double-precision
-    # distances and MDAnalysis' single-precision subtraction; the exact cut follows
-    reach = max_cutoff * (1 + 1e-6) + 1e-5
-    if reach >= 0.5 * lengths.min() - 1e-3:
-        # range close to half the box: scipy's periodic tree, slower but free of the ghosts'
-        # assumption that an atom and its image are never both within reach
-        tree = cKDTree(np.mod(wrapped.astype(np.float64), lengths), boxsize=lengths)
-        blocks = [(tree.query_pairs(reach, output_type="ndarray"), True)]
-    else:
-        blocks = _orthorhombic_pairs(wrapped.astype(np.float64), lengths, reach)
-    columns = np.ascontiguousarray(wrapped.T)
-    lengths32 = box[:3].astype(np.float32)
-    halves = lengths32 * np.float32(0.5)
-    cutoff2 = max_cutoff * max_cutoff
-    for pairs, shifted in blocks:
-        for start in range(0, len(pairs), _CHUNK):
-            i = np.ascontiguousarray(pairs[start:start + _CHUNK, 0])
-            j = np.ascontiguousarray(pairs[start:start + _CHUNK, 1])
-            # the squared distance of FastNS.calc_distsq: wrapped single-precision coordinates
-            # subtracted in single precision, lazy minimum image, squares summed in double
-            # precision. The image shift is applied in single precision here: |dx| < L for
-            # wrapped coordinates and the shift only happens for |dx| >= L/2, so dx -+ L is
-            # exact (Sterbenz lemma) and equals MDAnalysis' double-precision value.
-            d2 = None
-            for k in range(3):
-                dx = np.take(columns[k], i)
-                dx -= np.take(columns[k], j)
-                if shifted:
-                    np.subtract(dx, lengths32[k], out=dx, where=dx > halves[k])
-                    np.add(dx, lengths32[k], out=dx, where=dx <= -halves[k])
-                if d2 is None:
-                    d2 = np.square(dx, dtype=np.float64)
-                else:
-                    d2 += np.square(dx, dtype=np.float64)
-            beyond = d2 > cutoff2
-            yield i, j, np.sqrt(d2, out=d2), beyond
-
-
-def _orthorhombic_pairs(wrapped, lengths, reach):
-    """Candidate pairs within ``reach`` of wrapped positions in an orthorhombic box.
-
-    Non-periodic k-d trees (together about twice as fast as scipy's periodic tree) over the
-    atoms and over ghost images: an atom within reach of the lower face on a set of axes ``S``
-    gets an image shifted by ``+L`` along ``S``. A periodic pair whose minimum image crosses
-    the faces along the axes ``C`` is found exactly once as a pair of points whose shift sets
-    are disjoint and together make ``C``: the direct pairs (no shift), atom–ghost pairs, and
-    ghost–ghost pairs with disjoint shift sets (pairs across an edge with opposite crossing
-    directions). ``reach`` must be below half the smallest box length.
-
-    Returns a list of ``(pairs, shifted)`` blocks, ``pairs`` an ``(n, 2)`` array of atom
-    indices, ``shifted`` False for the direct pairs, which are closer than half the box along
-    every axis and so need no minimum-image shift.
-    """
-    near = wrapped < reach
-    upper = np.flatnonzero(np.any(wrapped > lengths - reach, axis=1))
-    owners, images = {}, {}
-    for mask in range(1, 8):
-        axes = np.array([(mask >> k) & 1 for k in range(3)], dtype=bool)
-        owners[mask] = np.flatnonzero(np.all(near[:, axes], axis=1))
-        images[mask] = wrapped[owners[mask]] + axes * lengths
-
-    def tree(points):
-        return cKDTree(points, leafsize=32, balanced_tree=False, compact_nodes=False)
-
-    def cross(first, first_points, second, second_points):
-        if not (len(first) and len(second)):
-            return np.empty((0, 2), dtype=np.intp)
-        found = tree(first_points).sparse_distance_matrix(tree(second_points), reach,
-                                                          output_type="ndarray")
-        return np.stack([first[found["i"]], second[found["j"]]], axis=1)
-
-    direct = tree(wrapped).query_pairs(reach, output_type="ndarray")
-    # only atoms within reach of an upper face can meet a ghost
-    crossing = [cross(upper, wrapped[upper], np.concatenate(list(owners.values())),
-                      np.concatenate(list(images.values())))]
-    # ghosts shifted along disjoint axes: mask 1 (x) with 2 (y), 4 (z), 6 (yz); 2 with 4, 5
-    # (xz); 4 with 3 (xy)
-    for mask_a, masks_b in ((1, (2, 4, 6)), (2, (4, 5)), (4, (3,))):
-        crossing.append(cross(owners[mask_a], images[mask_a],
-                              np.concatenate([owners[m] for m in masks_b]),
-                              np.concatenate([images[m] for m in masks_b])))
-    return [(direct, False), (np.concatenate(crossing), True)]
+    cell = triclinic_vectors(box, dtype=np.float64)
+    pairs, dist = neighbours.compute(np.asarray(positions, dtype=np.float64), cell, True, "Pd",
+                                     copy=False)
+    # indices below 2**63: a view, not a copy, as signed integers for numpy's take
+    return pairs.view(np.int64), dist
 
 
 def _distinct_rows(membership):
@@ -177,12 +102,14 @@ class IntraInterRDF(AnalysisBase):
         periodic box.
     pairs : "elements" or list of (str, str)
         ``"elements"``: every unordered pair of elements of ``atomgroup`` (the atoms need an
-        ``elements`` attribute), keyed ``(a, b)`` with ``a <= b`` alphabetically, e.g.
-        ``("Li", "O")``, ``("O", "O")``. Otherwise a list of ``(sel_a, sel_b)`` MDAnalysis selection
-        strings, keyed by that tuple; selections may overlap.
+        ``elements`` attribute), keyed centre first: a cation (:data:`CATION_ELEMENTS`) before
+        any other element, otherwise alphabetically, e.g. ``("Li", "F")``, ``("Li", "O")``,
+        ``("C", "O")``, so ``cn_total[("Li", "F")]`` counts F around Li. Otherwise a list of
+        ``(sel_a, sel_b)`` MDAnalysis selection strings, keyed by that tuple in that order
+        (``b`` around ``a``); selections may overlap.
     range : tuple of float
         ``(r_min, r_max)`` of the histogram in Å; ``r_max`` must not exceed half the smallest box
-        width.
+        width of every analysed frame (checked at the start and on every frame).
     nbins : int
         Number of histogram bins.
     compound : {"residues", "fragments"}
@@ -204,6 +131,12 @@ class IntraInterRDF(AnalysisBase):
         Pair key → cumulative coordination number at the upper bin edges: the mean number of
         ``b`` atoms within ``r`` of an ``a`` atom, ``CN(r) = 4π ρ_b ∫ g(r') r'² dr'`` counted from
         ``r_min`` (SPEC §2.1, seed 000 eq. 1–2).
+    results.first_peak, results.first_minimum : dict
+        Pair key → position in Å of the first peak and of the first minimum of ``total`` (the
+        shell cutoff), from :func:`mda_electrolyte.shell_cutoffs.first_minimum` (smoothed,
+        independent of ``nbins``); ``None`` where there is none.
+    results.shell : dict
+        Pair key → how the first minimum was found (depth, significance, warnings), as a dict.
     results.counts : numpy.ndarray, shape (n_pairs, 2, nbins)
         Ordered-pair counts summed over frames, ``[:, 0]`` intra and ``[:, 1]`` inter.
     results.volume : float
@@ -214,18 +147,14 @@ class IntraInterRDF(AnalysisBase):
     Equal to :class:`MDAnalysis.analysis.rdf.InterRDF` with ``norm="rdf"``: ``total`` matches
     ``InterRDF(a, b)`` and ``inter`` matches ``InterRDF(a, b, exclude_same="residue")``, except
     that an atom is never paired with itself (``InterRDF(g, g)`` puts ``len(g)`` self-distances
-    of 0 Å into the first bin when ``r_min = 0``). Distances are computed with the arithmetic
-    of MDAnalysis' grid search, bit for bit, so every pair falls into the same bin as in
-    ``InterRDF`` (which uses that search for boxes larger than about ``3.3 r_max`` and groups of
-    at least 10 atoms; otherwise it computes distances by brute force, which may differ in the
-    last bit). Supports ``run(backend="multiprocessing")`` and ``"dask"`` with the serial
-    result.
+    of 0 Å into the first bin when ``r_min = 0``). Distances are double precision; a pair whose
+    distance lies within single-precision rounding of a bin edge may fall into the neighbouring
+    bin of the one ``InterRDF`` puts it in. Supports ``run(backend="multiprocessing")`` and
+    ``"dask"`` with the serial result.
 
-    Each frame needs one neighbour search over all selected atoms. In orthorhombic boxes with
-    ``r_max`` below half the box length it uses non-periodic k-d trees over the atoms and
-    their periodic images near the faces (about 15x faster than looping ``InterRDF`` over the
-    28 element pairs of a 7000-atom electrolyte, ``benchmarks/bench_rdf.py``); triclinic
-    boxes use MDAnalysis' grid search, about six times slower per frame.
+    Each frame needs one neighbour search over all selected atoms, by vesin's cell lists for
+    any triclinic cell (``benchmarks/bench_rdf.py`` compares the speed with looping
+    ``InterRDF`` over the 28 element pairs of a 7000-atom electrolyte).
 
     Examples
     --------
@@ -318,7 +247,7 @@ class IntraInterRDF(AnalysisBase):
             if not hasattr(atomgroup, "elements"):
                 raise ValueError("pairs='elements' needs element symbols in the topology "
                                  "(guess them or pass selection pairs)")
-            elements = sorted(set(atomgroup.elements))
+            elements = _element_order(set(atomgroup.elements))
             if "" in elements:
                 raise ValueError("pairs='elements': some atoms have no element symbol")
             membership = np.stack([atomgroup.elements == e for e in elements], axis=1)
@@ -345,25 +274,45 @@ class IntraInterRDF(AnalysisBase):
         return membership, pairs, [(index[a], index[b]) for a, b in pairs]
 
     def _prepare(self):
+        from vesin import NeighborList
+
+        self._neighbours = NeighborList(cutoff=self._range[1], full_list=False)
         n_class_pairs = self._weights.shape[1]
         self.results.counts_class = np.zeros((n_class_pairs, 2, self._nbins))
         self.results.volume_cum = 0.0
+
+    def __getstate__(self):
+        # the compiled neighbour list does not pickle; parallel workers send results back
+        state = dict(self.__dict__)
+        state.pop("_neighbours", None)
+        return state
 
     def _single_frame(self):
         box = self._ts.dimensions
         if box is None:
             raise ValueError(f"frame {self._ts.frame} has no box dimensions")
+        half_width = _half_min_width(box)
+        if self._range[1] > half_width:
+            # beyond half the width a pair has several images within r_max: the histogram
+            # would count them all and the ideal-gas normalisation would not hold
+            raise ValueError(
+                f"IntraInterRDF: r_max = {self._range[1]} Å exceeds half the smallest box width "
+                f"of frame {self._ts.frame} ({half_width:.3f} Å; the box shrank); reduce range"
+            )
         # one histogram over (class of i, class of j, inter, bin) for ordered class pairs; the
         # extra bin per row collects distances outside the range
         n_cls, n_bins = self._n_cls, self._nbins
         row = n_bins + 1
         counts = np.zeros(n_cls * n_cls * 2 * row, dtype=np.intp)
-        chunks = _pair_distance_chunks(self._atoms.positions, box, self._range[1])
-        for i, j, dist, beyond in chunks:
+        pairs, distances = _pair_distances(self._neighbours, self._atoms.positions, box)
+        for start in range(0, len(distances), _CHUNK):
+            i = np.ascontiguousarray(pairs[start:start + _CHUNK, 0])
+            j = np.ascontiguousarray(pairs[start:start + _CHUNK, 1])
+            dist = distances[start:start + _CHUNK]
             flat = np.take(self._first_code, i)
             flat += np.take(self._second_code, j)
             np.add(flat, row, out=flat, where=np.take(self._mol, i) != np.take(self._mol, j))
-            flat += self._bin_index(dist, beyond)
+            flat += self._bin_index(dist)
             counts += np.bincount(flat, minlength=counts.size)
         counts = counts.reshape(n_cls, n_cls, 2, row)[..., :n_bins]
         # an unordered pair {i, j} counts for (class i, class j) and (class j, class i)
@@ -378,13 +327,14 @@ class IntraInterRDF(AnalysisBase):
         """Histogram bin of every distance as :func:`numpy.histogram` assigns it with the
         analysis range; ``nbins`` for distances below ``r_min`` or marked ``beyond``.
 
-        Distances of pairs within the cutoff never exceed ``r_max``: the cut is
-        ``d2 <= r_max**2`` and the correctly rounded square root is monotonic.
+        A distance equal to ``r_max`` falls into the last bin, as in :func:`numpy.histogram`.
         """
         r_min, r_max = self._range
         n_bins = self._nbins
         scaled = dist - r_min
         scaled *= n_bins / (r_max - r_min)
+        if beyond is None:
+            beyond = dist > r_max
         outside = beyond
         if r_min > 0.0:
             outside = dist < r_min if outside is None else outside | (dist < r_min)
@@ -419,7 +369,8 @@ class IntraInterRDF(AnalysisBase):
         volume = self.results.volume_cum / n_frames
         self.results.volume = volume
         shell = 4.0 / 3.0 * np.pi * np.diff(np.power(edges, 3))
-        for name in ("intra", "inter", "total", "cn_intra", "cn_inter", "cn_total"):
+        for name in ("intra", "inter", "total", "cn_intra", "cn_inter", "cn_total",
+                     "first_peak", "first_minimum", "shell"):
             self.results[name] = {}
         for p, key in enumerate(self._keys):
             # the same sequence of operations as InterRDF._conclude, for identical rounding
@@ -432,6 +383,10 @@ class IntraInterRDF(AnalysisBase):
             self.results.cn_intra[key] = np.cumsum(intra) / per_a
             self.results.cn_inter[key] = np.cumsum(inter) / per_a
             self.results.cn_total[key] = np.cumsum(intra + inter) / per_a
+            found = first_minimum(edges, self.results.total[key], counts=intra + inter)
+            self.results.shell[key] = found.as_dict()
+            self.results.first_peak[key] = found.peak
+            self.results.first_minimum[key] = found.cutoff
 
     def plot(self, pairs=None, ncols=4):
         """Intra, inter and total g(r) of each pair, one panel per pair.
@@ -495,7 +450,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             "g_intra": rdf.results.intra[key].tolist(),
             "g_inter": rdf.results.inter[key].tolist(),
             "g_total": total.tolist(),
-            "first_peak_angstrom": float(r[np.argmax(total)]) if total.any() else None,
+            # the first peak of the smoothed g(r), not its global maximum
+            "first_peak_angstrom": rdf.results.first_peak[key],
+            "first_minimum_angstrom": rdf.results.first_minimum[key],
         }
     summary["png"] = "intra_inter_rdf.png"
     return summary

@@ -108,15 +108,16 @@ def test_selection_pairs_overlapping_and_cn():
 
 
 @pytest.mark.parametrize("box, r_max", [
-    ((20.0, 21.0, 22.0, 90.0, 90.0, 90.0), 6.0),     # non-periodic trees with ghost images
-    ((20.0, 21.0, 22.0, 90.0, 90.0, 90.0), 9.999),   # r_max near half the box: periodic tree
-    ((20.0, 21.0, 22.0, 80.0, 95.0, 70.0), 6.0),     # triclinic: MDAnalysis' grid search
+    ((20.0, 21.0, 22.0, 90.0, 90.0, 90.0), 6.0),
+    ((20.0, 21.0, 22.0, 90.0, 90.0, 90.0), 9.999),   # r_max at half the box
+    ((20.0, 21.0, 22.0, 80.0, 95.0, 70.0), 6.0),
 ])
-def test_pair_search_is_mdanalysis_grid_search(box, r_max):
-    """Every periodic pair once, with the grid search's distance bit for bit."""
+def test_pair_search_finds_the_grid_search_pairs(box, r_max):
+    """Every periodic pair once, with MDAnalysis' distance to single-precision rounding."""
     from MDAnalysis.lib.distances import self_capped_distance
+    from vesin import NeighborList
 
-    from mda_electrolyte.rdf import _pair_distance_chunks
+    from mda_electrolyte.rdf import _pair_distances
 
     rng = np.random.default_rng(7)
     box = np.asarray(box, dtype=np.float32)
@@ -126,20 +127,104 @@ def test_pair_search_is_mdanalysis_grid_search(box, r_max):
     positions[40:80, 1] = box[1]
     positions[80:120] = box[:3]
     positions[120:160, :2] = 0.0
-    found_i, found_j, found_d = [], [], []
-    for i, j, dist, beyond in _pair_distance_chunks(positions, box, r_max):
-        keep = np.ones(len(i), dtype=bool) if beyond is None else ~beyond
-        found_i.append(i[keep])
-        found_j.append(j[keep])
-        found_d.append(dist[keep])
-    i, j, dist = (np.concatenate(x) for x in (found_i, found_j, found_d))
-    pairs, ref = self_capped_distance(positions, r_max, box=box, method="nsgrid")
+    # the arrays are views into the neighbour list: it must outlive them
+    neighbours = NeighborList(cutoff=r_max, full_list=False)
+    pairs, dist = _pair_distances(neighbours, positions, box)
+    i, j = pairs[:, 0], pairs[:, 1]
+    ref_pairs, ref = self_capped_distance(positions, r_max, box=box, method="nsgrid")
     key = np.minimum(i, j) * len(positions) + np.maximum(i, j)
-    ref_key = pairs.min(axis=1) * len(positions) + pairs.max(axis=1)
-    assert len(np.unique(key)) == len(key) == len(ref_key)
-    order, ref_order = np.argsort(key), np.argsort(ref_key)
-    np.testing.assert_array_equal(key[order], ref_key[ref_order])
-    np.testing.assert_array_equal(dist[order], ref[ref_order])
+    ref_key = ref_pairs.min(axis=1) * len(positions) + ref_pairs.max(axis=1)
+    assert len(np.unique(key)) == len(key)
+    # the two searches may only disagree about pairs within rounding of the cutoff
+    only = np.setxor1d(key, ref_key)
+    all_d = np.concatenate([dist, ref])
+    all_k = np.concatenate([key, ref_key])
+    assert np.all(np.abs(all_d[np.isin(all_k, only)] - r_max) < 1e-4)
+    common, at, ref_at = np.intersect1d(key, ref_key, return_indices=True)
+    assert common.size > 0.99 * len(ref_key)
+    np.testing.assert_allclose(dist[at], ref[ref_at], rtol=0, atol=2e-5)
+
+
+def test_skewed_triclinic_cell_and_a_box_that_shrinks():
+    # a strongly skewed cell in which r_max is below half every face-to-face width
+    box = (30.0, 30.0, 30.0, 60.0, 60.0, 60.0)
+    u = liquid_universe(n_frames=2, box=box)
+    from mda_electrolyte.rdf import _half_min_width
+
+    r_max = 0.99 * _half_min_width(np.asarray(box))
+    rdf = IntraInterRDF(u.atoms, pairs=[("element Li", "element O")], range=(0.0, r_max),
+                        nbins=40).run()
+    ga, gb = u.select_atoms("element Li"), u.select_atoms("element O")
+    # brute force over the 27 neighbouring images: valid since r_max < half every width
+    from MDAnalysis.lib.mdamath import triclinic_vectors
+
+    cell = triclinic_vectors(np.asarray(box, dtype=np.float64))
+    shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * 3)).reshape(3, -1).T @ cell
+    counts = np.zeros(40)
+    edges = rdf.results.edges
+    for ts in u.trajectory:
+        a, b = ga.positions.astype(np.float64), gb.positions.astype(np.float64)
+        frac = (b[None] - a[:, None]) @ np.linalg.inv(cell)
+        d = (frac - np.round(frac)) @ cell
+        dist = np.linalg.norm(d[:, :, None, :] + shifts[None, None], axis=-1).min(axis=-1)
+        counts += np.histogram(dist, bins=edges)[0]
+    np.testing.assert_array_equal(rdf.results.counts[0].sum(axis=0), counts)
+    # the box of frame 1 shrinks below 2 r_max: refused on that frame, not silently undercounted
+    u = liquid_universe(n_frames=2, box=(24.0, 24.0, 24.0, 90, 90, 90))
+    u.trajectory[1].dimensions = [20.0, 20.0, 20.0, 90, 90, 90]
+    frames = np.array([ts.positions.copy() for ts in u.trajectory])
+    boxes = np.array([[24.0, 24.0, 24.0, 90, 90, 90], [20.0, 20.0, 20.0, 90, 90, 90]])
+    from MDAnalysis.coordinates.memory import MemoryReader
+
+    u.load_new(frames, format=MemoryReader, order="fac", dimensions=boxes)
+    with pytest.raises(ValueError, match="frame 1"):
+        IntraInterRDF(u.atoms, range=(0.0, 11.0), nbins=10).run()
+
+
+def test_bins_equal_interrdf_except_at_single_precision_bin_edges():
+    u = liquid_universe(n_frames=3)
+    edges_n, r_max = 200, 7.0
+    ga, gb = u.select_atoms("element O"), u.select_atoms("element H")
+    rdf = IntraInterRDF(u.atoms, pairs=[("element O", "element H")], range=(0.0, r_max),
+                        nbins=edges_n).run()
+    ref = InterRDF(ga, gb, nbins=edges_n, range=(0.0, r_max)).run()
+    ours = rdf.results.counts[0].sum(axis=0)
+    # pairs within single-precision rounding of a bin edge (MDAnalysis' distances)
+    from MDAnalysis.lib.distances import capped_distance
+
+    edges = rdf.results.edges
+    n_edge = 0
+    for ts in u.trajectory:
+        _, d = capped_distance(ga.positions, gb.positions, r_max, box=ts.dimensions)
+        n_edge += int(np.sum(np.min(np.abs(d[:, None] - edges[None]), axis=1) < 1e-5))
+    moved = int(np.abs(ours - ref.results.count).sum())
+    assert moved <= 2 * n_edge
+    assert ours.sum() == ref.results.count.sum()
+    print(f"{moved // 2} of {int(ours.sum())} pairs in a neighbouring bin; {n_edge} near an edge")
+
+
+def test_element_keys_centre_first_and_first_peak_per_pair():
+    u = liquid_universe(n_frames=2)
+    rdf = IntraInterRDF(u.atoms, range=(0.0, 8.0), nbins=80).run()
+    assert rdf.results.pairs[:4] == [("Li", "Li"), ("Li", "H"), ("Li", "O"), ("Li", "P")]
+    assert ("H", "O") in rdf.results.pairs and ("O", "H") not in rdf.results.pairs
+    # cn_total[("Li", "O")] counts O around Li: n_O / n_Li times the count of Li around O
+    by_sel = IntraInterRDF(u.atoms, pairs=[("element O", "element Li")], range=(0.0, 8.0),
+                           nbins=80).run()
+    n_li, n_o = (u.select_atoms(f"element {e}").n_atoms for e in ("Li", "O"))
+    np.testing.assert_allclose(rdf.results.cn_total[("Li", "O")] * n_li,
+                               by_sel.results.cn_total[("element O", "element Li")] * n_o)
+    # first peak of the intramolecular P-O pair: the 0.9 A-wide Gaussian offsets from P
+    for key in rdf.results.pairs:
+        peak, minimum = rdf.results.first_peak[key], rdf.results.first_minimum[key]
+        g = rdf.results.total[key]
+        if peak is None:
+            continue
+        r = rdf.results.bins
+        # a first peak, not the global maximum taken anywhere in the range
+        assert g[np.abs(r - peak) < 0.3].max() >= 0.5 * g[r < peak + 0.3].max()
+        if minimum is not None:
+            assert minimum > peak
 
 
 @pytest.mark.parametrize("n_columns", [7, 70])
