@@ -1,7 +1,7 @@
 """Intra- and intermolecular partial radial distribution functions of many pairs in one pass.
 
-Magdău et al. (2023, npj Comput. Mater., §2.4): for every pair of atom sets (a, b), with h_ij = 1 when atoms i and j
-belong to the same molecule,
+Magdău et al. (2023, npj Comput. Mater., §2.4): for every pair of atom sets (a, b), with
+h_ij = 1 when atoms i and j belong to the same molecule,
 
     g_intra^ab(r) = V / (4π r² N_ab) ⟨Σ_i∈a Σ_j∈b h_ij δ(r − r_ij)⟩,
     g_inter^ab(r) = the same with (1 − h_ij),
@@ -19,8 +19,9 @@ the analysed frames, so ``total`` equals ``InterRDF(a, b)`` and ``inter`` equals
 ``InterRDF(a, b, exclude_same="residue")`` bin by bin, except for the rare distances within
 single-precision rounding (about 1e-6 Å) of a bin edge: distances here are computed in double
 precision from the trajectory's coordinates, MDAnalysis subtracts them in single precision. The
-one deliberate difference: an atom is not paired with itself. ``InterRDF(g, g)`` counts every atom of ``g`` at r = 0 in the first bin
-when the range starts at 0; here that bin holds only real pairs.
+one deliberate difference: an atom is not paired with itself. ``InterRDF(g, g)`` counts every
+atom of ``g`` at r = 0 in the first bin when the range starts at 0; here that bin holds only real
+pairs.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from MDAnalysis.analysis.results import ResultsGroup
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
 from mda_electrolyte.molecules import molecule_ids
-from mda_electrolyte.shell_cutoffs import first_minimum
 from mda_electrolyte.report import register_analysis
+from mda_electrolyte.shell_cutoffs import first_minimum
 
 __all__ = ["IntraInterRDF", "CATION_ELEMENTS"]
 

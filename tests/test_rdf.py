@@ -162,7 +162,7 @@ def test_skewed_triclinic_cell_and_a_box_that_shrinks():
     shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * 3)).reshape(3, -1).T @ cell
     counts = np.zeros(40)
     edges = rdf.results.edges
-    for ts in u.trajectory:
+    for _ts in u.trajectory:
         a, b = ga.positions.astype(np.float64), gb.positions.astype(np.float64)
         frac = (b[None] - a[:, None]) @ np.linalg.inv(cell)
         d = (frac - np.round(frac)) @ cell
