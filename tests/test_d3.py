@@ -1,7 +1,5 @@
 """Tests of ase_electrolyte.d3: agreement with simple-dftd3, derivatives, input checks."""
 
-import subprocess
-
 import numpy as np
 import pytest
 from ase import Atoms
@@ -303,33 +301,16 @@ def test_one_kernel_call_serves_all_properties(small_triclinic, monkeypatch):
     assert len(calls) == 1
 
 
-@pytest.mark.skipif(backend.find_nvcc() is None, reason="nvcc not installed")
-def test_cuda_source_compiles(tmp_path):
-    cmd = [
-        backend.find_nvcc(),
-        "-std=c++17",
-        "-arch=sm_80",
-        "-Xcompiler",
-        "-fPIC",
-        "-shared",
-        "-I",
-        str(backend.CSRC),
-        "-o",
-        str(tmp_path / "d3_cuda.so"),
-        str(backend.CSRC / "d3_cuda.cu"),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "d3_cuda.so").stat().st_size > 0
-
-
-@pytest.mark.skipif(not backend.cuda_available(), reason="no CUDA GPU")
+@pytest.mark.gpu
+@pytest.mark.skipif(backend.cuda_device_count() == 0, reason="no CUDA GPU")
 @pytest.mark.parametrize("damping", ["bj", "zero", "cso"])
 def test_cuda_equals_cpu(small_triclinic, damping):
+    # cutoffs off the lattice: no image sits exactly on a cutoff, where the GPU's and the
+    # CPU's rounding of r^2 could disagree about including it
     box = electrolyte_like_box(3, 4.4)
     for atoms, kw in [
         (box, {}),
-        (small_triclinic, dict(atm=True, cutoff=15.0, cn_cutoff=8.0, atm_cutoff=8.0)),
+        (small_triclinic, dict(atm=True, cutoff=15.3, cn_cutoff=8.3, atm_cutoff=8.1)),
     ]:
         cpu = ours(atoms, damping=damping, **kw)
         gpu_atoms = atoms.copy()
@@ -343,12 +324,11 @@ def test_cuda_equals_cpu(small_triclinic, damping):
         )
 
 
-def test_nvcc_absent_gives_clear_error(monkeypatch):
-    monkeypatch.setattr(backend, "find_nvcc", lambda: None)
-    backend.cuda_available.cache_clear()
-    try:
-        assert backend.select_device("auto") == "cpu"
-        with pytest.raises(RuntimeError, match="cuda"):
-            backend.select_device("cuda")
-    finally:
-        backend.cuda_available.cache_clear()
+def test_no_gpu_gives_cpu_for_auto_and_clear_error_for_cuda(monkeypatch):
+    monkeypatch.setattr(backend, "cuda_device_count", lambda: 0)
+    monkeypatch.setattr(backend, "cuda_host_mode", lambda: None)
+    assert backend.select_device("auto") == "cpu"
+    with pytest.raises(RuntimeError, match="cuda"):
+        backend.select_device("cuda")
+    with pytest.raises(ValueError, match="cuda:N"):
+        backend.select_device("gpu")

@@ -2,17 +2,29 @@
 
 The shared libraries are compiled on first use and cached under
 ``$ASE_ELECTROLYTE_CACHE`` or ``$XDG_CACHE_HOME/ase_electrolyte`` (default
-``~/.cache/ase_electrolyte``), keyed by a hash of the sources, the compiler, its flags and,
-for the CPU build, the host CPU (the build uses ``-march=native``).
+``~/.cache/ase_electrolyte``), keyed by a hash of the sources, the flags and, for the CPU
+build, the host CPU (``-march=native``) or, for the CUDA build, the GPU architecture. Every
+library is written atomically next to a manifest holding its SHA-256 and the compiler that
+built it; a file whose checksum does not match (truncated, corrupt, foreign) is rebuilt, a
+build from another compiler version is rebuilt when a compiler is present, and a valid
+cached build is used on a machine without a compiler.
+
+``device="cuda"`` can also run through a host build of the CUDA source (g++, the CUDA
+built-ins emulated by ``csrc/d3_cuda_compat.h``): set ``ASE_ELECTROLYTE_D3_CUDA_HOST=1`` (or
+``asan`` for an AddressSanitizer/UBSan build) or call :func:`set_cuda_host`. The tests use it
+to run the whole CUDA code path on machines without a GPU.
 """
 
 import ctypes
 import hashlib
+import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +32,7 @@ import numpy as np
 
 CSRC = Path(__file__).parent / "csrc"
 CPU_SOURCES = ("d3_math.h", "d3_cpu.cpp")
-CUDA_SOURCES = ("d3_math.h", "d3_cuda.cu")
+CUDA_SOURCES = ("d3_math.h", "d3_cuda_compat.h", "d3_cuda.cu")
 CPU_FLAGS = (
     "-O3",
     "-march=native",
@@ -31,7 +43,13 @@ CPU_FLAGS = (
     "-fPIC",
     "-pthread",
 )
-CUDA_FLAGS = ("-O3", "-std=c++17", "-shared", "-Xcompiler", "-fPIC", "-arch=native")
+CUDA_FLAGS = ("-O3", "-std=c++17", "-shared", "-Xcompiler", "-fPIC")
+# the CUDA source compiled as C++ for the host emulation (tests without a GPU)
+CUDA_HOST_FLAGS = ("-x", "c++", "-DD3_CUDA_HOST", "-O2", "-std=c++17", "-shared", "-fPIC",
+                   "-pthread")
+SANITIZE_FLAGS = ("-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+                  "-fno-omit-frame-pointer", "-g")
+ERRLEN = 1024
 
 _dp = ctypes.POINTER(ctypes.c_double)
 _ip = ctypes.POINTER(ctypes.c_int)
@@ -108,11 +126,16 @@ def _compiler_version(compiler: str) -> str:
         return ""
 
 
-def find_cxx() -> str:
-    """Path of the C++ compiler (``$CXX``, else g++, else c++); RuntimeError if none."""
+def find_cxx(required: bool = True) -> str | None:
+    """Path of the C++ compiler (``$CXX``, else g++, c++, clang++).
+
+    RuntimeError if none is found and ``required``, else None.
+    """
     for candidate in (os.environ.get("CXX"), "g++", "c++", "clang++"):
         if candidate and shutil.which(candidate):
             return shutil.which(candidate)
+    if not required:
+        return None
     raise RuntimeError(
         "ase_electrolyte.D3 needs a C++ compiler to build its kernel on first use, and none "
         "was found (tried $CXX, g++, c++, clang++). Install one (e.g. `apt install g++`) or "
@@ -132,83 +155,282 @@ def find_nvcc() -> str | None:
     return None
 
 
-def _build(compiler: str, flags, sources, name: str, extra_key: str = "") -> Path:
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _valid_cached(target: Path, manifest: Path, version: str | None) -> bool:
+    """Whether ``target`` is a complete build of this key (and, with a compiler, of it)."""
+    try:
+        meta = json.loads(manifest.read_text())
+        if meta.get("sha256") != _sha256(target):
+            return False
+    except (OSError, ValueError, AttributeError):
+        return False
+    return version is None or meta.get("compiler_version") == version
+
+
+def _writable_cache(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RuntimeError(
+            f"cannot create the D3 kernel cache folder {out_dir} ({err.strerror}); set "
+            "ASE_ELECTROLYTE_CACHE to a writable folder"
+        ) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise RuntimeError(
+            f"the D3 kernel cache folder {out_dir} is not writable; set ASE_ELECTROLYTE_CACHE "
+            "to a writable folder"
+        )
+
+
+def _build(compiler: str | None, flags, sources, name: str, extra_key: str = "",
+           what: str = "the D3 kernel") -> Path:
+    """Path of the cached library for this key, compiled first if there is no valid one."""
     h = hashlib.sha256()
     for src in sources:
         h.update((CSRC / src).read_bytes())
     h.update(" ".join(flags).encode())
-    h.update(compiler.encode())
-    h.update(_compiler_version(compiler).encode())
     h.update(extra_key.encode())
     out_dir = cache_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{name}-{h.hexdigest()[:16]}.so"
-    if target.exists():
+    stem = f"{name}-{h.hexdigest()[:20]}"
+    target = out_dir / f"{stem}.so"
+    manifest = out_dir / f"{stem}.json"
+    version = _compiler_version(compiler) if compiler else None
+    if _valid_cached(target, manifest, version):
         return target
+    if compiler is None:
+        state = "is corrupt" if target.exists() else "does not exist"
+        raise RuntimeError(
+            f"{what} must be compiled (its cached build {target} {state}) but no compiler was "
+            "found; install one or point ASE_ELECTROLYTE_CACHE at a folder with a build made "
+            "on a machine of the same kind"
+        )
+    _writable_cache(out_dir)
     main = next(s for s in sources if not s.endswith(".h"))
-    # build to a private name, then rename: concurrent processes never see a partial file
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=out_dir)
-    os.close(fd)
-    cmd = [compiler, *flags, "-I", str(CSRC), "-o", tmp, str(CSRC / main)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        os.unlink(tmp)
-        raise RuntimeError(f"building the D3 kernel failed:\n{' '.join(cmd)}\n{proc.stderr}")
-    os.replace(tmp, target)
+    # build in a private folder, then rename: other processes never see a partial file, and
+    # the folder goes away whatever happens
+    tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
+    try:
+        lib = tmp / "lib.so"
+        cmd = [compiler, *flags, "-I", str(CSRC), "-o", str(lib), str(CSRC / main)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"building {what} failed:\n{' '.join(cmd)}\n{proc.stderr}")
+        meta = {"sha256": _sha256(lib), "compiler": compiler, "compiler_version": version,
+                "flags": list(flags), "sources": list(sources)}
+        (tmp / "lib.json").write_text(json.dumps(meta, indent=1))
+        os.replace(lib, target)
+        os.replace(tmp / "lib.json", manifest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
 @lru_cache(maxsize=1)
 def cpu_library() -> ctypes.CDLL:
     """The CPU kernel (compiled on first use)."""
-    lib = ctypes.CDLL(str(_build(find_cxx(), CPU_FLAGS, CPU_SOURCES, "d3_cpu", _cpu_signature())))
-    lib.d3_cpu_compute.argtypes = [ctypes.POINTER(D3System), ctypes.c_int, _dp, _dp, _dp, _dp]
+    path = _build(find_cxx(required=False), CPU_FLAGS, CPU_SOURCES, "d3_cpu", _cpu_signature(),
+                  "the D3 CPU kernel")
+    lib = ctypes.CDLL(str(path))
+    lib.d3_cpu_compute.argtypes = [ctypes.POINTER(D3System), ctypes.c_int, _dp, _dp, _dp, _dp,
+                                   ctypes.c_char_p, ctypes.c_int]
     lib.d3_cpu_compute.restype = ctypes.c_int
     return lib
 
 
-@lru_cache(maxsize=1)
-def cuda_library() -> ctypes.CDLL:
-    """The CUDA kernel (compiled with nvcc on first use); RuntimeError if impossible."""
-    nvcc = find_nvcc()
-    if nvcc is None:
-        raise RuntimeError("device='cuda' needs nvcc to build the D3 CUDA kernel; none found")
-    lib = ctypes.CDLL(str(_build(nvcc, CUDA_FLAGS, CUDA_SOURCES, "d3_cuda")))
-    lib.d3_cuda_compute.argtypes = [ctypes.POINTER(D3System), _dp, _dp, _dp, _dp]
+def _declare_cuda(lib: ctypes.CDLL) -> ctypes.CDLL:
+    lib.d3_cuda_compute.argtypes = [ctypes.POINTER(D3System), ctypes.c_int, ctypes.c_void_p,
+                                    _dp, _dp, _dp, _dp, ctypes.c_char_p, ctypes.c_int]
     lib.d3_cuda_compute.restype = ctypes.c_int
-    lib.d3_cuda_last_error.restype = ctypes.c_char_p
     lib.d3_cuda_device_count.restype = ctypes.c_int
+    lib.d3_cuda_release.restype = None
     return lib
 
 
-@lru_cache(maxsize=1)
-def cuda_available() -> bool:
-    """True when a CUDA GPU is usable (torch says so, or the CUDA runtime finds a device)."""
+def _cudart():
+    for name in ("libcudart.so", "libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0"):
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    return None
+
+
+def _gpu_arch(index: int) -> str:
+    """``sm_XY`` of CUDA device ``index`` (compute capability X.Y)."""
     import torch
 
     if torch.cuda.is_available():
-        return find_nvcc() is not None
-    if find_nvcc() is None:
-        return False
-    for name in ("libcudart.so", "libcudart.so.13", "libcudart.so.12", "libcudart.so.11.0"):
+        major, minor = torch.cuda.get_device_capability(index)
+        return f"sm_{major}{minor}"
+    rt = _cudart()
+    major, minor = ctypes.c_int(0), ctypes.c_int(0)
+    # cudaDevAttrComputeCapabilityMajor = 75, ...Minor = 76
+    if rt is None or rt.cudaDeviceGetAttribute(ctypes.byref(major), 75, index) != 0:
+        raise RuntimeError(f"cannot read the compute capability of CUDA device {index}")
+    rt.cudaDeviceGetAttribute(ctypes.byref(minor), 76, index)
+    return f"sm_{major.value}{minor.value}"
+
+
+def cuda_arch_flags(arch: str) -> tuple:
+    """nvcc flags for ``arch`` (``"sm_90"``) or an explicit list ``"80;90"`` (PTX of the last)."""
+    archs = [a.strip().removeprefix("sm_") for a in re.split(r"[;, ]+", arch) if a.strip()]
+    if not archs or not all(a.isdigit() for a in archs):
+        raise ValueError(f"CUDA architecture list {arch!r} is not like 'sm_90' or '80;90'")
+    flags = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in archs]
+    flags.append(f"-gencode=arch=compute_{archs[-1]},code=compute_{archs[-1]}")
+    return tuple(flags)
+
+
+@lru_cache(maxsize=None)
+def cuda_library(arch: str) -> ctypes.CDLL:
+    """The CUDA kernel for ``arch`` (compiled with nvcc on first use); RuntimeError if impossible.
+
+    ``arch`` is part of the cache key, so builds for different GPU models sharing one cache
+    folder (a cluster home directory) never mix.
+    """
+    flags = CUDA_FLAGS + cuda_arch_flags(arch)
+    path = _build(find_nvcc(), flags, CUDA_SOURCES, "d3_cuda", arch, "the D3 CUDA kernel (nvcc)")
+    return _declare_cuda(ctypes.CDLL(str(path)))
+
+
+@lru_cache(maxsize=2)
+def cuda_host_library(sanitize: bool = False) -> ctypes.CDLL:
+    """The CUDA source built for the host (g++), optionally with ASan/UBSan.
+
+    A sanitizer build can only be loaded into a process started with the ASan runtime
+    preloaded (``LD_PRELOAD=$(g++ -print-file-name=libasan.so)``).
+    """
+    flags = CUDA_HOST_FLAGS + (SANITIZE_FLAGS if sanitize else ())
+    name = "d3_cuda_host_asan" if sanitize else "d3_cuda_host"
+    path = _build(find_cxx(), flags, CUDA_SOURCES, name, "", "the D3 CUDA host emulation")
+    lib = _declare_cuda(ctypes.CDLL(str(path)))
+    lib.d3_cuda_host_set_order.argtypes = [ctypes.c_int, ctypes.c_uint]
+    lib.d3_cuda_host_set_order.restype = None
+    return lib
+
+
+_cuda_host_mode = None  # None: follow $ASE_ELECTROLYTE_D3_CUDA_HOST
+HOST_ORDERS = {"forward": 0, "reverse": 1, "shuffled": 2}
+
+
+def set_cuda_host(mode: str | None, order: str = "forward", seed: int = 0) -> None:
+    """Run ``device="cuda"`` through the host build of the CUDA source (for tests).
+
+    ``mode``: ``"host"``, ``"asan"`` (sanitizer build), ``"off"`` (a real GPU), or ``None``
+    (follow ``$ASE_ELECTROLYTE_D3_CUDA_HOST``: empty/0 off, ``asan``, anything else host).
+    ``order``: block and thread order of the emulated grid: forward, reverse or shuffled.
+    """
+    global _cuda_host_mode
+    if mode not in (None, "host", "asan", "off"):
+        raise ValueError(f"mode must be None, 'host', 'asan' or 'off', not {mode!r}")
+    if order not in HOST_ORDERS:
+        raise ValueError(f"order must be one of {list(HOST_ORDERS)}, not {order!r}")
+    _cuda_host_mode = mode
+    if cuda_host_mode() is not None:
+        cuda_host_library(cuda_host_mode() == "asan").d3_cuda_host_set_order(
+            HOST_ORDERS[order], seed)
+
+
+def cuda_host_mode() -> str | None:
+    """``"host"`` or ``"asan"`` when device="cuda" runs on the host emulation, else None."""
+    mode = _cuda_host_mode
+    if mode is None:
+        env = os.environ.get("ASE_ELECTROLYTE_D3_CUDA_HOST", "").strip().lower()
+        mode = "off" if env in ("", "0", "off", "false", "no") else (
+            "asan" if env == "asan" else "host")
+    return None if mode == "off" else mode
+
+
+@lru_cache(maxsize=1)
+def cuda_device_count() -> int:
+    """Number of CUDA GPUs usable here (0 without a driver)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.device_count()
+    rt = _cudart()
+    if rt is None:
+        return 0
+    count = ctypes.c_int(0)
+    return count.value if rt.cudaGetDeviceCount(ctypes.byref(count)) == 0 else 0
+
+
+def cuda_available() -> bool:
+    """True when a CUDA GPU is present (or the host emulation is switched on)."""
+    return cuda_host_mode() is not None or cuda_device_count() > 0
+
+
+def _load_cuda(index: int) -> ctypes.CDLL:
+    mode = cuda_host_mode()
+    if mode is not None:
+        return cuda_host_library(mode == "asan")
+    arch = os.environ.get("ASE_ELECTROLYTE_CUDA_ARCH") or _gpu_arch(index)
+    return cuda_library(arch)
+
+
+_auto_warned = False
+
+
+def select_device(device) -> str:
+    """Resolve ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` to ``"cpu"`` or ``"cuda:N"``.
+
+    ``"auto"`` takes GPU 0 when one is present and the CUDA kernel can be built (or is
+    cached), else the CPU kernel, with one warning per process saying why the GPU is not
+    used. An explicit CUDA device that cannot be used raises RuntimeError/ValueError.
+    """
+    global _auto_warned
+    name = str(device).strip().lower()
+    m = re.fullmatch(r"cuda(?::(\d+))?", name)
+    if name not in ("auto", "cpu") and m is None:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', not {device!r}")
+    if name == "cpu":
+        return "cpu"
+    if name == "auto":
+        if not cuda_available():
+            return "cpu"
         try:
-            rt = ctypes.CDLL(name)
-        except OSError:
-            continue
-        count = ctypes.c_int(0)
-        return rt.cudaGetDeviceCount(ctypes.byref(count)) == 0 and count.value > 0
-    return False
+            _load_cuda(0)
+        except RuntimeError as err:
+            if not _auto_warned:
+                _auto_warned = True
+                warnings.warn(
+                    f"D3: a CUDA GPU is present but the CUDA kernel cannot be built ({err}); "
+                    "using the CPU kernel. Install nvcc (CUDA toolkit) to use the GPU.",
+                    RuntimeWarning, stacklevel=3)
+            return "cpu"
+        return "cuda:0"
+    index = int(m.group(1) or 0)
+    if not cuda_available():
+        raise RuntimeError(
+            f"device={device!r} requested but no CUDA GPU is usable here (no driver or no "
+            "device); use device='cpu' or 'auto'"
+        )
+    count = 1 if cuda_host_mode() is not None else cuda_device_count()
+    if index >= count:
+        raise ValueError(
+            f"device={device!r}: there are only {count} CUDA device(s) (cuda:0 .. "
+            f"cuda:{count - 1})"
+        )
+    _load_cuda(index)  # build now (clear error before any structure is seen)
+    return f"cuda:{index}"
 
 
-def select_device(device: str) -> str:
-    """Resolve ``"auto"``/``"cpu"``/``"cuda"`` to the backend that will run."""
-    if device not in ("auto", "cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', not {device!r}")
-    if device == "auto":
-        return "cuda" if cuda_available() else "cpu"
-    if device == "cuda" and not cuda_available():
-        raise RuntimeError("device='cuda' requested but no usable CUDA GPU (with nvcc) was found")
-    return device
+def _torch_stream(index: int) -> int:
+    """Handle of torch's current CUDA stream on device ``index`` (0: default stream)."""
+    if cuda_host_mode() is not None:
+        return 0
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.current_stream(index).cuda_stream
+    return 0
 
 
 def check_finite(out: dict, symbols) -> None:
@@ -285,12 +507,17 @@ def run_kernel(
         _ptr(sigma, ctypes.c_double),
         _ptr(cn, ctypes.c_double),
     )
-    if device == "cuda":
-        lib = cuda_library()
-        if lib.d3_cuda_compute(ctypes.byref(s), *args) != 0:
-            raise RuntimeError(f"D3 CUDA kernel failed: {lib.d3_cuda_last_error().decode()}")
-    else:
-        code = cpu_library().d3_cpu_compute(ctypes.byref(s), int(num_threads), *args)
+    err = ctypes.create_string_buffer(ERRLEN)
+    if device.startswith("cuda"):
+        index = int(device.partition(":")[2] or 0)
+        lib = _load_cuda(index)
+        code = lib.d3_cuda_compute(ctypes.byref(s), index, _torch_stream(index), *args, err,
+                                   ERRLEN)
         if code != 0:
-            raise RuntimeError(f"D3 CPU kernel failed with code {code}")
+            raise RuntimeError(f"D3 CUDA kernel failed on {device}: {err.value.decode()}")
+    else:
+        code = cpu_library().d3_cpu_compute(ctypes.byref(s), int(num_threads), *args, err,
+                                            ERRLEN)
+        if code != 0:
+            raise RuntimeError(f"D3 CPU kernel failed: {err.value.decode()}")
     return {"energies": energies, "gradient": grad, "sigma": sigma, "cn": cn}

@@ -16,6 +16,13 @@ from .reference import reference_tables
 
 # simple-dftd3's default three-body cutoff, 40 bohr
 DEFAULT_ATM_CUTOFF = 40.0 * Bohr
+# atoms closer than this (Å) are refused, as simple-dftd3 does: the damped terms are finite
+# there but the structure is not physical
+MIN_DISTANCE = 0.1
+# limits on the work a structure may ask for (a cutoff far larger than the cell, a nearly
+# singular cell): above them the kernel would run for hours or exhaust memory
+MAX_TRANSLATIONS = 10_000_000
+MAX_PAIR_IMAGES = 1e11
 
 
 def _positive_length(name, value):
@@ -39,7 +46,7 @@ def _wrap_periodic(positions, cell, periodic):
     return positions - np.floor(frac) @ lat
 
 
-def _partial_translations(cell, periodic, rmax):
+def _partial_translations(cell, periodic, rmax, natoms=0):
     """Every translation along the periodic vectors that can bring two wrapped atoms within rmax.
 
     After wrapping, the difference of two positions projected on the periodic plane (line) has
@@ -53,9 +60,93 @@ def _partial_translations(cell, periodic, rmax):
     else:
         area = np.linalg.norm(np.cross(lat[0], lat[1]))
         heights = area / np.linalg.norm(lat[::-1], axis=1)
-    reps = np.ceil(rmax / heights).astype(int) + 1
+    reps = np.ceil(rmax / heights) + 1
+    # refuse before allocating the grid (arguments in bohr, the check speaks Å)
+    _check_work(natoms, cell * Bohr, periodic, rmax * Bohr, float(np.prod(2 * reps + 1)))
+    reps = reps.astype(int)
     grid = np.stack(np.meshgrid(*[np.arange(-r, r + 1) for r in reps], indexing="ij"), -1)
     return grid.reshape(-1, len(lat)) @ lat
+
+
+def _close_pairs(positions, cell, pbc, r):
+    """Pairs (i, j, distance) of atoms, periodic images included, closer than ``r`` (Å).
+
+    The positions are wrapped along the periodic vectors and the atoms within ``r`` of a
+    face of the periodic cell are added as ghosts shifted by lattice vectors, so that one
+    k-d tree (scipy) finds the close pairs across the boundary too, in O(N log N).
+    """
+    from scipy.spatial import cKDTree
+
+    points, owner = positions, np.arange(len(positions))
+    if pbc.any():
+        points = _wrap_periodic(positions, cell, pbc)
+        lat = cell[pbc]
+        inv = np.linalg.pinv(lat)  # Cartesian -> fractional along the periodic vectors
+        frac = points @ inv
+        margin = r * np.linalg.norm(inv, axis=0)  # largest change of f_k over a distance r
+        reach = np.ceil(margin).astype(int)
+        ghosts, ghost_owner = [points], [owner]
+        for shift in np.ndindex(*(2 * reach + 1)):
+            n = np.array(shift) - reach
+            if not n.any():
+                continue
+            moved = frac + n
+            near = np.all((moved >= -margin) & (moved <= 1.0 + margin), axis=1)
+            ghosts.append(points[near] + n @ lat)
+            ghost_owner.append(owner[near])
+        points, owner = np.concatenate(ghosts), np.concatenate(ghost_owner)
+    n_real = len(positions)
+    found = {}
+    for a, b in cKDTree(points).query_pairs(r, output_type="ndarray"):
+        if a >= n_real and b >= n_real:
+            continue  # both ghosts: the same pair is seen from its real atom
+        i, j = sorted((int(owner[a]), int(owner[b])))
+        found.setdefault((i, j), float(np.linalg.norm(points[a] - points[b])))
+    return [(i, j, d) for (i, j), d in sorted(found.items())]
+
+
+def _check_overlaps(atoms, pbc):
+    """ValueError naming atom pairs (images included) closer than MIN_DISTANCE."""
+    pairs = _close_pairs(np.asarray(atoms.positions, dtype=float),
+                         np.asarray(atoms.cell[:], dtype=float), pbc, MIN_DISTANCE)
+    if not pairs:
+        return
+    symbols = atoms.get_chemical_symbols()
+    shown = ", ".join(
+        f"{symbols[a]}{a}-{symbols[b]}{b}" + (" (its own periodic image)" if a == b else "")
+        + f" at {r:.3g} Å" for a, b, r in pairs[:5])
+    more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+    raise ValueError(
+        f"D3: atoms closer than {MIN_DISTANCE} Å: {shown}{more}. Overlapping atoms make the "
+        "dispersion energy meaningless; fix the structure (duplicated atoms? wrong cell?)"
+    )
+
+
+def _check_work(natoms, cell, pbc, rmax, ntrans=None):
+    """ValueError when the periodic images within ``rmax`` (Å) are too many to visit.
+
+    A cutoff far beyond the cell (or a nearly singular cell) would make the kernel allocate
+    and loop over astronomically many lattice translations.
+    """
+    if not pbc.any():
+        return
+    if pbc.all():
+        volume = abs(np.linalg.det(cell))
+        diameter = np.linalg.norm(cell.sum(axis=0)) + np.linalg.norm(cell, axis=1).sum()
+        ntrans = 4.0 / 3.0 * np.pi * (rmax + diameter) ** 3 / volume
+        pair_images = 0.5 * natoms**2 * (4.0 / 3.0 * np.pi * rmax**3 / volume) + natoms
+        what = f"cell volume {volume:.4g} Å³"
+    else:
+        pair_images = 0.5 * natoms * (natoms + 1) * ntrans
+        what = "periodic cell vectors " + ", ".join(
+            f"{np.linalg.norm(v):.4g} Å" for v in cell[pbc])
+    if ntrans > MAX_TRANSLATIONS or pair_images > MAX_PAIR_IMAGES:
+        raise ValueError(
+            f"D3: the largest cutoff ({rmax:.4g} Å) spans ~{ntrans:.3g} periodic images of "
+            f"the cell ({what}), ~{pair_images:.3g} atom-pair images in all (limits "
+            f"{MAX_TRANSLATIONS:.0e} and {MAX_PAIR_IMAGES:.0e}). Use a smaller cutoff, or "
+            "check the cell (nearly singular?)"
+        )
 
 
 class D3(Calculator):
@@ -187,8 +278,10 @@ class D3(Calculator):
         positions = np.asarray(atoms.positions, dtype=float)
         cell = np.asarray(atoms.cell[:], dtype=float)
         pbc = np.asarray(atoms.pbc, dtype=bool)
+        rmax = max(self.cutoff, self.cn_cutoff, self.atm_cutoff if self.atm else 0.0)
         rotation = np.eye(3)
         if pbc.all():
+            _check_work(len(numbers), cell, pbc, rmax)
             # rotate so that the cell is lower triangular (a along x, b in the xy plane)
             q, u = np.linalg.qr(cell.T)
             signs = np.where(np.diag(u) < 0, -1.0, 1.0)
@@ -202,16 +295,16 @@ class D3(Calculator):
                 a, b = cell[pbc]
                 if np.linalg.norm(np.cross(a, b)) <= 1e-10 * np.linalg.norm(a) * np.linalg.norm(b):
                     raise ValueError("the two periodic cell vectors are parallel (zero area)")
-            rmax = max(self.cutoff, self.cn_cutoff, self.atm_cutoff if self.atm else 0.0)
             if pbc.any():
                 # images are enumerated around the wrapped positions, so an atom's image
                 # (a whole lattice vector away) gives identical results
                 positions = _wrap_periodic(positions, cell, pbc)
-                trans = _partial_translations(cell / Bohr, pbc, rmax / Bohr)
+                trans = _partial_translations(cell / Bohr, pbc, rmax / Bohr, len(numbers))
             else:
                 trans = np.zeros((1, 3))
             geometry = {"cell_mode": 0, "trans": trans, "lat": np.zeros((3, 3)),
                         "xyz": positions / Bohr}
+        _check_overlaps(atoms, pbc)
         uniq, species = np.unique(numbers, return_inverse=True)
         geometry["species"] = species.astype(np.int32)
         sub = {

@@ -20,7 +20,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -28,15 +33,33 @@
 
 namespace {
 
+// An exception escaping a std::thread would call std::terminate (the Python process would
+// abort): every worker catches, the first exception is rethrown after all have joined.
 template <class Body>
 void run_threads(int nthreads, Body&& worker) {
     if (nthreads <= 1) {
         worker(0);
         return;
     }
+    std::exception_ptr failure;
+    std::mutex lock;
+    auto guarded = [&](int tid) {
+        try {
+            worker(tid);
+        } catch (...) {
+            std::lock_guard<std::mutex> g(lock);
+            if (!failure) failure = std::current_exception();
+        }
+    };
     std::vector<std::thread> pool;
-    for (int t = 0; t < nthreads; ++t) pool.emplace_back(worker, t);
+    try {
+        for (int t = 0; t < nthreads; ++t) pool.emplace_back(guarded, t);
+    } catch (...) {
+        for (auto& th : pool) th.join();
+        throw;
+    }
     for (auto& th : pool) th.join();
+    if (failure) std::rethrow_exception(failure);
 }
 
 // body(tid, item) for item = 0 .. count-1, handed out one by one (items are coarse).
@@ -934,12 +957,8 @@ void pairs_cn_chain(const D3System& s, int nthreads, std::vector<ThreadBuffers>&
     add_thread_sigma(buf, sigma);
 }
 
-}  // namespace
-
-extern "C" {
-
-int d3_cpu_compute(const D3System* sys, int nthreads, double* energy, double* grad,
-                   double* sigma, double* cn_out) {
+int compute(const D3System* sys, int nthreads, double* energy, double* grad, double* sigma,
+            double* cn_out) {
     const D3System& s = *sys;
     const int n = s.natoms;
     if (nthreads <= 0) nthreads = (int)std::max(1u, std::thread::hardware_concurrency());
@@ -1023,6 +1042,30 @@ int d3_cpu_compute(const D3System* sys, int nthreads, double* energy, double* gr
     else
         pairs_cn_chain(s, nthreads, buf, dEdcn.data(), grad, sigma);
     return 0;
+}
+
+void set_error(char* err, int errlen, const char* what) {
+    if (err && errlen > 0) snprintf(err, (size_t)errlen, "%s", what);
+}
+
+}  // namespace
+
+extern "C" {
+
+// Returns 0 on success; otherwise 1 with a message in err (never lets a C++ exception cross
+// into Python, which would abort the process).
+int d3_cpu_compute(const D3System* sys, int nthreads, double* energy, double* grad,
+                   double* sigma, double* cn_out, char* err, int errlen) {
+    try {
+        return compute(sys, nthreads, energy, grad, sigma, cn_out);
+    } catch (const std::bad_alloc&) {
+        set_error(err, errlen, "out of memory in the D3 CPU kernel");
+    } catch (const std::exception& e) {
+        set_error(err, errlen, e.what());
+    } catch (...) {
+        set_error(err, errlen, "unknown C++ exception in the D3 CPU kernel");
+    }
+    return 1;
 }
 
 }  // extern "C"

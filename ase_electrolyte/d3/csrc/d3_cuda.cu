@@ -4,18 +4,157 @@
 // (full neighbour sums: twice the pair work of the CPU's j <= i loop, but no atomics on
 // per-atom arrays). Per-atom results are block-reduced; only the 3x3 virial and the ATM
 // term use atomicAdd (double atomics need sm_60 or newer). Memory stays O(N).
-#include <cuda_runtime.h>
+//
+// Every kernel is written as a plain per-block body: `partial(block, thread, nthreads, p)`
+// gives one thread's partial sums, a reduction routine sums them over the block, and
+// `finish(block, sums)` (thread 0) writes them; one-thread-per-atom kernels are a plain
+// `operator()(index)`. The CUDA launches below call these bodies, and so does the host
+// build (g++ -DD3_CUDA_HOST, see d3_cuda_compat.h), which runs the grid in forward,
+// reverse or shuffled block and thread order with the same tree reduction, so that the
+// tests exercise this file without a GPU.
+//
+// Device buffers live in one arena per device that only grows, and the species tables are
+// uploaded only when they change: a call makes no cudaMalloc/cudaFree (each cudaFree would
+// synchronise the device) once the arena is large enough. Everything runs on the caller's
+// stream (torch's current stream when called from ase_electrolyte).
+#include "d3_cuda_compat.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include <exception>
+#include <mutex>
+#include <new>
+#include <vector>
+
 #include "d3_math.h"
 
+#if !defined(__CUDACC__)
+#include <algorithm>
+#include <numeric>
+#include <random>
+#endif
+
 #define D3_BLOCK 128
+#define D3_MAX_DEVICES 64
 
 namespace {
 
-char g_error[512] = "";
+struct AtomicAdd {
+    D3_DEV void operator()(double* p, double v) const { atomicAdd(p, v); }
+};
+
+// ---------------------------------------------------------------------------------------
+// Per-block bodies.
+
+// Coordination numbers: block i sums the counts of all atoms j.
+struct CnBlock {
+    static const int NP = 1;
+    D3System s;
+    double* cn;
+    D3_DEV void partial(int i, int t, int nt, double* p) const {
+        double acc = 0.0;
+        for (int j = t; j < s.natoms; j += nt) acc += d3_cn_images(s, i, j);
+        p[0] = acc;
+    }
+    D3_DEV void finish(int i, const double* r) const { cn[i] = r[0]; }
+};
+
+// Reference weights of atom i (one thread per atom).
+struct WeightsThread {
+    D3System s;
+    const double* cn;
+    double* gw;
+    double* dgw;
+    D3_DEV void operator()(int i) const {
+        const int z = s.species[i];
+        d3_weights(s.nref[z], s.cnref + D3_MAX_REF * z, cn[i], gw + D3_MAX_REF * i,
+                   dgw + D3_MAX_REF * i);
+    }
+};
+
+// Two-body energy, gradient, virial and dE/dCN of atom i over all partners j (ordered pairs:
+// half of each pair's energy and virial from each side).
+struct PairBlock {
+    static const int NP = 11;  // e, dE/dCN, g[3], virial[6]
+    D3System s;
+    const double* gw;
+    const double* dgw;
+    double* energy;
+    double* dEdcn;
+    double* grad;
+    double* sigma;
+    D3_DEV void partial(int i, int t, int nt, double* p) const {
+        const int ns = s.nspecies;
+        const int zi = s.species[i];
+        for (int c = 0; c < NP; ++c) p[c] = 0.0;
+        for (int j = t; j < s.natoms; j += nt) {
+            const int zj = s.species[j];
+            const D3ImageSums im = d3_dispersion_images(s, d3_pair_const(s, zi, zj), i, j);
+            if (im.empty()) continue;
+            double c6, dc6i, dc6j;
+            d3_pair_c6(s.c6ref + (zi * ns + zj) * D3_MAX_REF * D3_MAX_REF, s.nref[zi],
+                       s.nref[zj], gw + D3_MAX_REF * i, dgw + D3_MAX_REF * i,
+                       gw + D3_MAX_REF * j, dgw + D3_MAX_REF * j, &c6, &dc6i, &dc6j);
+            const double w = -0.5 * c6;
+            p[0] += w * im.e;
+            p[1] -= dc6i * im.e;
+            if (j != i)
+                for (int c = 0; c < 3; ++c) p[2 + c] -= c6 * im.g[c];
+            for (int c = 0; c < 6; ++c) p[5 + c] += w * im.sym[c];
+        }
+    }
+    D3_DEV void finish(int i, const double* r) const {
+        energy[i] += r[0];
+        dEdcn[i] += r[1];
+        for (int c = 0; c < 3; ++c) grad[3 * i + c] += r[2 + c];
+        d3_add_sym(sigma, 1.0, r + 5, AtomicAdd());
+    }
+};
+
+// Three-body term of the triples whose largest index is i (one thread per atom, atomics).
+struct AtmThread {
+    D3System s;
+    const double* gw;
+    const double* dgw;
+    double* energy;
+    double* dEdcn;
+    double* grad;
+    double* sigma;
+    D3_DEV void operator()(int i) const {
+        d3_atm_row(s, i, gw, dgw, energy, dEdcn, grad, sigma, AtomicAdd());
+    }
+};
+
+// CN chain rule dE/dCN * dCN/dr of atom i over all partners j.
+struct ChainBlock {
+    static const int NP = 9;  // g[3], virial[6]
+    D3System s;
+    const double* dEdcn;
+    double* grad;
+    double* sigma;
+    D3_DEV void partial(int i, int t, int nt, double* p) const {
+        for (int c = 0; c < NP; ++c) p[c] = 0.0;
+        for (int j = t; j < s.natoms; j += nt) {
+            // ordered pairs: half of the pair's virial from each side; the self images of i
+            // are seen only from i and count in full
+            const double de = (j == i) ? dEdcn[i] : dEdcn[i] + dEdcn[j];
+            const double wv = (j == i) ? de : 0.5 * de;
+            const D3ImageSums im = d3_cn_chain_images(s, i, j);
+            if (j != i)
+                for (int c = 0; c < 3; ++c) p[c] += de * im.g[c];
+            for (int c = 0; c < 6; ++c) p[3 + c] += wv * im.sym[c];
+        }
+    }
+    D3_DEV void finish(int i, const double* r) const {
+        for (int c = 0; c < 3; ++c) grad[3 * i + c] += r[c];
+        d3_add_sym(sigma, 1.0, r + 3, AtomicAdd());
+    }
+};
+
+// ---------------------------------------------------------------------------------------
+// Launches.
+#if defined(__CUDACC__)
 
 __device__ double block_sum(double v, double* smem) {
     const int t = threadIdx.x;
@@ -30,104 +169,233 @@ __device__ double block_sum(double v, double* smem) {
     return r;
 }
 
-struct AtomicAdd {
-    __device__ void operator()(double* p, double v) const { atomicAdd(p, v); }
+template <class K>
+__global__ void block_kernel(K k) {
+    __shared__ double smem[D3_BLOCK];
+    double p[K::NP];
+    k.partial(blockIdx.x, threadIdx.x, D3_BLOCK, p);
+    for (int c = 0; c < K::NP; ++c) p[c] = block_sum(p[c], smem);
+    if (threadIdx.x == 0) k.finish(blockIdx.x, p);
+}
+
+template <class K>
+__global__ void thread_kernel(K k, int n) {
+    const int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) k(i);
+}
+
+template <class K>
+void launch_blocks(const K& k, int nblocks, cudaStream_t stream) {
+    block_kernel<K><<<nblocks, D3_BLOCK, 0, stream>>>(k);
+}
+
+template <class K>
+void launch_threads(const K& k, int n, int block, cudaStream_t stream) {
+    thread_kernel<K><<<(n + block - 1) / block, block, 0, stream>>>(k, n);
+}
+
+#else  // host emulation of the launches
+
+// 0: forward, 1: reverse, 2: shuffled (seeded) block and thread order
+int g_order = 0;
+unsigned g_seed = 0;
+
+std::vector<int> host_order(int count) {
+    std::vector<int> order(count);
+    std::iota(order.begin(), order.end(), 0);
+    if (g_order == 1) std::reverse(order.begin(), order.end());
+    if (g_order == 2) {
+        std::mt19937 rng(g_seed + (unsigned)count);
+        std::shuffle(order.begin(), order.end(), rng);
+    }
+    return order;
+}
+
+// The threads of a block write their partial sums, then the same shared-memory tree as the
+// GPU's block_sum adds them up.
+template <class K>
+void launch_blocks(const K& k, int nblocks, cudaStream_t) {
+    std::vector<double> parts((size_t)D3_BLOCK * K::NP), tree(D3_BLOCK);
+    double sums[K::NP];
+    const std::vector<int> threads = host_order(D3_BLOCK);
+    for (int b : host_order(nblocks)) {
+        for (int t : threads) k.partial(b, t, D3_BLOCK, &parts[(size_t)t * K::NP]);
+        for (int c = 0; c < K::NP; ++c) {
+            for (int t = 0; t < D3_BLOCK; ++t) tree[t] = parts[(size_t)t * K::NP + c];
+            for (int stride = D3_BLOCK / 2; stride > 0; stride >>= 1)
+                for (int t = 0; t < stride; ++t) tree[t] += tree[t + stride];
+            sums[c] = tree[0];
+        }
+        k.finish(b, sums);
+    }
+}
+
+template <class K>
+void launch_threads(const K& k, int n, int, cudaStream_t) {
+    for (int i : host_order(n)) k(i);
+}
+
+#endif
+
+// ---------------------------------------------------------------------------------------
+// Persistent device memory: one arena per device, grown (never shrunk) as needed.
+struct Arena {
+    char* base = nullptr;
+    size_t capacity = 0;
+    std::vector<char> tables;  // host copy of the species tables last uploaded
+    size_t tables_offset = (size_t)-1;
 };
 
-__global__ void k_cn(D3System s, double* cn) {
-    __shared__ double smem[D3_BLOCK];
-    const int i = blockIdx.x;
-    double acc = 0.0;
-    for (int j = threadIdx.x; j < s.natoms; j += D3_BLOCK) acc += d3_cn_images(s, i, j);
-    acc = block_sum(acc, smem);
-    if (threadIdx.x == 0) cn[i] = acc;
-}
+Arena g_arena[D3_MAX_DEVICES];
+std::mutex g_lock;
 
-__global__ void k_weights(D3System s, const double* cn, double* gw, double* dgw) {
-    const int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= s.natoms) return;
-    const int z = s.species[i];
-    d3_weights(s.nref[z], s.cnref + D3_MAX_REF * z, cn[i], gw + D3_MAX_REF * i, dgw + D3_MAX_REF * i);
-}
+size_t align_up(size_t bytes) { return (bytes + 255) / 256 * 256; }
 
-__global__ void k_pair(D3System s, const double* gw, const double* dgw, double* energy,
-                       double* dEdcn, double* grad, double* sigma) {
-    __shared__ double smem[D3_BLOCK];
-    const int i = blockIdx.x;
-    const int ns = s.nspecies;
-    const int zi = s.species[i];
-    double e_i = 0.0, d_i = 0.0, g[3] = {0.0, 0.0, 0.0}, vir[6] = {0, 0, 0, 0, 0, 0};
-    for (int j = threadIdx.x; j < s.natoms; j += D3_BLOCK) {
-        const int zj = s.species[j];
-        const D3ImageSums t = d3_dispersion_images(s, d3_pair_const(s, zi, zj), i, j);
-        if (t.empty()) continue;
-        double c6, dc6i, dc6j;
-        d3_pair_c6(s.c6ref + (zi * ns + zj) * D3_MAX_REF * D3_MAX_REF, s.nref[zi], s.nref[zj],
-                   gw + D3_MAX_REF * i, dgw + D3_MAX_REF * i, gw + D3_MAX_REF * j,
-                   dgw + D3_MAX_REF * j, &c6, &dc6i, &dc6j);
-        const double w = -0.5 * c6;
-        e_i += w * t.e;
-        d_i -= dc6i * t.e;
-        if (j != i)
-            for (int c = 0; c < 3; ++c) g[c] -= c6 * t.g[c];
-        for (int c = 0; c < 6; ++c) vir[c] += w * t.sym[c];
+struct Layout {
+    size_t total = 0;
+    size_t take(size_t bytes) {
+        const size_t at = total;
+        total += align_up(bytes ? bytes : 1);
+        return at;
     }
-    e_i = block_sum(e_i, smem);
-    d_i = block_sum(d_i, smem);
-    for (int c = 0; c < 3; ++c) g[c] = block_sum(g[c], smem);
-    for (int c = 0; c < 6; ++c) vir[c] = block_sum(vir[c], smem);
-    if (threadIdx.x == 0) {
-        energy[i] += e_i;
-        dEdcn[i] += d_i;
-        for (int c = 0; c < 3; ++c) grad[3 * i + c] += g[c];
-        d3_add_sym(sigma, 1.0, vir, AtomicAdd());
-    }
+};
+
+void set_error(char* err, int errlen, const char* what) {
+    if (err && errlen > 0) snprintf(err, (size_t)errlen, "%s", what);
 }
 
-__global__ void k_atm(D3System s, const double* gw, const double* dgw, double* energy,
-                      double* dEdcn, double* grad, double* sigma) {
-    const int i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= s.natoms) return;
-    d3_atm_row(s, i, gw, dgw, energy, dEdcn, grad, sigma, AtomicAdd());
-}
-
-__global__ void k_cn_chain(D3System s, const double* dEdcn, double* grad, double* sigma) {
-    __shared__ double smem[D3_BLOCK];
-    const int i = blockIdx.x;
-    double g[3] = {0.0, 0.0, 0.0}, vir[6] = {0, 0, 0, 0, 0, 0};
-    for (int j = threadIdx.x; j < s.natoms; j += D3_BLOCK) {
-        // ordered pairs: half of the pair's virial from each side; the self images of i
-        // are seen only from i and count in full
-        const double de = (j == i) ? dEdcn[i] : dEdcn[i] + dEdcn[j];
-        const double wv = (j == i) ? de : 0.5 * de;
-        const D3ImageSums t = d3_cn_chain_images(s, i, j);
-        if (j != i)
-            for (int c = 0; c < 3; ++c) g[c] += de * t.g[c];
-        for (int c = 0; c < 6; ++c) vir[c] += wv * t.sym[c];
+int compute(const D3System* host, int device, cudaStream_t stream, double* energy, double* grad,
+            double* sigma, double* cn_out, char* err, int errlen) {
+    std::lock_guard<std::mutex> guard(g_lock);
+    if (device < 0 || device >= D3_MAX_DEVICES) {
+        set_error(err, errlen, "CUDA device index out of range");
+        return 1;
     }
-    for (int c = 0; c < 3; ++c) g[c] = block_sum(g[c], smem);
-    for (int c = 0; c < 6; ++c) vir[c] = block_sum(vir[c], smem);
-    if (threadIdx.x == 0) {
-        for (int c = 0; c < 3; ++c) grad[3 * i + c] += g[c];
-        d3_add_sym(sigma, 1.0, vir, AtomicAdd());
+    const int n = host->natoms;
+    const int ns = host->nspecies;
+    if (n < 0 || ns < 0 || (host->cell_mode == 0 && host->ntrans < 0)) {
+        set_error(err, errlen, "invalid D3 system (negative atom, species or image count)");
+        return 1;
     }
-}
+    const size_t ntrans = host->cell_mode == 0 ? (size_t)host->ntrans : 0;
+    const size_t nref2 = (size_t)D3_MAX_REF * D3_MAX_REF;
 
-template <class T>
-T* upload(const T* host, size_t count, cudaError_t* err) {
-    T* dev = nullptr;
-    if (count == 0) count = 1;
-    if (*err == cudaSuccess) *err = cudaMalloc((void**)&dev, count * sizeof(T));
-    if (*err == cudaSuccess && host) *err = cudaMemcpy(dev, host, count * sizeof(T), cudaMemcpyHostToDevice);
-    if (*err == cudaSuccess && !host) *err = cudaMemset(dev, 0, count * sizeof(T));
-    return dev;
+    // the species tables, contiguous, so that an unchanged set is recognised by one compare
+    Layout tl;
+    const size_t o_nref = tl.take(sizeof(int) * ns);
+    const size_t o_cnref = tl.take(sizeof(double) * ns * D3_MAX_REF);
+    const size_t o_rcov = tl.take(sizeof(double) * ns);
+    const size_t o_r4r2 = tl.take(sizeof(double) * ns);
+    const size_t o_r0ab = tl.take(sizeof(double) * ns * ns);
+    const size_t o_c6ref = tl.take(sizeof(double) * ns * ns * nref2);
+    std::vector<char> tables(tl.total, 0);
+    memcpy(&tables[o_nref], host->nref, sizeof(int) * ns);
+    memcpy(&tables[o_cnref], host->cnref, sizeof(double) * ns * D3_MAX_REF);
+    memcpy(&tables[o_rcov], host->rcov, sizeof(double) * ns);
+    memcpy(&tables[o_r4r2], host->r4r2, sizeof(double) * ns);
+    memcpy(&tables[o_r0ab], host->r0ab, sizeof(double) * ns * ns);
+    memcpy(&tables[o_c6ref], host->c6ref, sizeof(double) * ns * ns * nref2);
+
+    Layout l;
+    const size_t o_tables = l.take(tl.total);
+    const size_t o_species = l.take(sizeof(int) * n);
+    const size_t o_xyz = l.take(sizeof(double) * 3 * n);
+    const size_t o_trans = l.take(sizeof(double) * 3 * ntrans);
+    const size_t o_cn = l.take(sizeof(double) * n);
+    const size_t o_gw = l.take(sizeof(double) * n * D3_MAX_REF);
+    const size_t o_dgw = l.take(sizeof(double) * n * D3_MAX_REF);
+    // outputs, zeroed by one memset
+    const size_t o_out = l.total;
+    const size_t o_energy = l.take(sizeof(double) * n);
+    const size_t o_dEdcn = l.take(sizeof(double) * n);
+    const size_t o_grad = l.take(sizeof(double) * 3 * n);
+    const size_t o_sigma = l.take(sizeof(double) * 9);
+
+    Arena& a = g_arena[device];
+    cudaError_t e = cudaSetDevice(device);
+    if (e == cudaSuccess && l.total > a.capacity) {
+        if (a.base) cudaFree(a.base);
+        a.base = nullptr;
+        a.capacity = 0;
+        a.tables.clear();
+        // room to grow by half before the next reallocation (MD: atoms rarely change)
+        const size_t want = l.total + l.total / 2;
+        e = cudaMalloc((void**)&a.base, want);
+        if (e == cudaSuccess) a.capacity = want;
+    }
+    char* b = a.base;
+    if (e == cudaSuccess && (a.tables_offset != o_tables || a.tables != tables)) {
+        e = cudaMemcpyAsync(b + o_tables, tables.data(), tables.size(), cudaMemcpyHostToDevice,
+                            stream);
+        if (e == cudaSuccess) {
+            a.tables = tables;
+            a.tables_offset = o_tables;
+        }
+    }
+    if (e == cudaSuccess)
+        e = cudaMemcpyAsync(b + o_species, host->species, sizeof(int) * n,
+                            cudaMemcpyHostToDevice, stream);
+    if (e == cudaSuccess)
+        e = cudaMemcpyAsync(b + o_xyz, host->xyz, sizeof(double) * 3 * n,
+                            cudaMemcpyHostToDevice, stream);
+    if (e == cudaSuccess && ntrans)
+        e = cudaMemcpyAsync(b + o_trans, host->trans, sizeof(double) * 3 * ntrans,
+                            cudaMemcpyHostToDevice, stream);
+    if (e == cudaSuccess) e = cudaMemsetAsync(b + o_out, 0, l.total - o_out, stream);
+    if (e == cudaSuccess) {
+        D3System s = *host;
+        s.species = (const int*)(b + o_species);
+        s.xyz = (const double*)(b + o_xyz);
+        s.trans = (const double*)(b + o_trans);
+        s.nref = (const int*)(b + o_tables + o_nref);
+        s.cnref = (const double*)(b + o_tables + o_cnref);
+        s.rcov = (const double*)(b + o_tables + o_rcov);
+        s.r4r2 = (const double*)(b + o_tables + o_r4r2);
+        s.r0ab = (const double*)(b + o_tables + o_r0ab);
+        s.c6ref = (const double*)(b + o_tables + o_c6ref);
+        double* cn = (double*)(b + o_cn);
+        double* gw = (double*)(b + o_gw);
+        double* dgw = (double*)(b + o_dgw);
+        double* d_energy = (double*)(b + o_energy);
+        double* d_dEdcn = (double*)(b + o_dEdcn);
+        double* d_grad = (double*)(b + o_grad);
+        double* d_sigma = (double*)(b + o_sigma);
+        launch_blocks(CnBlock{s, cn}, n, stream);
+        launch_threads(WeightsThread{s, cn, gw, dgw}, n, 128, stream);
+        if (d3_has_two_body(s))
+            launch_blocks(PairBlock{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n, stream);
+        if (d3_has_atm(s))
+            launch_threads(AtmThread{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n, 64,
+                           stream);
+        launch_blocks(ChainBlock{s, d_dEdcn, d_grad, d_sigma}, n, stream);
+        e = cudaGetLastError();
+        if (e == cudaSuccess)
+            e = cudaMemcpyAsync(energy, d_energy, sizeof(double) * n, cudaMemcpyDeviceToHost,
+                                stream);
+        if (e == cudaSuccess)
+            e = cudaMemcpyAsync(grad, d_grad, sizeof(double) * 3 * n, cudaMemcpyDeviceToHost,
+                                stream);
+        if (e == cudaSuccess)
+            e = cudaMemcpyAsync(sigma, d_sigma, sizeof(double) * 9, cudaMemcpyDeviceToHost,
+                                stream);
+        if (e == cudaSuccess && cn_out)
+            e = cudaMemcpyAsync(cn_out, cn, sizeof(double) * n, cudaMemcpyDeviceToHost, stream);
+        if (e == cudaSuccess) e = cudaStreamSynchronize(stream);
+    }
+    if (e != cudaSuccess) {
+        // a failed upload leaves the cached tables unknown
+        a.tables.clear();
+        char msg[256];
+        snprintf(msg, sizeof msg, "CUDA error on device %d: %s", device, cudaGetErrorString(e));
+        set_error(err, errlen, msg);
+        return 1;
+    }
+    return 0;
 }
 
 }  // namespace
 
 extern "C" {
-
-const char* d3_cuda_last_error() { return g_error; }
 
 int d3_cuda_device_count() {
     int count = 0;
@@ -135,53 +403,38 @@ int d3_cuda_device_count() {
     return count;
 }
 
-int d3_cuda_compute(const D3System* host, double* energy, double* grad, double* sigma, double* cn_out) {
-    const int n = host->natoms;
-    const int ns = host->nspecies;
-    cudaError_t err = cudaSuccess;
-    D3System s = *host;
-    int* species = upload(host->species, n, &err);
-    double* xyz = upload(host->xyz, 3 * (size_t)n, &err);
-    double* trans = upload(host->trans, 3 * (size_t)(host->cell_mode == 0 ? host->ntrans : 0), &err);
-    int* nref = upload(host->nref, ns, &err);
-    double* cnref = upload(host->cnref, (size_t)ns * D3_MAX_REF, &err);
-    double* rcov = upload(host->rcov, ns, &err);
-    double* r4r2 = upload(host->r4r2, ns, &err);
-    double* r0ab = upload(host->r0ab, (size_t)ns * ns, &err);
-    double* c6ref = upload(host->c6ref, (size_t)ns * ns * D3_MAX_REF * D3_MAX_REF, &err);
-    double* cn = upload<double>(nullptr, n, &err);
-    double* gw = upload<double>(nullptr, (size_t)n * D3_MAX_REF, &err);
-    double* dgw = upload<double>(nullptr, (size_t)n * D3_MAX_REF, &err);
-    double* d_energy = upload<double>(nullptr, n, &err);
-    double* d_dEdcn = upload<double>(nullptr, n, &err);
-    double* d_grad = upload<double>(nullptr, 3 * (size_t)n, &err);
-    double* d_sigma = upload<double>(nullptr, 9, &err);
-    if (err == cudaSuccess) {
-        s.species = species; s.xyz = xyz; s.trans = trans; s.nref = nref; s.cnref = cnref;
-        s.rcov = rcov; s.r4r2 = r4r2; s.r0ab = r0ab; s.c6ref = c6ref;
-        k_cn<<<n, D3_BLOCK>>>(s, cn);
-        k_weights<<<(n + 127) / 128, 128>>>(s, cn, gw, dgw);
-        if (d3_has_two_body(s)) k_pair<<<n, D3_BLOCK>>>(s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma);
-        if (d3_has_atm(s))
-            k_atm<<<(n + 63) / 64, 64>>>(s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma);
-        k_cn_chain<<<n, D3_BLOCK>>>(s, d_dEdcn, d_grad, d_sigma);
-        err = cudaGetLastError();
-        if (err == cudaSuccess) err = cudaDeviceSynchronize();
+// Returns 0 on success, else 1 with a message in err; never lets a C++ exception escape.
+int d3_cuda_compute(const D3System* host, int device, void* stream, double* energy,
+                    double* grad, double* sigma, double* cn_out, char* err, int errlen) {
+    try {
+        return compute(host, device, (cudaStream_t)stream, energy, grad, sigma, cn_out, err,
+                       errlen);
+    } catch (const std::bad_alloc&) {
+        set_error(err, errlen, "out of host memory in the D3 CUDA driver");
+    } catch (const std::exception& ex) {
+        set_error(err, errlen, ex.what());
+    } catch (...) {
+        set_error(err, errlen, "unknown C++ exception in the D3 CUDA driver");
     }
-    if (err == cudaSuccess) err = cudaMemcpy(energy, d_energy, n * sizeof(double), cudaMemcpyDeviceToHost);
-    if (err == cudaSuccess) err = cudaMemcpy(grad, d_grad, 3 * (size_t)n * sizeof(double), cudaMemcpyDeviceToHost);
-    if (err == cudaSuccess) err = cudaMemcpy(sigma, d_sigma, 9 * sizeof(double), cudaMemcpyDeviceToHost);
-    if (err == cudaSuccess && cn_out) err = cudaMemcpy(cn_out, cn, n * sizeof(double), cudaMemcpyDeviceToHost);
-    const cudaError_t failure = err;
-    void* ptrs[] = {species, xyz, trans, nref, cnref, rcov, r4r2, r0ab, c6ref, cn, gw, dgw,
-                    d_energy, d_dEdcn, d_grad, d_sigma};
-    for (void* p : ptrs)
-        if (p) cudaFree(p);
-    if (failure != cudaSuccess) {
-        snprintf(g_error, sizeof(g_error), "CUDA error: %s", cudaGetErrorString(failure));
-        return 1;
-    }
-    return 0;
+    return 1;
 }
+
+// Frees the device arenas (they are otherwise kept for the life of the process).
+void d3_cuda_release() {
+    std::lock_guard<std::mutex> guard(g_lock);
+    for (Arena& a : g_arena) {
+        if (a.base) cudaFree(a.base);
+        a = Arena();
+    }
+}
+
+#if !defined(__CUDACC__)
+// Host emulation only: order in which the emulated grid runs blocks and threads
+// (0 forward, 1 reverse, 2 shuffled with `seed`).
+void d3_cuda_host_set_order(int order, unsigned seed) {
+    g_order = order;
+    g_seed = seed;
+}
+#endif
 
 }  // extern "C"
