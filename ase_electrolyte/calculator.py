@@ -40,7 +40,9 @@ class Calculator(_AseCalculator):
 
     Parameters
     ----------
-    model : str or os.PathLike
+    model : str, os.PathLike or list of them
+        A list of two or more models makes a committee
+        (:class:`ase_electrolyte.committee.Committee`: mean and spread of the members).
         A registered name (:func:`ase_electrolyte.list_models`: ``"sevennet-0"``,
         ``"sevennet-0-22may2024"``, ``"sevennet-mf-0"``, ``"sevennet-l3i5"``, ``"chgnet-0.3.0"``,
         ``"chgnet-0.2.0"``) or a model file: a SevenNet checkpoint (``.pth``), a MACE ``.model``,
@@ -86,6 +88,14 @@ class Calculator(_AseCalculator):
     """
 
     implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
+
+    def __new__(cls, model=None, *args, **kwargs):
+        # a list of models is a committee (ase_electrolyte.committee.Committee, a subclass)
+        if cls is Calculator and isinstance(model, (list, tuple)):
+            from .committee import Committee
+
+            cls = Committee
+        return super().__new__(cls)
 
     def __init__(
         self, model, *, dispersion=None, electrostatics=None, device="auto", dtype=None, **options

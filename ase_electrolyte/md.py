@@ -95,6 +95,10 @@ def _observables(atoms, mass_amu):
             3.0 * atoms.get_volume()
         )
         obs["pressure"] = p / units.bar
+    # a committee calculator's largest per-atom force spread (eV/Å), the active-learning signal
+    spread = atoms.calc.results.get("max_forces_std") if atoms.calc is not None else None
+    if spread is not None:
+        obs["max_forces_std"] = float(spread)
     return obs
 
 

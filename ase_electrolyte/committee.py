@@ -1,0 +1,252 @@
+"""A committee (ensemble) of MLIPs as one ASE calculator: the mean and the spread of its members.
+
+The committee spread is the uncertainty signal of ensemble knowledge distillation (Gong et al.,
+2024, BAMBOO) and of committee-based active learning; the per-atom force spread follows the
+"model deviation" of DP-GEN (Zhang et al., 2020).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ase.calculators.calculator import Calculator as _AseCalculator
+from ase.calculators.calculator import PropertyNotImplementedError, all_changes
+from ase.data import chemical_symbols
+
+from .calculator import Calculator
+
+__all__ = ["Committee", "committee_spread"]
+
+
+def committee_spread(energies, forces, stresses=None):
+    r"""Mean and spread of K members' energies, forces and (optionally) stresses.
+
+    Parameters
+    ----------
+    energies : array_like, shape (K,)
+        Member energies, eV.
+    forces : array_like, shape (K, N, 3)
+        Member forces, eV/Å.
+    stresses : array_like, shape (K, 6), optional
+        Member stresses (Voigt), eV/Å³.
+
+    Returns
+    -------
+    dict
+        ``energy``, ``forces``, ``stress`` (member means), ``energy_std`` (eV),
+        ``forces_std`` (shape (N,), eV/Å), ``stress_std`` (shape (6,), eV/Å³), with
+
+        .. math::
+
+            \sigma_E = \sqrt{\langle (E_k - \bar E)^2 \rangle_k}, \qquad
+            \sigma_{F,i} = \sqrt{\langle \lVert \mathbf F_{ik} - \bar{\mathbf F}_i \rVert^2
+            \rangle_k},
+
+        population averages over the K members (the DP-GEN model deviation of atom *i*).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = committee_spread([1.0, 3.0], np.zeros((2, 1, 3)))
+    >>> float(out["energy"]), float(out["energy_std"]), out["forces_std"].tolist()
+    (2.0, 1.0, [0.0])
+    """
+    energies = np.asarray(energies, dtype=np.float64)
+    forces = np.asarray(forces, dtype=np.float64)
+    mean_f = forces.mean(axis=0)
+    out = {
+        "energy": float(energies.mean()),
+        "energy_std": float(energies.std()),
+        "forces": mean_f,
+        "forces_std": np.sqrt(((forces - mean_f) ** 2).sum(axis=-1).mean(axis=0)),
+    }
+    if stresses is not None:
+        stresses = np.asarray(stresses, dtype=np.float64)
+        out["stress"] = stresses.mean(axis=0)
+        out["stress_std"] = stresses.std(axis=0)
+    return out
+
+
+class Committee(Calculator):
+    r"""K MLIPs evaluated on the same structure: mean energy/forces/stress and their spread.
+
+    ``ase_electrolyte.Calculator([m1, m2, ...])`` constructs this class. Energies, forces,
+    stress and per-atom energies are member means; the spread is in ``energy_std`` (eV),
+    ``forces_std`` (per atom, eV/Å, see :func:`committee_spread`), ``stress_std`` (Voigt,
+    eV/Å³) and ``max_forces_std`` (eV/Å), the largest per-atom force spread used to select
+    frames in active learning. The member values are in ``calc.results["member_energies"]``
+    and ``calc.results["member_forces"]``.
+
+    Parameters
+    ----------
+    models : sequence of str or os.PathLike
+        At least two registered names or model files (see :class:`ase_electrolyte.Calculator`);
+        all must cover the same elements.
+    dispersion : None, str or ase_electrolyte.D3
+        Evaluated once and added to the mean (it adds no spread).
+    device, dtype, **options
+        Passed to every member :class:`ase_electrolyte.Calculator`.
+
+    Notes
+    -----
+    When every member is a SevenNet model with the same cutoff, the atom graph (neighbour list)
+    is built once per structure and each member's network runs on a copy of it, so K members
+    cost less than K single evaluations. Other backends are evaluated member by member.
+
+    Raises
+    ------
+    ValueError
+        Fewer than two members, or members covering different element sets.
+
+    Examples
+    --------
+    >>> from ase.build import molecule
+    >>> from ase_electrolyte import Calculator
+    >>> calc = Calculator(["sevennet-0", "sevennet-0"], device="cpu")
+    >>> atoms = molecule("H2O")
+    >>> atoms.calc = calc
+    >>> float(atoms.calc.get_property("energy_std", atoms))  # identical members agree
+    0.0
+    """
+
+    implemented_properties = Calculator.implemented_properties + [
+        "energy_std",
+        "forces_std",
+        "stress_std",
+        "max_forces_std",
+    ]
+
+    def __init__(self, models, *, dispersion=None, device="auto", dtype=None, **options):
+        _AseCalculator.__init__(self)
+        if isinstance(models, (str, bytes)) or len(models) < 2:
+            raise ValueError(
+                f"a committee needs at least two models, got {models!r}; use "
+                "Calculator(name) for a single model"
+            )
+        # a model named twice is loaded once; its repeats then agree exactly
+        loaded = {}
+        self.members = []
+        for m in models:
+            key = str(m)
+            if key not in loaded:
+                loaded[key] = Calculator(m, dispersion=None, device=device, dtype=dtype, **options)
+            self.members.append(loaded[key])
+        self._check_element_sets()
+        self.device = self.members[0].device
+        self.dispersion = self._make_dispersion(dispersion, self.device)
+        self.model = [m.model for m in self.members]
+        self.backend = [m.backend for m in self.members]
+        self._numbers = self.members[0]._numbers
+        self._periodic_only = any(m._periodic_only for m in self.members)
+        self._shared_graph = self._sevennet_shared_graph()
+        # called as f(atoms, results) after every evaluation, whatever drives the calculator
+        # (run_md, an ASE optimizer): see ase_electrolyte.active_learning.CandidateCollector
+        self.callbacks = []
+
+    def _check_element_sets(self):
+        sets = [m._numbers for m in self.members]
+        known = [s for s in sets if s is not None]
+        if known and any(s != known[0] for s in known):
+            lines = []
+            for member, s in zip(self.members, sets, strict=True):
+                if s is None:
+                    continue
+                extra = sorted(set(s) - set.intersection(*map(set, known)))
+                shown = ", ".join(chemical_symbols[z] for z in extra[:8])
+                also = f"; also {shown}" if shown else ""
+                lines.append(f"{member.model!r} ({len(s)} elements{also})")
+            raise ValueError(
+                "the committee mixes models with different element sets: " + "; ".join(lines)
+            )
+
+    def _sevennet_shared_graph(self):
+        calcs = [m._model_calc for m in self.members]
+        if not all(m.backend == "sevennet" for m in self.members):
+            return False
+        cutoffs = {float(c.cutoff) for c in calcs}
+        return len(cutoffs) == 1 and all(c.modal is None for c in calcs)
+
+    def __repr__(self):
+        disp = "" if self.dispersion is None else f", dispersion={self.dispersion!r}"
+        return f"Calculator({self.model!r}{disp}, device={self.device!r})"
+
+    def _members_shared_graph(self, atoms, periodic):
+        import torch
+        from sevenn.atom_graph_data import AtomGraphData
+        from sevenn.train.dataload import unlabeled_atoms_to_graph
+
+        first = self.members[0]._model_calc
+        work = atoms.copy()
+        work.calc = None
+        data = AtomGraphData.from_numpy_dict(
+            unlabeled_atoms_to_graph(work, first.cutoff, with_shift=False)
+        )
+        data.to(first.device)
+        out = []
+        for member in self.members:
+            calc = member._model_calc
+            with torch.enable_grad():
+                res = calc.output_to_results(calc.model(data.clone()))
+            r = {
+                "energy": float(res["energy"]),
+                "forces": np.array(res["forces"], dtype=np.float64).reshape(-1, 3),
+                "energies": np.array(res["energies"], dtype=np.float64).reshape(-1),
+            }
+            if periodic:
+                r["stress"] = np.array(res["stress"], dtype=np.float64).reshape(6)
+            out.append(r)
+        return out
+
+    def _members_one_by_one(self, atoms, properties):
+        out = []
+        for member in self.members:
+            member.reset()
+            member.calculate(atoms, properties, all_changes)
+            out.append(member.results)
+        return out
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        """Evaluate every member once for this state; store means and spreads."""
+        if atoms is not None:
+            self._check(atoms)
+        _AseCalculator.calculate(self, atoms, properties, system_changes)
+        periodic = bool(self.atoms.pbc.all())
+        if "stress" in properties and self.atoms.cell.rank < 3:
+            raise PropertyNotImplementedError(
+                "stress needs a 3D-periodic cell; this structure has pbc="
+                f"{self.atoms.pbc.tolist()} and cell rank {self.atoms.cell.rank}"
+            )
+        if self._shared_graph:
+            member_results = self._members_shared_graph(self.atoms, periodic)
+        else:
+            wanted = [p for p in ("energy", "forces", "stress") if p != "stress" or periodic]
+            member_results = self._members_one_by_one(self.atoms, wanted)
+
+        stats = committee_spread(
+            [r["energy"] for r in member_results],
+            [r["forces"] for r in member_results],
+            [r["stress"] for r in member_results] if periodic else None,
+        )
+        results = dict(stats)
+        results["max_forces_std"] = float(stats["forces_std"].max())
+        if all("energies" in r for r in member_results):
+            results["energies"] = np.mean([r["energies"] for r in member_results], axis=0)
+        results["member_energies"] = np.array([r["energy"] for r in member_results])
+        results["member_forces"] = np.array([r["forces"] for r in member_results])
+
+        if self.dispersion is not None:
+            wanted = ["energy", "forces", "energies"] + (["stress"] if periodic else [])
+            disp_atoms = self.atoms.copy()
+            disp_atoms.calc = None
+            disp = self.dispersion.get_properties(wanted, disp_atoms)
+            for key in ("energy", "forces", "energies", "stress"):
+                if key in results:
+                    results[key] = results[key] + disp[key]
+            results["member_energies"] = results["member_energies"] + disp["energy"]
+            results["member_forces"] = results["member_forces"] + disp["forces"]
+
+        results["free_energy"] = results["energy"]
+        if "energies" in properties and "energies" not in results:
+            raise PropertyNotImplementedError("not every committee member gives per-atom energies")
+        self.results = results
+        for callback in self.callbacks:
+            callback(self.atoms, results)

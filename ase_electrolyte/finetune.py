@@ -1,0 +1,610 @@
+r"""Fine-tuning SevenNet models on labelled frames, through sevenn's own trainer.
+
+The SevenNet-0 electrolyte study (Ju et al., 2025) finds the pretrained model too soft between
+molecules and names fine-tuning on sampled intermolecular interactions as the remedy; BAMBOO
+(Gong et al., 2024) fine-tunes to distil an ensemble and to align densities with experiment
+(:mod:`ase_electrolyte.distill`). This module writes sevenn's ``input.yaml``, parses it with
+sevenn's own parser and runs sevenn's ``train_v2`` (data loading, loss, optimiser, scheduler,
+epoch loop, checkpoints): there is no training loop here.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.data import chemical_symbols
+from ase.stress import full_3x3_to_voigt_6_stress
+from ase.units import GPa
+
+__all__ = ["finetune", "FinetuneResult", "read_labelled", "label_errors"]
+
+# forces (eV/Å) and energies (eV/atom) beyond these are not eV-based units for any liquid or
+# crystal a universal model describes: kcal/mol (×23) and kJ/mol (×96) labels land here
+_MAX_RMS_FORCE = 30.0
+_MAX_ENERGY_PER_ATOM = 50.0
+# |stress| beyond 1 eV/Å³ (160 GPa) means GPa or kbar were written as eV/Å³
+_MAX_STRESS = 1.0
+# the least-squares scale between label and base-model forces outside [1/4, 4] says the labels
+# use another unit (kcal/mol/Å: 23; kJ/mol/Å: 96; Hartree/Bohr: 1/51)
+_FORCE_SCALE_RANGE = (0.25, 4.0)
+
+@dataclass
+class FinetuneResult:
+    """What :func:`finetune` returns.
+
+    Attributes
+    ----------
+    checkpoint : pathlib.Path
+        The fine-tuned model (first member of an ensemble), loadable as
+        ``ase_electrolyte.Calculator(str(checkpoint))``.
+    checkpoints : list of pathlib.Path
+        One per ensemble member.
+    learning_curves : list of list of dict
+        Per member, one row per epoch: ``epoch``, ``lr`` and sevenn's errors
+        ``train_energy_rmse`` (eV/atom), ``train_force_rmse`` (eV/Å), ``train_stress_rmse``
+        (kbar), and ``valid_*`` the same when a validation set was given; epoch 0 is the base
+        model, evaluated before training.
+    plot : pathlib.Path or None
+        Learning-curve PNG.
+    workdir : pathlib.Path
+    """
+
+    checkpoint: Path
+    checkpoints: list
+    learning_curves: list
+    plot: Path | None
+    workdir: Path
+    notes: list = field(default_factory=list)
+
+
+def read_labelled(source, *, what="training data"):
+    """Frames with energy and forces (and, where periodic, stress) as a list of Atoms.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, ase.Atoms or sequence of ase.Atoms
+        An extxyz file, an ``ase.db`` file (``.db``) or Atoms with a (single-point) calculator
+        holding the labels: energy (eV), forces (eV/Å), optional stress (eV/Å³).
+    what : str
+        Name of the data set, for messages.
+
+    Returns
+    -------
+    list of ase.Atoms
+        Copies, each with a :class:`~ase.calculators.singlepoint.SinglePointCalculator`.
+
+    Raises
+    ------
+    ValueError
+        No frames, a frame without energy or forces, non-finite labels, or labels whose size
+        says they are not in eV, eV/Å and eV/Å³.
+    """
+    from ase import Atoms
+
+    if isinstance(source, Atoms):
+        frames = [source]
+    elif isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"{what}: no file {path}")
+        import ase.io
+
+        if path.suffix == ".db":
+            from ase.db import connect
+
+            frames = [row.toatoms() for row in connect(path).select()]
+        else:
+            frames = ase.io.read(path, index=":")
+    else:
+        frames = list(source)
+    if not frames:
+        raise ValueError(f"{what} holds no frames")
+    out = []
+    for k, atoms in enumerate(frames):
+        calc = atoms.calc
+        results = {} if calc is None else dict(calc.results)
+        missing = [p for p in ("energy", "forces") if p not in results]
+        if missing:
+            raise ValueError(
+                f"{what}: frame {k} has no {' and no '.join(missing)} label; fine-tuning needs "
+                "energy and forces in every frame"
+            )
+        energy = float(np.asarray(results["energy"]).reshape(()))
+        forces = np.asarray(results["forces"], dtype=np.float64).reshape(len(atoms), 3)
+        labels = {"energy": energy, "forces": forces}
+        if "stress" in results and atoms.pbc.all():
+            stress = np.asarray(results["stress"], dtype=np.float64)
+            labels["stress"] = (
+                full_3x3_to_voigt_6_stress(stress.reshape(3, 3)) if stress.size == 9
+                else stress.reshape(6)
+            )
+        if not all(np.isfinite(v).all() for v in labels.values()):
+            raise ValueError(f"{what}: frame {k} has non-finite labels")
+        rms_f = float(np.sqrt(np.mean(forces**2)))
+        if rms_f > _MAX_RMS_FORCE:
+            raise ValueError(
+                f"{what}: frame {k} has an RMS force of {rms_f:.3g}, which does not look like "
+                "eV/Å (kcal/mol/Å or kJ/mol/Å?); convert the forces to eV/Å"
+            )
+        if abs(energy) / len(atoms) > _MAX_ENERGY_PER_ATOM:
+            raise ValueError(
+                f"{what}: frame {k} has {energy / len(atoms):.3g} per atom, which does not look "
+                "like eV (kcal/mol or kJ/mol?); convert the energies to eV"
+            )
+        if "stress" in labels and np.abs(labels["stress"]).max() > _MAX_STRESS:
+            raise ValueError(
+                f"{what}: frame {k} has a stress of {np.abs(labels['stress']).max():.3g}, which "
+                "does not look like eV/Å³ (GPa or kbar?); convert the stress to eV/Å³"
+            )
+        copy = atoms.copy()
+        copy.calc = SinglePointCalculator(copy, **labels)
+        out.append(copy)
+    return out
+
+
+def label_errors(model, frames, **calc_options):
+    r"""RMS errors of a model against labelled frames, as sevenn reports them.
+
+    Parameters
+    ----------
+    model : str, os.PathLike, list or ase.calculators.calculator.Calculator
+        Anything :class:`ase_electrolyte.Calculator` accepts, or a calculator instance.
+    frames : sequence of ase.Atoms
+        Labelled frames (see :func:`read_labelled`).
+    **calc_options
+        Passed to :class:`ase_electrolyte.Calculator` (e.g. ``device="cpu"``).
+
+    Returns
+    -------
+    dict
+        Root-mean-square errors defined as sevenn's trainer records them:
+        ``energy_rmse`` (eV/atom) :math:`\sqrt{\langle (\Delta E/N)^2\rangle_\mathrm{frames}}`,
+        ``force_rmse`` (eV/Å) :math:`\sqrt{\langle \lVert\Delta\mathbf F_i\rVert^2
+        \rangle_\mathrm{atoms}}` and ``stress_rmse`` (kbar)
+        :math:`\sqrt{\langle \lVert\Delta\sigma\rVert^2\rangle_\mathrm{frames}}` over the six
+        Voigt components of frames with stress labels (NaN when none has one).
+    """
+    from ase.calculators.calculator import Calculator as _AseCalculator
+
+    from .calculator import Calculator
+
+    calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
+    de, df2, ds2 = [], [], []
+    for atoms in read_labelled(frames):
+        ref = atoms.calc.results
+        work = atoms.copy()
+        work.calc = calc
+        de.append((work.get_potential_energy() - ref["energy"]) / len(atoms))
+        df2.append(np.sum((work.get_forces() - ref["forces"]) ** 2, axis=1))
+        if "stress" in ref:
+            ds2.append(np.sum((work.get_stress() - ref["stress"]) ** 2))
+    kbar = 1.0 / (GPa / 10.0)
+    return {
+        "energy_rmse": float(np.sqrt(np.mean(np.square(de)))),
+        "force_rmse": float(np.sqrt(np.mean(np.concatenate(df2)))),
+        "stress_rmse": float(np.sqrt(np.mean(ds2)) * kbar) if ds2 else float("nan"),
+    }
+
+
+def _base_checkpoint(base):
+    """(checkpoint path or None, model config dict or None) of ``base``."""
+    if isinstance(base, dict):
+        return None, dict(base)
+    from sevenn.util import pretrained_name_to_path
+
+    from .models import _NAMED
+
+    text = str(base)
+    if text in _NAMED:
+        spec = _NAMED[text]
+        if spec.backend != "sevennet":
+            raise ValueError(
+                f"finetune trains SevenNet models; {text!r} is a {spec.backend} model"
+            )
+        if spec.needs_modal:
+            raise ValueError(f"fine-tuning the multi-fidelity {text!r} is not supported")
+        return pretrained_name_to_path(spec.upstream), None
+    path = Path(text)
+    if path.is_file() and path.suffix in (".pth", ".pt"):
+        return str(path), None
+    names = ", ".join(k for k, v in _NAMED.items() if v.backend == "sevennet")
+    raise ValueError(
+        f"base must be a registered SevenNet name ({names}), a SevenNet checkpoint file (.pth) "
+        f"or a dict of sevenn model keys; got {base!r}"
+    )
+
+
+def _model_section(checkpoint, model_config):
+    """The ``model:`` section of sevenn's input.yaml."""
+    import sevenn._const as const
+
+    if checkpoint is None:
+        # species, energy shift, force scale and neighbour count come from the training set
+        section = {"chemical_species": "auto"}
+        section.update(model_config)
+        return _plain(section)
+    from sevenn.util import load_checkpoint
+
+    cfg = load_checkpoint(checkpoint).config
+    section = {}
+    for key in const.DEFAULT_E3_EQUIVARIANT_MODEL_CONFIG:
+        if key in cfg and key not in ("shift", "scale", "conv_denominator"):
+            section[key] = cfg[key]
+    section["chemical_species"] = list(cfg["chemical_species"])
+    # sevenn's continue takes the shift, scale and neighbour count from the checkpoint; they stay
+    # fixed, since a handful of frames cannot estimate them better than the pretraining set
+    section.update({"train_shift_scale": False, "train_denominator": False})
+    return _plain(section)
+
+
+def _plain(value):
+    """A structure yaml.safe_dump writes: numpy/torch scalars and tuples made plain."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    return str(value)
+
+
+def _covered_species(checkpoint):
+    from sevenn.util import load_checkpoint
+
+    return set(load_checkpoint(checkpoint).config["chemical_species"])
+
+
+def _check_force_scale(calc, frames):
+    """Raise if the labels' forces are a unit factor away from the base model's."""
+    dot = norm = 0.0
+    for atoms in frames[:4]:
+        work = atoms.copy()
+        work.calc = calc
+        f_model = work.get_forces()
+        dot += float(np.sum(atoms.calc.results["forces"] * f_model))
+        norm += float(np.sum(f_model**2))
+    n_atoms = sum(len(a) for a in frames[:4])
+    # too small model forces (a relaxed structure) say nothing about units
+    if norm / (3 * n_atoms) < 0.05**2:
+        return
+    scale = dot / norm
+    lo, hi = _FORCE_SCALE_RANGE
+    if not lo < scale < hi:
+        raise ValueError(
+            f"the training forces are {scale:.3g} × the base model's forces on the same frames; "
+            "they do not look like eV/Å (kcal/mol/Å is ×23, kJ/mol/Å ×96, Hartree/Bohr ×1/51)"
+        )
+
+
+def _write_frames(frames, path, pressure_shift_bar=0.0):
+    import ase.io
+
+    shifted = []
+    for atoms in frames:
+        labels = dict(atoms.calc.results)
+        if pressure_shift_bar and "stress" in labels:
+            # p = -tr(σ)/3, so raising the label pressure by ΔP lowers the normal stresses by ΔP
+            s = np.array(labels["stress"], dtype=np.float64)
+            s[:3] -= pressure_shift_bar * 1e-4 * GPa
+            labels["stress"] = s
+        copy = atoms.copy()
+        copy.calc = SinglePointCalculator(copy, **labels)
+        shifted.append(copy)
+    ase.io.write(path, shifted, format="extxyz")
+
+
+def _read_curve(csv_path):
+    """sevenn's lc.csv as rows of plain keys (train_/valid_ + energy/force/stress_rmse)."""
+    rows = []
+    with open(csv_path) as f:
+        for raw in csv.DictReader(f):
+            row = {"epoch": int(raw["epoch"]), "lr": float(raw["lr"])}
+            for key, value in raw.items():
+                name = key.lower()
+                for split, prefix in (("trainset", "train"), ("validset", "valid")):
+                    if not name.startswith(split):
+                        continue
+                    for target in ("energy", "force", "stress"):
+                        if f"_{target}_rmse" in name:
+                            row[f"{prefix}_{target}_rmse"] = float(value)
+            rows.append(row)
+    return rows
+
+
+def _plot_curves(curves, path):
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), constrained_layout=True)
+    units = {"energy": "eV/atom", "force": "eV/Å", "stress": "kbar"}
+    for k, curve in enumerate(curves):
+        for ax, target in zip(axes, units, strict=True):
+            for split, style in (("train", "-"), ("valid", "--")):
+                key = f"{split}_{target}_rmse"
+                pts = [(r["epoch"], r[key]) for r in curve if np.isfinite(r.get(key, np.nan))]
+                if pts:
+                    x, y = zip(*pts, strict=True)
+                    ax.plot(x, y, style, marker="o", ms=3, color=f"C{k}",
+                            label=f"{split}" + (f" member {k}" if len(curves) > 1 else ""))
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(f"{target} RMSE ({units[target]})")
+            ax.set_yscale("log")
+    axes[0].legend(fontsize=7)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def finetune(
+    base="sevennet-0",
+    train=None,
+    *,
+    valid=None,
+    epochs,
+    out="finetune",
+    lr=1e-3,
+    batch_size=4,
+    seed=1,
+    ensemble=1,
+    device="auto",
+    force_weight=1.0,
+    stress_weight=0.01,
+    loss="huber",
+    pressure_shift_bar=0.0,
+    check_units=True,
+    plot=True,
+    verbose=False,
+):
+    r"""Fine-tune a SevenNet model (or train a small one from scratch) with sevenn's trainer.
+
+    sevenn's ``train_v2`` runs the epochs: loss
+    :math:`L = \ell(E/N) + w_F\,\ell(\mathbf F) + w_S\,\ell(\sigma)` (``ℓ`` Huber with
+    δ = 0.01 or MSE), Adam and an exponential learning-rate decay (γ = 0.99 per epoch), as in
+    sevenn's fine-tuning preset; the shift, scale and neighbour-count normalisation of the base
+    model are kept.
+
+    Parameters
+    ----------
+    base : str, os.PathLike or dict
+        A registered SevenNet name (default SevenNet-0), a SevenNet checkpoint (``.pth``), or a
+        dict of sevenn model keys (e.g. ``{"channel": 8, "lmax": 1, "num_convolution_layer":
+        2, "cutoff": 4.0}``) for a model trained from scratch, with the species, energy shift,
+        force scale and neighbour count taken from ``train``.
+    train : str, os.PathLike or sequence of ase.Atoms
+        Labelled frames: extxyz, ``ase.db`` or Atoms with energy (eV), forces (eV/Å) and
+        optionally stress (eV/Å³); see :func:`read_labelled`.
+    valid : same as ``train``, optional
+        Validation frames; their errors are recorded per epoch.
+    epochs : int
+        Number of epochs.
+    out : str or os.PathLike
+        Working directory; member ``k`` is trained in ``out/member_k`` (sevenn's log, lc.csv,
+        input.yaml), its final model copied to ``out/member_k/finetuned.pth``.
+    lr : float
+        Initial learning rate of Adam.
+    batch_size : int
+        Frames per batch.
+    seed : int
+        sevenn's ``random_seed`` of member 0; member ``k`` uses ``seed + k``.
+    ensemble : int
+        Number of members trained with different seeds. From a pretrained base the members
+        differ only by the order of the batches (and dropout-free models start identical); from
+        scratch they also differ by their initial weights.
+    device : {"auto", "cpu", "cuda", "cuda:N"}
+    force_weight, stress_weight : float
+        Loss weights relative to the energy term (sevenn's fine-tuning preset: 1 and 0.01).
+    loss : {"huber", "mse"}
+    pressure_shift_bar : float
+        ΔP (bar) added to the pressure of every stress label (density alignment, see
+        :func:`ase_electrolyte.distill.align_density`): :math:`\sigma \to \sigma - \Delta P\,I`.
+    check_units : bool
+        Compare the label forces with the base model's on up to 4 frames and refuse labels a
+        unit factor away (costs one evaluation per frame).
+    plot : bool
+        Write ``out/learning_curve.png``.
+    verbose : bool
+        Print sevenn's log to the screen.
+
+    Returns
+    -------
+    FinetuneResult
+
+    Raises
+    ------
+    ValueError
+        Before any training: frames without energy or forces, labels not in eV-based units,
+        elements that the base model does not cover, bad numbers of epochs or members.
+
+    Examples
+    --------
+    A tiny model trained from scratch on EMT-labelled copper (a few seconds on a CPU):
+
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from ase.build import bulk
+    >>> from ase.calculators.emt import EMT
+    >>> from ase_electrolyte.finetune import finetune
+    >>> rng = np.random.default_rng(0)
+    >>> frames = []
+    >>> for k in range(4):
+    ...     a = bulk("Cu", "fcc", a=3.6, cubic=True)
+    ...     a.rattle(0.05, rng=rng)
+    ...     a.calc = EMT()
+    ...     a.get_stress()
+    ...     frames.append(a)
+    >>> tiny = {"channel": 4, "lmax": 1, "num_convolution_layer": 1, "cutoff": 4.0}
+    >>> res = finetune(tiny, frames, epochs=2, out=tempfile.mkdtemp(), plot=False,
+    ...                device="cpu")
+    >>> res.checkpoint.name, len(res.learning_curves[0])
+    ('finetuned.pth', 3)
+    """
+    if int(epochs) != epochs or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs}")
+    if int(ensemble) != ensemble or ensemble < 1:
+        raise ValueError(f"ensemble must be a positive integer, got {ensemble}")
+    if loss not in ("huber", "mse"):
+        raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r}")
+    if train is None:
+        raise ValueError("finetune needs training frames (train=...)")
+    from .models import resolve_device
+
+    device = resolve_device(device)
+    checkpoint, model_config = _base_checkpoint(base)
+    train_frames = read_labelled(train, what="training data")
+    valid_frames = read_labelled(valid, what="validation data") if valid is not None else None
+
+    if checkpoint is not None:
+        covered = _covered_species(checkpoint)
+        present = {chemical_symbols[z] for a in train_frames + (valid_frames or []) for z in
+                   set(a.numbers)}
+        missing = sorted(present - covered)
+        if missing:
+            raise ValueError(
+                f"the base model {base!r} does not cover the element(s) {', '.join(missing)} of "
+                "the training data"
+            )
+        from .calculator import Calculator
+
+        base_calc = Calculator(checkpoint, device=device)
+        if check_units:
+            _check_force_scale(base_calc, train_frames)
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    base_errors = {}
+    if checkpoint is not None:
+        base_errors["train"] = label_errors(base_calc, train_frames)
+        if valid_frames is not None:
+            base_errors["valid"] = label_errors(base_calc, valid_frames)
+
+    checkpoints, curves = [], []
+    for k in range(int(ensemble)):
+        work = out / f"member_{k}"
+        work.mkdir(exist_ok=True)
+        path = _train_one(
+            work, checkpoint, model_config, train_frames, valid_frames, epochs=int(epochs),
+            lr=lr, batch_size=batch_size, seed=seed + k, device=device,
+            weights=(force_weight, stress_weight), loss=loss,
+            pressure_shift_bar=pressure_shift_bar, verbose=verbose,
+        )
+        curve = _read_curve(work / "lc.csv")
+        if base_errors:
+            row0 = {"epoch": 0, "lr": float("nan")}
+            for split, errs in base_errors.items():
+                for key, value in errs.items():
+                    row0[f"{split}_{key}"] = value
+            curve.insert(0, row0)
+        else:
+            curve.insert(0, _scratch_row0(path, train_frames, valid_frames, device))
+        checkpoints.append(path)
+        curves.append(curve)
+
+    plot_path = None
+    if plot:
+        plot_path = out / "learning_curve.png"
+        _plot_curves(curves, plot_path)
+    notes = []
+    if checkpoint is not None and ensemble > 1:
+        notes.append(
+            "members fine-tuned from one pretrained model differ only by batch order; their "
+            "spread underestimates the model uncertainty"
+        )
+    return FinetuneResult(checkpoints[0], checkpoints, curves, plot_path, out, notes)
+
+
+def _scratch_row0(path, train_frames, valid_frames, device):
+    """Epoch-0 errors of a model trained from scratch: its initial weights (checkpoint_0)."""
+    row = {"epoch": 0, "lr": float("nan")}
+    initial = path.parent / "checkpoint_0.pth"
+    for split, frames in (("train", train_frames), ("valid", valid_frames)):
+        if frames is None or not initial.exists():
+            continue
+        for key, value in label_errors(str(initial), frames, device=device).items():
+            row[f"{split}_{key}"] = value
+    return row
+
+
+def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, epochs, lr,
+               batch_size, seed, device, weights, loss, pressure_shift_bar, verbose):
+    import torch
+    import yaml
+    from sevenn import __version__
+    from sevenn.logger import Logger
+    from sevenn.parse_input import read_config_yaml
+    from sevenn.scripts.train import train_v2
+
+    _write_frames(train_frames, work / "train.extxyz", pressure_shift_bar)
+    if valid_frames is not None:
+        _write_frames(valid_frames, work / "valid.extxyz", pressure_shift_bar)
+    has_stress = any("stress" in a.calc.results for a in train_frames)
+    train_section = {
+        "random_seed": int(seed),
+        "epoch": epochs,
+        "per_epoch": epochs,
+        "device": device,
+        "is_train_stress": bool(has_stress),
+        "loss": "Huber" if loss == "huber" else "mse",
+        "optimizer": "adam",
+        "optim_param": {"lr": float(lr)},
+        "scheduler": "exponentiallr",
+        "scheduler_param": {"gamma": 0.99},
+        "force_loss_weight": float(weights[0]),
+        "stress_loss_weight": float(weights[1]),
+        "error_record": [["Energy", "RMSE"], ["Force", "RMSE"], ["Stress", "RMSE"],
+                         ["TotalLoss", "None"]],
+    }
+    if loss == "huber":
+        train_section["loss_param"] = {"delta": 0.01}
+    if checkpoint is not None:
+        train_section["continue"] = {
+            "checkpoint": str(checkpoint),
+            "reset_optimizer": True,
+            "reset_scheduler": True,
+            "reset_epoch": True,
+        }
+    data_section = {
+        "batch_size": int(batch_size),
+        "dataset_type": "atoms",
+        "data_format_args": {"index": ":"},
+        "load_trainset_path": [str(work / "train.extxyz")],
+    }
+    if valid_frames is not None:
+        data_section["load_validset_path"] = [str(work / "valid.extxyz")]
+    config_text = {
+        "model": _model_section(checkpoint, model_config),
+        "train": train_section,
+        "data": data_section,
+    }
+    input_yaml = work / "input.yaml"
+    input_yaml.write_text(yaml.safe_dump(_plain(config_text), sort_keys=False))
+
+    for old in work.glob("lc*.csv"):
+        old.unlink()
+    model_cfg, train_cfg, data_cfg = read_config_yaml(str(input_yaml))
+    train_cfg.update({"is_ddp": False, "ddp_backend": "nccl", "local_rank": 0, "rank": 0,
+                      "world_size": 1})
+    config = {"version": __version__, "_model_type": "E3_equivariant_model"}
+    config.update(model_cfg)
+    config.update(train_cfg)
+    config.update(data_cfg)
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    logger = Logger()
+    logger.switch_file(str(work / "log.sevenn"))
+    logger.screen = bool(verbose)
+    with logger:
+        train_v2(config, str(work))
+    final = work / f"checkpoint_{epochs}.pth"
+    target = work / "finetuned.pth"
+    shutil.copyfile(final, target)
+    return target

@@ -1,0 +1,133 @@
+"""Fine-tuning through sevenn's trainer: the training error falls, bad data is refused first."""
+
+import numpy as np
+import pytest
+from tiny_models import emt_copper, tiny_committee
+
+pytest.importorskip("sevenn")
+
+from ase_electrolyte import Calculator  # noqa: E402
+from ase_electrolyte.finetune import finetune, label_errors, read_labelled  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return tiny_committee(tmp_path_factory.mktemp("tiny_committee"))
+
+
+def _water_dimers(n, base):
+    """Water dimers in a periodic box, labelled by SevenNet-0 plus a short-range LJ term."""
+    from ase.build import molecule
+    from ase.calculators.lj import LennardJones
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    lj = LennardJones(epsilon=0.01, sigma=1.0, rc=3.0, smooth=True)
+    rng = np.random.default_rng(0)
+    frames = []
+    for k in range(n):
+        a, b = molecule("H2O"), molecule("H2O")
+        b.translate([2.9 + 0.2 * k, 0.3, 0.1])
+        pair = a + b
+        pair.set_cell([7.0, 7.0, 7.0])
+        pair.pbc = True
+        pair.center()
+        pair.rattle(0.03, rng=rng)
+        labels = {}
+        for calc in (base, lj):
+            pair.calc = calc
+            for key, value in (("energy", pair.get_potential_energy()),
+                               ("forces", pair.get_forces()), ("stress", pair.get_stress())):
+                labels[key] = labels.get(key, 0.0) + value
+        pair.calc = SinglePointCalculator(pair, **labels)
+        frames.append(pair)
+    return frames
+
+
+def test_finetuning_sevennet0_lowers_the_training_error(tmp_path):
+    base = Calculator("sevennet-0", device="cpu")
+    frames = _water_dimers(3, base)
+    train, valid = frames[:2], frames[2:]
+    res = finetune("sevennet-0", train, valid=valid, epochs=2, batch_size=2, lr=2e-3,
+                   out=tmp_path, device="cpu")
+    curve = res.learning_curves[0]
+    assert [row["epoch"] for row in curve] == [0, 1, 2]
+    for row in curve:
+        for split in ("train", "valid"):
+            for target in ("energy", "force", "stress"):
+                assert np.isfinite(row[f"{split}_{target}_rmse"])
+    # one batch per epoch: sevenn's epoch-1 errors are those of the base model, which we
+    # computed independently before training
+    for target in ("energy", "force", "stress"):
+        assert curve[1][f"train_{target}_rmse"] == pytest.approx(
+            curve[0][f"train_{target}_rmse"], rel=1e-3
+        )
+    # the checkpoint is an ordinary SevenNet model file for Calculator
+    loaded = Calculator(str(res.checkpoint), device="cpu")
+    assert loaded.backend == "sevennet"
+    after = label_errors(loaded, train)
+    assert after["force_rmse"] < 0.7 * curve[0]["train_force_rmse"]
+    assert res.plot.exists() and res.plot.stat().st_size > 0
+
+
+def test_ensemble_members_differ_by_seed(tiny):
+    res, paths = tiny
+    assert len(paths) == 2 and paths[0] != paths[1]
+    atoms = emt_copper(1, seed=4)[0]
+    energies = []
+    for p in paths:
+        work = atoms.copy()
+        work.calc = Calculator(p, device="cpu")
+        energies.append(work.get_potential_energy())
+    assert abs(energies[0] - energies[1]) > 1e-4
+    for curve in res.learning_curves:
+        assert curve[-1]["train_force_rmse"] < 0.5 * curve[0]["train_force_rmse"]
+
+
+def test_frames_without_forces_are_refused(tmp_path):
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    frames = emt_copper(2)
+    frames[1].calc = SinglePointCalculator(frames[1], energy=-1.0)
+    with pytest.raises(ValueError, match="frame 1 has no forces"):
+        finetune("sevennet-0", frames, epochs=1, out=tmp_path, device="cpu")
+
+
+@pytest.mark.parametrize("factor", [23.06, 1 / 51.42])  # kcal/mol/Å, Hartree/Bohr
+def test_forces_in_other_units_are_refused(tiny, tmp_path, factor):
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    frames = emt_copper(3, seed=2)
+    for atoms in frames:
+        r = atoms.calc.results
+        atoms.calc = SinglePointCalculator(atoms, energy=r["energy"], forces=factor * r["forces"])
+    with pytest.raises(ValueError, match="look like eV/Å"):
+        finetune(tiny[1][0], frames, epochs=1, out=tmp_path, device="cpu")
+    assert not list(tmp_path.iterdir())  # refused before any training
+
+
+def test_absurd_forces_are_refused_without_a_model():
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    atoms = emt_copper(1)[0]
+    r = atoms.calc.results
+    atoms.calc = SinglePointCalculator(atoms, energy=r["energy"], forces=1e3 * r["forces"] + 50)
+    with pytest.raises(ValueError, match="does not look like eV/Å"):
+        read_labelled([atoms])
+
+
+def test_elements_outside_the_base_model_are_refused(tiny, tmp_path):
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    frames = emt_copper(2)
+    frames[0][0].symbol = "Ag"
+    frames[0].calc = SinglePointCalculator(frames[0], **frames[1].calc.results)
+    with pytest.raises(ValueError, match="does not cover the element"):
+        finetune(tiny[1][0], frames, epochs=1, out=tmp_path, device="cpu")
+
+
+def test_bad_arguments(tmp_path):
+    frames = emt_copper(1)
+    with pytest.raises(ValueError, match="epochs"):
+        finetune("sevennet-0", frames, epochs=0, out=tmp_path)
+    with pytest.raises(ValueError, match="SevenNet"):
+        finetune("chgnet-0.3.0", frames, epochs=1, out=tmp_path)
