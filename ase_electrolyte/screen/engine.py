@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -296,7 +297,7 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
     while pending:
         try:
             finished, pending = wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
-        except TimeoutError:
+        except (TimeoutError, asyncio.TimeoutError):  # distinct types before Python 3.11
             finished = set()
         for fut in finished:
             task = futures[fut]

@@ -178,7 +178,7 @@ class Plan:
     analyses: list
     experimental: str | None = None
     source: str | None = None
-    _tasks: list = field(default=None, repr=False)
+    _tasks: list = field(default=None, repr=False, compare=False, init=False)
 
     def tasks(self):
         """Every :class:`Task` of the plan: compositions × temperatures × replicas."""

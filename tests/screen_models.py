@@ -1,0 +1,78 @@
+"""Cheap calculators for the screening tests, named in plans as ``screen_models.py:function``.
+
+Not a test module: the dask workers load these functions from the file, as they would a user's
+``module:function`` potential.
+"""
+
+import os
+import signal
+
+from ase.calculators.lj import LennardJones
+
+
+def lj():
+    """A smooth Lennard-Jones pair potential: cheap, with stress (NPT works)."""
+    return LennardJones(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+
+
+class _KillingLJ(LennardJones):
+    """Kills its own worker process once, at its ``kill_at``-th evaluation of a box.
+
+    ``sentinel`` is created atomically by the first process to get there, so exactly one worker
+    dies in the whole test, mid-task, as a node lost by a cluster would.
+    """
+
+    def __init__(self, sentinel, kill_at):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.sentinel, self.kill_at, self.calls = sentinel, kill_at, 0
+
+    def calculate(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == self.kill_at:
+            try:
+                fd = os.open(self.sentinel, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                pass
+            else:
+                os.write(fd, str(os.getpid()).encode())
+                os.close(fd)
+                os.kill(os.getpid(), signal.SIGKILL)
+        super().calculate(*args, **kwargs)
+
+
+def killing_lj(sentinel, kill_at=40):
+    return _KillingLJ(sentinel, kill_at)
+
+
+class _PickyLJ(LennardJones):
+    def __init__(self, max_atoms):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.max_atoms = max_atoms
+
+    def calculate(self, atoms=None, *args, **kwargs):
+        if atoms is not None and len(atoms) > self.max_atoms:
+            raise RuntimeError(f"this model takes at most {self.max_atoms} atoms")
+        super().calculate(atoms, *args, **kwargs)
+
+
+def picky_lj(max_atoms):
+    """Lennard-Jones that refuses boxes of more than ``max_atoms`` atoms: a failing task."""
+    return _PickyLJ(max_atoms)
+
+
+class _CrashingLJ(LennardJones):
+    """Raises once, at its ``crash_at``-th evaluation, as an interrupted job would; counts calls."""
+
+    def __init__(self, crash_at):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.crash_at, self.calls = crash_at, 0
+
+    def calculate(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == self.crash_at:
+            raise RuntimeError("simulated interruption")
+        super().calculate(*args, **kwargs)
+
+
+def crashing_lj(crash_at):
+    return _CrashingLJ(crash_at)
