@@ -190,61 +190,7 @@ def build_parser():
     )
     scr.add_argument("--no-plots", action="store_true", help="write the tables only")
     scr.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
-    _add_model_loop_parsers(sub)
     return parser
-
-
-def _add_model_loop_parsers(sub):
-    ft = sub.add_parser(
-        "finetune", help="fine-tune a SevenNet model on labelled frames (sevenn's trainer)"
-    )
-    ft.add_argument("train", help="labelled frames: extxyz or ase.db (energy, forces, stress)")
-    ft.add_argument("--valid", default=None, help="validation frames (errors per epoch)")
-    ft.add_argument("--base", default="sevennet-0", help="registered name or .pth checkpoint")
-    ft.add_argument("--epochs", type=int, required=True)
-    ft.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (Adam)")
-    ft.add_argument("--batch-size", type=int, default=4)
-    ft.add_argument("--ensemble", type=int, default=1, help="members with seeds seed..seed+K-1")
-    ft.add_argument("--seed", type=int, default=1)
-    ft.add_argument("--pressure-shift", type=float, default=0.0,
-                    help="ΔP (bar) added to every stress label's pressure (density alignment)")
-    ft.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    ft.add_argument("-o", "--output", default="finetune", help="output folder")
-    sel = sub.add_parser(
-        "select", help="thin active-learning candidates by farthest-point sampling"
-    )
-    sel.add_argument("candidates", help="candidates extxyz (from CandidateCollector)")
-    sel.add_argument("-n", type=int, required=True, help="number of frames to keep")
-    sel.add_argument("--model", default="sevennet-0", help="SevenNet model for the descriptors")
-    sel.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
-    sel.add_argument("-o", "--output", default="selected.extxyz", help="selected frames (extxyz)")
-
-
-def _finetune(args):
-    from ase_electrolyte.finetune import finetune
-
-    res = finetune(
-        args.base, args.train, valid=args.valid, epochs=args.epochs, out=args.output,
-        lr=args.lr, batch_size=args.batch_size, seed=args.seed, ensemble=args.ensemble,
-        device=args.device, pressure_shift_bar=args.pressure_shift,
-    )
-    for path, curve in zip(res.checkpoints, res.learning_curves, strict=True):
-        last = curve[-1]
-        errs = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k.endswith("_rmse"))
-        print(f"{path}: epoch {last['epoch']}: {errs}", flush=True)
-    for note in res.notes:
-        print(f"note: {note}", flush=True)
-    return res
-
-
-def _select(args):
-    from ase_electrolyte.active_learning import select_candidates
-
-    selected = select_candidates(
-        args.candidates, args.n, model=args.model, device=args.device, out=args.output
-    )
-    print(f"{len(selected)} frame(s) written to {args.output}", flush=True)
-    return selected
 
 
 def _calculator(model, dispersion, device):
@@ -496,8 +442,6 @@ def main(argv=None):
         "diagnose": _diagnose,
         "demo": _demo,
         "screen": _screen,
-        "finetune": _finetune,
-        "select": _select,
     }
     try:
         handlers[args.command](args)
