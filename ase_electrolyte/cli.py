@@ -8,6 +8,8 @@
     electrolyte diagnose run/production.h5md --model sevennet-0 -o run/diagnose
     electrolyte demo -o demo/
     electrolyte screen plan.toml -o results/
+    electrolyte finetune train.extxyz --valid valid.extxyz --epochs 50 -o ft/
+    electrolyte select candidates.extxyz -n 20 --model ft/member_0/finetuned.pth -o label_me.extxyz
 
 ``simulate`` writes ``initial.extxyz`` (the packed box), the H5MD files of every protocol stage
 and, once the run has finished, ``simulation.json``; running it again on the same folder resumes
@@ -18,7 +20,10 @@ decomposition) of a model on the trajectory's frames, against stored forces or a
 ``demo`` is a small LiPF6 in EC:EMC (3:7 by mass) box with SevenNet-0 simulated for a few
 hundred femtoseconds and analysed: minutes on a laptop CPU, a larger and longer run on a GPU.
 ``screen`` runs a plan of compositions × temperatures × replicas on dask.distributed and writes
-one table of means ± standard errors (:mod:`ase_electrolyte.screen`).
+one table of means ± standard errors (:mod:`ase_electrolyte.screen`). ``finetune`` fine-tunes
+a SevenNet model through sevenn's trainer (:func:`ase_electrolyte.finetune.finetune`);
+``select`` thins active-learning candidates by farthest-point sampling
+(:func:`ase_electrolyte.active_learning.select_candidates`).
 """
 
 from __future__ import annotations
@@ -190,7 +195,61 @@ def build_parser():
     )
     scr.add_argument("--no-plots", action="store_true", help="write the tables only")
     scr.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    _add_model_loop_parsers(sub)
     return parser
+
+
+def _add_model_loop_parsers(sub):
+    ft = sub.add_parser(
+        "finetune", help="fine-tune a SevenNet model on labelled frames (sevenn's trainer)"
+    )
+    ft.add_argument("train", help="labelled frames: extxyz or ase.db (energy, forces, stress)")
+    ft.add_argument("--valid", default=None, help="validation frames (errors per epoch)")
+    ft.add_argument("--base", default="sevennet-0", help="registered name or .pth checkpoint")
+    ft.add_argument("--epochs", type=int, required=True)
+    ft.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (Adam)")
+    ft.add_argument("--batch-size", type=int, default=4)
+    ft.add_argument("--ensemble", type=int, default=1, help="members with seeds seed..seed+K-1")
+    ft.add_argument("--seed", type=int, default=1)
+    ft.add_argument("--pressure-shift", type=float, default=0.0,
+                    help="ΔP (bar) added to every stress label's pressure (density alignment)")
+    ft.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    ft.add_argument("-o", "--output", default="finetune", help="output folder")
+    sel = sub.add_parser(
+        "select", help="thin active-learning candidates by farthest-point sampling"
+    )
+    sel.add_argument("candidates", help="candidates extxyz (from CandidateCollector)")
+    sel.add_argument("-n", type=int, required=True, help="number of frames to keep")
+    sel.add_argument("--model", default="sevennet-0", help="SevenNet model for the descriptors")
+    sel.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    sel.add_argument("-o", "--output", default="selected.extxyz", help="selected frames (extxyz)")
+
+
+def _finetune(args):
+    from ase_electrolyte.finetune import finetune
+
+    res = finetune(
+        args.base, args.train, valid=args.valid, epochs=args.epochs, out=args.output,
+        lr=args.lr, batch_size=args.batch_size, seed=args.seed, ensemble=args.ensemble,
+        device=args.device, pressure_shift_bar=args.pressure_shift,
+    )
+    for path, curve in zip(res.checkpoints, res.learning_curves, strict=True):
+        last = curve[-1]
+        errs = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k.endswith("_rmse"))
+        print(f"{path}: epoch {last['epoch']}: {errs}", flush=True)
+    for note in res.notes:
+        print(f"note: {note}", flush=True)
+    return res
+
+
+def _select(args):
+    from ase_electrolyte.active_learning import select_candidates
+
+    selected = select_candidates(
+        args.candidates, args.n, model=args.model, device=args.device, out=args.output
+    )
+    print(f"{len(selected)} frame(s) written to {args.output}", flush=True)
+    return selected
 
 
 def _calculator(model, dispersion, device):
@@ -442,6 +501,8 @@ def main(argv=None):
         "diagnose": _diagnose,
         "demo": _demo,
         "screen": _screen,
+        "finetune": _finetune,
+        "select": _select,
     }
     try:
         handlers[args.command](args)

@@ -1,0 +1,305 @@
+r"""Active learning with a committee: collect uncertain MD frames, thin them, label them.
+
+Following the scheme of the moment-tensor-potential electrolyte study (Hodapp et al., MTP
+active learning): during MD, every configuration whose uncertainty exceeds a *selection*
+threshold is written to a candidates file, and the run stops above a second, larger *stop*
+threshold, where the potential is extrapolating too far to be trusted. Here the uncertainty is
+the committee's largest per-atom force spread
+:math:`\max_i \sigma_{F,i}` (:class:`ase_electrolyte.committee.Committee`), the "model
+deviation" of DP-GEN (Zhang et al., 2020), in place of the MTP extrapolation grade. The
+candidates are then thinned by farthest-point sampling in the model's descriptor space
+(:func:`select_candidates`) to the number one can afford to label.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "CandidateCollector",
+    "ExtrapolationError",
+    "frame_descriptors",
+    "farthest_point_sampling",
+    "select_candidates",
+]
+
+
+class ExtrapolationError(RuntimeError):
+    """The committee spread passed the stop threshold: the model is extrapolating."""
+
+
+class CandidateCollector:
+    r"""Write frames whose committee force spread exceeds a threshold; stop above a second one.
+
+    Attach it to a committee calculator (``Calculator([m1, m2, ...])``); it is then called after
+    every evaluation, whatever drives the calculator (:func:`ase_electrolyte.md.run_md`, an ASE
+    dynamics or optimizer).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Candidates file (extxyz), appended to. Each frame carries in ``info``:
+        ``max_forces_std`` (eV/Å), ``energy_std`` (eV), ``select_threshold``,
+        ``stop_threshold``, ``evaluation`` (index of the committee evaluation), ``source``
+        (provenance), ``models`` and ``time`` (UNIX time); per-atom ``forces_std`` in
+        ``arrays``. No energies or forces are stored as labels: the frames are to be labelled
+        by the reference method.
+    select_threshold : float
+        Frames with :math:`\max_i \sigma_{F,i}` above this (eV/Å) are written.
+    stop_threshold : float
+        Above this (eV/Å) the frame is written and :class:`ExtrapolationError` is raised, which
+        stops the MD run (``run_md`` closes its trajectory as incomplete).
+    source : str, optional
+        Provenance written into every frame (e.g. the run's trajectory file).
+    min_interval : int
+        Write at most one candidate every ``min_interval`` evaluations (consecutive MD steps are
+        nearly the same configuration).
+
+    Raises
+    ------
+    ValueError
+        Thresholds not positive or not in the order ``select_threshold < stop_threshold``.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.active_learning import CandidateCollector
+    >>> CandidateCollector("candidates.extxyz", select_threshold=0.5, stop_threshold=0.2)
+    Traceback (most recent call last):
+    ...
+    ValueError: select_threshold (0.5 eV/Å) must be below stop_threshold (0.2 eV/Å)
+    """
+
+    def __init__(self, path, select_threshold, stop_threshold, *, source=None, min_interval=1):
+        select_threshold = float(select_threshold)
+        stop_threshold = float(stop_threshold)
+        if not (np.isfinite(select_threshold) and select_threshold > 0):
+            raise ValueError(f"select_threshold must be positive, got {select_threshold}")
+        if not select_threshold < stop_threshold:
+            raise ValueError(
+                f"select_threshold ({select_threshold:g} eV/Å) must be below stop_threshold "
+                f"({stop_threshold:g} eV/Å)"
+            )
+        if int(min_interval) != min_interval or min_interval < 1:
+            raise ValueError(f"min_interval must be a positive integer, got {min_interval}")
+        self.path = Path(path)
+        self.select_threshold = select_threshold
+        self.stop_threshold = stop_threshold
+        self.source = "" if source is None else str(source)
+        self.min_interval = int(min_interval)
+        self.models = ""
+        self.n_evaluations = 0
+        self.n_candidates = 0
+        self.max_spread = 0.0
+        self._last_written = None
+
+    def attach(self, calc):
+        """Register on a committee calculator; returns ``calc``.
+
+        Raises
+        ------
+        TypeError
+            ``calc`` is not a committee (has no spread to watch).
+        """
+        if not hasattr(calc, "callbacks") or not isinstance(calc.model, list):
+            raise TypeError(
+                "active learning needs a committee calculator, e.g. "
+                "ase_electrolyte.Calculator(['a.pth', 'b.pth']), not " + type(calc).__name__
+            )
+        self.models = ";".join(map(str, calc.model))
+        calc.callbacks.append(self)
+        return calc
+
+    def __call__(self, atoms, results):
+        """Judge one evaluation (called by the committee with its Atoms and results)."""
+        k = self.n_evaluations
+        self.n_evaluations += 1
+        spread = float(results["max_forces_std"])
+        self.max_spread = max(self.max_spread, spread)
+        stop = spread > self.stop_threshold
+        due = self._last_written is None or k - self._last_written >= self.min_interval
+        if stop or (spread > self.select_threshold and due):
+            self._write(atoms, results, k, spread)
+        if stop:
+            raise ExtrapolationError(
+                f"committee force spread {spread:.3g} eV/Å at evaluation {k} exceeds the stop "
+                f"threshold {self.stop_threshold:g} eV/Å: the model is extrapolating; "
+                f"{self.n_candidates} candidate frame(s) are in {self.path} for labelling"
+            )
+
+    def _write(self, atoms, results, k, spread):
+        import ase.io
+
+        frame = atoms.copy()
+        frame.calc = None
+        frame.info.update(
+            {
+                "max_forces_std": spread,
+                "energy_std": float(results["energy_std"]),
+                "select_threshold": self.select_threshold,
+                "stop_threshold": self.stop_threshold,
+                "evaluation": int(k),
+                "source": self.source,
+                "models": self.models,
+                "time": time.time(),
+            }
+        )
+        frame.arrays["forces_std"] = np.asarray(results["forces_std"], dtype=np.float64)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ase.io.write(self.path, frame, format="extxyz", append=True)
+        self._last_written = k
+        self.n_candidates += 1
+
+
+def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
+    r"""Invariant descriptors of frames from a SevenNet model's last hidden layer.
+
+    The per-atom input of the model's energy read-out (scalar, rotation- and
+    permutation-invariant features) is averaged over the atoms of each element; a frame's
+    descriptor is the concatenation of these means over the elements present in any frame
+    (zeros where a frame lacks an element).
+
+    Parameters
+    ----------
+    frames : sequence of ase.Atoms
+    model : str, os.PathLike or ase_electrolyte.Calculator
+        A SevenNet model (a committee: its first member).
+    device : str
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_frames, n_elements * n_features)
+    """
+    import torch
+
+    from .calculator import Calculator
+
+    calc = model if isinstance(model, Calculator) else Calculator(model, device=device)
+    if hasattr(calc, "members"):
+        calc = calc.members[0]
+    if calc.backend != "sevennet":
+        raise ValueError(f"descriptors need a SevenNet model, not a {calc.backend} model")
+    net = calc._model_calc.model
+    readout = net._modules.get("reduce_hidden_to_energy")
+    if readout is None:
+        raise ValueError("this SevenNet model has no 'reduce_hidden_to_energy' read-out layer")
+    captured = {}
+
+    def hook(_module, inputs):
+        captured["x"] = inputs[0]["x"].detach().cpu().numpy().astype(np.float64)
+
+    elements = sorted({int(z) for a in frames for z in a.numbers})
+    handle = readout.register_forward_pre_hook(hook)
+    rows = []
+    try:
+        for atoms in frames:
+            work = atoms.copy()
+            work.calc = calc
+            with torch.enable_grad():
+                work.get_potential_energy()
+            feats = captured.pop("x")[: len(atoms)]
+            parts = []
+            for z in elements:
+                mask = atoms.numbers == z
+                parts.append(feats[mask].mean(axis=0) if mask.any() else np.zeros(feats.shape[1]))
+            rows.append(np.concatenate(parts))
+    finally:
+        handle.remove()
+    return np.asarray(rows)
+
+
+def farthest_point_sampling(descriptors, n, *, first=0):
+    r"""Indices of ``n`` rows picked greedily, each farthest from those already picked.
+
+    The features are standardised (zero mean, unit variance per column; constant columns
+    dropped), then :math:`i_{k+1} = \arg\max_j \min_{l \le k} \lVert d_j - d_{i_l} \rVert`.
+
+    Parameters
+    ----------
+    descriptors : array_like, shape (n_frames, n_features)
+    n : int
+        Number to pick (at most ``n_frames``).
+    first : int
+        The first pick.
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> from ase_electrolyte.active_learning import farthest_point_sampling
+    >>> farthest_point_sampling([[0.0], [0.1], [5.0], [2.4]], 3)
+    [0, 2, 3]
+    """
+    d = np.asarray(descriptors, dtype=np.float64)
+    if d.ndim != 2 or len(d) == 0:
+        raise ValueError("descriptors must be a non-empty 2D array")
+    if int(n) != n or not 1 <= n <= len(d):
+        raise ValueError(f"n must be between 1 and the number of frames ({len(d)}), got {n}")
+    std = d.std(axis=0)
+    keep = std > 1e-12 * max(1.0, float(np.abs(d).max()))
+    z = (d[:, keep] - d[:, keep].mean(axis=0)) / std[keep] if keep.any() else d[:, :0]
+    picked = [int(first)]
+    dist = np.linalg.norm(z - z[first], axis=1)
+    while len(picked) < n:
+        nxt = int(np.argmax(dist))
+        picked.append(nxt)
+        dist = np.minimum(dist, np.linalg.norm(z - z[nxt], axis=1))
+    return picked
+
+
+def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=None):
+    """Thin candidate frames to ``n`` by farthest-point sampling in descriptor space.
+
+    The first pick is the frame with the largest committee spread (``info["max_forces_std"]``,
+    when present); each further pick is the frame farthest, in the model's descriptor space
+    (:func:`frame_descriptors`), from those already picked, so that near-duplicates of
+    consecutive MD steps are not labelled twice.
+
+    Parameters
+    ----------
+    candidates : str, os.PathLike or sequence of ase.Atoms
+        Candidates (e.g. written by :class:`CandidateCollector`).
+    n : int
+        Number of frames to keep; all frames are kept when there are fewer.
+    model : str, os.PathLike or ase_electrolyte.Calculator
+        SevenNet model for the descriptors.
+    device : str
+    out : str or os.PathLike, optional
+        Write the selected frames (extxyz, ``info`` kept, plus ``candidate_index``).
+
+    Returns
+    -------
+    list of ase.Atoms
+        The selected frames in the order picked.
+    """
+    import ase.io
+
+    if isinstance(candidates, (str, Path)):
+        if not Path(candidates).exists():
+            raise FileNotFoundError(f"no candidates file {candidates}")
+        frames = ase.io.read(candidates, index=":")
+    else:
+        frames = list(candidates)
+    if not frames:
+        raise ValueError("there are no candidate frames to select from")
+    if int(n) != n or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n}")
+    n = min(int(n), len(frames))
+    spreads = np.array([float(a.info.get("max_forces_std", np.nan)) for a in frames])
+    first = int(np.nanargmax(spreads)) if np.isfinite(spreads).any() else 0
+    desc = frame_descriptors(frames, model, device=device)
+    picked = farthest_point_sampling(desc, n, first=first)
+    selected = []
+    for i in picked:
+        frame = frames[i].copy()
+        frame.calc = None
+        frame.info["candidate_index"] = int(i)
+        selected.append(frame)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        ase.io.write(out, selected, format="extxyz")
+    return selected
