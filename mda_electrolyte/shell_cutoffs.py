@@ -234,15 +234,19 @@ def donor_atoms(group, preset="ju2025"):
     if preset not in DONOR_PRESETS:
         raise ValueError(f"unknown preset {preset!r}; known: {sorted(DONOR_PRESETS)}")
     cutoffs = DONOR_PRESETS[preset]
-    chosen = []
-    for atom in group:
-        if atom.element not in cutoffs:
-            continue
-        partners = [b.partner(atom).element for b in atom.bonds] if hasattr(atom, "bonds") else []
-        if atom.element == "O" and "C" in partners:
-            chosen.append(atom.ix)
-        elif atom.element == "P" and len(partners) >= 4:
-            chosen.append(atom.ix)
+    universe = group.universe
+    n = universe.atoms.n_atoms
+    bonds = (universe.bonds.indices if hasattr(universe, "bonds") and len(universe.bonds)
+             else np.zeros((0, 2), dtype=np.intp))
+    ends = np.concatenate([bonds, bonds[:, ::-1]])
+    degree = np.bincount(ends[:, 0], minlength=n)
+    is_c = universe.atoms.elements == "C"
+    carbons = np.bincount(ends[:, 0], weights=is_c[ends[:, 1]], minlength=n)
+    elements = group.elements
+    ix = group.ix
+    keep = ((elements == "O") & (carbons[ix] > 0)) | ((elements == "P") & (degree[ix] >= 4))
+    keep &= np.isin(elements, list(cutoffs))
+    chosen = ix[keep]
     donors = group.universe.atoms[np.array(chosen, dtype=np.intp)]
     elements = sorted(set(donors.elements))
     if not elements:

@@ -68,19 +68,28 @@ def oxygen_types(atomgroup):
     carbonyl_carbon : numpy.ndarray of int, shape (n_atoms,)
         Universe index of the carbon bonded to each Oc, -1 elsewhere.
     """
-    types = np.zeros(atomgroup.n_atoms, dtype=np.int8)
-    carbon = np.full(atomgroup.n_atoms, -1, dtype=np.intp)
-    for k, atom in enumerate(atomgroup):
-        if atom.element != "O":
-            continue
-        neighbours = [b.partner(atom) for b in atom.bonds]
-        elements = [n.element for n in neighbours]
-        if elements == ["C"]:
-            types[k] = _OC
-            carbon[k] = neighbours[0].ix
-        elif elements == ["C", "C"]:
-            types[k] = _OE
+    universe = atomgroup.universe
+    degree, carbons, partner = _bond_counts(universe)
+    is_o = universe.atoms.elements == "O"
+    oc = is_o & (degree == 1) & (carbons == 1)
+    oe = is_o & (degree == 2) & (carbons == 2)
+    types = np.where(oc, _OC, np.where(oe, _OE, _OTHER)).astype(np.int8)[atomgroup.ix]
+    carbon = np.where(oc, partner, -1)[atomgroup.ix]
     return types, carbon
+
+
+def _bond_counts(universe):
+    """Bonds per atom, carbon neighbours per atom and one bond partner per atom (-1: none)."""
+    n = universe.atoms.n_atoms
+    bonds = (universe.bonds.indices if hasattr(universe, "bonds") and len(universe.bonds)
+             else np.zeros((0, 2), dtype=np.intp))
+    ends = np.concatenate([bonds, bonds[:, ::-1]])
+    degree = np.bincount(ends[:, 0], minlength=n)
+    is_c = universe.atoms.elements == "C"
+    carbons = np.bincount(ends[:, 0], weights=is_c[ends[:, 1]], minlength=n).astype(np.intp)
+    partner = np.full(n, -1, dtype=np.intp)
+    partner[ends[:, 0]] = ends[:, 1]
+    return degree, carbons, partner
 
 
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
@@ -150,8 +159,9 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                 "and ether oxygens cannot be told apart; add bonds (e.g. "
                 "universe.guess_TopologyAttrs(to_guess=['bonds']))"
             )
-        multi = oxygens[[len(o.residue.atoms) > 1 for o in oxygens]]
-        lonely = multi[[len(o.bonds) == 0 for o in multi]]
+        degree = _bond_counts(universe)[0]
+        residue_size = np.bincount(universe.atoms.resindices)[oxygens.resindices]
+        lonely = oxygens[(residue_size > 1) & (degree[oxygens.ix] == 0)]
         if lonely.n_atoms:
             raise ValueError(
                 f"species {name!r}: {lonely.n_atoms} oxygen atoms (e.g. index {lonely[0].ix}) have "
@@ -446,7 +456,8 @@ class SolvationShells(AnalysisBase):
         if missing:
             raise _NoRdfMinimum(
                 f"no first minimum found in a cation–species RDF within {self._rdf_range} Å; "
-                f"pass cutoffs={{name: value}} for it (species without one: {sorted(missing)})"
+                f"pass cutoffs={{name: value}} for it, or no_minimum='preset' for Li "
+                f"({'; '.join(f'{n}: {self._details[n].note}' for n in sorted(missing))})"
             )
         return radii, rdfs
 
