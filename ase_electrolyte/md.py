@@ -1,19 +1,29 @@
-"""Equilibrate and run an electrolyte with ASE's integrators: the seed-000 protocol in one call.
+"""Equilibrate and run an electrolyte with ASE's integrators: the protocol of Ju et al. in one call.
 
-Seed 000 (SevenNet-0 for liquid electrolytes): loose relaxation (maximum force below 2 eV/Å); NPT
-pre-equilibration at 1 atm with a 2 fs step and hydrogen given the mass of tritium (3 amu); then
-real masses at 1 fs: 0.2 ns equilibration and 0.2 ns production, the density averaged every 10 fs.
+Ju, You, Kim, Park, An and Han, "Application of pretrained universal machine-learning interatomic
+potential for physicochemical simulation of liquid electrolytes in Li-ion batteries", Digital
+Discovery 4, 1544 (2025) (SevenNet-0 for liquid electrolytes): loose relaxation (maximum force
+below 2 eV/Å); NPT pre-equilibration at 1 atm with a 2 fs step and hydrogen given the mass of
+tritium (3 amu); then real masses at 1 fs: 0.2 ns equilibration and 0.2 ns production, the
+density averaged every 10 fs.
 Nosé–Hoover chain thermostat (:class:`ase.md.nose_hoover_chain.NoseHooverChainNVT`) and the
 Martyna–Tobias–Klein barostat (:class:`ase.md.nose_hoover_chain.IsotropicMTKNPT`, ASE ≥ 3.25).
 
 Every stage writes an H5MD file (:mod:`ase_electrolyte.trajectory`); an interrupted run is
 restarted by calling the same function again: finished stages are read back, an interrupted stage
 continues from its last written frame (the thermostat/barostat chain variables restart from zero
-there, which perturbs the conserved quantity but not the sampled ensemble).
+there, which perturbs the conserved quantity but not the sampled ensemble). Each file records the
+settings and the calculator that wrote it and the positions it started from: a rerun with other
+ones raises instead of reusing the old results (``overwrite=True`` recomputes).
+
+Every step is checked (:class:`MDInstabilityError`): non-finite forces, positions or velocities, a
+temperature above ``max_temperature_factor`` times the target, or an atom moving more than
+``max_displacement`` in one step stop the run before anything of that step is written.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,15 +39,39 @@ except ImportError:  # pragma: no cover - older ASE
 from ase.md.verlet import VelocityVerlet
 from ase.optimize import FIRE
 
-from .topology import get_topology
-from .trajectory import GCM3_TO_AMU_PER_A3, H5MDWriter, h5md_info, read_h5md
+from .topology import FORMAL_CHARGE, SPECIES, get_topology
+from .trajectory import (
+    GCM3_TO_AMU_PER_A3,
+    VELOCITY_TO_ANGSTROM_PER_PS,
+    H5MDWriter,
+    h5md_info,
+    h5md_series,
+    read_h5md,
+    start_positions,
+)
 
-__all__ = ["relax", "run_md", "run_protocol", "ProtocolResult", "ONE_ATM_BAR"]
+__all__ = [
+    "relax",
+    "run_md",
+    "run_protocol",
+    "check_protocol_arguments",
+    "calculator_fingerprint",
+    "MDInstabilityError",
+    "ProtocolResult",
+    "ONE_ATM_BAR",
+]
 
 #: 1 atm in bar.
 ONE_ATM_BAR = 1.01325
 
 _ENSEMBLES = ("nve", "nvt", "npt")
+
+
+class MDInstabilityError(RuntimeError):
+    """The dynamics became unphysical (non-finite values, runaway temperature, a jumping atom).
+
+    The trajectory keeps every frame written before; it is not marked complete.
+    """
 
 
 def _check_calculator(atoms):
@@ -47,8 +81,77 @@ def _check_calculator(atoms):
         )
 
 
-def relax(atoms, *, fmax=2.0, steps=500, trajectory=None):
-    """Loose relaxation of positions with FIRE (seed 000: maximum force below 2 eV/Å), cell fixed.
+def calculator_fingerprint(calc):
+    """JSON-able description of a calculator: class, model, dispersion and parameters.
+
+    Stored with every trajectory so that a rerun with another calculator is never answered with
+    the old results. The device is left out: the same model on CPU and GPU gives the same
+    physics.
+    """
+    if calc is None:
+        return None
+    out = {"class": f"{type(calc).__module__}.{type(calc).__name__}"}
+    for attr in ("model", "backend"):
+        if isinstance(getattr(calc, attr, None), str):
+            out[attr] = getattr(calc, attr)
+    disp = getattr(calc, "dispersion", None)
+    if disp is not None:
+        out["dispersion"] = calculator_fingerprint(disp)
+    try:
+        params = dict(calc.todict())
+    except Exception:  # noqa: BLE001 - todict is optional in ASE's calculator protocol
+        params = dict(getattr(calc, "parameters", None) or {})
+    params.pop("device", None)
+    out["parameters"] = params
+    return json.loads(json.dumps(out, default=repr, sort_keys=True))
+
+
+def _positive(name, value, allow_none=False):
+    if value is None and allow_none:
+        return
+    try:
+        ok = bool(np.isfinite(value) and value > 0)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+
+
+def _reuse(path, run_info, atoms, overwrite):
+    """Whether ``path`` holds a finished run with these settings from this start; else raise.
+
+    Returns ``None`` when there is nothing to reuse, the ``h5md_info`` dict otherwise.
+    """
+    path = Path(path)
+    if overwrite or not path.exists():
+        return None
+    info = h5md_info(path)
+    if not info["n_frames"]:
+        return None
+    why = None
+    if info["n_atoms"] != len(atoms):
+        why = f"it holds {info['n_atoms']} atoms, the system {len(atoms)}"
+    elif info["run_info"] is not None and info["run_info"] != run_info:
+        diff = sorted(
+            k
+            for k in set(run_info) | set(info["run_info"])
+            if run_info.get(k) != info["run_info"].get(k)
+        )
+        why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
+    elif not np.allclose(start_positions(path), atoms.positions, rtol=0, atol=1e-4):
+        why = "it started from other positions (another input structure or earlier stage)"
+    if why:
+        raise ValueError(
+            f"{path} was written by a different run: {why}; remove it, choose another folder "
+            "or pass overwrite=True to recompute"
+        )
+    return info
+
+
+def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
+    """Loose relaxation of positions with FIRE (Ju et al. 2025: maximum force below 2 eV/Å).
+
+    The cell is fixed.
 
     Parameters
     ----------
@@ -59,17 +162,42 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None):
     steps : int
         Maximum optimizer steps.
     trajectory : str or os.PathLike, optional
-        H5MD file receiving the relaxed structure (one frame, no velocities).
+        H5MD file receiving the relaxed structure (one frame, no velocities). If it holds a
+        finished relaxation of the same structure with the same settings and calculator, that
+        one is returned; one with other settings raises unless ``overwrite``.
+    overwrite : bool
+        Recompute even if ``trajectory`` holds a finished relaxation.
 
     Returns
     -------
     ase.Atoms
         Relaxed copy with the same calculator and topology arrays; ``info["relaxed_fmax"]``
         is the final maximum force (eV/Å).
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, no calculator, or a ``trajectory`` of another run.
     """
     _check_calculator(atoms)
-    if not fmax > 0:
-        raise ValueError(f"fmax must be positive (eV/Å), got {fmax}")
+    _positive("fmax (eV/Å)", fmax)
+    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    run_info = {
+        "stage": "relax",
+        "fmax": float(fmax),
+        "steps": int(steps),
+        "calculator": calculator_fingerprint(atoms.calc),
+    }
+    if trajectory is not None:
+        info = _reuse(trajectory, run_info, atoms, overwrite)
+        if info is not None and info["complete"]:
+            done = read_h5md(trajectory, -1)
+            stored = done.get_forces()
+            done.set_velocities(np.zeros((len(done), 3)))
+            done.calc = atoms.calc
+            done.info["relaxed_fmax"] = float(np.linalg.norm(stored, axis=1).max())
+            return done
     work = atoms.copy()
     work.calc = atoms.calc
     work.set_velocities(np.zeros((len(work), 3)))
@@ -77,8 +205,12 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None):
     opt.run(fmax=fmax, steps=steps)
     final = float(np.linalg.norm(work.get_forces(), axis=1).max())
     work.info["relaxed_fmax"] = final
+    if not np.isfinite(final):
+        raise MDInstabilityError(f"relaxation ended with non-finite forces ({final} eV/Å)")
     if trajectory is not None:
-        with H5MDWriter(trajectory, work, velocities=False) as w:
+        start = work.copy()
+        start.positions = atoms.positions
+        with H5MDWriter(trajectory, start, velocities=False, run_info=run_info) as w:
             w.write(work, step=0, time=0.0, observables=_observables(work, work.get_masses().sum()))
     return work
 
@@ -95,10 +227,49 @@ def _observables(atoms, mass_amu):
             3.0 * atoms.get_volume()
         )
         obs["pressure"] = p / units.bar
+    obs.update(_transport_observables(atoms, stress))
     # a committee calculator's largest per-atom force spread (eV/Å), the active-learning signal
     spread = atoms.calc.results.get("max_forces_std") if atoms.calc is not None else None
     if spread is not None:
         obs["max_forces_std"] = float(spread)
+    return obs
+
+
+def current_species(atoms):
+    """Species whose charge current run_md records, in the order of the ``charge_current`` rows.
+
+    Every molecule species (topology array ``molecule_species``) with a nonzero formal charge on
+    some atom, in order of first appearance; empty without topology arrays.
+    """
+    topo = get_topology(atoms)
+    if topo is None:
+        return []
+    names, first = np.unique(topo[SPECIES], return_index=True)
+    charged = [
+        (i, str(n)) for n, i in zip(names, first, strict=True)
+        if np.any(topo[FORMAL_CHARGE][topo[SPECIES] == n] != 0)
+    ]
+    return [n for _, n in sorted(charged)]
+
+
+def _transport_observables(atoms, stress):
+    """Per-step ``charge_current`` (e Å/ps per species) and ``pressure_tensor`` (bar)."""
+    obs = {}
+    species = current_species(atoms)
+    if species:
+        topo = get_topology(atoms)
+        v = atoms.get_velocities() * VELOCITY_TO_ANGSTROM_PER_PS
+        qv = topo[FORMAL_CHARGE][:, None] * v
+        obs["charge_current"] = np.array([qv[topo[SPECIES] == s].sum(axis=0) for s in species])
+    if stress is not None and atoms.pbc.all():
+        if np.shape(stress) == (3, 3):
+            virial = -np.asarray(stress)
+        else:
+            xx, yy, zz, yz, xz, xy = stress
+            virial = -np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
+        p = atoms.get_momenta()
+        kinetic = (p / atoms.get_masses()[:, None]).T @ p
+        obs["pressure_tensor"] = (virial + kinetic / atoms.get_volume()) / units.bar
     return obs
 
 
@@ -119,6 +290,9 @@ def run_md(
     seed=0,
     progress=True,
     description=None,
+    max_temperature_factor=3.0,
+    max_displacement=0.5,
+    overwrite=False,
 ):
     """Run MD with an ASE integrator, writing frames to H5MD; resumes an interrupted file.
 
@@ -138,24 +312,36 @@ def run_md(
     pressure_bar : float
         Target pressure for NPT, bar (default 1 atm).
     tdamp_fs, pdamp_fs : float, optional
-        Thermostat/barostat time constants; default 100 and 1000 time steps (ASE's advice).
+        Thermostat/barostat time constants, fs; default 100 and 1000 time steps (ASE's advice).
     hydrogen_mass : float, optional
-        Mass (amu) given to H during this run (seed 000 uses 3 for 2 fs steps); the returned
-        Atoms has the real masses back, with H velocities scaled to keep each H's kinetic energy.
+        Mass (amu) given to H during this run (Ju et al. 2025 use 3 for 2 fs steps); the
+        returned Atoms has the real masses back, with H velocities scaled to keep each H's
+        kinetic energy.
     trajectory : str or os.PathLike, optional
         H5MD output. If it exists and is incomplete it is resumed from its last frame; if it is
-        complete the run is not repeated and its last frame is returned.
+        complete the run is not repeated and its last frame is returned. A file written with
+        other settings, another calculator or from another start raises (see ``overwrite``).
     write_interval : int
         Steps between frames; the last step is always written.
     observe_interval : int, optional
-        Steps between observables (energies, temperature, density, pressure); default
-        ``write_interval``.
+        Steps between observables (energies, temperature, density, pressure, the per-species
+        charge current ``charge_current`` in e·Å/ps and the pressure tensor ``pressure_tensor``
+        in bar, both for Green–Kubo integrals); default 1 (every step). Frames always carry
+        them too.
     seed : int
         Seeds the initial velocities.
     progress : bool
         Show a tqdm progress bar.
     description : str, optional
         Label of the progress bar.
+    max_temperature_factor : float or None
+        Stop when the instantaneous temperature exceeds this multiple of ``temperature_K`` (of
+        the starting temperature in NVE without ``temperature_K``); ``None`` disables.
+    max_displacement : float or None
+        Stop when an atom moves more than this many Å in one step (minimum image);
+        ``None`` disables.
+    overwrite : bool
+        Start ``trajectory`` afresh even if it holds a run (finished or not).
 
     Returns
     -------
@@ -165,54 +351,71 @@ def run_md(
     Raises
     ------
     ValueError
-        Bad arguments, a missing calculator, or NPT without a 3D-periodic cell.
+        Bad arguments, a missing calculator, NPT without a 3D-periodic cell, or a
+        ``trajectory`` of another run.
+    MDInstabilityError
+        Non-finite forces, positions or velocities, a runaway temperature or an atom jumping
+        more than ``max_displacement``; the trajectory keeps the frames before and is not marked
+        complete.
+    OSError
+        The trajectory could not be written (e.g. :class:`~ase_electrolyte.trajectory.\
+TrajectoryFullError` when the disk is full); the file keeps every frame written before and
+        resumes when called again.
     """
     _check_calculator(atoms)
     if ensemble not in _ENSEMBLES:
         raise ValueError(f"ensemble must be one of {_ENSEMBLES}, not {ensemble!r}")
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps}")
-    if not timestep_fs > 0:
-        raise ValueError(f"timestep_fs must be positive, got {timestep_fs}")
-    if ensemble != "nve" and not (temperature_K and temperature_K > 0):
-        raise ValueError(f"{ensemble.upper()} needs temperature_K > 0")
-    if ensemble == "npt" and not atoms.pbc.all():
-        raise ValueError("NPT needs a 3D-periodic cell")
-    if write_interval < 1:
-        raise ValueError("write_interval must be >= 1")
-    observe_interval = write_interval if observe_interval is None else int(observe_interval)
-    steps = int(steps)
+    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    _positive("timestep_fs", timestep_fs)
+    if ensemble != "nve" or temperature_K is not None:
+        _positive(f"temperature_K ({ensemble.upper()})", temperature_K)
+    if ensemble == "npt":
+        if not np.isfinite(pressure_bar):
+            raise ValueError(f"pressure_bar must be finite, got {pressure_bar!r}")
+        if not atoms.pbc.all():
+            raise ValueError("NPT needs a 3D-periodic cell")
+    _positive("tdamp_fs", tdamp_fs, allow_none=True)
+    _positive("pdamp_fs", pdamp_fs, allow_none=True)
+    _positive("hydrogen_mass (amu)", hydrogen_mass, allow_none=True)
+    _positive("max_temperature_factor", max_temperature_factor, allow_none=True)
+    _positive("max_displacement (Å)", max_displacement, allow_none=True)
+    if int(write_interval) != write_interval or write_interval < 1:
+        raise ValueError(f"write_interval must be a positive integer, got {write_interval!r}")
+    # Green–Kubo integrals need the current and pressure tensor at every step
+    observe_interval = 1 if observe_interval is None else observe_interval
+    if int(observe_interval) != observe_interval or observe_interval < 1:
+        raise ValueError(f"observe_interval must be a positive integer, got {observe_interval!r}")
+    write_interval, observe_interval, steps = int(write_interval), int(observe_interval), int(steps)
     calc = atoms.calc
     real_masses = atoms.get_masses().copy()
     mass_total = float(real_masses.sum())
 
+    tdamp = tdamp_fs or 100 * timestep_fs
+    pdamp = pdamp_fs or 1000 * timestep_fs
     run_info = {
         "ensemble": ensemble,
         "steps": steps,
         "timestep_fs": float(timestep_fs),
         "temperature_K": None if temperature_K is None else float(temperature_K),
         "pressure_bar": float(pressure_bar) if ensemble == "npt" else None,
+        "tdamp_fs": float(tdamp) if ensemble != "nve" else None,
+        "pdamp_fs": float(pdamp) if ensemble == "npt" else None,
         "hydrogen_mass": None if hydrogen_mass is None else float(hydrogen_mass),
-        "write_interval": int(write_interval),
+        "write_interval": write_interval,
+        "observe_interval": observe_interval,
+        "seed": int(seed),
+        "calculator": calculator_fingerprint(calc),
     }
     work = atoms.copy()
     work.calc = calc
     start = 0
     writer = None
+    resumed = False
     if trajectory is not None:
         trajectory = Path(trajectory)
-        info = h5md_info(trajectory) if trajectory.exists() else None
-        if info and info["n_frames"]:
-            if info["n_atoms"] != len(atoms):
-                raise ValueError(
-                    f"{trajectory} holds {info['n_atoms']} atoms, the system {len(atoms)}; "
-                    "remove the file or choose another"
-                )
-            if info["run_info"] is not None and info["run_info"] != run_info:
-                raise ValueError(
-                    f"{trajectory} was written by a different run ({info['run_info']}), not "
-                    f"{run_info}; remove it or choose another path"
-                )
+        info = _reuse(trajectory, run_info, atoms, overwrite)
+        if info is not None:
             last = read_h5md(trajectory, -1)
             if info["complete"] and info["last_step"] >= steps:
                 _set_masses_keep_velocities(last, real_masses)
@@ -225,8 +428,9 @@ def run_md(
             _set_masses_keep_velocities(work, last.get_masses())
             work.set_velocities(last.get_velocities())
             start = info["last_step"]
-            writer = H5MDWriter(trajectory, work, mode="a", run_info=run_info)
-    if start == 0:
+            writer = H5MDWriter(trajectory, atoms, mode="a", run_info=run_info)
+            resumed = True
+    if not resumed:
         if hydrogen_mass is not None:
             masses = work.get_masses()
             masses[work.numbers == 1] = hydrogen_mass
@@ -246,10 +450,7 @@ def run_md(
         dyn = VelocityVerlet(work, timestep=dt)
     elif ensemble == "nvt":
         dyn = NoseHooverChainNVT(
-            work,
-            timestep=dt,
-            temperature_K=temperature_K,
-            tdamp=(tdamp_fs or 100 * timestep_fs) * units.fs,
+            work, timestep=dt, temperature_K=temperature_K, tdamp=tdamp * units.fs
         )
     else:
         dyn = IsotropicMTKNPT(
@@ -257,10 +458,12 @@ def run_md(
             timestep=dt,
             temperature_K=temperature_K,
             pressure_au=pressure_bar * units.bar,
-            tdamp=(tdamp_fs or 100 * timestep_fs) * units.fs,
-            pdamp=(pdamp_fs or 1000 * timestep_fs) * units.fs,
+            tdamp=tdamp * units.fs,
+            pdamp=pdamp * units.fs,
         )
     dyn.nsteps = start
+
+    guard = _Guard(work, temperature_K, max_temperature_factor, max_displacement, timestep_fs)
 
     bar = None
     if progress:
@@ -270,6 +473,8 @@ def run_md(
 
     def observe():
         n = dyn.nsteps
+        # checked before anything of this step is written: the file ends at the last good frame
+        guard.check(n, writer)
         time_ps = n * timestep_fs / 1000.0
         if writer is not None and n > writer.last_step():
             if n % write_interval == 0 or n == steps:
@@ -302,6 +507,63 @@ def run_md(
     _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
     final.calc = calc
     return final
+
+
+class _Guard:
+    """Per-step checks that stop a run before unphysical states are written as data."""
+
+    def __init__(self, atoms, temperature_K, factor, max_displacement, timestep_fs):
+        self.atoms = atoms
+        reference = temperature_K if temperature_K else atoms.get_temperature()
+        self.t_max = factor * reference if factor and reference > 0 else None
+        self.max_displacement = max_displacement
+        self.timestep_fs = timestep_fs
+        self.previous = atoms.get_positions()
+
+    def check(self, step, writer):
+        atoms = self.atoms
+        where = (
+            f"; {writer.path} keeps {writer.n_frames} frames up to step {writer.last_step()}"
+            if writer is not None
+            else ""
+        )
+        positions = atoms.get_positions()
+        # forces first: a model that fails poisons the velocities within the same step
+        for name, values in (
+            ("forces", atoms.get_forces()),
+            ("positions", positions),
+            ("velocities", atoms.get_velocities()),
+            ("cell", atoms.cell.array),
+        ):
+            bad = ~np.isfinite(values)
+            if bad.any():
+                rows = np.unique(np.nonzero(bad)[0])[:10].tolist()
+                raise MDInstabilityError(
+                    f"step {step}: non-finite {name} (rows {rows}); the simulation exploded "
+                    f"(time step {self.timestep_fs} fs too long, or the model failed){where}"
+                )
+        temperature = atoms.get_temperature()
+        if self.t_max is not None and temperature > self.t_max:
+            raise MDInstabilityError(
+                f"step {step}: temperature {temperature:.4g} K exceeds {self.t_max:.4g} K "
+                f"(max_temperature_factor × target); the dynamics are unstable (time step "
+                f"{self.timestep_fs} fs, model){where}"
+            )
+        if self.max_displacement is not None:
+            d = positions - self.previous
+            if atoms.pbc.all():
+                frac = np.linalg.solve(atoms.cell.array.T, d.T).T
+                d = (frac - np.round(frac)) @ atoms.cell.array
+            jump = np.linalg.norm(d, axis=1)
+            worst = int(np.argmax(jump)) if len(jump) else 0
+            if len(jump) and jump[worst] > self.max_displacement:
+                raise MDInstabilityError(
+                    f"step {step}: atom {worst} ({atoms.get_chemical_symbols()[worst]}) moved "
+                    f"{jump[worst]:.3g} Å in one step (limit max_displacement = "
+                    f"{self.max_displacement} Å); the dynamics are unstable (time step "
+                    f"{self.timestep_fs} fs, model){where}"
+                )
+        self.previous = positions
 
 
 def _density(atoms, mass_amu):
@@ -374,8 +636,9 @@ def run_protocol(
     observe_interval_fs=10.0,
     seed=0,
     progress=True,
+    overwrite=False,
 ):
-    """The seed-000 protocol in one call: relax, heavy-H NPT, real-mass equilibration, production.
+    """The protocol of Ju et al. (2025) in one call: relax, heavy-H NPT, equilibration, production.
 
     Parameters
     ----------
@@ -388,15 +651,15 @@ def run_protocol(
         Receives ``relaxed.h5md``, ``preequilibration.h5md``, ``equilibration.h5md``,
         ``production.h5md``. Calling again with the same folder resumes an interrupted run.
     temperature_K : float
-        K (seed 000: 298 K; 313 K for EC and FEC; 293 K for DME and DEE).
+        K (Ju et al. 2025: 298 K; 313 K for EC and FEC; 293 K for DME and DEE).
     pressure_bar : float
         NPT pressure, bar (1 atm).
     relax_fmax : float
         Loose relaxation threshold, eV/Å.
     preequilibration_ps, equilibration_ps, production_ps : float
-        Stage lengths in ps (seed 000: 1000, 200, 200); a zero length skips the stage.
+        Stage lengths in ps (Ju et al. 2025: 1000, 200, 200); a zero length skips the stage.
     production_ensemble : {"npt", "nvt", "nve"}
-        NPT for densities (seed 000); NVT at the equilibrated density for transport.
+        NPT for densities (Ju et al. 2025); NVT at the equilibrated density for transport.
     preequilibration_timestep_fs, timestep_fs : float
         2 fs with heavy hydrogen, then 1 fs.
     hydrogen_mass : float
@@ -404,27 +667,41 @@ def run_protocol(
     write_interval_fs : float
         Time between frames, fs.
     observe_interval_fs : float
-        Time between density/energy/pressure samples, fs (seed 000: 10 fs).
+        Time between density/energy/pressure samples, fs (Ju et al. 2025: 10 fs).
     seed : int
         Seeds the initial velocities.
     progress : bool
         Progress bars.
+    overwrite : bool
+        Recompute every stage even if ``outdir`` holds finished ones (which are otherwise
+        reused only when their settings, calculator and start match, else an error is raised).
 
     Returns
     -------
     ProtocolResult
+
+    Raises
+    ------
+    ValueError
+        Bad arguments (checked before any model evaluation, see
+        :func:`check_protocol_arguments`), or stage files of another run in ``outdir``.
+    MDInstabilityError, OSError
+        As :func:`run_md`.
     """
-    if production_ensemble not in _ENSEMBLES:
-        raise ValueError(f"production_ensemble must be one of {_ENSEMBLES}")
-    for name, value in (
-        ("preequilibration_ps", preequilibration_ps),
-        ("equilibration_ps", equilibration_ps),
-        ("production_ps", production_ps),
-    ):
-        if value < 0:
-            raise ValueError(f"{name} must be >= 0, got {value}")
-    if not production_ps > 0:
-        raise ValueError("production_ps must be positive")
+    check_protocol_arguments(
+        temperature_K=temperature_K,
+        pressure_bar=pressure_bar,
+        relax_fmax=relax_fmax,
+        preequilibration_ps=preequilibration_ps,
+        equilibration_ps=equilibration_ps,
+        production_ps=production_ps,
+        production_ensemble=production_ensemble,
+        preequilibration_timestep_fs=preequilibration_timestep_fs,
+        timestep_fs=timestep_fs,
+        hydrogen_mass=hydrogen_mass,
+        write_interval_fs=write_interval_fs,
+        observe_interval_fs=observe_interval_fs,
+    )
     if not atoms.pbc.all():
         raise ValueError("the protocol needs a 3D-periodic box")
     if get_topology(atoms) is None:
@@ -443,13 +720,7 @@ def run_protocol(
     work.calc = calculator
 
     files["relaxed"] = outdir / "relaxed.h5md"
-    if files["relaxed"].exists() and h5md_info(files["relaxed"])["complete"]:
-        relaxed = read_h5md(files["relaxed"], -1)
-        relaxed.set_velocities(np.zeros((len(relaxed), 3)))
-        relaxed.calc = calculator
-    else:
-        relaxed = relax(work, fmax=relax_fmax, trajectory=files["relaxed"])
-    state = relaxed
+    state = relax(work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite)
 
     def stage(name, ps, dt_fs, ensemble, h_mass):
         nonlocal state
@@ -471,6 +742,7 @@ def run_protocol(
             seed=seed,
             progress=progress,
             description=name,
+            overwrite=overwrite,
         )
 
     stage(
@@ -479,10 +751,69 @@ def run_protocol(
     stage("equilibration", equilibration_ps, timestep_fs, "npt", None)
     stage("production", production_ps, timestep_fs, production_ensemble, None)
 
-    import h5py
-
-    with h5py.File(files["production"], "r") as f:
-        rho = f["observables/density/value"][()]
+    _, _, rho = h5md_series(files["production"], "density")
     return ProtocolResult(
         atoms=state, files=files, density=float(np.mean(rho)), density_std=float(np.std(rho))
     )
+
+
+def check_protocol_arguments(
+    *,
+    temperature_K,
+    pressure_bar=ONE_ATM_BAR,
+    relax_fmax=2.0,
+    preequilibration_ps=1000.0,
+    equilibration_ps=200.0,
+    production_ps=200.0,
+    production_ensemble="npt",
+    preequilibration_timestep_fs=2.0,
+    timestep_fs=1.0,
+    hydrogen_mass=3.0,
+    write_interval_fs=100.0,
+    observe_interval_fs=10.0,
+):
+    """Check the arguments of :func:`run_protocol` without running anything.
+
+    Cheap, so that the ``electrolyte`` command calls it before loading a model or packing a box.
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad argument: non-positive or non-finite temperature, time steps,
+        intervals or force threshold; a non-finite pressure; negative stage lengths; a
+        production run shorter than one frame interval.
+    """
+    if production_ensemble not in _ENSEMBLES:
+        raise ValueError(
+            f"production_ensemble must be one of {_ENSEMBLES}, not {production_ensemble!r}"
+        )
+    _positive("temperature_K", temperature_K)
+    try:
+        finite = bool(np.isfinite(pressure_bar))
+    except TypeError:
+        finite = False
+    if not finite:
+        raise ValueError(f"pressure_bar must be a finite number, got {pressure_bar!r}")
+    _positive("relax_fmax (eV/Å)", relax_fmax)
+    _positive("preequilibration_timestep_fs", preequilibration_timestep_fs)
+    _positive("timestep_fs", timestep_fs)
+    _positive("hydrogen_mass (amu)", hydrogen_mass, allow_none=True)
+    _positive("write_interval_fs", write_interval_fs)
+    _positive("observe_interval_fs", observe_interval_fs)
+    for name, value in (
+        ("preequilibration_ps", preequilibration_ps),
+        ("equilibration_ps", equilibration_ps),
+        ("production_ps", production_ps),
+    ):
+        try:
+            ok = bool(np.isfinite(value) and value >= 0)
+        except TypeError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    interval_fs = max(write_interval_fs, timestep_fs)
+    if production_ps * 1000.0 < interval_fs:
+        raise ValueError(
+            f"production_ps = {production_ps} ps is shorter than one frame interval "
+            f"({interval_fs} fs): the production run would hold no frame after its first"
+        )

@@ -6,28 +6,59 @@ Layout (H5MD 1.1, one particle group ``all``)::
     /particles/all/position/{value,step,time}   Å, ps
     /particles/all/velocity/{value,step,time}   Å/ps
     /particles/all/force/{value,step,time}      kJ/(mol·Å)
-    /particles/all/box/edges/{value,step,time}  Å, (3, 3) cell vectors as rows
+    /particles/all/box/edges/{value,step,time}  Å, (3, 3) cell vectors as rows (only when the
+                                                system is periodic in some direction)
     /particles/all/species, mass, charge        atomic number, amu, formal charge (e)
-    /observables/<name>/{value,step,time}       potential_energy, kinetic_energy (eV),
+    /observables/<name>/{value,step,time}       one value per frame (frame-aligned):
+                                                potential_energy, kinetic_energy (eV),
                                                 temperature (K), volume (Å³), density (g/cm³),
                                                 pressure (bar) when the calculator gives stress
-    /parameters/ase_electrolyte/                molecule_index, species_name, pbc,
-                                                attrs n_frames (frames fully written), complete
+    /parameters/ase_electrolyte/                molecule_index, species_name, pbc, cell,
+                                                start_positions (Å, the state the run began at),
+                                                attrs n_frames (frames fully written), complete,
+                                                run_info (JSON)
+    /parameters/ase_electrolyte/series/<name>/{value,step,time}
+                                                every sampled step (e.g. densities every 10 fs
+                                                between frames every 100 fs)
+
+MDAnalysis' :class:`~MDAnalysis.coordinates.H5MD.H5MDReader` takes ``observables/<name>/value``
+at the frame index into ``ts.data``; that is why ``/observables`` holds exactly one value per
+frame and the denser samples live under ``/parameters``, where MDAnalysis does not look.
+Observables may be vectors or tensors (the shape is fixed by the first value written); names and
+units are registered in :data:`OBSERVABLE_UNITS`.
 
 Velocities and forces are stored in MDAnalysis' units so that
 ``MDAnalysis.coordinates.H5MD.H5MDReader`` reads the particle data as is; the conversions use
 :mod:`ase.units` constants (:data:`VELOCITY_TO_ANGSTROM_PER_PS`,
 :data:`FORCE_TO_KJ_PER_MOL_ANGSTROM`).
 
-A frame counts only once every dataset holds it and ``n_frames`` has been bumped and flushed;
-reopening with ``mode="a"`` truncates anything beyond ``n_frames`` (an interrupted write), so a
-restart never loses or duplicates a frame. ``complete`` is set when the run that wrote the file
-closed it normally.
+Safety of the data:
+
+* A frame counts only once every dataset holds it and ``n_frames`` has been bumped and flushed;
+  reopening with ``mode="a"`` truncates anything beyond ``n_frames`` (an interrupted write), so
+  a restart never loses or duplicates a frame. ``complete`` is set only when the run that wrote
+  the file closed it normally.
+* The writer refuses non-finite positions, cells, velocities, forces or observables and step
+  numbers that do not increase.
+* Before each write the writer checks that the disk (``statvfs``) and the process' file-size
+  limit (``RLIMIT_FSIZE``) leave room for the frame with a margin for HDF5's own allocations; if
+  not it raises :class:`TrajectoryFullError` (an ``OSError`` with ``errno`` ENOSPC or EFBIG)
+  *before* touching the file, which stays readable with all frames written so far and resumes
+  once there is room. Raw data bypass HDF5's chunk cache, so a failing write raises at once.
+* Files are opened without HDF5 file locking, so a reader (MDAnalysis, :func:`read_h5md`) can
+  open a trajectory that is being written and never blocks a resume; each frame is flushed, and
+  the frame datasets are extended after the observables with ``position`` last, so a reader sees
+  whole frames. (Within *one* process HDF5 refuses to open a file twice with different locking
+  flags: read a running trajectory from another process, or with :func:`open_h5md`.) Two
+  *writers* on one file are not detected: do not run two jobs into one folder.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import resource
 from pathlib import Path
 
 import h5py
@@ -40,8 +71,12 @@ from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology, set_
 
 __all__ = [
     "H5MDWriter",
+    "TrajectoryFullError",
     "read_h5md",
     "h5md_info",
+    "h5md_series",
+    "open_h5md",
+    "OBSERVABLE_UNITS",
     "VELOCITY_TO_ANGSTROM_PER_PS",
     "FORCE_TO_KJ_PER_MOL_ANGSTROM",
     "TIME_TO_PS",
@@ -59,15 +94,47 @@ GCM3_TO_AMU_PER_A3 = 1e-24 * units.mol
 
 _GROUP = "particles/all"
 _META = "parameters/ase_electrolyte"
-_TIME_DEPENDENT = ("position", "velocity", "force", "box/edges")
-_OBSERVABLE_UNITS = {
+_SERIES = "parameters/ase_electrolyte/series"
+_PARTICLE_DATA = ("position", "velocity", "force")
+#: Observable name → unit. Extend it to record more (any fixed shape per name).
+OBSERVABLE_UNITS = {
     "potential_energy": "eV",
     "kinetic_energy": "eV",
     "temperature": "K",
     "volume": "Angstrom3",
     "density": "g cm-3",
     "pressure": "bar",
+    # per-species charge current Σ q_i v_i, shape (n_species, 3), and the full pressure tensor
+    # (3, 3), recorded by run_md for Green–Kubo conductivity and viscosity
+    "charge_current": "e Angstrom ps-1",
+    "pressure_tensor": "bar",
+    # largest per-atom force spread of a committee calculator (ase_electrolyte.committee)
+    "max_forces_std": "eV Angstrom-1",
 }
+_OBSERVABLE_UNITS = OBSERVABLE_UNITS  # the name other modules used before
+# 1-D step/time/scalar chunks: small, so that a new chunk never needs much disk
+_CHUNK_ROWS = 256
+# room kept free beyond the frame itself for HDF5's metadata (B-tree nodes, headers)
+_METADATA_MARGIN = 64 * 1024
+
+
+class TrajectoryFullError(OSError):
+    """No room left (disk full or file-size limit) to write the next frame; nothing was written."""
+
+
+def open_h5md(path, mode="r"):
+    """Open an H5MD file with h5py, without HDF5 file locking.
+
+    A reader of a running trajectory then neither fails on the writer's lock nor blocks a
+    resume; the writer flushes whole frames (see the module notes).
+    """
+    try:
+        return h5py.File(path, mode, locking=False)
+    except OSError as err:
+        # already open in this process with the default flags (e.g. by MDAnalysis' reader)
+        if "locking flag" not in str(err):
+            raise
+        return h5py.File(path, mode)
 
 
 class H5MDWriter:
@@ -77,7 +144,8 @@ class H5MDWriter:
     ----------
     path : str or os.PathLike
     atoms : ase.Atoms
-        Defines the particles (numbers, masses, topology arrays when present). Not modified.
+        Defines the particles (numbers, masses, topology arrays when present) and the start
+        positions recorded in the file. Not modified.
     mode : {"w", "a"}
         ``"w"`` creates (overwrites) the file; ``"a"`` continues an existing one after its last
         complete frame and checks that ``atoms`` has the same particles.
@@ -86,13 +154,14 @@ class H5MDWriter:
     dtype : numpy dtype
         Floating type of the stored arrays.
     run_info : dict, optional
-        JSON-serialisable description of the run (ensemble, time step, ...), stored as the
-        ``run_info`` attribute; in append mode it must equal the stored one.
+        JSON-serialisable description of the run (ensemble, time step, calculator, ...), stored
+        as the ``run_info`` attribute; in append mode it must equal the stored one.
 
     Raises
     ------
     ValueError
-        In append mode, if the file holds other particles than ``atoms``.
+        In append mode, if the file holds other particles than ``atoms`` or another run, or is
+        not readable.
 
     Examples
     --------
@@ -124,8 +193,18 @@ class H5MDWriter:
         self.n_atoms = len(atoms)
         self._dtype = np.dtype(dtype)
         self._masses = atoms.get_masses().copy()
+        self._file = None
+        self._broken = False
         if mode == "a" and self.path.exists():
-            self._file = h5py.File(self.path, "a")
+            try:
+                self._file = self._open("a")
+                _check_ours(self._file, self.path)
+                self._file[_GROUP]["position/step"][()]
+            except (OSError, KeyError, ValueError) as err:
+                self._close_quietly()
+                raise ValueError(
+                    f"{self.path} cannot be read ({err}); it cannot be resumed: remove it"
+                ) from None
             self._check_same_particles(atoms)
             stored = self._file[_META].attrs.get("run_info")
             if (
@@ -142,14 +221,38 @@ class H5MDWriter:
             self._file[_META].attrs["complete"] = False
             self._file.flush()
         else:
-            self._file = h5py.File(self.path, "w")
+            self._file = self._open("w")
             self._create(atoms, velocities, forces)
             if run_info is not None:
                 self._file[_META].attrs["run_info"] = json.dumps(run_info)
-        meta = self._file[_META]
-        self.has_velocities = "velocity" in self._file[_GROUP]
-        self.has_forces = "force" in self._file[_GROUP]
-        self.n_frames = int(meta.attrs["n_frames"])
+            self._file.flush()
+        group = self._file[_GROUP]
+        self.has_velocities = "velocity" in group
+        self.has_forces = "force" in group
+        self.has_box = "edges" in group["box"]
+        self._attrs = self._file[_META].attrs
+        self.n_frames = int(self._attrs["n_frames"])
+        # dataset handles looked up once: h5py name lookups dominate a frame's cost otherwise
+        self._particles = {
+            name: _handles(group[name])
+            for name in ("position", "velocity", "force", "box/edges")
+            if name in group
+        }
+        self._frame_obs = {k: _handles(g) for k, g in self._file["observables"].items()}
+        self._series = {k: _handles(g) for k, g in self._file[_SERIES].items()}
+        self._series_last = {
+            k: (int(h[1][h[1].shape[0] - 1]) if h[1].shape[0] else -1)
+            for k, h in self._series.items()
+        }
+        steps = self._particles["position"][1]
+        self._last_step = int(steps[self.n_frames - 1]) if self.n_frames else -1
+        self._frame_observables = sorted(self._frame_obs)
+        shapes = [h[0].shape[1:] for h in self._particles.values()]
+        self._frame_bytes = sum(int(np.prod(s)) for s in shapes) * self._dtype.itemsize + 16
+
+    def _open(self, mode):
+        # no chunk cache: a chunk is written (or fails) inside the call that writes it
+        return h5py.File(self.path, mode, locking=False, rdcc_nbytes=0)
 
     # --- file structure -------------------------------------------------------------------
     def _create(self, atoms, velocities, forces):
@@ -174,49 +277,47 @@ class H5MDWriter:
         box.attrs["boundary"] = np.array(
             [b"periodic" if p else b"none" for p in atoms.pbc], dtype="S8"
         )
-        self._time_series(box.create_group("edges"), (3, 3), "Angstrom")
+        if atoms.pbc.any():
+            self._time_series(box.create_group("edges"), (3, 3), "Angstrom")
         group.create_dataset("species", data=atoms.numbers.astype(np.int32))
         group.create_dataset("mass", data=self._masses).attrs["unit"] = "amu"
         topo = get_topology(atoms)
         meta = f.create_group(_META)
         meta.create_dataset("pbc", data=np.asarray(atoms.pbc, dtype=bool))
+        meta.create_dataset("cell", data=np.asarray(atoms.cell.array, dtype=np.float64))
+        meta.create_dataset("start_positions", data=atoms.get_positions())
+        meta.create_group("series")
         if topo is not None:
             group.create_dataset("charge", data=topo[FORMAL_CHARGE]).attrs["unit"] = "e"
             meta.create_dataset(MOLECULE_INDEX, data=topo[MOLECULE_INDEX])
             meta.create_dataset(
                 "species_name", data=topo[SPECIES].astype(object), dtype=h5py.string_dtype()
             )
-        obs = f.create_group("observables")
-        for name, unit in _OBSERVABLE_UNITS.items():
-            g = obs.create_group(name)
-            g.create_dataset("value", shape=(0,), maxshape=(None,), dtype=np.float64).attrs[
-                "unit"
-            ] = unit
-            g.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64)
-            g.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64).attrs[
-                "unit"
-            ] = "ps"
+        f.create_group("observables")
         meta.attrs["n_frames"] = 0
         meta.attrs["complete"] = False
-        f.flush()
 
     def _time_series(self, group, shape, unit):
+        rows = 1 if int(np.prod(shape)) > 16 else _CHUNK_ROWS
         group.create_dataset(
             "value",
             shape=(0, *shape),
             maxshape=(None, *shape),
-            dtype=self._dtype,
-            chunks=(1, *shape),
+            dtype=self._dtype if len(shape) else np.float64,
+            chunks=(rows, *shape),
         ).attrs["unit"] = unit
-        group.create_dataset("step", shape=(0,), maxshape=(None,), dtype=np.int64)
-        group.create_dataset("time", shape=(0,), maxshape=(None,), dtype=np.float64).attrs[
-            "unit"
-        ] = "ps"
+        group.create_dataset(
+            "step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(_CHUNK_ROWS,)
+        )
+        group.create_dataset(
+            "time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(_CHUNK_ROWS,)
+        ).attrs["unit"] = "ps"
 
     def _check_same_particles(self, atoms):
         group = self._file[_GROUP]
         numbers = group["species"][()]
         if numbers.shape[0] != len(atoms) or not np.array_equal(numbers, atoms.numbers):
+            self._file.close()
             raise ValueError(
                 f"{self.path} holds {numbers.shape[0]} particles that differ from the "
                 f"{len(atoms)} atoms given; cannot append"
@@ -225,20 +326,25 @@ class H5MDWriter:
 
     def _truncate_to_complete(self):
         n = int(self._file[_META].attrs["n_frames"])
-        for name in _TIME_DEPENDENT:
-            if name in self._file[_GROUP]:
-                g = self._file[_GROUP][name]
-                for key in ("value", "step", "time"):
-                    g[key].resize(n, axis=0)
-        for g in self._file["observables"].values():
-            steps = g["step"][()]
-            keep = int(np.searchsorted(steps, self.last_step() + 1)) if n else 0
+        group = self._file[_GROUP]
+        frame_groups = [group[name] for name in _PARTICLE_DATA if name in group]
+        if "edges" in group["box"]:
+            frame_groups.append(group["box/edges"])
+        frame_groups += list(self._file["observables"].values())
+        for g in frame_groups:
+            for key in ("value", "step", "time"):
+                g[key].resize(n, axis=0)
+        last = self.last_step()
+        for g in self._file[_SERIES].values():
+            keep = int(np.searchsorted(g["step"][()], last + 1)) if n else 0
             for key in ("value", "step", "time"):
                 g[key].resize(keep, axis=0)
 
     # --- writing --------------------------------------------------------------------------
     def last_step(self):
         """MD step of the last complete frame (``-1`` when empty)."""
+        if getattr(self, "_last_step", None) is not None:
+            return self._last_step
         steps = self._file[_GROUP]["position/step"]
         n = int(self._file[_META].attrs["n_frames"])
         return int(steps[n - 1]) if n else -1
@@ -248,6 +354,12 @@ class H5MDWriter:
         n = int(self._file[_META].attrs["n_frames"])
         return float(self._file[_GROUP]["position/time"][n - 1]) if n else float("nan")
 
+    def _check_open(self):
+        if self._file is None or not self._file:
+            raise ValueError(f"{self.path} is closed")
+        if self._broken:
+            raise OSError(f"an earlier write to {self.path} failed; reopen it to resume")
+
     def write(self, atoms, step, time, observables=None):
         """Append one frame.
 
@@ -256,74 +368,236 @@ class H5MDWriter:
         atoms : ase.Atoms
             Same particles as the file; forces are taken from its calculator.
         step : int
-            MD step number.
+            MD step number, larger than that of the previous frame.
         time : float
             Simulation time in ps.
         observables : dict, optional
-            Extra scalar values among ``potential_energy``, ``kinetic_energy``, ``temperature``,
-            ``pressure``, ``volume``, ``density`` (units as in the module docstring); volume,
-            density, temperature and kinetic energy are filled in from ``atoms`` when absent.
+            Extra values among :data:`OBSERVABLE_UNITS` (units as in the module docstring);
+            volume, density, temperature and kinetic energy are filled in from ``atoms`` when
+            absent. Every frame must carry the same observables as the first.
+
+        Raises
+        ------
+        ValueError
+            Non-finite data, a step not after the last frame's, other atoms, other observables.
+        TrajectoryFullError
+            No room for the frame; the file is unchanged.
+        OSError
+            The write itself failed (the file holds the frames before this one).
         """
+        self._check_open()
         if len(atoms) != self.n_atoms:
             raise ValueError(f"frame has {len(atoms)} atoms, the file {self.n_atoms}")
-        group = self._file[_GROUP]
-        k = self.n_frames
-        arrays = {"position": atoms.get_positions(), "box/edges": atoms.cell.array}
+        step = _as_step(step)
+        time = _as_time(time)
+        if step <= self.last_step():
+            raise ValueError(
+                f"step {step} does not follow the last frame's step {self.last_step()} "
+                f"in {self.path}"
+            )
+        arrays = {"position": atoms.get_positions()}
+        if self.has_box:
+            arrays["box/edges"] = atoms.cell.array
+        self._check_finite(arrays, step)  # before asking a calculator about broken positions
         if self.has_velocities:
             arrays["velocity"] = atoms.get_velocities() * VELOCITY_TO_ANGSTROM_PER_PS
         if self.has_forces:
             arrays["force"] = atoms.get_forces() * FORCE_TO_KJ_PER_MOL_ANGSTROM
-        for name, value in arrays.items():
-            g = group[name]
-            for key in ("value", "step", "time"):
-                g[key].resize(k + 1, axis=0)
-            g["value"][k] = value
-            g["step"][k] = int(step)
-            g["time"][k] = float(time)
-        self._append_observables(atoms, step, time, observables)
-        # the frame exists only from here on
-        self._file[_META].attrs["n_frames"] = k + 1
-        self._file.flush()
+        self._check_finite(arrays, step)
+        obs = self._observables(atoms, observables, step)
+        names = sorted(obs)
+        if self.n_frames and names != self._frame_observables:
+            raise ValueError(
+                f"frame at step {step} has observables {names}, earlier frames of {self.path} "
+                f"{self._frame_observables}; every frame needs the same ones"
+            )
+        self._check_room(
+            self._frame_bytes + sum(np.size(v) * 16 + 16 for v in obs.values()),
+            [name for name in names if name not in self._frame_obs],
+        )
+        k = self.n_frames
+        try:
+            self._append_series(obs, step, time)
+            # frame-aligned data first, positions last: MDAnalysis counts frames by positions
+            for name in names:
+                self._append(self._file["observables"], self._frame_obs, name, obs[name],
+                             step, time)
+            for name in ("box/edges", "force", "velocity", "position"):
+                if name in arrays:
+                    _append_row(self._particles[name], k, arrays[name], step, time)
+            # the frame exists only from here on
+            self._attrs["n_frames"] = k + 1
+            self._file.flush()
+        except Exception as err:
+            self._broken = True
+            raise OSError(
+                getattr(err, "errno", None) or errno.EIO,
+                f"writing step {step} to {self.path} failed ({err}); the file holds "
+                f"{k} complete frames up to step {self.last_step()}",
+            ) from err
         self.n_frames = k + 1
+        self._last_step = step
+        self._frame_observables = names
+
+    def _check_finite(self, arrays, step):
+        for name, value in arrays.items():
+            bad = ~np.isfinite(value)
+            if bad.any():
+                rows = np.unique(np.nonzero(bad)[0])[:10].tolist()
+                raise ValueError(
+                    f"refusing to write non-finite {name} at step {step} to {self.path} "
+                    f"(rows {rows})"
+                )
 
     def write_observables(self, atoms, step, time, observables=None):
-        """Append scalar observables only (no frame), e.g. densities every 10 fs between frames.
+        """Append observables only (no frame), e.g. densities every 10 fs between frames.
 
+        They go to the per-step series (:func:`h5md_series`), not to ``/observables``.
         Parameters are those of :meth:`write`.
         """
-        self._append_observables(atoms, step, time, observables)
-        self._file.flush()
+        self._check_open()
+        step, time = _as_step(step), _as_time(time)
+        obs = self._observables(atoms, observables, step)
+        self._check_room(
+            sum(np.size(v) * 16 + 16 for v in obs.values()),
+            [name for name in obs if name not in self._series],
+        )
+        try:
+            self._append_series(obs, step, time)
+            self._file.flush()
+        except Exception as err:
+            self._broken = True
+            raise OSError(
+                getattr(err, "errno", None) or errno.EIO,
+                f"writing observables of step {step} to {self.path} failed ({err})",
+            ) from err
 
-    def _append_observables(self, atoms, step, time, observables):
+    def _observables(self, atoms, observables, step):
         obs = dict(observables or {})
-        volume = atoms.get_volume() if atoms.pbc.all() else None
-        if volume is not None:
+        if atoms.pbc.all():
+            volume = atoms.get_volume()
             obs.setdefault("volume", volume)
             obs.setdefault("density", atoms.get_masses().sum() / volume / GCM3_TO_AMU_PER_A3)
         obs.setdefault("kinetic_energy", atoms.get_kinetic_energy())
         obs.setdefault("temperature", atoms.get_temperature())
         for name, value in obs.items():
-            if name not in _OBSERVABLE_UNITS:
-                raise ValueError(f"unknown observable {name!r}; known: {list(_OBSERVABLE_UNITS)}")
-            g = self._file["observables"][name]
-            m = g["value"].shape[0]
-            for key in ("value", "step", "time"):
-                g[key].resize(m + 1, axis=0)
-            g["value"][m] = float(value)
-            g["step"][m] = int(step)
-            g["time"][m] = float(time)
+            if name not in OBSERVABLE_UNITS:
+                raise ValueError(f"unknown observable {name!r}; known: {list(OBSERVABLE_UNITS)}")
+            value = np.asarray(value, dtype=np.float64)
+            if not np.all(np.isfinite(value)):
+                raise ValueError(
+                    f"refusing to write non-finite {name} ({value}) at step {step} to {self.path}"
+                )
+            if name in self._series:
+                stored = self._series[name][0].shape[1:]
+                if stored != value.shape:
+                    raise ValueError(
+                        f"observable {name} has shape {value.shape}, stored {stored}"
+                    )
+                if step <= self._series_last[name]:
+                    raise ValueError(
+                        f"step {step} of {name} does not follow the last stored step "
+                        f"{self._series_last[name]} in {self.path}"
+                    )
+            obs[name] = value
+        return obs
+
+    def _append_series(self, obs, step, time):
+        series = self._file[_SERIES]
+        for name, value in obs.items():
+            self._append(series, self._series, name, value, step, time)
+            self._series_last[name] = step
+
+    def _append(self, parent, handles, name, value, step, time):
+        if name not in handles:
+            g = parent.create_group(name)
+            self._time_series(g, np.shape(value), OBSERVABLE_UNITS[name])
+            handles[name] = _handles(g)
+        h = handles[name]
+        _append_row(h, h[1].shape[0], value, step, time)
+
+    def _check_room(self, nbytes, new_names=()):
+        """Raise before writing when the disk or the file-size limit leaves too little room."""
+        # 1-D datasets (step, time, scalar values) that start a new chunk in this write
+        groups = [*self._series.values(), *self._frame_obs.values(), *self._particles.values()]
+        n_new = 3 * sum(1 for h in groups if h[1].shape[0] % _CHUNK_ROWS == 0)
+        # a new dataset also gets its chunk-index root node
+        n_created = 3 * 2 * len(new_names)
+        chunk = _CHUNK_ROWS * 8
+        need = 2 * nbytes + n_new * 2 * chunk + n_created * 3 * chunk + _METADATA_MARGIN
+        size = max(os.path.getsize(self.path), self._file.id.get_filesize())
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        where = (
+            f"the file holds {self.n_frames} complete frames up to step {self.last_step()}; "
+            "make room and run again to resume"
+        )
+        if limit != resource.RLIM_INFINITY and size + need > limit:
+            raise TrajectoryFullError(
+                errno.EFBIG,
+                f"{self.path} would exceed the file-size limit ({limit} bytes, file {size} "
+                f"bytes, ~{need} more needed); {where}",
+            )
+        st = os.statvfs(self.path.parent)
+        free = st.f_bavail * st.f_frsize
+        if free < need:
+            raise TrajectoryFullError(
+                errno.ENOSPC,
+                f"no space left for {self.path} ({free} bytes free, ~{need} needed); {where}",
+            )
+
+    def _close_quietly(self):
+        try:
+            if self._file is not None and self._file:
+                self._file.close()
+        except Exception:  # noqa: BLE001 - closing after a failure: the error is reported
+            pass
 
     def close(self, complete=True):
         """Close the file, marking the run complete (or not, after an error)."""
-        if self._file:
+        if self._file is None or not self._file:
+            return
+        if self._broken:
+            self._close_quietly()
+            return
+        try:
             self._file[_META].attrs["complete"] = bool(complete)
             self._file.close()
+        except Exception:
+            self._broken = True
+            self._close_quietly()
+            if complete:
+                raise
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
         self.close(complete=exc_type is None)
+
+
+def _handles(group):
+    return group["value"], group["step"], group["time"]
+
+
+def _append_row(handles, k, value, step, time):
+    for d in handles:
+        d.resize(k + 1, axis=0)
+    handles[0][k] = value
+    handles[1][k] = step
+    handles[2][k] = time
+
+
+def _as_step(step):
+    if int(step) != step:
+        raise ValueError(f"step must be an integer, got {step}")
+    return int(step)
+
+
+def _as_time(time):
+    time = float(time)
+    if not np.isfinite(time):
+        raise ValueError(f"time must be finite, got {time}")
+    return time
 
 
 def h5md_info(path):
@@ -333,9 +607,10 @@ def h5md_info(path):
     -------
     dict
         ``n_atoms``, ``n_frames``, ``complete``, ``has_velocities``, ``has_forces``,
-        ``has_topology``, ``last_step``, ``last_time`` (ps), ``run_info`` (dict or None).
+        ``has_topology``, ``last_step``, ``last_time`` (ps), ``run_info`` (dict or None),
+        ``observables`` (frame-aligned names), ``series`` (names sampled per step).
     """
-    with h5py.File(path, "r") as f:
+    with open_h5md(path) as f:
         _check_ours(f, path)
         group, meta = f[_GROUP], f[_META]
         n = int(meta.attrs["n_frames"])
@@ -349,11 +624,44 @@ def h5md_info(path):
             "last_step": int(group["position/step"][n - 1]) if n else -1,
             "last_time": float(group["position/time"][n - 1]) if n else float("nan"),
             "run_info": json.loads(meta.attrs["run_info"]) if "run_info" in meta.attrs else None,
+            "observables": sorted(f["observables"].keys()),
+            "series": sorted(meta["series"].keys()) if "series" in meta else [],
         }
 
 
+def h5md_series(path, name):
+    """Every stored sample of one observable (also those between frames).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    name : str
+        A key of :data:`OBSERVABLE_UNITS`.
+
+    Returns
+    -------
+    step : numpy.ndarray of int
+    time : numpy.ndarray
+        ps.
+    value : numpy.ndarray
+        Shape ``(n_samples, *shape)``, units of :data:`OBSERVABLE_UNITS`; only samples up to
+        the last complete frame.
+    """
+    with open_h5md(path) as f:
+        _check_ours(f, path)
+        meta = f[_META]
+        if name not in meta["series"]:
+            raise KeyError(f"{path} has no observable {name!r}; it has {list(meta['series'])}")
+        g = meta["series"][name]
+        step, time, value = g["step"][()], g["time"][()], g["value"][()]
+        n = int(meta.attrs["n_frames"])
+        last = int(f[_GROUP]["position/step"][n - 1]) if n else -1
+    keep = int(np.searchsorted(step, last + 1))
+    return step[:keep], time[:keep], value[:keep]
+
+
 def _check_ours(f, path):
-    if _GROUP not in f or _META not in f:
+    if _GROUP not in f or _META not in f or "series" not in f[_META]:
         raise ValueError(f"{path} is not an H5MD file written by ase_electrolyte (no {_META})")
 
 
@@ -373,17 +681,18 @@ def read_h5md(path, index=-1):
         SinglePointCalculator with the stored forces (eV/Å) and energy (eV) when present, and
         ``info["step"]``, ``info["time_ps"]``.
     """
-    with h5py.File(path, "r") as f:
+    with open_h5md(path) as f:
         _check_ours(f, path)
         group, meta = f[_GROUP], f[_META]
         n = int(meta.attrs["n_frames"])
         if not -n <= index < n:
             raise IndexError(f"frame {index} out of range for {path} with {n} complete frames")
         index %= n
+        cell = group["box/edges/value"][index] if "edges" in group["box"] else meta["cell"][()]
         atoms = Atoms(
             numbers=group["species"][()],
             positions=group["position/value"][index],
-            cell=group["box/edges/value"][index],
+            cell=cell,
             pbc=meta["pbc"][()],
         )
         atoms.set_masses(group["mass"][()])
@@ -396,16 +705,20 @@ def read_h5md(path, index=-1):
                 meta["species_name"].asstr()[()],
                 group["charge"][()],
             )
-        step = int(group["position/step"][index])
-        atoms.info["step"] = step
+        atoms.info["step"] = int(group["position/step"][index])
         atoms.info["time_ps"] = float(group["position/time"][index])
         results = {}
         if "force" in group:
             results["forces"] = group["force/value"][index] / FORCE_TO_KJ_PER_MOL_ANGSTROM
-        pe = f["observables/potential_energy"]
-        hit = np.flatnonzero(pe["step"][()] == step)
-        if hit.size:
-            results["energy"] = float(pe["value"][hit[0]])
+        if "potential_energy" in f["observables"]:
+            results["energy"] = float(f["observables/potential_energy/value"][index])
         if results:
             atoms.calc = SinglePointCalculator(atoms, **results)
     return atoms
+
+
+def start_positions(path):
+    """Positions (Å) of the state the run that wrote ``path`` started from."""
+    with open_h5md(path) as f:
+        _check_ours(f, path)
+        return f[_META]["start_positions"][()]

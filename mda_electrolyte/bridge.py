@@ -34,6 +34,7 @@ from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get
 from ase_electrolyte.trajectory import (
     FORCE_TO_KJ_PER_MOL_ANGSTROM,
     VELOCITY_TO_ANGSTROM_PER_PS,
+    open_h5md,
 )
 
 from .molecules import (
@@ -244,7 +245,18 @@ def _from_frames(frames, dt):
     times = [a.info.get("time_ps") for a in frames]
     if dt is None:
         if n > 1 and all(t is not None for t in times):
-            dt = float(times[1] - times[0])
+            intervals = np.diff(np.asarray(times, dtype=np.float64))
+            dt = float(intervals[0])
+            if not (
+                np.all(np.isfinite(intervals))
+                and dt > 0
+                and np.allclose(intervals, dt, rtol=1e-6, atol=1e-12)
+            ):
+                raise ValueError(
+                    f"frames are not evenly spaced in time (info['time_ps'] intervals "
+                    f"{np.unique(np.round(intervals, 9))[:5].tolist()} ps): a Universe has one "
+                    "dt; select evenly spaced frames or pass dt= to override the stored times"
+                )
         else:
             if n > 1:
                 warnings.warn(
@@ -269,9 +281,7 @@ def _from_frames(frames, dt):
 
 # --- our H5MD ------------------------------------------------------------------------------
 def _from_h5md(path):
-    import h5py
-
-    with h5py.File(path, "r") as f:
+    with open_h5md(path) as f:
         if "parameters/ase_electrolyte" not in f or "particles/all" not in f:
             raise ValueError(
                 f"{path} is not an H5MD file written by ase_electrolyte (no topology group); "
@@ -298,7 +308,7 @@ def _from_h5md(path):
         first_frame = Atoms(
             numbers=numbers,
             positions=group["position/value"][0],
-            cell=group["box/edges/value"][0],
+            cell=group["box/edges/value"][0] if "edges" in group["box"] else meta["cell"][()],
             pbc=meta["pbc"][()],
         )
         bonds = covalent_bonds(first_frame)
