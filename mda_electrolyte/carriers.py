@@ -5,8 +5,9 @@ Shared by the transport analyses (:class:`~mda_electrolyte.GreenKuboConductivity
 
 An *ion* is a molecule (see :mod:`mda_electrolyte.molecules`) of the atoms selected for a species:
 a single atom (Li⁺) or a molecular ion (PF₆⁻). Its centre is its centre of mass or one chosen atom
-(seed 004 follows PF₆⁻ by its P atom); its charge is the sum of the formal charges of its atoms or a
-value given per species. Positions are in Å, velocities in Å/ps, charges in e, time in ps.
+(seed 004 follows PF₆⁻ by its P atom); its charge is, in this order of preference, a value given
+per species, the sum of the formal charges of its atoms, or the sum of their partial charges.
+Positions are in Å, velocities in Å/ps, charges in e, time in ps.
 
 Independent trajectories (several Universes) and, for a single trajectory, contiguous blocks of
 it are the *segments* over which means and standard errors are taken.
@@ -49,6 +50,9 @@ class IonSpecies:
     center_atoms : numpy.ndarray of int or None, shape (n_ions,)
         Index into ``atoms`` of the atom that represents each ion, or ``None`` for the centre of
         mass.
+    charge_source : {"given", "formal", "partial"} or None
+        Where the charges came from: the ``charges=`` mapping, the sum of the formal charges
+        of each ion, or the sum of its partial charges (GROMACS TPR, LAMMPS data).
     """
 
     name: str
@@ -57,6 +61,7 @@ class IonSpecies:
     masses: np.ndarray
     charges: np.ndarray | None
     center_atoms: np.ndarray | None
+    charge_source: str | None = None
 
     @property
     def n_ions(self):
@@ -134,7 +139,9 @@ def resolve_species(
         analysed).
     charges : dict, optional
         Species name -> charge per ion in e. Species not given take the sum of the formal charges
-        (topology attribute ``formalcharges``) of each ion's atoms.
+        (topology attribute ``formalcharges``) of each ion's atoms, or, without formal charges
+        (or with all of them zero), the sum of the partial charges (attribute ``charges``, as
+        GROMACS TPR and LAMMPS data files give).
     ion_center : dict, optional
         Species name -> ``"com"`` (default) or a selection string, applied to the species' atoms,
         that picks exactly one atom per ion to stand for it.
@@ -220,37 +227,49 @@ def resolve_species(
                 f"ion_center[{name!r}] must be 'com' or a selection string, not {center!r}"
             )
 
+        ion_charges, charge_source = None, None
         if name in charges:
             q = float(charges[name])
             ion_charges = np.full(n_ions, q)
-        elif hasattr(atoms, "formalcharges"):
-            if compound == "residues":
-                n_whole = atoms.residues.atoms.n_atoms
-            else:
-                n_whole = sum(f.n_atoms for f in atoms.fragments)
-            if n_whole != atoms.n_atoms:
-                raise ValueError(
-                    f"ions[{name!r}] selects only part of its molecules, so their formal "
-                    "charges do not add up to the ion charge; select whole ions (and use "
-                    f"ion_center to follow one atom) or give charges={{{name!r}: ...}}"
+            charge_source = "given"
+        else:
+            for attr, source in (("formalcharges", "formal"), ("charges", "partial")):
+                if not hasattr(atoms, attr):
+                    continue
+                if compound == "residues":
+                    n_whole = atoms.residues.atoms.n_atoms
+                else:
+                    n_whole = sum(f.n_atoms for f in atoms.fragments)
+                if n_whole != atoms.n_atoms:
+                    raise ValueError(
+                        f"ions[{name!r}] selects only part of its molecules, so their {source} "
+                        "charges do not add up to the ion charge; select whole ions (and use "
+                        f"ion_center to follow one atom) or give charges={{{name!r}: ...}}"
+                    )
+                summed = np.bincount(
+                    ids, weights=np.asarray(getattr(atoms, attr), dtype=np.float64),
+                    minlength=n_ions,
                 )
-            ion_charges = np.bincount(
-                ids, weights=np.asarray(atoms.formalcharges, dtype=np.float64), minlength=n_ions
-            )
-        elif require_charges:
+                # formal charges of zero on a topology that also has partial charges (e.g. a
+                # guessed attribute) say nothing: fall through to the partial charges
+                if source == "formal" and not np.any(summed) and hasattr(atoms, "charges"):
+                    continue
+                ion_charges, charge_source = summed, source
+                break
+        if ion_charges is None and require_charges:
             raise ValueError(
-                f"species {name!r}: the topology has no formal charges "
-                f"(attribute 'formalcharges'); "
+                f"species {name!r}: the topology has neither formal charges (attribute "
+                "'formalcharges') nor partial charges ('charges'); "
                 f"give charges={{{name!r}: charge per ion in e}}"
             )
-        else:
-            ion_charges = None
         if require_charges and np.any(ion_charges == 0):
             raise ValueError(
                 f"species {name!r} has ions of zero charge; a charge carrier needs a charge "
                 "(did the selection include the whole ion? or pass charges=...)"
             )
-        species.append(IonSpecies(name, atoms, ids, masses, ion_charges, center_atoms))
+        species.append(
+            IonSpecies(name, atoms, ids, masses, ion_charges, center_atoms, charge_source)
+        )
     return species
 
 
@@ -429,7 +448,8 @@ class CarrierAnalysis(AnalysisBase):
 
     @staticmethod
     def _default_blocks(n_universes):
-        return 1
+        # 10 blocks (9 degrees of freedom) give calibrated errors; see mda_electrolyte.uncertainty
+        return 10 if n_universes == 1 else 1
 
     @property
     def species(self):
@@ -455,6 +475,12 @@ class CarrierAnalysis(AnalysisBase):
         Parameters are those of :meth:`MDAnalysis.analysis.base.AnalysisBase.run`; ``start``,
         ``stop``, ``step`` and ``frames`` apply to every Universe.
         """
+        if getattr(self, "_observed", None):
+            # per-step observables of H5MD files replace the frames
+            self.results = Results()
+            segments, dt = self._run_observables()
+            self._combine(segments, dt)
+            return self
         self._segments = []
         self._dt = None
         for k, universe in enumerate(self._universes):
@@ -601,6 +627,15 @@ class CarrierAnalysis(AnalysisBase):
     def _carrier_charges(self):
         """Charge of every ion centre in collection order, e."""
         return np.concatenate([s.charges for s in self._species[0]])
+
+    def _charge_record(self):
+        """Species -> {"charge": charge per ion in e (mean), "source": where it came from}."""
+        out = {}
+        for s in self._species[0]:
+            if s.charges is None:
+                continue
+            out[s.name] = {"charge": float(np.mean(s.charges)), "source": s.charge_source}
+        return out
 
     def _species_slices(self):
         slices, start = {}, 0

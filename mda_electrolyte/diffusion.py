@@ -4,7 +4,15 @@ r"""Self-diffusion coefficients of ion species from mean-squared displacements (
           \qquad D = \frac{\text{slope}}{6}
 
 averaged over all ions of a species and all time origins (by FFT), the slope from a straight line
-fitted between 10 % and 60 % of the trajectory length by default (seed 000), R² reported.
+fitted between 10 % and 60 % of the trajectory length by default (Ju et al. 2025), R² reported.
+
+The centre-of-mass drift of the analysed particles is removed first (a thermostat or a net
+momentum moves every particle alike and would add to every D); the log-log slope of the MSD over
+the fit window tells whether the motion there is diffusive (slope 1) rather than ballistic (2) or
+caged (< 1). Given the shear viscosity η, the Yeh–Hummer correction for the periodic box of side L
+(Yeh & Hummer, J. Phys. Chem. B 108, 15873 (2004)) is reported:
+
+.. math:: D_\infty = D_{PBC} + \frac{\xi\, k_B T}{6 \pi \eta L}, \qquad \xi = 2.837297
 """
 
 from __future__ import annotations
@@ -13,13 +21,45 @@ import numpy as np
 from scipy import constants
 
 from .carriers import CarrierAnalysis
-from .correlation import check_fit_window, fit_line, fit_window_slice, mean_squared_displacement
+from .correlation import (
+    DIFFUSIVE_TOLERANCE,
+    check_fit_window,
+    fit_line,
+    fit_window_slice,
+    loglog_slope,
+    mean_squared_displacement,
+)
 from .report import register_analysis
+from .uncertainty import mean_error
 
 __all__ = ["Diffusion"]
 
 # Å²/ps -> m²/s
 _M2_PER_S = constants.angstrom**2 / constants.pico
+#: Madelung-like constant of the Yeh–Hummer correction for a cubic box.
+YEH_HUMMER_XI = 2.837297
+
+
+def yeh_hummer_correction(temperature, viscosity_mpas, box_length):
+    """Finite-size correction ``ξ k_B T / (6 π η L)`` in Å²/ps.
+
+    Parameters
+    ----------
+    temperature : float
+        K.
+    viscosity_mpas : float
+        Shear viscosity in mPa·s.
+    box_length : float
+        Cubic box side in Å.
+    """
+    if not viscosity_mpas > 0 or not box_length > 0 or not temperature > 0:
+        raise ValueError(
+            "the Yeh–Hummer correction needs a positive temperature, viscosity and box length"
+        )
+    si = YEH_HUMMER_XI * constants.k * temperature / (
+        6 * np.pi * viscosity_mpas * constants.milli * box_length * constants.angstrom
+    )
+    return si / _M2_PER_S
 
 
 class Diffusion(CarrierAnalysis):
@@ -46,7 +86,20 @@ class Diffusion(CarrierAnalysis):
         As for :class:`~mda_electrolyte.GreenKuboConductivity`; charges (optional here) are passed
         on to :class:`~mda_electrolyte.NernstEinstein`.
     n_blocks : int
-        Blocks each trajectory is split into (default 1: the whole trajectory).
+        Blocks each trajectory is split into (default 10 for one trajectory, 1 each for
+        several). The error of D is the Student-t scaled standard error over these segments; with
+        a single segment it is taken over the ions, as if they moved independently.
+    remove_drift : bool
+        Measure displacements relative to the centre of mass of all analysed particles
+        (mass-weighted centres of every species in ``ions``; default ``True``), so that a common
+        drift (thermostat, net momentum) does not add to D. The reference's own diffusive
+        motion, an O(1/N) bias, is removed exactly for independent particles:
+        :math:`\langle|\Delta r_i - \Delta R|^2\rangle = (1 - 2 w_i)\,\mathrm{MSD}_i +
+        \sum_j w_j^2\,\mathrm{MSD}_j` with mass fractions :math:`w_j` is inverted.
+    viscosity : float or (float, float) or GreenKuboViscosity, optional
+        Shear viscosity in mPa·s (with its error) for the Yeh–Hummer correction.
+    temperature : float, optional
+        K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature).
     volume : float, optional
         Volume in Å³ for Nernst–Einstein (default: mean box volume, if there is a box).
     verbose : bool
@@ -59,13 +112,22 @@ class Diffusion(CarrierAnalysis):
     results.msd : dict
         Species -> MSD in Å², mean over ions and segments.
     results.D, results.D_err : dict
-        Species -> D and its standard error in Å²/ps. D is the slope of the mean MSD / 6; the error
-        is the standard error of the mean of the per-ion, per-segment D (ions taken as
-        independent).
+        Species -> D and its error in Å²/ps. D is the slope of the mean MSD / 6; the error is the
+        Student-t scaled standard error over segments of their D (see
+        :mod:`mda_electrolyte.uncertainty`).
     results.D_m2_s, results.D_err_m2_s : dict
         The same in m²/s.
     results.r2 : dict
         Species -> R² of the line fitted to the mean MSD.
+    results.loglog_slope : dict
+        Species -> d ln MSD / d ln t over the fit window (1 when diffusive).
+    results.verdict : dict
+        Species -> ``"valid"`` or why D is not trustworthy (not diffusive over the window).
+    results.D_yeh_hummer, results.D_yeh_hummer_err : dict
+        Species -> D_∞ in Å²/ps with the error of D and of the correction (only with
+        ``viscosity``); ``results.yeh_hummer_correction`` is the added term.
+    results.charge_sources : dict
+        Species -> where the ion charge came from (``"given"``, ``"formal"``, ``"partial"``).
     results.fit_window : tuple of float
         Fit range in ps.
     results.n_ions, results.charges : dict
@@ -108,9 +170,21 @@ class Diffusion(CarrierAnalysis):
         compound="residues",
         n_blocks=None,
         volume=None,
+        remove_drift=True,
+        viscosity=None,
+        temperature=None,
         verbose=False,
     ):
         check_fit_window(fit_window, fit_window_ps)
+        if remove_drift not in (True, False):
+            raise TypeError(f"remove_drift must be True or False, not {remove_drift!r}")
+        self._remove_drift = remove_drift
+        self._viscosity = _viscosity_value(viscosity)
+        if viscosity is not None and temperature is None:
+            temperature = getattr(getattr(viscosity, "results", None), "temperature", None)
+            if temperature is None:
+                raise ValueError("the Yeh–Hummer correction needs temperature= (K)")
+        self._temperature = None if temperature is None else float(temperature)
         self._fit_window = tuple(fit_window)
         self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
         super().__init__(
@@ -135,6 +209,9 @@ class Diffusion(CarrierAnalysis):
     def _segment(self, data, dt, volume):
         pos = data["positions"]
         n_frames = pos.shape[0]
+        if self._remove_drift:
+            w = self._drift_weights()
+            pos = pos - np.einsum("tnk,n->tk", pos, w)[:, None, :]
         msd = {}
         for name, sl in self._species_slices().items():
             per_column = mean_squared_displacement(
@@ -142,7 +219,33 @@ class Diffusion(CarrierAnalysis):
             )
             # x, y, z columns of each ion -> |Δr|² per ion, shape (T, n_ions)
             msd[name] = per_column.reshape(n_frames, -1, 3).sum(axis=2)
+        if self._remove_drift:
+            # displacements relative to the centre of mass R = Σ w_j r_j of independent
+            # particles have <|Δr_i - ΔR|²> = (1 - 2 w_i) MSD_i + Σ_j w_j² MSD_j; inverting it
+            # removes the O(1/N) bias of the reference's own motion while a common drift,
+            # which cancels in Δr_i - ΔR, stays removed
+            rel = np.concatenate([msd[name] for name in msd], axis=1)
+            c = w**2 / (1.0 - 2.0 * w)
+            common = (rel @ c) / (1.0 + c.sum())
+            true = (rel - common[:, None]) / (1.0 - 2.0 * w)
+            start = 0
+            for name in msd:
+                k = msd[name].shape[1]
+                msd[name] = true[:, start : start + k]
+                start += k
         return {"msd": msd, "volume": volume}
+
+    def _drift_weights(self):
+        masses = np.concatenate(
+            [np.bincount(s.ids, weights=s.masses, minlength=s.n_ions) for s in self._species[0]]
+        )
+        w = masses / masses.sum()
+        if np.any(w >= 0.5):
+            raise ValueError(
+                "drift removal needs several particles, none carrying half the analysed mass; "
+                "select more molecules (e.g. the solvent too) or pass remove_drift=False"
+            )
+        return w
 
     def _combine(self, segments, dt):
         n = min(next(iter(s["msd"].values())).shape[0] for s in segments)
@@ -152,16 +255,32 @@ class Diffusion(CarrierAnalysis):
         res.time = time
         res.fit_window = (float(time[window][0]), float(time[window][-1]))
         res.msd, res.D, res.D_err, res.r2 = {}, {}, {}, {}
+        res.loglog_slope, res.verdict = {}, {}
         for sp in self._species[0]:
             per_ion = np.concatenate([s["msd"][sp.name][:n] for s in segments], axis=1)
             mean = per_ion.mean(axis=1)
             slope, _, r2 = fit_line(time[window], mean[window])
-            ion_slopes, _, _ = fit_line(time[window], per_ion[window])
-            d_ions = ion_slopes / 6.0
             res.msd[sp.name] = mean
             res.D[sp.name] = float(slope / 6.0)
-            res.D_err[sp.name] = float(d_ions.std(ddof=1) / np.sqrt(d_ions.size))
+            if len(segments) > 1:
+                # segments, not ions, are independent: ions of one liquid move together
+                seg_mean = np.array([s["msd"][sp.name][:n].mean(axis=1) for s in segments])
+                seg_slopes, _, _ = fit_line(time[window], seg_mean[:, window].T)
+                res.D_err[sp.name] = mean_error(seg_slopes / 6.0)[1]
+            else:
+                ion_slopes, _, _ = fit_line(time[window], per_ion[window])
+                res.D_err[sp.name] = mean_error(ion_slopes / 6.0)[1]
             res.r2[sp.name] = float(r2)
+            beta = loglog_slope(time, mean, window)
+            res.loglog_slope[sp.name] = beta
+            res.verdict[sp.name] = (
+                "valid"
+                if abs(beta - 1.0) <= DIFFUSIVE_TOLERANCE
+                else f"not diffusive: log-log MSD slope {beta:.2f} over the fit window, not 1 "
+                "(longer trajectories or a later fit window)"
+            )
+        res.drift_removed = self._remove_drift
+        res.charge_sources = {s.name: s.charge_source for s in self._species[0]}
         res.D_m2_s = {k: v * _M2_PER_S for k, v in res.D.items()}
         res.D_err_m2_s = {k: v * _M2_PER_S for k, v in res.D_err.items()}
         res.n_ions = {sp.name: sp.n_ions for sp in self._species[0]}
@@ -176,6 +295,18 @@ class Diffusion(CarrierAnalysis):
         volumes = [s["volume"] for s in segments]
         res.volume = None if any(v is None for v in volumes) else float(np.mean(volumes))
         res.n_segments = len(segments)
+        if self._viscosity is not None:
+            if res.volume is None:
+                raise ValueError("the Yeh–Hummer correction needs the box (volume)")
+            eta, eta_err = self._viscosity
+            length = res.volume ** (1.0 / 3.0)
+            corr = yeh_hummer_correction(self._temperature, eta, length)
+            res.yeh_hummer_correction = corr
+            res.D_yeh_hummer = {k: v + corr for k, v in res.D.items()}
+            # the correction scales as 1/η, so its relative error is that of η
+            res.D_yeh_hummer_err = {
+                k: float(np.hypot(e, corr * eta_err / eta)) for k, e in res.D_err.items()
+            }
 
     def plot(self, ax=None):
         """MSD of every species with its fitted line over the fit window.
@@ -206,6 +337,21 @@ class Diffusion(CarrierAnalysis):
         return ax
 
 
+def _viscosity_value(viscosity):
+    if viscosity is None:
+        return None
+    r = getattr(viscosity, "results", None)
+    if r is not None:
+        return float(r.viscosity), float(r.viscosity_err)
+    if np.ndim(viscosity) == 1:
+        eta, err = (float(x) for x in viscosity)
+    else:
+        eta, err = float(viscosity), 0.0
+    if not eta > 0:
+        raise ValueError(f"viscosity must be positive (mPa·s), not {viscosity!r}")
+    return eta, err
+
+
 @register_analysis("diffusion", needs=("box",))
 def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
@@ -219,10 +365,7 @@ def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
         ions = charged_species(universe)
     except ValueError as err:
         return {"skipped": str(err)}
-    # with a single ion of a species there is no spread over ions to take D's error from, so
-    # the error comes from blocks of the trajectory instead
-    single = any(universe.select_atoms(sel).n_residues < 2 for sel in ions.values())
-    diff = Diffusion(universe, ions, unwrap=True, n_blocks=5 if single else 1).run(verbose=verbose)
+    diff = Diffusion(universe, ions, unwrap=True).run(verbose=verbose)
     r = diff.results
     ax = diff.plot()
     ax.figure.savefig(outdir / "diffusion.png", dpi=120)

@@ -11,6 +11,7 @@ import ase.units
 import matplotlib
 import numpy as np
 import pytest
+from scipy import stats
 from scipy.integrate import cumulative_trapezoid
 from transport_data import IONS, integrate, ornstein_uhlenbeck, salt_universe
 
@@ -21,6 +22,7 @@ from mda_electrolyte import (
     NernstEinstein,
 )
 from mda_electrolyte.conductivity import _conductivity_prefactor, auto_plateau
+from mda_electrolyte.uncertainty import t_factor
 
 matplotlib.use("Agg")
 
@@ -77,7 +79,7 @@ def test_ou_ions_give_analytic_sigma(independent):
     assert self_acf[k] / self_acf[0] == pytest.approx(np.exp(-1), abs=0.03)
     assert r.sigma_mS_cm == pytest.approx(10 * r.sigma)
     assert r.time[-1] == pytest.approx(10 * TAU)
-    assert r.n_segments == 5
+    assert r.n_segments == 10  # DEFAULT_BLOCKS for one trajectory
 
 
 def test_parts_add_up_and_transference_sums_to_one(independent):
@@ -136,12 +138,14 @@ def test_running_integral_matches_direct_computation():
     np.testing.assert_allclose(r.acf, np.mean(acfs, axis=0), rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(r.running_integral, curves.mean(axis=0), rtol=1e-6)
     np.testing.assert_allclose(
-        r.running_integral_err, curves.std(axis=0, ddof=1) / np.sqrt(3), rtol=1e-6
+        r.running_integral_err, curves.std(axis=0, ddof=1) / np.sqrt(3) * t_factor(2), rtol=1e-4
     )
     window = (r.time >= 1.0 - 1e-9) & (r.time <= 2.0 + 1e-9)
     assert r.sigma == pytest.approx(curves.mean(axis=0)[window].mean(), rel=1e-6)
+    # error of the per-trajectory plateau means, Student-t scaled (2 degrees of freedom)
+    per_traj = curves[:, window].mean(axis=1)
     assert r.sigma_err == pytest.approx(
-        (curves.std(axis=0, ddof=1)[window] / np.sqrt(3)).mean(), rel=1e-6
+        per_traj.std(ddof=1) / np.sqrt(3) * stats.t.ppf(0.84134, 2), rel=1e-4
     )
     assert r.plateau == pytest.approx((1.0, 2.0))
     assert r.n_segments == 3
@@ -164,7 +168,8 @@ def test_molecular_ion_uses_centre_of_mass_or_chosen_atom():
     )
     u_com = salt_universe(np.concatenate([v_li, v_com], axis=1), n_cations=n, dt=DT)
     u_a = salt_universe(np.concatenate([v_li, v_com + w], axis=1), n_cations=n, dt=DT)
-    kw = dict(temperature=TEMPERATURE, max_lag=2.0, plateau=(1.0, 2.0))
+    # the internal motion w is white noise, unresolved by any spacing: only centres are tested
+    kw = dict(temperature=TEMPERATURE, max_lag=2.0, plateau=(1.0, 2.0), check_sampling=False)
     r_mol = GreenKuboConductivity(u_mol, IONS, **kw).run().results
     r_com = GreenKuboConductivity(u_com, IONS, **kw).run().results
     np.testing.assert_allclose(r_mol.running_integral, r_com.running_integral, rtol=1e-5, atol=1e-8)
@@ -225,7 +230,9 @@ def test_green_kubo_and_einstein_helfand_agree():
 def test_einstein_helfand_equals_direct_fit():
     v, pos = ou_salt(9, n_pairs=2, n_frames=500)
     u = salt_universe(v, pos, n_cations=2, dt=DT, box=BOX)
-    eh = EinsteinHelfandConductivity(u, IONS, temperature=TEMPERATURE, n_blocks=2).run().results
+    eh = EinsteinHelfandConductivity(
+        u, IONS, temperature=TEMPERATURE, n_blocks=2, fit_window=(0.1, 0.6)
+    ).run().results
     q = np.array([1, 1, -1, -1.0])
     sig = []
     for half in (slice(0, 250), slice(250, 500)):
@@ -235,7 +242,10 @@ def test_einstein_helfand_equals_direct_fit():
         sel = (t >= 0.1 * t[-1]) & (t <= 0.6 * t[-1])
         sig.append(np.polyfit(t[sel], msd[sel], 1)[0] * si_prefactor(VOLUME, TEMPERATURE, 6))
     assert eh.sigma == pytest.approx(np.mean(sig), rel=1e-4)
-    assert eh.sigma_err == pytest.approx(np.std(sig, ddof=1) / np.sqrt(2), rel=1e-3)
+    # standard error of 2 segments times the 68 % Student-t factor for 1 degree of freedom
+    assert eh.sigma_err == pytest.approx(
+        np.std(sig, ddof=1) / np.sqrt(2) * stats.t.ppf(0.84134, 1), rel=1e-3
+    )
 
 
 def test_auto_plateau_criterion():
@@ -288,7 +298,7 @@ def test_nernst_einstein_equals_green_kubo_for_independent_ions():
 
 def test_dissociation_from_simulated_trajectory(independent):
     u, gk = independent
-    diff = Diffusion(u, IONS, unwrap=True, fit_window_ps=(5.0, 100.0)).run()
+    diff = Diffusion(u, IONS, unwrap=True, fit_window_ps=(5.0, 30.0)).run()
     ne = NernstEinstein(diff, temperature=TEMPERATURE, conductivity=gk)
     assert diff.results.D["Li"] == pytest.approx(S**2 * TAU, rel=0.15)
     assert abs(ne.results.alpha_d - 1.0) < 3 * ne.results.alpha_d_err

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from MDAnalysis import units
 from MDAnalysis.coordinates.memory import MemoryReader
+from scipy import stats
 
 from mda_electrolyte import Diffusion
 
@@ -45,7 +46,7 @@ def brownian_universe(seed, n=40, n_frames=1000, d=0.2, box=None, n_atoms_per_mo
 def test_brownian_particles_give_known_D():
     d = 0.2
     u, _ = brownian_universe(0, d=d)
-    r = Diffusion(u, {"X": "name X"}).run().results
+    r = Diffusion(u, {"X": "name X"}, n_blocks=1).run().results
     assert abs(r.D["X"] - d) < 3 * r.D_err["X"]
     assert r.D["X"] == pytest.approx(d, rel=0.1)
     assert r.r2["X"] > 0.98
@@ -61,28 +62,47 @@ def test_brownian_particles_give_known_D():
     assert r.n_ions == {"X": 40} and r.charges is None and r.volume is None
 
 
-def test_msd_and_slope_match_direct_computation():
+@pytest.mark.parametrize("remove_drift", [False, True])
+def test_msd_and_slope_match_direct_computation(remove_drift):
     u, pos = brownian_universe(1, n=3, n_frames=120)
-    r = Diffusion(u, {"X": "name X"}).run().results
+    r = Diffusion(u, {"X": "name X"}, remove_drift=remove_drift, n_blocks=1).run().results
     p = pos.astype(np.float32).astype(np.float64)
-    msd = np.array([np.mean(np.sum((p[k:] - p[: 120 - k]) ** 2, axis=2)) for k in range(120)])
+    if remove_drift:
+        # equal masses, w = 1/3: relative MSDs m_rel,i = (1 - 2/3) m_i + Σ_j m_j / 9, so with
+        # c = w²/(1-2w) = 1/3 the common term is Σ c m_rel / (1 + Σ c) = Σ m_rel / 6
+        rel = p - p.mean(axis=1, keepdims=True)
+        m_rel = np.array(
+            [np.mean((rel[k:] - rel[: 120 - k]) ** 2, axis=0).sum(axis=1) for k in range(120)]
+        )
+        per = (m_rel - (m_rel.sum(axis=1) / 6)[:, None]) * 3
+        msd = per.mean(axis=1)
+    else:
+        msd = np.array(
+            [np.mean(np.sum((p[k:] - p[: 120 - k]) ** 2, axis=2)) for k in range(120)]
+        )
     np.testing.assert_allclose(r.msd["X"], msd, rtol=1e-6, atol=1e-6)
     t = np.arange(120) * DT
     sel = (t >= 0.1 * t[-1]) & (t <= 0.6 * t[-1])
     assert r.D["X"] == pytest.approx(np.polyfit(t[sel], msd[sel], 1)[0] / 6, rel=1e-6)
-    per_ion = [
-        np.polyfit(
-            t[sel],
-            [
-                np.mean(np.sum((p[k:, i] - p[: 120 - k, i]) ** 2, axis=1))
-                for k in np.nonzero(sel)[0]
-            ],
-            1,
-        )[0]
-        / 6
-        for i in range(3)
-    ]
-    assert r.D_err["X"] == pytest.approx(np.std(per_ion, ddof=1) / np.sqrt(3), rel=1e-5)
+    if remove_drift:
+        per_ion = [np.polyfit(t[sel], per[sel, i], 1)[0] / 6 for i in range(3)]
+    else:
+        per_ion = [
+            np.polyfit(
+                t[sel],
+                [
+                    np.mean(np.sum((p[k:, i] - p[: 120 - k, i]) ** 2, axis=1))
+                    for k in np.nonzero(sel)[0]
+                ],
+                1,
+            )[0]
+            / 6
+            for i in range(3)
+        ]
+    # Student-t factor of the 68 % interval for 2 degrees of freedom
+    assert r.D_err["X"] == pytest.approx(
+        np.std(per_ion, ddof=1) / np.sqrt(3) * stats.t.ppf(0.84134, 2), rel=1e-4
+    )
 
 
 def test_wrapped_trajectory_is_unwrapped_on_request():
@@ -114,7 +134,7 @@ def test_molecule_centre_of_mass_diffuses():
 def test_several_trajectories_and_blocks():
     runs = [brownian_universe(s, n=10, n_frames=300)[0] for s in (4, 5)]
     both = Diffusion(runs, {"X": "name X"}).run().results
-    singles = [Diffusion(u, {"X": "name X"}).run().results for u in runs]
+    singles = [Diffusion(u, {"X": "name X"}, n_blocks=1).run().results for u in runs]
     np.testing.assert_allclose(
         both.msd["X"], (singles[0].msd["X"] + singles[1].msd["X"]) / 2, rtol=1e-10
     )
@@ -137,7 +157,9 @@ def test_parallel_backends_match_serial(backend):
 def test_bad_input():
     u, _ = brownian_universe(7, n=1, n_frames=50)
     with pytest.raises(ValueError, match="single ion"):
-        Diffusion(u, {"X": "name X"})
+        Diffusion(u, {"X": "name X"}, n_blocks=1)
+    with pytest.raises(ValueError, match="half the analysed mass"):
+        Diffusion(u, {"X": "name X"}).run()
     u, _ = brownian_universe(7, n=4, n_frames=50)
     with pytest.raises(ValueError, match="fractions"):
         Diffusion(u, {"X": "name X"}, fit_window=(0.6, 0.1))

@@ -1,0 +1,132 @@
+r"""Per-step observables of the H5MD files that :func:`ase_electrolyte.run_md` writes.
+
+``run_md`` records, every ``observe_interval`` MD steps and independently of how often frames are
+written, the per-species charge current ``charge_current`` (:math:`\mathbf J_s = \sum_{i\in s}
+q_i \mathbf v_i`, e·Å/ps, shape ``(n_species, 3)``, one row per charged species in order of first
+appearance, :func:`ase_electrolyte.md.current_species`) and the full pressure tensor
+``pressure_tensor`` (bar, kinetic term included, shape ``(3, 3)``), next to the scalar ``volume``
+(Å³), ``temperature`` (K) and ``density`` (g/cm³). Green–Kubo integrals need these at every step
+or few: frames every 100 fs do not resolve them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["read_observable", "is_h5md_path", "current_species_of_file"]
+
+_SUFFIXES = (".h5md", ".h5", ".hdf5")
+
+
+def is_h5md_path(obj):
+    """Whether ``obj`` is a path (str or os.PathLike) with an H5MD suffix."""
+    try:
+        return Path(obj).suffix.lower() in _SUFFIXES and not hasattr(obj, "trajectory")
+    except TypeError:
+        return False
+
+
+def read_observable(path, name, *, required=False):
+    """One observable time series of an H5MD file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    name : str
+        E.g. ``"charge_current"``, ``"pressure_tensor"``, ``"volume"``.
+    required : bool
+        Raise when missing instead of returning ``None``.
+
+    Returns
+    -------
+    dict or None
+        ``value`` (array, first axis time), ``time`` (ps), ``step``, ``dt`` (ps, the spacing,
+        checked to be uniform) and ``unit``; every sample up to the last complete frame
+        (:func:`ase_electrolyte.trajectory.h5md_series`).
+
+    Raises
+    ------
+    ValueError
+        A missing file or observable (if ``required``), fewer than 2 samples, or uneven spacing.
+    """
+    from ase_electrolyte.trajectory import OBSERVABLE_UNITS, h5md_info, h5md_series
+
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path} does not exist")
+    try:
+        series = h5md_info(path)["series"]
+        found = name in series
+        if found:
+            step, time, value = h5md_series(path, name)
+    except OSError:
+        # a Universe of this process holds the file with HDF5's default locking, which a
+        # lock-free open may not mix with
+        found, step, time, value = _read_locked(path, name)
+    if not found:
+        if required:
+            raise ValueError(
+                f"{path} has no '{name}' observable; run_md records it every "
+                "observe_interval steps"
+            )
+        return None
+    unit = OBSERVABLE_UNITS.get(name, "")
+    if time.size < 2:
+        raise ValueError(f"{path}: the '{name}' observable has {time.size} sample(s), need >= 2")
+    steps = np.diff(time)
+    dt = (time[-1] - time[0]) / (time.size - 1)
+    if not dt > 0 or np.any(np.abs(steps - dt) > 1e-6 * dt + 1e-12):
+        raise ValueError(
+            f"{path}: the '{name}' observable is not equally spaced in time "
+            f"(steps from {steps.min()} to {steps.max()} ps)"
+        )
+    return {"value": value, "time": time, "step": step, "dt": float(dt), "unit": unit}
+
+
+def current_species_of_file(path):
+    """Species names of the ``charge_current`` rows of an H5MD file (see module docstring)."""
+    from ase import Atoms
+
+    from ase_electrolyte.md import current_species
+    from ase_electrolyte.topology import set_topology
+
+    with _open(path) as f:
+        meta = f["parameters/ase_electrolyte"]
+        if "species_name" not in meta:
+            return []
+        names = meta["species_name"].asstr()[()]
+        charges = f["particles/all/charge"][()]
+        molecules = meta["molecule_index"][()]
+    atoms = Atoms(numbers=np.ones(len(names), dtype=int))
+    set_topology(atoms, molecules, names, charges)
+    return current_species(atoms)
+
+
+def _open(path):
+    import h5py
+
+    from ase_electrolyte.trajectory import open_h5md
+
+    try:
+        return open_h5md(path)
+    except OSError:
+        # a Universe of this process holds the file with HDF5's default locking, which a
+        # lock-free open may not mix with
+        return h5py.File(path, "r")
+
+
+def _read_locked(path, name):
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        meta = f["parameters/ase_electrolyte"]
+        if name not in meta.get("series", {}):
+            return False, None, None, None
+        g = meta["series"][name]
+        step, time, value = g["step"][()], g["time"][()], g["value"][()]
+        n = int(meta.attrs["n_frames"])
+        last = int(f["particles/all/position/step"][n - 1]) if n else -1
+    keep = int(np.searchsorted(step, last + 1))
+    return True, step[:keep], time[:keep], value[:keep]

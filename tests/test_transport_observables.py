@@ -1,0 +1,97 @@
+"""Per-step charge current and pressure tensor of run_md, and Green–Kubo reading them."""
+
+import gc
+import warnings
+
+import numpy as np
+import pytest
+from ase import units
+from ase.build import bulk
+from ase.calculators.emt import EMT
+
+from ase_electrolyte.md import current_species, run_md
+from ase_electrolyte.topology import set_topology
+from ase_electrolyte.trajectory import h5md_series, open_h5md, read_h5md
+from mda_electrolyte import GreenKuboConductivity, from_ase
+
+
+def charged_copper():
+    """32 Cu atoms (EMT) labelled as 16 cations "A" (+1) and 16 anions "B" (-1)."""
+    atoms = bulk("Cu", cubic=True).repeat((2, 2, 2))
+    atoms.rattle(0.05, seed=1)
+    n = len(atoms)
+    set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
+    atoms.calc = EMT()
+    return atoms
+
+
+@pytest.fixture(scope="module")
+def md_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("obs") / "nvt.h5md"
+    run_md(
+        charged_copper(), ensemble="nvt", steps=60, timestep_fs=2.0, temperature_K=600,
+        trajectory=path, write_interval=1, progress=False,
+    )
+    return path
+
+
+def test_observables_every_step_with_units(md_file):
+    step, time, current = h5md_series(md_file, "charge_current")
+    np.testing.assert_array_equal(step, np.arange(61))
+    assert current.shape == (61, 2, 3)
+    _, _, tensor = h5md_series(md_file, "pressure_tensor")
+    assert tensor.shape == (61, 3, 3)
+    with open_h5md(md_file) as f:
+        series = f["parameters/ase_electrolyte/series"]
+        assert series["charge_current/value"].attrs["unit"] == "e Angstrom ps-1"
+        assert series["pressure_tensor/value"].attrs["unit"] == "bar"
+
+
+def test_current_is_sum_of_charge_times_velocity(md_file):
+    _, _, current = h5md_series(md_file, "charge_current")
+    u = from_ase(md_file)
+    q = np.array([1.0, -1.0] * 16)
+    for k, ts in enumerate(u.trajectory):
+        v = ts.velocities.astype(np.float64)
+        expected = [(q[:, None] * v)[0::2].sum(axis=0), (q[:, None] * v)[1::2].sum(axis=0)]
+        np.testing.assert_allclose(current[k], expected, rtol=1e-5, atol=1e-4)
+    # HDF5 refuses to reopen a file MDAnalysis holds with other locking flags
+    u.trajectory.close()
+    assert current_species(charged_copper()) == ["A", "B"]
+
+
+def test_pressure_tensor_trace_is_the_pressure(md_file):
+    _, _, tensor = h5md_series(md_file, "pressure_tensor")
+    _, _, pressure = h5md_series(md_file, "pressure")
+    np.testing.assert_allclose(np.trace(tensor, axis1=1, axis2=2) / 3, pressure, rtol=1e-10)
+    # EMT forces are central: the virial, and so the tensor, is symmetric
+    np.testing.assert_allclose(tensor, tensor.transpose(0, 2, 1), atol=1e-6 * np.abs(tensor).max())
+    # first sample: the unmoved start, so the tensor is the static virial plus Σ m v v / V
+    atoms = charged_copper()
+    xx, yy, zz, yz, xz, xy = EMT().get_stress(atoms)
+    virial = -np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
+    start = read_h5md(md_file, 0)
+    p = start.get_momenta()
+    kinetic = (p / start.get_masses()[:, None]).T @ p / start.get_volume()
+    np.testing.assert_allclose(tensor[0], (virial + kinetic) / units.bar, rtol=1e-6, atol=1e-3)
+
+
+def test_green_kubo_reads_the_observable_and_matches_frames(md_file):
+    kw = dict(temperature=600, max_lag=0.02, n_blocks=2, plateau=(0.01, 0.02))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        gk = GreenKuboConductivity(md_file, None, **kw).run()
+        obs = gk.results
+        # the Universe's MDAnalysis reader holds the file with HDF5 locking; a second
+        # lock-free open of it in this process would fail
+        del gk
+        gc.collect()
+        frames = GreenKuboConductivity(md_file, None, observables=False, **kw).run().results
+    assert obs.source == "charge_current observable" and frames.source == "frames"
+    np.testing.assert_allclose(obs.running_integral, frames.running_integral, rtol=1e-5)
+    assert obs.sigma == pytest.approx(frames.sigma, rel=1e-5)
+    assert obs.sigma_self is None
+    assert set(obs.parts) == {"collective:A", "collective:B", "distinct:A-B"}
+    assert obs.transference["A"] + obs.transference["B"] == pytest.approx(1.0)
+    assert obs.charges == {"A": {"charge": 1.0, "source": "formal"},
+                           "B": {"charge": -1.0, "source": "formal"}}
