@@ -333,6 +333,14 @@ class Electrostatics(_AseCalculator):
         q = self.get_charges(self.atoms)
         self.results = self.evaluate(self.atoms, q)
 
+    def get_properties(self, properties, atoms):
+        """Dict of the requested properties for ``atoms`` (one evaluation for all of them).
+
+        ``"stress"`` is skipped for structures without a periodic 3D cell.
+        """
+        self.get_property("energy", atoms)
+        return {name: self.results[name] for name in properties if name in self.results}
+
     def evaluate(self, atoms, charges):
         """Coulomb energy, forces, per-atom energies and stress of ``atoms`` with ``charges``.
 
