@@ -316,7 +316,12 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
                 result.n_failed += 1
                 result.failures[task.id] = out.get("error")
         keys = {f.key for f in pending}
-        running = sum(1 for ks in client.processing().values() for k in ks if k in keys)
+        # a worker's "processing" set also holds tasks waiting there for a free thread
+        nthreads = client.nthreads()
+        running = sum(
+            min(sum(1 for k in ks if k in keys), nthreads.get(w, 1))
+            for w, ks in client.processing().items()
+        )
         counts = (len(pending) - running, running, result.n_done, result.n_failed)
         if counts != last:
             say("  queued {} | running {} | done {} | failed {}".format(*counts))
