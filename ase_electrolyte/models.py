@@ -16,6 +16,12 @@ suffix                     backend
 ``.xml``                   GAP (``quippy-ase``)
 ``.pth``, ``.pt``          SevenNet checkpoint (``sevenn``)
 =========================  ==========================================
+
+Model files are code: a pickled checkpoint or module (SevenNet ``.pth``, MACE ``.model``) runs
+whatever it names when it is unpickled, and a compiled NequIP model runs its own code. Loading
+such a file warns once (:class:`ModelFileTrustWarning`) that it must be trusted like code. A
+SevenNet checkpoint is first opened with ``torch.load(weights_only=True)``, which allows only
+tensors and plain containers; when that succeeds the file holds no code and no warning is given.
 """
 
 from __future__ import annotations
@@ -25,7 +31,15 @@ import os
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["list_models", "load_model", "ModelInfo", "resolve_device", "LoadedModel"]
+__all__ = [
+    "list_models",
+    "load_model",
+    "check_model",
+    "ModelInfo",
+    "ModelFileTrustWarning",
+    "resolve_device",
+    "LoadedModel",
+]
 
 
 @dataclass(frozen=True)
@@ -295,8 +309,77 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
     return LoadedModel(model, backend, calc, numbers, periodic_only)
 
 
+class ModelFileTrustWarning(UserWarning):
+    """A model file will be loaded in a way that can execute code stored in it."""
+
+
+_WARNED_FILES = set()
+
+
+def _warn_untrusted(path, how):
+    """Warn once per file that loading it executes code from it."""
+    key = os.path.realpath(path)
+    if key in _WARNED_FILES:
+        return
+    _WARNED_FILES.add(key)
+    import warnings
+
+    warnings.warn(
+        f"loading {path!r} {how}: a model file can run arbitrary code on this machine; load "
+        "only files you trust as you would trust a program",
+        ModelFileTrustWarning,
+        stacklevel=4,
+    )
+
+
+def _is_plain_checkpoint(path):
+    """Whether ``torch.load(weights_only=True)`` accepts the file (tensors and containers only)."""
+    import pickle
+
+    import torch
+
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError, ValueError):
+        return False
+    return True
+
+
+def check_model(model):
+    """Check a model name or file without loading it; return its backend name.
+
+    Cheap (no weights read): the ``electrolyte`` command calls it before any other work.
+
+    Raises
+    ------
+    ValueError
+        Unknown name, missing file, file type not recognised.
+    ImportError
+        The backend package is not installed.
+    """
+    model = os.fspath(model)
+    named = _NAMED.get(model.lower())
+    if named is not None:
+        backend = named.backend
+    elif os.path.isfile(model):
+        backend = _backend_of_file(model)
+    elif os.path.exists(model):
+        raise ValueError(f"model {model!r} is not a file")
+    elif model.lower().endswith((".model", ".pt2", ".pth", ".pt", ".xml")):
+        raise ValueError(f"model file {model!r} does not exist")
+    else:
+        raise ValueError(
+            f"unknown model {model!r}; registered names: {', '.join(_NAMED)} (or give a model file)"
+        )
+    _require(backend)
+    return backend
+
+
 def _load_sevennet(source, device, dtype, options):
     from sevenn.calculator import SevenNetCalculator
+
+    if os.path.exists(source) and not _is_plain_checkpoint(source):
+        _warn_untrusted(source, "unpickles objects beyond plain tensors (torch weights_only=False)")
 
     calc = SevenNetCalculator(source, device=device, **options)
     return calc, frozenset(int(z) for z in calc.type_map), False
@@ -316,6 +399,9 @@ def _load_chgnet(source, device, dtype, options):
 def _load_mace(source, device, dtype, options):
     from mace.calculators import MACECalculator
 
+    # a MACE file is a whole pickled torch module: weights_only loading cannot read it
+    _warn_untrusted(source, "unpickles a whole torch module (torch weights_only=False)")
+
     # default_dtype="" is MACE's "keep the model's own precision"; a name converts the weights
     calc = MACECalculator(model_paths=source, device=device, default_dtype=dtype or "", **options)
     return calc, frozenset(int(z) for z in calc.z_table.zs), False
@@ -332,6 +418,8 @@ def _load_nequip(source, device, dtype, options):
     from nequip.data.transforms import ChemicalSpeciesToAtomTypeMapper
     from nequip.integrations.ase import NequIPCalculator
     from nequip.utils.dtype import torch_default_dtype
+
+    _warn_untrusted(source, "runs the compiled code it contains (TorchScript/AOTInductor)")
     from nequip.utils.global_dtype import _GLOBAL_DTYPE
 
     class _NequIPFloat64Data(NequIPCalculator):
