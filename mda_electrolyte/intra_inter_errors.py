@@ -120,6 +120,20 @@ def dof_decomposition(forces, positions, masses, ids):
     return trans, rot, vib
 
 
+def _ols(x, y):
+    """Slope and intercept of ``y`` against ``x`` with standard errors and R²."""
+    from scipy.stats import linregress
+
+    nan = float("nan")
+    if x.size < 3 or np.ptp(x) == 0:
+        return {"slope": nan, "intercept": nan, "slope_stderr": nan, "intercept_stderr": nan,
+                "r2": nan, "n": int(x.size)}
+    fit = linregress(x, y)
+    return {"slope": float(fit.slope), "intercept": float(fit.intercept),
+            "slope_stderr": float(fit.stderr), "intercept_stderr": float(fit.intercept_stderr),
+            "r2": float(fit.rvalue**2), "n": int(x.size)}
+
+
 def intramolecular_stress(intra_forces, positions, masses, ids, volume):
     """Stress of the isolated-molecule forces, from the virial (ASE sign and Voigt order).
 
@@ -464,8 +478,11 @@ class IntraInterErrors(AnalysisBase):
     quantities : sequence of {"energy", "forces", "stress"}, optional
         What to compare; default: energy and forces, and stress where both sides have it and the
         frames are periodic. Asking for a quantity a side lacks raises ``ValueError``.
-    atom_types : array_like of str, shape (n_atoms,), optional
-        Labels for the force-softening slopes; default: the element.
+    atom_types : array_like of str, shape (n_atoms,) or "categories", optional
+        Labels for the force-softening slopes; default: the element. ``"categories"``: the
+        chemical categories of Ju et al. (2025) found from the covalent bonds of the first frame
+        (:func:`mda_electrolyte.atom_categories.atom_categories`: Oc/Oe, carbonyl C, F by its
+        carbon, F of PF6, ...).
     vacuum : float, optional
         Evaluate isolated molecules in a periodic cube with this much vacuum (Å) instead of without
         a cell (for calculators that need one).
@@ -488,7 +505,11 @@ class IntraInterErrors(AnalysisBase):
         isolated molecules).
     results.softening : dict
         ``{atom_type: slope}`` of model against reference total force components (least squares
-        through the origin; 1 is ideal, < 1 softened; seed 000).
+        through the origin; 1 is ideal, < 1 softened; Ju et al. 2025).
+    results.softening_ols : dict
+        ``{atom_type: {"slope", "intercept", "slope_stderr", "intercept_stderr", "r2", "n"}}``:
+        ordinary least squares with an intercept (:func:`scipy.stats.linregress`; eV/Å for the
+        intercept), beside the through-origin slope; ``nan`` where the reference does not vary.
     results.forces, results.energies, results.stress : dict
         ``[side][component]`` arrays, side ``model`` or ``reference``: forces (n_frames, n_atoms, 3)
         in eV/Å, energies (n_frames,) in eV, stress (n_frames, 6) in eV/Å³.
@@ -586,12 +607,25 @@ class IntraInterErrors(AnalysisBase):
             )
         if atom_types is None:
             atom_types = [chemical_symbols[z] for z in self._source.numbers]
+        elif isinstance(atom_types, str):
+            if atom_types != "categories":
+                raise ValueError(f"atom_types must be per-atom labels or 'categories', not "
+                                 f"{atom_types!r}")
+            atom_types = self._categories()
         atom_types = np.asarray(atom_types).astype(str)
         if atom_types.shape != (self._source.n_atoms,):
             raise ValueError(
                 f"atom_types has shape {atom_types.shape}, expected ({self._source.n_atoms},)"
             )
         self.atom_types = atom_types
+
+    def _categories(self):
+        """Ju et al. (2025) atom categories from the covalent bonds of the first frame."""
+        from .atom_categories import atom_categories
+        from .molecules import covalent_bonds
+
+        atoms = self._source.atoms(self._source.atomgroup.universe.trajectory[0])
+        return atom_categories(atoms.numbers, covalent_bonds(atoms))
 
     def _trajectory_labels(self):
         """The forces stored in the Universe's trajectory as reference labels, in eV/Å."""
@@ -769,7 +803,7 @@ class IntraInterErrors(AnalysisBase):
             self.results[f"rmse_per_{kind}"] = per_rmse
             self.results[f"rrmse_per_{kind}"] = per_rrmse
 
-        softening = {}
+        softening, softening_ols = {}, {}
         if "forces" in self.quantities:
             ref = self.results.forces["reference"]["total"]
             mod = self.results.forces["model"]["total"]
@@ -778,7 +812,9 @@ class IntraInterErrors(AnalysisBase):
                 x, y = ref[:, mask].ravel(), mod[:, mask].ravel()
                 denom = float(np.dot(x, x))
                 softening[label] = float(np.dot(x, y) / denom) if denom > 0 else float("nan")
+                softening_ols[label] = _ols(x, y)
         self.results.softening = softening
+        self.results.softening_ols = softening_ols
         self.results.units = dict(_UNITS)
 
     def unique_isolated_molecules(self, start=None, stop=None, step=None):
@@ -867,6 +903,7 @@ def errors_summary(errors, outdir):
         "rmse_per_element": errors.results.rmse_per_element,
         "rmse_per_species": errors.results.rmse_per_species,
         "softening": errors.results.softening,
+        "softening_ols": errors.results.softening_ols,
         "units": errors.results.units,
     }
     if "forces" in errors.quantities:

@@ -424,3 +424,45 @@ def test_forces_stored_in_a_trajectory_are_a_reference_in_ev_per_angstrom():
     assert scale > 0.1
     # float32 storage in the Universe is the only difference
     assert errors.results.rmse["total"]["forces"] < 1e-5 * scale
+
+
+def test_ols_softening_with_intercept_and_bond_categories():
+    frames = [_frame(seed=s) for s in range(2)]
+    soft = IntraInterErrors(frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel(),
+                            atom_types="categories").run()
+    # water O (H, H) and methanol O (C, H) are plain O; CO2's terminal O has one bond to C
+    assert set(soft.results.softening) == {"O", "H", "COHHH", "Oc", "Cc"}
+    ref = soft.results.forces["reference"]["total"]
+    mod = soft.results.forces["model"]["total"]
+    for label, fit in soft.results.softening_ols.items():
+        mask = soft.atom_types == label
+        x, y = ref[:, mask].ravel(), mod[:, mask].ravel()
+        slope, intercept = np.polyfit(x, y, 1)
+        assert fit["slope"] == pytest.approx(slope, rel=1e-9)
+        assert fit["intercept"] == pytest.approx(intercept, abs=1e-12)
+        assert fit["slope"] == pytest.approx(0.8, rel=1e-9) and fit["n"] == x.size
+        assert fit["r2"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="categories"):
+        IntraInterErrors(frames, MolecularPairModel(), reference=MolecularPairModel(),
+                         atom_types="elements")
+
+
+def test_atom_categories_of_electrolyte_molecules():
+    from ase_electrolyte.build import conformer
+    from mda_electrolyte.atom_categories import atom_categories
+    from mda_electrolyte.molecules import covalent_bonds
+
+    expect = {
+        "EC": {"Oc": 1, "Oe": 2, "Cc": 1, "CCOHH": 2, "H": 4},
+        "EMC": {"Oc": 1, "Oe": 2, "Cc": 1, "CCOHH": 1, "CCHHH": 1, "COHHH": 1, "H": 8},
+        "VC": {"Oc": 1, "Oe": 2, "Cc": 1, "CCOH=": 2, "H": 2},
+        "FEC": {"Oc": 1, "Oe": 2, "Cc": 1, "CCOHH": 1, "CCOFH": 1, "FCOFH": 1, "H": 3},
+        "PF6": {"P": 1, "FP": 6},
+    }
+    for name, counts in expect.items():
+        mol = conformer(name)
+        labels = atom_categories(mol.numbers, covalent_bonds(mol))
+        found = dict(zip(*np.unique(labels, return_counts=True), strict=True))
+        assert found == counts, name
+    with pytest.raises(ValueError, match="bonds index"):
+        atom_categories([6, 8], [[0, 2]])

@@ -1,0 +1,92 @@
+"""Chemical atom categories from the covalent bonds (Ju et al. 2025, force softening per atom type).
+
+Ju et al. (2025, Digital Discovery 4, 1544, §2.1 and Fig. S3) split the atoms of carbonate
+electrolytes into 19 categories to see which atoms a model softens:
+
+- oxygens are carbonyl ``Oc`` (one bond, to a carbon) or ether ``Oe`` (two bonds, both to carbons);
+  any other oxygen is ``O``;
+- a carbon bonded to an Oc is the carbonyl carbon ``Cc``; any other carbon is named by its bonded
+  atoms, ``C`` followed by their symbols in the order C, O, F, H (others alphabetically after
+  them), e.g. ``CCOFH`` (one C, one O, one F, one H); a carbon with fewer than four bonds (a
+  double-bonded carbon, as in vinylene carbonate) gets a trailing ``=``;
+- a fluorine is named after the carbon it is bonded to, ``F`` followed by that carbon's name
+  without its leading ``C`` (``FCOFH`` for the F of a ``CCOFH`` carbon); the F of PF6⁻ is ``FP``;
+- every other atom (Li, P, H, ...) is its element.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ase.data import chemical_symbols
+
+__all__ = ["atom_categories"]
+
+_ORDER = {"C": 0, "O": 1, "F": 2, "H": 3}
+
+
+def _neighbour_name(symbols):
+    return "".join(sorted(symbols, key=lambda s: (_ORDER.get(s, 4), s)))
+
+
+def atom_categories(numbers, bonds):
+    """Category of every atom from its element and covalent bonds.
+
+    Parameters
+    ----------
+    numbers : array_like of int, shape (n_atoms,)
+        Atomic numbers.
+    bonds : array_like of int, shape (n_bonds, 2)
+        Covalent bonds as atom index pairs (``universe.bonds.indices``, or
+        :func:`mda_electrolyte.molecules.covalent_bonds` of an ASE ``Atoms``).
+
+    Returns
+    -------
+    numpy.ndarray of str, shape (n_atoms,)
+
+    Examples
+    --------
+    Fluoroethylene carbonate from its SMILES (RDKit, through the box builder's conformer):
+
+    >>> from ase_electrolyte.build import conformer
+    >>> from mda_electrolyte.molecules import covalent_bonds
+    >>> from mda_electrolyte.atom_categories import atom_categories
+    >>> fec = conformer("FEC")
+    >>> sorted(set(atom_categories(fec.numbers, covalent_bonds(fec)).tolist()))
+    ['CCOFH', 'CCOHH', 'Cc', 'FCOFH', 'H', 'Oc', 'Oe']
+    """
+    numbers = np.asarray(numbers)
+    n = numbers.size
+    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+    if bonds.size and (bonds.min() < 0 or bonds.max() >= n):
+        raise ValueError(f"bonds index atoms outside 0 .. {n - 1}")
+    symbols = np.array([chemical_symbols[z] for z in numbers], dtype=object)
+    neighbours = [[] for _ in range(n)]
+    for a, b in bonds:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    labels = symbols.copy()
+    for k in range(n):
+        if symbols[k] != "O":
+            continue
+        partners = [symbols[j] for j in neighbours[k]]
+        if partners == ["C"]:
+            labels[k] = "Oc"
+        elif partners == ["C", "C"]:
+            labels[k] = "Oe"
+    for k in range(n):
+        if symbols[k] != "C":
+            continue
+        if any(labels[j] == "Oc" for j in neighbours[k]):
+            labels[k] = "Cc"
+            continue
+        name = "C" + _neighbour_name([symbols[j] for j in neighbours[k]])
+        labels[k] = name + ("=" if len(neighbours[k]) < 4 else "")
+    for k in range(n):
+        if symbols[k] != "F" or len(neighbours[k]) != 1:
+            continue
+        partner = neighbours[k][0]
+        if symbols[partner] == "C":
+            labels[k] = "F" + labels[partner][1:]
+        elif symbols[partner] == "P":
+            labels[k] = "FP"
+    return labels.astype(str)
