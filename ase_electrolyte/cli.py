@@ -54,6 +54,106 @@ def _parse_mapping(text, what):
     return out
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors in one line (no usage block) and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _finite(name, value, *, positive=False, minimum=None, allow_none=False):
+    """Raise ValueError unless ``value`` is a finite number (> 0, >= minimum)."""
+    if value is None and allow_none:
+        return
+    import math
+
+    ok = isinstance(value, (int, float)) and math.isfinite(value)
+    if ok and positive:
+        ok = value > 0
+    if ok and minimum is not None:
+        ok = value >= minimum
+    if not ok:
+        need = "> 0" if positive else (f">= {minimum}" if minimum is not None else "finite")
+        raise ValueError(f"{name} must be a finite number {need}, not {value!r}")
+
+
+def _check_output_folder(path, flag="-o/--output"):
+    """The output folder may exist (resume) but must not be a file; its parent must be writable."""
+    import os
+
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{flag} {path}: a file of that name exists; give a folder")
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{flag} {path}: {parent} is not a writable folder")
+
+
+def _check_model_args(model, dispersion, device, flag="--model"):
+    """Model name or file, dispersion spec and device, checked without loading anything."""
+    import re
+
+    from ase_electrolyte.calculator import _DISPERSION_SPEC
+    from ase_electrolyte.models import check_model
+
+    try:
+        check_model(model)
+    except ImportError as err:
+        raise ValueError(f"{flag} {model}: {err}") from None
+    except ValueError as err:
+        raise ValueError(f"{flag}: {err}") from None
+    if dispersion not in (None, "none", "None", "") and not _DISPERSION_SPEC.match(
+        dispersion.lower()
+    ):
+        raise ValueError(
+            f"--dispersion {dispersion!r}: use none, d3, d3-bj, d3-zero, d3-bjm, d3-zerom, "
+            "d3-op or d3-cso"
+        )
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device or ""):
+        raise ValueError(f"--device {device!r}: use auto, cpu, cuda or cuda:N")
+    if device.startswith("cuda"):
+        from ase_electrolyte.models import resolve_device
+
+        resolve_device(device)
+
+
+def _check_simulate(args):
+    """Every argument of ``simulate``, before any packing or model loading."""
+    from ase_electrolyte.md import check_protocol_arguments
+
+    check_protocol_arguments(
+        temperature_K=args.temperature,
+        pressure_bar=args.pressure,
+        relax_fmax=args.relax_fmax,
+        preequilibration_ps=args.preequilibration_ps,
+        equilibration_ps=args.equilibration_ps,
+        production_ps=args.production_ps,
+        production_ensemble=args.ensemble,
+        write_interval_fs=args.write_interval_fs,
+    )
+    _finite("--density (g/cm³)", args.density, positive=True, allow_none=True)
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, not {args.seed}")
+    if args.counts:
+        if args.solvent or args.salt:
+            raise ValueError("give --counts or --solvent/--salt, not both")
+        for name, value in _parse_mapping(args.counts, "counts").items():
+            if value != int(value) or value < 0:
+                raise ValueError(f"--counts {name}={value}: counts are whole numbers >= 0")
+    else:
+        if not args.solvent:
+            raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
+        for name, value in _parse_mapping(args.solvent, "solvent").items():
+            _finite(f"--solvent share of {name}", value, minimum=0)
+        _finite("--concentration", args.concentration, minimum=0)
+        if args.n_atoms < 1:
+            raise ValueError(f"--n-atoms must be >= 1, not {args.n_atoms}")
+    _check_output_folder(args.output)
+    _check_model_args(args.model, args.dispersion, args.device)
+
+
 def _add_model_args(p, required):
     p.add_argument(
         "--model",
@@ -71,7 +171,7 @@ def _add_model_args(p, required):
 
 def build_parser():
     """The argument parser of ``electrolyte``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="electrolyte",
         description="Liquid electrolytes with machine-learning potentials: "
         "build, simulate, analyse.",
@@ -260,12 +360,11 @@ def _calculator(model, dispersion, device):
 
 
 def _simulate(args):
+    _check_simulate(args)
     from ase_electrolyte.build import electrolyte_box
 
     out = Path(args.output)
     if args.counts:
-        if args.solvent or args.salt:
-            raise ValueError("give --counts or --solvent/--salt, not both")
         counts = {k: int(v) for k, v in _parse_mapping(args.counts, "counts").items()}
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)
     else:
@@ -354,6 +453,10 @@ def _analyze(args):
         return None
     traj = Path(args.trajectory)
     out = Path(args.output) if args.output else traj.with_name(traj.stem + "_analysis")
+    _check_input_file(traj, args.dump)
+    _check_output_folder(out)
+    if args.model:
+        _check_model_args(args.model, args.dispersion, args.device)
     universe = from_ase(traj, dump=args.dump)
     calc = _calculator(args.model, args.dispersion, args.device) if args.model else None
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
@@ -387,6 +490,27 @@ def _diagnose(args):
 
     traj = Path(args.trajectory)
     out = Path(args.output) if args.output else traj.with_name(traj.stem + "_diagnose")
+    _check_input_file(traj, args.dump)
+    _check_output_folder(out)
+    _check_model_args(args.model, args.dispersion, args.device)
+    if args.reference is not None and not Path(args.reference).exists():
+        _check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
+    for flag, value in (
+        ("--max-scan-frames", args.max_scan_frames),
+        ("--max-error-frames", args.max_error_frames),
+    ):
+        if value < 1:
+            raise ValueError(f"{flag} must be >= 1, not {value}")
+    _finite("--vacuum (Å)", args.vacuum, positive=True, allow_none=True)
+    if args.scales:
+        try:
+            parsed = [float(x) for x in args.scales.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(
+                f"--scales must be comma-separated numbers, not {args.scales!r}"
+            ) from None
+        for x in parsed:
+            _finite("every --scales factor", x, positive=True)
     # ASE files are read as Atoms, which keep their stored energies, forces and stress
     ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
     frames = traj if ase_file else from_ase(traj, dump=args.dump)
@@ -418,7 +542,18 @@ def _diagnose(args):
     return summary
 
 
+def _check_input_file(path, dump=None):
+    for p in (path, dump):
+        if p is not None and not Path(p).is_file():
+            raise ValueError(f"{p}: no such file")
+
+
 def _demo(args):
+    if args.n_atoms is not None and args.n_atoms < 20:
+        raise ValueError(f"--n-atoms must be >= 20 (one salt pair and solvent), not {args.n_atoms}")
+    _finite("--production-ps", args.production_ps, positive=True, allow_none=True)
+    _check_output_folder(args.output)
+    _check_model_args("sevennet-0", args.dispersion, args.device)
     import torch
 
     from ase_electrolyte.build import electrolyte_box
@@ -491,6 +626,10 @@ def _screen(args):
     )
 
 
+def _one_line(err):
+    return " ".join(str(err).split())
+
+
 def main(argv=None):
     """Entry point of the ``electrolyte`` console script; returns the exit status."""
     parser = build_parser()
@@ -506,8 +645,9 @@ def main(argv=None):
     }
     try:
         handlers[args.command](args)
-    except (ValueError, FileNotFoundError, RuntimeError, argparse.ArgumentTypeError) as err:
-        print(f"electrolyte {args.command}: error: {err}", file=sys.stderr)
+    except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
+        # OSError: a file that cannot be written (disk full, size limit) or read
+        print(f"electrolyte {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(

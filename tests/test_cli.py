@@ -122,3 +122,67 @@ def test_analyze_lists_analyses(capsys):
     out = capsys.readouterr().out
     for name in registered_analyses():
         assert name in out
+
+
+_BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentration", "1",
+         "--model", "sevennet-0"]
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (_BASE + ["--temperature", "-5"], "temperature_K must be a positive"),
+        (_BASE + ["--pressure", "nan"], "pressure_bar must be a finite"),
+        (_BASE + ["--production-ps", "0.0004"], "shorter than one frame interval"),
+        (_BASE + ["--equilibration-ps", "nan"], "equilibration_ps must be a finite"),
+        (_BASE + ["--relax-fmax", "0"], "relax_fmax"),
+        (_BASE + ["--write-interval-fs", "0"], "write_interval_fs"),
+        (_BASE + ["--density", "-1"], "--density"),
+        (_BASE + ["--concentration", "-1"], "--concentration"),
+        (_BASE[:-1] + ["nosuch-model"], "unknown model 'nosuch-model'"),
+        (_BASE[:-1] + ["missing.pth"], "does not exist"),
+        (_BASE + ["--dispersion", "d4"], "--dispersion 'd4'"),
+        (_BASE + ["--device", "gpu"], "--device 'gpu'"),
+        (["simulate", "--counts", "EC=2.5,Li=1,PF6=1", "--model", "sevennet-0"], "whole numbers"),
+        (["demo", "--n-atoms", "5"], "--n-atoms must be >= 20"),
+        (["demo", "--production-ps", "0"], "--production-ps must be"),
+        (["diagnose", "TRAJ", "--model", "sevennet-0", "--scales", "1,x"], "--scales"),
+        (["diagnose", "TRAJ", "--model", "sevennet-0", "--max-scan-frames", "0"], "scan-frames"),
+        (["analyze", "missing.h5md"], "no such file"),
+    ],
+)
+def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path, capsys,
+                                                        monkeypatch):
+    import ase_electrolyte.build
+    import ase_electrolyte.cli as cli
+
+    def _forbidden(*args, **kwargs):
+        raise AssertionError("expensive work started before the arguments were checked")
+
+    monkeypatch.setattr(cli, "_calculator", _forbidden)
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", _forbidden)
+    traj = tmp_path / "t.extxyz"
+    traj.write_text("")
+    argv = [str(traj) if a == "TRAJ" else a for a in argv]
+    if "-o" not in argv and argv[0] in ("simulate", "demo"):
+        argv += ["-o", str(tmp_path / "out")]
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_output_that_is_a_file_is_refused(tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    assert main(_BASE + ["-o", str(taken)]) == 2
+    assert "a file of that name exists" in capsys.readouterr().err
+    assert taken.read_text() == "mine"
+
+
+def test_parser_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(_BASE + ["--temperature", "warm"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid float value: 'warm'" in err
