@@ -1,4 +1,4 @@
-"""Build an electrolyte box, run a short seed-000 protocol with SevenNet-0, load it in MDAnalysis.
+"""Build an electrolyte box, run a short Ju et al. protocol with SevenNet-0, load it in MDAnalysis.
 
 A tiny version of what ``electrolyte simulate`` does (seconds to a minute on a laptop CPU):
 
@@ -14,7 +14,7 @@ from mda_electrolyte import from_ase
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else "example_run")
 
-# explicit counts: 1 LiPF6 in 4 EC; the seed-000 box length from van der Waals volumes
+# explicit counts: 1 LiPF6 in 4 EC; the Ju et al. (2025) box length from van der Waals volumes
 atoms = electrolyte_box(counts={"EC": 4, "Li": 1, "PF6": 1}, seed=0)
 print("composition", atoms.info["composition"], "box length / Å", round(atoms.cell[0, 0], 2))
 
@@ -23,7 +23,7 @@ result = run_protocol(
     atoms,
     calc,
     out,
-    temperature_K=313,  # seed 000 runs EC at 313 K
+    temperature_K=313,  # Ju et al. 2025 runs EC at 313 K
     preequilibration_ps=0.01,
     equilibration_ps=0.0,
     production_ps=0.01,

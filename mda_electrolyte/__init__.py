@@ -8,9 +8,13 @@ from_ase
 IntraInterRDF
     Intra- and intermolecular partial RDFs of many pairs in one pass.
 SolvationShells
-    Cation solvation shells, SSIP/CIP/AGG classes and seed-000 labels.
+    Cation solvation shells, SSIP/CIP/AGG classes and Ju et al. (2025) labels.
 GreenKuboConductivity, EinsteinHelfandConductivity, Diffusion, NernstEinstein
     Transport coefficients.
+GreenKuboViscosity, EinsteinHelfandViscosity, OnsagerCoefficients
+    Shear viscosity and Onsager transport coefficients.
+Density, EquationOfState, TaitCompressibility, ThermalExpansion
+    Densities and equations of state.
 RigidVolumeScan, IntraInterErrors
     MLIP diagnostics.
 """
@@ -27,6 +31,13 @@ _LAZY = {
     "EinsteinHelfandConductivity": "mda_electrolyte.conductivity",
     "NernstEinstein": "mda_electrolyte.conductivity",
     "Diffusion": "mda_electrolyte.diffusion",
+    "GreenKuboViscosity": "mda_electrolyte.viscosity",
+    "EinsteinHelfandViscosity": "mda_electrolyte.viscosity",
+    "OnsagerCoefficients": "mda_electrolyte.onsager",
+    "Density": "mda_electrolyte.density",
+    "EquationOfState": "mda_electrolyte.density",
+    "TaitCompressibility": "mda_electrolyte.density",
+    "ThermalExpansion": "mda_electrolyte.density",
     "RigidVolumeScan": "mda_electrolyte.volume_scan",
     "IntraInterErrors": "mda_electrolyte.intra_inter_errors",
 }

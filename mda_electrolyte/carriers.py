@@ -5,7 +5,8 @@ Shared by the transport analyses (:class:`~mda_electrolyte.GreenKuboConductivity
 
 An *ion* is a molecule (see :mod:`mda_electrolyte.molecules`) of the atoms selected for a species:
 a single atom (Li⁺) or a molecular ion (PF₆⁻). Its centre is its centre of mass or one chosen atom
-(seed 004 follows PF₆⁻ by its P atom); its charge is, in this order of preference, a value given
+(Chalykh et al. 2025 follow PF₆⁻ by its P atom); its charge is, in this order of preference, a
+value given
 per species, the sum of the formal charges of its atoms, or the sum of their partial charges.
 Positions are in Å, velocities in Å/ps, charges in e, time in ps.
 

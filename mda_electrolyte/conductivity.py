@@ -1,6 +1,6 @@
 r"""Ionic conductivity: Green–Kubo, Einstein–Helfand and Nernst–Einstein (SPEC §2.5).
 
-Green–Kubo (seed 004 §4.6):
+Green–Kubo (Chalykh et al. 2025 §4.6):
 
 .. math:: \sigma = \frac{1}{3 V k_B T}
           \int_0^\infty \langle \mathbf J(t)\cdot\mathbf J(0)\rangle\, dt,
@@ -17,7 +17,7 @@ Einstein–Helfand: :math:`\sigma = \lim_{t\to\infty} \frac{1}{6 V k_B T t}
 unwrapped positions.
 
 Nernst–Einstein: :math:`\sigma_{NE} = \frac{e^2}{V k_B T} \sum_s N_s z_s^2 D_s`; the dynamic
-degree of dissociation is :math:`\alpha_d = \sigma / \sigma_{NE}` (seed 000).
+degree of dissociation is :math:`\alpha_d = \sigma / \sigma_{NE}` (Ju et al. 2025).
 
 Inputs follow MDAnalysis units (Å, ps, e, Å³); conductivities are returned in S/m (and mS/cm).
 Constants are CODATA values from :mod:`scipy.constants`.
@@ -196,7 +196,7 @@ class GreenKuboConductivity(CarrierAnalysis):
         (``charges``). ``results.charges`` records the value and its source.
     ion_center : dict, optional
         Species name -> ``"com"`` (centre-of-mass velocity, default) or a selection string that
-        picks one atom per ion, e.g. ``{"PF6": "name P"}`` as in seed 004.
+        picks one atom per ion, e.g. ``{"PF6": "name P"}`` as in Chalykh et al. 2025.
     compound : {"residues", "fragments"}
         What an ion is.
     plateau : "auto" or (float, float)

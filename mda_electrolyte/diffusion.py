@@ -75,7 +75,7 @@ class Diffusion(CarrierAnalysis):
         or fragment) of the selection is one particle, followed by its centre of mass or by the
         atom ``ion_center`` picks. Neutral molecules (solvent) are allowed.
     fit_window : (float, float)
-        Fit range as fractions of the segment length (default 10 %–60 %, seed 000).
+        Fit range as fractions of the segment length (default 10 %–60 %, Ju et al. 2025).
     fit_window_ps : (float, float), optional
         Fit range in ps; overrides ``fit_window``.
     unwrap : bool

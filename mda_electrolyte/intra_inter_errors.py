@@ -1,4 +1,4 @@
-"""Intra/intermolecular decomposition of a model's errors (SPEC §2.4, seed 003 §2.6).
+"""Intra/intermolecular decomposition of a model's errors (SPEC §2.4, Magdău et al. 2023 §2.6).
 
 A liquid frame is split into its molecules. Every molecule, with its internal geometry unchanged, is
 evaluated on its own with the same method as the frame, which gives the intramolecular part
@@ -58,7 +58,7 @@ def dof_decomposition(forces, positions, masses, ids):
     With ``r_i`` relative to the centre of mass of molecule ``j`` (mass ``M_j``, inertia tensor
     ``I_j``), total force ``F_j = Σ_k f_k`` and torque ``T_j = Σ_k r_k × f_k``:
     ``f_i^trans = (m_i / M_j) F_j``, ``f_i^rot = m_i (I_j⁻¹ T_j) × r_i`` (the force that gives atom
-    ``i`` the rigid-body angular acceleration ``I_j⁻¹ T_j``; seed 003 writes it
+    ``i`` the rigid-body angular acceleration ``I_j⁻¹ T_j``; Magdău et al. 2023 writes it
     ``m_i r_i × I_j⁻¹ Σ_k f_k × r_k``), ``f_i^vib = f_i − f_i^trans − f_i^rot``. The translational
     and rotational parts carry the whole net force and torque of the molecule; the vibrational part
     carries neither.

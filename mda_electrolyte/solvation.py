@@ -1,24 +1,28 @@
-"""Cation solvation shells: SSIP/CIP/AGG classes, seed-000 labels, networks and angles.
+"""Cation solvation shells: SSIP/CIP/AGG classes, Ju et al. (2025) labels, networks and angles.
 
-SPEC §2.2 (seeds 000, 001, 004). The shells themselves (which molecules are within the cutoff of
+Ju et al. 2025; Gong et al. 2025; Chalykh et al. 2025 (see the theory page). The shells
+themselves (which molecules are within the cutoff of
 every cation, through which atoms) and the cutoffs from the first minimum of each cation–species
 RDF come from solvation-analysis (:class:`solvation_analysis.solute.Solute`); this module
 classifies the shells and derives what the seeds report from them:
 
 - class per cation and frame under one of two named conventions, never mixed:
 
-  ``"anion_count"`` (seed 001): SSIP = no anion in the shell, CIP = one anion, AGG = more than one;
+  ``"anion_count"`` (Gong et al. 2025): SSIP = no anion in the shell, CIP = one anion, AGG =
+  more than one;
   ``"bridging"`` (mdgo): SSIP = no anion, CIP = exactly one anion and that anion is in no other
   cation's shell, AGG = any other shell with an anion (an anion bridging two or more cations, or
   several anions);
-- label in seed 000's notation, e.g. ``Li(ECc)3(PF6)``: every solvent molecule is ``c`` when any of
+- label in Ju et al.'s (2025) notation, e.g. ``Li(ECc)3(PF6)``: every solvent molecule is ``c``
+  when any of
   its carbonyl oxygens (Oc: bonded to exactly one atom, a carbon) coordinates, else ``e`` when an
   ether oxygen (Oe: bonded to exactly two carbons) does, else no suffix; anions get no suffix;
   solvents come first in the order given, then anions;
 - coordination numbers (distinct molecules of a species per cation) and pairing fractions exactly
   as solvation-analysis defines them, the static degree of dissociation (free cations; free ions),
-  the size distribution of cation networks joined through shared molecules (seed 004) and the
-  Oc–M–Oc and M–Oc–Cc angle distributions (seed 000 Fig. 4).
+  the size distribution of cation networks joined through shared molecules (Chalykh et al. 2025)
+  and the
+  Oc–M–Oc and M–Oc–Cc angle distributions (Ju et al. 2025 Fig. 4).
 """
 
 from __future__ import annotations
@@ -170,7 +174,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
 
 
 class SolvationShells(AnalysisBase):
-    r"""First solvation shells of cations, their SSIP/CIP/AGG classes and seed-000 labels.
+    r"""First solvation shells of cations, their SSIP/CIP/AGG classes and Ju et al. (2025) labels.
 
     Parameters
     ----------
@@ -226,7 +230,7 @@ class SolvationShells(AnalysisBase):
     results.classes : numpy.ndarray of str, shape (n_frames, n_cations)
         SSIP/CIP/AGG of every cation in every frame.
     results.shell_labels : numpy.ndarray of object, shape (n_frames, n_cations)
-        Seed-000 label of every shell, e.g. ``"Li(ECc)3(PF6)"``.
+        Ju et al. (2025) label of every shell, e.g. ``"Li(ECc)3(PF6)"``.
     results.fractions : dict
         Class → fraction of cation shells (over cations and frames).
     results.labels : dict

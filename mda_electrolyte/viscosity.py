@@ -1,0 +1,407 @@
+r"""Shear viscosity from the pressure tensor: Green–Kubo and Einstein–Helfand (SPEC §2.7).
+
+Green–Kubo with the symmetrised traceless tensor
+:math:`P^\circ = (P + P^T)/2 - \mathrm{tr}(P)/3\,\mathbb 1`, which uses all five independent
+shear components of an isotropic liquid (Daivis & Evans, J. Chem. Phys. 100, 541 (1994)):
+
+.. math:: \eta = \frac{V}{10\, k_B T} \int_0^\infty
+          \sum_{\alpha\beta} \langle P^\circ_{\alpha\beta}(t)\, P^\circ_{\alpha\beta}(0)\rangle\, dt
+
+or, with ``components="offdiagonal"``, the mean over :math:`P_{xy}, P_{xz}, P_{yz}` of
+:math:`\frac{V}{k_B T}\int_0^\infty\langle P_{\alpha\beta}(t)P_{\alpha\beta}(0)\rangle dt`.
+The Einstein–Helfand form fits the growth of the time-integrated tensor
+:math:`G^\circ(t) = \int_0^t P^\circ dt'`:
+:math:`\eta = \frac{V}{20 k_B T} \frac{d}{dt} \sum_{\alpha\beta}\langle|\Delta G^\circ_{\alpha\beta}
+(t)|^2\rangle`.
+
+Both need the pressure tensor every step or few fs (BAMBOO, Gong et al. 2025, report viscosity
+for every electrolyte; Ju et al. 2025 discuss it): :func:`ase_electrolyte.run_md` records it as
+the ``pressure_tensor`` observable (bar) at every step. Input pressures in bar, time in ps, volume
+in Å³; viscosities in mPa·s. Errors: Student-t scaled standard errors over segments
+(:mod:`mda_electrolyte.uncertainty`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from MDAnalysis.analysis.results import Results
+from scipy import constants
+from scipy.integrate import cumulative_trapezoid
+
+from .correlation import (
+    DIFFUSIVE_TOLERANCE,
+    check_fit_window,
+    check_sampling,
+    fit_line,
+    fit_window_slice,
+    loglog_slope,
+    mean_squared_displacement,
+    plateau_verdict,
+    time_correlation,
+)
+from .observables import is_h5md_path, read_observable
+from .uncertainty import mean_error
+
+__all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tensor"]
+
+# Å³ bar² ps / J -> mPa·s
+_MPAS = constants.angstrom**3 * constants.bar**2 * constants.pico / constants.milli
+_REMEDY = (
+    "record the pressure tensor every step (run_md observe_interval=1, the default) or use "
+    "EinsteinHelfandViscosity (check_sampling=False overrides)"
+)
+
+
+def read_pressure_tensor(path):
+    """Pressure tensors (T, 3, 3) in bar, spacing (ps), mean volume (Å³) and temperature (K)."""
+    p = read_observable(path, "pressure_tensor", required=True)
+    vol = read_observable(path, "volume", required=True)["value"]
+    temp = read_observable(path, "temperature")
+    return {
+        "tensor": p["value"],
+        "dt": p["dt"],
+        "volume": float(np.mean(vol)),
+        "temperature": None if temp is None else float(np.mean(temp["value"])),
+    }
+
+
+def _components(tensor, components):
+    """(T, m) columns and the normalisation of the summed autocorrelation."""
+    tensor = np.asarray(tensor, dtype=np.float64)
+    sym = 0.5 * (tensor + tensor.transpose(0, 2, 1))
+    if components == "traceless":
+        trace = np.trace(sym, axis1=1, axis2=2) / 3.0
+        sym = sym - trace[:, None, None] * np.eye(3)
+        cols, norm = sym.reshape(-1, 9), 10.0
+    else:
+        cols, norm = sym[:, [0, 0, 1], [1, 2, 2]], 3.0
+    return cols, norm
+
+
+class _PressureAnalysis:
+    """Pressure-tensor input (H5MD files or arrays), segments, and checks shared by both forms."""
+
+    def __init__(self, source, *, temperature, volume, dt, n_blocks, components):
+        if components not in ("traceless", "offdiagonal"):
+            raise ValueError(f"components must be 'traceless' or 'offdiagonal', not {components!r}")
+        self._components = components
+        items = source if isinstance(source, (list, tuple)) else [source]
+        if not items:
+            raise ValueError("no pressure-tensor input given")
+        runs = []
+        for item in items:
+            if is_h5md_path(item):
+                runs.append(read_pressure_tensor(item))
+            else:
+                tensor = np.asarray(item, dtype=np.float64)
+                if tensor.ndim != 3 or tensor.shape[1:] != (3, 3):
+                    raise ValueError(
+                        f"a pressure-tensor series must have shape (T, 3, 3) in bar, not "
+                        f"{tensor.shape}"
+                    )
+                if dt is None or volume is None:
+                    raise ValueError("array input needs dt= (ps) and volume= (Å³)")
+                runs.append({"tensor": tensor, "dt": float(dt), "volume": None,
+                             "temperature": None})
+        for r in runs:
+            if not np.all(np.isfinite(r["tensor"])):
+                raise ValueError("the pressure tensor contains NaN or infinite values")
+            if volume is not None:
+                r["volume"] = float(volume)
+            if not r["volume"] > 0:
+                raise ValueError(f"volume must be positive (Å³), not {r['volume']}")
+        dts = {round(r["dt"], 12) for r in runs}
+        if len(dts) != 1:
+            raise ValueError(f"the inputs have different sample spacings {sorted(dts)} ps")
+        self._dt = runs[0]["dt"]
+        if not self._dt > 0:
+            raise ValueError(f"dt must be positive (ps), not {self._dt}")
+        if temperature is None:
+            temps = [r["temperature"] for r in runs]
+            if any(t is None for t in temps):
+                raise ValueError("give temperature= (K)")
+            temperature = float(np.mean(temps))
+        if not float(temperature) > 0:
+            raise ValueError(f"temperature must be positive (K), not {temperature!r}")
+        self._temperature = float(temperature)
+        if n_blocks is None:
+            n_blocks = 10 if len(runs) == 1 else 1
+        if int(n_blocks) != n_blocks or n_blocks < 1 or len(runs) * n_blocks < 2:
+            raise ValueError(
+                "the error estimate needs at least 2 segments: several runs or n_blocks >= 2"
+            )
+        columns = [_components(r["tensor"], components) for r in runs]
+        self._norm = columns[0][1]
+        # a static shear stress would add a constant to the autocorrelation; its mean over all
+        # input (not per block, which would pin the integrated stress of every block and bias
+        # both forms low by ~ lag / block length) is removed
+        mean = np.concatenate([c for c, _ in columns]).mean(axis=0)
+        self._segments = []
+        for r, (cols, _) in zip(runs, columns, strict=True):
+            cols = cols - mean
+            block = cols.shape[0] // int(n_blocks)
+            if block < 4:
+                raise ValueError(f"{cols.shape[0]} samples cannot be split into {n_blocks} blocks")
+            for b in range(int(n_blocks)):
+                self._segments.append((cols[b * block : (b + 1) * block], r["volume"]))
+        self.results = Results()
+
+    def _prefactor(self, volume):
+        return volume / (constants.k * self._temperature) * _MPAS / self._norm
+
+
+class GreenKuboViscosity(_PressureAnalysis):
+    r"""Shear viscosity from the Green–Kubo integral of the pressure-tensor autocorrelation.
+
+    Parameters
+    ----------
+    source : path, array or list of them
+        H5MD file(s) of :func:`ase_electrolyte.run_md` (their ``pressure_tensor``, ``volume``
+        and ``temperature`` observables), or pressure-tensor series of shape (T, 3, 3) in bar.
+        Several inputs are independent runs.
+    temperature : float, optional
+        K (default: mean of the files' temperature observable).
+    volume : float, optional
+        Å³ (required for arrays; default: mean of the files' volume).
+    dt : float, optional
+        Spacing of array samples in ps.
+    max_lag : float, optional
+        Longest correlation time in ps (default: half a segment).
+    plateau : "auto" or (float, float)
+        Averaging window of the running integral in ps; ``"auto"``: the second half of the lags.
+    n_blocks : int, optional
+        Blocks per run (default 10 for one run, 1 for several); the segments of the error.
+    components : {"traceless", "offdiagonal"}
+        Daivis–Evans traceless average (default) or the three off-diagonal elements.
+    check_sampling : bool
+        Refuse samples too sparse to resolve the autocorrelation (see
+        :func:`~mda_electrolyte.correlation.check_sampling`).
+
+    Attributes
+    ----------
+    results.time : numpy.ndarray
+        Lags in ps.
+    results.acf : numpy.ndarray
+        Normalised autocorrelation (per shear component) in bar².
+    results.running_integral, results.running_integral_err : numpy.ndarray
+        η(τ) in mPa·s and its error.
+    results.viscosity, results.viscosity_err : float
+        η in mPa·s: segment means of η(τ) over the plateau, mean and error.
+    results.plateau : tuple of float
+        Window in ps; ``results.plateau_converged`` whether η(τ) is flat within its error there.
+    results.verdict : str
+        ``"valid"`` or the reason the value is not trustworthy; ``results.valid``.
+    results.sampling : dict
+        The sampling check.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte import GreenKuboViscosity
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.normal(scale=100.0, size=(4000, 3, 3))   # bar, white noise: unresolved
+    >>> GreenKuboViscosity(p, temperature=300, volume=1e4, dt=0.001,
+    ...                    max_lag=0.05).run()  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: frames every 1 fs are too sparse to resolve the pressure-tensor autocorrelation...
+    """
+
+    def __init__(
+        self,
+        source,
+        *,
+        temperature=None,
+        volume=None,
+        dt=None,
+        max_lag=None,
+        plateau="auto",
+        n_blocks=None,
+        components="traceless",
+        check_sampling=True,
+    ):
+        super().__init__(
+            source, temperature=temperature, volume=volume, dt=dt, n_blocks=n_blocks,
+            components=components,
+        )
+        n_min = min(c.shape[0] for c, _ in self._segments)
+        if max_lag is None:
+            self._n_lags = n_min // 2 + 1
+        else:
+            if not float(max_lag) > 0:
+                raise ValueError(f"max_lag must be positive (ps), not {max_lag!r}")
+            self._n_lags = int(round(float(max_lag) / self._dt)) + 1
+        if self._n_lags > n_min:
+            raise ValueError(
+                f"max_lag needs segments of more than {self._n_lags - 1} samples, a segment has "
+                f"{n_min}; use fewer n_blocks or a shorter max_lag"
+            )
+        if plateau != "auto":
+            lo, hi = (float(x) for x in plateau)
+            if not 0 <= lo < hi <= (self._n_lags - 1) * self._dt + 1e-12:
+                raise ValueError(f"plateau window {plateau!r} must lie within 0..max_lag ps")
+        self._plateau = plateau
+        self._check = bool(check_sampling)
+
+    def run(self):
+        """Compute the autocorrelations and the viscosity; returns ``self``."""
+        dt, n_lags = self._dt, self._n_lags
+        acfs = np.array(
+            [time_correlation(c, n_lags=n_lags) / self._norm for c, _ in self._segments]
+        )
+        running = np.array(
+            [
+                self._prefactor(v) * self._norm
+                * cumulative_trapezoid(a, dx=dt, initial=0.0)
+                for a, (_, v) in zip(acfs, self._segments, strict=True)
+            ]
+        )
+        res = self.results
+        res.time = np.arange(n_lags) * dt
+        res.acf, _, _ = mean_error(acfs)
+        res.sampling = check_sampling(
+            res.acf, dt, what="pressure-tensor", raise_error=self._check, remedy=_REMEDY
+        )
+        res.running_integral, res.running_integral_err, res.dof = mean_error(running)
+        if self._plateau == "auto":
+            window = slice((n_lags - 1) // 2, n_lags)
+        else:
+            lo, hi = self._plateau
+            sel = np.nonzero((res.time >= lo - 1e-9 * dt) & (res.time <= hi + 1e-9 * dt))[0]
+            window = slice(sel[0], sel[-1] + 1)
+        res.plateau = (float(res.time[window][0]), float(res.time[window][-1]))
+        verdict = plateau_verdict(res.time, running, window)
+        res.plateau_converged = verdict["converged"]
+        res.plateau_drift, res.plateau_drift_err = verdict["drift"], verdict["drift_err"]
+        res.viscosity, res.viscosity_err, _ = mean_error(running[:, window].mean(axis=1))
+        res.verdict = "valid" if verdict["converged"] else (
+            f"not converged: η(τ) drifts by {verdict['drift']:.3g} ± {verdict['drift_err']:.2g} "
+            f"mPa·s over {res.plateau[0]:.4g}–{res.plateau[1]:.4g} ps (longer max_lag or runs)"
+        )
+        res.valid = res.verdict == "valid"
+        if not res.valid:
+            warnings.warn(f"Green–Kubo viscosity: {res.verdict}", RuntimeWarning, stacklevel=2)
+        res.temperature = self._temperature
+        res.volume = float(np.mean([v for _, v in self._segments]))
+        res.n_segments = len(self._segments)
+        res.components = self._components
+        return self
+
+    def plot(self, ax=None):
+        """Running integral η(τ) with its error band and the plateau window.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        r = self.results
+        ax.plot(r.time, r.running_integral, color="C0")
+        ax.fill_between(r.time, r.running_integral - r.running_integral_err,
+                        r.running_integral + r.running_integral_err, color="C0", alpha=0.3)
+        ax.axvspan(*r.plateau, color="0.85", zorder=0)
+        ax.axhline(r.viscosity, color="k", lw=0.8)
+        ax.set_xlabel("correlation time τ (ps)")
+        ax.set_ylabel("η(τ) (mPa·s)")
+        ax.set_title(f"Green–Kubo: η = {r.viscosity:.4g} ± {r.viscosity_err:.2g} mPa·s")
+        return ax
+
+
+class EinsteinHelfandViscosity(_PressureAnalysis):
+    r"""Shear viscosity from the mean-squared growth of the time-integrated pressure tensor.
+
+    Parameters
+    ----------
+    source, temperature, volume, dt, n_blocks, components
+        As for :class:`GreenKuboViscosity`.
+    fit_window : (float, float)
+        Fit range as fractions of a segment (default 10 %–30 %).
+
+    Attributes
+    ----------
+    results.time : numpy.ndarray
+        Lags in ps.
+    results.msd : numpy.ndarray
+        :math:`\sum\langle|\Delta G|^2\rangle` per shear component, bar² ps².
+    results.viscosity, results.viscosity_err : float
+        mPa·s, mean of the segments' slopes and its error.
+    results.loglog_slope : float
+        Of the mean MSD over the window; ``results.verdict`` is ``"valid"`` when it is near 1.
+    """
+
+    def __init__(
+        self,
+        source,
+        *,
+        temperature=None,
+        volume=None,
+        dt=None,
+        fit_window=(0.1, 0.3),
+        n_blocks=None,
+        components="traceless",
+    ):
+        super().__init__(
+            source, temperature=temperature, volume=volume, dt=dt, n_blocks=n_blocks,
+            components=components,
+        )
+        check_fit_window(fit_window, None)
+        self._fit_window = tuple(fit_window)
+
+    def run(self):
+        """Integrate the tensor, compute the MSDs and fit them; returns ``self``."""
+        dt = self._dt
+        n = min(c.shape[0] for c, _ in self._segments)
+        msds = np.array(
+            [
+                mean_squared_displacement(cumulative_trapezoid(c[:n], dx=dt, axis=0, initial=0))
+                / self._norm
+                for c, _ in self._segments
+            ]
+        )
+        res = self.results
+        res.time = np.arange(n) * dt
+        window = fit_window_slice(res.time, self._fit_window, None)
+        slopes, _, _ = fit_line(res.time[window], msds[:, window].T)
+        # <ΔG²> = 2 t k_B T η / V per component
+        eta = np.array(
+            [0.5 * s * self._prefactor(v) * self._norm
+             for s, (_, v) in zip(slopes, self._segments, strict=True)]
+        )
+        res.msd, res.msd_err, _ = mean_error(msds)
+        res.viscosity, res.viscosity_err, res.dof = mean_error(eta)
+        res.fit_window = (float(res.time[window][0]), float(res.time[window][-1]))
+        res.loglog_slope = loglog_slope(res.time, res.msd, window)
+        ok = abs(res.loglog_slope - 1.0) <= DIFFUSIVE_TOLERANCE
+        res.verdict = "valid" if ok else (
+            f"not diffusive: log-log slope {res.loglog_slope:.2f} of ⟨ΔG²⟩ over the fit window"
+        )
+        res.valid = ok
+        res.temperature = self._temperature
+        res.volume = float(np.mean([v for _, v in self._segments]))
+        res.n_segments = len(self._segments)
+        return self
+
+    def plot(self, ax=None):
+        """⟨ΔG²⟩ with its error band and the fit window.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        r = self.results
+        ax.plot(r.time, r.msd, color="C0")
+        ax.fill_between(r.time, r.msd - r.msd_err, r.msd + r.msd_err, color="C0", alpha=0.3)
+        ax.axvspan(*r.fit_window, color="0.9", zorder=0)
+        ax.set_xlabel("lag time (ps)")
+        ax.set_ylabel("⟨ΔG²⟩ (bar² ps²)")
+        ax.set_title(f"Einstein–Helfand: η = {r.viscosity:.4g} ± {r.viscosity_err:.2g} mPa·s")
+        return ax
