@@ -1,6 +1,6 @@
-"""An electrolyte box from a composition: RDKit conformers packed with PACKMOL (seed 000).
+"""An electrolyte box from a composition: RDKit conformers packed with PACKMOL (Ju et al. 2025).
 
-The initial box follows seed 000: the van der Waals volumes of all atoms are added (V0, Bondi
+The initial box follows Ju et al. 2025: the van der Waals volumes of all atoms are added (V0, Bondi
 radii from :data:`ase.data.vdw_radii`) and the cubic box length is ``L = 1.1 · V0^(1/3)``, unless a
 density is given. Cations are placed in separate sub-cubes of the box so they do not start
 clustered; chiral solvents (PC, FEC, DFEC) are packed as racemic mixtures.
@@ -27,7 +27,7 @@ from .trajectory import GCM3_TO_AMU_PER_A3
 
 __all__ = ["electrolyte_box", "composition_counts", "conformer", "packmol_executable"]
 
-# seed 000: L = 1.1 V0^(1/3)
+# Ju et al. 2025: L = 1.1 V0^(1/3)
 _VDW_BOX_SCALE = 1.1
 
 
@@ -270,21 +270,21 @@ def electrolyte_box(
     units : {"molal", "molar"}
         ``"molar"`` needs ``density``.
     n_atoms : int
-        Target number of atoms (seed 000: closest to 1000).
+        Target number of atoms (Ju et al. 2025: closest to 1000).
     ratio : {"mass", "mole"}
         Meaning of the solvent shares.
     counts : dict, optional
         ``{species: number of molecules}`` (names or Species, ions included), instead of a
         composition; must be neutral.
     density : float, optional
-        Box density in g/cm³. Default: seed 000's ``L = 1.1 · V0^(1/3)`` from the summed van der
+        Box density in g/cm³. Default: Ju et al.'s ``L = 1.1 · V0^(1/3)`` from the summed van der
         Waals volumes.
     seed : int
         Seeds RDKit conformers, the cation regions and PACKMOL.
     tolerance : float
         PACKMOL minimum distance between atoms of different molecules, Å.
     spread_cations : bool
-        Put every cation in its own sub-cube of the box (seed 000).
+        Put every cation in its own sub-cube of the box (Ju et al. 2025).
     packmol_timeout : float
         Seconds before PACKMOL is stopped.
     packmol_nloop : int, optional

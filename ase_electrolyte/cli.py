@@ -178,7 +178,7 @@ def build_parser():
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sim = sub.add_parser("simulate", help="build a box and run the seed-000 MD protocol")
+    sim = sub.add_parser("simulate", help="build a box and run the MD protocol of Ju et al. (2025)")
     comp = sim.add_argument_group("composition")
     comp.add_argument("--solvent", help="solvent shares, e.g. EC:3,EMC:7")
     comp.add_argument(
@@ -203,7 +203,7 @@ def build_parser():
         "--density",
         type=float,
         default=None,
-        help="g/cm³ (default: seed-000 box from van der Waals volumes)",
+        help="g/cm³ (default: Ju et al. (2025) box from van der Waals volumes)",
     )
     comp.add_argument("--seed", type=int, default=0)
     _add_model_args(sim, required=True)
@@ -272,7 +272,8 @@ def build_parser():
     demo.add_argument(
         "--dispersion",
         default="d3-bj",
-        help="D3 dispersion (default d3-bj with seed 000's 50.2/20 Å cutoffs; 'none' to leave out)",
+        help="D3 dispersion (default d3-bj with the 50.2/20 Å cutoffs of Ju et al. 2025; "
+        "'none' to leave out)",
     )
     demo.add_argument("--device", default="auto")
     demo.add_argument("-q", "--quiet", action="store_true")

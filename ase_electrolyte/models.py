@@ -99,7 +99,7 @@ _NAMED = {
     "sevennet-0": _Named(
         "sevennet",
         "7net-0_11Jul2024",
-        "SevenNet-0 (11Jul2024), the model of seed 000; PBE, 89 elements",
+        "SevenNet-0 (11Jul2024), the model of Ju et al. 2025; PBE, 89 elements",
     ),
     "sevennet-0-22may2024": _Named(
         "sevennet", "7net-0_22May2024", "SevenNet-0 (22May2024), the earlier release"

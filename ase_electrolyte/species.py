@@ -1,6 +1,6 @@
 """The molecules and salts of liquid electrolytes, by name: SMILES, formula, mass and charge.
 
-The built-in library covers the solvents and salts of the source papers (seed 000: cyclic and
+The built-in library covers the solvents and salts of the source papers (Ju et al. 2025: cyclic and
 linear carbonates, ethers, esters; LiPF6, LiFSI, LiTFSI, NaPF6, KPF6). Any other molecule is a
 :class:`Species` made from a SMILES string, and any other salt a :class:`Salt` of two species.
 
@@ -123,7 +123,7 @@ class Species:
     def vdw_volume(self):
         """Sum of the atomic van der Waals sphere volumes, Å³ (Bondi radii, ``ase.data``).
 
-        This is seed 000's V0 per molecule: the spheres are added, not merged.
+        This is Ju et al.'s (2025) V0 per molecule: the spheres are added, not merged.
         """
         radii = np.array([vdw_radii[atomic_numbers[s]] for s in self.symbols])
         if not np.all(np.isfinite(radii)):
