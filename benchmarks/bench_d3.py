@@ -8,6 +8,12 @@ compiler run on first use is counted; tracemalloc cannot see C++/Fortran).
 
     python benchmarks/bench_d3.py            # ~1000 atoms
     python benchmarks/bench_d3.py --large    # also ~9000 atoms (simple-dftd3 needs ~25 s, 1.4 GB)
+    python benchmarks/bench_d3.py --gpu-model  # pair images per atom each GPU pass visits
+
+``--gpu-model`` needs no GPU: it builds the CUDA kernels' bins and stencils on the host (the
+same code the CUDA driver runs) for ~10k, ~30k and ~100k-atom boxes at 50.2/20 Å, and prints
+the pair images each pass visits per atom against the ideal count, the images within the
+cutoff N/V * 4/3 pi r_c^3 (goal: <= 2x), and against an all-pairs kernel (N pairs per atom).
 """
 
 import argparse
@@ -118,14 +124,41 @@ def _measure(code, nrep, repeats):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def gpu_model():
+    from ase.units import Bohr
+
+    from ase_electrolyte.d3 import D3, backend
+
+    calc = D3(damping="bj", functional="pbe", cutoff=50.2, cn_cutoff=20.0, device="cpu")
+    cutoffs = {"cutoff": 50.2 / Bohr, "cn_cutoff": 20.0 / Bohr, "atm_cutoff": 40.0,
+               "width": 0.0}
+    print(f"{'atoms':>7} {'pass':>10} {'r_c Å':>6} {'visits/atom':>12} {'ideal/atom':>11} "
+          f"{'ratio':>6} {'all-pairs kernel: pairs/atom':>29}")
+    for nrep in ((10, 10, 11), (15, 15, 15), (22, 22, 23)):
+        box = electrolyte_box(nrep)
+        geometry, tables, _ = calc._prepare(box)
+        visits = backend.gpu_visit_model(geometry, tables, calc.method_parameters, cutoffs)
+        n, volume = len(box), box.get_volume()
+        for name, rc in (("CN", 20.0), ("dispersion", 50.2)):
+            per_atom = visits["cn" if name == "CN" else "dispersion"] / n
+            ideal = n / volume * 4.0 / 3.0 * np.pi * rc**3
+            print(f"{n:7d} {name:>10} {rc:6.1f} {per_atom:12.0f} {ideal:11.0f} "
+                  f"{per_atom / ideal:6.2f} {n:29d}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also the ~9000-atom box")
+    parser.add_argument("--gpu-model", action="store_true",
+                        help="only the GPU pair-image visit model (no timing, no GPU needed)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         code, nrep, repeats = args.child
         _run_one(code, tuple(int(v) for v in nrep.split(",")), int(repeats))
+        return
+    if args.gpu_model:
+        gpu_model()
         return
     sizes = [((5, 5, 5), 3)] + ([((10, 10, 11), 1)] if args.large else [])  # 1037, 9082 atoms
     print(

@@ -241,3 +241,30 @@ def test_nvcc_compiles_without_register_spills(tmp_path):
     assert {arch for _, arch in compiled} == {f"sm_{a}" for a in archs}
     assert len(spills) >= len(compiled) > 0
     assert max(spills) == 0, log
+
+
+def test_binned_passes_visit_few_more_images_than_within_cutoff():
+    # the GPU passes of a 3D cell visit O(N rho rc^3) pair images, counted by the emulation,
+    # equal to the host-side model the benchmark uses, and within 2x of the ideal
+    from ase.units import Bohr
+    from d3_structures import electrolyte_like_box
+
+    box = electrolyte_like_box(4, 4.4)
+    kwargs = dict(cutoff=13.3, cn_cutoff=8.3)
+    backend.set_cuda_host("host")
+    try:
+        lib = backend.cuda_host_library()
+        calc = D3(device="cuda", **kwargs)
+        lib.d3_cuda_host_visits()
+        calc.get_potential_energy(box)
+        counted = lib.d3_cuda_host_visits()
+    finally:
+        backend.set_cuda_host(None)
+    geometry, tables, _ = calc._prepare(box)
+    cutoffs = {"cutoff": 13.3 / Bohr, "cn_cutoff": 8.3 / Bohr, "atm_cutoff": 1.0, "width": 0.0}
+    model = backend.gpu_visit_model(geometry, tables, calc.method_parameters, cutoffs)
+    assert counted == 2 * model["cn"] + model["dispersion"]  # CN, dispersion, CN chain
+    n, volume = len(box), box.get_volume()
+    for key, rc in (("cn", 8.3), ("dispersion", 13.3)):
+        ideal = n * n / volume * 4.0 / 3.0 * np.pi * rc**3
+        assert ideal < model[key] <= 2.0 * ideal, key

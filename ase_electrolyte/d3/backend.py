@@ -250,6 +250,10 @@ def _declare_cuda(lib: ctypes.CDLL) -> ctypes.CDLL:
     lib.d3_cuda_compute.restype = ctypes.c_int
     lib.d3_cuda_device_count.restype = ctypes.c_int
     lib.d3_cuda_release.restype = None
+    lib.d3_cuda_visit_model.argtypes = [ctypes.POINTER(D3System),
+                                        ctypes.POINTER(ctypes.c_longlong), ctypes.c_char_p,
+                                        ctypes.c_int]
+    lib.d3_cuda_visit_model.restype = ctypes.c_int
     return lib
 
 
@@ -313,6 +317,7 @@ def cuda_host_library(sanitize: bool = False) -> ctypes.CDLL:
     lib = _declare_cuda(ctypes.CDLL(str(path)))
     lib.d3_cuda_host_set_order.argtypes = [ctypes.c_int, ctypes.c_uint]
     lib.d3_cuda_host_set_order.restype = None
+    lib.d3_cuda_host_visits.restype = ctypes.c_longlong
     return lib
 
 
@@ -457,13 +462,8 @@ def _ptr(array, ctype):
     return array.ctypes.data_as(ctypes.POINTER(ctype))
 
 
-def run_kernel(
-    device: str, geometry: dict, tables: dict, params: dict, cutoffs: dict, num_threads: int
-) -> dict:
-    """Run one evaluation; all inputs in atomic units, outputs too (hartree, bohr).
-
-    Returns energies (N,), gradient (N, 3), virial sigma (3, 3) = sum dE/dr (x) r, cn (N,).
-    """
+def _system(geometry: dict, tables: dict, params: dict, cutoffs: dict):
+    """The kernel's D3System and the arrays it points into (keep them alive with it)."""
     n = len(geometry["species"])
     keep = {
         "species": np.ascontiguousarray(geometry["species"], dtype=np.int32),
@@ -496,6 +496,33 @@ def run_kernel(
     s.atm_cutoff = cutoffs["atm_cutoff"]
     s.width = cutoffs["width"]
     s.atm = 1 if params["s9"] != 0.0 else 0
+    return s, keep
+
+
+def gpu_visit_model(geometry: dict, tables: dict, params: dict, cutoffs: dict) -> dict:
+    """Pair images each GPU pass visits for a 3D-periodic system (no kernel runs).
+
+    Uses the bins and stencils of the CUDA kernels (built on the host, as the CUDA driver
+    does) through the host build. Returns ``{"cn": ..., "dispersion": ...}`` (the CN chain
+    pass visits as many as the CN pass).
+    """
+    s, _keep = _system(geometry, tables, params, cutoffs)
+    out = (ctypes.c_longlong * 2)()
+    err = ctypes.create_string_buffer(ERRLEN)
+    if cuda_host_library().d3_cuda_visit_model(ctypes.byref(s), out, err, ERRLEN) != 0:
+        raise ValueError(err.value.decode())
+    return {"cn": int(out[0]), "dispersion": int(out[1])}
+
+
+def run_kernel(
+    device: str, geometry: dict, tables: dict, params: dict, cutoffs: dict, num_threads: int
+) -> dict:
+    """Run one evaluation; all inputs in atomic units, outputs too (hartree, bohr).
+
+    Returns energies (N,), gradient (N, 3), virial sigma (3, 3) = sum dE/dr (x) r, cn (N,).
+    """
+    n = len(geometry["species"])
+    s, _keep = _system(geometry, tables, params, cutoffs)
 
     energies = np.zeros(n)
     grad = np.zeros((n, 3))

@@ -29,8 +29,10 @@
 
 #include "d3_math.h"
 
-#if !defined(__CUDACC__)
 #include <algorithm>
+#include <cmath>
+
+#if !defined(__CUDACC__)
 #include <numeric>
 #include <random>
 #endif
@@ -39,6 +41,11 @@
 #define D3_MAX_DEVICES 64
 
 namespace {
+
+#if !defined(__CUDACC__)
+// pair images examined by the binned passes (host emulation only; see d3_cuda_visit_model)
+long long g_visits = 0;
+#endif
 
 struct AtomicAdd {
     D3_DEV void operator()(double* p, double v) const { atomicAdd(p, v); }
@@ -149,6 +156,268 @@ struct ChainBlock {
     D3_DEV void finish(int i, const double* r) const {
         for (int c = 0; c < 3; ++c) grad[3 * i + c] += r[c];
         d3_add_sym(sigma, 1.0, r + 3, AtomicAdd());
+    }
+};
+
+// ---------------------------------------------------------------------------------------
+// Fully periodic cells (cell_mode 1) go through bins instead of all N^2 pairs: the atoms,
+// wrapped into the cell, are sorted into bins of about a tenth of the pass's cutoff, and a
+// stencil of bin offsets covers everything within the cutoff (offset vector within
+// cutoff + the bins' diagonal). Block p handles the p-th atom in bin order; its threads take
+// the stencil entries in turn and visit every atom of each neighbour bin once, at the one
+// lattice translation that the (wrapped) offset implies. Each pass visits O(N rho rc^3)
+// pair images, at most ~(1 + sqrt(3)/10)^3 = 1.6 times the pairs within the cutoff for
+// bins of rc/10 in a cubic cell (see d3_cuda_visit_model).
+struct DevBins {
+    int n[3];
+    int nstencil;
+    const int* start;    // [nbins+1]: atoms of bin k are sorted[start[k], start[k+1])
+    const int* perm;     // sorted position -> atom index
+    const int* home;     // sorted position -> bin (a, b, c) as 3 ints
+    const double* xyz;   // sorted, wrapped positions
+    const int* stencil;  // [3*nstencil]
+};
+
+D3_HD int floor_div(int a, int n) { return (a >= 0) ? a / n : -((-a + n - 1) / n); }
+
+// Calls f(j_sorted, vx, vy, vz, r2) for the images of the stencil entries q = t, t+nt, ...
+// seen from sorted atom p within sqrt(rc2) (and beyond self_eps).
+template <class F>
+D3_HD void d3_bin_images(const D3System& s, const DevBins& b, int p, int t, int nt, double rc2,
+                         double self_eps, F&& f) {
+    const int* h = b.home + 3 * p;
+    const double xi = b.xyz[3 * p], yi = b.xyz[3 * p + 1], zi = b.xyz[3 * p + 2];
+    for (int q = t; q < b.nstencil; q += nt) {
+        int ja = h[0] + b.stencil[3 * q], jb = h[1] + b.stencil[3 * q + 1];
+        int jc = h[2] + b.stencil[3 * q + 2];
+        const int ka = floor_div(ja, b.n[0]), kb = floor_div(jb, b.n[1]);
+        const int kc = floor_div(jc, b.n[2]);
+        ja -= ka * b.n[0];
+        jb -= kb * b.n[1];
+        jc -= kc * b.n[2];
+        const int bin = (ja * b.n[1] + jb) * b.n[2] + jc;
+        // x_i - (x_j + T), T = ka a + kb b + kc c
+        const double dx = xi - (ka * s.lat[0] + kb * s.lat[3] + kc * s.lat[6]);
+        const double dy = yi - (kb * s.lat[4] + kc * s.lat[7]);
+        const double dz = zi - kc * s.lat[8];
+        for (int j = b.start[bin]; j < b.start[bin + 1]; ++j) {
+            const double vx = dx - b.xyz[3 * j], vy = dy - b.xyz[3 * j + 1];
+            const double vz = dz - b.xyz[3 * j + 2];
+            const double r2 = vx * vx + vy * vy + vz * vz;
+#if !defined(__CUDACC__)
+            ++g_visits;
+#endif
+            if (r2 > rc2 || r2 < self_eps) continue;
+            f(j, vx, vy, vz, r2);
+        }
+    }
+}
+
+struct CnBinBlock {
+    static const int NP = 1;
+    D3System s;
+    DevBins b;
+    double* cn;
+    D3_DEV void partial(int p, int t, int nt, double* out) const {
+        const int i = b.perm[p];
+        const double rci = s.rcov[s.species[i]];
+        double acc = 0.0;
+        d3_bin_images(s, b, p, t, nt, s.cn_cutoff * s.cn_cutoff, 1e-12,
+                      [&](int q, double, double, double, double r2) {
+            acc += d3_count(rci + s.rcov[s.species[b.perm[q]]], sqrt(r2));
+        });
+        out[0] = acc;
+    }
+    D3_DEV void finish(int p, const double* r) const { cn[b.perm[p]] = r[0]; }
+};
+
+struct PairBinBlock {
+    static const int NP = 11;
+    D3System s;
+    DevBins b;
+    const double* gw;
+    const double* dgw;
+    double* energy;
+    double* dEdcn;
+    double* grad;
+    double* sigma;
+    D3_DEV void partial(int p, int t, int nt, double* out) const {
+        const int ns = s.nspecies;
+        const int i = b.perm[p];
+        const int zi = s.species[i];
+        const bool smooth = d3_smooth_cutoff(s);
+        for (int c = 0; c < NP; ++c) out[c] = 0.0;
+        d3_bin_images(s, b, p, t, nt, s.cutoff * s.cutoff, D3_EPS,
+                      [&](int q, double vx, double vy, double vz, double r2) {
+            const int j = b.perm[q];
+            const int zj = s.species[j];
+            double e, g, c6, dc6i, dc6j;
+            d3_damped_switched(s, d3_pair_const(s, zi, zj), r2, smooth, &e, &g);
+            d3_pair_c6(s.c6ref + (zi * ns + zj) * D3_MAX_REF * D3_MAX_REF, s.nref[zi],
+                       s.nref[zj], gw + D3_MAX_REF * i, dgw + D3_MAX_REF * i,
+                       gw + D3_MAX_REF * j, dgw + D3_MAX_REF * j, &c6, &dc6i, &dc6j);
+            const double w = -0.5 * c6;
+            out[0] += w * e;
+            out[1] -= dc6i * e;
+            if (j != i) {
+                out[2] -= c6 * g * vx;
+                out[3] -= c6 * g * vy;
+                out[4] -= c6 * g * vz;
+            }
+            const double wg = w * g;
+            out[5] += wg * vx * vx; out[6] += wg * vy * vy; out[7] += wg * vz * vz;
+            out[8] += wg * vy * vz; out[9] += wg * vx * vz; out[10] += wg * vx * vy;
+        });
+    }
+    D3_DEV void finish(int p, const double* r) const {
+        const int i = b.perm[p];
+        energy[i] += r[0];
+        dEdcn[i] += r[1];
+        for (int c = 0; c < 3; ++c) grad[3 * i + c] += r[2 + c];
+        d3_add_sym(sigma, 1.0, r + 5, AtomicAdd());
+    }
+};
+
+struct ChainBinBlock {
+    static const int NP = 9;
+    D3System s;
+    DevBins b;
+    const double* dEdcn;
+    double* grad;
+    double* sigma;
+    D3_DEV void partial(int p, int t, int nt, double* out) const {
+        const int i = b.perm[p];
+        const double rci = s.rcov[s.species[i]];
+        for (int c = 0; c < NP; ++c) out[c] = 0.0;
+        d3_bin_images(s, b, p, t, nt, s.cn_cutoff * s.cn_cutoff, 1e-12,
+                      [&](int q, double vx, double vy, double vz, double r2) {
+            const int j = b.perm[q];
+            // as ChainBlock: the self images of i count in full, other pairs half per side
+            const double de = (j == i) ? dEdcn[i] : dEdcn[i] + dEdcn[j];
+            const double wv = (j == i) ? de : 0.5 * de;
+            const double r1 = sqrt(r2);
+            const double g = d3_dcount(rci + s.rcov[s.species[j]], r1) / r1;
+            if (j != i) {
+                out[0] += de * g * vx;
+                out[1] += de * g * vy;
+                out[2] += de * g * vz;
+            }
+            const double wg = wv * g;
+            out[3] += wg * vx * vx; out[4] += wg * vy * vy; out[5] += wg * vz * vz;
+            out[6] += wg * vy * vz; out[7] += wg * vx * vz; out[8] += wg * vx * vy;
+        });
+    }
+    D3_DEV void finish(int p, const double* r) const {
+        const int i = b.perm[p];
+        for (int c = 0; c < 3; ++c) grad[3 * i + c] += r[c];
+        d3_add_sym(sigma, 1.0, r + 3, AtomicAdd());
+    }
+};
+
+// Host-side construction of the bins and stencil of one pass (same code for both builds).
+struct HostBins {
+    int n[3] = {1, 1, 1};
+    std::vector<int> start, perm, home, stencil;
+    std::vector<double> xyz;
+
+    void build(const D3System& s, double cutoff) {
+        const int natoms = s.natoms;
+        const double ax = s.lat[0], bx = s.lat[3], by = s.lat[4];
+        const double cx = s.lat[6], cy = s.lat[7], cz = s.lat[8];
+        const double volume = fabs(ax * by * cz);
+        const double height[3] = {
+            volume / sqrt(by * cz * by * cz + bx * cz * bx * cz +
+                          (bx * cy - by * cx) * (bx * cy - by * cx)),
+            volume / sqrt(ax * cz * ax * cz + ax * cy * ax * cy), fabs(cz)};
+        // bins of a tenth of the cutoff, but never many more bins than atoms (memory O(N))
+        double width = cutoff / 10.0;
+        for (;;) {
+            for (int k = 0; k < 3; ++k)
+                n[k] = (int)std::max(1.0, std::min(1024.0, floor(height[k] / width)));
+            if ((double)n[0] * n[1] * n[2] <= 8.0 * natoms + 64.0) break;
+            width *= 1.1;
+        }
+        const int nbins = n[0] * n[1] * n[2];
+        std::vector<int> bin_of(natoms), idx(3 * (size_t)natoms);
+        std::vector<double> wrapped(3 * (size_t)natoms);
+        for (int i = 0; i < natoms; ++i) {
+            double px = s.xyz[3 * i], py = s.xyz[3 * i + 1], pz = s.xyz[3 * i + 2];
+            const double fc = pz / cz;
+            const double fb = (py - fc * cy) / by;
+            const double fa = (px - fc * cx - fb * bx) / ax;
+            const double f[3] = {fa, fb, fc};
+            for (int k = 0; k < 3; ++k) {
+                const double fl = f[k] - floor(f[k]);
+                idx[3 * i + k] = std::min(n[k] - 1, std::max(0, (int)floor(fl * n[k])));
+            }
+            const double la = floor(fa), lb = floor(fb), lc = floor(fc);
+            wrapped[3 * i] = px - (la * ax + lb * bx + lc * cx);
+            wrapped[3 * i + 1] = py - (lb * by + lc * cy);
+            wrapped[3 * i + 2] = pz - lc * cz;
+            bin_of[i] = (idx[3 * i] * n[1] + idx[3 * i + 1]) * n[2] + idx[3 * i + 2];
+        }
+        start.assign(nbins + 1, 0);
+        for (int i = 0; i < natoms; ++i) ++start[bin_of[i] + 1];
+        for (int k = 0; k < nbins; ++k) start[k + 1] += start[k];
+        std::vector<int> fill(start.begin(), start.end() - 1);
+        perm.resize(natoms);
+        for (int i = 0; i < natoms; ++i) perm[fill[bin_of[i]]++] = i;
+        home.resize(3 * (size_t)natoms);
+        xyz.resize(3 * (size_t)natoms);
+        for (int p = 0; p < natoms; ++p)
+            for (int k = 0; k < 3; ++k) {
+                home[3 * p + k] = idx[3 * perm[p] + k];
+                xyz[3 * p + k] = wrapped[3 * perm[p] + k];
+            }
+        // stencil: offsets whose bins can hold two points within the cutoff
+        double u[3][3];
+        for (int k = 0; k < 3; ++k)
+            for (int c = 0; c < 3; ++c) u[k][c] = s.lat[3 * k + c] / n[k];
+        double diag = 0.0;
+        const int signs[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
+        for (const auto& sg : signs) {
+            double v2 = 0.0;
+            for (int c = 0; c < 3; ++c) {
+                const double v = sg[0] * u[0][c] + sg[1] * u[1][c] + sg[2] * u[2][c];
+                v2 += v * v;
+            }
+            diag = std::max(diag, sqrt(v2));
+        }
+        const double reach = (cutoff + diag) * (1.0 + 1e-9) + 1e-9;
+        int m[3];
+        for (int k = 0; k < 3; ++k) m[k] = (int)ceil(reach / (height[k] / n[k])) + 1;
+        stencil.clear();
+        for (int i = -m[0]; i <= m[0]; ++i)
+            for (int j = -m[1]; j <= m[1]; ++j)
+                for (int k = -m[2]; k <= m[2]; ++k) {
+                    double s2 = 0.0;
+                    for (int c = 0; c < 3; ++c) {
+                        const double v = i * u[0][c] + j * u[1][c] + k * u[2][c];
+                        s2 += v * v;
+                    }
+                    if (s2 <= reach * reach) {
+                        stencil.push_back(i);
+                        stencil.push_back(j);
+                        stencil.push_back(k);
+                    }
+                }
+    }
+
+    // pair images the pass visits: every atom against every atom of its stencil's bins
+    long long visits() const {
+        const int ns = (int)stencil.size() / 3;
+        long long total = 0;
+        for (size_t p = 0; p < perm.size(); ++p)
+            for (int q = 0; q < ns; ++q) {
+                int j[3];
+                for (int k = 0; k < 3; ++k) {
+                    j[k] = home[3 * p + k] + stencil[3 * q + k];
+                    j[k] -= floor_div(j[k], n[k]) * n[k];
+                }
+                const int bin = (j[0] * n[1] + j[1]) * n[2] + j[2];
+                total += start[bin + 1] - start[bin];
+            }
+        return total;
     }
 };
 
@@ -304,6 +573,21 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
     const size_t o_cn = l.take(sizeof(double) * n);
     const size_t o_gw = l.take(sizeof(double) * n * D3_MAX_REF);
     const size_t o_dgw = l.take(sizeof(double) * n * D3_MAX_REF);
+    // bins of the CN passes and of the dispersion pass (3D-periodic cells only)
+    const bool binned = host->cell_mode == 1;
+    HostBins hb[2];
+    size_t o_bins[2][5] = {};
+    if (binned) {
+        hb[0].build(*host, host->cn_cutoff);
+        hb[1].build(*host, host->cutoff);
+        for (int k = 0; k < 2; ++k) {
+            o_bins[k][0] = l.take(sizeof(int) * hb[k].start.size());
+            o_bins[k][1] = l.take(sizeof(int) * hb[k].perm.size());
+            o_bins[k][2] = l.take(sizeof(int) * hb[k].home.size());
+            o_bins[k][3] = l.take(sizeof(double) * hb[k].xyz.size());
+            o_bins[k][4] = l.take(sizeof(int) * hb[k].stencil.size());
+        }
+    }
     // outputs, zeroed by one memset
     const size_t o_out = l.total;
     const size_t o_energy = l.take(sizeof(double) * n);
@@ -341,6 +625,25 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
     if (e == cudaSuccess && ntrans)
         e = cudaMemcpyAsync(b + o_trans, host->trans, sizeof(double) * 3 * ntrans,
                             cudaMemcpyHostToDevice, stream);
+    DevBins db[2] = {};
+    for (int k = 0; k < 2 && binned; ++k) {
+        const HostBins& h = hb[k];
+        const void* src[5] = {h.start.data(), h.perm.data(), h.home.data(), h.xyz.data(),
+                              h.stencil.data()};
+        const size_t bytes[5] = {sizeof(int) * h.start.size(), sizeof(int) * h.perm.size(),
+                                 sizeof(int) * h.home.size(), sizeof(double) * h.xyz.size(),
+                                 sizeof(int) * h.stencil.size()};
+        for (int a = 0; a < 5 && e == cudaSuccess; ++a)
+            e = cudaMemcpyAsync(b + o_bins[k][a], src[a], bytes[a], cudaMemcpyHostToDevice,
+                                stream);
+        for (int c = 0; c < 3; ++c) db[k].n[c] = h.n[c];
+        db[k].nstencil = (int)h.stencil.size() / 3;
+        db[k].start = (const int*)(b + o_bins[k][0]);
+        db[k].perm = (const int*)(b + o_bins[k][1]);
+        db[k].home = (const int*)(b + o_bins[k][2]);
+        db[k].xyz = (const double*)(b + o_bins[k][3]);
+        db[k].stencil = (const int*)(b + o_bins[k][4]);
+    }
     if (e == cudaSuccess) e = cudaMemsetAsync(b + o_out, 0, l.total - o_out, stream);
     if (e == cudaSuccess) {
         D3System s = *host;
@@ -360,14 +663,27 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
         double* d_dEdcn = (double*)(b + o_dEdcn);
         double* d_grad = (double*)(b + o_grad);
         double* d_sigma = (double*)(b + o_sigma);
-        launch_blocks(CnBlock{s, cn}, n, stream);
+        if (binned)
+            launch_blocks(CnBinBlock{s, db[0], cn}, n, stream);
+        else
+            launch_blocks(CnBlock{s, cn}, n, stream);
         launch_threads(WeightsThread{s, cn, gw, dgw}, n, 128, stream);
-        if (d3_has_two_body(s))
-            launch_blocks(PairBlock{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n, stream);
+        if (d3_has_two_body(s)) {
+            if (binned)
+                launch_blocks(
+                    PairBinBlock{s, db[1], gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n,
+                    stream);
+            else
+                launch_blocks(PairBlock{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n,
+                              stream);
+        }
         if (d3_has_atm(s))
             launch_threads(AtmThread{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n, 64,
                            stream);
-        launch_blocks(ChainBlock{s, d_dEdcn, d_grad, d_sigma}, n, stream);
+        if (binned)
+            launch_blocks(ChainBinBlock{s, db[0], d_dEdcn, d_grad, d_sigma}, n, stream);
+        else
+            launch_blocks(ChainBlock{s, d_dEdcn, d_grad, d_sigma}, n, stream);
         e = cudaGetLastError();
         if (e == cudaSuccess)
             e = cudaMemcpyAsync(energy, d_energy, sizeof(double) * n, cudaMemcpyDeviceToHost,
@@ -428,7 +744,36 @@ void d3_cuda_release() {
     }
 }
 
+// Pair images each pass of a 3D-periodic system visits on the GPU, from its bins and
+// stencils (no kernel runs): out[0] the CN pass (and the CN chain pass, which has the same),
+// out[1] the dispersion pass. Returns 0, or 1 with a message for a system that is not
+// 3D-periodic.
+int d3_cuda_visit_model(const D3System* host, long long* out, char* err, int errlen) {
+    if (host->cell_mode != 1) {
+        set_error(err, errlen, "the visit model is for 3D-periodic cells (cell_mode 1)");
+        return 1;
+    }
+    try {
+        HostBins h;
+        h.build(*host, host->cn_cutoff);
+        out[0] = h.visits();
+        h.build(*host, host->cutoff);
+        out[1] = h.visits();
+        return 0;
+    } catch (const std::exception& ex) {
+        set_error(err, errlen, ex.what());
+    }
+    return 1;
+}
+
 #if !defined(__CUDACC__)
+// Host emulation only: pair images visited by the binned passes since the last call.
+long long d3_cuda_host_visits() {
+    const long long v = g_visits;
+    g_visits = 0;
+    return v;
+}
+
 // Host emulation only: order in which the emulated grid runs blocks and threads
 // (0 forward, 1 reverse, 2 shuffled with `seed`).
 void d3_cuda_host_set_order(int order, unsigned seed) {
