@@ -25,7 +25,13 @@ from .species import get_salt, get_species
 from .topology import set_topology
 from .trajectory import GCM3_TO_AMU_PER_A3
 
-__all__ = ["electrolyte_box", "composition_counts", "conformer", "packmol_executable"]
+__all__ = [
+    "electrolyte_box",
+    "composition_counts",
+    "conformer",
+    "estimate_density",
+    "packmol_executable",
+]
 
 # Ju et al. 2025: L = 1.1 V0^(1/3)
 _VDW_BOX_SCALE = 1.1
@@ -163,6 +169,63 @@ def composition_counts(
         out[salt_obj.cation] = out.get(salt_obj.cation, 0) + n_c * n_salt
         out[salt_obj.anion] = out.get(salt_obj.anion, 0) + n_a * n_salt
     return out
+
+
+def estimate_density(counts):
+    r"""Starting density of a mixture from its pure liquids' measured densities (ideal mixing).
+
+    .. math::
+
+        \rho = \frac{\sum_k m_k}{\sum_{k\in\mathrm{solvents}} m_k/\rho_k
+                + 1.1^3 \sum_{k\in\mathrm{ions}} N_k V_{\mathrm{vdW},k}}
+
+    with the solvents' densities :math:`\rho_k` from
+    :data:`ase_electrolyte.species.LIQUID_DENSITIES` (sources kept there) and the ions' volume from
+    the van der Waals rule of Ju et al. (2025) (summed atomic spheres, box edge ×1.1). An
+    estimate to start from (excess volumes and electrostriction are left out), not a result.
+
+    Parameters
+    ----------
+    counts : dict
+        ``{species name or Species: number of molecules}``, as ``composition_counts`` returns.
+
+    Returns
+    -------
+    float
+        g/cm³.
+
+    Raises
+    ------
+    ValueError
+        A neutral species without a measured liquid density in the library, or no solvent.
+
+    Examples
+    --------
+    >>> round(estimate_density({"EMC": 10}), 3)
+    1.006
+    """
+    from .species import LIQUID_DENSITIES, get_species
+
+    mass = 0.0  # amu
+    volume = 0.0  # Å³
+    n_solvent = 0
+    for key, n in counts.items():
+        sp = get_species(key)
+        m = n * sp.mass
+        mass += m
+        if sp.charge:
+            volume += n * _VDW_BOX_SCALE**3 * sp.vdw_volume
+            continue
+        if sp.name not in LIQUID_DENSITIES:
+            raise ValueError(
+                f"no measured liquid density of {sp.name} in the species library "
+                f"(known: {sorted(LIQUID_DENSITIES)}); give density= or use the van der Waals rule"
+            )
+        n_solvent += n
+        volume += m / (LIQUID_DENSITIES[sp.name][0] * GCM3_TO_AMU_PER_A3)
+    if not n_solvent:
+        raise ValueError("estimate_density needs at least one solvent molecule")
+    return mass / volume / GCM3_TO_AMU_PER_A3
 
 
 def conformer(species, seed=0, n_conformers=10):

@@ -33,6 +33,7 @@ __all__ = [
     "get_species",
     "get_salt",
     "species_from_formula",
+    "LIQUID_DENSITIES",
 ]
 
 
@@ -220,6 +221,24 @@ _SALT_TABLE = [
     ("NaPF6", "Na", "PF6"),
     ("KPF6", "K", "PF6"),
 ]
+
+_XU_2004 = (
+    "K. Xu, Nonaqueous liquid electrolytes for lithium-based rechargeable batteries, "
+    "Chem. Rev. 104, 4303-4417 (2004), Table 1"
+)
+#: Measured densities of the pure liquid solvents: name → (g/cm³, temperature in K, source).
+#: Used for starting densities of mixtures (:func:`ase_electrolyte.build.estimate_density`);
+#: solvents missing here fall back to the van der Waals box rule.
+LIQUID_DENSITIES = {
+    "EC": (1.321, 313.15, _XU_2004 + " (EC melts at 36 °C; value at 40 °C)"),
+    "PC": (1.200, 298.15, _XU_2004),
+    "DMC": (1.063, 298.15, _XU_2004),
+    "EMC": (1.006, 298.15, _XU_2004),
+    "DEC": (0.969, 298.15, _XU_2004),
+    "DME": (0.86, 298.15, _XU_2004),
+    "EA": (0.902, 298.15, _XU_2004),
+    "GBL": (1.199, 298.15, _XU_2004),
+}
 
 #: Built-in solvents by name.
 SOLVENTS = {n: Species(n, s, 0, d) for n, s, d in _SOLVENT_TABLE}

@@ -190,3 +190,26 @@ def test_bad_input():
         "EA",
         "GBL",
     }
+
+
+def test_density_estimate_from_pure_liquids():
+    from ase_electrolyte.build import estimate_density
+    from ase_electrolyte.species import LIQUID_DENSITIES, get_species
+
+    # a pure solvent starts at its measured density
+    for name, (rho, temperature, source) in LIQUID_DENSITIES.items():
+        assert estimate_density({name: 7}) == pytest.approx(rho, rel=1e-12)
+        assert 250 < temperature < 350 and "Chem. Rev." in source
+    # ideal mixing: volumes add
+    m_ec, m_emc = 3 * get_species("EC").mass, 7 * get_species("EMC").mass
+    rho_ec, rho_emc = LIQUID_DENSITIES["EC"][0], LIQUID_DENSITIES["EMC"][0]
+    expect = (m_ec + m_emc) / (m_ec / rho_ec + m_emc / rho_emc)
+    assert estimate_density({"EC": 3, "EMC": 7}) == pytest.approx(expect, rel=1e-12)
+    # 1 mol/kg LiPF6 in EC:EMC 3:7: near the measured ~1.2 g/cm³, far above the 0.8 of the
+    # van der Waals rule
+    counts = composition_counts({"EC": 3, "EMC": 7}, "LiPF6", 1.0, n_atoms=1000)
+    assert 1.08 < estimate_density(counts) < 1.25
+    with pytest.raises(ValueError, match="no measured liquid density of VC"):
+        estimate_density({"VC": 3})
+    with pytest.raises(ValueError, match="solvent"):
+        estimate_density({"Li": 1, "PF6": 1})
