@@ -3,9 +3,10 @@ r"""Fine-tuning SevenNet models on labelled frames, through sevenn's own trainer
 The SevenNet-0 electrolyte study (Ju et al., 2025) finds the pretrained model too soft between
 molecules and names fine-tuning on sampled intermolecular interactions as the remedy; BAMBOO
 (Gong et al., 2024) fine-tunes to distil an ensemble and to align densities with experiment
-(:mod:`ase_electrolyte.distill`). This module writes sevenn's ``input.yaml``, parses it with
-sevenn's own parser and runs sevenn's ``train_v2`` (data loading, loss, optimiser, scheduler,
-epoch loop, checkpoints): there is no training loop here.
+(:mod:`ase_electrolyte.distill`, :mod:`ase_electrolyte.density_alignment`). This module writes
+sevenn's ``input.yaml``, parses it with sevenn's own parser and runs sevenn's ``train_v2``
+(data loading, loss, optimiser, scheduler, epoch loop, checkpoints): there is no training loop
+here.
 """
 
 from __future__ import annotations
@@ -405,7 +406,8 @@ def finetune(
     loss : {"huber", "mse"}
     pressure_shift_bar : float
         ΔP (bar) added to the pressure of every stress label (density alignment, see
-        :func:`ase_electrolyte.distill.align_density`): :math:`\sigma \to \sigma - \Delta P\,I`.
+        :func:`ase_electrolyte.density_alignment.align_density`):
+        :math:`\sigma \to \sigma - \Delta P\,I`.
     check_units : bool
         Compare the label forces with the base model's on up to 4 frames and refuse labels a
         unit factor away (costs one evaluation per frame).

@@ -1,0 +1,258 @@
+r"""Density alignment: shift a model's pressure so that its NPT density meets experiment.
+
+BAMBOO (Gong et al., 2024) aligns its model to experimental densities with uniform pressure
+shifts. Near the model's density, :math:`\ln\rho` is linear in pressure with slope the
+isothermal compressibility, :math:`\kappa_T = \partial \ln\rho / \partial P`. A model whose
+pressure at every density is raised by :math:`\Delta P`, :math:`p'(\rho) = p(\rho) + \Delta P`,
+reaches in an NPT run at the same external pressure the density
+
+.. math::
+
+    \ln\rho' = \ln\rho - \kappa_T\,\Delta P
+    \quad\Longrightarrow\quad
+    \Delta P = -\frac{\ln(\rho_\mathrm{target}/\rho_\mathrm{model})}{\kappa_T}.
+
+:func:`compressibility_from_shifts` measures :math:`\kappa_T` from NPT densities under imposed
+pressures (or take it from an EOS fit), :func:`pressure_shift_for_density` gives
+:math:`\Delta P` with its uncertainty, and :func:`align_density` fine-tunes the model on frames
+labelled by the model itself — energies and forces unchanged — with the stress labels shifted by
+:math:`\Delta P` (:math:`\sigma \to \sigma - \Delta P\,I`, since
+:math:`p = -\mathrm{tr}\,\sigma/3`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "Compressibility",
+    "PressureShift",
+    "compressibility_from_shifts",
+    "pressure_shift_for_density",
+    "align_density",
+    "mean_pressure",
+]
+
+
+class Compressibility(NamedTuple):
+    """Isothermal compressibility from a fit of ln ρ against P."""
+
+    kappa_per_bar: float  # κ_T, 1/bar
+    kappa_error: float  # standard error, 1/bar
+    density_at_zero: float  # fitted ρ at P = 0, g/cm³
+    n_points: int
+
+
+class PressureShift(NamedTuple):
+    """The pressure shift that moves a model's density to a target."""
+
+    delta_bar: float  # ΔP, bar
+    error_bar: float  # standard error of ΔP, bar
+    valid: bool  # False when the shift is not resolved (|ΔP| < 2 σ) or κ is not positive
+    note: str
+
+
+def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
+    r"""κ_T from NPT densities at several imposed pressures: the slope of ln ρ against P.
+
+    Parameters
+    ----------
+    pressures_bar : array_like
+        Imposed pressures (or pressure shifts), bar; at least 2 distinct values.
+    densities : array_like
+        Mean NPT densities, g/cm³.
+    density_errors : array_like, optional
+        Standard errors of the densities; weights the fit (:math:`w = (\rho/\delta\rho)^2`).
+
+    Returns
+    -------
+    Compressibility
+
+    Raises
+    ------
+    ValueError
+        Fewer than two distinct pressures, non-positive densities or a non-positive slope (the
+        densities do not rise with pressure: too noisy or a broken model).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ase_electrolyte.density_alignment import compressibility_from_shifts
+    >>> p = np.array([-1000.0, 0.0, 1000.0])
+    >>> fit = compressibility_from_shifts(p, 1.2 * np.exp(5e-5 * p))
+    >>> round(fit.kappa_per_bar * 1e5, 6), round(fit.density_at_zero, 6)
+    (5.0, 1.2)
+    """
+    p = np.asarray(pressures_bar, dtype=np.float64)
+    rho = np.asarray(densities, dtype=np.float64)
+    if p.shape != rho.shape or p.ndim != 1:
+        raise ValueError("pressures_bar and densities must be 1-D arrays of the same length")
+    if len(np.unique(p)) < 2:
+        raise ValueError("the compressibility needs densities at two or more distinct pressures")
+    if not np.all(np.isfinite(rho)) or np.any(rho <= 0):
+        raise ValueError("densities must be finite and positive")
+    y = np.log(rho)
+    if density_errors is None:
+        w = np.ones_like(y)
+    else:
+        err = np.asarray(density_errors, dtype=np.float64)
+        if err.shape != rho.shape or np.any(err <= 0):
+            raise ValueError("density_errors must be positive, one per density")
+        w = (rho / err) ** 2
+    if density_errors is not None:
+        # weights 1/σ(ln ρ): the covariance follows from the given errors
+        coef, cov = np.polyfit(p, y, 1, w=np.sqrt(w), cov="unscaled")
+        slope_err = float(np.sqrt(cov[0, 0]))
+    elif len(p) > 3:
+        # errors estimated from the scatter about the line
+        coef, cov = np.polyfit(p, y, 1, cov=True)
+        slope_err = float(np.sqrt(cov[0, 0]))
+    else:
+        coef = np.polyfit(p, y, 1)
+        slope_err = float("nan")  # too few points to estimate the scatter
+    slope, intercept = coef
+    if not slope > 0:
+        raise ValueError(
+            f"the density does not rise with pressure (d ln ρ / dP = {slope:.3g} 1/bar); the "
+            "densities are too noisy for a compressibility"
+        )
+    return Compressibility(float(slope), slope_err, float(np.exp(intercept)), len(p))
+
+
+def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_model_error=0.0,
+                               rho_target_error=0.0, kappa_error=0.0):
+    r"""ΔP (bar) that moves the model's NPT density from ``rho_model`` to ``rho_target``.
+
+    :math:`\Delta P = -\ln(\rho_\mathrm{target}/\rho_\mathrm{model})/\kappa_T`, with the
+    standard error propagated to first order from the density and compressibility errors.
+
+    Parameters
+    ----------
+    rho_model, rho_target : float
+        g/cm³.
+    kappa_per_bar : float or Compressibility
+        κ_T, 1/bar.
+    rho_model_error, rho_target_error, kappa_error : float
+        Standard errors (g/cm³, g/cm³, 1/bar); ``kappa_error`` is taken from a
+        :class:`Compressibility` when one is given.
+
+    Returns
+    -------
+    PressureShift
+
+    Examples
+    --------
+    A model 2 % too light, κ_T = 8e-5 1/bar (a carbonate solvent): lower its pressure.
+
+    >>> from ase_electrolyte.density_alignment import pressure_shift_for_density
+    >>> shift = pressure_shift_for_density(1.18, 1.204, 8e-5, rho_model_error=0.002)
+    >>> round(shift.delta_bar), round(shift.error_bar), shift.valid
+    (-252, 21, True)
+    """
+    if isinstance(kappa_per_bar, Compressibility):
+        kappa_error = kappa_per_bar.kappa_error if np.isfinite(kappa_per_bar.kappa_error) else 0.0
+        kappa_per_bar = kappa_per_bar.kappa_per_bar
+    if not (rho_model > 0 and rho_target > 0):
+        raise ValueError("densities must be positive")
+    if not kappa_per_bar > 0:
+        raise ValueError(f"the compressibility must be positive, got {kappa_per_bar}")
+    ratio = np.log(rho_target / rho_model)
+    delta = -ratio / kappa_per_bar
+    rel = np.hypot(rho_model_error / rho_model, rho_target_error / rho_target)
+    err = float(np.hypot(rel / kappa_per_bar, delta * kappa_error / kappa_per_bar))
+    valid = bool(abs(delta) >= 2 * err) if err > 0 else True
+    note = "" if valid else "the density difference is within its uncertainty: no shift needed"
+    return PressureShift(float(delta), err, valid, note)
+
+
+def mean_pressure(model, frames, **calc_options):
+    r"""Virial pressure :math:`-\mathrm{tr}\,\sigma/3` (bar) of a model on frames: mean and SEM.
+
+    Parameters
+    ----------
+    model : str, os.PathLike or ASE calculator
+    frames : sequence of ase.Atoms
+        3D-periodic.
+    **calc_options
+        For :class:`ase_electrolyte.Calculator`.
+
+    Returns
+    -------
+    (float, float, numpy.ndarray)
+        Mean, standard error of the mean and the per-frame pressures, bar.
+    """
+    from ase.calculators.calculator import Calculator as _AseCalculator
+    from ase.units import bar
+
+    from .calculator import Calculator
+
+    calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
+    values = []
+    for atoms in frames:
+        work = atoms.copy()
+        work.calc = calc
+        values.append(-np.sum(work.get_stress()[:3]) / 3.0 / bar)
+    values = np.asarray(values)
+    sem = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.nan
+    return float(values.mean()), float(sem), values
+
+
+def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto",
+                  stress_weight=1.0, **kwargs):
+    r"""Fine-tune ``base`` so that its pressure is raised by ``delta_bar`` at every density.
+
+    The frames are labelled by ``base`` itself (energies and forces stay tied to the base
+    model), the stress labels shifted by :math:`-\Delta P\,I`, and ``base`` is fine-tuned on
+    them with :func:`ase_electrolyte.finetune.finetune`.
+
+    Parameters
+    ----------
+    base : str or os.PathLike
+        SevenNet model.
+    frames : sequence of ase.Atoms
+        3D-periodic configurations of the liquid (e.g. NPT frames of ``base``) spanning the
+        densities of interest.
+    delta_bar : float or PressureShift
+        ΔP, bar (:func:`pressure_shift_for_density`); an unresolved shift is refused.
+    epochs : int
+    out : str or os.PathLike
+    device : str
+    stress_weight : float
+        Weight of the stress loss; larger than sevenn's fine-tuning default (0.01) since the
+        stress is what changes.
+    **kwargs
+        Passed to :func:`ase_electrolyte.finetune.finetune`.
+
+    Returns
+    -------
+    ase_electrolyte.finetune.FinetuneResult
+    """
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    from .calculator import Calculator
+    from .finetune import finetune
+
+    if isinstance(delta_bar, PressureShift):
+        if not delta_bar.valid:
+            raise ValueError(f"the pressure shift is not resolved: {delta_bar.note}")
+        delta_bar = delta_bar.delta_bar
+    if not np.isfinite(delta_bar):
+        raise ValueError(f"delta_bar must be finite, got {delta_bar}")
+    frames = list(frames)
+    if not frames or not all(a.pbc.all() for a in frames):
+        raise ValueError("density alignment needs 3D-periodic frames (stress labels)")
+    calc = Calculator(str(base), device=device)
+    labelled = []
+    for atoms in frames:
+        work = atoms.copy()
+        work.calc = calc
+        labels = {"energy": work.get_potential_energy(), "forces": work.get_forces(),
+                  "stress": work.get_stress()}
+        copy = atoms.copy()
+        copy.calc = SinglePointCalculator(copy, **labels)
+        labelled.append(copy)
+    return finetune(str(base), labelled, epochs=epochs, out=out, device=device,
+                    stress_weight=stress_weight, pressure_shift_bar=float(delta_bar),
+                    check_units=False, **kwargs)
