@@ -150,7 +150,7 @@ def _check_work(natoms, cell, pbc, rmax, ntrans=None):
 
 
 class D3(Calculator):
-    """Grimme's DFT-D3 dispersion correction (energy, forces, stress, per-atom energies).
+    r"""Grimme's DFT-D3 dispersion correction (energy, forces, stress, per-atom energies).
 
     Two-body energy E = -Σ_{i<j, images} Σ_{n=6,8} s_n C_n,ij / r^n · f_damp,n(r), with
     coordination-number dependent C6 (Grimme et al. 2010), optional three-body
@@ -183,17 +183,42 @@ class D3(Calculator):
         between ``cutoff - smooth_cutoff`` and ``cutoff`` (removes the energy jump when
         pairs cross the cutoff in MD). ``None``: hard cutoff, as simple-dftd3 by default.
     device : str
-        ``"auto"`` (CUDA kernel when a GPU is usable, else CPU), ``"cpu"`` or ``"cuda"``.
+        ``"auto"`` (the CUDA kernel on GPU 0 when a GPU is present and the kernel can be
+        built or is cached, else the CPU kernel, with one warning saying why), ``"cpu"``,
+        ``"cuda"`` or ``"cuda:N"``. The CUDA kernel is compiled with nvcc on first use for
+        the GPU's architecture (``$ASE_ELECTROLYTE_CUDA_ARCH``, e.g. ``"80;90"``, builds for an
+        explicit list), keeps its device buffers between calls and runs on torch's current
+        CUDA stream.
     num_threads : int or None
         CPU threads (default: the CPUs this process may use).
+
+    Raises
+    ------
+    ValueError
+        Before the kernel runs: unknown damping/functional/parameters, elements beyond Pu,
+        non-finite positions, degenerate cells, atoms (or an atom and a periodic image)
+        closer than 0.1 Å, or a cutoff spanning more than 10⁷ periodic images of the cell
+        (huge cutoff or nearly singular cell).
+    FloatingPointError
+        The kernel produced a non-finite energy, force or stress (named atoms); never a NaN.
+    RuntimeError
+        The kernel could not be built or loaded, or failed (message from the C++/CUDA side).
 
     Notes
     -----
     Units: positions and cutoffs in Å; energies in eV, forces in eV/Å, stress in eV/Å³ (Voigt
     order xx yy zz yz xz xy, ASE sign). Constants are ASE's ``Bohr`` and ``Hartree``, as in
     simple-dftd3's ASE interface. Periodic systems (any triclinic cell, also far smaller than
-    the cutoff), partially periodic ones and molecules (``pbc=False``) are supported; stress
-    is provided when the cell has a volume and the system is periodic. Memory is O(N).
+    the cutoff), partially periodic ones (slabs, wires: positions are wrapped along the
+    periodic axes, so results do not depend on which image an atom sits in) and molecules
+    (``pbc=False``) are supported; stress is provided when the cell has a volume and the
+    system is periodic. Memory is O(N).
+
+    The reference-system weights of the C6 interpolation,
+    :math:`W_a = e^{-4(\mathrm{CN}-\mathrm{CN}_a)^2} / \sum_b e^{-4(\mathrm{CN}-\mathrm{CN}_b)^2}`,
+    are evaluated with the largest Gaussian factored out, so they stay exact at the high
+    coordination numbers of ionic crystals (LiF, Li₂O, KCl, LiH...), where each Gaussian
+    alone underflows.
 
     Examples
     --------
