@@ -1,0 +1,294 @@
+r"""Onsager transport coefficients of every species pair, and conductivity and transference
+numbers built from them (SPEC §2.7; BAMBOO, Gong et al. 2025, after Mistry et al.).
+
+Einstein form, with :math:`\Delta\mathbf R_i(t) = \sum_{n \in i} (\mathbf r_n(t) - \mathbf r_n(0))`
+the summed displacement of species *i*:
+
+.. math:: L_{ij} = \frac{1}{6 V k_B T} \lim_{t\to\infty} \frac{d}{dt}
+          \langle \Delta\mathbf R_i(t) \cdot \Delta\mathbf R_j(t) \rangle
+
+Green–Kubo form, with :math:`\mathbf V_i = \sum_{n\in i} \mathbf v_n` (symmetrised):
+
+.. math:: L_{ij} = \frac{1}{3 V k_B T}\int_0^\infty
+          \langle \mathbf V_i(t)\cdot\mathbf V_j(0)\rangle dt
+
+ The diagonal splits into a *self* part (each particle with itself, the sum of the
+particles' MSDs) and a *distinct* part. Then
+
+.. math:: \sigma = e^2 \sum_{ij} z_i z_j L_{ij}, \qquad
+          t_i = \frac{\sum_j z_i z_j L_{ij}}{\sum_{kl} z_k z_l L_{kl}}
+
+L is reported in S/m per e² (the conductivity the pair would carry with unit charges):
+multiply by :math:`z_i z_j` for its share of σ. Displacements are taken relative to the centre of
+mass of the analysed particles (``remove_drift``); select the solvent too for the barycentric
+frame the transference numbers of Mistry et al. assume.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.integrate import cumulative_trapezoid
+
+from .carriers import CarrierAnalysis
+from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
+from .correlation import (
+    check_fit_window,
+    check_sampling,
+    fit_line,
+    fit_window_slice,
+    mean_squared_displacement,
+    plateau_verdict,
+    time_correlation,
+)
+from .uncertainty import mean_error
+
+__all__ = ["OnsagerCoefficients"]
+
+
+class OnsagerCoefficients(CarrierAnalysis):
+    r"""Onsager coefficients :math:`L_{ij}` (self and distinct) for every species pair.
+
+    Parameters
+    ----------
+    universes : MDAnalysis.Universe or list of Universe
+        Trajectories of the same system; positions (Einstein) or velocities (Green–Kubo).
+    ions : dict
+        Species name -> selection string or AtomGroup; every molecule is a particle followed by
+        its centre of mass. Neutral species (solvent) are allowed: they enter L but not σ.
+    temperature : float
+        K.
+    method : {"einstein", "green-kubo"}
+        Displacement (default; tolerates frames every 100 fs) or velocity form.
+    charges, ion_center, compound, volume, n_blocks, unwrap, verbose
+        As for :class:`~mda_electrolyte.EinsteinHelfandConductivity`; charges as there, but
+        neutral species get 0.
+    fit_window : (float, float)
+        Einstein fit range as fractions of a segment (default 10 %–30 %).
+    max_lag : float, optional
+        Green–Kubo correlation time in ps (default: half a segment); the plateau is its second
+        half.
+    remove_drift : bool
+        Displacements relative to the centre of mass of all analysed particles (default).
+    check_sampling : bool
+        Green–Kubo sampling guard (see :class:`~mda_electrolyte.GreenKuboConductivity`).
+
+    Attributes
+    ----------
+    results.species : list of str
+    results.L, results.L_err : numpy.ndarray, shape (n_species, n_species)
+        Symmetric matrix in S/m per e², and its error (Student-t over segments).
+    results.L_self, results.L_distinct : numpy.ndarray
+        Diagonal self part and the rest (``L = L_self + L_distinct``), same units.
+    results.sigma, results.sigma_err : float
+        :math:`\sum_{ij} z_i z_j L_{ij}` in S/m.
+    results.transference, results.transference_err : dict
+        Species -> :math:`t_i` (only charged species; they sum to 1).
+    results.charges : dict
+        Species -> ``{"charge", "source"}``.
+    results.curves : dict
+        ``"i-j"`` -> the averaged correlation (Einstein: ⟨ΔR_i·ΔR_j⟩ in Å²; Green–Kubo: running
+        integral in S/m per e²).
+    results.time : numpy.ndarray
+        Lags in ps.
+    results.verdict : str
+        ``"valid"`` or why not (e.g. Green–Kubo not converged).
+    """
+
+    _needs = ("positions",)
+    _needs_charges = False
+
+    def __init__(
+        self,
+        universes,
+        ions,
+        temperature,
+        *,
+        method="einstein",
+        charges=None,
+        ion_center=None,
+        compound="residues",
+        fit_window=(0.1, 0.3),
+        max_lag=None,
+        n_blocks=None,
+        volume=None,
+        unwrap=False,
+        remove_drift=True,
+        check_sampling=True,
+        verbose=False,
+    ):
+        if method not in ("einstein", "green-kubo"):
+            raise ValueError(f"method must be 'einstein' or 'green-kubo', not {method!r}")
+        self._method = method
+        self._needs = ("positions",) if method == "einstein" else ("velocities",)
+        self._temperature = _check_temperature(temperature)
+        check_fit_window(fit_window, None)
+        self._fit_window = tuple(fit_window)
+        if max_lag is not None and not float(max_lag) > 0:
+            raise ValueError(f"max_lag must be positive (ps), not {max_lag!r}")
+        self._max_lag = max_lag
+        self._remove_drift = bool(remove_drift)
+        self._check = bool(check_sampling)
+        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
+        super().__init__(
+            universes,
+            ions,
+            charges=charges,
+            ion_center=ion_center,
+            compound=compound,
+            n_blocks=_check_segments(n_universes, n_blocks),
+            volume=volume,
+            unwrap=unwrap if method == "einstein" else False,
+            verbose=verbose,
+        )
+
+    def _segment(self, data, dt, volume):
+        key = "positions" if self._method == "einstein" else "velocities"
+        x = data[key]
+        n_frames = x.shape[0]
+        masses = np.concatenate(
+            [np.bincount(s.ids, weights=s.masses, minlength=s.n_ions) for s in self._species[0]]
+        )
+        if self._remove_drift:
+            com = np.einsum("tnk,n->tk", x, masses / masses.sum())
+            x = x - com[:, None, :]
+        slices = self._species_slices()
+        names = list(slices)
+        totals = [x[:, sl].sum(axis=1) for sl in slices.values()]
+        n_sp = len(names)
+        if self._method == "einstein":
+            pair = np.zeros((n_sp, n_sp, n_frames))
+            for i in range(n_sp):
+                pair[i, i] = mean_squared_displacement(totals[i])
+                for j in range(i):
+                    both = mean_squared_displacement(totals[i] + totals[j])
+                    pair[i, j] = pair[j, i] = 0.5 * (both - pair[i, i] - pair[j, j])
+            selfs = np.array(
+                [mean_squared_displacement(x[:, sl].reshape(n_frames, -1)) for sl in
+                 slices.values()]
+            )
+        else:
+            n_lags = (
+                n_frames // 2 + 1 if self._max_lag is None
+                else int(round(float(self._max_lag) / dt)) + 1
+            )
+            if n_lags > n_frames:
+                raise ValueError(
+                    f"max_lag = {self._max_lag} ps needs segments of more than {n_lags - 1} "
+                    f"frames; a segment has {n_frames}"
+                )
+            pair = np.zeros((n_sp, n_sp, n_lags))
+            for i in range(n_sp):
+                for j in range(i + 1):
+                    c = time_correlation(totals[i], totals[j], n_lags=n_lags)
+                    if i != j:
+                        c = 0.5 * (c + time_correlation(totals[j], totals[i], n_lags=n_lags))
+                    pair[i, j] = pair[j, i] = c
+            selfs = np.array(
+                [time_correlation(x[:, sl].reshape(n_frames, -1), n_lags=n_lags)
+                 for sl in slices.values()]
+            )
+        return {"pair": pair, "self": selfs, "volume": volume}
+
+    def _combine(self, segments, dt):
+        names = [s.name for s in self._species[0]]
+        n_sp = len(names)
+        n = min(s["pair"].shape[-1] for s in segments)
+        time = np.arange(n) * dt
+        res = self.results
+        res.time = time
+        res.species = names
+        res.n_segments = len(segments)
+        res.temperature = self._temperature
+        res.volume = float(np.mean([s["volume"] for s in segments]))
+        res.method = self._method
+        res.charges = self._charge_record()
+        z = np.array([res.charges.get(s, {"charge": 0.0})["charge"] for s in names])
+        pair = np.array([s["pair"][..., :n] for s in segments])
+        selfs = np.array([s["self"][:, :n] for s in segments])
+        vols = np.array([s["volume"] for s in segments])
+        if self._method == "einstein":
+            window = fit_window_slice(time, self._fit_window, None)
+            slopes, _, _ = fit_line(time[window], pair.reshape(-1, n)[:, window].T)
+            pref = _conductivity_prefactor(vols, self._temperature, 6)
+            l_seg = slopes.reshape(len(segments), n_sp, n_sp) * pref[:, None, None]
+            s_slopes, _, _ = fit_line(time[window], selfs.reshape(-1, n)[:, window].T)
+            self_seg = s_slopes.reshape(len(segments), n_sp) * pref[:, None]
+            res.curves = {
+                f"{a}-{b}": pair[:, i, j].mean(axis=0)
+                for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
+            }
+            res.fit_window = (float(time[window][0]), float(time[window][-1]))
+            res.verdict = "valid"
+        else:
+            pref = _conductivity_prefactor(vols, self._temperature, 3)
+            running = cumulative_trapezoid(pair, dx=dt, axis=-1, initial=0.0)
+            running *= pref[:, None, None, None]
+            self_run = cumulative_trapezoid(selfs, dx=dt, axis=-1, initial=0.0)
+            self_run *= pref[:, None, None]
+            # the charge current if there is one, else the summed diagonal
+            weights = z if np.any(z) else np.ones(n_sp)
+            total_acf = np.einsum("sijt,i,j->t", pair, weights, weights) / len(segments)
+            res.sampling = check_sampling(
+                total_acf, dt, what="species-current", raise_error=self._check,
+                remedy="record velocities every few fs or use method='einstein'",
+            )
+            window = slice((n - 1) // 2, n)
+            l_seg = running[..., window].mean(axis=-1)
+            self_seg = self_run[..., window].mean(axis=-1)
+            sigma_run = np.einsum("sijt,i,j->st", running, z, z)
+            verdict = plateau_verdict(time, sigma_run, window) if np.any(z) else {"converged": True}
+            res.curves = {
+                f"{a}-{b}": running[:, i, j].mean(axis=0)
+                for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
+            }
+            res.plateau = (float(time[window][0]), float(time[window][-1]))
+            res.verdict = "valid" if verdict["converged"] else (
+                "not converged: the running integral of σ drifts over the plateau window "
+                "(longer max_lag or trajectories)"
+            )
+            if res.verdict != "valid":
+                warnings.warn(f"Onsager coefficients: {res.verdict}", RuntimeWarning,
+                              stacklevel=3)
+        res.valid = res.verdict == "valid"
+        res.L, res.L_err, res.dof = mean_error(l_seg)
+        l_self, l_self_err, _ = mean_error(self_seg)
+        res.L_self = np.diag(l_self)
+        res.L_self_err = np.diag(l_self_err)
+        res.L_distinct = res.L - res.L_self
+        sig_seg = np.einsum("sij,i,j->s", l_seg, z, z)
+        res.sigma, res.sigma_err, _ = mean_error(sig_seg)
+        res.transference, res.transference_err = {}, {}
+        if np.any(z):
+            t_seg = np.einsum("sij,i,j->si", l_seg, z, z) / sig_seg[:, None]
+            t_mean = (res.L @ z) * z / res.sigma
+            _, t_err, _ = mean_error(t_seg)
+            for k, name in enumerate(names):
+                if z[k] != 0:
+                    res.transference[name] = float(t_mean[k])
+                    res.transference_err[name] = float(t_err[k])
+
+    def plot(self, ax=None):
+        """The Onsager matrix as a heat map with its values.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        r = self.results
+        lim = np.abs(r.L).max() or 1.0
+        im = ax.imshow(r.L, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        for i in range(len(r.species)):
+            for j in range(len(r.species)):
+                ax.text(j, i, f"{r.L[i, j]:.3g}\n±{r.L_err[i, j]:.2g}", ha="center",
+                        va="center", fontsize=8)
+        ax.set_xticks(range(len(r.species)), r.species)
+        ax.set_yticks(range(len(r.species)), r.species)
+        ax.figure.colorbar(im, ax=ax, label="L (S/m per e²)")
+        ax.set_title(f"Onsager ({r.method}): σ = {r.sigma:.3g} ± {r.sigma_err:.2g} S/m")
+        return ax
