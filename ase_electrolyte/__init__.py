@@ -11,6 +11,9 @@ D3
     Grimme's DFT-D3 dispersion correction (C++/CUDA core) as an ASE calculator.
 electrolyte_box
     An electrolyte box (solvents + salt) from a composition.
+finetune
+    Fine-tune a SevenNet model on labelled frames through sevenn's trainer
+    (``Calculator([...])`` of several models is a committee with an uncertainty).
 Electrostatics
     Explicit Coulomb term (QRd, fixed or per-atom charges; Ewald/PME via torch-pme) as an ASE
     calculator, also summed into ``Calculator(..., electrostatics=...)``.
@@ -29,6 +32,7 @@ _LAZY = {
     "list_models": "ase_electrolyte.models",
     "D3": "ase_electrolyte.d3",
     "electrolyte_box": "ase_electrolyte.build",
+    "finetune": "ase_electrolyte.finetuning",
     "Electrostatics": "ase_electrolyte.electrostatics",
     "fit_qrd": "ase_electrolyte.electrostatics",
 }

@@ -21,7 +21,7 @@ decomposition) of a model on the trajectory's frames, against stored forces or a
 hundred femtoseconds and analysed: minutes on a laptop CPU, a larger and longer run on a GPU.
 ``screen`` runs a plan of compositions × temperatures × replicas on dask.distributed and writes
 one table of means ± standard errors (:mod:`ase_electrolyte.screen`). ``finetune`` fine-tunes
-a SevenNet model through sevenn's trainer (:func:`ase_electrolyte.finetune.finetune`);
+a SevenNet model through sevenn's trainer (:func:`ase_electrolyte.finetuning.finetune`);
 ``select`` thins active-learning candidates by farthest-point sampling
 (:func:`ase_electrolyte.active_learning.select_candidates`).
 """
@@ -327,7 +327,7 @@ def _add_model_loop_parsers(sub):
 
 
 def _finetune(args):
-    from ase_electrolyte.finetune import finetune
+    from ase_electrolyte.finetuning import finetune
 
     res = finetune(
         args.base, args.train, valid=args.valid, epochs=args.epochs, out=args.output,

@@ -205,7 +205,7 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
 
     The frames are labelled by ``base`` itself (energies and forces stay tied to the base
     model), the stress labels shifted by :math:`-\Delta P\,I`, and ``base`` is fine-tuned on
-    them with :func:`ase_electrolyte.finetune.finetune`.
+    them with :func:`ase_electrolyte.finetuning.finetune`.
 
     Parameters
     ----------
@@ -223,16 +223,16 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
         Weight of the stress loss; larger than sevenn's fine-tuning default (0.01) since the
         stress is what changes.
     **kwargs
-        Passed to :func:`ase_electrolyte.finetune.finetune`.
+        Passed to :func:`ase_electrolyte.finetuning.finetune`.
 
     Returns
     -------
-    ase_electrolyte.finetune.FinetuneResult
+    ase_electrolyte.finetuning.FinetuneResult
     """
     from ase.calculators.singlepoint import SinglePointCalculator
 
     from .calculator import Calculator
-    from .finetune import finetune
+    from .finetuning import finetune
 
     if isinstance(delta_bar, PressureShift):
         if not delta_bar.valid:

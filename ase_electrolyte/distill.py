@@ -3,7 +3,8 @@ r"""Ensemble knowledge distillation: relabel frames with a committee mean, fine-
 BAMBOO (Gong et al., 2024) trains an ensemble, relabels MD frames with the ensemble mean (no new
 DFT labels) and fine-tunes the members on them; the students agree better with each other than
 the members did (their density spread fell from 0.030 to 0.014 g/cm³). :func:`relabel` makes
-the labels, :func:`distill` fine-tunes the students through :func:`ase_electrolyte.finetune`.
+the labels, :func:`distill` fine-tunes the students through
+:func:`ase_electrolyte.finetuning.finetune`.
 """
 
 from __future__ import annotations
@@ -79,17 +80,17 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     n_students : int
     device : str
     **kwargs
-        Passed to :func:`ase_electrolyte.finetune.finetune` (``lr``, ``batch_size``, ``valid``,
+        Passed to :func:`ase_electrolyte.finetuning.finetune` (``lr``, ``batch_size``, ``valid``,
         ``stress_weight``, ...).
 
     Returns
     -------
-    list of ase_electrolyte.finetune.FinetuneResult
+    list of ase_electrolyte.finetuning.FinetuneResult
         One per student; ``[r.checkpoint for r in results]`` is the student committee.
     """
     import ase.io
 
-    from .finetune import finetune
+    from .finetuning import finetune
 
     models = [str(m) for m in models]
     if len(models) < 2:

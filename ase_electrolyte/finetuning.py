@@ -434,14 +434,14 @@ def finetune(
     >>> import numpy as np
     >>> from ase.build import bulk
     >>> from ase.calculators.emt import EMT
-    >>> from ase_electrolyte.finetune import finetune
+    >>> from ase_electrolyte.finetuning import finetune
     >>> rng = np.random.default_rng(0)
     >>> frames = []
     >>> for k in range(4):
     ...     a = bulk("Cu", "fcc", a=3.6, cubic=True)
     ...     a.rattle(0.05, rng=rng)
     ...     a.calc = EMT()
-    ...     a.get_stress()
+    ...     _ = a.get_stress()
     ...     frames.append(a)
     >>> tiny = {"channel": 4, "lmax": 1, "num_convolution_layer": 1, "cutoff": 4.0}
     >>> res = finetune(tiny, frames, epochs=2, out=tempfile.mkdtemp(), plot=False,

@@ -7,7 +7,7 @@ from tiny_models import emt_copper, tiny_committee
 pytest.importorskip("sevenn")
 
 from ase_electrolyte import Calculator  # noqa: E402
-from ase_electrolyte.finetune import finetune, label_errors, read_labelled  # noqa: E402
+from ase_electrolyte.finetuning import finetune, label_errors, read_labelled  # noqa: E402
 
 
 @pytest.fixture(scope="module")

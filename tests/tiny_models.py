@@ -36,7 +36,7 @@ def tiny_committee(workdir, k=2, epochs=20):
     """Paths of ``k`` tiny models trained on the same EMT copper frames with seeds 1..k."""
     key = (k, epochs)
     if key not in _CACHE:
-        from ase_electrolyte.finetune import finetune
+        from ase_electrolyte.finetuning import finetune
 
         res = finetune(
             TINY, emt_copper(6), epochs=epochs, lr=0.02, batch_size=3, ensemble=k,
