@@ -247,6 +247,22 @@ class SolvationShells(AnalysisBase):
     results.angles : dict
         ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` → dict with ``bins`` (degrees), ``density`` (1/degree),
         ``mean`` (degrees; ``None`` when no such angle occurred) and ``n`` (number of angles).
+    results.cn_distribution : dict
+        Species (and ``"total"``: molecules of all species) → ``{n: fraction of cation shells
+        with n such molecules}`` over cations and frames; ``results.cn_distribution_by_class``
+        the total's distribution per class.
+    results.ssip_networks : dict
+        SSIPs joined into networks through shared solvent molecules (Chalykh et al. 2025):
+        ``fraction_in_networks`` (SSIPs in networks of two or more cations; ``None`` without
+        SSIPs), ``sizes`` (network size → fraction of SSIP shells), ``cn_distribution`` and
+        ``composition`` (mean molecules of each species) for ``"network"`` and ``"isolated"``
+        SSIPs, and ``n_ssip`` (SSIP shells counted).
+    results.by_type : dict
+        Per shell label (most common first), as Ju et al. (2025) Fig. 4: ``n_shells``;
+        ``rdf`` and ``cn`` with ``"M-Oc"`` and ``"M-Oe"`` (g(r) of the cations of that label
+        around the carbonyl/ether oxygens of all species, ``None`` without such oxygens, and the
+        cumulative coordination number), on ``results.by_type_bins`` (Å, the RDF range and
+        bins); ``angles`` with ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` (``density``, ``mean``, ``n``).
     results.timeseries : dict
         Per frame: ``fractions`` (n_frames, 3) in SSIP/CIP/AGG order, ``coordination_numbers``
         and ``pairing`` (dict species → array), ``free_cation_fraction`` (n_frames,).
@@ -332,6 +348,15 @@ class SolvationShells(AnalysisBase):
         element = cations.elements[0]
         self._cation_symbol = element if element else cations.names[0]
         self._n_anion_molecules = sum(anions[n].n_residues for n in anions)
+        # the oxygens of the per-type RDFs: of the molecules given, whatever the shell atoms
+        in_species = np.zeros(universe.atoms.n_atoms, dtype=bool)
+        for group in {**anions, **solvents}.values():
+            in_species[group.ix] = True
+        self._oxygen_ix = {
+            "M-Oc": np.flatnonzero(in_species & (self._otype == _OC)),
+            "M-Oe": np.flatnonzero(in_species & (self._otype == _OE)),
+        }
+        self._type_edges = np.linspace(*self._rdf_range, self._rdf_nbins + 1)
 
     # workers run a Solute over their own frames with radii fixed beforehand in run()
     _analysis_algorithm_is_parallelizable = True
@@ -513,6 +538,11 @@ class SolvationShells(AnalysisBase):
         self.results._angles_oc_m_oc = []
         self.results._angles_m_oc_cc = []
         self.results._shell_tables = []
+        self.results._counts = np.zeros((n, n_cat, n_species), dtype=np.intp)
+        self.results._ssip_network_size = np.zeros((n, n_cat), dtype=np.intp)
+        self.results._volume = np.zeros(n)
+        self.results._type_rdf_rows = []
+        self.results._type_angle_rows = []
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
@@ -528,6 +558,11 @@ class SolvationShells(AnalysisBase):
                 "_angles_oc_m_oc": ResultsGroup.flatten_sequence,
                 "_angles_m_oc_cc": ResultsGroup.flatten_sequence,
                 "_shell_tables": ResultsGroup.flatten_sequence,
+                "_counts": ResultsGroup.ndarray_vstack,
+                "_ssip_network_size": ResultsGroup.ndarray_vstack,
+                "_volume": ResultsGroup.ndarray_hstack,
+                "_type_rdf_rows": ResultsGroup.flatten_sequence,
+                "_type_angle_rows": ResultsGroup.flatten_sequence,
             }
         )
 
@@ -590,11 +625,19 @@ class SolvationShells(AnalysisBase):
             n_cat + self._n_anion_molecules
         )
 
-        self.results.shell_labels[self._frame_index] = self._shell_labels(
-            n_cat, m_cat, m_spec, has_c, has_e
-        )
+        labels = self._shell_labels(n_cat, m_cat, m_spec, has_c, has_e)
+        self.results.shell_labels[self._frame_index] = labels
         self.results._network_size[self._frame_index] = self._networks(n_cat, m_cat, m_spec, m_mol)
-        self._angles_of_frame(cat, atom, otype)
+        self.results._counts[self._frame_index] = counts
+        self.results._volume[self._frame_index] = self._ts.volume
+        # networks of SSIPs joined through shared solvent molecules (Chalykh et al. 2025)
+        solvent_codes = [names.index(n) for n in self._solvent_names]
+        ssip = classes == 0
+        linking = ssip[m_cat] & np.isin(m_spec, solvent_codes)
+        self.results._ssip_network_size[self._frame_index] = np.where(
+            ssip, self._networks(n_cat, m_cat[linking], m_spec[linking], m_mol[linking]), 0)
+        self._angles_of_frame(cat, atom, otype, np.asarray(labels, dtype=object))
+        self._type_rdfs_of_frame(np.asarray(labels, dtype=object))
 
     def _shell_labels(self, n_cat, m_cat, m_spec, has_c, has_e):
         names = list(self._species)
@@ -614,6 +657,24 @@ class SolvationShells(AnalysisBase):
             labels.append("".join(parts))
         return labels
 
+    def _type_rdfs_of_frame(self, labels):
+        """Cation–Oc and cation–Oe distance histograms of this frame, per shell label."""
+        from MDAnalysis.lib.distances import capped_distance
+
+        box = self._ts.dimensions
+        pos = self._cations.universe.atoms.positions
+        edges = self._type_edges
+        names, index = np.unique(labels, return_inverse=True)
+        for kind, ix in self._oxygen_ix.items():
+            if not ix.size:
+                continue
+            pairs, dist = capped_distance(pos[self._cations.ix], pos[ix], edges[-1], box=box)
+            inside = dist >= edges[0]
+            which = index[pairs[inside, 0]]
+            for k, name in enumerate(names):
+                hist = np.histogram(dist[inside][which == k], bins=edges)[0]
+                self.results._type_rdf_rows.append((str(name), kind, hist))
+
     def _networks(self, n_cat, m_cat, m_spec, m_mol):
         names = list(self._species)
         linking = np.isin(m_spec, [names.index(n) for n in self._network_species])
@@ -627,7 +688,7 @@ class SolvationShells(AnalysisBase):
         # size of the network each cation belongs to
         return np.bincount(component[:n_cat])[component[:n_cat]]
 
-    def _angles_of_frame(self, cat, atom, otype):
+    def _angles_of_frame(self, cat, atom, otype, labels):
         oc = otype == _OC
         if not oc.any():
             return
@@ -639,12 +700,17 @@ class SolvationShells(AnalysisBase):
         o_to_c = minimize_vectors(pos[self._carbonyl_carbon[atom_oc]] - pos[atom_oc], box).astype(
             np.float64
         )
-        self.results._angles_m_oc_cc.append(_angle(-m_to_o, o_to_c))
+        m_oc_cc = _angle(-m_to_o, o_to_c)
+        self.results._angles_m_oc_cc.append(m_oc_cc)
         for c in np.unique(cat_oc):
-            vecs = m_to_o[cat_oc == c]
+            mine = cat_oc == c
+            self.results._type_angle_rows.append((str(labels[c]), "M-Oc-Cc", m_oc_cc[mine]))
+            vecs = m_to_o[mine]
             a, b = np.triu_indices(len(vecs), k=1)
             if len(a):
-                self.results._angles_oc_m_oc.append(_angle(vecs[a], vecs[b]))
+                oc_m_oc = _angle(vecs[a], vecs[b])
+                self.results._angles_oc_m_oc.append(oc_m_oc)
+                self.results._type_angle_rows.append((str(labels[c]), "Oc-M-Oc", oc_m_oc))
 
     def _conclude(self):
         names = list(self._species)
@@ -721,6 +787,90 @@ class SolvationShells(AnalysisBase):
             drop=True
         )
         self.results.n_cations = n_cat
+        self._conclude_distributions(per_frame, codes, names)
+        self._conclude_by_type(per_frame, labels, edges)
+
+    def _conclude_distributions(self, per_frame, codes, names):
+        counts = per_frame["_counts"]
+        total = counts.sum(axis=2)
+
+        def distribution(values):
+            if values.size == 0:
+                return {}
+            tally = np.bincount(values.ravel())
+            return {int(n): float(c / values.size) for n, c in enumerate(tally) if c}
+
+        self.results.cn_distribution = {n: distribution(counts[..., k])
+                                        for k, n in enumerate(names)}
+        self.results.cn_distribution["total"] = distribution(total)
+        self.results.cn_distribution_by_class = {
+            c: distribution(total[codes == k]) for k, c in enumerate(CLASSES)
+        }
+        sizes = per_frame["_ssip_network_size"]
+        ssip = codes == 0
+        networked = ssip & (sizes > 1)
+        isolated = ssip & (sizes == 1)
+        n_ssip = int(ssip.sum())
+        self.results.ssip_networks = {
+            "fraction_in_networks": float(networked.sum() / n_ssip) if n_ssip else None,
+            "sizes": distribution(sizes[ssip]),
+            "cn_distribution": {"network": distribution(total[networked]),
+                                "isolated": distribution(total[isolated])},
+            "composition": {
+                where: {n: (float(counts[..., k][mask].mean()) if mask.any() else None)
+                        for k, n in enumerate(names)}
+                for where, mask in (("network", networked), ("isolated", isolated))
+            },
+            "n_ssip": n_ssip,
+        }
+
+    def _conclude_by_type(self, per_frame, labels, angle_edges):
+        edges = self._type_edges
+        shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
+        volume = float(per_frame["_volume"].mean())
+        n_shells = Counter(labels.ravel().tolist())
+        sums = {}
+        for name, kind, hist in per_frame["_type_rdf_rows"]:
+            key = (name, kind)
+            sums[key] = sums.get(key, 0) + hist
+        angles = {}
+        for name, kind, values in per_frame["_type_angle_rows"]:
+            angles.setdefault((name, kind), []).append(values)
+        self.results.by_type_bins = 0.5 * (edges[1:] + edges[:-1])
+        by_type = {}
+        for name, count in n_shells.most_common():
+            entry = {"n_shells": int(count), "rdf": {}, "cn": {}, "angles": {}}
+            for kind, ix in self._oxygen_ix.items():
+                hist = sums.get((name, kind), np.zeros(edges.size - 1, dtype=np.intp))
+                density = ix.size / volume
+                entry["rdf"][kind] = hist / (count * density * shell) if ix.size else None
+                entry["cn"][kind] = np.cumsum(hist) / count
+            for kind in ("Oc-M-Oc", "M-Oc-Cc"):
+                chunks = angles.get((name, kind), [])
+                values = np.concatenate(chunks) if chunks else np.empty(0)
+                hist = np.histogram(values, bins=angle_edges)[0].astype(float)
+                entry["angles"][kind] = {
+                    "density": hist / (hist.sum() * np.diff(angle_edges)) if values.size else hist,
+                    "mean": float(values.mean()) if values.size else None,
+                    "n": int(values.size),
+                }
+            by_type[name] = entry
+        self.results.by_type = by_type
+
+    def plot_by_type(self, labels=None, n_labels=3):
+        """Cation–Oc/Oe RDFs and angle distributions per shell label (Ju et al. 2025 Fig. 4).
+
+        Parameters
+        ----------
+        labels : list of str, optional
+            Shell labels to show (default: the ``n_labels`` most common).
+        n_labels : int
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return _plot_by_type(self.results, labels, n_labels)
 
     def plot(self, n_labels=10):
         """Bar charts of the class fractions and of the most common shell labels.
@@ -754,6 +904,36 @@ class SolvationShells(AnalysisBase):
         ax2.set_title("shell labels", fontsize=9)
         fig.tight_layout()
         return fig
+
+
+def _plot_by_type(results, labels=None, n_labels=3):
+    import matplotlib.pyplot as plt
+
+    if "by_type" not in results:
+        raise RuntimeError("run() the analysis before plot_by_type()")
+    names = list(results.by_type)[:n_labels] if labels is None else list(labels)
+    unknown = [n for n in names if n not in results.by_type]
+    if unknown:
+        raise KeyError(f"unknown shell labels {unknown}; known: {list(results.by_type)}")
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.4))
+    r = results.by_type_bins
+    angle_bins = results.angles["Oc-M-Oc"]["bins"]
+    for k, name in enumerate(names):
+        entry = results.by_type[name]
+        for kind, style in (("M-Oc", "-"), ("M-Oe", "--")):
+            if entry["rdf"][kind] is not None:
+                axes[0].plot(r, entry["rdf"][kind], style, color=f"C{k}", label=f"{name} {kind}")
+        for ax, kind in ((axes[1], "Oc-M-Oc"), (axes[2], "M-Oc-Cc")):
+            ax.plot(angle_bins, entry["angles"][kind]["density"], color=f"C{k}", label=name)
+    axes[0].set_xlabel("r (Å)")
+    axes[0].set_ylabel("g(r)")
+    for ax, kind in ((axes[1], "Oc-M-Oc"), (axes[2], "M-Oc-Cc")):
+        ax.set_xlabel(f"{kind} angle (degrees)")
+        ax.set_ylabel("density (1/degree)")
+    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
 
 
 def _angle(u, v):
@@ -830,6 +1010,10 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "free_cation_fraction": shells.results.free_cation_fraction,
         "free_ion_fraction": shells.results.free_ion_fraction,
         "network_sizes": {str(k): v for k, v in shells.results.network_sizes.items()},
+        "ssip_fraction_in_networks": shells.results.ssip_networks["fraction_in_networks"],
+        "cn_distribution_total": {
+            str(k): v for k, v in shells.results.cn_distribution["total"].items()
+        },
         "angles_mean_degrees": {k: v["mean"] for k, v in shells.results.angles.items()},
         "cutoff_notes": notes,
         **({"cutoff_note": "; ".join(fallbacks)} if fallbacks else {}),

@@ -463,8 +463,93 @@ def test_parallel_backends_equal_serial_bn_fec(backend):
         "timeseries",
         "classes",
         "shell_labels",
+        "cn_distribution",
+        "cn_distribution_by_class",
+        "ssip_networks",
+        "by_type",
+        "by_type_bins",
+        "cutoff_details",
     ):
         _assert_identical(serial[key], parallel[key], key)
     assert parallel.angles["Oc-M-Oc"]["n"] > 0 and len(parallel.timeseries["frames"]) == 4
     pd.testing.assert_frame_equal(serial.shells, parallel.shells, check_exact=True)
     assert sorted(set(parallel.shells.frame)) == [0, 1, 2, 3]
+
+
+def test_per_type_rdfs_and_angles_against_brute_force():
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)]),
+               ((30, 30, 30), [("EC", None, "Oc"), ("EC", None, "Oe")])])
+    res = SolvationShells(*groups(u), cutoffs=CUTOFFS, rdf_range=(0.0, 6.0),
+                          rdf_nbins=30).run().results
+    assert set(res.by_type) == {"Li(ECc)3(PF6)", "Li(ECc)(ECe)"}
+    types, _ = oxygen_types(u.atoms)
+    box = u.dimensions[0]
+    edges = np.linspace(0.0, 6.0, 31)
+    shell = 4 / 3 * np.pi * np.diff(edges**3)
+    for c, label in enumerate(["Li(ECc)3(PF6)", "Li(ECc)(ECe)"]):
+        entry = res.by_type[label]
+        assert entry["n_shells"] == 1
+        li = u.select_atoms("element Li").positions[c]
+        for kind, code in (("M-Oc", 1), ("M-Oe", 2)):
+            d = u.atoms.positions[types == code] - li
+            d -= box * np.round(d / box)
+            hist = np.histogram(np.linalg.norm(d, axis=1), bins=edges)[0]
+            rho = (types == code).sum() / box**3
+            np.testing.assert_allclose(entry["rdf"][kind], hist / (rho * shell), rtol=1e-6)
+            np.testing.assert_allclose(entry["cn"][kind], np.cumsum(hist))
+    cip = res.by_type["Li(ECc)3(PF6)"]["angles"]
+    assert cip["Oc-M-Oc"]["n"] == 3
+    assert cip["Oc-M-Oc"]["mean"] == pytest.approx(np.degrees(np.arccos(-1 / 3)), abs=1e-3)
+    assert cip["M-Oc-Cc"]["n"] == 3 and cip["M-Oc-Cc"]["mean"] == pytest.approx(140, abs=1e-3)
+    ssip = res.by_type["Li(ECc)(ECe)"]["angles"]
+    assert ssip["Oc-M-Oc"]["n"] == 0 and ssip["M-Oc-Cc"]["n"] == 1
+    fig = SolvationShells(*groups(u), cutoffs=CUTOFFS).run().plot_by_type()
+    assert len(fig.axes) == 3
+
+
+def test_cn_distributions_and_ssip_networks_against_the_shell_table():
+    u = bn_fec()
+    li = u.atoms.select_atoms("type 22")
+    radii = {"pf6": 2.8, "bn": 2.61468, "fec": 2.43158}
+    res = SolvationShells(li, {"pf6": u.atoms.select_atoms("byres type 20")},
+                          {"bn": u.atoms.select_atoms("byres type 5"),
+                           "fec": u.atoms.select_atoms("byres type 19")},
+                          cutoffs=radii).run(stop=3).results
+    table = res.shells.drop_duplicates(["frame", "cation", "molecule"])
+    n_shells = 3 * li.n_atoms
+    per = table.groupby(["frame", "cation", "species"]).size()
+    for name in radii:
+        counts = per.xs(name, level="species") if name in set(table.species) else per[:0]
+        expect = {int(k): v / n_shells for k, v in counts.value_counts().items()}
+        zeros = n_shells - len(counts)
+        if zeros:
+            expect[0] = zeros / n_shells
+        assert res.cn_distribution[name] == pytest.approx(expect), name
+    # SSIP networks: union-find over SSIP cations sharing a solvent molecule, per frame
+    sizes = []
+    for frame in range(3):
+        rows = table[table.frame == frame]
+        anion = set(rows.loc[rows.species == "pf6", "cation"])
+        ssip = [c for c in li.ix if c not in anion]
+        parent = {c: c for c in ssip}
+
+        def find(c, parent=parent):
+            while parent[c] != c:
+                c = parent[c]
+            return c
+
+        solvent = rows[rows.cation.isin(ssip) & rows.species.isin(["bn", "fec"])]
+        for _, hosts in solvent.groupby("molecule").cation:
+            hosts = list(hosts)
+            for h in hosts[1:]:
+                parent[find(h)] = find(hosts[0])
+        roots = [find(c) for c in ssip]
+        sizes += [roots.count(r) for r in roots]
+    sizes = np.array(sizes)
+    net = res.ssip_networks
+    assert net["n_ssip"] == sizes.size
+    assert net["fraction_in_networks"] == pytest.approx(np.mean(sizes > 1))
+    assert net["sizes"] == pytest.approx(
+        {int(k): v / sizes.size for k, v in zip(*np.unique(sizes, return_counts=True),
+                                                strict=True)})
+    assert sum(res.cn_distribution_by_class["SSIP"].values()) == pytest.approx(1.0)
