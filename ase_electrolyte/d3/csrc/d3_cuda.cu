@@ -231,6 +231,7 @@ struct CnBinBlock {
     D3_DEV void finish(int p, const double* r) const { cn[b.perm[p]] = r[0]; }
 };
 
+template <int DAMP>
 struct PairBinBlock {
     static const int NP = 11;
     D3System s;
@@ -252,7 +253,7 @@ struct PairBinBlock {
             const int j = b.perm[q];
             const int zj = s.species[j];
             double e, g, c6, dc6i, dc6j;
-            d3_damped_switched(s, d3_pair_const(s, zi, zj), r2, smooth, &e, &g);
+            d3_damped_switched<DAMP>(s, d3_pair_const<DAMP>(s, zi, zj), r2, smooth, &e, &g);
             d3_pair_c6(s.c6ref + (zi * ns + zj) * D3_MAX_REF * D3_MAX_REF, s.nref[zi],
                        s.nref[zj], gw + D3_MAX_REF * i, dgw + D3_MAX_REF * i,
                        gw + D3_MAX_REF * j, dgw + D3_MAX_REF * j, &c6, &dc6i, &dc6j);
@@ -506,6 +507,36 @@ void launch_threads(const K& k, int n, int, cudaStream_t) {
 
 #endif
 
+// The binned pair pass with the damping fixed at compile time.
+void launch_pair_bins(const D3System& s, const DevBins& b, const double* gw, const double* dgw,
+                      double* energy, double* dEdcn, double* grad, double* sigma,
+                      cudaStream_t stream) {
+    const int n = s.natoms;
+    switch (s.damping) {
+        case D3_RATIONAL:
+            launch_blocks(PairBinBlock<D3_RATIONAL>{s, b, gw, dgw, energy, dEdcn, grad, sigma},
+                          n, stream);
+            break;
+        case D3_ZERO:
+            launch_blocks(PairBinBlock<D3_ZERO>{s, b, gw, dgw, energy, dEdcn, grad, sigma}, n,
+                          stream);
+            break;
+        case D3_MZERO:
+            launch_blocks(PairBinBlock<D3_MZERO>{s, b, gw, dgw, energy, dEdcn, grad, sigma}, n,
+                          stream);
+            break;
+        case D3_OPTIMIZEDPOWER:
+            launch_blocks(
+                PairBinBlock<D3_OPTIMIZEDPOWER>{s, b, gw, dgw, energy, dEdcn, grad, sigma}, n,
+                stream);
+            break;
+        default:
+            launch_blocks(PairBinBlock<D3_CSO>{s, b, gw, dgw, energy, dEdcn, grad, sigma}, n,
+                          stream);
+            break;
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Persistent device memory: one arena per device, grown (never shrunk) as needed.
 struct Arena {
@@ -670,9 +701,7 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
         launch_threads(WeightsThread{s, cn, gw, dgw}, n, 128, stream);
         if (d3_has_two_body(s)) {
             if (binned)
-                launch_blocks(
-                    PairBinBlock{s, db[1], gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n,
-                    stream);
+                launch_pair_bins(s, db[1], gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma, stream);
             else
                 launch_blocks(PairBlock{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n,
                               stream);

@@ -157,11 +157,14 @@ struct D3PairConst {
     double p0, p1, p2, p3;
 };
 
+// DAMP >= 0 fixes the damping at compile time (the GPU kernels instantiate one version per
+// damping, so that the registers of the others are not reserved); -1 reads s.damping.
+template <int DAMP = -1>
 D3_HD D3PairConst d3_pair_const(const D3System& s, int zi, int zj) {
     D3PairConst k;
     k.rrij = 3.0 * s.r4r2[zi] * s.r4r2[zj];
     const double r0 = s.r0ab[zi * s.nspecies + zj];
-    switch (s.damping) {
+    switch (DAMP >= 0 ? DAMP : s.damping) {
         case D3_RATIONAL: {
             const double r = s.a1 * sqrt(k.rrij) + s.a2;
             const double r2 = r * r;
@@ -208,8 +211,9 @@ D3_HD D3PairConst d3_pair_const(const D3System& s, int zi, int zj) {
 }
 
 // Damped two-body kernel without C6: e such that E_pair = -C6 * e, and g = (de/dr) / r.
+template <int DAMP = -1>
 D3_HD void d3_damped(const D3System& s, const D3PairConst& k, double r2, double* e, double* g) {
-    switch (s.damping) {
+    switch (DAMP >= 0 ? DAMP : s.damping) {
         case D3_RATIONAL: {
             const double r4 = r2 * r2;
             const double t6 = 1.0 / (r4 * r2 + k.p0);
@@ -280,9 +284,10 @@ D3_HD void d3_damped(const D3System& s, const D3PairConst& k, double r2, double*
 }
 
 // d3_damped times the smooth switch when `smooth` (= d3_smooth_cutoff(s)).
+template <int DAMP = -1>
 D3_HD void d3_damped_switched(const D3System& s, const D3PairConst& k, double r2, bool smooth,
                               double* e, double* g) {
-    d3_damped(s, k, r2, e, g);
+    d3_damped<DAMP>(s, k, r2, e, g);
     if (!smooth) return;
     const double r1 = sqrt(r2);
     double sw, dsw;
