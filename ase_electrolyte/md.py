@@ -609,12 +609,20 @@ class ProtocolResult:
         Mean density of the production run, g/cm³ (NPT production), else the fixed density.
     density_std : float
         Standard deviation of the sampled densities, g/cm³.
+    density_sem : float
+        Standard error of the mean density, g/cm³, from the number of statistically independent
+        samples (pymbar's statistical inefficiency of the density series).
+    density_verdict : str
+        ``"valid"``, or why the density is not a result (fixed-volume production, too few
+        independent samples).
     """
 
     atoms: object
     files: dict = field(default_factory=dict)
     density: float = float("nan")
     density_std: float = float("nan")
+    density_sem: float = float("nan")
+    density_verdict: str = "not computed"
 
 
 def run_protocol(
@@ -753,8 +761,38 @@ def run_protocol(
 
     _, _, rho = h5md_series(files["production"], "density")
     return ProtocolResult(
-        atoms=state, files=files, density=float(np.mean(rho)), density_std=float(np.std(rho))
+        atoms=state,
+        files=files,
+        density=float(np.mean(rho)),
+        density_std=float(np.std(rho)),
+        **_density_uncertainty(rho, production_ensemble),
     )
+
+
+def _density_uncertainty(rho, ensemble, min_independent=10):
+    """Standard error of the mean density and a verdict on whether it is a result."""
+    if ensemble != "npt":
+        return {
+            "density_sem": float("nan"),
+            "density_verdict": f"not a result: the {ensemble.upper()} production keeps the volume "
+            "fixed, the density is the input",
+        }
+    if len(rho) < 4 or np.ptp(rho) == 0:
+        return {"density_sem": float("nan"), "density_verdict": f"too short: {len(rho)} samples"}
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # pymbar prints a banner on import
+        from pymbar import timeseries
+    g = max(1.0, float(timeseries.statistical_inefficiency(np.asarray(rho))))
+    n_independent = len(rho) / g
+    sem = float(np.std(rho, ddof=1) / np.sqrt(n_independent))
+    verdict = (
+        "valid"
+        if n_independent >= min_independent
+        else f"too short: {n_independent:.1f} independent samples (< {min_independent})"
+    )
+    return {"density_sem": sem, "density_verdict": verdict}
 
 
 def check_protocol_arguments(

@@ -438,3 +438,24 @@ def test_stage_files_of_other_settings_or_calculators_are_not_reused(tmp_path):
     assert info["run_info"]["calculator"]["parameters"]["sigma"] == 3.3
     assert not np.allclose(redone.atoms.positions, first.atoms.positions)
     assert json.dumps(info["run_info"])  # plain JSON
+
+
+def test_density_uncertainty_counts_independent_samples():
+    from ase_electrolyte.md import _density_uncertainty
+
+    rng = np.random.default_rng(1)
+    phi, n = 0.9, 40000
+    x = np.empty(n)
+    x[0] = 0.0
+    for k in range(1, n):  # AR(1): statistical inefficiency (1 + phi) / (1 - phi) = 19
+        x[k] = phi * x[k - 1] + rng.normal()
+    rho = 1.2 + 1e-3 * x
+    out = _density_uncertainty(rho, "npt")
+    expect = np.std(rho, ddof=1) * np.sqrt(19 / n)
+    assert out["density_verdict"] == "valid"
+    assert out["density_sem"] == pytest.approx(expect, rel=0.3)
+    drifting = 1.1 + 1e-3 * np.arange(40.0)  # still relaxing: one long correlated stretch
+    short = _density_uncertainty(drifting, "npt")
+    assert short["density_verdict"].startswith("too short")
+    fixed = _density_uncertainty(np.full(50, 1.1), "nvt")
+    assert "not a result" in fixed["density_verdict"] and np.isnan(fixed["density_sem"])
