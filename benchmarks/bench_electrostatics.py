@@ -71,7 +71,8 @@ def main():
         params = term.lattice_parameters(box, term.get_charges(box))
         ratio = "" if t_mlip is None else f"   ratio to SevenNet-0 step: {t / t_mlip:6.3f}"
         print(f"{method:5s} QRd Coulomb step (E, F, σ):    {t:8.3f} s{ratio}")
-        shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in params.items()}
+        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                          for k, v in params.items())
         print(f"      parameters: {shown}")
 
     print("\nPME scaling (t / (N ln N) flat for N log N):")
