@@ -1,0 +1,411 @@
+r"""Densities and equations of state with honest uncertainties (SPEC §2.6).
+
+- :class:`Density`: mean NPT density after the equilibration point that
+  :func:`pymbar.timeseries.detect_equilibration` finds (Chodera, J. Chem. Theory Comput. 12, 1799
+  (2016)), with the error from the statistical inefficiency of the rest.
+- :class:`EquationOfState`: :math:`P(\rho) = a\rho^n + b` fitted to mean pressures of NVT runs at
+  several densities; the zero-pressure density :math:`\rho_0 = (-b/a)^{1/n}` with its error from
+  the fit covariance (Magdău et al. 2023, EC/EMC GAP).
+- :class:`TaitCompressibility`: volumes at several pressures fitted with the Tait equation
+  :math:`V(P) = V_0\,[1 - C \ln(1 + (P - P_0)/B)]`; isothermal compressibility
+  :math:`\kappa_T = -\frac{1}{V}\frac{\partial V}{\partial P}\big|_{P_0} = C/B`
+  (Goodwin et al. 2024).
+- :class:`ThermalExpansion`: :math:`\alpha_P = -\frac{1}{\rho}\frac{\partial\rho}{\partial T}`
+  from a weighted line through densities at several temperatures.
+
+Units: densities g/cm³, pressures bar, volumes Å³, temperatures K, time ps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from MDAnalysis.analysis.results import Results
+from scipy import optimize, stats
+
+from .observables import is_h5md_path, read_observable
+from .uncertainty import detect_equilibration, t_factor, timeseries_mean
+
+__all__ = ["Density", "EquationOfState", "TaitCompressibility", "ThermalExpansion"]
+
+#: Effective uncorrelated samples below which a mean is reported as too short.
+MIN_EFFECTIVE_SAMPLES = 20
+
+
+def _series(source, name, dt):
+    """(values, dt) from an H5MD file's observable or an array with its spacing."""
+    if is_h5md_path(source):
+        obs = read_observable(source, name, required=True)
+        return np.asarray(obs["value"], dtype=np.float64), obs["dt"]
+    values = np.asarray(source, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"a {name} series must be one-dimensional, not of shape {values.shape}")
+    if dt is None or not float(dt) > 0:
+        raise ValueError(f"an array of {name} values needs its spacing dt= (ps)")
+    return values, float(dt)
+
+
+def equilibrated_mean(values, dt=1.0, detect=True):
+    """Mean of a time series after its detected equilibration, with error and diagnostics.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``error``, ``t0`` (ps), ``statistical_inefficiency``, ``n_effective``,
+        ``verdict``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size < 4 or not np.all(np.isfinite(values)):
+        raise ValueError("a time-series mean needs at least 4 finite samples")
+    start = detect_equilibration(values)[0] if detect else 0
+    mean, err, g = timeseries_mean(values[start:])
+    n_eff = (values.size - start) / g
+    verdict = "valid" if n_eff >= MIN_EFFECTIVE_SAMPLES else (
+        f"too short: {n_eff:.1f} uncorrelated samples after equilibration (need "
+        f"{MIN_EFFECTIVE_SAMPLES})"
+    )
+    return {"mean": mean, "error": err, "t0": start * dt, "statistical_inefficiency": g,
+            "n_effective": float(n_eff), "verdict": verdict}
+
+
+class Density:
+    r"""Equilibrated NPT density with its uncertainty.
+
+    Parameters
+    ----------
+    source : path or array_like
+        H5MD file of an NPT run (its ``density`` observable, g/cm³) or a density series.
+    dt : float, optional
+        Spacing of an array series in ps.
+    detect_equilibration : bool
+        Discard the start that :func:`pymbar.timeseries.detect_equilibration` finds (default).
+
+    Attributes
+    ----------
+    results.density, results.density_err : float
+        g/cm³; the error is :math:`t\,s\sqrt{g/N}` with the statistical inefficiency g.
+    results.t0 : float
+        Start of the equilibrated part, ps.
+    results.statistical_inefficiency, results.n_effective : float
+    results.verdict : str
+        ``"valid"`` or ``"too short: ..."``; ``results.valid``.
+    results.time, results.series : numpy.ndarray
+        The whole series (for :meth:`plot`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte import Density
+    >>> rng = np.random.default_rng(0)
+    >>> rho = 1.2 + 0.01 * rng.normal(size=2000)
+    >>> d = Density(rho, dt=0.01).run().results
+    >>> abs(d.density - 1.2) < 4 * d.density_err
+    True
+    """
+
+    def __init__(self, source, *, dt=None, detect_equilibration=True):
+        self._values, self._dt = _series(source, "density", dt)
+        self._detect = bool(detect_equilibration)
+        self.results = Results()
+
+    def run(self):
+        """Detect equilibration and average; returns ``self``."""
+        r = equilibrated_mean(self._values, self._dt, self._detect)
+        res = self.results
+        res.density, res.density_err = r["mean"], r["error"]
+        res.t0, res.statistical_inefficiency = r["t0"], r["statistical_inefficiency"]
+        res.n_effective, res.verdict = r["n_effective"], r["verdict"]
+        res.valid = res.verdict == "valid"
+        res.time = np.arange(self._values.size) * self._dt
+        res.series = self._values
+        return self
+
+    def plot(self, ax=None):
+        """Density series, the equilibration point and the mean with its error band.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        r = self.results
+        ax.plot(r.time, r.series, color="C0", lw=0.6)
+        ax.axvline(r.t0, color="k", ls=":", label="equilibrated from")
+        ax.axhspan(r.density - r.density_err, r.density + r.density_err, color="C1", alpha=0.4)
+        ax.set_xlabel("time (ps)")
+        ax.set_ylabel("density (g/cm³)")
+        ax.set_title(f"ρ = {r.density:.4f} ± {r.density_err:.1g} g/cm³")
+        ax.legend()
+        return ax
+
+
+class EquationOfState:
+    r"""Zero-pressure density from :math:`P(\rho) = a\rho^n + b` over NVT runs.
+
+    Parameters
+    ----------
+    densities : array_like
+        Densities of the NVT runs, g/cm³ (at least 4).
+    pressures : array_like, optional
+        Mean pressures in bar; or give ``sources``.
+    pressure_errors : array_like, optional
+        Their standard errors in bar (weights of the fit; default: from the residuals).
+    sources : list of path or array, optional
+        H5MD files of the NVT runs (``pressure`` observable) or pressure series, one per density;
+        their equilibrated means and errors (:class:`Density`'s method) are used.
+    dt : float, optional
+        Spacing of array series in ps.
+
+    Attributes
+    ----------
+    results.a, results.n, results.b : float
+        Fit parameters (bar, g/cm³); ``results.covariance`` their covariance.
+    results.rho0, results.rho0_err : float
+        Zero-pressure density and its error (delta method on the covariance), g/cm³.
+    results.pressures, results.pressure_errors : numpy.ndarray
+        The fitted points.
+    results.chi2_dof : float
+        Reduced χ² (with given errors).
+    results.verdict : str
+        ``"valid"``, or why not (no sign change of P over the densities: extrapolated ρ0).
+    """
+
+    def __init__(self, densities, pressures=None, *, pressure_errors=None, sources=None,
+                 dt=None):
+        rho = np.asarray(densities, dtype=np.float64)
+        if sources is not None:
+            if pressures is not None:
+                raise ValueError("give pressures or sources, not both")
+            if len(sources) != rho.size:
+                raise ValueError(f"{len(sources)} sources for {rho.size} densities")
+            means = [equilibrated_mean(*_series(s, "pressure", dt)) for s in sources]
+            pressures = [m["mean"] for m in means]
+            pressure_errors = [m["error"] for m in means]
+        if pressures is None:
+            raise ValueError("give the mean pressures (bar) or the NVT runs as sources=")
+        p = np.asarray(pressures, dtype=np.float64)
+        if rho.ndim != 1 or rho.shape != p.shape or rho.size < 4:
+            raise ValueError("need at least 4 densities with one pressure each")
+        if not np.all(rho > 0) or not np.all(np.isfinite(p)):
+            raise ValueError("densities must be positive and pressures finite")
+        self._rho, self._p = rho, p
+        self._err = None if pressure_errors is None else np.asarray(pressure_errors, float)
+        if self._err is not None and not np.all(self._err > 0):
+            raise ValueError("pressure errors must be positive")
+        self.results = Results()
+
+    def run(self):
+        """Fit and solve for the zero-pressure density; returns ``self``."""
+        rho, p, err = self._rho, self._p, self._err
+        scale = rho.mean()
+
+        def model(x, a, n, b):
+            return a * (x / scale) ** n + b
+
+        slope = np.polyfit(rho / scale, p, 1)[0]
+        guess = (slope / 6.0, 6.0, p.mean() - slope / 6.0)
+        popt, pcov = optimize.curve_fit(
+            model, rho, p, p0=guess, sigma=err, absolute_sigma=err is not None, maxfev=20000
+        )
+        a, n, b = popt
+        if not (-b / a) > 0:
+            raise ValueError(f"the fitted P(ρ) has no zero-pressure density (a={a:.3g}, b={b:.3g})")
+        x0 = (-b / a) ** (1.0 / n)
+        rho0 = scale * x0
+        # gradient of rho0 = scale (-b/a)^(1/n) with respect to (a, n, b)
+        grad = rho0 * np.array([-1.0 / (n * a), -np.log(x0) / n, 1.0 / (n * b)])
+        dof = max(rho.size - 3, 1)
+        res = self.results
+        res.a, res.n, res.b = float(a / scale**n), float(n), float(b)
+        res.covariance = pcov
+        res.rho0 = float(rho0)
+        res.rho0_err = float(np.sqrt(grad @ pcov @ grad) * (t_factor(dof) if err is None else 1))
+        resid = p - model(rho, *popt)
+        res.chi2_dof = float(np.sum((resid / err) ** 2) / dof) if err is not None else None
+        res.densities, res.pressures = rho, p
+        res.pressure_errors = err
+        inside = rho.min() <= rho0 <= rho.max()
+        res.verdict = "valid" if inside else (
+            f"extrapolated: ρ0 = {rho0:.4g} g/cm³ lies outside the sampled densities "
+            f"{rho.min():.4g}–{rho.max():.4g}"
+        )
+        res.valid = inside
+        self._model = lambda x: model(x, *popt)
+        return self
+
+    def plot(self, ax=None):
+        """Pressures with errors, the fitted curve and ρ0.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        r = self.results
+        ax.errorbar(r.densities, r.pressures, yerr=r.pressure_errors, fmt="o", color="C0")
+        x = np.linspace(r.densities.min(), r.densities.max(), 100)
+        ax.plot(x, self._model(x), color="C1", label=f"a ρ^{r.n:.2f} + b")
+        ax.axhline(0.0, color="k", lw=0.6)
+        ax.axvspan(r.rho0 - r.rho0_err, r.rho0 + r.rho0_err, color="C2", alpha=0.4)
+        ax.set_xlabel("density (g/cm³)")
+        ax.set_ylabel("pressure (bar)")
+        ax.set_title(f"ρ0 = {r.rho0:.4f} ± {r.rho0_err:.1g} g/cm³")
+        ax.legend()
+        return ax
+
+
+class TaitCompressibility:
+    r"""Isothermal compressibility from volumes at several pressures (Tait equation).
+
+    Parameters
+    ----------
+    pressures : array_like
+        bar (at least 4).
+    volumes : array_like
+        Mean volumes (Å³) at those pressures.
+    volume_errors : array_like, optional
+        Their standard errors (fit weights).
+    reference_pressure : float
+        :math:`P_0` in bar (default 1 atm).
+
+    Attributes
+    ----------
+    results.V0, results.B, results.C : float
+        Tait parameters (Å³, bar, dimensionless); ``results.covariance``.
+    results.kappa_T, results.kappa_T_err : float
+        :math:`C/B` in 1/bar; ``results.kappa_T_per_GPa`` (and ``_err``) in 1/GPa.
+    """
+
+    def __init__(self, pressures, volumes, *, volume_errors=None, reference_pressure=1.01325):
+        self._p = np.asarray(pressures, dtype=np.float64)
+        self._v = np.asarray(volumes, dtype=np.float64)
+        if self._p.shape != self._v.shape or self._p.ndim != 1 or self._p.size < 4:
+            raise ValueError("need at least 4 pressures with one volume each")
+        if not np.all(self._v > 0):
+            raise ValueError("volumes must be positive")
+        self._err = None if volume_errors is None else np.asarray(volume_errors, float)
+        self._p0 = float(reference_pressure)
+        self.results = Results()
+
+    def run(self):
+        """Fit the Tait equation; returns ``self``."""
+        p, v, p0 = self._p, self._v, self._p0
+
+        def tait(x, v0, b, c):
+            return v0 * (1.0 - c * np.log1p((x - p0) / b))
+
+        slope, v_int = np.polyfit(p - p0, v, 1)
+        kappa_guess = max(-slope / v_int, 1e-8)
+        b_guess = max(2.0 * np.ptp(p), 1000.0)
+        popt, pcov = optimize.curve_fit(
+            tait, p, v, p0=(v_int, b_guess, kappa_guess * b_guess), sigma=self._err,
+            absolute_sigma=self._err is not None, maxfev=20000,
+        )
+        v0, b, c = popt
+        kappa = c / b
+        grad = np.array([0.0, -c / b**2, 1.0 / b])
+        dof = max(p.size - 3, 1)
+        err = float(np.sqrt(grad @ pcov @ grad)) * (t_factor(dof) if self._err is None else 1)
+        res = self.results
+        res.V0, res.B, res.C = float(v0), float(b), float(c)
+        res.covariance = pcov
+        res.kappa_T, res.kappa_T_err = float(kappa), err
+        res.kappa_T_per_GPa, res.kappa_T_err_per_GPa = kappa * 1e4, err * 1e4
+        res.pressures, res.volumes, res.volume_errors = p, v, self._err
+        self._model = lambda x: tait(x, *popt)
+        return self
+
+    def plot(self, ax=None):
+        """Volumes against pressure with the Tait fit.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        r = self.results
+        ax.errorbar(r.pressures, r.volumes, yerr=r.volume_errors, fmt="o")
+        x = np.linspace(r.pressures.min(), r.pressures.max(), 100)
+        ax.plot(x, self._model(x), label="Tait")
+        ax.set_xlabel("pressure (bar)")
+        ax.set_ylabel("volume (Å³)")
+        ax.set_title(f"κ_T = {r.kappa_T_per_GPa:.3g} ± {r.kappa_T_err_per_GPa:.1g} GPa⁻¹")
+        ax.legend()
+        return ax
+
+
+class ThermalExpansion:
+    r"""Isobaric thermal expansion coefficient from densities at several temperatures.
+
+    Parameters
+    ----------
+    temperatures : array_like
+        K (at least 3).
+    densities, density_errors : array_like
+        g/cm³ and their standard errors (e.g. from :class:`Density`).
+    reference_temperature : float, optional
+        K at which α is evaluated (default: the mean temperature).
+
+    Attributes
+    ----------
+    results.alpha, results.alpha_err : float
+        :math:`-\frac{1}{\rho}\frac{d\rho}{dT}` in 1/K at the reference temperature.
+    results.slope, results.slope_err : float
+        dρ/dT in g/(cm³ K).
+    """
+
+    def __init__(self, temperatures, densities, density_errors=None, *,
+                 reference_temperature=None):
+        self._t = np.asarray(temperatures, dtype=np.float64)
+        self._rho = np.asarray(densities, dtype=np.float64)
+        if self._t.shape != self._rho.shape or self._t.size < 3:
+            raise ValueError("need at least 3 temperatures with one density each")
+        self._err = None if density_errors is None else np.asarray(density_errors, float)
+        self._tref = self._t.mean() if reference_temperature is None else float(
+            reference_temperature)
+        self.results = Results()
+
+    def run(self):
+        """Weighted line fit; returns ``self``."""
+        t, rho, err = self._t, self._rho, self._err
+        if err is None:
+            fit = stats.linregress(t, rho)
+            slope, slope_err = fit.slope, fit.stderr * t_factor(t.size - 2)
+            rho_ref = fit.intercept + slope * self._tref
+        else:
+            coef, cov = np.polyfit(t - self._tref, rho, 1, w=1.0 / err, cov="unscaled")
+            slope, rho_ref = coef
+            slope_err = float(np.sqrt(cov[0, 0]))
+        res = self.results
+        res.slope, res.slope_err = float(slope), float(slope_err)
+        res.alpha = float(-slope / rho_ref)
+        res.alpha_err = float(abs(slope_err / rho_ref))
+        res.reference_temperature = float(self._tref)
+        res.temperatures, res.densities, res.density_errors = t, rho, err
+        return self
+
+    def plot(self, ax=None):
+        """Densities against temperature with the fitted line.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        r = self.results
+        ax.errorbar(r.temperatures, r.densities, yerr=r.density_errors, fmt="o")
+        ax.set_xlabel("temperature (K)")
+        ax.set_ylabel("density (g/cm³)")
+        ax.set_title(f"α_P = {r.alpha:.3g} ± {r.alpha_err:.1g} K⁻¹")
+        return ax

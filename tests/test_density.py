@@ -1,0 +1,98 @@
+"""Density with equilibration detection, P(ρ) equation of state, Tait compressibility and
+thermal expansion on synthetic data with known answers."""
+
+import matplotlib
+import numpy as np
+import pytest
+from scipy.signal import lfilter
+
+from mda_electrolyte import Density, EquationOfState, TaitCompressibility, ThermalExpansion
+
+matplotlib.use("Agg")
+
+
+def ar1(rng, n, phi, sd):
+    """Stationary AR(1) with standard deviation ``sd`` and lag-1 correlation ``phi``."""
+    noise = rng.normal(scale=sd * np.sqrt(1 - phi**2), size=n + 200)
+    return lfilter([1.0], [1.0, -phi], noise)[200:]
+
+
+def test_density_discards_the_transient_and_has_calibrated_errors():
+    z, t0 = [], []
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        rho = 1.25 + ar1(rng, 3000, 0.9, 0.01)
+        rho[:300] += 0.05 * np.exp(-np.arange(300) / 60)  # compression transient
+        d = Density(rho, dt=0.01).run().results
+        z.append((d.density - 1.25) / d.density_err)
+        t0.append(d.t0)
+        # AR(1) with φ = 0.9: g = (1 + φ)/(1 - φ) = 19
+        assert d.valid and 9 < d.statistical_inefficiency < 38
+    assert 0.7 <= np.std(z, ddof=1) <= 1.35 and abs(np.mean(z)) < 0.6
+    assert np.median(t0) > 0.5  # ps: the transient (e-folding 0.6 ps) is discarded
+
+
+def test_short_density_series_is_marked():
+    rng = np.random.default_rng(1)
+    d = Density(1.2 + ar1(rng, 60, 0.95, 0.01), dt=0.01).run().results
+    assert not d.valid and d.verdict.startswith("too short")
+    with pytest.raises(ValueError, match="dt="):
+        Density(np.ones(10))
+
+
+def test_equation_of_state_zero_pressure_density():
+    a, n, b = 2500.0, 6.0, -2000.0  # bar, -, bar with ρ in g/cm³
+    rho0 = (-b / a) ** (1 / n)
+    rho = np.linspace(0.95, 1.1, 7) * rho0
+    z = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        err = np.full(rho.size, 30.0)
+        p = a * rho**n + b + rng.normal(scale=err)
+        r = EquationOfState(rho, p, pressure_errors=err).run().results
+        z.append((r.rho0 - rho0) / r.rho0_err)
+    assert 0.7 <= np.std(z, ddof=1) <= 1.35
+    assert r.valid and r.n == pytest.approx(n, rel=0.5)
+    assert r.a * r.rho0**r.n + r.b == pytest.approx(0.0, abs=1e-6 * abs(b))
+    exact = EquationOfState(rho, a * rho**n + b).run().results
+    assert exact.rho0 == pytest.approx(rho0, rel=1e-6)
+    assert exact.a == pytest.approx(a, rel=1e-4) and exact.b == pytest.approx(b, rel=1e-4)
+
+
+def test_equation_of_state_from_pressure_series():
+    a, n, b = 2500.0, 6.0, -2000.0
+    rho = np.linspace(0.9, 1.1, 5)
+    rng = np.random.default_rng(3)
+    series = [a * r**n + b + ar1(rng, 4000, 0.8, 200.0) for r in rho]
+    eos = EquationOfState(rho, sources=series, dt=0.001).run()
+    r = eos.results
+    assert abs(r.rho0 - (-b / a) ** (1 / n)) < 3 * r.rho0_err
+    assert np.all(r.pressure_errors > 0)
+    assert "ρ0" in eos.plot().get_title()
+    matplotlib.pyplot.close("all")
+
+
+def test_tait_compressibility():
+    v0, b, c, p0 = 12000.0, 1500.0, 0.09, 1.01325
+    p = np.array([1.0, 250, 500, 1000, 2000, 4000])
+    v = v0 * (1 - c * np.log1p((p - p0) / b))
+    r = TaitCompressibility(p, v).run().results
+    assert r.kappa_T == pytest.approx(c / b, rel=1e-5)
+    assert r.kappa_T_per_GPa == pytest.approx(1e4 * c / b, rel=1e-5)
+    # finite difference of the data at P0
+    dv = (v0 * (1 - c * np.log1p(1e-3 / b)) - v0) / 1e-3
+    assert r.kappa_T == pytest.approx(-dv / v0, rel=1e-3)
+    rng = np.random.default_rng(4)
+    noisy = TaitCompressibility(p, v + rng.normal(scale=2.0, size=p.size),
+                                volume_errors=np.full(p.size, 2.0)).run().results
+    assert abs(noisy.kappa_T - c / b) < 3 * noisy.kappa_T_err
+
+
+def test_thermal_expansion():
+    t = np.array([280.0, 300, 320, 340])
+    rho = 1.3 - 1.1e-3 * (t - 300)
+    r = ThermalExpansion(t, rho, np.full(4, 1e-4), reference_temperature=300).run().results
+    assert r.alpha == pytest.approx(1.1e-3 / 1.3, rel=1e-9)
+    assert r.slope_err > 0
+    r2 = ThermalExpansion(t, rho + np.array([1, -1, 1, -1]) * 1e-4).run().results
+    assert abs(r2.alpha - 1.1e-3 / rho.mean()) < 3 * r2.alpha_err
