@@ -218,9 +218,10 @@ class GreenKuboConductivity(CarrierAnalysis):
         (:func:`~mda_electrolyte.correlation.check_sampling`). The trapezoid integral over such
         frames is dominated by aliasing: a Li⁺ cage mode near 400 cm⁻¹ seen every 100 fs gave
         60 times the conductivity. Default ``True``.
-    observables : bool
+    observables : bool or path or list of paths
         Use the ``charge_current`` observable of H5MD inputs when present (default); ``False``
-        reads velocities from the frames.
+        reads velocities from the frames; path(s): the H5MD files recording the currents of the
+        given Universes (one per Universe), whose species names must match ``ions``.
     volume : float, optional
         Volume in Å³ (default: mean box volume of each trajectory).
     verbose : bool
@@ -307,6 +308,17 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._temperature = _check_temperature(temperature)
         self._check_sampling = bool(check_sampling)
         universes, ions, self._files, observed = _universes_of_files(universes, ions)
+        if observables not in (True, False):
+            # H5MD files recording the currents of the trajectories given as Universes
+            self._files = [Path(f) for f in (
+                observables if isinstance(observables, (list, tuple)) else [observables]
+            )]
+            n_u = len(universes) if isinstance(universes, (list, tuple)) else 1
+            if len(self._files) != n_u:
+                raise ValueError(f"{len(self._files)} observable files for {n_u} trajectories")
+            observed = [read_charge_current(f) for f in self._files]
+            if any(o is None for o in observed):
+                raise ValueError("observables names a file without a charge_current observable")
         if max_lag is not None and not float(max_lag) > 0:
             raise ValueError(f"max_lag must be a positive time in ps, not {max_lag!r}")
         self._max_lag = None if max_lag is None else float(max_lag)
@@ -569,7 +581,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             color="C0",
             alpha=0.3,
         )
-        if parts:
+        if parts and r.sigma_self is not None:
             selfs = sum(p["running_integral"] for k, p in r.parts.items() if k.startswith("self:"))
             ax.plot(r.time, selfs, color="C1", ls="--", label="self")
             ax.plot(r.time, r.running_integral - selfs, color="C2", ls=":", label="distinct")
@@ -927,6 +939,18 @@ def charged_species(universe):
     raise ValueError("no residue carries a net charge")
 
 
+def _h5md_source(universe):
+    """The H5MD file a Universe was read from, if it records the per-step charge current."""
+    name = getattr(universe.trajectory, "filename", None)
+    if name and is_h5md_path(name) and Path(name).exists():
+        try:
+            if read_observable(name, "charge_current") is not None:
+                return Path(name)
+        except (OSError, ValueError):
+            return None
+    return None
+
+
 @register_analysis("green_kubo_conductivity", needs=("velocities", "box"))
 def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
@@ -939,26 +963,43 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     except ValueError as err:
         return {"skipped": str(err)}
     temperature = kinetic_temperature(universe)
-    gk = GreenKuboConductivity(universe, ions, temperature=temperature)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        gk.run(verbose=verbose)
+    # the per-step charge current of run_md resolves what frames every 100 fs cannot
+    source = _h5md_source(universe)
+    try:
+        gk = GreenKuboConductivity(
+            universe, ions, temperature=temperature,
+            observables=True if source is None else source,
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gk.run(verbose=verbose)
+    except ValueError as err:
+        # a refusal (frames too sparse, too few frames) is the answer, not a crash
+        return {"refused": str(err), "valid": False, "ions": ions}
     r = gk.results
-    ax = gk.plot()
+    ax = gk.plot(parts=r.sigma_self is not None)
     ax.figure.savefig(outdir / "green_kubo_conductivity.png", dpi=120)
     plt.close(ax.figure)
     return {
         "temperature_K (kinetic)": temperature,
+        "source": r.source,
         "sigma_S_per_m": r.sigma,
         "sigma_err_S_per_m": r.sigma_err,
         "sigma_mS_per_cm": r.sigma_mS_cm,
         "sigma_err_mS_per_cm": r.sigma_err_mS_cm,
         "sigma_self_S_per_m": r.sigma_self,
+        "sigma_self_err_S_per_m": r.sigma_self_err,
         "sigma_distinct_S_per_m": r.sigma_distinct,
-        "parts_S_per_m": {k: p["sigma"] for k, p in r.parts.items()},
+        "sigma_distinct_err_S_per_m": r.sigma_distinct_err,
+        "parts_S_per_m": {k: [p["sigma"], p["sigma_err"]] for k, p in r.parts.items()},
         "transference": r.transference,
         "plateau_ps": list(r.plateau),
         "plateau_converged": r.plateau_converged,
+        "frame_spacing_ps": r.sampling["frame_spacing"],
+        "acf_first_lag_ratio": r.sampling["first_lag_correlation"],
+        "verdict": r.verdict,
+        "valid": r.valid,
+        "charges": r.charges,
         "n_segments": r.n_segments,
         "ions": ions,
         "warnings": [str(w.message) for w in caught],
@@ -993,6 +1034,10 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
         "sigma_err_mS_per_cm": r.sigma_err_mS_cm,
         "r2": r.r2,
         "fit_window_ps": list(r.fit_window),
+        "loglog_slope": r.loglog_slope,
+        "verdict": r.verdict,
+        "valid": r.valid,
+        "charges": r.charges,
         "n_segments": r.n_segments,
         "ions": ions,
         "plot": "einstein_helfand_conductivity.png",

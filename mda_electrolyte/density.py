@@ -23,6 +23,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import optimize, stats
 
 from .observables import is_h5md_path, read_observable
+from .report import register_analysis
 from .uncertainty import detect_equilibration, t_factor, timeseries_mean
 
 __all__ = ["Density", "EquationOfState", "TaitCompressibility", "ThermalExpansion"]
@@ -409,3 +410,33 @@ class ThermalExpansion:
         ax.set_ylabel("density (g/cm³)")
         ax.set_title(f"α_P = {r.alpha:.3g} ± {r.alpha_err:.1g} K⁻¹")
         return ax
+
+
+@register_analysis("density", needs=("box",))
+def _report_density(universe, outdir, *, calculator=None, verbose=False):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    name = getattr(universe.trajectory, "filename", None)
+    if not (name and is_h5md_path(name)) or read_observable(name, "density") is None:
+        return {"skipped": "needs the density observable of a run_md H5MD file"}
+    try:
+        d = Density(name).run()
+    except ValueError as err:
+        return {"refused": str(err), "valid": False}
+    r = d.results
+    ax = d.plot()
+    ax.figure.savefig(f"{outdir}/density.png", dpi=120)
+    plt.close(ax.figure)
+    return {
+        "density_g_cm3": r.density,
+        "density_err_g_cm3": r.density_err,
+        "equilibrated_from_ps": r.t0,
+        "statistical_inefficiency": r.statistical_inefficiency,
+        "n_effective": r.n_effective,
+        "verdict": r.verdict,
+        "valid": r.valid,
+        "plot": "density.png",
+    }

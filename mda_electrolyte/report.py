@@ -26,6 +26,8 @@ _ANALYSIS_MODULES: list[str] = [
     "mda_electrolyte.solvation",
     "mda_electrolyte.conductivity",
     "mda_electrolyte.diffusion",
+    "mda_electrolyte.viscosity",
+    "mda_electrolyte.density",
     "mda_electrolyte.volume_scan",
     "mda_electrolyte.intra_inter_errors",
 ]

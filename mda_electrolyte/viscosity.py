@@ -42,6 +42,7 @@ from .correlation import (
     time_correlation,
 )
 from .observables import is_h5md_path, read_observable
+from .report import register_analysis
 from .uncertainty import mean_error
 
 __all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tensor"]
@@ -405,3 +406,41 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         ax.set_ylabel("⟨ΔG²⟩ (bar² ps²)")
         ax.set_title(f"Einstein–Helfand: η = {r.viscosity:.4g} ± {r.viscosity_err:.2g} mPa·s")
         return ax
+
+
+def _trajectory_file(universe):
+    name = getattr(universe.trajectory, "filename", None)
+    return name if name and is_h5md_path(name) else None
+
+
+@register_analysis("viscosity")
+def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = _trajectory_file(universe)
+    if path is None or read_observable(path, "pressure_tensor") is None:
+        return {"skipped": "needs the per-step pressure_tensor observable of a run_md H5MD file"}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gk = GreenKuboViscosity(path).run()
+    except ValueError as err:
+        return {"refused": str(err), "valid": False}
+    r = gk.results
+    ax = gk.plot()
+    ax.figure.savefig(f"{outdir}/viscosity.png", dpi=120)
+    plt.close(ax.figure)
+    return {
+        "viscosity_mPa_s": r.viscosity,
+        "viscosity_err_mPa_s": r.viscosity_err,
+        "plateau_ps": list(r.plateau),
+        "verdict": r.verdict,
+        "valid": r.valid,
+        "temperature_K": r.temperature,
+        "n_segments": r.n_segments,
+        "warnings": [str(w.message) for w in caught],
+        "plot": "viscosity.png",
+    }

@@ -95,3 +95,25 @@ def test_green_kubo_reads_the_observable_and_matches_frames(md_file):
     assert obs.transference["A"] + obs.transference["B"] == pytest.approx(1.0)
     assert obs.charges == {"A": {"charge": 1.0, "source": "formal"},
                            "B": {"charge": -1.0, "source": "formal"}}
+
+
+def test_universe_with_its_observable_file_and_the_report(md_file, tmp_path):
+    from mda_electrolyte.report import run_analyses
+
+    _, _, current = h5md_series(md_file, "charge_current")
+    u = from_ase(md_file)
+    ions = {"A": "resname A", "B": "resname B"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = GreenKuboConductivity(u, ions, temperature=600, max_lag=0.02, n_blocks=2,
+                                  observables=md_file).run().results
+        summary = run_analyses(u, tmp_path, only=["green_kubo_conductivity", "viscosity",
+                                                  "density"])
+    assert r.source == "charge_current observable"
+    assert r.acf[0] == pytest.approx(np.mean(np.sum(current.sum(axis=1) ** 2, axis=1)), rel=0.2)
+    gk = summary["green_kubo_conductivity"]
+    assert gk["source"] == "charge_current observable" and "verdict" in gk
+    # 60 steps of a copper crystal: far too short, and the answer says so rather than a number
+    assert "viscosity_mPa_s" in summary["viscosity"] or "refused" in summary["viscosity"]
+    assert summary["density"]["verdict"] != "valid" or summary["density"]["n_effective"] >= 20
+    u.trajectory.close()
