@@ -38,7 +38,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from mda_electrolyte.report import register_analysis
-from mda_electrolyte.shell_cutoffs import ShellCutoff, donor_atoms, first_minimum
+from mda_electrolyte.shell_cutoffs import ShellCutoff, bond_indices, donor_atoms, first_minimum
 
 __all__ = ["SolvationShells", "oxygen_types"]
 
@@ -85,8 +85,7 @@ def oxygen_types(atomgroup):
 def _bond_counts(universe):
     """Bonds per atom, carbon neighbours per atom and one bond partner per atom (-1: none)."""
     n = universe.atoms.n_atoms
-    bonds = (universe.bonds.indices if hasattr(universe, "bonds") and len(universe.bonds)
-             else np.zeros((0, 2), dtype=np.intp))
+    bonds = bond_indices(universe)
     ends = np.concatenate([bonds, bonds[:, ::-1]])
     degree = np.bincount(ends[:, 0], minlength=n)
     is_c = universe.atoms.elements == "C"
@@ -157,7 +156,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
         oxygens = group.select_atoms("element O")
         if oxygens.n_atoms == 0:
             continue
-        if not hasattr(universe, "bonds") or len(universe.bonds) == 0:
+        if len(bond_indices(universe)) == 0:
             raise ValueError(
                 f"species {name!r} has oxygen atoms but the topology has no bonds, so carbonyl "
                 "and ether oxygens cannot be told apart; add bonds (e.g. "
@@ -423,8 +422,6 @@ class SolvationShells(AnalysisBase):
         The same RDFs and first-minimum kernel as :class:`solvation_analysis.solute.Solute`
         (which computes them in its own ``_prepare``), done once for the whole run.
         """
-        from MDAnalysis.analysis.rdf import InterRDF
-
         radii = dict(self._cutoffs_given)
         self._details = {
             name: ShellCutoff(cutoff=value, method="given", note="given by the caller")
@@ -442,28 +439,21 @@ class SolvationShells(AnalysisBase):
             return radii, {}
         rdfs = {}
         missing = []
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            for name, group in self._species.items():
-                rdf = InterRDF(
-                    self._cations,
-                    group,
-                    range=self._rdf_range,
-                    nbins=self._rdf_nbins,
-                    norm="density",
-                    exclude_same="residue",
-                )
-                rdf.run(frames=frames)
-                bins, g = rdf.results.bins, rdf.results.rdf
-                rdfs[name] = (np.asarray(bins), np.asarray(g))
-                if name not in radii:
-                    found = first_minimum(rdf.results.edges, g, counts=rdf.results.count,
-                                          smoothing=self._rdf_smoothing)
-                    self._details[name] = found
-                    if found.cutoff is not None:
-                        radii[name] = found.cutoff
-                    else:
-                        missing.append(name)
+        edges = np.linspace(*self._rdf_range, self._rdf_nbins + 1)
+        bins = 0.5 * (edges[1:] + edges[:-1])
+        shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
+        counts = self._species_histograms(frames, edges)
+        for k, name in enumerate(self._species):
+            # InterRDF's norm="density": species atoms per Å³ around a cation
+            g = counts[k] / (len(frames) * shell * self._cations.n_atoms)
+            rdfs[name] = (bins, g)
+            if name not in radii:
+                found = first_minimum(edges, g, counts=counts[k], smoothing=self._rdf_smoothing)
+                self._details[name] = found
+                if found.cutoff is not None:
+                    radii[name] = found.cutoff
+                else:
+                    missing.append(name)
         for name in [n for n in missing if self._no_minimum == "preset"]:
             if not self._is_lithium or name not in self._presets:
                 continue
@@ -489,6 +479,31 @@ class SolvationShells(AnalysisBase):
                 f"({'; '.join(f'{n}: {self._details[n].note}' for n in sorted(missing))})"
             )
         return radii, rdfs
+
+    def _species_histograms(self, frames, edges):
+        """Cation–species distance histograms over ``frames``, one neighbour search per frame.
+
+        The counts of :class:`MDAnalysis.analysis.rdf.InterRDF` (cations, species,
+        ``exclude_same="residue"``) for every species at once: the cations are residues of their
+        own, so no pair is excluded.
+        """
+        from MDAnalysis.lib.distances import capped_distance
+
+        names = list(self._species)
+        targets = np.concatenate([self._species[n].ix for n in names])
+        code = np.concatenate([np.full(self._species[n].n_atoms, k) for k, n in enumerate(names)])
+        n_bins = edges.size - 1
+        counts = np.zeros((len(names), n_bins), dtype=np.intp)
+        trajectory = self._cations.universe.trajectory
+        for frame in frames:
+            ts = trajectory[frame]
+            pos = self._cations.universe.atoms.positions
+            pairs, dist = capped_distance(pos[self._cations.ix], pos[targets], edges[-1],
+                                          box=ts.dimensions)
+            for k in range(len(names)):
+                mine = code[pairs[:, 1]] == k
+                counts[k] += np.histogram(dist[mine], bins=edges)[0]
+        return counts
 
     def _run_solute(self, frames):
         from solvation_analysis.solute import Solute
