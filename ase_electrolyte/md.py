@@ -667,7 +667,9 @@ def run_protocol(
     preequilibration_ps, equilibration_ps, production_ps : float
         Stage lengths in ps (Ju et al. 2025: 1000, 200, 200); a zero length skips the stage.
     production_ensemble : {"npt", "nvt", "nve"}
-        NPT for densities (Ju et al. 2025); NVT at the equilibrated density for transport.
+        NPT for densities (Ju et al. 2025); NVT (or NVE) for transport, run at the mean volume
+        of the last NPT stage after its detected equilibration (pymbar). The production stage
+        records its observables (charge current, pressure tensor) at every step.
     preequilibration_timestep_fs, timestep_fs : float
         2 fs with heavy hydrogen, then 1 fs.
     hydrogen_mass : float
@@ -746,7 +748,11 @@ def run_protocol(
             hydrogen_mass=h_mass,
             trajectory=files[name],
             write_interval=max(1, int(round(write_interval_fs / dt_fs))),
-            observe_interval=max(1, int(round(observe_interval_fs / dt_fs))),
+            # production records the charge current and pressure tensor at every step, which
+            # Green–Kubo conductivity and viscosity need (frames every 100 fs cannot resolve them)
+            observe_interval=(
+                1 if name == "production" else max(1, int(round(observe_interval_fs / dt_fs)))
+            ),
             seed=seed,
             progress=progress,
             description=name,
@@ -757,6 +763,9 @@ def run_protocol(
         "preequilibration", preequilibration_ps, preequilibration_timestep_fs, "npt", hydrogen_mass
     )
     stage("equilibration", equilibration_ps, timestep_fs, "npt", None)
+    if production_ensemble != "npt":
+        # transport runs in NVT at the mean density of the equilibrated NPT run (Ju et al. 2025)
+        state = _at_mean_volume(state, files.get("equilibration") or files.get("preequilibration"))
     stage("production", production_ps, timestep_fs, production_ensemble, None)
 
     _, _, rho = h5md_series(files["production"], "density")
@@ -767,6 +776,28 @@ def run_protocol(
         density_std=float(np.std(rho)),
         **_density_uncertainty(rho, production_ensemble),
     )
+
+
+def _at_mean_volume(atoms, npt_file):
+    """``atoms`` scaled isotropically to the mean volume of an NPT run after equilibration.
+
+    The equilibration point is the one :func:`pymbar.timeseries.detect_equilibration` finds
+    (through :func:`mda_electrolyte.uncertainty.detect_equilibration`).
+    """
+    if npt_file is None:
+        return atoms
+    from mda_electrolyte.uncertainty import detect_equilibration
+
+    _, _, volume = h5md_series(npt_file, "volume")
+    if volume.size < 4:
+        return atoms
+    t0 = detect_equilibration(volume)[0]
+    target = float(np.mean(volume[t0:]))
+    out = atoms.copy()
+    out.calc = atoms.calc
+    out.set_cell(atoms.cell * (target / atoms.get_volume()) ** (1.0 / 3.0), scale_atoms=True)
+    out.info["nvt_volume_from"] = str(npt_file)
+    return out
 
 
 def _density_uncertainty(rho, ensemble, min_independent=10):

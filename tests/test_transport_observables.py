@@ -117,3 +117,24 @@ def test_universe_with_its_observable_file_and_the_report(md_file, tmp_path):
     assert "viscosity_mPa_s" in summary["viscosity"] or "refused" in summary["viscosity"]
     assert summary["density"]["verdict"] != "valid" or summary["density"]["n_effective"] >= 20
     u.trajectory.close()
+
+
+def test_protocol_runs_nvt_production_at_the_npt_mean_volume(tmp_path):
+    from ase_electrolyte.md import run_protocol
+    from mda_electrolyte.uncertainty import detect_equilibration
+
+    atoms = charged_copper()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run_protocol(
+            atoms, EMT(), tmp_path, temperature_K=300, preequilibration_ps=0.0,
+            equilibration_ps=0.06, production_ps=0.01, production_ensemble="nvt",
+            write_interval_fs=5.0, observe_interval_fs=1.0, progress=False,
+        )
+    _, _, volume = h5md_series(res.files["equilibration"], "volume")
+    target = volume[detect_equilibration(volume)[0]:].mean()
+    step, _, prod_volume = h5md_series(res.files["production"], "volume")
+    np.testing.assert_allclose(prod_volume, target, rtol=1e-9)
+    # observables at every production step
+    np.testing.assert_array_equal(np.diff(step), 1)
+    assert h5md_series(res.files["production"], "pressure_tensor")[2].shape == (step.size, 3, 3)
