@@ -215,7 +215,9 @@ def build_parser():
     md.add_argument("--equilibration-ps", type=float, default=200.0)
     md.add_argument("--production-ps", type=float, default=200.0)
     md.add_argument(
-        "--ensemble", choices=("npt", "nvt", "nve"), default="npt", help="production ensemble"
+        "--ensemble", choices=("npt", "nvt", "nve"), default="nvt",
+        help="production ensemble: nvt (default; at the mean density of the equilibrated NPT run, "
+        "charge current and pressure tensor every step, for transport) or npt (densities)",
     )
     md.add_argument("--write-interval-fs", type=float, default=100.0)
     sim.add_argument("-o", "--output", default="electrolyte_run", help="output folder")
