@@ -437,7 +437,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    r_max = min(8.0, _half_min_width(universe.dimensions))
+    # the smallest box of the run limits the range (NPT boxes fluctuate)
+    r_max = min([8.0] + [_half_min_width(ts.dimensions) for ts in universe.trajectory])
     rdf = IntraInterRDF(universe.atoms, pairs="elements", range=(0.0, r_max), nbins=int(r_max * 20),
                         verbose=verbose).run()
     fig = rdf.plot()

@@ -300,3 +300,29 @@ def test_report_entry(tmp_path):
     summary = _report(u, tmp_path)
     assert set(summary["pairs"]) >= {"Li-O", "O-O"}
     assert (tmp_path / "intra_inter_rdf.png").exists()
+
+
+def test_report_first_peak_is_the_first_not_the_highest(tmp_path):
+    from mda_electrolyte.rdf import _report
+
+    # four Li, each with one F at 2.0 A and twenty F on a sphere of 7.0 A: g(Li-F) is highest at
+    # 7 A, but its first peak is at 2 A
+    rng = np.random.default_rng(5)
+    centres = np.array([[7.5, 7.5, 7.5], [22.5, 22.5, 7.5], [7.5, 22.5, 22.5], [22.5, 7.5, 22.5]])
+    positions, elements = [], []
+    for c in centres:
+        directions = rng.normal(size=(21, 3))
+        directions /= np.linalg.norm(directions, axis=1)[:, None]
+        positions += [c] + list(c + directions * np.r_[2.0, [7.0] * 20][:, None])
+        elements += ["Li"] + ["F"] * 21
+    u = mda.Universe.empty(len(elements), n_residues=len(elements),
+                           atom_resindex=np.arange(len(elements)), trajectory=True)
+    u.add_TopologyAttr("elements", elements)
+    u.atoms.positions = np.array(positions)
+    u.dimensions = [30.0, 30.0, 30.0, 90, 90, 90]
+    summary = _report(u, tmp_path)
+    entry = summary["pairs"]["Li-F"]
+    r = np.asarray(summary["r_angstrom"])
+    assert abs(r[np.argmax(entry["g_total"])] - 7.0) < 0.1  # the global maximum
+    assert abs(entry["first_peak_angstrom"] - 2.0) < 0.1
+    assert "F-Li" not in summary["pairs"]
