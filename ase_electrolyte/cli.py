@@ -433,16 +433,18 @@ def _run(atoms, calc, out, args):
         "pressure_bar": args.pressure,
         "production_ensemble": args.ensemble,
         "density_g_cm3": result.density,
+        "density_sem_g_cm3": result.density_sem,
         "density_std_g_cm3": result.density_std,
+        "density_verdict": result.density_verdict,
         "files": {k: str(v) for k, v in result.files.items()},
     }
     # written last: its presence means the run finished
     (out / "simulation.json").write_text(json.dumps(summary, indent=2))
-    print(
-        f"production density {result.density:.4f} ± {result.density_std:.4f} g/cm³; "
-        f"trajectory {result.files['production']}",
-        flush=True,
-    )
+    if result.density_verdict == "valid":
+        density = f"{result.density:.4f} ± {result.density_sem:.4f} g/cm³ (standard error)"
+    else:
+        density = f"not reported ({result.density_verdict})"
+    print(f"production density: {density}; trajectory {result.files['production']}", flush=True)
     return result
 
 
@@ -559,7 +561,8 @@ def _demo(args):
     _check_model_args("sevennet-0", args.dispersion, args.device)
     import torch
 
-    from ase_electrolyte.build import electrolyte_box
+    from ase_electrolyte.build import composition_counts, electrolyte_box, estimate_density
+    from ase_electrolyte.html_report import write_html_report
     from mda_electrolyte.bridge import from_ase
 
     start = time.perf_counter()
@@ -574,9 +577,14 @@ def _demo(args):
         f"{'GPU' if gpu else 'CPU'}",
         flush=True,
     )
-    atoms = electrolyte_box(
-        {"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molal", n_atoms=n_atoms, seed=0
+    counts = composition_counts(
+        {"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molal", n_atoms=n_atoms
     )
+    # start near the liquid's density (pure-liquid densities, ideal mixing), not the sparse
+    # van der Waals box, so that a short run samples the liquid
+    density = estimate_density(counts)
+    print(f"starting density {density:.3f} g/cm³ (pure liquids, ideal mixing)", flush=True)
+    atoms = electrolyte_box(counts=counts, density=density, seed=0)
     calc = _calculator("sevennet-0", dispersion, args.device)
     sim_args = argparse.Namespace(
         temperature=298.0,
@@ -602,6 +610,28 @@ def _demo(args):
         universe, out / "analysis", calc if gpu else None, None, not args.quiet, keep_going=True
     )
     _print_summary(summary, out / "analysis")
+    settings = {
+        "composition": "LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass",
+        "molecules": {sp.name: n for sp, n in counts.items()},
+        "atoms": len(atoms),
+        "model": "sevennet-0" + (f" + {dispersion}" if dispersion != "none" else ""),
+        "starting density (g/cm³, estimate)": round(density, 4),
+        "temperature (K)": sim_args.temperature,
+        "pre-equilibration NPT (ps)": sim_args.preequilibration_ps,
+        "equilibration NPT (ps)": sim_args.equilibration_ps,
+        "production NVT (ps)": sim_args.production_ps,
+        "frame interval (fs)": sim_args.write_interval_fs,
+        "device": "GPU" if gpu else "CPU",
+        "wall time (s)": round(time.perf_counter() - start),
+    }
+    report = write_html_report(
+        out / "analysis" / "report.html",
+        title="electrolyte demo: LiPF6 in EC:EMC with SevenNet-0",
+        settings=settings,
+        summary=summary,
+        figures=sorted((out / "analysis").glob("*.png")),
+    )
+    print(f"HTML report: {report}", flush=True)
     print(f"demo finished in {time.perf_counter() - start:.0f} s", flush=True)
     return summary
 
