@@ -12,7 +12,7 @@ Green–Kubo form, with :math:`\mathbf V_i = \sum_{n\in i} \mathbf v_n` (symmetr
 .. math:: L_{ij} = \frac{1}{3 V k_B T}\int_0^\infty
           \langle \mathbf V_i(t)\cdot\mathbf V_j(0)\rangle dt
 
- The diagonal splits into a *self* part (each particle with itself, the sum of the
+The diagonal splits into a *self* part (each particle with itself, the sum of the
 particles' MSDs) and a *distinct* part. Then
 
 .. math:: \sigma = e^2 \sum_{ij} z_i z_j L_{ij}, \qquad
@@ -20,8 +20,8 @@ particles' MSDs) and a *distinct* part. Then
 
 L is reported in S/m per e² (the conductivity the pair would carry with unit charges):
 multiply by :math:`z_i z_j` for its share of σ. Displacements are taken relative to the centre of
-mass of the analysed particles (``remove_drift``); select the solvent too for the barycentric
-frame the transference numbers of Mistry et al. assume.
+mass of the analysed particles with ``remove_drift=True``; select the solvent too for the
+barycentric frame the transference numbers of Mistry et al. assume.
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ class OnsagerCoefficients(CarrierAnalysis):
         Green–Kubo correlation time in ps (default: half a segment); the plateau is its second
         half.
     remove_drift : bool
-        Displacements relative to the centre of mass of all analysed particles (default).
+        Displacements relative to the centre of mass of all analysed particles: the barycentric
+        frame of Mistry et al. when every species, the solvent too, is analysed. With only the
+        ions analysed their own centre of mass would tie the species' displacements together
+        (a singular L), hence the default ``False`` (the simulation frame).
     check_sampling : bool
         Green–Kubo sampling guard (see :class:`~mda_electrolyte.GreenKuboConductivity`).
 
@@ -114,7 +117,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         n_blocks=None,
         volume=None,
         unwrap=False,
-        remove_drift=True,
+        remove_drift=False,
         check_sampling=True,
         verbose=False,
     ):
