@@ -48,7 +48,7 @@ CUDA_FLAGS = ("-O3", "-std=c++17", "-shared", "-Xcompiler", "-fPIC")
 CUDA_HOST_FLAGS = ("-x", "c++", "-DD3_CUDA_HOST", "-O2", "-std=c++17", "-shared", "-fPIC",
                    "-pthread")
 SANITIZE_FLAGS = ("-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
-                  "-fno-omit-frame-pointer", "-g")
+                  "-fno-omit-frame-pointer", "-g", "-O1")
 ERRLEN = 1024
 
 _dp = ctypes.POINTER(ctypes.c_double)
