@@ -1,6 +1,6 @@
 """Parallel screening against running the same tasks one after another, in the same run.
 
-    python benchmarks/bench_screen.py [--workers 2] [--production-ps 0.5] [--n-atoms 300]
+    python benchmarks/bench_screen.py [--workers 2] [--production-ps 0.2] [--n-atoms 200]
                                       [--model sevennet-0]
 
 A plan of four short tasks (2 compositions × 2 replicas): the reference runs them one after
@@ -57,8 +57,8 @@ def _plan(args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--production-ps", type=float, default=0.5)
-    parser.add_argument("--n-atoms", type=int, default=300)
+    parser.add_argument("--production-ps", type=float, default=0.2)
+    parser.add_argument("--n-atoms", type=int, default=200)
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
 
