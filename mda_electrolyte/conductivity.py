@@ -276,14 +276,16 @@ class GreenKuboConductivity(CarrierAnalysis):
     >>> u.add_TopologyAttr("names", ["Li", "F"])
     >>> u.add_TopologyAttr("masses", [6.94, 19.0])
     >>> u.add_TopologyAttr("formalcharges", [1.0, -1.0])
-    >>> v = rng.normal(size=(2000, 2, 3))
+    >>> from scipy.signal import lfilter
+    >>> # velocities correlated over ~0.2 ps, sampled every 10 fs: resolved
+    >>> v = lfilter([0.3], [1, -0.95], rng.normal(size=(4000, 2, 3)), axis=0)
     >>> u.load_new(np.zeros_like(v), velocities=v, dimensions=[20, 20, 20, 90, 90, 90],
     ...            format=MemoryReader, dt=0.01)  # doctest: +ELLIPSIS
     <Universe with 2 atoms>
     >>> gk = GreenKuboConductivity(u, ions={"Li": "name Li", "F": "name F"},
-    ...                            temperature=300, max_lag=0.5).run()
-    >>> gk.results.sigma > 0
-    True
+    ...                            temperature=300, max_lag=1.5).run()
+    >>> gk.results.sigma > 0, gk.results.sampling["resolved"]
+    (True, True)
     """
 
     _needs = ("velocities",)
