@@ -680,15 +680,23 @@ class SolvationShells(AnalysisBase):
         pos = self._cations.universe.atoms.positions
         edges = self._type_edges
         names, index = np.unique(labels, return_inverse=True)
-        for kind, ix in self._oxygen_ix.items():
-            if not ix.size:
+        kinds = list(self._oxygen_ix)
+        targets = np.concatenate([self._oxygen_ix[k] for k in kinds])
+        if not targets.size:
+            return
+        kind_of = np.concatenate([np.full(self._oxygen_ix[k].size, n) for n, k in
+                                  enumerate(kinds)])
+        # one search for both oxygen kinds
+        pairs, dist = capped_distance(pos[self._cations.ix], pos[targets], edges[-1], box=box)
+        inside = dist >= edges[0]
+        pairs, dist = pairs[inside], dist[inside]
+        which, kind = index[pairs[:, 0]], kind_of[pairs[:, 1]]
+        for n, name in enumerate(kinds):
+            if not self._oxygen_ix[name].size:
                 continue
-            pairs, dist = capped_distance(pos[self._cations.ix], pos[ix], edges[-1], box=box)
-            inside = dist >= edges[0]
-            which = index[pairs[inside, 0]]
-            for k, name in enumerate(names):
-                hist = np.histogram(dist[inside][which == k], bins=edges)[0]
-                self.results._type_rdf_rows.append((str(name), kind, hist))
+            for k, label in enumerate(names):
+                hist = np.histogram(dist[(which == k) & (kind == n)], bins=edges)[0]
+                self.results._type_rdf_rows.append((str(label), name, hist))
 
     def _networks(self, n_cat, m_cat, m_spec, m_mol):
         names = list(self._species)
