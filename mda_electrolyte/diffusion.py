@@ -365,7 +365,13 @@ def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
         ions = charged_species(universe)
     except ValueError as err:
         return {"skipped": str(err)}
-    diff = Diffusion(universe, ions, unwrap=True).run(verbose=verbose)
+    # every molecule species, solvent too: D of each, and the whole system's centre of mass as
+    # the drift reference
+    species = {str(n): f"resname {n}" for n in np.unique(universe.residues.resnames)}
+    try:
+        diff = Diffusion(universe, species, unwrap=True).run(verbose=verbose)
+    except ValueError as err:
+        return {"refused": str(err), "ions": ions}
     r = diff.results
     ax = diff.plot()
     ax.figure.savefig(outdir / "diffusion.png", dpi=120)
