@@ -99,7 +99,8 @@ def solvation(u, repeats):
     solvents = {"bn": u.select_atoms("byres type 5"), "fec": u.select_atoms("byres type 19")}
 
     def ours():
-        return mda_electrolyte.SolvationShells(li, anions, solvents).run()
+        # the RDF range of Solute's default, so both search the same pairs for the cutoffs
+        return mda_electrolyte.SolvationShells(li, anions, solvents, rdf_range=(0.0, 7.5)).run()
 
     def reference():
         return Solute.from_atoms(li, {**anions, **solvents}).run()

@@ -6,7 +6,7 @@ inside the first peak, and the dip found moves with the bin width. :func:`first_
 choice independent of the binning and refuses minima that are not there:
 
 1. the histogram g(r) (a step function over the bins) is convolved with a Gaussian of width
-   ``σ = max(smoothing, bin width)`` in Å, evaluated on a 0.005 Å grid, so 40 and 320 bins give
+   ``σ = max(smoothing, bin width)`` in Å, evaluated on a 0.01 Å grid, so 40 and 320 bins give
    nearly the same curve;
 2. the first peak is the first maximum of the smoothed curve whose topographic prominence is at
    least ``prominence`` times its global maximum (:func:`scipy.signal.find_peaks`);
@@ -83,7 +83,7 @@ class ShellCutoff:
         return dict(self.__dict__)
 
 
-def _smoothed(edges, values, sigma, step=0.005):
+def _smoothed(edges, values, sigma, step=0.01):
     """Step function ``values`` over ``edges`` convolved with a Gaussian of width ``sigma``."""
     from scipy.special import ndtr
 

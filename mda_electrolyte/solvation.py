@@ -500,9 +500,9 @@ class SolvationShells(AnalysisBase):
             pos = self._cations.universe.atoms.positions
             pairs, dist = capped_distance(pos[self._cations.ix], pos[targets], edges[-1],
                                           box=ts.dimensions)
-            for k in range(len(names)):
-                mine = code[pairs[:, 1]] == k
-                counts[k] += np.histogram(dist[mine], bins=edges)[0]
+            keep = (dist >= edges[0]) & (dist <= edges[-1])
+            flat = code[pairs[keep, 1]] * n_bins + _bins(dist[keep], edges)
+            counts += np.bincount(flat, minlength=counts.size).reshape(counts.shape)
         return counts
 
     def _run_solute(self, frames):
@@ -690,13 +690,16 @@ class SolvationShells(AnalysisBase):
         pairs, dist = capped_distance(pos[self._cations.ix], pos[targets], edges[-1], box=box)
         inside = dist >= edges[0]
         pairs, dist = pairs[inside], dist[inside]
-        which, kind = index[pairs[:, 0]], kind_of[pairs[:, 1]]
+        n_bins = edges.size - 1
+        code = (index[pairs[:, 0]] * len(kinds) + kind_of[pairs[:, 1]]) * n_bins
+        hists = np.bincount(code + _bins(dist, edges),
+                            minlength=len(names) * len(kinds) * n_bins)
+        hists = hists.reshape(len(names), len(kinds), n_bins)
         for n, name in enumerate(kinds):
             if not self._oxygen_ix[name].size:
                 continue
             for k, label in enumerate(names):
-                hist = np.histogram(dist[(which == k) & (kind == n)], bins=edges)[0]
-                self.results._type_rdf_rows.append((str(label), name, hist))
+                self.results._type_rdf_rows.append((str(label), name, hists[k, n]))
 
     def _networks(self, n_cat, m_cat, m_spec, m_mol):
         names = list(self._species)
@@ -957,6 +960,13 @@ def _plot_by_type(results, labels=None, n_labels=3):
     axes[1].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def _bins(values, edges):
+    """Bin of every value as :func:`numpy.histogram` assigns it (values inside the edges)."""
+    index = np.searchsorted(edges, values, side="right") - 1
+    # the last edge belongs to the last bin
+    return np.minimum(index, edges.size - 2)
 
 
 def _angle(u, v):
