@@ -227,7 +227,16 @@ def _status(entry):
         return f"skipped: {entry['skipped']}"
     if isinstance(entry, dict) and "failed" in entry:
         return f"failed: {entry['failed']}"
+    if isinstance(entry, dict) and "refused" in entry:
+        return f"refused: {entry['refused']}"
     return "done"
+
+
+def _own_verdict(verdict, fallback):
+    """The analysis' own validity verdict (``"valid"`` → ``"ok"``), else ``fallback``."""
+    if verdict is None:
+        return fallback
+    return "ok" if verdict == "valid" else str(verdict)
 
 
 def _prop(value, error, unit, verdict="ok"):
@@ -253,10 +262,12 @@ def task_properties(simulation, summary):
     dict
         ``{property: {"value", "error", "unit", "verdict"}}``. Properties: ``density``
         (g/cm³; verdict ``"fixed by NVT/NVE production"`` unless the production is NPT),
-        ``conductivity_gk`` and ``conductivity_eh`` (mS/cm; ``"no plateau"`` when the Green–Kubo
-        integral did not converge, ``"poor fit"`` when the Einstein–Helfand fit has
-        R² < 0.9), ``D_<species>`` (m²/s, ``"poor fit"`` for R² < 0.9), ``SSIP``/``CIP``/``AGG``
-        (fractions of cations; ``"fallback cutoff"`` when no RDF minimum was found).
+        ``conductivity_gk`` and ``conductivity_eh`` (mS/cm), ``D_<species>`` (m²/s),
+        ``SSIP``/``CIP``/``AGG`` (fractions of cations; ``"fallback cutoff"`` when no RDF
+        minimum was found). The verdict is ``"ok"`` or the reason for doubt: the analysis' own
+        verdict where it gives one (e.g. a Green–Kubo integral without plateau, a sub-diffusive
+        MSD), else ``"no plateau"`` (Green–Kubo not converged) or ``"poor fit"`` (R² < 0.9).
+        An analysis that refused or failed gives no property (its status is in the result).
     """
     props = {}
     if simulation.get("density_g_cm3") is not None:
@@ -273,7 +284,7 @@ def task_properties(simulation, summary):
             gk["sigma_mS_per_cm"],
             gk.get("sigma_err_mS_per_cm"),
             "mS/cm",
-            "ok" if gk.get("plateau_converged") else "no plateau",
+            _own_verdict(gk.get("verdict"), "ok" if gk.get("plateau_converged") else "no plateau"),
         )
     eh = summary.get("einstein_helfand_conductivity", {})
     if "sigma_mS_per_cm" in eh:
@@ -282,7 +293,9 @@ def task_properties(simulation, summary):
             eh["sigma_mS_per_cm"],
             eh.get("sigma_err_mS_per_cm"),
             "mS/cm",
-            "ok" if r2 is not None and r2 >= _MIN_R2 else "poor fit",
+            _own_verdict(
+                eh.get("verdict"), "ok" if r2 is not None and r2 >= _MIN_R2 else "poor fit"
+            ),
         )
     diff = summary.get("diffusion", {})
     for species, value in (diff.get("D_m2_per_s") or {}).items():
@@ -291,7 +304,10 @@ def task_properties(simulation, summary):
             value,
             (diff.get("D_err_m2_per_s") or {}).get(species),
             "m2/s",
-            "ok" if r2 is not None and r2 >= _MIN_R2 else "poor fit",
+            _own_verdict(
+                (diff.get("verdict") or {}).get(species),
+                "ok" if r2 is not None and r2 >= _MIN_R2 else "poor fit",
+            ),
         )
     solv = summary.get("solvation_shells", {})
     for name, value in (solv.get("fractions") or {}).items():
