@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 
 import numpy as np
 from ase.calculators.calculator import Calculator as _AseCalculator
@@ -126,7 +127,20 @@ class Calculator(_AseCalculator):
                 )
             from .d3 import D3
 
-            return D3(damping=match.group(1) or "bj", device=device)
+            damping = match.group(1) or "bj"
+            if not str(device).startswith("cuda"):
+                return D3(damping=damping, device=device)
+            try:
+                return D3(damping=damping, device=device)
+            except RuntimeError as err:
+                # the model runs on this GPU through torch, but the D3 CUDA kernel needs nvcc
+                # (or a cached build): dispersion on the CPU is slower, not wrong
+                warnings.warn(
+                    f"D3 cannot use {device} ({err}); the dispersion runs on the CPU kernel",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                return D3(damping=damping, device="cpu")
         if isinstance(dispersion, _AseCalculator):
             return dispersion
         raise TypeError(

@@ -299,3 +299,21 @@ def test_dispersion_uncovered_element_is_named():
     atoms.calc = calc
     with pytest.raises(ValueError, match="Am"):
         atoms.get_potential_energy()
+
+
+def test_dispersion_falls_back_to_cpu_when_the_cuda_kernel_cannot_be_built(monkeypatch):
+    # a GPU machine without nvcc: the model uses the GPU through torch, D3 must still work
+    from ase_electrolyte.d3 import backend
+
+    real = backend.select_device
+
+    def no_cuda_build(device):
+        if str(device).startswith("cuda"):
+            raise RuntimeError("nvcc not found")
+        return real(device)
+
+    monkeypatch.setattr(backend, "select_device", no_cuda_build)
+    with pytest.warns(RuntimeWarning, match="CPU kernel"):
+        disp = Calculator._make_dispersion("d3-bj", "cuda:1")
+    assert disp.device == "cpu"
+    assert disp.damping == "bj"
