@@ -341,15 +341,22 @@ def unwrap_trajectory(positions, boxes):
     positions = np.asarray(positions, dtype=np.float64)
     out = np.empty_like(positions)
     out[0] = positions[0]
-    disp = np.diff(positions, axis=0)
+    # displacements, images and their running sum all live in ``out``: no T×n×3 temporaries
+    # beyond one, which keeps unwrapping well below the cost of reading the frames
+    disp = np.subtract(positions[1:], positions[:-1], out=out[1:])
     if _constant_orthorhombic(boxes):
         # one vectorised minimum-image step for all frames
         length = boxes[0, :3]
-        disp -= length * np.round(disp / length)
+        shift = disp / length
+        np.rint(shift, out=shift)
+        shift *= length
+        disp -= shift
+        del shift
     else:
         for t in range(disp.shape[0]):
             disp[t] = minimize_vectors(disp[t], boxes[t + 1].astype(np.float32))
-    out[1:] = positions[0] + np.cumsum(disp, axis=0)
+    np.cumsum(disp, axis=0, out=disp)
+    disp += positions[0]
     return out
 
 
