@@ -48,7 +48,9 @@ def _half_min_width(box):
         volume / np.linalg.norm(np.cross(vectors[(k + 1) % 3], vectors[(k + 2) % 3]))
         for k in range(3)
     ]
-    return 0.5 * min(widths)
+    # box dimensions are float32 in MDAnalysis: r_max = L/2 taken from them must not be refused
+    # because the float64 width differs from it in the last float32 digit
+    return 0.5 * min(widths) * (1.0 + 4 * np.finfo(np.float32).eps)
 
 
 # pairs handled per numpy pass: the working arrays of a chunk stay in the CPU cache, which

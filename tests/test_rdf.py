@@ -326,3 +326,18 @@ def test_report_first_peak_is_the_first_not_the_highest(tmp_path):
     assert abs(r[np.argmax(entry["g_total"])] - 7.0) < 0.1  # the global maximum
     assert abs(entry["first_peak_angstrom"] - 2.0) < 0.1
     assert "F-Li" not in summary["pairs"]
+
+
+@pytest.mark.parametrize("edge", [10.831847, 11.7, 12.345679])
+def test_r_max_of_half_the_float32_box_is_accepted_and_equals_interrdf(edge):
+    # the README's quickstart takes r_max = min(dimensions)/2 from MDAnalysis' float32 box;
+    # a width recomputed in float64 must not refuse it over the last float32 digit
+    u = liquid_universe()
+    u.dimensions = np.array([edge, edge, edge, 90, 90, 90], dtype=np.float32)
+    r_max = u.dimensions[:3].min() / 2
+    rdf = IntraInterRDF(u.atoms, pairs=[("element O", "all")], range=(0, r_max), nbins=20).run()
+    ref = InterRDF(u.select_atoms("element O"), u.atoms, nbins=20, range=(0, r_max)).run()
+    np.testing.assert_allclose(rdf.results.total[("element O", "all")][1:], ref.results.rdf[1:],
+                               rtol=1e-5)  # the two normalise with float32 box volumes
+    with pytest.raises(ValueError, match="exceeds half the smallest box width"):
+        IntraInterRDF(u.atoms, range=(0, r_max * 1.001))
