@@ -16,6 +16,26 @@ def _pick(n_frames, max_frames):
     return np.unique(np.linspace(0, n_frames - 1, max_frames).round().astype(int))
 
 
+def _check_molecules_whole(source, frames):
+    """Raise before any model evaluation if a molecule of ``frames`` cannot be made whole.
+
+    The same :func:`~mda_electrolyte.molecules.make_whole` / ``check_whole`` pair that the
+    volume scan and the error decomposition apply frame by frame, run on every frame they will
+    see; the message names the frame.
+    """
+    from .molecules import check_whole, make_whole
+
+    trajectory = source.atomgroup.universe.trajectory
+    for index in frames:
+        atoms = source.atoms(trajectory[int(index)])
+        cell = atoms.cell.array
+        try:
+            whole = make_whole(atoms.positions, source.ids, cell)
+            check_whole(whole, source.ids, cell, atoms.numbers)
+        except ValueError as err:
+            raise ValueError(f"diagnose: frame {int(index)}: {err}") from None
+
+
 def diagnose(
     universe_or_frames,
     calculator,
@@ -75,6 +95,12 @@ def diagnose(
     n_frames = source.atomgroup.universe.trajectory.n_frames
     summary = {}
 
+    scan_frames = _pick(n_frames, max_scan_frames)
+    error_frames = _pick(n_frames, max_error_frames)
+    if source.has_box():
+        # minutes of model evaluations must not come before a failure that costs milliseconds
+        _check_molecules_whole(source, np.union1d(scan_frames, error_frames))
+
     ref_calc = reference if (reference is not None and _is_calculator(reference)) else None
     if source.has_box():
         scan = RigidVolumeScan(
@@ -83,7 +109,7 @@ def diagnose(
             scales=DEFAULT_SCALES if scales is None else scales,
             reference=ref_calc,
             vacuum=vacuum,
-        ).run(frames=_pick(n_frames, max_scan_frames), verbose=verbose)
+        ).run(frames=scan_frames, verbose=verbose)
         summary["rigid_volume_scan"] = scan_summary(scan, outdir)
         labels = "reference" if ref_calc is not None else "model"
         write(str(outdir / "volume_scan_frames.extxyz"), scan.scanned_frames(labels=labels))
@@ -110,7 +136,7 @@ def diagnose(
         errors = IntraInterErrors(
             universe_or_frames, calculator, reference=reference, vacuum=vacuum, **quantities
         )
-        errors.run(frames=_pick(n_frames, max_error_frames), verbose=verbose)
+        errors.run(frames=error_frames, verbose=verbose)
         summary["intra_inter_errors"] = errors_summary(errors, outdir)
 
     with open(outdir / "diagnose.json", "w") as fh:

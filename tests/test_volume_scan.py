@@ -234,3 +234,23 @@ def test_report_registration_and_diagnose(tmp_path):
     assert written[1].get_potential_energy() == pytest.approx(
         probe.get_potential_energy(), rel=1e-6
     )
+
+
+def test_diagnose_refuses_a_broken_molecule_before_any_model_evaluation(tmp_path):
+    # the case: minutes of model evaluations, then a molecule that cannot be made whole
+    frames = [_box(seed=s)[0] for s in range(3)]
+    broken = frames[2]
+    broken.positions[0] += [0.0, 3.5, 0.0]  # the O of the first water leaves its H atoms
+    model = _model()
+    calls = []
+    original = model.calculate
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    model.calculate = counting
+    with pytest.raises(ValueError, match="frame 2"):
+        diagnose(frames, model, tmp_path / "d", reference=_model(sigma=2.4), scales=[1.0, 1.1])
+    assert calls == []
+    assert not (tmp_path / "d" / "diagnose.json").exists()
