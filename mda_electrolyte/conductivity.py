@@ -851,6 +851,12 @@ class NernstEinstein:
                 sigma, sigma_err = (float(x) for x in conductivity)
             else:
                 sigma, sigma_err = float(conductivity), 0.0
+            if not (np.isfinite(sigma) and np.isfinite(sigma_err) and sigma_err >= 0):
+                # a refused or failed conductivity must not turn into a NaN alpha_d
+                raise ValueError(
+                    f"conductivity must be finite with a finite, non-negative error (S/m), "
+                    f"not {sigma} ± {sigma_err}"
+                )
             res.conductivity = float(sigma)
             res.alpha_d = float(sigma / res.sigma)
             res.alpha_d_err = float(

@@ -366,6 +366,13 @@ def _labels_of(atoms):
         out["stress"] = stress.reshape(6)
     else:
         out["stress"] = None
+    for name in ("energy", "forces", "stress"):
+        # a NaN label would make every error it enters NaN: refuse it where it is read
+        if out[name] is not None and not np.all(np.isfinite(out[name])):
+            raise ValueError(
+                f"the stored reference {name} of a {atoms.get_chemical_formula()} frame is not "
+                "finite; drop or relabel that frame"
+            )
     return out
 
 

@@ -427,3 +427,17 @@ def test_kinetic_temperature_matches_ase_units(independent):
         v = u.atoms.velocities / (1000 * ase.units.fs)  # Å/ps -> ASE velocity units
         temps.append(np.sum(masses[:, None] * v * v) / (3 * u.atoms.n_atoms * ase.units.kB))
     assert kinetic_temperature(u) == pytest.approx(np.mean(temps), rel=1e-6)
+
+
+@pytest.mark.parametrize("conductivity", [float("nan"), (1.0, float("nan")), (float("inf"), 0.1),
+                                          (1.0, -0.1)])
+def test_nernst_einstein_refuses_a_non_finite_conductivity(conductivity):
+    with pytest.raises(ValueError, match="conductivity must be finite"):
+        NernstEinstein(
+            temperature=TEMPERATURE,
+            diffusivities={"Li": 1.0},
+            n_ions={"Li": 1},
+            charges={"Li": 1},
+            volume=VOLUME,
+            conductivity=conductivity,
+        )

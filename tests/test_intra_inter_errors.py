@@ -466,3 +466,20 @@ def test_atom_categories_of_electrolyte_molecules():
         assert found == counts, name
     with pytest.raises(ValueError, match="bonds index"):
         atom_categories([6, 8], [[0, 2]])
+
+
+@pytest.mark.parametrize("label", ["energy", "forces", "stress"])
+def test_non_finite_reference_labels_are_refused_not_reported_as_nan_errors(label):
+    atoms = _frame()
+    labelled = atoms.copy()
+    values = {
+        "energy": 1.0,
+        "forces": np.zeros((len(atoms), 3)),
+        "stress": np.zeros(6),
+    }
+    values[label] = np.full_like(np.atleast_1d(values[label]), np.nan, dtype=float)
+    if label == "energy":
+        values[label] = float("nan")
+    labelled.calc = SinglePointCalculator(labelled, **values)
+    with pytest.raises(ValueError, match=f"reference {label} .* not finite"):
+        IntraInterErrors([atoms], MolecularPairModel(), reference=[labelled]).run()
