@@ -7,14 +7,39 @@ import re
 import warnings
 
 import numpy as np
+from ase.calculators.calculator import (
+    CalculationFailed,
+    PropertyNotImplementedError,
+    all_changes,
+)
 from ase.calculators.calculator import Calculator as _AseCalculator
-from ase.calculators.calculator import PropertyNotImplementedError, all_changes
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_atoms, check_elements
 from .models import load_model, resolve_device
 
 __all__ = ["Calculator"]
+
+def _check_finite(results, atoms, source):
+    """Raise :class:`ase.calculators.calculator.CalculationFailed` on any non-finite result.
+
+    Models give NaN for coincident atoms (a zero-length edge), never an error: the NaN would
+    otherwise be integrated by MD or averaged into an analysis.
+    """
+    bad = [key for key, value in results.items() if not np.all(np.isfinite(value))]
+    if not bad:
+        return
+    where = ""
+    if len(atoms) > 1:
+        distances = atoms.get_all_distances(mic=bool(atoms.pbc.any()))
+        np.fill_diagonal(distances, np.inf)
+        i, j = np.unravel_index(np.argmin(distances), distances.shape)
+        where = (
+            f"; closest atoms {atoms[i].symbol}{i}-{atoms[j].symbol}{j} at "
+            f"{distances[i, j]:.3g} Å"
+        )
+    raise CalculationFailed(f"{source} returned non-finite {', '.join(bad)}{where}")
+
 
 _DISPERSION_SPEC = re.compile(r"^d3(?:[-_(]?(bj|zero|bjm|zerom|op|cso)\)?)?$")
 
@@ -199,6 +224,7 @@ class Calculator(_AseCalculator):
             if stress.shape == (3, 3):
                 stress = full_3x3_to_voigt_6_stress(stress)
             results["stress"] = stress.reshape(6)
+        _check_finite(results, self.atoms, f"the {self.backend} model {self.model!r}")
 
         for term in (self.dispersion, getattr(self, "electrostatics", None)):
             if term is None:

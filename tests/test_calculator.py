@@ -244,6 +244,18 @@ def test_non_finite_positions_raise(sevennet):
         atoms.get_forces()
 
 
+def test_model_nan_is_an_error_naming_the_closest_atoms(sevennet):
+    # SevenNet-0 returns NaN energy and forces for coincident atoms, without an error
+    from ase.calculators.calculator import CalculationFailed
+
+    atoms = molecule("H2O")
+    atoms.positions[2] = atoms.positions[1]
+    atoms.calc = sevennet
+    with pytest.raises(CalculationFailed, match=r"non-finite energy.*H1-H2 at 0 Å"):
+        atoms.get_forces()
+    assert atoms.calc.results == {}
+
+
 def test_zero_volume_cell_raises(sevennet):
     atoms = molecule("H2O", cell=[[5, 0, 0], [0, 5, 0], [5, 5, 0]], pbc=True)
     atoms.calc = sevennet
