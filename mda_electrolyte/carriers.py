@@ -278,6 +278,11 @@ def _box_matrices(boxes):
     return np.array([triclinic_vectors(b) for b in boxes], dtype=np.float64)
 
 
+#: Largest relative standard deviation of the box volume over analysed frames: equilibrated NPT
+#: liquids of a few hundred atoms fluctuate by about 1 %.
+_MAX_VOLUME_SPREAD = 0.05
+
+
 def _box_volumes(boxes):
     """Volume in Å³ of every MDAnalysis box, NaN where a frame has no box (zero lengths)."""
     a, b, c = boxes[:, 0], boxes[:, 1], boxes[:, 2]
@@ -571,6 +576,17 @@ class CarrierAnalysis(AnalysisBase):
             volume = self._volume
         elif np.all(np.isfinite(volumes)):
             volume = float(np.mean(volumes))
+            spread = float(np.std(volumes) / volume)
+            if self._needs_volume and spread > _MAX_VOLUME_SPREAD:
+                # the estimators divide by one volume: a box still compressing (NPT
+                # equilibration) would mix states and give a number for neither
+                raise ValueError(
+                    f"Universe {k}: the box volume varies by {100 * spread:.1f} % (std/mean; "
+                    f"{np.min(volumes):.0f} to {np.max(volumes):.0f} Å³) over the analysed "
+                    f"frames, more than {100 * _MAX_VOLUME_SPREAD:.0f} %; analyse the "
+                    "equilibrated part (start=) or an NVT production, or give volume= to "
+                    "accept it"
+                )
         else:
             volume = None
         if self._needs_volume and volume is None:

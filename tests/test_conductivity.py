@@ -11,6 +11,7 @@ import ase.units
 import matplotlib
 import numpy as np
 import pytest
+from MDAnalysis.coordinates.memory import MemoryReader
 from scipy import stats
 from scipy.integrate import cumulative_trapezoid
 from transport_data import IONS, integrate, ornstein_uhlenbeck, salt_universe
@@ -441,3 +442,20 @@ def test_nernst_einstein_refuses_a_non_finite_conductivity(conductivity):
             volume=VOLUME,
             conductivity=conductivity,
         )
+
+
+@pytest.mark.parametrize("cls", [GreenKuboConductivity, EinsteinHelfandConductivity])
+def test_a_box_still_changing_volume_is_refused_unless_the_volume_is_given(cls):
+    # an NPT run still compressing 4x: one volume in the formula would describe neither state
+    v, x = ou_salt(3, n_frames=2000)
+    u = salt_universe(v, x, n_cations=4, dt=DT, box=BOX)
+    edges = BOX * np.linspace(4 ** (1 / 3), 1.0, u.trajectory.n_frames)
+    dims = np.column_stack([edges, edges, edges, np.full((edges.size, 3), 90.0)])
+    u.load_new(x.astype(np.float32), format=MemoryReader, dt=DT, dimensions=dims,
+               velocities=v.astype(np.float32))
+    with pytest.raises(ValueError, match="box volume varies by .* give volume="):
+        cls(u, IONS, temperature=TEMPERATURE).run()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        given = cls(u, IONS, temperature=TEMPERATURE, volume=VOLUME).run()
+    assert np.isfinite(given.results.sigma)
