@@ -32,7 +32,8 @@ __all__ = [
     "DIFFUSIVE_TOLERANCE",
 ]
 
-#: Largest accepted |d ln MSD / d ln t - 1| over a fit window for a diffusive (Einstein) regime.
+#: Largest accepted deviation of the log-log slope d ln MSD / d ln t from 1 over a fit window
+#: for a diffusive (Einstein) regime.
 DIFFUSIVE_TOLERANCE = 0.2
 
 # columns transformed at once: bounds the complex scratch array to ~64 MB for long series
