@@ -1,4 +1,4 @@
-r"""Ionic conductivity: Green–Kubo, Einstein–Helfand and Nernst–Einstein (SPEC §2.5).
+r"""Ionic conductivity: Green–Kubo, Einstein–Helfand and Nernst–Einstein.
 
 Green–Kubo (Chalykh et al. 2025 §4.6):
 

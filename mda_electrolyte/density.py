@@ -1,4 +1,4 @@
-r"""Densities and equations of state with honest uncertainties (SPEC §2.6).
+r"""Densities and equations of state with honest uncertainties.
 
 - :class:`Density`: mean NPT density after the equilibration point that
   :func:`pymbar.timeseries.detect_equilibration` finds (Chodera, J. Chem. Theory Comput. 12, 1799

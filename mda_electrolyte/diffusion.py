@@ -1,4 +1,4 @@
-r"""Self-diffusion coefficients of ion species from mean-squared displacements (SPEC §2.5).
+r"""Self-diffusion coefficients of ion species from mean-squared displacements.
 
 .. math:: \mathrm{MSD}(\tau) = \langle |\mathbf r_i(t+\tau) - \mathbf r_i(t)|^2 \rangle_{t,i},
           \qquad D = \frac{\text{slope}}{6}

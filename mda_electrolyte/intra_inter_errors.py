@@ -1,4 +1,4 @@
-"""Intra/intermolecular decomposition of a model's errors (SPEC §2.4, Magdău et al. 2023 §2.6).
+"""Intra/intermolecular decomposition of a model's errors (Magdău et al. 2023 §2.6).
 
 A liquid frame is split into its molecules. Every molecule, with its internal geometry unchanged, is
 evaluated on its own with the same method as the frame, which gives the intramolecular part
@@ -464,7 +464,7 @@ class IntraInterErrors(AnalysisBase):
     For every frame both the model and the reference give the total energy, forces and (for
     periodic frames) stress; every molecule is also evaluated in isolation with the same method
     (cached per geometry), giving the intramolecular parts, and the intermolecular parts are the
-    remainders (SPEC §2.4). The forces are further split into translational, rotational and
+    remainders. The forces are further split into translational, rotational and
     vibrational parts per molecule (:func:`dof_decomposition`).
 
     Parameters

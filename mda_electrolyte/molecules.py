@@ -351,7 +351,7 @@ def inertia_tensors(positions, masses, ids, com=None):
 
 
 def rigid_decomposition(positions, masses, ids):
-    """Write every atom as ``r_i = τ_j + ξ_i`` (SPEC §2.3).
+    """Write every atom as ``r_i = τ_j + ξ_i``.
 
     ``τ_j`` is the centre of mass of molecule ``j`` and ``ξ_i = Θ_j ξ_i⁰`` the atom's offset in the
     laboratory frame; a rigid-molecule transformation moves ``τ`` and keeps ``ξ``.

@@ -1,5 +1,5 @@
 r"""Onsager transport coefficients of every species pair, and conductivity and transference
-numbers built from them (SPEC §2.7; BAMBOO, Gong et al. 2025, after Mistry et al.).
+numbers built from them (BAMBOO, Gong et al. 2025, after Mistry et al.).
 
 Einstein form, with :math:`\Delta\mathbf R_i(t) = \sum_{n \in i} (\mathbf r_n(t) - \mathbf r_n(0))`
 the summed displacement of species *i*:

@@ -133,7 +133,7 @@ class IntraInterRDF(AnalysisBase):
     results.cn_intra, results.cn_inter, results.cn_total : dict
         Pair key → cumulative coordination number at the upper bin edges: the mean number of
         ``b`` atoms within ``r`` of an ``a`` atom, ``CN(r) = 4π ρ_b ∫ g(r') r'² dr'`` counted from
-        ``r_min`` (SPEC §2.1, Ju et al. 2025 eq. 1–2).
+        ``r_min`` (Ju et al. 2025 eq. 1–2).
     results.first_peak, results.first_minimum : dict
         Pair key → position in Å of the first peak and of the first minimum of ``total`` (the
         shell cutoff), from :func:`mda_electrolyte.shell_cutoffs.first_minimum` (smoothed,

@@ -1,4 +1,4 @@
-r"""Shear viscosity from the pressure tensor: Green–Kubo and Einstein–Helfand (SPEC §2.7).
+r"""Shear viscosity from the pressure tensor: Green–Kubo and Einstein–Helfand.
 
 Green–Kubo with the symmetrised traceless tensor
 :math:`P^\circ = (P + P^T)/2 - \mathrm{tr}(P)/3\,\mathbb 1`, which uses all five independent

@@ -1,4 +1,4 @@
-"""Rigid-molecule volume scans (SPEC §2.3, Magdău et al. 2023 §2.7).
+"""Rigid-molecule volume scans (Magdău et al. 2023 §2.7).
 
 Each atom of a frame is written ``r_i = τ_j + ξ_i`` (centre of mass ``τ_j`` of its molecule, offset
 ``ξ_i = Θ_j ξ_i⁰`` in the laboratory frame). The scan scales the centres of mass and the cell by
