@@ -168,19 +168,13 @@ def list_models():
 
 
 def resolve_device(device):
-    """``"auto"`` → ``"cuda"`` when torch sees a GPU, else ``"cpu"``; other values are checked."""
-    if device == "auto":
-        import torch
+    """``"auto"`` → ``"cuda:0"`` when torch sees a GPU, else ``"cpu"``; as a string.
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if not isinstance(device, str) or device.split(":")[0] not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', not {device!r}")
-    if device.startswith("cuda"):
-        import torch
+    Thin wrapper of :func:`ase_electrolyte.device.resolve_device`, the one device parser.
+    """
+    from .device import resolve_device as _resolve
 
-        if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} was asked for but torch sees no CUDA GPU")
-    return device
+    return str(_resolve(device))
 
 
 def _backend_of_file(path):

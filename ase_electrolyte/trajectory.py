@@ -63,7 +63,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from ase import Atoms, units
+from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 
 from . import __version__
@@ -83,14 +83,13 @@ __all__ = [
     "GCM3_TO_AMU_PER_A3",
 ]
 
-#: ASE velocity (Å per ASE time unit) → Å/ps.
-VELOCITY_TO_ANGSTROM_PER_PS = 1000.0 * units.fs
-#: eV/Å → kJ/(mol·Å).
-FORCE_TO_KJ_PER_MOL_ANGSTROM = units.mol / units.kJ
-#: ASE time unit → ps.
-TIME_TO_PS = 1.0 / (1000.0 * units.fs)
-#: g/cm³ → amu/Å³ (1e-24 cm³ per Å³, ASE's Avogadro constant).
-GCM3_TO_AMU_PER_A3 = 1e-24 * units.mol
+# the conversion factors live in ase_electrolyte.units; re-exported for existing imports
+from .units import (  # noqa: E402
+    FORCE_TO_KJ_PER_MOL_ANGSTROM,
+    GCM3_TO_AMU_PER_A3,
+    TIME_TO_PS,
+    VELOCITY_TO_ANGSTROM_PER_PS,
+)
 
 _GROUP = "particles/all"
 _META = "parameters/ase_electrolyte"

@@ -74,7 +74,7 @@ def main():
                 [
                     sys.executable,
                     "-m",
-                    "ase_electrolyte.cli",
+                    "electrolyte_cli",
                     "demo",
                     "-q",
                     "-o",

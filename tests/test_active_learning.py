@@ -14,7 +14,7 @@ from ase_electrolyte.active_learning import (  # noqa: E402
     ExtrapolationError,
     farthest_point_sampling,
 )
-from ase_electrolyte.cli import main  # noqa: E402
+from electrolyte_cli import main  # noqa: E402
 
 
 @pytest.fixture(scope="module")

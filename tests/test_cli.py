@@ -8,8 +8,8 @@ import pytest
 pytest.importorskip("rdkit")
 pytest.importorskip("packmol")
 
-from ase_electrolyte.cli import main  # noqa: E402
 from ase_electrolyte.trajectory import h5md_info  # noqa: E402
+from electrolyte_cli import main  # noqa: E402
 
 
 def test_simulate_then_analyze(tmp_path, capsys):
@@ -154,12 +154,12 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
 def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path, capsys,
                                                         monkeypatch):
     import ase_electrolyte.build
-    import ase_electrolyte.cli as cli
+    import electrolyte_cli.arguments as cli_arguments
 
     def _forbidden(*args, **kwargs):
         raise AssertionError("expensive work started before the arguments were checked")
 
-    monkeypatch.setattr(cli, "_calculator", _forbidden)
+    monkeypatch.setattr(cli_arguments, "make_calculator", _forbidden)
     monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", _forbidden)
     traj = tmp_path / "t.extxyz"
     traj.write_text("")

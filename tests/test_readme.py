@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ase_electrolyte.cli import build_parser
+from electrolyte_cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -13,8 +13,8 @@ pytest.importorskip("packmol")
 distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
-from ase_electrolyte.cli import main  # noqa: E402
 from ase_electrolyte.screen import PlanError, aggregate, load_plan, run_screen  # noqa: E402
+from electrolyte_cli import main  # noqa: E402
 
 MODELS = str(Path(__file__).with_name("screen_models.py"))
 

@@ -1,0 +1,192 @@
+r"""One reported number: value, one-sigma error, unit, how the error was obtained, verdict.
+
+Every scalar the analyses report is an :class:`Estimate` (after kinisi's ``Distribution``,
+scaled down to what a report needs): the value and its standard error in one unit, the method
+that produced the error, the number of independent samples behind it, and a validity verdict —
+``converged=True`` (valid), or ``False`` with the reasons in ``notes`` (too short, too coarse,
+not converged, too few ions). JSON and HTML reports serialise it through :meth:`Estimate.to_dict`
+only, so every report says the same thing about a number.
+
+Examples
+--------
+>>> from ase_electrolyte.estimate import Estimate
+>>> sigma = Estimate(1.02, 0.08, "S/m", method="t-scaled standard error over 10 blocks",
+...                  n_samples=10)
+>>> print(sigma)
+1.020 ± 0.080 S/m (valid)
+>>> print(sigma.to("mS/cm"))
+10.20 ± 0.80 mS/cm (valid)
+>>> bad = Estimate(96.0, 21.0, "S/m", method="t-scaled standard error over 5 blocks",
+...                n_samples=5, converged=False, notes=("too coarse: 100 fs frames",))
+>>> bad.verdict
+'too coarse: 100 fs frames'
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from .units import convert
+
+__all__ = ["Estimate", "estimates_to_dict"]
+
+#: Methods by which an uncertainty is obtained, for ``Estimate.method`` (free text is allowed;
+#: these are the phrases the packages use so reports read alike).
+METHODS = {
+    "blocks": "t-scaled standard error over {n} contiguous blocks",
+    "replicas": "t-scaled standard error over {n} independent runs",
+    "inefficiency": "statistical inefficiency of the time series (pymbar), t-scaled",
+    "propagated": "propagated from the errors of its inputs (first order)",
+    "fit": "least-squares fit covariance",
+    "ions": "t-scaled standard error over {n} ions",
+    "none": "no uncertainty available",
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value with its one-sigma uncertainty, unit, provenance of the error and verdict.
+
+    Parameters
+    ----------
+    value : float
+        The estimate, in ``unit``.
+    stderr : float
+        One-sigma uncertainty in ``unit`` (``nan`` only when ``method`` says none is
+        available; such an estimate cannot be ``converged``).
+    unit : str
+        A unit known to :func:`ase_electrolyte.units.convert` (``"S/m"``, ``"Å^2/ps"``,
+        ``"mPa·s"``, ``"g/cm^3"``, ``"1"`` for dimensionless, ...).
+    method : str
+        How ``stderr`` was obtained, e.g. ``"t-scaled standard error over 10 blocks"``.
+    n_samples : int
+        Independent samples (blocks, runs, ions, effective samples) behind ``stderr``.
+    converged : bool
+        The validity verdict: ``True`` when the number can be presented as a result.
+    notes : tuple of str
+        Why it is not valid (when ``converged`` is False) and caveats worth reading.
+
+    Raises
+    ------
+    ValueError
+        A non-finite ``value`` marked converged, a negative or non-finite ``stderr`` marked
+        converged, an unknown unit, or ``converged=False`` without a note saying why.
+    """
+
+    value: float
+    stderr: float
+    unit: str
+    method: str
+    n_samples: int = 0
+    converged: bool = True
+    notes: tuple = field(default_factory=tuple)
+
+    def __post_init__(self):
+        object.__setattr__(self, "value", float(self.value))
+        object.__setattr__(self, "stderr", float(self.stderr))
+        object.__setattr__(self, "n_samples", int(self.n_samples))
+        object.__setattr__(self, "converged", bool(self.converged))
+        notes = (self.notes,) if isinstance(self.notes, str) else tuple(self.notes)
+        object.__setattr__(self, "notes", tuple(str(n) for n in notes))
+        convert(1.0, self.unit, self.unit)  # unknown units fail here, not in a report
+        if self.converged:
+            if not math.isfinite(self.value):
+                raise ValueError(f"a non-finite value ({self.value}) cannot be a valid estimate")
+            if not (math.isfinite(self.stderr) and self.stderr >= 0):
+                raise ValueError(
+                    f"a valid estimate needs a finite, non-negative error, not {self.stderr}"
+                )
+        elif not self.notes:
+            raise ValueError("an estimate that is not valid must say why (notes=...)")
+
+    @classmethod
+    def invalid(cls, value, stderr, unit, method, reason, n_samples=0):
+        """An estimate marked not valid, with ``reason`` as its verdict."""
+        return cls(value, stderr, unit, method, n_samples, converged=False, notes=(reason,))
+
+    @property
+    def valid(self):
+        """Same as ``converged``: whether the number may be presented as a result."""
+        return self.converged
+
+    @property
+    def verdict(self):
+        """``"valid"``, or the reasons the number is not (the notes, joined)."""
+        return "valid" if self.converged else "; ".join(self.notes)
+
+    @property
+    def relative_error(self):
+        """``stderr / |value|`` (``inf`` for a zero value)."""
+        return self.stderr / abs(self.value) if self.value else math.inf
+
+    def to(self, unit):
+        """The same estimate in another unit of the same dimension."""
+        return replace(self, value=convert(self.value, self.unit, unit),
+                       stderr=convert(self.stderr, self.unit, unit), unit=unit)
+
+    def with_notes(self, *notes, converged=None):
+        """A copy with ``notes`` appended (and the verdict set when ``converged`` is given)."""
+        return replace(self, notes=self.notes + tuple(notes),
+                       converged=self.converged if converged is None else converged)
+
+    def to_dict(self):
+        """JSON-ready dict: value, stderr, unit, method, n_samples, converged, verdict, notes.
+
+        Non-finite numbers become ``None`` (JSON has no NaN).
+        """
+        def num(x):
+            return x if math.isfinite(x) else None
+
+        return {
+            "value": num(self.value),
+            "stderr": num(self.stderr),
+            "unit": self.unit,
+            "method": self.method,
+            "n_samples": self.n_samples,
+            "converged": self.converged,
+            "verdict": self.verdict,
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        """Inverse of :meth:`to_dict`."""
+        nan = float("nan")
+        return cls(
+            nan if data["value"] is None else data["value"],
+            nan if data["stderr"] is None else data["stderr"],
+            data["unit"], data["method"], data.get("n_samples", 0),
+            data["converged"], tuple(data.get("notes", ())),
+        )
+
+    def __float__(self):
+        return self.value
+
+    def __format__(self, spec):
+        if not spec:
+            return str(self)
+        return f"{format(self.value, spec)} ± {format(self.stderr, spec)} {self.unit}"
+
+    def __str__(self):
+        if math.isfinite(self.stderr) and self.stderr > 0:
+            digits = max(0, 1 - int(math.floor(math.log10(self.stderr))))
+            body = f"{self.value:.{digits}f} ± {self.stderr:.{digits}f}"
+        else:
+            body = f"{self.value:.6g} ± {self.stderr:.2g}"
+        unit = "" if self.unit == "1" else f" {self.unit}"
+        return f"{body}{unit} ({self.verdict})"
+
+
+def estimates_to_dict(obj):
+    """Replace every :class:`Estimate` in a nested dict/list by its :meth:`~Estimate.to_dict`.
+
+    The one serialiser the JSON and HTML reports use.
+    """
+    if isinstance(obj, Estimate):
+        return obj.to_dict()
+    if isinstance(obj, dict):
+        return {k: estimates_to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [estimates_to_dict(v) for v in obj]
+    return obj

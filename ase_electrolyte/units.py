@@ -1,0 +1,140 @@
+r"""Unit constants and conversions: the one place the packages take them from.
+
+The internal units follow the two host libraries: ASE (Å, eV, amu, ASE time) for calculators
+and MD, MDAnalysis (Å, ps, kJ/mol, amu, elementary charges) for analyses. Results are reported
+in the units the papers use; every conversion factor below is derived from CODATA constants
+(:mod:`scipy.constants`) or from ASE's own :mod:`ase.units`, never typed in.
+
+:func:`convert` converts a value between two reporting units of the same dimension (the units
+:class:`~ase_electrolyte.estimate.Estimate` can carry), e.g. ``convert(1.0, "S/m", "mS/cm")``
+→ 10.
+"""
+
+from __future__ import annotations
+
+from ase import units as _ase
+from scipy import constants as _c
+
+__all__ = [
+    "VELOCITY_TO_ANGSTROM_PER_PS",
+    "FORCE_TO_KJ_PER_MOL_ANGSTROM",
+    "TIME_TO_PS",
+    "GCM3_TO_AMU_PER_A3",
+    "SIEMENS_PER_METRE",
+    "M2_PER_S",
+    "convert",
+    "dimension",
+    "UNITS",
+]
+
+#: ASE velocity (Å per ASE time unit) → Å/ps.
+VELOCITY_TO_ANGSTROM_PER_PS = 1000.0 * _ase.fs
+#: eV/Å → kJ/(mol·Å).
+FORCE_TO_KJ_PER_MOL_ANGSTROM = _ase.mol / _ase.kJ
+#: ASE time unit → ps.
+TIME_TO_PS = 1.0 / (1000.0 * _ase.fs)
+#: g/cm³ → amu/Å³ (1e-24 cm³ per Å³, ASE's Avogadro constant).
+GCM3_TO_AMU_PER_A3 = 1e-24 * _ase.mol
+#: e² / (Å · ps) in S/m: the prefactor of a conductivity from currents in e·Å/ps, volumes in Å³.
+SIEMENS_PER_METRE = _c.e**2 / (_c.angstrom * _c.pico)
+#: Å²/ps → m²/s.
+M2_PER_S = _c.angstrom**2 / _c.pico
+
+#: Reporting unit → (dimension, value of one unit in SI). Spellings with and without the
+#: middle dot are both accepted.
+UNITS = {
+    # conductivity
+    "S/m": ("conductivity", 1.0),
+    "mS/cm": ("conductivity", _c.milli / _c.centi),
+    # diffusion coefficient
+    "m^2/s": ("diffusivity", 1.0),
+    "Å^2/ps": ("diffusivity", M2_PER_S),
+    "cm^2/s": ("diffusivity", _c.centi**2),
+    "1e-9 m^2/s": ("diffusivity", 1e-9),
+    # viscosity
+    "Pa·s": ("viscosity", 1.0),
+    "mPa·s": ("viscosity", _c.milli),
+    "cP": ("viscosity", _c.milli),
+    # density
+    "g/cm^3": ("density", _c.gram / _c.centi**3),
+    "kg/m^3": ("density", 1.0),
+    # pressure and compressibility
+    "Pa": ("pressure", 1.0),
+    "bar": ("pressure", _c.bar),
+    "GPa": ("pressure", _c.giga),
+    "atm": ("pressure", _c.atm),
+    "1/Pa": ("compressibility", 1.0),
+    "1/bar": ("compressibility", 1.0 / _c.bar),
+    "1/GPa": ("compressibility", 1.0 / _c.giga),
+    # thermal expansion
+    "1/K": ("expansivity", 1.0),
+    # length, time, energy, force, temperature
+    "m": ("length", 1.0),
+    "Å": ("length", _c.angstrom),
+    "nm": ("length", _c.nano),
+    "s": ("time", 1.0),
+    "ps": ("time", _c.pico),
+    "fs": ("time", _c.femto),
+    "ns": ("time", _c.nano),
+    "J": ("energy", 1.0),
+    "eV": ("energy", _c.eV),
+    "meV": ("energy", _c.milli * _c.eV),
+    "kJ/mol": ("energy", _c.kilo / _c.N_A),
+    "kcal/mol": ("energy", _c.kilo * _c.calorie / _c.N_A),
+    "eV/Å": ("force", _c.eV / _c.angstrom),
+    "meV/Å": ("force", _c.milli * _c.eV / _c.angstrom),
+    "kJ/(mol·Å)": ("force", _c.kilo / _c.N_A / _c.angstrom),
+    "K": ("temperature", 1.0),
+    # Onsager coefficients: mol / (J · m · s) reported per volume, see mda_electrolyte.onsager
+    "mol/(J·m·s)": ("onsager", 1.0),
+    # dimensionless
+    "1": ("dimensionless", 1.0),
+    "%": ("dimensionless", 0.01),
+}
+
+_ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³": "g/cm^3",
+            "kg/m³": "kg/m^3", "mPa s": "mPa·s", "Pa s": "Pa·s", "A^2/ps": "Å^2/ps",
+            "": "1", "dimensionless": "1", "1e-9 m²/s": "1e-9 m^2/s"}
+
+
+def _lookup(unit):
+    key = _ALIASES.get(unit, unit)
+    try:
+        return UNITS[key]
+    except KeyError:
+        raise ValueError(
+            f"unknown unit {unit!r}; known: {', '.join(sorted(UNITS))}"
+        ) from None
+
+
+def dimension(unit):
+    """The physical dimension of a reporting unit (``"conductivity"``, ``"density"``, ...)."""
+    return _lookup(unit)[0]
+
+
+def convert(value, from_unit, to_unit):
+    """Convert ``value`` from ``from_unit`` to ``to_unit`` (same dimension).
+
+    Parameters
+    ----------
+    value : float or numpy.ndarray
+    from_unit, to_unit : str
+        Keys of :data:`UNITS` (``"S/m"``, ``"mS/cm"``, ``"Å^2/ps"``, ``"g/cm^3"``, ...).
+
+    Raises
+    ------
+    ValueError
+        An unknown unit, or units of different dimensions.
+
+    Examples
+    --------
+    >>> convert(1.0, "S/m", "mS/cm")
+    10.0
+    >>> round(convert(1.0, "Å^2/ps", "1e-9 m^2/s"), 12)
+    10.0
+    """
+    dim_a, si_a = _lookup(from_unit)
+    dim_b, si_b = _lookup(to_unit)
+    if dim_a != dim_b:
+        raise ValueError(f"cannot convert {from_unit!r} ({dim_a}) to {to_unit!r} ({dim_b})")
+    return value * (si_a / si_b)

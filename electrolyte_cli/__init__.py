@@ -1,0 +1,98 @@
+"""The ``electrolyte`` command: build + simulate, analyse, diagnose, screen, and the model loop.
+
+::
+
+    electrolyte simulate --solvent EC:3,EMC:7 --salt LiPF6 --concentration 1.0 \\
+        --model sevennet-0 --dispersion d3-bj --temperature 298 -o run/
+    electrolyte analyze run/production.h5md -o run/analysis
+    electrolyte diagnose run/production.h5md --model sevennet-0 -o run/diagnose
+    electrolyte demo -o demo/
+    electrolyte screen plan.toml -o results/
+    electrolyte finetune train.extxyz --valid valid.extxyz --epochs 50 -o ft/
+    electrolyte select candidates.extxyz -n 20 --model ft/member_0/finetuned.pth -o label_me.extxyz
+
+The command sits above both packages: it drives :mod:`ase_electrolyte` (build, MD, models) and
+:mod:`mda_electrolyte` (analyses), which never import it. One module per subcommand, each with a
+``register(subparsers)`` and a ``run(args)``; the argument checks they share live in
+:mod:`electrolyte_cli.arguments`.
+
+``simulate`` writes ``initial.extxyz`` (the packed box), the H5MD files of every protocol stage
+and, once the run has finished, ``simulation.json``; running it again on the same folder resumes
+an interrupted run. ``analyze`` runs every analysis registered in
+:mod:`mda_electrolyte.report` that the trajectory supports and writes ``summary.json`` and PNG
+plots. ``diagnose`` runs the MLIP diagnostics (rigid-molecule volume scan, intra/inter error
+decomposition) of a model on the trajectory's frames, against stored forces or a ``--reference``.
+``demo`` is a small LiPF6 in EC:EMC (3:7 by mass) box with SevenNet-0 simulated and analysed,
+with an HTML report. ``screen`` runs a plan of compositions × temperatures × replicas on
+dask.distributed and writes one table of means ± standard errors (:mod:`ase_electrolyte.screen`).
+``finetune`` fine-tunes a SevenNet model through sevenn's trainer
+(:func:`ase_electrolyte.finetuning.finetune`); ``select`` thins active-learning candidates by
+farthest-point sampling (:func:`ase_electrolyte.active_learning.select_candidates`).
+
+Every argument error is one line on stderr with exit status 2, raised before any model is loaded
+or any box is packed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import analyze, demo, diagnose, finetune, screen, select, simulate
+from .arguments import Parser, one_line
+
+__all__ = ["main", "build_parser"]
+
+_COMMANDS = {
+    "simulate": simulate,
+    "analyze": analyze,
+    "diagnose": diagnose,
+    "demo": demo,
+    "screen": screen,
+    "finetune": finetune,
+    "select": select,
+}
+
+
+def build_parser():
+    """The argument parser of ``electrolyte``."""
+    parser = Parser(
+        prog="electrolyte",
+        description="Liquid electrolytes with machine-learning potentials: "
+        "build, simulate, analyse.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in _COMMANDS.values():
+        module.register(sub)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the ``electrolyte`` console script; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 on a bad argument or a failure reported in one line, 130 when
+        interrupted (the same command resumes).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _COMMANDS[args.command].run(args)
+    except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
+        # OSError: a file that cannot be written (disk full, size limit) or read
+        print(f"electrolyte {args.command}: error: {one_line(err)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"electrolyte {args.command}: interrupted; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    return 0

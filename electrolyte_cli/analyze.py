@@ -1,0 +1,58 @@
+"""``electrolyte analyze``: every registered analysis the trajectory supports, in one report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import arguments as A
+
+
+def register(sub):
+    """Add the subcommand's parser to ``sub``."""
+    ana = sub.add_parser("analyze", help="analyse a trajectory: summary.json + PNG plots")
+    ana.add_argument(
+        "trajectory", help="H5MD file of electrolyte simulate, ASE .traj/.extxyz, or LAMMPS data"
+    )
+    ana.add_argument("--dump", default=None, help="LAMMPS dump to read with a data file")
+    ana.add_argument("--only", default=None, help="comma-separated analysis names")
+    ana.add_argument("--list", action="store_true", help="list the available analyses and exit")
+    A.add_model_args(ana, required=False)
+    ana.add_argument("-o", "--output", default=None, help="folder (default: <trajectory>_analysis)")
+    ana.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="record a failing analysis in the summary and run the others",
+    )
+    ana.add_argument("-q", "--quiet", action="store_true")
+
+
+def run(args):
+    from mda_electrolyte.bridge import from_ase
+    from mda_electrolyte.report import registered_analyses
+
+    if args.list:
+        for name, needs in registered_analyses().items():
+            print(f"{name}" + (f"  (needs {', '.join(needs)})" if needs else ""))
+        return None
+    traj = Path(args.trajectory)
+    out = Path(args.output) if args.output else traj.with_name(traj.stem + "_analysis")
+    A.check_input_file(traj, args.dump)
+    A.check_output_folder(out)
+    if args.model:
+        A.check_model_args(args.model, args.dispersion, args.device)
+    universe = from_ase(traj, dump=args.dump)
+    calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
+    A.print_summary(summary, out)
+    return summary
+
+
+def run_report(universe, out, calc, only, verbose, keep_going):
+    """Run the registered analyses; with ``keep_going`` a failing one is recorded, not fatal."""
+    from mda_electrolyte.report import run_analyses
+
+    return run_analyses(universe, out, calculator=calc, only=only, verbose=verbose,
+                        keep_going=keep_going)
+
+

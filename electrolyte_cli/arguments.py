@@ -1,0 +1,133 @@
+"""Argument checks shared by the ``electrolyte`` subcommands: one-line errors before any work."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = []
+
+
+def parse_mapping(text, what):
+    """``"EC:3,EMC:7"`` or ``"EC=3,EMC=7"`` → ``{"EC": 3.0, "EMC": 7.0}``."""
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        sep = ":" if ":" in item else "="
+        name, _, value = item.partition(sep)
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"bad {what} entry {item!r}; expected NAME:NUMBER, e.g. EC:3,EMC:7"
+            ) from None
+    if not out:
+        raise argparse.ArgumentTypeError(f"empty {what}")
+    return out
+
+
+class Parser(argparse.ArgumentParser):
+    """Argument errors in one line (no usage block) and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def finite(name, value, *, positive=False, minimum=None, allow_none=False):
+    """Raise ValueError unless ``value`` is a finite number (> 0, >= minimum)."""
+    if value is None and allow_none:
+        return
+    import math
+
+    ok = isinstance(value, (int, float)) and math.isfinite(value)
+    if ok and positive:
+        ok = value > 0
+    if ok and minimum is not None:
+        ok = value >= minimum
+    if not ok:
+        need = "> 0" if positive else (f">= {minimum}" if minimum is not None else "finite")
+        raise ValueError(f"{name} must be a finite number {need}, not {value!r}")
+
+
+def check_output_folder(path, flag="-o/--output"):
+    """The output folder may exist (resume) but must not be a file; its parent must be writable."""
+    import os
+
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{flag} {path}: a file of that name exists; give a folder")
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{flag} {path}: {parent} is not a writable folder")
+
+
+def check_model_args(model, dispersion, device, flag="--model"):
+    """Model name or file, dispersion spec and device, checked without loading anything."""
+    import re
+
+    from ase_electrolyte.calculator import _DISPERSION_SPEC
+    from ase_electrolyte.models import check_model
+
+    try:
+        check_model(model)
+    except ImportError as err:
+        raise ValueError(f"{flag} {model}: {err}") from None
+    except ValueError as err:
+        raise ValueError(f"{flag}: {err}") from None
+    if dispersion not in (None, "none", "None", "") and not _DISPERSION_SPEC.match(
+        dispersion.lower()
+    ):
+        raise ValueError(
+            f"--dispersion {dispersion!r}: use none, d3, d3-bj, d3-zero, d3-bjm, d3-zerom, "
+            "d3-op or d3-cso"
+        )
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device or ""):
+        raise ValueError(f"--device {device!r}: use auto, cpu, cuda or cuda:N")
+    if device.startswith("cuda"):
+        from ase_electrolyte.models import resolve_device
+
+        resolve_device(device)
+
+
+def check_input_file(path, dump=None):
+    for p in (path, dump):
+        if p is not None and not Path(p).is_file():
+            raise ValueError(f"{p}: no such file")
+
+
+def add_model_args(p, required):
+    p.add_argument(
+        "--model",
+        required=required,
+        default=None,
+        help="MLIP name or file (e.g. sevennet-0, chgnet-0.3.0, model.pth)",
+    )
+    p.add_argument(
+        "--dispersion",
+        default="none",
+        help="D3 dispersion: none, d3-bj (default cutoffs 50.2/20 Å), d3-zero, ...",
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+
+
+def make_calculator(model, dispersion, device):
+    from ase_electrolyte import Calculator
+
+    disp = None if dispersion in (None, "none", "None", "") else dispersion
+    return Calculator(model, dispersion=disp, device=device)
+
+
+def print_summary(summary, out, filename="summary.json"):
+    for name, value in summary.items():
+        if isinstance(value, dict) and "skipped" in value:
+            print(f"  {name}: skipped ({value['skipped']})")
+        elif isinstance(value, dict) and "failed" in value:
+            print(f"  {name}: FAILED ({value['failed']})")
+        else:
+            print(f"  {name}: done")
+    print(f"report: {out / filename}", flush=True)
+
+
+def one_line(err):
+    return " ".join(str(err).split())

@@ -1,0 +1,96 @@
+"""``electrolyte diagnose``: MLIP diagnostics (rigid-molecule volume scan, intra/inter errors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import arguments as A
+
+
+def register(sub):
+    """Add the subcommand's parser to ``sub``."""
+    diag = sub.add_parser(
+        "diagnose",
+        help="MLIP diagnostics on a trajectory: rigid-molecule volume scan, intra/inter errors",
+    )
+    diag.add_argument("trajectory", help="H5MD file of electrolyte simulate, or ASE .traj/.extxyz")
+    diag.add_argument("--dump", default=None, help="LAMMPS dump to read with a data file")
+    A.add_model_args(diag, required=True)
+    diag.add_argument(
+        "--reference",
+        default=None,
+        help="stored labels (extxyz or ASE database) or a second model name to compare with "
+        "(default: forces stored in the trajectory)",
+    )
+    diag.add_argument(
+        "--scales", default=None, help="comma-separated scan factors (default 0.9 ... 1.5)"
+    )
+    diag.add_argument("--max-scan-frames", type=int, default=3)
+    diag.add_argument("--max-error-frames", type=int, default=20)
+    diag.add_argument(
+        "--vacuum", type=float, default=None, help="Å around isolated molecules (CHGNet needs it)"
+    )
+    diag.add_argument(
+        "-o", "--output", default=None, help="folder (default: <trajectory>_diagnose)"
+    )
+    diag.add_argument("-q", "--quiet", action="store_true")
+
+
+def run(args):
+    from mda_electrolyte.bridge import from_ase
+    from mda_electrolyte.diagnose import diagnose
+
+    traj = Path(args.trajectory)
+    out = Path(args.output) if args.output else traj.with_name(traj.stem + "_diagnose")
+    A.check_input_file(traj, args.dump)
+    A.check_output_folder(out)
+    A.check_model_args(args.model, args.dispersion, args.device)
+    if args.reference is not None and not Path(args.reference).exists():
+        A.check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
+    for flag, value in (
+        ("--max-scan-frames", args.max_scan_frames),
+        ("--max-error-frames", args.max_error_frames),
+    ):
+        if value < 1:
+            raise ValueError(f"{flag} must be >= 1, not {value}")
+    A.finite("--vacuum (Å)", args.vacuum, positive=True, allow_none=True)
+    if args.scales:
+        try:
+            parsed = [float(x) for x in args.scales.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(
+                f"--scales must be comma-separated numbers, not {args.scales!r}"
+            ) from None
+        for x in parsed:
+            A.finite("every --scales factor", x, positive=True)
+    # ASE files are read as Atoms, which keep their stored energies, forces and stress
+    ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
+    frames = traj if ase_file else from_ase(traj, dump=args.dump)
+    calc = A.make_calculator(args.model, args.dispersion, args.device)
+    reference = args.reference
+    if reference is not None and not Path(reference).exists():
+        # not a file of labels: a model name or file path for a reference calculator
+        reference = A.make_calculator(reference, args.dispersion, args.device)
+    scales = None
+    if args.scales:
+        try:
+            scales = [float(x) for x in args.scales.split(",") if x.strip()]
+        except ValueError:
+            raise ValueError(
+                f"--scales must be comma-separated numbers, not {args.scales!r}"
+            ) from None
+    summary = diagnose(
+        frames,
+        calc,
+        out,
+        reference=reference,
+        verbose=not args.quiet,
+        scales=scales,
+        max_scan_frames=args.max_scan_frames,
+        max_error_frames=args.max_error_frames,
+        vacuum=args.vacuum,
+    )
+    A.print_summary(summary, out, "diagnose.json")
+    return summary
+
+

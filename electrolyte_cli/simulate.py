@@ -1,0 +1,179 @@
+"""``electrolyte simulate``: build a box and run the MD protocol of Ju et al. (2025)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import arguments as A
+
+
+def register(sub):
+    """Add the subcommand's parser to ``sub``."""
+    sim = sub.add_parser("simulate", help="build a box and run the MD protocol of Ju et al. (2025)")
+    comp = sim.add_argument_group("composition")
+    comp.add_argument("--solvent", help="solvent shares, e.g. EC:3,EMC:7")
+    comp.add_argument(
+        "--ratio",
+        choices=("mass", "mole"),
+        default="mass",
+        help="meaning of the solvent shares (default: mass)",
+    )
+    comp.add_argument("--salt", default=None, help="LiPF6, LiFSI, LiTFSI, NaPF6, KPF6")
+    comp.add_argument("--concentration", type=float, default=0.0, help="salt concentration")
+    comp.add_argument(
+        "--units",
+        choices=("molal", "molar"),
+        default="molal",
+        help="mol/kg solvent (molal) or mol/L solution (molar, needs --density)",
+    )
+    comp.add_argument(
+        "--counts", default=None, help="explicit molecule counts, e.g. EC=30,Li=3,PF6=3"
+    )
+    comp.add_argument("--n-atoms", type=int, default=1000, help="target number of atoms")
+    comp.add_argument(
+        "--density",
+        type=float,
+        default=None,
+        help="g/cm³ (default: Ju et al. (2025) box from van der Waals volumes)",
+    )
+    comp.add_argument("--seed", type=int, default=0)
+    A.add_model_args(sim, required=True)
+    md = sim.add_argument_group("protocol")
+    md.add_argument("--temperature", type=float, default=298.0, help="K")
+    md.add_argument("--pressure", type=float, default=1.01325, help="bar")
+    md.add_argument("--relax-fmax", type=float, default=2.0, help="eV/Å")
+    md.add_argument("--preequilibration-ps", type=float, default=1000.0)
+    md.add_argument("--equilibration-ps", type=float, default=200.0)
+    md.add_argument("--production-ps", type=float, default=200.0)
+    md.add_argument(
+        "--ensemble", choices=("npt", "nvt", "nve"), default="nvt",
+        help="production ensemble: nvt (default; at the mean density of the equilibrated NPT run, "
+        "charge current and pressure tensor every step, for transport) or npt (densities)",
+    )
+    md.add_argument("--write-interval-fs", type=float, default=100.0)
+    sim.add_argument("-o", "--output", default="electrolyte_run", help="output folder")
+    sim.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def _check_simulate(args):
+    """Every argument of ``simulate``, before any packing or model loading."""
+    from ase_electrolyte.md import check_protocol_arguments
+
+    check_protocol_arguments(
+        temperature_K=args.temperature,
+        pressure_bar=args.pressure,
+        relax_fmax=args.relax_fmax,
+        preequilibration_ps=args.preequilibration_ps,
+        equilibration_ps=args.equilibration_ps,
+        production_ps=args.production_ps,
+        production_ensemble=args.ensemble,
+        write_interval_fs=args.write_interval_fs,
+    )
+    A.finite("--density (g/cm³)", args.density, positive=True, allow_none=True)
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, not {args.seed}")
+    if args.counts:
+        if args.solvent or args.salt:
+            raise ValueError("give --counts or --solvent/--salt, not both")
+        for name, value in A.parse_mapping(args.counts, "counts").items():
+            if value != int(value) or value < 0:
+                raise ValueError(f"--counts {name}={value}: counts are whole numbers >= 0")
+    else:
+        if not args.solvent:
+            raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
+        for name, value in A.parse_mapping(args.solvent, "solvent").items():
+            A.finite(f"--solvent share of {name}", value, minimum=0)
+        A.finite("--concentration", args.concentration, minimum=0)
+        if args.n_atoms < 1:
+            raise ValueError(f"--n-atoms must be >= 1, not {args.n_atoms}")
+    A.check_output_folder(args.output)
+    A.check_model_args(args.model, args.dispersion, args.device)
+
+
+def run(args):
+    _check_simulate(args)
+    from ase_electrolyte.build import electrolyte_box
+
+    out = Path(args.output)
+    if args.counts:
+        counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
+        atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)
+    else:
+        if not args.solvent:
+            raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
+        atoms = electrolyte_box(
+            A.parse_mapping(args.solvent, "solvent"),
+            args.salt,
+            args.concentration,
+            units=args.units,
+            n_atoms=args.n_atoms,
+            ratio=args.ratio,
+            density=args.density,
+            seed=args.seed,
+        )
+    calc = A.make_calculator(args.model, args.dispersion, args.device)
+    return run_protocol_into(atoms, calc, out, args)
+
+
+def run_protocol_into(atoms, calc, out, args):
+    import ase.io
+
+    from ase_electrolyte.md import run_protocol
+
+    out.mkdir(parents=True, exist_ok=True)
+    initial = out / "initial.extxyz"
+    if initial.exists():
+        # resuming: the packed box of the first call is the one the stages started from
+        previous = ase.io.read(initial)
+        if previous.info.get("composition") != atoms.info.get("composition"):
+            raise ValueError(
+                f"{out} holds a run of {previous.info.get('composition')}, not "
+                f"{atoms.info.get('composition')}; choose another output folder"
+            )
+        atoms = previous
+    else:
+        tmp = out / "initial.extxyz.part"
+        ase.io.write(tmp, atoms, format="extxyz")
+        tmp.replace(initial)
+    print(
+        f"box: {len(atoms)} atoms, {atoms.info.get('composition')}, L = {atoms.cell[0, 0]:.2f} Å",
+        flush=True,
+    )
+    result = run_protocol(
+        atoms,
+        calc,
+        out,
+        temperature_K=args.temperature,
+        pressure_bar=args.pressure,
+        relax_fmax=args.relax_fmax,
+        preequilibration_ps=args.preequilibration_ps,
+        equilibration_ps=args.equilibration_ps,
+        production_ps=args.production_ps,
+        production_ensemble=args.ensemble,
+        write_interval_fs=args.write_interval_fs,
+        seed=getattr(args, "seed", 0),
+        progress=not args.quiet,
+    )
+    summary = {
+        "n_atoms": len(atoms),
+        "composition": atoms.info.get("composition"),
+        "temperature_K": args.temperature,
+        "pressure_bar": args.pressure,
+        "production_ensemble": args.ensemble,
+        "density_g_cm3": result.density,
+        "density_sem_g_cm3": result.density_sem,
+        "density_std_g_cm3": result.density_std,
+        "density_verdict": result.density_verdict,
+        "files": {k: str(v) for k, v in result.files.items()},
+    }
+    # written last: its presence means the run finished
+    (out / "simulation.json").write_text(json.dumps(summary, indent=2))
+    if result.density_verdict == "valid":
+        density = f"{result.density:.4f} ± {result.density_sem:.4f} g/cm³ (standard error)"
+    else:
+        density = f"not reported ({result.density_verdict})"
+    print(f"production density: {density}; trajectory {result.files['production']}", flush=True)
+    return result
+
+
