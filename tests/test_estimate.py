@@ -1,0 +1,117 @@
+"""Estimate, unit conversion and the device vocabulary: the shared mechanisms every module uses."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import constants
+
+from ase_electrolyte.device import Device, parse_device, resolve_device
+from ase_electrolyte.estimate import Estimate, estimates_to_dict
+from ase_electrolyte.units import UNITS, convert, dimension
+
+
+def test_conversions_follow_from_codata():
+    # 1 S/m = 10 mS/cm; 1 Å²/ps = 1e-8 m²/s; 1 g/cm³ = 1000 kg/m³; 1 bar = 1e5 Pa
+    assert convert(1.0, "S/m", "mS/cm") == pytest.approx(10.0, rel=1e-15)
+    assert convert(1.0, "Å²/ps", "m²/s") == pytest.approx(1e-8, rel=1e-15)
+    assert convert(1.0, "g/cm³", "kg/m^3") == pytest.approx(1000.0, rel=1e-15)
+    assert convert(2.0, "bar", "Pa") == pytest.approx(2e5, rel=1e-15)
+    assert convert(1.0, "kcal/mol", "kJ/mol") == pytest.approx(4.184, rel=1e-12)
+    assert convert(1.0, "eV", "kJ/mol") == pytest.approx(
+        constants.eV * constants.N_A / 1000, rel=1e-12)
+    assert convert(1.0, "1/GPa", "1/bar") == pytest.approx(1e-4, rel=1e-15)
+
+
+@pytest.mark.parametrize("unit", sorted(UNITS))
+def test_every_unit_round_trips(unit):
+    same = [u for u in UNITS if dimension(u) == dimension(unit)]
+    for other in same:
+        assert convert(convert(3.7, unit, other), other, unit) == pytest.approx(3.7, rel=1e-13)
+
+
+def test_conversion_between_dimensions_is_refused():
+    with pytest.raises(ValueError, match="cannot convert"):
+        convert(1.0, "S/m", "mPa·s")
+    with pytest.raises(ValueError, match="unknown unit"):
+        convert(1.0, "furlong", "m")
+
+
+def test_estimate_converts_value_and_error_and_keeps_provenance():
+    e = Estimate(1.25, 0.05, "S/m", "t-scaled standard error over 10 blocks", 10)
+    f = e.to("mS/cm")
+    assert (f.value, f.stderr) == pytest.approx((12.5, 0.5))
+    assert f.method == e.method and f.n_samples == 10 and f.valid
+    assert f.to("S/m").value == pytest.approx(e.value)
+    assert float(e) == 1.25
+    assert f.relative_error == pytest.approx(0.04)
+
+
+def test_estimate_round_trips_through_json():
+    e = Estimate(0.8, 0.1, "g/cm^3", "statistical inefficiency", 40, converged=False,
+                 notes=("too short: 12 uncorrelated samples",))
+    d = json.loads(json.dumps(estimates_to_dict({"density": e, "list": [e, 3]})))
+    assert d["density"]["verdict"] == "too short: 12 uncorrelated samples"
+    assert d["density"]["converged"] is False and d["list"][1] == 3
+    assert Estimate.from_dict(d["density"]) == e
+
+
+def test_invalid_numbers_cannot_pass_as_valid():
+    with pytest.raises(ValueError, match="non-finite"):
+        Estimate(math.nan, 0.1, "S/m", "blocks")
+    with pytest.raises(ValueError, match="non-negative"):
+        Estimate(1.0, -0.1, "S/m", "blocks")
+    with pytest.raises(ValueError, match="must say why"):
+        Estimate(1.0, 0.1, "S/m", "blocks", converged=False)
+    # marked invalid, a NaN may be recorded, and serialises as null, not NaN
+    e = Estimate.invalid(math.nan, math.nan, "S/m", "none", "too few ions")
+    assert e.to_dict()["value"] is None and e.verdict == "too few ions"
+    assert Estimate.from_dict(e.to_dict()).verdict == "too few ions"
+    assert "too few ions" in str(e)
+
+
+def test_string_shows_two_significant_digits_of_the_error():
+    assert str(Estimate(1.23456, 0.0123, "S/m", "blocks", 10)) == "1.235 ± 0.012 S/m (valid)"
+    assert f"{Estimate(2.0, 0.5, '1', 'blocks', 5):.2f}" == "2.00 ± 0.50 1"
+    assert np.isclose(np.asarray(float(Estimate(2.0, 0.5, "1", "blocks"))), 2.0)
+
+
+def test_with_notes_can_invalidate():
+    e = Estimate(1.0, 0.1, "S/m", "blocks", 10).with_notes("too coarse", converged=False)
+    assert not e.valid and e.verdict == "too coarse"
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("cpu", Device("cpu")), ("CUDA", Device("cuda", 0)), ("cuda:3", Device("cuda", 3)),
+    (" cuda:1 ", Device("cuda", 1)), (Device("cuda", 2), Device("cuda", 2)),
+])
+def test_device_parsing(spec, expected):
+    assert parse_device(spec) == expected
+    assert parse_device(str(expected)) == expected
+
+
+def test_torch_devices_are_understood():
+    import torch
+
+    assert parse_device(torch.device("cpu")) == Device("cpu")
+    assert parse_device(torch.device("cuda", 1)) == Device("cuda", 1)
+
+
+@pytest.mark.parametrize("bad", ["gpu", "cpu:1", "cuda:-1", "cuda:x", "", None, 0, "mps"])
+def test_bad_devices_are_named(bad):
+    with pytest.raises(ValueError, match="device must be"):
+        parse_device(bad)
+
+
+def test_auto_resolves_to_what_torch_sees():
+    import torch
+
+    dev = resolve_device("auto")
+    assert dev.kind == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert parse_device("auto") == "auto"
+    with pytest.raises(ValueError):
+        parse_device("auto", allow_auto=False)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            resolve_device("cuda:0")
