@@ -3,6 +3,7 @@
 import ctypes
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -161,3 +162,112 @@ def test_environment_switches_cuda_host(monkeypatch):
     with pytest.raises(ValueError, match="order"):
         backend.set_cuda_host("host", order="sideways")
     assert os.environ["ASE_ELECTROLYTE_D3_CUDA_HOST"] == "0"
+
+
+# ---- the C boundary (csrc/d3_abi.h) --------------------------------------------------------
+
+
+def assert_raised_from(exc, error, message):
+    """``exc`` is, or was raised from, an ``error`` whose message matches ``message``."""
+    chain = [exc]
+    while chain[-1].__cause__ is not None:
+        chain.append(chain[-1].__cause__)
+    found = [e for e in chain if isinstance(e, error)]
+    assert found, f"no {error.__name__} in {chain!r}"
+    assert re.search(message, str(found[-1])), str(found[-1])
+
+
+def _lif():
+    atoms = bulk("LiF", "rocksalt", a=4.03 * 1.02, cubic=True)
+    atoms.rattle(0.05, seed=3)
+    return atoms
+
+
+@pytest.mark.parametrize("num_threads", [1, 2])
+@pytest.mark.parametrize("kind,error,message", [
+    (1, backend.D3KernelMemoryError, "out of host memory in the D3 CPU kernel"),
+    (2, backend.D3KernelError, "C\\+\\+ exception in the D3 CPU kernel: test fault injected"),
+    (3, backend.D3KernelError, "non-standard"),
+])
+def test_exception_thrown_in_cpu_kernel_becomes_python_exception(num_threads, kind, error,
+                                                                 message):
+    # thrown from inside a worker thread of the first pass; the process survives and the next
+    # evaluation is the same as before
+    atoms = _lif()
+    calc = D3(device="cpu", num_threads=num_threads)
+    expected = calc.get_forces(atoms).copy()
+    backend.call(backend.cpu_library(), "d3_debug_throw_next", kind)
+    calc.reset()
+    with pytest.raises(Exception) as raised:  # the calculator may wrap it (ASE's errors)
+        calc.get_forces(atoms)
+    assert_raised_from(raised.value, error, message)
+    assert issubclass(error, RuntimeError)
+    if kind == 1:
+        assert issubclass(error, MemoryError)
+    calc.reset()
+    # (threads take work dynamically: equal up to the order of the sums)
+    np.testing.assert_allclose(calc.get_forces(atoms), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_abi_check_accepts_the_library_and_fires_on_a_mismatch():
+    lib = backend.cpu_library()
+    backend.check_abi(lib)
+
+    # a mirror with one field missing: the size differs
+    class Short(ctypes.Structure):
+        _fields_ = backend.D3System._fields_[:-1]
+
+    with pytest.raises(backend.D3AbiError, match=r"sizeof\(D3System\) is \d+ bytes .* but \d+"):
+        backend.check_abi(lib, "libfake.so", struct=Short)
+
+    # same size, two fields swapped: the offsets differ
+    fields = list(backend.D3System._fields_)
+    i = [name for name, _ in fields].index("s6")
+    fields[i], fields[i + 1] = fields[i + 1], fields[i]
+
+    class Swapped(ctypes.Structure):
+        _fields_ = fields
+
+    assert ctypes.sizeof(Swapped) == ctypes.sizeof(backend.D3System)
+    with pytest.raises(backend.D3AbiError, match=r"D3System.s8 is at byte \d+"):
+        backend.check_abi(lib, struct=Swapped)
+
+    # a field the C struct does not have
+    class Extra(ctypes.Structure):
+        _fields_ = [*backend.D3System._fields_[:-1], ("atoms", ctypes.c_int)]
+
+    with pytest.raises(backend.D3AbiError, match="no field 'atoms'"):
+        backend.check_abi(lib, struct=Extra)
+
+
+def test_abi_check_fires_on_version_and_damping_ids(monkeypatch):
+    from ase_electrolyte.d3 import parameters
+
+    lib = backend.cpu_library()
+    monkeypatch.setattr(backend, "ABI_VERSION", backend.ABI_VERSION + 1)
+    with pytest.raises(backend.D3AbiError, match="ABI version"):
+        backend.check_abi(lib)
+    monkeypatch.undo()
+    monkeypatch.setitem(parameters.KERNEL_DAMPINGS, "zero", 2)
+    with pytest.raises(backend.D3AbiError, match="damping 'zero' has id 1"):
+        backend.check_abi(lib)
+    monkeypatch.setitem(parameters.KERNEL_DAMPINGS, "becke", 9)
+    monkeypatch.setitem(parameters.KERNEL_DAMPINGS, "zero", 1)
+    with pytest.raises(backend.D3AbiError, match="no damping named 'becke'"):
+        backend.check_abi(lib)
+
+
+def test_cpu_library_cuda_entry_points_say_built_without_cuda():
+    lib = backend.cpu_library()
+    count = ctypes.c_int(-1)
+    with pytest.raises(backend.D3KernelError, match="built without CUDA"):
+        backend.call(lib, "d3_cuda_device_count", ctypes.byref(count))
+    assert count.value == 0
+    s = backend.D3System()
+    out = (ctypes.c_double * 4)()
+    p = ctypes.cast(out, ctypes.POINTER(ctypes.c_double))
+    with pytest.raises(backend.D3KernelError, match="built without CUDA"):
+        backend.call(lib, "d3_cuda_compute", ctypes.byref(s), 0, None, p, p, p, p)
+    err = ctypes.create_string_buffer(8)  # a short buffer truncates, never overflows
+    assert lib.d3_cuda_release(err, 8) == backend.D3_NO_CUDA
+    assert err.value == b"this D3"

@@ -150,21 +150,56 @@ def test_errors_come_back_as_messages_not_aborts():
 
     s = backend.D3System()
     s.natoms = -1
-    err = ctypes.create_string_buffer(backend.ERRLEN)
     out = (ctypes.c_double * 16)()
     p = ctypes.cast(out, ctypes.POINTER(ctypes.c_double))
     lib = backend.cuda_host_library()
-    assert lib.d3_cuda_compute(ctypes.byref(s), 0, None, p, p, p, p, err, backend.ERRLEN) == 1
-    assert b"invalid D3 system" in err.value
+    with pytest.raises(ValueError, match="negative atom, species or image count"):
+        backend.call(lib, "d3_cuda_compute", ctypes.byref(s), 0, None, p, p, p, p)
     s.natoms = 1
-    assert lib.d3_cuda_compute(ctypes.byref(s), 7, None, p, p, p, p, err, backend.ERRLEN) == 1
-    assert b"device 7" in err.value
-    # a C++ exception inside the CPU kernel (std::length_error) is reported, not fatal
+    with pytest.raises(ValueError, match="device index out of range"):
+        backend.call(lib, "d3_cuda_compute", ctypes.byref(s), 77, None, p, p, p, p)
+    with pytest.raises(backend.D3KernelError, match="device 7"):  # the CUDA runtime's error
+        backend.call(lib, "d3_cuda_compute", ctypes.byref(s), 7, None, p, p, p, p)
     s.natoms = -1
     s.cell_mode = 0
-    assert backend.cpu_library().d3_cpu_compute(ctypes.byref(s), 1, p, p, p, p, err,
-                                                backend.ERRLEN) == 1
-    assert err.value
+    with pytest.raises(ValueError, match="negative atom"):
+        backend.call(backend.cpu_library(), "d3_cpu_compute", ctypes.byref(s), 1, p, p, p, p)
+    # the raw status and message, without the Python wrapper
+    err = ctypes.create_string_buffer(backend.ERRLEN)
+    assert lib.d3_cuda_compute(ctypes.byref(s), 0, None, p, p, p, p, err,
+                               backend.ERRLEN) == backend.D3_INVALID
+    assert b"negative atom" in err.value
+
+
+def assert_raised_from(exc, error, message):
+    """``exc`` is, or was raised from, an ``error`` whose message matches ``message``."""
+    chain = [exc]
+    while chain[-1].__cause__ is not None:
+        chain.append(chain[-1].__cause__)
+    found = [e for e in chain if isinstance(e, error)]
+    assert found, f"no {error.__name__} in {chain!r}"
+    assert re.search(message, str(found[-1])), str(found[-1])
+
+
+@pytest.mark.parametrize("kind,error,message", [
+    (1, backend.D3KernelMemoryError, "out of host memory"),
+    (2, backend.D3KernelError, "runtime_error|test fault injected"),
+    (3, backend.D3KernelError, "non-standard"),
+])
+def test_exception_in_cuda_driver_becomes_python_exception(kind, error, message):
+    # thrown on the host side of the CUDA path, with the device buffers in use; the next
+    # call on the same (persistent) buffers is still right
+    atoms = CASES["triclinic"][0]()
+    backend.set_cuda_host("host")
+    try:
+        expected = run(atoms, "cuda", damping="bj")
+        backend.call(backend.cuda_host_library(), "d3_debug_throw_next", kind)
+        with pytest.raises(Exception) as raised:  # the calculator may wrap it (ASE's errors)
+            run(atoms, "cuda", damping="bj")
+        assert_raised_from(raised.value, error, message)
+        assert_same(run(atoms, "cuda", damping="bj"), expected)
+    finally:
+        backend.set_cuda_host(None)
 
 
 def test_auto_falls_back_to_cpu_with_one_warning(monkeypatch, tmp_path):
@@ -253,11 +288,10 @@ def test_binned_passes_visit_few_more_images_than_within_cutoff():
     kwargs = dict(cutoff=13.3, cn_cutoff=8.3)
     backend.set_cuda_host("host")
     try:
-        lib = backend.cuda_host_library()
         calc = D3(device="cuda", **kwargs)
-        lib.d3_cuda_host_visits()
+        backend.cuda_host_visits()
         calc.get_potential_energy(box)
-        counted = lib.d3_cuda_host_visits()
+        counted = backend.cuda_host_visits()
     finally:
         backend.set_cuda_host(None)
     geometry, tables, _ = calc._prepare(box)

@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 
 CSRC = Path(__file__).parent / "csrc"
-CPU_SOURCES = ("d3_math.h", "d3_cpu.cpp")
-CUDA_SOURCES = ("d3_math.h", "d3_cuda_compat.h", "d3_cuda.cu")
+# every file a build includes (they all enter the cache key); the last one is compiled
+CPU_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h", "d3_cpu.cpp")
+CUDA_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h", "d3_cuda_compat.h", "d3_cuda.cu")
 CPU_FLAGS = (
     "-O3",
     "-march=native",
@@ -55,8 +56,30 @@ _dp = ctypes.POINTER(ctypes.c_double)
 _ip = ctypes.POINTER(ctypes.c_int)
 
 
+# the D3_ABI_VERSION of csrc/d3_abi.h this module mirrors
+ABI_VERSION = 2
+
+# enum D3Status of csrc/d3_abi.h
+D3_OK, D3_ERROR, D3_OUT_OF_MEMORY, D3_INVALID, D3_NO_CUDA, D3_CUDA_ERROR = range(6)
+
+
+class D3KernelError(RuntimeError):
+    """A D3 library reported a failure (a C++ exception or a CUDA error), with its message."""
+
+
+class D3KernelMemoryError(D3KernelError, MemoryError):
+    """A D3 library ran out of host or device memory."""
+
+
+class D3AbiError(RuntimeError):
+    """A D3 library was built from another definition of the C interface (csrc/d3_abi.h)."""
+
+
 class D3System(ctypes.Structure):
-    """Mirror of ``struct D3System`` in csrc/d3_math.h."""
+    """ctypes mirror of ``struct D3System`` (csrc/d3_abi.h, the only C definition).
+
+    Checked field by field against the library on load (:func:`check_abi`).
+    """
 
     _fields_ = [
         ("natoms", ctypes.c_int),
@@ -232,28 +255,111 @@ def _build(compiler: str | None, flags, sources, name: str, extra_key: str = "",
     return target
 
 
-@lru_cache(maxsize=1)
-def cpu_library() -> ctypes.CDLL:
-    """The CPU kernel (compiled on first use)."""
-    path = _build(find_cxx(required=False), CPU_FLAGS, CPU_SOURCES, "d3_cpu", _cpu_signature(),
-                  "the D3 CPU kernel")
-    lib = ctypes.CDLL(str(path))
-    lib.d3_cpu_compute.argtypes = [ctypes.POINTER(D3System), ctypes.c_int, _dp, _dp, _dp, _dp,
-                                   ctypes.c_char_p, ctypes.c_int]
-    lib.d3_cpu_compute.restype = ctypes.c_int
+_ep = ctypes.c_char_p  # the caller's error-message buffer (with its length, ctypes.c_int)
+
+
+def _declare_common(lib: ctypes.CDLL) -> ctypes.CDLL:
+    """Signatures of the functions every D3 library exports (csrc/d3_abi.h)."""
+    decl = {
+        "d3_abi_version": [ctypes.POINTER(ctypes.c_int)],
+        "d3_abi_struct_size": [ctypes.POINTER(ctypes.c_longlong)],
+        "d3_abi_field_offset": [ctypes.c_char_p, ctypes.POINTER(ctypes.c_longlong)],
+        "d3_abi_damping_id": [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)],
+        "d3_debug_throw_next": [ctypes.c_int],
+        "d3_cuda_compute": [ctypes.POINTER(D3System), ctypes.c_int, ctypes.c_void_p,
+                            _dp, _dp, _dp, _dp],
+        "d3_cuda_device_count": [ctypes.POINTER(ctypes.c_int)],
+        "d3_cuda_release": [],
+        "d3_cuda_visit_model": [ctypes.POINTER(D3System), ctypes.POINTER(ctypes.c_longlong)],
+    }
+    for name, args in decl.items():
+        fn = getattr(lib, name)
+        fn.argtypes = [*args, _ep, ctypes.c_int]
+        fn.restype = ctypes.c_int
     return lib
 
 
-def _declare_cuda(lib: ctypes.CDLL) -> ctypes.CDLL:
-    lib.d3_cuda_compute.argtypes = [ctypes.POINTER(D3System), ctypes.c_int, ctypes.c_void_p,
-                                    _dp, _dp, _dp, _dp, ctypes.c_char_p, ctypes.c_int]
-    lib.d3_cuda_compute.restype = ctypes.c_int
-    lib.d3_cuda_device_count.restype = ctypes.c_int
-    lib.d3_cuda_release.restype = None
-    lib.d3_cuda_visit_model.argtypes = [ctypes.POINTER(D3System),
-                                        ctypes.POINTER(ctypes.c_longlong), ctypes.c_char_p,
-                                        ctypes.c_int]
-    lib.d3_cuda_visit_model.restype = ctypes.c_int
+def call(lib: ctypes.CDLL, name: str, *args, what: str = "the D3 kernel") -> None:
+    """Call ``lib.name(*args, err, errlen)`` and raise what its status says.
+
+    D3KernelMemoryError (out of memory), ValueError (invalid arguments), D3KernelError
+    (anything else: a C++ exception, a CUDA error, a library without CUDA), each with the
+    library's message. The libraries never let an exception unwind into Python.
+    """
+    err = ctypes.create_string_buffer(ERRLEN)
+    status = getattr(lib, name)(*args, err, ERRLEN)
+    if status == D3_OK:
+        return
+    msg = f"{what} failed: {err.value.decode(errors='replace') or f'status {status}'}"
+    if status == D3_OUT_OF_MEMORY:
+        raise D3KernelMemoryError(msg)
+    if status == D3_INVALID:
+        raise ValueError(msg)
+    raise D3KernelError(msg)
+
+
+def check_abi(lib: ctypes.CDLL, path: str = "", struct=None) -> None:
+    """Raise D3AbiError unless ``lib`` was built from the C interface this module mirrors.
+
+    Compares D3_ABI_VERSION, ``sizeof(D3System)`` and the offset of every field of ``struct``
+    (default :class:`D3System`), and the damping ids of
+    ``ase_electrolyte.d3.parameters.KERNEL_DAMPINGS``, with what the library reports.
+    """
+    from .parameters import KERNEL_DAMPINGS
+
+    struct = D3System if struct is None else struct
+    where = f" ({path})" if path else ""
+    fix = ("; the library and ase_electrolyte/d3/backend.py disagree on csrc/d3_abi.h: "
+           "delete the cached build (it is rebuilt from the sources) or update the ctypes "
+           "mirror with the header")
+    version = ctypes.c_int(0)
+    call(lib, "d3_abi_version", ctypes.byref(version), what="d3_abi_version")
+    if version.value != ABI_VERSION:
+        raise D3AbiError(f"D3 library{where} has ABI version {version.value}, Python expects "
+                         f"{ABI_VERSION}{fix}")
+    size = ctypes.c_longlong(0)
+    call(lib, "d3_abi_struct_size", ctypes.byref(size), what="d3_abi_struct_size")
+    if size.value != ctypes.sizeof(struct):
+        raise D3AbiError(f"sizeof(D3System) is {size.value} bytes in the D3 library{where} "
+                         f"but {ctypes.sizeof(struct)} in its ctypes mirror{fix}")
+    for name, *_ in struct._fields_:
+        offset = ctypes.c_longlong(0)
+        try:
+            call(lib, "d3_abi_field_offset", name.encode(), ctypes.byref(offset),
+                 what="d3_abi_field_offset")
+        except ValueError as err:
+            raise D3AbiError(f"{err}{where}{fix}") from None
+        if offset.value != getattr(struct, name).offset:
+            raise D3AbiError(f"D3System.{name} is at byte {offset.value} in the D3 "
+                             f"library{where} but at {getattr(struct, name).offset} in its "
+                             f"ctypes mirror{fix}")
+    for name, expected in KERNEL_DAMPINGS.items():
+        value = ctypes.c_int(-1)
+        try:
+            call(lib, "d3_abi_damping_id", name.encode(), ctypes.byref(value),
+                 what="d3_abi_damping_id")
+        except ValueError as err:
+            raise D3AbiError(f"{err}{where}{fix}") from None
+        if value.value != expected:
+            raise D3AbiError(f"damping {name!r} has id {value.value} in the D3 library{where} "
+                             f"but {expected} in ase_electrolyte.d3.parameters{fix}")
+
+
+def _load(path: Path) -> ctypes.CDLL:
+    lib = _declare_common(ctypes.CDLL(str(path)))
+    check_abi(lib, str(path))
+    return lib
+
+
+@lru_cache(maxsize=1)
+def cpu_library() -> ctypes.CDLL:
+    """The CPU kernel (compiled on first use); its CUDA entry points return D3_NO_CUDA."""
+    path = _build(find_cxx(required=False), CPU_FLAGS, CPU_SOURCES, "d3_cpu", _cpu_signature(),
+                  "the D3 CPU kernel")
+    lib = _load(path)
+    lib.d3_cpu_compute.argtypes = [ctypes.POINTER(D3System), ctypes.c_int, _dp, _dp, _dp, _dp,
+                                   _ep, ctypes.c_int]
+    lib.d3_cpu_compute.restype = ctypes.c_int
     return lib
 
 
@@ -301,7 +407,7 @@ def cuda_library(arch: str) -> ctypes.CDLL:
     """
     flags = CUDA_FLAGS + cuda_arch_flags(arch)
     path = _build(find_nvcc(), flags, CUDA_SOURCES, "d3_cuda", arch, "the D3 CUDA kernel (nvcc)")
-    return _declare_cuda(ctypes.CDLL(str(path)))
+    return _load(path)
 
 
 @lru_cache(maxsize=2)
@@ -314,11 +420,20 @@ def cuda_host_library(sanitize: bool = False) -> ctypes.CDLL:
     flags = CUDA_HOST_FLAGS + (SANITIZE_FLAGS if sanitize else ())
     name = "d3_cuda_host_asan" if sanitize else "d3_cuda_host"
     path = _build(find_cxx(), flags, CUDA_SOURCES, name, "", "the D3 CUDA host emulation")
-    lib = _declare_cuda(ctypes.CDLL(str(path)))
-    lib.d3_cuda_host_set_order.argtypes = [ctypes.c_int, ctypes.c_uint]
-    lib.d3_cuda_host_set_order.restype = None
-    lib.d3_cuda_host_visits.restype = ctypes.c_longlong
+    lib = _load(path)
+    lib.d3_cuda_host_set_order.argtypes = [ctypes.c_int, ctypes.c_uint, _ep, ctypes.c_int]
+    lib.d3_cuda_host_set_order.restype = ctypes.c_int
+    lib.d3_cuda_host_visits.argtypes = [ctypes.POINTER(ctypes.c_longlong), _ep, ctypes.c_int]
+    lib.d3_cuda_host_visits.restype = ctypes.c_int
     return lib
+
+
+def cuda_host_visits(sanitize: bool = False) -> int:
+    """Pair images the host emulation's binned passes examined since the last call."""
+    visits = ctypes.c_longlong(0)
+    call(cuda_host_library(sanitize), "d3_cuda_host_visits", ctypes.byref(visits),
+         what="d3_cuda_host_visits")
+    return visits.value
 
 
 _cuda_host_mode = None  # None: follow $ASE_ELECTROLYTE_D3_CUDA_HOST
@@ -339,8 +454,8 @@ def set_cuda_host(mode: str | None, order: str = "forward", seed: int = 0) -> No
         raise ValueError(f"order must be one of {list(HOST_ORDERS)}, not {order!r}")
     _cuda_host_mode = mode
     if cuda_host_mode() is not None:
-        cuda_host_library(cuda_host_mode() == "asan").d3_cuda_host_set_order(
-            HOST_ORDERS[order], seed)
+        call(cuda_host_library(cuda_host_mode() == "asan"), "d3_cuda_host_set_order",
+             HOST_ORDERS[order], seed, what="d3_cuda_host_set_order")
 
 
 def cuda_host_mode() -> str | None:
@@ -508,9 +623,8 @@ def gpu_visit_model(geometry: dict, tables: dict, params: dict, cutoffs: dict) -
     """
     s, _keep = _system(geometry, tables, params, cutoffs)
     out = (ctypes.c_longlong * 2)()
-    err = ctypes.create_string_buffer(ERRLEN)
-    if cuda_host_library().d3_cuda_visit_model(ctypes.byref(s), out, err, ERRLEN) != 0:
-        raise ValueError(err.value.decode())
+    call(cuda_host_library(), "d3_cuda_visit_model", ctypes.byref(s), out,
+         what="the GPU visit model")
     return {"cn": int(out[0]), "dispersion": int(out[1])}
 
 
@@ -520,6 +634,8 @@ def run_kernel(
     """Run one evaluation; all inputs in atomic units, outputs too (hartree, bohr).
 
     Returns energies (N,), gradient (N, 3), virial sigma (3, 3) = sum dE/dr (x) r, cn (N,).
+    A failure inside the kernel raises D3KernelError (D3KernelMemoryError when out of
+    memory, both RuntimeError subclasses) with the kernel's message; the process survives.
     """
     n = len(geometry["species"])
     s, _keep = _system(geometry, tables, params, cutoffs)
@@ -534,17 +650,11 @@ def run_kernel(
         _ptr(sigma, ctypes.c_double),
         _ptr(cn, ctypes.c_double),
     )
-    err = ctypes.create_string_buffer(ERRLEN)
     if device.startswith("cuda"):
         index = int(device.partition(":")[2] or 0)
-        lib = _load_cuda(index)
-        code = lib.d3_cuda_compute(ctypes.byref(s), index, _torch_stream(index), *args, err,
-                                   ERRLEN)
-        if code != 0:
-            raise RuntimeError(f"D3 CUDA kernel failed on {device}: {err.value.decode()}")
+        call(_load_cuda(index), "d3_cuda_compute", ctypes.byref(s), index,
+             _torch_stream(index), *args, what=f"the D3 CUDA kernel on {device}")
     else:
-        code = cpu_library().d3_cpu_compute(ctypes.byref(s), int(num_threads), *args, err,
-                                            ERRLEN)
-        if code != 0:
-            raise RuntimeError(f"D3 CPU kernel failed: {err.value.decode()}")
+        call(cpu_library(), "d3_cpu_compute", ctypes.byref(s), int(num_threads), *args,
+             what="the D3 CPU kernel")
     return {"energies": energies, "gradient": grad, "sigma": sigma, "cn": cn}

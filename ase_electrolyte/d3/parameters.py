@@ -6,14 +6,18 @@ from functools import lru_cache
 
 from .reference import DATA_DIR
 
+# enum D3Damping of csrc/d3_abi.h (names without the D3_ prefix, lower case); the kernel
+# libraries report these ids and backend.check_abi refuses a library that disagrees
+KERNEL_DAMPINGS = {"rational": 0, "zero": 1, "mzero": 2, "optimizedpower": 3, "cso": 4}
+
 # public damping name -> (kernel damping id, name in the parameter data base)
 DAMPINGS = {
-    "bj": (0, "bj"),
-    "zero": (1, "zero"),
-    "bjm": (0, "bjm"),
-    "zerom": (2, "zerom"),
-    "op": (3, "op"),
-    "cso": (4, "cso"),
+    "bj": (KERNEL_DAMPINGS["rational"], "bj"),
+    "zero": (KERNEL_DAMPINGS["zero"], "zero"),
+    "bjm": (KERNEL_DAMPINGS["rational"], "bjm"),
+    "zerom": (KERNEL_DAMPINGS["mzero"], "zerom"),
+    "op": (KERNEL_DAMPINGS["optimizedpower"], "op"),
+    "cso": (KERNEL_DAMPINGS["cso"], "cso"),
 }
 
 # parameters each damping needs after the defaults of the data base are applied

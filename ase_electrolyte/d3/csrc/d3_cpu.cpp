@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "d3_abi_exports.h"
 #include "d3_math.h"
 
 namespace {
@@ -67,6 +68,7 @@ template <class Body>
 void parallel_items(int count, int nthreads, Body&& body) {
     std::atomic<int> next(0);
     run_threads(nthreads, [&](int tid) {
+        d3abi::fault_point();
         for (int item; (item = next.fetch_add(1)) < count;) body(tid, item);
     });
 }
@@ -77,6 +79,7 @@ void parallel_rows(int natoms, int nthreads, Body&& body) {
     std::atomic<int> next(0);
     const int chunk = 8;
     run_threads(nthreads, [&](int tid) {
+        d3abi::fault_point();
         for (int start; (start = next.fetch_add(chunk)) < natoms;) {
             const int stop = std::min(natoms, start + chunk);
             for (int r = start; r < stop; ++r) body(tid, natoms - 1 - r);
@@ -1041,31 +1044,46 @@ int compute(const D3System* sys, int nthreads, double* energy, double* grad, dou
         cells_cn_chain(s, grid, nthreads, buf, dEdcn.data(), grad, sigma);
     else
         pairs_cn_chain(s, nthreads, buf, dEdcn.data(), grad, sigma);
-    return 0;
-}
-
-void set_error(char* err, int errlen, const char* what) {
-    if (err && errlen > 0) snprintf(err, (size_t)errlen, "%s", what);
+    return (int)D3_OK;
 }
 
 }  // namespace
 
 extern "C" {
 
-// Returns 0 on success; otherwise 1 with a message in err (never lets a C++ exception cross
-// into Python, which would abort the process).
 int d3_cpu_compute(const D3System* sys, int nthreads, double* energy, double* grad,
                    double* sigma, double* cn_out, char* err, int errlen) {
-    try {
+    return d3abi::guard("the D3 CPU kernel", err, errlen, [&] {
+        if (!sys || !energy || !grad || !sigma)
+            throw d3abi::invalid_argument("NULL system or output pointer");
+        if (sys->natoms < 0 || sys->nspecies < 0 || (sys->cell_mode == 0 && sys->ntrans < 0))
+            throw d3abi::invalid_argument("negative atom, species or image count");
         return compute(sys, nthreads, energy, grad, sigma, cn_out);
-    } catch (const std::bad_alloc&) {
-        set_error(err, errlen, "out of memory in the D3 CPU kernel");
-    } catch (const std::exception& e) {
-        set_error(err, errlen, e.what());
-    } catch (...) {
-        set_error(err, errlen, "unknown C++ exception in the D3 CPU kernel");
-    }
-    return 1;
+    });
+}
+
+// The CUDA entry points of a library built without CUDA: a caller that reaches them gets a
+// clear status instead of a missing symbol.
+static int no_cuda(char* err, int errlen) {
+    return d3abi::fail(err, errlen, D3_NO_CUDA,
+                       "this D3 library was built without CUDA (the CPU kernel); use "
+                       "device='cpu' or build the CUDA kernel with nvcc");
+}
+
+int d3_cuda_compute(const D3System*, int, void*, double*, double*, double*, double*, char* err,
+                    int errlen) {
+    return no_cuda(err, errlen);
+}
+
+int d3_cuda_device_count(int* count, char* err, int errlen) {
+    if (count) *count = 0;
+    return no_cuda(err, errlen);
+}
+
+int d3_cuda_release(char* err, int errlen) { return no_cuda(err, errlen); }
+
+int d3_cuda_visit_model(const D3System*, long long*, char* err, int errlen) {
+    return no_cuda(err, errlen);
 }
 
 }  // extern "C"

@@ -27,6 +27,7 @@
 #include <new>
 #include <vector>
 
+#include "d3_abi_exports.h"
 #include "d3_math.h"
 
 #include <algorithm>
@@ -560,23 +561,15 @@ struct Layout {
     }
 };
 
-void set_error(char* err, int errlen, const char* what) {
-    if (err && errlen > 0) snprintf(err, (size_t)errlen, "%s", what);
-}
-
 int compute(const D3System* host, int device, cudaStream_t stream, double* energy, double* grad,
             double* sigma, double* cn_out, char* err, int errlen) {
     std::lock_guard<std::mutex> guard(g_lock);
-    if (device < 0 || device >= D3_MAX_DEVICES) {
-        set_error(err, errlen, "CUDA device index out of range");
-        return 1;
-    }
+    if (device < 0 || device >= D3_MAX_DEVICES)
+        throw d3abi::invalid_argument("CUDA device index out of range");
     const int n = host->natoms;
     const int ns = host->nspecies;
-    if (n < 0 || ns < 0 || (host->cell_mode == 0 && host->ntrans < 0)) {
-        set_error(err, errlen, "invalid D3 system (negative atom, species or image count)");
-        return 1;
-    }
+    if (n < 0 || ns < 0 || (host->cell_mode == 0 && host->ntrans < 0))
+        throw d3abi::invalid_argument("negative atom, species or image count");
     const size_t ntrans = host->cell_mode == 0 ? (size_t)host->ntrans : 0;
     const size_t nref2 = (size_t)D3_MAX_REF * D3_MAX_REF;
 
@@ -677,6 +670,7 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
     }
     if (e == cudaSuccess) e = cudaMemsetAsync(b + o_out, 0, l.total - o_out, stream);
     if (e == cudaSuccess) {
+        d3abi::fault_point();  // test hook: a host-side failure with the buffers in use
         D3System s = *host;
         s.species = (const int*)(b + o_species);
         s.xyz = (const double*)(b + o_xyz);
@@ -732,82 +726,80 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
         a.tables.clear();
         char msg[256];
         snprintf(msg, sizeof msg, "CUDA error on device %d: %s", device, cudaGetErrorString(e));
-        set_error(err, errlen, msg);
-        return 1;
+        return d3abi::fail(err, errlen,
+                           e == cudaErrorMemoryAllocation ? D3_OUT_OF_MEMORY : D3_CUDA_ERROR, msg);
     }
-    return 0;
+    return (int)D3_OK;
 }
 
 }  // namespace
 
 extern "C" {
 
-int d3_cuda_device_count() {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess) return 0;
-    return count;
+int d3_cuda_device_count(int* count, char* err, int errlen) {
+    return d3abi::guard("d3_cuda_device_count", err, errlen, [&] {
+        *count = 0;
+        // no driver or no device: zero devices, not an error
+        if (cudaGetDeviceCount(count) != cudaSuccess) *count = 0;
+        return (int)D3_OK;
+    });
 }
 
-// Returns 0 on success, else 1 with a message in err; never lets a C++ exception escape.
 int d3_cuda_compute(const D3System* host, int device, void* stream, double* energy,
                     double* grad, double* sigma, double* cn_out, char* err, int errlen) {
-    try {
+    return d3abi::guard("the D3 CUDA driver", err, errlen, [&] {
+        if (!host || !energy || !grad || !sigma)
+            throw d3abi::invalid_argument("NULL system or output pointer");
         return compute(host, device, (cudaStream_t)stream, energy, grad, sigma, cn_out, err,
                        errlen);
-    } catch (const std::bad_alloc&) {
-        set_error(err, errlen, "out of host memory in the D3 CUDA driver");
-    } catch (const std::exception& ex) {
-        set_error(err, errlen, ex.what());
-    } catch (...) {
-        set_error(err, errlen, "unknown C++ exception in the D3 CUDA driver");
-    }
-    return 1;
+    });
 }
 
 // Frees the device arenas (they are otherwise kept for the life of the process).
-void d3_cuda_release() {
-    std::lock_guard<std::mutex> guard(g_lock);
-    for (Arena& a : g_arena) {
-        if (a.base) cudaFree(a.base);
-        a = Arena();
-    }
+int d3_cuda_release(char* err, int errlen) {
+    return d3abi::guard("d3_cuda_release", err, errlen, [&] {
+        std::lock_guard<std::mutex> guard(g_lock);
+        for (Arena& a : g_arena) {
+            if (a.base) cudaFree(a.base);
+            a = Arena();
+        }
+        return (int)D3_OK;
+    });
 }
 
 // Pair images each pass of a 3D-periodic system visits on the GPU, from its bins and
 // stencils (no kernel runs): out[0] the CN pass (and the CN chain pass, which has the same),
-// out[1] the dispersion pass. Returns 0, or 1 with a message for a system that is not
-// 3D-periodic.
+// out[1] the dispersion pass. D3_INVALID for a system that is not 3D-periodic.
 int d3_cuda_visit_model(const D3System* host, long long* out, char* err, int errlen) {
-    if (host->cell_mode != 1) {
-        set_error(err, errlen, "the visit model is for 3D-periodic cells (cell_mode 1)");
-        return 1;
-    }
-    try {
+    return d3abi::guard("d3_cuda_visit_model", err, errlen, [&] {
+        if (host->cell_mode != 1)
+            throw d3abi::invalid_argument(
+                "the visit model is for 3D-periodic cells (cell_mode 1)");
         HostBins h;
         h.build(*host, host->cn_cutoff);
         out[0] = h.visits();
         h.build(*host, host->cutoff);
         out[1] = h.visits();
-        return 0;
-    } catch (const std::exception& ex) {
-        set_error(err, errlen, ex.what());
-    }
-    return 1;
+        return (int)D3_OK;
+    });
 }
 
 #if !defined(__CUDACC__)
-// Host emulation only: pair images visited by the binned passes since the last call.
-long long d3_cuda_host_visits() {
-    const long long v = g_visits;
-    g_visits = 0;
-    return v;
+int d3_cuda_host_visits(long long* visits, char* err, int errlen) {
+    return d3abi::guard("d3_cuda_host_visits", err, errlen, [&] {
+        *visits = g_visits;
+        g_visits = 0;
+        return (int)D3_OK;
+    });
 }
 
-// Host emulation only: order in which the emulated grid runs blocks and threads
-// (0 forward, 1 reverse, 2 shuffled with `seed`).
-void d3_cuda_host_set_order(int order, unsigned seed) {
-    g_order = order;
-    g_seed = seed;
+int d3_cuda_host_set_order(int order, unsigned seed, char* err, int errlen) {
+    return d3abi::guard("d3_cuda_host_set_order", err, errlen, [&] {
+        if (order < 0 || order > 2) throw d3abi::invalid_argument("order must be 0, 1 or 2");
+        g_order = order;
+        g_seed = seed;
+        return (int)D3_OK;
+    });
 }
 #endif
 

@@ -8,53 +8,17 @@
 
 #include <math.h>
 
+#include "d3_abi.h"  // struct D3System, enum D3Damping, D3_MAX_REF
+
 #if defined(__CUDACC__)
 #define D3_HD __host__ __device__ __forceinline__
 #else
 #define D3_HD inline
 #endif
 
-#define D3_MAX_REF 7
-
 // Machine epsilon of double: simple-dftd3's threshold below which an image is the atom itself
 // (and below which a scaling parameter counts as switched off).
 #define D3_EPS 2.220446049250313e-16
-
-// Damping functions, numbered as in the Python layer (ase_electrolyte/d3/parameters.py).
-enum D3Damping {
-    D3_RATIONAL = 0,        // bj, bjm
-    D3_ZERO = 1,            // zero
-    D3_MZERO = 2,           // zerom
-    D3_OPTIMIZEDPOWER = 3,  // op
-    D3_CSO = 4,             // cso
-};
-
-// Everything a kernel needs, as plain pointers so ctypes and cudaMemcpy can fill it.
-// Species-resolved tables are indexed by the compact species index of each atom.
-struct D3System {
-    int natoms;
-    int nspecies;
-    const int* species;      // [natoms]
-    const double* xyz;       // [natoms*3], bohr (rotated frame when cell_mode == 1)
-    // periodic images: cell_mode 0 = explicit translation list, 1 = lower-triangular cell
-    int cell_mode;
-    int ntrans;
-    const double* trans;     // [ntrans*3], bohr (cell_mode 0)
-    double lat[9];           // rows a=(ax,0,0), b=(bx,by,0), c=(cx,cy,cz), bohr (cell_mode 1)
-    // species tables
-    const int* nref;         // [nspecies]
-    const double* cnref;     // [nspecies*7]
-    const double* rcov;      // [nspecies], bohr, already scaled by 4/3
-    const double* r4r2;      // [nspecies], sqrt(0.5 * <r4>/<r2> * sqrt(Z))
-    const double* r0ab;      // [nspecies*nspecies], bohr
-    const double* c6ref;     // [nspecies*nspecies*7*7]
-    // damping parameters
-    int damping;
-    double s6, s8, s9, a1, a2, a3, a4, rs6, rs8, alp, bet;
-    // cutoffs (bohr) and smooth-cutoff width for the two-body term (0: hard cutoff)
-    double cutoff, cn_cutoff, atm_cutoff, width;
-    int atm;
-};
 
 // ---------------------------------------------------------------------------------------
 // Coordination number: exponential counting function, k1 = 16.
