@@ -34,22 +34,43 @@ import numpy as np
 import pandas as pd
 from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.lib.distances import minimize_vectors
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.report import register_analysis
+from mda_electrolyte.shell_composition import (
+    CLASSES,
+    CONVENTIONS,
+    distribution,
+    free_ion_fractions,
+    molecule_counts,
+    most_common,
+    network_sizes,
+    shell_classes,
+    shell_labels,
+    shell_members,
+    shell_molecules,
+)
 from mda_electrolyte.shell_cutoffs import ShellCutoff, bond_indices, donor_atoms, first_minimum
+from mda_electrolyte.shell_geometry import (
+    ANGLE_KINDS,
+    RDF_KINDS,
+    angle_histograms,
+    histogram_bins,
+    shell_angles,
+    type_rdfs,
+)
+from mda_electrolyte.shell_table import OC as _OC
+from mda_electrolyte.shell_table import OE as _OE
+from mda_electrolyte.shell_table import OTHER as _OTHER
+from mda_electrolyte.shell_table import ShellLayout, ShellTable
 
-__all__ = ["SolvationShells", "oxygen_types"]
+__all__ = ["SolvationShells", "oxygen_types", "shell_results"]
 
-CLASSES = ("SSIP", "CIP", "AGG")
-CONVENTIONS = ("anion_count", "bridging")
 #: How a species' shell atoms and cutoff are chosen: any atom of the molecule with the first RDF
 #: minimum (``"whole_molecule"``), or the donor atoms of Ju et al. (2025) with their fixed cutoffs,
 #: Li–O 2.6 Å and Li–P 4.2 Å (``"donor_atoms"``).
 CUTOFF_CONVENTIONS = ("whole_molecule", "donor_atoms")
 _PRESET = "ju2025"
-_OTHER, _OC, _OE = 0, 1, 2
 
 
 class _NoRdfMinimum(ValueError):
@@ -299,11 +320,14 @@ class SolvationShells(AnalysisBase):
         cutoff_convention="whole_molecule",
         no_minimum="raise",
         rdf_smoothing=0.2,
+        max_cutoff=6.0,
         **kwargs,
     ):
         rdf_range = tuple(float(v) for v in rdf_range)
         _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                       cutoff_convention, no_minimum)
+        if not float(max_cutoff) > 0:
+            raise ValueError(f"max_cutoff must be positive, not {max_cutoff!r}")
         super().__init__(cations.universe.trajectory, **kwargs)
         self._cations = cations
         self._anion_names = list(anions)
@@ -345,84 +369,130 @@ class SolvationShells(AnalysisBase):
         self._otype = types
         self._carbonyl_carbon = carbon
         element = cations.elements[0]
-        self._cation_symbol = element if element else cations.names[0]
-        self._n_anion_molecules = sum(anions[n].n_residues for n in anions)
         # the oxygens of the per-type RDFs: of the molecules given, whatever the shell atoms
         in_species = np.zeros(universe.atoms.n_atoms, dtype=bool)
         for group in {**anions, **solvents}.values():
             in_species[group.ix] = True
-        self._oxygen_ix = {
-            "M-Oc": np.flatnonzero(in_species & (self._otype == _OC)),
-            "M-Oe": np.flatnonzero(in_species & (self._otype == _OE)),
-        }
-        self._type_edges = np.linspace(*self._rdf_range, self._rdf_nbins + 1)
+        # every atom of the molecules given is searched once per frame
+        self._targets = np.flatnonzero(in_species)
+        self._oxygen_kind = np.where(in_species, types, _OTHER).astype(np.int8)
+        n_oxygens = (int((self._oxygen_kind == _OC).sum()), int((self._oxygen_kind == _OE).sum()))
+        names = list(self._species)
+        atom_species = np.full(universe.atoms.n_atoms, -1, dtype=np.int8)
+        for k, name in enumerate(names):
+            atom_species[self._species[name].ix] = k
+        self._layout = ShellLayout(
+            species=tuple(names), anions=tuple(anions), solvents=tuple(solvents),
+            cation_ix=cations.ix.astype(np.int64),
+            cation_symbol=element if element else cations.names[0],
+            atom_species=atom_species,
+            atom_molecule=universe.atoms.resindices.astype(np.int32),
+            atom_oxygen=types.astype(np.int8),
+            n_anion_molecules=sum(anions[n].n_residues for n in anions),
+            n_oxygens=n_oxygens,
+        )
+        self._edges = np.linspace(*self._rdf_range, self._rdf_nbins + 1)
+        # cutoffs known now, and the largest one the RDF minima may still give
+        known = dict(self._cutoffs_given)
+        if cutoff_convention == "donor_atoms":
+            known.update({n: self._presets[n][1] for n in names if n not in known})
+        self._rdf_needed = not set(known) >= set(names)
+        radius = max(known.values(), default=0.0)
+        if self._rdf_needed:
+            radius = max(radius, min(float(max_cutoff), self._rdf_range[1]))
+            if no_minimum == "preset":
+                radius = max([radius] + [cut for _, cut in self._presets.values()])
+        self._radius = radius
+        self._search_radius = max(radius, self._rdf_range[1])
 
-    # workers run a Solute over their own frames with radii fixed beforehand in run()
     _analysis_algorithm_is_parallelizable = True
 
     @classmethod
     def get_supported_backends(cls):
         return ("serial", "multiprocessing", "dask")
 
-    def run(
-        self,
-        start=None,
-        stop=None,
-        step=None,
-        frames=None,
-        verbose=None,
-        n_workers=None,
-        n_parts=None,
-        backend=None,
-        *,
-        unsupported_backend=False,
-        progressbar_kwargs=None,
-    ):
-        """Find the shells in the analysed frames, serially or in parallel.
+    def _prepare(self):
+        # per-frame chunks, concatenated in frame order across workers (see _get_aggregator);
+        # everything else is derived from them in _conclude
+        self.results._chunks = []
+        self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
 
-        Cutoffs not given are the first minima of the cation–species RDFs over *all* analysed
-        frames; they are found here, before the frames are split between workers, so every
-        backend gives the serial results. Parameters as
-        :meth:`MDAnalysis.analysis.base.AnalysisBase.run`; ``backend`` is ``"serial"``,
-        ``"multiprocessing"`` or ``"dask"``.
+    def _get_aggregator(self):
+        from MDAnalysis.analysis.results import ResultsGroup
 
-        Returns
-        -------
-        SolvationShells
-            ``self``, with :attr:`results` filled.
-        """
-        # bad backend arguments fail here, before the RDF pass
-        self._configure_backend(
-            backend="serial" if backend is None else backend,
-            n_workers=1 if n_workers is None and not hasattr(backend, "apply") else n_workers,
-            unsupported_backend=unsupported_backend,
-        )
-        # the frame numbers of the whole run, as AnalysisBase.run will split them
-        groups = self._setup_computation_groups(
-            n_parts=1, start=start, stop=stop, step=step, frames=frames
-        )
-        analysed = np.concatenate(groups)[:, 1]
-        self._radii, self._rdfs = self._rdf_cutoffs(analysed)
-        return super().run(
-            start=start,
-            stop=stop,
-            step=step,
-            frames=frames,
-            verbose=verbose,
-            n_workers=n_workers,
-            n_parts=n_parts,
-            backend=backend,
-            unsupported_backend=unsupported_backend,
-            progressbar_kwargs=progressbar_kwargs,
-        )
+        return ResultsGroup(lookup={"_chunks": ResultsGroup.flatten_sequence,
+                                    "_rdf_counts": ResultsGroup.ndarray_sum})
 
-    def _rdf_cutoffs(self, frames):
-        """Radii of all species and the RDFs behind those not given, over ``frames``.
+    def _single_frame(self):
+        from MDAnalysis.lib.distances import capped_distance
 
-        The same RDFs and first-minimum kernel as :class:`solvation_analysis.solute.Solute`
-        (which computes them in its own ``_prepare``), done once for the whole run.
+        ts = self._ts
+        box = ts.dimensions
+        positions = self._cations.universe.atoms.positions
+        cation_ix = self._layout.cation_ix
+        pairs, dist = capped_distance(positions[cation_ix], positions[self._targets],
+                                      self._search_radius, box=box)
+        cation = pairs[:, 0].astype(np.int32)
+        atom = self._targets[pairs[:, 1]]
+        edges = self._edges
+        in_range = (dist >= edges[0]) & (dist <= edges[-1])
+        species = self._layout.atom_species[atom]
+        if self._rdf_needed:
+            # the counts of InterRDF(cations, species, exclude_same="residue"), all species
+            keep = in_range & (species >= 0)
+            flat = species[keep].astype(np.intp) * self._rdf_nbins + histogram_bins(
+                dist[keep], edges)
+            self.results._rdf_counts += np.bincount(
+                flat, minlength=self.results._rdf_counts.size).reshape(
+                    self.results._rdf_counts.shape)
+        keep = (species >= 0) & (dist <= self._radius)
+        c, a, d = cation[keep], atom[keep], dist[keep]
+        oc = self._layout.atom_oxygen[a] == _OC
+        if oc.any():
+            o_pos = positions[a[oc]]
+            m_to_o = minimize_vectors(o_pos - positions[cation_ix[c[oc]]], box)
+            o_to_c = minimize_vectors(positions[self._carbonyl_carbon[a[oc]]] - o_pos, box)
+        else:
+            m_to_o = o_to_c = np.zeros((0, 3), dtype=np.float32)
+        kind = self._oxygen_kind[atom]
+        oxy = in_range & (kind != _OTHER)
+        self.results._chunks.append((
+            ts.frame, ts.volume, c, a.astype(np.int32), d.astype(np.float32),
+            m_to_o.astype(np.float32), o_to_c.astype(np.float32), cation[oxy],
+            (kind[oxy] - 1).astype(np.int8), histogram_bins(dist[oxy], edges).astype(np.int32),
+        ))
+
+    def _conclude(self):
+        table = ShellTable.from_frames(self._layout, self._radius, self._edges,
+                                       self.results.pop("_chunks"),
+                                       self.results.pop("_rdf_counts"))
+        radii, rdfs, layout, shell_atoms = self._cutoffs(table)
+        table.layout = layout
+        self.results.table = table
+        self.results.cutoffs = {name: float(radii[name]) for name in self._species}
+        source = {"given": "given", "rdf_first_minimum": "rdf_minimum", "preset": "preset",
+                  "preset_fallback": "preset_fallback"}
+        self.results.cutoff_source = {
+            name: source[self._details[name].method] for name in self._species
+        }
+        self.results.cutoff_details = {
+            name: self._details[name].as_dict() for name in self._species
+        }
+        self.results.shell_atoms = shell_atoms
+        self.results.rdfs = rdfs
+        self.results.update(shell_results(
+            table, self.results.cutoffs, convention=self._convention,
+            network_species=self._network_species, angle_bins=self._angle_bins))
+
+    def _cutoffs(self, table):
+        """Radii of all species and the RDFs behind those not given, from the table's counts.
+
+        The RDFs are :class:`MDAnalysis.analysis.rdf.InterRDF`'s with ``norm="density"`` over
+        all analysed frames (serial and parallel runs alike); their first minima come from
+        :func:`mda_electrolyte.shell_cutoffs.first_minimum`.
         """
         radii = dict(self._cutoffs_given)
+        layout, shell_atoms = self._layout, dict(self._shell_atoms)
         self._details = {
             name: ShellCutoff(cutoff=value, method="given", note="given by the caller")
             for name, value in radii.items()
@@ -436,16 +506,16 @@ class SolvationShells(AnalysisBase):
                         cutoff=radii[name], method="preset",
                         note=f"Ju et al. (2025) donor-atom cutoff Li–{element} {radii[name]} Å")
         if set(radii) >= set(self._species):
-            return radii, {}
+            return radii, {}, layout, shell_atoms
         rdfs = {}
         missing = []
-        edges = np.linspace(*self._rdf_range, self._rdf_nbins + 1)
+        edges = table.rdf_edges
         bins = 0.5 * (edges[1:] + edges[:-1])
         shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
-        counts = self._species_histograms(frames, edges)
+        counts = table.rdf_counts
         for k, name in enumerate(self._species):
             # InterRDF's norm="density": species atoms per Å³ around a cation
-            g = counts[k] / (len(frames) * shell * self._cations.n_atoms)
+            g = counts[k] / (table.n_frames * shell * self._cations.n_atoms)
             rdfs[name] = (bins, g)
             if name not in radii:
                 found = first_minimum(edges, g, counts=counts[k], smoothing=self._rdf_smoothing)
@@ -459,8 +529,8 @@ class SolvationShells(AnalysisBase):
                 continue
             donors, radius = self._presets[name]
             element = donors.elements[0]
-            self._species[name] = donors
-            self._shell_atoms[name] = "donor_atoms"
+            layout = layout.with_members(name, donors.ix)
+            shell_atoms[name] = "donor_atoms"
             radii[name] = radius
             self._details[name] = ShellCutoff(
                 cutoff=radius, method="preset_fallback",
@@ -478,410 +548,12 @@ class SolvationShells(AnalysisBase):
                 f"pass cutoffs={{name: value}} for it, or no_minimum='preset' for Li "
                 f"({'; '.join(f'{n}: {self._details[n].note}' for n in sorted(missing))})"
             )
-        return radii, rdfs
-
-    def _species_histograms(self, frames, edges):
-        """Cation–species distance histograms over ``frames``, one neighbour search per frame.
-
-        The counts of :class:`MDAnalysis.analysis.rdf.InterRDF` (cations, species,
-        ``exclude_same="residue"``) for every species at once: the cations are residues of their
-        own, so no pair is excluded.
-        """
-        from MDAnalysis.lib.distances import capped_distance
-
-        names = list(self._species)
-        targets = np.concatenate([self._species[n].ix for n in names])
-        code = np.concatenate([np.full(self._species[n].n_atoms, k) for k, n in enumerate(names)])
-        n_bins = edges.size - 1
-        counts = np.zeros((len(names), n_bins), dtype=np.intp)
-        trajectory = self._cations.universe.trajectory
-        for frame in frames:
-            ts = trajectory[frame]
-            pos = self._cations.universe.atoms.positions
-            pairs, dist = capped_distance(pos[self._cations.ix], pos[targets], edges[-1],
-                                          box=ts.dimensions)
-            keep = (dist >= edges[0]) & (dist <= edges[-1])
-            flat = code[pairs[keep, 1]] * n_bins + _bins(dist[keep], edges)
-            counts += np.bincount(flat, minlength=counts.size).reshape(counts.shape)
-        return counts
-
-    def _run_solute(self, frames):
-        from solvation_analysis.solute import Solute
-
-        solute = Solute.from_atoms(
-            self._cations,
-            dict(self._species),
-            radii=dict(self._radii),
-            skip_rdf=True,
-            analysis_classes=[],
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            solute.run(frames=frames, verbose=self._verbose)
-        return solute
-
-    def _prepare(self):
-        # in a parallel run this sees only this worker's frames
-        frames = np.asarray(self._sliced_trajectory.frames)
-        solute = self._run_solute(frames)
-        # every atom within the cutoff, not only the closest of each molecule
-        rows = pd.concat(
-            [solute.solvation_data.reset_index(), solute.solvation_data_duplicates.reset_index()],
-            ignore_index=True,
-        )
-        code = {name: k for k, name in enumerate(self._species)}
-        self._rows = {
-            frame: (
-                grp["solute_atom_ix"].to_numpy(np.intp),
-                grp["solvent_atom_ix"].to_numpy(np.intp),
-                grp["solvent"].map(code).to_numpy(np.intp),
-                grp["solvent_ix"].to_numpy(np.intp),
-                grp["distance"].to_numpy(float),
-            )
-            for frame, grp in rows.groupby("frame")
-        }
-        n, n_cat = self.n_frames, self._cations.n_atoms
-        n_species = len(self._species)
-        # per-frame data, concatenated in frame order across workers (see _get_aggregator);
-        # everything derived from it is computed in _conclude
-        self.results._class_codes = np.zeros((n, n_cat), dtype=np.int8)
-        self.results.shell_labels = np.empty((n, n_cat), dtype=object)
-        self.results._cn = np.zeros((n, n_species))
-        self.results._pairing = np.zeros((n, n_species))
-        self.results._free_ions = np.zeros(n)
-        self.results._network_size = np.zeros((n, n_cat), dtype=np.intp)
-        self.results._angles_oc_m_oc = []
-        self.results._angles_m_oc_cc = []
-        self.results._shell_tables = []
-        self.results._counts = np.zeros((n, n_cat, n_species), dtype=np.intp)
-        self.results._ssip_network_size = np.zeros((n, n_cat), dtype=np.intp)
-        self.results._volume = np.zeros(n)
-        self.results._type_rdf_rows = []
-        self.results._type_angle_rows = []
-
-    def _get_aggregator(self):
-        from MDAnalysis.analysis.results import ResultsGroup
-
-        return ResultsGroup(
-            lookup={
-                "_class_codes": ResultsGroup.ndarray_vstack,
-                "shell_labels": ResultsGroup.ndarray_vstack,
-                "_cn": ResultsGroup.ndarray_vstack,
-                "_pairing": ResultsGroup.ndarray_vstack,
-                "_free_ions": ResultsGroup.ndarray_hstack,
-                "_network_size": ResultsGroup.ndarray_vstack,
-                "_angles_oc_m_oc": ResultsGroup.flatten_sequence,
-                "_angles_m_oc_cc": ResultsGroup.flatten_sequence,
-                "_shell_tables": ResultsGroup.flatten_sequence,
-                "_counts": ResultsGroup.ndarray_vstack,
-                "_ssip_network_size": ResultsGroup.ndarray_vstack,
-                "_volume": ResultsGroup.ndarray_hstack,
-                "_type_rdf_rows": ResultsGroup.flatten_sequence,
-                "_type_angle_rows": ResultsGroup.flatten_sequence,
-            }
-        )
-
-    def _single_frame(self):
-        frame = self._ts.frame
-        empty = np.empty(0, dtype=np.intp)
-        cat_atom, atom, spec, mol, dist = self._rows.get(frame, (empty,) * 4 + (np.empty(0),))
-        cation_ix = self._cations.ix
-        n_cat = len(cation_ix)
-        slot = np.full(self._cations.universe.atoms.n_atoms, -1, dtype=np.intp)
-        slot[cation_ix] = np.arange(n_cat)
-        cat = slot[cat_atom]
-        otype = self._otype[atom]
-        self.results._shell_tables.append(
-            (
-                np.full(len(atom), frame),
-                cation_ix[cat] if len(cat) else empty,
-                spec,
-                mol,
-                atom,
-                otype,
-                dist,
-            )
-        )
-
-        # molecules per shell; a molecule is "c" if any Oc coordinates, else "e" if any Oe does
-        names = list(self._species)
-        n_species = len(names)
-        n_mol_key = int(mol.max()) + 1 if len(mol) else 1
-        keys, inverse = np.unique(cat * n_mol_key + mol, return_inverse=True)
-        inverse = inverse.ravel()
-        m_cat, m_mol = keys // n_mol_key, keys % n_mol_key
-        m_spec = np.empty(len(keys), dtype=np.intp)
-        m_spec[inverse] = spec
-        has_c = np.zeros(len(keys), bool)
-        has_e = np.zeros(len(keys), bool)
-        np.logical_or.at(has_c, inverse, otype == _OC)
-        np.logical_or.at(has_e, inverse, otype == _OE)
-
-        counts = np.zeros((n_cat, n_species), dtype=np.intp)
-        np.add.at(counts, (m_cat, m_spec), 1)
-        self.results._cn[self._frame_index] = counts.mean(axis=0)
-        self.results._pairing[self._frame_index] = (counts > 0).mean(axis=0)
-
-        anion_codes = [names.index(a) for a in self._anion_names]
-        is_anion = np.isin(m_spec, anion_codes)
-        n_anion = counts[:, anion_codes].sum(axis=1) if anion_codes else np.zeros(n_cat, np.intp)
-        classes = np.where(n_anion == 0, 0, np.where(n_anion == 1, 1, 2))
-        if self._convention == "bridging":
-            anion_mols, hosts = np.unique(m_mol[is_anion], return_counts=True)
-            bridging = set(anion_mols[hosts > 1].tolist())
-            shares = np.zeros(n_cat, bool)
-            for c, m in zip(m_cat[is_anion], m_mol[is_anion], strict=True):
-                if m in bridging:
-                    shares[c] = True
-            classes = np.where(n_anion == 0, 0, np.where((n_anion == 1) & ~shares, 1, 2))
-        self.results._class_codes[self._frame_index] = classes
-        n_free_anions = self._n_anion_molecules - len(np.unique(m_mol[is_anion]))
-        self.results._free_ions[self._frame_index] = ((n_anion == 0).sum() + n_free_anions) / (
-            n_cat + self._n_anion_molecules
-        )
-
-        labels = self._shell_labels(n_cat, m_cat, m_spec, has_c, has_e)
-        self.results.shell_labels[self._frame_index] = labels
-        self.results._network_size[self._frame_index] = self._networks(n_cat, m_cat, m_spec, m_mol)
-        self.results._counts[self._frame_index] = counts
-        self.results._volume[self._frame_index] = self._ts.volume
-        # networks of SSIPs joined through shared solvent molecules (Chalykh et al. 2025)
-        solvent_codes = [names.index(n) for n in self._solvent_names]
-        ssip = classes == 0
-        linking = ssip[m_cat] & np.isin(m_spec, solvent_codes)
-        self.results._ssip_network_size[self._frame_index] = np.where(
-            ssip, self._networks(n_cat, m_cat[linking], m_spec[linking], m_mol[linking]), 0)
-        self._angles_of_frame(cat, atom, otype, np.asarray(labels, dtype=object))
-        self._type_rdfs_of_frame(np.asarray(labels, dtype=object))
-
-    def _shell_labels(self, n_cat, m_cat, m_spec, has_c, has_e):
-        names = list(self._species)
-        suffix = np.where(has_c, 0, np.where(has_e, 1, 2))
-        tally = np.zeros((n_cat, len(names), 3), dtype=np.intp)
-        np.add.at(tally, (m_cat, m_spec, suffix), 1)
-        labels = []
-        text = ("c", "e", "")
-        for c in range(n_cat):
-            parts = [self._cation_symbol]
-            for s, name in enumerate(names):
-                for k in range(3):
-                    n = tally[c, s, k]
-                    if n:
-                        sfx = text[k] if name in self._solvent_names else ""
-                        parts.append(f"({name}{sfx})" + (str(n) if n > 1 else ""))
-            labels.append("".join(parts))
-        return labels
-
-    def _type_rdfs_of_frame(self, labels):
-        """Cation–Oc and cation–Oe distance histograms of this frame, per shell label."""
-        from MDAnalysis.lib.distances import capped_distance
-
-        box = self._ts.dimensions
-        pos = self._cations.universe.atoms.positions
-        edges = self._type_edges
-        names, index = np.unique(labels, return_inverse=True)
-        kinds = list(self._oxygen_ix)
-        targets = np.concatenate([self._oxygen_ix[k] for k in kinds])
-        if not targets.size:
-            return
-        kind_of = np.concatenate([np.full(self._oxygen_ix[k].size, n) for n, k in
-                                  enumerate(kinds)])
-        # one search for both oxygen kinds
-        pairs, dist = capped_distance(pos[self._cations.ix], pos[targets], edges[-1], box=box)
-        inside = dist >= edges[0]
-        pairs, dist = pairs[inside], dist[inside]
-        n_bins = edges.size - 1
-        code = (index[pairs[:, 0]] * len(kinds) + kind_of[pairs[:, 1]]) * n_bins
-        hists = np.bincount(code + _bins(dist, edges),
-                            minlength=len(names) * len(kinds) * n_bins)
-        hists = hists.reshape(len(names), len(kinds), n_bins)
-        for n, name in enumerate(kinds):
-            if not self._oxygen_ix[name].size:
-                continue
-            for k, label in enumerate(names):
-                self.results._type_rdf_rows.append((str(label), name, hists[k, n]))
-
-    def _networks(self, n_cat, m_cat, m_spec, m_mol):
-        names = list(self._species)
-        linking = np.isin(m_spec, [names.index(n) for n in self._network_species])
-        mols, mol_node = np.unique(m_mol[linking], return_inverse=True)
-        n_nodes = n_cat + len(mols)
-        graph = coo_matrix(
-            (np.ones(linking.sum()), (m_cat[linking], n_cat + mol_node.ravel())),
-            shape=(n_nodes, n_nodes),
-        )
-        _, component = connected_components(graph, directed=False)
-        # size of the network each cation belongs to
-        return np.bincount(component[:n_cat])[component[:n_cat]]
-
-    def _angles_of_frame(self, cat, atom, otype, labels):
-        oc = otype == _OC
-        if not oc.any():
-            return
-        box = self._ts.dimensions
-        pos = self._cations.universe.atoms.positions
-        cat_oc, atom_oc = cat[oc], atom[oc]
-        metal = pos[self._cations.ix[cat_oc]]
-        m_to_o = minimize_vectors(pos[atom_oc] - metal, box).astype(np.float64)
-        o_to_c = minimize_vectors(pos[self._carbonyl_carbon[atom_oc]] - pos[atom_oc], box).astype(
-            np.float64
-        )
-        m_oc_cc = _angle(-m_to_o, o_to_c)
-        self.results._angles_m_oc_cc.append(m_oc_cc)
-        for c in np.unique(cat_oc):
-            mine = cat_oc == c
-            self.results._type_angle_rows.append((str(labels[c]), "M-Oc-Cc", m_oc_cc[mine]))
-            vecs = m_to_o[mine]
-            a, b = np.triu_indices(len(vecs), k=1)
-            if len(a):
-                oc_m_oc = _angle(vecs[a], vecs[b])
-                self.results._angles_oc_m_oc.append(oc_m_oc)
-                self.results._type_angle_rows.append((str(labels[c]), "Oc-M-Oc", oc_m_oc))
-
-    def _conclude(self):
-        names = list(self._species)
-        n_cat = self._cations.n_atoms
-        # the per-frame data of all frames, in frame order; not part of the public results
-        per_frame = {
-            key: self.results.pop(key) for key in list(self.results) if key.startswith("_")
-        }
-        codes = per_frame["_class_codes"]
-        cn, pairing = per_frame["_cn"], per_frame["_pairing"]
-        labels = self.results.shell_labels
-        self.results.cutoffs = {name: float(self._radii[name]) for name in self._species}
-        source = {"given": "given", "rdf_first_minimum": "rdf_minimum", "preset": "preset",
-                  "preset_fallback": "preset_fallback"}
-        self.results.cutoff_source = {
-            name: source[self._details[name].method] for name in self._species
-        }
-        self.results.cutoff_details = {
-            name: self._details[name].as_dict() for name in self._species
-        }
-        self.results.shell_atoms = dict(self._shell_atoms)
-        self.results.rdfs = dict(self._rdfs)
-        self.results.classes = np.array(CLASSES)[codes]
-        self.results.convention = self._convention
-        self.results.fractions = {c: float(np.mean(codes == k)) for k, c in enumerate(CLASSES)}
-        tally = Counter(labels.ravel().tolist())
-        total = labels.size
-        self.results.labels = {k: v / total for k, v in tally.most_common()}
-        self.results.coordination_numbers = {n: float(cn[:, k].mean()) for k, n in enumerate(names)}
-        self.results.pairing = {n: float(pairing[:, k].mean()) for k, n in enumerate(names)}
-        free_cat = (codes == 0).mean(axis=1)
-        self.results.free_cation_fraction = float(free_cat.mean())
-        self.results.free_ion_fraction = float(per_frame["_free_ions"].mean())
-        network_counts = Counter(per_frame["_network_size"].ravel().tolist())
-        n_total = sum(network_counts.values())
-        self.results.network_sizes = {s: c / n_total for s, c in sorted(network_counts.items())}
-        edges = np.linspace(0.0, 180.0, self._angle_bins + 1)
-        self.results.angles = {}
-        for key, chunks in (
-            ("Oc-M-Oc", per_frame["_angles_oc_m_oc"]),
-            ("M-Oc-Cc", per_frame["_angles_m_oc_cc"]),
-        ):
-            values = np.concatenate(chunks) if chunks else np.empty(0)
-            hist = np.histogram(values, bins=edges)[0].astype(float)
-            density = hist / (hist.sum() * np.diff(edges)) if values.size else hist
-            self.results.angles[key] = {
-                "bins": 0.5 * (edges[1:] + edges[:-1]),
-                "density": density,
-                "mean": float(values.mean()) if values.size else None,
-                "n": int(values.size),
-            }
-        self.results.timeseries = {
-            "frames": self.frames.copy(),
-            "fractions": np.stack([(codes == k).mean(axis=1) for k in range(3)], axis=1),
-            "coordination_numbers": {n: cn[:, k].copy() for k, n in enumerate(names)},
-            "pairing": {n: pairing[:, k].copy() for k, n in enumerate(names)},
-            "free_cation_fraction": free_cat,
-        }
-        columns = ["frame", "cation", "species", "molecule", "atom", "oxygen_type", "distance"]
-        tables = per_frame["_shell_tables"]
-        stacked = [np.concatenate([t[k] for t in tables]) for k in range(7)]
-        shells = pd.DataFrame(dict(zip(columns, stacked, strict=True)))
-        shells["species"] = (
-            np.array(names, dtype=object)[shells["species"].to_numpy(np.intp)]
-            if len(shells)
-            else shells["species"]
-        )
-        shells["oxygen_type"] = (
-            np.array(["", "Oc", "Oe"], dtype=object)[shells["oxygen_type"].to_numpy(np.intp)]
-            if len(shells)
-            else shells["oxygen_type"]
-        )
-        self.results.shells = shells.sort_values(["frame", "cation", "distance"]).reset_index(
-            drop=True
-        )
-        self.results.n_cations = n_cat
-        self._conclude_distributions(per_frame, codes, names)
-        self._conclude_by_type(per_frame, labels, edges)
-
-    def _conclude_distributions(self, per_frame, codes, names):
-        counts = per_frame["_counts"]
-        total = counts.sum(axis=2)
-
-        def distribution(values):
-            if values.size == 0:
-                return {}
-            tally = np.bincount(values.ravel())
-            return {int(n): float(c / values.size) for n, c in enumerate(tally) if c}
-
-        self.results.cn_distribution = {n: distribution(counts[..., k])
-                                        for k, n in enumerate(names)}
-        self.results.cn_distribution["total"] = distribution(total)
-        self.results.cn_distribution_by_class = {
-            c: distribution(total[codes == k]) for k, c in enumerate(CLASSES)
-        }
-        sizes = per_frame["_ssip_network_size"]
-        ssip = codes == 0
-        networked = ssip & (sizes > 1)
-        isolated = ssip & (sizes == 1)
-        n_ssip = int(ssip.sum())
-        self.results.ssip_networks = {
-            "fraction_in_networks": float(networked.sum() / n_ssip) if n_ssip else None,
-            "sizes": distribution(sizes[ssip]),
-            "cn_distribution": {"network": distribution(total[networked]),
-                                "isolated": distribution(total[isolated])},
-            "composition": {
-                where: {n: (float(counts[..., k][mask].mean()) if mask.any() else None)
-                        for k, n in enumerate(names)}
-                for where, mask in (("network", networked), ("isolated", isolated))
-            },
-            "n_ssip": n_ssip,
-        }
-
-    def _conclude_by_type(self, per_frame, labels, angle_edges):
-        edges = self._type_edges
-        shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
-        volume = float(per_frame["_volume"].mean())
-        n_shells = Counter(labels.ravel().tolist())
-        sums = {}
-        for name, kind, hist in per_frame["_type_rdf_rows"]:
-            key = (name, kind)
-            sums[key] = sums.get(key, 0) + hist
-        angles = {}
-        for name, kind, values in per_frame["_type_angle_rows"]:
-            angles.setdefault((name, kind), []).append(values)
-        self.results.by_type_bins = 0.5 * (edges[1:] + edges[:-1])
-        by_type = {}
-        for name, count in n_shells.most_common():
-            entry = {"n_shells": int(count), "rdf": {}, "cn": {}, "angles": {}}
-            for kind, ix in self._oxygen_ix.items():
-                hist = sums.get((name, kind), np.zeros(edges.size - 1, dtype=np.intp))
-                density = ix.size / volume
-                entry["rdf"][kind] = hist / (count * density * shell) if ix.size else None
-                entry["cn"][kind] = np.cumsum(hist) / count
-            for kind in ("Oc-M-Oc", "M-Oc-Cc"):
-                chunks = angles.get((name, kind), [])
-                values = np.concatenate(chunks) if chunks else np.empty(0)
-                hist = np.histogram(values, bins=angle_edges)[0].astype(float)
-                entry["angles"][kind] = {
-                    "density": hist / (hist.sum() * np.diff(angle_edges)) if values.size else hist,
-                    "mean": float(values.mean()) if values.size else None,
-                    "n": int(values.size),
-                }
-            by_type[name] = entry
-        self.results.by_type = by_type
+        beyond = {n: r for n, r in radii.items() if r > self._radius}
+        if beyond:
+            raise ValueError(
+                f"the RDF first minima {beyond} lie beyond max_cutoff = {self._radius} Å, the "
+                "largest cutoff the pass kept pairs for; run again with a larger max_cutoff")
+        return radii, rdfs, layout, shell_atoms
 
     def plot_by_type(self, labels=None, n_labels=3):
         """Cation–Oc/Oe RDFs and angle distributions per shell label (Ju et al. 2025 Fig. 4).
@@ -932,6 +604,167 @@ class SolvationShells(AnalysisBase):
         return fig
 
 
+def shell_results(table, cutoffs, convention="anion_count", network_species=None, angle_bins=90):
+    """Every result of :class:`SolvationShells` from a collected table and the cutoffs.
+
+    The derivation half of the analysis: ``SolvationShells`` collects a
+    :class:`~mda_electrolyte.shell_table.ShellTable` in one pass and calls this; a table saved
+    with :meth:`~mda_electrolyte.shell_table.ShellTable.save` gives the same results without the
+    trajectory (with other cutoffs or another convention, within the table's radius).
+
+    Parameters
+    ----------
+    table : ShellTable
+    cutoffs : dict of {str: float}
+        Cutoff per species in Å.
+    convention : {"anion_count", "bridging"}
+    network_species : list of str, optional
+        Species whose shared molecules join cations into networks (default: all).
+    angle_bins : int
+        Bins of the angle histograms over 0–180°.
+
+    Returns
+    -------
+    dict
+        The keys of ``SolvationShells.results`` described there, except the cutoff bookkeeping
+        (``cutoffs``, ``cutoff_source``, ``cutoff_details``, ``shell_atoms``, ``rdfs``,
+        ``table``).
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    layout = table.layout
+    names = list(layout.species)
+    n_frames, n_cat, n_species = table.n_frames, layout.n_cations, len(names)
+    if n_frames == 0:
+        raise ValueError("no frames analysed")
+    network_species = names if network_species is None else list(network_species)
+    members = shell_members(table, cutoffs)
+    molecules = shell_molecules(members, n_cat)
+    counts = molecule_counts(molecules, n_frames, n_cat, n_species)
+    anion_codes = [names.index(a) for a in layout.anions]
+    solvent_codes = [names.index(s) for s in layout.solvents]
+    codes = shell_classes(counts, molecules, anion_codes, convention)
+    labels = shell_labels(molecules, layout, n_frames)
+    out = {"convention": convention, "n_cations": n_cat, "shell_labels": labels,
+           "classes": np.array(CLASSES)[codes]}
+    out["fractions"] = {c: float(np.mean(codes == k)) for k, c in enumerate(CLASSES)}
+    common = most_common(labels)
+    out["labels"] = {label: count / labels.size for label, count in common}
+    out["coordination_numbers"] = {n: float(counts[..., k].mean()) for k, n in enumerate(names)}
+    out["pairing"] = {n: float((counts[..., k] > 0).mean()) for k, n in enumerate(names)}
+    free_cat = (codes == 0).mean(axis=1)
+    free_ions = free_ion_fractions(codes, molecules, anion_codes, layout.n_anion_molecules)
+    out["free_cation_fraction"] = float(free_cat.mean())
+    out["free_ion_fraction"] = float(free_ions.mean())
+    linking = np.isin(molecules.species, [names.index(n) for n in network_species])
+    sizes = network_sizes(molecules, n_frames, n_cat, linking)
+    tally = np.bincount(sizes.ravel())
+    out["network_sizes"] = {int(s): float(c / sizes.size) for s, c in enumerate(tally) if c}
+    # the per-frame series behind every headline number
+    fractions_by_frame = np.stack([(codes == k).mean(axis=1) for k in range(3)], axis=1)
+    cn_by_frame = counts.mean(axis=1)
+    pairing_by_frame = (counts > 0).mean(axis=1)
+    out["timeseries"] = {
+        "frames": table.frames.copy(),
+        "fractions": fractions_by_frame,
+        "coordination_numbers": {n: cn_by_frame[:, k] for k, n in enumerate(names)},
+        "pairing": {n: pairing_by_frame[:, k] for k, n in enumerate(names)},
+        "free_cation_fraction": free_cat,
+    }
+    n_anions = layout.n_anion_molecules
+    out["estimates"] = {
+        "fractions": {c: frame_average(fractions_by_frame[:, k], n_cat, what=f"{c} fraction")
+                      for k, c in enumerate(CLASSES)},
+        "coordination_numbers": {n: frame_average(cn_by_frame[:, k], n_cat,
+                                                  what=f"coordination number of {n}")
+                                 for k, n in enumerate(names)},
+        "pairing": {n: frame_average(pairing_by_frame[:, k], n_cat, what=f"pairing of {n}")
+                    for k, n in enumerate(names)},
+        "free_cation_fraction": frame_average(free_cat, n_cat, what="free cation fraction"),
+        "free_ion_fraction": frame_average(free_ions, min(n_cat, n_anions) if n_anions else n_cat,
+                                           what="free ion fraction"),
+    }
+    edges = np.linspace(0.0, 180.0, int(angle_bins) + 1)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    angles = shell_angles(members, n_cat)
+    out["angles"] = {kind: {"bins": centres, **angle_histograms(values, edges)}
+                     for kind, (values, _) in angles.items()}
+    out["shells"] = _shell_frame(table, members, names)
+    out.update(_distributions(counts, codes, sizes, molecules, names, solvent_codes, n_frames,
+                              n_cat))
+    out.update(_by_type(table, labels, common, angles, edges))
+    return out
+
+
+def _shell_frame(table, members, names):
+    shells = pd.DataFrame({
+        "frame": table.frames[members.frame],
+        "cation": table.layout.cation_ix[members.cation],
+        "species": np.array(names, dtype=object)[members.species],
+        "molecule": members.molecule.astype(np.int64),
+        "atom": members.atom.astype(np.int64),
+        "oxygen_type": np.array(["", "Oc", "Oe"], dtype=object)[members.oxygen],
+        "distance": members.distance,
+    })
+    return shells.sort_values(["frame", "cation", "distance"], kind="stable").reset_index(
+        drop=True)
+
+
+def _distributions(counts, codes, sizes, molecules, names, solvent_codes, n_frames, n_cat):
+    total = counts.sum(axis=2)
+    out = {"cn_distribution": {n: distribution(counts[..., k]) for k, n in enumerate(names)}}
+    out["cn_distribution"]["total"] = distribution(total)
+    out["cn_distribution_by_class"] = {
+        c: distribution(total[codes == k]) for k, c in enumerate(CLASSES)}
+    # networks of SSIPs joined through shared solvent molecules (Chalykh et al. 2025)
+    ssip = codes == 0
+    linking = ssip.ravel()[molecules.shell] & np.isin(molecules.species, solvent_codes)
+    ssip_sizes = network_sizes(molecules, n_frames, n_cat, linking, shells=ssip)
+    networked = ssip & (ssip_sizes > 1)
+    isolated = ssip & (ssip_sizes == 1)
+    n_ssip = int(ssip.sum())
+    out["ssip_networks"] = {
+        "fraction_in_networks": float(networked.sum() / n_ssip) if n_ssip else None,
+        "sizes": distribution(ssip_sizes[ssip]),
+        "cn_distribution": {"network": distribution(total[networked]),
+                            "isolated": distribution(total[isolated])},
+        "composition": {
+            where: {n: (float(counts[..., k][mask].mean()) if mask.any() else None)
+                    for k, n in enumerate(names)}
+            for where, mask in (("network", networked), ("isolated", isolated))
+        },
+        "n_ssip": n_ssip,
+    }
+    return out
+
+
+def _by_type(table, labels, common, angles, angle_edges):
+    """Per shell label: cation–Oc/Oe RDFs and cumulative CNs, angle distributions."""
+    edges = table.rdf_edges
+    shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
+    volume = float(table.volumes.mean())
+    names = [label for label, _ in common]
+    index = {label: k for k, label in enumerate(names)}
+    codes = np.array([index[x] for x in labels.ravel()], dtype=np.int64).reshape(labels.shape)
+    hists = type_rdfs(table, codes, len(names))
+    shell_code = codes.ravel()
+    by_type = {}
+    for k, (name, count) in enumerate(common):
+        entry = {"n_shells": int(count), "rdf": {}, "cn": {}, "angles": {}}
+        for j, kind in enumerate(RDF_KINDS):
+            n_oxygens = table.layout.n_oxygens[j]
+            hist = hists[k, j]
+            density = n_oxygens / volume
+            entry["rdf"][kind] = hist / (count * density * shell) if n_oxygens else None
+            entry["cn"][kind] = np.cumsum(hist) / count
+        for kind in ANGLE_KINDS:
+            values, shells = angles[kind]
+            entry["angles"][kind] = angle_histograms(values[shell_code[shells] == k],
+                                                     angle_edges)
+        by_type[name] = entry
+    return {"by_type": by_type, "by_type_bins": 0.5 * (edges[1:] + edges[:-1])}
+
+
 def _plot_by_type(results, labels=None, n_labels=3):
     import matplotlib.pyplot as plt
 
@@ -960,18 +793,6 @@ def _plot_by_type(results, labels=None, n_labels=3):
     axes[1].legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-
-def _bins(values, edges):
-    """Bin of every value as :func:`numpy.histogram` assigns it (values inside the edges)."""
-    index = np.searchsorted(edges, values, side="right") - 1
-    # the last edge belongs to the last bin
-    return np.minimum(index, edges.size - 2)
-
-
-def _angle(u, v):
-    cos = np.einsum("ij,ij->i", u, v) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
 _CATIONS = ("Li", "Na", "K")

@@ -1,0 +1,83 @@
+r"""An :class:`~ase_electrolyte.estimate.Estimate` of an average over frames and ions.
+
+The structure analyses report averages over the analysed frames of per-frame values that are
+themselves averages over the ions of a frame (the SSIP fraction, a mean coordination number).
+Their uncertainty is the t-scaled standard error of the means of contiguous blocks of frames
+(:func:`mda_electrolyte.uncertainty.mean_error`): consecutive frames are correlated, blocks of
+many frames much less so. The verdict refuses what cannot be trusted whatever its error bar:
+
+- fewer than :data:`MIN_FRAMES` frames: no block error ("too few frames");
+- fewer than :data:`MIN_IONS` ions: a fraction of one or two ions is not a property of the
+  electrolyte ("too few ions").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ase_electrolyte.estimate import METHODS, Estimate
+from mda_electrolyte.uncertainty import mean_error
+
+__all__ = ["frame_average", "MIN_FRAMES", "MIN_IONS"]
+
+#: Fewest frames for a block error (one frame per block at the least).
+MIN_FRAMES = 5
+#: Fewest ions behind a shell statistic.
+MIN_IONS = 4
+
+
+def _n_blocks(n_frames):
+    return 10 if n_frames >= 50 else 5
+
+
+def frame_average(series, n_ions, unit="1", what="value"):
+    """Mean of a per-frame series with its block error and verdict.
+
+    Parameters
+    ----------
+    series : array_like, shape (n_frames,)
+        One value per analysed frame, in frame order.
+    n_ions : int
+        Ions averaged over in each frame (for the verdict).
+    unit : str
+        Unit of the values (:mod:`ase_electrolyte.units`).
+    what : str
+        Name of the quantity, for the notes.
+
+    Returns
+    -------
+    Estimate
+        ``value`` the mean over all frames; ``stderr`` the t-scaled standard error over
+        contiguous blocks (5 blocks, 10 from 50 frames on); not converged, with the reason,
+        for too few frames or ions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte.frame_estimates import frame_average
+    >>> print(frame_average(np.r_[np.zeros(5), np.ones(5)], n_ions=20))
+    0.50 ± 0.26 (valid)
+    >>> frame_average(np.full(3, 0.5), n_ions=20).verdict
+    'too few frames: 3 (a block error needs at least 5)'
+    """
+    series = np.asarray(series, dtype=np.float64).ravel()
+    if series.size == 0:
+        raise ValueError(f"{what}: no frames analysed")
+    if not np.all(np.isfinite(series)):
+        raise ValueError(f"{what}: the per-frame values contain NaN or infinity")
+    value = float(series.mean())
+    notes = []
+    if n_ions < MIN_IONS:
+        notes.append(f"too few ions: {n_ions} (a shell statistic needs at least {MIN_IONS})")
+    if series.size < MIN_FRAMES:
+        notes.append(f"too few frames: {series.size} (a block error needs at least "
+                     f"{MIN_FRAMES})")
+        return Estimate(value, math.nan, unit, METHODS["none"], series.size, converged=False,
+                        notes=tuple(notes))
+    n_blocks = _n_blocks(series.size)
+    blocks = [block.mean() for block in np.array_split(series, n_blocks)]
+    _, err, _ = mean_error(blocks)
+    return Estimate(value, err, unit, METHODS["blocks"].format(n=n_blocks), n_blocks,
+                    converged=not notes, notes=tuple(notes))

@@ -1,0 +1,236 @@
+"""What the cation shells hold: members, classes, labels, coordination numbers and networks.
+
+Derived from a :class:`~mda_electrolyte.shell_table.ShellTable` and the shell cutoffs, for all
+frames at once (no trajectory needed):
+
+- :func:`shell_members`: the table's rows inside each species' cutoff;
+- :func:`shell_molecules`: one entry per (shell, molecule), with whether the molecule coordinates
+  through a carbonyl (Oc) or an ether (Oe) oxygen;
+- :func:`molecule_counts`: molecules of each species in every shell;
+- :func:`shell_classes`: SSIP/CIP/AGG under the ``"anion_count"`` (Gong et al. 2025) or the
+  ``"bridging"`` (mdgo) convention;
+- :func:`shell_labels`: Ju et al. (2025) labels such as ``Li(ECc)3(PF6)``;
+- :func:`network_sizes`: size of the network of cations joined through shared molecules
+  (Chalykh et al. 2025);
+- :func:`free_ion_fractions`: the per-frame fraction of free ions;
+- :func:`distribution`: a normalised histogram of integers.
+
+A *shell* is one cation in one frame, numbered ``frame_position * n_cations + slot``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from mda_electrolyte.shell_table import OC, OE
+
+__all__ = ["ShellMembers", "ShellMolecules", "shell_members", "shell_molecules",
+           "molecule_counts", "shell_classes", "shell_labels", "network_sizes",
+           "free_ion_fractions", "distribution", "most_common", "CLASSES", "CONVENTIONS"]
+
+CLASSES = ("SSIP", "CIP", "AGG")
+CONVENTIONS = ("anion_count", "bridging")
+
+
+@dataclass
+class ShellMembers:
+    """The atoms inside the shells: one row per (frame, cation, atom) within the cutoff.
+
+    ``frame`` is the frame position (0 … n_frames − 1), ``cation`` the slot, ``atom`` the
+    Universe index, ``species`` the species code, ``molecule`` the residue index, ``oxygen``
+    the oxygen type, ``distance`` in Å; ``m_to_o`` and ``o_to_c`` the vectors of the Oc rows
+    in row order.
+    """
+
+    frame: np.ndarray
+    cation: np.ndarray
+    atom: np.ndarray
+    species: np.ndarray
+    molecule: np.ndarray
+    oxygen: np.ndarray
+    distance: np.ndarray
+    m_to_o: np.ndarray
+    o_to_c: np.ndarray
+
+
+@dataclass
+class ShellMolecules:
+    """One entry per molecule in a shell: ``shell`` number, ``molecule``, ``species``, and
+    whether any of its carbonyl (``has_c``) or ether (``has_e``) oxygens is a member."""
+
+    shell: np.ndarray
+    molecule: np.ndarray
+    species: np.ndarray
+    has_c: np.ndarray
+    has_e: np.ndarray
+
+
+def shell_members(table, radii):
+    """Rows of ``table`` within the cutoff of their species.
+
+    Parameters
+    ----------
+    table : ShellTable
+    radii : dict of {str: float}
+        Cutoff per species in Å, none larger than ``table.radius``.
+
+    Returns
+    -------
+    ShellMembers
+    """
+    layout = table.layout
+    missing = set(layout.species) - set(radii)
+    if missing:
+        raise ValueError(f"no cutoff for species {sorted(missing)}")
+    too_far = {n: r for n, r in radii.items() if r > table.radius * (1 + 1e-12)}
+    if too_far:
+        raise ValueError(f"cutoffs {too_far} exceed the collection radius {table.radius} Å")
+    # compared in the table's single precision: a pair counts when its float32 distance does
+    cut = np.array([radii[n] for n in layout.species] + [-1.0], dtype=np.float32)
+    species = layout.atom_species[table.atom]
+    keep = table.distance <= cut[species]
+    is_oc = layout.atom_oxygen[table.atom] == OC
+    oc_keep = keep[is_oc]
+    atom = table.atom[keep]
+    return ShellMembers(
+        frame=table.row_frames()[keep], cation=table.cation[keep], atom=atom,
+        species=species[keep], molecule=layout.atom_molecule[atom],
+        oxygen=layout.atom_oxygen[atom], distance=table.distance[keep],
+        m_to_o=table.m_to_o[oc_keep], o_to_c=table.o_to_c[oc_keep],
+    )
+
+
+def shell_molecules(members, n_cations):
+    """Collapse member atoms to molecules per shell (see :class:`ShellMolecules`)."""
+    shell = members.frame.astype(np.int64) * n_cations + members.cation
+    n_mol = int(members.molecule.max()) + 1 if members.molecule.size else 1
+    keys, inverse = np.unique(shell * n_mol + members.molecule, return_inverse=True)
+    inverse = inverse.ravel()
+    species = np.empty(keys.size, dtype=np.int8)
+    species[inverse] = members.species
+    has_c = np.zeros(keys.size, dtype=bool)
+    has_e = np.zeros(keys.size, dtype=bool)
+    has_c[inverse[members.oxygen == OC]] = True
+    has_e[inverse[members.oxygen == OE]] = True
+    return ShellMolecules(shell=keys // n_mol, molecule=(keys % n_mol).astype(np.int32),
+                          species=species, has_c=has_c, has_e=has_e)
+
+
+def molecule_counts(molecules, n_frames, n_cations, n_species):
+    """Molecules of every species in every shell, shape (n_frames, n_cations, n_species)."""
+    flat = np.bincount(molecules.shell * n_species + molecules.species,
+                       minlength=n_frames * n_cations * n_species)
+    return flat.reshape(n_frames, n_cations, n_species).astype(np.int32)
+
+
+def shell_classes(counts, molecules, anion_codes, convention="anion_count"):
+    """SSIP (0), CIP (1) or AGG (2) of every shell, shape (n_frames, n_cations), int8.
+
+    ``"anion_count"``: no anion, one anion, more. ``"bridging"``: CIP only when the one anion
+    is in no other cation's shell of the frame; an anion shared by several cations makes each of
+    their shells AGG.
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    n_frames, n_cat, _ = counts.shape
+    anion_codes = list(anion_codes)
+    n_anion = counts[..., anion_codes].sum(axis=-1) if anion_codes else np.zeros(
+        (n_frames, n_cat), dtype=np.int32)
+    classes = np.where(n_anion == 0, 0, np.where(n_anion == 1, 1, 2)).astype(np.int8)
+    if convention == "bridging" and anion_codes:
+        is_anion = np.isin(molecules.species, anion_codes)
+        shell = molecules.shell[is_anion]
+        frame = shell // n_cat
+        n_mol = int(molecules.molecule.max()) + 1
+        key = frame * n_mol + molecules.molecule[is_anion]
+        _, inverse, hosts = np.unique(key, return_inverse=True, return_counts=True)
+        shares = np.zeros(n_frames * n_cat, dtype=bool)
+        shares[shell[hosts[inverse.ravel()] > 1]] = True
+        shares = shares.reshape(n_frames, n_cat)
+        classes[(n_anion == 1) & shares] = 2
+    return classes
+
+
+def shell_labels(molecules, layout, n_frames):
+    """Ju et al. (2025) label of every shell, shape (n_frames, n_cations), object array.
+
+    A solvent molecule is ``c`` when any of its Oc atoms is a member, else ``e`` when an Oe is,
+    else it has no suffix; anions never get one. Solvents come first, in the order given.
+    """
+    n_cat, names = layout.n_cations, layout.species
+    n_species = len(names)
+    solvent = np.array([n in layout.solvents for n in names])
+    suffix = np.where(molecules.has_c, 0, np.where(molecules.has_e, 1, 2))
+    suffix = np.where(solvent[molecules.species], suffix, 2)
+    n_shells = n_frames * n_cat
+    tally = np.bincount((molecules.shell * n_species + molecules.species) * 3 + suffix,
+                        minlength=n_shells * n_species * 3).reshape(n_shells, n_species * 3)
+    # few distinct compositions: build each label once
+    rows, inverse = np.unique(tally, axis=0, return_inverse=True)
+    text = ("c", "e", "")
+    labels = []
+    for row in rows.reshape(-1, n_species, 3):
+        parts = [layout.cation_symbol]
+        for s, name in enumerate(names):
+            for k in range(3):
+                n = row[s, k]
+                if n:
+                    parts.append(f"({name}{text[k]})" + (str(n) if n > 1 else ""))
+        labels.append("".join(parts))
+    return np.array(labels, dtype=object)[inverse.ravel()].reshape(n_frames, n_cat)
+
+
+def network_sizes(molecules, n_frames, n_cations, linking=None, shells=None):
+    """Number of cations in the network of every shell, shape (n_frames, n_cations).
+
+    Cations of one frame are joined when they share a molecule; ``linking`` (bool per molecule
+    entry) restricts the joining molecules, ``shells`` (bool per shell, flattened) the cations
+    that take part (the others get 0).
+    """
+    n_shells = n_frames * n_cations
+    use = np.ones(molecules.shell.size, dtype=bool) if linking is None else np.asarray(linking)
+    shell = molecules.shell[use]
+    frame = shell // n_cations
+    n_mol = int(molecules.molecule.max()) + 1 if molecules.molecule.size else 1
+    _, mol_node = np.unique(frame * n_mol + molecules.molecule[use], return_inverse=True)
+    mol_node = mol_node.ravel()
+    n_nodes = n_shells + (int(mol_node.max()) + 1 if mol_node.size else 0)
+    graph = coo_matrix((np.ones(shell.size), (shell, n_shells + mol_node)),
+                       shape=(n_nodes, n_nodes))
+    _, component = connected_components(graph, directed=False)
+    size = np.bincount(component[:n_shells])[component[:n_shells]]
+    if shells is not None:
+        size = np.where(np.asarray(shells).ravel(), size, 0)
+    return size.reshape(n_frames, n_cations)
+
+
+def free_ion_fractions(classes, molecules, anion_codes, n_anion_molecules):
+    """Per frame: (free cations + anion molecules in no shell) / (cations + anion molecules)."""
+    n_frames, n_cat = classes.shape
+    is_anion = np.isin(molecules.species, list(anion_codes))
+    frame = molecules.shell[is_anion] // n_cat
+    n_mol = int(molecules.molecule.max()) + 1 if molecules.molecule.size else 1
+    bound = np.unique(frame * n_mol + molecules.molecule[is_anion]) // n_mol
+    n_bound = np.bincount(bound, minlength=n_frames)
+    free = (classes == 0).sum(axis=1) + (n_anion_molecules - n_bound)
+    return free / (n_cat + n_anion_molecules)
+
+
+def distribution(values):
+    """``{n: fraction}`` of the non-negative integers in ``values`` (empty for no values)."""
+    values = np.asarray(values)
+    if values.size == 0:
+        return {}
+    tally = np.bincount(values.ravel())
+    return {int(n): float(c / values.size) for n, c in enumerate(tally) if c}
+
+
+def most_common(labels):
+    """``[(label, count)]`` most common first, ties in order of first appearance."""
+    names, first, counts = np.unique(labels.ravel(), return_index=True, return_counts=True)
+    order = np.lexsort((first, -counts))
+    return [(str(names[k]), int(counts[k])) for k in order]

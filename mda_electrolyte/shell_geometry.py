@@ -1,0 +1,95 @@
+"""Shell geometry by shell type: Oc–M–Oc and M–Oc–Cc angles, cation–Oc/Oe RDFs.
+
+Ju et al. (2025, Fig. 4) resolve the structure of the first shell by its composition: the angle
+between two carbonyl oxygens seen from the cation (Oc–M–Oc), the angle at a coordinating carbonyl
+oxygen between the cation and its carbon (M–Oc–Cc), and the RDFs of the cations of one shell
+label around the carbonyl and ether oxygens. All are derived here from the members of
+:func:`mda_electrolyte.shell_composition.shell_members` and the cation–oxygen rows of a
+:class:`~mda_electrolyte.shell_table.ShellTable`, with the labels of every shell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mda_electrolyte.shell_table import OC
+
+__all__ = ["histogram_bins", "angle", "shell_angles", "angle_histograms", "type_rdfs"]
+
+ANGLE_KINDS = ("Oc-M-Oc", "M-Oc-Cc")
+RDF_KINDS = ("M-Oc", "M-Oe")
+
+
+def histogram_bins(values, edges):
+    """Bin of every value as :func:`numpy.histogram` assigns it (values inside the edges)."""
+    index = np.searchsorted(edges, values, side="right") - 1
+    # the last edge belongs to the last bin
+    return np.minimum(index, edges.size - 2)
+
+
+def angle(u, v):
+    """Angle in degrees between the rows of ``u`` and ``v``."""
+    u = np.asarray(u, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    cos = np.einsum("ij,ij->i", u, v) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def shell_angles(members, n_cations):
+    """Every Oc–M–Oc and M–Oc–Cc angle of the shells, with the shell it belongs to.
+
+    Returns
+    -------
+    dict
+        ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` → ``(angles in degrees, shell numbers)``; an Oc–M–Oc
+        angle for every unordered pair of member Oc atoms of one shell.
+    """
+    oc = members.oxygen == OC
+    shell = members.frame[oc].astype(np.int64) * n_cations + members.cation[oc]
+    m_to_o = members.m_to_o.astype(np.float64)
+    m_oc_cc = angle(-m_to_o, members.o_to_c)
+    order = np.argsort(shell, kind="stable")
+    shell_sorted, vecs = shell[order], m_to_o[order]
+    first, second = [], []
+    # after sorting, the pairs of one shell are (i, i + k) with the same shell number
+    for k in range(1, int(np.bincount(shell_sorted).max()) if shell_sorted.size else 1):
+        i = np.flatnonzero(shell_sorted[:-k] == shell_sorted[k:])
+        if not i.size:
+            break
+        first.append(i)
+        second.append(i + k)
+    first = np.concatenate(first) if first else np.zeros(0, dtype=np.intp)
+    second = np.concatenate(second) if second else np.zeros(0, dtype=np.intp)
+    oc_m_oc = angle(vecs[first], vecs[second]) if first.size else np.zeros(0)
+    return {"Oc-M-Oc": (oc_m_oc, shell_sorted[first]), "M-Oc-Cc": (m_oc_cc, shell)}
+
+
+def angle_histograms(values, edges):
+    """Density (1/degree), mean (``None`` without angles) and count of a set of angles."""
+    hist = np.histogram(values, bins=edges)[0].astype(float)
+    density = hist / (hist.sum() * np.diff(edges)) if values.size else hist
+    return {"density": density, "mean": float(values.mean()) if values.size else None,
+            "n": int(values.size)}
+
+
+def type_rdfs(table, label_codes, n_labels):
+    """Cation–Oc and cation–Oe pair counts per shell label over all frames.
+
+    Parameters
+    ----------
+    table : ShellTable
+    label_codes : numpy.ndarray of int, shape (n_frames, n_cations)
+        Label index of every shell.
+    n_labels : int
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n_labels, 2, n_bins)
+        Counts on ``table.rdf_edges``, ``[:, 0]`` around Oc and ``[:, 1]`` around Oe.
+    """
+    n_bins = table.rdf_edges.size - 1
+    n_cat = label_codes.shape[1]
+    label = label_codes.ravel()[table.oxygen_row_frames().astype(np.int64) * n_cat
+                                + table.oxygen_cation]
+    flat = (label * 2 + table.oxygen_kind) * n_bins + table.oxygen_bin
+    return np.bincount(flat, minlength=n_labels * 2 * n_bins).reshape(n_labels, 2, n_bins)
