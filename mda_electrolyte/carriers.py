@@ -16,19 +16,16 @@ it are the *segments* over which means and standard errors are taken.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse
-from MDAnalysis.analysis.base import AnalysisBase
-from MDAnalysis.analysis.results import Results, ResultsGroup
 from MDAnalysis.core.groups import AtomGroup
 from MDAnalysis.core.universe import Universe
 from MDAnalysis.lib.distances import minimize_vectors
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
-from .molecules import make_whole, molecule_ids
+from .molecules import molecule_ids
 
 __all__ = ["IonSpecies", "resolve_species", "unwrap_trajectory", "find_wrapping_jump"]
 
@@ -365,23 +362,27 @@ def unwrap_trajectory(positions, boxes):
     return out
 
 
-class CarrierAnalysis(AnalysisBase):
-    """Base of the transport analyses: collects ion-centre data over one or more trajectories.
+class CarrierAnalysis:
+    """Base of the transport analyses of Universes: collect once, then estimate.
 
-    Subclasses set ``_needs`` to ``("velocities",)`` and/or ``("positions",)`` and implement
-    ``_segment(data, dt, volume)`` (returns whatever one segment contributes) and
-    ``_combine(segments, dt)`` (fills ``self.results``). Per-frame collection is split across
-    workers by the parallel backends and concatenated in frame order before ``_conclude``.
+    A thin wrapper kept for the public classes (:class:`~mda_electrolyte.GreenKuboConductivity`,
+    :class:`~mda_electrolyte.EinsteinHelfandConductivity`, :class:`~mda_electrolyte.Diffusion`,
+    :class:`~mda_electrolyte.OnsagerCoefficients`): construction resolves the species and checks
+    the input (one :class:`~mda_electrolyte.ion_collection.IonCollector` per Universe);
+    :meth:`run` runs the collectors (every MDAnalysis backend) and hands their
+    :class:`~mda_electrolyte.ion_collection.IonCollection` objects to the estimator, which a
+    subclass implements as ``_estimate(collections)``. ``cls.from_collections(collections,
+    **parameters)`` runs the same estimator on collections made elsewhere (one read of a
+    trajectory shared by several estimators, or stored arrays).
+
+    Subclasses set ``_needs`` (``"velocities"`` and/or ``"positions"``), ``_needs_charges`` and
+    ``_needs_volume``, and implement ``_configure(n_collections, **parameters)`` and
+    ``_estimate(collections)``.
     """
 
-    _analysis_algorithm_is_parallelizable = True
     _needs: tuple = ()
     _needs_charges = True
     _needs_volume = True
-
-    @classmethod
-    def get_supported_backends(cls):
-        return ("serial", "multiprocessing", "dask")
 
     def __init__(
         self,
@@ -391,28 +392,46 @@ class CarrierAnalysis(AnalysisBase):
         charges=None,
         ion_center=None,
         compound="residues",
-        n_blocks=None,
         volume=None,
         unwrap=False,
         verbose=False,
     ):
+        from .ion_collection import IonCollector
+
         self._universes = _as_universes(universes)
-        super().__init__(self._universes[0].trajectory, verbose=verbose)
-        self._species = [
-            resolve_species(
+        if unwrap not in (True, False):
+            raise TypeError(f"unwrap must be True or False, not {unwrap!r}")
+        n_u = len(self._universes)
+        for k, u in enumerate(self._universes):
+            ts = u.trajectory.ts
+            if "velocities" in self._needs and not ts.has_velocities:
+                raise ValueError(
+                    f"Universe {k} has no velocities: {type(self).__name__} needs them (write them "
+                    "to the trajectory, e.g. TRR, H5MD, ASE .traj or a LAMMPS dump with vx vy vz)"
+                )
+            has_box = ts.dimensions is not None and np.all(ts.dimensions[:3] > 0)
+            if self._needs_volume and volume is None and not has_box:
+                raise ValueError(f"Universe {k} has no box: give the volume in Å³ with volume=...")
+        self._collectors = [
+            IonCollector(
                 u,
                 ions,
                 charges=charges,
                 ion_center=ion_center,
                 compound=compound,
                 require_charges=self._needs_charges,
-                n_universes=len(self._universes),
+                velocities="velocities" in self._needs,
+                positions="positions" in self._needs,
+                unwrap=unwrap and "positions" in self._needs,
+                n_universes=n_u,
+                label=f"Universe {k}",
+                verbose=verbose,
             )
-            for u in self._universes
+            for k, u in enumerate(self._universes)
         ]
-        first = self._species[0]
-        for k, other in enumerate(self._species[1:], start=1):
-            for a, b in zip(first, other, strict=True):
+        first = self._collectors[0].species
+        for k, col in enumerate(self._collectors[1:], start=1):
+            for a, b in zip(first, col.species, strict=True):
                 same_charges = (a.charges is None) == (b.charges is None) and (
                     a.charges is None or np.array_equal(a.charges, b.charges)
                 )
@@ -422,52 +441,17 @@ class CarrierAnalysis(AnalysisBase):
                         f"({a.n_ions} vs {b.n_ions} ions or different charges); the trajectories "
                         "must be of the same system"
                     )
-        if n_blocks is None:
-            n_blocks = self._default_blocks(len(self._universes))
-        if int(n_blocks) != n_blocks or n_blocks < 1:
-            raise ValueError(f"n_blocks must be a positive integer, not {n_blocks!r}")
-        self._n_blocks = int(n_blocks)
-        if volume is not None and not float(volume) > 0:
-            raise ValueError(f"volume must be positive (Å³), not {volume!r}")
-        self._volume = None if volume is None else float(volume)
-        if unwrap not in (True, False):
-            raise TypeError(f"unwrap must be True or False, not {unwrap!r}")
-        self._unwrap = unwrap
-        for k, u in enumerate(self._universes):
-            ts = u.trajectory.ts
-            if "velocities" in self._needs and not ts.has_velocities:
-                raise ValueError(
-                    f"Universe {k} has no velocities: {type(self).__name__} needs them (write them "
-                    "to the trajectory, e.g. TRR, H5MD, ASE .traj or a LAMMPS dump with vx vy vz)"
-                )
-            has_box = ts.dimensions is not None and np.all(ts.dimensions[:3] > 0)
-            if self._needs_volume and self._volume is None and not has_box:
-                raise ValueError(f"Universe {k} has no box: give the volume in Å³ with volume=...")
-            if "positions" in self._needs and unwrap and not has_box:
-                raise ValueError(
-                    f"Universe {k} has no box, so its positions cannot be unwrapped; "
-                    "give unwrapped positions and unwrap=False"
-                )
-        # per Universe: the atoms read each frame, and the sparse map from them to ion centres
-        self._tracked = []
-        self._center_matrix = []
-        for species in self._species:
-            ix = np.concatenate([s.atoms.ix[s.tracked] for s in species])
-            self._tracked.append(species[0].atoms.universe.atoms[ix])
-            self._center_matrix.append(
-                scipy.sparse.block_diag([s.center_matrix() for s in species], format="csr")
-            )
-        self._segments = []
-
-    @staticmethod
-    def _default_blocks(n_universes):
-        # 10 blocks (9 degrees of freedom) give calibrated errors; see mda_electrolyte.uncertainty
-        return 10 if n_universes == 1 else 1
 
     @property
     def species(self):
         """The resolved :class:`IonSpecies` of the first Universe."""
-        return list(self._species[0])
+        return list(self._collectors[0].species)
+
+    @property
+    def collections(self):
+        """The :class:`~mda_electrolyte.ion_collection.IonCollection` of each Universe (after
+        :meth:`run`)."""
+        return [c.collection for c in self._collectors]
 
     def run(
         self,
@@ -483,187 +467,96 @@ class CarrierAnalysis(AnalysisBase):
         unsupported_backend=False,
         progressbar_kwargs=None,
     ):
-        """Collect the per-frame data of every Universe, then compute the results.
+        """Read every Universe once (its :class:`IonCollector`), then estimate.
 
         Parameters are those of :meth:`MDAnalysis.analysis.base.AnalysisBase.run`; ``start``,
         ``stop``, ``step`` and ``frames`` apply to every Universe.
+
+        Returns
+        -------
+        self
         """
-        if getattr(self, "_observed", None):
-            # per-step observables of H5MD files replace the frames
-            self.results = Results()
-            segments, dt = self._run_observables()
-            self._combine(segments, dt)
-            return self
-        self._segments = []
-        self._dt = None
-        for k, universe in enumerate(self._universes):
-            self._current = k
-            self._trajectory = universe.trajectory
-            super().run(
-                start=start,
-                stop=stop,
-                step=step,
-                frames=frames,
-                verbose=verbose,
-                n_workers=n_workers,
-                n_parts=n_parts,
-                backend=backend,
-                unsupported_backend=unsupported_backend,
-                progressbar_kwargs=progressbar_kwargs,
+        for col in self._collectors:
+            col.run(
+                start=start, stop=stop, step=step, frames=frames, verbose=verbose,
+                n_workers=n_workers, n_parts=n_parts, backend=backend,
+                unsupported_backend=unsupported_backend, progressbar_kwargs=progressbar_kwargs,
             )
-        self.results = Results()
-        self._combine(self._segments, self._dt)
+        self._estimate(self.collections)
         return self
 
-    def _prepare(self):
-        n_tracked = self._tracked[self._current].n_atoms
-        n = self.n_frames
-        self.results.boxes = np.zeros((n, 6))
-        # raw coordinates as read (float32); centres are computed for all frames at once in
-        # _conclude, so a frame costs one copy and the analysis runs at reading speed
-        if "velocities" in self._needs:
-            self.results.velocities = np.empty((n, n_tracked, 3), dtype=np.float32)
-        if "positions" in self._needs:
-            self.results.positions = np.empty((n, n_tracked, 3), dtype=np.float32)
+    @classmethod
+    def from_collections(cls, collections, **parameters):
+        """The analysis estimated from collections already read (no trajectory pass).
 
-    def _single_frame(self):
-        i = self._frame_index
-        ts = self._ts
-        box = ts.dimensions
-        if box is not None:
-            self.results.boxes[i] = box
-        tracked = self._tracked[self._current]
-        if "velocities" in self._needs:
-            if not ts.has_velocities:
-                raise ValueError(f"frame {ts.frame} of Universe {self._current} has no velocities")
-            self.results.velocities[i] = tracked.velocities
-        if "positions" in self._needs:
-            self.results.positions[i] = tracked.positions
+        Parameters
+        ----------
+        collections : IonCollection or list of IonCollection
+            One per independent trajectory of the same system (see
+            :mod:`mda_electrolyte.ion_collection`).
+        **parameters
+            The analysis' own parameters (temperature, windows, ``n_blocks``, ``volume``, ...),
+            as for its constructor.
 
-    def _get_aggregator(self):
-        return ResultsGroup(
-            lookup={
-                "boxes": ResultsGroup.ndarray_vstack,
-                "velocities": ResultsGroup.ndarray_vstack,
-                "positions": ResultsGroup.ndarray_vstack,
-            }
-        )
+        Returns
+        -------
+        The analysis, with ``results`` filled.
+        """
+        from .ion_collection import IonCollection
 
-    def _conclude(self):
-        k = self._current
-        times = np.asarray(self.times, dtype=np.float64)
-        n_frames = times.size
-        if n_frames < 2:
-            raise ValueError(f"Universe {k}: at least 2 frames are needed, got {n_frames}")
-        steps = np.diff(times)
-        dt = (times[-1] - times[0]) / (n_frames - 1)
-        # times are often stored in single precision (TRR, XTC, DCD): allow their round-off
-        tol = 1e-3 * abs(dt) + 8 * np.finfo(np.float32).eps * np.abs(times).max()
-        if not dt > 0 or np.any(np.abs(steps - dt) > tol):
-            raise ValueError(
-                f"Universe {k}: the analysed frames are not equally spaced in time "
-                f"(steps from {steps.min()} to {steps.max()} ps)"
-            )
-        if self._dt is None:
-            self._dt = dt
-        elif not np.isclose(dt, self._dt, rtol=1e-3):
-            raise ValueError(
-                f"Universe {k} has a time step of {dt} ps between analysed frames, "
-                f"Universe 0 has {self._dt} ps; they must be the same"
-            )
-        volumes = _box_volumes(self.results.boxes)
-        if self._volume is not None:
-            volume = self._volume
-        elif np.all(np.isfinite(volumes)):
-            volume = float(np.mean(volumes))
-            spread = float(np.std(volumes) / volume)
-            if self._needs_volume and spread > _MAX_VOLUME_SPREAD:
-                # the estimators divide by one volume: a box still compressing (NPT
-                # equilibration) would mix states and give a number for neither
+        if isinstance(collections, IonCollection):
+            collections = [collections]
+        collections = list(collections)
+        if not collections or not all(isinstance(c, IonCollection) for c in collections):
+            raise TypeError("from_collections needs an IonCollection or a list of them")
+        obj = cls.__new__(cls)
+        obj._universes = []
+        obj._collectors = []
+        obj._configure(len(collections), **parameters)
+        obj._estimate(collections)
+        return obj
+
+
+def same_system(collections, names):
+    """Raise unless every collection holds ``names`` with the same ion counts and charges."""
+    first = collections[0]
+    for name in names:
+        if name not in first.species:
+            raise ValueError(f"species {name!r} is not collected (collected: {first.species})")
+    for k, col in enumerate(collections[1:], start=1):
+        for name in names:
+            if name not in col.species:
+                raise ValueError(f"species {name!r} is not in {col.label or f'collection {k}'}")
+            a, b = first.species.index(name), col.species.index(name)
+            qa, qb = first.charges[a], col.charges[b]
+            same_q = (qa is None) == (qb is None) and (qa is None or np.array_equal(qa, qb))
+            if first.n_ions[a] != col.n_ions[b] or not same_q:
                 raise ValueError(
-                    f"Universe {k}: the box volume varies by {100 * spread:.1f} % (std/mean; "
-                    f"{np.min(volumes):.0f} to {np.max(volumes):.0f} Å³) over the analysed "
-                    f"frames, more than {100 * _MAX_VOLUME_SPREAD:.0f} %; analyse the "
-                    "equilibrated part (start=) or an NVT production, or give volume= to "
-                    "accept it"
+                    f"species {name!r} differs between {first.label} and {col.label} "
+                    f"({first.n_ions[a]} vs {col.n_ions[b]} ions or different charges); the "
+                    "trajectories must be of the same system"
                 )
-        else:
-            volume = None
-        if self._needs_volume and volume is None:
+    dts = [c.dt for c in collections]
+    for k, dt in enumerate(dts[1:], start=1):
+        if not np.isclose(dt, dts[0], rtol=1e-3):
             raise ValueError(
-                f"Universe {k}: some frames have no box; give the volume with volume=..."
+                f"{collections[k].label} has a time step of {dt} ps between analysed frames, "
+                f"{collections[0].label} has {dts[0]} ps; they must be the same"
             )
-        data = {}
-        if "velocities" in self._needs:
-            data["velocities"] = self._centers(self.results.velocities)
-        if "positions" in self._needs:
-            pos = np.asarray(self.results.positions, dtype=np.float64)
-            boxes = self.results.boxes
-            has_box = bool(np.all(boxes[:, :3] > 0))
-            if self._unwrap:
-                if not has_box:
-                    raise ValueError(f"Universe {k}: some frames have no box, cannot unwrap")
-                pos = unwrap_trajectory(pos, boxes)
-            elif has_box:
-                jump = find_wrapping_jump(pos, boxes)
-                if jump is not None:
-                    atom = self._tracked[k][jump[1]]
-                    raise ValueError(
-                        f"Universe {k}: positions look wrapped (atom index {atom.index} jumps by "
-                        f"more than half a box vector into analysed frame {jump[0]}); pass "
-                        "unwrap=True to unwrap them by minimum-image steps (needs analysed frames "
-                        "closer than half a box), or give unwrapped coordinates"
-                    )
-            if has_box:
-                # continuous atom tracks stay whole if they start whole: one shift from frame 0
-                start = 0
-                for s in self._species[k]:
-                    n_tr = s.tracked.size
-                    if s.follows_com:
-                        first = pos[0, start : start + n_tr]
-                        pos[:, start : start + n_tr] += make_whole(first, s.ids, boxes[0]) - first
-                    start += n_tr
-            data["positions"] = self._centers(pos)
-        block = n_frames // self._n_blocks
-        if block < 2:
-            raise ValueError(
-                f"Universe {k}: {n_frames} frames cannot be split into {self._n_blocks} blocks"
-            )
-        if block * self._n_blocks != n_frames:
-            warnings.warn(
-                f"Universe {k}: the last {n_frames - block * self._n_blocks} frames do not "
-                f"fill a block of {block} frames and are left out",
-                stacklevel=3,
-            )
-        for b in range(self._n_blocks):
-            sl = slice(b * block, (b + 1) * block)
-            self._segments.append(
-                self._segment({key: val[sl] for key, val in data.items()}, dt, volume)
-            )
+    return dts[0]
 
-    def _centers(self, values):
-        """Ion-centre coordinates of all frames, (T, n_ions, 3) float64, from tracked atoms."""
-        n_frames, n_tracked, _ = values.shape
-        flat = np.asarray(values, dtype=np.float64).transpose(1, 0, 2).reshape(n_tracked, -1)
-        centers = self._center_matrix[self._current] @ flat
-        return np.ascontiguousarray(centers.reshape(-1, n_frames, 3).transpose(1, 0, 2))
 
-    def _carrier_charges(self):
-        """Charge of every ion centre in collection order, e."""
-        return np.concatenate([s.charges for s in self._species[0]])
+def default_blocks(n_collections, n_blocks):
+    """Blocks per trajectory: 10 for one (9 degrees of freedom give calibrated errors), else 1."""
+    if n_blocks is None:
+        return 10 if n_collections == 1 else 1
+    if int(n_blocks) != n_blocks or n_blocks < 1:
+        raise ValueError(f"n_blocks must be a positive integer, not {n_blocks!r}")
+    return int(n_blocks)
 
-    def _charge_record(self):
-        """Species -> {"charge": charge per ion in e (mean), "source": where it came from}."""
-        out = {}
-        for s in self._species[0]:
-            if s.charges is None:
-                continue
-            out[s.name] = {"charge": float(np.mean(s.charges)), "source": s.charge_source}
-        return out
 
-    def _species_slices(self):
-        slices, start = {}, 0
-        for s in self._species[0]:
-            slices[s.name] = slice(start, start + s.n_ions)
-            start += s.n_ions
-        return slices
+def check_volume(volume):
+    """``None`` or a positive volume in Å³."""
+    if volume is not None and not float(volume) > 0:
+        raise ValueError(f"volume must be positive (Å³), not {volume!r}")
+    return None if volume is None else float(volume)

@@ -33,7 +33,9 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
-from .carriers import CarrierAnalysis
+from ase_electrolyte.estimate import Estimate
+
+from .carriers import CarrierAnalysis, check_volume, same_system
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
@@ -45,9 +47,10 @@ from .correlation import (
     plateau_verdict,
     time_correlation,
 )
+from .ion_collection import block_slices
 from .observables import current_species_of_file, is_h5md_path, read_observable
 from .report import register_analysis
-from .uncertainty import mean_error
+from .uncertainty import mean_error, segment_estimate
 
 __all__ = ["GreenKuboConductivity", "EinsteinHelfandConductivity", "NernstEinstein"]
 
@@ -307,20 +310,58 @@ class GreenKuboConductivity(CarrierAnalysis):
         observables=True,
         verbose=False,
     ):
-        self._temperature = _check_temperature(temperature)
-        self._check_sampling = bool(check_sampling)
-        universes, ions, self._files, observed = _universes_of_files(universes, ions)
+        universes, ions, files, observed = _universes_of_files(universes, ions)
         if observables not in (True, False):
             # H5MD files recording the currents of the trajectories given as Universes
-            self._files = [Path(f) for f in (
+            files = [Path(f) for f in (
                 observables if isinstance(observables, (list, tuple)) else [observables]
             )]
             n_u = len(universes) if isinstance(universes, (list, tuple)) else 1
-            if len(self._files) != n_u:
-                raise ValueError(f"{len(self._files)} observable files for {n_u} trajectories")
-            observed = [read_charge_current(f) for f in self._files]
+            if len(files) != n_u:
+                raise ValueError(f"{len(files)} observable files for {n_u} trajectories")
+            observed = [read_charge_current(f) for f in files]
             if any(o is None for o in observed):
                 raise ValueError("observables names a file without a charge_current observable")
+        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
+        self._configure(
+            n_universes, temperature=temperature, max_lag=max_lag, plateau=plateau,
+            n_blocks=n_blocks, volume=volume, check_sampling=check_sampling,
+        )
+        super().__init__(
+            universes,
+            ions,
+            charges=charges,
+            ion_center=ion_center,
+            compound=compound,
+            volume=volume,
+            verbose=verbose,
+        )
+        self._observed = None
+        if files and observables and all(o is not None for o in observed):
+            missing = sorted(set(ions) - set(observed[0]["species"]))
+            if missing:
+                raise ValueError(
+                    f"species {missing} have no recorded charge current in "
+                    f"{files[0]} (recorded: {observed[0]['species']}); name ions by "
+                    "the recorded species or pass observables=False to use the frames"
+                )
+            names = [s.name for s in self.species]
+            record = {s.name: {"charge": float(np.mean(s.charges)), "source": s.charge_source}
+                      for s in self.species}
+            from .ion_collection import IonCollection
+
+            self._observed = [
+                IonCollection.from_charge_current(
+                    obs["current"][:, [obs["species"].index(n) for n in names]], names,
+                    dt=obs["dt"], volume=obs["volume"], charges=record, label=str(f),
+                )
+                for obs, f in zip(observed, files, strict=True)
+            ]
+
+    def _configure(self, n_collections, *, temperature, max_lag=None, plateau="auto",
+                   n_blocks=None, volume=None, check_sampling=True, species=None):
+        self._temperature = _check_temperature(temperature)
+        self._check_sampling = bool(check_sampling)
         if max_lag is not None and not float(max_lag) > 0:
             raise ValueError(f"max_lag must be a positive time in ps, not {max_lag!r}")
         self._max_lag = None if max_lag is None else float(max_lag)
@@ -344,63 +385,54 @@ class GreenKuboConductivity(CarrierAnalysis):
                 )
             plateau = (lo, hi)
         self._plateau = plateau
-        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
-        n_blocks = _check_segments(n_universes, n_blocks)
-        super().__init__(
-            universes,
-            ions,
-            charges=charges,
-            ion_center=ion_center,
-            compound=compound,
-            n_blocks=n_blocks,
-            volume=volume,
-            verbose=verbose,
-        )
+        self._n_blocks = _check_segments(n_collections, n_blocks)
+        self._volume = check_volume(volume)
+        self._species_names = None if species is None else [str(s) for s in species]
         self._n_lags = None
-        self._source = "frames"
-        self._observed = None
-        if self._files and observables:
-            if all(o is not None for o in observed):
-                missing = sorted(set(ions) - set(observed[0]["species"]))
-                if missing:
-                    raise ValueError(
-                        f"species {missing} have no recorded charge current in "
-                        f"{self._files[0]} (recorded: {observed[0]['species']}); name ions by "
-                        "the recorded species or pass observables=False to use the frames"
-                    )
-                self._observed = observed
-                self._source = "charge_current observable"
+        self.results = Results()
 
-    def _part_names(self):
-        return [s.name for s in self._species[0]]
+    def run(self, *args, **kwargs):
+        """Read the trajectories once (or the ``charge_current`` observables), then estimate.
 
-    def _run_observables(self):
-        """Segments from the per-step species currents of H5MD files instead of frames."""
-        names = self._part_names()
-        segments, dt = [], None
-        for k, obs in enumerate(self._observed):
-            if dt is None:
-                dt = obs["dt"]
-            elif not np.isclose(obs["dt"], dt, rtol=1e-6):
-                raise ValueError(
-                    f"{self._files[k]} records the current every {obs['dt']} ps, "
-                    f"{self._files[0]} every {dt} ps; they must be the same"
-                )
-            idx = [obs["species"].index(n) for n in names]
-            currents = obs["current"][:, idx]
-            volume = self._volume if self._volume is not None else obs["volume"]
-            block = currents.shape[0] // self._n_blocks
-            if block < 2:
-                raise ValueError(
-                    f"{self._files[k]}: {currents.shape[0]} current samples cannot be split into "
-                    f"{self._n_blocks} blocks"
-                )
-            for b in range(self._n_blocks):
-                part = currents[b * block : (b + 1) * block]
-                segments.append(
-                    {"parts": self._current_parts(part, names, dt), "volume": volume}
-                )
-        return segments, dt
+        Parameters are those of :meth:`MDAnalysis.analysis.base.AnalysisBase.run`.
+
+        Returns
+        -------
+        self
+        """
+        if self._observed is not None:
+            # per-step observables of H5MD files replace the frames
+            self._estimate(self._observed)
+            return self
+        return super().run(*args, **kwargs)
+
+    def _estimate(self, collections):
+        self.results = Results()
+        self._n_lags = None
+        names = carrier_names(collections[0], self._species_names, type(self).__name__)
+        dt = same_system(collections, names)
+        split = all(c.ion_velocities is not None for c in collections)
+        segments = []
+        for col in collections:
+            col.require("current", who=type(self).__name__)
+            idx = [col.species.index(n) for n in names]
+            volume = col.checked_volume(col.label, self._volume)
+            slices = col.species_slices()
+            if split:
+                ions = np.concatenate([
+                    np.arange(slices[col.species[i]].start, slices[col.species[i]].stop)
+                    for i in idx
+                ])
+                q = np.concatenate([col.charges[i] for i in idx])
+            for sl in block_slices(col.n_frames, self._n_blocks, col.label):
+                if split:
+                    parts = self._frame_parts(col.ion_velocities[sl][:, ions] * q[None, :, None],
+                                              col.current[sl][:, idx], names, col, idx, dt)
+                else:
+                    parts = self._current_parts(col.current[sl][:, idx], names, dt)
+                segments.append({"parts": parts, "volume": volume})
+        self._n_runs = len(collections)
+        self._combine(segments, dt, collections[0], names)
 
     def _lags(self, n_frames, dt):
         if self._n_lags is None:
@@ -431,30 +463,31 @@ class GreenKuboConductivity(CarrierAnalysis):
                 ) + time_correlation(currents[:, b_i], currents[:, a_i], n_lags=self._n_lags)
         return parts
 
-    def _segment(self, data, dt, volume):
-        vel = data["velocities"]
-        n_frames = vel.shape[0]
+    def _frame_parts(self, qv, currents, names, col, idx, dt):
+        """Self and distinct parts from per-ion charge velocities ``qv`` (T, n_ions, 3)."""
+        n_frames = qv.shape[0]
         self._lags(n_frames, dt)
-        qv = vel * self._carrier_charges()[None, :, None]
-        slices = self._species_slices()
-        names = list(slices)
-        currents = {s: qv[:, sl].sum(axis=1) for s, sl in slices.items()}
+        bounds = np.concatenate([[0], np.cumsum([col.n_ions[i] for i in idx])])
         parts = {}
         self._part_species = {}
         for a_i, a in enumerate(names):
             self._part_species[f"self:{a}"] = (a,)
             self._part_species[f"distinct:{a}-{a}"] = (a, a)
-            self_a = time_correlation(qv[:, slices[a]].reshape(n_frames, -1), n_lags=self._n_lags)
+            own = qv[:, bounds[a_i] : bounds[a_i + 1]].reshape(n_frames, -1)
+            self_a = time_correlation(own, n_lags=self._n_lags)
             parts[f"self:{a}"] = self_a
-            parts[f"distinct:{a}-{a}"] = time_correlation(currents[a], n_lags=self._n_lags) - self_a
-            for b in names[a_i + 1 :]:
+            parts[f"distinct:{a}-{a}"] = (
+                time_correlation(currents[:, a_i], n_lags=self._n_lags) - self_a
+            )
+            for b_i in range(a_i + 1, len(names)):
+                b = names[b_i]
                 self._part_species[f"distinct:{a}-{b}"] = (a, b)
                 parts[f"distinct:{a}-{b}"] = time_correlation(
-                    currents[a], currents[b], n_lags=self._n_lags
-                ) + time_correlation(currents[b], currents[a], n_lags=self._n_lags)
-        return {"parts": parts, "volume": volume}
+                    currents[:, a_i], currents[:, b_i], n_lags=self._n_lags
+                ) + time_correlation(currents[:, b_i], currents[:, a_i], n_lags=self._n_lags)
+        return parts
 
-    def _combine(self, segments, dt):
+    def _combine(self, segments, dt, first, names):
         n_lags = self._n_lags
         time = np.arange(n_lags) * dt
         res = self.results
@@ -462,9 +495,9 @@ class GreenKuboConductivity(CarrierAnalysis):
         res.n_segments = len(segments)
         res.volume = float(np.mean([s["volume"] for s in segments]))
         res.temperature = self._temperature
-        res.source = getattr(self, "_source", "frames")
+        res.source = first.source
         res.frame_spacing = float(dt)
-        res.charges = self._charge_record()
+        res.charges = first.charge_record(names)
 
         def running(seg, key):
             pref = _conductivity_prefactor(seg["volume"], self._temperature, 3)
@@ -500,62 +533,69 @@ class GreenKuboConductivity(CarrierAnalysis):
         verdict = plateau_verdict(time, int_total, window)
         res.plateau_drift, res.plateau_drift_err = verdict["drift"], verdict["drift_err"]
         res.plateau_converged = verdict["converged"]
+        notes = []
         if not res.plateau_converged:
-            res.verdict = (
+            notes.append(
                 f"not converged: the running integral drifts by {verdict['drift']:.3g} ± "
                 f"{verdict['drift_err']:.2g} S/m over the plateau window {res.plateau[0]:.4g}–"
                 f"{res.plateau[1]:.4g} ps (use a longer max_lag or more/longer trajectories)"
             )
             warnings.warn(
-                f"Green–Kubo: {res.verdict}; sigma is not converged", RuntimeWarning, stacklevel=3
+                f"Green–Kubo: {notes[0]}; sigma is not converged", RuntimeWarning, stacklevel=3
             )
-        else:
-            res.verdict = "valid"
-        res.valid = res.verdict == "valid"
+        if not res.sampling["resolved"]:
+            notes.append(f"too coarse: {res.sampling['message']}")
 
-        def plateau_value(stack):
-            mean, err, _ = mean_error(stack[:, window].mean(axis=1))
-            return mean, err
+        def plateau_estimate(stack):
+            return segment_estimate(
+                stack[:, window].mean(axis=1), "S/m", n_runs=self._n_runs,
+                n_blocks=self._n_blocks, notes=notes,
+            )
 
-        res.sigma, res.sigma_err = plateau_value(int_total)
-        res.sigma_mS_cm = res.sigma * _MS_PER_CM
-        res.sigma_err_mS_cm = res.sigma_err * _MS_PER_CM
+        res.conductivity = plateau_estimate(int_total)
+        _conductivity_aliases(res)
         self_keys = [k for k in keys if k.startswith("self:")]
         dist_keys = [k for k in keys if k.startswith("distinct:")]
         if self_keys:
-            res.sigma_self, res.sigma_self_err = plateau_value(sum(int_parts[k] for k in self_keys))
-            res.sigma_distinct, res.sigma_distinct_err = plateau_value(
-                sum(int_parts[k] for k in dist_keys)
-            )
+            res.conductivity_self = plateau_estimate(sum(int_parts[k] for k in self_keys))
+            res.conductivity_distinct = plateau_estimate(sum(int_parts[k] for k in dist_keys))
+            res.sigma_self, res.sigma_self_err = _pair(res.conductivity_self)
+            res.sigma_distinct, res.sigma_distinct_err = _pair(res.conductivity_distinct)
         else:
-            # species currents alone (H5MD observables) do not separate self from distinct
+            # species currents alone (H5MD observables, or per-ion velocities beyond the
+            # collector's budget) do not separate self from distinct
+            res.conductivity_self = res.conductivity_distinct = None
             res.sigma_self = res.sigma_self_err = None
             res.sigma_distinct = res.sigma_distinct_err = None
         res.parts = {}
         for k in keys:
             acf, _, _ = mean_error(acf_parts[k])
             run_mean, run_err, _ = mean_error(int_parts[k])
-            value, err = plateau_value(int_parts[k])
+            est = plateau_estimate(int_parts[k])
             res.parts[k] = {
                 "acf": acf,
                 "running_integral": run_mean,
                 "running_integral_err": run_err,
-                "sigma": value,
-                "sigma_err": err,
+                "conductivity": est,
+                "sigma": est.value,
+                "sigma_err": est.stderr,
             }
-        res.transference = {}
-        for a in self._part_names():
-            own = sum(
-                res.parts[k]["sigma"]
-                for k, pair in self._part_species.items()
-                if pair == (a,) or pair == (a, a)
+        res.transference, res.transference_numbers = {}, {}
+        plateau_seg = {k: int_parts[k][:, window].mean(axis=1) for k in keys}
+        total_seg = int_total[:, window].mean(axis=1)
+        for a in names:
+            own = sum(plateau_seg[k] for k, pair in self._part_species.items()
+                      if pair == (a,) or pair == (a, a))
+            cross = sum(plateau_seg[k] for k, pair in self._part_species.items()
+                        if len(pair) == 2 and pair[0] != pair[1] and a in pair)
+            share = own + 0.5 * cross
+            res.transference[a] = float(np.mean(share) / np.mean(total_seg))
+            est = segment_estimate(share / total_seg, "1", n_runs=self._n_runs,
+                                   n_blocks=self._n_blocks, notes=notes)
+            res.transference_numbers[a] = Estimate(
+                res.transference[a], est.stderr, "1", est.method, est.n_samples,
+                est.converged, est.notes,
             )
-            cross = sum(
-                res.parts[k]["sigma"]
-                for k, pair in self._part_species.items()
-                if len(pair) == 2 and pair[0] != pair[1] and a in pair
-            )
-            res.transference[a] = (own + 0.5 * cross) / res.sigma
 
     def plot(self, ax=None, parts=True):
         """Running integral σ(τ) with its standard-error band and the plateau.
@@ -657,29 +697,45 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         volume=None,
         verbose=False,
     ):
-        self._temperature = _check_temperature(temperature)
-        check_fit_window(fit_window, fit_window_ps)
-        self._fit_window = tuple(fit_window)
-        self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
         n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
-        n_blocks = _check_segments(n_universes, n_blocks)
+        self._configure(n_universes, temperature=temperature, fit_window=fit_window,
+                        fit_window_ps=fit_window_ps, n_blocks=n_blocks, volume=volume)
         super().__init__(
             universes,
             ions,
             charges=charges,
             ion_center=ion_center,
             compound=compound,
-            n_blocks=n_blocks,
             volume=volume,
             unwrap=unwrap,
             verbose=verbose,
         )
 
-    def _segment(self, data, dt, volume):
-        dipole = np.einsum("tnk,n->tk", data["positions"], self._carrier_charges())
-        return {"msd": mean_squared_displacement(dipole), "volume": volume}
+    def _configure(self, n_collections, *, temperature, fit_window=(0.1, 0.3),
+                   fit_window_ps=None, n_blocks=None, volume=None, species=None):
+        self._temperature = _check_temperature(temperature)
+        check_fit_window(fit_window, fit_window_ps)
+        self._fit_window = tuple(fit_window)
+        self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
+        self._n_blocks = _check_segments(n_collections, n_blocks)
+        self._volume = check_volume(volume)
+        self._species_names = None if species is None else [str(s) for s in species]
+        self.results = Results()
 
-    def _combine(self, segments, dt):
+    def _estimate(self, collections):
+        self.results = Results()
+        names = carrier_names(collections[0], self._species_names, type(self).__name__)
+        dt = same_system(collections, names)
+        segments = []
+        for col in collections:
+            col.require("dipole", who=type(self).__name__)
+            idx = [col.species.index(n) for n in names]
+            volume = col.checked_volume(col.label, self._volume)
+            dipole = col.dipole[:, idx].sum(axis=1)
+            for sl in block_slices(col.n_frames, self._n_blocks, col.label):
+                segments.append(
+                    {"msd": mean_squared_displacement(dipole[sl]), "volume": volume}
+                )
         n = min(s["msd"].size for s in segments)
         time = np.arange(n) * dt
         window = fit_window_slice(time, self._fit_window, self._fit_window_ps)
@@ -694,17 +750,17 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         res = self.results
         res.time = time
         res.msd, res.msd_err, _ = mean_error(msd)
-        res.sigma, res.sigma_err, res.dof = mean_error(sig)
-        res.charges = self._charge_record()
+        res.charges = collections[0].charge_record(names)
         res.loglog_slope = loglog_slope(time, res.msd, window)
         res.diffusive = bool(abs(res.loglog_slope - 1.0) <= DIFFUSIVE_TOLERANCE)
-        res.verdict = "valid" if res.diffusive else (
+        notes = [] if res.diffusive else [
             f"not diffusive: the log-log slope of the dipole MSD over the fit window is "
             f"{res.loglog_slope:.2f}, not 1 (longer trajectories or a later fit window)"
-        )
-        res.valid = res.verdict == "valid"
-        res.sigma_mS_cm = res.sigma * _MS_PER_CM
-        res.sigma_err_mS_cm = res.sigma_err * _MS_PER_CM
+        ]
+        res.conductivity = segment_estimate(sig, "S/m", n_runs=len(collections),
+                                            n_blocks=self._n_blocks, notes=notes)
+        _conductivity_aliases(res)
+        res.dof = len(segments) - 1
         slope, intercept, r2 = fit_line(time[window], res.msd[window])
         res.slope, res.intercept, res.r2 = float(slope), float(intercept), float(r2)
         res.fit_window = (float(time[window][0]), float(time[window][-1]))
@@ -742,38 +798,46 @@ class NernstEinstein:
               \qquad \alpha_d = \sigma / \sigma_{NE},
               \qquad t_s^{NE} = N_s z_s^2 D_s / \sum_{s'} N_{s'} z_{s'}^2 D_{s'}
 
-    Computed on construction (no trajectory pass).
+    An estimator built from Estimates (:meth:`from_estimates`), from collections
+    (:meth:`from_collections`: the diffusion coefficients are estimated from them), or, for
+    compatibility, from the arguments below; computed on construction (no trajectory pass).
+    Errors are propagated to first order from the errors of D and σ; a number is valid only if
+    every input is.
 
     Parameters
     ----------
     diffusion : mda_electrolyte.Diffusion, optional
-        A run :class:`~mda_electrolyte.Diffusion`: supplies D (with errors), ion counts, charges
-        and volume unless given explicitly below.
+        A run :class:`~mda_electrolyte.Diffusion`: supplies D (its ``results.diffusion_coefficient``
+        Estimates), ion counts, charges and volume unless given explicitly below.
     temperature : float
         Temperature in K.
     diffusivities : dict, optional
-        Species -> D in Å²/ps.
+        Species -> D, an :class:`~ase_electrolyte.estimate.Estimate` or a number in Å²/ps.
     diffusivity_errors : dict, optional
-        Species -> standard error of D in Å²/ps (default 0 when ``diffusivities`` is given).
+        Species -> standard error in Å²/ps of a D given as a number (default 0).
     n_ions : dict, optional
         Species -> number of ions N_s in the volume.
     charges : dict, optional
         Species -> ion charge z_s in e.
     volume : float, optional
         Volume in Å³.
-    conductivity : GreenKuboConductivity or EinsteinHelfandConductivity or float or tuple, optional
-        The collective conductivity σ (S/m, optionally with its error) for α_d.
+    conductivity : Estimate or analysis or float or (float, float), optional
+        The collective conductivity σ for α_d: an Estimate, a run conductivity analysis (its
+        ``results.conductivity``), or a number in S/m with an optional error.
 
     Attributes
     ----------
-    results.sigma, results.sigma_err : float
-        σ_NE in S/m and its error propagated from the D errors (``_mS_cm`` variants too).
+    results.conductivity : Estimate
+        σ_NE in S/m (``results.sigma``, ``results.sigma_err`` and the ``_mS_cm`` variants are
+        float aliases).
     results.contributions : dict
         Species -> its term of σ_NE in S/m.
-    results.transference : dict
-        Species -> Nernst–Einstein (uncorrelated) transference number.
-    results.alpha_d, results.alpha_d_err : float
-        σ / σ_NE and its propagated error (only when ``conductivity`` is given).
+    results.transference_numbers : dict
+        Species -> Nernst–Einstein (uncorrelated) transference number, an Estimate
+        (``results.transference``: the values).
+    results.dissociation : Estimate or None
+        α_d = σ / σ_NE (only when ``conductivity`` is given; ``results.alpha_d``,
+        ``results.alpha_d_err`` are float aliases); ``results.collective_conductivity`` is σ.
     """
 
     def __init__(
@@ -788,24 +852,56 @@ class NernstEinstein:
         volume=None,
         conductivity=None,
     ):
-        temperature = _check_temperature(temperature)
         if diffusion is not None:
             r = getattr(diffusion, "results", None)
-            if r is None or "D" not in r:
+            if r is None or "diffusion_coefficient" not in r:
                 raise ValueError("diffusion must be a Diffusion analysis that has been run")
-            d = dict(r.D) if diffusivities is None else dict(diffusivities)
-            d_err = dict(r.D_err) if diffusivities is None else dict(diffusivity_errors or {})
-            n_ions = dict(r.n_ions) if n_ions is None else dict(n_ions)
-            if charges is None:
-                charges = r.charges
-            volume = r.volume if volume is None else volume
-        else:
             if diffusivities is None:
-                raise ValueError(
-                    "give a run Diffusion analysis or diffusivities={species: D in Å²/ps}"
-                )
-            d = dict(diffusivities)
-            d_err = dict(diffusivity_errors or {})
+                diffusivities = dict(r.diffusion_coefficient)
+            n_ions = dict(r.n_ions) if n_ions is None else n_ions
+            charges = r.charges if charges is None else charges
+            volume = r.volume if volume is None else volume
+        elif diffusivities is None:
+            raise ValueError(
+                "give a run Diffusion analysis or diffusivities={species: D in Å²/ps}"
+            )
+        errors = dict(diffusivity_errors or {})
+        d = {s: _diffusivity_estimate(v, errors.get(s, 0.0), s) for s, v in diffusivities.items()}
+        self._compute(temperature, d, n_ions, charges, volume,
+                      None if conductivity is None else _conductivity_estimate(conductivity))
+
+    @classmethod
+    def from_estimates(cls, *, temperature, diffusivities, n_ions, charges, volume,
+                       conductivity=None):
+        """Nernst–Einstein from D Estimates (species -> Estimate) and σ (an Estimate or None)."""
+        obj = cls.__new__(cls)
+        obj._compute(temperature, dict(diffusivities), n_ions, charges, volume, conductivity)
+        return obj
+
+    @classmethod
+    def from_collections(cls, collections, *, temperature, conductivity=None, species=None,
+                         **diffusion_parameters):
+        """Nernst–Einstein of the charged species of collections (their D estimated here).
+
+        ``diffusion_parameters`` go to :meth:`Diffusion.from_collections
+        <mda_electrolyte.Diffusion.from_collections>`; ``conductivity`` is an Estimate.
+        """
+        from .diffusion import Diffusion
+
+        diff = Diffusion.from_collections(collections, **diffusion_parameters).results
+        charged = carrier_names(
+            collections[0] if not hasattr(collections, "species") else collections,
+            species, "NernstEinstein",
+        )
+        return cls.from_estimates(
+            temperature=temperature,
+            diffusivities={s: diff.diffusion_coefficient[s] for s in charged},
+            n_ions=diff.n_ions, charges=diff.charges, volume=diff.volume,
+            conductivity=conductivity,
+        )
+
+    def _compute(self, temperature, d, n_ions, charges, volume, conductivity):
+        temperature = _check_temperature(temperature)
         if n_ions is None or charges is None or volume is None:
             missing = [
                 k
@@ -823,46 +919,57 @@ class NernstEinstein:
         volume = float(volume)
         if not volume > 0:
             raise ValueError(f"volume must be positive (Å³), not {volume}")
-        for s, value in d.items():
-            if not np.isfinite(value) or value < 0:
+        d = {s: e.to("Å^2/ps") for s, e in d.items()}
+        for s, e in d.items():
+            if not np.isfinite(e.value) or e.value < 0:
                 raise ValueError(
-                    f"diffusivity of {s!r} must be finite and non-negative, not {value}"
+                    f"diffusivity of {s!r} must be finite and non-negative, not {e.value}"
                 )
         pref = _SIEMENS_PER_METRE / (volume * constants.k * temperature)
-        contrib = {s: pref * n_ions[s] * charges[s] ** 2 * d[s] for s in d}
-        contrib_err = {s: pref * n_ions[s] * charges[s] ** 2 * d_err.get(s, 0.0) for s in d}
-        res = Results()
-        res.sigma = float(sum(contrib.values()))
-        if not res.sigma > 0:
+        weight = {s: pref * n_ions[s] * charges[s] ** 2 for s in d}
+        contrib = {s: weight[s] * d[s].value for s in d}
+        contrib_err = {s: weight[s] * d[s].stderr for s in d}
+        sigma = float(sum(contrib.values()))
+        if not sigma > 0:
             raise ValueError(
                 "the Nernst–Einstein conductivity is zero: all diffusivities or charges are zero"
             )
-        res.sigma_err = float(np.sqrt(sum(e**2 for e in contrib_err.values())))
-        res.sigma_mS_cm = res.sigma * _MS_PER_CM
-        res.sigma_err_mS_cm = res.sigma_err * _MS_PER_CM
+        notes = tuple(f"D of {s}: {e.verdict}" for s, e in d.items() if not e.valid)
+        method = "propagated from the errors of D (first order)"
+        res = Results()
+        res.conductivity = Estimate(
+            sigma, float(np.sqrt(sum(e**2 for e in contrib_err.values()))), "S/m", method,
+            n_samples=min(e.n_samples for e in d.values()), converged=not notes, notes=notes,
+        )
+        _conductivity_aliases(res)
         res.contributions = {s: float(c) for s, c in contrib.items()}
-        res.transference = {s: float(c / res.sigma) for s, c in contrib.items()}
+        res.transference = {s: float(c / sigma) for s, c in contrib.items()}
+        res.transference_numbers = {}
+        for s in d:
+            # ∂t_s/∂c_j = (δ_sj σ - c_s) / σ²
+            grad = {j: ((sigma if j == s else 0.0) - contrib[s]) / sigma**2 for j in d}
+            err = float(np.sqrt(sum((grad[j] * contrib_err[j]) ** 2 for j in d)))
+            res.transference_numbers[s] = Estimate(
+                res.transference[s], err, "1", method, res.conductivity.n_samples,
+                converged=not notes, notes=notes,
+            )
         res.temperature = temperature
         res.volume = volume
+        res.dissociation = res.collective_conductivity = None
         if conductivity is not None:
-            if hasattr(conductivity, "results"):
-                sigma, sigma_err = conductivity.results.sigma, conductivity.results.sigma_err
-            elif np.ndim(conductivity) == 1:
-                sigma, sigma_err = (float(x) for x in conductivity)
-            else:
-                sigma, sigma_err = float(conductivity), 0.0
-            if not (np.isfinite(sigma) and np.isfinite(sigma_err) and sigma_err >= 0):
-                # a refused or failed conductivity must not turn into a NaN alpha_d
-                raise ValueError(
-                    f"conductivity must be finite with a finite, non-negative error (S/m), "
-                    f"not {sigma} ± {sigma_err}"
-                )
-            res.conductivity = float(sigma)
-            res.alpha_d = float(sigma / res.sigma)
-            res.alpha_d_err = float(
-                abs(res.alpha_d)
-                * np.hypot(sigma_err / sigma if sigma else 0.0, res.sigma_err / res.sigma)
+            res.collective_conductivity = conductivity
+            s_val, s_err = conductivity.value, conductivity.stderr
+            alpha = s_val / sigma
+            alpha_err = abs(alpha) * np.hypot(s_err / s_val if s_val else 0.0,
+                                              res.conductivity.stderr / sigma)
+            a_notes = notes + tuple(f"σ: {n}" for n in conductivity.notes
+                                    if not conductivity.valid)
+            res.dissociation = Estimate(
+                alpha, alpha_err, "1", "propagated from the errors of σ and σ_NE (first order)",
+                n_samples=min(conductivity.n_samples, res.conductivity.n_samples),
+                converged=not a_notes, notes=a_notes,
             )
+            res.alpha_d, res.alpha_d_err = _pair(res.dissociation)
         self.results = res
 
     def plot(self, ax=None):
@@ -879,16 +986,96 @@ class NernstEinstein:
         r = self.results
         names = list(r.contributions) + ["σ_NE"]
         values = list(r.contributions.values()) + [r.sigma]
-        if "alpha_d" in r:
+        if r.dissociation is not None:
             names.append("σ")
-            values.append(r.conductivity)
-        ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
+            values.append(r.collective_conductivity.value)
+        bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
+        if not r.conductivity.valid:
+            for bar in bars:
+                bar.set_hatch("//")
         ax.set_ylabel("conductivity (S/m)")
         title = "Nernst–Einstein"
-        if "alpha_d" in r:
-            title += f": α_d = {r.alpha_d:.3g} ± {r.alpha_d_err:.2g}"
+        if r.dissociation is not None:
+            title += f": α_d = {estimate_label(r.dissociation)}"
         ax.set_title(title)
         return ax
+
+
+def _pair(est):
+    """(value, stderr) floats of an Estimate: the documented float aliases of the results."""
+    return float(est.value), float(est.stderr)
+
+
+def _conductivity_aliases(res):
+    """Float aliases of ``res.conductivity``: sigma, sigma_err, mS/cm variants, verdict, valid."""
+    est = res.conductivity
+    res.sigma, res.sigma_err = _pair(est)
+    res.sigma_mS_cm, res.sigma_err_mS_cm = _pair(est.to("mS/cm"))
+    res.verdict = est.verdict
+    res.valid = est.valid
+
+
+def estimate_label(est, digits=None):
+    """``"1.02 ± 0.08 S/m"``, or with the verdict appended when the number is not valid."""
+    if est is None:
+        return "n/a"
+    text = f"{est.value:.4g} ± {est.stderr:.2g}" + ("" if est.unit == "1" else f" {est.unit}")
+    return text if est.valid else f"{text} (NOT VALID: {est.verdict})"
+
+
+def carrier_names(collection, species, who):
+    """Species of ``collection`` that carry charge (known and nonzero), or the ``species`` given.
+
+    Raises
+    ------
+    ValueError
+        Given species that are not collected or have no charges, or no charged species.
+    """
+    if species is not None:
+        for s in species:
+            if s not in collection.species:
+                raise ValueError(f"{who}: species {s!r} is not collected "
+                                 f"(collected: {collection.species})")
+            q = collection.charges[collection.species.index(s)]
+            if q is None or np.any(q == 0):
+                raise ValueError(f"{who}: species {s!r} has no (or zero) charge")
+        return list(species)
+    names = [s for s, q in zip(collection.species, collection.charges, strict=True)
+             if q is not None and np.all(q != 0)]
+    if not names:
+        raise ValueError(f"{who}: no collected species carries a charge")
+    return names
+
+
+def _conductivity_estimate(x):
+    """σ for α_d as an Estimate: an Estimate, an analysis' ``results.conductivity``, S/m number
+    or (value, error) pair."""
+    if isinstance(x, Estimate):
+        est = x
+    elif hasattr(x, "results") and "conductivity" in x.results:
+        est = x.results.conductivity
+    else:
+        value, err = (x, 0.0) if np.ndim(x) == 0 else tuple(x)
+        value, err = float(value), float(err)
+        if not (np.isfinite(value) and np.isfinite(err) and err >= 0):
+            est = None
+        else:
+            est = Estimate(value, err, "S/m", "given")
+    if est is None or not (np.isfinite(est.value) and np.isfinite(est.stderr)
+                           and est.stderr >= 0):
+        shown = x if est is None else f"{est.value} ± {est.stderr}"
+        # a refused or failed conductivity must not turn into a NaN alpha_d
+        raise ValueError(
+            f"conductivity must be finite with a finite, non-negative error (S/m), not {shown}"
+        )
+    return est.to("S/m")
+
+
+def _diffusivity_estimate(value, error, species):
+    if isinstance(value, Estimate):
+        return value
+    return Estimate(float(value), float(error), "Å^2/ps", "given", converged=np.isfinite(value),
+                    notes=() if np.isfinite(value) else ("not finite",))
 
 
 def kinetic_temperature(universe, max_frames=50):

@@ -18,9 +18,12 @@ caged (< 1). Given the shear viscosity η, the Yeh–Hummer correction for the p
 from __future__ import annotations
 
 import numpy as np
+from MDAnalysis.analysis.results import Results
 from scipy import constants
 
-from .carriers import CarrierAnalysis
+from ase_electrolyte.estimate import Estimate
+
+from .carriers import CarrierAnalysis, check_volume, default_blocks, same_system
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
@@ -29,13 +32,16 @@ from .correlation import (
     loglog_slope,
     mean_squared_displacement,
 )
+from .ion_collection import block_slices
 from .report import register_analysis
-from .uncertainty import mean_error
+from .uncertainty import segment_estimate
 
 __all__ = ["Diffusion"]
 
 # Å²/ps -> m²/s
 _M2_PER_S = constants.angstrom**2 / constants.pico
+#: Fewest ions whose spread may stand for the error of D of a single segment.
+MIN_IONS_FOR_ION_ERROR = 3
 #: Madelung-like constant of the Yeh–Hummer correction for a cubic box.
 YEH_HUMMER_XI = 2.837297
 
@@ -175,6 +181,33 @@ class Diffusion(CarrierAnalysis):
         temperature=None,
         verbose=False,
     ):
+        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
+        self._configure(
+            n_universes, fit_window=fit_window, fit_window_ps=fit_window_ps, n_blocks=n_blocks,
+            volume=volume, remove_drift=remove_drift, viscosity=viscosity,
+            temperature=temperature,
+        )
+        super().__init__(
+            universes,
+            ions,
+            charges=charges,
+            ion_center=ion_center,
+            compound=compound,
+            volume=volume,
+            unwrap=unwrap,
+            verbose=verbose,
+        )
+        if n_universes * self._n_blocks == 1:
+            single = [s.name for s in self.species if s.n_ions == 1]
+            if single:
+                raise ValueError(
+                    f"species {single} have a single ion in a single trajectory, so D has no error "
+                    "estimate; analyse several trajectories or use n_blocks >= 2"
+                )
+
+    def _configure(self, n_collections, *, fit_window=(0.1, 0.6), fit_window_ps=None,
+                   n_blocks=None, volume=None, remove_drift=True, viscosity=None,
+                   temperature=None, species=None):
         check_fit_window(fit_window, fit_window_ps)
         if remove_drift not in (True, False):
             raise TypeError(f"remove_drift must be True or False, not {remove_drift!r}")
@@ -187,39 +220,56 @@ class Diffusion(CarrierAnalysis):
         self._temperature = None if temperature is None else float(temperature)
         self._fit_window = tuple(fit_window)
         self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
-        super().__init__(
-            universes,
-            ions,
-            charges=charges,
-            ion_center=ion_center,
-            compound=compound,
-            n_blocks=n_blocks,
-            volume=volume,
-            unwrap=unwrap,
-            verbose=verbose,
-        )
-        if len(self._universes) * self._n_blocks == 1:
-            single = [s.name for s in self._species[0] if s.n_ions == 1]
+        self._n_blocks = default_blocks(n_collections, n_blocks)
+        self._volume = check_volume(volume)
+        self._species_names = None if species is None else [str(s) for s in species]
+        self.results = Results()
+
+    def _estimate(self, collections):
+        self.results = Results()
+        first = collections[0]
+        names = self._species_names or list(first.species)
+        same_system(collections, names)
+        if len(collections) * self._n_blocks == 1:
+            single = [s for s in names if first.n_ions[first.species.index(s)] == 1]
             if single:
                 raise ValueError(
                     f"species {single} have a single ion in a single trajectory, so D has no error "
                     "estimate; analyse several trajectories or use n_blocks >= 2"
                 )
+        segments = []
+        strides = set()
+        for col in collections:
+            col.require("ion_positions", who="Diffusion")
+            strides.add(col.ion_stride)
+            pos = col.ion_positions
+            if self._remove_drift:
+                w = self._drift_weights(col)
+                com = col.com_position[:: col.ion_stride][: pos.shape[0]]
+            slices = col.species_slices()
+            for sl in block_slices(pos.shape[0], self._n_blocks, col.label, "kept frames"):
+                block = pos[sl]
+                if self._remove_drift:
+                    block = block - com[sl][:, None, :]
+                segments.append({"msd": self._block_msd(block, slices, w if self._remove_drift
+                                                        else None),
+                                 "volume": col.volume if self._volume is None else self._volume})
+        if len(strides) != 1:
+            raise ValueError("the collections keep per-ion positions at different spacings")
+        dt = same_system(collections, names) * strides.pop()
+        self._combine(segments, dt, collections, names)
 
-    def _segment(self, data, dt, volume):
-        pos = data["positions"]
+    @staticmethod
+    def _block_msd(pos, slices, w):
         n_frames = pos.shape[0]
-        if self._remove_drift:
-            w = self._drift_weights()
-            pos = pos - np.einsum("tnk,n->tk", pos, w)[:, None, :]
         msd = {}
-        for name, sl in self._species_slices().items():
+        for name, sl in slices.items():
             per_column = mean_squared_displacement(
                 pos[:, sl].reshape(n_frames, -1), sum_columns=False
             )
             # x, y, z columns of each ion -> |Δr|² per ion, shape (T, n_ions)
             msd[name] = per_column.reshape(n_frames, -1, 3).sum(axis=2)
-        if self._remove_drift:
+        if w is not None:
             # displacements relative to the centre of mass R = Σ w_j r_j of independent
             # particles have <|Δr_i - ΔR|²> = (1 - 2 w_i) MSD_i + Σ_j w_j² MSD_j; inverting it
             # removes the O(1/N) bias of the reference's own motion while a common drift,
@@ -233,13 +283,11 @@ class Diffusion(CarrierAnalysis):
                 k = msd[name].shape[1]
                 msd[name] = true[:, start : start + k]
                 start += k
-        return {"msd": msd, "volume": volume}
+        return msd
 
-    def _drift_weights(self):
-        masses = np.concatenate(
-            [np.bincount(s.ids, weights=s.masses, minlength=s.n_ions) for s in self._species[0]]
-        )
-        w = masses / masses.sum()
+    @staticmethod
+    def _drift_weights(col):
+        w = col.drift_weights()
         if np.any(w >= 0.5):
             raise ValueError(
                 "drift removal needs several particles, none carrying half the analysed mass; "
@@ -247,65 +295,98 @@ class Diffusion(CarrierAnalysis):
             )
         return w
 
-    def _combine(self, segments, dt):
+    def _combine(self, segments, dt, collections, names):
         n = min(next(iter(s["msd"].values())).shape[0] for s in segments)
         time = np.arange(n) * dt
         window = fit_window_slice(time, self._fit_window, self._fit_window_ps)
+        first = collections[0]
+        n_runs = len(collections)
         res = self.results
         res.time = time
         res.fit_window = (float(time[window][0]), float(time[window][-1]))
-        res.msd, res.D, res.D_err, res.r2 = {}, {}, {}, {}
-        res.loglog_slope, res.verdict = {}, {}
-        for sp in self._species[0]:
-            per_ion = np.concatenate([s["msd"][sp.name][:n] for s in segments], axis=1)
+        res.msd, res.r2, res.loglog_slope = {}, {}, {}
+        res.diffusion_coefficient = {}
+        for name in names:
+            per_ion = np.concatenate([s["msd"][name][:n] for s in segments], axis=1)
             mean = per_ion.mean(axis=1)
             slope, _, r2 = fit_line(time[window], mean[window])
-            res.msd[sp.name] = mean
-            res.D[sp.name] = float(slope / 6.0)
+            res.msd[name] = mean
+            beta = loglog_slope(time, mean, window)
+            res.loglog_slope[name] = beta
+            res.r2[name] = float(r2)
+            notes = []
+            if abs(beta - 1.0) > DIFFUSIVE_TOLERANCE:
+                notes.append(
+                    f"not diffusive: log-log MSD slope {beta:.2f} over the fit window, not 1 "
+                    "(longer trajectories or a later fit window)"
+                )
             if len(segments) > 1:
                 # segments, not ions, are independent: ions of one liquid move together
-                seg_mean = np.array([s["msd"][sp.name][:n].mean(axis=1) for s in segments])
+                seg_mean = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])
                 seg_slopes, _, _ = fit_line(time[window], seg_mean[:, window].T)
-                res.D_err[sp.name] = mean_error(seg_slopes / 6.0)[1]
+                est = segment_estimate(seg_slopes / 6.0, "Å^2/ps", n_runs=n_runs,
+                                       n_blocks=self._n_blocks, notes=notes)
             else:
                 ion_slopes, _, _ = fit_line(time[window], per_ion[window])
-                res.D_err[sp.name] = mean_error(ion_slopes / 6.0)[1]
-            res.r2[sp.name] = float(r2)
-            beta = loglog_slope(time, mean, window)
-            res.loglog_slope[sp.name] = beta
-            res.verdict[sp.name] = (
-                "valid"
-                if abs(beta - 1.0) <= DIFFUSIVE_TOLERANCE
-                else f"not diffusive: log-log MSD slope {beta:.2f} over the fit window, not 1 "
-                "(longer trajectories or a later fit window)"
+                if per_ion.shape[1] < MIN_IONS_FOR_ION_ERROR:
+                    notes.append(
+                        f"too few ions: the error comes from the spread over {per_ion.shape[1]} "
+                        f"ions of one segment (need {MIN_IONS_FOR_ION_ERROR}; use n_blocks >= 2)"
+                    )
+                est = segment_estimate(
+                    ion_slopes / 6.0, "Å^2/ps", n_runs=1, n_blocks=1, notes=notes,
+                    method=f"t-scaled standard error over {per_ion.shape[1]} ions (taken as "
+                    "independent)",
+                )
+            # D is the slope of the mean MSD; the error is that of the segment (or ion) slopes
+            res.diffusion_coefficient[name] = Estimate(
+                float(slope / 6.0), est.stderr, est.unit, est.method, est.n_samples,
+                est.converged, est.notes,
             )
+        res.D = {k: e.value for k, e in res.diffusion_coefficient.items()}
+        res.D_err = {k: e.stderr for k, e in res.diffusion_coefficient.items()}
+        res.verdict = {k: e.verdict for k, e in res.diffusion_coefficient.items()}
         res.drift_removed = self._remove_drift
-        res.charge_sources = {s.name: s.charge_source for s in self._species[0]}
+        res.charge_sources = {s: first.charge_sources[first.species.index(s)] for s in names}
         res.D_m2_s = {k: v * _M2_PER_S for k, v in res.D.items()}
         res.D_err_m2_s = {k: v * _M2_PER_S for k, v in res.D_err.items()}
-        res.n_ions = {sp.name: sp.n_ions for sp in self._species[0]}
+        res.n_ions = {s: int(first.n_ions[first.species.index(s)]) for s in names}
         res.charges = None
-        if all(sp.charges is not None for sp in self._species[0]):
-            charges = {}
-            for sp in self._species[0]:
-                if not np.allclose(sp.charges, sp.charges[0]):
-                    raise ValueError(f"species {sp.name!r} mixes ions of different charge")
-                charges[sp.name] = float(sp.charges[0])
-            res.charges = charges
+        charges = [first.charges[first.species.index(s)] for s in names]
+        if all(q is not None for q in charges):
+            res.charges = {}
+            for s, q in zip(names, charges, strict=True):
+                if not np.allclose(q, q[0]):
+                    raise ValueError(f"species {s!r} mixes ions of different charge")
+                res.charges[s] = float(q[0])
         volumes = [s["volume"] for s in segments]
         res.volume = None if any(v is None for v in volumes) else float(np.mean(volumes))
         res.n_segments = len(segments)
+        res.frame_spacing = float(dt)
+        res.diffusion_coefficient_yeh_hummer = None
         if self._viscosity is not None:
             if res.volume is None:
                 raise ValueError("the Yeh–Hummer correction needs the box (volume)")
-            eta, eta_err = self._viscosity
+            eta = self._viscosity
             length = res.volume ** (1.0 / 3.0)
-            corr = yeh_hummer_correction(self._temperature, eta, length)
+            corr = yeh_hummer_correction(self._temperature, eta.value, length)
             res.yeh_hummer_correction = corr
-            res.D_yeh_hummer = {k: v + corr for k, v in res.D.items()}
-            # the correction scales as 1/η, so its relative error is that of η
+            res.diffusion_coefficient_yeh_hummer = {}
+            for k, e in res.diffusion_coefficient.items():
+                notes = e.notes if e.valid else e.notes
+                notes = tuple(notes) + tuple(f"η: {n}" for n in eta.notes if not eta.valid)
+                res.diffusion_coefficient_yeh_hummer[k] = Estimate(
+                    e.value + corr,
+                    # the correction scales as 1/η, so its relative error is that of η
+                    float(np.hypot(e.stderr, corr * eta.stderr / eta.value)), "Å^2/ps",
+                    "propagated from the errors of D and η (first order)", e.n_samples,
+                    converged=e.valid and eta.valid, notes=notes,
+                )
+            res.D_yeh_hummer = {
+                k: e.value for k, e in res.diffusion_coefficient_yeh_hummer.items()
+            }
             res.D_yeh_hummer_err = {
-                k: float(np.hypot(e, corr * eta_err / eta)) for k, e in res.D_err.items()
+                k: e.stderr for k, e in res.diffusion_coefficient_yeh_hummer.items()
             }
 
     def plot(self, ax=None):
@@ -338,18 +419,22 @@ class Diffusion(CarrierAnalysis):
 
 
 def _viscosity_value(viscosity):
+    """η as an Estimate in mPa·s: an Estimate, a run viscosity analysis (its
+    ``results.shear_viscosity``), a number in mPa·s or a (value, error) pair."""
     if viscosity is None:
         return None
-    r = getattr(viscosity, "results", None)
-    if r is not None:
-        return float(r.viscosity), float(r.viscosity_err)
-    if np.ndim(viscosity) == 1:
-        eta, err = (float(x) for x in viscosity)
+    if isinstance(viscosity, Estimate):
+        est = viscosity.to("mPa·s")
+    elif getattr(viscosity, "results", None) is not None:
+        est = viscosity.results.shear_viscosity.to("mPa·s")
     else:
-        eta, err = float(viscosity), 0.0
-    if not eta > 0:
+        eta, err = (float(viscosity), 0.0) if np.ndim(viscosity) == 0 else (
+            float(x) for x in viscosity)
+        est = Estimate(eta, err, "mPa·s", "given") if np.isfinite(eta) and np.isfinite(err) \
+            else None
+    if est is None or not est.value > 0:
         raise ValueError(f"viscosity must be positive (mPa·s), not {viscosity!r}")
-    return eta, err
+    return est
 
 
 @register_analysis("diffusion", needs=("box",))

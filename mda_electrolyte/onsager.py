@@ -29,9 +29,12 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from MDAnalysis.analysis.results import Results
 from scipy.integrate import cumulative_trapezoid
 
-from .carriers import CarrierAnalysis
+from ase_electrolyte.estimate import Estimate
+
+from .carriers import CarrierAnalysis, check_volume, same_system
 from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
 from .correlation import (
     check_fit_window,
@@ -42,7 +45,8 @@ from .correlation import (
     plateau_verdict,
     time_correlation,
 )
-from .uncertainty import mean_error
+from .ion_collection import block_slices
+from .uncertainty import mean_error, segment_estimate
 
 __all__ = ["OnsagerCoefficients"]
 
@@ -121,10 +125,30 @@ class OnsagerCoefficients(CarrierAnalysis):
         check_sampling=True,
         verbose=False,
     ):
+        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
+        self._configure(
+            n_universes, temperature=temperature, method=method, fit_window=fit_window,
+            max_lag=max_lag, n_blocks=n_blocks, volume=volume, remove_drift=remove_drift,
+            check_sampling=check_sampling,
+        )
+        self._needs = ("positions",) if method == "einstein" else ("velocities",)
+        super().__init__(
+            universes,
+            ions,
+            charges=charges,
+            ion_center=ion_center,
+            compound=compound,
+            volume=volume,
+            unwrap=unwrap if method == "einstein" else False,
+            verbose=verbose,
+        )
+
+    def _configure(self, n_collections, *, temperature, method="einstein",
+                   fit_window=(0.1, 0.3), max_lag=None, n_blocks=None, volume=None,
+                   remove_drift=False, check_sampling=True, species=None):
         if method not in ("einstein", "green-kubo"):
             raise ValueError(f"method must be 'einstein' or 'green-kubo', not {method!r}")
         self._method = method
-        self._needs = ("positions",) if method == "einstein" else ("velocities",)
         self._temperature = _check_temperature(temperature)
         check_fit_window(fit_window, None)
         self._fit_window = tuple(fit_window)
@@ -133,44 +157,85 @@ class OnsagerCoefficients(CarrierAnalysis):
         self._max_lag = max_lag
         self._remove_drift = bool(remove_drift)
         self._check = bool(check_sampling)
-        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
-        super().__init__(
-            universes,
-            ions,
-            charges=charges,
-            ion_center=ion_center,
-            compound=compound,
-            n_blocks=_check_segments(n_universes, n_blocks),
-            volume=volume,
-            unwrap=unwrap if method == "einstein" else False,
-            verbose=verbose,
-        )
+        self._n_blocks = _check_segments(n_collections, n_blocks)
+        self._volume = check_volume(volume)
+        self._species_names = None if species is None else [str(s) for s in species]
+        self.results = Results()
 
-    def _segment(self, data, dt, volume):
-        key = "positions" if self._method == "einstein" else "velocities"
-        x = data[key]
-        n_frames = x.shape[0]
-        masses = np.concatenate(
-            [np.bincount(s.ids, weights=s.masses, minlength=s.n_ions) for s in self._species[0]]
-        )
-        if self._remove_drift:
-            com = np.einsum("tnk,n->tk", x, masses / masses.sum())
-            x = x - com[:, None, :]
-        slices = self._species_slices()
-        names = list(slices)
-        totals = [x[:, sl].sum(axis=1) for sl in slices.values()]
-        n_sp = len(names)
+    def _estimate(self, collections):
+        self.results = Results()
+        first = collections[0]
+        names = self._species_names or list(first.species)
+        dt = same_system(collections, names)
+        einstein = self._method == "einstein"
+        need = ("position_sum", "ion_positions") if einstein else ("velocity_sum",
+                                                                   "ion_velocities")
+        segments = []
+        strides = set()
+        for col in collections:
+            col.require(*need, "ion_masses", who=f"OnsagerCoefficients ({self._method})")
+            volume = col.checked_volume(col.label, self._volume)
+            idx = [col.species.index(n) for n in names]
+            slices = col.species_slices()
+            ion_idx = np.concatenate([np.arange(slices[n].start, slices[n].stop) for n in names])
+            counts = col.n_ions[idx]
+            bounds = np.concatenate([[0], np.cumsum(counts)])
+            if einstein:
+                totals, per_ion, stride = col.position_sum, col.ion_positions, col.ion_stride
+            else:
+                totals, per_ion, stride = col.velocity_sum, col.ion_velocities, 1
+            strides.add(stride)
+            totals = totals[:, idx]
+            per_ion = per_ion[:, ion_idx]
+            if self._remove_drift:
+                com = self._reference(col, idx, totals)
+                totals = totals - counts[None, :, None] * com[:, None, :]
+                per_ion = per_ion - com[::stride][: per_ion.shape[0]][:, None, :]
+            t_slices = block_slices(col.n_frames, self._n_blocks, col.label)
+            i_slices = (t_slices if stride == 1 else
+                        block_slices(per_ion.shape[0], self._n_blocks, col.label, "kept frames"))
+            for ts_, is_ in zip(t_slices, i_slices, strict=True):
+                segments.append(self._segment(totals[ts_], per_ion[is_], bounds, dt,
+                                              dt * stride, volume))
+        self._n_runs = len(collections)
+        self._combine(segments, dt, first, names)
+
+    @staticmethod
+    def _reference(col, idx, totals):
+        r"""Centre of mass of the analysed species, every frame, from their summed coordinates.
+
+        Ions of one species share a mass, so the centre of mass is
+        :math:`\sum_s m_s \mathbf R_s / \sum_s N_s m_s` with the species sums
+        :math:`\mathbf R_s`.
+        """
+        masses = []
+        for i in idx:
+            m = col.ion_masses[i]
+            if not np.allclose(m, m[0]):
+                raise ValueError(
+                    f"remove_drift needs ions of one mass per species; {col.species[i]!r} mixes "
+                    "masses"
+                )
+            masses.append(m[0])
+        masses = np.array(masses)
+        return np.einsum("tsk,s->tk", totals, masses) / np.sum(masses * col.n_ions[idx])
+
+    def _segment(self, totals, per_ion, bounds, dt, dt_ion, volume):
+        n_frames = totals.shape[0]
+        n_sp = totals.shape[1]
+        n_ion_frames = per_ion.shape[0]
         if self._method == "einstein":
             pair = np.zeros((n_sp, n_sp, n_frames))
             for i in range(n_sp):
-                pair[i, i] = mean_squared_displacement(totals[i])
+                pair[i, i] = mean_squared_displacement(totals[:, i])
                 for j in range(i):
-                    both = mean_squared_displacement(totals[i] + totals[j])
+                    both = mean_squared_displacement(totals[:, i] + totals[:, j])
                     pair[i, j] = pair[j, i] = 0.5 * (both - pair[i, i] - pair[j, j])
-            selfs = np.array(
-                [mean_squared_displacement(x[:, sl].reshape(n_frames, -1)) for sl in
-                 slices.values()]
-            )
+            selfs = np.array([
+                mean_squared_displacement(
+                    per_ion[:, bounds[i] : bounds[i + 1]].reshape(n_ion_frames, -1))
+                for i in range(n_sp)
+            ])
         else:
             n_lags = (
                 n_frames // 2 + 1 if self._max_lag is None
@@ -184,20 +249,23 @@ class OnsagerCoefficients(CarrierAnalysis):
             pair = np.zeros((n_sp, n_sp, n_lags))
             for i in range(n_sp):
                 for j in range(i + 1):
-                    c = time_correlation(totals[i], totals[j], n_lags=n_lags)
+                    c = time_correlation(totals[:, i], totals[:, j], n_lags=n_lags)
                     if i != j:
-                        c = 0.5 * (c + time_correlation(totals[j], totals[i], n_lags=n_lags))
+                        c = 0.5 * (c + time_correlation(totals[:, j], totals[:, i],
+                                                        n_lags=n_lags))
                     pair[i, j] = pair[j, i] = c
-            selfs = np.array(
-                [time_correlation(x[:, sl].reshape(n_frames, -1), n_lags=n_lags)
-                 for sl in slices.values()]
-            )
-        return {"pair": pair, "self": selfs, "volume": volume}
+            selfs = np.array([
+                time_correlation(per_ion[:, bounds[i] : bounds[i + 1]].reshape(n_frames, -1),
+                                 n_lags=n_lags)
+                for i in range(n_sp)
+            ])
+        return {"pair": pair, "self": selfs, "volume": volume, "dt_self": dt_ion}
 
-    def _combine(self, segments, dt):
-        names = [s.name for s in self._species[0]]
+    def _combine(self, segments, dt, first, names):
         n_sp = len(names)
         n = min(s["pair"].shape[-1] for s in segments)
+        n_self = min(s["self"].shape[-1] for s in segments)
+        dt_self = segments[0]["dt_self"]
         time = np.arange(n) * dt
         res = self.results
         res.time = time
@@ -206,24 +274,26 @@ class OnsagerCoefficients(CarrierAnalysis):
         res.temperature = self._temperature
         res.volume = float(np.mean([s["volume"] for s in segments]))
         res.method = self._method
-        res.charges = self._charge_record()
+        res.charges = first.charge_record(names)
         z = np.array([res.charges.get(s, {"charge": 0.0})["charge"] for s in names])
         pair = np.array([s["pair"][..., :n] for s in segments])
-        selfs = np.array([s["self"][:, :n] for s in segments])
+        selfs = np.array([s["self"][:, :n_self] for s in segments])
         vols = np.array([s["volume"] for s in segments])
+        notes = []
         if self._method == "einstein":
             window = fit_window_slice(time, self._fit_window, None)
             slopes, _, _ = fit_line(time[window], pair.reshape(-1, n)[:, window].T)
             pref = _conductivity_prefactor(vols, self._temperature, 6)
             l_seg = slopes.reshape(len(segments), n_sp, n_sp) * pref[:, None, None]
-            s_slopes, _, _ = fit_line(time[window], selfs.reshape(-1, n)[:, window].T)
+            t_self = np.arange(n_self) * dt_self
+            s_window = fit_window_slice(t_self, self._fit_window, None)
+            s_slopes, _, _ = fit_line(t_self[s_window], selfs.reshape(-1, n_self)[:, s_window].T)
             self_seg = s_slopes.reshape(len(segments), n_sp) * pref[:, None]
             res.curves = {
                 f"{a}-{b}": pair[:, i, j].mean(axis=0)
                 for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
             }
             res.fit_window = (float(time[window][0]), float(time[window][-1]))
-            res.verdict = "valid"
         else:
             pref = _conductivity_prefactor(vols, self._temperature, 3)
             running = cumulative_trapezoid(pair, dx=dt, axis=-1, initial=0.0)
@@ -237,6 +307,8 @@ class OnsagerCoefficients(CarrierAnalysis):
                 total_acf, dt, what="species-current", raise_error=self._check,
                 remedy="record velocities every few fs or use method='einstein'",
             )
+            if not res.sampling["resolved"]:
+                notes.append(f"too coarse: {res.sampling['message']}")
             window = slice((n - 1) // 2, n)
             l_seg = running[..., window].mean(axis=-1)
             self_seg = self_run[..., window].mean(axis=-1)
@@ -247,30 +319,46 @@ class OnsagerCoefficients(CarrierAnalysis):
                 for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
             }
             res.plateau = (float(time[window][0]), float(time[window][-1]))
-            res.verdict = "valid" if verdict["converged"] else (
-                "not converged: the running integral of σ drifts over the plateau window "
-                "(longer max_lag or trajectories)"
-            )
-            if res.verdict != "valid":
-                warnings.warn(f"Onsager coefficients: {res.verdict}", RuntimeWarning,
+            if not verdict["converged"]:
+                notes.insert(0, "not converged: the running integral of σ drifts over the plateau "
+                             "window (longer max_lag or trajectories)")
+                warnings.warn(f"Onsager coefficients: {notes[0]}", RuntimeWarning,
                               stacklevel=3)
-        res.valid = res.verdict == "valid"
         res.L, res.L_err, res.dof = mean_error(l_seg)
         l_self, l_self_err, _ = mean_error(self_seg)
         res.L_self = np.diag(l_self)
         res.L_self_err = np.diag(l_self_err)
         res.L_distinct = res.L - res.L_self
+
+        def est(samples, unit):
+            return segment_estimate(samples, unit, n_runs=self._n_runs, n_blocks=self._n_blocks,
+                                    notes=notes)
+
+        res.coefficients = {
+            f"{a}-{b}": est(l_seg[:, i, j], "S/m")
+            for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
+        }
         sig_seg = np.einsum("sij,i,j->s", l_seg, z, z)
-        res.sigma, res.sigma_err, _ = mean_error(sig_seg)
-        res.transference, res.transference_err = {}, {}
+        res.conductivity = est(sig_seg, "S/m") if np.any(z) else None
+        res.sigma, res.sigma_err = (
+            (res.conductivity.value, res.conductivity.stderr) if np.any(z) else (0.0, 0.0)
+        )
+        res.verdict = "valid" if not notes else "; ".join(notes)
+        res.valid = not notes
+        res.transference, res.transference_err, res.transference_numbers = {}, {}, {}
         if np.any(z):
             t_seg = np.einsum("sij,i,j->si", l_seg, z, z) / sig_seg[:, None]
             t_mean = (res.L @ z) * z / res.sigma
-            _, t_err, _ = mean_error(t_seg)
             for k, name in enumerate(names):
                 if z[k] != 0:
+                    e = est(t_seg[:, k], "1")
+                    res.transference_numbers[name] = Estimate(
+                        float(t_mean[k]), e.stderr, "1", e.method, e.n_samples, e.converged,
+                        e.notes,
+                    )
                     res.transference[name] = float(t_mean[k])
-                    res.transference_err[name] = float(t_err[k])
+                    res.transference_err[name] = e.stderr
+
 
     def plot(self, ax=None):
         """The Onsager matrix as a heat map with its values.

@@ -10,6 +10,8 @@ to 1:
   standard error. With 5 blocks the plain standard error is 1.4 times too small in the z-score
   sense (a t-distribution with 4 degrees of freedom); the t factor brings it to 1.24, ten blocks
   to 1.07.
+- :func:`segment_estimate`: the same mean and error as an
+  :class:`~ase_electrolyte.estimate.Estimate` whose ``method`` names the segments.
 - :func:`timeseries_mean`: mean of one correlated time series, its error from the statistical
   inefficiency :math:`g` of :func:`pymbar.timeseries.statistical_inefficiency`
   (:math:`\delta\bar x = t\,\sigma_x\sqrt{g/N}`, Chodera et al., J. Chem. Theory Comput. 3, 26
@@ -24,7 +26,14 @@ import logging
 import numpy as np
 from scipy import stats
 
-__all__ = ["t_factor", "mean_error", "timeseries_mean", "detect_equilibration"]
+__all__ = [
+    "t_factor",
+    "mean_error",
+    "timeseries_mean",
+    "detect_equilibration",
+    "segments_method",
+    "segment_estimate",
+]
 
 # one-sigma two-sided coverage of the normal distribution
 _ONE_SIGMA = stats.norm.cdf(1.0) - stats.norm.cdf(-1.0)
@@ -71,6 +80,42 @@ def mean_error(samples, axis=0):
     if np.ndim(mean) == 0:
         return float(mean), float(err), n - 1
     return mean, err, n - 1
+
+
+def segments_method(n_runs, n_blocks):
+    """How an error over ``n_runs`` trajectories of ``n_blocks`` blocks each was obtained."""
+    if n_runs == 1:
+        return f"t-scaled standard error over {n_blocks} contiguous blocks"
+    if n_blocks == 1:
+        return f"t-scaled standard error over {n_runs} independent runs"
+    return (f"t-scaled standard error over {n_runs * n_blocks} segments ({n_runs} independent "
+            f"runs x {n_blocks} contiguous blocks)")
+
+
+def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None):
+    """Mean of per-segment values as an :class:`~ase_electrolyte.estimate.Estimate`.
+
+    The one meaning of an error in the transport analyses: the t-scaled standard error of the
+    mean over independent segments (:func:`mean_error`).
+
+    Parameters
+    ----------
+    samples : array_like, shape (n,)
+        One value per segment, in ``unit``.
+    unit : str
+    n_runs, n_blocks : int
+        Trajectories and blocks per trajectory behind the segments (for ``method``).
+    notes : sequence of str
+        Reasons the value is not valid; empty for a valid estimate.
+    method : str, optional
+        Overrides the method text.
+    """
+    from ase_electrolyte.estimate import Estimate
+
+    mean, err, _ = mean_error(samples)
+    samples = np.asarray(samples)
+    return Estimate(mean, err, unit, method or segments_method(n_runs, n_blocks),
+                    n_samples=samples.shape[0], converged=not notes, notes=tuple(notes))
 
 
 def _timeseries():

@@ -1,0 +1,809 @@
+r"""Collect once, estimate many: the per-frame ion data of one trajectory, read in one pass.
+
+:class:`IonCollector` reads one Universe through the :class:`~MDAnalysis.analysis.base.
+AnalysisBase` hooks into an :class:`IonCollection`; Green–Kubo and Einstein–Helfand
+conductivities, diffusion coefficients, Nernst–Einstein, Onsager coefficients and the viscosity
+are then *estimators* built from one collection or several independent ones (after
+solvation-analysis' ``Solute`` → ``Pairing.from_solute``), e.g.
+``GreenKuboConductivity.from_collections(collection, temperature=300)``. A collection can also be
+built from stored arrays (:meth:`IonCollection.from_arrays`), so the estimators are testable
+without a trajectory.
+
+What is kept is bounded by the analysis, not by the trajectory:
+
+- every frame, per species ``s``: the summed velocity :math:`\mathbf V_s = \sum_{i\in s}\mathbf
+  v_i`, the charge current :math:`\mathbf J_s = \sum_{i\in s} q_i\mathbf v_i`, the summed
+  unwrapped position :math:`\mathbf R_s = \sum_{i\in s}\mathbf r_i` and the charge dipole
+  :math:`\mathbf M_s = \sum_{i\in s} q_i\mathbf r_i`, plus the mass-weighted centre of all
+  collected particles (drift reference), the box and the kinetic energy of the tracked atoms —
+  O(frames × species);
+- per ion: the centre velocities every frame while they fit ``ion_velocity_budget`` bytes
+  (Green–Kubo self/distinct split), and unwrapped centres at ``max_ion_frames`` evenly spaced
+  frames at most (mean-squared displacements; Einstein fits use lags of 10–60 % of a segment,
+  far longer than the spacing).
+
+Frames are processed in chunks of ``chunk`` frames: a frame costs one copy of the tracked atoms'
+coordinates, the arithmetic runs vectorised once per chunk, and memory does not grow with the
+number of atoms times frames. Positions in Å, velocities in Å/ps, charges in e, time in ps.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import scipy.sparse
+from MDAnalysis.analysis.base import AnalysisBase
+from MDAnalysis.analysis.results import ResultsGroup
+from scipy import constants
+
+from .carriers import (
+    _MAX_VOLUME_SPREAD,
+    _box_volumes,
+    find_wrapping_jump,
+    resolve_species,
+    unwrap_trajectory,
+)
+from .molecules import make_whole
+
+__all__ = ["IonCollection", "IonCollector", "collect"]
+
+#: Default number of frames whose per-ion centres are kept for mean-squared displacements.
+MAX_ION_FRAMES = 10_000
+#: Default bytes allowed for per-ion centre velocities of every frame (float64).
+ION_VELOCITY_BUDGET = 2**28
+#: Frames processed per vectorised chunk.
+CHUNK_FRAMES = 1024
+
+_VECTOR_FIELDS = ("velocity_sum", "current", "position_sum", "dipole")
+
+
+class IonCollection:
+    r"""Per-frame ion data of one trajectory: the input of every transport estimator.
+
+    Build it with :class:`IonCollector` (from a Universe), :meth:`from_arrays` (from stored
+    arrays) or :meth:`from_charge_current` (from the per-step observable of an H5MD file).
+    Arrays are not copied; treat them as read-only.
+
+    Parameters
+    ----------
+    species : sequence of str
+        Species names, in the order of every per-species axis.
+    n_ions : sequence of int
+        Ions per species.
+    dt : float
+        Spacing of the frames in ps.
+    charges : sequence of (array or None), optional
+        Charge of every ion of each species in e (``None``: unknown).
+    charge_sources : sequence of str, optional
+        Where each species' charges came from (``"given"``, ``"formal"``, ``"partial"``).
+    ion_masses : sequence of array, optional
+        Mass of every ion of each species in amu (weights of the drift reference).
+    volume : float, optional
+        Mean volume in Å³; ``volume_range`` (min, max) and ``volume_spread`` (std/mean) describe
+        how it varied.
+    velocity_sum, current, position_sum, dipole : numpy.ndarray, shape (T, n_species, 3), optional
+        :math:`\mathbf V_s`, :math:`\mathbf J_s`, :math:`\mathbf R_s`, :math:`\mathbf M_s` of
+        every frame (Å/ps, e·Å/ps, Å, e·Å); positions unwrapped.
+    com_velocity, com_position : numpy.ndarray, shape (T, 3), optional
+        Mass-weighted centre of all collected ions (drift reference).
+    ion_velocities : numpy.ndarray, shape (T, n_ions_total, 3), optional
+        Centre velocity of every ion, species after species.
+    ion_positions : numpy.ndarray, shape (T_k, n_ions_total, 3), optional
+        Unwrapped centres every ``ion_stride`` frames, starting at frame 0.
+    ion_stride : int
+        Frames between rows of ``ion_positions``.
+    kinetic_temperature : float, optional
+        Mean kinetic temperature of the tracked atoms in K (equipartition, 3N degrees of
+        freedom); ``covers_all_atoms`` says whether they are the whole system.
+    source : str
+        ``"frames"`` or the observable the data came from.
+    label : str
+        For messages (e.g. ``"Universe 0"``).
+    """
+
+    def __init__(
+        self,
+        species,
+        n_ions,
+        dt,
+        *,
+        charges=None,
+        charge_sources=None,
+        ion_masses=None,
+        volume=None,
+        volume_range=None,
+        volume_spread=0.0,
+        velocity_sum=None,
+        current=None,
+        position_sum=None,
+        dipole=None,
+        com_velocity=None,
+        com_position=None,
+        ion_velocities=None,
+        ion_positions=None,
+        ion_stride=1,
+        kinetic_temperature=None,
+        covers_all_atoms=False,
+        source="frames",
+        label="",
+        notes=(),
+    ):
+        self.species = [str(s) for s in species]
+        self.n_ions = np.asarray(n_ions, dtype=np.intp)
+        if self.n_ions.shape != (len(self.species),) or np.any(self.n_ions < 1):
+            raise ValueError("n_ions needs one positive count per species")
+        self.dt = float(dt)
+        if not (self.dt > 0 and math.isfinite(self.dt)):
+            raise ValueError(f"dt must be a positive time in ps, not {dt!r}")
+        self.charges = (
+            [None] * len(self.species) if charges is None
+            else [None if q is None else np.asarray(q, dtype=np.float64) for q in charges]
+        )
+        self.charge_sources = (
+            [None] * len(self.species) if charge_sources is None else list(charge_sources)
+        )
+        self.ion_masses = (
+            None if ion_masses is None
+            else [np.asarray(m, dtype=np.float64) for m in ion_masses]
+        )
+        for k, q in enumerate(self.charges):
+            if q is not None and q.shape != (self.n_ions[k],):
+                raise ValueError(f"species {self.species[k]!r}: {q.size} charges for "
+                                 f"{self.n_ions[k]} ions")
+        self.volume = None if volume is None else float(volume)
+        if self.volume is not None and not self.volume > 0:
+            raise ValueError(f"volume must be positive (Å³), not {volume!r}")
+        self.volume_range = volume_range
+        self.volume_spread = float(volume_spread)
+        self.velocity_sum = velocity_sum
+        self.current = current
+        self.position_sum = position_sum
+        self.dipole = dipole
+        self.com_velocity = com_velocity
+        self.com_position = com_position
+        self.ion_velocities = ion_velocities
+        self.ion_positions = ion_positions
+        self.ion_stride = int(ion_stride)
+        self.kinetic_temperature = kinetic_temperature
+        self.covers_all_atoms = bool(covers_all_atoms)
+        self.source = source
+        self.label = label
+        self.notes = tuple(notes)
+        n = None
+        for name in _VECTOR_FIELDS + ("com_velocity", "com_position", "ion_velocities"):
+            arr = getattr(self, name)
+            if arr is None:
+                continue
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{name} contains NaN or infinite values")
+            if n is None:
+                n = arr.shape[0]
+            elif arr.shape[0] != n:
+                raise ValueError(f"{name} has {arr.shape[0]} frames, other fields {n}")
+        for name in _VECTOR_FIELDS:
+            arr = getattr(self, name)
+            if arr is not None and arr.shape[1:] != (len(self.species), 3):
+                raise ValueError(f"{name} must have shape (T, {len(self.species)}, 3)")
+        if n is None and ion_positions is not None:
+            n = (ion_positions.shape[0] - 1) * self.ion_stride + 1
+        self.n_frames = 0 if n is None else int(n)
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def from_arrays(
+        cls,
+        species,
+        *,
+        dt,
+        velocities=None,
+        positions=None,
+        charges=None,
+        masses=None,
+        volume=None,
+        label="arrays",
+    ):
+        """A collection from per-ion centre arrays (e.g. a stored table), no trajectory needed.
+
+        Parameters
+        ----------
+        species : dict
+            Species name -> number of ions; ions are laid out species after species along the
+            second axis of ``velocities`` / ``positions``.
+        dt : float
+            Frame spacing in ps.
+        velocities : array_like, shape (T, n_ions, 3), optional
+            Centre velocities in Å/ps.
+        positions : array_like, shape (T, n_ions, 3), optional
+            Unwrapped centres in Å.
+        charges : dict, optional
+            Species -> charge per ion in e (scalar or one per ion).
+        masses : dict, optional
+            Species -> mass per ion in amu (default 1: the drift reference is the plain mean).
+        volume : float, optional
+            Å³.
+        """
+        names = list(species)
+        counts = np.array([int(species[s]) for s in names])
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        n_total = int(bounds[-1])
+        q = None
+        if charges is not None:
+            unknown = sorted(set(charges) - set(names))
+            if unknown:
+                raise ValueError(f"charges names species {unknown} that are not in {names}")
+            q = [None if s not in charges else np.broadcast_to(
+                np.asarray(charges[s], dtype=np.float64), (counts[k],)).copy()
+                for k, s in enumerate(names)]
+        m = [np.broadcast_to(np.asarray((masses or {}).get(s, 1.0), dtype=np.float64),
+                             (counts[k],)).copy() for k, s in enumerate(names)]
+        builder = _Sums(names, counts, q, m)
+        fields = {}
+        for key, arr in (("velocities", velocities), ("positions", positions)):
+            if arr is None:
+                continue
+            arr = np.asarray(arr, dtype=np.float64)
+            if arr.ndim != 3 or arr.shape[1:] != (n_total, 3):
+                raise ValueError(f"{key} must have shape (T, {n_total}, 3), not {arr.shape}")
+            fields[key] = arr
+        if not fields:
+            raise ValueError("give velocities and/or positions")
+        out = {}
+        if "velocities" in fields:
+            v = fields["velocities"]
+            out["velocity_sum"], out["current"], out["com_velocity"] = builder.apply(v)
+            out["ion_velocities"] = v
+        if "positions" in fields:
+            x = fields["positions"]
+            out["position_sum"], out["dipole"], out["com_position"] = builder.apply(x)
+            out["ion_positions"] = x
+        return cls(
+            names, counts, dt, charges=q,
+            charge_sources=[None if q is None or q[k] is None else "given"
+                            for k in range(len(names))],
+            ion_masses=m, volume=volume, label=label, **out,
+        )
+
+    @classmethod
+    def from_charge_current(cls, current, species, *, dt, volume, charges=None,
+                            charge_sources=None, label="observable"):
+        """A collection holding only per-species charge currents (H5MD ``charge_current``).
+
+        Parameters
+        ----------
+        current : array_like, shape (T, n_species, 3)
+            :math:`\\mathbf J_s` in e·Å/ps.
+        species : sequence of str
+        dt : float
+            Sample spacing in ps.
+        volume : float
+            Mean volume in Å³.
+        charges : dict, optional
+            Species -> ``{"charge", "source"}`` (recorded, not used: J already has them).
+        """
+        current = np.asarray(current, dtype=np.float64)
+        n = len(species)
+        q = None if charges is None else [np.array([charges[s]["charge"]]) for s in species]
+        src = None if charges is None else [charges[s]["source"] for s in species]
+        return cls(species, [1] * n, dt, charges=q, charge_sources=charge_sources or src,
+                   volume=volume, current=current, source="charge_current observable",
+                   label=label)
+
+    # ---------------------------------------------------------------- views
+    def species_slices(self):
+        """Species -> slice of the per-ion axis."""
+        bounds = np.concatenate([[0], np.cumsum(self.n_ions)])
+        return {s: slice(int(bounds[k]), int(bounds[k + 1])) for k, s in enumerate(self.species)}
+
+    def ion_charges(self):
+        """Charge of every ion (species after species), e; ``None`` if any is unknown."""
+        if any(q is None for q in self.charges):
+            return None
+        return np.concatenate(self.charges)
+
+    def charge_record(self, names=None):
+        """Species -> ``{"charge": mean charge per ion in e, "source": ...}`` (known ones)."""
+        out = {}
+        for k, s in enumerate(self.species):
+            if self.charges[k] is None or (names is not None and s not in names):
+                continue
+            out[s] = {"charge": float(np.mean(self.charges[k])), "source": self.charge_sources[k]}
+        return out
+
+    def drift_weights(self):
+        """Mass fraction of every ion in the drift reference."""
+        if self.ion_masses is None:
+            raise ValueError(f"{self.label}: the collection has no ion masses")
+        m = np.concatenate(self.ion_masses)
+        return m / m.sum()
+
+    def require(self, *fields, who):
+        """Raise ValueError naming ``who`` unless every field is present."""
+        missing = [f for f in fields if getattr(self, f) is None]
+        if missing:
+            raise ValueError(
+                f"{who} needs {', '.join(missing)}, which {self.label or 'the collection'} does "
+                f"not hold (collected from {self.source})"
+            )
+
+    def checked_volume(self, who, given=None):
+        """The volume an estimator divides by: ``given``, else the mean box volume (checked)."""
+        if given is not None:
+            return float(given)
+        if self.volume is None:
+            raise ValueError(f"{self.label}: some frames have no box; give the volume with "
+                             "volume=...")
+        if self.volume_spread > _MAX_VOLUME_SPREAD:
+            lo, hi = self.volume_range
+            raise ValueError(
+                f"{self.label}: the box volume varies by {100 * self.volume_spread:.1f} % "
+                f"(std/mean; {lo:.0f} to {hi:.0f} Å³) over the analysed frames, more than "
+                f"{100 * _MAX_VOLUME_SPREAD:.0f} %; analyse the equilibrated part (start=) or an "
+                "NVT production, or give volume= to accept it"
+            )
+        return self.volume
+
+    def nbytes(self):
+        """Bytes held by the collection's arrays."""
+        total = 0
+        for name in _VECTOR_FIELDS + ("com_velocity", "com_position", "ion_velocities",
+                                      "ion_positions"):
+            arr = getattr(self, name)
+            total += 0 if arr is None else arr.nbytes
+        return total
+
+    def __repr__(self):
+        ions = ", ".join(f"{s}: {n}" for s, n in zip(self.species, self.n_ions, strict=True))
+        return (f"<IonCollection {self.label or ''} ({ions}), {self.n_frames} frames every "
+                f"{self.dt:g} ps, from {self.source}>")
+
+
+def block_slices(n, n_blocks, label, what="frames"):
+    """Contiguous blocks of ``n`` rows (leftover rows left out, with a warning)."""
+    block = n // n_blocks
+    if block < 2:
+        raise ValueError(f"{label}: {n} {what} cannot be split into {n_blocks} blocks")
+    if block * n_blocks != n:
+        warnings.warn(
+            f"{label}: the last {n - block * n_blocks} {what} do not fill a block of {block} "
+            f"{what} and are left out",
+            stacklevel=4,
+        )
+    return [slice(b * block, (b + 1) * block) for b in range(n_blocks)]
+
+
+class _Sums:
+    """Linear maps from per-ion centres to species sums, charge-weighted sums and the COM."""
+
+    def __init__(self, species, counts, charges, masses):
+        n = int(np.sum(counts))
+        rows = np.repeat(np.arange(len(species)), counts)
+        cols = np.arange(n)
+        self.sum = scipy.sparse.csr_matrix((np.ones(n), (rows, cols)), shape=(len(species), n))
+        q = np.zeros(n) if charges is None else np.concatenate(
+            [np.zeros(c) if qq is None else qq for qq, c in zip(charges, counts, strict=True)])
+        self.charged = scipy.sparse.csr_matrix((q, (rows, cols)), shape=(len(species), n))
+        m = np.concatenate(masses)
+        self.com = scipy.sparse.csr_matrix(m[None, :] / m.sum())
+
+    def apply(self, x):
+        """(T, n, 3) centres -> species sums, charge-weighted sums (T, S, 3), COM (T, 3)."""
+        t = x.shape[0]
+        flat = x.transpose(1, 0, 2).reshape(x.shape[1], -1)
+        out = []
+        for mat in (self.sum, self.charged, self.com):
+            y = np.asarray(mat @ flat).reshape(mat.shape[0], t, 3).transpose(1, 0, 2)
+            out.append(np.ascontiguousarray(y))
+        out[2] = out[2][:, 0]
+        return out
+
+
+class IonCollector(AnalysisBase):
+    """Read one Universe once into an :class:`IonCollection` (``results.collection``).
+
+    Fills only ``_prepare``, ``_single_frame`` and ``_conclude``; runs on the serial,
+    multiprocessing and dask backends (each part unwraps its own frames; the parts are joined
+    by minimum-image steps in ``_conclude``).
+
+    Parameters
+    ----------
+    universe : MDAnalysis.Universe
+    ions : dict
+        Species name -> selection string or AtomGroup (see
+        :func:`mda_electrolyte.carriers.resolve_species`); every molecule of a selection is one
+        particle (ion), followed by its centre of mass or the atom ``ion_center`` picks.
+    charges, ion_center, compound
+        As for :func:`~mda_electrolyte.carriers.resolve_species`.
+    require_charges : bool
+        Refuse species without known, nonzero charges (charge carriers only).
+    velocities, positions : bool or "auto"
+        Collect them (``"auto"``: if the trajectory has them; positions always).
+    unwrap : bool
+        Unwrap positions by minimum-image steps between analysed frames (needs a box).
+    ion_velocity_budget : int
+        Bytes allowed for per-ion velocities of every frame; beyond it only the species
+        currents are kept (the Green–Kubo self/distinct split is then not available).
+    max_ion_frames : int or None
+        Most frames whose per-ion centres are kept (evenly spaced); ``None`` keeps every frame.
+    label : str
+        Name in messages (default ``"Universe"``).
+    verbose : bool
+
+    Attributes
+    ----------
+    species : list of IonSpecies
+    results.collection : IonCollection
+        After :meth:`run`; also :attr:`collection`.
+    """
+
+    _analysis_algorithm_is_parallelizable = True
+
+    @classmethod
+    def get_supported_backends(cls):
+        return ("serial", "multiprocessing", "dask")
+
+    def __init__(
+        self,
+        universe,
+        ions,
+        *,
+        charges=None,
+        ion_center=None,
+        compound="residues",
+        require_charges=False,
+        velocities="auto",
+        positions=True,
+        unwrap=False,
+        ion_velocity_budget=ION_VELOCITY_BUDGET,
+        max_ion_frames=MAX_ION_FRAMES,
+        n_universes=1,
+        label="Universe",
+        verbose=False,
+    ):
+        super().__init__(universe.trajectory, verbose=verbose)
+        self.species = resolve_species(
+            universe, ions, charges=charges, ion_center=ion_center, compound=compound,
+            require_charges=require_charges, n_universes=n_universes,
+        )
+        ts = universe.trajectory.ts
+        if velocities == "auto":
+            velocities = bool(ts.has_velocities)
+        elif velocities and not ts.has_velocities:
+            raise ValueError(
+                f"{label} has no velocities (write them to the trajectory, e.g. TRR, H5MD, ASE "
+                ".traj or a LAMMPS dump with vx vy vz)"
+            )
+        self._velocities = bool(velocities)
+        self._positions = bool(positions)
+        if not (self._velocities or self._positions):
+            raise ValueError("nothing to collect: velocities and positions are both off")
+        if unwrap not in (True, False):
+            raise TypeError(f"unwrap must be True or False, not {unwrap!r}")
+        has_box = ts.dimensions is not None and np.all(ts.dimensions[:3] > 0)
+        if unwrap and positions and not has_box:
+            raise ValueError(
+                f"{label} has no box, so its positions cannot be unwrapped; give unwrapped "
+                "positions and unwrap=False"
+            )
+        self._unwrap = unwrap
+        self._budget = int(ion_velocity_budget)
+        if max_ion_frames is not None and int(max_ion_frames) < 2:
+            raise ValueError(f"max_ion_frames must be at least 2, not {max_ion_frames!r}")
+        self._max_ion_frames = None if max_ion_frames is None else int(max_ion_frames)
+        self._label = label
+        # the atoms read each frame and the sparse maps from them to what is kept
+        ix = np.concatenate([s.atoms.ix[s.tracked] for s in self.species])
+        self._tracked = universe.atoms[ix]
+        self._centre = scipy.sparse.block_diag(
+            [s.center_matrix() for s in self.species], format="csr"
+        )
+        counts = [s.n_ions for s in self.species]
+        masses = [np.bincount(s.ids, weights=s.masses, minlength=s.n_ions) for s in self.species]
+        # species without charges carry none in the charge-weighted sums
+        sums = _Sums([s.name for s in self.species], counts,
+                     [s.charges for s in self.species], masses)
+        self._ion_masses = masses
+        # one stacked map: species sums, charge-weighted sums, centre of mass
+        self._maps = scipy.sparse.vstack(
+            [sums.sum @ self._centre, sums.charged @ self._centre, sums.com @ self._centre],
+            format="csr",
+        )
+        self._tracked_masses = np.concatenate(
+            [s.masses[s.tracked] for s in self.species]
+        )
+        self._covers_all = self._tracked.n_atoms == universe.atoms.n_atoms
+
+    @property
+    def collection(self):
+        """The :class:`IonCollection` of the last :meth:`run`."""
+        if "collection" not in self.results:
+            raise AttributeError("run() the collector first")
+        return self.results.collection
+
+    # ---------------------------------------------------------------- hooks
+    def _prepare(self):
+        n = self.n_frames
+        n_tr = self._tracked.n_atoms
+        n_ions = self._centre.shape[0]
+        n_sp = len(self.species)
+        chunk = max(1, min(CHUNK_FRAMES, n))
+        r = self.results
+        r.boxes = np.zeros((n, 6))
+        r.kinetic = np.zeros(n)
+        self._fill = 0
+        self._done = 0
+        self._last_raw = None
+        self._last_unwrapped = None
+        self._chunk_boxes = np.zeros((chunk, 6))
+        if self._velocities:
+            self._chunk_vel = np.empty((chunk, n_tr, 3), dtype=np.float32)
+            r.velocity_sum = np.empty((n, n_sp, 3))
+            r.current = np.empty((n, n_sp, 3))
+            r.com_velocity = np.empty((n, 3))
+            keep_v = n * n_ions * 3 * 8 <= self._budget
+            r.ion_velocities = np.empty((n if keep_v else 0, n_ions, 3))
+        if self._positions:
+            self._chunk_pos = np.empty((chunk, n_tr, 3), dtype=np.float32)
+            r.position_sum = np.empty((n, n_sp, 3))
+            r.dipole = np.empty((n, n_sp, 3))
+            r.com_position = np.empty((n, 3))
+            stride = 1
+            if self._max_ion_frames is not None and n > self._max_ion_frames:
+                stride = -(-(n - 1) // (self._max_ion_frames - 1))
+            self._stride = stride
+            n_kept = -(-n // stride)
+            r.ion_positions = np.empty((n_kept, n_ions, 3))
+            r.stride = np.array([stride])
+            r.first_raw = np.empty((1, n_tr, 3))
+            r.last_raw = np.empty((1, n_tr, 3))
+            r.last_unwrapped = np.empty((1, n_tr, 3))
+        r.part_frames = np.array([n])
+
+    def _single_frame(self):
+        i = self._frame_index
+        ts = self._ts
+        j = self._fill
+        if ts.dimensions is not None:
+            self._chunk_boxes[j] = ts.dimensions
+        else:
+            self._chunk_boxes[j] = 0.0
+        if self._velocities:
+            if not ts.has_velocities:
+                raise ValueError(f"frame {ts.frame} of {self._label} has no velocities")
+            self._chunk_vel[j] = self._tracked.velocities
+        if self._positions:
+            self._chunk_pos[j] = self._tracked.positions
+        self._fill += 1
+        if self._fill == self._chunk_boxes.shape[0] or i == self.n_frames - 1:
+            self._flush()
+
+    def _flush(self):
+        r = self.results
+        n = self._fill
+        lo, hi = self._done, self._done + n
+        boxes = self._chunk_boxes[:n]
+        r.boxes[lo:hi] = boxes
+        n_sp = len(self.species)
+        if self._velocities:
+            v = self._chunk_vel[:n].astype(np.float64)
+            r.kinetic[lo:hi] = np.einsum("tnk,tnk,n->t", v, v, self._tracked_masses)
+            sums = self._apply(self._maps, v)
+            r.velocity_sum[lo:hi] = sums[:, :n_sp]
+            r.current[lo:hi] = sums[:, n_sp : 2 * n_sp]
+            r.com_velocity[lo:hi] = sums[:, 2 * n_sp]
+            if r.ion_velocities.shape[0]:
+                r.ion_velocities[lo:hi] = self._apply(self._centre, v)
+        if self._positions:
+            raw = self._chunk_pos[:n].astype(np.float64)
+            has_box = bool(np.all(boxes[:, :3] > 0))
+            if self._last_raw is None:
+                r.first_raw[0] = raw[0]
+                joined, joined_boxes = raw, boxes
+            else:
+                joined = np.concatenate([self._last_raw[None], raw])
+                joined_boxes = np.concatenate([self._last_box[None], boxes])
+            if self._unwrap:
+                if not has_box:
+                    raise ValueError(f"{self._label}: some frames have no box, cannot unwrap")
+                unwrapped = unwrap_trajectory(joined, joined_boxes)
+                if self._last_raw is not None:
+                    unwrapped = unwrapped[1:] - self._last_raw + self._last_unwrapped
+            else:
+                if has_box and joined.shape[0] > 1:
+                    jump = find_wrapping_jump(joined, joined_boxes)
+                    if jump is not None:
+                        frame = lo + jump[0] - (0 if self._last_raw is None else 1)
+                        self._wrapped_error(jump[1], frame)
+                unwrapped = raw
+            self._last_raw = raw[-1].copy()
+            self._last_box = boxes[-1].copy()
+            self._last_unwrapped = unwrapped[-1].copy()
+            sums = self._apply(self._maps, unwrapped)
+            r.position_sum[lo:hi] = sums[:, :n_sp]
+            r.dipole[lo:hi] = sums[:, n_sp : 2 * n_sp]
+            r.com_position[lo:hi] = sums[:, 2 * n_sp]
+            first = -(-lo // self._stride) * self._stride
+            rows = np.arange(first, hi, self._stride)
+            if rows.size:
+                r.ion_positions[rows // self._stride] = self._apply(
+                    self._centre, unwrapped[rows - lo]
+                )
+            if hi == self.n_frames:
+                r.last_raw[0] = self._last_raw
+                r.last_unwrapped[0] = self._last_unwrapped
+        self._done = hi
+        self._fill = 0
+
+    def _wrapped_error(self, tracked_index, frame):
+        atom = self._tracked[tracked_index]
+        raise ValueError(
+            f"{self._label}: positions look wrapped (atom index {atom.index} jumps by more than "
+            f"half a box vector into analysed frame {frame}); pass unwrap=True to unwrap them by "
+            "minimum-image steps (needs analysed frames closer than half a box), or give "
+            "unwrapped coordinates"
+        )
+
+    @staticmethod
+    def _apply(matrix, x):
+        """(T, n_tracked, 3) -> (T, rows, 3) through a sparse (rows, n_tracked) map."""
+        t, n_tr, _ = x.shape
+        flat = x.transpose(1, 0, 2).reshape(n_tr, -1)
+        y = np.asarray(matrix @ flat)
+        return y.reshape(matrix.shape[0], t, 3).transpose(1, 0, 2)
+
+    def _get_aggregator(self):
+        stack = ResultsGroup.ndarray_vstack
+        return ResultsGroup(lookup={
+            key: stack for key in (
+                "boxes", "velocity_sum", "current", "com_velocity", "ion_velocities",
+                "position_sum", "dipole", "com_position", "ion_positions", "first_raw",
+                "last_raw", "last_unwrapped",
+            )
+        } | {"kinetic": ResultsGroup.ndarray_hstack, "part_frames": ResultsGroup.ndarray_hstack,
+             "stride": ResultsGroup.ndarray_hstack})
+
+    def _conclude(self):
+        r = self.results
+        label = self._label
+        times = np.asarray(self.times, dtype=np.float64)
+        n_frames = times.size
+        if n_frames < 2:
+            raise ValueError(f"{label}: at least 2 frames are needed, got {n_frames}")
+        steps = np.diff(times)
+        dt = (times[-1] - times[0]) / (n_frames - 1)
+        # times are often stored in single precision (TRR, XTC, DCD): allow their round-off
+        tol = 1e-3 * abs(dt) + 8 * np.finfo(np.float32).eps * np.abs(times).max()
+        if not dt > 0 or np.any(np.abs(steps - dt) > tol):
+            raise ValueError(
+                f"{label}: the analysed frames are not equally spaced in time "
+                f"(steps from {steps.min()} to {steps.max()} ps)"
+            )
+        boxes = r.boxes
+        volumes = _box_volumes(boxes)
+        volume = volume_range = None
+        spread = 0.0
+        if np.all(np.isfinite(volumes)):
+            volume = float(np.mean(volumes))
+            spread = float(np.std(volumes) / volume)
+            volume_range = (float(np.min(volumes)), float(np.max(volumes)))
+        fields = {}
+        notes = []
+        if self._velocities:
+            fields.update(velocity_sum=r.velocity_sum, current=r.current,
+                          com_velocity=r.com_velocity)
+            if r.ion_velocities.shape[0] == n_frames:
+                fields["ion_velocities"] = r.ion_velocities
+            else:
+                notes.append(
+                    f"per-ion velocities of {n_frames} frames exceed ion_velocity_budget "
+                    f"({self._budget} bytes): only species currents were kept"
+                )
+        if self._positions:
+            fields.update(self._joined_positions(r, boxes, n_frames))
+        kinetic_temperature = None
+        if self._velocities:
+            # Σ m v² in amu Å²/ps² -> J, equipartition over 3N degrees of freedom
+            ke = r.kinetic * constants.atomic_mass * (constants.angstrom / constants.pico) ** 2
+            kinetic_temperature = float(
+                np.mean(ke) / (3 * self._tracked.n_atoms * constants.k)
+            )
+        r.collection = IonCollection(
+            [s.name for s in self.species],
+            [s.n_ions for s in self.species],
+            dt,
+            charges=[s.charges for s in self.species],
+            charge_sources=[s.charge_source for s in self.species],
+            ion_masses=self._ion_masses,
+            volume=volume,
+            volume_range=volume_range,
+            volume_spread=spread,
+            kinetic_temperature=kinetic_temperature,
+            covers_all_atoms=self._covers_all,
+            label=label,
+            notes=notes,
+            **fields,
+        )
+        # the collection holds the arrays; the per-part copies go
+        for key in ("velocity_sum", "current", "com_velocity", "ion_velocities", "position_sum",
+                    "dipole", "com_position", "ion_positions", "first_raw", "last_raw",
+                    "last_unwrapped", "kinetic"):
+            r.pop(key, None)
+
+    def _joined_positions(self, r, boxes, n_frames):
+        """Join the parts' unwrapped tracks (one shift per part) and make molecules whole."""
+        parts = np.asarray(r.part_frames, dtype=np.intp)
+        strides = np.atleast_1d(r.stride)
+        stride = int(strides[0])
+        starts = np.concatenate([[0], np.cumsum(parts)[:-1]])
+        first_raw, last_raw, last_unw = r.first_raw, r.last_raw, r.last_unwrapped
+        has_box = bool(np.all(boxes[:, :3] > 0))
+        # constant shift of every tracked atom: molecules whole at frame 0, then continuity
+        shifts = np.zeros((parts.size,) + first_raw.shape[1:])
+        if has_box:
+            start = 0
+            whole = first_raw[0].copy()
+            for s in self.species:
+                n_tr = s.tracked.size
+                if s.follows_com:
+                    first = first_raw[0, start : start + n_tr]
+                    whole[start : start + n_tr] = make_whole(first, s.ids, boxes[0])
+                start += n_tr
+            shifts[0] = whole - first_raw[0]
+        for p in range(1, parts.size):
+            if self._unwrap:
+                step = unwrap_trajectory(
+                    np.concatenate([last_raw[p - 1][None], first_raw[p][None]]),
+                    boxes[starts[p] - 1 : starts[p] + 1],
+                )[1] - last_raw[p - 1]
+                shifts[p] = last_unw[p - 1] + shifts[p - 1] + step - first_raw[p]
+            else:
+                if has_box:
+                    jump = find_wrapping_jump(
+                        np.stack([last_raw[p - 1], first_raw[p]]),
+                        boxes[starts[p] - 1 : starts[p] + 1],
+                    )
+                    if jump is not None:
+                        self._wrapped_error(jump[1], starts[p])
+                shifts[p] = shifts[0]
+        n_sp = len(self.species)
+        position_sum, dipole, com = r.position_sum, r.dipole, r.com_position
+        kept = r.ion_positions
+        if np.any(strides != stride) or (parts.size > 1 and stride > 1 and np.any(starts % stride)):
+            raise ValueError(
+                f"{self._label}: parts of a parallel run kept per-ion positions on different "
+                "frames; use the serial backend, or max_ion_frames=None"
+            )
+        for p in range(parts.size):
+            if not np.any(shifts[p]):
+                continue
+            rows = slice(starts[p], starts[p] + parts[p])
+            add = self._apply(self._maps, shifts[p][None])[0]
+            position_sum[rows] += add[:n_sp]
+            dipole[rows] += add[n_sp : 2 * n_sp]
+            com[rows] += add[2 * n_sp]
+            k_rows = slice(-(-starts[p] // stride), -(-(starts[p] + parts[p]) // stride))
+            kept[k_rows] += self._apply(self._centre, shifts[p][None])[0]
+        return {"position_sum": position_sum, "dipole": dipole, "com_position": com,
+                "ion_positions": kept, "ion_stride": stride}
+
+
+def collect(universes, ions, **kwargs):
+    """Run one :class:`IonCollector` per Universe; the list of their collections.
+
+    Parameters
+    ----------
+    universes : MDAnalysis.Universe or list of Universe
+    ions : dict
+    **kwargs
+        For :class:`IonCollector`; ``run_kwargs`` (dict) goes to its ``run()``.
+    """
+    from .carriers import _as_universes
+
+    run_kwargs = kwargs.pop("run_kwargs", {})
+    us = _as_universes(universes)
+    out = []
+    for k, u in enumerate(us):
+        col = IonCollector(u, ions, n_universes=len(us), label=f"Universe {k}", **kwargs)
+        out.append(col.run(**run_kwargs).collection)
+    return out
