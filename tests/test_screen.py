@@ -197,31 +197,31 @@ def test_screen_runs_and_table_is_mean_and_standard_error(client, tmp_path):
     pd.testing.assert_frame_equal(summary, result.summary)
     assert list(summary["property"]) == ["density", "density"]
     for _, row in summary.iterrows():
-        values = [
-            r["properties"][row["property"]]["value"]
+        props = [
+            r["properties"][row["property"]]
             for k, r in results.items()
             if k.startswith(f"{row['composition']}/")
         ]
-        assert row["n_replicas"] == len(values) == 2
-        n = len(values)
-        mean = sum(values) / n
-        se = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) / math.sqrt(n)
-        assert row["mean"] == pytest.approx(mean, rel=1e-12)
-        assert row["sem"] == pytest.approx(se, rel=1e-9)
-        assert row["sem"] > 0  # independent replicas differ
-    csv = pd.read_csv(out / "summary.csv")
-    assert np.allclose(csv["mean"], summary["mean"]) and np.allclose(csv["sem"], summary["sem"])
+        values = [p["value"] for p in props]
+        assert len(values) == 2 and values[0] != values[1]  # independent replicas differ
+        # 10 fs of NPT: each replica's density is refused as too short, so the row has no
+        # mean and says why (the numbers of the means are checked on stored results below)
+        assert all(p["verdict"].startswith("too short") for p in props)
+        assert (row["n_replicas"], row["n_invalid"], row["valid"]) == (0, 2, False)
+        assert math.isnan(row["mean"]) and "no valid replica" in row["verdict"]
+        assert "excluded: too short" in row["verdict"] and "(2/2 replicas)" in row["verdict"]
+    tasks = pd.read_csv(out / "tasks.csv")
+    assert len(tasks) == 4 and not tasks["valid"].any()
+    assert sorted(tasks["value"]) == sorted(
+        r["properties"]["density"]["value"] for r in results.values()
+    )
     assert (out / "plots" / "density.png").stat().st_size > 1000
 
     comparison = pd.read_csv(out / "comparison.csv")
     errors = pd.read_csv(out / "errors.csv")
-    dens = summary[summary["property"] == "density"].set_index("concentration")["mean"]
-    dev = np.array([dens[3.0] - 1.2, dens[4.0] - 1.3])
-    assert len(comparison) == 2
-    assert errors.loc[0, "MAE"] == pytest.approx(np.mean(np.abs(dev)))
-    assert errors.loc[0, "MAPE_percent"] == pytest.approx(
-        np.mean(100 * np.abs(dev) / [1.2, 1.3])
-    )
+    assert len(comparison) == 2 and not comparison["valid"].any()
+    assert (errors.loc[0, "n"], errors.loc[0, "n_excluded"]) == (0, 2)
+    assert math.isnan(errors.loc[0, "MAE"])  # nothing valid to compare
     assert (out / "plots" / "parity_density.png").exists()
 
     # a rerun submits nothing and gives the same table
@@ -262,7 +262,7 @@ def test_killed_worker_and_failing_task(client, tmp_path):
         out, client=client, progress=False, plots=False,
     )
     assert (grown.n_done, grown.n_skipped) == (2, 2)
-    assert set(grown.summary["n_replicas"]) == {2}
+    assert set(grown.summary["n_replicas"] + grown.summary["n_invalid"]) == {2}
     # exactly one result per (task, property): nothing lost, nothing twice
     assert len(_results(out)) == 4
     tasks = pd.read_csv(out / "tasks.csv")
@@ -318,10 +318,10 @@ concentration = 3.0
     assert "1 done" in captured.out and "dashboard" in captured.out
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary["property"]) == ["density"]
-    # one replica: no standard error, and the verdict says why the density is not measured
-    assert math.isnan(summary.loc[0, "sem"])
-    assert "single replica" in summary.loc[0, "verdict"]
-    assert "fixed by NVT" in summary.loc[0, "verdict"]
+    # one replica of an NVT run: the density is the input, not a result, and the row says so
+    assert math.isnan(summary.loc[0, "sem"]) and not summary.loc[0, "valid"]
+    assert "no valid replica" in summary.loc[0, "verdict"]
+    assert "NVT production keeps the volume fixed" in summary.loc[0, "verdict"]
 
     bad = tmp_path / "bad.toml"
     bad.write_text(plan.read_text().replace('salt = "LiPF6"', 'salt = "LiPF7"'))
@@ -357,13 +357,14 @@ def test_task_runs_analyses_and_reports_their_numbers(tmp_path):
     for ion in species:
         prop = out["properties"][f"D_{ion}"]
         assert prop["value"] == report["diffusion"]["D_m2_per_s"][ion]
-        assert prop["error"] == report["diffusion"]["D_err_m2_per_s"][ion]
-        assert prop["unit"] == "m2/s"
+        assert prop["stderr"] == report["diffusion"]["D_err_m2_per_s"][ion]
+        assert prop["unit"] == "m^2/s"
         # the analysis' own verdict: "valid", else why the MSD is not diffusive
         own = report["diffusion"]["verdict"][ion]
-        assert prop["verdict"] == ("ok" if own == "valid" else own)
+        assert prop["verdict"] == own and prop["converged"] == (own == "valid")
     # NVT production: the density is the box's, and marked as not measured
-    assert out["properties"]["density"]["verdict"] == "fixed by NVT/NVE production"
+    assert not out["properties"]["density"]["converged"]
+    assert "NVT production keeps the volume fixed" in out["properties"]["density"]["verdict"]
     # done-marker: a second call does no work
     again = run_task(_spec(plan, task, tmp_path, 1, plan.to_dict()))
     assert again["skipped"] and again["properties"] == out["properties"]
@@ -372,7 +373,8 @@ def test_task_runs_analyses_and_reports_their_numbers(tmp_path):
     assert failures.empty
     table = aggregate(tmp_path, plots=True)
     assert table["sem"].isna().all()  # one replica: no spread to give an error
-    assert table["verdict"].str.contains("single replica").all()
+    assert not table["valid"].any()
+    assert table["verdict"].str.contains("single valid replica|no valid replica").all()
     assert (tmp_path / "plots" / "diffusivity.png").exists()
 
 
@@ -409,3 +411,178 @@ def test_interrupted_task_resumes_from_its_last_frame(tmp_path):
     assert info["complete"] and info["last_step"] == 16 and info["n_frames"] == 9
     # only the missing steps ran (plus the force call of the restart)
     assert calc.calls - before == 16 - partial["last_step"] + 1
+
+
+# -- the table from stored per-task results ----------------------------------------------------
+
+
+def _estimate(value, stderr, unit, converged=True, note=None):
+    from ase_electrolyte.estimate import Estimate
+
+    notes = () if note is None else (note,)
+    return Estimate(value, stderr, unit, "t-scaled standard error over 5 blocks", 5,
+                    converged, notes).to_dict()
+
+
+def _stored_folder(tmp_path):
+    """A screening folder of 2 compositions × 3 replicas, results written as tasks write them.
+
+    3 molal: replica 0 reports Estimate dicts, replica 1 today's scalar keys, replica 2 Estimate
+    dicts whose Green–Kubo conductivity did not converge; 4 molal: replica 0 a result.json of an
+    earlier version (``error`` and ``"ok"``), replica 1 current, replica 2 failed.
+    """
+    from ase_electrolyte.screen.engine import _prepare_outdir
+    from ase_electrolyte.screen.task import task_properties, write_json
+
+    plan = load_plan(_plan(replicas=3))
+    _prepare_outdir(plan, tmp_path)
+    tasks = {t.id: t for t in plan.tasks()}
+    rng = np.random.default_rng(3)
+
+    def simulation(rho):
+        return {"density_g_cm3": rho, "density_sem_g_cm3": 0.002, "density_verdict": "valid",
+                "production_ensemble": "npt"}
+
+    def new_summary(sigma_s_m, d_li_a2_ps, converged=True):
+        return {
+            "green_kubo_conductivity": {
+                "sigma": _estimate(sigma_s_m, 0.1 * sigma_s_m, "S/m", converged,
+                                   None if converged else "no plateau"),
+                "transference": _estimate(0.4, 0.05, "1"),
+            },
+            "diffusion": {"D": {"Li": _estimate(d_li_a2_ps, 0.01, "Å^2/ps")}},
+            "solvation_shells": {"fractions": {"SSIP": 0.2, "CIP": 0.5, "AGG": 0.3}},
+            "viscosity": {"skipped": "needs the pressure tensor"},
+        }
+
+    def old_summary(sigma_ms_cm, d_li_m2_s):
+        return {
+            "green_kubo_conductivity": {"sigma_mS_per_cm": sigma_ms_cm,
+                                        "sigma_err_mS_per_cm": 0.5, "verdict": "valid",
+                                        "valid": True, "plateau_converged": True},
+            "diffusion": {"D_m2_per_s": {"Li": d_li_m2_s}, "D_err_m2_per_s": {"Li": 1e-11},
+                          "verdict": {"Li": "valid"}, "r2": {"Li": 0.99}},
+            "solvation_shells": {"fractions": {"SSIP": 0.3, "CIP": 0.4, "AGG": 0.3}},
+        }
+
+    numbers = {}  # task id → (density, sigma mS/cm, D_Li m2/s)
+    for tid, task in tasks.items():
+        rho = 1.2 + 0.01 * rng.standard_normal()
+        sigma = 1.0 + 0.2 * rng.standard_normal()  # S/m
+        d = 0.1 + 0.01 * rng.standard_normal()  # Å²/ps
+        numbers[tid] = (rho, 10.0 * sigma, 1e-8 * d)
+        folder = tmp_path / "tasks" / tid
+        folder.mkdir(parents=True)
+        conc, rep = task.composition.concentration, task.replica
+        if conc == 4.0 and rep == 2:
+            write_json(folder / "error.json", {"task": tid, "status": "failed",
+                                               "error": "RuntimeError: boom"})
+            continue
+        if conc == 4.0 and rep == 0:  # written by an earlier version of run_task
+            props = {"density": {"value": rho, "error": 0.002, "unit": "g/cm3", "verdict": "ok"}}
+        elif rep == 1:
+            props = task_properties(simulation(rho), old_summary(10.0 * sigma, 1e-8 * d))
+        else:
+            props = task_properties(simulation(rho), new_summary(sigma, d, converged=rep != 2))
+        write_json(folder / "result.json", {"task": tid, "status": "done", "seed": task.seed,
+                                            "properties": props})
+    return numbers
+
+
+def _mean_sem(values):
+    n = len(values)
+    mean = sum(values) / n
+    sem = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) / math.sqrt(n) if n > 1 \
+        else math.nan
+    return mean, sem
+
+
+def test_table_from_stored_results_excludes_invalid_replicas(tmp_path):
+    numbers = _stored_folder(tmp_path)
+    exp = tmp_path / "exp.csv"
+    exp.write_text("solvent,salt,concentration,property,value\nEC:1,LiPF6,3.0,density,1.25\n"
+                   "EC:1,LiPF6,4.0,density,1.15\n")
+    table = aggregate(tmp_path, experimental=exp, plots=True).set_index(
+        ["concentration", "property"])
+    c3 = [f"EC_LiPF6-3molal/T300K/r{r}" for r in range(3)]
+    c4 = [f"EC_LiPF6-4molal/T300K/r{r}" for r in range(3)]
+
+    # density, 3 molal: three valid replicas, two formats
+    row = table.loc[(3.0, "density")]
+    mean, sem = _mean_sem([numbers[t][0] for t in c3])
+    assert row["mean"] == pytest.approx(mean, rel=1e-12)
+    assert row["sem"] == pytest.approx(sem, rel=1e-9)
+    assert (row["n_replicas"], row["n_invalid"], row["valid"], row["verdict"]) == (
+        3, 0, True, "valid")
+    assert row["unit"] == "g/cm^3"
+    # 4 molal: an old-format result.json and a current one average together; a failed replica
+    row = table.loc[(4.0, "density")]
+    mean, sem = _mean_sem([numbers[t][0] for t in c4[:2]])
+    assert row["mean"] == pytest.approx(mean, rel=1e-12)
+    assert row["sem"] == pytest.approx(sem, rel=1e-9)
+    assert row["n_failed"] == 1 and not row["valid"] and "1 replica(s) failed" in row["verdict"]
+
+    # Green–Kubo, 3 molal: Estimate dicts in S/m and scalar keys in mS/cm are put in mS/cm;
+    # replica 2 did not converge: out of the mean and the error, counted, named, row not valid
+    row = table.loc[(3.0, "conductivity_gk")]
+    mean, sem = _mean_sem([numbers[t][1] for t in c3[:2]])
+    assert row["unit"] == "mS/cm"
+    assert row["mean"] == pytest.approx(mean, rel=1e-12)
+    assert row["sem"] == pytest.approx(sem, rel=1e-9)
+    assert (row["n_replicas"], row["n_invalid"]) == (2, 1)
+    assert not row["valid"] and "excluded: no plateau (1/3 replicas)" in row["verdict"]
+    # D of Li in m²/s from Å²/ps (Estimate) and m²/s (scalar keys)
+    row = table.loc[(3.0, "D_Li")]
+    mean, sem = _mean_sem([numbers[t][2] for t in c3])
+    assert row["unit"] == "m^2/s" and row["mean"] == pytest.approx(mean, rel=1e-9)
+    assert row["sem"] == pytest.approx(sem, rel=1e-6) and row["valid"]
+    # fractions (no in-run error) and an Estimate the table has no name for
+    row = table.loc[(3.0, "SSIP")]
+    assert row["mean"] == pytest.approx(0.7 / 3) and row["valid"]
+    row = table.loc[(3.0, "green_kubo_conductivity.transference")]
+    assert row["mean"] == pytest.approx(0.4) and row["sem"] == 0.0
+    # a property two of three finished replicas lack is not silently averaged over one
+    row = table.loc[(4.0, "conductivity_gk")]
+    assert row["n_replicas"] == 1 and math.isnan(row["sem"]) and not row["valid"]
+    assert "no value from 1/2 replicas" in row["verdict"]
+    assert "single valid replica" in row["verdict"]
+
+    # every replica, invalid ones too, is in tasks.csv with its verdict
+    tasks = pd.read_csv(tmp_path / "tasks.csv")
+    gk = tasks[(tasks["property"] == "conductivity_gk") & (tasks["concentration"] == 3.0)]
+    assert list(gk["valid"]) == [True, True, False]
+    assert list(gk["verdict"])[2] == "no plateau"
+
+    # experiment: only valid rows enter the MAE; the other is listed as excluded
+    errors = pd.read_csv(tmp_path / "errors.csv")
+    assert (errors.loc[0, "n"], errors.loc[0, "n_excluded"]) == (1, 1)
+    assert errors.loc[0, "MAE"] == pytest.approx(abs(table.loc[(3.0, "density"), "mean"] - 1.25))
+    assert errors.loc[0, "MAPE_percent"] == pytest.approx(
+        100 * abs(table.loc[(3.0, "density"), "mean"] - 1.25) / 1.25)
+    assert (tmp_path / "plots" / "conductivity.png").stat().st_size > 1000
+
+
+def test_task_properties_read_both_summary_formats():
+    from ase_electrolyte.screen.task import task_properties
+
+    sim = {"density_g_cm3": 1.1, "density_sem_g_cm3": 0.01,
+           "density_verdict": "too short: 3.0 independent samples (< 10)",
+           "production_ensemble": "npt"}
+    old = {"einstein_helfand_conductivity": {"sigma_mS_per_cm": 5.0, "sigma_err_mS_per_cm": 1.0,
+                                             "r2": 0.5},
+           "diffusion": {"refused": "box volume varies"}}
+    props = task_properties(sim, old)
+    assert set(props) == {"density", "conductivity_eh"}
+    assert not props["density"]["converged"]
+    assert props["density"]["verdict"].startswith("too short")
+    # no verdict of its own: the fit-quality check decides
+    assert props["conductivity_eh"]["verdict"] == "poor fit"
+    new = {"einstein_helfand_conductivity": {"sigma": _estimate(0.5, 0.1, "S/m")},
+           "viscosity": {"viscosity": _estimate(float("nan"), float("nan"), "mPa·s", False,
+                                                "not finite: too short")}}
+    props = task_properties({}, new)
+    assert props["conductivity_eh"]["value"] == pytest.approx(5.0)
+    assert props["conductivity_eh"]["stderr"] == pytest.approx(1.0)
+    assert props["conductivity_eh"]["converged"]
+    assert props["viscosity"]["value"] is None and not props["viscosity"]["converged"]
+    assert "too short" in props["viscosity"]["verdict"]

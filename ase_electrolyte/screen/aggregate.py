@@ -1,6 +1,6 @@
 r"""The screening table: mean ± standard error over replicas, verdicts, plots, experiment.
 
-For every (composition, temperature, property) the table holds the mean of the ``n`` finished
+For every (composition, temperature, property) the table holds the mean of the ``n`` *valid*
 replicas and the standard error of that mean,
 
 .. math::
@@ -9,8 +9,14 @@ replicas and the standard error of that mean,
     \mathrm{SE} = \sqrt{\frac{1}{n(n-1)} \sum_{r=1}^n (x_r - \bar x)^2},
 
 the spread of independent trajectories (as in the papers' averages over independent runs), not
-the in-run error bars of single trajectories. With one replica there is no spread: the standard
-error is NaN and the verdict says so.
+the in-run error bars of single trajectories.
+
+A replica whose number is not valid (its analysis' verdict: no Green–Kubo plateau, a
+sub-diffusive MSD, a density from too few independent samples, a non-finite value ...) is
+**excluded** from the mean and the standard error, counted in ``n_invalid`` and named with its
+reason in the row's ``verdict``; such a row, a row with a failed replica and a row of fewer than
+two valid replicas (no standard error) are marked ``valid = False``. The per-replica numbers,
+invalid ones included, stay in ``tasks.csv``.
 """
 
 from __future__ import annotations
@@ -69,8 +75,9 @@ def task_table(outdir):
     -------
     tuple of pandas.DataFrame
         ``(rows, failures)``: ``rows`` has the composition keys, ``temperature_K``, ``replica``,
-        ``seed``, ``property``, ``unit``, ``value``, ``error`` (in-run error of that replica) and
-        ``verdict``; ``failures`` has the keys, ``replica``, ``task`` and ``error``. Tasks not yet
+        ``seed``, ``property``, ``unit``, ``value``, ``error`` (in-run error of that replica),
+        ``valid`` and ``verdict`` (``"valid"`` or the reason); ``failures`` has the keys,
+        ``replica``, ``task`` and ``error``. Tasks not yet
         run appear in neither.
     """
     import pandas as pd
@@ -87,39 +94,92 @@ def task_table(outdir):
         if (folder / RESULT_FILE).exists():
             result = json.loads((folder / RESULT_FILE).read_text())
             for name, p in result["properties"].items():
+                value, error, valid, verdict = _replica(p)
                 rows.append(
                     {
                         **keys,
                         "replica": replica,
                         "seed": result.get("seed"),
                         "property": name,
-                        "unit": p["unit"],
-                        "value": p["value"],
-                        "error": p["error"],
-                        "verdict": p["verdict"],
+                        "unit": _UNIT_SPELLING.get(p["unit"], p["unit"]),
+                        "value": value,
+                        "error": error,
+                        "valid": valid,
+                        "verdict": verdict,
                     }
                 )
         elif (folder / ERROR_FILE).exists():
             error = json.loads((folder / ERROR_FILE).read_text())
             failures.append({**keys, "replica": replica, "task": task_id, "error": error["error"]})
-    columns = KEYS + ["replica", "seed", "property", "unit", "value", "error", "verdict"]
+    columns = KEYS + ["replica", "seed", "property", "unit", "value", "error", "valid", "verdict"]
     return (
         pd.DataFrame(rows, columns=columns),
         pd.DataFrame(failures, columns=KEYS + ["replica", "task", "error"]),
     )
 
 
-def _verdict(verdicts, n, n_failed):
-    bad = {}
-    for v in verdicts:
-        if v != "ok":
-            bad[v] = bad.get(v, 0) + 1
-    parts = [f"{v} ({k}/{n} replicas)" for v, k in sorted(bad.items())]
-    if n < 2:
-        parts.insert(0, "single replica: no standard error")
+# result.json of earlier versions spelt units for display, not for units.convert
+_UNIT_SPELLING = {"g/cm3": "g/cm^3", "m2/s": "m^2/s", "fraction": "1"}
+
+
+def _replica(p):
+    """``(value, in-run error, valid, verdict)`` of a stored property, either format.
+
+    Current tasks store the keys of :meth:`Estimate.to_dict` (``stderr``, ``converged``,
+    ``verdict`` ``"valid"``); earlier ones ``error`` and ``verdict`` ``"ok"``.
+    """
+    value = math.nan if p.get("value") is None else float(p["value"])
+    err = p.get("stderr", p.get("error"))
+    err = math.nan if err is None else float(err)
+    if "converged" in p:
+        valid = bool(p["converged"])
+        verdict = "valid" if valid else str(p.get("verdict") or "not valid")
+    else:
+        verdict = str(p.get("verdict", "valid"))
+        valid = verdict in ("ok", "valid")
+        verdict = "valid" if valid else verdict
+    if not math.isfinite(value):
+        valid, verdict = False, verdict if verdict != "valid" else "not finite"
+    return value, err, valid, verdict
+
+
+def _row(group, n_finished, n_failed):
+    """Mean, standard error and verdict of one (composition, temperature, property) group.
+
+    ``n_finished``: replicas of this composition and temperature that finished, with or without
+    this property (an analysis refused or skipped in a replica gives none).
+    """
+    good = group[group["valid"]]
+    values = good["value"].to_numpy(dtype=float)
+    n = len(values)
+    mean = float(values.mean()) if n else math.nan
+    sem = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    bad = group.loc[~group["valid"], "verdict"].value_counts(sort=False)
+    total = max(n_finished, len(group))
+    notes = [
+        f"excluded: {reason} ({k}/{total} replicas)" for reason, k in sorted(bad.items())
+    ]
+    if total > len(group):
+        notes.append(
+            f"no value from {total - len(group)}/{total} replicas (analysis skipped, refused or "
+            "failed there: see their result.json)"
+        )
+    if n == 0:
+        notes.insert(0, "no valid replica")
+    elif n == 1:
+        notes.insert(0, "single valid replica: no standard error")
     if n_failed:
-        parts.append(f"{n_failed} replica(s) failed")
-    return "; ".join(parts) or "ok"
+        notes.append(f"{n_failed} replica(s) failed")
+    return {
+        "mean": mean,
+        "sem": sem,
+        "n_replicas": n,
+        "n_invalid": int(total - n),  # excluded or without a value
+        "n_failed": int(n_failed),
+        "valid": not notes,
+        "verdict": "; ".join(notes) or "valid",
+        "method": f"standard error over {n} independent runs",
+    }
 
 
 def aggregate(outdir, *, experimental=None, plots=True):
@@ -136,18 +196,22 @@ def aggregate(outdir, *, experimental=None, plots=True):
         Draw ``plots/density.png``, ``plots/conductivity.png``, ``plots/diffusivity.png`` and
         ``plots/solvation.png``: mean ± standard error against concentration (one line per
         solvent, salt and temperature), or against the composition when every series has a
-        single concentration.
+        single concentration; rows that are not valid are drawn as open markers.
 
     Returns
     -------
     pandas.DataFrame
         One row per (composition, temperature, property): the composition keys
         (``composition``, ``solvent``, ``ratio``, ``salt``, ``concentration``, ``units``),
-        ``temperature_K``, ``property``, ``unit``, ``mean``, ``sem`` (standard error over
-        replicas, NaN for one replica), ``n_replicas``, ``n_failed`` and ``verdict`` (``"ok"``
-        or what makes the number doubtful: per-replica verdicts with their counts, a single
-        replica, failed replicas). Also written to ``tasks.csv`` (per task) and
-        ``failures.csv``.
+        ``temperature_K``, ``property``, ``unit`` (as :mod:`ase_electrolyte.units` spells it),
+        ``mean`` and ``sem`` (over the valid replicas only; ``sem`` NaN below two),
+        ``n_replicas`` (valid replicas averaged), ``n_invalid`` (finished replicas excluded:
+        not valid, or no value), ``n_failed`` (tasks that failed), ``valid`` (at least two
+        valid replicas and none excluded or failed), ``verdict`` (``"valid"``, or every reason
+        with its count: ``"excluded: no plateau (1/3 replicas)"``, ``"single valid replica: no
+        standard error"``, ``"no valid replica"``, failed replicas) and ``method``. Also
+        writes ``tasks.csv`` (every replica's number, invalid ones included, with its verdict)
+        and ``failures.csv``.
     """
     import pandas as pd
 
@@ -156,16 +220,15 @@ def aggregate(outdir, *, experimental=None, plots=True):
     rows.to_csv(outdir / "tasks.csv", index=False)
     failures.to_csv(outdir / "failures.csv", index=False)
     n_failed = failures.groupby(KEYS).size() if len(failures) else pd.Series(dtype=int)
-    groups = rows.groupby(KEYS + ["property", "unit"], sort=False, dropna=False)
-    summary = groups["value"].agg(mean="mean", sem="sem", n_replicas="count").reset_index()
-    verdicts = groups["verdict"].agg(list).reset_index(drop=True)
-    summary["n_failed"] = [
-        int(n_failed.get(tuple(r[k] for k in KEYS), 0)) for _, r in summary.iterrows()
-    ]
-    summary["verdict"] = [
-        _verdict(v, n, f)
-        for v, n, f in zip(verdicts, summary["n_replicas"], summary["n_failed"], strict=True)
-    ]
+    columns = KEYS + ["property", "unit", "mean", "sem", "n_replicas", "n_invalid", "n_failed",
+                      "valid", "verdict", "method"]
+    finished = rows.groupby(KEYS, sort=False, dropna=False)["replica"].nunique()
+    table = []
+    for key, group in rows.groupby(KEYS + ["property", "unit"], sort=False, dropna=False):
+        where = tuple(key[: len(KEYS)])
+        table.append({**dict(zip(KEYS + ["property", "unit"], key, strict=True)),
+                      **_row(group, int(finished[where]), int(n_failed.get(where, 0)))})
+    summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
     summary.to_csv(outdir / "summary.csv", index=False)
     summary.to_parquet(outdir / "summary.parquet", index=False)
@@ -209,7 +272,7 @@ def plot_summary(summary, folder):
                 x = g["concentration"] if by_concentration else [
                     labels.index(c) for c in g["composition"]
                 ]
-                ax.errorbar(
+                line = ax.errorbar(
                     x,
                     g["mean"],
                     yerr=g["sem"].fillna(0.0),
@@ -218,6 +281,11 @@ def plot_summary(summary, folder):
                     label=f"{salt} in {solvent} ({ratio}), {temp:g} K" if salt else
                     f"{solvent} ({ratio}), {temp:g} K",
                 )
+                # rows that are not valid: open markers over the line's filled ones
+                doubtful = ~g["valid"].to_numpy(dtype=bool)
+                if doubtful.any():
+                    ax.plot(np.asarray(x)[doubtful], g["mean"].to_numpy()[doubtful], "o",
+                            mfc="white", mec=line[0].get_color())
             unit = part["unit"].iloc[0]
             ax.set_ylabel(f"{prop} / {unit}")
             if by_concentration:
@@ -263,7 +331,9 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     Returns
     -------
     pandas.DataFrame
-        ``errors.csv``: per property, ``n``, ``MAE`` (mean absolute error in the property's
+        ``errors.csv``: per property, over the matched rows whose summary row is valid,
+        ``n``, ``n_excluded`` (matched rows not valid: in ``comparison.csv``, not in the
+        errors), ``MAE`` (mean absolute error in the property's
         unit, :math:`\frac1n\sum|x_\mathrm{sim} - x_\mathrm{exp}|`), ``MAPE_percent``
         (:math:`\frac{100}{n}\sum|x_\mathrm{sim} - x_\mathrm{exp}|/|x_\mathrm{exp}|`) and
         ``mean_signed_error``.
@@ -318,6 +388,7 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
                 "unit": s["unit"],
                 "mean": s["mean"],
                 "sem": s["sem"],
+                "valid": bool(s["valid"]),
                 "verdict": s["verdict"],
                 "experiment": float(e["value"]),
                 "experiment_error": float(e["error"]) if "error" in e else math.nan,
@@ -328,19 +399,23 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         )
     comparison = pd.DataFrame(matched)
     comparison.to_csv(outdir / "comparison.csv", index=False)
-    if comparison.empty:
-        errors = pd.DataFrame(columns=["property", "unit", "n", "MAE", "MAPE_percent"])
-    else:
-        errors = (
-            comparison.groupby(["property", "unit"], sort=False)
-            .agg(
-                n=("deviation", "count"),
-                MAE=("abs_deviation", "mean"),
-                MAPE_percent=("percent_deviation", lambda d: float(np.mean(np.abs(d)))),
-                mean_signed_error=("deviation", "mean"),
-            )
-            .reset_index()
-        )
+    columns = ["property", "unit", "n", "n_excluded", "MAE", "MAPE_percent", "mean_signed_error"]
+    errors = []
+    if not comparison.empty:
+        for (prop, unit), g in comparison.groupby(["property", "unit"], sort=False):
+            # rows that are not valid are shown in comparison.csv but kept out of the errors
+            ok = g[g["valid"]]
+            errors.append({
+                "property": prop,
+                "unit": unit,
+                "n": len(ok),
+                "n_excluded": len(g) - len(ok),
+                "MAE": float(ok["abs_deviation"].mean()) if len(ok) else math.nan,
+                "MAPE_percent": float(np.mean(np.abs(ok["percent_deviation"])))
+                if len(ok) else math.nan,
+                "mean_signed_error": float(ok["deviation"].mean()) if len(ok) else math.nan,
+            })
+    errors = pd.DataFrame(errors, columns=columns)
     errors.to_csv(outdir / "errors.csv", index=False)
     if plots and not comparison.empty:
         _parity_plots(comparison, errors, outdir / "plots")
@@ -357,7 +432,13 @@ def _parity_plots(comparison, errors, folder):
     for prop, g in comparison.groupby("property", sort=False):
         err = errors[errors["property"] == prop].iloc[0]
         fig, ax = plt.subplots(figsize=(4, 4), layout="constrained")
-        ax.errorbar(g["experiment"], g["mean"], yerr=g["sem"].fillna(0.0), fmt="o", capsize=3)
+        ok = g["valid"].to_numpy(dtype=bool)
+        ax.errorbar(g["experiment"][ok], g["mean"][ok], yerr=g["sem"][ok].fillna(0.0), fmt="o",
+                    capsize=3, label="valid")
+        if not ok.all():
+            ax.errorbar(g["experiment"][~ok], g["mean"][~ok], yerr=g["sem"][~ok].fillna(0.0),
+                        fmt="o", mfc="white", capsize=3, label="not valid (not in the MAE)")
+            ax.legend(fontsize=7)
         lo = float(min(g["experiment"].min(), g["mean"].min()))
         hi = float(max(g["experiment"].max(), g["mean"].max()))
         pad = 0.05 * (hi - lo or abs(hi) or 1.0)

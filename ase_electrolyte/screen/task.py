@@ -11,7 +11,6 @@ to ``error.json`` and returned, so one bad composition does not stop the others.
 from __future__ import annotations
 
 import json
-import math
 import os
 import threading
 import time
@@ -19,13 +18,12 @@ import traceback
 import warnings
 from pathlib import Path
 
+from .properties import task_properties
+
 __all__ = ["run_task", "task_properties", "RESULT_FILE", "ERROR_FILE"]
 
 RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
-
-# thresholds of the per-replica verdicts (documented in docs/api/screen.rst)
-_MIN_R2 = 0.9
 
 _CALCULATORS = {}
 _CALC_LOCK = threading.Lock()
@@ -210,6 +208,8 @@ def _run(spec, folder):
         "n_atoms": len(atoms),
         "density_g_cm3": result.density,
         "density_std_g_cm3": result.density_std,
+        "density_sem_g_cm3": result.density_sem,
+        "density_verdict": result.density_verdict,
         "production_ensemble": plan["protocol"]["production_ensemble"],
     }
     return {
@@ -230,88 +230,3 @@ def _status(entry):
     if isinstance(entry, dict) and "refused" in entry:
         return f"refused: {entry['refused']}"
     return "done"
-
-
-def _own_verdict(verdict, fallback):
-    """The analysis' own validity verdict (``"valid"`` → ``"ok"``), else ``fallback``."""
-    if verdict is None:
-        return fallback
-    return "ok" if verdict == "valid" else str(verdict)
-
-
-def _prop(value, error, unit, verdict="ok"):
-    value = float(value) if value is not None else math.nan
-    error = float(error) if error is not None else math.nan
-    if not math.isfinite(value):
-        verdict = "not finite"
-    return {"value": value, "error": error, "unit": unit, "verdict": verdict}
-
-
-def task_properties(simulation, summary):
-    """The screened numbers of one task, each with its in-run error, unit and verdict.
-
-    Parameters
-    ----------
-    simulation : dict
-        ``density_g_cm3``, ``density_std_g_cm3``, ``production_ensemble``.
-    summary : dict
-        The ``summary.json`` of :func:`mda_electrolyte.report.run_analyses`.
-
-    Returns
-    -------
-    dict
-        ``{property: {"value", "error", "unit", "verdict"}}``. Properties: ``density``
-        (g/cm³; verdict ``"fixed by NVT/NVE production"`` unless the production is NPT),
-        ``conductivity_gk`` and ``conductivity_eh`` (mS/cm), ``D_<species>`` (m²/s),
-        ``SSIP``/``CIP``/``AGG`` (fractions of cations; ``"fallback cutoff"`` when no RDF
-        minimum was found). The verdict is ``"ok"`` or the reason for doubt: the analysis' own
-        verdict where it gives one (e.g. a Green–Kubo integral without plateau, a sub-diffusive
-        MSD), else ``"no plateau"`` (Green–Kubo not converged) or ``"poor fit"`` (R² < 0.9).
-        An analysis that refused or failed gives no property (its status is in the result).
-    """
-    props = {}
-    if simulation.get("density_g_cm3") is not None:
-        npt = simulation.get("production_ensemble") == "npt"
-        props["density"] = _prop(
-            simulation["density_g_cm3"],
-            simulation.get("density_std_g_cm3"),
-            "g/cm3",
-            "ok" if npt else "fixed by NVT/NVE production",
-        )
-    gk = summary.get("green_kubo_conductivity", {})
-    if "sigma_mS_per_cm" in gk:
-        props["conductivity_gk"] = _prop(
-            gk["sigma_mS_per_cm"],
-            gk.get("sigma_err_mS_per_cm"),
-            "mS/cm",
-            _own_verdict(gk.get("verdict"), "ok" if gk.get("plateau_converged") else "no plateau"),
-        )
-    eh = summary.get("einstein_helfand_conductivity", {})
-    if "sigma_mS_per_cm" in eh:
-        r2 = eh.get("r2")
-        props["conductivity_eh"] = _prop(
-            eh["sigma_mS_per_cm"],
-            eh.get("sigma_err_mS_per_cm"),
-            "mS/cm",
-            _own_verdict(
-                eh.get("verdict"), "ok" if r2 is not None and r2 >= _MIN_R2 else "poor fit"
-            ),
-        )
-    diff = summary.get("diffusion", {})
-    for species, value in (diff.get("D_m2_per_s") or {}).items():
-        r2 = (diff.get("r2") or {}).get(species)
-        props[f"D_{species}"] = _prop(
-            value,
-            (diff.get("D_err_m2_per_s") or {}).get(species),
-            "m2/s",
-            _own_verdict(
-                (diff.get("verdict") or {}).get(species),
-                "ok" if r2 is not None and r2 >= _MIN_R2 else "poor fit",
-            ),
-        )
-    solv = summary.get("solvation_shells", {})
-    for name, value in (solv.get("fractions") or {}).items():
-        props[name] = _prop(
-            value, None, "fraction", "fallback cutoff" if "cutoff_note" in solv else "ok"
-        )
-    return props

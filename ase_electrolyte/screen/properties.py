@@ -1,0 +1,232 @@
+r"""The screened numbers of one task, read from the analyses' ``summary.json``.
+
+A task's analyses write their results with :func:`mda_electrolyte.report.run_analyses`. This
+module turns one such summary (and the protocol's density) into the task's *properties*: one
+dict per number with the same keys as :meth:`ase_electrolyte.estimate.Estimate.to_dict`,
+
+``{"value", "stderr", "unit", "method", "n_samples", "converged", "verdict", "notes"}``,
+
+in the table's unit of that property. Two summary formats are read:
+
+* an **Estimate dict** — any dict holding ``"value"``, ``"stderr"`` and ``"converged"`` — is taken
+  as it is (its verdict, method and notes kept, converted to the table's unit);
+* the older **scalar keys** (``sigma_mS_per_cm`` with ``sigma_err_mS_per_cm``, ``D_m2_per_s``
+  per species with ``D_err_m2_per_s`` and ``verdict``, ``fractions`` ...) with the analysis'
+  ``verdict``/``valid`` entries, or, where it gives none, the plateau and fit-quality checks.
+
+Estimate dicts the known names below do not cover (parts of a conductivity, transference
+numbers, ...) become properties named ``"<analysis>.<key>[.<key>...]"`` in their own unit, so a
+new analysis reaches the table without a change here.
+
+Known names: ``density`` (g/cm^3; the ``density`` analysis when it ran, else the protocol's mean
+production density with pymbar's statistical-inefficiency error and its verdict),
+``conductivity_gk`` and ``conductivity_eh`` (mS/cm), ``viscosity`` (mPa·s), ``D_<species>``
+(m^2/s) and the solvation classes ``SSIP``/``CIP``/``AGG`` (fractions of cations, unit ``"1"``).
+Unlike an :class:`~ase_electrolyte.estimate.Estimate`, a property may be valid with
+``stderr`` ``None``: the fractions have no in-run error, and the table's error is the spread over
+replicas anyway.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..units import convert
+
+__all__ = ["task_properties", "is_estimate_dict", "replica_property"]
+
+# fit quality below which an old-format fit without its own verdict is marked "poor fit"
+_MIN_R2 = 0.9
+
+# analysis → (property name, keys that may hold its Estimate dict, table unit)
+_SCALARS = {
+    "green_kubo_conductivity": ("conductivity_gk", ("sigma", "conductivity", "sigma_S_per_m",
+                                                    "sigma_mS_per_cm"), "mS/cm"),
+    "einstein_helfand_conductivity": ("conductivity_eh", ("sigma", "conductivity",
+                                                          "sigma_S_per_m", "sigma_mS_per_cm"),
+                                      "mS/cm"),
+    "viscosity": ("viscosity", ("viscosity", "eta", "viscosity_mPa_s"), "mPa·s"),
+    "density": ("density", ("density", "density_g_cm3"), "g/cm^3"),
+}
+# per-species (or per-class) analyses: analysis → (prefix, keys of the {name: value} dict, unit)
+_PER_NAME = {
+    "diffusion": ("D_", ("D", "D_m2_per_s", "D_A2_per_ps", "diffusivity"), "m^2/s"),
+    "solvation_shells": ("", ("fractions",), "1"),
+}
+# old scalar format: analysis → (value key, error key, unit of both)
+_OLD_SCALARS = {
+    "green_kubo_conductivity": ("sigma_mS_per_cm", "sigma_err_mS_per_cm", "mS/cm"),
+    "einstein_helfand_conductivity": ("sigma_mS_per_cm", "sigma_err_mS_per_cm", "mS/cm"),
+    "viscosity": ("viscosity_mPa_s", "viscosity_err_mPa_s", "mPa·s"),
+    "density": ("density_g_cm3", "density_err_g_cm3", "g/cm^3"),
+}
+_NOT_RESULTS = ("skipped", "failed", "refused")
+
+
+def is_estimate_dict(obj):
+    """Whether ``obj`` is an :meth:`Estimate.to_dict` (a dict with value, stderr, converged)."""
+    return isinstance(obj, dict) and {"value", "stderr", "converged"} <= set(obj)
+
+
+def _finite(x):
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def replica_property(value, stderr, unit, *, verdict="valid", method="in-run error of the "
+                     "analysis", n_samples=0, notes=()):
+    """One task's number as a dict with the keys of :meth:`Estimate.to_dict`.
+
+    ``verdict`` ``"valid"`` makes it ``converged``; anything else is the reason it is not. A
+    missing or non-finite value is never valid.
+    """
+    value, stderr = _finite(value), _finite(stderr)
+    notes = [str(n) for n in notes]
+    if value is None:
+        verdict = "not finite" if verdict == "valid" else verdict
+    converged = verdict == "valid"
+    if not converged and verdict not in notes:
+        notes = [verdict] + notes
+    return {
+        "value": value,
+        "stderr": stderr,
+        "unit": unit,
+        "method": method,
+        "n_samples": int(n_samples or 0),
+        "converged": converged,
+        "verdict": "valid" if converged else "; ".join(notes),
+        "notes": notes,
+    }
+
+
+def _from_estimate(est, unit):
+    """An Estimate dict as a property in ``unit`` (kept in its own unit if not convertible)."""
+    value, stderr, own = est.get("value"), est.get("stderr"), est.get("unit", "1")
+    if unit is not None and own != unit:
+        try:
+            value = None if value is None else convert(float(value), own, unit)
+            stderr = None if stderr is None else convert(float(stderr), own, unit)
+            own = unit
+        except (KeyError, ValueError):
+            pass
+    notes = list(est.get("notes") or [])
+    converged = bool(est.get("converged"))
+    verdict = "valid" if converged else (est.get("verdict") or "; ".join(notes) or "not valid")
+    return replica_property(value, stderr, own, verdict=verdict,
+                            method=est.get("method") or "analysis", n_samples=est.get("n_samples"),
+                            notes=notes if not converged or notes else ())
+
+
+def _old_verdict(entry, species=None):
+    """An old-format verdict: the analysis' own (``"valid"`` or why not), else its checks."""
+    verdict = entry.get("verdict")
+    if isinstance(verdict, dict):
+        verdict = verdict.get(species)
+    if isinstance(verdict, str):
+        return "valid" if verdict in ("valid", "ok") else verdict
+    if entry.get("valid") is False:
+        return "not valid"
+    if "plateau_converged" in entry:
+        return "valid" if entry["plateau_converged"] else "no plateau"
+    r2 = entry.get("r2")
+    if isinstance(r2, dict):
+        r2 = r2.get(species)
+    if r2 is not None:
+        return "valid" if r2 >= _MIN_R2 else "poor fit"
+    return "valid"
+
+
+def _estimates(obj, path=()):
+    """Every Estimate dict in a nested summary entry, with its key path."""
+    if is_estimate_dict(obj):
+        yield path, obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _estimates(v, path + (str(k),))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _estimates(v, path + (str(i),))
+
+
+def _analysis_properties(name, entry):
+    props, used = {}, set()
+    if name in _SCALARS:
+        prop, keys, unit = _SCALARS[name]
+        for key in keys:
+            if is_estimate_dict(entry.get(key)):
+                props[prop] = _from_estimate(entry[key], unit)
+                used.add((key,))
+                break
+        else:
+            if name in _OLD_SCALARS and _OLD_SCALARS[name][0] in entry:
+                key, err, unit = _OLD_SCALARS[name]
+                props[prop] = replica_property(entry[key], entry.get(err), unit,
+                                               verdict=_old_verdict(entry))
+    if name in _PER_NAME:
+        prefix, keys, unit = _PER_NAME[name]
+        for key in keys:
+            values = entry.get(key)
+            if not isinstance(values, dict) or not values:
+                continue
+            if any(is_estimate_dict(v) for v in values.values()):
+                for species, est in values.items():
+                    if is_estimate_dict(est):
+                        props[f"{prefix}{species}"] = _from_estimate(est, unit)
+                        used.add((key, str(species)))
+                break
+            if name == "diffusion" and key == "D_m2_per_s":
+                errors = entry.get("D_err_m2_per_s") or {}
+                for species, value in values.items():
+                    props[f"D_{species}"] = replica_property(
+                        value, errors.get(species), unit, verdict=_old_verdict(entry, species))
+                break
+            if name == "solvation_shells":
+                verdict = "fallback cutoff" if "cutoff_note" in entry else "valid"
+                for cls, value in values.items():
+                    props[cls] = replica_property(value, None, unit, verdict=verdict,
+                                                  method="no in-run error")
+                break
+    for path, est in _estimates(entry):
+        if path not in used:
+            props.setdefault(".".join((name,) + path), _from_estimate(est, None))
+    return props
+
+
+def task_properties(simulation, summary):
+    """The screened numbers of one task, each with its in-run error, unit and verdict.
+
+    Parameters
+    ----------
+    simulation : dict
+        ``density_g_cm3`` and ``density_sem_g_cm3`` (or, from older tasks,
+        ``density_std_g_cm3``), ``density_verdict`` and ``production_ensemble``.
+    summary : dict
+        The ``summary.json`` of :func:`mda_electrolyte.report.run_analyses`, in either format
+        (module docstring).
+
+    Returns
+    -------
+    dict
+        ``{property: {"value", "stderr", "unit", "method", "n_samples", "converged",
+        "verdict", "notes"}}``. An analysis that was skipped, refused or failed gives no
+        property (its status is in the task's ``result.json``).
+    """
+    props = {}
+    if simulation.get("density_g_cm3") is not None:
+        npt = simulation.get("production_ensemble") == "npt"
+        verdict = simulation.get("density_verdict")
+        if verdict is None:  # a task of an older version: only the ensemble was checked
+            verdict = "valid" if npt else "fixed by NVT/NVE production"
+        sem = simulation.get("density_sem_g_cm3", simulation.get("density_std_g_cm3"))
+        props["density"] = replica_property(
+            simulation["density_g_cm3"], sem, "g/cm^3", verdict=verdict,
+            method="statistical inefficiency of the density series (pymbar)",
+        )
+    for name, entry in (summary or {}).items():
+        if not isinstance(entry, dict) or any(k in entry for k in _NOT_RESULTS):
+            continue
+        props.update(_analysis_properties(name, entry))
+    return props
