@@ -1,10 +1,12 @@
 """Cation solvation shells: SSIP/CIP/AGG classes, Ju et al. (2025) labels, networks and angles.
 
-Ju et al. 2025; Gong et al. 2025; Chalykh et al. 2025 (see the theory page). The shells
-themselves (which molecules are within the cutoff of
-every cation, through which atoms) and the cutoffs from the first minimum of each cation–species
-RDF come from solvation-analysis (:class:`solvation_analysis.solute.Solute`); this module
-classifies the shells and derives what the seeds report from them:
+Ju et al. 2025; Gong et al. 2025; Chalykh et al. 2025 (see the theory page). Collect once,
+derive many (the shape of solvation-analysis' ``Solute`` → ``Pairing.from_solute``): one pass
+over the trajectory collects a :class:`~mda_electrolyte.shell_table.ShellTable` (every cation's
+candidate shell atoms with their distances, the cation–species RDF counts, the vectors the angles
+need), the cutoffs are taken from the first minima of those RDFs over all frames
+(:mod:`mda_electrolyte.shell_cutoffs`), and :func:`shell_results` derives from the table
+(:mod:`mda_electrolyte.shell_composition`, :mod:`mda_electrolyte.shell_geometry`):
 
 - class per cation and frame under one of two named conventions, never mixed:
 
@@ -221,6 +223,10 @@ class SolvationShells(AnalysisBase):
         ``"donor_atoms"`` preset for that species and say so in ``results.cutoff_details``.
     rdf_smoothing : float
         Smallest Gaussian smoothing width in Å of the first-minimum search.
+    max_cutoff : float
+        Largest cutoff in Å an RDF first minimum may give (when some cutoffs are not given):
+        the pass keeps the cation–atom pairs up to this distance (about 12 bytes each), and a
+        first minimum beyond it raises. Memory, not accuracy: raise it for unusual shells.
     rdf_range : tuple of float
         Range of the cation–species RDFs in Å; given cutoffs must lie inside.
     rdf_nbins : int
@@ -286,6 +292,24 @@ class SolvationShells(AnalysisBase):
     results.timeseries : dict
         Per frame: ``fractions`` (n_frames, 3) in SSIP/CIP/AGG order, ``coordination_numbers``
         and ``pairing`` (dict species → array), ``free_cation_fraction`` (n_frames,).
+    results.estimates : dict
+        The headline numbers as :class:`~ase_electrolyte.estimate.Estimate` (value, t-scaled
+        standard error over contiguous blocks of frames, verdict: too few frames or ions), from
+        :func:`mda_electrolyte.frame_estimates.frame_average`: ``fractions`` (class →),
+        ``coordination_numbers`` and ``pairing`` (species →), ``free_cation_fraction``,
+        ``free_ion_fraction``. The plain floats above are their values.
+    results.table : ShellTable
+        What the pass collected (:class:`~mda_electrolyte.shell_table.ShellTable`); every
+        result above is :func:`shell_results` of it, so it can be saved and re-derived (other
+        cutoffs up to its radius, the other convention) without the trajectory.
+
+    Notes
+    -----
+    One pass through AnalysisBase's hooks: each frame's cation–atom pairs (one neighbour search
+    of the cations against every atom of the species, up to the RDF range) are reduced to a
+    compact table and summed histograms; cutoffs from the RDF first minima are found over all
+    analysed frames in ``_conclude``, so ``run(backend="multiprocessing")`` and ``"dask"`` give
+    the serial results. The shells equal solvation-analysis' ``Solute`` with the same radii.
 
     Examples
     --------
@@ -849,6 +873,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         notes[name] for name, src in shells.results.cutoff_source.items()
         if src == "preset_fallback"
     ]
+    estimates = shells.results.estimates
     fig = shells.plot()
     fig.savefig(outdir / "solvation_shells.png", dpi=120)
     plt.close(fig)
@@ -857,12 +882,13 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "convention": shells.results.convention,
         "cutoffs_angstrom": shells.results.cutoffs,
         "cutoff_source": shells.results.cutoff_source,
-        "fractions": shells.results.fractions,
+        # Estimates: value, block error over frames and verdict (too few frames or ions)
+        "fractions": estimates["fractions"],
         "labels": dict(list(shells.results.labels.items())[:20]),
-        "coordination_numbers": shells.results.coordination_numbers,
-        "pairing": shells.results.pairing,
-        "free_cation_fraction": shells.results.free_cation_fraction,
-        "free_ion_fraction": shells.results.free_ion_fraction,
+        "coordination_numbers": estimates["coordination_numbers"],
+        "pairing": estimates["pairing"],
+        "free_cation_fraction": estimates["free_cation_fraction"],
+        "free_ion_fraction": estimates["free_ion_fraction"],
         "network_sizes": {str(k): v for k, v in shells.results.network_sizes.items()},
         "ssip_fraction_in_networks": shells.results.ssip_networks["fraction_in_networks"],
         "cn_distribution_total": {

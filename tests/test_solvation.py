@@ -553,3 +553,146 @@ def test_cn_distributions_and_ssip_networks_against_the_shell_table():
         {int(k): v / sizes.size for k, v in zip(*np.unique(sizes, return_counts=True),
                                                 strict=True)})
     assert sum(res.cn_distribution_by_class["SSIP"].values()) == pytest.approx(1.0)
+
+
+# --- derivations on a stored table, no trajectory -------------------------------------------
+
+def _hand_table():
+    """Two frames of three Li, EC (Oc 3/6/9, Oe 5/8/11) and PF6 (F 13, 15) by hand."""
+    from mda_electrolyte.shell_table import OC, OE, ShellLayout, ShellTable
+
+    n_atoms = 16
+    species = np.full(n_atoms, -1, dtype=np.int8)
+    species[3:12], species[12:16] = 0, 1
+    molecule = np.array([0, 1, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 7, 7], dtype=np.int32)
+    oxygen = np.zeros(n_atoms, dtype=np.int8)
+    oxygen[[3, 6, 9]], oxygen[[5, 8, 11]] = OC, OE
+    layout = ShellLayout(species=("EC", "PF6"), anions=("PF6",), solvents=("EC",),
+                         cation_ix=np.arange(3), cation_symbol="Li", atom_species=species,
+                         atom_molecule=molecule, atom_oxygen=oxygen, n_anion_molecules=2,
+                         n_oxygens=(3, 3))
+    x, y = np.eye(3)[0], np.eye(3)[1]
+    # (cation, atom, distance, m_to_o, o_to_c): the C at 2.9 Å and the Oc at 3.0 Å of cation 0
+    # in frame 0 lie beyond the 2.5 Å cutoff
+    frame0 = [(0, 3, 2.0, 2 * x, 1.2 * x), (0, 4, 2.9), (0, 9, 3.0, 3 * y, 1.2 * x),
+              (0, 13, 2.1), (1, 13, 2.2), (1, 8, 2.3), (2, 9, 2.0, 2 * x, 1.2 * y),
+              (2, 11, 2.4), (2, 6, 2.2, 2.2 * y, 1.2 * x)]
+    frame1 = [(0, 3, 2.1, 2.1 * x, 1.2 * y), (0, 6, 2.2, -2.2 * x, 1.2 * y), (1, 13, 2.0),
+              (1, 15, 2.1)]
+    edges = np.linspace(0.0, 6.0, 13)
+    chunks = []
+    for frame, rows in enumerate((frame0, frame1)):
+        oc = [r for r in rows if len(r) == 5]
+        # cation–oxygen rows of the per-type RDFs: the member oxygens, bin of their distance
+        oxy = [r for r in rows if oxygen[r[1]]]
+        chunks.append((
+            frame * 10, 1000.0, np.array([r[0] for r in rows]), np.array([r[1] for r in rows]),
+            np.array([r[2] for r in rows]), np.array([r[3] for r in oc]),
+            np.array([r[4] for r in oc]), np.array([r[0] for r in oxy]),
+            np.array([oxygen[r[1]] - 1 for r in oxy]),
+            np.searchsorted(edges, [r[2] for r in oxy], side="right") - 1))
+    return ShellTable.from_frames(layout, 6.0, edges, chunks)
+
+
+def test_shell_results_on_a_hand_built_table(tmp_path):
+    from mda_electrolyte.shell_table import ShellTable
+    from mda_electrolyte.solvation import shell_results
+
+    table = _hand_table()
+    assert table.cation.dtype == np.int32 and table.distance.dtype == np.float32
+    res = shell_results(table, {"EC": 2.5, "PF6": 2.5})
+    assert res["shell_labels"].tolist() == [["Li(ECc)(PF6)", "Li(ECe)(PF6)", "Li(ECc)2"],
+                                            ["Li(ECc)2", "Li(PF6)2", "Li"]]
+    assert res["classes"].tolist() == [["CIP", "CIP", "SSIP"], ["SSIP", "AGG", "SSIP"]]
+    assert res["fractions"] == pytest.approx({"SSIP": 0.5, "CIP": 1 / 3, "AGG": 1 / 6})
+    assert res["coordination_numbers"] == pytest.approx({"EC": 1.0, "PF6": 4 / 6})
+    assert res["pairing"] == pytest.approx({"EC": 4 / 6, "PF6": 0.5})
+    # frame 0: one free Li and PF6 molecule 7 free; frame 1: two free Li, both PF6 bound
+    assert res["free_ion_fraction"] == pytest.approx(0.4)
+    # frame 0: Li 0 and 1 share PF6 6, Li 1 and 2 share EC 4: one network of three
+    assert res["network_sizes"] == {1: 0.5, 3: 0.5}
+    assert res["ssip_networks"]["n_ssip"] == 3
+    assert res["ssip_networks"]["fraction_in_networks"] == 0.0
+    assert res["cn_distribution"]["total"] == pytest.approx({0: 1 / 6, 2: 5 / 6})
+    # the Oc beyond the cutoff is dropped with its vectors: 90° and 180° Oc–M–Oc
+    assert res["angles"]["Oc-M-Oc"]["n"] == 2
+    assert res["angles"]["Oc-M-Oc"]["mean"] == pytest.approx(135.0)
+    assert res["angles"]["M-Oc-Cc"]["n"] == 5
+    assert res["angles"]["M-Oc-Cc"]["mean"] == pytest.approx((180 + 4 * 90) / 5)
+    two_ec = res["by_type"]["Li(ECc)2"]
+    assert two_ec["n_shells"] == 2 and two_ec["angles"]["Oc-M-Oc"]["n"] == 2
+    # four Oc within 6 Å of those two shells (Oe: one, EC 5's at 2.4 Å)
+    assert two_ec["cn"]["M-Oc"][-1] == pytest.approx(4 / 2)
+    assert two_ec["cn"]["M-Oe"][-1] == pytest.approx(1 / 2)
+    bridging = shell_results(table, {"EC": 2.5, "PF6": 2.5}, convention="bridging")
+    assert bridging["classes"].tolist() == [["AGG", "AGG", "SSIP"], ["SSIP", "AGG", "SSIP"]]
+    # a larger EC cutoff takes in the Oc at 3.0 Å: cation 0 of frame 0 gets a second EC
+    wider = shell_results(table, {"EC": 3.0, "PF6": 2.5})
+    assert wider["shell_labels"][0, 0] == "Li(ECc)2(PF6)"
+    with pytest.raises(ValueError, match="collection radius"):
+        shell_results(table, {"EC": 7.0, "PF6": 2.5})
+    # stored and read back: the same results
+    table.save(tmp_path / "shells.npz")
+    again = shell_results(ShellTable.load(tmp_path / "shells.npz"), {"EC": 2.5, "PF6": 2.5})
+    _assert_identical({k: v for k, v in res.items() if k not in ("shells", "estimates")},
+                      {k: v for k, v in again.items() if k not in ("shells", "estimates")})
+    pd.testing.assert_frame_equal(res["shells"], again["shells"])
+    # two frames of three ions: values, but no valid error bar
+    est = res["estimates"]["fractions"]["SSIP"]
+    assert est.value == 0.5 and not est.converged
+    assert "too few frames" in est.verdict and "too few ions" in est.verdict
+
+
+def test_stored_table_rederives_other_cutoffs_bn_fec(tmp_path):
+    from mda_electrolyte.shell_table import ShellTable
+    from mda_electrolyte.solvation import shell_results
+
+    u = bn_fec()
+    li = u.atoms.select_atoms("type 22")
+    args = (li, {"pf6": u.atoms.select_atoms("byres type 20")},
+            {"bn": u.atoms.select_atoms("byres type 5"),
+             "fec": u.atoms.select_atoms("byres type 19")})
+    wide = SolvationShells(*args, cutoffs={"pf6": 3.2, "bn": 3.0, "fec": 3.0}).run(stop=3)
+    wide.results.table.save(tmp_path / "t.npz")
+    narrow = {"pf6": 2.8, "bn": 2.61468, "fec": 2.43158}
+    direct = SolvationShells(*args, cutoffs=narrow).run(stop=3).results
+    derived = shell_results(ShellTable.load(tmp_path / "t.npz"), narrow)
+    for key in ("fractions", "labels", "coordination_numbers", "pairing", "network_sizes",
+                "cn_distribution", "ssip_networks", "free_ion_fraction"):
+        _assert_identical(direct[key], derived[key], key)
+    pd.testing.assert_frame_equal(direct.shells, derived["shells"])
+
+
+def test_headline_estimates_bn_fec():
+    u = bn_fec()
+    li = u.atoms.select_atoms("type 22")
+    res = SolvationShells(li, {"pf6": u.atoms.select_atoms("byres type 20")},
+                          {"bn": u.atoms.select_atoms("byres type 5")},
+                          cutoffs={"pf6": 2.8, "bn": 2.61468}).run().results
+    est = res.estimates
+    for name, value in res.fractions.items():
+        assert est["fractions"][name].value == pytest.approx(value)
+    cn = est["coordination_numbers"]["bn"]
+    assert cn.value == pytest.approx(res.coordination_numbers["bn"]) and cn.unit == "1"
+    # 49 Li over 10 frames: five blocks of two frames, a valid error
+    assert cn.converged and cn.n_samples == 5 and 0 < cn.stderr < 0.5
+    blocks = res.timeseries["coordination_numbers"]["bn"].reshape(5, 2).mean(axis=1)
+    from mda_electrolyte.uncertainty import mean_error
+    assert cn.stderr == pytest.approx(mean_error(blocks)[1])
+
+
+def test_frame_average_error_is_calibrated_over_replicas():
+    from mda_electrolyte.frame_estimates import frame_average
+
+    rng = np.random.default_rng(3)
+    z = []
+    for _ in range(1500):
+        # AR(1) per-frame values (correlation time ~2 frames) around a known mean of 2
+        noise = rng.standard_normal(60)
+        series = np.empty(60)
+        series[0] = noise[0] / np.sqrt(1 - 0.5**2)
+        for k in range(1, 60):
+            series[k] = 0.5 * series[k - 1] + noise[k]
+        est = frame_average(2.0 + series, n_ions=50)
+        z.append((est.value - 2.0) / est.stderr)
+    assert 0.85 < np.std(z) < 1.2
