@@ -140,6 +140,11 @@ class IntraInterRDF(AnalysisBase):
         independent of ``nbins``); ``None`` where there is none.
     results.shell : dict
         Pair key → how the first minimum was found (depth, significance, warnings), as a dict.
+    results.estimates : dict
+        Pair key → ``{"first_peak": Estimate, "first_minimum": Estimate}`` in Å
+        (:meth:`mda_electrolyte.shell_cutoffs.ShellCutoff.estimate`): the error is the
+        resolution of the search; not valid where there is no minimum, or where it is shallow,
+        not significant or from a small sample.
     results.counts : numpy.ndarray, shape (n_pairs, 2, nbins)
         Ordered-pair counts summed over frames, ``[:, 0]`` intra and ``[:, 1]`` inter.
     results.volume : float
@@ -373,7 +378,7 @@ class IntraInterRDF(AnalysisBase):
         self.results.volume = volume
         shell = 4.0 / 3.0 * np.pi * np.diff(np.power(edges, 3))
         for name in ("intra", "inter", "total", "cn_intra", "cn_inter", "cn_total",
-                     "first_peak", "first_minimum", "shell"):
+                     "first_peak", "first_minimum", "shell", "estimates"):
             self.results[name] = {}
         for p, key in enumerate(self._keys):
             # the same sequence of operations as InterRDF._conclude, for identical rounding
@@ -390,6 +395,8 @@ class IntraInterRDF(AnalysisBase):
             self.results.shell[key] = found.as_dict()
             self.results.first_peak[key] = found.peak
             self.results.first_minimum[key] = found.cutoff
+            self.results.estimates[key] = {"first_peak": found.estimate("peak"),
+                                           "first_minimum": found.estimate("cutoff")}
 
     def plot(self, pairs=None, ncols=4):
         """Intra, inter and total g(r) of each pair, one panel per pair.
@@ -457,6 +464,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             # the first peak of the smoothed g(r), not its global maximum
             "first_peak_angstrom": rdf.results.first_peak[key],
             "first_minimum_angstrom": rdf.results.first_minimum[key],
+            # the same positions with their resolution and verdict (shallow, small sample)
+            "first_peak": rdf.results.estimates[key]["first_peak"],
+            "first_minimum": rdf.results.estimates[key]["first_minimum"],
         }
     summary["png"] = "intra_inter_rdf.png"
     return summary

@@ -27,6 +27,7 @@ Li–P 4.2 Å for the phosphorus of PF6⁻.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,6 +82,37 @@ class ShellCutoff:
     def as_dict(self):
         """The fields as a plain dict (for JSON reports)."""
         return dict(self.__dict__)
+
+    def estimate(self, which="cutoff"):
+        """The cutoff (or the first peak, ``which="peak"``) as an Estimate in Å with a verdict.
+
+        The error is the resolution of the search, half the smoothing width σ (the smoothing
+        moves a minimum by up to about σ/2), not a statistical error; a given or preset cutoff
+        is exact. The verdict is not valid when no minimum was found (value NaN, the reason in
+        the notes) or when the minimum is shallow, not significant or from a small sample (the
+        :attr:`warnings`).
+
+        Returns
+        -------
+        ase_electrolyte.estimate.Estimate
+        """
+        from ase_electrolyte.estimate import Estimate
+
+        if which not in ("cutoff", "peak"):
+            raise ValueError(f"which must be 'cutoff' or 'peak', not {which!r}")
+        value = self.cutoff if which == "cutoff" else self.peak
+        if self.method != "rdf_first_minimum":
+            if value is None:
+                return Estimate.invalid(math.nan, math.nan, "Å", "none", self.note or self.method)
+            return Estimate(value, 0.0, "Å", f"{self.method}: {self.note}", 0,
+                            converged=not self.warnings, notes=tuple(self.warnings))
+        method = "resolution of the smoothed first-minimum search (half the smoothing width)"
+        if value is None or self.cutoff is None:
+            reason = self.note or "no first minimum"
+            return Estimate.invalid(math.nan if value is None else value, math.nan, "Å", method,
+                                    reason)
+        return Estimate(value, 0.5 * self.smoothing, "Å", method, int(self.n_pairs or 0),
+                        converged=not self.warnings, notes=tuple(self.warnings))
 
 
 def _smoothed(edges, values, sigma, step=0.01):

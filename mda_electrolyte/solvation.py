@@ -243,6 +243,11 @@ class SolvationShells(AnalysisBase):
     results.cutoffs : dict
         Species → cutoff in Å; ``results.cutoff_source`` says ``"given"``, ``"rdf_minimum"``,
         ``"preset"`` or ``"preset_fallback"`` (no RDF minimum).
+    results.cutoff_estimates : dict
+        Species → the cutoff as an :class:`~ase_electrolyte.estimate.Estimate` in Å
+        (:meth:`~mda_electrolyte.shell_cutoffs.ShellCutoff.estimate`): the resolution of the
+        first-minimum search as error, not valid when the minimum is shallow, not significant,
+        from a small sample, or replaced by a preset.
     results.cutoff_details : dict
         Species → how the cutoff was chosen (:class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`
         as a dict: first peak, depth, significance, pairs in the shell, warnings, a note).
@@ -501,6 +506,9 @@ class SolvationShells(AnalysisBase):
         }
         self.results.cutoff_details = {
             name: self._details[name].as_dict() for name in self._species
+        }
+        self.results.cutoff_estimates = {
+            name: self._details[name].estimate() for name in self._species
         }
         self.results.shell_atoms = shell_atoms
         self.results.rdfs = rdfs

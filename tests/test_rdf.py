@@ -326,6 +326,11 @@ def test_report_first_peak_is_the_first_not_the_highest(tmp_path):
     assert abs(r[np.argmax(entry["g_total"])] - 7.0) < 0.1  # the global maximum
     assert abs(entry["first_peak_angstrom"] - 2.0) < 0.1
     assert "F-Li" not in summary["pairs"]
+    # four pairs in the first shell: the positions are reported, marked as a small sample
+    peak, minimum = entry["first_peak"], entry["first_minimum"]
+    assert peak.value == entry["first_peak_angstrom"] and peak.unit == "Å"
+    assert not minimum.converged
+    assert "small sample" in minimum.verdict or "no" in minimum.verdict
 
 
 @pytest.mark.parametrize("edge", [10.831847, 11.7, 12.345679])

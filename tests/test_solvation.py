@@ -404,9 +404,16 @@ def test_first_minimum_refuses_noise_and_flags_small_samples():
         found = first_minimum(edges, counts / shell, counts=counts)
         assert found.cutoff is not None and 2.4 < found.cutoff < 3.0
         assert any("small sample" in w for w in found.warnings) == small
+        # the same verdict on the Estimate: resolution σ/2 as its error
+        est = found.estimate()
+        assert est.value == found.cutoff and est.stderr == pytest.approx(found.smoothing / 2)
+        assert est.converged == (not small) and ("small sample" in est.verdict) == small
     # a handful of pairs: the dip is counting noise, not a minimum
     counts = rng.poisson(truth * shell * 0.02).astype(float)
-    assert first_minimum(edges, counts / shell, counts=counts).cutoff is None
+    none = first_minimum(edges, counts / shell, counts=counts)
+    assert none.cutoff is None
+    assert not none.estimate().converged and np.isnan(none.estimate().value)
+    assert "not significant" in none.estimate().verdict
     with pytest.raises(ValueError, match="edges"):
         first_minimum(edges, truth[:-1])
 
