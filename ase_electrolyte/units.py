@@ -84,6 +84,10 @@ UNITS = {
     "eV/Å": ("force", _c.eV / _c.angstrom),
     "meV/Å": ("force", _c.milli * _c.eV / _c.angstrom),
     "kJ/(mol·Å)": ("force", _c.kilo / _c.N_A / _c.angstrom),
+    # model errors: energies per atom, stress in the ASE unit
+    "eV/atom": ("energy per atom", _c.eV),
+    "meV/atom": ("energy per atom", _c.milli * _c.eV),
+    "eV/Å^3": ("pressure", _c.eV / _c.angstrom**3),
     "K": ("temperature", 1.0),
     # Onsager coefficients: mol / (J · m · s) reported per volume, see mda_electrolyte.onsager
     "mol/(J·m·s)": ("onsager", 1.0),
@@ -94,7 +98,8 @@ UNITS = {
 
 _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³": "g/cm^3",
             "kg/m³": "kg/m^3", "mPa s": "mPa·s", "Pa s": "Pa·s", "A^2/ps": "Å^2/ps",
-            "": "1", "dimensionless": "1", "1e-9 m²/s": "1e-9 m^2/s"}
+            "": "1", "dimensionless": "1", "1e-9 m²/s": "1e-9 m^2/s",
+            "eV/Å³": "eV/Å^3"}
 
 
 def _lookup(unit):
