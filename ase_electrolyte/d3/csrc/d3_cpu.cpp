@@ -395,8 +395,8 @@ inline double hsum8(vd8 v) {
 }
 
 inline vd8 sqrt8(vd8 x) {
-    vd8 r;
-    for (int k = 0; k < 8; ++k) r[k] = sqrt(x[k]);
+    vd8 r = x;
+    for (int k = 0; k < 8; ++k) r[k] = sqrt(r[k]);
     return r;
 }
 
@@ -427,6 +427,19 @@ inline vd8 exp8(vd8 x) {
     const vl8 bits = (__builtin_convertvector(n, vl8) + 1023) << 52;
     return p * (vd8)bits;
 }
+
+}  // namespace
+
+// The pair formulas of d3_math.h evaluated for eight pairs at once.
+template <>
+struct D3Ops<vd8> {
+    static vd8 exp(vd8 x) { return exp8(x); }
+    static vd8 sqrt(vd8 x) { return sqrt8(x); }
+};
+
+namespace {
+
+typedef D3ImageSumsT<vd8> VSums;
 
 // Tables over the sorted atoms j for every species z of a partner atom, so that the inner
 // loops read pair quantities contiguously: rc[z][j] = rcov_z + rcov_j, the rational-damping
@@ -537,8 +550,7 @@ __attribute__((noinline)) void cn_group(int nj, int jself, const Block* q0, cons
             const vd8 r2raw = vx * vx + vy * vy + vz * vz;
             const vl8 in = (r2raw <= rc2) & (r2raw >= 1e-12) & (q->self ? below : live);
             const vd8 r = sqrt8(blend8(in, r2raw, splat8(rc2)));
-            const vd8 e = exp8(-16.0 * (rcv / r - 1.0));
-            cnt += select8(in, 1.0 / (1.0 + e));
+            cnt += select8(in, d3_count(rcv, r));
         }
         store8(cnt_out + jc, cnt);
     }
@@ -589,36 +601,27 @@ __attribute__((noinline)) void bj_group(
     const double* q8, const double* c6, double s6, double rc2, double eps, double* es_out,
     double* gx_out, double* gy_out, double* gz_out, double* sig) {
     const vl8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
-    vd8 sxx = {}, syy = {}, szz = {}, syz = {}, sxz = {}, sxy = {};
+    VSums acc = {};  // e and g per group of 8 neighbours, sym over all of them
     for (int jc = 0; jc < nj; jc += 8) {
         const vd8 x0 = xi - load8(xj + jc), y0 = yi - load8(yj + jc), z0 = zi - load8(zj + jc);
         const vd8 a6 = load8(p6 + jc), a8 = load8(p8 + jc), b8 = load8(q8 + jc), c = load8(c6 + jc);
         const vl8 live = lane < (long long)(nj - jc);
         const vl8 below = lane < (long long)(jself - jc);
-        vd8 es = {}, gx = {}, gy = {}, gz = {};
+        acc.e = acc.g[0] = acc.g[1] = acc.g[2] = vd8{};
         for (const Block* q = q0; q < q1; ++q) {
             const vd8 vx = x0 - q->tx, vy = y0 - q->ty, vz = z0 - q->tz;
             const vd8 r2raw = vx * vx + vy * vy + vz * vz;
             const vl8 in = (r2raw <= rc2) & (r2raw >= eps) & (q->self ? below : live);
-            const vd8 r2 = blend8(in, r2raw, splat8(rc2));
-            const vd8 r4 = r2 * r2;
-            // one division for 1/(r^6 + R^6) and 1/(r^8 + R^8)
-            const vd8 d6 = r4 * r2 + a6, d8 = r4 * r4 + a8;
-            const vd8 inv = 1.0 / (d6 * d8);
-            const vd8 t6 = d8 * inv, t8 = d6 * inv;
-            es += select8(in, s6 * t6 + b8 * t8);
-            const vd8 gc = select8(in, c * (-6.0 * s6 * r4 * t6 * t6 - 8.0 * r4 * r2 * t8 * t8 * b8));
-            gx += gc * vx; gy += gc * vy; gz += gc * vz;
-            sxx += gc * vx * vx; syy += gc * vy * vy; szz += gc * vz * vz;
-            syz += gc * vy * vz; sxz += gc * vx * vz; sxy += gc * vx * vy;
+            vd8 e, g;
+            d3_rational(blend8(in, r2raw, splat8(rc2)), a6, a8, s6, b8, &e, &g);
+            acc.add(select8(in, e), select8(in, c * g), vx, vy, vz);
         }
-        store8(es_out + jc, es);
-        store8(gx_out + jc, gx);
-        store8(gy_out + jc, gy);
-        store8(gz_out + jc, gz);
+        store8(es_out + jc, acc.e);
+        store8(gx_out + jc, acc.g[0]);
+        store8(gy_out + jc, acc.g[1]);
+        store8(gz_out + jc, acc.g[2]);
     }
-    sig[0] += hsum8(sxx); sig[1] += hsum8(syy); sig[2] += hsum8(szz);
-    sig[3] += hsum8(syz); sig[4] += hsum8(sxz); sig[5] += hsum8(sxy);
+    for (int c = 0; c < 6; ++c) sig[c] += hsum8(acc.sym[c]);
 }
 
 // Any damping and the smooth cutoff, scalar: same outputs as bj_group.
@@ -730,33 +733,26 @@ __attribute__((noinline)) void chain_group(
     double rc2, double* gx_out, double* gy_out, double* gz_out, double* sig) {
     const vl8 lane = {0, 1, 2, 3, 4, 5, 6, 7};
     const double lim2 = rc2 * (1.0 + 1e-8);
-    vd8 sxx = {}, syy = {}, szz = {}, syz = {}, sxz = {}, sxy = {};
+    VSums acc = {};  // g per group of 8 neighbours, sym over all of them
     for (int jc = 0; jc < nj; jc += 8) {
         const vd8 x0 = xi - load8(xj + jc), y0 = yi - load8(yj + jc), z0 = zi - load8(zj + jc);
-        const vd8 rcv = load8(rc + jc), w = -16.0 * load8(de + jc) * rcv;
+        const vd8 rcv = load8(rc + jc), dev = load8(de + jc);
         const vl8 live = lane < (long long)(nj - jc);
         const vl8 below = lane < (long long)(jself - jc);
-        vd8 gx = {}, gy = {}, gz = {};
+        acc.g[0] = acc.g[1] = acc.g[2] = vd8{};
         for (const Block* q = q0; q < q1; ++q) {
             if (box_beyond(lo, hi, xi - q->tx, yi - q->ty, zi - q->tz, lim2)) continue;
             const vd8 vx = x0 - q->tx, vy = y0 - q->ty, vz = z0 - q->tz;
             const vd8 r2raw = vx * vx + vy * vy + vz * vz;
             const vl8 in = (r2raw <= rc2) & (r2raw >= 1e-12) & (q->self ? below : live);
-            const vd8 r2 = blend8(in, r2raw, splat8(rc2));
-            const vd8 r = sqrt8(r2);
-            const vd8 e = exp8(-16.0 * (rcv / r - 1.0));
-            // de * dcount(r) / r, dcount = -16 rc e / (r^2 (1 + e)^2)
-            const vd8 gg = select8(in, w * e / (r2 * r * ((e + 1.0) * (e + 1.0))));
-            gx += gg * vx; gy += gg * vy; gz += gg * vz;
-            sxx += gg * vx * vx; syy += gg * vy * vy; szz += gg * vz * vz;
-            syz += gg * vy * vz; sxz += gg * vx * vz; sxy += gg * vx * vy;
+            const vd8 r = sqrt8(blend8(in, r2raw, splat8(rc2)));
+            acc.add_g(select8(in, dev * d3_dcount(rcv, r) / r), vx, vy, vz);
         }
-        store8(gx_out + jc, gx);
-        store8(gy_out + jc, gy);
-        store8(gz_out + jc, gz);
+        store8(gx_out + jc, acc.g[0]);
+        store8(gy_out + jc, acc.g[1]);
+        store8(gz_out + jc, acc.g[2]);
     }
-    sig[0] += hsum8(sxx); sig[1] += hsum8(syy); sig[2] += hsum8(szz);
-    sig[3] += hsum8(syz); sig[4] += hsum8(sxz); sig[5] += hsum8(sxy);
+    for (int c = 0; c < 6; ++c) sig[c] += hsum8(acc.sym[c]);
 }
 
 void cells_cn_chain(const D3System& s, const CellGrid& g, int nthreads,

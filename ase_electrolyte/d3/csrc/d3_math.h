@@ -21,14 +21,46 @@
 #define D3_EPS 2.220446049250313e-16
 
 // ---------------------------------------------------------------------------------------
-// Coordination number: exponential counting function, k1 = 16.
-D3_HD double d3_count(double rc, double r) {
-    return 1.0 / (1.0 + exp(-16.0 * (rc / r - 1.0)));
+// The formulas evaluated per pair image are templates on the scalar type T: double in both
+// kernels, and an 8-wide vector of doubles in the CPU kernel's SIMD loops (d3_cpu.cpp), so
+// that there is one written form of each. D3Ops<T> gives them exp and sqrt; d3_cpu.cpp
+// specialises it for its vector type. The arithmetic mixes T with double constants, which
+// GCC/Clang vector types support.
+template <class T>
+struct D3Ops;
+
+template <>
+struct D3Ops<double> {
+    static D3_HD double exp(double x) { return ::exp(x); }
+    static D3_HD double sqrt(double x) { return ::sqrt(x); }
+};
+
+// Coordination number: exponential counting function, k1 = 16, of a pair at distance r
+// with rc = 4/3 (R_cov,i + R_cov,j), and its derivative d count / dr.
+template <class T>
+D3_HD T d3_count(T rc, T r) {
+    return 1.0 / (1.0 + D3Ops<T>::exp(-16.0 * (rc / r - 1.0)));
 }
 
-D3_HD double d3_dcount(double rc, double r) {
-    const double e = exp(-16.0 * (rc / r - 1.0));
+template <class T>
+D3_HD T d3_dcount(T rc, T r) {
+    const T e = D3Ops<T>::exp(-16.0 * (rc / r - 1.0));
     return (-16.0 * rc * e) / (r * r * ((e + 1.0) * (e + 1.0)));
+}
+
+// Rational (Becke-Johnson) damping without C6, from r^2 and the pair constants R^6 = p6,
+// R^8 = p8 and s8q = s8 * 3 Q_i Q_j:
+//   e = s6 / (r^6 + R^6) + s8q / (r^8 + R^8)     (E_pair = -C6 e),
+//   g = (de/dr) / r = -6 s6 r^4 / (r^6 + R^6)^2 - 8 s8q r^6 / (r^8 + R^8)^2.
+// One division gives both reciprocals (1/a = b/(ab)): divisions dominate the SIMD loop.
+template <class T, class S>
+D3_HD void d3_rational(T r2, T p6, T p8, S s6, T s8q, T* e, T* g) {
+    const T r4 = r2 * r2;
+    const T d6 = r4 * r2 + p6, d8 = r4 * r4 + p8;
+    const T inv = 1.0 / (d6 * d8);
+    const T t6 = d8 * inv, t8 = d6 * inv;
+    *e = s6 * t6 + s8q * t8;
+    *g = -6.0 * s6 * r4 * t6 * t6 - 8.0 * r4 * r2 * t8 * t8 * s8q;
 }
 
 // Gaussian weights of the reference systems of one atom and their CN derivatives, k3 = 4,
@@ -178,15 +210,9 @@ D3_HD D3PairConst d3_pair_const(const D3System& s, int zi, int zj) {
 template <int DAMP = -1>
 D3_HD void d3_damped(const D3System& s, const D3PairConst& k, double r2, double* e, double* g) {
     switch (DAMP >= 0 ? DAMP : s.damping) {
-        case D3_RATIONAL: {
-            const double r4 = r2 * r2;
-            const double t6 = 1.0 / (r4 * r2 + k.p0);
-            const double t8 = 1.0 / (r4 * r4 + k.p1);
-            const double s8 = s.s8 * k.rrij;
-            *e = s.s6 * t6 + s8 * t8;
-            *g = -6.0 * r4 * t6 * t6 * s.s6 - 8.0 * r4 * r2 * t8 * t8 * s8;
+        case D3_RATIONAL:
+            d3_rational(r2, k.p0, k.p1, s.s6, s.s8 * k.rrij, e, g);
             break;
-        }
         case D3_ZERO: {
             const double r1 = sqrt(r2);
             const double r6 = r2 * r2 * r2, r8 = r6 * r2;
@@ -315,14 +341,20 @@ D3_HD void d3_for_each_image(const D3System& s, double dx, double dy, double dz,
 // ---------------------------------------------------------------------------------------
 // Sums over the periodic images of one pair (i, j) of a radial term e(r) with g = (de/dr)/r:
 // the term, sum_T g v and sum_T g v (x) v (the pair's virial), v = x_i - (x_j + T).
-// sym holds the symmetric tensor as xx yy zz yz xz xy.
-struct D3ImageSums {
-    double e;
-    double g[3];
-    double sym[6];
+// sym holds the symmetric tensor as xx yy zz yz xz xy. T as for the formulas above.
+template <class T>
+struct D3ImageSumsT {
+    T e;
+    T g[3];
+    T sym[6];
 
-    D3_HD void add(double ev, double gv, double vx, double vy, double vz) {
+    D3_HD void add(T ev, T gv, T vx, T vy, T vz) {
         e += ev;
+        add_g(gv, vx, vy, vz);
+    }
+
+    // a term whose value is not summed (the CN chain rule)
+    D3_HD void add_g(T gv, T vx, T vy, T vz) {
         g[0] += gv * vx; g[1] += gv * vy; g[2] += gv * vz;
         sym[0] += gv * vx * vx; sym[1] += gv * vy * vy; sym[2] += gv * vz * vz;
         sym[3] += gv * vy * vz; sym[4] += gv * vx * vz; sym[5] += gv * vx * vy;
@@ -333,6 +365,8 @@ struct D3ImageSums {
         return e == 0.0 && g[0] == 0.0 && g[1] == 0.0 && g[2] == 0.0 && sym[0] == 0.0;
     }
 };
+
+typedef D3ImageSumsT<double> D3ImageSums;
 
 // Adds w * t (symmetric, stored as in D3ImageSums::sym) to the row-major 3x3 sigma through
 // add(ptr, value): += on the CPU, atomicAdd on the GPU.
@@ -364,7 +398,7 @@ D3_HD D3ImageSums d3_cn_chain_images(const D3System& s, int i, int j) {
     d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], s.cn_cutoff * s.cn_cutoff,
                       1e-12, [&](double vx, double vy, double vz, double r2) {
         const double r1 = sqrt(r2);
-        acc.add(0.0, d3_dcount(rc, r1) / r1, vx, vy, vz);
+        acc.add_g(d3_dcount(rc, r1) / r1, vx, vy, vz);
     });
     return acc;
 }
