@@ -1,8 +1,11 @@
 """A self-contained HTML page of a run: settings, package versions, results and figures.
 
 Written by ``electrolyte demo`` beside ``summary.json``; the PNG figures are embedded, so the one
-file can be mailed or archived. Results are shown as stored in the summary: numbers with the
-uncertainties and validity verdicts the analyses give them.
+file can be mailed or archived. Every :class:`~ase_electrolyte.estimate.Estimate` anywhere in
+the summary (or its :meth:`~ase_electrolyte.estimate.Estimate.to_dict` form, as in
+``summary.json``), of any analysis, is rendered the same way: a row with value ± error, unit,
+verdict and how the error was obtained; an invalid number is shown struck through in red with the
+reason, never as a plain result.
 """
 
 from __future__ import annotations
@@ -30,10 +33,54 @@ def package_versions(packages=_PACKAGES):
     return out
 
 
+def _estimate(obj):
+    """An Estimate from an Estimate or its ``to_dict`` form; ``None`` for anything else."""
+    from .estimate import Estimate
+
+    if isinstance(obj, Estimate):
+        return obj
+    if isinstance(obj, dict) and {"value", "stderr", "unit", "converged"} <= set(obj):
+        try:
+            return Estimate.from_dict(obj)
+        except (KeyError, TypeError, ValueError):
+            return None
+    return None
+
+
+def _number(x):
+    return "–" if x is None or x != x else f"{x:.4g}"
+
+
+def _estimate_row(key, est):
+    value = f"{_number(est.value)} ± {_number(est.stderr)}"
+    cls = "valid" if est.valid else "invalid"
+    if not est.valid:
+        value = f"<s>{html.escape(value)}</s>"
+    else:
+        value = html.escape(value)
+    return (f"<tr class='{cls}'><th>{html.escape(str(key))}</th><td>{value}</td>"
+            f"<td>{html.escape(est.unit)}</td><td>{html.escape(est.verdict)}</td>"
+            f"<td>{html.escape(est.method)} (n = {est.n_samples})</td></tr>")
+
+
+def _estimate_table(items):
+    head = ("<tr><th></th><th>value ± error</th><th>unit</th><th>verdict</th>"
+            "<th>error from</th></tr>")
+    return ("<table class='estimates'>" + head
+            + "".join(_estimate_row(k, e) for k, e in items) + "</table>")
+
+
 def _table(mapping):
     rows = []
     for key, value in mapping.items():
-        if isinstance(value, dict):
+        est = _estimate(value)
+        if est is not None:
+            cell = _estimate_table([("", est)])
+        elif isinstance(value, dict) and value and all(
+            _estimate(v) is not None for v in value.values()
+        ):
+            cell = _estimate_table([(k, _estimate(v)) for k, v in value.items()])
+        elif isinstance(value, dict):
             cell = _table(value)
         elif isinstance(value, (list, tuple)) and len(value) > 12:
             cell = html.escape(f"[{len(value)} values]")
@@ -55,7 +102,8 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     settings : dict
         What was run (composition, model, temperatures, lengths, ...).
     summary : dict
-        The analyses' summary (as in ``summary.json``): shown as nested tables.
+        The analyses' summary (as in ``summary.json``, or with Estimate objects): nested tables,
+        every Estimate as a row of value ± error, unit, verdict and method.
     figures : iterable of str or os.PathLike
         PNG files to embed, in order.
 
@@ -76,15 +124,17 @@ def write_html_report(path, *, title, settings, summary, figures=()):
         f"<title>{html.escape(title)}</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
         "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:2px 6px;"
-        "text-align:left;vertical-align:top}img{max-width:100%}</style></head><body>",
+        "text-align:left;vertical-align:top}img{max-width:100%}"
+        "tr.invalid td{color:#b00}tr.valid td:nth-child(4){color:#070}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         "<h2>Settings</h2>",
         _table(settings),
         "<h2>Package versions</h2>",
         _table(package_versions()),
         "<h2>Results</h2>",
-        "<p>Values as the analyses report them, with their uncertainties and validity "
-        "verdicts; an analysis that was skipped or failed says why.</p>",
+        "<p>Values as the analyses report them: value ± one-sigma error, unit, validity verdict "
+        "and how the error was obtained; an invalid number is struck through with the reason. "
+        "An analysis that was skipped, refused or failed says why.</p>",
         _table(summary),
     ]
     figures = [Path(f) for f in figures]

@@ -119,14 +119,64 @@ def make_calculator(model, dispersion, device):
 
 
 def print_summary(summary, out, filename="summary.json"):
+    """Print each analysis' headline numbers with their errors and verdicts, then the report path.
+
+    Headline numbers are the :class:`~ase_electrolyte.estimate.Estimate` values (or their
+    dicts) at the top of an analysis' summary and one level down (per species); a number that is
+    not valid is printed as ``NOT VALID`` with the reason, never as a result. Skipped, failed and
+    refused analyses say why.
+    """
     for name, value in summary.items():
         if isinstance(value, dict) and "skipped" in value:
-            print(f"  {name}: skipped ({value['skipped']})")
+            print(f"  {name}: skipped ({one_line(value['skipped'])})")
         elif isinstance(value, dict) and "failed" in value:
-            print(f"  {name}: FAILED ({value['failed']})")
+            print(f"  {name}: FAILED ({one_line(value['failed'])})")
+        elif isinstance(value, dict) and "refused" in value:
+            print(f"  {name}: refused ({one_line(value['refused'])})")
         else:
-            print(f"  {name}: done")
+            lines = list(_headline_estimates(value)) if isinstance(value, dict) else []
+            print(f"  {name}:" if lines else f"  {name}: done")
+            for label, est in lines:
+                print(f"    {label}: {format_estimate(est)}")
     print(f"report: {out / filename}", flush=True)
+
+
+#: Keys of an analysis' summary whose Estimates are details, not headline numbers.
+_DETAIL_KEYS = ("parts",)
+
+
+def _as_estimate(obj):
+    from ase_electrolyte.estimate import Estimate
+
+    if isinstance(obj, Estimate):
+        return obj
+    if isinstance(obj, dict) and {"value", "stderr", "converged", "unit"} <= set(obj):
+        try:
+            return Estimate.from_dict(obj)
+        except (KeyError, TypeError, ValueError):
+            return None
+    return None
+
+
+def _headline_estimates(section):
+    for key, value in section.items():
+        if key in _DETAIL_KEYS:
+            continue
+        est = _as_estimate(value)
+        if est is not None:
+            yield key, est
+        elif isinstance(value, dict):
+            for sub, inner in value.items():
+                est = _as_estimate(inner)
+                if est is not None:
+                    yield f"{key}[{sub}]", est
+
+
+def format_estimate(est):
+    """``"1.020 ± 0.080 S/m (valid)"``, or ``"NOT VALID (reason)"`` without the number."""
+    if not est.valid:
+        return f"NOT VALID ({one_line(est.verdict)})"
+    return str(est)
 
 
 def one_line(err):

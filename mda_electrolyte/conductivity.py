@@ -49,7 +49,7 @@ from .correlation import (
 )
 from .ion_collection import block_slices
 from .observables import current_species_of_file, is_h5md_path, read_observable
-from .report import register_analysis
+from .report import estimate_label, mark_invalid, register_analysis, shared
 from .uncertainty import mean_error, segment_estimate
 
 __all__ = ["GreenKuboConductivity", "EinsteinHelfandConductivity", "NernstEinstein"]
@@ -631,7 +631,8 @@ class GreenKuboConductivity(CarrierAnalysis):
         ax.axhline(r.sigma, color="k", lw=0.8)
         ax.set_xlabel("correlation time τ (ps)")
         ax.set_ylabel("σ(τ) (S/m)")
-        ax.set_title(f"Green–Kubo: σ = {r.sigma:.4g} ± {r.sigma_err:.2g} S/m")
+        ax.set_title(f"Green–Kubo: σ = {estimate_label(r.conductivity, reason=False)}")
+        mark_invalid(ax, r.conductivity)
         ax.legend()
         return ax
 
@@ -786,7 +787,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         ax.plot(t, r.slope * t + r.intercept, "k--", label=f"fit (R² = {r.r2:.3f})")
         ax.set_xlabel("lag time (ps)")
         ax.set_ylabel("⟨|ΔM|²⟩ (e² Å²)")
-        ax.set_title(f"Einstein–Helfand: σ = {r.sigma:.4g} ± {r.sigma_err:.2g} S/m")
+        ax.set_title(f"Einstein–Helfand: σ = {estimate_label(r.conductivity, reason=False)}")
+        mark_invalid(ax, r.conductivity)
         ax.legend()
         return ax
 
@@ -996,8 +998,9 @@ class NernstEinstein:
         ax.set_ylabel("conductivity (S/m)")
         title = "Nernst–Einstein"
         if r.dissociation is not None:
-            title += f": α_d = {estimate_label(r.dissociation)}"
+            title += f": α_d = {estimate_label(r.dissociation, reason=False)}"
         ax.set_title(title)
+        mark_invalid(ax, r.conductivity, r.dissociation)
         return ax
 
 
@@ -1013,14 +1016,6 @@ def _conductivity_aliases(res):
     res.sigma_mS_cm, res.sigma_err_mS_cm = _pair(est.to("mS/cm"))
     res.verdict = est.verdict
     res.valid = est.valid
-
-
-def estimate_label(est, digits=None):
-    """``"1.02 ± 0.08 S/m"``, or with the verdict appended when the number is not valid."""
-    if est is None:
-        return "n/a"
-    text = f"{est.value:.4g} ± {est.stderr:.2g}" + ("" if est.unit == "1" else f" {est.unit}")
-    return text if est.valid else f"{text} (NOT VALID: {est.verdict})"
 
 
 def carrier_names(collection, species, who):
@@ -1146,6 +1141,52 @@ def _h5md_source(universe):
     return None
 
 
+def transport_collection(universe, verbose=False):
+    """The one :class:`~mda_electrolyte.ion_collection.IonCollection` of a trajectory that the
+    transport analyses of ``electrolyte analyze`` share: every molecule species (residue name),
+    velocities when present, unwrapped positions (a box given), read in one pass."""
+    from .ion_collection import IonCollector
+
+    def build():
+        species = {str(n): f"resname {n}" for n in np.unique(universe.residues.resnames)}
+        ts = universe.trajectory.ts
+        has_box = ts.dimensions is not None and bool(np.all(ts.dimensions[:3] > 0))
+        collector = IonCollector(universe, species, velocities="auto", positions=True,
+                                 unwrap=has_box, label="trajectory", verbose=verbose)
+        return collector.run(verbose=verbose).collection
+
+    return shared(("transport collection", id(universe)), build)
+
+
+def _analysis_temperature(universe, collection):
+    """Kinetic temperature of the collection when it covers every atom, else from 50 frames."""
+    if collection.kinetic_temperature is not None and collection.covers_all_atoms:
+        return collection.kinetic_temperature
+    return kinetic_temperature(universe)
+
+
+def _green_kubo_of(universe, verbose):
+    """Green–Kubo of the shared collection (or of the file's charge_current observable)."""
+    def build():
+        ions = charged_species(universe)
+        col = transport_collection(universe, verbose)
+        temperature = _analysis_temperature(universe, col)
+        source = _h5md_source(universe)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if source is not None:
+                # the per-step charge current of run_md resolves what frames every 100 fs
+                # cannot; no frame is read for it
+                gk = GreenKuboConductivity(universe, ions, temperature=temperature,
+                                           observables=source).run()
+            else:
+                gk = GreenKuboConductivity.from_collections(
+                    col, temperature=temperature, species=list(ions))
+        return gk, ions, temperature, [str(w.message) for w in caught]
+
+    return shared(("green kubo", id(universe)), build)
+
+
 @register_analysis("green_kubo_conductivity", needs=("velocities", "box"))
 def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
@@ -1157,47 +1198,30 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
         ions = charged_species(universe)
     except ValueError as err:
         return {"skipped": str(err)}
-    temperature = kinetic_temperature(universe)
-    # the per-step charge current of run_md resolves what frames every 100 fs cannot
-    source = _h5md_source(universe)
     try:
-        gk = GreenKuboConductivity(
-            universe, ions, temperature=temperature,
-            observables=True if source is None else source,
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            gk.run(verbose=verbose)
+        gk, ions, temperature, caught = _green_kubo_of(universe, verbose)
     except ValueError as err:
         # a refusal (frames too sparse, too few frames) is the answer, not a crash
-        return {"refused": str(err), "valid": False, "ions": ions}
+        return {"refused": str(err), "ions": ions}
     r = gk.results
     ax = gk.plot(parts=r.sigma_self is not None)
     ax.figure.savefig(outdir / "green_kubo_conductivity.png", dpi=120)
     plt.close(ax.figure)
     return {
+        "conductivity": r.conductivity,
+        "conductivity_self": r.conductivity_self,
+        "conductivity_distinct": r.conductivity_distinct,
+        "parts": {k: p["conductivity"] for k, p in r.parts.items()},
+        "transference_numbers": r.transference_numbers,
         "temperature_K (kinetic)": temperature,
         "source": r.source,
-        "sigma_S_per_m": r.sigma,
-        "sigma_err_S_per_m": r.sigma_err,
-        "sigma_mS_per_cm": r.sigma_mS_cm,
-        "sigma_err_mS_per_cm": r.sigma_err_mS_cm,
-        "sigma_self_S_per_m": r.sigma_self,
-        "sigma_self_err_S_per_m": r.sigma_self_err,
-        "sigma_distinct_S_per_m": r.sigma_distinct,
-        "sigma_distinct_err_S_per_m": r.sigma_distinct_err,
-        "parts_S_per_m": {k: [p["sigma"], p["sigma_err"]] for k, p in r.parts.items()},
-        "transference": r.transference,
         "plateau_ps": list(r.plateau),
-        "plateau_converged": r.plateau_converged,
         "frame_spacing_ps": r.sampling["frame_spacing"],
         "acf_first_lag_ratio": r.sampling["first_lag_correlation"],
-        "verdict": r.verdict,
-        "valid": r.valid,
         "charges": r.charges,
         "n_segments": r.n_segments,
         "ions": ions,
-        "warnings": [str(w.message) for w in caught],
+        "warnings": caught,
         "plot": "green_kubo_conductivity.png",
     }
 
@@ -1213,27 +1237,59 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
         ions = charged_species(universe)
     except ValueError as err:
         return {"skipped": str(err)}
-    # the temperature comes from the velocities, hence the need for them
-    temperature = kinetic_temperature(universe)
-    eh = EinsteinHelfandConductivity(universe, ions, temperature=temperature, unwrap=True)
-    eh.run(verbose=verbose)
+    try:
+        col = transport_collection(universe, verbose)
+        # the temperature comes from the velocities, hence the need for them
+        temperature = _analysis_temperature(universe, col)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            eh = EinsteinHelfandConductivity.from_collections(
+                col, temperature=temperature, species=list(ions))
+    except ValueError as err:
+        return {"refused": str(err), "ions": ions}
     r = eh.results
     ax = eh.plot()
     ax.figure.savefig(outdir / "einstein_helfand_conductivity.png", dpi=120)
     plt.close(ax.figure)
     return {
+        "conductivity": r.conductivity,
         "temperature_K (kinetic)": temperature,
-        "sigma_S_per_m": r.sigma,
-        "sigma_err_S_per_m": r.sigma_err,
-        "sigma_mS_per_cm": r.sigma_mS_cm,
-        "sigma_err_mS_per_cm": r.sigma_err_mS_cm,
         "r2": r.r2,
         "fit_window_ps": list(r.fit_window),
         "loglog_slope": r.loglog_slope,
-        "verdict": r.verdict,
-        "valid": r.valid,
         "charges": r.charges,
         "n_segments": r.n_segments,
         "ions": ions,
+        "warnings": [str(w.message) for w in caught],
         "plot": "einstein_helfand_conductivity.png",
+    }
+
+
+@register_analysis("nernst_einstein", needs=("velocities", "box"))
+def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False):
+    try:
+        ions = charged_species(universe)
+    except ValueError as err:
+        return {"skipped": str(err)}
+    try:
+        col = transport_collection(universe, verbose)
+        temperature = _analysis_temperature(universe, col)
+        try:
+            gk = _green_kubo_of(universe, verbose)[0].results.conductivity
+        except ValueError:
+            gk = None  # refused: σ_NE without α_d
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ne = NernstEinstein.from_collections(col, temperature=temperature,
+                                                 species=list(ions), conductivity=gk)
+    except ValueError as err:
+        return {"refused": str(err), "ions": ions}
+    r = ne.results
+    return {
+        "conductivity": r.conductivity,
+        "dissociation": r.dissociation,
+        "transference_numbers": r.transference_numbers,
+        "temperature_K (kinetic)": temperature,
+        "ions": ions,
+        "warnings": [str(w.message) for w in caught],
     }

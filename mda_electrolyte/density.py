@@ -22,8 +22,10 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import optimize, stats
 
+from ase_electrolyte.estimate import METHODS, Estimate
+
 from .observables import is_h5md_path, read_observable
-from .report import register_analysis
+from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import detect_equilibration, t_factor, timeseries_mean
 
 __all__ = ["Density", "EquationOfState", "TaitCompressibility", "ThermalExpansion"]
@@ -82,13 +84,13 @@ class Density:
 
     Attributes
     ----------
-    results.density, results.density_err : float
-        g/cm³; the error is :math:`t\,s\sqrt{g/N}` with the statistical inefficiency g.
+    results.equilibrium_density : Estimate
+        g/cm³; the error is :math:`t\,s\sqrt{g/N}` with the statistical inefficiency g, the
+        verdict ``"too short: ..."`` below 20 uncorrelated samples. ``results.density``,
+        ``results.density_err``, ``results.verdict`` and ``results.valid`` are float/str aliases.
     results.t0 : float
         Start of the equilibrated part, ps.
     results.statistical_inefficiency, results.n_effective : float
-    results.verdict : str
-        ``"valid"`` or ``"too short: ..."``; ``results.valid``.
     results.time, results.series : numpy.ndarray
         The whole series (for :meth:`plot`).
 
@@ -112,6 +114,11 @@ class Density:
         """Detect equilibration and average; returns ``self``."""
         r = equilibrated_mean(self._values, self._dt, self._detect)
         res = self.results
+        res.equilibrium_density = Estimate(
+            r["mean"], r["error"], "g/cm^3", METHODS["inefficiency"],
+            n_samples=int(r["n_effective"]), converged=r["verdict"] == "valid",
+            notes=() if r["verdict"] == "valid" else (r["verdict"],),
+        )
         res.density, res.density_err = r["mean"], r["error"]
         res.t0, res.statistical_inefficiency = r["t0"], r["statistical_inefficiency"]
         res.n_effective, res.verdict = r["n_effective"], r["verdict"]
@@ -137,7 +144,8 @@ class Density:
         ax.axhspan(r.density - r.density_err, r.density + r.density_err, color="C1", alpha=0.4)
         ax.set_xlabel("time (ps)")
         ax.set_ylabel("density (g/cm³)")
-        ax.set_title(f"ρ = {r.density:.4f} ± {r.density_err:.1g} g/cm³")
+        ax.set_title(f"ρ = {estimate_label(r.equilibrium_density, reason=False)}")
+        mark_invalid(ax, r.equilibrium_density)
         ax.legend()
         return ax
 
@@ -163,8 +171,9 @@ class EquationOfState:
     ----------
     results.a, results.n, results.b : float
         Fit parameters (bar, g/cm³); ``results.covariance`` their covariance.
-    results.rho0, results.rho0_err : float
-        Zero-pressure density and its error (delta method on the covariance), g/cm³.
+    results.zero_pressure_density : Estimate
+        Zero-pressure density and its error (delta method on the covariance), g/cm³, with the
+        verdict; ``results.rho0``, ``results.rho0_err`` are float aliases.
     results.pressures, results.pressure_errors : numpy.ndarray
         The fitted points.
     results.chi2_dof : float
@@ -233,6 +242,11 @@ class EquationOfState:
             f"{rho.min():.4g}–{rho.max():.4g}"
         )
         res.valid = inside
+        res.zero_pressure_density = Estimate(
+            res.rho0, res.rho0_err, "g/cm^3",
+            METHODS["fit"] + ("" if err is not None else ", t-scaled, residual variance"),
+            n_samples=rho.size, converged=inside, notes=() if inside else (res.verdict,),
+        )
         self._model = lambda x: model(x, *popt)
         return self
 
@@ -255,7 +269,8 @@ class EquationOfState:
         ax.axvspan(r.rho0 - r.rho0_err, r.rho0 + r.rho0_err, color="C2", alpha=0.4)
         ax.set_xlabel("density (g/cm³)")
         ax.set_ylabel("pressure (bar)")
-        ax.set_title(f"ρ0 = {r.rho0:.4f} ± {r.rho0_err:.1g} g/cm³")
+        ax.set_title(f"ρ0 = {estimate_label(r.zero_pressure_density, reason=False)}")
+        mark_invalid(ax, r.zero_pressure_density)
         ax.legend()
         return ax
 
@@ -278,8 +293,10 @@ class TaitCompressibility:
     ----------
     results.V0, results.B, results.C : float
         Tait parameters (Å³, bar, dimensionless); ``results.covariance``.
-    results.kappa_T, results.kappa_T_err : float
-        :math:`C/B` in 1/bar; ``results.kappa_T_per_GPa`` (and ``_err``) in 1/GPa.
+    results.compressibility : Estimate
+        :math:`\kappa_T = C/B` in 1/GPa with its fit error; ``results.kappa_T``,
+        ``results.kappa_T_err`` (1/bar) and ``results.kappa_T_per_GPa`` (and ``_err``) are
+        float aliases.
     """
 
     def __init__(self, pressures, volumes, *, volume_errors=None, reference_pressure=1.01325):
@@ -317,6 +334,11 @@ class TaitCompressibility:
         res.covariance = pcov
         res.kappa_T, res.kappa_T_err = float(kappa), err
         res.kappa_T_per_GPa, res.kappa_T_err_per_GPa = kappa * 1e4, err * 1e4
+        res.compressibility = Estimate(
+            res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa",
+            METHODS["fit"] + ("" if self._err is not None else ", t-scaled, residual variance"),
+            n_samples=p.size,
+        )
         res.pressures, res.volumes, res.volume_errors = p, v, self._err
         self._model = lambda x: tait(x, *popt)
         return self
@@ -357,8 +379,9 @@ class ThermalExpansion:
 
     Attributes
     ----------
-    results.alpha, results.alpha_err : float
-        :math:`-\frac{1}{\rho}\frac{d\rho}{dT}` in 1/K at the reference temperature.
+    results.expansivity : Estimate
+        :math:`\alpha_P = -\frac{1}{\rho}\frac{d\rho}{dT}` in 1/K at the reference
+        temperature; ``results.alpha``, ``results.alpha_err`` are float aliases.
     results.slope, results.slope_err : float
         dρ/dT in g/(cm³ K).
     """
@@ -389,6 +412,10 @@ class ThermalExpansion:
         res.slope, res.slope_err = float(slope), float(slope_err)
         res.alpha = float(-slope / rho_ref)
         res.alpha_err = float(abs(slope_err / rho_ref))
+        res.expansivity = Estimate(
+            res.alpha, res.alpha_err, "1/K",
+            METHODS["fit"] + (", t-scaled" if err is None else ""), n_samples=t.size,
+        )
         res.reference_temperature = float(self._tref)
         res.temperatures, res.densities, res.density_errors = t, rho, err
         return self
@@ -425,18 +452,15 @@ def _report_density(universe, outdir, *, calculator=None, verbose=False):
     try:
         d = Density(name).run()
     except ValueError as err:
-        return {"refused": str(err), "valid": False}
+        return {"refused": str(err)}
     r = d.results
     ax = d.plot()
     ax.figure.savefig(f"{outdir}/density.png", dpi=120)
     plt.close(ax.figure)
     return {
-        "density_g_cm3": r.density,
-        "density_err_g_cm3": r.density_err,
+        "density": r.equilibrium_density,
         "equilibrated_from_ps": r.t0,
         "statistical_inefficiency": r.statistical_inefficiency,
         "n_effective": r.n_effective,
-        "verdict": r.verdict,
-        "valid": r.valid,
         "plot": "density.png",
     }

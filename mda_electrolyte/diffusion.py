@@ -33,7 +33,7 @@ from .correlation import (
     mean_squared_displacement,
 )
 from .ion_collection import block_slices
-from .report import register_analysis
+from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
 __all__ = ["Diffusion"]
@@ -373,8 +373,7 @@ class Diffusion(CarrierAnalysis):
             res.yeh_hummer_correction = corr
             res.diffusion_coefficient_yeh_hummer = {}
             for k, e in res.diffusion_coefficient.items():
-                notes = e.notes if e.valid else e.notes
-                notes = tuple(notes) + tuple(f"η: {n}" for n in eta.notes if not eta.valid)
+                notes = e.notes + tuple(f"η: {n}" for n in eta.notes if not eta.valid)
                 res.diffusion_coefficient_yeh_hummer[k] = Estimate(
                     e.value + corr,
                     # the correction scales as 1/η, so its relative error is that of η
@@ -403,11 +402,14 @@ class Diffusion(CarrierAnalysis):
         r = self.results
         t = np.linspace(*r.fit_window, 2)
         for i, (name, msd) in enumerate(r.msd.items()):
+            est = r.diffusion_coefficient[name]
             ax.plot(
                 r.time,
                 msd,
                 color=f"C{i}",
-                label=f"{name}: D = {r.D_m2_s[name]:.3g} m²/s (R² = {r.r2[name]:.3f})",
+                label=f"{name}: D = {estimate_label(est.to('m^2/s'), reason=False)} "
+                f"(R² = {r.r2[name]:.3f})",
+                ls="-" if est.valid else ":",
             )
             intercept = msd[(r.time >= t[0]) & (r.time <= t[1])].mean() - 6 * r.D[name] * t.mean()
             ax.plot(t, 6 * r.D[name] * t + intercept, color=f"C{i}", ls="--")
@@ -415,6 +417,7 @@ class Diffusion(CarrierAnalysis):
         ax.set_xlabel("lag time (ps)")
         ax.set_ylabel("MSD (Å²)")
         ax.legend()
+        mark_invalid(ax, *r.diffusion_coefficient.values())
         return ax
 
 
@@ -444,31 +447,33 @@ def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .conductivity import charged_species
+    from .conductivity import charged_species, transport_collection
 
     try:
         ions = charged_species(universe)
     except ValueError as err:
         return {"skipped": str(err)}
     # every molecule species, solvent too: D of each, and the whole system's centre of mass as
-    # the drift reference
-    species = {str(n): f"resname {n}" for n in np.unique(universe.residues.resnames)}
+    # the drift reference; the collection is the one the other transport analyses share
     try:
-        diff = Diffusion(universe, species, unwrap=True).run(verbose=verbose)
+        col = transport_collection(universe, verbose)
+        diff = Diffusion.from_collections(col)
     except ValueError as err:
         return {"refused": str(err), "ions": ions}
     r = diff.results
     ax = diff.plot()
     ax.figure.savefig(outdir / "diffusion.png", dpi=120)
     plt.close(ax.figure)
+    d_si = {k: e.to("m^2/s") for k, e in r.diffusion_coefficient.items()}
     return {
-        "D_m2_per_s": r.D_m2_s,
-        "D_err_m2_per_s": r.D_err_m2_s,
-        "D_A2_per_ps": r.D,
+        "D": d_si,
+        # legacy aliases of "D" (value, error, verdict), kept for readers of older summaries
+        "D_m2_per_s": {k: e.value for k, e in d_si.items()},
+        "D_err_m2_per_s": {k: e.stderr for k, e in d_si.items()},
+        "verdict": {k: e.verdict for k, e in d_si.items()},
         "r2": r.r2,
         "fit_window_ps": list(r.fit_window),
         "loglog_slope": r.loglog_slope,
-        "verdict": r.verdict,
         "drift_removed": r.drift_removed,
         "n_segments": r.n_segments,
         "n_ions": r.n_ions,

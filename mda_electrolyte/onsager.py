@@ -46,6 +46,7 @@ from .correlation import (
     time_correlation,
 )
 from .ion_collection import block_slices
+from .report import estimate_label, mark_invalid
 from .uncertainty import mean_error, segment_estimate
 
 __all__ = ["OnsagerCoefficients"]
@@ -381,5 +382,6 @@ class OnsagerCoefficients(CarrierAnalysis):
         ax.set_xticks(range(len(r.species)), r.species)
         ax.set_yticks(range(len(r.species)), r.species)
         ax.figure.colorbar(im, ax=ax, label="L (S/m per e²)")
-        ax.set_title(f"Onsager ({r.method}): σ = {r.sigma:.3g} ± {r.sigma_err:.2g} S/m")
+        ax.set_title(f"Onsager ({r.method}): σ = {estimate_label(r.conductivity, reason=False)}")
+        mark_invalid(ax, r.conductivity)
         return ax

@@ -6,7 +6,13 @@ registered analysis whose requirements the trajectory meets.
 A registered function has the signature ``func(universe, outdir, *, calculator=None,
 verbose=False) -> dict``: it runs the analysis on ``universe``, saves its plots as PNG files in
 ``outdir`` (a :class:`pathlib.Path`) and returns a JSON-serialisable summary with units in the keys
-or values.
+or values. Every reported number is an :class:`~ase_electrolyte.estimate.Estimate` (value,
+one-sigma error, unit, how the error was obtained, validity verdict); ``summary.json`` is written
+through :func:`~ase_electrolyte.estimate.estimates_to_dict` only, so an Estimate anywhere in a
+summary, of any analysis, is serialised the same way.
+
+Analyses that read the same trajectory share one pass through :func:`shared` (the transport
+analyses share one :class:`~mda_electrolyte.ion_collection.IonCollection`).
 """
 
 from __future__ import annotations
@@ -16,9 +22,14 @@ import warnings
 from importlib import import_module
 from pathlib import Path
 
-__all__ = ["register_analysis", "registered_analyses", "run_analyses"]
+from ase_electrolyte.estimate import estimates_to_dict
+
+__all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "estimate_label",
+           "mark_invalid"]
 
 _REGISTRY: dict = {}
+# values computed once per run_analyses call (e.g. the transport collection of the trajectory)
+_SHARED: dict = {}
 
 # modules whose import registers their analyses; each analysis issue adds its module here
 _ANALYSIS_MODULES: list[str] = [
@@ -59,6 +70,53 @@ def registered_analyses():
     return {name: needs for name, (_, needs) in _REGISTRY.items()}
 
 
+def shared(key, factory):
+    """``factory()`` computed once per :func:`run_analyses` call and shared by its analyses.
+
+    An exception of ``factory`` is kept too, so an analysis that needs the same value fails the
+    same way without a second pass over the trajectory.
+    """
+    if key not in _SHARED:
+        try:
+            _SHARED[key] = (True, factory())
+        except Exception as err:  # noqa: BLE001 - re-raised to every caller
+            _SHARED[key] = (False, err)
+    ok, value = _SHARED[key]
+    if not ok:
+        raise value
+    return value
+
+
+def estimate_label(est, reason=True):
+    """``"1.02 ± 0.08 S/m"``, with ``"(NOT VALID: reason)"`` (or ``"(NOT VALID)"``) appended
+    for an invalid number."""
+    if est is None:
+        return "n/a"
+    unit = "" if est.unit == "1" else f" {est.unit}"
+    text = f"{est.value:.4g} ± {est.stderr:.2g}{unit}"
+    if est.valid:
+        return text
+    return f"{text} (NOT VALID: {est.verdict})" if reason else f"{text} (NOT VALID)"
+
+
+def mark_invalid(ax, *estimates):
+    """Mark a plot whose headline numbers are not valid: red title and a diagonal stamp."""
+    bad = [e for e in estimates if e is not None and not e.valid]
+    if not bad:
+        return ax
+    ax.title.set_color("tab:red")
+    ax.text(0.5, 0.5, "NOT VALID\n" + "\n".join(_wrap(e.verdict) for e in bad),
+            transform=ax.transAxes, ha="center", va="center", color="tab:red", alpha=0.6,
+            fontsize=9, rotation=20)
+    return ax
+
+
+def _wrap(text, width=60):
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def _unmet(universe, needs, calculator):
     missing = []
     if "velocities" in needs and not hasattr(universe.trajectory.ts, "velocities"):
@@ -92,7 +150,8 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     Returns
     -------
     dict
-        The summary written to ``summary.json``.
+        The summary; its :class:`~ase_electrolyte.estimate.Estimate` values are written to
+        ``summary.json`` as :meth:`~ase_electrolyte.estimate.Estimate.to_dict` dicts.
     """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -102,6 +161,27 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     if unknown:
         raise ValueError(f"unknown analyses {unknown}; known: {sorted(available)}")
     summary = {}
+    _SHARED.clear()
+    try:
+        _run(universe, outdir, names, summary, calculator, verbose, keep_going)
+    finally:
+        _SHARED.clear()
+    with open(outdir / "summary.json", "w") as fh:
+        json.dump(estimates_to_dict(summary), fh, indent=2, default=_json_default)
+    return summary
+
+
+def _json_default(obj):
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.integer, np.bool_)):
+        return obj.item()
+    return float(obj)
+
+
+def _run(universe, outdir, names, summary, calculator, verbose, keep_going):
     for name in names:
         func, needs = _REGISTRY[name]
         missing = _unmet(universe, needs, calculator)
@@ -114,7 +194,4 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
             if not keep_going:
                 raise
             summary[name] = {"failed": f"{type(err).__name__}: {err}"}
-            warnings.warn(f"analysis {name!r} failed: {summary[name]['failed']}", stacklevel=2)
-    with open(outdir / "summary.json", "w") as fh:
-        json.dump(summary, fh, indent=2, default=float)
-    return summary
+            warnings.warn(f"analysis {name!r} failed: {summary[name]['failed']}", stacklevel=3)

@@ -42,8 +42,8 @@ from .correlation import (
     time_correlation,
 )
 from .observables import is_h5md_path, read_observable
-from .report import register_analysis
-from .uncertainty import mean_error
+from .report import estimate_label, mark_invalid, register_analysis
+from .uncertainty import mean_error, segment_estimate
 
 __all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tensor"]
 
@@ -133,6 +133,7 @@ class _PressureAnalysis:
             raise ValueError(
                 "the error estimate needs at least 2 segments: several runs or n_blocks >= 2"
             )
+        self._n_runs, self._n_blocks = len(runs), int(n_blocks)
         columns = [_components(r["tensor"], components) for r in runs]
         self._norm = columns[0][1]
         # a static shear stress would add a constant to the autocorrelation; its mean over all
@@ -148,6 +149,10 @@ class _PressureAnalysis:
             for b in range(int(n_blocks)):
                 self._segments.append((cols[b * block : (b + 1) * block], r["volume"]))
         self.results = Results()
+
+    def _estimate(self, samples, notes):
+        return segment_estimate(samples, "mPa·s", n_runs=self._n_runs, n_blocks=self._n_blocks,
+                                notes=notes)
 
     def _prefactor(self, volume):
         return volume / (constants.k * self._temperature) * _MPAS / self._norm
@@ -188,12 +193,12 @@ class GreenKuboViscosity(_PressureAnalysis):
         Normalised autocorrelation (per shear component) in bar².
     results.running_integral, results.running_integral_err : numpy.ndarray
         η(τ) in mPa·s and its error.
-    results.viscosity, results.viscosity_err : float
-        η in mPa·s: segment means of η(τ) over the plateau, mean and error.
+    results.shear_viscosity : Estimate
+        η in mPa·s: mean over segments of η(τ) averaged over the plateau, its t-scaled standard
+        error, and the verdict (not converged, too coarse). ``results.viscosity``,
+        ``results.viscosity_err``, ``results.verdict`` and ``results.valid`` are aliases.
     results.plateau : tuple of float
         Window in ps; ``results.plateau_converged`` whether η(τ) is flat within its error there.
-    results.verdict : str
-        ``"valid"`` or the reason the value is not trustworthy; ``results.valid``.
     results.sampling : dict
         The sampling check.
 
@@ -276,12 +281,17 @@ class GreenKuboViscosity(_PressureAnalysis):
         verdict = plateau_verdict(res.time, running, window)
         res.plateau_converged = verdict["converged"]
         res.plateau_drift, res.plateau_drift_err = verdict["drift"], verdict["drift_err"]
-        res.viscosity, res.viscosity_err, _ = mean_error(running[:, window].mean(axis=1))
-        res.verdict = "valid" if verdict["converged"] else (
-            f"not converged: η(τ) drifts by {verdict['drift']:.3g} ± {verdict['drift_err']:.2g} "
-            f"mPa·s over {res.plateau[0]:.4g}–{res.plateau[1]:.4g} ps (longer max_lag or runs)"
-        )
-        res.valid = res.verdict == "valid"
+        notes = []
+        if not verdict["converged"]:
+            notes.append(
+                f"not converged: η(τ) drifts by {verdict['drift']:.3g} ± "
+                f"{verdict['drift_err']:.2g} mPa·s over {res.plateau[0]:.4g}–{res.plateau[1]:.4g} "
+                "ps (longer max_lag or runs)"
+            )
+        if not res.sampling["resolved"]:
+            notes.append(f"too coarse: {res.sampling['message']}")
+        res.shear_viscosity = self._estimate(running[:, window].mean(axis=1), notes)
+        _viscosity_aliases(res)
         if not res.valid:
             warnings.warn(f"Green–Kubo viscosity: {res.verdict}", RuntimeWarning, stacklevel=2)
         res.temperature = self._temperature
@@ -309,7 +319,8 @@ class GreenKuboViscosity(_PressureAnalysis):
         ax.axhline(r.viscosity, color="k", lw=0.8)
         ax.set_xlabel("correlation time τ (ps)")
         ax.set_ylabel("η(τ) (mPa·s)")
-        ax.set_title(f"Green–Kubo: η = {r.viscosity:.4g} ± {r.viscosity_err:.2g} mPa·s")
+        ax.set_title(f"Green–Kubo: η = {estimate_label(r.shear_viscosity, reason=False)}")
+        mark_invalid(ax, r.shear_viscosity)
         return ax
 
 
@@ -329,8 +340,9 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         Lags in ps.
     results.msd : numpy.ndarray
         :math:`\sum\langle|\Delta G|^2\rangle` per shear component, bar² ps².
-    results.viscosity, results.viscosity_err : float
-        mPa·s, mean of the segments' slopes and its error.
+    results.shear_viscosity : Estimate
+        mPa·s, mean of the segments' slopes and its t-scaled standard error
+        (``results.viscosity``, ``results.viscosity_err``: float aliases).
     results.loglog_slope : float
         Of the mean MSD over the window; ``results.verdict`` is ``"valid"`` when it is near 1.
     """
@@ -374,14 +386,15 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
              for s, (_, v) in zip(slopes, self._segments, strict=True)]
         )
         res.msd, res.msd_err, _ = mean_error(msds)
-        res.viscosity, res.viscosity_err, res.dof = mean_error(eta)
+        res.dof = len(eta) - 1
         res.fit_window = (float(res.time[window][0]), float(res.time[window][-1]))
         res.loglog_slope = loglog_slope(res.time, res.msd, window)
         ok = abs(res.loglog_slope - 1.0) <= DIFFUSIVE_TOLERANCE
-        res.verdict = "valid" if ok else (
+        notes = [] if ok else [
             f"not diffusive: log-log slope {res.loglog_slope:.2f} of ⟨ΔG²⟩ over the fit window"
-        )
-        res.valid = ok
+        ]
+        res.shear_viscosity = self._estimate(eta, notes)
+        _viscosity_aliases(res)
         res.temperature = self._temperature
         res.volume = float(np.mean([v for _, v in self._segments]))
         res.n_segments = len(self._segments)
@@ -404,8 +417,16 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         ax.axvspan(*r.fit_window, color="0.9", zorder=0)
         ax.set_xlabel("lag time (ps)")
         ax.set_ylabel("⟨ΔG²⟩ (bar² ps²)")
-        ax.set_title(f"Einstein–Helfand: η = {r.viscosity:.4g} ± {r.viscosity_err:.2g} mPa·s")
+        ax.set_title(f"Einstein–Helfand: η = {estimate_label(r.shear_viscosity, reason=False)}")
+        mark_invalid(ax, r.shear_viscosity)
         return ax
+
+
+def _viscosity_aliases(res):
+    """Float aliases of ``res.shear_viscosity``: viscosity, viscosity_err, verdict, valid."""
+    est = res.shear_viscosity
+    res.viscosity, res.viscosity_err = float(est.value), float(est.stderr)
+    res.verdict, res.valid = est.verdict, est.valid
 
 
 def _trajectory_file(universe):
@@ -428,17 +449,14 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
             warnings.simplefilter("always")
             gk = GreenKuboViscosity(path).run()
     except ValueError as err:
-        return {"refused": str(err), "valid": False}
+        return {"refused": str(err)}
     r = gk.results
     ax = gk.plot()
     ax.figure.savefig(f"{outdir}/viscosity.png", dpi=120)
     plt.close(ax.figure)
     return {
-        "viscosity_mPa_s": r.viscosity,
-        "viscosity_err_mPa_s": r.viscosity_err,
+        "viscosity": r.shear_viscosity,
         "plateau_ps": list(r.plateau),
-        "verdict": r.verdict,
-        "valid": r.valid,
         "temperature_K": r.temperature,
         "n_segments": r.n_segments,
         "warnings": [str(w.message) for w in caught],

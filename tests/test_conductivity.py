@@ -336,16 +336,18 @@ def test_report_registration(tmp_path, independent):
             only=["green_kubo_conductivity", "einstein_helfand_conductivity", "diffusion"],
         )
     gk = summary["green_kubo_conductivity"]
-    assert gk["sigma_S_per_m"] > 0 and (tmp_path / gk["plot"]).exists()
+    sigma_gk, sigma_eh = gk["conductivity"], summary["einstein_helfand_conductivity"]["conductivity"]
+    assert sigma_gk.value > 0 and sigma_gk.unit == "S/m" and (tmp_path / gk["plot"]).exists()
     assert (tmp_path / summary["diffusion"]["plot"]).exists()
-    eh = summary["einstein_helfand_conductivity"]
-    assert abs(eh["sigma_S_per_m"] - gk["sigma_S_per_m"]) < 3 * np.hypot(
-        eh["sigma_err_S_per_m"], gk["sigma_err_S_per_m"]
-    )
-    assert json.loads((tmp_path / "summary.json").read_text())["diffusion"]["n_ions"] == {
-        "AN": 4,
-        "LI": 4,
-    }
+    assert abs(sigma_eh.value - sigma_gk.value) < 3 * np.hypot(sigma_eh.stderr, sigma_gk.stderr)
+    stored = json.loads((tmp_path / "summary.json").read_text())
+    assert stored["diffusion"]["n_ions"] == {"AN": 4, "LI": 4}
+    # every number is an Estimate dict with its verdict and the way its error was obtained
+    assert stored["green_kubo_conductivity"]["conductivity"] == sigma_gk.to_dict()
+    assert "10 contiguous blocks" in stored["einstein_helfand_conductivity"]["conductivity"][
+        "method"]
+    assert set(stored["diffusion"]["D"]) == {"AN", "LI"}
+    assert stored["diffusion"]["D"]["LI"]["unit"] == "m^2/s"
 
 
 # --- bad input fails loudly, before the trajectory is read --------------------------------------
