@@ -7,48 +7,67 @@ import re
 import warnings
 
 import numpy as np
-from ase.calculators.calculator import (
-    CalculationFailed,
-    PropertyNotImplementedError,
-    all_changes,
-)
 from ase.calculators.calculator import Calculator as _AseCalculator
+from ase.calculators.calculator import PropertyNotImplementedError, all_changes, equal
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_atoms, check_elements
-from .models import load_model, resolve_device
+from .calculator_errors import InputError, check_finite, input_errors
+from .calculator_parameters import Option, ParametersContract
+from .device import resolve_device
+from .models import load_model
 
-__all__ = ["Calculator"]
-
-def _check_finite(results, atoms, source):
-    """Raise :class:`ase.calculators.calculator.CalculationFailed` on any non-finite result.
-
-    Models give NaN for coincident atoms (a zero-length edge), never an error: the NaN would
-    otherwise be integrated by MD or averaged into an analysis.
-    """
-    bad = [key for key, value in results.items() if not np.all(np.isfinite(value))]
-    if not bad:
-        return
-    where = ""
-    if len(atoms) > 1:
-        distances = atoms.get_all_distances(mic=bool(atoms.pbc.any()))
-        np.fill_diagonal(distances, np.inf)
-        i, j = np.unravel_index(np.argmin(distances), distances.shape)
-        where = (
-            f"; closest atoms {atoms[i].symbol}{i}-{atoms[j].symbol}{j} at "
-            f"{distances[i, j]:.3g} Å"
-        )
-    raise CalculationFailed(f"{source} returned non-finite {', '.join(bad)}{where}")
-
+__all__ = ["Calculator", "parse_dispersion"]
 
 _DISPERSION_SPEC = re.compile(r"^d3(?:[-_(]?(bj|zero|bjm|zerom|op|cso)\)?)?$")
+_DISPERSION_SPECS = "'d3', 'd3-bj', 'd3-zero', 'd3-bjm', 'd3-zerom', 'd3-op', 'd3-cso'"
 
 # vacuum (Å) around a molecule that a periodic-only backend evaluates in a box; well beyond the
 # graph cutoffs of the models we wrap (CHGNet: 5 Å), so the images do not interact
 _MOLECULE_VACUUM = 12.0
 
+# options whose change needs the model loaded again (with the backend options, any other key)
+_MODEL_OPTIONS = ("model", "device", "dtype", "backend")
 
-class Calculator(_AseCalculator):
+
+def parse_dispersion(spec):
+    """The D3 damping named by a dispersion spec, or ``None`` for no dispersion.
+
+    Parameters
+    ----------
+    spec : str or None
+        ``None``, ``"none"`` or ``""`` (no dispersion); ``"d3"``/``"d3-bj"`` (rational damping),
+        ``"d3-zero"``, ``"d3-bjm"``, ``"d3-zerom"``, ``"d3-op"``, ``"d3-cso"`` (also
+        ``"d3(bj)"``, ``"d3_zero"``; case-insensitive).
+
+    Returns
+    -------
+    str or None
+        The damping (``"bj"``, ``"zero"``, ...) or ``None``.
+
+    Raises
+    ------
+    ase.calculators.calculator.InputError
+        An unknown spec (also a ``ValueError``).
+
+    Examples
+    --------
+    >>> from ase_electrolyte.calculator import parse_dispersion
+    >>> parse_dispersion("D3(BJ)"), parse_dispersion("none")
+    ('bj', None)
+    """
+    if spec is None or (isinstance(spec, str) and spec.strip().lower() in ("", "none")):
+        return None
+    match = _DISPERSION_SPEC.match(spec.strip().lower()) if isinstance(spec, str) else None
+    if match is None:
+        raise InputError(
+            f"unknown dispersion {spec!r}; use {_DISPERSION_SPECS} or an ase_electrolyte.D3 "
+            "instance"
+        )
+    return match.group(1) or "bj"
+
+
+class Calculator(ParametersContract, _AseCalculator):
     r"""An MLIP as an ASE calculator: energy, forces, stress and per-atom energies.
 
     The model is evaluated by its own package's calculator (SevenNet, CHGNet, MACE, NequIP/Allegro,
@@ -73,23 +92,41 @@ class Calculator(_AseCalculator):
         ``"sevennet-0-22may2024"``, ``"sevennet-mf-0"``, ``"sevennet-l3i5"``, ``"chgnet-0.3.0"``,
         ``"chgnet-0.2.0"``) or a model file: a SevenNet checkpoint (``.pth``), a MACE ``.model``,
         a NequIP/Allegro compiled model (``.nequip.pt2``/``.nequip.pth``) or a GAP ``.xml``.
-    dispersion : None, str or ase_electrolyte.D3
-        ``None`` (no dispersion), a :class:`ase_electrolyte.D3` instance, or a short spec:
+    dispersion : None, str, dict or ase_electrolyte.D3
+        ``None`` (no dispersion), a :class:`ase_electrolyte.D3` instance, a dict of its
+        options (what ``D3.todict()`` gives), or a short spec (:func:`parse_dispersion`):
         ``"d3"``/``"d3-bj"`` (PBE-D3(BJ), 50.2/20 Å cutoffs), ``"d3-zero"``, ``"d3-bjm"``,
-        ``"d3-zerom"``, ``"d3-op"``, ``"d3-cso"``.
-    electrostatics : None, ase_electrolyte.Electrostatics or os.PathLike
+        ``"d3-zerom"``, ``"d3-op"``, ``"d3-cso"``. A D3 built from a spec or dict runs on
+        ``device`` (on the CPU kernel, with a warning, when its CUDA kernel cannot be built).
+    electrostatics : None, ase_electrolyte.Electrostatics, dict or os.PathLike
         An explicit Coulomb term summed in like ``dispersion`` (e.g. the QRd term of Chalykh
-        et al. 2025), or the path of its JSON file (:meth:`Electrostatics.save`).
-    device : {"auto", "cpu", "cuda", "cuda:N"}
-        ``"auto"`` picks CUDA when torch sees a GPU.
+        et al. 2025), a dict of its options, or the path of its JSON file
+        (:meth:`Electrostatics.save`).
+    device : {"auto", "cpu", "cuda", "cuda:N"}, ase_electrolyte.device.Device or torch.device
+        ``"auto"`` picks CUDA when torch sees a GPU (:func:`ase_electrolyte.device.resolve_device`).
     dtype : {None, "float32", "float64"}
         Model precision where the backend lets us choose (MACE); ``None`` keeps the model's.
+    backend : {None, "sevennet", "chgnet", "mace", "nequip", "gap"}
+        Force the backend of a model file whose suffix does not tell (``None``: detect).
     **options
         Backend options: ``modal`` (SevenNet-MF-0, e.g. ``"PBE"``), ``enable_cueq``,
         ``enable_flash``, ``enable_oeq`` (SevenNet GPU accelerations); ``head``, ``enable_cueq``
         (MACE); ``chemical_species_to_atom_type_map``, ``neighborlist_backend``,
-        ``neighborlist_backend_kwargs`` (NequIP/Allegro); ``args_str``, ``calc_args`` (GAP);
-        ``backend`` (force the backend of a model file).
+        ``neighborlist_backend_kwargs`` (NequIP/Allegro); ``args_str``, ``calc_args`` (GAP).
+
+    Raises
+    ------
+    ase.calculators.calculator.InputError
+        A bad option (unknown model name or file, backend option, dtype, dispersion spec,
+        device) or, at evaluation, a structure refused before any model work. It is also a
+        ``ValueError`` (:class:`ase_electrolyte.calculator_errors.InputError`).
+    ase.calculators.calculator.CalculationFailed
+        The model returned a non-finite energy, force or stress (the closest atoms are named).
+    ase.calculators.calculator.PropertyNotImplementedError
+        Stress of a structure without a 3D-periodic cell; per-atom energies of a backend
+        without them.
+    ImportError
+        The backend package is not installed (the message names the pip extra).
 
     Notes
     -----
@@ -98,8 +135,20 @@ class Calculator(_AseCalculator):
     3D-periodic structures only. ``free_energy`` equals ``energy``.
 
     Before any model work the structure is checked: non-finite positions, a zero-volume periodic
-    cell and elements that the model (or D3) does not cover raise :class:`ValueError`. The
+    cell and elements that the model (or D3) does not cover raise ``InputError``. The
     caller's Atoms is never modified.
+
+    ASE's parameters contract: every option is in ``calc.parameters`` (``device`` as the
+    device used, ``"cpu"`` or ``"cuda:N"``; ``backend`` as the backend that loaded the model;
+    ``dispersion`` and ``electrostatics`` as the term calculators) and readable as an attribute.
+    ``calc.todict()`` holds them all (the terms as their own option dicts), so ASE
+    trajectories and databases record the model, dispersion, device and cutoffs, and
+    ``Calculator(**calc.todict())`` is the same calculator. ``calc.set(**options)`` checks
+    the options before changing anything and resets the results. Changing ``model``,
+    ``device``, ``dtype``, ``backend`` or a backend option loads the model again (a new
+    ``model`` takes only the backend options given in the same call); changing
+    ``dispersion`` or ``electrostatics`` rebuilds only that term, and a term built from a
+    spec, dict or file moves with ``device``.
 
     Examples
     --------
@@ -114,6 +163,21 @@ class Calculator(_AseCalculator):
     """
 
     implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
+    default_parameters = {
+        "model": None,
+        "dispersion": None,
+        "electrostatics": None,
+        "device": "auto",
+        "dtype": None,
+        "backend": None,
+    }
+
+    model = Option()
+    dispersion = Option()
+    electrostatics = Option()
+    device = Option()
+    dtype = Option()
+    backend = Option()
 
     def __new__(cls, model=None, *args, **kwargs):
         # a list of models is a committee (ase_electrolyte.committee.Committee, a subclass)
@@ -124,84 +188,181 @@ class Calculator(_AseCalculator):
         return super().__new__(cls)
 
     def __init__(
-        self, model, *, dispersion=None, electrostatics=None, device="auto", dtype=None, **options
+        self, model=None, *, dispersion=None, electrostatics=None, device="auto", dtype=None,
+        backend=None, **options
     ):
-        super().__init__()
-        backend = options.pop("backend", None)
-        self.device = resolve_device(device)
+        ase_keywords = self._split_ase_keywords(options)
+        if model is None:
+            raise InputError(
+                "Calculator needs a model: a registered name (ase_electrolyte.list_models()) "
+                "or a model file"
+            )
+        super().__init__(**ase_keywords)
+        self._own_terms = {}
+        self._initialise(dict(
+            model=model, dispersion=dispersion, electrostatics=electrostatics, device=device,
+            dtype=dtype, backend=backend, **options,
+        ))
+
+    def _extra_option_allowed(self, key):
+        # backend options (modal, head, ...): load_model checks them against the backend
+        return key not in ("parameters",)
+
+    # ------------------------------------------------------------------ options
+    def _configure(self, p, old, given):
+        """Check the options, then (re)build the model and the summed terms they describe."""
+        p = dict(p)
+        if isinstance(p["model"], os.PathLike):
+            p["model"] = os.fspath(p["model"])
+        if old is not None and "model" in given and not equal(p["model"], old["model"]):
+            # a new model is loaded with the backend and backend options given with it
+            for key in set(p) - set(self.default_parameters) - given:
+                del p[key]
+            if "backend" not in given:
+                p["backend"] = None
+        device = str(resolve_device(p["device"]))
+        p["device"] = device
+        device_moved = old is not None and device != old["device"]
         # the dispersion spec is checked before the (slow) model load, so a typo fails at once
-        self.dispersion = self._make_dispersion(dispersion, self.device)
-        self.electrostatics = self._make_electrostatics(electrostatics)
-        loaded = load_model(model, device=self.device, dtype=dtype, backend=backend, **options)
-        self.model = loaded.name
-        self.backend = loaded.backend
+        terms = self._configure_terms(p, old, given, device, device_moved)
+        reload = old is None or any(
+            not equal(p.get(key), old.get(key))
+            for key in set(p) | set(old)
+            if key not in ("dispersion", "electrostatics")
+        )
+        if reload:
+            loaded = self._load(p, device)
+            p["backend"] = self._loaded_backend(loaded)
+        # every option is valid: only now is the calculator changed
+        if reload:
+            self._set_loaded(loaded)
+        self._own_terms = terms["owned"]
+        p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
+        return p
+
+    def _load(self, p, device):
+        options = {k: v for k, v in p.items() if k not in self.default_parameters}
+        return load_model(p["model"], device=device, dtype=p["dtype"], backend=p["backend"],
+                          **options)
+
+    @staticmethod
+    def _loaded_backend(loaded):
+        return loaded.backend
+
+    def _set_loaded(self, loaded):
         self._model_calc = loaded.calculator
         self._numbers = loaded.numbers
         self._periodic_only = loaded.periodic_only
 
+    def _configure_terms(self, p, old, given, device, device_moved):
+        """The dispersion and electrostatics terms of options ``p`` (built here when needed)."""
+        owned = dict(getattr(self, "_own_terms", {}))
+        out = {}
+        for name, build in (("dispersion", self._make_dispersion),
+                            ("electrostatics", self._make_electrostatics)):
+            value = p[name]
+            if old is None or name in given:
+                term = build(value, device)
+                # a term we built from a spec, a dict or a file follows the device; an
+                # instance handed to us is the caller's and is left as it is
+                owned[name] = term is not None and term is not value
+            elif device_moved and owned.get(name) and value is not None:
+                term = build({**value.todict(), "device": device}, device)
+            else:
+                term = value
+            out[name] = term
+        out["owned"] = owned
+        return out
+
     @staticmethod
     def _make_dispersion(dispersion, device):
-        if dispersion is None:
-            return None
-        if isinstance(dispersion, str):
-            match = _DISPERSION_SPEC.match(dispersion.lower())
-            if match is None:
-                raise ValueError(
-                    f"unknown dispersion {dispersion!r}; use 'd3', 'd3-bj', 'd3-zero', 'd3-bjm', "
-                    "'d3-zerom', 'd3-op', 'd3-cso' or an ase_electrolyte.D3 instance"
-                )
-            from .d3 import D3
+        """A D3 term from ``None``, a spec (``"d3-bj"``), a dict of D3 options or a D3 instance.
 
-            damping = match.group(1) or "bj"
-            if not str(device).startswith("cuda"):
-                return D3(damping=damping, device=device)
-            try:
-                return D3(damping=damping, device=device)
-            except RuntimeError as err:
-                # the model runs on this GPU through torch, but the D3 CUDA kernel needs nvcc
-                # (or a cached build): dispersion on the CPU is slower, not wrong
-                warnings.warn(
-                    f"D3 cannot use {device} ({err}); the dispersion runs on the CPU kernel",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
-                return D3(damping=damping, device="cpu")
-        if isinstance(dispersion, _AseCalculator):
+        A D3 built here runs on ``device``; when that is a GPU whose D3 kernel cannot be built,
+        on the CPU kernel, with a warning.
+        """
+        if dispersion is None or isinstance(dispersion, _AseCalculator):
             return dispersion
-        raise TypeError(
-            f"dispersion must be None, a spec such as 'd3-bj' or an ase_electrolyte.D3, "
-            f"not {type(dispersion).__name__}"
-        )
+        if isinstance(dispersion, str):
+            damping = parse_dispersion(dispersion)
+            if damping is None:
+                return None
+            options = {"damping": damping}
+        elif isinstance(dispersion, dict):
+            options = dict(dispersion)
+        else:
+            raise InputError(
+                f"dispersion must be None, a spec such as 'd3-bj', a dict of D3 options or an "
+                f"ase_electrolyte.D3, not {type(dispersion).__name__}"
+            )
+        from .d3 import D3
+
+        device = str(options.pop("device", device))
+        if not device.startswith("cuda"):
+            return D3(**options, device=device)
+        try:
+            return D3(**options, device=device)
+        except RuntimeError as err:
+            # the model runs on this GPU through torch, but the D3 CUDA kernel needs nvcc
+            # (or a cached build): dispersion on the CPU is slower, not wrong
+            warnings.warn(
+                f"D3 cannot use {device} ({err}); the dispersion runs on the CPU kernel",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return D3(**options, device="cpu")
 
     @staticmethod
-    def _make_electrostatics(electrostatics):
+    def _make_electrostatics(electrostatics, device=None):
+        """An Electrostatics term from ``None``, its JSON file, a dict of options or an instance."""
         if electrostatics is None or isinstance(electrostatics, _AseCalculator):
             return electrostatics
-        if isinstance(electrostatics, (str, os.PathLike)):
-            from .electrostatics import Electrostatics
+        from .electrostatics import Electrostatics
 
+        if isinstance(electrostatics, (str, os.PathLike)):
             return Electrostatics.load(electrostatics)
-        raise TypeError(
-            "electrostatics must be None, an ase_electrolyte.Electrostatics or the path of its "
-            f"JSON file, not {type(electrostatics).__name__}"
+        if isinstance(electrostatics, dict):
+            return Electrostatics(**electrostatics)
+        raise InputError(
+            "electrostatics must be None, an ase_electrolyte.Electrostatics, a dict of its "
+            f"options or the path of its JSON file, not {type(electrostatics).__name__}"
         )
 
     def __repr__(self):
         disp = "" if self.dispersion is None else f", dispersion={self.dispersion!r}"
-        return f"Calculator({self.model!r}{disp}, device={self.device!r})"
+        return f"{type(self).__name__}({self.model!r}{disp}, device={self.device!r})"
 
-    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
-        """Evaluate the model (and dispersion) once for every property of this state."""
-        if atoms is not None:
-            self._check(atoms)
-        super().calculate(atoms, properties, system_changes)
+    # ------------------------------------------------------------------ evaluation
+    def _terms(self):
+        return [t for t in (self.dispersion, self.electrostatics) if t is not None]
+
+    def _add_terms(self, results, wanted):
+        """Add dispersion and electrostatics (each evaluated on a copy) to ``results``."""
+        for term in self._terms():
+            term_atoms = self.atoms.copy()
+            term_atoms.calc = None
+            extra = term.get_properties(wanted, term_atoms)
+            for key in ("energy", "forces", "energies", "stress"):
+                if key in results:
+                    results[key] = results[key] + extra[key]
+        return results
+
+    def _wanted(self, properties):
         periodic = bool(self.atoms.pbc.all())
         if "stress" in properties and self.atoms.cell.rank < 3:
             raise PropertyNotImplementedError(
                 "stress needs a 3D-periodic cell; this structure has pbc="
                 f"{self.atoms.pbc.tolist()} and cell rank {self.atoms.cell.rank}"
             )
-        wanted = ["energy", "forces", "energies"] + (["stress"] if periodic else [])
+        return ["energy", "forces", "energies"] + (["stress"] if periodic else [])
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        """Evaluate the model (and dispersion) once for every property of this state."""
+        if atoms is not None:
+            self._check(atoms)
+        super().calculate(atoms, properties, system_changes)
+        wanted = self._wanted(properties)
+        periodic = "stress" in wanted
 
         work = self.atoms.copy()
         work.calc = None
@@ -224,18 +385,8 @@ class Calculator(_AseCalculator):
             if stress.shape == (3, 3):
                 stress = full_3x3_to_voigt_6_stress(stress)
             results["stress"] = stress.reshape(6)
-        _check_finite(results, self.atoms, f"the {self.backend} model {self.model!r}")
-
-        for term in (self.dispersion, getattr(self, "electrostatics", None)):
-            if term is None:
-                continue
-            term_atoms = self.atoms.copy()
-            term_atoms.calc = None
-            extra = term.get_properties(wanted, term_atoms)
-            for key in ("energy", "forces", "energies", "stress"):
-                if key in results:
-                    results[key] = results[key] + extra[key]
-
+        check_finite(results, self.atoms, f"the {self.backend} model {self.model!r}")
+        results = self._add_terms(results, wanted)
         results["free_energy"] = results["energy"]
         if "energies" in properties and "energies" not in results:
             raise PropertyNotImplementedError(
@@ -244,8 +395,9 @@ class Calculator(_AseCalculator):
         self.results = results
 
     def _check(self, atoms):
-        check_atoms(atoms)
-        check_elements(atoms, self._numbers, f"the model {self.model!r}")
-        for term in (self.dispersion, getattr(self, "electrostatics", None)):
-            if term is not None and hasattr(term, "check_elements"):
-                term.check_elements(atoms)
+        with input_errors():
+            check_atoms(atoms)
+            check_elements(atoms, self._numbers, f"the model {self.model!r}")
+            for term in self._terms():
+                if hasattr(term, "check_elements"):
+                    term.check_elements(atoms)

@@ -7,12 +7,16 @@ The committee spread is the uncertainty signal of ensemble knowledge distillatio
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from ase.calculators.calculator import Calculator as _AseCalculator
-from ase.calculators.calculator import PropertyNotImplementedError, all_changes
+from ase.calculators.calculator import PropertyNotImplementedError, all_changes, equal
 from ase.data import chemical_symbols
 
 from .calculator import Calculator
+from .calculator_errors import InputError, check_finite
+from .device import resolve_device
 
 __all__ = ["Committee", "committee_spread"]
 
@@ -66,6 +70,24 @@ def committee_spread(energies, forces, stresses=None):
     return out
 
 
+def _check_element_sets(members):
+    """InputError when the members cover different elements (naming what each adds)."""
+    sets = [m._numbers for m in members]
+    known = [s for s in sets if s is not None]
+    if known and any(s != known[0] for s in known):
+        lines = []
+        for member, s in zip(members, sets, strict=True):
+            if s is None:
+                continue
+            extra = sorted(set(s) - set.intersection(*map(set, known)))
+            shown = ", ".join(chemical_symbols[z] for z in extra[:8])
+            also = f"; also {shown}" if shown else ""
+            lines.append(f"{member.model!r} ({len(s)} elements{also})")
+        raise InputError(
+            "the committee mixes models with different element sets: " + "; ".join(lines)
+        )
+
+
 class Committee(Calculator):
     r"""K MLIPs evaluated on the same structure: mean energy/forces/stress and their spread.
 
@@ -80,9 +102,12 @@ class Committee(Calculator):
     ----------
     models : sequence of str or os.PathLike
         At least two registered names or model files (see :class:`ase_electrolyte.Calculator`);
-        all must cover the same elements.
-    dispersion : None, str or ase_electrolyte.D3
-        Evaluated once and added to the mean (it adds no spread).
+        all must cover the same elements. Also accepted as ``model=`` (the name
+        ``todict()`` uses).
+    dispersion, electrostatics : see :class:`ase_electrolyte.Calculator`
+        Evaluated once and added to the mean and to every member (they add no spread).
+    backend : None, str or sequence of str
+        One backend for every member, or one per member (``None``: detect).
     device, dtype, **options
         Passed to every member :class:`ase_electrolyte.Calculator`.
 
@@ -92,10 +117,18 @@ class Committee(Calculator):
     is built once per structure and each member's network runs on a copy of it, so K members
     cost less than K single evaluations. Other backends are evaluated member by member.
 
+    Options follow :class:`ase_electrolyte.Calculator`'s contract: ``parameters["model"]``
+    is the list of members, ``parameters["backend"]`` the backend of each;
+    ``Calculator(**committee.todict())`` rebuilds the committee, and ``set(model=[...])``
+    (or a change of device, dtype, backend or backend options) loads the members again.
+
     Raises
     ------
-    ValueError
-        Fewer than two members, or members covering different element sets.
+    ase.calculators.calculator.InputError
+        Fewer than two members, members covering different element sets, or any bad option
+        (also a ``ValueError``).
+    ase.calculators.calculator.CalculationFailed
+        A member returned a non-finite energy, force or stress.
 
     Examples
     --------
@@ -115,48 +148,74 @@ class Committee(Calculator):
         "max_forces_std",
     ]
 
-    def __init__(self, models, *, dispersion=None, device="auto", dtype=None, **options):
-        _AseCalculator.__init__(self)
-        if isinstance(models, (str, bytes)) or len(models) < 2:
-            raise ValueError(
-                f"a committee needs at least two models, got {models!r}; use "
-                "Calculator(name) for a single model"
-            )
-        # a model named twice is loaded once; its repeats then agree exactly
-        loaded = {}
-        self.members = []
-        for m in models:
-            key = str(m)
-            if key not in loaded:
-                loaded[key] = Calculator(m, dispersion=None, device=device, dtype=dtype, **options)
-            self.members.append(loaded[key])
-        self._check_element_sets()
-        self.device = self.members[0].device
-        self.dispersion = self._make_dispersion(dispersion, self.device)
-        self.model = [m.model for m in self.members]
-        self.backend = [m.backend for m in self.members]
-        self._numbers = self.members[0]._numbers
-        self._periodic_only = any(m._periodic_only for m in self.members)
-        self._shared_graph = self._sevennet_shared_graph()
+    def __init__(self, models=None, *, model=None, dispersion=None, electrostatics=None,
+                 device="auto", dtype=None, backend=None, **options):
+        if models is None:
+            models = model
+        elif model is not None:
+            raise InputError("give the committee members once, as models= or model=")
+        ase_keywords = self._split_ase_keywords(options)
+        _AseCalculator.__init__(self, **ase_keywords)
+        self._own_terms = {}
         # called as f(atoms, results) after every evaluation, whatever drives the calculator
         # (run_md, an ASE optimizer): see ase_electrolyte.active_learning.CandidateCollector
         self.callbacks = []
+        self._initialise(dict(
+            model=models, dispersion=dispersion, electrostatics=electrostatics, device=device,
+            dtype=dtype, backend=backend, **options,
+        ))
 
-    def _check_element_sets(self):
-        sets = [m._numbers for m in self.members]
-        known = [s for s in sets if s is not None]
-        if known and any(s != known[0] for s in known):
-            lines = []
-            for member, s in zip(self.members, sets, strict=True):
-                if s is None:
-                    continue
-                extra = sorted(set(s) - set.intersection(*map(set, known)))
-                shown = ", ".join(chemical_symbols[z] for z in extra[:8])
-                also = f"; also {shown}" if shown else ""
-                lines.append(f"{member.model!r} ({len(s)} elements{also})")
-            raise ValueError(
-                "the committee mixes models with different element sets: " + "; ".join(lines)
+    def _configure(self, p, old, given):
+        """Check the options, then (re)load the members and build the summed terms."""
+        p = dict(p)
+        models = p["model"]
+        if isinstance(models, (str, bytes, os.PathLike)) or models is None or len(models) < 2:
+            raise InputError(
+                f"a committee needs at least two models, got {models!r}; use "
+                "Calculator(name) for a single model"
             )
+        p["model"] = [os.fspath(m) for m in models]
+        if old is not None and "model" in given and not equal(p["model"], old["model"]):
+            for key in set(p) - set(self.default_parameters) - given:
+                del p[key]
+            if "backend" not in given:
+                p["backend"] = None
+        backends = p["backend"]
+        if backends is None or isinstance(backends, str):
+            backends = [backends] * len(p["model"])
+        elif len(backends) != len(p["model"]):
+            raise InputError(
+                f"backend: {len(backends)} backends for {len(p['model'])} committee members"
+            )
+        device = str(resolve_device(p["device"]))
+        p["device"] = device
+        device_moved = old is not None and device != old["device"]
+        terms = self._configure_terms(p, old, given, device, device_moved)
+        reload = old is None or any(
+            not equal(p.get(key), old.get(key))
+            for key in set(p) | set(old)
+            if key not in ("dispersion", "electrostatics")
+        )
+        if reload:
+            options = {k: v for k, v in p.items() if k not in self.default_parameters}
+            # a model named twice is loaded once; its repeats then agree exactly
+            loaded = {}
+            members = []
+            for m, b in zip(p["model"], backends, strict=True):
+                if (m, b) not in loaded:
+                    loaded[m, b] = Calculator(m, device=device, dtype=p["dtype"], backend=b,
+                                              **options)
+                members.append(loaded[m, b])
+            _check_element_sets(members)
+            p["backend"] = [m.backend for m in members]
+            # every option is valid: only now is the calculator changed
+            self.members = members
+            self._numbers = members[0]._numbers
+            self._periodic_only = any(m._periodic_only for m in members)
+            self._shared_graph = self._sevennet_shared_graph()
+        self._own_terms = terms["owned"]
+        p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
+        return p
 
     def _sevennet_shared_graph(self):
         calcs = [m._model_calc for m in self.members]
@@ -164,10 +223,6 @@ class Committee(Calculator):
             return False
         cutoffs = {float(c.cutoff) for c in calcs}
         return len(cutoffs) == 1 and all(c.modal is None for c in calcs)
-
-    def __repr__(self):
-        disp = "" if self.dispersion is None else f", dispersion={self.dispersion!r}"
-        return f"Calculator({self.model!r}{disp}, device={self.device!r})"
 
     def _members_shared_graph(self, atoms, periodic):
         import torch
@@ -209,17 +264,16 @@ class Committee(Calculator):
         if atoms is not None:
             self._check(atoms)
         _AseCalculator.calculate(self, atoms, properties, system_changes)
-        periodic = bool(self.atoms.pbc.all())
-        if "stress" in properties and self.atoms.cell.rank < 3:
-            raise PropertyNotImplementedError(
-                "stress needs a 3D-periodic cell; this structure has pbc="
-                f"{self.atoms.pbc.tolist()} and cell rank {self.atoms.cell.rank}"
-            )
+        wanted = self._wanted(properties)
+        periodic = "stress" in wanted
         if self._shared_graph:
             member_results = self._members_shared_graph(self.atoms, periodic)
         else:
-            wanted = [p for p in ("energy", "forces", "stress") if p != "stress" or periodic]
-            member_results = self._members_one_by_one(self.atoms, wanted)
+            member_results = self._members_one_by_one(
+                self.atoms, [p for p in wanted if p != "energies"]
+            )
+        for k, r in enumerate(member_results):
+            check_finite(r, self.atoms, f"committee member {k} ({self.model[k]!r})")
 
         stats = committee_spread(
             [r["energy"] for r in member_results],
@@ -233,16 +287,13 @@ class Committee(Calculator):
         results["member_energies"] = np.array([r["energy"] for r in member_results])
         results["member_forces"] = np.array([r["forces"] for r in member_results])
 
-        if self.dispersion is not None:
-            wanted = ["energy", "forces", "energies"] + (["stress"] if periodic else [])
-            disp_atoms = self.atoms.copy()
-            disp_atoms.calc = None
-            disp = self.dispersion.get_properties(wanted, disp_atoms)
-            for key in ("energy", "forces", "energies", "stress"):
-                if key in results:
-                    results[key] = results[key] + disp[key]
-            results["member_energies"] = results["member_energies"] + disp["energy"]
-            results["member_forces"] = results["member_forces"] + disp["forces"]
+        before = {"energy": results["energy"], "forces": results["forces"]}
+        results = self._add_terms(results, wanted)
+        # the terms add the same to every member: they shift the members, not the spread
+        results["member_energies"] = results["member_energies"] + (
+            results["energy"] - before["energy"])
+        results["member_forces"] = results["member_forces"] + (
+            results["forces"] - before["forces"])
 
         results["free_energy"] = results["energy"]
         if "energies" in properties and "energies" not in results:

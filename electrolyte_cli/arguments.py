@@ -66,7 +66,7 @@ def check_model_args(model, dispersion, device, flag="--model"):
     """Model name or file, dispersion spec and device, checked without loading anything."""
     import re
 
-    from ase_electrolyte.calculator import _DISPERSION_SPEC
+    from ase_electrolyte.calculator import parse_dispersion
     from ase_electrolyte.models import check_model
 
     try:
@@ -75,13 +75,13 @@ def check_model_args(model, dispersion, device, flag="--model"):
         raise ValueError(f"{flag} {model}: {err}") from None
     except ValueError as err:
         raise ValueError(f"{flag}: {err}") from None
-    if dispersion not in (None, "none", "None", "") and not _DISPERSION_SPEC.match(
-        dispersion.lower()
-    ):
+    try:
+        parse_dispersion(dispersion)
+    except ValueError:
         raise ValueError(
             f"--dispersion {dispersion!r}: use none, d3, d3-bj, d3-zero, d3-bjm, d3-zerom, "
             "d3-op or d3-cso"
-        )
+        ) from None
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device or ""):
         raise ValueError(f"--device {device!r}: use auto, cpu, cuda or cuda:N")
     if device.startswith("cuda"):

@@ -4,12 +4,15 @@ import math
 import os
 
 import numpy as np
-from ase.calculators.calculator import Calculator, all_changes
+from ase.calculators.calculator import Calculator, CalculatorSetupError, all_changes
 from ase.data import chemical_symbols
 from ase.units import Bohr, Hartree
 
 from ..atoms_checks import check_atoms
 from ..atoms_checks import check_elements as _check_elements
+from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
+from ..calculator_parameters import Option, ParametersContract
+from ..device import parse_device
 from . import backend
 from .parameters import known_dampings, known_functionals, resolve_parameters
 from .reference import reference_tables
@@ -149,7 +152,7 @@ def _check_work(natoms, cell, pbc, rmax, ntrans=None):
         )
 
 
-class D3(Calculator):
+class D3(ParametersContract, Calculator):
     r"""Grimme's DFT-D3 dispersion correction (energy, forces, stress, per-atom energies).
 
     Two-body energy E = -Σ_{i<j, images} Σ_{n=6,8} s_n C_n,ij / r^n · f_damp,n(r), with
@@ -182,30 +185,40 @@ class D3(Calculator):
         Width in Å of a polynomial switch that takes the two-body energy smoothly to zero
         between ``cutoff - smooth_cutoff`` and ``cutoff`` (removes the energy jump when
         pairs cross the cutoff in MD). ``None``: hard cutoff, as simple-dftd3 by default.
-    device : str
+    device : str, ase_electrolyte.device.Device or torch.device
         ``"auto"`` (the CUDA kernel on GPU 0 when a GPU is present and the kernel can be
         built or is cached, else the CPU kernel, with one warning saying why), ``"cpu"``,
-        ``"cuda"`` or ``"cuda:N"``. The CUDA kernel is compiled with nvcc on first use for
-        the GPU's architecture (``$ASE_ELECTROLYTE_CUDA_ARCH``, e.g. ``"80;90"``, builds for an
-        explicit list), keeps its device buffers between calls and runs on torch's current
-        CUDA stream.
+        ``"cuda"`` or ``"cuda:N"`` (parsed by :func:`ase_electrolyte.device.parse_device`;
+        ``parameters["device"]`` holds the device used, ``"cpu"`` or ``"cuda:N"``). The
+        CUDA kernel is compiled with nvcc on first use for the GPU's architecture
+        (``$ASE_ELECTROLYTE_CUDA_ARCH``, e.g. ``"80;90"``, builds for an explicit list),
+        keeps its device buffers between calls and runs on torch's current CUDA stream.
     num_threads : int or None
         CPU threads (default: the CPUs this process may use).
 
     Raises
     ------
-    ValueError
-        Before the kernel runs: unknown damping/functional/parameters, elements beyond Pu,
-        non-finite positions, degenerate cells, atoms (or an atom and a periodic image)
-        closer than 0.1 Å, or a cutoff spanning more than 10⁷ periodic images of the cell
-        (huge cutoff or nearly singular cell).
-    FloatingPointError
-        The kernel produced a non-finite energy, force or stress (named atoms); never a NaN.
-    RuntimeError
-        The kernel could not be built or loaded, or failed (message from the C++/CUDA side).
+    ase.calculators.calculator.InputError
+        Before the kernel runs: unknown damping/functional/parameters or option, elements
+        beyond Pu, non-finite positions, degenerate cells, atoms (or an atom and a periodic
+        image) closer than 0.1 Å, or a cutoff spanning more than 10⁷ periodic images of the
+        cell (huge cutoff or nearly singular cell). It is also a ``ValueError``
+        (:class:`ase_electrolyte.calculator_errors.InputError`).
+    ase.calculators.calculator.CalculationFailed
+        The kernel failed (message from the C++/CUDA side), or produced a non-finite energy,
+        force or stress (:class:`~ase_electrolyte.calculator_errors.NonFiniteResult`, also a
+        ``FloatingPointError``, naming the atoms); never a NaN.
+    ase.calculators.calculator.CalculatorSetupError
+        An explicit CUDA device whose kernel cannot be built or loaded (a ``RuntimeError``).
 
     Notes
     -----
+    Every option lives in ``calc.parameters`` (ASE's contract) and is also readable as an
+    attribute (``calc.cutoff``). ``calc.set(cutoff=10.0)`` checks the options together,
+    changes the computation exactly as ``D3(cutoff=10.0)`` would and resets the results;
+    ``calc.todict()`` holds every option, so ``D3(**calc.todict())`` is the same calculator
+    and ASE trajectories and databases record the damping, functional and cutoffs.
+
     Units: positions and cutoffs in Å; energies in eV, forces in eV/Å, stress in eV/Å³ (Voigt
     order xx yy zz yz xz xy, ASE sign). Constants are ASE's ``Bohr`` and ``Hartree``, as in
     simple-dftd3's ASE interface. Periodic systems (any triclinic cell, also far smaller than
@@ -231,36 +244,101 @@ class D3(Calculator):
     """
 
     implemented_properties = ["energy", "free_energy", "forces", "stress", "energies"]
+    default_parameters = {
+        "damping": "bj",
+        "functional": "pbe",
+        "params": None,
+        "atm": False,
+        "cutoff": 50.2,
+        "cn_cutoff": 20.0,
+        "atm_cutoff": DEFAULT_ATM_CUTOFF,
+        "smooth_cutoff": None,
+        "device": "auto",
+        "num_threads": None,
+    }
+
+    damping = Option()
+    functional = Option()
+    params = Option()
+    atm = Option()
+    cutoff = Option()
+    cn_cutoff = Option()
+    atm_cutoff = Option()
+    device = Option()
 
     def __init__(self, damping="bj", functional="pbe", *, params=None, atm=False, cutoff=50.2,
                  cn_cutoff=20.0, atm_cutoff=DEFAULT_ATM_CUTOFF, smooth_cutoff=None,
                  device="auto", num_threads=None, **kwargs):
-        super().__init__(**kwargs)
-        self.damping = str(damping).lower() if isinstance(damping, str) else damping
-        self.functional = functional
-        self.method_parameters = resolve_parameters(damping, functional, params, bool(atm))
-        self.atm = bool(atm)
-        self.cutoff = _positive_length("cutoff", cutoff)
-        self.cn_cutoff = _positive_length("cn_cutoff", cn_cutoff)
-        self.atm_cutoff = _positive_length("atm_cutoff", atm_cutoff)
-        if smooth_cutoff is None or smooth_cutoff == 0:
-            self.smooth_cutoff = 0.0
+        ase_keywords = self._split_ase_keywords(kwargs)
+        self._check_names(kwargs)
+        super().__init__(**ase_keywords)
+        self._initialise(dict(
+            damping=damping, functional=functional, params=params, atm=atm, cutoff=cutoff,
+            cn_cutoff=cn_cutoff, atm_cutoff=atm_cutoff, smooth_cutoff=smooth_cutoff,
+            device=device, num_threads=num_threads,
+        ))
+
+    def _configure(self, p, old, given):
+        """Check the options together, then set the kernel inputs that follow from them."""
+        damping = str(p["damping"]).lower() if isinstance(p["damping"], str) else p["damping"]
+        atm = bool(p["atm"])
+        method_parameters = resolve_parameters(damping, p["functional"], p["params"], atm)
+        cutoff = _positive_length("cutoff", p["cutoff"])
+        cn_cutoff = _positive_length("cn_cutoff", p["cn_cutoff"])
+        atm_cutoff = _positive_length("atm_cutoff", p["atm_cutoff"])
+        smooth = p["smooth_cutoff"]
+        if smooth is None or smooth == 0:
+            smooth = None
         else:
-            self.smooth_cutoff = _positive_length("smooth_cutoff", smooth_cutoff)
-            if self.smooth_cutoff >= self.cutoff:
+            smooth = _positive_length("smooth_cutoff", smooth)
+            if smooth >= cutoff:
                 raise ValueError(
-                    f"smooth_cutoff ({self.smooth_cutoff} Å) must be smaller than cutoff "
-                    f"({self.cutoff} Å)"
+                    f"smooth_cutoff ({smooth} Å) must be smaller than cutoff ({cutoff} Å)"
                 )
-        self.device = backend.select_device(device)
-        if num_threads is None:
+        num_threads = p["num_threads"]
+        if num_threads is not None:
+            if isinstance(num_threads, bool) or int(num_threads) != num_threads:
+                raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
+            if int(num_threads) < 1:
+                raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+            num_threads = int(num_threads)
+        device = p["device"]
+        if old is None or "device" in given:
+            parsed = parse_device(device)  # the one device vocabulary (also torch.device)
             try:
-                num_threads = len(os.sched_getaffinity(0))
-            except AttributeError:
-                num_threads = os.cpu_count() or 1
-        if int(num_threads) < 1:
-            raise ValueError(f"num_threads must be >= 1, got {num_threads}")
-        self.num_threads = int(num_threads)
+                device = backend.select_device(str(parsed))
+            except RuntimeError as err:
+                raise CalculatorSetupError(f"D3: {err}") from err
+        # every option is valid: only now is the calculator changed
+        self.method_parameters = method_parameters
+        return {
+            "damping": damping, "functional": p["functional"], "params": p["params"],
+            "atm": atm, "cutoff": cutoff, "cn_cutoff": cn_cutoff, "atm_cutoff": atm_cutoff,
+            "smooth_cutoff": smooth, "device": device, "num_threads": num_threads,
+        }
+
+    @property
+    def smooth_cutoff(self):
+        """Width (Å) of the smooth two-body cutoff; 0.0 for a hard cutoff."""
+        return self.parameters["smooth_cutoff"] or 0.0
+
+    @smooth_cutoff.setter
+    def smooth_cutoff(self, value):
+        self.set(smooth_cutoff=value)
+
+    @property
+    def num_threads(self):
+        """CPU threads of the kernel (``num_threads``, or the CPUs this process may use)."""
+        if self.parameters["num_threads"] is not None:
+            return self.parameters["num_threads"]
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:
+            return os.cpu_count() or 1
+
+    @num_threads.setter
+    def num_threads(self, value):
+        self.set(num_threads=value)
 
     @staticmethod
     def known_functionals(damping=None):
@@ -277,10 +355,11 @@ class D3(Calculator):
                 f"cutoff={self.cutoff}, cn_cutoff={self.cn_cutoff}, device={self.device!r})")
 
     def check_elements(self, atoms):
-        """Raise ValueError naming any element of ``atoms`` without D3 parameters."""
+        """Raise InputError (a ValueError) naming any element of ``atoms`` without D3 parameters."""
         max_z = reference_tables()["max_z"]
-        _check_elements(atoms, range(1, max_z + 1),
-                        f"D3 (tabulated for H to {chemical_symbols[max_z]})")
+        with input_errors():
+            _check_elements(atoms, range(1, max_z + 1),
+                            f"D3 (tabulated for H to {chemical_symbols[max_z]})")
 
     def get_properties(self, properties, atoms):
         """Dict of the requested properties for ``atoms`` (one kernel call for all of them).
@@ -346,16 +425,25 @@ class D3(Calculator):
         """Evaluate every property in one kernel call (later requests reuse the results)."""
         super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
-        geometry, tables, rotation = self._prepare(atoms)
+        with input_errors():
+            geometry, tables, rotation = self._prepare(atoms)
         cutoffs = {
             "cutoff": self.cutoff / Bohr,
             "cn_cutoff": self.cn_cutoff / Bohr,
             "atm_cutoff": self.atm_cutoff / Bohr,
             "width": self.smooth_cutoff / Bohr,
         }
-        out = backend.run_kernel(self.device, geometry, tables, self.method_parameters, cutoffs,
-                                 self.num_threads)
-        backend.check_finite(out, atoms.get_chemical_symbols())
+        try:
+            out = backend.run_kernel(self.device, geometry, tables, self.method_parameters,
+                                     cutoffs, self.num_threads)
+        except ValueError as err:  # the C++ side refused its input
+            raise InputError(str(err)) from err
+        except RuntimeError as err:
+            raise CalculationFailed(str(err)) from err
+        try:
+            backend.check_finite(out, atoms.get_chemical_symbols())
+        except FloatingPointError as err:
+            raise NonFiniteResult(str(err)) from err
         energies = out["energies"] * Hartree
         gradient = out["gradient"] @ rotation.T
         sigma = rotation @ out["sigma"] @ rotation.T

@@ -573,7 +573,7 @@ def _protocol(data):
 
 
 def _model(data, base):
-    from ..calculator import _DISPERSION_SPEC
+    from ..calculator import parse_dispersion
     from ..models import _BACKENDS, _NAMED, _backend_of_file, _installed
 
     if not isinstance(data, dict):
@@ -596,11 +596,13 @@ def _model(data, base):
         raise PlanError(f"model options must be a table, not {options!r}")
     dispersion = data.get("dispersion", "none")
     dispersion = None if dispersion in (None, "none", "None", "") else str(dispersion)
-    if dispersion is not None and not _DISPERSION_SPEC.match(dispersion.lower()):
+    try:
+        parse_dispersion(dispersion)
+    except ValueError:
         raise PlanError(
             f"model: unknown dispersion {dispersion!r}; use 'none', 'd3-bj', 'd3-zero', "
             "'d3-bjm', 'd3-zerom', 'd3-op' or 'd3-cso'"
-        )
+        ) from None
     device = str(data.get("device", "auto"))
     if device not in ("auto", "cpu") and not re.fullmatch(r"cuda(:\d+)?", device):
         raise PlanError(f"model: device must be auto, cpu, cuda or cuda:N, not {device!r}")
