@@ -21,6 +21,9 @@ from ase.data import atomic_numbers, chemical_symbols
 from ase.units import Bohr, Hartree
 
 from .atoms_checks import check_atoms
+from .calculator_errors import check_finite, input_errors
+from .calculator_parameters import ParametersContract
+from .device import resolve_device
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX
 
 __all__ = ["Electrostatics", "QRdFit", "fit_qrd", "qrd_charges"]
@@ -116,7 +119,7 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     return b + s * (float(total_charge) - b.sum()) / s_sum
 
 
-class Electrostatics(_AseCalculator):
+class Electrostatics(ParametersContract, _AseCalculator):
     r"""Coulomb energy of atomic point charges as an ASE calculator (Ewald, PME or direct sum).
 
     .. math::
@@ -168,13 +171,20 @@ class Electrostatics(_AseCalculator):
         :math:`1/r \to \mathrm{erf}(r/(\sqrt2 a))/r` (Gaussian charges of width ``a``).
     short_range_length : float, optional
         :math:`r_s` (``"cutoff"``) or :math:`a` (``"gaussian"``) in Å.
-    device : str
-        torch device (``"cpu"``, ``"cuda"``).
+    device : str, ase_electrolyte.device.Device or torch.device
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (a GPU when torch sees one);
+        ``parameters["device"]`` holds the device used (``"cpu"`` or ``"cuda:N"``).
     dtype : {"float64", "float32"}
         torch precision.
 
     Notes
     -----
+    ASE's parameters contract: every option is in ``calc.parameters``; ``set(**options)``
+    checks them together, resets the results and drops the cached lattice-sum set-up;
+    ``todict()`` holds every option and ``Electrostatics(**calc.todict())`` is the same term.
+    A bad option or structure raises ``InputError`` (ASE's, also a ``ValueError``); a
+    non-finite result ``CalculationFailed``.
+
     Units are ASE's: eV, eV/Å, eV/Å³ (Voigt xx, yy, zz, yz, xz, xy), with the Coulomb constant
     :data:`COULOMB` = Hartree·Bohr = 14.3996 eV·Å. Per-atom energies ``energies`` are
     :math:`q_i\phi_i/2` plus half of each removed short-range pair. QRd charges depend only on the
@@ -215,11 +225,14 @@ class Electrostatics(_AseCalculator):
     }
 
     def __init__(self, **kwargs):
-        unknown = sorted(set(kwargs) - set(self.default_parameters))
-        if unknown:
-            raise TypeError(f"unknown Electrostatics option(s): {', '.join(unknown)}")
-        super().__init__(**kwargs)
-        p = self.parameters
+        ase_keywords = self._split_ase_keywords(kwargs)
+        self._check_names(kwargs)
+        super().__init__(**ase_keywords)
+        self._initialise(kwargs)
+
+    def _configure(self, p, old, given):
+        """Check the options together; the cached sum set-up is dropped when they change."""
+        p = dict(p)
         if p["scheme"] not in _SCHEMES:
             raise ValueError(f"scheme must be one of {_SCHEMES}, not {p['scheme']!r}")
         if p["scheme"] == "qrd":
@@ -249,8 +262,11 @@ class Electrostatics(_AseCalculator):
                 )
         if p["dtype"] not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32', not {p['dtype']!r}")
+        # the one device vocabulary; "auto" settles on a GPU torch sees, else the CPU
+        p["device"] = str(resolve_device(p["device"]))
         self._molecules = None
         self._tuned = None
+        return p
 
     def __repr__(self):
         p = self.parameters
@@ -324,14 +340,18 @@ class Electrostatics(_AseCalculator):
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         """Energy, forces, per-atom energies (and stress for a periodic cell) in one pass."""
         if atoms is not None:
-            self._check(atoms)
+            with input_errors():
+                self._check(atoms)
         super().calculate(atoms, properties, system_changes)
         if "stress" in properties and not self.atoms.pbc.all():
             raise PropertyNotImplementedError(
                 f"stress needs a 3D-periodic cell; this structure has pbc={self.atoms.pbc.tolist()}"
             )
-        q = self.get_charges(self.atoms)
-        self.results = self.evaluate(self.atoms, q)
+        with input_errors():
+            q = self.get_charges(self.atoms)
+            results = self.evaluate(self.atoms, q)
+        check_finite(results, self.atoms, "Electrostatics")
+        self.results = results
 
     def get_properties(self, properties, atoms):
         """Dict of the requested properties for ``atoms`` (one evaluation for all of them).
