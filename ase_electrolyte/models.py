@@ -241,8 +241,10 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
     ----------
     model : str or os.PathLike
         A registered name (see :func:`list_models`) or a model file.
-    device : str
-        ``"cpu"`` or ``"cuda[:N]"`` (already resolved, see :func:`resolve_device`).
+    device : str or ase_electrolyte.device.Device
+        ``"cpu"``, ``"cuda"`` or ``"cuda:N"``, already resolved (no ``"auto"``; see
+        :func:`ase_electrolyte.device.resolve_device`); given to the backend as
+        ``"cpu"``/``"cuda:N"``.
     dtype : {None, "float32", "float64"}
         Floating-point precision where the backend lets us choose; ``None`` keeps the model's.
     backend : str, optional
@@ -287,6 +289,9 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
             f"unknown model {model!r}; registered names: {', '.join(_NAMED)} (or give a model file)"
         )
 
+    from .device import parse_device
+
+    device = str(parse_device(device, allow_auto=False))
     spec = _BACKENDS[backend]
     unknown = sorted(set(options) - spec.options)
     if unknown:
