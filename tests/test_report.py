@@ -61,3 +61,39 @@ def test_every_module_registers():
     names = report.registered_analyses()
     assert {"intra_inter_rdf", "solvation_shells", "green_kubo_conductivity", "diffusion",
             "rigid_volume_scan", "intra_inter_errors"} <= set(names)
+
+
+def test_estimates_anywhere_are_serialised_printed_and_rendered(universe, tmp_path, monkeypatch,
+                                                                capsys):
+    """Any analysis' Estimates, at any depth: one JSON form, ± and verdict in the terminal,
+    invalid numbers never printed as results, HTML rows with value ± error, unit and verdict."""
+    from ase_electrolyte.estimate import Estimate
+    from ase_electrolyte.html_report import write_html_report
+    from electrolyte_cli.arguments import print_summary
+
+    monkeypatch.setattr(report, "_REGISTRY", {})
+    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    good = Estimate(1.02, 0.08, "S/m", "t-scaled standard error over 10 contiguous blocks", 10)
+    bad = Estimate.invalid(96.0, 21.0, "S/m", "t-scaled standard error over 5 contiguous blocks",
+                           "too coarse: frames every 100 fs", 5)
+
+    @report.register_analysis("some_new_analysis")
+    def new(universe, outdir, *, calculator=None, verbose=False):
+        return {"sigma": good, "per_species": {"Li": bad, "PF6": good}, "deep": {"x": {"y": bad}},
+                "n_frames": 3}
+
+    summary = report.run_analyses(universe, tmp_path)
+    stored = json.loads((tmp_path / "summary.json").read_text())["some_new_analysis"]
+    assert stored["sigma"] == good.to_dict()
+    assert stored["deep"]["x"]["y"] == bad.to_dict()
+    assert Estimate.from_dict(stored["per_species"]["Li"]) == bad
+    print_summary(summary, tmp_path)
+    out = capsys.readouterr().out
+    assert "sigma: 1.020 ± 0.080 S/m (valid)" in out
+    assert "per_species[Li]: NOT VALID (too coarse: frames every 100 fs)" in out
+    assert "96" not in out
+    page = write_html_report(tmp_path / "r.html", title="t", settings={},
+                             summary=json.loads((tmp_path / "summary.json").read_text()))
+    text = page.read_text()
+    assert "<s>96 ± 21</s>" in text and "too coarse: frames every 100 fs" in text
+    assert "1.02 ± 0.08" in text and "10 contiguous blocks" in text
