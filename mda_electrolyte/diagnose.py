@@ -81,8 +81,9 @@ def diagnose(
     """
     from ase.io import write
 
-    from .intra_inter_errors import IntraInterErrors, _is_calculator, _labels_of, errors_summary
+    from .intra_inter_errors import IntraInterErrors, errors_summary
     from .model_frames import FrameSource
+    from .model_labels import is_calculator, stored_labels
     from .volume_scan import DEFAULT_SCALES, RigidVolumeScan, scan_summary
 
     if isinstance(universe_or_frames, (str, Path)):
@@ -101,7 +102,7 @@ def diagnose(
         # minutes of model evaluations must not come before a failure that costs milliseconds
         _check_molecules_whole(source, np.union1d(scan_frames, error_frames))
 
-    ref_calc = reference if (reference is not None and _is_calculator(reference)) else None
+    ref_calc = reference if (reference is not None and is_calculator(reference)) else None
     if source.has_box():
         scan = RigidVolumeScan(
             universe_or_frames,
@@ -118,7 +119,7 @@ def diagnose(
 
     if reference is None:
         if source.ase_frames is not None:
-            stored = _labels_of(source.ase_frames[0])
+            stored = stored_labels(source.ase_frames[0])
             reference = (
                 source.ase_frames
                 if stored["forces"] is not None or stored["energy"] is not None

@@ -24,18 +24,28 @@ from ase.data import chemical_symbols
 from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import ResultsGroup
 
+from .error_metrics import error_estimates, ols_fit
+from .force_decomposition import dof_decomposition, intramolecular_stress
 from .model_frames import FrameSource
-from .molecules import (
-    centers_of_mass,
-    check_whole,
-    inertia_tensors,
-    isolated_molecules,
-    make_whole,
+from .model_labels import (
+    EvaluationMethod,
+    IsolatedMoleculeEvaluator,
+    StoredMoleculeLabels,
+    evaluate_frame,
+    geometry_key,
+    is_calculator,
+    read_frames,
+    stored_labels,
 )
+from .molecules import check_whole, isolated_molecules, make_whole
 from .report import register_analysis
 
+# IsolatedMoleculeEvaluator, StoredMoleculeLabels, evaluate_frame (mda_electrolyte.model_labels),
+# dof_decomposition and intramolecular_stress (mda_electrolyte.force_decomposition) stay
+# importable from here for code written against the single module
 __all__ = [
     "IntraInterErrors",
+    "evaluate_frame",
     "IsolatedMoleculeEvaluator",
     "StoredMoleculeLabels",
     "dof_decomposition",
@@ -50,412 +60,8 @@ FORCE_COMPONENTS = ("total", "intra", "inter", "trans", "rot", "vib")
 ENERGY_COMPONENTS = ("total", "intra", "inter")
 _QUANTITIES = ("energy", "forces", "stress")
 _UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å³"}
-
-
-def dof_decomposition(forces, positions, masses, ids):
-    """Split forces into translational, rotational and vibrational parts per molecule.
-
-    With ``r_i`` relative to the centre of mass of molecule ``j`` (mass ``M_j``, inertia tensor
-    ``I_j``), total force ``F_j = Σ_k f_k`` and torque ``T_j = Σ_k r_k × f_k``:
-    ``f_i^trans = (m_i / M_j) F_j``, ``f_i^rot = m_i (I_j⁻¹ T_j) × r_i`` (the force that gives atom
-    ``i`` the rigid-body angular acceleration ``I_j⁻¹ T_j``; Magdău et al. 2023 writes it
-    ``m_i r_i × I_j⁻¹ Σ_k f_k × r_k``), ``f_i^vib = f_i − f_i^trans − f_i^rot``. The translational
-    and rotational parts carry the whole net force and torque of the molecule; the vibrational part
-    carries neither.
-
-    Single atoms have no rotational (and so no vibrational) part by construction: their offset
-    from the centre of mass is set to exactly zero, so ``f^trans = f``. For a linear molecule the
-    moment of inertia about its axis vanishes and no torque has a component along it; the inverse
-    of ``I_j`` is taken on its non-vanishing principal moments only (eigenvalues above 1e-8 of
-    the largest), so the angular acceleration about the axis is zero rather than the accident of
-    inverting rounding noise.
-
-    Parameters
-    ----------
-    forces : array_like, shape (n_atoms, 3)
-        Forces in eV/Å.
-    positions : array_like, shape (n_atoms, 3)
-        Whole-molecule positions in Å (:func:`mda_electrolyte.molecules.make_whole`).
-    masses : array_like, shape (n_atoms,)
-        Masses in amu.
-    ids : array_like of int, shape (n_atoms,)
-        Molecule index of every atom.
-
-    Returns
-    -------
-    trans, rot, vib : numpy.ndarray, shape (n_atoms, 3)
-        In eV/Å; ``trans + rot + vib == forces`` to rounding.
-    """
-    forces = np.asarray(forces, dtype=np.float64)
-    positions = np.asarray(positions, dtype=np.float64)
-    masses = np.asarray(masses, dtype=np.float64)
-    ids = np.asarray(ids)
-    if forces.shape != positions.shape or forces.shape != (ids.size, 3):
-        raise ValueError(
-            f"forces {forces.shape}, positions {positions.shape} and ids {ids.shape} differ"
-        )
-    n_mol = int(ids.max()) + 1
-    com = centers_of_mass(positions, masses, ids)
-    rel = positions - com[ids]
-    # a lone atom is its own centre of mass; the subtraction above leaves rounding noise
-    single = np.bincount(ids, minlength=n_mol) == 1
-    rel[single[ids]] = 0.0
-    total_mass = np.bincount(ids, weights=masses, minlength=n_mol)
-    net = np.zeros((n_mol, 3))
-    torque = np.zeros((n_mol, 3))
-    np.add.at(net, ids, forces)
-    np.add.at(torque, ids, np.cross(rel, forces))
-    trans = (masses / total_mass[ids])[:, None] * net[ids]
-    inertia = inertia_tensors(rel, masses, ids, com=np.zeros((n_mol, 3)))
-    # inverse on the principal axes with a moment: zero about a linear molecule's axis, zero for
-    # atoms (whose inertia tensor is exactly zero here)
-    moments, axes = np.linalg.eigh(inertia)
-    largest = moments[:, -1:]
-    keep = (moments > 1e-8 * largest) & (largest > 0)
-    inv_moments = np.divide(1.0, moments, out=np.zeros_like(moments), where=keep)
-    inv = np.einsum("jak,jk,jbk->jab", axes, inv_moments, axes)
-    alpha = np.einsum("jab,jb->ja", inv, torque)
-    rot = masses[:, None] * np.cross(alpha[ids], rel)
-    vib = forces - trans - rot
-    return trans, rot, vib
-
-
-def _ols(x, y):
-    """Slope and intercept of ``y`` against ``x`` with standard errors and R²."""
-    from scipy.stats import linregress
-
-    nan = float("nan")
-    if x.size < 3 or np.ptp(x) == 0:
-        return {"slope": nan, "intercept": nan, "slope_stderr": nan, "intercept_stderr": nan,
-                "r2": nan, "n": int(x.size)}
-    fit = linregress(x, y)
-    return {"slope": float(fit.slope), "intercept": float(fit.intercept),
-            "slope_stderr": float(fit.stderr), "intercept_stderr": float(fit.intercept_stderr),
-            "r2": float(fit.rvalue**2), "n": int(x.size)}
-
-
-def intramolecular_stress(intra_forces, positions, masses, ids, volume):
-    """Stress of the isolated-molecule forces, from the virial (ASE sign and Voigt order).
-
-    ``σ = −(1/V) Σ_i f_i ⊗ r_i`` with ``r_i`` relative to the molecule's centre of mass; for
-    isolated molecules (zero net force and torque) this is symmetric and independent of where the
-    molecules sit in the box, and it is the intramolecular part of the frame's stress.
-
-    Parameters
-    ----------
-    intra_forces : array_like, shape (n_atoms, 3)
-        Isolated-molecule forces in eV/Å.
-    positions : array_like, shape (n_atoms, 3)
-        Whole-molecule positions in Å.
-    masses : array_like, shape (n_atoms,)
-    ids : array_like of int, shape (n_atoms,)
-    volume : float
-        Volume of the frame in Å³.
-
-    Returns
-    -------
-    numpy.ndarray, shape (6,)
-        ``xx yy zz yz xz xy`` in eV/Å³.
-    """
-    positions = np.asarray(positions, dtype=np.float64)
-    ids = np.asarray(ids)
-    rel = positions - centers_of_mass(positions, masses, ids)[ids]
-    tensor = -np.einsum("ia,ib->ab", np.asarray(intra_forces, dtype=np.float64), rel) / float(
-        volume
-    )
-    tensor = 0.5 * (tensor + tensor.T)
-    return tensor[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
-
-
-def _geometry_key(numbers, positions, decimals):
-    centred = np.asarray(positions, dtype=np.float64) - np.mean(positions, axis=0)
-    # + 0.0 turns -0.0 into 0.0 so that mirror-rounded zeros share a key
-    return (np.asarray(numbers).tobytes(), (np.round(centred, decimals) + 0.0).tobytes())
-
-
-def _calculator_name(calculator):
-    return getattr(calculator, "name", None) or type(calculator).__name__
-
-
-class IsolatedMoleculeEvaluator:
-    """Energies and forces of isolated molecules with one ASE calculator, cached per geometry.
-
-    Molecules with the same atoms and the same internal geometry (to ``10**-decimals`` Å, in any
-    position: energies and forces are translation invariant) are evaluated once. A calculator that
-    offers ``calculate_batch(list_of_atoms)`` returning one ``{"energy", "forces"}`` dict per
-    molecule is called once for all molecules missing from the cache.
-
-    Parameters
-    ----------
-    calculator : ase.calculators.calculator.BaseCalculator
-    decimals : int
-        Rounding of positions in the cache key (Å).
-    """
-
-    def __init__(self, calculator, decimals=8):
-        self.calculator = calculator
-        self.decimals = int(decimals)
-        self._cache = {}
-        self.n_evaluated = 0
-
-    def evaluate(self, molecules):
-        """Energy (eV) and forces (eV/Å) of every molecule.
-
-        Parameters
-        ----------
-        molecules : list of ase.Atoms
-            From :func:`mda_electrolyte.molecules.isolated_molecules`; not modified.
-
-        Returns
-        -------
-        energies : numpy.ndarray, shape (n_molecules,)
-        forces : list of numpy.ndarray, shape (n_atoms_j, 3)
-        """
-        keys = [_geometry_key(m.numbers, m.positions, self.decimals) for m in molecules]
-        missing = {}
-        for key, mol in zip(keys, molecules, strict=True):
-            if key not in self._cache and key not in missing:
-                missing[key] = mol
-        if missing:
-            todo = list(missing.items())
-            batch = getattr(self.calculator, "calculate_batch", None)
-            if callable(batch):
-                copies = [m.copy() for _, m in todo]
-                try:
-                    results = batch(copies)
-                except Exception as exc:  # the calculator's own error, re-raised with context
-                    raise RuntimeError(
-                        f"{_calculator_name(self.calculator)}.calculate_batch failed on "
-                        f"{len(copies)} isolated molecules: {exc}"
-                    ) from exc
-                for (key, mol), res in zip(todo, results, strict=False):
-                    self._store(
-                        key, mol, float(res["energy"]), np.asarray(res["forces"], dtype=np.float64)
-                    )
-            else:
-                for key, mol in todo:
-                    self._store(key, mol, *self._single(mol))
-        energies = np.array([self._cache[k][0] for k in keys])
-        forces = [self._cache[k][1] for k in keys]
-        return energies, forces
-
-    def _single(self, mol):
-        atoms = mol.copy()
-        atoms.calc = self.calculator
-        try:
-            energy = atoms.get_potential_energy()
-            forces = atoms.get_forces()
-        except Exception as exc:  # the calculator's own error, re-raised with context
-            hint = (
-                ""
-                if np.any(mol.pbc)
-                else (
-                    "; if the calculator needs a periodic cell, "
-                    "pass vacuum=<Å larger than its cutoff>"
-                )
-            )
-            raise RuntimeError(
-                f"calculator {_calculator_name(self.calculator)} failed on the isolated molecule "
-                f"{mol.get_chemical_formula()} (molecule {mol.info.get('molecule_index')}): "
-                f"{exc}{hint}"
-            ) from exc
-        return float(energy), np.array(forces, dtype=np.float64)
-
-    def _store(self, key, mol, energy, forces):
-        if (
-            not np.isfinite(energy)
-            or forces.shape != (len(mol), 3)
-            or not np.all(np.isfinite(forces))
-        ):
-            raise ValueError(
-                f"calculator {_calculator_name(self.calculator)} returned a non-finite or "
-                f"misshapen result for the isolated molecule {mol.get_chemical_formula()}"
-            )
-        self._cache[key] = (energy, forces)
-        self.n_evaluated += 1
-
-
-class StoredMoleculeLabels:
-    """Stored isolated-molecule labels (e.g. DFT) looked up by geometry.
-
-    Parameters
-    ----------
-    labelled : str, pathlib.Path or list of ase.Atoms
-        Isolated molecules with energy and forces (an extxyz file or ASE database, as read by
-        ``ase.io.read``), e.g. those of :meth:`IntraInterErrors.unique_isolated_molecules`
-        computed with the reference method.
-    tol : float
-        Largest coordinate difference (Å, after centring) at which a stored molecule matches.
-    """
-
-    def __init__(self, labelled, tol=1e-4):
-        frames = _read_frames(labelled)
-        self.tol = float(tol)
-        self._groups = {}
-        for k, atoms in enumerate(frames):
-            labels = _labels_of(atoms)
-            if labels.get("energy") is None or labels.get("forces") is None:
-                raise ValueError(
-                    f"stored isolated molecule {k} ({atoms.get_chemical_formula()}) "
-                    "has no energy or forces"
-                )
-            centred = atoms.positions - atoms.positions.mean(axis=0)
-            group = self._groups.setdefault(atoms.numbers.tobytes(), ([], [], []))
-            group[0].append(centred)
-            group[1].append(labels["energy"])
-            group[2].append(labels["forces"])
-        self._groups = {
-            key: (np.array(p), np.array(e), np.array(f)) for key, (p, e, f) in self._groups.items()
-        }
-
-    def evaluate(self, molecules):
-        """Stored energy (eV) and forces (eV/Å) of every molecule; raises if one is missing."""
-        energies, forces = [], []
-        for mol in molecules:
-            group = self._groups.get(mol.numbers.tobytes())
-            centred = mol.positions - mol.positions.mean(axis=0)
-            match = None
-            if group is not None:
-                dev = np.abs(group[0] - centred[None]).max(axis=(1, 2))
-                best = int(np.argmin(dev))
-                if dev[best] <= self.tol:
-                    match = best
-            if match is None:
-                raise ValueError(
-                    "no stored reference label for the isolated molecule "
-                    f"{mol.get_chemical_formula()} "
-                    f"(molecule {mol.info.get('molecule_index')}); compute the molecules of "
-                    "IntraInterErrors.unique_isolated_molecules() with the reference method"
-                )
-            energies.append(group[1][match])
-            forces.append(group[2][match])
-        return np.array(energies, dtype=np.float64), forces
-
-
-def _read_frames(source):
-    if isinstance(source, (str, Path)):
-        from ase.io import read
-
-        path = Path(source)
-        if not path.exists():
-            raise FileNotFoundError(f"no such label file: {path}")
-        frames = read(str(path), index=":")
-        return frames if isinstance(frames, list) else [frames]
-    from ase import Atoms
-
-    if isinstance(source, Atoms):
-        return [source]
-    return list(source)
-
-
-def _labels_of(atoms):
-    """Stored energy/forces/stress of an Atoms (calculator results or info/arrays), or None."""
-    results = dict(getattr(atoms.calc, "results", {}) or {})
-    energy = results.get("energy", atoms.info.get("energy"))
-    forces = results.get("forces", atoms.arrays.get("forces"))
-    stress = results.get("stress", atoms.info.get("stress"))
-    out = {"energy": None if energy is None else float(energy)}
-    out["forces"] = (
-        None if forces is None else np.array(forces, dtype=np.float64).reshape(len(atoms), 3)
-    )
-    out["positions"] = atoms.positions.copy()
-    if stress is not None:
-        stress = np.asarray(stress, dtype=np.float64)
-        if stress.size == 9:
-            stress = stress.reshape(3, 3)[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
-        out["stress"] = stress.reshape(6)
-    else:
-        out["stress"] = None
-    for name in ("energy", "forces", "stress"):
-        # a NaN label would make every error it enters NaN: refuse it where it is read
-        if out[name] is not None and not np.all(np.isfinite(out[name])):
-            raise ValueError(
-                f"the stored reference {name} of a {atoms.get_chemical_formula()} frame is not "
-                "finite; drop or relabel that frame"
-            )
-    return out
-
-
-def _is_calculator(obj):
-    return callable(getattr(obj, "calculate", None)) or callable(getattr(obj, "get_property", None))
-
-
-def evaluate_frame(calculator, atoms, properties):
-    """``{property: value}`` of a whole frame with a calculator (a copy of ``atoms`` is used).
-
-    Parameters
-    ----------
-    calculator : ase.calculators.calculator.BaseCalculator
-    atoms : ase.Atoms
-    properties : sequence of {"energy", "forces", "stress"}
-
-    Returns
-    -------
-    dict
-        energy (eV, float), forces (eV/Å, (n, 3)), stress (eV/Å³, Voigt (6,)), as asked.
-    """
-    frame = atoms.copy()
-    frame.calc = calculator
-    getters = {
-        "energy": frame.get_potential_energy,
-        "forces": frame.get_forces,
-        "stress": lambda: frame.get_stress(voigt=True),
-    }
-    out = {}
-    for prop in properties:
-        try:
-            value = np.array(getters[prop](), dtype=np.float64)
-        except Exception as exc:  # the calculator's own error, re-raised with context
-            raise RuntimeError(
-                f"calculator {_calculator_name(calculator)} failed to give {prop} of a "
-                f"{len(atoms)}-atom frame: {exc}"
-            ) from exc
-        if not np.all(np.isfinite(value)):
-            raise ValueError(
-                f"calculator {_calculator_name(calculator)} returned non-finite {prop}"
-            )
-        out[prop] = float(value) if prop == "energy" else value
-    return out
-
-
-class _Side:
-    """Totals and isolated-molecule results of one method (the model or the reference)."""
-
-    def __init__(self, name, calculator=None, labels=None, isolated=None):
-        self.name = name
-        self.calculator = calculator
-        self.labels = labels
-        self.isolated = isolated
-
-    def has(self, quantity):
-        if self.calculator is not None:
-            if quantity == "stress":
-                implemented = getattr(self.calculator, "implemented_properties", None)
-                return implemented is None or "stress" in implemented
-            return True
-        return all(lab[quantity] is not None for lab in self.labels)
-
-    def totals(self, atoms, frame, properties):
-        if self.calculator is not None:
-            return evaluate_frame(self.calculator, atoms, properties)
-        if frame >= len(self.labels):
-            raise ValueError(
-                f"the {self.name} labels hold {len(self.labels)} frames; frame {frame} has none"
-            )
-        labels = self.labels[frame]
-        stored = labels.get("positions")
-        if stored is not None:
-            shift = stored - atoms.positions
-            if np.all(atoms.pbc):
-                from ase.geometry import find_mic
-
-                shift, _ = find_mic(shift, atoms.cell.array, pbc=True)
-            if np.abs(shift).max() > 1e-3:
-                raise ValueError(
-                    f"the {self.name} labels of frame {frame} belong to other positions (off by "
-                    f"{np.abs(shift).max():.3g} Å): labels and frames must be in the same order"
-                )
-        return {p: labels[p] for p in properties}
+# the same units as spelled for ase_electrolyte.units (the Estimates)
+_ESTIMATE_UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å^3"}
 
 
 class IntraInterErrors(AnalysisBase):
@@ -503,13 +109,18 @@ class IntraInterErrors(AnalysisBase):
         (trans/rot/vib for forces only), quantities ``energy`` (meV/atom), ``forces`` (eV/Å),
         ``stress`` (eV/Å³).
     results.rrmse : dict
-        Relative RMSE, same layout (dimensionless); ``nan`` with a warning where the reference does
-        not vary (a single frame's energy).
+        Relative RMSE, same layout (dimensionless); ``nan`` where the reference does not vary (a
+        single frame's energy): its Estimate in ``results.estimates`` is marked not valid.
     results.rmse_per_element, results.rrmse_per_element : dict
         ``[element][component]["forces"]``.
     results.rmse_per_species, results.rrmse_per_species : dict
         ``[species][component]["forces"]`` and ``[species]["intra"]["energy"]`` (meV/atom of the
         isolated molecules).
+    results.estimates : dict
+        The errors above as :class:`~ase_electrolyte.estimate.Estimate` in the same layouts
+        under ``"rmse"``, ``"rrmse"``, ``"rmse_per_element"``, ... (units meV/atom, eV/Å,
+        eV/Å^3; :func:`mda_electrolyte.error_metrics.error_estimates`): the error over frames,
+        not valid for a single frame or an undefined RRMSE. The float results are their values.
     results.softening : dict
         ``{atom_type: slope}`` of model against reference total force components (least squares
         through the origin; 1 is ideal, < 1 softened; Ju et al. 2025).
@@ -560,10 +171,11 @@ class IntraInterErrors(AnalysisBase):
     ):
         self._source = FrameSource(frames, compound=compound)
         super().__init__(self._source.atomgroup.universe.trajectory, **kwargs)
-        if not _is_calculator(model):
+        if not is_calculator(model):
             raise TypeError(f"model must be an ASE calculator, not {type(model).__name__}")
         self.vacuum = vacuum
-        self._model = _Side("model", calculator=model, isolated=IsolatedMoleculeEvaluator(model))
+        self._model = EvaluationMethod("model", calculator=model,
+                                       isolated=IsolatedMoleculeEvaluator(model))
         if reference is None:
             if self._source.ase_frames is None:
                 raise ValueError(
@@ -572,18 +184,18 @@ class IntraInterErrors(AnalysisBase):
             reference = self._source.ase_frames
         if isinstance(reference, str) and reference == "trajectory":
             reference = self._trajectory_labels()
-        if _is_calculator(reference):
-            self._reference = _Side(
+        if is_calculator(reference):
+            self._reference = EvaluationMethod(
                 "reference", calculator=reference, isolated=IsolatedMoleculeEvaluator(reference)
             )
         else:
-            label_frames = _read_frames(reference)
+            label_frames = read_frames(reference)
             self._check_label_frames(label_frames)
-            labels = [_labels_of(a) for a in label_frames]
+            labels = [stored_labels(a) for a in label_frames]
             isolated = (
                 None if reference_isolated is None else StoredMoleculeLabels(reference_isolated)
             )
-            self._reference = _Side("reference", labels=labels, isolated=isolated)
+            self._reference = EvaluationMethod("reference", labels=labels, isolated=isolated)
         periodic = self._source.has_box()
         sides = (self._model, self._reference)
         if quantities is None:
@@ -747,29 +359,21 @@ class IntraInterErrors(AnalysisBase):
             }
         del self.results["_per_frame"]
 
-        def errors(ref, mod):
-            diff = (ref - mod).ravel()
-            rmse = float(np.sqrt(np.mean(diff**2)))
-            spread = float(np.sum((ref.ravel() - ref.mean()) ** 2))
-            if spread == 0.0:
-                rrmse = float("nan")
-                warnings.warn(
-                    "RRMSE undefined where the reference does not vary (set to nan)", stacklevel=3
-                )
-            else:
-                rrmse = float(np.sqrt(np.sum(diff**2) / spread))
-            return rmse, rrmse
+        def errors(ref, mod, unit):
+            # RRMSE is undefined where the reference does not vary: the Estimate says so, the
+            # float alias is NaN
+            rmse_est, rrmse_est = error_estimates(ref, mod, unit)
+            return rmse_est, rrmse_est
 
         scale = {"energy": 1000.0 / n_atoms, "forces": 1.0, "stress": 1.0}
-        rmse, rrmse = {}, {}
+        estimates = {"rmse": {}, "rrmse": {}}
         for q in self.quantities:
             for c in components[q]:
                 ref = data[q]["reference"][c] * scale[q]
                 mod = data[q]["model"][c] * scale[q]
-                r, rr = errors(ref, mod)
-                rmse.setdefault(c, {})[q] = r
-                rrmse.setdefault(c, {})[q] = rr
-        self.results.rmse, self.results.rrmse = rmse, rrmse
+                r, rr = errors(ref, mod, _ESTIMATE_UNITS[q])
+                estimates["rmse"].setdefault(c, {})[q] = r
+                estimates["rrmse"].setdefault(c, {})[q] = rr
 
         symbols = np.array([chemical_symbols[z] for z in self._source.numbers])
         mol_species = np.asarray(self._source.species)
@@ -783,32 +387,27 @@ class IntraInterErrors(AnalysisBase):
             for label, mask in masks.items():
                 r_entry, rr_entry = {}, {}
                 if "forces" in self.quantities:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        for c in components["forces"]:
-                            r, rr = errors(
-                                data["forces"]["reference"][c][:, mask],
-                                data["forces"]["model"][c][:, mask],
-                            )
-                            r_entry.setdefault(c, {})["forces"] = r
-                            rr_entry.setdefault(c, {})["forces"] = rr
+                    for c in components["forces"]:
+                        r, rr = errors(data["forces"]["reference"][c][:, mask],
+                                       data["forces"]["model"][c][:, mask], "eV/Å")
+                        r_entry.setdefault(c, {})["forces"] = r
+                        rr_entry.setdefault(c, {})["forces"] = rr
                 if kind == "species" and self._split_reference:
                     molecules = mol_species == label
                     n_per_mol = np.bincount(self._source.ids)[molecules]
-                    ref = (
-                        self.results.molecule_energies["reference"][:, molecules]
-                        / n_per_mol
-                        * 1000.0
-                    )
-                    mod = self.results.molecule_energies["model"][:, molecules] / n_per_mol * 1000.0
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        r, rr = errors(ref, mod)
+                    energies = self.results.molecule_energies
+                    ref = energies["reference"][:, molecules] / n_per_mol * 1000.0
+                    mod = energies["model"][:, molecules] / n_per_mol * 1000.0
+                    r, rr = errors(ref, mod, "meV/atom")
                     r_entry.setdefault("intra", {})["energy"] = r
                     rr_entry.setdefault("intra", {})["energy"] = rr
                 per_rmse[label], per_rrmse[label] = r_entry, rr_entry
-            self.results[f"rmse_per_{kind}"] = per_rmse
-            self.results[f"rrmse_per_{kind}"] = per_rrmse
+            estimates[f"rmse_per_{kind}"] = per_rmse
+            estimates[f"rrmse_per_{kind}"] = per_rrmse
+        self.results.estimates = estimates
+        # the plain floats of the Estimates, in the same layout
+        for key, tree in estimates.items():
+            self.results[key] = _values(tree)
 
         softening, softening_ols = {}, {}
         if "forces" in self.quantities:
@@ -819,7 +418,7 @@ class IntraInterErrors(AnalysisBase):
                 x, y = ref[:, mask].ravel(), mod[:, mask].ravel()
                 denom = float(np.dot(x, x))
                 softening[label] = float(np.dot(x, y) / denom) if denom > 0 else float("nan")
-                softening_ols[label] = _ols(x, y)
+                softening_ols[label] = ols_fit(x, y)
         self.results.softening = softening
         self.results.softening_ols = softening_ols
         self.results.units = dict(_UNITS)
@@ -837,7 +436,7 @@ class IntraInterErrors(AnalysisBase):
         for ts in self._source.atomgroup.universe.trajectory[start:stop:step]:
             atoms = self._source.atoms(ts)
             for mol in isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum):
-                key = _geometry_key(mol.numbers, mol.positions, 8)
+                key = geometry_key(mol.numbers, mol.positions, 8)
                 if key not in seen:
                     seen.add(key)
                     mol.info["frame"] = int(ts.frame)
@@ -887,6 +486,13 @@ class IntraInterErrors(AnalysisBase):
         return axes
 
 
+def _values(tree):
+    """The same nested dict with every Estimate replaced by its value."""
+    if isinstance(tree, dict):
+        return {k: _values(v) for k, v in tree.items()}
+    return float(tree.value)
+
+
 @register_analysis("intra_inter_errors", needs=("calculator",))
 def _report(universe, outdir, *, calculator=None, verbose=False):
     """``electrolyte analyze`` entry: the model against the forces stored in the trajectory."""
@@ -904,11 +510,13 @@ def errors_summary(errors, outdir):
     """Save the parity plot of a finished :class:`IntraInterErrors` and return its JSON summary."""
     import matplotlib.pyplot as plt
 
+    estimates = errors.results.estimates
     summary = {
-        "rmse": errors.results.rmse,
-        "rrmse": errors.results.rrmse,
-        "rmse_per_element": errors.results.rmse_per_element,
-        "rmse_per_species": errors.results.rmse_per_species,
+        # Estimates: value, error over frames, verdict (too few frames, RRMSE undefined)
+        "rmse": estimates["rmse"],
+        "rrmse": estimates["rrmse"],
+        "rmse_per_element": estimates["rmse_per_element"],
+        "rmse_per_species": estimates["rmse_per_species"],
         "softening": errors.results.softening,
         "softening_ols": errors.results.softening_ols,
         "units": errors.results.units,

@@ -18,8 +18,8 @@ import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import ResultsGroup
 
-from .intra_inter_errors import IsolatedMoleculeEvaluator, _is_calculator, evaluate_frame
 from .model_frames import FrameSource
+from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import check_whole, isolated_molecules, make_whole, rigid_decomposition
 from .report import register_analysis
 
@@ -139,7 +139,7 @@ class RigidVolumeScan(AnalysisBase):
                 "a rigid volume scan needs frames with a periodic box; these have none"
             )
         for name, calc in (("calculator", calculator), ("reference", reference)):
-            if calc is not None and not _is_calculator(calc):
+            if calc is not None and not is_calculator(calc):
                 raise TypeError(f"{name} must be an ASE calculator, not {type(calc).__name__}")
         if calculator is None:
             raise TypeError("calculator is required")

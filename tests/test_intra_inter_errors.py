@@ -483,3 +483,34 @@ def test_non_finite_reference_labels_are_refused_not_reported_as_nan_errors(labe
     labelled.calc = SinglePointCalculator(labelled, **values)
     with pytest.raises(ValueError, match=f"reference {label} .* not finite"):
         IntraInterErrors([atoms], MolecularPairModel(), reference=[labelled]).run()
+
+
+def test_errors_are_estimates_and_an_undefined_rrmse_is_marked_not_nan_with_a_warning():
+    import warnings
+
+    from mda_electrolyte.uncertainty import mean_error
+
+    frames = [_frame(seed=s) for s in range(4)]
+    soft = IntraInterErrors(
+        frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel()
+    ).run()
+    est = soft.results.estimates["rmse"]["inter"]["forces"]
+    assert est.value == soft.results.rmse["inter"]["forces"] and est.unit == "eV/Å"
+    assert est.converged and est.n_samples == 4
+    # the error of the mean squared error over the four frames, propagated to the RMSE
+    diff = 0.2 * soft.results.forces["reference"]["inter"]
+    per_frame = (diff**2).reshape(4, -1).mean(axis=1)
+    assert est.stderr == pytest.approx(mean_error(per_frame)[1] / (2 * est.value), rel=1e-9)
+    assert soft.results.estimates["rrmse"]["total"]["stress"].unit == "1"
+    assert soft.results.estimates["rmse"]["total"]["stress"].unit == "eV/Å^3"
+    per_el = soft.results.estimates["rmse_per_element"]["O"]["vib"]["forces"]
+    assert per_el.value == soft.results.rmse_per_element["O"]["vib"]["forces"]
+    # one frame: the energy does not vary, so its RRMSE is undefined, marked, without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        one = IntraInterErrors(frames[:1], MolecularPairModel(scale=0.8),
+                               reference=MolecularPairModel()).run()
+    rr = one.results.estimates["rrmse"]["total"]["energy"]
+    assert not rr.converged and "does not vary" in rr.verdict and "too few frames" in rr.verdict
+    assert not one.results.estimates["rmse"]["total"]["forces"].converged
+    assert one.results.rmse["total"]["forces"] > 0

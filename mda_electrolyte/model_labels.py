@@ -1,0 +1,335 @@
+"""How a model and a reference are evaluated on frames and molecules, and where labels come from.
+
+The diagnostics (:class:`~mda_electrolyte.IntraInterErrors`,
+:class:`~mda_electrolyte.RigidVolumeScan`, ``electrolyte diagnose``) compare two *methods*, each
+either an ASE calculator or stored labels (e.g. DFT):
+
+- :func:`evaluate_frame`: energy, forces and stress of a whole frame with a calculator;
+- :class:`IsolatedMoleculeEvaluator`: isolated molecules with a calculator, cached per geometry
+  (and batched where the calculator offers ``calculate_batch``);
+- :class:`StoredMoleculeLabels`: stored isolated-molecule labels looked up by geometry;
+- :func:`read_frames` and :func:`stored_labels`: labelled frames from files or Atoms, refusing
+  non-finite labels where they are read;
+- :class:`EvaluationMethod`: one method's totals and isolated-molecule results for a frame.
+
+Units: energies in eV, forces in eV/Å, stress in eV/Å³ (ASE sign convention, Voigt order).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["IsolatedMoleculeEvaluator", "StoredMoleculeLabels", "EvaluationMethod",
+           "evaluate_frame", "read_frames", "stored_labels", "is_calculator", "geometry_key",
+           "calculator_name"]
+
+
+def geometry_key(numbers, positions, decimals):
+    """Hashable key of a molecule's atoms and internal geometry (positions rounded, centred)."""
+    centred = np.asarray(positions, dtype=np.float64) - np.mean(positions, axis=0)
+    # + 0.0 turns -0.0 into 0.0 so that mirror-rounded zeros share a key
+    return (np.asarray(numbers).tobytes(), (np.round(centred, decimals) + 0.0).tobytes())
+
+
+def calculator_name(calculator):
+    """A calculator's name for messages."""
+    return getattr(calculator, "name", None) or type(calculator).__name__
+
+
+class IsolatedMoleculeEvaluator:
+    """Energies and forces of isolated molecules with one ASE calculator, cached per geometry.
+
+    Molecules with the same atoms and the same internal geometry (to ``10**-decimals`` Å, in any
+    position: energies and forces are translation invariant) are evaluated once. A calculator that
+    offers ``calculate_batch(list_of_atoms)`` returning one ``{"energy", "forces"}`` dict per
+    molecule is called once for all molecules missing from the cache.
+
+    Parameters
+    ----------
+    calculator : ase.calculators.calculator.BaseCalculator
+    decimals : int
+        Rounding of positions in the cache key (Å).
+    """
+
+    def __init__(self, calculator, decimals=8):
+        self.calculator = calculator
+        self.decimals = int(decimals)
+        self._cache = {}
+        self.n_evaluated = 0
+
+    def evaluate(self, molecules):
+        """Energy (eV) and forces (eV/Å) of every molecule.
+
+        Parameters
+        ----------
+        molecules : list of ase.Atoms
+            From :func:`mda_electrolyte.molecules.isolated_molecules`; not modified.
+
+        Returns
+        -------
+        energies : numpy.ndarray, shape (n_molecules,)
+        forces : list of numpy.ndarray, shape (n_atoms_j, 3)
+        """
+        keys = [geometry_key(m.numbers, m.positions, self.decimals) for m in molecules]
+        missing = {}
+        for key, mol in zip(keys, molecules, strict=True):
+            if key not in self._cache and key not in missing:
+                missing[key] = mol
+        if missing:
+            todo = list(missing.items())
+            batch = getattr(self.calculator, "calculate_batch", None)
+            if callable(batch):
+                copies = [m.copy() for _, m in todo]
+                try:
+                    results = batch(copies)
+                except Exception as exc:  # the calculator's own error, re-raised with context
+                    raise RuntimeError(
+                        f"{calculator_name(self.calculator)}.calculate_batch failed on "
+                        f"{len(copies)} isolated molecules: {exc}"
+                    ) from exc
+                for (key, mol), res in zip(todo, results, strict=False):
+                    self._store(
+                        key, mol, float(res["energy"]), np.asarray(res["forces"], dtype=np.float64)
+                    )
+            else:
+                for key, mol in todo:
+                    self._store(key, mol, *self._single(mol))
+        energies = np.array([self._cache[k][0] for k in keys])
+        forces = [self._cache[k][1] for k in keys]
+        return energies, forces
+
+    def _single(self, mol):
+        atoms = mol.copy()
+        atoms.calc = self.calculator
+        try:
+            energy = atoms.get_potential_energy()
+            forces = atoms.get_forces()
+        except Exception as exc:  # the calculator's own error, re-raised with context
+            hint = (
+                ""
+                if np.any(mol.pbc)
+                else (
+                    "; if the calculator needs a periodic cell, "
+                    "pass vacuum=<Å larger than its cutoff>"
+                )
+            )
+            raise RuntimeError(
+                f"calculator {calculator_name(self.calculator)} failed on the isolated molecule "
+                f"{mol.get_chemical_formula()} (molecule {mol.info.get('molecule_index')}): "
+                f"{exc}{hint}"
+            ) from exc
+        return float(energy), np.array(forces, dtype=np.float64)
+
+    def _store(self, key, mol, energy, forces):
+        if (
+            not np.isfinite(energy)
+            or forces.shape != (len(mol), 3)
+            or not np.all(np.isfinite(forces))
+        ):
+            raise ValueError(
+                f"calculator {calculator_name(self.calculator)} returned a non-finite or "
+                f"misshapen result for the isolated molecule {mol.get_chemical_formula()}"
+            )
+        self._cache[key] = (energy, forces)
+        self.n_evaluated += 1
+
+
+class StoredMoleculeLabels:
+    """Stored isolated-molecule labels (e.g. DFT) looked up by geometry.
+
+    Parameters
+    ----------
+    labelled : str, pathlib.Path or list of ase.Atoms
+        Isolated molecules with energy and forces (an extxyz file or ASE database, as read by
+        ``ase.io.read``), e.g. those of :meth:`IntraInterErrors.unique_isolated_molecules`
+        computed with the reference method.
+    tol : float
+        Largest coordinate difference (Å, after centring) at which a stored molecule matches.
+    """
+
+    def __init__(self, labelled, tol=1e-4):
+        frames = read_frames(labelled)
+        self.tol = float(tol)
+        self._groups = {}
+        for k, atoms in enumerate(frames):
+            labels = stored_labels(atoms)
+            if labels.get("energy") is None or labels.get("forces") is None:
+                raise ValueError(
+                    f"stored isolated molecule {k} ({atoms.get_chemical_formula()}) "
+                    "has no energy or forces"
+                )
+            centred = atoms.positions - atoms.positions.mean(axis=0)
+            group = self._groups.setdefault(atoms.numbers.tobytes(), ([], [], []))
+            group[0].append(centred)
+            group[1].append(labels["energy"])
+            group[2].append(labels["forces"])
+        self._groups = {
+            key: (np.array(p), np.array(e), np.array(f)) for key, (p, e, f) in self._groups.items()
+        }
+
+    def evaluate(self, molecules):
+        """Stored energy (eV) and forces (eV/Å) of every molecule; raises if one is missing."""
+        energies, forces = [], []
+        for mol in molecules:
+            group = self._groups.get(mol.numbers.tobytes())
+            centred = mol.positions - mol.positions.mean(axis=0)
+            match = None
+            if group is not None:
+                dev = np.abs(group[0] - centred[None]).max(axis=(1, 2))
+                best = int(np.argmin(dev))
+                if dev[best] <= self.tol:
+                    match = best
+            if match is None:
+                raise ValueError(
+                    "no stored reference label for the isolated molecule "
+                    f"{mol.get_chemical_formula()} "
+                    f"(molecule {mol.info.get('molecule_index')}); compute the molecules of "
+                    "IntraInterErrors.unique_isolated_molecules() with the reference method"
+                )
+            energies.append(group[1][match])
+            forces.append(group[2][match])
+        return np.array(energies, dtype=np.float64), forces
+
+
+def read_frames(source):
+    """Labelled frames as a list of Atoms from a file path (extxyz, ASE db), an Atoms or a list."""
+    if isinstance(source, (str, Path)):
+        from ase.io import read
+
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"no such label file: {path}")
+        frames = read(str(path), index=":")
+        return frames if isinstance(frames, list) else [frames]
+    from ase import Atoms
+
+    if isinstance(source, Atoms):
+        return [source]
+    return list(source)
+
+
+def stored_labels(atoms):
+    """Stored energy/forces/stress of an Atoms (calculator results or info/arrays), or None."""
+    results = dict(getattr(atoms.calc, "results", {}) or {})
+    energy = results.get("energy", atoms.info.get("energy"))
+    forces = results.get("forces", atoms.arrays.get("forces"))
+    stress = results.get("stress", atoms.info.get("stress"))
+    out = {"energy": None if energy is None else float(energy)}
+    out["forces"] = (
+        None if forces is None else np.array(forces, dtype=np.float64).reshape(len(atoms), 3)
+    )
+    out["positions"] = atoms.positions.copy()
+    if stress is not None:
+        stress = np.asarray(stress, dtype=np.float64)
+        if stress.size == 9:
+            stress = stress.reshape(3, 3)[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
+        out["stress"] = stress.reshape(6)
+    else:
+        out["stress"] = None
+    for name in ("energy", "forces", "stress"):
+        # a NaN label would make every error it enters NaN: refuse it where it is read
+        if out[name] is not None and not np.all(np.isfinite(out[name])):
+            raise ValueError(
+                f"the stored reference {name} of a {atoms.get_chemical_formula()} frame is not "
+                "finite; drop or relabel that frame"
+            )
+    return out
+
+
+def is_calculator(obj):
+    """Whether ``obj`` behaves as an ASE calculator (rather than stored labels)."""
+    return callable(getattr(obj, "calculate", None)) or callable(getattr(obj, "get_property", None))
+
+
+def evaluate_frame(calculator, atoms, properties):
+    """``{property: value}`` of a whole frame with a calculator (a copy of ``atoms`` is used).
+
+    Parameters
+    ----------
+    calculator : ase.calculators.calculator.BaseCalculator
+    atoms : ase.Atoms
+    properties : sequence of {"energy", "forces", "stress"}
+
+    Returns
+    -------
+    dict
+        energy (eV, float), forces (eV/Å, (n, 3)), stress (eV/Å³, Voigt (6,)), as asked.
+    """
+    frame = atoms.copy()
+    frame.calc = calculator
+    getters = {
+        "energy": frame.get_potential_energy,
+        "forces": frame.get_forces,
+        "stress": lambda: frame.get_stress(voigt=True),
+    }
+    out = {}
+    for prop in properties:
+        try:
+            value = np.array(getters[prop](), dtype=np.float64)
+        except Exception as exc:  # the calculator's own error, re-raised with context
+            raise RuntimeError(
+                f"calculator {calculator_name(calculator)} failed to give {prop} of a "
+                f"{len(atoms)}-atom frame: {exc}"
+            ) from exc
+        if not np.all(np.isfinite(value)):
+            raise ValueError(
+                f"calculator {calculator_name(calculator)} returned non-finite {prop}"
+            )
+        out[prop] = float(value) if prop == "energy" else value
+    return out
+
+
+class EvaluationMethod:
+    """Totals and isolated-molecule results of one method (the model or the reference).
+
+    Parameters
+    ----------
+    name : str
+        ``"model"`` or ``"reference"``, for messages.
+    calculator : ase.calculators.calculator.BaseCalculator, optional
+        Evaluates whole frames (:func:`evaluate_frame`); or
+    labels : list of dict, optional
+        Stored labels per frame (:func:`stored_labels`), checked against the frame's positions.
+    isolated : IsolatedMoleculeEvaluator or StoredMoleculeLabels, optional
+        The isolated molecules of the same method (``None``: no intra/inter split).
+    """
+
+    def __init__(self, name, calculator=None, labels=None, isolated=None):
+        self.name = name
+        self.calculator = calculator
+        self.labels = labels
+        self.isolated = isolated
+
+    def has(self, quantity):
+        """Whether this method gives ``quantity`` (``"energy"``, ``"forces"``, ``"stress"``)."""
+        if self.calculator is not None:
+            if quantity == "stress":
+                implemented = getattr(self.calculator, "implemented_properties", None)
+                return implemented is None or "stress" in implemented
+            return True
+        return all(lab[quantity] is not None for lab in self.labels)
+
+    def totals(self, atoms, frame, properties):
+        """``{property: value}`` of frame number ``frame`` (Atoms ``atoms``)."""
+        if self.calculator is not None:
+            return evaluate_frame(self.calculator, atoms, properties)
+        if frame >= len(self.labels):
+            raise ValueError(
+                f"the {self.name} labels hold {len(self.labels)} frames; frame {frame} has none"
+            )
+        labels = self.labels[frame]
+        stored = labels.get("positions")
+        if stored is not None:
+            shift = stored - atoms.positions
+            if np.all(atoms.pbc):
+                from ase.geometry import find_mic
+
+                shift, _ = find_mic(shift, atoms.cell.array, pbc=True)
+            if np.abs(shift).max() > 1e-3:
+                raise ValueError(
+                    f"the {self.name} labels of frame {frame} belong to other positions (off by "
+                    f"{np.abs(shift).max():.3g} Å): labels and frames must be in the same order"
+                )
+        return {p: labels[p] for p in properties}
