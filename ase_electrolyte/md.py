@@ -216,23 +216,78 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
 
 
 def _observables(atoms, mass_amu):
-    # the density of the real masses, also while hydrogen is heavy
-    obs = {"potential_energy": atoms.get_potential_energy()}
-    if atoms.pbc.all():
-        obs["density"] = _density(atoms, mass_amu)
-    stress = atoms.calc.get_property("stress", atoms, allow_calculation=False)
-    if stress is not None and atoms.pbc.all():
-        # pressure with the kinetic (ideal-gas) term, p = -tr(σ)/3 + 2 K / (3 V)
-        p = -np.sum(stress[:3]) / 3.0 + 2.0 * atoms.get_kinetic_energy() / (
-            3.0 * atoms.get_volume()
+    """What a frame or an observed step records (see :class:`_StepObservables`)."""
+    return _StepObservables(atoms, mass_amu)(atoms)
+
+
+class _StepObservables:
+    """The observables run_md records at a step, with what is fixed for the run computed once.
+
+    Potential energy, density (of the real masses, also while hydrogen is heavy), pressure and
+    the pressure tensor (when the calculator gave a stress, 3D-periodic systems), the
+    per-species charge current (when the atoms carry topology arrays), kinetic energy,
+    temperature and volume, and a committee calculator's largest per-atom force spread.
+    """
+
+    def __init__(self, atoms, mass_amu):
+        self.mass_amu = float(mass_amu)
+        self.periodic = bool(atoms.pbc.all())
+        species = current_species(atoms)
+        if species:
+            topo = get_topology(atoms)
+            # J_s = sum over atoms of species s of q_i v_i: one (n_species, n_atoms) product
+            self.charges = np.array(
+                [np.where(topo[SPECIES] == s, topo[FORMAL_CHARGE], 0) for s in species],
+                dtype=np.float64,
+            )
+        else:
+            self.charges = None
+
+    def __call__(self, atoms, current=False):
+        """Observables of ``atoms``.
+
+        ``current=True`` promises that the calculator's results belong to ``atoms`` (run_md's
+        guard has just asked for the forces), which spares the calculator's state comparisons.
+        """
+        calc = atoms.calc
+        results = calc.results if current else {}
+        energy = results.get("energy")
+        obs = {"potential_energy": atoms.get_potential_energy() if energy is None else energy}
+        momenta = atoms.get_momenta()
+        masses = atoms.get_masses()
+        velocities = momenta / masses[:, None]
+        kinetic = 0.5 * float(np.vdot(momenta, velocities))
+        obs["kinetic_energy"] = kinetic
+        obs["temperature"] = atoms.get_temperature() if atoms.constraints else (
+            2.0 * kinetic / (3 * len(atoms) * units.kB) if len(atoms) else 0.0
         )
-        obs["pressure"] = p / units.bar
-    obs.update(_transport_observables(atoms, stress))
-    # a committee calculator's largest per-atom force spread (eV/Å), the active-learning signal
-    spread = atoms.calc.results.get("max_forces_std") if atoms.calc is not None else None
-    if spread is not None:
-        obs["max_forces_std"] = float(spread)
-    return obs
+        stress = None
+        if self.periodic:
+            volume = atoms.get_volume()
+            obs["volume"] = volume
+            obs["density"] = self.mass_amu / volume / GCM3_TO_AMU_PER_A3
+            stress = (
+                results.get("stress")
+                if current
+                else calc.get_property("stress", atoms, allow_calculation=False)
+            )
+        if stress is not None:
+            if np.shape(stress) == (3, 3):
+                virial = -np.asarray(stress)
+            else:
+                xx, yy, zz, yz, xz, xy = stress
+                virial = -np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
+            tensor = (virial + (velocities.T @ momenta) / volume) / units.bar
+            obs["pressure_tensor"] = tensor
+            # p = -tr(σ)/3 + 2 K / (3 V), the ideal-gas term included
+            obs["pressure"] = float(np.trace(tensor)) / 3.0
+        if self.charges is not None:
+            obs["charge_current"] = self.charges @ (velocities * VELOCITY_TO_ANGSTROM_PER_PS)
+        # a committee calculator's largest per-atom force spread (eV/Å), the active-learning signal
+        spread = calc.results.get("max_forces_std") if calc is not None else None
+        if spread is not None:
+            obs["max_forces_std"] = float(spread)
+        return obs
 
 
 def current_species(atoms):
@@ -250,27 +305,6 @@ def current_species(atoms):
         if np.any(topo[FORMAL_CHARGE][topo[SPECIES] == n] != 0)
     ]
     return [n for _, n in sorted(charged)]
-
-
-def _transport_observables(atoms, stress):
-    """Per-step ``charge_current`` (e Å/ps per species) and ``pressure_tensor`` (bar)."""
-    obs = {}
-    species = current_species(atoms)
-    if species:
-        topo = get_topology(atoms)
-        v = atoms.get_velocities() * VELOCITY_TO_ANGSTROM_PER_PS
-        qv = topo[FORMAL_CHARGE][:, None] * v
-        obs["charge_current"] = np.array([qv[topo[SPECIES] == s].sum(axis=0) for s in species])
-    if stress is not None and atoms.pbc.all():
-        if np.shape(stress) == (3, 3):
-            virial = -np.asarray(stress)
-        else:
-            xx, yy, zz, yz, xz, xy = stress
-            virial = -np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
-        p = atoms.get_momenta()
-        kinetic = (p / atoms.get_masses()[:, None]).T @ p
-        obs["pressure_tensor"] = (virial + kinetic / atoms.get_volume()) / units.bar
-    return obs
 
 
 def run_md(
@@ -471,17 +505,20 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
 
         bar = tqdm(total=steps, initial=start, desc=description or ensemble.upper(), unit="step")
 
+    record = _StepObservables(work, mass_total)
+
     def observe():
         n = dyn.nsteps
         # checked before anything of this step is written: the file ends at the last good frame
         guard.check(n, writer)
         time_ps = n * timestep_fs / 1000.0
         if writer is not None and n > writer.last_step():
+            # the guard has just asked for this step's forces: the calculator's results are current
             if n % write_interval == 0 or n == steps:
-                writer.write(work, step=n, time=time_ps, observables=_observables(work, mass_total))
+                writer.write(work, step=n, time=time_ps, observables=record(work, current=True))
             elif n % observe_interval == 0:
                 writer.write_observables(
-                    work, step=n, time=time_ps, observables=_observables(work, mass_total)
+                    work, step=n, time=time_ps, observables=record(work, current=True)
                 )
         if bar is not None and n > bar.n:
             bar.update(n - bar.n)

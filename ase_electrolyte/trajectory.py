@@ -113,8 +113,10 @@ OBSERVABLE_UNITS = {
 _OBSERVABLE_UNITS = OBSERVABLE_UNITS  # the name other modules used before
 # 1-D step/time/scalar chunks: small, so that a new chunk never needs much disk
 _CHUNK_ROWS = 256
-# room kept free beyond the frame itself for HDF5's metadata (B-tree nodes, headers)
+# room kept free beyond the chunks a write starts, for HDF5's metadata (B-tree nodes, headers)
 _METADATA_MARGIN = 64 * 1024
+# object header and chunk index of a new dataset (measured: ~6.5 kB each with its first chunks)
+_DATASET_OVERHEAD = 4096
 
 
 class TrajectoryFullError(OSError):
@@ -185,9 +187,18 @@ class H5MDWriter:
         forces=True,
         dtype=np.float64,
         run_info=None,
+        buffer_samples=4096,
     ):
         if mode not in ("w", "a"):
             raise ValueError(f"mode must be 'w' or 'a', not {mode!r}")
+        if isinstance(buffer_samples, bool) or int(buffer_samples) != buffer_samples or (
+            buffer_samples < 1
+        ):
+            raise ValueError(f"buffer_samples must be a positive integer, got {buffer_samples!r}")
+        self.buffer_samples = int(buffer_samples)
+        # per-step samples waiting in memory: name -> [steps, times, values]
+        self._pending = {}
+        self._n_pending = 0
         self.path = Path(path)
         self.n_atoms = len(atoms)
         self._dtype = np.dtype(dtype)
@@ -243,11 +254,11 @@ class H5MDWriter:
             k: (int(h[1][h[1].shape[0] - 1]) if h[1].shape[0] else -1)
             for k, h in self._series.items()
         }
+        self._series_flushed = dict(self._series_last)
+        self._shapes = {}
         steps = self._particles["position"][1]
         self._last_step = int(steps[self.n_frames - 1]) if self.n_frames else -1
         self._frame_observables = sorted(self._frame_obs)
-        shapes = [h[0].shape[1:] for h in self._particles.values()]
-        self._frame_bytes = sum(int(np.prod(s)) for s in shapes) * self._dtype.itemsize + 16
 
     def _open(self, mode):
         # no chunk cache: a chunk is written (or fails) inside the call that writes it
@@ -297,7 +308,7 @@ class H5MDWriter:
         meta.attrs["complete"] = False
 
     def _time_series(self, group, shape, unit):
-        rows = 1 if int(np.prod(shape)) > 16 else _CHUNK_ROWS
+        rows = _rows_per_chunk(shape)
         group.create_dataset(
             "value",
             shape=(0, *shape),
@@ -360,7 +371,7 @@ class H5MDWriter:
             raise OSError(f"an earlier write to {self.path} failed; reopen it to resume")
 
     def write(self, atoms, step, time, observables=None):
-        """Append one frame.
+        """Append one frame (and every per-step sample buffered before it).
 
         Parameters
         ----------
@@ -380,7 +391,8 @@ class H5MDWriter:
         ValueError
             Non-finite data, a step not after the last frame's, other atoms, other observables.
         TrajectoryFullError
-            No room for the frame; the file is unchanged.
+            No room for the frame and the buffered samples; the file is unchanged and the
+            samples stay buffered (the same call may be repeated once there is room).
         OSError
             The write itself failed (the file holds the frames before this one).
         """
@@ -410,20 +422,20 @@ class H5MDWriter:
                 f"frame at step {step} has observables {names}, earlier frames of {self.path} "
                 f"{self._frame_observables}; every frame needs the same ones"
             )
-        self._check_room(
-            self._frame_bytes + sum(np.size(v) * 16 + 16 for v in obs.values()),
-            [name for name in names if name not in self._frame_obs],
-        )
+        # room for the frame, its observables (twice: frame-aligned and per-step) and the
+        # buffered samples, checked before anything is queued or written
+        self._check_room(obs)
+        self._queue(obs, step, time)
         k = self.n_frames
         try:
-            self._append_series(obs, step, time)
+            self._flush_pending()
             # frame-aligned data first, positions last: MDAnalysis counts frames by positions
             for name in names:
                 self._append(self._file["observables"], self._frame_obs, name, obs[name],
                              step, time)
             for name in ("box/edges", "force", "velocity", "position"):
                 if name in arrays:
-                    _append_row(self._particles[name], k, arrays[name], step, time)
+                    _append_rows(self._particles[name], k, arrays[name][None], [step], [time])
             # the frame exists only from here on
             self._attrs["n_frames"] = k + 1
             self._file.flush()
@@ -449,63 +461,130 @@ class H5MDWriter:
                 )
 
     def write_observables(self, atoms, step, time, observables=None):
-        """Append observables only (no frame), e.g. densities every 10 fs between frames.
+        """Record observables only (no frame), e.g. the charge current at every MD step.
 
-        They go to the per-step series (:func:`h5md_series`), not to ``/observables``.
-        Parameters are those of :meth:`write`.
+        They go to the per-step series (:func:`h5md_series`), not to ``/observables``. The
+        samples are buffered in memory and written with the next frame (or once
+        ``buffer_samples`` are waiting, or by :meth:`flush`/:meth:`close`): a sample counts only
+        once a frame at or after its step is complete, since a resume restarts from the last
+        complete frame and recomputes everything after it. Parameters are those of
+        :meth:`write`.
+
+        Raises
+        ------
+        ValueError
+            Non-finite values, unknown names, changed shapes, a step not after the last one.
+        TrajectoryFullError
+            A full buffer found no room; the buffered samples after the last frame are
+            dropped (a resume recomputes them) and the file is unchanged.
         """
         self._check_open()
         step, time = _as_step(step), _as_time(time)
         obs = self._observables(atoms, observables, step)
-        self._check_room(
-            sum(np.size(v) * 16 + 16 for v in obs.values()),
-            [name for name in obs if name not in self._series],
-        )
+        self._queue(obs, step, time)
+        if self._n_pending >= self.buffer_samples:
+            self.flush()
+
+    def flush(self):
+        """Write the buffered per-step samples to the file (no-op when none are waiting).
+
+        Samples after the last complete frame are written but not yet counted (see
+        :meth:`write_observables`).
+        """
+        self._check_open()
+        if not self._n_pending:
+            return
         try:
-            self._append_series(obs, step, time)
+            self._check_room()
+        except TrajectoryFullError as err:
+            dropped = self._n_pending
+            self._drop_pending()
+            raise TrajectoryFullError(
+                err.errno, f"{err.strerror}; {dropped} buffered samples after the last frame "
+                "were dropped"
+            ) from None
+        try:
+            self._flush_pending()
             self._file.flush()
         except Exception as err:
             self._broken = True
             raise OSError(
                 getattr(err, "errno", None) or errno.EIO,
-                f"writing observables of step {step} to {self.path} failed ({err})",
+                f"writing observables to {self.path} failed ({err}); the file holds "
+                f"{self.n_frames} complete frames up to step {self.last_step()}",
             ) from err
 
     def _observables(self, atoms, observables, step):
         obs = dict(observables or {})
-        if atoms.pbc.all():
+        # defaults only when missing: each costs a pass over the atoms
+        if atoms.pbc.all() and ("volume" not in obs or "density" not in obs):
             volume = atoms.get_volume()
             obs.setdefault("volume", volume)
-            obs.setdefault("density", atoms.get_masses().sum() / volume / GCM3_TO_AMU_PER_A3)
-        obs.setdefault("kinetic_energy", atoms.get_kinetic_energy())
-        obs.setdefault("temperature", atoms.get_temperature())
+            if "density" not in obs:
+                obs["density"] = self._masses.sum() / volume / GCM3_TO_AMU_PER_A3
+        if "kinetic_energy" not in obs:
+            obs["kinetic_energy"] = atoms.get_kinetic_energy()
+        if "temperature" not in obs:
+            obs["temperature"] = atoms.get_temperature()
         for name, value in obs.items():
             if name not in OBSERVABLE_UNITS:
                 raise ValueError(f"unknown observable {name!r}; known: {list(OBSERVABLE_UNITS)}")
             value = np.asarray(value, dtype=np.float64)
-            if not np.all(np.isfinite(value)):
+            if not np.isfinite(value).all():
                 raise ValueError(
                     f"refusing to write non-finite {name} ({value}) at step {step} to {self.path}"
                 )
-            if name in self._series:
-                stored = self._series[name][0].shape[1:]
-                if stored != value.shape:
-                    raise ValueError(
-                        f"observable {name} has shape {value.shape}, stored {stored}"
-                    )
-                if step <= self._series_last[name]:
-                    raise ValueError(
-                        f"step {step} of {name} does not follow the last stored step "
-                        f"{self._series_last[name]} in {self.path}"
-                    )
+            stored = self._series_shape(name)
+            if stored is not None and stored != value.shape:
+                raise ValueError(f"observable {name} has shape {value.shape}, stored {stored}")
+            last = self._series_last.get(name, -1)
+            if step <= last:
+                raise ValueError(
+                    f"step {step} of {name} does not follow the last recorded step {last} "
+                    f"in {self.path}"
+                )
             obs[name] = value
         return obs
 
-    def _append_series(self, obs, step, time):
-        series = self._file[_SERIES]
+    def _series_shape(self, name):
+        # cached: asking h5py for a shape costs more than the rest of a sample's bookkeeping
+        shape = self._shapes.get(name)
+        if shape is None:
+            if name in self._series:
+                shape = self._shapes[name] = self._series[name][0].shape[1:]
+            elif name in self._pending:
+                shape = self._pending[name][2][0].shape
+        return shape
+
+    def _queue(self, obs, step, time):
         for name, value in obs.items():
-            self._append(series, self._series, name, value, step, time)
+            queue = self._pending.get(name)
+            if queue is None:
+                queue = self._pending[name] = ([], [], [])
+            queue[0].append(step)
+            queue[1].append(time)
+            queue[2].append(value)
             self._series_last[name] = step
+        self._n_pending += 1
+
+    def _drop_pending(self):
+        self._pending = {}
+        self._n_pending = 0
+        self._series_last = dict(self._series_flushed)
+
+    def _flush_pending(self):
+        """One resize and one write per dataset for all buffered samples of each observable."""
+        series = self._file[_SERIES]
+        for name, (steps, times, values) in self._pending.items():
+            if name not in self._series:
+                g = series.create_group(name)
+                self._time_series(g, values[0].shape, OBSERVABLE_UNITS[name])
+                self._series[name] = _handles(g)
+            h = self._series[name]
+            _append_rows(h, h[1].shape[0], np.stack(values), steps, times)
+            self._series_flushed[name] = steps[-1]
+        self._pending = {}
+        self._n_pending = 0
 
     def _append(self, parent, handles, name, value, step, time):
         if name not in handles:
@@ -513,17 +592,39 @@ class H5MDWriter:
             self._time_series(g, np.shape(value), OBSERVABLE_UNITS[name])
             handles[name] = _handles(g)
         h = handles[name]
-        _append_row(h, h[1].shape[0], value, step, time)
+        _append_rows(h, h[1].shape[0], value[None], [step], [time])
 
-    def _check_room(self, nbytes, new_names=()):
+    def _room_needed(self, frame=None):
+        """Bytes the next write may add to the file, with a margin for HDF5's metadata.
+
+        Counts the chunks the write starts: the buffered samples and, for a frame (``frame``:
+        its observables), one row of the particle data, of the frame-aligned observables and
+        of the per-step series; a dataset created on the way costs its header and chunk index
+        besides. Data going into chunks already allocated need no room.
+        """
+        frame = frame or {}
+        need = _METADATA_MARGIN
+        created = 0
+        if frame:
+            for h in self._particles.values():
+                need += _new_chunk_bytes(h[1].shape[0], 1, h[0].shape[1:])
+        for name, value in frame.items():
+            stored = self._frame_obs[name][1].shape[0] if name in self._frame_obs else 0
+            created += name not in self._frame_obs
+            need += _new_chunk_bytes(stored, 1, np.shape(value))
+        rows = {name: len(q[0]) for name, q in self._pending.items()}
+        for name in frame:
+            rows[name] = rows.get(name, 0) + 1
+        for name, n in rows.items():
+            stored = self._series[name][1].shape[0] if name in self._series else 0
+            created += name not in self._series
+            shape = self._series_shape(name)
+            need += _new_chunk_bytes(stored, n, np.shape(frame[name]) if shape is None else shape)
+        return need + created * 3 * _DATASET_OVERHEAD
+
+    def _check_room(self, frame=None):
         """Raise before writing when the disk or the file-size limit leaves too little room."""
-        # 1-D datasets (step, time, scalar values) that start a new chunk in this write
-        groups = [*self._series.values(), *self._frame_obs.values(), *self._particles.values()]
-        n_new = 3 * sum(1 for h in groups if h[1].shape[0] % _CHUNK_ROWS == 0)
-        # a new dataset also gets its chunk-index root node
-        n_created = 3 * 2 * len(new_names)
-        chunk = _CHUNK_ROWS * 8
-        need = 2 * nbytes + n_new * 2 * chunk + n_created * 3 * chunk + _METADATA_MARGIN
+        need = self._room_needed(frame)
         size = max(os.path.getsize(self.path), self._file.id.get_filesize())
         limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
         where = (
@@ -552,13 +653,21 @@ class H5MDWriter:
             pass
 
     def close(self, complete=True):
-        """Close the file, marking the run complete (or not, after an error)."""
+        """Close the file, marking the run complete (or not, after an error).
+
+        Buffered samples are written first when ``complete``; after an error they are
+        dropped: they follow the last complete frame, which a resume restarts from.
+        """
         if self._file is None or not self._file:
             return
         if self._broken:
             self._close_quietly()
             return
         try:
+            if complete:
+                self.flush()
+            else:
+                self._drop_pending()
             self._file[_META].attrs["complete"] = bool(complete)
             self._file.close()
         except Exception:
@@ -578,12 +687,31 @@ def _handles(group):
     return group["value"], group["step"], group["time"]
 
 
-def _append_row(handles, k, value, step, time):
+def _rows_per_chunk(shape):
+    # 1-D step/time/scalar chunks: small, so that a new chunk never needs much disk; a frame of
+    # particle data is one chunk
+    return 1 if int(np.prod(shape)) > 16 else _CHUNK_ROWS
+
+
+def _new_chunk_bytes(stored, added, shape):
+    """Bytes of the chunks that rows ``stored .. stored + added - 1`` of a time series start."""
+
+    def starts(rows):
+        return -(-(stored + added) // rows) - (-(-stored // rows))
+
+    rows = _rows_per_chunk(shape)
+    value = starts(rows) * rows * int(np.prod(shape)) * 8
+    return value + 2 * starts(_CHUNK_ROWS) * _CHUNK_ROWS * 8
+
+
+def _append_rows(handles, k, values, steps, times):
+    """Write rows ``k, k+1, ...`` of a value/step/time triple: one resize per dataset."""
+    end = k + len(steps)
     for d in handles:
-        d.resize(k + 1, axis=0)
-    handles[0][k] = value
-    handles[1][k] = step
-    handles[2][k] = time
+        d.resize(end, axis=0)
+    handles[0][k:end] = values
+    handles[1][k:end] = steps
+    handles[2][k:end] = times
 
 
 def _as_step(step):
