@@ -239,15 +239,19 @@ class GreenKuboConductivity(CarrierAnalysis):
     results.running_integral : numpy.ndarray
         σ(τ) = 1/(3 V k_B T) ∫_0^τ ⟨J(t)·J(0)⟩ dt in S/m, mean over segments
         (``results.running_integral_err``: standard error of the mean at each τ).
-    results.sigma, results.sigma_err : float
-        Conductivity in S/m: mean over segments of each segment's σ(τ) averaged over the
-        plateau, and its Student-t scaled standard error (:mod:`mda_electrolyte.uncertainty`).
-        ``results.sigma_mS_cm`` and ``results.sigma_err_mS_cm`` in mS/cm.
-    results.sigma_self, results.sigma_distinct : float or None
-        Self and distinct parts in S/m (with ``_err``); they add up to ``sigma``. ``None``
-        from species currents (observables), which do not separate them.
-    results.verdict : str
-        ``"valid"`` or why σ is not trustworthy (not converged); ``results.valid`` as a bool.
+    results.conductivity : Estimate
+        σ in S/m: mean over segments of each segment's σ(τ) averaged over the plateau, its
+        Student-t scaled standard error (:mod:`mda_electrolyte.uncertainty`), the method and
+        the verdict (``"not converged: ..."``, ``"too coarse: ..."`` with
+        ``check_sampling=False``). Float aliases: ``results.sigma``, ``results.sigma_err``,
+        ``results.sigma_mS_cm``, ``results.sigma_err_mS_cm``; ``results.verdict`` and
+        ``results.valid`` are its verdict.
+    results.conductivity_self, results.conductivity_distinct : Estimate or None
+        Self and distinct parts in S/m; they add up to σ. ``None`` from species currents alone
+        (observables, or per-ion velocities beyond the collector's memory budget), which do not
+        separate them (aliases ``sigma_self``, ``sigma_distinct`` and their ``_err``).
+    results.transference_numbers : dict
+        Species -> Estimate of (σ_AA + ½ Σ_B≠A σ_AB) / σ (``results.transference``: values).
     results.sampling : dict
         The sampling check (frame spacing, ``C(dt)/C(0)``, half-decay time in ps).
     results.plateau_drift, results.plateau_drift_err : float
@@ -259,10 +263,9 @@ class GreenKuboConductivity(CarrierAnalysis):
     results.parts : dict
         ``"self:<A>"``, ``"distinct:<A>-<A>"``, ``"distinct:<A>-<B>"`` (from frames) or
         ``"collective:<A>"``, ``"distinct:<A>-<B>"`` (from species currents) -> dict with ``acf``,
-        ``running_integral``, ``running_integral_err``, ``sigma``, ``sigma_err``; the parts add up
-        to the total. ``distinct:<A>-<B>`` holds both ⟨J_A(t)·J_B(0)⟩ and ⟨J_B(t)·J_A(0)⟩.
-    results.transference : dict
-        Species -> transference number (σ_AA + ½ Σ_B≠A σ_AB) / σ including all correlations.
+        ``running_integral``, ``running_integral_err``, ``conductivity`` (Estimate; ``sigma``,
+        ``sigma_err`` aliases); the parts add up to the total. ``distinct:<A>-<B>`` holds both
+        ⟨J_A(t)·J_B(0)⟩ and ⟨J_B(t)·J_A(0)⟩.
     results.plateau : tuple of float
         The averaging window in ps; ``results.plateau_converged`` tells whether the automatic
         criterion was met.
@@ -671,9 +674,12 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         Lag times in ps (over the shortest segment).
     results.msd, results.msd_err : numpy.ndarray
         ``<|M(t) - M(0)|²>`` in e² Å², mean over segments and standard error.
-    results.sigma, results.sigma_err : float
-        Mean over segments of the fitted conductivity, S/m, and its standard error
-        (``results.sigma_mS_cm``, ``results.sigma_err_mS_cm`` in mS/cm).
+    results.conductivity : Estimate
+        Mean over segments of the fitted conductivity in S/m, its t-scaled standard error, and
+        the verdict (``"not diffusive: ..."`` when the log-log slope of the dipole MSD over the
+        window is not near 1). Aliases ``results.sigma``, ``results.sigma_err``,
+        ``results.sigma_mS_cm``, ``results.sigma_err_mS_cm``, ``results.verdict``,
+        ``results.valid``.
     results.slope : float
         Slope of the mean MSD over the window, e² Å² / ps; ``results.r2`` its R².
     results.fit_window : tuple of float

@@ -102,8 +102,8 @@ class Diffusion(CarrierAnalysis):
         motion, an O(1/N) bias, is removed exactly for independent particles:
         :math:`\langle|\Delta r_i - \Delta R|^2\rangle = (1 - 2 w_i)\,\mathrm{MSD}_i +
         \sum_j w_j^2\,\mathrm{MSD}_j` with mass fractions :math:`w_j` is inverted.
-    viscosity : float or (float, float) or GreenKuboViscosity, optional
-        Shear viscosity in mPa·s (with its error) for the Yeh–Hummer correction.
+    viscosity : Estimate or float or (float, float) or GreenKuboViscosity, optional
+        Shear viscosity (a number in mPa·s, with its error) for the Yeh–Hummer correction.
     temperature : float, optional
         K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature).
     volume : float, optional
@@ -117,21 +117,22 @@ class Diffusion(CarrierAnalysis):
         Lag times in ps.
     results.msd : dict
         Species -> MSD in Å², mean over ions and segments.
-    results.D, results.D_err : dict
-        Species -> D and its error in Å²/ps. D is the slope of the mean MSD / 6; the error is the
-        Student-t scaled standard error over segments of their D (see
-        :mod:`mda_electrolyte.uncertainty`).
-    results.D_m2_s, results.D_err_m2_s : dict
-        The same in m²/s.
+    results.diffusion_coefficient : dict
+        Species -> Estimate of D in Å²/ps: the slope of the mean MSD / 6, the Student-t scaled
+        standard error over segments of their D (see :mod:`mda_electrolyte.uncertainty`; with
+        one segment over the ions, "too few ions" below 3), the method and the verdict.
+    results.D, results.D_err, results.D_m2_s, results.D_err_m2_s : dict
+        Float aliases in Å²/ps and m²/s.
     results.r2 : dict
         Species -> R² of the line fitted to the mean MSD.
     results.loglog_slope : dict
         Species -> d ln MSD / d ln t over the fit window (1 when diffusive).
     results.verdict : dict
-        Species -> ``"valid"`` or why D is not trustworthy (not diffusive over the window).
-    results.D_yeh_hummer, results.D_yeh_hummer_err : dict
-        Species -> D_∞ in Å²/ps with the error of D and of the correction (only with
-        ``viscosity``); ``results.yeh_hummer_correction`` is the added term.
+        Species -> the verdict of its Estimate (alias).
+    results.diffusion_coefficient_yeh_hummer : dict or None
+        Species -> Estimate of D_∞ in Å²/ps with the error of D and of the correction (only
+        with ``viscosity``; aliases ``D_yeh_hummer``, ``D_yeh_hummer_err``);
+        ``results.yeh_hummer_correction`` is the added term.
     results.charge_sources : dict
         Species -> where the ion charge came from (``"given"``, ``"formal"``, ``"partial"``).
     results.fit_window : tuple of float

@@ -54,7 +54,7 @@ MAX_ION_FRAMES = 10_000
 #: Default bytes allowed for per-ion centre velocities of every frame (float64).
 ION_VELOCITY_BUDGET = 2**28
 #: Frames processed per vectorised chunk.
-CHUNK_FRAMES = 1024
+CHUNK_FRAMES = 256
 
 _VECTOR_FIELDS = ("velocity_sum", "current", "position_sum", "dipole")
 

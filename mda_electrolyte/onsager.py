@@ -89,10 +89,13 @@ class OnsagerCoefficients(CarrierAnalysis):
         Symmetric matrix in S/m per e², and its error (Student-t over segments).
     results.L_self, results.L_distinct : numpy.ndarray
         Diagonal self part and the rest (``L = L_self + L_distinct``), same units.
-    results.sigma, results.sigma_err : float
-        :math:`\sum_{ij} z_i z_j L_{ij}` in S/m.
-    results.transference, results.transference_err : dict
-        Species -> :math:`t_i` (only charged species; they sum to 1).
+    results.coefficients : dict
+        ``"i-j"`` -> Estimate of :math:`L_{ij}` in S/m per e² (the matrices above hold the same).
+    results.conductivity : Estimate or None
+        :math:`\sum_{ij} z_i z_j L_{ij}` in S/m (aliases ``sigma``, ``sigma_err``).
+    results.transference_numbers : dict
+        Species -> Estimate of :math:`t_i` (only charged species; they sum to 1; aliases
+        ``transference``, ``transference_err``).
     results.charges : dict
         Species -> ``{"charge", "source"}``.
     results.curves : dict
