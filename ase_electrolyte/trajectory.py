@@ -38,6 +38,13 @@ Safety of the data:
   reopening with ``mode="a"`` truncates anything beyond ``n_frames`` (an interrupted write), so
   a restart never loses or duplicates a frame. ``complete`` is set only when the run that wrote
   the file closed it normally.
+* Per-step samples (:meth:`H5MDWriter.write_observables`) are buffered in memory and written
+  with the next frame, one resize and one write per dataset (or earlier, once
+  ``buffer_samples`` wait). Between frames the file is not touched at all, so a process killed
+  there leaves exactly the file of the last frame. Samples after the last complete frame never
+  count: :func:`h5md_series` stops at that frame, a resume truncates them and recomputes them,
+  and an error drops the buffer. The series therefore never runs ahead of the frames a resume
+  restarts from.
 * The writer refuses non-finite positions, cells, velocities, forces or observables and step
   numbers that do not increase.
 * Before each write the writer checks that the disk (``statvfs``) and the process' file-size
@@ -45,12 +52,21 @@ Safety of the data:
   not it raises :class:`TrajectoryFullError` (an ``OSError`` with ``errno`` ENOSPC or EFBIG)
   *before* touching the file, which stays readable with all frames written so far and resumes
   once there is room. Raw data bypass HDF5's chunk cache, so a failing write raises at once.
-* Files are opened without HDF5 file locking, so a reader (MDAnalysis, :func:`read_h5md`) can
-  open a trajectory that is being written and never blocks a resume; each frame is flushed, and
-  the frame datasets are extended after the observables with ``position`` last, so a reader sees
-  whole frames. (Within *one* process HDF5 refuses to open a file twice with different locking
-  flags: read a running trajectory from another process, or with :func:`open_h5md`.) Two
-  *writers* on one file are not detected: do not run two jobs into one folder.
+* Readable while written, without HDF5's SWMR mode: a file in SWMR mode cannot be opened by a
+  reader that does not ask for SWMR, which MDAnalysis' :class:`~MDAnalysis.coordinates.H5MD.\
+H5MDReader` does not, and a writer killed in SWMR mode leaves consistency flags that need
+  ``h5clear`` before the next plain open. Instead the writer opens the file without HDF5 file
+  locking, so a reader (MDAnalysis, :func:`~mda_electrolyte.bridge.from_ase`, :func:`read_h5md`)
+  can open a trajectory that is being written and never blocks a resume; everything of a frame
+  is written and flushed at once, ``position`` last and ``n_frames`` after it, so a reader
+  that opens the file between two frames sees whole frames only. What SWMR would add and this
+  does not guarantee: a reader that opens the file *during* a frame's flush (milliseconds per
+  frame) may see a half-updated file (an open that fails, or one frame more in ``position``
+  than ``n_frames`` counts: :func:`~mda_electrolyte.bridge.from_ase` retries), and a reader
+  that keeps the file open does not see frames written after it opened it (reopen to follow a
+  run). (Within *one* process HDF5 refuses to open a file twice with different locking flags:
+  read a running trajectory from another process, or with :func:`open_h5md`.) Two *writers* on
+  one file are not detected: do not run two jobs into one folder.
 """
 
 from __future__ import annotations
@@ -157,6 +173,10 @@ class H5MDWriter:
     run_info : dict, optional
         JSON-serialisable description of the run (ensemble, time step, calculator, ...), stored
         as the ``run_info`` attribute; in append mode it must equal the stored one.
+    buffer_samples : int
+        Per-step samples (:meth:`write_observables`) kept in memory before they are written
+        without a frame; every frame writes them anyway. Each sample holds every observable of
+        one step (about 200 bytes with the charge current and pressure tensor).
 
     Raises
     ------

@@ -19,6 +19,7 @@ else by their Hill formula.
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 
@@ -280,7 +281,24 @@ def _from_frames(frames, dt):
 
 
 # --- our H5MD ------------------------------------------------------------------------------
-def _from_h5md(path):
+def _from_h5md(path, attempts=10, wait_s=0.1):
+    # a running writer flushes whole frames; a read that falls into a flush is retried
+    for attempt in range(attempts):
+        try:
+            u = _read_h5md_universe(path, retry=attempt < attempts - 1)
+        except (_HalfWritten, OSError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(wait_s)
+            continue
+        return u
+
+
+class _HalfWritten(Exception):
+    """A running writer was caught between extending ``position`` and counting the frame."""
+
+
+def _read_h5md_universe(path, retry):
     with open_h5md(path) as f:
         if "parameters/ase_electrolyte" not in f or "particles/all" not in f:
             raise ValueError(
@@ -314,6 +332,8 @@ def _from_h5md(path):
         bonds = covalent_bonds(first_frame)
         if MOLECULE_INDEX not in meta:
             ids, names, charges = _guess_topology(first_frame, bonds)
+    if n_stored == n_frames + 1 and not complete and retry:
+        raise _HalfWritten(path)
     if n_stored != n_frames:
         raise ValueError(
             f"{path} has {n_stored} stored frames but only {n_frames} complete (a run was "
@@ -321,8 +341,9 @@ def _from_h5md(path):
         )
     if not complete:
         warnings.warn(
-            f"{path}: the run that wrote it did not finish; using its {n_frames} complete frames",
-            stacklevel=3,
+            f"{path}: the run that writes it has not finished (still running or interrupted); "
+            f"using its {n_frames} complete frames",
+            stacklevel=4,
         )
     # MDAnalysis' H5MDReader has no dt of its own (it would assume 1 ps)
     dt = 1.0
@@ -333,7 +354,7 @@ def _from_h5md(path):
             warnings.warn(
                 f"{path}: frames are not evenly spaced in time (intervals {np.unique(steps)} ps); "
                 f"u.trajectory.dt = {dt} ps is that of the first interval, use ts.time",
-                stacklevel=3,
+                stacklevel=4,
             )
     u = _empty_universe(
         numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)

@@ -226,7 +226,7 @@ def test_bad_input(box, trajectory, tmp_path):
     with h5py.File(broken, "a") as f:
         f["particles/all/position/value"].resize(6, axis=0)
         f["parameters/ase_electrolyte"].attrs["complete"] = False
-    with pytest.warns(UserWarning, match="did not finish"):
+    with pytest.warns(UserWarning, match="has not finished"):
         from_ase(broken)
     assert from_ase(box).atoms.n_atoms == len(box)  # the caller's Atoms untouched
     assert MOLECULE_INDEX in box.arrays

@@ -277,6 +277,18 @@ if len(sys.argv) > 2:  # hold the file open until told to let go
 reader.close()
 """
 
+# our bridge: a Universe of the complete frames, with the stored topology
+_PEEK_BRIDGE = """
+import sys, warnings
+from mda_electrolyte.bridge import from_ase
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    u = from_ase(sys.argv[1])
+assert any("has not finished" in str(w.message) for w in caught)
+u.trajectory[-1]
+print(u.trajectory.n_frames, *u.atoms.positions[0], flush=True)
+"""
+
 
 class _Peeking(LennardJones):
     """LJ that has another process read the trajectory with MDAnalysis while the run writes it."""
@@ -289,12 +301,14 @@ class _Peeking(LennardJones):
         super().calculate(*args, **kwargs)
         self.calls += 1
         if self.calls == self.at_call:
-            out = subprocess.run(
-                [sys.executable, "-c", _PEEK, str(self.path)],
-                capture_output=True, text=True, timeout=120,
-            )
-            assert out.returncode == 0, out.stderr
-            self.seen = [float(x) for x in out.stdout.split()]
+            self.seen = []
+            for script in (_PEEK, _PEEK_BRIDGE):
+                out = subprocess.run(
+                    [sys.executable, "-c", script, str(self.path)],
+                    capture_output=True, text=True, timeout=120,
+                )
+                assert out.returncode == 0, out.stderr
+                self.seen.append([float(x) for x in out.stdout.split()])
 
 
 _Peeking.__module__, _Peeking.__name__ = LennardJones.__module__, LennardJones.__name__
@@ -305,10 +319,12 @@ def test_running_trajectory_is_readable_and_readers_do_not_block_resume(tmp_path
     atoms = _argon()
     atoms.calc = _Peeking(path, at_call=13)
     _nve(atoms, path, steps=20)
-    n_seen, *first_atom = atoms.calc.seen
-    assert n_seen == 3  # frames 0, 5, 10 were written when step 12 was evaluated
-    with h5py.File(path) as f:
-        np.testing.assert_allclose(first_atom, f["particles/all/position/value"][2, 0], atol=1e-5)
+    for n_seen, *first_atom in atoms.calc.seen:  # MDAnalysis' reader, then from_ase
+        assert n_seen == 3  # frames 0, 5, 10 were written when step 12 was evaluated
+        with h5py.File(path) as f:
+            np.testing.assert_allclose(
+                first_atom, f["particles/all/position/value"][2, 0], atol=1e-5
+            )
     # an interrupted file, held open by an MDAnalysis reader in another process, is resumed
     crashed = tmp_path / "crashed.h5md"
     a = _argon()
