@@ -9,8 +9,10 @@ IntraInterRDF
     Intra- and intermolecular partial RDFs of many pairs in one pass.
 SolvationShells
     Cation solvation shells, SSIP/CIP/AGG classes and Ju et al. (2025) labels.
+IonCollector, IonCollection
+    One pass over a trajectory into the per-frame ion data every transport estimator uses.
 GreenKuboConductivity, EinsteinHelfandConductivity, Diffusion, NernstEinstein
-    Transport coefficients.
+    Transport coefficients (``from_collections`` estimates them from IonCollections).
 GreenKuboViscosity, EinsteinHelfandViscosity, OnsagerCoefficients
     Shear viscosity and Onsager transport coefficients.
 Density, EquationOfState, TaitCompressibility, ThermalExpansion
@@ -27,6 +29,8 @@ _LAZY = {
     "from_ase": "mda_electrolyte.bridge",
     "IntraInterRDF": "mda_electrolyte.rdf",
     "SolvationShells": "mda_electrolyte.solvation",
+    "IonCollector": "mda_electrolyte.ion_collection",
+    "IonCollection": "mda_electrolyte.ion_collection",
     "GreenKuboConductivity": "mda_electrolyte.conductivity",
     "EinsteinHelfandConductivity": "mda_electrolyte.conductivity",
     "NernstEinstein": "mda_electrolyte.conductivity",

@@ -150,8 +150,9 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     Returns
     -------
     dict
-        The summary; its :class:`~ase_electrolyte.estimate.Estimate` values are written to
-        ``summary.json`` as :meth:`~ase_electrolyte.estimate.Estimate.to_dict` dicts.
+        The summary as written to ``summary.json``: every
+        :class:`~ase_electrolyte.estimate.Estimate` an analysis returned is its
+        :meth:`~ase_electrolyte.estimate.Estimate.to_dict` (``Estimate.from_dict`` restores it).
     """
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -166,8 +167,10 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         _run(universe, outdir, names, summary, calculator, verbose, keep_going)
     finally:
         _SHARED.clear()
+    # one serialised form, returned and written alike: JSON-ready, Estimates as their dicts
+    summary = estimates_to_dict(summary)
     with open(outdir / "summary.json", "w") as fh:
-        json.dump(estimates_to_dict(summary), fh, indent=2, default=_json_default)
+        json.dump(summary, fh, indent=2, default=_json_default)
     return summary
 
 

@@ -16,6 +16,7 @@ from scipy import stats
 from scipy.integrate import cumulative_trapezoid
 from transport_data import IONS, integrate, ornstein_uhlenbeck, salt_universe
 
+from ase_electrolyte.estimate import Estimate
 from mda_electrolyte import (
     Diffusion,
     EinsteinHelfandConductivity,
@@ -336,8 +337,8 @@ def test_report_registration(tmp_path, independent):
             only=["green_kubo_conductivity", "einstein_helfand_conductivity", "diffusion"],
         )
     gk = summary["green_kubo_conductivity"]
-    sigma_gk = gk["conductivity"]
-    sigma_eh = summary["einstein_helfand_conductivity"]["conductivity"]
+    sigma_gk = Estimate.from_dict(gk["conductivity"])
+    sigma_eh = Estimate.from_dict(summary["einstein_helfand_conductivity"]["conductivity"])
     assert sigma_gk.value > 0 and sigma_gk.unit == "S/m" and (tmp_path / gk["plot"]).exists()
     assert (tmp_path / summary["diffusion"]["plot"]).exists()
     assert abs(sigma_eh.value - sigma_gk.value) < 3 * np.hypot(sigma_eh.stderr, sigma_gk.stderr)

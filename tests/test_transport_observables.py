@@ -112,12 +112,12 @@ def test_universe_with_its_observable_file_and_the_report(md_file, tmp_path):
     assert r.source == "charge_current observable"
     assert r.acf[0] == pytest.approx(np.mean(np.sum(current.sum(axis=1) ** 2, axis=1)), rel=0.2)
     gk = summary["green_kubo_conductivity"]
-    assert gk["source"] == "charge_current observable" and gk["conductivity"].verdict
+    assert gk["source"] == "charge_current observable" and gk["conductivity"]["verdict"]
     # 60 steps of a copper crystal: far too short, and the answer says so rather than a number
     assert "viscosity" in summary["viscosity"] or "refused" in summary["viscosity"]
     density = summary["density"]
     assert "refused" in density or (
-        density["density"].verdict != "valid" or density["n_effective"] >= 20
+        density["density"]["verdict"] != "valid" or density["n_effective"] >= 20
     )
     u.trajectory.close()
 
