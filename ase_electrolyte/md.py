@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - older ASE
 from ase.md.verlet import VelocityVerlet
 from ase.optimize import FIRE
 
+from .estimate import METHODS, Estimate
 from .topology import FORMAL_CHARGE, SPECIES, get_topology
 from .trajectory import (
     GCM3_TO_AMU_PER_A3,
@@ -58,6 +59,7 @@ __all__ = [
     "calculator_fingerprint",
     "MDInstabilityError",
     "ProtocolResult",
+    "series_estimate",
     "ONE_ATM_BAR",
 ]
 
@@ -635,6 +637,14 @@ def _restore_hydrogen(atoms, hydrogen_mass, heavy=None):
 class ProtocolResult:
     """What :func:`run_protocol` produced.
 
+    Every reported scalar is an :class:`~ase_electrolyte.estimate.Estimate`: the mean over the
+    sampled steps after the equilibration point that :func:`pymbar.timeseries.\
+detect_equilibration` finds, its one-sigma error from the statistical inefficiency of the rest
+    (:func:`mda_electrolyte.uncertainty.timeseries_mean`), and a verdict: ``"valid"``, or why
+    the number is not a result (too short: fewer than 10 independent samples; not equilibrated:
+    the equilibration point lies in the second half of the run; not a result: a density fixed
+    by the input).
+
     Attributes
     ----------
     atoms : ase.Atoms
@@ -642,24 +652,46 @@ class ProtocolResult:
     files : dict
         Stage name → H5MD path (``relaxed``, ``preequilibration``, ``equilibration``,
         ``production``).
-    density : float
-        Mean density of the production run, g/cm³ (NPT production), else the fixed density.
+    density : Estimate
+        g/cm³. Of the NPT production; for an NVT/NVE production, of the last NPT stage (whose
+        mean volume the production runs at), as its ``method`` says.
+    temperature : Estimate
+        Mean temperature of the production, K.
+    pressure : Estimate or None
+        Mean pressure of the production, bar (kinetic term included); ``None`` when the
+        calculator gave no stress.
     density_std : float
-        Standard deviation of the sampled densities, g/cm³.
-    density_sem : float
-        Standard error of the mean density, g/cm³, from the number of statistically independent
-        samples (pymbar's statistical inefficiency of the density series).
-    density_verdict : str
-        ``"valid"``, or why the density is not a result (fixed-volume production, too few
-        independent samples).
+        Standard deviation of the sampled densities that ``density`` averages, g/cm³.
+    density_sem, density_verdict
+        Aliases of ``density.stderr`` and ``density.verdict`` (earlier versions' attributes).
     """
 
     atoms: object
     files: dict = field(default_factory=dict)
-    density: float = float("nan")
+    density: Estimate = None
+    temperature: Estimate = None
+    pressure: Estimate = None
     density_std: float = float("nan")
-    density_sem: float = float("nan")
-    density_verdict: str = "not computed"
+
+    @property
+    def density_sem(self):
+        """Alias of ``density.stderr`` (g/cm³)."""
+        return float("nan") if self.density is None else self.density.stderr
+
+    @property
+    def density_verdict(self):
+        """Alias of ``density.verdict``."""
+        return "not computed" if self.density is None else self.density.verdict
+
+    def estimates(self):
+        """The reported numbers by name: ``density``, ``temperature``, ``pressure``.
+
+        Serialise with :func:`ase_electrolyte.estimate.estimates_to_dict`.
+        """
+        out = {"density": self.density, "temperature": self.temperature}
+        if self.pressure is not None:
+            out["pressure"] = self.pressure
+        return out
 
 
 def run_protocol(
@@ -805,13 +837,35 @@ def run_protocol(
         state = _at_mean_volume(state, files.get("equilibration") or files.get("preequilibration"))
     stage("production", production_ps, timestep_fs, production_ensemble, None)
 
-    _, _, rho = h5md_series(files["production"], "density")
+    production = files["production"]
+    if production_ensemble == "npt":
+        density, rho = _stage_estimate(production, "density", "g/cm^3", "production (NPT)")
+    else:
+        npt = [n for n in ("equilibration", "preequilibration") if n in files]
+        if npt:
+            density, rho = _stage_estimate(
+                files[npt[0]], "density", "g/cm^3",
+                f"{npt[0]} (NPT; the {production_ensemble.upper()} production runs at its mean "
+                "volume)",
+            )
+        else:
+            rho = h5md_series(production, "density")[2]
+            density = Estimate.invalid(
+                float(rho[0]), float("nan"), "g/cm^3", METHODS["none"],
+                f"not a result: no NPT stage; the {production_ensemble.upper()} production "
+                "keeps the input density",
+            )
+    temperature, _ = _stage_estimate(production, "temperature", "K", "production")
+    pressure = None
+    if "pressure" in h5md_info(production)["series"]:
+        pressure, _ = _stage_estimate(production, "pressure", "bar", "production")
     return ProtocolResult(
         atoms=state,
         files=files,
-        density=float(np.mean(rho)),
+        density=density,
+        temperature=temperature,
+        pressure=pressure,
         density_std=float(np.std(rho)),
-        **_density_uncertainty(rho, production_ensemble),
     )
 
 
@@ -837,30 +891,72 @@ def _at_mean_volume(atoms, npt_file):
     return out
 
 
-def _density_uncertainty(rho, ensemble, min_independent=10):
-    """Standard error of the mean density and a verdict on whether it is a result."""
-    if ensemble != "npt":
-        return {
-            "density_sem": float("nan"),
-            "density_verdict": f"not a result: the {ensemble.upper()} production keeps the volume "
-            "fixed, the density is the input",
-        }
-    if len(rho) < 4 or np.ptp(rho) == 0:
-        return {"density_sem": float("nan"), "density_verdict": f"too short: {len(rho)} samples"}
-    import contextlib
-    import io
+def _stage_estimate(path, name, unit, stage):
+    """Estimate of the mean of one observable series of a stage file; also the samples used."""
+    _, _, x = h5md_series(path, name)
+    estimate, t0 = series_estimate(x, unit, where=f"{stage}, {Path(path).name}")
+    return estimate, x[t0:]
 
-    with contextlib.redirect_stdout(io.StringIO()):  # pymbar prints a banner on import
-        from pymbar import timeseries
-    g = max(1.0, float(timeseries.statistical_inefficiency(np.asarray(rho))))
-    n_independent = len(rho) / g
-    sem = float(np.std(rho, ddof=1) / np.sqrt(n_independent))
-    verdict = (
-        "valid"
-        if n_independent >= min_independent
-        else f"too short: {n_independent:.1f} independent samples (< {min_independent})"
+
+def series_estimate(x, unit, *, min_independent=10, where=None):
+    """Mean of a sampled MD series after detected equilibration, as an Estimate.
+
+    The equilibration point is that of :func:`pymbar.timeseries.detect_equilibration` (the
+    start that maximises the number of uncorrelated samples, Chodera 2016); the error is that
+    of :func:`mda_electrolyte.uncertainty.timeseries_mean` over the rest (statistical
+    inefficiency, t-scaled).
+
+    Parameters
+    ----------
+    x : array_like
+        Equally spaced samples.
+    unit : str
+        Unit of ``x`` (:mod:`ase_electrolyte.units`).
+    min_independent : int
+        Fewer independent samples after the equilibration point make the verdict "too short".
+    where : str, optional
+        Where the samples come from, for the method text.
+
+    Returns
+    -------
+    estimate : Estimate
+        Not valid ("too short", "not equilibrated") when so.
+    t0 : int
+        First sample counted.
+    """
+    from mda_electrolyte.uncertainty import detect_equilibration, timeseries_mean
+
+    x = np.asarray(x, dtype=np.float64).ravel()
+    source = f" of {where}" if where else ""
+    if x.size < 4:
+        mean = float(np.mean(x)) if x.size else float("nan")
+        return Estimate.invalid(
+            mean, float("nan"), unit, METHODS["none"] + source,
+            f"too short: {x.size} samples", n_samples=x.size,
+        ), 0
+    t0 = detect_equilibration(x)[0]
+    if x.size - t0 < 4:  # pymbar found no stationary stretch long enough
+        t0 = x.size // 2
+    mean, err, g = timeseries_mean(x[t0:])
+    n_independent = (x.size - t0) / g
+    method = (
+        f"{METHODS['inefficiency']}{source}, after detected equilibration "
+        f"(first {t0} of {x.size} samples discarded)"
     )
-    return {"density_sem": sem, "density_verdict": verdict}
+    notes = []
+    if t0 > x.size // 2:
+        notes.append(
+            f"not equilibrated: still drifting for {t0} of {x.size} samples (equilibration "
+            "detected in the second half of the run)"
+        )
+    if n_independent < min_independent:
+        notes.append(
+            f"too short: {n_independent:.1f} independent samples (< {min_independent})"
+        )
+    return Estimate(
+        mean, err, unit, method, n_samples=int(n_independent), converged=not notes,
+        notes=tuple(notes),
+    ), t0
 
 
 def check_protocol_arguments(

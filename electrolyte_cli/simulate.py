@@ -155,25 +155,47 @@ def run_protocol_into(atoms, calc, out, args):
         seed=getattr(args, "seed", 0),
         progress=not args.quiet,
     )
+    from ase_electrolyte.estimate import estimates_to_dict
+
+    estimates = result.estimates()
     summary = {
         "n_atoms": len(atoms),
         "composition": atoms.info.get("composition"),
         "temperature_K": args.temperature,
         "pressure_bar": args.pressure,
         "production_ensemble": args.ensemble,
-        "density_g_cm3": result.density,
-        "density_sem_g_cm3": result.density_sem,
-        "density_std_g_cm3": result.density_std,
+        # value, error, method, verdict of each reported number (Estimate.to_dict)
+        "estimates": estimates_to_dict(estimates),
+        # flat keys of earlier versions (the verdict says whether the value is a result)
+        "density_g_cm3": _finite(result.density.value),
+        "density_sem_g_cm3": _finite(result.density_sem),
+        "density_std_g_cm3": _finite(result.density_std),
         "density_verdict": result.density_verdict,
         "files": {k: str(v) for k, v in result.files.items()},
     }
     # written last: its presence means the run finished
     (out / "simulation.json").write_text(json.dumps(summary, indent=2))
-    if result.density_verdict == "valid":
-        density = f"{result.density:.4f} ± {result.density_sem:.4f} g/cm³ (standard error)"
-    else:
-        density = f"not reported ({result.density_verdict})"
-    print(f"production density: {density}; trajectory {result.files['production']}", flush=True)
+    for line in result_lines(estimates):
+        print(line, flush=True)
+    print(f"trajectory: {result.files['production']}", flush=True)
     return result
 
 
+def result_lines(estimates):
+    """Terminal lines for named Estimates: ``value ± error unit (valid)`` only when valid.
+
+    A number that is not valid is not printed as a result: the line gives the verdict instead.
+    """
+    lines = []
+    for name, est in estimates.items():
+        if est.valid:
+            lines.append(f"{name}: {est} — {est.method}")
+        else:
+            lines.append(f"{name}: no result ({est.verdict})")
+    return lines
+
+
+def _finite(x):
+    import math
+
+    return x if x is not None and math.isfinite(x) else None

@@ -282,10 +282,25 @@ def test_protocol_runs_and_resumes(small_box, tmp_path):
     expect = small_box.get_masses().sum() / small_box.get_volume() / (1e-24 * units.mol)
     with h5py.File(result.files["preequilibration"]) as f:
         assert f["observables/density/value"][0] == pytest.approx(expect, rel=1e-10)
+    # every reported number is an Estimate; 5 samples of a 10 fs stage are not a result
+    from ase_electrolyte.estimate import Estimate, estimates_to_dict
+
+    assert set(result.estimates()) == {"density", "temperature", "pressure"}
+    for est in result.estimates().values():
+        assert isinstance(est, Estimate) and not est.valid and "too short" in est.verdict
+    assert "equilibration" in result.density.method  # NVT production: the NPT stage's density
+    _, _, rho = h5md_series(result.files["equilibration"], "density")
+    assert rho.min() <= result.density.value <= rho.max()
+    _, _, temperature = h5md_series(result.files["production"], "temperature")
+    assert temperature.min() <= result.temperature.value <= temperature.max()
+    assert result.density_verdict == result.density.verdict  # the earlier attributes
+    assert result.density_sem == result.density.stderr or np.isnan(result.density_sem)
+    assert estimates_to_dict(result.estimates())["density"]["converged"] is False
     counting = _CrashingLJ(fail_at=-1)
     again = run_protocol(small_box, counting, tmp_path, **kw)
     assert counting.calls == 0  # nothing recomputed
     np.testing.assert_allclose(again.atoms.positions, result.atoms.positions)
+    assert again.density.value == result.density.value
 
 
 def test_bad_arguments(small_box, tmp_path):

@@ -456,22 +456,45 @@ def test_stage_files_of_other_settings_or_calculators_are_not_reused(tmp_path):
     assert json.dumps(info["run_info"])  # plain JSON
 
 
-def test_density_uncertainty_counts_independent_samples():
-    from ase_electrolyte.md import _density_uncertainty
-
-    rng = np.random.default_rng(1)
-    phi, n = 0.9, 40000
+def _ar1(n, phi, seed):
+    rng = np.random.default_rng(seed)
     x = np.empty(n)
-    x[0] = 0.0
-    for k in range(1, n):  # AR(1): statistical inefficiency (1 + phi) / (1 - phi) = 19
+    x[0] = rng.normal() / np.sqrt(1 - phi**2)  # drawn from the stationary distribution
+    for k in range(1, n):  # AR(1): statistical inefficiency (1 + phi) / (1 - phi)
         x[k] = phi * x[k - 1] + rng.normal()
-    rho = 1.2 + 1e-3 * x
-    out = _density_uncertainty(rho, "npt")
-    expect = np.std(rho, ddof=1) * np.sqrt(19 / n)
-    assert out["density_verdict"] == "valid"
-    assert out["density_sem"] == pytest.approx(expect, rel=0.3)
-    drifting = 1.1 + 1e-3 * np.arange(40.0)  # still relaxing: one long correlated stretch
-    short = _density_uncertainty(drifting, "npt")
-    assert short["density_verdict"].startswith("too short")
-    fixed = _density_uncertainty(np.full(50, 1.1), "nvt")
-    assert "not a result" in fixed["density_verdict"] and np.isnan(fixed["density_sem"])
+    return x
+
+
+def test_series_estimate_counts_independent_samples_after_equilibration():
+    from ase_electrolyte.md import series_estimate
+
+    phi, n = 0.9, 20000
+    rho = 1.2 + 1e-3 * _ar1(n, phi, 1)
+    est, t0 = series_estimate(rho, "g/cm^3")
+    # the error of the mean of AR(1) data: sigma * sqrt(g / N), g = 19
+    expect = np.std(rho[t0:], ddof=1) * np.sqrt(19 / (n - t0))
+    assert est.verdict == "valid" and est.unit == "g/cm^3"
+    assert est.stderr == pytest.approx(expect, rel=0.3)
+    assert est.n_samples == pytest.approx((n - t0) / 19, rel=0.3)
+    # a run that starts far from equilibrium: the relaxation is cut away, the mean unbiased
+    relaxing = rho.copy()
+    relaxing[:3000] += 0.05 * np.exp(-np.arange(3000) / 300.0)
+    est2, t2 = series_estimate(relaxing, "g/cm^3")
+    assert t2 >= 1000 and abs(est2.value - 1.2) < 4 * est2.stderr
+    assert "discarded" in est2.method
+    # still drifting at the end: not equilibrated, never valid
+    drifting = 1.1 + 1e-3 * np.arange(400.0) + 1e-4 * _ar1(400, 0.5, 2)
+    est3, _ = series_estimate(drifting, "g/cm^3")
+    assert not est3.valid and ("too short" in est3.verdict or "not equilibrated" in est3.verdict)
+    short, _ = series_estimate([1.0, 1.1, 1.2], "g/cm^3")
+    assert not short.valid and short.verdict.startswith("too short")
+
+
+def test_series_estimate_errors_are_calibrated_over_replicas():
+    from ase_electrolyte.md import series_estimate
+
+    z = []
+    for seed in range(40):
+        est, _ = series_estimate(5.0 + _ar1(2000, 0.8, 100 + seed), "K")
+        z.append((est.value - 5.0) / est.stderr)
+    assert 0.7 < np.std(z) < 1.35
