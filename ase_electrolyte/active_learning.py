@@ -8,12 +8,14 @@ the committee's largest per-atom force spread
 :math:`\max_i \sigma_{F,i}` (:class:`ase_electrolyte.committee.Committee`), the "model
 deviation" of DP-GEN (Zhang et al., 2020), in place of the MTP extrapolation grade. The
 candidates are then thinned by farthest-point sampling in the model's descriptor space
-(:func:`select_candidates`) to the number one can afford to label.
+or by greedy D-optimal design (:func:`select_candidates`) to the number one can afford to
+label.
 """
 
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ __all__ = [
     "ExtrapolationError",
     "frame_descriptors",
     "farthest_point_sampling",
+    "d_optimal_selection",
     "select_candidates",
 ]
 
@@ -210,6 +213,117 @@ def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
     return np.asarray(rows)
 
 
+def _standardised(descriptors, n):
+    """Descriptors as z-scores per column (constant columns dropped); checks ``n``."""
+    d = np.asarray(descriptors, dtype=np.float64)
+    if d.ndim != 2 or len(d) == 0:
+        raise ValueError("descriptors must be a non-empty 2D array")
+    if not np.all(np.isfinite(d)):
+        raise ValueError("descriptors must be finite")
+    if int(n) != n or not 1 <= n <= len(d):
+        raise ValueError(f"n must be between 1 and the number of frames ({len(d)}), got {n}")
+    std = d.std(axis=0)
+    keep = std > 1e-12 * max(1.0, float(np.abs(d).max()))
+    return (d[:, keep] - d[:, keep].mean(axis=0)) / std[keep] if keep.any() else d[:, :0]
+
+
+def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
+    r"""Indices of ``n`` rows picked greedily to maximise the log-determinant of their information.
+
+    With centred descriptors :math:`z_j`, scaled by one factor so that the mean variance per
+    column is 1 (per-column z-scores, as in :func:`farthest_point_sampling`, would blow up
+    columns that vary only by noise into directions worth labelling), the information of a set
+    :math:`S` about a model linear in the descriptors is
+    :math:`A_S = \lambda I + \sum_{j\in S} z_j z_j^\mathsf{T}`. Each pick maximises
+    :math:`\log\det A_S`; by the matrix determinant lemma the gain of adding frame :math:`j` is
+    :math:`\log(1 + z_j^\mathsf{T} A_S^{-1} z_j)` — frame :math:`j`'s leverage, the quantity
+    MaxVol-type selection bounds in moment-tensor potentials. Computed in frame space: since
+    :math:`\det A_S = \lambda^{F-|S|}\det(\lambda I + K_{SS})` with the Gram matrix
+    :math:`K = ZZ^\mathsf{T}`, the greedy choice is a pivoted Cholesky factorisation of
+    :math:`K + \lambda I` taking the largest remaining pivot, :math:`O(N n F)` for ``N`` frames
+    of ``F`` features.
+
+    Unlike farthest-point sampling, a frame far out along a direction already covered adds
+    little: D-optimal picks span new directions of descriptor space.
+
+    Parameters
+    ----------
+    descriptors : array_like, shape (n_frames, n_features)
+    n : int
+        Number to pick (at most ``n_frames``).
+    first : int, optional
+        Force the first pick (e.g. the frame of largest committee spread); by default the
+        frame of largest leverage, the one farthest from the mean.
+    ridge : float
+        :math:`\lambda`, the prior information per feature, in units of the mean column
+        variance (> 0); a frame brings on average 1 per feature. The small default makes the
+        selection volume-maximising (MaxVol-like): a frame along a direction not yet covered
+        always beats a repeat of a covered one. Larger values weigh a frame's own leverage more;
+        D-optimal designs then replicate extreme frames, near-duplicates included.
+
+    Warns
+    -----
+    UserWarning
+        ``n`` above the rank of the descriptors: the picks beyond it are by leverage alone and
+        may repeat near-duplicates of earlier picks (farthest-point sampling does not).
+
+    Returns
+    -------
+    list of int
+        The picks, in order.
+    float
+        :math:`\log\det(\lambda I + K_{SS}) - n\log\lambda` of the picked set, i.e.
+        :math:`\log\det A_S - \log\det \lambda I`.
+
+    Examples
+    --------
+    Frames far along x in both directions and one along y: farthest-point takes both x
+    extremes, D-optimal the x extreme and the y direction.
+
+    >>> from ase_electrolyte.active_learning import d_optimal_selection, farthest_point_sampling
+    >>> d = [[5.0, 0.0], [-5.0, 0.0], [0.0, 3.0], [0.1, 0.1], [-0.1, -0.1]]
+    >>> farthest_point_sampling(d, 2)
+    [0, 1]
+    >>> d_optimal_selection(d, 2, first=0)[0]
+    [0, 2]
+    """
+    d = np.asarray(descriptors, dtype=np.float64)
+    _standardised(d, n)  # the same checks as farthest-point sampling
+    z = d - d.mean(axis=0)
+    # one scale for all columns (mean column variance 1): unlike per-column z-scores, columns
+    # that vary only by noise stay small and do not pass for new directions
+    scale = np.sqrt(np.mean(z.var(axis=0)))
+    z = z / scale if scale > 0 else z
+    ridge = float(ridge)
+    if not (np.isfinite(ridge) and ridge > 0):
+        raise ValueError(f"ridge must be positive, got {ridge}")
+    if first is not None and not 0 <= int(first) < len(z):
+        raise ValueError(f"first must index a frame (0..{len(z) - 1}), got {first}")
+    n = int(n)
+    rank = np.linalg.matrix_rank(z) if z.size else 0
+    if n > rank:
+        warnings.warn(
+            f"{n} frames asked for, but the descriptors span only {rank} directions: the picks "
+            "beyond those are by leverage and may repeat near-duplicates (method 'fps' avoids "
+            "them)",
+            stacklevel=2,
+        )
+    residual = np.einsum("ij,ij->i", z, z) + ridge  # pivots still available
+    chol = np.zeros((len(z), n))
+    picked, logdet = [], 0.0
+    for m in range(n):
+        j = int(first) if (m == 0 and first is not None) else int(np.argmax(residual))
+        pivot = residual[j]
+        column = z @ z[j] - chol[:, :m] @ chol[j, :m]
+        column[j] += ridge
+        chol[:, m] = column / np.sqrt(pivot)
+        residual = residual - chol[:, m] ** 2
+        residual[picked + [j]] = -np.inf
+        picked.append(j)
+        logdet += float(np.log(pivot / ridge))
+    return picked, logdet
+
+
 def farthest_point_sampling(descriptors, n, *, first=0):
     r"""Indices of ``n`` rows picked greedily, each farthest from those already picked.
 
@@ -234,14 +348,9 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     >>> farthest_point_sampling([[0.0], [0.1], [5.0], [2.4]], 3)
     [0, 2, 3]
     """
-    d = np.asarray(descriptors, dtype=np.float64)
-    if d.ndim != 2 or len(d) == 0:
-        raise ValueError("descriptors must be a non-empty 2D array")
-    if int(n) != n or not 1 <= n <= len(d):
-        raise ValueError(f"n must be between 1 and the number of frames ({len(d)}), got {n}")
-    std = d.std(axis=0)
-    keep = std > 1e-12 * max(1.0, float(np.abs(d).max()))
-    z = (d[:, keep] - d[:, keep].mean(axis=0)) / std[keep] if keep.any() else d[:, :0]
+    z = _standardised(descriptors, n)
+    if not 0 <= int(first) < len(z):
+        raise ValueError(f"first must index a frame (0..{len(z) - 1}), got {first}")
     picked = [int(first)]
     dist = np.linalg.norm(z - z[first], axis=1)
     while len(picked) < n:
@@ -251,13 +360,17 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     return picked
 
 
-def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=None):
-    """Thin candidate frames to ``n`` by farthest-point sampling in descriptor space.
+def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=None,
+                      method="fps"):
+    """Thin candidate frames to ``n`` by farthest-point or D-optimal selection.
 
     The first pick is the frame with the largest committee spread (``info["max_forces_std"]``,
-    when present); each further pick is the frame farthest, in the model's descriptor space
-    (:func:`frame_descriptors`), from those already picked, so that near-duplicates of
-    consecutive MD steps are not labelled twice.
+    when present). With ``method="fps"`` each further pick is the frame farthest, in the model's
+    descriptor space (:func:`frame_descriptors`), from those already picked
+    (:func:`farthest_point_sampling`), so that near-duplicates of consecutive MD steps are not
+    labelled twice; with ``method="d-optimal"`` the frame that most raises the log-determinant
+    of the picked frames' descriptor information (:func:`d_optimal_selection`), which also skips
+    near-duplicates and, beyond that, frames that only extend a direction already covered.
 
     Parameters
     ----------
@@ -269,15 +382,26 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         SevenNet model for the descriptors.
     device : str
     out : str or os.PathLike, optional
-        Write the selected frames (extxyz, ``info`` kept, plus ``candidate_index``).
+        Write the selected frames (extxyz, ``info`` kept, plus ``candidate_index`` and
+        ``selection_method``).
+    method : {"fps", "d-optimal"}
 
     Returns
     -------
     list of ase.Atoms
         The selected frames in the order picked.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``method``, no frames, or ``n`` not a positive integer (before any model
+        evaluation).
     """
     import ase.io
 
+    methods = ("fps", "d-optimal")
+    if method not in methods:
+        raise ValueError(f"method must be one of {methods}, not {method!r}")
     if isinstance(candidates, (str, Path)):
         if not Path(candidates).exists():
             raise FileNotFoundError(f"no candidates file {candidates}")
@@ -292,12 +416,16 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     spreads = np.array([float(a.info.get("max_forces_std", np.nan)) for a in frames])
     first = int(np.nanargmax(spreads)) if np.isfinite(spreads).any() else 0
     desc = frame_descriptors(frames, model, device=device)
-    picked = farthest_point_sampling(desc, n, first=first)
+    if method == "fps":
+        picked = farthest_point_sampling(desc, n, first=first)
+    else:
+        picked = d_optimal_selection(desc, n, first=first)[0]
     selected = []
     for i in picked:
         frame = frames[i].copy()
         frame.calc = None
         frame.info["candidate_index"] = int(i)
+        frame.info["selection_method"] = method
         selected.append(frame)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
 """Active learning: candidates above the selection threshold, a stop above the second one,
-farthest-point thinning in descriptor space."""
+farthest-point and D-optimal thinning in descriptor space."""
+
+import itertools
 
 import ase.io
 import numpy as np
@@ -12,7 +14,9 @@ from ase_electrolyte import Calculator  # noqa: E402
 from ase_electrolyte.active_learning import (  # noqa: E402
     CandidateCollector,
     ExtrapolationError,
+    d_optimal_selection,
     farthest_point_sampling,
+    select_candidates,
 )
 from electrolyte_cli import main  # noqa: E402
 
@@ -78,7 +82,67 @@ def test_farthest_point_sampling_skips_near_duplicates():
     assert sorted(i // 5 for i in picked) == [0, 1, 2, 3]
 
 
-def test_select_starts_with_the_largest_spread_and_skips_duplicates(tiny, tmp_path):
+def _logdet(z, subset, ridge):
+    k = z[subset] @ z[subset].T + ridge * np.eye(len(subset))
+    return np.linalg.slogdet(k)[1] - len(subset) * np.log(ridge)
+
+
+def _z(d):
+    z = np.asarray(d, dtype=float) - np.mean(d, axis=0)
+    return z / np.sqrt(np.mean(z.var(axis=0)))
+
+
+def test_d_optimal_is_the_greedy_log_determinant_maximum():
+    rng = np.random.default_rng(4)
+    desc = rng.normal(size=(30, 6)) * rng.uniform(0.1, 5.0, size=6)
+    z = _z(desc)
+    for ridge in (0.01, 1.0):
+        with pytest.warns(UserWarning, match="span only 6 directions"):
+            picked, logdet = d_optimal_selection(desc, 9, ridge=ridge)  # beyond the rank
+        assert len(set(picked)) == 9
+        assert logdet == pytest.approx(_logdet(z, picked, ridge), rel=1e-9)
+        # each pick is the best single addition to the earlier ones (checked by brute force)
+        for m in range(9):
+            gains = {j: _logdet(z, picked[:m] + [j], ridge) for j in range(30)
+                     if j not in picked[:m]}
+            assert gains[picked[m]] == pytest.approx(max(gains.values()), rel=1e-9)
+    # for two picks, greedy from the largest-leverage frame is within the exhaustive optimum's
+    # reach and never beaten by the farthest-point pair
+    best = max(_logdet(z, list(p), 1.0) for p in itertools.combinations(range(30), 2))
+    fps = farthest_point_sampling(desc, 2, first=d_optimal_selection(desc, 1)[0][0])
+    assert d_optimal_selection(desc, 2, ridge=1.0)[1] <= best + 1e-9
+    assert d_optimal_selection(desc, 2, ridge=1.0)[1] >= _logdet(z, fps, 1.0) - 1e-9
+
+
+def test_d_optimal_spans_new_directions_where_farthest_point_does_not():
+    rng = np.random.default_rng(1)
+    bulk = 0.05 * rng.normal(size=(40, 3))  # near-duplicates around the mean
+    far = np.array([[6.0, 0, 0], [-6.0, 0, 0], [0, 2.0, 0], [0, 0, 1.5]])
+    desc = np.vstack([bulk, far])
+    fps = farthest_point_sampling(desc, 3, first=40)
+    dopt, _ = d_optimal_selection(desc, 3, first=40)
+    assert fps[:2] == [40, 41]  # the opposite end of the same direction
+    assert dopt == [40, 42, 43]  # the other two directions, the most informative frames
+    # no forced start: the frame of largest leverage (largest scaled norm), then new directions
+    z = _z(desc)
+    free = d_optimal_selection(desc, 3)[0]
+    assert free[0] == int(np.argmax((z**2).sum(axis=1))) and free[0] in (40, 41)
+    assert set(free[1:]) == {42, 43}  # one frame per direction
+    # clusters of near-duplicates: one frame from each
+    centres = rng.normal(size=(4, 5)) * 10
+    desc = np.repeat(centres, 5, axis=0) + 1e-3 * rng.normal(size=(20, 5))
+    picked, _ = d_optimal_selection(desc, 4, first=7, ridge=1e-3)
+    assert picked[0] == 7 and sorted(i // 5 for i in picked) == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="ridge"):
+        d_optimal_selection(desc, 2, ridge=0.0)
+    with pytest.raises(ValueError, match="between 1"):
+        d_optimal_selection(desc, 21)
+    with pytest.raises(ValueError, match="method"):
+        select_candidates([], 2, method="random")
+
+
+@pytest.mark.parametrize("method", ["fps", "d-optimal"])
+def test_select_starts_with_the_largest_spread_and_skips_duplicates(tiny, tmp_path, method):
     calc = Calculator(tiny, device="cpu")
     frames = []
     # three distinct structures, each with two near-copies
@@ -96,9 +160,10 @@ def test_select_starts_with_the_largest_spread_and_skips_duplicates(tiny, tmp_pa
     ase.io.write(path, frames)
     out = tmp_path / "sel.extxyz"
     assert main(["select", str(path), "-n", "3", "--model", tiny[0], "--device", "cpu",
-                 "-o", str(out)]) == 0
+                 "-o", str(out), "--method", method]) == 0
     selected = ase.io.read(out, index=":")
     idx = [s.info["candidate_index"] for s in selected]
+    assert {s.info["selection_method"] for s in selected} == {method}
     spreads = [f.info["max_forces_std"] for f in frames]
     assert idx[0] == int(np.argmax(spreads))
     assert sorted(i // 3 for i in idx) == [0, 1, 2]
