@@ -7,8 +7,9 @@ h_ij = 1 when atoms i and j belong to the same molecule,
     g_inter^ab(r) = the same with (1 − h_ij),
 
 and g_total = g_intra + g_inter is the ordinary partial RDF. One neighbour search over all atoms per
-frame (:class:`vesin.NeighborList`, C++ cell lists) serves every pair: the pairs within the
-largest distance are found once, labelled by the
+frame (a compiled cell-list pass of :mod:`mda_electrolyte.pair_histogram`, or
+:class:`vesin.NeighborList`) serves every pair: the pairs within the largest distance are found
+once, labelled by the
 *class* of their two atoms (the set of selections an atom belongs to), by intra/inter and by
 distance bin, and counted with :func:`numpy.bincount`; the per-pair histograms are then linear
 combinations of the class-pair histograms.
@@ -34,6 +35,7 @@ from MDAnalysis.analysis.results import ResultsGroup
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
 from mda_electrolyte.molecules import molecule_ids
+from mda_electrolyte.pair_histogram import pair_histogram_kernel
 from mda_electrolyte.report import register_analysis
 from mda_electrolyte.shell_cutoffs import first_minimum
 
@@ -117,6 +119,10 @@ class IntraInterRDF(AnalysisBase):
         Number of histogram bins.
     compound : {"residues", "fragments"}
         What a molecule is: residues of the topology (default) or bonded fragments.
+    engine : {"auto", "vesin"}
+        ``"auto"``: search and count each frame in one compiled pass
+        (:mod:`mda_electrolyte.pair_histogram`, built on first use), or vesin where it cannot be
+        built; ``"vesin"``: always vesin's neighbour list and numpy counting. Same counts.
     **kwargs
         Passed to :class:`~MDAnalysis.analysis.base.AnalysisBase` (e.g. ``verbose``).
 
@@ -160,9 +166,10 @@ class IntraInterRDF(AnalysisBase):
     bin of the one ``InterRDF`` puts it in. Supports ``run(backend="multiprocessing")`` and
     ``"dask"`` with the serial result.
 
-    Each frame needs one neighbour search over all selected atoms, by vesin's cell lists for
-    any triclinic cell (``benchmarks/bench_rdf.py`` compares the speed with looping
-    ``InterRDF`` over the 28 element pairs of a 7000-atom electrolyte).
+    Each frame needs one search over all selected atoms: a compiled cell-list pass that counts
+    as it searches (:mod:`mda_electrolyte.pair_histogram`), or vesin's neighbour list and numpy
+    (``engine="vesin"``), for any triclinic cell (``benchmarks/bench_rdf.py`` compares the speed
+    with looping ``InterRDF`` over the 28 element pairs of a 7000-atom electrolyte).
 
     Examples
     --------
@@ -190,8 +197,11 @@ class IntraInterRDF(AnalysisBase):
         return ("serial", "multiprocessing", "dask")
 
     def __init__(self, atomgroup, pairs="elements", range=(0.0, 8.0), nbins=80,
-                 compound="residues", **kwargs):
+                 compound="residues", engine="auto", **kwargs):
         super().__init__(atomgroup.universe.trajectory, **kwargs)
+        if engine not in ("auto", "vesin"):
+            raise ValueError(f"IntraInterRDF: engine must be 'auto' or 'vesin', not {engine!r}")
+        self._engine = engine
         if atomgroup.n_atoms == 0:
             raise ValueError("IntraInterRDF: the atomgroup is empty")
         r_min, r_max = (float(v) for v in range)
@@ -284,6 +294,7 @@ class IntraInterRDF(AnalysisBase):
     def _prepare(self):
         from vesin import NeighborList
 
+        self._kernel = pair_histogram_kernel() if self._engine == "auto" else None
         self._neighbours = NeighborList(cutoff=self._range[1], full_list=False)
         n_class_pairs = self._weights.shape[1]
         self.results.counts_class = np.zeros((n_class_pairs, 2, self._nbins))
@@ -293,6 +304,7 @@ class IntraInterRDF(AnalysisBase):
         # the compiled neighbour list does not pickle; parallel workers send results back
         state = dict(self.__dict__)
         state.pop("_neighbours", None)
+        state.pop("_kernel", None)
         return state
 
     def _single_frame(self):
@@ -311,7 +323,14 @@ class IntraInterRDF(AnalysisBase):
         # extra bin per row collects distances outside the range
         n_cls, n_bins = self._n_cls, self._nbins
         row = n_bins + 1
-        counts = np.zeros(n_cls * n_cls * 2 * row, dtype=np.intp)
+        counts = np.zeros(n_cls * n_cls * 2 * row, dtype=np.int64)
+        if self._kernel is not None:
+            # search and count in one compiled pass (the same bins as the vesin path below)
+            self._kernel(self._atoms.positions, triclinic_vectors(box, dtype=np.float64),
+                         self._edges, self._first_code, self._second_code, self._mol, row,
+                         counts)
+            self._add_frame(counts)
+            return
         pairs, distances = _pair_distances(self._neighbours, self._atoms.positions, box)
         for start in range(0, len(distances), _CHUNK):
             i = np.ascontiguousarray(pairs[start:start + _CHUNK, 0])
@@ -322,7 +341,12 @@ class IntraInterRDF(AnalysisBase):
             np.add(flat, row, out=flat, where=np.take(self._mol, i) != np.take(self._mol, j))
             flat += self._bin_index(dist)
             counts += np.bincount(flat, minlength=counts.size)
-        counts = counts.reshape(n_cls, n_cls, 2, row)[..., :n_bins]
+        self._add_frame(counts)
+
+    def _add_frame(self, counts):
+        """Add one frame's ordered class-pair counts (flat, with the overflow bin per row)."""
+        n_cls, n_bins = self._n_cls, self._nbins
+        counts = counts.reshape(n_cls, n_cls, 2, n_bins + 1)[..., :n_bins]
         # an unordered pair {i, j} counts for (class i, class j) and (class j, class i)
         unordered = counts + counts.swapaxes(0, 1)
         diagonal = np.arange(n_cls)

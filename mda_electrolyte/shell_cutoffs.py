@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -117,12 +118,22 @@ class ShellCutoff:
 
 def _smoothed(edges, values, sigma, step=0.01):
     """Step function ``values`` over ``edges`` convolved with a Gaussian of width ``sigma``."""
+    x, weights = _smoothing_weights(edges.tobytes(), float(sigma), step)
+    return x, values @ weights
+
+
+@lru_cache(maxsize=8)
+def _smoothing_weights(edges_bytes, sigma, step):
+    # the same edges and width serve every pair of an RDF: computed once
     from scipy.special import ndtr
 
+    edges = np.frombuffer(edges_bytes, dtype=np.float64)
     x = np.arange(edges[0], edges[-1] + 0.5 * step, step)
     weights = ndtr((edges[1:, None] - x) / sigma) - ndtr((edges[:-1, None] - x) / sigma)
     # divided by the kernel mass inside the range: no artificial drop at the range ends
-    return x, (values[:, None] * weights).sum(axis=0) / weights.sum(axis=0)
+    weights /= weights.sum(axis=0)
+    weights.setflags(write=False)
+    return x, weights
 
 
 def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominence=0.1,

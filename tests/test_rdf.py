@@ -346,3 +346,30 @@ def test_r_max_of_half_the_float32_box_is_accepted_and_equals_interrdf(edge):
                                rtol=1e-5)  # the two normalise with float32 box volumes
     with pytest.raises(ValueError, match="exceeds half the smallest box width"):
         IntraInterRDF(u.atoms, range=(0, r_max * 1.001))
+
+
+@pytest.mark.parametrize("box, r_max", [
+    ((24.0, 24.0, 24.0, 90.0, 90.0, 90.0), 7.0),    # five or more cells: the forward half
+    ((20.0, 21.0, 22.0, 90.0, 90.0, 90.0), 9.999),  # two cells per side: the whole stencil
+    ((30.0, 30.0, 30.0, 60.0, 60.0, 60.0), 8.0),    # skewed triclinic
+    ((20.0, 21.0, 22.0, 80.0, 95.0, 70.0), 6.0),
+])
+def test_compiled_pass_counts_what_the_vesin_pass_counts(box, r_max):
+    from mda_electrolyte.pair_histogram import pair_histogram_kernel
+    from mda_electrolyte.rdf import _half_min_width
+
+    if pair_histogram_kernel() is None:
+        pytest.skip("no C++ compiler: the compiled pass cannot be built")
+    u = liquid_universe(n_frames=3, box=box)
+    r_max = min(r_max, _half_min_width(np.asarray(box)))
+    # atoms outside the primary cell, on its faces and corners
+    u.atoms.positions = u.atoms.positions * 1.7 - 0.3 * np.asarray(box[:3])
+    kwargs = {"range": (0.5, r_max), "nbins": 37}
+    ours = IntraInterRDF(u.atoms, engine="auto", **kwargs).run()
+    ref = IntraInterRDF(u.atoms, engine="vesin", **kwargs).run()
+    # the same pairs in the same bins (both bin double-precision distances as numpy.histogram)
+    assert ours.results.counts.sum() == ref.results.counts.sum()
+    moved = np.abs(ours.results.counts - ref.results.counts).sum()
+    assert moved == 0, moved
+    with pytest.raises(ValueError, match="engine"):
+        IntraInterRDF(u.atoms, engine="numba")
