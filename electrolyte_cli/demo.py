@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def run(args):
     import torch
 
     from ase_electrolyte.build import composition_counts, electrolyte_box, estimate_density
+    from ase_electrolyte.estimate import estimates_to_dict
     from ase_electrolyte.html_report import write_html_report
     from mda_electrolyte.bridge import from_ase
 
@@ -85,6 +87,15 @@ def run(args):
     summary = run_report(
         universe, out / "analysis", calc if gpu else None, None, not args.quiet, keep_going=True
     )
+    n_li = sum(1 for name in universe.residues.resnames if name == "Li")
+    limits = demo_limits(n_li, production_ps, len(atoms))
+    if limits:
+        # the analyses judge their own numbers; the demo adds what only it knows: its size
+        summary = mark_estimates(summary, limits)
+        (out / "analysis" / "summary.json").write_text(
+            json.dumps(estimates_to_dict(summary), indent=2, default=str)
+        )
+        print("demo-sized run, no number below is a result: " + "; ".join(limits), flush=True)
     A.print_summary(summary, out / "analysis")
     settings = {
         "composition": "LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass",
@@ -99,17 +110,96 @@ def run(args):
         "frame interval (fs)": sim_args.write_interval_fs,
         "device": "GPU" if gpu else "CPU",
         "wall time (s)": round(time.perf_counter() - start),
+        "limits of this run": "; ".join(limits) or "none found",
     }
     report = write_html_report(
         out / "analysis" / "report.html",
         title="electrolyte demo: LiPF6 in EC:EMC with SevenNet-0",
         settings=settings,
-        summary=summary,
+        # the run's own numbers (density, temperature, pressure) with their verdicts first
+        summary={"simulation": result.estimates(), **summary},
         figures=sorted((out / "analysis").glob("*.png")),
     )
     print(f"HTML report: {report}", flush=True)
     print(f"demo finished in {time.perf_counter() - start:.0f} s", flush=True)
     return summary
+
+
+#: Fewer Li⁺ than this and every shell and transport number of the demo is marked not valid:
+#: they are averages over ions.
+MIN_IONS = 10
+#: Shorter production than this (ps) and every analysis number of the demo is marked not
+#: valid: Ju et al. (2025) sample 200 ps of production.
+MIN_PRODUCTION_PS = 200.0
+
+
+def demo_limits(n_li, production_ps, n_atoms):
+    """Why the demo's analysis numbers are not results (empty when none applies).
+
+    Parameters
+    ----------
+    n_li : int
+        Li⁺ ions in the box.
+    production_ps : float
+        Length of the production run, ps.
+    n_atoms : int
+        Atoms in the box.
+
+    Returns
+    -------
+    list of str
+        Verdict notes: ``"too few ions: ..."``, ``"too short: ..."``.
+    """
+    reasons = []
+    if n_li < MIN_IONS:
+        reasons.append(
+            f"too few ions: {n_li} Li+ in the {n_atoms}-atom demo box (shell and transport "
+            f"numbers average over ions; at least {MIN_IONS} needed)"
+        )
+    if production_ps < MIN_PRODUCTION_PS:
+        reasons.append(
+            f"too short: {production_ps:g} ps of production (the demo shows the workflow; "
+            f"Ju et al. (2025) sample {MIN_PRODUCTION_PS:g} ps)"
+        )
+    return reasons
+
+
+def mark_estimates(summary, reasons):
+    """A copy of ``summary`` with every Estimate (object or its dict) marked not valid.
+
+    Parameters
+    ----------
+    summary : dict
+        As returned by :func:`mda_electrolyte.report.run_analyses`.
+    reasons : list of str
+        Notes added to each Estimate's verdict (once).
+
+    Returns
+    -------
+    dict
+        Same structure; Estimate dicts stay dicts, Estimate objects stay objects; every other
+        value is unchanged.
+    """
+    from ase_electrolyte.estimate import Estimate
+
+    def mark(est):
+        if not reasons:
+            return est
+        new = [r for r in reasons if r not in est.notes]
+        return est.with_notes(*new, converged=False)
+
+    def walk(obj):
+        if isinstance(obj, Estimate):
+            return mark(obj)
+        if isinstance(obj, dict):
+            if {"value", "stderr", "unit", "converged"} <= set(obj):
+                return mark(Estimate.from_dict(obj)).to_dict()
+            return {k: walk(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(walk(v) for v in obj)
+        return obj
+
+    return walk(summary)
 
 
 def _count(names):

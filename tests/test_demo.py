@@ -1,0 +1,64 @@
+"""What the demo adds to the analyses' verdicts: its own size (too few ions, too short)."""
+
+import json
+
+import pytest
+
+from ase_electrolyte.estimate import Estimate, estimates_to_dict
+from ase_electrolyte.html_report import write_html_report
+from electrolyte_cli.demo import MIN_IONS, MIN_PRODUCTION_PS, demo_limits, mark_estimates
+
+
+def _summary():
+    sigma = Estimate(1.1, 0.2, "S/m", "t-scaled standard error over 10 blocks", 10)
+    coordination = Estimate(4.2, 0.3, "1", "t-scaled standard error over 3 ions", 3)
+    return {
+        "green_kubo_conductivity": {
+            "conductivity": sigma.to_dict(),  # as run_analyses returns it
+            "parts": {"collective:Li": sigma.to_dict()},
+            "frame_spacing_ps": 0.001,
+        },
+        "solvation_shells": {"coordination": {"Li": coordination}, "cutoff_A": [2.8, 3.1]},
+        "diffusion": {"refused": "too few lags"},
+    }
+
+
+def test_demo_sized_runs_mark_every_number():
+    reasons = demo_limits(1, 0.2, 103)
+    assert len(reasons) == 2
+    assert reasons[0].startswith("too few ions: 1 Li+") and reasons[1].startswith("too short")
+    marked = mark_estimates(_summary(), reasons)
+    gk = marked["green_kubo_conductivity"]
+    for d in (gk["conductivity"], gk["parts"]["collective:Li"]):
+        assert d["converged"] is False and d["value"] == 1.1 and d["stderr"] == 0.2
+        assert "too few ions" in d["verdict"] and "too short" in d["verdict"]
+    shell = marked["solvation_shells"]["coordination"]["Li"]
+    assert isinstance(shell, Estimate) and not shell.valid and "too few ions" in shell.verdict
+    # what is not an Estimate is left alone, and the input is not modified
+    assert gk["frame_spacing_ps"] == 0.001 and marked["diffusion"] == {"refused": "too few lags"}
+    assert marked["solvation_shells"]["cutoff_A"] == [2.8, 3.1]
+    assert _summary()["green_kubo_conductivity"]["conductivity"]["converged"] is True
+    # marking twice does not repeat a reason; the JSON round trip keeps the verdicts
+    twice = mark_estimates(marked, reasons)
+    assert twice["green_kubo_conductivity"]["conductivity"]["notes"].count(reasons[0]) == 1
+    back = json.loads(json.dumps(estimates_to_dict(twice)))
+    assert back["solvation_shells"]["coordination"]["Li"]["converged"] is False
+
+
+def test_large_long_runs_keep_the_analyses_verdicts():
+    assert demo_limits(MIN_IONS, MIN_PRODUCTION_PS, 1000) == []
+    assert demo_limits(MIN_IONS - 1, MIN_PRODUCTION_PS, 1000)[0].startswith("too few ions")
+    assert demo_limits(MIN_IONS, 10.0, 1000)[0].startswith("too short: 10 ps")
+    assert mark_estimates(_summary(), []) == _summary()
+
+
+def test_html_report_marks_the_demo_numbers(tmp_path):
+    marked = mark_estimates(_summary(), demo_limits(1, 0.2, 103))
+    page = write_html_report(
+        tmp_path / "report.html", title="demo", settings={"atoms": 103}, summary=marked
+    ).read_text()
+    # the three Estimates: conductivity, its Li part, the Li coordination number
+    assert page.count("class='invalid'") + page.count('class="invalid"') == 3
+    assert "too few ions" in page
+    with pytest.raises(ValueError):  # an invalid Estimate must say why: marking always does
+        Estimate(1.0, 0.1, "S/m", "x", converged=False)
