@@ -423,6 +423,7 @@ class CarrierAnalysis:
                 velocities="velocities" in self._needs,
                 positions="positions" in self._needs,
                 unwrap=unwrap and "positions" in self._needs,
+                observables=False,
                 n_universes=n_u,
                 label=f"Universe {k}",
                 verbose=verbose,

@@ -362,7 +362,8 @@ class GreenKuboConductivity(CarrierAnalysis):
             ]
 
     def _configure(self, n_collections, *, temperature, max_lag=None, plateau="auto",
-                   n_blocks=None, volume=None, check_sampling=True, species=None):
+                   n_blocks=None, volume=None, check_sampling=True, species=None,
+                   observables=True):
         self._temperature = _check_temperature(temperature)
         self._check_sampling = bool(check_sampling)
         if max_lag is not None and not float(max_lag) > 0:
@@ -391,6 +392,9 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._n_blocks = _check_segments(n_collections, n_blocks)
         self._volume = check_volume(volume)
         self._species_names = None if species is None else [str(s) for s in species]
+        if observables not in (True, False):
+            raise TypeError("from_collections takes observables=True or False")
+        self._prefer_observed = observables
         self._n_lags = None
         self.results = Results()
 
@@ -412,6 +416,10 @@ class GreenKuboConductivity(CarrierAnalysis):
     def _estimate(self, collections):
         self.results = Results()
         self._n_lags = None
+        observed = [getattr(c, "charge_current_observable", None) for c in collections]
+        if getattr(self, "_prefer_observed", False) and all(o is not None for o in observed):
+            # the per-step currents of run_md resolve what frames every 100 fs cannot
+            collections = observed
         names = carrier_names(collections[0], self._species_names, type(self).__name__)
         dt = same_system(collections, names)
         split = all(c.ion_velocities is not None for c in collections)
@@ -1135,18 +1143,6 @@ def charged_species(universe):
     raise ValueError("no residue carries a net charge")
 
 
-def _h5md_source(universe):
-    """The H5MD file a Universe was read from, if it records the per-step charge current."""
-    name = getattr(universe.trajectory, "filename", None)
-    if name and is_h5md_path(name) and Path(name).exists():
-        try:
-            if read_observable(name, "charge_current") is not None:
-                return Path(name)
-        except (OSError, ValueError):
-            return None
-    return None
-
-
 def transport_collection(universe, verbose=False):
     """The one :class:`~mda_electrolyte.ion_collection.IonCollection` of a trajectory that the
     transport analyses of ``electrolyte analyze`` share: every molecule species (residue name),
@@ -1172,22 +1168,17 @@ def _analysis_temperature(universe, collection):
 
 
 def _green_kubo_of(universe, verbose):
-    """Green–Kubo of the shared collection (or of the file's charge_current observable)."""
+    """Green–Kubo of the shared collection (its charge_current observable when recorded)."""
     def build():
         ions = charged_species(universe)
         col = transport_collection(universe, verbose)
         temperature = _analysis_temperature(universe, col)
-        source = _h5md_source(universe)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if source is not None:
-                # the per-step charge current of run_md resolves what frames every 100 fs
-                # cannot; no frame is read for it
-                gk = GreenKuboConductivity(universe, ions, temperature=temperature,
-                                           observables=source).run()
-            else:
-                gk = GreenKuboConductivity.from_collections(
-                    col, temperature=temperature, species=list(ions))
+            # the collection's per-step charge_current observable (H5MD of run_md), when the
+            # file records one, is preferred to the frames
+            gk = GreenKuboConductivity.from_collections(
+                col, temperature=temperature, species=list(ions))
         return gk, ions, temperature, [str(w.message) for w in caught]
 
     return shared(("green kubo", id(universe)), build)

@@ -171,6 +171,9 @@ class IonCollection:
         self.source = source
         self.label = label
         self.notes = tuple(notes)
+        #: The per-step ``charge_current`` observable of the trajectory's H5MD file, as a
+        #: collection of its own (``None`` when the file records none); Green–Kubo prefers it.
+        self.charge_current_observable = None
         n = None
         for name in _VECTOR_FIELDS + ("com_velocity", "com_position", "ion_velocities"):
             arr = getattr(self, name)
@@ -426,6 +429,10 @@ class IonCollector(AnalysisBase):
         currents are kept (the Green–Kubo self/distinct split is then not available).
     max_ion_frames : int or None
         Most frames whose per-ion centres are kept (evenly spaced); ``None`` keeps every frame.
+    observables : bool
+        Also read the per-step ``charge_current`` observable when the trajectory is an H5MD file
+        of :func:`ase_electrolyte.run_md` that records it (no frame is read for it); it becomes
+        ``collection.charge_current_observable``.
     label : str
         Name in messages (default ``"Universe"``).
     verbose : bool
@@ -457,6 +464,7 @@ class IonCollector(AnalysisBase):
         unwrap=False,
         ion_velocity_budget=ION_VELOCITY_BUDGET,
         max_ion_frames=MAX_ION_FRAMES,
+        observables=True,
         n_universes=1,
         label="Universe",
         verbose=False,
@@ -513,6 +521,7 @@ class IonCollector(AnalysisBase):
             [s.masses[s.tracked] for s in self.species]
         )
         self._covers_all = self._tracked.n_atoms == universe.atoms.n_atoms
+        self._observed = _charge_current_of(universe) if observables else None
 
     @property
     def collection(self):
@@ -724,11 +733,26 @@ class IonCollector(AnalysisBase):
             notes=notes,
             **fields,
         )
+        if self._observed is not None:
+            r.collection.charge_current_observable = self._observed_collection()
         # the collection holds the arrays; the per-part copies go
         for key in ("velocity_sum", "current", "com_velocity", "ion_velocities", "position_sum",
                     "dipole", "com_position", "ion_positions", "first_raw", "last_raw",
                     "last_unwrapped", "kinetic"):
             r.pop(key, None)
+
+    def _observed_collection(self):
+        path, obs = self._observed
+        names = [s.name for s in self.species if s.name in obs["species"] and s.charges is not None
+                 and np.all(s.charges != 0)]
+        if not names:
+            return None
+        record = {s.name: {"charge": float(np.mean(s.charges)), "source": s.charge_source}
+                  for s in self.species if s.name in names}
+        return IonCollection.from_charge_current(
+            obs["current"][:, [obs["species"].index(n) for n in names]], names, dt=obs["dt"],
+            volume=obs["volume"], charges=record, label=str(path),
+        )
 
     def _joined_positions(self, r, boxes, n_frames):
         """Join the parts' unwrapped tracks (one shift per part) and make molecules whole."""
@@ -786,6 +810,23 @@ class IonCollector(AnalysisBase):
             kept[k_rows] += self._apply(self._centre, shifts[p][None])[0]
         return {"position_sum": position_sum, "dipole": dipole, "com_position": com,
                 "ion_positions": kept, "ion_stride": stride}
+
+
+def _charge_current_of(universe):
+    """(path, charge_current record) of the H5MD file a Universe reads, or ``None``."""
+    from pathlib import Path
+
+    from .conductivity import read_charge_current
+    from .observables import is_h5md_path
+
+    name = getattr(universe.trajectory, "filename", None)
+    if not (name and is_h5md_path(name) and Path(name).exists()):
+        return None
+    try:
+        obs = read_charge_current(name)
+    except (OSError, ValueError):
+        return None
+    return None if obs is None else (Path(name), obs)
 
 
 def collect(universes, ions, **kwargs):

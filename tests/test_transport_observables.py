@@ -141,3 +141,22 @@ def test_protocol_runs_nvt_production_at_the_npt_mean_volume(tmp_path):
     # observables at every production step
     np.testing.assert_array_equal(np.diff(step), 1)
     assert h5md_series(res.files["production"], "pressure_tensor")[2].shape == (step.size, 3, 3)
+
+
+def test_one_collection_carries_the_observable_and_green_kubo_prefers_it(md_file):
+    from mda_electrolyte.ion_collection import IonCollector
+
+    u = from_ase(md_file)
+    kw = dict(temperature=600, max_lag=0.02, n_blocks=2, plateau=(0.01, 0.02))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        col = IonCollector(u, {"A": "resname A", "B": "resname B"}).run().collection
+        observed = GreenKuboConductivity.from_collections(col, **kw).results
+        frames = GreenKuboConductivity.from_collections(col, observables=False, **kw).results
+        direct = GreenKuboConductivity(md_file, None, **kw).run().results
+    assert col.charge_current_observable is not None
+    assert observed.source == "charge_current observable" and frames.source == "frames"
+    assert observed.sigma == pytest.approx(direct.sigma, rel=1e-12)
+    # the observable records every step, as the frames here: the same current
+    np.testing.assert_allclose(observed.running_integral, frames.running_integral, rtol=1e-5)
+    u.trajectory.close()
