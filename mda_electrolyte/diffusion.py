@@ -246,7 +246,7 @@ class Diffusion(CarrierAnalysis):
             pos = col.ion_positions
             if self._remove_drift:
                 w = self._drift_weights(col)
-                com = col.com_position[:: col.ion_stride][: pos.shape[0]]
+                com = col.com_position[col.ion_offset :: col.ion_stride][: pos.shape[0]]
             slices = col.species_slices()
             for sl in block_slices(pos.shape[0], self._n_blocks, col.label, "kept frames"):
                 block = pos[sl]

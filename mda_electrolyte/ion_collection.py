@@ -91,9 +91,9 @@ class IonCollection:
     ion_velocities : numpy.ndarray, shape (T, n_ions_total, 3), optional
         Centre velocity of every ion, species after species.
     ion_positions : numpy.ndarray, shape (T_k, n_ions_total, 3), optional
-        Unwrapped centres every ``ion_stride`` frames, starting at frame 0.
-    ion_stride : int
-        Frames between rows of ``ion_positions``.
+        Unwrapped centres every ``ion_stride`` frames, starting at frame ``ion_offset``.
+    ion_stride, ion_offset : int
+        Frames between rows of ``ion_positions`` and the frame of its first row.
     kinetic_temperature : float, optional
         Mean kinetic temperature of the tracked atoms in K (equipartition, 3N degrees of
         freedom); ``covers_all_atoms`` says whether they are the whole system.
@@ -124,6 +124,7 @@ class IonCollection:
         ion_velocities=None,
         ion_positions=None,
         ion_stride=1,
+        ion_offset=0,
         kinetic_temperature=None,
         covers_all_atoms=False,
         source="frames",
@@ -166,6 +167,7 @@ class IonCollection:
         self.ion_velocities = ion_velocities
         self.ion_positions = ion_positions
         self.ion_stride = int(ion_stride)
+        self.ion_offset = int(ion_offset)
         self.kinetic_temperature = kinetic_temperature
         self.covers_all_atoms = bool(covers_all_atoms)
         self.source = source
@@ -190,7 +192,7 @@ class IonCollection:
             if arr is not None and arr.shape[1:] != (len(self.species), 3):
                 raise ValueError(f"{name} must have shape (T, {len(self.species)}, 3)")
         if n is None and ion_positions is not None:
-            n = (ion_positions.shape[0] - 1) * self.ion_stride + 1
+            n = (ion_positions.shape[0] - 1) * self.ion_stride + 1 + self.ion_offset
         self.n_frames = 0 if n is None else int(n)
 
     # ---------------------------------------------------------------- construction
@@ -499,6 +501,12 @@ class IonCollector(AnalysisBase):
         if max_ion_frames is not None and int(max_ion_frames) < 2:
             raise ValueError(f"max_ion_frames must be at least 2, not {max_ion_frames!r}")
         self._max_ion_frames = None if max_ion_frames is None else int(max_ion_frames)
+        # per-ion centres are kept on trajectory frames that are multiples of _keep_every: a
+        # rule every part of a parallel run applies alike, whatever start/step it was given
+        n_traj = len(universe.trajectory)
+        self._keep_every = 1
+        if self._max_ion_frames is not None and n_traj > self._max_ion_frames:
+            self._keep_every = -(-(n_traj - 1) // (self._max_ion_frames - 1))
         self._label = label
         # the atoms read each frame and the sparse maps from them to what is kept
         ix = np.concatenate([s.atoms.ix[s.tracked] for s in self.species])
@@ -557,13 +565,9 @@ class IonCollector(AnalysisBase):
             r.position_sum = np.empty((n, n_sp, 3))
             r.dipole = np.empty((n, n_sp, 3))
             r.com_position = np.empty((n, 3))
-            stride = 1
-            if self._max_ion_frames is not None and n > self._max_ion_frames:
-                stride = -(-(n - 1) // (self._max_ion_frames - 1))
-            self._stride = stride
-            n_kept = -(-n // stride)
-            r.ion_positions = np.empty((n_kept, n_ions, 3))
-            r.stride = np.array([stride])
+            self._chunk_frames = np.zeros(chunk, dtype=np.intp)
+            self._kept = []
+            r.kept_frames = np.zeros(0, dtype=np.intp)
             r.first_raw = np.empty((1, n_tr, 3))
             r.last_raw = np.empty((1, n_tr, 3))
             r.last_unwrapped = np.empty((1, n_tr, 3))
@@ -583,6 +587,7 @@ class IonCollector(AnalysisBase):
             self._chunk_vel[j] = self._tracked.velocities
         if self._positions:
             self._chunk_pos[j] = self._tracked.positions
+            self._chunk_frames[j] = ts.frame
         self._fill += 1
         if self._fill == self._chunk_boxes.shape[0] or i == self.n_frames - 1:
             self._flush()
@@ -632,15 +637,21 @@ class IonCollector(AnalysisBase):
             r.position_sum[lo:hi] = sums[:, :n_sp]
             r.dipole[lo:hi] = sums[:, n_sp : 2 * n_sp]
             r.com_position[lo:hi] = sums[:, 2 * n_sp]
-            first = -(-lo // self._stride) * self._stride
-            rows = np.arange(first, hi, self._stride)
+            frames = self._chunk_frames[:n]
+            rows = np.nonzero(frames % self._keep_every == 0)[0]
             if rows.size:
-                r.ion_positions[rows // self._stride] = self._apply(
-                    self._centre, unwrapped[rows - lo]
-                )
+                self._kept.append((frames[rows].copy(),
+                                   self._apply(self._centre, unwrapped[rows])))
             if hi == self.n_frames:
                 r.last_raw[0] = self._last_raw
                 r.last_unwrapped[0] = self._last_unwrapped
+                n_ions = self._centre.shape[0]
+                r.kept_frames = np.concatenate(
+                    [f for f, _ in self._kept] or [np.zeros(0, dtype=np.intp)])
+                r.ion_positions = np.concatenate(
+                    [x for _, x in self._kept] or [np.zeros((0, n_ions, 3))])
+                r.kept_counts = np.array([r.kept_frames.size])
+                self._kept = []
         self._done = hi
         self._fill = 0
 
@@ -669,8 +680,8 @@ class IonCollector(AnalysisBase):
                 "position_sum", "dipole", "com_position", "ion_positions", "first_raw",
                 "last_raw", "last_unwrapped",
             )
-        } | {"kinetic": ResultsGroup.ndarray_hstack, "part_frames": ResultsGroup.ndarray_hstack,
-             "stride": ResultsGroup.ndarray_hstack})
+        } | {key: ResultsGroup.ndarray_hstack
+             for key in ("kinetic", "part_frames", "kept_frames", "kept_counts")})
 
     def _conclude(self):
         r = self.results
@@ -738,7 +749,7 @@ class IonCollector(AnalysisBase):
         # the collection holds the arrays; the per-part copies go
         for key in ("velocity_sum", "current", "com_velocity", "ion_velocities", "position_sum",
                     "dipole", "com_position", "ion_positions", "first_raw", "last_raw",
-                    "last_unwrapped", "kinetic"):
+                    "last_unwrapped", "kinetic", "kept_frames", "kept_counts"):
             r.pop(key, None)
 
     def _observed_collection(self):
@@ -757,8 +768,6 @@ class IonCollector(AnalysisBase):
     def _joined_positions(self, r, boxes, n_frames):
         """Join the parts' unwrapped tracks (one shift per part) and make molecules whole."""
         parts = np.asarray(r.part_frames, dtype=np.intp)
-        strides = np.atleast_1d(r.stride)
-        stride = int(strides[0])
         starts = np.concatenate([[0], np.cumsum(parts)[:-1]])
         first_raw, last_raw, last_unw = r.first_raw, r.last_raw, r.last_unwrapped
         has_box = bool(np.all(boxes[:, :3] > 0))
@@ -793,11 +802,17 @@ class IonCollector(AnalysisBase):
         n_sp = len(self.species)
         position_sum, dipole, com = r.position_sum, r.dipole, r.com_position
         kept = r.ion_positions
-        if np.any(strides != stride) or (parts.size > 1 and stride > 1 and np.any(starts % stride)):
+        # kept rows: analysed-frame indices of the trajectory frames they were read on
+        index = np.searchsorted(np.asarray(self.frames), np.asarray(r.kept_frames))
+        steps = np.diff(index)
+        if index.size < 2 or np.any(steps != steps[0]):
             raise ValueError(
-                f"{self._label}: parts of a parallel run kept per-ion positions on different "
-                "frames; use the serial backend, or max_ion_frames=None"
+                f"{self._label}: the analysed frames keep {index.size} evenly spaced per-ion "
+                f"positions (every {self._keep_every}th trajectory frame); analyse with step=1 "
+                "or a step dividing it, or give max_ion_frames=None"
             )
+        stride, offset = int(steps[0]), int(index[0])
+        kept_starts = np.concatenate([[0], np.cumsum(r.kept_counts)[:-1]])
         for p in range(parts.size):
             if not np.any(shifts[p]):
                 continue
@@ -806,10 +821,10 @@ class IonCollector(AnalysisBase):
             position_sum[rows] += add[:n_sp]
             dipole[rows] += add[n_sp : 2 * n_sp]
             com[rows] += add[2 * n_sp]
-            k_rows = slice(-(-starts[p] // stride), -(-(starts[p] + parts[p]) // stride))
+            k_rows = slice(kept_starts[p], kept_starts[p] + r.kept_counts[p])
             kept[k_rows] += self._apply(self._centre, shifts[p][None])[0]
         return {"position_sum": position_sum, "dipole": dipole, "com_position": com,
-                "ion_positions": kept, "ion_stride": stride}
+                "ion_positions": kept, "ion_stride": stride, "ion_offset": offset}
 
 
 def _charge_current_of(universe):

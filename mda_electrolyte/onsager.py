@@ -194,7 +194,8 @@ class OnsagerCoefficients(CarrierAnalysis):
             if self._remove_drift:
                 com = self._reference(col, idx, totals)
                 totals = totals - counts[None, :, None] * com[:, None, :]
-                per_ion = per_ion - com[::stride][: per_ion.shape[0]][:, None, :]
+                offset = col.ion_offset if einstein else 0
+                per_ion = per_ion - com[offset::stride][: per_ion.shape[0]][:, None, :]
             t_slices = block_slices(col.n_frames, self._n_blocks, col.label)
             i_slices = (t_slices if stride == 1 else
                         block_slices(per_ion.shape[0], self._n_blocks, col.label, "kept frames"))

@@ -131,6 +131,14 @@ def test_chunks_parts_and_kept_frames_reproduce_the_whole_trajectory(monkeypatch
     np.testing.assert_allclose(kept.ion_positions, serial.ion_positions[::10], atol=1e-9)
     d = Diffusion.from_collections(kept, n_blocks=1).results
     assert d.frame_spacing == pytest.approx(10 * DT)
+    # the same rows from a parallel run and from a slice: kept on trajectory frames 0, 10, ...
+    kept_par = IonCollector(u, IONS, unwrap=True, max_ion_frames=31).run(
+        backend="multiprocessing", n_workers=3).collection
+    np.testing.assert_allclose(kept_par.ion_positions, kept.ion_positions, atol=1e-9)
+    sliced = IonCollector(u, IONS, unwrap=True, max_ion_frames=31).run(start=5).collection
+    assert sliced.ion_offset == 5 and sliced.ion_stride == 10
+    np.testing.assert_allclose(sliced.ion_positions - sliced.ion_positions[0],
+                               kept.ion_positions[1:] - kept.ion_positions[1], atol=1e-6)
 
 
 def test_analyze_reads_the_trajectory_once_for_every_transport_quantity(tmp_path, monkeypatch,
