@@ -438,6 +438,8 @@ class D3(ParametersContract, Calculator):
                                      cutoffs, self.num_threads)
         except ValueError as err:  # the C++ side refused its input
             raise InputError(str(err)) from err
+        except MemoryError:
+            raise  # out of memory says more than "calculation failed"
         except RuntimeError as err:
             raise CalculationFailed(str(err)) from err
         try:
