@@ -430,7 +430,10 @@ class IonCollector(AnalysisBase):
         Bytes allowed for per-ion velocities of every frame; beyond it only the species
         currents are kept (the Green–Kubo self/distinct split is then not available).
     max_ion_frames : int or None
-        Most frames whose per-ion centres are kept (evenly spaced); ``None`` keeps every frame.
+        Most frames whose per-ion centres are kept: trajectory frames that are multiples of
+        ``ceil((len(trajectory) - 1) / (max_ion_frames - 1))``, the same rule for every part of
+        a parallel run (``collection.ion_stride``, ``ion_offset`` say which analysed frames they
+        are); ``None`` keeps every frame.
     observables : bool
         Also read the per-step ``charge_current`` observable when the trajectory is an H5MD file
         of :func:`ase_electrolyte.run_md` that records it (no frame is read for it); it becomes
