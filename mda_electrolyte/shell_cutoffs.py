@@ -252,16 +252,21 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
 def bond_indices(universe):
     """The topology's bonds as an ``(n_bonds, 2)`` index array (empty without bonds).
 
-    Read from the topology table directly: ``universe.bonds`` builds a group of bond objects,
-    about 0.2 s for a 7000-atom electrolyte, every time it is accessed.
+    ``universe.bonds`` builds a group of bond objects (about 0.05 s for a 7000-atom
+    electrolyte): call this once per analysis and pass the array on.
     """
-    bonds = getattr(universe._topology, "bonds", None)
-    if bonds is None or not len(bonds.values):
+    from MDAnalysis.exceptions import NoDataError
+
+    try:
+        bonds = universe.bonds
+    except (NoDataError, AttributeError):
         return np.zeros((0, 2), dtype=np.intp)
-    return np.asarray(bonds.values, dtype=np.intp).reshape(-1, 2)
+    if len(bonds) == 0:
+        return np.zeros((0, 2), dtype=np.intp)
+    return np.asarray(bonds.indices, dtype=np.intp).reshape(-1, 2)
 
 
-def donor_atoms(group, preset="ju2025"):
+def donor_atoms(group, preset="ju2025", bonds=None):
     """The donor atoms of a species under a preset, found from the bonds.
 
     An oxygen is a donor when it is bonded to a carbon (carbonyl or ether oxygen), a phosphorus
@@ -273,6 +278,8 @@ def donor_atoms(group, preset="ju2025"):
         Atoms of one species; needs ``elements`` and ``bonds`` unless it is a single atom.
     preset : str
         Key of :data:`DONOR_PRESETS`.
+    bonds : numpy.ndarray, shape (n_bonds, 2), optional
+        The Universe's bonds (:func:`bond_indices`), when the caller has them already.
 
     Returns
     -------
@@ -291,7 +298,7 @@ def donor_atoms(group, preset="ju2025"):
     cutoffs = DONOR_PRESETS[preset]
     universe = group.universe
     n = universe.atoms.n_atoms
-    bonds = bond_indices(universe)
+    bonds = bond_indices(universe) if bonds is None else bonds
     ends = np.concatenate([bonds, bonds[:, ::-1]])
     degree = np.bincount(ends[:, 0], minlength=n)
     is_c = universe.atoms.elements == "C"

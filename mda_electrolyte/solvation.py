@@ -79,13 +79,15 @@ class _NoRdfMinimum(ValueError):
     """A cation–species RDF has no first minimum to take the shell cutoff from."""
 
 
-def oxygen_types(atomgroup):
+def oxygen_types(atomgroup, bonds=None):
     """Carbonyl/ether type of every atom from the bonds of the topology.
 
     Parameters
     ----------
     atomgroup : MDAnalysis.core.groups.AtomGroup
         Needs ``elements`` and ``bonds``.
+    bonds : numpy.ndarray, shape (n_bonds, 2), optional
+        The Universe's bonds as indices, when the caller has them already.
 
     Returns
     -------
@@ -96,7 +98,7 @@ def oxygen_types(atomgroup):
         Universe index of the carbon bonded to each Oc, -1 elsewhere.
     """
     universe = atomgroup.universe
-    degree, carbons, partner = _bond_counts(universe)
+    degree, carbons, partner = _bond_counts(universe, bonds)
     is_o = universe.atoms.elements == "O"
     oc = is_o & (degree == 1) & (carbons == 1)
     oe = is_o & (degree == 2) & (carbons == 2)
@@ -105,10 +107,10 @@ def oxygen_types(atomgroup):
     return types, carbon
 
 
-def _bond_counts(universe):
+def _bond_counts(universe, bonds=None):
     """Bonds per atom, carbon neighbours per atom and one bond partner per atom (-1: none)."""
     n = universe.atoms.n_atoms
-    bonds = bond_indices(universe)
+    bonds = bond_indices(universe) if bonds is None else bonds
     ends = np.concatenate([bonds, bonds[:, ::-1]])
     degree = np.bincount(ends[:, 0], minlength=n)
     is_c = universe.atoms.elements == "C"
@@ -119,7 +121,7 @@ def _bond_counts(universe):
 
 
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
-                  cutoff_convention="whole_molecule", no_minimum="raise"):
+                  cutoff_convention="whole_molecule", no_minimum="raise", bonds=None):
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
     if cutoff_convention not in CUTOFF_CONVENTIONS:
@@ -179,13 +181,15 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
         oxygens = group.select_atoms("element O")
         if oxygens.n_atoms == 0:
             continue
-        if len(bond_indices(universe)) == 0:
+        if bonds is None:
+            bonds = bond_indices(universe)
+        if len(bonds) == 0:
             raise ValueError(
                 f"species {name!r} has oxygen atoms but the topology has no bonds, so carbonyl "
                 "and ether oxygens cannot be told apart; add bonds (e.g. "
                 "universe.guess_TopologyAttrs(to_guess=['bonds']))"
             )
-        degree = _bond_counts(universe)[0]
+        degree = _bond_counts(universe, bonds)[0]
         residue_size = np.bincount(universe.atoms.resindices)[oxygens.resindices]
         lonely = oxygens[(residue_size > 1) & (degree[oxygens.ix] == 0)]
         if lonely.n_atoms:
@@ -353,8 +357,12 @@ class SolvationShells(AnalysisBase):
         **kwargs,
     ):
         rdf_range = tuple(float(v) for v in rdf_range)
+        if not hasattr(cations, "universe"):
+            raise TypeError("cations must be an MDAnalysis AtomGroup")
+        # read once: building the bond group is the slowest step of the set-up
+        bonds = bond_indices(cations.universe)
         _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
-                      cutoff_convention, no_minimum)
+                      cutoff_convention, no_minimum, bonds)
         if not float(max_cutoff) > 0:
             raise ValueError(f"max_cutoff must be positive, not {max_cutoff!r}")
         super().__init__(cations.universe.trajectory, **kwargs)
@@ -372,7 +380,7 @@ class SolvationShells(AnalysisBase):
         if cutoff_convention == "donor_atoms" or no_minimum == "preset":
             for name, group in self._species.items():
                 try:
-                    self._presets[name] = donor_atoms(group, _PRESET)
+                    self._presets[name] = donor_atoms(group, _PRESET, bonds)
                 except ValueError as err:
                     if cutoff_convention == "donor_atoms":
                         raise ValueError(f"species {name!r}: {err}") from None
@@ -394,7 +402,7 @@ class SolvationShells(AnalysisBase):
             list(self._species) if network_species is None else list(network_species)
         )
         universe = cations.universe
-        types, carbon = oxygen_types(universe.atoms)
+        types, carbon = oxygen_types(universe.atoms, bonds)
         self._otype = types
         self._carbonyl_carbon = carbon
         element = cations.elements[0]

@@ -703,3 +703,27 @@ def test_frame_average_error_is_calibrated_over_replicas():
         est = frame_average(2.0 + series, n_ions=50)
         z.append((est.value - 2.0) / est.stderr)
     assert 0.85 < np.std(z) < 1.2
+
+
+def test_one_pass_through_the_analysis_hooks_into_a_compact_table():
+    from MDAnalysis.analysis.base import AnalysisBase
+
+    # AnalysisBase.run drives the pass: no override, nothing run before it
+    assert SolvationShells.run is AnalysisBase.run
+    u = bn_fec()
+    li = u.atoms.select_atoms("type 22")
+    shells = SolvationShells(li, {"pf6": u.atoms.select_atoms("byres type 20")},
+                             {"bn": u.atoms.select_atoms("byres type 5")},
+                             cutoffs={"pf6": 2.8}).run(stop=4)
+    table = shells.results.table
+    assert table.n_frames == 4 and table.radius == 6.0
+    assert table.atom.dtype == np.int32 and table.oxygen_bin.dtype == np.int32
+    # compact: about 12 bytes per candidate pair within 6 Å, nothing per (frame, cation, atom)
+    rows = table.atom.size + table.oxygen_cation.size
+    assert table.nbytes < 14 * rows + 64 * table.n_frames + 24 * table.m_to_o.shape[0]
+    assert table.nbytes / (4 * li.n_atoms) < 2000
+    # with every cutoff given the table keeps only pairs within the largest one
+    given = SolvationShells(li, {"pf6": u.atoms.select_atoms("byres type 20")},
+                            {"bn": u.atoms.select_atoms("byres type 5")},
+                            cutoffs={"pf6": 2.8, "bn": 2.6}).run(stop=4).results.table
+    assert given.radius == 2.8 and given.distance.max() <= 2.8
