@@ -93,3 +93,20 @@ def test_compressibility_and_shift_from_synthetic_densities():
         align_density("sevennet-0", emt_copper(1), unresolved, epochs=1)
     with pytest.raises(ValueError, match="does not rise"):
         compressibility_from_shifts([0.0, 1000.0, 2000.0], [1.2, 1.19, 1.18])
+
+
+def test_alignment_inputs_are_checked_before_any_model_is_loaded():
+    frames = emt_copper(2)
+    slab = frames[0].copy()
+    slab.pbc = (True, True, False)
+    # "no-such-model" would fail to load: each refusal comes first
+    with pytest.raises(ValueError, match="3D-periodic"):
+        align_density("no-such-model", [frames[1], slab], 1000.0, epochs=1)
+    with pytest.raises(ValueError, match="3D-periodic"):
+        align_density("no-such-model", [], 1000.0, epochs=1)
+    with pytest.raises(ValueError, match="finite"):
+        align_density("no-such-model", frames, float("nan"), epochs=1)
+    with pytest.raises(ValueError, match="same length"):
+        compressibility_from_shifts([0.0, 1000.0], [1.2, 1.21, 1.22])
+    with pytest.raises(ValueError, match="positive"):
+        pressure_shift_for_density(1.2, 1.21, -1e-5)

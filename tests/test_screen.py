@@ -204,12 +204,12 @@ def test_screen_runs_and_table_is_mean_and_standard_error(client, tmp_path):
         ]
         values = [p["value"] for p in props]
         assert len(values) == 2 and values[0] != values[1]  # independent replicas differ
-        # 10 fs of NPT: each replica's density is refused as too short, so the row has no
-        # mean and says why (the numbers of the means are checked on stored results below)
-        assert all(p["verdict"].startswith("too short") for p in props)
+        # 10 fs of NPT: the protocol refuses each replica's density (too short), so the row has
+        # no mean and says why (the numbers of the means are checked on stored results below)
+        assert not any(p["converged"] for p in props)
         assert (row["n_replicas"], row["n_invalid"], row["valid"]) == (0, 2, False)
         assert math.isnan(row["mean"]) and "no valid replica" in row["verdict"]
-        assert "excluded: too short" in row["verdict"] and "(2/2 replicas)" in row["verdict"]
+        assert all(f"excluded: {p['verdict']}" in row["verdict"] for p in props)
     tasks = pd.read_csv(out / "tasks.csv")
     assert len(tasks) == 4 and not tasks["valid"].any()
     assert sorted(tasks["value"]) == sorted(
@@ -321,7 +321,7 @@ concentration = 3.0
     # one replica of an NVT run: the density is the input, not a result, and the row says so
     assert math.isnan(summary.loc[0, "sem"]) and not summary.loc[0, "valid"]
     assert "no valid replica" in summary.loc[0, "verdict"]
-    assert "NVT production keeps the volume fixed" in summary.loc[0, "verdict"]
+    assert "not a result" in summary.loc[0, "verdict"]
 
     bad = tmp_path / "bad.toml"
     bad.write_text(plan.read_text().replace('salt = "LiPF6"', 'salt = "LiPF7"'))
@@ -364,7 +364,7 @@ def test_task_runs_analyses_and_reports_their_numbers(tmp_path):
         assert prop["verdict"] == own and prop["converged"] == (own == "valid")
     # NVT production: the density is the box's, and marked as not measured
     assert not out["properties"]["density"]["converged"]
-    assert "NVT production keeps the volume fixed" in out["properties"]["density"]["verdict"]
+    assert "not a result" in out["properties"]["density"]["verdict"]
     # done-marker: a second call does no work
     again = run_task(_spec(plan, task, tmp_path, 1, plan.to_dict()))
     assert again["skipped"] and again["properties"] == out["properties"]
@@ -586,3 +586,21 @@ def test_task_properties_read_both_summary_formats():
     assert props["conductivity_eh"]["converged"]
     assert props["viscosity"]["value"] is None and not props["viscosity"]["converged"]
     assert "too short" in props["viscosity"]["verdict"]
+
+
+def test_folder_of_another_plan_and_missing_experiment_are_refused_before_submission(tmp_path):
+    from ase_electrolyte.screen.engine import _prepare_outdir
+
+    _prepare_outdir(load_plan(_plan()), tmp_path)
+    # no client, no cluster: the refusal comes before either is needed
+    with pytest.raises(PlanError, match="different plan.*seed"):
+        run_screen(_plan(seed=8), tmp_path, client=object(), progress=False)
+    with pytest.raises(PlanError, match="does not exist"):
+        run_screen(_plan(), tmp_path, client=object(), experimental=tmp_path / "none.csv",
+                   progress=False)
+    (tmp_path / "exp.csv").write_text("solvent,salt,value\nEC,LiPF6,1.2\n")
+    with pytest.raises(PlanError, match="missing column"):
+        from ase_electrolyte.screen import compare_experimental
+
+        compare_experimental(pd.DataFrame(), tmp_path / "exp.csv", tmp_path)
+    assert not (tmp_path / "tasks").exists()

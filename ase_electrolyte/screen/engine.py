@@ -36,6 +36,13 @@ class ScreenResult:
         Seconds spent in :func:`run_screen`.
     task_s : dict
         Task id → seconds the task itself ran (for the tasks of this call).
+    task_timing : dict
+        Task id → the task's ``timing`` (worker, UNIX start and end, seconds per phase).
+    timing : dict
+        Seconds of each part of this call: ``setup`` (plan checks, output folder),
+        ``cluster`` (starting a local cluster), ``tasks`` (first submission to last result),
+        ``aggregate`` (the table and plots); ``submitted`` and ``collected`` are the UNIX times
+        of the first submission and of the last result received.
     """
 
     outdir: Path
@@ -47,6 +54,8 @@ class ScreenResult:
     failures: dict = field(default_factory=dict)
     wall_s: float = 0.0
     task_s: dict = field(default_factory=dict)
+    task_timing: dict = field(default_factory=dict)
+    timing: dict = field(default_factory=dict)
 
 
 def local_cluster_size(device="auto", n_workers=None):
@@ -125,7 +134,16 @@ def _differences(old, plan):
     return diff
 
 
-def _spec(plan, task, outdir, threads, plan_dict):
+def _workers_per_host(client):
+    """Worker processes per host of a cluster (the engine did not size it)."""
+    hosts = {}
+    for address in client.scheduler_info()["workers"]:
+        host = address.rsplit(":", 1)[0]
+        hosts[host] = hosts.get(host, 0) + 1
+    return hosts
+
+
+def _spec(plan, task, outdir, threads, plan_dict, workers_per_host=None):
     comp = task.composition
     return {
         "folder": str(outdir / TASKS_DIR / task.id),
@@ -145,6 +163,7 @@ def _spec(plan, task, outdir, threads, plan_dict):
         },
         "plan": plan_dict,
         "threads": threads,
+        "workers_per_host": workers_per_host,
     }
 
 
@@ -224,6 +243,7 @@ def run_screen(
     tasks = plan.tasks()
     todo = [t for t in tasks if not (outdir / TASKS_DIR / t.id / RESULT_FILE).exists()]
     result = ScreenResult(outdir=outdir, n_tasks=len(tasks), n_skipped=len(tasks) - len(todo))
+    result.timing["setup"] = time.perf_counter() - start
     say = (lambda *a: print(*a, flush=True)) if progress else (lambda *a: None)
     say(
         f"screen {plan.name!r}: {len(tasks)} tasks ({len(plan.compositions)} compositions × "
@@ -235,6 +255,8 @@ def run_screen(
         cluster = own_client = None
         threads = None
         gpu = False
+        per_host = None
+        tick = time.perf_counter()
         try:
             if client is None and scheduler is not None:
                 client = own_client = Client(scheduler)
@@ -257,17 +279,25 @@ def run_screen(
                     w.get("resources", {}) for w in client.scheduler_info()["workers"].values()
                 ]
                 gpu = plan.model["device"] != "cpu" and any("GPU" in r for r in offered)
+                per_host = _workers_per_host(client)
+            result.timing["cluster"] = time.perf_counter() - tick
             say(f"dask dashboard: {client.dashboard_link}")
-            _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll_s)
+            tick = time.perf_counter()
+            _submit_and_wait(
+                client, plan, todo, outdir, threads, gpu, result, say, poll_s, per_host
+            )
+            result.timing["tasks"] = time.perf_counter() - tick
         finally:
             if own_client is not None:
                 own_client.close()
             if cluster is not None:
                 cluster.close()
 
+    tick = time.perf_counter()
     result.summary = aggregate(
         outdir, experimental=experimental or plan.experimental, plots=plots
     )
+    result.timing["aggregate"] = time.perf_counter() - tick
     result.wall_s = time.perf_counter() - start
     say(
         f"screen finished: {result.n_done} done, {result.n_skipped} skipped, {result.n_failed} "
@@ -278,13 +308,14 @@ def run_screen(
     return result
 
 
-def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll_s):
+def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll_s, per_host):
     from distributed import wait
 
     plan_dict = plan.to_dict()
     futures = {}
+    result.timing["submitted"] = time.time()
     for task in todo:
-        spec = _spec(plan, task, outdir, threads, plan_dict)
+        spec = _spec(plan, task, outdir, threads, plan_dict, per_host)
         # a fixed key per task and plan: resubmitting the same task joins the running one
         key = f"electrolyte-screen-{plan.fingerprint()}-{task.id}"
         futures[
@@ -312,16 +343,21 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
                 else:
                     result.n_done += 1
                     result.task_s[task.id] = out.get("elapsed_s")
+                    result.task_timing[task.id] = out.get("timing")
             else:
                 result.n_failed += 1
                 result.failures[task.id] = out.get("error")
-        keys = {f.key for f in pending}
-        # a worker's "processing" set also holds tasks waiting there for a free thread
-        nthreads = client.nthreads()
-        running = sum(
-            min(sum(1 for k in ks if k in keys), nthreads.get(w, 1))
-            for w, ks in client.processing().items()
-        )
+        if pending:
+            keys = {f.key for f in pending}
+            # a worker's "processing" set also holds tasks waiting there for a free thread
+            nthreads = client.nthreads()
+            running = sum(
+                min(sum(1 for k in ks if k in keys), nthreads.get(w, 1))
+                for w, ks in client.processing().items()
+            )
+        else:
+            running = 0
+            result.timing["collected"] = time.time()
         counts = (len(pending) - running, running, result.n_done, result.n_failed)
         if counts != last:
             say("  queued {} | running {} | done {} | failed {}".format(*counts))

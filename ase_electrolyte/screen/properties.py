@@ -18,8 +18,9 @@ Estimate dicts the known names below do not cover (parts of a conductivity, tran
 numbers, ...) become properties named ``"<analysis>.<key>[.<key>...]"`` in their own unit, so a
 new analysis reaches the table without a change here.
 
-Known names: ``density`` (g/cm^3; the ``density`` analysis when it ran, else the protocol's mean
-production density with pymbar's statistical-inefficiency error and its verdict),
+Known names: ``density`` (g/cm^3; the ``density`` analysis when it ran, else the protocol's
+density Estimate — mean after the detected equilibration, statistical-inefficiency error,
+verdict),
 ``conductivity_gk`` and ``conductivity_eh`` (mS/cm), ``viscosity`` (mPa·s), ``D_<species>``
 (m^2/s) and the solvation classes ``SSIP``/``CIP``/``AGG`` (fractions of cations, unit ``"1"``).
 Unlike an :class:`~ase_electrolyte.estimate.Estimate`, a property may be valid with
@@ -30,8 +31,6 @@ replicas anyway.
 from __future__ import annotations
 
 import math
-
-from ..units import convert
 
 __all__ = ["task_properties", "is_estimate_dict", "replica_property"]
 
@@ -104,6 +103,9 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
 
 def _from_estimate(est, unit):
     """An Estimate dict as a property in ``unit`` (kept in its own unit if not convertible)."""
+    # imported here: units pulls in scipy.constants, seconds of start-up on a busy worker
+    from ..units import convert
+
     value, stderr, own = est.get("value"), est.get("stderr"), est.get("unit", "1")
     if unit is not None and own != unit:
         try:
@@ -201,7 +203,8 @@ def task_properties(simulation, summary):
     Parameters
     ----------
     simulation : dict
-        ``density_g_cm3`` and ``density_sem_g_cm3`` (or, from older tasks,
+        ``density``, the Estimate dict of :func:`ase_electrolyte.md.run_protocol`'s density;
+        or, from older tasks, ``density_g_cm3`` with ``density_sem_g_cm3`` (or
         ``density_std_g_cm3``), ``density_verdict`` and ``production_ensemble``.
     summary : dict
         The ``summary.json`` of :func:`mda_electrolyte.report.run_analyses`, in either format
@@ -215,7 +218,9 @@ def task_properties(simulation, summary):
         property (its status is in the task's ``result.json``).
     """
     props = {}
-    if simulation.get("density_g_cm3") is not None:
+    if is_estimate_dict(simulation.get("density")):
+        props["density"] = _from_estimate(simulation["density"], "g/cm^3")
+    elif simulation.get("density_g_cm3") is not None:
         npt = simulation.get("production_ensemble") == "npt"
         verdict = simulation.get("density_verdict")
         if verdict is None:  # a task of an older version: only the ensemble was checked

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 import traceback
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from .properties import task_properties
 
-__all__ = ["run_task", "task_properties", "RESULT_FILE", "ERROR_FILE"]
+__all__ = ["run_task", "task_properties", "task_threads", "RESULT_FILE", "ERROR_FILE"]
 
 RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
@@ -112,13 +113,16 @@ def run_task(spec):
     ----------
     spec : dict
         ``folder``, ``task`` (id, composition, temperature, replica, seed), ``plan`` (the
-        :meth:`~ase_electrolyte.screen.Plan.to_dict` content), ``threads`` (torch threads or None).
+        :meth:`~ase_electrolyte.screen.Plan.to_dict` content), ``threads`` (torch threads or
+        None) and optionally ``workers_per_host`` (see :func:`task_threads`).
 
     Returns
     -------
     dict
-        The content of ``result.json``: ``status`` (``"done"``) and ``properties``, or, for a
-        failure, ``status == "failed"`` and ``error``.
+        The content of ``result.json``: ``status`` (``"done"``), ``properties`` and ``timing``
+        (``worker``, UNIX ``start``/``end`` and the seconds spent in ``imports_s``,
+        ``build_s``, ``calculator_s``, ``protocol_s`` and ``analyses_s``), or, for a failure,
+        ``status == "failed"`` and ``error``.
     """
     folder = Path(spec["folder"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -128,38 +132,76 @@ def run_task(spec):
         result["skipped"] = True
         return result
     start = time.perf_counter()
+    timing = {"worker": _worker_name(), "start": time.time()}
     try:
-        result = _run(spec, folder)
+        result = _run(spec, folder, timing)
     except Exception as err:  # a failed task is recorded, the others go on
+        timing["end"] = time.time()
         failure = {
             "task": spec["task"]["id"],
             "status": "failed",
             "error": f"{type(err).__name__}: {err}",
             "traceback": traceback.format_exc(),
             "elapsed_s": time.perf_counter() - start,
+            "timing": timing,
         }
         write_json(folder / ERROR_FILE, failure)
         return failure
     result["elapsed_s"] = time.perf_counter() - start
+    timing["end"] = time.time()
+    result["timing"] = timing
     (folder / ERROR_FILE).unlink(missing_ok=True)
     write_json(done, result)  # last: its presence means the task finished
     return result
 
 
-def _run(spec, folder):
+def _worker_name():
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return f"pid {os.getpid()}"
+
+
+def task_threads(spec):
+    """Torch intra-op threads for this task: the engine's choice, else cores / tasks at once.
+
+    With a cluster the engine did not start, ``spec["workers_per_host"]`` counts the worker
+    processes on each host; each task then gets the host's cores divided by the tasks that can
+    run there at once (dask's nanny starts workers with ``OMP_NUM_THREADS=1``, so torch would
+    otherwise use one core per worker, however many the host has).
+    """
+    if spec.get("threads"):
+        return int(spec["threads"])
+    per_host = spec.get("workers_per_host")
+    if not per_host:
+        return None
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return None
+    host = worker.address.rsplit(":", 1)[0]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    at_once = per_host.get(host, 1) * max(1, worker.state.nthreads)
+    return max(1, (cores or 1) // at_once)
+
+
+def _run(spec, folder, timing):
+    tick = time.perf_counter()
     import ase.io
 
     from ..build import electrolyte_box
     from ..md import run_protocol
 
-    if spec.get("threads"):
-        import torch
-
-        torch.set_num_threads(int(spec["threads"]))
+    timing["imports_s"] = time.perf_counter() - tick
     task, plan = spec["task"], spec["plan"]
     comp = task["composition"]
     write_json(folder / "task.json", {"task": task, "fingerprint": plan["fingerprint"]})
     initial = folder / "initial.extxyz"
+    tick = time.perf_counter()
     if initial.exists():
         atoms = ase.io.read(initial)
     else:
@@ -176,7 +218,17 @@ def _run(spec, folder):
         tmp = folder / "initial.extxyz.part"
         ase.io.write(tmp, atoms, format="extxyz")
         os.replace(tmp, initial)
+    timing["build_s"] = time.perf_counter() - tick
+    tick = time.perf_counter()
     calc = make_calculator(plan["model"])
+    threads = task_threads(spec)
+    # only a model that loaded torch needs its threads set: importing torch for a pure-Python
+    # potential costs seconds per worker
+    if threads and "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+        timing["torch_threads"] = threads
+    timing["calculator_s"] = time.perf_counter() - tick
+    tick = time.perf_counter()
     result = run_protocol(
         atoms,
         calc,
@@ -186,6 +238,8 @@ def _run(spec, folder):
         progress=False,
         **plan["protocol"],
     )
+    timing["protocol_s"] = time.perf_counter() - tick
+    tick = time.perf_counter()
     summary = {}
     if plan["analyses"]:
         from mda_electrolyte.bridge import from_ase
@@ -202,11 +256,15 @@ def _run(spec, folder):
                 only=plan["analyses"],
                 keep_going=True,
             )
+    timing["analyses_s"] = time.perf_counter() - tick
+    density = result.density
     simulation = {
         "composition_counts": atoms.info.get("composition"),
         "cation_molality": atoms.info.get("cation_molality"),
         "n_atoms": len(atoms),
-        "density_g_cm3": result.density,
+        # run_protocol reports an Estimate (earlier versions a float with separate error/verdict)
+        "density": density.to_dict() if hasattr(density, "to_dict") else None,
+        "density_g_cm3": float(density),
         "density_std_g_cm3": result.density_std,
         "density_sem_g_cm3": result.density_sem,
         "density_verdict": result.density_verdict,
