@@ -107,6 +107,8 @@ class ParametersContract:
             key: value for key, value in normalised.items()
             if key not in old or not equal(value, old[key])
         }
+        # an option dropped by the change (a backend option of a replaced model) changed too
+        changed.update({key: None for key in old if key not in normalised})
         self.parameters = Parameters(normalised)
         if changed:
             self.reset()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import molecule
-from ase.calculators.calculator import PropertyNotImplementedError
+from ase.calculators.calculator import InputError, PropertyNotImplementedError
 from scipy.spatial.transform import Rotation
 
 from ase_electrolyte import Calculator, list_models
@@ -182,13 +182,18 @@ def test_list_models_names_backends():
     assert names["sevennet-0"].installed and names["sevennet-0"].extra == "sevennet"
 
 
-def test_other_registered_sevennet_models_load():
+def test_other_registered_sevennet_models_load(sevennet):
     atoms = molecule("H2O")
-    e22 = _ev(atoms, Calculator("sevennet-0-22may2024", device="cpu"))["energy"]
-    e11 = _ev(atoms, Calculator("sevennet-0", device="cpu"))["energy"]
-    assert np.isfinite(e22) and e22 != e11
-    emf = _ev(atoms, Calculator("sevennet-mf-0", device="cpu", modal="PBE"))["energy"]
+    calc = Calculator("sevennet-mf-0", device="cpu", modal="PBE")
+    emf = _ev(atoms, calc)["energy"]
     assert np.isfinite(emf)
+    assert calc.parameters["modal"] == "PBE"
+    # a new model is loaded by set(); the multi-fidelity option does not carry over to it
+    assert set(calc.set(model="sevennet-0-22may2024")) >= {"model", "modal"}
+    assert "modal" not in calc.parameters and calc.model == "sevennet-0-22may2024"
+    e22 = _ev(atoms, calc)["energy"]
+    e11 = _ev(atoms, sevennet)["energy"]
+    assert np.isfinite(e22) and e22 != e11 and e22 != emf
 
 
 # --- bad input -------------------------------------------------------------------------------
@@ -213,7 +218,8 @@ def test_multifidelity_model_needs_modal():
 
 
 def test_unknown_option_and_dtype_are_rejected():
-    with pytest.raises(ValueError, match="no option"):
+    # ASE's InputError, which stays a ValueError for callers that catch that
+    with pytest.raises(InputError, match="no option"):
         Calculator("sevennet-0", device="cpu", temperature=300)
     with pytest.raises(ValueError, match="dtype"):
         Calculator("sevennet-0", device="cpu", dtype="float64")
@@ -329,3 +335,63 @@ def test_dispersion_falls_back_to_cpu_when_the_cuda_kernel_cannot_be_built(monke
         disp = Calculator._make_dispersion("d3-bj", "cuda:1")
     assert disp.device == "cpu"
     assert disp.damping == "bj"
+
+
+# --- ASE parameters contract ------------------------------------------------------------------
+
+
+def test_todict_records_model_device_and_dispersion_cutoffs(sevennet):
+    import json
+
+    loaded = sevennet._model_calc
+    record = sevennet.todict()
+    assert record["model"] == "sevennet-0" and record["backend"] == "sevennet"
+    assert record["device"] == "cpu" and record["dispersion"] is None
+    try:
+        assert set(sevennet.set(dispersion="d3-zero")) == {"dispersion"}
+        assert sevennet._model_calc is loaded  # a new term, not a new model
+        dispersion = json.loads(json.dumps(sevennet.todict()))["dispersion"]
+        assert dispersion["damping"] == "zero" and dispersion["device"] == "cpu"
+        assert dispersion["cutoff"] == 50.2 and dispersion["cn_cutoff"] == 20.0
+        assert sevennet.dispersion.damping == "zero"
+    finally:
+        sevennet.set(dispersion=None)
+    assert sevennet.dispersion is None and sevennet._model_calc is loaded
+
+
+def test_one_device_vocabulary(sevennet):
+    import torch
+
+    from ase_electrolyte.device import Device
+
+    loaded = sevennet._model_calc
+    # the same device in every spelling changes nothing and loads nothing
+    for same in ("cpu", "CPU", Device("cpu"), torch.device("cpu")):
+        assert sevennet.set(device=same) == {}
+    assert sevennet._model_calc is loaded and sevennet.parameters["device"] == "cpu"
+    with pytest.raises(InputError, match="device must be"):
+        sevennet.set(device="gpu:0")
+    if not torch.cuda.is_available():
+        with pytest.raises(InputError, match="no CUDA GPU"):
+            sevennet.set(device="cuda:0")
+    assert sevennet.parameters["device"] == "cpu" and sevennet._model_calc is loaded
+
+
+def test_d3_options_are_parameters_and_attributes():
+    from ase_electrolyte import D3
+
+    atoms = molecule("CH3CH2OH", cell=[6.0, 6.5, 7.0], pbc=True)  # images beyond 5 Å
+    calc = D3(device="cpu", cutoff=8.0, cn_cutoff=6.0)
+    atoms.calc = calc
+    e8 = atoms.get_potential_energy()
+    calc.cutoff = 5.0  # the attribute goes through set(): results reset, kernel input changed
+    assert calc.parameters["cutoff"] == 5.0 and not calc.results
+    fresh = atoms.copy()
+    fresh.calc = D3(device="cpu", cutoff=5.0, cn_cutoff=6.0)
+    assert atoms.get_potential_energy() == pytest.approx(fresh.get_potential_energy(), abs=1e-14)
+    assert atoms.get_potential_energy() != pytest.approx(e8, abs=1e-6)
+    # a bad value is refused and the calculator keeps its options
+    with pytest.raises(InputError, match="smooth_cutoff"):
+        calc.set(smooth_cutoff=6.0)
+    assert calc.parameters["smooth_cutoff"] is None and calc.cutoff == 5.0
+    assert D3(**calc.todict()).todict() == calc.todict()
