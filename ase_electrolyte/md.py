@@ -104,6 +104,9 @@ def calculator_fingerprint(calc):
     except Exception:  # noqa: BLE001 - todict is optional in ASE's calculator protocol
         params = dict(getattr(calc, "parameters", None) or {})
     params.pop("device", None)
+    for term in ("dispersion", "electrostatics"):  # their todict() records a device too
+        if isinstance(params.get(term), dict):
+            params[term] = {k: v for k, v in params[term].items() if k != "device"}
     out["parameters"] = params
     return json.loads(json.dumps(out, default=repr, sort_keys=True))
 
