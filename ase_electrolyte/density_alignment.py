@@ -12,6 +12,7 @@ reaches in an NPT run at the same external pressure the density
     \quad\Longrightarrow\quad
     \Delta P = -\frac{\ln(\rho_\mathrm{target}/\rho_\mathrm{model})}{\kappa_T}.
 
+:func:`npt_density` measures a model's NPT density (with its error and verdict),
 :func:`compressibility_from_shifts` measures :math:`\kappa_T` from NPT densities under imposed
 pressures (or take it from an EOS fit), :func:`pressure_shift_for_density` gives
 :math:`\Delta P` with its uncertainty, and :func:`align_density` fine-tunes the model on frames
@@ -33,6 +34,7 @@ __all__ = [
     "pressure_shift_for_density",
     "align_density",
     "mean_pressure",
+    "npt_density",
 ]
 
 
@@ -256,3 +258,52 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     return finetune(str(base), labelled, epochs=epochs, out=out, device=device,
                     stress_weight=stress_weight, pressure_shift_bar=float(delta_bar),
                     check_units=False, **kwargs)
+
+
+def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=1.01325,
+                timestep_fs=2.0, seed=0, **calc_options):
+    r"""A model's NPT density: a short :func:`ase_electrolyte.md.run_md` run, then its mean.
+
+    The mean is taken after the equilibration point that pymbar detects, with the error from the
+    statistical inefficiency of the rest (:class:`mda_electrolyte.density.Density`); the
+    verdict says when too few uncorrelated samples remain.
+
+    Parameters
+    ----------
+    model : str, os.PathLike or ASE calculator
+    atoms : ase.Atoms
+        3D-periodic starting structure (not modified).
+    temperature_K : float
+    steps : int
+        MD steps; the density is observed at every step.
+    trajectory : str or os.PathLike
+        H5MD file of the run (an existing complete run of the same settings is reused).
+    pressure_bar : float
+        External pressure (or, for :func:`compressibility_from_shifts`, an imposed shift).
+    timestep_fs : float
+    seed : int
+        Seed of the initial velocities.
+    **calc_options
+        For :class:`ase_electrolyte.Calculator` when ``model`` is a name or path.
+
+    Returns
+    -------
+    ase_electrolyte.estimate.Estimate
+        Density in g/cm^3.
+    """
+    from ase.calculators.calculator import Calculator as _AseCalculator
+
+    from mda_electrolyte.density import Density
+
+    from .calculator import Calculator
+    from .md import run_md
+
+    if not atoms.pbc.all():
+        raise ValueError("an NPT density needs a 3D-periodic structure")
+    calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
+    work = atoms.copy()
+    work.calc = calc
+    run_md(work, ensemble="npt", steps=int(steps), timestep_fs=timestep_fs,
+           temperature_K=temperature_K, pressure_bar=pressure_bar, trajectory=trajectory,
+           write_interval=max(1, int(steps)), observe_interval=1, seed=seed, progress=False)
+    return Density(str(trajectory)).run().results.equilibrium_density

@@ -11,6 +11,7 @@ from ase_electrolyte.density_alignment import (  # noqa: E402
     align_density,
     compressibility_from_shifts,
     mean_pressure,
+    npt_density,
     pressure_shift_for_density,
 )
 from ase_electrolyte.distill import distill, relabel  # noqa: E402
@@ -74,6 +75,51 @@ def test_alignment_raises_the_pressure_by_the_shift(tiny, tmp_path):
         a.calc, b.calc = aligned, base
         rms = np.sqrt(np.mean((a.get_forces() - b.get_forces()) ** 2))
         assert rms < 0.25 * np.sqrt(np.mean(b.get_forces() ** 2))
+
+
+def _static_pressure(calc, a):
+    from ase.build import bulk
+    from ase.units import bar
+
+    atoms = bulk("Cu", "fcc", a=a, cubic=True)
+    atoms.calc = calc
+    density = atoms.get_masses().sum() / atoms.get_volume() * 1.66053906660  # g/cm³
+    return -atoms.get_stress()[:3].mean() / bar, density
+
+
+def test_aligned_model_npt_density_moves_to_the_target(tiny, tmp_path):
+    """BAMBOO's alignment end to end on a tiny model of copper (the cheapest real path here).
+
+    The base model's NPT density and its compressibility (from its equation of state) give the
+    ΔP that moves it 2 % denser, to a stand-in "experimental" density; after fine-tuning with
+    the shifted stress labels the model's pressure has moved by ΔP within the uncertainty of ΔP,
+    and a short NPT run of the aligned model lands on the target.
+    """
+    from ase.build import bulk
+
+    base = Calculator(tiny[0], device="cpu")
+    eos = [_static_pressure(base, a) for a in (3.56, 3.58, 3.60, 3.62, 3.64)]
+    kappa = compressibility_from_shifts(*zip(*eos, strict=True))
+    cell = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)  # 32 atoms
+    npt = {"temperature_K": 50.0, "steps": 200, "timestep_fs": 2.0, "seed": 1}
+    rho_base = npt_density(base, cell, trajectory=tmp_path / "base.h5md", **npt)
+    target = 1.02 * rho_base.value
+    shift = pressure_shift_for_density(rho_base.value, target, kappa,
+                                       rho_model_error=rho_base.stderr)
+    assert shift.valid and shift.delta_bar < 0  # denser: lower the model's pressure
+    frames = [f for a in (3.54, 3.58, 3.62) for f in emt_copper(2, a=a, seed=int(100 * a))]
+    res = align_density(tiny[0], frames, shift, epochs=15, out=tmp_path / "align",
+                        device="cpu", lr=0.02, batch_size=3, plot=False)
+    aligned = Calculator(str(res.checkpoint), device="cpu")
+    # the pressure at the fixed density the base model sampled moves by ΔP
+    a_npt = (4 * 63.546 / 0.602214076 / rho_base.value) ** (1 / 3)  # cubic cell of that density
+    moved = _static_pressure(aligned, a_npt)[0] - _static_pressure(base, a_npt)[0]
+    assert abs(moved - shift.delta_bar) < 3 * shift.error_bar
+    # the aligned model's NPT density lands on the target: more than half the way there, and
+    # within three combined standard errors of it
+    rho_aligned = npt_density(aligned, cell, trajectory=tmp_path / "aligned.h5md", **npt)
+    assert rho_aligned.value - rho_base.value > 0.5 * (target - rho_base.value)
+    assert abs(rho_aligned.value - target) < 3 * np.hypot(rho_aligned.stderr, rho_base.stderr)
 
 
 def test_compressibility_and_shift_from_synthetic_densities():
