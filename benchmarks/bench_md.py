@@ -149,8 +149,10 @@ def compare(label, atoms, calc, steps, repeats, temperature_K):
 
 
 def _fresh(atoms):
+    """A copy sharing the calculator, its results those of ``atoms`` (not timed)."""
     a = atoms.copy()
     a.calc = atoms.calc
+    a.get_forces()  # the shared calculator last saw another run's final state
     return a
 
 
