@@ -62,3 +62,14 @@ def test_html_report_marks_the_demo_numbers(tmp_path):
     assert "too few ions" in page
     with pytest.raises(ValueError):  # an invalid Estimate must say why: marking always does
         Estimate(1.0, 0.1, "S/m", "x", converged=False)
+
+
+def test_simulate_terminal_lines_print_only_valid_numbers():
+    from electrolyte_cli.simulate import result_lines
+
+    good = Estimate(1.2034, 0.0041, "g/cm^3", "statistical inefficiency", 40)
+    short = Estimate.invalid(0.8021, 0.0, "g/cm^3", "statistical inefficiency",
+                             "too short: 2.1 independent samples (< 10)")
+    density, temperature = result_lines({"density": short, "temperature": good})
+    assert "0.80" not in density and "no result (too short: 2.1" in density
+    assert "1.2034 ± 0.0041 g/cm^3 (valid)" in temperature
