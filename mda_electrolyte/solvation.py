@@ -897,6 +897,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "cation": symbol,
         "convention": shells.results.convention,
         "cutoffs_angstrom": shells.results.cutoffs,
+        # the cutoffs with their resolution and verdict (a preset fallback is marked)
+        "cutoffs": shells.results.cutoff_estimates,
         "cutoff_source": shells.results.cutoff_source,
         # Estimates: value, block error over frames and verdict (too few frames or ions)
         "fractions": estimates["fractions"],
