@@ -18,6 +18,7 @@ cutoff N/V * 4/3 pi r_c^3 (goal: <= 2x), and against an all-pairs kernel (N pair
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -161,6 +162,8 @@ def main():
         gpu_model()
         return
     sizes = [((5, 5, 5), 3)] + ([((10, 10, 11), 1)] if args.large else [])  # 1037, 9082 atoms
+    # both codes share the machine: the ratio is what compares, the load says how noisy it is
+    print("load average (1, 5, 15 min) at start: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     print(
         f"{'atoms':>6} {'simple-dftd3 s':>15} {'ours s':>8} {'speed-up':>9} "
         f"{'ref MB':>7} {'ours MB':>8} {'|dE|/E':>9}"
@@ -175,6 +178,7 @@ def main():
             f"{o['natoms']:6d} {r['time']:15.3f} {o['time']:8.3f} {r['time'] / o['time']:8.1f}x "
             f"{r['peak_mb']:7.0f} {o['peak_mb']:8.0f} {rel_err:9.1e}"
         )
+    print("load average (1, 5, 15 min) at end:   " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":

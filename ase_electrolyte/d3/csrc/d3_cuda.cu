@@ -225,7 +225,7 @@ struct CnBinBlock {
         double acc = 0.0;
         d3_bin_images(s, b, p, t, nt, s.cn_cutoff * s.cn_cutoff, 1e-12,
                       [&](int q, double, double, double, double r2) {
-            acc += d3_count(rci + s.rcov[s.species[b.perm[q]]], sqrt(r2));
+            acc += d3_count(rci + s.rcov[s.species[b.perm[q]]], r2);
         });
         out[0] = acc;
     }
@@ -297,8 +297,7 @@ struct ChainBinBlock {
             // as ChainBlock: the self images of i count in full, other pairs half per side
             const double de = (j == i) ? dEdcn[i] : dEdcn[i] + dEdcn[j];
             const double wv = (j == i) ? de : 0.5 * de;
-            const double r1 = sqrt(r2);
-            const double g = d3_dcount(rci + s.rcov[s.species[j]], r1) / r1;
+            const double g = d3_dcount_over_r(rci + s.rcov[s.species[j]], r2);
             if (j != i) {
                 out[0] += de * g * vx;
                 out[1] += de * g * vy;

@@ -23,29 +23,34 @@
 // ---------------------------------------------------------------------------------------
 // The formulas evaluated per pair image are templates on the scalar type T: double in both
 // kernels, and an 8-wide vector of doubles in the CPU kernel's SIMD loops (d3_cpu.cpp), so
-// that there is one written form of each. D3Ops<T> gives them exp and sqrt; d3_cpu.cpp
-// specialises it for its vector type. The arithmetic mixes T with double constants, which
-// GCC/Clang vector types support.
+// that there is one written form of each. D3Ops<T> gives them exp, the reciprocal and the
+// reciprocal square root; d3_cpu.cpp specialises it for its vector type (where division and
+// square root are the slowest instructions, it refines hardware estimates to within an ulp
+// or two). The arithmetic mixes T with double constants, which GCC/Clang vector types support.
 template <class T>
 struct D3Ops;
 
 template <>
 struct D3Ops<double> {
     static D3_HD double exp(double x) { return ::exp(x); }
-    static D3_HD double sqrt(double x) { return ::sqrt(x); }
+    static D3_HD double recip(double x) { return 1.0 / x; }
+    static D3_HD double rsqrt(double x) { return 1.0 / ::sqrt(x); }
 };
 
-// Coordination number: exponential counting function, k1 = 16, of a pair at distance r
-// with rc = 4/3 (R_cov,i + R_cov,j), and its derivative d count / dr.
+// Coordination number: exponential counting function, k1 = 16, of a pair at squared distance
+// r2 with rc = 4/3 (R_cov,i + R_cov,j): count = 1 / (1 + exp(-16 (rc/r - 1))).
 template <class T>
-D3_HD T d3_count(T rc, T r) {
-    return 1.0 / (1.0 + D3Ops<T>::exp(-16.0 * (rc / r - 1.0)));
+D3_HD T d3_count(T rc, T r2) {
+    return D3Ops<T>::recip(1.0 + D3Ops<T>::exp(-16.0 * (rc * D3Ops<T>::rsqrt(r2) - 1.0)));
 }
 
+// (d count / dr) / r = -16 rc e / (r^3 (1 + e)^2), e = exp(-16 (rc/r - 1)), as a function of r2.
 template <class T>
-D3_HD T d3_dcount(T rc, T r) {
-    const T e = D3Ops<T>::exp(-16.0 * (rc / r - 1.0));
-    return (-16.0 * rc * e) / (r * r * ((e + 1.0) * (e + 1.0)));
+D3_HD T d3_dcount_over_r(T rc, T r2) {
+    const T rinv = D3Ops<T>::rsqrt(r2);
+    const T e = D3Ops<T>::exp(-16.0 * (rc * rinv - 1.0));
+    const T q = D3Ops<T>::recip(1.0 + e);
+    return -16.0 * rc * e * (rinv * rinv * rinv) * (q * q);
 }
 
 // Rational (Becke-Johnson) damping without C6, from r^2 and the pair constants R^6 = p6,
@@ -57,7 +62,7 @@ template <class T, class S>
 D3_HD void d3_rational(T r2, T p6, T p8, S s6, T s8q, T* e, T* g) {
     const T r4 = r2 * r2;
     const T d6 = r4 * r2 + p6, d8 = r4 * r4 + p8;
-    const T inv = 1.0 / (d6 * d8);
+    const T inv = D3Ops<T>::recip(d6 * d8);
     const T t6 = d8 * inv, t8 = d6 * inv;
     *e = s6 * t6 + s8q * t8;
     *g = -6.0 * s6 * r4 * t6 * t6 - 8.0 * r4 * r2 * t8 * t8 * s8q;
@@ -385,7 +390,7 @@ D3_HD double d3_cn_images(const D3System& s, int i, int j) {
     const double* xj = s.xyz + 3 * j;
     double c = 0.0;
     d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], s.cn_cutoff * s.cn_cutoff,
-                      1e-12, [&](double, double, double, double r2) { c += d3_count(rc, sqrt(r2)); });
+                      1e-12, [&](double, double, double, double r2) { c += d3_count(rc, r2); });
     return c;
 }
 
@@ -397,8 +402,7 @@ D3_HD D3ImageSums d3_cn_chain_images(const D3System& s, int i, int j) {
     D3ImageSums acc = {};
     d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], s.cn_cutoff * s.cn_cutoff,
                       1e-12, [&](double vx, double vy, double vz, double r2) {
-        const double r1 = sqrt(r2);
-        acc.add_g(d3_dcount(rc, r1) / r1, vx, vy, vz);
+        acc.add_g(d3_dcount_over_r(rc, r2), vx, vy, vz);
     });
     return acc;
 }
