@@ -903,12 +903,12 @@ class NernstEinstein:
         <mda_electrolyte.Diffusion.from_collections>`; ``conductivity`` is an Estimate.
         """
         from .diffusion import Diffusion
+        from .ion_collection import IonCollection
 
+        if isinstance(collections, IonCollection):
+            collections = [collections]
         diff = Diffusion.from_collections(collections, **diffusion_parameters).results
-        charged = carrier_names(
-            collections[0] if not hasattr(collections, "species") else collections,
-            species, "NernstEinstein",
-        )
+        charged = carrier_names(collections[0], species, "NernstEinstein")
         return cls.from_estimates(
             temperature=temperature,
             diffusivities={s: diff.diffusion_coefficient[s] for s in charged},

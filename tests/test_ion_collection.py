@@ -79,6 +79,14 @@ def test_every_number_is_an_estimate_with_method_and_verdict(salt):
     assert est.n_samples == 10
     # the float keys are aliases of the Estimate, verdict included
     assert short.results.sigma == est.value and short.results.verdict == est.verdict
+    # the plot marks the number as not valid
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = short.plot()
+    assert "NOT VALID" in ax.get_title() and ax.title.get_color() == "tab:red"
+    assert any(t.get_text().startswith("NOT VALID\nnot converged") for t in ax.texts)
+    matplotlib.pyplot.close("all")
     two = [IonCollection.from_arrays({"Li": 4, "AN": 4}, dt=DT, positions=x[:2000] + k,
                                      charges={"Li": 1.0, "AN": -1.0}, volume=BOX**3)
            for k in range(2)]
