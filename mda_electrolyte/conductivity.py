@@ -224,7 +224,10 @@ class GreenKuboConductivity(CarrierAnalysis):
     observables : bool or path or list of paths
         Use the ``charge_current`` observable of H5MD inputs when present (default); ``False``
         reads velocities from the frames; path(s): the H5MD files recording the currents of the
-        given Universes (one per Universe), whose species names must match ``ions``.
+        given Universes (one per Universe), whose species names must match ``ions``. With
+        :meth:`from_collections`, ``True`` prefers each collection's
+        ``charge_current_observable`` (read by the :class:`~mda_electrolyte.IonCollector` of an
+        H5MD trajectory) to its frames.
     volume : float, optional
         Volume in Å³ (default: mean box volume of each trajectory).
     verbose : bool
