@@ -336,6 +336,21 @@ class Calculator(ParametersContract, _AseCalculator):
     def _terms(self):
         return [t for t in (self.dispersion, self.electrostatics) if t is not None]
 
+    def _term_options(self):
+        return [t.todict() for t in self._terms()]
+
+    def check_state(self, atoms, tol=1e-15):
+        """ASE's changes of ``atoms`` since the last evaluation, and ``"parameters"`` when a
+        summed term's own options were changed since (``calc.dispersion.set(cutoff=...)``)."""
+        changes = super().check_state(atoms, tol)
+        seen = getattr(self, "_term_options_seen", None)
+        now = self._term_options()
+        if seen is not None and (
+            len(seen) != len(now) or not all(equal(a, b) for a, b in zip(seen, now, strict=True))
+        ):
+            changes = [*changes, "parameters"]
+        return changes
+
     def _add_terms(self, results, wanted):
         """Add dispersion and electrostatics (each evaluated on a copy) to ``results``."""
         for term in self._terms():
@@ -345,6 +360,7 @@ class Calculator(ParametersContract, _AseCalculator):
             for key in ("energy", "forces", "energies", "stress"):
                 if key in results:
                     results[key] = results[key] + extra[key]
+        self._term_options_seen = self._term_options()
         return results
 
     def _wanted(self, properties):

@@ -343,6 +343,8 @@ def test_dispersion_falls_back_to_cpu_when_the_cuda_kernel_cannot_be_built(monke
 def test_todict_records_model_device_and_dispersion_cutoffs(sevennet):
     import json
 
+    from ase_electrolyte import D3
+
     loaded = sevennet._model_calc
     record = sevennet.todict()
     assert record["model"] == "sevennet-0" and record["backend"] == "sevennet"
@@ -354,6 +356,14 @@ def test_todict_records_model_device_and_dispersion_cutoffs(sevennet):
         assert dispersion["damping"] == "zero" and dispersion["device"] == "cpu"
         assert dispersion["cutoff"] == 50.2 and dispersion["cn_cutoff"] == 20.0
         assert sevennet.dispersion.damping == "zero"
+        # the term's own options changed afterwards: the summed results are not reused
+        atoms = molecule("CH3CH2OH", cell=[6.0, 6.5, 7.0], pbc=True)
+        atoms.calc = sevennet
+        e_long = atoms.get_potential_energy()
+        sevennet.dispersion.cutoff = 4.0
+        assert atoms.get_potential_energy() - e_long == pytest.approx(
+            _ev(atoms, D3(damping="zero", cutoff=4.0, device="cpu"))["energy"]
+            - _ev(atoms, D3(damping="zero", device="cpu"))["energy"], abs=1e-4)
     finally:
         sevennet.set(dispersion=None)
     assert sevennet.dispersion is None and sevennet._model_calc is loaded
