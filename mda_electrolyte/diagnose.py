@@ -81,6 +81,8 @@ def diagnose(
     """
     from ase.io import write
 
+    from ase_electrolyte.estimate import estimates_to_dict
+
     from .intra_inter_errors import IntraInterErrors, errors_summary
     from .model_frames import FrameSource
     from .model_labels import is_calculator, stored_labels
@@ -141,5 +143,7 @@ def diagnose(
         summary["intra_inter_errors"] = errors_summary(errors, outdir)
 
     with open(outdir / "diagnose.json", "w") as fh:
+        # Estimates as value, error, unit, method and verdict (the one serialiser), not bare floats
+        summary = estimates_to_dict(summary)
         json.dump(summary, fh, indent=2, default=float)
     return summary

@@ -100,7 +100,9 @@ def test_diagnose_model_against_its_own_labels(tmp_path, capsys):
     assert (tmp_path / "diagnose" / "rigid_volume_scan.png").exists()
     # the model against the labels it wrote itself (float32 model: reproducible to ~1e-5)
     errors = diag["intra_inter_errors"]
-    assert errors["rmse"]["total"]["forces"] == pytest.approx(0.0, abs=1e-3), errors
+    # an Estimate: value, error over frames and verdict
+    assert errors["rmse"]["total"]["forces"]["value"] == pytest.approx(0.0, abs=1e-3), errors
+    assert errors["rmse"]["total"]["forces"]["unit"] == "eV/Å"
 
 
 def test_errors_are_reported_not_raised(tmp_path, capsys):
