@@ -541,7 +541,7 @@ class H5MDWriter:
             volume = atoms.get_volume()
             obs.setdefault("volume", volume)
             if "density" not in obs:
-                obs["density"] = self._masses.sum() / volume / GCM3_TO_AMU_PER_A3
+                obs["density"] = atoms.get_masses().sum() / volume / GCM3_TO_AMU_PER_A3
         if "kinetic_energy" not in obs:
             obs["kinetic_energy"] = atoms.get_kinetic_energy()
         if "temperature" not in obs:
