@@ -79,6 +79,7 @@ CASES = {
     "high-cn": (high_cn, KW),
     "atm": (small_triclinic, dict(atm=True, atm_cutoff=7.1, **KW)),
     "atm-molecule": (molecule_with_ions, dict(atm=True, **KW)),
+    "atm-slab": (slab, dict(atm=True, atm_cutoff=7.1, **KW)),
     "smooth": (small_triclinic, dict(smooth_cutoff=3.1, **KW)),
 }
 

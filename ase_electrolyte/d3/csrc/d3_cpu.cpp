@@ -1065,8 +1065,13 @@ int compute(const D3System* sys, int nthreads, double* energy, double* grad, dou
         clear_buffers(buf, n, true);
         parallel_rows(n, nthreads, [&](int tid, int i) {
             ThreadBuffers& b = buf[tid];
-            d3_atm_row(s, i, gw.data(), dgw.data(), b.a.data(), b.b.data(), b.c.data(),
-                       b.sigma, PlainAdd());
+            D3AtmOwn own = {};
+            d3_atm_row(s, i, 0, 1, gw.data(), dgw.data(), b.a.data(), b.b.data(), b.c.data(),
+                       own, PlainAdd());
+            b.a[i] += own.energy;
+            b.b[i] += own.dEdcn;
+            for (int c = 0; c < 3; ++c) b.c[3 * (size_t)i + c] += own.grad[c];
+            for (int c = 0; c < 9; ++c) b.sigma[c] += own.sigma[c];
         });
         for (auto& b : buf) {
             for (int i = 0; i < n; ++i) {

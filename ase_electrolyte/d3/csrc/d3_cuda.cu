@@ -120,8 +120,12 @@ struct PairBlock {
     }
 };
 
-// Three-body term of the triples whose largest index is i (one thread per atom, atomics).
-struct AtmThread {
+// Three-body term of the triples whose largest index is i: block i, its threads stride over
+// the second atom j. Each thread keeps the terms of atom i and the virial in registers
+// (d3_atm_row's `own`), the block reduces them once; only the terms of j and k are atomics
+// (other blocks add to atom i too, hence atomics in finish).
+struct AtmBlock {
+    static const int NP = 14;  // e_i, dE/dCN_i, g_i[3], virial[9]
     D3System s;
     const double* gw;
     const double* dgw;
@@ -129,8 +133,19 @@ struct AtmThread {
     double* dEdcn;
     double* grad;
     double* sigma;
-    D3_DEV void operator()(int i) const {
-        d3_atm_row(s, i, gw, dgw, energy, dEdcn, grad, sigma, AtomicAdd());
+    D3_DEV void partial(int i, int t, int nt, double* p) const {
+        D3AtmOwn own = {};
+        d3_atm_row(s, i, t, nt, gw, dgw, energy, dEdcn, grad, own, AtomicAdd());
+        p[0] = own.energy;
+        p[1] = own.dEdcn;
+        for (int c = 0; c < 3; ++c) p[2 + c] = own.grad[c];
+        for (int c = 0; c < 9; ++c) p[5 + c] = own.sigma[c];
+    }
+    D3_DEV void finish(int i, const double* r) const {
+        atomicAdd(energy + i, r[0]);
+        atomicAdd(dEdcn + i, r[1]);
+        for (int c = 0; c < 3; ++c) atomicAdd(grad + 3 * i + c, r[2 + c]);
+        for (int c = 0; c < 9; ++c) atomicAdd(sigma + c, r[5 + c]);
     }
 };
 
@@ -700,8 +715,7 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
                               stream);
         }
         if (d3_has_atm(s))
-            launch_threads(AtmThread{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n, 64,
-                           stream);
+            launch_blocks(AtmBlock{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n, stream);
         if (binned)
             launch_blocks(ChainBinBlock{s, db[0], d_dEdcn, d_grad, d_sigma}, n, stream);
         else

@@ -424,26 +424,33 @@ D3_HD D3ImageSums d3_dispersion_images(const D3System& s, const D3PairConst& k, 
 }
 
 // ---------------------------------------------------------------------------------------
-// Axilrod-Teller-Muto three-body term for the triples whose first (largest-index) atom is i,
-// enumerated exactly as simple-dftd3 does (j <= i, k <= j, images of j and k within the
-// cutoff of i, and j-k within the cutoff). C6 of every pair is rebuilt from the weights.
-// `add(ptr, value)` accumulates (plain += on the CPU with per-thread buffers, atomicAdd
-// on the GPU).
+// Axilrod-Teller-Muto three-body term for the triples whose first (largest-index) atom is i
+// and whose second atom is one of j = j0, j0 + jstep, ... <= i, enumerated exactly as
+// simple-dftd3 does (j <= i, k <= j, images of j and k within the cutoff of i, and j-k within
+// the cutoff). C6 of every pair is rebuilt from the weights. The terms of atom i and the
+// virial are accumulated in `own` (registers: the caller adds them once), those of j and k
+// through `add(ptr, value)` (plain += on the CPU with per-thread buffers, atomicAdd on the
+// GPU).
 D3_HD double d3_triple_scale(int i, int j, int k) {
     if (i == j) return (i == k) ? 1.0 / 6.0 : 0.5;
     return (i != k && j != k) ? 1.0 : 0.5;
 }
 
+struct D3AtmOwn {
+    double energy, dEdcn, grad[3], sigma[9];
+};
+
 template <class Add>
-D3_HD void d3_atm_row(const D3System& s, int i, const double* gw, const double* dgw,
-                      double* energy, double* dEdcn, double* grad, double* sigma, Add&& add) {
+D3_HD void d3_atm_row(const D3System& s, int i, int j0, int jstep, const double* gw,
+                      const double* dgw, double* energy, double* dEdcn, double* grad,
+                      D3AtmOwn& own, Add&& add) {
     const double rc2 = s.atm_cutoff * s.atm_cutoff;
     const double eps = D3_EPS;
     const double rs9 = 4.0 / 3.0;
     const double alp3 = (s.alp + 2.0) / 3.0;
     const int zi = s.species[i];
     const double* xi = s.xyz + 3 * i;
-    for (int j = 0; j <= i; ++j) {
+    for (int j = j0; j <= i; j += jstep) {
         const int zj = s.species[j];
         const double* xj = s.xyz + 3 * j;
         double c6ij, dij_i, dij_j;
@@ -499,18 +506,18 @@ D3_HD void d3_atm_row(const D3System& s, int i, const double* gw, const double* 
                                      5.0 * (r2ik - r2ij) * (r2ik - r2ij) * (r2ik + r2ij)) / r5;
                     const double gjk = triple * c9 * (-dang * fdmp + ang * dfdmp) / r2jk;
                     const double dE = rr * c9 * triple;
-                    add(energy + i, -dE / 3.0);
+                    own.energy -= dE / 3.0;
                     add(energy + j, -dE / 3.0);
                     add(energy + k, -dE / 3.0);
                     for (int c = 0; c < 3; ++c) {
                         const double gIJ = gij * vij[c], gIK = gik * vik[c], gJK = gjk * vjk[c];
-                        add(grad + 3 * i + c, -gIJ - gIK);
+                        own.grad[c] += -gIJ - gIK;
                         add(grad + 3 * j + c, gIJ - gJK);
                         add(grad + 3 * k + c, gIK + gJK);
                         for (int d = 0; d < 3; ++d)
-                            add(sigma + 3 * c + d, gIJ * vij[d] + gIK * vik[d] + gJK * vjk[d]);
+                            own.sigma[3 * c + d] += gIJ * vij[d] + gIK * vik[d] + gJK * vjk[d];
                     }
-                    add(dEdcn + i, -dE * 0.5 * (dij_i / c6ij + dik_i / c6ik));
+                    own.dEdcn -= dE * 0.5 * (dij_i / c6ij + dik_i / c6ik);
                     add(dEdcn + j, -dE * 0.5 * (dij_j / c6ij + djk_j / c6jk));
                     add(dEdcn + k, -dE * 0.5 * (dik_k / c6ik + djk_k / c6jk));
                 });
