@@ -172,22 +172,14 @@ def test_errors_come_back_as_messages_not_aborts():
     assert b"negative atom" in err.value
 
 
-def assert_raised_from(exc, error, message):
-    """``exc`` is, or was raised from, an ``error`` whose message matches ``message``."""
-    chain = [exc]
-    while chain[-1].__cause__ is not None:
-        chain.append(chain[-1].__cause__)
-    found = [e for e in chain if isinstance(e, error)]
-    assert found, f"no {error.__name__} in {chain!r}"
-    assert re.search(message, str(found[-1])), str(found[-1])
-
-
 @pytest.mark.parametrize("kind,error,message", [
     (1, backend.D3KernelMemoryError, "out of host memory"),
     (2, backend.D3KernelError, "runtime_error|test fault injected"),
     (3, backend.D3KernelError, "non-standard"),
 ])
 def test_exception_in_cuda_driver_becomes_python_exception(kind, error, message):
+    from test_d3_backend import assert_raised_from
+
     # thrown on the host side of the CUDA path, with the device buffers in use; the next
     # call on the same (persistent) buffers is still right
     atoms = CASES["triclinic"][0]()
