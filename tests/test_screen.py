@@ -604,3 +604,19 @@ def test_folder_of_another_plan_and_missing_experiment_are_refused_before_submis
 
         compare_experimental(pd.DataFrame(), tmp_path / "exp.csv", tmp_path)
     assert not (tmp_path / "tasks").exists()
+
+
+def test_torch_threads_are_the_cores_per_task_at_once(client):
+    import os
+
+    from ase_electrolyte.screen.engine import _workers_per_host
+    from ase_electrolyte.screen.task import task_threads
+
+    per_host = _workers_per_host(client)
+    assert sum(per_host.values()) == 2  # the fixture's two single-threaded workers, one host
+    cores = len(os.sched_getaffinity(0))
+    on_worker = client.submit(task_threads, {"workers_per_host": per_host}, pure=False).result()
+    assert on_worker == max(1, cores // 2)
+    # the engine's own choice wins; outside a worker nothing is set
+    assert task_threads({"threads": 3, "workers_per_host": per_host}) == 3
+    assert task_threads({"workers_per_host": per_host}) is None
