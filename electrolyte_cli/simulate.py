@@ -56,20 +56,25 @@ def register(sub):
     sim.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
+def _protocol_options(args):
+    """The protocol keywords of :func:`ase_electrolyte.md.run_protocol` named by the arguments."""
+    return {
+        "temperature_K": args.temperature,
+        "pressure_bar": args.pressure,
+        "relax_fmax": args.relax_fmax,
+        "preequilibration_ps": args.preequilibration_ps,
+        "equilibration_ps": args.equilibration_ps,
+        "production_ps": args.production_ps,
+        "production_ensemble": args.ensemble,
+        "write_interval_fs": args.write_interval_fs,
+    }
+
+
 def _check_simulate(args):
     """Every argument of ``simulate``, before any packing or model loading."""
     from ase_electrolyte.md import check_protocol_arguments
 
-    check_protocol_arguments(
-        temperature_K=args.temperature,
-        pressure_bar=args.pressure,
-        relax_fmax=args.relax_fmax,
-        preequilibration_ps=args.preequilibration_ps,
-        equilibration_ps=args.equilibration_ps,
-        production_ps=args.production_ps,
-        production_ensemble=args.ensemble,
-        write_interval_fs=args.write_interval_fs,
-    )
+    check_protocol_arguments(**_protocol_options(args))
     A.finite("--density (g/cm³)", args.density, positive=True, allow_none=True)
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, not {args.seed}")
@@ -144,14 +149,7 @@ def run_protocol_into(atoms, calc, out, args):
         atoms,
         calc,
         out,
-        temperature_K=args.temperature,
-        pressure_bar=args.pressure,
-        relax_fmax=args.relax_fmax,
-        preequilibration_ps=args.preequilibration_ps,
-        equilibration_ps=args.equilibration_ps,
-        production_ps=args.production_ps,
-        production_ensemble=args.ensemble,
-        write_interval_fs=args.write_interval_fs,
+        **_protocol_options(args),
         seed=getattr(args, "seed", 0),
         progress=not args.quiet,
     )
