@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ase.build import bulk
 from calculator_contract import CalculatorContract, ContractCase
 
 # the model-file fixtures (module scope) are shared with their own tests
@@ -20,7 +19,6 @@ from test_model_files import (  # noqa: F401
     mace_model,
     nequip_torchscript,
 )
-from tiny_models import emt_copper, tiny_committee
 
 # short D3 cutoffs keep the checks fast; the contract does not depend on them
 D3_OPTIONS = {"damping": "bj", "cutoff": 9.0, "cn_cutoff": 7.0, "smooth_cutoff": 1.5}
@@ -59,17 +57,22 @@ def _float32_case(calc, **kwargs):
     return ContractCase(calc, **options)
 
 
+def _float64_case(calc, model_file, **options):
+    # float64 models: a 1e-4 step keeps the central difference's h² error (GAP's stress:
+    # ~3e-5 eV at 1e-3) below the tolerance, far above the energies' ~1e-10 eV noise
+    settings = dict(periodic=model_file.periodic, molecule=model_file.molecule, fd_step=1e-4,
+                    fd_atol=1e-5, energy_atol=1e-8, forces_atol=1e-7, stress_atol=1e-8,
+                    poison=_nan_from_model)
+    settings.update(options)
+    return ContractCase(calc, **settings)
+
+
 def _model_file_case(model_file, **options):
     from ase_electrolyte import Calculator
 
-    # float64 models: a 1e-4 step keeps the central difference's h² error (GAP's stress:
-    # ~3e-5 eV at 1e-3) below the tolerance, far above the energies' ~1e-10 eV noise
-    return ContractCase(
-        Calculator(model_file.path, device="cpu", **options), periodic=model_file.periodic,
-        molecule=model_file.molecule, fd_step=1e-4, fd_atol=1e-5, energy_atol=1e-8,
-        forces_atol=1e-7, stress_atol=1e-8, poison=_nan_from_model,
-        change={"dispersion": D3_CHANGED if "dispersion" in options else D3_OPTIONS},
-    )
+    calc = Calculator(model_file.path, device="cpu", **options)
+    change = {"dispersion": D3_CHANGED if "dispersion" in options else D3_OPTIONS}
+    return _float64_case(calc, model_file, change=change)
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,7 +84,7 @@ def sevennet_case():
     pytest.importorskip("sevenn")
     from ase_electrolyte import Calculator
 
-    return _float32_case(Calculator("sevennet-0", device="cpu"))
+    return _float32_case(Calculator("sevennet-0", device="cpu"), rebuild=False)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +102,7 @@ def chgnet_case():
     # 1e-3, where float32 round-off adds ~1.5e-3): a 1e-3 step; its molecule is evaluated in a
     # box of vacuum
     return _float32_case(Calculator("chgnet-0.3.0", device="cpu"), fd_step=1e-3,
-                         energy_atol=2e-4)
+                         energy_atol=2e-4, rebuild=False)
 
 
 @pytest.fixture(scope="module")
@@ -167,31 +170,26 @@ def electrostatics_case():
 
 
 @pytest.fixture(scope="module")
-def committee_case(tmp_path_factory):
-    pytest.importorskip("sevenn")
+def committee_case(nequip_torchscript, allegro_torchscript):  # noqa: F811
+    # two different float64 models on the same elements, with dispersion: the member-by-member
+    # path (the shared SevenNet graph is compared with it in test_committee.py)
     from ase_electrolyte import Calculator
 
-    # two epochs: the members must differ, not be accurate
-    members = tiny_committee(tmp_path_factory.mktemp("contract_committee"), epochs=2)[1]
-    calc = Calculator(members, dispersion=D3_OPTIONS, device="cpu")
-    assert calc._shared_graph  # the batched path is the one under test
+    calc = Calculator([nequip_torchscript.path, allegro_torchscript.path],
+                      dispersion=D3_OPTIONS, device="cpu")
 
     def poison(monkeypatch, calc):
-        evaluate = calc._members_shared_graph
+        evaluate = calc._members_one_by_one
 
         def nan_member(*args):
-            out = evaluate(*args)
+            out = [dict(r) for r in evaluate(*args)]
+            out[1]["forces"] = out[1]["forces"].copy()
             out[1]["forces"][0, 0] = np.nan
             return out
 
-        monkeypatch.setattr(calc, "_members_shared_graph", nan_member)
+        monkeypatch.setattr(calc, "_members_one_by_one", nan_member)
 
-    cluster = bulk("Cu", "fcc", a=3.6, cubic=True)
-    cluster.pbc = False
-    cluster.cell = None
-    cluster.rattle(0.05, seed=6)
-    return _float32_case(calc, periodic=emt_copper(1, rattle=0.1, seed=4, repeat=(2, 1, 1))[0],
-                         molecule=cluster, poison=poison,
+    return _float64_case(calc, nequip_torchscript, poison=poison,
                          change={"dispersion": D3_CHANGED})
 
 
