@@ -101,7 +101,7 @@ class Calculator(ParametersContract, _AseCalculator):
     electrostatics : None, ase_electrolyte.Electrostatics, dict or os.PathLike
         An explicit Coulomb term summed in like ``dispersion`` (e.g. the QRd term of Chalykh
         et al. 2025), a dict of its options, or the path of its JSON file
-        (:meth:`Electrostatics.save`).
+        (:meth:`Electrostatics.save`); one built from a file or dict runs on ``device``.
     device : {"auto", "cpu", "cuda", "cuda:N"}, ase_electrolyte.device.Device or torch.device
         ``"auto"`` picks CUDA when torch sees a GPU (:func:`ase_electrolyte.device.resolve_device`).
     dtype : {None, "float32", "float64"}
@@ -313,16 +313,19 @@ class Calculator(ParametersContract, _AseCalculator):
             return D3(**options, device="cpu")
 
     @staticmethod
-    def _make_electrostatics(electrostatics, device=None):
-        """An Electrostatics term from ``None``, its JSON file, a dict of options or an instance."""
+    def _make_electrostatics(electrostatics, device="cpu"):
+        """An Electrostatics term from ``None``, its JSON file, a dict of options or an instance.
+
+        One built here runs on ``device`` (a dict's own ``device`` wins).
+        """
         if electrostatics is None or isinstance(electrostatics, _AseCalculator):
             return electrostatics
         from .electrostatics import Electrostatics
 
         if isinstance(electrostatics, (str, os.PathLike)):
-            return Electrostatics.load(electrostatics)
+            return Electrostatics.load(electrostatics, device=device)
         if isinstance(electrostatics, dict):
-            return Electrostatics(**electrostatics)
+            return Electrostatics(**{"device": device, **electrostatics})
         raise InputError(
             "electrostatics must be None, an ase_electrolyte.Electrostatics, a dict of its "
             f"options or the path of its JSON file, not {type(electrostatics).__name__}"
