@@ -91,7 +91,14 @@ def run(args):
     limits = demo_limits(n_li, production_ps, len(atoms))
     if limits:
         # the analyses judge their own numbers; the demo adds what only it knows: its size
-        summary = mark_estimates(summary, limits)
+        # (the density is no average over ions: only the length applies to it)
+        summary = {
+            name: mark_estimates(
+                section,
+                [r for r in limits if name not in _NOT_ION_AVERAGES or not r.startswith("too few")],
+            )
+            for name, section in summary.items()
+        }
         (out / "analysis" / "summary.json").write_text(
             json.dumps(estimates_to_dict(summary), indent=2, default=str)
         )
@@ -131,6 +138,10 @@ MIN_IONS = 10
 #: Shorter production than this (ps) and every analysis number of the demo is marked not
 #: valid: Ju et al. (2025) sample 200 ps of production.
 MIN_PRODUCTION_PS = 200.0
+
+
+#: Analyses whose numbers are no averages over ions: "too few ions" does not apply to them.
+_NOT_ION_AVERAGES = ("density",)
 
 
 def demo_limits(n_li, production_ps, n_atoms):

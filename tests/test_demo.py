@@ -73,3 +73,45 @@ def test_simulate_terminal_lines_print_only_valid_numbers():
     density, temperature = result_lines({"density": short, "temperature": good})
     assert "0.80" not in density and "no result (too short: 2.1" in density
     assert "1.2034 ± 0.0041 g/cm^3 (valid)" in temperature
+
+
+def test_demo_end_to_end_with_a_cheap_potential(tmp_path, monkeypatch):
+    """The demo's own steps (box, protocol, analyses, marking, report) with LJ for SevenNet-0."""
+    pytest.importorskip("rdkit")
+    pytest.importorskip("packmol")
+    import argparse
+
+    from ase.calculators.lj import LennardJones
+
+    import electrolyte_cli.arguments as A
+    from electrolyte_cli import demo
+
+    monkeypatch.setattr(
+        A, "make_calculator",
+        lambda *a, **k: LennardJones(sigma=2.5, epsilon=0.005, rc=6.0, smooth=True),
+    )
+    monkeypatch.setattr(A, "check_model_args", lambda *a, **k: None)
+    out = tmp_path / "demo"
+    args = argparse.Namespace(n_atoms=None, production_ps=0.05, dispersion="none",
+                              device="cpu", quiet=True, output=str(out))
+    demo.run(args)
+    simulation = json.loads((out / "simulation.json").read_text())
+    assert set(simulation["estimates"]) >= {"density", "temperature"}
+    assert simulation["estimates"]["density"]["converged"] is False  # 0.1 ps of NPT
+    summary = json.loads((out / "analysis" / "summary.json").read_text())
+    found = []
+
+    def walk(obj, name):
+        if isinstance(obj, dict) and {"value", "converged", "verdict"} <= set(obj):
+            found.append((name, obj))
+        elif isinstance(obj, dict):
+            for v in obj.values():
+                walk(v, name)
+
+    for name, section in summary.items():
+        walk(section, name)
+    assert found and all(not d["converged"] and "too short: 0.05 ps" in d["verdict"]
+                         for _, d in found)
+    assert all("too few ions: 1 Li+" in d["verdict"] for n, d in found if n != "density")
+    page = (out / "analysis" / "report.html").read_text()
+    assert page.count("class='invalid'") >= len(found) + 1  # and the run's own density
