@@ -113,6 +113,13 @@ class Density:
     def run(self):
         """Detect equilibration and average; returns ``self``."""
         r = equilibrated_mean(self._values, self._dt, self._detect)
+        if np.ptp(self._values) == 0:
+            # a fixed box (NVT/NVE, or an NVT production at an NPT mean volume) has a density by
+            # construction, not one the potential predicts: an error of 0 would read as exact
+            r["verdict"] = (
+                "not a result: the density does not fluctuate (fixed-volume run); an NPT run "
+                "measures the model's density"
+            )
         res = self.results
         res.equilibrium_density = Estimate(
             r["mean"], r["error"], "g/cm^3", METHODS["inefficiency"],

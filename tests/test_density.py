@@ -96,3 +96,10 @@ def test_thermal_expansion():
     assert r.slope_err > 0
     r2 = ThermalExpansion(t, rho + np.array([1, -1, 1, -1]) * 1e-4).run().results
     assert abs(r2.alpha - 1.1e-3 / rho.mean()) < 3 * r2.alpha_err
+
+
+def test_fixed_volume_density_is_not_a_result():
+    # an NVT trajectory's density is the input box's, not a measurement: never valid, never ± 0
+    d = Density(np.full(500, 1.21), dt=0.01).run().results
+    assert not d.equilibrium_density.valid and not d.valid
+    assert "fixed-volume" in d.equilibrium_density.verdict
