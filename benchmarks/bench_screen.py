@@ -13,7 +13,9 @@ its own) under 2 % of the task time. The breakdown prints where the rest went: s
 dispatch, gaps between a worker's tasks, result collection, aggregation, load imbalance, and the
 phases inside the tasks; and how much slower a task ran on a busy worker than alone, which bounds
 the ratio from below whatever the scheduler does. The load average is printed before and after:
-on a shared machine the ratio says little unless the load stays below the core count.
+on a shared machine the ratio says little unless the load stays below the core count; the
+CPU-time projection (busiest worker's CPU seconds plus the scheduler overhead, over the serial
+CPU seconds) is what an idle machine would give if each worker had a core to itself.
 
 The default calculator is a Lennard-Jones pair potential defined in this file (named in the plan
 as ``benchmarks/bench_screen.py:lj``, as a user's own potential would be); ``--model`` screens
@@ -76,7 +78,7 @@ def _breakdown(result, workers):
     phases = {}
     for t in result.task_timing.values():
         for k, v in t.items():
-            if k.endswith("_s"):
+            if k.endswith("_s") and k != "cpu_s":
                 phases[k] = phases.get(k, 0.0) + v
     return {
         "busiest": busy[busiest],
@@ -99,10 +101,10 @@ def main():
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
 
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from ase_electrolyte.screen import load_plan, run_screen, run_task
-    from ase_electrolyte.screen.engine import _spec
+    from ase_electrolyte.screen.engine import _spec, start_local_cluster
 
     print(f"load before: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} CPUs")
     plan = load_plan(_plan(args))
@@ -112,24 +114,18 @@ def main():
         tmp = Path(tmp)
         # the reference: the same tasks one after another, imports done beforehand
         _warm_imports()
-        serial_protocol = {}
+        serial_protocol, serial_cpu = {}, {}
         start = time.perf_counter()
         for task in tasks:
             out = run_task(_spec(plan, task, tmp / "serial", None, plan.to_dict()))
             assert out["status"] == "done", out
             serial_protocol[task.id] = out["timing"]["protocol_s"]
+            serial_cpu[task.id] = out["timing"]["cpu_s"]
         serial = time.perf_counter() - start
         print(f"serial (one after another): {serial:.1f} s")
 
         start = time.perf_counter()
-        cluster = LocalCluster(
-            n_workers=args.workers,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=0,
-            dashboard_address=":0",
-            silence_logs=40,
-        )
+        cluster = start_local_cluster(args.workers)  # the cluster run_screen would start
         client = Client(cluster)
         client.run(_warm_imports)
         startup = time.perf_counter() - start
@@ -164,6 +160,17 @@ def main():
         f"not scheduler: aggregation {b['aggregate']:.2f} s "
         f"({100 * b['aggregate'] / b['busiest']:.2f} %), load imbalance "
         f"{b['imbalance']:.2f} s ({100 * b['imbalance'] / b['busiest']:.2f} %)"
+    )
+    # what an idle machine would give: each worker on its own core runs its tasks in their CPU
+    # time (torch/numpy single-threaded here), plus the scheduler's own overhead
+    cpu_by_worker = {}
+    for t in result.task_timing.values():
+        cpu_by_worker[t["worker"]] = cpu_by_worker.get(t["worker"], 0.0) + t["cpu_s"]
+    idle = (max(cpu_by_worker.values()) + overhead) / sum(serial_cpu.values())
+    print(
+        f"CPU-time projection for an idle machine: (busiest worker's CPU time + scheduler "
+        f"overhead) / serial CPU time = {idle:.2f} (serial CPU {sum(serial_cpu.values()):.1f} s "
+        f"in {serial:.1f} s wall; workers' CPU {sum(cpu_by_worker.values()):.1f} s)"
     )
     phases = " | ".join(f"{k[:-2]} {v:.1f} s" for k, v in b["phases"].items())
     print(f"inside the tasks (all workers): {phases}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from .plan import PlanError, load_plan
 from .task import ERROR_FILE, RESULT_FILE, run_task, write_json
 
-__all__ = ["run_screen", "ScreenResult", "local_cluster_size"]
+__all__ = ["run_screen", "ScreenResult", "local_cluster_size", "start_local_cluster"]
 
 PLAN_FILE = "plan.json"
 TASKS_DIR = "tasks"
@@ -84,6 +84,31 @@ def local_cluster_size(device="auto", n_workers=None):
     per = 1 if cores <= 4 else 4
     workers = n_workers or max(1, cores // per)
     return workers, max(1, cores // workers), 0
+
+
+def start_local_cluster(n_workers, *, gpu=False):
+    """The :class:`distributed.LocalCluster` that :func:`run_screen` starts: process workers.
+
+    One thread per worker process; no memory limit (MD holds little memory, and the nanny would
+    kill on estimates); each worker offers one ``GPU`` resource when ``gpu``. Dask's
+    statistical profiler is off in the workers: it samples the task thread's stack every
+    10 ms, and in these GIL-bound MD loops it cost 15–25 % of a task's CPU time (measured with
+    ``benchmarks/bench_screen.py``'s per-task CPU seconds). The dashboard's profile page is
+    therefore empty; the task stream and progress still work.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=0,
+            resources={"GPU": 1} if gpu else None,
+            dashboard_address=":0",
+            silence_logs=40,
+        )
 
 
 def _prepare_outdir(plan, outdir):
@@ -229,7 +254,7 @@ def run_screen(
     >>> result = run_screen("examples/screen_plan.toml", "screen_results/")  # doctest: +SKIP
     >>> result.summary[["composition", "property", "mean", "sem", "verdict"]]  # doctest: +SKIP
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from .aggregate import aggregate
 
@@ -263,15 +288,7 @@ def run_screen(
             if client is None:
                 workers, threads, n_gpus = local_cluster_size(plan.model["device"], n_workers)
                 gpu = n_gpus > 0
-                cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    memory_limit=0,  # MD holds little memory; no nanny kills on estimates
-                    resources={"GPU": 1} if gpu else None,
-                    dashboard_address=":0",
-                    silence_logs=40,
-                )
+                cluster = start_local_cluster(workers, gpu=gpu)
                 client = own_client = Client(cluster)
             else:
                 # ask for a GPU only where some worker offers one, else the tasks would wait forever

@@ -120,8 +120,9 @@ def run_task(spec):
     -------
     dict
         The content of ``result.json``: ``status`` (``"done"``), ``properties`` and ``timing``
-        (``worker``, UNIX ``start``/``end`` and the seconds spent in ``imports_s``,
-        ``build_s``, ``calculator_s``, ``protocol_s`` and ``analyses_s``), or, for a failure,
+        (``worker``, UNIX ``start``/``end``, the seconds spent in ``imports_s``,
+        ``build_s``, ``calculator_s``, ``protocol_s`` and ``analyses_s``, and ``cpu_s``, the
+        process' CPU seconds over the task), or, for a failure,
         ``status == "failed"`` and ``error``.
     """
     folder = Path(spec["folder"])
@@ -132,6 +133,7 @@ def run_task(spec):
         result["skipped"] = True
         return result
     start = time.perf_counter()
+    cpu = time.process_time()
     timing = {"worker": _worker_name(), "start": time.time()}
     try:
         result = _run(spec, folder, timing)
@@ -149,6 +151,8 @@ def run_task(spec):
         return failure
     result["elapsed_s"] = time.perf_counter() - start
     timing["end"] = time.time()
+    # CPU seconds of this process: with the wall time, tells a busy machine from slow code
+    timing["cpu_s"] = time.process_time() - cpu
     result["timing"] = timing
     (folder / ERROR_FILE).unlink(missing_ok=True)
     write_json(done, result)  # last: its presence means the task finished
