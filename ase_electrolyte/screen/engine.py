@@ -316,9 +316,12 @@ def run_screen(
     )
     result.timing["aggregate"] = time.perf_counter() - tick
     result.wall_s = time.perf_counter() - start
+    table = result.summary
+    n_valid = int(table["valid"].sum()) if len(table) else 0
     say(
         f"screen finished: {result.n_done} done, {result.n_skipped} skipped, {result.n_failed} "
-        f"failed in {result.wall_s:.0f} s; table {outdir / 'summary.csv'}"
+        f"failed in {result.wall_s:.0f} s; table {outdir / 'summary.csv'} ({n_valid} of "
+        f"{len(table)} rows valid; see their verdicts)"
     )
     for task_id, error in result.failures.items():
         say(f"  FAILED {task_id}: {error}")
