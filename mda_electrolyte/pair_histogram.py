@@ -9,80 +9,46 @@ and the counting in one pass, with the same double-precision distances and numpy
 bin assignment, so the counts are those of the vesin path (tested).
 
 The kernel is compiled with the C++ compiler on first use (``$CXX``, g++, c++ or clang++) and
-cached beside the D3 kernels (``$ASE_ELECTROLYTE_CACHE``, else ``~/.cache/ase_electrolyte``),
-keyed by a hash of the source, the flags and the CPU, with a checksum verified on every load.
-Without a compiler, :func:`pair_histogram_kernel` returns ``None`` and the RDF uses vesin.
+kept in the ``mda_electrolyte`` folder of the build cache of :mod:`ase_electrolyte.native_build`
+(``$ASE_ELECTROLYTE_CACHE``, else ``~/.cache/ase_electrolyte``), keyed by a hash of the source,
+the flags and the CPU, with its checksum verified on every load. Without a compiler and a
+valid cached build, :func:`pair_histogram_kernel` returns ``None`` and the RDF uses vesin; a
+compile that fails does the same with a ``RuntimeWarning`` giving the compiler's error.
 """
 
 from __future__ import annotations
 
 import ctypes
-import hashlib
-import json
 import os
-import platform
-import shutil
-import subprocess
-import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from ase_electrolyte import native_build
+
 __all__ = ["pair_histogram_kernel", "PairHistogramKernel"]
 
 SOURCE = Path(__file__).parent / "csrc" / "pair_histogram.cpp"
 FLAGS = ("-O3", "-march=native", "-std=c++17", "-shared", "-fPIC")
+CACHE_SUBDIR = "mda_electrolyte"
 _P = ctypes.c_void_p
 
 
-def _cpu_signature():
-    # -march=native code must not be reused on another CPU sharing the cache folder
-    info = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            info += "".join(line for line in fh if line.startswith(("model name", "flags")))
-    except OSError:
-        info += platform.processor()
-    return info
-
-
-def _sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def _build():
-    """Path of the compiled kernel (built into the cache if there is no valid build)."""
-    from ase_electrolyte.d3.backend import cache_dir, find_cxx
+    """Path of the compiled kernel (built into the cache if there is no valid build).
 
-    key = hashlib.sha256(SOURCE.read_bytes() + " ".join(FLAGS).encode()
-                         + _cpu_signature().encode()).hexdigest()[:20]
-    out_dir = cache_dir().parent / "mda_electrolyte"
-    target = out_dir / f"pair_histogram-{key}.so"
-    manifest = target.with_suffix(".json")
+    None where there is no compiler and no valid cached build.
+    """
+    compiler = native_build.find_cxx(required=False)
     try:
-        if json.loads(manifest.read_text())["sha256"] == _sha256(target):
-            return target
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    compiler = find_cxx(required=False)
-    if compiler is None:
+        return native_build.build_library(
+            compiler, (SOURCE.name,), FLAGS, source_dir=SOURCE.parent, name="pair_histogram",
+            subdir=CACHE_SUBDIR, signature=native_build.cpu_signature(),
+            what="the pair-histogram kernel")
+    except native_build.CompilerNotFoundError:
         return None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # built in a private folder and renamed: no other process sees a partial file
-    tmp = Path(tempfile.mkdtemp(prefix=".pair_histogram-", dir=out_dir))
-    try:
-        lib = tmp / "lib.so"
-        proc = subprocess.run([compiler, *FLAGS, "-o", str(lib), str(SOURCE)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            return None
-        (tmp / "lib.json").write_text(json.dumps({"sha256": _sha256(lib)}))
-        os.replace(lib, target)
-        os.replace(tmp / "lib.json", manifest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
 
 
 class PairHistogramKernel:
@@ -95,7 +61,7 @@ class PairHistogramKernel:
     """
 
     def __init__(self, path):
-        self._lib = ctypes.CDLL(str(path))
+        self._lib = native_build.load_library(path, "the pair-histogram kernel")
         fn = self._lib.pair_histogram
         fn.argtypes = [ctypes.c_int64, _P, _P, _P, ctypes.c_double, ctypes.c_double,
                        ctypes.c_int64, _P, _P, _P, _P, ctypes.c_int64, _P, ctypes.c_int64,
@@ -145,6 +111,9 @@ def pair_histogram_kernel():
         return None
     try:
         path = _build()
-    except OSError:
+        return None if path is None else PairHistogramKernel(path)
+    except (native_build.NativeBuildError, OSError) as err:
+        # the vesin path gives the same counts, only slower: say why, do not fail
+        warnings.warn(f"the compiled pair histogram is not used ({err}); the RDF uses vesin",
+                      RuntimeWarning, stacklevel=2)
         return None
-    return None if path is None else PairHistogramKernel(path)

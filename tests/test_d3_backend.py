@@ -1,9 +1,9 @@
-"""D3 kernel build cache and the checks that run before the kernel."""
+"""D3 kernel builds (through the shared build cache) and the checks that run before the kernel."""
 
 import ctypes
-import json
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,81 +13,43 @@ from ase.build import bulk, molecule
 from ase_electrolyte.d3 import D3, backend
 from ase_electrolyte.d3.calculator import _close_pairs
 
-# the cache is exercised with a one-line library (the kernels take seconds to compile)
-FLAGS = ("-O0", "-shared", "-fPIC")
-SOURCES = ("probe.h", "probe.cpp")
+# the cache itself (checksums, atomic writes, locking, errors) is tested once, for
+# ase_electrolyte.native_build, in test_native_build.py
 
 
-def build(compiler="auto"):
-    cxx = backend.find_cxx() if compiler == "auto" else compiler
-    return backend._build(cxx, FLAGS, SOURCES, "probe", "", "the probe")
+def test_d3_builds_go_through_the_shared_cache(tmp_path, monkeypatch):
+    # the D3 wrapper: the d3 folder of the shared cache, the CPU signature in the key, and
+    # the library loaded only after its checksum is verified
+    from ase_electrolyte import native_build
+
+    monkeypatch.setenv("ASE_ELECTROLYTE_CACHE", str(tmp_path))
+    assert backend.cache_dir() == tmp_path / "d3"
+    calls = []
+    monkeypatch.setattr(native_build, "build_library",
+                        lambda *a, **kw: calls.append((a, kw)) or tmp_path / "x.so")
+    assert backend._build("g++", ("-O0",), ("a.cpp",), "probe", "sig", "the probe") \
+        == tmp_path / "x.so"
+    (args, kw), = calls
+    assert args == ("g++", ("a.cpp",), ("-O0",))
+    assert kw["subdir"] == "d3" and kw["signature"] == "sig" and kw["source_dir"] == backend.CSRC
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "probe.h").write_text("#define ANSWER 42\n")
-    (src / "probe.cpp").write_text(
-        '#include "probe.h"\nextern "C" int probe() { return ANSWER; }\n'
-    )
-    monkeypatch.setattr(backend, "CSRC", src)
-    monkeypatch.setenv("ASE_ELECTROLYTE_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache" / "d3"
+def test_damaged_cached_d3_library_is_refused_on_load(tmp_path):
+    import shutil
 
+    from ase_electrolyte import native_build
 
-def leftovers(folder):
-    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
-
-
-def test_build_is_cached_checksummed_and_clean(cache):
-    path = build()
-    manifest = json.loads(path.with_suffix(".json").read_text())
-    assert manifest["sha256"] == backend._sha256(path)
-    stamp = path.stat().st_mtime_ns
-    assert build() == path and path.stat().st_mtime_ns == stamp  # reused, not rebuilt
-    assert ctypes.CDLL(str(path)).probe() == 42
-    assert leftovers(cache) == []
-
-
-@pytest.mark.parametrize("damage", ["truncate", "foreign", "no-manifest"])
-def test_corrupt_or_foreign_build_is_rebuilt(cache, damage):
-    path = build()
-    good = path.read_bytes()
-    if damage == "truncate":
-        path.write_bytes(good[: len(good) // 2])
-    elif damage == "foreign":
-        path.write_bytes(b"\x7fELF not ours" + bytes(100))
-    else:
-        path.with_suffix(".json").unlink()
-    assert build() == path
-    assert backend._sha256(path) == json.loads(path.with_suffix(".json").read_text())["sha256"]
-    assert ctypes.CDLL(str(path)).probe() == 42
-    assert leftovers(cache) == []
-
-
-def test_cached_build_used_without_compiler(cache):
-    path = build()
-    assert build(compiler=None) == path
-    path.write_bytes(b"corrupt")
-    with pytest.raises(RuntimeError, match=r"corrupt.*no compiler"):
-        build(compiler=None)
-
-
-def test_failed_build_leaves_nothing_behind(cache):
-    cxx = backend.find_cxx()
-    with pytest.raises(RuntimeError, match="building the probe failed"):
-        backend._build(cxx, ("--no-such-flag",), SOURCES, "probe", "", "the probe")
-    assert leftovers(cache) == []
-    assert not list(cache.glob("probe-*.so"))
-
-
-def test_unwritable_cache_folder_named_in_error(cache, tmp_path, monkeypatch):
-    blocker = tmp_path / "file"
-    blocker.write_text("a file where the cache folder should be")
-    monkeypatch.setenv("ASE_ELECTROLYTE_CACHE", str(blocker / "sub"))
-    with pytest.raises(RuntimeError, match=f"{blocker}.*ASE_ELECTROLYTE_CACHE"):
-        build()
+    good = Path(backend.cpu_library()._name)  # the cached build this process loaded
+    assert native_build.is_valid_build(good)
+    copy = tmp_path / good.name
+    shutil.copy(good, copy)
+    shutil.copy(good.with_suffix(".json"), copy.with_suffix(".json"))
+    backend._load(copy)  # an intact copy loads and passes the ABI check
+    data = bytearray(copy.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    copy.write_bytes(bytes(data))
+    with pytest.raises(native_build.NativeBuildError, match="checksum"):
+        backend._load(copy)
 
 
 def test_cuda_cache_key_has_architecture(monkeypatch):

@@ -1,13 +1,10 @@
 """Building, loading and calling the compiled D3 kernels (CPU: g++, CUDA: nvcc) via ctypes.
 
-The shared libraries are compiled on first use and cached under
-``$ASE_ELECTROLYTE_CACHE`` or ``$XDG_CACHE_HOME/ase_electrolyte`` (default
-``~/.cache/ase_electrolyte``), keyed by a hash of the sources, the flags and, for the CPU
-build, the host CPU (``-march=native``) or, for the CUDA build, the GPU architecture. Every
-library is written atomically next to a manifest holding its SHA-256 and the compiler that
-built it; a file whose checksum does not match (truncated, corrupt, foreign) is rebuilt, a
-build from another compiler version is rebuilt when a compiler is present, and a valid
-cached build is used on a machine without a compiler.
+The shared libraries are compiled on first use and cached in the ``d3`` folder of the build
+cache of :mod:`ase_electrolyte.native_build` (``$ASE_ELECTROLYTE_CACHE/d3``, default
+``~/.cache/ase_electrolyte/d3``), keyed by the sources, the flags and, for the CPU build,
+the host CPU (``-march=native``) or, for the CUDA build, the GPU architecture; that module
+holds the checksums, atomic writes, locking and error messages.
 
 ``device="cuda"`` can also run through a host build of the CUDA source (g++, the CUDA
 built-ins emulated by ``csrc/d3_cuda_compat.h``): set ``ASE_ELECTROLYTE_D3_CUDA_HOST=1`` (or
@@ -16,21 +13,19 @@ to run the whole CUDA code path on machines without a GPU.
 """
 
 import ctypes
-import hashlib
-import json
 import os
-import platform
 import re
-import shutil
-import subprocess
-import tempfile
 import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from .. import native_build
+from ..native_build import cpu_signature, find_nvcc  # noqa: F401  (public re-export)
+
 CSRC = Path(__file__).parent / "csrc"
+CACHE_SUBDIR = "d3"
 # every file a build includes (they all enter the cache key); the last one is compiled
 CPU_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h", "d3_cpu.cpp")
 CUDA_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h", "d3_cuda_compat.h", "d3_cuda.cu")
@@ -117,142 +112,24 @@ class D3System(ctypes.Structure):
 
 
 def cache_dir() -> Path:
-    """Folder of the compiled kernels."""
-    root = os.environ.get("ASE_ELECTROLYTE_CACHE")
-    if root:
-        return Path(root) / "d3"
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "ase_electrolyte" / "d3"
-
-
-def _cpu_signature() -> str:
-    # -march=native code must not be reused on another CPU sharing the cache folder
-    info = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith(("model name", "flags")):
-                    info += line
-                if line.strip() == "":
-                    break
-    except OSError:
-        info += platform.processor()
-    return info
-
-
-def _compiler_version(compiler: str) -> str:
-    try:
-        return subprocess.run(
-            [compiler, "--version"], capture_output=True, text=True, timeout=60
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
+    """Folder of the compiled D3 kernels (:func:`ase_electrolyte.native_build.cache_dir`)."""
+    return native_build.cache_dir(CACHE_SUBDIR)
 
 
 def find_cxx(required: bool = True) -> str | None:
     """Path of the C++ compiler (``$CXX``, else g++, c++, clang++).
 
-    RuntimeError if none is found and ``required``, else None.
+    RuntimeError (:class:`~ase_electrolyte.native_build.CompilerNotFoundError`) if none is
+    found and ``required``, else None.
     """
-    for candidate in (os.environ.get("CXX"), "g++", "c++", "clang++"):
-        if candidate and shutil.which(candidate):
-            return shutil.which(candidate)
-    if not required:
-        return None
-    raise RuntimeError(
-        "ase_electrolyte.D3 needs a C++ compiler to build its kernel on first use, and none "
-        "was found (tried $CXX, g++, c++, clang++). Install one (e.g. `apt install g++`) or "
-        "set CXX."
-    )
-
-
-def find_nvcc() -> str | None:
-    """Path of nvcc ($NVCC, PATH, $CUDA_HOME/bin, /usr/local/cuda/bin), or None."""
-    candidates = [os.environ.get("NVCC"), shutil.which("nvcc")]
-    for home in (os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"), "/usr/local/cuda"):
-        if home:
-            candidates.append(str(Path(home) / "bin" / "nvcc"))
-    for c in candidates:
-        if c and os.path.isfile(c) and os.access(c, os.X_OK):
-            return c
-    return None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _valid_cached(target: Path, manifest: Path, version: str | None) -> bool:
-    """Whether ``target`` is a complete build of this key (and, with a compiler, of it)."""
-    try:
-        meta = json.loads(manifest.read_text())
-        if meta.get("sha256") != _sha256(target):
-            return False
-    except (OSError, ValueError, AttributeError):
-        return False
-    return version is None or meta.get("compiler_version") == version
-
-
-def _writable_cache(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise RuntimeError(
-            f"cannot create the D3 kernel cache folder {out_dir} ({err.strerror}); set "
-            "ASE_ELECTROLYTE_CACHE to a writable folder"
-        ) from None
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise RuntimeError(
-            f"the D3 kernel cache folder {out_dir} is not writable; set ASE_ELECTROLYTE_CACHE "
-            "to a writable folder"
-        )
+    return native_build.find_cxx(required, purpose="ase_electrolyte.D3")
 
 
 def _build(compiler: str | None, flags, sources, name: str, extra_key: str = "",
            what: str = "the D3 kernel") -> Path:
     """Path of the cached library for this key, compiled first if there is no valid one."""
-    h = hashlib.sha256()
-    for src in sources:
-        h.update((CSRC / src).read_bytes())
-    h.update(" ".join(flags).encode())
-    h.update(extra_key.encode())
-    out_dir = cache_dir()
-    stem = f"{name}-{h.hexdigest()[:20]}"
-    target = out_dir / f"{stem}.so"
-    manifest = out_dir / f"{stem}.json"
-    version = _compiler_version(compiler) if compiler else None
-    if _valid_cached(target, manifest, version):
-        return target
-    if compiler is None:
-        state = "is corrupt" if target.exists() else "does not exist"
-        raise RuntimeError(
-            f"{what} must be compiled (its cached build {target} {state}) but no compiler was "
-            "found; install one or point ASE_ELECTROLYTE_CACHE at a folder with a build made "
-            "on a machine of the same kind"
-        )
-    _writable_cache(out_dir)
-    main = next(s for s in sources if not s.endswith(".h"))
-    # build in a private folder, then rename: other processes never see a partial file, and
-    # the folder goes away whatever happens
-    tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
-    try:
-        lib = tmp / "lib.so"
-        cmd = [compiler, *flags, "-I", str(CSRC), "-o", str(lib), str(CSRC / main)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"building {what} failed:\n{' '.join(cmd)}\n{proc.stderr}")
-        meta = {"sha256": _sha256(lib), "compiler": compiler, "compiler_version": version,
-                "flags": list(flags), "sources": list(sources)}
-        (tmp / "lib.json").write_text(json.dumps(meta, indent=1))
-        os.replace(lib, target)
-        os.replace(tmp / "lib.json", manifest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return native_build.build_library(compiler, sources, flags, source_dir=CSRC, name=name,
+                                      subdir=CACHE_SUBDIR, signature=extra_key, what=what)
 
 
 _ep = ctypes.c_char_p  # the caller's error-message buffer (with its length, ctypes.c_int)
@@ -346,7 +223,7 @@ def check_abi(lib: ctypes.CDLL, path: str = "", struct=None) -> None:
 
 
 def _load(path: Path) -> ctypes.CDLL:
-    lib = _declare_common(ctypes.CDLL(str(path)))
+    lib = _declare_common(native_build.load_library(path, "the D3 kernel"))
     check_abi(lib, str(path))
     return lib
 
@@ -354,7 +231,7 @@ def _load(path: Path) -> ctypes.CDLL:
 @lru_cache(maxsize=1)
 def cpu_library() -> ctypes.CDLL:
     """The CPU kernel (compiled on first use); its CUDA entry points return D3_NO_CUDA."""
-    path = _build(find_cxx(required=False), CPU_FLAGS, CPU_SOURCES, "d3_cpu", _cpu_signature(),
+    path = _build(find_cxx(required=False), CPU_FLAGS, CPU_SOURCES, "d3_cpu", cpu_signature(),
                   "the D3 CPU kernel")
     lib = _load(path)
     lib.d3_cpu_compute.argtypes = [ctypes.POINTER(D3System), ctypes.c_int, _dp, _dp, _dp, _dp,
