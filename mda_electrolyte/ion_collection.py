@@ -2,8 +2,8 @@ r"""Collect once, estimate many: the per-frame ion data of one trajectory, read 
 
 :class:`IonCollector` reads one Universe through the :class:`~MDAnalysis.analysis.base.
 AnalysisBase` hooks into an :class:`IonCollection`; Green–Kubo and Einstein–Helfand
-conductivities, diffusion coefficients, Nernst–Einstein, Onsager coefficients and the viscosity
-are then *estimators* built from one collection or several independent ones (after
+conductivities, diffusion coefficients, Nernst–Einstein, Onsager coefficients and the shear
+viscosities are then *estimators* built from one collection or several independent ones (after
 solvation-analysis' ``Solute`` → ``Pairing.from_solute``), e.g.
 ``GreenKuboConductivity.from_collections(collection, temperature=300)``. A collection can also be
 built from stored arrays (:meth:`IonCollection.from_arrays`), so the estimators are testable
@@ -21,6 +21,12 @@ What is kept is bounded by the analysis, not by the trajectory:
   (Green–Kubo self/distinct split), and unwrapped centres at ``max_ion_frames`` evenly spaced
   frames at most (mean-squared displacements; Einstein fits use lags of 10–60 % of a segment,
   far longer than the spacing).
+
+When the trajectory is an H5MD file of :func:`ase_electrolyte.run_md`, its per-step
+``charge_current`` and ``pressure_tensor`` observables are read with it (no frame is read for
+them) and carried as collections of their own, ``collection.charge_current_observable`` and
+``collection.pressure_tensor_observable``: the Green–Kubo conductivity prefers the first, the
+viscosities need the second.
 
 Frames are processed in chunks of ``chunk`` frames: a frame costs one copy of the tracked atoms'
 coordinates, the arithmetic runs vectorised once per chunk, and memory does not grow with the
@@ -63,7 +69,8 @@ class IonCollection:
     r"""Per-frame ion data of one trajectory: the input of every transport estimator.
 
     Build it with :class:`IonCollector` (from a Universe), :meth:`from_arrays` (from stored
-    arrays) or :meth:`from_charge_current` (from the per-step observable of an H5MD file).
+    arrays), :meth:`from_charge_current` or :meth:`from_pressure_tensor` (from the per-step
+    observables of an H5MD file, or arrays of them).
     Arrays are not copied; treat them as read-only.
 
     Parameters
@@ -94,6 +101,8 @@ class IonCollection:
         Unwrapped centres every ``ion_stride`` frames, starting at frame ``ion_offset``.
     ion_stride, ion_offset : int
         Frames between rows of ``ion_positions`` and the frame of its first row.
+    pressure_tensor : numpy.ndarray, shape (T, 3, 3), optional
+        Pressure tensor of the whole system every sample, bar.
     kinetic_temperature : float, optional
         Mean kinetic temperature of the tracked atoms in K (equipartition, 3N degrees of
         freedom); ``covers_all_atoms`` says whether they are the whole system.
@@ -125,6 +134,7 @@ class IonCollection:
         ion_positions=None,
         ion_stride=1,
         ion_offset=0,
+        pressure_tensor=None,
         kinetic_temperature=None,
         covers_all_atoms=False,
         source="frames",
@@ -168,6 +178,9 @@ class IonCollection:
         self.ion_positions = ion_positions
         self.ion_stride = int(ion_stride)
         self.ion_offset = int(ion_offset)
+        self.pressure_tensor = (
+            None if pressure_tensor is None else np.asarray(pressure_tensor, dtype=np.float64)
+        )
         self.kinetic_temperature = kinetic_temperature
         self.covers_all_atoms = bool(covers_all_atoms)
         self.source = source
@@ -176,8 +189,18 @@ class IonCollection:
         #: The per-step ``charge_current`` observable of the trajectory's H5MD file, as a
         #: collection of its own (``None`` when the file records none); Green–Kubo prefers it.
         self.charge_current_observable = None
+        #: The per-step ``pressure_tensor`` observable of the trajectory's H5MD file, as a
+        #: collection of its own (:meth:`from_pressure_tensor`; ``None`` when the file records
+        #: none); the input of the viscosities.
+        self.pressure_tensor_observable = None
+        p = self.pressure_tensor
+        if p is not None and (p.ndim != 3 or p.shape[1:] != (3, 3)):
+            raise ValueError(
+                f"a pressure-tensor series must have shape (T, 3, 3) in bar, not {p.shape}"
+            )
         n = None
-        for name in _VECTOR_FIELDS + ("com_velocity", "com_position", "ion_velocities"):
+        for name in _VECTOR_FIELDS + ("com_velocity", "com_position", "ion_velocities",
+                                      "pressure_tensor"):
             arr = getattr(self, name)
             if arr is None:
                 continue
@@ -295,6 +318,49 @@ class IonCollection:
                    volume=volume, current=current, source="charge_current observable",
                    label=label)
 
+    @classmethod
+    def from_pressure_tensor(cls, tensor, *, dt, volume, temperature=None,
+                             volume_range=None, volume_spread=0.0, label="pressure tensor"):
+        r"""A collection holding only the pressure tensor (H5MD ``pressure_tensor``, or arrays).
+
+        The input of :class:`~mda_electrolyte.GreenKuboViscosity` and
+        :class:`~mda_electrolyte.EinsteinHelfandViscosity` (``from_collections``); it has no
+        species.
+
+        Parameters
+        ----------
+        tensor : array_like, shape (T, 3, 3)
+            Pressure tensor of the whole system every sample, bar.
+        dt : float
+            Sample spacing in ps.
+        volume : float
+            Mean volume in Å³ (``volume_range`` (min, max) and ``volume_spread`` (std/mean)
+            describe how it varied).
+        temperature : float, optional
+            Mean temperature of the system in K (kept as ``kinetic_temperature``); the
+            viscosity then needs no ``temperature=``.
+        label : str
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mda_electrolyte.ion_collection import IonCollection
+        >>> p = np.zeros((100, 3, 3))
+        >>> IonCollection.from_pressure_tensor(p, dt=0.001, volume=1e4, temperature=300)
+        <IonCollection pressure tensor (), 100 frames every 0.001 ps, from pressure_tensor>
+        """
+        tensor = np.asarray(tensor, dtype=np.float64)
+        if temperature is not None:
+            temperature = float(temperature)
+            if not (temperature > 0 and math.isfinite(temperature)):
+                raise ValueError(f"temperature must be positive (K), not {temperature!r}")
+        if volume is None:
+            raise ValueError("a pressure tensor needs the volume (Å³) it was sampled in")
+        return cls((), (), dt, volume=volume, volume_range=volume_range,
+                   volume_spread=volume_spread, pressure_tensor=tensor,
+                   kinetic_temperature=temperature, covers_all_atoms=True,
+                   source="pressure_tensor", label=label)
+
     # ---------------------------------------------------------------- views
     def species_slices(self):
         """Species -> slice of the per-ion axis."""
@@ -353,7 +419,7 @@ class IonCollection:
         """Bytes held by the collection's arrays."""
         total = 0
         for name in _VECTOR_FIELDS + ("com_velocity", "com_position", "ion_velocities",
-                                      "ion_positions"):
+                                      "ion_positions", "pressure_tensor"):
             arr = getattr(self, name)
             total += 0 if arr is None else arr.nbytes
         return total
@@ -435,9 +501,10 @@ class IonCollector(AnalysisBase):
         a parallel run (``collection.ion_stride``, ``ion_offset`` say which analysed frames they
         are); ``None`` keeps every frame.
     observables : bool
-        Also read the per-step ``charge_current`` observable when the trajectory is an H5MD file
-        of :func:`ase_electrolyte.run_md` that records it (no frame is read for it); it becomes
-        ``collection.charge_current_observable``.
+        Also read the per-step ``charge_current`` and ``pressure_tensor`` observables when the
+        trajectory is an H5MD file of :func:`ase_electrolyte.run_md` that records them (no frame
+        is read for them); they become ``collection.charge_current_observable`` and
+        ``collection.pressure_tensor_observable`` (with the file's mean volume and temperature).
     label : str
         Name in messages (default ``"Universe"``).
     verbose : bool
@@ -533,6 +600,7 @@ class IonCollector(AnalysisBase):
         )
         self._covers_all = self._tracked.n_atoms == universe.atoms.n_atoms
         self._observed = _charge_current_of(universe) if observables else None
+        self._pressure = _pressure_tensor_of(universe, label) if observables else None
 
     @property
     def collection(self):
@@ -749,6 +817,7 @@ class IonCollector(AnalysisBase):
         )
         if self._observed is not None:
             r.collection.charge_current_observable = self._observed_collection()
+        r.collection.pressure_tensor_observable = self._pressure
         # the collection holds the arrays; the per-part copies go
         for key in ("velocity_sum", "current", "com_velocity", "ion_velocities", "position_sum",
                     "dipole", "com_position", "ion_positions", "first_raw", "last_raw",
@@ -845,6 +914,29 @@ def _charge_current_of(universe):
     except (OSError, ValueError):
         return None
     return None if obs is None else (Path(name), obs)
+
+
+def _pressure_tensor_of(universe, label):
+    """The ``pressure_tensor`` observable of the H5MD file a Universe reads, as a collection.
+
+    ``None`` when the trajectory is not such a file or it records no pressure tensor; a file
+    whose pressure tensor cannot be used (no volume, fewer than 2 samples, uneven spacing)
+    gives ``None`` with a warning that says why, so that the other analyses still run.
+    """
+    from pathlib import Path
+
+    from .observables import is_h5md_path
+    from .viscosity import pressure_tensor_collection
+
+    name = getattr(universe.trajectory, "filename", None)
+    if not (name and is_h5md_path(name) and Path(name).exists()):
+        return None
+    try:
+        return pressure_tensor_collection(name, required=False)
+    except (OSError, ValueError) as err:
+        warnings.warn(f"{label}: the pressure_tensor observable of {name} is not used: {err}",
+                      RuntimeWarning, stacklevel=3)
+        return None
 
 
 def collect(universes, ions, **kwargs):

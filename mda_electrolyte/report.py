@@ -12,7 +12,8 @@ through :func:`~ase_electrolyte.estimate.estimates_to_dict` only, so an Estimate
 summary, of any analysis, is serialised the same way.
 
 Analyses that read the same trajectory share one pass through :func:`shared` (the transport
-analyses share one :class:`~mda_electrolyte.ion_collection.IonCollection`).
+analyses share one :class:`~mda_electrolyte.ion_collection.IonCollection`; the viscosity takes
+its ``pressure_tensor_observable``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from pathlib import Path
 
 from ase_electrolyte.estimate import estimates_to_dict
 
-__all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "estimate_label",
-           "mark_invalid"]
+__all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
+           "estimate_label", "mark_invalid"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory)
@@ -85,6 +86,14 @@ def shared(key, factory):
     if not ok:
         raise value
     return value
+
+
+def shared_value(key):
+    """What :func:`shared` computed for ``key`` in this :func:`run_analyses` call, or ``None``
+    (not computed yet, or its factory failed): for an analysis that can use a shared value but
+    should not start its computation."""
+    ok, value = _SHARED.get(key, (False, None))
+    return value if ok else None
 
 
 def estimate_label(est, reason=True):

@@ -16,9 +16,14 @@ The Einstein–Helfand form fits the growth of the time-integrated tensor
 
 Both need the pressure tensor every step or few fs (BAMBOO, Gong et al. 2025, report viscosity
 for every electrolyte; Ju et al. 2025 discuss it): :func:`ase_electrolyte.run_md` records it as
-the ``pressure_tensor`` observable (bar) at every step. Input pressures in bar, time in ps, volume
-in Å³; viscosities in mPa·s. Errors: Student-t scaled standard errors over segments
-(:mod:`mda_electrolyte.uncertainty`).
+the ``pressure_tensor`` observable (bar) at every step. Both are estimators of pressure-tensor
+collections (:mod:`mda_electrolyte.ion_collection`): ``from_collections`` takes the
+``pressure_tensor_observable`` that :class:`~mda_electrolyte.ion_collection.IonCollector` reads
+with a run_md trajectory, or :meth:`IonCollection.from_pressure_tensor
+<mda_electrolyte.ion_collection.IonCollection.from_pressure_tensor>` of arrays; the constructors
+(files or arrays) build those collections and call the same estimator. Input pressures in bar,
+time in ps, volume in Å³; viscosities in mPa·s. Errors: Student-t scaled standard errors over
+segments (:mod:`mda_electrolyte.uncertainty`).
 """
 
 from __future__ import annotations
@@ -41,11 +46,13 @@ from .correlation import (
     plateau_verdict,
     time_correlation,
 )
+from .ion_collection import IonCollection
 from .observables import is_h5md_path, read_observable
-from .report import estimate_label, mark_invalid, register_analysis
+from .report import estimate_label, mark_invalid, register_analysis, shared, shared_value
 from .uncertainty import mean_error, segment_estimate
 
-__all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tensor"]
+__all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tensor",
+           "pressure_tensor_collection"]
 
 # Å³ bar² ps / J -> mPa·s
 _MPAS = constants.angstrom**3 * constants.bar**2 * constants.pico / constants.milli
@@ -55,17 +62,53 @@ _REMEDY = (
 )
 
 
-def read_pressure_tensor(path):
-    """Pressure tensors (T, 3, 3) in bar, spacing (ps), mean volume (Å³) and temperature (K)."""
-    p = read_observable(path, "pressure_tensor", required=True)
-    vol = read_observable(path, "volume", required=True)["value"]
+def read_pressure_tensor(path, *, required=True):
+    """The ``pressure_tensor`` observable of an H5MD file of :func:`ase_electrolyte.run_md`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    required : bool
+        Raise ValueError when the file records no pressure tensor (else return ``None``).
+
+    Returns
+    -------
+    dict or None
+        ``tensor`` (T, 3, 3) in bar, ``dt`` (sample spacing, ps), ``volume`` (mean of the
+        ``volume`` observable, Å³), ``volume_range`` (min, max), ``volume_spread`` (std/mean)
+        and ``temperature`` (mean of the ``temperature`` observable in K, ``None`` if not
+        recorded).
+    """
+    p = read_observable(path, "pressure_tensor", required=required)
+    if p is None:
+        return None
+    vol = np.asarray(read_observable(path, "volume", required=True)["value"], dtype=np.float64)
     temp = read_observable(path, "temperature")
+    mean = float(np.mean(vol))
     return {
         "tensor": p["value"],
         "dt": p["dt"],
-        "volume": float(np.mean(vol)),
+        "volume": mean,
+        "volume_range": (float(np.min(vol)), float(np.max(vol))),
+        "volume_spread": float(np.std(vol) / mean),
         "temperature": None if temp is None else float(np.mean(temp["value"])),
     }
+
+
+def pressure_tensor_collection(path, *, required=True):
+    """The ``pressure_tensor`` observable of an H5MD file as an
+    :class:`~mda_electrolyte.ion_collection.IonCollection` (see :func:`read_pressure_tensor`).
+
+    The collection :class:`~mda_electrolyte.ion_collection.IonCollector` attaches as
+    ``pressure_tensor_observable``; ``None`` when the file records none and not ``required``.
+    """
+    rec = read_pressure_tensor(path, required=required)
+    if rec is None:
+        return None
+    return IonCollection.from_pressure_tensor(
+        rec["tensor"], dt=rec["dt"], volume=rec["volume"], temperature=rec["temperature"],
+        volume_range=rec["volume_range"], volume_spread=rec["volume_spread"], label=str(path),
+    )
 
 
 def _components(tensor, components):
@@ -81,36 +124,114 @@ def _components(tensor, components):
     return cols, norm
 
 
-class _PressureAnalysis:
-    """Pressure-tensor input (H5MD files or arrays), segments, and checks shared by both forms."""
+def _source_collections(source, *, dt, volume):
+    """The pressure-tensor collections of the constructors' input (files, arrays, collections)."""
+    items = list(source) if isinstance(source, (list, tuple)) else [source]
+    if not items:
+        raise ValueError("no pressure-tensor input given")
+    out = []
+    for k, item in enumerate(items):
+        if isinstance(item, IonCollection):
+            out.append(item)
+        elif is_h5md_path(item):
+            out.append(pressure_tensor_collection(item))
+        else:
+            tensor = np.asarray(item, dtype=np.float64)
+            if tensor.ndim != 3 or tensor.shape[1:] != (3, 3):
+                raise ValueError(
+                    f"a pressure-tensor series must have shape (T, 3, 3) in bar, not "
+                    f"{tensor.shape}"
+                )
+            if dt is None or volume is None:
+                raise ValueError("array input needs dt= (ps) and volume= (Å³)")
+            out.append(IonCollection.from_pressure_tensor(tensor, dt=dt, volume=volume,
+                                                          label=f"array {k}"))
+    return out
 
-    def __init__(self, source, *, temperature, volume, dt, n_blocks, components):
+
+def _pressure_of(collection):
+    """The collection holding the pressure tensor: itself or its ``pressure_tensor_observable``."""
+    if not isinstance(collection, IonCollection):
+        raise TypeError("from_collections needs an IonCollection or a list of them, not "
+                        f"{type(collection).__name__}")
+    if collection.pressure_tensor is not None:
+        return collection
+    observed = getattr(collection, "pressure_tensor_observable", None)
+    if observed is None:
+        raise ValueError(
+            f"{collection.label or 'the collection'} holds no pressure tensor: the viscosity "
+            "needs the per-step pressure_tensor observable of a run_md H5MD file (read by the "
+            "IonCollector of a Universe of that file) or IonCollection.from_pressure_tensor(...)"
+        )
+    return observed
+
+
+class _PressureAnalysis:
+    """Pressure-tensor collections, segments, and checks shared by both forms.
+
+    A subclass implements ``_configure(collections, **parameters)`` (calling
+    :meth:`_configure_pressure`) and ``run()``; the constructor turns files or arrays into
+    collections, :meth:`from_collections` takes collections made elsewhere.
+    """
+
+    def __init__(self, source, *, dt=None, volume=None, **parameters):
+        self._configure(_source_collections(source, dt=dt, volume=volume), volume=volume,
+                        **parameters)
+
+    @classmethod
+    def from_collections(cls, collections, **parameters):
+        """The viscosity estimated from pressure-tensor collections; ``results`` filled.
+
+        Parameters
+        ----------
+        collections : IonCollection or list of IonCollection
+            One per independent run of the same system: collections of
+            :meth:`IonCollection.from_pressure_tensor
+            <mda_electrolyte.ion_collection.IonCollection.from_pressure_tensor>`, or those of
+            an :class:`~mda_electrolyte.ion_collection.IonCollector` whose trajectory records
+            the pressure tensor (their ``pressure_tensor_observable`` is used; no frame is
+            read).
+        **parameters
+            The estimator's parameters as for the constructor (``temperature``, ``volume``,
+            ``n_blocks``, ``components``, ...), without ``dt``: the collections carry it.
+
+        Returns
+        -------
+        The analysis after :meth:`run`.
+
+        Examples
+        --------
+        One read of a run_md trajectory, shared with the conductivity (``u``: a Universe of
+        the H5MD file); the result is an Estimate in mPa·s:
+
+        >>> col = IonCollector(u, {"LI": "resname LI"}).run().collection  # doctest: +SKIP
+        >>> eta = GreenKuboViscosity.from_collections(col, max_lag=20.0)  # doctest: +SKIP
+        >>> eta.results.shear_viscosity  # doctest: +SKIP
+        """
+        if isinstance(collections, IonCollection):
+            collections = [collections]
+        collections = list(collections)
+        if not collections:
+            raise ValueError("no pressure-tensor input given")
+        obj = cls.__new__(cls)
+        obj._configure(collections, **parameters)
+        return obj.run()
+
+    def _configure_pressure(self, collections, *, temperature, volume, n_blocks, components):
         if components not in ("traceless", "offdiagonal"):
             raise ValueError(f"components must be 'traceless' or 'offdiagonal', not {components!r}")
         self._components = components
-        items = source if isinstance(source, (list, tuple)) else [source]
-        if not items:
-            raise ValueError("no pressure-tensor input given")
-        runs = []
-        for item in items:
-            if is_h5md_path(item):
-                runs.append(read_pressure_tensor(item))
-            else:
-                tensor = np.asarray(item, dtype=np.float64)
-                if tensor.ndim != 3 or tensor.shape[1:] != (3, 3):
-                    raise ValueError(
-                        f"a pressure-tensor series must have shape (T, 3, 3) in bar, not "
-                        f"{tensor.shape}"
-                    )
-                if dt is None or volume is None:
-                    raise ValueError("array input needs dt= (ps) and volume= (Å³)")
-                runs.append({"tensor": tensor, "dt": float(dt), "volume": None,
-                             "temperature": None})
+        #: the pressure-tensor collections estimated from
+        self.collections = [_pressure_of(c) for c in collections]
+        runs = [{"tensor": c.pressure_tensor, "dt": c.dt, "volume": c.volume,
+                 "temperature": c.kinetic_temperature} for c in self.collections]
         for r in runs:
             if not np.all(np.isfinite(r["tensor"])):
                 raise ValueError("the pressure tensor contains NaN or infinite values")
             if volume is not None:
                 r["volume"] = float(volume)
+            if r["volume"] is None:
+                raise ValueError("give volume= (Å³): the collection has none")
             if not r["volume"] > 0:
                 raise ValueError(f"volume must be positive (Å³), not {r['volume']}")
         dts = {round(r["dt"], 12) for r in runs}
@@ -163,10 +284,11 @@ class GreenKuboViscosity(_PressureAnalysis):
 
     Parameters
     ----------
-    source : path, array or list of them
+    source : path, array, IonCollection or list of them
         H5MD file(s) of :func:`ase_electrolyte.run_md` (their ``pressure_tensor``, ``volume``
-        and ``temperature`` observables), or pressure-tensor series of shape (T, 3, 3) in bar.
-        Several inputs are independent runs.
+        and ``temperature`` observables), pressure-tensor series of shape (T, 3, 3) in bar, or
+        pressure-tensor collections (see :meth:`from_collections`, which is what the
+        constructor calls once it has built them). Several inputs are independent runs.
     temperature : float, optional
         K (default: mean of the files' temperature observable).
     volume : float, optional
@@ -187,6 +309,8 @@ class GreenKuboViscosity(_PressureAnalysis):
 
     Attributes
     ----------
+    collections : list of IonCollection
+        The pressure-tensor collections estimated from, one per run.
     results.time : numpy.ndarray
         Lags in ps.
     results.acf : numpy.ndarray
@@ -229,9 +353,15 @@ class GreenKuboViscosity(_PressureAnalysis):
         check_sampling=True,
     ):
         super().__init__(
-            source, temperature=temperature, volume=volume, dt=dt, n_blocks=n_blocks,
-            components=components,
+            source, temperature=temperature, volume=volume, dt=dt, max_lag=max_lag,
+            plateau=plateau, n_blocks=n_blocks, components=components,
+            check_sampling=check_sampling,
         )
+
+    def _configure(self, collections, *, temperature=None, volume=None, max_lag=None,
+                   plateau="auto", n_blocks=None, components="traceless", check_sampling=True):
+        self._configure_pressure(collections, temperature=temperature, volume=volume,
+                                 n_blocks=n_blocks, components=components)
         n_min = min(c.shape[0] for c, _ in self._segments)
         if max_lag is None:
             self._n_lags = n_min // 2 + 1
@@ -336,6 +466,8 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
 
     Attributes
     ----------
+    collections : list of IonCollection
+        As for :class:`GreenKuboViscosity`.
     results.time : numpy.ndarray
         Lags in ps.
     results.msd : numpy.ndarray
@@ -359,9 +491,14 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         components="traceless",
     ):
         super().__init__(
-            source, temperature=temperature, volume=volume, dt=dt, n_blocks=n_blocks,
-            components=components,
+            source, temperature=temperature, volume=volume, dt=dt, fit_window=fit_window,
+            n_blocks=n_blocks, components=components,
         )
+
+    def _configure(self, collections, *, temperature=None, volume=None, fit_window=(0.1, 0.3),
+                   n_blocks=None, components="traceless"):
+        self._configure_pressure(collections, temperature=temperature, volume=volume,
+                                 n_blocks=n_blocks, components=components)
         check_fit_window(fit_window, None)
         self._fit_window = tuple(fit_window)
 
@@ -434,6 +571,21 @@ def _trajectory_file(universe):
     return name if name and is_h5md_path(name) else None
 
 
+def _pressure_collection_of(universe, path):
+    """The trajectory's pressure-tensor collection for ``electrolyte analyze``, read once.
+
+    The shared transport collection (:func:`mda_electrolyte.conductivity.transport_collection`,
+    whose collector reads the observable with the trajectory) when an analysis before this one
+    built it; otherwise the observable alone, shared too. A viscosity needs no frame, so it
+    never starts the frame pass itself.
+    """
+    col = shared_value(("transport collection", id(universe)))
+    if col is not None and col.pressure_tensor_observable is not None:
+        return col.pressure_tensor_observable
+    return shared(("pressure tensor", id(universe)),
+                  lambda: pressure_tensor_collection(path, required=False))
+
+
 @register_analysis("viscosity")
 def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
@@ -441,13 +593,17 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    skipped = {"skipped": "needs the per-step pressure_tensor observable of a run_md H5MD file"}
     path = _trajectory_file(universe)
-    if path is None or read_observable(path, "pressure_tensor") is None:
-        return {"skipped": "needs the per-step pressure_tensor observable of a run_md H5MD file"}
+    if path is None:
+        return skipped
     try:
+        col = _pressure_collection_of(universe, path)
+        if col is None:
+            return skipped
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            gk = GreenKuboViscosity(path).run()
+            gk = GreenKuboViscosity.from_collections(col)
     except ValueError as err:
         return {"refused": str(err)}
     r = gk.results

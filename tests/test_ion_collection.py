@@ -200,3 +200,30 @@ def test_bad_collections_are_refused():
         EinsteinHelfandConductivity.from_collections(col, temperature=T)
     with pytest.raises(TypeError, match="IonCollection"):
         Diffusion.from_collections([x])
+
+
+def test_pressure_tensor_collections():
+    rng = np.random.default_rng(5)
+    p = rng.normal(size=(50, 3, 3))
+    col = IonCollection.from_pressure_tensor(p, dt=0.001, volume=8000.0, temperature=300.0)
+    assert col.n_frames == 50 and col.species == [] and col.nbytes() == p.nbytes
+    assert col.pressure_tensor is not None and np.shares_memory(col.pressure_tensor, p)
+    assert col.kinetic_temperature == 300.0 and col.source == "pressure_tensor"
+    with pytest.raises(ValueError, match=r"\(T, 3, 3\)"):
+        IonCollection.from_pressure_tensor(p[:, :2], dt=0.001, volume=8000.0)
+    with pytest.raises(ValueError, match="NaN"):
+        IonCollection.from_pressure_tensor(p * np.nan, dt=0.001, volume=8000.0)
+    with pytest.raises(ValueError, match="volume"):
+        IonCollection.from_pressure_tensor(p, dt=0.001, volume=None)
+    with pytest.raises(ValueError, match="temperature"):
+        IonCollection.from_pressure_tensor(p, dt=0.001, volume=8000.0, temperature=-1)
+    # a field of a collection shares its frames with the others
+    with pytest.raises(ValueError, match="frames"):
+        IonCollection(["Li"], [1], 0.001, current=np.zeros((49, 1, 3)), pressure_tensor=p)
+
+
+def test_a_trajectory_without_observables_carries_none(salt):
+    v, x = salt
+    u = salt_universe(v[:20], x[:20], n_cations=4, dt=DT, box=BOX)
+    col = IonCollector(u, IONS).run().collection
+    assert col.pressure_tensor_observable is None and col.charge_current_observable is None

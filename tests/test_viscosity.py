@@ -102,3 +102,158 @@ def test_bad_input_and_plot():
     eh = EinsteinHelfandViscosity(pressure_process(6), temperature=T, volume=V, dt=DT).run()
     assert "η" in eh.plot().get_title()
     matplotlib.pyplot.close("all")
+
+
+# ----------------------------------------------------------------- estimators of collections
+def _same_result(a, b):
+    """Two viscosity results, equal to 1e-12 (value, error, curves)."""
+    assert a.shear_viscosity.value == pytest.approx(b.shear_viscosity.value, rel=1e-12)
+    assert a.shear_viscosity.stderr == pytest.approx(b.shear_viscosity.stderr, rel=1e-12)
+    assert a.shear_viscosity.verdict == b.shear_viscosity.verdict
+    assert a.n_segments == b.n_segments and a.temperature == b.temperature
+    curve = "running_integral" if "running_integral" in a else "msd"
+    np.testing.assert_allclose(a[curve], b[curve], rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("n_runs", [1, 3])
+def test_from_collections_equals_the_constructors_on_stored_arrays(n_runs):
+    from mda_electrolyte.ion_collection import IonCollection
+
+    runs = [pressure_process(40 + k, n=6000) for k in range(n_runs)]
+    # the temperature carried by the collection, or given to the estimator
+    cols = [IonCollection.from_pressure_tensor(p, dt=DT, volume=V, temperature=T) for p in runs]
+    bare = [IonCollection.from_pressure_tensor(p, dt=DT, volume=V) for p in runs]
+    source = runs[0] if n_runs == 1 else runs
+    kw = dict(max_lag=10 * TAU)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        gk = GreenKuboViscosity(source, temperature=T, volume=V, dt=DT, **kw).run().results
+        gk_c = GreenKuboViscosity.from_collections(cols[0] if n_runs == 1 else cols, **kw)
+        gk_b = GreenKuboViscosity.from_collections(bare, temperature=T, **kw)
+        eh = EinsteinHelfandViscosity(source, temperature=T, volume=V, dt=DT).run().results
+        eh_c = EinsteinHelfandViscosity.from_collections(cols)
+    for r in (gk_c.results, gk_b.results):
+        _same_result(r, gk)
+    _same_result(eh_c.results, eh)
+    assert gk.n_segments == (10 if n_runs == 1 else 3)
+    # the estimate is the physics, whichever the entry point: the known integral
+    assert abs(gk_c.results.viscosity - EXACT) < 4 * gk_c.results.viscosity_err
+    assert gk_c.collections[0] is cols[0]
+
+
+def test_collections_without_a_pressure_tensor_are_refused():
+    from mda_electrolyte.ion_collection import IonCollection
+
+    frames = IonCollection.from_arrays({"Li": 2}, dt=DT, velocities=np.zeros((20, 2, 3)),
+                                       volume=V, label="Li velocities")
+    with pytest.raises(ValueError, match="Li velocities holds no pressure tensor"):
+        GreenKuboViscosity.from_collections(frames, temperature=T)
+    with pytest.raises(TypeError, match="IonCollection"):
+        EinsteinHelfandViscosity.from_collections([pressure_process(7, n=100)], temperature=T)
+    col = IonCollection.from_pressure_tensor(pressure_process(7, n=100), dt=DT, volume=V)
+    with pytest.raises(ValueError, match="give temperature"):
+        GreenKuboViscosity.from_collections(col)
+    with pytest.raises(TypeError, match="dt"):
+        GreenKuboViscosity.from_collections(col, temperature=T, dt=DT)
+    fast = IonCollection.from_pressure_tensor(pressure_process(8, n=100), dt=DT / 2, volume=V)
+    with pytest.raises(ValueError, match="different sample spacings"):
+        EinsteinHelfandViscosity.from_collections([col, fast], temperature=T)
+
+
+# ----------------------------------------------------------------- run_md H5MD files
+@pytest.fixture(scope="module")
+def md_file(tmp_path_factory):
+    """60 NVT steps of 32 EMT copper atoms labelled as ions, every step observed."""
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+
+    from ase_electrolyte.md import run_md
+    from ase_electrolyte.topology import set_topology
+
+    atoms = bulk("Cu", cubic=True).repeat((2, 2, 2))
+    atoms.rattle(0.05, seed=1)
+    n = len(atoms)
+    set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
+    atoms.calc = EMT()
+    path = tmp_path_factory.mktemp("visc") / "nvt.h5md"
+    run_md(atoms, ensemble="nvt", steps=60, timestep_fs=2.0, temperature_K=600,
+           trajectory=path, write_interval=1, progress=False)
+    return path
+
+
+IONS_AB = {"A": "resname A", "B": "resname B"}
+SHORT = dict(n_blocks=2, check_sampling=False)
+
+
+def test_collector_carries_the_pressure_tensor_and_the_estimators_match_the_file(md_file):
+    from ase_electrolyte.trajectory import h5md_series
+    from mda_electrolyte import from_ase
+    from mda_electrolyte.ion_collection import IonCollector
+
+    _, time, tensor = h5md_series(md_file, "pressure_tensor")
+    _, _, volume = h5md_series(md_file, "volume")
+    _, _, temperature = h5md_series(md_file, "temperature")
+    u = from_ase(md_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        col = IonCollector(u, IONS_AB).run().collection
+        obs = col.pressure_tensor_observable
+        np.testing.assert_array_equal(obs.pressure_tensor, tensor)
+        assert obs.dt == pytest.approx(0.002, rel=1e-9) and obs.n_frames == 61
+        assert obs.volume == pytest.approx(np.mean(volume), rel=1e-12)
+        assert obs.kinetic_temperature == pytest.approx(np.mean(temperature), rel=1e-12)
+        # one collection of the Universe, the file read by the constructor, and bare arrays
+        arrays = dict(temperature=float(np.mean(temperature)), volume=float(np.mean(volume)),
+                      dt=float(time[1] - time[0]))
+        for cls, kw in ((GreenKuboViscosity, SHORT),
+                        (EinsteinHelfandViscosity, {"n_blocks": 2})):
+            from_col = cls.from_collections(col, **kw).results
+            from_file = cls(md_file, **kw).run().results
+            _same_result(from_col, from_file)
+            from_arrays = cls(tensor, **arrays, **kw).run().results
+            assert from_arrays.viscosity == pytest.approx(from_col.viscosity, rel=1e-9)
+    u.trajectory.close()
+
+
+def test_analyze_reads_the_pressure_tensor_once_from_the_shared_collection(md_file, tmp_path,
+                                                                           monkeypatch):
+    from ase_electrolyte.estimate import Estimate
+    from mda_electrolyte import from_ase, viscosity
+    from mda_electrolyte.ion_collection import IonCollector
+    from mda_electrolyte.report import run_analyses
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        direct = GreenKuboViscosity(md_file).run().results
+    reads, frames = [], []
+    original_read, original_frame = viscosity.read_pressure_tensor, IonCollector._single_frame
+
+    def counted_read(*args, **kwargs):
+        reads.append(args[0])
+        return original_read(*args, **kwargs)
+
+    def counted_frame(self):
+        frames.append(self._ts.frame)
+        return original_frame(self)
+
+    monkeypatch.setattr(viscosity, "read_pressure_tensor", counted_read)
+    monkeypatch.setattr(IonCollector, "_single_frame", counted_frame)
+    u = from_ase(md_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = run_analyses(u, tmp_path, only=["green_kubo_conductivity", "viscosity"])
+    # the conductivity's collector read the observable with the frames; the viscosity used it
+    assert len(reads) == 1 and len(frames) == 61
+    eta = Estimate.from_dict(summary["viscosity"]["viscosity"])
+    assert eta.value == pytest.approx(direct.shear_viscosity.value, rel=1e-12)
+    assert eta.stderr == pytest.approx(direct.shear_viscosity.stderr, rel=1e-12)
+    assert eta.verdict == direct.shear_viscosity.verdict
+    # alone, the viscosity reads the observable and no frame
+    reads.clear()
+    frames.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = run_analyses(u, tmp_path, only=["viscosity"])
+    assert len(reads) == 1 and frames == []
+    assert alone["viscosity"]["viscosity"] == summary["viscosity"]["viscosity"]
+    u.trajectory.close()
