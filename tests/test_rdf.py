@@ -333,7 +333,7 @@ def test_report_first_peak_is_the_first_not_the_highest(tmp_path):
     assert "small sample" in minimum.verdict or "no" in minimum.verdict
 
 
-@pytest.mark.parametrize("edge", [10.831847, 11.7, 12.345679])
+@pytest.mark.parametrize("edge", [10.78, 10.831847, 11.7, 12.345679])
 def test_r_max_of_half_the_float32_box_is_accepted_and_equals_interrdf(edge):
     # the README's quickstart takes r_max = min(dimensions)/2 from MDAnalysis' float32 box;
     # a width recomputed in float64 must not refuse it over the last float32 digit
@@ -346,6 +346,16 @@ def test_r_max_of_half_the_float32_box_is_accepted_and_equals_interrdf(edge):
                                rtol=1e-5)  # the two normalise with float32 box volumes
     with pytest.raises(ValueError, match="exceeds half the smallest box width"):
         IntraInterRDF(u.atoms, range=(0, r_max * 1.001))
+    # the largest r_max the check accepts (the analyze report takes it) runs in the compiled
+    # kernel too, and counts what the vesin engine counts
+    from mda_electrolyte.rdf import _half_min_width
+
+    widest = _half_min_width(u.dimensions)
+    counts = [
+        IntraInterRDF(u.atoms, range=(0, widest), nbins=20, engine=engine).run().results.counts
+        for engine in ("auto", "vesin")
+    ]
+    np.testing.assert_array_equal(counts[0], counts[1])
 
 
 @pytest.mark.parametrize("box, r_max", [
