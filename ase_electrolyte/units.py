@@ -133,6 +133,7 @@ def convert(value, from_unit, to_unit):
 
     Examples
     --------
+    >>> from ase_electrolyte.units import convert
     >>> convert(1.0, "S/m", "mS/cm")
     10.0
     >>> round(convert(1.0, "Å^2/ps", "1e-9 m^2/s"), 12)
