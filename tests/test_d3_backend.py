@@ -47,6 +47,8 @@ def test_damaged_cached_d3_library_is_refused_on_load(tmp_path):
     backend._load(copy)  # an intact copy loads and passes the ABI check
     data = bytearray(copy.read_bytes())
     data[len(data) // 2] ^= 0xFF
+    # a new file under the name: the copy is mapped into this process since it was loaded
+    copy.unlink()
     copy.write_bytes(bytes(data))
     with pytest.raises(native_build.NativeBuildError, match="checksum"):
         backend._load(copy)

@@ -224,5 +224,8 @@ def test_pair_histogram_kernel_uses_the_shared_cache(tmp_path, monkeypatch):
     # without a compiler the valid cached build is still used, and without either: None
     monkeypatch.setattr(nb, "find_cxx", lambda required=True, purpose="": None)
     assert pair_histogram._build() == path
+    # a new file under the name: the loaded library's pages must not change under the process
+    # (writing into a mapped shared object crashes it with SIGBUS/SIGSEGV later)
+    path.unlink()
     path.write_bytes(b"corrupt")
     assert pair_histogram._build() is None
