@@ -84,7 +84,8 @@ def sevennet_case():
     pytest.importorskip("sevenn")
     from ase_electrolyte import Calculator
 
-    return _float32_case(Calculator("sevennet-0", device="cpu"), rebuild=False)
+    return _float32_case(Calculator("sevennet-0", device="cpu"), rebuild=False,
+                         change={"dispersion": D3_OPTIONS})
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +103,7 @@ def chgnet_case():
     # 1e-3, where float32 round-off adds ~1.5e-3): a 1e-3 step; its molecule is evaluated in a
     # box of vacuum
     return _float32_case(Calculator("chgnet-0.3.0", device="cpu"), fd_step=1e-3,
-                         energy_atol=2e-4, rebuild=False)
+                         energy_atol=2e-4, rebuild=False, change={"dispersion": D3_OPTIONS})
 
 
 @pytest.fixture(scope="module")
