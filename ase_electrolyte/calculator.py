@@ -220,16 +220,7 @@ class Calculator(ParametersContract, _AseCalculator):
                 del p[key]
             if "backend" not in given:
                 p["backend"] = None
-        device = str(resolve_device(p["device"]))
-        p["device"] = device
-        device_moved = old is not None and device != old["device"]
-        # the dispersion spec is checked before the (slow) model load, so a typo fails at once
-        terms = self._configure_terms(p, old, given, device, device_moved)
-        reload = old is None or any(
-            not equal(p.get(key), old.get(key))
-            for key in set(p) | set(old)
-            if key not in ("dispersion", "electrostatics")
-        )
+        device, terms, reload = self._device_terms_reload(p, old, given)
         if reload:
             loaded = self._load(p, device)
             p["backend"] = self._loaded_backend(loaded)
@@ -253,6 +244,23 @@ class Calculator(ParametersContract, _AseCalculator):
         self._model_calc = loaded.calculator
         self._numbers = loaded.numbers
         self._periodic_only = loaded.periodic_only
+
+    def _device_terms_reload(self, p, old, given):
+        """Resolve the device, build the summed terms, and say whether the model must reload.
+
+        The dispersion spec is checked here, before the (slow) model load, so a typo fails at
+        once; only options other than the summed terms' reload the model.
+        """
+        device = str(resolve_device(p["device"]))
+        p["device"] = device
+        device_moved = old is not None and device != old["device"]
+        terms = self._configure_terms(p, old, given, device, device_moved)
+        reload = old is None or any(
+            not equal(p.get(key), old.get(key))
+            for key in set(p) | set(old)
+            if key not in ("dispersion", "electrostatics")
+        )
+        return device, terms, reload
 
     def _configure_terms(self, p, old, given, device, device_moved):
         """The dispersion and electrostatics terms of options ``p`` (built here when needed)."""

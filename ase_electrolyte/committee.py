@@ -16,7 +16,6 @@ from ase.data import chemical_symbols
 
 from .calculator import Calculator
 from .calculator_errors import InputError, check_finite
-from .device import resolve_device
 
 __all__ = ["Committee", "committee_spread"]
 
@@ -187,15 +186,7 @@ class Committee(Calculator):
             raise InputError(
                 f"backend: {len(backends)} backends for {len(p['model'])} committee members"
             )
-        device = str(resolve_device(p["device"]))
-        p["device"] = device
-        device_moved = old is not None and device != old["device"]
-        terms = self._configure_terms(p, old, given, device, device_moved)
-        reload = old is None or any(
-            not equal(p.get(key), old.get(key))
-            for key in set(p) | set(old)
-            if key not in ("dispersion", "electrostatics")
-        )
+        device, terms, reload = self._device_terms_reload(p, old, given)
         if reload:
             options = {k: v for k, v in p.items() if k not in self.default_parameters}
             # a model named twice is loaded once; its repeats then agree exactly
