@@ -168,6 +168,13 @@ composition:
 # -- running on the cluster --------------------------------------------------------------------
 
 
+def _write_yaml(plan, path):
+    import yaml
+
+    path.write_text(yaml.safe_dump(plan))
+    return str(path)
+
+
 def _results(outdir):
     return {
         str(p.parent.relative_to(outdir / "tasks")): json.loads(p.read_text())
@@ -620,3 +627,120 @@ def test_torch_threads_are_the_cores_per_task_at_once(client):
     # the engine's own choice wins; outside a worker nothing is set
     assert task_threads({"threads": 3, "workers_per_host": per_host}) == 3
     assert task_threads({"workers_per_host": per_host}) is None
+
+
+# -- a cluster started by hand, as on a remote machine ------------------------------------------
+
+
+@pytest.fixture
+def separate_cluster(tmp_path):
+    """A scheduler and two workers started with dask's own command line in their own processes.
+
+    They run from another folder with a clean environment, as workers on another machine would:
+    nothing of this test process (its sys.path, its imported modules) reaches them.
+    """
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    dask = shutil.which("dask") or pytest.skip("the dask command is not installed")
+    home = tmp_path / "cluster"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["OMP_NUM_THREADS"] = "1"
+    file = home / "scheduler.json"
+    procs = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+             "--scheduler-file", str(file)],
+            cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert file.exists(), "the dask scheduler did not start"
+        procs.append(
+            subprocess.Popen(
+                [dask, "worker", "--scheduler-file", str(file), "--nworkers", "2",
+                 "--nthreads", "1", "--memory-limit", "0", "--no-dashboard"],
+                cwd=home, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        )
+        address = json.loads(file.read_text())["address"]
+        with distributed.Client(address, timeout=60) as c:
+            c.wait_for_workers(2, timeout=120)
+            assert sys.executable  # the workers run the same interpreter as found on PATH
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_same_plan_runs_unchanged_on_a_separately_started_cluster(separate_cluster, tmp_path):
+    """The plan run on the in-process cluster runs unchanged against a scheduler address."""
+    plan = _plan(protocol={**PROTOCOL, "production_ensemble": "nvt"}, replicas=1)
+    out = tmp_path / "remote"
+    rc = main(["screen", _write_yaml(plan, tmp_path / "plan.yaml"), "-o", str(out),
+               "--scheduler", separate_cluster, "--no-plots"])
+    assert rc == 0
+    results = _results(out)
+    assert sorted(results) == [f"EC_LiPF6-{c}molal/T300K/r0" for c in ("3", "4")]
+    # the tasks ran in the separate cluster's worker processes, not in this one
+    workers = {r["timing"]["worker"] for r in results.values()}
+    assert all(w.startswith("tcp://127.0.0.1:") for w in workers)
+    # each task ran with the seed the plan derives for it, wherever it ran
+    seeds = {t.id: t.seed for t in load_plan(plan).tasks()}
+    assert {k: r["seed"] for k, r in results.items()} == seeds
+    assert {r["simulation"]["n_atoms"] for r in results.values()} == {66, 76}
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary["composition"]) == ["EC_LiPF6-3molal", "EC_LiPF6-4molal"]
+
+
+def test_workers_that_cannot_run_the_plan_are_named_before_submission(
+    separate_cluster, tmp_path, monkeypatch, capsys
+):
+    """A calculator importable here but not on the workers: one line, exit 2, nothing run."""
+    import sys
+
+    package = tmp_path / "only_here"
+    package.mkdir()
+    (package / "only_here_models.py").write_text(
+        f"import importlib.util\n"
+        f"_s = importlib.util.spec_from_file_location('m', {MODELS!r})\n"
+        f"_m = importlib.util.module_from_spec(_s)\n_s.loader.exec_module(_m)\nlj = _m.lj\n"
+    )
+    monkeypatch.syspath_prepend(str(package))
+    plan = _plan(protocol={**PROTOCOL, "production_ensemble": "nvt"}, replicas=1)
+    plan["model"]["calculator"] = "only_here_models:lj"
+    out = tmp_path / "refused"
+    rc = main(["screen", _write_yaml(plan, tmp_path / "plan.yaml"), "-o", str(out),
+               "--scheduler", separate_cluster, "--no-plots"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "cannot import the model calculator 'only_here_models:lj'" in err
+    assert err.count("tcp://127.0.0.1:") == 3  # the scheduler and both workers named
+    assert not out.exists()  # no trace of a plan that never ran
+    sys.modules.pop("only_here_models", None)
+
+
+def test_a_worker_that_does_not_share_the_output_folder_is_named(tmp_path):
+    from ase_electrolyte.screen.task import worker_problems
+
+    model = {"kind": "file", "value": str(tmp_path / "gone.model")}
+    problems = worker_problems(str(tmp_path / "absent" / ".probe"), model)
+    assert len(problems) == 2
+    assert "shared" in problems[0] and "absent" in problems[0]
+    assert "gone.model" in problems[1]
+    probe = tmp_path / ".probe"
+    probe.write_text("")
+    assert worker_problems(str(probe), {"kind": "calculator", "value": f"{MODELS}:lj"}) == []

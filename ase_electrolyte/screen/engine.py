@@ -6,11 +6,12 @@ import asyncio
 import json
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .plan import PlanError, load_plan
-from .task import ERROR_FILE, RESULT_FILE, run_task, write_json
+from .task import ERROR_FILE, RESULT_FILE, run_task, worker_problems, write_json
 
 __all__ = ["run_screen", "ScreenResult", "local_cluster_size", "start_local_cluster"]
 
@@ -261,7 +262,7 @@ def run_screen(
     start = time.perf_counter()
     plan = load_plan(plan)
     outdir = Path(outdir).resolve()
-    _prepare_outdir(plan, outdir)
+    fresh = _prepare_outdir(plan, outdir) is None
     if experimental is not None and not Path(experimental).is_file():
         raise PlanError(f"experimental table {str(experimental)!r} does not exist")
 
@@ -291,6 +292,14 @@ def run_screen(
                 cluster = start_local_cluster(workers, gpu=gpu)
                 client = own_client = Client(cluster)
             else:
+                try:
+                    _check_workers(client, plan, outdir, say)
+                except PlanError:
+                    if fresh:  # leave no trace of a plan that never ran
+                        (outdir / PLAN_FILE).unlink(missing_ok=True)
+                        if not any(outdir.iterdir()):
+                            outdir.rmdir()
+                    raise
                 # ask for a GPU only where some worker offers one, else the tasks would wait forever
                 offered = [
                     w.get("resources", {}) for w in client.scheduler_info()["workers"].values()
@@ -328,6 +337,43 @@ def run_screen(
     return result
 
 
+def _check_workers(client, plan, outdir, say):
+    """Refuse a cluster whose workers cannot run the plan, before anything is submitted.
+
+    Every connected worker runs :func:`~ase_electrolyte.screen.task.worker_problems` on a probe
+    file written into ``outdir``: a worker that does not see it (no shared file system), lacks
+    the model's package or file, or cannot import ``ase_electrolyte`` itself is named in a
+    :class:`PlanError`. Workers that join later (an adaptive or dask-jobqueue cluster) are not
+    checked here; a task that finishes where the client cannot read its result is recorded as
+    failed (see :func:`_submit_and_wait`).
+    """
+    workers = client.scheduler_info()["workers"]
+    if not workers:
+        say("no worker connected yet: the tasks wait in the scheduler's queue for workers")
+        return
+    probe = outdir / f".probe-{uuid.uuid4().hex}"
+    probe.write_text("written by the client; every worker must see it\n")
+    try:
+        answers = client.run(worker_problems, str(probe), plan.model, on_error="return")
+    finally:
+        probe.unlink(missing_ok=True)
+    lines = []
+    for worker, answer in sorted(answers.items()):
+        if isinstance(answer, BaseException):
+            lines.append(
+                f"{worker} cannot run ase_electrolyte ({type(answer).__name__}: {answer}); "
+                "install it on the workers"
+            )
+        else:
+            lines.extend(f"{worker} {problem}" for problem in answer)
+    if lines:
+        shown = "; ".join(lines[:4]) + (f"; and {len(lines) - 4} more" if len(lines) > 4 else "")
+        raise PlanError(
+            f"{len(lines)} problem(s) on the workers of {client.scheduler.address}, nothing "
+            f"submitted: {shown}"
+        )
+
+
 def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll_s, per_host):
     from distributed import wait
 
@@ -357,6 +403,16 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
             except Exception as err:  # the worker died too often (KilledWorker) or similar
                 out = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
                 write_json(outdir / TASKS_DIR / task.id / ERROR_FILE, {"task": task.id, **out})
+            if out.get("status") == "done" and not (
+                outdir / TASKS_DIR / task.id / RESULT_FILE
+            ).exists():
+                # a worker that joined after the check, on a file system the client cannot see
+                out = {
+                    "status": "failed",
+                    "error": f"finished on {out.get('timing', {}).get('worker')}, but its "
+                    f"{RESULT_FILE} is not visible here: the output folder must be on a file "
+                    "system shared by the client and every worker",
+                }
             if out.get("status") == "done":
                 if out.get("skipped"):
                     result.n_skipped += 1

@@ -21,7 +21,9 @@ from pathlib import Path
 
 from .properties import task_properties
 
-__all__ = ["run_task", "task_properties", "task_threads", "RESULT_FILE", "ERROR_FILE"]
+__all__ = [
+    "run_task", "task_properties", "task_threads", "worker_problems", "RESULT_FILE", "ERROR_FILE"
+]
 
 RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
@@ -104,6 +106,53 @@ def _worker_device(device):
         torch.cuda.set_device(worker.name % n)
         return f"cuda:{worker.name % n}"
     return device
+
+
+def worker_problems(probe, model):
+    """What would stop this worker from running a plan's tasks (run on every worker first).
+
+    A cluster the engine did not start (a scheduler address, a dask-jobqueue cluster) may run on
+    machines that do not share the client's file system or lack the model's package; a task
+    would then fail after its queue wait, or write its results where the client never sees them.
+
+    Parameters
+    ----------
+    probe : str
+        A file the client has just written next to the output folder.
+    model : dict
+        The plan's checked ``model`` (``kind``, ``value``, ...; see
+        :meth:`ase_electrolyte.screen.Plan.to_dict`).
+
+    Returns
+    -------
+    list of str
+        One line per problem (empty: the worker can run the plan's tasks).
+    """
+    problems = []
+    if not Path(probe).is_file():
+        problems.append(
+            f"does not see {str(Path(probe).parent)!r} (the output folder must be on a file "
+            "system shared by the client and every worker)"
+        )
+    kind, value = model["kind"], model["value"]
+    if kind == "file" and not Path(value).is_file():
+        problems.append(f"has no model file {value!r}")
+    elif kind == "name":
+        from ..models import _BACKENDS, _NAMED, _installed
+
+        backend = _NAMED[value].backend
+        if not _installed(backend):
+            problems.append(
+                f"lacks the package {_BACKENDS[backend].package!r} of model {value!r}"
+            )
+    elif kind == "calculator":
+        from .plan import resolve_function
+
+        try:
+            resolve_function(value)
+        except (ImportError, AttributeError, OSError) as err:
+            problems.append(f"cannot import the model calculator {value!r} ({err})")
+    return problems
 
 
 def run_task(spec):
