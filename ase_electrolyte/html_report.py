@@ -48,7 +48,10 @@ def _estimate(obj):
 
 
 def _number(x):
-    return "–" if x is None or x != x else f"{x:.4g}"
+    import math
+
+    # JSON null, NaN and infinity alike: no number to show
+    return "–" if x is None or not math.isfinite(x) else f"{x:.4g}"
 
 
 def _estimate_row(key, est):

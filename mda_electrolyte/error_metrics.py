@@ -23,7 +23,7 @@ import numpy as np
 from ase_electrolyte.estimate import Estimate
 from mda_electrolyte.uncertainty import mean_error
 
-__all__ = ["error_estimates", "ols_fit"]
+__all__ = ["error_estimates", "fit_estimates"]
 
 _METHOD = ("propagated from the t-scaled standard error of the per-frame mean squared error "
            "over {n} frames")
@@ -93,26 +93,98 @@ def error_estimates(reference, model, unit):
     return rmse_est, rrmse_est
 
 
-def ols_fit(x, y):
-    """Slope and intercept of ``y`` against ``x`` with standard errors and R².
+def _jackknife(statistic, n_frames):
+    """Value-independent jackknife error over frames: ``sqrt((n−1)/n Σ (θ_i − θ̄)²)``."""
+    loo = np.array([statistic(np.arange(n_frames) != k) for k in range(n_frames)])
+    if not np.all(np.isfinite(loo)):
+        return math.nan
+    return float(np.sqrt((n_frames - 1) / n_frames * np.sum((loo - loo.mean()) ** 2)))
 
-    Ordinary least squares (:func:`scipy.stats.linregress`); ``nan`` entries for fewer than three
-    points or a reference that does not vary.
+
+def fit_estimates(reference, model, unit):
+    """Force-softening fits of ``model`` against ``reference`` as Estimates.
+
+    The slope through the origin ``Σ x y / Σ x²`` (Ju et al. 2025: 1 is ideal, below 1 the
+    model is softened) and the ordinary least-squares slope, intercept and R² of
+    :func:`scipy.stats.linregress`, each on all values; the error of each is the jackknife over
+    frames (leave one frame out, ``sqrt((n−1)/n Σ (θ_k − θ̄)²)``), since the components of one
+    frame are correlated and the frames are the independent samples.
+
+    Parameters
+    ----------
+    reference, model : array_like, shape (n_frames, ...)
+        The same quantity per frame (first axis), finite.
+    unit : str
+        Unit of the values (the intercept's unit), e.g. ``"eV/Å"``.
 
     Returns
     -------
     dict
-        ``slope``, ``intercept``, ``slope_stderr``, ``intercept_stderr``, ``r2``, ``n``.
+        ``slope_origin``, ``slope``, ``r2`` (unit ``"1"``), ``intercept`` (``unit``):
+        :class:`~ase_electrolyte.estimate.Estimate`, not valid for a single frame ("too few
+        frames") or a reference that does not vary (value ``nan``, "undefined"); ``n``, the
+        number of values fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte.error_metrics import fit_estimates
+    >>> ref = np.random.default_rng(0).normal(size=(4, 10, 3))
+    >>> fits = fit_estimates(ref, 0.8 * ref + 0.01 * ref**2, "eV/Å")
+    >>> print(fits["slope_origin"])
+    0.8015 ± 0.0029 (valid)
+    >>> fit_estimates(ref[:1], ref[:1], "eV/Å")["slope"].verdict
+    'too few frames: 1 (an error over frames needs at least 2)'
     """
     from scipy.stats import linregress
 
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    nan = float("nan")
-    if x.size < 3 or np.ptp(x) == 0:
-        return {"slope": nan, "intercept": nan, "slope_stderr": nan, "intercept_stderr": nan,
-                "r2": nan, "n": int(x.size)}
-    fit = linregress(x, y)
-    return {"slope": float(fit.slope), "intercept": float(fit.intercept),
-            "slope_stderr": float(fit.stderr), "intercept_stderr": float(fit.intercept_stderr),
-            "r2": float(fit.rvalue**2), "n": int(x.size)}
+    ref = np.asarray(reference, dtype=np.float64)
+    mod = np.asarray(model, dtype=np.float64)
+    if ref.shape != mod.shape or ref.ndim == 0 or ref.shape[0] == 0:
+        raise ValueError(f"reference {ref.shape} and model {mod.shape} must have the same "
+                         "shape with frames first")
+    if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(mod))):
+        raise ValueError("the reference or the model values contain NaN or infinity")
+    n_frames = ref.shape[0]
+    x_frames, y_frames = ref.reshape(n_frames, -1), mod.reshape(n_frames, -1)
+
+    def origin(keep):
+        x, y = x_frames[keep].ravel(), y_frames[keep].ravel()
+        denom = float(np.dot(x, x))
+        return float(np.dot(x, y) / denom) if denom > 0 else math.nan
+
+    def ols(keep):
+        x, y = x_frames[keep].ravel(), y_frames[keep].ravel()
+        if x.size < 3 or np.ptp(x) == 0:
+            return (math.nan,) * 3
+        fit = linregress(x, y)
+        return float(fit.slope), float(fit.intercept), float(fit.rvalue**2)
+
+    everything = np.ones(n_frames, dtype=bool)
+    values = {"slope_origin": origin(everything)}
+    values.update(zip(("slope", "intercept", "r2"), ols(everything), strict=True))
+    statistics = {
+        "slope_origin": origin,
+        "slope": lambda keep: ols(keep)[0],
+        "intercept": lambda keep: ols(keep)[1],
+        "r2": lambda keep: ols(keep)[2],
+    }
+    units = {"slope_origin": "1", "slope": "1", "intercept": unit, "r2": "1"}
+    out = {}
+    for name, value in values.items():
+        notes = []
+        if not math.isfinite(value):
+            notes.append("the reference does not vary: fit undefined")
+        if n_frames < 2:
+            notes.append(f"too few frames: {n_frames} (an error over frames needs at least 2)")
+            err, method = math.nan, "no uncertainty available"
+        else:
+            err = _jackknife(statistics[name], n_frames) if math.isfinite(value) else math.nan
+            method = f"jackknife over {n_frames} frames (leave one frame out)"
+            if math.isfinite(value) and not math.isfinite(err):
+                notes.append("undefined without one of the frames (a reference that does not "
+                             "vary in the others)")
+        out[name] = Estimate(value, err, units[name], method, n_frames, converged=not notes,
+                             notes=tuple(notes))
+    out["n"] = int(x_frames.size)
+    return out

@@ -24,7 +24,7 @@ from ase.data import chemical_symbols
 from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import ResultsGroup
 
-from .error_metrics import error_estimates, ols_fit
+from .error_metrics import error_estimates, fit_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
 from .model_frames import FrameSource
 from .model_labels import (
@@ -38,7 +38,7 @@ from .model_labels import (
     stored_labels,
 )
 from .molecules import check_whole, isolated_molecules, make_whole
-from .report import register_analysis
+from .report import estimate_label, register_analysis
 
 # IsolatedMoleculeEvaluator, StoredMoleculeLabels, evaluate_frame (mda_electrolyte.model_labels),
 # dof_decomposition and intramolecular_stress (mda_electrolyte.force_decomposition) stay
@@ -89,8 +89,8 @@ class IntraInterErrors(AnalysisBase):
         needed for the intra/inter split of stored labels; without it the reference is split only
         into trans/rot/vib.
     quantities : sequence of {"energy", "forces", "stress"}, optional
-        What to compare; default: energy and forces, and stress where both sides have it and the
-        frames are periodic. Asking for a quantity a side lacks raises ``ValueError``.
+        What to compare; default: each of energy, forces and (periodic frames) stress that both
+        sides have. Asking for a quantity a side lacks raises ``ValueError``.
     atom_types : array_like of str, shape (n_atoms,) or "categories", optional
         Labels for the force-softening slopes; default: the element. ``"categories"``: the
         chemical categories of Ju et al. (2025) found from the covalent bonds of the first frame
@@ -105,29 +105,29 @@ class IntraInterErrors(AnalysisBase):
     Attributes
     ----------
     results.rmse : dict
-        ``results.rmse[component][quantity]``; components ``total intra inter trans rot vib``
-        (trans/rot/vib for forces only), quantities ``energy`` (meV/atom), ``forces`` (eV/Å),
-        ``stress`` (eV/Å³).
+        ``results.rmse[component][quantity]``, an :class:`~ase_electrolyte.estimate.Estimate`
+        (:func:`mda_electrolyte.error_metrics.error_estimates`: the error over frames, not valid
+        for a single frame); components ``total intra inter trans rot vib`` (trans/rot/vib for
+        forces only), quantities ``energy`` (meV/atom), ``forces`` (eV/Å), ``stress`` (eV/Å³).
     results.rrmse : dict
-        Relative RMSE, same layout (dimensionless); ``nan`` where the reference does not vary (a
-        single frame's energy): its Estimate in ``results.estimates`` is marked not valid.
+        Relative RMSE, same layout (dimensionless); marked not valid where the reference does
+        not vary (a single frame's energy), never NaN.
     results.rmse_per_element, results.rrmse_per_element : dict
         ``[element][component]["forces"]``.
     results.rmse_per_species, results.rrmse_per_species : dict
         ``[species][component]["forces"]`` and ``[species]["intra"]["energy"]`` (meV/atom of the
         isolated molecules).
     results.estimates : dict
-        The errors above as :class:`~ase_electrolyte.estimate.Estimate` in the same layouts
-        under ``"rmse"``, ``"rrmse"``, ``"rmse_per_element"``, ... (units meV/atom, eV/Å,
-        eV/Å^3; :func:`mda_electrolyte.error_metrics.error_estimates`): the error over frames,
-        not valid for a single frame or an undefined RRMSE. The float results are their values.
+        The Estimates above by name (``"rmse"``, ``"rrmse"``, ``"rmse_per_element"``, ...).
     results.softening : dict
-        ``{atom_type: slope}`` of model against reference total force components (least squares
-        through the origin; 1 is ideal, < 1 softened; Ju et al. 2025).
+        ``{atom_type: Estimate}``: slope of model against reference total force components
+        (least squares through the origin; 1 is ideal, < 1 softened; Ju et al. 2025), with its
+        jackknife error over frames (:func:`mda_electrolyte.error_metrics.fit_estimates`).
     results.softening_ols : dict
-        ``{atom_type: {"slope", "intercept", "slope_stderr", "intercept_stderr", "r2", "n"}}``:
-        ordinary least squares with an intercept (:func:`scipy.stats.linregress`; eV/Å for the
-        intercept), beside the through-origin slope; ``nan`` where the reference does not vary.
+        ``{atom_type: {"slope", "intercept", "r2": Estimate, "n": int}}``: ordinary least
+        squares with an intercept (:func:`scipy.stats.linregress`; eV/Å for the intercept),
+        beside the through-origin slope; marked not valid (value ``nan``) where the reference
+        does not vary.
     results.forces, results.energies, results.stress : dict
         ``[side][component]`` arrays, side ``model`` or ``reference``: forces (n_frames, n_atoms, 3)
         in eV/Å, energies (n_frames,) in eV, stress (n_frames, 6) in eV/Å³.
@@ -199,9 +199,9 @@ class IntraInterErrors(AnalysisBase):
         periodic = self._source.has_box()
         sides = (self._model, self._reference)
         if quantities is None:
-            quantities = ["energy", "forces"]
-            if periodic and all(s.has("stress") for s in sides):
-                quantities.append("stress")
+            # what both sides have: a run_md trajectory stores forces but no per-frame energy
+            quantities = [q for q in _QUANTITIES if (q != "stress" or periodic)
+                          and all(s.has(q) for s in sides)]
         quantities = list(quantities)
         for q in quantities:
             if q not in _QUANTITIES:
@@ -359,11 +359,7 @@ class IntraInterErrors(AnalysisBase):
             }
         del self.results["_per_frame"]
 
-        def errors(ref, mod, unit):
-            # RRMSE is undefined where the reference does not vary: the Estimate says so, the
-            # float alias is NaN
-            rmse_est, rrmse_est = error_estimates(ref, mod, unit)
-            return rmse_est, rrmse_est
+        errors = error_estimates
 
         scale = {"energy": 1000.0 / n_atoms, "forces": 1.0, "stress": 1.0}
         estimates = {"rmse": {}, "rrmse": {}}
@@ -405,9 +401,8 @@ class IntraInterErrors(AnalysisBase):
             estimates[f"rmse_per_{kind}"] = per_rmse
             estimates[f"rrmse_per_{kind}"] = per_rrmse
         self.results.estimates = estimates
-        # the plain floats of the Estimates, in the same layout
         for key, tree in estimates.items():
-            self.results[key] = _values(tree)
+            self.results[key] = tree
 
         softening, softening_ols = {}, {}
         if "forces" in self.quantities:
@@ -415,10 +410,9 @@ class IntraInterErrors(AnalysisBase):
             mod = self.results.forces["model"]["total"]
             for label in dict.fromkeys(self.atom_types):
                 mask = self.atom_types == label
-                x, y = ref[:, mask].ravel(), mod[:, mask].ravel()
-                denom = float(np.dot(x, x))
-                softening[label] = float(np.dot(x, y) / denom) if denom > 0 else float("nan")
-                softening_ols[label] = ols_fit(x, y)
+                fits = fit_estimates(ref[:, mask], mod[:, mask], "eV/Å")
+                softening[label] = fits.pop("slope_origin")
+                softening_ols[label] = fits
         self.results.softening = softening
         self.results.softening_ols = softening_ols
         self.results.units = dict(_UNITS)
@@ -476,21 +470,15 @@ class IntraInterErrors(AnalysisBase):
             a.plot(x, y, ",", alpha=0.5)
             lim = float(np.max(np.abs(np.concatenate([x, y])))) if x.size else 1.0
             a.plot([-lim, lim], [-lim, lim], "k--", lw=0.8)
+            # an RRMSE without a verdict of valid is marked, never drawn as a number
             a.set_title(
-                f"{c}: RMSE {self.results.rmse[c]['forces']:.3g} eV/Å, "
-                f"RRMSE {self.results.rrmse[c]['forces']:.2f}",
-                fontsize=9,
+                f"{c}: RMSE {estimate_label(self.results.rmse[c]['forces'], reason=False)}\n"
+                f"RRMSE {estimate_label(self.results.rrmse[c]['forces'], reason=False)}",
+                fontsize=8,
             )
             a.set_xlabel("reference force (eV/Å)")
             a.set_ylabel("model force (eV/Å)")
         return axes
-
-
-def _values(tree):
-    """The same nested dict with every Estimate replaced by its value."""
-    if isinstance(tree, dict):
-        return {k: _values(v) for k, v in tree.items()}
-    return float(tree.value)
 
 
 @register_analysis("intra_inter_errors", needs=("calculator",))

@@ -99,10 +99,18 @@ def shared_value(key):
 def estimate_label(est, reason=True):
     """``"1.02 ± 0.08 S/m"``, with ``"(NOT VALID: reason)"`` (or ``"(NOT VALID)"``) appended
     for an invalid number."""
+    import math
+
     if est is None:
         return "n/a"
     unit = "" if est.unit == "1" else f" {est.unit}"
-    text = f"{est.value:.4g} ± {est.stderr:.2g}{unit}"
+    # a non-finite value or error is never drawn as "nan": only an invalid Estimate has one
+    if not math.isfinite(est.value):
+        text = "n/a"
+    elif not math.isfinite(est.stderr):
+        text = f"{est.value:.4g}{unit}, no error"
+    else:
+        text = f"{est.value:.4g} ± {est.stderr:.2g}{unit}"
     if est.valid:
         return text
     return f"{text} (NOT VALID: {est.verdict})" if reason else f"{text} (NOT VALID)"

@@ -21,7 +21,8 @@ from MDAnalysis.analysis.results import ResultsGroup
 from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import check_whole, isolated_molecules, make_whole, rigid_decomposition
-from .report import register_analysis
+from .report import mark_invalid, register_analysis
+from .uncertainty import segment_estimate
 
 __all__ = ["RigidVolumeScan", "rigid_scaled_atoms"]
 
@@ -98,6 +99,11 @@ class RigidVolumeScan(AnalysisBase):
         The same for the reference calculator, when given.
     results.volumes : numpy.ndarray, shape (n_frames, n_scales)
         Cell volumes in Å³.
+    results.estimates : dict
+        ``{component: {scale: Estimate}}`` for the components above (and, with a reference,
+        ``inter_error`` and ``total_error``, model minus reference): the mean over the scanned
+        frames in meV/atom with its t-scaled standard error over frames
+        (:func:`scan_estimates`); not valid for a single frame.
 
     Examples
     --------
@@ -208,6 +214,15 @@ class RigidVolumeScan(AnalysisBase):
             self.results[prefix + "total"] = total
             self.results[prefix + "intra"] = intra
             self.results[prefix + "inter"] = total - intra
+        rows = {key: self.results[key] for key in
+                ("total", "intra", "inter", "reference_total", "reference_intra",
+                 "reference_inter") if key in self.results}
+        if "reference_" in self._sides:
+            rows["inter_error"] = self.results.inter - self.results.reference_inter
+            rows["total_error"] = self.results.total - self.results.reference_total
+        self.results.estimates = {
+            key: scan_estimates(values, self.scales) for key, values in rows.items()
+        }
         self._scanned = [a for r in records for a in r["atoms"]]
 
     def scanned_frames(self, labels="model"):
@@ -274,6 +289,8 @@ class RigidVolumeScan(AnalysisBase):
                     label=f"reference, frame {self.results.frames[k]}",
                 )
         ax.axhline(0.0, color="k", lw=0.5)
+        if self.results.frames.size < 2:
+            mark_invalid(ax, *self.results.estimates[component].values())
         ax.set_xlabel("scale s of centres of mass and cell")
         ax.set_ylabel(f"E_{component} (meV/atom)")
         ax.legend(fontsize=7)
@@ -292,20 +309,93 @@ def _report(universe, outdir, *, calculator=None, verbose=False, max_frames=3):
     return scan_summary(scan, outdir)
 
 
+def scan_estimates(values, scales, unit="meV/atom"):
+    """Mean over scanned frames of an energy at every scale, as Estimates.
+
+    Parameters
+    ----------
+    values : array_like, shape (n_frames, n_scales)
+        One scan per frame (e.g. ``results.inter``), in ``unit``.
+    scales : array_like, shape (n_scales,)
+        The scale factors (the keys of the result, as ``f"{s:g}"``).
+    unit : str
+
+    Returns
+    -------
+    dict
+        ``{f"{s:g}": Estimate}``: the mean over frames with its t-scaled standard error over
+        frames (the scanned frames, spread over the run, taken as independent samples); a
+        single frame is marked not valid (no error over frames).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte.volume_scan import scan_estimates
+    >>> est = scan_estimates(np.array([[-3.0, -1.0], [-5.0, -1.0]]), [1.0, 1.5])
+    >>> print(est["1"])
+    -4.0 ± 1.8 meV/atom (valid)
+    >>> scan_estimates(np.array([[-3.0, -1.0]]), [1.0, 1.5])["1.5"].verdict
+    'too few frames: 1 scanned frame (an error over frames needs at least 2)'
+    """
+    from ase_electrolyte.estimate import Estimate
+
+    values = np.asarray(values, dtype=np.float64)
+    scales = np.asarray(scales, dtype=np.float64).ravel()
+    if values.ndim != 2 or values.shape[1] != scales.size or values.shape[0] == 0:
+        raise ValueError(f"values of shape {values.shape} do not hold one row of "
+                         f"{scales.size} scales per frame")
+    n = values.shape[0]
+    out = {}
+    for k, s in enumerate(scales):
+        column = values[:, k]
+        if not np.all(np.isfinite(column)):
+            out[f"{s:g}"] = Estimate.invalid(
+                float("nan"), float("nan"), unit, "no uncertainty available",
+                "not finite: the calculator returned NaN or infinity at this scale", n)
+        elif n < 2:
+            out[f"{s:g}"] = Estimate.invalid(
+                float(column[0]), float("nan"), unit, "no uncertainty available",
+                "too few frames: 1 scanned frame (an error over frames needs at least 2)", n)
+        else:
+            out[f"{s:g}"] = segment_estimate(
+                column, unit, n_runs=1, n_blocks=n,
+                method=f"t-scaled standard error over {n} scanned frames")
+    return out
+
+
 def scan_summary(scan, outdir):
-    """Save the plot of a finished :class:`RigidVolumeScan` and return its JSON summary."""
+    """Save the plot and per-frame table of a finished :class:`RigidVolumeScan`; its summary.
+
+    The summary holds the scales and scanned frames (settings) and, per component, the
+    Estimates of :func:`scan_estimates` (``results.estimates``); the energies of every frame
+    and scale, exact model evaluations rather than estimates, go to
+    ``rigid_volume_scan.csv`` (one row per frame and scale, meV/atom, volume in Å³).
+    """
+    import csv
+
     import matplotlib.pyplot as plt
 
+    outdir = Path(outdir)
     ax = scan.plot()
     ax.figure.tight_layout()
-    ax.figure.savefig(Path(outdir) / "rigid_volume_scan.png", dpi=120)
+    ax.figure.savefig(outdir / "rigid_volume_scan.png", dpi=120)
     plt.close(ax.figure)
-    summary = {
-        "scales": scan.results.scales.tolist(),
-        "frames": scan.results.frames.tolist(),
+    r = scan.results
+    columns = [key for key in ("total", "intra", "inter", "reference_total", "reference_intra",
+                               "reference_inter") if key in r]
+    with open(outdir / "rigid_volume_scan.csv", "w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["frame", "scale", "volume_A3"] + [f"{c}_meV_per_atom" for c in columns])
+        for i, frame in enumerate(r.frames):
+            for k, s in enumerate(r.scales):
+                out.writerow([int(frame), f"{s:g}", repr(float(r.volumes[i, k]))]
+                             + [repr(float(r[c][i, k])) for c in columns])
+    return {
+        "scales": r.scales.tolist(),
+        "frames": r.frames.tolist(),
         "units": "meV/atom",
+        # per component and scale: mean over the scanned frames ± error over frames, verdict
+        "energies": r.estimates,
+        "per_frame": "rigid_volume_scan.csv",
+        "plot": "rigid_volume_scan.png",
     }
-    for key in ("total", "intra", "inter", "reference_total", "reference_intra", "reference_inter"):
-        if key in scan.results:
-            summary[key] = scan.results[key].tolist()
-    return summary

@@ -193,11 +193,11 @@ def test_model_against_itself_has_zero_error_and_a_softened_copy_has_known_error
     same = IntraInterErrors(frames, MolecularPairModel(), reference=MolecularPairModel()).run()
     for comp, quantities in same.results.rmse.items():
         for q, value in quantities.items():
-            assert value == 0.0, (comp, q)
+            assert value.value == 0.0 and value.valid, (comp, q)
     assert set(same.results.rmse) == {"total", "intra", "inter", "trans", "rot", "vib"}
     assert set(same.results.rmse["vib"]) == {"forces"}
     assert set(same.results.rmse["inter"]) == {"energy", "forces", "stress"}
-    assert all(abs(v - 1.0) < 1e-12 for v in same.results.softening.values())
+    assert all(abs(v.value - 1.0) < 1e-12 and v.valid for v in same.results.softening.values())
 
     soft = IntraInterErrors(
         frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel()
@@ -206,23 +206,24 @@ def test_model_against_itself_has_zero_error_and_a_softened_copy_has_known_error
     for comp in ("total", "intra", "inter", "trans", "rot", "vib"):
         f = ref[comp]
         expect = np.sqrt(np.mean((0.2 * f) ** 2))
-        assert soft.results.rmse[comp]["forces"] == pytest.approx(expect, rel=1e-12)
+        assert soft.results.rmse[comp]["forces"].value == pytest.approx(expect, rel=1e-12)
         rr = np.sqrt(np.sum((0.2 * f) ** 2) / np.sum((f - f.mean()) ** 2))
-        assert soft.results.rrmse[comp]["forces"] == pytest.approx(rr, rel=1e-12)
+        assert soft.results.rrmse[comp]["forces"].value == pytest.approx(rr, rel=1e-12)
     e = same.results.energies["reference"]["inter"]
     n = len(frames[0])
-    assert soft.results.rmse["inter"]["energy"] == pytest.approx(
+    assert soft.results.rmse["inter"]["energy"].value == pytest.approx(
         1000 * np.sqrt(np.mean((0.2 * e / n) ** 2)), rel=1e-12
     )
-    assert soft.results.softening == pytest.approx({"O": 0.8, "H": 0.8, "C": 0.8}, rel=1e-12)
+    assert {k: v.value for k, v in soft.results.softening.items()} == pytest.approx(
+        {"O": 0.8, "H": 0.8, "C": 0.8}, rel=1e-12)
     # per element: hydrogen's force RMSE from its atoms only
     h = frames[0].numbers == 1
     expect_h = np.sqrt(np.mean((0.2 * ref["total"][:, h]) ** 2))
-    assert soft.results.rmse_per_element["H"]["total"]["forces"] == pytest.approx(
+    assert soft.results.rmse_per_element["H"]["total"]["forces"].value == pytest.approx(
         expect_h, rel=1e-12
     )
     assert set(soft.results.rmse_per_species) == {"H2O", "CH4O", "CO2"}
-    w = soft.results.rmse_per_species["H2O"]["intra"]["energy"]
+    w = soft.results.rmse_per_species["H2O"]["intra"]["energy"].value
     me = same.results.molecule_energies["reference"][:, [0, 3]] / 3 * 1000
     assert w == pytest.approx(np.sqrt(np.mean((0.2 * me) ** 2)), rel=1e-12)
 
@@ -244,8 +245,8 @@ def test_stored_labels_extxyz_and_isolated_labels_match_a_reference_calculator(t
     with pytest.warns(UserWarning, match="trans/rot/vib only"):
         partial = IntraInterErrors(frames, MolecularPairModel(), reference=str(path)).run()
     assert set(partial.results.rmse) == {"total", "trans", "rot", "vib"}
-    assert partial.results.rmse["vib"]["forces"] == pytest.approx(
-        direct.results.rmse["vib"]["forces"], rel=1e-6
+    assert partial.results.rmse["vib"]["forces"].value == pytest.approx(
+        direct.results.rmse["vib"]["forces"].value, rel=1e-6
     )
     molecules = partial.unique_isolated_molecules()
     assert len(molecules) == 8
@@ -261,23 +262,23 @@ def test_stored_labels_extxyz_and_isolated_labels_match_a_reference_calculator(t
     ).run()
     for comp in direct.results.rmse:
         for q in direct.results.rmse[comp]:
-            assert full.results.rmse[comp][q] == pytest.approx(
-                direct.results.rmse[comp][q], rel=1e-5, abs=1e-9
+            assert full.results.rmse[comp][q].value == pytest.approx(
+                direct.results.rmse[comp][q].value, rel=1e-5, abs=1e-9
             )
     # labels of the frames themselves (reference=None) and an ASE database
     own = IntraInterErrors(
         labelled, MolecularPairModel(), reference=None, reference_isolated=molecules
     ).run()
-    assert own.results.rmse["inter"]["forces"] == pytest.approx(
-        direct.results.rmse["inter"]["forces"], rel=1e-12
+    assert own.results.rmse["inter"]["forces"].value == pytest.approx(
+        direct.results.rmse["inter"]["forces"].value, rel=1e-12
     )
     db = tmp_path / "labels.db"
     write(db, labelled)
     from_db = IntraInterErrors(
         frames, MolecularPairModel(), reference=str(db), reference_isolated=molecules
     ).run()
-    assert from_db.results.rmse["total"]["forces"] == pytest.approx(
-        direct.results.rmse["total"]["forces"], rel=1e-9
+    assert from_db.results.rmse["total"]["forces"].value == pytest.approx(
+        direct.results.rmse["total"]["forces"].value, rel=1e-9
     )
 
 
@@ -300,8 +301,8 @@ def test_universe_input_matches_atoms_input_and_parallel_backends_match_serial()
     from_u = IntraInterErrors(u, model, reference=ref).run()
     for comp in serial.results.rmse:
         for q in serial.results.rmse[comp]:
-            assert from_u.results.rmse[comp][q] == pytest.approx(
-                serial.results.rmse[comp][q], rel=1e-4, abs=1e-8
+            assert from_u.results.rmse[comp][q].value == pytest.approx(
+                serial.results.rmse[comp][q].value, rel=1e-4, abs=1e-8
             )
     assert set(from_u.results.rmse_per_species) == {"WAT", "MOH", "CO2"}
     par = IntraInterErrors(frames, model, reference=ref).run(backend="multiprocessing", n_workers=2)
@@ -423,7 +424,7 @@ def test_forces_stored_in_a_trajectory_are_a_reference_in_ev_per_angstrom():
     scale = np.sqrt(np.mean(frames[0].get_forces() ** 2))
     assert scale > 0.1
     # float32 storage in the Universe is the only difference
-    assert errors.results.rmse["total"]["forces"] < 1e-5 * scale
+    assert errors.results.rmse["total"]["forces"].value < 1e-5 * scale
 
 
 def test_ols_softening_with_intercept_and_bond_categories():
@@ -438,10 +439,10 @@ def test_ols_softening_with_intercept_and_bond_categories():
         mask = soft.atom_types == label
         x, y = ref[:, mask].ravel(), mod[:, mask].ravel()
         slope, intercept = np.polyfit(x, y, 1)
-        assert fit["slope"] == pytest.approx(slope, rel=1e-9)
-        assert fit["intercept"] == pytest.approx(intercept, abs=1e-12)
-        assert fit["slope"] == pytest.approx(0.8, rel=1e-9) and fit["n"] == x.size
-        assert fit["r2"] == pytest.approx(1.0)
+        assert fit["slope"].value == pytest.approx(slope, rel=1e-9)
+        assert fit["intercept"].value == pytest.approx(intercept, abs=1e-12)
+        assert fit["slope"].value == pytest.approx(0.8, rel=1e-9) and fit["n"] == x.size
+        assert fit["r2"].value == pytest.approx(1.0) and fit["r2"].valid
     with pytest.raises(ValueError, match="categories"):
         IntraInterErrors(frames, MolecularPairModel(), reference=MolecularPairModel(),
                          atom_types="elements")
@@ -495,7 +496,7 @@ def test_errors_are_estimates_and_an_undefined_rrmse_is_marked_not_nan_with_a_wa
         frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel()
     ).run()
     est = soft.results.estimates["rmse"]["inter"]["forces"]
-    assert est.value == soft.results.rmse["inter"]["forces"] and est.unit == "eV/Å"
+    assert est is soft.results.rmse["inter"]["forces"] and est.unit == "eV/Å"
     assert est.converged and est.n_samples == 4
     # the error of the mean squared error over the four frames, propagated to the RMSE
     diff = 0.2 * soft.results.forces["reference"]["inter"]
@@ -504,7 +505,7 @@ def test_errors_are_estimates_and_an_undefined_rrmse_is_marked_not_nan_with_a_wa
     assert soft.results.estimates["rrmse"]["total"]["stress"].unit == "1"
     assert soft.results.estimates["rmse"]["total"]["stress"].unit == "eV/Å^3"
     per_el = soft.results.estimates["rmse_per_element"]["O"]["vib"]["forces"]
-    assert per_el.value == soft.results.rmse_per_element["O"]["vib"]["forces"]
+    assert per_el is soft.results.rmse_per_element["O"]["vib"]["forces"]
     # one frame: the energy does not vary, so its RRMSE is undefined, marked, without a warning
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -513,4 +514,4 @@ def test_errors_are_estimates_and_an_undefined_rrmse_is_marked_not_nan_with_a_wa
     rr = one.results.estimates["rrmse"]["total"]["energy"]
     assert not rr.converged and "does not vary" in rr.verdict and "too few frames" in rr.verdict
     assert not one.results.estimates["rmse"]["total"]["forces"].converged
-    assert one.results.rmse["total"]["forces"] > 0
+    assert one.results.rmse["total"]["forces"].value > 0

@@ -18,6 +18,7 @@ from molecular_pair_model import MolecularPairModel  # noqa: E402
 from mda_electrolyte import RigidVolumeScan  # noqa: E402
 from mda_electrolyte.diagnose import diagnose  # noqa: E402
 from mda_electrolyte.report import registered_analyses, run_analyses  # noqa: E402
+from mda_electrolyte.uncertainty import mean_error  # noqa: E402
 from mda_electrolyte.volume_scan import rigid_scaled_atoms  # noqa: E402
 
 K, R0, EPS, SIG, RC = 20.0, 1.0, 0.01, 2.5, 5.0
@@ -207,7 +208,18 @@ def test_report_registration_and_diagnose(tmp_path):
     summary = run_analyses(
         u, tmp_path / "a", calculator=model, only=["rigid_volume_scan", "intra_inter_errors"]
     )
-    assert len(summary["rigid_volume_scan"]["inter"]) == 2
+    scan = summary["rigid_volume_scan"]
+    # the mean over the two scanned frames with its error over frames, per scale; the frames'
+    # own energies in the CSV file
+    inter = scan["energies"]["inter"]
+    assert set(inter) == {f"{s:g}" for s in scan["scales"]}
+    table = np.genfromtxt(tmp_path / "a" / scan["per_frame"], delimiter=",", names=True)
+    assert table.size == 2 * len(scan["scales"])
+    for key, est in inter.items():
+        rows = table["inter_meV_per_atom"][np.isclose(table["scale"], float(key))]
+        assert est["value"] == pytest.approx(rows.mean(), rel=1e-9, abs=1e-12)
+        assert est["n_samples"] == 2 and est["converged"] and est["unit"] == "meV/atom"
+        assert est["stderr"] == pytest.approx(mean_error(rows)[1], rel=1e-9, abs=1e-12)
     assert "skipped" in summary["intra_inter_errors"]
     assert (tmp_path / "a" / "rigid_volume_scan.png").exists()
 
@@ -254,3 +266,28 @@ def test_diagnose_refuses_a_broken_molecule_before_any_model_evaluation(tmp_path
         diagnose(frames, model, tmp_path / "d", reference=_model(sigma=2.4), scales=[1.0, 1.1])
     assert calls == []
     assert not (tmp_path / "d" / "diagnose.json").exists()
+
+
+def test_scan_estimates_mark_one_frame_and_give_model_minus_reference():
+    frames = [_box(seed=s)[0] for s in range(3)]
+    scales = [0.95, 1.0, 1.5]
+    one = RigidVolumeScan(frames[:1], _model(), scales=scales, reference=_model(sigma=2.4),
+                          keep_frames=False).run()
+    for component, row in one.results.estimates.items():
+        for key, est in row.items():
+            # one frame is a number, not a result: no error over frames, never NaN as a value
+            assert not est.valid and "too few frames" in est.verdict, component
+            assert np.isfinite(est.value)
+    three = RigidVolumeScan(frames, _model(), scales=scales, reference=_model(sigma=2.4),
+                            keep_frames=False).run()
+    r = three.results
+    diff = r.inter - r.reference_inter
+    assert np.any(np.abs(diff) > 1e-6)
+    for k, s in enumerate(scales):
+        est = r.estimates["inter_error"][f"{s:g}"]
+        assert est.valid and est.n_samples == 3
+        assert est.value == pytest.approx(diff[:, k].mean(), rel=1e-12, abs=1e-12)
+        assert est.stderr == pytest.approx(mean_error(diff[:, k])[1], rel=1e-12, abs=1e-12)
+        # intra is the same at every scale, so are its estimates
+        assert r.estimates["intra"][f"{s:g}"].value == pytest.approx(
+            r.estimates["intra"]["1"].value, rel=1e-12)
