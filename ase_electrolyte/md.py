@@ -901,7 +901,7 @@ def _stage_estimate(path, name, unit, stage):
     return estimate, x[t0:]
 
 
-def series_estimate(x, unit, *, min_independent=10, where=None):
+def series_estimate(x, unit, *, min_independent=10, where=None, detect=True):
     """Mean of a sampled MD series after detected equilibration, as an Estimate.
 
     The equilibration point is that of :func:`pymbar.timeseries.detect_equilibration` (the
@@ -919,6 +919,10 @@ def series_estimate(x, unit, *, min_independent=10, where=None):
         Fewer independent samples after the equilibration point make the verdict "too short".
     where : str, optional
         Where the samples come from, for the method text.
+    detect : bool
+        Detect and discard the equilibration; ``False`` averages every sample (for a series
+        whose mean is used as a whole elsewhere, e.g. the kinetic temperature of the frames an
+        analysis reads).
 
     Returns
     -------
@@ -937,14 +941,20 @@ def series_estimate(x, unit, *, min_independent=10, where=None):
             mean, float("nan"), unit, METHODS["none"] + source,
             f"too short: {x.size} samples", n_samples=x.size,
         ), 0
-    t0 = detect_equilibration(x)[0]
+    if not np.all(np.isfinite(x)):
+        bad = int(np.count_nonzero(~np.isfinite(x)))
+        return Estimate.invalid(
+            float("nan"), float("nan"), unit, METHODS["none"] + source,
+            f"not finite: {bad} of {x.size} samples are NaN or infinite", n_samples=x.size,
+        ), 0
+    t0 = detect_equilibration(x)[0] if detect else 0
     if x.size - t0 < 4:  # pymbar found no stationary stretch long enough
         t0 = x.size // 2
     mean, err, g = timeseries_mean(x[t0:])
     n_independent = (x.size - t0) / g
-    method = (
-        f"{METHODS['inefficiency']}{source}, after detected equilibration "
-        f"(first {t0} of {x.size} samples discarded)"
+    method = f"{METHODS['inefficiency']}{source}, " + (
+        f"after detected equilibration (first {t0} of {x.size} samples discarded)" if detect
+        else f"all {x.size} samples"
     )
     notes = []
     if t0 > x.size // 2:

@@ -1091,11 +1091,20 @@ def _diffusivity_estimate(value, error, species):
 
 
 def kinetic_temperature(universe, max_frames=50):
-    """Mean kinetic temperature in K of the whole system (equipartition, 3N degrees of freedom).
+    """Mean kinetic temperature of the whole system (equipartition, 3N degrees of freedom).
 
     Used by ``electrolyte analyze`` when no temperature is given; reads at most ``max_frames``
     evenly spaced frames and restores the trajectory position.
+
+    Returns
+    -------
+    Estimate
+        K: the mean over the frames read with the error from their statistical inefficiency
+        (:func:`ase_electrolyte.md.series_estimate`, every frame counted); not valid when too
+        short (fewer than 10 independent frames) or not finite.
     """
+    from ase_electrolyte.md import series_estimate
+
     traj = universe.trajectory
     current = traj.ts.frame
     frames = np.unique(
@@ -1107,7 +1116,8 @@ def kinetic_temperature(universe, max_frames=50):
         v = universe.atoms.velocities * (constants.angstrom / constants.pico)
         temps.append(np.sum(masses[:, None] * v * v) / (3 * universe.atoms.n_atoms * constants.k))
     traj[current]
-    return float(np.mean(temps))
+    return series_estimate(temps, "K", detect=False,
+                           where=f"the kinetic temperature of {len(temps)} frames")[0]
 
 
 def charged_species(universe):
@@ -1164,9 +1174,10 @@ def transport_collection(universe, verbose=False):
 
 
 def _analysis_temperature(universe, collection):
-    """Kinetic temperature of the collection when it covers every atom, else from 50 frames."""
+    """Kinetic temperature (an Estimate, K) of the collection when it covers every atom, else
+    from 50 frames; the analyses take its value, the reports the Estimate."""
     if collection.kinetic_temperature is not None and collection.covers_all_atoms:
-        return collection.kinetic_temperature
+        return collection.temperature_estimate()
     return kinetic_temperature(universe)
 
 
@@ -1181,7 +1192,7 @@ def _green_kubo_of(universe, verbose):
             # the collection's per-step charge_current observable (H5MD of run_md), when the
             # file records one, is preferred to the frames
             gk = GreenKuboConductivity.from_collections(
-                col, temperature=temperature, species=list(ions))
+                col, temperature=temperature.value, species=list(ions))
         return gk, ions, temperature, [str(w.message) for w in caught]
 
     return shared(("green kubo", id(universe)), build)
@@ -1244,7 +1255,7 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             eh = EinsteinHelfandConductivity.from_collections(
-                col, temperature=temperature, species=list(ions))
+                col, temperature=temperature.value, species=list(ions))
     except ValueError as err:
         return {"refused": str(err), "ions": ions}
     r = eh.results
@@ -1280,7 +1291,7 @@ def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False)
             gk = None  # refused: σ_NE without α_d
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            ne = NernstEinstein.from_collections(col, temperature=temperature,
+            ne = NernstEinstein.from_collections(col, temperature=temperature.value,
                                                  species=list(ions), conductivity=gk)
     except ValueError as err:
         return {"refused": str(err), "ions": ions}

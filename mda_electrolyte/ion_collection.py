@@ -106,6 +106,9 @@ class IonCollection:
     kinetic_temperature : float, optional
         Mean kinetic temperature of the tracked atoms in K (equipartition, 3N degrees of
         freedom); ``covers_all_atoms`` says whether they are the whole system.
+    temperature_series : array_like, shape (T,), optional
+        The temperature of every sample in K, whose mean ``kinetic_temperature`` is; reported
+        with its error by :meth:`temperature_estimate`.
     source : str
         ``"frames"`` or the observable the data came from.
     label : str
@@ -140,6 +143,7 @@ class IonCollection:
         source="frames",
         label="",
         notes=(),
+        temperature_series=None,
     ):
         self.species = [str(s) for s in species]
         self.n_ions = np.asarray(n_ions, dtype=np.intp)
@@ -182,6 +186,10 @@ class IonCollection:
             None if pressure_tensor is None else np.asarray(pressure_tensor, dtype=np.float64)
         )
         self.kinetic_temperature = kinetic_temperature
+        self.temperature_series = (
+            None if temperature_series is None
+            else np.asarray(temperature_series, dtype=np.float64).ravel()
+        )
         self.covers_all_atoms = bool(covers_all_atoms)
         self.source = source
         self.label = label
@@ -320,7 +328,8 @@ class IonCollection:
 
     @classmethod
     def from_pressure_tensor(cls, tensor, *, dt, volume, temperature=None,
-                             volume_range=None, volume_spread=0.0, label="pressure tensor"):
+                             volume_range=None, volume_spread=0.0, label="pressure tensor",
+                             temperature_series=None):
         r"""A collection holding only the pressure tensor (H5MD ``pressure_tensor``, or arrays).
 
         The input of :class:`~mda_electrolyte.GreenKuboViscosity` and
@@ -339,6 +348,9 @@ class IonCollection:
         temperature : float, optional
             Mean temperature of the system in K (kept as ``kinetic_temperature``); the
             viscosity then needs no ``temperature=``.
+        temperature_series : array_like, optional
+            The temperatures (K) whose mean ``temperature`` is, for
+            :meth:`temperature_estimate`.
         label : str
 
         Examples
@@ -359,7 +371,27 @@ class IonCollection:
         return cls((), (), dt, volume=volume, volume_range=volume_range,
                    volume_spread=volume_spread, pressure_tensor=tensor,
                    kinetic_temperature=temperature, covers_all_atoms=True,
-                   source="pressure_tensor", label=label)
+                   source="pressure_tensor", label=label,
+                   temperature_series=temperature_series)
+
+    def temperature_estimate(self):
+        """The mean temperature as an :class:`~ase_electrolyte.estimate.Estimate` (K).
+
+        From ``temperature_series`` when recorded: the mean of every sample with the error from
+        its statistical inefficiency (:func:`ase_electrolyte.md.series_estimate`, no sample
+        discarded, so the value is the ``kinetic_temperature`` the analyses use), not valid when
+        too short; a temperature given without samples is exact (error 0, method
+        ``"given"``); ``None`` without a temperature.
+        """
+        from ase_electrolyte.estimate import Estimate
+        from ase_electrolyte.md import series_estimate
+
+        if self.temperature_series is not None and self.temperature_series.size:
+            where = f"the temperature of {self.label}" if self.label else "the temperature"
+            return series_estimate(self.temperature_series, "K", where=where, detect=False)[0]
+        if self.kinetic_temperature is None:
+            return None
+        return Estimate(self.kinetic_temperature, 0.0, "K", "given (no samples recorded)")
 
     # ---------------------------------------------------------------- views
     def species_slices(self):
@@ -792,13 +824,12 @@ class IonCollector(AnalysisBase):
                 )
         if self._positions:
             fields.update(self._joined_positions(r, boxes, n_frames))
-        kinetic_temperature = None
+        kinetic_temperature = temperature_series = None
         if self._velocities:
             # Σ m v² in amu Å²/ps² -> J, equipartition over 3N degrees of freedom
             ke = r.kinetic * constants.atomic_mass * (constants.angstrom / constants.pico) ** 2
-            kinetic_temperature = float(
-                np.mean(ke) / (3 * self._tracked.n_atoms * constants.k)
-            )
+            temperature_series = ke / (3 * self._tracked.n_atoms * constants.k)
+            kinetic_temperature = float(np.mean(temperature_series))
         r.collection = IonCollection(
             [s.name for s in self.species],
             [s.n_ions for s in self.species],
@@ -810,6 +841,7 @@ class IonCollector(AnalysisBase):
             volume_range=volume_range,
             volume_spread=spread,
             kinetic_temperature=kinetic_temperature,
+            temperature_series=temperature_series,
             covers_all_atoms=self._covers_all,
             label=label,
             notes=notes,

@@ -92,6 +92,7 @@ def read_pressure_tensor(path, *, required=True):
         "volume_range": (float(np.min(vol)), float(np.max(vol))),
         "volume_spread": float(np.std(vol) / mean),
         "temperature": None if temp is None else float(np.mean(temp["value"])),
+        "temperature_series": None if temp is None else np.asarray(temp["value"], float),
     }
 
 
@@ -108,6 +109,7 @@ def pressure_tensor_collection(path, *, required=True):
     return IonCollection.from_pressure_tensor(
         rec["tensor"], dt=rec["dt"], volume=rec["volume"], temperature=rec["temperature"],
         volume_range=rec["volume_range"], volume_spread=rec["volume_spread"], label=str(path),
+        temperature_series=rec["temperature_series"],
     )
 
 
@@ -613,7 +615,8 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
     return {
         "viscosity": r.shear_viscosity,
         "plateau_ps": list(r.plateau),
-        "temperature_K": r.temperature,
+        # the temperature of the pressure-tensor samples, mean with its error and verdict
+        "temperature_K": col.temperature_estimate(),
         "n_segments": r.n_segments,
         "warnings": [str(w.message) for w in caught],
         "plot": "viscosity.png",

@@ -431,7 +431,13 @@ def test_kinetic_temperature_matches_ase_units(independent):
     for _ in u.trajectory[frames]:
         v = u.atoms.velocities / (1000 * ase.units.fs)  # Å/ps -> ASE velocity units
         temps.append(np.sum(masses[:, None] * v * v) / (3 * u.atoms.n_atoms * ase.units.kB))
-    assert kinetic_temperature(u) == pytest.approx(np.mean(temps), rel=1e-6)
+    est = kinetic_temperature(u)
+    assert est.value == pytest.approx(np.mean(temps), rel=1e-6) and est.unit == "K"
+    # the error of the mean from the statistical inefficiency of the frames' temperatures
+    from mda_electrolyte.uncertainty import timeseries_mean
+
+    assert est.stderr == pytest.approx(timeseries_mean(np.array(temps))[1], rel=1e-6)
+    assert est.n_samples <= len(temps)
 
 
 @pytest.mark.parametrize("conductivity", [float("nan"), (1.0, float("nan")), (float("inf"), 0.1),
