@@ -345,6 +345,31 @@ def _plot_curves(curves, path):
     plt.close(fig)
 
 
+def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight,
+                            pressure_shift_bar, out):
+    """Refuse options sevenn would only trip over after the data are loaded and preprocessed."""
+    def number(name, value):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a number, got {value!r}") from None
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value}")
+        return value
+
+    if not number("lr", lr) > 0:
+        raise ValueError(f"lr (the initial learning rate) must be positive, got {lr}")
+    for name, value in (("force_weight", force_weight), ("stress_weight", stress_weight)):
+        if number(name, value) < 0:
+            raise ValueError(f"{name} must be >= 0, got {value}")
+    number("pressure_shift_bar", pressure_shift_bar)
+    for name, value, least in (("batch_size", batch_size, 1), ("seed", seed, 0)):
+        if isinstance(value, bool) or int(number(name, value)) != float(value) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(f"output folder {str(out)!r} exists and is not a folder")
+
+
 def finetune(
     base="sevennet-0",
     train=None,
@@ -457,6 +482,9 @@ def finetune(
         raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r}")
     if train is None:
         raise ValueError("finetune needs training frames (train=...)")
+    _check_training_options(lr=lr, batch_size=batch_size, seed=seed, force_weight=force_weight,
+                            stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar,
+                            out=out)
     from .models import resolve_device
 
     device = resolve_device(device)

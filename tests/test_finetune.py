@@ -131,3 +131,32 @@ def test_bad_arguments(tmp_path):
         finetune("sevennet-0", frames, epochs=0, out=tmp_path)
     with pytest.raises(ValueError, match="SevenNet"):
         finetune("chgnet-0.3.0", frames, epochs=1, out=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ({"lr": -1e-3}, "lr .*positive"),
+        ({"lr": float("inf")}, "lr must be finite"),
+        ({"lr": "fast"}, "lr must be a number"),
+        ({"batch_size": 0}, "batch_size must be an integer >= 1"),
+        ({"batch_size": 2.5}, "batch_size must be an integer"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
+        ({"force_weight": -1.0}, "force_weight must be >= 0"),
+        ({"stress_weight": float("nan")}, "stress_weight must be finite"),
+        ({"pressure_shift_bar": float("nan")}, "pressure_shift_bar must be finite"),
+    ],
+)
+def test_training_options_are_refused_before_the_data_are_read(tmp_path, option, message):
+    # the training file does not exist: the option's error must come first
+    with pytest.raises(ValueError, match=message):
+        finetune("sevennet-0", tmp_path / "not_read.extxyz", epochs=1, out=tmp_path / "o",
+                 **option)
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_output_path_that_is_a_file_is_refused_before_training(tmp_path):
+    taken = tmp_path / "taken.extxyz"
+    taken.write_text("")
+    with pytest.raises(ValueError, match="exists and is not a folder"):
+        finetune("sevennet-0", emt_copper(1), epochs=1, out=taken)
