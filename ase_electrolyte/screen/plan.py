@@ -432,6 +432,8 @@ def _solvent(value, where):
         for item in filter(None, (t.strip() for t in value.split(","))):
             sep = ":" if ":" in item else "="
             name, has_share, share = item.partition(sep)
+            if name.strip() in out:
+                raise PlanError(f"{where}: solvent {name.strip()} is named twice in {value!r}")
             try:
                 out[name.strip()] = float(share) if has_share else 1.0
             except ValueError:
@@ -459,7 +461,9 @@ def _solvent(value, where):
             raise PlanError(f"{where}: {err}") from None
         if sp.charge != 0:
             raise PlanError(f"{where}: {sp.name} is an ion; give it as salt = '...'")
-        canonical[sp.name] = canonical.get(sp.name, 0.0) + share
+        if sp.name in canonical:
+            raise PlanError(f"{where}: solvent {sp.name} is named twice (as {name!r} too)")
+        canonical[sp.name] = share
     return canonical
 
 
