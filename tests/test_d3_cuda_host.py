@@ -96,7 +96,7 @@ def run(atoms, device, **kwargs):
     atoms.calc = D3(device=device, **kwargs)
     out = {"energies": atoms.get_potential_energies(), "forces": atoms.get_forces()}
     out["energy"] = atoms.get_potential_energy()
-    if atoms.pbc.all():
+    if atoms.pbc.any() and atoms.cell.rank == 3:
         out["stress"] = atoms.get_stress()
     return out
 
@@ -295,3 +295,206 @@ def test_binned_passes_visit_few_more_images_than_within_cutoff():
     for key, rc in (("cn", 8.3), ("dispersion", 13.3)):
         ideal = n * n / volume * 4.0 / 3.0 * np.pi * rc**3
         assert ideal < model[key] <= 2.0 * ideal, key
+
+
+# ---------------------------------------------------------------------------------------------
+# D3.compute_tensor: positions as a tensor on the kernel's device (a CPU tensor on the host
+# emulation), the atoms binned on the device.
+
+
+def liquid_box():
+    from d3_structures import electrolyte_like_box
+
+    return electrolyte_like_box(3, 4.4, seed=2)
+
+
+TENSOR_CASES = {
+    "liquid": (liquid_box, KW),
+    "high-cn": (high_cn, KW),
+    "slab": (slab, KW),
+    "molecule": (molecule_with_ions, KW),
+    "atm-triclinic": (small_triclinic, dict(atm=True, atm_cutoff=7.1, **KW)),
+}
+
+
+def run_tensor(calc, atoms, positions=None):
+    import torch
+
+    pos = torch.tensor(atoms.positions if positions is None else positions)
+    out = calc.compute_tensor(pos, atoms.numbers, atoms.cell, atoms.pbc)
+    for value in out.values():
+        assert isinstance(value, torch.Tensor) and value.dtype == torch.float64
+        assert value.device == pos.device
+    got = {key: value.numpy() for key, value in out.items()}
+    got["energy"] = float(got["energy"])
+    return got
+
+
+@pytest.mark.parametrize("case", list(TENSOR_CASES))
+def test_tensor_api_equals_cpu(cuda_host, case):
+    make, kwargs = TENSOR_CASES[case]
+    atoms = make()
+    cpu = run(atoms, "cpu", **kwargs)
+    got = run_tensor(D3(device="cuda", **kwargs), atoms)
+    assert_same(got, cpu)
+    assert ("stress" in got) == ("stress" in cpu)
+
+
+@pytest.mark.parametrize("case", ["liquid", "slab"])
+def test_tensor_api_wraps_atoms_outside_the_cell(cuda_host, case):
+    # whole lattice vectors along the periodic directions do not change anything; in the
+    # 3D box the atoms are wrapped and binned on the device
+    make, kwargs = TENSOR_CASES[case]
+    atoms = make()
+    rng = np.random.default_rng(5)
+    shifts = rng.integers(-3, 4, size=(len(atoms), 3)) * atoms.pbc
+    moved = atoms.positions + shifts @ atoms.cell[:]
+    assert np.abs(moved - atoms.positions).max() > 10.0
+    got = run_tensor(D3(device="cuda", **kwargs), atoms, moved)
+    assert_same(got, run(atoms, "cpu", **kwargs))
+
+
+def test_tensor_api_follows_moving_atoms(cuda_host):
+    # one calculator, positions changing between calls: bins are rebuilt every call (atoms
+    # move by up to a few bins), so each call equals the CPU kernel on its own positions;
+    # then another system on the same calculator and device buffers
+    atoms = liquid_box()
+    calc = D3(device="cuda", **KW)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        atoms.positions += rng.normal(scale=0.8, size=atoms.positions.shape)
+        assert_same(run_tensor(calc, atoms), run(atoms, "cpu", **KW))
+    atoms.set_cell(atoms.cell[:] * 1.03, scale_atoms=True)  # the cell changes (NPT)
+    assert_same(run_tensor(calc, atoms), run(atoms, "cpu", **KW))
+    other = high_cn()
+    assert_same(run_tensor(calc, other), run(other, "cpu", **KW))
+
+
+def test_tensor_api_takes_the_system_of_the_last_calculation(cuda_host):
+    import torch
+
+    atoms = high_cn()
+    calc = D3(device="cuda", **KW)
+    atoms.calc = calc
+    expected = atoms.get_forces()
+    out = calc.compute_tensor(torch.tensor(atoms.positions))
+    assert np.abs(out["forces"].numpy() - expected).max() < 1e-10 * np.abs(expected).max()
+    assert float(out["energy"]) == pytest.approx(atoms.get_potential_energy(), rel=1e-10)
+
+
+def test_tensor_api_refuses_bad_input_before_the_kernel(monkeypatch):
+    import torch
+
+    from ase_electrolyte.calculator_errors import InputError
+
+    backend.set_cuda_host("host")
+    try:
+        atoms = high_cn()
+        calc = D3(device="cuda", **KW)
+        pos = torch.tensor(atoms.positions)
+
+        def never(*args, **kwargs):
+            raise AssertionError("the kernel ran")
+
+        monkeypatch.setattr(backend, "run_kernel_tensor", never)
+        system = (atoms.numbers, atoms.cell, atoms.pbc)
+        bad = [
+            (TypeError, "torch.Tensor", atoms.positions),
+            (TypeError, "float64", pos.float()),
+            (InputError, "shape \\(N, 3\\)", pos[:, :2]),
+            (InputError, "shape \\(N, 3\\)", pos.reshape(-1)),
+            (InputError, f"{len(atoms) - 1} atoms but numbers {len(atoms)}", pos[1:]),
+            (InputError, "on meta", torch.zeros((len(atoms), 3), dtype=torch.float64,
+                                                device="meta")),
+            (InputError, "require grad", pos.clone().requires_grad_()),
+        ]
+        nan = pos.clone()
+        nan[1, 2] = float("nan")
+        bad.append((InputError, r"non-finite positions, atom indices \[1\]", nan))
+        inf = pos.clone()
+        inf[0, 0] = float("inf")
+        bad.append((InputError, r"non-finite positions, atom indices \[0\]", inf))
+        for error, message, value in bad:
+            with pytest.raises(error, match=message):
+                calc.compute_tensor(value, *system)
+        with pytest.raises(InputError, match="needs numbers"):
+            calc.compute_tensor(pos)  # no system and no earlier calculation
+        with pytest.raises(InputError, match="tabulated for H to"):
+            calc.compute_tensor(pos, np.full(len(atoms), 95), atoms.cell, atoms.pbc)
+        with pytest.raises(InputError, match="zero volume"):
+            calc.compute_tensor(pos, atoms.numbers, [[3, 0, 0], [0, 3, 0], [3, 3, 0]], True)
+        with pytest.raises(InputError, match="cell has non-finite"):
+            calc.compute_tensor(pos, atoms.numbers, np.diag([3.0, np.nan, 3.0]), True)
+        with pytest.raises(InputError, match="needs numbers"):
+            calc.compute_tensor(pos)  # refused systems are not remembered
+        with pytest.raises(InputError, match="device='cpu'"):
+            D3(device="cpu").compute_tensor(pos, *system)
+    finally:
+        backend.set_cuda_host(None)
+
+
+def test_tensor_api_non_finite_result_refused(cuda_host, monkeypatch):
+    # a result that is not finite comes back as an error naming the atoms, never as NaN
+    from ase_electrolyte.calculator_errors import NonFiniteResult
+
+    atoms = molecule_with_ions()
+    calc = D3(device="cuda", **KW)
+    real = backend.run_kernel_tensor
+
+    def poisoned(*args):
+        out = real(*args)
+        out["gradient"][2, 1] = float("nan")
+        return out
+
+    monkeypatch.setattr(backend, "run_kernel_tensor", poisoned)
+    name = f"{atoms.get_chemical_symbols()[2]}2"
+    with pytest.raises(NonFiniteResult, match=rf"1 atom\(s\): {name}\b"):
+        run_tensor(calc, atoms)
+
+
+def reference_grid(lat, natoms, cutoff):
+    """Bins along a, b, c of a pass (the CUDA kernels' rule: bins of cutoff/10, at most
+    8 N + 64 of them), from the heights of the lower-triangular cell ``lat`` (bohr)."""
+    volume = abs(np.linalg.det(lat))
+    heights = volume / np.linalg.norm(np.cross(lat[[1, 2, 0]], lat[[2, 0, 1]]), axis=1)
+    width = cutoff / 10.0
+    while True:
+        dims = np.clip(np.floor(heights / width), 1, 1024).astype(int)
+        if dims.prod() <= 8.0 * natoms + 64.0:
+            return dims
+        width *= 1.1
+
+
+@pytest.mark.parametrize("case", ["liquid", "high-cn", "triclinic"])
+def test_device_bins_equal_numpy_reference(cuda_host, case):
+    # the counting sort on the device puts every atom, wrapped into the cell, into its bin:
+    # same grid, populations, homes and wrapped positions as a numpy construction
+    from ase.units import Bohr
+
+    make = {"liquid": liquid_box, "high-cn": high_cn, "triclinic": small_triclinic}[case]
+    atoms = make()
+    rng = np.random.default_rng(3)
+    moved = atoms.positions + rng.integers(-2, 3, size=(len(atoms), 3)) @ atoms.cell[:]
+    calc = D3(device="cuda", **KW)
+    run_tensor(calc, atoms, moved)
+    geometry, _, rotation = calc._frame(atoms)
+    lat = geometry["lat"]
+    xyz = moved @ rotation / Bohr
+    frac = xyz @ np.linalg.inv(lat)
+    for which, cutoff in (("cn", KW["cn_cutoff"]), ("dispersion", KW["cutoff"])):
+        bins = backend.cuda_host_last_bins(which)
+        dims = reference_grid(lat, len(atoms), cutoff / Bohr)
+        np.testing.assert_array_equal(bins["dims"], dims)
+        idx = np.minimum(np.floor((frac - np.floor(frac)) * dims).astype(int), dims - 1)
+        flat = np.ravel_multi_index(idx.T, dims)
+        np.testing.assert_array_equal(np.diff(bins["start"]),
+                                      np.bincount(flat, minlength=dims.prod()))
+        perm = bins["perm"]
+        np.testing.assert_array_equal(np.sort(perm), np.arange(len(atoms)))
+        np.testing.assert_array_equal(bins["home"], idx[perm])
+        # sorted by bin: the atoms at places start[k] .. start[k+1]-1 are those of bin k
+        np.testing.assert_array_equal(flat[perm], np.sort(flat))
+        wrapped = xyz - np.floor(frac) @ lat
+        assert np.abs(bins["xyz"] - wrapped[perm]).max() < 1e-12 * np.abs(xyz).max()
+        assert np.all((bins["xyz"] @ np.linalg.inv(lat) > -1e-12)
+                      & (bins["xyz"] @ np.linalg.inv(lat) < 1 + 1e-12))

@@ -52,10 +52,12 @@ _ip = ctypes.POINTER(ctypes.c_int)
 
 
 # the D3_ABI_VERSION of csrc/d3_abi.h this module mirrors
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 # enum D3Status of csrc/d3_abi.h
 D3_OK, D3_ERROR, D3_OUT_OF_MEMORY, D3_INVALID, D3_NO_CUDA, D3_CUDA_ERROR = range(6)
+# flags of d3_cuda_compute_on_device (csrc/d3_abi.h)
+D3_XYZ_ON_DEVICE, D3_OUT_ON_DEVICE = 1, 2
 
 
 class D3KernelError(RuntimeError):
@@ -145,6 +147,9 @@ def _declare_common(lib: ctypes.CDLL) -> ctypes.CDLL:
         "d3_debug_throw_next": [ctypes.c_int],
         "d3_cuda_compute": [ctypes.POINTER(D3System), ctypes.c_int, ctypes.c_void_p,
                             _dp, _dp, _dp, _dp],
+        "d3_cuda_compute_on_device": [ctypes.POINTER(D3System), ctypes.c_int, ctypes.c_void_p,
+                                      ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                                      ctypes.c_void_p, ctypes.c_void_p],
         "d3_cuda_device_count": [ctypes.POINTER(ctypes.c_int)],
         "d3_cuda_release": [],
         "d3_cuda_visit_model": [ctypes.POINTER(D3System), ctypes.POINTER(ctypes.c_longlong)],
@@ -302,6 +307,9 @@ def cuda_host_library(sanitize: bool = False) -> ctypes.CDLL:
     lib.d3_cuda_host_set_order.restype = ctypes.c_int
     lib.d3_cuda_host_visits.argtypes = [ctypes.POINTER(ctypes.c_longlong), _ep, ctypes.c_int]
     lib.d3_cuda_host_visits.restype = ctypes.c_int
+    lib.d3_cuda_host_last_bins.argtypes = [ctypes.c_int, _ip, _ip, _ip, _ip, _ip, _dp, _ep,
+                                           ctypes.c_int]
+    lib.d3_cuda_host_last_bins.restype = ctypes.c_int
     return lib
 
 
@@ -311,6 +319,34 @@ def cuda_host_visits(sanitize: bool = False) -> int:
     call(cuda_host_library(sanitize), "d3_cuda_host_visits", ctypes.byref(visits),
          what="d3_cuda_host_visits")
     return visits.value
+
+
+def cuda_host_last_bins(which: str = "cn", sanitize: bool = False) -> dict:
+    """The bins the host emulation's last 3D-periodic call sorted the atoms into (for tests).
+
+    ``which``: ``"cn"`` (the CN passes) or ``"dispersion"``. Returns ``dims`` (bins along
+    a, b, c), ``start`` (nbins + 1: the atoms of bin k are at sorted places start[k] ..
+    start[k+1] - 1), ``perm`` (sorted place -> atom), ``home`` (sorted place -> bin (a, b, c))
+    and ``xyz`` (sorted positions wrapped into the cell, bohr, in the kernel's rotated frame).
+    """
+    passes = {"cn": 0, "dispersion": 1}
+    if which not in passes:
+        raise ValueError(f"which must be 'cn' or 'dispersion', not {which!r}")
+    lib = cuda_host_library(sanitize)
+    dims = np.zeros(3, dtype=np.int32)
+    natoms = ctypes.c_int(0)
+    null_i, null_d = _ip(), _dp()
+    call(lib, "d3_cuda_host_last_bins", passes[which], _ptr(dims, ctypes.c_int),
+         ctypes.byref(natoms), null_i, null_i, null_i, null_d, what="d3_cuda_host_last_bins")
+    n = natoms.value
+    out = {"dims": dims, "start": np.zeros(int(np.prod(dims)) + 1, dtype=np.int32),
+           "perm": np.zeros(n, dtype=np.int32), "home": np.zeros((n, 3), dtype=np.int32),
+           "xyz": np.zeros((n, 3))}
+    call(lib, "d3_cuda_host_last_bins", passes[which], _ptr(dims, ctypes.c_int),
+         ctypes.byref(natoms), _ptr(out["start"], ctypes.c_int), _ptr(out["perm"], ctypes.c_int),
+         _ptr(out["home"], ctypes.c_int), _ptr(out["xyz"], ctypes.c_double),
+         what="d3_cuda_host_last_bins")
+    return out
 
 
 _cuda_host_mode = None  # None: follow $ASE_ELECTROLYTE_D3_CUDA_HOST
@@ -457,9 +493,12 @@ def _ptr(array, ctype):
 def _system(geometry: dict, tables: dict, params: dict, cutoffs: dict):
     """The kernel's D3System and the arrays it points into (keep them alive with it)."""
     n = len(geometry["species"])
+    xyz = geometry["xyz"]
     keep = {
         "species": np.ascontiguousarray(geometry["species"], dtype=np.int32),
-        "xyz": np.ascontiguousarray(geometry["xyz"], dtype=np.float64),
+        # a torch tensor's memory is passed as it is (run_kernel_tensor)
+        "xyz": np.zeros((0, 3)) if xyz is None or not isinstance(xyz, np.ndarray)
+        else np.ascontiguousarray(xyz, dtype=np.float64),
         "trans": np.ascontiguousarray(geometry["trans"], dtype=np.float64).reshape(-1, 3),
         "nref": np.ascontiguousarray(tables["nref"], dtype=np.int32),
         "cnref": np.ascontiguousarray(tables["cnref"], dtype=np.float64),
@@ -472,7 +511,8 @@ def _system(geometry: dict, tables: dict, params: dict, cutoffs: dict):
     s.natoms = n
     s.nspecies = len(keep["nref"])
     s.species = _ptr(keep["species"], ctypes.c_int)
-    s.xyz = _ptr(keep["xyz"], ctypes.c_double)
+    s.xyz = (_ptr(keep["xyz"], ctypes.c_double) if xyz is None or isinstance(xyz, np.ndarray)
+             else ctypes.cast(ctypes.c_void_p(xyz.data_ptr()), _dp))
     s.cell_mode = geometry["cell_mode"]
     s.ntrans = len(keep["trans"])
     s.trans = _ptr(keep["trans"], ctypes.c_double)
@@ -494,8 +534,8 @@ def _system(geometry: dict, tables: dict, params: dict, cutoffs: dict):
 def gpu_visit_model(geometry: dict, tables: dict, params: dict, cutoffs: dict) -> dict:
     """Pair images each GPU pass visits for a 3D-periodic system (no kernel runs).
 
-    Uses the bins and stencils of the CUDA kernels (built on the host, as the CUDA driver
-    does) through the host build. Returns ``{"cn": ..., "dispersion": ...}`` (the CN chain
+    Uses the grids and stencils of the CUDA kernels and their per-atom bin function, run on
+    the host through the host build. Returns ``{"cn": ..., "dispersion": ...}`` (the CN chain
     pass visits as many as the CN pass).
     """
     s, _keep = _system(geometry, tables, params, cutoffs)
@@ -535,3 +575,29 @@ def run_kernel(
         call(cpu_library(), "d3_cpu_compute", ctypes.byref(s), int(num_threads), *args,
              what="the D3 CPU kernel")
     return {"energies": energies, "gradient": grad, "sigma": sigma, "cn": cn}
+
+
+def run_kernel_tensor(device: str, geometry: dict, tables: dict, params: dict,
+                      cutoffs: dict) -> dict:
+    """Run one evaluation on positions that are a torch tensor on the kernel's device.
+
+    ``geometry["xyz"]`` is a contiguous float64 torch tensor (N, 3) in bohr, in the kernel's
+    frame, on CUDA device ``device`` (``"cuda:N"``; a CPU tensor with the host emulation).
+    Nothing about it is checked here (the caller does). The kernel reads it where it is and
+    writes its results into new tensors on the same device, queued on torch's current stream:
+    energies (N,), gradient (N, 3), sigma (3, 3), in atomic units (hartree, bohr).
+    """
+    import torch
+
+    xyz = geometry["xyz"]
+    index = int(device.partition(":")[2] or 0)
+    s, _keep = _system(geometry, tables, params, cutoffs)
+    n = len(_keep["species"])
+    out = {"energies": torch.empty(n, dtype=torch.float64, device=xyz.device),
+           "gradient": torch.empty((n, 3), dtype=torch.float64, device=xyz.device),
+           "sigma": torch.empty((3, 3), dtype=torch.float64, device=xyz.device)}
+    call(_load_cuda(index), "d3_cuda_compute_on_device", ctypes.byref(s), index,
+         _torch_stream(index), D3_XYZ_ON_DEVICE | D3_OUT_ON_DEVICE,
+         out["energies"].data_ptr(), out["gradient"].data_ptr(), out["sigma"].data_ptr(), None,
+         what=f"the D3 CUDA kernel on {device}")
+    return out

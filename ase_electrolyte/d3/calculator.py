@@ -269,6 +269,9 @@ class D3(ParametersContract, Calculator):
     def __init__(self, damping="bj", functional="pbe", *, params=None, atm=False, cutoff=50.2,
                  cn_cutoff=20.0, atm_cutoff=DEFAULT_ATM_CUTOFF, smooth_cutoff=None,
                  device="auto", num_threads=None, **kwargs):
+        # compute_tensor's last system (numbers, cell, pbc) and cached kernel input
+        self._tensor_system = None
+        self._tensor_cache = None
         ase_keywords = self._split_ase_keywords(kwargs)
         self._check_names(kwargs)
         super().__init__(**ase_keywords)
@@ -370,8 +373,13 @@ class D3(ParametersContract, Calculator):
         return {name: self.results[name] for name in properties if name in self.results}
 
     # ------------------------------------------------------------------------------------
-    def _prepare(self, atoms):
-        """Checked kernel input (atomic units) and the rotation back to the caller's frame."""
+    def _frame(self, atoms):
+        """Checked kernel input that does not depend on the positions (atomic units).
+
+        The species and their tables, the cell mode with its lower-triangular lattice (3D
+        periodic) or translation list (partially periodic, molecule), and the rotation into
+        the kernel's frame; positions are only checked for being finite.
+        """
         numbers = np.asarray(atoms.numbers)
         if len(numbers) == 0:
             raise ValueError("D3 needs at least one atom")
@@ -379,7 +387,6 @@ class D3(ParametersContract, Calculator):
         self.check_elements(atoms)
         # non-finite positions or cell, zero-length periodic vectors, zero volume
         check_atoms(atoms)
-        positions = np.asarray(atoms.positions, dtype=float)
         cell = np.asarray(atoms.cell[:], dtype=float)
         pbc = np.asarray(atoms.pbc, dtype=bool)
         rmax = max(self.cutoff, self.cn_cutoff, self.atm_cutoff if self.atm else 0.0)
@@ -392,23 +399,17 @@ class D3(ParametersContract, Calculator):
             q = q * signs
             rotation = q
             lat = (u * signs[:, None]).T
-            geometry = {"cell_mode": 1, "trans": np.zeros((1, 3)), "lat": lat / Bohr,
-                        "xyz": positions @ q / Bohr}
+            geometry = {"cell_mode": 1, "trans": np.zeros((1, 3)), "lat": lat / Bohr}
         else:
             if pbc.sum() == 2:
                 a, b = cell[pbc]
                 if np.linalg.norm(np.cross(a, b)) <= 1e-10 * np.linalg.norm(a) * np.linalg.norm(b):
                     raise ValueError("the two periodic cell vectors are parallel (zero area)")
             if pbc.any():
-                # images are enumerated around the wrapped positions, so an atom's image
-                # (a whole lattice vector away) gives identical results
-                positions = _wrap_periodic(positions, cell, pbc)
                 trans = _partial_translations(cell / Bohr, pbc, rmax / Bohr, len(numbers))
             else:
                 trans = np.zeros((1, 3))
-            geometry = {"cell_mode": 0, "trans": trans, "lat": np.zeros((3, 3)),
-                        "xyz": positions / Bohr}
-        _check_overlaps(atoms, pbc)
+            geometry = {"cell_mode": 0, "trans": trans, "lat": np.zeros((3, 3))}
         uniq, species = np.unique(numbers, return_inverse=True)
         geometry["species"] = species.astype(np.int32)
         sub = {
@@ -421,27 +422,51 @@ class D3(ParametersContract, Calculator):
         }
         return geometry, sub, rotation
 
-    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
-        """Evaluate every property in one kernel call (later requests reuse the results)."""
-        super().calculate(atoms, properties, system_changes)
-        atoms = self.atoms
-        with input_errors():
-            geometry, tables, rotation = self._prepare(atoms)
-        cutoffs = {
+    def _prepare(self, atoms):
+        """Checked kernel input (atomic units) and the rotation back to the caller's frame."""
+        geometry, sub, rotation = self._frame(atoms)
+        positions = np.asarray(atoms.positions, dtype=float)
+        pbc = np.asarray(atoms.pbc, dtype=bool)
+        if pbc.all():
+            geometry["xyz"] = positions @ rotation / Bohr
+        elif pbc.any():
+            # images are enumerated around the wrapped positions, so an atom's image
+            # (a whole lattice vector away) gives identical results
+            cell = np.asarray(atoms.cell[:], dtype=float)
+            geometry["xyz"] = _wrap_periodic(positions, cell, pbc) / Bohr
+        else:
+            geometry["xyz"] = positions / Bohr
+        _check_overlaps(atoms, pbc)
+        return geometry, sub, rotation
+
+    def _cutoffs_bohr(self):
+        return {
             "cutoff": self.cutoff / Bohr,
             "cn_cutoff": self.cn_cutoff / Bohr,
             "atm_cutoff": self.atm_cutoff / Bohr,
             "width": self.smooth_cutoff / Bohr,
         }
+
+    def _run(self, run, *args):
+        """``run(*args)`` with the kernel's failures as the calculator's exceptions."""
         try:
-            out = backend.run_kernel(self.device, geometry, tables, self.method_parameters,
-                                     cutoffs, self.num_threads)
+            return run(*args)
         except ValueError as err:  # the C++ side refused its input
             raise InputError(str(err)) from err
         except MemoryError:
             raise  # out of memory says more than "calculation failed"
         except RuntimeError as err:
             raise CalculationFailed(str(err)) from err
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        """Evaluate every property in one kernel call (later requests reuse the results)."""
+        super().calculate(atoms, properties, system_changes)
+        atoms = self.atoms
+        self._tensor_system = None  # compute_tensor's default system is now self.atoms
+        with input_errors():
+            geometry, tables, rotation = self._prepare(atoms)
+        out = self._run(backend.run_kernel, self.device, geometry, tables,
+                        self.method_parameters, self._cutoffs_bohr(), self.num_threads)
         try:
             backend.check_finite(out, atoms.get_chemical_symbols())
         except FloatingPointError as err:
@@ -459,3 +484,173 @@ class D3(ParametersContract, Calculator):
         if atoms.pbc.any() and atoms.cell.rank == 3:
             stress = sigma * Hartree / atoms.get_volume()
             self.results["stress"] = stress.flat[[0, 4, 8, 5, 2, 1]].copy()
+
+    # ------------------------------------------------------------------------------------
+    def compute_tensor(self, positions, numbers=None, cell=None, pbc=None):
+        """Energy, forces and stress for positions that are a torch tensor on the GPU.
+
+        The positions are read where they are, on the calculator's CUDA device, and the results
+        are new tensors on that device, queued on torch's current CUDA stream: no copy of the
+        positions or of the forces to the host, for an MD loop whose state lives on the GPU.
+        In 3D-periodic cells the atoms are wrapped and sorted into bins on the device. The
+        species tables, species, cell and bin stencils are kept on the device between calls
+        and uploaded again only when they change.
+
+        Parameters
+        ----------
+        positions : torch.Tensor
+            (N, 3) positions in Å, ``torch.float64``, on the calculator's device (``cuda:N``;
+            a CPU tensor when the CUDA code runs on the host emulation,
+            :func:`ase_electrolyte.d3.backend.set_cuda_host`), without ``requires_grad``.
+            Atoms may lie outside the cell.
+        numbers : array_like of int, optional
+            Atomic numbers (N,). Default (with ``cell`` and ``pbc``): the system of this
+            calculator's last call, ``compute_tensor``'s or an ASE calculation's
+            (``calc.atoms``).
+        cell : array_like, optional
+            Cell (3, 3) in Å (numpy, ASE ``Cell`` or a tensor on any device). When ``numbers``
+            is given: default a zero cell. Otherwise: replaces the last call's cell (NPT).
+        pbc : bool or sequence of 3 bool, optional
+            Periodicity. When ``numbers`` is given: default False.
+
+        Returns
+        -------
+        dict of torch.Tensor
+            On the positions' device, float64: ``"energy"`` (0-d, eV), ``"energies"`` (N,
+            eV), ``"forces"`` (N, 3, eV/Å) and, for a periodic system whose cell has a volume,
+            ``"stress"`` (6, eV/Å³, Voigt order xx yy zz yz xz xy, ASE sign); as the ASE
+            results of :meth:`calculate`, equal to them to ~1e-10 relative.
+
+        Raises
+        ------
+        TypeError
+            ``positions`` is not a torch tensor, or not float64.
+        ase_electrolyte.calculator_errors.InputError
+            (a ``ValueError``) Before the kernel runs: a calculator whose device is not CUDA,
+            positions on another device, not of shape (N, 3) with N the number of atoms,
+            non-finite, or requiring grad; no system given and no ``calc.atoms``; or any
+            problem :meth:`calculate` refuses in the species, cell or cutoffs.
+        ase.calculators.calculator.CalculationFailed
+            The kernel failed, or produced a non-finite result
+            (:class:`~ase_electrolyte.calculator_errors.NonFiniteResult`).
+
+        Notes
+        -----
+        Unlike :meth:`calculate`, atoms closer than 0.1 Å are not looked for (that needs the
+        positions on the host). Checking that the positions and the results are finite
+        waits for the GPU twice per call (two scalars come back, nothing else).
+
+        Examples
+        --------
+        >>> import torch  # doctest: +SKIP
+        >>> from ase.build import bulk
+        >>> atoms = bulk("LiF", "rocksalt", a=4.03, cubic=True)  # doctest: +SKIP
+        >>> calc = D3(device="cuda")  # doctest: +SKIP
+        >>> pos = torch.tensor(atoms.positions, device="cuda")  # doctest: +SKIP
+        >>> out = calc.compute_tensor(pos, atoms.numbers, atoms.cell, atoms.pbc)  # doctest: +SKIP
+        >>> out["forces"].device  # doctest: +SKIP
+        device(type='cuda', index=0)
+        """
+        import torch
+
+        if not isinstance(positions, torch.Tensor):
+            raise TypeError(f"positions must be a torch.Tensor, not {type(positions).__name__}")
+        if positions.dtype != torch.float64:
+            raise TypeError(f"positions must be torch.float64, not {positions.dtype}")
+        with input_errors():
+            geometry, tables, frame = self._tensor_frame(positions, numbers, cell, pbc)
+        x = positions.detach()
+        if frame["wrap"] is not None:
+            lat, inv = frame["wrap"]
+            x = x - torch.floor(x @ inv) @ lat
+        geometry = dict(geometry, xyz=(x @ frame["to_kernel"]).contiguous())
+        out = self._run(backend.run_kernel_tensor, self.device, geometry, tables,
+                        self.method_parameters, self._cutoffs_bohr())
+        finite = (torch.isfinite(out["energies"]).all() & torch.isfinite(out["gradient"]).all()
+                  & torch.isfinite(out["sigma"]).all())
+        if not bool(finite):
+            try:
+                backend.check_finite({k: v.cpu().numpy() for k, v in out.items()},
+                                     [chemical_symbols[z] for z in frame["numbers"]])
+            except FloatingPointError as err:
+                raise NonFiniteResult(str(err)) from err
+        rotation = frame["rotation"]
+        energies = out["energies"] * Hartree
+        results = {
+            "energy": energies.sum(),
+            "energies": energies,
+            "forces": (out["gradient"] @ rotation.T) * (-Hartree / Bohr),
+        }
+        if frame["volume"] is not None:
+            sigma = rotation @ out["sigma"] @ rotation.T
+            stress = sigma * (Hartree / frame["volume"])
+            results["stress"] = stress.reshape(9)[[0, 4, 8, 5, 2, 1]]
+        return results
+
+    def _tensor_frame(self, positions, numbers, cell, pbc):
+        """Checks of compute_tensor's input (the tensor's type and dtype are checked already);
+        the positions-independent kernel input, cached."""
+        import torch
+        from ase import Atoms
+
+        if not str(self.device).startswith("cuda"):
+            raise ValueError(
+                f"compute_tensor runs the CUDA kernel, but this calculator has "
+                f"device={self.device!r}; create it with device='cuda' (or 'cuda:N')")
+        expected = (torch.device("cpu") if backend.cuda_host_mode() is not None
+                    else torch.device(self.device))
+        if positions.device != expected:
+            host = " (the CUDA code runs on the host emulation)" if expected.type == "cpu" else ""
+            raise ValueError(f"positions are on {positions.device}, but the D3 kernel runs on "
+                             f"{expected}{host}; move them there first")
+        if positions.requires_grad:
+            raise ValueError("positions require grad: D3.compute_tensor gives forces directly "
+                             "and does not build an autograd graph; pass positions.detach()")
+        if numbers is None:
+            last = self._tensor_system
+            if last is None and self.atoms is not None:
+                last = (self.atoms.numbers, self.atoms.cell[:], self.atoms.pbc)
+            if last is None:
+                raise ValueError("compute_tensor needs numbers (and cell, pbc) when the "
+                                 "calculator has not computed a system before")
+            numbers = last[0]
+            cell = last[1] if cell is None else cell
+            pbc = last[2] if pbc is None else pbc
+        numbers = np.asarray(numbers)
+        if isinstance(cell, torch.Tensor):
+            cell = cell.detach().cpu().numpy()
+        cell = np.zeros((3, 3)) if cell is None else np.asarray(cell, dtype=float)
+        pbc = np.broadcast_to(np.asarray(False if pbc is None else pbc, dtype=bool), (3,))
+        if positions.ndim != 2 or positions.shape[1] != 3:
+            raise ValueError(f"positions must have shape (N, 3), not {tuple(positions.shape)}")
+        if positions.shape[0] != len(numbers):
+            raise ValueError(f"positions hold {positions.shape[0]} atoms but numbers "
+                             f"{len(numbers)}")
+        if not np.isfinite(cell).all():
+            raise ValueError("the cell has non-finite entries")
+        if not bool(torch.isfinite(positions).all()):
+            bad = torch.nonzero(~torch.isfinite(positions).all(dim=1)).flatten()
+            shown = bad[:10].tolist()
+            raise ValueError(f"non-finite positions, atom indices {shown}"
+                             + (f" ({len(bad)} in all)" if len(bad) > 10 else ""))
+        key = (numbers.tobytes(), numbers.dtype.str, cell.tobytes(), pbc.tobytes(),
+               self.cutoff, self.cn_cutoff, self.atm_cutoff, self.atm, positions.device)
+        cached = self._tensor_cache
+        if cached is not None and cached[0] == key:
+            self._tensor_system = (numbers, cell, pbc)
+            return cached[1]
+        atoms = Atoms(numbers=numbers, cell=cell, pbc=pbc)
+        geometry, tables, rotation = self._frame(atoms)
+        device = positions.device
+        frame = {"numbers": numbers.copy(), "wrap": None, "volume": None,
+                 "rotation": torch.tensor(rotation, device=device),
+                 "to_kernel": torch.tensor(rotation / Bohr, device=device)}
+        if pbc.any() and not pbc.all():
+            lat = cell[pbc]
+            frame["wrap"] = (torch.tensor(lat, device=device),
+                             torch.tensor(np.linalg.pinv(lat), device=device))
+        if pbc.any() and atoms.cell.rank == 3:
+            frame["volume"] = float(atoms.get_volume())
+        self._tensor_cache = (key, (geometry, tables, frame))
+        self._tensor_system = (numbers, cell, pbc)
+        return geometry, tables, frame

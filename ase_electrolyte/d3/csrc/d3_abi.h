@@ -4,6 +4,7 @@
 //   - struct D3System, the description of one evaluation handed to every compute entry point;
 //   - enum D3Damping, the kernel ids of the damping functions;
 //   - enum D3Status, what every exported function returns;
+//   - the D3_*_ON_DEVICE flags of d3_cuda_compute_on_device;
 //   - D3_ABI_VERSION, raised whenever any of the above changes.
 //
 // Python never assumes the layout: on loading a library it reads D3_ABI_VERSION,
@@ -18,7 +19,7 @@
 #ifndef ASE_ELECTROLYTE_D3_ABI_H
 #define ASE_ELECTROLYTE_D3_ABI_H
 
-#define D3_ABI_VERSION 2
+#define D3_ABI_VERSION 3
 
 // Largest number of reference systems of an element (C6 tables are 7 x 7 per species pair).
 #define D3_MAX_REF 7
@@ -105,6 +106,19 @@ int d3_cpu_compute(const struct D3System* sys, int nthreads, double* energy, dou
 // (a cudaStream_t; NULL: the default stream) and synchronised before returning.
 int d3_cuda_compute(const struct D3System* sys, int device, void* stream, double* energy,
                     double* grad, double* sigma, double* cn_out, char* err, int errlen);
+// Where the arrays of d3_cuda_compute_on_device live (bit flags; 0 is d3_cuda_compute).
+#define D3_XYZ_ON_DEVICE 1  // sys->xyz points to device memory of `device`
+#define D3_OUT_ON_DEVICE 2  // energy, grad, sigma and cn_out point to device memory
+// d3_cuda_compute with the positions and/or the outputs on the device: nothing is copied
+// between host and device but the per-system block (species tables, sys->species and
+// sys->trans, which stay host pointers, and the bin stencils), and that only when it differs
+// from the last call's. With D3_OUT_ON_DEVICE the call returns once the work is queued on
+// `stream` (no synchronisation); a later call on another stream waits for it. The positions
+// are read as they are (device memory cannot be checked from here): non-finite ones give
+// non-finite results, never an access outside the buffers.
+int d3_cuda_compute_on_device(const struct D3System* sys, int device, void* stream, int flags,
+                              double* energy, double* grad, double* sigma, double* cn_out,
+                              char* err, int errlen);
 // Number of CUDA devices into *count (0 without a driver).
 int d3_cuda_device_count(int* count, char* err, int errlen);
 // Frees the persistent device buffers of every device.
@@ -118,6 +132,13 @@ int d3_cuda_visit_model(const struct D3System* sys, long long* out, char* err, i
 int d3_cuda_host_visits(long long* visits, char* err, int errlen);
 // Order of the emulated grid's blocks and threads: 0 forward, 1 reverse, 2 shuffled (seed).
 int d3_cuda_host_set_order(int order, unsigned seed, char* err, int errlen);
+// The bins of pass `pass` (0: CN, 1: dispersion) built by the last 3D-periodic compute call:
+// dims[3] bins along a, b, c and *natoms; then, into those caller arrays that are not NULL,
+// start [nbins+1] (atoms of bin k at sorted places start[k] .. start[k+1]-1), perm [natoms]
+// (sorted place -> atom), home [natoms*3] (sorted place -> bin a, b, c) and xyz [natoms*3]
+// (sorted, wrapped positions, bohr).
+int d3_cuda_host_last_bins(int pass, int* dims, int* natoms, int* start, int* perm, int* home,
+                           double* xyz, char* err, int errlen);
 
 #ifdef __cplusplus
 }

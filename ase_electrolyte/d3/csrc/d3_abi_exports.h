@@ -1,6 +1,6 @@
 // Definitions shared by every D3 library: the exception barrier of the exported functions,
-// the d3_abi_* queries and the test hook that throws inside a computation (declared in
-// d3_abi.h). Included by exactly one translation unit per library (d3_cpu.cpp, d3_cuda.cu).
+// the d3_abi_* queries, the test hook that throws inside a computation (declared in
+// d3_abi.h) and, for the CPU library, the stub of d3_cuda_compute_on_device. Included by exactly one translation unit per library (d3_cpu.cpp, d3_cuda.cu).
 #ifndef ASE_ELECTROLYTE_D3_ABI_EXPORTS_H
 #define ASE_ELECTROLYTE_D3_ABI_EXPORTS_H
 
@@ -130,6 +130,17 @@ int d3_debug_throw_next(int kind, char* err, int errlen) {
         return (int)D3_OK;
     });
 }
+
+// The CPU library's d3_cuda_compute_on_device (d3_cuda.cu defines D3_CUDA_LIBRARY and the
+// real one): a caller that reaches it gets a clear status instead of a missing symbol.
+#if !defined(D3_CUDA_LIBRARY)
+int d3_cuda_compute_on_device(const D3System*, int, void*, int, double*, double*, double*,
+                              double*, char* err, int errlen) {
+    return d3abi::fail(err, errlen, D3_NO_CUDA,
+                       "this D3 library was built without CUDA (the CPU kernel); use "
+                       "device='cpu' or build the CUDA kernel with nvcc");
+}
+#endif
 
 }  // extern "C"
 

@@ -13,10 +13,13 @@
 // reverse or shuffled block and thread order with the same tree reduction, so that the
 // tests exercise this file without a GPU.
 //
-// Device buffers live in one arena per device that only grows, and the species tables are
-// uploaded only when they change: a call makes no cudaMalloc/cudaFree (each cudaFree would
-// synchronise the device) once the arena is large enough. Everything runs on the caller's
-// stream (torch's current stream when called from ase_electrolyte).
+// Device buffers live in one arena per device that only grows, and the per-system block
+// (species tables, species, translations, bin stencils) is uploaded only when it changes: a
+// call makes no cudaMalloc/cudaFree (each cudaFree would synchronise the device) once the
+// arena is large enough. Everything runs on the caller's stream (torch's current stream when
+// called from ase_electrolyte). The positions may already be on the device
+// (d3_cuda_compute_on_device): 3D-periodic cells are binned there, so no entry point needs
+// them on the host.
 #include "d3_cuda_compat.h"
 
 #include <stdio.h>
@@ -27,6 +30,7 @@
 #include <new>
 #include <vector>
 
+#define D3_CUDA_LIBRARY  // d3_abi_exports.h: this library defines the CUDA entry points
 #include "d3_abi_exports.h"
 #include "d3_math.h"
 
@@ -39,6 +43,7 @@
 #endif
 
 #define D3_BLOCK 128
+#define D3_SCAN_THREADS 512
 #define D3_MAX_DEVICES 64
 
 namespace {
@@ -177,7 +182,8 @@ struct ChainBlock {
 
 // ---------------------------------------------------------------------------------------
 // Fully periodic cells (cell_mode 1) go through bins instead of all N^2 pairs: the atoms,
-// wrapped into the cell, are sorted into bins of about a tenth of the pass's cutoff, and a
+// wrapped into the cell, are sorted into bins of about a tenth of the pass's cutoff (on the
+// device, see BinAtomsThread), and a
 // stencil of bin offsets covers everything within the cutoff (offset vector within
 // cutoff + the bins' diagonal). Block p handles the p-th atom in bin order; its threads take
 // the stencil entries in turn and visit every atom of each neighbour bin once, at the one
@@ -330,11 +336,15 @@ struct ChainBinBlock {
     }
 };
 
-// Host-side construction of the bins and stencil of one pass (same code for both builds).
-struct HostBins {
+// The grid of one pass: bin counts along a, b, c and the stencil of bin offsets. They depend
+// only on the cell, the cutoff and the atom count, so they are built on the host (and cached
+// on the device with the species tables); the atoms are sorted into the bins on the device
+// (BinAtomsThread, ScanBins, ScatterThread below), from positions that may already live there.
+struct BinGrid {
     int n[3] = {1, 1, 1};
-    std::vector<int> start, perm, home, stencil;
-    std::vector<double> xyz;
+    std::vector<int> stencil;
+
+    int nbins() const { return n[0] * n[1] * n[2]; }
 
     void build(const D3System& s, double cutoff) {
         const int natoms = s.natoms;
@@ -353,38 +363,6 @@ struct HostBins {
             if ((double)n[0] * n[1] * n[2] <= 8.0 * natoms + 64.0) break;
             width *= 1.1;
         }
-        const int nbins = n[0] * n[1] * n[2];
-        std::vector<int> bin_of(natoms), idx(3 * (size_t)natoms);
-        std::vector<double> wrapped(3 * (size_t)natoms);
-        for (int i = 0; i < natoms; ++i) {
-            double px = s.xyz[3 * i], py = s.xyz[3 * i + 1], pz = s.xyz[3 * i + 2];
-            const double fc = pz / cz;
-            const double fb = (py - fc * cy) / by;
-            const double fa = (px - fc * cx - fb * bx) / ax;
-            const double f[3] = {fa, fb, fc};
-            for (int k = 0; k < 3; ++k) {
-                const double fl = f[k] - floor(f[k]);
-                idx[3 * i + k] = std::min(n[k] - 1, std::max(0, (int)floor(fl * n[k])));
-            }
-            const double la = floor(fa), lb = floor(fb), lc = floor(fc);
-            wrapped[3 * i] = px - (la * ax + lb * bx + lc * cx);
-            wrapped[3 * i + 1] = py - (lb * by + lc * cy);
-            wrapped[3 * i + 2] = pz - lc * cz;
-            bin_of[i] = (idx[3 * i] * n[1] + idx[3 * i + 1]) * n[2] + idx[3 * i + 2];
-        }
-        start.assign(nbins + 1, 0);
-        for (int i = 0; i < natoms; ++i) ++start[bin_of[i] + 1];
-        for (int k = 0; k < nbins; ++k) start[k + 1] += start[k];
-        std::vector<int> fill(start.begin(), start.end() - 1);
-        perm.resize(natoms);
-        for (int i = 0; i < natoms; ++i) perm[fill[bin_of[i]]++] = i;
-        home.resize(3 * (size_t)natoms);
-        xyz.resize(3 * (size_t)natoms);
-        for (int p = 0; p < natoms; ++p)
-            for (int k = 0; k < 3; ++k) {
-                home[3 * p + k] = idx[3 * perm[p] + k];
-                xyz[3 * p + k] = wrapped[3 * perm[p] + k];
-            }
         // stencil: offsets whose bins can hold two points within the cutoff
         double u[3][3];
         for (int k = 0; k < 3; ++k)
@@ -418,24 +396,124 @@ struct HostBins {
                     }
                 }
     }
+};
 
-    // pair images the pass visits: every atom against every atom of its stencil's bins
-    long long visits() const {
-        const int ns = (int)stencil.size() / 3;
-        long long total = 0;
-        for (size_t p = 0; p < perm.size(); ++p)
-            for (int q = 0; q < ns; ++q) {
-                int j[3];
-                for (int k = 0; k < 3; ++k) {
-                    j[k] = home[3 * p + k] + stencil[3 * q + k];
-                    j[k] -= floor_div(j[k], n[k]) * n[k];
-                }
-                const int bin = (j[0] * n[1] + j[1]) * n[2] + j[2];
-                total += start[bin + 1] - start[bin];
-            }
-        return total;
+// Bin of one atom: its position x (lower-triangular cell `lat`, bohr) wrapped into the cell
+// by whole lattice vectors, and its bin (a, b, c) on an n[0] x n[1] x n[2] grid; returns the
+// flat bin index. A non-finite coordinate lands in bin 0 (never outside the grid: the
+// positions are not checked here; the caller's results are).
+D3_HD int d3_bin_atom(const double* lat, const int* n, const double* x, int* idx,
+                      double* wrapped) {
+    const double ax = lat[0], bx = lat[3], by = lat[4];
+    const double cx = lat[6], cy = lat[7], cz = lat[8];
+    const double px = x[0], py = x[1], pz = x[2];
+    const double fc = pz / cz;
+    const double fb = (py - fc * cy) / by;
+    const double fa = (px - fc * cx - fb * bx) / ax;
+    const double f[3] = {fa, fb, fc};
+    for (int k = 0; k < 3; ++k) {
+        const double v = (f[k] - floor(f[k])) * n[k];
+        // !(v >= 1) also catches NaN, whose conversion to int is undefined
+        idx[k] = !(v >= 1.0) ? 0 : (v < n[k] ? (int)v : n[k] - 1);
+    }
+    const double la = floor(fa), lb = floor(fb), lc = floor(fc);
+    wrapped[0] = px - (la * ax + lb * bx + lc * cx);
+    wrapped[1] = py - (lb * by + lc * cy);
+    wrapped[2] = pz - lc * cz;
+    return (idx[0] * n[1] + idx[1]) * n[2] + idx[2];
+}
+
+// Sorting the atoms into the bins of a pass (a counting sort): BinAtomsThread wraps each atom
+// and counts the atoms per bin (integer atomics), ScanBins turns the counts into the start of
+// each bin (exclusive prefix sums, one block), ScatterThread puts each atom at the next free
+// place of its bin. The order of the atoms within a bin depends on the order the scatter's
+// atomics run in, which changes the results only by rounding (sums over a bin in another
+// order); the host build's shuffled order exercises exactly that.
+struct BinAtomsThread {
+    double lat[9];  // D3System::lat (by value: kernel arguments)
+    int n[3];
+    const double* xyz;  // [natoms*3], as given (device)
+    int* count;         // [nbins], zeroed
+    int* bin_of;        // [natoms]
+    int* idx;           // [natoms*3]
+    double* wrapped;    // [natoms*3]
+    D3_DEV void operator()(int i) const {
+        const int bin = d3_bin_atom(lat, n, xyz + 3 * i, idx + 3 * i, wrapped + 3 * i);
+        bin_of[i] = bin;
+        atomicAdd(count + bin, 1);
     }
 };
+
+// Exclusive prefix sums of the bin counts in place (start[nbins] = the atom count) and a copy
+// for the scatter's cursors, by one block: thread t sums a contiguous chunk of bins, the block
+// scans those sums, then thread t writes its chunk's prefixes. Bins are at most ~8 per atom.
+struct ScanBins {
+    int nbins;
+    int* start;  // [nbins+1]: counts in [0, nbins), prefix sums out
+    int* fill;   // [nbins]
+    D3_DEV void chunk(int t, int nt, int* lo, int* hi) const {
+        const int per = (nbins + nt - 1) / nt;
+        *lo = t * per < nbins ? t * per : nbins;
+        *hi = *lo + per < nbins ? *lo + per : nbins;
+    }
+    D3_DEV int partial(int t, int nt) const {
+        int lo, hi, sum = 0;
+        chunk(t, nt, &lo, &hi);
+        for (int k = lo; k < hi; ++k) sum += start[k];
+        return sum;
+    }
+    D3_DEV void finish(int t, int nt, int prefix) const {
+        int lo, hi;
+        chunk(t, nt, &lo, &hi);
+        for (int k = lo; k < hi; ++k) {
+            const int c = start[k];
+            start[k] = prefix;
+            fill[k] = prefix;
+            prefix += c;
+        }
+        if (t == nt - 1) start[nbins] = prefix;
+    }
+};
+
+struct ScatterThread {
+    const int* bin_of;
+    const int* idx;
+    const double* wrapped;
+    int* fill;
+    int* perm;
+    int* home;
+    double* xyz;
+    D3_DEV void operator()(int i) const {
+        const int p = atomicAdd(fill + bin_of[i], 1);
+        perm[p] = i;
+        for (int k = 0; k < 3; ++k) {
+            home[3 * p + k] = idx[3 * i + k];
+            xyz[3 * p + k] = wrapped[3 * i + k];
+        }
+    }
+};
+
+// Pair images a pass visits: every atom against every atom of its stencil's bins (host).
+long long count_visits(const D3System& s, const BinGrid& g) {
+    std::vector<long long> count(g.nbins(), 0);
+    std::vector<int> home(3 * (size_t)s.natoms);
+    for (int i = 0; i < s.natoms; ++i) {
+        double wrapped[3];
+        ++count[d3_bin_atom(s.lat, g.n, s.xyz + 3 * i, &home[3 * (size_t)i], wrapped)];
+    }
+    const int ns = (int)g.stencil.size() / 3;
+    long long total = 0;
+    for (int i = 0; i < s.natoms; ++i)
+        for (int q = 0; q < ns; ++q) {
+            int j[3];
+            for (int k = 0; k < 3; ++k) {
+                j[k] = home[3 * (size_t)i + k] + g.stencil[3 * q + k];
+                j[k] -= floor_div(j[k], g.n[k]) * g.n[k];
+            }
+            total += count[(j[0] * g.n[1] + j[1]) * g.n[2] + j[2]];
+        }
+    return total;
+}
 
 // ---------------------------------------------------------------------------------------
 // Launches.
@@ -472,6 +550,29 @@ __global__ void thread_kernel(K k, int n) {
 template <class K>
 void launch_blocks(const K& k, int nblocks, cudaStream_t stream) {
     block_kernel<K><<<nblocks, D3_BLOCK, 0, stream>>>(k);
+}
+
+// One block: thread t contributes k.partial(t, nt), receives the exclusive prefix sum of the
+// contributions of threads 0..t-1 in k.finish (Hillis-Steele scan in shared memory).
+template <class K>
+__global__ void scan_kernel(K k) {
+    __shared__ int sums[D3_SCAN_THREADS];
+    const int t = threadIdx.x;
+    const int own = k.partial(t, D3_SCAN_THREADS);
+    sums[t] = own;
+    __syncthreads();
+    for (int offset = 1; offset < D3_SCAN_THREADS; offset <<= 1) {
+        const int add = t >= offset ? sums[t - offset] : 0;
+        __syncthreads();
+        sums[t] += add;
+        __syncthreads();
+    }
+    k.finish(t, D3_SCAN_THREADS, sums[t] - own);
+}
+
+template <class K>
+void launch_scan(const K& k, cudaStream_t stream) {
+    scan_kernel<K><<<1, D3_SCAN_THREADS, 0, stream>>>(k);
 }
 
 template <class K>
@@ -520,6 +621,20 @@ void launch_threads(const K& k, int n, int, cudaStream_t) {
     for (int i : host_order(n)) k(i);
 }
 
+// The threads of the one block contribute in the emulated order; the prefix sums are those
+// of the GPU's scan (integers: exact in any order).
+template <class K>
+void launch_scan(const K& k, cudaStream_t) {
+    std::vector<int> own(D3_SCAN_THREADS), prefix(D3_SCAN_THREADS);
+    const std::vector<int> threads = host_order(D3_SCAN_THREADS);
+    for (int t : threads) own[t] = k.partial(t, D3_SCAN_THREADS);
+    for (int t = 0, run = 0; t < D3_SCAN_THREADS; ++t) {
+        prefix[t] = run;
+        run += own[t];
+    }
+    for (int t : threads) k.finish(t, D3_SCAN_THREADS, prefix[t]);
+}
+
 #endif
 
 // The binned pair pass with the damping fixed at compile time.
@@ -557,8 +672,13 @@ void launch_pair_bins(const D3System& s, const DevBins& b, const double* gw, con
 struct Arena {
     char* base = nullptr;
     size_t capacity = 0;
-    std::vector<char> tables;  // host copy of the species tables last uploaded
-    size_t tables_offset = (size_t)-1;
+    std::vector<char> system;  // host copy of the per-system block last uploaded (offset 0)
+    // recorded on the last call's stream after its last use of the arena: a call on another
+    // stream waits for it before touching the arena (calls that return before their work is
+    // done, D3_OUT_ON_DEVICE, must not race on the shared buffers)
+    cudaEvent_t done = nullptr;
+    cudaStream_t stream = nullptr;
+    bool pending = false;
 };
 
 Arena g_arena[D3_MAX_DEVICES];
@@ -575,19 +695,52 @@ struct Layout {
     }
 };
 
-int compute(const D3System* host, int device, cudaStream_t stream, double* energy, double* grad,
-            double* sigma, double* cn_out, char* err, int errlen) {
+#if !defined(__CUDACC__)
+// the bins of the last binned call (host emulation only; see d3_cuda_host_last_bins)
+struct BinsSnapshot {
+    int n[3] = {0, 0, 0};
+    std::vector<int> start, perm, home;
+    std::vector<double> xyz;
+};
+BinsSnapshot g_last_bins[2];
+#endif
+
+int compute(const D3System* host, int device, cudaStream_t stream, int flags, double* energy,
+            double* grad, double* sigma, double* cn_out, char* err, int errlen) {
     std::lock_guard<std::mutex> guard(g_lock);
     if (device < 0 || device >= D3_MAX_DEVICES)
         throw d3abi::invalid_argument("CUDA device index out of range");
+    if (flags & ~(D3_XYZ_ON_DEVICE | D3_OUT_ON_DEVICE))
+        throw d3abi::invalid_argument("unknown flags (D3_XYZ_ON_DEVICE | D3_OUT_ON_DEVICE)");
+    const bool xyz_on_device = flags & D3_XYZ_ON_DEVICE;
+    const bool out_on_device = flags & D3_OUT_ON_DEVICE;
     const int n = host->natoms;
     const int ns = host->nspecies;
     if (n < 0 || ns < 0 || (host->cell_mode == 0 && host->ntrans < 0))
         throw d3abi::invalid_argument("negative atom, species or image count");
     const size_t ntrans = host->cell_mode == 0 ? (size_t)host->ntrans : 0;
     const size_t nref2 = (size_t)D3_MAX_REF * D3_MAX_REF;
+    cudaError_t e = cudaSetDevice(device);
+    if (e != cudaSuccess) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "CUDA error on device %d: %s", device, cudaGetErrorString(e));
+        return d3abi::fail(err, errlen, D3_CUDA_ERROR, msg);
+    }
+    if ((n && (!host->species || !host->xyz)) || (ntrans && !host->trans) ||
+        (ns && (!host->nref || !host->cnref || !host->rcov || !host->r4r2 || !host->r0ab ||
+                !host->c6ref)))
+        throw d3abi::invalid_argument("NULL array in the D3System");
+    // grids and stencils of the CN passes and of the dispersion pass (3D-periodic cells only)
+    const bool binned = host->cell_mode == 1;
+    BinGrid grid[2];
+    if (binned) {
+        grid[0].build(*host, host->cn_cutoff);
+        grid[1].build(*host, host->cutoff);
+    }
 
-    // the species tables, contiguous, so that an unchanged set is recognised by one compare
+    // Everything but the positions changes rarely in MD: the species tables, the species, the
+    // translations and the stencils, contiguous, so that an unchanged system is recognised by
+    // one compare and not uploaded again.
     Layout tl;
     const size_t o_nref = tl.take(sizeof(int) * ns);
     const size_t o_cnref = tl.take(sizeof(double) * ns * D3_MAX_REF);
@@ -595,106 +748,86 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
     const size_t o_r4r2 = tl.take(sizeof(double) * ns);
     const size_t o_r0ab = tl.take(sizeof(double) * ns * ns);
     const size_t o_c6ref = tl.take(sizeof(double) * ns * ns * nref2);
-    std::vector<char> tables(tl.total, 0);
-    memcpy(&tables[o_nref], host->nref, sizeof(int) * ns);
-    memcpy(&tables[o_cnref], host->cnref, sizeof(double) * ns * D3_MAX_REF);
-    memcpy(&tables[o_rcov], host->rcov, sizeof(double) * ns);
-    memcpy(&tables[o_r4r2], host->r4r2, sizeof(double) * ns);
-    memcpy(&tables[o_r0ab], host->r0ab, sizeof(double) * ns * ns);
-    memcpy(&tables[o_c6ref], host->c6ref, sizeof(double) * ns * ns * nref2);
+    const size_t o_species = tl.take(sizeof(int) * n);
+    const size_t o_trans = tl.take(sizeof(double) * 3 * ntrans);
+    size_t o_stencil[2] = {};
+    for (int k = 0; k < 2 && binned; ++k) o_stencil[k] = tl.take(sizeof(int) * grid[k].stencil.size());
+    std::vector<char> system(tl.total, 0);
+    memcpy(&system[o_nref], host->nref, sizeof(int) * ns);
+    memcpy(&system[o_cnref], host->cnref, sizeof(double) * ns * D3_MAX_REF);
+    memcpy(&system[o_rcov], host->rcov, sizeof(double) * ns);
+    memcpy(&system[o_r4r2], host->r4r2, sizeof(double) * ns);
+    memcpy(&system[o_r0ab], host->r0ab, sizeof(double) * ns * ns);
+    memcpy(&system[o_c6ref], host->c6ref, sizeof(double) * ns * ns * nref2);
+    if (n) memcpy(&system[o_species], host->species, sizeof(int) * n);
+    if (ntrans) memcpy(&system[o_trans], host->trans, sizeof(double) * 3 * ntrans);
+    for (int k = 0; k < 2 && binned; ++k)
+        memcpy(&system[o_stencil[k]], grid[k].stencil.data(),
+               sizeof(int) * grid[k].stencil.size());
 
     Layout l;
-    const size_t o_tables = l.take(tl.total);
-    const size_t o_species = l.take(sizeof(int) * n);
-    const size_t o_xyz = l.take(sizeof(double) * 3 * n);
-    const size_t o_trans = l.take(sizeof(double) * 3 * ntrans);
+    const size_t o_system = l.take(tl.total);  // 0: the cached block never moves
+    const size_t o_xyz = xyz_on_device ? 0 : l.take(sizeof(double) * 3 * n);
     const size_t o_cn = l.take(sizeof(double) * n);
     const size_t o_gw = l.take(sizeof(double) * n * D3_MAX_REF);
     const size_t o_dgw = l.take(sizeof(double) * n * D3_MAX_REF);
-    // bins of the CN passes and of the dispersion pass (3D-periodic cells only)
-    const bool binned = host->cell_mode == 1;
-    HostBins hb[2];
-    size_t o_bins[2][5] = {};
-    if (binned) {
-        hb[0].build(*host, host->cn_cutoff);
-        hb[1].build(*host, host->cutoff);
-        for (int k = 0; k < 2; ++k) {
-            o_bins[k][0] = l.take(sizeof(int) * hb[k].start.size());
-            o_bins[k][1] = l.take(sizeof(int) * hb[k].perm.size());
-            o_bins[k][2] = l.take(sizeof(int) * hb[k].home.size());
-            o_bins[k][3] = l.take(sizeof(double) * hb[k].xyz.size());
-            o_bins[k][4] = l.take(sizeof(int) * hb[k].stencil.size());
-        }
+    // bins: fill, perm, home, xyz, bin_of, idx, wrapped (start, zeroed, is below)
+    size_t o_bins[2][7] = {};
+    for (int k = 0; k < 2 && binned; ++k) {
+        o_bins[k][0] = l.take(sizeof(int) * grid[k].nbins());
+        o_bins[k][1] = l.take(sizeof(int) * n);
+        o_bins[k][2] = l.take(sizeof(int) * 3 * n);
+        o_bins[k][3] = l.take(sizeof(double) * 3 * n);
+        o_bins[k][4] = l.take(sizeof(int) * n);
+        o_bins[k][5] = l.take(sizeof(int) * 3 * n);
+        o_bins[k][6] = l.take(sizeof(double) * 3 * n);
     }
-    // outputs, zeroed by one memset
-    const size_t o_out = l.total;
+    // zeroed by one memset: the bin counts and the outputs
+    const size_t o_zero = l.total;
+    size_t o_start[2] = {};
+    for (int k = 0; k < 2 && binned; ++k) o_start[k] = l.take(sizeof(int) * (grid[k].nbins() + 1));
     const size_t o_energy = l.take(sizeof(double) * n);
     const size_t o_dEdcn = l.take(sizeof(double) * n);
     const size_t o_grad = l.take(sizeof(double) * 3 * n);
     const size_t o_sigma = l.take(sizeof(double) * 9);
 
     Arena& a = g_arena[device];
-    cudaError_t e = cudaSetDevice(device);
+    if (!a.done) e = cudaEventCreateWithFlags(&a.done, cudaEventDisableTiming);
+    if (e == cudaSuccess && a.pending && a.stream != stream)
+        e = cudaStreamWaitEvent(stream, a.done, 0);
     if (e == cudaSuccess && l.total > a.capacity) {
-        if (a.base) cudaFree(a.base);
+        if (a.base) cudaFree(a.base);  // synchronises the device: nothing uses the old arena
         a.base = nullptr;
         a.capacity = 0;
-        a.tables.clear();
+        a.system.clear();
         // room to grow by half before the next reallocation (MD: atoms rarely change)
         const size_t want = l.total + l.total / 2;
         e = cudaMalloc((void**)&a.base, want);
         if (e == cudaSuccess) a.capacity = want;
     }
     char* b = a.base;
-    if (e == cudaSuccess && (a.tables_offset != o_tables || a.tables != tables)) {
-        e = cudaMemcpyAsync(b + o_tables, tables.data(), tables.size(), cudaMemcpyHostToDevice,
+    if (e == cudaSuccess && a.system != system) {
+        e = cudaMemcpyAsync(b + o_system, system.data(), system.size(), cudaMemcpyHostToDevice,
                             stream);
-        if (e == cudaSuccess) {
-            a.tables = tables;
-            a.tables_offset = o_tables;
-        }
+        if (e == cudaSuccess) a.system = system;
     }
-    if (e == cudaSuccess)
-        e = cudaMemcpyAsync(b + o_species, host->species, sizeof(int) * n,
-                            cudaMemcpyHostToDevice, stream);
-    if (e == cudaSuccess)
+    if (e == cudaSuccess && !xyz_on_device)
         e = cudaMemcpyAsync(b + o_xyz, host->xyz, sizeof(double) * 3 * n,
                             cudaMemcpyHostToDevice, stream);
-    if (e == cudaSuccess && ntrans)
-        e = cudaMemcpyAsync(b + o_trans, host->trans, sizeof(double) * 3 * ntrans,
-                            cudaMemcpyHostToDevice, stream);
-    DevBins db[2] = {};
-    for (int k = 0; k < 2 && binned; ++k) {
-        const HostBins& h = hb[k];
-        const void* src[5] = {h.start.data(), h.perm.data(), h.home.data(), h.xyz.data(),
-                              h.stencil.data()};
-        const size_t bytes[5] = {sizeof(int) * h.start.size(), sizeof(int) * h.perm.size(),
-                                 sizeof(int) * h.home.size(), sizeof(double) * h.xyz.size(),
-                                 sizeof(int) * h.stencil.size()};
-        for (int a = 0; a < 5 && e == cudaSuccess; ++a)
-            e = cudaMemcpyAsync(b + o_bins[k][a], src[a], bytes[a], cudaMemcpyHostToDevice,
-                                stream);
-        for (int c = 0; c < 3; ++c) db[k].n[c] = h.n[c];
-        db[k].nstencil = (int)h.stencil.size() / 3;
-        db[k].start = (const int*)(b + o_bins[k][0]);
-        db[k].perm = (const int*)(b + o_bins[k][1]);
-        db[k].home = (const int*)(b + o_bins[k][2]);
-        db[k].xyz = (const double*)(b + o_bins[k][3]);
-        db[k].stencil = (const int*)(b + o_bins[k][4]);
-    }
-    if (e == cudaSuccess) e = cudaMemsetAsync(b + o_out, 0, l.total - o_out, stream);
+    if (e == cudaSuccess) e = cudaMemsetAsync(b + o_zero, 0, l.total - o_zero, stream);
     if (e == cudaSuccess) {
         d3abi::fault_point();  // test hook: a host-side failure with the buffers in use
         D3System s = *host;
-        s.species = (const int*)(b + o_species);
-        s.xyz = (const double*)(b + o_xyz);
-        s.trans = (const double*)(b + o_trans);
-        s.nref = (const int*)(b + o_tables + o_nref);
-        s.cnref = (const double*)(b + o_tables + o_cnref);
-        s.rcov = (const double*)(b + o_tables + o_rcov);
-        s.r4r2 = (const double*)(b + o_tables + o_r4r2);
-        s.r0ab = (const double*)(b + o_tables + o_r0ab);
-        s.c6ref = (const double*)(b + o_tables + o_c6ref);
+        char* sb = b + o_system;
+        s.species = (const int*)(sb + o_species);
+        s.xyz = xyz_on_device ? host->xyz : (const double*)(b + o_xyz);
+        s.trans = (const double*)(sb + o_trans);
+        s.nref = (const int*)(sb + o_nref);
+        s.cnref = (const double*)(sb + o_cnref);
+        s.rcov = (const double*)(sb + o_rcov);
+        s.r4r2 = (const double*)(sb + o_r4r2);
+        s.r0ab = (const double*)(sb + o_r0ab);
+        s.c6ref = (const double*)(sb + o_c6ref);
         double* cn = (double*)(b + o_cn);
         double* gw = (double*)(b + o_gw);
         double* dgw = (double*)(b + o_dgw);
@@ -702,6 +835,31 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
         double* d_dEdcn = (double*)(b + o_dEdcn);
         double* d_grad = (double*)(b + o_grad);
         double* d_sigma = (double*)(b + o_sigma);
+        DevBins db[2] = {};
+        for (int k = 0; k < 2 && binned && n > 0; ++k) {
+            const BinGrid& g = grid[k];
+            int* start = (int*)(b + o_start[k]);
+            int* fill = (int*)(b + o_bins[k][0]);
+            int* perm = (int*)(b + o_bins[k][1]);
+            int* home = (int*)(b + o_bins[k][2]);
+            double* bxyz = (double*)(b + o_bins[k][3]);
+            int* bin_of = (int*)(b + o_bins[k][4]);
+            int* idx = (int*)(b + o_bins[k][5]);
+            double* wrapped = (double*)(b + o_bins[k][6]);
+            BinAtomsThread bin{{}, {g.n[0], g.n[1], g.n[2]}, s.xyz, start, bin_of, idx, wrapped};
+            for (int c = 0; c < 9; ++c) bin.lat[c] = s.lat[c];
+            launch_threads(bin, n, 128, stream);
+            launch_scan(ScanBins{g.nbins(), start, fill}, stream);
+            launch_threads(ScatterThread{bin_of, idx, wrapped, fill, perm, home, bxyz}, n, 128,
+                           stream);
+            for (int c = 0; c < 3; ++c) db[k].n[c] = g.n[c];
+            db[k].nstencil = (int)g.stencil.size() / 3;
+            db[k].start = start;
+            db[k].perm = perm;
+            db[k].home = home;
+            db[k].xyz = bxyz;
+            db[k].stencil = (const int*)(sb + o_stencil[k]);
+        }
         if (binned)
             launch_blocks(CnBinBlock{s, db[0], cn}, n, stream);
         else
@@ -720,23 +878,38 @@ int compute(const D3System* host, int device, cudaStream_t stream, double* energ
             launch_blocks(ChainBinBlock{s, db[0], d_dEdcn, d_grad, d_sigma}, n, stream);
         else
             launch_blocks(ChainBlock{s, d_dEdcn, d_grad, d_sigma}, n, stream);
+#if !defined(__CUDACC__)
+        for (int k = 0; k < 2 && binned; ++k) {
+            BinsSnapshot& snap = g_last_bins[k];
+            for (int c = 0; c < 3; ++c) snap.n[c] = grid[k].n[c];
+            snap.start.assign(db[k].start, db[k].start + grid[k].nbins() + 1);
+            snap.perm.assign(db[k].perm, db[k].perm + n);
+            snap.home.assign(db[k].home, db[k].home + 3 * (size_t)n);
+            snap.xyz.assign(db[k].xyz, db[k].xyz + 3 * (size_t)n);
+        }
+#endif
         e = cudaGetLastError();
+        const cudaMemcpyKind out = out_on_device ? cudaMemcpyDeviceToDevice
+                                                 : cudaMemcpyDeviceToHost;
         if (e == cudaSuccess)
-            e = cudaMemcpyAsync(energy, d_energy, sizeof(double) * n, cudaMemcpyDeviceToHost,
-                                stream);
+            e = cudaMemcpyAsync(energy, d_energy, sizeof(double) * n, out, stream);
         if (e == cudaSuccess)
-            e = cudaMemcpyAsync(grad, d_grad, sizeof(double) * 3 * n, cudaMemcpyDeviceToHost,
-                                stream);
+            e = cudaMemcpyAsync(grad, d_grad, sizeof(double) * 3 * n, out, stream);
         if (e == cudaSuccess)
-            e = cudaMemcpyAsync(sigma, d_sigma, sizeof(double) * 9, cudaMemcpyDeviceToHost,
-                                stream);
+            e = cudaMemcpyAsync(sigma, d_sigma, sizeof(double) * 9, out, stream);
         if (e == cudaSuccess && cn_out)
-            e = cudaMemcpyAsync(cn_out, cn, sizeof(double) * n, cudaMemcpyDeviceToHost, stream);
-        if (e == cudaSuccess) e = cudaStreamSynchronize(stream);
+            e = cudaMemcpyAsync(cn_out, cn, sizeof(double) * n, out, stream);
+        if (e == cudaSuccess) e = cudaEventRecord(a.done, stream);
+        if (e == cudaSuccess) {
+            a.stream = stream;
+            a.pending = out_on_device;
+        }
+        // host outputs are complete on return; device outputs are ordered on the stream
+        if (e == cudaSuccess && !out_on_device) e = cudaStreamSynchronize(stream);
     }
     if (e != cudaSuccess) {
-        // a failed upload leaves the cached tables unknown
-        a.tables.clear();
+        // a failed upload leaves the cached system unknown
+        a.system.clear();
         char msg[256];
         snprintf(msg, sizeof msg, "CUDA error on device %d: %s", device, cudaGetErrorString(e));
         return d3abi::fail(err, errlen,
@@ -763,8 +936,19 @@ int d3_cuda_compute(const D3System* host, int device, void* stream, double* ener
     return d3abi::guard("the D3 CUDA driver", err, errlen, [&] {
         if (!host || !energy || !grad || !sigma)
             throw d3abi::invalid_argument("NULL system or output pointer");
-        return compute(host, device, (cudaStream_t)stream, energy, grad, sigma, cn_out, err,
+        return compute(host, device, (cudaStream_t)stream, 0, energy, grad, sigma, cn_out, err,
                        errlen);
+    });
+}
+
+int d3_cuda_compute_on_device(const D3System* host, int device, void* stream, int flags,
+                              double* energy, double* grad, double* sigma, double* cn_out,
+                              char* err, int errlen) {
+    return d3abi::guard("the D3 CUDA driver", err, errlen, [&] {
+        if (!host || !host->xyz || !energy || !grad || !sigma)
+            throw d3abi::invalid_argument("NULL system, positions or output pointer");
+        return compute(host, device, (cudaStream_t)stream, flags, energy, grad, sigma, cn_out,
+                       err, errlen);
     });
 }
 
@@ -772,27 +956,31 @@ int d3_cuda_compute(const D3System* host, int device, void* stream, double* ener
 int d3_cuda_release(char* err, int errlen) {
     return d3abi::guard("d3_cuda_release", err, errlen, [&] {
         std::lock_guard<std::mutex> guard(g_lock);
-        for (Arena& a : g_arena) {
+        for (int d = 0; d < D3_MAX_DEVICES; ++d) {
+            Arena& a = g_arena[d];
+            if (a.base || a.done) cudaSetDevice(d);
             if (a.base) cudaFree(a.base);
+            if (a.done) cudaEventDestroy(a.done);
             a = Arena();
         }
         return (int)D3_OK;
     });
 }
 
-// Pair images each pass of a 3D-periodic system visits on the GPU, from its bins and
-// stencils (no kernel runs): out[0] the CN pass (and the CN chain pass, which has the same),
-// out[1] the dispersion pass. D3_INVALID for a system that is not 3D-periodic.
+// Pair images each pass of a 3D-periodic system visits on the GPU, from its grids and
+// stencils and the atoms' bins (no kernel runs): out[0] the CN pass (and the CN chain pass,
+// which has the same), out[1] the dispersion pass. D3_INVALID for a system that is not
+// 3D-periodic.
 int d3_cuda_visit_model(const D3System* host, long long* out, char* err, int errlen) {
     return d3abi::guard("d3_cuda_visit_model", err, errlen, [&] {
         if (host->cell_mode != 1)
             throw d3abi::invalid_argument(
                 "the visit model is for 3D-periodic cells (cell_mode 1)");
-        HostBins h;
-        h.build(*host, host->cn_cutoff);
-        out[0] = h.visits();
-        h.build(*host, host->cutoff);
-        out[1] = h.visits();
+        BinGrid g;
+        g.build(*host, host->cn_cutoff);
+        out[0] = count_visits(*host, g);
+        g.build(*host, host->cutoff);
+        out[1] = count_visits(*host, g);
         return (int)D3_OK;
     });
 }
@@ -811,6 +999,22 @@ int d3_cuda_host_set_order(int order, unsigned seed, char* err, int errlen) {
         if (order < 0 || order > 2) throw d3abi::invalid_argument("order must be 0, 1 or 2");
         g_order = order;
         g_seed = seed;
+        return (int)D3_OK;
+    });
+}
+
+int d3_cuda_host_last_bins(int pass, int* dims, int* natoms, int* start, int* perm, int* home,
+                           double* xyz, char* err, int errlen) {
+    return d3abi::guard("d3_cuda_host_last_bins", err, errlen, [&] {
+        if (pass < 0 || pass > 1) throw d3abi::invalid_argument("pass must be 0 (CN) or 1");
+        std::lock_guard<std::mutex> guard(g_lock);
+        const BinsSnapshot& snap = g_last_bins[pass];
+        for (int c = 0; c < 3; ++c) dims[c] = snap.n[c];
+        *natoms = (int)snap.perm.size();
+        if (start) std::copy(snap.start.begin(), snap.start.end(), start);
+        if (perm) std::copy(snap.perm.begin(), snap.perm.end(), perm);
+        if (home) std::copy(snap.home.begin(), snap.home.end(), home);
+        if (xyz) std::copy(snap.xyz.begin(), snap.xyz.end(), xyz);
         return (int)D3_OK;
     });
 }
