@@ -34,6 +34,16 @@ def run(args):
         for name, needs in registered_analyses().items():
             print(f"{name}" + (f"  (needs {', '.join(needs)})" if needs else ""))
         return None
+    only = None
+    if args.only is not None:
+        only = [s.strip() for s in args.only.split(",") if s.strip()]
+        if not only:
+            raise ValueError("--only names no analysis; give names from `electrolyte analyze "
+                             "--list`, comma-separated")
+        unknown = sorted(set(only) - set(registered_analyses()))
+        if unknown:
+            raise ValueError(f"--only: unknown analyses {unknown}; known: "
+                             f"{sorted(registered_analyses())}")
     traj = Path(args.trajectory)
     out = Path(args.output) if args.output else traj.with_name(traj.stem + "_analysis")
     A.check_input_file(traj, args.dump)
@@ -42,7 +52,6 @@ def run(args):
         A.check_model_args(args.model, args.dispersion, args.device)
     universe = from_ase(traj, dump=args.dump)
     calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
-    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
     summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
     A.print_summary(summary, out)
     return summary

@@ -37,7 +37,7 @@ def register(sub):
 
 
 def run(args):
-    from mda_electrolyte.bridge import from_ase
+    from mda_electrolyte.bridge import from_ase, read_ase_frames
     from mda_electrolyte.diagnose import diagnose
 
     traj = Path(args.trajectory)
@@ -65,7 +65,8 @@ def run(args):
             A.finite("every --scales factor", x, positive=True)
     # ASE files are read as Atoms, which keep their stored energies, forces and stress
     ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
-    frames = traj if ase_file else from_ase(traj, dump=args.dump)
+    # read (and refused if unreadable) before any model is loaded
+    frames = read_ase_frames(traj) if ase_file else from_ase(traj, dump=args.dump)
     calc = A.make_calculator(args.model, args.dispersion, args.device)
     reference = args.reference
     if reference is not None and not Path(reference).exists():

@@ -20,8 +20,38 @@ def register(sub):
     sel.add_argument("-o", "--output", default="selected.extxyz", help="selected frames (extxyz)")
 
 
+def _check_select(args):
+    """``-n``, the candidates file and the output, before any model is loaded."""
+    from pathlib import Path
+
+    from ase.io.formats import UnknownFileTypeError, filetype, get_ioformat
+
+    from . import arguments as A
+
+    if args.n < 1:
+        raise ValueError(f"-n must be >= 1 (frames to keep), not {args.n}")
+    candidates = Path(args.candidates)
+    if not candidates.is_file():
+        raise ValueError(f"no candidates file {candidates}")
+    if candidates.suffix.lower() in (".h5", ".h5md"):
+        raise ValueError(f"{candidates}: select reads candidate frames (extxyz of a "
+                         "CandidateCollector), not an H5MD trajectory")
+    try:
+        get_ioformat(filetype(str(candidates)))
+    except UnknownFileTypeError as err:
+        raise ValueError(f"{candidates}: not a frames file ase.io can read ({err}); give the "
+                         "extxyz of a CandidateCollector") from None
+    out = Path(args.output)
+    if out.is_dir():
+        raise ValueError(f"-o/--output {out}: a folder of that name exists; give a file name")
+    A.check_output_folder(out.parent, flag=f"-o/--output {out}: the folder")
+    A.check_model_args(args.model, "none", args.device)
+
+
 def run(args):
     from ase_electrolyte.active_learning import select_candidates
+
+    _check_select(args)
 
     selected = select_candidates(
         args.candidates, args.n, model=args.model, device=args.device, out=args.output,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from . import arguments as A
@@ -81,9 +82,12 @@ def _check_simulate(args):
     if args.counts:
         if args.solvent or args.salt:
             raise ValueError("give --counts or --solvent/--salt, not both")
-        for name, value in A.parse_mapping(args.counts, "counts").items():
-            if value != int(value) or value < 0:
+        counts = A.parse_mapping(args.counts, "counts")
+        for name, value in counts.items():
+            if not math.isfinite(value) or value != int(value) or value < 0:
                 raise ValueError(f"--counts {name}={value}: counts are whole numbers >= 0")
+        if sum(counts.values()) == 0:
+            raise ValueError(f"--counts {args.counts}: no molecule to pack (every count is 0)")
     else:
         if not args.solvent:
             raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")

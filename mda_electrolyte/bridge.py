@@ -118,14 +118,37 @@ def from_ase(
         raise FileNotFoundError(f"no such file: {path}")
     if path.suffix.lower() in _H5MD_SUFFIXES:
         return _from_h5md(path)
-    import ase.io
+    return _from_frames(read_ase_frames(path, index), dt)
 
-    frames = ase.io.read(path, index=index)
+
+def read_ase_frames(path, index=":"):
+    """The frames of a file ``ase.io.read`` understands, as a non-empty list of Atoms.
+
+    Raises
+    ------
+    ValueError
+        Naming the file: a format ase cannot read, a malformed or truncated file, no frames.
+    """
+    import ase.io
+    from ase.io.formats import UnknownFileTypeError
+
+    path = Path(path)
+    try:
+        frames = ase.io.read(path, index=index)
+    except UnknownFileTypeError as err:
+        raise ValueError(
+            f"{path}: not a trajectory format that can be read ({err}); give an H5MD file of "
+            "run_md, an ASE .traj/.extxyz file, or a LAMMPS data file with a dump"
+        ) from None
+    except (StopIteration, IndexError, KeyError) as err:
+        # what ase's parsers raise on a truncated or malformed file
+        raise ValueError(f"{path}: cannot be read as {path.suffix or 'a trajectory'}: "
+                         f"{type(err).__name__} {err}") from None
     if isinstance(frames, Atoms):
         frames = [frames]
     if not frames:
         raise ValueError(f"{path} holds no frames")
-    return _from_frames(frames, dt)
+    return list(frames)
 
 
 # --- topology ------------------------------------------------------------------------------
@@ -282,13 +305,18 @@ def _from_frames(frames, dt):
 
 # --- our H5MD ------------------------------------------------------------------------------
 def _from_h5md(path, attempts=10, wait_s=0.1):
+    import h5py
+
+    # not HDF5 at all (a renamed or truncated-at-birth file): no retry can help
+    if path.stat().st_size == 0 or not h5py.is_hdf5(path):
+        raise ValueError(f"{path} is not an HDF5 (H5MD) file")
     # a running writer flushes whole frames; a read that falls into a flush is retried
     for attempt in range(attempts):
         try:
             u = _read_h5md_universe(path, retry=attempt < attempts - 1)
-        except (_HalfWritten, OSError):
+        except (_HalfWritten, OSError) as err:
             if attempt == attempts - 1:
-                raise
+                raise OSError(f"{path}: {err}") from err
             time.sleep(wait_s)
             continue
         return u

@@ -151,6 +151,25 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (["diagnose", "TRAJ", "--model", "sevennet-0", "--scales", "1,x"], "--scales"),
         (["diagnose", "TRAJ", "--model", "sevennet-0", "--max-scan-frames", "0"], "scan-frames"),
         (["analyze", "missing.h5md"], "no such file"),
+        # the same classes on other values and other commands
+        (_BASE + ["--temperature", "inf"], "temperature_K must be a positive"),
+        (_BASE + ["--write-interval-fs", "inf"], "write_interval_fs"),
+        (_BASE + ["--relax-fmax", "nan"], "relax_fmax"),
+        (_BASE + ["--seed", "-1"], "--seed must be >= 0"),
+        (["simulate", "--counts", "EC=0,Li=0", "--model", "sevennet-0"], "no molecule to pack"),
+        (["simulate", "--counts", "EC=nan", "--model", "sevennet-0"], "whole numbers"),
+        (["demo", "--production-ps", "inf"], "--production-ps must be"),
+        (["analyze", "TRAJ"], "not a trajectory format that can be read"),
+        (["analyze", "JUNK.h5md"], "is not an HDF5 (H5MD) file"),
+        (["analyze", "TEXT.txt"], "not a trajectory format that can be read"),
+        (["analyze", "missing.h5md", "--only", " , "], "--only names no analysis"),
+        (["analyze", "JUNK.h5md", "--only", "rdf,nosuch"], "unknown analyses"),
+        (["diagnose", "TRAJ", "--model", "sevennet-0"], "not a trajectory format"),
+        (["diagnose", "JUNK.h5md", "--model", "sevennet-0"], "is not an HDF5 (H5MD) file"),
+        (["select", "TRAJ", "-n", "0"], "-n must be >= 1"),
+        (["select", "JUNK.h5md", "-n", "2"], "not an H5MD trajectory"),
+        (["select", "TEXT.txt", "-n", "2"], "not a frames file ase.io can read"),
+        (["select", "missing.extxyz", "-n", "2"], "no candidates file"),
     ],
 )
 def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path, capsys,
@@ -165,6 +184,8 @@ def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path,
     monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", _forbidden)
     traj = tmp_path / "t.extxyz"
     traj.write_text("")
+    (tmp_path / "JUNK.h5md").write_text("not HDF5")
+    (tmp_path / "TEXT.txt").write_text("some notes\n")
     argv = [str(traj) if a == "TRAJ" else a for a in argv]
     if "-o" not in argv and argv[0] in ("simulate", "demo"):
         argv += ["-o", str(tmp_path / "out")]
