@@ -83,6 +83,37 @@ def _check_calculator(atoms):
         )
 
 
+def _check_start(atoms, trajectory, overwrite):
+    """The starting structure and the output file, before any model evaluation.
+
+    Non-finite positions or a degenerate cell (:func:`~ase_electrolyte.atoms_checks.check_atoms`)
+    would reach the model or the optimizer (which fail with errors that do not say why); an
+    output path that is a folder, in a missing folder, or an existing file that is not HDF5
+    (someone else's data, never replaced unless ``overwrite``) is refused here, by name.
+    """
+    from .atoms_checks import check_atoms
+
+    _check_calculator(atoms)
+    if len(atoms) == 0:
+        raise ValueError("atoms holds no atom")
+    check_atoms(atoms)
+    if trajectory is None:
+        return
+    path = Path(trajectory)
+    if path.is_dir():
+        raise ValueError(f"trajectory {path} is a folder; give a file name (*.h5md)")
+    if not path.parent.is_dir():
+        raise ValueError(f"trajectory {path}: the folder {path.parent} does not exist")
+    if path.is_file() and path.stat().st_size and not overwrite:
+        import h5py
+
+        if not h5py.is_hdf5(path):
+            raise ValueError(
+                f"trajectory {path} exists and is not an HDF5 (H5MD) file; it is not "
+                "overwritten: choose another name, delete it, or pass overwrite=True"
+            )
+
+
 def calculator_fingerprint(calc):
     """JSON-able description of a calculator: class, model, dispersion and parameters.
 
@@ -184,7 +215,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
     ValueError
         Bad arguments, no calculator, or a ``trajectory`` of another run.
     """
-    _check_calculator(atoms)
+    _check_start(atoms, trajectory, overwrite)
     _positive("fmax (eV/Å)", fmax)
     if isinstance(steps, bool) or int(steps) != steps or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
@@ -401,7 +432,7 @@ def run_md(
 TrajectoryFullError` when the disk is full); the file keeps every frame written before and
         resumes when called again.
     """
-    _check_calculator(atoms)
+    _check_start(atoms, trajectory, overwrite)
     if ensemble not in _ENSEMBLES:
         raise ValueError(f"ensemble must be one of {_ENSEMBLES}, not {ensemble!r}")
     if isinstance(steps, bool) or int(steps) != steps or steps < 1:
@@ -786,6 +817,8 @@ def run_protocol(
     )
     if not atoms.pbc.all():
         raise ValueError("the protocol needs a 3D-periodic box")
+    if Path(outdir).exists() and not Path(outdir).is_dir():
+        raise ValueError(f"outdir {outdir}: a file of that name exists; give a folder")
     if get_topology(atoms) is None:
         # not fatal: the bridge can guess molecules, but say so early
         import warnings

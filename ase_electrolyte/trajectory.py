@@ -409,7 +409,8 @@ class H5MDWriter:
         Raises
         ------
         ValueError
-            Non-finite data, a step not after the last frame's, other atoms, other observables.
+            Non-finite data, a step or time not after the last frame's, a negative step, other
+            atoms, other observables.
         TrajectoryFullError
             No room for the frame and the buffered samples; the file is unchanged and the
             samples stay buffered (the same call may be repeated once there is room).
@@ -425,6 +426,12 @@ class H5MDWriter:
             raise ValueError(
                 f"step {step} does not follow the last frame's step {self.last_step()} "
                 f"in {self.path}"
+            )
+        # a later step at an earlier (or the same) time would give readers a negative dt
+        if self.n_frames and not time > self.last_time():
+            raise ValueError(
+                f"time {time} ps of step {step} does not follow the last frame's time "
+                f"{self.last_time()} ps in {self.path}"
             )
         arrays = {"position": atoms.get_positions()}
         if self.has_box:
@@ -735,8 +742,8 @@ def _append_rows(handles, k, values, steps, times):
 
 
 def _as_step(step):
-    if int(step) != step:
-        raise ValueError(f"step must be an integer, got {step}")
+    if isinstance(step, bool) or int(step) != step or step < 0:
+        raise ValueError(f"step must be a non-negative integer, got {step!r}")
     return int(step)
 
 

@@ -19,6 +19,7 @@ else by their Hill formula.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from pathlib import Path
@@ -105,6 +106,14 @@ def from_ase(
     >>> [str(r) for r in u.residues.resnames]
     ['H2O', 'CH4']
     """
+    if dt is not None:
+        try:
+            ok = math.isfinite(float(dt)) and float(dt) > 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"dt must be a positive, finite time between frames in ps, "
+                             f"not {dt!r}")
     if dump is not None:
         return _from_lammps(source, dump, lammps_units, lammps_atom_style, dt)
     if isinstance(source, Atoms):
@@ -130,6 +139,7 @@ def read_ase_frames(path, index=":"):
         Naming the file: a format ase cannot read, a malformed or truncated file, no frames.
     """
     import ase.io
+    from ase.io.extxyz import XYZError
     from ase.io.formats import UnknownFileTypeError
 
     path = Path(path)
@@ -140,7 +150,7 @@ def read_ase_frames(path, index=":"):
             f"{path}: not a trajectory format that can be read ({err}); give an H5MD file of "
             "run_md, an ASE .traj/.extxyz file, or a LAMMPS data file with a dump"
         ) from None
-    except (StopIteration, IndexError, KeyError) as err:
+    except (StopIteration, IndexError, KeyError, XYZError) as err:
         # what ase's parsers raise on a truncated or malformed file
         raise ValueError(f"{path}: cannot be read as {path.suffix or 'a trajectory'}: "
                          f"{type(err).__name__} {err}") from None

@@ -1,0 +1,143 @@
+"""Bad input to run_md, relax, run_protocol, H5MDWriter and from_ase: a clear error before any
+model evaluation or write, never a traceback from deep inside, a NaN result or a lost file."""
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.lj import LennardJones
+
+from ase_electrolyte.md import relax, run_md, run_protocol
+from ase_electrolyte.trajectory import H5MDWriter, h5md_info
+from mda_electrolyte.bridge import from_ase
+
+
+class _CountingLJ(LennardJones):
+    """Argon LJ that counts its evaluations (none may happen before a refusal)."""
+
+    calls = 0
+
+    def calculate(self, *args, **kwargs):
+        type(self).calls += 1
+        super().calculate(*args, **kwargs)
+
+
+def _argon():
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat((2, 2, 2))
+    atoms.calc = _CountingLJ(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    return atoms
+
+
+def _nan_position(atoms):
+    atoms.positions[3] = [np.nan, 0.0, 0.0]
+    return atoms
+
+
+def _inf_cell(atoms):
+    atoms.cell[0, 0] = np.inf
+    return atoms
+
+
+def _flat_cell(atoms):
+    atoms.cell[2] = [0.0, 0.0, 0.0]
+    return atoms
+
+
+_MD = dict(ensemble="nvt", steps=3, timestep_fs=1.0, temperature_K=80, progress=False)
+
+
+@pytest.mark.parametrize("damage,match", [
+    (_nan_position, "non-finite positions for 1 atom"),
+    (_inf_cell, "non-finite"),
+    (_flat_cell, "zero along periodic"),
+])
+@pytest.mark.parametrize("call", ["run_md", "relax"])
+def test_broken_structures_are_refused_before_the_model(damage, match, call, tmp_path):
+    atoms = damage(_argon())
+    _CountingLJ.calls = 0
+    with pytest.raises(ValueError, match=match):
+        if call == "run_md":
+            run_md(atoms, trajectory=tmp_path / "md.h5md", **_MD)
+        else:
+            relax(atoms, trajectory=tmp_path / "relaxed.h5md")
+    assert _CountingLJ.calls == 0
+    assert not (tmp_path / "md.h5md").exists() and not (tmp_path / "relaxed.h5md").exists()
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"timestep_fs": float("inf")}, "timestep_fs"),
+    ({"steps": True}, "steps"),
+    ({"steps": 2.5}, "steps"),
+    ({"write_interval": 2.5}, "write_interval"),
+    ({"observe_interval": 0}, "observe_interval"),
+    ({"max_temperature_factor": 0}, "max_temperature_factor"),
+    ({"hydrogen_mass": float("nan")}, "hydrogen_mass"),
+    ({"ensemble": "NVT"}, "ensemble"),
+    ({"temperature_K": float("inf")}, "temperature_K"),
+])
+def test_run_md_arguments_other_cases(kw, match, tmp_path):
+    _CountingLJ.calls = 0
+    with pytest.raises(ValueError, match=match):
+        run_md(_argon(), trajectory=tmp_path / "md.h5md", **{**_MD, **kw})
+    assert _CountingLJ.calls == 0
+
+
+def test_output_paths_that_are_folders_missing_or_foreign_files_are_refused(tmp_path):
+    foreign = tmp_path / "notes.h5md"
+    foreign.write_text("someone's notes, not HDF5")
+    for path, match in (
+        (tmp_path, "is a folder"),
+        (tmp_path / "missing" / "md.h5md", "does not exist"),
+        (foreign, "not an HDF5"),
+    ):
+        _CountingLJ.calls = 0
+        with pytest.raises(ValueError, match=match):
+            run_md(_argon(), trajectory=path, **_MD)
+        with pytest.raises(ValueError, match=match):
+            relax(_argon(), trajectory=path)
+        assert _CountingLJ.calls == 0
+    # the foreign file is untouched unless the caller says to replace it
+    assert foreign.read_text() == "someone's notes, not HDF5"
+    run_md(_argon(), trajectory=foreign, overwrite=True, **_MD)
+    assert h5md_info(foreign)["complete"]
+    with pytest.raises(ValueError, match="a file of that name exists"):
+        run_protocol(_argon(), _argon().calc, foreign, temperature_K=80, preequilibration_ps=0,
+                     equilibration_ps=0, production_ps=0.2, progress=False)
+
+
+@pytest.mark.parametrize("frames,match", [
+    ([(0, 0.0), (0, 0.001)], "does not follow the last frame's step"),
+    ([(-1, 0.0)], "non-negative integer"),
+    ([(True, 0.0)], "non-negative integer"),
+    ([(0, 0.0), (1, 0.0)], "time 0.0 ps of step 1 does not follow"),
+    ([(0, 0.002), (5, 0.001)], "does not follow the last frame's time"),
+    ([(0, float("inf"))], "time must be finite"),
+])
+def test_writer_refuses_steps_and_times_that_do_not_increase(frames, match, tmp_path):
+    atoms = _argon()
+    path = tmp_path / "w.h5md"
+    with pytest.raises(ValueError, match=match):
+        with H5MDWriter(path, atoms) as w:
+            for step, time in frames:
+                w.write(atoms, step=step, time=time)
+    # what was written before the refusal is intact and readable
+    assert h5md_info(path)["n_frames"] == len(frames) - 1
+
+
+@pytest.mark.parametrize("dt", [-1.0, 0.0, float("nan"), float("inf"), "x"])
+def test_from_ase_refuses_a_bad_dt(dt):
+    atoms = _argon()
+    with pytest.raises(ValueError, match="dt must be a positive, finite time"):
+        from_ase([atoms, atoms], dt=dt)
+
+
+@pytest.mark.parametrize("content,suffix,match", [
+    ("", ".extxyz", "not a trajectory format"),
+    ("3\nno properties\nH 0 0\n", ".extxyz", "expected 3|cannot be read"),
+    ("plain notes\n", ".txt", "not a trajectory format"),
+    ("not HDF5 at all", ".h5md", "is not an HDF5"),
+])
+def test_from_ase_names_an_unreadable_file(content, suffix, match, tmp_path):
+    path = tmp_path / f"bad{suffix}"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=match):
+        from_ase(path)
