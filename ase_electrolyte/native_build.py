@@ -12,7 +12,8 @@ A build is named ``<name>-<key>.so`` where ``key`` is the first 20 hex digits of
 .. math:: \\mathrm{SHA256}(\\text{sources} \\,\\|\\, \\text{flags} \\,\\|\\,
           \\text{signature})
 
-over the bytes of every source file (headers included), the compiler flags and a machine
+over the bytes of every source file (headers included, wherever they live), the compiler
+flags and a machine
 signature (the CPU model and instruction-set flags for ``-march=native`` code, the GPU
 architecture for CUDA code), so builds for different machines sharing one cache folder (a
 cluster home directory) never mix. Next to each library, ``<name>-<key>.json`` records the
@@ -30,6 +31,12 @@ whole build runs under an exclusive lock (``<name>-<key>.lock``, :func:`fcntl.fl
 processes starting together compile once and the others wait and reuse the result. Temporary
 folders left by a compile that was killed (``SIGKILL``, a node going down) are removed by the
 next build of the same library.
+
+Headers shared by the kernels of both packages live in :data:`SHARED_CSRC`
+(``ase_electrolyte/csrc``): the neighbour engine ``cell_list.h`` of the D3 CPU kernel and the
+RDF pair histogram. A build lists such a header among its sources by its path (a source is
+relative to the build's ``source_dir`` or absolute); its folder is added to the include path
+and its bytes to the key, so editing the shared header rebuilds both kernels.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ except ImportError:  # pragma: no cover - not POSIX
     fcntl = None
 
 __all__ = [
+    "SHARED_CSRC",
     "NativeBuildError",
     "CompilerNotFoundError",
     "CacheNotWritableError",
@@ -67,6 +75,11 @@ __all__ = [
     "build_library",
     "load_library",
 ]
+
+
+#: Folder of the C++ headers shared by the kernels of ``ase_electrolyte`` and
+#: ``mda_electrolyte`` (the base package holds them; both packages' builds read them from here).
+SHARED_CSRC = Path(__file__).resolve().parent / "csrc"
 
 
 class NativeBuildError(RuntimeError):
@@ -202,7 +215,9 @@ def cache_key(source_dir, sources: Sequence[str], flags: Sequence[str],
     source_dir : str or pathlib.Path
         Folder of the sources.
     sources : sequence of str
-        Every file the build reads, headers included, relative to ``source_dir``.
+        Every file the build reads, headers included, relative to ``source_dir`` or
+        absolute (a shared header in :data:`SHARED_CSRC`). Only the bytes enter the key,
+        not the paths, so an installation in another folder has the same keys.
     flags : sequence of str
         Compiler flags.
     signature : str
@@ -215,6 +230,17 @@ def cache_key(source_dir, sources: Sequence[str], flags: Sequence[str],
     h.update(" ".join(flags).encode())
     h.update(signature.encode())
     return h.hexdigest()[:20]
+
+
+def _include_dirs(source_dir: Path, sources: Sequence[str]) -> list[Path]:
+    """``source_dir``, then the folder of every header outside it, each once."""
+    dirs = [source_dir]
+    for src in sources:
+        if src.endswith(".h"):
+            folder = (source_dir / src).parent
+            if not any(folder.resolve() == d.resolve() for d in dirs):
+                dirs.append(folder)
+    return dirs
 
 
 def _manifest(target: Path) -> Path:
@@ -278,10 +304,13 @@ def build_library(compiler: str | None, sources: Sequence[str], flags: Sequence[
         Compiler executable (g++, nvcc, ...); None where none is installed, in which case
         only a valid cached build can be returned.
     sources : sequence of str
-        Files of the build relative to ``source_dir``, headers included (all enter the key);
-        the first that does not end in ``.h`` is the one compiled.
+        Files of the build relative to ``source_dir`` or absolute, headers included (all
+        enter the key); the first that does not end in ``.h`` is the one compiled. A header
+        in another folder (a shared one in :data:`SHARED_CSRC`) is included by its file name:
+        its folder goes on the include path.
     flags : sequence of str
-        Compiler flags; ``-I source_dir -o <library> <source>`` are appended.
+        Compiler flags; ``-I source_dir``, ``-I`` of each other header folder and
+        ``-o <library> <source>`` are appended.
     source_dir : str or pathlib.Path
         Folder of the sources.
     name : str
@@ -334,8 +363,9 @@ def build_library(compiler: str | None, sources: Sequence[str], flags: Sequence[
         tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
         try:
             lib = tmp / "lib.so"
-            cmd = [compiler, *flags, "-I", str(source_dir), "-o", str(lib),
-                   str(source_dir / main)]
+            includes = [arg for d in _include_dirs(source_dir, sources)
+                        for arg in ("-I", str(d))]
+            cmd = [compiler, *flags, *includes, "-o", str(lib), str(source_dir / main)]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             if proc.returncode != 0:
                 raise NativeBuildError(

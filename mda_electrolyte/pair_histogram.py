@@ -4,16 +4,20 @@
 binned by the classes of its two atoms, by whether they share a molecule and by distance. A
 general neighbour list (vesin) writes every pair out (about 630 000 per frame for a 7000-atom
 electrolyte at 8 Å) and numpy then reads them back several times; that writing and reading is
-most of the time. ``csrc/pair_histogram.cpp`` does the search (cell lists for any triclinic cell)
-and the counting in one pass, with the same double-precision distances and numpy.histogram's
-bin assignment, so the counts are those of the vesin path (tested).
+most of the time. ``csrc/pair_histogram.cpp`` counts the pairs as the search finds them, with
+the same double-precision distances and numpy.histogram's bin assignment, so the counts are
+those of the vesin path (tested). The search is the package's one compiled neighbour engine,
+``ase_electrolyte/csrc/cell_list.h`` (cell lists of a lower-triangular cell with bounding-box
+pruning), which the DFT-D3 CPU kernel uses too; another cell is rotated first (distances do
+not change).
 
 The kernel is compiled with the C++ compiler on first use (``$CXX``, g++, c++ or clang++) and
 kept in the ``mda_electrolyte`` folder of the build cache of :mod:`ase_electrolyte.native_build`
-(``$ASE_ELECTROLYTE_CACHE``, else ``~/.cache/ase_electrolyte``), keyed by a hash of the source,
-the flags and the CPU, with its checksum verified on every load. Without a compiler and a
-valid cached build, :func:`pair_histogram_kernel` returns ``None`` and the RDF uses vesin; a
-compile that fails does the same with a ``RuntimeWarning`` giving the compiler's error.
+(``$ASE_ELECTROLYTE_CACHE``, else ``~/.cache/ase_electrolyte``), keyed by a hash of the sources
+(the shared header included), the flags and the CPU, with its checksum verified on every load.
+Without a compiler and a valid cached build, :func:`pair_histogram_kernel` returns ``None`` and
+the RDF uses vesin; a compile that fails does the same with a ``RuntimeWarning`` giving the
+compiler's error.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from ase_electrolyte import native_build
 __all__ = ["pair_histogram_kernel", "PairHistogramKernel"]
 
 SOURCE = Path(__file__).parent / "csrc" / "pair_histogram.cpp"
-FLAGS = ("-O3", "-march=native", "-std=c++17", "-shared", "-fPIC")
+# every file the build reads (all enter the cache key): the shared neighbour engine, then ours
+SOURCES = (str(native_build.SHARED_CSRC / "cell_list.h"), SOURCE.name)
+FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC", "-pthread")
 CACHE_SUBDIR = "mda_electrolyte"
 _P = ctypes.c_void_p
 
@@ -44,7 +50,7 @@ def _build():
     compiler = native_build.find_cxx(required=False)
     try:
         return native_build.build_library(
-            compiler, (SOURCE.name,), FLAGS, source_dir=SOURCE.parent, name="pair_histogram",
+            compiler, SOURCES, FLAGS, source_dir=SOURCE.parent, name="pair_histogram",
             subdir=CACHE_SUBDIR, signature=native_build.cpu_signature(),
             what="the pair-histogram kernel")
     except native_build.CompilerNotFoundError:
@@ -63,13 +69,14 @@ class PairHistogramKernel:
     def __init__(self, path):
         self._lib = native_build.load_library(path, "the pair-histogram kernel")
         fn = self._lib.pair_histogram
-        fn.argtypes = [ctypes.c_int64, _P, _P, _P, ctypes.c_double, ctypes.c_double,
+        fn.argtypes = [ctypes.c_int64, _P, _P, ctypes.c_double, ctypes.c_double,
                        ctypes.c_int64, _P, _P, _P, _P, ctypes.c_int64, _P, ctypes.c_int64,
-                       ctypes.c_char_p, ctypes.c_int]
+                       ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         fn.restype = ctypes.c_int
         self._fn = fn
 
-    def __call__(self, positions, cell, edges, first_code, second_code, mol, row, counts):
+    def __call__(self, positions, cell, edges, first_code, second_code, mol, row, counts,
+                 num_threads=1):
         """Add the pair counts of one frame to ``counts`` (int64, modified in place).
 
         Parameters
@@ -78,6 +85,9 @@ class PairHistogramKernel:
             Coordinates in Å (any image).
         cell : numpy.ndarray, shape (3, 3)
             Lattice vectors as rows, Å; ``edges[-1]`` at most half the smallest face distance.
+            A lower-triangular cell (MDAnalysis' ``triclinic_vectors``) is used as it is;
+            another is rotated to one together with the positions, which changes distances
+            by rounding only (~1e-15 relative).
         edges : numpy.ndarray, shape (nbins + 1,)
             Bin edges in Å, evenly spaced.
         first_code, second_code, mol : numpy.ndarray of int64, shape (n,)
@@ -85,23 +95,69 @@ class PairHistogramKernel:
             + (mol[i] != mol[j]) * row + bin]``.
         row : int
         counts : numpy.ndarray of int64
+            Left partly updated if a ``ValueError`` is raised.
+        num_threads : int
+            Threads of the pass (the engine's work split); the counts do not depend on it.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``counts``.
+
+        Raises
+        ------
+        ValueError
+            Non-finite coordinates, a cell without volume, ``edges[-1]`` beyond half a face
+            distance, or a code outside ``counts``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from mda_electrolyte.pair_histogram import pair_histogram_kernel
+        >>> kernel = pair_histogram_kernel()
+        >>> counts = np.zeros(8, dtype=np.int64)
+        >>> if kernel is not None:  # one intermolecular pair at 1.0 Å: bin 1 of the second row
+        ...     _ = kernel(np.array([[1.0, 1, 1], [2.0, 1, 1]]), np.eye(3) * 10.0,
+        ...                np.linspace(0.0, 4.0, 5), np.zeros(2), np.zeros(2), np.array([0, 1]),
+        ...                4, counts)
+        ...     assert counts.tolist() == [0, 0, 0, 0, 0, 1, 0, 0]
         """
         positions = np.ascontiguousarray(positions, dtype=np.float64)
         cell = np.ascontiguousarray(cell, dtype=np.float64)
-        inverse = np.ascontiguousarray(np.linalg.inv(cell))
+        if positions.ndim != 2 or positions.shape[1] != 3 or cell.shape != (3, 3):
+            raise ValueError("positions must have shape (n, 3) and cell shape (3, 3)")
+        lower = cell[0, 1] == 0.0 and cell[0, 2] == 0.0 and cell[1, 2] == 0.0
+        if not (lower and np.all(np.diag(cell) > 0.0)):
+            positions, cell = _lower_triangular(positions, cell)
         edges = np.ascontiguousarray(edges, dtype=np.float64)
         arrays = [np.ascontiguousarray(a, dtype=np.int64) for a in (first_code, second_code, mol)]
+        if any(a.shape != (len(positions),) for a in arrays):
+            raise ValueError("first_code, second_code and mol need one entry per atom")
         if counts.dtype != np.int64 or not counts.flags.c_contiguous:
             raise ValueError("counts must be a contiguous int64 array")
         error = ctypes.create_string_buffer(256)
         status = self._fn(len(positions), positions.ctypes.data, cell.ctypes.data,
-                          inverse.ctypes.data, float(edges[0]), float(edges[-1]),
-                          edges.size - 1, edges.ctypes.data, arrays[0].ctypes.data,
-                          arrays[1].ctypes.data, arrays[2].ctypes.data, int(row),
-                          counts.ctypes.data, counts.size, error, len(error))
+                          float(edges[0]), float(edges[-1]), edges.size - 1, edges.ctypes.data,
+                          arrays[0].ctypes.data, arrays[1].ctypes.data, arrays[2].ctypes.data,
+                          int(row), counts.ctypes.data, counts.size, int(num_threads), error,
+                          len(error))
         if status != 0:
             raise ValueError(error.value.decode() or "pair_histogram failed")
         return counts
+
+
+def _lower_triangular(positions, cell):
+    """Positions and cell rotated (or reflected) so that the cell is lower triangular with a
+    positive diagonal; the engine's grid needs it, and pair distances are unchanged."""
+    if not np.all(np.isfinite(cell)) or abs(np.linalg.det(cell)) == 0.0:
+        raise ValueError("the cell has no volume or non-finite entries")
+    q, u = np.linalg.qr(cell.T)
+    signs = np.where(np.diag(u) < 0, -1.0, 1.0)
+    q = q * signs
+    lower = (u * signs[:, None]).T
+    # exact zeros above the diagonal (QR leaves them zero up to rounding)
+    lower = np.ascontiguousarray(np.tril(lower))
+    return np.ascontiguousarray(positions @ q), lower
 
 
 @lru_cache(maxsize=1)

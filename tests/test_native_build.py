@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -84,6 +85,47 @@ def test_other_compiler_version_is_rebuilt(src, monkeypatch):
     build(src)
     assert json.loads(manifest.read_text())["compiler_version"] == nb.compiler_version(
         nb.find_cxx())
+
+
+def test_header_from_another_folder_is_on_the_include_path_and_in_the_key(src, tmp_path):
+    # the layout of the shared neighbour engine: a header outside the build's source folder,
+    # listed by its path and included by its name
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "engine.h").write_text("#define OFFSET 100\n")
+    (src / "user.cpp").write_text('#include "engine.h"\n#include "probe.h"\n'
+                                  'extern "C" int probe() { return OFFSET + ANSWER; }\n')
+    sources = ("probe.h", str(shared / "engine.h"), "user.cpp")
+
+    def build_user():
+        return nb.build_library(nb.find_cxx(), sources, FLAGS, source_dir=src, name="user",
+                                subdir="probes", what="the probe")
+
+    first = build_user()
+    assert nb.load_library(first).probe() == 142
+    assert str(shared / "engine.h") in json.loads(first.with_suffix(".json").read_text())["sources"]
+    (shared / "engine.h").write_text("#define OFFSET 200\n")  # editing it rebuilds
+    second = build_user()
+    assert second != first and nb.load_library(second).probe() == 242
+    # the key holds the bytes, not the paths: a copy in another folder has the same key
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(shared, moved)
+    assert nb.cache_key(src, ("probe.h", str(moved / "engine.h"), "user.cpp"), FLAGS) == \
+        nb.cache_key(src, sources, FLAGS)
+
+
+def test_the_d3_and_rdf_kernels_share_one_neighbour_engine():
+    from ase_electrolyte.d3 import backend
+    from mda_electrolyte import pair_histogram
+
+    engine = str(nb.SHARED_CSRC / "cell_list.h")
+    assert (nb.SHARED_CSRC / "cell_list.h").is_file()
+    assert engine in backend.CPU_SOURCES and engine in pair_histogram.SOURCES
+    # and neither compiled source carries a cell list of its own
+    for source in (backend.CSRC / "d3_cpu.cpp", pair_histogram.SOURCE):
+        text = source.read_text()
+        assert '#include "cell_list.h"' in text
+        assert "struct Stencil" not in text and "floor_div" not in text
 
 
 @pytest.mark.parametrize("damage", ["truncate", "foreign", "no-manifest", "bad-manifest"])

@@ -383,3 +383,86 @@ def test_compiled_pass_counts_what_the_vesin_pass_counts(box, r_max):
     assert moved == 0, moved
     with pytest.raises(ValueError, match="engine"):
         IntraInterRDF(u.atoms, engine="numba")
+
+
+def _kernel_inputs(box, r_max, nbins=29, seed=3):
+    """Positions (outside the cell too), its lower-triangular cell and the codes of
+    IntraInterRDF's layout for the element classes of liquid_universe."""
+    from MDAnalysis.lib.mdamath import triclinic_vectors
+
+    u = liquid_universe(n_frames=1, box=box, seed=seed)
+    cell = triclinic_vectors(np.asarray(box, dtype=np.float64))
+    positions = u.atoms.positions.astype(np.float64) * 1.7 - 0.3 * np.diag(cell)
+    classes = np.unique(u.atoms.elements, return_inverse=True)[1]
+    n_cls, row = classes.max() + 1, nbins + 1
+    codes = (classes * n_cls * 2 * row, classes * 2 * row, u.atoms.resindices)
+    edges = np.linspace(0.4, r_max, nbins + 1)
+    return positions, cell, edges, codes, row, n_cls * n_cls * 2 * row
+
+
+@pytest.mark.parametrize("box, r_max", [
+    ((24.0, 24.0, 24.0, 90.0, 90.0, 90.0), 7.0),
+    ((20.0, 21.0, 22.0, 80.0, 95.0, 70.0), 6.0),
+])
+def test_compiled_pass_is_rotation_and_thread_invariant_and_finds_every_pair(box, r_max):
+    """The shared neighbour engine (ase_electrolyte/csrc/cell_list.h) under the histogram:
+    the counts are a brute-force minimum-image histogram, for any orientation of the cell
+    (the wrapper rotates it to lower-triangular form) and any number of threads."""
+    from scipy.spatial.transform import Rotation
+
+    from mda_electrolyte.pair_histogram import pair_histogram_kernel
+
+    kernel = pair_histogram_kernel()
+    if kernel is None:
+        pytest.skip("no C++ compiler: the compiled pass cannot be built")
+    positions, cell, edges, codes, row, size = _kernel_inputs(box, r_max)
+    counts = kernel(positions, cell, edges, *codes, row, np.zeros(size, dtype=np.int64))
+    # brute force: every pair i < j at its minimum-image distance (r_max < half every width,
+    # so the nearest of the 27 neighbouring images is the minimum image)
+    n = len(positions)
+    i, j = np.triu_indices(n, k=1)
+    frac = (positions[j] - positions[i]) @ np.linalg.inv(cell)
+    d = (frac - np.round(frac)) @ cell
+    shifts = np.array(np.meshgrid(*[[-1, 0, 1]] * 3)).reshape(3, -1).T @ cell
+    dist = np.min([np.linalg.norm(d + s, axis=1) for s in shifts], axis=0)
+    first, second, mol = codes
+    at = first[i] + second[j] + (mol[i] != mol[j]) * row
+    keep = (dist >= edges[0]) & (dist <= edges[-1])
+    bins = np.clip(np.searchsorted(edges, dist[keep], side="right") - 1, 0, len(edges) - 2)
+    brute = np.bincount(at[keep] + bins, minlength=size)
+    # the two distances differ by rounding (~1e-15 Å): only a pair that close to an edge moves
+    near_edge = int(np.sum(np.min(np.abs(dist[keep, None] - edges[None]), axis=1) < 1e-12))
+    assert counts.sum() == brute.sum() > 1000
+    assert np.abs(counts - brute).sum() <= 2 * near_edge
+    # a rotated and reflected frame: same pairs, same bins
+    rotation = Rotation.from_euler("zyx", [0.3, -1.1, 2.0]).as_matrix() @ np.diag([1, 1, -1])
+    turned = kernel(positions @ rotation.T, cell @ rotation.T, edges, *codes, row,
+                    np.zeros(size, dtype=np.int64))
+    np.testing.assert_array_equal(turned, counts)
+    for threads in (2, 3):
+        threaded = kernel(positions, cell, edges, *codes, row, np.zeros(size, dtype=np.int64),
+                          num_threads=threads)
+        np.testing.assert_array_equal(threaded, counts)
+
+
+def test_compiled_pass_refuses_bad_input_with_a_message():
+    from mda_electrolyte.pair_histogram import pair_histogram_kernel
+
+    kernel = pair_histogram_kernel()
+    if kernel is None:
+        pytest.skip("no C++ compiler: the compiled pass cannot be built")
+    positions, cell, edges, codes, row, size = _kernel_inputs((24.0,) * 3 + (90.0,) * 3, 7.0)
+    counts = np.zeros(size, dtype=np.int64)
+    bad = positions.copy()
+    bad[5, 1] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        kernel(bad, cell, edges, *codes, row, counts)
+    with pytest.raises(ValueError, match="half the cell width"):
+        kernel(positions, cell, np.linspace(0.0, 12.5, 30), *codes, row, counts)
+    with pytest.raises(ValueError, match="no volume"):
+        kernel(positions, np.diag([24.0, 24.0, 0.0]), edges, *codes, row, counts)
+    # a code past the end of counts, raised inside a worker thread and carried out of it
+    for threads in (1, 2):
+        with pytest.raises(ValueError, match="out of range"):
+            kernel(positions, cell, edges, *codes, row, np.zeros(size // 2, dtype=np.int64),
+                   num_threads=threads)

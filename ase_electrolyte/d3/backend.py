@@ -27,7 +27,8 @@ from ..native_build import cpu_signature, find_nvcc  # noqa: F401  (public re-ex
 CSRC = Path(__file__).parent / "csrc"
 CACHE_SUBDIR = "d3"
 # every file a build includes (they all enter the cache key); the last one is compiled
-CPU_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h", "d3_cpu.cpp")
+CPU_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h",
+               str(native_build.SHARED_CSRC / "cell_list.h"), "d3_cpu.cpp")
 CUDA_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h", "d3_cuda_compat.h", "d3_cuda.cu")
 CPU_FLAGS = (
     "-O3",

@@ -8,11 +8,12 @@
 //   3. the CN chain rule, dE/dCN_i * dCN_i/dr, over the CN pairs again.
 // Each thread accumulates into its own O(N) buffers, reduced at the end in double.
 //
-// Fully periodic cells (cell_mode 1) go through a cell list: atoms are wrapped into the cell
-// and sorted into sub-cells; a stencil of sub-cell offsets covers everything within the
-// cutoff, and each (home sub-cell, neighbour sub-cell, lattice translation) block is kept
-// only if the bounding boxes of its atoms come within the cutoff. Far pairs and far images
-// then cost nothing. The inner loops keep eight contiguous neighbour atoms in vector
+// Fully periodic cells (cell_mode 1) go through the package's one neighbour engine,
+// ase_electrolyte/csrc/cell_list.h (shared with the RDF pair histogram): atoms are wrapped
+// into the cell and sorted into sub-cells; a stencil of sub-cell offsets covers everything
+// within the cutoff, and each (home sub-cell, neighbour sub-cell, lattice translation) block
+// is kept only if the bounding boxes of its atoms come within the cutoff. Far pairs and far
+// images then cost nothing. The inner loops keep eight contiguous neighbour atoms in vector
 // registers while the translations of their sub-cell go by (rational damping and both CN
 // passes; the other dampings and the smooth cutoff run the same blocks in scalar code),
 // and per pair the C6 comes from per-atom tables (SpeciesRows). Other systems (molecules,
@@ -33,56 +34,21 @@
 #include <immintrin.h>
 #endif
 
+#include "cell_list.h"
 #include "d3_abi_exports.h"
 #include "d3_math.h"
 
 namespace {
 
-// An exception escaping a std::thread would call std::terminate (the Python process would
-// abort): every worker catches, the first exception is rethrown after all have joined.
-template <class Body>
-void run_threads(int nthreads, Body&& worker) {
-    if (nthreads <= 1) {
-        worker(0);
-        return;
-    }
-    std::exception_ptr failure;
-    std::mutex lock;
-    auto guarded = [&](int tid) {
-        try {
-            worker(tid);
-        } catch (...) {
-            std::lock_guard<std::mutex> g(lock);
-            if (!failure) failure = std::current_exception();
-        }
-    };
-    std::vector<std::thread> pool;
-    try {
-        for (int t = 0; t < nthreads; ++t) pool.emplace_back(guarded, t);
-    } catch (...) {
-        for (auto& th : pool) th.join();
-        throw;
-    }
-    for (auto& th : pool) th.join();
-    if (failure) std::rethrow_exception(failure);
-}
-
-// body(tid, item) for item = 0 .. count-1, handed out one by one (items are coarse).
-template <class Body>
-void parallel_items(int count, int nthreads, Body&& body) {
-    std::atomic<int> next(0);
-    run_threads(nthreads, [&](int tid) {
-        d3abi::fault_point();
-        for (int item; (item = next.fetch_add(1)) < count;) body(tid, item);
-    });
-}
+using cell_list::Block;
+using cell_list::Stencil;
 
 // body(tid, i) for every row i, longest rows (i = N-1 has N partners j <= i) first.
 template <class Body>
 void parallel_rows(int natoms, int nthreads, Body&& body) {
     std::atomic<int> next(0);
     const int chunk = 8;
-    run_threads(nthreads, [&](int tid) {
+    cell_list::run_threads(nthreads, [&](int tid) {
         d3abi::fault_point();
         for (int start; (start = next.fetch_add(chunk)) < natoms;) {
             const int stop = std::min(natoms, start + chunk);
@@ -91,218 +57,23 @@ void parallel_rows(int natoms, int nthreads, Body&& body) {
     });
 }
 
-inline int floor_div(int a, int n) { return (a >= 0) ? a / n : -((-a + n - 1) / n); }
-
 // ---------------------------------------------------------------------------------------
-// Cell list of a lower-triangular periodic cell (rows a=(ax,0,0), b=(bx,by,0), c=(cx,cy,cz)).
-struct CellGrid {
-    int n[3] = {1, 1, 1};        // sub-cells along a, b, c
-    int ncell = 1;
-    double lat[9];
-    std::vector<int> start;      // [ncell+1]: atoms of sub-cell k are sorted[start[k], start[k+1])
-    std::vector<int> perm;       // sorted position -> original atom index
-    std::vector<double> x, y, z; // wrapped positions, sorted
-    std::vector<int> species;    // sorted
-    std::vector<double> lo, hi;  // [ncell*3]: bounding box of the atoms of each sub-cell
+// The shared cell list (csrc/cell_list.h) of the system's lower-triangular cell, plus the
+// species of the sorted atoms.
+struct CellGrid : cell_list::Grid {
+    std::vector<int> species;  // sorted
 
     void build(const D3System& s, double atoms_per_cell) {
-        for (int k = 0; k < 9; ++k) lat[k] = s.lat[k];
-        const int natoms = s.natoms;
-        const double ax = lat[0], bx = lat[3], by = lat[4], cx = lat[6], cy = lat[7], cz = lat[8];
-        const double volume = fabs(ax * by * cz);
-        // perpendicular heights of the cell: volume / area of the opposite face
-        const double height[3] = {
-            volume / sqrt(by * cz * by * cz + bx * cz * bx * cz + (bx * cy - by * cx) * (bx * cy - by * cx)),
-            volume / sqrt(ax * cz * ax * cz + ax * cy * ax * cy),
-            fabs(cz)};
-        double width = cbrt(atoms_per_cell * volume / natoms);
-        for (;;) {
-            for (int k = 0; k < 3; ++k) n[k] = std::max(1, (int)std::min(1024.0, floor(height[k] / width)));
-            if ((double)n[0] * n[1] * n[2] <= 2.0 * natoms + 8.0) break;
-            width *= 1.25;
-        }
-        ncell = n[0] * n[1] * n[2];
-
-        std::vector<int> cell_of(natoms);
-        std::vector<double> wx(natoms), wy(natoms), wz(natoms);
-        for (int i = 0; i < natoms; ++i) {
-            double px = s.xyz[3 * i], py = s.xyz[3 * i + 1], pz = s.xyz[3 * i + 2];
-            const double fc = pz / cz;
-            const double fb = (py - fc * cy) / by;
-            const double fa = (px - fc * cx - fb * bx) / ax;
-            const double f[3] = {fa, fb, fc};
-            int idx[3];
-            for (int k = 0; k < 3; ++k) {
-                const double fl = floor(f[k]);
-                idx[k] = std::min(n[k] - 1, std::max(0, (int)floor((f[k] - fl) * n[k])));
-            }
-            const double la = floor(fa), lb = floor(fb), lc = floor(fc);
-            px -= la * ax + lb * bx + lc * cx;
-            py -= lb * by + lc * cy;
-            pz -= lc * cz;
-            wx[i] = px; wy[i] = py; wz[i] = pz;
-            cell_of[i] = (idx[0] * n[1] + idx[1]) * n[2] + idx[2];
-        }
-        start.assign(ncell + 1, 0);
-        for (int i = 0; i < natoms; ++i) ++start[cell_of[i] + 1];
-        for (int k = 0; k < ncell; ++k) start[k + 1] += start[k];
-        std::vector<int> fill(start.begin(), start.end() - 1);
-        perm.resize(natoms);
-        for (int i = 0; i < natoms; ++i) perm[fill[cell_of[i]]++] = i;
-        // 8 padding entries: the vector loops read whole groups of 8 neighbours
-        x.assign(natoms + 8, 0.0); y.assign(natoms + 8, 0.0); z.assign(natoms + 8, 0.0);
-        species.resize(natoms);
-        for (int p = 0; p < natoms; ++p) {
-            const int i = perm[p];
-            x[p] = wx[i]; y[p] = wy[i]; z[p] = wz[i];
-            species[p] = s.species[i];
-        }
-        lo.assign(3 * (size_t)ncell, 0.0);
-        hi.assign(3 * (size_t)ncell, 0.0);
-        for (int k = 0; k < ncell; ++k) {
-            if (start[k] == start[k + 1]) continue;
-            double l[3] = {1e300, 1e300, 1e300}, h[3] = {-1e300, -1e300, -1e300};
-            for (int p = start[k]; p < start[k + 1]; ++p) {
-                const double q[3] = {x[p], y[p], z[p]};
-                for (int c = 0; c < 3; ++c) {
-                    l[c] = std::min(l[c], q[c]);
-                    h[c] = std::max(h[c], q[c]);
-                }
-            }
-            for (int c = 0; c < 3; ++c) {
-                lo[3 * k + c] = l[c];
-                hi[3 * k + c] = h[c];
-            }
-        }
+        cell_list::Grid::build(s.lat, s.natoms, s.xyz, atoms_per_cell);
+        species.resize(s.natoms);
+        for (int p = 0; p < s.natoms; ++p) species[p] = s.species[perm[p]];
     }
-};
-
-// Sub-cell offsets whose sub-cells can hold two points within `cutoff` of each other:
-// centre distance <= cutoff + 2 * (half the longest sub-cell diagonal), with a margin for
-// atoms a rounding error outside their sub-cell.
-struct Stencil {
-    std::vector<int> d;  // [3*count]
-    int count = 0;
-    void build(const CellGrid& g, double cutoff) {
-        double u[3][3];
-        for (int k = 0; k < 3; ++k)
-            for (int c = 0; c < 3; ++c) u[k][c] = g.lat[3 * k + c] / g.n[k];
-        double diag = 0.0;
-        const int signs[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
-        for (const auto& sg : signs) {
-            double v2 = 0.0;
-            for (int c = 0; c < 3; ++c) {
-                const double v = sg[0] * u[0][c] + sg[1] * u[1][c] + sg[2] * u[2][c];
-                v2 += v * v;
-            }
-            diag = std::max(diag, sqrt(v2));
-        }
-        const double reach = (cutoff + diag) * (1.0 + 1e-9) + 1e-9;
-        // sub-cell heights bound the offsets along each lattice direction
-        const double ax = g.lat[0], bx = g.lat[3], by = g.lat[4], cx = g.lat[6], cy = g.lat[7], cz = g.lat[8];
-        const double volume = fabs(ax * by * cz);
-        const double height[3] = {
-            volume / sqrt(by * cz * by * cz + bx * cz * bx * cz + (bx * cy - by * cx) * (bx * cy - by * cx)),
-            volume / sqrt(ax * cz * ax * cz + ax * cy * ax * cy),
-            fabs(cz)};
-        int m[3];
-        for (int k = 0; k < 3; ++k) m[k] = (int)ceil(reach / (height[k] / g.n[k])) + 1;
-        d.clear();
-        for (int i = -m[0]; i <= m[0]; ++i)
-            for (int j = -m[1]; j <= m[1]; ++j)
-                for (int k = -m[2]; k <= m[2]; ++k) {
-                    double s2 = 0.0;
-                    for (int c = 0; c < 3; ++c) {
-                        const double v = i * u[0][c] + j * u[1][c] + k * u[2][c];
-                        s2 += v * v;
-                    }
-                    if (s2 <= reach * reach) {
-                        d.push_back(i);
-                        d.push_back(j);
-                        d.push_back(k);
-                    }
-                }
-        count = (int)d.size() / 3;
-    }
-};
-
-// One block of work: the atoms of sub-cell `b` translated by t, seen from a home sub-cell.
-// `self` marks the home sub-cell itself without translation (only pairs j < i).
-struct Block {
-    int b;
-    int self;
-    double tx, ty, tz;
-};
-
-// Blocks of home sub-cell `a` that can hold pairs within `cutoff`, grouped by neighbour
-// sub-cell. Every unordered pair image (i, j + T) belongs to exactly one home sub-cell's
-// block list: the neighbour sub-cell index is >= the home one, and for the home sub-cell
-// itself the offset is lexicographically positive (or zero, with j < i).
-void home_blocks(const CellGrid& g, const Stencil& st, int a, double cutoff,
-                 std::vector<Block>& out) {
-    out.clear();
-    const int na = g.n[0], nb = g.n[1], nc = g.n[2];
-    const int ia = a / (nb * nc), ib = (a / nc) % nb, ic = a % nc;
-    const double* alo = &g.lo[3 * (size_t)a];
-    const double* ahi = &g.hi[3 * (size_t)a];
-    const double lim = cutoff * (1.0 + 1e-9);
-    const double lim2 = lim * lim;
-    for (int q = 0; q < st.count; ++q) {
-        const int da = st.d[3 * q], db = st.d[3 * q + 1], dc = st.d[3 * q + 2];
-        int ja = ia + da, jb = ib + db, jc = ic + dc;
-        const int ka = floor_div(ja, na), kb = floor_div(jb, nb), kc = floor_div(jc, nc);
-        ja -= ka * na; jb -= kb * nb; jc -= kc * nc;
-        const int b = (ja * nb + jb) * nc + jc;
-        if (b < a || g.start[b] == g.start[b + 1]) continue;
-        const bool zero = (da == 0 && db == 0 && dc == 0);
-        if (b == a && !zero && !(da > 0 || (da == 0 && (db > 0 || (db == 0 && dc > 0))))) continue;
-        const double t[3] = {ka * g.lat[0] + kb * g.lat[3] + kc * g.lat[6],
-                             kb * g.lat[4] + kc * g.lat[7], kc * g.lat[8]};
-        // x_i - x_j - t over the two boxes: [alo - bhi - t, ahi - blo - t]
-        double gap2 = 0.0;
-        for (int c = 0; c < 3; ++c) {
-            const double lo = alo[c] - g.hi[3 * (size_t)b + c] - t[c];
-            const double hi = ahi[c] - g.lo[3 * (size_t)b + c] - t[c];
-            const double gap = lo > 0.0 ? lo : (hi < 0.0 ? -hi : 0.0);
-            gap2 += gap * gap;
-        }
-        if (gap2 > lim2) continue;
-        out.push_back({b, zero ? 1 : 0, t[0], t[1], t[2]});
-    }
-    std::sort(out.begin(), out.end(), [](const Block& p, const Block& q) { return p.b < q.b; });
-}
-
-// Work items over home sub-cells, split into atom ranges when there are few sub-cells so
-// that every thread gets work.
-struct WorkItem {
-    int cell, i0, i1;
-};
-
-std::vector<WorkItem> work_items(const CellGrid& g, int nthreads) {
-    int occupied = 0;
-    for (int k = 0; k < g.ncell; ++k) occupied += g.start[k + 1] > g.start[k];
-    const int split = std::max(1, (8 * nthreads + occupied - 1) / std::max(1, occupied));
-    std::vector<WorkItem> items;
-    for (int k = 0; k < g.ncell; ++k) {
-        const int s0 = g.start[k], s1 = g.start[k + 1];
-        if (s0 == s1) continue;
-        const int step = std::max(1, (s1 - s0 + split - 1) / split);
-        for (int i = s0; i < s1; i += step) items.push_back({k, i, std::min(s1, i + step)});
-    }
-    return items;
-}
-
-// Per-thread scratch of the cell passes: the block list and per-neighbour-atom sums.
-struct Scratch {
-    std::vector<Block> blocks;
-    std::vector<Block> kept;  // the blocks of one neighbour sub-cell within reach of one atom
-    std::vector<double> acc;  // [8 * scratch_stride]
 };
 
 struct ThreadBuffers {
     std::vector<double> a, b, c;  // per-pass scratch: [N], [N], [3N]
     double sigma[9];
-    Scratch scr;
+    std::vector<double> acc;      // per-neighbour-atom sums of the cell passes: [8 * stride]
 };
 
 // Zeroes every thread's gradient c and virial before a pass, and its energy a and dE/dCN b
@@ -323,61 +94,17 @@ void add_thread_sigma(const std::vector<ThreadBuffers>& buf, double* sigma) {
         for (int c = 0; c < 9; ++c) sigma[c] += b.sigma[c];
 }
 
-// True when the bounding box [lo, hi] of a neighbour sub-cell's atoms lies entirely beyond
-// the cutoff of the point (dx, dy, dz) = x_i - t, i.e. its image under the translation t
-// is beyond the cutoff of atom i (lim2: squared cutoff with a rounding margin).
-inline bool box_beyond(const double* lo, const double* hi, double dx, double dy, double dz,
-                       double lim2) {
-    const double l[3] = {lo[0] - dx, lo[1] - dy, lo[2] - dz};
-    const double h[3] = {hi[0] - dx, hi[1] - dy, hi[2] - dz};
-    double gap2 = 0.0;
-    for (int c = 0; c < 3; ++c) {
-        const double gap = l[c] > 0.0 ? l[c] : (h[c] < 0.0 ? -h[c] : 0.0);
-        gap2 += gap * gap;
-    }
-    return gap2 > lim2;
-}
-
-// Runs body(tid, scratch, i, block_begin, block_end) for every home atom i and every group
-// of blocks that share one neighbour sub-cell, keeping only the blocks whose atoms' bounding
-// box comes within the cutoff of atom i itself (the block list of the home sub-cell is
-// built for the whole sub-cell; per atom about a third of its pair images are beyond the
-// cutoff, and a neighbour sub-cell with none left is skipped altogether).
+// The pair images of the cell passes: cell_list::for_each_cell_block with the fault hook.
 template <class Body>
 void for_each_cell_block(const CellGrid& g, const Stencil& st, double cutoff, int nthreads,
-                         std::vector<ThreadBuffers>& buf, Body&& body) {
-    const std::vector<WorkItem> items = work_items(g, nthreads);
-    const double lim2 = cutoff * cutoff * (1.0 + 1e-8);
-    parallel_items((int)items.size(), nthreads, [&](int tid, int it) {
-        const WorkItem& w = items[it];
-        Scratch& scr = buf[tid].scr;
-        home_blocks(g, st, w.cell, cutoff, scr.blocks);
-        const int nbl = (int)scr.blocks.size();
-        scr.kept.resize(nbl);
-        for (int i = w.i0; i < w.i1; ++i) {
-            const double xi = g.x[i], yi = g.y[i], zi = g.z[i];
-            for (int q0 = 0; q0 < nbl;) {
-                const int b = scr.blocks[q0].b;
-                const double* lo = &g.lo[3 * (size_t)b];
-                const double* hi = &g.hi[3 * (size_t)b];
-                int nk = 0;
-                for (; q0 < nbl && scr.blocks[q0].b == b; ++q0) {
-                    const Block& q = scr.blocks[q0];
-                    if (!box_beyond(lo, hi, xi - q.tx, yi - q.ty, zi - q.tz, lim2))
-                        scr.kept[nk++] = q;
-                }
-                if (nk) body(tid, scr, i, scr.kept.data(), scr.kept.data() + nk);
-            }
-        }
-    });
+                         Body&& body) {
+    cell_list::for_each_cell_block(g, st, cutoff, nthreads, body, d3abi::fault_point);
 }
 
 // Length of each per-neighbour scratch row: the largest sub-cell population rounded up to
 // a multiple of 8 (whole groups of 8 are read and written).
 int scratch_stride(const CellGrid& g) {
-    int m = 1;
-    for (int k = 0; k < g.ncell; ++k) m = std::max(m, g.start[k + 1] - g.start[k]);
-    return (m + 7) / 8 * 8;
+    return (std::max(1, g.max_population()) + 7) / 8 * 8;
 }
 
 // Accumulation into this thread's own buffers (the GPU kernel uses atomicAdd instead).
@@ -602,10 +329,10 @@ void cells_cn(const D3System& s, const CellGrid& g, int nthreads,
     const double* X = g.x.data();
     const double* Y = g.y.data();
     const double* Z = g.z.data();
-    for_each_cell_block(g, st, s.cn_cutoff, nthreads, buf,
-        [&](int tid, Scratch& scr, int i, const Block* q0, const Block* q1) {
+    for_each_cell_block(g, st, s.cn_cutoff, nthreads,
+        [&](int tid, int i, const Block* q0, const Block* q1) {
         const int j0 = g.start[q0->b], nj = g.start[q0->b + 1] - j0;
-        double* __restrict cnt = scr.acc.data();
+        double* __restrict cnt = buf[tid].acc.data();
         cn_group(nj, i - j0, q0, q1, X[i], Y[i], Z[i], X + j0, Y + j0, Z + j0,
                  &rows.rc[(size_t)g.species[i] * n + j0], rc2, cnt);
         double* __restrict acc = buf[tid].a.data() + j0;
@@ -700,11 +427,11 @@ void cells_dispersion(const D3System& s, const CellGrid& g, int nthreads,
     const double* Y = g.y.data();
     const double* Z = g.z.data();
     const int mpop = scratch_stride(g);
-    for_each_cell_block(g, st, s.cutoff, nthreads, buf,
-        [&](int tid, Scratch& scr, int i, const Block* q0, const Block* q1) {
+    for_each_cell_block(g, st, s.cutoff, nthreads,
+        [&](int tid, int i, const Block* q0, const Block* q1) {
         const int j0 = g.start[q0->b], nj = g.start[q0->b + 1] - j0;
         const int zi = g.species[i];
-        double* __restrict es = scr.acc.data();
+        double* __restrict es = buf[tid].acc.data();
         double* __restrict gx = es + mpop;
         double* __restrict gy = gx + mpop;
         double* __restrict gz = gy + mpop;
@@ -802,10 +529,10 @@ void cells_cn_chain(const D3System& s, const CellGrid& g, int nthreads,
     const double* Y = g.y.data();
     const double* Z = g.z.data();
     const int mpop = scratch_stride(g);
-    for_each_cell_block(g, st, s.cn_cutoff, nthreads, buf,
-        [&](int tid, Scratch& scr, int i, const Block* q0, const Block* q1) {
+    for_each_cell_block(g, st, s.cn_cutoff, nthreads,
+        [&](int tid, int i, const Block* q0, const Block* q1) {
         const int j0 = g.start[q0->b], nj = g.start[q0->b + 1] - j0;
-        double* __restrict gx = scr.acc.data();
+        double* __restrict gx = buf[tid].acc.data();
         double* __restrict gy = gx + mpop;
         double* __restrict gz = gy + mpop;
         double* __restrict de = gz + mpop;
@@ -1015,7 +742,7 @@ int compute(const D3System* sys, int nthreads, double* energy, double* grad, dou
         grid_cn.build(s, atoms_per_cell(s, s.cn_cutoff));
         const int mpop = std::max(scratch_stride(grid), scratch_stride(grid_cn));
         for (auto& b : buf) {
-            b.scr.acc.assign(8 * (size_t)mpop, 0.0);
+            b.acc.assign(8 * (size_t)mpop, 0.0);
         }
     }
 
