@@ -3,8 +3,9 @@
 System: solvation-analysis' shipped LiPF6 in butyronitrile/FEC test trajectory (bn_fec: 7118 atoms,
 7 elements, so 28 element pairs, 10 frames), the system of issue 5. Both analyses see the same
 frames in the same run; the script prints both times, the ratio (target >= 30: IntraInterRDF
-gives intra + inter + total of all pairs from one compiled search-and-count pass per frame) and
-the largest difference between the RDFs, then the same for the vesin engine.
+gives intra + inter + total of all pairs from one compiled search-and-count pass per frame, the
+search being the neighbour engine shared with the D3 CPU kernel, ase_electrolyte/csrc/cell_list.h)
+and the largest difference between the RDFs, then the same for the vesin engine.
 
 It then times :class:`~mda_electrolyte.SolvationShells` (cutoffs from the RDF first minima, all
 extras: labels, networks, angles, per-type RDFs, shell table) against solvation-analysis'
