@@ -79,6 +79,16 @@ class _NoRdfMinimum(ValueError):
     """A cation–species RDF has no first minimum to take the shell cutoff from."""
 
 
+def _half_width(dimensions):
+    """Half the smallest distance between opposite faces of a (triclinic) box, Å."""
+    from MDAnalysis.lib.mdamath import triclinic_vectors
+
+    a, b, c = triclinic_vectors(dimensions).astype(np.float64)
+    volume = abs(np.dot(a, np.cross(b, c)))
+    return 0.5 * volume / max(np.linalg.norm(np.cross(b, c)), np.linalg.norm(np.cross(c, a)),
+                              np.linalg.norm(np.cross(a, b)))
+
+
 def oxygen_types(atomgroup, bonds=None):
     """Carbonyl/ether type of every atom from the bonds of the topology.
 
@@ -453,11 +463,13 @@ class SolvationShells(AnalysisBase):
         # everything else is derived from them in _conclude
         self.results._chunks = []
         self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
+        self.results._half_widths = []
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
 
         return ResultsGroup(lookup={"_chunks": ResultsGroup.flatten_sequence,
+                                    "_half_widths": ResultsGroup.flatten_sequence,
                                     "_rdf_counts": ResultsGroup.ndarray_sum})
 
     def _single_frame(self):
@@ -467,6 +479,13 @@ class SolvationShells(AnalysisBase):
         box = ts.dimensions
         positions = self._cations.universe.atoms.positions
         cation_ix = self._layout.cation_ix
+        # NaN distances fall outside every shell: counts from such a frame would look valid
+        if not (np.all(np.isfinite(positions[cation_ix]))
+                and np.all(np.isfinite(positions[self._targets]))):
+            raise ValueError(f"frame {ts.frame}: non-finite positions of shell atoms")
+        if box is None or not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
+            raise ValueError(f"frame {ts.frame}: no valid periodic box ({box})")
+        self.results._half_widths.append(_half_width(box))
         pairs, dist = capped_distance(positions[cation_ix], positions[self._targets],
                                       self._search_radius, box=box)
         cation = pairs[:, 0].astype(np.int32)
@@ -503,7 +522,15 @@ class SolvationShells(AnalysisBase):
         table = ShellTable.from_frames(self._layout, self._radius, self._edges,
                                        self.results.pop("_chunks"),
                                        self.results.pop("_rdf_counts"))
+        half = min(self.results.pop("_half_widths"), default=np.inf)
         radii, rdfs, layout, shell_atoms = self._cutoffs(table)
+        too_long = {n: float(r) for n, r in radii.items() if n in self._species and r > half}
+        if too_long:
+            # minimum-image distances: beyond half the box a shell misses periodic images
+            raise ValueError(
+                f"shell cutoffs {too_long} Å exceed half the smallest box width "
+                f"({half:.2f} Å): a shell would miss periodic images; use a larger box"
+            )
         table.layout = layout
         self.results.table = table
         self.results.cutoffs = {name: float(radii[name]) for name in self._species}

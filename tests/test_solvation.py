@@ -727,3 +727,20 @@ def test_one_pass_through_the_analysis_hooks_into_a_compact_table():
                             {"bn": u.atoms.select_atoms("byres type 5")},
                             cutoffs={"pf6": 2.8, "bn": 2.6}).run(stop=4).results.table
     assert given.radius == 2.8 and given.distance.max() <= 2.8
+
+
+@pytest.mark.parametrize("box,damage,match", [
+    # 4.4 Å box: half of it (2.2 Å) is below the 2.3 Å cutoffs, shells would miss images
+    (4.4, None, "exceed half the smallest box width"),
+    (40.0, "nan", "frame 0: non-finite positions of shell atoms"),
+    (40.0, "inf", "frame 0: non-finite positions of shell atoms"),
+])
+def test_box_below_twice_the_cutoff_and_non_finite_positions_are_refused(box, damage, match):
+    u = build([((1, 1, 1), [("EC", None, "Oc")])], box=box)
+    if damage:
+        positions = u.atoms.positions
+        positions[0] = float(damage)
+        u.atoms.positions = positions
+    cats, anions, solvents = groups(u)
+    with pytest.raises(ValueError, match=match):
+        SolvationShells(cats, {}, solvents, cutoffs={"EC": 2.3}).run()
