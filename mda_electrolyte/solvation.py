@@ -316,7 +316,9 @@ class SolvationShells(AnalysisBase):
         standard error over contiguous blocks of frames, verdict: too few frames or ions), from
         :func:`mda_electrolyte.frame_estimates.frame_average`: ``fractions`` (class →),
         ``coordination_numbers`` and ``pairing`` (species →), ``free_cation_fraction``,
-        ``free_ion_fraction``. The plain floats above are their values.
+        ``free_ion_fraction``, and the shares of the distributions, ``labels`` (label →),
+        ``network_sizes`` and ``cn_distribution_total`` (int →), each the average over frames
+        of that frame's share. The plain floats above are their values.
     results.table : ShellTable
         What the pass collected (:class:`~mda_electrolyte.shell_table.ShellTable`); every
         result above is :func:`shell_results` of it, so it can be saved and re-derived (other
@@ -750,6 +752,16 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
         "free_cation_fraction": frame_average(free_cat, n_cat, what="free cation fraction"),
         "free_ion_fraction": frame_average(free_ions, min(n_cat, n_anions) if n_anions else n_cat,
                                            what="free ion fraction"),
+        # the distributions, each share as an average over frames of that frame's share
+        "labels": {label: frame_average((labels == label).mean(axis=1), n_cat,
+                                        what=f"share of {label}") for label, _ in common},
+        "network_sizes": {int(k): frame_average((sizes == k).mean(axis=1), n_cat,
+                                                what=f"share of networks of {k}")
+                          for k in out["network_sizes"]},
+        "cn_distribution_total": {
+            int(k): frame_average((counts.sum(axis=2) == k).mean(axis=1), n_cat,
+                                  what=f"share of coordination number {k}")
+            for k in np.unique(counts.sum(axis=2))},
     }
     edges = np.linspace(0.0, 180.0, int(angle_bins) + 1)
     centres = 0.5 * (edges[1:] + edges[:-1])
@@ -929,15 +941,16 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "cutoff_source": shells.results.cutoff_source,
         # Estimates: value, block error over frames and verdict (too few frames or ions)
         "fractions": estimates["fractions"],
-        "labels": dict(list(shells.results.labels.items())[:20]),
         "coordination_numbers": estimates["coordination_numbers"],
         "pairing": estimates["pairing"],
         "free_cation_fraction": estimates["free_cation_fraction"],
         "free_ion_fraction": estimates["free_ion_fraction"],
-        "network_sizes": {str(k): v for k, v in shells.results.network_sizes.items()},
+        # shares of shell labels, network sizes and total coordination numbers: Estimates
+        "labels": {k: estimates["labels"][k] for k in list(estimates["labels"])[:20]},
+        "network_sizes": {str(k): v for k, v in estimates["network_sizes"].items()},
         "ssip_fraction_in_networks": shells.results.ssip_networks["fraction_in_networks"],
         "cn_distribution_total": {
-            str(k): v for k, v in shells.results.cn_distribution["total"].items()
+            str(k): v for k, v in estimates["cn_distribution_total"].items()
         },
         "angles_mean_degrees": {k: v["mean"] for k, v in shells.results.angles.items()},
         "cutoff_notes": notes,

@@ -14,6 +14,7 @@ import pytest
 import solvation_analysis
 from solvation_analysis.solute import Solute
 
+from ase_electrolyte.estimate import Estimate
 from mda_electrolyte import SolvationShells
 from mda_electrolyte.solvation import oxygen_types
 
@@ -302,7 +303,13 @@ def test_report_entry(tmp_path):
     charges[u.select_atoms("element P").ix] = -1
     u.add_TopologyAttr("formalcharges", charges)
     summary = _report(u, tmp_path)
-    assert summary["labels"] == {"Li(ECc)3(PF6)": 1.0}
+    (label, share), = summary["labels"].items()
+    # one frame, one cation: the share is a number, not a result
+    assert label == "Li(ECc)3(PF6)" and share.value == 1.0 and not share.valid
+    assert "too few ions" in share.verdict and "too few frames" in share.verdict
+    for key in ("network_sizes", "cn_distribution_total"):
+        assert all(isinstance(v, Estimate) for v in summary[key].values()), key
+    assert summary["cn_distribution_total"]["4"].value == 1.0
     assert (tmp_path / "solvation_shells.png").exists()
 
 
@@ -322,7 +329,7 @@ def test_report_falls_back_to_the_donor_preset_without_rdf_minimum(tmp_path):
     assert summary["shell_atoms"] == {"EC": "donor_atoms", "PF6": "donor_atoms"}
     assert "Li–P 4.2 Å" in summary["cutoff_notes"]["PF6"]
     assert "no first minimum" in summary["cutoff_note"]
-    assert summary["labels"] == {"Li(ECc)3(PF6)": 1.0}
+    assert {k: v.value for k, v in summary["labels"].items()} == {"Li(ECc)3(PF6)": 1.0}
     with pytest.raises(ValueError, match="no first minimum"):
         SolvationShells(*groups(u)).run()
 
