@@ -160,3 +160,39 @@ def test_one_collection_carries_the_observable_and_green_kubo_prefers_it(md_file
     # the observable records every step, as the frames here: the same current
     np.testing.assert_allclose(observed.running_integral, frames.running_integral, rtol=1e-5)
     u.trajectory.close()
+
+
+def test_analyze_reports_temperatures_as_estimates_and_model_errors_without_stored_energies(
+        md_file, tmp_path):
+    from ase_electrolyte.estimate import Estimate
+    from mda_electrolyte.report import run_analyses
+    from mda_electrolyte.uncertainty import timeseries_mean
+
+    u = from_ase(md_file)
+    masses = u.atoms.masses
+    temps = []
+    for ts in u.trajectory:
+        v = ts.velocities / (1000 * units.fs)  # Å/ps -> ASE velocity units
+        temps.append(np.sum(masses[:, None] * v * v) / (3 * u.atoms.n_atoms * units.kB))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = run_analyses(u, tmp_path, calculator=EMT(), only=[
+            "green_kubo_conductivity", "viscosity", "intra_inter_errors"])
+    gk = summary["green_kubo_conductivity"]
+    if "refused" not in gk:
+        t = Estimate.from_dict(gk["temperature_K (kinetic)"])
+        # the frames' kinetic temperature: mean and statistical-inefficiency error of all frames
+        assert t.unit == "K" and t.value == pytest.approx(np.mean(temps), rel=1e-5)
+        assert t.stderr == pytest.approx(timeseries_mean(np.array(temps))[1], rel=1e-4)
+    visc = summary["viscosity"]
+    if "refused" not in visc:
+        t = Estimate.from_dict(visc["temperature_K"])
+        observed = h5md_series(md_file, "temperature")[2]
+        assert t.value == pytest.approx(np.mean(observed), rel=1e-9)
+    assert "refused" not in gk or "refused" not in visc  # a temperature was checked
+    # run_md stores forces but no per-frame energy: the errors compare the forces only
+    errors = summary["intra_inter_errors"]
+    assert "failed" not in errors and "skipped" not in errors, errors
+    rmse = Estimate.from_dict(errors["rmse"]["total"]["forces"])
+    assert rmse.value < 1e-4 and "energy" not in errors["rmse"]["total"]
+    u.trajectory.close()
