@@ -14,6 +14,7 @@ import base64
 import html
 import importlib.metadata
 import json
+import math
 import platform
 from pathlib import Path
 
@@ -48,8 +49,6 @@ def _estimate(obj):
 
 
 def _number(x):
-    import math
-
     # JSON null, NaN and infinity alike: no number to show
     return "–" if x is None or not math.isfinite(x) else f"{x:.4g}"
 
@@ -87,6 +86,8 @@ def _table(mapping):
             cell = _table(value)
         elif isinstance(value, (list, tuple)) and len(value) > 12:
             cell = html.escape(f"[{len(value)} values]")
+        elif isinstance(value, float) and not math.isfinite(value):
+            cell = "–"  # never "NaN" on the page
         else:
             cell = html.escape(json.dumps(value, default=str) if not isinstance(value, str)
                                else value)

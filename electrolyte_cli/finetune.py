@@ -23,6 +23,8 @@ def register(sub):
 
 
 def run(args):
+    import math
+
     from ase_electrolyte.finetuning import finetune
 
     res = finetune(
@@ -32,7 +34,9 @@ def run(args):
     )
     for path, curve in zip(res.checkpoints, res.learning_curves, strict=True):
         last = curve[-1]
-        errs = ", ".join(f"{k} {v:.4g}" for k, v in last.items() if k.endswith("_rmse"))
+        # a quantity without labels (no stress in the data) has no RMSE: not printed as nan
+        errs = ", ".join(f"{k} {v:.4g}" if math.isfinite(v) else f"{k} n/a (no labels)"
+                         for k, v in last.items() if k.endswith("_rmse"))
         print(f"{path}: epoch {last['epoch']}: {errs}", flush=True)
     for note in res.notes:
         print(f"note: {note}", flush=True)

@@ -97,3 +97,26 @@ def test_estimates_anywhere_are_serialised_printed_and_rendered(universe, tmp_pa
     text = page.read_text()
     assert "<s>96 ± 21</s>" in text and "too coarse: frames every 100 fs" in text
     assert "1.02 ± 0.08" in text and "10 contiguous blocks" in text
+
+
+def test_nan_and_infinity_are_never_shown(tmp_path):
+    import re
+
+    from ase_electrolyte.estimate import Estimate
+    from ase_electrolyte.html_report import write_html_report
+
+    broken = Estimate.invalid(float("nan"), float("nan"), "K", "no uncertainty available",
+                              "not finite: 3 of 10 samples")
+    no_error = Estimate.invalid(1.5, float("nan"), "S/m", "no uncertainty available",
+                                "too few frames: 1")
+    assert report.estimate_label(broken) == "n/a (NOT VALID: not finite: 3 of 10 samples)"
+    assert report.estimate_label(no_error, reason=False) == "1.5 S/m, no error (NOT VALID)"
+    page = write_html_report(
+        tmp_path / "r.html", title="t", settings={"T (K)": float("nan")},
+        summary={"a": {"t": broken, "s": no_error, "spread": float("inf")}},
+    ).read_text()
+    body = page.split("<h2>Results</h2>")[1]
+    text = re.sub(r"<[^>]+>", " ", body.split("</table>")[0] + page.split("<h2>Settings")[1])
+    assert not re.search(r"\b(nan|NaN|inf|Infinity)\b", text), text
+    assert "– ± –" in body and "1.5 ± –" in body
+    assert page.count("class='invalid'") == 2
