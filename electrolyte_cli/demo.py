@@ -83,6 +83,10 @@ def run(args):
         f"residues {dict(zip(*_count(universe.residues.resnames), strict=True))}",
         flush=True,
     )
+    from mda_electrolyte.report import clear_outputs
+
+    # the page of an earlier demo must not outlive a rerun that fails before writing its own
+    clear_outputs(out / "analysis", ["report.html"])
     # a 0.2 ps trajectory of one ion pair is too short for some analyses: report, go on
     summary = run_report(
         universe, out / "analysis", calc if gpu else None, None, not args.quiet, keep_going=True

@@ -86,14 +86,17 @@ def diagnose(
     from .intra_inter_errors import IntraInterErrors, errors_summary
     from .model_frames import FrameSource
     from .model_labels import is_calculator, stored_labels
+    from .report import clear_outputs
     from .volume_scan import DEFAULT_SCALES, RigidVolumeScan, scan_summary
 
     if isinstance(universe_or_frames, (str, Path)):
-        from ase.io import read
+        from .bridge import read_ase_frames
 
-        universe_or_frames = read(str(universe_or_frames), index=":")
+        universe_or_frames = read_ase_frames(universe_or_frames)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    clear_outputs(outdir, ["diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
+                           "intra_inter_errors.png", "volume_scan_frames.extxyz"])
     source = FrameSource(universe_or_frames)
     n_frames = source.atomgroup.universe.trajectory.n_frames
     summary = {}

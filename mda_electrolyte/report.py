@@ -26,7 +26,7 @@ from pathlib import Path
 from ase_electrolyte.estimate import estimates_to_dict
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
-           "estimate_label", "mark_invalid"]
+           "estimate_label", "mark_invalid", "clear_outputs"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory)
@@ -153,7 +153,8 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     ----------
     universe : MDAnalysis.Universe
     outdir : str or pathlib.Path
-        Created if needed; receives ``summary.json`` and the PNG plots.
+        Created if needed; receives ``summary.json`` and the PNG plots (those of an earlier
+        run there, and its ``summary.json``, are removed first).
     calculator : ase.calculators.calculator.Calculator, optional
         For the analyses that evaluate a model.
     only : iterable of str, optional
@@ -172,12 +173,14 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         :meth:`~ase_electrolyte.estimate.Estimate.to_dict` (``Estimate.from_dict`` restores it).
     """
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
     available = registered_analyses()
     names = list(available) if only is None else list(only)
     unknown = sorted(set(names) - set(available))
     if unknown:
         raise ValueError(f"unknown analyses {unknown}; known: {sorted(available)}")
+    outdir.mkdir(parents=True, exist_ok=True)
+    clear_outputs(outdir, ["summary.json"] + [f"{name}{suffix}" for name in available
+                                              for suffix in (".png", ".csv")])
     summary = {}
     _SHARED.clear()
     try:
@@ -189,6 +192,19 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     with open(outdir / "summary.json", "w") as fh:
         json.dump(summary, fh, indent=2, default=_json_default)
     return summary
+
+
+def clear_outputs(outdir, names):
+    """Remove the files ``names`` of an earlier run from ``outdir`` before a new run writes.
+
+    A rerun into the same folder must not leave the figures or the summary of the earlier run
+    beside (or, after a failure, instead of) the new ones: a stale plot or number would read
+    as the new result.
+    """
+    for name in names:
+        path = Path(outdir) / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
 
 
 def _json_default(obj):

@@ -120,3 +120,19 @@ def test_nan_and_infinity_are_never_shown(tmp_path):
     assert not re.search(r"\b(nan|NaN|inf|Infinity)\b", text), text
     assert "– ± –" in body and "1.5 ± –" in body
     assert page.count("class='invalid'") == 2
+
+
+def test_a_rerun_leaves_no_stale_summary_or_plot(universe, tmp_path, scratch_registry):
+    # an earlier run's plot and summary in the folder
+    (tmp_path / "mean_x.png").write_bytes(b"old plot")
+    (tmp_path / "broken.png").write_bytes(b"old plot")
+    (tmp_path / "summary.json").write_text(json.dumps({"mean_x": {"mean_x_angstrom": -1.0}}))
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="too few frames"):
+        report.run_analyses(universe, tmp_path, only=["broken"])
+    # the failed rerun leaves no summary that could be read as its result, and no old plots
+    assert not (tmp_path / "summary.json").exists()
+    assert not (tmp_path / "mean_x.png").exists() and not (tmp_path / "broken.png").exists()
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    summary = report.run_analyses(universe, tmp_path, only=["mean_x"])
+    assert summary["mean_x"]["mean_x_angstrom"] == pytest.approx(4.5)
