@@ -1005,6 +1005,23 @@ def series_estimate(x, unit, *, min_independent=10, where=None, detect=True):
     ), t0
 
 
+def _warn_units(temperature_K, pressure_bar, timestep_fs):
+    import warnings
+
+    doubts = []
+    if not 150.0 <= temperature_K <= 1500.0:
+        doubts.append(f"temperature_K = {temperature_K} K is far from a liquid electrolyte's "
+                      "(200–500 K): is it in °C?")
+    if abs(pressure_bar) > 5e4:
+        doubts.append(f"pressure_bar = {pressure_bar} bar is beyond 50 kbar: is it in Pa "
+                      "(1 atm = 1.01325 bar)?")
+    if timestep_fs > 5.0:
+        doubts.append(f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): "
+                      "is it in another unit?")
+    for doubt in doubts:
+        warnings.warn(doubt, stacklevel=3)
+
+
 def check_protocol_arguments(
     *,
     temperature_K,
@@ -1030,6 +1047,13 @@ def check_protocol_arguments(
         Naming the first bad argument: non-positive or non-finite temperature, time steps,
         intervals or force threshold; a non-finite pressure; negative stage lengths; a
         production run shorter than one frame interval.
+
+    Warns
+    -----
+    UserWarning
+        Values that are valid numbers but implausible for a liquid electrolyte, the sign of a
+        wrong unit: a temperature outside 150–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
+        time steps above 5 fs.
     """
     if production_ensemble not in _ENSEMBLES:
         raise ValueError(
@@ -1045,6 +1069,7 @@ def check_protocol_arguments(
     _positive("relax_fmax (eV/Å)", relax_fmax)
     _positive("preequilibration_timestep_fs", preequilibration_timestep_fs)
     _positive("timestep_fs", timestep_fs)
+    _warn_units(temperature_K, pressure_bar, max(timestep_fs, preequilibration_timestep_fs))
     _positive("hydrogen_mass (amu)", hydrogen_mass, allow_none=True)
     _positive("write_interval_fs", write_interval_fs)
     _positive("observe_interval_fs", observe_interval_fs)

@@ -36,7 +36,9 @@ or any box is packed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import warnings
 
 from . import analyze, demo, diagnose, finetune, screen, select, simulate
 from .arguments import Parser, one_line
@@ -84,7 +86,8 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        _COMMANDS[args.command].run(args)
+        with _one_line_warnings(args.command):
+            _COMMANDS[args.command].run(args)
     except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
         # OSError: a file that cannot be written (disk full, size limit) or read
         print(f"electrolyte {args.command}: error: {one_line(err)}", file=sys.stderr)
@@ -96,3 +99,18 @@ def main(argv=None):
         )
         return 130
     return 0
+
+
+@contextlib.contextmanager
+def _one_line_warnings(command):
+    """Warnings as ``electrolyte CMD: warning: message`` lines, without the source line."""
+    previous = warnings.formatwarning
+
+    def formatwarning(message, category, filename, lineno, line=None):
+        return f"electrolyte {command}: warning: {one_line(message)}\n"
+
+    warnings.formatwarning = formatwarning
+    try:
+        yield
+    finally:
+        warnings.formatwarning = previous

@@ -1,6 +1,7 @@
 """The ``electrolyte`` command end to end on a tiny system, and its error messages."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -209,3 +210,29 @@ def test_parser_errors_are_one_line(capsys):
     assert done.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "invalid float value: 'warm'" in err
+
+
+@pytest.mark.parametrize("flags,doubt", [
+    (["--temperature", "25"], "is it in °C?"),
+    (["--pressure", "101325"], "is it in Pa"),
+])
+def test_values_in_a_wrong_unit_are_warned_about_in_one_line(flags, doubt, tmp_path, capsys):
+    from ase_electrolyte.md import check_protocol_arguments
+
+    import warnings
+
+    from electrolyte_cli import _one_line_warnings
+
+    argv = _BASE[:-1] + ["nosuch-model"] + flags + ["-o", str(tmp_path / "out")]
+    with pytest.warns(UserWarning, match=re.escape(doubt)):
+        assert main(argv) == 2  # the unknown model stops it, after the warning
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("electrolyte simulate: error: ")
+    # on a terminal the warning is one line too
+    with _one_line_warnings("simulate"):
+        line = warnings.formatwarning(doubt + "\n  more", UserWarning, "x.py", 1)
+    assert line == f"electrolyte simulate: warning: {doubt} more\n"
+    with pytest.warns(UserWarning, match="liquid electrolyte"):
+        check_protocol_arguments(temperature_K=1e4)
+    with pytest.warns(UserWarning, match="time step of 20"):
+        check_protocol_arguments(temperature_K=300, timestep_fs=20.0)
