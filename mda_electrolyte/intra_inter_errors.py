@@ -334,6 +334,8 @@ class IntraInterErrors(AnalysisBase):
 
     def _conclude(self):
         per_frame = sorted(self.results._per_frame, key=lambda item: item[0])
+        if not per_frame:
+            raise ValueError("no frames analysed: start/stop/step or frames select none")
         n_atoms = self._source.n_atoms
         components = {
             "energy": ENERGY_COMPONENTS if self._split_reference else ("total",),

@@ -188,12 +188,17 @@ def make_whole(positions, ids, box=None, bonds=None):
     Raises
     ------
     ValueError
-        For a bad box, or when ``bonds`` do not connect every molecule.
+        For a bad box, non-finite positions, or when ``bonds`` do not connect every molecule.
     """
     pos = np.array(positions, dtype=np.float64, copy=True)
     ids = np.asarray(ids)
     if box is None or pos.size == 0:
         return pos
+    bad = np.flatnonzero(~np.all(np.isfinite(pos), axis=-1))
+    if bad.size:
+        # else a NaN atom reads as a molecule broken into fragments, which is not the fault
+        raise ValueError(f"non-finite positions of {bad.size} atom(s) (e.g. index {bad[0]}): "
+                         "no molecule can be made whole")
     cell = _cell_matrix(box)
     if ids.shape != (len(pos),):
         raise ValueError(f"ids has shape {ids.shape}, expected ({len(pos)},)")

@@ -204,6 +204,8 @@ class RigidVolumeScan(AnalysisBase):
     def _conclude(self):
         records = sorted(self.results._per_frame, key=lambda r: r["frame"])
         del self.results["_per_frame"]
+        if not records:
+            raise ValueError("no frames analysed: start/stop/step or frames select none")
         self.results.scales = self.scales.copy()
         self.results.volumes = np.array([r["volumes"] for r in records])
         self.results.frames = np.array([r["frame"] for r in records])

@@ -515,3 +515,35 @@ def test_errors_are_estimates_and_an_undefined_rrmse_is_marked_not_nan_with_a_wa
     assert not rr.converged and "does not vary" in rr.verdict and "too few frames" in rr.verdict
     assert not one.results.estimates["rmse"]["total"]["forces"].converged
     assert one.results.rmse["total"]["forces"].value > 0
+
+
+def test_nan_positions_and_an_empty_frame_selection_are_named():
+    good = _frame(seed=0)
+    bad = _frame(seed=1)
+    bad.positions[2] = [np.inf, 0.0, 0.0]
+    with pytest.raises(ValueError, match="non-finite positions of 1 atom"):
+        IntraInterErrors([good, bad], MolecularPairModel(), reference=MolecularPairModel()).run()
+    with pytest.raises(ValueError, match="no frames analysed"):
+        IntraInterErrors([good, good], MolecularPairModel(),
+                         reference=MolecularPairModel()).run(frames=[])
+
+
+def test_softening_without_reference_forces_is_marked_never_nan():
+    # the model against itself on frames whose reference forces all vanish: slope undefined
+    frames = [_frame(seed=s) for s in range(3)]
+    zero = []
+    for atoms in frames:
+        labelled = atoms.copy()
+        labelled.calc = SinglePointCalculator(labelled, energy=0.0,
+                                              forces=np.zeros((len(atoms), 3)))
+        zero.append(labelled)
+    with pytest.warns(UserWarning, match="reference_isolated"):
+        errors = IntraInterErrors(frames, MolecularPairModel(), reference=zero,
+                                  quantities=("forces",)).run()
+    for label, slope in errors.results.softening.items():
+        assert not slope.valid and "does not vary" in slope.verdict, label
+    for fits in errors.results.softening_ols.values():
+        assert all(not fits[k].valid for k in ("slope", "intercept", "r2"))
+    # the RRMSE against a reference that does not vary is marked too
+    rr = errors.results.rrmse["total"]["forces"]
+    assert not rr.valid and "does not vary" in rr.verdict

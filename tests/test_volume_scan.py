@@ -291,3 +291,13 @@ def test_scan_estimates_mark_one_frame_and_give_model_minus_reference():
         # intra is the same at every scale, so are its estimates
         assert r.estimates["intra"][f"{s:g}"].value == pytest.approx(
             r.estimates["intra"]["1"].value, rel=1e-12)
+
+
+def test_nan_positions_and_an_empty_frame_selection_are_named():
+    good, _ = _box(seed=0)
+    bad = good.copy()
+    bad.positions[5] = np.nan
+    with pytest.raises(ValueError, match="non-finite positions of 1 atom"):
+        RigidVolumeScan([good, bad], _model(), scales=[1.0]).run()
+    with pytest.raises(ValueError, match="no frames analysed"):
+        RigidVolumeScan([good, good], _model(), scales=[1.0]).run(start=1, stop=1)
