@@ -392,7 +392,11 @@ def scan_summary(scan, outdir):
             for k, s in enumerate(r.scales):
                 out.writerow([int(frame), f"{s:g}", repr(float(r.volumes[i, k]))]
                              + [repr(float(r[c][i, k])) for c in columns])
+    # headline (printed by the command): the intermolecular energy of the frames as they are
+    headline = {f"{key} (s=1)": r.estimates[key]["1"] for key in ("inter", "inter_error")
+                if key in r.estimates and "1" in r.estimates[key]}
     return {
+        **headline,
         "scales": r.scales.tolist(),
         "frames": r.frames.tolist(),
         "units": "meV/atom",
