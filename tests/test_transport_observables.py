@@ -196,3 +196,49 @@ def test_analyze_reports_temperatures_as_estimates_and_model_errors_without_stor
     rmse = Estimate.from_dict(errors["rmse"]["total"]["forces"])
     assert rmse.value < 1e-4 and "energy" not in errors["rmse"]["total"]
     u.trajectory.close()
+
+
+#: Summary keys whose plain numbers are settings or fit diagnostics of an Estimate next to them,
+#: not results: frame spacing, windows, charges, counts, fit quality.
+_NOT_RESULTS = {"frame_spacing_ps", "plateau_ps", "fit_window_ps", "charge", "charges",
+                "acf_first_lag_ratio", "r2", "loglog_slope", "n_segments", "n_ions",
+                "equilibrated_from_ps", "statistical_inefficiency", "n_effective",
+                "D_m2_per_s", "D_err_m2_per_s"}  # the last two: legacy aliases of "D"
+
+
+def test_every_reported_number_is_an_estimate_or_a_setting_and_none_is_nan(md_file, tmp_path):
+    import json
+
+    from mda_electrolyte.report import run_analyses
+
+    u = from_ase(md_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_analyses(u, tmp_path, calculator=EMT(), keep_going=True)
+    u.trajectory.close()
+
+    def refuse(constant):
+        raise AssertionError(f"{constant} in summary.json")
+
+    summary = json.loads((tmp_path / "summary.json").read_text(), parse_constant=refuse)
+    bare = []
+
+    def walk(obj, path):
+        if isinstance(obj, dict):
+            if {"value", "stderr", "verdict", "converged"} <= set(obj):
+                assert obj["converged"] is False or None not in (obj["value"], obj["stderr"])
+                return
+            for key, value in obj.items():
+                if key not in _NOT_RESULTS:
+                    walk(value, path + [key])
+        elif isinstance(obj, list):
+            if all(isinstance(v, (int, float)) for v in obj):
+                return  # a curve (g(r), r): data drawn in the plots, not a reported number
+            for value in obj:
+                walk(value, path)
+        elif isinstance(obj, float):
+            bare.append("/".join(path))
+
+    # the RDF module reports its peak positions as plain numbers still (not of this suite)
+    walk({k: v for k, v in summary.items() if k != "intra_inter_rdf"}, [])
+    assert not bare, bare
