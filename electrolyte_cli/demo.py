@@ -33,6 +33,9 @@ def register(sub):
 def run(args):
     if args.n_atoms is not None and args.n_atoms < 20:
         raise ValueError(f"--n-atoms must be >= 20 (one salt pair and solvent), not {args.n_atoms}")
+    if args.n_atoms is not None and args.n_atoms > MAX_DEMO_ATOMS:
+        raise ValueError(f"--n-atoms {args.n_atoms}: the demo runs up to {MAX_DEMO_ATOMS} atoms; "
+                         "use electrolyte simulate for larger boxes")
     A.finite("--production-ps", args.production_ps, positive=True, allow_none=True)
     A.check_output_folder(args.output)
     A.check_model_args("sevennet-0", args.dispersion, args.device)
@@ -142,6 +145,8 @@ MIN_IONS = 10
 #: Shorter production than this (ps) and every analysis number of the demo is marked not
 #: valid: Ju et al. (2025) sample 200 ps of production.
 MIN_PRODUCTION_PS = 200.0
+#: Largest demo box (atoms): beyond it packing and MD take hours, a typo rather than a demo.
+MAX_DEMO_ATOMS = 20000
 
 
 #: Analyses whose numbers are no averages over ions: "too few ions" does not apply to them.

@@ -47,6 +47,11 @@ def run(args):
     A.check_model_args(args.model, args.dispersion, args.device)
     if args.reference is not None and not Path(args.reference).exists():
         A.check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
+    elif args.reference is not None:
+        from mda_electrolyte.model_labels import read_frames
+
+        # a labels file that cannot be read fails now, not after the model has loaded
+        read_frames(args.reference)
     for flag, value in (
         ("--max-scan-frames", args.max_scan_frames),
         ("--max-error-frames", args.max_error_frames),

@@ -198,11 +198,12 @@ def read_frames(source):
     if isinstance(source, (str, Path)):
         from ase.io import read
 
+        from .bridge import read_ase_frames
+
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"no such label file: {path}")
-        frames = read(str(path), index=":")
-        return frames if isinstance(frames, list) else [frames]
+        return read_ase_frames(path)
     from ase import Atoms
 
     if isinstance(source, Atoms):

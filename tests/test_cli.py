@@ -171,6 +171,9 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (["select", "JUNK.h5md", "-n", "2"], "not an H5MD trajectory"),
         (["select", "TEXT.txt", "-n", "2"], "not a frames file ase.io can read"),
         (["select", "missing.extxyz", "-n", "2"], "no candidates file"),
+        (["demo", "--n-atoms", "100000000"], "the demo runs up to 20000 atoms"),
+        (["diagnose", "JUNK.h5md", "--model", "sevennet-0", "--reference", "TEXT.txt"],
+         "not a trajectory format"),
     ],
 )
 def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path, capsys,
