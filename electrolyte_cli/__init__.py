@@ -80,8 +80,9 @@ def main(argv=None):
     Returns
     -------
     int
-        0 on success, 2 on a bad argument or a failure reported in one line, 130 when
-        interrupted (the same command resumes).
+        0 on success, 2 on a bad argument or a failure reported in one line, 1 on an
+        unexpected error (a bug: one line too, the traceback with ``ELECTROLYTE_DEBUG=1``),
+        130 when interrupted (the same command resumes).
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -98,6 +99,17 @@ def main(argv=None):
             file=sys.stderr,
         )
         return 130
+    except Exception as err:  # noqa: BLE001 - the last line of defence, reported as a bug
+        import os
+
+        if os.environ.get("ELECTROLYTE_DEBUG"):
+            raise
+        print(
+            f"electrolyte {args.command}: internal error: {type(err).__name__}: {one_line(err)} "
+            "(a bug; ELECTROLYTE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -239,3 +239,19 @@ def test_values_in_a_wrong_unit_are_warned_about_in_one_line(flags, doubt, tmp_p
         check_protocol_arguments(temperature_K=1e4)
     with pytest.warns(UserWarning, match="time step of 20"):
         check_protocol_arguments(temperature_K=300, timestep_fs=20.0)
+
+
+def test_an_unexpected_error_is_one_line_with_status_1(monkeypatch, capsys):
+    import electrolyte_cli.analyze as analyze
+
+    def broken(args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(analyze, "run", broken)
+    monkeypatch.delenv("ELECTROLYTE_DEBUG", raising=False)
+    assert main(["analyze", "x.h5md"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: KeyError" in err and "Traceback" not in err
+    monkeypatch.setenv("ELECTROLYTE_DEBUG", "1")
+    with pytest.raises(KeyError):
+        main(["analyze", "x.h5md"])
