@@ -485,10 +485,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             "g_intra": rdf.results.intra[key].tolist(),
             "g_inter": rdf.results.inter[key].tolist(),
             "g_total": total.tolist(),
-            # the first peak of the smoothed g(r), not its global maximum
-            "first_peak_angstrom": rdf.results.first_peak[key],
-            "first_minimum_angstrom": rdf.results.first_minimum[key],
-            # the same positions with their resolution and verdict (shallow, small sample)
+            # the first peak of the smoothed g(r) (not its global maximum) and the first minimum,
+            # with their resolution and verdict (shallow, small sample); no bare copies
             "first_peak": rdf.results.estimates[key]["first_peak"],
             "first_minimum": rdf.results.estimates[key]["first_minimum"],
         }
