@@ -57,8 +57,12 @@ def equilibrated_mean(values, dt=1.0, detect=True):
         ``verdict``.
     """
     values = np.asarray(values, dtype=np.float64)
-    if values.size < 4 or not np.all(np.isfinite(values)):
-        raise ValueError("a time-series mean needs at least 4 finite samples")
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise ValueError(f"the series holds {bad.size} NaN or infinite sample(s) (first at "
+                         f"index {bad[0]}): no mean of it is a result")
+    if values.size < 4:
+        raise ValueError(f"a time-series mean needs at least 4 samples, not {values.size}")
     start = detect_equilibration(values)[0] if detect else 0
     mean, err, g = timeseries_mean(values[start:])
     n_eff = (values.size - start) / g

@@ -103,3 +103,13 @@ def test_fixed_volume_density_is_not_a_result():
     d = Density(np.full(500, 1.21), dt=0.01).run().results
     assert not d.equilibrium_density.valid and not d.valid
     assert "fixed-volume" in d.equilibrium_density.verdict
+
+
+@pytest.mark.parametrize("series,match", [
+    (np.r_[np.full(30, 1.2), np.nan, np.full(29, 1.21)], "1 NaN or infinite sample.*index 30"),
+    (np.r_[np.inf, np.full(59, 1.2)], "index 0"),
+    (np.array([1.2, 1.21, 1.19]), "at least 4 samples, not 3"),
+])
+def test_non_finite_or_too_few_samples_are_named(series, match):
+    with pytest.raises(ValueError, match=match):
+        Density(series, dt=0.01).run()
