@@ -18,6 +18,8 @@ def register(sub):
         "descriptor information (skips frames that only extend a direction already covered)",
     )
     sel.add_argument("-o", "--output", default="selected.extxyz", help="selected frames (extxyz)")
+    sel.add_argument("--overwrite", action="store_true",
+                     help="replace an existing output file (refused otherwise)")
 
 
 def _check_select(args):
@@ -30,6 +32,12 @@ def _check_select(args):
 
     if args.n < 1:
         raise ValueError(f"-n must be >= 1 (frames to keep), not {args.n}")
+    out = Path(args.output)
+    if out.is_dir():
+        raise ValueError(f"-o/--output {out}: a folder of that name exists; give a file name")
+    if out.exists() and not args.overwrite:
+        raise ValueError(f"-o/--output {out} exists; choose another name or pass --overwrite")
+    A.check_output_folder(out.parent, flag=f"-o/--output {out}: the folder")
     candidates = Path(args.candidates)
     if not candidates.is_file():
         raise ValueError(f"no candidates file {candidates}")
@@ -41,10 +49,6 @@ def _check_select(args):
     except UnknownFileTypeError as err:
         raise ValueError(f"{candidates}: not a frames file ase.io can read ({err}); give the "
                          "extxyz of a CandidateCollector") from None
-    out = Path(args.output)
-    if out.is_dir():
-        raise ValueError(f"-o/--output {out}: a folder of that name exists; give a file name")
-    A.check_output_folder(out.parent, flag=f"-o/--output {out}: the folder")
     A.check_model_args(args.model, "none", args.device)
 
 
@@ -52,7 +56,6 @@ def run(args):
     from ase_electrolyte.active_learning import select_candidates
 
     _check_select(args)
-
     selected = select_candidates(
         args.candidates, args.n, model=args.model, device=args.device, out=args.output,
         method=args.method,

@@ -172,6 +172,7 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (["select", "TEXT.txt", "-n", "2"], "not a frames file ase.io can read"),
         (["select", "missing.extxyz", "-n", "2"], "no candidates file"),
         (["demo", "--n-atoms", "100000000"], "the demo runs up to 20000 atoms"),
+        (["select", "TRAJ", "-n", "2", "-o", "TEXT.txt"], "exists; choose another name"),
         (["diagnose", "JUNK.h5md", "--model", "sevennet-0", "--reference", "TEXT.txt"],
          "not a trajectory format"),
     ],
