@@ -318,7 +318,8 @@ class SolvationShells(AnalysisBase):
         ``coordination_numbers`` and ``pairing`` (species →), ``free_cation_fraction``,
         ``free_ion_fraction``, and the shares of the distributions, ``labels`` (label →),
         ``network_sizes`` and ``cn_distribution_total`` (int →), each the average over frames
-        of that frame's share. The plain floats above are their values.
+        of that frame's share, and ``ssip_fraction_in_networks`` (over the frames holding an
+        SSIP; ``None`` without any). The plain floats above are their values.
     results.table : ShellTable
         What the pass collected (:class:`~mda_electrolyte.shell_table.ShellTable`); every
         result above is :func:`shell_results` of it, so it can be saved and re-derived (other
@@ -771,6 +772,7 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
     out["shells"] = _shell_frame(table, members, names)
     out.update(_distributions(counts, codes, sizes, molecules, names, solvent_codes, n_frames,
                               n_cat))
+    out["estimates"]["ssip_fraction_in_networks"] = out.pop("_ssip_fraction_estimate")
     out.update(_by_type(table, labels, common, angles, edges))
     return out
 
@@ -802,6 +804,11 @@ def _distributions(counts, codes, sizes, molecules, names, solvent_codes, n_fram
     networked = ssip & (ssip_sizes > 1)
     isolated = ssip & (ssip_sizes == 1)
     n_ssip = int(ssip.sum())
+    with_ssip = ssip.sum(axis=1) > 0
+    # the share of SSIPs in networks, frame by frame over the frames that hold an SSIP
+    out["_ssip_fraction_estimate"] = frame_average(
+        networked.sum(axis=1)[with_ssip] / ssip.sum(axis=1)[with_ssip], n_cat,
+        what="SSIP fraction in networks") if with_ssip.any() else None
     out["ssip_networks"] = {
         "fraction_in_networks": float(networked.sum() / n_ssip) if n_ssip else None,
         "sizes": distribution(ssip_sizes[ssip]),
@@ -948,7 +955,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         # shares of shell labels, network sizes and total coordination numbers: Estimates
         "labels": {k: estimates["labels"][k] for k in list(estimates["labels"])[:20]},
         "network_sizes": {str(k): v for k, v in estimates["network_sizes"].items()},
-        "ssip_fraction_in_networks": shells.results.ssip_networks["fraction_in_networks"],
+        "ssip_fraction_in_networks": estimates["ssip_fraction_in_networks"],
         "cn_distribution_total": {
             str(k): v for k, v in estimates["cn_distribution_total"].items()
         },

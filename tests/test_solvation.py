@@ -540,7 +540,7 @@ def test_cn_distributions_and_ssip_networks_against_the_shell_table():
             expect[0] = zeros / n_shells
         assert res.cn_distribution[name] == pytest.approx(expect), name
     # SSIP networks: union-find over SSIP cations sharing a solvent molecule, per frame
-    sizes = []
+    sizes, per_frame = [], []
     for frame in range(3):
         rows = table[table.frame == frame]
         anion = set(rows.loc[rows.species == "pf6", "cation"])
@@ -559,7 +559,12 @@ def test_cn_distributions_and_ssip_networks_against_the_shell_table():
                 parent[find(h)] = find(hosts[0])
         roots = [find(c) for c in ssip]
         sizes += [roots.count(r) for r in roots]
+        if roots:
+            per_frame.append(np.mean([roots.count(r) > 1 for r in roots]))
     sizes = np.array(sizes)
+    # the Estimate averages the frames' own shares (3 frames: too few for a block error)
+    est = res.estimates["ssip_fraction_in_networks"]
+    assert est.value == pytest.approx(np.mean(per_frame)) and "too few frames" in est.verdict
     net = res.ssip_networks
     assert net["n_ssip"] == sizes.size
     assert net["fraction_in_networks"] == pytest.approx(np.mean(sizes > 1))
