@@ -146,7 +146,7 @@ class IntraInterErrors(AnalysisBase):
     >>> sorted(errors.results.rmse)
     ['inter', 'intra', 'rot', 'total', 'trans', 'vib']
     >>> same = IntraInterErrors([pair], EMT(), reference=EMT()).run()
-    >>> same.results.rmse["inter"]["forces"]
+    >>> same.results.rmse["inter"]["forces"].value  # an Estimate; one frame: no error
     0.0
     """
 
