@@ -196,8 +196,6 @@ class StoredMoleculeLabels:
 def read_frames(source):
     """Labelled frames as a list of Atoms from a file path (extxyz, ASE db), an Atoms or a list."""
     if isinstance(source, (str, Path)):
-        from ase.io import read
-
         from .bridge import read_ase_frames
 
         path = Path(source)

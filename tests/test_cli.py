@@ -221,10 +221,9 @@ def test_parser_errors_are_one_line(capsys):
     (["--pressure", "101325"], "is it in Pa"),
 ])
 def test_values_in_a_wrong_unit_are_warned_about_in_one_line(flags, doubt, tmp_path, capsys):
-    from ase_electrolyte.md import check_protocol_arguments
-
     import warnings
 
+    from ase_electrolyte.md import check_protocol_arguments
     from electrolyte_cli import _one_line_warnings
 
     argv = _BASE[:-1] + ["nosuch-model"] + flags + ["-o", str(tmp_path / "out")]

@@ -274,7 +274,7 @@ def test_scan_estimates_mark_one_frame_and_give_model_minus_reference():
     one = RigidVolumeScan(frames[:1], _model(), scales=scales, reference=_model(sigma=2.4),
                           keep_frames=False).run()
     for component, row in one.results.estimates.items():
-        for key, est in row.items():
+        for est in row.values():
             # one frame is a number, not a result: no error over frames, never NaN as a value
             assert not est.valid and "too few frames" in est.verdict, component
             assert np.isfinite(est.value)
