@@ -220,6 +220,12 @@ class H5MDWriter:
         self._pending = {}
         self._n_pending = 0
         self.path = Path(path)
+        if self.path.is_dir():
+            raise ValueError(f"{self.path} is a folder; give a file name (*.h5md)")
+        if not self.path.parent.is_dir():
+            raise ValueError(f"{self.path}: the folder {self.path.parent} does not exist")
+        if len(atoms) == 0:
+            raise ValueError("a trajectory of no atoms")
         self.n_atoms = len(atoms)
         self._dtype = np.dtype(dtype)
         self._masses = atoms.get_masses().copy()

@@ -100,7 +100,7 @@ def test_output_paths_that_are_folders_missing_or_foreign_files_are_refused(tmp_
     run_md(_argon(), trajectory=foreign, overwrite=True, **_MD)
     assert h5md_info(foreign)["complete"]
     with pytest.raises(ValueError, match="a file of that name exists"):
-        run_protocol(_argon(), _argon().calc, foreign, temperature_K=80, preequilibration_ps=0,
+        run_protocol(_argon(), _argon().calc, foreign, temperature_K=300, preequilibration_ps=0,
                      equilibration_ps=0, production_ps=0.2, progress=False)
 
 
@@ -141,3 +141,13 @@ def test_from_ase_names_an_unreadable_file(content, suffix, match, tmp_path):
     path.write_text(content)
     with pytest.raises(ValueError, match=match):
         from_ase(path)
+
+
+def test_writer_refuses_a_folder_a_missing_folder_and_no_atoms(tmp_path):
+    atoms = _argon()
+    for path, match in ((tmp_path, "is a folder"), (tmp_path / "no" / "w.h5md", "does not exist")):
+        with pytest.raises(ValueError, match=match):
+            H5MDWriter(path, atoms)
+    with pytest.raises(ValueError, match="no atoms"):
+        H5MDWriter(tmp_path / "w.h5md", atoms[:0])
+    assert list(tmp_path.iterdir()) == []
