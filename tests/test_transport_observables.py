@@ -239,6 +239,5 @@ def test_every_reported_number_is_an_estimate_or_a_setting_and_none_is_nan(md_fi
         elif isinstance(obj, float):
             bare.append("/".join(path))
 
-    # the RDF module reports its peak positions as plain numbers still (not of this suite)
-    walk({k: v for k, v in summary.items() if k != "intra_inter_rdf"}, [])
+    walk(summary, [])
     assert not bare, bare
