@@ -166,16 +166,24 @@ class Estimate:
     def __format__(self, spec):
         if not spec:
             return str(self)
-        return f"{format(self.value, spec)} ± {format(self.stderr, spec)} {self.unit}"
+        return f"{self._body(lambda x: format(x, spec))} {self.unit}"
 
     def __str__(self):
-        if math.isfinite(self.stderr) and self.stderr > 0:
-            digits = max(0, 1 - int(math.floor(math.log10(self.stderr))))
-            body = f"{self.value:.{digits}f} ± {self.stderr:.{digits}f}"
-        else:
-            body = f"{self.value:.6g} ± {self.stderr:.2g}"
         unit = "" if self.unit == "1" else f" {self.unit}"
+        if math.isfinite(self.stderr) and self.stderr > 0 and math.isfinite(self.value):
+            digits = max(0, 1 - int(math.floor(math.log10(self.stderr))))
+            body = self._body(lambda x: f"{x:.{digits}f}")
+        else:
+            body = self._body(lambda x: f"{x:.6g}")
         return f"{body}{unit} ({self.verdict})"
+
+    def _body(self, fmt):
+        # a number without a value or an error is written out in words, never as "nan ± nan"
+        if not math.isfinite(self.value):
+            return "no value"
+        if not math.isfinite(self.stderr):
+            return f"{fmt(self.value)} ± ? (error unknown)"
+        return f"{fmt(self.value)} ± {fmt(self.stderr)}"
 
 
 def estimates_to_dict(obj):

@@ -115,3 +115,13 @@ def test_auto_resolves_to_what_torch_sees():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA GPU"):
             resolve_device("cuda:0")
+
+
+def test_a_number_without_value_or_error_is_written_in_words():
+    import math
+
+    gone = Estimate(math.nan, math.nan, "S/m", "blocks", 3, converged=False, notes="too short")
+    assert str(gone) == "no value S/m (too short)" and "nan" not in f"{gone:.3f}"
+    unsure = Estimate(1.5, math.inf, "S/m", "blocks", 3, converged=False, notes="too short")
+    assert str(unsure) == "1.5 ± ? (error unknown) S/m (too short)"
+    assert f"{unsure:.2f}" == "1.50 ± ? (error unknown) S/m"
