@@ -33,6 +33,7 @@ __all__ = [
     "get_species",
     "get_salt",
     "species_from_formula",
+    "parse_shares",
     "LIQUID_DENSITIES",
 ]
 
@@ -246,6 +247,58 @@ SOLVENTS = {n: Species(n, s, 0, d) for n, s, d in _SOLVENT_TABLE}
 IONS = {n: Species(n, s, None, d) for n, s, d in _ION_TABLE}
 #: Built-in salts by name.
 SALTS = {n: Salt(n, IONS[c], IONS[a]) for n, c, a in _SALT_TABLE}
+
+
+def parse_shares(text, what="solvent", default=None):
+    """``"EC:3,EMC:7"`` or ``"EC=3,EMC=7"`` → ``{"EC": 3.0, "EMC": 7.0}``.
+
+    The one reader of this notation (CLI ``--solvent``/``--counts`` and screening plans).
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated ``NAME:NUMBER`` (or ``NAME=NUMBER``) items.
+    what : str
+        What the mapping is, for the error messages.
+    default : float, optional
+        Value of an item given without a number (``"EC"``); None: such an item is an error.
+
+    Returns
+    -------
+    dict
+        Name → number, in the order given (names as written, not resolved to species).
+
+    Raises
+    ------
+    ValueError
+        An item that does not parse, a name given twice (its earlier number would be lost), or
+        no item at all.
+
+    Examples
+    --------
+    >>> parse_shares("EC:3, EMC:7")
+    {'EC': 3.0, 'EMC': 7.0}
+    """
+    out = {}
+    for item in filter(None, (t.strip() for t in str(text).split(","))):
+        sep = ":" if ":" in item else "="
+        name, has_value, value = item.partition(sep)
+        name = name.strip()
+        if name in out:
+            raise ValueError(f"{what} {name} is named twice in {text!r}")
+        try:
+            if not has_value and default is None:
+                raise ValueError
+            out[name] = float(value) if has_value else float(default)
+        except ValueError:
+            raise ValueError(
+                f"bad {what} entry {item!r} in {text!r}; expected NAME:NUMBER, e.g. EC:3,EMC:7"
+            ) from None
+        if not name:
+            raise ValueError(f"bad {what} entry {item!r} in {text!r}: no name")
+    if not out:
+        raise ValueError(f"empty {what}")
+    return out
 
 
 def get_species(name):

@@ -9,20 +9,13 @@ __all__ = []
 
 
 def parse_mapping(text, what):
-    """``"EC:3,EMC:7"`` or ``"EC=3,EMC=7"`` → ``{"EC": 3.0, "EMC": 7.0}``."""
-    out = {}
-    for item in filter(None, (t.strip() for t in text.split(","))):
-        sep = ":" if ":" in item else "="
-        name, _, value = item.partition(sep)
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"bad {what} entry {item!r}; expected NAME:NUMBER, e.g. EC:3,EMC:7"
-            ) from None
-    if not out:
-        raise argparse.ArgumentTypeError(f"empty {what}")
-    return out
+    """``"EC:3,EMC:7"`` → ``{"EC": 3.0, "EMC": 7.0}`` (:func:`ase_electrolyte.species.parse_shares`)."""
+    from ase_electrolyte.species import parse_shares
+
+    try:
+        return parse_shares(text, what)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 class Parser(argparse.ArgumentParser):

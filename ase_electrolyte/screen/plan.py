@@ -425,22 +425,16 @@ def _positive(value, what):
 
 def _solvent(value, where):
     """``"EC:3,EMC:7"``, ``"EC"``, ``{"EC": 3, "EMC": 7}`` → ``{"EC": 3.0, "EMC": 7.0}``."""
-    from ..species import get_species
+    from ..species import get_species, parse_shares
 
     if isinstance(value, str):
-        out = {}
-        for item in filter(None, (t.strip() for t in value.split(","))):
-            sep = ":" if ":" in item else "="
-            name, has_share, share = item.partition(sep)
-            if name.strip() in out:
-                raise PlanError(f"{where}: solvent {name.strip()} is named twice in {value!r}")
-            try:
-                out[name.strip()] = float(share) if has_share else 1.0
-            except ValueError:
-                raise PlanError(
-                    f"{where}: solvent ratio {value!r} does not parse; write NAME:SHARE,... "
-                    "e.g. 'EC:3,EMC:7'"
-                ) from None
+        try:
+            out = parse_shares(value, "solvent", default=1.0)
+        except ValueError as err:
+            raise PlanError(
+                f"{where}: solvent ratio {value!r} does not parse ({err}); write "
+                "NAME:SHARE,... e.g. 'EC:3,EMC:7'"
+            ) from None
     elif isinstance(value, dict):
         out = {}
         for name, share in value.items():
