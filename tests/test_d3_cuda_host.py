@@ -18,6 +18,7 @@ import pytest
 from ase import Atoms
 from ase.build import bulk, molecule
 
+from ase_electrolyte import native_build
 from ase_electrolyte.d3 import D3, backend
 
 pytestmark = pytest.mark.cuda_host
@@ -260,7 +261,7 @@ def test_nvcc_compiles_without_register_spills(tmp_path):
     assert archs, listed
     gencode = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in archs]
     cmd = [nvcc, "-std=c++17", "-O3", "-c", *gencode, "-Xptxas", "-v", "-I",
-           str(backend.CSRC), "-o", str(tmp_path / "d3_cuda.o"), str(backend.CSRC / "d3_cuda.cu")]
+           str(backend.CSRC), "-I", str(native_build.SHARED_CSRC), "-o", str(tmp_path / "d3_cuda.o"), str(backend.CSRC / "d3_cuda.cu")]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     log = proc.stdout + proc.stderr

@@ -121,11 +121,16 @@ def test_the_d3_and_rdf_kernels_share_one_neighbour_engine():
     engine = str(nb.SHARED_CSRC / "cell_list.h")
     assert (nb.SHARED_CSRC / "cell_list.h").is_file()
     assert engine in backend.CPU_SOURCES and engine in pair_histogram.SOURCES
-    # and neither compiled source carries a cell list of its own
-    for source in (backend.CSRC / "d3_cpu.cpp", pair_histogram.SOURCE):
+    assert engine in backend.CUDA_SOURCES  # the GPU bins take the same stencil
+    # and no compiled source carries a cell list or stencil of its own (the CUDA file keeps
+    # only the device side: the per-atom bin and the sort into bins)
+    for source in (backend.CSRC / "d3_cpu.cpp", backend.CSRC / "d3_cuda.cu",
+                   pair_histogram.SOURCE):
         text = source.read_text()
         assert '#include "cell_list.h"' in text
-        assert "struct Stencil" not in text and "floor_div" not in text
+        assert "struct Stencil" not in text and "reach * reach" not in text
+        if source.suffix != ".cu":
+            assert "floor_div" not in text
 
 
 @pytest.mark.parametrize("damage", ["truncate", "foreign", "no-manifest", "bad-manifest"])

@@ -170,47 +170,54 @@ struct Grid {
     }
 };
 
-// Sub-cell offsets whose sub-cells can hold two points within `cutoff` of each other:
-// centre distance <= cutoff + 2 * (half the longest sub-cell diagonal), with a margin for
-// atoms a rounding error outside their sub-cell.
+// Sub-cell offsets (i, j, k) of a lower-triangular cell `lat` divided into n[0] x n[1] x n[2]
+// sub-cells whose sub-cells can hold two points within `cutoff` of each other: centre
+// distance <= cutoff + 2 * (half the longest sub-cell diagonal), with a margin for atoms a
+// rounding error outside their sub-cell. Appended to `d` as 3 ints each (d is cleared first).
+// The one stencil of the CPU cell list and of the CUDA kernel's bins.
+inline void stencil_offsets(const double* lat, const int* n, double cutoff, std::vector<int>& d) {
+    double u[3][3];
+    for (int k = 0; k < 3; ++k)
+        for (int c = 0; c < 3; ++c) u[k][c] = lat[3 * k + c] / n[k];
+    double diag = 0.0;
+    const int signs[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
+    for (const auto& sg : signs) {
+        double v2 = 0.0;
+        for (int c = 0; c < 3; ++c) {
+            const double v = sg[0] * u[0][c] + sg[1] * u[1][c] + sg[2] * u[2][c];
+            v2 += v * v;
+        }
+        diag = std::max(diag, std::sqrt(v2));
+    }
+    const double reach = (cutoff + diag) * (1.0 + 1e-9) + 1e-9;
+    // sub-cell heights bound the offsets along each lattice direction
+    double height[3];
+    cell_heights(lat, height);
+    int m[3];
+    for (int k = 0; k < 3; ++k) m[k] = (int)std::ceil(reach / (height[k] / n[k])) + 1;
+    d.clear();
+    for (int i = -m[0]; i <= m[0]; ++i)
+        for (int j = -m[1]; j <= m[1]; ++j)
+            for (int k = -m[2]; k <= m[2]; ++k) {
+                double s2 = 0.0;
+                for (int c = 0; c < 3; ++c) {
+                    const double v = i * u[0][c] + j * u[1][c] + k * u[2][c];
+                    s2 += v * v;
+                }
+                if (s2 <= reach * reach) {
+                    d.push_back(i);
+                    d.push_back(j);
+                    d.push_back(k);
+                }
+            }
+}
+
+// The stencil of a Grid (see stencil_offsets).
 struct Stencil {
     std::vector<int> d;  // [3*count]
     int count = 0;
     void build(const Grid& g, double cutoff) {
-        double u[3][3];
-        for (int k = 0; k < 3; ++k)
-            for (int c = 0; c < 3; ++c) u[k][c] = g.lat[3 * k + c] / g.n[k];
-        double diag = 0.0;
-        const int signs[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
-        for (const auto& sg : signs) {
-            double v2 = 0.0;
-            for (int c = 0; c < 3; ++c) {
-                const double v = sg[0] * u[0][c] + sg[1] * u[1][c] + sg[2] * u[2][c];
-                v2 += v * v;
-            }
-            diag = std::max(diag, std::sqrt(v2));
-        }
-        const double reach = (cutoff + diag) * (1.0 + 1e-9) + 1e-9;
-        // sub-cell heights bound the offsets along each lattice direction
-        double height[3];
-        cell_heights(g.lat, height);
-        int m[3];
-        for (int k = 0; k < 3; ++k) m[k] = (int)std::ceil(reach / (height[k] / g.n[k])) + 1;
-        d.clear();
-        for (int i = -m[0]; i <= m[0]; ++i)
-            for (int j = -m[1]; j <= m[1]; ++j)
-                for (int k = -m[2]; k <= m[2]; ++k) {
-                    double s2 = 0.0;
-                    for (int c = 0; c < 3; ++c) {
-                        const double v = i * u[0][c] + j * u[1][c] + k * u[2][c];
-                        s2 += v * v;
-                    }
-                    if (s2 <= reach * reach) {
-                        d.push_back(i);
-                        d.push_back(j);
-                        d.push_back(k);
-                    }
-                }
+        stencil_offsets(g.lat, g.n, cutoff, d);
         count = (int)d.size() / 3;
     }
 };

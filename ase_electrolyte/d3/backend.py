@@ -29,7 +29,8 @@ CACHE_SUBDIR = "d3"
 # every file a build includes (they all enter the cache key); the last one is compiled
 CPU_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h",
                str(native_build.SHARED_CSRC / "cell_list.h"), "d3_cpu.cpp")
-CUDA_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h", "d3_cuda_compat.h", "d3_cuda.cu")
+CUDA_SOURCES = ("d3_abi.h", "d3_abi_exports.h", "d3_math.h", "d3_cuda_compat.h",
+                str(native_build.SHARED_CSRC / "cell_list.h"), "d3_cuda.cu")
 CPU_FLAGS = (
     "-O3",
     "-march=native",

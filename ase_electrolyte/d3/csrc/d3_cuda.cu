@@ -33,6 +33,7 @@
 #define D3_CUDA_LIBRARY  // d3_abi_exports.h: this library defines the CUDA entry points
 #include "d3_abi_exports.h"
 #include "d3_math.h"
+#include "cell_list.h"
 
 #include <algorithm>
 #include <cmath>
@@ -348,13 +349,8 @@ struct BinGrid {
 
     void build(const D3System& s, double cutoff) {
         const int natoms = s.natoms;
-        const double ax = s.lat[0], bx = s.lat[3], by = s.lat[4];
-        const double cx = s.lat[6], cy = s.lat[7], cz = s.lat[8];
-        const double volume = fabs(ax * by * cz);
-        const double height[3] = {
-            volume / sqrt(by * cz * by * cz + bx * cz * bx * cz +
-                          (bx * cy - by * cx) * (bx * cy - by * cx)),
-            volume / sqrt(ax * cz * ax * cz + ax * cy * ax * cy), fabs(cz)};
+        double height[3];
+        cell_list::cell_heights(s.lat, height);
         // bins of a tenth of the cutoff, but never many more bins than atoms (memory O(N))
         double width = cutoff / 10.0;
         for (;;) {
@@ -363,38 +359,8 @@ struct BinGrid {
             if ((double)n[0] * n[1] * n[2] <= 8.0 * natoms + 64.0) break;
             width *= 1.1;
         }
-        // stencil: offsets whose bins can hold two points within the cutoff
-        double u[3][3];
-        for (int k = 0; k < 3; ++k)
-            for (int c = 0; c < 3; ++c) u[k][c] = s.lat[3 * k + c] / n[k];
-        double diag = 0.0;
-        const int signs[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
-        for (const auto& sg : signs) {
-            double v2 = 0.0;
-            for (int c = 0; c < 3; ++c) {
-                const double v = sg[0] * u[0][c] + sg[1] * u[1][c] + sg[2] * u[2][c];
-                v2 += v * v;
-            }
-            diag = std::max(diag, sqrt(v2));
-        }
-        const double reach = (cutoff + diag) * (1.0 + 1e-9) + 1e-9;
-        int m[3];
-        for (int k = 0; k < 3; ++k) m[k] = (int)ceil(reach / (height[k] / n[k])) + 1;
-        stencil.clear();
-        for (int i = -m[0]; i <= m[0]; ++i)
-            for (int j = -m[1]; j <= m[1]; ++j)
-                for (int k = -m[2]; k <= m[2]; ++k) {
-                    double s2 = 0.0;
-                    for (int c = 0; c < 3; ++c) {
-                        const double v = i * u[0][c] + j * u[1][c] + k * u[2][c];
-                        s2 += v * v;
-                    }
-                    if (s2 <= reach * reach) {
-                        stencil.push_back(i);
-                        stencil.push_back(j);
-                        stencil.push_back(k);
-                    }
-                }
+        // the CPU cell list's stencil: offsets whose bins can hold two points within the cutoff
+        cell_list::stencil_offsets(s.lat, n, cutoff, stencil);
     }
 };
 
