@@ -29,6 +29,18 @@ _METHOD = ("propagated from the t-scaled standard error of the per-frame mean sq
            "over {n} frames")
 
 
+def _paired(reference, model):
+    """Reference and model values as float64 arrays of one shape, frames first, all finite."""
+    ref = np.asarray(reference, dtype=np.float64)
+    mod = np.asarray(model, dtype=np.float64)
+    if ref.shape != mod.shape or ref.ndim == 0 or ref.shape[0] == 0:
+        raise ValueError(f"reference {ref.shape} and model {mod.shape} must have the same "
+                         "shape with frames first")
+    if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(mod))):
+        raise ValueError("the reference or the model values contain NaN or infinity")
+    return ref, mod
+
+
 def error_estimates(reference, model, unit):
     """RMSE and RRMSE of ``model`` against ``reference`` with their errors and verdicts.
 
@@ -56,13 +68,7 @@ def error_estimates(reference, model, unit):
     >>> one_frame.converged, one_frame.notes[-1]
     (False, 'the reference does not vary: RRMSE undefined')
     """
-    ref = np.asarray(reference, dtype=np.float64)
-    mod = np.asarray(model, dtype=np.float64)
-    if ref.shape != mod.shape or ref.ndim == 0 or ref.shape[0] == 0:
-        raise ValueError(f"reference {ref.shape} and model {mod.shape} must have the same "
-                         "shape with frames first")
-    if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(mod))):
-        raise ValueError("the reference or the model values contain NaN or infinity")
+    ref, mod = _paired(reference, model)
     n_frames = ref.shape[0]
     sq = ((mod - ref) ** 2).reshape(n_frames, -1)
     if sq.shape[1] == 0:
@@ -138,13 +144,7 @@ def fit_estimates(reference, model, unit):
     """
     from scipy.stats import linregress
 
-    ref = np.asarray(reference, dtype=np.float64)
-    mod = np.asarray(model, dtype=np.float64)
-    if ref.shape != mod.shape or ref.ndim == 0 or ref.shape[0] == 0:
-        raise ValueError(f"reference {ref.shape} and model {mod.shape} must have the same "
-                         "shape with frames first")
-    if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(mod))):
-        raise ValueError("the reference or the model values contain NaN or infinity")
+    ref, mod = _paired(reference, model)
     n_frames = ref.shape[0]
     x_frames, y_frames = ref.reshape(n_frames, -1), mod.reshape(n_frames, -1)
 
