@@ -14,7 +14,8 @@ reaches in an NPT run at the same external pressure the density
 
 :func:`npt_density` measures a model's NPT density (with its error and verdict),
 :func:`compressibility_from_shifts` measures :math:`\kappa_T` from NPT densities under imposed
-pressures (or take it from an EOS fit), :func:`pressure_shift_for_density` gives
+pressures, :func:`compressibility_from_fluctuations` from the volume fluctuations of one NPT run
+(or take it from an EOS fit), :func:`pressure_shift_for_density` gives
 :math:`\Delta P` with its uncertainty, and :func:`align_density` fine-tunes the model on frames
 labelled by the model itself — energies and forces unchanged — with the stress labels shifted by
 :math:`\Delta P` (:math:`\sigma \to \sigma - \Delta P\,I`, since
@@ -31,6 +32,7 @@ __all__ = [
     "Compressibility",
     "PressureShift",
     "compressibility_from_shifts",
+    "compressibility_from_fluctuations",
     "pressure_shift_for_density",
     "align_density",
     "mean_pressure",
@@ -123,6 +125,95 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     return Compressibility(float(slope), slope_err, float(np.exp(intercept)), len(p))
 
 
+def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
+    r"""κ_T from the volume fluctuations of one NPT run.
+
+    :math:`\kappa_T = \langle\delta V^2\rangle / (k_B T \langle V\rangle)`, the
+    isothermal-isobaric ensemble's fluctuation formula (Allen and Tildesley, *Computer
+    Simulation of Liquids*, 2017), valid for a barostat that samples that ensemble (the MTK
+    barostat of :func:`ase_electrolyte.md.run_md` does). The start that pymbar's
+    equilibration detection finds in the volume series is discarded; the error of
+    :math:`\langle\delta V^2\rangle` comes from the statistical inefficiency of the
+    :math:`\delta V^2` series itself (:func:`mda_electrolyte.uncertainty.timeseries_mean`), so
+    no extra NPT runs are needed — but a variance needs more uncorrelated samples than a mean:
+    the relative error is about :math:`\sqrt{2/n_\mathrm{eff}}`.
+
+    Parameters
+    ----------
+    source : str, os.PathLike or array_like
+        H5MD file of an NPT run (its ``volume`` observable, Å³) or a volume series, Å³.
+    temperature_K : float
+        The run's thermostat temperature, K.
+    dt : float, optional
+        Spacing of an array ``source``, ps (only for the reported equilibration time).
+
+    Returns
+    -------
+    ase_electrolyte.estimate.Estimate
+        κ_T in 1/bar; the verdict says "too short" below 20 uncorrelated samples of
+        :math:`\delta V^2`.
+
+    Raises
+    ------
+    ValueError
+        A non-positive temperature, fewer than 4 finite volumes, non-positive volumes or a
+        constant volume (not an NPT run).
+
+    Examples
+    --------
+    Volumes drawn from the NPT distribution of a liquid with κ_T = 5e-5 1/bar at 300 K:
+
+    >>> import numpy as np
+    >>> from ase.units import bar, kB
+    >>> from ase_electrolyte.density_alignment import compressibility_from_fluctuations
+    >>> v0 = 20000.0  # Å³
+    >>> sd = np.sqrt(5e-5 / bar * kB * 300.0 * v0)  # Å³
+    >>> v = v0 + sd * np.random.default_rng(0).standard_normal(4000)
+    >>> kappa = compressibility_from_fluctuations(v, 300.0, dt=0.01)
+    >>> abs(kappa.value - 5e-5) < 3 * kappa.stderr, kappa.valid
+    (True, True)
+    """
+    from ase.units import bar, kB
+
+    from mda_electrolyte.density import MIN_EFFECTIVE_SAMPLES
+    from mda_electrolyte.observables import is_h5md_path, read_observable
+    from mda_electrolyte.uncertainty import detect_equilibration, timeseries_mean
+
+    from .estimate import METHODS, Estimate
+
+    if not (np.isfinite(temperature_K) and temperature_K > 0):
+        raise ValueError(f"temperature_K must be positive, got {temperature_K!r}")
+    if is_h5md_path(source):
+        volumes = np.asarray(read_observable(source, "volume", required=True)["value"],
+                             dtype=np.float64)
+    else:
+        volumes = np.asarray(source, dtype=np.float64)
+    if volumes.ndim != 1 or volumes.size < 4 or not np.all(np.isfinite(volumes)):
+        raise ValueError("the volume series must be one-dimensional with at least 4 finite values")
+    if np.any(volumes <= 0):
+        raise ValueError("volumes must be positive")
+    if np.ptp(volumes) == 0:
+        raise ValueError("the volume does not fluctuate: not an NPT run")
+    start = detect_equilibration(volumes)[0]
+    v = volumes[start:]
+    mean_v = v.mean()
+    var_v, var_err, g = timeseries_mean((v - mean_v) ** 2)
+    # <δV²>/(k_B T <V>) is in Å³/eV; ase.units.bar (eV/Å³ per bar) turns it into 1/bar
+    kt_v = kB * temperature_K * mean_v / bar
+    n_eff = v.size / g
+    notes = []
+    if start:
+        t0 = f"{start * dt:.3g} ps" if dt else f"{start} samples"
+        notes.append(f"the first {t0} discarded as equilibration")
+    converged = n_eff >= MIN_EFFECTIVE_SAMPLES
+    if not converged:
+        notes.insert(0, f"too short: {n_eff:.1f} uncorrelated samples of the volume variance "
+                        f"(need {MIN_EFFECTIVE_SAMPLES})")
+    return Estimate(var_v / kt_v, var_err / kt_v, "1/bar",
+                    "volume-fluctuation formula; " + METHODS["inefficiency"],
+                    n_samples=int(n_eff), converged=converged, notes=tuple(notes))
+
+
 def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_model_error=0.0,
                                rho_target_error=0.0, kappa_error=0.0):
     r"""ΔP (bar) that moves the model's NPT density from ``rho_model`` to ``rho_target``.
@@ -134,11 +225,11 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     ----------
     rho_model, rho_target : float
         g/cm³.
-    kappa_per_bar : float or Compressibility
-        κ_T, 1/bar.
+    kappa_per_bar : float, Compressibility or ase_electrolyte.estimate.Estimate
+        κ_T, 1/bar (an Estimate in another unit of inverse pressure is converted).
     rho_model_error, rho_target_error, kappa_error : float
         Standard errors (g/cm³, g/cm³, 1/bar); ``kappa_error`` is taken from a
-        :class:`Compressibility` when one is given.
+        :class:`Compressibility` or an Estimate when one is given.
 
     Returns
     -------
@@ -153,9 +244,18 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     >>> round(shift.delta_bar), round(shift.error_bar), shift.valid
     (-252, 21, True)
     """
+    from .estimate import Estimate
+
+    kappa_note = ""
     if isinstance(kappa_per_bar, Compressibility):
         kappa_error = kappa_per_bar.kappa_error if np.isfinite(kappa_per_bar.kappa_error) else 0.0
         kappa_per_bar = kappa_per_bar.kappa_per_bar
+    elif isinstance(kappa_per_bar, Estimate):
+        est = kappa_per_bar.to("1/bar")
+        kappa_error = est.stderr if np.isfinite(est.stderr) else 0.0
+        if not est.valid:
+            kappa_note = f"the compressibility is {est.verdict}"
+        kappa_per_bar = est.value
     if not (rho_model > 0 and rho_target > 0):
         raise ValueError("densities must be positive")
     if not kappa_per_bar > 0:
@@ -166,6 +266,7 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     err = float(np.hypot(rel / kappa_per_bar, delta * kappa_error / kappa_per_bar))
     valid = bool(abs(delta) >= 2 * err) if err > 0 else True
     note = "" if valid else "the density difference is within its uncertainty: no shift needed"
+    note = "; ".join(n for n in (note, kappa_note) if n)
     return PressureShift(float(delta), err, valid, note)
 
 
@@ -215,7 +316,9 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
         SevenNet model.
     frames : sequence of ase.Atoms
         3D-periodic configurations of the liquid (e.g. NPT frames of ``base``) spanning the
-        densities of interest.
+        densities of interest: include configurations at the target density (e.g. NPT frames
+        rescaled to it), since the shift is learnt only where there are frames, and a model
+        aligned at its own density alone can move far past the target.
     delta_bar : float or PressureShift
         ΔP, bar (:func:`pressure_shift_for_density`); an unresolved shift is refused.
     epochs : int
@@ -261,7 +364,8 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
 
 
 def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=1.01325,
-                timestep_fs=2.0, seed=0, **calc_options):
+                timestep_fs=2.0, tdamp_fs=None, pdamp_fs=None, write_interval=None, seed=0,
+                **calc_options):
     r"""A model's NPT density: a short :func:`ase_electrolyte.md.run_md` run, then its mean.
 
     The mean is taken after the equilibration point that pymbar detects, with the error from the
@@ -281,6 +385,14 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
     pressure_bar : float
         External pressure (or, for :func:`compressibility_from_shifts`, an imposed shift).
     timestep_fs : float
+    tdamp_fs, pdamp_fs : float, optional
+        Thermostat and barostat time constants, fs (:func:`ase_electrolyte.md.run_md`'s
+        defaults: 100 and 1000 time steps). A liquid's volume relaxes on the barostat's time
+        scale, so a run of a few thousand steps needs a ``pdamp_fs`` of ~100 steps for enough
+        uncorrelated density samples.
+    write_interval : int, optional
+        Steps between stored frames (default: only the first and the last), e.g. to take
+        frames for :func:`align_density` or a mean-squared displacement from the run.
     seed : int
         Seed of the initial velocities.
     **calc_options
@@ -304,6 +416,8 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
     work = atoms.copy()
     work.calc = calc
     run_md(work, ensemble="npt", steps=int(steps), timestep_fs=timestep_fs,
-           temperature_K=temperature_K, pressure_bar=pressure_bar, trajectory=trajectory,
-           write_interval=max(1, int(steps)), observe_interval=1, seed=seed, progress=False)
+           temperature_K=temperature_K, pressure_bar=pressure_bar, tdamp_fs=tdamp_fs,
+           pdamp_fs=pdamp_fs, trajectory=trajectory,
+           write_interval=int(write_interval or max(1, int(steps))), observe_interval=1,
+           seed=seed, progress=False)
     return Density(str(trajectory)).run().results.equilibrium_density

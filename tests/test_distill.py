@@ -1,14 +1,16 @@
-"""Ensemble distillation and density alignment, on tiny SevenNet models of EMT copper."""
+"""Ensemble distillation and density alignment, on tiny SevenNet models of EMT copper (crystal
+and liquid)."""
 
 import numpy as np
 import pytest
-from tiny_models import emt_copper, tiny_committee
+from tiny_models import emt_copper, tiny_committee, tiny_liquid_copper
 
 pytest.importorskip("sevenn")
 
 from ase_electrolyte import Calculator  # noqa: E402
 from ase_electrolyte.density_alignment import (  # noqa: E402
     align_density,
+    compressibility_from_fluctuations,
     compressibility_from_shifts,
     mean_pressure,
     npt_density,
@@ -77,49 +79,90 @@ def test_alignment_raises_the_pressure_by_the_shift(tiny, tmp_path):
         assert rms < 0.25 * np.sqrt(np.mean(b.get_forces() ** 2))
 
 
-def _static_pressure(calc, a):
-    from ase.build import bulk
-    from ase.units import bar
+def _frames(path):
+    from ase_electrolyte.trajectory import read_h5md
 
-    atoms = bulk("Cu", "fcc", a=a, cubic=True)
-    atoms.calc = calc
-    density = atoms.get_masses().sum() / atoms.get_volume() * 1.66053906660  # g/cm³
-    return -atoms.get_stress()[:3].mean() / bar, density
+    frames = []
+    while True:
+        try:
+            frames.append(read_h5md(path, len(frames)))
+        except IndexError:
+            return frames
 
 
-def test_aligned_model_npt_density_moves_to_the_target(tiny, tmp_path):
-    """BAMBOO's alignment end to end on a tiny model of copper (the cheapest real path here).
+def _msd(frames):
+    """Mean-squared displacement (Å²) from the first frame, the barostat's scaling removed."""
+    s0 = frames[0].get_scaled_positions(wrap=False)
+    return np.array([np.mean(np.sum(((f.get_scaled_positions(wrap=False) - s0) @ f.cell.array)
+                                    ** 2, axis=1)) for f in frames])
 
-    The base model's NPT density and its compressibility (from its equation of state) give the
-    ΔP that moves it 2 % denser, to a stand-in "experimental" density; after fine-tuning with
-    the shifted stress labels the model's pressure has moved by ΔP within the uncertainty of ΔP,
-    and a short NPT run of the aligned model lands on the target.
+
+def _at_density(atoms, density):
+    out = atoms.copy()
+    scale = (out.get_masses().sum() / 0.602214076 / out.get_volume() / density) ** (1 / 3)
+    out.set_cell(out.cell * scale, scale_atoms=True)
+    return out
+
+
+@pytest.fixture
+def one_torch_thread():
+    # a tiny model's work per call is too small to share between threads: with two on the
+    # shared 2-core machine the liquid test below ran 417 s, with one 150 s
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_aligned_liquid_npt_density_moves_to_the_target(tmp_path_factory, one_torch_thread):
+    """BAMBOO's alignment end to end on a liquid: a tiny model of EMT copper at 1800 K.
+
+    The base model's NPT density and its compressibility (from the volume fluctuations of the
+    same run) give the ΔP that moves it 4 % denser, to a stand-in "experimental" density; after
+    fine-tuning with the shifted stress labels the model's pressure on held-out frames of its
+    own liquid has moved by ΔP within the uncertainty of ΔP, and an NPT run of the aligned model
+    lands on the target. Both runs are checked to be liquid: the mean-squared displacement grows
+    far past the Lindemann limit of a crystal.
     """
-    from ase.build import bulk
-
-    base = Calculator(tiny[0], device="cpu")
-    eos = [_static_pressure(base, a) for a in (3.56, 3.58, 3.60, 3.62, 3.64)]
-    kappa = compressibility_from_shifts(*zip(*eos, strict=True))
-    cell = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)  # 32 atoms
-    npt = {"temperature_K": 50.0, "steps": 200, "timestep_fs": 2.0, "seed": 1}
-    rho_base = npt_density(base, cell, trajectory=tmp_path / "base.h5md", **npt)
-    target = 1.02 * rho_base.value
+    tmp = tmp_path_factory.mktemp("liquid_alignment")
+    base_path, emt_frames = tiny_liquid_copper(tmp / "base")
+    base = Calculator(base_path, device="cpu")
+    npt = {"temperature_K": 1800.0, "steps": 2000, "timestep_fs": 2.5, "pdamp_fs": 100.0,
+           "tdamp_fs": 50.0, "seed": 1, "write_interval": 50}
+    rho_base = npt_density(base, emt_frames[9], trajectory=tmp / "base.h5md", **npt)
+    sampled = _frames(tmp / "base.h5md")
+    # Lindemann: a crystal's atoms stay within ~0.1 of the neighbour distance (2.55 Å) of their
+    # sites; a liquid's wander off by more than a neighbour distance in these 5 ps
+    neighbour = 2.55
+    assert _msd(sampled)[-1] > neighbour**2
+    kappa = compressibility_from_fluctuations(tmp / "base.h5md", npt["temperature_K"])
+    assert 1e-7 < kappa.value < 1e-5  # 1/bar: a liquid metal, not a gas or a crystal
+    target = 1.04 * rho_base.value
     shift = pressure_shift_for_density(rho_base.value, target, kappa,
                                        rho_model_error=rho_base.stderr)
     assert shift.valid and shift.delta_bar < 0  # denser: lower the model's pressure
-    frames = [f for a in (3.54, 3.58, 3.62) for f in emt_copper(2, a=a, seed=int(100 * a))]
-    res = align_density(tiny[0], frames, shift, epochs=15, out=tmp_path / "align",
-                        device="cpu", lr=0.02, batch_size=3, plot=False)
+    # frames of the model's own liquid, and the same configurations at the target density and
+    # beyond, so that the shift is learnt where the aligned model will go
+    train = (sampled[1::3] + [_at_density(f, target) for f in sampled[1::6]]
+             + [_at_density(f, target ** 2 / rho_base.value) for f in sampled[4::6]])
+    held_out = sampled[2::2]
+    res = align_density(base_path, train, shift, epochs=10, out=tmp / "align", device="cpu",
+                        lr=0.005, batch_size=4, plot=False)
     aligned = Calculator(str(res.checkpoint), device="cpu")
-    # the pressure at the fixed density the base model sampled moves by ΔP
-    a_npt = (4 * 63.546 / 0.602214076 / rho_base.value) ** (1 / 3)  # cubic cell of that density
-    moved = _static_pressure(aligned, a_npt)[0] - _static_pressure(base, a_npt)[0]
-    assert abs(moved - shift.delta_bar) < 3 * shift.error_bar
-    # the aligned model's NPT density lands on the target: more than half the way there, and
-    # within three combined standard errors of it
-    rho_aligned = npt_density(aligned, cell, trajectory=tmp_path / "aligned.h5md", **npt)
+    _, _, before = mean_pressure(base, held_out)
+    _, _, after = mean_pressure(aligned, held_out)
+    moved = after - before
+    sem = moved.std(ddof=1) / np.sqrt(len(moved))
+    assert abs(moved.mean() - shift.delta_bar) < 3 * np.hypot(shift.error_bar, sem)
+    rho_aligned = npt_density(aligned, sampled[-1], trajectory=tmp / "aligned.h5md", **npt)
+    assert _msd(_frames(tmp / "aligned.h5md"))[-1] > neighbour**2
+    # more than half the way to the target, and on it within three combined standard errors:
+    # the aligned run's and that of the density ΔP was meant to give (ρ κ σ_ΔP)
     assert rho_aligned.value - rho_base.value > 0.5 * (target - rho_base.value)
-    assert abs(rho_aligned.value - target) < 3 * np.hypot(rho_aligned.stderr, rho_base.stderr)
+    expected_error = target * kappa.value * shift.error_bar
+    assert abs(rho_aligned.value - target) < 3 * np.hypot(rho_aligned.stderr, expected_error)
 
 
 def test_compressibility_and_shift_from_synthetic_densities():
@@ -139,6 +182,40 @@ def test_compressibility_and_shift_from_synthetic_densities():
         align_density("sevennet-0", emt_copper(1), unresolved, epochs=1)
     with pytest.raises(ValueError, match="does not rise"):
         compressibility_from_shifts([0.0, 1000.0, 2000.0], [1.2, 1.19, 1.18])
+
+
+def test_compressibility_from_volume_fluctuations_of_a_correlated_series():
+    from ase.units import bar, kB
+
+    from ase_electrolyte.estimate import Estimate
+
+    # volumes of an NPT run with κ_T = 2e-6 1/bar at 1800 K (a liquid metal): an AR(1) series
+    # with correlation time ~10 samples and the ensemble's variance κ k_B T <V>
+    kappa, temperature, v0, phi = 2e-6, 1800.0, 450.0, 0.9
+    sd = np.sqrt(kappa / bar * kB * temperature * v0)
+    rng = np.random.default_rng(3)
+    noise = rng.standard_normal(20000) * sd * np.sqrt(1 - phi**2)
+    dv = np.zeros_like(noise)
+    for i in range(1, len(dv)):
+        dv[i] = phi * dv[i - 1] + noise[i]
+    # a first stretch far from equilibrium, which must be discarded
+    volumes = v0 + dv + np.where(np.arange(len(dv)) < 300, 60.0, 0.0)
+    fit = compressibility_from_fluctuations(volumes, temperature, dt=0.0025)
+    assert fit.valid and abs(fit.value - kappa) < 3 * fit.stderr
+    assert fit.stderr < 0.1 * kappa
+    assert any("discarded" in note for note in fit.notes)
+    short = compressibility_from_fluctuations(volumes[-150:], temperature)
+    assert not short.valid and "too short" in short.verdict
+    # an Estimate κ in another unit, and its verdict carried into the shift's note
+    as_gpa = Estimate(kappa * 1e4, 0.1 * kappa * 1e4, "1/GPa", method="test", n_samples=50)
+    shift = pressure_shift_for_density(7.8, 7.8 * 1.03, as_gpa)
+    assert abs(shift.delta_bar + np.log(1.03) / kappa) < 1e-6 * abs(shift.delta_bar)
+    assert abs(shift.error_bar - 0.1 * abs(shift.delta_bar)) < 1e-6 * abs(shift.delta_bar)
+    assert "too short" in pressure_shift_for_density(7.8, 8.0, short).note
+    with pytest.raises(ValueError, match="not an NPT run"):
+        compressibility_from_fluctuations(np.full(10, v0), temperature)
+    with pytest.raises(ValueError, match="temperature"):
+        compressibility_from_fluctuations(volumes, -1.0)
 
 
 def test_alignment_inputs_are_checked_before_any_model_is_loaded():
