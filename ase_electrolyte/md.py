@@ -24,6 +24,7 @@ temperature above ``max_temperature_factor`` times the target, or an atom moving
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,11 +116,13 @@ def _check_start(atoms, trajectory, overwrite):
 
 
 def calculator_fingerprint(calc):
-    """JSON-able description of a calculator: class, model, dispersion and parameters.
+    """JSON-able description of a calculator: class, model, dispersion, parameters, model files.
 
     Stored with every trajectory so that a rerun with another calculator is never answered with
-    the old results. The device is left out: the same model on CPU and GPU gives the same
-    physics.
+    the old results. Every existing file the description names (a model file, committee
+    members) enters with the SHA-256 of its bytes (``file_sha256``), so a model retrained into
+    the same path is another calculator. The device is left out: the same model on CPU and GPU
+    gives the same physics.
     """
     if calc is None:
         return None
@@ -139,7 +142,45 @@ def calculator_fingerprint(calc):
         if isinstance(params.get(term), dict):
             params[term] = {k: v for k, v in params[term].items() if k != "device"}
     out["parameters"] = params
+    # a model retrained into the same file is another calculator: record what the files hold
+    files = _model_files(out)
+    if files:
+        out["file_sha256"] = files
     return json.loads(json.dumps(out, default=repr, sort_keys=True))
+
+
+_FILE_HASHES = {}
+
+
+def _model_files(description):
+    """Path → SHA-256 of every existing file a calculator description names (model files)."""
+    from .native_build import file_sha256
+
+    found = {}
+
+    def visit(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                visit(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                visit(v)
+        elif isinstance(value, (str, os.PathLike)) and len(str(value)) < 4096:
+            path = Path(value)
+            try:
+                stat = path.stat()
+            except (OSError, ValueError):
+                return
+            if not path.is_file():
+                return
+            # hashed once per content version (size and modification time), not per stage
+            key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+            if key not in _FILE_HASHES:
+                _FILE_HASHES[key] = file_sha256(path)
+            found[str(value)] = _FILE_HASHES[key]
+
+    visit(description)
+    return found
 
 
 def _positive(name, value, allow_none=False):

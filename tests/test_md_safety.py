@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -454,6 +455,38 @@ def test_stage_files_of_other_settings_or_calculators_are_not_reused(tmp_path):
     assert info["run_info"]["calculator"]["parameters"]["sigma"] == 3.3
     assert not np.allclose(redone.atoms.positions, first.atoms.positions)
     assert json.dumps(info["run_info"])  # plain JSON
+
+
+class _FileLJ(LennardJones):
+    """Argon LJ whose sigma is read from a file that its parameters name, as a model file."""
+
+    def __init__(self, model):
+        sigma = float(Path(model).read_text())
+        super().__init__(sigma=sigma, epsilon=0.0104, rc=8.0, smooth=True)
+        self.model = str(model)
+
+    def todict(self):  # as an MLIP's: the file's name, not what it holds
+        return {"model": self.model}
+
+
+def test_a_model_retrained_into_the_same_file_is_another_calculator(tmp_path):
+    from ase_electrolyte.md import calculator_fingerprint, run_md
+
+    model = tmp_path / "model.txt"
+    model.write_text("3.4")
+    box = _argon()
+    kw = dict(temperature_K=80, steps=2, timestep_fs=2.0, ensemble="nvt", write_interval=1,
+              trajectory=tmp_path / "md.h5md", progress=False)
+    box.calc = _FileLJ(model)
+    before = calculator_fingerprint(box.calc)
+    run_md(box, **kw)
+    model.write_text("3.3")  # retrained: same path, other content
+    box.calc = _FileLJ(model)
+    after = calculator_fingerprint(box.calc)
+    assert after["parameters"] == before["parameters"]  # the names are the same
+    assert after["file_sha256"] != before["file_sha256"]
+    with pytest.raises(ValueError, match="calculator"):
+        run_md(box, **kw)
 
 
 def _ar1(n, phi, seed):
