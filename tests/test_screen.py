@@ -748,3 +748,24 @@ def test_a_worker_that_does_not_share_the_output_folder_is_named(tmp_path):
     probe = tmp_path / ".probe"
     probe.write_text("")
     assert worker_problems(str(probe), {"kind": "calculator", "value": f"{MODELS}:lj"}) == []
+
+
+def test_local_cluster_workers_keep_glibc_allocation_defaults():
+    """The nanny's MALLOC_TRIM_THRESHOLD_ (which made every large tensor an mmap) is unset."""
+    import os
+
+    from ase_electrolyte.screen.engine import start_local_cluster
+
+    cluster = start_local_cluster(1)
+    try:
+        with distributed.Client(cluster) as c:
+            env = c.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_")
+            threads = c.run(os.environ.get, "OMP_NUM_THREADS")
+            profiling = c.run(
+                lambda: __import__("dask").config.get("distributed.worker.profile.enabled")
+            )
+    finally:
+        cluster.close()
+    assert list(env.values()) == [None]
+    assert list(threads.values()) == ["1"]  # the rest of the nanny's environment stays
+    assert list(profiling.values()) == [False]

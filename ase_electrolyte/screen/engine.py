@@ -95,12 +95,21 @@ def start_local_cluster(n_workers, *, gpu=False):
     statistical profiler is off in the workers: it samples the task thread's stack every
     10 ms, and in these GIL-bound MD loops it cost 15–25 % of a task's CPU time (measured with
     ``benchmarks/bench_screen.py``'s per-task CPU seconds). The dashboard's profile page is
-    therefore empty; the task stream and progress still work.
+    therefore empty; the task stream and progress still work. The nanny's
+    ``MALLOC_TRIM_THRESHOLD_=65536`` is not set in the workers: it makes glibc map and unmap
+    every large tensor, and an MLIP's force call took 2.3× as long (page faults).
     """
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
+    quiet = {
+        "distributed.worker.profile.enabled": False,
+        # dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes
+        # glibc's mmap threshold at 128 kB: every large torch tensor is then a fresh mmap and
+        # page faults (SevenNet-0 ran 2.3x slower, most of it system time); None unsets it
+        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    }
+    with dask.config.set(quiet):
         return LocalCluster(
             n_workers=n_workers,
             threads_per_worker=1,
