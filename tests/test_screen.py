@@ -750,17 +750,36 @@ def test_a_worker_that_does_not_share_the_output_folder_is_named(tmp_path):
     assert worker_problems(str(probe), {"kind": "calculator", "value": f"{MODELS}:lj"}) == []
 
 
-def test_local_cluster_workers_keep_glibc_allocation_defaults():
-    """The nanny's MALLOC_TRIM_THRESHOLD_ (which made every large tensor an mmap) is unset."""
+def _startup_environment(name):
+    import os
+
+    entries = open(f"/proc/{os.getpid()}/environ", "rb").read().split(b"\0")
+    found = [e.split(b"=", 1)[1].decode() for e in entries if e.startswith(name.encode() + b"=")]
+    return found[0] if found else None
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+def test_local_cluster_workers_keep_glibc_allocation_defaults(monkeypatch):
+    """The nanny's MALLOC_TRIM_THRESHOLD_ (which made every large tensor an mmap) is unset.
+
+    Also when an earlier cluster of this process left it in the environment (distributed writes
+    its pre-spawn variables into the parent process too); the caller's environment is kept.
+    """
     import os
 
     from ase_electrolyte.screen.engine import start_local_cluster
 
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     cluster = start_local_cluster(1)
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
+    assert "OMP_NUM_THREADS" not in os.environ
     try:
         with distributed.Client(cluster) as c:
-            env = c.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_")
-            threads = c.run(os.environ.get, "OMP_NUM_THREADS")
+            # what glibc read when the worker process started (the nanny copies its variables
+            # into os.environ later, when the allocator no longer looks)
+            env = c.run(_startup_environment, "MALLOC_TRIM_THRESHOLD_")
+            threads = c.run(_startup_environment, "OMP_NUM_THREADS")
             profiling = c.run(
                 lambda: __import__("dask").config.get("distributed.worker.profile.enabled")
             )

@@ -109,16 +109,28 @@ def start_local_cluster(n_workers, *, gpu=False):
         # page faults (SevenNet-0 ran 2.3x slower, most of it system time); None unsets it
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     }
-    with dask.config.set(quiet):
-        return LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=0,
-            resources={"GPU": 1} if gpu else None,
-            dashboard_address=":0",
-            silence_logs=40,
-        )
+    # distributed writes its pre-spawn variables into this process' environment as well (and
+    # workers inherit it): a cluster started earlier in the process would pass the trim
+    # threshold on; the caller's environment is restored afterwards
+    before = dict(os.environ)
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        with dask.config.set(quiet):
+            return LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=0,
+                resources={"GPU": 1} if gpu else None,
+                dashboard_address=":0",
+                silence_logs=40,
+            )
+    finally:
+        for key in set(os.environ) - set(before):
+            del os.environ[key]
+        for key, value in before.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
 
 
 def _prepare_outdir(plan, outdir):
