@@ -9,7 +9,10 @@ __all__ = []
 
 
 def parse_mapping(text, what):
-    """``"EC:3,EMC:7"`` → ``{"EC": 3.0, "EMC": 7.0}`` (:func:`ase_electrolyte.species.parse_shares`)."""
+    """``"EC:3,EMC:7"`` → ``{"EC": 3.0, "EMC": 7.0}``.
+
+    Through :func:`ase_electrolyte.species.parse_shares`, the one reader of this notation.
+    """
     from ase_electrolyte.species import parse_shares
 
     try:

@@ -260,8 +260,9 @@ def test_nvcc_compiles_without_register_spills(tmp_path):
     archs = [a for a in ("70", "80", "90") if f"compute_{a}" in listed]
     assert archs, listed
     gencode = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in archs]
-    cmd = [nvcc, "-std=c++17", "-O3", "-c", *gencode, "-Xptxas", "-v", "-I",
-           str(backend.CSRC), "-I", str(native_build.SHARED_CSRC), "-o", str(tmp_path / "d3_cuda.o"), str(backend.CSRC / "d3_cuda.cu")]
+    cmd = [nvcc, "-std=c++17", "-O3", "-c", *gencode, "-Xptxas", "-v",
+           "-I", str(backend.CSRC), "-I", str(native_build.SHARED_CSRC),
+           "-o", str(tmp_path / "d3_cuda.o"), str(backend.CSRC / "d3_cuda.cu")]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     log = proc.stdout + proc.stderr
