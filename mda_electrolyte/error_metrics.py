@@ -153,12 +153,20 @@ def fit_estimates(reference, model, unit):
         denom = float(np.dot(x, x))
         return float(np.dot(x, y) / denom) if denom > 0 else math.nan
 
+    fits = {}
+
     def ols(keep):
-        x, y = x_frames[keep].ravel(), y_frames[keep].ravel()
-        if x.size < 3 or np.ptp(x) == 0:
-            return (math.nan,) * 3
-        fit = linregress(x, y)
-        return float(fit.slope), float(fit.intercept), float(fit.rvalue**2)
+        # slope, intercept and r² come from one regression per frame subset (the jackknife
+        # asks for each of the three separately)
+        key = keep.tobytes()
+        if key not in fits:
+            x, y = x_frames[keep].ravel(), y_frames[keep].ravel()
+            if x.size < 3 or np.ptp(x) == 0:
+                fits[key] = (math.nan,) * 3
+            else:
+                fit = linregress(x, y)
+                fits[key] = (float(fit.slope), float(fit.intercept), float(fit.rvalue**2))
+        return fits[key]
 
     everything = np.ones(n_frames, dtype=bool)
     values = {"slope_origin": origin(everything)}
