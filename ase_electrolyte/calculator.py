@@ -14,7 +14,7 @@ from ase.stress import full_3x3_to_voigt_6_stress
 from .atoms_checks import check_atoms, check_elements
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract
-from .device import resolve_device
+from .device import resolve_device, reuse_freed_memory
 from .models import load_model
 
 __all__ = ["Calculator", "parse_dispersion"]
@@ -232,6 +232,8 @@ class Calculator(ParametersContract, _AseCalculator):
         return p
 
     def _load(self, p, device):
+        if device == "cpu":
+            reuse_freed_memory()
         options = {k: v for k, v in p.items() if k not in self.default_parameters}
         return load_model(p["model"], device=device, dtype=p["dtype"], backend=p["backend"],
                           **options)
