@@ -95,7 +95,10 @@ def start_local_cluster(n_workers, *, gpu=False):
     statistical profiler is off in the workers: it samples the task thread's stack every
     10 ms, and in these GIL-bound MD loops it cost 15–25 % of a task's CPU time (measured with
     ``benchmarks/bench_screen.py``'s per-task CPU seconds). The dashboard's profile page is
-    therefore empty; the task stream and progress still work. The nanny's
+    therefore empty; the task stream and progress still work. The event loop's latency check
+    (every 20 ms) and system monitor (every 0.5 s) run every 1 s and 5 s: each wake takes the
+    GIL from the task's thread (a one-worker cluster ran the same four Lennard-Jones tasks in
+    1.06–1.27× their serial time before, 0.95–1.03× after). The nanny's
     ``MALLOC_TRIM_THRESHOLD_=65536`` is not set in the workers: it makes glibc map and unmap
     every large tensor, and an MLIP's force call took 2.3× as long (page faults).
     """
@@ -104,6 +107,8 @@ def start_local_cluster(n_workers, *, gpu=False):
 
     quiet = {
         "distributed.worker.profile.enabled": False,
+        "distributed.admin.tick.interval": "1s",
+        "distributed.admin.system-monitor.interval": "5s",
         # dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes
         # glibc's mmap threshold at 128 kB: every large torch tensor is then a fresh mmap and
         # page faults (SevenNet-0 ran 2.3x slower, most of it system time); None unsets it
