@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 from ase.data import chemical_symbols
-from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import ResultsGroup
 
+from .analysis_base import FrameAnalysis
 from .error_metrics import error_estimates, fit_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
 from .model_frames import FrameSource
@@ -64,7 +64,7 @@ _UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å³"}
 _ESTIMATE_UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å^3"}
 
 
-class IntraInterErrors(AnalysisBase):
+class IntraInterErrors(FrameAnalysis):
     """Errors of a model against a reference, split into intra/intermolecular and DOF parts.
 
     For every frame both the model and the reference give the total energy, forces and (for

@@ -40,10 +40,10 @@ import warnings
 
 import numpy as np
 import scipy.sparse
-from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import ResultsGroup
 from scipy import constants
 
+from .analysis_base import FrameAnalysis
 from .carriers import (
     _MAX_VOLUME_SPREAD,
     _box_volumes,
@@ -502,7 +502,7 @@ class _Sums:
         return out
 
 
-class IonCollector(AnalysisBase):
+class IonCollector(FrameAnalysis):
     """Read one Universe once into an :class:`IonCollection` (``results.collection``).
 
     Fills only ``_prepare``, ``_single_frame`` and ``_conclude``; runs on the serial,
@@ -549,6 +549,8 @@ class IonCollector(AnalysisBase):
     """
 
     _analysis_algorithm_is_parallelizable = True
+    # a time step and a correlation need two frames
+    _min_frames = 2
 
     @classmethod
     def get_supported_backends(cls):

@@ -30,10 +30,10 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import ResultsGroup
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
+from mda_electrolyte.analysis_base import FrameAnalysis
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
 from mda_electrolyte.report import register_analysis
@@ -58,6 +58,9 @@ def _half_min_width(box):
 # pairs handled per numpy pass: the working arrays of a chunk stay in the CPU cache, which
 # makes the histogram passes about 1.5x faster than whole-frame arrays
 _CHUNK = 32768
+
+# histograms of one analysis beyond this are a mistaken nbins, not a resolution anyone needs
+_MAX_HISTOGRAM_BYTES = 2**30
 
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
 CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
@@ -97,7 +100,7 @@ def _distinct_rows(membership):
     return rows, inverse.ravel().astype(np.intp)
 
 
-class IntraInterRDF(AnalysisBase):
+class IntraInterRDF(FrameAnalysis):
     r"""Intra-, inter-molecular and total partial RDFs of many atom-set pairs in one pass.
 
     Parameters
@@ -204,10 +207,16 @@ class IntraInterRDF(AnalysisBase):
         self._engine = engine
         if atomgroup.n_atoms == 0:
             raise ValueError("IntraInterRDF: the atomgroup is empty")
-        r_min, r_max = (float(v) for v in range)
+        try:
+            r_min, r_max = (float(v) for v in range)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"IntraInterRDF: range must be two numbers (r_min, r_max) in Å, got {range!r}"
+            ) from None
         if not (0.0 <= r_min < r_max):
             raise ValueError(f"IntraInterRDF: range must satisfy 0 <= r_min < r_max, got {range}")
-        if int(nbins) != nbins or nbins < 1:
+        if (isinstance(nbins, bool) or not isinstance(nbins, (int, np.integer, float, np.floating))
+                or not np.isfinite(nbins) or int(nbins) != nbins or nbins < 1):
             raise ValueError(f"IntraInterRDF: nbins must be a positive integer, got {nbins!r}")
         if atomgroup.universe.dimensions is None:
             raise ValueError("IntraInterRDF needs a periodic box: the trajectory has no dimensions")
@@ -232,6 +241,16 @@ class IntraInterRDF(AnalysisBase):
         classes, self._atom_class = _distinct_rows(membership)
         n_cls = len(classes)
         self._n_cls = n_cls
+        # the per-frame histogram (int64) and the summed class-pair counts (float64): refused
+        # here rather than failing with a MemoryError after the set-up
+        n_bytes = 8 * 2 * (self._nbins + 1) * (n_cls * n_cls + n_cls * (n_cls + 1) // 2
+                                               + 4 * len(keys))
+        if n_bytes > _MAX_HISTOGRAM_BYTES:
+            raise ValueError(
+                f"IntraInterRDF: nbins = {self._nbins} for {len(keys)} pairs needs "
+                f"{n_bytes / 2**30:.1f} GiB of histograms (more than "
+                f"{_MAX_HISTOGRAM_BYTES / 2**30:.0f} GiB); use fewer bins or pairs"
+            )
         # unordered class pairs (c1 <= c2)
         cls_pairs = list(itertools.combinations_with_replacement(np.arange(n_cls), 2))
         # ordered (i in A, j in B) pairs counted by one unordered pair {i, j} of classes (c1, c2)
@@ -309,8 +328,13 @@ class IntraInterRDF(AnalysisBase):
 
     def _single_frame(self):
         box = self._ts.dimensions
-        if box is None:
-            raise ValueError(f"frame {self._ts.frame} has no box dimensions")
+        if box is None or not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
+            raise ValueError(f"IntraInterRDF: frame {self._ts.frame} has no valid periodic box "
+                             f"({box})")
+        positions = self._atoms.positions
+        if not np.all(np.isfinite(positions)):
+            # a NaN distance falls into no bin: the frame's counts would look valid
+            raise ValueError(f"IntraInterRDF: frame {self._ts.frame} has non-finite positions")
         half_width = _half_min_width(box)
         if self._range[1] > half_width:
             # beyond half the width a pair has several images within r_max: the histogram
@@ -326,12 +350,12 @@ class IntraInterRDF(AnalysisBase):
         counts = np.zeros(n_cls * n_cls * 2 * row, dtype=np.int64)
         if self._kernel is not None:
             # search and count in one compiled pass (the same bins as the vesin path below)
-            self._kernel(self._atoms.positions, triclinic_vectors(box, dtype=np.float64),
+            self._kernel(positions, triclinic_vectors(box, dtype=np.float64),
                          self._edges, self._first_code, self._second_code, self._mol, row,
                          counts)
             self._add_frame(counts)
             return
-        pairs, distances = _pair_distances(self._neighbours, self._atoms.positions, box)
+        pairs, distances = _pair_distances(self._neighbours, positions, box)
         for start in range(0, len(distances), _CHUNK):
             i = np.ascontiguousarray(pairs[start:start + _CHUNK, 0])
             j = np.ascontiguousarray(pairs[start:start + _CHUNK, 1])

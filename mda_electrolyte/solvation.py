@@ -34,9 +34,11 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from MDAnalysis.analysis.base import AnalysisBase
+from MDAnalysis.core.groups import AtomGroup
+from MDAnalysis.exceptions import NoDataError
 from MDAnalysis.lib.distances import minimize_vectors
 
+from mda_electrolyte.analysis_base import FrameAnalysis
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.report import register_analysis
 from mda_electrolyte.shell_composition import (
@@ -77,6 +79,12 @@ _PRESET = "ju2025"
 
 class _NoRdfMinimum(ValueError):
     """A cation–species RDF has no first minimum to take the shell cutoff from."""
+
+
+# box dimensions are float32: a range of exactly half the box must not be refused
+_HALF_WIDTH_ROUNDING = 1.0 + 4 * np.finfo(np.float32).eps
+# more bins than this are a mistaken argument, not a resolution (and would not fit in memory)
+_MAX_BINS = 10**6
 
 
 def _half_width(dimensions):
@@ -143,6 +151,18 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
         raise ValueError("SolvationShells: the cation selection is empty")
     if not isinstance(anions, dict) or not isinstance(solvents, dict):
         raise TypeError("anions and solvents must be dicts mapping a species name to an AtomGroup")
+    for name, group in {**anions, **solvents}.items():
+        if not isinstance(group, AtomGroup):
+            raise TypeError(f"species {name!r} must be an AtomGroup (e.g. "
+                            f"universe.select_atoms(...)), not {type(group).__name__}")
+    try:
+        _ = cations.universe.atoms.elements
+    except (AttributeError, NoDataError):
+        raise ValueError("SolvationShells needs element symbols in the topology (guess them, "
+                         "e.g. universe.guess_TopologyAttrs(to_guess=['elements']))") from None
+    if len(rdf_range) != 2 or not (0.0 <= rdf_range[0] < rdf_range[1] < np.inf):
+        raise ValueError(
+            f"rdf_range must be (r_min, r_max) in Å with 0 <= r_min < r_max, not {rdf_range}")
     if not anions and not solvents:
         raise ValueError("SolvationShells: give at least one anion or solvent species")
     overlap = set(anions) & set(solvents)
@@ -179,14 +199,19 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                 )
     if universe.dimensions is None:
         raise ValueError("SolvationShells needs a periodic box: the trajectory has no dimensions")
+    half = _half_width(universe.dimensions)
+    if rdf_range[1] > half * _HALF_WIDTH_ROUNDING:
+        # distances are minimum-image: beyond half the box, pairs are missed
+        raise ValueError(
+            f"rdf_range ends at {rdf_range[1]} Å, beyond half the smallest box width "
+            f"({half:.3f} Å); reduce rdf_range"
+        )
     r_min, r_max = rdf_range
     for name, value in (cutoffs or {}).items():
         if name not in species:
             raise ValueError(f"cutoff given for unknown species {name!r}; known: {sorted(species)}")
         if not (r_min < float(value) <= r_max):
             raise ValueError(f"cutoff of {name!r} = {value} Å is outside the RDF range {rdf_range}")
-    if not hasattr(universe.atoms, "elements"):
-        raise ValueError("SolvationShells needs element symbols in the topology")
     for name, group in species.items():
         oxygens = group.select_atoms("element O")
         if oxygens.n_atoms == 0:
@@ -209,7 +234,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
             )
 
 
-class SolvationShells(AnalysisBase):
+class SolvationShells(FrameAnalysis):
     r"""First solvation shells of cations, their SSIP/CIP/AGG classes and Ju et al. (2025) labels.
 
     Parameters
@@ -369,9 +394,20 @@ class SolvationShells(AnalysisBase):
         max_cutoff=6.0,
         **kwargs,
     ):
-        rdf_range = tuple(float(v) for v in rdf_range)
-        if not hasattr(cations, "universe"):
+        try:
+            rdf_range = tuple(float(v) for v in rdf_range)
+        except (TypeError, ValueError):
+            raise ValueError(f"rdf_range must be two numbers (r_min, r_max) in Å, not "
+                             f"{rdf_range!r}") from None
+        if not isinstance(cations, AtomGroup):
             raise TypeError("cations must be an MDAnalysis AtomGroup")
+        for label, value, limit in (("rdf_nbins", rdf_nbins, _MAX_BINS),
+                                    ("angle_bins", angle_bins, _MAX_BINS)):
+            if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                    or not 1 <= value <= limit):
+                raise ValueError(f"{label} must be an integer from 1 to {limit}, not {value!r}")
+        if not 0 < float(rdf_smoothing) < np.inf:
+            raise ValueError(f"rdf_smoothing must be a positive width in Å, not {rdf_smoothing!r}")
         # read once: building the bond group is the slowest step of the set-up
         bonds = bond_indices(cations.universe)
         _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
@@ -488,7 +524,13 @@ class SolvationShells(AnalysisBase):
             raise ValueError(f"frame {ts.frame}: non-finite positions of shell atoms")
         if box is None or not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
             raise ValueError(f"frame {ts.frame}: no valid periodic box ({box})")
-        self.results._half_widths.append(_half_width(box))
+        half = _half_width(box)
+        if self._rdf_range[1] > half * _HALF_WIDTH_ROUNDING:
+            raise ValueError(
+                f"frame {ts.frame}: rdf_range ends at {self._rdf_range[1]} Å, beyond half the "
+                f"smallest box width ({half:.3f} Å; the box shrank); reduce rdf_range"
+            )
+        self.results._half_widths.append(half)
         pairs, dist = capped_distance(positions[cation_ix], positions[self._targets],
                                       self._search_radius, box=box)
         cation = pairs[:, 0].astype(np.int32)
@@ -925,9 +967,12 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         target[name] = target[name] + residue.atoms if name in target else residue.atoms
     # a short run or a single cation gives RDFs too noisy to have a first minimum; for Li such a
     # species falls back to Ju et al. (2025)'s donor-atom cutoffs (Li–O 2.6 Å, Li–P 4.2 Å)
+    # the smallest box of the run limits the RDF range (NPT boxes fluctuate)
+    r_max = min([8.0] + [_half_width(ts.dimensions) for ts in universe.trajectory])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         shells = SolvationShells(cations, anions, solvents, verbose=verbose,
+                                 rdf_range=(0.0, r_max), rdf_nbins=max(1, int(r_max * 10)),
                                  no_minimum="preset" if symbol == "Li" else "raise").run()
     notes = {name: d["note"] for name, d in shells.results.cutoff_details.items()}
     cutoff_warnings = [str(w.message) for w in caught if "shell cutoff" in str(w.message)]

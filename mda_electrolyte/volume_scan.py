@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import ResultsGroup
 
+from .analysis_base import FrameAnalysis
 from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import check_whole, isolated_molecules, make_whole, rigid_decomposition
@@ -64,7 +64,7 @@ def rigid_scaled_atoms(atoms, ids, scale):
     return scaled
 
 
-class RigidVolumeScan(AnalysisBase):
+class RigidVolumeScan(FrameAnalysis):
     """Energy of rigid molecules along a uniform scaling of their centres of mass and the cell.
 
     For each frame, the isolated molecules are evaluated once (``E_intra``) and the whole frame at

@@ -718,10 +718,11 @@ def test_frame_average_error_is_calibrated_over_replicas():
 
 
 def test_one_pass_through_the_analysis_hooks_into_a_compact_table():
-    from MDAnalysis.analysis.base import AnalysisBase
+    from mda_electrolyte.analysis_base import FrameAnalysis
 
-    # AnalysisBase.run drives the pass: no override, nothing run before it
-    assert SolvationShells.run is AnalysisBase.run
+    # AnalysisBase.run drives the pass (FrameAnalysis only checks the frame selection and
+    # restores the current frame): nothing else is run before it
+    assert SolvationShells.run is FrameAnalysis.run
     u = bn_fec()
     li = u.atoms.select_atoms("type 22")
     shells = SolvationShells(li, {"pf6": u.atoms.select_atoms("byres type 20")},
@@ -742,8 +743,9 @@ def test_one_pass_through_the_analysis_hooks_into_a_compact_table():
 
 
 @pytest.mark.parametrize("box,damage,match", [
-    # 4.4 Å box: half of it (2.2 Å) is below the 2.3 Å cutoffs, shells would miss images
-    (4.4, None, "exceed half the smallest box width"),
+    # 4.4 Å box: half of it (2.2 Å) is below the 2.3 Å cutoffs (and the RDF range), shells
+    # would miss images
+    (4.4, None, "half the smallest box width"),
     (40.0, "nan", "frame 0: non-finite positions of shell atoms"),
     (40.0, "inf", "frame 0: non-finite positions of shell atoms"),
 ])
