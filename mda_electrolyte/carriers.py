@@ -558,6 +558,6 @@ def default_blocks(n_collections, n_blocks):
 
 def check_volume(volume):
     """``None`` or a positive volume in Å³."""
-    if volume is not None and not float(volume) > 0:
-        raise ValueError(f"volume must be positive (Å³), not {volume!r}")
+    if volume is not None and not 0 < float(volume) < np.inf:
+        raise ValueError(f"volume must be positive and finite (Å³), not {volume!r}")
     return None if volume is None else float(volume)

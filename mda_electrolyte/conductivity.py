@@ -89,6 +89,9 @@ DEFAULT_BLOCKS = 10
 def _check_segments(n_universes, n_blocks):
     if n_blocks is None:
         n_blocks = DEFAULT_BLOCKS if n_universes == 1 else 1
+    if isinstance(n_blocks, bool) or int(n_blocks) != n_blocks:
+        raise ValueError(f"n_blocks must be a positive integer, not {n_blocks!r}")
+    n_blocks = int(n_blocks)
     if n_universes * n_blocks < 2:
         raise ValueError(
             "the error estimate needs at least 2 segments: pass several independent trajectories "
@@ -884,6 +887,8 @@ class NernstEinstein:
             raise ValueError(
                 "give a run Diffusion analysis or diffusivities={species: D in Å²/ps}"
             )
+        if not diffusivities:
+            raise ValueError("diffusivities is empty: give {species: D in Å²/ps}")
         errors = dict(diffusivity_errors or {})
         d = {s: _diffusivity_estimate(v, errors.get(s, 0.0), s) for s, v in diffusivities.items()}
         self._compute(temperature, d, n_ions, charges, volume,
@@ -935,9 +940,14 @@ class NernstEinstein:
             missing = sorted(set(d) - set(mapping))
             if missing:
                 raise ValueError(f"{label} lacks species {missing}")
-        volume = float(volume)
-        if not volume > 0:
-            raise ValueError(f"volume must be positive (Å³), not {volume}")
+        volume = check_volume(volume)
+        for s in d:
+            count, q = n_ions[s], charges[s]
+            if isinstance(count, bool) or not float(count) >= 1 or int(count) != count:
+                raise ValueError(f"n_ions of {s!r} must be a positive integer, not {count!r}")
+            if not np.isfinite(float(q)) or float(q) == 0:
+                raise ValueError(f"the charge of {s!r} must be finite and non-zero (e), not {q!r}; "
+                                 "leave uncharged species out of Nernst–Einstein")
         d = {s: e.to("Å^2/ps") for s, e in d.items()}
         for s, e in d.items():
             if not np.isfinite(e.value) or e.value < 0:
@@ -983,6 +993,9 @@ class NernstEinstein:
                                               res.conductivity.stderr / sigma)
             a_notes = notes + tuple(f"σ: {n}" for n in conductivity.notes
                                     if not conductivity.valid)
+            if not s_val > 0:
+                # a degree of dissociation is a positive fraction; σ <= 0 is noise, not a result
+                a_notes += (f"σ = {s_val:.3g} S/m is not positive",)
             res.dissociation = Estimate(
                 alpha, alpha_err, "1", "propagated from the errors of σ and σ_NE (first order)",
                 n_samples=min(conductivity.n_samples, res.conductivity.n_samples),

@@ -42,8 +42,9 @@ def _series(source, name, dt):
     values = np.asarray(source, dtype=np.float64)
     if values.ndim != 1:
         raise ValueError(f"a {name} series must be one-dimensional, not of shape {values.shape}")
-    if dt is None or not float(dt) > 0:
-        raise ValueError(f"an array of {name} values needs its spacing dt= (ps)")
+    if dt is None or not 0 < float(dt) < np.inf:
+        raise ValueError(f"an array of {name} values needs its spacing dt= (ps), a positive "
+                         f"finite number, not {dt!r}")
     return values, float(dt)
 
 
@@ -111,6 +112,10 @@ class Density:
 
     def __init__(self, source, *, dt=None, detect_equilibration=True):
         self._values, self._dt = _series(source, "density", dt)
+        bad = np.flatnonzero(self._values <= 0)
+        if bad.size:
+            raise ValueError(f"the density series holds {bad.size} sample(s) <= 0 g/cm³ (first at "
+                             f"index {bad[0]}): not densities")
         self._detect = bool(detect_equilibration)
         self.results = Results()
 
@@ -209,12 +214,18 @@ class EquationOfState:
         p = np.asarray(pressures, dtype=np.float64)
         if rho.ndim != 1 or rho.shape != p.shape or rho.size < 4:
             raise ValueError("need at least 4 densities with one pressure each")
-        if not np.all(rho > 0) or not np.all(np.isfinite(p)):
-            raise ValueError("densities must be positive and pressures finite")
+        if not np.all((rho > 0) & (rho < np.inf)) or not np.all(np.isfinite(p)):
+            raise ValueError("densities must be positive and finite, pressures finite")
+        for label, values in (("densities", rho), ("pressures", p)):
+            if np.unique(values).size < 3:
+                # three fit parameters: fewer distinct points leave the fit undetermined
+                raise ValueError(
+                    f"need at least 3 distinct {label}, got {np.unique(values).size}")
         self._rho, self._p = rho, p
         self._err = None if pressure_errors is None else np.asarray(pressure_errors, float)
-        if self._err is not None and not np.all(self._err > 0):
-            raise ValueError("pressure errors must be positive")
+        if self._err is not None and (self._err.shape != p.shape
+                                      or not np.all((self._err > 0) & (self._err < np.inf))):
+            raise ValueError("pressure errors must be positive and finite, one per pressure")
         self.results = Results()
 
     def run(self):
@@ -253,10 +264,14 @@ class EquationOfState:
             f"{rho.min():.4g}–{rho.max():.4g}"
         )
         res.valid = inside
+        if inside and not np.isfinite(res.rho0_err):
+            res.verdict = "not a result: the fit's covariance could not be estimated"
+            res.valid = False
         res.zero_pressure_density = Estimate(
             res.rho0, res.rho0_err, "g/cm^3",
             METHODS["fit"] + ("" if err is not None else ", t-scaled, residual variance"),
-            n_samples=rho.size, converged=inside, notes=() if inside else (res.verdict,),
+            n_samples=rho.size, converged=res.valid,
+            notes=() if res.valid else (res.verdict,),
         )
         self._model = lambda x: model(x, *popt)
         return self
@@ -315,10 +330,18 @@ class TaitCompressibility:
         self._v = np.asarray(volumes, dtype=np.float64)
         if self._p.shape != self._v.shape or self._p.ndim != 1 or self._p.size < 4:
             raise ValueError("need at least 4 pressures with one volume each")
-        if not np.all(self._v > 0):
-            raise ValueError("volumes must be positive")
+        if not np.all((self._v > 0) & (self._v < np.inf)) or not np.all(np.isfinite(self._p)):
+            raise ValueError("volumes must be positive and finite, pressures finite")
+        if np.unique(self._p).size < 3:
+            # three fit parameters: fewer distinct pressures leave the fit undetermined
+            raise ValueError(f"need at least 3 distinct pressures, got {np.unique(self._p).size}")
         self._err = None if volume_errors is None else np.asarray(volume_errors, float)
+        if self._err is not None and (self._err.shape != self._v.shape
+                                      or not np.all((self._err > 0) & (self._err < np.inf))):
+            raise ValueError("volume errors must be positive and finite, one per volume")
         self._p0 = float(reference_pressure)
+        if not np.isfinite(self._p0):
+            raise ValueError(f"reference_pressure must be finite (bar), not {reference_pressure!r}")
         self.results = Results()
 
     def run(self):
@@ -345,10 +368,12 @@ class TaitCompressibility:
         res.covariance = pcov
         res.kappa_T, res.kappa_T_err = float(kappa), err
         res.kappa_T_per_GPa, res.kappa_T_err_per_GPa = kappa * 1e4, err * 1e4
+        fitted = bool(np.isfinite(err) and np.isfinite(kappa))
         res.compressibility = Estimate(
             res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa",
             METHODS["fit"] + ("" if self._err is not None else ", t-scaled, residual variance"),
-            n_samples=p.size,
+            n_samples=p.size, converged=fitted,
+            notes=() if fitted else ("the Tait fit did not determine κ_T (no finite covariance)",),
         )
         res.pressures, res.volumes, res.volume_errors = p, v, self._err
         self._model = lambda x: tait(x, *popt)
@@ -401,11 +426,23 @@ class ThermalExpansion:
                  reference_temperature=None):
         self._t = np.asarray(temperatures, dtype=np.float64)
         self._rho = np.asarray(densities, dtype=np.float64)
-        if self._t.shape != self._rho.shape or self._t.size < 3:
+        if self._t.ndim != 1 or self._t.shape != self._rho.shape or self._t.size < 3:
             raise ValueError("need at least 3 temperatures with one density each")
+        if not np.all((self._t > 0) & (self._t < np.inf)):
+            raise ValueError(f"temperatures must be positive and finite (K), not {self._t}")
+        if not np.all((self._rho > 0) & (self._rho < np.inf)):
+            raise ValueError(f"densities must be positive and finite, not {self._rho}")
+        if np.unique(self._t).size < 2:
+            raise ValueError("need at least 2 distinct temperatures for a slope")
         self._err = None if density_errors is None else np.asarray(density_errors, float)
+        if self._err is not None and (self._err.shape != self._rho.shape
+                                      or not np.all((self._err > 0) & (self._err < np.inf))):
+            raise ValueError("density errors must be positive and finite, one per density")
         self._tref = self._t.mean() if reference_temperature is None else float(
             reference_temperature)
+        if not 0 < self._tref < np.inf:
+            raise ValueError(f"reference_temperature must be positive and finite (K), not "
+                             f"{reference_temperature!r}")
         self.results = Results()
 
     def run(self):

@@ -35,6 +35,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
+from .conductivity import _check_temperature
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
@@ -234,22 +235,20 @@ class _PressureAnalysis:
                 r["volume"] = float(volume)
             if r["volume"] is None:
                 raise ValueError("give volume= (Å³): the collection has none")
-            if not r["volume"] > 0:
-                raise ValueError(f"volume must be positive (Å³), not {r['volume']}")
+            if not 0 < r["volume"] < np.inf:
+                raise ValueError(f"volume must be positive and finite (Å³), not {r['volume']}")
         dts = {round(r["dt"], 12) for r in runs}
         if len(dts) != 1:
             raise ValueError(f"the inputs have different sample spacings {sorted(dts)} ps")
         self._dt = runs[0]["dt"]
-        if not self._dt > 0:
-            raise ValueError(f"dt must be positive (ps), not {self._dt}")
+        if not 0 < self._dt < np.inf:
+            raise ValueError(f"dt must be positive and finite (ps), not {self._dt}")
         if temperature is None:
             temps = [r["temperature"] for r in runs]
             if any(t is None for t in temps):
                 raise ValueError("give temperature= (K)")
             temperature = float(np.mean(temps))
-        if not float(temperature) > 0:
-            raise ValueError(f"temperature must be positive (K), not {temperature!r}")
-        self._temperature = float(temperature)
+        self._temperature = _check_temperature(temperature)
         if n_blocks is None:
             n_blocks = 10 if len(runs) == 1 else 1
         if int(n_blocks) != n_blocks or n_blocks < 1 or len(runs) * n_blocks < 2:
