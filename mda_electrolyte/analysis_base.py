@@ -9,6 +9,7 @@ for the caller).
 
 from __future__ import annotations
 
+import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
 
 __all__ = ["FrameAnalysis"]
@@ -17,10 +18,14 @@ __all__ = ["FrameAnalysis"]
 class FrameAnalysis(AnalysisBase):
     """AnalysisBase that checks its frame selection first and restores the current frame.
 
-    Subclasses set ``_min_frames`` to the fewest frames their estimate needs (1 by default).
+    Subclasses set ``_min_frames`` to the fewest frames their estimate needs (1 by default) and
+    ``_needs_time`` when they read a time series.
     """
 
     _min_frames = 1
+    #: Whether the analysis reads a time series (it then refuses a trajectory whose time step
+    #: is zero, negative or not a number before reading any frame).
+    _needs_time = False
 
     def run(self, start=None, stop=None, step=None, frames=None, verbose=None, n_workers=None,
             n_parts=None, backend=None, *, unsupported_backend=False, progressbar_kwargs=None):
@@ -43,11 +48,27 @@ class FrameAnalysis(AnalysisBase):
                              f"({trajectory.n_frames} frames): {err}") from None
         if self.n_frames < self._min_frames:
             raise ValueError(
-                f"{name}: the frame selection (start={start}, stop={stop}, step={step}, "
+                f"{name}: {'no frames analysed' if self.n_frames == 0 else 'too few frames'}: "
+                f"the frame selection (start={start}, stop={stop}, step={step}, "
                 f"frames={'None' if frames is None else len(frames)}) gives {self.n_frames} of "
                 f"the trajectory's {trajectory.n_frames} frames; it needs at least "
                 f"{self._min_frames} frame{'s' if self._min_frames > 1 else ''}"
             )
+        if self._needs_time:
+            try:
+                dt = float(trajectory.dt)
+            except Exception:  # noqa: BLE001 - a reader without times is judged on the frames
+                dt = None
+            if dt is not None and not 0 < dt < np.inf:
+                raise ValueError(
+                    f"{name}: the trajectory's time step is {dt} ps; a time series needs "
+                    "frames at increasing times (set dt when loading, e.g. "
+                    "universe.load_new(..., dt=0.01))"
+                )
+            order = None if frames is None else np.asarray(frames)
+            if order is not None and order.dtype != bool and np.any(np.diff(order) <= 0):
+                raise ValueError(f"{name}: frames must be in increasing order for a time "
+                                 "series, without repeats")
         current = trajectory.ts.frame
         try:
             return super().run(start=start, stop=stop, step=step, frames=frames,

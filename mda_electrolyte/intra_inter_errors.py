@@ -37,7 +37,7 @@ from .model_labels import (
     read_frames,
     stored_labels,
 )
-from .molecules import check_whole, isolated_molecules, make_whole
+from .molecules import check_vacuum, check_whole, isolated_molecules, make_whole
 from .report import estimate_label, register_analysis
 
 # IsolatedMoleculeEvaluator, StoredMoleculeLabels, evaluate_frame (mda_electrolyte.model_labels),
@@ -173,7 +173,7 @@ class IntraInterErrors(FrameAnalysis):
         super().__init__(self._source.atomgroup.universe.trajectory, **kwargs)
         if not is_calculator(model):
             raise TypeError(f"model must be an ASE calculator, not {type(model).__name__}")
-        self.vacuum = vacuum
+        self.vacuum = check_vacuum(vacuum)
         self._model = EvaluationMethod("model", calculator=model,
                                        isolated=IsolatedMoleculeEvaluator(model))
         if reference is None:

@@ -551,6 +551,7 @@ class IonCollector(FrameAnalysis):
     _analysis_algorithm_is_parallelizable = True
     # a time step and a correlation need two frames
     _min_frames = 2
+    _needs_time = True
 
     @classmethod
     def get_supported_backends(cls):
@@ -799,7 +800,12 @@ class IonCollector(FrameAnalysis):
         dt = (times[-1] - times[0]) / (n_frames - 1)
         # times are often stored in single precision (TRR, XTC, DCD): allow their round-off
         tol = 1e-3 * abs(dt) + 8 * np.finfo(np.float32).eps * np.abs(times).max()
-        if not dt > 0 or np.any(np.abs(steps - dt) > tol):
+        if not np.all(steps > 0):
+            raise ValueError(
+                f"{label}: the time does not increase between analysed frames (steps from "
+                f"{steps.min()} to {steps.max()} ps); frames must be in time order with dt > 0"
+            )
+        if np.any(np.abs(steps - dt) > tol):
             raise ValueError(
                 f"{label}: the analysed frames are not equally spaced in time "
                 f"(steps from {steps.min()} to {steps.max()} ps)"

@@ -33,6 +33,7 @@ __all__ = [
     "molecule_species",
     "isolated_molecules",
     "MOLECULE_ID_ARRAYS",
+    "check_vacuum",
 ]
 
 #: Per-atom arrays of an ASE ``Atoms`` read as molecule indices, in order of preference
@@ -515,6 +516,7 @@ def isolated_molecules(atoms, ids, vacuum=None):
     """
     from ase import Atoms
 
+    vacuum = check_vacuum(vacuum)
     ids = np.asarray(ids)
     if ids.shape != (len(atoms),):
         raise ValueError(f"ids has shape {ids.shape}, expected ({len(atoms)},)")
@@ -543,3 +545,23 @@ def isolated_molecules(atoms, ids, vacuum=None):
         mol.arrays["frame_index"] = index
         molecules.append(mol)
     return molecules
+
+
+def check_vacuum(vacuum):
+    """``None`` or the vacuum around an isolated molecule as a positive, finite float (Å).
+
+    Raises
+    ------
+    ValueError
+        For zero, negative, non-finite or non-numeric values.
+    """
+    if vacuum is None:
+        return None
+    try:
+        value = float(vacuum)
+    except (TypeError, ValueError):
+        raise ValueError(f"vacuum must be a length in Å or None, not {vacuum!r}") from None
+    if not 0 < value < np.inf:
+        # zero vacuum puts a molecule next to its own images: not isolated
+        raise ValueError(f"vacuum must be positive and finite (Å), not {vacuum!r}")
+    return value

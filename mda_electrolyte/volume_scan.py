@@ -20,7 +20,13 @@ from MDAnalysis.analysis.results import ResultsGroup
 from .analysis_base import FrameAnalysis
 from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
-from .molecules import check_whole, isolated_molecules, make_whole, rigid_decomposition
+from .molecules import (
+    check_vacuum,
+    check_whole,
+    isolated_molecules,
+    make_whole,
+    rigid_decomposition,
+)
 from .report import mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
@@ -154,7 +160,7 @@ class RigidVolumeScan(FrameAnalysis):
             raise ValueError(f"scales must be positive finite numbers, not {scales.tolist()}")
         self.scales = scales
         self.keep_frames = bool(keep_frames)
-        self.vacuum = vacuum
+        self.vacuum = check_vacuum(vacuum)
         self._sides = {"": IsolatedMoleculeEvaluator(calculator)}
         if reference is not None:
             self._sides["reference_"] = IsolatedMoleculeEvaluator(reference)
