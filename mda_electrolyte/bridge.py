@@ -125,6 +125,9 @@ def from_ase(
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
+    if path.is_dir():
+        # ASE would try it as a BundleTrajectory and fail with a bare OSError
+        raise ValueError(f"{path} is a folder; give a trajectory file (H5MD, .traj, .extxyz)")
     if path.suffix.lower() in _H5MD_SUFFIXES:
         return _from_h5md(path)
     return _from_frames(read_ase_frames(path, index), dt)

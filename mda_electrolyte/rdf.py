@@ -230,7 +230,6 @@ class IntraInterRDF(FrameAnalysis):
         self._range = (r_min, r_max)
         self._nbins = int(nbins)
         self._compound = compound
-        self._edges = np.histogram_bin_edges([], bins=self._nbins, range=(r_min, r_max))
 
         membership, keys, sel_of_pair = self._membership(atomgroup, pairs)
         # atoms in no selection never enter the neighbour search
@@ -251,6 +250,7 @@ class IntraInterRDF(FrameAnalysis):
                 f"{n_bytes / 2**30:.1f} GiB of histograms (more than "
                 f"{_MAX_HISTOGRAM_BYTES / 2**30:.0f} GiB); use fewer bins or pairs"
             )
+        self._edges = np.histogram_bin_edges([], bins=self._nbins, range=(r_min, r_max))
         # unordered class pairs (c1 <= c2)
         cls_pairs = list(itertools.combinations_with_replacement(np.arange(n_cls), 2))
         # ordered (i in A, j in B) pairs counted by one unordered pair {i, j} of classes (c1, c2)

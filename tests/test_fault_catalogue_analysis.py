@@ -1,0 +1,375 @@
+"""Bad inputs and faults of the analyses (issue 16): each ends in a clear error before work, or
+in a correct result that leaves the caller's Universe as it was.
+
+The systems are tiny MemoryReader Universes built with MDAnalysis' own tools; the model is the
+harmonic-bond + LJ test calculator of ``molecular_pair_model``.
+"""
+
+import MDAnalysis as mda
+import numpy as np
+import pytest
+from ase.build import molecule
+from MDAnalysis.coordinates.memory import MemoryReader
+from molecular_pair_model import MolecularPairModel
+from transport_data import IONS, integrate, ornstein_uhlenbeck, salt_universe
+
+import mda_electrolyte as mdae
+from mda_electrolyte.analysis_base import FrameAnalysis
+from mda_electrolyte.ion_collection import IonCollector
+
+# --- systems ---------------------------------------------------------------------------------
+
+
+def _salt(n_frames=60, n=4, dt=0.01, box=20.0, seed=0):
+    """``n`` Li and ``n`` one-atom anions moving as Ornstein–Uhlenbeck particles."""
+    rng = np.random.default_rng(seed)
+    v = ornstein_uhlenbeck(rng, n_frames, (2 * n, 3), 0.05, 0.01, 3.0)
+    x = integrate(v, 0.01, start=rng.uniform(0, box, (2 * n, 3)))
+    return salt_universe(v, x, n_cations=n, dt=dt, box=box)
+
+
+def _liquid(n_frames=5, box=12.0, seed=0, boxes=None):
+    """Li cations, two-atom "anions" (F–F) and three-atom "solvents" (N–C–N), no oxygens (so no
+    bonds are needed for the shells), at random positions in a cubic box."""
+    rng = np.random.default_rng(seed)
+    n_li, n_an, n_so = 4, 4, 6
+    elements = ["Li"] * n_li + ["F", "F"] * n_an + ["N", "C", "N"] * n_so
+    resindex = list(range(n_li)) + [n_li + k // 2 for k in range(2 * n_an)] + [
+        n_li + n_an + k // 3 for k in range(3 * n_so)]
+    resnames = ["LI"] * n_li + ["AN"] * n_an + ["SOL"] * n_so
+    u = mda.Universe.empty(len(elements), n_residues=n_li + n_an + n_so,
+                           atom_resindex=resindex, trajectory=True)
+    u.add_TopologyAttr("elements", elements)
+    u.add_TopologyAttr("names", elements)
+    u.add_TopologyAttr("resnames", resnames)
+    u.add_TopologyAttr("masses", [{"Li": 6.94, "F": 19.0, "N": 14.0, "C": 12.0}[e]
+                                  for e in elements])
+    centres = rng.uniform(0, box, (n_frames, len(resnames), 3))
+    offsets = np.zeros((len(elements), 3))
+    offsets[n_li:n_li + 2 * n_an, 0] = np.tile([-0.7, 0.7], n_an)
+    offsets[n_li + 2 * n_an:, 0] = np.tile([-1.2, 0.0, 1.2], n_so)
+    positions = centres[:, resindex] + offsets
+    dims = np.tile([box, box, box, 90.0, 90.0, 90.0], (n_frames, 1)) if boxes is None else boxes
+    u.load_new(positions.astype(np.float32), format=MemoryReader, dimensions=dims, dt=0.1)
+    return u
+
+
+def _shells(u, **kw):
+    kw = {"cutoffs": {"AN": 2.5, "SOL": 2.5}, "rdf_range": (0.0, 5.0), **kw}
+    return mdae.SolvationShells(u.select_atoms("resname LI"), {"AN": u.select_atoms("resname AN")},
+                                {"SOL": u.select_atoms("resname SOL")}, **kw)
+
+
+def _model(**kw):
+    return MolecularPairModel(**{"k": 20.0, "r0": 1.0, "epsilon": 0.01, "sigma": 2.5, "rc": 5.0,
+                                 **kw})
+
+
+def _molecular_frames(n_frames=3):
+    cell = np.array([[9.5, 0.0, 0.0], [1.2, 9.0, 0.0], [-0.6, 0.7, 9.2]])
+    fractions = [[0.1, 0.3, 0.3], [0.5, 0.8, 0.6], [0.4, 0.45, 0.1], [0.75, 0.3, 0.65]]
+    frames = []
+    for seed in range(n_frames):
+        rng = np.random.default_rng(seed)
+        atoms, ids = None, []
+        for j, name in enumerate(["H2O", "CH3OH", "CO2", "H2O"]):
+            m = molecule(name)
+            m.rotate(rng.uniform(0, 360), rng.normal(size=3), center="COM")
+            m.positions += np.array(fractions[j]) @ cell - m.get_center_of_mass()
+            atoms = m if atoms is None else atoms + m
+            ids += [j] * len(m)
+        atoms.cell, atoms.pbc = cell, True
+        atoms.arrays["molecule_index"] = np.array(ids)
+        atoms.arrays["formal_charge"] = np.zeros(len(atoms), dtype=int)
+        atoms.arrays["molecule_species"] = np.array([["W", "M", "C", "W"][i] for i in ids])
+        atoms.wrap()
+        frames.append(atoms)
+    return frames
+
+
+# every trajectory analysis of the package, as (name, Universe factory, analysis factory)
+ANALYSES = [
+    ("IntraInterRDF", _liquid, lambda u: mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=20)),
+    ("SolvationShells", _liquid, _shells),
+    ("IonCollector", _salt, lambda u: IonCollector(u, IONS)),
+    ("GreenKuboConductivity", _salt,
+     lambda u: mdae.GreenKuboConductivity(u, IONS, 300.0, n_blocks=2, max_lag=0.05)),
+    ("EinsteinHelfandConductivity", _salt,
+     lambda u: mdae.EinsteinHelfandConductivity(u, IONS, 300.0, n_blocks=2)),
+    ("Diffusion", _salt, lambda u: mdae.Diffusion(u, IONS, n_blocks=2)),
+    ("OnsagerCoefficients", _salt, lambda u: mdae.OnsagerCoefficients(u, IONS, 300.0,
+                                                                      n_blocks=2)),
+    ("RigidVolumeScan", lambda: mdae.from_ase(_molecular_frames()),
+     lambda u: mdae.RigidVolumeScan(u.atoms, _model(), scales=[1.0, 1.1])),
+    ("IntraInterErrors", lambda: mdae.from_ase(_molecular_frames()),
+     lambda u: mdae.IntraInterErrors(u.atoms, _model(), _model(k=22.0))),
+]
+IDS = [a[0] for a in ANALYSES]
+
+
+def _frame_analyses(analysis):
+    """The FrameAnalysis objects that read the trajectory for ``analysis``."""
+    if isinstance(analysis, FrameAnalysis):
+        return [analysis]
+    return list(analysis._collectors)
+
+
+# --- the caller's Universe -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,universe,make", ANALYSES, ids=IDS)
+def test_run_leaves_the_current_frame_and_positions_as_they_were(name, universe, make):
+    u = universe()
+    analysis = make(u)
+    u.trajectory[2]
+    positions = u.atoms.positions.copy()
+    dimensions = u.dimensions.copy()
+    analysis.run()
+    # AnalysisBase leaves the trajectory wherever its iteration ended
+    assert u.trajectory.frame == 2
+    np.testing.assert_array_equal(u.atoms.positions, positions)
+    np.testing.assert_array_equal(u.dimensions, dimensions)
+
+
+def test_parallel_run_leaves_the_frame_and_equals_serial():
+    u = _liquid(n_frames=6)
+    serial = mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=20).run()
+    u.trajectory[4]
+    parallel = mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=20).run(
+        backend="multiprocessing", n_workers=2)
+    assert u.trajectory.frame == 4
+    for key in serial.results.pairs:
+        np.testing.assert_array_equal(serial.results.total[key], parallel.results.total[key])
+
+
+# --- frame selections ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("selection,match", [
+    ({"start": 4, "stop": 1}, "no frames analysed"),
+    ({"stop": 0}, "no frames analysed"),
+    ({"frames": []}, "no frames analysed"),
+    ({"frames": [0, 99]}, "outside the trajectory"),
+])
+@pytest.mark.parametrize("name,universe,make", ANALYSES, ids=IDS)
+def test_an_empty_or_impossible_frame_selection_is_refused_before_any_frame(
+        name, universe, make, selection, match, monkeypatch):
+    u = universe()
+    analysis = make(u)
+    for reader in _frame_analyses(analysis):
+        monkeypatch.setattr(reader, "_single_frame",
+                            lambda: pytest.fail("a frame was analysed before the check"))
+    with pytest.raises(ValueError, match=match):
+        analysis.run(**selection)
+
+
+@pytest.mark.parametrize("dt", [0.0, -0.01, np.nan])
+def test_a_time_series_with_a_time_step_that_is_not_positive_is_refused_before_reading(
+        dt, monkeypatch):
+    u = _salt(dt=dt)
+    for cls in (mdae.GreenKuboConductivity, mdae.Diffusion):
+        analysis = cls(u, IONS, **({"temperature": 300.0} if cls is not mdae.Diffusion else {}))
+        monkeypatch.setattr(analysis._collectors[0], "_single_frame",
+                            lambda: pytest.fail("a frame was read before the check"))
+        with pytest.raises(ValueError, match="time step is"):
+            analysis.run()
+
+
+@pytest.mark.parametrize("frames", [[0, 2, 1, 3, 4, 5], [0, 1, 1, 2, 3, 4]])
+def test_frames_out_of_time_order_are_refused_before_reading(frames, monkeypatch):
+    analysis = mdae.Diffusion(_salt(), IONS, n_blocks=2)
+    monkeypatch.setattr(analysis._collectors[0], "_single_frame",
+                        lambda: pytest.fail("a frame was read before the check"))
+    with pytest.raises(ValueError, match="increasing order"):
+        analysis.run(frames=frames)
+
+
+# --- RDF -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"nbins": float("nan")}, "nbins must be a positive integer"),
+    ({"nbins": True}, "nbins must be a positive integer"),
+    ({"nbins": 10**9}, "GiB of histograms"),
+    ({"range": (0.0,)}, "range must be two numbers"),
+    ({"range": "0-5"}, "range must be two numbers"),
+    ({"range": (5.0, 1.0)}, "0 <= r_min < r_max"),
+])
+def test_rdf_parameters_are_refused_by_name(kw, match):
+    u = _liquid()
+    with pytest.raises(ValueError, match=match):
+        mdae.IntraInterRDF(u.atoms, **{"range": (0.0, 5.0), **kw})
+
+
+@pytest.mark.parametrize("damage,match", [
+    ("position", "frame 2 has non-finite positions"),
+    ("box", "frame 2 has no valid periodic box"),
+])
+def test_rdf_names_the_frame_with_nan_positions_or_box(damage, match):
+    u = _liquid()
+    positions = u.trajectory.coordinate_array.copy()
+    dims = np.tile(u.dimensions, (len(positions), 1))
+    if damage == "position":
+        positions[2, 3, 1] = np.nan
+    else:
+        dims[2, 0] = np.nan
+    u.load_new(positions, format=MemoryReader, dimensions=dims)
+    with pytest.raises(ValueError, match=match):
+        mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0)).run()
+
+
+# --- solvation shells ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kw,error,match", [
+    ({"rdf_range": (-1.0, 5.0)}, ValueError, "0 <= r_min < r_max"),
+    ({"rdf_range": (0.0, float("nan"))}, ValueError, "0 <= r_min < r_max"),
+    ({"rdf_range": (0.0,)}, ValueError, "rdf_range"),
+    # 12 Å box: the RDF (and so the per-type g(r)) would miss images beyond 6 Å
+    ({"rdf_range": (0.0, 7.0)}, ValueError, "beyond half the smallest box width"),
+    ({"rdf_nbins": 0}, ValueError, "rdf_nbins must be an integer"),
+    ({"rdf_nbins": 2.5}, ValueError, "rdf_nbins must be an integer"),
+    ({"rdf_nbins": 10**9}, ValueError, "rdf_nbins must be an integer"),
+    ({"angle_bins": -1}, ValueError, "angle_bins must be an integer"),
+    ({"rdf_smoothing": 0.0}, ValueError, "rdf_smoothing must be a positive"),
+    ({"rdf_smoothing": float("nan")}, ValueError, "rdf_smoothing must be a positive"),
+])
+def test_shell_parameters_are_refused_by_name(kw, error, match):
+    with pytest.raises(error, match=match):
+        _shells(_liquid(), **kw)
+
+
+def test_shell_species_given_as_a_selection_string_is_refused():
+    u = _liquid()
+    with pytest.raises(TypeError, match="must be an AtomGroup"):
+        mdae.SolvationShells(u.select_atoms("resname LI"), {"AN": "resname AN"},
+                             {"SOL": u.select_atoms("resname SOL")}, cutoffs={"AN": 2.5})
+
+
+def test_shells_refuse_a_frame_whose_box_shrank_below_twice_the_rdf_range():
+    boxes = np.tile([12.0, 12.0, 12.0, 90.0, 90.0, 90.0], (5, 1))
+    boxes[3, :3] = 12.0 / 4 ** (1 / 3)  # an NPT box compressed 4x in volume
+    with pytest.raises(ValueError, match="frame 3: rdf_range ends at 5.0"):
+        _shells(_liquid(boxes=boxes)).run()
+
+
+# --- transport parameters --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [mdae.GreenKuboConductivity, mdae.EinsteinHelfandConductivity,
+                                 mdae.Diffusion, mdae.OnsagerCoefficients])
+def test_an_infinite_volume_and_a_fractional_block_count_are_refused(cls):
+    extra = {} if cls is mdae.Diffusion else {"temperature": 300.0}
+    with pytest.raises(ValueError, match="volume must be positive and finite"):
+        cls(_salt(), IONS, volume=np.inf, **extra)
+    with pytest.raises(ValueError, match="n_blocks must be a positive integer"):
+        cls(_salt(), IONS, n_blocks=2.5, **extra)
+
+
+@pytest.mark.parametrize("cls", [mdae.GreenKuboViscosity, mdae.EinsteinHelfandViscosity])
+@pytest.mark.parametrize("kw,match", [
+    ({"temperature": np.inf}, "temperature must be positive and finite"),
+    ({"volume": np.inf}, "volume must be positive and finite"),
+    ({"dt": np.inf}, "dt must be"),
+])
+def test_viscosity_refuses_infinite_parameters(cls, kw, match):
+    rng = np.random.default_rng(0)
+    tensor = ornstein_uhlenbeck(rng, 200, (3, 3), 0.05, 0.01, 300.0)
+    with pytest.raises(ValueError, match=match):
+        cls(tensor, **{"dt": 0.01, "volume": 8000.0, "temperature": 300.0, **kw})
+
+
+# --- densities and equations of state --------------------------------------------------------
+
+
+@pytest.mark.parametrize("series,dt,match", [
+    (np.r_[np.full(50, 1.2), 0.0], 0.01, "sample.* <= 0"),
+    (-np.ones(50), 0.01, "sample.* <= 0"),
+    (np.full(50, 1.2), np.inf, "spacing dt"),
+])
+def test_density_refuses_samples_that_are_not_densities(series, dt, match):
+    with pytest.raises(ValueError, match=match):
+        mdae.Density(series, dt=dt)
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: mdae.EquationOfState([1.2, 1.21, 1.22, 1.23], [1.0, 1.0, 1.0, 1.0]),
+     "3 distinct pressures"),
+    (lambda: mdae.EquationOfState([1.2, 1.2, 1.2, 1.23], [1.0, 2.0, 3.0, 4.0]),
+     "3 distinct densities"),
+    (lambda: mdae.EquationOfState([1.2, 1.21, 1.22, 1.23], [1, 100, 200, 300],
+                                  pressure_errors=[1, np.inf, 1, 1]), "pressure errors"),
+    (lambda: mdae.TaitCompressibility([1, 100, 200, np.nan], [100, 99.5, 99, 98.6]),
+     "pressures finite"),
+    (lambda: mdae.TaitCompressibility([1, 100, 200, 300], [100, 99.5, 99, 98.6],
+                                      reference_pressure=np.nan), "reference_pressure"),
+    (lambda: mdae.TaitCompressibility([1, 1, 1, 1], [100, 99.5, 99, 98.6]),
+     "3 distinct pressures"),
+    (lambda: mdae.ThermalExpansion([300, 300, 300], [1.22, 1.21, 1.2]),
+     "2 distinct temperatures"),
+    (lambda: mdae.ThermalExpansion([0, 300, 320], [1.22, 1.21, 1.2]), "temperatures must be"),
+    (lambda: mdae.ThermalExpansion([280, 300, 320], [1.22, 1.21, 1.2], [0.01, 0.0, 0.01]),
+     "density errors"),
+    (lambda: mdae.ThermalExpansion([280, 300, 320], [1.22, 1.21, 1.2], [0.01, np.nan, 0.01]),
+     "density errors"),
+])
+def test_fits_refuse_undetermined_or_non_finite_input_by_name(make, match):
+    # these ended in numpy's LinAlgError ("SVD did not converge") or scipy's regression error
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+# --- Nernst–Einstein -------------------------------------------------------------------------
+
+_NE = {"temperature": 300.0, "diffusivities": {"Li": 0.1, "AN": 0.1},
+       "diffusivity_errors": {"Li": 0.01, "AN": 0.01}, "n_ions": {"Li": 8, "AN": 8},
+       "charges": {"Li": 1.0, "AN": -1.0}, "volume": 8000.0}
+
+
+@pytest.mark.parametrize("key,value,match", [
+    ("n_ions", {"Li": 0, "AN": 8}, "n_ions of 'Li' must be a positive integer"),
+    ("n_ions", {"Li": 2.5, "AN": 8}, "n_ions of 'Li' must be a positive integer"),
+    ("charges", {"Li": 0.0, "AN": -1.0}, "charge of 'Li' must be finite and non-zero"),
+    ("charges", {"Li": np.nan, "AN": -1.0}, "charge of 'Li' must be finite and non-zero"),
+    ("volume", np.inf, "volume must be positive and finite"),
+    ("diffusivities", {}, "diffusivities is empty"),
+])
+def test_nernst_einstein_refuses_inputs_by_name(key, value, match):
+    with pytest.raises(ValueError, match=match):
+        mdae.NernstEinstein(**{**_NE, key: value})
+
+
+def test_a_negative_conductivity_gives_no_valid_degree_of_dissociation():
+    from ase_electrolyte.estimate import Estimate
+
+    sigma = Estimate(-0.5, 0.1, "S/m", "t-scaled standard error over 10 blocks", n_samples=10)
+    alpha = mdae.NernstEinstein(**_NE, conductivity=sigma).results.dissociation
+    assert not alpha.valid and "not positive" in alpha.verdict
+    positive = Estimate(0.5, 0.1, "S/m", "t-scaled standard error over 10 blocks", n_samples=10)
+    assert mdae.NernstEinstein(**_NE, conductivity=positive).results.dissociation.valid
+
+
+# --- model diagnostics and files -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vacuum,match", [
+    (0.0, "positive and finite"), (-1.0, "positive and finite"), (np.nan, "positive and finite"),
+    ("ten", "a length in Å"),
+])
+@pytest.mark.parametrize("cls", ["RigidVolumeScan", "IntraInterErrors"])
+def test_vacuum_is_checked_before_any_model_evaluation(cls, vacuum, match):
+    model = _model()
+    calls = []
+    model.calculate = lambda *a, **k: calls.append(a) or pytest.fail("model evaluated")
+    frames = _molecular_frames(1)
+    with pytest.raises(ValueError, match=match):
+        if cls == "RigidVolumeScan":
+            mdae.RigidVolumeScan(frames, model, scales=[1.0], vacuum=vacuum)
+        else:
+            mdae.IntraInterErrors(frames, model, _model(k=22.0), vacuum=vacuum)
+    assert not calls
+
+
+def test_from_ase_refuses_a_folder_by_name(tmp_path):
+    with pytest.raises(ValueError, match="is a folder"):
+        mdae.from_ase(tmp_path)
