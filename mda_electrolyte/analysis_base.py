@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
 
-__all__ = ["FrameAnalysis"]
+__all__ = ["FrameAnalysis", "require_results"]
 
 
 class FrameAnalysis(AnalysisBase):
@@ -77,3 +77,18 @@ class FrameAnalysis(AnalysisBase):
                                progressbar_kwargs=progressbar_kwargs)
         finally:
             trajectory[current]
+
+
+def require_results(analysis, key):
+    """``analysis.results`` once it holds ``key``; a plot or report of an analysis not yet run
+    raises here instead of with an AttributeError from inside ``Results``.
+
+    Raises
+    ------
+    RuntimeError
+        When ``run()`` has not filled the results.
+    """
+    results = getattr(analysis, "results", None)
+    if results is None or key not in results:
+        raise RuntimeError(f"{type(analysis).__name__}: run() the analysis before plot()")
+    return results

@@ -35,6 +35,7 @@ from scipy.integrate import cumulative_trapezoid
 
 from ase_electrolyte.estimate import Estimate
 
+from .analysis_base import require_results
 from .carriers import CarrierAnalysis, check_volume, same_system
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
@@ -629,6 +630,8 @@ class GreenKuboConductivity(CarrierAnalysis):
         """
         import matplotlib.pyplot as plt
 
+        require_results(self, "time")
+
         if ax is None:
             _, ax = plt.subplots()
         r = self.results
@@ -797,6 +800,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+
+        require_results(self, "time")
 
         if ax is None:
             _, ax = plt.subplots()

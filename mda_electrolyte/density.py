@@ -24,6 +24,7 @@ from scipy import optimize, stats
 
 from ase_electrolyte.estimate import METHODS, Estimate
 
+from .analysis_base import require_results
 from .observables import is_h5md_path, read_observable
 from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import detect_equilibration, t_factor, timeseries_mean
@@ -151,6 +152,8 @@ class Density:
         matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+
+        require_results(self, "time")
 
         if ax is None:
             _, ax = plt.subplots()
@@ -285,6 +288,8 @@ class EquationOfState:
         """
         import matplotlib.pyplot as plt
 
+        require_results(self, "densities")
+
         if ax is None:
             _, ax = plt.subplots()
         r = self.results
@@ -388,6 +393,8 @@ class TaitCompressibility:
         """
         import matplotlib.pyplot as plt
 
+        require_results(self, "pressures")
+
         if ax is None:
             _, ax = plt.subplots()
         r = self.results
@@ -396,7 +403,8 @@ class TaitCompressibility:
         ax.plot(x, self._model(x), label="Tait")
         ax.set_xlabel("pressure (bar)")
         ax.set_ylabel("volume (Å³)")
-        ax.set_title(f"κ_T = {r.kappa_T_per_GPa:.3g} ± {r.kappa_T_err_per_GPa:.1g} GPa⁻¹")
+        ax.set_title(f"κ_T = {estimate_label(r.compressibility, reason=False)}")
+        mark_invalid(ax, r.compressibility)
         ax.legend()
         return ax
 
@@ -477,13 +485,16 @@ class ThermalExpansion:
         """
         import matplotlib.pyplot as plt
 
+        require_results(self, "temperatures")
+
         if ax is None:
             _, ax = plt.subplots()
         r = self.results
         ax.errorbar(r.temperatures, r.densities, yerr=r.density_errors, fmt="o")
         ax.set_xlabel("temperature (K)")
         ax.set_ylabel("density (g/cm³)")
-        ax.set_title(f"α_P = {r.alpha:.3g} ± {r.alpha_err:.1g} K⁻¹")
+        ax.set_title(f"α_P = {estimate_label(r.expansivity, reason=False)}")
+        mark_invalid(ax, r.expansivity)
         return ax
 
 

@@ -23,6 +23,7 @@ from scipy import constants
 
 from ase_electrolyte.estimate import Estimate
 
+from .analysis_base import require_results
 from .carriers import CarrierAnalysis, check_volume, default_blocks, same_system
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
@@ -397,6 +398,8 @@ class Diffusion(CarrierAnalysis):
         matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+
+        require_results(self, "fit_window")
 
         if ax is None:
             _, ax = plt.subplots()

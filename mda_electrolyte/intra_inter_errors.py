@@ -23,7 +23,7 @@ import numpy as np
 from ase.data import chemical_symbols
 from MDAnalysis.analysis.results import ResultsGroup
 
-from .analysis_base import FrameAnalysis
+from .analysis_base import FrameAnalysis, require_results
 from .error_metrics import error_estimates, fit_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
 from .model_frames import FrameSource
@@ -455,6 +455,8 @@ class IntraInterErrors(FrameAnalysis):
         numpy.ndarray of matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+
+        require_results(self, "forces")
 
         if "forces" not in self.quantities:
             raise ValueError("plot() shows forces; run with forces among the quantities")

@@ -34,6 +34,7 @@ from scipy.integrate import cumulative_trapezoid
 
 from ase_electrolyte.estimate import Estimate
 
+from .analysis_base import require_results
 from .carriers import CarrierAnalysis, check_volume, same_system
 from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
 from .correlation import (
@@ -373,6 +374,8 @@ class OnsagerCoefficients(CarrierAnalysis):
         matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+
+        require_results(self, "L")
 
         if ax is None:
             _, ax = plt.subplots()

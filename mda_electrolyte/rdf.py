@@ -33,7 +33,7 @@ import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
-from mda_electrolyte.analysis_base import FrameAnalysis
+from mda_electrolyte.analysis_base import FrameAnalysis, require_results
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
 from mda_electrolyte.report import register_analysis
@@ -462,8 +462,7 @@ class IntraInterRDF(FrameAnalysis):
         """
         import matplotlib.pyplot as plt
 
-        if "total" not in self.results:
-            raise RuntimeError("run() the analysis before plot()")
+        require_results(self, "total")
         keys = list(self.results.pairs) if pairs is None else [tuple(p) for p in pairs]
         unknown = [k for k in keys if k not in self.results.total]
         if unknown:

@@ -38,9 +38,9 @@ from MDAnalysis.core.groups import AtomGroup
 from MDAnalysis.exceptions import NoDataError
 from MDAnalysis.lib.distances import minimize_vectors
 
-from mda_electrolyte.analysis_base import FrameAnalysis
+from mda_electrolyte.analysis_base import FrameAnalysis, require_results
 from mda_electrolyte.frame_estimates import frame_average
-from mda_electrolyte.report import register_analysis
+from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import (
     CLASSES,
     CONVENTIONS,
@@ -680,7 +680,7 @@ class SolvationShells(FrameAnalysis):
         -------
         matplotlib.figure.Figure
         """
-        return _plot_by_type(self.results, labels, n_labels)
+        return _plot_by_type(require_results(self, "by_type"), labels, n_labels)
 
     def plot(self, n_labels=10):
         """Bar charts of the class fractions and of the most common shell labels.
@@ -696,8 +696,7 @@ class SolvationShells(FrameAnalysis):
         """
         import matplotlib.pyplot as plt
 
-        if "fractions" not in self.results:
-            raise RuntimeError("run() the analysis before plot()")
+        require_results(self, "fractions")
         fig, (ax1, ax2) = plt.subplots(
             1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1, 2.5]}
         )
@@ -712,6 +711,10 @@ class SolvationShells(FrameAnalysis):
         ax2.barh([k for k, _ in items][::-1], [v for _, v in items][::-1], color="C2")
         ax2.set_xlabel("fraction of shells")
         ax2.set_title("shell labels", fontsize=9)
+        # the bars are the estimates' values: a number that is not valid is stamped as such
+        estimates = self.results.estimates
+        mark_invalid(ax1, *estimates["fractions"].values())
+        mark_invalid(ax2, *(estimates["labels"][k] for k, _ in items))
         fig.tight_layout()
         return fig
 

@@ -35,6 +35,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
+from .analysis_base import require_results
 from .conductivity import _check_temperature
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
@@ -440,6 +441,8 @@ class GreenKuboViscosity(_PressureAnalysis):
         """
         import matplotlib.pyplot as plt
 
+        require_results(self, "time")
+
         if ax is None:
             _, ax = plt.subplots()
         r = self.results
@@ -546,6 +549,8 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+
+        require_results(self, "time")
 
         if ax is None:
             _, ax = plt.subplots()

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
 
-from .analysis_base import FrameAnalysis
+from .analysis_base import FrameAnalysis, require_results
 from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import (
@@ -278,6 +278,8 @@ class RigidVolumeScan(FrameAnalysis):
         matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+
+        require_results(self, "scales")
 
         if component not in ("inter", "total", "intra"):
             raise ValueError(f"component must be inter, total or intra, not {component!r}")

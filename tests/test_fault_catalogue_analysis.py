@@ -373,3 +373,53 @@ def test_vacuum_is_checked_before_any_model_evaluation(cls, vacuum, match):
 def test_from_ase_refuses_a_folder_by_name(tmp_path):
     with pytest.raises(ValueError, match="is a folder"):
         mdae.from_ase(tmp_path)
+
+
+# --- plots -----------------------------------------------------------------------------------
+
+_UNRUN = [
+    ("IntraInterRDF", lambda: ANALYSES[0][2](_liquid())),
+    ("SolvationShells", lambda: _shells(_liquid())),
+    ("GreenKuboConductivity", lambda: ANALYSES[3][2](_salt())),
+    ("EinsteinHelfandConductivity", lambda: ANALYSES[4][2](_salt())),
+    ("Diffusion", lambda: ANALYSES[5][2](_salt())),
+    ("OnsagerCoefficients", lambda: ANALYSES[6][2](_salt())),
+    ("GreenKuboViscosity", lambda: mdae.GreenKuboViscosity(
+        np.zeros((100, 3, 3)), dt=0.01, volume=8000.0, temperature=300.0)),
+    ("EinsteinHelfandViscosity", lambda: mdae.EinsteinHelfandViscosity(
+        np.zeros((100, 3, 3)), dt=0.01, volume=8000.0, temperature=300.0)),
+    ("Density", lambda: mdae.Density(np.full(50, 1.2), dt=0.01)),
+    ("EquationOfState", lambda: mdae.EquationOfState([1.2, 1.21, 1.22, 1.23], [1, 100, 200, 300])),
+    ("TaitCompressibility", lambda: mdae.TaitCompressibility([1, 100, 200, 300],
+                                                             [100, 99.5, 99, 98.6])),
+    ("ThermalExpansion", lambda: mdae.ThermalExpansion([280, 300, 320], [1.22, 1.21, 1.2])),
+    ("RigidVolumeScan", lambda: ANALYSES[7][2](ANALYSES[7][1]())),
+    ("IntraInterErrors", lambda: ANALYSES[8][2](ANALYSES[8][1]())),
+]
+
+
+@pytest.mark.parametrize("make", [m for _, m in _UNRUN], ids=[n for n, _ in _UNRUN])
+def test_plot_before_run_says_so(make):
+    # was an AttributeError from inside MDAnalysis' Results
+    with pytest.raises(RuntimeError, match="run\\(\\) the analysis before plot"):
+        make().plot()
+
+
+def _stamped(ax):
+    return any("NOT VALID" in t.get_text() for t in ax.texts)
+
+
+def test_shell_plots_stamp_numbers_that_are_not_valid():
+    import matplotlib.pyplot as plt
+
+    # three frames: every shell statistic is "too few frames", and the bars must say so
+    shells = _shells(_liquid(n_frames=3)).run()
+    assert not shells.results.estimates["fractions"]["SSIP"].valid
+    fig = shells.plot()
+    assert all(_stamped(ax) for ax in fig.axes)
+    plt.close(fig)
+    valid = _shells(_liquid(n_frames=12)).run()
+    assert valid.results.estimates["fractions"]["SSIP"].valid
+    fig = valid.plot()
+    assert not _stamped(fig.axes[0])
+    plt.close(fig)
