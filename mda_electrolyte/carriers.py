@@ -281,12 +281,15 @@ _MAX_VOLUME_SPREAD = 0.05
 
 
 def _box_volumes(boxes):
-    """Volume in Å³ of every MDAnalysis box, NaN where a frame has no box (zero lengths)."""
+    """Volume in Å³ of every MDAnalysis box, NaN where a frame has no box (zero lengths) or a
+    degenerate one (angles that leave no volume, non-finite entries)."""
     a, b, c = boxes[:, 0], boxes[:, 1], boxes[:, 2]
     ca, cb, cg = (np.cos(np.radians(boxes[:, k])) for k in (3, 4, 5))
     with np.errstate(invalid="ignore"):
         vol = a * b * c * np.sqrt(1 - ca**2 - cb**2 - cg**2 + 2 * ca * cb * cg)
-    vol[~np.all(boxes[:, :3] > 0, axis=1)] = np.nan
+    # a flat cell (e.g. gamma = 0) has no volume to divide by and no minimum image to unwrap in
+    vol[~np.all(boxes[:, :3] > 0, axis=1) | ~(np.isfinite(vol) & (vol > 1e-6 * a * b * c))] = (
+        np.nan)
     return vol
 
 
@@ -409,9 +412,11 @@ class CarrierAnalysis:
                     f"Universe {k} has no velocities: {type(self).__name__} needs them (write them "
                     "to the trajectory, e.g. TRR, H5MD, ASE .traj or a LAMMPS dump with vx vy vz)"
                 )
-            has_box = ts.dimensions is not None and np.all(ts.dimensions[:3] > 0)
+            has_box = ts.dimensions is not None and bool(np.isfinite(
+                _box_volumes(np.asarray(ts.dimensions, dtype=np.float64)[None]))[0])
             if self._needs_volume and volume is None and not has_box:
-                raise ValueError(f"Universe {k} has no box: give the volume in Å³ with volume=...")
+                raise ValueError(f"Universe {k} has no box (or a flat or non-finite one): "
+                                 "give the volume in Å³ with volume=...")
         self._collectors = [
             IonCollector(
                 u,

@@ -435,8 +435,8 @@ class IonCollection:
         if given is not None:
             return float(given)
         if self.volume is None:
-            raise ValueError(f"{self.label}: some frames have no box; give the volume with "
-                             "volume=...")
+            raise ValueError(f"{self.label}: some frames have no box (or a flat or "
+                             "non-finite one); give the volume with volume=...")
         if self.volume_spread > _MAX_VOLUME_SPREAD:
             lo, hi = self.volume_range
             raise ValueError(
@@ -595,7 +595,8 @@ class IonCollector(FrameAnalysis):
             raise ValueError("nothing to collect: velocities and positions are both off")
         if unwrap not in (True, False):
             raise TypeError(f"unwrap must be True or False, not {unwrap!r}")
-        has_box = ts.dimensions is not None and np.all(ts.dimensions[:3] > 0)
+        has_box = ts.dimensions is not None and bool(np.isfinite(
+            _box_volumes(np.asarray(ts.dimensions, dtype=np.float64)[None]))[0])
         if unwrap and positions and not has_box:
             raise ValueError(
                 f"{label} has no box, so its positions cannot be unwrapped; give unwrapped "
@@ -716,7 +717,7 @@ class IonCollector(FrameAnalysis):
                 r.ion_velocities[lo:hi] = self._apply(self._centre, v)
         if self._positions:
             raw = self._chunk_pos[:n].astype(np.float64)
-            has_box = bool(np.all(boxes[:, :3] > 0))
+            has_box = bool(np.all(np.isfinite(_box_volumes(boxes))))
             if self._last_raw is None:
                 r.first_raw[0] = raw[0]
                 joined, joined_boxes = raw, boxes
@@ -725,7 +726,8 @@ class IonCollector(FrameAnalysis):
                 joined_boxes = np.concatenate([self._last_box[None], boxes])
             if self._unwrap:
                 if not has_box:
-                    raise ValueError(f"{self._label}: some frames have no box, cannot unwrap")
+                    raise ValueError(f"{self._label}: some frames have no box (or a flat or "
+                                     "non-finite one), cannot unwrap")
                 unwrapped = unwrap_trajectory(joined, joined_boxes)
                 if self._last_raw is not None:
                     unwrapped = unwrapped[1:] - self._last_raw + self._last_unwrapped

@@ -253,6 +253,22 @@ def test_shells_refuse_a_frame_whose_box_shrank_below_twice_the_rdf_range():
         _shells(_liquid(boxes=boxes)).run()
 
 
+@pytest.mark.parametrize("cls", [mdae.GreenKuboConductivity, mdae.EinsteinHelfandConductivity,
+                                 mdae.Diffusion])
+def test_a_flat_cell_is_no_box_for_volume_or_unwrapping(cls):
+    # gamma = 0: lengths are positive but the cell has no volume (GK divided by ~0 before, the
+    # unwrapping raised ZeroDivisionError from inside MDAnalysis)
+    u = _salt()
+    u.load_new(u.trajectory.coordinate_array.copy(), format=MemoryReader, dt=0.01,
+               dimensions=[20.0, 20.0, 20.0, 90.0, 90.0, 0.0],
+               velocities=u.trajectory.velocity_array.copy())
+    extra = {} if cls is mdae.Diffusion else {"temperature": 300.0}
+    if cls is not mdae.GreenKuboConductivity:
+        extra["unwrap"] = True
+    with pytest.raises(ValueError, match="no box"):
+        cls(u, IONS, **extra)
+
+
 # --- transport parameters --------------------------------------------------------------------
 
 
