@@ -227,7 +227,13 @@ def resolve_species(
 
         ion_charges, charge_source = None, None
         if name in charges:
-            q = float(charges[name])
+            try:
+                q = float(charges[name])
+            except (TypeError, ValueError):
+                q = np.nan
+            if not np.isfinite(q):
+                raise ValueError(f"charges[{name!r}] must be a finite charge per ion in e, not "
+                                 f"{charges[name]!r}")
             ion_charges = np.full(n_ions, q)
             charge_source = "given"
         else:
@@ -252,6 +258,9 @@ def resolve_species(
                 # guessed attribute) say nothing: fall through to the partial charges
                 if source == "formal" and not np.any(summed) and hasattr(atoms, "charges"):
                     continue
+                if not np.all(np.isfinite(summed)):
+                    raise ValueError(f"species {name!r}: the topology's {source} charges are "
+                                     "not finite; give charges={name: charge per ion in e}")
                 ion_charges, charge_source = summed, source
                 break
         if ion_charges is None and require_charges:

@@ -372,6 +372,8 @@ class GreenKuboConductivity(CarrierAnalysis):
                    n_blocks=None, volume=None, check_sampling=True, species=None,
                    observables=True):
         self._temperature = _check_temperature(temperature)
+        if check_sampling not in (True, False):
+            raise TypeError(f"check_sampling must be True or False, not {check_sampling!r}")
         self._check_sampling = bool(check_sampling)
         if max_lag is not None and not float(max_lag) > 0:
             raise ValueError(f"max_lag must be a positive time in ps, not {max_lag!r}")

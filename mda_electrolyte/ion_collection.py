@@ -582,6 +582,10 @@ class IonCollector(FrameAnalysis):
             require_charges=require_charges, n_universes=n_universes,
         )
         ts = universe.trajectory.ts
+        for name, value in (("velocities", velocities), ("positions", positions)):
+            if value not in (True, False) and not (name == "velocities" and value == "auto"):
+                raise TypeError(f"{name} must be True or False{' or auto' * (name == 'velocities')}"
+                                f", not {value!r}")
         if velocities == "auto":
             velocities = bool(ts.has_velocities)
         elif velocities and not ts.has_velocities:
@@ -603,6 +607,10 @@ class IonCollector(FrameAnalysis):
                 "positions and unwrap=False"
             )
         self._unwrap = unwrap
+        if isinstance(ion_velocity_budget, bool) or not (
+                int(ion_velocity_budget) == ion_velocity_budget and ion_velocity_budget >= 0):
+            raise ValueError("ion_velocity_budget must be a number of bytes >= 0, not "
+                             f"{ion_velocity_budget!r}")
         self._budget = int(ion_velocity_budget)
         if max_ion_frames is not None and int(max_ion_frames) < 2:
             raise ValueError(f"max_ion_frames must be at least 2, not {max_ion_frames!r}")

@@ -161,6 +161,8 @@ class OnsagerCoefficients(CarrierAnalysis):
             raise ValueError(f"max_lag must be positive (ps), not {max_lag!r}")
         self._max_lag = max_lag
         self._remove_drift = bool(remove_drift)
+        if check_sampling not in (True, False):
+            raise TypeError(f"check_sampling must be True or False, not {check_sampling!r}")
         self._check = bool(check_sampling)
         self._n_blocks = _check_segments(n_collections, n_blocks)
         self._volume = check_volume(volume)

@@ -381,6 +381,8 @@ class GreenKuboViscosity(_PressureAnalysis):
             if not 0 <= lo < hi <= (self._n_lags - 1) * self._dt + 1e-12:
                 raise ValueError(f"plateau window {plateau!r} must lie within 0..max_lag ps")
         self._plateau = plateau
+        if check_sampling not in (True, False):
+            raise TypeError(f"check_sampling must be True or False, not {check_sampling!r}")
         self._check = bool(check_sampling)
 
     def run(self):

@@ -282,6 +282,36 @@ def test_an_infinite_volume_and_a_fractional_block_count_are_refused(cls):
         cls(_salt(), IONS, n_blocks=2.5, **extra)
 
 
+@pytest.mark.parametrize("charge", [np.nan, np.inf, "one"])
+def test_a_charge_that_is_not_a_number_is_refused_before_reading(charge):
+    # NaN/inf were found only after the whole pass, as "current contains NaN"
+    with pytest.raises(ValueError, match="charges\\['Li'\\] must be a finite charge"):
+        mdae.GreenKuboConductivity(_salt(), IONS, 300.0, charges={"Li": charge})
+
+
+def test_non_finite_topology_charges_are_refused_by_species():
+    u = _salt()
+    u.del_TopologyAttr("formalcharges")
+    u.add_TopologyAttr("charges", [np.nan] * 4 + [-1.0] * 4)
+    with pytest.raises(ValueError, match="species 'Li': the topology's partial charges"):
+        mdae.GreenKuboConductivity(u, IONS, 300.0)
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda u: mdae.GreenKuboConductivity(u, IONS, 300.0, check_sampling="no"), TypeError,
+     "check_sampling must be True or False"),
+    (lambda u: mdae.OnsagerCoefficients(u, IONS, 300.0, check_sampling="no"), TypeError,
+     "check_sampling must be True or False"),
+    (lambda u: IonCollector(u, IONS, velocities="yes"), TypeError, "velocities must be"),
+    (lambda u: IonCollector(u, IONS, positions="yes"), TypeError, "positions must be"),
+    (lambda u: IonCollector(u, IONS, ion_velocity_budget=-1), ValueError,
+     "ion_velocity_budget must be"),
+])
+def test_switches_that_are_not_switches_are_refused(make, error, match):
+    with pytest.raises(error, match=match):
+        make(_salt())
+
+
 @pytest.mark.parametrize("cls", [mdae.GreenKuboViscosity, mdae.EinsteinHelfandViscosity])
 @pytest.mark.parametrize("kw,match", [
     ({"temperature": np.inf}, "temperature must be positive and finite"),
