@@ -21,6 +21,13 @@ length, and the default caps are added back as constants:
 The target is < 2 GB (issue 16). For comparison the previous design stored float32 positions or
 velocities of every tracked atom of every frame (12 B per atom-frame, plus float64 centres).
 
+Then SolvationShells on the same system (the 10-atom solvent made an EC-like carbonate with one
+carbonyl and two ether oxygens, cutoffs given, default RDF range of 8 Å): the peak of the whole
+analysis, and what the pass holds when it ends (its ShellTableBuilder) against the table's own
+size. The collected table is O(pairs within the collection radius and cation–oxygen pairs within
+the RDF range) per frame, so its extrapolation to 10^6 frames depends on the pair density, not
+on a cap; the previous per-frame arrays held ~1.5 kB per frame more than the rows.
+
 Usage: python benchmarks/bench_memory.py [--lengths 1000 2000 4000 8000] [--pairs 50]
        [--solvent 60]
 """
@@ -33,10 +40,20 @@ import warnings
 import numpy as np
 from bench_conductivity import build
 
-from mda_electrolyte import Diffusion, EinsteinHelfandConductivity, GreenKuboConductivity
+from mda_electrolyte import (
+    Diffusion,
+    EinsteinHelfandConductivity,
+    GreenKuboConductivity,
+    SolvationShells,
+)
 from mda_electrolyte.ion_collection import ION_VELOCITY_BUDGET, MAX_ION_FRAMES, IonCollector
 
 IONS = {"Li": "resname LI", "PF6": "resname PF6"}
+# the solvent of bench_conductivity.build as an EC-like ring carbonate plus four carbons:
+# Oc=C1(-Oe-C-C-Oe-C1) and a C4 tail on the last ring carbon
+SOLVENT_ELEMENTS = ["O", "C", "O", "C", "C", "O", "C", "C", "C", "C"]
+SOLVENT_BONDS = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 1), (4, 6), (6, 7), (7, 8), (8, 9)]
+SHELL_CUTOFFS = {"PF6": 2.8, "SOL": 2.6}
 
 
 def peak_bytes(func):
@@ -64,7 +81,8 @@ def analyses(u, capped):
         Diffusion.from_collections(col)
 
     if capped:
-        return {"one collection (capped) + GK, EH, D": collected}
+        return {"one collection (capped) + GK, EH, D": collected,
+                "SolvationShells": lambda: shells(u)}
     return {
         "GreenKuboConductivity": lambda: GreenKuboConductivity(
             u, IONS, temperature=300, check_sampling=False).run(),
@@ -73,6 +91,45 @@ def analyses(u, capped):
         "Diffusion": lambda: Diffusion(u, IONS, unwrap=True).run(),
         "one collection + GK, EH, D": collected,
     }
+
+
+class _ShellProbe(SolvationShells):
+    """Records what the pass holds as it ends (the builder's blocks and everything traced)."""
+
+    def _conclude(self):
+        _SHELL_HELD.append((self.results._rows.nbytes, tracemalloc.get_traced_memory()[0]))
+        super()._conclude()
+
+
+_SHELL_HELD = []
+_SHELL_TABLE = []
+
+
+def with_shell_topology(u):
+    """Elements and the carbonate's bonds on the bench_conductivity system (once per Universe)."""
+    if hasattr(u.atoms, "bonds") and len(u.atoms.bonds):
+        return u
+    names = u.atoms.names.copy()
+    bonds = []
+    for res in u.residues[u.residues.resnames == "SOL"]:
+        names[res.atoms.ix] = SOLVENT_ELEMENTS
+        bonds.extend((res.atoms.ix[a], res.atoms.ix[b]) for a, b in SOLVENT_BONDS)
+    for res in u.residues[u.residues.resnames == "PF6"]:
+        bonds.extend((res.atoms.ix[0], res.atoms.ix[k]) for k in range(1, 7))
+    u.add_TopologyAttr("elements", names)
+    u.add_TopologyAttr("bonds", bonds)
+    return u
+
+
+def shells(u):
+    u = with_shell_topology(u)
+    analysis = _ShellProbe(u.select_atoms("resname LI"), {"PF6": u.select_atoms("resname PF6")},
+                           {"SOL": u.select_atoms("resname SOL")}, cutoffs=SHELL_CUTOFFS)
+    start = tracemalloc.get_traced_memory()[0]
+    analysis.run()
+    builder, held = _SHELL_HELD.pop()
+    _SHELL_HELD.append((builder, held - start))
+    _SHELL_TABLE.append(analysis.results.table.nbytes)
 
 
 def main():
@@ -112,6 +169,23 @@ def main():
           f"{'met' if extrapolated < 2 * 2**30 else 'NOT met'})")
     print(f"previous design (float32 positions + velocities of every atom-frame): "
           f"{old / 2**30:.1f} GB; ratio {old / extrapolated:.0f}x")
+    frames = np.array(args.lengths)
+    table = np.array(_SHELL_TABLE, dtype=float)
+    builder = np.array([b for b, _ in _SHELL_HELD], dtype=float)
+    held = np.array([h for _, h in _SHELL_HELD], dtype=float)
+    print(f"\nSolvationShells (cutoffs {SHELL_CUTOFFS} Å, RDF range 8 Å), bytes per frame")
+    print(f"{'':40s}" + "".join(f"{n:>10d}" for n in args.lengths))
+    for label, values in (("collected table (ShellTable.nbytes)", table),
+                          ("builder blocks at the end of the pass", builder),
+                          ("all traced memory at the end of the pass", held),
+                          ("peak (pass + derived results)", np.array(peaks["SolvationShells"]))):
+        per_frame = values / frames
+        print(f"{label:40s}" + "".join(f"{v:10.0f}" for v in per_frame))
+    slope, intercept = np.polyfit(lengths, np.array(peaks["SolvationShells"], float), 1)
+    shell_peak = intercept + slope * target
+    print(f"peak slope {slope:.0f} bytes per frame; extrapolated peak for {target:.0e} frames: "
+          f"{shell_peak / 2**30:.2f} GB (target < 2 GB: "
+          f"{'met' if shell_peak < 2 * 2**30 else 'NOT met'}; the table is O(pairs) per frame)")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,12 @@ taken (:func:`mda_electrolyte.shell_cutoffs.first_minimum`). About 12 bytes per 
 ``radius``: 1.1 kB per cation and frame on solvation-analysis' bn_fec data at 6 Å, so 300
 frames of 192 Li⁺ take about 65 MB (``benchmarks/bench_rdf.py`` prints it); with every cutoff
 given, ``radius`` is the largest cutoff and the table is several times smaller.
+
+During the pass the rows go into a :class:`ShellTableBuilder`: contiguous blocks of the table's
+dtypes, so the pass holds the rows plus 32 bytes per frame and nothing per frame in Python
+objects (a list of per-frame arrays costs ~1.5 kB per frame in object headers alone, more than
+the rows of a small box). ``benchmarks/bench_memory.py`` prints the peak against trajectory
+length.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-__all__ = ["ShellLayout", "ShellTable", "OTHER", "OC", "OE"]
+__all__ = ["ShellLayout", "ShellTable", "ShellTableBuilder", "OTHER", "OC", "OE"]
 
 #: Oxygen types of :attr:`ShellLayout.atom_oxygen`.
 OTHER, OC, OE = 0, 1, 2
@@ -148,31 +154,12 @@ class ShellTable:
 
     @classmethod
     def from_frames(cls, layout, radius, rdf_edges, chunks, rdf_counts=None):
-        """Assemble the table from per-frame chunks (as :meth:`collect_frame` returns them)."""
-        chunks = list(chunks)
-        n_bins = rdf_edges.size - 1
-        if rdf_counts is None:
-            rdf_counts = np.zeros((len(layout.species), n_bins), dtype=np.int64)
-
-        def stack(k, dtype, shape=()):
-            parts = [c[k] for c in chunks]
-            return (np.concatenate(parts).astype(dtype, copy=False) if parts
-                    else np.zeros((0,) + shape, dtype=dtype))
-
-        def offsets(k):
-            return np.concatenate([[0], np.cumsum([len(c[k]) for c in chunks])]).astype(np.int64)
-
-        return cls(
-            layout=layout, radius=float(radius),
-            frames=np.array([c[0] for c in chunks], dtype=np.int64),
-            volumes=np.array([c[1] for c in chunks], dtype=np.float64),
-            offsets=offsets(2), cation=stack(2, np.int32), atom=stack(3, np.int32),
-            distance=stack(4, np.float32), m_to_o=stack(5, np.float32, (3,)),
-            o_to_c=stack(6, np.float32, (3,)), oxygen_offsets=offsets(7),
-            oxygen_cation=stack(7, np.int32), oxygen_kind=stack(8, np.int8),
-            oxygen_bin=stack(9, np.int32), rdf_edges=np.asarray(rdf_edges, dtype=np.float64),
-            rdf_counts=np.asarray(rdf_counts, dtype=np.int64),
-        )
+        """Assemble the table from per-frame chunks (the arguments of
+        :meth:`ShellTableBuilder.add_frame`, in that order)."""
+        builder = ShellTableBuilder()
+        for chunk in chunks:
+            builder.add_frame(*chunk)
+        return builder.table(layout, radius, rdf_edges, rdf_counts)
 
     def row_frames(self):
         """Frame position (0 … n_frames − 1) of every pair row, int32."""
@@ -215,3 +202,174 @@ class ShellTable:
 
 _PER_FRAME = ("frames", "volumes", "offsets", "cation", "atom", "distance", "m_to_o", "o_to_c",
               "oxygen_offsets", "oxygen_cation", "oxygen_kind", "oxygen_bin")
+
+
+# rows of a column's first block; each later block doubles the rows held, up to the largest
+_FIRST_BLOCK = 1024
+_LARGEST_BLOCK = 1 << 20
+
+
+class _Column:
+    """One growing column of rows in contiguous blocks: no per-frame object is kept, and the
+    unused room is at most one block (at most the rows held, at most ``_LARGEST_BLOCK`` rows)."""
+
+    def __init__(self, dtype, width=None):
+        self.dtype = np.dtype(dtype)
+        self.shape = () if width is None else (width,)
+        self.blocks = []
+        self.buffer = np.empty((0,) + self.shape, dtype=self.dtype)
+        self.fill = 0
+        self.rows = 0
+
+    def append(self, values):
+        values = np.asarray(values).astype(self.dtype, copy=False).reshape((-1,) + self.shape)
+        start = 0
+        while start < len(values):
+            if self.fill == len(self.buffer):
+                if self.fill:
+                    self.blocks.append(self.buffer)
+                size = min(max(_FIRST_BLOCK, self.rows), _LARGEST_BLOCK)
+                self.buffer = np.empty((size,) + self.shape, dtype=self.dtype)
+                self.fill = 0
+            take = min(len(self.buffer) - self.fill, len(values) - start)
+            self.buffer[self.fill:self.fill + take] = values[start:start + take]
+            self.fill += take
+            start += take
+        self.rows += len(values)
+
+    def parts(self):
+        return self.blocks + ([self.buffer[:self.fill]] if self.fill else [])
+
+    def extend(self, other):
+        """Append ``other``'s rows after these (the blocks are shared, not copied)."""
+        self.blocks = self.parts() + other.parts()
+        self.buffer = np.empty((0,) + self.shape, dtype=self.dtype)
+        self.fill = 0
+        self.rows += other.rows
+
+    def array(self):
+        """All rows as one new contiguous array (the trimmed copy a pickle carries)."""
+        parts = self.parts()
+        if not parts:
+            return np.zeros((0,) + self.shape, dtype=self.dtype)
+        return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
+
+    def take(self):
+        """All rows as one array; the blocks are released."""
+        data = self.array()
+        self.blocks, self.fill, self.rows = [], 0, 0
+        self.buffer = np.empty((0,) + self.shape, dtype=self.dtype)
+        return data
+
+    @property
+    def nbytes(self):
+        return sum(b.nbytes for b in self.blocks) + self.buffer.nbytes
+
+    def __getstate__(self):
+        # a worker's rows travel as one trimmed array, not its blocks and their unused room
+        return {"dtype": self.dtype, "shape": self.shape, "data": self.array()}
+
+    def __setstate__(self, state):
+        self.dtype, self.shape = state["dtype"], state["shape"]
+        data = state["data"]
+        self.blocks, self.rows = ([data] if len(data) else []), len(data)
+        self.buffer = np.empty((0,) + self.shape, dtype=self.dtype)
+        self.fill = 0
+
+
+# column name: dtype and row width of the table's arrays; the per-frame row counts become the
+# offsets
+_COLUMNS = {
+    "frames": (np.int64, None), "volumes": (np.float64, None),
+    "n_rows": (np.int64, None), "n_oxygen_rows": (np.int64, None),
+    "cation": (np.int32, None), "atom": (np.int32, None), "distance": (np.float32, None),
+    "m_to_o": (np.float32, 3), "o_to_c": (np.float32, 3),
+    "oxygen_cation": (np.int32, None), "oxygen_kind": (np.int8, None),
+    "oxygen_bin": (np.int32, None),
+}
+
+
+class ShellTableBuilder:
+    """Collects the rows of a :class:`ShellTable` frame by frame in compact blocks.
+
+    Each column grows in contiguous blocks of the table's dtype (the first of 1024 rows, each
+    next one as large as all rows before it, at most 2^20 rows), so the memory held is the rows
+    themselves, 32 bytes per frame (frame, volume, two row counts) and at most one partly filled
+    block per column; no Python object is kept per frame. Builders of consecutive frame ranges
+    (the workers of a parallel run) are joined with :meth:`concatenate`; :meth:`table` makes the
+    table and empties the builder.
+    """
+
+    def __init__(self):
+        self._columns = {name: _Column(dtype, width) for name, (dtype, width) in _COLUMNS.items()}
+        self._done = False
+
+    def add_frame(self, frame, volume, cation, atom, distance, m_to_o, o_to_c, oxygen_cation,
+                  oxygen_kind, oxygen_bin):
+        """Append one frame's rows (see :class:`ShellTable` for each array)."""
+        self._check_open()
+        columns = self._columns
+        if not len(cation) == len(atom) == len(distance):
+            raise ValueError("cation, atom and distance must have one entry per pair row")
+        if not len(oxygen_cation) == len(oxygen_kind) == len(oxygen_bin):
+            raise ValueError("oxygen_cation, oxygen_kind and oxygen_bin must have one entry per "
+                             "cation–oxygen row")
+        columns["frames"].append([frame])
+        columns["volumes"].append([volume])
+        columns["n_rows"].append([len(cation)])
+        columns["n_oxygen_rows"].append([len(oxygen_cation)])
+        for name, values in (("cation", cation), ("atom", atom), ("distance", distance),
+                             ("m_to_o", m_to_o), ("o_to_c", o_to_c),
+                             ("oxygen_cation", oxygen_cation), ("oxygen_kind", oxygen_kind),
+                             ("oxygen_bin", oxygen_bin)):
+            columns[name].append(values)
+
+    @property
+    def n_frames(self):
+        return self._columns["frames"].rows
+
+    @property
+    def nbytes(self):
+        """Memory held by the blocks, bytes (the unused room of the last blocks included)."""
+        return int(sum(column.nbytes for column in self._columns.values()))
+
+    @classmethod
+    def concatenate(cls, builders):
+        """One builder with the frames of ``builders`` in the order given."""
+        joined = cls()
+        for builder in builders:
+            builder._check_open()
+            for name, column in joined._columns.items():
+                column.extend(builder._columns[name])
+        return joined
+
+    def table(self, layout, radius, rdf_edges, rdf_counts=None):
+        """The :class:`ShellTable` of the frames added; the builder is emptied (and refuses
+        further use), so the peak is the table plus its largest column, not twice the table."""
+        self._check_open()
+        self._done = True
+        n_bins = np.asarray(rdf_edges).size - 1
+        if rdf_counts is None:
+            rdf_counts = np.zeros((len(layout.species), n_bins), dtype=np.int64)
+        arrays = {name: column.take() for name, column in self._columns.items()}
+        self._columns = {}
+
+        def offsets(counts):
+            return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+        return ShellTable(
+            layout=layout, radius=float(radius), frames=arrays["frames"],
+            volumes=arrays["volumes"], offsets=offsets(arrays.pop("n_rows")),
+            cation=arrays["cation"], atom=arrays["atom"], distance=arrays["distance"],
+            m_to_o=arrays["m_to_o"], o_to_c=arrays["o_to_c"],
+            oxygen_offsets=offsets(arrays.pop("n_oxygen_rows")),
+            oxygen_cation=arrays["oxygen_cation"], oxygen_kind=arrays["oxygen_kind"],
+            oxygen_bin=arrays["oxygen_bin"],
+            rdf_edges=np.asarray(rdf_edges, dtype=np.float64),
+            rdf_counts=np.asarray(rdf_counts, dtype=np.int64),
+        )
+
+    def _check_open(self):
+        if self._done:
+            raise RuntimeError("this ShellTableBuilder has made its table already; the rows "
+                               "now belong to that table")

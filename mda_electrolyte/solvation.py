@@ -66,7 +66,7 @@ from mda_electrolyte.shell_geometry import (
 from mda_electrolyte.shell_table import OC as _OC
 from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
-from mda_electrolyte.shell_table import ShellLayout, ShellTable
+from mda_electrolyte.shell_table import ShellLayout, ShellTableBuilder
 
 __all__ = ["SolvationShells", "oxygen_types", "shell_results"]
 
@@ -498,17 +498,17 @@ class SolvationShells(FrameAnalysis):
         return ("serial", "multiprocessing", "dask")
 
     def _prepare(self):
-        # per-frame chunks, concatenated in frame order across workers (see _get_aggregator);
-        # everything else is derived from them in _conclude
-        self.results._chunks = []
+        # the rows of every frame in compact blocks, joined in frame order across workers (see
+        # _get_aggregator); everything else is derived from them in _conclude
+        self.results._rows = ShellTableBuilder()
         self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
-        self.results._half_widths = []
+        self.results._half_width = np.inf
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
 
-        return ResultsGroup(lookup={"_chunks": ResultsGroup.flatten_sequence,
-                                    "_half_widths": ResultsGroup.flatten_sequence,
+        return ResultsGroup(lookup={"_rows": ShellTableBuilder.concatenate,
+                                    "_half_width": min,
                                     "_rdf_counts": ResultsGroup.ndarray_sum})
 
     def _single_frame(self):
@@ -530,7 +530,7 @@ class SolvationShells(FrameAnalysis):
                 f"frame {ts.frame}: rdf_range ends at {self._rdf_range[1]} Å, beyond half the "
                 f"smallest box width ({half:.3f} Å; the box shrank); reduce rdf_range"
             )
-        self.results._half_widths.append(half)
+        self.results._half_width = min(self.results._half_width, half)
         pairs, dist = capped_distance(positions[cation_ix], positions[self._targets],
                                       self._search_radius, box=box)
         cation = pairs[:, 0].astype(np.int32)
@@ -557,17 +557,14 @@ class SolvationShells(FrameAnalysis):
             m_to_o = o_to_c = np.zeros((0, 3), dtype=np.float32)
         kind = self._oxygen_kind[atom]
         oxy = in_range & (kind != _OTHER)
-        self.results._chunks.append((
-            ts.frame, ts.volume, c, a.astype(np.int32), d.astype(np.float32),
-            m_to_o.astype(np.float32), o_to_c.astype(np.float32), cation[oxy],
-            (kind[oxy] - 1).astype(np.int8), histogram_bins(dist[oxy], edges).astype(np.int32),
-        ))
+        self.results._rows.add_frame(
+            ts.frame, ts.volume, c, a, d, m_to_o, o_to_c, cation[oxy], kind[oxy] - 1,
+            histogram_bins(dist[oxy], edges))
 
     def _conclude(self):
-        table = ShellTable.from_frames(self._layout, self._radius, self._edges,
-                                       self.results.pop("_chunks"),
-                                       self.results.pop("_rdf_counts"))
-        half = min(self.results.pop("_half_widths"), default=np.inf)
+        table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
+                                                self.results.pop("_rdf_counts"))
+        half = self.results.pop("_half_width")
         radii, rdfs, layout, shell_atoms = self._cutoffs(table)
         too_long = {n: float(r) for n, r in radii.items() if n in self._species and r > half}
         if too_long:
