@@ -2,14 +2,19 @@
 
 They raise :class:`ValueError` naming the offending atoms or cell, so that a bad structure fails
 loudly instead of reaching a model or kernel that would return NaN or garbage.
+:func:`check_number` is the one check of a numeric argument (MD, box building, the CLI): a bool,
+a string, a list, NaN or infinity passed where a number is expected fails by name instead of
+deep inside numpy, or after the model has loaded.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from ase.data import chemical_symbols
 
-__all__ = ["check_atoms", "check_elements"]
+__all__ = ["check_atoms", "check_elements", "check_number", "check_overlaps"]
 
 # below this volume (Å³) a periodic cell is treated as degenerate
 _MIN_VOLUME = 1e-6
@@ -34,6 +39,9 @@ def check_atoms(atoms):
         shown = ", ".join(map(str, bad[:10])) + (" ..." if bad.size > 10 else "")
         raise ValueError(f"non-finite positions for {bad.size} atom(s), indices {shown}")
     pbc = np.asarray(atoms.pbc, dtype=bool)
+    # a non-periodic cell is still written to trajectories and scaled by barostats
+    if not np.isfinite(atoms.cell.array).all():
+        raise ValueError("the cell has non-finite entries")
     if pbc.any():
         lengths = np.linalg.norm(atoms.cell.array, axis=1)
         flat = [("abc"[k]) for k in range(3) if pbc[k] and lengths[k] < 1e-8]
@@ -47,8 +55,6 @@ def check_atoms(atoms):
                 f"the periodic cell has zero volume ({atoms.cell.volume:.3g} Å³): its vectors are "
                 "linearly dependent"
             )
-        if not np.isfinite(atoms.cell.array).all():
-            raise ValueError("the cell has non-finite entries")
 
 
 def check_elements(atoms, supported_numbers, what):
@@ -71,3 +77,116 @@ def check_elements(atoms, supported_numbers, what):
             chemical_symbols[z] if 0 < z < len(chemical_symbols) else f"Z={z}" for z in missing
         )
         raise ValueError(f"{what} does not cover the element(s) {names}")
+
+
+def check_number(
+    name, value, *, minimum=None, above=None, maximum=None, integer=False, allow_none=False,
+):
+    """``value`` as a Python ``float`` (``int`` if ``integer``), or :class:`ValueError` naming it.
+
+    Python and NumPy real scalars and 0-d arrays are accepted; ``bool`` (a flag passed by
+    mistake), strings, sequences, NaN and infinities are refused.
+
+    Parameters
+    ----------
+    name : str
+        The argument, as the message shows it (with its unit).
+    value : object
+    minimum, above, maximum : float, optional
+        ``value >= minimum``, ``value > above``, ``value <= maximum``.
+    integer : bool
+        A whole number (``3.0`` is accepted as 3).
+    allow_none : bool
+        ``None`` passes (returned as ``None``).
+
+    Returns
+    -------
+    float or int or None
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, the value and what is required.
+
+    Examples
+    --------
+    >>> check_number("steps", np.array(10), integer=True, minimum=1)
+    10
+    >>> check_number("timestep_fs", True, above=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: timestep_fs must be a finite number > 0, got True
+    """
+    if value is None and allow_none:
+        return None
+    need = "a whole number" if integer else "a finite number"
+    def show(x):
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+    bounds = [f"> {show(above)}" if above is not None else None,
+              f">= {show(minimum)}" if minimum is not None else None,
+              f"<= {show(maximum)}" if maximum is not None else None]
+    need = " ".join([need, " and ".join(b for b in bounds if b)]).strip()
+    scalar = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    ok = isinstance(scalar, numbers.Real) and not isinstance(scalar, (bool, np.bool_))
+    if ok:
+        x = float(scalar)
+        ok = np.isfinite(x) and (not integer or x.is_integer())
+        ok = ok and (above is None or x > above) and (minimum is None or x >= minimum)
+        ok = ok and (maximum is None or x <= maximum)
+    if not ok:
+        raise ValueError(f"{name} must be {need}, got {value!r}")
+    return int(x) if integer else x
+
+
+def check_overlaps(atoms, min_distance=0.1, what="the structure"):
+    """Raise :class:`ValueError` naming atom pairs (periodic images included) closer than
+    ``min_distance`` Å, or a periodic cell thinner than that.
+
+    Coincident atoms give every model a zero-length edge (NaN forces) and dispersion a
+    meaningless energy; no molecule or liquid has atoms 0.1 Å apart. The pairs are found by
+    the k-d tree search of the D3 calculator (O(N log N), periodic images included).
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Checked with :func:`check_atoms` first.
+    min_distance : float
+        Å.
+    what : str
+        Who refuses, for the message.
+    """
+    from .d3.calculator import _close_pairs
+
+    check_atoms(atoms)
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    cell = np.asarray(atoms.cell[:], dtype=float)
+    if pbc.any():
+        # the pair search visits (min_distance / height)^d images: a nearly singular cell
+        # would make it (and any model's neighbour search) run for hours
+        lat = cell[pbc]
+        if len(lat) == 1:
+            heights = np.linalg.norm(lat, axis=1)
+        elif len(lat) == 2:
+            area = np.linalg.norm(np.cross(lat[0], lat[1]))
+            heights = area / np.linalg.norm(lat[::-1], axis=1)
+        else:
+            volume = abs(np.linalg.det(lat))
+            heights = volume / np.linalg.norm(np.cross(lat[[1, 2, 0]], lat[[2, 0, 1]]), axis=1)
+        if heights.min() < min_distance:
+            raise ValueError(
+                f"{what}: the periodic cell is {heights.min():.3g} Å thin across a face "
+                f"(< {min_distance} Å): its vectors are nearly linearly dependent"
+            )
+    pairs = _close_pairs(np.asarray(atoms.positions, dtype=float), cell, pbc, min_distance)
+    if not pairs:
+        return
+    symbols = atoms.get_chemical_symbols()
+    shown = ", ".join(
+        f"{symbols[a]}{a}-{symbols[b]}{b}" + (" (its own periodic image)" if a == b else "")
+        + f" at {r:.3g} Å" for a, b, r in pairs[:5])
+    more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+    raise ValueError(
+        f"{what}: atoms closer than {min_distance} Å: {shown}{more}; fix the structure "
+        "(duplicated atoms? wrong cell?)"
+    )

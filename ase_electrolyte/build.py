@@ -21,6 +21,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers, covalent_radii
 
+from .atoms_checks import check_number
 from .species import get_salt, get_species
 from .topology import set_topology
 from .trajectory import GCM3_TO_AMU_PER_A3
@@ -102,9 +103,14 @@ def composition_counts(
     if not isinstance(solvent, dict) or not solvent:
         raise ValueError("solvent must be a non-empty dict {name: share}, e.g. {'EC': 3, 'EMC': 7}")
     solvents = [get_species(k) for k in solvent]
-    shares = np.array([float(v) for v in solvent.values()])
-    if not np.all(np.isfinite(shares)) or np.any(shares <= 0):
-        raise ValueError(f"solvent shares must be positive numbers, got {dict(solvent)}")
+    if len(set(solvents)) < len(solvents):
+        raise ValueError(f"a solvent is named twice in {dict(solvent)}")
+    shares = np.array(
+        [check_number(f"solvent share of {k}", v, above=0) for k, v in solvent.items()]
+    )
+    n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1)
+    concentration = check_number("concentration", concentration, minimum=0)
+    density = check_number("density (g/cm³)", density, above=0, allow_none=True)
     for sp in solvents:
         if sp.charge != 0:
             raise ValueError(f"solvent {sp.name} has charge {sp.charge:+d}; ions go in salt=")
@@ -122,8 +128,6 @@ def composition_counts(
         raise ValueError(
             f"units must be 'molal' (mol/kg solvent) or 'molar' (mol/L), not {units!r}"
         )
-    if concentration < 0 or not np.isfinite(concentration):
-        raise ValueError(f"concentration must be >= 0, got {concentration}")
     salt_obj = None if salt is None else get_salt(salt)
     if salt_obj is None and concentration > 0:
         raise ValueError("concentration > 0 needs a salt")
@@ -211,6 +215,7 @@ def estimate_density(counts):
     n_solvent = 0
     for key, n in counts.items():
         sp = get_species(key)
+        n = check_number(f"count of {sp.name}", n, integer=True, minimum=0)
         m = n * sp.mass
         mass += m
         if sp.charge:
@@ -387,10 +392,11 @@ def electrolyte_box(
             raise ValueError("counts must be a non-empty dict {species: number}")
         resolved = {}
         for k, v in counts.items():
-            if int(v) != v or v < 0:
-                raise ValueError(f"count of {k} must be a non-negative integer, got {v}")
+            v = check_number(f"count of {k}", v, integer=True, minimum=0)
             sp = get_species(k)
-            resolved[sp] = resolved.get(sp, 0) + int(v)
+            resolved[sp] = resolved.get(sp, 0) + v
+        if not any(resolved.values()):
+            raise ValueError(f"counts {dict(counts)} hold no molecule to pack")
         # solvents first, then cations, then anions: the order of the residues downstream
         order = {0: 0, 1: 1, -1: 2}
         plan = dict(
@@ -413,10 +419,16 @@ def electrolyte_box(
             f"composition {{{', '.join(f'{s.name}: {n}' for s, n in plan.items())}}} has net "
             f"charge {net:+d} e; an electrolyte box must be neutral"
         )
-    if density is not None and not density > 0:
-        raise ValueError(f"density must be positive (g/cm³), got {density}")
-    if tolerance <= 0:
-        raise ValueError(f"tolerance must be positive (Å), got {tolerance}")
+    # denser than any liquid: the sign of another unit (kg/m³), and an impossible packing
+    density = check_number("density (g/cm³)", density, above=0, maximum=10.0, allow_none=True)
+    tolerance = check_number("tolerance (Å)", tolerance, above=0)
+    # RDKit's random seed is a C int
+    seed = check_number("seed", seed, integer=True, minimum=0, maximum=2**31 - 2)
+    packmol_timeout = check_number("packmol_timeout (s)", packmol_timeout, above=0)
+    packmol_nloop = check_number("packmol_nloop", packmol_nloop, integer=True, minimum=1,
+                                 allow_none=True)
+    if not isinstance(spread_cations, (bool, np.bool_)):
+        raise ValueError(f"spread_cations must be True or False, got {spread_cations!r}")
 
     mass = sum(sp.mass * n for sp, n in plan.items())  # amu
     if density is None:
@@ -424,6 +436,12 @@ def electrolyte_box(
         length = _VDW_BOX_SCALE * v0 ** (1.0 / 3.0)
     else:
         length = (mass / (density * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)
+    if sum(plan.values()) > 1 and tolerance >= length / 2:
+        # no two molecules fit: PACKMOL would search until its timeout
+        raise ValueError(
+            f"tolerance {tolerance} Å is not below half the box edge ({length:.3g} Å); "
+            "PACKMOL's usual tolerance is 2 Å"
+        )
 
     templates = {sp: conformer(sp, seed=seed) for sp in plan}
     rng = np.random.default_rng(seed)

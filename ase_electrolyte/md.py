@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover - older ASE
 from ase.md.verlet import VelocityVerlet
 from ase.optimize import FIRE
 
+from .atoms_checks import check_number, check_overlaps
 from .estimate import METHODS, Estimate
 from .topology import FORMAL_CHARGE, SPECIES, get_topology
 from .trajectory import (
@@ -87,17 +88,28 @@ def _check_calculator(atoms):
 def _check_start(atoms, trajectory, overwrite):
     """The starting structure and the output file, before any model evaluation.
 
-    Non-finite positions or a degenerate cell (:func:`~ase_electrolyte.atoms_checks.check_atoms`)
-    would reach the model or the optimizer (which fail with errors that do not say why); an
+    Non-finite positions or a degenerate cell (:func:`~ase_electrolyte.atoms_checks.check_atoms`),
+    coincident atoms (:func:`~ase_electrolyte.atoms_checks.check_overlaps`), masses that are not
+    positive or velocities that are not finite would reach the model, the optimizer or the
+    integrator (which fail with errors that do not say why, or write NaN); an
     output path that is a folder, in a missing folder, or an existing file that is not HDF5
     (someone else's data, never replaced unless ``overwrite``) is refused here, by name.
     """
-    from .atoms_checks import check_atoms
-
     _check_calculator(atoms)
     if len(atoms) == 0:
         raise ValueError("atoms holds no atom")
-    check_atoms(atoms)
+    check_overlaps(atoms, what="the starting structure")
+    masses = atoms.get_masses()
+    bad = np.flatnonzero(~(np.isfinite(masses) & (masses > 0)))
+    if bad.size:
+        raise ValueError(
+            f"atoms {bad[:10].tolist()} have mass {masses[bad[0]]!r} amu; masses must be "
+            "positive and finite (atoms.set_masses())"
+        )
+    momenta = atoms.get_momenta()
+    bad = np.flatnonzero(~np.isfinite(momenta).all(axis=1))
+    if bad.size:
+        raise ValueError(f"non-finite velocities for atoms {bad[:10].tolist()}")
     if trajectory is None:
         return
     path = Path(trajectory)
@@ -105,6 +117,10 @@ def _check_start(atoms, trajectory, overwrite):
         raise ValueError(f"trajectory {path} is a folder; give a file name (*.h5md)")
     if not path.parent.is_dir():
         raise ValueError(f"trajectory {path}: the folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        raise ValueError(f"trajectory {path} cannot be written (permission denied)")
     if path.is_file() and path.stat().st_size and not overwrite:
         import h5py
 
@@ -183,15 +199,10 @@ def _model_files(description):
     return found
 
 
-def _positive(name, value, allow_none=False):
-    if value is None and allow_none:
-        return
-    try:
-        ok = bool(np.isfinite(value) and value > 0)
-    except TypeError:
-        ok = False
-    if not ok:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+def _check_flag(name, value):
+    # a string such as "no" would be true
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def _reuse(path, run_info, atoms, overwrite):
@@ -256,14 +267,14 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
     ValueError
         Bad arguments, no calculator, or a ``trajectory`` of another run.
     """
+    fmax = check_number("fmax (eV/Å)", fmax, above=0)
+    steps = check_number("steps", steps, integer=True, minimum=0)
+    _check_flag("overwrite", overwrite)
     _check_start(atoms, trajectory, overwrite)
-    _positive("fmax (eV/Å)", fmax)
-    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
     run_info = {
         "stage": "relax",
-        "fmax": float(fmax),
-        "steps": int(steps),
+        "fmax": fmax,
+        "steps": steps,
         "calculator": calculator_fingerprint(atoms.calc),
     }
     if trajectory is not None:
@@ -473,31 +484,48 @@ def run_md(
 TrajectoryFullError` when the disk is full); the file keeps every frame written before and
         resumes when called again.
     """
-    _check_start(atoms, trajectory, overwrite)
-    if ensemble not in _ENSEMBLES:
+    if not isinstance(ensemble, str) or ensemble not in _ENSEMBLES:
         raise ValueError(f"ensemble must be one of {_ENSEMBLES}, not {ensemble!r}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    _positive("timestep_fs", timestep_fs)
+    steps = check_number("steps", steps, integer=True, minimum=1)
+    timestep_fs = check_number("timestep_fs", timestep_fs, above=0)
     if ensemble != "nve" or temperature_K is not None:
-        _positive(f"temperature_K ({ensemble.upper()})", temperature_K)
-    if ensemble == "npt":
-        if not np.isfinite(pressure_bar):
-            raise ValueError(f"pressure_bar must be finite, got {pressure_bar!r}")
-        if not atoms.pbc.all():
-            raise ValueError("NPT needs a 3D-periodic cell")
-    _positive("tdamp_fs", tdamp_fs, allow_none=True)
-    _positive("pdamp_fs", pdamp_fs, allow_none=True)
-    _positive("hydrogen_mass (amu)", hydrogen_mass, allow_none=True)
-    _positive("max_temperature_factor", max_temperature_factor, allow_none=True)
-    _positive("max_displacement (Å)", max_displacement, allow_none=True)
-    if int(write_interval) != write_interval or write_interval < 1:
-        raise ValueError(f"write_interval must be a positive integer, got {write_interval!r}")
+        temperature_K = check_number(f"temperature_K ({ensemble.upper()})", temperature_K, above=0)
+    # a NaN pressure is refused in every ensemble: it is never what the caller meant
+    pressure_bar = check_number("pressure_bar", pressure_bar)
+    tdamp_fs = check_number("tdamp_fs", tdamp_fs, above=0, allow_none=True)
+    pdamp_fs = check_number("pdamp_fs", pdamp_fs, above=0, allow_none=True)
+    hydrogen_mass = check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
+    max_temperature_factor = check_number(
+        "max_temperature_factor", max_temperature_factor, above=0, allow_none=True
+    )
+    max_displacement = check_number(
+        "max_displacement (Å)", max_displacement, above=0, allow_none=True
+    )
+    write_interval = check_number("write_interval", write_interval, integer=True, minimum=1)
     # Green–Kubo integrals need the current and pressure tensor at every step
-    observe_interval = 1 if observe_interval is None else observe_interval
-    if int(observe_interval) != observe_interval or observe_interval < 1:
-        raise ValueError(f"observe_interval must be a positive integer, got {observe_interval!r}")
-    write_interval, observe_interval, steps = int(write_interval), int(observe_interval), int(steps)
+    observe_interval = check_number(
+        "observe_interval", 1 if observe_interval is None else observe_interval, integer=True,
+        minimum=1,
+    )
+    seed = check_number("seed", seed, integer=True, minimum=0)
+    _check_flag("progress", progress)
+    _check_flag("overwrite", overwrite)
+    _check_start(atoms, trajectory, overwrite)
+    if ensemble == "npt" and not atoms.pbc.all():
+        raise ValueError("NPT needs a 3D-periodic cell")
+    if ensemble != "nve" and len(atoms) < 2:
+        # after the centre-of-mass motion is removed one atom has no degree of freedom left
+        raise ValueError(
+            f"{ensemble.upper()} needs at least 2 atoms: a thermostat cannot act on one atom "
+            "whose centre-of-mass motion is removed"
+        )
+    if timestep_fs > 20.0:
+        import warnings
+
+        warnings.warn(
+            f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): is it in "
+            "another unit?", stacklevel=2,
+        )
     calc = atoms.calc
     real_masses = atoms.get_masses().copy()
     mass_total = float(real_masses.sum())
@@ -607,6 +635,18 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
     dyn.attach(observe, interval=1)
     try:
         dyn.run(steps - start)
+    except (ValueError, TypeError) as err:
+        # raised between two guard checks: the integrator was fed malformed results (forces
+        # of another shape) or the calculator refused the state the dynamics reached
+        if writer is not None:
+            writer.close(complete=False)
+        if isinstance(err, MDInstabilityError):
+            raise
+        kept = f"; {writer.path} keeps {writer.n_frames} frames" if writer is not None else ""
+        raise MDInstabilityError(
+            f"step {dyn.nsteps + 1}: the integration failed ({type(err).__name__}: {err}); "
+            f"the calculator's results are malformed or it refused the state reached{kept}"
+        ) from err
     except BaseException:
         if writer is not None:
             writer.close(complete=False)
@@ -636,15 +676,35 @@ class _Guard:
 
     def check(self, step, writer):
         atoms = self.atoms
-        where = (
-            f"; {writer.path} keeps {writer.n_frames} frames up to step {writer.last_step()}"
-            if writer is not None
-            else ""
-        )
+        where = ""
+        if writer is not None and writer.n_frames:
+            where = (
+                f"; {writer.path} keeps {writer.n_frames} frames up to step {writer.last_step()}"
+            )
+        elif writer is not None:
+            where = f"; {writer.path} holds no frame"
         positions = atoms.get_positions()
+        forces = atoms.get_forces()
+        if np.shape(forces) != (len(atoms), 3) or not np.isrealobj(forces):
+            raise MDInstabilityError(
+                f"step {step}: the calculator returned forces of shape {np.shape(forces)} and "
+                f"type {np.asarray(forces).dtype}, not real ({len(atoms)}, 3){where}"
+            )
+        # everything the calculator gave (energy, stress, ...) is recorded or integrated
+        for name, value in atoms.calc.results.items():
+            try:
+                finite = np.all(np.isfinite(value))
+            except TypeError:  # not numeric: not ours to judge
+                continue
+            if not finite:
+                raise MDInstabilityError(
+                    f"step {step}: the calculator returned a non-finite {name}; the simulation "
+                    f"exploded (time step {self.timestep_fs} fs too long, or the model "
+                    f"failed){where}"
+                )
         # forces first: a model that fails poisons the velocities within the same step
         for name, values in (
-            ("forces", atoms.get_forces()),
+            ("forces", forces),
             ("positions", positions),
             ("velocities", atoms.get_velocities()),
             ("cell", atoms.cell.array),
@@ -856,6 +916,16 @@ def run_protocol(
         write_interval_fs=write_interval_fs,
         observe_interval_fs=observe_interval_fs,
     )
+    check_number("seed", seed, integer=True, minimum=0)
+    _check_flag("progress", progress)
+    _check_flag("overwrite", overwrite)
+    if calculator is None:
+        raise ValueError(
+            "calculator is None; give an ASE calculator (e.g. ase_electrolyte.Calculator)"
+        )
+    probe = atoms.copy()
+    probe.calc = calculator
+    _check_start(probe, None, overwrite)
     if not atoms.pbc.all():
         raise ValueError("the protocol needs a 3D-periodic box")
     if Path(outdir).exists() and not Path(outdir).is_dir():
@@ -1096,35 +1166,27 @@ def check_protocol_arguments(
         wrong unit: a temperature outside 150–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
         time steps above 5 fs.
     """
-    if production_ensemble not in _ENSEMBLES:
+    if not isinstance(production_ensemble, str) or production_ensemble not in _ENSEMBLES:
         raise ValueError(
             f"production_ensemble must be one of {_ENSEMBLES}, not {production_ensemble!r}"
         )
-    _positive("temperature_K", temperature_K)
-    try:
-        finite = bool(np.isfinite(pressure_bar))
-    except TypeError:
-        finite = False
-    if not finite:
-        raise ValueError(f"pressure_bar must be a finite number, got {pressure_bar!r}")
-    _positive("relax_fmax (eV/Å)", relax_fmax)
-    _positive("preequilibration_timestep_fs", preequilibration_timestep_fs)
-    _positive("timestep_fs", timestep_fs)
+    temperature_K = check_number("temperature_K", temperature_K, above=0)
+    pressure_bar = check_number("pressure_bar", pressure_bar)
+    check_number("relax_fmax (eV/Å)", relax_fmax, above=0)
+    preequilibration_timestep_fs = check_number(
+        "preequilibration_timestep_fs", preequilibration_timestep_fs, above=0
+    )
+    timestep_fs = check_number("timestep_fs", timestep_fs, above=0)
     _warn_units(temperature_K, pressure_bar, max(timestep_fs, preequilibration_timestep_fs))
-    _positive("hydrogen_mass (amu)", hydrogen_mass, allow_none=True)
-    _positive("write_interval_fs", write_interval_fs)
-    _positive("observe_interval_fs", observe_interval_fs)
+    check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
+    write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)
+    check_number("observe_interval_fs", observe_interval_fs, above=0)
     for name, value in (
         ("preequilibration_ps", preequilibration_ps),
         ("equilibration_ps", equilibration_ps),
-        ("production_ps", production_ps),
     ):
-        try:
-            ok = bool(np.isfinite(value) and value >= 0)
-        except TypeError:
-            ok = False
-        if not ok:
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        check_number(name, value, minimum=0)
+    production_ps = check_number("production_ps", production_ps, minimum=0)
     interval_fs = max(write_interval_fs, timestep_fs)
     if production_ps * 1000.0 < interval_fs:
         raise ValueError(

@@ -134,7 +134,7 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
 @pytest.mark.parametrize(
     "argv,message",
     [
-        (_BASE + ["--temperature", "-5"], "temperature_K must be a positive"),
+        (_BASE + ["--temperature", "-5"], "temperature_K must be a finite number > 0"),
         (_BASE + ["--pressure", "nan"], "pressure_bar must be a finite"),
         (_BASE + ["--production-ps", "0.0004"], "shorter than one frame interval"),
         (_BASE + ["--equilibration-ps", "nan"], "equilibration_ps must be a finite"),
@@ -153,7 +153,7 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (["diagnose", "TRAJ", "--model", "sevennet-0", "--max-scan-frames", "0"], "scan-frames"),
         (["analyze", "missing.h5md"], "no such file"),
         # the same classes on other values and other commands
-        (_BASE + ["--temperature", "inf"], "temperature_K must be a positive"),
+        (_BASE + ["--temperature", "inf"], "temperature_K must be a finite number > 0"),
         (_BASE + ["--write-interval-fs", "inf"], "write_interval_fs"),
         (_BASE + ["--relax-fmax", "nan"], "relax_fmax"),
         (_BASE + ["--seed", "-1"], "--seed must be >= 0"),

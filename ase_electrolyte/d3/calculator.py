@@ -8,7 +8,7 @@ from ase.calculators.calculator import Calculator, CalculatorSetupError, all_cha
 from ase.data import chemical_symbols
 from ase.units import Bohr, Hartree
 
-from ..atoms_checks import check_atoms
+from ..atoms_checks import check_atoms, check_overlaps
 from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract
@@ -106,23 +106,6 @@ def _close_pairs(positions, cell, pbc, r):
         i, j = sorted((int(owner[a]), int(owner[b])))
         found.setdefault((i, j), float(np.linalg.norm(points[a] - points[b])))
     return [(i, j, d) for (i, j), d in sorted(found.items())]
-
-
-def _check_overlaps(atoms, pbc):
-    """ValueError naming atom pairs (images included) closer than MIN_DISTANCE."""
-    pairs = _close_pairs(np.asarray(atoms.positions, dtype=float),
-                         np.asarray(atoms.cell[:], dtype=float), pbc, MIN_DISTANCE)
-    if not pairs:
-        return
-    symbols = atoms.get_chemical_symbols()
-    shown = ", ".join(
-        f"{symbols[a]}{a}-{symbols[b]}{b}" + (" (its own periodic image)" if a == b else "")
-        + f" at {r:.3g} Å" for a, b, r in pairs[:5])
-    more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
-    raise ValueError(
-        f"D3: atoms closer than {MIN_DISTANCE} Å: {shown}{more}. Overlapping atoms make the "
-        "dispersion energy meaningless; fix the structure (duplicated atoms? wrong cell?)"
-    )
 
 
 def _check_work(natoms, cell, pbc, rmax, ntrans=None):
@@ -436,7 +419,8 @@ class D3(ParametersContract, Calculator):
             geometry["xyz"] = _wrap_periodic(positions, cell, pbc) / Bohr
         else:
             geometry["xyz"] = positions / Bohr
-        _check_overlaps(atoms, pbc)
+        # overlapping atoms make the dispersion energy meaningless (simple-dftd3 refuses too)
+        check_overlaps(atoms, MIN_DISTANCE, "D3")
         return geometry, sub, rotation
 
     def _cutoffs_bohr(self):

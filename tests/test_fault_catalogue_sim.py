@@ -1,0 +1,235 @@
+"""Fault catalogue of the simulation side (issue 16): bad numbers, broken starting structures and
+misbehaving calculators end in a clear error before any evaluation or write, or stop the run at
+the last good frame — never a traceback from deep inside, a NaN written as data or a file that
+claims to be complete."""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+from ase.calculators.lj import LennardJones
+
+from ase_electrolyte.atoms_checks import check_number, check_overlaps
+from ase_electrolyte.build import composition_counts, electrolyte_box, estimate_density
+from ase_electrolyte.md import MDInstabilityError, check_protocol_arguments, relax, run_md
+from ase_electrolyte.trajectory import h5md_info
+
+
+class _LJ(LennardJones):
+    """Argon LJ that counts its evaluations and can be made to fail from its ``at``-th one."""
+
+    calls = 0
+
+    def __init__(self, fault=None, at=1):
+        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+        self.fault, self.at = fault, at
+
+    def calculate(self, *args, **kwargs):
+        type(self).calls += 1
+        super().calculate(*args, **kwargs)
+        if self.fault is not None and type(self).calls >= self.at:
+            self.fault(self.results)
+
+
+def _argon(calc=None):
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat((2, 2, 2))
+    atoms.calc = calc or _LJ()
+    return atoms
+
+
+_MD = dict(ensemble="nvt", steps=3, timestep_fs=1.0, temperature_K=80, progress=False)
+
+
+@pytest.mark.parametrize("value", [np.float32(2.0), np.array(2.0), np.int64(2), 2, 2.0])
+def test_numpy_scalars_and_0d_arrays_are_numbers(value):
+    assert check_number("x", value, above=0) == 2.0
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(True), "1", [1.0], np.array([1.0]), None,
+                                   float("nan"), float("inf"), 1 + 0j])
+def test_what_is_not_a_finite_number_is_refused_by_name(value):
+    with pytest.raises(ValueError, match="^x must be a finite number"):
+        check_number("x", value)
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"timestep_fs": True}, "timestep_fs"),
+    ({"steps": float("inf")}, "steps"),
+    ({"steps": [3]}, "steps"),
+    ({"write_interval": float("nan")}, "write_interval"),
+    ({"pressure_bar": "1", "ensemble": "npt"}, "pressure_bar"),
+    ({"pressure_bar": float("nan")}, "pressure_bar"),
+    ({"seed": -1}, "seed"),
+    ({"seed": 1.5}, "seed"),
+    ({"hydrogen_mass": True}, "hydrogen_mass"),
+    ({"overwrite": "yes"}, "overwrite"),
+])
+def test_run_md_numbers_of_the_wrong_kind_are_refused_before_the_model(kw, match, tmp_path):
+    _LJ.calls = 0
+    with pytest.raises(ValueError, match=match):
+        run_md(_argon(), trajectory=tmp_path / "md.h5md", **{**_MD, **kw})
+    assert _LJ.calls == 0 and not (tmp_path / "md.h5md").exists()
+
+
+def test_numpy_arguments_are_accepted(tmp_path):
+    out = run_md(_argon(), **{**_MD, "steps": np.array(3), "timestep_fs": np.float32(1.0),
+                              "temperature_K": np.array(80.0)})
+    assert np.isfinite(out.positions).all()
+
+
+def _duplicate(atoms):
+    atoms.positions[1] = atoms.positions[0]
+
+
+def _zero_mass(atoms):
+    masses = atoms.get_masses()
+    masses[4] = 0.0
+    atoms.set_masses(masses)
+
+
+def _nan_velocity(atoms):
+    v = np.zeros((len(atoms), 3))
+    v[2, 0] = np.nan
+    atoms.set_velocities(v)
+
+
+def _nan_cell_nonperiodic(atoms):
+    atoms.pbc = False
+    atoms.cell[0, 0] = np.nan
+
+
+def _thin_cell(atoms):
+    atoms.set_cell([[10.0, 0, 0], [10.0, 1e-4, 0], [0, 0, 10.0]], scale_atoms=False)
+
+
+@pytest.mark.parametrize("damage,match", [
+    (_duplicate, "closer than 0.1"),
+    (_zero_mass, "mass"),
+    (_nan_velocity, "non-finite velocities"),
+    (_nan_cell_nonperiodic, "cell has non-finite"),
+    (_thin_cell, "thin"),
+])
+@pytest.mark.parametrize("call", ["run_md", "relax"])
+def test_broken_starts_are_refused_before_the_model(damage, match, call, tmp_path):
+    if call == "relax" and damage is _nan_velocity:
+        pytest.skip("relax starts from zero velocities")
+    atoms = _argon()
+    damage(atoms)
+    before = atoms.copy()
+    _LJ.calls = 0
+    with pytest.raises(ValueError, match=match):
+        if call == "run_md":
+            run_md(atoms, trajectory=tmp_path / "x.h5md", **_MD)
+        else:
+            relax(atoms, trajectory=tmp_path / "x.h5md")
+    assert _LJ.calls == 0 and not (tmp_path / "x.h5md").exists()
+    assert np.array_equal(atoms.positions, before.positions, equal_nan=True)
+
+
+def test_a_thermostat_on_one_atom_is_refused():
+    atoms = Atoms("Ar", cell=[10, 10, 10], pbc=True)
+    atoms.calc = _LJ()
+    with pytest.raises(ValueError, match="at least 2 atoms"):
+        run_md(atoms, **_MD)
+
+
+def _nan_energy(results):
+    results["energy"] = np.nan
+
+
+def _inf_stress(results):
+    results["stress"] = np.full(6, np.inf)
+
+
+def _short_forces(results):
+    results["forces"] = results["forces"][:-1]
+
+
+def _complex_forces(results):
+    results["forces"] = results["forces"] + 0j
+
+
+@pytest.mark.parametrize("fault,match", [
+    (_nan_energy, "non-finite energy"),
+    (_inf_stress, "non-finite stress"),
+    (_short_forces, r"\(31, ?3\)"),
+    (_complex_forces, "complex"),
+])
+@pytest.mark.parametrize("ensemble", ["nvt", "npt"])
+def test_a_calculator_that_turns_bad_stops_the_run_at_the_last_good_frame(
+    fault, match, ensemble, tmp_path
+):
+    path = tmp_path / "md.h5md"
+    _LJ.calls = 0
+    kw = dict(_MD, ensemble=ensemble, steps=20, write_interval=2, trajectory=path)
+    with pytest.raises(MDInstabilityError, match=match):
+        run_md(_argon(_LJ(fault, at=6)), **kw)
+    info = h5md_info(path)
+    assert not info["complete"] and info["n_frames"] >= 1
+    # the file resumes with a sound calculator and ends complete
+    run_md(_argon(), **kw)
+    info = h5md_info(path)
+    assert info["complete"] and info["last_step"] == 20
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"n_atoms": float("inf")}, "n_atoms"),
+    ({"n_atoms": True}, "n_atoms"),
+    ({"concentration": "1"}, "concentration"),
+    ({"units": "molar", "density": float("nan")}, "density"),
+    ({"solvent": {"EC": True, "EMC": 1}}, "share of EC"),
+    ({"solvent": {"EC": 1, "ec": 1}}, "named twice"),
+])
+def test_composition_counts_refuses_numbers_of_the_wrong_kind(kw, match):
+    args = dict(solvent={"EC": 3, "EMC": 7}, salt="LiPF6", concentration=1.0, n_atoms=150)
+    with pytest.raises(ValueError, match=match):
+        composition_counts(**{**args, **kw})
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"density": 1e6}, "density"),
+    ({"tolerance": 1e6}, "half the box edge"),
+    ({"tolerance": float("nan")}, "tolerance"),
+    ({"seed": 2**40}, "seed"),
+    ({"packmol_timeout": 0}, "packmol_timeout"),
+    ({"packmol_nloop": -1}, "packmol_nloop"),
+    ({"spread_cations": "no"}, "spread_cations"),
+])
+def test_electrolyte_box_refuses_before_packing(kw, match, monkeypatch):
+    import ase_electrolyte.build as build
+
+    def no_packing(*args, **kwargs):
+        raise AssertionError("PACKMOL was started")
+
+    monkeypatch.setattr(build, "_run_packmol", no_packing)
+    with pytest.raises(ValueError, match=match):
+        electrolyte_box({"EC": 3, "EMC": 7}, "LiPF6", 1.0, n_atoms=150, **kw)
+
+
+@pytest.mark.parametrize("counts,match", [
+    ({"EC": 0}, "no molecule"), ({"EC": float("nan")}, "count of EC"), ({"EC": True}, "EC"),
+])
+def test_box_counts_are_checked(counts, match):
+    with pytest.raises(ValueError, match=match):
+        electrolyte_box(counts=counts)
+
+
+@pytest.mark.parametrize("counts", [{"EMC": -1}, {"EMC": float("inf")}, {"EMC": "3"}])
+def test_estimate_density_never_returns_nan(counts):
+    with pytest.raises(ValueError, match="count of EMC"):
+        estimate_density(counts)
+
+
+def test_protocol_arguments_refuse_bools_and_strings():
+    with pytest.raises(ValueError, match="temperature_K"):
+        check_protocol_arguments(temperature_K=True)
+    with pytest.raises(ValueError, match="production_ps"):
+        check_protocol_arguments(temperature_K=298, production_ps="200")
+
+
+def test_overlap_check_sees_periodic_images():
+    atoms = Atoms("Ar2", positions=[[0.02, 0, 0], [9.97, 0, 0]], cell=[10, 10, 10], pbc=True)
+    with pytest.raises(ValueError, match="Ar0-Ar1 at 0.05"):
+        check_overlaps(atoms)
+    atoms.pbc = False
+    check_overlaps(atoms)
