@@ -70,8 +70,8 @@ def run(args):
     sim_args = argparse.Namespace(
         temperature=298.0,
         pressure=1.01325,
-        relax_fmax=2.0,
-        preequilibration_ps=5.0 if gpu else 0.1,
+        relax_fmax=0.3,
+        preequilibration_ps=5.0 if gpu else 0.2,
         equilibration_ps=5.0 if gpu else 0.0,
         production_ps=production_ps,
         ensemble="nvt",
