@@ -211,9 +211,21 @@ def _reuse(path, run_info, atoms, overwrite):
     Returns ``None`` when there is nothing to reuse, the ``h5md_info`` dict otherwise.
     """
     path = Path(path)
-    if overwrite or not path.exists():
+    # an empty file (e.g. a NamedTemporaryFile's name) holds nothing to keep or resume
+    if overwrite or not path.exists() or path.stat().st_size == 0:
         return None
-    info = h5md_info(path)
+    try:
+        info = h5md_info(path)
+        if info["n_frames"]:
+            # what a reuse or resume reads: the first and the last complete frame
+            first = start_positions(path)
+            read_h5md(path, -1)
+    except (OSError, KeyError) as err:  # truncated, or missing a group we write
+        raise ValueError(
+            f"trajectory {path} exists but cannot be read as an H5MD trajectory (truncated or "
+            f"damaged: {err}); it is not overwritten: remove it, choose another name or pass "
+            "overwrite=True"
+        ) from None
     if not info["n_frames"]:
         return None
     why = None
@@ -226,7 +238,7 @@ def _reuse(path, run_info, atoms, overwrite):
             if run_info.get(k) != info["run_info"].get(k)
         )
         why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
-    elif not np.allclose(start_positions(path), atoms.positions, rtol=0, atol=1e-4):
+    elif not np.allclose(first, atoms.positions, rtol=0, atol=1e-4):
         why = "it started from other positions (another input structure or earlier stage)"
     if why:
         raise ValueError(

@@ -233,3 +233,49 @@ def test_overlap_check_sees_periodic_images():
         check_overlaps(atoms)
     atoms.pbc = False
     check_overlaps(atoms)
+
+
+def _write(path, entry, **kw):
+    if entry == "run_md":
+        return run_md(_argon(), trajectory=path, write_interval=1, **_MD, **kw)
+    return relax(_argon(), trajectory=path, **kw)
+
+
+def _damaged(path, how, entry):
+    import h5py
+
+    _write(path, entry)
+    if how == "truncated":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        with h5py.File(path, "a") as f:
+            del f[how]
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["truncated", "particles/all/position", "particles/all/box",
+     "particles/all/species", "observables"],
+)
+@pytest.mark.parametrize("entry", ["run_md", "relax"])
+def test_a_damaged_trajectory_is_named_and_kept_not_resumed(tmp_path, how, entry):
+    path = tmp_path / "run.h5md"
+    _damaged(path, how, entry)
+    before = path.read_bytes()
+    calls = _LJ.calls
+    with pytest.raises(ValueError, match="cannot be read as an H5MD trajectory.*overwrite=True"):
+        _write(path, entry)
+    assert _LJ.calls == calls  # refused before any evaluation
+    assert path.read_bytes() == before  # the file is not touched
+    # overwrite=True is the way out, and gives a complete file
+    _write(path, entry, overwrite=True)
+    assert h5md_info(path)["complete"]
+
+
+def test_an_empty_file_is_a_new_trajectory(tmp_path):
+    path = tmp_path / "run.h5md"
+    path.touch()  # e.g. the name of a NamedTemporaryFile
+    run_md(_argon(), trajectory=path, write_interval=1, **_MD)
+    info = h5md_info(path)
+    assert info["complete"] and info["n_frames"] == 4
