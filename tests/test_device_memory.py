@@ -8,16 +8,8 @@ because the setting is for the whole process.
 """
 
 import json
-import platform
 import subprocess
 import sys
-
-import pytest
-
-pytestmark = pytest.mark.skipif(
-    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
-    reason="mallopt is glibc's (the function is a no-op elsewhere, tested below)",
-)
 
 _CHILD = """
 import ctypes, json, sys
