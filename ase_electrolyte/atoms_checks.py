@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 from ase.data import chemical_symbols
 
-__all__ = ["check_atoms", "check_elements", "check_number", "check_overlaps"]
+__all__ = ["check_atoms", "check_elements", "check_flag", "check_number", "check_overlaps"]
 
 # below this volume (Å³) a periodic cell is treated as degenerate
 _MIN_VOLUME = 1e-6
@@ -137,6 +137,15 @@ def check_number(
     if not ok:
         raise ValueError(f"{name} must be {need}, got {value!r}")
     return int(x) if integer else x
+
+
+def check_flag(name, value):
+    """:class:`ValueError` naming ``name`` unless ``value`` is a bool (Python or NumPy).
+
+    A string such as ``"no"`` or a number would otherwise be taken as true.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def check_overlaps(atoms, min_distance=0.1, what="the structure"):

@@ -21,7 +21,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers, covalent_radii
 
-from .atoms_checks import check_number
+from .atoms_checks import check_flag, check_number
 from .species import get_salt, get_species
 from .topology import set_topology
 from .trajectory import GCM3_TO_AMU_PER_A3
@@ -427,8 +427,7 @@ def electrolyte_box(
     packmol_timeout = check_number("packmol_timeout (s)", packmol_timeout, above=0)
     packmol_nloop = check_number("packmol_nloop", packmol_nloop, integer=True, minimum=1,
                                  allow_none=True)
-    if not isinstance(spread_cations, (bool, np.bool_)):
-        raise ValueError(f"spread_cations must be True or False, got {spread_cations!r}")
+    check_flag("spread_cations", spread_cations)
 
     mass = sum(sp.mass * n for sp, n in plan.items())  # amu
     if density is None:

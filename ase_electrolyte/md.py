@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover - older ASE
 from ase.md.verlet import VelocityVerlet
 from ase.optimize import FIRE
 
-from .atoms_checks import check_number, check_overlaps
+from .atoms_checks import check_flag, check_number, check_overlaps
 from .estimate import METHODS, Estimate
 from .topology import FORMAL_CHARGE, SPECIES, get_topology
 from .trajectory import (
@@ -199,12 +199,6 @@ def _model_files(description):
     return found
 
 
-def _check_flag(name, value):
-    # a string such as "no" would be true
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-
-
 def _reuse(path, run_info, atoms, overwrite):
     """Whether ``path`` holds a finished run with these settings from this start; else raise.
 
@@ -281,7 +275,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
     """
     fmax = check_number("fmax (eV/Å)", fmax, above=0)
     steps = check_number("steps", steps, integer=True, minimum=0)
-    _check_flag("overwrite", overwrite)
+    check_flag("overwrite", overwrite)
     _check_start(atoms, trajectory, overwrite)
     run_info = {
         "stage": "relax",
@@ -520,8 +514,8 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
         minimum=1,
     )
     seed = check_number("seed", seed, integer=True, minimum=0)
-    _check_flag("progress", progress)
-    _check_flag("overwrite", overwrite)
+    check_flag("progress", progress)
+    check_flag("overwrite", overwrite)
     _check_start(atoms, trajectory, overwrite)
     if ensemble == "npt" and not atoms.pbc.all():
         raise ValueError("NPT needs a 3D-periodic cell")
@@ -929,8 +923,8 @@ def run_protocol(
         observe_interval_fs=observe_interval_fs,
     )
     check_number("seed", seed, integer=True, minimum=0)
-    _check_flag("progress", progress)
-    _check_flag("overwrite", overwrite)
+    check_flag("progress", progress)
+    check_flag("overwrite", overwrite)
     if calculator is None:
         raise ValueError(
             "calculator is None; give an ASE calculator (e.g. ase_electrolyte.Calculator)"
