@@ -242,7 +242,7 @@ def _reuse(path, run_info, atoms, overwrite):
     return info
 
 
-def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
+def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progress=False):
     """Loose relaxation of positions with FIRE (Ju et al. 2025: maximum force below 2 eV/Å).
 
     The cell is fixed.
@@ -261,6 +261,8 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
         one is returned; one with other settings raises unless ``overwrite``.
     overwrite : bool
         Recompute even if ``trajectory`` holds a finished relaxation.
+    progress : bool
+        Show a tqdm progress bar of the optimizer steps with the current maximum force.
 
     Returns
     -------
@@ -276,6 +278,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
     fmax = check_number("fmax (eV/Å)", fmax, above=0)
     steps = check_number("steps", steps, integer=True, minimum=0)
     check_flag("overwrite", overwrite)
+    check_flag("progress", progress)
     _check_start(atoms, trajectory, overwrite)
     run_info = {
         "stage": "relax",
@@ -296,7 +299,21 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False):
     work.calc = atoms.calc
     work.set_velocities(np.zeros((len(work), 3)))
     opt = FIRE(work, logfile=None)
-    opt.run(fmax=fmax, steps=steps)
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=steps, desc=f"relax to {fmax:g} eV/Å", unit="step")
+
+        def show():
+            bar.update(1)
+            bar.set_postfix(fmax=f"{np.linalg.norm(work.get_forces(), axis=1).max():.2f}")
+
+        opt.attach(show, interval=1)
+    try:
+        opt.run(fmax=fmax, steps=steps)
+    finally:
+        if progress:
+            bar.close()
     final = float(np.linalg.norm(work.get_forces(), axis=1).max())
     work.info["relaxed_fmax"] = final
     if not np.isfinite(final):
@@ -952,7 +969,10 @@ def run_protocol(
     work.calc = calculator
 
     files["relaxed"] = outdir / "relaxed.h5md"
-    state = relax(work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite)
+    state = relax(
+        work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite,
+        progress=progress,
+    )
 
     def stage(name, ps, dt_fs, ensemble, h_mass):
         nonlocal state
