@@ -26,7 +26,10 @@ carbonyl and two ether oxygens, cutoffs given, default RDF range of 8 Å): the p
 analysis, and what the pass holds when it ends (its ShellTableBuilder) against the table's own
 size. The collected table is O(pairs within the collection radius and cation–oxygen pairs within
 the RDF range) per frame, so its extrapolation to 10^6 frames depends on the pair density, not
-on a cap; the previous per-frame arrays held ~1.5 kB per frame more than the rows.
+on a cap; the previous per-frame arrays held ~1.5 kB per frame more than the rows. With
+``store_table=False`` each frame is reduced to its shells as it is read (9 bytes per cation and
+frame plus 24 per frame, whatever the pairs): its slope is extrapolated to 10^6 frames the same
+way, and its ratio to the table's printed.
 
 Usage: python benchmarks/bench_memory.py [--lengths 1000 2000 4000 8000] [--pairs 50]
        [--solvent 60]
@@ -82,7 +85,8 @@ def analyses(u, capped):
 
     if capped:
         return {"one collection (capped) + GK, EH, D": collected,
-                "SolvationShells": lambda: shells(u)}
+                "SolvationShells": lambda: shells(u),
+                "SolvationShells(store_table=False)": lambda: shells(u, store_table=False)}
     return {
         "GreenKuboConductivity": lambda: GreenKuboConductivity(
             u, IONS, temperature=300, check_sampling=False).run(),
@@ -97,7 +101,8 @@ class _ShellProbe(SolvationShells):
     """Records what the pass holds as it ends (the builder's blocks and everything traced)."""
 
     def _conclude(self):
-        _SHELL_HELD.append((self.results._rows.nbytes, tracemalloc.get_traced_memory()[0]))
+        if "_rows" in self.results:
+            _SHELL_HELD.append((self.results._rows.nbytes, tracemalloc.get_traced_memory()[0]))
         super()._conclude()
 
 
@@ -121,12 +126,15 @@ def with_shell_topology(u):
     return u
 
 
-def shells(u):
+def shells(u, store_table=True):
     u = with_shell_topology(u)
     analysis = _ShellProbe(u.select_atoms("resname LI"), {"PF6": u.select_atoms("resname PF6")},
-                           {"SOL": u.select_atoms("resname SOL")}, cutoffs=SHELL_CUTOFFS)
+                           {"SOL": u.select_atoms("resname SOL")}, cutoffs=SHELL_CUTOFFS,
+                           store_table=store_table)
     start = tracemalloc.get_traced_memory()[0]
     analysis.run()
+    if not store_table:
+        return
     builder, held = _SHELL_HELD.pop()
     _SHELL_HELD.append((builder, held - start))
     _SHELL_TABLE.append(analysis.results.table.nbytes)
@@ -140,10 +148,11 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     peaks = {}
-    n_atoms = n_ions = None
+    n_atoms = n_ions = n_cations = None
     for n_frames in args.lengths:
         u = build(n_frames, args.pairs, args.solvent, rng)
         n_atoms, n_ions = u.atoms.n_atoms, u.residues.n_residues
+        n_cations = len(u.select_atoms("resname LI"))
         for capped in (False, True):
             for label, func in analyses(u, capped).items():
                 peaks.setdefault(label, []).append(peak_bytes(func))
@@ -183,9 +192,17 @@ def main():
         print(f"{label:40s}" + "".join(f"{v:10.0f}" for v in per_frame))
     slope, intercept = np.polyfit(lengths, np.array(peaks["SolvationShells"], float), 1)
     shell_peak = intercept + slope * target
-    print(f"peak slope {slope:.0f} bytes per frame; extrapolated peak for {target:.0e} frames: "
-          f"{shell_peak / 2**30:.2f} GB (target < 2 GB: "
+    print(f"store_table=True: peak slope {slope:.0f} bytes per frame; extrapolated peak for "
+          f"{target:.0e} frames: {shell_peak / 2**30:.2f} GB (target < 2 GB: "
           f"{'met' if shell_peak < 2 * 2**30 else 'NOT met'}; the table is O(pairs) per frame)")
+    streamed = np.array(peaks["SolvationShells(store_table=False)"], float)
+    slope, intercept = np.polyfit(lengths, streamed, 1)
+    stream_peak = intercept + slope * target
+    print(f"store_table=False (each frame reduced to its shells, 9 B per cation and frame): "
+          f"peak slope {slope:.0f} bytes per frame ({slope / n_cations:.1f} per cation and "
+          f"frame); extrapolated peak for {target:.0e} frames: {stream_peak / 2**30:.2f} GB "
+          f"(target < 2 GB: {'met' if stream_peak < 2 * 2**30 else 'NOT met'}); "
+          f"ratio to store_table=True {stream_peak / shell_peak:.2f}")
 
 
 if __name__ == "__main__":

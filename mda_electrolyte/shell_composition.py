@@ -9,7 +9,8 @@ frames at once (no trajectory needed):
 - :func:`molecule_counts`: molecules of each species in every shell;
 - :func:`shell_classes`: SSIP/CIP/AGG under the ``"anion_count"`` (Gong et al. 2025) or the
   ``"bridging"`` (mdgo) convention;
-- :func:`shell_labels`: Ju et al. (2025) labels such as ``Li(ECc)3(PF6)``;
+- :func:`shell_labels`: Ju et al. (2025) labels such as ``Li(ECc)3(PF6)``, from the
+  compositions of :func:`shell_tallies` (:func:`label_text` writes one);
 - :func:`network_sizes`: size of the network of cations joined through shared molecules
   (Chalykh et al. 2025);
 - :func:`free_ion_fractions`: the per-frame fraction of free ions;
@@ -29,7 +30,8 @@ from scipy.sparse.csgraph import connected_components
 from mda_electrolyte.shell_table import OC, OE
 
 __all__ = ["ShellMembers", "ShellMolecules", "shell_members", "shell_molecules",
-           "molecule_counts", "shell_classes", "shell_labels", "network_sizes",
+           "molecule_counts", "shell_classes", "shell_labels", "shell_tallies", "label_text",
+           "network_sizes",
            "free_ion_fractions", "distribution", "most_common", "CLASSES", "CONVENTIONS"]
 
 CLASSES = ("SSIP", "CIP", "AGG")
@@ -155,11 +157,16 @@ def shell_classes(counts, molecules, anion_codes, convention="anion_count"):
     return classes
 
 
-def shell_labels(molecules, layout, n_frames):
-    """Ju et al. (2025) label of every shell, shape (n_frames, n_cations), object array.
+def shell_tallies(molecules, layout, n_frames):
+    """The composition behind every shell's label, as distinct rows and a code per shell.
 
-    A solvent molecule is ``c`` when any of its Oc atoms is a member, else ``e`` when an Oe is,
-    else it has no suffix; anions never get one. Solvents come first, in the order given.
+    Returns
+    -------
+    rows : numpy.ndarray of int64, shape (n_distinct, n_species, 3)
+        Molecules of each species in a shell, split by how they coordinate: through an Oc
+        (``[..., 0]``), else an Oe (``[..., 1]``), else neither or an anion (``[..., 2]``).
+    codes : numpy.ndarray of int32, shape (n_frames, n_cations)
+        Row of every shell.
     """
     n_cat, names = layout.n_cations, layout.species
     n_species = len(names)
@@ -169,19 +176,32 @@ def shell_labels(molecules, layout, n_frames):
     n_shells = n_frames * n_cat
     tally = np.bincount((molecules.shell * n_species + molecules.species) * 3 + suffix,
                         minlength=n_shells * n_species * 3).reshape(n_shells, n_species * 3)
-    # few distinct compositions: build each label once
+    # few distinct compositions: each label is built once from its row
     rows, inverse = np.unique(tally, axis=0, return_inverse=True)
+    return (rows.reshape(-1, n_species, 3),
+            inverse.ravel().astype(np.int32).reshape(n_frames, n_cat))
+
+
+def label_text(row, layout):
+    """Ju et al. (2025) label of one row of :func:`shell_tallies`, e.g. ``Li(ECc)3(PF6)``."""
     text = ("c", "e", "")
-    labels = []
-    for row in rows.reshape(-1, n_species, 3):
-        parts = [layout.cation_symbol]
-        for s, name in enumerate(names):
-            for k in range(3):
-                n = row[s, k]
-                if n:
-                    parts.append(f"({name}{text[k]})" + (str(n) if n > 1 else ""))
-        labels.append("".join(parts))
-    return np.array(labels, dtype=object)[inverse.ravel()].reshape(n_frames, n_cat)
+    parts = [layout.cation_symbol]
+    for s, name in enumerate(layout.species):
+        for k in range(3):
+            n = int(row[s][k])
+            if n:
+                parts.append(f"({name}{text[k]})" + (str(n) if n > 1 else ""))
+    return "".join(parts)
+
+
+def shell_labels(molecules, layout, n_frames):
+    """Ju et al. (2025) label of every shell, shape (n_frames, n_cations), object array.
+
+    A solvent molecule is ``c`` when any of its Oc atoms is a member, else ``e`` when an Oe is,
+    else it has no suffix; anions never get one. Solvents come first, in the order given.
+    """
+    rows, codes = shell_tallies(molecules, layout, n_frames)
+    return np.array([label_text(row, layout) for row in rows], dtype=object)[codes]
 
 
 def network_sizes(molecules, n_frames, n_cations, linking=None, shells=None):

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-__all__ = ["ShellLayout", "ShellTable", "ShellTableBuilder", "OTHER", "OC", "OE"]
+__all__ = ["ShellLayout", "ShellTable", "ShellTableBuilder", "BlockColumn", "OTHER", "OC", "OE"]
 
 #: Oxygen types of :attr:`ShellLayout.atom_oxygen`.
 OTHER, OC, OE = 0, 1, 2
@@ -209,9 +209,17 @@ _FIRST_BLOCK = 1024
 _LARGEST_BLOCK = 1 << 20
 
 
-class _Column:
+class BlockColumn:
     """One growing column of rows in contiguous blocks: no per-frame object is kept, and the
-    unused room is at most one block (at most the rows held, at most ``_LARGEST_BLOCK`` rows)."""
+    unused room is at most one block (at most the rows held, at most ``_LARGEST_BLOCK`` rows).
+
+    Parameters
+    ----------
+    dtype : numpy.dtype
+        Type of the rows.
+    width : int, optional
+        Length of each row (rows are scalars without one).
+    """
 
     def __init__(self, dtype, width=None):
         self.dtype = np.dtype(dtype)
@@ -301,7 +309,8 @@ class ShellTableBuilder:
     """
 
     def __init__(self):
-        self._columns = {name: _Column(dtype, width) for name, (dtype, width) in _COLUMNS.items()}
+        self._columns = {name: BlockColumn(dtype, width)
+                         for name, (dtype, width) in _COLUMNS.items()}
         self._done = False
 
     def add_frame(self, frame, volume, cation, atom, distance, m_to_o, o_to_c, oxygen_cation,

@@ -39,34 +39,15 @@ from MDAnalysis.exceptions import NoDataError
 from MDAnalysis.lib.distances import minimize_vectors
 
 from mda_electrolyte.analysis_base import FrameAnalysis, require_results
-from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.report import mark_invalid, register_analysis
-from mda_electrolyte.shell_composition import (
-    CLASSES,
-    CONVENTIONS,
-    distribution,
-    free_ion_fractions,
-    molecule_counts,
-    most_common,
-    network_sizes,
-    shell_classes,
-    shell_labels,
-    shell_members,
-    shell_molecules,
-)
+from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
 from mda_electrolyte.shell_cutoffs import ShellCutoff, bond_indices, donor_atoms, first_minimum
-from mda_electrolyte.shell_geometry import (
-    ANGLE_KINDS,
-    RDF_KINDS,
-    angle_histograms,
-    histogram_bins,
-    shell_angles,
-    type_rdfs,
-)
+from mda_electrolyte.shell_geometry import histogram_bins
+from mda_electrolyte.shell_summary import ShellSummaryBuilder, summarize, summary_results
 from mda_electrolyte.shell_table import OC as _OC
 from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
-from mda_electrolyte.shell_table import ShellLayout, ShellTableBuilder
+from mda_electrolyte.shell_table import ShellLayout, ShellTable, ShellTableBuilder
 
 __all__ = ["SolvationShells", "oxygen_types", "shell_results"]
 
@@ -274,6 +255,16 @@ class SolvationShells(FrameAnalysis):
         Species whose shared molecules join cations into networks (default: all species).
     angle_bins : int
         Bins of the angle histograms over 0–180°.
+    store_table : bool
+        ``True`` (default): the pass keeps every cation–atom pair within the collection radius
+        (:class:`~mda_electrolyte.shell_table.ShellTable`, about 12 bytes a pair): cutoffs can
+        come from the RDF minima, and ``results.table``, ``results.shells``,
+        ``results.classes`` and ``results.shell_labels`` are kept. ``False``: every frame is
+        reduced to its shells as it is read (:mod:`mda_electrolyte.shell_summary`: 9 bytes per
+        cation and frame, whatever the number of pairs; 0.5 GB for 10⁶ frames of 50 cations),
+        for long trajectories; every cutoff must then be known before the pass (``cutoffs``
+        or ``cutoff_convention="donor_atoms"``), and the shells are given only as
+        ``results.class_codes`` and ``results.label_codes``. Every other result is the same.
     **kwargs
         Passed to :class:`~MDAnalysis.analysis.base.AnalysisBase` (e.g. ``verbose``).
 
@@ -296,11 +287,18 @@ class SolvationShells(FrameAnalysis):
         Species → (r in Å, g(r)) of the RDFs used for the cutoffs (empty when all were given).
     results.shells : pandas.DataFrame
         One row per coordinating atom: frame, cation (atom index), species, molecule (residue
-        index), atom (index), oxygen type ("Oc", "Oe" or ""), distance in Å.
+        index), atom (index), oxygen type ("Oc", "Oe" or ""), distance in Å
+        (``store_table=True`` only).
     results.classes : numpy.ndarray of str, shape (n_frames, n_cations)
-        SSIP/CIP/AGG of every cation in every frame.
+        SSIP/CIP/AGG of every cation in every frame (``store_table=True`` only).
     results.shell_labels : numpy.ndarray of object, shape (n_frames, n_cations)
-        Ju et al. (2025) label of every shell, e.g. ``"Li(ECc)3(PF6)"``.
+        Ju et al. (2025) label of every shell, e.g. ``"Li(ECc)3(PF6)"`` (``store_table=True``
+        only).
+    results.class_codes : numpy.ndarray of int8, shape (n_frames, n_cations)
+        The classes as indices into :data:`~mda_electrolyte.shell_composition.CLASSES`
+        (SSIP, CIP, AGG).
+    results.label_codes : numpy.ndarray of int32, shape (n_frames, n_cations)
+        The labels as indices into ``results.label_names`` (most common first).
     results.fractions : dict
         Class → fraction of cation shells (over cations and frames).
     results.labels : dict
@@ -348,7 +346,8 @@ class SolvationShells(FrameAnalysis):
     results.table : ShellTable
         What the pass collected (:class:`~mda_electrolyte.shell_table.ShellTable`); every
         result above is :func:`shell_results` of it, so it can be saved and re-derived (other
-        cutoffs up to its radius, the other convention) without the trajectory.
+        cutoffs up to its radius, the other convention) without the trajectory
+        (``store_table=True`` only).
 
     Notes
     -----
@@ -375,6 +374,20 @@ class SolvationShells(FrameAnalysis):
     (4.329, 0.0)
     >>> list(shells.results.labels)[:3]
     ['Li(BN)5', 'Li(BN)4', 'Li(BN)4(FECc)']
+
+    For a long trajectory, with the cutoffs known, reduce each frame to its shells as it is
+    read (a few bytes per cation and frame): the same results, the shells as codes.
+
+    >>> streamed = SolvationShells(
+    ...     u.select_atoms("type 22"), {"PF6": u.select_atoms("byres type 20")},
+    ...     {"BN": u.select_atoms("byres type 5"), "FEC": u.select_atoms("byres type 19")},
+    ...     cutoffs=shells.results.cutoffs, store_table=False).run()
+    >>> streamed.results.labels == shells.results.labels
+    True
+    >>> str(streamed.results.label_names[streamed.results.label_codes[0, 0]])
+    'Li(BN)4(FECc)'
+    >>> print(streamed.results.estimates["coordination_numbers"]["BN"])
+    4.329 ± 0.013 (valid)
     """
 
     def __init__(
@@ -392,6 +405,7 @@ class SolvationShells(FrameAnalysis):
         no_minimum="raise",
         rdf_smoothing=0.2,
         max_cutoff=6.0,
+        store_table=True,
         **kwargs,
     ):
         try:
@@ -414,6 +428,8 @@ class SolvationShells(FrameAnalysis):
                       cutoff_convention, no_minimum, bonds)
         if not float(max_cutoff) > 0:
             raise ValueError(f"max_cutoff must be positive, not {max_cutoff!r}")
+        if not isinstance(store_table, (bool, np.bool_)):
+            raise TypeError(f"store_table must be True or False, not {store_table!r}")
         super().__init__(cations.universe.trajectory, **kwargs)
         self._cations = cations
         self._anion_names = list(anions)
@@ -490,6 +506,16 @@ class SolvationShells(FrameAnalysis):
                 radius = max([radius] + [cut for _, cut in self._presets.values()])
         self._radius = radius
         self._search_radius = max(radius, self._rdf_range[1])
+        self._store_table = bool(store_table)
+        if not self._store_table and self._rdf_needed:
+            unknown = sorted(set(names) - set(known))
+            raise ValueError(
+                f"store_table=False reduces each frame to its shells as it is read, so every "
+                f"cutoff must be known before the pass; none is given for {unknown}: pass "
+                "cutoffs={name: Å} (e.g. the results.cutoffs of a store_table=True run on part "
+                "of the trajectory) or cutoff_convention='donor_atoms'")
+        self._known_cutoffs = known
+        self._angle_edges = np.linspace(0.0, 180.0, self._angle_bins + 1)
 
     _analysis_algorithm_is_parallelizable = True
 
@@ -500,7 +526,11 @@ class SolvationShells(FrameAnalysis):
     def _prepare(self):
         # the rows of every frame in compact blocks, joined in frame order across workers (see
         # _get_aggregator); everything else is derived from them in _conclude
-        self.results._rows = ShellTableBuilder()
+        if self._store_table:
+            self.results._rows = ShellTableBuilder()
+        else:
+            self.results._summary = ShellSummaryBuilder(self._layout, self._angle_edges,
+                                                        self._edges)
         self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
         self.results._half_width = np.inf
 
@@ -508,6 +538,7 @@ class SolvationShells(FrameAnalysis):
         from MDAnalysis.analysis.results import ResultsGroup
 
         return ResultsGroup(lookup={"_rows": ShellTableBuilder.concatenate,
+                                    "_summary": ShellSummaryBuilder.concatenate,
                                     "_half_width": min,
                                     "_rdf_counts": ResultsGroup.ndarray_sum})
 
@@ -557,15 +588,40 @@ class SolvationShells(FrameAnalysis):
             m_to_o = o_to_c = np.zeros((0, 3), dtype=np.float32)
         kind = self._oxygen_kind[atom]
         oxy = in_range & (kind != _OTHER)
-        self.results._rows.add_frame(
-            ts.frame, ts.volume, c, a, d, m_to_o, o_to_c, cation[oxy], kind[oxy] - 1,
-            histogram_bins(dist[oxy], edges))
+        rows = (ts.frame, ts.volume, c, a, d, m_to_o, o_to_c, cation[oxy], kind[oxy] - 1,
+                histogram_bins(dist[oxy], edges))
+        if self._store_table:
+            self.results._rows.add_frame(*rows)
+        else:
+            self.results._summary.add(self._frame_summary(rows))
+
+    def _frame_summary(self, rows):
+        """The shells of one frame, reduced (``store_table=False``)."""
+        frame, volume, c, a, d, m_to_o, o_to_c, o_cation, o_kind, o_bin = rows
+        n = np.array([0, len(c)], dtype=np.int64)
+        n_oxygen = np.array([0, len(o_cation)], dtype=np.int64)
+        table = ShellTable(
+            layout=self._layout, radius=self._radius, frames=np.array([frame], dtype=np.int64),
+            volumes=np.array([volume], dtype=np.float64), offsets=n,
+            cation=c.astype(np.int32), atom=a.astype(np.int32), distance=d.astype(np.float32),
+            m_to_o=np.asarray(m_to_o, dtype=np.float32).reshape(-1, 3),
+            o_to_c=np.asarray(o_to_c, dtype=np.float32).reshape(-1, 3),
+            oxygen_offsets=n_oxygen, oxygen_cation=o_cation.astype(np.int32),
+            oxygen_kind=o_kind.astype(np.int8), oxygen_bin=o_bin.astype(np.int32),
+            rdf_edges=self._edges)
+        return summarize(table, shell_members(table, self._known_cutoffs), self._convention,
+                         self._network_species, self._angle_edges)
 
     def _conclude(self):
-        table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
-                                                self.results.pop("_rdf_counts"))
         half = self.results.pop("_half_width")
-        radii, rdfs, layout, shell_atoms = self._cutoffs(table)
+        if self._store_table:
+            table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
+                                                    self.results.pop("_rdf_counts"))
+            radii, rdfs, layout, shell_atoms = self._cutoffs(table)
+        else:
+            self.results.pop("_rdf_counts")
+            table = None
+            radii, rdfs, layout, shell_atoms = self._cutoffs(None)
         too_long = {n: float(r) for n, r in radii.items() if n in self._species and r > half}
         if too_long:
             # minimum-image distances: beyond half the box a shell misses periodic images
@@ -573,8 +629,6 @@ class SolvationShells(FrameAnalysis):
                 f"shell cutoffs {too_long} Å exceed half the smallest box width "
                 f"({half:.2f} Å): a shell would miss periodic images; use a larger box"
             )
-        table.layout = layout
-        self.results.table = table
         self.results.cutoffs = {name: float(radii[name]) for name in self._species}
         source = {"given": "given", "rdf_first_minimum": "rdf_minimum", "preset": "preset",
                   "preset_fallback": "preset_fallback"}
@@ -589,6 +643,12 @@ class SolvationShells(FrameAnalysis):
         }
         self.results.shell_atoms = shell_atoms
         self.results.rdfs = rdfs
+        if table is None:
+            self.results.update(summary_results(self.results.pop("_summary").take(),
+                                                self._convention))
+            return
+        table.layout = layout
+        self.results.table = table
         self.results.update(shell_results(
             table, self.results.cutoffs, convention=self._convention,
             network_species=self._network_species, angle_bins=self._angle_bins))
@@ -744,78 +804,17 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
-    layout = table.layout
-    names = list(layout.species)
-    n_frames, n_cat, n_species = table.n_frames, layout.n_cations, len(names)
-    if n_frames == 0:
+    if table.n_frames == 0:
         raise ValueError("no frames analysed")
+    names = list(table.layout.species)
     network_species = names if network_species is None else list(network_species)
     members = shell_members(table, cutoffs)
-    molecules = shell_molecules(members, n_cat)
-    counts = molecule_counts(molecules, n_frames, n_cat, n_species)
-    anion_codes = [names.index(a) for a in layout.anions]
-    solvent_codes = [names.index(s) for s in layout.solvents]
-    codes = shell_classes(counts, molecules, anion_codes, convention)
-    labels = shell_labels(molecules, layout, n_frames)
-    out = {"convention": convention, "n_cations": n_cat, "shell_labels": labels,
-           "classes": np.array(CLASSES)[codes]}
-    out["fractions"] = {c: float(np.mean(codes == k)) for k, c in enumerate(CLASSES)}
-    common = most_common(labels)
-    out["labels"] = {label: count / labels.size for label, count in common}
-    out["coordination_numbers"] = {n: float(counts[..., k].mean()) for k, n in enumerate(names)}
-    out["pairing"] = {n: float((counts[..., k] > 0).mean()) for k, n in enumerate(names)}
-    free_cat = (codes == 0).mean(axis=1)
-    free_ions = free_ion_fractions(codes, molecules, anion_codes, layout.n_anion_molecules)
-    out["free_cation_fraction"] = float(free_cat.mean())
-    out["free_ion_fraction"] = float(free_ions.mean())
-    linking = np.isin(molecules.species, [names.index(n) for n in network_species])
-    sizes = network_sizes(molecules, n_frames, n_cat, linking)
-    tally = np.bincount(sizes.ravel())
-    out["network_sizes"] = {int(s): float(c / sizes.size) for s, c in enumerate(tally) if c}
-    # the per-frame series behind every headline number
-    fractions_by_frame = np.stack([(codes == k).mean(axis=1) for k in range(3)], axis=1)
-    cn_by_frame = counts.mean(axis=1)
-    pairing_by_frame = (counts > 0).mean(axis=1)
-    out["timeseries"] = {
-        "frames": table.frames.copy(),
-        "fractions": fractions_by_frame,
-        "coordination_numbers": {n: cn_by_frame[:, k] for k, n in enumerate(names)},
-        "pairing": {n: pairing_by_frame[:, k] for k, n in enumerate(names)},
-        "free_cation_fraction": free_cat,
-    }
-    n_anions = layout.n_anion_molecules
-    out["estimates"] = {
-        "fractions": {c: frame_average(fractions_by_frame[:, k], n_cat, what=f"{c} fraction")
-                      for k, c in enumerate(CLASSES)},
-        "coordination_numbers": {n: frame_average(cn_by_frame[:, k], n_cat,
-                                                  what=f"coordination number of {n}")
-                                 for k, n in enumerate(names)},
-        "pairing": {n: frame_average(pairing_by_frame[:, k], n_cat, what=f"pairing of {n}")
-                    for k, n in enumerate(names)},
-        "free_cation_fraction": frame_average(free_cat, n_cat, what="free cation fraction"),
-        "free_ion_fraction": frame_average(free_ions, min(n_cat, n_anions) if n_anions else n_cat,
-                                           what="free ion fraction"),
-        # the distributions, each share as an average over frames of that frame's share
-        "labels": {label: frame_average((labels == label).mean(axis=1), n_cat,
-                                        what=f"share of {label}") for label, _ in common},
-        "network_sizes": {int(k): frame_average((sizes == k).mean(axis=1), n_cat,
-                                                what=f"share of networks of {k}")
-                          for k in out["network_sizes"]},
-        "cn_distribution_total": {
-            int(k): frame_average((counts.sum(axis=2) == k).mean(axis=1), n_cat,
-                                  what=f"share of coordination number {k}")
-            for k in np.unique(counts.sum(axis=2))},
-    }
-    edges = np.linspace(0.0, 180.0, int(angle_bins) + 1)
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    angles = shell_angles(members, n_cat)
-    out["angles"] = {kind: {"bins": centres, **angle_histograms(values, edges)}
-                     for kind, (values, _) in angles.items()}
+    summary = summarize(table, members, convention, network_species,
+                        np.linspace(0.0, 180.0, int(angle_bins) + 1))
+    out = summary_results(summary, convention)
+    out["classes"] = np.array(CLASSES)[out["class_codes"]]
+    out["shell_labels"] = np.array(list(out["label_names"]), dtype=object)[out["label_codes"]]
     out["shells"] = _shell_frame(table, members, names)
-    out.update(_distributions(counts, codes, sizes, molecules, names, solvent_codes, n_frames,
-                              n_cat))
-    out["estimates"]["ssip_fraction_in_networks"] = out.pop("_ssip_fraction_estimate")
-    out.update(_by_type(table, labels, common, angles, edges))
     return out
 
 
@@ -831,66 +830,6 @@ def _shell_frame(table, members, names):
     })
     return shells.sort_values(["frame", "cation", "distance"], kind="stable").reset_index(
         drop=True)
-
-
-def _distributions(counts, codes, sizes, molecules, names, solvent_codes, n_frames, n_cat):
-    total = counts.sum(axis=2)
-    out = {"cn_distribution": {n: distribution(counts[..., k]) for k, n in enumerate(names)}}
-    out["cn_distribution"]["total"] = distribution(total)
-    out["cn_distribution_by_class"] = {
-        c: distribution(total[codes == k]) for k, c in enumerate(CLASSES)}
-    # networks of SSIPs joined through shared solvent molecules (Chalykh et al. 2025)
-    ssip = codes == 0
-    linking = ssip.ravel()[molecules.shell] & np.isin(molecules.species, solvent_codes)
-    ssip_sizes = network_sizes(molecules, n_frames, n_cat, linking, shells=ssip)
-    networked = ssip & (ssip_sizes > 1)
-    isolated = ssip & (ssip_sizes == 1)
-    n_ssip = int(ssip.sum())
-    with_ssip = ssip.sum(axis=1) > 0
-    # the share of SSIPs in networks, frame by frame over the frames that hold an SSIP
-    out["_ssip_fraction_estimate"] = frame_average(
-        networked.sum(axis=1)[with_ssip] / ssip.sum(axis=1)[with_ssip], n_cat,
-        what="SSIP fraction in networks") if with_ssip.any() else None
-    out["ssip_networks"] = {
-        "fraction_in_networks": float(networked.sum() / n_ssip) if n_ssip else None,
-        "sizes": distribution(ssip_sizes[ssip]),
-        "cn_distribution": {"network": distribution(total[networked]),
-                            "isolated": distribution(total[isolated])},
-        "composition": {
-            where: {n: (float(counts[..., k][mask].mean()) if mask.any() else None)
-                    for k, n in enumerate(names)}
-            for where, mask in (("network", networked), ("isolated", isolated))
-        },
-        "n_ssip": n_ssip,
-    }
-    return out
-
-
-def _by_type(table, labels, common, angles, angle_edges):
-    """Per shell label: cation–Oc/Oe RDFs and cumulative CNs, angle distributions."""
-    edges = table.rdf_edges
-    shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
-    volume = float(table.volumes.mean())
-    names = [label for label, _ in common]
-    index = {label: k for k, label in enumerate(names)}
-    codes = np.array([index[x] for x in labels.ravel()], dtype=np.int64).reshape(labels.shape)
-    hists = type_rdfs(table, codes, len(names))
-    shell_code = codes.ravel()
-    by_type = {}
-    for k, (name, count) in enumerate(common):
-        entry = {"n_shells": int(count), "rdf": {}, "cn": {}, "angles": {}}
-        for j, kind in enumerate(RDF_KINDS):
-            n_oxygens = table.layout.n_oxygens[j]
-            hist = hists[k, j]
-            density = n_oxygens / volume
-            entry["rdf"][kind] = hist / (count * density * shell) if n_oxygens else None
-            entry["cn"][kind] = np.cumsum(hist) / count
-        for kind in ANGLE_KINDS:
-            values, shells = angles[kind]
-            entry["angles"][kind] = angle_histograms(values[shell_code[shells] == k],
-                                                     angle_edges)
-        by_type[name] = entry
-    return {"by_type": by_type, "by_type_bins": 0.5 * (edges[1:] + edges[:-1])}
 
 
 def _plot_by_type(results, labels=None, n_labels=3):

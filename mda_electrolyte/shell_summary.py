@@ -1,0 +1,488 @@
+"""What the shell results need of each frame once the cutoffs are known: a few bytes per shell.
+
+A :class:`~mda_electrolyte.shell_table.ShellTable` keeps every cation–atom pair within the
+collection radius, so that cutoffs can be chosen after the pass (RDF first minima) and the
+results re-derived; it grows with the pairs of every frame. Once the cutoffs are fixed, every
+result of :class:`~mda_electrolyte.solvation.SolvationShells` needs much less (a *shell* is one
+cation in one frame):
+
+- per shell: its class (int8), the code of its composition (int32; the composition gives the
+  Ju et al. (2025) label and the molecules of each species), the size of its cation network and
+  of its SSIP network (Chalykh et al. 2025; uint16 below 65 536 cations);
+- per frame: frame number, box volume and free-ion fraction;
+- summed over frames, per composition: the Oc–M–Oc and M–Oc–Cc angle histograms with the sums
+  of the angles, and the cation–Oc/Oe pair histograms of the per-label RDFs.
+
+That is 9 bytes per shell plus 24 per frame: 10⁶ frames of 50 cations take 0.5 GB, whatever the
+number of pairs. :func:`summarize` reduces a table (one frame or all of them) to a
+:class:`ShellSummary`; :class:`ShellSummaryBuilder` joins the summaries of consecutive frames
+(and of parallel workers) without keeping anything per frame in Python objects;
+:func:`summary_results` derives the results from it. A table and the per-frame summaries of the
+same frames give the same results: the class and label of every shell, every fraction and
+distribution exactly, the angle means to rounding (their sums are added in another order).
+
+Examples
+--------
+Two frames of a table reduced one at a time and joined, against the table reduced at once
+(solvation-analysis' bn_fec test trajectory):
+
+>>> import os, numpy as np, MDAnalysis as mda, solvation_analysis
+>>> from mda_electrolyte import SolvationShells
+>>> from mda_electrolyte.shell_composition import shell_members
+>>> from mda_electrolyte.shell_summary import ShellSummaryBuilder, summarize, summary_results
+>>> d = os.path.join(os.path.dirname(solvation_analysis.__file__), "tests/data/bn_fec_data")
+>>> u = mda.Universe(f"{d}/bn_fec.data", f"{d}/bn_fec_short_wrap.dcd")
+>>> u.add_TopologyAttr("elements", np.loadtxt(f"{d}/bn_fec_elements.csv", dtype=str))
+>>> cutoffs = {"PF6": 2.8, "BN": 2.61468, "FEC": 2.43158}
+>>> groups = (u.select_atoms("type 22"), {"PF6": u.select_atoms("byres type 20")},
+...           {"BN": u.select_atoms("byres type 5"), "FEC": u.select_atoms("byres type 19")})
+>>> table = SolvationShells(*groups, cutoffs=cutoffs).run(stop=2).results.table
+>>> angles = np.linspace(0, 180, 91)
+>>> whole = summarize(table, shell_members(table, cutoffs), "anion_count",
+...                   ["BN", "FEC", "PF6"], angles)
+>>> builder = ShellSummaryBuilder(table.layout, angles, table.rdf_edges)
+>>> for k in range(2):
+...     one = SolvationShells(*groups, cutoffs=cutoffs).run(start=k, stop=k + 1).results.table
+...     builder.add(summarize(one, shell_members(one, cutoffs), "anion_count",
+...                           ["BN", "FEC", "PF6"], angles))
+>>> joined = builder.take()
+>>> joined.classes.shape, joined.nbytes  # 2 frames of 49 Li: 9 bytes a shell, 24 a frame
+((2, 49), 930)
+>>> summary_results(joined)["labels"] == summary_results(whole)["labels"]
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mda_electrolyte.frame_estimates import frame_average
+from mda_electrolyte.shell_composition import (
+    CLASSES,
+    distribution,
+    free_ion_fractions,
+    label_text,
+    molecule_counts,
+    network_sizes,
+    shell_classes,
+    shell_molecules,
+    shell_tallies,
+)
+from mda_electrolyte.shell_geometry import (
+    ANGLE_KINDS,
+    RDF_KINDS,
+    histogram_bins,
+    shell_angles,
+    type_rdfs,
+)
+from mda_electrolyte.shell_table import BlockColumn
+
+__all__ = ["ShellSummary", "ShellSummaryBuilder", "summarize", "summary_results"]
+
+# entries of the per-shell arrays looked at per step of the derivations that need a temporary
+_CHUNK = 1 << 22
+
+
+@dataclass
+class ShellSummary:
+    """Per-shell codes and summed histograms of a set of frames (see the module documentation).
+
+    Attributes
+    ----------
+    layout : ShellLayout
+    frames : numpy.ndarray of int64, shape (n_frames,)
+    volumes : numpy.ndarray of float64, shape (n_frames,)
+        Box volumes, Å³.
+    free_ions : numpy.ndarray of float64, shape (n_frames,)
+        Free cations plus anion molecules in no shell, over all cations and anion molecules.
+    classes : numpy.ndarray of int8, shape (n_frames, n_cations)
+        Index into :data:`~mda_electrolyte.shell_composition.CLASSES`.
+    label_codes : numpy.ndarray of int32, shape (n_frames, n_cations)
+        Row of ``compositions`` of every shell.
+    compositions : numpy.ndarray of int64, shape (n_labels, n_species, 3)
+        Molecules per species coordinating through an Oc, else an Oe, else neither
+        (:func:`~mda_electrolyte.shell_composition.shell_tallies`).
+    network, ssip_network : numpy.ndarray of int, shape (n_frames, n_cations)
+        Cations in the network of every shell (through the network species), and in the network
+        of SSIPs joined through shared solvent molecules (0 for shells that are not SSIPs).
+    angle_edges : numpy.ndarray, shape (n_angle_bins + 1,)
+        Degrees.
+    angle_counts : numpy.ndarray of int64, shape (n_labels, 2, n_angle_bins)
+        Oc–M–Oc (``[:, 0]``) and M–Oc–Cc (``[:, 1]``) angles per composition.
+    angle_sums : numpy.ndarray of float64, shape (n_labels, 2)
+        Sums of those angles, degrees.
+    rdf_edges : numpy.ndarray, shape (n_bins + 1,)
+        Å.
+    type_counts : numpy.ndarray of int64, shape (n_labels, 2, n_bins)
+        Cation–Oc (``[:, 0]``) and cation–Oe pairs per composition of the cation's shell.
+    """
+
+    layout: object
+    frames: np.ndarray
+    volumes: np.ndarray
+    free_ions: np.ndarray
+    classes: np.ndarray
+    label_codes: np.ndarray
+    compositions: np.ndarray
+    network: np.ndarray
+    ssip_network: np.ndarray
+    angle_edges: np.ndarray
+    angle_counts: np.ndarray
+    angle_sums: np.ndarray
+    rdf_edges: np.ndarray
+    type_counts: np.ndarray
+
+    @property
+    def n_frames(self):
+        return int(self.frames.size)
+
+    @property
+    def nbytes(self):
+        """Memory held by the per-frame and per-shell arrays, bytes."""
+        return int(sum(getattr(self, name).nbytes for name in _PER_FRAME + _PER_SHELL))
+
+
+_PER_FRAME = ("frames", "volumes", "free_ions")
+_PER_SHELL = ("classes", "label_codes", "network", "ssip_network")
+_PER_LABEL = ("angle_counts", "angle_sums", "type_counts")
+
+
+def summarize(table, members, convention, network_species, angle_edges):
+    """Reduce a table and its shell members to a :class:`ShellSummary`.
+
+    Parameters
+    ----------
+    table : ShellTable
+    members : ShellMembers
+        :func:`~mda_electrolyte.shell_composition.shell_members` of ``table`` and the cutoffs.
+    convention : {"anion_count", "bridging"}
+    network_species : list of str
+        Species whose shared molecules join cations into networks.
+    angle_edges : numpy.ndarray
+        Bin edges of the angle histograms, degrees.
+
+    Returns
+    -------
+    ShellSummary
+    """
+    layout = table.layout
+    names = list(layout.species)
+    n_frames, n_cat, n_species = table.n_frames, layout.n_cations, len(names)
+    molecules = shell_molecules(members, n_cat)
+    counts = molecule_counts(molecules, n_frames, n_cat, n_species)
+    anion_codes = [names.index(a) for a in layout.anions]
+    solvent_codes = [names.index(s) for s in layout.solvents]
+    classes = shell_classes(counts, molecules, anion_codes, convention)
+    del counts
+    compositions, label_codes = shell_tallies(molecules, layout, n_frames)
+    n_labels = len(compositions)
+    linking = np.isin(molecules.species, [names.index(n) for n in network_species])
+    network = network_sizes(molecules, n_frames, n_cat, linking)
+    # SSIPs joined into networks through shared solvent molecules (Chalykh et al. 2025)
+    ssip = classes == 0
+    linking = ssip.ravel()[molecules.shell] & np.isin(molecules.species, solvent_codes)
+    ssip_network = network_sizes(molecules, n_frames, n_cat, linking, shells=ssip)
+    angle_edges = np.asarray(angle_edges, dtype=np.float64)
+    n_angle_bins = angle_edges.size - 1
+    angle_counts = np.zeros((n_labels, 2, n_angle_bins), dtype=np.int64)
+    angle_sums = np.zeros((n_labels, 2), dtype=np.float64)
+    flat_codes = label_codes.ravel()
+    for j, (values, shells) in enumerate(shell_angles(members, n_cat).values()):
+        label = flat_codes[shells].astype(np.int64)
+        angle_counts[:, j] = np.bincount(
+            label * n_angle_bins + histogram_bins(values, angle_edges),
+            minlength=n_labels * n_angle_bins).reshape(n_labels, n_angle_bins)
+        angle_sums[:, j] = np.bincount(label, weights=values, minlength=n_labels)
+    return ShellSummary(
+        layout=layout, frames=np.asarray(table.frames, dtype=np.int64),
+        volumes=np.asarray(table.volumes, dtype=np.float64),
+        free_ions=free_ion_fractions(classes, molecules, anion_codes, layout.n_anion_molecules),
+        classes=classes, label_codes=label_codes, compositions=compositions.astype(np.int64),
+        network=network, ssip_network=ssip_network, angle_edges=angle_edges,
+        angle_counts=angle_counts, angle_sums=angle_sums,
+        rdf_edges=np.asarray(table.rdf_edges, dtype=np.float64),
+        type_counts=type_rdfs(table, label_codes, n_labels),
+    )
+
+
+class ShellSummaryBuilder:
+    """Joins the :class:`ShellSummary` of consecutive frames into one.
+
+    The per-frame and per-shell arrays grow in contiguous blocks
+    (:class:`~mda_electrolyte.shell_table.BlockColumn`); compositions get one code each over
+    all frames (the order in which they first occur), and the per-composition histograms are
+    summed. Builders of consecutive frame ranges (the workers of a parallel run) are joined with
+    :meth:`concatenate`.
+
+    Parameters
+    ----------
+    layout : ShellLayout
+    angle_edges, rdf_edges : numpy.ndarray
+        Bin edges of the angle histograms (degrees) and of the RDFs (Å).
+    """
+
+    def __init__(self, layout, angle_edges, rdf_edges):
+        self.layout = layout
+        self.angle_edges = np.asarray(angle_edges, dtype=np.float64)
+        self.rdf_edges = np.asarray(rdf_edges, dtype=np.float64)
+        n_cat = layout.n_cations
+        # network sizes are at most the number of cations
+        size_type = np.uint16 if n_cat < np.iinfo(np.uint16).max else np.int32
+        self._columns = {
+            "frames": BlockColumn(np.int64), "volumes": BlockColumn(np.float64),
+            "free_ions": BlockColumn(np.float64),
+            "classes": BlockColumn(np.int8, n_cat), "label_codes": BlockColumn(np.int32, n_cat),
+            "network": BlockColumn(size_type, n_cat),
+            "ssip_network": BlockColumn(size_type, n_cat),
+        }
+        self._codes = {}
+        n_species = len(layout.species)
+        self._compositions = np.zeros((0, n_species, 3), dtype=np.int64)
+        self._per_label = {
+            "angle_counts": np.zeros((0, 2, self.angle_edges.size - 1), dtype=np.int64),
+            "angle_sums": np.zeros((0, 2), dtype=np.float64),
+            "type_counts": np.zeros((0, 2, self.rdf_edges.size - 1), dtype=np.int64),
+        }
+
+    @property
+    def n_frames(self):
+        return self._columns["frames"].rows
+
+    @property
+    def nbytes(self):
+        """Memory held by the blocks and the per-composition arrays, bytes."""
+        return int(sum(c.nbytes for c in self._columns.values())
+                   + sum(a.nbytes for a in self._per_label.values())
+                   + self._compositions.nbytes)
+
+    def _global_codes(self, compositions):
+        """This builder's code of every composition given (new ones are appended)."""
+        codes = np.empty(len(compositions), dtype=np.int32)
+        new = []
+        for k, row in enumerate(compositions):
+            key = np.ascontiguousarray(row, dtype=np.int64).tobytes()
+            code = self._codes.get(key)
+            if code is None:
+                code = self._codes[key] = len(self._codes)
+                new.append(row)
+            codes[k] = code
+        if new:
+            self._compositions = np.concatenate([self._compositions,
+                                                 np.asarray(new, dtype=np.int64)])
+            for name, array in self._per_label.items():
+                grown = np.zeros((len(self._codes),) + array.shape[1:], dtype=array.dtype)
+                grown[:len(array)] = array
+                self._per_label[name] = grown
+        return codes
+
+    def add(self, summary):
+        """Append the frames of ``summary`` after those added before."""
+        if summary.layout.n_cations != self.layout.n_cations:
+            raise ValueError("the summary has another number of cations than the builder")
+        codes = self._global_codes(summary.compositions)
+        columns = self._columns
+        for name in _PER_FRAME:
+            columns[name].append(getattr(summary, name))
+        for name in _PER_SHELL:
+            values = getattr(summary, name)
+            columns[name].append(codes[values] if name == "label_codes" else values)
+        for name, array in self._per_label.items():
+            # codes are distinct, so the fancy-indexed sum adds every composition once
+            array[codes] += getattr(summary, name)
+
+    @classmethod
+    def concatenate(cls, builders):
+        """One builder with the frames of ``builders`` in the order given."""
+        builders = list(builders)
+        first = builders[0]
+        joined = cls(first.layout, first.angle_edges, first.rdf_edges)
+        for builder in builders:
+            if not builder.n_frames:
+                continue
+            joined.add(builder.summary())
+        return joined
+
+    def summary(self):
+        """The :class:`ShellSummary` of every frame added (the builder keeps its blocks)."""
+        arrays = {name: column.array() for name, column in self._columns.items()}
+        return ShellSummary(
+            layout=self.layout, compositions=self._compositions.copy(),
+            angle_edges=self.angle_edges, rdf_edges=self.rdf_edges,
+            **arrays, **{name: array.copy() for name, array in self._per_label.items()},
+        )
+
+    def take(self):
+        """The :class:`ShellSummary` of every frame added; the blocks are released, so the
+        peak is the summary plus its largest column."""
+        arrays = {name: column.take() for name, column in self._columns.items()}
+        return ShellSummary(
+            layout=self.layout, compositions=self._compositions,
+            angle_edges=self.angle_edges, rdf_edges=self.rdf_edges, **arrays, **self._per_label,
+        )
+
+
+def _most_common(label_codes, n_labels):
+    """Composition codes, most common first and ties by first occurrence, with their counts."""
+    flat = label_codes.ravel()
+    counts = np.bincount(flat, minlength=n_labels)
+    first = np.full(n_labels, flat.size, dtype=np.int64)
+    # a chunk at a time: np.unique's argsort of every shell would be 8 bytes per shell
+    for start in range(0, flat.size, _CHUNK):
+        found, where = np.unique(flat[start:start + _CHUNK], return_index=True)
+        first[found] = np.minimum(first[found], where + start)
+    present = np.flatnonzero(counts)
+    order = present[np.lexsort((first[present], -counts[present]))]
+    return order, counts[order]
+
+
+def _angle_entry(counts, total, edges):
+    """Density (1/degree), mean (``None`` without angles) and count of a histogram of angles."""
+    n = int(counts.sum())
+    density = counts / (n * np.diff(edges)) if n else counts.astype(float)
+    return {"density": density, "mean": float(total / n) if n else None, "n": n}
+
+
+def summary_results(summary, convention="anion_count"):
+    """Every result of :class:`~mda_electrolyte.solvation.SolvationShells` from a summary.
+
+    Parameters
+    ----------
+    summary : ShellSummary
+    convention : {"anion_count", "bridging"}
+        The convention the summary's classes were made with (reported).
+
+    Returns
+    -------
+    dict
+        The keys of ``SolvationShells.results`` described there, except the cutoff bookkeeping
+        and what needs the table (``table``, ``shells``, ``classes``, ``shell_labels``): the
+        shells are given as ``class_codes`` (index into
+        :data:`~mda_electrolyte.shell_composition.CLASSES`) and ``label_codes`` (index into
+        ``label_names``, most common first).
+    """
+    layout = summary.layout
+    names = list(layout.species)
+    n_frames, n_cat = summary.classes.shape
+    if n_frames == 0:
+        raise ValueError("no frames analysed")
+    order, order_counts = _most_common(summary.label_codes, len(summary.compositions))
+    # codes renumbered most common first: the same codes whatever the order frames came in
+    rank = np.zeros(len(summary.compositions), dtype=np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    label_codes = rank[summary.label_codes]
+    compositions = summary.compositions[order]
+    label_names = [label_text(row, layout) for row in compositions]
+    per_species = compositions.sum(axis=2)
+    count_type = np.min_scalar_type(int(per_species.sum(axis=1).max(initial=0)))
+    counts = {n: per_species[:, k].astype(count_type)[label_codes] for k, n in enumerate(names)}
+    total = per_species.sum(axis=1).astype(count_type)[label_codes]
+    codes = summary.classes
+    n_shells = codes.size
+    out = {"convention": convention, "n_cations": n_cat, "class_codes": codes,
+           "label_codes": label_codes, "label_names": np.array(label_names, dtype=str)}
+    out["fractions"] = {c: float(np.mean(codes == k)) for k, c in enumerate(CLASSES)}
+    out["labels"] = {label: int(c) / n_shells
+                     for label, c in zip(label_names, order_counts, strict=True)}
+    out["coordination_numbers"] = {n: float(counts[n].mean()) for n in names}
+    out["pairing"] = {n: float((counts[n] > 0).mean()) for n in names}
+    free_cat = (codes == 0).mean(axis=1)
+    out["free_cation_fraction"] = float(free_cat.mean())
+    out["free_ion_fraction"] = float(summary.free_ions.mean())
+    tally = np.bincount(summary.network.ravel())
+    out["network_sizes"] = {int(s): float(c / n_shells) for s, c in enumerate(tally) if c}
+    fractions_by_frame = np.stack([(codes == k).mean(axis=1) for k in range(3)], axis=1)
+    cn_by_frame = {n: counts[n].mean(axis=1) for n in names}
+    pairing_by_frame = {n: (counts[n] > 0).mean(axis=1) for n in names}
+    out["timeseries"] = {
+        "frames": summary.frames.copy(), "fractions": fractions_by_frame,
+        "coordination_numbers": cn_by_frame, "pairing": pairing_by_frame,
+        "free_cation_fraction": free_cat,
+    }
+    n_anions = layout.n_anion_molecules
+    out["estimates"] = {
+        "fractions": {c: frame_average(fractions_by_frame[:, k], n_cat, what=f"{c} fraction")
+                      for k, c in enumerate(CLASSES)},
+        "coordination_numbers": {n: frame_average(cn_by_frame[n], n_cat,
+                                                  what=f"coordination number of {n}")
+                                 for n in names},
+        "pairing": {n: frame_average(pairing_by_frame[n], n_cat, what=f"pairing of {n}")
+                    for n in names},
+        "free_cation_fraction": frame_average(free_cat, n_cat, what="free cation fraction"),
+        "free_ion_fraction": frame_average(summary.free_ions,
+                                           min(n_cat, n_anions) if n_anions else n_cat,
+                                           what="free ion fraction"),
+        # the distributions, each share as an average over frames of that frame's share
+        "labels": {label: frame_average((label_codes == k).mean(axis=1), n_cat,
+                                        what=f"share of {label}")
+                   for k, label in enumerate(label_names)},
+        "network_sizes": {k: frame_average((summary.network == k).mean(axis=1), n_cat,
+                                           what=f"share of networks of {k}")
+                          for k in out["network_sizes"]},
+        "cn_distribution_total": {
+            int(k): frame_average((total == k).mean(axis=1), n_cat,
+                                  what=f"share of coordination number {k}")
+            for k in np.flatnonzero(np.bincount(total.ravel()))},
+    }
+    out["cn_distribution"] = {n: distribution(counts[n]) for n in names}
+    out["cn_distribution"]["total"] = distribution(total)
+    out["cn_distribution_by_class"] = {
+        c: distribution(total[codes == k]) for k, c in enumerate(CLASSES)}
+    out.update(_ssip_networks(codes, summary.ssip_network, counts, total, n_cat))
+    out["estimates"]["ssip_fraction_in_networks"] = out.pop("_ssip_fraction_estimate")
+    edges = summary.angle_edges
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    angle_counts = summary.angle_counts[order]
+    angle_sums = summary.angle_sums[order]
+    out["angles"] = {kind: {"bins": centres, **_angle_entry(angle_counts[:, j].sum(axis=0),
+                                                            angle_sums[:, j].sum(), edges)}
+                     for j, kind in enumerate(ANGLE_KINDS)}
+    out.update(_by_type(summary, label_names, order_counts, summary.type_counts[order],
+                        angle_counts, angle_sums))
+    return out
+
+
+def _ssip_networks(codes, ssip_sizes, counts, total, n_cat):
+    ssip = codes == 0
+    networked = ssip & (ssip_sizes > 1)
+    isolated = ssip & (ssip_sizes == 1)
+    n_ssip = int(ssip.sum())
+    with_ssip = ssip.sum(axis=1) > 0
+    # the share of SSIPs in networks, frame by frame over the frames that hold an SSIP
+    estimate = frame_average(
+        networked.sum(axis=1)[with_ssip] / ssip.sum(axis=1)[with_ssip], n_cat,
+        what="SSIP fraction in networks") if with_ssip.any() else None
+    return {"_ssip_fraction_estimate": estimate, "ssip_networks": {
+        "fraction_in_networks": float(networked.sum() / n_ssip) if n_ssip else None,
+        "sizes": distribution(ssip_sizes[ssip]),
+        "cn_distribution": {"network": distribution(total[networked]),
+                            "isolated": distribution(total[isolated])},
+        "composition": {
+            where: {n: (float(c[mask].mean()) if mask.any() else None) for n, c in counts.items()}
+            for where, mask in (("network", networked), ("isolated", isolated))
+        },
+        "n_ssip": n_ssip,
+    }}
+
+
+def _by_type(summary, label_names, label_counts, type_counts, angle_counts, angle_sums):
+    """Per shell label: cation–Oc/Oe RDFs and cumulative CNs, angle distributions."""
+    edges = summary.rdf_edges
+    shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
+    volume = float(summary.volumes.mean())
+    by_type = {}
+    for k, (name, count) in enumerate(zip(label_names, label_counts, strict=True)):
+        count = int(count)
+        entry = {"n_shells": count, "rdf": {}, "cn": {}, "angles": {}}
+        for j, kind in enumerate(RDF_KINDS):
+            n_oxygens = summary.layout.n_oxygens[j]
+            hist = type_counts[k, j]
+            entry["rdf"][kind] = (hist / (count * (n_oxygens / volume) * shell)
+                                  if n_oxygens else None)
+            entry["cn"][kind] = np.cumsum(hist) / count
+        for j, kind in enumerate(ANGLE_KINDS):
+            entry["angles"][kind] = _angle_entry(angle_counts[k, j], angle_sums[k, j],
+                                                 summary.angle_edges)
+        by_type[name] = entry
+    return {"by_type": by_type, "by_type_bins": 0.5 * (edges[1:] + edges[:-1])}
