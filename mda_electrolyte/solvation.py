@@ -863,6 +863,9 @@ def _plot_by_type(results, labels=None, n_labels=3):
 
 
 _CATIONS = ("Li", "Na", "K")
+#: Frames ``electrolyte analyze`` finds shell cutoffs on: a longer trajectory has them found on
+#: this many evenly spaced frames and is then reduced frame by frame (``store_table=False``).
+_CUTOFF_FRAMES = 2000
 
 
 def _species_name(residue):
@@ -879,7 +882,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
 
     Cations are single-atom Li/Na/K residues; anions are residues with negative total formal
     charge (the topology needs ``formalcharges``); everything else is solvent, grouped by residue
-    name (or composition).
+    name (or composition). Beyond :data:`_CUTOFF_FRAMES` frames the cutoffs are found on that
+    many evenly spaced frames (``cutoff_frames``) and the shells of every frame are counted with
+    ``store_table=False``, so memory stays bounded on long trajectories.
     """
     import matplotlib
 
@@ -908,15 +913,28 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     # species falls back to Ju et al. (2025)'s donor-atom cutoffs (Li–O 2.6 Å, Li–P 4.2 Å)
     # the smallest box of the run limits the RDF range (NPT boxes fluctuate)
     r_max = min([8.0] + [_half_width(ts.dimensions) for ts in universe.trajectory])
+    options = {"verbose": verbose, "rdf_range": (0.0, r_max), "rdf_nbins": max(1, int(r_max * 10))}
+    # a long trajectory: cutoffs from evenly spaced frames, then every frame reduced to its
+    # shells as it is read (memory per cation and frame, not per pair)
+    step = -(-universe.trajectory.n_frames // _CUTOFF_FRAMES)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        shells = SolvationShells(cations, anions, solvents, verbose=verbose,
-                                 rdf_range=(0.0, r_max), rdf_nbins=max(1, int(r_max * 10)),
-                                 no_minimum="preset" if symbol == "Li" else "raise").run()
-    notes = {name: d["note"] for name, d in shells.results.cutoff_details.items()}
+        chosen = SolvationShells(cations, anions, solvents,
+                                 no_minimum="preset" if symbol == "Li" else "raise",
+                                 **options).run(step=step)
+        shells = chosen
+        if step > 1:
+            groups = {**anions, **solvents}
+            for name, atoms in chosen.results.shell_atoms.items():
+                if atoms == "donor_atoms":
+                    groups[name] = donor_atoms(groups[name], _PRESET)[0]
+            shells = SolvationShells(
+                cations, {n: groups[n] for n in anions}, {n: groups[n] for n in solvents},
+                cutoffs=chosen.results.cutoffs, store_table=False, **options).run()
+    notes = {name: d["note"] for name, d in chosen.results.cutoff_details.items()}
     cutoff_warnings = [str(w.message) for w in caught if "shell cutoff" in str(w.message)]
     fallbacks = [
-        notes[name] for name, src in shells.results.cutoff_source.items()
+        notes[name] for name, src in chosen.results.cutoff_source.items()
         if src == "preset_fallback"
     ]
     estimates = shells.results.estimates
@@ -926,10 +944,12 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     return {
         "cation": symbol,
         "convention": shells.results.convention,
-        "cutoffs_angstrom": shells.results.cutoffs,
+        "cutoffs_angstrom": chosen.results.cutoffs,
         # the cutoffs with their resolution and verdict (a preset fallback is marked)
-        "cutoffs": shells.results.cutoff_estimates,
-        "cutoff_source": shells.results.cutoff_source,
+        "cutoffs": chosen.results.cutoff_estimates,
+        "cutoff_source": chosen.results.cutoff_source,
+        "cutoff_frames": int(chosen.n_frames),
+        "frames": int(shells.n_frames),
         # Estimates: value, block error over frames and verdict (too few frames or ions)
         "fractions": estimates["fractions"],
         "coordination_numbers": estimates["coordination_numbers"],
@@ -947,6 +967,6 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "cutoff_notes": notes,
         **({"cutoff_note": "; ".join(fallbacks)} if fallbacks else {}),
         "cutoff_warnings": cutoff_warnings,
-        "shell_atoms": shells.results.shell_atoms,
+        "shell_atoms": chosen.results.shell_atoms,
         "png": "solvation_shells.png",
     }

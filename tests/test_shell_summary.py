@@ -226,3 +226,36 @@ def test_streamed_pass_holds_bytes_per_shell_not_per_pair():
     assert 1000 * per_frame <= grown <= 2 * 1000 * per_frame
     # the far larger cutoff keeps many more pairs per frame and not one byte more
     assert held[2000, 4.0] == held[2000, 2.3] and held[1000, 4.0] == held[1000, 2.3]
+
+
+def test_report_on_a_long_trajectory_streams_with_sampled_cutoffs(tmp_path, monkeypatch):
+    """``electrolyte analyze`` beyond _CUTOFF_FRAMES: cutoffs from evenly spaced frames (EC's
+    from its RDF minimum, PF6 by the donor-atom fallback: one anion has no minimum), then every
+    frame counted without a table; the numbers are those of the table over all frames with the
+    same cutoffs and shell atoms."""
+    from mda_electrolyte import solvation
+    from mda_electrolyte.shell_cutoffs import donor_atoms
+
+    u = _jiggling(7)
+    charges = np.zeros(u.atoms.n_atoms)
+    charges[u.select_atoms("element Li").ix] = 1
+    charges[u.select_atoms("element P").ix] = -1
+    u.add_TopologyAttr("formalcharges", charges)
+    monkeypatch.setattr(solvation, "_CUTOFF_FRAMES", 3)
+    cations, anions, solvents = groups(u)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = solvation._report(u, tmp_path)
+        assert summary["cutoff_source"] == {"EC": "rdf_minimum", "PF6": "preset_fallback"}
+        assert summary["shell_atoms"] == {"EC": "whole_molecule", "PF6": "donor_atoms"}
+        table = SolvationShells(cations, {"PF6": donor_atoms(anions["PF6"], "ju2025")[0]},
+                                solvents, cutoffs=summary["cutoffs_angstrom"],
+                                rdf_range=(0.0, 10.0), rdf_nbins=100).run().results
+    # frames 0, 3, 6 chose the cutoffs; all 7 were counted
+    assert summary["cutoff_frames"] == 3 and summary["frames"] == 7
+    assert summary["cutoffs_angstrom"]["PF6"] == 4.2
+    for key in ("fractions", "coordination_numbers", "pairing", "labels"):
+        _assert_same(table.estimates[key], summary[key], key)
+    assert summary["angles_mean_degrees"]["M-Oc-Cc"] == pytest.approx(
+        table.angles["M-Oc-Cc"]["mean"], rel=1e-12)
+    assert (tmp_path / "solvation_shells.png").exists()
