@@ -2,9 +2,10 @@
 
 They raise :class:`ValueError` naming the offending atoms or cell, so that a bad structure fails
 loudly instead of reaching a model or kernel that would return NaN or garbage.
-:func:`check_number` is the one check of a numeric argument (MD, box building, the CLI): a bool,
-a string, a list, NaN or infinity passed where a number is expected fails by name instead of
-deep inside numpy, or after the model has loaded.
+:func:`check_flag` is the one check of a switch (both packages); :func:`check_number` is the
+one check of a numeric argument (MD, box building, the CLI): a bool, a string, a list, NaN or
+infinity passed where a number is expected fails by name instead of deep inside numpy, or after
+the model has loaded.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numbers
 import numpy as np
 from ase.data import chemical_symbols
 
-__all__ = ["check_atoms", "check_elements", "check_flag", "check_number", "check_overlaps"]
+__all__ = ["check_atoms", "check_elements", "check_flag", "check_number", "check_overlaps",
+           "FlagError"]
 
 # below this volume (Å³) a periodic cell is treated as degenerate
 _MIN_VOLUME = 1e-6
@@ -139,13 +141,32 @@ def check_number(
     return int(x) if integer else x
 
 
-def check_flag(name, value):
-    """:class:`ValueError` naming ``name`` unless ``value`` is a bool (Python or NumPy).
+class FlagError(TypeError, ValueError):
+    """A switch was given something other than True or False.
 
-    A string such as ``"no"`` or a number would otherwise be taken as true.
+    A wrong type, so a :class:`TypeError`; also a :class:`ValueError`, as a bad argument (the
+    way :class:`numpy.exceptions.AxisError` is both a ``ValueError`` and an ``IndexError``), so
+    callers that catch either see it.
+    """
+
+
+def check_flag(name, value):
+    """:class:`FlagError` naming ``name`` unless ``value`` is a bool (Python or NumPy).
+
+    A string such as ``"no"`` or a number would otherwise be taken as true (``"no"`` is truthy;
+    ``1 in (True, False)`` holds).
+
+    Examples
+    --------
+    >>> from ase_electrolyte.atoms_checks import check_flag
+    >>> check_flag("unwrap", True)
+    >>> check_flag("unwrap", "no")
+    Traceback (most recent call last):
+    ...
+    ase_electrolyte.atoms_checks.FlagError: unwrap must be True or False, not 'no'
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
+        raise FlagError(f"{name} must be True or False, not {value!r}")
 
 
 def check_overlaps(atoms, min_distance=0.1, what="the structure"):

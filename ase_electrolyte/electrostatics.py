@@ -20,7 +20,7 @@ from ase.calculators.calculator import PropertyNotImplementedError, all_changes
 from ase.data import atomic_numbers, chemical_symbols
 from ase.units import Bohr, Hartree
 
-from .atoms_checks import check_atoms
+from .atoms_checks import check_atoms, check_flag
 from .calculator_errors import check_finite, input_errors
 from .calculator_parameters import ParametersContract
 from .device import resolve_device
@@ -233,6 +233,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
     def _configure(self, p, old, given):
         """Check the options together; the cached sum set-up is dropped when they change."""
         p = dict(p)
+        check_flag("background", p["background"])
         if p["scheme"] not in _SCHEMES:
             raise ValueError(f"scheme must be one of {_SCHEMES}, not {p['scheme']!r}")
         if p["scheme"] == "qrd":
@@ -851,6 +852,7 @@ def fit_qrd(
     """
     from scipy.optimize import least_squares
 
+    check_flag("fit_offsets", fit_offsets)
     frames = list(frames)
     if not frames:
         raise ValueError("fit_qrd needs at least one frame")

@@ -23,6 +23,8 @@ from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
 from ase.units import GPa
 
+from .atoms_checks import check_flag
+
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "label_errors"]
 
 # forces (eV/Å) and energies (eV/atom) beyond these are not eV-based units for any liquid or
@@ -482,6 +484,8 @@ def finetune(
         raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r}")
     if train is None:
         raise ValueError("finetune needs training frames (train=...)")
+    check_flag("check_units", check_units)
+    check_flag("plot", plot)
     _check_training_options(lr=lr, batch_size=batch_size, seed=seed, force_weight=force_weight,
                             stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar,
                             out=out)

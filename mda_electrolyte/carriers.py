@@ -25,6 +25,8 @@ from MDAnalysis.core.universe import Universe
 from MDAnalysis.lib.distances import minimize_vectors
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
+from ase_electrolyte.atoms_checks import check_flag
+
 from .molecules import molecule_ids
 
 __all__ = ["IonSpecies", "resolve_species", "unwrap_trajectory", "find_wrapping_jump"]
@@ -411,8 +413,7 @@ class CarrierAnalysis:
         from .ion_collection import IonCollector
 
         self._universes = _as_universes(universes)
-        if unwrap not in (True, False):
-            raise TypeError(f"unwrap must be True or False, not {unwrap!r}")
+        check_flag("unwrap", unwrap)
         n_u = len(self._universes)
         for k, u in enumerate(self._universes):
             ts = u.trajectory.ts

@@ -33,6 +33,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
+from ase_electrolyte.atoms_checks import check_flag
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
@@ -372,8 +373,7 @@ class GreenKuboConductivity(CarrierAnalysis):
                    n_blocks=None, volume=None, check_sampling=True, species=None,
                    observables=True):
         self._temperature = _check_temperature(temperature)
-        if check_sampling not in (True, False):
-            raise TypeError(f"check_sampling must be True or False, not {check_sampling!r}")
+        check_flag("check_sampling", check_sampling)
         self._check_sampling = bool(check_sampling)
         if max_lag is not None and not float(max_lag) > 0:
             raise ValueError(f"max_lag must be a positive time in ps, not {max_lag!r}")
@@ -401,8 +401,7 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._n_blocks = _check_segments(n_collections, n_blocks)
         self._volume = check_volume(volume)
         self._species_names = None if species is None else [str(s) for s in species]
-        if observables not in (True, False):
-            raise TypeError("from_collections takes observables=True or False")
+        check_flag("observables", observables)
         self._prefer_observed = observables
         self._n_lags = None
         self.results = Results()

@@ -22,6 +22,7 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import optimize, stats
 
+from ase_electrolyte.atoms_checks import check_flag
 from ase_electrolyte.estimate import METHODS, Estimate
 
 from .analysis_base import require_results
@@ -112,6 +113,7 @@ class Density:
     """
 
     def __init__(self, source, *, dt=None, detect_equilibration=True):
+        check_flag("detect_equilibration", detect_equilibration)
         self._values, self._dt = _series(source, "density", dt)
         bad = np.flatnonzero(self._values <= 0)
         if bad.size:

@@ -21,6 +21,7 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import constants
 
+from ase_electrolyte.atoms_checks import check_flag
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
@@ -211,8 +212,7 @@ class Diffusion(CarrierAnalysis):
                    n_blocks=None, volume=None, remove_drift=True, viscosity=None,
                    temperature=None, species=None):
         check_fit_window(fit_window, fit_window_ps)
-        if remove_drift not in (True, False):
-            raise TypeError(f"remove_drift must be True or False, not {remove_drift!r}")
+        check_flag("remove_drift", remove_drift)
         self._remove_drift = remove_drift
         self._viscosity = _viscosity_value(viscosity)
         if viscosity is not None and temperature is None:

@@ -43,6 +43,8 @@ import scipy.sparse
 from MDAnalysis.analysis.results import ResultsGroup
 from scipy import constants
 
+from ase_electrolyte.atoms_checks import FlagError, check_flag
+
 from .analysis_base import FrameAnalysis
 from .carriers import (
     _MAX_VOLUME_SPREAD,
@@ -576,16 +578,18 @@ class IonCollector(FrameAnalysis):
         label="Universe",
         verbose=False,
     ):
+        if not (isinstance(velocities, str) and velocities == "auto"
+                or isinstance(velocities, (bool, np.bool_))):
+            raise FlagError(f"velocities must be True, False or 'auto', not {velocities!r}")
+        for name, value in (("positions", positions), ("observables", observables),
+                            ("require_charges", require_charges), ("unwrap", unwrap)):
+            check_flag(name, value)
         super().__init__(universe.trajectory, verbose=verbose)
         self.species = resolve_species(
             universe, ions, charges=charges, ion_center=ion_center, compound=compound,
             require_charges=require_charges, n_universes=n_universes,
         )
         ts = universe.trajectory.ts
-        for name, value in (("velocities", velocities), ("positions", positions)):
-            if value not in (True, False) and not (name == "velocities" and value == "auto"):
-                raise TypeError(f"{name} must be True or False{' or auto' * (name == 'velocities')}"
-                                f", not {value!r}")
         if velocities == "auto":
             velocities = bool(ts.has_velocities)
         elif velocities and not ts.has_velocities:
@@ -597,8 +601,6 @@ class IonCollector(FrameAnalysis):
         self._positions = bool(positions)
         if not (self._velocities or self._positions):
             raise ValueError("nothing to collect: velocities and positions are both off")
-        if unwrap not in (True, False):
-            raise TypeError(f"unwrap must be True or False, not {unwrap!r}")
         has_box = ts.dimensions is not None and bool(np.isfinite(
             _box_volumes(np.asarray(ts.dimensions, dtype=np.float64)[None]))[0])
         if unwrap and positions and not has_box:

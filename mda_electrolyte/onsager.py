@@ -32,6 +32,7 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy.integrate import cumulative_trapezoid
 
+from ase_electrolyte.atoms_checks import check_flag
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
@@ -160,9 +161,9 @@ class OnsagerCoefficients(CarrierAnalysis):
         if max_lag is not None and not float(max_lag) > 0:
             raise ValueError(f"max_lag must be positive (ps), not {max_lag!r}")
         self._max_lag = max_lag
+        check_flag("remove_drift", remove_drift)
+        check_flag("check_sampling", check_sampling)
         self._remove_drift = bool(remove_drift)
-        if check_sampling not in (True, False):
-            raise TypeError(f"check_sampling must be True or False, not {check_sampling!r}")
         self._check = bool(check_sampling)
         self._n_blocks = _check_segments(n_collections, n_blocks)
         self._volume = check_volume(volume)

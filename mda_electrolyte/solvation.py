@@ -38,6 +38,7 @@ from MDAnalysis.core.groups import AtomGroup
 from MDAnalysis.exceptions import NoDataError
 from MDAnalysis.lib.distances import minimize_vectors
 
+from ase_electrolyte.atoms_checks import check_flag
 from mda_electrolyte.analysis_base import FrameAnalysis, require_results
 from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
@@ -428,8 +429,7 @@ class SolvationShells(FrameAnalysis):
                       cutoff_convention, no_minimum, bonds)
         if not float(max_cutoff) > 0:
             raise ValueError(f"max_cutoff must be positive, not {max_cutoff!r}")
-        if not isinstance(store_table, (bool, np.bool_)):
-            raise TypeError(f"store_table must be True or False, not {store_table!r}")
+        check_flag("store_table", store_table)
         super().__init__(cations.universe.trajectory, **kwargs)
         self._cations = cations
         self._anion_names = list(anions)

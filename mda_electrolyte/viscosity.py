@@ -35,6 +35,8 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
+from ase_electrolyte.atoms_checks import check_flag
+
 from .analysis_base import require_results
 from .conductivity import _check_temperature
 from .correlation import (
@@ -381,8 +383,7 @@ class GreenKuboViscosity(_PressureAnalysis):
             if not 0 <= lo < hi <= (self._n_lags - 1) * self._dt + 1e-12:
                 raise ValueError(f"plateau window {plateau!r} must lie within 0..max_lag ps")
         self._plateau = plateau
-        if check_sampling not in (True, False):
-            raise TypeError(f"check_sampling must be True or False, not {check_sampling!r}")
+        check_flag("check_sampling", check_sampling)
         self._check = bool(check_sampling)
 
     def run(self):

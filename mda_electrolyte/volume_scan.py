@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
 
+from ase_electrolyte.atoms_checks import check_flag
+
 from .analysis_base import FrameAnalysis, require_results
 from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
@@ -144,6 +146,7 @@ class RigidVolumeScan(FrameAnalysis):
         compound="residues",
         **kwargs,
     ):
+        check_flag("keep_frames", keep_frames)
         self._source = FrameSource(atomgroup, compound=compound)
         super().__init__(self._source.atomgroup.universe.trajectory, **kwargs)
         if not self._source.has_box():

@@ -150,8 +150,11 @@ def test_parallel_backends_match_serial(backend):
     u, _ = brownian_universe(6, n=5, n_frames=200, box=6.0)
     serial = Diffusion(u, {"X": "name X"}, unwrap=True).run().results
     par = Diffusion(u, {"X": "name X"}, unwrap=True).run(backend=backend, n_workers=2).results
+    # workers unwrap their own frames: positions, hence the MSD and D, agree to rounding
     np.testing.assert_allclose(par.msd["X"], serial.msd["X"], rtol=1e-12)
-    assert par.D == serial.D
+    assert par.D["X"] == pytest.approx(serial.D["X"], rel=1e-12)
+    assert par.D_err["X"] == pytest.approx(serial.D_err["X"], rel=1e-9)
+    assert par.verdict == serial.verdict
 
 
 def test_bad_input():

@@ -8,7 +8,7 @@ from ase.calculators.calculator import Calculator, CalculatorSetupError, all_cha
 from ase.data import chemical_symbols
 from ase.units import Bohr, Hartree
 
-from ..atoms_checks import check_atoms, check_overlaps
+from ..atoms_checks import check_atoms, check_flag, check_overlaps
 from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract
@@ -267,6 +267,7 @@ class D3(ParametersContract, Calculator):
     def _configure(self, p, old, given):
         """Check the options together, then set the kernel inputs that follow from them."""
         damping = str(p["damping"]).lower() if isinstance(p["damping"], str) else p["damping"]
+        check_flag("atm", p["atm"])
         atm = bool(p["atm"])
         method_parameters = resolve_parameters(damping, p["functional"], p["params"], atm)
         cutoff = _positive_length("cutoff", p["cutoff"])
