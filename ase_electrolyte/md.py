@@ -16,6 +16,15 @@ there, which perturbs the conserved quantity but not the sampled ensemble). Each
 settings and the calculator that wrote it and the positions it started from: a rerun with other
 ones raises instead of reusing the old results (``overwrite=True`` recomputes).
 
+One writer at a time: :func:`run_protocol` claims its output folder, and :func:`run_md` and
+:func:`relax` their trajectory file, before reading anything there
+(:class:`~ase_electrolyte.writer_lock.WriterLock`). A second run into the same folder or file,
+from another process or thread, raises :class:`~ase_electrolyte.writer_lock.\
+ConcurrentWriterError` before any model evaluation and leaves the first run and its files alone;
+once the first has finished (or died: the claim goes with its process) the same call resumes or
+reuses its files. Readers (MDAnalysis, :func:`~mda_electrolyte.bridge.from_ase`) are never
+refused.
+
 Every step is checked (:class:`MDInstabilityError`): non-finite forces, positions or velocities, a
 temperature above ``max_temperature_factor`` times the target, or an atom moving more than
 ``max_displacement`` in one step stop the run before anything of that step is written.
@@ -23,6 +32,7 @@ temperature above ``max_temperature_factor`` times the target, or an atom moving
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -52,6 +62,7 @@ from .trajectory import (
     read_h5md,
     start_positions,
 )
+from .writer_lock import ConcurrentWriterError, WriterLock
 
 __all__ = [
     "relax",
@@ -60,6 +71,7 @@ __all__ = [
     "check_protocol_arguments",
     "calculator_fingerprint",
     "MDInstabilityError",
+    "ConcurrentWriterError",
     "ProtocolResult",
     "series_estimate",
     "ONE_ATM_BAR",
@@ -129,6 +141,17 @@ def _check_start(atoms, trajectory, overwrite):
                 f"trajectory {path} exists and is not an HDF5 (H5MD) file; it is not "
                 "overwritten: choose another name, delete it, or pass overwrite=True"
             )
+
+
+def _claim(trajectory):
+    """The one-writer claim on ``trajectory``, taken before the file is read for reuse.
+
+    Held over the whole run: a second ``run_md``/``relax`` on the file is refused before it
+    reads the file (which the first may be in the middle of writing) or evaluates the model.
+    """
+    if trajectory is None:
+        return contextlib.nullcontext()
+    return WriterLock(trajectory, "trajectory")
 
 
 def calculator_fingerprint(calc):
@@ -274,56 +297,61 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
     ------
     ValueError
         Bad arguments, no calculator, or a ``trajectory`` of another run.
+    ConcurrentWriterError
+        Another process or thread is writing ``trajectory``; raised before any evaluation.
     """
     fmax = check_number("fmax (eV/Å)", fmax, above=0)
     steps = check_number("steps", steps, integer=True, minimum=0)
     check_flag("overwrite", overwrite)
     check_flag("progress", progress)
     _check_start(atoms, trajectory, overwrite)
-    run_info = {
-        "stage": "relax",
-        "fmax": fmax,
-        "steps": steps,
-        "calculator": calculator_fingerprint(atoms.calc),
-    }
-    if trajectory is not None:
-        info = _reuse(trajectory, run_info, atoms, overwrite)
-        if info is not None and info["complete"]:
-            done = read_h5md(trajectory, -1)
-            stored = done.get_forces()
-            done.set_velocities(np.zeros((len(done), 3)))
-            done.calc = atoms.calc
-            done.info["relaxed_fmax"] = float(np.linalg.norm(stored, axis=1).max())
-            return done
-    work = atoms.copy()
-    work.calc = atoms.calc
-    work.set_velocities(np.zeros((len(work), 3)))
-    opt = FIRE(work, logfile=None)
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=steps, desc=f"relax to {fmax:g} eV/Å", unit="step")
-
-        def show():
-            bar.update(1)
-            bar.set_postfix(fmax=f"{np.linalg.norm(work.get_forces(), axis=1).max():.2f}")
-
-        opt.attach(show, interval=1)
-    try:
-        opt.run(fmax=fmax, steps=steps)
-    finally:
+    with _claim(trajectory):
+        run_info = {
+            "stage": "relax",
+            "fmax": fmax,
+            "steps": steps,
+            "calculator": calculator_fingerprint(atoms.calc),
+        }
+        if trajectory is not None:
+            info = _reuse(trajectory, run_info, atoms, overwrite)
+            if info is not None and info["complete"]:
+                done = read_h5md(trajectory, -1)
+                stored = done.get_forces()
+                done.set_velocities(np.zeros((len(done), 3)))
+                done.calc = atoms.calc
+                done.info["relaxed_fmax"] = float(np.linalg.norm(stored, axis=1).max())
+                return done
+        work = atoms.copy()
+        work.calc = atoms.calc
+        work.set_velocities(np.zeros((len(work), 3)))
+        opt = FIRE(work, logfile=None)
         if progress:
-            bar.close()
-    final = float(np.linalg.norm(work.get_forces(), axis=1).max())
-    work.info["relaxed_fmax"] = final
-    if not np.isfinite(final):
-        raise MDInstabilityError(f"relaxation ended with non-finite forces ({final} eV/Å)")
-    if trajectory is not None:
-        start = work.copy()
-        start.positions = atoms.positions
-        with H5MDWriter(trajectory, start, velocities=False, run_info=run_info) as w:
-            w.write(work, step=0, time=0.0, observables=_observables(work, work.get_masses().sum()))
-    return work
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=steps, desc=f"relax to {fmax:g} eV/Å", unit="step")
+
+            def show():
+                bar.update(1)
+                bar.set_postfix(fmax=f"{np.linalg.norm(work.get_forces(), axis=1).max():.2f}")
+
+            opt.attach(show, interval=1)
+        try:
+            opt.run(fmax=fmax, steps=steps)
+        finally:
+            if progress:
+                bar.close()
+        final = float(np.linalg.norm(work.get_forces(), axis=1).max())
+        work.info["relaxed_fmax"] = final
+        if not np.isfinite(final):
+            raise MDInstabilityError(f"relaxation ended with non-finite forces ({final} eV/Å)")
+        if trajectory is not None:
+            start = work.copy()
+            start.positions = atoms.positions
+            with H5MDWriter(trajectory, start, velocities=False, run_info=run_info) as w:
+                w.write(
+                    work, step=0, time=0.0, observables=_observables(work, work.get_masses().sum())
+                )
+        return work
 
 
 def _observables(atoms, mass_amu):
@@ -502,6 +530,9 @@ def run_md(
         Non-finite forces, positions or velocities, a runaway temperature or an atom jumping
         more than ``max_displacement``; the trajectory keeps the frames before and is not marked
         complete.
+    ConcurrentWriterError
+        Another process or thread is writing ``trajectory`` (an ``OSError``); raised before the
+        file is read or the model evaluated, the file is left to its writer.
     OSError
         The trajectory could not be written (e.g. :class:`~ase_electrolyte.trajectory.\
 TrajectoryFullError` when the disk is full); the file keeps every frame written before and
@@ -549,141 +580,145 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
             f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): is it in "
             "another unit?", stacklevel=2,
         )
-    calc = atoms.calc
-    real_masses = atoms.get_masses().copy()
-    mass_total = float(real_masses.sum())
+    with _claim(trajectory):
+        calc = atoms.calc
+        real_masses = atoms.get_masses().copy()
+        mass_total = float(real_masses.sum())
 
-    tdamp = tdamp_fs or 100 * timestep_fs
-    pdamp = pdamp_fs or 1000 * timestep_fs
-    run_info = {
-        "ensemble": ensemble,
-        "steps": steps,
-        "timestep_fs": float(timestep_fs),
-        "temperature_K": None if temperature_K is None else float(temperature_K),
-        "pressure_bar": float(pressure_bar) if ensemble == "npt" else None,
-        "tdamp_fs": float(tdamp) if ensemble != "nve" else None,
-        "pdamp_fs": float(pdamp) if ensemble == "npt" else None,
-        "hydrogen_mass": None if hydrogen_mass is None else float(hydrogen_mass),
-        "write_interval": write_interval,
-        "observe_interval": observe_interval,
-        "seed": int(seed),
-        "calculator": calculator_fingerprint(calc),
-    }
-    work = atoms.copy()
-    work.calc = calc
-    start = 0
-    writer = None
-    resumed = False
-    if trajectory is not None:
-        trajectory = Path(trajectory)
-        info = _reuse(trajectory, run_info, atoms, overwrite)
-        if info is not None:
-            last = read_h5md(trajectory, -1)
-            if info["complete"] and info["last_step"] >= steps:
-                _set_masses_keep_velocities(last, real_masses)
-                _restore_hydrogen(last, hydrogen_mass)
-                last.calc = calc
-                return last
-            # resume from the last complete frame
-            work.set_positions(last.positions)
-            work.set_cell(last.cell)
-            _set_masses_keep_velocities(work, last.get_masses())
-            work.set_velocities(last.get_velocities())
-            start = info["last_step"]
-            writer = H5MDWriter(trajectory, atoms, mode="a", run_info=run_info)
-            resumed = True
-    if not resumed:
-        if hydrogen_mass is not None:
-            masses = work.get_masses()
-            masses[work.numbers == 1] = hydrogen_mass
-            _set_masses_keep_velocities(work, masses)
-        if not np.any(work.get_velocities()):
-            thermalize_momenta(
-                work, temperature_K=temperature_K or 0.0, rng=np.random.default_rng(seed)
-            )
-            Stationary(work)
-        elif hydrogen_mass is not None:
-            _scale_hydrogen(work, real_masses, work.get_masses())
+        tdamp = tdamp_fs or 100 * timestep_fs
+        pdamp = pdamp_fs or 1000 * timestep_fs
+        run_info = {
+            "ensemble": ensemble,
+            "steps": steps,
+            "timestep_fs": float(timestep_fs),
+            "temperature_K": None if temperature_K is None else float(temperature_K),
+            "pressure_bar": float(pressure_bar) if ensemble == "npt" else None,
+            "tdamp_fs": float(tdamp) if ensemble != "nve" else None,
+            "pdamp_fs": float(pdamp) if ensemble == "npt" else None,
+            "hydrogen_mass": None if hydrogen_mass is None else float(hydrogen_mass),
+            "write_interval": write_interval,
+            "observe_interval": observe_interval,
+            "seed": int(seed),
+            "calculator": calculator_fingerprint(calc),
+        }
+        work = atoms.copy()
+        work.calc = calc
+        start = 0
+        writer = None
+        resumed = False
         if trajectory is not None:
-            writer = H5MDWriter(trajectory, work, mode="w", run_info=run_info)
-
-    dt = timestep_fs * units.fs
-    if ensemble == "nve":
-        dyn = VelocityVerlet(work, timestep=dt)
-    elif ensemble == "nvt":
-        dyn = NoseHooverChainNVT(
-            work, timestep=dt, temperature_K=temperature_K, tdamp=tdamp * units.fs
-        )
-    else:
-        dyn = IsotropicMTKNPT(
-            work,
-            timestep=dt,
-            temperature_K=temperature_K,
-            pressure_au=pressure_bar * units.bar,
-            tdamp=tdamp * units.fs,
-            pdamp=pdamp * units.fs,
-        )
-    dyn.nsteps = start
-
-    guard = _Guard(work, temperature_K, max_temperature_factor, max_displacement, timestep_fs)
-
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=steps, initial=start, desc=description or ensemble.upper(), unit="step")
-
-    record = _StepObservables(work, mass_total)
-
-    def observe():
-        n = dyn.nsteps
-        # checked before anything of this step is written: the file ends at the last good frame
-        guard.check(n, writer)
-        time_ps = n * timestep_fs / 1000.0
-        if writer is not None and n > writer.last_step():
-            # the guard has just asked for this step's forces: the calculator's results are current
-            if n % write_interval == 0 or n == steps:
-                writer.write(work, step=n, time=time_ps, observables=record(work, current=True))
-            elif n % observe_interval == 0:
-                writer.write_observables(
-                    work, step=n, time=time_ps, observables=record(work, current=True)
+            trajectory = Path(trajectory)
+            info = _reuse(trajectory, run_info, atoms, overwrite)
+            if info is not None:
+                last = read_h5md(trajectory, -1)
+                if info["complete"] and info["last_step"] >= steps:
+                    _set_masses_keep_velocities(last, real_masses)
+                    _restore_hydrogen(last, hydrogen_mass)
+                    last.calc = calc
+                    return last
+                # resume from the last complete frame
+                work.set_positions(last.positions)
+                work.set_cell(last.cell)
+                _set_masses_keep_velocities(work, last.get_masses())
+                work.set_velocities(last.get_velocities())
+                start = info["last_step"]
+                writer = H5MDWriter(trajectory, atoms, mode="a", run_info=run_info)
+                resumed = True
+        if not resumed:
+            if hydrogen_mass is not None:
+                masses = work.get_masses()
+                masses[work.numbers == 1] = hydrogen_mass
+                _set_masses_keep_velocities(work, masses)
+            if not np.any(work.get_velocities()):
+                thermalize_momenta(
+                    work, temperature_K=temperature_K or 0.0, rng=np.random.default_rng(seed)
                 )
-        if bar is not None and n > bar.n:
-            bar.update(n - bar.n)
-            if n % max(1, min(write_interval, 50)) == 0:
-                bar.set_postfix(
-                    T=f"{work.get_temperature():.0f}K", rho=f"{_density(work, mass_total):.3f}"
-                )
+                Stationary(work)
+            elif hydrogen_mass is not None:
+                _scale_hydrogen(work, real_masses, work.get_masses())
+            if trajectory is not None:
+                writer = H5MDWriter(trajectory, work, mode="w", run_info=run_info)
 
-    dyn.attach(observe, interval=1)
-    try:
-        dyn.run(steps - start)
-    except (ValueError, TypeError) as err:
-        # raised between two guard checks: the integrator was fed malformed results (forces
-        # of another shape) or the calculator refused the state the dynamics reached
-        if writer is not None:
-            writer.close(complete=False)
-        if isinstance(err, MDInstabilityError):
+        dt = timestep_fs * units.fs
+        if ensemble == "nve":
+            dyn = VelocityVerlet(work, timestep=dt)
+        elif ensemble == "nvt":
+            dyn = NoseHooverChainNVT(
+                work, timestep=dt, temperature_K=temperature_K, tdamp=tdamp * units.fs
+            )
+        else:
+            dyn = IsotropicMTKNPT(
+                work,
+                timestep=dt,
+                temperature_K=temperature_K,
+                pressure_au=pressure_bar * units.bar,
+                tdamp=tdamp * units.fs,
+                pdamp=pdamp * units.fs,
+            )
+        dyn.nsteps = start
+
+        guard = _Guard(work, temperature_K, max_temperature_factor, max_displacement, timestep_fs)
+
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(
+                total=steps, initial=start, desc=description or ensemble.upper(), unit="step"
+            )
+
+        record = _StepObservables(work, mass_total)
+
+        def observe():
+            n = dyn.nsteps
+            # checked before anything of this step is written: the file ends at the last good frame
+            guard.check(n, writer)
+            time_ps = n * timestep_fs / 1000.0
+            if writer is not None and n > writer.last_step():
+                # the guard has just asked for this step's forces: the calculator's results are
+                # current
+                if n % write_interval == 0 or n == steps:
+                    writer.write(work, step=n, time=time_ps, observables=record(work, current=True))
+                elif n % observe_interval == 0:
+                    writer.write_observables(
+                        work, step=n, time=time_ps, observables=record(work, current=True)
+                    )
+            if bar is not None and n > bar.n:
+                bar.update(n - bar.n)
+                if n % max(1, min(write_interval, 50)) == 0:
+                    bar.set_postfix(
+                        T=f"{work.get_temperature():.0f}K", rho=f"{_density(work, mass_total):.3f}"
+                    )
+
+        dyn.attach(observe, interval=1)
+        try:
+            dyn.run(steps - start)
+        except (ValueError, TypeError) as err:
+            # raised between two guard checks: the integrator was fed malformed results (forces
+            # of another shape) or the calculator refused the state the dynamics reached
+            if writer is not None:
+                writer.close(complete=False)
+            if isinstance(err, MDInstabilityError):
+                raise
+            kept = f"; {writer.path} keeps {writer.n_frames} frames" if writer is not None else ""
+            raise MDInstabilityError(
+                f"step {dyn.nsteps + 1}: the integration failed ({type(err).__name__}: {err}); "
+                f"the calculator's results are malformed or it refused the state reached{kept}"
+            ) from err
+        except BaseException:
+            if writer is not None:
+                writer.close(complete=False)
             raise
-        kept = f"; {writer.path} keeps {writer.n_frames} frames" if writer is not None else ""
-        raise MDInstabilityError(
-            f"step {dyn.nsteps + 1}: the integration failed ({type(err).__name__}: {err}); "
-            f"the calculator's results are malformed or it refused the state reached{kept}"
-        ) from err
-    except BaseException:
+        finally:
+            if bar is not None:
+                bar.close()
         if writer is not None:
-            writer.close(complete=False)
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
-    if writer is not None:
-        writer.close(complete=True)
-    final = work.copy()
-    _set_masses_keep_velocities(final, real_masses)
-    _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
-    final.calc = calc
-    return final
+            writer.close(complete=True)
+        final = work.copy()
+        _set_masses_keep_velocities(final, real_masses)
+        _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
+        final.calc = calc
+        return final
 
 
 class _Guard:
@@ -884,7 +919,8 @@ def run_protocol(
         for NPT.
     outdir : str or os.PathLike
         Receives ``relaxed.h5md``, ``preequilibration.h5md``, ``equilibration.h5md``,
-        ``production.h5md``. Calling again with the same folder resumes an interrupted run.
+        ``production.h5md``. Calling again with the same folder resumes an interrupted run;
+        calling while another run writes the folder raises (one run per folder).
     temperature_K : float
         K (Ju et al. 2025: 298 K; 313 K for EC and FEC; 293 K for DME and DEE).
     pressure_bar : float
@@ -922,6 +958,9 @@ def run_protocol(
     ValueError
         Bad arguments (checked before any model evaluation, see
         :func:`check_protocol_arguments`), or stage files of another run in ``outdir``.
+    ConcurrentWriterError
+        Another process or thread is running into ``outdir`` (or writing one of its stage
+        files); raised before any evaluation, ``outdir`` is left to that run.
     MDInstabilityError, OSError
         As :func:`run_md`.
     """
@@ -964,82 +1003,87 @@ def run_protocol(
         )
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    files = {}
-    work = atoms.copy()
-    work.calc = calculator
+    with WriterLock(outdir, "run folder"):
+        files = {}
+        work = atoms.copy()
+        work.calc = calculator
 
-    files["relaxed"] = outdir / "relaxed.h5md"
-    state = relax(
-        work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite,
-        progress=progress,
-    )
-
-    def stage(name, ps, dt_fs, ensemble, h_mass):
-        nonlocal state
-        steps = int(round(ps * 1000.0 / dt_fs))
-        if steps == 0:
-            return
-        files[name] = outdir / f"{name}.h5md"
-        state = run_md(
-            state,
-            ensemble=ensemble,
-            steps=steps,
-            timestep_fs=dt_fs,
-            temperature_K=temperature_K,
-            pressure_bar=pressure_bar,
-            hydrogen_mass=h_mass,
-            trajectory=files[name],
-            write_interval=max(1, int(round(write_interval_fs / dt_fs))),
-            # production records the charge current and pressure tensor at every step, which
-            # Green–Kubo conductivity and viscosity need (frames every 100 fs cannot resolve them)
-            observe_interval=(
-                1 if name == "production" else max(1, int(round(observe_interval_fs / dt_fs)))
-            ),
-            seed=seed,
+        files["relaxed"] = outdir / "relaxed.h5md"
+        state = relax(
+            work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite,
             progress=progress,
-            description=name,
-            overwrite=overwrite,
         )
 
-    stage(
-        "preequilibration", preequilibration_ps, preequilibration_timestep_fs, "npt", hydrogen_mass
-    )
-    stage("equilibration", equilibration_ps, timestep_fs, "npt", None)
-    if production_ensemble != "npt":
-        # transport runs in NVT at the mean density of the equilibrated NPT run (Ju et al. 2025)
-        state = _at_mean_volume(state, files.get("equilibration") or files.get("preequilibration"))
-    stage("production", production_ps, timestep_fs, production_ensemble, None)
+        def stage(name, ps, dt_fs, ensemble, h_mass):
+            nonlocal state
+            steps = int(round(ps * 1000.0 / dt_fs))
+            if steps == 0:
+                return
+            files[name] = outdir / f"{name}.h5md"
+            state = run_md(
+                state,
+                ensemble=ensemble,
+                steps=steps,
+                timestep_fs=dt_fs,
+                temperature_K=temperature_K,
+                pressure_bar=pressure_bar,
+                hydrogen_mass=h_mass,
+                trajectory=files[name],
+                write_interval=max(1, int(round(write_interval_fs / dt_fs))),
+                # production records the charge current and pressure tensor at every step, which
+                # Green–Kubo conductivity and viscosity need (frames every 100 fs cannot resolve
+                # them)
+                observe_interval=(
+                    1 if name == "production" else max(1, int(round(observe_interval_fs / dt_fs)))
+                ),
+                seed=seed,
+                progress=progress,
+                description=name,
+                overwrite=overwrite,
+            )
 
-    production = files["production"]
-    if production_ensemble == "npt":
-        density, rho = _stage_estimate(production, "density", "g/cm^3", "production (NPT)")
-    else:
-        npt = [n for n in ("equilibration", "preequilibration") if n in files]
-        if npt:
-            density, rho = _stage_estimate(
-                files[npt[0]], "density", "g/cm^3",
-                f"{npt[0]} (NPT; the {production_ensemble.upper()} production runs at its mean "
-                "volume)",
+        stage(
+            "preequilibration", preequilibration_ps, preequilibration_timestep_fs, "npt",
+            hydrogen_mass,
+        )
+        stage("equilibration", equilibration_ps, timestep_fs, "npt", None)
+        if production_ensemble != "npt":
+            # transport runs in NVT at the mean density of the equilibrated NPT run (Ju et al. 2025)
+            state = _at_mean_volume(
+                state, files.get("equilibration") or files.get("preequilibration")
             )
+        stage("production", production_ps, timestep_fs, production_ensemble, None)
+
+        production = files["production"]
+        if production_ensemble == "npt":
+            density, rho = _stage_estimate(production, "density", "g/cm^3", "production (NPT)")
         else:
-            rho = h5md_series(production, "density")[2]
-            density = Estimate.invalid(
-                float(rho[0]), float("nan"), "g/cm^3", METHODS["none"],
-                f"not a result: no NPT stage; the {production_ensemble.upper()} production "
-                "keeps the input density",
-            )
-    temperature, _ = _stage_estimate(production, "temperature", "K", "production")
-    pressure = None
-    if "pressure" in h5md_info(production)["series"]:
-        pressure, _ = _stage_estimate(production, "pressure", "bar", "production")
-    return ProtocolResult(
-        atoms=state,
-        files=files,
-        density=density,
-        temperature=temperature,
-        pressure=pressure,
-        density_std=float(np.std(rho)),
-    )
+            npt = [n for n in ("equilibration", "preequilibration") if n in files]
+            if npt:
+                density, rho = _stage_estimate(
+                    files[npt[0]], "density", "g/cm^3",
+                    f"{npt[0]} (NPT; the {production_ensemble.upper()} production runs at its mean "
+                    "volume)",
+                )
+            else:
+                rho = h5md_series(production, "density")[2]
+                density = Estimate.invalid(
+                    float(rho[0]), float("nan"), "g/cm^3", METHODS["none"],
+                    f"not a result: no NPT stage; the {production_ensemble.upper()} production "
+                    "keeps the input density",
+                )
+        temperature, _ = _stage_estimate(production, "temperature", "K", "production")
+        pressure = None
+        if "pressure" in h5md_info(production)["series"]:
+            pressure, _ = _stage_estimate(production, "pressure", "bar", "production")
+        return ProtocolResult(
+            atoms=state,
+            files=files,
+            density=density,
+            temperature=temperature,
+            pressure=pressure,
+            density_std=float(np.std(rho)),
+        )
 
 
 def _at_mean_volume(atoms, npt_file):

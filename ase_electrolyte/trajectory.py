@@ -65,8 +65,13 @@ H5MDReader` does not, and a writer killed in SWMR mode leaves consistency flags 
   than ``n_frames`` counts: :func:`~mda_electrolyte.bridge.from_ase` retries), and a reader
   that keeps the file open does not see frames written after it opened it (reopen to follow a
   run). (Within *one* process HDF5 refuses to open a file twice with different locking flags:
-  read a running trajectory from another process, or with :func:`open_h5md`.) Two *writers* on
-  one file are not detected: do not run two jobs into one folder.
+  read a running trajectory from another process, or with :func:`open_h5md`.)
+* One writer per file: since HDF5 does not lock the file, :class:`H5MDWriter` claims it first
+  (:class:`~ase_electrolyte.writer_lock.WriterLock`, an exclusive ``flock`` on a hidden
+  ``.<name>.lock`` beside it, which the operating system drops when the writer's process ends,
+  however it ends). A second writer, in another process or thread, is refused at once with
+  :class:`~ase_electrolyte.writer_lock.ConcurrentWriterError` before it opens the file, and the
+  first one's file stays as it writes it; readers take no claim and are never refused.
 """
 
 from __future__ import annotations
@@ -84,10 +89,12 @@ from ase.calculators.singlepoint import SinglePointCalculator
 
 from . import __version__
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology, set_topology
+from .writer_lock import ConcurrentWriterError, WriterLock
 
 __all__ = [
     "H5MDWriter",
     "TrajectoryFullError",
+    "ConcurrentWriterError",
     "read_h5md",
     "h5md_info",
     "h5md_series",
@@ -183,6 +190,10 @@ class H5MDWriter:
     ValueError
         In append mode, if the file holds other particles than ``atoms`` or another run, or is
         not readable.
+    ConcurrentWriterError
+        Another writer (process or thread) has the file open; it is not opened. The claim is
+        held until :meth:`close` (re-entrant: a thread that has claimed the file with
+        :class:`~ase_electrolyte.writer_lock.WriterLock`, as ``run_md`` does, may open it).
 
     Examples
     --------
@@ -231,6 +242,16 @@ class H5MDWriter:
         self._masses = atoms.get_masses().copy()
         self._file = None
         self._broken = False
+        # before the file is opened, let alone truncated: one writer per file (see the notes)
+        self._lock = WriterLock(self.path, "trajectory").acquire()
+        try:
+            self._open_file(atoms, mode, velocities, forces, run_info)
+        except BaseException:
+            self._close_quietly()
+            self._lock.release()
+            raise
+
+    def _open_file(self, atoms, mode, velocities, forces, run_info):
         if mode == "a" and self.path.exists():
             try:
                 self._file = self._open("a")
@@ -689,8 +710,15 @@ class H5MDWriter:
         """Close the file, marking the run complete (or not, after an error).
 
         Buffered samples are written first when ``complete``; after an error they are
-        dropped: they follow the last complete frame, which a resume restarts from.
+        dropped: they follow the last complete frame, which a resume restarts from. The
+        file's writer claim is given back in every case.
         """
+        try:
+            self._close(complete)
+        finally:
+            self._lock.release()
+
+    def _close(self, complete):
         if self._file is None or not self._file:
             return
         if self._broken:

@@ -18,10 +18,12 @@ The command sits above both packages: it drives :mod:`ase_electrolyte` (build, M
 
 ``simulate`` writes ``initial.extxyz`` (the packed box), the H5MD files of every protocol stage
 and, once the run has finished, ``simulation.json``; running it again on the same folder resumes
-an interrupted run. ``analyze`` runs every analysis registered in
-:mod:`mda_electrolyte.report` that the trajectory supports and writes ``summary.json`` and PNG
-plots. ``diagnose`` runs the MLIP diagnostics (rigid-molecule volume scan, intra/inter error
-decomposition) of a model on the trajectory's frames, against stored forces or a ``--reference``.
+an interrupted run, while a second command into a folder that one is writing stops at once
+(before packing or loading anything) with a one-line error naming the folder. ``analyze``
+runs every analysis registered in :mod:`mda_electrolyte.report` that the trajectory supports
+and writes ``summary.json`` and PNG plots. ``diagnose`` runs the MLIP diagnostics
+(rigid-molecule volume scan, intra/inter error decomposition) of a model on the trajectory's
+frames, against stored forces or a ``--reference``.
 ``demo`` is a small LiPF6 in EC:EMC (3:7 by mass) box with SevenNet-0 simulated and analysed,
 with an HTML report. ``screen`` runs a plan of compositions × temperatures × replicas on
 dask.distributed and writes one table of means ± standard errors (:mod:`ase_electrolyte.screen`).

@@ -58,6 +58,21 @@ def check_output_folder(path, flag="-o/--output"):
         raise ValueError(f"{flag} {path}: {parent} is not a writable folder")
 
 
+def claim_output_folder(path):
+    """Create the output folder and claim it for this run; release with ``with``.
+
+    Taken right after the argument checks, before a box is packed or a model loaded: a second
+    command into a folder that another one is writing fails at once, in one line with exit
+    status 2 (:class:`~ase_electrolyte.writer_lock.ConcurrentWriterError` is an ``OSError``),
+    and leaves the folder to the first.
+    """
+    from ase_electrolyte.writer_lock import WriterLock
+
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    return WriterLock(out, "output folder")
+
+
 def check_model_args(model, dispersion, device, flag="--model"):
     """Model name or file, dispersion spec and device, checked without loading anything."""
     import re

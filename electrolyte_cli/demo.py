@@ -39,6 +39,11 @@ def run(args):
     A.finite("--production-ps", args.production_ps, positive=True, allow_none=True)
     A.check_output_folder(args.output)
     A.check_model_args("sevennet-0", args.dispersion, args.device)
+    with A.claim_output_folder(args.output):
+        return _run(args)
+
+
+def _run(args):
     import torch
 
     from ase_electrolyte.build import composition_counts, electrolyte_box, estimate_density

@@ -102,6 +102,11 @@ def _check_simulate(args):
 
 def run(args):
     _check_simulate(args)
+    with A.claim_output_folder(args.output):
+        return _run(args)
+
+
+def _run(args):
     from ase_electrolyte.build import electrolyte_box
 
     out = Path(args.output)
