@@ -92,6 +92,7 @@ class WriterLock:
     Examples
     --------
     >>> import tempfile
+    >>> from ase_electrolyte.writer_lock import WriterLock
     >>> folder = tempfile.mkdtemp()
     >>> with WriterLock(folder, "run folder"):
     ...     pass  # write into folder
