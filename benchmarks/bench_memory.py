@@ -57,6 +57,8 @@ IONS = {"Li": "resname LI", "PF6": "resname PF6"}
 SOLVENT_ELEMENTS = ["O", "C", "O", "C", "C", "O", "C", "C", "C", "C"]
 SOLVENT_BONDS = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 1), (4, 6), (6, 7), (7, 8), (8, 9)]
 SHELL_CUTOFFS = {"PF6": 2.8, "SOL": 2.6}
+# fewest frames whose default fit windows hold enough lags
+MIN_FRAMES = 200
 
 
 def peak_bytes(func):
@@ -146,6 +148,10 @@ def main():
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--solvent", type=int, default=60)
     args = parser.parse_args()
+    if min(args.lengths) < MIN_FRAMES:
+        # the EH and diffusion fits refuse (correctly) a window of fewer than 3 lags
+        parser.error(f"--lengths must be at least {MIN_FRAMES} frames: the Einstein–Helfand and "
+                     f"diffusion fit windows (0.1–0.3 of a segment) need 3 lags or more")
     rng = np.random.default_rng(0)
     peaks = {}
     n_atoms = n_ions = n_cations = None
