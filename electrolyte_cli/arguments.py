@@ -29,19 +29,12 @@ class Parser(argparse.ArgumentParser):
 
 
 def finite(name, value, *, positive=False, minimum=None, allow_none=False):
-    """Raise ValueError unless ``value`` is a finite number (> 0, >= minimum)."""
-    if value is None and allow_none:
-        return
-    import math
+    """Raise ValueError unless ``value`` is a finite number (> 0, >= minimum): the library's
+    :func:`~ase_electrolyte.atoms_checks.check_number`, so the CLI and the API refuse alike."""
+    from ase_electrolyte.atoms_checks import check_number
 
-    ok = isinstance(value, (int, float)) and math.isfinite(value)
-    if ok and positive:
-        ok = value > 0
-    if ok and minimum is not None:
-        ok = value >= minimum
-    if not ok:
-        need = "> 0" if positive else (f">= {minimum}" if minimum is not None else "finite")
-        raise ValueError(f"{name} must be a finite number {need}, not {value!r}")
+    check_number(name, value, above=0 if positive else None, minimum=minimum,
+                 allow_none=allow_none)
 
 
 def check_output_folder(path, flag="-o/--output"):
