@@ -28,6 +28,7 @@ trajectory.H5MDWriter` the file that ``run_md`` has already claimed); another th
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -146,11 +147,9 @@ class WriterLock:
         # who holds it, for the message of the next writer that is refused; best effort: on a
         # full disk the claim must not fail before the writer can say that the disk is full
         record = {"pid": os.getpid(), "host": socket.gethostname()}
-        try:
+        with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps(record).encode())
-        except OSError:
-            pass
         return fd
 
     def _busy(self, holder):
@@ -176,9 +175,8 @@ class WriterLock:
             fd, self._fd = self._fd, None
             try:
                 # removed while still locked: see the module notes
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.path)
             finally:
                 os.close(fd)
 

@@ -28,15 +28,6 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def finite(name, value, *, positive=False, minimum=None, allow_none=False):
-    """Raise ValueError unless ``value`` is a finite number (> 0, >= minimum): the library's
-    :func:`~ase_electrolyte.atoms_checks.check_number`, so the CLI and the API refuse alike."""
-    from ase_electrolyte.atoms_checks import check_number
-
-    check_number(name, value, above=0 if positive else None, minimum=minimum,
-                 allow_none=allow_none)
-
-
 def check_output_folder(path, flag="-o/--output"):
     """The output folder may exist (resume) but must not be a file; its parent must be writable."""
     import os

@@ -31,12 +31,14 @@ def register(sub):
 
 
 def run(args):
+    from ase_electrolyte.atoms_checks import check_number
+
     if args.n_atoms is not None and args.n_atoms < 20:
         raise ValueError(f"--n-atoms must be >= 20 (one salt pair and solvent), not {args.n_atoms}")
     if args.n_atoms is not None and args.n_atoms > MAX_DEMO_ATOMS:
         raise ValueError(f"--n-atoms {args.n_atoms}: the demo runs up to {MAX_DEMO_ATOMS} atoms; "
                          "use electrolyte simulate for larger boxes")
-    A.finite("--production-ps", args.production_ps, positive=True, allow_none=True)
+    check_number("--production-ps", args.production_ps, above=0, allow_none=True)
     A.check_output_folder(args.output)
     A.check_model_args("sevennet-0", args.dispersion, args.device)
     with A.claim_output_folder(args.output):

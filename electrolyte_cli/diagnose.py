@@ -37,6 +37,7 @@ def register(sub):
 
 
 def run(args):
+    from ase_electrolyte.atoms_checks import check_number
     from mda_electrolyte.bridge import from_ase, read_ase_frames
     from mda_electrolyte.diagnose import diagnose
 
@@ -58,7 +59,7 @@ def run(args):
     ):
         if value < 1:
             raise ValueError(f"{flag} must be >= 1, not {value}")
-    A.finite("--vacuum (Å)", args.vacuum, positive=True, allow_none=True)
+    check_number("--vacuum (Å)", args.vacuum, above=0, allow_none=True)
     if args.scales:
         try:
             parsed = [float(x) for x in args.scales.split(",") if x.strip()]
@@ -67,7 +68,7 @@ def run(args):
                 f"--scales must be comma-separated numbers, not {args.scales!r}"
             ) from None
         for x in parsed:
-            A.finite("every --scales factor", x, positive=True)
+            check_number("every --scales factor", x, above=0)
     # ASE files are read as Atoms, which keep their stored energies, forces and stress
     ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
     # read (and refused if unreadable) before any model is loaded

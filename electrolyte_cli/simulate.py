@@ -73,10 +73,11 @@ def _protocol_options(args):
 
 def _check_simulate(args):
     """Every argument of ``simulate``, before any packing or model loading."""
+    from ase_electrolyte.atoms_checks import check_number
     from ase_electrolyte.md import check_protocol_arguments
 
     check_protocol_arguments(**_protocol_options(args))
-    A.finite("--density (g/cm³)", args.density, positive=True, allow_none=True)
+    check_number("--density (g/cm³)", args.density, above=0, allow_none=True)
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, not {args.seed}")
     if args.counts:
@@ -92,8 +93,8 @@ def _check_simulate(args):
         if not args.solvent:
             raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
         for name, value in A.parse_mapping(args.solvent, "solvent").items():
-            A.finite(f"--solvent share of {name}", value, minimum=0)
-        A.finite("--concentration", args.concentration, minimum=0)
+            check_number(f"--solvent share of {name}", value, minimum=0)
+        check_number("--concentration", args.concentration, minimum=0)
         if args.n_atoms < 1:
             raise ValueError(f"--n-atoms must be >= 1, not {args.n_atoms}")
     A.check_output_folder(args.output)

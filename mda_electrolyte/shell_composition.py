@@ -9,8 +9,8 @@ frames at once (no trajectory needed):
 - :func:`molecule_counts`: molecules of each species in every shell;
 - :func:`shell_classes`: SSIP/CIP/AGG under the ``"anion_count"`` (Gong et al. 2025) or the
   ``"bridging"`` (mdgo) convention;
-- :func:`shell_labels`: Ju et al. (2025) labels such as ``Li(ECc)3(PF6)``, from the
-  compositions of :func:`shell_tallies` (:func:`label_text` writes one);
+- :func:`shell_tallies`: the composition behind each shell's Ju et al. (2025) label, which
+  :func:`label_text` writes, e.g. ``Li(ECc)3(PF6)``;
 - :func:`network_sizes`: size of the network of cations joined through shared molecules
   (Chalykh et al. 2025);
 - :func:`free_ion_fractions`: the per-frame fraction of free ions;
@@ -30,9 +30,8 @@ from scipy.sparse.csgraph import connected_components
 from mda_electrolyte.shell_table import OC, OE
 
 __all__ = ["ShellMembers", "ShellMolecules", "shell_members", "shell_molecules",
-           "molecule_counts", "shell_classes", "shell_labels", "shell_tallies", "label_text",
-           "network_sizes",
-           "free_ion_fractions", "distribution", "most_common", "CLASSES", "CONVENTIONS"]
+           "molecule_counts", "shell_classes", "shell_tallies", "label_text", "network_sizes",
+           "free_ion_fractions", "distribution", "CLASSES", "CONVENTIONS"]
 
 CLASSES = ("SSIP", "CIP", "AGG")
 CONVENTIONS = ("anion_count", "bridging")
@@ -194,16 +193,6 @@ def label_text(row, layout):
     return "".join(parts)
 
 
-def shell_labels(molecules, layout, n_frames):
-    """Ju et al. (2025) label of every shell, shape (n_frames, n_cations), object array.
-
-    A solvent molecule is ``c`` when any of its Oc atoms is a member, else ``e`` when an Oe is,
-    else it has no suffix; anions never get one. Solvents come first, in the order given.
-    """
-    rows, codes = shell_tallies(molecules, layout, n_frames)
-    return np.array([label_text(row, layout) for row in rows], dtype=object)[codes]
-
-
 def network_sizes(molecules, n_frames, n_cations, linking=None, shells=None):
     """Number of cations in the network of every shell, shape (n_frames, n_cations).
 
@@ -247,10 +236,3 @@ def distribution(values):
         return {}
     tally = np.bincount(values.ravel())
     return {int(n): float(c / values.size) for n, c in enumerate(tally) if c}
-
-
-def most_common(labels):
-    """``[(label, count)]`` most common first, ties in order of first appearance."""
-    names, first, counts = np.unique(labels.ravel(), return_index=True, return_counts=True)
-    order = np.lexsort((first, -counts))
-    return [(str(names[k]), int(counts[k])) for k in order]

@@ -14,7 +14,7 @@ import numpy as np
 
 from mda_electrolyte.shell_table import OC
 
-__all__ = ["histogram_bins", "angle", "shell_angles", "angle_histograms", "type_rdfs"]
+__all__ = ["histogram_bins", "angle", "shell_angles", "type_rdfs"]
 
 ANGLE_KINDS = ("Oc-M-Oc", "M-Oc-Cc")
 RDF_KINDS = ("M-Oc", "M-Oe")
@@ -62,14 +62,6 @@ def shell_angles(members, n_cations):
     second = np.concatenate(second) if second else np.zeros(0, dtype=np.intp)
     oc_m_oc = angle(vecs[first], vecs[second]) if first.size else np.zeros(0)
     return {"Oc-M-Oc": (oc_m_oc, shell_sorted[first]), "M-Oc-Cc": (m_oc_cc, shell)}
-
-
-def angle_histograms(values, edges):
-    """Density (1/degree), mean (``None`` without angles) and count of a set of angles."""
-    hist = np.histogram(values, bins=edges)[0].astype(float)
-    density = hist / (hist.sum() * np.diff(edges)) if values.size else hist
-    return {"density": density, "mean": float(values.mean()) if values.size else None,
-            "n": int(values.size)}
 
 
 def type_rdfs(table, label_codes, n_labels):

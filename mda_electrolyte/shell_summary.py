@@ -146,7 +146,6 @@ class ShellSummary:
 
 _PER_FRAME = ("frames", "volumes", "free_ions")
 _PER_SHELL = ("classes", "label_codes", "network", "ssip_network")
-_PER_LABEL = ("angle_counts", "angle_sums", "type_counts")
 
 
 def summarize(table, members, convention, network_species, angle_edges):
@@ -294,33 +293,27 @@ class ShellSummaryBuilder:
 
     @classmethod
     def concatenate(cls, builders):
-        """One builder with the frames of ``builders`` in the order given."""
+        """One builder with the frames of ``builders`` in the order given (which are emptied)."""
         builders = list(builders)
         first = builders[0]
         joined = cls(first.layout, first.angle_edges, first.rdf_edges)
         for builder in builders:
-            if not builder.n_frames:
-                continue
-            joined.add(builder.summary())
+            if builder.n_frames:
+                # the workers' builders are spent: their blocks are released as they are joined
+                joined.add(builder.take())
         return joined
 
-    def summary(self):
-        """The :class:`ShellSummary` of every frame added (the builder keeps its blocks)."""
-        arrays = {name: column.array() for name, column in self._columns.items()}
-        return ShellSummary(
-            layout=self.layout, compositions=self._compositions.copy(),
-            angle_edges=self.angle_edges, rdf_edges=self.rdf_edges,
-            **arrays, **{name: array.copy() for name, array in self._per_label.items()},
-        )
-
     def take(self):
-        """The :class:`ShellSummary` of every frame added; the blocks are released, so the
-        peak is the summary plus its largest column."""
+        """The :class:`ShellSummary` of every frame added; the builder is emptied (its blocks
+        released, so the peak is the summary plus its largest column)."""
         arrays = {name: column.take() for name, column in self._columns.items()}
-        return ShellSummary(
+        summary = ShellSummary(
             layout=self.layout, compositions=self._compositions,
             angle_edges=self.angle_edges, rdf_edges=self.rdf_edges, **arrays, **self._per_label,
         )
+        # the summary owns the per-composition arrays now: frames added later start afresh
+        self.__init__(self.layout, self.angle_edges, self.rdf_edges)
+        return summary
 
 
 def _most_common(label_codes, n_labels):

@@ -161,6 +161,29 @@ class ShellTable:
             builder.add_frame(*chunk)
         return builder.table(layout, radius, rdf_edges, rdf_counts)
 
+    @classmethod
+    def of_frame(cls, layout, radius, rdf_edges, frame, volume, cation, atom, distance, m_to_o,
+                 o_to_c, oxygen_cation, oxygen_kind, oxygen_bin):
+        """The table of one frame (the arguments of :meth:`ShellTableBuilder.add_frame`),
+        without a builder's blocks."""
+        def column(name, values):
+            dtype, width = _COLUMNS[name]
+            return np.asarray(values).astype(dtype, copy=False).reshape(
+                (-1,) + ((width,) if width else ()))
+
+        return cls(
+            layout=layout, radius=float(radius), frames=column("frames", [frame]),
+            volumes=column("volumes", [volume]),
+            offsets=np.array([0, len(cation)], dtype=np.int64),
+            cation=column("cation", cation), atom=column("atom", atom),
+            distance=column("distance", distance), m_to_o=column("m_to_o", m_to_o),
+            o_to_c=column("o_to_c", o_to_c),
+            oxygen_offsets=np.array([0, len(oxygen_cation)], dtype=np.int64),
+            oxygen_cation=column("oxygen_cation", oxygen_cation),
+            oxygen_kind=column("oxygen_kind", oxygen_kind),
+            oxygen_bin=column("oxygen_bin", oxygen_bin),
+            rdf_edges=np.asarray(rdf_edges, dtype=np.float64))
+
     def row_frames(self):
         """Frame position (0 … n_frames − 1) of every pair row, int32."""
         return np.repeat(np.arange(self.n_frames, dtype=np.int32), np.diff(self.offsets))

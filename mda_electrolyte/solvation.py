@@ -597,18 +597,7 @@ class SolvationShells(FrameAnalysis):
 
     def _frame_summary(self, rows):
         """The shells of one frame, reduced (``store_table=False``)."""
-        frame, volume, c, a, d, m_to_o, o_to_c, o_cation, o_kind, o_bin = rows
-        n = np.array([0, len(c)], dtype=np.int64)
-        n_oxygen = np.array([0, len(o_cation)], dtype=np.int64)
-        table = ShellTable(
-            layout=self._layout, radius=self._radius, frames=np.array([frame], dtype=np.int64),
-            volumes=np.array([volume], dtype=np.float64), offsets=n,
-            cation=c.astype(np.int32), atom=a.astype(np.int32), distance=d.astype(np.float32),
-            m_to_o=np.asarray(m_to_o, dtype=np.float32).reshape(-1, 3),
-            o_to_c=np.asarray(o_to_c, dtype=np.float32).reshape(-1, 3),
-            oxygen_offsets=n_oxygen, oxygen_cation=o_cation.astype(np.int32),
-            oxygen_kind=o_kind.astype(np.int8), oxygen_bin=o_bin.astype(np.int32),
-            rdf_edges=self._edges)
+        table = ShellTable.of_frame(self._layout, self._radius, self._edges, *rows)
         return summarize(table, shell_members(table, self._known_cutoffs), self._convention,
                          self._network_species, self._angle_edges)
 

@@ -259,8 +259,8 @@ def test_the_cli_reports_a_busy_output_folder_in_one_line_before_any_work(
 def test_claims_are_reentrant_in_one_thread_and_refused_to_another(tmp_path):
     target = tmp_path / "t.h5md"
     outer = WriterLock(target, "trajectory").acquire()
-    with WriterLock(target, "trajectory"):  # e.g. run_md's claim, then its H5MDWriter's
-        pass
+    with WriterLock(target, "trajectory") as inner:  # e.g. run_md's claim, then its writer's
+        assert inner.held
     assert outer.held and lock_file(target).exists()
     errors = []
 
