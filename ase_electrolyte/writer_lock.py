@@ -63,6 +63,10 @@ class ConcurrentWriterError(BlockingIOError):
     folder.
     """
 
+    def __str__(self):
+        # the message names the file and the holder; OSError's "[Errno 11] " prefix adds nothing
+        return self.strerror
+
 
 def lock_file(target):
     """The lock file that guards ``target``: inside it if it is a folder, beside it otherwise.
@@ -158,6 +162,7 @@ class WriterLock:
             f"{self.what} {self.target} is being written by {holder} (lock {self.path}); it is "
             "left untouched: wait for that run to finish (the same call then resumes or reuses "
             "it) or write elsewhere",
+            str(self.target),
         )
 
     def release(self):

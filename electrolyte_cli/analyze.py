@@ -50,10 +50,12 @@ def run(args):
     A.check_output_folder(out)
     if args.model:
         A.check_model_args(args.model, args.dispersion, args.device)
-    universe = from_ase(traj, dump=args.dump)
-    calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
-    summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
-    A.print_summary(summary, out)
+    # one writer per output folder (e.g. not the analysis folder of a demo that is running)
+    with A.claim_output_folder(out):
+        universe = from_ase(traj, dump=args.dump)
+        calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
+        summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
+        A.print_summary(summary, out)
     return summary
 
 

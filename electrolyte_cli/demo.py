@@ -41,7 +41,8 @@ def run(args):
     check_number("--production-ps", args.production_ps, above=0, allow_none=True)
     A.check_output_folder(args.output)
     A.check_model_args("sevennet-0", args.dispersion, args.device)
-    with A.claim_output_folder(args.output):
+    # the run folder and the analysis folder in it: `electrolyte analyze -o <it>` waits its turn
+    with A.claim_output_folder(args.output), A.claim_output_folder(Path(args.output) / "analysis"):
         return _run(args)
 
 

@@ -69,35 +69,28 @@ def run(args):
             ) from None
         for x in parsed:
             check_number("every --scales factor", x, above=0)
-    # ASE files are read as Atoms, which keep their stored energies, forces and stress
-    ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
-    # read (and refused if unreadable) before any model is loaded
-    frames = read_ase_frames(traj) if ase_file else from_ase(traj, dump=args.dump)
-    calc = A.make_calculator(args.model, args.dispersion, args.device)
-    reference = args.reference
-    if reference is not None and not Path(reference).exists():
-        # not a file of labels: a model name or file path for a reference calculator
-        reference = A.make_calculator(reference, args.dispersion, args.device)
-    scales = None
-    if args.scales:
-        try:
-            scales = [float(x) for x in args.scales.split(",") if x.strip()]
-        except ValueError:
-            raise ValueError(
-                f"--scales must be comma-separated numbers, not {args.scales!r}"
-            ) from None
-    summary = diagnose(
-        frames,
-        calc,
-        out,
-        reference=reference,
-        verbose=not args.quiet,
-        scales=scales,
-        max_scan_frames=args.max_scan_frames,
-        max_error_frames=args.max_error_frames,
-        vacuum=args.vacuum,
-    )
-    A.print_summary(summary, out, "diagnose.json")
+    with A.claim_output_folder(out):
+        # ASE files are read as Atoms, which keep their stored energies, forces and stress
+        ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
+        # read (and refused if unreadable) before any model is loaded
+        frames = read_ase_frames(traj) if ase_file else from_ase(traj, dump=args.dump)
+        calc = A.make_calculator(args.model, args.dispersion, args.device)
+        reference = args.reference
+        if reference is not None and not Path(reference).exists():
+            # not a file of labels: a model name or file path for a reference calculator
+            reference = A.make_calculator(reference, args.dispersion, args.device)
+        summary = diagnose(
+            frames,
+            calc,
+            out,
+            reference=reference,
+            verbose=not args.quiet,
+            scales=parsed if args.scales else None,
+            max_scan_frames=args.max_scan_frames,
+            max_error_frames=args.max_error_frames,
+            vacuum=args.vacuum,
+        )
+        A.print_summary(summary, out, "diagnose.json")
     return summary
 
 

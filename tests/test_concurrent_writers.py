@@ -247,13 +247,49 @@ def test_the_cli_reports_a_busy_output_folder_in_one_line_before_any_work(
         ):
             assert main(argv + ["-o", str(folder)]) == 2
             err = capsys.readouterr().err
-            assert err.startswith(f"electrolyte {argv[0]}: error: ")
-            assert f"output folder {folder} is being written by another process" in err
+            assert err.startswith(f"electrolyte {argv[0]}: error: output folder {folder} is "
+                                  "being written by another process")
             assert err.count("\n") == 1 and "Traceback" not in err
     finally:
         release.set()
         holder.join(_WAIT_S)
     assert list(folder.iterdir()) == []
+
+
+def test_analyze_and_diagnose_wait_for_the_writer_of_their_output_folder(tmp_path, capsys,
+                                                                          monkeypatch):
+    """Also the analysis folder of a running demo: the demo claims it with its run folder."""
+    import electrolyte_cli.arguments as cli_arguments
+    import mda_electrolyte.bridge
+    from electrolyte_cli import main
+
+    def _forbidden(*args, **kwargs):
+        raise AssertionError("work started in a folder another run is writing")
+
+    monkeypatch.setattr(cli_arguments, "make_calculator", _forbidden)
+    monkeypatch.setattr(mda_electrolyte.bridge, "from_ase", _forbidden)
+    monkeypatch.setattr(mda_electrolyte.bridge, "read_ase_frames", _forbidden)
+    trajectory = tmp_path / "md.h5md"
+    run_md(_argon(), trajectory=trajectory, **_MD)
+    folder = tmp_path / "run" / "analysis"
+    folder.mkdir(parents=True)
+    held, release = _FORK.Event(), _FORK.Event()
+    # what a running demo holds besides its run folder
+    holder = _start(_child_hold, folder, held, release)
+    try:
+        assert held.wait(_WAIT_S)
+        for argv, out in ((["analyze", str(trajectory)], folder),
+                          (["diagnose", str(trajectory), "--model", "sevennet-0"], folder),
+                          # a second demo into that run folder meets the claim on its analysis
+                          (["demo"], folder.parent)):
+            assert main(argv + ["-o", str(out), "-q"]) == 2
+            err = capsys.readouterr().err
+            assert err.startswith(f"electrolyte {argv[0]}: error: output folder {folder} is "
+                                  "being written by another process"), err
+            assert err.count("\n") == 1
+    finally:
+        release.set()
+        holder.join(_WAIT_S)
 
 
 def test_claims_are_reentrant_in_one_thread_and_refused_to_another(tmp_path):
