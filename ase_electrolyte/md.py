@@ -122,11 +122,16 @@ def _check_start(atoms, trajectory, overwrite):
     bad = np.flatnonzero(~np.isfinite(momenta).all(axis=1))
     if bad.size:
         raise ValueError(f"non-finite velocities for atoms {bad[:10].tolist()}")
+    # incomplete topology arrays fail the writer and the observables: after a relaxation, or
+    # with a half-created trajectory left behind
+    get_topology(atoms)
     if trajectory is None:
         return
     path = Path(trajectory)
     if path.is_dir():
         raise ValueError(f"trajectory {path} is a folder; give a file name (*.h5md)")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ValueError(f"trajectory {path}: {path.parent} is a file, not a folder")
     if not path.parent.is_dir():
         raise ValueError(f"trajectory {path}: the folder {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK | os.X_OK) or (
@@ -141,6 +146,25 @@ def _check_start(atoms, trajectory, overwrite):
                 f"trajectory {path} exists and is not an HDF5 (H5MD) file; it is not "
                 "overwritten: choose another name, delete it, or pass overwrite=True"
             )
+
+
+def _check_constraints(atoms, ensemble, what=None):
+    """Refuse constraints where ASE's Nosé–Hoover integrators would mishandle them.
+
+    :class:`~ase.md.nose_hoover_chain.IsotropicMTKNPT` raises ``NotImplementedError`` only once
+    the trajectory has been opened (an ``overwrite`` has then already emptied it), and
+    :class:`~ase.md.nose_hoover_chain.NoseHooverChainNVT` accepts them but thermostats 3N
+    degrees of freedom: with half of 32 argon atoms fixed, NVT at 60 K sampled 7 K. Velocity
+    Verlet (NVE) and the relaxation honour constraints.
+    """
+    if ensemble == "nve" or not atoms.constraints:
+        return
+    names = ", ".join(type(c).__name__ for c in atoms.constraints)
+    raise ValueError(
+        f"{what or ensemble.upper()} cannot run with constraints ({names}): ASE's Nosé–Hoover "
+        "thermostat and MTK barostat do not support them; remove them (del atoms.constraints) "
+        "or run NVE"
+    )
 
 
 def _claim(trajectory):
@@ -315,11 +339,12 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
         if trajectory is not None:
             info = _reuse(trajectory, run_info, atoms, overwrite)
             if info is not None and info["complete"]:
-                done = read_h5md(trajectory, -1)
-                stored = done.get_forces()
+                stored = read_h5md(trajectory, -1)
+                done = _stored_state(atoms, stored)
                 done.set_velocities(np.zeros((len(done), 3)))
-                done.calc = atoms.calc
-                done.info["relaxed_fmax"] = float(np.linalg.norm(stored, axis=1).max())
+                done.info["relaxed_fmax"] = float(
+                    np.linalg.norm(stored.get_forces(), axis=1).max()
+                )
                 return done
         work = atoms.copy()
         work.calc = atoms.calc
@@ -352,6 +377,23 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
                     work, step=0, time=0.0, observables=_observables(work, work.get_masses().sum())
                 )
         return work
+
+
+def _stored_state(atoms, stored):
+    """``atoms`` (constraints, info, arrays, real masses, calculator) at a stored frame's state.
+
+    A reused run returns what a fresh one would: a copy of the input with the frame's cell,
+    positions and velocities, not the bare frame, which carries no constraints and none of the
+    caller's ``info``.
+    """
+    out = atoms.copy()
+    out.calc = atoms.calc
+    out.set_cell(stored.cell)
+    out.set_positions(stored.positions, apply_constraint=False)
+    # velocities, not momenta: the stored masses may be those of heavy hydrogen
+    out.set_velocities(stored.get_velocities())
+    out.info.update(step=stored.info["step"], time_ps=stored.info["time_ps"])
+    return out
 
 
 def _observables(atoms, mass_amu):
@@ -565,6 +607,7 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
     check_flag("progress", progress)
     check_flag("overwrite", overwrite)
     _check_start(atoms, trajectory, overwrite)
+    _check_constraints(atoms, ensemble)
     if ensemble == "npt" and not atoms.pbc.all():
         raise ValueError("NPT needs a 3D-periodic cell")
     if ensemble != "nve" and len(atoms) < 2:
@@ -612,10 +655,9 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
             if info is not None:
                 last = read_h5md(trajectory, -1)
                 if info["complete"] and info["last_step"] >= steps:
-                    _set_masses_keep_velocities(last, real_masses)
-                    _restore_hydrogen(last, hydrogen_mass)
-                    last.calc = calc
-                    return last
+                    done = _stored_state(atoms, last)
+                    _restore_hydrogen(done, hydrogen_mass)
+                    return done
                 # resume from the last complete frame
                 work.set_positions(last.positions)
                 work.set_cell(last.cell)
@@ -640,24 +682,31 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
                 writer = H5MDWriter(trajectory, work, mode="w", run_info=run_info)
 
         dt = timestep_fs * units.fs
-        if ensemble == "nve":
-            dyn = VelocityVerlet(work, timestep=dt)
-        elif ensemble == "nvt":
-            dyn = NoseHooverChainNVT(
-                work, timestep=dt, temperature_K=temperature_K, tdamp=tdamp * units.fs
+        try:
+            if ensemble == "nve":
+                dyn = VelocityVerlet(work, timestep=dt)
+            elif ensemble == "nvt":
+                dyn = NoseHooverChainNVT(
+                    work, timestep=dt, temperature_K=temperature_K, tdamp=tdamp * units.fs
+                )
+            else:
+                dyn = IsotropicMTKNPT(
+                    work,
+                    timestep=dt,
+                    temperature_K=temperature_K,
+                    pressure_au=pressure_bar * units.bar,
+                    tdamp=tdamp * units.fs,
+                    pdamp=pdamp * units.fs,
+                )
+            guard = _Guard(
+                work, temperature_K, max_temperature_factor, max_displacement, timestep_fs
             )
-        else:
-            dyn = IsotropicMTKNPT(
-                work,
-                timestep=dt,
-                temperature_K=temperature_K,
-                pressure_au=pressure_bar * units.bar,
-                tdamp=tdamp * units.fs,
-                pdamp=pdamp * units.fs,
-            )
+        except BaseException:
+            # the writer's claim and file would stay open until garbage collection
+            if writer is not None:
+                writer.close(complete=False)
+            raise
         dyn.nsteps = start
-
-        guard = _Guard(work, temperature_K, max_temperature_factor, max_displacement, timestep_fs)
 
         bar = None
         if progress:
@@ -988,6 +1037,8 @@ def run_protocol(
     probe = atoms.copy()
     probe.calc = calculator
     _check_start(probe, None, overwrite)
+    thermostatted = production_ensemble != "nve" or preequilibration_ps > 0 or equilibration_ps > 0
+    _check_constraints(atoms, "npt" if thermostatted else "nve", what="run_protocol's MD")
     if not atoms.pbc.all():
         raise ValueError("the protocol needs a 3D-periodic box")
     if Path(outdir).exists() and not Path(outdir).is_dir():

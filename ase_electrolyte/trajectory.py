@@ -237,6 +237,8 @@ class H5MDWriter:
             raise ValueError(f"{self.path}: the folder {self.path.parent} does not exist")
         if len(atoms) == 0:
             raise ValueError("a trajectory of no atoms")
+        # incomplete topology arrays would fail half-way through creating the file
+        get_topology(atoms)
         self.n_atoms = len(atoms)
         self._dtype = np.dtype(dtype)
         self._masses = atoms.get_masses().copy()

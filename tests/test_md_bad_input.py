@@ -151,3 +151,75 @@ def test_writer_refuses_a_folder_a_missing_folder_and_no_atoms(tmp_path):
     with pytest.raises(ValueError, match="no atoms"):
         H5MDWriter(tmp_path / "w.h5md", atoms[:0])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("ensemble", ["nvt", "npt"])
+def test_thermostats_refuse_constraints_before_the_model_and_the_file(ensemble, tmp_path):
+    from ase.constraints import FixAtoms
+
+    # NoseHooverChainNVT took them and thermostatted the wrong degrees of freedom; MTK NPT
+    # raised NotImplementedError only after overwrite=True had emptied the file
+    path = tmp_path / "md.h5md"
+    run_md(_argon(), trajectory=path, **{**_MD, "ensemble": ensemble})
+    before = path.read_bytes()
+    atoms = _argon()
+    atoms.set_constraint(FixAtoms([0, 1]))
+    _CountingLJ.calls = 0
+    for overwrite in (False, True):
+        with pytest.raises(ValueError, match=f"{ensemble.upper()} cannot run with constraints "
+                                             r"\(FixAtoms\)"):
+            run_md(atoms, trajectory=path, overwrite=overwrite, **{**_MD, "ensemble": ensemble})
+    with pytest.raises(ValueError, match="run_protocol's MD cannot run with constraints"):
+        run_protocol(atoms, atoms.calc, tmp_path / "run", temperature_K=298,
+                     preequilibration_ps=0, equilibration_ps=0, production_ps=0.003,
+                     production_ensemble=ensemble, write_interval_fs=1, progress=False)
+    assert _CountingLJ.calls == 0 and path.read_bytes() == before
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_reused_run_returns_the_callers_constraints_and_info(tmp_path):
+    from ase.constraints import FixAtoms
+
+    atoms = _argon()
+    atoms.set_constraint(FixAtoms([0, 1]))
+    atoms.info["label"] = "argon"
+    for call in ("run_md", "relax"):
+        path = tmp_path / f"{call}.h5md"
+        outs = []
+        for _ in range(2):  # fresh, then read back from the finished file
+            if call == "run_md":
+                outs.append(run_md(atoms, trajectory=path, **{**_MD, "ensemble": "nve"}))
+            else:
+                outs.append(relax(atoms, trajectory=path))
+        fresh, reused = outs
+        for out in outs:
+            assert [type(c) for c in out.constraints] == [FixAtoms]
+            assert out.constraints[0].index.tolist() == [0, 1]
+            assert out.info["label"] == "argon" and out.calc is atoms.calc
+            assert np.array_equal(out.positions[:2], atoms.positions[:2])
+        np.testing.assert_allclose(reused.positions, fresh.positions, atol=1e-12)
+        np.testing.assert_allclose(reused.get_velocities(), fresh.get_velocities(), atol=1e-12)
+    assert [type(c) for c in atoms.constraints] == [FixAtoms]
+
+
+def test_incomplete_topology_arrays_are_refused_before_the_model_and_the_file(tmp_path):
+    atoms = _argon()
+    atoms.new_array("molecule_index", np.arange(len(atoms)))
+    _CountingLJ.calls = 0
+    match = r"topology arrays \['molecule_index'\] but not"
+    with pytest.raises(ValueError, match=match):
+        run_md(atoms, trajectory=tmp_path / "md.h5md", **_MD)
+    with pytest.raises(ValueError, match=match):
+        relax(atoms, trajectory=tmp_path / "relaxed.h5md")  # was: after the relaxation
+    with pytest.raises(ValueError, match=match):
+        H5MDWriter(tmp_path / "w.h5md", atoms)
+    assert _CountingLJ.calls == 0
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".h5md"]
+
+
+def test_a_trajectory_inside_a_file_is_named(tmp_path):
+    (tmp_path / "notes").write_text("a file")
+    with pytest.raises(ValueError, match="notes is a file, not a folder"):
+        run_md(_argon(), trajectory=tmp_path / "notes" / "md.h5md", **_MD)
+    with pytest.raises(ValueError, match="notes is a file, not a folder"):
+        relax(_argon(), trajectory=tmp_path / "notes" / "relaxed.h5md")
