@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 __all__ = []
@@ -42,19 +43,34 @@ def check_output_folder(path, flag="-o/--output"):
         raise ValueError(f"{flag} {path}: {parent} is not a writable folder")
 
 
+@contextlib.contextmanager
 def claim_output_folder(path):
     """Create the output folder and claim it for this run; release with ``with``.
 
     Taken right after the argument checks, before a box is packed or a model loaded: a second
     command into a folder that another one is writing fails at once, in one line with exit
     status 2 (:class:`~ase_electrolyte.writer_lock.ConcurrentWriterError` is an ``OSError``),
-    and leaves the folder to the first.
+    and leaves the folder to the first. Folders this call created are removed again if the
+    command ends with nothing written in them (a failed command leaves no empty folder behind).
     """
     from ase_electrolyte.writer_lock import WriterLock
 
     out = Path(path)
+    created = []
+    for folder in (out, *out.parents):
+        if folder.exists():
+            break
+        created.append(folder)
     out.mkdir(parents=True, exist_ok=True)
-    return WriterLock(out, "output folder")
+    try:
+        with WriterLock(out, "output folder"):
+            yield out
+    finally:
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty: it holds what the command wrote
+                break
 
 
 def check_model_args(model, dispersion, device, flag="--model"):

@@ -21,7 +21,10 @@ def register(sub):
         help="meaning of the solvent shares (default: mass)",
     )
     comp.add_argument("--salt", default=None, help="LiPF6, LiFSI, LiTFSI, NaPF6, KPF6")
-    comp.add_argument("--concentration", type=float, default=0.0, help="salt concentration")
+    comp.add_argument(
+        "--concentration", type=float, default=None,
+        help="salt concentration (needed with --salt; see --units)",
+    )
     comp.add_argument(
         "--units",
         choices=("molal", "molar"),
@@ -94,11 +97,35 @@ def _check_simulate(args):
             raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
         for name, value in A.parse_mapping(args.solvent, "solvent").items():
             check_number(f"--solvent share of {name}", value, minimum=0)
-        check_number("--concentration", args.concentration, minimum=0)
+        check_number("--concentration", args.concentration, minimum=0, allow_none=True)
+        if args.salt and not args.concentration:
+            # argparse's default would otherwise pack the solvent alone and call it the salt's box
+            raise ValueError(
+                f"--salt {args.salt} needs a --concentration > 0 (mol/kg of solvent, or mol/L "
+                "with --units molar); leave out --salt for a pure solvent"
+            )
         if args.n_atoms < 1:
             raise ValueError(f"--n-atoms must be >= 1, not {args.n_atoms}")
+        # the molecule counts are cheap: unknown species, a molar concentration without a
+        # density or a box too small for one ion pair are named before the folder is made
+        _composition(args)
     A.check_output_folder(args.output)
     A.check_model_args(args.model, args.dispersion, args.device)
+
+
+def _composition(args):
+    """Molecule counts of ``--solvent``/``--salt``/``--concentration`` (no packing)."""
+    from ase_electrolyte.build import composition_counts
+
+    return composition_counts(
+        A.parse_mapping(args.solvent, "solvent"),
+        args.salt,
+        args.concentration or 0.0,
+        units=args.units,
+        n_atoms=args.n_atoms,
+        ratio=args.ratio,
+        density=args.density,
+    )
 
 
 def run(args):
@@ -115,18 +142,7 @@ def _run(args):
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)
     else:
-        if not args.solvent:
-            raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
-        atoms = electrolyte_box(
-            A.parse_mapping(args.solvent, "solvent"),
-            args.salt,
-            args.concentration,
-            units=args.units,
-            n_atoms=args.n_atoms,
-            ratio=args.ratio,
-            density=args.density,
-            seed=args.seed,
-        )
+        atoms = electrolyte_box(counts=_composition(args), density=args.density, seed=args.seed)
     calc = A.make_calculator(args.model, args.dispersion, args.device)
     return run_protocol_into(atoms, calc, out, args)
 

@@ -142,6 +142,15 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (_BASE + ["--write-interval-fs", "0"], "write_interval_fs"),
         (_BASE + ["--density", "-1"], "--density"),
         (_BASE + ["--concentration", "-1"], "--concentration"),
+        # a salt without a concentration was packed as the pure solvent
+        (["simulate", "--solvent", "EC:3", "--salt", "LiPF6", "--model", "sevennet-0"],
+         "--salt LiPF6 needs a --concentration > 0"),
+        (_BASE[:6] + ["0", "--model", "sevennet-0"], "--salt LiPF6 needs a --concentration > 0"),
+        (_BASE + ["--units", "molar"], "needs the solution density"),
+        (["simulate", "--solvent", "XYZ:3", "--model", "sevennet-0"], "unknown species 'XYZ'"),
+        (["simulate", "--solvent", "EC:3", "--salt", "LiXX", "--concentration", "1", "--model",
+          "sevennet-0"], "unknown salt 'LiXX'"),
+        (_BASE + ["--n-atoms", "20"], "ion pairs (< 1)"),
         (_BASE[:-1] + ["nosuch-model"], "unknown model 'nosuch-model'"),
         (_BASE[:-1] + ["missing.pth"], "does not exist"),
         (_BASE + ["--dispersion", "d4"], "--dispersion 'd4'"),
@@ -200,9 +209,12 @@ def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path,
     if "-o" not in argv and argv[0] in ("simulate", "demo"):
         argv += ["-o", str(tmp_path / "out")]
     monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    # a refused command leaves no folder (nor a lock file) behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def test_output_that_is_a_file_is_refused(tmp_path, capsys):
@@ -260,3 +272,23 @@ def test_an_unexpected_error_is_one_line_with_status_1(monkeypatch, capsys):
     monkeypatch.setenv("ELECTROLYTE_DEBUG", "1")
     with pytest.raises(KeyError):
         main(["analyze", "x.h5md"])
+
+
+def test_output_folder_claim_removes_only_the_empty_folders_it_made(tmp_path):
+    from electrolyte_cli.arguments import claim_output_folder
+
+    nested = tmp_path / "a" / "b" / "c"
+    with pytest.raises(ValueError, match="packing failed"), claim_output_folder(nested):
+        assert nested.is_dir()
+        raise ValueError("packing failed")
+    assert list(tmp_path.iterdir()) == []
+    # a folder that was there before stays, empty or not; one holding output stays
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    with claim_output_folder(existing / "new" / "run") as out:
+        (out / "initial.extxyz").write_text("x")
+    assert (existing / "new" / "run" / "initial.extxyz").read_text() == "x"
+    with claim_output_folder(existing / "empty"):
+        pass
+    assert sorted(p.name for p in existing.iterdir()) == ["new"]
+    assert sorted(p.name for p in (existing / "new" / "run").iterdir()) == ["initial.extxyz"]
