@@ -36,6 +36,27 @@ __all__ = [
 
 # Ju et al. 2025: L = 1.1 V0^(1/3)
 _VDW_BOX_SCALE = 1.1
+# a thousand times the boxes of Ju et al. (2025) and far beyond what a machine-learned potential
+# runs; larger counts (a typo, or 1e9 for 1e3) would have PACKMOL exhaust memory or disk before
+# it fails, or one structure file per spread cation fill the temporary folder
+MAX_ATOMS = 1_000_000
+
+
+def _one_species_per_name(species, where):
+    """Refuse two different species of one name: molecules are told apart by name downstream.
+
+    The topology array ``molecule_species``, ``info["composition"]`` and the analyses group
+    molecules by name; a second "EC" of another SMILES would be merged with the library's
+    (its count lost from the composition).
+    """
+    seen = {}
+    for sp in species:
+        other = seen.setdefault(sp.name, sp)
+        if other != sp:
+            raise ValueError(
+                f"{where}: two different species are named {sp.name!r} (SMILES "
+                f"{other.smiles!r} and {sp.smiles!r}); give one of them another name"
+            )
 
 
 def packmol_executable():
@@ -82,7 +103,8 @@ def composition_counts(
         (``units="molar"``).
     units : {"molal", "molar"}
     n_atoms : int
-        Target total number of atoms; the closest achievable composition is returned.
+        Target total number of atoms (at most :data:`MAX_ATOMS`); the closest achievable
+        composition is returned.
     ratio : {"mass", "mole"}
         Whether the solvent shares are mass (weight) or mole fractions. ``EC:EMC 3:7`` in the
         battery literature is by mass.
@@ -98,7 +120,8 @@ def composition_counts(
     ------
     ValueError
         Unknown species/salt, non-positive shares, unknown units, a molar concentration without a
-        density, or a composition that gives fewer than one salt formula unit.
+        density, a composition that gives fewer than one salt formula unit, or two different
+        species of one name.
     """
     if not isinstance(solvent, dict) or not solvent:
         raise ValueError("solvent must be a non-empty dict {name: share}, e.g. {'EC': 3, 'EMC': 7}")
@@ -108,7 +131,7 @@ def composition_counts(
     shares = np.array(
         [check_number(f"solvent share of {k}", v, above=0) for k, v in solvent.items()]
     )
-    n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1)
+    n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1, maximum=MAX_ATOMS)
     concentration = check_number("concentration", concentration, minimum=0)
     density = check_number("density (g/cm³)", density, above=0, allow_none=True)
     for sp in solvents:
@@ -131,6 +154,10 @@ def composition_counts(
     salt_obj = None if salt is None else get_salt(salt)
     if salt_obj is None and concentration > 0:
         raise ValueError("concentration > 0 needs a salt")
+    _one_species_per_name(
+        solvents + ([salt_obj.cation, salt_obj.anion] if salt_obj else []),
+        f"composition {dict(solvent)} with salt {getattr(salt_obj, 'name', None)}",
+    )
     # salt formula units per solvent molecule
     if salt_obj is None or concentration == 0:
         per_solvent = 0.0
@@ -372,7 +399,9 @@ def electrolyte_box(
     ------
     ValueError
         Unknown species or salt (the message lists the known ones), a SMILES RDKit rejects, a
-        non-neutral composition, fewer than one ion pair, or inconsistent arguments.
+        non-neutral composition, fewer than one ion pair, a species named twice in ``counts``,
+        two different species of one name, more than :data:`MAX_ATOMS` atoms, or inconsistent
+        arguments; all before any conformer or PACKMOL run.
     RuntimeError
         If PACKMOL fails (its message is included).
 
@@ -394,9 +423,20 @@ def electrolyte_box(
         for k, v in counts.items():
             v = check_number(f"count of {k}", v, integer=True, minimum=0)
             sp = get_species(k)
-            resolved[sp] = resolved.get(sp, 0) + v
+            if sp in resolved:
+                # as in composition_counts: "EC" and "ec" are one species, and one of the two
+                # numbers is likely a typo
+                raise ValueError(f"{sp.name} is named twice in counts {dict(counts)}")
+            resolved[sp] = v
         if not any(resolved.values()):
             raise ValueError(f"counts {dict(counts)} hold no molecule to pack")
+        _one_species_per_name(resolved, "counts")
+        total = sum(sp.n_atoms * n for sp, n in resolved.items())
+        if total > MAX_ATOMS:
+            raise ValueError(
+                f"counts {dict(counts)} make {total} atoms, more than {MAX_ATOMS} (a box "
+                "PACKMOL and a machine-learned potential cannot handle); is a count mistyped?"
+            )
         # solvents first, then cations, then anions: the order of the residues downstream
         order = {0: 0, 1: 1, -1: 2}
         plan = dict(

@@ -24,6 +24,8 @@ from functools import cached_property
 import numpy as np
 from ase.data import atomic_masses, atomic_numbers, vdw_radii
 
+from .atoms_checks import check_number
+
 __all__ = [
     "Species",
     "Salt",
@@ -76,13 +78,28 @@ class Species:
     description: str = field(default="", compare=False)
 
     def __post_init__(self):
-        if not self.name or not all(c.isalnum() or c in "_-" for c in self.name):
+        if not isinstance(self.name, str) or not self.name or not all(
+            c.isalnum() or c in "_-" for c in self.name
+        ):
             raise ValueError(f"species name {self.name!r}: use letters, digits, '_' or '-'")
+        if not isinstance(self.smiles, str):
+            raise ValueError(f"species {self.name}: the SMILES must be a str, not {self.smiles!r}")
         mol = self.rdkit_mol  # validates the SMILES
+        fragments = _rdkit().GetMolFrags(mol)
+        if len(fragments) > 1:
+            # one species is one molecule: its atoms share a molecule_index and are packed rigidly
+            raise ValueError(
+                f"species {self.name}: SMILES {self.smiles!r} holds {len(fragments)} separate "
+                "molecules ('.'); give each its own Species (a salt: Salt(name, cation, anion))"
+            )
         net = sum(a.GetFormalCharge() for a in mol.GetAtoms())
         if self.charge is None:
             object.__setattr__(self, "charge", int(net))
-        elif int(self.charge) != net:
+            return
+        # 0.5 was taken for 0 and "0" stored as a string, which later sums and formats fail on
+        charge = check_number(f"charge of species {self.name} (e)", self.charge, integer=True)
+        object.__setattr__(self, "charge", charge)
+        if charge != net:
             raise ValueError(
                 f"species {self.name}: charge={self.charge} but SMILES {self.smiles!r} has net "
                 f"formal charge {net}; put the charge on an atom in the SMILES, e.g. [N-]"
@@ -163,6 +180,10 @@ class Salt:
     anion: Species
 
     def __post_init__(self):
+        for role in ("cation", "anion"):
+            # a library name is as good as its Species; anything else would fail on .charge
+            if not isinstance(getattr(self, role), Species):
+                object.__setattr__(self, role, get_species(getattr(self, role)))
         if not (self.cation.charge > 0 and self.anion.charge < 0):
             raise ValueError(
                 f"salt {self.name} cannot be neutral: cation {self.cation.name} has charge "

@@ -213,3 +213,75 @@ def test_density_estimate_from_pure_liquids():
         estimate_density({"VC": 3})
     with pytest.raises(ValueError, match="solvent"):
         estimate_density({"Li": 1, "PF6": 1})
+
+
+@pytest.fixture
+def no_packing(monkeypatch):
+    """Fail the test if a conformer or PACKMOL run starts: the refusals come before both."""
+    import ase_electrolyte.build as build
+
+    def started(*args, **kwargs):
+        raise AssertionError("conformers or PACKMOL were started")
+
+    monkeypatch.setattr(build, "conformer", started)
+    monkeypatch.setattr(build, "_run_packmol", started)
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"charge": 0.5}, r"charge of species X \(e\) must be a whole number, got 0.5"),
+    ({"charge": "0"}, r"charge of species X \(e\) must be a whole number, got '0'"),
+    ({"charge": float("nan")}, "charge of species X"),
+    ({"smiles": "CCO.O"}, "holds 2 separate molecules"),
+    ({"smiles": "[Li+].[F-]"}, "holds 2 separate molecules.*Salt"),
+    ({"smiles": 5}, "SMILES must be a str"),
+    ({"name": 7}, "species name 7"),
+])
+def test_species_refuse_what_is_not_one_molecule_of_integer_charge(kw, match):
+    with pytest.raises(ValueError, match=match):
+        Species(**{"name": "X", "smiles": "CCO", **kw})
+    assert Species("X", "CCO", charge=np.int64(0)).charge == 0
+    assert type(Species("X", "CCO", charge=0.0).charge) is int
+
+
+def test_salts_take_library_ion_names_and_refuse_others():
+    from ase_electrolyte.species import Salt
+
+    salt = Salt("LiPF6b", "Li", "PF6")
+    assert salt.cation == get_species("Li") and salt.stoichiometry == (1, 1)
+    with pytest.raises(ValueError, match="unknown species 'PF7'"):
+        Salt("x", "Li", "PF7")
+    with pytest.raises(ValueError, match="unknown species 3"):
+        Salt("x", 3, "PF6")
+
+
+@pytest.mark.parametrize("call", [
+    # another "EC": its molecules would be merged with the library's (one count lost)
+    lambda: composition_counts({"EC": 1, Species("EC", "CCO"): 1}, n_atoms=100),
+    lambda: electrolyte_box({"EC": 1, Species("EC", "CCO"): 1}, n_atoms=100),
+    lambda: electrolyte_box(counts={"EC": 3, Species("EC", "CCO"): 2}),
+    # a neutral "Li" solvent beside the salt's Li⁺
+    lambda: composition_counts({Species("Li", "CCO"): 1}, "LiPF6", 1.0, n_atoms=200),
+])
+def test_two_species_of_one_name_are_refused(call, no_packing):
+    with pytest.raises(ValueError, match="two different species are named '(EC|Li)'"):
+        call()
+
+
+def test_a_species_named_twice_in_counts_is_refused(no_packing):
+    with pytest.raises(ValueError, match="EC is named twice in counts"):
+        electrolyte_box(counts={"EC": 3, "ec": 2})
+    with pytest.raises(ValueError, match="EC is named twice in counts"):
+        electrolyte_box(counts={"EC": 3, get_species("EC"): 2})
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: electrolyte_box({"EC": 1}, n_atoms=10**9), r"n_atoms must be .*<= 1000000"),
+    (lambda: composition_counts({"EC": 1}, "LiPF6", 1.0, n_atoms=1_000_001),
+     r"n_atoms must be .*<= 1000000"),
+    (lambda: electrolyte_box(counts={"EC": 10**8}), "make 1000000000 atoms, more than 1000000"),
+    (lambda: electrolyte_box(counts={"EC": 10**5, "Li": 10**5, "PF6": 10**5}),
+     "make 1800000 atoms"),
+])
+def test_huge_boxes_are_refused_before_packing(call, match, no_packing):
+    with pytest.raises(ValueError, match=match):
+        call()
