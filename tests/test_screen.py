@@ -617,6 +617,75 @@ def test_folder_of_another_plan_and_missing_experiment_are_refused_before_submis
     assert not (tmp_path / "tasks").exists()
 
 
+@pytest.mark.parametrize("change, message", [
+    # one task folder T300K for both: the second was answered with the first one's result
+    ({"temperatures": [300, 300.0000001]}, "300 K and 300.0000001 K are both task folder T300K"),
+    ({"temperatures": [300, 300.0]}, "300 K and 300 K are both task folder T300K"),
+    # the same electrolyte twice: simulated twice, reported as two rows
+    ({"composition": [{"solvent": "EC:3,EMC:7", "salt": "LiPF6", "concentration": 3.0},
+                      {"solvent": "EC:6,EMC:14", "salt": "LiPF6", "concentration": 3.0}]},
+     "'EC3-EMC7_LiPF6-3molal' and 'EC6-EMC14_LiPF6-3molal' are the same electrolyte"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0, "label": "a"},
+                      {"solvent": {"EC": 2}, "salt": "LiPF6", "concentration": 3, "label": "b"}]},
+     "'a' and 'b' are the same electrolyte"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0, "label": "a"},
+                      {"solvent": "EC", "ratio": "mole", "salt": "LiPF6", "concentration": 3.0,
+                       "label": "b"}]}, "'a' and 'b' are the same electrolyte"),
+    # outside tasks/, or hidden
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0, "label": ".."}]},
+     "label '..'"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0, "label": ".a"}]},
+     "label '.a'"),
+])
+def test_plans_whose_tasks_would_share_a_folder_or_repeat_are_refused(change, message):
+    with pytest.raises(PlanError, match=message):
+        load_plan(_plan(**change))
+
+
+def test_same_electrolyte_in_another_ratio_or_salt_is_not_a_repeat():
+    plan = load_plan(_plan(composition=[
+        {"solvent": "EC:3,EMC:7", "salt": "LiPF6", "concentration": 3.0},
+        {"solvent": "EC:3,EMC:7", "ratio": "mole", "salt": "LiPF6", "concentration": 3.0},
+        {"solvent": "EC:3,EMC:7", "salt": "LiFSI", "concentration": 3.0},
+    ]))
+    assert len(plan.compositions) == 3
+
+
+def test_a_label_of_the_folder_given_to_another_composition_is_refused(tmp_path):
+    from ase_electrolyte.screen.engine import _prepare_outdir
+
+    first = {"solvent": "EC", "salt": "LiPF6", "concentration": 3.0, "label": "A"}
+    _prepare_outdir(load_plan(_plan(composition=[first])), tmp_path)
+    record = (tmp_path / "plan.json").read_text()
+    task = tmp_path / "tasks" / "A" / "T300K" / "r0"
+    task.mkdir(parents=True)
+    (task / "result.json").write_text('{"status": "done", "properties": {}}')
+    # same label, another electrolyte: its tasks were skipped and reported the old results
+    other = dict(first, concentration=4.0)
+    with pytest.raises(PlanError, match="holds composition 'A' as .*LiPF6 3.0 molal.*this plan "
+                                        "gives it EC:1 .*LiPF6 4 molal"):
+        run_screen(_plan(composition=[other]), tmp_path, client=object(), progress=False)
+    assert (tmp_path / "plan.json").read_text() == record
+    # the same electrolyte under its label, with more compositions, is the growth that is allowed
+    more = [dict(first, solvent={"EC": 5}), dict(first, concentration=4.0, label="B")]
+    _prepare_outdir(load_plan(_plan(composition=more)), tmp_path)
+    labels = [c["label"] for c in json.loads((tmp_path / "plan.json").read_text())["compositions"]]
+    assert labels == ["A", "B"]
+
+
+def test_an_output_folder_that_is_a_file_or_holds_a_foreign_record_is_refused(tmp_path):
+    (tmp_path / "file").write_text("notes")
+    for outdir, message in ((tmp_path / "file", "is a file; give a folder"),
+                            (tmp_path / "file" / "sub", "file is a file, not a folder")):
+        with pytest.raises(PlanError, match=message):
+            run_screen(_plan(), outdir, client=object(), progress=False)
+    (tmp_path / "list").mkdir()
+    (tmp_path / "list" / "plan.json").write_text("[1, 2]")
+    with pytest.raises(PlanError, match="not a screening plan record"):
+        run_screen(_plan(), tmp_path / "list", client=object(), progress=False)
+    assert (tmp_path / "file").read_text() == "notes"
+
+
 def test_torch_threads_are_the_cores_per_task_at_once(client):
     import os
 

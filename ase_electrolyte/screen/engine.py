@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .plan import PlanError, load_plan
+from .plan import PlanError, composition_key, load_plan
 from .task import ERROR_FILE, RESULT_FILE, run_task, worker_problems, write_json
 
 __all__ = ["run_screen", "ScreenResult", "local_cluster_size", "start_local_cluster"]
@@ -140,6 +140,13 @@ def start_local_cluster(n_workers, *, gpu=False):
 
 def _prepare_outdir(plan, outdir):
     """Refuse a folder of another plan; record this one. Returns the previous plan.json or None."""
+    if outdir.exists() and not outdir.is_dir():
+        raise PlanError(f"output folder {outdir} is a file; give a folder")
+    for parent in outdir.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise PlanError(f"output folder {outdir}: {parent} is a file, not a folder")
+            break
     outdir.mkdir(parents=True, exist_ok=True)
     record = outdir / PLAN_FILE
     if record.exists():
@@ -149,14 +156,29 @@ def _prepare_outdir(plan, outdir):
             raise PlanError(
                 f"{record} is not readable JSON; choose another output folder"
             ) from None
+        if not isinstance(old, dict):
+            raise PlanError(f"{record} is not a screening plan record; choose another folder")
         if old.get("fingerprint") != plan.fingerprint():
             diff = _differences(old, plan)
             raise PlanError(
                 f"{outdir} holds results of a different plan ({old.get('name')!r}; differs in "
                 f"{', '.join(diff) or 'its settings'}); choose another output folder"
             )
+        # a label's finished tasks are reused: under it the folder must hold the same
+        # electrolyte, or the new composition would be answered with the old one's results
+        stored = {c.get("label"): c for c in old.get("compositions", [])}
+        for c in plan.compositions:
+            before = stored.get(c.label)
+            if before is not None and composition_key(before) != composition_key(c):
+                raise PlanError(
+                    f"{outdir} holds composition {c.label!r} as {before.get('solvent')} "
+                    f"({before.get('ratio')}), {before.get('salt')} {before.get('concentration')} "
+                    f"{before.get('units')}; this plan gives it {c.solvent_text} ({c.ratio}), "
+                    f"{c.salt} {c.concentration:g} {c.units}: give it another label or choose "
+                    "another output folder"
+                )
         # compositions, temperatures and replicas may grow: record the union
-        known = {c["label"] for c in old.get("compositions", [])}
+        known = set(stored)
         merged = plan.to_dict()
         merged["compositions"] = old.get("compositions", []) + [
             c for c in merged["compositions"] if c["label"] not in known
@@ -248,7 +270,8 @@ def run_screen(
     outdir : str or os.PathLike
         Output folder. It may hold an earlier run of the same plan (or of the same plan with more
         compositions, temperatures or replicas); one of a different plan (other seed, protocol,
-        model, box size or analyses) is refused.
+        model, box size or analyses), or one whose composition label stands for another
+        electrolyte than in this plan, is refused.
     client : distributed.Client, optional
         An existing client (local or remote cluster).
     scheduler : str, optional

@@ -287,7 +287,9 @@ def load_plan(plan, *, base_dir=None):
         (a :class:`ValueError`) for an unknown key, solvent or salt, a ratio or share that does
         not parse, a concentration ≤ 0 with a salt, a box too small to hold one ion pair, an
         unknown model or one whose package is not installed, a missing model/experimental file,
-        an unknown analysis or protocol setting. Nothing is built or simulated.
+        an unknown analysis or protocol setting, temperatures that share a task folder (equal
+        to 6 significant digits), the same electrolyte given twice (under two labels, or with
+        proportional shares), a label starting with a dot. Nothing is built or simulated.
 
     Notes
     -----
@@ -372,8 +374,17 @@ def load_plan(plan, *, base_dir=None):
     if not temps:
         raise PlanError("temperatures is empty")
     temperatures = [_positive(t, "temperature (K)") for t in temps]
-    if len(set(temperatures)) != len(temperatures):
-        raise PlanError(f"temperatures repeat: {temperatures}")
+    # tasks are told apart by their folder, T{t:g}K: 300 and 300.0000001 would share one, and
+    # the second would be answered with the first one's result
+    folders = {}
+    for k, t in enumerate(temperatures):
+        first = folders.setdefault(f"T{t:g}K", k)
+        if first != k:
+            other = temperatures[first]
+            raise PlanError(
+                f"temperatures repeat: {other:.10g} K and {t:.10g} K are both task folder "
+                f"T{t:g}K; give distinct temperatures (to 6 significant digits)"
+            )
 
     compositions = _compositions(data.get("composition"), n_atoms, density)
     protocol = _protocol(data.get("protocol", {}))
@@ -525,8 +536,12 @@ def _compositions(entries, n_atoms, density):
                 label = entry.get("label")
                 if label is None or len(solvents) * len(concs) > 1:
                     label = _label(shares, ratio, salt, c, units)
-                if not re.fullmatch(r"[A-Za-z0-9_.+-]+", str(label)):
-                    raise PlanError(f"{where}: label {label!r}: letters, digits, _ . + - only")
+                # a leading dot makes a hidden folder, and "." or ".." a folder outside tasks/
+                if not re.fullmatch(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*", str(label)):
+                    raise PlanError(
+                        f"{where}: label {label!r}: letters, digits, _ . + - only, not starting "
+                        "with '.'"
+                    )
                 try:  # the box must hold the composition: cheap, and fails before any task
                     composition_counts(
                         shares, salt, c, units=units, n_atoms=n_atoms, ratio=ratio,
@@ -539,7 +554,34 @@ def _compositions(entries, n_atoms, density):
     repeated = sorted({x for x in labels if labels.count(x) > 1})
     if repeated:
         raise PlanError(f"compositions repeat: {repeated}")
+    # the same electrolyte under two labels (EC:3,EMC:7 and EC:6,EMC:14, or one composition
+    # labelled twice) would be simulated twice and reported as two rows
+    seen = {}
+    for c in out:
+        other = seen.setdefault(composition_key(c), c)
+        if other is not c:  # Composition objects: one per entry, identity tells them apart
+            raise PlanError(
+                f"compositions {other.label!r} and {c.label!r} are the same electrolyte "
+                f"({c.solvent_text} by {c.ratio}, {c.salt or 'no salt'} {c.concentration:g} "
+                f"{c.units}); give it once (more samples: replicas = ...)"
+            )
     return out
+
+
+def composition_key(composition):
+    """What makes two compositions the same electrolyte: normalised shares, salt, concentration.
+
+    Parameters
+    ----------
+    composition : Composition or dict
+        A :class:`Composition` or its ``asdict`` form (as stored in ``plan.json``).
+    """
+    c = composition if isinstance(composition, dict) else asdict(composition)
+    total = sum(c["solvent"].values())
+    shares = tuple(sorted((k, round(v / total, 9)) for k, v in c["solvent"].items()))
+    # the ratio means nothing for a single solvent
+    ratio = c["ratio"] if len(shares) > 1 else None
+    return shares, ratio, c["salt"] or None, round(float(c["concentration"]), 9), c["units"]
 
 
 def _protocol(data):
