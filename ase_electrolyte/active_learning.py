@@ -14,11 +14,14 @@ label.
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from .atoms_checks import check_number
 
 __all__ = [
     "CandidateCollector",
@@ -64,7 +67,14 @@ class CandidateCollector:
     Raises
     ------
     ValueError
-        Thresholds not positive or not in the order ``select_threshold < stop_threshold``.
+        Thresholds not positive numbers (``stop_threshold`` may be infinite: never stop) or
+        not in the order ``select_threshold < stop_threshold``, ``min_interval`` not a positive
+        integer, a ``path`` that is a folder or inside a file.
+
+    Notes
+    -----
+    A non-finite spread (a member returned NaN or infinite forces) stops like one above
+    ``stop_threshold``.
 
     Examples
     --------
@@ -76,18 +86,28 @@ class CandidateCollector:
     """
 
     def __init__(self, path, select_threshold, stop_threshold, *, source=None, min_interval=1):
-        select_threshold = float(select_threshold)
-        stop_threshold = float(stop_threshold)
-        if not (np.isfinite(select_threshold) and select_threshold > 0):
-            raise ValueError(f"select_threshold must be positive, got {select_threshold}")
+        select_threshold = check_number("select_threshold (eV/Å)", select_threshold, above=0)
+        # infinity: never stop
+        if isinstance(stop_threshold, (float, np.floating)) and stop_threshold == np.inf:
+            stop_threshold = float("inf")
+        else:
+            stop_threshold = check_number("stop_threshold (eV/Å)", stop_threshold, above=0)
         if not select_threshold < stop_threshold:
             raise ValueError(
                 f"select_threshold ({select_threshold:g} eV/Å) must be below stop_threshold "
                 f"({stop_threshold:g} eV/Å)"
             )
-        if int(min_interval) != min_interval or min_interval < 1:
-            raise ValueError(f"min_interval must be a positive integer, got {min_interval}")
+        min_interval = check_number("min_interval", min_interval, integer=True, minimum=1)
         self.path = Path(path)
+        if self.path.is_dir():
+            raise ValueError(f"candidates file {self.path} is a folder; give a file (*.extxyz)")
+        for parent in self.path.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise ValueError(
+                        f"candidates file {self.path}: {parent} is a file, not a folder"
+                    )
+                break
         self.select_threshold = select_threshold
         self.stop_threshold = stop_threshold
         self.source = "" if source is None else str(source)
@@ -120,16 +140,23 @@ class CandidateCollector:
         k = self.n_evaluations
         self.n_evaluations += 1
         spread = float(results["max_forces_std"])
-        self.max_spread = max(self.max_spread, spread)
-        stop = spread > self.stop_threshold
+        # a NaN spread (a member returned NaN forces) compared below every threshold and passed
+        # for a confident model; it is the strongest sign of extrapolation
+        finite = np.isfinite(spread)
+        self.max_spread = max(self.max_spread, spread) if finite else float("nan")
+        stop = not finite or spread > self.stop_threshold
         due = self._last_written is None or k - self._last_written >= self.min_interval
         if stop or (spread > self.select_threshold and due):
             self._write(atoms, results, k, spread)
         if stop:
+            why = (
+                f"exceeds the stop threshold {self.stop_threshold:g} eV/Å" if finite
+                else "is not finite (a member returned non-finite forces)"
+            )
             raise ExtrapolationError(
-                f"committee force spread {spread:.3g} eV/Å at evaluation {k} exceeds the stop "
-                f"threshold {self.stop_threshold:g} eV/Å: the model is extrapolating; "
-                f"{self.n_candidates} candidate frame(s) are in {self.path} for labelling"
+                f"committee force spread {spread:.3g} eV/Å at evaluation {k} {why}: the model "
+                f"is extrapolating; {self.n_candidates} candidate frame(s) are in {self.path} "
+                "for labelling"
             )
 
     def _write(self, atoms, results, k, spread):
@@ -394,14 +421,25 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     Raises
     ------
     ValueError
-        An unknown ``method``, no frames, or ``n`` not a positive integer (before any model
-        evaluation).
+        An unknown ``method``, no frames, ``n`` not a positive integer, or an ``out`` that is
+        a folder or inside a file (before any model evaluation).
     """
     import ase.io
 
     methods = ("fps", "d-optimal")
     if method not in methods:
         raise ValueError(f"method must be one of {methods}, not {method!r}")
+    n = check_number("n", n, integer=True, minimum=1)
+    if out is not None:
+        # checked before the descriptors are computed, which is the expensive part
+        out = Path(out)
+        if out.is_dir():
+            raise ValueError(f"out {out} is a folder; give a file name (*.extxyz)")
+        for parent in out.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise ValueError(f"out {out}: {parent} is a file, not a folder")
+                break
     if isinstance(candidates, (str, Path)):
         if not Path(candidates).exists():
             raise FileNotFoundError(f"no candidates file {candidates}")
@@ -410,9 +448,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         frames = list(candidates)
     if not frames:
         raise ValueError("there are no candidate frames to select from")
-    if int(n) != n or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n}")
-    n = min(int(n), len(frames))
+    n = min(n, len(frames))
     spreads = np.array([float(a.info.get("max_forces_std", np.nan)) for a in frames])
     first = int(np.nanargmax(spreads)) if np.isfinite(spreads).any() else 0
     desc = frame_descriptors(frames, model, device=device)
@@ -428,6 +464,12 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         frame.info["selection_method"] = method
         selected.append(frame)
     if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        ase.io.write(out, selected, format="extxyz")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        # a failed write (disk full, killed) leaves an earlier selection of that name intact
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+        try:
+            ase.io.write(tmp, selected, format="extxyz")
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
     return selected

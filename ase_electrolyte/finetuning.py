@@ -23,7 +23,7 @@ from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
 from ase.units import GPa
 
-from .atoms_checks import check_flag
+from .atoms_checks import check_atoms, check_flag, check_number
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "label_errors"]
 
@@ -85,8 +85,9 @@ def read_labelled(source, *, what="training data"):
     Raises
     ------
     ValueError
-        No frames, a frame without energy or forces, non-finite labels, or labels whose size
-        says they are not in eV, eV/Å and eV/Å³.
+        No frames, a frame of no atom, non-finite positions or a degenerate periodic cell, a
+        frame without energy or forces, non-finite labels, or labels whose size says they are
+        not in eV, eV/Å and eV/Å³.
     """
     from ase import Atoms
 
@@ -110,6 +111,13 @@ def read_labelled(source, *, what="training data"):
         raise ValueError(f"{what} holds no frames")
     out = []
     for k, atoms in enumerate(frames):
+        if len(atoms) == 0:
+            raise ValueError(f"{what}: frame {k} holds no atom")
+        try:
+            # sevenn would train on NaN positions or a degenerate cell and return a NaN model
+            check_atoms(atoms)
+        except ValueError as err:
+            raise ValueError(f"{what}: frame {k}: {err}") from None
         calc = atoms.calc
         results = {} if calc is None else dict(calc.results)
         missing = [p for p in ("energy", "forces") if p not in results]
@@ -350,24 +358,12 @@ def _plot_curves(curves, path):
 def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight,
                             pressure_shift_bar, out):
     """Refuse options sevenn would only trip over after the data are loaded and preprocessed."""
-    def number(name, value):
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a number, got {value!r}") from None
-        if not np.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value}")
-        return value
-
-    if not number("lr", lr) > 0:
-        raise ValueError(f"lr (the initial learning rate) must be positive, got {lr}")
-    for name, value in (("force_weight", force_weight), ("stress_weight", stress_weight)):
-        if number(name, value) < 0:
-            raise ValueError(f"{name} must be >= 0, got {value}")
-    number("pressure_shift_bar", pressure_shift_bar)
-    for name, value, least in (("batch_size", batch_size, 1), ("seed", seed, 0)):
-        if isinstance(value, bool) or int(number(name, value)) != float(value) or value < least:
-            raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    check_number("lr (the initial learning rate)", lr, above=0)
+    check_number("force_weight", force_weight, minimum=0)
+    check_number("stress_weight", stress_weight, minimum=0)
+    check_number("pressure_shift_bar", pressure_shift_bar)
+    check_number("batch_size", batch_size, integer=True, minimum=1)
+    check_number("seed", seed, integer=True, minimum=0)
     if Path(out).exists() and not Path(out).is_dir():
         raise ValueError(f"output folder {str(out)!r} exists and is not a folder")
 
@@ -476,10 +472,9 @@ def finetune(
     >>> res.checkpoint.name, len(res.learning_curves[0])
     ('finetuned.pth', 3)
     """
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs}")
-    if int(ensemble) != ensemble or ensemble < 1:
-        raise ValueError(f"ensemble must be a positive integer, got {ensemble}")
+    # NaN and infinity failed inside int() without naming the argument, True passed as 1
+    epochs = check_number("epochs", epochs, integer=True, minimum=1)
+    ensemble = check_number("ensemble", ensemble, integer=True, minimum=1)
     if loss not in ("huber", "mse"):
         raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r}")
     if train is None:

@@ -62,7 +62,7 @@ def test_hot_md_writes_candidates_and_stops_above_the_second_threshold(tiny, tmp
 def test_threshold_order_and_non_committee_are_refused(tmp_path):
     with pytest.raises(ValueError, match="must be below stop_threshold"):
         CandidateCollector(tmp_path / "c.extxyz", 0.3, 0.3)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match=r"select_threshold \(eV/Å\) must be a finite number > 0"):
         CandidateCollector(tmp_path / "c.extxyz", -0.1, 0.3)
     collector = CandidateCollector(tmp_path / "c.extxyz", 0.1, 0.3)
 
@@ -179,3 +179,84 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["finetune", str(tmp_path / "nolabels.extxyz"), "--epochs", "1",
                  "-o", str(tmp_path / "ft")]) == 2
     assert "no energy" in capsys.readouterr().err
+
+
+def _evaluation(spread):
+    return {"max_forces_std": spread, "energy_std": 0.01, "forces_std": np.full(4, spread)}
+
+
+def test_a_non_finite_spread_stops_like_one_above_the_threshold(tmp_path):
+    # NaN compared below both thresholds: a committee member returning NaN forces passed as
+    # a confident model, nothing written, max_spread unchanged
+    frame = emt_copper(1)[0]
+    frame.calc = None
+    for spread in (float("nan"), float("inf")):
+        path = tmp_path / f"{spread}.extxyz"
+        collector = CandidateCollector(path, 0.1, 0.3)
+        collector(frame, _evaluation(0.05))
+        with pytest.raises(ExtrapolationError, match=r"spread (nan|inf) eV/Å at evaluation 1 "
+                                                     "is not finite"):
+            collector(frame, _evaluation(spread))
+        assert collector.n_candidates == 1 and not np.isfinite(collector.max_spread)
+        assert len(ase.io.read(path, index=":")) == 1
+
+
+@pytest.mark.parametrize("kw,message", [
+    ({"min_interval": float("nan")}, "min_interval must be a whole number >= 1, got nan"),
+    ({"min_interval": float("inf")}, "min_interval must be a whole number >= 1, got inf"),
+    ({"min_interval": True}, "min_interval must be a whole number >= 1, got True"),
+    ({"min_interval": 0}, "min_interval must be a whole number >= 1, got 0"),
+    ({"select_threshold": True}, r"select_threshold \(eV/Å\) must be a finite number > 0"),
+    ({"select_threshold": "0.1"}, r"select_threshold \(eV/Å\) must be a finite number > 0"),
+    ({"stop_threshold": float("nan")}, r"stop_threshold \(eV/Å\) must be a finite number > 0"),
+    ({"stop_threshold": -np.inf}, r"stop_threshold \(eV/Å\) must be a finite number > 0"),
+])
+def test_collector_numbers_of_the_wrong_kind_are_refused_by_name(kw, message, tmp_path):
+    args = {"path": tmp_path / "c.extxyz", "select_threshold": 0.1, "stop_threshold": 0.3}
+    with pytest.raises(ValueError, match=message):
+        CandidateCollector(**{**args, **kw})
+    # an infinite stop threshold means: never stop
+    assert CandidateCollector(**{**args, "stop_threshold": np.inf}).stop_threshold == np.inf
+
+
+def test_collector_and_selection_paths_are_checked_before_any_work(tmp_path, monkeypatch):
+    import ase_electrolyte.active_learning as al
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("descriptors were computed")
+
+    monkeypatch.setattr(al, "frame_descriptors", no_model)
+    (tmp_path / "notes").write_text("a file")
+    frames = emt_copper(3)
+    for where, message in ((tmp_path, "is a folder"),
+                           (tmp_path / "notes" / "c.extxyz", "notes is a file, not a folder")):
+        with pytest.raises(ValueError, match=message):
+            CandidateCollector(where, 0.1, 0.3)
+        with pytest.raises(ValueError, match=f"out .*{message}"):
+            select_candidates(frames, 2, out=where)
+    for n in (True, float("nan"), float("inf"), 0, 1.5):
+        with pytest.raises(ValueError, match=f"n must be a whole number >= 1, got {n}"):
+            select_candidates(frames, n)
+
+
+def test_a_failed_selection_write_keeps_the_earlier_file(tmp_path, monkeypatch):
+    import ase_electrolyte.active_learning as al
+
+    monkeypatch.setattr(al, "frame_descriptors",
+                        lambda frames, *a, **k: np.arange(3 * len(frames), dtype=float)
+                        .reshape(len(frames), 3) ** 1.5)
+    out = tmp_path / "selected.extxyz"
+    frames = emt_copper(3)
+    select_candidates(frames, 2, out=out)
+    before = out.read_bytes()
+    real_write = ase.io.write
+
+    def disk_full(path, images, **kw):
+        real_write(path, images[:1], **kw)  # half the frames reach the disk
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ase.io, "write", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        select_candidates(frames, 3, out=out)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["selected.extxyz"]

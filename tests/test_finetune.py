@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from ase import Atoms
+from ase.calculators.singlepoint import SinglePointCalculator
 from tiny_models import emt_copper, tiny_committee
 
 pytest.importorskip("sevenn")
@@ -136,22 +138,29 @@ def test_bad_arguments(tmp_path):
 @pytest.mark.parametrize(
     "option, message",
     [
-        ({"lr": -1e-3}, "lr .*positive"),
-        ({"lr": float("inf")}, "lr must be finite"),
-        ({"lr": "fast"}, "lr must be a number"),
-        ({"batch_size": 0}, "batch_size must be an integer >= 1"),
-        ({"batch_size": 2.5}, "batch_size must be an integer"),
-        ({"seed": -1}, "seed must be an integer >= 0"),
-        ({"force_weight": -1.0}, "force_weight must be >= 0"),
-        ({"stress_weight": float("nan")}, "stress_weight must be finite"),
-        ({"pressure_shift_bar": float("nan")}, "pressure_shift_bar must be finite"),
+        ({"lr": -1e-3}, r"lr \(the initial learning rate\) must be a finite number > 0"),
+        ({"lr": float("inf")}, r"lr \(the initial learning rate\) must be a finite number"),
+        ({"lr": "fast"}, r"lr \(the initial learning rate\) must be a finite number.*'fast'"),
+        ({"batch_size": 0}, "batch_size must be a whole number >= 1, got 0"),
+        ({"batch_size": 2.5}, "batch_size must be a whole number >= 1, got 2.5"),
+        ({"seed": -1}, "seed must be a whole number >= 0"),
+        ({"force_weight": -1.0}, "force_weight must be a finite number >= 0"),
+        ({"stress_weight": float("nan")}, "stress_weight must be a finite number >= 0, got nan"),
+        ({"pressure_shift_bar": float("nan")},
+         "pressure_shift_bar must be a finite number, got nan"),
+        ({"lr": True}, r"lr \(the initial learning rate\) must be a finite number > 0, got True"),
+        ({"epochs": float("nan")}, "epochs must be a whole number >= 1, got nan"),
+        ({"epochs": float("inf")}, "epochs must be a whole number >= 1, got inf"),
+        ({"epochs": True}, "epochs must be a whole number >= 1, got True"),
+        ({"ensemble": float("inf")}, "ensemble must be a whole number >= 1, got inf"),
+        ({"ensemble": True}, "ensemble must be a whole number >= 1, got True"),
     ],
 )
 def test_training_options_are_refused_before_the_data_are_read(tmp_path, option, message):
     # the training file does not exist: the option's error must come first
     with pytest.raises(ValueError, match=message):
-        finetune("sevennet-0", tmp_path / "not_read.extxyz", epochs=1, out=tmp_path / "o",
-                 **option)
+        finetune("sevennet-0", tmp_path / "not_read.extxyz", out=tmp_path / "o",
+                 **{"epochs": 1, **option})
     assert not (tmp_path / "o").exists()
 
 
@@ -160,3 +169,26 @@ def test_an_output_path_that_is_a_file_is_refused_before_training(tmp_path):
     taken.write_text("")
     with pytest.raises(ValueError, match="exists and is not a folder"):
         finetune("sevennet-0", emt_copper(1), epochs=1, out=taken)
+
+
+def _labelled(atoms):
+    atoms.calc = SinglePointCalculator(atoms, energy=0.0, forces=np.zeros((len(atoms), 3)))
+    return atoms
+
+
+@pytest.mark.parametrize("frame,message", [
+    (lambda: Atoms(), "frame 1 holds no atom"),
+    (lambda: Atoms("H2", positions=[[0, 0, 0], [np.nan, 0, 0]]),
+     "frame 1: non-finite positions for 1 atom"),
+    (lambda: Atoms("H2", positions=[[0, 0, 0], [0.7, 0, 0]], cell=[[1, 0, 0], [2, 0, 0],
+                                                                    [0, 0, 1]], pbc=True),
+     "frame 1: the periodic cell has zero volume"),
+])
+def test_frames_that_are_no_structure_are_refused_before_training(frame, message, tmp_path):
+    # a NaN position reached sevenn (a NaN model); no atom divided by zero
+    frames = [emt_copper(1)[0], _labelled(frame())]
+    with pytest.raises(ValueError, match=f"training data: {message}"):
+        read_labelled(frames)
+    with pytest.raises(ValueError, match=f"validation data: {message}"):
+        finetune({"channel": 4}, emt_copper(1), valid=frames, epochs=1, out=tmp_path / "o")
+    assert not (tmp_path / "o").exists()
