@@ -11,8 +11,86 @@ from __future__ import annotations
 
 import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
+from MDAnalysis.core.groups import AtomGroup, UpdatingAtomGroup
 
-__all__ = ["FrameAnalysis", "require_results"]
+from ase_electrolyte.atoms_checks import check_number
+
+__all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "require_results"]
+
+
+def check_range(name, value):
+    """``(r_min, r_max)`` in Å as two floats with ``0 <= r_min < r_max``, or ValueError naming
+    ``name``; bools and strings are refused as :func:`~ase_electrolyte.atoms_checks.check_number`
+    refuses them.
+
+    Parameters
+    ----------
+    name : str
+        The argument, as the message shows it.
+    value : object
+
+    Returns
+    -------
+    tuple of float
+
+    Raises
+    ------
+    ValueError
+        Not two numbers, a bound that is not finite, or not ``0 <= r_min < r_max``.
+    """
+    try:
+        if isinstance(value, (str, bytes)):
+            raise TypeError
+        low, high = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be two numbers (r_min, r_max) in Å, got {value!r}"
+                         ) from None
+    r_min = check_number(f"{name}: r_min (Å)", low, minimum=0)
+    r_max = check_number(f"{name}: r_max (Å)", high)
+    if not r_min < r_max:
+        raise ValueError(f"{name} must satisfy 0 <= r_min < r_max, got {(low, high)}")
+    return r_min, r_max
+
+
+def check_atomgroup(name, group, *, universe=None):
+    """``group`` when it is a static, non-empty AtomGroup (of ``universe`` if given).
+
+    Every analysis of this package fixes its atoms (their molecules, species, classes) when it
+    is created; an :class:`~MDAnalysis.core.groups.UpdatingAtomGroup` would be read once, at
+    that frame, and silently not re-evaluated on the frames analysed.
+
+    Parameters
+    ----------
+    name : str
+        The argument, as the message shows it.
+    group : object
+    universe : MDAnalysis.Universe, optional
+        The Universe ``group`` must belong to.
+
+    Returns
+    -------
+    MDAnalysis.core.groups.AtomGroup
+
+    Raises
+    ------
+    TypeError
+        ``group`` is not an AtomGroup (e.g. a selection string).
+    ValueError
+        ``group`` is updating, empty, or of another Universe.
+    """
+    if not isinstance(group, AtomGroup):
+        raise TypeError(f"{name} must be an AtomGroup (e.g. universe.select_atoms(...)), not "
+                        f"{type(group).__name__}")
+    if isinstance(group, UpdatingAtomGroup):
+        raise ValueError(
+            f"{name} is an UpdatingAtomGroup (select_atoms(..., updating=True)): the analysis "
+            "fixes its atoms when it is created and would not follow the selection from frame "
+            "to frame; pass a static selection")
+    if group.n_atoms == 0:
+        raise ValueError(f"{name} is empty (it selects no atoms)")
+    if universe is not None and group.universe is not universe:
+        raise ValueError(f"{name} belongs to another Universe")
+    return group
 
 
 class FrameAnalysis(AnalysisBase):

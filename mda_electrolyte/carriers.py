@@ -25,8 +25,9 @@ from MDAnalysis.core.universe import Universe
 from MDAnalysis.lib.distances import minimize_vectors
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
-from ase_electrolyte.atoms_checks import check_flag
+from ase_electrolyte.atoms_checks import check_flag, check_number
 
+from .analysis_base import check_atomgroup
 from .molecules import molecule_ids
 
 __all__ = ["IonSpecies", "resolve_species", "unwrap_trajectory", "find_wrapping_jump"]
@@ -185,8 +186,9 @@ def resolve_species(
                     f"ions[{name!r}] is an AtomGroup, which belongs to one Universe; with several "
                     "Universes give selection strings"
                 )
-            if sel.universe is not universe:
-                raise ValueError(f"ions[{name!r}] is an AtomGroup of another Universe")
+            # an empty group is named below, with the selection strings
+            if sel.n_atoms:
+                check_atomgroup(f"ions[{name!r}]", sel, universe=universe)
             atoms = sel
         else:
             raise TypeError(
@@ -229,13 +231,7 @@ def resolve_species(
 
         ion_charges, charge_source = None, None
         if name in charges:
-            try:
-                q = float(charges[name])
-            except (TypeError, ValueError):
-                q = np.nan
-            if not np.isfinite(q):
-                raise ValueError(f"charges[{name!r}] must be a finite charge per ion in e, not "
-                                 f"{charges[name]!r}")
+            q = check_number(f"charges[{name!r}] (e per ion)", charges[name])
             ion_charges = np.full(n_ions, q)
             charge_source = "given"
         else:
@@ -566,13 +562,9 @@ def default_blocks(n_collections, n_blocks):
     """Blocks per trajectory: 10 for one (9 degrees of freedom give calibrated errors), else 1."""
     if n_blocks is None:
         return 10 if n_collections == 1 else 1
-    if int(n_blocks) != n_blocks or n_blocks < 1:
-        raise ValueError(f"n_blocks must be a positive integer, not {n_blocks!r}")
-    return int(n_blocks)
+    return check_number("n_blocks", n_blocks, integer=True, minimum=1)
 
 
 def check_volume(volume):
     """``None`` or a positive volume in Å³."""
-    if volume is not None and not 0 < float(volume) < np.inf:
-        raise ValueError(f"volume must be positive and finite (Å³), not {volume!r}")
-    return None if volume is None else float(volume)
+    return check_number("volume (Å³)", volume, above=0, allow_none=True)

@@ -33,7 +33,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
-from ase_electrolyte.atoms_checks import check_flag
+from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
@@ -68,13 +68,7 @@ def _conductivity_prefactor(volume, temperature, dimensions):
 
 
 def _check_temperature(temperature):
-    try:
-        t = float(temperature)
-    except (TypeError, ValueError):
-        raise TypeError(f"temperature must be a number in K, not {temperature!r}") from None
-    if not t > 0 or not np.isfinite(t):
-        raise ValueError(f"temperature must be positive and finite (K), not {temperature!r}")
-    return t
+    return check_number("temperature (K)", temperature, above=0)
 
 
 _GK_REMEDY = (
@@ -91,9 +85,7 @@ DEFAULT_BLOCKS = 10
 def _check_segments(n_universes, n_blocks):
     if n_blocks is None:
         n_blocks = DEFAULT_BLOCKS if n_universes == 1 else 1
-    if isinstance(n_blocks, bool) or int(n_blocks) != n_blocks:
-        raise ValueError(f"n_blocks must be a positive integer, not {n_blocks!r}")
-    n_blocks = int(n_blocks)
+    n_blocks = check_number("n_blocks", n_blocks, integer=True, minimum=1)
     if n_universes * n_blocks < 2:
         raise ValueError(
             "the error estimate needs at least 2 segments: pass several independent trajectories "
@@ -375,9 +367,7 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._temperature = _check_temperature(temperature)
         check_flag("check_sampling", check_sampling)
         self._check_sampling = bool(check_sampling)
-        if max_lag is not None and not float(max_lag) > 0:
-            raise ValueError(f"max_lag must be a positive time in ps, not {max_lag!r}")
-        self._max_lag = None if max_lag is None else float(max_lag)
+        self._max_lag = check_number("max_lag (ps)", max_lag, above=0, allow_none=True)
         if isinstance(plateau, str):
             if plateau != "auto":
                 raise ValueError(
@@ -385,11 +375,13 @@ class GreenKuboConductivity(CarrierAnalysis):
                 )
         else:
             try:
-                lo, hi = (float(x) for x in plateau)
+                lo, hi = plateau
             except (TypeError, ValueError):
                 raise ValueError(
                     f"plateau must be 'auto' or a (start, stop) window in ps, not {plateau!r}"
                 ) from None
+            lo = check_number("plateau start (ps)", lo, minimum=0)
+            hi = check_number("plateau stop (ps)", hi)
             if not 0 <= lo < hi:
                 raise ValueError(f"plateau window must satisfy 0 <= start < stop, got {plateau!r}")
             if self._max_lag is not None and hi > self._max_lag:
@@ -949,9 +941,8 @@ class NernstEinstein:
         volume = check_volume(volume)
         for s in d:
             count, q = n_ions[s], charges[s]
-            if isinstance(count, bool) or not float(count) >= 1 or int(count) != count:
-                raise ValueError(f"n_ions of {s!r} must be a positive integer, not {count!r}")
-            if not np.isfinite(float(q)) or float(q) == 0:
+            check_number(f"n_ions of {s!r}", count, integer=True, minimum=1)
+            if check_number(f"the charge of {s!r} (e)", q) == 0:
                 raise ValueError(f"the charge of {s!r} must be finite and non-zero (e), not {q!r}; "
                                  "leave uncharged species out of Nernst–Einstein")
         d = {s: e.to("Å^2/ps") for s, e in d.items()}

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft
 
+from ase_electrolyte.atoms_checks import check_number
+
 __all__ = [
     "time_correlation",
     "mean_squared_displacement",
@@ -227,19 +229,22 @@ def fit_window_slice(time, fit_window, fit_window_ps):
 
 
 def check_fit_window(fit_window, fit_window_ps):
-    """Raise ValueError for a fit window that is not ``0 <= start < stop`` (fractions <= 1)."""
+    """Raise ValueError for a fit window that is not two finite numbers ``0 <= start < stop``
+    (fractions ``<= 1`` for ``fit_window``)."""
     if fit_window_ps is not None:
-        lo, hi = fit_window_ps
-        if not 0 <= lo < hi:
-            raise ValueError(
-                f"fit_window_ps must satisfy 0 <= start < stop (ps), got {fit_window_ps!r}"
-            )
+        name, window, top, rule = "fit_window_ps", fit_window_ps, None, "0 <= start < stop (ps)"
     else:
-        lo, hi = fit_window
-        if not 0 <= lo < hi <= 1:
-            raise ValueError(
-                f"fit_window must be fractions 0 <= start < stop <= 1, got {fit_window!r}"
-            )
+        name, window, top, rule = "fit_window", fit_window, 1, "fractions 0 <= start < stop <= 1"
+    try:
+        if isinstance(window, (str, bytes)):
+            raise TypeError
+        lo, hi = window
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be two numbers (start, stop), got {window!r}") from None
+    lo = check_number(f"{name} start", lo, minimum=0)
+    hi = check_number(f"{name} stop", hi, maximum=top)
+    if not lo < hi:
+        raise ValueError(f"{name} must satisfy {rule}, got {window!r}")
 
 
 def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", threshold=0.5):

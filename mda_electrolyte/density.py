@@ -22,7 +22,7 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import optimize, stats
 
-from ase_electrolyte.atoms_checks import check_flag
+from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import METHODS, Estimate
 
 from .analysis_base import require_results
@@ -44,10 +44,11 @@ def _series(source, name, dt):
     values = np.asarray(source, dtype=np.float64)
     if values.ndim != 1:
         raise ValueError(f"a {name} series must be one-dimensional, not of shape {values.shape}")
-    if dt is None or not 0 < float(dt) < np.inf:
+    if dt is None:
         raise ValueError(f"an array of {name} values needs its spacing dt= (ps), a positive "
-                         f"finite number, not {dt!r}")
-    return values, float(dt)
+                         "finite number")
+    return values, check_number(f"the spacing dt (ps) of an array of {name} values", dt,
+                                above=0)
 
 
 def equilibrated_mean(values, dt=1.0, detect=True):
@@ -346,9 +347,7 @@ class TaitCompressibility:
         if self._err is not None and (self._err.shape != self._v.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
             raise ValueError("volume errors must be positive and finite, one per volume")
-        self._p0 = float(reference_pressure)
-        if not np.isfinite(self._p0):
-            raise ValueError(f"reference_pressure must be finite (bar), not {reference_pressure!r}")
+        self._p0 = check_number("reference_pressure (bar)", reference_pressure)
         self.results = Results()
 
     def run(self):
@@ -448,11 +447,10 @@ class ThermalExpansion:
         if self._err is not None and (self._err.shape != self._rho.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
             raise ValueError("density errors must be positive and finite, one per density")
-        self._tref = self._t.mean() if reference_temperature is None else float(
-            reference_temperature)
-        if not 0 < self._tref < np.inf:
-            raise ValueError(f"reference_temperature must be positive and finite (K), not "
-                             f"{reference_temperature!r}")
+        self._tref = check_number("reference_temperature (K)", reference_temperature, above=0,
+                                  allow_none=True)
+        if self._tref is None:
+            self._tref = self._t.mean()
         self.results = Results()
 
     def run(self):

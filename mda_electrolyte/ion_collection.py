@@ -35,7 +35,6 @@ number of atoms times frames. Positions in Å, velocities in Å/ps, charges in e
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -43,7 +42,7 @@ import scipy.sparse
 from MDAnalysis.analysis.results import ResultsGroup
 from scipy import constants
 
-from ase_electrolyte.atoms_checks import FlagError, check_flag
+from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 
 from .analysis_base import FrameAnalysis
 from .carriers import (
@@ -151,9 +150,7 @@ class IonCollection:
         self.n_ions = np.asarray(n_ions, dtype=np.intp)
         if self.n_ions.shape != (len(self.species),) or np.any(self.n_ions < 1):
             raise ValueError("n_ions needs one positive count per species")
-        self.dt = float(dt)
-        if not (self.dt > 0 and math.isfinite(self.dt)):
-            raise ValueError(f"dt must be a positive time in ps, not {dt!r}")
+        self.dt = check_number("dt (ps)", dt, above=0)
         self.charges = (
             [None] * len(self.species) if charges is None
             else [None if q is None else np.asarray(q, dtype=np.float64) for q in charges]
@@ -169,9 +166,7 @@ class IonCollection:
             if q is not None and q.shape != (self.n_ions[k],):
                 raise ValueError(f"species {self.species[k]!r}: {q.size} charges for "
                                  f"{self.n_ions[k]} ions")
-        self.volume = None if volume is None else float(volume)
-        if self.volume is not None and not self.volume > 0:
-            raise ValueError(f"volume must be positive (Å³), not {volume!r}")
+        self.volume = check_number("volume (Å³)", volume, above=0, allow_none=True)
         self.volume_range = volume_range
         self.volume_spread = float(volume_spread)
         self.velocity_sum = velocity_sum
@@ -364,10 +359,7 @@ class IonCollection:
         <IonCollection pressure tensor (), 100 frames every 0.001 ps, from pressure_tensor>
         """
         tensor = np.asarray(tensor, dtype=np.float64)
-        if temperature is not None:
-            temperature = float(temperature)
-            if not (temperature > 0 and math.isfinite(temperature)):
-                raise ValueError(f"temperature must be positive (K), not {temperature!r}")
+        temperature = check_number("temperature (K)", temperature, above=0, allow_none=True)
         if volume is None:
             raise ValueError("a pressure tensor needs the volume (Å³) it was sampled in")
         return cls((), (), dt, volume=volume, volume_range=volume_range,
@@ -609,14 +601,10 @@ class IonCollector(FrameAnalysis):
                 "positions and unwrap=False"
             )
         self._unwrap = unwrap
-        if isinstance(ion_velocity_budget, bool) or not (
-                int(ion_velocity_budget) == ion_velocity_budget and ion_velocity_budget >= 0):
-            raise ValueError("ion_velocity_budget must be a number of bytes >= 0, not "
-                             f"{ion_velocity_budget!r}")
-        self._budget = int(ion_velocity_budget)
-        if max_ion_frames is not None and int(max_ion_frames) < 2:
-            raise ValueError(f"max_ion_frames must be at least 2, not {max_ion_frames!r}")
-        self._max_ion_frames = None if max_ion_frames is None else int(max_ion_frames)
+        self._budget = check_number("ion_velocity_budget (bytes)", ion_velocity_budget,
+                                    integer=True, minimum=0)
+        self._max_ion_frames = check_number("max_ion_frames", max_ion_frames, integer=True,
+                                            minimum=2, allow_none=True)
         # per-ion centres are kept on trajectory frames that are multiples of _keep_every: a
         # rule every part of a parallel run applies alike, whatever start/step it was given
         n_traj = len(universe.trajectory)
@@ -670,6 +658,7 @@ class IonCollector(FrameAnalysis):
         self._last_raw = None
         self._last_unwrapped = None
         self._chunk_boxes = np.zeros((chunk, 6))
+        self._chunk_frames = np.zeros(chunk, dtype=np.intp)
         if self._velocities:
             self._chunk_vel = np.empty((chunk, n_tr, 3), dtype=np.float32)
             r.velocity_sum = np.empty((n, n_sp, 3))
@@ -682,7 +671,6 @@ class IonCollector(FrameAnalysis):
             r.position_sum = np.empty((n, n_sp, 3))
             r.dipole = np.empty((n, n_sp, 3))
             r.com_position = np.empty((n, 3))
-            self._chunk_frames = np.zeros(chunk, dtype=np.intp)
             self._kept = []
             r.kept_frames = np.zeros(0, dtype=np.intp)
             r.first_raw = np.empty((1, n_tr, 3))
@@ -704,7 +692,7 @@ class IonCollector(FrameAnalysis):
             self._chunk_vel[j] = self._tracked.velocities
         if self._positions:
             self._chunk_pos[j] = self._tracked.positions
-            self._chunk_frames[j] = ts.frame
+        self._chunk_frames[j] = ts.frame
         self._fill += 1
         if self._fill == self._chunk_boxes.shape[0] or i == self.n_frames - 1:
             self._flush()
@@ -712,6 +700,11 @@ class IonCollector(FrameAnalysis):
     def _flush(self):
         r = self.results
         n = self._fill
+        # a NaN would otherwise surface after the whole pass as a NaN sum, naming no frame
+        if self._velocities:
+            self._check_finite("velocities", self._chunk_vel[:n])
+        if self._positions:
+            self._check_finite("positions", self._chunk_pos[:n])
         lo, hi = self._done, self._done + n
         boxes = self._chunk_boxes[:n]
         r.boxes[lo:hi] = boxes
@@ -772,6 +765,15 @@ class IonCollector(FrameAnalysis):
                 self._kept = []
         self._done = hi
         self._fill = 0
+
+    def _check_finite(self, what, chunk):
+        bad = ~np.isfinite(chunk).all(axis=2)
+        if bad.any():
+            row, index = np.argwhere(bad)[0]
+            raise ValueError(
+                f"{self._label}: frame {self._chunk_frames[row]} has non-finite {what} (atom "
+                f"index {self._tracked[index].index}); analyse the frames before it "
+                "(run(stop=...)) or repair the trajectory")
 
     def _wrapped_error(self, tracked_index, frame):
         atom = self._tracked[tracked_index]

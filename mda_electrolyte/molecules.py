@@ -17,6 +17,7 @@ import numpy as np
 from ase.geometry import find_mic
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
+from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.topology import MOLECULE_INDEX, SPECIES
 
 __all__ = [
@@ -555,13 +556,5 @@ def check_vacuum(vacuum):
     ValueError
         For zero, negative, non-finite or non-numeric values.
     """
-    if vacuum is None:
-        return None
-    try:
-        value = float(vacuum)
-    except (TypeError, ValueError):
-        raise ValueError(f"vacuum must be a length in Å or None, not {vacuum!r}") from None
-    if not 0 < value < np.inf:
-        # zero vacuum puts a molecule next to its own images: not isolated
-        raise ValueError(f"vacuum must be positive and finite (Å), not {vacuum!r}")
-    return value
+    # zero vacuum puts a molecule next to its own images: not isolated
+    return check_number("vacuum (a length in Å, or None)", vacuum, above=0, allow_none=True)

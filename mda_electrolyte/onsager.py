@@ -32,7 +32,7 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy.integrate import cumulative_trapezoid
 
-from ase_electrolyte.atoms_checks import check_flag
+from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
@@ -158,9 +158,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         self._temperature = _check_temperature(temperature)
         check_fit_window(fit_window, None)
         self._fit_window = tuple(fit_window)
-        if max_lag is not None and not float(max_lag) > 0:
-            raise ValueError(f"max_lag must be positive (ps), not {max_lag!r}")
-        self._max_lag = max_lag
+        self._max_lag = check_number("max_lag (ps)", max_lag, above=0, allow_none=True)
         check_flag("remove_drift", remove_drift)
         check_flag("check_sampling", check_sampling)
         self._remove_drift = bool(remove_drift)

@@ -33,7 +33,12 @@ import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
-from mda_electrolyte.analysis_base import FrameAnalysis, require_results
+from mda_electrolyte.analysis_base import (
+    FrameAnalysis,
+    check_atomgroup,
+    check_range,
+    require_results,
+)
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
 from mda_electrolyte.report import register_analysis
@@ -106,8 +111,8 @@ class IntraInterRDF(FrameAnalysis):
     Parameters
     ----------
     atomgroup : MDAnalysis.core.groups.AtomGroup
-        Atoms to analyse; selections of ``pairs`` are applied to this group. The Universe needs a
-        periodic box.
+        Atoms to analyse (a static group: an UpdatingAtomGroup is refused); selections of
+        ``pairs`` are applied to this group. The Universe needs a periodic box.
     pairs : "elements" or list of (str, str)
         ``"elements"``: every unordered pair of elements of ``atomgroup`` (the atoms need an
         ``elements`` attribute), keyed centre first: a cation (:data:`CATION_ELEMENTS`) before
@@ -119,7 +124,8 @@ class IntraInterRDF(FrameAnalysis):
         ``(r_min, r_max)`` of the histogram in Å; ``r_max`` must not exceed half the smallest box
         width of every analysed frame (checked at the start and on every frame).
     nbins : int
-        Number of histogram bins.
+        Number of histogram bins; with fewer than 3 the coordination numbers are counted but
+        no first peak or minimum is searched (their estimates are not valid).
     compound : {"residues", "fragments"}
         What a molecule is: residues of the topology (default) or bonded fragments.
     engine : {"auto", "vesin"}
@@ -201,25 +207,21 @@ class IntraInterRDF(FrameAnalysis):
 
     def __init__(self, atomgroup, pairs="elements", range=(0.0, 8.0), nbins=80,
                  compound="residues", engine="auto", **kwargs):
+        check_atomgroup("IntraInterRDF: the atomgroup", atomgroup)
         super().__init__(atomgroup.universe.trajectory, **kwargs)
         if engine not in ("auto", "vesin"):
             raise ValueError(f"IntraInterRDF: engine must be 'auto' or 'vesin', not {engine!r}")
         self._engine = engine
-        if atomgroup.n_atoms == 0:
-            raise ValueError("IntraInterRDF: the atomgroup is empty")
-        try:
-            r_min, r_max = (float(v) for v in range)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"IntraInterRDF: range must be two numbers (r_min, r_max) in Å, got {range!r}"
-            ) from None
-        if not (0.0 <= r_min < r_max):
-            raise ValueError(f"IntraInterRDF: range must satisfy 0 <= r_min < r_max, got {range}")
+        r_min, r_max = check_range("IntraInterRDF: range", range)
         if (isinstance(nbins, bool) or not isinstance(nbins, (int, np.integer, float, np.floating))
                 or not np.isfinite(nbins) or int(nbins) != nbins or nbins < 1):
             raise ValueError(f"IntraInterRDF: nbins must be a positive integer, got {nbins!r}")
-        if atomgroup.universe.dimensions is None:
+        box = atomgroup.universe.dimensions
+        if box is None:
             raise ValueError("IntraInterRDF needs a periodic box: the trajectory has no dimensions")
+        if not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
+            raise ValueError(f"IntraInterRDF needs a periodic box: the current frame's box is "
+                             f"{box}")
         half_width = _half_min_width(atomgroup.universe.dimensions)
         if r_max > half_width:
             raise ValueError(

@@ -183,12 +183,17 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
 
     edges = np.asarray(edges, dtype=np.float64)
     g = np.asarray(g, dtype=np.float64)
-    if edges.ndim != 1 or g.shape != (edges.size - 1,) or g.size < 3:
-        raise ValueError(f"edges {edges.shape} and g {g.shape} must be (n + 1,) and (n,), n >= 3")
+    if edges.ndim != 1 or g.shape != (edges.size - 1,) or g.size < 1:
+        raise ValueError(f"edges {edges.shape} and g {g.shape} must be (n + 1,) and (n,), n >= 1")
     if not np.all(np.isfinite(g)) or np.any(np.diff(edges) <= 0):
         raise ValueError("g must be finite and edges increasing")
     sigma = max(float(smoothing), float(np.diff(edges).max()))
     result = ShellCutoff(cutoff=None, method="rdf_first_minimum", smoothing=sigma)
+    if g.size < 3:
+        # a histogram of one or two bins is a legitimate count within r_max, but holds no
+        # peak followed by a minimum
+        result.note = f"{g.size} bin(s): a first peak and minimum need at least 3"
+        return result
     if not np.any(g > 0):
         result.note = "the RDF is zero everywhere in its range (no pairs)"
         return result

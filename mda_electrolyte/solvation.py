@@ -34,12 +34,16 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from MDAnalysis.core.groups import AtomGroup
 from MDAnalysis.exceptions import NoDataError
 from MDAnalysis.lib.distances import minimize_vectors
 
-from ase_electrolyte.atoms_checks import check_flag
-from mda_electrolyte.analysis_base import FrameAnalysis, require_results
+from ase_electrolyte.atoms_checks import check_flag, check_number
+from mda_electrolyte.analysis_base import (
+    FrameAnalysis,
+    check_atomgroup,
+    check_range,
+    require_results,
+)
 from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
 from mda_electrolyte.shell_cutoffs import ShellCutoff, bond_indices, donor_atoms, first_minimum
@@ -129,22 +133,17 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
             f"cutoff_convention must be one of {CUTOFF_CONVENTIONS}, not {cutoff_convention!r}")
     if no_minimum not in ("raise", "preset"):
         raise ValueError(f"no_minimum must be 'raise' or 'preset', not {no_minimum!r}")
-    if cations.n_atoms == 0:
-        raise ValueError("SolvationShells: the cation selection is empty")
+    check_atomgroup("SolvationShells: the cation selection", cations)
     if not isinstance(anions, dict) or not isinstance(solvents, dict):
         raise TypeError("anions and solvents must be dicts mapping a species name to an AtomGroup")
     for name, group in {**anions, **solvents}.items():
-        if not isinstance(group, AtomGroup):
-            raise TypeError(f"species {name!r} must be an AtomGroup (e.g. "
-                            f"universe.select_atoms(...)), not {type(group).__name__}")
+        check_atomgroup(f"SolvationShells: the selection of species {name!r}", group,
+                        universe=cations.universe)
     try:
         _ = cations.universe.atoms.elements
     except (AttributeError, NoDataError):
         raise ValueError("SolvationShells needs element symbols in the topology (guess them, "
                          "e.g. universe.guess_TopologyAttrs(to_guess=['elements']))") from None
-    if len(rdf_range) != 2 or not (0.0 <= rdf_range[0] < rdf_range[1] < np.inf):
-        raise ValueError(
-            f"rdf_range must be (r_min, r_max) in Å with 0 <= r_min < r_max, not {rdf_range}")
     if not anions and not solvents:
         raise ValueError("SolvationShells: give at least one anion or solvent species")
     overlap = set(anions) & set(solvents)
@@ -152,11 +151,6 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
         raise ValueError(f"species names used both as anion and solvent: {sorted(overlap)}")
     species = {**anions, **solvents}
     universe = cations.universe
-    for name, group in species.items():
-        if group.n_atoms == 0:
-            raise ValueError(f"SolvationShells: the selection of species {name!r} is empty")
-        if group.universe is not universe:
-            raise ValueError(f"species {name!r} belongs to another Universe than the cations")
     if len(cations.residues) != cations.n_atoms or (
         cations.residues.atoms.n_atoms != cations.n_atoms
     ):
@@ -189,10 +183,13 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
             f"({half:.3f} Å); reduce rdf_range"
         )
     r_min, r_max = rdf_range
+    if cutoffs is not None and not isinstance(cutoffs, dict):
+        raise TypeError(f"cutoffs must be a dict {{species name: cutoff in Å}}, not {cutoffs!r}")
     for name, value in (cutoffs or {}).items():
         if name not in species:
             raise ValueError(f"cutoff given for unknown species {name!r}; known: {sorted(species)}")
-        if not (r_min < float(value) <= r_max):
+        value = check_number(f"cutoffs[{name!r}] (Å)", value, above=0)
+        if not (r_min < value <= r_max):
             raise ValueError(f"cutoff of {name!r} = {value} Å is outside the RDF range {rdf_range}")
     for name, group in species.items():
         oxygens = group.select_atoms("element O")
@@ -409,26 +406,22 @@ class SolvationShells(FrameAnalysis):
         store_table=True,
         **kwargs,
     ):
-        try:
-            rdf_range = tuple(float(v) for v in rdf_range)
-        except (TypeError, ValueError):
-            raise ValueError(f"rdf_range must be two numbers (r_min, r_max) in Å, not "
-                             f"{rdf_range!r}") from None
-        if not isinstance(cations, AtomGroup):
-            raise TypeError("cations must be an MDAnalysis AtomGroup")
+        rdf_range = check_range("rdf_range", rdf_range)
+        check_atomgroup("SolvationShells: the cation selection", cations)
         for label, value, limit in (("rdf_nbins", rdf_nbins, _MAX_BINS),
                                     ("angle_bins", angle_bins, _MAX_BINS)):
             if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
                     or not 1 <= value <= limit):
                 raise ValueError(f"{label} must be an integer from 1 to {limit}, not {value!r}")
-        if not 0 < float(rdf_smoothing) < np.inf:
-            raise ValueError(f"rdf_smoothing must be a positive width in Å, not {rdf_smoothing!r}")
+        rdf_smoothing = check_number("rdf_smoothing (a width in Å)", rdf_smoothing, above=0)
+        max_cutoff = check_number("max_cutoff (Å)", max_cutoff, above=0)
+        if isinstance(network_species, str):
+            raise TypeError(f"network_species must be a list of species names, not the string "
+                            f"{network_species!r}")
         # read once: building the bond group is the slowest step of the set-up
         bonds = bond_indices(cations.universe)
         _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                       cutoff_convention, no_minimum, bonds)
-        if not float(max_cutoff) > 0:
-            raise ValueError(f"max_cutoff must be positive, not {max_cutoff!r}")
         check_flag("store_table", store_table)
         super().__init__(cations.universe.trajectory, **kwargs)
         self._cations = cations
@@ -499,6 +492,11 @@ class SolvationShells(FrameAnalysis):
         if cutoff_convention == "donor_atoms":
             known.update({n: self._presets[n][1] for n in names if n not in known})
         self._rdf_needed = not set(known) >= set(names)
+        if self._rdf_needed and self._rdf_nbins < 3:
+            raise ValueError(
+                f"rdf_nbins = {self._rdf_nbins}: the cutoffs of "
+                f"{sorted(set(names) - set(known))} come from the first minima of their RDFs, "
+                "which need at least 3 bins; use more bins or give cutoffs={name: Å}")
         radius = max(known.values(), default=0.0)
         if self._rdf_needed:
             radius = max(radius, min(float(max_cutoff), self._rdf_range[1]))

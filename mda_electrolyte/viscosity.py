@@ -35,7 +35,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
-from ase_electrolyte.atoms_checks import check_flag
+from ase_electrolyte.atoms_checks import check_flag, check_number
 
 from .analysis_base import require_results
 from .conductivity import _check_temperature
@@ -235,7 +235,7 @@ class _PressureAnalysis:
             if not np.all(np.isfinite(r["tensor"])):
                 raise ValueError("the pressure tensor contains NaN or infinite values")
             if volume is not None:
-                r["volume"] = float(volume)
+                r["volume"] = check_number("volume (Å³)", volume, above=0)
             if r["volume"] is None:
                 raise ValueError("give volume= (Å³): the collection has none")
             if not 0 < r["volume"] < np.inf:
@@ -254,7 +254,8 @@ class _PressureAnalysis:
         self._temperature = _check_temperature(temperature)
         if n_blocks is None:
             n_blocks = 10 if len(runs) == 1 else 1
-        if int(n_blocks) != n_blocks or n_blocks < 1 or len(runs) * n_blocks < 2:
+        n_blocks = check_number("n_blocks", n_blocks, integer=True, minimum=1)
+        if len(runs) * n_blocks < 2:
             raise ValueError(
                 "the error estimate needs at least 2 segments: several runs or n_blocks >= 2"
             )
@@ -370,9 +371,8 @@ class GreenKuboViscosity(_PressureAnalysis):
         if max_lag is None:
             self._n_lags = n_min // 2 + 1
         else:
-            if not float(max_lag) > 0:
-                raise ValueError(f"max_lag must be positive (ps), not {max_lag!r}")
-            self._n_lags = int(round(float(max_lag) / self._dt)) + 1
+            max_lag = check_number("max_lag (ps)", max_lag, above=0)
+            self._n_lags = int(round(max_lag / self._dt)) + 1
         if self._n_lags > n_min:
             raise ValueError(
                 f"max_lag needs segments of more than {self._n_lags - 1} samples, a segment has "

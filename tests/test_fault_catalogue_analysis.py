@@ -142,6 +142,61 @@ def test_parallel_run_leaves_the_frame_and_equals_serial():
         np.testing.assert_array_equal(serial.results.total[key], parallel.results.total[key])
 
 
+# --- atom groups -----------------------------------------------------------------------------
+
+# every way an analysis takes an AtomGroup, as (name, factory of the analysis from a group
+# selected with select_atoms(selection, updating=...)); each analysis fixes its atoms (molecules,
+# species, classes) when it is created
+GROUP_ARGUMENTS = [
+    ("IntraInterRDF(atomgroup)", _liquid, "all",
+     lambda u, g: mdae.IntraInterRDF(g, range=(0.0, 5.0), nbins=20)),
+    ("SolvationShells(cations)", _liquid, "resname LI",
+     lambda u, g: mdae.SolvationShells(g, {"AN": u.select_atoms("resname AN")},
+                                       {"SOL": u.select_atoms("resname SOL")},
+                                       cutoffs={"AN": 2.5, "SOL": 2.5}, rdf_range=(0.0, 5.0))),
+    ("SolvationShells(anions)", _liquid, "resname AN",
+     lambda u, g: mdae.SolvationShells(u.select_atoms("resname LI"), {"AN": g},
+                                       {"SOL": u.select_atoms("resname SOL")},
+                                       cutoffs={"AN": 2.5, "SOL": 2.5}, rdf_range=(0.0, 5.0))),
+    ("SolvationShells(solvents)", _liquid, "resname SOL",
+     lambda u, g: mdae.SolvationShells(u.select_atoms("resname LI"),
+                                       {"AN": u.select_atoms("resname AN")}, {"SOL": g},
+                                       cutoffs={"AN": 2.5, "SOL": 2.5}, rdf_range=(0.0, 5.0))),
+    ("IonCollector(ions)", _salt, "name Li",
+     lambda u, g: IonCollector(u, {"Li": g, "AN": "resname AN"})),
+    ("Diffusion(ions)", _salt, "resname AN",
+     lambda u, g: mdae.Diffusion(u, {"Li": "name Li", "AN": g}, n_blocks=2)),
+    ("GreenKuboConductivity(ions)", _salt, "name Li",
+     lambda u, g: mdae.GreenKuboConductivity(u, {"Li": g, "AN": "resname AN"}, 300.0,
+                                             n_blocks=2)),
+    ("OnsagerCoefficients(ions)", _salt, "name Li",
+     lambda u, g: mdae.OnsagerCoefficients(u, {"Li": g, "AN": "resname AN"}, 300.0,
+                                           n_blocks=2)),
+]
+GROUP_IDS = [a[0] for a in GROUP_ARGUMENTS]
+
+
+@pytest.mark.parametrize("name,universe,selection,make", GROUP_ARGUMENTS, ids=GROUP_IDS)
+def test_an_updating_atomgroup_is_refused_by_name(name, universe, selection, make):
+    # it was read once, at construction, and silently not followed over the frames analysed
+    u = universe()
+    make(u, u.select_atoms(selection))  # the same selection, static, is accepted
+    with pytest.raises(ValueError, match="is an UpdatingAtomGroup.*pass a static selection"):
+        make(u, u.select_atoms(selection, updating=True))
+
+
+# IntraInterRDF takes one group, whose Universe is the analysed one
+_SECOND_GROUPS = [a for a in GROUP_ARGUMENTS if "(atomgroup)" not in a[0]]
+
+
+@pytest.mark.parametrize("name,universe,selection,make", _SECOND_GROUPS,
+                         ids=[a[0] for a in _SECOND_GROUPS])
+def test_a_group_of_another_universe_is_refused(name, universe, selection, make):
+    u, other = universe(), universe()
+    with pytest.raises(ValueError, match="belongs to another Universe"):
+        make(u, other.select_atoms(selection))
+
+
 # --- frame selections ------------------------------------------------------------------------
 
 
@@ -218,12 +273,36 @@ def test_rdf_names_the_frame_with_nan_positions_or_box(damage, match):
         mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0)).run()
 
 
+@pytest.mark.parametrize("nbins", [1, 2])
+def test_rdf_of_fewer_than_three_bins_counts_and_marks_the_shell_not_found(nbins):
+    # the first-minimum search raised after the whole pass ("n >= 3"); the counts are valid
+    u = _liquid()
+    fine = mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=20).run()
+    coarse = mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=nbins).run()
+    for key in fine.results.pairs:
+        assert coarse.results.cn_total[key][-1] == pytest.approx(fine.results.cn_total[key][-1])
+        cutoff = coarse.results.estimates[key]["first_minimum"]
+        assert not cutoff.valid and "need at least 3" in cutoff.verdict
+        assert coarse.results.first_minimum[key] is None
+
+
+@pytest.mark.parametrize("box", [[np.nan, 12.0, 12.0, 90.0, 90.0, 90.0],
+                                 [12.0, -12.0, 12.0, 90.0, 90.0, 90.0],
+                                 [12.0, 12.0, 12.0, 90.0, np.inf, 90.0]])
+def test_rdf_refuses_an_invalid_box_of_the_current_frame_when_created(box):
+    u = _liquid()
+    u.load_new(u.trajectory.coordinate_array.copy(), format=MemoryReader,
+               dimensions=np.array(box, dtype=np.float32))
+    with pytest.raises(ValueError, match="needs a periodic box: the current frame's box is"):
+        mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0))
+
+
 # --- solvation shells ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kw,error,match", [
-    ({"rdf_range": (-1.0, 5.0)}, ValueError, "0 <= r_min < r_max"),
-    ({"rdf_range": (0.0, float("nan"))}, ValueError, "0 <= r_min < r_max"),
+    ({"rdf_range": (-1.0, 5.0)}, ValueError, "rdf_range: r_min .* >= 0, got -1.0"),
+    ({"rdf_range": (0.0, float("nan"))}, ValueError, "rdf_range: r_max .* finite number, got nan"),
     ({"rdf_range": (0.0,)}, ValueError, "rdf_range"),
     # 12 Å box: the RDF (and so the per-type g(r)) would miss images beyond 6 Å
     ({"rdf_range": (0.0, 7.0)}, ValueError, "beyond half the smallest box width"),
@@ -231,8 +310,8 @@ def test_rdf_names_the_frame_with_nan_positions_or_box(damage, match):
     ({"rdf_nbins": 2.5}, ValueError, "rdf_nbins must be an integer"),
     ({"rdf_nbins": 10**9}, ValueError, "rdf_nbins must be an integer"),
     ({"angle_bins": -1}, ValueError, "angle_bins must be an integer"),
-    ({"rdf_smoothing": 0.0}, ValueError, "rdf_smoothing must be a positive"),
-    ({"rdf_smoothing": float("nan")}, ValueError, "rdf_smoothing must be a positive"),
+    ({"rdf_smoothing": 0.0}, ValueError, "rdf_smoothing .* must be a finite number > 0"),
+    ({"rdf_smoothing": float("nan")}, ValueError, "rdf_smoothing .* must be a finite number > 0"),
 ])
 def test_shell_parameters_are_refused_by_name(kw, error, match):
     with pytest.raises(error, match=match):
@@ -269,6 +348,26 @@ def test_a_flat_cell_is_no_box_for_volume_or_unwrapping(cls):
         cls(u, IONS, **extra)
 
 
+def test_shells_with_rdf_cutoffs_refuse_fewer_than_three_bins_before_any_frame(monkeypatch):
+    u = _liquid()
+    monkeypatch.setattr(mdae.SolvationShells, "_single_frame",
+                        lambda self: pytest.fail("a frame was read before the check"))
+    with pytest.raises(ValueError, match="rdf_nbins = 2: the cutoffs of \\['AN'\\]"):
+        _shells(u, cutoffs={"SOL": 2.5}, rdf_nbins=2)
+    monkeypatch.undo()
+    # with every cutoff given the RDF is a by-product and any bin count is kept
+    assert _shells(u, rdf_nbins=2).run().results.cutoffs == {"AN": 2.5, "SOL": 2.5}
+
+
+@pytest.mark.parametrize("kw,error,match", [
+    ({"cutoffs": 2.5}, TypeError, "cutoffs must be a dict"),
+    ({"network_species": "AN"}, TypeError, "network_species must be a list"),
+])
+def test_shell_mappings_given_as_scalars_are_refused(kw, error, match):
+    with pytest.raises(error, match=match):
+        _shells(_liquid(), **kw)
+
+
 # --- transport parameters --------------------------------------------------------------------
 
 
@@ -276,16 +375,16 @@ def test_a_flat_cell_is_no_box_for_volume_or_unwrapping(cls):
                                  mdae.Diffusion, mdae.OnsagerCoefficients])
 def test_an_infinite_volume_and_a_fractional_block_count_are_refused(cls):
     extra = {} if cls is mdae.Diffusion else {"temperature": 300.0}
-    with pytest.raises(ValueError, match="volume must be positive and finite"):
+    with pytest.raises(ValueError, match="volume .* must be a finite number > 0, got inf"):
         cls(_salt(), IONS, volume=np.inf, **extra)
-    with pytest.raises(ValueError, match="n_blocks must be a positive integer"):
+    with pytest.raises(ValueError, match="n_blocks must be a whole number >= 1, got 2.5"):
         cls(_salt(), IONS, n_blocks=2.5, **extra)
 
 
 @pytest.mark.parametrize("charge", [np.nan, np.inf, "one"])
 def test_a_charge_that_is_not_a_number_is_refused_before_reading(charge):
     # NaN/inf were found only after the whole pass, as "current contains NaN"
-    with pytest.raises(ValueError, match="charges\\['Li'\\] must be a finite charge"):
+    with pytest.raises(ValueError, match="charges\\['Li'\\] .* must be a finite number"):
         mdae.GreenKuboConductivity(_salt(), IONS, 300.0, charges={"Li": charge})
 
 
@@ -305,7 +404,7 @@ def test_non_finite_topology_charges_are_refused_by_species():
     (lambda u: IonCollector(u, IONS, velocities="yes"), TypeError, "velocities must be"),
     (lambda u: IonCollector(u, IONS, positions="yes"), TypeError, "positions must be"),
     (lambda u: IonCollector(u, IONS, ion_velocity_budget=-1), ValueError,
-     "ion_velocity_budget must be"),
+     "ion_velocity_budget .* must be a whole number >= 0"),
 ])
 def test_switches_that_are_not_switches_are_refused(make, error, match):
     with pytest.raises(error, match=match):
@@ -314,15 +413,82 @@ def test_switches_that_are_not_switches_are_refused(make, error, match):
 
 @pytest.mark.parametrize("cls", [mdae.GreenKuboViscosity, mdae.EinsteinHelfandViscosity])
 @pytest.mark.parametrize("kw,match", [
-    ({"temperature": np.inf}, "temperature must be positive and finite"),
-    ({"volume": np.inf}, "volume must be positive and finite"),
-    ({"dt": np.inf}, "dt must be"),
+    ({"temperature": np.inf}, "temperature .* must be a finite number > 0"),
+    ({"volume": np.inf}, "volume .* must be a finite number > 0"),
+    ({"dt": np.inf}, "dt .* must be a finite number > 0"),
 ])
 def test_viscosity_refuses_infinite_parameters(cls, kw, match):
     rng = np.random.default_rng(0)
     tensor = ornstein_uhlenbeck(rng, 200, (3, 3), 0.05, 0.01, 300.0)
     with pytest.raises(ValueError, match=match):
         cls(tensor, **{"dt": 0.01, "volume": 8000.0, "temperature": 300.0, **kw})
+
+
+# every numeric argument of the analyses, as (name, factory taking the value); a bool or a
+# string was taken as a number (True as 1 K, 1 Å³, 1 ps, 1 e; "300" as 300 K)
+_VISC = {"dt": 0.01, "volume": 8000.0, "temperature": 300.0}
+_NE_ARGS = {"temperature": 300.0, "diffusivities": {"Li": 0.1, "AN": 0.1},
+            "diffusivity_errors": {"Li": 0.01, "AN": 0.01}, "n_ions": {"Li": 8, "AN": 8},
+            "charges": {"Li": 1.0, "AN": -1.0}, "volume": 8000.0}
+NUMBERS = [
+    ("IntraInterRDF(range r_min)", lambda x: mdae.IntraInterRDF(_liquid().atoms, range=(x, 5.0))),
+    ("IntraInterRDF(range r_max)", lambda x: mdae.IntraInterRDF(_liquid().atoms, range=(0.0, x))),
+    ("SolvationShells(rdf_range)", lambda x: _shells(_liquid(), rdf_range=(0.0, x))),
+    ("SolvationShells(cutoffs)", lambda x: _shells(_liquid(), cutoffs={"AN": x, "SOL": 2.5})),
+    ("SolvationShells(rdf_smoothing)", lambda x: _shells(_liquid(), rdf_smoothing=x)),
+    ("SolvationShells(max_cutoff)", lambda x: _shells(_liquid(), max_cutoff=x)),
+    ("GreenKuboConductivity(temperature)",
+     lambda x: mdae.GreenKuboConductivity(_salt(), IONS, x)),
+    ("GreenKuboConductivity(max_lag)",
+     lambda x: mdae.GreenKuboConductivity(_salt(), IONS, 300.0, max_lag=x)),
+    ("GreenKuboConductivity(plateau)",
+     lambda x: mdae.GreenKuboConductivity(_salt(), IONS, 300.0, plateau=(0.0, x))),
+    ("GreenKuboConductivity(charges)",
+     lambda x: mdae.GreenKuboConductivity(_salt(), IONS, 300.0, charges={"Li": x})),
+    ("EinsteinHelfandConductivity(temperature)",
+     lambda x: mdae.EinsteinHelfandConductivity(_salt(), IONS, x)),
+    ("EinsteinHelfandConductivity(volume)",
+     lambda x: mdae.EinsteinHelfandConductivity(_salt(), IONS, 300.0, volume=x)),
+    ("Diffusion(temperature)", lambda x: mdae.Diffusion(_salt(), IONS, temperature=x)),
+    ("Diffusion(n_blocks)", lambda x: mdae.Diffusion(_salt(), IONS, n_blocks=x)),
+    ("Diffusion(fit_window)", lambda x: mdae.Diffusion(_salt(), IONS, fit_window=(0.1, x))),
+    ("Diffusion(fit_window_ps)",
+     lambda x: mdae.Diffusion(_salt(), IONS, fit_window_ps=(0.01, x))),
+    ("OnsagerCoefficients(temperature)",
+     lambda x: mdae.OnsagerCoefficients(_salt(), IONS, x)),
+    ("OnsagerCoefficients(max_lag)",
+     lambda x: mdae.OnsagerCoefficients(_salt(), IONS, 300.0, max_lag=x)),
+    ("IonCollector(max_ion_frames)", lambda x: IonCollector(_salt(), IONS, max_ion_frames=x)),
+    ("GreenKuboViscosity(dt)",
+     lambda x: mdae.GreenKuboViscosity(np.zeros((100, 3, 3)), **{**_VISC, "dt": x})),
+    ("GreenKuboViscosity(volume)",
+     lambda x: mdae.GreenKuboViscosity(np.zeros((100, 3, 3)), **{**_VISC, "volume": x})),
+    ("EinsteinHelfandViscosity(temperature)",
+     lambda x: mdae.EinsteinHelfandViscosity(np.zeros((100, 3, 3)),
+                                             **{**_VISC, "temperature": x})),
+    ("GreenKuboViscosity(max_lag)",
+     lambda x: mdae.GreenKuboViscosity(np.zeros((100, 3, 3)), **_VISC, max_lag=x)),
+    ("Density(dt)", lambda x: mdae.Density(np.full(50, 1.2), dt=x)),
+    ("TaitCompressibility(reference_pressure)",
+     lambda x: mdae.TaitCompressibility([1, 100, 200, 300], [100, 99.5, 99, 98.6],
+                                        reference_pressure=x)),
+    ("ThermalExpansion(reference_temperature)",
+     lambda x: mdae.ThermalExpansion([280, 300, 320], [1.22, 1.21, 1.2],
+                                     reference_temperature=x)),
+    ("NernstEinstein(temperature)",
+     lambda x: mdae.NernstEinstein(**{**_NE_ARGS, "temperature": x})),
+    ("NernstEinstein(charges)",
+     lambda x: mdae.NernstEinstein(**{**_NE_ARGS, "charges": {"Li": x, "AN": -1.0}})),
+    ("RigidVolumeScan(vacuum)",
+     lambda x: mdae.RigidVolumeScan(_molecular_frames(1), _model(), scales=[1.0], vacuum=x)),
+]
+
+
+@pytest.mark.parametrize("value", [True, "2"], ids=["bool", "string"])
+@pytest.mark.parametrize("name,make", NUMBERS, ids=[n for n, _ in NUMBERS])
+def test_a_number_given_as_a_bool_or_a_string_is_refused_by_name(name, make, value):
+    with pytest.raises(ValueError, match=f"must be a (finite|whole) number.*got {value!r}"):
+        make(value)
 
 
 # --- densities and equations of state --------------------------------------------------------
@@ -365,6 +531,28 @@ def test_fits_refuse_undetermined_or_non_finite_input_by_name(make, match):
         make()
 
 
+@pytest.mark.parametrize("make,field", [
+    (lambda u: mdae.GreenKuboConductivity(u, IONS, 300.0, n_blocks=2), "velocities"),
+    (lambda u: mdae.Diffusion(u, IONS, n_blocks=2), "positions"),
+    (lambda u: mdae.Diffusion(u, IONS, n_blocks=2, unwrap=True), "positions"),
+    (lambda u: mdae.EinsteinHelfandConductivity(u, IONS, 300.0, n_blocks=2), "positions"),
+    (lambda u: mdae.OnsagerCoefficients(u, IONS, 300.0, n_blocks=2), "positions"),
+    (lambda u: IonCollector(u, IONS, positions=False), "velocities"),
+])
+@pytest.mark.parametrize("frame", [0, 37, 59])
+def test_a_frame_with_non_finite_coordinates_is_named_with_its_atom(make, field, frame):
+    # was "velocity_sum contains NaN or infinite values" after the whole pass, naming no frame
+    u = _salt()
+    arrays = {"positions": u.trajectory.coordinate_array.copy(),
+              "velocities": u.trajectory.velocity_array.copy()}
+    arrays[field][frame, 5, 1] = np.inf if frame == 37 else np.nan
+    u.load_new(arrays["positions"], format=MemoryReader, dt=0.01, velocities=arrays["velocities"],
+               dimensions=[20.0, 20.0, 20.0, 90.0, 90.0, 90.0])
+    with pytest.raises(ValueError, match=f"frame {frame} has non-finite {field} "
+                                         "\\(atom index 5\\)"):
+        make(u).run()
+
+
 # --- Nernst–Einstein -------------------------------------------------------------------------
 
 _NE = {"temperature": 300.0, "diffusivities": {"Li": 0.1, "AN": 0.1},
@@ -373,11 +561,11 @@ _NE = {"temperature": 300.0, "diffusivities": {"Li": 0.1, "AN": 0.1},
 
 
 @pytest.mark.parametrize("key,value,match", [
-    ("n_ions", {"Li": 0, "AN": 8}, "n_ions of 'Li' must be a positive integer"),
-    ("n_ions", {"Li": 2.5, "AN": 8}, "n_ions of 'Li' must be a positive integer"),
+    ("n_ions", {"Li": 0, "AN": 8}, "n_ions of 'Li' must be a whole number >= 1"),
+    ("n_ions", {"Li": 2.5, "AN": 8}, "n_ions of 'Li' must be a whole number >= 1"),
     ("charges", {"Li": 0.0, "AN": -1.0}, "charge of 'Li' must be finite and non-zero"),
-    ("charges", {"Li": np.nan, "AN": -1.0}, "charge of 'Li' must be finite and non-zero"),
-    ("volume", np.inf, "volume must be positive and finite"),
+    ("charges", {"Li": np.nan, "AN": -1.0}, "charge of 'Li' .* must be a finite number"),
+    ("volume", np.inf, "volume .* must be a finite number > 0"),
     ("diffusivities", {}, "diffusivities is empty"),
 ])
 def test_nernst_einstein_refuses_inputs_by_name(key, value, match):
@@ -399,8 +587,8 @@ def test_a_negative_conductivity_gives_no_valid_degree_of_dissociation():
 
 
 @pytest.mark.parametrize("vacuum,match", [
-    (0.0, "positive and finite"), (-1.0, "positive and finite"), (np.nan, "positive and finite"),
-    ("ten", "a length in Å"),
+    (0.0, "vacuum .* must be a finite number > 0"), (-1.0, "vacuum .* must be a finite number > 0"),
+    (np.nan, "vacuum .* must be a finite number > 0"), ("ten", "a length in Å"), (True, "got True"),
 ])
 @pytest.mark.parametrize("cls", ["RigidVolumeScan", "IntraInterErrors"])
 def test_vacuum_is_checked_before_any_model_evaluation(cls, vacuum, match):
