@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from .atoms_checks import check_flag
 from .units import convert
 
 __all__ = ["Estimate", "estimates_to_dict"]
@@ -86,6 +87,8 @@ class Estimate:
         object.__setattr__(self, "value", float(self.value))
         object.__setattr__(self, "stderr", float(self.stderr))
         object.__setattr__(self, "n_samples", int(self.n_samples))
+        # "no" or "false" (e.g. from a hand-edited summary.json) would be truthy
+        check_flag("converged", self.converged)
         object.__setattr__(self, "converged", bool(self.converged))
         notes = (self.notes,) if isinstance(self.notes, str) else tuple(self.notes)
         object.__setattr__(self, "notes", tuple(str(n) for n in notes))
@@ -166,7 +169,10 @@ class Estimate:
     def __format__(self, spec):
         if not spec:
             return str(self)
-        return f"{self._body(lambda x: format(x, spec))} {self.unit}"
+        text = f"{self._body(lambda x: format(x, spec))} {self.unit}"
+        # a formatted number that is not valid still says so: f"{sigma:.2f}" must not read as
+        # a result
+        return text if self.converged else f"{text} ({self.verdict})"
 
     def __str__(self):
         unit = "" if self.unit == "1" else f" {self.unit}"

@@ -124,4 +124,23 @@ def test_a_number_without_value_or_error_is_written_in_words():
     assert str(gone) == "no value S/m (too short)" and "nan" not in f"{gone:.3f}"
     unsure = Estimate(1.5, math.inf, "S/m", "blocks", 3, converged=False, notes="too short")
     assert str(unsure) == "1.5 ± ? (error unknown) S/m (too short)"
-    assert f"{unsure:.2f}" == "1.50 ± ? (error unknown) S/m"
+    assert f"{unsure:.2f}" == "1.50 ± ? (error unknown) S/m (too short)"
+
+
+@pytest.mark.parametrize("spec", [".2f", ".3g", "e", ".0f"])
+def test_a_formatted_invalid_number_keeps_its_verdict(spec):
+    sigma = Estimate.invalid(96.0, 21.0, "S/m", "blocks", "too short: plateau not reached")
+    assert format(sigma, spec).endswith(" S/m (too short: plateau not reached)")
+    valid = Estimate(1.0, 0.1, "S/m", "blocks", 5)
+    assert format(valid, spec) == f"{1.0:{spec}} ± {0.1:{spec}} S/m"
+
+
+@pytest.mark.parametrize("flag", ["no", "false", 0, 1, "True"])
+def test_the_verdict_is_a_bool_not_a_truthy_value(flag):
+    with pytest.raises(TypeError, match="converged must be True or False"):
+        Estimate(1.0, 0.1, "S/m", "blocks", 5, converged=flag, notes="why")
+    with pytest.raises(TypeError, match="converged must be True or False"):
+        Estimate(1.0, 0.1, "S/m", "blocks", 5).with_notes("x", converged=flag)
+    data = Estimate(1.0, 0.1, "S/m", "blocks", 5).to_dict() | {"converged": flag}
+    with pytest.raises(TypeError, match="converged must be True or False"):
+        Estimate.from_dict(data)
