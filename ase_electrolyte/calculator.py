@@ -11,7 +11,7 @@ from ase.calculators.calculator import Calculator as _AseCalculator
 from ase.calculators.calculator import PropertyNotImplementedError, all_changes, equal
 from ase.stress import full_3x3_to_voigt_6_stress
 
-from .atoms_checks import check_atoms, check_elements
+from .atoms_checks import check_elements, check_overlaps
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract
 from .device import resolve_device, reuse_freed_memory
@@ -25,6 +25,9 @@ _DISPERSION_SPECS = "'d3', 'd3-bj', 'd3-zero', 'd3-bjm', 'd3-zerom', 'd3-op', 'd
 # vacuum (Å) around a molecule that a periodic-only backend evaluates in a box; well beyond the
 # graph cutoffs of the models we wrap (CHGNet: 5 Å), so the images do not interact
 _MOLECULE_VACUUM = 12.0
+
+# atoms closer than this (Å) are refused before the model, as by D3 and Electrostatics
+_MIN_DISTANCE = 0.1
 
 # options whose change needs the model loaded again (with the backend options, any other key)
 _MODEL_OPTIONS = ("model", "device", "dtype", "backend")
@@ -134,9 +137,12 @@ class Calculator(ParametersContract, _AseCalculator):
     vector (xx, yy, zz, yz, xz, xy) with :math:`p = -\mathrm{tr}\,\sigma / 3`. Stress exists for
     3D-periodic structures only. ``free_energy`` equals ``energy``.
 
-    Before any model work the structure is checked: non-finite positions, a zero-volume periodic
-    cell and elements that the model (or D3) does not cover raise ``InputError``. The
-    caller's Atoms is never modified.
+    Before any model work the structure is checked: no atoms, non-finite positions, a
+    zero-volume periodic cell, atoms closer than 0.1 Å (an atom and its own periodic image
+    included) and elements that the model (or D3) does not cover raise ``InputError``. Results
+    are computed again when the structure, an option or an input that a summed term reads
+    (``atoms.info["charge"]`` for electrostatics) changes. The caller's Atoms is never
+    modified.
 
     ASE's parameters contract: every option is in ``calc.parameters`` (``device`` as the
     device used, ``"cpu"`` or ``"cuda:N"``; ``backend`` as the backend that loaded the model;
@@ -353,9 +359,17 @@ class Calculator(ParametersContract, _AseCalculator):
         return [t.todict() for t in self._terms()]
 
     def check_state(self, atoms, tol=1e-15):
-        """ASE's changes of ``atoms`` since the last evaluation, and ``"parameters"`` when a
-        summed term's own options were changed since (``calc.dispersion.set(cutoff=...)``)."""
+        """ASE's changes of ``atoms`` since the last evaluation, ``"parameters"`` when a
+        summed term's own options were changed since (``calc.dispersion.set(cutoff=...)``),
+        and ``"charges"`` when an input of a term that ASE does not compare changed
+        (``atoms.info["charge"]`` for electrostatics)."""
         changes = super().check_state(atoms, tol)
+        # inputs a term reads that ASE does not compare (Electrostatics: info["charge"], the
+        # formal_charge and molecule_index arrays): a change must not return the last results
+        for term in self._terms():
+            if hasattr(term, "untracked_changes") and term.untracked_changes(self.atoms, atoms):
+                changes = [*changes, "charges"]
+                break
         seen = getattr(self, "_term_options_seen", None)
         now = self._term_options()
         if seen is not None and (
@@ -425,8 +439,13 @@ class Calculator(ParametersContract, _AseCalculator):
 
     def _check(self, atoms):
         with input_errors():
-            check_atoms(atoms)
+            if len(atoms) == 0:
+                raise ValueError(f"{type(self).__name__} needs at least one atom")
             check_elements(atoms, self._numbers, f"the model {self.model!r}")
+            # coincident atoms give NaN, but an atom next to its own image in a nearly
+            # singular cell gives a finite, meaningless energy: both are refused before the
+            # model (also non-finite positions or cell, zero volume)
+            check_overlaps(atoms, _MIN_DISTANCE, type(self).__name__)
             for term in self._terms():
                 if hasattr(term, "check_elements"):
                     term.check_elements(atoms)

@@ -20,7 +20,7 @@ from ase.calculators.calculator import PropertyNotImplementedError, all_changes
 from ase.data import atomic_numbers, chemical_symbols
 from ase.units import Bohr, Hartree
 
-from .atoms_checks import check_atoms, check_flag
+from .atoms_checks import check_atoms, check_flag, check_number, check_overlaps
 from .calculator_errors import check_finite, input_errors
 from .calculator_parameters import ParametersContract
 from .device import resolve_device
@@ -42,6 +42,29 @@ _NEUTRAL = 1e-6
 _ERFC_RANGE = 6.0 * math.sqrt(2.0)
 # largest PME mesh (points) before we refuse: 2^24 complex doubles ≈ 270 MB
 _PME_MAX_MESH = 2**24
+# atoms closer than this (Å) are refused, as by D3
+_MIN_DISTANCE = 0.1
+
+
+def _same_value(a, b):
+    """Whether two per-atom arrays or info values are equal (a missing one is ``None``)."""
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return False
+
+
+def _charge_values(values, what):
+    """Per-atom charges (e) as a float array; ValueError naming ``what`` when not finite numbers.
+
+    Booleans and strings are refused (``np.asarray([True], float)`` would make them 1.0).
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iuf" or not np.isfinite(arr).all():
+        raise ValueError(f"{what} must hold finite numbers (charges in e), got {values!r}")
+    return arr.astype(float).reshape(-1)
 
 
 def _symbol_key(key):
@@ -62,10 +85,10 @@ def _normalise_qrd(qrd):
     for key, value in qrd.items():
         if isinstance(value, dict):
             value = (value.get("b"), value.get("s"))
-        b, s = (float(v) for v in value)
-        if not (np.isfinite(b) and np.isfinite(s)):
-            raise ValueError(f"non-finite QRd parameters for {key}: b={b}, s={s}")
-        out[_symbol_key(key)] = (b, s)
+        if isinstance(value, (str, bytes)) or np.ndim(value) != 1 or len(value) != 2:
+            raise ValueError(f"the QRd parameters of {key} must be a pair (b, s), got {value!r}")
+        out[_symbol_key(key)] = (check_number(f"QRd b of {key} (e)", value[0]),
+                                 check_number(f"QRd s of {key}", value[1]))
     return out
 
 
@@ -111,12 +134,15 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     missing = sorted(set(symbols) - set(qrd), key=lambda s: atomic_numbers[s])
     if missing:
         raise ValueError(f"no QRd parameters (b, s) for the element(s) {', '.join(missing)}")
+    total_charge = check_number("the total charge (e)", total_charge)
+    if len(numbers) == 0:
+        return np.zeros(0)
     b = np.array([qrd[s][0] for s in symbols])
     s = np.array([qrd[s][1] for s in symbols])
     s_sum = s.sum()
     if abs(s_sum) < 1e-12:
         raise ValueError("the QRd redistribution weights s sum to zero over this composition")
-    return b + s * (float(total_charge) - b.sum()) / s_sum
+    return b + s * (total_charge - b.sum()) / s_sum
 
 
 class Electrostatics(ParametersContract, _AseCalculator):
@@ -241,26 +267,25 @@ class Electrostatics(ParametersContract, _AseCalculator):
         elif p["scheme"] == "fixed":
             if p["charges"] is None:
                 raise ValueError("scheme='fixed' needs charges=[q_0, q_1, ...] (e)")
-            q = np.asarray(p["charges"], dtype=float).reshape(-1)
-            if not np.isfinite(q).all():
-                raise ValueError("non-finite fixed charges")
-            p["charges"] = q
+            p["charges"] = _charge_values(p["charges"], "the fixed charges")
         if p["method"] not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}, not {p['method']!r}")
-        tol = p["tolerance"]
-        if not (isinstance(tol, (int, float)) and 0.0 < float(tol) < 1.0):
-            raise ValueError(f"tolerance must lie in (0, 1), got {tol!r}")
-        p["tolerance"] = float(tol)
-        if not (float(p["cutoff"]) > 0 and np.isfinite(p["cutoff"])):
-            raise ValueError(f"cutoff must be a positive length in Å, got {p['cutoff']!r}")
+        p["tolerance"] = check_number("tolerance, in (0, 1),", p["tolerance"], above=0)
+        if p["tolerance"] >= 1.0:
+            raise ValueError(f"tolerance must lie in (0, 1), got {p['tolerance']!r}")
+        p["cutoff"] = check_number("cutoff (Å)", p["cutoff"], above=0)
+        p["total_charge"] = check_number("total_charge (e)", p["total_charge"], allow_none=True)
+        if not isinstance(p["array"], str):
+            raise TypeError(f"array must be the name of a per-atom array, not {p['array']!r}")
         if p["short_range"] not in _SHORT_RANGE:
             raise ValueError(f"short_range must be one of {_SHORT_RANGE}, not {p['short_range']!r}")
         if p["short_range"] in ("cutoff", "gaussian"):
-            length = p["short_range_length"]
-            if length is None or not float(length) > 0:
+            if p["short_range_length"] is None:
                 raise ValueError(
                     f"short_range={p['short_range']!r} needs short_range_length > 0 (Å)"
                 )
+            p["short_range_length"] = check_number(
+                "short_range_length (Å)", p["short_range_length"], above=0)
         if p["dtype"] not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32', not {p['dtype']!r}")
         # the one device vocabulary; "auto" settles on a GPU torch sees, else the CPU
@@ -281,9 +306,12 @@ class Electrostatics(ParametersContract, _AseCalculator):
         """:math:`Q_\\mathrm{total}` (e) used for ``atoms`` by the QRd scheme."""
         if self.parameters["total_charge"] is not None:
             return float(self.parameters["total_charge"])
+        # a NaN here would make every charge NaN, and torch-pme's tuning would then ask for
+        # an astronomically fine mesh instead of failing
         if FORMAL_CHARGE in atoms.arrays:
-            return float(np.sum(atoms.arrays[FORMAL_CHARGE]))
-        return float(atoms.info.get("charge", 0.0))
+            formal = _charge_values(atoms.arrays[FORMAL_CHARGE], f"the {FORMAL_CHARGE!r} array")
+            return float(np.sum(formal))
+        return check_number("atoms.info['charge'] (e)", atoms.info.get("charge", 0.0))
 
     def get_charges(self, atoms=None):
         """Per-atom charges (e) of ``atoms`` under this calculator's scheme.
@@ -306,11 +334,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         else:
             if p["array"] not in atoms.arrays:
                 raise ValueError(f"the Atoms has no per-atom array {p['array']!r} for charges")
-            q = np.asarray(atoms.arrays[p["array"]], dtype=float).reshape(-1)
+            q = _charge_values(atoms.arrays[p["array"]], f"the {p['array']!r} array")
         if len(q) != len(atoms):
             raise ValueError(f"{len(q)} charges for {len(atoms)} atoms")
-        if not np.isfinite(q).all():
-            raise ValueError("non-finite charges")
         return np.array(q, dtype=float)
 
     def check_elements(self, atoms):
@@ -324,8 +350,13 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 )
 
     def _check(self, atoms):
-        check_atoms(atoms)
+        if len(atoms) == 0:
+            raise ValueError("Electrostatics needs at least one atom")
         self.check_elements(atoms)
+        # coincident atoms (or an atom and its image in a nearly singular cell) give a huge
+        # finite Coulomb energy, not a NaN: refused here, as D3 does (also non-finite
+        # positions and degenerate cells)
+        check_overlaps(atoms, _MIN_DISTANCE, "Electrostatics")
         pbc = np.asarray(atoms.pbc, dtype=bool)
         if pbc.any() and not pbc.all():
             raise ValueError(
@@ -338,6 +369,47 @@ class Electrostatics(ParametersContract, _AseCalculator):
             raise ValueError(f"method={self.parameters['method']!r} needs a 3D-periodic cell")
 
     # ---------------------------------------------------------------- ASE interface
+    def _untracked_inputs(self, atoms):
+        """What the charges and the removed pairs read from ``atoms`` besides positions,
+        numbers, cell, pbc and initial charges (which ASE's ``check_state`` compares)."""
+        p = self.parameters
+        keys = [MOLECULE_INDEX] if p["short_range"] == "molecules" else []
+        if p["scheme"] == "array":
+            keys.append(p["array"])
+        out = {f"atoms.arrays[{k!r}]": atoms.arrays.get(k) for k in keys}
+        if p["scheme"] == "qrd" and p["total_charge"] is None:
+            out[f"atoms.arrays[{FORMAL_CHARGE!r}]"] = atoms.arrays.get(FORMAL_CHARGE)
+            out["atoms.info['charge']"] = atoms.info.get("charge")
+        return out
+
+    def untracked_changes(self, old, atoms):
+        """Names of the inputs of this term that differ between ``old`` and ``atoms`` and that
+        ASE's ``check_state`` does not compare: ``atoms.info["charge"]``, the
+        ``formal_charge``, charge (``scheme="array"``) and ``molecule_index`` arrays.
+
+        Parameters
+        ----------
+        old, atoms : ase.Atoms or None
+            ``None`` for ``old`` (nothing evaluated yet) gives no names.
+
+        Returns
+        -------
+        list of str
+        """
+        if old is None:
+            return []
+        before, now = self._untracked_inputs(old), self._untracked_inputs(atoms)
+        return [key for key in now if not _same_value(before[key], now[key])]
+
+    def check_state(self, atoms, tol=1e-15):
+        """ASE's changes, plus ``"charges"`` when an input of the charges or of the removed
+        pairs changed (:meth:`untracked_changes`): a changed ``atoms.info["charge"]`` must not
+        return the previous energy."""
+        changes = super().check_state(atoms, tol)
+        if self.untracked_changes(self.atoms, atoms):
+            changes = [*changes, "charges"]
+        return changes
+
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         """Energy, forces, per-atom energies (and stress for a periodic cell) in one pass."""
         if atoms is not None:

@@ -8,6 +8,9 @@ from ase.build import molecule
 from ase.calculators.calculator import InputError, PropertyNotImplementedError
 from scipy.spatial.transform import Rotation
 
+# the tiny NequIP model file (module scope) of the model-file tests: a model loaded in a second
+from test_model_files import nequip_torchscript  # noqa: F401
+
 from ase_electrolyte import Calculator, list_models
 
 pytest.importorskip("sevenn")
@@ -253,16 +256,70 @@ def test_non_finite_positions_raise(sevennet):
         atoms.get_forces()
 
 
-def test_model_nan_is_an_error_naming_the_closest_atoms(sevennet):
-    # SevenNet-0 returns NaN energy and forces for coincident atoms, without an error
+def test_model_nan_is_an_error_naming_the_closest_atoms(sevennet, monkeypatch):
+    # a model may return NaN without an error (SevenNet-0 does for coincident atoms, which
+    # are now refused before it): the closest pair is named, no result is kept
     from ase.calculators.calculator import CalculationFailed
 
+    upstream = sevennet._model_calc
+    original = upstream.calculate
+
+    def poisoned(*args, **kwargs):
+        original(*args, **kwargs)
+        upstream.results["energy"] = np.nan
+
+    monkeypatch.setattr(upstream, "calculate", poisoned)
     atoms = molecule("H2O")
-    atoms.positions[2] = atoms.positions[1]
     atoms.calc = sevennet
-    with pytest.raises(CalculationFailed, match=r"non-finite energy.*H1-H2 at 0 Å"):
+    sevennet.reset()
+    with pytest.raises(CalculationFailed, match=r"non-finite energy.*closest atoms O0-H1"):
         atoms.get_forces()
     assert atoms.calc.results == {}
+
+
+def _broken_structures():
+    coincident = molecule("H2O")
+    coincident.positions[2] = coincident.positions[1]
+    image = molecule("H2O", cell=[6.0, 6.0, 6.0], pbc=True)
+    image.positions[2] = image.positions[1] + [0.0, 6.0, 0.0]  # on the image of H1
+    thin = molecule("H2O", vacuum=3.0, pbc=True)
+    thin.set_cell([[6.0, 0.0, 0.0], [5.99, 0.01, 0.0], [0.0, 0.0, 6.0]])
+    return [(coincident, "H1-H2 at 0 Å"), (image, "H1-H2 at"), (thin, "thin across a face"),
+            (Atoms(), "at least one atom"), (Atoms(cell=[5, 5, 5], pbc=True), "at least one atom")]
+
+
+@pytest.mark.parametrize("atoms, match", _broken_structures())
+def test_overlapping_atoms_thin_cells_and_no_atoms_are_refused_before_the_model(
+        nequip_torchscript, atoms, match, monkeypatch):  # noqa: F811
+    # coincident atoms reached the model (NaN), a 0.01 Å thin cell gave a finite -2e4 eV and
+    # an empty Atoms torch's "min(): Expected reduction dim" RuntimeError
+    calc = Calculator(nequip_torchscript.path, device="cpu")
+    monkeypatch.setattr(calc._model_calc, "calculate", lambda *a, **k: pytest.fail("evaluated"))
+    atoms.calc = calc
+    with pytest.raises(InputError, match=match):
+        atoms.get_potential_energy()
+    assert not calc.results
+
+
+def test_a_changed_total_charge_reaches_the_summed_electrostatics(nequip_torchscript):  # noqa: F811
+    # ASE's check_state does not compare info["charge"]: the Calculator returned the energy of
+    # the previous total charge (its electrostatics term too, even after calc.reset())
+    from ase_electrolyte import Electrostatics
+
+    qrd = {"H": (0.4, 1.0), "C": (0.0, 1.0), "O": (-0.8, 1.0)}
+    options = dict(electrostatics={"qrd": qrd, "background": True}, device="cpu")
+    calc = Calculator(nequip_torchscript.path, **options)
+    assert isinstance(calc.electrostatics, Electrostatics)
+    atoms = molecule("CH3OH", vacuum=4.0, pbc=True)
+    atoms.calc = calc
+    neutral = atoms.get_potential_energy()
+    atoms.info["charge"] = 1.0
+    charged = atoms.get_potential_energy()
+    fresh = atoms.copy()
+    fresh.calc = Calculator(nequip_torchscript.path, **options)
+    assert charged == pytest.approx(fresh.get_potential_energy(), abs=1e-10)
+    assert abs(charged - neutral) > 1e-3
+    assert calc.check_state(atoms) == []
 
 
 def test_zero_volume_cell_raises(sevennet):

@@ -289,6 +289,43 @@ def test_bad_input_raises_before_kernel(small_triclinic):
     assert np.array_equal(small_triclinic.positions, before)
 
 
+@pytest.mark.parametrize("option, value, match", [
+    ("cutoff", True, "cutoff"),
+    ("cutoff", "10", "cutoff"),
+    ("cn_cutoff", float("inf"), "cn_cutoff"),
+    ("atm_cutoff", None, "atm_cutoff"),
+    ("smooth_cutoff", False, "smooth_cutoff"),
+    ("smooth_cutoff", -1.0, "smooth_cutoff"),
+    ("num_threads", float("inf"), "num_threads"),
+    ("num_threads", float("nan"), "num_threads"),
+    ("num_threads", 2.5, "num_threads"),
+    ("num_threads", True, "num_threads"),
+    ("params", {"s6": "x"}, "parameter s6"),
+    ("params", {"a2": True}, "parameter a2"),
+    ("params", {"s8": float("nan")}, "parameter s8"),
+    ("params", [1.0, 2.0], "params must be a dict"),
+])
+def test_options_of_the_wrong_kind_are_refused_by_name(option, value, match):
+    # a bool, a string or NaN where a number belongs: named in construction and in set(),
+    # and set() leaves the calculator as it was
+    from ase.calculators.calculator import InputError
+
+    with pytest.raises(InputError, match=match):
+        D3(device="cpu", **{option: value})
+    calc = D3(device="cpu", cutoff=9.0, cn_cutoff=7.0)
+    before = calc.todict()
+    with pytest.raises(InputError, match=match):
+        calc.set(**{option: value})
+    assert calc.todict() == before
+
+
+def test_numpy_numbers_are_accepted_as_options():
+    calc = D3(device="cpu", cutoff=np.float32(9.0), cn_cutoff=np.array(7.0),
+              num_threads=np.int64(1), smooth_cutoff=0)
+    assert (calc.cutoff, calc.cn_cutoff, calc.num_threads) == (9.0, 7.0, 1)
+    assert calc.parameters["smooth_cutoff"] is None
+
+
 def test_one_kernel_call_serves_all_properties(small_triclinic, monkeypatch):
     calls = []
     run = backend.run_kernel

@@ -371,3 +371,164 @@ def test_calculator_sums_electrostatics_like_dispersion(electrolyte_box_small, t
     summed.reset()
     with pytest.raises(ValueError, match="Li"):
         summed.get_potential_energy(atoms)
+
+
+WATER_QRD = {"H": (0.4, 1.0), "O": (-0.8, 1.0)}
+
+
+def _water_box():
+    atoms = molecule("H2O")
+    atoms.set_cell([8.0, 8.0, 8.0])
+    atoms.pbc = True
+    atoms.center()
+    return atoms
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"cutoff": True}, "cutoff"),
+    ({"cutoff": "8"}, "cutoff"),
+    ({"cutoff": None}, "cutoff"),
+    ({"tolerance": "1e-6"}, "tolerance"),
+    ({"total_charge": float("nan")}, "total_charge"),
+    ({"total_charge": True}, "total_charge"),
+    ({"total_charge": "1"}, "total_charge"),
+    ({"short_range": "cutoff", "short_range_length": float("inf")}, "short_range_length"),
+    ({"short_range": "gaussian", "short_range_length": True}, "short_range_length"),
+    ({"qrd": {"H": (0.4,), "O": (-0.8, 1.0)}}, "QRd parameters of H"),
+    ({"qrd": {"H": (0.4, 1.0, 2.0), "O": (-0.8, 1.0)}}, "QRd parameters of H"),
+    ({"qrd": {"H": (True, 1.0), "O": (-0.8, 1.0)}}, "QRd b of H"),
+    ({"qrd": {"H": (0.4, "s"), "O": (-0.8, 1.0)}}, "QRd s of H"),
+    ({"scheme": "array", "array": 3}, "array"),
+    ({"scheme": "fixed", "charges": [True, False, False]}, "fixed charges"),
+    ({"scheme": "fixed", "charges": "abc"}, "fixed charges"),
+])
+def test_options_of_the_wrong_kind_are_refused_by_name(options, match):
+    from ase.calculators.calculator import InputError
+
+    with pytest.raises(InputError, match=match):
+        Electrostatics(**{"qrd": WATER_QRD, **options})
+    calc = Electrostatics(qrd=WATER_QRD)
+    before = calc.todict()
+    with pytest.raises(InputError, match=match):
+        calc.set(**options)
+    assert calc.todict().keys() == before.keys()
+    assert all(np.array_equal(calc.todict()[k], v) if isinstance(v, np.ndarray)
+               else calc.todict()[k] == v for k, v in before.items())
+
+
+def test_numpy_numbers_are_accepted_as_options():
+    calc = Electrostatics(qrd={"H": (np.float32(0.4), np.int64(1)), "O": (-0.8, 1.0)},
+                          tolerance=np.float32(1e-6), cutoff=np.array(8.0),
+                          total_charge=np.int64(0))
+    assert calc.parameters["tolerance"] == pytest.approx(1e-6)
+    assert calc.parameters["cutoff"] == 8.0 and calc.parameters["total_charge"] == 0.0
+
+
+def _damaged_charges():
+    cases = []
+    for value in (np.nan, np.inf, "abc", [1, 2]):
+        atoms = _water_box()
+        atoms.info["charge"] = value
+        cases.append((atoms, {"background": True}, "info\\['charge'\\]"))
+    atoms = _water_box()
+    atoms.arrays["formal_charge"] = np.array([np.nan, 0.0, 0.0])
+    cases.append((atoms, {"background": True}, "formal_charge"))
+    for values in ([np.inf, 0.0, 0.0], [True, False, False]):
+        atoms = _water_box()
+        atoms.arrays["q"] = np.array(values)
+        cases.append((atoms, {"scheme": "array", "array": "q"}, "'q' array"))
+    return cases
+
+
+@pytest.mark.parametrize("atoms, options, match", _damaged_charges())
+def test_charges_that_are_not_finite_numbers_are_refused_before_any_sum(
+        atoms, options, match, monkeypatch):
+    # a NaN total charge made every QRd charge NaN, and the lattice-sum tuning then asked
+    # torch for a 600 GB mesh
+    from ase.calculators.calculator import InputError
+
+    calc = Electrostatics(**{"qrd": WATER_QRD, **options})
+    monkeypatch.setattr(calc, "evaluate", lambda *a: pytest.fail("summed"))
+    atoms.calc = calc
+    with pytest.raises(InputError, match=match):
+        atoms.get_potential_energy()
+    assert not calc.results
+
+
+def _broken_structures():
+    coincident = molecule("H2O")
+    coincident.positions[1] = coincident.positions[0]
+    coincident_box = _water_box()
+    coincident_box.positions[2] = coincident_box.positions[1] + [8.0, 0.0, 0.0]  # an image
+    thin = _water_box()
+    thin.set_cell([[8.0, 0.0, 0.0], [7.99, 0.01, 0.0], [0.0, 0.0, 8.0]])
+    tiny = _water_box()
+    tiny.set_cell([0.5, 0.5, 0.5])
+    return [(coincident, "O0-H1 at 0 Å"), (coincident_box, "H1-H2 at"),
+            (thin, "thin across a face"), (tiny, "closer than 0.1 Å"),
+            (Atoms(), "at least one atom"), (Atoms(cell=[5, 5, 5], pbc=True), "at least one atom")]
+
+
+@pytest.mark.parametrize("atoms, match", _broken_structures())
+def test_overlapping_atoms_thin_cells_and_no_atoms_are_refused_before_any_sum(
+        atoms, match, monkeypatch):
+    # coincident atoms gave -4.6e15 eV and a 0.01 Å thin cell 3.7e3 eV, finite and meaningless
+    from ase.calculators.calculator import InputError
+
+    calc = Electrostatics(qrd=WATER_QRD)
+    monkeypatch.setattr(calc, "evaluate", lambda *a: pytest.fail("summed"))
+    atoms.calc = calc
+    with pytest.raises(InputError, match=match):
+        atoms.get_potential_energy()
+
+
+def _change_charge_inputs():
+    def info_charge(atoms):
+        atoms.info["charge"] = 1.0
+
+    def formal_charge(atoms):
+        atoms.arrays["formal_charge"] = np.array([1, 0, 0, 0, 0, 0])
+
+    def charge_array(atoms):
+        atoms.arrays["q"] *= 2.0
+
+    def molecule_index(atoms):
+        atoms.arrays["molecule_index"][:] = [0, 0, 0, 1, 1, 1]
+
+    return [
+        ({"qrd": WATER_QRD, "background": True}, info_charge),
+        ({"qrd": WATER_QRD, "background": True}, formal_charge),
+        ({"scheme": "array", "array": "q"}, charge_array),
+        ({"qrd": WATER_QRD, "short_range": "molecules"}, molecule_index),
+    ]
+
+
+def _two_waters():
+    atoms = molecule("H2O")
+    other = atoms.copy()
+    other.translate([4.0, 4.0, 4.0])
+    atoms += other
+    atoms.set_cell([16.0, 16.0, 16.0])
+    atoms.pbc = True
+    atoms.translate([2.0, 2.0, 2.0])
+    atoms.arrays["q"] = np.array([-0.8, 0.4, 0.4, -0.6, 0.3, 0.3])
+    atoms.arrays["molecule_index"] = np.array([0, 0, 0, 0, 0, 0])
+    return atoms
+
+
+@pytest.mark.parametrize("options, change", _change_charge_inputs())
+def test_a_changed_charge_input_is_not_answered_from_the_last_results(options, change):
+    # ASE's check_state compares positions, numbers, cell, pbc and initial charges only: a
+    # changed info["charge"] or charge array returned the previous energy
+    calc = Electrostatics(**options)
+    atoms = _two_waters()
+    atoms.calc = calc
+    before = atoms.get_potential_energy()
+    change(atoms)
+    after = atoms.get_potential_energy()
+    fresh = atoms.copy()
+    fresh.calc = Electrostatics(**options)
+    assert after == pytest.approx(fresh.get_potential_energy(), abs=1e-10)
+    assert abs(after - before) > 1e-4
+    # and unchanged inputs still reuse the results
+    assert calc.check_state(atoms) == []

@@ -1,6 +1,5 @@
 """Grimme's DFT-D3 dispersion correction as an ASE calculator (C++/CUDA kernels)."""
 
-import math
 import os
 
 import numpy as np
@@ -8,7 +7,7 @@ from ase.calculators.calculator import Calculator, CalculatorSetupError, all_cha
 from ase.data import chemical_symbols
 from ase.units import Bohr, Hartree
 
-from ..atoms_checks import check_atoms, check_flag, check_overlaps
+from ..atoms_checks import check_atoms, check_flag, check_number, check_overlaps
 from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract
@@ -26,16 +25,6 @@ MIN_DISTANCE = 0.1
 # singular cell): above them the kernel would run for hours or exhaust memory
 MAX_TRANSLATIONS = 10_000_000
 MAX_PAIR_IMAGES = 1e11
-
-
-def _positive_length(name, value):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number in Å, not {value!r}") from None
-    if not math.isfinite(value) or value <= 0.0:
-        raise ValueError(f"{name} must be a positive finite length in Å, got {value}")
-    return value
 
 
 def _wrap_periodic(positions, cell, periodic):
@@ -270,25 +259,19 @@ class D3(ParametersContract, Calculator):
         check_flag("atm", p["atm"])
         atm = bool(p["atm"])
         method_parameters = resolve_parameters(damping, p["functional"], p["params"], atm)
-        cutoff = _positive_length("cutoff", p["cutoff"])
-        cn_cutoff = _positive_length("cn_cutoff", p["cn_cutoff"])
-        atm_cutoff = _positive_length("atm_cutoff", p["atm_cutoff"])
-        smooth = p["smooth_cutoff"]
-        if smooth is None or smooth == 0:
+        # a bool or a string is no length: check_number refuses them by name
+        cutoff = check_number("cutoff (Å)", p["cutoff"], above=0)
+        cn_cutoff = check_number("cn_cutoff (Å)", p["cn_cutoff"], above=0)
+        atm_cutoff = check_number("atm_cutoff (Å)", p["atm_cutoff"], above=0)
+        smooth = check_number("smooth_cutoff (Å)", p["smooth_cutoff"], minimum=0, allow_none=True)
+        if smooth == 0:
             smooth = None
-        else:
-            smooth = _positive_length("smooth_cutoff", smooth)
-            if smooth >= cutoff:
-                raise ValueError(
-                    f"smooth_cutoff ({smooth} Å) must be smaller than cutoff ({cutoff} Å)"
-                )
-        num_threads = p["num_threads"]
-        if num_threads is not None:
-            if isinstance(num_threads, bool) or int(num_threads) != num_threads:
-                raise ValueError(f"num_threads must be an integer >= 1, got {num_threads!r}")
-            if int(num_threads) < 1:
-                raise ValueError(f"num_threads must be >= 1, got {num_threads}")
-            num_threads = int(num_threads)
+        if smooth is not None and smooth >= cutoff:
+            raise ValueError(
+                f"smooth_cutoff ({smooth} Å) must be smaller than cutoff ({cutoff} Å)"
+            )
+        num_threads = check_number("num_threads", p["num_threads"], integer=True, minimum=1,
+                                   allow_none=True)
         device = p["device"]
         if old is None or "device" in given:
             parsed = parse_device(device)  # the one device vocabulary (also torch.device)

@@ -1,9 +1,9 @@
 """DFT-D3 damping functions and their parameters by functional (simple-dftd3's data base)."""
 
 import json
-import math
 from functools import lru_cache
 
+from ..atoms_checks import check_number
 from .reference import DATA_DIR
 
 # enum D3Damping of csrc/d3_abi.h (names without the D3_ prefix, lower case); the kernel
@@ -113,6 +113,8 @@ def resolve_parameters(
         # a table entry without s8 (CF22D-D3(0)) is a C6-only method, as in simple-dftd3
         values.setdefault("s8", 0.0)
     if params is not None:
+        if not isinstance(params, dict):
+            raise TypeError(f"params must be a dict of D3 parameters, not {type(params).__name__}")
         unknown = set(params) - _KNOWN_KEYS
         if unknown:
             raise ValueError(
@@ -130,8 +132,9 @@ def resolve_parameters(
         raise ValueError(
             f"D3({damping}) needs parameter(s) {missing}: give a functional or pass them in params"
         )
+    # a string or a bool given as a parameter is refused by name, as NaN and infinity are
     out = {
-        k: float(values.get(k, 0.0))
+        k: check_number(f"D3 parameter {k}", values.get(k, 0.0))
         for k in ("s6", "s8", "s9", "a1", "a2", "rs6", "rs8", "alp", "bet")
     }
     if damping == "cso":
@@ -139,9 +142,6 @@ def resolve_parameters(
         out["a3"], out["a4"] = out["rs6"], out["rs8"]
     else:
         out["a3"] = out["a4"] = 0.0
-    out["s9"] = float(values.get("s9", 1.0)) if atm else 0.0
-    for k, v in out.items():
-        if not math.isfinite(v):
-            raise ValueError(f"D3 parameter {k} = {v} is not finite")
+    out["s9"] = check_number("D3 parameter s9", values.get("s9", 1.0)) if atm else 0.0
     out["damping_id"] = DAMPINGS[damping][0]
     return out
