@@ -9,10 +9,14 @@ the labels, :func:`distill` fine-tunes the students through
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
+
+from .atoms_checks import check_number, check_overlaps
 
 __all__ = ["relabel", "distill"]
 
@@ -30,6 +34,14 @@ def relabel(frames, committee, **calc_options):
     **calc_options
         For :class:`ase_electrolyte.Calculator` when a list is given (e.g. ``device="cpu"``).
 
+    Raises
+    ------
+    TypeError
+        ``committee`` is one model (a string or path) or a frame is not an Atoms.
+    ValueError
+        A frame with no atoms, non-finite positions, a degenerate cell or atoms closer than
+        0.1 Å; raised before the teacher is loaded.
+
     Returns
     -------
     list of ase.Atoms
@@ -41,10 +53,24 @@ def relabel(frames, committee, **calc_options):
 
     from .calculator import Calculator
 
+    if not hasattr(committee, "members") and (
+            isinstance(committee, (str, bytes, os.PathLike)) or not np.iterable(committee)):
+        # list("model.pth") would make a committee of its letters
+        raise TypeError(
+            "committee must be a committee calculator or a list of two or more models, not "
+            f"{committee!r}")
+    if isinstance(frames, (str, os.PathLike)):
+        frames = ase.io.read(frames, index=":")
+    frames = list(frames)
+    # every frame is checked before the teacher is loaded and the first frame evaluated
+    for k, atoms in enumerate(frames):
+        if not isinstance(atoms, Atoms):
+            raise TypeError(f"frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
+        if len(atoms) == 0:
+            raise ValueError(f"frame {k} has no atoms")
+        check_overlaps(atoms, what=f"frame {k}")
     teacher = committee if hasattr(committee, "members") else Calculator(list(committee),
                                                                          **calc_options)
-    if isinstance(frames, (str, Path)):
-        frames = ase.io.read(frames, index=":")
     out = []
     for atoms in frames:
         work = atoms.copy()
@@ -92,13 +118,19 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
 
     from .finetuning import finetune
 
+    if isinstance(models, (str, bytes, os.PathLike)):
+        raise TypeError(f"models must be a list of two or more models, not {models!r}")
     models = [str(m) for m in models]
     if len(models) < 2:
         raise ValueError("distillation needs a committee of at least two models")
-    if int(n_students) != n_students or not 1 <= n_students <= len(models):
-        raise ValueError(f"n_students must be between 1 and {len(models)}, got {n_students}")
-    labelled = relabel(frames, models, device=device)
+    # checked before the committee labels any frame (minutes of model evaluations)
+    epochs = check_number("epochs", epochs, integer=True, minimum=1)
+    n_students = check_number(f"n_students (between 1 and {len(models)})", n_students,
+                              integer=True, minimum=1, maximum=len(models))
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out {str(out)!r} is a file, not a folder")
+    labelled = relabel(frames, models, device=device)
     out.mkdir(parents=True, exist_ok=True)
     ase.io.write(out / "relabelled.extxyz", labelled, format="extxyz")
     spread = np.array([a.info["teacher_max_forces_std"] for a in labelled])

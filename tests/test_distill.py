@@ -233,3 +233,50 @@ def test_alignment_inputs_are_checked_before_any_model_is_loaded():
         compressibility_from_shifts([0.0, 1000.0], [1.2, 1.21, 1.22])
     with pytest.raises(ValueError, match="positive"):
         pressure_shift_for_density(1.2, 1.21, -1e-5)
+
+
+def _broken_frames():
+    good = emt_copper(1)[0]
+    nan = good.copy()
+    nan.positions[0, 0] = np.nan
+    coincident = good.copy()
+    coincident.positions[1] = coincident.positions[0]
+    return [([good, nan], "non-finite positions"), ([good, coincident], "frame 1: atoms closer"),
+            ([good, good[:0]], "frame 1 has no atoms"), ([good, "frame.xyz"], "frame 1 is a str")]
+
+
+@pytest.mark.parametrize("frames, match", _broken_frames())
+def test_relabel_refuses_broken_frames_before_the_teacher_is_loaded(frames, match):
+    # "no-such-model" would fail to load: the frame's refusal comes first
+    with pytest.raises((ValueError, TypeError), match=match):
+        relabel(frames, ["no-such-model", "no-such-model"], device="cpu")
+
+
+@pytest.mark.parametrize("committee", ["sevennet-0", b"model.pth", 3])
+def test_relabel_refuses_one_model_as_the_committee(committee):
+    # list("sevennet-0") made a committee of its letters ("unknown model 's'")
+    with pytest.raises(TypeError, match="committee must be"):
+        relabel(emt_copper(1), committee)
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"epochs": 0}, "epochs"), ({"epochs": 2.5}, "epochs"), ({"epochs": "3"}, "epochs"),
+    ({"epochs": 1, "n_students": True}, "n_students"),
+    ({"epochs": 1, "n_students": float("nan")}, "n_students"),
+    ({"epochs": 1, "n_students": 3}, "n_students"),
+])
+def test_distill_refuses_bad_numbers_before_relabelling(kw, match, tmp_path):
+    with pytest.raises(ValueError, match=match):
+        distill(["no-such-model", "no-such-model"], emt_copper(1), out=tmp_path / "d",
+                device="cpu", **kw)
+    assert not (tmp_path / "d").exists()
+
+
+def test_distill_refuses_a_file_as_its_folder_and_one_model(tmp_path):
+    out = tmp_path / "taken"
+    out.write_text("keep")
+    with pytest.raises(ValueError, match="is a file"):
+        distill(["no-such-model", "no-such-model"], emt_copper(1), epochs=1, out=out)
+    assert out.read_text() == "keep"
+    with pytest.raises(TypeError, match="models must be a list"):
+        distill("sevennet-0", emt_copper(1), epochs=1, out=tmp_path / "d")
