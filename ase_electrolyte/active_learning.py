@@ -226,6 +226,9 @@ def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
     try:
         for atoms in frames:
             work = atoms.copy()
+            # a frame equal to the previous one would be served from the results cache, and the
+            # hook would capture nothing (exact duplicates are common among candidates)
+            calc.reset()
             work.calc = calc
             with torch.enable_grad():
                 work.get_potential_energy()

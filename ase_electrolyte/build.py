@@ -119,9 +119,10 @@ def composition_counts(
     Raises
     ------
     ValueError
-        Unknown species/salt, non-positive shares, unknown units, a molar concentration without a
-        density, a composition that gives fewer than one salt formula unit, or two different
-        species of one name.
+        Unknown species/salt, non-positive shares, unknown units, a salt without a concentration
+        (or a concentration without a salt), a molar concentration without a density, a
+        composition that gives fewer than one salt formula unit, or two different species of
+        one name.
     """
     if not isinstance(solvent, dict) or not solvent:
         raise ValueError("solvent must be a non-empty dict {name: share}, e.g. {'EC': 3, 'EMC': 7}")
@@ -154,6 +155,12 @@ def composition_counts(
     salt_obj = None if salt is None else get_salt(salt)
     if salt_obj is None and concentration > 0:
         raise ValueError("concentration > 0 needs a salt")
+    if salt_obj is not None and concentration == 0:
+        # the default concentration would otherwise pack the solvent alone under the salt's name
+        raise ValueError(
+            f"salt {salt_obj.name} needs a concentration > 0 (mol/kg of solvent, or mol/L with "
+            "units='molar'); pass salt=None for a pure solvent"
+        )
     _one_species_per_name(
         solvents + ([salt_obj.cation, salt_obj.anion] if salt_obj else []),
         f"composition {dict(solvent)} with salt {getattr(salt_obj, 'name', None)}",

@@ -169,6 +169,21 @@ def test_select_starts_with_the_largest_spread_and_skips_duplicates(tiny, tmp_pa
     assert sorted(i // 3 for i in idx) == [0, 1, 2]
 
 
+def test_exact_duplicate_frames_get_equal_descriptors(tiny):
+    from ase_electrolyte.active_learning import frame_descriptors
+
+    calc = Calculator(tiny, device="cpu")
+    base = emt_copper(1, a=3.4, seed=2)[0]
+    other = emt_copper(1, a=3.8, seed=2)[0]
+    # the second frame repeats the first exactly: a results cache must not skip its evaluation
+    desc = frame_descriptors([base, base.copy(), other, base], calc)
+    assert desc.shape[0] == 4 and np.all(np.isfinite(desc))
+    np.testing.assert_array_equal(desc[0], desc[1])
+    np.testing.assert_array_equal(desc[0], desc[3])
+    assert not np.allclose(desc[0], desc[2])
+    assert select_candidates([base, base.copy(), other], 2, model=calc) is not None
+
+
 def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["select", str(tmp_path / "missing.extxyz"), "-n", "2"]) == 2
     err = capsys.readouterr().err

@@ -168,6 +168,12 @@ def test_bad_input():
         electrolyte_box(counts={"EC": 5, "Li": 2, "PF6": 1})
     with pytest.raises(ValueError, match="ion pairs"):
         electrolyte_box({"EC": 1}, "LiPF6", 0.1, n_atoms=100)
+    # a salt left at the default concentration was packed as the pure solvent, under its name
+    for call in (lambda: electrolyte_box({"EC": 1}, "LiPF6"),
+                 lambda: composition_counts({"EC": 3, "EMC": 7}, "LiFSI", 0.0),
+                 lambda: composition_counts({"EC": 1}, "NaPF6", 0, units="molar", density=1.3)):
+        with pytest.raises(ValueError, match="needs a concentration > 0"):
+            call()
     with pytest.raises(ValueError, match="density"):
         electrolyte_box({"EC": 1}, "LiPF6", 1.0, units="molar")
     with pytest.raises(ValueError, match="charge"):
