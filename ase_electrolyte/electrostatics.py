@@ -634,11 +634,10 @@ class Electrostatics(ParametersContract, _AseCalculator):
     def _pairs(atoms, cutoff, pos, cell):
         """Half neighbour list (vesin); distances differentiable through ``pos`` and ``cell``."""
         import torch
-        from vesin import NeighborList
 
-        i, j, shifts = NeighborList(cutoff=float(cutoff), full_list=False).compute(
-            atoms.positions, atoms.cell.array, True, "ijS"
-        )
+        from .neighbour_pairs import half_pairs
+
+        i, j, shifts = half_pairs(atoms.positions, atoms.cell.array, float(cutoff))
         idx = torch.tensor(np.stack([i, j], axis=1).astype(np.int64), device=pos.device)
         s = torch.tensor(shifts, dtype=pos.dtype, device=pos.device)
         dist = torch.linalg.norm(pos[idx[:, 1]] - pos[idx[:, 0]] + s @ cell, dim=1)
