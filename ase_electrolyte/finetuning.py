@@ -23,6 +23,7 @@ from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
 from ase.units import GPa
 
+from .atomic_file import atomic_path, save_figure, write_text_atomic
 from .atoms_checks import check_atoms, check_flag, check_number
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "label_errors"]
@@ -309,7 +310,8 @@ def _write_frames(frames, path, pressure_shift_bar=0.0):
         copy = atoms.copy()
         copy.calc = SinglePointCalculator(copy, **labels)
         shifted.append(copy)
-    ase.io.write(path, shifted, format="extxyz")
+    with atomic_path(path) as tmp:
+        ase.io.write(tmp, shifted, format="extxyz")
 
 
 def _read_curve(csv_path):
@@ -351,8 +353,7 @@ def _plot_curves(curves, path):
             ax.set_ylabel(f"{target} RMSE ({units[target]})")
             ax.set_yscale("log")
     axes[0].legend(fontsize=7)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
 
 
 def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight,
@@ -614,7 +615,7 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
         "data": data_section,
     }
     input_yaml = work / "input.yaml"
-    input_yaml.write_text(yaml.safe_dump(_plain(config_text), sort_keys=False))
+    write_text_atomic(input_yaml, yaml.safe_dump(_plain(config_text), sort_keys=False))
 
     for old in work.glob("lc*.csv"):
         old.unlink()
@@ -635,5 +636,7 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
         train_v2(config, str(work))
     final = work / f"checkpoint_{epochs}.pth"
     target = work / "finetuned.pth"
-    shutil.copyfile(final, target)
+    # a copy cut short (full disk) must not stand as the fine-tuned model
+    with atomic_path(target) as tmp:
+        shutil.copyfile(final, tmp)
     return target

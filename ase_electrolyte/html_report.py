@@ -18,6 +18,8 @@ import math
 import platform
 from pathlib import Path
 
+from .atomic_file import write_text_atomic
+
 __all__ = ["write_html_report", "package_versions"]
 
 _PACKAGES = ("ase-electrolyte", "ase", "MDAnalysis", "numpy", "scipy", "torch", "sevenn", "h5py")
@@ -151,8 +153,5 @@ def write_html_report(path, *, title, settings, summary, figures=()):
             f"<figcaption>{html.escape(fig.name)}</figcaption></figure>"
         )
     parts.append("</body></html>")
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text("\n".join(parts), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    # whole or not at all: a failed rewrite keeps the previous page, and leaves no .part file
+    return write_text_atomic(path, "\n".join(parts))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -49,6 +48,7 @@ def run(args):
 def _run(args):
     import torch
 
+    from ase_electrolyte.atomic_file import write_json_atomic
     from ase_electrolyte.build import composition_counts, electrolyte_box, estimate_density
     from ase_electrolyte.estimate import estimates_to_dict
     from ase_electrolyte.html_report import write_html_report
@@ -114,9 +114,8 @@ def _run(args):
             )
             for name, section in summary.items()
         }
-        (out / "analysis" / "summary.json").write_text(
-            json.dumps(estimates_to_dict(summary), indent=2, default=str)
-        )
+        write_json_atomic(out / "analysis" / "summary.json", estimates_to_dict(summary),
+                          indent=2, default=str)
         print("demo-sized run, no number below is a result: " + "; ".join(limits), flush=True)
     A.print_summary(summary, out / "analysis")
     settings = {

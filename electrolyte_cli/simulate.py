@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -150,6 +149,7 @@ def _run(args):
 def run_protocol_into(atoms, calc, out, args):
     import ase.io
 
+    from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
     from ase_electrolyte.md import run_protocol
 
     out.mkdir(parents=True, exist_ok=True)
@@ -164,9 +164,8 @@ def run_protocol_into(atoms, calc, out, args):
             )
         atoms = previous
     else:
-        tmp = out / "initial.extxyz.part"
-        ase.io.write(tmp, atoms, format="extxyz")
-        tmp.replace(initial)
+        with atomic_path(initial) as tmp:
+            ase.io.write(tmp, atoms, format="extxyz")
     print(
         f"box: {len(atoms)} atoms, {atoms.info.get('composition')}, L = {atoms.cell[0, 0]:.2f} Å",
         flush=True,
@@ -198,7 +197,7 @@ def run_protocol_into(atoms, calc, out, args):
         "files": {k: str(v) for k, v in result.files.items()},
     }
     # written last: its presence means the run finished
-    (out / "simulation.json").write_text(json.dumps(summary, indent=2))
+    write_json_atomic(out / "simulation.json", summary, indent=2)
     for line in result_lines(estimates):
         print(line, flush=True)
     print(f"trajectory: {result.files['production']}", flush=True)

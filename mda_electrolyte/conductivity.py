@@ -33,6 +33,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
+from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
@@ -1213,7 +1214,6 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     try:
         ions = charged_species(universe)
@@ -1226,8 +1226,7 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
         return {"refused": str(err), "ions": ions}
     r = gk.results
     ax = gk.plot(parts=r.sigma_self is not None)
-    ax.figure.savefig(outdir / "green_kubo_conductivity.png", dpi=120)
-    plt.close(ax.figure)
+    save_figure(ax.figure, outdir / "green_kubo_conductivity.png", dpi=120)
     return {
         "conductivity": r.conductivity,
         "conductivity_self": r.conductivity_self,
@@ -1252,7 +1251,6 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     try:
         ions = charged_species(universe)
@@ -1270,8 +1268,7 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
         return {"refused": str(err), "ions": ions}
     r = eh.results
     ax = eh.plot()
-    ax.figure.savefig(outdir / "einstein_helfand_conductivity.png", dpi=120)
-    plt.close(ax.figure)
+    save_figure(ax.figure, outdir / "einstein_helfand_conductivity.png", dpi=120)
     return {
         "conductivity": r.conductivity,
         "temperature_K (kinetic)": temperature,

@@ -22,6 +22,7 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import optimize, stats
 
+from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import METHODS, Estimate
 
@@ -503,7 +504,6 @@ def _report_density(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     name = getattr(universe.trajectory, "filename", None)
     if not (name and is_h5md_path(name)) or read_observable(name, "density") is None:
@@ -514,8 +514,7 @@ def _report_density(universe, outdir, *, calculator=None, verbose=False):
         return {"refused": str(err)}
     r = d.results
     ax = d.plot()
-    ax.figure.savefig(f"{outdir}/density.png", dpi=120)
-    plt.close(ax.figure)
+    save_figure(ax.figure, f"{outdir}/density.png", dpi=120)
     return {
         "density": r.equilibrium_density,
         "equilibrated_from_ps": r.t0,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +80,7 @@ def diagnose(
     """
     from ase.io import write
 
+    from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
     from ase_electrolyte.estimate import estimates_to_dict
 
     from .intra_inter_errors import IntraInterErrors, errors_summary
@@ -118,7 +118,8 @@ def diagnose(
         ).run(frames=scan_frames, verbose=verbose)
         summary["rigid_volume_scan"] = scan_summary(scan, outdir)
         labels = "reference" if ref_calc is not None else "model"
-        write(str(outdir / "volume_scan_frames.extxyz"), scan.scanned_frames(labels=labels))
+        with atomic_path(outdir / "volume_scan_frames.extxyz") as tmp:
+            write(str(tmp), scan.scanned_frames(labels=labels), format="extxyz")
     else:
         summary["rigid_volume_scan"] = {"skipped": "the frames have no periodic box"}
 
@@ -145,8 +146,7 @@ def diagnose(
         errors.run(frames=error_frames, verbose=verbose)
         summary["intra_inter_errors"] = errors_summary(errors, outdir)
 
-    with open(outdir / "diagnose.json", "w") as fh:
-        # Estimates as value, error, unit, method and verdict (the one serialiser), not bare floats
-        summary = estimates_to_dict(summary)
-        json.dump(summary, fh, indent=2, default=float)
+    # Estimates as value, error, unit, method and verdict (the one serialiser), not bare floats
+    summary = estimates_to_dict(summary)
+    write_json_atomic(outdir / "diagnose.json", summary, indent=2, default=float)
     return summary

@@ -21,6 +21,7 @@ import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import constants
 
+from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
@@ -450,7 +451,6 @@ def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     from .conductivity import charged_species, transport_collection
 
@@ -467,8 +467,7 @@ def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
         return {"refused": str(err), "ions": ions}
     r = diff.results
     ax = diff.plot()
-    ax.figure.savefig(outdir / "diffusion.png", dpi=120)
-    plt.close(ax.figure)
+    save_figure(ax.figure, outdir / "diffusion.png", dpi=120)
     d_si = {k: e.to("m^2/s") for k, e in r.diffusion_coefficient.items()}
     return {
         "D": d_si,

@@ -23,6 +23,8 @@ import numpy as np
 from ase.data import chemical_symbols
 from MDAnalysis.analysis.results import ResultsGroup
 
+from ase_electrolyte.atomic_file import save_figure
+
 from .analysis_base import FrameAnalysis, require_results
 from .error_metrics import error_estimates, fit_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
@@ -500,7 +502,6 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
 
 def errors_summary(errors, outdir):
     """Save the parity plot of a finished :class:`IntraInterErrors` and return its JSON summary."""
-    import matplotlib.pyplot as plt
 
     estimates = errors.results.estimates
     summary = {
@@ -516,6 +517,5 @@ def errors_summary(errors, outdir):
     if "forces" in errors.quantities:
         axes = errors.plot()
         axes[0].figure.tight_layout()
-        axes[0].figure.savefig(Path(outdir) / "intra_inter_errors.png", dpi=120)
-        plt.close(axes[0].figure)
+        save_figure(axes[0].figure, Path(outdir) / "intra_inter_errors.png", dpi=120)
     return summary

@@ -33,6 +33,7 @@ import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
+from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.neighbour_pairs import search_cutoff
 from mda_electrolyte.analysis_base import (
     FrameAnalysis,
@@ -504,15 +505,13 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     # the smallest box of the run limits the range (NPT boxes fluctuate)
     r_max = min([8.0] + [_half_min_width(ts.dimensions) for ts in universe.trajectory])
     rdf = IntraInterRDF(universe.atoms, pairs="elements", range=(0.0, r_max), nbins=int(r_max * 20),
                         verbose=verbose).run()
     fig = rdf.plot()
-    fig.savefig(outdir / "intra_inter_rdf.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, outdir / "intra_inter_rdf.png", dpi=120)
     r = rdf.results.bins
     summary = {"r_angstrom": r.tolist(), "pairs": {}}
     for key in rdf.results.pairs:

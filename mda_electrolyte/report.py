@@ -18,11 +18,11 @@ its ``pressure_tensor_observable``).
 
 from __future__ import annotations
 
-import json
 import warnings
 from importlib import import_module
 from pathlib import Path
 
+from ase_electrolyte.atomic_file import write_json_atomic
 from ase_electrolyte.estimate import estimates_to_dict
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
@@ -189,8 +189,8 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         _SHARED.clear()
     # one serialised form, returned and written alike: JSON-ready, Estimates as their dicts
     summary = estimates_to_dict(summary)
-    with open(outdir / "summary.json", "w") as fh:
-        json.dump(summary, fh, indent=2, default=_json_default)
+    # whole or not at all: a write that fails (full disk, size limit) leaves no half summary
+    write_json_atomic(outdir / "summary.json", summary, indent=2, default=_json_default)
     return summary
 
 

@@ -33,9 +33,13 @@ length.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
+
+from ase_electrolyte.atomic_file import atomic_path
 
 __all__ = ["ShellLayout", "ShellTable", "ShellTableBuilder", "BlockColumn", "OTHER", "OC", "OE"]
 
@@ -194,17 +198,37 @@ class ShellTable:
                          np.diff(self.oxygen_offsets))
 
     def save(self, path):
-        """Write the table to a ``.npz`` file (read back with :meth:`load`)."""
+        """Write the table to a ``.npz`` file (read back with :meth:`load`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            ``.npz`` is appended if missing, as :func:`numpy.savez_compressed` does. The file is
+            replaced whole or not at all (:func:`~ase_electrolyte.atomic_file.atomic_path`): a
+            failed write keeps an earlier table there intact.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a file name, not {type(path).__name__}")
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
         lay = self.layout
-        np.savez_compressed(
-            path, radius=self.radius, rdf_edges=self.rdf_edges, rdf_counts=self.rdf_counts,
-            species=np.array(lay.species), anions=np.array(lay.anions, dtype=str),
-            solvents=np.array(lay.solvents, dtype=str), cation_ix=lay.cation_ix,
-            cation_symbol=lay.cation_symbol, atom_species=lay.atom_species,
-            atom_molecule=lay.atom_molecule, atom_oxygen=lay.atom_oxygen,
-            n_anion_molecules=lay.n_anion_molecules, n_oxygens=np.array(lay.n_oxygens),
-            **{name: getattr(self, name) for name in _PER_FRAME},
-        )
+        with atomic_path(path) as tmp:
+            np.savez_compressed(
+                tmp, radius=self.radius, rdf_edges=self.rdf_edges, rdf_counts=self.rdf_counts,
+                species=np.array(lay.species), anions=np.array(lay.anions, dtype=str),
+                solvents=np.array(lay.solvents, dtype=str), cation_ix=lay.cation_ix,
+                cation_symbol=lay.cation_symbol, atom_species=lay.atom_species,
+                atom_molecule=lay.atom_molecule, atom_oxygen=lay.atom_oxygen,
+                n_anion_molecules=lay.n_anion_molecules, n_oxygens=np.array(lay.n_oxygens),
+                **{name: getattr(self, name) for name in _PER_FRAME},
+            )
+        return path
 
     @classmethod
     def load(cls, path):

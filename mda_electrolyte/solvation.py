@@ -37,6 +37,7 @@ import pandas as pd
 from MDAnalysis.exceptions import NoDataError
 from MDAnalysis.lib.distances import minimize_vectors
 
+from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from mda_electrolyte.analysis_base import (
     FrameAnalysis,
@@ -876,7 +877,6 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     if not hasattr(universe.atoms, "elements"):
         return {"skipped": "no element symbols in the topology"}
@@ -926,8 +926,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     ]
     estimates = shells.results.estimates
     fig = shells.plot()
-    fig.savefig(outdir / "solvation_shells.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, outdir / "solvation_shells.png", dpi=120)
     return {
         "cation": symbol,
         "convention": shells.results.convention,

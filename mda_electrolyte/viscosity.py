@@ -35,6 +35,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 from scipy.integrate import cumulative_trapezoid
 
+from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
 from .analysis_base import require_results
@@ -600,7 +601,6 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     skipped = {"skipped": "needs the per-step pressure_tensor observable of a run_md H5MD file"}
     path = _trajectory_file(universe)
@@ -617,8 +617,7 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
         return {"refused": str(err)}
     r = gk.results
     ax = gk.plot()
-    ax.figure.savefig(f"{outdir}/viscosity.png", dpi=120)
-    plt.close(ax.figure)
+    save_figure(ax.figure, f"{outdir}/viscosity.png", dpi=120)
     return {
         "viscosity": r.shear_viscosity,
         "plateau_ps": list(r.plateau),

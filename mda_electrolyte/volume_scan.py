@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
 
+from ase_electrolyte.atomic_file import atomic_path, save_figure
 from ase_electrolyte.atoms_checks import check_flag
 
 from .analysis_base import FrameAnalysis, require_results
@@ -386,17 +387,15 @@ def scan_summary(scan, outdir):
     """
     import csv
 
-    import matplotlib.pyplot as plt
 
     outdir = Path(outdir)
     ax = scan.plot()
     ax.figure.tight_layout()
-    ax.figure.savefig(outdir / "rigid_volume_scan.png", dpi=120)
-    plt.close(ax.figure)
+    save_figure(ax.figure, outdir / "rigid_volume_scan.png", dpi=120)
     r = scan.results
     columns = [key for key in ("total", "intra", "inter", "reference_total", "reference_intra",
                                "reference_inter") if key in r]
-    with open(outdir / "rigid_volume_scan.csv", "w", newline="") as fh:
+    with atomic_path(outdir / "rigid_volume_scan.csv") as tmp, open(tmp, "w", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["frame", "scale", "volume_A3"] + [f"{c}_meV_per_atom" for c in columns])
         for i, frame in enumerate(r.frames):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic_file import atomic_path, save_figure
 from .engine import PLAN_FILE, TASKS_DIR
 from .plan import PlanError, _solvent
 from .task import ERROR_FILE, RESULT_FILE
@@ -217,8 +218,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
 
     outdir = Path(outdir)
     rows, failures = task_table(outdir)
-    rows.to_csv(outdir / "tasks.csv", index=False)
-    failures.to_csv(outdir / "failures.csv", index=False)
+    _write_table(rows, outdir / "tasks.csv")
+    _write_table(failures, outdir / "failures.csv")
     n_failed = failures.groupby(KEYS).size() if len(failures) else pd.Series(dtype=int)
     columns = KEYS + ["property", "unit", "mean", "sem", "n_replicas", "n_invalid", "n_failed",
                       "valid", "verdict", "method"]
@@ -230,8 +231,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
                       **_row(group, int(finished[where]), int(n_failed.get(where, 0)))})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
-    summary.to_csv(outdir / "summary.csv", index=False)
-    summary.to_parquet(outdir / "summary.parquet", index=False)
+    _write_table(summary, outdir / "summary.csv")
+    _write_table(summary, outdir / "summary.parquet")
     if plots and len(summary):
         plot_summary(summary, outdir / "plots")
     if experimental is not None:
@@ -241,6 +242,18 @@ def aggregate(outdir, *, experimental=None, plots=True):
 
 def _series(summary):
     return summary.groupby(["solvent", "ratio", "salt", "units", "temperature_K"], sort=False)
+
+
+def _write_table(frame, path):
+    """Write ``frame`` as CSV or Parquet (by the suffix of ``path``), whole or not at all.
+
+    A rerun that fails midway (full disk, size limit) keeps the previous complete table.
+    """
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False)
 
 
 def plot_summary(summary, folder):
@@ -294,10 +307,7 @@ def plot_summary(summary, folder):
                 ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=7)
             ax.set_title(prop)
         axes[0][0].legend(fontsize=7)
-        path = folder / f"{figure}.png"
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        written.append(path)
+        written.append(save_figure(fig, folder / f"{figure}.png", dpi=120))
     return written
 
 
@@ -398,7 +408,7 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
             }
         )
     comparison = pd.DataFrame(matched)
-    comparison.to_csv(outdir / "comparison.csv", index=False)
+    _write_table(comparison, outdir / "comparison.csv")
     columns = ["property", "unit", "n", "n_excluded", "MAE", "MAPE_percent", "mean_signed_error"]
     errors = []
     if not comparison.empty:
@@ -416,7 +426,7 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
                 "mean_signed_error": float(ok["deviation"].mean()) if len(ok) else math.nan,
             })
     errors = pd.DataFrame(errors, columns=columns)
-    errors.to_csv(outdir / "errors.csv", index=False)
+    _write_table(errors, outdir / "errors.csv")
     if plots and not comparison.empty:
         _parity_plots(comparison, errors, outdir / "plots")
     return errors
@@ -447,5 +457,4 @@ def _parity_plots(comparison, errors, folder):
         ax.set_xlabel(f"experiment / {unit}")
         ax.set_ylabel(f"simulation / {unit}")
         ax.set_title(f"{prop}: MAE {err['MAE']:.3g} {unit}, {err['MAPE_percent']:.1f} %")
-        fig.savefig(folder / f"parity_{prop}.png", dpi=120)
-        plt.close(fig)
+        save_figure(fig, folder / f"parity_{prop}.png", dpi=120)

@@ -19,6 +19,7 @@ import traceback
 import warnings
 from pathlib import Path
 
+from ..atomic_file import atomic_path, write_json_atomic
 from .properties import task_properties
 
 __all__ = [
@@ -33,11 +34,8 @@ _CALC_LOCK = threading.Lock()
 
 
 def write_json(path, data):
-    """Write JSON atomically: a reader never sees half a file, a killed writer leaves none."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-    tmp.write_text(json.dumps(data, indent=2, default=_json_default))
-    os.replace(tmp, path)
+    """Write JSON atomically: a reader never sees half a file, a failed writer leaves none."""
+    write_json_atomic(path, data, indent=2, default=_json_default)
 
 
 def _json_default(value):
@@ -268,9 +266,8 @@ def _run(spec, folder, timing):
             density=plan["density"],
             seed=task["seed"],
         )
-        tmp = folder / "initial.extxyz.part"
-        ase.io.write(tmp, atoms, format="extxyz")
-        os.replace(tmp, initial)
+        with atomic_path(initial) as tmp:
+            ase.io.write(tmp, atoms, format="extxyz")
     timing["build_s"] = time.perf_counter() - tick
     tick = time.perf_counter()
     calc = make_calculator(plan["model"])

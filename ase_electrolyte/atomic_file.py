@@ -1,0 +1,184 @@
+"""Files replaced whole or not at all.
+
+A report, summary or table written in place is truncated when the disk fills, a file-size limit
+is reached or the process is killed midway; a rerun that fails that way would also destroy the
+previous, complete file. Every file the packages write in one go (JSON, HTML, CSV, PNG, YAML,
+NPZ) goes through :func:`atomic_path`: it is written to a temporary file beside its target and
+renamed over it once complete (``os.replace`` is atomic on POSIX file systems), and the temporary
+file is removed when the write fails. Readers see the old file or the new one, never half of one.
+
+Trajectories are not written this way: they grow frame by frame and stay readable up to their
+last flushed frame (:mod:`ase_electrolyte.trajectory`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+__all__ = ["atomic_path", "write_text_atomic", "write_json_atomic", "save_figure"]
+
+# a name longer than this is refused by common file systems (ext4, xfs, btrfs, tmpfs)
+_NAME_MAX = 255
+# several atomic_path blocks of one thread may be open for the same target (nested writers)
+_SERIAL = itertools.count()
+
+
+def _temporary_name(path):
+    tag = f".{os.getpid()}-{threading.get_ident()}-{next(_SERIAL)}.part{path.suffix}"
+    stem = path.stem
+    # the target's own name may be near the limit: shorten the stem, never the unique tag
+    room = _NAME_MAX - len(tag) - 1
+    encoded = stem.encode()
+    if len(encoded) > room:
+        stem = encoded[: max(room, 0)].decode(errors="ignore")
+    return path.with_name(f".{stem}{tag}")
+
+
+def _target(path):
+    """The file to replace: a symlink is written through (its target is replaced, not the link)."""
+    path = Path(os.fspath(path))
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a file that can be written")
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write {path.name}: folder {folder} does not exist")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path beside ``path`` that replaces ``path`` when the block ends without error.
+
+    The temporary name keeps the suffix of ``path``, so that writers which infer the format from
+    it (``Figure.savefig``, ``DataFrame.to_csv``, ``numpy.savez``) write the same format. It is
+    hidden (a leading dot) and unique to the process, the thread and the block. Its contents are
+    flushed to disk before the rename, and an existing target's permissions are kept. A symlink
+    ``path`` is written through: the file it points to is replaced.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to create or replace; its folder must exist.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write.
+
+    Raises
+    ------
+    IsADirectoryError
+        ``path`` is a folder (raised before the block runs).
+    FileNotFoundError
+        The folder of ``path`` does not exist (before the block runs), or the block wrote
+        nothing to the temporary path.
+    OSError
+        From the write or the rename (e.g. ``ENOSPC``, ``EFBIG``); ``path`` is then unchanged
+        and the temporary file is gone.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from ase_electrolyte.atomic_file import atomic_path
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "table.csv"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("a,b\\n1,2\\n")
+    >>> target.read_text()
+    'a,b\\n1,2\\n'
+    """
+    path = _target(path)
+    tmp = _temporary_name(path)
+    try:
+        yield tmp
+        if not tmp.is_file():
+            raise FileNotFoundError(f"nothing was written for {path}: no file at {tmp.name}")
+        with open(tmp, "rb") as fh:
+            # a crash of the machine after the rename must not publish empty or partial contents
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_text_atomic(path, text, encoding="utf-8"):
+    """Write ``text`` to ``path`` through :func:`atomic_path`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    text : str
+    encoding : str
+
+    Returns
+    -------
+    pathlib.Path
+        The file written (the target of ``path`` if it is a symlink).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding=encoding)
+    return _target(path)
+
+
+def write_json_atomic(path, data, **dumps_options):
+    """Serialise ``data`` with :func:`json.dumps`, then write it through :func:`atomic_path`.
+
+    The serialisation runs first: data that cannot be serialised raise before any file is
+    touched.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    data : object
+        JSON-serialisable (with ``default`` among ``dumps_options`` if needed).
+    **dumps_options
+        Passed to :func:`json.dumps` (``indent``, ``default``, ``sort_keys``, ...).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    return write_text_atomic(path, json.dumps(data, **dumps_options))
+
+
+def save_figure(figure, path, **savefig_options):
+    """``figure.savefig`` through :func:`atomic_path`, then close the figure (also on failure).
+
+    The format follows the suffix of ``path`` (``.png``, ``.pdf``, ...), as with
+    :meth:`matplotlib.figure.Figure.savefig`; pyplot would otherwise keep a figure whose save
+    failed open for the rest of the process.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+    path : str or os.PathLike
+    **savefig_options
+        Passed to ``savefig`` (``dpi``, ``bbox_inches``, ...).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    try:
+        with atomic_path(path) as tmp:
+            figure.savefig(tmp, **savefig_options)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    return _target(path)
