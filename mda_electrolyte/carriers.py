@@ -393,6 +393,8 @@ class CarrierAnalysis:
     _needs: tuple = ()
     _needs_charges = True
     _needs_volume = True
+    # whether the estimator splits the kept per-ion frames (max_ion_frames) into its blocks
+    _blocks_kept_frames = False
 
     def __init__(
         self,
@@ -488,6 +490,20 @@ class CarrierAnalysis:
         -------
         self
         """
+        # a selection too short for the blocks fails now, not after the whole pass
+        n_blocks = getattr(self, "_n_blocks", None)
+        for col in self._collectors if n_blocks else ():
+            n_frames, n_kept = col.selected_rows(start, stop, step, frames)
+            for n, what in ((n_frames, "frames"),
+                            (n_kept if self._blocks_kept_frames else None, "kept frames")):
+                # no frame at all is the collector's own error ("no frames analysed")
+                if n and n // n_blocks < 2:
+                    raise ValueError(
+                        f"{type(self).__name__}: {col._label}: the selection holds {n} {what}, "
+                        f"which cannot be split into {n_blocks} blocks of at least 2 "
+                        f"(start={start}, stop={stop}, step={step}); analyse more frames or "
+                        "give fewer n_blocks"
+                    )
         for col in self._collectors:
             col.run(
                 start=start, stop=stop, step=step, frames=frames, verbose=verbose,

@@ -163,6 +163,7 @@ class Diffusion(CarrierAnalysis):
     True
     """
 
+    _blocks_kept_frames = True
     _needs = ("positions",)
     _needs_charges = False
     _needs_volume = False

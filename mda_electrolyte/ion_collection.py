@@ -644,6 +644,25 @@ class IonCollector(FrameAnalysis):
         return self.results.collection
 
     # ---------------------------------------------------------------- hooks
+    def selected_rows(self, start=None, stop=None, step=None, frames=None):
+        """Rows a run with these arguments will collect: ``(frames, kept ion frames)``.
+
+        Known before reading a frame, so that an estimator can refuse a selection too short
+        for its blocks before the pass. The second number counts the frames on which per-ion
+        centres are kept (``max_ion_frames`` thinning); ``None`` when positions are not
+        collected; both ``None`` for a selection :meth:`run` refuses anyway.
+        """
+        n_traj = len(self._trajectory)
+        try:
+            if frames is not None:
+                index = np.arange(n_traj)[np.asarray(frames)]
+            else:
+                index = np.arange(*self._trajectory.check_slice_indices(start, stop, step))
+        except (IndexError, TypeError, ValueError):
+            return None, None  # an impossible selection: run() names it
+        kept = int(np.count_nonzero(index % self._keep_every == 0)) if self._positions else None
+        return int(index.size), kept
+
     def _prepare(self):
         n = self.n_frames
         n_tr = self._tracked.n_atoms

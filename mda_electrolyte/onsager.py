@@ -109,6 +109,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         ``"valid"`` or why not (e.g. Green–Kubo not converged).
     """
 
+    _blocks_kept_frames = True
     _needs = ("positions",)
     _needs_charges = False
 

@@ -657,3 +657,39 @@ def test_shell_plots_stamp_numbers_that_are_not_valid():
     fig = valid.plot()
     assert not _stamped(fig.axes[0])
     plt.close(fig)
+
+
+@pytest.mark.parametrize("cls", [mdae.GreenKuboConductivity, mdae.EinsteinHelfandConductivity,
+                                 mdae.Diffusion, mdae.OnsagerCoefficients])
+@pytest.mark.parametrize("selection,n_blocks", [
+    ({"step": 25}, 2),           # 3 frames of 60
+    ({"start": 55}, 3),          # 5 frames
+    ({"frames": [0, 1, 2]}, 2),
+    ({"stop": 19}, 10),          # 19 frames: fewer than 2 per block
+])
+def test_a_selection_too_short_for_the_blocks_is_refused_before_reading(cls, selection, n_blocks,
+                                                                         monkeypatch):
+    kw = {} if cls is mdae.Diffusion else {"temperature": 300.0}
+    analysis = cls(_salt(), IONS, n_blocks=n_blocks, **kw)
+    monkeypatch.setattr(analysis._collectors[0], "_single_frame",
+                        lambda: pytest.fail("a frame was read before the check"))
+    with pytest.raises(ValueError, match=f"cannot be split into {n_blocks} blocks of at least 2"):
+        analysis.run(**selection)
+
+
+@pytest.mark.parametrize("cls", [mdae.Diffusion, mdae.OnsagerCoefficients])
+def test_thinned_ion_frames_too_few_for_the_blocks_are_refused_before_reading(cls, monkeypatch):
+    kw = {} if cls is mdae.Diffusion else {"temperature": 300.0}
+    analysis = cls(_salt(n_frames=60), IONS, n_blocks=2, **kw)
+    # as if max_ion_frames had thinned a long trajectory: every 30th frame keeps the ion
+    # centres, so 20 selected frames keep one
+    monkeypatch.setattr(analysis._collectors[0], "_keep_every", 30)
+    monkeypatch.setattr(analysis._collectors[0], "_single_frame",
+                        lambda: pytest.fail("a frame was read before the check"))
+    with pytest.raises(ValueError, match="kept frames, which cannot be split into 2 blocks"):
+        analysis.run(stop=20)
+
+
+def test_a_selection_that_fills_the_blocks_runs():
+    d = mdae.Diffusion(_salt(), IONS, n_blocks=2).run(step=2)
+    assert np.isfinite(float(d.results.D["Li"]))
