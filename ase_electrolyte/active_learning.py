@@ -14,13 +14,13 @@ label.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from .atomic_file import atomic_path
 from .atoms_checks import check_number
 
 __all__ = [
@@ -469,10 +469,6 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         # a failed write (disk full, killed) leaves an earlier selection of that name intact
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
-        try:
+        with atomic_path(out) as tmp:
             ase.io.write(tmp, selected, format="extxyz")
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
     return selected

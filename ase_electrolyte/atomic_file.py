@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import os
 import stat
 import threading
@@ -136,8 +137,8 @@ def write_text_atomic(path, text, encoding="utf-8"):
 def write_json_atomic(path, data, **dumps_options):
     """Serialise ``data`` with :func:`json.dumps`, then write it through :func:`atomic_path`.
 
-    The serialisation runs first: data that cannot be serialised raise before any file is
-    touched.
+    The serialisation runs first: data that cannot be serialised, or that hold a NaN or
+    infinite number (not JSON), raise before any file is touched.
 
     Parameters
     ----------
@@ -152,7 +153,31 @@ def write_json_atomic(path, data, **dumps_options):
     pathlib.Path
         The file written.
     """
-    return write_text_atomic(path, json.dumps(data, **dumps_options))
+    # NaN and inf are no JSON (json.dumps would write the bare tokens NaN/Infinity that strict
+    # readers reject); a number that is not one belongs in an invalid Estimate, which writes
+    # null, so a bare one is a defect upstream: refused before the file is touched
+    dumps_options.setdefault("allow_nan", False)
+    try:
+        text = json.dumps(data, **dumps_options)
+    except ValueError as err:
+        where = _first_non_finite(data)
+        raise ValueError(f"{path}: {err}: {where or 'the data'} is a NaN or infinite number "
+                         "outside an Estimate") from None
+    return write_text_atomic(path, text)
+
+
+def _first_non_finite(data, where=""):
+    """Key path (``a.b[2]``) of the first NaN or infinite float in nested dicts and lists."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return where
+    items = (data.items() if isinstance(data, dict)
+             else enumerate(data) if isinstance(data, (list, tuple)) else ())
+    for key, value in items:
+        found = _first_non_finite(
+            value, f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}".lstrip("."))
+        if found:
+            return found
+    return None
 
 
 def save_figure(figure, path, **savefig_options):

@@ -16,6 +16,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 
+from .atomic_file import atomic_path
 from .atoms_checks import check_number, check_overlaps
 
 __all__ = ["relabel", "distill"]
@@ -132,7 +133,8 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
         raise ValueError(f"out {str(out)!r} is a file, not a folder")
     labelled = relabel(frames, models, device=device)
     out.mkdir(parents=True, exist_ok=True)
-    ase.io.write(out / "relabelled.extxyz", labelled, format="extxyz")
+    with atomic_path(out / "relabelled.extxyz") as tmp:
+        ase.io.write(tmp, labelled, format="extxyz")
     spread = np.array([a.info["teacher_max_forces_std"] for a in labelled])
     results = []
     for k in range(int(n_students)):

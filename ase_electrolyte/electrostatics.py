@@ -729,9 +729,10 @@ class Electrostatics(ParametersContract, _AseCalculator):
 
     def save(self, path):
         """Write the term (scheme, parameters, sum settings) as a small JSON file."""
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(self.todict_json(), fh, indent=2)
-            fh.write("\n")
+        from .atomic_file import write_text_atomic
+
+        # whole or not at all: a failed write keeps an earlier file of that name
+        write_text_atomic(path, json.dumps(self.todict_json(), indent=2) + "\n")
 
     @classmethod
     def load(cls, path, **overrides):

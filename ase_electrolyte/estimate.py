@@ -138,12 +138,9 @@ class Estimate:
 
         Non-finite numbers become ``None`` (JSON has no NaN).
         """
-        def num(x):
-            return x if math.isfinite(x) else None
-
         return {
-            "value": num(self.value),
-            "stderr": num(self.stderr),
+            "value": json_number(self.value),
+            "stderr": json_number(self.stderr),
             "unit": self.unit,
             "method": self.method,
             "n_samples": self.n_samples,
@@ -190,6 +187,19 @@ class Estimate:
         if not math.isfinite(self.stderr):
             return f"{fmt(self.value)} ± ? (error unknown)"
         return f"{fmt(self.value)} ± {fmt(self.stderr)}"
+
+
+def json_number(x):
+    """``float(x)`` when it is a finite number, else ``None`` (JSON's ``null``; JSON has no NaN).
+
+    For the plain numbers written beside Estimates (whose :meth:`Estimate.to_dict` does the
+    same): a number that is not one is written as absent, never as a bare ``NaN`` token.
+    """
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 def estimates_to_dict(obj):

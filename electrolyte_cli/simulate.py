@@ -178,7 +178,7 @@ def run_protocol_into(atoms, calc, out, args):
         seed=getattr(args, "seed", 0),
         progress=not args.quiet,
     )
-    from ase_electrolyte.estimate import estimates_to_dict
+    from ase_electrolyte.estimate import estimates_to_dict, json_number
 
     estimates = result.estimates()
     summary = {
@@ -190,9 +190,9 @@ def run_protocol_into(atoms, calc, out, args):
         # value, error, method, verdict of each reported number (Estimate.to_dict)
         "estimates": estimates_to_dict(estimates),
         # flat keys of earlier versions (the verdict says whether the value is a result)
-        "density_g_cm3": _finite(result.density.value),
-        "density_sem_g_cm3": _finite(result.density_sem),
-        "density_std_g_cm3": _finite(result.density_std),
+        "density_g_cm3": json_number(result.density.value),
+        "density_sem_g_cm3": json_number(result.density_sem),
+        "density_std_g_cm3": json_number(result.density_std),
         "density_verdict": result.density_verdict,
         "files": {k: str(v) for k, v in result.files.items()},
     }
@@ -218,7 +218,3 @@ def result_lines(estimates):
     return lines
 
 
-def _finite(x):
-    import math
-
-    return x if x is not None and math.isfinite(x) else None

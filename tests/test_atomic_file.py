@@ -9,6 +9,7 @@ disk gives in the same place), and ``electrolyte analyze`` under one.
 import errno
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -353,3 +354,28 @@ def test_cli_analyze_under_a_size_limit_exits_2_in_one_line_and_leaves_no_half_s
     # truncated summary and no temporary file is left in its place
     assert not (out / "summary.json").exists()
     assert _leftovers(out) == []
+
+
+@pytest.mark.parametrize("bad,where", [
+    ({"density": {"value": 1.2, "sem": float("nan")}}, "density.sem"),
+    ({"runs": [1.0, {"D": float("inf")}]}, "runs[1].D"),
+    ([0.0, float("-inf")], "[1]"),
+])
+def test_json_with_a_bare_nan_is_refused_naming_it_and_the_old_file_stays(tmp_path, bad, where):
+    from ase_electrolyte.atomic_file import write_json_atomic
+
+    target = tmp_path / "summary.json"
+    target.write_text('{"complete": true}')
+    with pytest.raises(ValueError, match=re.escape(f"{where} is a NaN or infinite number")):
+        write_json_atomic(target, bad, indent=2)
+    assert target.read_text() == '{"complete": true}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+def test_json_number_writes_absent_numbers_as_null():
+    from ase_electrolyte.estimate import Estimate, json_number
+
+    assert [json_number(x) for x in (1.5, float("nan"), float("inf"), None, "x", 2)] == [
+        1.5, None, None, None, None, 2.0]
+    gone = Estimate.invalid(float("nan"), float("inf"), "S/m", "blocks", "too short")
+    assert gone.to_dict()["value"] is None and gone.to_dict()["stderr"] is None

@@ -30,8 +30,6 @@ replicas anyway.
 
 from __future__ import annotations
 
-import math
-
 __all__ = ["task_properties", "is_estimate_dict", "replica_property"]
 
 # fit quality below which an old-format fit without its own verdict is marked "poor fit"
@@ -67,14 +65,6 @@ def is_estimate_dict(obj):
     return isinstance(obj, dict) and {"value", "stderr", "converged"} <= set(obj)
 
 
-def _finite(x):
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
 def replica_property(value, stderr, unit, *, verdict="valid", method="in-run error of the "
                      "analysis", n_samples=0, notes=()):
     """One task's number as a dict with the keys of :meth:`Estimate.to_dict`.
@@ -82,7 +72,10 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
     ``verdict`` ``"valid"`` makes it ``converged``; anything else is the reason it is not. A
     missing or non-finite value is never valid.
     """
-    value, stderr = _finite(value), _finite(stderr)
+    # imported here, as units in _from_estimate: estimate pulls in scipy.constants
+    from ..estimate import json_number
+
+    value, stderr = json_number(value), json_number(stderr)
     notes = [str(n) for n in notes]
     if value is None:
         verdict = "not finite" if verdict == "valid" else verdict

@@ -307,6 +307,8 @@ def _run(spec, folder, timing):
                 keep_going=True,
             )
     timing["analyses_s"] = time.perf_counter() - tick
+    from ..estimate import json_number
+
     density = result.density
     simulation = {
         "composition_counts": atoms.info.get("composition"),
@@ -314,9 +316,9 @@ def _run(spec, folder, timing):
         "n_atoms": len(atoms),
         # run_protocol reports an Estimate (earlier versions a float with separate error/verdict)
         "density": density.to_dict() if hasattr(density, "to_dict") else None,
-        "density_g_cm3": float(density),
-        "density_std_g_cm3": result.density_std,
-        "density_sem_g_cm3": result.density_sem,
+        "density_g_cm3": json_number(density),
+        "density_std_g_cm3": json_number(result.density_std),
+        "density_sem_g_cm3": json_number(result.density_sem),
         "density_verdict": result.density_verdict,
         "production_ensemble": plan["protocol"]["production_ensemble"],
     }
