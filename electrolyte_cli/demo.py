@@ -114,6 +114,9 @@ def _run(args):
             )
             for name, section in summary.items()
         }
+        # the analyses' own summary lacks these marks: gone before the marked one is written,
+        # so that a failed write leaves no summary rather than numbers that read as results
+        (out / "analysis" / "summary.json").unlink(missing_ok=True)
         write_json_atomic(out / "analysis" / "summary.json", estimates_to_dict(summary),
                           indent=2, default=str)
         print("demo-sized run, no number below is a result: " + "; ".join(limits), flush=True)

@@ -1,6 +1,7 @@
 """What the demo adds to the analyses' verdicts: its own size (too few ions, too short)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,40 @@ def test_demo_end_to_end_with_a_cheap_potential(tmp_path, monkeypatch):
     assert all("too few ions: 1 Li+" in d["verdict"] for n, d in found if n != "density")
     page = (out / "analysis" / "report.html").read_text()
     assert page.count("class='invalid'") >= len(found) + 1  # and the run's own density
+
+
+def test_demo_that_cannot_write_its_marked_summary_leaves_no_unmarked_one(tmp_path, monkeypatch):
+    """Disk full at the demo's marked summary: no summary.json whose numbers read as results."""
+    pytest.importorskip("rdkit")
+    pytest.importorskip("packmol")
+    import argparse
+    import errno
+
+    from ase.calculators.lj import LennardJones
+
+    import ase_electrolyte.atomic_file as atomic_file
+    import electrolyte_cli.arguments as A
+    import mda_electrolyte.report  # noqa: F401 - binds the real writer for the first summary
+    from electrolyte_cli import demo
+
+    monkeypatch.setattr(
+        A, "make_calculator",
+        lambda *a, **k: LennardJones(sigma=2.5, epsilon=0.005, rc=6.0, smooth=True),
+    )
+    monkeypatch.setattr(A, "check_model_args", lambda *a, **k: None)
+    write = atomic_file.write_json_atomic
+
+    def full_disk_for_the_demo_summary(path, *args, **kwargs):
+        if Path(path).parent.name == "analysis":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return write(path, *args, **kwargs)
+
+    # the demo's own (second) write; the analyses' first write is bound in mda_electrolyte.report
+    monkeypatch.setattr(atomic_file, "write_json_atomic", full_disk_for_the_demo_summary)
+    out = tmp_path / "demo"
+    args = argparse.Namespace(n_atoms=None, production_ps=0.05, dispersion="none",
+                              device="cpu", quiet=True, output=str(out))
+    with pytest.raises(OSError, match="No space left"):
+        demo.run(args)
+    assert (out / "simulation.json").exists()
+    assert not (out / "analysis" / "summary.json").exists()
