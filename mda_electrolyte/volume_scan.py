@@ -18,7 +18,7 @@ import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
 
 from ase_electrolyte.atomic_file import atomic_path, save_figure
-from ase_electrolyte.atoms_checks import check_flag
+from ase_electrolyte.atoms_checks import check_flag, check_number
 
 from .analysis_base import FrameAnalysis, require_results
 from .model_frames import FrameSource
@@ -159,9 +159,11 @@ class RigidVolumeScan(FrameAnalysis):
                 raise TypeError(f"{name} must be an ASE calculator, not {type(calc).__name__}")
         if calculator is None:
             raise TypeError("calculator is required")
-        scales = np.asarray(scales, dtype=np.float64).ravel()
-        if scales.size == 0 or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
-            raise ValueError(f"scales must be positive finite numbers, not {scales.tolist()}")
+        if isinstance(scales, (str, bytes)) or np.ndim(scales) != 1 or len(scales) == 0:
+            raise ValueError(f"scales must be a non-empty sequence of numbers, not {scales!r}")
+        # one by one: np.asarray would take True as 1.0 and "1.1" as 1.1
+        scales = np.array([check_number(f"scales[{k}]", s, above=0)
+                           for k, s in enumerate(scales)], dtype=np.float64)
         self.scales = scales
         self.keep_frames = bool(keep_frames)
         self.vacuum = check_vacuum(vacuum)

@@ -178,6 +178,13 @@ def test_bad_input_raises_clear_errors():
         RigidVolumeScan([free], _model())
     with pytest.raises(ValueError, match="scales"):
         RigidVolumeScan([atoms], _model(), scales=[1.0, -0.5])
+    # each factor on its own: np.asarray took True as 1.0 and "1.1" as 1.1
+    for scales, match in (([True, 1.1], r"scales\[0\]"), ([1.0, "1.1"], r"scales\[1\]"),
+                          ([1.0, np.nan], r"scales\[1\]"), ([], "non-empty"),
+                          ("0.9,1.1", "non-empty sequence"), (1.1, "non-empty sequence"),
+                          ([[0.9, 1.1]], "non-empty sequence")):
+        with pytest.raises((TypeError, ValueError), match=match):
+            RigidVolumeScan([atoms], _model(), scales=scales)
     with pytest.raises(TypeError, match="ASE calculator"):
         RigidVolumeScan([atoms], _model(), reference=42)
     with pytest.raises(RuntimeError, match="isolated molecule"):
