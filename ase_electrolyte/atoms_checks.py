@@ -20,6 +20,9 @@ __all__ = ["check_atoms", "check_elements", "check_flag", "check_number", "check
 
 # below this volume (Å³) a periodic cell is treated as degenerate
 _MIN_VOLUME = 1e-6
+#: Å; coordinates beyond 1 cm are no molecular structure (a unit mistake, or a blown-up run),
+#: and neighbour searches overflow on them
+MAX_COORDINATE = 1e8
 
 
 def check_atoms(atoms):
@@ -32,18 +35,31 @@ def check_atoms(atoms):
     Raises
     ------
     ValueError
-        If any position is NaN or infinite, if the cell has a zero-length vector along a
-        periodic direction, or if a 3D-periodic cell has (near) zero volume.
+        If any position is NaN or infinite, if a position or a cell entry lies beyond
+        :data:`MAX_COORDINATE` (10⁸ Å), if the cell has a zero-length vector along a periodic
+        direction, or if a 3D-periodic cell has (near) zero volume.
     """
     positions = atoms.positions
     bad = np.flatnonzero(~np.isfinite(positions).all(axis=1))
     if bad.size:
         shown = ", ".join(map(str, bad[:10])) + (" ..." if bad.size > 10 else "")
         raise ValueError(f"non-finite positions for {bad.size} atom(s), indices {shown}")
+    far = np.flatnonzero(np.abs(positions).max(axis=1) > MAX_COORDINATE)
+    if far.size:
+        shown = ", ".join(map(str, far[:10])) + (" ..." if far.size > 10 else "")
+        raise ValueError(
+            f"positions beyond {MAX_COORDINATE:.0e} Å for {far.size} atom(s), indices {shown}: "
+            "no molecular structure (positions in Å?)"
+        )
     pbc = np.asarray(atoms.pbc, dtype=bool)
     # a non-periodic cell is still written to trajectories and scaled by barostats
     if not np.isfinite(atoms.cell.array).all():
         raise ValueError("the cell has non-finite entries")
+    if np.abs(atoms.cell.array).max() > MAX_COORDINATE:
+        raise ValueError(
+            f"the cell has entries beyond {MAX_COORDINATE:.0e} Å ({atoms.cell.lengths()} Å): no "
+            "molecular simulation cell (lengths in Å?)"
+        )
     if pbc.any():
         lengths = np.linalg.norm(atoms.cell.array, axis=1)
         flat = [("abc"[k]) for k in range(3) if pbc[k] and lengths[k] < 1e-8]

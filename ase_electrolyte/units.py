@@ -103,6 +103,8 @@ _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³"
 
 
 def _lookup(unit):
+    if not isinstance(unit, str):
+        raise TypeError(f"a unit is a string such as 'S/m', not {unit!r}")
     key = _ALIASES.get(unit, unit)
     try:
         return UNITS[key]
@@ -130,6 +132,8 @@ def convert(value, from_unit, to_unit):
     ------
     ValueError
         An unknown unit, or units of different dimensions.
+    TypeError
+        A unit that is not a string.
 
     Examples
     --------

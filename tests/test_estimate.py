@@ -31,6 +31,14 @@ def test_every_unit_round_trips(unit):
         assert convert(convert(3.7, unit, other), other, unit) == pytest.approx(3.7, rel=1e-13)
 
 
+@pytest.mark.parametrize("unit", [["S/m"], None, 1.0, b"S/m"])
+def test_a_unit_that_is_not_a_string_is_named(unit):
+    with pytest.raises(TypeError, match="a unit is a string such as 'S/m'"):
+        convert(1.0, unit, "S/m")
+    with pytest.raises(TypeError, match="a unit is a string such as 'S/m'"):
+        Estimate(1.0, 0.1, unit, "blocks", 5)
+
+
 def test_conversion_between_dimensions_is_refused():
     with pytest.raises(ValueError, match="cannot convert"):
         convert(1.0, "S/m", "mPa·s")
