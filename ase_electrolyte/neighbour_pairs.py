@@ -95,6 +95,17 @@ def half_pairs(positions, cell, cutoff):
         Pair indices.
     shifts : numpy.ndarray, shape (n_pairs, 3)
         Integer cell shifts: the pair vector is ``positions[j] - positions[i] + shifts @ cell``.
+
+    Examples
+    --------
+    Two atoms 1 Å apart in a cell 10⁶ Å long (vesin's cell list alone ends the process):
+
+    >>> import numpy as np
+    >>> from ase_electrolyte.neighbour_pairs import half_pairs
+    >>> cell = np.diag([8.0, 8.0, 1e6])
+    >>> i, j, shifts = half_pairs([[1.0, 1.0, 1.0], [2.0, 1.0, 1.0]], cell, 6.0)
+    >>> [(int(a), int(b), s.tolist()) for a, b, s in zip(i, j, shifts)]
+    [(0, 1, [0, 0, 0])]
     """
     from vesin import NeighborList
 
