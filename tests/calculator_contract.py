@@ -87,6 +87,18 @@ class ContractCase:
         return [a for a in (self.periodic, self.molecule) if a is not None]
 
 
+def nan_from_model(monkeypatch, calc):
+    """The wrapped upstream calculator returns a NaN energy (as SevenNet does for overlaps)."""
+    upstream = calc._model_calc
+    original = upstream.calculate
+
+    def poisoned(*args, **kwargs):
+        original(*args, **kwargs)
+        upstream.results["energy"] = np.nan
+
+    monkeypatch.setattr(upstream, "calculate", poisoned)
+
+
 def evaluate(calc, atoms, per_atom=True):
     """Energy, forces (and stress, per-atom energies) of a copy of ``atoms``."""
     work = atoms.copy()

@@ -260,15 +260,9 @@ def test_model_nan_is_an_error_naming_the_closest_atoms(sevennet, monkeypatch):
     # a model may return NaN without an error (SevenNet-0 does for coincident atoms, which
     # are now refused before it): the closest pair is named, no result is kept
     from ase.calculators.calculator import CalculationFailed
+    from calculator_contract import nan_from_model
 
-    upstream = sevennet._model_calc
-    original = upstream.calculate
-
-    def poisoned(*args, **kwargs):
-        original(*args, **kwargs)
-        upstream.results["energy"] = np.nan
-
-    monkeypatch.setattr(upstream, "calculate", poisoned)
+    nan_from_model(monkeypatch, sevennet)
     atoms = molecule("H2O")
     atoms.calc = sevennet
     sevennet.reset()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from calculator_contract import CalculatorContract, ContractCase
+from calculator_contract import CalculatorContract, ContractCase, nan_from_model
 
 # the model-file fixtures (module scope) are shared with their own tests
 from test_model_files import (  # noqa: F401
@@ -37,22 +37,10 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-def _nan_from_model(monkeypatch, calc):
-    """The wrapped upstream calculator returns a NaN energy (as SevenNet does for overlaps)."""
-    upstream = calc._model_calc
-    original = upstream.calculate
-
-    def poisoned(*args, **kwargs):
-        original(*args, **kwargs)
-        upstream.results["energy"] = np.nan
-
-    monkeypatch.setattr(upstream, "calculate", poisoned)
-
-
 def _float32_case(calc, **kwargs):
     # float32 MLIPs: energies carry ~1e-5 eV of round-off, so a 1e-2 step and loose tolerances
     options = dict(fd_step=1e-2, fd_atol=5e-3, energy_atol=1e-4, forces_atol=2e-4,
-                   stress_atol=2e-6, poison=_nan_from_model)
+                   stress_atol=2e-6, poison=nan_from_model)
     options.update(kwargs)
     return ContractCase(calc, **options)
 
@@ -62,7 +50,7 @@ def _float64_case(calc, model_file, **options):
     # ~3e-5 eV at 1e-3) below the tolerance, far above the energies' ~1e-10 eV noise
     settings = dict(periodic=model_file.periodic, molecule=model_file.molecule, fd_step=1e-4,
                     fd_atol=1e-5, energy_atol=1e-8, forces_atol=1e-7, stress_atol=1e-8,
-                    poison=_nan_from_model)
+                    poison=nan_from_model)
     settings.update(options)
     return ContractCase(calc, **settings)
 

@@ -76,8 +76,9 @@ def test_simulate_terminal_lines_print_only_valid_numbers():
     assert "1.2034 ± 0.0041 g/cm^3 (valid)" in temperature
 
 
-def test_demo_end_to_end_with_a_cheap_potential(tmp_path, monkeypatch):
-    """The demo's own steps (box, protocol, analyses, marking, report) with LJ for SevenNet-0."""
+@pytest.fixture
+def cheap_demo(tmp_path, monkeypatch):
+    """``(run, out)``: the demo's own steps with LJ standing in for SevenNet-0, 0.05 ps."""
     pytest.importorskip("rdkit")
     pytest.importorskip("packmol")
     import argparse
@@ -95,7 +96,13 @@ def test_demo_end_to_end_with_a_cheap_potential(tmp_path, monkeypatch):
     out = tmp_path / "demo"
     args = argparse.Namespace(n_atoms=None, production_ps=0.05, dispersion="none",
                               device="cpu", quiet=True, output=str(out))
-    demo.run(args)
+    return (lambda: demo.run(args)), out
+
+
+def test_demo_end_to_end_with_a_cheap_potential(cheap_demo):
+    """The demo's own steps (box, protocol, analyses, marking, report) with LJ for SevenNet-0."""
+    run, out = cheap_demo
+    run()
     simulation = json.loads((out / "simulation.json").read_text())
     assert set(simulation["estimates"]) >= {"density", "temperature"}
     assert simulation["estimates"]["density"]["converged"] is False  # 0.2 ps of NPT
@@ -118,25 +125,15 @@ def test_demo_end_to_end_with_a_cheap_potential(tmp_path, monkeypatch):
     assert page.count("class='invalid'") >= len(found) + 1  # and the run's own density
 
 
-def test_demo_that_cannot_write_its_marked_summary_leaves_no_unmarked_one(tmp_path, monkeypatch):
+def test_demo_that_cannot_write_its_marked_summary_leaves_no_unmarked_one(cheap_demo,
+                                                                         monkeypatch):
     """Disk full at the demo's marked summary: no summary.json whose numbers read as results."""
-    pytest.importorskip("rdkit")
-    pytest.importorskip("packmol")
-    import argparse
     import errno
 
-    from ase.calculators.lj import LennardJones
-
     import ase_electrolyte.atomic_file as atomic_file
-    import electrolyte_cli.arguments as A
     import mda_electrolyte.report  # noqa: F401 - binds the real writer for the first summary
-    from electrolyte_cli import demo
 
-    monkeypatch.setattr(
-        A, "make_calculator",
-        lambda *a, **k: LennardJones(sigma=2.5, epsilon=0.005, rc=6.0, smooth=True),
-    )
-    monkeypatch.setattr(A, "check_model_args", lambda *a, **k: None)
+    run, out = cheap_demo
     write = atomic_file.write_json_atomic
 
     def full_disk_for_the_demo_summary(path, *args, **kwargs):
@@ -146,10 +143,7 @@ def test_demo_that_cannot_write_its_marked_summary_leaves_no_unmarked_one(tmp_pa
 
     # the demo's own (second) write; the analyses' first write is bound in mda_electrolyte.report
     monkeypatch.setattr(atomic_file, "write_json_atomic", full_disk_for_the_demo_summary)
-    out = tmp_path / "demo"
-    args = argparse.Namespace(n_atoms=None, production_ps=0.05, dispersion="none",
-                              device="cpu", quiet=True, output=str(out))
     with pytest.raises(OSError, match="No space left"):
-        demo.run(args)
+        run()
     assert (out / "simulation.json").exists()
     assert not (out / "analysis" / "summary.json").exists()
