@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic_file import atomic_path
+from .atomic_file import atomic_path, check_output_path
 from .atoms_checks import check_number
 
 __all__ = [
@@ -98,16 +98,7 @@ class CandidateCollector:
                 f"({stop_threshold:g} eV/Å)"
             )
         min_interval = check_number("min_interval", min_interval, integer=True, minimum=1)
-        self.path = Path(path)
-        if self.path.is_dir():
-            raise ValueError(f"candidates file {self.path} is a folder; give a file (*.extxyz)")
-        for parent in self.path.parents:
-            if parent.exists():
-                if not parent.is_dir():
-                    raise ValueError(
-                        f"candidates file {self.path}: {parent} is a file, not a folder"
-                    )
-                break
+        self.path = check_output_path(path, "candidates file")
         self.select_threshold = select_threshold
         self.stop_threshold = stop_threshold
         self.source = "" if source is None else str(source)
@@ -435,14 +426,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     n = check_number("n", n, integer=True, minimum=1)
     if out is not None:
         # checked before the descriptors are computed, which is the expensive part
-        out = Path(out)
-        if out.is_dir():
-            raise ValueError(f"out {out} is a folder; give a file name (*.extxyz)")
-        for parent in out.parents:
-            if parent.exists():
-                if not parent.is_dir():
-                    raise ValueError(f"out {out}: {parent} is a file, not a folder")
-                break
+        out = check_output_path(out, "out")
     if isinstance(candidates, (str, Path)):
         if not Path(candidates).exists():
             raise FileNotFoundError(f"no candidates file {candidates}")

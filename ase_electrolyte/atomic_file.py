@@ -22,7 +22,8 @@ import stat
 import threading
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_text_atomic", "write_json_atomic", "save_figure"]
+__all__ = ["atomic_path", "write_text_atomic", "write_json_atomic", "save_figure",
+           "check_output_path"]
 
 # a name longer than this is refused by common file systems (ext4, xfs, btrfs, tmpfs)
 _NAME_MAX = 255
@@ -39,6 +40,50 @@ def _temporary_name(path):
     if len(encoded) > room:
         stem = encoded[: max(room, 0)].decode(errors="ignore")
     return path.with_name(f".{stem}{tag}")
+
+
+def check_output_path(path, what, *, folder=False):
+    """``path`` as a :class:`~pathlib.Path`, if a file (or a folder) can be made there.
+
+    The checks an output path gets before the work that fills it: a file must not be an
+    existing folder, a folder not an existing file, and no part of the path may be a file (the
+    missing folders are made when writing).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        What ``path`` is, for the message (e.g. ``"trajectory"``, ``"output folder"``).
+    folder : bool
+        Whether ``path`` is a folder to create or reuse (else a file).
+
+    Raises
+    ------
+    ValueError
+        Naming ``what``, ``path`` and the problem.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from ase_electrolyte.atomic_file import check_output_path
+    >>> notes = pathlib.Path(tempfile.mkdtemp()) / "notes"
+    >>> _ = notes.write_text("x")
+    >>> check_output_path(notes / "run.h5md", "trajectory")
+    Traceback (most recent call last):
+    ...
+    ValueError: trajectory .../notes/run.h5md: .../notes is a file, not a folder
+    """
+    path = Path(os.fspath(path))
+    if folder and path.exists() and not path.is_dir():
+        raise ValueError(f"{what} {path} is a file; give a folder")
+    if not folder and path.is_dir():
+        raise ValueError(f"{what} {path} is a folder; give a file name")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{what} {path}: {parent} is a file, not a folder")
+            break
+    return path
 
 
 def _target(path):

@@ -10,13 +10,12 @@ the labels, :func:`distill` fine-tunes the students through
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 
-from .atomic_file import atomic_path
+from .atomic_file import atomic_path, check_output_path
 from .atoms_checks import check_number, check_overlaps
 
 __all__ = ["relabel", "distill"]
@@ -128,9 +127,7 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     epochs = check_number("epochs", epochs, integer=True, minimum=1)
     n_students = check_number(f"n_students (between 1 and {len(models)})", n_students,
                               integer=True, minimum=1, maximum=len(models))
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"out {str(out)!r} is a file, not a folder")
+    out = check_output_path(out, "out", folder=True)
     labelled = relabel(frames, models, device=device)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "relabelled.extxyz") as tmp:

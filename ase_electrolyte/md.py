@@ -50,6 +50,7 @@ except ImportError:  # pragma: no cover - older ASE
 from ase.md.verlet import VelocityVerlet
 from ase.optimize import FIRE
 
+from .atomic_file import check_output_path
 from .atoms_checks import check_flag, check_number, check_overlaps
 from .estimate import METHODS, Estimate
 from .topology import FORMAL_CHARGE, SPECIES, get_topology
@@ -127,11 +128,7 @@ def _check_start(atoms, trajectory, overwrite):
     get_topology(atoms)
     if trajectory is None:
         return
-    path = Path(trajectory)
-    if path.is_dir():
-        raise ValueError(f"trajectory {path} is a folder; give a file name (*.h5md)")
-    if path.parent.exists() and not path.parent.is_dir():
-        raise ValueError(f"trajectory {path}: {path.parent} is a file, not a folder")
+    path = check_output_path(trajectory, "trajectory")
     if not path.parent.is_dir():
         raise ValueError(f"trajectory {path}: the folder {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK | os.X_OK) or (

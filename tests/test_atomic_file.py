@@ -379,3 +379,23 @@ def test_json_number_writes_absent_numbers_as_null():
         1.5, None, None, None, None, 2.0]
     gone = Estimate.invalid(float("nan"), float("inf"), "S/m", "blocks", "too short")
     assert gone.to_dict()["value"] is None and gone.to_dict()["stderr"] is None
+
+
+@pytest.mark.parametrize("folder", [False, True])
+def test_check_output_path_names_what_cannot_be_made(tmp_path, folder):
+    from ase_electrolyte.atomic_file import check_output_path
+
+    notes = tmp_path / "notes"
+    notes.write_text("mine")
+    (tmp_path / "run").mkdir()
+    clash = tmp_path / ("notes" if folder else "run")
+    with pytest.raises(ValueError, match="is a file; give a folder" if folder
+                       else "is a folder; give a file name"):
+        check_output_path(clash, "output", folder=folder)
+    for inside in (notes / "x", notes / "a" / "b"):
+        with pytest.raises(ValueError, match=f"output {inside}: {notes} is a file, not a folder"):
+            check_output_path(inside, "output", folder=folder)
+    fresh = tmp_path / "new" / "deeper" / "x"
+    assert check_output_path(fresh, "output", folder=folder) == fresh
+    assert not (tmp_path / "new").exists()  # a check makes nothing
+    assert notes.read_text() == "mine"

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic_file import check_output_path
 from .plan import PlanError, composition_key, load_plan
 from .task import ERROR_FILE, RESULT_FILE, run_task, worker_problems, write_json
 
@@ -140,13 +141,10 @@ def start_local_cluster(n_workers, *, gpu=False):
 
 def _prepare_outdir(plan, outdir):
     """Refuse a folder of another plan; record this one. Returns the previous plan.json or None."""
-    if outdir.exists() and not outdir.is_dir():
-        raise PlanError(f"output folder {outdir} is a file; give a folder")
-    for parent in outdir.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise PlanError(f"output folder {outdir}: {parent} is a file, not a folder")
-            break
+    try:
+        check_output_path(outdir, "output folder", folder=True)
+    except ValueError as err:
+        raise PlanError(str(err)) from None
     outdir.mkdir(parents=True, exist_ok=True)
     record = outdir / PLAN_FILE
     if record.exists():
