@@ -77,13 +77,14 @@ def client():
          "does not parse"),
         ({"composition": [{"solvent": "EC:3,EMC:-7", "salt": "LiPF6", "concentration": 3}]},
          "positive"),
-        ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 0}]}, "positive"),
+        ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 0}]},
+         r"concentration \(molal\) must be a finite number > 0, got 0"),
         ({"composition": [{"solvent": "EC:1,EC:2", "salt": "LiPF6", "concentration": 1}]},
          "EC is named twice"),
         ({"composition": [{"solvent": {"EC": 1, "ec": 2}, "salt": "LiPF6", "concentration": 1}]},
          "EC is named twice"),
         ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": -1.0}]},
-         "positive"),
+         r"concentration \(molal\) must be a finite number > 0, got -1.0"),
         ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 0.1}]},
          "ion pairs"),
         ({"composition": [{"solvent": "EC", "concentration": 1.0}]}, "without a salt"),
@@ -857,3 +858,194 @@ def test_local_cluster_workers_keep_glibc_allocation_defaults(monkeypatch):
     assert list(env.values()) == [None]
     assert list(threads.values()) == ["1"]  # the rest of the nanny's environment stays
     assert list(profiling.values()) == [False]
+
+
+# -- plan values, the experimental table and stored results: refused before submission ------
+
+
+@pytest.mark.parametrize("change, message", [
+    # a quoted number is a string: YAML and TOML write numbers unquoted
+    ({"temperatures": ["300"]}, r"temperature \(K\) must be a finite number > 0, got '300'"),
+    ({"temperatures": "300"}, r"temperature \(K\) must be a finite number > 0, got '300'"),
+    ({"density": "1.2"}, r"density \(g/cm³\) must be a finite number > 0, got '1.2'"),
+    ({"replicas": "2"}, "replicas must be a whole number >= 1, got '2'"),
+    ({"seed": [1]}, r"seed must be a whole number >= 0, got \[1\]"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": "3"}]},
+     r"concentration \(molal\) must be a finite number > 0, got '3'"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": [3.0, None]}]},
+     r"concentration \(molal\) must be a finite number > 0, got None"),
+    ({"protocol": {**PROTOCOL, "production_ps": "0.01"}},
+     "protocol production_ps must be a finite number > 0, got '0.01'"),
+    ({"protocol": {**PROTOCOL, "pressure_bar": [1.0]}},
+     r"protocol pressure_bar must be a finite number > 0, got \[1.0\]"),
+    # a flag is no concentration (False == 0 in Python)
+    ({"composition": [{"solvent": "EC", "concentration": False}]},
+     "a concentration without a salt"),
+    # an empty grid dropped the entry without a word
+    ({"composition": [{"solvent": [], "salt": "LiPF6", "concentration": 3.0},
+                      {"solvent": "EMC", "salt": "LiPF6", "concentration": 3.0}]},
+     "composition 1: solvent is an empty list"),
+    # a label over a grid was dropped for the generated ones
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": [3.0, 4.0],
+                       "label": "mine"}]}, "label 'mine' names one composition, but this entry "
+                                           "makes 2"),
+    # what run_protocol refuses, refused here: on the workers it came after packing every box
+    ({"protocol": {**PROTOCOL, "production_ps": 0.01, "write_interval_fs": 100.0}},
+     "protocol: production_ps = 0.01 ps is shorter than one frame interval"),
+    ({"protocol": {**PROTOCOL, "production_ensemble": "nvt", "timestep_fs": 5.0,
+                   "production_ps": 0.002, "write_interval_fs": 1.0}},
+     "shorter than one frame interval"),
+])
+def test_plan_values_of_the_wrong_kind_are_refused_by_name(change, message):
+    with pytest.raises(PlanError, match=message):
+        load_plan(_plan(**change))
+
+
+_EXP_HEADER = "solvent,salt,concentration,property,value\n"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "the file is empty"),
+    ("solvent,salt,value\nEC,LiPF6,1.2\n", r"missing column\(s\) \['concentration', 'property'\]"),
+    # a typo of temperature_K was ignored, and the row compared at the plan's temperature
+    ("solvent,salt,concentration,property,value,temperature\nEC,LiPF6,3,density,1.2,300\n",
+     r"unknown column\(s\) \['temperature'\]"),
+    (_EXP_HEADER + "EC,LiPF6,3,density,\n", "row 1: value must be a number .*not ''"),
+    (_EXP_HEADER + "EC,LiPF6,3,density,nan\n", "row 1: value must be a number .*not 'nan'"),
+    (_EXP_HEADER + "EC,LiPF6,3,density,inf\n", "row 1: value must be a number .*not 'inf'"),
+    (_EXP_HEADER + "EC,LiPF6,3,density,1.2 g/cm3\n", "row 1: value must be a number"),
+    (_EXP_HEADER + "EC,LiPF6,,density,1.2\n", "row 1: concentration must be a number"),
+    (_EXP_HEADER + "EC,LiPF6,0,density,1.2\n", "row 1: concentration 0 of LiPF6 must be > 0"),
+    (_EXP_HEADER + "EC,,3,density,1.2\n", "row 1: concentration 3 without a salt"),
+    (_EXP_HEADER + "EC,LiPF7,3,density,1.2\n", "row 1: unknown salt 'LiPF7'"),
+    (_EXP_HEADER + "EC,LiPF6,3,,1.2\n", "row 1: no property name"),
+    ("solvent,salt,concentration,property,value,error\nEC,LiPF6,3,density,1.2,-0.1\n",
+     "row 1: error must be a number .*>= 0.*not '-0.1'"),
+    ("solvent,salt,concentration,property,value,units\nEC,LiPF6,3,density,1.2,mol/kg\n",
+     "row 1: units must be 'molal' or 'molar', not 'mol/kg'"),
+    ("solvent,salt,concentration,property,value,ratio\nEC,LiPF6,3,density,1.2,weight\n",
+     "row 1: ratio must be 'mass' or 'mole', not 'weight'"),
+    ("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,g/ml\n",
+     "row 1: unknown unit 'g/ml'"),
+    # the same measurement twice, in any spelling, was counted twice in the MAE
+    (_EXP_HEADER + "EC:3,EMC:7,LiPF6,3,density,1.2\nEMC:70,EC:30,lipf6,3.0,density,1.3\n"
+     .replace("EC:3,EMC:7", '"EC:3,EMC:7"').replace("EMC:70,EC:30", '"EMC:70,EC:30"'),
+     "row 2 repeats row 1"),
+])
+def test_a_bad_experimental_table_is_refused_before_submission(tmp_path, text, message):
+    exp = tmp_path / "exp.csv"
+    exp.write_text(text)
+    out = tmp_path / "screen"
+    # no client: the refusal comes before one is needed, and before the folder is recorded
+    with pytest.raises(PlanError, match=message):
+        run_screen(_plan(), out, client=object(), experimental=exp, progress=False)
+    assert not out.exists()
+    with pytest.raises(PlanError, match=message):
+        load_plan(_plan(experimental=str(exp)))
+
+
+def test_a_table_without_temperatures_is_refused_for_a_plan_with_several(tmp_path):
+    exp = tmp_path / "exp.csv"
+    exp.write_text(_EXP_HEADER + "EC,LiPF6,3,density,1.2\n")
+    with pytest.raises(PlanError, match="row 1: give temperature_K, the plan has 2 temperatures"):
+        load_plan(_plan(temperatures=[300, 320], experimental=str(exp)))
+
+
+def test_experiment_is_matched_in_any_spelling_and_converted_from_its_unit(tmp_path):
+    _stored_folder(tmp_path)
+    summary = aggregate(tmp_path, plots=False).set_index(["concentration", "property"])
+    exp = tmp_path / "exp.csv"
+    # the composition as fractions and lower-case salt, the density in kg/m³
+    exp.write_text("solvent,salt,concentration,property,value,unit,error\n"
+                   "EC:100,lipf6,3.0,density,1250,kg/m^3,10\n")
+    aggregate(tmp_path, experimental=exp, plots=False)
+    errors = pd.read_csv(tmp_path / "errors.csv")
+    comparison = pd.read_csv(tmp_path / "comparison.csv")
+    assert comparison.loc[0, "experiment"] == pytest.approx(1.25)
+    assert comparison.loc[0, "experiment_error"] == pytest.approx(0.01)
+    assert errors.loc[0, "MAE"] == pytest.approx(abs(summary.loc[(3.0, "density"), "mean"] - 1.25))
+    # a unit of another dimension cannot be compared
+    exp.write_text("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,S/m\n")
+    with pytest.raises(PlanError, match="row 1 .*the table gives density in g/cm\\^3"):
+        aggregate(tmp_path, experimental=exp, plots=False)
+
+
+def test_rows_that_match_nothing_are_named_and_old_parity_plots_removed(tmp_path):
+    _stored_folder(tmp_path)
+    exp = tmp_path / "exp.csv"
+    exp.write_text(_EXP_HEADER + "EC,LiPF6,3,density,1.2\n")
+    aggregate(tmp_path, experimental=exp, plots=True)
+    assert (tmp_path / "plots" / "parity_density.png").exists()
+    # a property name the table does not have, and a temperature in °C: compared with nothing
+    exp.write_text("solvent,salt,concentration,property,value,temperature_K\n"
+                   "EC,LiPF6,3,densty,1.2,300\nEC,LiPF6,3,density,1.2,27\n")
+    with pytest.warns(UserWarning, match=r"2 of 2 row\(s\) match no screened .*row 1 \(EC, "
+                                         r"LiPF6 3 molal, 300 K, densty\); row 2 .*27 K"):
+        aggregate(tmp_path, experimental=exp, plots=True)
+    assert pd.read_csv(tmp_path / "errors.csv").empty
+    # the parity plot of the earlier comparison is not left to stand for this one
+    assert not (tmp_path / "plots" / "parity_density.png").exists()
+
+
+def _damage(folder, how):
+    """Damage the stored result of EC_LiPF6-3molal/T300K/r0 of a _stored_folder."""
+    result = folder / "tasks" / "EC_LiPF6-3molal" / "T300K" / "r0" / "result.json"
+    content = json.loads(result.read_text())
+    if how == "half-written":
+        result.write_text(result.read_text()[:40])
+    elif how == "not a result":
+        result.write_text("[1, 2]")
+    elif how == "no properties":
+        result.write_text(json.dumps({"status": "done", "seed": content["seed"]}))
+    elif how == "property without unit":
+        content["properties"]["density"].pop("unit")
+        result.write_text(json.dumps(content))
+    elif how == "another plan's seed":
+        result.write_text(json.dumps({**content, "seed": content["seed"] + 1}))
+    elif how == "another task":
+        result.write_text(json.dumps({**content, "task": "EC_LiPF6-4molal/T300K/r0"}))
+    return result
+
+
+_DAMAGE = {
+    "half-written": "is not readable JSON",
+    "not a result": "is not a task result",
+    "no properties": "is not a task result",
+    "property without unit": "property 'density' is not a result entry with a unit",
+    "another plan's seed": "was run with seed .* but the plan gives this task seed",
+    "another task": "is the result of task 'EC_LiPF6-4molal/T300K/r0', not of "
+                    "'EC_LiPF6-3molal/T300K/r0'",
+}
+
+
+@pytest.mark.parametrize("how", list(_DAMAGE))
+def test_a_damaged_or_foreign_result_is_a_failed_replica_not_a_number(tmp_path, how):
+    numbers = _stored_folder(tmp_path)
+    result = _damage(tmp_path, how)
+    table = aggregate(tmp_path, plots=False).set_index(["concentration", "property"])
+    row = table.loc[(3.0, "density")]
+    # replicas 1 and 2 only; the damaged one is counted as failed and the row is not valid
+    mean, _ = _mean_sem([numbers[f"EC_LiPF6-3molal/T300K/r{r}"][0] for r in (1, 2)])
+    assert row["mean"] == pytest.approx(mean, rel=1e-12)
+    assert (row["n_replicas"], row["n_failed"], row["valid"]) == (2, 1, False)
+    failures = pd.read_csv(tmp_path / "failures.csv")
+    failed = failures[failures["task"] == "EC_LiPF6-3molal/T300K/r0"]
+    assert len(failed) == 1 and str(result) in failed["error"].iloc[0]
+    assert pd.Series(failed["error"]).str.contains(_DAMAGE[how]).all()
+    # a rerun would skip the task (its result.json marks it done): refused, before submission
+    with pytest.raises(PlanError, match="1 finished task\\(s\\) hold a result that cannot be "
+                                        f"used: .*{_DAMAGE[how]}.*Delete those result.json"):
+        run_screen(_plan(replicas=3), tmp_path, client=object(), progress=False)
+
+
+def test_a_damaged_error_record_is_still_a_failure(tmp_path):
+    _stored_folder(tmp_path)
+    record = tmp_path / "tasks" / "EC_LiPF6-4molal" / "T300K" / "r2" / "error.json"
+    record.write_text('{"task": ')
+    aggregate(tmp_path, plots=False)
+    failures = pd.read_csv(tmp_path / "failures.csv")
+    assert list(failures["task"]) == ["EC_LiPF6-4molal/T300K/r2"]
+    assert "error.json is not readable" in failures["error"].iloc[0]
+    (tmp_path / "plan.json").write_text("{")
+    with pytest.raises(PlanError, match="plan.json is not readable JSON"):
+        aggregate(tmp_path, plots=False)

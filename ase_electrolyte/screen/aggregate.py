@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 from ..atomic_file import atomic_path, save_figure
 from .engine import PLAN_FILE, TASKS_DIR
-from .plan import PlanError, _solvent
-from .task import ERROR_FILE, RESULT_FILE
+from .plan import PlanError, _solvent, task_seed
+from .task import ERROR_FILE, RESULT_FILE, read_result
 
-__all__ = ["aggregate", "task_table", "compare_experimental"]
+__all__ = ["aggregate", "task_table", "compare_experimental", "read_experimental"]
 
 KEYS = ["composition", "solvent", "ratio", "salt", "concentration", "units", "temperature_K"]
 
@@ -87,13 +89,25 @@ def task_table(outdir):
     record = outdir / PLAN_FILE
     if not record.exists():
         raise FileNotFoundError(f"{outdir} holds no {PLAN_FILE}: not a screening folder")
-    plan = json.loads(record.read_text())
+    try:
+        plan = json.loads(record.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise PlanError(f"{record} is not readable JSON ({err})") from None
+    if not isinstance(plan, dict) or not {"compositions", "temperatures", "replicas"} <= set(plan):
+        raise PlanError(f"{record} is not a screening plan record")
     rows, failures = [], []
     for comp, temperature, replica, task_id in _task_ids(plan):
         folder = outdir / TASKS_DIR / task_id
         keys = _keys(comp, temperature)
         if (folder / RESULT_FILE).exists():
-            result = json.loads((folder / RESULT_FILE).read_text())
+            seed = None
+            if "seed" in plan:
+                seed = task_seed(plan["seed"], SimpleNamespace(label=comp["label"]), temperature,
+                                 replica)
+            result, problem = read_result(folder / RESULT_FILE, task_id, seed)
+            if result is None:  # a damaged or foreign result counts as a failed replica
+                failures.append({**keys, "replica": replica, "task": task_id, "error": problem})
+                continue
             for name, p in result["properties"].items():
                 value, error, valid, verdict = _replica(p)
                 rows.append(
@@ -110,8 +124,11 @@ def task_table(outdir):
                     }
                 )
         elif (folder / ERROR_FILE).exists():
-            error = json.loads((folder / ERROR_FILE).read_text())
-            failures.append({**keys, "replica": replica, "task": task_id, "error": error["error"]})
+            try:
+                error = json.loads((folder / ERROR_FILE).read_text())["error"]
+            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
+                error = f"{folder / ERROR_FILE} is not readable ({type(err).__name__}: {err})"
+            failures.append({**keys, "replica": replica, "task": task_id, "error": str(error)})
     columns = KEYS + ["replica", "seed", "property", "unit", "value", "error", "valid", "verdict"]
     return (
         pd.DataFrame(rows, columns=columns),
@@ -311,11 +328,145 @@ def plot_summary(summary, folder):
     return written
 
 
-def _composition_key(solvent, ratio, salt, concentration, units, temperature):
-    shares = _solvent(solvent, "experimental table")
+def _composition_key(shares, ratio, salt, concentration, units, temperature):
     total = sum(shares.values())
     mix = tuple(sorted((k, round(v / total, 6)) for k, v in shares.items()))
+    # as in plan.composition_key: mass and mole fractions are the same for one solvent
+    ratio = ratio if len(mix) > 1 else None
     return (mix, ratio, salt or "", round(float(concentration), 9), units, float(temperature))
+
+
+_EXP_REQUIRED = ("solvent", "salt", "concentration", "property", "value")
+_EXP_OPTIONAL = ("ratio", "units", "temperature_K", "error", "unit")
+
+
+def _exp_number(text, what, **bounds):
+    from ..atoms_checks import check_number
+
+    try:
+        return check_number(what, float(text), **bounds)
+    except ValueError:
+        need = " (finite" + "".join(
+            f", {'>' if k == 'above' else '>='} {v:g}" for k, v in bounds.items()) + ")"
+        raise PlanError(f"{what} must be a number{need}, not {text!r}") from None
+
+
+def read_experimental(path, temperatures=None):
+    """Read and check the measured values of :func:`compare_experimental`.
+
+    Every row is checked, so that a bad table fails when the screen starts rather than after
+    its last simulation: the columns (missing and unknown ones, e.g. ``temperature`` for
+    ``temperature_K``), the species and salt, numbers that are numbers and finite, ``ratio``,
+    ``units`` and ``unit`` spellings, and the same measurement given twice (in any spelling of
+    its composition: ``EMC:7,EC:3`` is ``EC:30,EMC:70``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The CSV (columns: see :func:`compare_experimental`).
+    temperatures : sequence of float, optional
+        The plan's temperatures: with more than one, every row needs ``temperature_K``.
+
+    Returns
+    -------
+    list of dict
+        One per row: ``row`` (1-based data row), ``key`` (what the summary is matched on),
+        ``property``, ``value``, ``error`` (NaN if not given), ``unit`` (None if not given) and
+        ``text`` (the row, for messages).
+
+    Raises
+    ------
+    PlanError
+        Naming the file, the row and the problem.
+    """
+    import pandas as pd
+
+    from ..species import get_salt
+    from ..units import dimension
+
+    path = Path(path)
+    if not path.is_file():
+        raise PlanError(f"experimental table {str(path)!r} does not exist")
+    try:
+        # strings throughout: a value such as '1.2 g/cm3' is named below, not turned into NaN
+        exp = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise PlanError(f"experimental table {path}: the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise PlanError(f"experimental table {path}: not a readable CSV ({err})") from None
+    exp.columns = [str(c).strip() for c in exp.columns]
+    missing = sorted(set(_EXP_REQUIRED) - set(exp.columns))
+    if missing:
+        raise PlanError(f"experimental table {path}: missing column(s) {missing}")
+    unknown = sorted(set(exp.columns) - set(_EXP_REQUIRED) - set(_EXP_OPTIONAL))
+    if unknown:
+        raise PlanError(
+            f"experimental table {path}: unknown column(s) {unknown}; known: "
+            f"{list(_EXP_REQUIRED + _EXP_OPTIONAL)}"
+        )
+    temperatures = None if temperatures is None else sorted(float(t) for t in temperatures)
+    out, seen = [], {}
+    for n, e in enumerate(exp.to_dict("records"), start=1):
+        e = {k: str(v).strip() for k, v in e.items()}
+        where = f"experimental table {path.name}, row {n}"
+        shares = _solvent(e["solvent"], where)
+        salt = None
+        if e["salt"]:
+            try:
+                salt = get_salt(e["salt"]).name
+            except ValueError as err:
+                raise PlanError(f"{where}: {err}") from None
+        concentration = _exp_number(e["concentration"], f"{where}: concentration", minimum=0)
+        if (concentration > 0) != (salt is not None):
+            raise PlanError(
+                f"{where}: concentration {concentration:g} "
+                + ("without a salt" if salt is None else f"of {salt} must be > 0")
+            )
+        ratio = e.get("ratio") or "mass"
+        if ratio not in ("mass", "mole"):
+            raise PlanError(f"{where}: ratio must be 'mass' or 'mole', not {ratio!r}")
+        units = e.get("units") or "molal"
+        if units not in ("molal", "molar"):
+            raise PlanError(f"{where}: units must be 'molal' or 'molar', not {units!r}")
+        if e.get("temperature_K"):
+            temperature = _exp_number(e["temperature_K"], f"{where}: temperature_K", above=0)
+        elif temperatures is not None and len(temperatures) != 1:
+            raise PlanError(
+                f"{where}: give temperature_K, the plan has {len(temperatures)} temperatures"
+            )
+        else:
+            temperature = None if temperatures is None else temperatures[0]
+        if not e["property"]:
+            raise PlanError(f"{where}: no property name")
+        value = _exp_number(e["value"], f"{where}: value")
+        error = _exp_number(e["error"], f"{where}: error", minimum=0) if e.get("error") \
+            else math.nan
+        unit = e.get("unit") or None
+        if unit is not None:
+            try:
+                dimension(unit)
+            except ValueError as err:
+                raise PlanError(f"{where}: {err}") from None
+        key = None if temperature is None else _composition_key(
+            shares, ratio, salt, concentration, units, temperature) + (e["property"],)
+        # without a temperature the key is completed against the summary's single one
+        dedup = _composition_key(shares, ratio, salt, concentration, units, temperature or 0.0) \
+            + (e["property"],)
+        if dedup in seen:
+            raise PlanError(
+                f"{where} repeats row {seen[dedup]} (the same composition, temperature and "
+                f"property: {e['solvent']}, {salt or 'no salt'} {concentration:g} {units}, "
+                f"{e['property']}); give each measurement once (average them first)"
+            )
+        seen[dedup] = n
+        out.append({
+            "row": n, "key": key, "shares": shares, "ratio": ratio, "salt": salt,
+            "concentration": concentration, "units": units, "property": e["property"],
+            "value": value, "error": error, "unit": unit,
+            "text": f"row {n} ({e['solvent']}, {salt or 'no salt'} {concentration:g} {units}, "
+                    f"{'' if temperature is None else f'{temperature:g} K, '}{e['property']})",
+        })
+    return out
 
 
 def compare_experimental(summary, experimental, outdir, *, plots=True):
@@ -326,12 +477,14 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     summary : pandas.DataFrame
         The table of :func:`aggregate`.
     experimental : str or os.PathLike
-        CSV with columns ``solvent`` (``"EC:3,EMC:7"``), ``salt``, ``concentration``,
-        ``property`` (names as in the summary: ``density``, ``conductivity_gk``, ``D_Li`` ...),
-        ``value`` (in the summary's unit of that property) and optionally ``ratio`` (default
-        ``mass``), ``units`` (default ``molal``), ``temperature_K`` (needed when the plan has
-        several temperatures) and ``error``. Solvent shares are compared as fractions, so
-        ``EC:30,EMC:70`` matches ``EC:3,EMC:7``.
+        CSV with columns ``solvent`` (``"EC:3,EMC:7"``), ``salt`` (empty for a pure solvent),
+        ``concentration``, ``property`` (names as in the summary: ``density``,
+        ``conductivity_gk``, ``D_Li`` ...), ``value`` and optionally ``unit`` (of ``value`` and
+        ``error``, converted to the summary's unit of that property; default: that unit),
+        ``ratio`` (default ``mass``), ``units`` (default ``molal``), ``temperature_K`` (needed
+        when the plan has several temperatures) and ``error``. Solvent shares are compared as
+        fractions, so ``EC:30,EMC:70`` and ``EMC:7,EC:3`` match ``EC:3,EMC:7``; salt names as
+        in :func:`ase_electrolyte.species.get_salt`. Checked by :func:`read_experimental`.
     outdir : str or os.PathLike
         Receives ``comparison.csv`` (one row per matched value: mean, sem, experiment,
         deviation, absolute and percentage deviation), ``errors.csv`` and
@@ -345,52 +498,51 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         ``n``, ``n_excluded`` (matched rows not valid: in ``comparison.csv``, not in the
         errors), ``MAE`` (mean absolute error in the property's
         unit, :math:`\frac1n\sum|x_\mathrm{sim} - x_\mathrm{exp}|`), ``MAPE_percent``
-        (:math:`\frac{100}{n}\sum|x_\mathrm{sim} - x_\mathrm{exp}|/|x_\mathrm{exp}|`) and
-        ``mean_signed_error``.
+        (:math:`\frac{100}{n}\sum|x_\mathrm{sim} - x_\mathrm{exp}|/|x_\mathrm{exp}|`, over the
+        rows with a non-zero measured value) and ``mean_signed_error``.
 
     Raises
     ------
     PlanError
-        Missing columns, unknown species, or a row without a temperature when the plan has
-        several.
+        A table :func:`read_experimental` refuses, or a ``unit`` of another dimension than the
+        summary's unit of that property.
+
+    Warns
+    -----
+    UserWarning
+        Rows that match no screened composition, temperature and property (named, first five).
     """
     import pandas as pd
 
+    from ..units import convert
+
     outdir = Path(outdir)
-    exp = pd.read_csv(experimental)
-    missing = {"solvent", "salt", "concentration", "property", "value"} - set(exp.columns)
-    if missing:
-        raise PlanError(f"experimental table {experimental}: missing column(s) {sorted(missing)}")
-    temperatures = sorted(summary["temperature_K"].unique())
+    temperatures = sorted(summary["temperature_K"].unique()) if len(summary) else None
+    rows = read_experimental(experimental, temperatures)
     index = {}
     for i, r in summary.iterrows():
+        shares = {k: float(v) for k, v in (x.split(":") for x in r["solvent"].split(","))}
         key = _composition_key(
-            r["solvent"], r["ratio"], r["salt"], r["concentration"], r["units"], r["temperature_K"]
+            shares, r["ratio"], r["salt"], r["concentration"], r["units"], r["temperature_K"]
         )
         index[key + (r["property"],)] = i
-    matched = []
-    for _, e in exp.iterrows():
-        temperature = e.get("temperature_K")
-        if temperature is None or (isinstance(temperature, float) and math.isnan(temperature)):
-            if len(temperatures) != 1:
-                raise PlanError(
-                    f"experimental table {experimental}: give temperature_K, the plan has "
-                    f"{len(temperatures)} temperatures"
-                )
-            temperature = temperatures[0]
-        salt = e["salt"] if isinstance(e["salt"], str) else ""
-        key = _composition_key(
-            e["solvent"],
-            e.get("ratio", "mass") if isinstance(e.get("ratio"), str) else "mass",
-            salt,
-            e["concentration"],
-            e.get("units", "molal") if isinstance(e.get("units"), str) else "molal",
-            temperature,
-        ) + (e["property"],)
-        if key not in index:
+    matched, unmatched = [], []
+    for e in rows:
+        if e["key"] not in index:
+            unmatched.append(e["text"])
             continue
-        s = summary.loc[index[key]]
-        dev = float(s["mean"]) - float(e["value"])
+        s = summary.loc[index[e["key"]]]
+        value, error = e["value"], e["error"]
+        if e["unit"] is not None and e["unit"] != s["unit"]:
+            try:
+                value = float(convert(value, e["unit"], s["unit"]))
+                error = float(convert(error, e["unit"], s["unit"]))
+            except ValueError as err:
+                raise PlanError(
+                    f"experimental table {Path(experimental).name}, {e['text']}: {err} (the "
+                    f"table gives {s['property']} in {s['unit']})"
+                ) from None
+        dev = float(s["mean"]) - value
         matched.append(
             {
                 **{k: s[k] for k in KEYS},
@@ -400,12 +552,19 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
                 "sem": s["sem"],
                 "valid": bool(s["valid"]),
                 "verdict": s["verdict"],
-                "experiment": float(e["value"]),
-                "experiment_error": float(e["error"]) if "error" in e else math.nan,
+                "experiment": value,
+                "experiment_error": error,
                 "deviation": dev,
                 "abs_deviation": abs(dev),
-                "percent_deviation": 100.0 * dev / float(e["value"]) if e["value"] else math.nan,
+                "percent_deviation": 100.0 * dev / value if value else math.nan,
             }
+        )
+    if unmatched:
+        warnings.warn(
+            f"experimental table {Path(experimental).name}: {len(unmatched)} of {len(rows)} "
+            f"row(s) match no screened composition, temperature and property, so are not "
+            f"compared: {'; '.join(unmatched[:5])}{' ...' if len(unmatched) > 5 else ''}",
+            stacklevel=2,
         )
     comparison = pd.DataFrame(matched)
     _write_table(comparison, outdir / "comparison.csv")
@@ -415,18 +574,22 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         for (prop, unit), g in comparison.groupby(["property", "unit"], sort=False):
             # rows that are not valid are shown in comparison.csv but kept out of the errors
             ok = g[g["valid"]]
+            # a measured zero has no percentage deviation; it still counts in the MAE
+            percent = ok["percent_deviation"].dropna()
             errors.append({
                 "property": prop,
                 "unit": unit,
                 "n": len(ok),
                 "n_excluded": len(g) - len(ok),
                 "MAE": float(ok["abs_deviation"].mean()) if len(ok) else math.nan,
-                "MAPE_percent": float(np.mean(np.abs(ok["percent_deviation"])))
-                if len(ok) else math.nan,
+                "MAPE_percent": float(np.mean(np.abs(percent))) if len(percent) else math.nan,
                 "mean_signed_error": float(ok["deviation"].mean()) if len(ok) else math.nan,
             })
     errors = pd.DataFrame(errors, columns=columns)
     _write_table(errors, outdir / "errors.csv")
+    # parity plots of an earlier comparison would stand beside this one's as if they were its
+    for old in (outdir / "plots").glob("parity_*.png"):
+        old.unlink()
     if plots and not comparison.empty:
         _parity_plots(comparison, errors, outdir / "plots")
     return errors

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from ..atomic_file import check_output_path
 from .plan import PlanError, composition_key, load_plan
-from .task import ERROR_FILE, RESULT_FILE, run_task, worker_problems, write_json
+from .task import (
+    ERROR_FILE,
+    RESULT_FILE,
+    read_result,
+    run_task,
+    worker_problems,
+    write_json,
+)
 
 __all__ = ["run_screen", "ScreenResult", "local_cluster_size", "start_local_cluster"]
 
@@ -191,6 +198,26 @@ def _prepare_outdir(plan, outdir):
     return None
 
 
+def _check_finished(outdir, tasks):
+    """Refuse finished tasks whose ``result.json`` is damaged or belongs to another plan.
+
+    They would be skipped (their file marks them done) and then break, or silently enter, the
+    table; refused here, before any submission, naming every such file.
+    """
+    problems = []
+    for task in tasks:
+        _, problem = read_result(outdir / TASKS_DIR / task.id / RESULT_FILE, task.id, task.seed)
+        if problem:
+            problems.append(problem)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if
+                                           len(problems) > 5 else "")
+        raise PlanError(
+            f"{len(problems)} finished task(s) hold a result that cannot be used: {shown}. "
+            f"Delete those {RESULT_FILE} files to run the tasks again"
+        )
+
+
 def _differences(old, plan):
     new = plan.to_dict()
     keys = ["seed", "n_atoms", "density", "protocol", "analyses"]
@@ -304,17 +331,19 @@ def run_screen(
     """
     from distributed import Client
 
-    from .aggregate import aggregate
+    from .aggregate import aggregate, read_experimental
 
     start = time.perf_counter()
     plan = load_plan(plan)
     outdir = Path(outdir).resolve()
+    if experimental is not None:
+        # its content too: a bad row found by aggregate() would come after every simulation
+        read_experimental(experimental, plan.temperatures)
     fresh = _prepare_outdir(plan, outdir) is None
-    if experimental is not None and not Path(experimental).is_file():
-        raise PlanError(f"experimental table {str(experimental)!r} does not exist")
 
     tasks = plan.tasks()
     todo = [t for t in tasks if not (outdir / TASKS_DIR / t.id / RESULT_FILE).exists()]
+    _check_finished(outdir, [t for t in tasks if t not in todo])
     result = ScreenResult(outdir=outdir, n_tasks=len(tasks), n_skipped=len(tasks) - len(todo))
     result.timing["setup"] = time.perf_counter() - start
     say = (lambda *a: print(*a, flush=True)) if progress else (lambda *a: None)

@@ -388,6 +388,7 @@ def load_plan(plan, *, base_dir=None):
 
     compositions = _compositions(data.get("composition"), n_atoms, density)
     protocol = _protocol(data.get("protocol", {}))
+    _check_protocol(protocol, temperatures)
     model = _model(data.get("model"), base)
     analyses = _analyses(data.get("analyses", list(DEFAULT_ANALYSES)))
     experimental = None
@@ -399,6 +400,9 @@ def load_plan(plan, *, base_dir=None):
         path = (base / file).resolve()
         if not path.is_file():
             raise PlanError(f"experimental table {str(path)!r} does not exist")
+        from .aggregate import read_experimental
+
+        read_experimental(path, temperatures)  # every row, before a task is submitted
         experimental = str(path)
     return Plan(
         name=str(data.get("name", Path(source).stem if source else "screen")),
@@ -417,21 +421,23 @@ def load_plan(plan, *, base_dir=None):
 
 
 def _integer(value, what, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise PlanError(f"{what} must be an integer, not {value!r}")
-    if value < minimum:
-        raise PlanError(f"{what} must be >= {minimum}, not {value}")
-    return int(value)
+    from ..atoms_checks import check_number
+
+    try:
+        return check_number(what, value, integer=True, minimum=minimum)
+    except ValueError as err:
+        raise PlanError(str(err)) from None
 
 
 def _positive(value, what):
+    # a quoted number ("300") is refused like any string: in a plan it is a typo or a unit
+    # that lost its number, and YAML and TOML both write numbers unquoted
+    from ..atoms_checks import check_number
+
     try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise PlanError(f"{what} must be a number, not {value!r}") from None
-    if isinstance(value, bool) or not (math.isfinite(x) and x > 0):
-        raise PlanError(f"{what} must be a positive number, not {value!r}")
-    return x
+        return check_number(what, value, above=0)
+    except ValueError as err:
+        raise PlanError(str(err)) from None
 
 
 def _solvent(value, where):
@@ -520,9 +526,13 @@ def _compositions(entries, n_atoms, density):
                 raise PlanError(f"{where}: {err}") from None
         solvents = entry["solvent"]
         solvents = solvents if isinstance(solvents, list) else [solvents]
+        if not solvents:  # an empty grid would drop the entry without a word
+            raise PlanError(f"{where}: solvent is an empty list")
         concs = entry.get("concentration", None if salt is None else [])
         if salt is None:
-            if concs not in (None, 0, 0.0, [], [0]):
+            given = [c for c in (concs if isinstance(concs, list) else [concs]) if c is not None]
+            # type, not isinstance: False == 0, and a flag is no concentration
+            if any(type(c) not in (int, float) or c != 0 for c in given):
                 raise PlanError(f"{where}: a concentration without a salt")
             concs = [0.0]
         else:
@@ -530,11 +540,18 @@ def _compositions(entries, n_atoms, density):
             if not concs:
                 raise PlanError(f"{where}: salt {salt} needs a concentration")
             concs = [_positive(c, f"{where}: concentration ({units})") for c in concs]
+        if entry.get("label") is not None and len(solvents) * len(concs) > 1:
+            # one label for several compositions: it would name none of them
+            raise PlanError(
+                f"{where}: label {entry['label']!r} names one composition, but this entry makes "
+                f"{len(solvents) * len(concs)} (a list of solvents or concentrations); drop the "
+                "label or give each composition its own [[composition]]"
+            )
         for solvent in solvents:
             shares = _solvent(solvent, where)
             for c in concs:
                 label = entry.get("label")
-                if label is None or len(solvents) * len(concs) > 1:
+                if label is None:
                     label = _label(shares, ratio, salt, c, units)
                 # a leading dot makes a hidden folder, and "." or ".." a folder outside tasks/
                 if not re.fullmatch(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*", str(label)):
@@ -601,15 +618,34 @@ def _protocol(data):
                 )
             out[key] = value
             continue
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            raise PlanError(f"protocol {key} must be a number, not {value!r}") from None
         stage = key.endswith("_ps") and key != "production_ps"
-        if isinstance(value, bool) or not math.isfinite(x) or (x < 0 if stage else x <= 0):
-            raise PlanError(f"protocol {key} must be {'>= 0' if stage else '> 0'}, not {value!r}")
-        out[key] = x
+        out[key] = _number(value, f"protocol {key}", **({"minimum": 0} if stage else {"above": 0}))
     return out
+
+
+def _number(value, what, **bounds):
+    from ..atoms_checks import check_number
+
+    try:
+        return check_number(what, value, **bounds)
+    except ValueError as err:
+        raise PlanError(str(err)) from None
+
+
+def _check_protocol(protocol, temperatures):
+    """The checks run_protocol makes, here, before a box is packed on any worker."""
+    import warnings
+
+    from ..md import check_protocol_arguments
+
+    for k, t in enumerate(temperatures):
+        try:
+            with warnings.catch_warnings():
+                if k:  # implausible settings warn once per plan, not once per temperature
+                    warnings.simplefilter("ignore")
+                check_protocol_arguments(temperature_K=t, **protocol)
+        except ValueError as err:
+            raise PlanError(f"protocol: {err}") from None
 
 
 def _model(data, base):

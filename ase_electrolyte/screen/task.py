@@ -23,7 +23,8 @@ from ..atomic_file import atomic_path, write_json_atomic
 from .properties import task_properties
 
 __all__ = [
-    "run_task", "task_properties", "task_threads", "worker_problems", "RESULT_FILE", "ERROR_FILE"
+    "run_task", "task_properties", "task_threads", "worker_problems", "read_result",
+    "RESULT_FILE", "ERROR_FILE",
 ]
 
 RESULT_FILE = "result.json"
@@ -36,6 +37,46 @@ _CALC_LOCK = threading.Lock()
 def write_json(path, data):
     """Write JSON atomically: a reader never sees half a file, a failed writer leaves none."""
     write_json_atomic(path, data, indent=2, default=_json_default)
+
+
+def read_result(path, task_id=None, seed=None):
+    """The content of a task's ``result.json``, or the reason it cannot be used.
+
+    ``result.json`` is written atomically, so a file that does not parse was damaged or edited
+    afterwards; one whose task or seed differ from the plan's was copied from another screen.
+    Either would be averaged into the table as if this task had produced it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The ``result.json``.
+    task_id : str, optional
+        The task this folder belongs to (checked when the file names one).
+    seed : int, optional
+        The seed the plan gives this task (checked when the file records one).
+
+    Returns
+    -------
+    tuple
+        ``(result, None)`` for a usable record, ``(None, reason)`` otherwise.
+    """
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        return None, f"{path} is not readable JSON ({err})"
+    if not isinstance(result, dict) or not isinstance(result.get("properties"), dict):
+        return None, f"{path} is not a task result (no table of properties)"
+    for name, prop in result["properties"].items():
+        if not isinstance(prop, dict) or not isinstance(prop.get("unit"), str):
+            return None, f"{path}: property {name!r} is not a result entry with a unit"
+    if task_id is not None and result.get("task", task_id) != task_id:
+        return None, f"{path} is the result of task {result['task']!r}, not of {task_id!r}"
+    if seed is not None and result.get("seed", seed) != seed:
+        return None, (
+            f"{path} was run with seed {result['seed']}, but the plan gives this task seed "
+            f"{seed}: a result of another plan"
+        )
+    return result, None
 
 
 def _json_default(value):
@@ -176,7 +217,10 @@ def run_task(spec):
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / RESULT_FILE
     if done.exists():
-        result = json.loads(done.read_text())
+        task = spec["task"]
+        result, problem = read_result(done, task["id"], task["seed"])
+        if result is None:  # the engine refuses these before submission; never raise here
+            return {"task": task["id"], "status": "failed", "error": problem}
         result["skipped"] = True
         return result
     start = time.perf_counter()
