@@ -143,9 +143,17 @@ def read_ase_frames(path, index=":"):
     """
     import ase.io
     from ase.io.extxyz import XYZError
-    from ase.io.formats import UnknownFileTypeError
+    from ase.io.formats import UnknownFileTypeError, string2index
+    from ase.io.ulm import InvalidULMFileError
 
     path = Path(path)
+    if isinstance(index, bool) or not isinstance(index, (int, np.integer, str)):
+        raise TypeError(f"index must be an int or an ase.io.read string such as ':' or '10:', "
+                        f"not {index!r}")
+    if isinstance(index, str) and not isinstance(string2index(index), (int, slice)):
+        # ase would fail later with "'str' object has no attribute 'indices'"
+        raise ValueError(f"index {index!r} is no frame selection; use ase.io.read syntax such "
+                         "as ':', '-1' or '10:100:2'")
     try:
         frames = ase.io.read(path, index=index)
     except UnknownFileTypeError as err:
@@ -153,8 +161,11 @@ def read_ase_frames(path, index=":"):
             f"{path}: not a trajectory format that can be read ({err}); give an H5MD file of "
             "run_md, an ASE .traj/.extxyz file, or a LAMMPS data file with a dump"
         ) from None
-    except (StopIteration, IndexError, KeyError, XYZError) as err:
-        # what ase's parsers raise on a truncated or malformed file
+    except (StopIteration, IndexError, KeyError, XYZError, ValueError, EOFError,
+            InvalidULMFileError) as err:
+        # what ase's parsers raise on a truncated, malformed or binary file (a cut .traj gives
+        # a JSONDecodeError or a short buffer, a binary .extxyz a UnicodeDecodeError): none of
+        # them names the file
         raise ValueError(f"{path}: cannot be read as {path.suffix or 'a trajectory'}: "
                          f"{type(err).__name__} {err}") from None
     if isinstance(frames, Atoms):
@@ -259,11 +270,20 @@ def _from_frames(frames, dt):
                 f"frame {k} has {len(a)} atoms ({a.get_chemical_formula()}), frame 0 has "
                 f"{len(ref)} ({ref.get_chemical_formula()}): not one trajectory"
             )
+        _check_frame(a, f"frame {k}")
+    times = _frame_times(frames) if dt is None else None
     bonds = covalent_bonds(ref)
     ids, names, charges = _topology_of(ref, bonds)
     n = len(frames)
     positions = np.stack([a.positions for a in frames]).astype(np.float32)
-    has_v = all("momenta" in a.arrays for a in frames)
+    with_v = ["momenta" in a.arrays for a in frames]
+    has_v = all(with_v)
+    if any(with_v) and not has_v:
+        warnings.warn(
+            f"only {sum(with_v)} of {n} frames carry velocities (frame "
+            f"{with_v.index(False)} has none): the Universe gets no velocities",
+            stacklevel=3,
+        )
     velocities = (
         np.stack([a.get_velocities() for a in frames]) * VELOCITY_TO_ANGSTROM_PER_PS
         if has_v
@@ -279,10 +299,9 @@ def _from_frames(frames, dt):
         dims = np.stack([a.cell.cellpar() for a in frames]).astype(np.float32)
     elif ref.pbc.any():
         warnings.warn("partly periodic Atoms: the Universe gets no box", stacklevel=3)
-    times = [a.info.get("time_ps") for a in frames]
     if dt is None:
-        if n > 1 and all(t is not None for t in times):
-            intervals = np.diff(np.asarray(times, dtype=np.float64))
+        if n > 1 and times is not None:
+            intervals = np.diff(times)
             dt = float(intervals[0])
             if not (
                 np.all(np.isfinite(intervals))
@@ -316,6 +335,53 @@ def _from_frames(frames, dt):
     return u
 
 
+def _check_frame(atoms, where):
+    """:func:`~ase_electrolyte.atoms_checks.check_atoms` with the frame named in the message.
+
+    A NaN position otherwise reaches the bond guesser (scipy's "data must be finite") or the
+    box conversion ("cannot convert float NaN to integer"), naming neither frame nor atom.
+    """
+    from ase_electrolyte.atoms_checks import check_atoms
+
+    try:
+        check_atoms(atoms)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from None
+    bad = np.flatnonzero((atoms.numbers < 1) | (atoms.numbers >= len(chemical_symbols)))
+    if bad.size:
+        raise ValueError(f"{where}: atoms {bad[:10].tolist()} have atomic number "
+                         f"{atoms.numbers[bad[0]]}, no element")
+
+
+def _frame_times(frames):
+    """The ``info["time_ps"]`` of every frame as an increasing array, or None if none has one.
+
+    Some frames with a time and some without (frames of different runs joined) are refused,
+    as are times that are not finite numbers or do not increase.
+    """
+    from ase_electrolyte.atoms_checks import check_number
+
+    stamped = [k for k, a in enumerate(frames) if a.info.get("time_ps") is not None]
+    if not stamped:
+        return None
+    if len(stamped) < len(frames):
+        missing = next(k for k, a in enumerate(frames) if a.info.get("time_ps") is None)
+        raise ValueError(
+            f"{len(stamped)} of {len(frames)} frames carry info['time_ps'] but frame {missing} "
+            "has none: not one trajectory, or pass dt= to override the stored times"
+        )
+    times = np.array([check_number(f"frame {k} info['time_ps'] (ps)", a.info["time_ps"])
+                      for k, a in enumerate(frames)])
+    back = np.flatnonzero(np.diff(times) <= 0)
+    if back.size:
+        k = int(back[0]) + 1
+        raise ValueError(
+            f"frame {k} has info['time_ps'] = {times[k]} ps, not after frame {k - 1} "
+            f"({times[k - 1]} ps): frames out of time order or repeated"
+        )
+    return times
+
+
 # --- our H5MD ------------------------------------------------------------------------------
 def _from_h5md(path, attempts=10, wait_s=0.1):
     import h5py
@@ -329,6 +395,11 @@ def _from_h5md(path, attempts=10, wait_s=0.1):
             u = _read_h5md_universe(path, retry=attempt < attempts - 1)
         except (_HalfWritten, OSError) as err:
             if attempt == attempts - 1:
+                if "truncated file" in str(err):
+                    raise OSError(
+                        f"{path} is truncated (shorter than its HDF5 header says: an "
+                        f"incomplete copy or a full disk); no frame of it can be read: {err}"
+                    ) from err
                 raise OSError(f"{path}: {err}") from err
             time.sleep(wait_s)
             continue
@@ -347,18 +418,13 @@ def _read_h5md_universe(path, retry):
                 "read it with MDAnalysis.Universe(topology, path) instead"
             )
         group, meta = f["particles/all"], f["parameters/ase_electrolyte"]
+        n_frames, complete, n_stored, n_particles = _check_h5md_layout(f, path)
         numbers = group["species"][()]
         masses = group["mass"][()]
-        n_frames = int(meta.attrs["n_frames"])
-        complete = bool(meta.attrs["complete"])
-        n_stored, n_particles = group["position/value"].shape[:2]
-        times = group["position/time"][:n_frames]
-        if len(numbers) != n_particles:
-            raise ValueError(
-                f"{path}: topology has {len(numbers)} atoms, the trajectory {n_particles}"
-            )
+        times = group["position/time"][:n_frames].astype(np.float64)
         if n_frames == 0:
             raise ValueError(f"{path} holds no complete frame")
+        _check_h5md_values(path, numbers, masses, times)
         if MOLECULE_INDEX in meta:
             raw = meta[MOLECULE_INDEX][()]
             names = meta["species_name"].asstr()[()]
@@ -370,6 +436,7 @@ def _read_h5md_universe(path, retry):
             cell=group["box/edges/value"][0] if "edges" in group["box"] else meta["cell"][()],
             pbc=meta["pbc"][()],
         )
+        _check_frame(first_frame, f"{path} frame 0")
         bonds = covalent_bonds(first_frame)
         if MOLECULE_INDEX not in meta:
             ids, names, charges = _guess_topology(first_frame, bonds)
@@ -390,7 +457,7 @@ def _read_h5md_universe(path, retry):
     dt = 1.0
     if n_frames > 1:
         steps = np.diff(times)
-        dt = float(steps[0])
+        dt = float(steps[0])  # > 0: _check_h5md_values refuses times that do not increase
         if not np.allclose(steps, dt, rtol=1e-6, atol=0):
             warnings.warn(
                 f"{path}: frames are not evenly spaced in time (intervals {np.unique(steps)} ps); "
@@ -404,16 +471,110 @@ def _read_h5md_universe(path, retry):
     return u
 
 
+def _damaged(path, what):
+    return ValueError(f"{path} is damaged: {what}; it cannot be read as a trajectory of run_md "
+                      "(rewrite it, or resume the run into a new file)")
+
+
+def _check_h5md_layout(f, path):
+    """The frame counts of an ase_electrolyte H5MD file whose datasets are all there and fit.
+
+    A dataset deleted or cut short (by a tool, a crash of a copy, a hand edit) otherwise
+    surfaces as h5py's ``KeyError``/``IndexError`` naming neither the file nor the dataset.
+
+    Returns
+    -------
+    n_frames, complete, n_stored, n_particles
+    """
+    meta = f["parameters/ase_electrolyte"]
+    required = ["particles/all/species", "particles/all/mass", "particles/all/position/value",
+                "particles/all/position/time", "particles/all/position/step",
+                "particles/all/box", "parameters/ase_electrolyte/pbc"]
+    if MOLECULE_INDEX in meta:
+        required += ["parameters/ase_electrolyte/species_name", "particles/all/charge"]
+    for name in required:
+        if name not in f:
+            raise _damaged(path, f"it has no {name}")
+    for attr in ("n_frames", "complete"):
+        if attr not in meta.attrs:
+            raise _damaged(path, f"parameters/ase_electrolyte has no attribute {attr!r}")
+    n_frames = meta.attrs["n_frames"]
+    if not isinstance(n_frames, (int, np.integer)) or n_frames < 0:
+        raise _damaged(path, f"its frame counter n_frames is {n_frames}")
+    n_frames = int(n_frames)
+    group = f["particles/all"]
+    position = group["position/value"]
+    if position.ndim != 3 or position.shape[2] != 3:
+        raise _damaged(path, f"particles/all/position/value has shape {position.shape}")
+    n_stored, n_particles = position.shape[:2]
+    if n_frames > n_stored:
+        raise _damaged(path, f"it counts {n_frames} complete frames but stores {n_stored}")
+    per_atom = {"particles/all/species": (n_particles,), "particles/all/mass": (n_particles,)}
+    if MOLECULE_INDEX in meta:
+        per_atom.update({f"parameters/ase_electrolyte/{MOLECULE_INDEX}": (n_particles,),
+                         "parameters/ase_electrolyte/species_name": (n_particles,),
+                         "particles/all/charge": (n_particles,)})
+    for name, shape in per_atom.items():
+        if f[name].shape != shape:
+            raise _damaged(path, f"{name} has shape {f[name].shape}, the trajectory "
+                                 f"{n_particles} atoms")
+    # every time series the reader takes frames from must hold all complete frames
+    series = {"particles/all/position/time": (), "particles/all/position/step": ()}
+    for name in ("velocity", "force"):
+        if name in group:
+            series[f"particles/all/{name}/value"] = (n_particles, 3)
+    if "edges" in group["box"]:
+        series["particles/all/box/edges/value"] = None
+    for name, tail in series.items():
+        if name not in f:
+            raise _damaged(path, f"it has no {name}")
+        shape = f[name].shape
+        if len(shape) < 1 or shape[0] < n_frames or (tail is not None and shape[1:] != tail):
+            raise _damaged(path, f"{name} has shape {shape} for {n_frames} frames of "
+                                 f"{n_particles} atoms")
+    return n_frames, bool(meta.attrs["complete"]), n_stored, n_particles
+
+
+def _check_h5md_values(path, numbers, masses, times):
+    """Elements, masses and frame times of an H5MD file that a reader can trust."""
+    bad = np.flatnonzero((numbers < 1) | (numbers >= len(chemical_symbols)))
+    if bad.size:
+        raise _damaged(path, f"particles/all/species of atoms {bad[:10].tolist()} is "
+                             f"{numbers[bad[0]]}, no element")
+    bad = np.flatnonzero(~(np.isfinite(masses) & (masses > 0)))
+    if bad.size:
+        raise _damaged(path, f"particles/all/mass of atoms {bad[:10].tolist()} is "
+                             f"{masses[bad[0]]}, not a positive mass")
+    if not np.all(np.isfinite(times)):
+        raise _damaged(path, "particles/all/position/time holds non-finite times")
+    back = np.flatnonzero(np.diff(times) <= 0)
+    if back.size:
+        k = int(back[0]) + 1
+        raise _damaged(path, f"frame {k} is at {times[k]} ps, not after frame {k - 1} "
+                             f"({times[k - 1]} ps)")
+
+
 # --- LAMMPS --------------------------------------------------------------------------------
 def _from_lammps(data, dump, units, atom_style, dt):
     if units not in _LAMMPS_UNITS:
         raise ValueError(f"lammps_units must be one of {sorted(_LAMMPS_UNITS)}, not {units!r}")
     kwargs = {"atom_style": atom_style} if atom_style else {}
-    top = mda.Universe(str(data), topology_format="DATA", **kwargs)
-    # the dump's own time is step number × dt; ours comes from ``dt`` below
-    traj = mda.Universe(
-        str(data), str(dump), topology_format="DATA", format="LAMMPSDUMP", dt=1.0, **kwargs
-    )
+    for path in (data, dump):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    # MDAnalysis' parsers fail with "invalid literal for int()" and the like, naming no file
+    try:
+        top = mda.Universe(str(data), topology_format="DATA", **kwargs)
+    except (ValueError, IndexError, KeyError) as err:
+        raise ValueError(f"{data}: cannot be read as a LAMMPS data file: {err}") from None
+    try:
+        # the dump's own time is step number × dt; ours comes from ``dt`` below
+        traj = mda.Universe(
+            str(data), str(dump), topology_format="DATA", format="LAMMPSDUMP", dt=1.0, **kwargs
+        )
+    except (ValueError, IndexError, KeyError) as err:
+        raise ValueError(f"{dump}: cannot be read as a LAMMPS dump of {data} "
+                         f"({top.atoms.n_atoms} atoms): {err}") from None
     n_top, n_traj = top.atoms.n_atoms, traj.trajectory.n_atoms
     if n_top != n_traj:
         raise ValueError(f"LAMMPS data has {n_top} atoms but the dump {n_traj}")
@@ -424,13 +585,22 @@ def _from_lammps(data, dump, units, atom_style, dt):
     has_v = traj.trajectory.ts.has_velocities
     has_f = traj.trajectory.ts.has_forces
     velocities, forces, positions, dims = [], [], [], []
-    for ts in traj.trajectory:
-        positions.append(ts.positions.copy())
-        dims.append(ts.dimensions.copy())
-        if has_v:
-            velocities.append(ts.velocities * v_scale)
-        if has_f:
-            forces.append(ts.forces * f_scale)
+    try:
+        for ts in traj.trajectory:
+            if ts.dimensions is None or not np.all(np.isfinite(ts.dimensions)) \
+                    or np.any(ts.dimensions[:3] <= 0):
+                raise ValueError(f"{dump}: frame {ts.frame} has no valid box (BOX BOUNDS give "
+                                 f"{ts.dimensions})")
+            if not np.all(np.isfinite(ts.positions)):
+                raise ValueError(f"{dump}: frame {ts.frame} has non-finite coordinates")
+            positions.append(ts.positions.copy())
+            dims.append(ts.dimensions.copy())
+            if has_v:
+                velocities.append(ts.velocities * v_scale)
+            if has_f:
+                forces.append(ts.forces * f_scale)
+    except (IndexError, KeyError) as err:
+        raise ValueError(f"{dump}: cannot be read as a LAMMPS dump: {err}") from None
     if not positions:
         raise ValueError(f"{dump} holds no frames")
     first = Atoms(numbers=numbers, positions=positions[0], cell=dims[0], pbc=True)

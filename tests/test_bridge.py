@@ -244,3 +244,210 @@ def test_h5md_without_velocities_gives_none(tmp_path):
     assert u.trajectory.ts.has_forces
     # the report skips what needs velocities instead of failing
     assert _unmet(u, ("velocities",), None) == ["velocities"]
+
+
+# --- damaged or odd inputs: one ValueError/OSError naming the file and the problem ------------
+
+def _damage_copy(src, dst, edit):
+    dst.write_bytes(src.read_bytes())
+    with h5py.File(dst, "a") as f:
+        edit(f)
+    return dst
+
+
+def _delete(name):
+    return lambda f: f.__delitem__(name)
+
+
+def _set(name, index, value):
+    def edit(f):
+        f[name][index] = value
+    return edit
+
+
+@pytest.mark.parametrize("edit,match", [
+    (_delete("particles/all/position"), "no particles/all/position/value"),
+    (_delete("particles/all/position/time"), "no particles/all/position/time"),
+    (_delete("particles/all/position/step"), "no particles/all/position/step"),
+    (_delete("particles/all/box"), "no particles/all/box"),
+    (_delete("particles/all/box/edges/value"), "no particles/all/box/edges/value"),
+    (_delete("particles/all/species"), "no particles/all/species"),
+    (_delete("particles/all/mass"), "no particles/all/mass"),
+    (_delete("particles/all/charge"), "no particles/all/charge"),
+    (_delete("particles/all/velocity/value"), "no particles/all/velocity/value"),
+    (_delete("particles/all/force/value"), "no particles/all/force/value"),
+    (_delete("parameters/ase_electrolyte/species_name"), "no parameters/ase_electrolyte/species"),
+    (_delete("parameters/ase_electrolyte/pbc"), "no parameters/ase_electrolyte/pbc"),
+    (lambda f: f["parameters/ase_electrolyte"].attrs.__delitem__("n_frames"), "'n_frames'"),
+    (lambda f: f["parameters/ase_electrolyte"].attrs.__delitem__("complete"), "'complete'"),
+    (lambda f: f["parameters/ase_electrolyte"].attrs.__setitem__("n_frames", 50),
+     "counts 50 complete frames but stores 6"),
+    (lambda f: f["parameters/ase_electrolyte"].attrs.__setitem__("n_frames", -1),
+     "n_frames is -1"),
+    (lambda f: f["particles/all/velocity/value"].resize(3, axis=0),
+     r"velocity/value has shape \(3,"),
+    (lambda f: f["particles/all/box/edges/value"].resize(3, axis=0),
+     r"box/edges/value has shape \(3,"),
+    (lambda f: f["particles/all/position/time"].resize(3, axis=0),
+     r"position/time has shape \(3,\)"),
+    (_set("particles/all/species", 0, 0), "species of atoms \\[0\\] is 0, no element"),
+    (_set("particles/all/species", 0, 200), "is 200, no element"),
+    (_set("particles/all/mass", 1, np.nan), "mass of atoms \\[1\\] is nan"),
+    (_set("particles/all/mass", 1, -1.0), "mass of atoms \\[1\\] is -1"),
+    (_set("particles/all/position/time", 2, 0.0), "frame 2 is at 0.0 ps, not after frame 1"),
+    (_set("particles/all/position/time", 3, np.nan), "non-finite times"),
+    (_set("particles/all/position/value", (0, 4, 1), np.inf), "frame 0: non-finite positions"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_damaged_h5md_is_refused_naming_file_and_dataset(edit, match, trajectory, tmp_path):
+    path, _ = trajectory
+    broken = _damage_copy(path, tmp_path / "broken.h5md", edit)
+    with pytest.raises(ValueError, match=match) as err:
+        from_ase(broken)
+    assert str(broken) in str(err.value)
+
+
+@pytest.mark.parametrize("fraction", [0.05, 0.5, 0.99])
+def test_a_truncated_h5md_is_named_as_truncated(fraction, trajectory, tmp_path, monkeypatch):
+    import mda_electrolyte.bridge as bridge
+
+    monkeypatch.setattr(bridge.time, "sleep", lambda s: None)  # the retries of a live writer
+    path, _ = trajectory
+    data = path.read_bytes()
+    cut = tmp_path / "cut.h5md"
+    cut.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(OSError, match=f"{cut} is truncated"):
+        from_ase(cut)
+
+
+def _water_frames(n=3):
+    from ase.build import molecule
+
+    w = molecule("H2O")
+    w.center(vacuum=4.0)
+    w.pbc = True
+    return [w.copy() for _ in range(n)]
+
+
+def _frames_with(edit):
+    frames = _water_frames()
+    for k, a in enumerate(frames):
+        a.info["time_ps"] = 0.5 * k
+    edit(frames)
+    return frames
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda fr: fr[1].positions.__setitem__((2, 0), np.nan),
+     "frame 1: non-finite positions for 1 atom.*indices 2"),
+    (lambda fr: fr[0].positions.__setitem__((0, 0), np.nan), "frame 0: non-finite positions"),
+    (lambda fr: fr[2].cell.array.__setitem__((0, 0), np.nan), "frame 2: the cell has non-finite"),
+    (lambda fr: fr[0].set_cell(np.zeros((3, 3))), "frame 0: the cell vector.*zero"),
+    (lambda fr: [a.numbers.__setitem__(1, 0) for a in fr], "frame 0: atoms \\[1\\] have atomic "
+                                                            "number 0"),
+    (lambda fr: fr[2].info.pop("time_ps"), "2 of 3 frames carry info\\['time_ps'\\] but frame 2"),
+    (lambda fr: fr[1].info.__setitem__("time_ps", "0.5"), "frame 1 info\\['time_ps'\\]"),
+    (lambda fr: fr[1].info.__setitem__("time_ps", np.nan), "frame 1 info\\['time_ps'\\]"),
+    (lambda fr: fr[1].info.__setitem__("time_ps", [0.5]), "frame 1 info\\['time_ps'\\]"),
+    (lambda fr: fr[2].info.__setitem__("time_ps", 0.5), "frame 2 has info.*not after frame 1"),
+    (lambda fr: fr[0].info.__setitem__("time_ps", 5.0), "frame 1 has info.*not after frame 0"),
+])
+def test_bad_frames_are_refused_naming_the_frame(edit, match):
+    frames = _frames_with(edit)
+    before = [(a.positions.copy(), dict(a.info)) for a in frames]
+    with pytest.raises(ValueError, match=match):
+        from_ase(frames)
+    for a, (pos, info) in zip(frames, before, strict=True):  # nothing of the caller's changed
+        np.testing.assert_array_equal(a.positions, pos)
+        assert set(a.info) == set(info)
+
+
+def test_dt_overrides_unusable_stored_times():
+    frames = _frames_with(lambda fr: fr[2].info.pop("time_ps"))
+    assert from_ase(frames, dt=0.2).trajectory.dt == pytest.approx(0.2)
+
+
+def test_velocities_in_some_frames_only_are_dropped_with_a_warning():
+    frames = _frames_with(lambda fr: fr[0].set_velocities(np.ones((3, 3))))
+    with pytest.warns(UserWarning, match="only 1 of 3 frames carry velocities.*frame 1"):
+        u = from_ase(frames)
+    assert not u.trajectory.ts.has_velocities
+
+
+def _cut(path, fraction):
+    data = path.read_bytes()
+    return data[: int(len(data) * fraction)]
+
+
+@pytest.mark.parametrize("name,content", [
+    ("cut.traj", lambda d: _cut(d / "ok.traj", 0.3)),
+    ("cut.traj", lambda d: _cut(d / "ok.traj", 0.7)),
+    ("cut.traj", lambda d: _cut(d / "ok.traj", 0.95)),
+    ("cut.extxyz", lambda d: _cut(d / "ok.extxyz", 0.97)),
+    ("binary.extxyz", lambda d: bytes(range(256)) * 2),
+    ("binary.traj", lambda d: bytes(range(256)) * 2),
+])
+def test_a_damaged_ase_file_is_named(name, content, tmp_path):
+    import ase.io
+
+    frames = _frames_with(lambda fr: None) * 2
+    ase.io.write(tmp_path / "ok.traj", frames)
+    ase.io.write(tmp_path / "ok.extxyz", frames)
+    bad = tmp_path / name
+    bad.write_bytes(content(tmp_path))
+    with pytest.raises(ValueError, match=f"{bad}: cannot be read"):
+        from_ase(bad)
+
+
+@pytest.mark.parametrize("index,error", [("abc", ValueError), ([0, 1], TypeError),
+                                         (True, TypeError), (1.5, TypeError)])
+def test_a_frame_index_that_is_no_selection_is_refused(index, error, tmp_path):
+    import ase.io
+
+    ase.io.write(tmp_path / "ok.traj", _water_frames())
+    with pytest.raises(error, match="index"):
+        from_ase(tmp_path / "ok.traj", index=index)
+
+
+def _lammps_pair(tmp_path):
+    import ase.io
+
+    frames = _water_frames(1)
+    a = frames[0]
+    a.arrays["mol-id"] = np.ones(len(a), dtype=int)
+    ase.io.write(tmp_path / "data.lmp", a, format="lammps-data", atom_style="full", masses=True)
+    types = {s: i + 1 for i, s in enumerate(sorted(set(a.get_chemical_symbols())))}
+
+    def dump(cols="id type x y z", n_atoms=3, rows=3, bounds="0.0 8.0", frames=2):
+        lines = []
+        for step in range(frames):
+            lines += ["ITEM: TIMESTEP", str(10 * step), "ITEM: NUMBER OF ATOMS", str(n_atoms),
+                      "ITEM: BOX BOUNDS pp pp pp", bounds, bounds, bounds, "ITEM: ATOMS " + cols]
+            for i in range(rows):
+                value = {"id": i + 1, "type": types[a[i].symbol], "x": a.positions[i, 0],
+                         "y": a.positions[i, 1], "z": a.positions[i, 2]}
+                lines.append(" ".join(str(value[c]) for c in cols.split()))
+        path = tmp_path / "dump.lammpstrj"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    return tmp_path / "data.lmp", dump
+
+
+@pytest.mark.parametrize("kw,match", [
+    ({"cols": "id type y z"}, "dump.lammpstrj: cannot be read as a LAMMPS dump"),
+    ({"n_atoms": 3, "rows": 2}, "dump.lammpstrj: cannot be read as a LAMMPS dump"),
+    ({"n_atoms": 2, "rows": 2}, "dump.lammpstrj: cannot be read.*number of atoms"),
+    ({"frames": 0}, "dump.lammpstrj: cannot be read as a LAMMPS dump"),
+    ({"bounds": "0.0 0.0"}, "dump.lammpstrj: frame 0 has no valid box"),
+])
+def test_a_bad_lammps_dump_is_refused_naming_the_file(kw, match, tmp_path):
+    data, dump = _lammps_pair(tmp_path)
+    with pytest.raises(ValueError, match=match):
+        from_ase(data, dump=dump(**kw), lammps_atom_style="id resid type charge x y z")
+
+
+def test_a_file_that_is_no_lammps_data_is_named(tmp_path):
+    data, dump = _lammps_pair(tmp_path)
+    path = dump()
+    with pytest.raises(ValueError, match=f"{path}: cannot be read as a LAMMPS data file"):
+        from_ase(path, dump=path)
