@@ -23,7 +23,7 @@ from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
 from ase.units import GPa
 
-from .atomic_file import atomic_path, save_figure, write_text_atomic
+from .atomic_file import atomic_path, check_output_path, save_figure, write_text_atomic
 from .atoms_checks import check_atoms, check_flag, check_number
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "label_errors"]
@@ -356,6 +356,31 @@ def _plot_curves(curves, path):
     save_figure(fig, path, dpi=120)
 
 
+def _frame_key(atoms):
+    # positions to 1e-6 Å: a frame written to extxyz and read back is the same frame
+    return (atoms.numbers.tobytes(), np.round(atoms.positions, 6).tobytes(),
+            np.round(atoms.cell.array, 6).tobytes(), atoms.pbc.tobytes())
+
+
+def _check_disjoint(train_frames, valid_frames):
+    """Refuse validation frames that are training frames.
+
+    Their error measures how well the training set is fitted, not how the model does on
+    structures it has not seen, and the learning curve would show no overfitting.
+    """
+    train = {}
+    for k, atoms in enumerate(train_frames, start=1):
+        train.setdefault(_frame_key(atoms), k)
+    shared = [(k, train[key]) for k, atoms in enumerate(valid_frames, start=1)
+              if (key := _frame_key(atoms)) in train]
+    if shared:
+        shown = ", ".join(f"{v} (= training frame {t})" for v, t in shared[:5])
+        raise ValueError(
+            f"{len(shared)} of {len(valid_frames)} validation frame(s) are training frames: "
+            f"{shown}{' ...' if len(shared) > 5 else ''}; validate on frames not trained on"
+        )
+
+
 def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight,
                             pressure_shift_bar, out):
     """Refuse options sevenn would only trip over after the data are loaded and preprocessed."""
@@ -365,8 +390,7 @@ def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight
     check_number("pressure_shift_bar", pressure_shift_bar)
     check_number("batch_size", batch_size, integer=True, minimum=1)
     check_number("seed", seed, integer=True, minimum=0)
-    if Path(out).exists() and not Path(out).is_dir():
-        raise ValueError(f"output folder {str(out)!r} exists and is not a folder")
+    check_output_path(out, "output folder", folder=True)
 
 
 def finetune(
@@ -488,9 +512,12 @@ def finetune(
     from .models import resolve_device
 
     device = resolve_device(device)
-    checkpoint, model_config = _base_checkpoint(base)
+    # the data before the base model: reading and checking them is the cheaper of the two
     train_frames = read_labelled(train, what="training data")
     valid_frames = read_labelled(valid, what="validation data") if valid is not None else None
+    if valid_frames is not None:
+        _check_disjoint(train_frames, valid_frames)
+    checkpoint, model_config = _base_checkpoint(base)
 
     if checkpoint is not None:
         covered = _covered_species(checkpoint)
@@ -617,7 +644,9 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
     input_yaml = work / "input.yaml"
     write_text_atomic(input_yaml, yaml.safe_dump(_plain(config_text), sort_keys=False))
 
-    for old in work.glob("lc*.csv"):
+    # an earlier fine-tune in this folder left its curve and checkpoints: the final one
+    # (checkpoint_<epochs>.pth) must be this run's, or be missing
+    for old in [*work.glob("lc*.csv"), *work.glob("checkpoint_*.pth")]:
         old.unlink()
     model_cfg, train_cfg, data_cfg = read_config_yaml(str(input_yaml))
     train_cfg.update({"is_ddp": False, "ddp_backend": "nccl", "local_rank": 0, "rank": 0,

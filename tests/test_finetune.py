@@ -167,7 +167,7 @@ def test_training_options_are_refused_before_the_data_are_read(tmp_path, option,
 def test_an_output_path_that_is_a_file_is_refused_before_training(tmp_path):
     taken = tmp_path / "taken.extxyz"
     taken.write_text("")
-    with pytest.raises(ValueError, match="exists and is not a folder"):
+    with pytest.raises(ValueError, match="output folder .*taken.extxyz is a file; give a folder"):
         finetune("sevennet-0", emt_copper(1), epochs=1, out=taken)
 
 
@@ -192,3 +192,30 @@ def test_frames_that_are_no_structure_are_refused_before_training(frame, message
     with pytest.raises(ValueError, match=f"validation data: {message}"):
         finetune({"channel": 4}, emt_copper(1), valid=frames, epochs=1, out=tmp_path / "o")
     assert not (tmp_path / "o").exists()
+
+
+def test_validation_frames_that_are_training_frames_are_refused_before_the_model(tmp_path):
+    import ase.io
+
+    frames = emt_copper(3)
+    # the same file given twice, and one frame written out and read back among new ones
+    ase.io.write(tmp_path / "train.extxyz", frames)
+    for valid, message in (
+        (tmp_path / "train.extxyz", r"3 of 3 validation frame\(s\) are training frames: "
+                                    r"1 \(= training frame 1\), 2 \(= training frame 2\)"),
+        ([emt_copper(4)[3], ase.io.read(tmp_path / "train.extxyz", index=1)],
+         r"1 of 2 validation frame\(s\) are training frames: 2 \(= training frame 2\)"),
+    ):
+        # an unknown base: the frames are checked before it is looked at
+        with pytest.raises(ValueError, match=message):
+            finetune("no-such-model", tmp_path / "train.extxyz", valid=valid, epochs=1,
+                     out=tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_output_folder_below_a_file_is_refused_before_the_data_are_read(tmp_path):
+    (tmp_path / "notes").write_text("x")
+    with pytest.raises(ValueError, match="output folder .*notes is a file, not a folder"):
+        finetune("sevennet-0", tmp_path / "not_read.extxyz", epochs=1,
+                 out=tmp_path / "notes" / "run")
+    assert (tmp_path / "notes").read_text() == "x"
