@@ -53,10 +53,29 @@ def run(args):
     # one writer per output folder (e.g. not the analysis folder of a demo that is running)
     with A.claim_output_folder(out):
         universe = from_ase(traj, dump=args.dump)
+        if only:
+            _check_requested(universe, only, args.model)
         calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
         A.print_summary(summary, out)
     return summary
+
+
+def _check_requested(universe, only, model):
+    """An analysis asked for by name that the input cannot support is an argument error.
+
+    Without ``--only`` such analyses are skipped with the reason in the summary; asked for by
+    name, skipping would end with exit status 0 and without the result that was asked for.
+    Checked before the model loads.
+    """
+    from mda_electrolyte.report import registered_analyses, unmet_requirements
+
+    needs = registered_analyses()
+    for name in only:
+        missing = unmet_requirements(universe, needs[name], object() if model else None)
+        if missing:
+            raise ValueError(f"--only {name}: the analysis needs {', '.join(missing)}, which "
+                             "this trajectory does not have")
 
 
 def run_report(universe, out, calc, only, verbose, keep_going):

@@ -134,7 +134,14 @@ def _wrap(text, width=60):
     return "\n".join(textwrap.wrap(text, width))
 
 
-def _unmet(universe, needs, calculator):
+def unmet_requirements(universe, needs, calculator):
+    """What ``universe`` and ``calculator`` lack of an analysis' ``needs`` (empty when none).
+
+    Returns
+    -------
+    list of str
+        Among ``"velocities"``, ``"box"`` and ``"calculator (pass --model)"``.
+    """
     missing = []
     if "velocities" in needs and not hasattr(universe.trajectory.ts, "velocities"):
         missing.append("velocities")
@@ -220,7 +227,7 @@ def _json_default(obj):
 def _run(universe, outdir, names, summary, calculator, verbose, keep_going):
     for name in names:
         func, needs = _REGISTRY[name]
-        missing = _unmet(universe, needs, calculator)
+        missing = unmet_requirements(universe, needs, calculator)
         if missing:
             summary[name] = {"skipped": "needs " + ", ".join(missing)}
             continue

@@ -337,14 +337,20 @@ def test_cli_analyze_under_a_size_limit_exits_2_in_one_line_and_leaves_no_half_s
     traj = tmp_path / "water.extxyz"
     _water_frames(traj)
     out = tmp_path / "analysis"
-    # analyses the frames cannot support (no velocities, no pressure tensor): no plot, only a
-    # summary of about 300 bytes, so that the summary is the write that exceeds the limit
-    only = "viscosity,nernst_einstein,green_kubo_conductivity,einstein_helfand_conductivity"
-    argv = ["analyze", str(traj), "--only", only, "-q", "-o", str(out)]
-    setup = "from electrolyte_cli import main\nimport mda_electrolyte.report"
+    # a registered analysis without a plot: the summary of about 300 bytes is the write that
+    # exceeds the limit
+    argv = ["analyze", str(traj), "--only", "small", "-q", "-o", str(out)]
+    setup = """
+        from electrolyte_cli import main
+        from mda_electrolyte import report
+
+        @report.register_analysis("small")
+        def small(universe, outdir, *, calculator=None, verbose=False):
+            return {"frames": universe.trajectory.n_frames, "note": "x" * 250}
+        """
     ok = _run_limited(setup, f"sys.exit(main({argv!r}))", 10**7)
     assert ok.returncode == 0, ok.stderr
-    assert json.loads((out / "summary.json").read_text())["viscosity"]["skipped"]
+    assert json.loads((out / "summary.json").read_text())["small"]["frames"] == 3
     proc = _run_limited(setup, f"sys.exit(main({argv!r}))", 200)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     errors = [line for line in proc.stderr.splitlines() if "error" in line]

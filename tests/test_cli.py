@@ -292,3 +292,31 @@ def test_output_folder_claim_removes_only_the_empty_folders_it_made(tmp_path):
         pass
     assert sorted(p.name for p in existing.iterdir()) == ["new"]
     assert sorted(p.name for p in (existing / "new" / "run").iterdir()) == ["initial.extxyz"]
+
+
+@pytest.mark.parametrize("only,needs", [
+    ("green_kubo_conductivity", "needs velocities"),
+    ("intra_inter_rdf,rigid_volume_scan", "--only rigid_volume_scan: the analysis needs calc"),
+])
+def test_analysis_asked_for_by_name_that_cannot_run_is_an_error(only, needs, tmp_path, capsys,
+                                                                monkeypatch):
+    """Skipped with exit 0, the result asked for was missing; now one line before any model."""
+    import ase.io
+    from ase.build import molecule
+
+    import electrolyte_cli.arguments as cli_arguments
+
+    frames = []
+    for k in range(3):
+        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
+        box.positions += 0.05 * k + 2.0
+        box.info["time_ps"] = 0.01 * k
+        frames.append(box)
+    traj = tmp_path / "water.extxyz"
+    ase.io.write(traj, frames)
+    monkeypatch.setattr(cli_arguments, "make_calculator",
+                        lambda *a, **k: pytest.fail("a model was loaded before the check"))
+    assert main(["analyze", str(traj), "--only", only, "-q", "-o", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert needs in err and err.count("\n") == 1
+    assert not (tmp_path / "a").exists()
