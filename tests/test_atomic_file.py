@@ -185,7 +185,7 @@ def _screen_folder(folder):
     plan = load_plan({
         "name": "atomic", "seed": 1, "replicas": 2, "temperatures": [300], "n_atoms": 70,
         "analyses": [], "model": {"calculator": f"{_MODELS}:lj", "device": "cpu", "options": {}},
-        "protocol": {"production_ps": 0.01},
+        "protocol": {"production_ps": 0.01, "write_interval_fs": 5.0},
         "composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": [1.0]}],
     })
     _prepare_outdir(plan, folder)
