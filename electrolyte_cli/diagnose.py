@@ -74,6 +74,12 @@ def run(args):
         ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
         # read (and refused if unreadable) before any model is loaded
         frames = read_ase_frames(traj) if ase_file else from_ase(traj, dump=args.dump)
+        if args.reference is not None and Path(args.reference).exists():
+            from mda_electrolyte.intra_inter_errors import check_reference_frames
+            from mda_electrolyte.model_labels import read_frames
+
+            # labels of other frames, atoms or positions: said now, not after the model loaded
+            check_reference_frames(frames, read_frames(args.reference))
         calc = A.make_calculator(args.model, args.dispersion, args.device)
         reference = args.reference
         if reference is not None and not Path(reference).exists():

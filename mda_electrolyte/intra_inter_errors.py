@@ -47,6 +47,7 @@ from .report import estimate_label, register_analysis
 # importable from here for code written against the single module
 __all__ = [
     "IntraInterErrors",
+    "check_reference_frames",
     "evaluate_frame",
     "IsolatedMoleculeEvaluator",
     "StoredMoleculeLabels",
@@ -64,6 +65,61 @@ _QUANTITIES = ("energy", "forces", "stress")
 _UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å³"}
 # the same units as spelled for ase_electrolyte.units (the Estimates)
 _ESTIMATE_UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å^3"}
+
+
+def check_reference_frames(frames, label_frames, tolerance=1e-3):
+    """Raise unless ``label_frames`` are the analysed frames, in order (no model is evaluated).
+
+    The labels of frame *k* must belong to frame *k*: the same number of frames, the same atoms
+    in the same order, and the same positions (to ``tolerance`` Å, periodic images allowed).
+    Cheap: ``electrolyte diagnose`` runs it before the model loads.
+
+    Parameters
+    ----------
+    frames : MDAnalysis.Universe, AtomGroup, list of ase.Atoms or FrameSource
+        The analysed frames.
+    label_frames : list of ase.Atoms
+        The reference labels (e.g. from :func:`~mda_electrolyte.model_labels.read_frames`).
+    tolerance : float
+        Å.
+
+    Raises
+    ------
+    ValueError
+        Naming the first frame that does not match and how.
+    """
+    from ase.geometry import find_mic
+
+    from .model_frames import FrameSource
+
+    source = frames if isinstance(frames, FrameSource) else FrameSource(frames)
+    trajectory = source.atomgroup.universe.trajectory
+    n = trajectory.n_frames
+    if len(label_frames) != n:
+        raise ValueError(
+            f"the reference labels hold {len(label_frames)} frames, the trajectory {n}"
+        )
+    current = trajectory.ts.frame
+    try:
+        for k, (atoms, ts) in enumerate(zip(label_frames, trajectory, strict=True)):
+            if len(atoms) != source.n_atoms or np.any(atoms.numbers != source.numbers):
+                raise ValueError(
+                    f"reference frame {k} has different atoms from the analysed frames (other "
+                    "elements, another order or another number of atoms)"
+                )
+            shift = atoms.positions - source.atomgroup.positions.astype(np.float64)
+            if ts.dimensions is not None and np.all(atoms.pbc):
+                shift, _ = find_mic(shift, atoms.cell.array, pbc=True)
+            worst = float(np.abs(shift).max())
+            # single-precision trajectories store positions to ~1e-6 relative
+            if worst > tolerance + 1e-6 * float(np.abs(atoms.positions).max()):
+                raise ValueError(
+                    f"the reference labels of frame {k} belong to other positions (off by "
+                    f"{worst:.3g} Å): labels and frames must be in the same order"
+                )
+    finally:
+        trajectory[current]
+    return source
 
 
 class IntraInterErrors(FrameAnalysis):
@@ -271,16 +327,7 @@ class IntraInterErrors(FrameAnalysis):
     def _check_label_frames(self, label_frames):
         if self._source.ase_frames is not None and label_frames is self._source.ase_frames:
             return
-        n = self._source.atomgroup.universe.trajectory.n_frames
-        if len(label_frames) != n:
-            raise ValueError(
-                f"the reference labels hold {len(label_frames)} frames, the trajectory {n}"
-            )
-        for k, atoms in enumerate(label_frames):
-            if len(atoms) != self._source.n_atoms or np.any(atoms.numbers != self._source.numbers):
-                raise ValueError(
-                    f"reference frame {k} has different atoms from the analysed frames"
-                )
+        check_reference_frames(self._source, label_frames)
 
     def _get_aggregator(self):
         return ResultsGroup(lookup={"_per_frame": ResultsGroup.flatten_sequence})

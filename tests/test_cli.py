@@ -320,3 +320,59 @@ def test_analysis_asked_for_by_name_that_cannot_run_is_an_error(only, needs, tmp
     err = capsys.readouterr().err
     assert needs in err and err.count("\n") == 1
     assert not (tmp_path / "a").exists()
+
+
+def _labelled_frames(name, shift=0.0, order=None):
+    from ase.build import molecule
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    frames = []
+    for k in range(2):
+        atoms = molecule(name)
+        atoms.center(vacuum=5.0)
+        atoms.pbc = True
+        atoms.positions += 0.01 * k + shift
+        if order is not None:
+            atoms = atoms[order]
+        atoms.calc = SinglePointCalculator(atoms, energy=-1.0 - k,
+                                           forces=np.full((len(atoms), 3), 0.01 * k))
+        frames.append(atoms)
+    return frames
+
+
+@pytest.mark.parametrize("reference,message", [
+    (lambda: _labelled_frames("H2O"), "reference frame 0 has different atoms"),
+    (lambda: _labelled_frames("CH3SH"), "reference frame 0 has different atoms"),
+    (lambda: _labelled_frames("CH3OH", order=[1, 0, 2, 3, 4, 5]), "has different atoms"),
+    (lambda: _labelled_frames("CH3OH", shift=0.5), "frame 0 belong to other positions"),
+    (lambda: _labelled_frames("CH3OH")[:1], "the reference labels hold 1 frames"),
+])
+def test_diagnose_reference_labels_of_other_frames_are_refused_before_the_model(
+        reference, message, tmp_path, capsys, monkeypatch):
+    import ase.io
+
+    import electrolyte_cli.arguments as cli_arguments
+
+    ase.io.write(tmp_path / "traj.extxyz", _labelled_frames("CH3OH"))
+    ase.io.write(tmp_path / "ref.extxyz", reference())
+    monkeypatch.setattr(cli_arguments, "make_calculator",
+                        lambda *a, **k: pytest.fail("a model was loaded before the check"))
+    argv = ["diagnose", str(tmp_path / "traj.extxyz"), "--model", "sevennet-0", "--reference",
+            str(tmp_path / "ref.extxyz"), "-q", "-o", str(tmp_path / "d")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_check_reference_frames_accepts_the_frames_themselves_on_a_universe(tmp_path):
+    import ase.io
+
+    from mda_electrolyte import from_ase
+    from mda_electrolyte.intra_inter_errors import check_reference_frames
+
+    frames = _labelled_frames("CH3OH")
+    ase.io.write(tmp_path / "t.extxyz", frames)
+    u = from_ase(tmp_path / "t.extxyz")
+    u.trajectory[1]
+    check_reference_frames(u, frames)
+    assert u.trajectory.ts.frame == 1  # the caller's frame is kept
