@@ -509,6 +509,16 @@ def finetune(
     _check_training_options(lr=lr, batch_size=batch_size, seed=seed, force_weight=force_weight,
                             stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar,
                             out=out)
+    # members of an earlier, larger ensemble would sit beside this run's as if they were its own
+    extra = sorted(
+        p.name for p in Path(out).glob("member_*")
+        if p.is_dir() and p.name[7:].isdigit() and int(p.name[7:]) >= int(ensemble)
+    ) if Path(out).is_dir() else []
+    if extra:
+        raise ValueError(
+            f"out {out} holds {', '.join(extra)} of an earlier fine-tune with a larger ensemble "
+            f"than this one ({int(ensemble)}); choose another folder or remove them"
+        )
     from .models import resolve_device
 
     device = resolve_device(device)
@@ -537,6 +547,8 @@ def finetune(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    # an earlier run's plot must not outlive this one (plot=False writes none)
+    (out / "learning_curve.png").unlink(missing_ok=True)
     base_errors = {}
     if checkpoint is not None:
         base_errors["train"] = label_errors(base_calc, train_frames)

@@ -219,3 +219,28 @@ def test_an_output_folder_below_a_file_is_refused_before_the_data_are_read(tmp_p
         finetune("sevennet-0", tmp_path / "not_read.extxyz", epochs=1,
                  out=tmp_path / "notes" / "run")
     assert (tmp_path / "notes").read_text() == "x"
+
+
+def test_members_of_an_earlier_larger_ensemble_are_refused_before_the_data_are_read(tmp_path):
+    out = tmp_path / "ft"
+    for k in range(3):
+        (out / f"member_{k}").mkdir(parents=True)
+        (out / f"member_{k}" / "finetuned.pth").write_text("earlier")
+    with pytest.raises(ValueError, match=r"holds member_2 of an earlier fine-tune with a larger "
+                                         r"ensemble than this one \(2\)"):
+        finetune("sevennet-0", tmp_path / "not_read.extxyz", epochs=1, ensemble=2, out=out)
+    # nothing of the earlier run was touched
+    assert all((out / f"member_{k}" / "finetuned.pth").read_text() == "earlier"
+               for k in range(3))
+
+
+def test_a_rerun_without_plot_leaves_no_earlier_learning_curve(tmp_path):
+    from tiny_models import TINY
+
+    out = tmp_path / "ft"
+    out.mkdir()
+    (out / "learning_curve.png").write_bytes(b"an earlier run's plot")
+    res = finetune(TINY, emt_copper(2), epochs=1, batch_size=2, out=out, device="cpu",
+                   plot=False)
+    assert res.plot is None
+    assert not (out / "learning_curve.png").exists()
