@@ -18,6 +18,8 @@ Units: densities g/cm³, pressures bar, volumes Å³, temperatures K, time ps.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import optimize, stats
@@ -245,9 +247,15 @@ class EquationOfState:
 
         slope = np.polyfit(rho / scale, p, 1)[0]
         guess = (slope / 6.0, 6.0, p.mean() - slope / 6.0)
-        popt, pcov = optimize.curve_fit(
-            model, rho, p, p0=guess, sigma=err, absolute_sigma=err is not None, maxfev=20000
-        )
+        try:
+            popt, pcov = optimize.curve_fit(
+                model, rho, p, p0=guess, sigma=err, absolute_sigma=err is not None,
+                maxfev=20000,
+            )
+        except RuntimeError as exc:
+            # scipy's "Optimal parameters not found": no power law through these points
+            return self._not_fitted(f"not a result: the fit of P(ρ) = a ρ^n + b did not "
+                                    f"converge ({exc})")
         a, n, b = popt
         if not (-b / a) > 0:
             raise ValueError(f"the fitted P(ρ) has no zero-pressure density (a={a:.3g}, b={b:.3g})")
@@ -274,6 +282,13 @@ class EquationOfState:
         if inside and not np.isfinite(res.rho0_err):
             res.verdict = "not a result: the fit's covariance could not be estimated"
             res.valid = False
+        if inside and not a * n > 0:
+            # dP/dρ = a n ρ^(n-1) / scale^n: a pressure falling as the liquid is compressed is a
+            # negative compressibility, i.e. pressures in the wrong order or of the wrong sign
+            res.verdict = ("not a result: the fitted pressure falls with density at ρ0 "
+                           "(dP/dρ < 0, a negative compressibility); check the pressures' "
+                           "sign and order")
+            res.valid = False
         res.zero_pressure_density = Estimate(
             res.rho0, res.rho0_err, "g/cm^3",
             METHODS["fit"] + ("" if err is not None else ", t-scaled, residual variance"),
@@ -281,6 +296,19 @@ class EquationOfState:
             notes=() if res.valid else (res.verdict,),
         )
         self._model = lambda x: model(x, *popt)
+        return self
+
+    def _not_fitted(self, reason):
+        """Results of a fit that failed: NaN parameters, an invalid ρ0 saying why."""
+        res = self.results
+        res.a = res.n = res.b = res.rho0 = res.rho0_err = math.nan
+        res.covariance = np.full((3, 3), math.nan)
+        res.chi2_dof = None
+        res.densities, res.pressures, res.pressure_errors = self._rho, self._p, self._err
+        res.verdict, res.valid = reason, False
+        res.zero_pressure_density = Estimate.invalid(
+            math.nan, math.nan, "g/cm^3", METHODS["none"], reason, n_samples=self._rho.size)
+        self._model = lambda x: np.full_like(np.asarray(x, float), math.nan)
         return self
 
     def plot(self, ax=None):
@@ -361,10 +389,19 @@ class TaitCompressibility:
         slope, v_int = np.polyfit(p - p0, v, 1)
         kappa_guess = max(-slope / v_int, 1e-8)
         b_guess = max(2.0 * np.ptp(p), 1000.0)
-        popt, pcov = optimize.curve_fit(
-            tait, p, v, p0=(v_int, b_guess, kappa_guess * b_guess), sigma=self._err,
-            absolute_sigma=self._err is not None, maxfev=20000,
-        )
+        failed = None
+        try:
+            # trial parameters with (P - P0)/B < -1 put log1p out of its domain: NaN residuals
+            # the optimiser steps away from, not a warning for the user
+            with np.errstate(invalid="ignore"):
+                popt, pcov = optimize.curve_fit(
+                    tait, p, v, p0=(v_int, b_guess, kappa_guess * b_guess), sigma=self._err,
+                    absolute_sigma=self._err is not None, maxfev=20000,
+                )
+        except RuntimeError as exc:
+            # scipy's "Optimal parameters not found": an invalid κ_T saying so, not a traceback
+            failed = f"the Tait fit did not converge ({exc})"
+            popt, pcov = np.full(3, math.nan), np.full((3, 3), math.nan)
         v0, b, c = popt
         kappa = c / b
         grad = np.array([0.0, -c / b**2, 1.0 / b])
@@ -376,11 +413,17 @@ class TaitCompressibility:
         res.kappa_T, res.kappa_T_err = float(kappa), err
         res.kappa_T_per_GPa, res.kappa_T_err_per_GPa = kappa * 1e4, err * 1e4
         fitted = bool(np.isfinite(err) and np.isfinite(kappa))
+        notes = () if fitted else (
+            failed or "the Tait fit did not determine κ_T (no finite covariance)",)
+        if fitted and not kappa > 0:
+            # volume growing with pressure: a mechanically unstable fit, or volumes and
+            # pressures paired in the wrong order
+            notes = (f"κ_T = {kappa * 1e4:.3g} 1/GPa is not positive: the volume does not "
+                     "shrink with pressure",)
         res.compressibility = Estimate(
             res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa",
             METHODS["fit"] + ("" if self._err is not None else ", t-scaled, residual variance"),
-            n_samples=p.size, converged=fitted,
-            notes=() if fitted else ("the Tait fit did not determine κ_T (no finite covariance)",),
+            n_samples=p.size, converged=not notes, notes=notes,
         )
         res.pressures, res.volumes, res.volume_errors = p, v, self._err
         self._model = lambda x: tait(x, *popt)
@@ -469,9 +512,16 @@ class ThermalExpansion:
         res.slope, res.slope_err = float(slope), float(slope_err)
         res.alpha = float(-slope / rho_ref)
         res.alpha_err = float(abs(slope_err / rho_ref))
+        notes = ()
+        if not t.min() <= self._tref <= t.max():
+            # the line's density is extrapolated there; far enough out it turns negative and
+            # flips the sign of α
+            notes = (f"extrapolated: reference temperature {self._tref:.4g} K lies outside the "
+                     f"sampled temperatures {t.min():.4g}–{t.max():.4g} K",)
         res.expansivity = Estimate(
             res.alpha, res.alpha_err, "1/K",
             METHODS["fit"] + (", t-scaled" if err is None else ""), n_samples=t.size,
+            converged=not notes, notes=notes,
         )
         res.reference_temperature = float(self._tref)
         res.temperatures, res.densities, res.density_errors = t, rho, err

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import METHODS, Estimate
 from mda_electrolyte.uncertainty import mean_error
 
@@ -46,6 +47,12 @@ def frame_average(series, n_ions, unit="1", what="value"):
     what : str
         Name of the quantity, for the notes.
 
+    Raises
+    ------
+    ValueError
+        No frames, a NaN or infinite value, a series that is not 1-D, or ``n_ions`` that is not
+        a whole number >= 0.
+
     Returns
     -------
     Estimate
@@ -62,7 +69,13 @@ def frame_average(series, n_ions, unit="1", what="value"):
     >>> frame_average(np.full(3, 0.5), n_ions=20).verdict
     'too few frames: 3 (a block error needs at least 5)'
     """
-    series = np.asarray(series, dtype=np.float64).ravel()
+    n_ions = check_number(f"{what}: n_ions", n_ions, integer=True, minimum=0)
+    series = np.asarray(series, dtype=np.float64)
+    # one value per frame: a (frames, ions) table ravelled would be blocked across ions
+    if sum(d > 1 for d in series.shape) > 1:
+        raise ValueError(f"{what}: expected one value per frame (1-D), got an array of shape "
+                         f"{series.shape}")
+    series = series.ravel()
     if series.size == 0:
         raise ValueError(f"{what}: no frames analysed")
     if not np.all(np.isfinite(series)):

@@ -33,6 +33,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ase_electrolyte.atoms_checks import check_number
+
 __all__ = ["ShellCutoff", "first_minimum", "DONOR_PRESETS", "donor_atoms", "bond_indices"]
 
 #: Donor element → cutoff in Å of named published conventions. ``"ju2025"``: S. Ju, J. You, G. Kim
@@ -163,6 +165,13 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     ShellCutoff
         ``cutoff`` is ``None`` (and ``note`` says why) when there is no acceptable minimum.
 
+    Raises
+    ------
+    ValueError
+        Mismatched shapes, non-finite ``g`` or ``counts``, negative counts, counts all zero
+        under a non-zero ``g``, edges that are not increasing finite distances >= 0, or a
+        parameter that is not a finite number in its range.
+
     Examples
     --------
     A first peak at 2 Å and a rising second shell, with the unsmoothed minimum at 2.5 Å, sampled
@@ -187,7 +196,25 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         raise ValueError(f"edges {edges.shape} and g {g.shape} must be (n + 1,) and (n,), n >= 1")
     if not np.all(np.isfinite(g)) or np.any(np.diff(edges) <= 0):
         raise ValueError("g must be finite and edges increasing")
-    sigma = max(float(smoothing), float(np.diff(edges).max()))
+    # NaN edges compare False in the check above; a negative radius is no distance
+    if not (np.all(np.isfinite(edges)) and edges[0] >= 0):
+        raise ValueError(f"edges must be finite distances >= 0 Å, got {edges[0]:g} to "
+                         f"{edges[-1]:g}")
+    # a NaN parameter makes every comparison below False: a cutoff or none, silently
+    smoothing = check_number("smoothing (Å)", smoothing, minimum=0)
+    min_depth = check_number("min_depth", min_depth, minimum=0, maximum=1)
+    prominence = check_number("prominence", prominence, minimum=0, maximum=1)
+    min_significance = check_number("min_significance", min_significance, minimum=0)
+    if counts is not None:
+        counts = np.asarray(counts, dtype=np.float64)
+        if counts.shape != g.shape:
+            raise ValueError(f"counts has shape {counts.shape}, expected {g.shape}")
+        if not np.all(np.isfinite(counts) & (counts >= 0)):
+            raise ValueError("counts must be finite pair counts >= 0")
+        if np.any(g > 0) and not np.any(counts > 0):
+            raise ValueError("counts are all zero while g(r) is not: they are not the "
+                             "histogram behind g")
+    sigma = max(smoothing, float(np.diff(edges).max()))
     result = ShellCutoff(cutoff=None, method="rdf_first_minimum", smoothing=sigma)
     if g.size < 3:
         # a histogram of one or two bins is a legitimate count within r_max, but holds no
@@ -220,9 +247,6 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     if result.depth < _SHALLOW:
         result.warnings.append(f"shallow first minimum (relative depth {result.depth:.2f})")
     if counts is not None:
-        counts = np.asarray(counts, dtype=np.float64)
-        if counts.shape != g.shape:
-            raise ValueError(f"counts has shape {counts.shape}, expected {g.shape}")
         centres = 0.5 * (edges[1:] + edges[:-1])
         shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
 

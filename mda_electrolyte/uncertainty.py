@@ -22,6 +22,7 @@ to 1:
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
 from scipy import stats
@@ -59,8 +60,14 @@ def mean_error(samples, axis=0):
     Parameters
     ----------
     samples : array_like
-        Independent estimates along ``axis`` (at least 2).
+        Independent estimates along ``axis`` (at least 2, all finite).
     axis : int
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 samples, a scalar, or a NaN or infinite sample (its mean and error would
+        be NaN).
 
     Returns
     -------
@@ -70,7 +77,14 @@ def mean_error(samples, axis=0):
         ``n - 1``.
     """
     samples = np.asarray(samples, dtype=np.float64)
+    if samples.ndim == 0:
+        raise ValueError("an error estimate needs a sequence of independent estimates, "
+                         "not one number")
     n = samples.shape[axis]
+    if not np.all(np.isfinite(samples)):
+        bad = int(np.size(samples) - np.count_nonzero(np.isfinite(samples)))
+        raise ValueError(f"{bad} of the estimates to average are NaN or infinite: "
+                         "their mean and error would be NaN")
     if n < 2:
         raise ValueError(
             "an error estimate needs at least 2 independent segments (trajectories or blocks)"
@@ -131,6 +145,26 @@ def _timeseries():
     return timeseries
 
 
+def _series(x, what, min_size=4):
+    """``x`` as a finite 1-D float array of at least ``min_size`` samples, or ValueError."""
+    x = np.asarray(x, dtype=np.float64)
+    # a (N, 1) column is one series; (N, 3) is three, and ravelling would interleave them
+    if sum(d > 1 for d in x.shape) > 1:
+        raise ValueError(f"{what} needs one time series (1-D), got an array of shape {x.shape}")
+    x = x.ravel()
+    if x.size < min_size:
+        raise ValueError(f"{what} needs at least {min_size} samples, got {x.size}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what}: the time series contains NaN or infinite values")
+    return x
+
+
+def _scaled(x):
+    """``x`` divided by its largest magnitude, and that scale (keeps squares of 1e200 finite)."""
+    scale = float(np.max(np.abs(x)))
+    return (x / scale, scale) if scale > 0 else (x, 1.0)
+
+
 def timeseries_mean(x):
     """Mean of a correlated time series and its error from the statistical inefficiency.
 
@@ -147,17 +181,37 @@ def timeseries_mean(x):
         Statistical inefficiency (``1 + 2 τ_int`` in samples), from
         :func:`pymbar.timeseries.statistical_inefficiency`.
     """
-    x = np.asarray(x, dtype=np.float64).ravel()
-    if x.size < 4:
-        raise ValueError(f"a time-series mean needs at least 4 samples, got {x.size}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("the time series contains NaN or infinite values")
+    x = _series(x, "a time-series mean")
     if np.ptp(x) == 0:
         return float(x[0]), 0.0, 1.0
-    g = float(_timeseries().statistical_inefficiency(x, fast=False))
+    y, scale = _scaled(x)
+    g = float(_timeseries().statistical_inefficiency(y, fast=False))
     n_eff = x.size / g
-    err = x.std(ddof=1) * np.sqrt(g / x.size) * t_factor(max(n_eff - 1.0, 1.0))
-    return float(x.mean()), float(err), g
+    err = y.std(ddof=1) * np.sqrt(g / x.size) * t_factor(max(n_eff - 1.0, 1.0))
+    return float(y.mean() * scale), float(err * scale), g
+
+
+def _inefficiency(x, mintime=3):
+    """Statistical inefficiency of ``x`` by the estimator of
+    :func:`pymbar.timeseries.statistical_inefficiency` with ``fast=False``, through an FFT.
+
+    The autocorrelation is summed up to its first non-positive value past ``mintime`` lags
+    (Chodera et al. 2007). pymbar's ``fast=True`` samples only growing lags, which for an
+    oscillating series adds up the wrong signs (``g = 7.5`` for ``+1, -1, +1, ...``); the full
+    sum costs O(N τ) in pymbar, the FFT O(N log N) for every candidate start.
+    """
+    n = x.size
+    d = x - x.mean()
+    var = float(np.mean(d * d))
+    if var == 0.0:
+        return math.inf
+    f = np.fft.rfft(d, 2 * n)
+    c = np.fft.irfft(f * np.conj(f))[:n] / (np.arange(n, 0, -1) * var)
+    lags = np.arange(n)
+    stop = np.flatnonzero((c <= 0) & (lags > mintime))
+    end = stop[0] if stop.size else n - 1
+    g = 1.0 + 2.0 * float(np.sum(c[1:end] * (1.0 - lags[1:end] / n)))
+    return max(1.0, g)
 
 
 def detect_equilibration(x):
@@ -172,11 +226,19 @@ def detect_equilibration(x):
     n_eff : float
         Effective number of uncorrelated samples after ``t0``.
     """
-    x = np.asarray(x, dtype=np.float64).ravel()
-    if x.size < 4:
-        raise ValueError(f"equilibration detection needs at least 4 samples, got {x.size}")
+    x = _series(x, "equilibration detection")
     if np.ptp(x) == 0:
         return 0, 1.0, float(x.size)
-    # candidate starts every N/100 samples keep the O(N²) search of pymbar affordable
-    t0, g, n_eff = _timeseries().detect_equilibration(x, fast=True, nskip=max(1, x.size // 100))
-    return int(t0), float(g), float(n_eff)
+    y, _ = _scaled(x)
+    best = (0, 1.0, -1.0)
+    # candidate starts every N/100 samples keep the search O(100 N log N); every start leaves
+    # the 4 samples timeseries_mean needs. pymbar's own detect_equilibration counts N - t + 1
+    # samples after t (n_eff above N for white noise) and uses its fast g, which on an
+    # oscillating series picks a start 3 samples before the end
+    for t0 in range(0, x.size - 3, max(1, x.size // 100)):
+        g = _inefficiency(y[t0:])
+        # a constant tail carries one sample's worth of information, not N - t0
+        n_eff = 1.0 if math.isinf(g) else (x.size - t0) / g
+        if n_eff > best[2]:
+            best = (t0, 1.0 if math.isinf(g) else g, n_eff)
+    return int(best[0]), float(best[1]), float(best[2])

@@ -285,6 +285,32 @@ class _PressureAnalysis:
         return volume / (constants.k * self._temperature) * _MPAS / self._norm
 
 
+def _plateau_window(plateau, n_lags, dt):
+    """``"auto"`` or the window ``(lo, hi)`` in ps as floats, holding at least 2 lags."""
+    # a string compared with != "auto" element by element would make an array here
+    if isinstance(plateau, str):
+        if plateau != "auto":
+            raise ValueError(f"plateau must be 'auto' or (start, end) in ps, got {plateau!r}")
+        return plateau
+    try:
+        parts = tuple(plateau)
+    except TypeError:
+        parts = ()
+    if len(parts) != 2:
+        raise ValueError(f"plateau must be 'auto' or (start, end) in ps, got {plateau!r}")
+    lo = check_number("plateau start (ps)", parts[0], minimum=0)
+    hi = check_number("plateau end (ps)", parts[1], above=lo)
+    if hi > (n_lags - 1) * dt + 1e-12:
+        raise ValueError(f"plateau window {plateau!r} must lie within 0..max_lag ps")
+    lags = np.arange(n_lags) * dt
+    inside = int(np.count_nonzero((lags >= lo - 1e-9 * dt) & (lags <= hi + 1e-9 * dt)))
+    if inside < 2:
+        # one lag has no drift to measure: the flatness verdict would pass whatever η(τ) does
+        raise ValueError(f"plateau window {plateau!r} holds {inside} lag(s) at {dt:g} ps "
+                         "spacing; it needs at least 2")
+    return (lo, hi)
+
+
 class GreenKuboViscosity(_PressureAnalysis):
     r"""Shear viscosity from the Green–Kubo integral of the pressure-tensor autocorrelation.
 
@@ -379,11 +405,7 @@ class GreenKuboViscosity(_PressureAnalysis):
                 f"max_lag needs segments of more than {self._n_lags - 1} samples, a segment has "
                 f"{n_min}; use fewer n_blocks or a shorter max_lag"
             )
-        if plateau != "auto":
-            lo, hi = (float(x) for x in plateau)
-            if not 0 <= lo < hi <= (self._n_lags - 1) * self._dt + 1e-12:
-                raise ValueError(f"plateau window {plateau!r} must lie within 0..max_lag ps")
-        self._plateau = plateau
+        self._plateau = _plateau_window(plateau, self._n_lags, self._dt)
         check_flag("check_sampling", check_sampling)
         self._check = bool(check_sampling)
 

@@ -113,3 +113,77 @@ def test_fixed_volume_density_is_not_a_result():
 def test_non_finite_or_too_few_samples_are_named(series, match):
     with pytest.raises(ValueError, match=match):
         Density(series, dt=0.01).run()
+
+
+# unphysical fits: a number that fits the data but cannot be a property of a stable liquid
+
+
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_tait_with_volume_growing_under_pressure_is_not_valid(sign):
+    # pressures paired with volumes in reverse order (or pressures of the wrong sign) gave a
+    # negative compressibility marked valid
+    p = np.array([1.0, 100.0, 500.0, 1000.0, 2000.0])
+    v = 1000.0 * (1 - 0.1 * np.log1p((p - 1.01325) / 2000.0))
+    good = TaitCompressibility(p, v).run().results.compressibility
+    assert good.valid and good.value == pytest.approx(0.5, rel=1e-6)
+    pressures, volumes = (-p, v) if sign < 0 else (p, v[::-1])
+    est = TaitCompressibility(pressures, volumes).run().results.compressibility
+    assert est.value < 0
+    assert not est.valid and "not positive" in est.verdict
+
+
+def test_equation_of_state_with_pressure_falling_with_density_is_not_valid():
+    rho = np.array([1.0, 1.05, 1.1, 1.15, 1.2])
+    good = EquationOfState(rho, 1000 * ((rho / 1.1) ** 7 - 1)).run().results
+    assert good.valid and good.rho0 == pytest.approx(1.1, rel=1e-9)
+    bad = EquationOfState(rho, -1000 * ((rho / 1.1) ** 7 - 1)).run().results
+    assert bad.rho0 == pytest.approx(1.1, rel=1e-9)
+    assert not bad.valid and not bad.zero_pressure_density.valid
+    assert "negative compressibility" in bad.zero_pressure_density.verdict
+
+
+@pytest.mark.parametrize("t_ref", [5000.0, 100.0, 279.0, 321.0])
+def test_thermal_expansion_extrapolated_to_a_reference_temperature_is_not_valid(t_ref):
+    # at 5000 K the fitted density is negative and α changed sign, marked valid
+    t = np.array([280.0, 300.0, 320.0])
+    rho = np.array([1.2, 1.19, 1.18])
+    est = ThermalExpansion(t, rho, reference_temperature=t_ref).run().results.expansivity
+    assert not est.valid and "extrapolated" in est.verdict and f"{t_ref:.4g} K" in est.verdict
+    for inside in (280.0, 300.0, 320.0):
+        r = ThermalExpansion(t, rho, reference_temperature=inside).run().results
+        assert r.expansivity.valid
+        assert r.alpha == pytest.approx(0.01 / 20 / (1.2 - 0.0005 * (inside - 280)), rel=1e-9)
+
+
+def test_density_of_an_oscillating_series_uses_all_of_it():
+    # equilibration detection put the start 3 samples before the end and the mean failed with
+    # "needs at least 4 samples"
+    rho = 1.2 + 0.01 * np.array([1.0, -1.0] * 25)
+    d = Density(rho, dt=0.01).run().results
+    assert d.t0 == 0
+    assert d.density == pytest.approx(1.2, rel=1e-12)
+
+
+def test_tait_fit_that_does_not_converge_is_an_invalid_estimate():
+    # scipy's RuntimeError "Optimal parameters not found" came out of run()
+    p = np.array([1.0, 100.0, 500.0, 1000.0, 2000.0])
+    v = np.array([1008.4, 1005.3, 1002.5, 999.3, 1009.0])
+    est = TaitCompressibility(p, v).run().results.compressibility
+    assert not est.valid and "did not converge" in est.verdict
+    assert np.isnan(est.value)
+
+
+def test_equation_of_state_fit_that_does_not_converge_is_an_invalid_estimate(monkeypatch):
+    from scipy import optimize
+
+    def no_convergence(*args, **kwargs):
+        raise RuntimeError("Optimal parameters not found: Number of calls to function has "
+                           "reached maxfev = 20000.")
+
+    monkeypatch.setattr(optimize, "curve_fit", no_convergence)
+    rho = np.array([1.0, 1.05, 1.1, 1.15, 1.2])
+    r = EquationOfState(rho, 1000 * ((rho / 1.1) ** 7 - 1)).run().results
+    assert not r.valid and "did not converge" in r.verdict
+    assert not r.zero_pressure_density.valid
+    assert r.zero_pressure_density.verdict == r.verdict
+    assert np.isnan(r.rho0)

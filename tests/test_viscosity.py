@@ -257,3 +257,36 @@ def test_analyze_reads_the_pressure_tensor_once_from_the_shared_collection(md_fi
     assert len(reads) == 1 and frames == []
     assert alone["viscosity"]["viscosity"] == summary["viscosity"]["viscosity"]
     u.trajectory.close()
+
+
+@pytest.mark.parametrize("plateau, message", [
+    ("abc", "plateau must be 'auto' or"),
+    ((0.0, 0.05, 0.1), "plateau must be 'auto' or"),
+    (0.05, "plateau must be 'auto' or"),
+    ((np.nan, 0.05), "plateau start"),
+    ((0.05, np.nan), "plateau end"),
+    ((0.05, 0.02), "plateau end"),
+    ((-0.01, 0.05), "plateau start"),
+    ((0.01, 0.05), "must lie within"),
+    ((0.0101, 0.0109), "holds 0 lag"),
+    ((0.0101, 0.0119), "holds 1 lag"),
+])
+def test_bad_plateau_windows_are_refused_before_work(plateau, message):
+    # a 3-tuple failed with "too many values to unpack", "abc" with a float() error, and a
+    # window between two lags with an IndexError after the correlation pass; a window of one
+    # lag has no drift, so its flatness verdict could not fail
+    p = pressure_process(0, n=400)
+    with pytest.raises(ValueError, match=message):
+        GreenKuboViscosity(p, temperature=T, volume=V, dt=0.001, max_lag=0.02, n_blocks=2,
+                           plateau=plateau)
+
+
+def test_plateau_as_an_array_is_a_window():
+    p = pressure_process(0, n=2000)
+    kw = dict(temperature=T, volume=V, dt=DT, max_lag=1.0, check_sampling=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        a = GreenKuboViscosity(p, plateau=np.array([0.5, 1.0]), **kw).run().results
+        b = GreenKuboViscosity(p, plateau=(0.5, 1.0), **kw).run().results
+    assert a.plateau == b.plateau == (0.5, 1.0)
+    assert a.shear_viscosity == b.shear_viscosity

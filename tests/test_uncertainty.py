@@ -1,0 +1,120 @@
+"""Means and errors of mda_electrolyte.uncertainty and frame_estimates on degenerate series:
+non-finite samples, arrays of the wrong rank, anti-correlated and tiny or huge series."""
+
+import numpy as np
+import pytest
+
+from mda_electrolyte.frame_estimates import frame_average
+from mda_electrolyte.uncertainty import (
+    _inefficiency,
+    detect_equilibration,
+    mean_error,
+    segment_estimate,
+    timeseries_mean,
+)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_mean_error_refuses_a_non_finite_estimate(bad):
+    # was (nan, nan): a NaN error next to a number
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        mean_error([1.0, bad, 2.0])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        segment_estimate([1.0, 2.0, bad], "1", n_runs=1, n_blocks=3)
+
+
+def test_mean_error_refuses_one_number():
+    # was an IndexError from the shape lookup
+    with pytest.raises(ValueError, match="not one number"):
+        mean_error(3.0)
+
+
+@pytest.mark.parametrize("function", [timeseries_mean, detect_equilibration])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_time_series_functions_refuse_non_finite_samples(function, bad):
+    # detect_equilibration returned (0, nan, nan)
+    x = np.arange(10.0)
+    x[4] = bad
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        function(x)
+
+
+@pytest.mark.parametrize("function", [timeseries_mean, detect_equilibration])
+def test_time_series_functions_refuse_several_series(function):
+    # a (T, 3) table was ravelled into one series of interleaved columns
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match=r"one time series \(1-D\).*\(20, 3\)"):
+        function(x)
+    # one column is one series
+    assert function(x[:, :1]) == function(x[:, 0])
+
+
+@pytest.mark.parametrize("function", [timeseries_mean, detect_equilibration])
+def test_time_series_functions_refuse_three_samples(function):
+    with pytest.raises(ValueError, match="at least 4 samples, got 3"):
+        function([1.0, 2.0, 3.0])
+
+
+def test_inefficiency_is_pymbars_full_sum():
+    from pymbar import timeseries
+
+    rng = np.random.default_rng(1)
+    for phi in (0.0, 0.5, 0.9, -0.5):
+        x = np.zeros(1500)
+        for i in range(1, x.size):
+            x[i] = phi * x[i - 1] + rng.normal()
+        assert _inefficiency(x) == pytest.approx(
+            timeseries.statistical_inefficiency(x, fast=False), rel=1e-9)
+
+
+@pytest.mark.parametrize("n", [4, 5, 8, 20, 200])
+def test_an_oscillating_stationary_series_is_equilibrated_from_the_start(n):
+    # pymbar's fast g of +1, -1, ... is 7.5 at the start and 1 on the last 3 samples: the start
+    # was put 3 samples before the end, and Density then failed on too few samples
+    x = 5.0 + np.array([1.0, -1.0] * (n // 2))
+    t0, g, n_eff = detect_equilibration(x)
+    assert (t0, g, n_eff) == (0, 1.0, float(x.size))
+
+
+@pytest.mark.parametrize("x", [
+    [0.0, 0.0, 0.0, 0.0, 100.0, 0.0, 0.0, 0.0],
+    [1.0, 2.0, 3.0, 4.0],
+    list(np.random.default_rng(2).normal(size=50)),
+])
+def test_effective_samples_never_exceed_the_samples_left(x):
+    # pymbar counts N - t + 1 samples after t: 5 effective samples out of 4
+    t0, g, n_eff = detect_equilibration(x)
+    assert g >= 1.0
+    assert n_eff == pytest.approx((len(x) - t0) / g)
+    assert n_eff <= len(x) - t0
+
+
+def test_a_constant_tail_after_a_transient_counts_one_sample():
+    x = np.r_[np.linspace(10.0, 1.0, 10), np.ones(30)]
+    t0, g, n_eff = detect_equilibration(x)
+    assert n_eff >= 1.0
+    assert t0 < 10  # the tail alone, one sample's worth, loses to a start with the transient
+
+
+def test_timeseries_mean_of_huge_values_is_finite():
+    # the variance of ±1e300 overflowed, and t_factor failed with "got nan" dof
+    x = np.array([1.0, -1.0, 1.0, -1.0, 1.0]) * 1e300
+    mean, err, g = timeseries_mean(x)
+    small = timeseries_mean(x / 1e300)
+    assert mean == pytest.approx(small[0] * 1e300, rel=1e-12)
+    assert err == pytest.approx(small[1] * 1e300, rel=1e-12)
+    assert np.isfinite(err) and err > 0
+
+
+@pytest.mark.parametrize("n_ions", [np.nan, "5", 2.5, -1, True])
+def test_frame_average_refuses_a_bad_ion_count(n_ions):
+    # NaN ions gave a valid estimate, "5" a TypeError from a comparison
+    with pytest.raises(ValueError, match="CN: n_ions"):
+        frame_average(np.ones(10), n_ions, what="CN")
+
+
+def test_frame_average_refuses_a_table_of_frames_by_ions():
+    # a (frames, ions) table was ravelled: its blocks cut across ions, not frames
+    with pytest.raises(ValueError, match=r"one value per frame.*\(10, 3\)"):
+        frame_average(np.ones((10, 3)), 10, what="CN")
+    assert frame_average(np.ones((10, 1)), 10).value == 1.0
