@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.fft
 
-from ase_electrolyte.atoms_checks import check_number
+from ase_electrolyte.atoms_checks import check_flag, check_number
 
 __all__ = [
     "time_correlation",
@@ -28,6 +28,7 @@ __all__ = [
     "fit_line",
     "fit_window_slice",
     "check_fit_window",
+    "check_window",
     "check_sampling",
     "plateau_verdict",
     "loglog_slope",
@@ -58,7 +59,8 @@ def _as_series(x, name):
 def _n_lags(n_lags, n_frames):
     if n_lags is None:
         return n_frames
-    n_lags = int(n_lags)
+    # int() would truncate 2.5, and accept True or "3"
+    n_lags = check_number("n_lags", n_lags, integer=True)
     if not 1 <= n_lags <= n_frames:
         raise ValueError(
             f"n_lags must be between 1 and the number of frames {n_frames}, not {n_lags}"
@@ -93,6 +95,7 @@ def time_correlation(a, b=None, n_lags=None, sum_columns=True):
     numpy.ndarray
         Shape ``(n_lags,)`` if ``sum_columns`` else ``(n_lags, m)``; units of ``a`` times ``b``.
     """
+    check_flag("sum_columns", sum_columns)
     a = _as_series(a, "a")
     b = a if b is None else _as_series(b, "b")
     if a.shape != b.shape:
@@ -106,16 +109,22 @@ def time_correlation(a, b=None, n_lags=None, sum_columns=True):
         spectrum = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
     else:
         out = np.empty((n_lags, n_cols))
-    for cols in _chunks(n_cols, n_fft):
-        fa = scipy.fft.rfft(a[:, cols], n=n_fft, axis=0)
-        fb = fa if b is a else scipy.fft.rfft(b[:, cols], n=n_fft, axis=0)
-        prod = np.conj(fa) * fb
+    # an overflow is reported below as one error, not as numpy warnings
+    with np.errstate(over="ignore", invalid="ignore"):
+        for cols in _chunks(n_cols, n_fft):
+            fa = scipy.fft.rfft(a[:, cols], n=n_fft, axis=0)
+            fb = fa if b is a else scipy.fft.rfft(b[:, cols], n=n_fft, axis=0)
+            prod = np.conj(fa) * fb
+            if sum_columns:
+                spectrum += prod.sum(axis=1)
+            else:
+                out[:, cols] = scipy.fft.irfft(prod, n=n_fft, axis=0)[:n_lags] / counts[:, None]
         if sum_columns:
-            spectrum += prod.sum(axis=1)
-        else:
-            out[:, cols] = scipy.fft.irfft(prod, n=n_fft, axis=0)[:n_lags] / counts[:, None]
-    if sum_columns:
-        return scipy.fft.irfft(spectrum, n=n_fft)[:n_lags] / counts
+            out = scipy.fft.irfft(spectrum, n=n_fft)[:n_lags] / counts
+    if not np.all(np.isfinite(out)):
+        # products of values near 1e154 overflow: the correlation is not a float64 number
+        raise ValueError("the correlation overflows float64: rescale the series (are they in "
+                         "the intended unit?)")
     return out
 
 
@@ -142,6 +151,7 @@ def mean_squared_displacement(x, n_lags=None, sum_columns=True):
     numpy.ndarray
         Shape ``(n_lags,)`` or ``(n_lags, m)``; units of ``x`` squared.
     """
+    check_flag("sum_columns", sum_columns)
     x = _as_series(x, "x")
     n_frames, _ = x.shape
     n_lags = _n_lags(n_lags, n_frames)
@@ -180,6 +190,8 @@ def fit_line(x, y):
         raise ValueError(
             f"fit_line needs at least 3 points with matching x and y, got {x.shape}, {y.shape}"
         )
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("fit_line: the points contain NaN or infinite values")
     xc = x - x.mean()
     yc = y - y.mean(axis=0)
     sxx = xc @ xc
@@ -228,13 +240,21 @@ def fit_window_slice(time, fit_window, fit_window_ps):
     return slice(sel[0], sel[-1] + 1)
 
 
-def check_fit_window(fit_window, fit_window_ps):
-    """Raise ValueError for a fit window that is not two finite numbers ``0 <= start < stop``
-    (fractions ``<= 1`` for ``fit_window``)."""
-    if fit_window_ps is not None:
-        name, window, top, rule = "fit_window_ps", fit_window_ps, None, "0 <= start < stop (ps)"
-    else:
-        name, window, top, rule = "fit_window", fit_window, 1, "fractions 0 <= start < stop <= 1"
+def check_window(name, window, top=None, rule="0 <= start < stop"):
+    """``(start, stop)`` as floats, or ValueError naming ``name``: two finite numbers with
+    ``0 <= start < stop`` (``<= top`` when given).
+
+    Parameters
+    ----------
+    name : str
+        The argument, as messages show it.
+    window : object
+        What the user gave.
+    top : float, optional
+        Largest allowed ``stop``.
+    rule : str
+        The rule as the message states it.
+    """
     try:
         if isinstance(window, (str, bytes)):
             raise TypeError
@@ -245,6 +265,16 @@ def check_fit_window(fit_window, fit_window_ps):
     hi = check_number(f"{name} stop", hi, maximum=top)
     if not lo < hi:
         raise ValueError(f"{name} must satisfy {rule}, got {window!r}")
+    return lo, hi
+
+
+def check_fit_window(fit_window, fit_window_ps):
+    """Raise ValueError for a fit window that is not two finite numbers ``0 <= start < stop``
+    (fractions ``<= 1`` for ``fit_window``)."""
+    if fit_window_ps is not None:
+        check_window("fit_window_ps", fit_window_ps, rule="0 <= start < stop (ps)")
+    else:
+        check_window("fit_window", fit_window, 1, "fractions 0 <= start < stop <= 1")
 
 
 def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", threshold=0.5):
@@ -282,8 +312,12 @@ def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", thre
         ``resolved`` (bool), ``message``.
     """
     acf = np.asarray(acf, dtype=np.float64)
+    dt = check_number("dt (ps)", dt, above=0)
+    threshold = check_number("threshold", threshold, above=0, maximum=1)
     if acf.size < 2:
         raise ValueError(f"the {what} autocorrelation needs at least 2 lags to check sampling")
+    if not np.all(np.isfinite(acf)):
+        raise ValueError(f"the {what} autocorrelation contains NaN or infinite values")
     c0 = acf[0]
     if not c0 > 0:
         raise ValueError(f"the {what} autocorrelation is zero at the origin: nothing moves")
@@ -345,11 +379,19 @@ def plateau_verdict(time, running, window, n_sigma=2.0):
     dict
         ``drift`` and ``drift_err`` (units of ``running``), ``converged`` (``|drift| <=
         n_sigma·drift_err``).
+
+    Raises
+    ------
+    ValueError
+        A window of fewer than 2 lags.
     """
     from .uncertainty import mean_error
 
     t = time[window]
     y = running[:, window]
+    if t.size < 2:
+        # one lag has no drift: 0 ± 0 would call any running integral flat
+        raise ValueError(f"the plateau window holds {t.size} lag(s); a drift needs at least 2")
     width = t[-1] - t[0]
     if t.size >= 3 and width > 0:
         slopes, _, _ = fit_line(t, y.T)

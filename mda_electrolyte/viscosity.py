@@ -44,6 +44,7 @@ from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
     check_sampling,
+    check_window,
     fit_line,
     fit_window_slice,
     loglog_slope,
@@ -288,18 +289,12 @@ class _PressureAnalysis:
 def _plateau_window(plateau, n_lags, dt):
     """``"auto"`` or the window ``(lo, hi)`` in ps as floats, holding at least 2 lags."""
     # a string compared with != "auto" element by element would make an array here
-    if isinstance(plateau, str):
-        if plateau != "auto":
-            raise ValueError(f"plateau must be 'auto' or (start, end) in ps, got {plateau!r}")
+    if isinstance(plateau, str) and plateau == "auto":
         return plateau
     try:
-        parts = tuple(plateau)
-    except TypeError:
-        parts = ()
-    if len(parts) != 2:
-        raise ValueError(f"plateau must be 'auto' or (start, end) in ps, got {plateau!r}")
-    lo = check_number("plateau start (ps)", parts[0], minimum=0)
-    hi = check_number("plateau end (ps)", parts[1], above=lo)
+        lo, hi = check_window("plateau (ps)", plateau)
+    except ValueError as exc:
+        raise ValueError(f"plateau must be 'auto' or a window: {exc}") from None
     if hi > (n_lags - 1) * dt + 1e-12:
         raise ValueError(f"plateau window {plateau!r} must lie within 0..max_lag ps")
     lags = np.arange(n_lags) * dt

@@ -71,3 +71,66 @@ def test_bad_series():
         time_correlation(np.ones((5, 3)), np.ones((5, 2)))
     with pytest.raises(ValueError, match="n_lags"):
         mean_squared_displacement(np.ones((5, 3)), n_lags=6)
+
+
+@pytest.mark.parametrize("n_lags", [2.5, True, "3", np.nan])
+def test_n_lags_must_be_a_whole_number(n_lags):
+    # 2.5 was truncated to 2, True read as 1 and "3" as 3
+    for function in (time_correlation, mean_squared_displacement):
+        with pytest.raises(ValueError, match="n_lags must be a whole number"):
+            function(np.arange(10.0), n_lags=n_lags)
+
+
+@pytest.mark.parametrize("flag", ["no", 0, None])
+def test_sum_columns_must_be_a_flag(flag):
+    # "no" is truthy: the columns were summed
+    from ase_electrolyte.atoms_checks import FlagError
+
+    for function in (time_correlation, mean_squared_displacement):
+        with pytest.raises(FlagError, match="sum_columns"):
+            function(np.ones((10, 3)), sum_columns=flag)
+
+
+def test_a_correlation_that_overflows_is_refused():
+    # 1e200² is not a float64: the ACF was [inf, nan, nan]
+    with pytest.raises(ValueError, match="overflows float64"):
+        time_correlation(np.array([1e200, -1e200, 1e200, 0.0]))
+    assert np.all(np.isfinite(time_correlation(np.array([1e150, -1e150, 1e150, 0.0]))))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_fit_line_refuses_non_finite_points(bad):
+    # gave a NaN slope, intercept and r²
+    x = np.arange(10.0)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        fit_line(x, np.where(x == 3, bad, x))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        fit_line(np.where(x == 3, bad, x), x)
+
+
+def test_check_sampling_refuses_bad_spacing_and_non_finite_acf():
+    from mda_electrolyte.correlation import check_sampling
+
+    acf = np.array([1.0, 0.8, 0.5, 0.2])
+    # a NaN spacing was reported as resolved
+    for dt in (np.nan, 0.0, -0.1, "0.1"):
+        with pytest.raises(ValueError, match="dt"):
+            check_sampling(acf, dt)
+    # a NaN ACF was said to be "zero at the origin"
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        check_sampling(np.array([1.0, np.nan, 0.5]), 0.1)
+    for threshold in (np.nan, 0.0, 1.5):
+        with pytest.raises(ValueError, match="threshold"):
+            check_sampling(acf, 0.1, threshold=threshold)
+
+
+def test_plateau_verdict_needs_two_lags():
+    from mda_electrolyte.correlation import plateau_verdict
+
+    time = np.arange(10.0)
+    rising = np.vstack([time, 2 * time, 3 * time])
+    # one lag: drift 0 ± 0 and "converged" for a rising integral
+    with pytest.raises(ValueError, match="holds 1 lag"):
+        plateau_verdict(time, rising, slice(5, 6))
+    assert not plateau_verdict(time, rising + np.array([[0.0], [0.1], [-0.1]]),
+                               slice(5, 7))["converged"]

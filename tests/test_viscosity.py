@@ -260,13 +260,13 @@ def test_analyze_reads_the_pressure_tensor_once_from_the_shared_collection(md_fi
 
 
 @pytest.mark.parametrize("plateau, message", [
-    ("abc", "plateau must be 'auto' or"),
-    ((0.0, 0.05, 0.1), "plateau must be 'auto' or"),
-    (0.05, "plateau must be 'auto' or"),
-    ((np.nan, 0.05), "plateau start"),
-    ((0.05, np.nan), "plateau end"),
-    ((0.05, 0.02), "plateau end"),
-    ((-0.01, 0.05), "plateau start"),
+    ("abc", "plateau must be 'auto' or a window.*two numbers"),
+    ((0.0, 0.05, 0.1), "plateau must be 'auto' or a window.*two numbers"),
+    (0.05, "plateau must be 'auto' or a window.*two numbers"),
+    ((np.nan, 0.05), r"plateau \(ps\) start"),
+    ((0.05, np.nan), r"plateau \(ps\) stop"),
+    ((0.05, 0.02), "0 <= start < stop"),
+    ((-0.01, 0.05), r"plateau \(ps\) start"),
     ((0.01, 0.05), "must lie within"),
     ((0.0101, 0.0109), "holds 0 lag"),
     ((0.0101, 0.0119), "holds 1 lag"),
