@@ -15,7 +15,7 @@ from .atoms_checks import check_elements, check_overlaps
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract
 from .device import resolve_device, reuse_freed_memory
-from .models import load_model
+from .models import load_model, model_spec
 
 __all__ = ["Calculator", "parse_dispersion"]
 
@@ -218,8 +218,7 @@ class Calculator(ParametersContract, _AseCalculator):
     def _configure(self, p, old, given):
         """Check the options, then (re)build the model and the summed terms they describe."""
         p = dict(p)
-        if isinstance(p["model"], os.PathLike):
-            p["model"] = os.fspath(p["model"])
+        p["model"] = model_spec(p["model"])
         if old is not None and "model" in given and not equal(p["model"], old["model"]):
             # a new model is loaded with the backend and backend options given with it
             for key in set(p) - set(self.default_parameters) - given:

@@ -7,7 +7,9 @@ The committee spread is the uncertainty signal of ensemble knowledge distillatio
 
 from __future__ import annotations
 
+import hashlib
 import os
+import warnings
 
 import numpy as np
 from ase.calculators.calculator import Calculator as _AseCalculator
@@ -16,8 +18,64 @@ from ase.data import chemical_symbols
 
 from .calculator import Calculator
 from .calculator_errors import InputError, check_finite
+from .models import model_spec
 
-__all__ = ["Committee", "committee_spread"]
+__all__ = ["Committee", "RepeatedMemberWarning", "committee_spread"]
+
+
+class RepeatedMemberWarning(UserWarning):
+    """A committee holds the same model more than once, so its spread understates uncertainty."""
+
+
+def _member_identity(model):
+    """What makes two member specs the same model: a registered name in any spelling, or a
+    file's content (the same file under another path or name, a link, a copy)."""
+    from .models import _NAMED
+
+    named = _NAMED.get(model.lower())
+    if named is not None:
+        path = None
+        if named.backend == "sevennet":
+            # a registered SevenNet model is a checkpoint shipped with sevenn: a copy of that
+            # file given by path is the same model
+            try:
+                from sevenn.util import pretrained_name_to_path
+
+                path = pretrained_name_to_path(named.upstream)
+            except (ImportError, ValueError, KeyError, NotImplementedError):
+                path = None
+        if path is None or not os.path.isfile(path):
+            return ("named", named.upstream)
+        model = path
+    elif not os.path.isfile(model):
+        return ("path", model)  # load_model names the problem
+    digest = hashlib.sha256()
+    with open(model, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return ("file", digest.hexdigest())
+
+
+def _warn_repeats(models, identities):
+    """Warn when a model is a member more than once (its repeats agree exactly)."""
+    groups = {}
+    for model, identity in zip(models, identities, strict=True):
+        groups.setdefault(identity, []).append(model)
+    repeated = [names for names in groups.values() if len(names) > 1]
+    if not repeated:
+        return
+    shown = "; ".join(" = ".join(map(repr, names)) for names in repeated)
+    if len(groups) == 1:
+        effect = ("every member is the same model, so the spread (energy_std, forces_std, "
+                  "stress_std) is zero whatever the structure and says nothing about the error")
+    else:
+        effect = ("repeats agree exactly, so the spread (energy_std, forces_std, stress_std) "
+                  f"comes from {len(groups)} distinct models and is smaller than theirs")
+    warnings.warn(
+        f"the committee holds the same model more than once ({shown}): {effect}",
+        RepeatedMemberWarning,
+        stacklevel=5,
+    )
 
 
 def committee_spread(energies, forces, stresses=None):
@@ -102,7 +160,9 @@ class Committee(Calculator):
     models : sequence of str or os.PathLike
         At least two registered names or model files (see :class:`ase_electrolyte.Calculator`);
         all must cover the same elements. Also accepted as ``model=`` (the name
-        ``todict()`` uses).
+        ``todict()`` uses). A model given more than once (a name in another spelling, a
+        file under another path or a copy of it) is loaded once and warned about
+        (:class:`RepeatedMemberWarning`): its repeats agree exactly and add no spread.
     dispersion, electrostatics : see :class:`ase_electrolyte.Calculator`
         Evaluated once and added to the mean and to every member (they add no spread).
     backend : None, str or sequence of str
@@ -133,11 +193,11 @@ class Committee(Calculator):
     --------
     >>> from ase.build import molecule
     >>> from ase_electrolyte import Calculator
-    >>> calc = Calculator(["sevennet-0", "sevennet-0"], device="cpu")
+    >>> calc = Calculator(["sevennet-0", "sevennet-0-22may2024"], device="cpu")
     >>> atoms = molecule("H2O")
     >>> atoms.calc = calc
-    >>> float(atoms.calc.get_property("energy_std", atoms))  # identical members agree
-    0.0
+    >>> bool(atoms.calc.get_property("energy_std", atoms) > 0)  # two releases disagree
+    True
     """
 
     implemented_properties = Calculator.implemented_properties + [
@@ -173,7 +233,7 @@ class Committee(Calculator):
                 f"a committee needs at least two models, got {models!r}; use "
                 "Calculator(name) for a single model"
             )
-        p["model"] = [os.fspath(m) for m in models]
+        p["model"] = [model_spec(os.fspath(m)) for m in models]
         if old is not None and "model" in given and not equal(p["model"], old["model"]):
             for key in set(p) - set(self.default_parameters) - given:
                 del p[key]
@@ -189,15 +249,17 @@ class Committee(Calculator):
         device, terms, reload = self._device_terms_reload(p, old, given)
         if reload:
             options = {k: v for k, v in p.items() if k not in self.default_parameters}
-            # a model named twice is loaded once; its repeats then agree exactly
+            # a model given twice (in any spelling, under any path) is loaded once
+            identities = [_member_identity(m) for m in p["model"]]
             loaded = {}
             members = []
-            for m, b in zip(p["model"], backends, strict=True):
-                if (m, b) not in loaded:
-                    loaded[m, b] = Calculator(m, device=device, dtype=p["dtype"], backend=b,
-                                              **options)
-                members.append(loaded[m, b])
+            for m, key, b in zip(p["model"], identities, backends, strict=True):
+                if (key, b) not in loaded:
+                    loaded[key, b] = Calculator(m, device=device, dtype=p["dtype"], backend=b,
+                                                **options)
+                members.append(loaded[key, b])
             _check_element_sets(members)
+            _warn_repeats(p["model"], identities)
             p["backend"] = [m.backend for m in members]
             # every option is valid: only now is the calculator changed
             self.members = members

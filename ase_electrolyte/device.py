@@ -75,6 +75,12 @@ def parse_device(device, *, allow_auto=True):
     if isinstance(device, Device):
         return device
     if type(device).__name__ == "device" and type(device).__module__ == "torch":
+        # a torch device of another kind (mps, meta, xpu) is not the CPU: taking it for one
+        # would run the model somewhere the user did not ask for
+        if device.type not in ("cpu", "cuda"):
+            raise ValueError(
+                f"device must be a CPU or CUDA device, not torch.device({str(device)!r})"
+            )
         return Device(device.type, device.index or 0) if device.type == "cuda" else Device("cpu")
     text = str(device).strip().lower() if isinstance(device, str) else None
     if text == "auto" and allow_auto:

@@ -39,6 +39,7 @@ __all__ = [
     "ModelFileTrustWarning",
     "resolve_device",
     "LoadedModel",
+    "model_spec",
 ]
 
 
@@ -92,7 +93,11 @@ class _Named:
     backend: str
     upstream: str  # the name the backend's loader understands
     description: str
-    needs_modal: bool = False
+    modals: tuple = ()  # the fidelities of a multi-fidelity model (its ``modal`` values)
+
+    @property
+    def needs_modal(self):
+        return bool(self.modals)
 
 
 _NAMED = {
@@ -108,7 +113,7 @@ _NAMED = {
         "sevennet",
         "7net-mf-0",
         "SevenNet-MF-0, multi-fidelity: needs modal=, e.g. modal='PBE'",
-        needs_modal=True,
+        modals=("PBE", "R2SCAN"),
     ),
     "sevennet-l3i5": _Named("sevennet", "7net-l3i5", "SevenNet-l3i5 (lmax 3, 5 interactions)"),
     "chgnet-0.3.0": _Named("chgnet", "0.3.0", "CHGNet 0.3.0 (MPtrj)"),
@@ -274,16 +279,15 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
     if named is not None:
         backend = named.backend
         source = named.upstream
-        if named.needs_modal and "modal" not in options:
-            raise ValueError(f"{model!r} is multi-fidelity: pass modal=..., e.g. modal='PBE'")
-    elif os.path.exists(model):
+        _check_modal(model, named, options)
+    elif _is_file_spec(model):
+        _check_file_path(model)
         if backend is None:
             backend = _backend_of_file(model)
         elif backend not in _BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; known: {sorted(_BACKENDS)}")
+        _check_file_content(model, backend)
         source = model
-    elif model.lower().endswith((".model", ".pt2", ".pth", ".pt", ".xml")):
-        raise ValueError(f"model file {model!r} does not exist")
     else:
         raise ValueError(
             f"unknown model {model!r}; registered names: {', '.join(_NAMED)} (or give a model file)"
@@ -304,8 +308,36 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
             f"{sorted(spec.dtypes, key=str)}"
         )
     _require(backend)
-    calc, numbers, periodic_only = _LOADERS[backend](source, device, dtype, options)
+    if named is not None:
+        calc, numbers, periodic_only = _LOADERS[backend](source, device, dtype, options)
+    else:
+        calc, numbers, periodic_only = _load_file(backend, source, device, dtype, options)
     return LoadedModel(model, backend, calc, numbers, periodic_only)
+
+
+def _load_file(backend, source, device, dtype, options):
+    """Load a model file; a file its backend cannot read is a ValueError naming the file.
+
+    The loaders fail on a foreign file (a torch archive of something else, XML of no GAP
+    potential) with whatever their parser meets first: ``KeyError: 'cutoff'``, a Fortran
+    ``RuntimeError``. Running out of memory is no fault of the file and passes through.
+    """
+    import pickle
+    import zipfile
+
+    try:
+        return _LOADERS[backend](source, device, dtype, options)
+    except (ValueError, ImportError, MemoryError):
+        raise
+    except (KeyError, RuntimeError, EOFError, AttributeError, TypeError, pickle.UnpicklingError,
+            zipfile.BadZipFile) as err:
+        if "out of memory" in str(err).lower():
+            raise
+        raise ValueError(
+            f"model file {source!r} cannot be loaded as a {backend} model "
+            f"({type(err).__name__}: {str(err).strip()[:300]}); is it a {backend} model file? "
+            "pass backend=... if its suffix misleads"
+        ) from err
 
 
 class ModelFileTrustWarning(UserWarning):
@@ -327,7 +359,7 @@ def _warn_untrusted(path, how):
         f"loading {path!r} {how}: a model file can run arbitrary code on this machine; load "
         "only files you trust as you would trust a program",
         ModelFileTrustWarning,
-        stacklevel=4,
+        stacklevel=5,  # the caller of load_model (through _load_file and the loader)
     )
 
 
@@ -360,12 +392,10 @@ def check_model(model):
     named = _NAMED.get(model.lower())
     if named is not None:
         backend = named.backend
-    elif os.path.isfile(model):
+    elif _is_file_spec(model):
+        _check_file_path(model)
         backend = _backend_of_file(model)
-    elif os.path.exists(model):
-        raise ValueError(f"model {model!r} is not a file")
-    elif model.lower().endswith((".model", ".pt2", ".pth", ".pt", ".xml")):
-        raise ValueError(f"model file {model!r} does not exist")
+        _check_file_content(model, backend)
     else:
         raise ValueError(
             f"unknown model {model!r}; registered names: {', '.join(_NAMED)} (or give a model file)"
@@ -374,13 +404,122 @@ def check_model(model):
     return backend
 
 
+_MODEL_SUFFIXES = (".model", ".pt2", ".pth", ".pt", ".xml")
+
+
+def model_spec(model):
+    """``model`` as stored in a calculator's parameters: a file as its absolute path.
+
+    ``todict()`` records it, and a relative path would name another file (or none) once the
+    working folder changes; a registered name, or a path that does not exist (whose error
+    names it as given), is returned unchanged.
+    """
+    if isinstance(model, os.PathLike):
+        model = os.fspath(model)
+    if isinstance(model, str) and model.lower() not in _NAMED and os.path.lexists(model):
+        return os.path.abspath(model)
+    return model
+
+
+def _is_file_spec(model):
+    """Whether ``model`` (not a registered name) is meant as a file: it exists in some form
+    (a dangling link included) or carries a model-file suffix."""
+    return os.path.lexists(model) or model.lower().endswith(_MODEL_SUFFIXES)
+
+
+def _check_file_path(path):
+    """ValueError unless ``path`` is a readable, non-empty regular file (links followed)."""
+    if not os.path.exists(path):
+        if os.path.lexists(path):
+            raise ValueError(
+                f"model file {path!r} is a symbolic link that does not resolve (its target is "
+                "missing, or the link points back to itself)"
+            )
+        raise ValueError(f"model file {path!r} does not exist")
+    if not os.path.isfile(path):
+        raise ValueError(f"model {path!r} is not a file")
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb"):
+            pass
+    except OSError as err:
+        raise ValueError(f"model file {path!r} cannot be read: {err.strerror or err}") from err
+    if size == 0:
+        raise ValueError(f"model file {path!r} is empty")
+
+
+# how the files of each backend begin: torch.save writes a zip archive (or, in its legacy
+# format, a pickle, whose protocol byte is 0x80); a GAP potential is XML
+_TORCH_MAGIC = (b"PK\x03\x04", b"\x80")
+
+
+def _check_file_content(path, backend):
+    """ValueError when the first bytes of ``path`` cannot be a ``backend`` model file.
+
+    Reads a few bytes only, so that an empty, truncated-to-text or misnamed file is refused
+    by name before a loader fails on it with an EOFError or a KeyError from deep inside.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    if backend == "gap":
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not text.startswith(b"<"):
+            raise ValueError(f"model file {path!r} is not XML, so not a GAP potential")
+    elif backend in ("sevennet", "mace", "nequip") and not head.startswith(_TORCH_MAGIC):
+        raise ValueError(
+            f"model file {path!r} is not a torch file (neither a torch.save zip archive nor a "
+            f"pickle), so not a {backend} model"
+        )
+    elif head.startswith(_TORCH_MAGIC[0]):
+        import zipfile
+
+        # the zip directory sits at the end of the file: reading it (not the weights) shows a
+        # file cut short by an interrupted copy or download
+        try:
+            with zipfile.ZipFile(path):
+                pass
+        except zipfile.BadZipFile as err:
+            raise ValueError(
+                f"model file {path!r} is a damaged zip archive ({err}): truncated or corrupted"
+            ) from err
+
+
+def _check_modal(model, named, options):
+    """ValueError, before the load, for a ``modal`` that the registered model cannot take."""
+    modal = options.get("modal")
+    if named.modals and modal is None:
+        raise ValueError(
+            f"{model!r} is multi-fidelity: pass modal=..., one of {list(named.modals)}"
+        )
+    if not named.modals and modal is not None:
+        # SevenNet would only warn and evaluate its one fidelity: not the one asked for
+        raise ValueError(
+            f"{model!r} has one fidelity and takes no modal (got modal={modal!r}); "
+            "modal= is for multi-fidelity models such as 'sevennet-mf-0'"
+        )
+    if named.modals and modal not in named.modals:
+        raise ValueError(
+            f"unknown modal {modal!r} for {model!r}; choose one of {list(named.modals)}"
+        )
+
+
 def _load_sevennet(source, device, dtype, options):
+    import warnings
+
     from sevenn.calculator import SevenNetCalculator
 
     if os.path.exists(source) and not _is_plain_checkpoint(source):
         _warn_untrusted(source, "unpickles objects beyond plain tensors (torch weights_only=False)")
 
-    calc = SevenNetCalculator(source, device=device, **options)
+    with warnings.catch_warnings():
+        # our own error below replaces SevenNet's warning that it ignores the modal
+        warnings.filterwarnings("ignore", message="modal=.* is ignored")
+        calc = SevenNetCalculator(source, device=device, **options)
+    if options.get("modal") is not None and calc.modal is None:
+        raise ValueError(
+            f"the SevenNet model {source!r} has one fidelity and takes no modal (got "
+            f"modal={options['modal']!r})"
+        )
     return calc, frozenset(int(z) for z in calc.type_map), False
 
 

@@ -223,6 +223,56 @@ def test_multifidelity_model_needs_modal():
         Calculator("sevennet-mf-0", device="cpu")
 
 
+@pytest.fixture
+def no_loading(monkeypatch):
+    """Every backend loader fails the test: what is refused must be refused before a load."""
+    from ase_electrolyte import models
+
+    def never(*args):
+        raise AssertionError("a model was loaded")
+
+    monkeypatch.setattr(models, "_LOADERS", dict.fromkeys(models._LOADERS, never))
+
+
+@pytest.mark.parametrize(("model", "modal", "reason"), [
+    ("sevennet-mf-0", "XYZ", r"unknown modal 'XYZ' for 'sevennet-mf-0'; choose one of \['PBE'"),
+    ("sevennet-mf-0", "pbe", r"unknown modal 'pbe'"),
+    ("sevennet-mf-0", None, r"multi-fidelity: pass modal=\.\.\., one of \['PBE', 'R2SCAN'\]"),
+    ("sevennet-0", "PBE", r"'sevennet-0' has one fidelity and takes no modal \(got modal='PBE'\)"),
+    ("sevennet-l3i5", "R2SCAN", r"'sevennet-l3i5' has one fidelity and takes no modal"),
+    ("chgnet-0.3.0", "PBE", r"'chgnet-0.3.0' has one fidelity and takes no modal"),
+])
+def test_a_modal_the_registered_model_cannot_take_is_refused_before_loading(
+        model, modal, reason, no_loading):
+    """SevenNet ignored a modal given to a one-fidelity model (with only a warning) and
+    checked an unknown modal of a multi-fidelity model only after loading it."""
+    with pytest.raises(InputError, match=reason):
+        Calculator(model, device="cpu", modal=modal)
+
+
+def test_a_modal_given_to_a_one_fidelity_checkpoint_file_is_refused(tmp_path):
+    from sevenn.util import pretrained_name_to_path
+
+    path = tmp_path / "mine.pth"
+    path.symlink_to(pretrained_name_to_path("7net-0_11Jul2024"))
+    with pytest.raises(InputError, match=r"mine.pth' has one fidelity and takes no modal"):
+        Calculator(str(path), device="cpu", modal="PBE")
+
+
+@pytest.mark.parametrize("kind", ["meta", "mps", "xpu"])
+def test_a_torch_device_that_is_neither_cpu_nor_cuda_is_refused(kind, no_loading):
+    """It was taken for the CPU, so the model silently ran elsewhere than asked."""
+    import torch
+
+    from ase_electrolyte.device import parse_device
+
+    device = torch.device(kind)
+    with pytest.raises(ValueError, match=f"CPU or CUDA device, not torch.device\\('{kind}'\\)"):
+        parse_device(device)
+    with pytest.raises(InputError, match=f"torch.device\\('{kind}'\\)"):
+        Calculator("sevennet-0", device=device)
+
+
 def test_unknown_option_and_dtype_are_rejected():
     # ASE's InputError, which stays a ValueError for callers that catch that
     with pytest.raises(InputError, match="no option"):

@@ -1,5 +1,7 @@
 """Committee calculator: mean and spread of several models."""
 
+import os
+
 import numpy as np
 import pytest
 from tiny_models import emt_copper, tiny_committee
@@ -7,7 +9,11 @@ from tiny_models import emt_copper, tiny_committee
 pytest.importorskip("sevenn")
 
 from ase_electrolyte import Calculator  # noqa: E402
-from ase_electrolyte.committee import Committee, committee_spread  # noqa: E402
+from ase_electrolyte.committee import (  # noqa: E402
+    Committee,
+    RepeatedMemberWarning,
+    committee_spread,
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +33,8 @@ def _max_spread(calc, frames):
 
 def test_identical_members_have_zero_spread_and_the_member_values(tiny):
     atoms = emt_copper(1, seed=3)[0]
-    committee = Calculator([tiny[0], tiny[0], tiny[0]], device="cpu")
+    with pytest.warns(RepeatedMemberWarning, match="every member is the same model"):
+        committee = Calculator([tiny[0], tiny[0], tiny[0]], device="cpu")
     assert isinstance(committee, Committee) and isinstance(committee, Calculator)
     single = Calculator(tiny[0], device="cpu")
     a, b = atoms.copy(), atoms.copy()
@@ -98,3 +105,54 @@ def test_uncovered_element_is_refused_before_evaluation(tiny):
     atoms.calc = Calculator(tiny, device="cpu")
     with pytest.raises(ValueError, match="does not cover"):
         atoms.get_potential_energy()
+
+
+def _spellings_of_one_model(path, folder):
+    """The same model file as given, relative, through a link and as a copy."""
+    import os
+    import shutil
+
+    link = folder / "link.pth"
+    link.symlink_to(path)
+    copy = folder / "copy.pth"
+    shutil.copy(path, copy)
+    return [str(path), os.path.relpath(path), str(link), str(copy)]
+
+
+def test_one_model_in_several_spellings_is_loaded_once_and_its_zero_spread_warned(
+        tiny, tmp_path):
+    """A committee of one model under other paths had K loads and reported a spread of 0 as
+    if the members agreed: the spread says nothing then, and the user is told."""
+    spellings = _spellings_of_one_model(tiny[0], tmp_path)
+    with pytest.warns(RepeatedMemberWarning, match="every member is the same model") as record:
+        committee = Calculator(spellings, device="cpu")
+    message = next(str(w.message) for w in record if w.category is RepeatedMemberWarning)
+    assert all(repr(os.path.abspath(m)) in message for m in spellings)
+    assert len({id(m) for m in committee.members}) == 1
+
+
+def test_a_repeated_member_among_others_is_warned_about(tiny, tmp_path):
+    copy = _spellings_of_one_model(tiny[0], tmp_path)[-1]
+    with pytest.warns(RepeatedMemberWarning, match="comes from 2 distinct models"):
+        committee = Calculator([tiny[0], tiny[1], copy], device="cpu")
+    assert committee.members[0] is committee.members[2]
+    assert committee.members[0] is not committee.members[1]
+
+
+def test_distinct_members_give_no_repeat_warning(tiny):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RepeatedMemberWarning)
+        Calculator(list(tiny), device="cpu")
+
+
+def test_a_registered_name_and_its_checkpoint_file_are_one_member(tmp_path):
+    """Names in any case and a copy of the file sevenn ships are the same model."""
+    from sevenn.util import pretrained_name_to_path
+
+    link = tmp_path / "sevennet0.pth"
+    link.symlink_to(pretrained_name_to_path("7net-0_11Jul2024"))
+    with pytest.warns(RepeatedMemberWarning, match="every member is the same model"):
+        committee = Calculator(["sevennet-0", "SevenNet-0", str(link)], device="cpu")
+    assert len({id(m) for m in committee.members}) == 1

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import bulk, molecule
-from ase.calculators.calculator import PropertyNotImplementedError
+from ase.calculators.calculator import InputError, PropertyNotImplementedError
 
 from ase_electrolyte import Calculator
 
@@ -578,3 +578,115 @@ def test_mace_dtype_option_converts_the_model(mace_model):
     # float32 rounding is visible at this energy scale (~1e4 eV), so the conversion happened
     assert ours["energy"] != float64["energy"]
     assert ours["energy"] == pytest.approx(float64["energy"], abs=1e-2)
+
+
+# ------------------------------------------------------------------ damaged and foreign files
+def _sevennet_checkpoint():
+    pytest.importorskip("sevenn")
+    from sevenn.util import pretrained_name_to_path
+
+    path = pretrained_name_to_path("7net-0_11Jul2024")
+    assert os.path.isfile(path), path
+    return path
+
+
+def _make_damaged(kind, folder):
+    """A file (or non-file) of ``kind`` in ``folder``; returns its path and the expected text."""
+    if kind == "directory":
+        path = folder / "model.pth"
+        path.mkdir()
+        return path, "is not a file"
+    if kind.startswith("empty"):
+        path = folder / ("model" + kind[len("empty"):])
+        path.write_bytes(b"")
+        return path, "is empty"
+    if kind == "dangling link":
+        path = folder / "model.pth"
+        path.symlink_to(folder / "gone.pth")
+        return path, "symbolic link that does not resolve"
+    if kind == "link loop":
+        path = folder / "model.pth"
+        path.symlink_to(path)
+        return path, "symbolic link that does not resolve"
+    if kind == "text as torch":
+        path = folder / "model.pth"
+        path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0\n")
+        return path, "is not a torch file"
+    if kind == "truncated checkpoint":
+        path = folder / "model.pth"
+        data = open(_sevennet_checkpoint(), "rb").read()
+        path.write_bytes(data[: len(data) // 2])
+        return path, "damaged zip archive"
+    if kind == "binary as xml":
+        path = folder / "model.xml"
+        path.write_bytes(b"PK\x03\x04" + bytes(60))
+        return path, "is not XML"
+    raise AssertionError(kind)
+
+
+_DAMAGED = ["directory", "empty.pth", "empty.model", "empty.xml", "empty.nequip.pt2",
+            "dangling link", "link loop", "text as torch", "truncated checkpoint",
+            "binary as xml"]
+
+
+@pytest.mark.parametrize("kind", _DAMAGED)
+def test_damaged_model_files_are_named_before_any_loader_runs(kind, tmp_path, monkeypatch):
+    """check_model and Calculator refuse the file by name and reason; no loader is called
+    (they used to fail inside it with IsADirectoryError, EOFError or KeyError: 101)."""
+    from ase_electrolyte import models
+    from ase_electrolyte.models import check_model
+
+    path, reason = _make_damaged(kind, tmp_path)
+
+    def never(*args):
+        raise AssertionError("the loader ran on a damaged file")
+
+    monkeypatch.setattr(models, "_LOADERS", dict.fromkeys(models._LOADERS, never))
+    with pytest.raises(ValueError, match=reason) as err:
+        check_model(str(path))
+    assert str(path) in str(err.value)
+    with pytest.raises(InputError, match=reason) as err:
+        Calculator(str(path), device="cpu")
+    assert str(path) in str(err.value)
+
+
+def test_foreign_file_of_the_right_format_is_named_with_the_backend(tmp_path):
+    """A torch archive that holds no SevenNet checkpoint fails in the loader; the error names
+    the file and the backend tried (it was a bare ``KeyError: 'cutoff'``)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("sevenn")
+    path = tmp_path / "weights.pth"
+    torch.save({"w": torch.ones(3)}, path)
+    with pytest.raises(InputError, match="cannot be loaded as a sevennet model") as err:
+        Calculator(str(path), device="cpu")
+    assert str(path) in str(err.value) and "cutoff" in str(err.value)
+
+
+def test_foreign_xml_is_named_with_the_backend(tmp_path):
+    pytest.importorskip("quippy")
+    path = tmp_path / "notgap.xml"
+    path.write_text("<settings><cutoff>5.0</cutoff></settings>\n")
+    with pytest.raises(InputError, match="cannot be loaded as a gap model") as err:
+        Calculator(str(path), device="cpu")
+    assert str(path) in str(err.value)
+
+
+def test_a_relative_model_path_is_recorded_absolute(tmp_path, monkeypatch):
+    """``Calculator(**calc.todict())`` from another working folder loads the same file."""
+    (tmp_path / "run" / "models").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "run" / "models" / "mine.pth").symlink_to(_sevennet_checkpoint())
+    monkeypatch.chdir(tmp_path / "run")
+    calc = Calculator(os.path.join("models", "mine.pth"), device="cpu")
+    record = calc.todict()
+    assert record["model"] == str(tmp_path / "run" / "models" / "mine.pth")
+    loaded = calc._model_calc
+    # the same file under its relative name is no change and loads nothing
+    assert calc.set(model=os.path.join(".", "models", "mine.pth")) == {}
+    assert calc._model_calc is loaded
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    again = Calculator(**record)
+    assert again.model == record["model"]
+    atoms = molecule("H2O")
+    assert again.get_potential_energy(atoms) == pytest.approx(
+        calc.get_potential_energy(atoms), abs=1e-6)
