@@ -101,13 +101,23 @@ def cache_root() -> Path:
     -------
     pathlib.Path
         ``$ASE_ELECTROLYTE_CACHE``, else ``$XDG_CACHE_HOME/ase_electrolyte``, else
-        ``~/.cache/ase_electrolyte``. Read at every call, so changing the environment
-        variable takes effect immediately.
+        ``~/.cache/ase_electrolyte``; always absolute. Read at every call, so changing the
+        environment variable takes effect immediately.
+
+    Notes
+    -----
+    A ``~`` in ``$ASE_ELECTROLYTE_CACHE`` (quoted in a shell, so not expanded there) is the
+    home folder, not a folder named ``~`` under the working folder, and a relative value is
+    taken from the working folder once, here, so the library path stays valid after a
+    ``chdir``. A relative ``$XDG_CACHE_HOME`` is ignored, as the XDG Base Directory
+    specification asks.
     """
     root = os.environ.get("ASE_ELECTROLYTE_CACHE")
     if root:
-        return Path(root)
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(os.path.abspath(os.path.expanduser(root)))
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if not xdg or not os.path.isabs(xdg):
+        xdg = str(Path.home() / ".cache")
     return Path(xdg) / "ase_electrolyte"
 
 

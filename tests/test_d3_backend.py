@@ -54,6 +54,38 @@ def test_damaged_cached_d3_library_is_refused_on_load(tmp_path):
         backend._load(copy)
 
 
+def test_cuda_host_build_serves_from_the_cache_without_a_compiler(tmp_path, monkeypatch):
+    """The host emulation demanded a compiler even with a valid cached build (the CPU kernel
+    did not), so the cuda_host tests failed on a machine without one; its key now also
+    separates CPU architectures sharing a cache."""
+    import json
+    import platform
+
+    from ase_electrolyte import native_build
+
+    monkeypatch.setenv("ASE_ELECTROLYTE_CACHE", str(tmp_path))
+    monkeypatch.delenv("CXX", raising=False)
+    backend.cuda_host_library.cache_clear()
+    try:
+        built = Path(backend.cuda_host_library()._name)
+        assert built.parent == tmp_path / "d3"
+        manifest = json.loads(built.with_suffix(".json").read_text())
+        assert manifest["signature"] == platform.machine()
+        monkeypatch.setenv("PATH", str(tmp_path / "no-compilers-here"))
+        assert native_build.find_cxx(required=False) is None
+        backend.cuda_host_library.cache_clear()
+        assert Path(backend.cuda_host_library()._name) == built
+        backend.cuda_host_library.cache_clear()
+        for path in (tmp_path / "d3").glob("d3_cuda_host-*"):
+            path.unlink()
+        with pytest.raises(native_build.CompilerNotFoundError,
+                           match=r"D3 CUDA host emulation must be compiled .*d3_cuda_host-\w+\.so "
+                                 r"does not exist\) but no compiler was found"):
+            backend.cuda_host_library()
+    finally:
+        backend.cuda_host_library.cache_clear()
+
+
 def test_cuda_cache_key_has_architecture(monkeypatch):
     keys = []
     monkeypatch.setattr(backend, "find_nvcc", lambda: "/no/nvcc")

@@ -54,6 +54,22 @@ def test_cache_folder_follows_the_environment(tmp_path, monkeypatch):
     assert nb.cache_dir("x") == tmp_path / "xdg" / "ase_electrolyte" / "x"
 
 
+def test_cache_folder_from_the_environment_is_absolute_and_expands_home(tmp_path, monkeypatch):
+    """A quoted ``~`` made a folder named ``~`` in the working folder, and a relative value
+    moved with every chdir; a relative XDG_CACHE_HOME is ignored as the XDG spec asks."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASE_ELECTROLYTE_CACHE", "~/kernels")
+    assert nb.cache_dir("d3") == home / "kernels" / "d3"
+    monkeypatch.setenv("ASE_ELECTROLYTE_CACHE", "rel")
+    root = nb.cache_root()
+    assert root == tmp_path / "rel" and root.is_absolute()
+    monkeypatch.delenv("ASE_ELECTROLYTE_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")
+    assert nb.cache_root() == home / ".cache" / "ase_electrolyte"
+
+
 def test_build_is_cached_checksummed_and_clean(src, cache):
     path = build(src)
     manifest = json.loads(path.with_suffix(".json").read_text())

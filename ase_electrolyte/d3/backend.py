@@ -14,6 +14,7 @@ to run the whole CUDA code path on machines without a GPU.
 
 import ctypes
 import os
+import platform
 import re
 import warnings
 from functools import lru_cache
@@ -303,7 +304,10 @@ def cuda_host_library(sanitize: bool = False) -> ctypes.CDLL:
     """
     flags = CUDA_HOST_FLAGS + (SANITIZE_FLAGS if sanitize else ())
     name = "d3_cuda_host_asan" if sanitize else "d3_cuda_host"
-    path = _build(find_cxx(), flags, CUDA_SOURCES, name, "", "the D3 CUDA host emulation")
+    # a valid cached build serves without a compiler, as for the CPU kernel; the host's
+    # architecture keeps an x86 build from being loaded on an ARM node sharing the cache
+    path = _build(find_cxx(required=False), flags, CUDA_SOURCES, name, platform.machine(),
+                  "the D3 CUDA host emulation")
     lib = _load(path)
     lib.d3_cuda_host_set_order.argtypes = [ctypes.c_int, ctypes.c_uint, _ep, ctypes.c_int]
     lib.d3_cuda_host_set_order.restype = ctypes.c_int
