@@ -218,6 +218,12 @@ class Calculator(ParametersContract, _AseCalculator):
     def _configure(self, p, old, given):
         """Check the options, then (re)build the model and the summed terms they describe."""
         p = dict(p)
+        if isinstance(p["model"], (list, tuple)):
+            # only the constructor can make a committee (another class)
+            raise InputError(
+                "a list of models is a committee: build it with Calculator([...]); set() "
+                "cannot turn a one-model calculator into one"
+            )
         p["model"] = model_spec(p["model"])
         if old is not None and "model" in given and not equal(p["model"], old["model"]):
             # a new model is loaded with the backend and backend options given with it

@@ -228,11 +228,22 @@ class Committee(Calculator):
         """Check the options, then (re)load the members and build the summed terms."""
         p = dict(p)
         models = p["model"]
-        if isinstance(models, (str, bytes, os.PathLike)) or models is None or len(models) < 2:
+        if not isinstance(models, (str, bytes, os.PathLike)) and models is not None:
+            try:
+                models = list(models)  # a generator, a tuple, a numpy array of paths
+            except TypeError:
+                pass
+        if not isinstance(models, list) or len(models) < 2:
             raise InputError(
                 f"a committee needs at least two models, got {models!r}; use "
                 "Calculator(name) for a single model"
             )
+        for k, m in enumerate(models):
+            if not isinstance(m, (str, os.PathLike)):
+                raise InputError(
+                    f"committee member {k} must be a registered name or a model file, not "
+                    f"{m!r}"
+                )
         p["model"] = [model_spec(os.fspath(m)) for m in models]
         if old is not None and "model" in given and not equal(p["model"], old["model"]):
             for key in set(p) - set(self.default_parameters) - given:

@@ -473,6 +473,14 @@ def test_todict_records_model_device_and_dispersion_cutoffs(sevennet):
     assert sevennet.dispersion is None and sevennet._model_calc is loaded
 
 
+def test_set_cannot_turn_a_calculator_into_a_committee(sevennet):
+    loaded = sevennet._model_calc
+    with pytest.raises(InputError, match=r"a list of models is a committee: build it with "
+                                         r"Calculator\(\[\.\.\.\]\)"):
+        sevennet.set(model=["sevennet-0", "sevennet-0-22may2024"])
+    assert sevennet.model == "sevennet-0" and sevennet._model_calc is loaded
+
+
 def test_one_device_vocabulary(sevennet):
     import torch
 

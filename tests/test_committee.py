@@ -8,6 +8,8 @@ from tiny_models import emt_copper, tiny_committee
 
 pytest.importorskip("sevenn")
 
+from ase.calculators.calculator import InputError  # noqa: E402
+
 from ase_electrolyte import Calculator  # noqa: E402
 from ase_electrolyte.committee import (  # noqa: E402
     Committee,
@@ -156,3 +158,14 @@ def test_a_registered_name_and_its_checkpoint_file_are_one_member(tmp_path):
     with pytest.warns(RepeatedMemberWarning, match="every member is the same model"):
         committee = Calculator(["sevennet-0", "SevenNet-0", str(link)], device="cpu")
     assert len({id(m) for m in committee.members}) == 1
+
+
+def test_members_from_any_iterable_and_a_bad_member_named_by_position(tiny):
+    committee = Committee(path for path in tiny)
+    assert committee.model == [os.path.abspath(p) for p in tiny]
+    for bad in (None, 3, b"model.pth"):
+        with pytest.raises(InputError, match=f"committee member 1 must be a registered name "
+                                             f"or a model file, not {bad!r}"):
+            Committee([tiny[0], bad], device="cpu")
+    with pytest.raises(InputError, match="at least two models, got 5"):
+        Committee(5, device="cpu")
