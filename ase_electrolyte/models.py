@@ -277,6 +277,12 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
         )
     named = _NAMED.get(model.lower())
     if named is not None:
+        if backend is not None and backend != named.backend:
+            # the name fixes the backend: another one asked for would be silently ignored
+            raise ValueError(
+                f"{model!r} is a {named.backend} model; backend={backend!r} cannot load it "
+                "(backend= is for model files whose suffix misleads)"
+            )
         backend = named.backend
         source = named.upstream
         _check_modal(model, named, options)

@@ -259,6 +259,17 @@ def test_a_modal_given_to_a_one_fidelity_checkpoint_file_is_refused(tmp_path):
         Calculator(str(path), device="cpu", modal="PBE")
 
 
+@pytest.mark.parametrize(("model", "backend"), [
+    ("sevennet-0", "chgnet"), ("sevennet-0", "mace"), ("chgnet-0.3.0", "sevennet"),
+    ("sevennet-0", "no-such-backend"),
+])
+def test_a_backend_contradicting_a_registered_name_is_refused(model, backend, no_loading):
+    """It was ignored: the name's own backend loaded the model without a word."""
+    with pytest.raises(InputError, match=f"{model!r} is a .* model; backend={backend!r} "
+                                         "cannot load it"):
+        Calculator(model, device="cpu", backend=backend)
+
+
 @pytest.mark.parametrize("kind", ["meta", "mps", "xpu"])
 def test_a_torch_device_that_is_neither_cpu_nor_cuda_is_refused(kind, no_loading):
     """It was taken for the CPU, so the model silently ran elsewhere than asked."""
