@@ -126,6 +126,15 @@ def resolve_parameters(
                 params["rs6"] = params.pop("a3")
             if "a4" in params:
                 params["rs8"] = params.pop("a4")
+        # a parameter the damping does not use would be dropped without a word (a1/a2 under
+        # zero damping, rs6 under BJ, s8 under CSO, whose C8 term is its own)
+        unused = sorted(set(params) - set(_REQUIRED[damping]) - {"s9"})
+        if unused:
+            raise ValueError(
+                f"D3({damping}) does not use parameter(s) {unused}; it uses "
+                f"{sorted({*_REQUIRED[damping], 's9'})}"
+                + (" (a3, a4 as rs6, rs8)" if damping == "cso" else "")
+            )
         values.update(params)
     missing = [k for k in _REQUIRED[damping] if k not in values]
     if missing:
