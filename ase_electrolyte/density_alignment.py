@@ -93,6 +93,9 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     rho = np.asarray(densities, dtype=np.float64)
     if p.shape != rho.shape or p.ndim != 1:
         raise ValueError("pressures_bar and densities must be 1-D arrays of the same length")
+    if not np.all(np.isfinite(p)):
+        # NaN pressures reached LAPACK ("SVD did not converge")
+        raise ValueError("pressures_bar must be finite")
     if len(np.unique(p)) < 2:
         raise ValueError("the compressibility needs densities at two or more distinct pressures")
     if not np.all(np.isfinite(rho)) or np.any(rho <= 0):
@@ -102,8 +105,9 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         w = np.ones_like(y)
     else:
         err = np.asarray(density_errors, dtype=np.float64)
-        if err.shape != rho.shape or np.any(err <= 0):
-            raise ValueError("density_errors must be positive, one per density")
+        # a NaN error reached LAPACK; an infinite one silently dropped its point
+        if err.shape != rho.shape or not np.all((err > 0) & (err < np.inf)):
+            raise ValueError("density_errors must be positive and finite, one per density")
         w = (rho / err) ** 2
     if density_errors is not None:
         # weights 1/σ(ln ρ): the covariance follows from the given errors
@@ -179,10 +183,11 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     from mda_electrolyte.observables import is_h5md_path, read_observable
     from mda_electrolyte.uncertainty import detect_equilibration, timeseries_mean
 
+    from .atoms_checks import check_number
     from .estimate import METHODS, Estimate
 
-    if not (np.isfinite(temperature_K) and temperature_K > 0):
-        raise ValueError(f"temperature_K must be positive, got {temperature_K!r}")
+    temperature_K = check_number("temperature_K", temperature_K, above=0)
+    dt = check_number("dt (ps)", dt, above=0, allow_none=True)
     if is_h5md_path(source):
         volumes = np.asarray(read_observable(source, "volume", required=True)["value"],
                              dtype=np.float64)
@@ -234,6 +239,14 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     Returns
     -------
     PressureShift
+        Not valid when the shift is within its error, or when the compressibility has no error
+        estimate (``kappa_error`` NaN, e.g. a fit of 2-3 points without density errors).
+
+    Raises
+    ------
+    ValueError
+        A density or compressibility that is not a finite number > 0, or an error that is not a
+        finite number >= 0.
 
     Examples
     --------
@@ -244,30 +257,43 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     >>> round(shift.delta_bar), round(shift.error_bar), shift.valid
     (-252, 21, True)
     """
+    from .atoms_checks import check_number
     from .estimate import Estimate
 
-    kappa_note = ""
+    notes = []
     if isinstance(kappa_per_bar, Compressibility):
-        kappa_error = kappa_per_bar.kappa_error if np.isfinite(kappa_per_bar.kappa_error) else 0.0
+        kappa_error = kappa_per_bar.kappa_error
         kappa_per_bar = kappa_per_bar.kappa_per_bar
     elif isinstance(kappa_per_bar, Estimate):
         est = kappa_per_bar.to("1/bar")
-        kappa_error = est.stderr if np.isfinite(est.stderr) else 0.0
+        kappa_error = est.stderr
         if not est.valid:
-            kappa_note = f"the compressibility is {est.verdict}"
+            notes.append(f"the compressibility is {est.verdict}")
         kappa_per_bar = est.value
-    if not (rho_model > 0 and rho_target > 0):
-        raise ValueError("densities must be positive")
-    if not kappa_per_bar > 0:
-        raise ValueError(f"the compressibility must be positive, got {kappa_per_bar}")
+    if not np.isfinite(kappa_error):
+        # a fit of 2-3 points without density errors has none: counting it as 0 gave an error
+        # bar of 0 on the shift and called it resolved
+        notes.append("the compressibility has no error estimate: the shift's error leaves it out")
+        kappa_error = 0.0
+    rho_model = check_number("rho_model (g/cm^3)", rho_model, above=0)
+    rho_target = check_number("rho_target (g/cm^3)", rho_target, above=0)
+    try:
+        kappa_per_bar = check_number("the compressibility (1/bar)", kappa_per_bar, above=0)
+    except ValueError:
+        raise ValueError(f"the compressibility must be a positive, finite number (1/bar), got "
+                         f"{kappa_per_bar!r}") from None
+    rho_model_error = check_number("rho_model_error (g/cm^3)", rho_model_error, minimum=0)
+    rho_target_error = check_number("rho_target_error (g/cm^3)", rho_target_error, minimum=0)
+    kappa_error = check_number("kappa_error (1/bar)", kappa_error, minimum=0)
     ratio = np.log(rho_target / rho_model)
     delta = -ratio / kappa_per_bar
     rel = np.hypot(rho_model_error / rho_model, rho_target_error / rho_target)
     err = float(np.hypot(rel / kappa_per_bar, delta * kappa_error / kappa_per_bar))
-    valid = bool(abs(delta) >= 2 * err) if err > 0 else True
-    note = "" if valid else "the density difference is within its uncertainty: no shift needed"
-    note = "; ".join(n for n in (note, kappa_note) if n)
-    return PressureShift(float(delta), err, valid, note)
+    resolved = bool(abs(delta) >= 2 * err) if err > 0 else True
+    if not resolved:
+        notes.insert(0, "the density difference is within its uncertainty: no shift needed")
+    valid = resolved and not any("no error estimate" in n for n in notes)
+    return PressureShift(float(delta), err, valid, "; ".join(notes))
 
 
 def mean_pressure(model, frames, **calc_options):

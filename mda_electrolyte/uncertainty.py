@@ -191,27 +191,22 @@ def timeseries_mean(x):
     return float(y.mean() * scale), float(err * scale), g
 
 
-def _inefficiency(x, mintime=3):
-    """Statistical inefficiency of ``x`` by the estimator of
-    :func:`pymbar.timeseries.statistical_inefficiency` with ``fast=False``, through an FFT.
+def _inefficiency(x):
+    """Statistical inefficiency of ``x`` for the equilibration search (``inf`` if constant).
 
-    The autocorrelation is summed up to its first non-positive value past ``mintime`` lags
-    (Chodera et al. 2007). pymbar's ``fast=True`` samples only growing lags, which for an
-    oscillating series adds up the wrong signs (``g = 7.5`` for ``+1, -1, +1, ...``); the full
-    sum costs O(N τ) in pymbar, the FFT O(N log N) for every candidate start.
+    pymbar's ``fast`` estimator (Chodera et al. 2007) sums the autocorrelation at lags 1, 3, 6,
+    10, ... weighted by the stride: robust for the slowly, monotonically decaying correlation of
+    MD observables, but on an oscillating series the strides add up the wrong signs (``g = 7.5``
+    for ``+1, -1, +1, ...``). Where the lag-1 correlation is not positive there is no decay to
+    sample, and the full sum (``fast=False``, which stops at the first non-positive lag after
+    the third) is used.
     """
-    n = x.size
     d = x - x.mean()
     var = float(np.mean(d * d))
     if var == 0.0:
         return math.inf
-    f = np.fft.rfft(d, 2 * n)
-    c = np.fft.irfft(f * np.conj(f))[:n] / (np.arange(n, 0, -1) * var)
-    lags = np.arange(n)
-    stop = np.flatnonzero((c <= 0) & (lags > mintime))
-    end = stop[0] if stop.size else n - 1
-    g = 1.0 + 2.0 * float(np.sum(c[1:end] * (1.0 - lags[1:end] / n)))
-    return max(1.0, g)
+    c1 = float(np.mean(d[:-1] * d[1:])) / var
+    return float(_timeseries().statistical_inefficiency(x, fast=c1 > 0))
 
 
 def detect_equilibration(x):
@@ -231,9 +226,9 @@ def detect_equilibration(x):
         return 0, 1.0, float(x.size)
     y, _ = _scaled(x)
     best = (0, 1.0, -1.0)
-    # candidate starts every N/100 samples keep the search O(100 N log N); every start leaves
-    # the 4 samples timeseries_mean needs. pymbar's own detect_equilibration counts N - t + 1
-    # samples after t (n_eff above N for white noise) and uses its fast g, which on an
+    # candidate starts every N/100 samples keep the search affordable; every start leaves the 4
+    # samples timeseries_mean needs. pymbar's own detect_equilibration counts N - t + 1 samples
+    # after t (n_eff above N for white noise) and uses its fast g everywhere, which on an
     # oscillating series picks a start 3 samples before the end
     for t0 in range(0, x.size - 3, max(1, x.size // 100)):
         g = _inefficiency(y[t0:])
