@@ -19,6 +19,7 @@ Device(kind='cuda', index=1)
 from __future__ import annotations
 
 import ctypes
+import numbers
 import platform
 import re
 from dataclasses import dataclass
@@ -38,8 +39,11 @@ class Device:
     def __post_init__(self):
         if self.kind not in ("cpu", "cuda"):
             raise ValueError(f"device kind must be 'cpu' or 'cuda', not {self.kind!r}")
-        if int(self.index) != self.index or self.index < 0:
+        # a bool or a float would print as "cuda:True" or "cuda:1.0", which no backend reads
+        if isinstance(self.index, bool) or not isinstance(self.index, numbers.Integral) \
+                or self.index < 0:
             raise ValueError(f"device index must be an integer >= 0, not {self.index!r}")
+        object.__setattr__(self, "index", int(self.index))
         if self.kind == "cpu" and self.index != 0:
             raise ValueError("the CPU device has no index")
 

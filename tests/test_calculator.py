@@ -1,6 +1,8 @@
 """ase_electrolyte.Calculator: equality with the upstream calculators, derivatives, invariances,
 bad input."""
 
+import re
+
 import numpy as np
 import pytest
 from ase import Atoms
@@ -268,6 +270,17 @@ def test_a_backend_contradicting_a_registered_name_is_refused(model, backend, no
     with pytest.raises(InputError, match=f"{model!r} is a .* model; backend={backend!r} "
                                          "cannot load it"):
         Calculator(model, device="cpu", backend=backend)
+
+
+@pytest.mark.parametrize("index", [True, 1.0, -1, "1", None])
+def test_a_device_index_that_is_no_integer_is_refused(index):
+    """``Device("cuda", True)`` printed as "cuda:True", which no backend reads."""
+    from ase_electrolyte.device import Device
+
+    with pytest.raises(ValueError, match=f"device index must be an integer >= 0, not "
+                                         f"{re.escape(repr(index))}"):
+        Device("cuda", index)
+    assert str(Device("cuda", np.int64(2))) == "cuda:2"
 
 
 @pytest.mark.parametrize("kind", ["meta", "mps", "xpu"])
