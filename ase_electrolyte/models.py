@@ -264,8 +264,11 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
     Raises
     ------
     ValueError
-        Unknown model name (the known ones are listed), unknown file type, missing file, options
-        or dtype the backend does not take, a multi-fidelity model without ``modal``.
+        Unknown model name (the known ones are listed), unknown file type, a missing,
+        empty, damaged or foreign file (a directory, a dangling link, a file its backend
+        cannot read; named with the reason), options or dtype the backend does not take, a
+        multi-fidelity model without ``modal`` or with an unknown one, a ``modal`` for a
+        one-fidelity model, a ``backend`` other than a registered name's own.
     ImportError
         The backend package is not installed (the message names the extra that installs it).
     """
@@ -390,7 +393,9 @@ def check_model(model):
     Raises
     ------
     ValueError
-        Unknown name, missing file, file type not recognised.
+        Unknown name, missing file, file type not recognised, a file that cannot be a model
+        (a directory, a dangling link, empty, not a torch archive or not XML as its backend
+        needs, a torch archive cut short); only its first bytes and zip directory are read.
     ImportError
         The backend package is not installed.
     """
