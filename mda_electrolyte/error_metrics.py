@@ -30,7 +30,12 @@ _METHOD = ("propagated from the t-scaled standard error of the per-frame mean sq
 
 
 def _paired(reference, model):
-    """Reference and model values as float64 arrays of one shape, frames first, all finite."""
+    """Reference and model values as float64 arrays of one shape, frames first, all finite,
+    divided by their largest magnitude, and that scale."""
+    for name, values in (("reference", reference), ("model", model)):
+        if np.iscomplexobj(values):
+            # float64 conversion drops the imaginary part with only a warning
+            raise ValueError(f"the {name} values are complex, not real numbers")
     ref = np.asarray(reference, dtype=np.float64)
     mod = np.asarray(model, dtype=np.float64)
     if ref.shape != mod.shape or ref.ndim == 0 or ref.shape[0] == 0:
@@ -38,7 +43,14 @@ def _paired(reference, model):
                          "shape with frames first")
     if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(mod))):
         raise ValueError("the reference or the model values contain NaN or infinity")
-    return ref, mod
+    # squares of values near 1e154 overflow; RMSE and intercept scale back, slopes and R² are
+    # scale-free
+    scale = float(max(np.max(np.abs(ref)), np.max(np.abs(mod))))
+    if scale > 0:
+        ref, mod = ref / scale, mod / scale
+    else:
+        scale = 1.0
+    return ref, mod, scale
 
 
 def error_estimates(reference, model, unit):
@@ -68,7 +80,7 @@ def error_estimates(reference, model, unit):
     >>> one_frame.converged, one_frame.notes[-1]
     (False, 'the reference does not vary: RRMSE undefined')
     """
-    ref, mod = _paired(reference, model)
+    ref, mod, scale = _paired(reference, model)
     n_frames = ref.shape[0]
     sq = ((mod - ref) ** 2).reshape(n_frames, -1)
     if sq.shape[1] == 0:
@@ -88,7 +100,7 @@ def error_estimates(reference, model, unit):
         method = _METHOD.format(n=n_frames)
     # an RMSE of exactly zero: every per-frame error is zero, and so is its spread
     err_rmse = err_mse / (2 * rmse) if rmse > 0 else err_mse
-    rmse_est = Estimate(rmse, err_rmse, unit, method, n_frames, converged=not notes,
+    rmse_est = Estimate(rmse * scale, err_rmse * scale, unit, method, n_frames, converged=not notes,
                         notes=tuple(notes))
     rr_notes = list(notes)
     if spread == 0:
@@ -144,7 +156,7 @@ def fit_estimates(reference, model, unit):
     """
     from scipy.stats import linregress
 
-    ref, mod = _paired(reference, model)
+    ref, mod, scale = _paired(reference, model)
     n_frames = ref.shape[0]
     x_frames, y_frames = ref.reshape(n_frames, -1), mod.reshape(n_frames, -1)
 
@@ -178,11 +190,18 @@ def fit_estimates(reference, model, unit):
         "r2": lambda keep: ols(keep)[2],
     }
     units = {"slope_origin": "1", "slope": "1", "intercept": unit, "r2": "1"}
+    scales = {"slope_origin": 1.0, "slope": 1.0, "intercept": scale, "r2": 1.0}
     out = {}
     for name, value in values.items():
         notes = []
         if not math.isfinite(value):
-            notes.append("the reference does not vary: fit undefined")
+            if name != "slope_origin" and x_frames.size < 3:
+                notes.append(f"{x_frames.size} value(s): a line fit needs at least 3")
+            elif np.ptp(ref) == 0:
+                notes.append("the reference does not vary: fit undefined")
+            else:
+                # linregress's r = 0/0 for a constant model
+                notes.append("the model does not vary: R² undefined")
         if n_frames < 2:
             notes.append(f"too few frames: {n_frames} (an error over frames needs at least 2)")
             err, method = math.nan, "no uncertainty available"
@@ -192,7 +211,7 @@ def fit_estimates(reference, model, unit):
             if math.isfinite(value) and not math.isfinite(err):
                 notes.append("undefined without one of the frames (a reference that does not "
                              "vary in the others)")
-        out[name] = Estimate(value, err, units[name], method, n_frames, converged=not notes,
-                             notes=tuple(notes))
+        out[name] = Estimate(value * scales[name], err * scales[name], units[name], method,
+                             n_frames, converged=not notes, notes=tuple(notes))
     out["n"] = int(x_frames.size)
     return out

@@ -1,0 +1,52 @@
+"""RMSE, RRMSE and softening fits of error_metrics on degenerate values: complex numbers, huge
+magnitudes, a constant model and too few values each get a clear answer or a named reason."""
+
+import numpy as np
+import pytest
+
+from mda_electrolyte.error_metrics import error_estimates, fit_estimates
+
+REF = np.random.default_rng(0).normal(size=(5, 4, 3))
+
+
+@pytest.mark.parametrize("which", ["reference", "model"])
+def test_complex_values_are_refused(which):
+    # the imaginary part was dropped with a ComplexWarning and the RMSE reported as 0, valid
+    values = {"reference": REF, "model": REF.copy()}
+    values[which] = values[which] + 1j
+    for function in (error_estimates, fit_estimates):
+        with pytest.raises(ValueError, match=f"the {which} values are complex"):
+            function(values["reference"], values["model"], "eV/Å")
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_results_scale_with_the_values(scale):
+    # at 1e200 the squares overflowed: the RMSE failed on NaN per-frame errors, and the fits said
+    # "the reference does not vary"
+    model = 1.1 * REF + 0.01
+    rmse, rrmse = error_estimates(REF, model, "eV/Å")
+    big_rmse, big_rrmse = error_estimates(REF * scale, model * scale, "eV/Å")
+    assert big_rmse.value == pytest.approx(rmse.value * scale, rel=1e-9)
+    assert big_rmse.stderr == pytest.approx(rmse.stderr * scale, rel=1e-9)
+    assert big_rrmse.value == pytest.approx(rrmse.value, rel=1e-9)
+    assert big_rmse.valid and big_rrmse.valid
+    fits, big = fit_estimates(REF, model, "eV/Å"), fit_estimates(REF * scale, model * scale, "eV/Å")
+    for name in ("slope_origin", "slope", "r2"):
+        assert big[name].value == pytest.approx(fits[name].value, rel=1e-9)
+        assert big[name].valid
+    assert big["intercept"].value == pytest.approx(fits["intercept"].value * scale, rel=1e-9)
+
+
+def test_a_constant_model_has_an_undefined_r2_for_its_own_reason():
+    # was "the reference does not vary", of a reference that varies
+    fits = fit_estimates(REF, np.zeros_like(REF), "eV/Å")
+    assert not fits["r2"].valid and fits["r2"].verdict == "the model does not vary: R² undefined"
+    assert fits["slope"].valid and fits["slope"].value == 0.0
+
+
+def test_two_values_are_too_few_for_a_line_for_that_reason():
+    # was "the reference does not vary", of a reference [0, 1]
+    fits = fit_estimates(np.array([0.0, 1.0]), np.array([0.0, 1.1]), "eV")
+    for name in ("slope", "intercept", "r2"):
+        assert not fits[name].valid
+        assert "2 value(s): a line fit needs at least 3" in fits[name].verdict
