@@ -89,8 +89,10 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     >>> round(fit.kappa_per_bar * 1e5, 6), round(fit.density_at_zero, 6)
     (5.0, 1.2)
     """
-    p = np.asarray(pressures_bar, dtype=np.float64)
-    rho = np.asarray(densities, dtype=np.float64)
+    from mda_electrolyte.uncertainty import real_array
+
+    p = real_array(pressures_bar, "pressures_bar")
+    rho = real_array(densities, "densities")
     if p.shape != rho.shape or p.ndim != 1:
         raise ValueError("pressures_bar and densities must be 1-D arrays of the same length")
     if not np.all(np.isfinite(p)):
@@ -104,7 +106,7 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     if density_errors is None:
         w = np.ones_like(y)
     else:
-        err = np.asarray(density_errors, dtype=np.float64)
+        err = real_array(density_errors, "density_errors")
         # a NaN error reached LAPACK; an infinite one silently dropped its point
         if err.shape != rho.shape or not np.all((err > 0) & (err < np.inf)):
             raise ValueError("density_errors must be positive and finite, one per density")
@@ -181,7 +183,7 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
 
     from mda_electrolyte.density import MIN_EFFECTIVE_SAMPLES
     from mda_electrolyte.observables import is_h5md_path, read_observable
-    from mda_electrolyte.uncertainty import detect_equilibration, timeseries_mean
+    from mda_electrolyte.uncertainty import detect_equilibration, real_array, timeseries_mean
 
     from .atoms_checks import check_number
     from .estimate import METHODS, Estimate
@@ -192,7 +194,7 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
         volumes = np.asarray(read_observable(source, "volume", required=True)["value"],
                              dtype=np.float64)
     else:
-        volumes = np.asarray(source, dtype=np.float64)
+        volumes = real_array(source, "the volume series")
     if volumes.ndim != 1 or volumes.size < 4 or not np.all(np.isfinite(volumes)):
         raise ValueError("the volume series must be one-dimensional with at least 4 finite values")
     if np.any(volumes <= 0):

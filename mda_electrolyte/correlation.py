@@ -22,6 +22,8 @@ import scipy.fft
 
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
+from .uncertainty import real_array
+
 __all__ = [
     "time_correlation",
     "mean_squared_displacement",
@@ -44,7 +46,7 @@ _CHUNK_BYTES = 64 * 2**20
 
 
 def _as_series(x, name):
-    x = np.asarray(x, dtype=np.float64)
+    x = real_array(x, name)
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
@@ -184,8 +186,8 @@ def fit_line(x, y):
     slope, intercept, r2 : float or numpy.ndarray of shape (m,)
         ``r2`` is the coefficient of determination ``1 - SS_res / SS_tot``.
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
+    x = real_array(x, "fit_line x")
+    y = real_array(y, "fit_line y")
     if x.ndim != 1 or x.size < 3 or y.shape[0] != x.size:
         raise ValueError(
             f"fit_line needs at least 3 points with matching x and y, got {x.shape}, {y.shape}"
@@ -311,7 +313,7 @@ def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", thre
         estimate when that happens within the first frame; ``0`` when ``C`` changes sign there),
         ``resolved`` (bool), ``message``.
     """
-    acf = np.asarray(acf, dtype=np.float64)
+    acf = real_array(acf, f"the {what} autocorrelation")
     dt = check_number("dt (ps)", dt, above=0)
     threshold = check_number("threshold", threshold, above=0, maximum=1)
     if acf.size < 2:

@@ -31,7 +31,7 @@ from ase_electrolyte.estimate import METHODS, Estimate
 from .analysis_base import require_results
 from .observables import is_h5md_path, read_observable
 from .report import estimate_label, mark_invalid, register_analysis
-from .uncertainty import detect_equilibration, t_factor, timeseries_mean
+from .uncertainty import detect_equilibration, real_array, t_factor, timeseries_mean
 
 __all__ = ["Density", "EquationOfState", "TaitCompressibility", "ThermalExpansion"]
 
@@ -44,7 +44,7 @@ def _series(source, name, dt):
     if is_h5md_path(source):
         obs = read_observable(source, name, required=True)
         return np.asarray(obs["value"], dtype=np.float64), obs["dt"]
-    values = np.asarray(source, dtype=np.float64)
+    values = real_array(source, f"the {name} series")
     if values.ndim != 1:
         raise ValueError(f"a {name} series must be one-dimensional, not of shape {values.shape}")
     if dt is None:
@@ -63,7 +63,7 @@ def equilibrated_mean(values, dt=1.0, detect=True):
         ``mean``, ``error``, ``t0`` (ps), ``statistical_inefficiency``, ``n_effective``,
         ``verdict``.
     """
-    values = np.asarray(values, dtype=np.float64)
+    values = real_array(values, "the series")
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         raise ValueError(f"the series holds {bad.size} NaN or infinite sample(s) (first at "
@@ -209,7 +209,7 @@ class EquationOfState:
 
     def __init__(self, densities, pressures=None, *, pressure_errors=None, sources=None,
                  dt=None):
-        rho = np.asarray(densities, dtype=np.float64)
+        rho = real_array(densities, "densities")
         if sources is not None:
             if pressures is not None:
                 raise ValueError("give pressures or sources, not both")
@@ -220,7 +220,7 @@ class EquationOfState:
             pressure_errors = [m["error"] for m in means]
         if pressures is None:
             raise ValueError("give the mean pressures (bar) or the NVT runs as sources=")
-        p = np.asarray(pressures, dtype=np.float64)
+        p = real_array(pressures, "pressures")
         if rho.ndim != 1 or rho.shape != p.shape or rho.size < 4:
             raise ValueError("need at least 4 densities with one pressure each")
         if not np.all((rho > 0) & (rho < np.inf)) or not np.all(np.isfinite(p)):
@@ -231,7 +231,8 @@ class EquationOfState:
                 raise ValueError(
                     f"need at least 3 distinct {label}, got {np.unique(values).size}")
         self._rho, self._p = rho, p
-        self._err = None if pressure_errors is None else np.asarray(pressure_errors, float)
+        self._err = (None if pressure_errors is None
+                     else real_array(pressure_errors, "pressure_errors"))
         if self._err is not None and (self._err.shape != p.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
             raise ValueError("pressure errors must be positive and finite, one per pressure")
@@ -363,8 +364,8 @@ class TaitCompressibility:
     """
 
     def __init__(self, pressures, volumes, *, volume_errors=None, reference_pressure=1.01325):
-        self._p = np.asarray(pressures, dtype=np.float64)
-        self._v = np.asarray(volumes, dtype=np.float64)
+        self._p = real_array(pressures, "pressures")
+        self._v = real_array(volumes, "volumes")
         if self._p.shape != self._v.shape or self._p.ndim != 1 or self._p.size < 4:
             raise ValueError("need at least 4 pressures with one volume each")
         if not np.all((self._v > 0) & (self._v < np.inf)) or not np.all(np.isfinite(self._p)):
@@ -372,7 +373,7 @@ class TaitCompressibility:
         if np.unique(self._p).size < 3:
             # three fit parameters: fewer distinct pressures leave the fit undetermined
             raise ValueError(f"need at least 3 distinct pressures, got {np.unique(self._p).size}")
-        self._err = None if volume_errors is None else np.asarray(volume_errors, float)
+        self._err = None if volume_errors is None else real_array(volume_errors, "volume_errors")
         if self._err is not None and (self._err.shape != self._v.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
             raise ValueError("volume errors must be positive and finite, one per volume")
@@ -477,8 +478,8 @@ class ThermalExpansion:
 
     def __init__(self, temperatures, densities, density_errors=None, *,
                  reference_temperature=None):
-        self._t = np.asarray(temperatures, dtype=np.float64)
-        self._rho = np.asarray(densities, dtype=np.float64)
+        self._t = real_array(temperatures, "temperatures")
+        self._rho = real_array(densities, "densities")
         if self._t.ndim != 1 or self._t.shape != self._rho.shape or self._t.size < 3:
             raise ValueError("need at least 3 temperatures with one density each")
         if not np.all((self._t > 0) & (self._t < np.inf)):
@@ -487,7 +488,7 @@ class ThermalExpansion:
             raise ValueError(f"densities must be positive and finite, not {self._rho}")
         if np.unique(self._t).size < 2:
             raise ValueError("need at least 2 distinct temperatures for a slope")
-        self._err = None if density_errors is None else np.asarray(density_errors, float)
+        self._err = None if density_errors is None else real_array(density_errors, "density_errors")
         if self._err is not None and (self._err.shape != self._rho.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
             raise ValueError("density errors must be positive and finite, one per density")

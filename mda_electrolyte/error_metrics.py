@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ase_electrolyte.estimate import Estimate
-from mda_electrolyte.uncertainty import mean_error
+from mda_electrolyte.uncertainty import mean_error, real_array
 
 __all__ = ["error_estimates", "fit_estimates"]
 
@@ -32,12 +32,8 @@ _METHOD = ("propagated from the t-scaled standard error of the per-frame mean sq
 def _paired(reference, model):
     """Reference and model values as float64 arrays of one shape, frames first, all finite,
     divided by their largest magnitude, and that scale."""
-    for name, values in (("reference", reference), ("model", model)):
-        if np.iscomplexobj(values):
-            # float64 conversion drops the imaginary part with only a warning
-            raise ValueError(f"the {name} values are complex, not real numbers")
-    ref = np.asarray(reference, dtype=np.float64)
-    mod = np.asarray(model, dtype=np.float64)
+    ref = real_array(reference, "the reference values")
+    mod = real_array(model, "the model values")
     if ref.shape != mod.shape or ref.ndim == 0 or ref.shape[0] == 0:
         raise ValueError(f"reference {ref.shape} and model {mod.shape} must have the same "
                          "shape with frames first")

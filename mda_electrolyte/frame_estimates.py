@@ -19,7 +19,7 @@ import numpy as np
 
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import METHODS, Estimate
-from mda_electrolyte.uncertainty import mean_error
+from mda_electrolyte.uncertainty import mean_error, real_array
 
 __all__ = ["frame_average", "MIN_FRAMES", "MIN_IONS"]
 
@@ -70,7 +70,7 @@ def frame_average(series, n_ions, unit="1", what="value"):
     'too few frames: 3 (a block error needs at least 5)'
     """
     n_ions = check_number(f"{what}: n_ions", n_ions, integer=True, minimum=0)
-    series = np.asarray(series, dtype=np.float64)
+    series = real_array(series, f"{what}: the per-frame values")
     # one value per frame: a (frames, ions) table ravelled would be blocked across ions
     if sum(d > 1 for d in series.shape) > 1:
         raise ValueError(f"{what}: expected one value per frame (1-D), got an array of shape "

@@ -35,6 +35,8 @@ import numpy as np
 
 from ase_electrolyte.atoms_checks import check_number
 
+from .uncertainty import real_array
+
 __all__ = ["ShellCutoff", "first_minimum", "DONOR_PRESETS", "donor_atoms", "bond_indices"]
 
 #: Donor element → cutoff in Å of named published conventions. ``"ju2025"``: S. Ju, J. You, G. Kim
@@ -190,8 +192,8 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     """
     from scipy.signal import find_peaks
 
-    edges = np.asarray(edges, dtype=np.float64)
-    g = np.asarray(g, dtype=np.float64)
+    edges = real_array(edges, "edges")
+    g = real_array(g, "g")
     if edges.ndim != 1 or g.shape != (edges.size - 1,) or g.size < 1:
         raise ValueError(f"edges {edges.shape} and g {g.shape} must be (n + 1,) and (n,), n >= 1")
     if not np.all(np.isfinite(g)) or np.any(np.diff(edges) <= 0):
@@ -206,7 +208,7 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     prominence = check_number("prominence", prominence, minimum=0, maximum=1)
     min_significance = check_number("min_significance", min_significance, minimum=0)
     if counts is not None:
-        counts = np.asarray(counts, dtype=np.float64)
+        counts = real_array(counts, "counts")
         if counts.shape != g.shape:
             raise ValueError(f"counts has shape {counts.shape}, expected {g.shape}")
         if not np.all(np.isfinite(counts) & (counts >= 0)):

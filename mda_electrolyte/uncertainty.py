@@ -34,10 +34,25 @@ __all__ = [
     "detect_equilibration",
     "segments_method",
     "segment_estimate",
+    "real_array",
 ]
 
 # one-sigma two-sided coverage of the normal distribution
 _ONE_SIGMA = stats.norm.cdf(1.0) - stats.norm.cdf(-1.0)
+
+
+def real_array(values, name):
+    """``values`` as a float64 array, or ValueError naming ``name``.
+
+    ``np.asarray(..., dtype=float)`` drops the imaginary part of complex values with only a
+    warning; complex and non-numeric values are refused here instead.
+    """
+    if np.iscomplexobj(values):
+        raise ValueError(f"{name}: complex values, not real numbers")
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be real numbers, got {str(values)[:80]}") from None
 
 
 def t_factor(dof):
@@ -76,7 +91,7 @@ def mean_error(samples, axis=0):
     dof : int
         ``n - 1``.
     """
-    samples = np.asarray(samples, dtype=np.float64)
+    samples = real_array(samples, "the estimates to average")
     if samples.ndim == 0:
         raise ValueError("an error estimate needs a sequence of independent estimates, "
                          "not one number")
@@ -147,7 +162,7 @@ def _timeseries():
 
 def _series(x, what, min_size=4):
     """``x`` as a finite 1-D float array of at least ``min_size`` samples, or ValueError."""
-    x = np.asarray(x, dtype=np.float64)
+    x = real_array(x, what)
     # a (N, 1) column is one series; (N, 3) is three, and ravelling would interleave them
     if sum(d > 1 for d in x.shape) > 1:
         raise ValueError(f"{what} needs one time series (1-D), got an array of shape {x.shape}")

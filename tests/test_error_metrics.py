@@ -15,7 +15,7 @@ def test_complex_values_are_refused(which):
     values = {"reference": REF, "model": REF.copy()}
     values[which] = values[which] + 1j
     for function in (error_estimates, fit_estimates):
-        with pytest.raises(ValueError, match=f"the {which} values are complex"):
+        with pytest.raises(ValueError, match=f"the {which} values: complex values, not real"):
             function(values["reference"], values["model"], "eV/Å")
 
 

@@ -121,3 +121,47 @@ def test_frame_average_refuses_a_table_of_frames_by_ions():
     with pytest.raises(ValueError, match=r"one value per frame.*\(10, 3\)"):
         frame_average(np.ones((10, 3)), 10, what="CN")
     assert frame_average(np.ones((10, 1)), 10).value == 1.0
+
+
+def _complex_entry_points():
+    from ase_electrolyte.density_alignment import (
+        compressibility_from_fluctuations,
+        compressibility_from_shifts,
+    )
+    from mda_electrolyte.correlation import fit_line, mean_squared_displacement, time_correlation
+    from mda_electrolyte.density import (
+        Density,
+        EquationOfState,
+        TaitCompressibility,
+        ThermalExpansion,
+    )
+    from mda_electrolyte.shell_cutoffs import first_minimum
+
+    c = np.arange(10.0) + 1.0 + 1e-3j
+    real = np.arange(10.0) + 1.0
+    return [
+        ("estimates to average", lambda: mean_error(c)),
+        ("time-series mean", lambda: timeseries_mean(c)),
+        ("equilibration detection", lambda: detect_equilibration(c)),
+        ("CN: the per-frame values", lambda: frame_average(c, 10, what="CN")),
+        ("a:", lambda: time_correlation(c)),
+        ("b:", lambda: time_correlation(real, c)),
+        ("x:", lambda: mean_squared_displacement(c)),
+        ("fit_line y", lambda: fit_line(real, c)),
+        ("g:", lambda: first_minimum(np.linspace(0, 8, 11), c)),
+        ("counts", lambda: first_minimum(np.linspace(0, 8, 11), real, counts=c)),
+        ("pressures", lambda: EquationOfState(1 + real / 50, c)),
+        ("volumes", lambda: TaitCompressibility(real * 100, 1000 + c)),
+        ("temperatures", lambda: ThermalExpansion(300 + c, 1.2 - real / 100)),
+        ("the density series", lambda: Density(1.2 + c * 1e-3, dt=0.01)),
+        ("densities", lambda: compressibility_from_shifts(real, 1 + c / 10)),
+        ("the volume series", lambda: compressibility_from_fluctuations(2e4 + c, 300.0)),
+    ]
+
+
+@pytest.mark.parametrize("name, call", _complex_entry_points(),
+                         ids=[n for n, _ in _complex_entry_points()])
+def test_complex_values_are_refused_by_name(name, call):
+    # float64 conversion dropped the imaginary part with only a ComplexWarning
+    with pytest.raises(ValueError, match=f"{name}.*complex values, not real numbers"):
+        call()
