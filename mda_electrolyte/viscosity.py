@@ -267,7 +267,11 @@ class _PressureAnalysis:
         # a static shear stress would add a constant to the autocorrelation; its mean over all
         # input (not per block, which would pin the integrated stress of every block and bias
         # both forms low by ~ lag / block length) is removed
-        mean = np.concatenate([c for c, _ in columns]).mean(axis=0)
+        stacked = np.concatenate([c for c, _ in columns])
+        # relative to the tensor's size: the traceless part of a hydrostatic p·I is round-off
+        scale = max(float(np.max(np.abs(r["tensor"]))) for r in runs)
+        self._static = bool(np.all(np.ptp(stacked, axis=0) <= 1e-12 * scale))
+        mean = stacked.mean(axis=0)
         self._segments = []
         for r, (cols, _) in zip(runs, columns, strict=True):
             cols = cols - mean
@@ -277,6 +281,13 @@ class _PressureAnalysis:
             for b in range(int(n_blocks)):
                 self._segments.append((cols[b * block : (b + 1) * block], r["volume"]))
         self.results = Results()
+
+    def _check_fluctuations(self):
+        # checked by run(), before any correlation pass: Green–Kubo failed on a zero
+        # autocorrelation after it, and Einstein–Helfand reported a NaN log-log slope
+        if self._static:
+            raise ValueError("the shear components of the pressure tensor do not fluctuate "
+                             "(a constant or purely hydrostatic tensor): no viscosity")
 
     def _estimate(self, samples, notes):
         return segment_estimate(samples, "mPa·s", n_runs=self._n_runs, n_blocks=self._n_blocks,
@@ -406,6 +417,7 @@ class GreenKuboViscosity(_PressureAnalysis):
 
     def run(self):
         """Compute the autocorrelations and the viscosity; returns ``self``."""
+        self._check_fluctuations()
         dt, n_lags = self._dt, self._n_lags
         acfs = np.array(
             [time_correlation(c, n_lags=n_lags) / self._norm for c, _ in self._segments]
@@ -529,6 +541,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
 
     def run(self):
         """Integrate the tensor, compute the MSDs and fit them; returns ``self``."""
+        self._check_fluctuations()
         dt = self._dt
         n = min(c.shape[0] for c, _ in self._segments)
         msds = np.array(

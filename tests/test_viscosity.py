@@ -290,3 +290,23 @@ def test_plateau_as_an_array_is_a_window():
         b = GreenKuboViscosity(p, plateau=(0.5, 1.0), **kw).run().results
     assert a.plateau == b.plateau == (0.5, 1.0)
     assert a.shear_viscosity == b.shear_viscosity
+
+
+@pytest.mark.parametrize("estimator", [GreenKuboViscosity, EinsteinHelfandViscosity])
+@pytest.mark.parametrize("components", ["traceless", "offdiagonal"])
+@pytest.mark.parametrize("kind", ["zero", "constant", "hydrostatic"])
+def test_a_pressure_tensor_without_shear_fluctuations_is_refused(estimator, components, kind):
+    # Green–Kubo failed after the correlation pass ("nothing moves"); Einstein–Helfand gave
+    # 0 ± 0 mPa·s "not diffusive: log-log slope nan"
+    n = 400
+    if kind == "zero":
+        p = np.zeros((n, 3, 3))
+    elif kind == "constant":
+        p = np.tile(np.array([[500.0, 20.0, 0.0], [20.0, 480.0, 5.0], [0.0, 5.0, 510.0]]),
+                    (n, 1, 1))
+    else:
+        p = np.eye(3) * (500.0 + 50 * np.random.default_rng(0).normal(size=(n, 1, 1)))
+    analysis = estimator(p, temperature=T, volume=V, dt=0.001, components=components)
+    with pytest.raises(ValueError, match="shear components of the pressure tensor do not "
+                                         "fluctuate"):
+        analysis.run()
