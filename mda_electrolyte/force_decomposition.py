@@ -12,9 +12,44 @@ from __future__ import annotations
 
 import numpy as np
 
+from ase_electrolyte.atoms_checks import check_number
+
 from .molecules import centers_of_mass, inertia_tensors
+from .uncertainty import real_array
 
 __all__ = ["dof_decomposition", "intramolecular_stress"]
+
+
+def _molecular_arrays(forces, positions, masses, ids):
+    """Checked float arrays ``(n, 3)``, ``(n, 3)``, ``(n,)`` and integer molecule ids ``(n,)``.
+
+    NaN masses or positions reached LAPACK ("Eigenvalues did not converge"), a massless
+    molecule gave NaN centres, negative masses silently wrong parts; float ids failed in
+    ``np.bincount``.
+    """
+    forces = real_array(forces, "forces")
+    positions = real_array(positions, "positions")
+    masses = real_array(masses, "masses")
+    ids = np.asarray(ids)
+    n = ids.size
+    if ids.ndim != 1 or n == 0 or forces.shape != (n, 3) or positions.shape != (n, 3) \
+            or masses.shape != (n,):
+        raise ValueError(f"forces {forces.shape}, positions {positions.shape}, masses "
+                         f"{masses.shape} and ids {ids.shape} must be (n, 3), (n, 3), (n,) "
+                         "and (n,) with n >= 1")
+    if not (np.all(np.isfinite(forces)) and np.all(np.isfinite(positions))):
+        raise ValueError("the forces or positions contain NaN or infinite values")
+    if not np.all((masses >= 0) & (masses < np.inf)):
+        raise ValueError("masses must be finite and >= 0 (amu)")
+    if not (np.issubdtype(ids.dtype, np.integer) and ids.min() >= 0):
+        raise ValueError(f"ids must be molecule indices (integers >= 0), got dtype {ids.dtype}"
+                         f" from {ids.min()}")
+    # a massless site (a virtual site) is fine; a molecule without mass has no centre
+    total = np.bincount(ids, weights=masses)
+    massless = np.flatnonzero((total == 0) & (np.bincount(ids) > 0))
+    if massless.size:
+        raise ValueError(f"molecule(s) {massless[:5].tolist()} have zero total mass")
+    return forces, positions, masses, ids
 
 
 def dof_decomposition(forces, positions, masses, ids):
@@ -50,15 +85,14 @@ def dof_decomposition(forces, positions, masses, ids):
     -------
     trans, rot, vib : numpy.ndarray, shape (n_atoms, 3)
         In eV/Å; ``trans + rot + vib == forces`` to rounding.
+
+    Raises
+    ------
+    ValueError
+        Mismatched shapes, no atoms, non-finite forces or positions, masses that are not
+        finite and >= 0 or a molecule of zero total mass, or ids that are not integers >= 0.
     """
-    forces = np.asarray(forces, dtype=np.float64)
-    positions = np.asarray(positions, dtype=np.float64)
-    masses = np.asarray(masses, dtype=np.float64)
-    ids = np.asarray(ids)
-    if forces.shape != positions.shape or forces.shape != (ids.size, 3):
-        raise ValueError(
-            f"forces {forces.shape}, positions {positions.shape} and ids {ids.shape} differ"
-        )
+    forces, positions, masses, ids = _molecular_arrays(forces, positions, masses, ids)
     n_mol = int(ids.max()) + 1
     com = centers_of_mass(positions, masses, ids)
     rel = positions - com[ids]
@@ -108,12 +142,16 @@ def intramolecular_stress(intra_forces, positions, masses, ids, volume):
     -------
     numpy.ndarray, shape (6,)
         ``xx yy zz yz xz xy`` in eV/Å³.
+
+    Raises
+    ------
+    ValueError
+        As :func:`dof_decomposition`, and a volume that is not a finite number > 0.
     """
-    positions = np.asarray(positions, dtype=np.float64)
-    ids = np.asarray(ids)
+    intra_forces, positions, masses, ids = _molecular_arrays(intra_forces, positions, masses,
+                                                             ids)
+    volume = check_number("volume (Å³)", volume, above=0)
     rel = positions - centers_of_mass(positions, masses, ids)[ids]
-    tensor = -np.einsum("ia,ib->ab", np.asarray(intra_forces, dtype=np.float64), rel) / float(
-        volume
-    )
+    tensor = -np.einsum("ia,ib->ab", intra_forces, rel) / volume
     tensor = 0.5 * (tensor + tensor.T)
     return tensor[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]

@@ -547,3 +547,54 @@ def test_softening_without_reference_forces_is_marked_never_nan():
     # the RRMSE against a reference that does not vary is marked too
     rr = errors.results.rrmse["total"]["forces"]
     assert not rr.valid and "does not vary" in rr.verdict
+
+
+def _water_and_ion():
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), np.array([1.0, 16.0, 1.0, 7.0]),
+            np.array([0, 0, 0, 1]))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"masses": np.array([1.0, np.nan, 1.0, 7.0])}, "masses must be finite and >= 0"),
+    ({"masses": np.array([1.0, -16.0, 1.0, 7.0])}, "masses must be finite and >= 0"),
+    ({"masses": np.array([0.0, 0.0, 0.0, 7.0])}, r"molecule\(s\) \[0\] have zero total mass"),
+    ({"masses": np.array([1.0, 16.0, 1.0])}, "must be \\(n, 3\\), \\(n, 3\\), \\(n,\\)"),
+    ({"ids": np.array([0, 0, 0, -1])}, "ids must be molecule indices"),
+    ({"ids": np.array([0.0, 0.0, 0.0, 1.5])}, "ids must be molecule indices"),
+    ({"positions": np.full((4, 3), np.nan)}, "forces or positions contain NaN"),
+    ({"forces": np.full((4, 3), np.inf)}, "forces or positions contain NaN"),
+    ({"forces": np.zeros((4, 3)) + 1j}, "forces: complex values"),
+])
+def test_force_decomposition_refuses_bad_molecular_arrays(change, message):
+    # NaN masses or positions reached LAPACK ("Eigenvalues did not converge"), NaN forces gave
+    # NaN parts, negative masses silently wrong parts, a massless molecule NaN centres
+    from mda_electrolyte.force_decomposition import dof_decomposition, intramolecular_stress
+
+    forces, positions, masses, ids = _water_and_ion()
+    args = {"forces": forces, "positions": positions, "masses": masses, "ids": ids, **change}
+    with pytest.raises(ValueError, match=message):
+        dof_decomposition(args["forces"], args["positions"], args["masses"], args["ids"])
+    with pytest.raises(ValueError, match=message):
+        intramolecular_stress(args["forces"], args["positions"], args["masses"], args["ids"],
+                              100.0)
+
+
+@pytest.mark.parametrize("volume", [0.0, -1.0, np.nan, np.inf, "100"])
+def test_intramolecular_stress_refuses_a_bad_volume(volume):
+    # a zero volume gave ±inf and NaN stresses, a negative one the opposite sign
+    from mda_electrolyte.force_decomposition import intramolecular_stress
+
+    with pytest.raises(ValueError, match="volume"):
+        intramolecular_stress(*_water_and_ion(), volume)
+
+
+def test_a_massless_virtual_site_is_part_of_its_molecule():
+    from mda_electrolyte.force_decomposition import dof_decomposition
+
+    forces, positions, masses, ids = _water_and_ion()
+    masses = np.array([1.0, 16.0, 0.0, 7.0])
+    trans, rot, vib = dof_decomposition(forces, positions, masses, ids)
+    np.testing.assert_allclose(trans + rot + vib, forces, atol=1e-12)
+    # a massless site takes no share of the net force or of the rigid-body rotation
+    assert np.all(trans[2] == 0) and np.all(rot[2] == 0)
