@@ -234,7 +234,7 @@ def test_bad_input(box, trajectory, tmp_path):
 
 def test_h5md_without_velocities_gives_none(tmp_path):
     from ase_electrolyte.md import relax
-    from mda_electrolyte.report import _unmet
+    from mda_electrolyte.report import unmet_requirements
 
     atoms = electrolyte_box(counts={"EC": 2, "Li": 1, "PF6": 1}, density=1.0, seed=0)
     atoms.calc = LennardJones(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
@@ -243,7 +243,7 @@ def test_h5md_without_velocities_gives_none(tmp_path):
     assert not u.trajectory.ts.has_velocities
     assert u.trajectory.ts.has_forces
     # the report skips what needs velocities instead of failing
-    assert _unmet(u, ("velocities",), None) == ["velocities"]
+    assert unmet_requirements(u, ("velocities",), None) == ["velocities"]
 
 
 # --- damaged or odd inputs: one ValueError/OSError naming the file and the problem ------------
