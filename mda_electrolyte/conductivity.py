@@ -43,6 +43,7 @@ from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
     check_sampling,
+    check_window,
     fit_line,
     fit_window_slice,
     loglog_slope,
@@ -375,16 +376,8 @@ class GreenKuboConductivity(CarrierAnalysis):
                     f"plateau must be 'auto' or a (start, stop) window in ps, not {plateau!r}"
                 )
         else:
-            try:
-                lo, hi = plateau
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"plateau must be 'auto' or a (start, stop) window in ps, not {plateau!r}"
-                ) from None
-            lo = check_number("plateau start (ps)", lo, minimum=0)
-            hi = check_number("plateau stop (ps)", hi)
-            if not 0 <= lo < hi:
-                raise ValueError(f"plateau window must satisfy 0 <= start < stop, got {plateau!r}")
+            # the one window check of the package (also the viscosity plateau and fit windows)
+            lo, hi = check_window("plateau (ps)", plateau)
             if self._max_lag is not None and hi > self._max_lag:
                 raise ValueError(
                     f"plateau window ends at {hi} ps, beyond max_lag = {self._max_lag} ps"

@@ -693,3 +693,16 @@ def test_thinned_ion_frames_too_few_for_the_blocks_are_refused_before_reading(cl
 def test_a_selection_that_fills_the_blocks_runs():
     d = mdae.Diffusion(_salt(), IONS, n_blocks=2).run(step=2)
     assert np.isfinite(float(d.results.D["Li"]))
+
+
+@pytest.mark.parametrize("plateau,match", [
+    ((0.0, 0.1, 0.2), "plateau \\(ps\\) must be two numbers"),
+    ("abc", "plateau must be 'auto'"),
+    ((0.2, 0.1), "plateau \\(ps\\) must satisfy 0 <= start < stop"),
+    ((np.nan, 0.1), "plateau \\(ps\\) start"),
+    ((0.0, True), "plateau \\(ps\\) stop"),
+    ((0.0, 5.0), "beyond max_lag"),
+])
+def test_a_malformed_green_kubo_plateau_is_refused_when_created(plateau, match):
+    with pytest.raises(ValueError, match=match):
+        mdae.GreenKuboConductivity(_salt(), IONS, 300.0, max_lag=0.2, plateau=plateau)
