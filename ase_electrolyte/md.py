@@ -63,6 +63,7 @@ from .trajectory import (
     read_h5md,
     start_positions,
 )
+from .units import warn_implausible
 from .writer_lock import ConcurrentWriterError, WriterLock
 
 __all__ = [
@@ -1234,23 +1235,6 @@ def series_estimate(x, unit, *, min_independent=10, where=None, detect=True):
     ), t0
 
 
-def _warn_units(temperature_K, pressure_bar, timestep_fs):
-    import warnings
-
-    doubts = []
-    if not 150.0 <= temperature_K <= 1500.0:
-        doubts.append(f"temperature_K = {temperature_K} K is far from a liquid electrolyte's "
-                      "(200–500 K): is it in °C?")
-    if abs(pressure_bar) > 5e4:
-        doubts.append(f"pressure_bar = {pressure_bar} bar is beyond 50 kbar: is it in Pa "
-                      "(1 atm = 1.01325 bar)?")
-    if timestep_fs > 5.0:
-        doubts.append(f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): "
-                      "is it in another unit?")
-    for doubt in doubts:
-        warnings.warn(doubt, stacklevel=3)
-
-
 def check_protocol_arguments(
     *,
     temperature_K,
@@ -1295,7 +1279,8 @@ def check_protocol_arguments(
         "preequilibration_timestep_fs", preequilibration_timestep_fs, above=0
     )
     timestep_fs = check_number("timestep_fs", timestep_fs, above=0)
-    _warn_units(temperature_K, pressure_bar, max(timestep_fs, preequilibration_timestep_fs))
+    warn_implausible(temperature_K=temperature_K, pressure_bar=pressure_bar,
+                     timestep_fs=max(timestep_fs, preequilibration_timestep_fs))
     check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
     write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)
     check_number("observe_interval_fs", observe_interval_fs, above=0)

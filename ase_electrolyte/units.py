@@ -114,6 +114,37 @@ def _lookup(unit):
         ) from None
 
 
+def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None, stacklevel=3):
+    """Warn about values that are valid numbers but implausible for a liquid electrolyte.
+
+    The sign of a wrong unit: a temperature outside 150–1500 K (°C?), a pressure beyond
+    5·10⁴ bar (Pa?), a time step above 5 fs. Arrays are judged by their extreme values. Each
+    doubt is one :class:`UserWarning`; nothing is refused (such values can be meant).
+    """
+    import warnings
+
+    import numpy as np
+
+    doubts = []
+    if temperature_K is not None:
+        t = np.asarray(temperature_K, dtype=float)
+        if t.size and not (150.0 <= t.min() and t.max() <= 1500.0):
+            shown = float(t) if t.ndim == 0 else f"{t.min():g}–{t.max():g}"
+            doubts.append(f"temperature_K = {shown} K is far from a liquid electrolyte's "
+                          "(200–500 K): is it in °C?")
+    if pressure_bar is not None:
+        p = np.abs(np.asarray(pressure_bar, dtype=float))
+        if p.size and p.max() > 5e4:
+            shown = float(pressure_bar) if p.ndim == 0 else f"up to {p.max():g}"
+            doubts.append(f"pressure_bar = {shown} bar is beyond 50 kbar: is it in Pa "
+                          "(1 atm = 1.01325 bar)?")
+    if timestep_fs is not None and timestep_fs > 5.0:
+        doubts.append(f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): "
+                      "is it in another unit?")
+    for doubt in doubts:
+        warnings.warn(doubt, stacklevel=stacklevel)
+
+
 def dimension(unit):
     """The physical dimension of a reporting unit (``"conductivity"``, ``"density"``, ...)."""
     return _lookup(unit)[0]

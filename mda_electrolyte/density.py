@@ -27,6 +27,7 @@ from scipy import optimize, stats
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import METHODS, Estimate
+from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import require_results
 from .observables import is_h5md_path, read_observable
@@ -230,6 +231,7 @@ class EquationOfState:
                 # three fit parameters: fewer distinct points leave the fit undetermined
                 raise ValueError(
                     f"need at least 3 distinct {label}, got {np.unique(values).size}")
+        warn_implausible(pressure_bar=p)
         self._rho, self._p = rho, p
         self._err = (None if pressure_errors is None
                      else real_array(pressure_errors, "pressure_errors"))
@@ -373,6 +375,7 @@ class TaitCompressibility:
         if np.unique(self._p).size < 3:
             # three fit parameters: fewer distinct pressures leave the fit undetermined
             raise ValueError(f"need at least 3 distinct pressures, got {np.unique(self._p).size}")
+        warn_implausible(pressure_bar=self._p)
         self._err = None if volume_errors is None else real_array(volume_errors, "volume_errors")
         if self._err is not None and (self._err.shape != self._v.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
@@ -488,6 +491,7 @@ class ThermalExpansion:
             raise ValueError(f"densities must be positive and finite, not {self._rho}")
         if np.unique(self._t).size < 2:
             raise ValueError("need at least 2 distinct temperatures for a slope")
+        warn_implausible(temperature_K=self._t)
         self._err = None if density_errors is None else real_array(density_errors, "density_errors")
         if self._err is not None and (self._err.shape != self._rho.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):

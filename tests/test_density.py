@@ -187,3 +187,23 @@ def test_equation_of_state_fit_that_does_not_converge_is_an_invalid_estimate(mon
     assert not r.zero_pressure_density.valid
     assert r.zero_pressure_density.verdict == r.verdict
     assert np.isnan(r.rho0)
+
+
+@pytest.mark.parametrize("make,doubt", [
+    (lambda: TaitCompressibility([1e5, 2e7, 5e7, 1e8], [1000.0, 990.0, 980.0, 970.0]),
+     "is it in Pa"),
+    (lambda: EquationOfState([1.0, 1.1, 1.2, 1.3], [-3e7, -1e6, 2e6, 4e7]), "is it in Pa"),
+    (lambda: ThermalExpansion([20.0, 25.0, 30.0], [1.30, 1.29, 1.28]), "is it in °C"),
+])
+def test_fits_of_values_in_a_likely_wrong_unit_warn(make, doubt):
+    with pytest.warns(UserWarning, match=doubt):
+        make()
+
+
+def test_fits_of_plausible_values_do_not_warn():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TaitCompressibility([1.0, 500.0, 1000.0, 2000.0], [1000.0, 990.0, 980.0, 970.0])
+        ThermalExpansion([280.0, 300.0, 320.0], [1.30, 1.29, 1.28])
