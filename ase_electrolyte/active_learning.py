@@ -14,6 +14,7 @@ label.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from pathlib import Path
@@ -134,7 +135,8 @@ class CandidateCollector:
         # a NaN spread (a member returned NaN forces) compared below every threshold and passed
         # for a confident model; it is the strongest sign of extrapolation
         finite = np.isfinite(spread)
-        self.max_spread = max(self.max_spread, spread) if finite else float("nan")
+        # unbounded, not NaN: the attribute stays a number a user can print and compare
+        self.max_spread = max(self.max_spread, spread) if finite else math.inf
         stop = not finite or spread > self.stop_threshold
         due = self._last_written is None or k - self._last_written >= self.min_interval
         if stop or (spread > self.select_threshold and due):

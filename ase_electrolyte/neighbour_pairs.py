@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-__all__ = ["VESIN_MAX_CELLS", "face_distances", "search_cutoff", "half_pairs"]
+__all__ = ["VESIN_MAX_CELLS", "face_distances", "search_cutoff", "pairs_within", "half_pairs"]
 
 #: vesin's ``MAX_NUMBER_OF_CELLS`` (``vesin/src/cpu_cell_list.cpp``).
 VESIN_MAX_CELLS = 1e5
@@ -77,6 +77,47 @@ def search_cutoff(cell, cutoff):
     return radius
 
 
+def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
+    """vesin's half neighbour list within ``cutoff``, searched safely on any cell.
+
+    The one place where the wider search of :func:`search_cutoff` is made and its extra pairs
+    are dropped.
+
+    Parameters
+    ----------
+    positions : array_like, shape (n, 3)
+        Cartesian positions, Å (need not be wrapped).
+    cell : array_like, shape (3, 3)
+        Periodic cell vectors as rows, Å.
+    cutoff : float
+        Å.
+    quantities : str
+        vesin's letters (``"P"`` pairs, ``"S"`` shifts, ...), ending with ``"d"`` (distances).
+    neighbours : vesin.NeighborList, optional
+        A list built for ``cutoff`` to reuse; its arrays are then views, valid until its next
+        search (``copy=False``). A wider search always builds its own.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        One array per letter of ``quantities``.
+    """
+    from vesin import NeighborList
+
+    if not quantities.endswith("d"):
+        raise ValueError(f"quantities must end with 'd' (distances), not {quantities!r}")
+    positions = np.asarray(positions, dtype=np.float64)
+    cell = np.asarray(cell, dtype=np.float64)
+    radius = search_cutoff(cell, cutoff)
+    if radius == cutoff and neighbours is not None:
+        return tuple(neighbours.compute(positions, cell, True, quantities, copy=False))
+    found = NeighborList(cutoff=radius, full_list=False).compute(positions, cell, True, quantities)
+    if radius > cutoff:
+        keep = found[-1] < cutoff
+        found = [a[keep] for a in found]
+    return tuple(found)
+
+
 def half_pairs(positions, cell, cutoff):
     """Each periodic pair within ``cutoff`` once: ``(i, j, shifts)`` from vesin, crash-safe.
 
@@ -107,15 +148,5 @@ def half_pairs(positions, cell, cutoff):
     >>> [(int(a), int(b), s.tolist()) for a, b, s in zip(i, j, shifts)]
     [(0, 1, [0, 0, 0])]
     """
-    from vesin import NeighborList
-
-    positions = np.asarray(positions, dtype=np.float64)
-    cell = np.asarray(cell, dtype=np.float64)
-    radius = search_cutoff(cell, cutoff)
-    i, j, shifts, dist = NeighborList(cutoff=radius, full_list=False).compute(
-        positions, cell, True, "ijSd"
-    )
-    if radius > cutoff:
-        keep = dist < cutoff
-        i, j, shifts = i[keep], j[keep], shifts[keep]
-    return i, j, shifts
+    pairs, shifts, _ = pairs_within(positions, cell, cutoff, "PSd")
+    return pairs[:, 0], pairs[:, 1], shifts

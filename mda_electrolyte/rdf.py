@@ -34,7 +34,7 @@ from MDAnalysis.analysis.results import ResultsGroup
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
 from ase_electrolyte.atomic_file import save_figure
-from ase_electrolyte.neighbour_pairs import search_cutoff
+from ase_electrolyte.neighbour_pairs import pairs_within
 from mda_electrolyte.analysis_base import (
     FrameAnalysis,
     check_atomgroup,
@@ -88,18 +88,8 @@ def _pair_distances(neighbours, positions, box):
     valid until its next search.
     """
     cell = triclinic_vectors(box, dtype=np.float64)
-    radius = search_cutoff(cell, neighbours.cutoff)
-    if radius > neighbours.cutoff:
-        # an elongated cell that vesin's cell list cannot index (see neighbour_pairs): search
-        # wider, keep the pairs within the cutoff
-        from vesin import NeighborList
-
-        pairs, dist = NeighborList(cutoff=radius, full_list=False).compute(
-            np.asarray(positions, dtype=np.float64), cell, True, "Pd")
-        keep = dist < neighbours.cutoff
-        return pairs[keep].astype(np.int64), dist[keep]
-    pairs, dist = neighbours.compute(np.asarray(positions, dtype=np.float64), cell, True, "Pd",
-                                     copy=False)
+    # safe on the elongated cells vesin's cell list cannot index (see neighbour_pairs)
+    pairs, dist = pairs_within(positions, cell, neighbours.cutoff, "Pd", neighbours=neighbours)
     # indices below 2**63: a view, not a copy, as signed integers for numpy's take
     return pairs.view(np.int64), dist
 
