@@ -881,8 +881,9 @@ class ProtocolResult:
     sampled steps after the equilibration point that :func:`pymbar.timeseries.\
 detect_equilibration` finds, its one-sigma error from the statistical inefficiency of the rest
     (:func:`mda_electrolyte.uncertainty.timeseries_mean`), and a verdict: ``"valid"``, or why
-    the number is not a result (too short: fewer than 10 independent samples; not equilibrated:
-    the equilibration point lies in the second half of the run; not a result: a density fixed
+    the number is not a result (too short: fewer than 50 independent samples, see
+    :func:`mda_electrolyte.uncertainty.equilibrated_series_mean`; not equilibrated: the
+    equilibration point lies in the second half of the run; not a result: a density fixed
     by the input).
 
     Attributes
@@ -1164,13 +1165,14 @@ def _stage_estimate(path, name, unit, stage):
     return estimate, x[t0:]
 
 
-def series_estimate(x, unit, *, min_independent=10, where=None, detect=True):
+def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
     """Mean of a sampled MD series after detected equilibration, as an Estimate.
 
-    The equilibration point is that of :func:`pymbar.timeseries.detect_equilibration` (the
-    start that maximises the number of uncorrelated samples, Chodera 2016); the error is that
-    of :func:`mda_electrolyte.uncertainty.timeseries_mean` over the rest (statistical
-    inefficiency, t-scaled).
+    The recipe is :func:`mda_electrolyte.uncertainty.equilibrated_series_mean`: the
+    equilibration point of :func:`pymbar.timeseries.detect_equilibration` (the start that
+    maximises the number of uncorrelated samples, Chodera 2016), the error of
+    :func:`mda_electrolyte.uncertainty.timeseries_mean` over the rest (statistical inefficiency,
+    t-scaled).
 
     Parameters
     ----------
@@ -1178,8 +1180,9 @@ def series_estimate(x, unit, *, min_independent=10, where=None, detect=True):
         Equally spaced samples.
     unit : str
         Unit of ``x`` (:mod:`ase_electrolyte.units`).
-    min_independent : int
-        Fewer independent samples after the equilibration point make the verdict "too short".
+    min_independent : float, optional
+        Fewer independent samples after the equilibration point make the verdict "too short"
+        (default :data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`, 50).
     where : str, optional
         Where the samples come from, for the method text.
     detect : bool
@@ -1190,11 +1193,11 @@ def series_estimate(x, unit, *, min_independent=10, where=None, detect=True):
     Returns
     -------
     estimate : Estimate
-        Not valid ("too short", "not equilibrated") when so.
+        Not valid ("too short", "not equilibrated", "not finite") when so.
     t0 : int
         First sample counted.
     """
-    from mda_electrolyte.uncertainty import detect_equilibration, timeseries_mean
+    from mda_electrolyte.uncertainty import MIN_INDEPENDENT_SAMPLES, equilibrated_series_mean
 
     x = np.asarray(x, dtype=np.float64).ravel()
     source = f" of {where}" if where else ""
@@ -1210,29 +1213,18 @@ def series_estimate(x, unit, *, min_independent=10, where=None, detect=True):
             float("nan"), float("nan"), unit, METHODS["none"] + source,
             f"not finite: {bad} of {x.size} samples are NaN or infinite", n_samples=x.size,
         ), 0
-    t0 = detect_equilibration(x)[0] if detect else 0
-    if x.size - t0 < 4:  # pymbar found no stationary stretch long enough
-        t0 = x.size // 2
-    mean, err, g = timeseries_mean(x[t0:])
-    n_independent = (x.size - t0) / g
+    r = equilibrated_series_mean(
+        x, detect=detect,
+        min_independent=MIN_INDEPENDENT_SAMPLES if min_independent is None else min_independent,
+    )
     method = f"{METHODS['inefficiency']}{source}, " + (
-        f"after detected equilibration (first {t0} of {x.size} samples discarded)" if detect
+        f"after detected equilibration (first {r.t0} of {x.size} samples discarded)" if detect
         else f"all {x.size} samples"
     )
-    notes = []
-    if t0 > x.size // 2:
-        notes.append(
-            f"not equilibrated: still drifting for {t0} of {x.size} samples (equilibration "
-            "detected in the second half of the run)"
-        )
-    if n_independent < min_independent:
-        notes.append(
-            f"too short: {n_independent:.1f} independent samples (< {min_independent})"
-        )
     return Estimate(
-        mean, err, unit, method, n_samples=int(n_independent), converged=not notes,
-        notes=tuple(notes),
-    ), t0
+        r.mean, r.error, unit, method, n_samples=int(r.n_independent), converged=not r.notes,
+        notes=r.notes,
+    ), r.t0
 
 
 def check_protocol_arguments(

@@ -32,12 +32,18 @@ from ase_electrolyte.units import warn_implausible
 from .analysis_base import require_results
 from .observables import is_h5md_path, read_observable
 from .report import estimate_label, mark_invalid, register_analysis
-from .uncertainty import detect_equilibration, real_array, t_factor, timeseries_mean
+from .uncertainty import (
+    MIN_INDEPENDENT_SAMPLES,
+    equilibrated_series_mean,
+    real_array,
+    t_factor,
+)
 
 __all__ = ["Density", "EquationOfState", "TaitCompressibility", "ThermalExpansion"]
 
-#: Effective uncorrelated samples below which a mean is reported as too short.
-MIN_EFFECTIVE_SAMPLES = 20
+#: Effective uncorrelated samples below which a mean is reported as too short (the one threshold
+#: of :mod:`mda_electrolyte.uncertainty`).
+MIN_EFFECTIVE_SAMPLES = MIN_INDEPENDENT_SAMPLES
 
 
 def _series(source, name, dt):
@@ -71,15 +77,11 @@ def equilibrated_mean(values, dt=1.0, detect=True):
                          f"index {bad[0]}): no mean of it is a result")
     if values.size < 4:
         raise ValueError(f"a time-series mean needs at least 4 samples, not {values.size}")
-    start = detect_equilibration(values)[0] if detect else 0
-    mean, err, g = timeseries_mean(values[start:])
-    n_eff = (values.size - start) / g
-    verdict = "valid" if n_eff >= MIN_EFFECTIVE_SAMPLES else (
-        f"too short: {n_eff:.1f} uncorrelated samples after equilibration (need "
-        f"{MIN_EFFECTIVE_SAMPLES})"
-    )
-    return {"mean": mean, "error": err, "t0": start * dt, "statistical_inefficiency": g,
-            "n_effective": float(n_eff), "verdict": verdict}
+    r = equilibrated_series_mean(values, detect=detect, what="the series")
+    verdict = "; ".join(r.notes) or "valid"
+    return {"mean": r.mean, "error": r.error, "t0": r.t0 * dt,
+            "statistical_inefficiency": r.g,
+            "n_effective": r.n_independent, "verdict": verdict}
 
 
 class Density:
@@ -98,7 +100,8 @@ class Density:
     ----------
     results.equilibrium_density : Estimate
         g/cm³; the error is :math:`t\,s\sqrt{g/N}` with the statistical inefficiency g, the
-        verdict ``"too short: ..."`` below 20 uncorrelated samples. ``results.density``,
+        verdict ``"too short: ..."`` below 50 uncorrelated samples
+        (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`). ``results.density``,
         ``results.density_err``, ``results.verdict`` and ``results.valid`` are float/str aliases.
     results.t0 : float
         Start of the equilibrated part, ps.

@@ -17,12 +17,27 @@ to 1:
   (:math:`\delta\bar x = t\,\sigma_x\sqrt{g/N}`, Chodera et al., J. Chem. Theory Comput. 3, 26
   (2007)), optionally after the equilibration point of
   :func:`pymbar.timeseries.detect_equilibration`.
+- :func:`equilibrated_series_mean`: the one recipe for the mean of an MD series (density,
+  temperature, pressure, volume): equilibration detection, :func:`timeseries_mean` over the rest
+  and the reasons the mean is not a result (:data:`MIN_INDEPENDENT_SAMPLES`).
+
+One series estimates its own statistical inefficiency poorly when it is short: the
+autocorrelation sum is cut where the noisy correlation first crosses zero, and equilibration
+detection picks the start whose ``g`` happens to come out smallest. Over AR(1) replicas whose true
+number of independent samples is 10 (``φ = 0.98``, 1000 samples), a third came out with 20 or more
+estimated independent samples, and their one-sigma intervals covered the truth in 40 % of cases
+(z-score standard deviation 2.4). Requiring 50 estimated independent samples (the chain length of
+50 integrated autocorrelation times that Sokal's and emcee's estimators ask for) keeps the error
+bars of the means called valid calibrated: coverage 0.59-0.68 and z-score standard deviation at
+most 1.26 over ``φ`` = 0.5, 0.9, 0.98 and 200-5000 samples, with no replica of 10 true independent
+samples passing.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
@@ -35,7 +50,14 @@ __all__ = [
     "segments_method",
     "segment_estimate",
     "real_array",
+    "MIN_INDEPENDENT_SAMPLES",
+    "SeriesMean",
+    "equilibrated_series_mean",
 ]
+
+#: Estimated uncorrelated samples below which the mean of one time series is "too short" (see the
+#: module text for the calibration behind 50).
+MIN_INDEPENDENT_SAMPLES = 50
 
 # one-sigma two-sided coverage of the normal distribution
 _ONE_SIGMA = stats.norm.cdf(1.0) - stats.norm.cdf(-1.0)
@@ -252,3 +274,71 @@ def detect_equilibration(x):
         if n_eff > best[2]:
             best = (t0, 1.0 if math.isinf(g) else g, n_eff)
     return int(best[0]), float(best[1]), float(best[2])
+
+
+class SeriesMean(NamedTuple):
+    """Mean of an MD series after its equilibration (:func:`equilibrated_series_mean`)."""
+
+    #: mean over the samples from ``t0`` on
+    mean: float
+    #: one-sigma error (t-scaled, statistical inefficiency)
+    error: float
+    #: first sample counted
+    t0: int
+    #: statistical inefficiency of the samples from ``t0`` on, in samples
+    g: float
+    #: ``(N - t0) / g``
+    n_independent: float
+    #: reasons the mean is not a result ("not equilibrated: ...", "too short: ..."); empty if valid
+    notes: tuple
+
+
+def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_SAMPLES,
+                             what="a time-series mean"):
+    """Mean of an MD series after detected equilibration, its error and what makes it invalid.
+
+    The start is that of :func:`detect_equilibration` (the one that maximises the number of
+    uncorrelated samples, Chodera 2016); the mean and error are those of
+    :func:`timeseries_mean` over the rest.
+
+    Parameters
+    ----------
+    x : array_like, shape (N,)
+        Equally spaced samples (at least 4, finite).
+    detect : bool
+        Discard the detected equilibration; ``False`` averages every sample.
+    min_independent : float
+        Fewer estimated independent samples ``(N - t0)/g`` make the mean "too short"
+        (default :data:`MIN_INDEPENDENT_SAMPLES`: below it the series' own ``g`` is too uncertain
+        for a calibrated error bar).
+    what : str
+        What the series is, for error messages.
+
+    Returns
+    -------
+    SeriesMean
+        ``notes`` says "not equilibrated" when the equilibration is detected in the second half
+        of the series and "too short" below ``min_independent``.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 4 samples, NaN or infinite samples, or a non-positive ``min_independent``.
+    """
+    x = _series(x, what)
+    if not (isinstance(min_independent, (int, float)) and not isinstance(min_independent, bool)
+            and math.isfinite(min_independent) and min_independent > 0):
+        raise ValueError(f"min_independent must be a positive number, got {min_independent!r}")
+    t0 = detect_equilibration(x)[0] if detect else 0
+    if x.size - t0 < 4:  # no stationary stretch long enough was found
+        t0 = x.size // 2
+    mean, err, g = timeseries_mean(x[t0:])
+    n_independent = (x.size - t0) / g
+    notes = []
+    if t0 > x.size // 2:
+        notes.append(f"not equilibrated: still drifting for {t0} of {x.size} samples "
+                     "(equilibration detected in the second half of the run)")
+    if n_independent < min_independent:
+        notes.append(f"too short: {n_independent:.1f} independent samples after equilibration "
+                     f"(need {min_independent:g})")
+    return SeriesMean(mean, err, int(t0), g, float(n_independent), tuple(notes))

@@ -6,8 +6,10 @@ import pytest
 
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.uncertainty import (
+    MIN_INDEPENDENT_SAMPLES,
     _inefficiency,
     detect_equilibration,
+    equilibrated_series_mean,
     mean_error,
     segment_estimate,
     timeseries_mean,
@@ -165,3 +167,71 @@ def test_complex_values_are_refused_by_name(name, call):
     # float64 conversion dropped the imaginary part with only a ComplexWarning
     with pytest.raises(ValueError, match=f"{name}.*complex values, not real numbers"):
         call()
+
+
+def _ar1_series(rng, n, phi):
+    """Stationary AR(1) series of mean 0 and unit innovations (statistical inefficiency
+    (1 + φ)/(1 - φ))."""
+    e = rng.normal(size=n)
+    x = np.empty(n)
+    x[0] = e[0] / np.sqrt(1 - phi * phi)
+    for i in range(1, n):
+        x[i] = phi * x[i - 1] + e[i]
+    return x
+
+
+def _valid_z_scores(min_independent, cases, replicas=120, seed=11):
+    """z-scores (mean - 0)/error of the series means called valid, and the fraction called
+    valid, per (φ, N) case."""
+    rng = np.random.default_rng(seed)
+    z, passed = [], {}
+    for phi, n in cases:
+        k = 0
+        for _ in range(replicas):
+            r = equilibrated_series_mean(_ar1_series(rng, n, phi),
+                                         min_independent=min_independent)
+            if not r.notes:
+                k += 1
+                z.append(r.mean / r.error)
+        passed[(phi, n)] = k / replicas
+    return np.asarray(z), passed
+
+
+# true independent samples: 1000/19 = 53, 200/19 = 10.5 and 1000/99 = 10
+_CALIBRATION_CASES = [(0.9, 1000), (0.9, 200), (0.98, 1000)]
+
+
+def test_series_means_called_valid_have_calibrated_error_bars():
+    z, passed = _valid_z_scores(MIN_INDEPENDENT_SAMPLES, _CALIBRATION_CASES)
+    assert z.size > 60
+    assert 0.8 < z.std() < 1.35
+    assert np.mean(np.abs(z) < 1) > 0.55
+    # a series of about 10 independent samples is (almost) never called valid
+    assert passed[(0.98, 1000)] <= 0.05 and passed[(0.9, 200)] <= 0.05
+
+
+def test_twenty_independent_samples_were_not_enough():
+    # the threshold of earlier versions: short, strongly correlated series whose own g came out
+    # small were called valid, with error bars several times too small
+    z, passed = _valid_z_scores(20, _CALIBRATION_CASES)
+    assert passed[(0.98, 1000)] > 0.15
+    assert z.std() > 1.5
+
+
+def test_equilibrated_series_mean_finds_the_transient_and_names_short_series():
+    rng = np.random.default_rng(5)
+    x = 0.1 * rng.normal(size=3000)
+    x[:300] += np.linspace(5.0, 0.0, 300)
+    r = equilibrated_series_mean(x)
+    assert 250 <= r.t0 <= x.size // 2 and not r.notes
+    assert abs(r.mean) < 4 * r.error
+    short = equilibrated_series_mean(x[1000:1030])
+    assert short.notes and short.notes[-1].startswith("too short")
+    drifting = equilibrated_series_mean(np.r_[np.linspace(5, 0, 900), 0.1 * rng.normal(size=100)])
+    assert any(n.startswith("not equilibrated") for n in drifting.notes)
+
+
+@pytest.mark.parametrize("bad", [0, -5, float("nan"), float("inf"), True, "50"])
+def test_equilibrated_series_mean_refuses_a_bad_threshold(bad):
+    with pytest.raises(ValueError, match="min_independent"):
+        equilibrated_series_mean(np.arange(10.0), min_independent=bad)
