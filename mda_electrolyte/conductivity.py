@@ -1094,7 +1094,7 @@ def _diffusivity_estimate(value, error, species):
                     notes=() if np.isfinite(value) else ("not finite",))
 
 
-def kinetic_temperature(universe, max_frames=50):
+def kinetic_temperature(universe, max_frames=200):
     """Mean kinetic temperature of the whole system (equipartition, 3N degrees of freedom).
 
     Used by ``electrolyte analyze`` when no temperature is given; reads at most ``max_frames``
@@ -1105,7 +1105,8 @@ def kinetic_temperature(universe, max_frames=50):
     Estimate
         K: the mean over the frames read with the error from their statistical inefficiency
         (:func:`ase_electrolyte.md.series_estimate`, every frame counted); not valid when too
-        short (fewer than 10 independent frames) or not finite.
+        short (fewer than :data:`~mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES` independent
+        frames) or not finite.
     """
     from ase_electrolyte.md import series_estimate
 
@@ -1179,7 +1180,7 @@ def transport_collection(universe, verbose=False):
 
 def _analysis_temperature(universe, collection):
     """Kinetic temperature (an Estimate, K) of the collection when it covers every atom, else
-    from 50 frames; the analyses take its value, the reports the Estimate."""
+    from 200 frames; the analyses take its value, the reports the Estimate."""
     if collection.kinetic_temperature is not None and collection.covers_all_atoms:
         return collection.temperature_estimate()
     return kinetic_temperature(universe)

@@ -425,7 +425,7 @@ def test_kinetic_temperature_matches_ase_units(independent):
     from mda_electrolyte.conductivity import kinetic_temperature
 
     u, _ = independent
-    frames = np.unique(np.linspace(0, u.trajectory.n_frames - 1, 50).astype(int))
+    frames = np.unique(np.linspace(0, u.trajectory.n_frames - 1, 200).astype(int))
     masses = u.atoms.masses
     temps = []
     for _ in u.trajectory[frames]:
