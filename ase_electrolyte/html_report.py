@@ -55,6 +55,36 @@ def _number(x):
     return "–" if x is None or not math.isfinite(x) else f"{x:.4g}"
 
 
+def _finite(value):
+    """``value`` for JSON display: NumPy arrays and scalars as lists and numbers, NaN and
+    infinities (which ``json.dumps`` writes as ``NaN``/``Infinity``) as ``None``."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def _figure(path):
+    """The bytes of a PNG figure, or a ValueError naming a missing or non-PNG file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"figure {path} does not exist or is not a file; the report "
+                                "was not written")
+    data = path.read_bytes()
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError(f"figure {path} is not a PNG image; the report was not written")
+    return data
+
+
 def _estimate_row(key, est):
     value = f"{_number(est.value)} ± {_number(est.stderr)}"
     cls = "valid" if est.valid else "invalid"
@@ -91,8 +121,8 @@ def _table(mapping):
         elif isinstance(value, float) and not math.isfinite(value):
             cell = "–"  # never "NaN" on the page
         else:
-            cell = html.escape(json.dumps(value, default=str) if not isinstance(value, str)
-                               else value)
+            cell = html.escape(json.dumps(_finite(value), default=str)
+                               if not isinstance(value, str) else value)
         rows.append(f"<tr><th>{html.escape(str(key))}</th><td>{cell}</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 
@@ -117,6 +147,14 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     -------
     pathlib.Path
 
+    Raises
+    ------
+    TypeError
+        A title that is not a string, settings or summary that are not dicts.
+    FileNotFoundError, ValueError
+        A figure that is missing, not a file or not a PNG image; nothing is written (an
+        earlier report at ``path`` stays as it was).
+
     Examples
     --------
     >>> import tempfile, os
@@ -125,6 +163,15 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     >>> "<th>T (K)</th>" in open(p).read()
     True
     """
+    from collections.abc import Mapping
+
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, not {type(title).__name__}")
+    for name, value in (("settings", settings), ("summary", summary)):
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a dict, not {type(value).__name__}")
+    # every figure read (and refused when missing or not a PNG) before anything is written
+    figures = [(Path(f), _figure(f)) for f in figures]
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title>",
@@ -143,11 +190,10 @@ def write_html_report(path, *, title, settings, summary, figures=()):
         "An analysis that was skipped, refused or failed says why.</p>",
         _table(summary),
     ]
-    figures = [Path(f) for f in figures]
     if figures:
         parts.append("<h2>Figures</h2>")
-    for fig in figures:
-        data = base64.b64encode(fig.read_bytes()).decode("ascii")
+    for fig, raw in figures:
+        data = base64.b64encode(raw).decode("ascii")
         parts.append(
             f"<figure><img alt='{html.escape(fig.stem)}' src='data:image/png;base64,{data}'>"
             f"<figcaption>{html.escape(fig.name)}</figcaption></figure>"

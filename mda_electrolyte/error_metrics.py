@@ -5,7 +5,9 @@ For values ``x`` (reference) and ``y`` (model) over ``K`` frames,
     RMSE = sqrt(⟨(y − x)²⟩),      RRMSE = sqrt(Σ (y − x)² / Σ (x − x̄)²),
 
 the relative error of Magdău et al. (2023): 0 is perfect, 1 is no better than predicting the
-mean. The uncertainty treats the frames as the independent samples: the mean squared error
+mean. For vectors and tensors (forces, stress) ``x̄`` is the mean vector or tensor, so that a
+rotation of the frames changes neither number. The uncertainty treats the frames as the
+independent samples: the mean squared error
 ``m_k`` of every frame gives ``MSE = mean_k m_k`` with a t-scaled standard error over frames
 (:func:`mda_electrolyte.uncertainty.mean_error`), propagated to first order,
 ``δRMSE = δMSE / (2 RMSE)`` and ``δRRMSE = RRMSE · δMSE / (2 MSE)`` (the spread of the reference
@@ -49,7 +51,7 @@ def _paired(reference, model):
     return ref, mod, scale
 
 
-def error_estimates(reference, model, unit):
+def error_estimates(reference, model, unit, component_axes=0):
     """RMSE and RRMSE of ``model`` against ``reference`` with their errors and verdicts.
 
     Parameters
@@ -58,6 +60,12 @@ def error_estimates(reference, model, unit):
         The same quantity per frame (first axis), finite.
     unit : str
         Unit of the values (and of the RMSE), e.g. ``"eV/Å"``, ``"meV/atom"``, ``"eV/Å^3"``.
+    component_axes : int
+        How many trailing axes hold the Cartesian components of a vector (1: forces,
+        ``(n_frames, n_atoms, 3)``) or tensor (2: stress as ``(n_frames, 3, 3)``). The mean of
+        the reference in the RRMSE is then taken per component (the mean force vector, the mean
+        stress tensor), so that the RRMSE, like the RMSE, does not change when the frames are
+        rotated; 0 (default): one mean of all values (scalars such as energies).
 
     Returns
     -------
@@ -78,13 +86,20 @@ def error_estimates(reference, model, unit):
     """
     ref, mod, scale = _paired(reference, model)
     n_frames = ref.shape[0]
+    if component_axes not in (0, 1, 2) or isinstance(component_axes, bool) \
+            or ref.ndim < 1 + component_axes:
+        raise ValueError(f"component_axes must be 0, 1 or 2 and leave the frame axis, not "
+                         f"{component_axes!r} for values of shape {ref.shape}")
     sq = ((mod - ref) ** 2).reshape(n_frames, -1)
     if sq.shape[1] == 0:
         raise ValueError("no values to compare (an empty selection of atoms)")
     per_frame = sq.mean(axis=1)
     mse = float(per_frame.mean())
     rmse = math.sqrt(mse)
-    spread = float(np.sum((ref - ref.mean()) ** 2))
+    # the mean over frames (and atoms) of every component: a rotation of the frames rotates
+    # the mean vector or tensor with them and leaves the spread unchanged
+    mean_axes = tuple(range(ref.ndim - component_axes))
+    spread = float(np.sum((ref - ref.mean(axis=mean_axes, keepdims=True)) ** 2))
     rrmse = math.sqrt(float(sq.sum()) / spread) if spread > 0 else math.nan
     notes = []
     if n_frames < 2:

@@ -50,3 +50,29 @@ def test_two_values_are_too_few_for_a_line_for_that_reason():
     for name in ("slope", "intercept", "r2"):
         assert not fits[name].valid
         assert "2 value(s): a line fit needs at least 3" in fits[name].verdict
+
+
+def test_rrmse_of_vectors_and_tensors_uses_the_mean_component_and_ignores_rotations():
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(3)
+    # forces with a large common drift along x: about the scalar mean the spread would mix axes
+    ref = rng.normal(size=(4, 5, 3)) + [5.0, 0.0, 0.0]
+    mod = ref + rng.normal(scale=0.2, size=ref.shape)
+    _, rr = error_estimates(ref, mod, "eV/Å", component_axes=1)
+    expected = np.sqrt(((mod - ref) ** 2).sum() / ((ref - ref.mean(axis=(0, 1))) ** 2).sum())
+    assert rr.value == pytest.approx(expected, rel=1e-12)
+    rot = Rotation.from_euler("xyz", [40, -25, 70], degrees=True).as_matrix()
+    r_rot, rr_rot = error_estimates(ref @ rot.T, mod @ rot.T, "eV/Å", component_axes=1)
+    assert rr_rot.value == pytest.approx(rr.value, rel=1e-10)
+    # stress tensors (n_frames, 3, 3): rotated as R S Rᵀ
+    s_ref = rng.normal(size=(4, 3, 3))
+    s_ref = s_ref + np.swapaxes(s_ref, 1, 2) + 3.0 * np.eye(3)
+    s_mod = s_ref + 0.1 * rng.normal(size=s_ref.shape)
+    s_mod = 0.5 * (s_mod + np.swapaxes(s_mod, 1, 2))
+    a = error_estimates(s_ref, s_mod, "eV/Å^3", component_axes=2)
+    b = error_estimates(rot @ s_ref @ rot.T, rot @ s_mod @ rot.T, "eV/Å^3", component_axes=2)
+    for x, y in zip(a, b, strict=True):
+        assert y.value == pytest.approx(x.value, rel=1e-10)
+    with pytest.raises(ValueError, match="component_axes"):
+        error_estimates(REF[:, 0, 0], REF[:, 0, 0], "eV/Å", component_axes=2)

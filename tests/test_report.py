@@ -136,3 +136,58 @@ def test_a_rerun_leaves_no_stale_summary_or_plot(universe, tmp_path, scratch_reg
     assert (tmp_path / "notes.txt").read_text() == "mine"
     summary = report.run_analyses(universe, tmp_path, only=["mean_x"])
     assert summary["mean_x"]["mean_x_angstrom"] == pytest.approx(4.5)
+
+
+@pytest.mark.parametrize("value", [[float("nan"), 1.0], (float("inf"),),
+                                   np.array([np.nan, 1.0]), {"x": [float("-inf")]},
+                                   np.float32("nan")])
+def test_non_finite_numbers_inside_lists_and_arrays_are_never_shown(tmp_path, value):
+    import re
+
+    from ase_electrolyte.html_report import write_html_report
+
+    page = write_html_report(tmp_path / "r.html", title="t", settings={},
+                             summary={"values": value}).read_text()
+    body = re.sub(r"<[^>]+>", " ", page.split("<h2>Results</h2>")[1])
+    assert not re.search(r"\b(nan|NaN|inf|Infinity)\b", body), body
+
+
+def test_user_strings_are_escaped(tmp_path):
+    from ase_electrolyte.html_report import write_html_report
+
+    evil = "<script>alert(1)</script>"
+    page = write_html_report(tmp_path / "r.html", title=evil, settings={"model": evil},
+                             summary={evil: {"file": evil}}).read_text()
+    # title (twice: <title> and <h1>), the setting, the key and the value
+    assert "<script>" not in page and page.count("&lt;script&gt;") == 5
+
+
+@pytest.mark.parametrize("figure, error, message", [
+    ("missing.png", FileNotFoundError, "does not exist or is not a file"),
+    (".", FileNotFoundError, "does not exist or is not a file"),
+    ("old.html", ValueError, "is not a PNG image"),
+])
+def test_a_bad_figure_is_refused_before_the_page_is_written(tmp_path, figure, error, message):
+    from ase_electrolyte.html_report import write_html_report
+
+    old = write_html_report(tmp_path / "old.html", title="earlier run", settings={}, summary={})
+    before = old.read_text()
+    with pytest.raises(error, match=message):
+        write_html_report(old, title="new run", settings={}, summary={},
+                          figures=[tmp_path / figure])
+    assert old.read_text() == before  # the earlier page stays whole, no .part file beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.html"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"title": None}, "title must be a string"),
+    ({"settings": None}, "settings must be a dict"),
+    ({"summary": [1, 2]}, "summary must be a dict"),
+])
+def test_report_arguments_of_the_wrong_kind_are_named(tmp_path, kwargs, message):
+    from ase_electrolyte.html_report import write_html_report
+
+    args = {"title": "t", "settings": {}, "summary": {}, **kwargs}
+    with pytest.raises(TypeError, match=message):
+        write_html_report(tmp_path / "r.html", **args)
+    assert not (tmp_path / "r.html").exists()
