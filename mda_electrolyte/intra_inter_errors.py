@@ -17,6 +17,7 @@ Units: energies in eV (errors in meV/atom), forces in eV/Å, stress in eV/Å³ (
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,95 @@ _QUANTITIES = ("energy", "forces", "stress")
 _UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å³"}
 # the same units as spelled for ase_electrolyte.units (the Estimates)
 _ESTIMATE_UNITS = {"energy": "meV/atom", "forces": "eV/Å", "stress": "eV/Å^3"}
+
+
+def _same(values):
+    return values
+
+
+def _voigt_to_tensor(voigt):
+    """``(..., 6)`` Voigt stresses (xx yy zz yz xz xy) as symmetric ``(..., 3, 3)`` tensors."""
+    return np.asarray(voigt)[..., [[0, 5, 4], [5, 1, 3], [4, 3, 2]]]
+
+
+#: Factors by which labels stored in another unit differ from eV (energies) and eV/Å (forces):
+#: a reference that is one of them times the model is a unit mistake, not a model error.
+UNIT_FACTORS = {
+    "kcal/mol": 23.0605,
+    "kJ/mol": 96.4853,
+    "meV": 1000.0,
+    "Hartree": 1 / 27.2114,
+    "Rydberg": 1 / 13.6057,
+}
+#: For forces also per Bohr rather than per Å.
+FORCE_UNIT_FACTORS = {
+    **UNIT_FACTORS,
+    "Hartree/Bohr": 1 / 51.4221,
+    "Rydberg/Bohr": 1 / 25.7110,
+    "kcal/mol/Bohr": 23.0605 * 0.529177,
+}
+
+
+def unit_doubt(reference, model, quantity):
+    """A sentence when ``reference`` looks like ``model`` in another unit, else ``None``.
+
+    The ratio of the root-mean-square magnitudes of reference and model within 10 % of a
+    factor of :data:`UNIT_FACTORS` (forces: :data:`FORCE_UNIT_FACTORS`), e.g. 23.06 for labels
+    in kcal/mol: no model under test is that far off while matching the shape of the labels.
+
+    Parameters
+    ----------
+    reference, model : array_like
+        The same values (eV or eV/Å) of the two methods.
+    quantity : {"energy", "forces"}
+    """
+    ref = np.asarray(reference, dtype=np.float64)
+    mod = np.asarray(model, dtype=np.float64)
+    ref_rms, mod_rms = float(np.sqrt(np.mean(ref**2))), float(np.sqrt(np.mean(mod**2)))
+    if not (ref_rms > 0 and mod_rms > 0):
+        return None
+    ratio = ref_rms / mod_rms
+    factors = FORCE_UNIT_FACTORS if quantity == "forces" else UNIT_FACTORS
+    for unit, factor in factors.items():
+        if abs(ratio / factor - 1.0) < 0.1:
+            expected = "eV/Å" if quantity == "forces" else "eV"
+            return (f"the reference {quantity} are {ratio:.4g} times the model's, as if they were "
+                    f"in {unit} rather than {expected}: convert the labels")
+    return None
+
+
+def _mark(tree, note):
+    """``tree`` with every Estimate in it marked not valid with ``note``."""
+    from ase_electrolyte.estimate import Estimate
+
+    if isinstance(tree, Estimate):
+        return tree.with_notes(note, converged=False)
+    if isinstance(tree, dict):
+        return {k: _mark(v, note) for k, v in tree.items()}
+    return tree
+
+
+def _frame_labels(label_frames):
+    """:func:`stored_labels` of every frame; a frame whose label is malformed, or that lacks a
+    quantity the other frames have, is named (a quantity some frames lack was dropped from the
+    comparison without a word, or ended the run with 'quantities must include energy or
+    forces')."""
+    labels = []
+    for k, atoms in enumerate(label_frames):
+        try:
+            labels.append(stored_labels(atoms))
+        except ValueError as err:
+            raise ValueError(f"reference frame {k}: {err}") from None
+    for q in _QUANTITIES:
+        missing = [k for k, lab in enumerate(labels) if lab[q] is None]
+        if missing and len(missing) < len(labels):
+            shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+            raise ValueError(
+                f"the reference labels of {len(missing)} of {len(labels)} frames have no {q} "
+                f"(frame {shown}) while the others do: label those frames or drop them from "
+                "both the frames and the labels"
+            )
+    return labels
 
 
 def check_reference_frames(frames, label_frames, tolerance=1e-3):
@@ -119,6 +209,8 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
                 )
     finally:
         trajectory[current]
+    # malformed, non-finite or partly missing labels: also said before any model evaluation
+    _frame_labels(label_frames)
     return source
 
 
@@ -166,10 +258,13 @@ class IntraInterErrors(FrameAnalysis):
         ``results.rmse[component][quantity]``, an :class:`~ase_electrolyte.estimate.Estimate`
         (:func:`mda_electrolyte.error_metrics.error_estimates`: the error over frames, not valid
         for a single frame); components ``total intra inter trans rot vib`` (trans/rot/vib for
-        forces only), quantities ``energy`` (meV/atom), ``forces`` (eV/Å), ``stress`` (eV/Å³).
+        forces only), quantities ``energy`` (meV/atom), ``forces`` (eV/Å), ``stress`` (eV/Å³,
+        over the nine components of the stress tensor). Rotating or translating the frames
+        (with their labels) changes none of the errors.
     results.rrmse : dict
-        Relative RMSE, same layout (dimensionless); marked not valid where the reference does
-        not vary (a single frame's energy), never NaN.
+        Relative RMSE, same layout (dimensionless; the reference's mean is the mean force
+        vector or stress tensor); marked not valid where the reference does not vary (a single
+        frame's energy), never NaN.
     results.rmse_per_element, results.rrmse_per_element : dict
         ``[element][component]["forces"]``.
     results.rmse_per_species, results.rrmse_per_species : dict
@@ -249,7 +344,7 @@ class IntraInterErrors(FrameAnalysis):
         else:
             label_frames = read_frames(reference)
             self._check_label_frames(label_frames)
-            labels = [stored_labels(a) for a in label_frames]
+            labels = _frame_labels(label_frames)
             isolated = (
                 None if reference_isolated is None else StoredMoleculeLabels(reference_isolated)
             )
@@ -410,15 +505,36 @@ class IntraInterErrors(FrameAnalysis):
             }
         del self.results["_per_frame"]
 
-        errors = error_estimates
+        def errors(ref, mod, unit, component_axes=0, floor=0.0):
+            r, rr = error_estimates(ref, mod, unit, component_axes=component_axes)
+            # a part that is a difference of two large numbers (the inter part of one molecule,
+            # or of molecules beyond each other's cutoff) is rounding noise: its spread is no
+            # denominator of a relative error
+            if np.sqrt(np.mean((ref - np.mean(ref)) ** 2)) <= floor and rr.valid:
+                rr = replace(rr, value=float("nan"), stderr=float("nan"), converged=False,
+                             notes=rr.notes + ("the reference's part is zero to rounding (an inter "
+                                               "part without neighbours, the net force of a "
+                                               "lone molecule): RRMSE undefined",))
+            return r, rr
+
+        # rounding of the totals, in the units of the comparison
+        floor = {q: 1e-9 * float(np.max(np.abs(data[q]["reference"]["total"])))
+                 * (scale if q == "energy" else 1.0)
+                 for q, scale in (("energy", 1000.0 / n_atoms), ("forces", 1.0),
+                                  ("stress", 1.0)) if q in data}
 
         scale = {"energy": 1000.0 / n_atoms, "forces": 1.0, "stress": 1.0}
+        # stress compared as the full 3×3 tensor: over Voigt components the off-diagonal terms
+        # would count once instead of twice, and the errors would change when the frames rotate
+        shape = {"energy": _same, "forces": _same, "stress": _voigt_to_tensor}
+        axes = {"energy": 0, "forces": 1, "stress": 2}
         estimates = {"rmse": {}, "rrmse": {}}
         for q in self.quantities:
             for c in components[q]:
-                ref = data[q]["reference"][c] * scale[q]
-                mod = data[q]["model"][c] * scale[q]
-                r, rr = errors(ref, mod, _ESTIMATE_UNITS[q])
+                ref = shape[q](data[q]["reference"][c]) * scale[q]
+                mod = shape[q](data[q]["model"][c]) * scale[q]
+                r, rr = errors(ref, mod, _ESTIMATE_UNITS[q], component_axes=axes[q],
+                               floor=floor[q] if c != "total" else 0.0)
                 estimates["rmse"].setdefault(c, {})[q] = r
                 estimates["rrmse"].setdefault(c, {})[q] = rr
 
@@ -436,7 +552,9 @@ class IntraInterErrors(FrameAnalysis):
                 if "forces" in self.quantities:
                     for c in components["forces"]:
                         r, rr = errors(data["forces"]["reference"][c][:, mask],
-                                       data["forces"]["model"][c][:, mask], "eV/Å")
+                                       data["forces"]["model"][c][:, mask], "eV/Å",
+                                       component_axes=1,
+                                       floor=floor["forces"] if c != "total" else 0.0)
                         r_entry.setdefault(c, {})["forces"] = r
                         rr_entry.setdefault(c, {})["forces"] = rr
                 if kind == "species" and self._split_reference:
@@ -451,10 +569,6 @@ class IntraInterErrors(FrameAnalysis):
                 per_rmse[label], per_rrmse[label] = r_entry, rr_entry
             estimates[f"rmse_per_{kind}"] = per_rmse
             estimates[f"rrmse_per_{kind}"] = per_rrmse
-        self.results.estimates = estimates
-        for key, tree in estimates.items():
-            self.results[key] = tree
-
         softening, softening_ols = {}, {}
         if "forces" in self.quantities:
             ref = self.results.forces["reference"]["total"]
@@ -464,6 +578,21 @@ class IntraInterErrors(FrameAnalysis):
                 fits = fit_estimates(ref[:, mask], mod[:, mask], "eV/Å")
                 softening[label] = fits.pop("slope_origin")
                 softening_ols[label] = fits
+
+        # labels in kcal/mol (or Hartree, ...) give errors of the size of the labels: every
+        # number is then marked, and the user told, rather than reported as the model's error
+        q = "forces" if "forces" in self.quantities else "energy"
+        doubt = unit_doubt(data[q]["reference"]["total"], data[q]["model"]["total"], q)
+        if doubt is not None:
+            warnings.warn(doubt, stacklevel=3)
+            estimates = _mark(estimates, doubt)
+            softening = _mark(softening, doubt)
+            softening_ols = _mark(softening_ols, doubt)
+
+        self.results.estimates = estimates
+        for key, tree in estimates.items():
+            self.results[key] = tree
+
         self.results.softening = softening
         self.results.softening_ols = softening_ols
         self.results.units = dict(_UNITS)

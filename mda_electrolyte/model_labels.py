@@ -209,29 +209,71 @@ def read_frames(source):
     return list(source)
 
 
+def _label_array(value, name, atoms):
+    """A stored label as a real float64 array, or ValueError naming it and the frame."""
+    from .uncertainty import real_array
+
+    what = f"the stored reference {name} of a {atoms.get_chemical_formula()} frame"
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ValueError(f"{what} is {value!r}, not a number")
+    return real_array(value, what)
+
+
 def stored_labels(atoms):
-    """Stored energy/forces/stress of an Atoms (calculator results or info/arrays), or None."""
+    """Stored energy/forces/stress of an Atoms (calculator results or info/arrays), or None.
+
+    Returns
+    -------
+    dict
+        ``energy`` (float, eV), ``forces`` ((n_atoms, 3), eV/Å), ``stress`` (Voigt (6,),
+        eV/Å³; a symmetric 3×3 tensor is turned into Voigt order), each ``None`` when not
+        stored, and ``positions`` (a copy).
+
+    Raises
+    ------
+    ValueError
+        A label that is not a real number array of its shape (an energy that is not one
+        number, forces not ``(n_atoms, 3)``, a stress neither 6 values nor a symmetric 3×3
+        tensor) or that holds NaN or infinity, named with the frame's formula.
+    """
     results = dict(getattr(atoms.calc, "results", {}) or {})
     energy = results.get("energy", atoms.info.get("energy"))
     forces = results.get("forces", atoms.arrays.get("forces"))
     stress = results.get("stress", atoms.info.get("stress"))
-    out = {"energy": None if energy is None else float(energy)}
-    out["forces"] = (
-        None if forces is None else np.array(forces, dtype=np.float64).reshape(len(atoms), 3)
-    )
-    out["positions"] = atoms.positions.copy()
+    formula = atoms.get_chemical_formula()
+    out = {"energy": None, "forces": None, "stress": None}
+    if energy is not None:
+        energy = _label_array(energy, "energy", atoms)
+        if energy.size != 1:
+            raise ValueError(f"the stored reference energy of a {formula} frame holds "
+                             f"{energy.size} values, not one number (eV)")
+        out["energy"] = float(energy.reshape(()))
+    if forces is not None:
+        forces = _label_array(forces, "forces", atoms)
+        if forces.shape != (len(atoms), 3):
+            raise ValueError(f"the stored reference forces of a {formula} frame have shape "
+                             f"{forces.shape}, not ({len(atoms)}, 3) (one row per atom)")
+        out["forces"] = forces.copy()
     if stress is not None:
-        stress = np.asarray(stress, dtype=np.float64)
-        if stress.size == 9:
-            stress = stress.reshape(3, 3)[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
-        out["stress"] = stress.reshape(6)
-    else:
-        out["stress"] = None
+        stress = _label_array(stress, "stress", atoms)
+        if stress.shape in ((9,), (3, 3)):
+            tensor = stress.reshape(3, 3)
+            if not np.allclose(tensor, tensor.T, rtol=1e-6,
+                               atol=1e-9 * max(float(np.abs(tensor).max()), 1e-300)):
+                raise ValueError(f"the stored reference stress of a {formula} frame is a 3×3 "
+                                 "tensor that is not symmetric: not a stress")
+            stress = tensor[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
+        if stress.shape != (6,):
+            raise ValueError(f"the stored reference stress of a {formula} frame has shape "
+                             f"{stress.shape}, not 6 Voigt values (xx yy zz yz xz xy) or a 3×3 "
+                             "tensor")
+        out["stress"] = stress.copy()
+    out["positions"] = atoms.positions.copy()
     for name in ("energy", "forces", "stress"):
         # a NaN label would make every error it enters NaN: refuse it where it is read
         if out[name] is not None and not np.all(np.isfinite(out[name])):
             raise ValueError(
-                f"the stored reference {name} of a {atoms.get_chemical_formula()} frame is not "
+                f"the stored reference {name} of a {formula} frame is not "
                 "finite; drop or relabel that frame"
             )
     return out

@@ -4,6 +4,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import warnings  # noqa: E402
+
 import MDAnalysis as mda  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -598,3 +600,150 @@ def test_a_massless_virtual_site_is_part_of_its_molecule():
     np.testing.assert_allclose(trans + rot + vib, forces, atol=1e-12)
     # a massless site takes no share of the net force or of the rigid-body rotation
     assert np.all(trans[2] == 0) and np.all(rot[2] == 0)
+
+
+def _labelled(atoms, calc, factor=1.0):
+    probe = atoms.copy()
+    probe.calc = calc
+    labels = {"energy": probe.get_potential_energy() * factor,
+              "forces": probe.get_forces() * factor, "stress": probe.get_stress() * factor}
+    out = atoms.copy()
+    out.calc = SinglePointCalculator(out, **labels)
+    return out
+
+
+def _counting_model(**kw):
+    model = MolecularPairModel(**kw)
+    calls = []
+    original = model.calculate
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    model.calculate = counting
+    return model, calls
+
+
+def test_errors_are_invariant_to_rotating_and_translating_frames_with_their_labels():
+    from scipy.spatial.transform import Rotation
+
+    frames = [_frame(seed=s) for s in range(3)]
+    ref = MolecularPairModel(sigma=2.4)
+    labels = [_labelled(a, ref) for a in frames]
+    rot = Rotation.from_euler("xyz", [30, 50, -70], degrees=True).as_matrix()
+    moved, moved_labels = [], []
+    for atoms, lab in zip(frames, labels, strict=True):
+        m = atoms.copy()
+        m.positions = atoms.positions @ rot.T + [3.3, -1.2, 7.0]
+        m.cell = atoms.cell.array @ rot.T
+        moved.append(m)
+        r = lab.calc.results
+        tensor = rot @ r["stress"][[[0, 5, 4], [5, 1, 3], [4, 3, 2]]] @ rot.T
+        out = m.copy()
+        out.calc = SinglePointCalculator(out, energy=r["energy"], forces=r["forces"] @ rot.T,
+                                         stress=tensor[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]])
+        moved_labels.append(out)
+    model = MolecularPairModel(scale=0.9)
+    for reference, moved_reference in ((labels, moved_labels), (ref, ref)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # stored labels without reference_isolated
+            a = IntraInterErrors(frames, model, reference=reference).run().results
+            b = IntraInterErrors(moved, model, reference=moved_reference).run().results
+        for key in ("rmse", "rrmse", "rmse_per_element", "rrmse_per_element"):
+            flat_a, flat_b = _flatten(a[key]), _flatten(b[key])
+            assert flat_a.keys() == flat_b.keys()
+            for name, est in flat_a.items():
+                assert flat_b[name].value == pytest.approx(est.value, rel=1e-7, abs=1e-12), name
+        assert "total/stress" in _flatten(a.rmse) and "total/stress" in _flatten(a.rrmse)
+    # the stress RMSE is that of the nine tensor components (off-diagonals twice in Voigt)
+    d = a.stress["model"]["total"] - a.stress["reference"]["total"]
+    nine = np.sqrt(np.mean(np.sum(d[:, :3] ** 2 + 2 * d[:, 3:] ** 2, axis=1) / 9))
+    assert a.rmse["total"]["stress"].value == pytest.approx(nine, rel=1e-12)
+
+
+def _flatten(tree, prefix=""):
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}/"))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("forces", lambda n: np.zeros((n + 1, 3)), r"forces .* shape \(16, 3\), not \(15, 3\)"),
+    ("forces", lambda n: np.zeros(3 * n), r"forces .* shape \(45,\), not \(15, 3\)"),
+    ("stress", lambda n: np.zeros(4), r"stress .* shape \(4,\), not 6 Voigt"),
+    ("stress", lambda n: np.arange(9.0).reshape(3, 3), "not symmetric"),
+    ("energy", lambda n: np.zeros(2), "holds 2 values, not one number"),
+    ("energy", lambda n: "-12.5", "is '-12.5', not a number"),
+    ("energy", lambda n: True, "is True, not a number"),
+    ("energy", lambda n: 1 + 2j, "complex values"),
+    ("forces", lambda n: np.full((n, 3), np.inf), "not finite"),
+    ("energy", lambda n: None, r"1 of 3 frames have no energy \(frame 1\)"),
+    ("forces", lambda n: None, r"1 of 3 frames have no forces \(frame 1\)"),
+])
+def test_malformed_or_partly_missing_reference_labels_are_named_before_any_evaluation(
+        key, value, message):
+    from mda_electrolyte.intra_inter_errors import check_reference_frames
+
+    frames = [_frame(seed=s) for s in range(3)]
+    labels = [_labelled(a, MolecularPairModel(sigma=2.4)) for a in frames]
+    labels[1].calc.results[key] = value(len(frames[1]))
+    if value(15) is None:
+        del labels[1].calc.results[key]
+    model, calls = _counting_model()
+    with pytest.raises(ValueError, match=message):
+        IntraInterErrors(frames, model, reference=labels)
+    # the check that `electrolyte diagnose` runs before the model loads says the same
+    with pytest.raises(ValueError, match=message):
+        check_reference_frames(frames, labels)
+    # labels stored on the analysed frames themselves
+    with pytest.raises(ValueError, match=message):
+        IntraInterErrors(labels, model)
+    assert calls == []
+
+
+@pytest.mark.parametrize("unit, factor", [("kcal/mol", 23.0605), ("kJ/mol", 96.4853),
+                                          ("Hartree", 1 / 27.2114)])
+def test_labels_in_another_unit_mark_every_error_and_say_which(unit, factor):
+    frames = [_frame(seed=s) for s in range(3)]
+    model = MolecularPairModel()
+    labels = [_labelled(a, model, factor) for a in frames]
+    with pytest.warns(UserWarning, match=f"in {unit} rather than eV/Å"):
+        r = IntraInterErrors(frames, model, reference=labels).run().results
+    for tree in (r.estimates, r.softening, r.softening_ols):
+        for name, est in _flatten(tree).items():
+            if hasattr(est, "verdict"):
+                assert not est.valid and f"in {unit}" in est.verdict, name
+    # the same labels in eV: the model against itself, no doubt and no error
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", message="stored reference labels")
+        same = IntraInterErrors(frames, model,
+                                reference=[_labelled(a, model) for a in frames]).run().results
+    assert same.rmse["total"]["forces"].valid and same.rmse["total"]["forces"].value == 0
+
+
+def test_parts_that_are_zero_to_rounding_have_no_rrmse():
+    # one methanol per 9 Å cell, beyond the 6 Å cutoff of its images: its inter part and net
+    # force are differences of rounding; an RRMSE over them would be noise over noise
+    frames = []
+    for s in range(3):
+        atoms = _frame(seed=s)
+        one = atoms[atoms.arrays["molecule_index"] == 1]
+        one.arrays["molecule_index"][:] = 0
+        frames.append(one)
+    r = IntraInterErrors(frames, MolecularPairModel(k=18.0),
+                         reference=MolecularPairModel()).run().results
+    for component, quantities in (("inter", ("energy", "forces", "stress")),
+                                  ("trans", ("forces",)), ("rot", ("forces",))):
+        for q in quantities:
+            rr = r.rrmse[component][q]
+            assert not rr.valid and "zero to rounding" in rr.verdict, (component, q)
+            assert r.rmse[component][q].value < 1e-9
+    # the intramolecular parts carry the whole error, and are valid
+    assert r.rrmse["intra"]["forces"].valid and r.rrmse["intra"]["forces"].value > 0.01
+    assert r.rrmse["vib"]["forces"].valid
