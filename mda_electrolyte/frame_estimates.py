@@ -8,7 +8,14 @@ many frames much less so. The verdict refuses what cannot be trusted whatever it
 
 - fewer than :data:`MIN_FRAMES` frames: no block error ("too few frames");
 - fewer than :data:`MIN_IONS` ions: a fraction of one or two ions is not a property of the
-  electrolyte ("too few ions").
+  electrolyte ("too few ions");
+- a value that never changes over the frames: no fluctuation was sampled (a shell that never
+  exchanged), so there is no error to estimate ("no fluctuation");
+- fewer than :data:`~mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES` independent frames
+  (frames divided by the statistical inefficiency of the series): blocks shorter than the
+  correlation time are not independent, and their error comes out too small ("too short"). The
+  error is then the larger of the block error and the statistical-inefficiency error
+  (:func:`mda_electrolyte.uncertainty.timeseries_mean`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,12 @@ import numpy as np
 
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import METHODS, Estimate
-from mda_electrolyte.uncertainty import mean_error, real_array
+from mda_electrolyte.uncertainty import (
+    MIN_INDEPENDENT_SAMPLES,
+    mean_error,
+    real_array,
+    timeseries_mean,
+)
 
 __all__ = ["frame_average", "MIN_FRAMES", "MIN_IONS"]
 
@@ -57,15 +69,21 @@ def frame_average(series, n_ions, unit="1", what="value"):
     -------
     Estimate
         ``value`` the mean over all frames; ``stderr`` the t-scaled standard error over
-        contiguous blocks (5 blocks, 10 from 50 frames on); not converged, with the reason,
-        for too few frames or ions.
+        contiguous blocks (5 blocks, 10 from 50 frames on), or the statistical-inefficiency
+        error where that is larger; not converged, with the reason, for too few frames, ions or
+        independent frames, or a value that never changed.
 
     Examples
     --------
     >>> import numpy as np
     >>> from mda_electrolyte.frame_estimates import frame_average
+    >>> rng = np.random.default_rng(0)
+    >>> print(frame_average(0.5 + 0.1 * rng.normal(size=200), n_ions=20))
+    0.5015 ± 0.0080 (valid)
     >>> print(frame_average(np.r_[np.zeros(5), np.ones(5)], n_ions=20))
-    0.50 ± 0.26 (valid)
+    0.50 ± 0.41 (too short: 2.9 independent frames (need 50))
+    >>> frame_average(np.full(100, 4.0), n_ions=20).verdict.split(",")[0]
+    'no fluctuation: the value is 4 in all 100 frames (no exchange sampled)'
     >>> frame_average(np.full(3, 0.5), n_ions=20).verdict
     'too few frames: 3 (a block error needs at least 5)'
     """
@@ -89,8 +107,22 @@ def frame_average(series, n_ions, unit="1", what="value"):
                      f"{MIN_FRAMES})")
         return Estimate(value, math.nan, unit, METHODS["none"], series.size, converged=False,
                         notes=tuple(notes))
+    if np.ptp(series) == 0:
+        notes.append(f"no fluctuation: the value is {value:g} in all {series.size} frames (no "
+                     "exchange sampled), so its error is unknown")
+        return Estimate(value, math.nan, unit, METHODS["none"], series.size, converged=False,
+                        notes=tuple(notes))
     n_blocks = _n_blocks(series.size)
     blocks = [block.mean() for block in np.array_split(series, n_blocks)]
     _, err, _ = mean_error(blocks)
-    return Estimate(value, err, unit, METHODS["blocks"].format(n=n_blocks), n_blocks,
+    # blocks shorter than the correlation time are not independent: their error is too small
+    _, err_g, g = timeseries_mean(series)
+    n_independent = series.size / g
+    if n_independent < MIN_INDEPENDENT_SAMPLES:
+        notes.append(f"too short: {n_independent:.1f} independent frames (need "
+                     f"{MIN_INDEPENDENT_SAMPLES})")
+    method = METHODS["blocks"].format(n=n_blocks)
+    if err_g > err:
+        err, method = err_g, METHODS["inefficiency"]
+    return Estimate(value, err, unit, method, int(n_independent),
                     converged=not notes, notes=tuple(notes))

@@ -235,3 +235,32 @@ def test_equilibrated_series_mean_finds_the_transient_and_names_short_series():
 def test_equilibrated_series_mean_refuses_a_bad_threshold(bad):
     with pytest.raises(ValueError, match="min_independent"):
         equilibrated_series_mean(np.arange(10.0), min_independent=bad)
+
+
+def test_a_frame_average_that_never_changed_has_no_error_and_is_not_a_result():
+    est = frame_average(np.full(500, 4.0), n_ions=20, what="CN")
+    assert not est.valid and np.isnan(est.stderr) and est.value == 4.0
+    assert est.verdict.startswith("no fluctuation")
+
+
+def test_a_frame_average_of_strongly_correlated_frames_is_too_short():
+    # frames of a shell that drifts slowly (AR(1), g = 99): 300 frames are 3 independent ones
+    rng = np.random.default_rng(4)
+    x = 4.0 + 0.1 * _ar1_series(rng, 300, 0.98)
+    est = frame_average(x, n_ions=20)
+    assert not est.valid and est.verdict.startswith("too short")
+    # its error is the statistical-inefficiency one where the ten blocks' error is smaller
+    assert est.stderr >= timeseries_mean(x)[1] * (1 - 1e-12)
+    white = frame_average(4.0 + 0.1 * rng.normal(size=300), n_ions=20)
+    assert white.valid
+
+
+def test_frame_average_errors_called_valid_are_calibrated_over_replicas():
+    rng = np.random.default_rng(8)
+    z = []
+    for _ in range(150):
+        est = frame_average(_ar1_series(rng, 2000, 0.9), n_ions=20)
+        if est.valid:
+            z.append(est.value / est.stderr)
+    z = np.asarray(z)
+    assert z.size > 140 and 0.8 < z.std() < 1.3
