@@ -15,6 +15,13 @@ def _pick(n_frames, max_frames):
     return np.unique(np.linspace(0, n_frames - 1, max_frames).round().astype(int))
 
 
+def _has_labels(atoms):
+    """Whether ``atoms`` stores an energy or forces (calculator results, info or arrays)."""
+    results = getattr(atoms.calc, "results", None) or {}
+    return any(results.get(k) is not None for k in ("energy", "forces")) or \
+        atoms.info.get("energy") is not None or atoms.arrays.get("forces") is not None
+
+
 def _check_molecules_whole(source, frames):
     """Raise before any model evaluation if a molecule of ``frames`` cannot be made whole.
 
@@ -67,8 +74,9 @@ def diagnose(
         Progress bars.
     scales : sequence of float, optional
         Scan scale factors (default :data:`mda_electrolyte.volume_scan.DEFAULT_SCALES`).
-    max_scan_frames, max_error_frames : int
-        At most this many frames, evenly spread, are scanned / compared.
+    max_scan_frames, max_error_frames : int or None
+        At most this many frames (a whole number >= 1; ``None``: all), evenly spread, are
+        scanned / compared.
     vacuum : float, optional
         Vacuum (Å) around isolated molecules for calculators that need a cell.
 
@@ -77,15 +85,25 @@ def diagnose(
     dict
         ``{"rigid_volume_scan": {...}, "intra_inter_errors": {...}}`` as written to
         ``diagnose.json``; a part that could not run holds ``{"skipped": reason}``.
+
+    Raises
+    ------
+    ValueError
+        Before any model evaluation, and before the files of an earlier run in ``outdir`` are
+        removed: a molecule that cannot be made whole, bad scale factors or a scan that would
+        push molecules into each other (:meth:`RigidVolumeScan.check_frames`), reference labels
+        of other frames, malformed, non-finite or missing on some frames, a bad ``vacuum`` or
+        frame count.
     """
     from ase.io import write
 
     from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
+    from ase_electrolyte.atoms_checks import check_number
     from ase_electrolyte.estimate import estimates_to_dict
 
     from .intra_inter_errors import IntraInterErrors, errors_summary
     from .model_frames import FrameSource
-    from .model_labels import is_calculator, stored_labels
+    from .model_labels import is_calculator
     from .report import clear_outputs
     from .volume_scan import DEFAULT_SCALES, RigidVolumeScan, scan_summary
 
@@ -93,13 +111,13 @@ def diagnose(
         from .bridge import read_ase_frames
 
         universe_or_frames = read_ase_frames(universe_or_frames)
+    max_scan_frames = check_number("max_scan_frames", max_scan_frames, integer=True, minimum=1,
+                                   allow_none=True)
+    max_error_frames = check_number("max_error_frames", max_error_frames, integer=True,
+                                    minimum=1, allow_none=True)
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    clear_outputs(outdir, ["diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
-                           "intra_inter_errors.png", "volume_scan_frames.extxyz"])
     source = FrameSource(universe_or_frames)
     n_frames = source.atomgroup.universe.trajectory.n_frames
-    summary = {}
 
     scan_frames = _pick(n_frames, max_scan_frames)
     error_frames = _pick(n_frames, max_error_frames)
@@ -107,7 +125,11 @@ def diagnose(
         # minutes of model evaluations must not come before a failure that costs milliseconds
         _check_molecules_whole(source, np.union1d(scan_frames, error_frames))
 
+    # both analyses are set up, and so check their settings and labels (scale factors, vacuum,
+    # labels of other frames, NaN or partly missing labels), before any model evaluation and
+    # before the outputs of an earlier run are cleared
     ref_calc = reference if (reference is not None and is_calculator(reference)) else None
+    scan = None
     if source.has_box():
         scan = RigidVolumeScan(
             universe_or_frames,
@@ -115,7 +137,30 @@ def diagnose(
             scales=DEFAULT_SCALES if scales is None else scales,
             reference=ref_calc,
             vacuum=vacuum,
-        ).run(frames=scan_frames, verbose=verbose)
+        )
+        scan.check_frames(frames=scan_frames)
+    if reference is None:
+        if source.ase_frames is not None:
+            # labels on any frame (not just the first): a frame without them is then named
+            # by IntraInterErrors, rather than every label skipped
+            if any(_has_labels(a) for a in source.ase_frames):
+                reference = source.ase_frames
+        elif source.atomgroup.universe.trajectory.ts.has_forces:
+            reference = "trajectory"
+    errors = None
+    if reference is not None:
+        # a trajectory stores forces only, no energies or stress
+        quantities = {"quantities": ("forces",)} if reference == "trajectory" else {}
+        errors = IntraInterErrors(
+            universe_or_frames, calculator, reference=reference, vacuum=vacuum, **quantities
+        )
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    clear_outputs(outdir, ["diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
+                           "intra_inter_errors.png", "volume_scan_frames.extxyz"])
+    summary = {}
+    if scan is not None:
+        scan.run(frames=scan_frames, verbose=verbose)
         summary["rigid_volume_scan"] = scan_summary(scan, outdir)
         labels = "reference" if ref_calc is not None else "model"
         with atomic_path(outdir / "volume_scan_frames.extxyz") as tmp:
@@ -123,26 +168,11 @@ def diagnose(
     else:
         summary["rigid_volume_scan"] = {"skipped": "the frames have no periodic box"}
 
-    if reference is None:
-        if source.ase_frames is not None:
-            stored = stored_labels(source.ase_frames[0])
-            reference = (
-                source.ase_frames
-                if stored["forces"] is not None or stored["energy"] is not None
-                else None
-            )
-        elif source.atomgroup.universe.trajectory.ts.has_forces:
-            reference = "trajectory"
-    if reference is None:
+    if errors is None:
         summary["intra_inter_errors"] = {
             "skipped": "no reference: pass a reference calculator or labelled frames"
         }
     else:
-        # a trajectory stores forces only, no energies or stress
-        quantities = {"quantities": ("forces",)} if reference == "trajectory" else {}
-        errors = IntraInterErrors(
-            universe_or_frames, calculator, reference=reference, vacuum=vacuum, **quantities
-        )
         errors.run(frames=error_frames, verbose=verbose)
         summary["intra_inter_errors"] = errors_summary(errors, outdir)
 

@@ -35,6 +35,10 @@ from .uncertainty import segment_estimate
 
 __all__ = ["RigidVolumeScan", "rigid_scaled_atoms"]
 
+#: Closest approach (Å) of two atoms in a scanned frame: a compression that pushes molecules
+#: closer is refused before any evaluation (the shortest bond, H₂, is 0.74 Å).
+MIN_SCAN_DISTANCE = 0.5
+
 #: Default scale factors of the centres of mass and cell: compression to 0.85, expansion to 2.
 DEFAULT_SCALES = (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.35, 1.5, 1.75, 2.0)
 
@@ -88,7 +92,9 @@ class RigidVolumeScan(FrameAnalysis):
         Any ASE calculator.
     scales : sequence of float
         Linear scale factors ``s`` of the centres of mass and the cell (default
-        :data:`DEFAULT_SCALES`).
+        :data:`DEFAULT_SCALES`): finite, > 0, each once (to 6 significant digits, the keys of
+        the results); scanned and reported in increasing order. A factor that brings atoms of
+        a frame closer than :data:`MIN_SCAN_DISTANCE` is refused before any evaluation.
     reference : ase.calculators.calculator.BaseCalculator, optional
         A second calculator evaluated on the same scanned frames.
     keep_frames : bool
@@ -164,7 +170,14 @@ class RigidVolumeScan(FrameAnalysis):
         # one by one: np.asarray would take True as 1.0 and "1.1" as 1.1
         scales = np.array([check_number(f"scales[{k}]", s, above=0)
                            for k, s in enumerate(scales)], dtype=np.float64)
-        self.scales = scales
+        # results are keyed by f"{s:g}": two factors with one key would leave one of them out
+        keys = [f"{s:g}" for s in scales]
+        repeated = sorted({k for k in keys if keys.count(k) > 1}, key=float)
+        if repeated:
+            raise ValueError(f"scales repeat the factor(s) {', '.join(repeated)} (to 6 "
+                             "significant digits): give each scale factor once")
+        # a scan is a curve E(s): in increasing s whatever the order given
+        self.scales = np.sort(scales)
         self.keep_frames = bool(keep_frames)
         self.vacuum = check_vacuum(vacuum)
         self._sides = {"": IsolatedMoleculeEvaluator(calculator)}
@@ -175,8 +188,44 @@ class RigidVolumeScan(FrameAnalysis):
         lookup = {"_per_frame": ResultsGroup.flatten_sequence}
         return ResultsGroup(lookup=lookup)
 
+    def check_frames(self, start=None, stop=None, step=None, frames=None):
+        """Raise before any model evaluation if a frame of the selection cannot be scanned.
+
+        Every scaled frame is built (no calculator is called) and refused if its molecules
+        cannot be made whole or if atoms come closer than :data:`MIN_SCAN_DISTANCE` (a
+        compression that pushes molecules into each other, which no model can be judged on).
+        :meth:`run` does the same for its frames before evaluating any of them.
+
+        Raises
+        ------
+        ValueError
+            Naming the frame, the scale factor and the atoms.
+        """
+        trajectory = self._trajectory
+        current = trajectory.ts.frame
+        try:
+            selected = trajectory[start:stop:step] if frames is None else trajectory[frames]
+            for ts in selected:
+                self._check_frame(ts)
+        finally:
+            trajectory[current]
+
+    def _check_frame(self, ts):
+        from ase_electrolyte.atoms_checks import check_overlaps
+
+        atoms = self._source.atoms(ts)
+        for s in self.scales:
+            scaled = rigid_scaled_atoms(atoms, self._source.ids, s)
+            check_overlaps(scaled, MIN_SCAN_DISTANCE,
+                           what=f"frame {ts.frame} scaled by s = {s:g} (use larger factors)")
+
     def _prepare(self):
         self.results._per_frame = []
+        # every frame of this run (or of this worker's part) checked before the first model call
+        current = self._trajectory.ts.frame
+        for ts in self._sliced_trajectory:
+            self._check_frame(ts)
+        self._trajectory[current]
 
     def _single_frame(self):
         atoms = self._source.atoms(self._ts)

@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from ase import Atoms  # noqa: E402
 from ase.build import molecule  # noqa: E402
+from ase.calculators.singlepoint import SinglePointCalculator  # noqa: E402
 from ase.io import read  # noqa: E402
 from MDAnalysis.coordinates.memory import MemoryReader  # noqa: E402
 from molecular_pair_model import MolecularPairModel  # noqa: E402
@@ -308,3 +309,114 @@ def test_nan_positions_and_an_empty_frame_selection_are_named():
         RigidVolumeScan([good, bad], _model(), scales=[1.0]).run()
     with pytest.raises(ValueError, match="no frames analysed"):
         RigidVolumeScan([good, good], _model(), scales=[1.0]).run(start=1, stop=1)
+
+
+def _counting(**kw):
+    model = _model(**kw)
+    calls = []
+    original = model.calculate
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    model.calculate = counting
+    return model, calls
+
+
+@pytest.mark.parametrize("scales, repeated", [([1.0, 1.1, 1.0], "1"),
+                                              ([0.9, 1.0, 1.0000001], "1"),
+                                              ([1.2, 0.9, 1.2, 0.9], "0.9, 1.2")])
+def test_repeated_scale_factors_are_refused(scales, repeated):
+    atoms, _ = _box()
+    with pytest.raises(ValueError, match=f"repeat the factor\\(s\\) {repeated} "):
+        RigidVolumeScan([atoms], _model(), scales=scales)
+
+
+def test_unsorted_scale_factors_are_scanned_in_increasing_order():
+    frames = [_box(seed=s)[0] for s in range(2)]
+    given = RigidVolumeScan(frames, _model(), scales=[1.3, 0.9, 1.0]).run().results
+    ordered = RigidVolumeScan(frames, _model(), scales=[0.9, 1.0, 1.3]).run().results
+    assert given.scales.tolist() == [0.9, 1.0, 1.3]
+    assert list(given.estimates["inter"]) == ["0.9", "1", "1.3"]
+    np.testing.assert_array_equal(given.inter, ordered.inter)
+    np.testing.assert_array_equal(given.volumes, ordered.volumes)
+    assert np.all(np.diff(given.volumes, axis=1) > 0)
+
+
+@pytest.mark.parametrize("scale, message", [(0.3, "atoms closer than 0.5 Å"),
+                                            (0.05, "0.449 Å thin")])
+def test_a_compression_that_pushes_molecules_into_each_other_is_refused_first(scale, message):
+    frames = [_box(seed=s)[0] for s in range(3)]
+    model, calls = _counting()
+    with pytest.raises(ValueError, match=f"frame 0 scaled by s = {scale:g} .*{message}"):
+        RigidVolumeScan(frames, model, scales=[scale, 1.0]).run()
+    scan = RigidVolumeScan(frames, model, scales=[1.0, scale])
+    # the last frame too, before the first one is evaluated
+    with pytest.raises(ValueError, match=f"frame 2 scaled by s = {scale:g}"):
+        scan.run(frames=[2, 0])
+    with pytest.raises(ValueError, match=f"frame 1 scaled by s = {scale:g}"):
+        scan.check_frames(start=1)
+    assert calls == []
+    # the default compression of a liquid-like frame passes
+    RigidVolumeScan(frames, _model(), scales=[0.85, 1.0]).check_frames()
+
+
+def _diagnose_case(case, frames):
+    ref = _model(sigma=2.4)
+
+    def labelled(atoms, calc=ref):
+        probe = atoms.copy()
+        probe.calc = calc
+        out = atoms.copy()
+        out.calc = SinglePointCalculator(out, energy=probe.get_potential_energy(),
+                                         forces=probe.get_forces())
+        return out
+
+    labels = [labelled(a) for a in frames]
+    if case == "labels of other frames":
+        return {"reference": [labelled(_box(seed=s + 10)[0]) for s in range(3)]}, "other pos"
+    if case == "fewer labels":
+        return {"reference": labels[:2]}, "hold 2 frames, the trajectory 3"
+    if case == "NaN label":
+        labels[2].calc.results["forces"][0, 0] = np.nan
+        return {"reference": labels}, "reference frame 2: .* not finite"
+    if case in ("frame 0 unlabelled", "frame 1 unlabelled"):
+        k = int(case[6])
+        labels[k].calc = None
+        return {"frames": labels}, f"1 of 3 frames have no energy \\(frame {k}\\)"
+    if case == "bad scale":
+        return {"reference": ref, "scales": [1.0, 1.0]}, "repeat the factor"
+    if case == "overlapping scale":
+        return {"reference": ref, "scales": [0.3, 1.0]}, "frame 0 scaled by s = 0.3"
+    if case == "bad vacuum":
+        return {"reference": ref, "vacuum": 0.0}, "vacuum"
+    name, value = case.split("=")
+    value = {"0": 0, "-1": -1, "2.5": 2.5, "True": True}[value]
+    return {"reference": ref, name: value}, f"{name} must be a whole number >= 1"
+
+
+@pytest.mark.parametrize("case", [
+    "labels of other frames", "fewer labels", "NaN label", "frame 0 unlabelled",
+    "frame 1 unlabelled", "bad scale", "overlapping scale", "bad vacuum",
+    "max_scan_frames=0", "max_error_frames=-1", "max_scan_frames=2.5", "max_error_frames=True",
+])
+def test_diagnose_refuses_bad_labels_and_settings_before_any_evaluation(tmp_path, case):
+    frames = [_box(seed=s)[0] for s in range(3)]
+    kwargs, message = _diagnose_case(case, frames)
+    data = kwargs.pop("frames", frames)
+    earlier = tmp_path / "d"
+    earlier.mkdir()
+    (earlier / "diagnose.json").write_text('{"earlier": 1}')
+    kwargs.setdefault("scales", [1.0, 1.1])
+    model, calls = _counting()
+    with pytest.raises(ValueError, match=message):
+        diagnose(data, model, earlier, **kwargs)
+    assert calls == []
+    # a call refused before work keeps the earlier run's results
+    assert json.loads((earlier / "diagnose.json").read_text()) == {"earlier": 1}
+    assert not (tmp_path / "new").exists()
+    # nor is an empty output folder left behind
+    with pytest.raises(ValueError, match=message):
+        diagnose(data, model, tmp_path / "new", **kwargs)
+    assert not (tmp_path / "new").exists() and calls == []
