@@ -270,7 +270,14 @@ def _reuse(path, run_info, atoms, overwrite):
     why = None
     if info["n_atoms"] != len(atoms):
         why = f"it holds {info['n_atoms']} atoms, the system {len(atoms)}"
-    elif info["run_info"] is not None and info["run_info"] != run_info:
+    elif info["run_info"] is None:
+        # an older version's file (or another program's): its settings and calculator are
+        # unknown, so reusing or resuming it could mix two runs without a word
+        why = (
+            "it records no settings or calculator (written by an older version or another "
+            "program), so it cannot be told to be this run"
+        )
+    elif info["run_info"] != run_info:
         diff = sorted(
             k
             for k in set(run_info) | set(info["run_info"])
@@ -303,7 +310,8 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
     trajectory : str or os.PathLike, optional
         H5MD file receiving the relaxed structure (one frame, no velocities). If it holds a
         finished relaxation of the same structure with the same settings and calculator, that
-        one is returned; one with other settings raises unless ``overwrite``.
+        one is returned; one with other settings, or without recorded settings (an older
+        version's file), raises unless ``overwrite``.
     overwrite : bool
         Recompute even if ``trajectory`` holds a finished relaxation.
     progress : bool
@@ -533,14 +541,17 @@ def run_md(
     trajectory : str or os.PathLike, optional
         H5MD output. If it exists and is incomplete it is resumed from its last frame; if it is
         complete the run is not repeated and its last frame is returned. A file written with
-        other settings, another calculator or from another start raises (see ``overwrite``).
+        other settings, another calculator or from another start, or one that records no
+        settings (an older version's file), raises (see ``overwrite``).
     write_interval : int
         Steps between frames; the last step is always written.
     observe_interval : int, optional
         Steps between observables (energies, temperature, density, pressure, the per-species
         charge current ``charge_current`` in e·Å/ps and the pressure tensor ``pressure_tensor``
-        in bar, both for Green–Kubo integrals); default 1 (every step). Frames always carry
-        them too.
+        in bar, both for Green–Kubo integrals); default 1 (every step). The sampled series
+        (:func:`~ase_electrolyte.trajectory.h5md_series`) holds exactly the steps that are
+        multiples of it, evenly spaced; frames carry their own copy of the observables
+        (MDAnalysis' ``ts.data``) also at steps off that grid.
     seed : int
         Seeds the initial velocities.
     progress : bool
@@ -724,9 +735,17 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
             if writer is not None and n > writer.last_step():
                 # the guard has just asked for this step's forces: the calculator's results are
                 # current
+                # the per-step series holds the steps on the observe_interval grid only (evenly
+                # spaced, as Green–Kubo integrals and statistical inefficiencies need); a frame
+                # off the grid (the last step, write_interval not a multiple of
+                # observe_interval) keeps its observables under /observables alone
+                sampled = n % observe_interval == 0
                 if n % write_interval == 0 or n == steps:
-                    writer.write(work, step=n, time=time_ps, observables=record(work, current=True))
-                elif n % observe_interval == 0:
+                    writer.write(
+                        work, step=n, time=time_ps, observables=record(work, current=True),
+                        sample=sampled,
+                    )
+                elif sampled:
                     writer.write_observables(
                         work, step=n, time=time_ps, observables=record(work, current=True)
                     )

@@ -179,7 +179,8 @@ class H5MDWriter:
         Floating type of the stored arrays.
     run_info : dict, optional
         JSON-serialisable description of the run (ensemble, time step, calculator, ...), stored
-        as the ``run_info`` attribute; in append mode it must equal the stored one.
+        as the ``run_info`` attribute; in append mode it must equal the stored one (a file
+        that stores none is not appended to with one).
     buffer_samples : int
         Per-step samples (:meth:`write_observables`) kept in memory before they are written
         without a frame; every frame writes them anyway. Each sample holds every observable of
@@ -266,11 +267,14 @@ class H5MDWriter:
                 ) from None
             self._check_same_particles(atoms)
             stored = self._file[_META].attrs.get("run_info")
-            if (
-                run_info is not None
-                and stored is not None
-                and json.loads(stored) != json.loads(json.dumps(run_info))
-            ):
+            if run_info is not None and stored is None:
+                self._file.close()
+                raise ValueError(
+                    f"{self.path} records no run settings (an older version's or another "
+                    f"program's file): not appending the run {json.dumps(run_info)} to it; "
+                    "remove the file or choose another path"
+                )
+            if run_info is not None and json.loads(stored) != json.loads(json.dumps(run_info)):
                 self._file.close()
                 raise ValueError(
                     f"{self.path} was written by a different run ({stored}); not appending "
@@ -419,7 +423,7 @@ class H5MDWriter:
         if self._broken:
             raise OSError(f"an earlier write to {self.path} failed; reopen it to resume")
 
-    def write(self, atoms, step, time, observables=None):
+    def write(self, atoms, step, time, observables=None, *, sample=True):
         """Append one frame (and every per-step sample buffered before it).
 
         Parameters
@@ -434,6 +438,12 @@ class H5MDWriter:
             Extra values among :data:`OBSERVABLE_UNITS` (units as in the module docstring);
             volume, density, temperature and kinetic energy are filled in from ``atoms`` when
             absent. Every frame must carry the same observables as the first.
+        sample : bool
+            Also record the frame's observables as a per-step sample (:func:`h5md_series`).
+            ``False`` for a frame off the sampling grid (``run_md``'s last step when it is not
+            a multiple of ``observe_interval``, or frames between two samples): the series then
+            stays evenly spaced in time, which its readers (Green–Kubo integrals, statistical
+            inefficiencies) require; the frame keeps its own copy under ``/observables``.
 
         Raises
         ------
@@ -481,7 +491,8 @@ class H5MDWriter:
         # room for the frame, its observables (twice: frame-aligned and per-step) and the
         # buffered samples, checked before anything is queued or written
         self._check_room(obs)
-        self._queue(obs, step, time)
+        if sample:
+            self._queue(obs, step, time)
         k = self.n_frames
         try:
             self._flush_pending()

@@ -277,3 +277,130 @@ def test_an_empty_file_is_a_new_trajectory(tmp_path):
     run_md(_argon(), trajectory=path, write_interval=1, **_MD)
     info = h5md_info(path)
     assert info["complete"] and info["n_frames"] == 4
+
+
+# --- files of an older version, which record no run settings ----------------------------------
+def _forget_settings(path):
+    import h5py
+
+    with h5py.File(path, "a") as f:
+        del f["parameters/ase_electrolyte"].attrs["run_info"]
+
+
+@pytest.mark.parametrize("case", ["relax", "finished", "interrupted", "writer"])
+def test_a_file_without_recorded_settings_is_neither_reused_nor_resumed(case, tmp_path):
+    from ase_electrolyte.trajectory import H5MDWriter, read_h5md
+
+    path = tmp_path / "old.h5md"
+    md = dict(_MD, ensemble="nve", steps=6, write_interval=2)
+    if case == "relax":
+        relax(_argon(), trajectory=path)
+    else:
+        run_md(_argon(), trajectory=path, **md)
+    _forget_settings(path)
+    if case == "interrupted":
+        import h5py
+
+        with h5py.File(path, "a") as f:
+            f["parameters/ase_electrolyte"].attrs["complete"] = False
+    with open(path, "rb") as f:
+        before = f.read()
+    calls = _LJ.calls
+    with pytest.raises(ValueError, match="records no (run )?settings"):
+        if case == "relax":
+            relax(_argon(), trajectory=path, fmax=0.01)  # the old file would answer fmax 2
+        elif case == "writer":
+            H5MDWriter(path, _argon(), mode="a", run_info={"ensemble": "nve"})
+        else:
+            run_md(_argon(), trajectory=path, **dict(md, timestep_fs=0.5))
+    assert _LJ.calls == calls  # refused before any evaluation
+    with open(path, "rb") as f:
+        assert f.read() == before  # and the file is left alone
+    if case == "writer":
+        return
+    # overwrite=True recomputes, and the new file records its settings
+    if case == "relax":
+        out = relax(_argon(), trajectory=path, fmax=0.01, overwrite=True)
+        assert out.info["relaxed_fmax"] < 0.01
+        assert h5md_info(path)["run_info"]["fmax"] == 0.01
+    else:
+        run_md(_argon(), trajectory=path, overwrite=True, **dict(md, timestep_fs=0.5))
+        info = h5md_info(path)
+        assert info["complete"] and info["run_info"]["timestep_fs"] == 0.5
+        assert read_h5md(path, -1).info["time_ps"] == pytest.approx(0.003)
+
+
+# --- the sampled series is evenly spaced for every interval combination, also after a resume ---
+class _Killed(LennardJones):
+    """Argon LJ that raises at its ``at``-th evaluation (a run killed mid-way)."""
+
+    def __init__(self, at):
+        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+        self.n, self.at = 0, at
+
+    def calculate(self, *args, **kwargs):
+        self.n += 1
+        if self.n == self.at:
+            raise RuntimeError("killed")
+        super().calculate(*args, **kwargs)
+
+
+# poses as plain LJ, so that plain LJ may resume what it started
+_Killed.__module__, _Killed.__name__ = LennardJones.__module__, LennardJones.__name__
+
+
+def _dump(path):
+    import h5py
+
+    out = {}
+    with h5py.File(path, "r") as f:
+        def take(name, obj):
+            if hasattr(obj, "shape"):
+                out[name] = obj[()]
+
+        f["particles"].visititems(take)
+        f["observables"].visititems(lambda n, o: take("observables/" + n, o))
+        f["parameters/ase_electrolyte/series"].visititems(lambda n, o: take("series/" + n, o))
+    return out
+
+
+@pytest.mark.parametrize("write_interval,observe_interval,steps,kill_at", [
+    (3, 2, 17, 9),  # frames off the sampling grid, the last step off both grids
+    (7, 3, 13, 12),
+    (2, 5, 11, 6),  # samples rarer than frames
+    (50, 4, 10, 5),  # no frame but the first and the last
+])
+def test_resumed_series_are_evenly_spaced_and_equal_an_uninterrupted_run(
+    write_interval, observe_interval, steps, kill_at, tmp_path
+):
+    from ase_electrolyte.trajectory import h5md_series
+    from mda_electrolyte.observables import read_observable
+
+    def lj():
+        return LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+
+    def atoms(calc):
+        a = _argon(calc)
+        a.rattle(0.05, seed=1)
+        return a
+
+    md = dict(ensemble="nve", steps=steps, timestep_fs=2.0, temperature_K=60, progress=False,
+              write_interval=write_interval, observe_interval=observe_interval)
+    ref, path = tmp_path / "ref.h5md", tmp_path / "killed.h5md"
+    run_md(atoms(lj()), trajectory=ref, **md)
+    with pytest.raises(RuntimeError, match="killed"):
+        run_md(atoms(_Killed(kill_at)), trajectory=path, **md)
+    assert not h5md_info(path)["complete"]
+    run_md(atoms(lj()), trajectory=path, **md)
+    got, want = _dump(path), _dump(ref)
+    assert got.keys() == want.keys()
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=0, atol=1e-9, err_msg=name)
+    frames = sorted(set(range(0, steps + 1, write_interval)) | {steps})
+    np.testing.assert_array_equal(got["all/position/step"], frames)
+    grid = np.arange(0, steps + 1, observe_interval)
+    for name in ("temperature", "pressure_tensor", "density"):
+        step, time, _ = h5md_series(path, name)
+        np.testing.assert_array_equal(step, grid)
+        np.testing.assert_allclose(time, grid * 0.002, rtol=1e-12)
+    assert read_observable(path, "pressure_tensor")["dt"] == pytest.approx(0.002 * observe_interval)
