@@ -28,6 +28,7 @@ import MDAnalysis as mda
 import numpy as np
 from ase import Atoms
 from ase.data import atomic_masses, chemical_symbols
+from MDAnalysis.coordinates.H5MD import H5MDReader
 from MDAnalysis.coordinates.memory import MemoryReader
 from MDAnalysis.units import constants as mda_constants
 
@@ -86,7 +87,10 @@ def from_ase(
     -------
     MDAnalysis.Universe
         Residues = molecules named by species, with ``elements``, ``masses``, ``formalcharges``;
-        positions Å, velocities Å/ps and forces kJ/(mol·Å) where the source has them.
+        positions Å, velocities Å/ps and forces kJ/(mol·Å) where the source has them. A box
+        only for a source periodic in all three directions: a partly periodic one (a slab)
+        gets none, with a warning, from Atoms and H5MD files alike (MDAnalysis has no partial
+        periodicity; its H5MD reader would make a slab's box 3D-periodic).
 
     Raises
     ------
@@ -437,6 +441,7 @@ def _read_h5md_universe(path, retry):
             pbc=meta["pbc"][()],
         )
         _check_frame(first_frame, f"{path} frame 0")
+        pbc = np.asarray(first_frame.pbc, dtype=bool)
         bonds = covalent_bonds(first_frame)
         if MOLECULE_INDEX not in meta:
             ids, names, charges = _guess_topology(first_frame, bonds)
@@ -464,11 +469,33 @@ def _read_h5md_universe(path, retry):
                 f"u.trajectory.dt = {dt} ps is that of the first interval, use ts.time",
                 stacklevel=4,
             )
+    reader = "H5MD"
+    if pbc.any() and not pbc.all():
+        # H5MD stores the box of a slab (periodic in some directions only) and MDAnalysis'
+        # reader makes it a 3D-periodic box: distances would wrap across the vacuum. As for
+        # partly periodic Atoms (_from_frames), the Universe gets no box.
+        warnings.warn(
+            f"{path}: partly periodic (pbc {pbc.tolist()}): the Universe gets no box",
+            stacklevel=4,
+        )
+        reader = _NoBoxH5MDReader
     u = _empty_universe(
         numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )
-    u.load_new(str(path), format="H5MD", dt=dt)
+    u.load_new(str(path), format=reader, dt=dt)
     return u
+
+
+class _NoBoxH5MDReader(H5MDReader):
+    """MDAnalysis' H5MD reader without the box: for trajectories periodic in some directions only.
+
+    No ``format`` of its own, so MDAnalysis does not register it for any file.
+    """
+
+    def _read_frame(self, frame):
+        ts = super()._read_frame(frame)
+        ts.dimensions = None
+        return ts
 
 
 def _damaged(path, what):

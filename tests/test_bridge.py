@@ -451,3 +451,38 @@ def test_a_file_that_is_no_lammps_data_is_named(tmp_path):
     path = dump()
     with pytest.raises(ValueError, match=f"{path}: cannot be read as a LAMMPS data file"):
         from_ase(path, dump=path)
+
+
+@pytest.mark.parametrize("pbc", [(True, True, False), (True, False, False), (True, True, True),
+                                 (False, False, False)])
+def test_h5md_and_atoms_of_one_run_give_the_same_box(pbc, tmp_path):
+    """A slab's H5MD box is not made 3D-periodic: MDAnalysis' reader would wrap across vacuum."""
+    from ase.build import bulk
+
+    from ase_electrolyte.trajectory import h5md_info, read_h5md
+
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat((2, 2, 2))
+    atoms.pbc = pbc
+    for axis in np.flatnonzero(~atoms.pbc):
+        atoms.center(vacuum=6.0, axis=int(axis))
+    atoms.calc = LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    path = tmp_path / "run.h5md"
+    run_md(atoms, ensemble="nvt", steps=4, timestep_fs=2.0, temperature_K=60, trajectory=path,
+           write_interval=2, progress=False)
+    frames = [read_h5md(path, k) for k in range(h5md_info(path)["n_frames"])]
+    partly = any(pbc) and not all(pbc)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from_file = from_ase(path)
+        from_frames = from_ase(frames)
+    boxless = [str(w.message) for w in caught if "gets no box" in str(w.message)]
+    assert len(boxless) == (2 if partly else 0)
+    assert from_file.trajectory.n_frames == from_frames.trajectory.n_frames == 3
+    for ts_file, ts_frames in zip(from_file.trajectory, from_frames.trajectory, strict=True):
+        np.testing.assert_allclose(ts_file.positions, ts_frames.positions, atol=1e-5)
+        if all(pbc):
+            np.testing.assert_allclose(ts_file.dimensions, [10.52] * 3 + [90] * 3, rtol=1e-6)
+            np.testing.assert_allclose(ts_file.dimensions, ts_frames.dimensions, rtol=1e-6)
+        else:
+            assert ts_file.dimensions is None and ts_frames.dimensions is None
+    assert from_file.trajectory.dt == pytest.approx(0.004)
