@@ -30,7 +30,8 @@ from ase_electrolyte.atoms_checks import check_flag, check_number
 from .analysis_base import check_atomgroup
 from .molecules import molecule_ids
 
-__all__ = ["IonSpecies", "resolve_species", "unwrap_trajectory", "find_wrapping_jump"]
+__all__ = ["IonSpecies", "resolve_species", "unwrap_trajectory", "find_wrapping_jump",
+           "check_neutral"]
 
 
 @dataclass
@@ -392,6 +393,8 @@ class CarrierAnalysis:
 
     _needs: tuple = ()
     _needs_charges = True
+    # whether the estimate is a conductivity, which a net-charged set of carriers has not
+    _needs_neutral = False
     _needs_volume = True
     # whether the estimator splits the kept per-ion frames (max_ion_frames) into its blocks
     _blocks_kept_frames = False
@@ -444,6 +447,10 @@ class CarrierAnalysis:
             for k, u in enumerate(self._universes)
         ]
         first = self._collectors[0].species
+        if self._needs_neutral:
+            # known from the topology: refused before any frame is read
+            check_neutral([s.name for s in first], [s.charges for s in first],
+                          type(self).__name__)
         for k, col in enumerate(self._collectors[1:], start=1):
             for a, b in zip(first, col.species, strict=True):
                 same_charges = (a.charges is None) == (b.charges is None) and (
@@ -504,6 +511,17 @@ class CarrierAnalysis:
                         f"(start={start}, stop={stop}, step={step}); analyse more frames or "
                         "give fewer n_blocks"
                     )
+        for col in self._collectors if n_blocks else ():
+            n_frames, n_kept = col.selected_rows(start, stop, step, frames)
+            dt, dt_kept = col.selected_spacing(start, stop, step, frames)
+            kept = self._blocks_kept_frames and n_kept is not None
+            n, spacing = (n_kept, dt_kept) if kept else (n_frames, dt)
+            if n:
+                # max_lag and fit windows a segment cannot hold fail now, not after the pass
+                self._check_segment(n // n_blocks, spacing, f"{type(self).__name__}: "
+                                    f"{col._label}: the selection (start={start}, stop={stop}, "
+                                    f"step={step}) gives segments of {n // n_blocks} "
+                                    f"{'kept frames' if kept else 'frames'}")
         for col in self._collectors:
             col.run(
                 start=start, stop=stop, step=step, frames=frames, verbose=verbose,
@@ -512,6 +530,11 @@ class CarrierAnalysis:
             )
         self._estimate(self.collections)
         return self
+
+    def _check_segment(self, n_rows, dt, where):
+        """Refuse, before the pass, an estimate a segment of ``n_rows`` rows ``dt`` ps apart
+        (``None``: not known yet) cannot hold; ``where`` starts the message. Subclasses with
+        lags or fit windows override it."""
 
     @classmethod
     def from_collections(cls, collections, **parameters):
@@ -543,6 +566,47 @@ class CarrierAnalysis:
         obj._configure(len(collections), **parameters)
         obj._estimate(collections)
         return obj
+
+
+def check_neutral(names, charges, who):
+    r"""Refuse charge carriers whose charges do not add up to zero.
+
+    The current :math:`\sum_i q_i \mathbf v_i` of a set with net charge :math:`Q` gains
+    :math:`Q\,\mathbf V` from a drift :math:`\mathbf V` of the whole system (and its dipole
+    :math:`Q\,\Delta\mathbf R_{com}`), so its conductivity depends on the frame of reference:
+    a charged species was left out of ``ions`` or a charge is wrong.
+
+    Parameters
+    ----------
+    names : list of str
+        Species names.
+    charges : list of numpy.ndarray or None
+        Charge of every ion of each species in e (``None``: a neutral species).
+    who : str
+        Name of the analysis in the message.
+
+    Raises
+    ------
+    ValueError
+        When the net charge exceeds half the smallest ion charge (partial charges that round
+        to a neutral set pass; a left-out ion does not).
+    """
+    qs = [np.asarray(q, dtype=np.float64).ravel() for q in charges if q is not None]
+    allq = np.concatenate(qs) if qs else np.zeros(0)
+    nonzero = np.abs(allq[allq != 0])
+    if not nonzero.size:
+        return
+    net = float(allq.sum())
+    if abs(net) > 0.5 * float(nonzero.min()):
+        per = ", ".join(f"{n} {float(np.sum(q)):+.4g} e" for n, q in zip(names, charges,
+                                                                          strict=True)
+                        if q is not None)
+        raise ValueError(
+            f"{who}: the charge carriers carry a net charge of {net:+.4g} e ({per}); the "
+            "current of a charged set changes with the frame of reference (a drift of the "
+            "whole system adds to it), so it has no conductivity. List every charged species "
+            "of the system in ions, or give charges= that add up to zero"
+        )
 
 
 def same_system(collections, names):

@@ -38,11 +38,12 @@ from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
-from .carriers import CarrierAnalysis, check_volume, same_system
+from .carriers import CarrierAnalysis, check_neutral, check_volume, same_system
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
     check_sampling,
+    check_segment_lags,
     check_window,
     fit_line,
     fit_window_slice,
@@ -297,6 +298,7 @@ class GreenKuboConductivity(CarrierAnalysis):
     """
 
     _needs = ("velocities",)
+    _needs_neutral = True
 
     def __init__(
         self,
@@ -392,6 +394,9 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._n_lags = None
         self.results = Results()
 
+    def _check_segment(self, n_rows, dt, where):
+        check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag)
+
     def run(self, *args, **kwargs):
         """Read the trajectories once (or the ``charge_current`` observables), then estimate.
 
@@ -415,6 +420,8 @@ class GreenKuboConductivity(CarrierAnalysis):
             # the per-step currents of run_md resolve what frames every 100 fs cannot
             collections = observed
         names = carrier_names(collections[0], self._species_names, type(self).__name__)
+        check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
+                              for n in names], type(self).__name__)
         dt = same_system(collections, names)
         split = all(c.ion_velocities is not None for c in collections)
         segments = []
@@ -691,6 +698,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
     """
 
     _needs = ("positions",)
+    _needs_neutral = True
 
     def __init__(
         self,
@@ -733,9 +741,15 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         self._species_names = None if species is None else [str(s) for s in species]
         self.results = Results()
 
+    def _check_segment(self, n_rows, dt, where):
+        check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
+                           fit_window_ps=self._fit_window_ps)
+
     def _estimate(self, collections):
         self.results = Results()
         names = carrier_names(collections[0], self._species_names, type(self).__name__)
+        check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
+                              for n in names], type(self).__name__)
         dt = same_system(collections, names)
         segments = []
         for col in collections:

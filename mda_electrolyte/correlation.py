@@ -242,6 +242,58 @@ def fit_window_slice(time, fit_window, fit_window_ps):
     return slice(sel[0], sel[-1] + 1)
 
 
+def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None,
+                       max_lag=None):
+    """Refuse, before a trajectory is read, a segment too short for a fit window or ``max_lag``.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows (frames) of the shortest segment the selection will give.
+    dt : float or None
+        Nominal spacing of the rows in ps (the trajectory's time step times the stride);
+        ``None`` when not known before reading, which skips the checks in ps.
+    where : str
+        Start of the message (analysis, trajectory, selection).
+    fit_window, fit_window_ps : (float, float), optional
+        MSD fit window as fractions of the segment, or in ps (see :func:`fit_window_slice`).
+    max_lag : float, optional
+        Longest correlation time in ps.
+
+    Raises
+    ------
+    ValueError
+        The window would hold fewer than 3 lags, or ``max_lag`` is longer than a segment. The
+        nominal spacing is allowed a relative error of 1e-3 (the frames' times decide after the
+        pass), so only what certainly fails is refused.
+    """
+    lags = np.arange(n_rows, dtype=np.float64)
+    span = "" if dt is None else f" of {dt:.4g} ps ({(n_rows - 1) * dt:.4g} ps)"
+    remedy = "analyse more frames, give fewer n_blocks or"
+    if fit_window_ps is not None:
+        if dt is None:
+            return
+        lo, hi = fit_window_ps
+        n_in = int(np.count_nonzero((lags * dt * (1 + 1e-3) >= lo)
+                                    & (lags * dt * (1 - 1e-3) <= hi)))
+        if n_in < 3:
+            raise ValueError(f"{where}{span}: the fit window {tuple(fit_window_ps)} ps holds "
+                             f"{n_in} lags; at least 3 are needed ({remedy} a wider window)")
+    elif fit_window is not None:
+        # fractions of the segment: the count does not depend on the spacing
+        lo, hi = (float(f) * (n_rows - 1) for f in fit_window)
+        n_in = int(np.count_nonzero((lags >= lo) & (lags <= hi)))
+        if n_in < 3:
+            raise ValueError(f"{where}{span}: the fit window {tuple(fit_window)} of a segment "
+                             f"holds {n_in} lags; at least 3 are needed ({remedy} a wider "
+                             "window)")
+    if max_lag is not None and dt is not None:
+        if int(round(max_lag / (dt * (1 + 1e-3)))) + 1 > n_rows:
+            raise ValueError(f"{where}{span}: max_lag = {max_lag} ps needs segments of more "
+                             f"than {int(round(max_lag / dt))} frames ({remedy} a shorter "
+                             "max_lag)")
+
+
 def check_window(name, window, top=None, rule="0 <= start < stop"):
     """``(start, stop)`` as floats, or ValueError naming ``name``: two finite numbers with
     ``0 <= start < stop`` (``<= top`` when given).

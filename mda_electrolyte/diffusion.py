@@ -30,6 +30,7 @@ from .carriers import CarrierAnalysis, check_volume, default_blocks, same_system
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
+    check_segment_lags,
     fit_line,
     fit_window_slice,
     loglog_slope,
@@ -209,6 +210,11 @@ class Diffusion(CarrierAnalysis):
                     f"species {single} have a single ion in a single trajectory, so D has no error "
                     "estimate; analyse several trajectories or use n_blocks >= 2"
                 )
+        if self._remove_drift:
+            # known from the topology: refused before any frame is read
+            masses = np.concatenate([np.bincount(s.ids, weights=s.masses, minlength=s.n_ions)
+                                     for s in self.species])
+            self._check_drift_weights(masses / masses.sum())
 
     def _configure(self, n_collections, *, fit_window=(0.1, 0.6), fit_window_ps=None,
                    n_blocks=None, volume=None, remove_drift=True, viscosity=None,
@@ -229,6 +235,10 @@ class Diffusion(CarrierAnalysis):
         self._volume = check_volume(volume)
         self._species_names = None if species is None else [str(s) for s in species]
         self.results = Results()
+
+    def _check_segment(self, n_rows, dt, where):
+        check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
+                           fit_window_ps=self._fit_window_ps)
 
     def _estimate(self, collections):
         self.results = Results()
@@ -292,7 +302,10 @@ class Diffusion(CarrierAnalysis):
 
     @staticmethod
     def _drift_weights(col):
-        w = col.drift_weights()
+        return Diffusion._check_drift_weights(col.drift_weights())
+
+    @staticmethod
+    def _check_drift_weights(w):
         if np.any(w >= 0.5):
             raise ValueError(
                 "drift removal needs several particles, none carrying half the analysed mass; "

@@ -663,6 +663,38 @@ class IonCollector(FrameAnalysis):
         kept = int(np.count_nonzero(index % self._keep_every == 0)) if self._positions else None
         return int(index.size), kept
 
+    def selected_spacing(self, start=None, stop=None, step=None, frames=None):
+        """Nominal time between the rows a run with these arguments will collect, in ps.
+
+        ``(frames, kept ion frames)`` from the trajectory's time step, known before reading a
+        frame; ``None`` where the rows are not evenly spaced frames, the reader has no valid
+        time step, or (second) positions are not collected. :meth:`run` measures the actual
+        spacing from the frames' times.
+        """
+        try:
+            dt = float(self._trajectory.dt)
+        except Exception:  # noqa: BLE001 - a reader without times: judged after the pass
+            return None, None
+        if not 0 < dt < np.inf:
+            return None, None
+        n_traj = len(self._trajectory)
+        try:
+            if frames is not None:
+                index = np.arange(n_traj)[np.asarray(frames)]
+            else:
+                index = np.arange(*self._trajectory.check_slice_indices(start, stop, step))
+        except (IndexError, TypeError, ValueError):
+            return None, None
+
+        def spacing(rows):
+            steps = np.diff(rows)
+            if rows.size < 2 or np.any(steps != steps[0]):
+                return None
+            return float(steps[0]) * dt
+
+        kept = spacing(index[index % self._keep_every == 0]) if self._positions else None
+        return spacing(index), kept
+
     def _prepare(self):
         n = self.n_frames
         n_tr = self._tracked.n_atoms

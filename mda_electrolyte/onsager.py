@@ -36,11 +36,12 @@ from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
-from .carriers import CarrierAnalysis, check_volume, same_system
+from .carriers import CarrierAnalysis, check_neutral, check_volume, same_system
 from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
 from .correlation import (
     check_fit_window,
     check_sampling,
+    check_segment_lags,
     fit_line,
     fit_window_slice,
     mean_squared_displacement,
@@ -112,6 +113,7 @@ class OnsagerCoefficients(CarrierAnalysis):
     _blocks_kept_frames = True
     _needs = ("positions",)
     _needs_charges = False
+    _needs_neutral = True
 
     def __init__(
         self,
@@ -169,11 +171,19 @@ class OnsagerCoefficients(CarrierAnalysis):
         self._species_names = None if species is None else [str(s) for s in species]
         self.results = Results()
 
+    def _check_segment(self, n_rows, dt, where):
+        if self._method == "einstein":
+            check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window)
+        else:
+            check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag)
+
     def _estimate(self, collections):
         self.results = Results()
         first = collections[0]
         names = self._species_names or list(first.species)
         dt = same_system(collections, names)
+        check_neutral(names, [first.charges[first.species.index(n)] for n in names],
+                      "OnsagerCoefficients")
         einstein = self._method == "einstein"
         need = ("position_sum", "ion_positions") if einstein else ("velocity_sum",
                                                                    "ion_velocities")

@@ -193,7 +193,8 @@ def test_bad_collections_are_refused():
         IonCollection.from_arrays({"Li": 3}, dt=DT, positions=x)
     with pytest.raises(ValueError, match="NaN"):
         IonCollection.from_arrays({"Li": 2}, dt=DT, positions=x * np.nan)
-    col = IonCollection.from_arrays({"Li": 2}, dt=DT, positions=x, charges={"Li": 1})
+    col = IonCollection.from_arrays({"Li": 1, "AN": 1}, dt=DT, positions=x,
+                                    charges={"Li": 1, "AN": -1})
     with pytest.raises(ValueError, match="velocity_sum|current"):
         GreenKuboConductivity.from_collections(col, temperature=T)
     with pytest.raises(ValueError, match="no box"):
