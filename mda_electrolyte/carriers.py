@@ -511,6 +511,16 @@ class CarrierAnalysis:
                         f"(start={start}, stop={stop}, step={step}); analyse more frames or "
                         "give fewer n_blocks"
                     )
+        spacings = [c.selected_spacing(start, stop, step, frames)[0] for c in self._collectors]
+        for k, dt in enumerate(spacings[1:], start=1):
+            # the estimators' same_system, before the pass
+            if dt is not None and spacings[0] is not None and not np.isclose(
+                    dt, spacings[0], rtol=1e-3):
+                raise ValueError(
+                    f"{self._collectors[k]._label} has a time step of {dt} ps between the "
+                    f"selected frames, {self._collectors[0]._label} has {spacings[0]} ps; they "
+                    "must be the same"
+                )
         for col in self._collectors if n_blocks else ():
             n_frames, n_kept = col.selected_rows(start, stop, step, frames)
             dt, dt_kept = col.selected_spacing(start, stop, step, frames)

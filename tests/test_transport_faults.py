@@ -164,3 +164,18 @@ def test_drift_reference_of_one_heavy_particle_is_refused_at_construction(salt, 
     col = IonCollection.from_arrays({"Li": 1}, dt=DT, positions=x[:, :1], masses={"Li": 6.94})
     d = Diffusion.from_collections(col, remove_drift=False, n_blocks=2)
     assert np.isfinite(d.results.D["Li"])
+
+
+@pytest.mark.parametrize("cls, kw", CONDUCTIVITIES + [(Diffusion, {})])
+def test_trajectories_of_different_time_steps_are_refused_before_reading(salt, no_reading, cls,
+                                                                         kw):
+    v, x = salt
+    runs = [salt_universe(v, x, n_cations=N_PAIRS, dt=DT),
+            salt_universe(v, x, n_cations=N_PAIRS, dt=2 * DT)]
+    with pytest.raises(ValueError, match=r"Universe 1 has a time step of 0.02 ps between the "
+                                         r"selected frames, Universe 0 has 0.01 ps"):
+        cls(runs, IONS, **kw).run()
+    # the same spacing passes the check and goes on to read frames
+    same = [salt_universe(v[::2], x[::2], n_cations=N_PAIRS, dt=2 * DT), runs[1]]
+    with pytest.raises(AssertionError, match="a frame was read"):
+        cls(same, IONS, **kw).run()
