@@ -205,18 +205,51 @@ def test_a_group_of_another_universe_is_refused(name, universe, selection, make)
     ({"stop": 0}, "no frames analysed"),
     ({"frames": []}, "no frames analysed"),
     ({"frames": [0, 99]}, "outside the trajectory"),
+    ({"step": 0}, "frame selection .* is not one"),
+    # a frame twice would count as two independent samples (error bars shrink)
+    ({"frames": "all, then 1"}, "frame 1 more than once"),
+    ({"frames": "all, then -1"}, "more than once"),   # -1 is the last frame
 ])
 @pytest.mark.parametrize("name,universe,make", ANALYSES, ids=IDS)
 def test_an_empty_or_impossible_frame_selection_is_refused_before_any_frame(
         name, universe, make, selection, match, monkeypatch):
     u = universe()
     analysis = make(u)
+    if isinstance(selection.get("frames"), str):
+        # every frame (enough for the blocks of the transport analyses), then one again
+        selection = {"frames": list(range(u.trajectory.n_frames))
+                     + [int(selection["frames"].split(", then ")[1])]}
     for reader in _frame_analyses(analysis):
         monkeypatch.setattr(reader, "_single_frame",
                             lambda: pytest.fail("a frame was analysed before the check"))
     with pytest.raises(ValueError, match=match):
         analysis.run(**selection)
 
+
+@pytest.mark.parametrize("name,universe,make", ANALYSES[:2], ids=IDS[:2])
+def test_a_failed_run_leaves_no_results_of_an_earlier_run(name, universe, make):
+    # the earlier run's g(r) and shells stood beside the frame count of the failed run
+    u = universe()
+    analysis = make(u).run(stop=3)
+    assert analysis.n_frames == 3 and len(analysis.results)
+    with pytest.raises(ValueError, match="more than once"):
+        analysis.run(frames=[0, 0])
+    assert len(analysis.results) == 0
+    analysis.run(stop=3)
+    u.trajectory.coordinate_array[3, 0] = np.nan   # the cation of both analyses, frame 3
+    with pytest.raises(ValueError, match="frame 3: non-finite|frame 3 has non-finite"):
+        analysis.run()
+    assert len(analysis.results) == 0
+    with pytest.raises(RuntimeError, match=r"run\(\) the analysis"):
+        analysis.plot()
+    # a good run after the failed one is the plain result
+    fresh = make(universe()).run(stop=3)
+    again = analysis.run(stop=3).results
+    if name == "IntraInterRDF":
+        for key in fresh.results.pairs:
+            np.testing.assert_array_equal(again.total[key], fresh.results.total[key])
+    else:
+        assert again.coordination_numbers == fresh.results.coordination_numbers
 
 @pytest.mark.parametrize("dt", [0.0, -0.01, np.nan])
 def test_a_time_series_with_a_time_step_that_is_not_positive_is_refused_before_reading(
@@ -230,13 +263,130 @@ def test_a_time_series_with_a_time_step_that_is_not_positive_is_refused_before_r
             analysis.run()
 
 
-@pytest.mark.parametrize("frames", [[0, 2, 1, 3, 4, 5], [0, 1, 1, 2, 3, 4]])
-def test_frames_out_of_time_order_are_refused_before_reading(frames, monkeypatch):
+@pytest.mark.parametrize("selection,match", [
+    ({"frames": [0, 2, 1] + list(range(3, 60))}, "increasing order"),
+    # a negative index is the frame it names
+    ({"frames": list(range(60)) + [-1]}, "frame 59 more than once"),
+    ({"frames": [0, 1] + list(range(1, 60))}, "frame 1 more than once"),
+    ({"start": 59, "stop": 0, "step": -1}, "increasing order"),
+])
+def test_frames_out_of_time_order_are_refused_before_reading(selection, match, monkeypatch):
     analysis = mdae.Diffusion(_salt(), IONS, n_blocks=2)
     monkeypatch.setattr(analysis._collectors[0], "_single_frame",
                         lambda: pytest.fail("a frame was read before the check"))
-    with pytest.raises(ValueError, match="increasing order"):
-        analysis.run(frames=frames)
+    with pytest.raises(ValueError, match=match):
+        analysis.run(**selection)
+
+
+def test_negative_frame_indices_in_time_order_are_accepted():
+    # [.., 56, -3, 58] is 56, 57, 58: in time order (it was refused by the raw differences)
+    u = _salt()
+    tail = list(range(57))
+    negative = mdae.Diffusion(u, IONS, n_blocks=2).run(frames=tail + [-3, 58])
+    positive = mdae.Diffusion(u, IONS, n_blocks=2).run(frames=tail + [57, 58])
+    for name in IONS:
+        assert negative.results.D[name] == positive.results.D[name]
+
+
+@pytest.mark.parametrize("name,universe,selection,make", GROUP_ARGUMENTS, ids=GROUP_IDS)
+def test_a_group_holding_an_atom_twice_is_refused(name, universe, selection, make):
+    # IntraInterRDF paired a repeated atom with itself (g(0) of thousands, CN doubled)
+    u = universe()
+    group = u.select_atoms(selection)
+    with pytest.raises(ValueError, match="more than once|repeated atoms"):
+        make(u, group + group[:1])
+
+
+# --- boxes -----------------------------------------------------------------------------------
+
+# angles MDAnalysis turns into a zero cell: shells were counted without periodic images
+# (CN of the solvent 0.08 instead of 0.3) and the RDF failed inside its kernel
+FLAT_BOXES = [[12.0, 12.0, 12.0, 0.0, 90.0, 90.0], [12.0, 12.0, 12.0, 180.0, 90.0, 90.0],
+              [12.0, 12.0, 12.0, 60.0, 60.0, 150.0], [12.0, 12.0, 12.0, 90.0, 90.0, -90.0]]
+
+
+@pytest.mark.parametrize("box", FLAT_BOXES)
+@pytest.mark.parametrize("name,universe,make", ANALYSES[:2], ids=IDS[:2])
+def test_a_box_whose_angles_span_no_cell_is_refused(name, universe, make, box, monkeypatch):
+    good = np.tile([12.0, 12.0, 12.0, 90.0, 90.0, 90.0], (5, 1))
+    u = _liquid(boxes=np.tile(box, (5, 1)))
+    with pytest.raises(ValueError, match="span no cell"):
+        make(u)
+    # the same box on a later frame: named with its frame, before that frame is counted
+    good[3] = box
+    u = _liquid(boxes=good)
+    analysis = make(u)
+    with pytest.raises(ValueError, match="frame 3, .* span no cell"):
+        analysis.run()
+
+
+def test_half_box_width_of_orthorhombic_and_triclinic_boxes():
+    from mda_electrolyte.analysis_base import half_box_width
+
+    assert half_box_width([10.0, 12.0, 14.0, 90.0, 90.0, 90.0]) == pytest.approx(5.0)
+    # a rhombohedral cell of 60° angles: face distance a·sqrt(2/3)
+    assert half_box_width([10.0, 10.0, 10.0, 60.0, 60.0, 60.0]) == pytest.approx(
+        5.0 * np.sqrt(2.0 / 3.0))
+    for box, match in [(None, "no box dimensions"), ([0.0, 10, 10, 90, 90, 90], "has the box"),
+                       ([10.0, 10, 10, 90, 90, np.nan], "has the box"),
+                       (FLAT_BOXES[2], "span no cell")]:
+        with pytest.raises(ValueError, match=match):
+            half_box_width(box, "X", frame=7)
+
+
+# --- molecules -------------------------------------------------------------------------------
+
+
+def _one_residue(u, bonds=False):
+    """``u`` as a format without residue numbers reads it (XYZ): one residue for all atoms."""
+    v = mda.Universe.empty(u.atoms.n_atoms, trajectory=True)
+    v.add_TopologyAttr("elements", u.atoms.elements)
+    v.load_new(u.trajectory.coordinate_array.copy(), format=MemoryReader,
+               dimensions=np.tile(u.dimensions, (u.trajectory.n_frames, 1)))
+    if bonds:
+        v.add_TopologyAttr("bonds", u.atoms.bonds.indices)
+    return v
+
+
+def _bonded_liquid():
+    u = _liquid()
+    within = [(a, b) for r in u.residues for a, b in zip(r.atoms.ix[:-1], r.atoms.ix[1:],
+                                                         strict=True)]
+    u.add_TopologyAttr("bonds", within)
+    return u
+
+
+@pytest.mark.parametrize("bonds", [False, True])
+def test_one_residue_holding_many_molecules_is_refused_and_fragments_are_right(bonds):
+    # every pair was intramolecular: g_inter = 0 and g_intra the whole g(r), without a word
+    u = _bonded_liquid()
+    flat = _one_residue(u, bonds=bonds)
+    with pytest.raises(ValueError, match="residues are not molecules.*one residue"):
+        mdae.IntraInterRDF(flat.atoms, range=(0.0, 5.0), nbins=20)
+    if bonds:
+        by_fragments = mdae.IntraInterRDF(flat.atoms, range=(0.0, 5.0), nbins=20,
+                                          compound="fragments").run()
+        by_residues = mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=20).run()
+        for key in by_residues.results.pairs:
+            for part in ("intra", "inter"):
+                np.testing.assert_array_equal(by_fragments.results[part][key],
+                                              by_residues.results[part][key])
+
+
+def test_a_bond_between_residues_is_refused_and_one_molecule_in_one_residue_accepted():
+    u = _bonded_liquid()
+    u.add_bonds([(4, 12)])   # an "anion" atom bonded into a solvent residue
+    with pytest.raises(ValueError, match=r"join two residues \(e.g. atoms 4 and 12"):
+        mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=20)
+    water = mda.Universe.empty(3, trajectory=True)
+    water.add_TopologyAttr("elements", ["O", "H", "H"])
+    water.load_new(np.array([[[5.0, 5, 5], [5.96, 5, 5], [4.76, 5.93, 5]]], dtype=np.float32),
+                   format=MemoryReader, dimensions=[12.0, 12, 12, 90, 90, 90])
+    rdf = mdae.IntraInterRDF(water.atoms, range=(0.0, 5.0), nbins=50).run()
+    # one O around each H, two H around the O, all within the molecule
+    assert rdf.results.cn_intra[("H", "O")][-1] == 1.0
+    assert rdf.results.cn_intra[("H", "H")][-1] == 1.0
+    assert rdf.results.cn_inter[("H", "O")][-1] == 0.0
 
 
 # --- RDF -------------------------------------------------------------------------------------
@@ -258,7 +408,7 @@ def test_rdf_parameters_are_refused_by_name(kw, match):
 
 @pytest.mark.parametrize("damage,match", [
     ("position", "frame 2 has non-finite positions"),
-    ("box", "frame 2 has no valid periodic box"),
+    ("box", "needs a periodic box: frame 2 has the box"),
 ])
 def test_rdf_names_the_frame_with_nan_positions_or_box(damage, match):
     u = _liquid()
@@ -293,7 +443,7 @@ def test_rdf_refuses_an_invalid_box_of_the_current_frame_when_created(box):
     u = _liquid()
     u.load_new(u.trajectory.coordinate_array.copy(), format=MemoryReader,
                dimensions=np.array(box, dtype=np.float32))
-    with pytest.raises(ValueError, match="needs a periodic box: the current frame's box is"):
+    with pytest.raises(ValueError, match="needs a periodic box: the current frame has the box"):
         mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0))
 
 
@@ -652,7 +802,7 @@ def test_shell_plots_stamp_numbers_that_are_not_valid():
     fig = shells.plot()
     assert all(_stamped(ax) for ax in fig.axes)
     plt.close(fig)
-    valid = _shells(_liquid(n_frames=12)).run()
+    valid = _shells(_liquid(n_frames=100)).run()
     assert valid.results.estimates["fractions"]["SSIP"].valid
     fig = valid.plot()
     assert not _stamped(fig.axes[0])
