@@ -1085,7 +1085,7 @@ def run_protocol(
 
         def stage(name, ps, dt_fs, ensemble, h_mass):
             nonlocal state
-            steps = int(round(ps * 1000.0 / dt_fs))
+            steps = _n_steps(ps * 1000.0, dt_fs)
             if steps == 0:
                 return
             files[name] = outdir / f"{name}.h5md"
@@ -1098,12 +1098,12 @@ def run_protocol(
                 pressure_bar=pressure_bar,
                 hydrogen_mass=h_mass,
                 trajectory=files[name],
-                write_interval=max(1, int(round(write_interval_fs / dt_fs))),
+                write_interval=max(1, _n_steps(write_interval_fs, dt_fs)),
                 # production records the charge current and pressure tensor at every step, which
                 # Green–Kubo conductivity and viscosity need (frames every 100 fs cannot resolve
                 # them)
                 observe_interval=(
-                    1 if name == "production" else max(1, int(round(observe_interval_fs / dt_fs)))
+                    1 if name == "production" else max(1, _n_steps(observe_interval_fs, dt_fs))
                 ),
                 seed=seed,
                 progress=progress,
@@ -1269,7 +1269,8 @@ def check_protocol_arguments(
     ------
     ValueError
         Naming the first bad argument: non-positive or non-finite temperature, time steps,
-        intervals or force threshold; a non-finite pressure; negative stage lengths; a
+        intervals or force threshold; a non-finite pressure; negative stage lengths; a positive
+        stage length shorter than half its time step (the stage would run no step); a
         production run shorter than one frame interval.
 
     Warns
@@ -1277,7 +1278,10 @@ def check_protocol_arguments(
     UserWarning
         Values that are valid numbers but implausible for a liquid electrolyte, the sign of a
         wrong unit: a temperature outside 150–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
-        time steps above 5 fs.
+        time steps above 5 fs; a stage length, frame or sampling interval more than 1 % from
+        a whole number of its stage's time steps (it is rounded to one, e.g. 15 fs samples
+        with a 2 fs step are taken every 8 steps, 16 fs; an interval shorter than the step is
+        every step, without a warning).
     """
     if not isinstance(production_ensemble, str) or production_ensemble not in _ENSEMBLES:
         raise ValueError(
@@ -1295,11 +1299,9 @@ def check_protocol_arguments(
     check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
     write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)
     check_number("observe_interval_fs", observe_interval_fs, above=0)
-    for name, value in (
-        ("preequilibration_ps", preequilibration_ps),
-        ("equilibration_ps", equilibration_ps),
-    ):
-        check_number(name, value, minimum=0)
+    observe_interval_fs = check_number("observe_interval_fs", observe_interval_fs, above=0)
+    preequilibration_ps = check_number("preequilibration_ps", preequilibration_ps, minimum=0)
+    equilibration_ps = check_number("equilibration_ps", equilibration_ps, minimum=0)
     production_ps = check_number("production_ps", production_ps, minimum=0)
     interval_fs = max(write_interval_fs, timestep_fs)
     if production_ps * 1000.0 < interval_fs:
@@ -1307,3 +1309,44 @@ def check_protocol_arguments(
             f"production_ps = {production_ps} ps is shorter than one frame interval "
             f"({interval_fs} fs): the production run would hold no frame after its first"
         )
+    # lengths and intervals become whole numbers of steps (run_protocol's stage()): a stage
+    # shorter than half a step would be skipped without a word, and an interval or length far
+    # from a multiple of the step is not what was asked for
+    stages = (
+        ("preequilibration", preequilibration_ps, preequilibration_timestep_fs),
+        ("equilibration", equilibration_ps, timestep_fs),
+        ("production", production_ps, timestep_fs),
+    )
+    for name, ps, dt_fs in stages:
+        if ps > 0 and _n_steps(ps * 1000.0, dt_fs) == 0:
+            raise ValueError(
+                f"{name}_ps = {ps} ps is shorter than half its time step ({dt_fs} fs): the "
+                "stage would run no step; give 0 to skip it"
+            )
+    doubts = {}
+    for name, ps, dt_fs in stages:
+        if ps <= 0:
+            continue
+        checks = [(f"{name}_ps", ps * 1000.0, "length")]
+        checks.append(("write_interval_fs", write_interval_fs, "frame interval"))
+        if name != "production":  # production observes every step
+            checks.append(("observe_interval_fs", observe_interval_fs, "sampling interval"))
+        for arg, fs, what in checks:
+            n = max(1, _n_steps(fs, dt_fs))
+            # an interval shorter than the step means every step: nothing else could be meant
+            if abs(n * dt_fs - fs) > 0.01 * fs and not (what != "length" and fs < dt_fs):
+                doubts.setdefault((arg, dt_fs), (fs, n, what, []))[3].append(name)
+    import warnings
+
+    for (arg, dt_fs), (fs, n, what, names) in doubts.items():
+        value = f"{fs / 1000.0:g} ps" if arg.endswith("_ps") else f"{fs:g} fs"
+        warnings.warn(
+            f"{arg} = {value} is not a multiple of the {dt_fs:g} fs time step: the "
+            f"{' and '.join(names)} {what} is {n} step{'s' if n != 1 else ''} ({n * dt_fs:g} fs)",
+            stacklevel=2,
+        )
+
+
+def _n_steps(length_fs, dt_fs):
+    """Whole MD steps of ``dt_fs`` closest to ``length_fs`` (a stage length or an interval)."""
+    return int(round(length_fs / dt_fs))

@@ -404,3 +404,52 @@ def test_resumed_series_are_evenly_spaced_and_equal_an_uninterrupted_run(
         np.testing.assert_array_equal(step, grid)
         np.testing.assert_allclose(time, grid * 0.002, rtol=1e-12)
     assert read_observable(path, "pressure_tensor")["dt"] == pytest.approx(0.002 * observe_interval)
+
+
+# --- run_protocol: stage lengths and intervals are whole numbers of steps ----------------------
+@pytest.mark.parametrize("kw", [
+    {"preequilibration_ps": 0.0004},  # 0.2 steps of 2 fs
+    {"equilibration_ps": 0.0005, "timestep_fs": 1.0},  # 0.5 steps: rounds to none
+])
+def test_a_stage_shorter_than_half_a_step_is_refused_not_skipped(kw, tmp_path):
+    from ase_electrolyte.md import run_protocol
+
+    name = next(k for k in kw if k.endswith("_ps"))
+    with pytest.raises(ValueError, match=f"^{name} = .* shorter than half its time step.*give 0"):
+        check_protocol_arguments(temperature_K=300, **kw)
+    calls = _LJ.calls
+    with pytest.raises(ValueError, match=f"^{name} = "):
+        run_protocol(_argon(), _LJ(), tmp_path / "run", temperature_K=300, progress=False, **kw)
+    assert _LJ.calls == calls and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("kw,expected", [
+    ({"observe_interval_fs": 15.0}, "observe_interval_fs = 15 fs .* 2 fs time step: the "
+                                    r"preequilibration sampling interval is 8 steps \(16 fs\)"),
+    ({"write_interval_fs": 2.5, "preequilibration_ps": 0.0}, r"write_interval_fs = 2.5 fs .* 1 fs"
+     r" time step: the equilibration and production frame interval is 2 steps \(2 fs\)"),
+    ({"equilibration_ps": 0.0015}, r"equilibration_ps = 0.0015 ps .* the equilibration length "
+                                   r"is 2 steps \(2 fs\)"),
+    ({"equilibration_ps": 0.0008}, r"equilibration_ps = 0.0008 ps .* the equilibration length "
+                                   r"is 1 step \(1 fs\)"),
+])
+def test_intervals_off_the_step_grid_warn_with_what_is_run(kw, expected):
+    with pytest.warns(UserWarning, match=expected) as caught:
+        check_protocol_arguments(temperature_K=300, **kw)
+    assert len(caught) == 1
+
+
+@pytest.mark.parametrize("kw", [
+    {},  # Ju et al. 2025: 2 fs and 1 fs steps, frames every 100 fs, samples every 10 fs
+    {"timestep_fs": 0.5, "observe_interval_fs": 5.0, "preequilibration_timestep_fs": 2.5},
+    # 100 fs = 133 steps of 0.75 fs (0.25 % off), 9.75 fs = 13 steps; no 2 fs stage
+    {"timestep_fs": 0.75, "observe_interval_fs": 9.75, "preequilibration_ps": 0.0},
+    # intervals shorter than the step: every step, the closest there is
+    {"observe_interval_fs": 0.5, "write_interval_fs": 1.0},
+])
+def test_intervals_on_or_near_the_step_grid_do_not_warn(kw):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_protocol_arguments(temperature_K=300, **kw)
