@@ -560,7 +560,8 @@ def run_md(
         Label of the progress bar.
     max_temperature_factor : float or None
         Stop when the instantaneous temperature exceeds this multiple of ``temperature_K`` (of
-        the starting temperature in NVE without ``temperature_K``); ``None`` disables.
+        the starting temperature in NVE without ``temperature_K``); above 1 (the temperature
+        fluctuates about its target); ``None`` disables.
     max_displacement : float or None
         Stop when an atom moves more than this many Å in one step (minimum image);
         ``None`` disables.
@@ -600,8 +601,10 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
     tdamp_fs = check_number("tdamp_fs", tdamp_fs, above=0, allow_none=True)
     pdamp_fs = check_number("pdamp_fs", pdamp_fs, above=0, allow_none=True)
     hydrogen_mass = check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
+    # a factor of 1 or less stops a sound run at its own target (a thermostatted temperature
+    # fluctuates about it), possibly after overwrite=True has emptied the file
     max_temperature_factor = check_number(
-        "max_temperature_factor", max_temperature_factor, above=0, allow_none=True
+        "max_temperature_factor", max_temperature_factor, above=1, allow_none=True
     )
     max_displacement = check_number(
         "max_displacement (Å)", max_displacement, above=0, allow_none=True

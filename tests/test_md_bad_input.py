@@ -70,6 +70,9 @@ def test_broken_structures_are_refused_before_the_model(damage, match, call, tmp
     ({"write_interval": 2.5}, "write_interval"),
     ({"observe_interval": 0}, "observe_interval"),
     ({"max_temperature_factor": 0}, "max_temperature_factor"),
+    # at or below 1 the guard stops a sound run at its own target temperature
+    ({"max_temperature_factor": 1.0}, "max_temperature_factor must be a finite number > 1"),
+    ({"max_temperature_factor": 0.9}, "max_temperature_factor must be a finite number > 1"),
     ({"hydrogen_mass": float("nan")}, "hydrogen_mass"),
     ({"ensemble": "NVT"}, "ensemble"),
     ({"temperature_K": float("inf")}, "temperature_K"),
