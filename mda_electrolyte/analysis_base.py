@@ -1,21 +1,75 @@
 """The base of the trajectory analyses of :mod:`mda_electrolyte`.
 
-:class:`FrameAnalysis` is :class:`MDAnalysis.analysis.base.AnalysisBase` with two guarantees every
-analysis of this package gives: the frame selection (``start``/``stop``/``step`` or ``frames``) is
-checked before any frame is read, and the Universe is left on the frame it was on (AnalysisBase
-leaves it wherever the iteration stopped, which silently changes ``universe.atoms.positions``
-for the caller).
+:class:`FrameAnalysis` is :class:`MDAnalysis.analysis.base.AnalysisBase` with three guarantees
+every analysis of this package gives: the frame selection (``start``/``stop``/``step`` or
+``frames``) is checked before any frame is read, the Universe is left on the frame it was on
+(AnalysisBase leaves it wherever the iteration stopped, which silently changes
+``universe.atoms.positions`` for the caller), and a run that fails leaves no results (not those
+of an earlier run beside a frame count of this one). :func:`half_box_width` is the one check of
+a periodic box and of the range a minimum-image analysis may use in it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
+from MDAnalysis.analysis.results import Results
 from MDAnalysis.core.groups import AtomGroup, UpdatingAtomGroup
+from MDAnalysis.lib.mdamath import triclinic_vectors
 
 from ase_electrolyte.atoms_checks import check_number
+from ase_electrolyte.neighbour_pairs import face_distances
 
-__all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "require_results"]
+__all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "half_box_width",
+           "require_results", "BOX_ROUNDING"]
+
+#: Box dimensions are float32 in MDAnalysis: a range of exactly half the box, taken from them,
+#: must not be refused because the float64 width differs in the last float32 digit.
+BOX_ROUNDING = 1.0 + 4 * np.finfo(np.float32).eps
+
+
+def half_box_width(box, what="the analysis", frame=None):
+    """Half the smallest distance between opposite faces of a periodic MDAnalysis box, Å.
+
+    The largest distance a minimum-image analysis can count without missing or doubling
+    periodic images. Compare a range with ``r_max <= half * BOX_ROUNDING``.
+
+    Parameters
+    ----------
+    box : array_like, shape (6,), or None
+        ``[a, b, c, alpha, beta, gamma]`` in Å and degrees (``universe.dimensions``).
+    what : str
+        The analysis, as the message shows it.
+    frame : int, optional
+        The frame the box is of, as the message shows it (default: "the current frame").
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        No box, a length that is zero, negative or not finite, or angles that span no cell
+        (e.g. 0° or 180°, or three angles no parallelepiped has): MDAnalysis turns those into a
+        zero cell, with which distances would be computed without periodic images.
+    """
+    where = "the current frame" if frame is None else f"frame {frame}"
+    if box is None:
+        raise ValueError(f"{what} needs a periodic box: {where} has no box dimensions")
+    box = np.asarray(box, dtype=np.float64)
+    if box.shape != (6,) or not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
+        raise ValueError(f"{what} needs a periodic box: {where} has the box {box.tolist()}")
+    with np.errstate(invalid="ignore"):  # impossible angles: a zero cell, refused below
+        vectors = triclinic_vectors(box, dtype=np.float64)
+    lengths = np.prod(box[:3])
+    volume = abs(np.linalg.det(vectors))
+    if not volume > 1e-6 * lengths:
+        raise ValueError(
+            f"{what}: the box of {where}, {box.tolist()}, has angles (alpha, beta, gamma) that "
+            "span no cell (each must lie in (0, 180) degrees and below the sum of the other two, "
+            "and the three sum to less than 360)")
+    return 0.5 * min(face_distances(vectors))
 
 
 def check_range(name, value):
@@ -76,7 +130,7 @@ def check_atomgroup(name, group, *, universe=None):
     TypeError
         ``group`` is not an AtomGroup (e.g. a selection string).
     ValueError
-        ``group`` is updating, empty, or of another Universe.
+        ``group`` is updating, empty, holds an atom more than once, or is of another Universe.
     """
     if not isinstance(group, AtomGroup):
         raise TypeError(f"{name} must be an AtomGroup (e.g. universe.select_atoms(...)), not "
@@ -88,13 +142,19 @@ def check_atomgroup(name, group, *, universe=None):
             "to frame; pass a static selection")
     if group.n_atoms == 0:
         raise ValueError(f"{name} is empty (it selects no atoms)")
+    if group.isunique is False:
+        # e.g. ag + ag[:3]: a repeated atom is paired with itself at r = 0 and counted twice
+        repeated = group.ix[np.flatnonzero(np.bincount(group.ix) > 1)]
+        raise ValueError(f"{name} holds {repeated.size} atom(s) more than once (e.g. index "
+                         f"{repeated[0]}): each would be counted twice; pass the group's .unique")
     if universe is not None and group.universe is not universe:
         raise ValueError(f"{name} belongs to another Universe")
     return group
 
 
 class FrameAnalysis(AnalysisBase):
-    """AnalysisBase that checks its frame selection first and restores the current frame.
+    """AnalysisBase that checks its frame selection first, restores the current frame and
+    leaves no results from a run that failed.
 
     Subclasses set ``_min_frames`` to the fewest frames their estimate needs (1 by default) and
     ``_needs_time`` when they read a time series.
@@ -102,7 +162,8 @@ class FrameAnalysis(AnalysisBase):
 
     _min_frames = 1
     #: Whether the analysis reads a time series (it then refuses a trajectory whose time step
-    #: is zero, negative or not a number before reading any frame).
+    #: is zero, negative or not a number, and frames out of time order, before reading any
+    #: frame).
     _needs_time = False
 
     def run(self, start=None, stop=None, step=None, frames=None, verbose=None, n_workers=None,
@@ -110,20 +171,52 @@ class FrameAnalysis(AnalysisBase):
         """Check the frame selection, run :meth:`AnalysisBase.run`, go back to the frame the
         trajectory was on; parameters and return value are those of AnalysisBase.run.
 
+        A run that raises (a refused selection, or a fault found on a frame) leaves
+        ``results`` empty: the results of an earlier run would otherwise stand beside the
+        frame count of this one, as if they were its results.
+
         Raises
         ------
         ValueError
-            A selection that names frames beyond the trajectory or selects fewer than the
-            analysis needs (e.g. ``start > stop``, ``frames=[]``).
+            A selection that names frames beyond the trajectory, selects fewer than the
+            analysis needs (e.g. ``start > stop``, ``frames=[]``) or names a frame twice
+            (``frames=[0, 0, 1]``, also as ``[4, -1]`` of 5 frames: its frames would count as
+            independent samples and the error bars shrink); for a time series also frames out
+            of time order (``step < 0``, an unsorted ``frames``).
         """
         trajectory = self._trajectory
+        current = trajectory.ts.frame
+        try:
+            self._check_frames(trajectory, start, stop, step, frames)
+            return super().run(start=start, stop=stop, step=step, frames=frames,
+                               verbose=verbose, n_workers=n_workers, n_parts=n_parts,
+                               backend=backend, unsupported_backend=unsupported_backend,
+                               progressbar_kwargs=progressbar_kwargs)
+        except BaseException:
+            self.results = Results()
+            raise
+        finally:
+            trajectory[current]
+
+    def _check_frames(self, trajectory, start, stop, step, frames):
+        """Refuse a frame selection before any frame is read (see :meth:`run`)."""
         name = type(self).__name__
         try:
             # AnalysisBase.run sets the frames up again; this only checks them before work
             self._setup_frames(trajectory, start=start, stop=stop, step=step, frames=frames)
+            if frames is None:
+                indices = np.arange(self.start, self.stop, self.step)
+            else:
+                # negative indices and boolean masks as the frame numbers they select
+                selection = np.asarray(frames)
+                indices = np.arange(trajectory.n_frames)[
+                    selection if selection.size else selection.astype(np.intp)]
         except IndexError as err:
             raise ValueError(f"{name}: the frame selection is outside the trajectory "
                              f"({trajectory.n_frames} frames): {err}") from None
+        except ValueError as err:  # e.g. step=0
+            raise ValueError(f"{name}: the frame selection (start={start}, stop={stop}, "
+                             f"step={step}) is not one: {err}") from None
         if self.n_frames < self._min_frames:
             raise ValueError(
                 f"{name}: {'no frames analysed' if self.n_frames == 0 else 'too few frames'}: "
@@ -132,29 +225,29 @@ class FrameAnalysis(AnalysisBase):
                 f"the trajectory's {trajectory.n_frames} frames; it needs at least "
                 f"{self._min_frames} frame{'s' if self._min_frames > 1 else ''}"
             )
-        if self._needs_time:
-            try:
-                dt = float(trajectory.dt)
-            except Exception:  # noqa: BLE001 - a reader without times is judged on the frames
-                dt = None
-            if dt is not None and not 0 < dt < np.inf:
-                raise ValueError(
-                    f"{name}: the trajectory's time step is {dt} ps; a time series needs "
-                    "frames at increasing times (set dt when loading, e.g. "
-                    "universe.load_new(..., dt=0.01))"
-                )
-            order = None if frames is None else np.asarray(frames)
-            if order is not None and order.dtype != bool and np.any(np.diff(order) <= 0):
-                raise ValueError(f"{name}: frames must be in increasing order for a time "
-                                 "series, without repeats")
-        current = trajectory.ts.frame
+        counts = np.bincount(indices, minlength=trajectory.n_frames)
+        if np.any(counts > 1):
+            raise ValueError(
+                f"{name}: frames names frame {int(np.flatnonzero(counts > 1)[0])} more than "
+                "once; each frame would count as a sample of its own (and the error bars "
+                "shrink): give every frame once")
+        if not self._needs_time:
+            return
         try:
-            return super().run(start=start, stop=stop, step=step, frames=frames,
-                               verbose=verbose, n_workers=n_workers, n_parts=n_parts,
-                               backend=backend, unsupported_backend=unsupported_backend,
-                               progressbar_kwargs=progressbar_kwargs)
-        finally:
-            trajectory[current]
+            dt = float(trajectory.dt)
+        except Exception:  # noqa: BLE001 - a reader without times is judged on the frames
+            dt = None
+        if dt is not None and not 0 < dt < np.inf:
+            raise ValueError(
+                f"{name}: the trajectory's time step is {dt} ps; a time series needs "
+                "frames at increasing times (set dt when loading, e.g. "
+                "universe.load_new(..., dt=0.01))"
+            )
+        if np.any(np.diff(indices) <= 0):
+            raise ValueError(
+                f"{name}: frames must be in increasing order for a time series (step > 0, "
+                f"frames sorted), got start={start}, stop={stop}, step={step}, frames="
+                f"{'None' if frames is None else list(indices[:5])}")
 
 
 def require_results(analysis, key):

@@ -22,6 +22,7 @@ from ase_electrolyte.topology import MOLECULE_INDEX, SPECIES
 
 __all__ = [
     "molecule_ids",
+    "check_residues_are_molecules",
     "make_whole",
     "check_whole",
     "centers_of_mass",
@@ -70,9 +71,11 @@ def molecule_ids(atomgroup, compound="residues"):
     Raises
     ------
     ValueError
-        For an unknown ``compound`` or fragments asked of a topology without bonds.
+        For an unknown ``compound``, fragments asked of a topology without bonds, or residues
+        that are evidently not molecules (:func:`check_residues_are_molecules`).
     """
     if compound == "residues":
+        check_residues_are_molecules(atomgroup)
         raw = atomgroup.resindices
     elif compound == "fragments":
         if not hasattr(atomgroup, "fragindices"):
@@ -84,6 +87,89 @@ def molecule_ids(atomgroup, compound="residues"):
     else:
         raise ValueError(f"compound must be 'residues' or 'fragments', not {compound!r}")
     return first_appearance(raw)
+
+
+_FRAGMENTS_HINT = ("use compound='fragments' (bonds from the topology, or guessed: "
+                   "universe.guess_TopologyAttrs(to_guess=['bonds'])), or load a topology whose "
+                   "residues are the molecules")
+
+
+def check_residues_are_molecules(atomgroup):
+    """Raise where the residues of ``atomgroup``'s Universe are evidently not its molecules.
+
+    Two cases, each of which would silently count pairs of different molecules as
+    intramolecular (or the reverse):
+
+    - a covalent bond of the topology joins atoms of two residues (a residue cuts a molecule);
+    - the whole Universe is one residue (formats without residue numbers, e.g. XYZ, read so)
+      and its atoms form several molecules: several fragments of the topology's bonds or,
+      without bonds, several covalently bonded groups (covalent radii, minimum image) at the
+      current frame. One molecule in one residue is accepted.
+
+    Parameters
+    ----------
+    atomgroup : MDAnalysis.core.groups.AtomGroup
+
+    Raises
+    ------
+    ValueError
+        Naming the bond or the number of molecules found, with what to do instead.
+    """
+    from mda_electrolyte.shell_cutoffs import bond_indices
+
+    universe = atomgroup.universe
+    bonds = bond_indices(universe)
+    if len(bonds):
+        resindex = universe.atoms.resindices
+        touches = np.zeros(universe.atoms.n_atoms, dtype=bool)
+        touches[atomgroup.ix] = True
+        across = np.flatnonzero((resindex[bonds[:, 0]] != resindex[bonds[:, 1]])
+                                & (touches[bonds[:, 0]] | touches[bonds[:, 1]]))
+        if across.size:
+            i, j = bonds[across[0]]
+            raise ValueError(
+                f"the residues are not molecules: {across.size} bond(s) of the topology join "
+                f"two residues (e.g. atoms {i} and {j}, of residues {resindex[i]} and "
+                f"{resindex[j]}); {_FRAGMENTS_HINT}")
+    if universe.residues.n_residues != 1 or atomgroup.n_atoms < 2:
+        return
+    n_atoms = universe.atoms.n_atoms
+    if len(bonds):
+        n_molecules = int(bonded_components(n_atoms, bonds).max()) + 1
+    else:
+        n_molecules = _covalent_molecule_count(universe)
+        if n_molecules is None:
+            return
+    if n_molecules > 1:
+        raise ValueError(
+            f"the residues are not molecules: the Universe is one residue holding all "
+            f"{n_atoms} atoms (a format without residue numbers, e.g. XYZ), which form "
+            f"{n_molecules} bonded molecules; {_FRAGMENTS_HINT}")
+
+
+def _covalent_molecule_count(universe):
+    """Covalently bonded groups of the Universe's atoms at the current frame; ``None`` where
+    the elements or positions do not allow counting them."""
+    from ase import Atoms
+    from ase.data import atomic_numbers
+    from MDAnalysis.exceptions import NoDataError
+
+    try:
+        elements = universe.atoms.elements
+        positions = universe.atoms.positions
+    except (AttributeError, NoDataError):
+        return None
+    numbers = [atomic_numbers.get(str(e).capitalize()) for e in elements]
+    if any(z is None for z in numbers) or not np.all(np.isfinite(positions)):
+        return None
+    atoms = Atoms(numbers=numbers, positions=positions)
+    box = universe.dimensions
+    if box is not None and np.all(np.isfinite(box)) and np.all(box[:3] > 0):
+        with np.errstate(invalid="ignore"):
+            cell = triclinic_vectors(box, dtype=np.float64)
+        if abs(np.linalg.det(cell)) > 0:
+            atoms.cell, atoms.pbc = cell, True
+    return int(bonded_components(len(atoms), covalent_bonds(atoms)).max()) + 1
 
 
 def _cell_matrix(box):

@@ -36,9 +36,11 @@ from MDAnalysis.lib.mdamath import triclinic_vectors
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.neighbour_pairs import pairs_within
 from mda_electrolyte.analysis_base import (
+    BOX_ROUNDING,
     FrameAnalysis,
     check_atomgroup,
     check_range,
+    half_box_width,
     require_results,
 )
 from mda_electrolyte.molecules import molecule_ids
@@ -47,19 +49,6 @@ from mda_electrolyte.report import register_analysis
 from mda_electrolyte.shell_cutoffs import first_minimum
 
 __all__ = ["IntraInterRDF", "CATION_ELEMENTS"]
-
-
-def _half_min_width(box):
-    """Half the smallest distance between opposite faces of the cell (Å)."""
-    vectors = triclinic_vectors(box).astype(np.float64)
-    volume = abs(np.linalg.det(vectors))
-    widths = [
-        volume / np.linalg.norm(np.cross(vectors[(k + 1) % 3], vectors[(k + 2) % 3]))
-        for k in range(3)
-    ]
-    # box dimensions are float32 in MDAnalysis: r_max = L/2 taken from them must not be refused
-    # because the float64 width differs from it in the last float32 digit
-    return 0.5 * min(widths) * (1.0 + 4 * np.finfo(np.float32).eps)
 
 
 # pairs handled per numpy pass: the working arrays of a chunk stay in the CPU cache, which
@@ -218,14 +207,8 @@ class IntraInterRDF(FrameAnalysis):
         if (isinstance(nbins, bool) or not isinstance(nbins, (int, np.integer, float, np.floating))
                 or not np.isfinite(nbins) or int(nbins) != nbins or nbins < 1):
             raise ValueError(f"IntraInterRDF: nbins must be a positive integer, got {nbins!r}")
-        box = atomgroup.universe.dimensions
-        if box is None:
-            raise ValueError("IntraInterRDF needs a periodic box: the trajectory has no dimensions")
-        if not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
-            raise ValueError(f"IntraInterRDF needs a periodic box: the current frame's box is "
-                             f"{box}")
-        half_width = _half_min_width(atomgroup.universe.dimensions)
-        if r_max > half_width:
+        half_width = half_box_width(atomgroup.universe.dimensions, "IntraInterRDF")
+        if r_max > half_width * BOX_ROUNDING:
             raise ValueError(
                 f"IntraInterRDF: r_max = {r_max} Å exceeds half the smallest box width "
                 f"({half_width:.3f} Å); reduce range"
@@ -332,15 +315,12 @@ class IntraInterRDF(FrameAnalysis):
 
     def _single_frame(self):
         box = self._ts.dimensions
-        if box is None or not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
-            raise ValueError(f"IntraInterRDF: frame {self._ts.frame} has no valid periodic box "
-                             f"({box})")
+        half_width = half_box_width(box, "IntraInterRDF", self._ts.frame)
         positions = self._atoms.positions
         if not np.all(np.isfinite(positions)):
             # a NaN distance falls into no bin: the frame's counts would look valid
             raise ValueError(f"IntraInterRDF: frame {self._ts.frame} has non-finite positions")
-        half_width = _half_min_width(box)
-        if self._range[1] > half_width:
+        if self._range[1] > half_width * BOX_ROUNDING:
             # beyond half the width a pair has several images within r_max: the histogram
             # would count them all and the ideal-gas normalisation would not hold
             raise ValueError(
@@ -497,7 +477,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     matplotlib.use("Agg")
 
     # the smallest box of the run limits the range (NPT boxes fluctuate)
-    r_max = min([8.0] + [_half_min_width(ts.dimensions) for ts in universe.trajectory])
+    r_max = min([8.0] + [half_box_width(ts.dimensions, "intra_inter_rdf", ts.frame)
+                         for ts in universe.trajectory])
     rdf = IntraInterRDF(universe.atoms, pairs="elements", range=(0.0, r_max), nbins=int(r_max * 20),
                         verbose=verbose).run()
     fig = rdf.plot()

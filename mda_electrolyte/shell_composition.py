@@ -27,6 +27,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ase_electrolyte.atoms_checks import check_number
 from mda_electrolyte.shell_table import OC, OE
 
 __all__ = ["ShellMembers", "ShellMolecules", "shell_members", "shell_molecules",
@@ -82,11 +83,26 @@ def shell_members(table, radii):
     Returns
     -------
     ShellMembers
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``radii`` not a dict, a species of the table without a cutoff, a cutoff for a species
+        the table does not hold, a cutoff that is not a positive number, or one beyond the
+        table's radius.
     """
     layout = table.layout
+    if not isinstance(radii, dict):
+        raise TypeError(f"cutoffs must be a dict {{species name: cutoff in Å}}, not {radii!r}")
     missing = set(layout.species) - set(radii)
     if missing:
         raise ValueError(f"no cutoff for species {sorted(missing)}")
+    unknown = set(radii) - set(layout.species)
+    if unknown:
+        raise ValueError(f"cutoffs given for species {sorted(unknown)} the table does not hold; "
+                         f"its species are {list(layout.species)}")
+    # a zero, negative or NaN cutoff kept no pair: coordination numbers of 0, as if measured
+    radii = {n: check_number(f"cutoffs[{n!r}] (Å)", r, above=0) for n, r in radii.items()}
     too_far = {n: r for n, r in radii.items() if r > table.radius * (1 + 1e-12)}
     if too_far:
         raise ValueError(f"cutoffs {too_far} exceed the collection radius {table.radius} Å")

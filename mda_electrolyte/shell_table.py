@@ -34,6 +34,7 @@ length.
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -232,8 +233,42 @@ class ShellTable:
 
     @classmethod
     def load(cls, path):
-        """Read a table written by :meth:`save`."""
-        with np.load(path) as data:
+        """Read a table written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The name given to :meth:`save`: ``.npz`` is appended if missing, as there.
+
+        Returns
+        -------
+        ShellTable
+
+        Raises
+        ------
+        ValueError
+            A file that is not a table :meth:`save` wrote (not an ``.npz`` archive, a
+            truncated one, or one without the table's arrays).
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a file name, not {type(path).__name__}")
+        path = Path(path)
+        if path.suffix != ".npz" and not path.exists():
+            path = path.with_name(path.name + ".npz")
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (ValueError, EOFError, zipfile.BadZipFile):
+            # a text, pickle or truncated file: numpy's message speaks of unsafe unpickling
+            raise ValueError(f"{path} is not a shell table (an .npz archive written by "
+                             "ShellTable.save)") from None
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path} holds one array, not a shell table (an .npz archive "
+                             "written by ShellTable.save)")
+        with data:
+            missing = [k for k in _LAYOUT_KEYS + _PER_FRAME if k not in data.files]
+            if missing:
+                raise ValueError(f"{path} is not a shell table written by ShellTable.save: it "
+                                 f"lacks {missing[:4]}{' ...' if len(missing) > 4 else ''}")
             layout = ShellLayout(
                 species=tuple(data["species"].tolist()), anions=tuple(data["anions"].tolist()),
                 solvents=tuple(data["solvents"].tolist()), cation_ix=data["cation_ix"],
@@ -247,6 +282,9 @@ class ShellTable:
                        **{name: data[name] for name in _PER_FRAME})
 
 
+_LAYOUT_KEYS = ("radius", "rdf_edges", "rdf_counts", "species", "anions", "solvents",
+                "cation_ix", "cation_symbol", "atom_species", "atom_molecule", "atom_oxygen",
+                "n_anion_molecules", "n_oxygens")
 _PER_FRAME = ("frames", "volumes", "offsets", "cation", "atom", "distance", "m_to_o", "o_to_c",
               "oxygen_offsets", "oxygen_cation", "oxygen_kind", "oxygen_bin")
 

@@ -40,9 +40,11 @@ from MDAnalysis.lib.distances import minimize_vectors
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from mda_electrolyte.analysis_base import (
+    BOX_ROUNDING,
     FrameAnalysis,
     check_atomgroup,
     check_range,
+    half_box_width,
     require_results,
 )
 from mda_electrolyte.report import mark_invalid, register_analysis
@@ -68,20 +70,31 @@ class _NoRdfMinimum(ValueError):
     """A cation–species RDF has no first minimum to take the shell cutoff from."""
 
 
-# box dimensions are float32: a range of exactly half the box must not be refused
-_HALF_WIDTH_ROUNDING = 1.0 + 4 * np.finfo(np.float32).eps
 # more bins than this are a mistaken argument, not a resolution (and would not fit in memory)
 _MAX_BINS = 10**6
 
 
-def _half_width(dimensions):
-    """Half the smallest distance between opposite faces of a (triclinic) box, Å."""
-    from MDAnalysis.lib.mdamath import triclinic_vectors
+def _check_bins(label, value):
+    """A number of histogram bins: an integer from 1 to :data:`_MAX_BINS`."""
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            or not 1 <= value <= _MAX_BINS):
+        raise ValueError(f"{label} must be an integer from 1 to {_MAX_BINS}, not {value!r}")
+    return int(value)
 
-    a, b, c = triclinic_vectors(dimensions).astype(np.float64)
-    volume = abs(np.dot(a, np.cross(b, c)))
-    return 0.5 * volume / max(np.linalg.norm(np.cross(b, c)), np.linalg.norm(np.cross(c, a)),
-                              np.linalg.norm(np.cross(a, b)))
+
+def _check_network_species(network_species, names):
+    """The species that join cations into networks: all of ``names`` (``None``) or some."""
+    if network_species is None:
+        return list(names)
+    if isinstance(network_species, str):
+        raise TypeError(f"network_species must be a list of species names, not the string "
+                        f"{network_species!r}")
+    network_species = list(network_species)
+    unknown = set(network_species) - set(names)
+    if unknown:
+        raise ValueError(f"network_species names unknown species {sorted(unknown)}; known: "
+                         f"{list(names)}")
+    return network_species
 
 
 def oxygen_types(atomgroup, bonds=None):
@@ -174,10 +187,8 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                     f"selections {names[a]!r} and {names[b]!r} share residues "
                     f"(e.g. residue index {shared_res[0]}); molecules are residues"
                 )
-    if universe.dimensions is None:
-        raise ValueError("SolvationShells needs a periodic box: the trajectory has no dimensions")
-    half = _half_width(universe.dimensions)
-    if rdf_range[1] > half * _HALF_WIDTH_ROUNDING:
+    half = half_box_width(universe.dimensions, "SolvationShells")
+    if rdf_range[1] > half * BOX_ROUNDING:
         # distances are minimum-image: beyond half the box, pairs are missed
         raise ValueError(
             f"rdf_range ends at {rdf_range[1]} Å, beyond half the smallest box width "
@@ -409,11 +420,8 @@ class SolvationShells(FrameAnalysis):
     ):
         rdf_range = check_range("rdf_range", rdf_range)
         check_atomgroup("SolvationShells: the cation selection", cations)
-        for label, value, limit in (("rdf_nbins", rdf_nbins, _MAX_BINS),
-                                    ("angle_bins", angle_bins, _MAX_BINS)):
-            if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                    or not 1 <= value <= limit):
-                raise ValueError(f"{label} must be an integer from 1 to {limit}, not {value!r}")
+        _check_bins("rdf_nbins", rdf_nbins)
+        _check_bins("angle_bins", angle_bins)
         rdf_smoothing = check_number("rdf_smoothing (a width in Å)", rdf_smoothing, above=0)
         max_cutoff = check_number("max_cutoff (Å)", max_cutoff, above=0)
         if isinstance(network_species, str):
@@ -454,12 +462,7 @@ class SolvationShells(FrameAnalysis):
         self._rdf_range = rdf_range
         self._rdf_nbins = int(rdf_nbins)
         self._angle_bins = int(angle_bins)
-        unknown = set(network_species or ()) - set(self._species)
-        if unknown:
-            raise ValueError(f"network_species names unknown species {sorted(unknown)}")
-        self._network_species = (
-            list(self._species) if network_species is None else list(network_species)
-        )
+        self._network_species = _check_network_species(network_species, self._species)
         universe = cations.universe
         types, carbon = oxygen_types(universe.atoms, bonds)
         self._otype = types
@@ -552,10 +555,8 @@ class SolvationShells(FrameAnalysis):
         if not (np.all(np.isfinite(positions[cation_ix]))
                 and np.all(np.isfinite(positions[self._targets]))):
             raise ValueError(f"frame {ts.frame}: non-finite positions of shell atoms")
-        if box is None or not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
-            raise ValueError(f"frame {ts.frame}: no valid periodic box ({box})")
-        half = _half_width(box)
-        if self._rdf_range[1] > half * _HALF_WIDTH_ROUNDING:
+        half = half_box_width(box, "SolvationShells", ts.frame)
+        if self._rdf_range[1] > half * BOX_ROUNDING:
             raise ValueError(
                 f"frame {ts.frame}: rdf_range ends at {self._rdf_range[1]} Å, beyond half the "
                 f"smallest box width ({half:.3f} Å; the box shrank); reduce rdf_range"
@@ -789,16 +790,25 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
         The keys of ``SolvationShells.results`` described there, except the cutoff bookkeeping
         (``cutoffs``, ``cutoff_source``, ``cutoff_details``, ``shell_atoms``, ``rdfs``,
         ``table``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        An unknown convention, a table of no frames, cutoffs that are not one positive number
+        per species of the table (:func:`~mda_electrolyte.shell_composition.shell_members`),
+        unknown ``network_species`` or a string, ``angle_bins`` that is not a whole number
+        from 1 to 10⁶.
     """
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
     if table.n_frames == 0:
         raise ValueError("no frames analysed")
     names = list(table.layout.species)
-    network_species = names if network_species is None else list(network_species)
+    network_species = _check_network_species(network_species, names)
+    angle_bins = _check_bins("angle_bins", angle_bins)
     members = shell_members(table, cutoffs)
     summary = summarize(table, members, convention, network_species,
-                        np.linspace(0.0, 180.0, int(angle_bins) + 1))
+                        np.linspace(0.0, 180.0, angle_bins + 1))
     out = summary_results(summary, convention)
     out["classes"] = np.array(CLASSES)[out["class_codes"]]
     out["shell_labels"] = np.array(list(out["label_names"]), dtype=object)[out["label_codes"]]
@@ -899,7 +909,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     # a short run or a single cation gives RDFs too noisy to have a first minimum; for Li such a
     # species falls back to Ju et al. (2025)'s donor-atom cutoffs (Li–O 2.6 Å, Li–P 4.2 Å)
     # the smallest box of the run limits the RDF range (NPT boxes fluctuate)
-    r_max = min([8.0] + [_half_width(ts.dimensions) for ts in universe.trajectory])
+    r_max = min([8.0] + [half_box_width(ts.dimensions, "solvation_shells", ts.frame)
+                         for ts in universe.trajectory])
     options = {"verbose": verbose, "rdf_range": (0.0, r_max), "rdf_nbins": max(1, int(r_max * 10))}
     # a long trajectory: cutoffs from evenly spaced frames, then every frame reduced to its
     # shells as it is read (memory per cation and frame, not per pair)

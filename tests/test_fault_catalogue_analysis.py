@@ -16,6 +16,7 @@ from transport_data import IONS, integrate, ornstein_uhlenbeck, salt_universe
 import mda_electrolyte as mdae
 from mda_electrolyte.analysis_base import FrameAnalysis
 from mda_electrolyte.ion_collection import IonCollector
+from mda_electrolyte.solvation import shell_results
 
 # --- systems ---------------------------------------------------------------------------------
 
@@ -295,6 +296,55 @@ def test_a_group_holding_an_atom_twice_is_refused(name, universe, selection, mak
     group = u.select_atoms(selection)
     with pytest.raises(ValueError, match="more than once|repeated atoms"):
         make(u, group + group[:1])
+
+
+# --- a stored shell table --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shell_table():
+    shells = _shells(_liquid(n_frames=4)).run()
+    return shells.results.table, shells.results.coordination_numbers
+
+
+@pytest.mark.parametrize("kw,error,match", [
+    # a zero, negative or NaN cutoff kept no pair: CN 0 "measured"
+    ({"cutoffs": {"AN": 0.0, "SOL": 2.5}}, ValueError, r"cutoffs\['AN'\] \(Å\) must be"),
+    ({"cutoffs": {"AN": -1.0, "SOL": 2.5}}, ValueError, r"cutoffs\['AN'\] \(Å\) must be"),
+    ({"cutoffs": {"AN": np.nan, "SOL": 2.5}}, ValueError, r"cutoffs\['AN'\] \(Å\) must be"),
+    ({"cutoffs": {"AN": "2.5", "SOL": 2.5}}, ValueError, r"cutoffs\['AN'\] \(Å\) must be"),
+    ({"cutoffs": {"AN": 2.5, "SOL": 2.5, "PF6": 2.0}}, ValueError, "does not hold"),
+    ({"cutoffs": {"AN": 2.5}}, ValueError, "no cutoff for species"),
+    ({"cutoffs": 2.5}, TypeError, "must be a dict"),
+    ({"network_species": ["PF6"]}, ValueError, "unknown species"),
+    ({"network_species": "AN"}, TypeError, "not the string"),
+    ({"angle_bins": 0}, ValueError, "angle_bins must be an integer"),
+    ({"angle_bins": 2.5}, ValueError, "angle_bins must be an integer"),
+])
+def test_shell_results_of_a_table_refuse_bad_arguments_by_name(shell_table, kw, error, match):
+    table, _ = shell_table
+    with pytest.raises(error, match=match):
+        shell_results(table, **{"cutoffs": {"AN": 2.5, "SOL": 2.5}, **kw})
+
+
+def test_a_shell_table_loads_by_the_name_it_was_saved_under_and_refuses_other_files(
+        shell_table, tmp_path):
+    from mda_electrolyte.shell_table import ShellTable
+
+    table, cn = shell_table
+    written = table.save(tmp_path / "shells")       # written as shells.npz
+    for name in (tmp_path / "shells", written):
+        again = shell_results(ShellTable.load(name), {"AN": 2.5, "SOL": 2.5})
+        assert again["coordination_numbers"] == cn
+    np.savez(tmp_path / "other.npz", a=np.arange(3))
+    np.save(tmp_path / "one.npy", np.arange(3))
+    (tmp_path / "text.npz").write_text("not a table")
+    (tmp_path / "cut.npz").write_bytes(written.read_bytes()[:300])
+    (tmp_path / "one.npy").rename(tmp_path / "one.npz")
+    for name, match in [("other.npz", "lacks"), ("one.npz", "holds one array"),
+                        ("text.npz", "is not a shell table"), ("cut.npz", "is not a shell table")]:
+        with pytest.raises(ValueError, match=match):
+            ShellTable.load(tmp_path / name)
 
 
 # --- boxes -----------------------------------------------------------------------------------

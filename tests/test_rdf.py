@@ -149,9 +149,9 @@ def test_skewed_triclinic_cell_and_a_box_that_shrinks():
     # a strongly skewed cell in which r_max is below half every face-to-face width
     box = (30.0, 30.0, 30.0, 60.0, 60.0, 60.0)
     u = liquid_universe(n_frames=2, box=box)
-    from mda_electrolyte.rdf import _half_min_width
+    from mda_electrolyte.analysis_base import BOX_ROUNDING, half_box_width
 
-    r_max = 0.99 * _half_min_width(np.asarray(box))
+    r_max = 0.99 * BOX_ROUNDING * half_box_width(np.asarray(box))
     rdf = IntraInterRDF(u.atoms, pairs=[("element Li", "element O")], range=(0.0, r_max),
                         nbins=40).run()
     ga, gb = u.select_atoms("element Li"), u.select_atoms("element O")
@@ -348,9 +348,9 @@ def test_r_max_of_half_the_float32_box_is_accepted_and_equals_interrdf(edge):
         IntraInterRDF(u.atoms, range=(0, r_max * 1.001))
     # the largest r_max the check accepts (the analyze report takes it) runs in the compiled
     # kernel too, and counts what the vesin engine counts
-    from mda_electrolyte.rdf import _half_min_width
+    from mda_electrolyte.analysis_base import BOX_ROUNDING, half_box_width
 
-    widest = _half_min_width(u.dimensions)
+    widest = BOX_ROUNDING * half_box_width(u.dimensions)
     counts = [
         IntraInterRDF(u.atoms, range=(0, widest), nbins=20, engine=engine).run().results.counts
         for engine in ("auto", "vesin")
@@ -365,13 +365,13 @@ def test_r_max_of_half_the_float32_box_is_accepted_and_equals_interrdf(edge):
     ((20.0, 21.0, 22.0, 80.0, 95.0, 70.0), 6.0),
 ])
 def test_compiled_pass_counts_what_the_vesin_pass_counts(box, r_max):
+    from mda_electrolyte.analysis_base import BOX_ROUNDING, half_box_width
     from mda_electrolyte.pair_histogram import pair_histogram_kernel
-    from mda_electrolyte.rdf import _half_min_width
 
     if pair_histogram_kernel() is None:
         pytest.skip("no C++ compiler: the compiled pass cannot be built")
     u = liquid_universe(n_frames=3, box=box)
-    r_max = min(r_max, _half_min_width(np.asarray(box)))
+    r_max = min(r_max, BOX_ROUNDING * half_box_width(np.asarray(box)))
     # atoms outside the primary cell, on its faces and corners
     u.atoms.positions = u.atoms.positions * 1.7 - 0.3 * np.asarray(box[:3])
     kwargs = {"range": (0.5, r_max), "nbins": 37}
