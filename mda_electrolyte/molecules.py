@@ -397,12 +397,26 @@ def centers_of_mass(positions, masses, ids):
     Returns
     -------
     numpy.ndarray, shape (n_molecules, 3)
+
+    Raises
+    ------
+    ValueError
+        A mass that is negative or not finite, or a molecule without mass (massless atoms,
+        e.g. virtual sites, are fine beside massive ones): its centre would be NaN.
     """
     positions = np.asarray(positions, dtype=np.float64)
     masses = np.asarray(masses, dtype=np.float64)
     ids = np.asarray(ids)
+    bad = np.flatnonzero(~(np.isfinite(masses) & (masses >= 0)))
+    if bad.size:
+        raise ValueError(f"masses must be finite and not negative (amu): atom {bad[0]} has "
+                         f"{masses[bad[0]]}")
     n_mol = int(ids.max()) + 1
     total = np.bincount(ids, weights=masses, minlength=n_mol)
+    if np.any(total <= 0):
+        j = int(np.flatnonzero(total <= 0)[0])
+        raise ValueError(f"molecule {j} has no mass (all its atoms have mass 0): it has no "
+                         "centre of mass; give the topology masses")
     com = np.empty((n_mol, 3))
     for k in range(3):
         com[:, k] = np.bincount(ids, weights=masses * positions[:, k], minlength=n_mol)

@@ -265,3 +265,18 @@ def test_universe_from_trajectory_keeps_float64_box_use():
         d_true = np.linalg.norm(atoms.positions[idx][:, None] - atoms.positions[idx][None], axis=-1)
         d = np.linalg.norm(whole[idx][:, None] - whole[idx][None], axis=-1)
         np.testing.assert_allclose(d, d_true, atol=1e-5)  # float32 storage of the trajectory
+
+
+@pytest.mark.parametrize("masses,match", [
+    ([1.0, np.nan, 1.0, 1.0], "atom 1 has nan"),
+    ([1.0, 1.0, -2.0, 1.0], "atom 2 has -2"),
+    ([1.0, 1.0, 0.0, 0.0], "molecule 1 has no mass"),
+])
+def test_centres_of_mass_refuse_masses_that_give_no_centre(masses, match):
+    # a molecule of mass 0 had the centre 0/0 = NaN, and every offset after it
+    positions = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(ValueError, match=match):
+        centers_of_mass(positions, masses, np.array([0, 0, 1, 1]))
+    # a massless atom (virtual site) beside a massive one is fine
+    com = centers_of_mass(positions, [2.0, 0.0, 1.0, 3.0], np.array([0, 0, 1, 1]))
+    np.testing.assert_allclose(com, [positions[0], 0.25 * positions[2] + 0.75 * positions[3]])
