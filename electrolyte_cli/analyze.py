@@ -9,7 +9,13 @@ from . import arguments as A
 
 def register(sub):
     """Add the subcommand's parser to ``sub``."""
-    ana = sub.add_parser("analyze", help="analyse a trajectory: summary.json + PNG plots")
+    ana = sub.add_parser(
+        "analyze", help="analyse a trajectory: summary.json + PNG plots",
+        description="Every registered analysis the trajectory supports (see --list): density "
+        "(g/cm³), Li+ solvation shells, diffusion (m²/s), Green-Kubo and Einstein-Helfand "
+        "conductivity (S/m; Chalykh et al. (2025)), viscosity (mPa·s), intra/intermolecular "
+        "RDFs and errors (Magdău et al. (2023)), each number with its error and verdict.",
+    )
     ana.add_argument(
         "trajectory", help="H5MD file of electrolyte simulate, ASE .traj/.extxyz, or LAMMPS data"
     )
@@ -44,12 +50,17 @@ def run(args):
         if unknown:
             raise ValueError(f"--only: unknown analyses {unknown}; known: "
                              f"{sorted(registered_analyses())}")
+    A.check_input_file(args.trajectory, args.dump)
     traj = Path(args.trajectory)
-    out = Path(args.output) if args.output else traj.with_name(traj.stem + "_analysis")
-    A.check_input_file(traj, args.dump)
+    out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output_folder(out)
-    if args.model:
+    out = Path(out)
+    if args.model is not None:
         A.check_model_args(args.model, args.dispersion, args.device)
+    elif args.dispersion != "none" or args.device != "auto":
+        # they would be ignored without a word: only the model-based analyses use them
+        raise ValueError("--dispersion and --device apply to the --model of the model-based "
+                         "analyses; give --model, or leave them out")
     # one writer per output folder (e.g. not the analysis folder of a demo that is running)
     with A.claim_output_folder(out):
         universe = from_ase(traj, dump=args.dump)

@@ -29,10 +29,20 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def check_not_empty(value, flag, what="a file name"):
+    """An empty (or blank) path argument is refused: ``Path("")`` would silently be ``"."``."""
+    if value is not None and not str(value).strip():
+        raise ValueError(f"{flag} is empty; give {what}")
+
+
 def check_output_folder(path, flag="-o/--output"):
-    """The output folder may exist (resume) but must not be a file; its parent must be writable."""
+    """The output folder may exist (resume) but must not be a file; its parent must be writable.
+
+    An empty name is refused (it would write into the current folder).
+    """
     import os
 
+    check_not_empty(path, flag, "a folder name")
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{flag} {path}: a file of that name exists; give a folder")
@@ -73,38 +83,83 @@ def claim_output_folder(path):
                 break
 
 
-def check_model_args(model, dispersion, device, flag="--model"):
-    """Model name or file, dispersion spec and device, checked without loading anything."""
-    import re
+def check_model_args(model, dispersion, device, flag="--model", backend=None):
+    """Model name or file, dispersion spec and device, checked without loading anything.
 
+    Parameters
+    ----------
+    backend : str, optional
+        The backend the command needs (``"sevennet"`` for descriptors and fine-tuning): a
+        model of another is refused here, not after it has loaded.
+
+    Returns
+    -------
+    str
+        The model's backend.
+    """
     from ase_electrolyte.calculator import parse_dispersion
     from ase_electrolyte.models import check_model
 
     try:
-        check_model(model)
+        found = check_model(model)
     except ImportError as err:
         raise ValueError(f"{flag} {model}: {err}") from None
     except ValueError as err:
         raise ValueError(f"{flag}: {err}") from None
+    if backend is not None and found != backend:
+        raise ValueError(f"{flag} {model}: this command needs a {backend} model, not a {found} "
+                         "model")
     try:
+        if not str(dispersion).strip():
+            raise ValueError  # "" was taken for "none" without a word
         parse_dispersion(dispersion)
     except ValueError:
         raise ValueError(
             f"--dispersion {dispersion!r}: use none, d3, d3-bj, d3-zero, d3-bjm, d3-zerom, "
             "d3-op or d3-cso"
         ) from None
+    check_device(device)
+    return found
+
+
+def check_device(device, flag="--device"):
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N``; a CUDA device torch does not see is refused."""
+    import re
+
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device or ""):
-        raise ValueError(f"--device {device!r}: use auto, cpu, cuda or cuda:N")
+        raise ValueError(f"{flag} {device!r}: use auto, cpu, cuda or cuda:N")
     if device.startswith("cuda"):
         from ase_electrolyte.models import resolve_device
 
         resolve_device(device)
 
 
-def check_input_file(path, dump=None):
-    for p in (path, dump):
-        if p is not None and not Path(p).is_file():
-            raise ValueError(f"{p}: no such file")
+def check_input_file(path, dump=None, flag="the trajectory"):
+    """The input file (and LAMMPS dump) exist and are files: not empty names, not folders."""
+    for p, name in ((path, flag), (dump, "--dump")):
+        if p is None:
+            continue
+        check_not_empty(p, name)
+        if Path(p).is_dir():
+            raise ValueError(f"{name} {p} is a folder; give a file")
+        if not Path(p).is_file():
+            raise ValueError(f"{name} {p}: no such file")
+
+
+def check_frames_file(path, flag, hint="an extxyz file or ASE database"):
+    """A file of frames ase.io can read (by its name or first bytes), checked without reading it.
+
+    Refuses an empty name, a missing file, a folder, an empty file and a format ase.io does not
+    know, in one line naming ``flag``.
+    """
+    from ase.io.formats import UnknownFileTypeError, filetype, get_ioformat
+
+    check_input_file(path, flag=flag)
+    try:
+        get_ioformat(filetype(str(path)))
+    except UnknownFileTypeError as err:
+        raise ValueError(f"{flag} {path}: not a frames file ase.io can read ({err}); give "
+                         f"{hint}") from None
 
 
 def add_model_args(p, required):

@@ -13,8 +13,14 @@ from .simulate import run_protocol_into
 
 def register(sub):
     """Add the subcommand's parser to ``sub``."""
-    demo = sub.add_parser("demo", help="small LiPF6/EC/EMC box with SevenNet-0: simulate + analyse")
-    demo.add_argument("-o", "--output", default="electrolyte_demo")
+    demo = sub.add_parser(
+        "demo", help="small LiPF6/EC/EMC box with SevenNet-0: simulate + analyse",
+        description="LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass with SevenNet-0 + D3(BJ), the "
+        "system of Ju et al. (2025), with a short protocol (ps, not their 200 ps of production), "
+        "analysed and reported in HTML; its numbers are marked not valid.",
+    )
+    demo.add_argument("-o", "--output", default="electrolyte_demo",
+                      help="output folder (default electrolyte_demo)")
     demo.add_argument("--n-atoms", type=int, default=None, help="default 100 on CPU, 1000 on GPU")
     demo.add_argument(
         "--production-ps", type=float, default=None, help="default 0.2 ps on CPU, 10 ps on GPU"
@@ -25,7 +31,7 @@ def register(sub):
         help="D3 dispersion (default d3-bj with the 50.2/20 Å cutoffs of Ju et al. 2025; "
         "'none' to leave out)",
     )
-    demo.add_argument("--device", default="auto")
+    demo.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     demo.add_argument("-q", "--quiet", action="store_true")
 
 

@@ -12,6 +12,10 @@ def register(sub):
     diag = sub.add_parser(
         "diagnose",
         help="MLIP diagnostics on a trajectory: rigid-molecule volume scan, intra/inter errors",
+        description="The diagnostics of Magdău et al. (2023): rigid-molecule volume scans "
+        "(centres of mass and cell scaled by s, molecules rigid; energies in meV/atom) and the "
+        "intra/intermolecular decomposition of energy and force errors (eV, eV/Å) against "
+        "stored labels or a reference model; the force softening scale of Ju et al. (2025).",
     )
     diag.add_argument("trajectory", help="H5MD file of electrolyte simulate, or ASE .traj/.extxyz")
     diag.add_argument("--dump", default=None, help="LAMMPS dump to read with a data file")
@@ -23,10 +27,14 @@ def register(sub):
         "(default: forces stored in the trajectory)",
     )
     diag.add_argument(
-        "--scales", default=None, help="comma-separated scan factors (default 0.9 ... 1.5)"
+        "--scales", default=None,
+        help="comma-separated linear scale factors s of the scan (the volume scales by s³; "
+        "default 0.9 ... 1.5)",
     )
-    diag.add_argument("--max-scan-frames", type=int, default=3)
-    diag.add_argument("--max-error-frames", type=int, default=20)
+    diag.add_argument("--max-scan-frames", type=int, default=3,
+                      help="frames of the trajectory scanned (default 3)")
+    diag.add_argument("--max-error-frames", type=int, default=20,
+                      help="frames of the error decomposition (default 20)")
     diag.add_argument(
         "--vacuum", type=float, default=None, help="Å around isolated molecules (CHGNet needs it)"
     )
@@ -41,16 +49,21 @@ def run(args):
     from mda_electrolyte.bridge import from_ase, read_ase_frames
     from mda_electrolyte.diagnose import diagnose
 
+    A.check_input_file(args.trajectory, args.dump)
     traj = Path(args.trajectory)
-    out = Path(args.output) if args.output else traj.with_name(traj.stem + "_diagnose")
-    A.check_input_file(traj, args.dump)
+    out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
     A.check_output_folder(out)
+    out = Path(out)
     A.check_model_args(args.model, args.dispersion, args.device)
+    A.check_not_empty(args.reference, "--reference", "a labels file or a model name")
     if args.reference is not None and not Path(args.reference).exists():
         A.check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
     elif args.reference is not None:
         from mda_electrolyte.model_labels import read_frames
 
+        if Path(args.reference).is_dir():
+            raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
+                             "(extxyz or ASE database) or a model name")
         # a labels file that cannot be read fails now, not after the model has loaded
         read_frames(args.reference)
     for flag, value in (
@@ -60,15 +73,7 @@ def run(args):
         if value < 1:
             raise ValueError(f"{flag} must be >= 1, not {value}")
     check_number("--vacuum (Å)", args.vacuum, above=0, allow_none=True)
-    if args.scales:
-        try:
-            parsed = [float(x) for x in args.scales.split(",") if x.strip()]
-        except ValueError:
-            raise ValueError(
-                f"--scales must be comma-separated numbers, not {args.scales!r}"
-            ) from None
-        for x in parsed:
-            check_number("every --scales factor", x, above=0)
+    parsed = None if args.scales is None else _parse_scales(args.scales)
     with A.claim_output_folder(out):
         # ASE files are read as Atoms, which keep their stored energies, forces and stress
         ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
@@ -91,7 +96,7 @@ def run(args):
             out,
             reference=reference,
             verbose=not args.quiet,
-            scales=parsed if args.scales else None,
+            scales=parsed,
             max_scan_frames=args.max_scan_frames,
             max_error_frames=args.max_error_frames,
             vacuum=args.vacuum,
@@ -100,3 +105,22 @@ def run(args):
     return summary
 
 
+
+
+def _parse_scales(text):
+    """``"0.9,1,1.2"`` → ``[0.9, 1.0, 1.2]``: positive, finite, distinct, at least one."""
+    from ase_electrolyte.atoms_checks import check_number
+
+    try:
+        parsed = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"--scales must be comma-separated numbers, not {text!r}") from None
+    if not parsed:
+        # an empty list reached the scan only after the model had loaded
+        raise ValueError(f"--scales {text!r} names no scale factor; give e.g. 0.9,1.0,1.2")
+    for x in parsed:
+        check_number("every --scales factor", x, above=0)
+    if len(set(parsed)) < len(parsed):
+        raise ValueError(f"--scales {text!r} names a factor twice (each costs a model "
+                         "evaluation of every scanned frame)")
+    return parsed

@@ -2,24 +2,51 @@
 
 from __future__ import annotations
 
+from . import arguments as A
+
 
 def register(sub):
     """Add the subcommand's parser to ``sub``."""
     ft = sub.add_parser(
-        "finetune", help="fine-tune a SevenNet model on labelled frames (sevenn's trainer)"
+        "finetune", help="fine-tune a SevenNet model on labelled frames (sevenn's trainer)",
+        description="Fine-tune a SevenNet model on labelled frames (energy in eV, forces in "
+        "eV/Å, stress in eV/Å³), the remedy Ju et al. (2025) name for soft intermolecular "
+        "interactions; with --pressure-shift, one step of the density alignment of Gong et al. "
+        "(2025). Member k of --ensemble is written to OUTPUT/member_k/finetuned.pth.",
     )
     ft.add_argument("train", help="labelled frames: extxyz or ase.db (energy, forces, stress)")
     ft.add_argument("--valid", default=None, help="validation frames (errors per epoch)")
     ft.add_argument("--base", default="sevennet-0", help="registered name or .pth checkpoint")
-    ft.add_argument("--epochs", type=int, required=True)
-    ft.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (Adam)")
-    ft.add_argument("--batch-size", type=int, default=4)
+    ft.add_argument("--epochs", type=int, required=True, help="passes over the training frames")
+    ft.add_argument("--lr", type=float, default=1e-3,
+                    help="initial learning rate of Adam (default 1e-3)")
+    ft.add_argument("--batch-size", type=int, default=4, help="frames per batch (default 4)")
     ft.add_argument("--ensemble", type=int, default=1, help="members with seeds seed..seed+K-1")
-    ft.add_argument("--seed", type=int, default=1)
+    ft.add_argument("--seed", type=int, default=1, help="seed of the first member (default 1)")
     ft.add_argument("--pressure-shift", type=float, default=0.0,
-                    help="ΔP (bar) added to every stress label's pressure (density alignment)")
+                    help="ΔP (bar) added to every stress label's pressure (density alignment, "
+                    "Gong et al. (2025))")
     ft.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     ft.add_argument("-o", "--output", default="finetune", help="output folder")
+    ft.add_argument("--overwrite", action="store_true",
+                    help="replace the models of an earlier fine-tune in the output folder "
+                    "(refused otherwise)")
+
+
+def _check_finetune(args):
+    """The files, the base model, the device and the output folder, before any data is read."""
+    from pathlib import Path
+
+    A.check_frames_file(args.train, "the training data")
+    if args.valid is not None:
+        A.check_frames_file(args.valid, "--valid")
+    A.check_output_folder(args.output)
+    A.check_model_args(args.base, "none", args.device, flag="--base", backend="sevennet")
+    earlier = sorted(str(p) for p in Path(args.output).glob("member_*/finetuned.pth"))
+    if earlier and not args.overwrite:
+        # a second run into the same folder replaced them without a word
+        raise ValueError(f"-o/--output {args.output} holds the models of an earlier fine-tune "
+                         f"({', '.join(earlier)}); choose another folder or pass --overwrite")
 
 
 def run(args):
@@ -27,11 +54,14 @@ def run(args):
 
     from ase_electrolyte.finetuning import finetune
 
-    res = finetune(
-        args.base, args.train, valid=args.valid, epochs=args.epochs, out=args.output,
-        lr=args.lr, batch_size=args.batch_size, seed=args.seed, ensemble=args.ensemble,
-        device=args.device, pressure_shift_bar=args.pressure_shift,
-    )
+    _check_finetune(args)
+    # one writer per folder: two fine-tunes into one folder would mix their members
+    with A.claim_output_folder(args.output):
+        res = finetune(
+            args.base, args.train, valid=args.valid, epochs=args.epochs, out=args.output,
+            lr=args.lr, batch_size=args.batch_size, seed=args.seed, ensemble=args.ensemble,
+            device=args.device, pressure_shift_bar=args.pressure_shift,
+        )
     for path, curve in zip(res.checkpoints, res.learning_curves, strict=True):
         last = curve[-1]
         # a quantity without labels (no stress in the data) has no RMSE: not printed as nan
@@ -41,5 +71,3 @@ def run(args):
     for note in res.notes:
         print(f"note: {note}", flush=True)
     return res
-
-

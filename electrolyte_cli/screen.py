@@ -8,6 +8,10 @@ def register(sub):
     scr = sub.add_parser(
         "screen",
         help="run a plan of compositions × temperatures × replicas on dask.distributed",
+        description="Run every (composition, temperature, replica) of a plan with the MD "
+        "protocol of Ju et al. (2025) on dask.distributed and write one table of means ± "
+        "standard errors over the replicas, each with its verdict. Rerunning a plan into its "
+        "folder runs only the unfinished tasks.",
     )
     scr.add_argument("plan", help="plan file (.toml or .yaml), see ase_electrolyte.screen")
     scr.add_argument("-o", "--output", default="screen_results", help="output folder")
@@ -25,11 +29,38 @@ def register(sub):
     scr.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
-def run(args):
-    from ase_electrolyte.screen import run_screen
+#: Address schemes of dask.distributed's communication layers.
+_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
+
+
+def _check_screen(args):
+    """Workers, scheduler address, plan and output names, before the plan is read."""
+    import re
+
+    from . import arguments as A
 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1, not {args.workers}")
+    if args.workers is not None and args.scheduler is not None:
+        # the workers of a running scheduler are its own: the number was ignored without a word
+        raise ValueError("--workers sizes the local cluster; with --scheduler the running "
+                         "cluster's workers are used: leave one of them out")
+    address = re.fullmatch(r"(?:([A-Za-z]+)://)?(\S+)", args.scheduler or "")
+    if args.scheduler is not None and (
+        address is None or (address.group(1) or "tcp").lower() not in _SCHEMES
+    ):
+        # "" or a typo reached dask only after the output folder and its plan.json were written
+        raise ValueError(f"--scheduler {args.scheduler!r}: give the address of a running dask "
+                         "scheduler, e.g. tcp://HOST:8786")
+    A.check_not_empty(args.plan, "the plan")
+    A.check_output_folder(args.output)
+    A.check_not_empty(args.experimental, "--experimental")
+
+
+def run(args):
+    from ase_electrolyte.screen import run_screen
+
+    _check_screen(args)
     return run_screen(
         args.plan,
         args.output,

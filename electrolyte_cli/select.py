@@ -6,7 +6,10 @@ from __future__ import annotations
 def register(sub):
     """Add the subcommand's parser to ``sub``."""
     sel = sub.add_parser(
-        "select", help="thin active-learning candidates by farthest-point or D-optimal selection"
+        "select", help="thin active-learning candidates by farthest-point or D-optimal selection",
+        description="Thin the candidate frames of an active-learning run (Chalykh et al. (2025); "
+        "a committee's force spread in eV/Å plays the extrapolation grade's role) to -n frames "
+        "to label, in the descriptor space of a SevenNet model.",
     )
     sel.add_argument("candidates", help="candidates extxyz (from CandidateCollector)")
     sel.add_argument("-n", type=int, required=True, help="number of frames to keep")
@@ -23,33 +26,35 @@ def register(sub):
 
 
 def _check_select(args):
-    """``-n``, the candidates file and the output, before any model is loaded."""
+    """``-n``, the candidates file, the output and the model, before any model is loaded."""
     from pathlib import Path
-
-    from ase.io.formats import UnknownFileTypeError, filetype, get_ioformat
 
     from . import arguments as A
 
     if args.n < 1:
         raise ValueError(f"-n must be >= 1 (frames to keep), not {args.n}")
+    A.check_not_empty(args.output, "-o/--output", "a file name ending in .extxyz")
     out = Path(args.output)
     if out.is_dir():
         raise ValueError(f"-o/--output {out}: a folder of that name exists; give a file name")
+    if out.suffix.lower() not in (".extxyz", ".xyz"):
+        # the frames are written as extxyz whatever the name says
+        raise ValueError(f"-o/--output {out}: the selection is written as extxyz; give a name "
+                         "ending in .extxyz")
+    A.check_input_file(args.candidates, flag="the candidates file")
+    candidates = Path(args.candidates)
+    if out.exists() and out.resolve() == candidates.resolve():
+        raise ValueError(f"-o/--output {out} is the candidates file itself; the selection "
+                         "would replace the candidates it came from")
     if out.exists() and not args.overwrite:
         raise ValueError(f"-o/--output {out} exists; choose another name or pass --overwrite")
     A.check_output_folder(out.parent, flag=f"-o/--output {out}: the folder")
-    candidates = Path(args.candidates)
-    if not candidates.is_file():
-        raise ValueError(f"no candidates file {candidates}")
     if candidates.suffix.lower() in (".h5", ".h5md"):
         raise ValueError(f"{candidates}: select reads candidate frames (extxyz of a "
                          "CandidateCollector), not an H5MD trajectory")
-    try:
-        get_ioformat(filetype(str(candidates)))
-    except UnknownFileTypeError as err:
-        raise ValueError(f"{candidates}: not a frames file ase.io can read ({err}); give the "
-                         "extxyz of a CandidateCollector") from None
-    A.check_model_args(args.model, "none", args.device)
+    A.check_frames_file(candidates, "the candidates file", "the extxyz of a CandidateCollector")
+    # the descriptors are a SevenNet model's: another model was refused only after it loaded
+    A.check_model_args(args.model, "none", args.device, backend="sevennet")
 
 
 def run(args):

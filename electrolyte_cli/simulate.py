@@ -10,13 +10,20 @@ from . import arguments as A
 
 def register(sub):
     """Add the subcommand's parser to ``sub``."""
-    sim = sub.add_parser("simulate", help="build a box and run the MD protocol of Ju et al. (2025)")
+    sim = sub.add_parser(
+        "simulate", help="build a box and run the MD protocol of Ju et al. (2025)",
+        description="Pack an electrolyte box (PACKMOL, box edge 1.1·V0^(1/3) from the van der "
+        "Waals volumes, Li+ spread over the box) and run the protocol of Ju et al. (2025): "
+        "loose relaxation, NPT pre-equilibration (2 fs, hydrogen mass 3 amu), NPT equilibration "
+        "(1 fs), production. Units: K, bar, ps, fs, g/cm³, eV/Å. Running it again on the same "
+        "folder resumes an interrupted run.",
+    )
     comp = sim.add_argument_group("composition")
     comp.add_argument("--solvent", help="solvent shares, e.g. EC:3,EMC:7")
     comp.add_argument(
         "--ratio",
         choices=("mass", "mole"),
-        default="mass",
+        default=None,
         help="meaning of the solvent shares (default: mass)",
     )
     comp.add_argument("--salt", default=None, help="LiPF6, LiFSI, LiTFSI, NaPF6, KPF6")
@@ -27,34 +34,55 @@ def register(sub):
     comp.add_argument(
         "--units",
         choices=("molal", "molar"),
-        default="molal",
-        help="mol/kg solvent (molal) or mol/L solution (molar, needs --density)",
+        default=None,
+        help="mol/kg solvent (molal, the default) or mol/L solution (molar, needs --density)",
     )
     comp.add_argument(
         "--counts", default=None, help="explicit molecule counts, e.g. EC=30,Li=3,PF6=3"
     )
-    comp.add_argument("--n-atoms", type=int, default=1000, help="target number of atoms")
+    comp.add_argument(
+        "--n-atoms", type=int, default=None,
+        help="target number of atoms (default 1000, about the size of Ju et al. (2025))",
+    )
     comp.add_argument(
         "--density",
         type=float,
         default=None,
         help="g/cm³ (default: Ju et al. (2025) box from van der Waals volumes)",
     )
-    comp.add_argument("--seed", type=int, default=0)
+    comp.add_argument(
+        "--seed", type=int, default=0,
+        help="seeds the conformers, the packing and the velocities (0 ... 2147483646)",
+    )
     A.add_model_args(sim, required=True)
     md = sim.add_argument_group("protocol")
-    md.add_argument("--temperature", type=float, default=298.0, help="K")
-    md.add_argument("--pressure", type=float, default=1.01325, help="bar")
-    md.add_argument("--relax-fmax", type=float, default=2.0, help="eV/Å")
-    md.add_argument("--preequilibration-ps", type=float, default=1000.0)
-    md.add_argument("--equilibration-ps", type=float, default=200.0)
-    md.add_argument("--production-ps", type=float, default=200.0)
+    md.add_argument("--temperature", type=float, default=298.0, help="K (default 298)")
+    md.add_argument("--pressure", type=float, default=1.01325, help="bar (default 1 atm)")
+    md.add_argument(
+        "--relax-fmax", type=float, default=2.0,
+        help="eV/Å, largest force after the loose relaxation (default 2, Ju et al. (2025))",
+    )
+    md.add_argument(
+        "--preequilibration-ps", type=float, default=1000.0,
+        help="ps of NPT at a 2 fs step with hydrogen mass 3 amu (default 1000, Ju et al. (2025))",
+    )
+    md.add_argument(
+        "--equilibration-ps", type=float, default=200.0,
+        help="ps of NPT at 1 fs with real masses (default 200, Ju et al. (2025))",
+    )
+    md.add_argument(
+        "--production-ps", type=float, default=200.0,
+        help="ps of production (default 200, Ju et al. (2025))",
+    )
     md.add_argument(
         "--ensemble", choices=("npt", "nvt", "nve"), default="nvt",
         help="production ensemble: nvt (default; at the mean density of the equilibrated NPT run, "
         "charge current and pressure tensor every step, for transport) or npt (densities)",
     )
-    md.add_argument("--write-interval-fs", type=float, default=100.0)
+    md.add_argument(
+        "--write-interval-fs", type=float, default=100.0,
+        help="fs between written frames (default 100)",
+    )
     sim.add_argument("-o", "--output", default="electrolyte_run", help="output folder")
     sim.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -82,9 +110,15 @@ def _check_simulate(args):
     check_number("--density (g/cm³)", args.density, above=0, allow_none=True)
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, not {args.seed}")
-    if args.counts:
-        if args.solvent or args.salt:
+    if args.counts is not None:
+        if args.solvent is not None or args.salt is not None:
             raise ValueError("give --counts or --solvent/--salt, not both")
+        # the counts fix the box: these were ignored without a word
+        for flag, value in (("--concentration", args.concentration), ("--units", args.units),
+                            ("--ratio", args.ratio), ("--n-atoms", args.n_atoms)):
+            if value is not None:
+                raise ValueError(f"{flag} does not apply to --counts (the counts fix the box); "
+                                 "leave it out, or give --solvent/--salt instead of --counts")
         counts = A.parse_mapping(args.counts, "counts")
         for name, value in counts.items():
             if not math.isfinite(value) or value != int(value) or value < 0:
@@ -94,6 +128,9 @@ def _check_simulate(args):
     else:
         if not args.solvent:
             raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
+        args.units = args.units or "molal"
+        args.ratio = args.ratio or "mass"
+        args.n_atoms = 1000 if args.n_atoms is None else args.n_atoms
         for name, value in A.parse_mapping(args.solvent, "solvent").items():
             check_number(f"--solvent share of {name}", value, minimum=0)
         check_number("--concentration", args.concentration, minimum=0, allow_none=True)

@@ -184,9 +184,9 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (["select", "TRAJ", "-n", "0"], "-n must be >= 1"),
         (["select", "JUNK.h5md", "-n", "2"], "not an H5MD trajectory"),
         (["select", "TEXT.txt", "-n", "2"], "not a frames file ase.io can read"),
-        (["select", "missing.extxyz", "-n", "2"], "no candidates file"),
+        (["select", "missing.extxyz", "-n", "2"], "the candidates file missing.extxyz: no such"),
         (["demo", "--n-atoms", "100000000"], "the demo runs up to 20000 atoms"),
-        (["select", "TRAJ", "-n", "2", "-o", "TEXT.txt"], "exists; choose another name"),
+        (["select", "TRAJ", "-n", "2", "-o", "OLD.extxyz"], "exists; choose another name"),
         (["diagnose", "JUNK.h5md", "--model", "sevennet-0", "--reference", "TEXT.txt"],
          "not a trajectory format"),
     ],
@@ -205,6 +205,7 @@ def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path,
     traj.write_text("")
     (tmp_path / "JUNK.h5md").write_text("not HDF5")
     (tmp_path / "TEXT.txt").write_text("some notes\n")
+    (tmp_path / "OLD.extxyz").write_text("an earlier selection\n")
     argv = [str(traj) if a == "TRAJ" else a for a in argv]
     if "-o" not in argv and argv[0] in ("simulate", "demo"):
         argv += ["-o", str(tmp_path / "out")]
