@@ -310,3 +310,21 @@ def test_a_pressure_tensor_without_shear_fluctuations_is_refused(estimator, comp
     with pytest.raises(ValueError, match="shear components of the pressure tensor do not "
                                          "fluctuate"):
         analysis.run()
+
+
+@pytest.mark.parametrize("cls", [GreenKuboViscosity, EinsteinHelfandViscosity])
+def test_input_shorter_than_the_stress_correlation_is_too_short(cls):
+    # 2 x 30 samples of a stress correlated over 20 samples (TAU/DT): the integral over segments
+    # shorter than the correlation comes out small, with a small error, and must not be valid
+    p = pressure_process(7, n=60)
+    kw = {"max_lag": 0.1} if cls is GreenKuboViscosity else {"fit_window": (0.05, 0.15)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cls([p[:30], p[30:]], temperature=T, volume=V, dt=DT, **kw).run().results
+    assert not res.valid
+    assert "too short: the shear stress holds" in res.verdict
+    assert "correlation times of the shear stress" in res.verdict
+    # the long input of the same process stays valid for both forms
+    long = pressure_process(1)
+    kw = {"max_lag": 10 * TAU} if cls is GreenKuboViscosity else {}
+    assert cls(long, temperature=T, volume=V, dt=DT, **kw).run().results.valid
