@@ -23,7 +23,7 @@ from ase.data import atomic_numbers, covalent_radii
 
 from .atoms_checks import check_flag, check_number
 from .species import get_salt, get_species
-from .topology import set_topology
+from .topology import MOLECULE_INDEX, SPECIES, set_topology
 from .trajectory import GCM3_TO_AMU_PER_A3
 
 __all__ = [
@@ -517,12 +517,43 @@ def electrolyte_box(
     atoms = Atoms(symbols=symbols, positions=positions, cell=[length] * 3, pbc=True)
     # molecule indices follow the packing order, which groups molecules by species
     set_topology(atoms, mol_index, names, charges)
+    _check_own_images(atoms, templates, tolerance)
     atoms.info["composition"] = {sp.name: n for sp, n in plan.items()}
     solvent_mass = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
     n_cations = sum(n for sp, n in plan.items() if sp.charge > 0)
     if solvent_mass > 0:
         atoms.info["cation_molality"] = 1000.0 * n_cations / solvent_mass
     return atoms
+
+
+def _check_own_images(atoms, templates, tolerance):
+    """Refuse a box in which a molecule comes closer than ``tolerance`` to its periodic image.
+
+    PACKMOL keeps ``tolerance`` between different molecules, periodic images included, but not
+    between a molecule and its own images: in a box barely larger than a molecule (one EMC at
+    the van der Waals density: 0.9 Å) the returned box held overlapping atoms.
+    """
+    length = float(atoms.cell[0, 0])
+    extent = {
+        sp.name: float(np.max(np.linalg.norm(t.positions[:, None] - t.positions[None], axis=-1)))
+        for sp, t in templates.items()
+    }
+    if length > max(extent.values()) + tolerance:
+        return  # no molecule reaches across the box
+    from .neighbour_pairs import pairs_within
+
+    pairs, shifts, d = pairs_within(atoms.positions, atoms.cell.array, tolerance, "PSd")
+    i, j = pairs[:, 0], pairs[:, 1]
+    molecule = atoms.arrays[MOLECULE_INDEX]
+    own = (molecule[i] == molecule[j]) & np.any(shifts != 0, axis=1)
+    if own.any():
+        k = int(np.argmin(np.where(own, d, np.inf)))
+        name = atoms.arrays[SPECIES][i[k]]
+        raise ValueError(
+            f"the box edge {length:.3g} Å is too short for one {name} molecule (about "
+            f"{extent[name]:.3g} Å across): it comes {d[k]:.2f} Å from its own periodic image "
+            f"(tolerance {tolerance} Å); pack more molecules or give a lower density"
+        )
 
 
 def _cation_regions(n, length, tolerance, rng):

@@ -291,3 +291,26 @@ def test_a_species_named_twice_in_counts_is_refused(no_packing):
 def test_huge_boxes_are_refused_before_packing(call, match, no_packing):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("kw", [
+    {"counts": {"EMC": 1}},  # the van der Waals rule's box is shorter than one EMC (0.9 Å)
+    {"counts": {"EC": 1}, "density": 1.5},
+    {"counts": {"EC": 1}, "density": 2.5},
+])
+def test_a_box_too_short_for_one_molecule_is_refused(kw):
+    """PACKMOL keeps molecules apart, but not a molecule from its own periodic images."""
+    with pytest.raises(ValueError, match=r"box edge .* too short for one (EMC|EC) molecule .* "
+                                         r"from its own periodic image"):
+        electrolyte_box(seed=0, **kw)
+
+
+@pytest.mark.parametrize("counts", [{"EC": 2}, {"Li": 1, "TFSI": 1}, {"EC": 1}])
+def test_small_boxes_that_fit_their_molecules_keep_the_tolerance_to_every_image(counts):
+    from ase_electrolyte.neighbour_pairs import pairs_within
+
+    atoms = electrolyte_box(counts=counts, seed=0)
+    pairs, shifts, d = pairs_within(atoms.positions, atoms.cell.array, 2.0, "PSd")
+    molecule = atoms.arrays["molecule_index"]
+    intra = (molecule[pairs[:, 0]] == molecule[pairs[:, 1]]) & ~np.any(shifts, axis=1)
+    assert not np.any(~intra), d[~intra]  # no other molecule or image within the tolerance
