@@ -114,12 +114,15 @@ def _lookup(unit):
         ) from None
 
 
-def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None, stacklevel=3):
+def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
+                     density_g_cm3=None, concentration=None, stacklevel=3):
     """Warn about values that are valid numbers but implausible for a liquid electrolyte.
 
     The sign of a wrong unit: a temperature outside 150–1500 K (°C?), a pressure beyond
-    5·10⁴ bar (Pa?), a time step above 5 fs. Arrays are judged by their extreme values. Each
-    doubt is one :class:`UserWarning`; nothing is refused (such values can be meant).
+    5·10⁴ bar (Pa?), a time step above 5 fs, a density outside 0.3–5 g/cm³ (kg/m³?), a salt
+    concentration above 30 mol/kg or mol/L (mmol?; water-in-salt electrolytes reach about 21
+    mol/kg). Arrays are judged by their extreme values. Each doubt is one
+    :class:`UserWarning`; nothing is refused (such values can be meant).
     """
     import warnings
 
@@ -141,6 +144,18 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
     if timestep_fs is not None and timestep_fs > 5.0:
         doubts.append(f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): "
                       "is it in another unit?")
+    if density_g_cm3 is not None:
+        d = np.asarray(density_g_cm3, dtype=float)
+        if d.size and not (0.3 <= d.min() and d.max() <= 5.0):
+            shown = float(d) if d.ndim == 0 else f"{d.min():g}–{d.max():g}"
+            doubts.append(f"a density of {shown} g/cm³ is far from a liquid electrolyte's "
+                          "(0.7–2 g/cm³): is it in kg/m³ (1 g/cm³ = 1000 kg/m³)?")
+    if concentration is not None:
+        c = np.asarray(concentration, dtype=float)
+        if c.size and c.max() > 30.0:
+            doubts.append(f"a salt concentration of {c.max():g} mol/kg (or mol/L) is beyond "
+                          "any liquid electrolyte's (water-in-salt: about 21 mol/kg): is it in "
+                          "mmol?")
     for doubt in doubts:
         warnings.warn(doubt, stacklevel=stacklevel)
 
