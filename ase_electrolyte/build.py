@@ -25,6 +25,7 @@ from .atoms_checks import check_flag, check_number
 from .species import get_salt, get_species
 from .topology import MOLECULE_INDEX, SPECIES, set_topology
 from .trajectory import GCM3_TO_AMU_PER_A3
+from .units import warn_implausible
 
 __all__ = [
     "electrolyte_box",
@@ -135,6 +136,7 @@ def composition_counts(
     n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1, maximum=MAX_ATOMS)
     concentration = check_number("concentration", concentration, minimum=0)
     density = check_number("density (g/cm³)", density, above=0, allow_none=True)
+    warn_implausible(concentration=concentration, density_g_cm3=density)
     for sp in solvents:
         if sp.charge != 0:
             raise ValueError(f"solvent {sp.name} has charge {sp.charge:+d}; ions go in salt=")
@@ -468,6 +470,7 @@ def electrolyte_box(
         )
     # denser than any liquid: the sign of another unit (kg/m³), and an impossible packing
     density = check_number("density (g/cm³)", density, above=0, maximum=10.0, allow_none=True)
+    warn_implausible(density_g_cm3=density)
     tolerance = check_number("tolerance (Å)", tolerance, above=0)
     # RDKit's random seed is a C int
     seed = check_number("seed", seed, integer=True, minimum=0, maximum=2**31 - 2)

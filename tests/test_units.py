@@ -39,3 +39,10 @@ def test_plausible_values_are_silent(kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_implausible(**kwargs)
+
+
+def test_the_box_builder_warns_about_a_concentration_in_mmol():
+    from ase_electrolyte.build import composition_counts
+
+    with pytest.warns(UserWarning, match="mmol"):
+        composition_counts({"EC": 1}, "LiPF6", 1000.0, n_atoms=5000)
