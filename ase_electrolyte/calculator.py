@@ -33,6 +33,25 @@ _MIN_DISTANCE = 0.1
 _MODEL_OPTIONS = ("model", "device", "dtype", "backend")
 
 
+def _completed_cell(atoms):
+    """The cell of a slab or wire with its non-periodic vectors made perpendicular to the
+    periodic ones and longer than the structure plus :data:`_MOLECULE_VACUUM` on each side.
+
+    Along a non-periodic direction no image exists, so the vector only makes the lattice
+    invertible for a backend that needs one; the periodic vectors are kept.
+    """
+    cell = np.array(atoms.cell[:], dtype=float)
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    # an orthonormal basis whose first vectors span the periodic ones
+    q, _ = np.linalg.qr(np.concatenate([cell[pbc], np.eye(3)]).T, mode="complete")
+    free = q[:, pbc.sum():].T
+    positions = atoms.positions
+    for k, vector in zip(np.flatnonzero(~pbc), free, strict=True):
+        along = positions @ vector
+        cell[k] = vector * (np.ptp(along) + 2 * _MOLECULE_VACUUM)
+    return cell
+
+
 def parse_dispersion(spec):
     """The D3 damping named by a dispersion spec, or ``None`` for no dispersion.
 
@@ -142,7 +161,9 @@ class Calculator(ParametersContract, _AseCalculator):
     included) and elements that the model (or D3) does not cover raise ``InputError``. Results
     are computed again when the structure, an option or an input that a summed term reads
     (``atoms.info["charge"]`` for electrostatics) changes. The caller's Atoms is never
-    modified.
+    modified. A backend that needs an invertible lattice (CHGNet) evaluates a molecule in a
+    box of vacuum, and a slab or wire whose non-periodic cell vectors are zero with vectors
+    perpendicular to the periodic ones (no image exists along them).
 
     ASE's parameters contract: every option is in ``calc.parameters`` (``device`` as the
     device used, ``"cpu"`` or ``"cuda:N"``; ``backend`` as the backend that loaded the model;
@@ -418,6 +439,10 @@ class Calculator(ParametersContract, _AseCalculator):
             # a molecule for a crystal-graph model: a box of vacuum, far wider than its cutoff
             work.center(vacuum=_MOLECULE_VACUUM)
             work.pbc = True
+        elif self._periodic_only and work.cell.rank < 3:
+            # a slab or wire whose non-periodic cell vectors are zero: the crystal-graph model
+            # needs an invertible lattice (CHGNet failed with 'Singular matrix')
+            work.cell = _completed_cell(work)
         self._model_calc.results = {}
         self._model_calc.calculate(work, wanted, all_changes)
         upstream = self._model_calc.results

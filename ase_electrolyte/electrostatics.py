@@ -42,6 +42,12 @@ _NEUTRAL = 1e-6
 _ERFC_RANGE = 6.0 * math.sqrt(2.0)
 # largest PME mesh (points) before we refuse: 2^24 complex doubles ≈ 270 MB
 _PME_MAX_MESH = 2**24
+# torch-pme's Ewald holds ~60 bytes per k-vector and atom (cos, sin and their gradients;
+# measured): "auto" takes PME above 2^23 terms (~0.5 GiB), an explicit Ewald is refused above
+# 2^26 (~4 GiB; a few ions in a box of hundreds of Å asked for 10⁹ terms and was killed)
+_EWALD_BYTES_PER_TERM = 60
+_EWALD_AUTO_TERMS = 2**23
+_EWALD_MAX_TERMS = 2**26
 # atoms closer than this (Å) are refused, as by D3
 _MIN_DISTANCE = 0.1
 
@@ -54,6 +60,16 @@ def _same_value(a, b):
         return bool(np.array_equal(np.asarray(a), np.asarray(b)))
     except (TypeError, ValueError):
         return False
+
+
+def _ewald_terms(atoms, lr_wavelength):
+    """k-vectors × atoms of torch-pme's Ewald sum for ``lr_wavelength`` (what we tune, Å).
+
+    We pass torch-pme half the wavelength (see :meth:`Electrostatics._coulomb_per_atom`); it
+    keeps ``ceil(|a_k| / λ)`` k-vectors along each cell vector.
+    """
+    lengths = np.linalg.norm(atoms.cell.array, axis=1)
+    return float(np.prod(np.ceil(lengths / (0.5 * lr_wavelength)))) * len(atoms)
 
 
 def _charge_values(values, what):
@@ -177,7 +193,10 @@ class Electrostatics(ParametersContract, _AseCalculator):
         (written by :func:`ase_electrolyte.electrolyte_box`) when present, else
         ``atoms.info["charge"]``, else 0.
     method : {"auto", "ewald", "pme", "direct"}
-        ``"auto"``: direct sum for molecules, Ewald for periodic cells up to 500 atoms, PME above.
+        ``"auto"``: direct sum for molecules, Ewald for periodic cells up to 500 atoms, PME above
+        (and for a sparse, large cell whose Ewald sum would hold more than 2²³ k-vector × atom
+        terms). An explicit ``"ewald"`` above 2²⁶ terms (~4 GiB) is refused, as is a PME mesh
+        above 2²⁴ points.
         ``"direct"`` is for non-periodic structures only.
     tolerance : float
         Accuracy of the lattice sum, in (0, 1): torch-pme's bound on the RMS force error in units
@@ -513,16 +532,37 @@ class Electrostatics(ParametersContract, _AseCalculator):
             ``lr_wavelength`` (Ewald, Å) or ``mesh_spacing`` (Å) and ``interpolation_nodes``
             (PME), with ``error_bound`` (torch-pme's estimate, same units as ``tolerance``).
         """
-        import torch
-        from torchpme.tuning.ewald import EwaldErrorBounds
-        from torchpme.tuning.pme import PMEErrorBounds
-
         p = self.parameters
         method = p["method"]
         if not np.all(atoms.pbc):
             return {"method": "direct"}
         if method == "auto":
             method = "pme" if len(atoms) > _PME_ABOVE else "ewald"
+            if method == "ewald":
+                out = self._tune(atoms, charges, "ewald")
+                # a sparse, large cell (a few ions in a big box): PME costs far less
+                if _ewald_terms(atoms, out["lr_wavelength"]) <= _EWALD_AUTO_TERMS:
+                    return out
+                method = "pme"
+        out = self._tune(atoms, charges, method)
+        if method == "ewald":
+            terms = _ewald_terms(atoms, out["lr_wavelength"])
+            if terms > _EWALD_MAX_TERMS:
+                raise ValueError(
+                    f"tolerance {p['tolerance']:g} needs an Ewald sum of {terms:.3g} k-vector × "
+                    f"atom terms (~{terms * _EWALD_BYTES_PER_TERM / 2**30:.3g} GiB) for this "
+                    f"cell ({np.linalg.norm(atoms.cell.array, axis=1).round(4).tolist()} Å); "
+                    "use method='pme' (or 'auto'), loosen the tolerance or raise the cutoff"
+                )
+        return out
+
+    def _tune(self, atoms, charges, method):
+        """:meth:`lattice_parameters` of ``method`` (``"ewald"`` or ``"pme"``)."""
+        import torch
+        from torchpme.tuning.ewald import EwaldErrorBounds
+        from torchpme.tuning.pme import PMEErrorBounds
+
+        p = self.parameters
         tol = p["tolerance"]
         rc = float(p["cutoff"])
         q = torch.tensor(np.asarray(charges, dtype=float).reshape(-1, 1), dtype=torch.float64)
@@ -540,6 +580,17 @@ class Electrostatics(ParametersContract, _AseCalculator):
 
         lengths = np.linalg.norm(atoms.cell.array, axis=1)
         hi0 = max(float(lengths.max()), 1.0)
+        # torch-pme's k-space bounds are force bounds that fall as 1/V: in a sparse cell (a
+        # few ions in a box of hundreds of Å) they accept a wavelength or mesh spacing far
+        # beyond the smearing, and the Gaussians' self-energy, subtracted exactly, is then
+        # summed only in part (energies off by eV). The sum up to k_max = 2π/x misses
+        # ⟨q²⟩/(√(2π)σ)·erfc(πσ√2/x) per atom (e²/Å): x is capped so that this is <= tol.
+        from scipy.special import erfcinv
+
+        self_energy = float(np.mean(np.asarray(charges, dtype=float) ** 2)) / (
+            math.sqrt(2.0 * math.pi) * smearing)
+        if tol < self_energy:
+            hi0 = min(hi0, math.sqrt(2.0) * math.pi * smearing / float(erfcinv(tol / self_energy)))
 
         def solve(kerr):
             # the k-space error grows with the wavelength / mesh spacing: bisect in log space

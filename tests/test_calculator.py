@@ -541,3 +541,54 @@ def test_d3_options_are_parameters_and_attributes():
         calc.set(smooth_cutoff=6.0)
     assert calc.parameters["smooth_cutoff"] is None and calc.cutoff == 5.0
     assert D3(**calc.todict()).todict() == calc.todict()
+
+
+@pytest.mark.parametrize("pbc, zero_cell, long_cell", [
+    ((True, True, False), [[6.0, 0.0, 0.0], [1.0, 6.0, 0.0], [0.0, 0.0, 0.0]],
+     [[6.0, 0.0, 0.0], [1.0, 6.0, 0.0], [0.0, 0.0, 40.0]]),
+    ((True, False, True), [[6.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 7.0]],
+     [[6.0, 0.0, 0.0], [0.0, 40.0, 0.0], [0.0, 0.0, 7.0]]),
+    ((False, False, True), [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 6.5]],
+     [[40.0, 0.0, 0.0], [0.0, 40.0, 0.0], [0.0, 0.0, 6.5]]),
+])
+def test_a_slab_or_wire_without_non_periodic_cell_vectors_on_a_crystal_graph_model(
+        chgnet, pbc, zero_cell, long_cell):
+    # CHGNet needs an invertible lattice: a zero vector along a non-periodic direction was a
+    # bare LinAlgError 'Singular matrix'; no image exists along it, so any vector gives the
+    # numbers of a long one
+    atoms = molecule("CH3CH2OH")
+    atoms.rattle(0.05, seed=1)
+    results = []
+    for cell in (zero_cell, long_cell):
+        probe = atoms.copy()
+        probe.cell, probe.pbc = cell, pbc
+        before = probe.copy()
+        probe.calc = chgnet
+        results.append((probe.get_potential_energy(), probe.get_forces()))
+        np.testing.assert_array_equal(probe.cell[:], before.cell[:])
+        np.testing.assert_array_equal(probe.positions, before.positions)
+    assert results[0][0] == pytest.approx(results[1][0], abs=1e-4)
+    np.testing.assert_allclose(results[0][1], results[1][1], atol=1e-4)
+    # the periodic images are felt: a molecule alone has another energy
+    alone = atoms.copy()
+    alone.calc = chgnet
+    assert abs(alone.get_potential_energy() - results[0][0]) > 3e-4
+
+
+@pytest.mark.parametrize("pbc", [(True, True, False), (True, False, True), (False, False, True),
+                                 (False, True, False)])
+def test_completed_cell_keeps_the_periodic_vectors_and_is_invertible(pbc):
+    from ase_electrolyte.calculator import _MOLECULE_VACUUM, _completed_cell
+
+    atoms = molecule("CH3CH2OH")
+    cell = np.array([[5.0, 0.0, 0.0], [2.0, 6.0, 0.0], [1.0, -1.0, 7.0]])
+    atoms.cell = np.where(np.asarray(pbc)[:, None], cell, 0.0)
+    atoms.pbc = pbc
+    done = _completed_cell(atoms)
+    periodic = np.asarray(pbc)
+    np.testing.assert_array_equal(done[periodic], cell[periodic])
+    assert abs(np.linalg.det(done)) > 1.0
+    for k in np.flatnonzero(~periodic):
+        # perpendicular to the periodic vectors, longer than the molecule plus the vacuum
+        np.testing.assert_allclose(done[periodic] @ done[k], 0.0, atol=1e-9)
+        assert np.linalg.norm(done[k]) > 2 * _MOLECULE_VACUUM

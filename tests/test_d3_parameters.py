@@ -108,3 +108,27 @@ def test_cf22d_zero_damping_runs_and_matches_reference(probe):
     energy = D3(damping="zero", functional="cf22d", device="cpu").get_potential_energy(atoms)
     ref = model.get_dispersion(REF_PARAM["zero"](method="cf22d"), grad=False)["energy"]
     assert energy == pytest.approx(ref * Hartree, rel=1e-10)
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda params: params.update(s8=3.0),
+    lambda params: params.pop("a2"),
+    lambda params: params.clear(),
+])
+def test_the_callers_params_dict_changed_later_changes_neither_results_nor_record(mutate):
+    # the dict was kept by reference: todict() then recorded values that were never used, and
+    # D3(**todict()) gave another energy
+    params = {"s8": 0.7875, "a1": 0.4289, "a2": 4.4407}
+    calc = D3(device="cpu", params=dict(params))
+    given = dict(params)
+    twin = D3(device="cpu", params=given)
+    mutate(given)
+    atoms = molecule("CH3CH2OH")
+    assert twin.todict()["params"] == params
+    assert twin.get_potential_energy(atoms.copy()) == calc.get_potential_energy(atoms.copy())
+    rebuilt = D3(**twin.todict())
+    assert rebuilt.get_potential_energy(atoms.copy()) == calc.get_potential_energy(atoms.copy())
+    changed = dict(params, s8=2.0)
+    twin.set(params=changed)
+    changed["s8"] = 5.0
+    assert twin.parameters["params"]["s8"] == 2.0

@@ -282,7 +282,9 @@ class D3(ParametersContract, Calculator):
         # every option is valid: only now is the calculator changed
         self.method_parameters = method_parameters
         return {
-            "damping": damping, "functional": p["functional"], "params": p["params"],
+            # a copy: the caller's dict changed later must not change what todict() records
+            "damping": damping, "functional": p["functional"],
+            "params": None if p["params"] is None else dict(p["params"]),
             "atm": atm, "cutoff": cutoff, "cn_cutoff": cn_cutoff, "atm_cutoff": atm_cutoff,
             "smooth_cutoff": smooth, "device": device, "num_threads": num_threads,
         }
