@@ -243,8 +243,9 @@ def _standardised(descriptors, n):
         raise ValueError("descriptors must be a non-empty 2D array")
     if not np.all(np.isfinite(d)):
         raise ValueError("descriptors must be finite")
-    if int(n) != n or not 1 <= n <= len(d):
-        raise ValueError(f"n must be between 1 and the number of frames ({len(d)}), got {n}")
+    # NaN was int()'s "cannot convert float NaN to integer", True passed as 1
+    n = check_number(f"n (between 1 and the number of frames, {len(d)})", n, integer=True,
+                     minimum=1, maximum=len(d))
     std = d.std(axis=0)
     keep = std > 1e-12 * max(1.0, float(np.abs(d).max()))
     return (d[:, keep] - d[:, keep].mean(axis=0)) / std[keep] if keep.any() else d[:, :0]
@@ -364,6 +365,14 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     Returns
     -------
     list of int
+        Never a frame twice, and no frame whose descriptors equal a picked one's: fewer than
+        ``n`` when the frames hold fewer distinct descriptors.
+
+    Warns
+    -----
+    UserWarning
+        Fewer than ``n`` distinct frames (identical frames, or frames the model cannot tell
+        apart): labelling a copy of a labelled frame teaches the model nothing.
 
     Examples
     --------
@@ -372,12 +381,21 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     [0, 2, 3]
     """
     z = _standardised(descriptors, n)
-    if not 0 <= int(first) < len(z):
-        raise ValueError(f"first must index a frame (0..{len(z) - 1}), got {first}")
-    picked = [int(first)]
+    n = int(n)
+    first = check_number(f"first (a frame index, 0 to {len(z) - 1})", first, integer=True,
+                         minimum=0, maximum=len(z) - 1)
+    picked = [first]
     dist = np.linalg.norm(z - z[first], axis=1)
     while len(picked) < n:
         nxt = int(np.argmax(dist))
+        if not dist[nxt] > 0:
+            # every frame left equals a picked one: argmax returned a picked frame again
+            warnings.warn(
+                f"{n} frames asked for, but only {len(picked)} have distinct descriptors: "
+                f"{len(picked)} selected (the others are copies of selected frames)",
+                stacklevel=2,
+            )
+            break
         picked.append(nxt)
         dist = np.minimum(dist, np.linalg.norm(z - z[nxt], axis=1))
     return picked

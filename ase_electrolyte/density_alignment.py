@@ -362,20 +362,53 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     -------
     ase_electrolyte.finetuning.FinetuneResult
     """
+    import inspect
+
+    from ase import Atoms
     from ase.calculators.singlepoint import SinglePointCalculator
 
+    from .atoms_checks import check_atoms, check_number
     from .calculator import Calculator
-    from .finetuning import finetune
+    from .finetuning import _base_checkpoint, check_finetune_options, finetune
 
     if isinstance(delta_bar, PressureShift):
         if not delta_bar.valid:
             raise ValueError(f"the pressure shift is not resolved: {delta_bar.note}")
         delta_bar = delta_bar.delta_bar
-    if not np.isfinite(delta_bar):
-        raise ValueError(f"delta_bar must be finite, got {delta_bar}")
+    # a string or a flag was np.isfinite's TypeError
+    delta_bar = check_number("delta_bar (bar)", delta_bar)
+    # everything finetune checks, checked before the base model labels every frame: a bad
+    # option (epochs=0, a folder that is a file) failed only after the labelling
+    try:
+        bound = inspect.signature(finetune).bind(
+            str(base), None, epochs=epochs, out=out, device=device,
+            stress_weight=stress_weight, pressure_shift_bar=delta_bar, check_units=False,
+            **kwargs,
+        )
+    except TypeError as err:
+        raise TypeError(f"align_density: {err}") from None
+    bound.apply_defaults()
+    options = dict(bound.arguments)
+    check_finetune_options(**{k: options[k] for k in inspect.signature(
+        check_finetune_options).parameters})
+    if isinstance(frames, Atoms):
+        frames = [frames]
     frames = list(frames)
-    if not frames or not all(a.pbc.all() for a in frames):
-        raise ValueError("density alignment needs 3D-periodic frames (stress labels)")
+    if not frames:
+        raise ValueError("density alignment needs 3D-periodic frames (none given)")
+    for k, atoms in enumerate(frames):
+        if not isinstance(atoms, Atoms):
+            raise TypeError(f"frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
+        if not atoms.pbc.all():
+            raise ValueError(
+                f"frame {k} is not 3D-periodic: density alignment shifts the stress labels, "
+                "which only a 3D-periodic box has"
+            )
+        try:
+            check_atoms(atoms)
+        except ValueError as err:
+            raise ValueError(f"frame {k}: {err}") from None
+    _base_checkpoint(base)  # a SevenNet model: finetune trains no other kind
     calc = Calculator(str(base), device=device)
     labelled = []
     for atoms in frames:

@@ -116,7 +116,7 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     """
     import ase.io
 
-    from .finetuning import finetune
+    from .finetuning import ONE_MEMBER_NOTE, finetune
 
     if isinstance(models, (str, bytes, os.PathLike)):
         raise TypeError(f"models must be a list of two or more models, not {models!r}")
@@ -128,6 +128,8 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     n_students = check_number(f"n_students (between 1 and {len(models)})", n_students,
                               integer=True, minimum=1, maximum=len(models))
     out = check_output_path(out, "out", folder=True)
+    # finetune's options too: a bad lr or batch_size failed only after the relabelling
+    _check_student_options(epochs, kwargs, out)
     labelled = relabel(frames, models, device=device)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "relabelled.extxyz") as tmp:
@@ -137,9 +139,28 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     for k in range(int(n_students)):
         res = finetune(models[k], labelled, epochs=epochs, out=out / f"student_{k}",
                        device=device, **kwargs)
+        if n_students > 1:  # each student is one fine-tune; together they are the committee
+            res.notes = [n for n in res.notes if n != ONE_MEMBER_NOTE]
         res.notes.append(
             f"teacher spread on the {len(labelled)} frames: max force spread mean "
             f"{spread.mean():.3g} eV/Å, max {spread.max():.3g} eV/Å"
         )
         results.append(res)
     return results
+
+
+def _check_student_options(epochs, kwargs, out):
+    """finetune's option checks for every student folder, before the committee labels."""
+    import inspect
+
+    from .finetuning import check_finetune_options, finetune
+
+    try:
+        bound = inspect.signature(finetune).bind("student", None, epochs=epochs, **kwargs)
+    except TypeError as err:
+        raise TypeError(f"distill: {err}") from None
+    bound.apply_defaults()
+    options = dict(bound.arguments)
+    names = inspect.signature(check_finetune_options).parameters
+    # each student is a one-member fine-tune in out/student_k
+    check_finetune_options(**{**{k: options[k] for k in names}, "out": out / "student_0"})

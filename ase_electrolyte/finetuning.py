@@ -26,7 +26,8 @@ from ase.units import GPa
 from .atomic_file import atomic_path, check_output_path, save_figure, write_text_atomic
 from .atoms_checks import check_atoms, check_flag, check_number
 
-__all__ = ["finetune", "FinetuneResult", "read_labelled", "label_errors"]
+__all__ = ["finetune", "FinetuneResult", "read_labelled", "label_errors",
+           "check_finetune_options"]
 
 # forces (eV/Å) and energies (eV/atom) beyond these are not eV-based units for any liquid or
 # crystal a universal model describes: kcal/mol (×23) and kJ/mol (×96) labels land here
@@ -37,6 +38,13 @@ _MAX_STRESS = 1.0
 # the least-squares scale between label and base-model forces outside [1/4, 4] says the labels
 # use another unit (kcal/mol/Å: 23; kJ/mol/Å: 96; Hartree/Bohr: 1/51)
 _FORCE_SCALE_RANGE = (0.25, 4.0)
+
+#: The note of a one-member fine-tune: a committee of one has no spread to measure uncertainty.
+ONE_MEMBER_NOTE = (
+    "one member: there is no ensemble spread, so no estimate of the model uncertainty "
+    "(train ensemble >= 2 members for a committee)"
+)
+
 
 @dataclass
 class FinetuneResult:
@@ -57,6 +65,9 @@ class FinetuneResult:
     plot : pathlib.Path or None
         Learning-curve PNG.
     workdir : pathlib.Path
+    notes : list of str
+        What the members cannot tell: one member has no spread (no uncertainty); members
+        fine-tuned from one pretrained model differ only by batch order.
     """
 
     checkpoint: Path
@@ -127,14 +138,19 @@ def read_labelled(source, *, what="training data"):
                 f"{what}: frame {k} has no {' and no '.join(missing)} label; fine-tuning needs "
                 "energy and forces in every frame"
             )
-        energy = float(np.asarray(results["energy"]).reshape(()))
-        forces = np.asarray(results["forces"], dtype=np.float64).reshape(len(atoms), 3)
+        # a label of the wrong size was a bare numpy reshape error ("cannot reshape array of
+        # size 2 into shape ()"), naming neither the frame nor the label
+        energy = _label_array(results["energy"], (1,), "energy", f"{what}: frame {k}")
+        energy = float(energy[0])
+        forces = _label_array(results["forces"], (len(atoms) * 3,), "forces",
+                              f"{what}: frame {k}", f"3 per atom for its {len(atoms)} atoms")
+        forces = forces.reshape(len(atoms), 3)
         labels = {"energy": energy, "forces": forces}
         if "stress" in results and atoms.pbc.all():
-            stress = np.asarray(results["stress"], dtype=np.float64)
+            stress = _label_array(results["stress"], (6, 9), "stress", f"{what}: frame {k}",
+                                  "6 (Voigt) or 9 (3×3)")
             labels["stress"] = (
-                full_3x3_to_voigt_6_stress(stress.reshape(3, 3)) if stress.size == 9
-                else stress.reshape(6)
+                full_3x3_to_voigt_6_stress(stress.reshape(3, 3)) if stress.size == 9 else stress
             )
         if not all(np.isfinite(v).all() for v in labels.values()):
             raise ValueError(f"{what}: frame {k} has non-finite labels")
@@ -158,6 +174,20 @@ def read_labelled(source, *, what="training data"):
         copy.calc = SinglePointCalculator(copy, **labels)
         out.append(copy)
     return out
+
+
+def _label_array(value, sizes, name, where, expected=None):
+    """A label as a flat float64 array of one of ``sizes`` values (ValueError naming it)."""
+    try:
+        array = np.asarray(value, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: the {name} label is not numbers ({value!r:.60})") from None
+    if array.size not in sizes:
+        raise ValueError(
+            f"{where}: the {name} label holds {array.size} value(s), not "
+            f"{expected or ' or '.join(map(str, sizes))}"
+        )
+    return array
 
 
 def label_errors(model, frames, **calc_options):
@@ -393,6 +423,43 @@ def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight
     check_output_path(out, "output folder", folder=True)
 
 
+def check_finetune_options(*, epochs, ensemble, loss, check_units, plot, lr, batch_size, seed,
+                           force_weight, stress_weight, pressure_shift_bar, out):
+    """The checks :func:`finetune` makes of its options before it reads any frame.
+
+    For callers that do expensive work before they call :func:`finetune` (labelling frames
+    with a model, :func:`ase_electrolyte.density_alignment.align_density`), so that a bad option
+    fails first there too. Returns ``(epochs, ensemble)`` as ints.
+
+    Raises
+    ------
+    ValueError
+        Naming the option; also an ``out`` that is a file or holds members of an earlier,
+        larger ensemble.
+    """
+    # NaN and infinity failed inside int() without naming the argument, True passed as 1
+    epochs = check_number("epochs", epochs, integer=True, minimum=1)
+    ensemble = check_number("ensemble", ensemble, integer=True, minimum=1)
+    if loss not in ("huber", "mse"):
+        raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r}")
+    check_flag("check_units", check_units)
+    check_flag("plot", plot)
+    _check_training_options(lr=lr, batch_size=batch_size, seed=seed, force_weight=force_weight,
+                            stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar,
+                            out=out)
+    # members of an earlier, larger ensemble would sit beside this run's as if they were its own
+    extra = sorted(
+        p.name for p in Path(out).glob("member_*")
+        if p.is_dir() and p.name[7:].isdigit() and int(p.name[7:]) >= int(ensemble)
+    ) if Path(out).is_dir() else []
+    if extra:
+        raise ValueError(
+            f"out {out} holds {', '.join(extra)} of an earlier fine-tune with a larger ensemble "
+            f"than this one ({int(ensemble)}); choose another folder or remove them"
+        )
+    return epochs, ensemble
+
+
 def finetune(
     base="sevennet-0",
     train=None,
@@ -497,28 +564,13 @@ def finetune(
     >>> res.checkpoint.name, len(res.learning_curves[0])
     ('finetuned.pth', 3)
     """
-    # NaN and infinity failed inside int() without naming the argument, True passed as 1
-    epochs = check_number("epochs", epochs, integer=True, minimum=1)
-    ensemble = check_number("ensemble", ensemble, integer=True, minimum=1)
-    if loss not in ("huber", "mse"):
-        raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r}")
     if train is None:
         raise ValueError("finetune needs training frames (train=...)")
-    check_flag("check_units", check_units)
-    check_flag("plot", plot)
-    _check_training_options(lr=lr, batch_size=batch_size, seed=seed, force_weight=force_weight,
-                            stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar,
-                            out=out)
-    # members of an earlier, larger ensemble would sit beside this run's as if they were its own
-    extra = sorted(
-        p.name for p in Path(out).glob("member_*")
-        if p.is_dir() and p.name[7:].isdigit() and int(p.name[7:]) >= int(ensemble)
-    ) if Path(out).is_dir() else []
-    if extra:
-        raise ValueError(
-            f"out {out} holds {', '.join(extra)} of an earlier fine-tune with a larger ensemble "
-            f"than this one ({int(ensemble)}); choose another folder or remove them"
-        )
+    epochs, ensemble = check_finetune_options(
+        epochs=epochs, ensemble=ensemble, loss=loss, check_units=check_units, plot=plot, lr=lr,
+        batch_size=batch_size, seed=seed, force_weight=force_weight,
+        stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar, out=out,
+    )
     from .models import resolve_device
 
     device = resolve_device(device)
@@ -547,8 +599,11 @@ def finetune(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    # an earlier run's plot must not outlive this one (plot=False writes none)
+    # an earlier run's plot must not outlive this one (plot=False writes none), nor its
+    # models: a member that fails here would leave the earlier one beside this run's others
     (out / "learning_curve.png").unlink(missing_ok=True)
+    for k in range(int(ensemble)):
+        (out / f"member_{k}" / "finetuned.pth").unlink(missing_ok=True)
     base_errors = {}
     if checkpoint is not None:
         base_errors["train"] = label_errors(base_calc, train_frames)
@@ -582,7 +637,9 @@ def finetune(
         plot_path = out / "learning_curve.png"
         _plot_curves(curves, plot_path)
     notes = []
-    if checkpoint is not None and ensemble > 1:
+    if ensemble == 1:
+        notes.append(ONE_MEMBER_NOTE)
+    elif checkpoint is not None:
         notes.append(
             "members fine-tuned from one pretrained model differ only by batch order; their "
             "spread underestimates the model uncertainty"

@@ -76,3 +76,8 @@ class _CrashingLJ(LennardJones):
 
 def crashing_lj(crash_at):
     return _CrashingLJ(crash_at)
+
+
+def broken_model(reason="no weights on this worker"):
+    """A model function that raises when called, as a model that fails to load would."""
+    raise RuntimeError(reason)

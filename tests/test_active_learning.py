@@ -187,7 +187,8 @@ def test_exact_duplicate_frames_get_equal_descriptors(tiny):
 def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["select", str(tmp_path / "missing.extxyz"), "-n", "2"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no candidates file" in err
+    # the message names the missing file (the CLI's own check or select_candidates')
+    assert err.count("\n") == 1 and "missing.extxyz" in err and "candidates file" in err
     frames = emt_copper(1)
     frames[0].calc = None
     ase.io.write(tmp_path / "nolabels.extxyz", frames)
@@ -275,3 +276,31 @@ def test_a_failed_selection_write_keeps_the_earlier_file(tmp_path, monkeypatch):
         select_candidates(frames, 3, out=out)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["selected.extxyz"]
+
+
+@pytest.mark.parametrize("descriptors, n, picked", [
+    ([[1.0, 2.0]] * 4, 3, [0]),  # all frames identical: [0, 0, 0] before
+    ([[1.0, 2.0], [1.0, 2.0], [3.0, 1.0], [3.0, 1.0]], 4, [0, 2]),
+    ([[0.0], [0.0], [5.0]], 3, [0, 2]),
+])
+def test_farthest_point_sampling_never_picks_a_frame_or_its_copy_twice(descriptors, n, picked):
+    with pytest.warns(UserWarning, match=f"{n} frames asked for, but only {len(picked)} have "
+                                         "distinct descriptors"):
+        assert farthest_point_sampling(descriptors, n) == picked
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"n": float("nan")}, r"n \(between 1 and the number of frames, 3\) must be a whole number "
+                          ">= 1 and <= 3, got nan"),
+    ({"n": True}, "got True"),
+    ({"n": 4}, "<= 3, got 4"),
+    ({"n": 2, "first": 3}, r"first \(a frame index, 0 to 2\) must be a whole number >= 0 and "
+                           "<= 2, got 3"),
+    ({"n": 2, "first": -1}, "got -1"),
+])
+def test_selection_numbers_are_refused_by_name(kw, message):
+    with pytest.raises(ValueError, match=message):
+        farthest_point_sampling([[0.0], [1.0], [2.0]], **kw)
+    if "first" not in kw:
+        with pytest.raises(ValueError, match=message):
+            d_optimal_selection([[0.0], [1.0], [2.0]], **kw)

@@ -280,3 +280,43 @@ def test_distill_refuses_a_file_as_its_folder_and_one_model(tmp_path):
     assert out.read_text() == "keep"
     with pytest.raises(TypeError, match="models must be a list"):
         distill("sevennet-0", emt_copper(1), epochs=1, out=tmp_path / "d")
+
+
+@pytest.mark.parametrize("kw, error, match", [
+    ({"delta_bar": "100"}, ValueError, r"delta_bar \(bar\) must be a finite number, got '100'"),
+    ({"delta_bar": True}, ValueError, r"delta_bar \(bar\) must be a finite number, got True"),
+    ({"epochs": 0}, ValueError, "epochs must be a whole number >= 1, got 0"),
+    ({"lr": -1.0}, ValueError, r"lr \(the initial learning rate\) must be a finite number > 0"),
+    ({"batch_size": 0}, ValueError, "batch_size must be a whole number >= 1, got 0"),
+    ({"stress_weight": float("nan")}, ValueError, "stress_weight must be a finite number >= 0"),
+    ({"learning_rate": 1e-3}, TypeError,
+     "align_density: got an unexpected keyword argument 'learning_rate'"),
+])
+def test_alignment_options_are_refused_before_the_base_model_labels_the_frames(kw, error, match):
+    # they were refused by finetune, after the base model had labelled every frame; the
+    # model here does not exist, so only a check made before loading it can answer
+    kw = {"delta_bar": 100.0, "epochs": 1, **kw}
+    with pytest.raises(error, match=match):
+        align_density("no-such-model", emt_copper(2), kw.pop("delta_bar"), **kw)
+
+
+def test_alignment_frames_are_checked_by_index_before_the_model():
+    frames = emt_copper(2)
+    frames[1].positions[0, 0] = np.nan
+    with pytest.raises(ValueError, match="frame 1: non-finite positions"):
+        align_density("no-such-model", frames, 100.0, epochs=1)
+    with pytest.raises(TypeError, match="frame 1 is a str, not an ase.Atoms"):
+        align_density("no-such-model", [emt_copper(1)[0], "frame.xyz"], 100.0, epochs=1)
+
+
+@pytest.mark.parametrize("kw, error, match", [
+    ({"lr": 0.0}, ValueError, r"lr \(the initial learning rate\) must be a finite number > 0"),
+    ({"batch_size": 2.5}, ValueError, "batch_size must be a whole number >= 1, got 2.5"),
+    ({"loss": "l1"}, ValueError, "loss must be 'huber' or 'mse', not 'l1'"),
+    ({"epoch": 3}, TypeError, "distill: got an unexpected keyword argument 'epoch'"),
+])
+def test_distill_refuses_student_options_before_relabelling(kw, error, match, tmp_path):
+    with pytest.raises(error, match=match):
+        distill(["no-such-model", "no-such-model"], emt_copper(1), epochs=1,
+                out=tmp_path / "d", device="cpu", **kw)
+    assert not (tmp_path / "d").exists()

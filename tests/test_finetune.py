@@ -244,3 +244,66 @@ def test_a_rerun_without_plot_leaves_no_earlier_learning_curve(tmp_path):
                    plot=False)
     assert res.plot is None
     assert not (out / "learning_curve.png").exists()
+
+
+@pytest.mark.parametrize("label, value, message", [
+    ("energy", np.array([1.0, 2.0]), "frame 0: the energy label holds 2 value"),
+    ("forces", np.zeros((3, 3)), r"frame 0: the forces label holds 9 value\(s\), not 3 per atom "
+                                 "for its 4 atoms"),
+    ("stress", np.zeros(4), r"frame 0: the stress label holds 4 value\(s\), not 6 \(Voigt\) or "
+                            r"9 \(3×3\)"),
+])
+def test_labels_of_the_wrong_size_are_named(label, value, message):
+    # were bare numpy errors ("cannot reshape array of size 2 into shape ()")
+    frames = emt_copper(2)
+    results = dict(frames[0].calc.results, **{label: value})
+    frames[0].calc = SinglePointCalculator(frames[0], **results)
+    with pytest.raises(ValueError, match=f"training data: {message}"):
+        read_labelled(frames)
+    # a 3×3 stress is the same label as its Voigt form
+    frames = emt_copper(1)
+    voigt = frames[0].calc.results["stress"]
+    from ase.stress import voigt_6_to_full_3x3_stress
+
+    frames[0].calc = SinglePointCalculator(
+        frames[0], **dict(frames[0].calc.results, stress=voigt_6_to_full_3x3_stress(voigt)))
+    np.testing.assert_allclose(read_labelled(frames)[0].calc.results["stress"], voigt)
+
+
+def test_a_failed_rerun_leaves_no_model_of_the_earlier_run(tmp_path, monkeypatch):
+    from tiny_models import TINY
+
+    from ase_electrolyte import finetuning
+
+    out = tmp_path / "ft"
+    for k in range(2):
+        (out / f"member_{k}").mkdir(parents=True)
+        (out / f"member_{k}" / "finetuned.pth").write_text("earlier run")
+
+    def fails(work, *args, **kwargs):
+        raise RuntimeError(f"training of {work.name} stopped")
+
+    monkeypatch.setattr(finetuning, "_train_one", fails)
+    with pytest.raises(RuntimeError, match="training of member_0 stopped"):
+        finetune(TINY, emt_copper(2), epochs=1, ensemble=2, out=out, device="cpu", plot=False)
+    # member_1 was not reached: its earlier model would have stood beside this run's member_0
+    assert not any(out.glob("member_*/finetuned.pth"))
+
+
+def test_one_member_says_it_has_no_spread(tmp_path, monkeypatch):
+    from tiny_models import TINY
+
+    from ase_electrolyte import finetuning
+
+    def trained(work, *args, **kwargs):
+        (work / "lc.csv").write_text("epoch,lr\n1,0.001\n")
+        return work / "finetuned.pth"
+
+    monkeypatch.setattr(finetuning, "_train_one", trained)
+    monkeypatch.setattr(finetuning, "_scratch_row0", lambda *a: {"epoch": 0})
+    one = finetune(TINY, emt_copper(2), epochs=1, out=tmp_path / "a", device="cpu", plot=False)
+    assert one.notes == [finetuning.ONE_MEMBER_NOTE]
+    assert "no estimate of the model uncertainty" in one.notes[0]
+    two = finetune(TINY, emt_copper(2), epochs=1, ensemble=2, out=tmp_path / "b",
+                   device="cpu", plot=False)
+    assert finetuning.ONE_MEMBER_NOTE not in two.notes

@@ -927,6 +927,30 @@ _EXP_HEADER = "solvent,salt,concentration,property,value\n"
      "row 1: ratio must be 'mass' or 'mole', not 'weight'"),
     ("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,g/ml\n",
      "row 1: unknown unit 'g/ml'"),
+    # an unquoted "EC:3,EMC:7" shifted every field: the error named 'LiPF6' an unknown species
+    (_EXP_HEADER + "EC,LiPF6,3,density,1.2,5\n",
+     r"row 1: 6 fields, the header has 5 .*quote a solvent with commas"),
+    (_EXP_HEADER + "EC,LiPF6,3,density\n", "row 1: 4 fields, the header has 5"),
+    ("solvent,salt,concentration,property,value,value\nEC,LiPF6,3,density,1.2,1.3\n",
+     r"column\(s\) \['value'\] given twice"),
+    ("solvent,salt,concentration,property,value (g/cm3)\nEC,LiPF6,3,density,1.2\n",
+     r"column 'value \(g/cm3\)': name it 'value' and give the unit .* in a 'unit' column"),
+    ("solvent,salt,concentration,property,value [mS/cm]\nEC,LiPF6,3,conductivity_gk,1.2\n",
+     r"column 'value \[mS/cm\]': name it 'value'"),
+    (_EXP_HEADER, "a header but no rows"),
+    # a known property: its unit's dimension and its range, before any simulation (the
+    # dimension failed after the last one; a negative density entered the MAE)
+    ("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,mS/cm\n",
+     r"row 1: unit 'mS/cm' is a conductivity, but density is a density \(the table gives it "
+     r"in g/cm\^3\)"),
+    ("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,viscosity,2.0,S/m\n",
+     "row 1: unit 'S/m' is a conductivity, but viscosity is a viscosity"),
+    (_EXP_HEADER + "EC,LiPF6,3,density,-1.2\n", r"row 1: density must be > 0, got -1.2 g/cm\^3"),
+    (_EXP_HEADER + "EC,LiPF6,3,conductivity_gk,0\n", "row 1: conductivity_gk must be > 0"),
+    (_EXP_HEADER + "EC,LiPF6,3,D_Li,-1e-10\n", "row 1: D_Li must be > 0"),
+    (_EXP_HEADER + "EC,LiPF6,3,CIP,1.5\n", r"row 1: CIP is a fraction of the cations \(0 to 1\)"),
+    ("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,AGG,150,%\n",
+     "row 1: AGG is a fraction of the cations .*got 1.5"),
     # the same measurement twice, in any spelling, was counted twice in the MAE
     (_EXP_HEADER + "EC:3,EMC:7,LiPF6,3,density,1.2\nEMC:70,EC:30,lipf6,3.0,density,1.3\n"
      .replace("EC:3,EMC:7", '"EC:3,EMC:7"').replace("EMC:70,EC:30", '"EMC:70,EC:30"'),
@@ -964,9 +988,10 @@ def test_experiment_is_matched_in_any_spelling_and_converted_from_its_unit(tmp_p
     assert comparison.loc[0, "experiment"] == pytest.approx(1.25)
     assert comparison.loc[0, "experiment_error"] == pytest.approx(0.01)
     assert errors.loc[0, "MAE"] == pytest.approx(abs(summary.loc[(3.0, "density"), "mean"] - 1.25))
-    # a unit of another dimension cannot be compared
+    # a unit of another dimension cannot be compared (refused when the table is read)
     exp.write_text("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,S/m\n")
-    with pytest.raises(PlanError, match="row 1 .*the table gives density in g/cm\\^3"):
+    with pytest.raises(PlanError, match="row 1: unit 'S/m' is a conductivity, but density is a "
+                                        "density \\(the table gives it in g/cm\\^3\\)"):
         aggregate(tmp_path, experimental=exp, plots=False)
 
 
@@ -1049,3 +1074,89 @@ def test_a_damaged_error_record_is_still_a_failure(tmp_path):
     (tmp_path / "plan.json").write_text("{")
     with pytest.raises(PlanError, match="plan.json is not readable JSON"):
         aggregate(tmp_path, plots=False)
+
+
+def test_known_properties_in_other_units_and_in_range_are_read():
+    """The unit and range checks refuse only what is wrong: % fractions, cP, S/m are read."""
+    import tempfile
+
+    from ase_electrolyte.screen.aggregate import read_experimental
+
+    text = ("solvent,salt,concentration,property,value,unit\n"
+            "EC,LiPF6,3,CIP,40,%\nEC,LiPF6,3,viscosity,2.5,cP\nEC,LiPF6,3,conductivity_gk,0.9,S/m\n"
+            "EC,LiPF6,3,green_kubo.t_plus,-0.3,\n")
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write("\ufeff" + text)  # a byte-order mark, as spreadsheets write
+    rows = read_experimental(f.name, [300.0])
+    Path(f.name).unlink()
+    assert [(r["property"], r["value"], r["unit"]) for r in rows] == [
+        ("CIP", 40.0, "%"), ("viscosity", 2.5, "cP"), ("conductivity_gk", 0.9, "S/m"),
+        # a property the table does not know (a transference number may be negative)
+        ("green_kubo.t_plus", -0.3, None)]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"replicas": 10**9}, r"the plan makes 1,000,000,000 tasks \(1 temperatures × 1000000000 "
+                          r"replicas\); at most 100,000 tasks per plan"),
+    ({"temperatures": list(range(200, 10**6))}, r"the plan makes 1,999,600 tasks \(999800 "
+                                                  r"temperatures × 2 replicas\)"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6",
+                       "concentration": [1.0 + k for k in range(10**6)]}]},
+     r"the plan makes 2,000,000 tasks \(1000000 compositions × 2 temperatures and replicas"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0}] * 60_000},
+     r"the plan makes 120,000 tasks \(60000 compositions × 2 temperatures and replicas"),
+])
+def test_a_plan_of_too_many_tasks_is_refused_before_any_per_task_work(change, message):
+    import time
+
+    tick = time.perf_counter()
+    with pytest.raises(PlanError, match=message):
+        load_plan(_plan(**change))
+    # before each temperature, concentration and box is checked (a million took minutes, and
+    # run_screen then built a million task records before the first submission)
+    assert time.perf_counter() - tick < 3.0
+
+
+def test_a_plan_at_the_task_ceiling_is_read():
+    from ase_electrolyte.screen.plan import MAX_TASKS
+
+    plan = load_plan(_plan(replicas=MAX_TASKS // 2))  # 2 compositions × 1 temperature
+    assert len(plan.compositions) * len(plan.temperatures) * plan.replicas == MAX_TASKS
+
+
+def test_plan_model_faults_a_task_would_meet_are_refused_when_the_plan_is_read(tmp_path):
+    (tmp_path / "empty.pth").write_bytes(b"")
+    (tmp_path / "text.pth").write_text("not a model\n")
+    (tmp_path / "folder.pth").mkdir()
+    for name, message in (("empty.pth", "is empty"), ("text.pth", "is not a torch file"),
+                          ("folder.pth", "folder.pth. is not a file"),
+                          ("missing.pth", "does not exist")):
+        with pytest.raises(PlanError, match=f"model.*{message}"):
+            load_plan(_plan(model={"file": name}), base_dir=tmp_path)
+    # options the calculator function does not take failed every task on the workers
+    with pytest.raises(PlanError, match=r"picky_lj' cannot be called with options "
+                                        r"\['max_atom', 'max_atoms'\] \(got an unexpected"):
+        load_plan(_plan("picky_lj", options={"max_atoms": 70, "max_atom": 70}))
+    with pytest.raises(PlanError, match="missing a required argument: 'max_atoms'"):
+        load_plan(_plan("picky_lj"))
+    with pytest.raises(PlanError, match="label 'aaaa.*is 300 bytes long; a folder name holds "
+                                        "at most 255"):
+        load_plan(_plan(composition=[{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0,
+                                      "label": "a" * 300}]))
+
+
+def test_a_model_that_fails_to_load_fails_its_task_before_the_box_is_packed(tmp_path):
+    from ase_electrolyte.screen import run_task
+    from ase_electrolyte.screen.engine import _prepare_outdir, _spec
+
+    plan = load_plan(_plan("broken_model", replicas=1,
+                           composition=[{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0}]))
+    _prepare_outdir(plan, tmp_path)
+    (task,) = plan.tasks()
+    out = run_task(_spec(plan, task, tmp_path, 1, plan.to_dict()))
+    folder = tmp_path / "tasks" / task.id
+    assert out["status"] == "failed"
+    assert out["error"] == "RuntimeError: no weights on this worker"
+    assert json.loads((folder / "error.json").read_text())["error"] == out["error"]
+    assert not (folder / "initial.extxyz").exists()
+    assert not (folder / "result.json").exists()

@@ -340,6 +340,62 @@ _EXP_REQUIRED = ("solvent", "salt", "concentration", "property", "value")
 _EXP_OPTIONAL = ("ratio", "units", "temperature_K", "error", "unit")
 
 
+def _check_csv_shape(path):
+    """The header and the number of fields per row of an experimental table (PlanError)."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [r for r in csv.reader(f, skipinitialspace=True) if r]
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise PlanError(f"experimental table {path}: not a readable CSV ({err})") from None
+    if not rows:
+        return  # empty: pandas' message below names it
+    header = [c.strip() for c in rows[0]]
+    known = _EXP_REQUIRED + _EXP_OPTIONAL
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise PlanError(f"experimental table {path}: column(s) {twice} given twice")
+    for c in header:
+        base = c.split("(")[0].split("[")[0].split("/")[0].strip()
+        if c not in known and base in known:
+            raise PlanError(
+                f"experimental table {path}: column {c!r}: name it {base!r} and give the unit "
+                "of value and error in a 'unit' column (e.g. unit = g/cm^3, mS/cm, mPa·s)"
+            )
+    if len(rows) == 1:
+        raise PlanError(f"experimental table {path}: a header but no rows")
+    for n, row in enumerate(rows[1:], start=1):
+        if len(row) != len(header):
+            raise PlanError(
+                f"experimental table {path.name}, row {n}: {len(row)} fields, the header has "
+                f"{len(header)} ({', '.join(header)}); quote a solvent with commas "
+                '("EC:3,EMC:7") and give every column, empty where unknown'
+            )
+
+
+def _check_known_property(name, value, unit, where):
+    """A measured value of a property the table knows: its unit's dimension and its range."""
+    from ..units import convert, dimension
+    from .properties import known_property
+
+    known = known_property(name)
+    if known is None:
+        return
+    table_unit, kind = known
+    if unit is not None:
+        if dimension(unit) != dimension(table_unit):
+            raise PlanError(
+                f"{where}: unit {unit!r} is a {dimension(unit)}, but {name} is a "
+                f"{dimension(table_unit)} (the table gives it in {table_unit})"
+            )
+        value = float(convert(value, unit, table_unit))
+    if kind == "positive" and not value > 0:
+        raise PlanError(f"{where}: {name} must be > 0, got {value:g} {table_unit}")
+    if kind == "fraction" and not 0 <= value <= 1:
+        raise PlanError(f"{where}: {name} is a fraction of the cations (0 to 1), got {value:g}")
+
+
 def _exp_number(text, what, **bounds):
     from ..atoms_checks import check_number
 
@@ -358,7 +414,14 @@ def read_experimental(path, temperatures=None):
     its last simulation: the columns (missing and unknown ones, e.g. ``temperature`` for
     ``temperature_K``), the species and salt, numbers that are numbers and finite, ``ratio``,
     ``units`` and ``unit`` spellings, and the same measurement given twice (in any spelling of
-    its composition: ``EMC:7,EC:3`` is ``EC:30,EMC:70``).
+    its composition: ``EMC:7,EC:3`` is ``EC:30,EMC:70``). A row with more or fewer fields than
+    the header (an unquoted ``"EC:3,EMC:7"`` shifted every later field), a column named twice,
+    a unit written into a header (``value (g/cm3)``: it goes into the ``unit`` column) and a
+    header without rows are refused. For the properties the table knows
+    (:func:`~ase_electrolyte.screen.properties.known_property`: ``density``, the
+    conductivities, ``viscosity``, ``D_<species>``, the solvation fractions) the ``unit`` must
+    be one of that property's dimension and the value in its range (> 0, or 0 to 1 for a
+    fraction): else the mistake surfaced only after the last simulation, or entered the MAE.
 
     Parameters
     ----------
@@ -387,6 +450,7 @@ def read_experimental(path, temperatures=None):
     path = Path(path)
     if not path.is_file():
         raise PlanError(f"experimental table {str(path)!r} does not exist")
+    _check_csv_shape(path)
     try:
         # strings throughout: a value such as '1.2 g/cm3' is named below, not turned into NaN
         exp = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -447,6 +511,7 @@ def read_experimental(path, temperatures=None):
                 dimension(unit)
             except ValueError as err:
                 raise PlanError(f"{where}: {err}") from None
+        _check_known_property(e["property"], value, unit, where)
         key = None if temperature is None else _composition_key(
             shares, ratio, salt, concentration, units, temperature) + (e["property"],)
         # without a temperature the key is completed against the summary's single one

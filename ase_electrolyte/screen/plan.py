@@ -20,6 +20,7 @@ import math
 import os
 import re
 import sys
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,14 @@ _TOP_KEYS = {
 }
 _MODEL_KEYS = {"name", "file", "calculator", "dispersion", "device", "options"}
 _COMPOSITION_KEYS = {"solvent", "ratio", "salt", "concentration", "units", "label"}
+
+#: Most tasks (compositions × temperatures × replicas) a plan may hold. Each task is an MD run
+#: of minutes to hours; a plan past this is a typo (replicas = 1e6) and would spend minutes
+#: building, checking and submitting task records before the first simulation, or run out of
+#: memory doing it. Refused when the plan is read, before any per-task work.
+MAX_TASKS = 100_000
+#: Longest composition label, in bytes of UTF-8: it names a folder (NAME_MAX on Linux and macOS).
+MAX_LABEL_BYTES = 255
 
 
 class PlanError(ValueError):
@@ -289,7 +298,10 @@ def load_plan(plan, *, base_dir=None):
         unknown model or one whose package is not installed, a missing model/experimental file,
         an unknown analysis or protocol setting, temperatures that share a task folder (equal
         to 6 significant digits), the same electrolyte given twice (under two labels, or with
-        proportional shares), a label starting with a dot. Nothing is built or simulated.
+        proportional shares), a label starting with a dot or longer than a folder name may be,
+        more than :data:`MAX_TASKS` tasks (counted before any composition is checked), a model
+        file that cannot be a model of its backend (empty, a folder, text), calculator options
+        the calculator function does not take. Nothing is built or simulated.
 
     Notes
     -----
@@ -373,6 +385,7 @@ def load_plan(plan, *, base_dir=None):
     temps = temps if isinstance(temps, list) else [temps]
     if not temps:
         raise PlanError("temperatures is empty")
+    _check_task_count(len(temps) * replicas, f"{len(temps)} temperatures × {replicas} replicas")
     temperatures = [_positive(t, "temperature (K)") for t in temps]
     # tasks are told apart by their folder, T{t:g}K: 300 and 300.0000001 would share one, and
     # the second would be answered with the first one's result
@@ -386,7 +399,8 @@ def load_plan(plan, *, base_dir=None):
                 f"T{t:g}K; give distinct temperatures (to 6 significant digits)"
             )
 
-    compositions = _compositions(data.get("composition"), n_atoms, density)
+    compositions = _compositions(data.get("composition"), n_atoms, density,
+                                 tasks_per_composition=len(temps) * replicas)
     protocol = _protocol(data.get("protocol", {}))
     _check_protocol(protocol, temperatures)
     model = _model(data.get("model"), base)
@@ -418,6 +432,16 @@ def load_plan(plan, *, base_dir=None):
         experimental=experimental,
         source=source,
     )
+
+
+def _check_task_count(n_tasks, what):
+    """PlanError when a plan would hold more than :data:`MAX_TASKS` tasks."""
+    if n_tasks > MAX_TASKS:
+        raise PlanError(
+            f"the plan makes {n_tasks:,} tasks ({what}); at most {MAX_TASKS:,} tasks per plan "
+            "(each is an MD run): check replicas, temperatures and the composition grid, or "
+            "split the screen into several plans and output folders"
+        )
 
 
 def _integer(value, what, minimum):
@@ -487,7 +511,7 @@ def _label(solvent, ratio, salt, concentration, units):
     return text
 
 
-def _compositions(entries, n_atoms, density):
+def _compositions(entries, n_atoms, density, tasks_per_composition=1):
     from ..build import composition_counts
     from ..species import get_salt
 
@@ -495,6 +519,18 @@ def _compositions(entries, n_atoms, density):
         entries = [entries]
     if not entries or not isinstance(entries, list):
         raise PlanError("the plan needs at least one [[composition]] with a solvent")
+    # the grid's size first, from the list lengths alone: each composition is then checked
+    # (species, salt, box counts), which for a million of them took minutes
+    n_compositions = 0
+    for entry in entries:
+        if isinstance(entry, dict):
+            solvents, concs = entry.get("solvent"), entry.get("concentration")
+            n_concs = len(concs) if isinstance(concs, list) and entry.get("salt") else 1
+            n_compositions += (len(solvents) if isinstance(solvents, list) else 1) * n_concs
+    _check_task_count(
+        n_compositions * tasks_per_composition,
+        f"{n_compositions} compositions × {tasks_per_composition} temperatures and replicas",
+    )
     out = []
     for i, entry in enumerate(entries, start=1):
         where = f"composition {i}"
@@ -559,6 +595,12 @@ def _compositions(entries, n_atoms, density):
                         f"{where}: label {label!r}: letters, digits, _ . + - only, not starting "
                         "with '.'"
                     )
+                if len(str(label).encode()) > MAX_LABEL_BYTES:
+                    # the task folder could not be created: every task of it would fail
+                    raise PlanError(
+                        f"{where}: label {str(label)[:40]!r}... is {len(str(label).encode())} "
+                        f"bytes long; a folder name holds at most {MAX_LABEL_BYTES}"
+                    )
                 try:  # the box must hold the composition: cheap, and fails before any task
                     composition_counts(
                         shares, salt, c, units=units, n_atoms=n_atoms, ratio=ratio,
@@ -567,8 +609,8 @@ def _compositions(entries, n_atoms, density):
                 except ValueError as err:
                     raise PlanError(f"{where}: {err}") from None
                 out.append(Composition(shares, ratio, salt, c, units, str(label)))
-    labels = [c.label for c in out]
-    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    counts = Counter(c.label for c in out)  # list.count per label: quadratic in big grids
+    repeated = sorted(label for label, n in counts.items() if n > 1)
     if repeated:
         raise PlanError(f"compositions repeat: {repeated}")
     # the same electrolyte under two labels (EC:3,EMC:7 and EC:6,EMC:14, or one composition
@@ -698,9 +740,15 @@ def _model(data, base):
             )
         value = value.lower()
     elif kind == "file":
+        from ..models import _check_file_content, _check_file_path
+
         path = (base / value).resolve()
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise PlanError(f"model file {str(path)!r} does not exist")
+        try:  # a directory, an empty file, a dangling link
+            _check_file_path(str(path))
+        except ValueError as err:
+            raise PlanError(f"model: {err}") from None
         try:
             name = options.get("backend") or _backend_of_file(str(path))
         except ValueError as err:
@@ -712,9 +760,13 @@ def _model(data, base):
                 f"model file {path.name} needs the package {_BACKENDS[name].package!r}, which is "
                 f'not installed: pip install "ase-electrolyte[{_BACKENDS[name].extra}]"'
             )
+        try:  # its first bytes: a text file named .pth failed in every task, after packing
+            _check_file_content(str(path), name)
+        except ValueError as err:
+            raise PlanError(f"model: {err}") from None
         value = str(path)
     else:
-        value = _check_calculator_function(value, base)
+        value = _check_calculator_function(value, base, options)
     return {
         "kind": kind,
         "value": value,
@@ -724,8 +776,12 @@ def _model(data, base):
     }
 
 
-def _check_calculator_function(spec, base):
-    """``module:function`` or ``file.py:function`` → the same with an absolute file path."""
+def _check_calculator_function(spec, base, options=None):
+    """``module:function`` or ``file.py:function`` → the same with an absolute file path.
+
+    The plan's ``options`` must fit the function's signature: it is called as
+    ``function(**options)`` on every worker, where a misspelt option failed each task.
+    """
     module, sep, func = spec.rpartition(":")
     if not sep or not module or not func.isidentifier():
         raise PlanError(
@@ -747,6 +803,19 @@ def _check_calculator_function(spec, base):
         raise PlanError(f"model calculator {spec!r}: {module!r} has no {func!r}") from None
     if not callable(target):
         raise PlanError(f"model calculator {spec!r} is not callable")
+    import inspect
+
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):  # some builtins have none: nothing to check against
+        return spec
+    try:
+        signature.bind(**(options or {}))
+    except TypeError as err:
+        raise PlanError(
+            f"model calculator {spec!r} cannot be called with options "
+            f"{sorted(options or {})} ({err}); its parameters: {signature}"
+        ) from None
     return spec
 
 

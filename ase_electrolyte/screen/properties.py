@@ -30,7 +30,7 @@ replicas anyway.
 
 from __future__ import annotations
 
-__all__ = ["task_properties", "is_estimate_dict", "replica_property"]
+__all__ = ["task_properties", "is_estimate_dict", "replica_property", "known_property"]
 
 # fit quality below which an old-format fit without its own verdict is marked "poor fit"
 _MIN_R2 = 0.9
@@ -58,6 +58,34 @@ _OLD_SCALARS = {
     "density": ("density_g_cm3", "density_err_g_cm3", "g/cm^3"),
 }
 _NOT_RESULTS = ("skipped", "failed", "refused")
+# the solvation classes of the solvation_shells analysis (fractions of cations)
+_FRACTIONS = ("SSIP", "CIP", "AGG")
+
+
+def known_property(name):
+    """The table unit and admissible range of a known property name, or ``None``.
+
+    Parameters
+    ----------
+    name : str
+        A property name of the summary table (``density``, ``conductivity_gk``, ``D_Li``,
+        ``CIP`` ...).
+
+    Returns
+    -------
+    tuple or None
+        ``(unit, kind)``: ``kind`` ``"positive"`` (density, conductivities, viscosity,
+        diffusion coefficients: > 0) or ``"fraction"`` (0 to 1); ``None`` for a name the table
+        may hold under its own unit (parts of a conductivity, transference numbers ...).
+    """
+    for prop, _keys, unit in _SCALARS.values():
+        if name == prop:
+            return unit, "positive"
+    if name.startswith("D_") and len(name) > 2:
+        return _PER_NAME["diffusion"][2], "positive"
+    if name in _FRACTIONS:
+        return _PER_NAME["solvation_shells"][2], "fraction"
+    return None
 
 
 def is_estimate_dict(obj):

@@ -295,6 +295,16 @@ def _run(spec, folder, timing):
     task, plan = spec["task"], spec["plan"]
     comp = task["composition"]
     write_json(folder / "task.json", {"task": task, "fingerprint": plan["fingerprint"]})
+    # the model before the box: a model that does not load fails the task before packing
+    tick = time.perf_counter()
+    calc = make_calculator(plan["model"])
+    threads = task_threads(spec)
+    # only a model that loaded torch needs its threads set: importing torch for a pure-Python
+    # potential costs seconds per worker
+    if threads and "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+        timing["torch_threads"] = threads
+    timing["calculator_s"] = time.perf_counter() - tick
     initial = folder / "initial.extxyz"
     tick = time.perf_counter()
     if initial.exists():
@@ -313,15 +323,6 @@ def _run(spec, folder, timing):
         with atomic_path(initial) as tmp:
             ase.io.write(tmp, atoms, format="extxyz")
     timing["build_s"] = time.perf_counter() - tick
-    tick = time.perf_counter()
-    calc = make_calculator(plan["model"])
-    threads = task_threads(spec)
-    # only a model that loaded torch needs its threads set: importing torch for a pure-Python
-    # potential costs seconds per worker
-    if threads and "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
-        timing["torch_threads"] = threads
-    timing["calculator_s"] = time.perf_counter() - tick
     tick = time.perf_counter()
     result = run_protocol(
         atoms,
