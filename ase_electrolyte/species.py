@@ -292,8 +292,8 @@ def parse_shares(text, what="solvent", default=None):
     Raises
     ------
     ValueError
-        An item that does not parse, a name given twice (its earlier number would be lost), or
-        no item at all.
+        An item that does not parse, a name given twice (its earlier number would be lost), an
+        empty item between commas, or no item at all.
 
     Examples
     --------
@@ -301,7 +301,11 @@ def parse_shares(text, what="solvent", default=None):
     {'EC': 3.0, 'EMC': 7.0}
     """
     out = {}
-    for item in filter(None, (t.strip() for t in str(text).split(","))):
+    items = [t.strip() for t in str(text).split(",")]
+    # "EC:3,,EMC:7" or "EC:3," is a list with a hole: the missing item may be a lost species
+    if len(items) > 1 and not all(items):
+        raise ValueError(f"{what} {text!r} has an empty item between commas")
+    for item in filter(None, items):
         sep = ":" if ":" in item else "="
         name, has_value, value = item.partition(sep)
         name = name.strip()

@@ -314,3 +314,12 @@ def test_small_boxes_that_fit_their_molecules_keep_the_tolerance_to_every_image(
     molecule = atoms.arrays["molecule_index"]
     intra = (molecule[pairs[:, 0]] == molecule[pairs[:, 1]]) & ~np.any(shifts, axis=1)
     assert not np.any(~intra), d[~intra]  # no other molecule or image within the tolerance
+
+
+
+@pytest.mark.parametrize("text", ["EC:3,", "EC:3,,EMC:7", ",EC:3", "EC=3, ,EMC=7"])
+def test_a_share_list_with_an_empty_item_is_refused(text):
+    from ase_electrolyte.species import parse_shares
+
+    with pytest.raises(ValueError, match="empty item between commas"):
+        parse_shares(text)
