@@ -396,8 +396,8 @@ class SolvationShells(FrameAnalysis):
     True
     >>> str(streamed.results.label_names[streamed.results.label_codes[0, 0]])
     'Li(BN)4(FECc)'
-    >>> print(streamed.results.estimates["coordination_numbers"]["BN"])
-    4.329 ± 0.013 (valid)
+    >>> print(streamed.results.estimates["coordination_numbers"]["BN"])  # 10 frames: not enough
+    4.329 ± 0.017 (too short: 6.3 independent frames (need 50))
     """
 
     def __init__(
