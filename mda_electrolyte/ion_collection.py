@@ -652,16 +652,21 @@ class IonCollector(FrameAnalysis):
         centres are kept (``max_ion_frames`` thinning); ``None`` when positions are not
         collected; both ``None`` for a selection :meth:`run` refuses anyway.
         """
-        n_traj = len(self._trajectory)
-        try:
-            if frames is not None:
-                index = np.arange(n_traj)[np.asarray(frames)]
-            else:
-                index = np.arange(*self._trajectory.check_slice_indices(start, stop, step))
-        except (IndexError, TypeError, ValueError):
+        index = self._selected_index(start, stop, step, frames)
+        if index is None:
             return None, None  # an impossible selection: run() names it
         kept = int(np.count_nonzero(index % self._keep_every == 0)) if self._positions else None
         return int(index.size), kept
+
+    def _selected_index(self, start, stop, step, frames):
+        """Trajectory indices a run with these arguments reads, or None for an impossible
+        selection (:meth:`run` names it)."""
+        try:
+            if frames is not None:
+                return np.arange(len(self._trajectory))[np.asarray(frames)]
+            return np.arange(*self._trajectory.check_slice_indices(start, stop, step))
+        except (IndexError, TypeError, ValueError):
+            return None
 
     def selected_spacing(self, start=None, stop=None, step=None, frames=None):
         """Nominal time between the rows a run with these arguments will collect, in ps.
@@ -677,13 +682,8 @@ class IonCollector(FrameAnalysis):
             return None, None
         if not 0 < dt < np.inf:
             return None, None
-        n_traj = len(self._trajectory)
-        try:
-            if frames is not None:
-                index = np.arange(n_traj)[np.asarray(frames)]
-            else:
-                index = np.arange(*self._trajectory.check_slice_indices(start, stop, step))
-        except (IndexError, TypeError, ValueError):
+        index = self._selected_index(start, stop, step, frames)
+        if index is None:
             return None, None
 
         def spacing(rows):
