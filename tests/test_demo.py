@@ -3,11 +3,13 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ase_electrolyte.estimate import Estimate, estimates_to_dict
 from ase_electrolyte.html_report import write_html_report
-from electrolyte_cli.demo import MIN_IONS, MIN_PRODUCTION_PS, demo_limits, mark_estimates
+from electrolyte_cli.demo import MIN_PRODUCTION_PS, demo_limits, mark_estimates
+from mda_electrolyte.frame_estimates import MIN_IONS
 
 
 def _summary():
@@ -147,3 +149,13 @@ def test_demo_that_cannot_write_its_marked_summary_leaves_no_unmarked_one(cheap_
         run()
     assert (out / "simulation.json").exists()
     assert not (out / "analysis" / "summary.json").exists()
+
+
+def test_an_estimate_that_already_counted_too_few_ions_is_not_marked_twice():
+    from mda_electrolyte.frame_estimates import frame_average
+
+    shell = frame_average(np.r_[np.zeros(50), np.ones(50)], n_ions=1, what="SSIP")
+    assert any(n.startswith("too few ions") for n in shell.notes)
+    marked = mark_estimates({"s": shell}, demo_limits(1, 0.2, 103))["s"]
+    assert sum(n.startswith("too few ions") for n in marked.notes) == 1
+    assert any(n.startswith("too short: 0.2 ps") for n in marked.notes)
