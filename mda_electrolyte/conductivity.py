@@ -47,6 +47,7 @@ from .correlation import (
     check_window,
     fit_line,
     fit_window_slice,
+    independence_notes,
     loglog_slope,
     mean_squared_displacement,
     plateau_verdict,
@@ -444,6 +445,11 @@ class GreenKuboConductivity(CarrierAnalysis):
                     parts = self._current_parts(col.current[sl][:, idx], names, dt)
                 segments.append({"parts": parts, "volume": volume})
         self._n_runs = len(collections)
+        # the total current of the carriers, per run: is it long against its own correlation?
+        self._sampling_notes = independence_notes(
+            [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
+            self._n_blocks, "the charge current",
+        )
         self._combine(segments, dt, collections[0], names)
 
     def _lags(self, n_frames, dt):
@@ -557,6 +563,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             )
         if not res.sampling["resolved"]:
             notes.append(f"too coarse: {res.sampling['message']}")
+        notes.extend(self._sampling_notes)
 
         def plateau_estimate(stack):
             return segment_estimate(

@@ -44,6 +44,7 @@ from .correlation import (
     check_segment_lags,
     fit_line,
     fit_window_slice,
+    independence_notes,
     mean_squared_displacement,
     plateau_verdict,
     time_correlation,
@@ -188,6 +189,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         need = ("position_sum", "ion_positions") if einstein else ("velocity_sum",
                                                                    "ion_velocities")
         segments = []
+        current_runs = []
         strides = set()
         for col in collections:
             col.require(*need, "ion_masses", who=f"OnsagerCoefficients ({self._method})")
@@ -212,10 +214,17 @@ class OnsagerCoefficients(CarrierAnalysis):
             t_slices = block_slices(col.n_frames, self._n_blocks, col.label)
             i_slices = (t_slices if stride == 1 else
                         block_slices(per_ion.shape[0], self._n_blocks, col.label, "kept frames"))
+            if not einstein:
+                current_runs.append(totals.reshape(totals.shape[0], -1))
             for ts_, is_ in zip(t_slices, i_slices, strict=True):
                 segments.append(self._segment(totals[ts_], per_ion[is_], bounds, dt,
                                               dt * stride, volume))
         self._n_runs = len(collections)
+        # Green–Kubo only: the Einstein fits have their own diffusive check
+        self._sampling_notes = (
+            [] if einstein else independence_notes(current_runs, self._n_blocks,
+                                                   "the summed species velocity")
+        )
         self._combine(segments, dt, first, names)
 
     @staticmethod
@@ -327,6 +336,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             )
             if not res.sampling["resolved"]:
                 notes.append(f"too coarse: {res.sampling['message']}")
+            notes.extend(self._sampling_notes)
             window = slice((n - 1) // 2, n)
             l_seg = running[..., window].mean(axis=-1)
             self_seg = self_run[..., window].mean(axis=-1)

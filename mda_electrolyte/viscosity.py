@@ -47,6 +47,7 @@ from .correlation import (
     check_window,
     fit_line,
     fit_window_slice,
+    independence_notes,
     loglog_slope,
     mean_squared_displacement,
     plateau_verdict,
@@ -130,44 +131,6 @@ def _components(tensor, components):
     else:
         cols, norm = sym[:, [0, 0, 1], [1, 2, 2]], 3.0
     return cols, norm
-
-
-def _shear_sampling_notes(columns, n_blocks, components):
-    """Why the shear-stress samples are too few for a viscosity, as verdict notes.
-
-    A Green–Kubo or Einstein integral over segments shorter than the stress's correlation time
-    comes out too small, and so does its error over so few segments: the mean removed from
-    short input makes the correlation decay early (a 0.05 ps Ornstein–Uhlenbeck stress in two
-    segments of 0.04 ps gave 0.00034 ± 0.00001 mPa·s for a true 0.0058, marked valid). The
-    statistical inefficiency ``g`` of each independent shear component
-    (:func:`mda_electrolyte.uncertainty.timeseries_mean`) must leave at least
-    :data:`~mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES` independent samples over all
-    input, and every segment must span at least 4 ``g``.
-    """
-    from .uncertainty import MIN_INDEPENDENT_SAMPLES, timeseries_mean
-
-    # the distinct components: xx, yy, zz, xy, xz, yz of the 9 traceless columns
-    distinct = [0, 4, 8, 1, 2, 5] if components == "traceless" else [0, 1, 2]
-    n_independent, worst = 0.0, 1.0
-    for cols in columns:
-        g = max(
-            (timeseries_mean(cols[:, k])[2] for k in distinct
-             if cols.shape[0] >= 4 and np.ptp(cols[:, k]) > 0),
-            default=1.0,
-        )
-        worst = max(worst, g)
-        n_independent += cols.shape[0] / g
-    notes = []
-    if n_independent < MIN_INDEPENDENT_SAMPLES:
-        notes.append(f"too short: the shear stress holds {n_independent:.1f} independent samples "
-                     f"(statistical inefficiency up to {worst:.3g} samples; need "
-                     f"{MIN_INDEPENDENT_SAMPLES})")
-    segment = min(cols.shape[0] for cols in columns) // n_blocks
-    if segment < 4 * worst:
-        notes.append(f"too short: segments of {segment} samples span less than 4 correlation "
-                     f"times of the shear stress ({worst:.3g} samples each); use fewer n_blocks "
-                     "or longer runs")
-    return notes
 
 
 def _source_collections(source, *, dt, volume):
@@ -305,8 +268,10 @@ class _PressureAnalysis:
         # a static shear stress would add a constant to the autocorrelation; its mean over all
         # input (not per block, which would pin the integrated stress of every block and bias
         # both forms low by ~ lag / block length) is removed
-        self._sampling_notes = _shear_sampling_notes(
-            [c for c, _ in columns], int(n_blocks), components
+        # the distinct components: xx, yy, zz, xy, xz, yz of the 9 traceless columns
+        distinct = [0, 4, 8, 1, 2, 5] if components == "traceless" else [0, 1, 2]
+        self._sampling_notes = independence_notes(
+            [c[:, distinct] for c, _ in columns], int(n_blocks), "the shear stress"
         )
         stacked = np.concatenate([c for c, _ in columns])
         # relative to the tensor's size: the traceless part of a hydrostatic p·I is round-off

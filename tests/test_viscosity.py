@@ -323,7 +323,6 @@ def test_input_shorter_than_the_stress_correlation_is_too_short(cls):
         res = cls([p[:30], p[30:]], temperature=T, volume=V, dt=DT, **kw).run().results
     assert not res.valid
     assert "too short: the shear stress holds" in res.verdict
-    assert "correlation times of the shear stress" in res.verdict
     # the long input of the same process stays valid for both forms
     long = pressure_process(1)
     kw = {"max_lag": 10 * TAU} if cls is GreenKuboViscosity else {}
