@@ -203,19 +203,27 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
         raise ValueError("the volume does not fluctuate: not an NPT run")
     start = detect_equilibration(volumes)[0]
     v = volumes[start:]
-    mean_v = v.mean()
+    mean_v, _, g_v = timeseries_mean(v)
     var_v, var_err, g = timeseries_mean((v - mean_v) ** 2)
+    # deviations from the sample mean rather than the true one: E[mean (V - V̄)²] is
+    # <δV²> (1 - g_V/N), 10 % low for 10 independent volumes in 1000 samples; corrected
+    if v.size > g_v:
+        var_v, var_err = var_v / (1.0 - g_v / v.size), var_err / (1.0 - g_v / v.size)
     # <δV²>/(k_B T <V>) is in Å³/eV; ase.units.bar (eV/Å³ per bar) turns it into 1/bar
     kt_v = kB * temperature_K * mean_v / bar
-    n_eff = v.size / g
+    # the δV² series decorrelates faster than V (for AR(1) volumes g_{δV²} ≈ g_V/2), but its
+    # own g, estimated from a short series, is as unreliable as the volumes': both need 50
+    # independent samples (with only the δV² count, volumes of 25 independent samples passed
+    # with error bars 1.7 times too small)
+    n_eff = min(v.size / g, v.size / g_v)
     notes = []
     if start:
         t0 = f"{start * dt:.3g} ps" if dt else f"{start} samples"
         notes.append(f"the first {t0} discarded as equilibration")
     converged = n_eff >= MIN_EFFECTIVE_SAMPLES
     if not converged:
-        notes.insert(0, f"too short: {n_eff:.1f} uncorrelated samples of the volume variance "
-                        f"(need {MIN_EFFECTIVE_SAMPLES})")
+        notes.insert(0, f"too short: {n_eff:.1f} uncorrelated samples of the volume and its "
+                        f"variance (need {MIN_EFFECTIVE_SAMPLES})")
     return Estimate(var_v / kt_v, var_err / kt_v, "1/bar",
                     "volume-fluctuation formula; " + METHODS["inefficiency"],
                     n_samples=int(n_eff), converged=converged, notes=tuple(notes))

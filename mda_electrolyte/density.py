@@ -214,6 +214,7 @@ class EquationOfState:
     def __init__(self, densities, pressures=None, *, pressure_errors=None, sources=None,
                  dt=None):
         rho = real_array(densities, "densities")
+        self._source_notes = ()
         if sources is not None:
             if pressures is not None:
                 raise ValueError("give pressures or sources, not both")
@@ -222,6 +223,13 @@ class EquationOfState:
             means = [equilibrated_mean(*_series(s, "pressure", dt)) for s in sources]
             pressures = [m["mean"] for m in means]
             pressure_errors = [m["error"] for m in means]
+            # a mean that is not a result (too short, not equilibrated) has an error bar that
+            # is not one either: fitted with it as a weight, ρ0 came out valid with errors up
+            # to 17 times too small
+            self._source_notes = tuple(
+                f"pressure series {k} (ρ = {r:.4g} g/cm³): {m['verdict']}"
+                for k, (r, m) in enumerate(zip(rho, means, strict=True))
+                if m["verdict"] != "valid")
         if pressures is None:
             raise ValueError("give the mean pressures (bar) or the NVT runs as sources=")
         p = real_array(pressures, "pressures")
@@ -294,6 +302,10 @@ class EquationOfState:
             res.verdict = ("not a result: the fitted pressure falls with density at ρ0 "
                            "(dP/dρ < 0, a negative compressibility); check the pressures' "
                            "sign and order")
+            res.valid = False
+        if self._source_notes:
+            res.verdict = "; ".join(((res.verdict,) if not res.valid else ())
+                                    + self._source_notes)
             res.valid = False
         res.zero_pressure_density = Estimate(
             res.rho0, res.rho0_err, "g/cm^3",

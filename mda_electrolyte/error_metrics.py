@@ -10,8 +10,12 @@ rotation of the frames changes neither number. The uncertainty treats the frames
 independent samples: the mean squared error
 ``m_k`` of every frame gives ``MSE = mean_k m_k`` with a t-scaled standard error over frames
 (:func:`mda_electrolyte.uncertainty.mean_error`), propagated to first order,
-``δRMSE = δMSE / (2 RMSE)`` and ``δRRMSE = RRMSE · δMSE / (2 MSE)`` (the spread of the reference
-taken as exact). Verdicts: one frame gives no error over frames ("too few frames"); where the
+``δRMSE = δMSE / (2 RMSE)``. The RRMSE is a ratio of two sums over the same frames, and the
+spread of the reference in its denominator is as uncertain as the error in its numerator (for
+energies, one value per frame, equally so): its error is the jackknife over frames, scaled by the
+Student-t factor of ``n − 1`` degrees of freedom like every error over few samples (with the
+spread taken as exact, its error bars covered the truth in 44 % of replicas of 10 frames and 52 %
+of 30, not 68 %). Verdicts: one frame gives no error over frames ("too few frames"); where the
 reference does not vary (one frame's energy) the RRMSE is undefined and marked not valid, never
 NaN with a warning.
 """
@@ -23,7 +27,7 @@ import math
 import numpy as np
 
 from ase_electrolyte.estimate import Estimate
-from mda_electrolyte.uncertainty import mean_error, real_array
+from mda_electrolyte.uncertainty import mean_error, real_array, t_factor
 
 __all__ = ["error_estimates", "fit_estimates"]
 
@@ -101,6 +105,13 @@ def error_estimates(reference, model, unit, component_axes=0):
     mean_axes = tuple(range(ref.ndim - component_axes))
     spread = float(np.sum((ref - ref.mean(axis=mean_axes, keepdims=True)) ** 2))
     rrmse = math.sqrt(float(sq.sum()) / spread) if spread > 0 else math.nan
+    sq_frame = sq.sum(axis=1)
+
+    def rrmse_of(keep):
+        kept = ref[keep]
+        denom = float(np.sum((kept - kept.mean(axis=mean_axes, keepdims=True)) ** 2))
+        return math.sqrt(float(sq_frame[keep].sum()) / denom) if denom > 0 else math.nan
+
     notes = []
     if n_frames < 2:
         notes.append(f"too few frames: {n_frames} (an error over frames needs at least 2)")
@@ -116,18 +127,37 @@ def error_estimates(reference, model, unit, component_axes=0):
     rr_notes = list(notes)
     if spread == 0:
         rr_notes.append("the reference does not vary: RRMSE undefined")
-    err_rr = rrmse * err_mse / (2 * mse) if mse > 0 else err_mse
-    rrmse_est = Estimate(rrmse, err_rr, "1", method, n_frames, converged=not rr_notes,
+    if n_frames < 2 or spread == 0:
+        err_rr = math.nan
+    elif mse == 0:
+        err_rr = 0.0  # a perfect model: every leave-one-out RRMSE is 0 as well
+    else:
+        # never below the error of the numerator alone: with 3 frames the three leave-one-out
+        # ratios can agree by chance where the frames' errors do not
+        err_rr = max(_jackknife(rrmse_of, n_frames), rrmse * err_mse / (2 * mse))
+        if not math.isfinite(err_rr):
+            # two frames whose reference is the same in one of them alone
+            rr_notes.append("undefined without one of the frames (a reference that does not "
+                            "vary in the others)")
+    rr_method = (f"t-scaled jackknife over {n_frames} frames (leave one frame out)"
+                 if n_frames >= 2 else method)
+    rrmse_est = Estimate(rrmse, err_rr, "1", rr_method, n_frames, converged=not rr_notes,
                          notes=tuple(rr_notes))
     return rmse_est, rrmse_est
 
 
 def _jackknife(statistic, n_frames):
-    """Value-independent jackknife error over frames: ``sqrt((n−1)/n Σ (θ_i − θ̄)²)``."""
+    """Jackknife error over frames, t-scaled: ``t(n−1) sqrt((n−1)/n Σ (θ_k − θ̄)²)``.
+
+    The jackknife variance has ``n − 1`` degrees of freedom, like a standard error over ``n``
+    samples; without the t factor the z-scores of a slope over 3 frames had a standard deviation
+    of 2.2 (1.2 with it is the spread of Student's t).
+    """
     loo = np.array([statistic(np.arange(n_frames) != k) for k in range(n_frames)])
     if not np.all(np.isfinite(loo)):
         return math.nan
-    return float(np.sqrt((n_frames - 1) / n_frames * np.sum((loo - loo.mean()) ** 2)))
+    return float(np.sqrt((n_frames - 1) / n_frames * np.sum((loo - loo.mean()) ** 2))
+                 * t_factor(n_frames - 1))
 
 
 def fit_estimates(reference, model, unit):
@@ -136,8 +166,9 @@ def fit_estimates(reference, model, unit):
     The slope through the origin ``Σ x y / Σ x²`` (Ju et al. 2025: 1 is ideal, below 1 the
     model is softened) and the ordinary least-squares slope, intercept and R² of
     :func:`scipy.stats.linregress`, each on all values; the error of each is the jackknife over
-    frames (leave one frame out, ``sqrt((n−1)/n Σ (θ_k − θ̄)²)``), since the components of one
-    frame are correlated and the frames are the independent samples.
+    frames (leave one frame out, ``t(n−1) sqrt((n−1)/n Σ (θ_k − θ̄)²)`` with the Student-t
+    factor of :func:`mda_electrolyte.uncertainty.t_factor`), since the components of one frame
+    are correlated and the frames are the independent samples.
 
     Parameters
     ----------
@@ -161,7 +192,7 @@ def fit_estimates(reference, model, unit):
     >>> ref = np.random.default_rng(0).normal(size=(4, 10, 3))
     >>> fits = fit_estimates(ref, 0.8 * ref + 0.01 * ref**2, "eV/Å")
     >>> print(fits["slope_origin"])
-    0.8015 ± 0.0029 (valid)
+    0.8015 ± 0.0034 (valid)
     >>> fit_estimates(ref[:1], ref[:1], "eV/Å")["slope"].verdict
     'too few frames: 1 (an error over frames needs at least 2)'
     """
@@ -218,7 +249,7 @@ def fit_estimates(reference, model, unit):
             err, method = math.nan, "no uncertainty available"
         else:
             err = _jackknife(statistics[name], n_frames) if math.isfinite(value) else math.nan
-            method = f"jackknife over {n_frames} frames (leave one frame out)"
+            method = f"t-scaled jackknife over {n_frames} frames (leave one frame out)"
             if math.isfinite(value) and not math.isfinite(err):
                 notes.append("undefined without one of the frames (a reference that does not "
                              "vary in the others)")
