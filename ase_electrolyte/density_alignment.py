@@ -156,8 +156,8 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     Returns
     -------
     ase_electrolyte.estimate.Estimate
-        κ_T in 1/bar; the verdict says "too short" below 50 uncorrelated samples of
-        :math:`\delta V^2` (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`).
+        κ_T in 1/bar; the verdict says "too short" below 50 uncorrelated samples of the volume
+        or of :math:`\delta V^2` (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`).
 
     Raises
     ------

@@ -208,7 +208,8 @@ class EquationOfState:
     results.chi2_dof : float
         Reduced χ² (with given errors).
     results.verdict : str
-        ``"valid"``, or why not (no sign change of P over the densities: extrapolated ρ0).
+        ``"valid"``, or why not (no sign change of P over the densities: extrapolated ρ0; a
+        pressure series of ``sources`` whose mean is not a result, e.g. too short, named).
     """
 
     def __init__(self, densities, pressures=None, *, pressure_errors=None, sources=None,
