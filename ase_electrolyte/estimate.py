@@ -71,8 +71,9 @@ class Estimate:
     Raises
     ------
     ValueError
-        A non-finite ``value`` marked converged, a negative or non-finite ``stderr`` marked
-        converged, an unknown unit, or ``converged=False`` without a note saying why.
+        A non-finite ``value`` marked converged, a negative ``stderr`` (an unknown error is
+        ``nan``), a non-finite ``stderr`` marked converged, an unknown unit, or
+        ``converged=False`` without a note saying why.
     """
 
     value: float
@@ -93,6 +94,10 @@ class Estimate:
         notes = (self.notes,) if isinstance(self.notes, str) else tuple(self.notes)
         object.__setattr__(self, "notes", tuple(str(n) for n in notes))
         convert(1.0, self.unit, self.unit)  # unknown units fail here, not in a report
+        if self.stderr < 0:
+            # printed as "1 ± -0.1"; an unknown error is NaN, never a negative number
+            raise ValueError(f"an error must be non-negative, not stderr = {self.stderr} "
+                             f"{self.unit} (an unknown error is nan)")
         if self.converged:
             if not math.isfinite(self.value):
                 raise ValueError(f"a non-finite value ({self.value}) cannot be a valid estimate")
@@ -173,12 +178,35 @@ class Estimate:
 
     def __str__(self):
         unit = "" if self.unit == "1" else f" {self.unit}"
-        if math.isfinite(self.stderr) and self.stderr > 0 and math.isfinite(self.value):
-            digits = max(0, 1 - int(math.floor(math.log10(self.stderr))))
-            body = self._body(lambda x: f"{x:.{digits}f}")
+        return f"{self.number_text()}{unit} ({self.verdict})"
+
+    def number_text(self):
+        """``"1.020 ± 0.080"``: value and error to the error's second significant digit.
+
+        Magnitudes below 10⁻³ or from 10⁶ on share one power of ten,
+        ``"(1.38 ± 0.10)e-08"``, so a diffusion coefficient in m²/s is not a row of zeros; a
+        missing value or error is written in words (``"no value"``, ``"1.5 ± ? (error
+        unknown)"``). The one form of the number the terminal, JSON-derived and HTML reports
+        print.
+        """
+        value, err = self.value, self.stderr
+        if not (math.isfinite(value) and math.isfinite(err)):
+            return self._body(lambda x: f"{x:.6g}")
+        scale = max(abs(value), err)
+        exponent = int(math.floor(math.log10(scale))) if scale > 0 else 0
+        if -3 <= exponent < 6:
+            exponent = 0
+        value, err = value / 10.0**exponent, err / 10.0**exponent
+        if err > 0:
+            digits = max(0, 1 - int(math.floor(math.log10(err))))
+            # at most 9 significant digits of the value; an error below them in its own form
+            lead = int(math.floor(math.log10(abs(value)))) if value else 0
+            digits = min(digits, max(0, 8 - lead))
+            err_text = f"{err:.{digits}f}" if round(err, digits) > 0 else f"{err:.2g}"
+            body = f"{value:.{digits}f} ± {err_text}"
         else:
-            body = self._body(lambda x: f"{x:.6g}")
-        return f"{body}{unit} ({self.verdict})"
+            body = f"{value:.6g} ± 0"
+        return body if exponent == 0 else f"({body})e{exponent:+03d}"
 
     def _body(self, fmt):
         # a number without a value or an error is written out in words, never as "nan ± nan"

@@ -3,7 +3,8 @@
 Written by ``electrolyte demo`` beside ``summary.json``; the PNG figures are embedded, so the one
 file can be mailed or archived. Every :class:`~ase_electrolyte.estimate.Estimate` anywhere in
 the summary (or its :meth:`~ase_electrolyte.estimate.Estimate.to_dict` form, as in
-``summary.json``), of any analysis, is rendered the same way: a row with value ± error, unit,
+``summary.json``), of any analysis, is rendered the same way: a row with value ± error (as
+:meth:`~ase_electrolyte.estimate.Estimate.number_text` writes it in the terminal too), unit,
 verdict and how the error was obtained; an invalid number is shown struck through in red with the
 reason, never as a plain result.
 """
@@ -50,11 +51,6 @@ def _estimate(obj):
     return None
 
 
-def _number(x):
-    # JSON null, NaN and infinity alike: no number to show
-    return "–" if x is None or not math.isfinite(x) else f"{x:.4g}"
-
-
 def _finite(value):
     """``value`` for JSON display: NumPy arrays and scalars as lists and numbers, NaN and
     infinities (which ``json.dumps`` writes as ``NaN``/``Infinity``) as ``None``."""
@@ -86,7 +82,9 @@ def _figure(path):
 
 
 def _estimate_row(key, est):
-    value = f"{_number(est.value)} ± {_number(est.stderr)}"
+    # the terminal's form of the number (error to two significant digits, one power of ten
+    # for tiny or huge magnitudes, a missing value or error in words)
+    value = est.number_text()
     cls = "valid" if est.valid else "invalid"
     if not est.valid:
         value = f"<s>{html.escape(value)}</s>"

@@ -69,7 +69,23 @@ def run(args):
         calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
         A.print_summary(summary, out)
+    if only:
+        _check_delivered(summary, only)
     return summary
+
+
+def _check_delivered(summary, only):
+    """An analysis asked for by name that skipped itself is an error (exit status 2).
+
+    Some requirements are known only inside an analysis (the density needs the density
+    observable of a run_md H5MD file): such an analysis returns ``{"skipped": reason}``. Asked
+    for with ``--only``, that must not end with exit status 0 and no result; the summary with
+    the reason is written and printed first.
+    """
+    skipped = [f"{name} ({summary[name]['skipped']})" for name in dict.fromkeys(only)
+               if isinstance(summary.get(name), dict) and "skipped" in summary[name]]
+    if skipped:
+        raise ValueError(f"--only: skipped, the input lacks what it needs: {'; '.join(skipped)}")
 
 
 def _check_requested(universe, only, model):

@@ -110,19 +110,34 @@ def estimate_label(est, reason=True):
     elif not math.isfinite(est.stderr):
         text = f"{est.value:.4g}{unit}, no error"
     else:
-        text = f"{est.value:.4g} ± {est.stderr:.2g}{unit}"
+        # the terminal's and the HTML report's form of the number
+        text = f"{est.number_text()}{unit}"
     if est.valid:
         return text
     return f"{text} (NOT VALID: {est.verdict})" if reason else f"{text} (NOT VALID)"
 
 
+#: Reasons a :func:`mark_invalid` stamp spells out; further ones are counted.
+MAX_STAMP_REASONS = 3
+
+
 def mark_invalid(ax, *estimates):
-    """Mark a plot whose headline numbers are not valid: red title and a diagonal stamp."""
+    """Mark a plot whose headline numbers are not valid: red title and a diagonal stamp.
+
+    The stamp names each distinct reason once (the shares of ten shell labels that all have
+    "too few ions" say it once), the first :data:`MAX_STAMP_REASONS` of them in full and the
+    rest as a count, so the stamp stays readable over the data.
+    """
     bad = [e for e in estimates if e is not None and not e.valid]
     if not bad:
         return ax
+    reasons = list(dict.fromkeys(note for e in bad for note in e.notes))
+    lines = [_wrap(r) for r in reasons[:MAX_STAMP_REASONS]]
+    if len(reasons) > MAX_STAMP_REASONS:
+        more = len(reasons) - MAX_STAMP_REASONS
+        lines.append(f"and {more} more reason{'s' if more > 1 else ''} (see summary.json)")
     ax.title.set_color("tab:red")
-    ax.text(0.5, 0.5, "NOT VALID\n" + "\n".join(_wrap(e.verdict) for e in bad),
+    ax.text(0.5, 0.5, "NOT VALID\n" + "\n".join(lines),
             transform=ax.transAxes, ha="center", va="center", color="tab:red", alpha=0.6,
             fontsize=9, rotation=20)
     return ax
@@ -181,7 +196,8 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     """
     outdir = Path(outdir)
     available = registered_analyses()
-    names = list(available) if only is None else list(only)
+    # a name given twice runs once (its summary entry would be overwritten by the same run)
+    names = list(available) if only is None else list(dict.fromkeys(only))
     unknown = sorted(set(names) - set(available))
     if unknown:
         raise ValueError(f"unknown analyses {unknown}; known: {sorted(available)}")
@@ -195,7 +211,7 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     finally:
         _SHARED.clear()
     # one serialised form, returned and written alike: JSON-ready, Estimates as their dicts
-    summary = estimates_to_dict(summary)
+    summary = _plain_numbers_to_json(estimates_to_dict(summary))
     # whole or not at all: a write that fails (full disk, size limit) leaves no half summary
     write_json_atomic(outdir / "summary.json", summary, indent=2, default=_json_default)
     return summary
@@ -212,6 +228,45 @@ def clear_outputs(outdir, names):
         path = Path(outdir) / name
         if path.is_file() or path.is_symlink():
             path.unlink()
+
+
+def _plain_numbers_to_json(summary):
+    """``summary`` with every NaN or infinite plain number (outside an Estimate) as ``None``.
+
+    JSON has no NaN, and :func:`~ase_electrolyte.atomic_file.write_json_atomic` refuses one; a
+    diagnostic of one analysis that is not a number (an R² of a flat MSD, a ratio 0/0) must
+    not cost every analysis its summary after the whole run. It is written as absent, as
+    :meth:`~ase_electrolyte.estimate.Estimate.to_dict` writes a missing value, and each such
+    key is named in a warning (the analysis should have reported it as an invalid Estimate).
+    """
+    import math
+
+    import numpy as np
+
+    found = []
+
+    def clean(obj, where):
+        if isinstance(obj, np.ndarray):
+            obj = obj.tolist()
+        elif isinstance(obj, np.generic):
+            obj = obj.item()
+        if isinstance(obj, float):
+            if math.isfinite(obj):
+                return obj
+            found.append(where)
+            return None
+        if isinstance(obj, dict):
+            return {k: clean(v, f"{where}.{k}") for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [clean(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        return obj
+
+    summary = {name: clean(value, name) for name, value in summary.items()}
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        warnings.warn(f"summary: {len(found)} plain number(s) that are not numbers (NaN or "
+                      f"infinite) written as null: {shown}", RuntimeWarning, stacklevel=3)
+    return summary
 
 
 def _json_default(obj):

@@ -152,3 +152,34 @@ def test_the_verdict_is_a_bool_not_a_truthy_value(flag):
     data = Estimate(1.0, 0.1, "S/m", "blocks", 5).to_dict() | {"converged": flag}
     with pytest.raises(TypeError, match="converged must be True or False"):
         Estimate.from_dict(data)
+
+
+@pytest.mark.parametrize("value, stderr, unit, expected", [
+    # a diffusion coefficient in m²/s and a pressure in Pa: one power of ten, not rows of zeros
+    (1.38e-8, 1.0e-9, "m^2/s", "(1.38 ± 0.10)e-08 m^2/s"),
+    (-3.2e-5, 4e-7, "m^2/s", "(-3.200 ± 0.040)e-05 m^2/s"),
+    (1.2e7, 3e5, "Pa", "(1.200 ± 0.030)e+07 Pa"),
+    (0.0, 1e-12, "m^2/s", "(0.0 ± 1.0)e-12 m^2/s"),
+    # ordinary magnitudes stay as they were
+    (1.23456, 0.0123, "S/m", "1.235 ± 0.012 S/m"),
+    (313.1, 8.39, "K", "313.1 ± 8.4 K"),
+    (0.0012, 0.0001, "1", "0.00120 ± 0.00010"),
+    (5.0, 0.0, "1", "5 ± 0"),
+    # an error far below the value: at most 9 significant digits, the error in its own form
+    (5.0, 1e-12, "1", "5.00000000 ± 1e-12"),
+])
+def test_tiny_and_huge_numbers_are_printed_with_a_common_power_of_ten(value, stderr, unit,
+                                                                       expected):
+    e = Estimate(value, stderr, unit, "blocks", 10)
+    assert str(e) == f"{expected} (valid)"
+    assert len(str(Estimate(1e301, 0.1, "1", "blocks", 3))) < 40  # was 600 characters
+
+
+@pytest.mark.parametrize("converged, notes", [(True, ()), (False, ("too short",))])
+def test_a_negative_error_is_refused_valid_or_not(converged, notes):
+    # an invalid one printed as "1 ± -0.1 S/m"; an unknown error is nan
+    with pytest.raises(ValueError, match=r"non-negative, not stderr = -0.1 S/m"):
+        Estimate(1.0, -0.1, "S/m", "blocks", 5, converged=converged, notes=notes)
+    with pytest.raises(ValueError, match="non-negative"):
+        Estimate.from_dict(Estimate(1.0, 0.1, "S/m", "blocks").to_dict() | {"stderr": -0.1})
+    assert "± ?" in str(Estimate.invalid(1.0, math.nan, "S/m", "blocks", "too short"))

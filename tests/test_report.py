@@ -1,6 +1,7 @@
 """mda_electrolyte.report: registry, requirements, failures."""
 
 import json
+import re
 
 import MDAnalysis as mda
 import numpy as np
@@ -96,7 +97,8 @@ def test_estimates_anywhere_are_serialised_printed_and_rendered(universe, tmp_pa
                              summary=json.loads((tmp_path / "summary.json").read_text()))
     text = page.read_text()
     assert "<s>96 ± 21</s>" in text and "too coarse: frames every 100 fs" in text
-    assert "1.02 ± 0.08" in text and "10 contiguous blocks" in text
+    # the same digits as the terminal line
+    assert "1.020 ± 0.080" in text and "10 contiguous blocks" in text
 
 
 def test_nan_and_infinity_are_never_shown(tmp_path):
@@ -118,7 +120,7 @@ def test_nan_and_infinity_are_never_shown(tmp_path):
     body = page.split("<h2>Results</h2>")[1]
     text = re.sub(r"<[^>]+>", " ", body.split("</table>")[0] + page.split("<h2>Settings")[1])
     assert not re.search(r"\b(nan|NaN|inf|Infinity)\b", text), text
-    assert "– ± –" in body and "1.5 ± –" in body
+    assert "<s>no value</s>" in body and "<s>1.5 ± ? (error unknown)</s>" in body
     assert page.count("class='invalid'") == 2
 
 
@@ -191,3 +193,135 @@ def test_report_arguments_of_the_wrong_kind_are_named(tmp_path, kwargs, message)
     with pytest.raises(TypeError, match=message):
         write_html_report(tmp_path / "r.html", **args)
     assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("diagnostic, where", [
+    (float("nan"), "diag.r2"),
+    (np.float64("inf"), "diag.r2"),
+    ([1.0, float("-inf")], "diag.r2[1]"),
+    (np.array([[1.0, np.nan]]), "diag.r2[0][1]"),
+    ({"Li": np.float32("nan")}, "diag.r2.Li"),
+])
+def test_a_plain_nan_of_one_analysis_does_not_cost_the_summary(universe, tmp_path, monkeypatch,
+                                                               diagnostic, where):
+    """A NaN outside an Estimate made the summary write fail after every analysis had run (no
+    summary.json at all, keep_going or not); it is written as null and named in a warning."""
+    from ase_electrolyte.estimate import Estimate
+
+    monkeypatch.setattr(report, "_REGISTRY", {})
+    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    sigma = Estimate(1.0, 0.1, "S/m", "t-scaled standard error over 10 blocks", 10)
+
+    @report.register_analysis("good")
+    def good(universe, outdir, *, calculator=None, verbose=False):
+        return {"sigma": sigma, "n_frames": np.int64(3), "window": np.array([0.1, 0.2])}
+
+    @report.register_analysis("diag")
+    def diag(universe, outdir, *, calculator=None, verbose=False):
+        return {"r2": diagnostic, "slope": 1.5}
+
+    with pytest.warns(RuntimeWarning, match=rf"written as null: {re.escape(where)}$"):
+        summary = report.run_analyses(universe, tmp_path)
+    stored = json.loads((tmp_path / "summary.json").read_text())
+    assert stored == summary
+    assert stored["good"] == {"sigma": sigma.to_dict(), "n_frames": 3, "window": [0.1, 0.2]}
+    assert stored["diag"]["slope"] == 1.5
+    assert "NaN" not in (tmp_path / "summary.json").read_text()
+    assert "Infinity" not in (tmp_path / "summary.json").read_text()
+
+
+def test_a_name_given_twice_runs_once(universe, tmp_path, scratch_registry, monkeypatch):
+    calls = []
+    func, needs = report._REGISTRY["mean_x"]
+    monkeypatch.setitem(report._REGISTRY, "mean_x",
+                        (lambda *a, **k: calls.append(1) or func(*a, **k), needs))
+    summary = report.run_analyses(universe, tmp_path, only=["mean_x", "mean_x"])
+    assert len(calls) == 1 and list(summary) == ["mean_x"]
+
+
+@pytest.mark.parametrize("notes, shown, more", [
+    # ten shell labels with the same reason: said once
+    ([("too few ions: 3",)] * 10, ["too few ions: 3"], None),
+    ([("too few ions: 3", "too short: 12 frames")] * 4, ["too few ions: 3", "too short: 12 frames"],
+     None),
+    # five different reasons: three in full, the rest counted
+    ([(f"reason {k}",) for k in range(5)], ["reason 0", "reason 1", "reason 2"],
+     "and 2 more reasons"),
+])
+def test_the_not_valid_stamp_names_each_reason_once(notes, shown, more):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ase_electrolyte.estimate import Estimate
+
+    valid = Estimate(0.5, 0.1, "1", "blocks", 10)
+    bad = [Estimate(0.1, 0.01, "1", "blocks", 10, converged=False, notes=n) for n in notes]
+    _, ax = plt.subplots()
+    report.mark_invalid(ax, valid, *bad, None)
+    (stamp,) = ax.texts
+    lines = stamp.get_text().split("\n")
+    assert lines[0] == "NOT VALID" and ax.title.get_color() == "tab:red"
+    assert lines[1:1 + len(shown)] == shown
+    assert lines[1 + len(shown):] == ([f"{more} (see summary.json)"] if more else [])
+    _, clean = plt.subplots()
+    assert not report.mark_invalid(clean, valid, None).texts  # nothing to mark
+    plt.close("all")
+
+
+def test_terminal_plot_and_html_print_one_form_of_a_tiny_number(tmp_path, capsys):
+    """D in m²/s read '0.0000000138 ± 0.0000000010' in the terminal, '1.38e-08 ± 1.035e-09' in
+    the HTML page and '1.38e-08 ± 1e-09' on the plot."""
+    from ase_electrolyte.estimate import Estimate
+    from ase_electrolyte.html_report import write_html_report
+    from electrolyte_cli.arguments import print_summary
+
+    d = Estimate(1.38e-8, 1.035e-9, "m^2/s", "t-scaled standard error over 10 blocks", 10)
+    text = "(1.38 ± 0.10)e-08"
+    summary = {"diffusion": {"D": {"Li": d.to_dict()}}}
+    print_summary(summary, tmp_path)
+    assert f"D[Li]: {text} m^2/s (valid)" in capsys.readouterr().out
+    assert report.estimate_label(d) == f"{text} m^2/s"
+    page = write_html_report(tmp_path / "r.html", title="t", settings={},
+                             summary=summary).read_text()
+    assert f"<td>{text}</td>" in page
+
+
+def _water(path, n_frames=3):
+    import ase.io
+    from ase.build import molecule
+
+    frames = []
+    for k in range(n_frames):
+        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
+        box.positions += 0.05 * k + 2.0
+        box.info["time_ps"] = 0.01 * k
+        frames.append(box)
+    ase.io.write(path, frames)
+    return path
+
+
+@pytest.mark.parametrize("only", ["skips", "mean_x,skips", "skips,mean_x,skips"])
+def test_cli_an_analysis_asked_for_that_skips_itself_exits_2(tmp_path, scratch_registry,
+                                                            capsys, only):
+    """A requirement known only inside the analysis (the density's H5MD observable): asked for
+    with --only, the skip ended with exit status 0 and without the result."""
+    from electrolyte_cli import main
+
+    @report.register_analysis("skips")
+    def skips(universe, outdir, *, calculator=None, verbose=False):
+        return {"skipped": "needs the density observable of a run_md H5MD file"}
+
+    traj = _water(tmp_path / "water.extxyz")
+    out = tmp_path / "a"
+    assert main(["analyze", str(traj), "--only", only, "-q", "-o", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert ("--only: skipped, the input lacks what it needs: skips (needs the density "
+            "observable of a run_md H5MD file)") in captured.err
+    # the summary with the reason is written and printed all the same
+    stored = json.loads((out / "summary.json").read_text())
+    assert stored["skips"] == {"skipped": "needs the density observable of a run_md H5MD file"}
+    assert "skips: skipped (needs the density observable" in captured.out
+    assert main(["analyze", str(traj), "--only", "mean_x", "-q", "-o", str(out)]) == 0
