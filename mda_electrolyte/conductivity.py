@@ -866,7 +866,8 @@ class NernstEinstein:
         σ_NE in S/m (``results.sigma``, ``results.sigma_err`` and the ``_mS_cm`` variants are
         float aliases).
     results.contributions : dict
-        Species -> its term of σ_NE in S/m.
+        Species -> its term of σ_NE, an Estimate in S/m (the error and verdict of its D; a
+        D more than two errors below zero, or negative without an error, not valid).
     results.transference_numbers : dict
         Species -> Nernst–Einstein (uncorrelated) transference number, an Estimate
         (``results.transference``: the values).
@@ -962,20 +963,25 @@ class NernstEinstein:
                                  "leave uncharged species out of Nernst–Einstein")
         d = {s: e.to("Å^2/ps") for s, e in d.items()}
         for s, e in d.items():
-            if not np.isfinite(e.value) or e.value < 0:
-                raise ValueError(
-                    f"diffusivity of {s!r} must be finite and non-negative, not {e.value}"
-                )
+            # only a D without a value is impossible; a slightly negative D of a nearly frozen
+            # ion (an MSD slope of noise about zero) is a measurement, propagated with its error
+            if not np.isfinite(e.value):
+                raise ValueError(f"diffusivity of {s!r} must be a finite number, not {e.value}")
         pref = _SIEMENS_PER_METRE / (volume * constants.k * temperature)
         weight = {s: pref * n_ions[s] * charges[s] ** 2 for s in d}
         contrib = {s: weight[s] * d[s].value for s in d}
         contrib_err = {s: weight[s] * d[s].stderr for s in d}
         sigma = float(sum(contrib.values()))
-        if not sigma > 0:
+        if sigma == 0:
             raise ValueError(
-                "the Nernst–Einstein conductivity is zero: all diffusivities or charges are zero"
+                "the Nernst–Einstein conductivity is zero: all diffusivities are zero, so "
+                "transference numbers and α_d (divided by it) do not exist"
             )
         notes = tuple(f"D of {s}: {e.verdict}" for s, e in d.items() if not e.valid)
+        notes += tuple(_negative_diffusivity_notes(d))
+        if sigma < 0:
+            notes += (f"σ_NE = {sigma:.3g} S/m is not positive (the diffusivities are noise "
+                      "about zero)",)
         method = "propagated from the errors of D (first order)"
         res = Results()
         res.conductivity = Estimate(
@@ -983,7 +989,13 @@ class NernstEinstein:
             n_samples=min(e.n_samples for e in d.values()), converged=not notes, notes=notes,
         )
         _conductivity_aliases(res)
-        res.contributions = {s: float(c) for s, c in contrib.items()}
+        # each species' term N_s z_s² D_s e²/(V k_B T) with its error and its D's verdict
+        res.contributions = {}
+        for s in d:
+            own = tuple(f"D of {s}: {n}" for n in d[s].notes if not d[s].valid)
+            own += tuple(_negative_diffusivity_notes({s: d[s]}))
+            res.contributions[s] = Estimate(contrib[s], contrib_err[s], "S/m", method,
+                                            d[s].n_samples, converged=not own, notes=own)
         res.transference = {s: float(c / sigma) for s, c in contrib.items()}
         res.transference_numbers = {}
         for s in d:
@@ -1001,8 +1013,9 @@ class NernstEinstein:
             res.collective_conductivity = conductivity
             s_val, s_err = conductivity.value, conductivity.stderr
             alpha = s_val / sigma
-            alpha_err = abs(alpha) * np.hypot(s_err / s_val if s_val else 0.0,
-                                              res.conductivity.stderr / sigma)
+            # ∂α/∂σ = 1/σ_NE, ∂α/∂σ_NE = -α/σ_NE: absolute, so σ = 0 ± δσ gives 0 ± δσ/σ_NE
+            # (a relative error of σ would be 0/0 there)
+            alpha_err = float(np.hypot(s_err / sigma, alpha * res.conductivity.stderr / sigma))
             a_notes = notes + tuple(f"σ: {n}" for n in conductivity.notes
                                     if not conductivity.valid)
             if not s_val > 0:
@@ -1029,7 +1042,7 @@ class NernstEinstein:
             _, ax = plt.subplots()
         r = self.results
         names = list(r.contributions) + ["σ_NE"]
-        values = list(r.contributions.values()) + [r.sigma]
+        values = [c.value for c in r.contributions.values()] + [r.sigma]
         if r.dissociation is not None:
             names.append("σ")
             values.append(r.collective_conductivity.value)
@@ -1044,6 +1057,28 @@ class NernstEinstein:
         ax.set_title(title)
         mark_invalid(ax, r.conductivity, r.dissociation)
         return ax
+
+
+#: A diffusivity this many of its errors below zero is not noise about zero.
+NEGATIVE_D_SIGMAS = 2.0
+
+
+def _negative_diffusivity_notes(d):
+    """Why negative diffusivities (species -> Estimate in Å²/ps) are not noise about zero.
+
+    A D below zero by less than :data:`NEGATIVE_D_SIGMAS` of its errors is consistent with a
+    nearly frozen ion and stays a valid input; one further below, or with an unknown error, is
+    not a measurement of a diffusivity.
+    """
+    for s, e in d.items():
+        if e.value >= 0:
+            continue
+        if not np.isfinite(e.stderr) or e.stderr == 0:
+            yield (f"D of {s} = {e.value:.3g} Å²/ps is negative without an error to say whether "
+                   "it is noise about zero")
+        elif e.value < -NEGATIVE_D_SIGMAS * e.stderr:
+            yield (f"D of {s} = {e.number_text()} Å²/ps is negative by more than "
+                   f"{NEGATIVE_D_SIGMAS:g} of its errors (not noise about zero)")
 
 
 def _pair(est):
@@ -1249,12 +1284,11 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
         "parts": {k: p["conductivity"] for k, p in r.parts.items()},
         "transference_numbers": r.transference_numbers,
         "temperature_K (kinetic)": temperature,
-        "source": r.source,
-        "plateau_ps": list(r.plateau),
-        "frame_spacing_ps": r.sampling["frame_spacing"],
-        "acf_first_lag_ratio": r.sampling["first_lag_correlation"],
-        "charges": r.charges,
-        "n_segments": r.n_segments,
+        # inputs and fit checks, apart from the results: no bare number beside an Estimate
+        "settings": {"source": r.source, "plateau_ps": list(r.plateau),
+                     "frame_spacing_ps": r.sampling["frame_spacing"], "charges": r.charges,
+                     "n_segments": r.n_segments},
+        "diagnostics": {"acf_first_lag_ratio": r.sampling["first_lag_correlation"]},
         "ions": ions,
         "warnings": caught,
         "plot": "green_kubo_conductivity.png",
@@ -1287,11 +1321,9 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
     return {
         "conductivity": r.conductivity,
         "temperature_K (kinetic)": temperature,
-        "r2": r.r2,
-        "fit_window_ps": list(r.fit_window),
-        "loglog_slope": r.loglog_slope,
-        "charges": r.charges,
-        "n_segments": r.n_segments,
+        "settings": {"fit_window_ps": list(r.fit_window), "charges": r.charges,
+                     "n_segments": r.n_segments},
+        "diagnostics": {"r2": r.r2, "loglog_slope": r.loglog_slope},
         "ions": ions,
         "warnings": [str(w.message) for w in caught],
         "plot": "einstein_helfand_conductivity.png",
@@ -1321,6 +1353,7 @@ def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False)
     return {
         "conductivity": r.conductivity,
         "dissociation": r.dissociation,
+        "contributions": r.contributions,
         "transference_numbers": r.transference_numbers,
         "temperature_K (kinetic)": temperature,
         "ions": ions,

@@ -485,16 +485,11 @@ def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
     d_si = {k: e.to("m^2/s") for k, e in r.diffusion_coefficient.items()}
     return {
         "D": d_si,
-        # legacy aliases of "D" (value, error, verdict), kept for readers of older summaries
-        "D_m2_per_s": {k: e.value for k, e in d_si.items()},
-        "D_err_m2_per_s": {k: e.stderr for k, e in d_si.items()},
-        "verdict": {k: e.verdict for k, e in d_si.items()},
-        "r2": r.r2,
-        "fit_window_ps": list(r.fit_window),
-        "loglog_slope": r.loglog_slope,
-        "drift_removed": r.drift_removed,
-        "n_segments": r.n_segments,
-        "n_ions": r.n_ions,
+        # inputs and fit checks apart from the results (the plain D_m2_per_s, D_err_m2_per_s
+        # and verdict aliases of "D" are gone: bare numbers beside a not-valid D read as results)
+        "settings": {"fit_window_ps": list(r.fit_window), "drift_removed": r.drift_removed,
+                     "n_segments": r.n_segments, "n_ions": r.n_ions},
+        "diagnostics": {"r2": r.r2, "loglog_slope": r.loglog_slope},
         "ions": ions,
         "plot": "diffusion.png",
     }

@@ -9,11 +9,12 @@ cation in one frame):
 - per shell: its class (int8), the code of its composition (int32; the composition gives the
   Ju et al. (2025) label and the molecules of each species), the size of its cation network and
   of its SSIP network (Chalykh et al. 2025; uint16 below 65 536 cations);
-- per frame: frame number, box volume and free-ion fraction;
+- per frame: frame number, box volume, free-ion fraction, and the count and sum of the
+  Oc–M–Oc and M–Oc–Cc angles (the errors of the mean angles over frames);
 - summed over frames, per composition: the Oc–M–Oc and M–Oc–Cc angle histograms with the sums
   of the angles, and the cation–Oc/Oe pair histograms of the per-label RDFs.
 
-That is 9 bytes per shell plus 24 per frame: 10⁶ frames of 50 cations take 0.5 GB, whatever the
+That is 9 bytes per shell plus 56 per frame: 10⁶ frames of 50 cations take 0.5 GB, whatever the
 number of pairs. :func:`summarize` reduces a table (one frame or all of them) to a
 :class:`ShellSummary`; :class:`ShellSummaryBuilder` joins the summaries of consecutive frames
 (and of parallel workers) without keeping anything per frame in Python objects;
@@ -46,18 +47,19 @@ Two frames of a table reduced one at a time and joined, against the table reduce
 ...     builder.add(summarize(one, shell_members(one, cutoffs), "anion_count",
 ...                           ["BN", "FEC", "PF6"], angles))
 >>> joined = builder.take()
->>> joined.classes.shape, joined.nbytes  # 2 frames of 49 Li: 9 bytes a shell, 24 a frame
-((2, 49), 930)
+>>> joined.classes.shape, joined.nbytes  # 2 frames of 49 Li: 9 bytes a shell, 56 a frame
+((2, 49), 994)
 >>> summary_results(joined)["labels"] == summary_results(whole)["labels"]
 True
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ase_electrolyte.estimate import METHODS, Estimate
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.shell_composition import (
     CLASSES,
@@ -113,6 +115,10 @@ class ShellSummary:
         Oc–M–Oc (``[:, 0]``) and M–Oc–Cc (``[:, 1]``) angles per composition.
     angle_sums : numpy.ndarray of float64, shape (n_labels, 2)
         Sums of those angles, degrees.
+    angle_frame_counts : numpy.ndarray of int64, shape (n_frames, 2)
+        Oc–M–Oc and M–Oc–Cc angles in each frame (all compositions).
+    angle_frame_sums : numpy.ndarray of float64, shape (n_frames, 2)
+        Their sums, degrees: the error of the mean angles over frames.
     rdf_edges : numpy.ndarray, shape (n_bins + 1,)
         Å.
     type_counts : numpy.ndarray of int64, shape (n_labels, 2, n_bins)
@@ -123,6 +129,8 @@ class ShellSummary:
     frames: np.ndarray
     volumes: np.ndarray
     free_ions: np.ndarray
+    angle_frame_counts: np.ndarray
+    angle_frame_sums: np.ndarray
     classes: np.ndarray
     label_codes: np.ndarray
     compositions: np.ndarray
@@ -144,7 +152,7 @@ class ShellSummary:
         return int(sum(getattr(self, name).nbytes for name in _PER_FRAME + _PER_SHELL))
 
 
-_PER_FRAME = ("frames", "volumes", "free_ions")
+_PER_FRAME = ("frames", "volumes", "free_ions", "angle_frame_counts", "angle_frame_sums")
 _PER_SHELL = ("classes", "label_codes", "network", "ssip_network")
 
 
@@ -187,6 +195,8 @@ def summarize(table, members, convention, network_species, angle_edges):
     n_angle_bins = angle_edges.size - 1
     angle_counts = np.zeros((n_labels, 2, n_angle_bins), dtype=np.int64)
     angle_sums = np.zeros((n_labels, 2), dtype=np.float64)
+    frame_counts = np.zeros((n_frames, 2), dtype=np.int64)
+    frame_sums = np.zeros((n_frames, 2), dtype=np.float64)
     flat_codes = label_codes.ravel()
     for j, (values, shells) in enumerate(shell_angles(members, n_cat).values()):
         label = flat_codes[shells].astype(np.int64)
@@ -194,10 +204,14 @@ def summarize(table, members, convention, network_species, angle_edges):
             label * n_angle_bins + histogram_bins(values, angle_edges),
             minlength=n_labels * n_angle_bins).reshape(n_labels, n_angle_bins)
         angle_sums[:, j] = np.bincount(label, weights=values, minlength=n_labels)
+        frame = shells // n_cat
+        frame_counts[:, j] = np.bincount(frame, minlength=n_frames)
+        frame_sums[:, j] = np.bincount(frame, weights=values, minlength=n_frames)
     return ShellSummary(
         layout=layout, frames=np.asarray(table.frames, dtype=np.int64),
         volumes=np.asarray(table.volumes, dtype=np.float64),
         free_ions=free_ion_fractions(classes, molecules, anion_codes, layout.n_anion_molecules),
+        angle_frame_counts=frame_counts, angle_frame_sums=frame_sums,
         classes=classes, label_codes=label_codes, compositions=compositions.astype(np.int64),
         network=network, ssip_network=ssip_network, angle_edges=angle_edges,
         angle_counts=angle_counts, angle_sums=angle_sums,
@@ -232,6 +246,8 @@ class ShellSummaryBuilder:
         self._columns = {
             "frames": BlockColumn(np.int64), "volumes": BlockColumn(np.float64),
             "free_ions": BlockColumn(np.float64),
+            "angle_frame_counts": BlockColumn(np.int64, 2),
+            "angle_frame_sums": BlockColumn(np.float64, 2),
             "classes": BlockColumn(np.int8, n_cat), "label_codes": BlockColumn(np.int32, n_cat),
             "network": BlockColumn(size_type, n_cat),
             "ssip_network": BlockColumn(size_type, n_cat),
@@ -330,11 +346,48 @@ def _most_common(label_codes, n_labels):
     return order, counts[order]
 
 
-def _angle_entry(counts, total, edges):
-    """Density (1/degree), mean (``None`` without angles) and count of a histogram of angles."""
+#: Why the mean angle of one shell type has no error: its angles are summed over all frames.
+NO_TYPE_ANGLE_ERROR = ("no error: the angles of a shell type are summed over all frames, not "
+                       "kept per frame (the mean over all shells, results.angles, has one)")
+
+
+def _angle_entry(counts, total, edges, estimate=None):
+    """Density (1/degree), mean (``None`` without angles), its Estimate and count of a
+    histogram of angles; ``estimate`` is that of the mean, else one without an error."""
     n = int(counts.sum())
     density = counts / (n * np.diff(edges)) if n else counts.astype(float)
-    return {"density": density, "mean": float(total / n) if n else None, "n": n}
+    mean = float(total / n) if n else None
+    if estimate is None and n:
+        estimate = Estimate.invalid(mean, np.nan, "1", METHODS["none"], NO_TYPE_ANGLE_ERROR,
+                                    n_samples=0)
+    return {"density": density, "mean": mean, "estimate": estimate, "n": n}
+
+
+def angle_mean_estimate(frame_sums, frame_counts, n_cations, what="mean angle"):
+    """The mean of all angles of the frames (degrees), with its error over frames.
+
+    The mean is the ratio Σ_f S_f / Σ_f N_f of the frames' angle sums S_f and counts N_f; its
+    error is that of the mean over frames of the linearised ratio
+    ``z_f = m + (S_f - m N_f) / <N>`` (whose mean is ``m`` exactly), by the block and
+    statistical-inefficiency errors and verdicts of
+    :func:`~mda_electrolyte.frame_estimates.frame_average` (too few frames, ions or
+    independent frames; no fluctuation).
+
+    Returns
+    -------
+    Estimate or None
+        Unit ``"1"`` (the value in degrees); ``None`` when no such angle occurred.
+    """
+    frame_sums = np.asarray(frame_sums, dtype=np.float64)
+    frame_counts = np.asarray(frame_counts, dtype=np.float64)
+    total = frame_counts.sum()
+    if not total:
+        return None
+    mean = frame_sums.sum() / total
+    z = mean + (frame_sums - mean * frame_counts) / frame_counts.mean()
+    est = frame_average(z, n_cations, what=f"{what} (degrees)")
+    # the linearised series averages to the ratio up to rounding: report the ratio itself
+    return replace(est, value=float(mean))
 
 
 def summary_results(summary, convention="anion_count"):
@@ -428,9 +481,13 @@ def summary_results(summary, convention="anion_count"):
     centres = 0.5 * (edges[1:] + edges[:-1])
     angle_counts = summary.angle_counts[order]
     angle_sums = summary.angle_sums[order]
-    out["angles"] = {kind: {"bins": centres, **_angle_entry(angle_counts[:, j].sum(axis=0),
-                                                            angle_sums[:, j].sum(), edges)}
-                     for j, kind in enumerate(ANGLE_KINDS)}
+    out["angles"] = {
+        kind: {"bins": centres, **_angle_entry(
+            angle_counts[:, j].sum(axis=0), angle_sums[:, j].sum(), edges,
+            angle_mean_estimate(summary.angle_frame_sums[:, j],
+                                summary.angle_frame_counts[:, j], n_cat,
+                                what=f"mean {kind} angle"))}
+        for j, kind in enumerate(ANGLE_KINDS)}
     out.update(_by_type(summary, label_names, order_counts, summary.type_counts[order],
                         angle_counts, angle_sums))
     return out

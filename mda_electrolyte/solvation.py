@@ -324,7 +324,9 @@ class SolvationShells(FrameAnalysis):
         Network size n (cations) → fraction of cations in networks of n cations (1 = isolated).
     results.angles : dict
         ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` → dict with ``bins`` (degrees), ``density`` (1/degree),
-        ``mean`` (degrees; ``None`` when no such angle occurred) and ``n`` (number of angles).
+        ``estimate`` (the mean angle in degrees, an Estimate with its error over frames and
+        verdict; unit ``"1"``; ``None`` when no such angle occurred), ``mean`` (a plain alias
+        of its value) and ``n`` (number of angles).
     results.cn_distribution : dict
         Species (and ``"total"``: molecules of all species) → ``{n: fraction of cation shells
         with n such molecules}`` over cations and frames; ``results.cn_distribution_by_class``
@@ -340,7 +342,9 @@ class SolvationShells(FrameAnalysis):
         ``rdf`` and ``cn`` with ``"M-Oc"`` and ``"M-Oe"`` (g(r) of the cations of that label
         around the carbonyl/ether oxygens of all species, ``None`` without such oxygens, and the
         cumulative coordination number), on ``results.by_type_bins`` (Å, the RDF range and
-        bins); ``angles`` with ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` (``density``, ``mean``, ``n``).
+        bins); ``angles`` with ``"Oc-M-Oc"`` and ``"M-Oc-Cc"`` (``density``, ``mean``, ``n``, and
+        ``estimate``: the mean marked not valid, without an error, since a shell type's angles
+        are not kept per frame).
     results.timeseries : dict
         Per frame: ``fractions`` (n_frames, 3) in SSIP/CIP/AGG order, ``coordination_numbers``
         and ``pairing`` (dict species → array), ``free_cation_fraction`` (n_frames,).
@@ -941,12 +945,13 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     return {
         "cation": symbol,
         "convention": shells.results.convention,
-        "cutoffs_angstrom": chosen.results.cutoffs,
         # the cutoffs with their resolution and verdict (a preset fallback is marked)
         "cutoffs": chosen.results.cutoff_estimates,
-        "cutoff_source": chosen.results.cutoff_source,
-        "cutoff_frames": int(chosen.n_frames),
-        "frames": int(shells.n_frames),
+        # what the shells were counted with, apart from the results: no bare number beside an
+        # Estimate (the cutoffs' values as used, in Å, are the "cutoffs" Estimates' values)
+        "settings": {"cutoffs_angstrom": chosen.results.cutoffs,
+                     "cutoff_source": chosen.results.cutoff_source,
+                     "cutoff_frames": int(chosen.n_frames), "frames": int(shells.n_frames)},
         # Estimates: value, block error over frames and verdict (too few frames or ions)
         "fractions": estimates["fractions"],
         "coordination_numbers": estimates["coordination_numbers"],
@@ -960,7 +965,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "cn_distribution_total": {
             str(k): v for k, v in estimates["cn_distribution_total"].items()
         },
-        "angles_mean_degrees": {k: v["mean"] for k, v in shells.results.angles.items()},
+        # Estimates (degrees): the mean over all shells' angles, error over frames
+        "angles_mean_degrees": {k: v["estimate"] for k, v in shells.results.angles.items()},
         "cutoff_notes": notes,
         **({"cutoff_note": "; ".join(fallbacks)} if fallbacks else {}),
         "cutoff_warnings": cutoff_warnings,

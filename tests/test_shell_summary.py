@@ -37,6 +37,12 @@ def _assert_same(a, b, path="results"):
         for key in a:
             if key == "mean" and a[key] is not None:
                 assert b[key] == pytest.approx(a[key], rel=1e-12, abs=0), path
+            elif key == "estimate" and a[key] is not None:  # a mean angle: to rounding
+                x, y = a[key], b[key]
+                assert (x.unit, x.method, x.n_samples, x.converged, x.notes) == (
+                    y.unit, y.method, y.n_samples, y.converged, y.notes), path
+                assert y.value == pytest.approx(x.value, rel=1e-12, abs=0), path
+                assert y.stderr == pytest.approx(x.stderr, rel=1e-9, nan_ok=True), path
             else:
                 _assert_same(a[key], b[key], f"{path}[{key!r}]")
     elif isinstance(a, Estimate):
@@ -246,16 +252,19 @@ def test_report_on_a_long_trajectory_streams_with_sampled_cutoffs(tmp_path, monk
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         summary = solvation._report(u, tmp_path)
-        assert summary["cutoff_source"] == {"EC": "rdf_minimum", "PF6": "preset_fallback"}
+        assert summary["settings"]["cutoff_source"] == {"EC": "rdf_minimum",
+                                                        "PF6": "preset_fallback"}
         assert summary["shell_atoms"] == {"EC": "whole_molecule", "PF6": "donor_atoms"}
         table = SolvationShells(cations, {"PF6": donor_atoms(anions["PF6"], "ju2025")[0]},
-                                solvents, cutoffs=summary["cutoffs_angstrom"],
+                                solvents, cutoffs=summary["settings"]["cutoffs_angstrom"],
                                 rdf_range=(0.0, 10.0), rdf_nbins=100).run().results
     # frames 0, 3, 6 chose the cutoffs; all 7 were counted
-    assert summary["cutoff_frames"] == 3 and summary["frames"] == 7
-    assert summary["cutoffs_angstrom"]["PF6"] == 4.2
+    assert summary["settings"]["cutoff_frames"] == 3 and summary["settings"]["frames"] == 7
+    assert summary["settings"]["cutoffs_angstrom"]["PF6"] == 4.2
     for key in ("fractions", "coordination_numbers", "pairing", "labels"):
         _assert_same(table.estimates[key], summary[key], key)
-    assert summary["angles_mean_degrees"]["M-Oc-Cc"] == pytest.approx(
-        table.angles["M-Oc-Cc"]["mean"], rel=1e-12)
+    angle = summary["angles_mean_degrees"]["M-Oc-Cc"]
+    assert angle.value == pytest.approx(table.angles["M-Oc-Cc"]["mean"], rel=1e-12)
+    assert angle.stderr == pytest.approx(table.angles["M-Oc-Cc"]["estimate"].stderr, rel=1e-9)
+    assert not angle.valid and "too few ions: 2" in angle.verdict
     assert (tmp_path / "solvation_shells.png").exists()

@@ -324,8 +324,9 @@ def test_report_falls_back_to_the_donor_preset_without_rdf_minimum(tmp_path):
     u.add_TopologyAttr("formalcharges", charges)
     summary = solvation._report(u, tmp_path)
     # Ju et al. (2025): Li–O 2.6 Å to the solvent oxygens, Li–P 4.2 Å to the anion's P
-    assert summary["cutoffs_angstrom"] == {"EC": 2.6, "PF6": 4.2}
-    assert summary["cutoff_source"] == {"EC": "preset_fallback", "PF6": "preset_fallback"}
+    assert summary["settings"]["cutoffs_angstrom"] == {"EC": 2.6, "PF6": 4.2}
+    assert summary["settings"]["cutoff_source"] == {"EC": "preset_fallback",
+                                                    "PF6": "preset_fallback"}
     assert summary["shell_atoms"] == {"EC": "donor_atoms", "PF6": "donor_atoms"}
     assert "Li–P 4.2 Å" in summary["cutoff_notes"]["PF6"]
     assert "no first minimum" in summary["cutoff_note"]
