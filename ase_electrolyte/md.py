@@ -259,7 +259,7 @@ def _reuse(path, run_info, atoms, overwrite):
             # what a reuse or resume reads: the first and the last complete frame
             first = start_positions(path)
             read_h5md(path, -1)
-    except (OSError, KeyError) as err:  # truncated, or missing a group we write
+    except (OSError, KeyError, ValueError) as err:  # truncated, damaged (a box or group lost)
         raise ValueError(
             f"trajectory {path} exists but cannot be read as an H5MD trajectory (truncated or "
             f"damaged: {err}); it is not overwritten: remove it, choose another name or pass "
@@ -576,8 +576,11 @@ def run_md(
     Raises
     ------
     ValueError
-        Bad arguments, a missing calculator, NPT without a 3D-periodic cell, or a
-        ``trajectory`` of another run.
+        Bad arguments, a missing calculator, NPT without a 3D-periodic cell, a
+        ``trajectory`` of another run, or a step whose data the trajectory writer refused
+        (e.g. a calculator that adds a result, such as ``max_forces_std``, part-way through
+        the run: every frame needs the same observables); the message names the step and the
+        frames kept.
     MDInstabilityError
         Non-finite forces, positions or velocities, a runaway temperature or an atom jumping
         more than ``max_displacement``; the trajectory keeps the frames before and is not marked
@@ -743,15 +746,19 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
                 # off the grid (the last step, write_interval not a multiple of
                 # observe_interval) keeps its observables under /observables alone
                 sampled = n % observe_interval == 0
-                if n % write_interval == 0 or n == steps:
-                    writer.write(
-                        work, step=n, time=time_ps, observables=record(work, current=True),
-                        sample=sampled,
-                    )
-                elif sampled:
-                    writer.write_observables(
-                        work, step=n, time=time_ps, observables=record(work, current=True)
-                    )
+                frame = n % write_interval == 0 or n == steps
+                if frame or sampled:
+                    obs = record(work, current=True)
+                    try:
+                        if frame:
+                            writer.write(
+                                work, step=n, time=time_ps, observables=obs, sample=sampled
+                            )
+                        else:
+                            writer.write_observables(work, step=n, time=time_ps, observables=obs)
+                    except (ValueError, TypeError) as err:
+                        # the writer's refusal is no failure of the integration: keep it apart
+                        raise _WriterRefused(n, err) from err
             if bar is not None and n > bar.n:
                 bar.update(n - bar.n)
                 if n % max(1, min(write_interval, 50)) == 0:
@@ -762,6 +769,15 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
         dyn.attach(observe, interval=1)
         try:
             dyn.run(steps - start)
+        except _WriterRefused as refused:
+            writer.close(complete=False)
+            err = refused.error
+            kind = ValueError if isinstance(err, ValueError) else TypeError
+            raise kind(
+                f"step {refused.step}: the trajectory writer refused the step's data "
+                f"({err}); {writer.path} keeps {writer.n_frames} frames up to step "
+                f"{writer.last_step()}"
+            ) from err
         except (ValueError, TypeError) as err:
             # raised between two guard checks: the integrator was fed malformed results (forces
             # of another shape) or the calculator refused the state the dynamics reached
@@ -788,6 +804,19 @@ TrajectoryFullError` when the disk is full); the file keeps every frame written 
         _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
         final.calc = calc
         return final
+
+
+class _WriterRefused(Exception):
+    """The trajectory writer refused a step's data (a ValueError or TypeError of the writer).
+
+    Kept apart from the errors the integrator raises, which run_md reports as an unstable or
+    malformed calculation: a refused write is the writer's cause, named as such.
+    """
+
+    def __init__(self, step, error):
+        super().__init__(step, error)
+        self.step = step
+        self.error = error
 
 
 class _Guard:

@@ -259,6 +259,7 @@ class H5MDWriter:
             try:
                 self._file = self._open("a")
                 _check_ours(self._file, self.path)
+                check_h5md_layout(self._file, self.path)
                 self._file[_GROUP]["position/step"][()]
             except (OSError, KeyError, ValueError) as err:
                 self._close_quietly()
@@ -813,6 +814,7 @@ def h5md_info(path):
     """
     with open_h5md(path) as f:
         _check_ours(f, path)
+        check_h5md_layout(f, path)
         group, meta = f[_GROUP], f[_META]
         n = int(meta.attrs["n_frames"])
         return {
@@ -850,6 +852,7 @@ def h5md_series(path, name):
     """
     with open_h5md(path) as f:
         _check_ours(f, path)
+        check_h5md_layout(f, path)
         meta = f[_META]
         if name not in meta["series"]:
             raise KeyError(f"{path} has no observable {name!r}; it has {list(meta['series'])}")
@@ -859,6 +862,96 @@ def h5md_series(path, name):
         last = int(f[_GROUP]["position/step"][n - 1]) if n else -1
     keep = int(np.searchsorted(step, last + 1))
     return step[:keep], time[:keep], value[:keep]
+
+
+def damaged_h5md(path, what):
+    """The ValueError naming a damaged H5MD file of run_md and what is wrong with it."""
+    return ValueError(f"{path} is damaged: {what}; it cannot be read as a trajectory of run_md "
+                      "(rewrite it, or resume the run into a new file)")
+
+
+def check_h5md_layout(f, path):
+    """The frame counts of an ase_electrolyte H5MD file whose datasets are all there and fit.
+
+    A dataset deleted or cut short (by a tool, a crash of a copy, a hand edit) otherwise
+    surfaces as h5py's ``KeyError``/``IndexError`` naming neither the file nor the dataset.
+
+    Returns
+    -------
+    n_frames, complete, n_stored, n_particles
+    """
+    meta = f["parameters/ase_electrolyte"]
+    required = ["particles/all/species", "particles/all/mass", "particles/all/position/value",
+                "particles/all/position/time", "particles/all/position/step",
+                "particles/all/box", "parameters/ase_electrolyte/pbc",
+                "parameters/ase_electrolyte/cell"]
+    if MOLECULE_INDEX in meta:
+        required += ["parameters/ase_electrolyte/species_name", "particles/all/charge"]
+    for name in required:
+        if name not in f:
+            raise damaged_h5md(path, f"it has no {name}")
+    for attr in ("n_frames", "complete"):
+        if attr not in meta.attrs:
+            raise damaged_h5md(path, f"parameters/ase_electrolyte has no attribute {attr!r}")
+    n_frames = meta.attrs["n_frames"]
+    if not isinstance(n_frames, (int, np.integer)) or n_frames < 0:
+        raise damaged_h5md(path, f"its frame counter n_frames is {n_frames}")
+    n_frames = int(n_frames)
+    group = f["particles/all"]
+    _check_box(f, path)
+    position = group["position/value"]
+    if position.ndim != 3 or position.shape[2] != 3:
+        raise damaged_h5md(path, f"particles/all/position/value has shape {position.shape}")
+    n_stored, n_particles = position.shape[:2]
+    if n_frames > n_stored:
+        raise damaged_h5md(path, f"it counts {n_frames} complete frames but stores {n_stored}")
+    per_atom = {"particles/all/species": (n_particles,), "particles/all/mass": (n_particles,)}
+    if MOLECULE_INDEX in meta:
+        per_atom.update({f"parameters/ase_electrolyte/{MOLECULE_INDEX}": (n_particles,),
+                         "parameters/ase_electrolyte/species_name": (n_particles,),
+                         "particles/all/charge": (n_particles,)})
+    for name, shape in per_atom.items():
+        if f[name].shape != shape:
+            raise damaged_h5md(path, f"{name} has shape {f[name].shape}, the trajectory "
+                                 f"{n_particles} atoms")
+    # every time series the reader takes frames from must hold all complete frames
+    series = {"particles/all/position/time": (), "particles/all/position/step": ()}
+    for name in ("velocity", "force"):
+        if name in group:
+            series[f"particles/all/{name}/value"] = (n_particles, 3)
+    if "edges" in group["box"]:
+        series["particles/all/box/edges/value"] = ((3, 3), (3,))
+    for name, tail in series.items():
+        if name not in f:
+            raise damaged_h5md(path, f"it has no {name}")
+        shape = f[name].shape
+        tails = tail if tail and isinstance(tail[0], tuple) else (tail,)
+        if len(shape) < 1 or shape[0] < n_frames or shape[1:] not in tails:
+            raise damaged_h5md(path, f"{name} has shape {shape} for {n_frames} frames of "
+                                 f"{n_particles} atoms")
+    return n_frames, bool(meta.attrs["complete"]), n_stored, n_particles
+
+
+def _check_box(f, path):
+    """The box of an H5MD file of run_md: a per-frame box exactly where the system is periodic.
+
+    A periodic file without box edges (deleted, or never written by another program) would be
+    read with no box at all by MDAnalysis' reader (distances without periodic images) or with
+    the start cell for every frame (wrong for NPT). (A box in a file periodic in no direction,
+    as early versions wrote, is left to the readers to ignore.)
+    """
+    pbc, cell = f[_META]["pbc"], f[_META]["cell"]
+    if pbc.shape != (3,) or cell.shape != (3, 3):
+        raise damaged_h5md(path, f"{_META}/pbc has shape {pbc.shape} and {_META}/cell "
+                                 f"{cell.shape}, not (3,) and (3, 3)")
+    pbc = np.asarray(pbc[()], dtype=bool)
+    box = f[_GROUP]["box"]
+    if "edges" in box and not isinstance(box["edges"], h5py.Group):
+        raise damaged_h5md(path, f"{_GROUP}/box/edges is one fixed box, not the per-frame "
+                                 "series (value, step, time) run_md writes")
+    if pbc.any() and "edges" not in box:
+        raise damaged_h5md(path, f"it is periodic (pbc {pbc.tolist()}) but stores no box "
+                                 f"({_GROUP}/box/edges): the cell of its frames is unknown")
 
 
 def _check_ours(f, path):
@@ -884,6 +977,7 @@ def read_h5md(path, index=-1):
     """
     with open_h5md(path) as f:
         _check_ours(f, path)
+        check_h5md_layout(f, path)
         group, meta = f[_GROUP], f[_META]
         n = int(meta.attrs["n_frames"])
         if not -n <= index < n:
@@ -922,4 +1016,5 @@ def start_positions(path):
     """Positions (Å) of the state the run that wrote ``path`` started from."""
     with open_h5md(path) as f:
         _check_ours(f, path)
+        check_h5md_layout(f, path)
         return f[_META]["start_positions"][()]

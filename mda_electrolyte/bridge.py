@@ -19,6 +19,7 @@ else by their Hill formula.
 
 from __future__ import annotations
 
+import io
 import math
 import time
 import warnings
@@ -37,6 +38,8 @@ from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get
 from ase_electrolyte.trajectory import (
     FORCE_TO_KJ_PER_MOL_ANGSTROM,
     VELOCITY_TO_ANGSTROM_PER_PS,
+    check_h5md_layout,
+    damaged_h5md,
     open_h5md,
 )
 
@@ -158,15 +161,24 @@ def read_ase_frames(path, index=":"):
         # ase would fail later with "'str' object has no attribute 'indices'"
         raise ValueError(f"index {index!r} is no frame selection; use ase.io.read syntax such "
                          "as ':', '-1' or '10:100:2'")
+    source, fmt = path, None
+    cut = _cut_dump_frame(path) if _is_lammps_dump(path) else None
+    if cut is not None:
+        # ase reads a cut last frame as a frame of fewer atoms, drops it, or fails with a
+        # RuntimeError or IndexError naming nothing; it reads the complete frames alone
+        end, n_complete = _warn_cut_dump(path, cut)
+        with open(path, "rb") as fh:
+            source = io.StringIO(fh.read(end).decode(errors="replace"))
+        fmt = "lammps-dump-text"
     try:
-        frames = ase.io.read(path, index=index)
+        frames = ase.io.read(source, index=index, format=fmt)
     except UnknownFileTypeError as err:
         raise ValueError(
             f"{path}: not a trajectory format that can be read ({err}); give an H5MD file of "
             "run_md, an ASE .traj/.extxyz file, or a LAMMPS data file with a dump"
         ) from None
     except (StopIteration, IndexError, KeyError, XYZError, ValueError, EOFError,
-            InvalidULMFileError) as err:
+            InvalidULMFileError, RuntimeError) as err:
         # what ase's parsers raise on a truncated, malformed or binary file (a cut .traj gives
         # a JSONDecodeError or a short buffer, a binary .extxyz a UnicodeDecodeError): none of
         # them names the file
@@ -177,6 +189,86 @@ def read_ase_frames(path, index=":"):
     if not frames:
         raise ValueError(f"{path} holds no frames")
     return list(frames)
+
+
+# --- LAMMPS dumps cut short ------------------------------------------------------------------
+_DUMP_FRAME = b"ITEM: TIMESTEP"
+
+
+def _is_lammps_dump(path):
+    from ase.io.formats import filetype
+
+    try:
+        return filetype(str(path), guess=False) == "lammps-dump-text"
+    except Exception:  # noqa: BLE001 - not recognised: ase.io.read names the problem
+        return False
+
+
+def _cut_dump_frame(path, block=1 << 22):
+    """How the last frame of a LAMMPS text dump is cut short, or ``None`` when it is whole.
+
+    A dump copied while LAMMPS writes it, or cut by a full disk or a killed job, ends inside
+    its last frame; MDAnalysis' reader then drops that frame without a word and ase reads it
+    with fewer atoms or fails naming nothing. Only the last frame is parsed: the frames are
+    counted by their ``ITEM: TIMESTEP`` lines.
+
+    Returns
+    -------
+    tuple or None
+        ``(offset, n_complete, what)``: the byte offset where the cut frame starts, the number
+        of complete frames before it and what is missing.
+    """
+    n_frames, last, tail, offset = 0, -1, b"", 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(block):
+            data = tail + chunk
+            n_frames += data.count(_DUMP_FRAME)
+            k = data.rfind(_DUMP_FRAME)
+            if k >= 0:
+                last = offset - len(tail) + k
+            # an occurrence across two blocks is counted once: in the block where it ends
+            tail = data[-(len(_DUMP_FRAME) - 1):]
+            offset += len(chunk)
+        if last < 0:
+            return None
+        fh.seek(last)
+        text = fh.read()
+    k = n_frames - 1
+    lines = text.split(b"\n")
+    ends_cut = not text.endswith(b"\n")
+    if not ends_cut:
+        lines = lines[:-1]
+    header = {line.strip(): i for i, line in enumerate(lines) if line.startswith(b"ITEM:")}
+    step = lines[1].strip().decode(errors="replace") if len(lines) > 1 else "not written"
+    where = f"frame {k} (timestep {step})"
+    count = header.get(b"ITEM: NUMBER OF ATOMS")
+    atoms_at = next((i for i, line in enumerate(lines) if line.startswith(b"ITEM: ATOMS")), None)
+    try:
+        n_atoms = int(lines[count + 1]) if count is not None else None
+    except (IndexError, ValueError):
+        n_atoms = None
+    if n_atoms is None or atoms_at is None or (count + 1 == len(lines) - 1 and ends_cut):
+        return last, k, f"{where} ends inside its header"
+    got = len(lines) - atoms_at - 1
+    if got < n_atoms:
+        return last, k, f"{where} holds {max(got, 0)} of its {n_atoms} atom lines"
+    if ends_cut and got == n_atoms:
+        return last, k, f"{where} ends inside the line of its last atom"
+    return None
+
+
+def _warn_cut_dump(path, cut):
+    """Warn that a dump's last frame is cut short; the (byte end, count) of the whole frames."""
+    end, n_complete, what = cut
+    if n_complete == 0:
+        raise ValueError(f"{path}: {what} (the file was cut short, or is still being "
+                         "written): it holds no complete frame")
+    warnings.warn(
+        f"{path}: {what} (the file was cut short, or is still being written): reading its "
+        f"{n_complete} complete frames without it",
+        stacklevel=4,
+    )
+    return end, n_complete
 
 
 # --- topology ------------------------------------------------------------------------------
@@ -422,7 +514,7 @@ def _read_h5md_universe(path, retry):
                 "read it with MDAnalysis.Universe(topology, path) instead"
             )
         group, meta = f["particles/all"], f["parameters/ase_electrolyte"]
-        n_frames, complete, n_stored, n_particles = _check_h5md_layout(f, path)
+        n_frames, complete, n_stored, n_particles = check_h5md_layout(f, path)
         numbers = group["species"][()]
         masses = group["mass"][()]
         times = group["position/time"][:n_frames].astype(np.float64)
@@ -478,6 +570,8 @@ def _read_h5md_universe(path, retry):
             f"{path}: partly periodic (pbc {pbc.tolist()}): the Universe gets no box",
             stacklevel=4,
         )
+    if not pbc.all():
+        # also a cluster whose file stores a box (early versions wrote one): not wrapped
         reader = _NoBoxH5MDReader
     u = _empty_universe(
         numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
@@ -498,86 +592,22 @@ class _NoBoxH5MDReader(H5MDReader):
         return ts
 
 
-def _damaged(path, what):
-    return ValueError(f"{path} is damaged: {what}; it cannot be read as a trajectory of run_md "
-                      "(rewrite it, or resume the run into a new file)")
-
-
-def _check_h5md_layout(f, path):
-    """The frame counts of an ase_electrolyte H5MD file whose datasets are all there and fit.
-
-    A dataset deleted or cut short (by a tool, a crash of a copy, a hand edit) otherwise
-    surfaces as h5py's ``KeyError``/``IndexError`` naming neither the file nor the dataset.
-
-    Returns
-    -------
-    n_frames, complete, n_stored, n_particles
-    """
-    meta = f["parameters/ase_electrolyte"]
-    required = ["particles/all/species", "particles/all/mass", "particles/all/position/value",
-                "particles/all/position/time", "particles/all/position/step",
-                "particles/all/box", "parameters/ase_electrolyte/pbc"]
-    if MOLECULE_INDEX in meta:
-        required += ["parameters/ase_electrolyte/species_name", "particles/all/charge"]
-    for name in required:
-        if name not in f:
-            raise _damaged(path, f"it has no {name}")
-    for attr in ("n_frames", "complete"):
-        if attr not in meta.attrs:
-            raise _damaged(path, f"parameters/ase_electrolyte has no attribute {attr!r}")
-    n_frames = meta.attrs["n_frames"]
-    if not isinstance(n_frames, (int, np.integer)) or n_frames < 0:
-        raise _damaged(path, f"its frame counter n_frames is {n_frames}")
-    n_frames = int(n_frames)
-    group = f["particles/all"]
-    position = group["position/value"]
-    if position.ndim != 3 or position.shape[2] != 3:
-        raise _damaged(path, f"particles/all/position/value has shape {position.shape}")
-    n_stored, n_particles = position.shape[:2]
-    if n_frames > n_stored:
-        raise _damaged(path, f"it counts {n_frames} complete frames but stores {n_stored}")
-    per_atom = {"particles/all/species": (n_particles,), "particles/all/mass": (n_particles,)}
-    if MOLECULE_INDEX in meta:
-        per_atom.update({f"parameters/ase_electrolyte/{MOLECULE_INDEX}": (n_particles,),
-                         "parameters/ase_electrolyte/species_name": (n_particles,),
-                         "particles/all/charge": (n_particles,)})
-    for name, shape in per_atom.items():
-        if f[name].shape != shape:
-            raise _damaged(path, f"{name} has shape {f[name].shape}, the trajectory "
-                                 f"{n_particles} atoms")
-    # every time series the reader takes frames from must hold all complete frames
-    series = {"particles/all/position/time": (), "particles/all/position/step": ()}
-    for name in ("velocity", "force"):
-        if name in group:
-            series[f"particles/all/{name}/value"] = (n_particles, 3)
-    if "edges" in group["box"]:
-        series["particles/all/box/edges/value"] = None
-    for name, tail in series.items():
-        if name not in f:
-            raise _damaged(path, f"it has no {name}")
-        shape = f[name].shape
-        if len(shape) < 1 or shape[0] < n_frames or (tail is not None and shape[1:] != tail):
-            raise _damaged(path, f"{name} has shape {shape} for {n_frames} frames of "
-                                 f"{n_particles} atoms")
-    return n_frames, bool(meta.attrs["complete"]), n_stored, n_particles
-
-
 def _check_h5md_values(path, numbers, masses, times):
     """Elements, masses and frame times of an H5MD file that a reader can trust."""
     bad = np.flatnonzero((numbers < 1) | (numbers >= len(chemical_symbols)))
     if bad.size:
-        raise _damaged(path, f"particles/all/species of atoms {bad[:10].tolist()} is "
+        raise damaged_h5md(path, f"particles/all/species of atoms {bad[:10].tolist()} is "
                              f"{numbers[bad[0]]}, no element")
     bad = np.flatnonzero(~(np.isfinite(masses) & (masses > 0)))
     if bad.size:
-        raise _damaged(path, f"particles/all/mass of atoms {bad[:10].tolist()} is "
+        raise damaged_h5md(path, f"particles/all/mass of atoms {bad[:10].tolist()} is "
                              f"{masses[bad[0]]}, not a positive mass")
     if not np.all(np.isfinite(times)):
-        raise _damaged(path, "particles/all/position/time holds non-finite times")
+        raise damaged_h5md(path, "particles/all/position/time holds non-finite times")
     back = np.flatnonzero(np.diff(times) <= 0)
     if back.size:
         k = int(back[0]) + 1
-        raise _damaged(path, f"frame {k} is at {times[k]} ps, not after frame {k - 1} "
+        raise damaged_h5md(path, f"frame {k} is at {times[k]} ps, not after frame {k - 1} "
                              f"({times[k - 1]} ps)")
 
 
@@ -589,6 +619,9 @@ def _from_lammps(data, dump, units, atom_style, dt):
     for path in (data, dump):
         if not Path(path).is_file():
             raise FileNotFoundError(f"no such file: {path}")
+    # MDAnalysis drops a cut last frame without a word, or fails inside a cut line
+    cut = _cut_dump_frame(dump)
+    n_whole = None if cut is None else _warn_cut_dump(dump, cut)[1]
     # MDAnalysis' parsers fail with "invalid literal for int()" and the like, naming no file
     try:
         top = mda.Universe(str(data), topology_format="DATA", **kwargs)
@@ -599,7 +632,7 @@ def _from_lammps(data, dump, units, atom_style, dt):
         traj = mda.Universe(
             str(data), str(dump), topology_format="DATA", format="LAMMPSDUMP", dt=1.0, **kwargs
         )
-    except (ValueError, IndexError, KeyError) as err:
+    except (ValueError, IndexError, KeyError, EOFError) as err:
         raise ValueError(f"{dump}: cannot be read as a LAMMPS dump of {data} "
                          f"({top.atoms.n_atoms} atoms): {err}") from None
     n_top, n_traj = top.atoms.n_atoms, traj.trajectory.n_atoms
@@ -612,8 +645,9 @@ def _from_lammps(data, dump, units, atom_style, dt):
     has_v = traj.trajectory.ts.has_velocities
     has_f = traj.trajectory.ts.has_forces
     velocities, forces, positions, dims = [], [], [], []
+    frames = traj.trajectory if n_whole is None else traj.trajectory[:n_whole]
     try:
-        for ts in traj.trajectory:
+        for ts in frames:
             if ts.dimensions is None or not np.all(np.isfinite(ts.dimensions)) \
                     or np.any(ts.dimensions[:3] <= 0):
                 raise ValueError(f"{dump}: frame {ts.frame} has no valid box (BOX BOUNDS give "

@@ -1,0 +1,268 @@
+"""Trajectories as other programs, tools and crashes leave them: H5MD files without their box,
+LAMMPS dumps cut inside their last frame, and a trajectory writer that refuses a step's data
+during run_md. Each ends in a clear error before work, or in the right frames with a warning."""
+
+import warnings
+
+import ase.io
+import h5py
+import numpy as np
+import pytest
+from ase.build import bulk, molecule
+from ase.calculators.lj import LennardJones
+
+from ase_electrolyte.md import MDInstabilityError, run_md
+from ase_electrolyte.trajectory import (
+    H5MDWriter,
+    h5md_info,
+    h5md_series,
+    read_h5md,
+    start_positions,
+)
+from mda_electrolyte.bridge import _cut_dump_frame, from_ase, read_ase_frames
+
+
+def _lj():
+    return LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+
+
+def _argon(pbc=True):
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True)
+    atoms.pbc = pbc
+    atoms.calc = _lj()
+    return atoms
+
+
+def _written(path, atoms, n=3):
+    with H5MDWriter(path, atoms) as w:
+        for k in range(n):
+            atoms.positions[0, 0] += 0.01
+            w.write(atoms, step=k, time=0.1 * k)
+    return path
+
+
+# --- H5MD files and their box ------------------------------------------------------------------
+def _no_edges(f):
+    del f["particles/all/box/edges"]
+
+
+def _fixed_edges(f):
+    cell = f["parameters/ase_electrolyte/cell"][()]
+    del f["particles/all/box/edges"]
+    f["particles/all/box/edges"] = cell  # one box for all frames: valid H5MD, not ours
+
+
+def _flat_edges(f):
+    g = f["particles/all/box/edges"]
+    n = g["value"].shape[0]
+    del g["value"]
+    g["value"] = np.ones((n, 2, 2))
+
+
+def _no_cell(f):
+    del f["parameters/ase_electrolyte/cell"]
+
+
+def _bad_pbc(f):
+    del f["parameters/ase_electrolyte/pbc"]
+    f["parameters/ase_electrolyte/pbc"] = np.array([True, True])
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (_no_edges, r"periodic \(pbc \[True, True, True\]\) but stores no box"),
+        (_fixed_edges, "box/edges is one fixed box, not the per-frame series"),
+        (_flat_edges, r"box/edges/value has shape \(3, 2, 2\)"),
+        (_no_cell, "it has no parameters/ase_electrolyte/cell"),
+        (_bad_pbc, r"pbc has shape \(2,\)"),
+    ],
+)
+def test_an_h5md_file_without_a_usable_box_is_refused_by_every_reader(edit, match, tmp_path):
+    path = _written(tmp_path / "run.h5md", _argon())
+    with h5py.File(path, "a") as f:
+        edit(f)
+    before = path.read_bytes()
+    # without the check: a Universe without a box (RDFs without periodic images), the start
+    # cell for every frame, or h5py's KeyError naming neither file nor dataset
+    for read in (from_ase, read_h5md, h5md_info, start_positions,
+                 lambda p: h5md_series(p, "density")):
+        with pytest.raises(ValueError, match=match):
+            read(path)
+    with pytest.raises(ValueError, match=f"{match}.*cannot be resumed"):
+        H5MDWriter(path, _argon(), mode="a")
+    with pytest.raises(ValueError, match="cannot be read as an H5MD trajectory.*overwrite=True"):
+        run_md(_argon(), ensemble="nve", steps=2, timestep_fs=1.0, temperature_K=50,
+               trajectory=path, progress=False)
+    assert path.read_bytes() == before
+
+
+def test_a_cluster_file_that_stores_a_box_is_read_without_one(tmp_path):
+    cluster = _argon(pbc=False)
+    path = _written(tmp_path / "cluster.h5md", cluster)
+    u = from_ase(path)
+    assert u.dimensions is None
+    u.trajectory.close()
+    # early versions wrote a box also for clusters: MDAnalysis would wrap the cluster in it
+    with h5py.File(path, "a") as f:
+        box = f["particles/all/box"].create_group("edges")
+        box["value"] = np.tile(np.eye(3) * 3.0, (3, 1, 1))
+        box["step"] = np.arange(3)
+        box["time"] = 0.1 * np.arange(3)
+    u = from_ase(path)
+    assert u.trajectory.n_frames == 3
+    assert all(ts.dimensions is None for ts in u.trajectory)
+    np.testing.assert_allclose(u.trajectory[2].positions, read_h5md(path, 2).positions,
+                               atol=1e-5)
+
+
+# --- LAMMPS dumps cut inside their last frame --------------------------------------------------
+def _dump_pair(tmp_path, n_frames=3):
+    atoms = bulk("Cu", cubic=True).repeat(2)
+    ase.io.write(tmp_path / "data.lmp", atoms, format="lammps-data", masses=True,
+                 atom_style="atomic")
+    rng = np.random.default_rng(0)
+    frames, text = [], ""
+    for k in range(n_frames):
+        pos = atoms.positions + rng.normal(scale=0.02, size=atoms.positions.shape)
+        frames.append(pos)
+        text += (f"ITEM: TIMESTEP\n{10 * k}\nITEM: NUMBER OF ATOMS\n{len(atoms)}\n"
+                 "ITEM: BOX BOUNDS pp pp pp\n")
+        text += "".join(f"0.0 {x}\n" for x in np.diag(atoms.cell.array))
+        text += "ITEM: ATOMS id type x y z\n"
+        text += "".join(f"{i + 1} 1 {p[0]:.6f} {p[1]:.6f} {p[2]:.6f}\n" for i, p in enumerate(pos))
+    return tmp_path / "data.lmp", text, np.array(frames)
+
+
+def _readers(data):
+    return {
+        "ase": lambda dump: [a.positions for a in read_ase_frames(dump)],
+        "mdanalysis": lambda dump: [
+            ts.positions.copy()
+            for ts in from_ase(data, dump=dump, dt=0.01,
+                               lammps_atom_style="id type x y z").trajectory
+        ],
+    }
+
+
+# where the last frame is cut: (bytes kept from the end of the whole file) -> what is missing
+_CUTS = {
+    "after its TIMESTEP item": (lambda t, last: last + len("ITEM: TIMESTEP\n"), "timestep not"),
+    "inside the atom count": (lambda t, last: t.index("ITEM: NUMBER", last) + 8, "its header"),
+    "inside the box": (lambda t, last: t.index("ITEM: BOX", last) + 30, "its header"),
+    "after the ATOMS item": (lambda t, last: t.index("ITEM: ATOMS", last) + 25,
+                             "0 of its 32 atom lines"),
+    "five atoms short": (lambda t, last: len(t) - 5 * 33, r"2\d of its 32 atom lines"),
+    "inside the last atom's line": (lambda t, last: len(t) - 7, "inside the line of its last"),
+}
+
+
+@pytest.mark.parametrize("reader", ["ase", "mdanalysis"])
+@pytest.mark.parametrize("cut", list(_CUTS))
+def test_a_dump_cut_inside_its_last_frame_warns_and_gives_the_whole_frames(cut, reader,
+                                                                           tmp_path):
+    data, text, frames = _dump_pair(tmp_path)
+    last = text.rindex("ITEM: TIMESTEP")
+    keep, what = _CUTS[cut]
+    dump = tmp_path / "cut.lammpstrj"
+    dump.write_text(text[: keep(text, last)])
+    with pytest.warns(UserWarning, match=rf"cut\.lammpstrj: frame 2 .*{what}.*reading its 2 "
+                                         "complete frames"):
+        got = _readers(data)[reader](dump)
+    # without the check: silently 2 frames, a third of fewer atoms, or a RuntimeError
+    assert len(got) == 2
+    np.testing.assert_allclose(np.array(got), frames[:2], atol=1e-5)
+
+
+@pytest.mark.parametrize("reader", ["ase", "mdanalysis"])
+def test_a_whole_dump_reads_silently_and_a_dump_without_a_whole_frame_is_refused(reader,
+                                                                                 tmp_path):
+    data, text, frames = _dump_pair(tmp_path)
+    dump = tmp_path / "d.lammpstrj"
+    dump.write_text(text)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*cut short")
+        assert len(_readers(data)[reader](dump)) == 3
+        # cut exactly between two frames: nothing is missing, nothing to say
+        dump.write_text(text[: text.rindex("ITEM: TIMESTEP")])
+        assert len(_readers(data)[reader](dump)) == 2
+    dump.write_text(text[: text.index("ITEM: ATOMS") + len("ITEM: ATOMS id type x y z\n")])
+    with pytest.raises(ValueError, match=r"frame 0 \(timestep 0\) holds 0 of its 32 atom "
+                                         "lines.*no complete frame"):
+        _readers(data)[reader](dump)
+
+
+def test_the_cut_frame_is_found_across_read_blocks(tmp_path):
+    _, text, _ = _dump_pair(tmp_path, n_frames=4)
+    dump = tmp_path / "d.lammpstrj"
+    dump.write_text(text[:-50])
+    whole = _cut_dump_frame(dump)
+    assert whole[1] == 3 and whole[0] == text.rindex("ITEM: TIMESTEP")
+    # blocks that split 'ITEM: TIMESTEP' at every position count every frame once
+    for block in (5, 7, 13, 14, 15, 64):
+        assert _cut_dump_frame(dump, block=block) == whole
+
+
+# --- run_md: a writer's refusal is not a physics blow-up ---------------------------------------
+class _GrowingLJ(LennardJones):
+    """LJ that starts reporting a committee spread after some evaluations (a result the first
+    frames did not have: the writer refuses frames of other observables)."""
+
+    def __init__(self, from_call):
+        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+        self.calls, self.from_call = 0, from_call
+
+    def calculate(self, *args, **kwargs):
+        super().calculate(*args, **kwargs)
+        self.calls += 1
+        if self.calls >= self.from_call:
+            self.results["max_forces_std"] = 0.01
+
+
+def _refusing_series(monkeypatch):
+    def refuse(self, atoms, step, time, observables=None):
+        if step >= 3:
+            raise ValueError("observable pressure_tensor has shape (2, 2), stored (3, 3)")
+        return original(self, atoms, step, time, observables)
+
+    original = H5MDWriter.write_observables
+    monkeypatch.setattr(H5MDWriter, "write_observables", refuse)
+    return _lj(), "shape \\(2, 2\\)", 3
+
+
+@pytest.mark.parametrize("case", ["new observable at a frame", "refused per-step sample"])
+def test_a_step_the_writer_refuses_is_named_as_the_writers_error(case, tmp_path, monkeypatch):
+    if case == "new observable at a frame":
+        calc, match, step = _GrowingLJ(from_call=5), "every frame needs the same ones", 4
+    else:
+        calc, match, step = _refusing_series(monkeypatch)
+    atoms = _argon()
+    atoms.calc = calc
+    path = tmp_path / "run.h5md"
+    with pytest.raises(ValueError, match=rf"step {step}: the trajectory writer refused the "
+                                         rf"step's data \(.*{match}.*\); .*run\.h5md keeps 2 "
+                                         r"frames up to step 2") as err:
+        run_md(atoms, ensemble="nvt", steps=10, timestep_fs=1.0, temperature_K=50,
+               trajectory=path, write_interval=2, progress=False)
+    # not reported as an unstable integration or a malformed calculator result
+    assert not isinstance(err.value, MDInstabilityError)
+    assert "integration failed" not in str(err.value)
+    info = h5md_info(path)
+    assert info["n_frames"] == 2 and not info["complete"]
+
+
+def test_a_genuine_blow_up_is_still_an_instability(tmp_path):
+    class _NaN(LennardJones):
+        calls = 0
+
+        def calculate(self, *args, **kwargs):
+            super().calculate(*args, **kwargs)
+            _NaN.calls += 1
+            if _NaN.calls >= 4:
+                self.results["forces"][0, 0] = np.nan
+
+    atoms = molecule("H2", vacuum=4.0, pbc=True)
+    atoms.calc = _NaN(sigma=0.7, epsilon=0.1, rc=3.0, smooth=True)
+    with pytest.raises(MDInstabilityError, match="non-finite forces"):
+        run_md(atoms, ensemble="nve", steps=10, timestep_fs=0.5, temperature_K=50,
+               trajectory=tmp_path / "r.h5md", write_interval=1, progress=False)
