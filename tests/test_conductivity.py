@@ -344,7 +344,7 @@ def test_report_registration(tmp_path, independent):
     assert (tmp_path / summary["diffusion"]["plot"]).exists()
     assert abs(sigma_eh.value - sigma_gk.value) < 3 * np.hypot(sigma_eh.stderr, sigma_gk.stderr)
     stored = json.loads((tmp_path / "summary.json").read_text())
-    assert stored["diffusion"]["n_ions"] == {"AN": 4, "LI": 4}
+    assert stored["diffusion"]["settings"]["n_ions"] == {"AN": 4, "LI": 4}
     # every number is an Estimate dict with its verdict and the way its error was obtained
     assert stored["green_kubo_conductivity"]["conductivity"] == sigma_gk.to_dict()
     assert "10 contiguous blocks" in stored["einstein_helfand_conductivity"]["conductivity"][
