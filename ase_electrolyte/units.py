@@ -91,6 +91,9 @@ UNITS = {
     "K": ("temperature", 1.0),
     # Onsager coefficients: mol / (J · m · s) reported per volume, see mda_electrolyte.onsager
     "mol/(J·m·s)": ("onsager", 1.0),
+    # angles (solvation-shell geometry): degrees, the unit the papers plot
+    "°": ("angle", 1.0),
+    "rad": ("angle", 180.0 / 3.141592653589793),
     # dimensionless
     "1": ("dimensionless", 1.0),
     "%": ("dimensionless", 0.01),
@@ -99,7 +102,7 @@ UNITS = {
 _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³": "g/cm^3",
             "kg/m³": "kg/m^3", "mPa s": "mPa·s", "Pa s": "Pa·s", "A^2/ps": "Å^2/ps",
             "": "1", "dimensionless": "1", "1e-9 m²/s": "1e-9 m^2/s",
-            "eV/Å³": "eV/Å^3"}
+            "eV/Å³": "eV/Å^3", "deg": "°", "degree": "°", "degrees": "°"}
 
 
 def _lookup(unit):

@@ -358,7 +358,7 @@ def _angle_entry(counts, total, edges, estimate=None):
     density = counts / (n * np.diff(edges)) if n else counts.astype(float)
     mean = float(total / n) if n else None
     if estimate is None and n:
-        estimate = Estimate.invalid(mean, np.nan, "1", METHODS["none"], NO_TYPE_ANGLE_ERROR,
+        estimate = Estimate.invalid(mean, np.nan, "°", METHODS["none"], NO_TYPE_ANGLE_ERROR,
                                     n_samples=0)
     return {"density": density, "mean": mean, "estimate": estimate, "n": n}
 
@@ -376,7 +376,7 @@ def angle_mean_estimate(frame_sums, frame_counts, n_cations, what="mean angle"):
     Returns
     -------
     Estimate or None
-        Unit ``"1"`` (the value in degrees); ``None`` when no such angle occurred.
+        Unit ``"°"`` (degrees); ``None`` when no such angle occurred.
     """
     frame_sums = np.asarray(frame_sums, dtype=np.float64)
     frame_counts = np.asarray(frame_counts, dtype=np.float64)
@@ -385,7 +385,7 @@ def angle_mean_estimate(frame_sums, frame_counts, n_cations, what="mean angle"):
         return None
     mean = frame_sums.sum() / total
     z = mean + (frame_sums - mean * frame_counts) / frame_counts.mean()
-    est = frame_average(z, n_cations, what=f"{what} (degrees)")
+    est = frame_average(z, n_cations, unit="°", what=what)
     # the linearised series averages to the ratio up to rounding: report the ratio itself
     return replace(est, value=float(mean))
 
