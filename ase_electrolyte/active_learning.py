@@ -15,9 +15,9 @@ label.
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
@@ -435,8 +435,10 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     Raises
     ------
     ValueError
-        An unknown ``method``, no frames, ``n`` not a positive integer, or an ``out`` that is
-        a folder or inside a file (before any model evaluation).
+        An unknown ``method``, no frames, ``n`` not a positive integer, an ``out`` that is
+        a folder or inside a file, or a ``candidates`` file that cannot be read as frames
+        (see :func:`ase_electrolyte.finetuning.read_frames_file`), before any model
+        evaluation.
     """
     import ase.io
 
@@ -447,10 +449,10 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     if out is not None:
         # checked before the descriptors are computed, which is the expensive part
         out = check_output_path(out, "out")
-    if isinstance(candidates, (str, Path)):
-        if not Path(candidates).exists():
-            raise FileNotFoundError(f"no candidates file {candidates}")
-        frames = ase.io.read(candidates, index=":")
+    if isinstance(candidates, (str, os.PathLike)):
+        from .finetuning import read_frames_file
+
+        frames = read_frames_file(candidates, "candidates")
     else:
         frames = list(candidates)
     if not frames:

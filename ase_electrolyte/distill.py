@@ -39,8 +39,10 @@ def relabel(frames, committee, **calc_options):
     TypeError
         ``committee`` is one model (a string or path) or a frame is not an Atoms.
     ValueError
-        A frame with no atoms, non-finite positions, a degenerate cell or atoms closer than
-        0.1 Å; raised before the teacher is loaded.
+        A file that cannot be read as frames (see
+        :func:`ase_electrolyte.finetuning.read_frames_file`), a frame with no atoms,
+        non-finite positions, a degenerate cell or atoms closer than 0.1 Å; raised before the
+        teacher is loaded.
 
     Returns
     -------
@@ -49,8 +51,6 @@ def relabel(frames, committee, **calc_options):
         ``info["teacher_max_forces_std"]`` (eV/Å) and ``info["teacher_energy_std"]`` (eV), the
         committee spread on that frame.
     """
-    import ase.io
-
     from .calculator import Calculator
 
     if not hasattr(committee, "members") and (
@@ -60,7 +60,9 @@ def relabel(frames, committee, **calc_options):
             "committee must be a committee calculator or a list of two or more models, not "
             f"{committee!r}")
     if isinstance(frames, (str, os.PathLike)):
-        frames = ase.io.read(frames, index=":")
+        from .finetuning import read_frames_file
+
+        frames = read_frames_file(frames, "frames")
     frames = list(frames)
     # every frame is checked before the teacher is loaded and the first frame evaluated
     for k, atoms in enumerate(frames):

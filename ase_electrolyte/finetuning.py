@@ -12,6 +12,7 @@ here.
 from __future__ import annotations
 
 import csv
+import os
 import random
 import shutil
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from ase.units import GPa
 from .atomic_file import atomic_path, check_output_path, save_figure, write_text_atomic
 from .atoms_checks import check_atoms, check_flag, check_number
 
-__all__ = ["finetune", "FinetuneResult", "read_labelled", "label_errors",
+__all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "label_errors",
            "check_finetune_options"]
 
 # forces (eV/Å) and energies (eV/atom) beyond these are not eV-based units for any liquid or
@@ -96,8 +97,11 @@ def read_labelled(source, *, what="training data"):
 
     Raises
     ------
+    FileNotFoundError
+        No such file.
     ValueError
-        No frames, a frame of no atom, non-finite positions or a degenerate periodic cell, a
+        A file that cannot be read as frames (see :func:`read_frames_file`), no frames, a
+        frame of no atom, non-finite positions or a degenerate periodic cell, a
         frame without energy or forces, non-finite labels, or labels whose size says they are
         not in eV, eV/Å and eV/Å³.
     """
@@ -105,18 +109,8 @@ def read_labelled(source, *, what="training data"):
 
     if isinstance(source, Atoms):
         frames = [source]
-    elif isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.exists():
-            raise FileNotFoundError(f"{what}: no file {path}")
-        import ase.io
-
-        if path.suffix == ".db":
-            from ase.db import connect
-
-            frames = [row.toatoms() for row in connect(path).select()]
-        else:
-            frames = ase.io.read(path, index=":")
+    elif isinstance(source, (str, os.PathLike)):
+        frames = read_frames_file(source, what)
     else:
         frames = list(source)
     if not frames:
@@ -174,6 +168,83 @@ def read_labelled(source, *, what="training data"):
         copy.calc = SinglePointCalculator(copy, **labels)
         out.append(copy)
     return out
+
+
+def read_frames_file(path, what):
+    """The frames of an extxyz (or other ase.io) file or an ASE database, read without change.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    what : str
+        Name of the data set, for messages.
+
+    Returns
+    -------
+    list of ase.Atoms
+        Possibly empty (an ASE database without rows).
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        Naming ``what`` and the file: a folder, an empty file, a format ase.io does not know, a
+        malformed or truncated file, a ``.db`` that is not an ASE database. ase's own errors
+        (``UnknownFileTypeError``, ``XYZError``, sqlite's ``DatabaseError``) named neither,
+        and ``ase.db.connect`` wrote its tables into an empty or foreign ``.db`` file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what}: no file {path}")
+    if path.is_dir():
+        raise ValueError(f"{what}: {path} is a folder, not a file of frames")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{what}: {path} is empty")
+    if path.suffix == ".db":
+        _check_ase_database(path, what)
+        from ase.db import connect
+
+        return [row.toatoms() for row in connect(path).select()]
+    from ase.io.formats import UnknownFileTypeError, filetype, get_ioformat
+
+    from mda_electrolyte.bridge import read_ase_frames
+
+    try:
+        get_ioformat(filetype(str(path)))
+    except UnknownFileTypeError as err:
+        raise ValueError(
+            f"{what}: {path} is not a file of frames ase.io can read ({err}); give an extxyz "
+            "file or an ASE database (.db)"
+        ) from None
+    try:
+        return read_ase_frames(path)
+    except ValueError as err:
+        if "holds no frames" in str(err):
+            return []
+        raise ValueError(f"{what}: {err}") from None
+
+
+def _check_ase_database(path, what):
+    """ValueError unless ``path`` is an SQLite file holding ASE's ``systems`` table.
+
+    Checked read-only: :func:`ase.db.connect` creates its tables in any SQLite file.
+    """
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as err:
+        raise ValueError(f"{what}: {path} is not an ASE database ({err})") from None
+    if "systems" not in tables:
+        raise ValueError(
+            f"{what}: {path} is an SQLite file but not an ASE database (no 'systems' table; "
+            f"it holds {sorted(tables) or 'no table'})"
+        )
 
 
 def _label_array(value, sizes, name, where, expected=None):
@@ -243,8 +314,9 @@ def _base_checkpoint(base):
     from .models import _NAMED
 
     text = str(base)
-    if text in _NAMED:
-        spec = _NAMED[text]
+    # registered names in any case, as ase_electrolyte.Calculator and the CLI read them
+    spec = _NAMED.get(text.lower())
+    if spec is not None:
         if spec.backend != "sevennet":
             raise ValueError(
                 f"finetune trains SevenNet models; {text!r} is a {spec.backend} model"

@@ -307,3 +307,26 @@ def test_one_member_says_it_has_no_spread(tmp_path, monkeypatch):
     two = finetune(TINY, emt_copper(2), epochs=1, ensemble=2, out=tmp_path / "b",
                    device="cpu", plot=False)
     assert finetuning.ONE_MEMBER_NOTE not in two.notes
+
+
+@pytest.mark.parametrize("spelling", ["SevenNet-0", "SEVENNET-0", "sevennet-0"])
+def test_a_registered_base_is_found_in_any_case(spelling):
+    from ase_electrolyte.finetuning import _base_checkpoint
+
+    # as ase_electrolyte.Calculator and the CLI read names: "SevenNet-0" was 'not registered'
+    path, config = _base_checkpoint(spelling)
+    assert config is None
+    assert path == _base_checkpoint("sevennet-0")[0]
+    assert "SevenNet_0__11Jul2024" in str(path)
+
+
+@pytest.mark.parametrize("base, message", [
+    ("CHGNet-0.3.0", "'CHGNet-0.3.0' is a chgnet model"),
+    ("SevenNet-MF-0", "multi-fidelity 'SevenNet-MF-0' is not supported"),
+    ("sevennet-9", "base must be a registered SevenNet name"),
+])
+def test_a_base_that_cannot_be_fine_tuned_is_named(base, message):
+    from ase_electrolyte.finetuning import _base_checkpoint
+
+    with pytest.raises(ValueError, match=message):
+        _base_checkpoint(base)

@@ -364,15 +364,17 @@ def test_task_runs_analyses_and_reports_their_numbers(tmp_path):
     assert out["status"] == "done", out.get("traceback")
     assert out["analyses"] == {"diffusion": "done"}
     report = json.loads((tmp_path / "tasks" / task.id / "analysis" / "summary.json").read_text())
-    species = set(report["diffusion"]["D_m2_per_s"])
+    # the report holds one Estimate per species (value, stderr, unit, verdict)
+    estimates = report["diffusion"]["D"]
+    species = set(estimates)
     assert {"Li", "PF6"} <= species
     for ion in species:
         prop = out["properties"][f"D_{ion}"]
-        assert prop["value"] == report["diffusion"]["D_m2_per_s"][ion]
-        assert prop["stderr"] == report["diffusion"]["D_err_m2_per_s"][ion]
-        assert prop["unit"] == "m^2/s"
+        assert prop["value"] == estimates[ion]["value"] > 0
+        assert prop["stderr"] == estimates[ion]["stderr"] > 0
+        assert prop["unit"] == estimates[ion]["unit"] == "m^2/s"
         # the analysis' own verdict: "valid", else why the MSD is not diffusive
-        own = report["diffusion"]["verdict"][ion]
+        own = estimates[ion]["verdict"]
         assert prop["verdict"] == own and prop["converged"] == (own == "valid")
     # NVT production: the density is the box's, and marked as not measured
     assert not out["properties"]["density"]["converged"]
@@ -895,6 +897,26 @@ def test_local_cluster_workers_keep_glibc_allocation_defaults(monkeypatch):
     ({"protocol": {**PROTOCOL, "production_ensemble": "nvt", "timestep_fs": 5.0,
                    "production_ps": 0.002, "write_interval_fs": 1.0}},
      "shorter than one frame interval"),
+    # text fields given as lists, numbers or flags were str()-ed: a plan named "['a', 'b']",
+    # a label "True", a model looked up as "['sevennet-0']"
+    ({"name": ["a", "b"]}, r"name must be a non-empty text in quotes, not \['a', 'b'\]"),
+    ({"name": 5}, "name must be a non-empty text in quotes, not 5"),
+    ({"name": " "}, "name must be a non-empty text in quotes, not ' '"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0, "label": True}]},
+     "composition 1: label must be a non-empty text in quotes, not True"),
+    ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0, "label": 7}]},
+     "composition 1: label must be a non-empty text in quotes, not 7"),
+    ({"model": {"name": ["sevennet-0"]}},
+     r"model name must be a non-empty text in quotes, not \['sevennet-0'\]"),
+    ({"model": {"file": ["a.pth", "b.pth"]}}, "model file must be a non-empty text in quotes"),
+    ({"model": {"calculator": [f"{MODELS}:lj"]}},
+     "model calculator must be a non-empty text in quotes"),
+    # a registered model's modal, checked as Calculator checks it: it failed every task
+    ({"model": {"name": "sevennet-mf-0"}}, "'sevennet-mf-0' is multi-fidelity: pass modal"),
+    ({"model": {"name": "SevenNet-MF-0", "options": {"modal": "pbe54"}}},
+     "unknown modal 'pbe54' for 'SevenNet-MF-0'"),
+    ({"model": {"name": "sevennet-0", "options": {"modal": "PBE"}}},
+     "'sevennet-0' has one fidelity and takes no modal"),
 ])
 def test_plan_values_of_the_wrong_kind_are_refused_by_name(change, message):
     with pytest.raises(PlanError, match=message):
@@ -1160,3 +1182,86 @@ def test_a_model_that_fails_to_load_fails_its_task_before_the_box_is_packed(tmp_
     assert json.loads((folder / "error.json").read_text())["error"] == out["error"]
     assert not (folder / "initial.extxyz").exists()
     assert not (folder / "result.json").exists()
+
+
+# -- a call that fails before any submission leaves the output folder as it was ---------------
+
+
+@pytest.fixture
+def unreachable(monkeypatch):
+    """A scheduler address where nothing listens, given up on after half a second."""
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "0.5s"}):
+        yield "tcp://127.0.0.1:1"
+
+
+def test_an_unreachable_scheduler_leaves_no_plan_record(tmp_path, unreachable):
+    outdir = tmp_path / "new" / "screen"
+    with pytest.raises(PlanError, match="cannot reach the dask scheduler at 'tcp://127.0.0.1:1'"
+                                        ".*nothing was submitted"):
+        run_screen(_plan(), outdir, scheduler=unreachable, progress=False)
+    # the plan.json of a plan that never ran made a corrected plan "a different plan"
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(PlanError, match="cannot reach"):
+        run_screen(_plan(seed=8), outdir, scheduler=unreachable, progress=False)
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_failed_rerun_keeps_the_earlier_record(tmp_path, unreachable):
+    from ase_electrolyte.screen.engine import _prepare_outdir
+
+    first = {"solvent": "EC", "salt": "LiPF6", "concentration": 3.0, "label": "A"}
+    _prepare_outdir(load_plan(_plan(composition=[first])), tmp_path)
+    record = (tmp_path / "plan.json").read_bytes()
+    grown = [first, dict(first, concentration=4.0, label="B")]
+    with pytest.raises(PlanError, match="cannot reach"):
+        run_screen(_plan(composition=grown, temperatures=[300, 320]), tmp_path,
+                   scheduler=unreachable, progress=False)
+    # 'B' and 320 K never ran: the record must not claim them
+    assert (tmp_path / "plan.json").read_bytes() == record
+    # a damaged result is refused before submission, and the record again kept
+    task = tmp_path / "tasks" / "A" / "T300K" / "r0"
+    task.mkdir(parents=True)
+    (task / "result.json").write_text("{not json")
+    with pytest.raises(PlanError, match="cannot be used"):
+        run_screen(_plan(composition=grown), tmp_path, client=object(), progress=False)
+    assert (tmp_path / "plan.json").read_bytes() == record
+    assert (task / "result.json").read_text() == "{not json"
+    # B given to another electrolyte is then still free
+    other = dict(first, solvent="EMC", concentration=2.0, label="B")
+    _prepare_outdir(load_plan(_plan(composition=[first, other])), tmp_path)
+    stored = json.loads((tmp_path / "plan.json").read_text())["compositions"]
+    assert [c["label"] for c in stored] == ["A", "B"] and stored[1]["concentration"] == 2.0
+
+
+def test_a_plan_record_that_is_not_a_text_file_is_refused(tmp_path):
+    (tmp_path / "dir" / "plan.json").mkdir(parents=True)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "plan.json").write_bytes(b"\xff\xfe\x00")
+    for folder in ("dir", "bin"):
+        with pytest.raises(PlanError, match="plan.json is not readable JSON"):
+            run_screen(_plan(), tmp_path / folder, client=object(), progress=False)
+    assert (tmp_path / "bin" / "plan.json").read_bytes() == b"\xff\xfe\x00"
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("p.toml", b"", "p.toml: the plan file is empty"),
+    ("p.yaml", b"  \n", "p.yaml: the plan file is empty"),
+    ("p.toml", b"\xff\xfe\x00",
+     r"p.toml: not a text file in UTF-8 \(invalid start byte at byte 0\)"),
+    ("p.yaml", b"x: [\n", r"p.yaml: not valid YAML \(while parsing a flow node expected the node "
+                          r"content, but found '<stream end>' in .*line 2, column 1: \^\)$"),
+    ("p.yaml", b"- a\n", "p.yaml: a plan is a mapping of keys, not list"),
+    ("p.json", b'{"name": "x"}', "p.json: a plan is a .toml or .yaml file, not '.json'"),
+    ("p.toml", None, "plan file '.*p.toml' is a folder, not a .toml or .yaml file"),
+])
+def test_a_plan_file_that_is_no_plan_is_named_in_one_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(PlanError, match=message) as err:
+        load_plan(path)
+    assert "\n" not in str(err.value)

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic_file import check_output_path
+from ..atomic_file import atomic_path, check_output_path
 from .plan import PlanError, composition_key, load_plan
 from .task import (
     ERROR_FILE,
@@ -147,17 +147,45 @@ def start_local_cluster(n_workers, *, gpu=False):
 
 
 def _prepare_outdir(plan, outdir):
-    """Refuse a folder of another plan; record this one. Returns the previous plan.json or None."""
+    """Refuse a folder of another plan; record this one.
+
+    Returns
+    -------
+    tuple
+        ``(old, undo)``: the previous ``plan.json`` content (None in a fresh folder) and a
+        function that puts the folder back as it was (the previous record, or no record and
+        none of the folders this call made), for a call that fails before any submission.
+    """
     try:
         check_output_path(outdir, "output folder", folder=True)
     except ValueError as err:
         raise PlanError(str(err)) from None
+    made = [p for p in (outdir, *outdir.parents) if not p.exists()]
     outdir.mkdir(parents=True, exist_ok=True)
     record = outdir / PLAN_FILE
+    before = record.read_bytes() if record.is_file() else None
+
+    def undo():
+        if before is None:
+            record.unlink(missing_ok=True)
+        elif not record.is_file() or record.read_bytes() != before:
+            with atomic_path(record) as tmp:
+                tmp.write_bytes(before)
+        for folder in made:  # the deepest first; one that now holds anything stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+    return _record_plan(plan, outdir, record), undo
+
+
+def _record_plan(plan, outdir, record):
+    """The checks and the writing of :func:`_prepare_outdir`; returns the previous record."""
     if record.exists():
         try:
             old = json.loads(record.read_text())
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError):
             raise PlanError(
                 f"{record} is not readable JSON; choose another output folder"
             ) from None
@@ -321,7 +349,9 @@ def run_screen(
     Raises
     ------
     PlanError
-        A bad plan or an output folder of another plan, before any submission.
+        A bad plan, an output folder of another plan, a scheduler that cannot be reached or
+        workers that cannot run the plan, before any submission; the output folder is then
+        left as it was (no ``plan.json`` of a plan that never ran).
 
     Examples
     --------
@@ -339,11 +369,14 @@ def run_screen(
     if experimental is not None:
         # its content too: a bad row found by aggregate() would come after every simulation
         read_experimental(experimental, plan.temperatures)
-    fresh = _prepare_outdir(plan, outdir) is None
-
+    _, undo = _prepare_outdir(plan, outdir)
     tasks = plan.tasks()
     todo = [t for t in tasks if not (outdir / TASKS_DIR / t.id / RESULT_FILE).exists()]
-    _check_finished(outdir, [t for t in tasks if t not in todo])
+    try:
+        _check_finished(outdir, [t for t in tasks if t not in todo])
+    except BaseException:
+        undo()
+        raise
     result = ScreenResult(outdir=outdir, n_tasks=len(tasks), n_skipped=len(tasks) - len(todo))
     result.timing["setup"] = time.perf_counter() - start
     say = (lambda *a: print(*a, flush=True)) if progress else (lambda *a: None)
@@ -360,28 +393,28 @@ def run_screen(
         per_host = None
         tick = time.perf_counter()
         try:
-            if client is None and scheduler is not None:
-                client = own_client = Client(scheduler)
-            if client is None:
-                workers, threads, n_gpus = local_cluster_size(plan.model["device"], n_workers)
-                gpu = n_gpus > 0
-                cluster = start_local_cluster(workers, gpu=gpu)
-                client = own_client = Client(cluster)
-            else:
-                try:
+            try:
+                if client is None and scheduler is not None:
+                    client = own_client = _connect(Client, scheduler)
+                if client is None:
+                    workers, threads, n_gpus = local_cluster_size(plan.model["device"], n_workers)
+                    gpu = n_gpus > 0
+                    cluster = start_local_cluster(workers, gpu=gpu)
+                    client = own_client = Client(cluster)
+                else:
                     _check_workers(client, plan, outdir, say)
-                except PlanError:
-                    if fresh:  # leave no trace of a plan that never ran
-                        (outdir / PLAN_FILE).unlink(missing_ok=True)
-                        if not any(outdir.iterdir()):
-                            outdir.rmdir()
-                    raise
-                # ask for a GPU only where some worker offers one, else the tasks would wait forever
-                offered = [
-                    w.get("resources", {}) for w in client.scheduler_info()["workers"].values()
-                ]
-                gpu = plan.model["device"] != "cpu" and any("GPU" in r for r in offered)
-                per_host = _workers_per_host(client)
+                    # a GPU is asked for only where some worker offers one, else the tasks
+                    # would wait forever
+                    offered = [
+                        w.get("resources", {}) for w in client.scheduler_info()["workers"].values()
+                    ]
+                    gpu = plan.model["device"] != "cpu" and any("GPU" in r for r in offered)
+                    per_host = _workers_per_host(client)
+            except BaseException:
+                # nothing ran: leave no trace of this call (no record of a plan that never ran,
+                # which a corrected plan into the same folder would meet as another plan's)
+                undo()
+                raise
             result.timing["cluster"] = time.perf_counter() - tick
             say(f"dask dashboard: {client.dashboard_link}")
             tick = time.perf_counter()
@@ -411,6 +444,19 @@ def run_screen(
     for task_id, error in result.failures.items():
         say(f"  FAILED {task_id}: {error}")
     return result
+
+
+def _connect(client_class, scheduler):
+    """A client of the scheduler at ``scheduler``; PlanError naming it when it cannot be reached."""
+    try:
+        return client_class(scheduler)
+    except (OSError, TimeoutError, ValueError, TypeError) as err:
+        # distributed's own words ("Timed out trying to connect to ... after 30 s") named
+        # neither the option nor that nothing was submitted
+        raise PlanError(
+            f"cannot reach the dask scheduler at {scheduler!r} ({type(err).__name__}: {err}); "
+            "nothing was submitted: start the scheduler or correct its address"
+        ) from None
 
 
 def _check_workers(client, plan, outdir, say):

@@ -249,8 +249,20 @@ def task_seed(plan_seed, composition, temperature_K, replica):
 
 
 def _read_file(path):
-    text = Path(path).read_text()
     suffix = Path(path).suffix.lower()
+    if suffix not in (".toml", ".yaml", ".yml"):
+        raise PlanError(
+            f"{path}: a plan is a .toml or .yaml file, not {suffix or 'no suffix'!r}"
+        )
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        # the bare codec error named neither the file nor that a plan is text
+        raise PlanError(f"{path}: not a text file in UTF-8 ({err.reason} at byte "
+                        f"{err.start}); a plan is a .toml or .yaml text") from None
+    if not text.strip():
+        # an empty file was read as a plan without compositions (or YAML's None)
+        raise PlanError(f"{path}: the plan file is empty")
     if suffix == ".toml":
         if sys.version_info >= (3, 11):
             import tomllib
@@ -268,11 +280,11 @@ def _read_file(path):
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as err:
-            raise PlanError(f"{path}: not valid YAML ({err})") from None
+            # PyYAML's message spans lines (a caret under the line): one line, as CLI errors are
+            raise PlanError(f"{path}: not valid YAML ({' '.join(str(err).split())})") from None
         if not isinstance(data, dict):
             raise PlanError(f"{path}: a plan is a mapping of keys, not {type(data).__name__}")
         return data
-    raise PlanError(f"{path}: a plan is a .toml or .yaml file, not {suffix or 'no suffix'!r}")
 
 
 def load_plan(plan, *, base_dir=None):
@@ -361,6 +373,8 @@ def load_plan(plan, *, base_dir=None):
     source = None
     if isinstance(plan, (str, os.PathLike)):
         path = Path(plan)
+        if path.is_dir():
+            raise PlanError(f"plan file {str(path)!r} is a folder, not a .toml or .yaml file")
         if not path.is_file():
             raise PlanError(f"plan file {str(path)!r} does not exist")
         source = str(path.resolve())
@@ -419,7 +433,7 @@ def load_plan(plan, *, base_dir=None):
         read_experimental(path, temperatures)  # every row, before a task is submitted
         experimental = str(path)
     return Plan(
-        name=str(data.get("name", Path(source).stem if source else "screen")),
+        name=_text(data.get("name", Path(source).stem if source else "screen"), "name"),
         seed=seed,
         replicas=replicas,
         temperatures=temperatures,
@@ -432,6 +446,17 @@ def load_plan(plan, *, base_dir=None):
         experimental=experimental,
         source=source,
     )
+
+
+def _text(value, what):
+    """``value`` if it is a non-empty string, else a PlanError naming ``what``.
+
+    ``str()`` of anything else made a list of names the text ``"['a', 'b']"`` (a plan's name,
+    a model name or file), and a flag or a number a composition label such as ``"True"``.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise PlanError(f"{what} must be a non-empty text in quotes, not {value!r}")
+    return value
 
 
 def _check_task_count(n_tasks, what):
@@ -589,16 +614,17 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                 label = entry.get("label")
                 if label is None:
                     label = _label(shares, ratio, salt, c, units)
+                label = _text(label, f"{where}: label")
                 # a leading dot makes a hidden folder, and "." or ".." a folder outside tasks/
-                if not re.fullmatch(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*", str(label)):
+                if not re.fullmatch(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]*", label):
                     raise PlanError(
                         f"{where}: label {label!r}: letters, digits, _ . + - only, not starting "
                         "with '.'"
                     )
-                if len(str(label).encode()) > MAX_LABEL_BYTES:
+                if len(label.encode()) > MAX_LABEL_BYTES:
                     # the task folder could not be created: every task of it would fail
                     raise PlanError(
-                        f"{where}: label {str(label)[:40]!r}... is {len(str(label).encode())} "
+                        f"{where}: label {label[:40]!r}... is {len(label.encode())} "
                         f"bytes long; a folder name holds at most {MAX_LABEL_BYTES}"
                     )
                 try:  # the box must hold the composition: cheap, and fails before any task
@@ -608,7 +634,7 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                     )
                 except ValueError as err:
                     raise PlanError(f"{where}: {err}") from None
-                out.append(Composition(shares, ratio, salt, c, units, str(label)))
+                out.append(Composition(shares, ratio, salt, c, units, label))
     counts = Counter(c.label for c in out)  # list.count per label: quadratic in big grids
     repeated = sorted(label for label, n in counts.items() if n > 1)
     if repeated:
@@ -692,7 +718,7 @@ def _check_protocol(protocol, temperatures):
 
 def _model(data, base):
     from ..calculator import parse_dispersion
-    from ..models import _BACKENDS, _NAMED, _backend_of_file, _installed
+    from ..models import _BACKENDS, _NAMED, _backend_of_file, _check_modal, _installed
 
     if not isinstance(data, dict):
         raise PlanError(
@@ -708,7 +734,7 @@ def _model(data, base):
             f"model: give exactly one of name, file, calculator (got {given or 'none'})"
         )
     kind = given[0]
-    value = str(data[kind])
+    value = _text(data[kind], f"model {kind}")
     options = data.get("options", {}) or {}
     if not isinstance(options, dict):
         raise PlanError(f"model options must be a table, not {options!r}")
@@ -732,6 +758,10 @@ def _model(data, base):
                 f"model: unknown model {value!r}; registered: {', '.join(_NAMED)} (or give "
                 "file = '<model file>' or calculator = 'module:function')"
             )
+        try:  # a multi-fidelity model without its modal failed in every task
+            _check_modal(value, named, options)
+        except ValueError as err:
+            raise PlanError(f"model: {err}") from None
         backend = _BACKENDS[named.backend]
         if not _installed(named.backend):
             raise PlanError(
