@@ -137,7 +137,12 @@ def from_ase(
         raise ValueError(f"{path} is a folder; give a trajectory file (H5MD, .traj, .extxyz)")
     if path.suffix.lower() in _H5MD_SUFFIXES:
         return _from_h5md(path)
-    return _from_frames(read_ase_frames(path, index), dt)
+    frames = read_ase_frames(path, index)
+    try:
+        return _from_frames(frames, dt)
+    except ValueError as err:
+        # "frame 1 has 31 atoms ...": which file's frame
+        raise ValueError(f"{path}: {err}") from None
 
 
 def read_ase_frames(path, index=":"):
@@ -162,7 +167,10 @@ def read_ase_frames(path, index=":"):
         raise ValueError(f"index {index!r} is no frame selection; use ase.io.read syntax such "
                          "as ':', '-1' or '10:100:2'")
     source, fmt = path, None
-    cut = _cut_dump_frame(path) if _is_lammps_dump(path) else None
+    dump = _is_lammps_dump(path)
+    if dump:
+        _check_dump_elements(path)
+    cut = _cut_dump_frame(path) if dump else None
     if cut is not None:
         # ase reads a cut last frame as a frame of fewer atoms, drops it, or fails with a
         # RuntimeError or IndexError naming nothing; it reads the complete frames alone
@@ -188,6 +196,8 @@ def read_ase_frames(path, index=":"):
         frames = [frames]
     if not frames:
         raise ValueError(f"{path} holds no frames")
+    if dump:
+        _check_dump_steps(path, [a.info.get("timestep") for a in frames])
     return list(frames)
 
 
@@ -269,6 +279,48 @@ def _warn_cut_dump(path, cut):
         stacklevel=4,
     )
     return end, n_complete
+
+
+def _check_dump_steps(path, steps):
+    """Timesteps of a dump's frames that increase evenly (a Universe has one dt).
+
+    A run restarted from a restart file appends to the dump from the restart's step on: frames
+    repeated or going back in time would be read as later frames at a uniform dt.
+    """
+    if len(steps) < 2 or any(s is None for s in steps):
+        return
+    steps = np.asarray(steps, dtype=np.int64)
+    back = np.flatnonzero(np.diff(steps) <= 0)
+    if back.size:
+        k = int(back[0]) + 1
+        raise ValueError(
+            f"{path}: frame {k} is at timestep {steps[k]}, not after frame {k - 1} (timestep "
+            f"{steps[k - 1]}): frames repeated or out of order (a restarted run appended to the "
+            "dump?); remove the repeated frames"
+        )
+    intervals = np.unique(np.diff(steps))
+    if intervals.size > 1:
+        raise ValueError(
+            f"{path}: frames are not evenly spaced in timesteps (intervals "
+            f"{intervals[:5].tolist()}): a Universe has one dt; keep evenly spaced frames"
+        )
+
+
+def _check_dump_elements(path):
+    """Refuse a LAMMPS dump that names no elements: ase would read its types as atomic numbers."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+    k = head.find(b"ITEM: ATOMS")
+    if k < 0:
+        return
+    columns = head[k:].split(b"\n", 1)[0].split()[2:]
+    if b"element" not in columns:
+        raise ValueError(
+            f"{path}: a LAMMPS dump without an 'element' column (columns "
+            f"{b' '.join(columns).decode(errors='replace')}): read alone, its atom types 1, "
+            "2, ... would become H, He, ...; give its data file: "
+            f"from_ase(data_file, dump={str(path)!r})"
+        )
 
 
 # --- topology ------------------------------------------------------------------------------
@@ -644,7 +696,7 @@ def _from_lammps(data, dump, units, atom_style, dt):
     v_scale, f_scale = _LAMMPS_UNITS[units]
     has_v = traj.trajectory.ts.has_velocities
     has_f = traj.trajectory.ts.has_forces
-    velocities, forces, positions, dims = [], [], [], []
+    velocities, forces, positions, dims, steps = [], [], [], [], []
     frames = traj.trajectory if n_whole is None else traj.trajectory[:n_whole]
     try:
         for ts in frames:
@@ -656,14 +708,20 @@ def _from_lammps(data, dump, units, atom_style, dt):
                 raise ValueError(f"{dump}: frame {ts.frame} has non-finite coordinates")
             positions.append(ts.positions.copy())
             dims.append(ts.dimensions.copy())
+            steps.append(ts.data.get("step"))
             if has_v:
                 velocities.append(ts.velocities * v_scale)
             if has_f:
                 forces.append(ts.forces * f_scale)
-    except (IndexError, KeyError) as err:
-        raise ValueError(f"{dump}: cannot be read as a LAMMPS dump: {err}") from None
+    except (IndexError, KeyError, ValueError) as err:
+        # a malformed line inside a frame, or a frame of another atom count
+        if str(err).startswith(f"{dump}:"):
+            raise
+        raise ValueError(f"{dump}: cannot be read as a LAMMPS dump (at frame "
+                         f"{len(positions)}): {err}") from None
     if not positions:
         raise ValueError(f"{dump} holds no frames")
+    _check_dump_steps(dump, steps)
     first = Atoms(numbers=numbers, positions=positions[0], cell=dims[0], pbc=True)
     resid = top.atoms.resids
     bonds = covalent_bonds(first)

@@ -19,7 +19,7 @@ from ase_electrolyte.trajectory import (
     read_h5md,
     start_positions,
 )
-from mda_electrolyte.bridge import _cut_dump_frame, from_ase, read_ase_frames
+from mda_electrolyte.bridge import _cut_dump_frame, from_ase
 
 
 def _lj():
@@ -117,7 +117,7 @@ def test_a_cluster_file_that_stores_a_box_is_read_without_one(tmp_path):
 
 
 # --- LAMMPS dumps cut inside their last frame --------------------------------------------------
-def _dump_pair(tmp_path, n_frames=3):
+def _dump_pair(tmp_path, n_frames=3, steps=None, columns="id type element x y z"):
     atoms = bulk("Cu", cubic=True).repeat(2)
     ase.io.write(tmp_path / "data.lmp", atoms, format="lammps-data", masses=True,
                  atom_style="atomic")
@@ -126,17 +126,20 @@ def _dump_pair(tmp_path, n_frames=3):
     for k in range(n_frames):
         pos = atoms.positions + rng.normal(scale=0.02, size=atoms.positions.shape)
         frames.append(pos)
-        text += (f"ITEM: TIMESTEP\n{10 * k}\nITEM: NUMBER OF ATOMS\n{len(atoms)}\n"
+        step = 10 * k if steps is None else steps[k]
+        text += (f"ITEM: TIMESTEP\n{step}\nITEM: NUMBER OF ATOMS\n{len(atoms)}\n"
                  "ITEM: BOX BOUNDS pp pp pp\n")
         text += "".join(f"0.0 {x}\n" for x in np.diag(atoms.cell.array))
-        text += "ITEM: ATOMS id type x y z\n"
-        text += "".join(f"{i + 1} 1 {p[0]:.6f} {p[1]:.6f} {p[2]:.6f}\n" for i, p in enumerate(pos))
+        text += f"ITEM: ATOMS {columns}\n"
+        element = " Cu" if "element" in columns else ""
+        text += "".join(f"{i + 1} 1{element} {p[0]:.6f} {p[1]:.6f} {p[2]:.6f}\n"
+                        for i, p in enumerate(pos))
     return tmp_path / "data.lmp", text, np.array(frames)
 
 
 def _readers(data):
     return {
-        "ase": lambda dump: [a.positions for a in read_ase_frames(dump)],
+        "ase": lambda dump: [ts.positions.copy() for ts in from_ase(dump, dt=0.01).trajectory],
         "mdanalysis": lambda dump: [
             ts.positions.copy()
             for ts in from_ase(data, dump=dump, dt=0.01,
@@ -150,9 +153,9 @@ _CUTS = {
     "after its TIMESTEP item": (lambda t, last: last + len("ITEM: TIMESTEP\n"), "timestep not"),
     "inside the atom count": (lambda t, last: t.index("ITEM: NUMBER", last) + 8, "its header"),
     "inside the box": (lambda t, last: t.index("ITEM: BOX", last) + 30, "its header"),
-    "after the ATOMS item": (lambda t, last: t.index("ITEM: ATOMS", last) + 25,
+    "after the ATOMS item": (lambda t, last: t.index("ITEM: ATOMS", last) + 33,
                              "0 of its 32 atom lines"),
-    "five atoms short": (lambda t, last: len(t) - 5 * 33, r"2\d of its 32 atom lines"),
+    "five atoms short": (lambda t, last: len(t) - 5 * 36, r"2\d of its 32 atom lines"),
     "inside the last atom's line": (lambda t, last: len(t) - 7, "inside the line of its last"),
 }
 
@@ -186,9 +189,57 @@ def test_a_whole_dump_reads_silently_and_a_dump_without_a_whole_frame_is_refused
         # cut exactly between two frames: nothing is missing, nothing to say
         dump.write_text(text[: text.rindex("ITEM: TIMESTEP")])
         assert len(_readers(data)[reader](dump)) == 2
-    dump.write_text(text[: text.index("ITEM: ATOMS") + len("ITEM: ATOMS id type x y z\n")])
+    dump.write_text(text[: text.index("ITEM: ATOMS") + len("ITEM: ATOMS id type element x y z\n")])
     with pytest.raises(ValueError, match=r"frame 0 \(timestep 0\) holds 0 of its 32 atom "
                                          "lines.*no complete frame"):
+        _readers(data)[reader](dump)
+
+
+@pytest.mark.parametrize("reader", ["ase", "mdanalysis"])
+@pytest.mark.parametrize("steps, match", [
+    ((0, 10, 10, 20), r"frame 2 is at timestep 10, not after frame 1 \(timestep 10\): frames "
+                      "repeated"),
+    ((0, 10, 5, 20), r"frame 2 is at timestep 5, not after frame 1"),
+    ((0, 10, 20, 40), r"frames are not evenly spaced in timesteps \(intervals \[10, 20\]\)"),
+])
+def test_dump_frames_repeated_or_unevenly_spaced_are_refused(steps, match, reader, tmp_path):
+    # a run restarted from a restart file appends from the restart's step: read at one dt, the
+    # later frames would be given the wrong times
+    data, text, _ = _dump_pair(tmp_path, n_frames=4, steps=steps)
+    dump = tmp_path / "d.lammpstrj"
+    dump.write_text(text)
+    with pytest.raises(ValueError, match=f"d.lammpstrj: {match}"):
+        _readers(data)[reader](dump)
+
+
+def test_a_dump_without_elements_is_not_read_alone_as_hydrogen(tmp_path):
+    data, text, frames = _dump_pair(tmp_path, columns="id type x y z")
+    dump = tmp_path / "d.lammpstrj"
+    dump.write_text(text)
+    # ase takes the types 1, 2, ... as atomic numbers: 32 Cu atoms read as H32
+    with pytest.raises(ValueError, match=r"without an 'element' column \(columns id type x y "
+                                         r"z\).*give its data file"):
+        from_ase(dump, dt=0.01)
+    # with its data file the elements come from the masses
+    u = _readers(data)  # noqa: F841 - the pair is readable
+    assert set(from_ase(data, dump=dump, dt=0.01, lammps_atom_style="id type x y z")
+               .atoms.elements) == {"Cu"}
+
+
+@pytest.mark.parametrize("reader", ["ase", "mdanalysis"])
+def test_a_dump_with_a_frame_of_other_atoms_or_a_broken_line_names_the_file(reader, tmp_path):
+    data, text, _ = _dump_pair(tmp_path)
+    first = text.index("ITEM: TIMESTEP", 1)
+    second = text.index("ITEM: TIMESTEP", first + 1)
+    frame = text[first:second]
+    short = frame.replace("NUMBER OF ATOMS\n32", "NUMBER OF ATOMS\n31").rsplit("\n", 2)[0] + "\n"
+    dump = tmp_path / "d.lammpstrj"
+    dump.write_text(text[:first] + short + text[second:])
+    with pytest.raises(ValueError, match=r"d.lammpstrj: "):
+        _readers(data)[reader](dump)
+    # a crash mid-frame and a restart appending to the dump: a frame cut inside the file
+    dump.write_text(text[:first] + frame[:-100] + text[second:])
+    with pytest.raises(ValueError, match=r"d.lammpstrj: "):
         _readers(data)[reader](dump)
 
 
