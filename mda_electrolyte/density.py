@@ -35,6 +35,7 @@ from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import (
     MIN_INDEPENDENT_SAMPLES,
     equilibrated_series_mean,
+    few_dof_note,
     real_array,
     t_factor,
 )
@@ -59,6 +60,32 @@ def _series(source, name, dt):
                          "finite number")
     return values, check_number(f"the spacing dt (ps) of an array of {name} values", dt,
                                 above=0)
+
+
+#: p-value of the fit's χ² below which given per-point errors do not describe the scatter
+_CHI2_P = 1e-4
+
+
+def _fit_error_notes(residuals, errors, dof):
+    """Why a fit's error is not valid: too few degrees of freedom for a residual error, or
+    given per-point errors that the scatter of the points contradicts.
+
+    Without ``errors`` the error comes from the residual variance, whose t-scaled z-scores have
+    no finite spread below 3 degrees of freedom (:func:`mda_electrolyte.uncertainty.few_dof_note`,
+    measured there); with ``errors`` they are propagated (absolute weights) and checked
+    against the residuals: a χ² with p < 10⁻⁴ means errors too small (e.g. from correlated
+    series) or a model that does not fit, and the propagated error would be too small.
+    """
+    if errors is None:
+        note = few_dof_note(dof)
+        return () if note is None else (note,)
+    chi2 = float(np.sum((residuals / errors) ** 2))
+    p = float(stats.chi2.sf(chi2, dof))
+    if p < _CHI2_P:
+        return (f"the points scatter more than their given errors allow (χ²/dof = "
+                f"{chi2 / dof:.3g} over {dof} degrees of freedom, p = {p:.2g}): errors too "
+                "small or a model that does not fit",)
+    return ()
 
 
 def equilibrated_mean(values, dt=1.0, detect=True):
@@ -189,7 +216,10 @@ class EquationOfState:
     pressures : array_like, optional
         Mean pressures in bar; or give ``sources``.
     pressure_errors : array_like, optional
-        Their standard errors in bar (weights of the fit; default: from the residuals).
+        Their standard errors in bar, propagated with absolute weights and checked against the
+        scatter (χ² p < 10⁻⁴: not valid). Default: the error from the residual variance,
+        t-scaled, valid from 7 densities on (4 degrees of freedom,
+        :data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF`).
     sources : list of path or array, optional
         H5MD files of the NVT runs (``pressure`` observable) or pressure series, one per density;
         their equilibrated means and errors (:class:`Density`'s method) are used.
@@ -278,7 +308,7 @@ class EquationOfState:
         rho0 = scale * x0
         # gradient of rho0 = scale (-b/a)^(1/n) with respect to (a, n, b)
         grad = rho0 * np.array([-1.0 / (n * a), -np.log(x0) / n, 1.0 / (n * b)])
-        dof = max(rho.size - 3, 1)
+        dof = max(rho.size - 3, 1)  # t factor of the residual error; < 4 is not valid below
         res = self.results
         res.a, res.n, res.b = float(a / scale**n), float(n), float(b)
         res.covariance = pcov
@@ -304,9 +334,10 @@ class EquationOfState:
                            "(dP/dρ < 0, a negative compressibility); check the pressures' "
                            "sign and order")
             res.valid = False
-        if self._source_notes:
+        fit_notes = _fit_error_notes(resid, err, rho.size - 3)
+        if fit_notes or self._source_notes:
             res.verdict = "; ".join(((res.verdict,) if not res.valid else ())
-                                    + self._source_notes)
+                                    + fit_notes + self._source_notes)
             res.valid = False
         res.zero_pressure_density = Estimate(
             res.rho0, res.rho0_err, "g/cm^3",
@@ -367,7 +398,9 @@ class TaitCompressibility:
     volumes : array_like
         Mean volumes (Å³) at those pressures.
     volume_errors : array_like, optional
-        Their standard errors (fit weights).
+        Their standard errors, propagated (absolute weights) and checked against the scatter
+        (χ² p < 10⁻⁴: not valid). Default: from the residual variance, t-scaled, valid from 7
+        pressures on (4 degrees of freedom).
     reference_pressure : float
         :math:`P_0` in bar (default 1 atm).
 
@@ -435,11 +468,13 @@ class TaitCompressibility:
         fitted = bool(np.isfinite(err) and np.isfinite(kappa))
         notes = () if fitted else (
             failed or "the Tait fit did not determine κ_T (no finite covariance)",)
+        if fitted:
+            notes = _fit_error_notes(v - tait(p, *popt), self._err, p.size - 3)
         if fitted and not kappa > 0:
             # volume growing with pressure: a mechanically unstable fit, or volumes and
             # pressures paired in the wrong order
             notes = (f"κ_T = {kappa * 1e4:.3g} 1/GPa is not positive: the volume does not "
-                     "shrink with pressure",)
+                     "shrink with pressure",) + notes
         res.compressibility = Estimate(
             res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa",
             METHODS["fit"] + ("" if self._err is not None else ", t-scaled, residual variance"),
@@ -482,7 +517,9 @@ class ThermalExpansion:
     temperatures : array_like
         K (at least 3).
     densities, density_errors : array_like
-        g/cm³ and their standard errors (e.g. from :class:`Density`).
+        g/cm³ and their standard errors (e.g. from :class:`Density`), propagated and checked
+        against the scatter (χ² p < 10⁻⁴: not valid). Without errors: from the residual
+        variance, t-scaled, valid from 6 temperatures on (4 degrees of freedom).
     reference_temperature : float, optional
         K at which α is evaluated (default: the mean temperature).
 
@@ -525,20 +562,22 @@ class ThermalExpansion:
             fit = stats.linregress(t, rho)
             slope, slope_err = fit.slope, fit.stderr * t_factor(t.size - 2)
             rho_ref = fit.intercept + slope * self._tref
+            resid = rho - fit.intercept - slope * t
         else:
             coef, cov = np.polyfit(t - self._tref, rho, 1, w=1.0 / err, cov="unscaled")
             slope, rho_ref = coef
             slope_err = float(np.sqrt(cov[0, 0]))
+            resid = rho - rho_ref - slope * (t - self._tref)
         res = self.results
         res.slope, res.slope_err = float(slope), float(slope_err)
         res.alpha = float(-slope / rho_ref)
         res.alpha_err = float(abs(slope_err / rho_ref))
-        notes = ()
+        notes = _fit_error_notes(resid, err, t.size - 2)
         if not t.min() <= self._tref <= t.max():
             # the line's density is extrapolated there; far enough out it turns negative and
             # flips the sign of α
             notes = (f"extrapolated: reference temperature {self._tref:.4g} K lies outside the "
-                     f"sampled temperatures {t.min():.4g}–{t.max():.4g} K",)
+                     f"sampled temperatures {t.min():.4g}–{t.max():.4g} K",) + notes
         res.expansivity = Estimate(
             res.alpha, res.alpha_err, "1/K",
             METHODS["fit"] + (", t-scaled" if err is None else ""), n_samples=t.size,

@@ -15,9 +15,16 @@ spread of the reference in its denominator is as uncertain as the error in its n
 energies, one value per frame, equally so): its error is the jackknife over frames, scaled by the
 Student-t factor of ``n − 1`` degrees of freedom like every error over few samples (with the
 spread taken as exact, its error bars covered the truth in 44 % of replicas of 10 frames and 52 %
-of 30, not 68 %). Verdicts: one frame gives no error over frames ("too few frames"); where the
-reference does not vary (one frame's energy) the RRMSE is undefined and marked not valid, never
-NaN with a warning.
+of 30, not 68 %). Verdicts: one frame gives no error over frames ("too few frames"); an error
+over fewer than 5 frames (4 degrees of freedom, :data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF`)
+is not valid either: over 2, 3 and 4 frames the z-scores of force RMSEs had standard deviations
+3.75, 1.74 and 1.45, of the softening slopes 8.7, 1.64 and 1.38. The RMSE also needs
+:data:`MIN_SQUARED_ERRORS` squared errors in all: a squared error is skewed, and the mean of few
+of them comes out small together with its error, so the RMSE's z-scores lean negative — one
+energy per frame over 5, 10, 15, 20 frames gave standard deviations 2.13, 1.51, 1.30, 1.25
+(coverage 0.58-0.64); two values per frame over 5 and 10 frames 1.76 and 1.24, three over 7
+frames 1.27, six or nine over 5 frames 1.32. Where the reference does not vary (one frame's
+energy) the RRMSE is undefined and marked not valid, never NaN with a warning.
 """
 
 from __future__ import annotations
@@ -27,9 +34,13 @@ import math
 import numpy as np
 
 from ase_electrolyte.estimate import Estimate
-from mda_electrolyte.uncertainty import mean_error, real_array, t_factor
+from mda_electrolyte.uncertainty import few_dof_note, mean_error, real_array, t_factor
 
-__all__ = ["error_estimates", "fit_estimates"]
+__all__ = ["error_estimates", "fit_estimates", "MIN_SQUARED_ERRORS"]
+
+#: Squared errors (frames × values per frame) an RMSE's error needs to be valid (see the module
+#: text for the measurements behind 20).
+MIN_SQUARED_ERRORS = 20
 
 _METHOD = ("propagated from the t-scaled standard error of the per-frame mean squared error "
            "over {n} frames")
@@ -80,7 +91,7 @@ def error_estimates(reference, model, unit, component_axes=0):
     --------
     >>> import numpy as np
     >>> from mda_electrolyte.error_metrics import error_estimates
-    >>> ref = np.array([[1.0, -1.0], [2.0, -2.0], [0.5, -0.5]])
+    >>> ref = np.outer(np.arange(1.0, 11.0), [1.0, -1.0])  # 10 frames of 2 values
     >>> rmse, rrmse = error_estimates(ref, ref + 0.1, "eV/Å")
     >>> round(rmse.value, 12), round(rmse.stderr, 12), rmse.converged
     (0.1, 0.0, True)
@@ -120,11 +131,18 @@ def error_estimates(reference, model, unit, component_axes=0):
     else:
         err_mse = mean_error(per_frame)[1]
         method = _METHOD.format(n=n_frames)
+        # a model that agrees exactly in every frame has an exact error of 0: nothing to calibrate
+        few = _few_frames(n_frames) if mse > 0 else None
+        notes += [few] if few else []
+        if mse > 0 and not few and sq.size < MIN_SQUARED_ERRORS:
+            notes.append(f"too few values: {sq.size} squared errors ({n_frames} frames of "
+                         f"{sq.shape[1]}) for the error of an RMSE (needs {MIN_SQUARED_ERRORS}: "
+                         "the mean of few squared errors is skewed)")
     # an RMSE of exactly zero: every per-frame error is zero, and so is its spread
     err_rmse = err_mse / (2 * rmse) if rmse > 0 else err_mse
     rmse_est = Estimate(rmse * scale, err_rmse * scale, unit, method, n_frames, converged=not notes,
                         notes=tuple(notes))
-    rr_notes = list(notes)
+    rr_notes = [n for n in notes if not n.startswith("too few values")]
     if spread == 0:
         rr_notes.append("the reference does not vary: RRMSE undefined")
     if n_frames < 2 or spread == 0:
@@ -144,6 +162,11 @@ def error_estimates(reference, model, unit, component_axes=0):
     rrmse_est = Estimate(rrmse, err_rr, "1", rr_method, n_frames, converged=not rr_notes,
                          notes=tuple(rr_notes))
     return rmse_est, rrmse_est
+
+
+def _few_frames(n_frames):
+    """The note of an error over ``n_frames`` frames with too few degrees of freedom, or None."""
+    return few_dof_note(n_frames - 1, "frames", "the error over frames")
 
 
 def _jackknife(statistic, n_frames):
@@ -189,10 +212,10 @@ def fit_estimates(reference, model, unit):
     --------
     >>> import numpy as np
     >>> from mda_electrolyte.error_metrics import fit_estimates
-    >>> ref = np.random.default_rng(0).normal(size=(4, 10, 3))
+    >>> ref = np.random.default_rng(0).normal(size=(5, 10, 3))
     >>> fits = fit_estimates(ref, 0.8 * ref + 0.01 * ref**2, "eV/Å")
     >>> print(fits["slope_origin"])
-    0.8015 ± 0.0034 (valid)
+    0.8000 ± 0.0032 (valid)
     >>> fit_estimates(ref[:1], ref[:1], "eV/Å")["slope"].verdict
     'too few frames: 1 (an error over frames needs at least 2)'
     """
@@ -250,6 +273,11 @@ def fit_estimates(reference, model, unit):
         else:
             err = _jackknife(statistics[name], n_frames) if math.isfinite(value) else math.nan
             method = f"t-scaled jackknife over {n_frames} frames (leave one frame out)"
+            # an exact fit (every leave-one-out value the same to rounding) has no scatter to
+            # calibrate
+            few = (_few_frames(n_frames)
+                   if not err <= 1e-9 * max(abs(value), 1.0) else None)
+            notes += [few] if few else []
             if math.isfinite(value) and not math.isfinite(err):
                 notes.append("undefined without one of the frames (a reference that does not "
                              "vary in the others)")

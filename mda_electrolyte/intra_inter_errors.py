@@ -16,6 +16,7 @@ Units: energies in eV (errors in meV/atom), forces in eV/Å, stress in eV/Å³ (
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -510,7 +511,9 @@ class IntraInterErrors(FrameAnalysis):
             # a part that is a difference of two large numbers (the inter part of one molecule,
             # or of molecules beyond each other's cutoff) is rounding noise: its spread is no
             # denominator of a relative error
-            if np.sqrt(np.mean((ref - np.mean(ref)) ** 2)) <= floor and rr.valid:
+            # (also where the RRMSE is not valid for another reason, e.g. too few frames)
+            if (np.sqrt(np.mean((ref - np.mean(ref)) ** 2)) <= floor
+                    and math.isfinite(rr.value)):
                 rr = replace(rr, value=float("nan"), stderr=float("nan"), converged=False,
                              notes=rr.notes + ("the reference's part is zero to rounding (an inter "
                                                "part without neighbours, the net force of a "

@@ -66,6 +66,9 @@ class ShellCutoff:
         Pairs counted from the start of the range to the cutoff (all frames).
     smoothing : float or None
         Gaussian width σ used, Å.
+    cutoff_err : float or None
+        One-sigma error of ``cutoff`` as the first minimum of the unsmoothed g(r), Å: the
+        smoothing's shift ⊕ the counting noise (see :func:`first_minimum`).
     warnings : list of str
         Why the cutoff may be unreliable (empty when it is not).
     note : str
@@ -81,6 +84,7 @@ class ShellCutoff:
     significance: float | None = None
     n_pairs: float | None = None
     smoothing: float | None = None
+    cutoff_err: float | None = None
     warnings: list = field(default_factory=list)
     note: str = ""
 
@@ -91,11 +95,11 @@ class ShellCutoff:
     def estimate(self, which="cutoff"):
         """The cutoff (or the first peak, ``which="peak"``) as an Estimate in Å with a verdict.
 
-        The error is the resolution of the search, half the smoothing width σ (the smoothing
-        moves a minimum by up to about σ/2), not a statistical error; a given or preset cutoff
-        is exact. The verdict is not valid when no minimum was found (value NaN, the reason in
-        the notes) or when the minimum is shallow, not significant or from a small sample (the
-        :attr:`warnings`).
+        The cutoff's error is :attr:`cutoff_err`, the smoothing's shift of the minimum and the
+        counting noise of the histogram; the peak's is the resolution of the search, half the
+        smoothing width σ. A given or preset cutoff is exact. The verdict is not valid when no
+        minimum was found (value NaN, the reason in the notes) or when the minimum is shallow,
+        not significant or from a small sample (the :attr:`warnings`).
 
         Returns
         -------
@@ -112,11 +116,16 @@ class ShellCutoff:
             return Estimate(value, 0.0, "Å", f"{self.method}: {self.note}", 0,
                             converged=not self.warnings, notes=tuple(self.warnings))
         method = "resolution of the smoothed first-minimum search (half the smoothing width)"
+        err = 0.5 * self.smoothing
+        if which == "cutoff" and self.cutoff_err is not None:
+            method = ("shift of the minimum by the smoothing (twice its change from σ/2 to σ) "
+                      "and Poisson bootstrap of the pair counts, in quadrature")
+            err = self.cutoff_err
         if value is None or self.cutoff is None:
             reason = self.note or "no first minimum"
             return Estimate.invalid(math.nan if value is None else value, math.nan, "Å", method,
                                     reason)
-        return Estimate(value, 0.5 * self.smoothing, "Å", method, int(self.n_pairs or 0),
+        return Estimate(value, err, "Å", method, int(self.n_pairs or 0),
                         converged=not self.warnings, notes=tuple(self.warnings))
 
 
@@ -277,7 +286,34 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         if result.n_pairs < _SMALL_SAMPLE:
             result.warnings.append(
                 f"small sample: {result.n_pairs:.0f} pairs in the first shell over all frames")
+    result.cutoff_err = _cutoff_error(edges, g, counts, sigma, x, p1, end, m)
     return result
+
+
+def _cutoff_error(edges, g, counts, sigma, x, p1, end, m, n_boot=200):
+    """One-sigma error of the smoothed first minimum ``x[m]`` as the minimum of g(r), Å.
+
+    Two parts in quadrature. The smoothing's shift: near a sharp shell the curve is not a
+    parabola on the scale σ, and the minimum moves about linearly with σ toward the flatter
+    side (a shell of width 0.2 Å rising again at 3 Å: 2.485 Å unsmoothed, 2.543 at σ = 0.1 Å,
+    2.636 at 0.2); twice the move from σ/2 to σ bounds it (the ratio was 1.6-2.7 over four
+    shells). The counting noise: with ``counts``, the spread of the minimum over Poisson
+    resamplings of the counts (a fixed seed: the same histogram gives the same error). Pairs
+    counted in successive frames are correlated, which this does not see.
+    """
+    sl = slice(p1, end + 1)
+    _, fine = _smoothed(edges, g, 0.5 * sigma)
+    near = np.flatnonzero(np.abs(x[sl] - x[m]) <= sigma) + p1
+    shift = abs(x[m] - x[near[np.argmin(fine[near])]])
+    spread = 0.0
+    if counts is not None:
+        rng = np.random.default_rng(0)
+        per_count = np.divide(g, counts, out=np.zeros_like(g), where=counts > 0)
+        resampled = rng.poisson(np.broadcast_to(counts, (n_boot, counts.size))) * per_count
+        _, weights = _smoothing_weights(edges.tobytes(), float(sigma), 0.01)
+        curves = resampled @ weights[:, sl]
+        spread = float(np.std(x[sl][np.argmin(curves, axis=1)], ddof=1))
+    return float(math.hypot(2.0 * shift, spread))
 
 
 def bond_indices(universe):

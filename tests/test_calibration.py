@@ -170,7 +170,7 @@ def test_rrmse_of_energies_counts_the_uncertain_spread_of_the_reference(n_frames
     assert_calibrated(z, coverage=(0.6, 0.82))
 
 
-@pytest.mark.parametrize("n_frames", [3, 5, 10])
+@pytest.mark.parametrize("n_frames", [5, 10])
 def test_rrmse_and_softening_of_forces_are_calibrated(n_frames):
     # forces 0.9 × reference + noise of 0.2: RRMSE sqrt(0.1² + 0.2²), slopes 0.9
     z = {"rrmse": [], "slope_origin": [], "slope": []}
@@ -184,15 +184,48 @@ def test_rrmse_and_softening_of_forces_are_calibrated(n_frames):
         for name in ("slope_origin", "slope"):
             z[name].append((fits[name].value - 0.9) / fits[name].stderr)
     assert_calibrated(z["rrmse"])
-    if n_frames >= 5:
-        # a jackknife over n frames has n - 1 degrees of freedom: without the t factor the
-        # slopes' z-scores over 5 frames had a standard deviation of 1.37
-        for name in ("slope_origin", "slope"):
-            assert_calibrated(z[name], what=name)
+    # a jackknife over n frames has n - 1 degrees of freedom: without the t factor the
+    # slopes' z-scores over 5 frames had a standard deviation of 1.37
+    for name in ("slope_origin", "slope"):
+        assert_calibrated(z[name], what=name)
+
+
+@pytest.mark.parametrize("n_frames", [2, 3, 4])
+def test_errors_over_fewer_than_five_frames_are_not_valid(n_frames):
+    # over 2, 3, 4 frames the z-scores of force RMSEs had standard deviations 3.75, 1.74, 1.45
+    # and of the softening slopes 8.7, 1.64, 1.38, all marked valid
+    rng = np.random.default_rng(n_frames)
+    x = rng.normal(size=(n_frames, 20, 3))
+    y = 0.9 * x + rng.normal(scale=0.2, size=x.shape)
+    note = (f"too few frames: {n_frames - 1} degree{'s' if n_frames > 2 else ''} of freedom for "
+            "the error over frames (a calibrated error needs at least 4)")
+    for est in (*error_estimates(x, y, "eV/Å", component_axes=1),
+                *(v for k, v in fit_estimates(x, y, "eV/Å").items() if k != "n")):
+        assert not est.valid and note in est.notes, est
+        assert np.isfinite(est.value) and est.stderr > 0
+
+
+@pytest.mark.parametrize("values_per_frame, n_frames", [(1, 20), (2, 10), (3, 7), (6, 8)])
+def test_rmse_needs_twenty_squared_errors(values_per_frame, n_frames):
+    # a mean of few squared errors is small together with its error: one energy per frame over
+    # 10 frames gave z-scores with standard deviation 1.51 and mean -0.47, marked valid
+    z = []
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=(n_frames, values_per_frame))
+        rmse, _ = error_estimates(x, x + rng.normal(scale=0.5, size=x.shape), "eV/Å",
+                                  component_axes=1)
+        assert rmse.valid, rmse.verdict
+        z.append((rmse.value - 0.5) / rmse.stderr)
+        fewer, _ = error_estimates(x[:-1], x[:-1] + 0.1, "eV/Å", component_axes=1)
+        if (n_frames - 1) * values_per_frame < 20:
+            assert not fewer.valid and fewer.verdict.startswith("too few values: "), fewer
+    assert_calibrated(z, coverage=(0.6, 0.75))
+    assert np.mean(z) > -0.4
 
 
 def test_rrmse_error_of_a_perfect_model_is_zero_and_of_two_energies_is_named():
-    x = np.array([1.0, 2.0, 4.0])
+    x = np.array([1.0, 2.0, 4.0, 7.0, 11.0])
     _, rr = error_estimates(x, x, "meV/atom")
     assert rr.valid and rr.value == 0.0 and rr.stderr == 0.0
     # two energies: without either, the reference does not vary: no error over frames
@@ -245,3 +278,33 @@ def test_onsager_and_nernst_einstein_errors_are_calibrated():
         # mobility, so its error bar is on the safe side (coverage about 0.8)
         assert_calibrated(values, coverage=(0.55, 0.9), what=name)
         assert abs(np.mean(values)) < 0.5, (name, np.mean(values))
+
+
+# --- first-minimum shell cutoffs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("width, rise, steep", [(0.2, 3.0, 0.15), (0.12, 2.6, 0.08),
+                                                (0.3, 3.2, 0.2)])
+def test_shell_cutoff_error_covers_the_smoothing_shift(width, rise, steep):
+    # pairs drawn from a g(r) with a sharp first shell: the smoothed minimum lies 0.11-0.15 Å
+    # beyond the true one, and its error (σ/2 = 0.1 Å) gave z = +1.1 to +1.5 in every replica
+    # (coverage 0). The error now holds the smoothing's shift: |z| < 1 in most, never above 2
+    from mda_electrolyte.shell_cutoffs import first_minimum
+
+    edges = np.linspace(0, 8, 161)
+    r = 0.5 * (edges[1:] + edges[:-1])
+    shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
+
+    def g(x):
+        return 3 * np.exp(-((x - 2) / width) ** 2) + 1 / (1 + np.exp(-(x - rise) / steep))
+
+    fine = np.linspace(2.0, rise, 20001)
+    truth = fine[np.argmin(g(fine))]
+    z = []
+    for seed in range(25):
+        counts = np.random.default_rng(seed).poisson(10 * g(r) * shell).astype(float)
+        est = first_minimum(edges, counts / shell, counts=counts).estimate()
+        assert est.valid and est.stderr < 0.35, est
+        z.append((est.value - truth) / est.stderr)
+    z = np.asarray(z)
+    assert np.all(np.abs(z) < 2) and np.mean(np.abs(z) < 1) >= 0.68, z

@@ -122,7 +122,7 @@ def test_non_finite_or_too_few_samples_are_named(series, match):
 def test_tait_with_volume_growing_under_pressure_is_not_valid(sign):
     # pressures paired with volumes in reverse order (or pressures of the wrong sign) gave a
     # negative compressibility marked valid
-    p = np.array([1.0, 100.0, 500.0, 1000.0, 2000.0])
+    p = np.array([1.0, 100.0, 300.0, 500.0, 1000.0, 1500.0, 2000.0])
     v = 1000.0 * (1 - 0.1 * np.log1p((p - 1.01325) / 2000.0))
     good = TaitCompressibility(p, v).run().results.compressibility
     assert good.valid and good.value == pytest.approx(0.5, rel=1e-6)
@@ -133,7 +133,7 @@ def test_tait_with_volume_growing_under_pressure_is_not_valid(sign):
 
 
 def test_equation_of_state_with_pressure_falling_with_density_is_not_valid():
-    rho = np.array([1.0, 1.05, 1.1, 1.15, 1.2])
+    rho = np.array([1.0, 1.03, 1.07, 1.1, 1.13, 1.17, 1.2])
     good = EquationOfState(rho, 1000 * ((rho / 1.1) ** 7 - 1)).run().results
     assert good.valid and good.rho0 == pytest.approx(1.1, rel=1e-9)
     bad = EquationOfState(rho, -1000 * ((rho / 1.1) ** 7 - 1)).run().results
@@ -142,14 +142,14 @@ def test_equation_of_state_with_pressure_falling_with_density_is_not_valid():
     assert "negative compressibility" in bad.zero_pressure_density.verdict
 
 
-@pytest.mark.parametrize("t_ref", [5000.0, 100.0, 279.0, 321.0])
+@pytest.mark.parametrize("t_ref", [5000.0, 100.0, 279.0, 331.0])
 def test_thermal_expansion_extrapolated_to_a_reference_temperature_is_not_valid(t_ref):
     # at 5000 K the fitted density is negative and α changed sign, marked valid
-    t = np.array([280.0, 300.0, 320.0])
-    rho = np.array([1.2, 1.19, 1.18])
+    t = np.array([280.0, 290.0, 300.0, 310.0, 320.0, 330.0])
+    rho = 1.2 - 0.0005 * (t - 280.0)
     est = ThermalExpansion(t, rho, reference_temperature=t_ref).run().results.expansivity
     assert not est.valid and "extrapolated" in est.verdict and f"{t_ref:.4g} K" in est.verdict
-    for inside in (280.0, 300.0, 320.0):
+    for inside in (280.0, 300.0, 330.0):
         r = ThermalExpansion(t, rho, reference_temperature=inside).run().results
         assert r.expansivity.valid
         assert r.alpha == pytest.approx(0.01 / 20 / (1.2 - 0.0005 * (inside - 280)), rel=1e-9)
@@ -207,3 +207,64 @@ def test_fits_of_plausible_values_do_not_warn():
         warnings.simplefilter("error")
         TaitCompressibility([1.0, 500.0, 1000.0, 2000.0], [1000.0, 990.0, 980.0, 970.0])
         ThermalExpansion([280.0, 300.0, 320.0], [1.30, 1.29, 1.28])
+
+
+# fits whose error comes from the residuals of few points (z-score tables in
+# mda_electrolyte.uncertainty): valid from 4 degrees of freedom on, or with given errors
+
+
+def _eos(n):
+    rho = np.linspace(1.0, 1.2, n)
+    return rho, 1000 * ((rho / 1.1) ** 7 - 1) + 20 * np.cos(7 * np.arange(n))
+
+
+def _tait(n):
+    p = np.linspace(1.0, 3000.0, n)
+    return p, 1000.0 * (1 - 0.1 * np.log1p((p - 1.01325) / 2000.0)) + 0.3 * np.cos(7 * np.arange(n))
+
+
+def _alpha(n):
+    t = np.linspace(280.0, 340.0, n)
+    return t, 1.2 - 0.001 * (t - 280.0) + 2e-4 * np.cos(7 * np.arange(n))
+
+
+@pytest.mark.parametrize("fit, n_params, make, estimate", [
+    (EquationOfState, 3, _eos, "zero_pressure_density"),
+    (TaitCompressibility, 3, _tait, "compressibility"),
+    (ThermalExpansion, 2, _alpha, "expansivity"),
+])
+def test_a_residual_error_needs_four_degrees_of_freedom(fit, n_params, make, estimate):
+    for n in range(max(4, n_params + 1), n_params + 6):
+        x, y = make(n)
+        est = getattr(fit(x, y).run().results, estimate)
+        dof = n - n_params
+        assert est.valid == (dof >= 4), (n, est.verdict)
+        assert np.isfinite(est.value) and est.stderr > 0  # the fit is still there to look at
+        if dof < 4:
+            unit = "degree" if dof == 1 else "degrees"
+            assert est.verdict == (f"too few points: {dof} {unit} of freedom for the residual "
+                                   "error (a calibrated error needs at least 4)")
+        # the same points with their errors: propagated, valid at any number of points
+        errors = np.full(n, {"EquationOfState": 20.0, "TaitCompressibility": 0.3,
+                             "ThermalExpansion": 2e-4}[fit.__name__])
+        given = getattr(fit(x, y, errors).run().results if fit is ThermalExpansion else
+                        fit(x, y, **{("pressure_errors" if fit is EquationOfState
+                                      else "volume_errors"): errors}).run().results, estimate)
+        assert given.valid, (n, given.verdict)
+        assert given.value == pytest.approx(est.value, rel=0.05)
+
+
+@pytest.mark.parametrize("fit, make, keyword, estimate", [
+    (EquationOfState, _eos, "pressure_errors", "zero_pressure_density"),
+    (TaitCompressibility, _tait, "volume_errors", "compressibility"),
+    (ThermalExpansion, _alpha, "density_errors", "expansivity"),
+])
+def test_given_errors_that_the_scatter_contradicts_are_not_valid(fit, make, keyword, estimate):
+    # errors ten times smaller than the scatter (e.g. means of correlated series taken as
+    # independent): propagated, they gave an error bar ten times too small, marked valid
+    x, y = make(8)
+    small = np.full(8, {"EquationOfState": 0.2, "TaitCompressibility": 0.03,
+                        "ThermalExpansion": 2e-5}[fit.__name__])
+    est = getattr(fit(x, y, **{keyword: small}).run().results, estimate)
+    assert not est.valid
+    assert "scatter more than their given errors allow (χ²/dof = " in est.verdict

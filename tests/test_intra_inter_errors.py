@@ -493,16 +493,22 @@ def test_errors_are_estimates_and_an_undefined_rrmse_is_marked_not_nan_with_a_wa
 
     from mda_electrolyte.uncertainty import mean_error
 
-    frames = [_frame(seed=s) for s in range(4)]
+    frames = [_frame(seed=s) for s in range(5)]
     soft = IntraInterErrors(
         frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel()
     ).run()
     est = soft.results.estimates["rmse"]["inter"]["forces"]
     assert est is soft.results.rmse["inter"]["forces"] and est.unit == "eV/Å"
-    assert est.converged and est.n_samples == 4
-    # the error of the mean squared error over the four frames, propagated to the RMSE
+    assert est.converged and est.n_samples == 5
+    # four frames: 3 degrees of freedom, an error over frames that is not valid
+    four = IntraInterErrors(frames[:4], MolecularPairModel(scale=0.8),
+                            reference=MolecularPairModel()).run().results
+    assert four.rmse["inter"]["forces"].verdict == (
+        "too few frames: 3 degrees of freedom for the error over frames (a calibrated error "
+        "needs at least 4)")
+    # the error of the mean squared error over the five frames, propagated to the RMSE
     diff = 0.2 * soft.results.forces["reference"]["inter"]
-    per_frame = (diff**2).reshape(4, -1).mean(axis=1)
+    per_frame = (diff**2).reshape(5, -1).mean(axis=1)
     assert est.stderr == pytest.approx(mean_error(per_frame)[1] / (2 * est.value), rel=1e-9)
     assert soft.results.estimates["rrmse"]["total"]["stress"].unit == "1"
     assert soft.results.estimates["rmse"]["total"]["stress"].unit == "eV/Å^3"
@@ -731,7 +737,7 @@ def test_parts_that_are_zero_to_rounding_have_no_rrmse():
     # one methanol per 9 Å cell, beyond the 6 Å cutoff of its images: its inter part and net
     # force are differences of rounding; an RRMSE over them would be noise over noise
     frames = []
-    for s in range(3):
+    for s in range(5):
         atoms = _frame(seed=s)
         one = atoms[atoms.arrays["molecule_index"] == 1]
         one.arrays["molecule_index"][:] = 0
