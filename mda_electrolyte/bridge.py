@@ -99,7 +99,15 @@ def from_ase(
     ------
     ValueError
         An empty or inconsistent trajectory (frames with different atoms), a topology whose atom
-        count differs from the trajectory's, or an unreadable file.
+        count differs from the trajectory's, an unreadable file, a damaged H5MD file (e.g. a
+        periodic one without its per-frame box), LAMMPS dump frames repeated or unevenly spaced
+        in timestep, or a dump without an ``element`` column given without its data file.
+
+    Warns
+    -----
+    UserWarning
+        A LAMMPS dump whose last frame is cut short (copied while written, a killed job): the
+        frame is named and the whole frames before it are read.
 
     Examples
     --------
