@@ -32,6 +32,10 @@ processes starting together compile once and the others wait and reuse the resul
 folders left by a compile that was killed (``SIGKILL``, a node going down) are removed by the
 next build of the same library.
 
+The compiler is ``$CXX`` when it is set, else the first of g++, c++, clang++ on ``PATH``.
+A ``$CXX`` that names no executable is an error (:class:`CompilerSettingError`), also where
+a cached build could serve: a user who chose a compiler is told, never given another one.
+
 Headers shared by the kernels of both packages live in :data:`SHARED_CSRC`
 (``ase_electrolyte/csrc``): the neighbour engine ``cell_list.h`` of the D3 CPU kernel and the
 RDF pair histogram. A build lists such a header among its sources by its path (a source is
@@ -62,6 +66,7 @@ __all__ = [
     "SHARED_CSRC",
     "NativeBuildError",
     "CompilerNotFoundError",
+    "CompilerSettingError",
     "CacheNotWritableError",
     "cache_root",
     "cache_dir",
@@ -88,6 +93,10 @@ class NativeBuildError(RuntimeError):
 
 class CompilerNotFoundError(NativeBuildError):
     """A kernel must be compiled but no compiler was found."""
+
+
+class CompilerSettingError(NativeBuildError):
+    """``$CXX`` names a compiler that cannot be found (never silently replaced by another)."""
 
 
 class CacheNotWritableError(NativeBuildError):
@@ -179,11 +188,26 @@ def find_cxx(required: bool = True, purpose: str = "ase_electrolyte") -> str | N
 
     Raises
     ------
+    CompilerSettingError
+        ``$CXX`` is set but names no executable (whatever ``required`` says): a user who
+        chose a compiler is told, rather than another compiler being used in its place.
     CompilerNotFoundError
         No compiler and ``required``.
     """
-    for candidate in (os.environ.get("CXX"), "g++", "c++", "clang++"):
-        if candidate and shutil.which(candidate):
+    chosen = os.environ.get("CXX", "").strip()
+    if chosen:
+        found = shutil.which(chosen)
+        if found is None:
+            hint = (" (one executable is run without a shell: no arguments or wrappers such "
+                    "as 'ccache g++')" if len(chosen.split()) > 1 else "")
+            raise CompilerSettingError(
+                f"{purpose}: the C++ compiler named by $CXX ({chosen!r}) was not found or is "
+                f"not executable{hint}; set CXX to an installed compiler or unset it to use "
+                "g++, c++ or clang++ from PATH"
+            )
+        return found
+    for candidate in ("g++", "c++", "clang++"):
+        if shutil.which(candidate):
             return shutil.which(candidate)
     if not required:
         return None

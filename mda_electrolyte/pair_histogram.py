@@ -16,8 +16,8 @@ kept in the ``mda_electrolyte`` folder of the build cache of :mod:`ase_electroly
 (``$ASE_ELECTROLYTE_CACHE``, else ``~/.cache/ase_electrolyte``), keyed by a hash of the sources
 (the shared header included), the flags and the CPU, with its checksum verified on every load.
 Without a compiler and a valid cached build, :func:`pair_histogram_kernel` returns ``None`` and
-the RDF uses vesin; a compile that fails does the same with a ``RuntimeWarning`` giving the
-compiler's error.
+the RDF uses vesin; a compile that fails, or a ``$CXX`` that names no compiler, does the same
+with a ``RuntimeWarning`` giving the reason.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ SOURCES = (str(native_build.SHARED_CSRC / "cell_list.h"), SOURCE.name)
 FLAGS = ("-O3", "-march=native", "-fopenmp-simd", "-std=c++17", "-shared", "-fPIC", "-pthread")
 CACHE_SUBDIR = "mda_electrolyte"
 _P = ctypes.c_void_p
+# the threads' private copies of the histogram beyond this are a mistaken num_threads
+MAX_THREAD_COPY_BYTES = 2**30
+# positions farther than this many cell widths from the cell lose the distance's digits when
+# wrapped (about this times 1e-16 of a width): a unit or unwrapping mistake, refused
+MAX_CELL_WIDTHS = 2.0**24
 
 
 def _build():
@@ -47,7 +52,7 @@ def _build():
 
     None where there is no compiler and no valid cached build.
     """
-    compiler = native_build.find_cxx(required=False)
+    compiler = native_build.find_cxx(required=False, purpose="the pair-histogram kernel")
     try:
         return native_build.build_library(
             compiler, SOURCES, FLAGS, source_dir=SOURCE.parent, name="pair_histogram",
@@ -71,7 +76,7 @@ class PairHistogramKernel:
         fn = self._lib.pair_histogram
         fn.argtypes = [ctypes.c_int64, _P, _P, ctypes.c_double, ctypes.c_double,
                        ctypes.c_int64, _P, _P, _P, _P, ctypes.c_int64, _P, ctypes.c_int64,
-                       ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+                       ctypes.c_int, ctypes.c_double, ctypes.c_char_p, ctypes.c_int]
         fn.restype = ctypes.c_int
         self._fn = fn
 
@@ -98,6 +103,8 @@ class PairHistogramKernel:
             Left partly updated if a ``ValueError`` is raised.
         num_threads : int
             Threads of the pass (the engine's work split); the counts do not depend on it.
+            Each thread but the first counts into its own copy of ``counts``: their bytes
+            are limited to :data:`MAX_THREAD_COPY_BYTES`.
 
         Returns
         -------
@@ -107,8 +114,11 @@ class PairHistogramKernel:
         Raises
         ------
         ValueError
-            Non-finite coordinates, a cell without volume, ``edges[-1]`` beyond half a face
-            distance, or a code outside ``counts``.
+            Non-finite coordinates or coordinates more than :data:`MAX_CELL_WIDTHS` cell
+            widths from the cell, a cell without volume (or one whose volume overflows),
+            ``edges[-1]`` beyond half a face distance, a code outside ``counts``, or a
+            ``num_threads`` below 1 or whose copies of ``counts`` would exceed
+            :data:`MAX_THREAD_COPY_BYTES`. All but the code are checked before any counting.
 
         Examples
         --------
@@ -135,12 +145,22 @@ class PairHistogramKernel:
             raise ValueError("first_code, second_code and mol need one entry per atom")
         if counts.dtype != np.int64 or not counts.flags.c_contiguous:
             raise ValueError("counts must be a contiguous int64 array")
+        if (isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer))
+                or num_threads < 1):
+            raise ValueError(f"pair_histogram: num_threads must be an integer >= 1, "
+                             f"not {num_threads!r}")
+        copies = (int(num_threads) - 1) * counts.size * 8
+        if copies > MAX_THREAD_COPY_BYTES:
+            raise ValueError(
+                f"pair_histogram: num_threads = {num_threads} would need {copies / 2**30:.1f} "
+                f"GiB of private histograms ({counts.size} bins each; limit "
+                f"{MAX_THREAD_COPY_BYTES / 2**30:.0f} GiB); use fewer threads or bins")
         error = ctypes.create_string_buffer(256)
         status = self._fn(len(positions), positions.ctypes.data, cell.ctypes.data,
                           float(edges[0]), float(edges[-1]), edges.size - 1, edges.ctypes.data,
                           arrays[0].ctypes.data, arrays[1].ctypes.data, arrays[2].ctypes.data,
-                          int(row), counts.ctypes.data, counts.size, int(num_threads), error,
-                          len(error))
+                          int(row), counts.ctypes.data, counts.size, int(num_threads),
+                          MAX_CELL_WIDTHS, error, len(error))
         if status != 0:
             raise ValueError(error.value.decode() or "pair_histogram failed")
         return counts

@@ -58,6 +58,9 @@ _CHUNK = 32768
 # histograms of one analysis beyond this are a mistaken nbins, not a resolution anyone needs
 _MAX_HISTOGRAM_BYTES = 2**30
 
+# coordinates whose single-precision spacing exceeds this fraction of the bin width are refused
+_MAX_ROUNDING_PER_BIN = 0.1
+
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
 CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
 
@@ -113,7 +116,10 @@ class IntraInterRDF(FrameAnalysis):
         (``b`` around ``a``); selections may overlap.
     range : tuple of float
         ``(r_min, r_max)`` of the histogram in Å; ``r_max`` must not exceed half the smallest box
-        width of every analysed frame (checked at the start and on every frame).
+        width of every analysed frame (checked at the start and on every frame). A frame whose
+        single-precision coordinates are so large that their spacing exceeds a tenth of the bin
+        width (coordinates beyond ~1e5 Å for 0.1 Å bins) is refused: its distances would be
+        wrong by more than the bins resolve.
     nbins : int
         Number of histogram bins; with fewer than 3 the coordination numbers are counted but
         no first peak or minimum is searched (their estimates are not valid).
@@ -320,6 +326,19 @@ class IntraInterRDF(FrameAnalysis):
         if not np.all(np.isfinite(positions)):
             # a NaN distance falls into no bin: the frame's counts would look valid
             raise ValueError(f"IntraInterRDF: frame {self._ts.frame} has non-finite positions")
+        if positions.dtype == np.float32 and len(positions):
+            # single precision resolves coordinates of magnitude x to about x * 6e-8: far from
+            # the origin the distances are wrong by more than the bins resolve
+            largest = float(np.abs(positions).max())
+            spacing = float(np.spacing(np.float32(largest)))
+            width = (self._range[1] - self._range[0]) / self._nbins
+            if spacing > _MAX_ROUNDING_PER_BIN * width:
+                raise ValueError(
+                    f"IntraInterRDF: frame {self._ts.frame} has coordinates as large as "
+                    f"{largest:.4g} Å, which single precision resolves only to {spacing:.3g} Å, "
+                    f"more than {_MAX_ROUNDING_PER_BIN} of the bin width ({width:.3g} Å); "
+                    "use wider bins, or a trajectory with coordinates nearer the origin"
+                )
         if self._range[1] > half_width * BOX_ROUNDING:
             # beyond half the width a pair has several images within r_max: the histogram
             # would count them all and the ideal-gas normalisation would not hold

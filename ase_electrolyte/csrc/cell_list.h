@@ -26,6 +26,8 @@
 #include <cmath>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -52,6 +54,11 @@ void run_threads(int nthreads, Body&& worker) {
     std::vector<std::thread> pool;
     try {
         for (int t = 0; t < nthreads; ++t) pool.emplace_back(guarded, t);
+    } catch (const std::exception& err) {
+        for (auto& th : pool) th.join();
+        // the system's refusal ("Resource temporarily unavailable") does not say of what
+        throw std::runtime_error("could not start " + std::to_string(nthreads) +
+                                 " threads (" + err.what() + "); use fewer threads");
     } catch (...) {
         for (auto& th : pool) th.join();
         throw;

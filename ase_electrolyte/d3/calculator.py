@@ -25,6 +25,9 @@ MIN_DISTANCE = 0.1
 # singular cell): above them the kernel would run for hours or exhaust memory
 MAX_TRANSLATIONS = 10_000_000
 MAX_PAIR_IMAGES = 1e11
+# triple images the ATM term may visit (its kernel loops over pair images times atoms times
+# images, ~3e7 per second and thread): about 9 h on one thread, half an hour on 16
+MAX_ATM_TRIPLE_IMAGES = 1e12
 
 
 def _wrap_periodic(positions, cell, periodic):
@@ -124,6 +127,43 @@ def _check_work(natoms, cell, pbc, rmax, ntrans=None):
         )
 
 
+def _check_atm_work(natoms, cell, pbc, atm_cutoff, ntrans=1):
+    """ValueError when the ATM term of a periodic structure would visit too many triples.
+
+    The three-body loop takes every pair image (i, j + T) within ``atm_cutoff`` (Å), every
+    k <= j and every image of (i, k): about N(N+1)/2 (C + K (N+1)/2 C) triple images, with K
+    the images of one pair within the cutoff (below 1 in a large cell) and C those enumerated
+    for one pair (at least 1: the images within the cutoff in a 3D cell, the whole
+    translation list otherwise). A cutoff far beyond a
+    small cell passes the pair limits of :func:`_check_work` yet would run for days.
+    Molecules (no periodic images) are not limited.
+    """
+    if not pbc.any():
+        return
+    lat = cell[pbc]
+    if pbc.all():
+        volume = abs(np.linalg.det(cell))
+        inside = 4.0 / 3.0 * np.pi * atm_cutoff**3 / volume
+        enumerated = max(1.0, inside)
+    else:
+        if len(lat) == 1:
+            inside = 2.0 * atm_cutoff / np.linalg.norm(lat[0])
+        else:
+            inside = np.pi * atm_cutoff**2 / np.linalg.norm(np.cross(lat[0], lat[1]))
+        inside = min(float(ntrans), 1.0 + inside)
+        enumerated = float(ntrans)
+    # every pair (i, j <= i) enumerates its images; those within the cutoff loop over k <= j
+    pairs = 0.5 * natoms * (natoms + 1)
+    triples = pairs * enumerated * (1.0 + inside * 0.5 * (natoms + 1))
+    if triples > MAX_ATM_TRIPLE_IMAGES:
+        raise ValueError(
+            f"D3: the ATM term with atm_cutoff = {atm_cutoff:.4g} Å would visit "
+            f"~{triples:.3g} triple images of this {natoms}-atom periodic cell (limit "
+            f"{MAX_ATM_TRIPLE_IMAGES:.0e}, days of computing); use a smaller atm_cutoff "
+            f"(default {DEFAULT_ATM_CUTOFF:.4g} Å) or atm=False"
+        )
+
+
 class D3(ParametersContract, Calculator):
     r"""Grimme's DFT-D3 dispersion correction (energy, forces, stress, per-atom energies).
 
@@ -152,7 +192,10 @@ class D3(ParametersContract, Calculator):
     cn_cutoff : float
         Coordination-number cutoff in Å (default 20.0).
     atm_cutoff : float
-        Three-body cutoff in Å (default 40 bohr = 21.17 Å, simple-dftd3's default).
+        Three-body cutoff in Å (default 40 bohr = 21.17 Å, simple-dftd3's default). With
+        ``atm`` in a periodic cell, a cutoff whose triple images exceed
+        ``MAX_ATM_TRIPLE_IMAGES`` (1e12; e.g. 100 Å around one atom of a 3 Å cell is 2.4e10,
+        minutes) is refused before the kernel runs.
     smooth_cutoff : float or None
         Width in Å of a polynomial switch that takes the two-body energy smoothly to zero
         between ``cutoff - smooth_cutoff`` and ``cutoff`` (removes the energy jump when
@@ -379,6 +422,8 @@ class D3(ParametersContract, Calculator):
             else:
                 trans = np.zeros((1, 3))
             geometry = {"cell_mode": 0, "trans": trans, "lat": np.zeros((3, 3))}
+        if self.atm:
+            _check_atm_work(len(numbers), cell, pbc, self.atm_cutoff, len(geometry["trans"]))
         uniq, species = np.unique(numbers, return_inverse=True)
         geometry["species"] = species.astype(np.int32)
         sub = {

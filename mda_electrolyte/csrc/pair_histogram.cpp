@@ -18,6 +18,9 @@
 // atom is within r_max of its own image (a nonzero lattice vector is at least one face
 // distance long), so the engine's pair images are exactly the minimum-image pairs.
 //
+// An atom more than max_cell_widths cell widths (fractional coordinate) from the cell is
+// refused: wrapping it would lose the digits of its distances.
+//
 // Returns 0, or 1 with a message in `error` (`error_size` bytes) when the input cannot be
 // handled (it never throws across the C boundary).
 
@@ -46,7 +49,7 @@ void set_error(char* error, int size, const char* message) {
 int run(int64_t n, const double* pos, const double* cell, double r_min, double r_max,
         int64_t nbins, const double* edges, const int64_t* first_code,
         const int64_t* second_code, const int64_t* mol, int64_t row, int64_t* counts,
-        int64_t n_counts, int nthreads, char* error, int error_size) {
+        int64_t n_counts, int nthreads, double max_cell_widths, char* error, int error_size) {
     if (n < 0 || n > 1000000000 || nbins < 1 || !(r_max > r_min) || !(r_min >= 0.0)) {
         set_error(error, error_size, "pair_histogram: invalid sizes or range");
         return 1;
@@ -56,12 +59,20 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
         return 1;
     }
     const double volume = std::fabs(cell[0] * cell[4] * cell[8]);
-    if (!(volume > 0.0) || !std::isfinite(volume)) {
+    if (!(volume > 0.0)) {
         set_error(error, error_size, "pair_histogram: the cell has no volume");
         return 1;
     }
     double height[3];
     cell_list::cell_heights(cell, height);
+    if (!std::isfinite(volume) || !std::isfinite(height[0]) || !std::isfinite(height[1]) ||
+        !std::isfinite(height[2]) || !(height[0] > 0.0 && height[1] > 0.0 && height[2] > 0.0)) {
+        // products of four cell lengths overflow (or underflow) double precision
+        set_error(error, error_size,
+                  "pair_histogram: the cell's volume or face distances are not representable "
+                  "(cell lengths far outside 1e-70 .. 1e70 Angstrom)");
+        return 1;
+    }
     for (int k = 0; k < 3; k++) {
         // r_max = L/2 read from float32 box dimensions can exceed the float64 half width in
         // the last float32 digit; a pair at that distance has two images within r_max and is
@@ -74,6 +85,26 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
     for (int64_t i = 0; i < 3 * n; i++) {
         if (!std::isfinite(pos[i])) {
             set_error(error, error_size, "pair_histogram: non-finite coordinates");
+            return 1;
+        }
+    }
+    // fractional coordinates: an atom max_cell_widths cells away is wrapped with the digits
+    // of its distances lost (a unit or unwrapping mistake, not a position)
+    for (int64_t i = 0; i < n; i++) {
+        const double* p = pos + 3 * i;
+        const double fc = p[2] / cell[8];
+        const double fb = (p[1] - fc * cell[7]) / cell[4];
+        const double fa = (p[0] - fc * cell[6] - fb * cell[3]) / cell[0];
+        if (!(std::fabs(fa) <= max_cell_widths && std::fabs(fb) <= max_cell_widths &&
+              std::fabs(fc) <= max_cell_widths)) {
+            char message[200];
+            std::snprintf(message, sizeof message,
+                          "pair_histogram: atom %lld lies %.3g cell widths from the cell "
+                          "(more than %.3g; coordinates in the cell's units?)",
+                          static_cast<long long>(i),
+                          std::fmax(std::fabs(fa), std::fmax(std::fabs(fb), std::fabs(fc))),
+                          max_cell_widths);
+            set_error(error, error_size, message);
             return 1;
         }
     }
@@ -97,7 +128,10 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
     const double* Z = grid.z.data();
     const double r2_max = r_max * r_max;
     const double scale = static_cast<double>(nbins) / (r_max - r_min);
-    if (nthreads < 1) nthreads = 1;
+    if (nthreads < 1) {
+        set_error(error, error_size, "pair_histogram: nthreads must be at least 1");
+        return 1;
+    }
     // thread 0 adds into the caller's array, the others into their own, summed at the end
     std::vector<std::vector<int64_t>> own(nthreads - 1, std::vector<int64_t>(n_counts, 0));
     // per thread: squared distances to one neighbour sub-cell's atoms, those within r_max
@@ -172,10 +206,11 @@ extern "C" int pair_histogram(int64_t n, const double* pos, const double* cell, 
                               double r_max, int64_t nbins, const double* edges,
                               const int64_t* first_code, const int64_t* second_code,
                               const int64_t* mol, int64_t row, int64_t* counts,
-                              int64_t n_counts, int nthreads, char* error, int error_size) {
+                              int64_t n_counts, int nthreads, double max_cell_widths,
+                              char* error, int error_size) {
     try {
         return run(n, pos, cell, r_min, r_max, nbins, edges, first_code, second_code, mol, row,
-                   counts, n_counts, nthreads, error, error_size);
+                   counts, n_counts, nthreads, max_cell_widths, error, error_size);
     } catch (const std::exception& err) {
         set_error(error, error_size, err.what());
     } catch (...) {
