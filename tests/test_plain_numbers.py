@@ -32,7 +32,7 @@ def test_mean_angle_is_the_pooled_ratio_with_its_error_over_frames():
     z = mean + (sums[:, 0] - mean * counts[:, 0]) / counts.mean()
     assert est.stderr == pytest.approx(frame_average(z, 20).stderr, rel=1e-12)
     assert est.stderr == pytest.approx(2.0 / np.sqrt(200), rel=0.5)  # frame means spread 2°
-    assert est.valid and est.unit == "1"
+    assert est.valid and est.unit == "°"
     assert angle_mean_estimate(np.zeros(10), np.zeros(10), 20) is None  # no such angle
     short = angle_mean_estimate(sums[:3, 0], counts[:3, 0], n_cations=2)
     assert not short.valid and "too few frames: 3" in short.verdict

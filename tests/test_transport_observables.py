@@ -112,7 +112,7 @@ def test_universe_with_its_observable_file_and_the_report(md_file, tmp_path):
     assert r.source == "charge_current observable"
     assert r.acf[0] == pytest.approx(np.mean(np.sum(current.sum(axis=1) ** 2, axis=1)), rel=0.2)
     gk = summary["green_kubo_conductivity"]
-    assert gk["source"] == "charge_current observable" and gk["conductivity"]["verdict"]
+    assert gk["settings"]["source"] == "charge_current observable" and gk["conductivity"]["verdict"]
     # 60 steps of a copper crystal: far too short, and the answer says so rather than a number
     assert "viscosity" in summary["viscosity"] or "refused" in summary["viscosity"]
     density = summary["density"]
@@ -202,8 +202,7 @@ def test_analyze_reports_temperatures_as_estimates_and_model_errors_without_stor
 #: not results: frame spacing, windows, charges, counts, fit quality.
 _NOT_RESULTS = {"frame_spacing_ps", "plateau_ps", "fit_window_ps", "charge", "charges",
                 "acf_first_lag_ratio", "r2", "loglog_slope", "n_segments", "n_ions",
-                "equilibrated_from_ps", "statistical_inefficiency", "n_effective",
-                "D_m2_per_s", "D_err_m2_per_s"}  # the last two: legacy aliases of "D"
+                "equilibrated_from_ps", "statistical_inefficiency", "n_effective"}
 
 
 def test_every_reported_number_is_an_estimate_or_a_setting_and_none_is_nan(md_file, tmp_path):
