@@ -1120,6 +1120,8 @@ def run_protocol(
             steps = _n_steps(ps * 1000.0, dt_fs)
             if steps == 0:
                 return
+            if name == "production":
+                steps = production_steps(ps, dt_fs, write_interval_fs)
             files[name] = outdir / f"{name}.h5md"
             state = run_md(
                 state,
@@ -1313,7 +1315,8 @@ def check_protocol_arguments(
         time steps above 5 fs; a stage length, frame or sampling interval more than 1 % from
         a whole number of its stage's time steps (it is rounded to one, e.g. 15 fs samples
         with a 2 fs step are taken every 8 steps, 16 fs; an interval shorter than the step is
-        every step, without a warning).
+        every step, without a warning); a production length more than 1 % from a whole
+        number of frame intervals (it is rounded to one: see :func:`production_steps`).
     """
     if not isinstance(production_ensemble, str) or production_ensemble not in _ENSEMBLES:
         raise ValueError(
@@ -1355,6 +1358,22 @@ def check_protocol_arguments(
                 f"{name}_ps = {ps} ps is shorter than half its time step ({dt_fs} fs): the "
                 "stage would run no step; give 0 to skip it"
             )
+    # run_md writes the last step as a frame: off the frame grid it would end the trajectory
+    # with a shorter spacing, and Green–Kubo, Einstein–Helfand and diffusion refuse unevenly
+    # spaced frames; run_protocol rounds the production to whole frame intervals
+    steps = _n_steps(production_ps * 1000.0, timestep_fs)
+    frames = production_steps(production_ps, timestep_fs, write_interval_fs)
+    if production_ps > 0 and abs(frames - steps) * timestep_fs > 0.01 * production_ps * 1000.0:
+        import warnings
+
+        every = max(1, _n_steps(write_interval_fs, timestep_fs))
+        warnings.warn(
+            f"production_ps = {production_ps:g} ps is not a whole number of frame intervals "
+            f"({every * timestep_fs:g} fs): the production runs {frames // every} of them, "
+            f"{frames * timestep_fs / 1000.0:g} ps (evenly spaced frames, as the transport "
+            "analyses need)",
+            stacklevel=2,
+        )
     doubts = {}
     for name, ps, dt_fs in stages:
         if ps <= 0:
@@ -1377,6 +1396,16 @@ def check_protocol_arguments(
             f"{' and '.join(names)} {what} is {n} step{'s' if n != 1 else ''} ({n * dt_fs:g} fs)",
             stacklevel=2,
         )
+
+
+def production_steps(production_ps, timestep_fs, write_interval_fs):
+    """Steps of :func:`run_protocol`'s production: the nearest whole number of frame intervals.
+
+    ``run_md`` writes the last step as a frame; a production that ended off the frame grid
+    would end its trajectory with a shorter spacing, which the transport analyses refuse.
+    """
+    every = max(1, _n_steps(write_interval_fs, timestep_fs))
+    return every * max(1, _n_steps(production_ps * 1000.0, every * timestep_fs))
 
 
 def _n_steps(length_fs, dt_fs):

@@ -423,6 +423,33 @@ def test_a_stage_shorter_than_half_a_step_is_refused_not_skipped(kw, tmp_path):
     assert _LJ.calls == calls and not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("kw,frames,run_ps", [
+    ({"production_ps": 0.05, "write_interval_fs": 4.0}, 12, "0.048"),  # 12.5 intervals
+    ({"production_ps": 0.011, "write_interval_fs": 2.0}, 6, "0.012"),  # 5.5 intervals: 6
+    ({"production_ps": 0.0125, "timestep_fs": 0.5, "write_interval_fs": 2.0}, 6, "0.012"),
+])
+def test_a_production_off_the_frame_grid_runs_whole_frame_intervals(kw, frames, run_ps,
+                                                                     tmp_path):
+    """run_md writes the last step as a frame: off the grid it would be unevenly spaced and
+    every transport analysis would refuse the trajectory; the protocol rounds, and says so."""
+    from ase_electrolyte.md import production_steps, run_protocol
+    from mda_electrolyte.bridge import from_ase
+
+    with pytest.warns(UserWarning, match=f"^production_ps = .* not a whole number of frame "
+                                         f"intervals.* runs {frames} of them, {run_ps} ps"):
+        check_protocol_arguments(temperature_K=300, **kw)
+    dt = kw.get("timestep_fs", 1.0)
+    assert production_steps(kw["production_ps"], dt, kw["write_interval_fs"]) * dt == (
+        pytest.approx(float(run_ps) * 1000))
+    with pytest.warns(UserWarning, match="not a whole number of frame intervals"):
+        result = run_protocol(_argon(), _LJ(), tmp_path / "run", temperature_K=300,
+                              relax_fmax=10.0, preequilibration_ps=0.0, equilibration_ps=0.0,
+                              production_ensemble="nvt", progress=False, **kw)
+    times = np.array([ts.time for ts in from_ase(result.files["production"]).trajectory])
+    np.testing.assert_allclose(np.diff(times), kw["write_interval_fs"] / 1000.0, rtol=1e-9)
+    assert times[-1] == pytest.approx(float(run_ps)) and len(times) == frames + 1
+
+
 @pytest.mark.parametrize("kw,expected", [
     ({"observe_interval_fs": 15.0}, "observe_interval_fs = 15 fs .* 2 fs time step: the "
                                     r"preequilibration sampling interval is 8 steps \(16 fs\)"),
