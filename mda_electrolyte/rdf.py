@@ -46,7 +46,7 @@ from mda_electrolyte.analysis_base import (
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
 from mda_electrolyte.report import register_analysis
-from mda_electrolyte.shell_cutoffs import first_minimum
+from mda_electrolyte.shell_cutoffs import check_smoothable, first_minimum
 
 __all__ = ["IntraInterRDF", "CATION_ELEMENTS"]
 
@@ -244,6 +244,8 @@ class IntraInterRDF(FrameAnalysis):
                 f"{_MAX_HISTOGRAM_BYTES / 2**30:.0f} GiB); use fewer bins or pairs"
             )
         self._edges = np.histogram_bin_edges([], bins=self._nbins, range=(r_min, r_max))
+        # the first minima are searched after the pass: bins it cannot smooth refused now
+        check_smoothable(self._edges)
         # unordered class pairs (c1 <= c2)
         cls_pairs = list(itertools.combinations_with_replacement(np.arange(n_cls), 2))
         # ordered (i in A, j in B) pairs counted by one unordered pair {i, j} of classes (c1, c2)

@@ -132,21 +132,79 @@ class ShellCutoff:
 def _smoothed(edges, values, sigma, step=0.01):
     """Step function ``values`` over ``edges`` convolved with a Gaussian of width ``sigma``."""
     x, weights = _smoothing_weights(edges.tobytes(), float(sigma), step)
-    return x, values @ weights
+    return x, np.asarray(weights.T @ values)
+
+
+#: Gaussian tails beyond this many σ are left out of the smoothing (a mass below 2e-15).
+_KERNEL_SIGMAS = 8.0
+#: Largest smoothing matrix (stored weights; 12 bytes each): beyond it the RDF's range and
+#: bins are refused rather than exhausting memory after every frame was counted.
+MAX_SMOOTHING_WEIGHTS = 20_000_000
+
+
+def check_smoothable(edges, smoothing=0.2, step=0.01):
+    """Refuse RDF bins whose first-minimum smoothing would not fit in memory, before any frame.
+
+    :func:`first_minimum` smooths g(r) on a 0.01 Å grid with a Gaussian of width
+    ``σ = max(smoothing, widest bin)``, cut at :data:`_KERNEL_SIGMAS` σ: each grid point takes
+    at most ``2·8σ/(narrowest bin) + 2`` bins. Above :data:`MAX_SMOOTHING_WEIGHTS` weights
+    (e.g. 10⁵ bins over 400 Å, or a 10⁶ Å range) this raises.
+
+    Parameters
+    ----------
+    edges : array_like
+        Bin edges, Å.
+    smoothing : float
+        The smallest smoothing width, Å.
+
+    Raises
+    ------
+    ValueError
+        Naming the bins, the range and the number of weights.
+    """
+    edges = np.asarray(edges, dtype=np.float64)
+    widths = np.diff(edges)
+    sigma = max(float(smoothing), float(widths.max()))
+    n_x = int(math.floor((edges[-1] - edges[0]) / step + 0.5)) + 1
+    per_x = min(widths.size, int(2 * _KERNEL_SIGMAS * sigma / widths.min()) + 2)
+    if n_x * per_x > MAX_SMOOTHING_WEIGHTS:
+        raise ValueError(
+            f"the RDF's {widths.size} bins over {edges[0]:g}–{edges[-1]:g} Å are too fine or "
+            f"its range too wide to smooth for the first minimum (up to {n_x * per_x:.3g} "
+            f"weights, at most {MAX_SMOOTHING_WEIGHTS:.3g}): use fewer bins or a shorter range "
+            "(the first shell lies within about 10 Å)"
+        )
+    return n_x
 
 
 @lru_cache(maxsize=8)
 def _smoothing_weights(edges_bytes, sigma, step):
+    """Grid ``x`` and the sparse (bins × x) weights of each bin's mass at each grid point.
+
+    Banded: a point takes only the bins within :data:`_KERNEL_SIGMAS` σ (a dense matrix of a
+    400 Å range in 10⁵ bins would take 30 GiB).
+    """
     # the same edges and width serve every pair of an RDF: computed once
+    from scipy.sparse import csc_matrix
     from scipy.special import ndtr
 
     edges = np.frombuffer(edges_bytes, dtype=np.float64)
-    x = np.arange(edges[0], edges[-1] + 0.5 * step, step)
-    weights = ndtr((edges[1:, None] - x) / sigma) - ndtr((edges[:-1, None] - x) / sigma)
+    n_x = check_smoothable(edges, sigma, step)
+    reach = _KERNEL_SIGMAS * sigma
+    x = np.arange(n_x) * step + edges[0]
+    lo = np.searchsorted(edges[1:], x - reach, side="right")
+    hi = np.searchsorted(edges[:-1], x + reach, side="left")
+    per_x = hi - lo
+    nnz = int(per_x.sum())
+    cols = np.repeat(np.arange(n_x), per_x)
+    rows = np.arange(nnz) - np.repeat(np.cumsum(per_x) - per_x, per_x) + np.repeat(lo, per_x)
+    weights = ndtr((edges[rows + 1] - x[cols]) / sigma) - ndtr((edges[rows] - x[cols]) / sigma)
     # divided by the kernel mass inside the range: no artificial drop at the range ends
-    weights /= weights.sum(axis=0)
-    weights.setflags(write=False)
-    return x, weights
+    mass = np.bincount(cols, weights=weights, minlength=n_x)
+    weights /= mass[cols]
+    matrix = csc_matrix((weights, (rows, cols)), shape=(edges.size - 1, n_x))
+    matrix.data.setflags(write=False)
+    return x, matrix
 
 
 def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominence=0.1,
@@ -311,7 +369,7 @@ def _cutoff_error(edges, g, counts, sigma, x, p1, end, m, n_boot=200):
         per_count = np.divide(g, counts, out=np.zeros_like(g), where=counts > 0)
         resampled = rng.poisson(np.broadcast_to(counts, (n_boot, counts.size))) * per_count
         _, weights = _smoothing_weights(edges.tobytes(), float(sigma), 0.01)
-        curves = resampled @ weights[:, sl]
+        curves = np.asarray((weights[:, sl].T @ resampled.T).T)
         spread = float(np.std(x[sl][np.argmin(curves, axis=1)], ddof=1))
     return float(math.hypot(2.0 * shift, spread))
 

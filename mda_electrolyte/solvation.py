@@ -49,7 +49,13 @@ from mda_electrolyte.analysis_base import (
 )
 from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
-from mda_electrolyte.shell_cutoffs import ShellCutoff, bond_indices, donor_atoms, first_minimum
+from mda_electrolyte.shell_cutoffs import (
+    ShellCutoff,
+    bond_indices,
+    check_smoothable,
+    donor_atoms,
+    first_minimum,
+)
 from mda_electrolyte.shell_geometry import histogram_bins
 from mda_electrolyte.shell_summary import ShellSummaryBuilder, summarize, summary_results
 from mda_electrolyte.shell_table import OC as _OC
@@ -495,6 +501,8 @@ class SolvationShells(FrameAnalysis):
             n_oxygens=n_oxygens,
         )
         self._edges = np.linspace(*self._rdf_range, self._rdf_nbins + 1)
+        # a cutoff may come from an RDF minimum after the pass: bins it cannot smooth refused now
+        check_smoothable(self._edges, self._rdf_smoothing)
         # cutoffs known now, and the largest one the RDF minima may still give
         known = dict(self._cutoffs_given)
         if cutoff_convention == "donor_atoms":

@@ -56,3 +56,37 @@ def test_all_zero_counts_under_a_non_zero_rdf_are_refused():
     # no pairs at all is a legitimate answer, not an error
     none = first_minimum(EDGES, np.zeros(80), counts=np.zeros(80))
     assert none.cutoff is None and "no pairs" in none.note
+
+
+def test_smoothing_is_banded_and_bins_it_cannot_smooth_are_refused_before_any_frame():
+    """The first-minimum smoothing keeps only the bins within 8 σ of each grid point (the
+    dense matrix of 10⁵ bins over 400 Å took 30 GiB after every frame was counted); what
+    would still not fit is refused by the analyses' constructors."""
+    from scipy.special import ndtr
+
+    from mda_electrolyte import IntraInterRDF, SolvationShells
+    from mda_electrolyte.shell_cutoffs import _smoothed, check_smoothable
+
+    rng = np.random.default_rng(3)
+    for lo, hi, n, sigma in ((0, 8, 160, 0.2), (1.3, 10, 77, 0.3), (0, 12, 600, 0.05)):
+        edges = np.linspace(lo, hi, n + 1)
+        values = rng.random(n)
+        x, smooth = _smoothed(edges, values, sigma)
+        # the dense convolution of the step function, normalised inside the range
+        dense = ndtr((edges[1:, None] - x) / sigma) - ndtr((edges[:-1, None] - x) / sigma)
+        np.testing.assert_allclose(smooth, values @ (dense / dense.sum(axis=0)), atol=1e-12)
+    assert check_smoothable(np.linspace(0, 12, 601)) == 1201
+    for edges in (np.linspace(0, 400, 100_001), np.linspace(0, 4e6, 101)):
+        with pytest.raises(ValueError, match="too fine or its range too wide to smooth"):
+            check_smoothable(edges)
+    from tests.test_rdf import liquid_universe
+
+    u = liquid_universe(n_frames=1, box=(900.0, 900.0, 900.0, 90.0, 90.0, 90.0))
+    with pytest.raises(ValueError, match="100000 bins over 0–400 Å are too fine"):
+        IntraInterRDF(u.atoms, range=(0, 400), nbins=100_000)
+    from tests.test_solvation import build, groups
+
+    shells = build([((10, 10, 10), [("EC", None, "Oc"), ("PF6", None)])], box=900.0)
+    with pytest.raises(ValueError, match="100000 bins over 0–400 Å are too fine"):
+        SolvationShells(*groups(shells), rdf_range=(0, 400), rdf_nbins=100_000)
+    SolvationShells(*groups(shells), rdf_range=(0, 12), rdf_nbins=600)  # the usual: accepted
