@@ -627,8 +627,11 @@ def _report_density(universe, outdir, *, calculator=None, verbose=False):
     save_figure(ax.figure, f"{outdir}/density.png", dpi=120)
     return {
         "density": r.equilibrium_density,
-        "equilibrated_from_ps": r.t0,
-        "statistical_inefficiency": r.statistical_inefficiency,
-        "n_effective": r.n_effective,
+        # how the estimate was made, not results: beside the Estimate they read as numbers
+        "diagnostics": {
+            "equilibrated_from_ps": r.t0,
+            "statistical_inefficiency": r.statistical_inefficiency,
+            "n_effective": r.n_effective,
+        },
         "plot": "density.png",
     }
