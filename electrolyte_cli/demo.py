@@ -27,8 +27,8 @@ def register(sub):
     demo.add_argument(
         "--equilibration-ps", type=float, default=None,
         help="NPT equilibration at real masses whose density the demo reports; default 0 on "
-        f"CPU, {GPU_EQUILIBRATION_PS:g} ps on GPU (enough for {MIN_DENSITY_SAMPLES} "
-        "independent volume samples)",
+        f"CPU, {GPU_EQUILIBRATION_PS:g} ps on GPU (enough independent volume samples for a "
+        "density that is a result)",
     )
     demo.add_argument(
         "--dispersion",
@@ -51,20 +51,22 @@ def run(args):
     check_number("--production-ps", args.production_ps, above=0, allow_none=True)
     check_number("--equilibration-ps", args.equilibration_ps, minimum=0, allow_none=True)
     A.check_output_folder(args.output)
+    import torch
+
     from ase_electrolyte.md import check_protocol_arguments
 
     from .simulate import _protocol_options
 
+    gpu = torch.cuda.is_available() and args.device != "cpu"
     # every stage length and interval judged before the box is packed or the model loaded
-    check_protocol_arguments(**_protocol_options(protocol_settings(args, _gpu(args))))
+    check_protocol_arguments(**_protocol_options(protocol_settings(args, gpu)))
     A.check_model_args("sevennet-0", args.dispersion, args.device)
     # the run folder and the analysis folder in it: `electrolyte analyze -o <it>` waits its turn
     with A.claim_output_folder(args.output), A.claim_output_folder(Path(args.output) / "analysis"):
-        return _run(args)
+        return _run(args, gpu)
 
 
-def _run(args):
-
+def _run(args, gpu):
     from ase_electrolyte.atomic_file import write_json_atomic
     from ase_electrolyte.build import composition_counts, electrolyte_box, estimate_density
     from ase_electrolyte.estimate import estimates_to_dict
@@ -72,7 +74,6 @@ def _run(args):
     from mda_electrolyte.bridge import from_ase
 
     start = time.perf_counter()
-    gpu = _gpu(args)
     n_atoms = args.n_atoms or (1000 if gpu else 100)
     sim_args = protocol_settings(args, gpu)
     production_ps = sim_args.production_ps
@@ -100,8 +101,9 @@ def _run(args):
         if rho.valid and rho.stderr < 0.01:
             print(f"density {rho}: uncertainty below 0.01 g/cm³", flush=True)
         else:
-            print(f"density {rho}: not yet a result; rerun into a new folder with a longer "
-                  f"--equilibration-ps (this run: {sim_args.equilibration_ps:g} ps)", flush=True)
+            print(f"density {rho}: not a result with an uncertainty below 0.01 g/cm³; rerun "
+                  "into a new folder with a longer --equilibration-ps (this run: "
+                  f"{sim_args.equilibration_ps:g} ps)", flush=True)
     universe = from_ase(result.files["production"])
     print(
         f"trajectory: {universe.trajectory.n_frames} frames, dt = {universe.trajectory.dt} ps, "
@@ -163,17 +165,12 @@ def _run(args):
     return summary
 
 
-def _gpu(args):
-    import torch
-
-    return torch.cuda.is_available() and args.device != "cpu"
-
-
 def protocol_settings(args, gpu):
     """The demo's protocol as ``electrolyte simulate`` arguments (lengths in ps, intervals in fs).
 
     On a GPU the NPT equilibration is long enough for a density with an uncertainty below
-    0.01 g/cm³ that counts as a result: :data:`MIN_DENSITY_SAMPLES` independent samples of the
+    0.01 g/cm³ that counts as a result:
+    :data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES` independent samples of the
     volume after detected equilibration (the 1 ps barostat of ``run_md`` decorrelated the
     volume of a Lennard-Jones liquid in 0.3 ps; a molecular liquid is allowed three times
     longer). On a CPU it is a short smoke test of the workflow.
@@ -198,10 +195,6 @@ def protocol_settings(args, gpu):
     )
 
 
-#: Independent volume samples a density needs to be a result
-#: (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`; a literal here to keep the CLI
-#: start fast, tests/test_demo.py checks that they agree).
-MIN_DENSITY_SAMPLES = 50
 #: NPT equilibration of the GPU demo, ps: 50 independent volume samples at up to 0.9 ps each
 #: and the start that equilibration detection discards.
 GPU_EQUILIBRATION_PS = 60.0

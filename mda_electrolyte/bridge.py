@@ -289,6 +289,12 @@ def _warn_cut_dump(path, cut):
     return end, n_complete
 
 
+def _first_not_after(values):
+    """Index of the first value not above the one before it, or None when they increase."""
+    back = np.flatnonzero(np.diff(values) <= 0)
+    return int(back[0]) + 1 if back.size else None
+
+
 def _check_dump_steps(path, steps):
     """Timesteps of a dump's frames that increase evenly (a Universe has one dt).
 
@@ -298,9 +304,8 @@ def _check_dump_steps(path, steps):
     if len(steps) < 2 or any(s is None for s in steps):
         return
     steps = np.asarray(steps, dtype=np.int64)
-    back = np.flatnonzero(np.diff(steps) <= 0)
-    if back.size:
-        k = int(back[0]) + 1
+    k = _first_not_after(steps)
+    if k is not None:
         raise ValueError(
             f"{path}: frame {k} is at timestep {steps[k]}, not after frame {k - 1} (timestep "
             f"{steps[k - 1]}): frames repeated or out of order (a restarted run appended to the "
@@ -528,9 +533,8 @@ def _frame_times(frames):
         )
     times = np.array([check_number(f"frame {k} info['time_ps'] (ps)", a.info["time_ps"])
                       for k, a in enumerate(frames)])
-    back = np.flatnonzero(np.diff(times) <= 0)
-    if back.size:
-        k = int(back[0]) + 1
+    k = _first_not_after(times)
+    if k is not None:
         raise ValueError(
             f"frame {k} has info['time_ps'] = {times[k]} ps, not after frame {k - 1} "
             f"({times[k - 1]} ps): frames out of time order or repeated"
@@ -664,9 +668,8 @@ def _check_h5md_values(path, numbers, masses, times):
                              f"{masses[bad[0]]}, not a positive mass")
     if not np.all(np.isfinite(times)):
         raise damaged_h5md(path, "particles/all/position/time holds non-finite times")
-    back = np.flatnonzero(np.diff(times) <= 0)
-    if back.size:
-        k = int(back[0]) + 1
+    k = _first_not_after(times)
+    if k is not None:
         raise damaged_h5md(path, f"frame {k} is at {times[k]} ps, not after frame {k - 1} "
                              f"({times[k - 1]} ps)")
 

@@ -132,7 +132,7 @@ class ShellCutoff:
 def _smoothed(edges, values, sigma, step=0.01):
     """Step function ``values`` over ``edges`` convolved with a Gaussian of width ``sigma``."""
     x, weights = _smoothing_weights(edges.tobytes(), float(sigma), step)
-    return x, np.asarray(weights.T @ values)
+    return x, values @ weights
 
 
 #: Gaussian tails beyond this many σ are left out of the smoothing (a mass below 2e-15).
@@ -369,7 +369,7 @@ def _cutoff_error(edges, g, counts, sigma, x, p1, end, m, n_boot=200):
         per_count = np.divide(g, counts, out=np.zeros_like(g), where=counts > 0)
         resampled = rng.poisson(np.broadcast_to(counts, (n_boot, counts.size))) * per_count
         _, weights = _smoothing_weights(edges.tobytes(), float(sigma), 0.01)
-        curves = np.asarray((weights[:, sl].T @ resampled.T).T)
+        curves = resampled @ weights[:, sl]
         spread = float(np.std(x[sl][np.argmin(curves, axis=1)], ddof=1))
     return float(math.hypot(2.0 * shift, spread))
 

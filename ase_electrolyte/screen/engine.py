@@ -151,9 +151,8 @@ def _prepare_outdir(plan, outdir):
 
     Returns
     -------
-    tuple
-        ``(old, undo)``: the previous ``plan.json`` content (None in a fresh folder) and a
-        function that puts the folder back as it was (the previous record, or no record and
+    callable
+        ``undo()``, which puts the folder back as it was (the previous record, or no record and
         none of the folders this call made), for a call that fails before any submission.
     """
     try:
@@ -177,11 +176,12 @@ def _prepare_outdir(plan, outdir):
             except OSError:
                 break
 
-    return _record_plan(plan, outdir, record), undo
+    _record_plan(plan, outdir, record)
+    return undo
 
 
 def _record_plan(plan, outdir, record):
-    """The checks and the writing of :func:`_prepare_outdir`; returns the previous record."""
+    """The checks and the writing of :func:`_prepare_outdir`."""
     if record.exists():
         try:
             old = json.loads(record.read_text())
@@ -219,11 +219,10 @@ def _record_plan(plan, outdir, record):
         merged["temperatures"] = sorted(set(old.get("temperatures", [])) | set(plan.temperatures))
         merged["replicas"] = max(int(old.get("replicas", 0)), plan.replicas)
         write_json(record, merged)
-        return old
-    elif (outdir / TASKS_DIR).exists():
+        return
+    if (outdir / TASKS_DIR).exists():
         raise PlanError(f"{outdir} holds task folders but no {PLAN_FILE}; choose another folder")
     write_json(record, plan.to_dict())
-    return None
 
 
 def _check_finished(outdir, tasks):
@@ -369,7 +368,7 @@ def run_screen(
     if experimental is not None:
         # its content too: a bad row found by aggregate() would come after every simulation
         read_experimental(experimental, plan.temperatures)
-    _, undo = _prepare_outdir(plan, outdir)
+    undo = _prepare_outdir(plan, outdir)
     tasks = plan.tasks()
     todo = [t for t in tasks if not (outdir / TASKS_DIR / t.id / RESULT_FILE).exists()]
     try:
