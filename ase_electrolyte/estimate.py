@@ -25,7 +25,9 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from .atoms_checks import check_flag
 from .units import convert
@@ -85,9 +87,15 @@ class Estimate:
     notes: tuple = field(default_factory=tuple)
 
     def __post_init__(self):
-        object.__setattr__(self, "value", float(self.value))
-        object.__setattr__(self, "stderr", float(self.stderr))
-        object.__setattr__(self, "n_samples", int(self.n_samples))
+        # None, a flag or a string ("1e3" from a hand-edited summary) is no number: refused by
+        # name, never float()'s bare TypeError (NaN and inf pass: a missing value or error)
+        object.__setattr__(self, "value", _real("value", self.value))
+        object.__setattr__(self, "stderr", _real("stderr", self.stderr))
+        object.__setattr__(self, "n_samples", _count(self.n_samples))
+        if not isinstance(self.method, str):
+            # html.escape and the reports' text would fail on it later
+            raise ValueError(f"method must be a text saying how the error was obtained, not "
+                             f"{self.method!r}")
         # "no" or "false" (e.g. from a hand-edited summary.json) would be truthy
         check_flag("converged", self.converged)
         object.__setattr__(self, "converged", bool(self.converged))
@@ -105,7 +113,8 @@ class Estimate:
                 raise ValueError(
                     f"a valid estimate needs a finite, non-negative error, not {self.stderr}"
                 )
-        elif not self.notes:
+        elif not any(n.strip() for n in self.notes):
+            # an empty note made the verdict '' and the report read "1.0 ± 0.1 S/m ()"
             raise ValueError("an estimate that is not valid must say why (notes=...)")
 
     @classmethod
@@ -156,13 +165,33 @@ class Estimate:
 
     @classmethod
     def from_dict(cls, data):
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`.
+
+        ``None`` (JSON's ``null``) reads as NaN, so an infinite value comes back as a missing
+        one. An invalid estimate whose ``notes`` were lost keeps its ``verdict`` as the reason.
+
+        Raises
+        ------
+        ValueError
+            Not a dict, a missing key (named), or content an Estimate refuses.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"an estimate's dict form is a dict, not {type(data).__name__}")
+        missing = [k for k in ("value", "stderr", "unit", "method", "converged") if k not in data]
+        if missing:
+            raise ValueError(f"an estimate's dict form lacks {', '.join(missing)}: {data!r}")
         nan = float("nan")
+        # a single note as text is one note, not one note per character
+        notes = data.get("notes") or ()
+        notes = (notes,) if isinstance(notes, str) else tuple(notes)
+        verdict = data.get("verdict")
+        if data["converged"] is False and not notes and isinstance(verdict, str) and verdict:
+            notes = (verdict,)
         return cls(
             nan if data["value"] is None else data["value"],
             nan if data["stderr"] is None else data["stderr"],
             data["unit"], data["method"], data.get("n_samples", 0),
-            data["converged"], tuple(data.get("notes", ())),
+            data["converged"], notes,
         )
 
     def __float__(self):
@@ -171,7 +200,8 @@ class Estimate:
     def __format__(self, spec):
         if not spec:
             return str(self)
-        text = f"{self._body(lambda x: format(x, spec))} {self.unit}"
+        unit = "" if self.unit == "1" else f" {self.unit}"
+        text = f"{self._body(lambda x: format(x, spec))}{unit}"
         # a formatted number that is not valid still says so: f"{sigma:.2f}" must not read as
         # a result
         return text if self.converged else f"{text} ({self.verdict})"
@@ -196,7 +226,7 @@ class Estimate:
         exponent = int(math.floor(math.log10(scale))) if scale > 0 else 0
         if -3 <= exponent < 6:
             exponent = 0
-        value, err = value / 10.0**exponent, err / 10.0**exponent
+        value, err = _scaled(value, exponent), _scaled(err, exponent)
         if err > 0:
             digits = max(0, 1 - int(math.floor(math.log10(err))))
             # at most 9 significant digits of the value; an error below them in its own form
@@ -215,6 +245,28 @@ class Estimate:
         if not math.isfinite(self.stderr):
             return f"{fmt(self.value)} ± ? (error unknown)"
         return f"{fmt(self.value)} ± {fmt(self.stderr)}"
+
+
+def _real(name, x):
+    """``x`` as a float (NaN and infinities kept), or a ValueError naming the field."""
+    scalar = x.item() if hasattr(x, "ndim") and getattr(x, "ndim", None) == 0 else x
+    if isinstance(scalar, bool) or not isinstance(scalar, numbers.Real):
+        raise ValueError(f"an estimate's {name} must be a number (NaN when unknown), not {x!r}")
+    return float(scalar)
+
+
+def _count(n):
+    """``n_samples`` as an int: a finite, non-negative number (effective samples rounded down)."""
+    x = _real("n_samples", n)
+    if not (math.isfinite(x) and x >= 0):
+        raise ValueError(f"an estimate's n_samples must be a finite number >= 0, not {n!r}")
+    return int(x)
+
+
+def _scaled(x, exponent):
+    """``x / 10**exponent`` without overflowing or dividing by zero at the ends of the float
+    range (``10.0**-324`` is 0: a subnormal value's ``str`` raised ZeroDivisionError)."""
+    return float(Decimal(x).scaleb(-exponent))
 
 
 def json_number(x):

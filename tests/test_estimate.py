@@ -81,7 +81,9 @@ def test_invalid_numbers_cannot_pass_as_valid():
 
 def test_string_shows_two_significant_digits_of_the_error():
     assert str(Estimate(1.23456, 0.0123, "S/m", "blocks", 10)) == "1.235 ± 0.012 S/m (valid)"
-    assert f"{Estimate(2.0, 0.5, '1', 'blocks', 5):.2f}" == "2.00 ± 0.50 1"
+    # a dimensionless number carries no unit text, formatted or not ("no value 1 (reason)")
+    assert f"{Estimate(2.0, 0.5, '1', 'blocks', 5):.2f}" == "2.00 ± 0.50"
+    assert f"{Estimate.invalid(math.nan, math.nan, '1', 'none', 'r'):.2f}" == "no value (r)"
     assert np.isclose(np.asarray(float(Estimate(2.0, 0.5, "1", "blocks"))), 2.0)
 
 

@@ -1,0 +1,99 @@
+"""Bad input to an Estimate and its dict form: a named ValueError, or the right text.
+
+Every reported number passes through :class:`~ase_electrolyte.estimate.Estimate`; what it lets in
+reaches summary.json, the terminal and the HTML report.
+"""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from ase_electrolyte.estimate import Estimate
+
+
+@pytest.mark.parametrize("field, bad, message", [
+    ("value", None, "value must be a number"),
+    ("value", True, "value must be a number"),
+    ("value", "1e3", "value must be a number"),
+    ("value", [1.0], "value must be a number"),
+    ("stderr", None, "stderr must be a number"),
+    ("stderr", "0.1", "stderr must be a number"),
+    ("n_samples", -5, "n_samples must be a finite number >= 0"),
+    ("n_samples", math.nan, "n_samples must be a finite number >= 0"),
+    ("n_samples", math.inf, "n_samples must be a finite number >= 0"),
+    ("n_samples", "12", "n_samples must be a number"),
+    ("n_samples", None, "n_samples must be a number"),
+    ("method", None, "method must be a text"),
+    ("method", 3, "method must be a text"),
+])
+def test_fields_of_the_wrong_kind_are_named(field, bad, message):
+    kwargs = dict(value=1.0, stderr=0.1, unit="S/m", method="blocks", n_samples=10)
+    kwargs[field] = bad
+    with pytest.raises(ValueError, match=message):
+        Estimate(**kwargs)
+
+
+def test_numpy_scalars_and_effective_sample_counts_are_read():
+    e = Estimate(np.float32(1.5), np.array(0.25), "S/m", "blocks", np.float64(12.7))
+    assert (e.value, e.stderr, e.n_samples) == (1.5, 0.25, 12)  # effective samples rounded down
+    assert type(e.value) is float and type(e.n_samples) is int
+
+
+@pytest.mark.parametrize("notes", ["", [""], ["  "], ()])
+def test_an_invalid_estimate_needs_a_reason_that_is_not_blank(notes):
+    with pytest.raises(ValueError, match="must say why"):
+        Estimate(1.0, 0.1, "S/m", "blocks", 3, converged=False, notes=notes)
+
+
+@pytest.mark.parametrize("value, stderr, unit, text", [
+    (5e-324, 0.0, "S/m", "(4.94066 ± 0)e-324 S/m (valid)"),          # subnormal: was 1/0
+    (1e-310, 2e-311, "S/m", "(1.00 ± 0.20)e-310 S/m (valid)"),
+    (1.7e308, 1e307, "S/m", "(1.70 ± 0.10)e+308 S/m (valid)"),
+    (-2.5e-9, 1.2e-10, "m^2/s", "(-2.50 ± 0.12)e-09 m^2/s (valid)"),
+])
+def test_extreme_magnitudes_print(value, stderr, unit, text):
+    assert str(Estimate(value, stderr, unit, "blocks", 10)) == text
+
+
+@pytest.mark.parametrize("value, stderr", [
+    (math.nan, math.nan), (math.inf, 1.0), (-math.inf, math.nan), (2.0, math.nan), (2.0, math.inf),
+])
+def test_non_finite_numbers_round_trip_through_json_as_missing(value, stderr):
+    e = Estimate.invalid(value, stderr, "Å^2/ps", "none", "too short: 3 frames")
+    text = json.dumps(e.to_dict(), allow_nan=False)  # strict JSON: no NaN/Infinity tokens
+    back = Estimate.from_dict(json.loads(text))
+    assert back.unit == "Å^2/ps" and back.verdict == "too short: 3 frames" and not back.valid
+    # a finite number comes back as it was; a non-finite one as missing (NaN), never as a number
+    for old, new in ((value, back.value), (stderr, back.stderr)):
+        assert new == old if math.isfinite(old) else math.isnan(new)
+    assert "nan" not in str(back) and "inf" not in str(back)
+
+
+def test_dict_forms_that_are_not_an_estimate_are_named():
+    good = Estimate(1.0, 0.1, "S/m", "blocks", 10).to_dict()
+    with pytest.raises(ValueError, match="lacks stderr, unit"):
+        Estimate.from_dict({"value": 1.0, "method": "m", "converged": True})
+    with pytest.raises(ValueError, match="is a dict, not list"):
+        Estimate.from_dict([1.0, 0.1])
+    # one note as text is one note, not one per character
+    one = Estimate.from_dict({**good, "converged": False, "notes": "too short"})
+    assert one.notes == ("too short",) and one.verdict == "too short"
+    # the notes lost, the verdict kept: the verdict is the reason
+    kept = Estimate.from_dict({**good, "converged": False, "verdict": "too few ions", "notes": []})
+    assert kept.notes == ("too few ions",)
+    with pytest.raises(ValueError, match="converged must be True or False"):
+        Estimate.from_dict({**good, "converged": "false"})
+
+
+def test_estimates_of_different_units_are_not_ordered_or_added():
+    a = Estimate(1.0, 0.1, "S/m", "blocks", 10)
+    b = a.to("mS/cm")
+    assert b.value == pytest.approx(10.0) and b.stderr == pytest.approx(1.0)
+    with pytest.raises(TypeError):
+        a < b  # noqa: B015
+    with pytest.raises(TypeError):
+        a + b
+    with pytest.raises(ValueError, match="cannot convert 'S/m'"):
+        a.to("K")
