@@ -41,6 +41,10 @@ _VDW_BOX_SCALE = 1.1
 # runs; larger counts (a typo, or 1e9 for 1e3) would have PACKMOL exhaust memory or disk before
 # it fails, or one structure file per spread cation fill the temporary folder
 MAX_ATOMS = 1_000_000
+#: Smallest PACKMOL tolerance (Å) accepted; PACKMOL's usual is 2 Å.
+MIN_TOLERANCE = 0.5
+# PACKMOL's linked cells, (box edge / 1.1 tolerance)³: 10⁸ cells take about a gigabyte
+MAX_PACKMOL_CELLS = 1e8
 
 
 def _one_species_per_name(species, where):
@@ -386,7 +390,8 @@ def electrolyte_box(
     seed : int
         Seeds RDKit conformers, the cation regions and PACKMOL.
     tolerance : float
-        PACKMOL minimum distance between atoms of different molecules, Å.
+        PACKMOL minimum distance between atoms of different molecules, Å (at least
+        :data:`MIN_TOLERANCE`).
     spread_cations : bool
         Put every cation in its own sub-cube of the box (Ju et al. 2025).
     packmol_timeout : float
@@ -409,10 +414,13 @@ def electrolyte_box(
     ValueError
         Unknown species or salt (the message lists the known ones), a SMILES RDKit rejects, a
         non-neutral composition, fewer than one ion pair, a species named twice in ``counts``,
-        two different species of one name, more than :data:`MAX_ATOMS` atoms, or inconsistent
-        arguments; all before any conformer or PACKMOL run.
+        two different species of one name, more than :data:`MAX_ATOMS` atoms, a tolerance
+        below :data:`MIN_TOLERANCE` or one too fine for PACKMOL's cell grid in this box, or
+        inconsistent arguments; all before any conformer or PACKMOL run.
     RuntimeError
-        If PACKMOL fails (its message is included).
+        If PACKMOL cannot be started, fails, cannot pack the molecules at this density (the
+        density and tolerance are named) or writes fewer positions than atoms (its message is
+        included).
 
     Examples
     --------
@@ -471,7 +479,10 @@ def electrolyte_box(
     # denser than any liquid: the sign of another unit (kg/m³), and an impossible packing
     density = check_number("density (g/cm³)", density, above=0, maximum=10.0, allow_none=True)
     warn_implausible(density_g_cm3=density)
-    tolerance = check_number("tolerance (Å)", tolerance, above=0)
+    # below half an ångström atoms of different molecules may start closer than a bond (an MD
+    # step then explodes), and PACKMOL's grid of tolerance-sized cells grows as tolerance⁻³:
+    # 1e-7 Å overflowed its allocation ("Fortran runtime error: Integer overflow")
+    tolerance = check_number("tolerance (Å)", tolerance, minimum=MIN_TOLERANCE)
     # RDKit's random seed is a C int
     seed = check_number("seed", seed, integer=True, minimum=0, maximum=2**31 - 2)
     packmol_timeout = check_number("packmol_timeout (s)", packmol_timeout, above=0)
@@ -485,6 +496,13 @@ def electrolyte_box(
         length = _VDW_BOX_SCALE * v0 ** (1.0 / 3.0)
     else:
         length = (mass / (density * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)
+    cells = (length / (1.1 * tolerance)) ** 3  # PACKMOL's cells are 1.1 tolerance wide
+    if cells > MAX_PACKMOL_CELLS:
+        raise ValueError(
+            f"a {length:.4g} Å box at tolerance {tolerance} Å needs {cells:.3g} PACKMOL cells "
+            f"(more than {MAX_PACKMOL_CELLS:.0e}, gigabytes of memory); give a higher density "
+            "or a larger tolerance"
+        )
     if sum(plan.values()) > 1 and tolerance >= length / 2:
         # no two molecules fit: PACKMOL would search until its timeout
         raise ValueError(
@@ -603,20 +621,53 @@ def _run_packmol(structures, length, tolerance, seed, timeout, nloop=None):
                 )
             except subprocess.TimeoutExpired as err:
                 raise RuntimeError(f"PACKMOL did not finish within {timeout} s") from err
+            except OSError as err:
+                # not executable, a broken file, a folder: was a bare PermissionError
+                raise RuntimeError(
+                    f"PACKMOL at {exe} could not be started ({err.strerror or err}); reinstall "
+                    "it (pip install packmol) or put a working packmol on PATH"
+                ) from None
         out = tmp / "packed.xyz"
-        if proc.returncode != 0 or not out.exists() or "ERROR" in proc.stdout:
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
-            raise RuntimeError(f"PACKMOL failed (exit code {proc.returncode}):\n{tail}")
-        if "Success!" not in proc.stdout:
+        text = (proc.stdout + proc.stderr).strip()
+        density = f"{_density(structures, length):.3g} g/cm³"
+        if "ENDED WITHOUT PERFECT PACKING" in proc.stdout or (
+            proc.returncode == 0 and out.exists() and "Success!" not in proc.stdout
+        ):
+            # PACKMOL's exit code 173: it wrote its best, overlapping, attempt
             tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
             raise RuntimeError(
-                "PACKMOL could not satisfy the packing constraints (a box this dense or a "
-                "tolerance "
-                f"this large may be impossible; try a lower density):\n{tail}"
+                f"PACKMOL could not pack the molecules into the {length:.4g} Å box ({density}) "
+                f"with {tolerance} Å between molecules; give a lower density or a smaller "
+                f"tolerance:\n{tail}"
             )
-        data = out.read_text().splitlines()
-        n_atoms = int(data[0])
-        return np.array([[float(v) for v in line.split()[1:4]] for line in data[2 : 2 + n_atoms]])
+        if proc.returncode != 0 or not out.exists() or "ERROR" in proc.stdout:
+            tail = "\n".join(text.splitlines()[-25:]) or "(it printed nothing)"
+            raise RuntimeError(
+                f"PACKMOL ({exe}) failed with exit code {proc.returncode}"
+                f"{'' if out.exists() else ' and wrote no packed structure'}:\n{tail}"
+            )
+        expected = sum(len(tmpl) * n for _, tmpl, n, _ in structures)
+        try:
+            data = out.read_text().splitlines()
+            positions = np.array(
+                [[float(v) for v in line.split()[1:4]] for line in data[2 : 2 + int(data[0])]]
+            )
+        except (ValueError, IndexError):
+            positions = None
+        if positions is None or positions.shape != (expected, 3) or not np.all(
+            np.isfinite(positions)
+        ):
+            raise RuntimeError(
+                f"PACKMOL ({exe}) reported success but its packed.xyz does not hold {expected} "
+                "finite positions (a damaged or foreign packmol build?)"
+            )
+        return positions
+
+
+def _density(structures, length):
+    """g/cm³ of the molecules of ``structures`` in a cubic box of edge ``length`` Å."""
+    mass = sum(float(np.sum(tmpl.get_masses())) * n for _, tmpl, n, _ in structures)
+    return mass / length**3 / GCM3_TO_AMU_PER_A3
 
 
 def _write_xyz(path, atoms):

@@ -85,6 +85,27 @@ class Species:
         if not isinstance(self.smiles, str):
             raise ValueError(f"species {self.name}: the SMILES must be a str, not {self.smiles!r}")
         mol = self.rdkit_mol  # validates the SMILES
+        if mol.GetNumAtoms() == 0:
+            # "" parses as a molecule of no atoms: zero atoms per molecule downstream
+            raise ValueError(f"species {self.name}: the SMILES {self.smiles!r} holds no atom")
+        unknown = sorted({a.GetSymbol() for a in mol.GetAtoms() if a.GetAtomicNum() == 0})
+        if unknown:
+            # a dummy/attachment atom ('*', 'R') has no element: mass, radius and the model
+            # failed later with KeyError '*'
+            raise ValueError(
+                f"species {self.name}: SMILES {self.smiles!r} holds atoms without an element "
+                f"({', '.join(unknown)}); write the full molecule"
+            )
+        isotopes = sorted({f"{a.GetIsotope()}{a.GetSymbol()}" for a in mol.GetAtoms()
+                           if a.GetIsotope()})
+        if isotopes:
+            # masses, densities and molalities use the standard atomic masses: D2O given as
+            # [2H]O[2H] was 18.015 g/mol
+            raise ValueError(
+                f"species {self.name}: SMILES {self.smiles!r} names isotopes "
+                f"({', '.join(isotopes)}), which the library's masses ignore; write the element "
+                "(heavier hydrogen in MD: hydrogen_mass=)"
+            )
         fragments = _rdkit().GetMolFrags(mol)
         if len(fragments) > 1:
             # one species is one molecule: its atoms share a molecule_index and are packed rigidly
@@ -344,9 +365,36 @@ def get_species(name):
         if name.lower() in lower:
             return lower[name.lower()]
     raise ValueError(
-        f"unknown species {name!r}; known solvents: {', '.join(SOLVENTS)}; known ions: "
-        f"{', '.join(IONS)}; for anything else pass Species(name, smiles)"
+        f"unknown species {name!r}{_what_it_may_be(name)}; known solvents: "
+        f"{', '.join(SOLVENTS)}; known ions: {', '.join(IONS)}; for anything else pass "
+        "Species(name, smiles)"
     )
+
+
+def _what_it_may_be(name):
+    """A hint for an unknown species name: a salt's name, or a SMILES (of a library species)."""
+    if not isinstance(name, str) or not name:
+        return ""
+    if name.lower() in {k.lower() for k in SALTS}:
+        return f" ({name} is a salt: give it as salt=, its ions as species)"
+    try:
+        Chem = _rdkit()
+    except ImportError:  # pragma: no cover - rdkit is a declared dependency of `build`
+        return ""
+    from rdkit import RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        mol = Chem.MolFromSmiles(name)
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+    if mol is None or mol.GetNumAtoms() < 2:
+        return ""  # "Xe" or "C" are read as SMILES too; only a molecule is worth the hint
+    canonical = Chem.MolToSmiles(mol)
+    for sp in (*SOLVENTS.values(), *IONS.values()):
+        if Chem.MolToSmiles(Chem.MolFromSmiles(sp.smiles)) == canonical:
+            return f" (it is the SMILES of {sp.name}: use the name {sp.name!r})"
+    return f" (a SMILES? give it a name: Species('NAME', {name!r}))"
 
 
 def get_salt(name):

@@ -241,6 +241,11 @@ def no_packing(monkeypatch):
     ({"smiles": "[Li+].[F-]"}, "holds 2 separate molecules.*Salt"),
     ({"smiles": 5}, "SMILES must be a str"),
     ({"name": 7}, "species name 7"),
+    # a molecule of no atom, an atom of no element, an isotope whose mass would be ignored
+    ({"smiles": ""}, "the SMILES '' holds no atom"),
+    ({"smiles": "*CC"}, r"holds atoms without an element \(\*\)"),
+    ({"smiles": "[2H]O[2H]"}, r"names isotopes \(2H\)"),
+    ({"smiles": "[13CH4]"}, r"names isotopes \(13C\)"),
 ])
 def test_species_refuse_what_is_not_one_molecule_of_integer_charge(kw, match):
     with pytest.raises(ValueError, match=match):
@@ -323,3 +328,25 @@ def test_a_share_list_with_an_empty_item_is_refused(text):
 
     with pytest.raises(ValueError, match="empty item between commas"):
         parse_shares(text)
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("O=C1OCCO1", "it is the SMILES of EC: use the name 'EC'"),
+    ("C1COC(=O)O1", "it is the SMILES of EC"),  # another spelling of the same molecule
+    ("F[P-](F)(F)(F)(F)F", "it is the SMILES of PF6"),
+    ("CC#N", r"a SMILES\? give it a name: Species\('NAME', 'CC#N'\)"),
+    ("LiPF6", "LiPF6 is a salt: give it as salt="),
+    ("lipf6", "lipf6 is a salt"),
+])
+def test_an_unknown_species_that_is_a_smiles_or_a_salt_says_so(name, hint, no_packing):
+    for call in (lambda: composition_counts({name: 1}, n_atoms=100),
+                 lambda: electrolyte_box(counts={name: 2, "EC": 1})):
+        with pytest.raises(ValueError, match=f"unknown species .*{hint}"):
+            call()
+
+
+def test_an_unknown_name_that_is_no_molecule_gets_no_hint():
+    for name in ("XYZ", "C", "Xe", ""):
+        with pytest.raises(ValueError) as err:
+            get_species(name)
+        assert "SMILES of" not in str(err.value) and "a SMILES?" not in str(err.value)
