@@ -69,6 +69,34 @@ def _finite(value):
     return value
 
 
+#: Most numbers of one list or array written out in a table cell; longer ones are summarised.
+MAX_LISTED = 12
+
+
+def _size(value):
+    """Numbers in a list, tuple or array (nested ones counted through); 0 for anything else."""
+    if hasattr(value, "shape") and hasattr(value, "size"):
+        return int(value.size)
+    if isinstance(value, (list, tuple)):
+        total = 0
+        for v in value:
+            total += _size(v) if isinstance(v, (list, tuple)) or hasattr(v, "shape") else 1
+            if total > MAX_LISTED:
+                break
+        return max(total, len(value))
+    return 0
+
+
+def _shape(values):
+    """The shape of a nested list (its length alone when ragged or not numbers)."""
+    import numpy as np
+
+    try:
+        return np.shape(values)
+    except ValueError:
+        return (len(values),)
+
+
 def _figure(path):
     """The bytes of a PNG figure, or a ValueError naming a missing or non-PNG file."""
     path = Path(path)
@@ -114,8 +142,10 @@ def _table(mapping):
             cell = _estimate_table([(k, _estimate(v)) for k, v in value.items()])
         elif isinstance(value, dict):
             cell = _table(value)
-        elif isinstance(value, (list, tuple)) and len(value) > 12:
-            cell = html.escape(f"[{len(value)} values]")
+        elif _size(value) > MAX_LISTED:
+            # a NumPy array or a nested list of 10⁶ numbers was written out in full (megabytes)
+            shape = getattr(value, "shape", None) or _shape(value)
+            cell = html.escape(f"[{' × '.join(str(n) for n in shape)} values]")
         elif isinstance(value, float) and not math.isfinite(value):
             cell = "–"  # never "NaN" on the page
         else:
@@ -168,6 +198,9 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     for name, value in (("settings", settings), ("summary", summary)):
         if not isinstance(value, Mapping):
             raise TypeError(f"{name} must be a dict, not {type(value).__name__}")
+    # one path is one figure, not one figure per character ("figure f does not exist")
+    if isinstance(figures, (str, bytes)) or hasattr(figures, "__fspath__"):
+        figures = [figures]
     # every figure read (and refused when missing or not a PNG) before anything is written
     figures = [(Path(f), _figure(f)) for f in figures]
     parts = [
@@ -197,5 +230,8 @@ def write_html_report(path, *, title, settings, summary, figures=()):
             f"<figcaption>{html.escape(fig.name)}</figcaption></figure>"
         )
     parts.append("</body></html>")
+    # a name read from a non-UTF-8 file name (surrogate escapes) failed the UTF-8 write after
+    # all the work: written as \udcXX instead
+    page = "\n".join(parts).encode("utf-8", "backslashreplace").decode("utf-8")
     # whole or not at all: a failed rewrite keeps the previous page, and leaves no .part file
-    return write_text_atomic(path, "\n".join(parts))
+    return write_text_atomic(path, page)

@@ -1,0 +1,66 @@
+"""The HTML report with large, hostile or undecodable content: a page of bounded size, escaped.
+
+Settings and summaries hold arrays and lists from the analyses and names from the user and the
+file system; none of them may blow the page up to megabytes, run as script, or fail the write
+after every analysis ran.
+"""
+
+import base64
+import os
+
+import numpy as np
+import pytest
+
+from ase_electrolyte.html_report import write_html_report
+
+_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def _page(tmp_path, settings, summary=None, **kw):
+    path = write_html_report(tmp_path / "report.html", title="t", settings=settings,
+                             summary=summary or {}, **kw)
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value, shown", [
+    (np.arange(10**6), "[1000000 values]"),
+    (np.zeros((5, 10**5)), "[5 × 100000 values]"),
+    ([[0.0] * 10**5] * 5, "[5 × 100000 values]"),
+    ([[1, 2, 3]] * 5, "[5 × 3 values]"),           # 15 numbers in a short list
+    ([[1.0], [2.0, 3.0]] * 7, "[14 values]"),        # ragged
+])
+def test_large_arrays_and_nested_lists_are_summarised(tmp_path, value, shown):
+    page = _page(tmp_path, {"series": value})
+    assert shown in page and len(page) < 5000
+
+
+def test_short_arrays_are_written_out(tmp_path):
+    page = _page(tmp_path, {"temperatures": np.array([298.0, 318.0]), "pair": [[1, 2], [3, 4]]})
+    assert "[298.0, 318.0]" in page and "[[1, 2], [3, 4]]" in page
+
+
+def test_undecodable_file_names_do_not_fail_the_write(tmp_path):
+    name = os.fsdecode(b"traj_\xff.h5")  # a non-UTF-8 file name: a lone surrogate
+    page = _page(tmp_path, {"trajectory": name, name: 1})
+    assert "traj_\\udcff.h5" in page
+
+
+def test_hostile_strings_are_escaped_everywhere(tmp_path):
+    evil = "<script>alert('x')</script> & é"
+    (tmp_path / "fig.png").write_bytes(_PNG)
+    page = write_html_report(tmp_path / "r.html", title=evil, settings={evil: evil, 3: (evil,)},
+                             summary={evil: {"unit": evil, "value": 1}},
+                             figures=[tmp_path / "fig.png"]).read_text(encoding="utf-8")
+    assert "<script" not in page and "&lt;script&gt;" in page and "&amp; é" in page
+
+
+@pytest.mark.parametrize("as_type", [str, os.fspath, lambda p: p])
+def test_one_figure_path_is_one_figure(tmp_path, as_type):
+    fig = tmp_path / "rdf.png"
+    fig.write_bytes(_PNG)
+    page = _page(tmp_path, {}, figures=as_type(fig))
+    assert page.count("<figure>") == 1 and "rdf.png" in page
+    with pytest.raises(FileNotFoundError, match="figure missing.png does not exist"):
+        _page(tmp_path, {}, figures="missing.png")  # named whole, not as 'm'
