@@ -256,7 +256,11 @@ def _differences(old, plan):
     old_model = {k: v for k, v in (old.get("model") or {}).items() if k != "device"}
     new_model = {k: v for k, v in new["model"].items() if k != "device"}
     if old_model != new_model:
-        diff.append("model")
+        same_file = old_model.get("value") == new_model.get("value") and (
+            {k: v for k, v in old_model.items() if k != "sha256"}
+            == {k: v for k, v in new_model.items() if k != "sha256"}
+        )
+        diff.append("the content of model file " + new_model["value"] if same_file else "model")
     return diff
 
 

@@ -797,13 +797,21 @@ def _model(data, base):
         value = str(path)
     else:
         value = _check_calculator_function(value, base, options)
-    return {
+    model = {
         "kind": kind,
         "value": value,
         "dispersion": dispersion,
         "device": device,
         "options": dict(options),
     }
+    if kind == "file":
+        from ..native_build import file_sha256
+
+        # the file's bytes, not only its path, are the model: one retrained into the same path
+        # (the model loop writes its fine-tuned model over the old one) made a rerun reuse every
+        # finished task of the old model as if it were the new one's
+        model["sha256"] = file_sha256(path)
+    return model
 
 
 def _check_calculator_function(spec, base, options=None):

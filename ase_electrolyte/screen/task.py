@@ -120,6 +120,29 @@ def make_calculator(model):
     return calc
 
 
+def _check_model_file(model):
+    """Refuse a model file whose bytes are not those the plan was read with.
+
+    A file rewritten between reading the plan and running a task (a fine-tuning run writing
+    into the same path) would give tasks of one screen different models under one fingerprint.
+    """
+    if model.get("kind") != "file" or "sha256" not in model:
+        return
+    from ..native_build import file_sha256
+
+    try:
+        now = file_sha256(model["value"])
+    except OSError as err:
+        raise RuntimeError(f"model file {model['value']} cannot be read on this worker "
+                           f"({err.strerror or err})") from None
+    if now != model["sha256"]:
+        raise RuntimeError(
+            f"model file {model['value']} changed since the plan was read (SHA-256 "
+            f"{model['sha256'][:12]}… then, {now[:12]}… now); rerun the screen into another "
+            "output folder for the new model"
+        )
+
+
 def _torch_device(device):
     from ..models import resolve_device
 
@@ -297,6 +320,7 @@ def _run(spec, folder, timing):
     write_json(folder / "task.json", {"task": task, "fingerprint": plan["fingerprint"]})
     # the model before the box: a model that does not load fails the task before packing
     tick = time.perf_counter()
+    _check_model_file(plan["model"])
     calc = make_calculator(plan["model"])
     threads = task_threads(spec)
     # only a model that loaded torch needs its threads set: importing torch for a pure-Python
