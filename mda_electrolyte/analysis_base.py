@@ -11,6 +11,8 @@ a periodic box and of the range a minimum-image analysis may use in it.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import Results
@@ -197,6 +199,23 @@ class FrameAnalysis(AnalysisBase):
             raise
         finally:
             trajectory[current]
+
+    def _compute(self, indexed_frames, verbose=None, *, progressbar_kwargs=None):
+        """Analyse one part of the frames (:meth:`AnalysisBase._compute`) and return it as an
+        object of its own.
+
+        AnalysisBase returns ``self``, and the parts one object computes in turn — every part
+        of a serial run with ``n_parts > 1``, and the parts a multiprocessing worker receives in
+        one chunk (``n_parts`` above about 4 ``n_workers``) — are then one object holding the
+        last part's frames and results: the others were lost and the last counted in their
+        place, silently. The part returned keeps this part's ``frames``, ``times`` and
+        ``results``; ``self`` goes on with empty ``results`` (each ``_prepare`` and
+        ``_prepare_sliced_trajectory`` makes new arrays).
+        """
+        super()._compute(indexed_frames, verbose=verbose, progressbar_kwargs=progressbar_kwargs)
+        part = copy.copy(self)
+        self.results = Results()
+        return part
 
     def _check_frames(self, trajectory, start, stop, step, frames):
         """Refuse a frame selection before any frame is read (see :meth:`run`)."""

@@ -118,7 +118,68 @@ def _as_universes(universes):
     for u in universes:
         if not isinstance(u, Universe):
             raise TypeError(f"expected Universes in the list, got {type(u).__name__}")
+    files = [_trajectory_files(u) for u in universes]
+    for k, u in enumerate(universes):
+        for j in range(k):
+            same = universes[j] is u or universes[j].trajectory is u.trajectory
+            shared_files = sorted(files[j] & files[k])
+            if same or shared_files:
+                what = ("the same Universe" if same else
+                        f"Universes reading the same file {shared_files[0]}")
+                raise ValueError(
+                    f"Universe {j} and Universe {k} are {what}: the list holds independent "
+                    "trajectories of one system, and one counted twice would shrink the error "
+                    "bar (to zero for one block each); give each trajectory once")
     return universes
+
+
+def _trajectory_files(universe):
+    """The resolved paths of the files a Universe's trajectory reads (none in memory)."""
+    import os
+
+    trajectory = universe.trajectory
+    names = getattr(trajectory, "filenames", None)
+    if names is None:
+        names = [getattr(trajectory, "filename", None)]
+    return {os.path.realpath(os.fspath(n)) for n in names
+            if isinstance(n, (str, os.PathLike)) and os.path.isfile(n)}
+
+
+def check_distinct_series(collections, who="the analysis"):
+    """Refuse two collections holding the same series: one trajectory given twice (the same
+    Universe or file, a copy of it, the same collection) would count as two independent
+    trajectories and shrink the error bar, to zero with one block each.
+
+    Parameters
+    ----------
+    collections : list of IonCollection
+    who : str
+        The analysis, as the message shows it.
+
+    Raises
+    ------
+    ValueError
+        Naming the two collections.
+    """
+    fields = ("velocity_sum", "current", "position_sum", "dipole", "pressure_tensor")
+
+    def series(col):
+        return next((a for a in (getattr(col, f, None) for f in fields) if a is not None), None)
+
+    arrays = [series(c) for c in collections]
+    for k, a in enumerate(arrays):
+        for j in range(k):
+            b = arrays[j]
+            if collections[j] is collections[k] or (
+                    a is not None and b is not None and a.shape == b.shape
+                    and np.array_equal(a, b)):
+                names = [c.label or "unnamed" for c in (collections[j], collections[k])]
+                raise ValueError(
+                    f"{who}: inputs {j} and {k} ({names[0]}, {names[1]}) hold the same series: "
+                    "the inputs are "
+                    "independent trajectories of one system, and one counted twice would "
+                    "shrink the error bar (to zero for one block each); give each trajectory "
+                    "once")
 
 
 def resolve_species(
@@ -308,6 +369,10 @@ def _constant_orthorhombic(boxes):
 def find_wrapping_jump(positions, boxes):
     """First jump of more than half a box vector between consecutive frames, or ``None``.
 
+    A step is judged in the box of its later frame, or of its earlier one where the later frame
+    has no box (zero lengths, a flat cell, non-finite entries): one frame without a box must not
+    hide a wrapped coordinate beside it. Steps between two frames without a box are not judged.
+
     Parameters
     ----------
     positions : numpy.ndarray, shape (T, n, 3)
@@ -320,13 +385,21 @@ def find_wrapping_jump(positions, boxes):
     tuple (frame index, particle index) or None
         The later frame of the first jump found.
     """
+    boxes = np.asarray(boxes, dtype=np.float64)
     disp = np.diff(positions, axis=0)
-    if _constant_orthorhombic(boxes):
+    valid = np.isfinite(_box_volumes(boxes))
+    if valid.all() and _constant_orthorhombic(boxes):
         bad = np.abs(disp) > 0.5 * boxes[0, :3]
     else:
-        inv = np.linalg.inv(_box_matrices(boxes[1:]))
-        # fractional displacement along each box vector: r = s @ H, so s = r @ H^-1
-        bad = np.abs(np.einsum("tnj,tjk->tnk", disp, inv)) > 0.5
+        # the box each step is judged in: the later frame's, else the earlier frame's
+        later = np.arange(1, boxes.shape[0])
+        which = np.where(valid[later], later, later - 1)
+        judged = np.flatnonzero(valid[which])
+        bad = np.zeros(disp.shape, dtype=bool)
+        if judged.size:
+            inv = np.linalg.inv(_box_matrices(boxes[which[judged]]))
+            # fractional displacement along each box vector: r = s @ H, so s = r @ H^-1
+            bad[judged] = np.abs(np.einsum("tnj,tjk->tnk", disp[judged], inv)) > 0.5
     if not bad.any():
         return None
     t, n, _ = np.argwhere(bad)[0]
@@ -620,7 +693,9 @@ def check_neutral(names, charges, who):
 
 
 def same_system(collections, names):
-    """Raise unless every collection holds ``names`` with the same ion counts and charges."""
+    """Raise unless every collection holds ``names`` with the same ion counts and charges, and
+    no two hold the same series (:func:`check_distinct_series`)."""
+    check_distinct_series(collections)
     first = collections[0]
     for name in names:
         if name not in first.species:

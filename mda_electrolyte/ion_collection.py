@@ -780,17 +780,22 @@ class IonCollector(FrameAnalysis):
                 joined_boxes = np.concatenate([self._last_box[None], boxes])
             if self._unwrap:
                 if not has_box:
-                    raise ValueError(f"{self._label}: some frames have no box (or a flat or "
-                                     "non-finite one), cannot unwrap")
+                    row = int(np.flatnonzero(~np.isfinite(_box_volumes(boxes)))[0])
+                    raise ValueError(
+                        f"{self._label}: frame {self._chunk_frames[row]} has no box (or a flat "
+                        f"or non-finite one: {boxes[row].tolist()}), so positions cannot be "
+                        "unwrapped through it; analyse the frames before it (run(stop=...)) or "
+                        "repair the trajectory")
                 unwrapped = unwrap_trajectory(joined, joined_boxes)
                 if self._last_raw is not None:
                     unwrapped = unwrapped[1:] - self._last_raw + self._last_unwrapped
             else:
-                if has_box and joined.shape[0] > 1:
+                # judged where a box is known, also next to a frame without one
+                if joined.shape[0] > 1:
                     jump = find_wrapping_jump(joined, joined_boxes)
                     if jump is not None:
-                        frame = lo + jump[0] - (0 if self._last_raw is None else 1)
-                        self._wrapped_error(jump[1], frame)
+                        row = jump[0] - (0 if self._last_raw is None else 1)
+                        self._wrapped_error(jump[1], self._chunk_frames[row])
                 unwrapped = raw
             self._last_raw = raw[-1].copy()
             self._last_box = boxes[-1].copy()
@@ -830,7 +835,7 @@ class IonCollector(FrameAnalysis):
         atom = self._tracked[tracked_index]
         raise ValueError(
             f"{self._label}: positions look wrapped (atom index {atom.index} jumps by more than "
-            f"half a box vector into analysed frame {frame}); pass unwrap=True to unwrap them by "
+            f"half a box vector into frame {frame}); pass unwrap=True to unwrap them by "
             "minimum-image steps (needs analysed frames closer than half a box), or give "
             "unwrapped coordinates"
         )
@@ -947,10 +952,10 @@ class IonCollector(FrameAnalysis):
         parts = np.asarray(r.part_frames, dtype=np.intp)
         starts = np.concatenate([[0], np.cumsum(parts)[:-1]])
         first_raw, last_raw, last_unw = r.first_raw, r.last_raw, r.last_unwrapped
-        has_box = bool(np.all(boxes[:, :3] > 0))
-        # constant shift of every tracked atom: molecules whole at frame 0, then continuity
+        # constant shift of every tracked atom: molecules whole at frame 0 (in its box, where
+        # it has one; another frame without a box does not matter here), then continuity
         shifts = np.zeros((parts.size,) + first_raw.shape[1:])
-        if has_box:
+        if np.isfinite(_box_volumes(boxes[:1]))[0]:
             start = 0
             whole = first_raw[0].copy()
             for s in self.species:
@@ -968,13 +973,12 @@ class IonCollector(FrameAnalysis):
                 )[1] - last_raw[p - 1]
                 shifts[p] = last_unw[p - 1] + shifts[p - 1] + step - first_raw[p]
             else:
-                if has_box:
-                    jump = find_wrapping_jump(
-                        np.stack([last_raw[p - 1], first_raw[p]]),
-                        boxes[starts[p] - 1 : starts[p] + 1],
-                    )
-                    if jump is not None:
-                        self._wrapped_error(jump[1], starts[p])
+                jump = find_wrapping_jump(
+                    np.stack([last_raw[p - 1], first_raw[p]]),
+                    boxes[starts[p] - 1 : starts[p] + 1],
+                )
+                if jump is not None:
+                    self._wrapped_error(jump[1], int(np.asarray(self.frames)[starts[p]]))
                 shifts[p] = shifts[0]
         n_sp = len(self.species)
         position_sum, dipole, com = r.position_sum, r.dipole, r.com_position

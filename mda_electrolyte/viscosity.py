@@ -39,6 +39,7 @@ from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
 from .analysis_base import require_results
+from .carriers import check_distinct_series
 from .conductivity import _check_temperature
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
@@ -232,6 +233,7 @@ class _PressureAnalysis:
         self._components = components
         #: the pressure-tensor collections estimated from
         self.collections = [_pressure_of(c) for c in collections]
+        check_distinct_series(self.collections, type(self).__name__)
         runs = [{"tensor": c.pressure_tensor, "dt": c.dt, "volume": c.volume,
                  "temperature": c.kinetic_temperature} for c in self.collections]
         for r in runs:

@@ -390,7 +390,7 @@ def test_missing_charges_and_bad_selections(small):
     with pytest.raises(ValueError, match="2 segments"):
         GreenKuboConductivity(u, IONS, temperature=300, n_blocks=1)
     with pytest.raises(TypeError, match="selection strings"):
-        GreenKuboConductivity([u, u], {"Li": u.select_atoms("name Li")}, temperature=300)
+        GreenKuboConductivity([u, u.copy()], {"Li": u.select_atoms("name Li")}, temperature=300)
 
 
 def test_partial_molecule_and_bad_center():
