@@ -23,7 +23,8 @@ from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.neighbour_pairs import face_distances
 
 __all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "half_box_width",
-           "require_results", "BOX_ROUNDING"]
+           "require_results", "check_coordinate_precision", "BOX_ROUNDING",
+           "MAX_ROUNDING_PER_BIN"]
 
 #: Box dimensions are float32 in MDAnalysis: a range of exactly half the box, taken from them,
 #: must not be refused because the float64 width differs in the last float32 digit.
@@ -72,6 +73,46 @@ def half_box_width(box, what="the analysis", frame=None):
             "span no cell (each must lie in (0, 180) degrees and below the sum of the other two, "
             "and the three sum to less than 360)")
     return 0.5 * min(face_distances(vectors))
+
+
+#: Coordinates whose single-precision spacing exceeds this fraction of a histogram's bin width
+#: are refused (:func:`check_coordinate_precision`).
+MAX_ROUNDING_PER_BIN = 0.1
+
+
+def check_coordinate_precision(positions, bin_width, what, frame):
+    """Refuse single-precision coordinates too far from the origin for a histogram's bins.
+
+    Single precision resolves a coordinate of magnitude x to about x * 6e-8 (an atom at 1e30 Å
+    to 7.6e22 Å): far from the origin its distances are wrong by more than the bins resolve,
+    and the counts of the frame would look valid.
+
+    Parameters
+    ----------
+    positions : numpy.ndarray, shape (n, 3)
+        Positions in Å, finite (checked before).
+    bin_width : float
+        The finest distance the analysis resolves, Å.
+    what : str
+        The analysis, as the message shows it.
+    frame : int
+        The frame, as the message shows it.
+
+    Raises
+    ------
+    ValueError
+        A spacing above :data:`MAX_ROUNDING_PER_BIN` of ``bin_width``.
+    """
+    if positions.dtype != np.float32 or not len(positions):
+        return
+    largest = float(np.abs(positions).max())
+    spacing = float(np.spacing(np.float32(largest)))
+    if spacing > MAX_ROUNDING_PER_BIN * bin_width:
+        raise ValueError(
+            f"{what}: frame {frame} has coordinates as large as {largest:.4g} Å, which single "
+            f"precision resolves only to {spacing:.3g} Å, more than {MAX_ROUNDING_PER_BIN} of "
+            f"the bin width ({bin_width:.3g} Å); use wider bins, or a trajectory with "
+            "coordinates nearer the origin")
 
 
 def check_range(name, value):

@@ -43,6 +43,7 @@ from mda_electrolyte.analysis_base import (
     BOX_ROUNDING,
     FrameAnalysis,
     check_atomgroup,
+    check_coordinate_precision,
     check_range,
     half_box_width,
     require_results,
@@ -567,6 +568,10 @@ class SolvationShells(FrameAnalysis):
         if not (np.all(np.isfinite(positions[cation_ix]))
                 and np.all(np.isfinite(positions[self._targets]))):
             raise ValueError(f"frame {ts.frame}: non-finite positions of shell atoms")
+        # an atom at 1e30 Å sits at a position rounded by 1e23 Å: its shells are noise
+        for ix in (cation_ix, self._targets):
+            check_coordinate_precision(positions[ix], self._edges[1] - self._edges[0],
+                                       "SolvationShells", ts.frame)
         half = half_box_width(box, "SolvationShells", ts.frame)
         if self._rdf_range[1] > half * BOX_ROUNDING:
             raise ValueError(

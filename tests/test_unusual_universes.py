@@ -178,3 +178,45 @@ def test_a_run_in_parts_counts_every_frame_once(name, universe, make, per_frame,
     np.testing.assert_array_equal(parted.frames, np.arange(u.trajectory.n_frames))
     np.testing.assert_array_equal(parted.times, serial.times)
     np.testing.assert_allclose(per_frame(parted), per_frame(serial), rtol=1e-12, atol=1e-12)
+
+
+# --- coordinates a frame cannot hold ---------------------------------------------------------
+
+HISTOGRAMS = [
+    ("SolvationShells", _shells),
+    ("IntraInterRDF", lambda u: mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=20)),
+]
+
+
+def _liquid_with(value, frame=3, atom=5):
+    u = _liquid(n_frames=5)
+    x = u.trajectory.coordinate_array.copy()
+    x[frame, atom, 1] = value
+    u.load_new(x, format=MemoryReader, dt=0.1, dimensions=[12.0, 12.0, 12.0, 90.0, 90.0, 90.0])
+    return u
+
+
+@pytest.mark.parametrize("name,make", HISTOGRAMS, ids=[h[0] for h in HISTOGRAMS])
+@pytest.mark.parametrize("value,match", [
+    (np.nan, "frame 3.*non-finite positions"),
+    (np.inf, "frame 3.*non-finite positions"),
+    # shells counted an anion at 1e30 Å (rounded to 7.6e22 Å) with no error; the RDF refused it
+    (1e30, r"frame 3 has coordinates as large as 1e\+30 Å, which single precision resolves "
+           r"only to 7.56e\+22 Å"),
+    (-1e12, "frame 3 has coordinates as large as 1e\\+12 Å"),
+])
+def test_a_coordinate_no_histogram_resolves_is_refused_naming_the_frame(name, make, value, match):
+    with pytest.raises(ValueError, match=match):
+        make(_liquid_with(value)).run()
+
+
+@pytest.mark.parametrize("name,make", HISTOGRAMS, ids=[h[0] for h in HISTOGRAMS])
+def test_an_atom_far_from_the_origin_but_resolved_counts_as_its_image(name, make):
+    # 12 Å * 800 away: single precision still resolves it to 1e-3 Å, the minimum image is the
+    # same atom, and the results are those of the wrapped coordinate
+    near = make(_liquid_with(_liquid(n_frames=5).trajectory[3].positions[5, 1])).run()
+    far = make(_liquid_with(_liquid(n_frames=5).trajectory[3].positions[5, 1] + 12.0 * 800)).run()
+    if name == "SolvationShells":
+        np.testing.assert_array_equal(far.results.class_codes, near.results.class_codes)
+    else:
+        np.testing.assert_array_equal(far.results.counts, near.results.counts)
