@@ -870,15 +870,22 @@ class IonCollector(FrameAnalysis):
         dt = (times[-1] - times[0]) / (n_frames - 1)
         # times are often stored in single precision (TRR, XTC, DCD): allow their round-off
         tol = 1e-3 * abs(dt) + 8 * np.finfo(np.float32).eps * np.abs(times).max()
+        frames = np.asarray(self.frames)
         if not np.all(steps > 0):
+            k = int(np.flatnonzero(~(steps > 0))[0]) + 1
             raise ValueError(
-                f"{label}: the time does not increase between analysed frames (steps from "
-                f"{steps.min()} to {steps.max()} ps); frames must be in time order with dt > 0"
+                f"{label}: the time does not increase between analysed frames (from "
+                f"{times[k - 1]:.6g} ps at frame {frames[k - 1]} to {times[k]:.6g} ps at frame "
+                f"{frames[k]}; steps from {steps.min()} to {steps.max()} ps); frames must be in "
+                "time order with dt > 0 (files joined with overlapping times: continuous=True)"
             )
         if np.any(np.abs(steps - dt) > tol):
+            # located against the most common step (the mean dt lies between the two)
+            k = int(np.argmax(np.abs(steps - np.median(steps)) > tol)) + 1
             raise ValueError(
                 f"{label}: the analysed frames are not equally spaced in time "
-                f"(steps from {steps.min()} to {steps.max()} ps)"
+                f"(steps from {steps.min()} to {steps.max()} ps; the first uneven step is into "
+                f"frame {frames[k]}, from {times[k - 1]:.6g} to {times[k]:.6g} ps)"
             )
         boxes = r.boxes
         volumes = _box_volumes(boxes)

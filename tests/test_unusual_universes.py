@@ -220,3 +220,49 @@ def test_an_atom_far_from_the_origin_but_resolved_counts_as_its_image(name, make
         np.testing.assert_array_equal(far.results.class_codes, near.results.class_codes)
     else:
         np.testing.assert_array_equal(far.results.counts, near.results.counts)
+
+
+# --- times that jump ---------------------------------------------------------------------------
+
+
+def _write_trr(u, path, frames, times):
+    import MDAnalysis as mda
+
+    with mda.Writer(str(path), n_atoms=u.atoms.n_atoms) as writer:
+        for i, t in zip(frames, times, strict=True):
+            u.trajectory[i]
+            u.trajectory.ts.time = t
+            writer.write(u.atoms)
+    return str(path)
+
+
+def test_files_joined_with_overlapping_times_name_the_frame_where_time_goes_back(tmp_path):
+    import MDAnalysis as mda
+
+    u = _salt(wrap=False, n_frames=40)
+    a = _write_trr(u, tmp_path / "a.trr", range(20), 0.01 * np.arange(20))
+    b = _write_trr(u, tmp_path / "b.trr", range(15, 40), 0.15 + 0.01 * np.arange(25))
+    joined = mda.Universe(u._topology, [a, b])
+    with pytest.raises(ValueError, match=r"time does not increase between analysed frames \(from "
+                                         r"0.19 ps at frame 19 to 0.15 ps at frame 20; .*"
+                                         r"continuous=True"):
+        mdae.Diffusion(joined, IONS, n_blocks=2).run()
+    # read as one continuous run, the frames are those of the original trajectory
+    continuous = mda.Universe(u._topology, [a, b], continuous=True)
+    d = mdae.Diffusion(continuous, IONS, n_blocks=2).run()
+    ref = mdae.Diffusion(u, IONS, n_blocks=2).run()
+    assert d.results.diffusion_coefficient["Li"].value == pytest.approx(
+        ref.results.diffusion_coefficient["Li"].value, rel=1e-5)
+
+
+def test_a_time_step_that_jumps_names_the_first_uneven_frame(tmp_path):
+    import MDAnalysis as mda
+
+    u = _salt(wrap=False, n_frames=40)
+    times = 0.01 * np.arange(40) + np.where(np.arange(40) >= 25, 0.05, 0.0)
+    uneven = mda.Universe(u._topology, _write_trr(u, tmp_path / "u.trr", range(40), times))
+    with pytest.raises(ValueError, match=r"not equally spaced in time .*the first uneven step "
+                                         r"is into frame 25, from 0.24 to 0.3 ps"):
+        mdae.GreenKuboConductivity(uneven, IONS, 300.0, n_blocks=2, max_lag=0.05).run()
+    # the frames before the jump are evenly spaced
+    mdae.GreenKuboConductivity(uneven, IONS, 300.0, n_blocks=2, max_lag=0.05).run(stop=25)
