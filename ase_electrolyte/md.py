@@ -77,12 +77,55 @@ __all__ = [
     "ProtocolResult",
     "series_estimate",
     "ONE_ATM_BAR",
+    "MAX_TEMPERATURE_K",
+    "MAX_PRESSURE_BAR",
+    "MAX_STEPS",
 ]
 
 #: 1 atm in bar.
 ONE_ATM_BAR = 1.01325
 
 _ENSEMBLES = ("nve", "nvt", "npt")
+
+#: Highest temperature (K) a run accepts: beyond it matter is a plasma, which no interatomic
+#: potential describes (1e300 K gave velocities of 1e148 Å/fs after a relaxation of minutes).
+MAX_TEMPERATURE_K = 1.0e5
+#: Largest |pressure| (bar) a run accepts: 1e7 bar is 1 TPa, three times the pressure at the
+#: centre of the Earth; beyond it every box collapses (or flies apart) at the first steps.
+MAX_PRESSURE_BAR = 1.0e7
+#: Most MD steps of one run or protocol stage: 1e11 steps are months even at 10^4 steps per
+#: second; a length beyond it is a mistyped unit, and the run would never end.
+MAX_STEPS = 10**11
+
+
+def _check_extremes(temperature_K=None, pressure_bar=None):
+    """Refuse a temperature or pressure no run can mean (:data:`MAX_TEMPERATURE_K`,
+    :data:`MAX_PRESSURE_BAR`), before any model evaluation."""
+    if temperature_K is not None and temperature_K > MAX_TEMPERATURE_K:
+        raise ValueError(
+            f"temperature_K = {temperature_K:g} K is above {MAX_TEMPERATURE_K:g} K: a plasma, "
+            "not a liquid, which no interatomic potential describes (is it in another unit?)"
+        )
+    if pressure_bar is not None and abs(pressure_bar) > MAX_PRESSURE_BAR:
+        raise ValueError(
+            f"pressure_bar = {pressure_bar:g} bar is beyond ±{MAX_PRESSURE_BAR:g} bar (1 TPa, "
+            "three times the pressure at the centre of the Earth): the box would collapse or "
+            "fly apart at the first steps (is it in Pa? 1 atm = 1.01325 bar)"
+        )
+
+
+def _check_stage_steps(name, length_fs, dt_fs=None):
+    """Refuse a run length of more than :data:`MAX_STEPS` steps (it would never end).
+
+    ``length_fs`` is a length in fs with ``dt_fs`` its time step, or a number of steps.
+    """
+    steps = length_fs if dt_fs is None else length_fs / dt_fs
+    if steps > MAX_STEPS:
+        of = "" if dt_fs is None else f" is {steps:.3g} steps of {dt_fs:g} fs,"
+        raise ValueError(
+            f"{name}{of} more than {MAX_STEPS:.0e} steps: months at any speed a "
+            "machine-learned potential reaches; is the length in another unit?"
+        )
 
 
 class MDInstabilityError(RuntimeError):
@@ -234,8 +277,11 @@ def _model_files(description):
                 return
             if not path.is_file():
                 return
-            # hashed once per content version (size and modification time), not per stage
-            key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+            # hashed once per content version, not per stage; the change time and inode too:
+            # a model rewritten in the same size with its modification time restored (cp -p,
+            # rsync -a, os.utime) kept the old hash
+            key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
+                   stat.st_ino)
             if key not in _FILE_HASHES:
                 _FILE_HASHES[key] = file_sha256(path)
             found[str(value)] = _FILE_HASHES[key]
@@ -576,7 +622,9 @@ def run_md(
     Raises
     ------
     ValueError
-        Bad arguments, a missing calculator, NPT without a 3D-periodic cell, a
+        Bad arguments (also a temperature above :data:`MAX_TEMPERATURE_K`, a pressure beyond
+        :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them),
+        a missing calculator, NPT without a 3D-periodic cell, a
         ``trajectory`` of another run, or a step whose data the trajectory writer refused
         (e.g. a calculator that adds a result, such as ``max_forces_std``, part-way through
         the run: every frame needs the same observables); the message names the step and the
@@ -589,18 +637,22 @@ def run_md(
         Another process or thread is writing ``trajectory`` (an ``OSError``); raised before the
         file is read or the model evaluated, the file is left to its writer.
     OSError
-        The trajectory could not be written (e.g. :class:`~ase_electrolyte.trajectory.\
-TrajectoryFullError` when the disk is full); the file keeps every frame written before and
-        resumes when called again.
+        ``trajectory`` is open for reading in this process (a Universe of
+        :func:`~mda_electrolyte.bridge.from_ase`: close it), ``errno.EBUSY``; raised before the
+        model is evaluated, the file unchanged. Or the trajectory could not be written (e.g.
+        :class:`~ase_electrolyte.trajectory.TrajectoryFullError` when the disk is full); the
+        file keeps every frame written before and resumes when called again.
     """
     if not isinstance(ensemble, str) or ensemble not in _ENSEMBLES:
         raise ValueError(f"ensemble must be one of {_ENSEMBLES}, not {ensemble!r}")
     steps = check_number("steps", steps, integer=True, minimum=1)
+    _check_stage_steps(f"steps = {steps}:", steps)
     timestep_fs = check_number("timestep_fs", timestep_fs, above=0)
     if ensemble != "nve" or temperature_K is not None:
         temperature_K = check_number(f"temperature_K ({ensemble.upper()})", temperature_K, above=0)
     # a NaN pressure is refused in every ensemble: it is never what the caller meant
     pressure_bar = check_number("pressure_bar", pressure_bar)
+    _check_extremes(temperature_K, pressure_bar)
     tdamp_fs = check_number("tdamp_fs", tdamp_fs, above=0, allow_none=True)
     pdamp_fs = check_number("pdamp_fs", pdamp_fs, above=0, allow_none=True)
     hydrogen_mass = check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
@@ -1303,7 +1355,9 @@ def check_protocol_arguments(
     ------
     ValueError
         Naming the first bad argument: non-positive or non-finite temperature, time steps,
-        intervals or force threshold; a non-finite pressure; negative stage lengths; a positive
+        intervals or force threshold; a non-finite pressure; a temperature above
+        :data:`MAX_TEMPERATURE_K` or a pressure beyond :data:`MAX_PRESSURE_BAR`; a stage of more
+        than :data:`MAX_STEPS` steps (it would never end); negative stage lengths; a positive
         stage length shorter than half its time step (the stage would run no step); a
         production run shorter than one frame interval.
 
@@ -1324,6 +1378,7 @@ def check_protocol_arguments(
         )
     temperature_K = check_number("temperature_K", temperature_K, above=0)
     pressure_bar = check_number("pressure_bar", pressure_bar)
+    _check_extremes(temperature_K, pressure_bar)
     check_number("relax_fmax (eV/Å)", relax_fmax, above=0)
     preequilibration_timestep_fs = check_number(
         "preequilibration_timestep_fs", preequilibration_timestep_fs, above=0
@@ -1353,6 +1408,7 @@ def check_protocol_arguments(
         ("production", production_ps, timestep_fs),
     )
     for name, ps, dt_fs in stages:
+        _check_stage_steps(f"{name}_ps = {ps:g} ps", ps * 1000.0, dt_fs)
         if ps > 0 and _n_steps(ps * 1000.0, dt_fs) == 0:
             raise ValueError(
                 f"{name}_ps = {ps} ps is shorter than half its time step ({dt_fs} fs): the "

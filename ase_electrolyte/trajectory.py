@@ -146,6 +146,10 @@ class TrajectoryFullError(OSError):
     """No room left (disk full or file-size limit) to write the next frame; nothing was written."""
 
 
+class _OpenHere(OSError):
+    """The file to write is open for reading in this process; HDF5 refuses to write it."""
+
+
 def open_h5md(path, mode="r"):
     """Open an H5MD file with h5py, without HDF5 file locking.
 
@@ -195,6 +199,10 @@ class H5MDWriter:
         Another writer (process or thread) has the file open; it is not opened. The claim is
         held until :meth:`close` (re-entrant: a thread that has claimed the file with
         :class:`~ase_electrolyte.writer_lock.WriterLock`, as ``run_md`` does, may open it).
+    OSError
+        The file is open for reading in this process (a Universe of
+        :func:`~mda_electrolyte.bridge.from_ase`; HDF5 writes no file a process has open),
+        ``errno.EBUSY``; the file is unchanged.
 
     Examples
     --------
@@ -261,6 +269,8 @@ class H5MDWriter:
                 _check_ours(self._file, self.path)
                 check_h5md_layout(self._file, self.path)
                 self._file[_GROUP]["position/step"][()]
+            except _OpenHere:
+                raise
             except (OSError, KeyError, ValueError) as err:
                 self._close_quietly()
                 raise ValueError(
@@ -316,7 +326,20 @@ class H5MDWriter:
 
     def _open(self, mode):
         # no chunk cache: a chunk is written (or fails) inside the call that writes it
-        return h5py.File(self.path, mode, locking=False, rdcc_nbytes=0)
+        try:
+            return h5py.File(self.path, mode, locking=False, rdcc_nbytes=0)
+        except OSError as err:
+            # HDF5 opens a file once per process: a reader left open here (a Universe of
+            # from_ase) made a resume say "cannot be read ... remove it", an overwrite fail with
+            # "unable to truncate a file which is already open"
+            if "already open" not in str(err):
+                raise
+            raise _OpenHere(
+                errno.EBUSY,
+                f"{self.path} is open for reading in this process (an MDAnalysis Universe of "
+                "from_ase, or an h5py File): close it first (u.trajectory.close(), or delete "
+                "the Universe); the file is unchanged",
+            ) from None
 
     # --- file structure -------------------------------------------------------------------
     def _create(self, atoms, velocities, forces):

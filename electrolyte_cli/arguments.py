@@ -23,7 +23,19 @@ def parse_mapping(text, what):
 
 
 class Parser(argparse.ArgumentParser):
-    """Argument errors in one line (no usage block) and exit status 2."""
+    """Argument errors in one line (no usage block) and exit status 2.
+
+    Negative numbers with an exponent (``--pressure -1e3``) are values, as ``-1.5`` is:
+    argparse took them for options ("expected one argument").
+    """
+
+    def __init__(self, *args, **kwargs):
+        import re
+
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(
+            r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|nan)$", re.IGNORECASE
+        )
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")

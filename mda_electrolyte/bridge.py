@@ -101,7 +101,11 @@ def from_ase(
         An empty or inconsistent trajectory (frames with different atoms), a topology whose atom
         count differs from the trajectory's, an unreadable file, a damaged H5MD file (e.g. a
         periodic one without its per-frame box), LAMMPS dump frames repeated or unevenly spaced
-        in timestep, or a dump without an ``element`` column given without its data file.
+        in timestep, or a dump without an ``element`` column given without its data file; a
+        LAMMPS data file whose type masses are missing (no ``Masses`` section) or no element's
+        (more than :data:`LAMMPS_MASS_TOLERANCE` from every standard mass) read with a dump
+        without an ``element`` column, or a dump whose ``element`` column contradicts the
+        types' masses (elements are the dump's where it has them and the mass names none).
 
     Warns
     -----
@@ -675,6 +679,94 @@ def _check_h5md_values(path, numbers, masses, times):
 
 
 # --- LAMMPS --------------------------------------------------------------------------------
+#: Largest difference (amu) between a LAMMPS type's mass and its element's standard atomic mass
+#: for the element to be taken from the mass (deuterium, 2.014 amu, or hydrogen given 3 amu,
+#: lie 1-2 amu from H and near He: their element is named by the dump, not guessed).
+LAMMPS_MASS_TOLERANCE = 0.5
+
+
+def _dump_elements(dump):
+    """Atom id → element symbol of a text dump's first frame, or ``None`` without that column."""
+    with open(dump, "rb") as fh:
+        n_atoms, columns = None, None
+        for raw in fh:
+            line = raw.strip()
+            if line == b"ITEM: NUMBER OF ATOMS":
+                n_atoms = int(fh.readline())
+            elif line.startswith(b"ITEM: ATOMS"):
+                columns = line.decode(errors="replace").split()[2:]
+                break
+        if columns is None or n_atoms is None or "element" not in columns:
+            return None
+        rows = [fh.readline().split() for _ in range(n_atoms)]
+    k = columns.index("element")
+    i = columns.index("id") if "id" in columns else None
+    try:
+        return {
+            (int(row[i]) if i is not None else n + 1): row[k].decode(errors="replace")
+            for n, row in enumerate(rows)
+        }
+    except (IndexError, ValueError):
+        return None  # a malformed frame: MDAnalysis' reader names it
+
+
+def _lammps_elements(top, data, dump):
+    """Atomic numbers and masses of a LAMMPS data file's atoms, checked against the dump.
+
+    LAMMPS types carry no element: it is the one whose standard mass is nearest the type's
+    mass in the data file, within :data:`LAMMPS_MASS_TOLERANCE`. A dump with an ``element``
+    column (``dump_modify element``) names it instead: where the two disagree (the element
+    order of ``dump_modify`` not that of the types) the files are refused, and atoms whose
+    mass is missing (a data file without a ``Masses`` section: MDAnalysis gives 0, which was
+    read as hydrogen) or no element's take the dump's element and, if missing, its mass.
+    Without the column such atoms are refused, naming their type.
+    """
+    from ase.data import atomic_numbers
+
+    masses = np.asarray(top.atoms.masses, dtype=np.float64)
+    types = np.asarray(top.atoms.types)
+    table = np.array([m if np.isfinite(m) else np.inf for m in atomic_masses])
+    ok_mass = np.isfinite(masses) & (masses > 0)
+    numbers = np.array([int(np.argmin(np.abs(table[1:] - m))) + 1 if ok else 0
+                        for m, ok in zip(masses, ok_mass, strict=True)])
+    known = ok_mass & (np.abs(table[numbers] - masses) <= LAMMPS_MASS_TOLERANCE)
+    named = _dump_elements(dump)
+    if named is not None:
+        ids = np.asarray(top.atoms.ids)
+        missing = [int(i) for i in ids if int(i) not in named]
+        if missing:
+            raise ValueError(f"{dump}: its first frame has no atom with id {missing[0]} of the "
+                             f"data file {data}")
+        symbols = [named[int(i)] for i in ids]
+        unknown = sorted({e for e in symbols if e not in atomic_numbers})
+        if unknown:
+            raise ValueError(f"{dump}: its element column names {unknown}, which are no "
+                             "chemical elements (dump_modify element takes element symbols)")
+        from_dump = np.array([atomic_numbers[e] for e in symbols])
+        clash = np.flatnonzero(known & (from_dump != numbers))
+        if clash.size:
+            k = clash[0]
+            raise ValueError(
+                f"{dump}: its element column names atom {ids[k]} (type {types[k]}) "
+                f"{symbols[k]}, but the data file {data} gives type {types[k]} the mass "
+                f"{masses[k]:g} amu of {chemical_symbols[numbers[k]]}: the element order of "
+                "dump_modify element is not that of the types; correct one of them"
+            )
+        masses = np.where(ok_mass, masses, table[from_dump])
+        return from_dump, masses
+    if not known.all():
+        k = int(np.flatnonzero(~known)[0])
+        what = (f"has the mass {masses[k]:g} amu, which is no element's (a heavy isotope, or "
+                "repartitioned hydrogen?)" if ok_mass[k] else
+                "has no mass (the data file has no Masses section?)")
+        raise ValueError(
+            f"{data}: atom type {types[k]} {what}, so its element is unknown; give the data "
+            "file the element masses, or read a dump with an element column (dump_modify "
+            "element)"
+        )
+    return numbers, masses
+
+
 def _from_lammps(data, dump, units, atom_style, dt):
     if units not in _LAMMPS_UNITS:
         raise ValueError(f"lammps_units must be one of {sorted(_LAMMPS_UNITS)}, not {units!r}")
@@ -701,9 +793,7 @@ def _from_lammps(data, dump, units, atom_style, dt):
     n_top, n_traj = top.atoms.n_atoms, traj.trajectory.n_atoms
     if n_top != n_traj:
         raise ValueError(f"LAMMPS data has {n_top} atoms but the dump {n_traj}")
-    # elements from the masses of the data file (LAMMPS types carry no element)
-    table = np.array([m if np.isfinite(m) else np.inf for m in atomic_masses])
-    numbers = np.array([int(np.argmin(np.abs(table[1:] - m))) + 1 for m in top.atoms.masses])
+    numbers, masses = _lammps_elements(top, data, dump)
     v_scale, f_scale = _LAMMPS_UNITS[units]
     has_v = traj.trajectory.ts.has_velocities
     has_f = traj.trajectory.ts.has_forces
@@ -743,7 +833,7 @@ def _from_lammps(data, dump, units, atom_style, dt):
     else:
         ids, names, charges = _guess_topology(first, bonds)
     u = _empty_universe(
-        numbers, top.atoms.masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
+        numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )
     if dt is None:
         if len(positions) > 1:

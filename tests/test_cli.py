@@ -189,6 +189,18 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (["select", "TRAJ", "-n", "2", "-o", "OLD.extxyz"], "exists; choose another name"),
         (["diagnose", "JUNK.h5md", "--model", "sevennet-0", "--reference", "TEXT.txt"],
          "not a trajectory format"),
+        # finite values no run can mean: they ran (a relaxation of minutes, then an explosion
+        # or a run that never ends)
+        (_BASE + ["--temperature", "1e300"], "is above 100000 K: a plasma"),
+        (_BASE + ["--pressure", "-1e308"], "bar is beyond ±1e+07 bar"),
+        (_BASE + ["--production-ps", "1e300"], "more than 1e+11 steps"),
+        (_BASE + ["--preequilibration-ps", "1e9"], "preequilibration_ps = 1e+09 ps is 5e+11"),
+        (["demo", "--production-ps", "1e300"], "more than 1e+11 steps"),
+        (["demo", "--equilibration-ps", "1e12"], "equilibration_ps = 1e+12 ps"),
+        # a negative number with an exponent is a value, not an option ("expected one argument")
+        (_BASE + ["--temperature", "-1e3"], "temperature_K must be a finite number > 0, got "
+         "-1000.0"),
+        (_BASE + ["--temperature", "-inf"], "temperature_K must be a finite number > 0, got -inf"),
     ],
 )
 def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path, capsys,

@@ -477,7 +477,24 @@ class _FileLJ(LennardJones):
         return {"model": self.model}
 
 
-def test_a_model_retrained_into_the_same_file_is_another_calculator(tmp_path):
+def _retrain(model, text, how):
+    """Give ``model`` other content of the same size, as a retraining (or a copy) would."""
+    import os
+
+    stat = model.stat()
+    if how == "renamed into place":  # an atomic write: another inode
+        new = model.with_suffix(".new")
+        new.write_text(text)
+        os.replace(new, model)
+    else:
+        model.write_text(text)
+    if how != "written":  # cp -p, rsync -a, tar x: the old modification time comes back
+        os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert model.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+@pytest.mark.parametrize("how", ["written", "written, time kept", "renamed into place"])
+def test_a_model_retrained_into_the_same_file_is_another_calculator(how, tmp_path):
     from ase_electrolyte.md import calculator_fingerprint, run_md
 
     model = tmp_path / "model.txt"
@@ -488,7 +505,7 @@ def test_a_model_retrained_into_the_same_file_is_another_calculator(tmp_path):
     box.calc = _FileLJ(model)
     before = calculator_fingerprint(box.calc)
     run_md(box, **kw)
-    model.write_text("3.3")  # retrained: same path, other content
+    _retrain(model, "3.3", how)  # retrained: same path, same size, other content
     box.calc = _FileLJ(model)
     after = calculator_fingerprint(box.calc)
     assert after["parameters"] == before["parameters"]  # the names are the same

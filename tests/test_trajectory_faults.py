@@ -2,6 +2,7 @@
 LAMMPS dumps cut inside their last frame, and a trajectory writer that refuses a step's data
 during run_md. Each ends in a clear error before work, or in the right frames with a warning."""
 
+import errno
 import warnings
 
 import ase.io
@@ -317,3 +318,62 @@ def test_a_genuine_blow_up_is_still_an_instability(tmp_path):
     with pytest.raises(MDInstabilityError, match="non-finite forces"):
         run_md(atoms, ensemble="nve", steps=10, timestep_fs=0.5, temperature_K=50,
                trajectory=tmp_path / "r.h5md", write_interval=1, progress=False)
+
+
+# --- a trajectory open for reading in this process ---------------------------------------------
+@pytest.mark.parametrize("how", ["overwrite", "resume", "relax"])
+def test_writing_a_file_a_universe_of_this_process_reads_names_it_and_keeps_the_file(how,
+                                                                                     tmp_path):
+    """HDF5 writes no file the process has open: a resume said 'cannot be read ... remove it'
+    (of a sound file), an overwrite 'unable to truncate a file which is already open'."""
+    from ase_electrolyte.md import relax
+    from ase_electrolyte.trajectory import h5md_info
+
+    path = tmp_path / "md.h5md"
+    md = dict(ensemble="nve", steps=6, timestep_fs=2.0, temperature_K=60, progress=False,
+              write_interval=2)
+    if how == "resume":
+        atoms = _argon()
+        atoms.calc = _Failing(at=5)
+        with pytest.raises(RuntimeError, match="killed"):
+            run_md(atoms, trajectory=path, **md)
+    elif how == "relax":
+        relax(_argon(), trajectory=path)
+    else:
+        run_md(_argon(), trajectory=path, **md)
+    before = path.read_bytes()
+    u = from_ase(path)
+    with pytest.raises(OSError, match=r"md.h5md is open for reading in this process \(an "
+                       r"MDAnalysis Universe of from_ase.*close it first.*unchanged") as err:
+        if how == "relax":
+            relax(_argon(), trajectory=path, overwrite=True)
+        else:
+            run_md(_argon(), trajectory=path, overwrite=how == "overwrite", **md)
+    assert err.value.errno == errno.EBUSY
+    assert path.read_bytes() == before
+    u.trajectory.close()
+    if how == "relax":
+        relax(_argon(), trajectory=path, overwrite=True)
+        assert h5md_info(path)["complete"]
+    else:
+        run_md(_argon(), trajectory=path, overwrite=how == "overwrite", **md)
+        info = h5md_info(path)
+        assert info["complete"] and info["n_frames"] == 4 and info["last_step"] == 6
+
+
+class _Failing(LennardJones):
+    """Argon LJ that raises at its ``at``-th evaluation (a run killed mid-way)."""
+
+    def __init__(self, at):
+        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+        self.n, self.at = 0, at
+
+    def calculate(self, *args, **kwargs):
+        self.n += 1
+        if self.n == self.at:
+            raise RuntimeError("killed")
+        super().calculate(*args, **kwargs)
+
+
+# poses as plain LJ, so that plain LJ may resume what it started
+_Failing.__module__, _Failing.__name__ = LennardJones.__module__, LennardJones.__name__
