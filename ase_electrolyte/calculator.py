@@ -52,6 +52,45 @@ def _completed_cell(atoms):
     return cell
 
 
+def _model_input(atoms, periodic_only):
+    """The copy of ``atoms`` that the model evaluates: the same structure near the origin, in
+    a right-handed cell.
+
+    The atoms are wrapped into the cell along its periodic vectors (as D3 does: the numbers do
+    not depend on the image an atom sits in) and, unless the cell is 3D-periodic, first
+    translated so that the first atom lies at the origin; a cell with a negative determinant is
+    replaced by its negative (the same lattice). Energy, forces, per-atom energies and stress
+    do not change, but models
+    that build edge vectors in float32 or take the volume as the determinant do: CHGNet gave
+    forces off by 0.05 eV/Å for a crystal 10⁴ Å from the origin (4 eV/Å at 10⁶ Å, NaN at
+    10⁷ Å) and a stress off by 0.04 eV/Å³ in a left-handed cell. For a crystal-graph model
+    (``periodic_only``) a molecule is put in a box of vacuum and a slab or wire without
+    non-periodic cell vectors gets them (:func:`_completed_cell`).
+    """
+    from .d3.calculator import _wrap_periodic
+
+    work = atoms.copy()
+    work.calc = None
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    positions = np.asarray(atoms.positions, dtype=np.float64)
+    if not pbc.all():
+        positions = positions - positions[0]
+    if pbc.any():
+        positions = _wrap_periodic(positions, np.asarray(atoms.cell[:], dtype=float), pbc)
+    work.positions = positions
+    if periodic_only and not pbc.any():
+        # a molecule for a crystal-graph model: a box of vacuum, far wider than its cutoff
+        work.center(vacuum=_MOLECULE_VACUUM)
+        work.pbc = True
+    elif periodic_only and work.cell.rank < 3:
+        # a slab or wire whose non-periodic cell vectors are zero: the crystal-graph model
+        # needs an invertible lattice (CHGNet failed with 'Singular matrix')
+        work.cell = _completed_cell(work)
+    if np.linalg.det(work.cell[:]) < 0:
+        work.cell = -work.cell[:]
+    return work
+
+
 def parse_dispersion(spec):
     """The D3 damping named by a dispersion spec, or ``None`` for no dispersion.
 
@@ -417,8 +456,8 @@ class Calculator(ParametersContract, _AseCalculator):
         return results
 
     def _wanted(self, properties):
-        periodic = bool(self.atoms.pbc.all())
-        if "stress" in properties and self.atoms.cell.rank < 3:
+        periodic = bool(self.atoms.pbc.all()) and self.atoms.cell.rank == 3
+        if "stress" in properties and not periodic:
             raise PropertyNotImplementedError(
                 "stress needs a 3D-periodic cell; this structure has pbc="
                 f"{self.atoms.pbc.tolist()} and cell rank {self.atoms.cell.rank}"
@@ -433,16 +472,7 @@ class Calculator(ParametersContract, _AseCalculator):
         wanted = self._wanted(properties)
         periodic = "stress" in wanted
 
-        work = self.atoms.copy()
-        work.calc = None
-        if self._periodic_only and not self.atoms.pbc.any():
-            # a molecule for a crystal-graph model: a box of vacuum, far wider than its cutoff
-            work.center(vacuum=_MOLECULE_VACUUM)
-            work.pbc = True
-        elif self._periodic_only and work.cell.rank < 3:
-            # a slab or wire whose non-periodic cell vectors are zero: the crystal-graph model
-            # needs an invertible lattice (CHGNet failed with 'Singular matrix')
-            work.cell = _completed_cell(work)
+        work = _model_input(self.atoms, self._periodic_only)
         self._model_calc.results = {}
         self._model_calc.calculate(work, wanted, all_changes)
         upstream = self._model_calc.results

@@ -52,6 +52,27 @@ _EWALD_MAX_TERMS = 2**26
 _MIN_DISTANCE = 0.1
 
 
+def _near_origin(atoms):
+    """A copy of ``atoms`` moved near the origin: wrapped into a periodic cell, a molecule
+    translated so that its first atom is at the origin (the Coulomb energy does not change).
+
+    In ``dtype="float32"`` a coordinate of 10⁵ Å has a spacing of 0.008 Å: pair vectors of
+    atoms far from the origin lost their digits there (energies off by 0.5 eV at 10⁷ Å). The
+    differences are taken in float64, before any conversion.
+    """
+    from .d3.calculator import _wrap_periodic
+
+    work = atoms.copy()
+    work.calc = None
+    pbc = np.asarray(atoms.pbc, dtype=bool)
+    positions = np.asarray(atoms.positions, dtype=np.float64)
+    if pbc.all():
+        work.positions = _wrap_periodic(positions, atoms.cell.array, pbc)
+    elif len(atoms):
+        work.positions = positions - positions[0]
+    return work
+
+
 def _same_value(a, b):
     """Whether two per-atom arrays or info values are equal (a missing one is ``None``)."""
     if a is None or b is None:
@@ -75,12 +96,17 @@ def _ewald_terms(atoms, lr_wavelength):
 def _charge_values(values, what):
     """Per-atom charges (e) as a float array; ValueError naming ``what`` when not finite numbers.
 
-    Booleans and strings are refused (``np.asarray([True], float)`` would make them 1.0).
+    Booleans and strings are refused (``np.asarray([True], float)`` would make them 1.0), and so
+    is any shape but one value per atom.
     """
     arr = np.asarray(values)
     if arr.dtype.kind not in "iuf" or not np.isfinite(arr).all():
         raise ValueError(f"{what} must hold finite numbers (charges in e), got {values!r}")
-    return arr.astype(float).reshape(-1)
+    if arr.ndim != 1:
+        # a (2, 3) table was flattened into six charges and accepted for six atoms
+        raise ValueError(f"{what} must be one charge per atom (a flat sequence), got an array "
+                         f"of shape {arr.shape}")
+    return arr.astype(float)
 
 
 def _symbol_key(key):
@@ -474,6 +500,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         p = self.parameters
         q = np.asarray(charges, dtype=float).reshape(-1)
         periodic = bool(np.all(atoms.pbc))
+        atoms = _near_origin(atoms)
         net = float(q.sum())
         if periodic and abs(net) > _NEUTRAL and not p["background"]:
             raise ValueError(

@@ -16,10 +16,56 @@ import math
 
 import numpy as np
 
-__all__ = ["VESIN_MAX_CELLS", "face_distances", "search_cutoff", "pairs_within", "half_pairs"]
+__all__ = ["VESIN_MAX_CELLS", "MAX_PAIRS", "face_distances", "search_cutoff", "pairs_within",
+           "half_pairs"]
 
 #: vesin's ``MAX_NUMBER_OF_CELLS`` (``vesin/src/cpu_cell_list.cpp``).
 VESIN_MAX_CELLS = 1e5
+#: pairs (periodic images included) beyond which a search is refused before it starts: vesin
+#: keeps ~48 bytes per pair ("PSd"), so 10⁹ pairs ask for ~50 GB (a 10⁴ Å cutoff in a 5 Å
+#: cell asked for ~4e11 pairs and ran until killed)
+MAX_PAIRS = 1e9
+
+
+def _checked(positions, cell, cutoff):
+    """``positions``, ``cell`` as float64 arrays, or ValueError naming what is wrong.
+
+    vesin raised RuntimeError for non-finite coordinates, Python a ZeroDivisionError for a
+    singular cell or a zero cutoff, and coordinates of 10¹⁷ Å (spacing 16 Å) gave wrong pairs.
+    """
+    from .atoms_checks import MAX_COORDINATE
+
+    positions = np.asarray(positions, dtype=np.float64)
+    cell = np.asarray(cell, dtype=np.float64)
+    if positions.ndim != 2 or positions.shape[1] != 3:
+        raise ValueError(f"positions must have shape (n, 3), not {positions.shape}")
+    if cell.shape != (3, 3):
+        raise ValueError(f"the cell must have shape (3, 3), not {cell.shape}")
+    if not (isinstance(cutoff, (int, float, np.integer, np.floating)) and math.isfinite(cutoff)
+            and cutoff > 0):
+        raise ValueError(f"the pair cutoff must be a finite number > 0 Å, got {cutoff!r}")
+    if not np.isfinite(positions).all() or not np.isfinite(cell).all():
+        raise ValueError("non-finite positions or cell entries")
+    if positions.size and np.abs(positions).max() > MAX_COORDINATE:
+        raise ValueError(
+            f"positions beyond {MAX_COORDINATE:.0e} Å (largest {np.abs(positions).max():.3g} Å): "
+            "no molecular structure (positions in Å?)")
+    if np.abs(cell).max() > MAX_COORDINATE:
+        raise ValueError(f"the cell has entries beyond {MAX_COORDINATE:.0e} Å")
+    volume = abs(float(np.linalg.det(cell)))
+    faces = face_distances(cell) if volume > 0.0 else [0.0]
+    if min(faces) <= 1e-8 * max(1.0, float(np.abs(cell).max())):
+        raise ValueError(
+            f"the periodic cell is degenerate (volume {volume:.3g} Å³): its vectors are "
+            "(nearly) linearly dependent")
+    n = len(positions)
+    expected = 0.5 * n * n * (4.0 / 3.0 * math.pi * cutoff**3 / volume)
+    if expected > MAX_PAIRS:
+        raise ValueError(
+            f"a pair cutoff of {cutoff:.4g} Å in this cell ({volume:.4g} Å³, {n} atoms) holds "
+            f"~{expected:.3g} pairs with their periodic images (limit {MAX_PAIRS:.0e}); use a "
+            "smaller cutoff or check the cell")
+    return positions, cell
 
 
 def _cells(faces, cutoff):
@@ -101,13 +147,20 @@ def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
     -------
     tuple of numpy.ndarray
         One array per letter of ``quantities``.
+
+    Raises
+    ------
+    ValueError
+        Before the search: positions or cell not finite, of the wrong shape or beyond
+        10⁸ Å (:data:`ase_electrolyte.atoms_checks.MAX_COORDINATE`), a degenerate cell, a
+        cutoff that is not a finite number > 0, or one that would give more than
+        :data:`MAX_PAIRS` pairs.
     """
     from vesin import NeighborList
 
     if not quantities.endswith("d"):
         raise ValueError(f"quantities must end with 'd' (distances), not {quantities!r}")
-    positions = np.asarray(positions, dtype=np.float64)
-    cell = np.asarray(cell, dtype=np.float64)
+    positions, cell = _checked(positions, cell, cutoff)
     radius = search_cutoff(cell, cutoff)
     if radius == cutoff and neighbours is not None:
         return tuple(neighbours.compute(positions, cell, True, quantities, copy=False))

@@ -9,7 +9,8 @@ the small structures to test it on) to the ``case`` fixture's list in
   Cartesian component (central differences);
 * the stress is the strain derivative of the energy per volume, along a random symmetric strain;
 * translation, rotation (positions and cell) and permutation of the atoms change energy,
-  forces, stress and per-atom energies as they must;
+  forces, stress and per-atom energies as they must; the same lattice in a left-handed or a
+  very skewed basis, and the atoms 10⁴-10⁷ Å from the origin, change nothing;
 * per-atom energies sum to the energy (where the backend gives them);
 * the caller's Atoms is not modified, whatever is asked;
 * ASE's parameters contract: every default option in ``calc.parameters``, ``todict()`` stored by
@@ -210,6 +211,44 @@ class CalculatorContract:
             if case.per_atom_energies:
                 np.testing.assert_allclose(out["energies"], ref["energies"][idx],
                                            atol=case.energy_atol, err_msg=name)
+
+    def test_the_same_lattice_in_another_basis(self, case):
+        # a left-handed basis (two vectors swapped, one negated) and a very skewed one span
+        # the same lattice: the same crystal (CHGNet's stress was 0.04 eV/Å³ off in a
+        # left-handed cell)
+        atoms = case.periodic
+        if atoms is None:
+            pytest.skip("no periodic structure for this backend")
+        ref = evaluate(case.calc, atoms, per_atom=False)
+        a, b, c = atoms.cell.array
+        for name, basis in (("swapped", [a, c, b]), ("negated", [-a, b, c]),
+                            ("skewed", [a, b, c + 4 * a - 3 * b])):
+            other = atoms.copy()
+            other.set_cell(basis)
+            out = evaluate(case.calc, other, per_atom=False)
+            assert out["energy"] == pytest.approx(ref["energy"], abs=case.energy_atol), name
+            np.testing.assert_allclose(out["forces"], ref["forces"], atol=case.forces_atol,
+                                       err_msg=name)
+            np.testing.assert_allclose(out["stress"], ref["stress"], atol=case.stress_atol,
+                                       err_msg=name)
+
+    def test_far_from_the_origin(self, case):
+        # 10⁴-10⁷ Å away from the origin (a drifted or unwrapped run): the same numbers
+        # (CHGNet's crystal forces were off by 0.05 eV/Å at 10⁴ Å and NaN at 10⁷ Å)
+        for atoms in case.systems:
+            ref = evaluate(case.calc, atoms, per_atom=False)
+            for offset, scale in ((1e4, 1.0), (1e6, 1.0), (1e7, 10.0)):
+                moved = atoms.copy()
+                moved.positions += offset * np.array([1.0, -0.7, 0.4])
+                out = evaluate(case.calc, moved, per_atom=False)
+                what = f"{offset:g} Å, pbc={atoms.pbc.tolist()}"
+                assert out["energy"] == pytest.approx(ref["energy"],
+                                                      abs=scale * case.energy_atol), what
+                np.testing.assert_allclose(out["forces"], ref["forces"],
+                                           atol=scale * case.forces_atol, err_msg=what)
+                if "stress" in ref:
+                    np.testing.assert_allclose(out["stress"], ref["stress"],
+                                               atol=scale * case.stress_atol, err_msg=what)
 
     def test_per_atom_energies_sum_to_the_energy(self, case):
         if not case.per_atom_energies:

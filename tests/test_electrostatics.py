@@ -433,11 +433,28 @@ def _damaged_charges():
     atoms = _water_box()
     atoms.arrays["formal_charge"] = np.array([np.nan, 0.0, 0.0])
     cases.append((atoms, {"background": True}, "formal_charge"))
-    for values in ([np.inf, 0.0, 0.0], [True, False, False]):
+    for values in ([np.inf, 0.0, 0.0], [True, False, False], [[0.4, -0.4]] * 3):
         atoms = _water_box()
         atoms.arrays["q"] = np.array(values)
         cases.append((atoms, {"scheme": "array", "array": "q"}, "'q' array"))
+    # one charge too few or too many for the atoms
+    for charges in ([-0.8, 0.4], [-0.8, 0.4, 0.4, 0.0]):
+        cases.append((_water_box(), {"scheme": "fixed", "charges": charges},
+                      f"{len(charges)} charges for 3 atoms"))
     return cases
+
+
+@pytest.mark.parametrize("charges", [np.zeros((2, 3)), [[0.4], [-0.4]], 0.0])
+def test_fixed_charges_must_be_one_flat_value_per_atom(charges):
+    # a (2, 3) table was flattened and taken as the charges of six atoms
+    from ase.calculators.calculator import InputError
+
+    with pytest.raises(InputError, match="one charge per atom.*shape"):
+        Electrostatics(scheme="fixed", charges=charges)
+    calc = Electrostatics(scheme="fixed", charges=[0.4, -0.4])
+    with pytest.raises(InputError, match="one charge per atom"):
+        calc.set(charges=charges)
+    np.testing.assert_array_equal(calc.parameters["charges"], [0.4, -0.4])
 
 
 @pytest.mark.parametrize("atoms, options, match", _damaged_charges())
@@ -584,3 +601,29 @@ def test_the_kspace_resolution_follows_the_smearing():
             sigma, x = p["smearing"], p[key]
             missed = erfc(np.pi * sigma * np.sqrt(2.0) / x) / (np.sqrt(2.0 * np.pi) * sigma)
             assert missed <= 1e-6 * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("pbc", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_atoms_far_from_the_origin_keep_their_energy_in_either_precision(dtype, pbc):
+    # float32 spaces coordinates of 10⁵ Å by 0.008 Å: the pair vectors of a crystal 10⁷ Å
+    # away were built from them (energy off by 0.55 eV in 35.7 eV, forces 0.33 eV/Å)
+    atoms = bulk("NaCl", "rocksalt", a=5.64, cubic=True)
+    atoms.rattle(0.05, seed=1)
+    if not pbc:
+        atoms.pbc = False
+        atoms.cell = np.zeros((3, 3))
+    reference = atoms.copy()
+    reference.calc = Electrostatics(qrd=IONIC)
+    e0, f0 = reference.get_potential_energy(), reference.get_forces()
+    # float64: the input itself is rounded to 2e-9 Å at 10⁷ Å
+    tol = {"float32": 2e-6, "float64": 1e-10}[dtype]
+    for offset in (1e4, 1e6, 1e7):
+        moved = atoms.copy()
+        moved.positions += offset * np.array([1.0, 0.3, -0.6])
+        moved.calc = Electrostatics(qrd=IONIC, dtype=dtype)
+        assert moved.get_potential_energy() == pytest.approx(e0, rel=tol), offset
+        np.testing.assert_allclose(moved.get_forces(), f0, atol=50 * tol * np.abs(f0).max())
+        if pbc:
+            np.testing.assert_allclose(moved.get_stress(), reference.get_stress(),
+                                       atol=50 * tol * np.abs(reference.get_stress()).max())

@@ -112,3 +112,52 @@ def test_elongated_cell_in_electrostatics_and_rdf(tmp_path):
         print(json.dumps(float(atoms.get_potential_energy())))
     """)
     assert np.isfinite(out) and out < 0
+
+
+def _bad_pair_searches():
+    cell = np.diag([5.0, 5.0, 5.0])
+    positions = np.random.default_rng(0).random((5, 3)) * 5.0
+    return [
+        (positions + 1e17, cell, 3.0, "beyond 1e\\+08 Å"),  # spacing 16 Å: wrong pairs
+        (positions + 2e8, cell, 3.0, "beyond 1e\\+08 Å"),
+        (np.where(np.eye(5, 3) == 1, np.nan, positions), cell, 3.0, "non-finite"),
+        (positions, np.diag([5.0, np.inf, 5.0]), 3.0, "non-finite"),
+        (positions, np.diag([5.0, 5.0, 0.0]), 3.0, "degenerate"),  # was ZeroDivisionError
+        (positions, [[5.0, 0, 0], [5.0, 1e-12, 0], [0, 0, 5.0]], 3.0, "degenerate"),
+        (positions, np.diag([5.0, 5.0, 2e8]), 3.0, "cell has entries beyond"),
+        (positions, cell[:2], 3.0, "shape \\(3, 3\\)"),
+        (positions[:, :2], cell, 3.0, "shape \\(n, 3\\)"),
+        (positions, cell, 0.0, "cutoff must be a finite number > 0"),  # ZeroDivisionError
+        (positions, cell, -1.0, "cutoff must be a finite number > 0"),  # vesin RuntimeError
+        (positions, cell, np.nan, "cutoff must be a finite number > 0"),
+        (positions, cell, np.inf, "cutoff must be a finite number > 0"),
+        (positions, cell, 1e4, "4.19e\\+11 pairs"),  # ran until killed
+    ]
+
+
+@pytest.mark.parametrize("positions, cell, cutoff, match", _bad_pair_searches())
+def test_a_bad_pair_search_is_refused_before_vesin(positions, cell, cutoff, match):
+    from ase_electrolyte.neighbour_pairs import half_pairs, pairs_within
+
+    with pytest.raises(ValueError, match=match):
+        half_pairs(positions, cell, cutoff)
+    with pytest.raises(ValueError, match=match):
+        pairs_within(positions, cell, cutoff, "Pd")
+
+
+@pytest.mark.parametrize("offset", [1e4, 1e6, 1e7, 9e7])
+def test_pairs_far_from_the_origin_are_those_near_it(offset):
+    from ase_electrolyte.neighbour_pairs import half_pairs
+
+    cell = np.array([[9.0, 0.0, 0.0], [2.0, 8.0, 0.0], [-1.0, 1.5, 10.0]])
+    positions = np.random.default_rng(3).random((20, 3)) * 9.0
+
+    def keyed(i, j, shifts):
+        return sorted(min((a, b, *s), (b, a, *(-np.array(s)))) for a, b, s in
+                      zip(i.tolist(), j.tolist(), shifts.tolist(), strict=True))
+
+    near = keyed(*half_pairs(positions, cell, 6.0))
+    # the far copy sits a whole number of cells away: its pairs carry the same shifts
+    lattice = np.round(np.array([1.0, -0.6, 0.3]) * offset / 9.0) @ cell
+    far = keyed(*half_pairs(positions + lattice, cell, 6.0))
+    assert far == near and len(near) > 100
