@@ -200,9 +200,13 @@ class Calculator(ParametersContract, _AseCalculator):
     included) and elements that the model (or D3) does not cover raise ``InputError``. Results
     are computed again when the structure, an option or an input that a summed term reads
     (``atoms.info["charge"]`` for electrostatics) changes. The caller's Atoms is never
-    modified. A backend that needs an invertible lattice (CHGNet) evaluates a molecule in a
-    box of vacuum, and a slab or wire whose non-periodic cell vectors are zero with vectors
-    perpendicular to the periodic ones (no image exists along them).
+    modified. The model is given a copy wrapped into the cell along its periodic vectors (a
+    molecule or slab first translated to its first atom) in a right-handed basis of the same
+    lattice, so the numbers do not depend on the image an atom sits in, on the distance from
+    the origin (float32 models) or on the handedness of the cell vectors. A backend that needs
+    an invertible lattice (CHGNet) evaluates a molecule in a box of vacuum, and a slab or wire
+    whose non-periodic cell vectors are zero with vectors perpendicular to the periodic ones
+    (no image exists along them).
 
     ASE's parameters contract: every option is in ``calc.parameters`` (``device`` as the
     device used, ``"cpu"`` or ``"cuda:N"``; ``backend`` as the backend that loaded the model;
