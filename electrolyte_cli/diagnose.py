@@ -85,14 +85,16 @@ def run(args):
 
             # labels of other frames, atoms or positions: said now, not after the model loaded
             check_reference_frames(frames, read_frames(args.reference))
-        calc = A.make_calculator(args.model, args.dispersion, args.device)
         reference = args.reference
         if reference is not None and not Path(reference).exists():
-            # not a file of labels: a model name or file path for a reference calculator
-            reference = A.make_calculator(reference, args.dispersion, args.device)
+            # not a file of labels: a model name or file path for a reference calculator,
+            # loaded like the model once diagnose has checked everything else
+            def reference(name=reference):
+                return A.make_calculator(name, args.dispersion, args.device)
         summary = diagnose(
             frames,
-            calc,
+            # loaded only after diagnose's checks of molecules, scale factors, vacuum and labels
+            lambda: A.make_calculator(args.model, args.dispersion, args.device),
             out,
             reference=reference,
             verbose=not args.quiet,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -42,92 +43,51 @@ def _check_molecules_whole(source, frames):
             raise ValueError(f"diagnose: frame {int(index)}: {err}") from None
 
 
-def diagnose(
-    universe_or_frames,
-    calculator,
-    outdir,
-    reference=None,
-    verbose=False,
-    *,
-    scales=None,
-    max_scan_frames=3,
-    max_error_frames=20,
-    vacuum=None,
-):
-    """Run :class:`~mda_electrolyte.RigidVolumeScan` and :class:`~mda_electrolyte.IntraInterErrors`.
-
-    Parameters
-    ----------
-    universe_or_frames : MDAnalysis.Universe, list of ase.Atoms, str or pathlib.Path
-        Frames with whole molecules; a path is read with ``ase.io.read(path, ":")``.
-    calculator : ase.calculators.calculator.BaseCalculator
-        The model.
-    outdir : str or pathlib.Path
-        Created if needed; receives ``diagnose.json``, ``rigid_volume_scan.png``,
-        ``intra_inter_errors.png`` and ``volume_scan_frames.extxyz`` (scan frames with the
-        reference's labels when there is a reference calculator, else the model's).
-    reference : calculator, str, pathlib.Path or list of ase.Atoms, optional
-        Reference calculator or stored labels (see :class:`~mda_electrolyte.IntraInterErrors`).
-        Without one, errors are computed against labels stored on the frames (Atoms with results,
-        or a trajectory with forces) and skipped when there are none.
-    verbose : bool
-        Progress bars.
-    scales : sequence of float, optional
-        Scan scale factors (default :data:`mda_electrolyte.volume_scan.DEFAULT_SCALES`).
-    max_scan_frames, max_error_frames : int or None
-        At most this many frames (a whole number >= 1; ``None``: all), evenly spread, are
-        scanned / compared.
-    vacuum : float, optional
-        Vacuum (Å) around isolated molecules for calculators that need a cell.
-
-    Returns
-    -------
-    dict
-        ``{"rigid_volume_scan": {...}, "intra_inter_errors": {...}}`` as written to
-        ``diagnose.json``; a part that could not run holds ``{"skipped": reason}``.
-
-    Raises
-    ------
-    ValueError
-        Before any model evaluation, and before the files of an earlier run in ``outdir`` are
-        removed: a molecule that cannot be made whole, bad scale factors or a scan that would
-        push molecules into each other (:meth:`RigidVolumeScan.check_frames`), reference labels
-        of other frames, malformed, non-finite or missing on some frames, a bad ``vacuum`` or
-        frame count.
-    """
-    from ase.io import write
-
-    from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
-    from ase_electrolyte.atoms_checks import check_number
-    from ase_electrolyte.estimate import estimates_to_dict
-
-    from .intra_inter_errors import IntraInterErrors, errors_summary
-    from .model_frames import FrameSource
+def _is_loader(obj):
+    """Whether ``obj`` is a function that returns a calculator (not a calculator or labels)."""
     from .model_labels import is_calculator
-    from .report import clear_outputs
-    from .volume_scan import DEFAULT_SCALES, RigidVolumeScan, scan_summary
 
-    if isinstance(universe_or_frames, (str, Path)):
-        from .bridge import read_ase_frames
+    return (obj is not None and callable(obj) and not is_calculator(obj)
+            and not isinstance(obj, (str, Path, list, tuple)))
 
-        universe_or_frames = read_ase_frames(universe_or_frames)
-    max_scan_frames = check_number("max_scan_frames", max_scan_frames, integer=True, minimum=1,
-                                   allow_none=True)
-    max_error_frames = check_number("max_error_frames", max_error_frames, integer=True,
-                                    minimum=1, allow_none=True)
-    outdir = Path(outdir)
-    source = FrameSource(universe_or_frames)
-    n_frames = source.atomgroup.universe.trajectory.n_frames
 
-    scan_frames = _pick(n_frames, max_scan_frames)
-    error_frames = _pick(n_frames, max_error_frames)
-    if source.has_box():
-        # minutes of model evaluations must not come before a failure that costs milliseconds
-        _check_molecules_whole(source, np.union1d(scan_frames, error_frames))
+def _loader(obj):
+    """``obj`` when it is a calculator loader (checked once called), else ``None``."""
+    if not _is_loader(obj):
+        return None
 
-    # both analyses are set up, and so check their settings and labels (scale factors, vacuum,
-    # labels of other frames, NaN or partly missing labels), before any model evaluation and
-    # before the outputs of an earlier run are cleared
+    def load():
+        from .model_labels import is_calculator
+
+        calc = obj()
+        if not is_calculator(calc):
+            raise TypeError(f"the model loader returned {type(calc).__name__}, not an ASE "
+                            "calculator")
+        return calc
+
+    return load
+
+
+class _Unloaded:
+    """Stands in for a model not yet loaded while :func:`diagnose` checks its inputs.
+
+    Never evaluated: the analyses' set-up reads only what a calculator implements.
+    """
+
+    implemented_properties = ("energy", "forces", "stress")
+
+    def get_property(self, *args, **kwargs):  # pragma: no cover - a check never evaluates
+        raise RuntimeError("diagnose evaluated a model before loading it")
+
+    calculate = get_potential_energy = get_forces = get_stress = get_property
+
+
+def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, scan_frames):
+    """The scan and the error decomposition, set up (and so checked) without evaluating."""
+    from .intra_inter_errors import IntraInterErrors
+    from .model_labels import is_calculator
+    from .volume_scan import DEFAULT_SCALES, RigidVolumeScan
+
     ref_calc = reference if (reference is not None and is_calculator(reference)) else None
     scan = None
     if source.has_box():
@@ -154,6 +114,114 @@ def diagnose(
         errors = IntraInterErrors(
             universe_or_frames, calculator, reference=reference, vacuum=vacuum, **quantities
         )
+    return scan, errors, ref_calc
+
+
+def diagnose(
+    universe_or_frames,
+    calculator,
+    outdir,
+    reference=None,
+    verbose=False,
+    *,
+    scales=None,
+    max_scan_frames=3,
+    max_error_frames=20,
+    vacuum=None,
+):
+    """Run :class:`~mda_electrolyte.RigidVolumeScan` and :class:`~mda_electrolyte.IntraInterErrors`.
+
+    Parameters
+    ----------
+    universe_or_frames : MDAnalysis.Universe, list of ase.Atoms, str or pathlib.Path
+        Frames with whole molecules; a path is read with ``ase.io.read(path, ":")``.
+    calculator : ase.calculators.calculator.BaseCalculator or callable
+        The model, or a function of no arguments that returns it: called only once every
+        check below has passed, so that a model that takes seconds to load (and memory to
+        hold) is loaded only for a run that goes ahead (``electrolyte diagnose`` passes one).
+    outdir : str or pathlib.Path
+        Created if needed; receives ``diagnose.json``, ``rigid_volume_scan.png``,
+        ``intra_inter_errors.png`` and ``volume_scan_frames.extxyz`` (scan frames with the
+        reference's labels when there is a reference calculator, else the model's).
+    reference : calculator, callable, str, pathlib.Path or list of ase.Atoms, optional
+        Reference calculator (or a function of no arguments returning one, called like
+        ``calculator``) or stored labels (see :class:`~mda_electrolyte.IntraInterErrors`).
+        Without one, errors are computed against labels stored on the frames (Atoms with results,
+        or a trajectory with forces) and skipped when there are none.
+    verbose : bool
+        Progress bars.
+    scales : sequence of float, optional
+        Scan scale factors (default :data:`mda_electrolyte.volume_scan.DEFAULT_SCALES`).
+    max_scan_frames, max_error_frames : int or None
+        At most this many frames (a whole number >= 1; ``None``: all), evenly spread, are
+        scanned / compared.
+    vacuum : float, optional
+        Vacuum (Å) around isolated molecules for calculators that need a cell.
+
+    Returns
+    -------
+    dict
+        ``{"rigid_volume_scan": {...}, "intra_inter_errors": {...}}`` as written to
+        ``diagnose.json``; a part that could not run holds ``{"skipped": reason}``.
+
+    Raises
+    ------
+    ValueError
+        Before any model is evaluated (or loaded, when given as a function), and before the
+        files of an earlier run in ``outdir`` are removed: a molecule that cannot be made
+        whole, bad scale factors or a scan that would push molecules into each other
+        (:meth:`RigidVolumeScan.check_frames`), reference labels of other frames, malformed,
+        non-finite or missing on some frames, a bad ``vacuum`` or frame count.
+    """
+    from ase.io import write
+
+    from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
+    from ase_electrolyte.atoms_checks import check_number
+    from ase_electrolyte.estimate import estimates_to_dict
+
+    from .intra_inter_errors import errors_summary
+    from .model_frames import FrameSource
+    from .report import clear_outputs
+    from .volume_scan import scan_summary
+
+    if isinstance(universe_or_frames, (str, Path)):
+        from .bridge import read_ase_frames
+
+        universe_or_frames = read_ase_frames(universe_or_frames)
+    max_scan_frames = check_number("max_scan_frames", max_scan_frames, integer=True, minimum=1,
+                                   allow_none=True)
+    max_error_frames = check_number("max_error_frames", max_error_frames, integer=True,
+                                    minimum=1, allow_none=True)
+    outdir = Path(outdir)
+    source = FrameSource(universe_or_frames)
+    n_frames = source.atomgroup.universe.trajectory.n_frames
+
+    scan_frames = _pick(n_frames, max_scan_frames)
+    error_frames = _pick(n_frames, max_error_frames)
+    if source.has_box():
+        # minutes of model evaluations must not come before a failure that costs milliseconds
+        _check_molecules_whole(source, np.union1d(scan_frames, error_frames))
+
+    # both analyses are set up, and so check their settings and labels (scale factors, vacuum,
+    # labels of other frames, NaN or partly missing labels), before any model evaluation and
+    # before the outputs of an earlier run are cleared; a model given as a loader is stood in
+    # for by a calculator that is never called, and loaded only once every check has passed
+    model_loader = _loader(calculator)
+    reference_loader = _loader(reference)
+    with warnings.catch_warnings():
+        if model_loader or reference_loader:
+            # the set-up's warnings are given once, by the set-up with the loaded models
+            warnings.simplefilter("ignore")
+        plan = _set_up(universe_or_frames, source,
+                       _Unloaded() if model_loader else calculator,
+                       _Unloaded() if reference_loader else reference,
+                       scales, vacuum, scan_frames)
+    if model_loader or reference_loader:
+        plan = _set_up(universe_or_frames, source,
+                       model_loader() if model_loader else calculator,
+                       reference_loader() if reference_loader else reference,
+                       scales, vacuum, scan_frames)
+    scan, errors, ref_calc = plan
 
     outdir.mkdir(parents=True, exist_ok=True)
     clear_outputs(outdir, ["diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",

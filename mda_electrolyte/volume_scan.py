@@ -39,6 +39,12 @@ __all__ = ["RigidVolumeScan", "rigid_scaled_atoms"]
 #: closer is refused before any evaluation (the shortest bond, H₂, is 0.74 Å).
 MIN_SCAN_DISTANCE = 0.5
 
+#: Largest scale factor: at s = 100 molecules a few Å apart in the liquid are hundreds of Å
+#: apart, beyond the cutoff of any model and of D3 (50 Å), where E_inter has reached 0; a
+#: larger factor only makes a cell whose coordinates the model cannot resolve (s = 1e300
+#: gives an infinite volume).
+MAX_SCALE = 100.0
+
 #: Default scale factors of the centres of mass and cell: compression to 0.85, expansion to 2.
 DEFAULT_SCALES = (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.35, 1.5, 1.75, 2.0)
 
@@ -168,7 +174,7 @@ class RigidVolumeScan(FrameAnalysis):
         if isinstance(scales, (str, bytes)) or np.ndim(scales) != 1 or len(scales) == 0:
             raise ValueError(f"scales must be a non-empty sequence of numbers, not {scales!r}")
         # one by one: np.asarray would take True as 1.0 and "1.1" as 1.1
-        scales = np.array([check_number(f"scales[{k}]", s, above=0)
+        scales = np.array([check_number(f"scales[{k}]", s, above=0, maximum=MAX_SCALE)
                            for k, s in enumerate(scales)], dtype=np.float64)
         # results are keyed by f"{s:g}": two factors with one key would leave one of them out
         keys = [f"{s:g}" for s in scales]

@@ -389,3 +389,54 @@ def test_check_reference_frames_accepts_the_frames_themselves_on_a_universe(tmp_
     u.trajectory[1]
     check_reference_frames(u, frames)
     assert u.trajectory.ts.frame == 1  # the caller's frame is kept
+
+
+def _broken_frames():
+    frames = _labelled_frames("CH3OH")
+    frames[1].positions[0] += [0.0, 3.5, 0.0]  # the C leaves its O and H atoms
+    return frames
+
+
+def _pair_frames():
+    """Two labelled frames of two methanols 3.5 Å apart: compressed to 0.3 they overlap."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    frames = []
+    for first in _labelled_frames("CH3OH"):
+        second = first.copy()
+        second.positions += [3.5, 0.0, 0.0]
+        pair = first + second
+        pair.calc = SinglePointCalculator(pair, energy=-2.0,
+                                          forces=np.zeros((len(pair), 3)))
+        frames.append(pair)
+    return frames
+
+
+def _nan_labelled_frames():
+    frames = _labelled_frames("CH3OH")
+    frames[1].calc.results["forces"][2, 1] = np.nan
+    return frames
+
+
+@pytest.mark.parametrize("frames,extra,message", [
+    (_broken_frames, [], "frame 1"),
+    (_nan_labelled_frames, [], "not finite"),
+    (_pair_frames, ["--scales", "0.3,1"], "scaled by s = 0.3"),
+    (_pair_frames, ["--scales", "1,1e300"], "<= 100"),
+    (_pair_frames, ["--reference", "sevennet-0", "--scales", "0.3,1"], "scaled by s = 0.3"),
+])
+def test_diagnose_checks_frames_labels_and_scales_before_any_model_loads(
+        frames, extra, message, tmp_path, capsys, monkeypatch):
+    import ase.io
+
+    import electrolyte_cli.arguments as cli_arguments
+
+    ase.io.write(tmp_path / "traj.extxyz", frames())
+    monkeypatch.setattr(cli_arguments, "make_calculator",
+                        lambda *a, **k: pytest.fail("a model was loaded before the check"))
+    argv = ["diagnose", str(tmp_path / "traj.extxyz"), "--model", "sevennet-0", "-q",
+            "-o", str(tmp_path / "d"), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "d").exists()

@@ -18,6 +18,7 @@ from molecular_pair_model import MolecularPairModel  # noqa: E402
 
 from mda_electrolyte import RigidVolumeScan  # noqa: E402
 from mda_electrolyte.diagnose import diagnose  # noqa: E402
+from mda_electrolyte.model_labels import is_calculator  # noqa: E402
 from mda_electrolyte.report import registered_analyses, run_analyses  # noqa: E402
 from mda_electrolyte.uncertainty import mean_error  # noqa: E402
 from mda_electrolyte.volume_scan import rigid_scaled_atoms  # noqa: E402
@@ -420,3 +421,36 @@ def test_diagnose_refuses_bad_labels_and_settings_before_any_evaluation(tmp_path
     with pytest.raises(ValueError, match=message):
         diagnose(data, model, tmp_path / "new", **kwargs)
     assert not (tmp_path / "new").exists() and calls == []
+    # a model (and a reference) given as loaders is not even loaded
+    if is_calculator(kwargs.get("reference")):
+        kwargs["reference"] = lambda: pytest.fail("the reference was loaded before the check")
+    with pytest.raises(ValueError, match=message):
+        diagnose(data, lambda: pytest.fail("the model was loaded before the check"),
+                 tmp_path / "new", **kwargs)
+    assert not (tmp_path / "new").exists()
+
+
+def test_diagnose_loads_models_given_as_loaders_once_and_gives_the_same_result(tmp_path):
+    frames = [_box(seed=s)[0] for s in range(3)]
+    loads = []
+
+    def loader(**kw):
+        def load():
+            loads.append(kw)
+            return _model(**kw)
+        return load
+
+    direct = diagnose(frames, _model(), tmp_path / "a", reference=_model(sigma=2.4),
+                      scales=[1.0, 1.1, 1.5])
+    loaded = diagnose(frames, loader(), tmp_path / "b", reference=loader(sigma=2.4),
+                      scales=[1.0, 1.1, 1.5])
+    assert loads == [{}, {"sigma": 2.4}]
+    assert json.dumps(loaded, sort_keys=True) == json.dumps(direct, sort_keys=True)
+    with pytest.raises(TypeError, match="loader returned str"):
+        diagnose(frames, lambda: "sevennet-0", tmp_path / "c", reference=_model(sigma=2.4))
+
+
+@pytest.mark.parametrize("scale", [100.5, 1e300])
+def test_a_scale_factor_beyond_any_cutoff_is_refused(scale):
+    with pytest.raises(ValueError, match=r"scales\[1\] .*<= 100"):
+        RigidVolumeScan([_box()[0]], _model(), scales=[1.0, scale])
