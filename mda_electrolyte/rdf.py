@@ -39,6 +39,7 @@ from mda_electrolyte.analysis_base import (
     BOX_ROUNDING,
     FrameAnalysis,
     check_atomgroup,
+    check_coordinate_precision,
     check_range,
     half_box_width,
     require_results,
@@ -57,9 +58,6 @@ _CHUNK = 32768
 
 # histograms of one analysis beyond this are a mistaken nbins, not a resolution anyone needs
 _MAX_HISTOGRAM_BYTES = 2**30
-
-# coordinates whose single-precision spacing exceeds this fraction of the bin width are refused
-_MAX_ROUNDING_PER_BIN = 0.1
 
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
 CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
@@ -328,19 +326,8 @@ class IntraInterRDF(FrameAnalysis):
         if not np.all(np.isfinite(positions)):
             # a NaN distance falls into no bin: the frame's counts would look valid
             raise ValueError(f"IntraInterRDF: frame {self._ts.frame} has non-finite positions")
-        if positions.dtype == np.float32 and len(positions):
-            # single precision resolves coordinates of magnitude x to about x * 6e-8: far from
-            # the origin the distances are wrong by more than the bins resolve
-            largest = float(np.abs(positions).max())
-            spacing = float(np.spacing(np.float32(largest)))
-            width = (self._range[1] - self._range[0]) / self._nbins
-            if spacing > _MAX_ROUNDING_PER_BIN * width:
-                raise ValueError(
-                    f"IntraInterRDF: frame {self._ts.frame} has coordinates as large as "
-                    f"{largest:.4g} Å, which single precision resolves only to {spacing:.3g} Å, "
-                    f"more than {_MAX_ROUNDING_PER_BIN} of the bin width ({width:.3g} Å); "
-                    "use wider bins, or a trajectory with coordinates nearer the origin"
-                )
+        check_coordinate_precision(positions, (self._range[1] - self._range[0]) / self._nbins,
+                                   "IntraInterRDF", self._ts.frame)
         if self._range[1] > half_width * BOX_ROUNDING:
             # beyond half the width a pair has several images within r_max: the histogram
             # would count them all and the ideal-gas normalisation would not hold
