@@ -733,3 +733,47 @@ def default_blocks(n_collections, n_blocks):
 def check_volume(volume):
     """``None`` or a positive volume in Å³."""
     return check_number("volume (Å³)", volume, above=0, allow_none=True)
+
+
+#: A kinetic temperature this many times above or below the temperature an analysis is given
+#: marks its numbers: a velocity unit mistaken for Å/ps is off by 10 or more in speed (nm/ps,
+#: Å/fs, m/s, ASE's own unit), 100 or more in temperature; no thermostatted run is that far from
+#: its target, and a temperature typed in another unit (°C, or 3000 for 300) is caught too.
+MAX_TEMPERATURE_RATIO = 10.0
+
+
+def temperature_notes(collections, temperature):
+    """Verdict notes when the velocities' kinetic temperature contradicts ``temperature``.
+
+    Transport coefficients are divided by :math:`k_B T` of the temperature given, while the
+    correlations they integrate scale with the temperature the velocities (or displacements)
+    have: the two must agree. A ratio beyond :data:`MAX_TEMPERATURE_RATIO` either way means
+    velocities in another unit than Å/ps or a temperature in another unit than K.
+
+    Parameters
+    ----------
+    collections : list of IonCollection
+        Their ``kinetic_temperature`` (K) where recorded; collections without one are not
+        judged.
+    temperature : float
+        The temperature the analysis uses, K.
+
+    Returns
+    -------
+    list of str
+        Empty when every recorded kinetic temperature is within the ratio.
+    """
+    notes = []
+    for col in collections:
+        kinetic = col.kinetic_temperature
+        if kinetic is None or not np.isfinite(kinetic):
+            continue
+        ratio = kinetic / temperature
+        if not 1 / MAX_TEMPERATURE_RATIO <= ratio <= MAX_TEMPERATURE_RATIO:
+            where = f" of {col.label}" if col.label else ""
+            notes.append(
+                f"not a result: the velocities{where} read as Å/ps have a kinetic temperature "
+                f"of {kinetic:.4g} K, {ratio:.3g} times the {temperature:g} K given (velocities "
+                "in another unit, or the temperature)"
+            )
+    return notes

@@ -38,7 +38,13 @@ from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
-from .carriers import CarrierAnalysis, check_neutral, check_volume, same_system
+from .carriers import (
+    CarrierAnalysis,
+    check_neutral,
+    check_volume,
+    same_system,
+    temperature_notes,
+)
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
@@ -247,7 +253,11 @@ class GreenKuboConductivity(CarrierAnalysis):
         σ in S/m: mean over segments of each segment's σ(τ) averaged over the plateau, its
         Student-t scaled standard error (:mod:`mda_electrolyte.uncertainty`), the method and
         the verdict (``"not converged: ..."``, ``"too coarse: ..."`` with
-        ``check_sampling=False``). Float aliases: ``results.sigma``, ``results.sigma_err``,
+        ``check_sampling=False``, ``"not a result: the velocities ... have a kinetic
+        temperature ..."`` when it is more than
+        :data:`~mda_electrolyte.carriers.MAX_TEMPERATURE_RATIO` times above or below
+        ``temperature``: velocities in another unit than Å/ps, or a temperature in another unit
+        than K). Float aliases: ``results.sigma``, ``results.sigma_err``,
         ``results.sigma_mS_cm``, ``results.sigma_err_mS_cm``; ``results.verdict`` and
         ``results.valid`` are its verdict.
     results.conductivity_self, results.conductivity_distinct : Estimate or None
@@ -449,7 +459,7 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._sampling_notes = independence_notes(
             [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
             self._n_blocks, "the charge current",
-        )
+        ) + temperature_notes(collections, self._temperature)
         self._combine(segments, dt, collections[0], names)
 
     def _lags(self, n_frames, dt):
@@ -789,6 +799,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
             f"not diffusive: the log-log slope of the dipole MSD over the fit window is "
             f"{res.loglog_slope:.2f}, not 1 (longer trajectories or a later fit window)"
         ]
+        notes += temperature_notes(collections, self._temperature)
         res.conductivity = segment_estimate(sig, "S/m", n_runs=len(collections),
                                             n_blocks=self._n_blocks, notes=notes)
         _conductivity_aliases(res)

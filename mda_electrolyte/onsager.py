@@ -36,7 +36,13 @@ from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
-from .carriers import CarrierAnalysis, check_neutral, check_volume, same_system
+from .carriers import (
+    CarrierAnalysis,
+    check_neutral,
+    check_volume,
+    same_system,
+    temperature_notes,
+)
 from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
 from .correlation import (
     check_fit_window,
@@ -225,6 +231,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             [] if einstein else independence_notes(current_runs, self._n_blocks,
                                                    "the summed species velocity")
         )
+        self._temperature_notes = temperature_notes(collections, self._temperature)
         self._combine(segments, dt, first, names)
 
     @staticmethod
@@ -306,7 +313,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         pair = np.array([s["pair"][..., :n] for s in segments])
         selfs = np.array([s["self"][:, :n_self] for s in segments])
         vols = np.array([s["volume"] for s in segments])
-        notes = []
+        notes = list(self._temperature_notes)
         if self._method == "einstein":
             window = fit_window_slice(time, self._fit_window, None)
             slopes, _, _ = fit_line(time[window], pair.reshape(-1, n)[:, window].T)
