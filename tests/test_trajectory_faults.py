@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from ase.build import bulk, molecule
 from ase.calculators.lj import LennardJones
+from test_fault_catalogue_sim import _Killed  # argon LJ killed at its at-th evaluation
 
 from ase_electrolyte.md import MDInstabilityError, run_md
 from ase_electrolyte.trajectory import (
@@ -334,7 +335,7 @@ def test_writing_a_file_a_universe_of_this_process_reads_names_it_and_keeps_the_
               write_interval=2)
     if how == "resume":
         atoms = _argon()
-        atoms.calc = _Failing(at=5)
+        atoms.calc = _Killed(at=5)
         with pytest.raises(RuntimeError, match="killed"):
             run_md(atoms, trajectory=path, **md)
     elif how == "relax":
@@ -359,21 +360,3 @@ def test_writing_a_file_a_universe_of_this_process_reads_names_it_and_keeps_the_
         run_md(_argon(), trajectory=path, overwrite=how == "overwrite", **md)
         info = h5md_info(path)
         assert info["complete"] and info["n_frames"] == 4 and info["last_step"] == 6
-
-
-class _Failing(LennardJones):
-    """Argon LJ that raises at its ``at``-th evaluation (a run killed mid-way)."""
-
-    def __init__(self, at):
-        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
-        self.n, self.at = 0, at
-
-    def calculate(self, *args, **kwargs):
-        self.n += 1
-        if self.n == self.at:
-            raise RuntimeError("killed")
-        super().calculate(*args, **kwargs)
-
-
-# poses as plain LJ, so that plain LJ may resume what it started
-_Failing.__module__, _Failing.__name__ = LennardJones.__module__, LennardJones.__name__
