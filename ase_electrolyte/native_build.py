@@ -35,12 +35,26 @@ next build of the same library.
 The compiler is ``$CXX`` when it is set, else the first of g++, c++, clang++ on ``PATH``.
 A ``$CXX`` that names no executable is an error (:class:`CompilerSettingError`), also where
 a cached build could serve: a user who chose a compiler is told, never given another one.
+``$CC``, ``$CXXFLAGS`` and ``$LDFLAGS`` are not read: each kernel's flags are fixed and part of
+its key, so a build is reproducible from its manifest.
+
+The compiler is given a snapshot of the source bytes that made the key (copied into the
+build's temporary folder), so a source edited or checked out during a compile cannot be
+cached under the key of the older text. A library is published only if it exists and loads
+(``dlopen`` with every symbol resolved, in a child process with this environment): a
+"compiler" that exits 0 without writing one, or a C compiler (``CXX=gcc``: no C++ runtime
+linked, ``undefined symbol``), is reported by name instead of leaving a cached library that
+fails on every later load. A cache folder on a full disk or read-only file system is named in
+the error (:class:`CacheNotWritableError`); where the folder cannot be written and its build
+came from another version of the compiler, that build (its checksum verified) is used with a
+warning instead of failing.
 
 Headers shared by the kernels of both packages live in :data:`SHARED_CSRC`
 (``ase_electrolyte/csrc``): the neighbour engine ``cell_list.h`` of the D3 CPU kernel and the
 RDF pair histogram. A build lists such a header among its sources by its path (a source is
-relative to the build's ``source_dir`` or absolute); its folder is added to the include path
-and its bytes to the key, so editing the shared header rebuilds both kernels.
+relative to the build's ``source_dir`` or absolute); it is compiled beside the other sources
+(copies in one folder, included by file name) and its bytes enter the key, so editing the
+shared header rebuilds both kernels.
 """
 
 from __future__ import annotations
@@ -53,7 +67,9 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -241,7 +257,7 @@ def file_sha256(path) -> str:
 
 
 def cache_key(source_dir, sources: Sequence[str], flags: Sequence[str],
-              signature: str = "") -> str:
+              signature: str = "", snapshot: dict | None = None) -> str:
     """The 20-hex-digit key of a build: SHA-256 of the sources, the flags and ``signature``.
 
     Parameters
@@ -257,24 +273,17 @@ def cache_key(source_dir, sources: Sequence[str], flags: Sequence[str],
     signature : str
         Machine signature (:func:`cpu_signature`, a GPU architecture), or anything else
         that must separate builds.
+    snapshot : dict, optional
+        File name -> bytes of the sources, already read (the text that is compiled);
+        default: read them now.
     """
     h = hashlib.sha256()
     for src in sources:
-        h.update((Path(source_dir) / src).read_bytes())
+        path = Path(source_dir) / src
+        h.update(path.read_bytes() if snapshot is None else snapshot[path.name])
     h.update(" ".join(flags).encode())
     h.update(signature.encode())
     return h.hexdigest()[:20]
-
-
-def _include_dirs(source_dir: Path, sources: Sequence[str]) -> list[Path]:
-    """``source_dir``, then the folder of every header outside it, each once."""
-    dirs = [source_dir]
-    for src in sources:
-        if src.endswith(".h"):
-            folder = (source_dir / src).parent
-            if not any(folder.resolve() == d.resolve() for d in dirs):
-                dirs.append(folder)
-    return dirs
 
 
 def _manifest(target: Path) -> Path:
@@ -339,11 +348,11 @@ def build_library(compiler: str | None, sources: Sequence[str], flags: Sequence[
         only a valid cached build can be returned.
     sources : sequence of str
         Files of the build relative to ``source_dir`` or absolute, headers included (all
-        enter the key); the first that does not end in ``.h`` is the one compiled. A header
-        in another folder (a shared one in :data:`SHARED_CSRC`) is included by its file name:
-        its folder goes on the include path.
+        enter the key); the first that does not end in ``.h`` is the one compiled. They are
+        compiled from copies in one folder, so each is included by its file name (a shared
+        header in :data:`SHARED_CSRC` too) and no two may share a file name.
     flags : sequence of str
-        Compiler flags; ``-I source_dir``, ``-I`` of each other header folder and
+        Compiler flags; ``-I`` of the folder of the source copies and
         ``-o <library> <source>`` are appended.
     source_dir : str or pathlib.Path
         Folder of the sources.
@@ -366,13 +375,23 @@ def build_library(compiler: str | None, sources: Sequence[str], flags: Sequence[
     CompilerNotFoundError
         No valid cached build and ``compiler`` is None.
     CacheNotWritableError
-        The cache folder cannot be created or written (the message names it).
+        The cache folder cannot be created or written, also part-way (a full disk); the
+        message names it.
     NativeBuildError
-        The compiler failed (the message holds its command line and error output).
+        The compiler failed (the message holds its command line and error output), could
+        not be run, wrote no library or one that does not load (a C compiler as ``$CXX``).
+
+    Warns
+    -----
+    RuntimeWarning
+        The cache folder is not writable and its build (checksum intact) was made by
+        another compiler version: that build is returned.
     """
     source_dir = Path(source_dir)
     out_dir = cache_dir(subdir)
-    stem = f"{name}-{cache_key(source_dir, sources, flags, signature)}"
+    # the bytes read once make the key and are what is compiled
+    snapshot = _read_sources(source_dir, sources)
+    stem = f"{name}-{cache_key(source_dir, sources, flags, signature, snapshot)}"
     target = out_dir / f"{stem}.so"
     version = compiler_version(compiler) if compiler else None
     if is_valid_build(target, version):
@@ -384,35 +403,100 @@ def build_library(compiler: str | None, sources: Sequence[str], flags: Sequence[
             "found; install one or point ASE_ELECTROLYTE_CACHE at a folder with a build made "
             "on a machine of the same kind"
         )
-    _ensure_writable(out_dir)
-    main = next(s for s in sources if not s.endswith(".h"))
-    with _exclusive(out_dir / f"{stem}.lock"):
-        # another process may have finished this build while we waited for the lock
-        if is_valid_build(target, version):
-            return target
-        # we hold the lock, so any temporary folder of this build is from a dead compile
-        for stale in out_dir.glob(f".{stem}-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        # build in a private folder, then rename: other processes never see a partial file
-        tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
-        try:
-            lib = tmp / "lib.so"
-            includes = [arg for d in _include_dirs(source_dir, sources)
-                        for arg in ("-I", str(d))]
-            cmd = [compiler, *flags, *includes, "-o", str(lib), str(source_dir / main)]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise NativeBuildError(
-                    f"building {what} failed:\n{' '.join(cmd)}\n{proc.stderr}")
-            meta = {"sha256": file_sha256(lib), "compiler": compiler,
-                    "compiler_version": version, "flags": list(flags),
-                    "sources": list(sources), "signature": signature}
-            (tmp / "lib.json").write_text(json.dumps(meta, indent=1))
-            os.replace(lib, target)
-            os.replace(tmp / "lib.json", _manifest(target))
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _ensure_writable(out_dir)
+    except CacheNotWritableError as err:
+        if not is_valid_build(target):
+            raise
+        # a read-only shared cache built by another compiler version: the build is intact
+        # (checksum) and made from these sources and flags for this machine; use it
+        warnings.warn(f"{what}: using {target}, built by another compiler version, because "
+                      f"it cannot be rebuilt here ({err})", RuntimeWarning, stacklevel=3)
+        return target
+    try:
+        with _exclusive(out_dir / f"{stem}.lock"):
+            # another process may have finished this build while we waited for the lock
+            if is_valid_build(target, version):
+                return target
+            # we hold the lock, so any temporary folder of this build is from a dead compile
+            for stale in out_dir.glob(f".{stem}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            # build in a private folder, then rename: other processes never see a partial file
+            tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
+            try:
+                _compile(compiler, flags, sources, snapshot, tmp, what)
+                meta = {"sha256": file_sha256(tmp / "lib.so"), "compiler": compiler,
+                        "compiler_version": version, "flags": list(flags),
+                        "sources": list(sources), "signature": signature}
+                (tmp / "lib.json").write_text(json.dumps(meta, indent=1))
+                os.replace(tmp / "lib.so", target)
+                os.replace(tmp / "lib.json", _manifest(target))
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as err:  # a full disk, a file system gone read-only, a quota
+        raise CacheNotWritableError(
+            f"cannot write {what} into the kernel cache folder {out_dir} "
+            f"({err.strerror or err}); free space there or set ASE_ELECTROLYTE_CACHE to a "
+            "writable folder") from None
     return target
+
+
+def _read_sources(source_dir: Path, sources: Sequence[str]) -> dict[str, bytes]:
+    """File name -> bytes of every source, read once (the snapshot that is compiled)."""
+    snapshot = {}
+    for src in sources:
+        path = Path(source_dir) / src
+        if path.name in snapshot:
+            raise NativeBuildError(f"two sources of one build are named {path.name!r}: "
+                                   "they are included by file name, so one would hide the other")
+        snapshot[path.name] = path.read_bytes()
+    return snapshot
+
+
+def _compile(compiler: str, flags, sources, snapshot: dict, tmp: Path, what: str) -> None:
+    """Compile the snapshot into ``tmp/lib.so`` and check that the library loads."""
+    folder = tmp / "src"
+    folder.mkdir()
+    for file_name, data in snapshot.items():
+        (folder / file_name).write_bytes(data)
+    main = Path(next(s for s in sources if not s.endswith(".h"))).name
+    lib = tmp / "lib.so"
+    cmd = [compiler, *flags, "-I", str(folder), "-o", str(lib), str(folder / main)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as err:  # not an executable any more, a script without interpreter
+        raise NativeBuildError(f"building {what}: cannot run the compiler {compiler} "
+                               f"({err.strerror or err}); set CXX to a C++ compiler") from None
+    if proc.returncode != 0:
+        raise NativeBuildError(f"building {what} failed:\n{' '.join(cmd)}\n{proc.stderr}")
+    if not lib.is_file():
+        raise NativeBuildError(
+            f"building {what}: the compiler {compiler} exited without an error but wrote no "
+            f"library ({' '.join(cmd)}); set CXX to a C++ compiler")
+    problem = _load_problem(lib)
+    if problem:
+        raise NativeBuildError(
+            f"building {what}: the library made by {compiler} does not load ({problem}); "
+            "if CXX names a C compiler (gcc, cc: no C++ runtime linked), set it to a C++ "
+            "compiler (g++, clang++) or unset it")
+
+
+def _load_problem(lib: Path) -> str:
+    """Why ``lib`` cannot be loaded with every symbol resolved ('' if it can).
+
+    Tried in a child Python with this environment (an ``LD_PRELOAD`` of a sanitizer runtime
+    included), so that a library that does not load never enters this process.
+    """
+    code = "import ctypes, os, sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)"
+    try:
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", code, str(lib)],
+                              capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as err:
+        return f"the load test did not run: {err}"
+    if proc.returncode == 0:
+        return ""
+    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit status {proc.returncode}"
 
 
 def load_library(path, what: str = "the kernel") -> ctypes.CDLL:
@@ -429,7 +513,7 @@ def load_library(path, what: str = "the kernel") -> ctypes.CDLL:
     ------
     NativeBuildError
         The file does not match the checksum in its manifest (changed since it was built),
-        or the manifest is missing.
+        the manifest is missing, or the library does not load (the loader's message).
     """
     path = Path(path)
     if not is_valid_build(path):
@@ -437,4 +521,9 @@ def load_library(path, what: str = "the kernel") -> ctypes.CDLL:
             f"{what} at {path} does not match the checksum of its manifest "
             f"{_manifest(path)} (truncated, overwritten or foreign); delete it to rebuild"
         )
-    return ctypes.CDLL(str(path))
+    try:
+        return ctypes.CDLL(str(path))
+    except OSError as err:  # built elsewhere against another C++ runtime, say
+        raise NativeBuildError(
+            f"{what} at {path} does not load ({err}); delete it and its manifest to rebuild "
+            "it here") from None
