@@ -31,5 +31,6 @@ from ase_electrolyte.build import estimate_density  # noqa: F401
 from ase_electrolyte.html_report import write_html_report  # noqa: F401
 from ase_electrolyte.committee import committee_spread  # noqa: F401
 from ase_electrolyte.atoms_checks import check_number  # noqa: F401
+from ase_electrolyte.species import parse_shares  # noqa: F401
 import numpy as np  # noqa: F401
 """
