@@ -435,6 +435,15 @@ def test_tensor_api_refuses_bad_input_before_the_kernel(monkeypatch):
         inf = pos.clone()
         inf[0, 0] = float("inf")
         bad.append((InputError, r"non-finite positions, atom indices \[0\]", inf))
+        # was: 1e17 Å (a blown-up run) wrapped into the cell lost every digit and gave a
+        # finite, wrong energy; calculate refuses such positions through check_atoms
+        for far in (1e9, 1e17, -1e300):
+            moved = pos.clone()
+            moved[1, 1] += far
+            bad.append((InputError, r"positions beyond 1e\+08 Å .*atom indices \[1\]", moved))
+        both = nan.clone()
+        both[0, 0] = 1e12  # the non-finite atom is named first
+        bad.append((InputError, r"non-finite positions, atom indices \[1\]", both))
         for error, message, value in bad:
             with pytest.raises(error, match=message):
                 calc.compute_tensor(value, *system)

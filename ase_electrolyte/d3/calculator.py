@@ -7,7 +7,7 @@ from ase.calculators.calculator import Calculator, CalculatorSetupError, all_cha
 from ase.data import chemical_symbols
 from ase.units import Bohr, Hartree
 
-from ..atoms_checks import check_atoms, check_flag, check_number, check_overlaps
+from ..atoms_checks import MAX_COORDINATE, check_atoms, check_flag, check_number, check_overlaps
 from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract
@@ -543,7 +543,8 @@ class D3(ParametersContract, Calculator):
         ase_electrolyte.calculator_errors.InputError
             (a ``ValueError``) Before the kernel runs: a calculator whose device is not CUDA,
             positions on another device, not of shape (N, 3) with N the number of atoms,
-            non-finite, or requiring grad; no system given and no ``calc.atoms``; or any
+            non-finite or beyond ``MAX_COORDINATE`` (10⁸ Å, as :meth:`calculate`), or
+            requiring grad; no system given and no ``calc.atoms``; or any
             problem :meth:`calculate` refuses in the species, cell or cutoffs.
         ase.calculators.calculator.CalculationFailed
             The kernel failed, or produced a non-finite result
@@ -643,11 +644,16 @@ class D3(ParametersContract, Calculator):
                              f"{len(numbers)}")
         if not np.isfinite(cell).all():
             raise ValueError("the cell has non-finite entries")
-        if not bool(torch.isfinite(positions).all()):
-            bad = torch.nonzero(~torch.isfinite(positions).all(dim=1)).flatten()
-            shown = bad[:10].tolist()
-            raise ValueError(f"non-finite positions, atom indices {shown}"
-                             + (f" ({len(bad)} in all)" if len(bad) > 10 else ""))
+        # one wait for the device: non-finite, or so far out that wrapping into the cell
+        # loses every digit of the distances (calculate refuses both through check_atoms)
+        if not bool((positions.abs() <= MAX_COORDINATE).all()):
+            for fault, rows in (("non-finite positions", ~torch.isfinite(positions)),
+                                (f"positions beyond {MAX_COORDINATE:.0e} Å (no molecular "
+                                 "structure: positions in Å?)", positions.abs() > MAX_COORDINATE)):
+                bad = torch.nonzero(rows.any(dim=1)).flatten()
+                if len(bad):
+                    raise ValueError(f"{fault}, atom indices {bad[:10].tolist()}"
+                                     + (f" ({len(bad)} in all)" if len(bad) > 10 else ""))
         key = (numbers.tobytes(), numbers.dtype.str, cell.tobytes(), pbc.tobytes(),
                self.cutoff, self.cn_cutoff, self.atm_cutoff, self.atm, positions.device)
         cached = self._tensor_cache
