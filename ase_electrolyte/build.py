@@ -33,6 +33,7 @@ __all__ = [
     "conformer",
     "estimate_density",
     "packmol_executable",
+    "MIN_TOLERANCE",
 ]
 
 # Ju et al. 2025: L = 1.1 V0^(1/3)

@@ -90,7 +90,7 @@ _ENSEMBLES = ("nve", "nvt", "npt")
 #: Highest temperature (K) a run accepts: beyond it matter is a plasma, which no interatomic
 #: potential describes (1e300 K gave velocities of 1e148 Å/fs after a relaxation of minutes).
 MAX_TEMPERATURE_K = 1.0e5
-#: Largest |pressure| (bar) a run accepts: 1e7 bar is 1 TPa, three times the pressure at the
+#: Largest absolute pressure (bar) a run accepts: 1e7 bar is 1 TPa, three times the pressure at the
 #: centre of the Earth; beyond it every box collapses (or flies apart) at the first steps.
 MAX_PRESSURE_BAR = 1.0e7
 #: Most MD steps of one run or protocol stage: 1e11 steps are months even at 10^4 steps per

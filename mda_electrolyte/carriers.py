@@ -31,7 +31,7 @@ from .analysis_base import check_atomgroup
 from .molecules import molecule_ids
 
 __all__ = ["IonSpecies", "resolve_species", "unwrap_trajectory", "find_wrapping_jump",
-           "check_neutral"]
+           "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO"]
 
 
 @dataclass

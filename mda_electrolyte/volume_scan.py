@@ -33,7 +33,7 @@ from .molecules import (
 from .report import mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
-__all__ = ["RigidVolumeScan", "rigid_scaled_atoms"]
+__all__ = ["RigidVolumeScan", "rigid_scaled_atoms", "MAX_SCALE"]
 
 #: Closest approach (Å) of two atoms in a scanned frame: a compression that pushes molecules
 #: closer is refused before any evaluation (the shortest bond, H₂, is 0.74 Å).
