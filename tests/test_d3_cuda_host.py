@@ -403,6 +403,21 @@ def test_tensor_api_takes_the_system_of_the_last_calculation(cuda_host):
     assert float(out["energy"]) == pytest.approx(atoms.get_potential_energy(), rel=1e-10)
 
 
+def test_tensor_api_takes_every_spelling_of_the_same_system(cuda_host):
+    import torch
+
+    atoms = high_cn()
+    calc = D3(device="cuda", **KW)
+    pos = torch.tensor(atoms.positions)
+    expected = run_tensor(calc, atoms)["energy"]
+    for numbers in (atoms.numbers.astype(float), torch.tensor(atoms.numbers),
+                    list(atoms.numbers), atoms.numbers.astype(np.uint8)):
+        for pbc in (True, np.True_, [True] * 3, np.ones(3, dtype=bool),
+                    torch.ones(3, dtype=torch.bool)):
+            out = calc.compute_tensor(pos, numbers, atoms.cell, pbc)
+            assert float(out["energy"]) == pytest.approx(expected, rel=1e-12)
+
+
 def test_tensor_api_refuses_bad_input_before_the_kernel(monkeypatch):
     import torch
 
@@ -449,6 +464,18 @@ def test_tensor_api_refuses_bad_input_before_the_kernel(monkeypatch):
                 calc.compute_tensor(value, *system)
         with pytest.raises(InputError, match="needs numbers"):
             calc.compute_tensor(pos)  # no system and no earlier calculation
+        # was: 11.5 truncated to Na, True taken as H, pbc="False" as periodic, [True, True]
+        # a numpy broadcasting error
+        for numbers, message in ((np.array([11.5, 9.0]), r"integer atomic numbers, not "
+                                  r"float64 values such as \[11.5, 9.0\]"),
+                                 (np.array([True, True]), "not bool values"),
+                                 (np.array(["Na", "F"]), "not <U2 values"),
+                                 (atoms.numbers.reshape(2, 1), r"1D\), not shape \(2, 1\)")):
+            with pytest.raises(InputError, match=f"numbers must be .*{message}"):
+                calc.compute_tensor(pos, numbers, atoms.cell, atoms.pbc)
+        for pbc in ("False", "yes", [True, True], [1, 1, 1], np.ones(3)):
+            with pytest.raises(InputError, match=r"pbc must be True, False or three of them"):
+                calc.compute_tensor(pos, atoms.numbers, atoms.cell, pbc)
         with pytest.raises(InputError, match="tabulated for H to"):
             calc.compute_tensor(pos, np.full(len(atoms), 95), atoms.cell, atoms.pbc)
         with pytest.raises(InputError, match="zero volume"):

@@ -164,6 +164,44 @@ def _check_atm_work(natoms, cell, pbc, atm_cutoff, ntrans=1):
         )
 
 
+def _host_array(value):
+    """``value`` as a numpy array (a torch tensor is copied from its device)."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _tensor_numbers(numbers):
+    """compute_tensor's atomic numbers as a 1D int64 array; ValueError for anything else.
+
+    ``Atoms(numbers=...)`` would truncate 11.5 to sodium and take True for hydrogen.
+    """
+    arr = _host_array(numbers)
+    if arr.ndim != 1:
+        raise ValueError(f"numbers must be one atomic number per atom (1D), not shape "
+                         f"{arr.shape}")
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f" and np.isfinite(arr).all() and (arr == np.round(arr)).all():
+        return arr.astype(np.int64)
+    shown = arr[:5].tolist()
+    raise ValueError(f"numbers must be integer atomic numbers, not {arr.dtype} values "
+                     f"such as {shown}")
+
+
+def _tensor_pbc(pbc):
+    """compute_tensor's periodicity as 3 bools: None (False), a bool, or 3 bools."""
+    if pbc is None:
+        return np.zeros(3, dtype=bool)
+    if isinstance(pbc, (bool, np.bool_)):
+        return np.full(3, bool(pbc))
+    arr = _host_array(pbc)
+    if arr.dtype != bool or arr.shape not in ((), (3,)):
+        # a string is truthy ("False" would be periodic); 1/0 are refused as check_flag does
+        raise ValueError(f"pbc must be True, False or three of them, not {pbc!r}")
+    return np.broadcast_to(arr, (3,)).copy()
+
+
 class D3(ParametersContract, Calculator):
     r"""Grimme's DFT-D3 dispersion correction (energy, forces, stress, per-atom energies).
 
@@ -519,14 +557,15 @@ class D3(ParametersContract, Calculator):
             :func:`ase_electrolyte.d3.backend.set_cuda_host`), without ``requires_grad``.
             Atoms may lie outside the cell.
         numbers : array_like of int, optional
-            Atomic numbers (N,). Default (with ``cell`` and ``pbc``): the system of this
-            calculator's last call, ``compute_tensor``'s or an ASE calculation's
-            (``calc.atoms``).
+            Atomic numbers (N,): integers (floats only when whole numbers, never bools).
+            Default (with ``cell`` and ``pbc``): the system of this calculator's last call,
+            ``compute_tensor``'s or an ASE calculation's (``calc.atoms``).
         cell : array_like, optional
             Cell (3, 3) in Å (numpy, ASE ``Cell`` or a tensor on any device). When ``numbers``
             is given: default a zero cell. Otherwise: replaces the last call's cell (NPT).
         pbc : bool or sequence of 3 bool, optional
-            Periodicity. When ``numbers`` is given: default False.
+            Periodicity (bools only: a string or 0/1 is refused). When ``numbers`` is
+            given: default False.
 
         Returns
         -------
@@ -632,11 +671,11 @@ class D3(ParametersContract, Calculator):
             numbers = last[0]
             cell = last[1] if cell is None else cell
             pbc = last[2] if pbc is None else pbc
-        numbers = np.asarray(numbers)
+        numbers = _tensor_numbers(numbers)
         if isinstance(cell, torch.Tensor):
             cell = cell.detach().cpu().numpy()
         cell = np.zeros((3, 3)) if cell is None else np.asarray(cell, dtype=float)
-        pbc = np.broadcast_to(np.asarray(False if pbc is None else pbc, dtype=bool), (3,))
+        pbc = _tensor_pbc(pbc)
         if positions.ndim != 2 or positions.shape[1] != 3:
             raise ValueError(f"positions must have shape (N, 3), not {tuple(positions.shape)}")
         if positions.shape[0] != len(numbers):
