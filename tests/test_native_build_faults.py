@@ -141,7 +141,10 @@ def test_read_only_cache_serves_the_build_of_another_compiler_version(src, tmp_p
                                             r"another compiler version.*not writable"):
         assert build(src) == path
     assert nb.load_library(path).probe() == 42
-    path.write_bytes(b"corrupt")  # a damaged build is never used in its place
+    # a damaged build is never used in its place (a new file: writing into the loaded
+    # library's mapped pages would crash this process with SIGBUS)
+    path.unlink()
+    path.write_bytes(b"corrupt")
     with pytest.raises(nb.CacheNotWritableError, match="not writable"):
         build(src)
 

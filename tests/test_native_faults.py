@@ -12,6 +12,7 @@ import MDAnalysis as mda
 import numpy as np
 import pytest
 from ase import Atoms
+from ase.build import molecule
 
 from ase_electrolyte import native_build as nb
 from ase_electrolyte.d3 import D3
@@ -193,3 +194,27 @@ def test_cuda_host_tests_without_a_compiler_fail_with_one_line(tmp_path):
     assert "the cuda_host tests need the host builds of the D3 kernels: the D3 CPU kernel " \
            "must be compiled" in text and "no compiler was found" in text, text
     assert "Traceback" not in text and "raise " not in text, text
+
+
+def test_asan_host_emulation_without_the_runtime_is_an_error_not_an_exit():
+    # was: the process ended inside the ASan runtime ('ASan runtime does not come first in
+    # initial library list', exit status 1, no Python exception) when the sanitizer build was
+    # chosen without LD_PRELOAD; device="auto" now falls back to the CPU kernel with a warning
+    code = ("import warnings\nfrom ase.build import molecule\nfrom ase_electrolyte.d3 import D3\n"
+            "try:\n    D3(device='cuda')\nexcept RuntimeError as e:\n    print('refused:', e)\n"
+            "with warnings.catch_warnings(record=True) as w:\n"
+            "    warnings.simplefilter('always')\n"
+            "    a = molecule('H2O'); a.calc = D3(device='auto')\n"
+            "    print('auto:', a.calc.device, round(a.get_potential_energy(), 8),\n"
+            "          any('ASan runtime' in str(x.message) for x in w))\n")
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    env["ASE_ELECTROLYTE_D3_CUDA_HOST"] = "asan"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert ("refused: D3: the sanitizer build of the D3 CUDA host emulation "
+            "(ASE_ELECTROLYTE_D3_CUDA_HOST=asan) needs the ASan runtime loaded first: start "
+            "Python with LD_PRELOAD=$(g++ -print-file-name=libasan.so)") in out.stdout, out.stdout
+    a = molecule("H2O")
+    a.calc = D3(device="cpu")
+    assert f"auto: cpu {round(a.get_potential_energy(), 8)} True" in out.stdout, out.stdout

@@ -300,8 +300,17 @@ def cuda_host_library(sanitize: bool = False) -> ctypes.CDLL:
     """The CUDA source built for the host (g++), optionally with ASan/UBSan.
 
     A sanitizer build can only be loaded into a process started with the ASan runtime
-    preloaded (``LD_PRELOAD=$(g++ -print-file-name=libasan.so)``).
+    preloaded (``LD_PRELOAD=$(g++ -print-file-name=libasan.so)``); elsewhere
+    :class:`D3KernelError` says so before anything is built or loaded (loading it would end
+    the process).
     """
+    if sanitize and not hasattr(ctypes.CDLL(None), "__asan_init"):
+        # loading it would end the process from inside the ASan runtime (no exception)
+        raise D3KernelError(
+            "the sanitizer build of the D3 CUDA host emulation (ASE_ELECTROLYTE_D3_CUDA_HOST="
+            "asan) needs the ASan runtime loaded first: start Python with "
+            "LD_PRELOAD=$(g++ -print-file-name=libasan.so), or use "
+            "ASE_ELECTROLYTE_D3_CUDA_HOST=1 for the build without sanitizers")
     flags = CUDA_HOST_FLAGS + (SANITIZE_FLAGS if sanitize else ())
     name = "d3_cuda_host_asan" if sanitize else "d3_cuda_host"
     # a valid cached build serves without a compiler, as for the CPU kernel; the host's
