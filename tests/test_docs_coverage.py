@@ -269,11 +269,9 @@ def _examples_naming(cls):
 WITHOUT_EXAMPLE_YET = {
     "ase_electrolyte.calculator_parameters.Option",
     "ase_electrolyte.calculator_parameters.ParametersContract",
-    "ase_electrolyte.electrostatics.QRdFit",
     "ase_electrolyte.finetuning.FinetuneResult",
     "ase_electrolyte.models.LoadedModel",
     "ase_electrolyte.screen.engine.ScreenResult",
-    "mda_electrolyte.analysis_base.FrameAnalysis",
     "mda_electrolyte.model_labels.IsolatedMoleculeEvaluator",
     "mda_electrolyte.model_labels.StoredMoleculeLabels",
     "mda_electrolyte.model_frames.FrameSource",
