@@ -41,21 +41,31 @@ __all__ = [
 
 
 class Compressibility(NamedTuple):
-    """Isothermal compressibility from a fit of ln ρ against P."""
+    """Isothermal compressibility from a fit of ln ρ against P.
+
+    ``estimate`` is κ_T as an :class:`ase_electrolyte.estimate.Estimate` (1/bar) with its
+    verdict; ``kappa_per_bar`` and ``kappa_error`` are its value and error.
+    """
 
     kappa_per_bar: float  # κ_T, 1/bar
-    kappa_error: float  # standard error, 1/bar
+    kappa_error: float  # standard error, 1/bar (t-scaled when from the scatter)
     density_at_zero: float  # fitted ρ at P = 0, g/cm³
     n_points: int
+    estimate: object = None  # Estimate of κ_T, 1/bar, with its verdict
 
 
 class PressureShift(NamedTuple):
-    """The pressure shift that moves a model's density to a target."""
+    """The pressure shift that moves a model's density to a target.
+
+    ``estimate`` is ΔP as an :class:`ase_electrolyte.estimate.Estimate` (bar) whose verdict is
+    ``valid`` and whose notes are ``note``.
+    """
 
     delta_bar: float  # ΔP, bar
     error_bar: float  # standard error of ΔP, bar
-    valid: bool  # False when the shift is not resolved (|ΔP| < 2 σ) or κ is not positive
+    valid: bool  # False when the shift is not resolved (|ΔP| < 2 σ) or κ is not valid
     note: str
+    estimate: object = None  # Estimate of ΔP, bar, with its verdict
 
 
 def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
@@ -73,6 +83,15 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     Returns
     -------
     Compressibility
+        With ``estimate``, κ_T as an Estimate. Without ``density_errors`` the error comes from
+        the scatter about the line, t-scaled for its ``n - 2`` degrees of freedom, and is not
+        valid below 4 of them (6 points; :func:`mda_electrolyte.uncertainty.few_dof_note`):
+        over 400 replicas of synthetic data of known κ_T the z-scores of the t-scaled error
+        have standard deviations 7.3, 1.85, 1.46, 1.18, 1.16, 1.08 and one-sigma coverages
+        0.65-0.72 at 3, 4, 5, 6, 8, 12 points (unscaled: coverage 0.57-0.64). With
+        ``density_errors`` the error is propagated from them (z-score standard deviation
+        0.96-1.03 at 2-12 points) and not valid when the scatter contradicts them
+        (χ² p < 10⁻⁴).
 
     Raises
     ------
@@ -89,7 +108,10 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     >>> round(fit.kappa_per_bar * 1e5, 6), round(fit.density_at_zero, 6)
     (5.0, 1.2)
     """
-    from mda_electrolyte.uncertainty import real_array
+    from mda_electrolyte.density import _fit_error_notes
+    from mda_electrolyte.uncertainty import real_array, t_factor
+
+    from .estimate import METHODS, Estimate
 
     p = real_array(pressures_bar, "pressures_bar")
     rho = real_array(densities, "densities")
@@ -111,24 +133,42 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         if err.shape != rho.shape or not np.all((err > 0) & (err < np.inf)):
             raise ValueError("density_errors must be positive and finite, one per density")
         w = (rho / err) ** 2
+        rho_err_ln = err / rho  # the error of ln ρ
+    dof = len(p) - 2
     if density_errors is not None:
         # weights 1/σ(ln ρ): the covariance follows from the given errors
         coef, cov = np.polyfit(p, y, 1, w=np.sqrt(w), cov="unscaled")
         slope_err = float(np.sqrt(cov[0, 0]))
-    elif len(p) > 3:
-        # errors estimated from the scatter about the line
-        coef, cov = np.polyfit(p, y, 1, cov=True)
-        slope_err = float(np.sqrt(cov[0, 0]))
+        method = METHODS["fit"] + ", weighted by the density errors"
+    elif dof >= 1:
+        # errors estimated from the scatter about the line: t-scaled for its dof (unscaled,
+        # 68 % intervals covered 57-64 % of replicas)
+        coef, cov = np.polyfit(p, y, 1, cov="unscaled")
+        resid = y - np.polyval(coef, p)
+        slope_err = float(np.sqrt(cov[0, 0] * np.sum(resid**2) / dof) * t_factor(dof))
+        method = METHODS["fit"] + ", t-scaled"
     else:
         coef = np.polyfit(p, y, 1)
-        slope_err = float("nan")  # too few points to estimate the scatter
+        slope_err = float("nan")  # two points: no scatter to estimate an error from
+        method = METHODS["none"]
     slope, intercept = coef
     if not slope > 0:
         raise ValueError(
             f"the density does not rise with pressure (d ln ρ / dP = {slope:.3g} 1/bar); the "
             "densities are too noisy for a compressibility"
         )
-    return Compressibility(float(slope), slope_err, float(np.exp(intercept)), len(p))
+    resid = y - np.polyval(coef, p)
+    if density_errors is None:
+        notes = (_fit_error_notes(resid, None, dof) if dof >= 1 else
+                 ("too few points: a line through two has no scatter to give an error (a "
+                  "calibrated error needs at least 6 points, or density_errors)",))
+    else:
+        # propagated from the given errors; with more points than parameters the scatter must
+        # agree with them
+        notes = _fit_error_notes(resid, rho_err_ln, dof) if dof >= 1 else ()
+    estimate = Estimate(float(slope), slope_err, "1/bar", method, n_samples=len(p),
+                        converged=not notes, notes=notes)
+    return Compressibility(float(slope), slope_err, float(np.exp(intercept)), len(p), estimate)
 
 
 def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
@@ -249,8 +289,11 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     Returns
     -------
     PressureShift
-        Not valid when the shift is within its error, or when the compressibility has no error
-        estimate (``kappa_error`` NaN, e.g. a fit of 2-3 points without density errors).
+        With ``estimate``, ΔP as an Estimate. Not valid when the shift is within its error, or
+        when the compressibility is not valid or has no error estimate (``kappa_error`` NaN,
+        e.g. a fit of 2 points without density errors). Over 2000 replicas of a 2 % density
+        difference, ρ error 0.002 g/cm³ and κ_T errors of 5 % and 20 %, the first-order error
+        gave z-scores of mean +0.04 and +0.17, standard deviation 1.00 and 1.04.
 
     Raises
     ------
@@ -268,20 +311,23 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     (-252, 21, True)
     """
     from .atoms_checks import check_number
-    from .estimate import Estimate
+    from .estimate import METHODS, Estimate
 
     notes = []
     if isinstance(kappa_per_bar, Compressibility):
-        kappa_error = kappa_per_bar.kappa_error
-        kappa_per_bar = kappa_per_bar.kappa_per_bar
-    elif isinstance(kappa_per_bar, Estimate):
+        if kappa_per_bar.estimate is not None:
+            kappa_per_bar = kappa_per_bar.estimate
+        else:  # built by hand, without its estimate
+            kappa_error = kappa_per_bar.kappa_error
+            kappa_per_bar = kappa_per_bar.kappa_per_bar
+    if isinstance(kappa_per_bar, Estimate):
         est = kappa_per_bar.to("1/bar")
         kappa_error = est.stderr
         if not est.valid:
-            notes.append(f"the compressibility is {est.verdict}")
+            notes.append(f"the compressibility is not valid ({est.verdict})")
         kappa_per_bar = est.value
-    if not np.isfinite(kappa_error):
-        # a fit of 2-3 points without density errors has none: counting it as 0 gave an error
+    if isinstance(kappa_error, (float, np.floating)) and np.isnan(kappa_error):
+        # a fit of 2 points without density errors has none: counting it as 0 gave an error
         # bar of 0 on the shift and called it resolved
         notes.append("the compressibility has no error estimate: the shift's error leaves it out")
         kappa_error = 0.0
@@ -302,8 +348,12 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     resolved = bool(abs(delta) >= 2 * err) if err > 0 else True
     if not resolved:
         notes.insert(0, "the density difference is within its uncertainty: no shift needed")
-    valid = resolved and not any("no error estimate" in n for n in notes)
-    return PressureShift(float(delta), err, valid, "; ".join(notes))
+    # a shift from a compressibility that is not valid (too short, too few points, no error)
+    # is not valid either: align_density refuses it
+    valid = not notes
+    estimate = Estimate(float(delta), err, "bar", METHODS["propagated"], converged=valid,
+                        notes=tuple(notes))
+    return PressureShift(float(delta), err, valid, "; ".join(notes), estimate)
 
 
 def mean_pressure(model, frames, **calc_options):
@@ -356,7 +406,8 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
         rescaled to it), since the shift is learnt only where there are frames, and a model
         aligned at its own density alone can move far past the target.
     delta_bar : float or PressureShift
-        ΔP, bar (:func:`pressure_shift_for_density`); an unresolved shift is refused.
+        ΔP, bar (:func:`pressure_shift_for_density`); a shift that is not valid (unresolved, or
+        from a compressibility that is not valid) is refused.
     epochs : int
     out : str or os.PathLike
     device : str
@@ -381,7 +432,8 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
 
     if isinstance(delta_bar, PressureShift):
         if not delta_bar.valid:
-            raise ValueError(f"the pressure shift is not resolved: {delta_bar.note}")
+            raise ValueError(f"the pressure shift is not valid: {delta_bar.note} (give "
+                             "delta_bar as a number to align with it anyway)")
         delta_bar = delta_bar.delta_bar
     # a string or a flag was np.isfinite's TypeError
     delta_bar = check_number("delta_bar (bar)", delta_bar)

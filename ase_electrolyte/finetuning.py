@@ -40,6 +40,12 @@ _MAX_STRESS = 1.0
 # use another unit (kcal/mol/Å: 23; kJ/mol/Å: 96; Hartree/Bohr: 1/51)
 _FORCE_SCALE_RANGE = (0.25, 4.0)
 
+#: Most epochs and ensemble members a fine-tune accepts: beyond any training (SevenNet-0 was
+#: pretrained for 600 epochs; committees hold 2-10 members), so a larger number is a mistake
+#: that would otherwise run until killed (epochs=10**12, ensemble=10**9 did).
+MAX_EPOCHS = 10**6
+MAX_ENSEMBLE = 1000
+
 #: The note of a one-member fine-tune: a committee of one has no spread to measure uncertainty.
 ONE_MEMBER_NOTE = (
     "one member: there is no ensemble spread, so no estimate of the model uncertainty "
@@ -506,12 +512,14 @@ def check_finetune_options(*, epochs, ensemble, loss, check_units, plot, lr, bat
     Raises
     ------
     ValueError
-        Naming the option; also an ``out`` that is a file or holds members of an earlier,
+        Naming the option (also ``epochs`` above :data:`MAX_EPOCHS`, ``ensemble`` above
+        :data:`MAX_ENSEMBLE`); also an ``out`` that is a file or holds members of an earlier,
         larger ensemble.
     """
     # NaN and infinity failed inside int() without naming the argument, True passed as 1
-    epochs = check_number("epochs", epochs, integer=True, minimum=1)
-    ensemble = check_number("ensemble", ensemble, integer=True, minimum=1)
+    epochs = check_number("epochs", epochs, integer=True, minimum=1, maximum=MAX_EPOCHS)
+    ensemble = check_number("ensemble", ensemble, integer=True, minimum=1,
+                            maximum=MAX_ENSEMBLE)
     if loss not in ("huber", "mse"):
         raise ValueError(f"loss must be 'huber' or 'mse', not {loss!r}")
     check_flag("check_units", check_units)
@@ -612,6 +620,9 @@ def finetune(
     ValueError
         Before any training: frames without energy or forces, labels not in eV-based units,
         elements that the base model does not cover, bad numbers of epochs or members.
+    RuntimeError
+        A member's training errors became non-finite (diverged, e.g. too large an ``lr``); its
+        ``finetuned.pth`` is not written.
 
     Examples
     --------
@@ -731,6 +742,22 @@ def _scratch_row0(path, train_frames, valid_frames, device):
     return row
 
 
+def _check_not_diverged(curve, work, lr):
+    """RuntimeError when a training error became non-finite: the weights are NaN.
+
+    sevenn trains on through NaN losses (a learning rate of 1e6 gave NaN errors from epoch 2
+    and a checkpoint whose every energy and force is NaN, returned as the fine-tuned model).
+    """
+    for row in curve:
+        bad = sorted(k for k, v in row.items() if k.startswith("train_") and not np.isfinite(v))
+        if bad:
+            raise RuntimeError(
+                f"training diverged in {work}: {', '.join(bad)} not finite from epoch "
+                f"{row['epoch']} (learning rate {row['lr']:g}); the model's weights are not "
+                f"finite, so no fine-tuned model is written; lower lr (now {lr:g})"
+            )
+
+
 def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, epochs, lr,
                batch_size, seed, device, weights, loss, pressure_shift_bar, verbose):
     import torch
@@ -804,6 +831,7 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
     logger.screen = bool(verbose)
     with logger:
         train_v2(config, str(work))
+    _check_not_diverged(_read_curve(work / "lc.csv"), work, lr)
     final = work / f"checkpoint_{epochs}.pth"
     target = work / "finetuned.pth"
     # a copy cut short (full disk) must not stand as the fine-tuned model

@@ -24,13 +24,17 @@ def test_shift_fit_refuses_non_finite_pressures_and_errors(bad):
 
 
 def test_a_compressibility_without_an_error_gives_no_valid_shift():
-    # three points without density errors: kappa_error is NaN; it was counted as 0, giving a
+    # two points without density errors: kappa_error is NaN; it was counted as 0, giving a
     # shift of error 0 marked valid
-    fit = compressibility_from_shifts(P, RHO)
+    fit = compressibility_from_shifts(P[:2], RHO[:2])
     assert fit.kappa_per_bar == pytest.approx(5e-5, rel=1e-9) and np.isnan(fit.kappa_error)
     shift = pressure_shift_for_density(1.18, 1.204, fit)
     assert shift.delta_bar == pytest.approx(-np.log(1.204 / 1.18) / 5e-5, rel=1e-9)
-    assert not shift.valid and "no error estimate" in shift.note
+    assert not shift.valid and "too few points" in shift.note
+    # three points on a line: an error of 0 from one degree of freedom, not valid either
+    three = compressibility_from_shifts(P, RHO)
+    assert three.kappa_error == pytest.approx(0, abs=1e-12)
+    assert not pressure_shift_for_density(1.18, 1.204, three).valid
     explicit = pressure_shift_for_density(1.18, 1.204, 5e-5, kappa_error=np.nan,
                                           rho_model_error=0.002)
     assert not explicit.valid and "no error estimate" in explicit.note

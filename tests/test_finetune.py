@@ -149,11 +149,11 @@ def test_bad_arguments(tmp_path):
         ({"pressure_shift_bar": float("nan")},
          "pressure_shift_bar must be a finite number, got nan"),
         ({"lr": True}, r"lr \(the initial learning rate\) must be a finite number > 0, got True"),
-        ({"epochs": float("nan")}, "epochs must be a whole number >= 1, got nan"),
-        ({"epochs": float("inf")}, "epochs must be a whole number >= 1, got inf"),
-        ({"epochs": True}, "epochs must be a whole number >= 1, got True"),
-        ({"ensemble": float("inf")}, "ensemble must be a whole number >= 1, got inf"),
-        ({"ensemble": True}, "ensemble must be a whole number >= 1, got True"),
+        ({"epochs": float("nan")}, "epochs must be a whole number >= 1 and <= 1000000, got nan"),
+        ({"epochs": float("inf")}, "epochs must be a whole number >= 1 and <= 1000000, got inf"),
+        ({"epochs": True}, "epochs must be a whole number >= 1 and <= 1000000, got True"),
+        ({"ensemble": float("inf")}, "ensemble must be a whole number >= 1 and <= 1000, got inf"),
+        ({"ensemble": True}, "ensemble must be a whole number >= 1 and <= 1000, got True"),
     ],
 )
 def test_training_options_are_refused_before_the_data_are_read(tmp_path, option, message):
