@@ -321,8 +321,9 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     ridge = float(ridge)
     if not (np.isfinite(ridge) and ridge > 0):
         raise ValueError(f"ridge must be positive, got {ridge}")
-    if first is not None and not 0 <= int(first) < len(z):
-        raise ValueError(f"first must index a frame (0..{len(z) - 1}), got {first}")
+    # int() read 1.5 and True as frames 1 and failed on NaN without naming the argument
+    first = check_number(f"first (a frame index, 0 to {len(z) - 1})", first, integer=True,
+                         minimum=0, maximum=len(z) - 1, allow_none=True)
     n = int(n)
     rank = np.linalg.matrix_rank(z) if z.size else 0
     if n > rank:
@@ -406,7 +407,8 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     """Thin candidate frames to ``n`` by farthest-point or D-optimal selection.
 
     The first pick is the frame with the largest committee spread (``info["max_forces_std"]``,
-    when present). With ``method="fps"`` each further pick is the frame farthest, in the model's
+    when present; a NaN spread counts as the largest, the first of equal ones is taken). With
+    ``method="fps"`` each further pick is the frame farthest, in the model's
     descriptor space (:func:`frame_descriptors`), from those already picked
     (:func:`farthest_point_sampling`), so that near-duplicates of consecutive MD steps are not
     labelled twice; with ``method="d-optimal"`` the frame that most raises the log-determinant
@@ -458,8 +460,11 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     if not frames:
         raise ValueError("there are no candidate frames to select from")
     n = min(n, len(frames))
-    spreads = np.array([float(a.info.get("max_forces_std", np.nan)) for a in frames])
-    first = int(np.nanargmax(spreads)) if np.isfinite(spreads).any() else 0
+    spreads = np.array([float(a.info.get("max_forces_std", -np.inf)) for a in frames])
+    # a NaN spread (a member returned NaN forces) is the strongest sign of extrapolation, as
+    # CandidateCollector reads it; nanargmax passed it over
+    spreads[np.isnan(spreads)] = np.inf
+    first = int(np.argmax(spreads))
     desc = frame_descriptors(frames, model, device=device)
     if method == "fps":
         picked = farthest_point_sampling(desc, n, first=first)

@@ -104,6 +104,17 @@ def committee_spread(energies, forces, stresses=None):
 
         population averages over the K members (the DP-GEN model deviation of atom *i*).
 
+    Notes
+    -----
+    The spread ranks structures for active learning; it is not an error bar. For K members
+    scattered independently about the truth, the population standard deviation has a median
+    of 0.49, 0.69, 0.76, 0.81 and 0.90 of the members' true scatter at K = 2, 3, 4, 5, 8, and
+    the z-score of the mean against it (σ/√K as the error of the mean) has a standard
+    deviation of 598 (a Cauchy ratio), 5.6, 2.1, 1.5, 1.2 and one-sigma coverage 0.40-0.62
+    (4000 replicas). Members trained on the same data share their errors, so the spread
+    understates the error further; a committee of identical members has spread 0
+    (:class:`RepeatedMemberWarning`).
+
     Examples
     --------
     >>> import numpy as np

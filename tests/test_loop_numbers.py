@@ -114,3 +114,28 @@ def test_absurd_sizes_are_refused_before_the_data_are_read(option, match, tmp_pa
     # each would run until killed; refused before the (missing) training file is read
     with pytest.raises(ValueError, match=f"{match} must be a whole number >= 1 and <= "):
         finetune(TINY, tmp_path / "missing.extxyz", out=tmp_path / "out", **option)
+
+
+@pytest.mark.parametrize("first", [float("nan"), 1.5, True, -1, 3])
+def test_d_optimal_first_pick_must_be_a_frame_index(first):
+    from ase_electrolyte.active_learning import d_optimal_selection
+
+    # int() read 1.5 and True as frame 1 and failed on NaN without naming the argument
+    with pytest.raises(ValueError, match=r"first \(a frame index, 0 to 2\)"):
+        d_optimal_selection([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], 2, first=first)
+
+
+def test_selection_starts_from_a_nan_spread(tmp_path):
+    from tiny_models import tiny_committee
+
+    from ase_electrolyte.active_learning import select_candidates
+
+    _, paths = tiny_committee(tmp_path / "committee")
+    frames = emt_copper(4, seed=5)
+    for frame, spread in zip(frames, [0.3, np.nan, 0.5, 0.5], strict=True):
+        frame.info["max_forces_std"] = spread
+    picked = select_candidates(frames, 2, model=paths[0], device="cpu")
+    assert picked[0].info["candidate_index"] == 1
+    del frames[1]  # ties: the first of the largest
+    assert select_candidates(frames, 1, model=paths[0], device="cpu")[0].info[
+        "candidate_index"] == 1
