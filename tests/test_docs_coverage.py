@@ -270,8 +270,6 @@ WITHOUT_EXAMPLE_YET = {
     "ase_electrolyte.finetuning.FinetuneResult",
     "ase_electrolyte.models.LoadedModel",
     "ase_electrolyte.screen.engine.ScreenResult",
-    "mda_electrolyte.model_labels.IsolatedMoleculeEvaluator",
-    "mda_electrolyte.model_labels.StoredMoleculeLabels",
     "mda_electrolyte.model_frames.FrameSource",
     "mda_electrolyte.model_labels.EvaluationMethod",
 }
