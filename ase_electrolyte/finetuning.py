@@ -28,7 +28,7 @@ from .atomic_file import atomic_path, check_output_path, save_figure, write_text
 from .atoms_checks import check_atoms, check_flag, check_number
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "label_errors",
-           "check_finetune_options"]
+           "check_finetune_options", "MAX_EPOCHS", "MAX_ENSEMBLE"]
 
 # forces (eV/Å) and energies (eV/atom) beyond these are not eV-based units for any liquid or
 # crystal a universal model describes: kcal/mol (×23) and kJ/mol (×96) labels land here
@@ -44,6 +44,7 @@ _FORCE_SCALE_RANGE = (0.25, 4.0)
 #: pretrained for 600 epochs; committees hold 2-10 members), so a larger number is a mistake
 #: that would otherwise run until killed (epochs=10**12, ensemble=10**9 did).
 MAX_EPOCHS = 10**6
+#: Most fine-tuned members of one committee (see :data:`MAX_EPOCHS`).
 MAX_ENSEMBLE = 1000
 
 #: The note of a one-member fine-tune: a committee of one has no spread to measure uncertainty.

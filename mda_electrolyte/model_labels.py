@@ -38,6 +38,12 @@ def calculator_name(calculator):
     return getattr(calculator, "name", None) or type(calculator).__name__
 
 
+
+def _which(mol):
+    """`` (molecule k)`` for a molecule cut from a frame, nothing for one given alone."""
+    index = mol.info.get("molecule_index")
+    return "" if index is None else f" (molecule {index})"
+
 class IsolatedMoleculeEvaluator:
     """Energies and forces of isolated molecules with one ASE calculator, cached per geometry.
 
@@ -117,8 +123,7 @@ class IsolatedMoleculeEvaluator:
             )
             raise RuntimeError(
                 f"calculator {calculator_name(self.calculator)} failed on the isolated molecule "
-                f"{mol.get_chemical_formula()} (molecule {mol.info.get('molecule_index')}): "
-                f"{exc}{hint}"
+                f"{mol.get_chemical_formula()}{_which(mol)}: {exc}{hint}"
             ) from exc
         return float(energy), np.array(forces, dtype=np.float64)
 
@@ -184,8 +189,7 @@ class StoredMoleculeLabels:
             if match is None:
                 raise ValueError(
                     "no stored reference label for the isolated molecule "
-                    f"{mol.get_chemical_formula()} "
-                    f"(molecule {mol.info.get('molecule_index')}); compute the molecules of "
+                    f"{mol.get_chemical_formula()}{_which(mol)}; compute the molecules of "
                     "IntraInterErrors.unique_isolated_molecules() with the reference method"
                 )
             energies.append(group[1][match])
