@@ -356,36 +356,132 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     return PressureShift(float(delta), err, valid, "; ".join(notes), estimate)
 
 
+class MeanPressure(NamedTuple):
+    """A model's mean virial pressure over frames, unpacked as ``(mean, error, per-frame)``.
+
+    ``estimate`` is the mean as an :class:`ase_electrolyte.estimate.Estimate` (bar) with its
+    verdict; ``mean_bar`` and ``stderr_bar`` are its value and error.
+    """
+
+    mean_bar: float  # mean pressure, bar
+    stderr_bar: float  # its error, bar (t-scaled; NaN for one frame)
+    values_bar: np.ndarray  # per-frame pressures, bar
+
+    @property
+    def estimate(self):
+        """The mean pressure as an Estimate (bar) with its error and verdict."""
+        return _pressure_estimate(self.values_bar)
+
+
+def _pressure_estimate(values):
+    """Mean of per-frame pressures (bar): t-scaled error over frames, or the series' own
+    statistical-inefficiency error where larger (correlated MD frames); not valid below
+    :data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF` degrees of freedom."""
+    from mda_electrolyte.uncertainty import (
+        MIN_ERROR_DOF,
+        few_dof_note,
+        mean_error,
+        timeseries_mean,
+    )
+
+    from .estimate import METHODS, Estimate
+
+    n = len(values)
+    value = float(np.mean(values))
+    if n < 2:
+        return Estimate.invalid(value, float("nan"), "bar", METHODS["none"],
+                                "a single frame: no error over frames", n_samples=n)
+    if np.ptp(values) == 0:
+        return Estimate.invalid(value, float("nan"), "bar", METHODS["none"],
+                                f"no fluctuation: the pressure is {value:g} bar in all {n} "
+                                "frames, so its error is unknown", n_samples=n)
+    _, err, dof = mean_error(values)
+    method, n_independent = f"t-scaled standard error over {n} frames", float(n)
+    if n >= 4:
+        # consecutive MD frames are correlated: their standard error is too small
+        _, err_g, g = timeseries_mean(values)
+        if err_g > err:
+            err, method, n_independent = err_g, METHODS["inefficiency"], n / g
+    notes = []
+    note = few_dof_note(dof, "frames", "the error over frames")
+    if note:
+        notes.append(note)
+    elif n_independent < MIN_ERROR_DOF + 1:
+        notes.append(f"too few independent frames: {n_independent:.1f} of {n} (correlated "
+                     f"frames; a calibrated error needs at least {MIN_ERROR_DOF + 1})")
+    return Estimate(value, float(err), "bar", method, n_samples=int(n_independent),
+                    converged=not notes, notes=tuple(notes))
+
+
 def mean_pressure(model, frames, **calc_options):
-    r"""Virial pressure :math:`-\mathrm{tr}\,\sigma/3` (bar) of a model on frames: mean and SEM.
+    r"""Virial pressure :math:`-\mathrm{tr}\,\sigma/3` (bar) of a model on frames: mean and error.
 
     Parameters
     ----------
     model : str, os.PathLike or ASE calculator
     frames : sequence of ase.Atoms
-        3D-periodic.
+        3D-periodic (one ase.Atoms is taken as one frame; none is refused).
     **calc_options
         For :class:`ase_electrolyte.Calculator`.
 
     Returns
     -------
-    (float, float, numpy.ndarray)
-        Mean, standard error of the mean and the per-frame pressures, bar.
+    MeanPressure
+        Unpacks as ``(mean, error, per-frame pressures)``, bar; ``.estimate`` is the mean as an
+        Estimate with its verdict. The error is the t-scaled standard error over the frames,
+        or the statistical-inefficiency error of the series where that is larger (consecutive
+        MD frames); not valid for one frame, a pressure that never changes, or fewer than 5
+        frames (4 degrees of freedom, :data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF`).
+
+    Raises
+    ------
+    ValueError
+        No frames, a frame that is not 3D-periodic, or a model whose pressure on a frame is NaN
+        or infinite (named by frame index) — each before or instead of a NaN mean.
+
+    Examples
+    --------
+    >>> from ase.build import bulk
+    >>> from ase.calculators.emt import EMT
+    >>> from ase_electrolyte.density_alignment import mean_pressure
+    >>> frames = [bulk("Cu", cubic=True) * 2 for _ in range(6)]
+    >>> for k, atoms in enumerate(frames):
+    ...     atoms.rattle(0.05, seed=k)
+    >>> mean, err, values = mean_pressure(EMT(), frames)
+    >>> len(values), mean_pressure(EMT(), frames).estimate.valid
+    (6, True)
     """
+    from ase import Atoms
     from ase.calculators.calculator import Calculator as _AseCalculator
     from ase.units import bar
 
     from .calculator import Calculator
 
+    if isinstance(frames, Atoms):
+        frames = [frames]  # iterating an Atoms gives its atoms, not frames
+    frames = list(frames)
+    if not frames:
+        # the mean of no pressures was NaN with a RuntimeWarning
+        raise ValueError("mean_pressure needs at least one 3D-periodic frame (none given)")
+    for k, atoms in enumerate(frames):
+        if not isinstance(atoms, Atoms):
+            raise TypeError(f"frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
+        if not atoms.pbc.all():
+            raise ValueError(f"frame {k} is not 3D-periodic: a virial pressure needs a "
+                             "3D-periodic box")
     calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
     values = []
-    for atoms in frames:
+    for k, atoms in enumerate(frames):
         work = atoms.copy()
         work.calc = calc
-        values.append(-np.sum(work.get_stress()[:3]) / 3.0 / bar)
+        p = -np.sum(work.get_stress()[:3]) / 3.0 / bar
+        if not np.isfinite(p):
+            raise ValueError(f"frame {k}: the model's pressure is {p} (a NaN or infinite "
+                             "stress): no mean pressure")
+        values.append(float(p))
     values = np.asarray(values)
-    sem = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.nan
-    return float(values.mean()), float(sem), values
+    est = _pressure_estimate(values)
+    return MeanPressure(est.value, est.stderr, values)
 
 
 def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto",

@@ -75,3 +75,99 @@ def test_fluctuation_compressibility_refuses_bad_numbers_by_name(name, kwargs):
     args = {"temperature_K": 300.0, **kwargs}
     with pytest.raises(ValueError, match=name):
         compressibility_from_fluctuations(v, args.pop("temperature_K"), **args)
+
+
+class _GivenPressure:
+    """An ASE calculator whose pressure on a frame is ``atoms.info['p_bar']`` (isotropic)."""
+
+    @staticmethod
+    def make():
+        from ase.calculators.calculator import Calculator, all_changes
+        from ase.units import bar
+
+        class Given(Calculator):
+            implemented_properties = ["energy", "forces", "stress"]
+
+            def calculate(self, atoms=None, properties=("stress",), system_changes=all_changes):
+                super().calculate(atoms, properties, system_changes)
+                p = atoms.info["p_bar"] * bar
+                self.results = {"energy": 0.0, "forces": np.zeros((len(atoms), 3)),
+                                "stress": np.array([-p, -p, -p, 0.0, 0.0, 0.0])}
+
+        return Given()
+
+
+def _frames(pressures):
+    from ase import Atoms
+
+    frames = []
+    for k, p in enumerate(pressures):
+        # distinct positions: the calculator recomputes (a change of info alone is cached)
+        atoms = Atoms("Ar", positions=[[0.001 * k, 0, 0]], cell=[5, 5, 5], pbc=True)
+        atoms.info["p_bar"] = float(p)
+        frames.append(atoms)
+    return frames
+
+
+def test_mean_pressure_is_an_estimate_with_its_t_scaled_error_and_verdict():
+    from ase_electrolyte.density_alignment import MeanPressure, mean_pressure
+    from mda_electrolyte.uncertainty import t_factor
+
+    rng = np.random.default_rng(5)
+    p = 100.0 + 30.0 * rng.standard_normal(12)
+    res = mean_pressure(_GivenPressure.make(), _frames(p))
+    mean, err, values = res  # unpacks as before: (mean, error, per-frame)
+    assert isinstance(res, MeanPressure) and np.allclose(values, p, rtol=1e-12)
+    est = res.estimate
+    assert est.value == pytest.approx(p.mean(), rel=1e-12) == mean
+    assert est.unit == "bar" and est.valid and est.stderr == err
+    plain = p.std(ddof=1) / np.sqrt(p.size)
+    assert err >= plain * t_factor(11) * (1 - 1e-12)  # never the plain, unscaled SEM
+    # independent frames: the t-scaled error covers the true mean about 68 % of the time
+    hits = 0
+    for _ in range(400):
+        z = MeanPressure(0, 0, 100.0 + 30.0 * rng.standard_normal(8)).estimate
+        hits += abs(z.value - 100.0) < z.stderr
+    assert 0.62 < hits / 400 < 0.85
+    # correlated MD frames (AR(1), tau ~ 20 frames): the statistical-inefficiency error, several
+    # times the naive SEM, not the naive one
+    x = np.zeros(400)
+    for i in range(1, x.size):
+        x[i] = 0.95 * x[i - 1] + rng.standard_normal()
+    corr = MeanPressure(0, 0, x).estimate
+    assert corr.stderr > 3 * x.std(ddof=1) / np.sqrt(x.size)
+    assert "inefficiency" in corr.method and corr.n_samples < 100
+
+
+@pytest.mark.parametrize("pressures, words", [
+    ([5.0], "a single frame"),
+    ([5.0, 7.0, 6.0], "too few frames: 2 degrees of freedom"),
+    ([5.0] * 8, "no fluctuation: the pressure is 5 bar in all 8 frames"),
+])
+def test_mean_pressure_that_cannot_be_trusted_is_marked(pressures, words):
+    from ase_electrolyte.density_alignment import mean_pressure
+
+    res = mean_pressure(_GivenPressure.make(), _frames(pressures))
+    assert res.mean_bar == pytest.approx(np.mean(pressures))
+    assert not res.estimate.valid and words in res.estimate.verdict
+
+
+def test_mean_pressure_refuses_bad_frames_before_any_calculation():
+    from ase import Atoms
+
+    from ase_electrolyte.density_alignment import mean_pressure
+
+    calc = _GivenPressure.make()
+    with pytest.raises(ValueError, match="at least one 3D-periodic frame"):
+        mean_pressure(calc, [])
+    slab = _frames([1.0, 2.0])
+    slab[1].pbc = [True, True, False]
+    with pytest.raises(ValueError, match="frame 1 is not 3D-periodic"):
+        mean_pressure(calc, slab)
+    with pytest.raises(TypeError, match="frame 0 is a str"):
+        mean_pressure(calc, ["a.xyz"])
+    nan = _frames([1.0, np.nan, 2.0])
+    with pytest.raises(ValueError, match="frame 1: the model's pressure is nan"):
+        mean_pressure(calc, nan)
+    one = mean_pressure(calc, _frames([3.0])[0])  # one Atoms: one frame, not its atoms
+    assert one.mean_bar == pytest.approx(3.0) and isinstance(_frames([1])[0], Atoms)
