@@ -251,6 +251,9 @@ def estimate_density(counts):
     """
     from .species import LIQUID_DENSITIES, get_species
 
+    if not isinstance(counts, dict):
+        raise ValueError(f"counts must be a dict {{species name: number of molecules}}, not "
+                         f"{counts!r}")
     mass = 0.0  # amu
     volume = 0.0  # Å³
     n_solvent = 0
@@ -274,6 +277,10 @@ def estimate_density(counts):
     return mass / volume / GCM3_TO_AMU_PER_A3
 
 
+#: Most ETKDG embeddings :func:`conformer` tries (each is an MMFF optimisation).
+MAX_CONFORMERS = 10000
+
+
 def conformer(species, seed=0, n_conformers=10):
     """A low-energy 3D conformer of ``species`` as ASE Atoms (RDKit ETKDG + MMFF, seeded).
 
@@ -285,7 +292,9 @@ def conformer(species, seed=0, n_conformers=10):
     ----------
     species : str or Species
     seed : int
+        RDKit random seed, 0 to 2³¹ - 1.
     n_conformers : int
+        Embeddings tried, 1 to :data:`MAX_CONFORMERS`.
 
     Returns
     -------
@@ -295,6 +304,11 @@ def conformer(species, seed=0, n_conformers=10):
     from rdkit import RDLogger
     from rdkit.Chem import AllChem
 
+    # RDKit reads a seed of -1 as "random" (not reproducible) and truncates 1.5; a negative
+    # count overflows its unsigned int
+    seed = check_number("seed", seed, integer=True, minimum=0, maximum=2**31 - 1)
+    n_conformers = check_number("n_conformers", n_conformers, integer=True, minimum=1,
+                                maximum=MAX_CONFORMERS)
     sp = get_species(species)
     mol = type(sp.rdkit_mol)(sp.rdkit_mol)  # a copy: the cached one stays conformer-free
     symbols = sp.symbols

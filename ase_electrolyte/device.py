@@ -24,6 +24,8 @@ import platform
 import re
 from dataclasses import dataclass
 
+from .atoms_checks import check_flag
+
 __all__ = ["Device", "parse_device", "resolve_device", "reuse_freed_memory"]
 
 _PATTERN = re.compile(r"(cpu|cuda)(?::(\d+))?")
@@ -76,6 +78,7 @@ def parse_device(device, *, allow_auto=True):
     ValueError
         Anything else, naming the value and the accepted forms.
     """
+    check_flag("allow_auto", allow_auto)
     if isinstance(device, Device):
         return device
     if type(device).__name__ == "device" and type(device).__module__ == "torch":

@@ -44,6 +44,10 @@ def get_topology(atoms):
     ValueError
         If only some of the arrays are present, or a molecule index is negative.
     """
+    from ase import Atoms
+
+    if not isinstance(atoms, Atoms):
+        raise TypeError(f"get_topology needs an ase.Atoms, not {atoms!r:.80}")
     keys = (MOLECULE_INDEX, SPECIES, FORMAL_CHARGE)
     present = [k for k in keys if k in atoms.arrays]
     if not present:

@@ -12,6 +12,9 @@ in the units the papers use; every conversion factor below is derived from CODAT
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
 from ase import units as _ase
 from scipy import constants as _c
 
@@ -182,7 +185,8 @@ def convert(value, from_unit, to_unit):
     ValueError
         An unknown unit, or units of different dimensions.
     TypeError
-        A unit that is not a string.
+        A unit that is not a string, or a value that is not a real number or array (a bool,
+        a string, a list, ``None``).
 
     Examples
     --------
@@ -196,4 +200,10 @@ def convert(value, from_unit, to_unit):
     dim_b, si_b = _lookup(to_unit)
     if dim_a != dim_b:
         raise ValueError(f"cannot convert {from_unit!r} ({dim_a}) to {to_unit!r} ({dim_b})")
+    # True would convert as 1, a list repeat itself, None fail in a bare multiplication
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if (isinstance(value, (bool, np.bool_)) or kind in ("b", "c", "O", "U", "S", "V")
+            or (kind is None and not isinstance(value, numbers.Real))):
+        raise TypeError(f"value must be a real number or an array of real numbers, not "
+                        f"{value!r:.80}")
     return value * (si_a / si_b)

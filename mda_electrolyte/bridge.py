@@ -20,7 +20,6 @@ else by their Hill formula.
 from __future__ import annotations
 
 import io
-import math
 import time
 import warnings
 from pathlib import Path
@@ -33,6 +32,7 @@ from MDAnalysis.coordinates.H5MD import H5MDReader
 from MDAnalysis.coordinates.memory import MemoryReader
 from MDAnalysis.units import constants as mda_constants
 
+from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.species import species_from_formula
 from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from ase_electrolyte.trajectory import (
@@ -126,13 +126,12 @@ def from_ase(
     ['H2O', 'CH4']
     """
     if dt is not None:
+        # float() took True as 1 ps and "3" as 3 ps
         try:
-            ok = math.isfinite(float(dt)) and float(dt) > 0
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
+            dt = check_number("dt", dt, above=0)
+        except ValueError:
             raise ValueError(f"dt must be a positive, finite time between frames in ps, "
-                             f"not {dt!r}")
+                             f"not {dt!r}") from None
     if dump is not None:
         return _from_lammps(source, dump, lammps_units, lammps_atom_style, dt)
     if isinstance(source, Atoms):

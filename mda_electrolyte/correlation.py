@@ -188,7 +188,7 @@ def fit_line(x, y):
     """
     x = real_array(x, "fit_line x")
     y = real_array(y, "fit_line y")
-    if x.ndim != 1 or x.size < 3 or y.shape[0] != x.size:
+    if x.ndim != 1 or x.size < 3 or y.ndim == 0 or y.shape[0] != x.size:
         raise ValueError(
             f"fit_line needs at least 3 points with matching x and y, got {x.shape}, {y.shape}"
         )
@@ -226,6 +226,11 @@ def fit_window_slice(time, fit_window, fit_window_ps):
     slice
         The lags inside the window (at least 3).
     """
+    time = real_array(time, "the lag times (ps)")
+    if time.ndim != 1 or time.size == 0 or not np.all(np.isfinite(time)):
+        raise ValueError(f"the lag times (ps) must be a non-empty 1-D array of finite times, "
+                         f"got shape {time.shape}")
+    check_fit_window(fit_window, fit_window_ps)
     duration = time[-1]
     if fit_window_ps is not None:
         lo, hi = (float(x) for x in fit_window_ps)
@@ -367,6 +372,8 @@ def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", thre
     """
     acf = real_array(acf, f"the {what} autocorrelation")
     dt = check_number("dt (ps)", dt, above=0)
+    # 0 would silently report an unresolved function instead of raising
+    check_flag("raise_error", raise_error)
     threshold = check_number("threshold", threshold, above=0, maximum=1)
     if acf.size < 2:
         raise ValueError(f"the {what} autocorrelation needs at least 2 lags to check sampling")
@@ -461,6 +468,13 @@ def independence_notes(runs, n_blocks, what):
     return notes
 
 
+def _check_slice(window):
+    """ValueError unless ``window`` is a slice of lags (as :func:`fit_window_slice` returns);
+    ``True``, ``None`` or a float would index numpy arrays in some other way, or fail there."""
+    if not isinstance(window, slice):
+        raise ValueError(f"window must be a slice of lags (fit_window_slice), not {window!r}")
+
+
 def plateau_verdict(time, running, window, n_sigma=2.0):
     """Whether running integrals are flat over a window, within their own error.
 
@@ -492,6 +506,14 @@ def plateau_verdict(time, running, window, n_sigma=2.0):
     """
     from .uncertainty import mean_error
 
+    # a NaN n_sigma calls every integral drifting, a negative one too
+    n_sigma = check_number("n_sigma", n_sigma, above=0)
+    _check_slice(window)
+    time = real_array(time, "the lag times (ps)")
+    running = real_array(running, "the running integrals")
+    if time.ndim != 1 or running.ndim != 2 or running.shape[1] != time.size:
+        raise ValueError(f"running integrals of shape (n_segments, {time.size}) expected for "
+                         f"{time.size} lags, got {running.shape}")
     t = time[window]
     y = running[:, window]
     if t.size < 2:
@@ -526,8 +548,14 @@ def loglog_slope(time, msd, window):
     -------
     float
     """
-    t = np.asarray(time)[window]
-    y = np.asarray(msd)[window]
+    _check_slice(window)
+    time = real_array(time, "the lag times (ps)")
+    msd = real_array(msd, "the MSD")
+    if time.ndim != 1 or msd.shape != time.shape:
+        raise ValueError(f"the MSD must have one value per lag, shape {time.shape}, got "
+                         f"{msd.shape}")
+    t = time[window]
+    y = msd[window]
     ok = (t > 0) & (y > 0)
     if ok.sum() < 3:
         return float("nan")

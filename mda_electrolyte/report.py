@@ -101,8 +101,14 @@ def estimate_label(est, reason=True):
     for an invalid number."""
     import math
 
+    from ase_electrolyte.atoms_checks import check_flag
+    from ase_electrolyte.estimate import Estimate
+
+    check_flag("reason", reason)
     if est is None:
         return "n/a"
+    if not isinstance(est, Estimate):
+        raise TypeError(f"estimate_label needs an Estimate (or None), not {est!r:.80}")
     unit = "" if est.unit == "1" else f" {est.unit}"
     # a non-finite value or error is never drawn as "nan": only an invalid Estimate has one
     if not math.isfinite(est.value):
@@ -224,6 +230,12 @@ def clear_outputs(outdir, names):
     beside (or, after a failure, instead of) the new ones: a stale plot or number would read
     as the new result.
     """
+    # a string would be iterated letter by letter (removing files "s", "u", ...); a name with
+    # a folder in it ("../x", "/x") would remove a file outside outdir
+    if isinstance(names, (str, bytes)) or not all(
+            isinstance(n, str) and n and Path(n).name == n and n not in (".", "..")
+            for n in names):
+        raise ValueError(f"names must be a list of file names inside outdir, not {names!r}")
     for name in names:
         path = Path(outdir) / name
         if path.is_file() or path.is_symlink():

@@ -55,6 +55,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
+from ase_electrolyte.atoms_checks import check_flag, check_number
+
 __all__ = [
     "t_factor",
     "mean_error",
@@ -92,7 +94,16 @@ def real_array(values, name):
     if np.iscomplexobj(values):
         raise ValueError(f"{name}: complex values, not real numbers")
     try:
-        return np.asarray(values, dtype=np.float64)
+        raw = np.asarray(values)
+    except (TypeError, ValueError):  # a ragged nesting
+        raw = None
+    # None (NaN), a flag (1.0) or a numeric string ("3" as 3.0) is no measured number: numpy
+    # would convert each silently
+    if raw is None or raw.dtype.kind in "bUSV" or (raw.dtype.kind == "O" and any(
+            v is None or isinstance(v, (bool, np.bool_, str, bytes)) for v in raw.flat)):
+        raise ValueError(f"{name} must be real numbers, got {str(values)[:80]}")
+    try:
+        return np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be real numbers, got {str(values)[:80]}") from None
 
@@ -105,6 +116,9 @@ def t_factor(dof):
     dof : int or float
         Degrees of freedom (at least 1).
     """
+    if isinstance(dof, (bool, np.bool_)) or not isinstance(dof, (int, float, np.number)):
+        # True would be 1 degree of freedom, "3" three
+        raise ValueError(f"dof must be a number of degrees of freedom (>= 1), not {dof!r}")
     dof = float(dof)
     if not dof >= 1:
         raise ValueError(f"an error estimate needs at least 1 degree of freedom, got {dof}")
@@ -137,6 +151,9 @@ def few_dof_note(dof, what="points", scatter="the residual error"):
     >>> few_dof_note(4) is None
     True
     """
+    if (isinstance(dof, (bool, np.bool_)) or not isinstance(dof, (int, float, np.number))
+            or math.isnan(dof)):
+        raise ValueError(f"dof must be a number of degrees of freedom, not {dof!r}")
     if dof >= MIN_ERROR_DOF:
         return None
     unit = "degree" if dof == 1 else "degrees"
@@ -170,6 +187,9 @@ def mean_error(samples, axis=0):
     if samples.ndim == 0:
         raise ValueError("an error estimate needs a sequence of independent estimates, "
                          "not one number")
+    # True would be axis 1; an axis beyond the array an IndexError from its shape
+    axis = check_number("axis", axis, integer=True, minimum=-samples.ndim,
+                        maximum=samples.ndim - 1)
     n = samples.shape[axis]
     if not np.all(np.isfinite(samples)):
         bad = int(np.size(samples) - np.count_nonzero(np.isfinite(samples)))
@@ -187,7 +207,15 @@ def mean_error(samples, axis=0):
 
 
 def segments_method(n_runs, n_blocks):
-    """How an error over ``n_runs`` trajectories of ``n_blocks`` blocks each was obtained."""
+    """How an error over ``n_runs`` trajectories of ``n_blocks`` blocks each was obtained.
+
+    Raises
+    ------
+    ValueError
+        ``n_runs`` or ``n_blocks`` not a whole number >= 1.
+    """
+    n_runs = check_number("n_runs", n_runs, integer=True, minimum=1)
+    n_blocks = check_number("n_blocks", n_blocks, integer=True, minimum=1)
     if n_runs == 1:
         return f"t-scaled standard error over {n_blocks} contiguous blocks"
     if n_blocks == 1:
@@ -216,9 +244,14 @@ def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None):
     """
     from ase_electrolyte.estimate import Estimate
 
+    # checked before the samples: a method text of "nan segments" or a wrong count in it
+    default_method = segments_method(n_runs, n_blocks)
     mean, err, _ = mean_error(samples)
     samples = np.asarray(samples)
-    return Estimate(mean, err, unit, method or segments_method(n_runs, n_blocks),
+    if samples.ndim != 1:
+        raise ValueError(f"segment_estimate needs one value per segment (1-D), got shape "
+                         f"{samples.shape}")
+    return Estimate(mean, err, unit, method or default_method,
                     n_samples=samples.shape[0], converged=not notes, notes=tuple(notes))
 
 
@@ -379,6 +412,7 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
         Fewer than 4 samples, NaN or infinite samples, or a non-positive ``min_independent``.
     """
     x = _series(x, what)
+    check_flag("detect", detect)
     if not (isinstance(min_independent, (int, float)) and not isinstance(min_independent, bool)
             and math.isfinite(min_independent) and min_independent > 0):
         raise ValueError(f"min_independent must be a positive number, got {min_independent!r}")
