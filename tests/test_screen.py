@@ -15,6 +15,7 @@ pd = pytest.importorskip("pandas")
 
 from ase_electrolyte.screen import PlanError, aggregate, load_plan, run_screen  # noqa: E402
 from electrolyte_cli import main  # noqa: E402
+from mda_electrolyte.uncertainty import t_factor  # noqa: E402
 
 MODELS = str(Path(__file__).with_name("screen_models.py"))
 
@@ -438,7 +439,7 @@ def _estimate(value, stderr, unit, converged=True, note=None):
                     converged, notes).to_dict()
 
 
-def _stored_folder(tmp_path):
+def _stored_folder(tmp_path, replicas=3):
     """A screening folder of 2 compositions × 3 replicas, results written as tasks write them.
 
     3 molal: replica 0 reports Estimate dicts, replica 1 today's scalar keys, replica 2 Estimate
@@ -448,7 +449,7 @@ def _stored_folder(tmp_path):
     from ase_electrolyte.screen.engine import _prepare_outdir
     from ase_electrolyte.screen.task import task_properties, write_json
 
-    plan = load_plan(_plan(replicas=3))
+    plan = load_plan(_plan(replicas=replicas))
     _prepare_outdir(plan, tmp_path)
     tasks = {t.id: t for t in plan.tasks()}
     rng = np.random.default_rng(3)
@@ -508,30 +509,32 @@ def _mean_sem(values):
     mean = sum(values) / n
     sem = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) / math.sqrt(n) if n > 1 \
         else math.nan
-    return mean, sem
+    # t-scaled for n - 1 degrees of freedom, as every error over independent runs
+    return mean, sem * (t_factor(n - 1) if n > 1 else 1.0)
 
 
 def test_table_from_stored_results_excludes_invalid_replicas(tmp_path):
-    numbers = _stored_folder(tmp_path)
+    numbers = _stored_folder(tmp_path, replicas=5)
     exp = tmp_path / "exp.csv"
     exp.write_text("solvent,salt,concentration,property,value\nEC:1,LiPF6,3.0,density,1.25\n"
                    "EC:1,LiPF6,4.0,density,1.15\n")
     table = aggregate(tmp_path, experimental=exp, plots=True).set_index(
         ["concentration", "property"])
-    c3 = [f"EC_LiPF6-3molal/T300K/r{r}" for r in range(3)]
-    c4 = [f"EC_LiPF6-4molal/T300K/r{r}" for r in range(3)]
+    c3 = [f"EC_LiPF6-3molal/T300K/r{r}" for r in range(5)]
+    c4 = [f"EC_LiPF6-4molal/T300K/r{r}" for r in (0, 1, 3, 4)]  # r2 failed
 
-    # density, 3 molal: three valid replicas, two formats
+    # density, 3 molal: five valid replicas, two formats; the error t-scaled for 4 dof
     row = table.loc[(3.0, "density")]
     mean, sem = _mean_sem([numbers[t][0] for t in c3])
     assert row["mean"] == pytest.approx(mean, rel=1e-12)
     assert row["sem"] == pytest.approx(sem, rel=1e-9)
     assert (row["n_replicas"], row["n_invalid"], row["valid"], row["verdict"]) == (
-        3, 0, True, "valid")
+        5, 0, True, "valid")
     assert row["unit"] == "g/cm^3"
-    # 4 molal: an old-format result.json and a current one average together; a failed replica
+    assert row["method"] == "t-scaled standard error over 5 independent runs"
+    # 4 molal: an old-format result.json and current ones average together; a failed replica
     row = table.loc[(4.0, "density")]
-    mean, sem = _mean_sem([numbers[t][0] for t in c4[:2]])
+    mean, sem = _mean_sem([numbers[t][0] for t in c4])
     assert row["mean"] == pytest.approx(mean, rel=1e-12)
     assert row["sem"] == pytest.approx(sem, rel=1e-9)
     assert row["n_failed"] == 1 and not row["valid"] and "1 replica(s) failed" in row["verdict"]
@@ -539,12 +542,12 @@ def test_table_from_stored_results_excludes_invalid_replicas(tmp_path):
     # Green–Kubo, 3 molal: Estimate dicts in S/m and scalar keys in mS/cm are put in mS/cm;
     # replica 2 did not converge: out of the mean and the error, counted, named, row not valid
     row = table.loc[(3.0, "conductivity_gk")]
-    mean, sem = _mean_sem([numbers[t][1] for t in c3[:2]])
+    mean, sem = _mean_sem([numbers[t][1] for t in c3[:2] + c3[3:]])
     assert row["unit"] == "mS/cm"
     assert row["mean"] == pytest.approx(mean, rel=1e-12)
     assert row["sem"] == pytest.approx(sem, rel=1e-9)
-    assert (row["n_replicas"], row["n_invalid"]) == (2, 1)
-    assert not row["valid"] and "excluded: no plateau (1/3 replicas)" in row["verdict"]
+    assert (row["n_replicas"], row["n_invalid"]) == (4, 1)
+    assert not row["valid"] and "excluded: no plateau (1/5 replicas)" in row["verdict"]
     # D of Li in m²/s from Å²/ps (Estimate) and m²/s (scalar keys)
     row = table.loc[(3.0, "D_Li")]
     mean, sem = _mean_sem([numbers[t][2] for t in c3])
@@ -552,19 +555,21 @@ def test_table_from_stored_results_excludes_invalid_replicas(tmp_path):
     assert row["sem"] == pytest.approx(sem, rel=1e-6) and row["valid"]
     # fractions (no in-run error) and an Estimate the table has no name for
     row = table.loc[(3.0, "SSIP")]
-    assert row["mean"] == pytest.approx(0.7 / 3) and row["valid"]
+    assert row["mean"] == pytest.approx((4 * 0.2 + 0.3) / 5) and row["valid"]
+    # identical replicas: no spread, so no error bar (an error of 0 was shown as valid)
     row = table.loc[(3.0, "green_kubo_conductivity.transference")]
-    assert row["mean"] == pytest.approx(0.4) and row["sem"] == 0.0
-    # a property two of three finished replicas lack is not silently averaged over one
+    assert row["mean"] == pytest.approx(0.4) and math.isnan(row["sem"]) and not row["valid"]
+    assert "no spread: all 4 valid replicas give 0.4" in row["verdict"]
+    # a property one of four finished replicas lacks; three replicas: too few for an error
     row = table.loc[(4.0, "conductivity_gk")]
-    assert row["n_replicas"] == 1 and math.isnan(row["sem"]) and not row["valid"]
-    assert "no value from 1/2 replicas" in row["verdict"]
-    assert "single valid replica" in row["verdict"]
+    assert row["n_replicas"] == 3 and not row["valid"]
+    assert "no value from 1/4 replicas" in row["verdict"]
+    assert "too few valid replicas: 2 degrees of freedom" in row["verdict"]
 
     # every replica, invalid ones too, is in tasks.csv with its verdict
     tasks = pd.read_csv(tmp_path / "tasks.csv")
     gk = tasks[(tasks["property"] == "conductivity_gk") & (tasks["concentration"] == 3.0)]
-    assert list(gk["valid"]) == [True, True, False]
+    assert list(gk["valid"]) == [True, True, False, True, True]
     assert list(gk["verdict"])[2] == "no plateau"
 
     # experiment: only valid rows enter the MAE; the other is listed as excluded
@@ -573,7 +578,62 @@ def test_table_from_stored_results_excludes_invalid_replicas(tmp_path):
     assert errors.loc[0, "MAE"] == pytest.approx(abs(table.loc[(3.0, "density"), "mean"] - 1.25))
     assert errors.loc[0, "MAPE_percent"] == pytest.approx(
         100 * abs(table.loc[(3.0, "density"), "mean"] - 1.25) / 1.25)
+    # one compared row: its MAE has no error and is not a result
+    assert math.isnan(errors.loc[0, "MAE_error"]) and not errors.loc[0, "valid"]
+    assert "one compared row" in errors.loc[0, "verdict"]
+    comparison = pd.read_csv(tmp_path / "comparison.csv").set_index("concentration")
+    # no measured error given: the deviation's error is the simulation's
+    assert comparison.loc[3.0, "deviation_error"] == pytest.approx(
+        table.loc[(3.0, "density"), "sem"], rel=1e-12)
     assert (tmp_path / "plots" / "conductivity.png").stat().st_size > 1000
+
+
+def test_three_replicas_give_a_t_scaled_error_that_is_not_yet_a_result(tmp_path):
+    numbers = _stored_folder(tmp_path)  # 3 replicas
+    row = aggregate(tmp_path, plots=False).set_index(["concentration", "property"]).loc[
+        (3.0, "density")]
+    mean, sem = _mean_sem([numbers[f"EC_LiPF6-3molal/T300K/r{r}"][0] for r in range(3)])
+    assert row["sem"] == pytest.approx(sem, rel=1e-9)  # 1.32 times the plain standard error
+    assert row["n_replicas"] == 3 and not row["valid"]
+    assert row["verdict"] == ("too few valid replicas: 2 degrees of freedom for the error over "
+                              "replicas (a calibrated error needs at least 4)")
+
+
+def test_comparison_errors_carry_their_uncertainty_and_verdict(tmp_path):
+    from ase_electrolyte.screen.aggregate import KEYS, compare_experimental
+
+    rng = np.random.default_rng(7)
+    concs = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+    sim = 1.2 + 0.02 * rng.standard_normal(len(concs))
+    exp_values = 1.21 + 0.01 * rng.standard_normal(len(concs))
+    summary = pd.DataFrame([
+        {"composition": f"c{c}", "solvent": "EC:1", "ratio": "mass", "salt": "LiPF6",
+         "concentration": c, "units": "molal", "temperature_K": 300.0, "property": "density",
+         "unit": "g/cm^3", "mean": m, "sem": 0.003, "valid": True, "verdict": "valid"}
+        for c, m in zip(concs, sim, strict=True)])
+    assert set(KEYS) <= set(summary)
+    exp = tmp_path / "exp.csv"
+    exp.write_text("solvent,salt,concentration,property,value,error\n" + "".join(
+        f"EC:1,LiPF6,{c},density,{float(v)!r},0.004\n"
+        for c, v in zip(concs, exp_values, strict=True)))
+    errors = compare_experimental(summary, exp, tmp_path, plots=True)
+    row = errors.iloc[0]
+    dev = sim - exp_values
+    n = len(concs)
+    t = t_factor(n - 1)
+    assert row["MAE"] == pytest.approx(np.abs(dev).mean(), rel=1e-12)
+    assert row["MAE_error"] == pytest.approx(np.abs(dev).std(ddof=1) / np.sqrt(n) * t, rel=1e-9)
+    assert row["mean_signed_error_error"] == pytest.approx(
+        dev.std(ddof=1) / np.sqrt(n) * t, rel=1e-9)
+    assert row["valid"] and row["verdict"] == "valid"
+    comparison = pd.read_csv(tmp_path / "comparison.csv")
+    assert np.allclose(comparison["deviation_error"], np.hypot(0.003, 0.004), rtol=1e-12)
+    assert (tmp_path / "plots" / "parity_density.png").stat().st_size > 1000
+    # four rows: a t-scaled error, but too few for a verdict of valid
+    with pytest.warns(UserWarning, match="2 of 6 row"):
+        errors = compare_experimental(summary.iloc[:4], exp, tmp_path, plots=False)
+    assert not errors.iloc[0]["valid"]
+    assert "too few compared rows: 3 degrees of freedom" in errors.iloc[0]["verdict"]
 
 
 def test_task_properties_read_both_summary_formats():
@@ -998,7 +1058,7 @@ def test_a_table_without_temperatures_is_refused_for_a_plan_with_several(tmp_pat
 
 
 def test_experiment_is_matched_in_any_spelling_and_converted_from_its_unit(tmp_path):
-    _stored_folder(tmp_path)
+    _stored_folder(tmp_path, replicas=5)
     summary = aggregate(tmp_path, plots=False).set_index(["concentration", "property"])
     exp = tmp_path / "exp.csv"
     # the composition as fractions and lower-case salt, the density in kg/m³

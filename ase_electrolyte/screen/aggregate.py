@@ -6,16 +6,19 @@ replicas and the standard error of that mean,
 .. math::
 
     \bar x = \frac1n \sum_{r=1}^n x_r, \qquad
-    \mathrm{SE} = \sqrt{\frac{1}{n(n-1)} \sum_{r=1}^n (x_r - \bar x)^2},
+    \mathrm{SE} = t_{n-1}\sqrt{\frac{1}{n(n-1)} \sum_{r=1}^n (x_r - \bar x)^2},
 
 the spread of independent trajectories (as in the papers' averages over independent runs), not
-the in-run error bars of single trajectories.
+the in-run error bars of single trajectories, t-scaled for its ``n - 1`` degrees of freedom
+(:func:`mda_electrolyte.uncertainty.mean_error`; 1.32 for 3 replicas).
 
 A replica whose number is not valid (its analysis' verdict: no Green–Kubo plateau, a
 sub-diffusive MSD, a density from too few independent samples, a non-finite value ...) is
 **excluded** from the mean and the standard error, counted in ``n_invalid`` and named with its
-reason in the row's ``verdict``; such a row, a row with a failed replica and a row of fewer than
-two valid replicas (no standard error) are marked ``valid = False``. The per-replica numbers,
+reason in the row's ``verdict``; such a row, a row with a failed replica, a row of fewer than
+five valid replicas (an error from fewer than 4 degrees of freedom is not calibrated,
+:data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF`) and a row whose replicas are identical (no
+spread: the error is unknown) are marked ``valid = False``. The per-replica numbers,
 invalid ones included, stay in ``tasks.csv``.
 """
 
@@ -29,7 +32,10 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from mda_electrolyte.uncertainty import few_dof_note, mean_error
+
 from ..atomic_file import atomic_path, save_figure
+from ..estimate import METHODS
 from .engine import PLAN_FILE, TASKS_DIR
 from .plan import PlanError, _solvent, task_seed
 from .task import ERROR_FILE, RESULT_FILE, read_result
@@ -171,7 +177,8 @@ def _row(group, n_finished, n_failed):
     values = good["value"].to_numpy(dtype=float)
     n = len(values)
     mean = float(values.mean()) if n else math.nan
-    sem = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    # t-scaled for its n - 1 degrees of freedom, as every error over independent runs here
+    sem = float(mean_error(values)[1]) if n > 1 else math.nan
     bad = group.loc[~group["valid"], "verdict"].value_counts(sort=False)
     total = max(n_finished, len(group))
     notes = [
@@ -186,6 +193,13 @@ def _row(group, n_finished, n_failed):
         notes.insert(0, "no valid replica")
     elif n == 1:
         notes.insert(0, "single valid replica: no standard error")
+    elif np.ptp(values) == 0:
+        # identical replicas (a setting, not a sampled number): an error of 0 is no error bar
+        sem = math.nan
+        notes.insert(0, f"no spread: all {n} valid replicas give {mean:g}, so the error is "
+                        "unknown")
+    elif few_dof_note(n - 1) is not None:
+        notes.insert(0, few_dof_note(n - 1, "valid replicas", "the error over replicas"))
     if n_failed:
         notes.append(f"{n_failed} replica(s) failed")
     return {
@@ -196,7 +210,7 @@ def _row(group, n_finished, n_failed):
         "n_failed": int(n_failed),
         "valid": not notes,
         "verdict": "; ".join(notes) or "valid",
-        "method": f"standard error over {n} independent runs",
+        "method": METHODS["replicas"].format(n=n) if n > 1 else METHODS["none"],
     }
 
 
@@ -222,12 +236,14 @@ def aggregate(outdir, *, experimental=None, plots=True):
         One row per (composition, temperature, property): the composition keys
         (``composition``, ``solvent``, ``ratio``, ``salt``, ``concentration``, ``units``),
         ``temperature_K``, ``property``, ``unit`` (as :mod:`ase_electrolyte.units` spells it),
-        ``mean`` and ``sem`` (over the valid replicas only; ``sem`` NaN below two),
+        ``mean`` and ``sem`` (over the valid replicas only, t-scaled; NaN below two or without
+        spread),
         ``n_replicas`` (valid replicas averaged), ``n_invalid`` (finished replicas excluded:
-        not valid, or no value), ``n_failed`` (tasks that failed), ``valid`` (at least two
-        valid replicas and none excluded or failed), ``verdict`` (``"valid"``, or every reason
-        with its count: ``"excluded: no plateau (1/3 replicas)"``, ``"single valid replica: no
-        standard error"``, ``"no valid replica"``, failed replicas) and ``method``. Also
+        not valid, or no value), ``n_failed`` (tasks that failed), ``valid`` (at least five
+        valid replicas that differ, and none excluded or failed), ``verdict`` (``"valid"``, or
+        every reason with its count: ``"excluded: no plateau (1/3 replicas)"``, ``"single
+        valid replica: no standard error"``, ``"too few valid replicas: 2 degrees of freedom
+        ..."``, ``"no valid replica"``, failed replicas) and ``method``. Also
         writes ``tasks.csv`` (every replica's number, invalid ones included, with its verdict)
         and ``failures.csv``.
     """
@@ -561,10 +577,14 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     pandas.DataFrame
         ``errors.csv``: per property, over the matched rows whose summary row is valid,
         ``n``, ``n_excluded`` (matched rows not valid: in ``comparison.csv``, not in the
-        errors), ``MAE`` (mean absolute error in the property's
-        unit, :math:`\frac1n\sum|x_\mathrm{sim} - x_\mathrm{exp}|`), ``MAPE_percent``
+        errors; ``comparison.csv`` gives each ``deviation`` its ``deviation_error``, the
+        simulation's ``sem`` and the measured error combined), ``MAE`` (mean absolute error
+        in the property's unit, :math:`\frac1n\sum|x_\mathrm{sim} - x_\mathrm{exp}|`), ``MAPE_percent``
         (:math:`\frac{100}{n}\sum|x_\mathrm{sim} - x_\mathrm{exp}|/|x_\mathrm{exp}|`, over the
-        rows with a non-zero measured value) and ``mean_signed_error``.
+        rows with a non-zero measured value) and ``mean_signed_error``, each with its t-scaled
+        standard error over the compared rows (``MAE_error``, ``MAPE_percent_error``,
+        ``mean_signed_error_error``; NaN below two rows), ``valid`` and ``verdict`` (not valid
+        with no or one compared row, fewer than five, or matched rows left out) and ``method``.
 
     Raises
     ------
@@ -620,6 +640,8 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
                 "experiment": value,
                 "experiment_error": error,
                 "deviation": dev,
+                # the simulation's error over replicas and the measurement's, combined
+                "deviation_error": _combined_error(s["sem"], error),
                 "abs_deviation": abs(dev),
                 "percent_deviation": 100.0 * dev / value if value else math.nan,
             }
@@ -633,7 +655,9 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         )
     comparison = pd.DataFrame(matched)
     _write_table(comparison, outdir / "comparison.csv")
-    columns = ["property", "unit", "n", "n_excluded", "MAE", "MAPE_percent", "mean_signed_error"]
+    columns = ["property", "unit", "n", "n_excluded", "MAE", "MAE_error", "MAPE_percent",
+               "MAPE_percent_error", "mean_signed_error", "mean_signed_error_error", "valid",
+               "verdict", "method"]
     errors = []
     if not comparison.empty:
         for (prop, unit), g in comparison.groupby(["property", "unit"], sort=False):
@@ -641,14 +665,33 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
             ok = g[g["valid"]]
             # a measured zero has no percentage deviation; it still counts in the MAE
             percent = ok["percent_deviation"].dropna()
+            mae, mae_err = _mean_and_error(ok["abs_deviation"])
+            mape, mape_err = _mean_and_error(np.abs(percent))
+            mse, mse_err = _mean_and_error(ok["deviation"])
+            notes = []
+            if len(ok) == 0:
+                notes.append("no valid row to compare")
+            elif len(ok) == 1:
+                notes.append("one compared row: no error over rows")
+            elif few_dof_note(len(ok) - 1) is not None:
+                notes.append(few_dof_note(len(ok) - 1, "compared rows", "the error over rows"))
+            if len(g) > len(ok):
+                notes.append(f"{len(g) - len(ok)} matched row(s) not valid, left out")
             errors.append({
                 "property": prop,
                 "unit": unit,
                 "n": len(ok),
                 "n_excluded": len(g) - len(ok),
-                "MAE": float(ok["abs_deviation"].mean()) if len(ok) else math.nan,
-                "MAPE_percent": float(np.mean(np.abs(percent))) if len(percent) else math.nan,
-                "mean_signed_error": float(ok["deviation"].mean()) if len(ok) else math.nan,
+                "MAE": mae,
+                "MAE_error": mae_err,
+                "MAPE_percent": mape,
+                "MAPE_percent_error": mape_err,
+                "mean_signed_error": mse,
+                "mean_signed_error_error": mse_err,
+                "valid": not notes,
+                "verdict": "; ".join(notes) or "valid",
+                "method": (f"t-scaled standard error over {len(ok)} compared rows"
+                           if len(ok) > 1 else METHODS["none"]),
             })
     errors = pd.DataFrame(errors, columns=columns)
     _write_table(errors, outdir / "errors.csv")
@@ -658,6 +701,25 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     if plots and not comparison.empty:
         _parity_plots(comparison, errors, outdir / "plots")
     return errors
+
+
+def _combined_error(sem, experiment_error):
+    """``hypot`` of the simulation's and the measurement's errors (a missing one counts 0;
+    NaN when the simulation has none)."""
+    exp = 0.0 if experiment_error is None or not math.isfinite(float(experiment_error)) \
+        else float(experiment_error)
+    return float(math.hypot(float(sem), exp)) if math.isfinite(float(sem)) else math.nan
+
+
+def _mean_and_error(values):
+    """Mean of the compared rows' deviations and its t-scaled standard error (NaN below 2)."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return math.nan, math.nan
+    if values.size == 1:
+        return float(values[0]), math.nan
+    mean, err, _ = mean_error(values)
+    return float(mean), float(err)
 
 
 def _parity_plots(comparison, errors, folder):
@@ -684,5 +746,10 @@ def _parity_plots(comparison, errors, folder):
         unit = g["unit"].iloc[0]
         ax.set_xlabel(f"experiment / {unit}")
         ax.set_ylabel(f"simulation / {unit}")
-        ax.set_title(f"{prop}: MAE {err['MAE']:.3g} {unit}, {err['MAPE_percent']:.1f} %")
+        # the MAE with its error and verdict, as in errors.csv: no bare number on the figure
+        mae_err = f"{err['MAE_error']:.2g}" if math.isfinite(err["MAE_error"]) else "?"
+        verdict = str(err["verdict"])
+        ax.set_title(f"{prop}: MAE {err['MAE']:.3g} ± {mae_err} {unit}\n"
+                     f"({verdict if len(verdict) <= 60 else verdict[:57] + '...'})",
+                     fontsize=8)
         save_figure(fig, folder / f"parity_{prop}.png", dpi=120)
