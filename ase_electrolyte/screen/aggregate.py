@@ -579,7 +579,8 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         ``n``, ``n_excluded`` (matched rows not valid: in ``comparison.csv``, not in the
         errors; ``comparison.csv`` gives each ``deviation`` its ``deviation_error``, the
         simulation's ``sem`` and the measured error combined), ``MAE`` (mean absolute error
-        in the property's unit, :math:`\frac1n\sum|x_\mathrm{sim} - x_\mathrm{exp}|`), ``MAPE_percent``
+        in the property's unit, :math:`\frac1n\sum|x_\mathrm{sim} - x_\mathrm{exp}|`),
+        ``MAPE_percent``
         (:math:`\frac{100}{n}\sum|x_\mathrm{sim} - x_\mathrm{exp}|/|x_\mathrm{exp}|`, over the
         rows with a non-zero measured value) and ``mean_signed_error``, each with its t-scaled
         standard error over the compared rows (``MAE_error``, ``MAPE_percent_error``,
