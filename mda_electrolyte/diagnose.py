@@ -30,17 +30,18 @@ def _check_molecules_whole(source, frames):
     volume scan and the error decomposition apply frame by frame, run on every frame they will
     see; the message names the frame.
     """
+    from .model_frames import kept_frame
     from .molecules import check_whole, make_whole
 
-    trajectory = source.atomgroup.universe.trajectory
-    for index in frames:
-        atoms = source.atoms(trajectory[int(index)])
-        cell = atoms.cell.array
-        try:
-            whole = make_whole(atoms.positions, source.ids, cell)
-            check_whole(whole, source.ids, cell, atoms.numbers)
-        except ValueError as err:
-            raise ValueError(f"diagnose: frame {int(index)}: {err}") from None
+    with kept_frame(source.atomgroup.universe.trajectory) as trajectory:
+        for index in frames:
+            atoms = source.atoms(trajectory[int(index)])
+            cell = atoms.cell.array
+            try:
+                whole = make_whole(atoms.positions, source.ids, cell)
+                check_whole(whole, source.ids, cell, atoms.numbers)
+            except ValueError as err:
+                raise ValueError(f"diagnose: frame {int(index)}: {err}") from None
 
 
 def _is_loader(obj):
@@ -134,7 +135,9 @@ def diagnose(
     Parameters
     ----------
     universe_or_frames : MDAnalysis.Universe, list of ase.Atoms, str or pathlib.Path
-        Frames with whole molecules; a path is read with ``ase.io.read(path, ":")``.
+        Frames with whole molecules; a path is read with ``ase.io.read(path, ":")``, an H5MD
+        file of :func:`ase_electrolyte.md.run_md` (``.h5md``, ``.h5``, ``.hdf5``) with
+        :func:`~mda_electrolyte.from_ase`.
     calculator : ase.calculators.calculator.BaseCalculator or callable
         The model, or a function of no arguments that returns it: called only once every
         check below has passed, so that a model that takes seconds to load (and memory to
@@ -185,9 +188,12 @@ def diagnose(
     from .volume_scan import scan_summary
 
     if isinstance(universe_or_frames, (str, Path)):
-        from .bridge import read_ase_frames
+        from .bridge import _H5MD_SUFFIXES, from_ase, read_ase_frames
 
-        universe_or_frames = read_ase_frames(universe_or_frames)
+        path = Path(universe_or_frames)
+        # an H5MD file of run_md is no ase.io format: read as a Universe (with its forces)
+        universe_or_frames = (from_ase(path) if path.suffix.lower() in _H5MD_SUFFIXES
+                              else read_ase_frames(path))
     max_scan_frames = check_number("max_scan_frames", max_scan_frames, integer=True, minimum=1,
                                    allow_none=True)
     max_error_frames = check_number("max_error_frames", max_error_frames, integer=True,

@@ -30,7 +30,7 @@ from ase_electrolyte.atomic_file import save_figure
 from .analysis_base import FrameAnalysis, require_results
 from .error_metrics import error_estimates, fit_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
-from .model_frames import FrameSource
+from .model_frames import FrameSource, kept_frame
 from .model_labels import (
     EvaluationMethod,
     IsolatedMoleculeEvaluator,
@@ -181,8 +181,6 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
     """
     from ase.geometry import find_mic
 
-    from .model_frames import FrameSource
-
     source = frames if isinstance(frames, FrameSource) else FrameSource(frames)
     trajectory = source.atomgroup.universe.trajectory
     n = trajectory.n_frames
@@ -190,8 +188,7 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
         raise ValueError(
             f"the reference labels hold {len(label_frames)} frames, the trajectory {n}"
         )
-    current = trajectory.ts.frame
-    try:
+    with kept_frame(trajectory):
         for k, (atoms, ts) in enumerate(zip(label_frames, trajectory, strict=True)):
             if len(atoms) != source.n_atoms or np.any(atoms.numbers != source.numbers):
                 raise ValueError(
@@ -208,8 +205,6 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
                     f"the reference labels of frame {k} belong to other positions (off by "
                     f"{worst:.3g} Å): labels and frames must be in the same order"
                 )
-    finally:
-        trajectory[current]
     # malformed, non-finite or partly missing labels: also said before any model evaluation
     _frame_labels(label_frames)
     return source
@@ -397,7 +392,8 @@ class IntraInterErrors(FrameAnalysis):
         from .atom_categories import atom_categories
         from .molecules import covalent_bonds
 
-        atoms = self._source.atoms(self._source.atomgroup.universe.trajectory[0])
+        with kept_frame(self._source.atomgroup.universe.trajectory) as trajectory:
+            atoms = self._source.atoms(trajectory[0])
         return atom_categories(atoms.numbers, covalent_bonds(atoms))
 
     def _trajectory_labels(self):
@@ -408,16 +404,16 @@ class IntraInterErrors(FrameAnalysis):
 
         ag = self._source.atomgroup
         frames = []
-        for ts in ag.universe.trajectory:
-            if not ts.has_forces:
-                raise ValueError(f"reference='trajectory' but frame {ts.frame} has no forces")
-            atoms = Atoms(numbers=self._source.numbers, positions=ag.positions)
-            # MDAnalysis keeps forces in kJ/(mol·Å)
-            atoms.arrays["forces"] = (
-                np.array(ag.forces, dtype=np.float64) / FORCE_TO_KJ_PER_MOL_ANGSTROM
-            )
-            frames.append(atoms)
-        ag.universe.trajectory[0]
+        with kept_frame(ag.universe.trajectory) as trajectory:
+            for ts in trajectory:
+                if not ts.has_forces:
+                    raise ValueError(f"reference='trajectory' but frame {ts.frame} has no forces")
+                atoms = Atoms(numbers=self._source.numbers, positions=ag.positions)
+                # MDAnalysis keeps forces in kJ/(mol·Å)
+                atoms.arrays["forces"] = (
+                    np.array(ag.forces, dtype=np.float64) / FORCE_TO_KJ_PER_MOL_ANGSTROM
+                )
+                frames.append(atoms)
         return frames
 
     def _check_label_frames(self, label_frames):
@@ -610,15 +606,16 @@ class IntraInterErrors(FrameAnalysis):
             ``info["frame"]`` and ``info["molecule_index"]`` say where each came from.
         """
         seen, unique = set(), []
-        for ts in self._source.atomgroup.universe.trajectory[start:stop:step]:
-            atoms = self._source.atoms(ts)
-            for mol in isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum):
-                key = geometry_key(mol.numbers, mol.positions, 8)
-                if key not in seen:
-                    seen.add(key)
-                    mol.info["frame"] = int(ts.frame)
-                    del mol.arrays["frame_index"]
-                    unique.append(mol)
+        with kept_frame(self._source.atomgroup.universe.trajectory) as trajectory:
+            for ts in trajectory[start:stop:step]:
+                atoms = self._source.atoms(ts)
+                for mol in isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum):
+                    key = geometry_key(mol.numbers, mol.positions, 8)
+                    if key not in seen:
+                        seen.add(key)
+                        mol.info["frame"] = int(ts.frame)
+                        del mol.arrays["frame_index"]
+                        unique.append(mol)
         return unique
 
     def plot(self, ax=None, max_points=20000):

@@ -21,7 +21,7 @@ from ase_electrolyte.atomic_file import atomic_path, save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
 from .analysis_base import FrameAnalysis, require_results
-from .model_frames import FrameSource
+from .model_frames import FrameSource, kept_frame
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import (
     check_vacuum,
@@ -207,14 +207,10 @@ class RigidVolumeScan(FrameAnalysis):
         ValueError
             Naming the frame, the scale factor and the atoms.
         """
-        trajectory = self._trajectory
-        current = trajectory.ts.frame
-        try:
+        with kept_frame(self._trajectory) as trajectory:
             selected = trajectory[start:stop:step] if frames is None else trajectory[frames]
             for ts in selected:
                 self._check_frame(ts)
-        finally:
-            trajectory[current]
 
     def _check_frame(self, ts):
         from ase_electrolyte.atoms_checks import check_overlaps
@@ -228,10 +224,9 @@ class RigidVolumeScan(FrameAnalysis):
     def _prepare(self):
         self.results._per_frame = []
         # every frame of this run (or of this worker's part) checked before the first model call
-        current = self._trajectory.ts.frame
-        for ts in self._sliced_trajectory:
-            self._check_frame(ts)
-        self._trajectory[current]
+        with kept_frame(self._trajectory):
+            for ts in self._sliced_trajectory:
+                self._check_frame(ts)
 
     def _single_frame(self):
         atoms = self._source.atoms(self._ts)
