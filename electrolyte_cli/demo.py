@@ -91,7 +91,7 @@ def _run(args, gpu):
     # start near the liquid's density (pure-liquid densities, ideal mixing), not the sparse
     # van der Waals box, so that a short run samples the liquid
     density = estimate_density(counts)
-    print(f"starting density {density:.3f} g/cm³ (pure liquids, ideal mixing)", flush=True)
+    print(starting_density_line(density), flush=True)
     atoms = electrolyte_box(counts=counts, density=density, seed=0)
     calc = A.make_calculator("sevennet-0", dispersion, args.device)
     result = run_protocol_into(atoms, calc, out, sim_args)
@@ -292,3 +292,13 @@ def _count(names):
     return [str(v) for v in values], [int(c) for c in counts]
 
 
+def starting_density_line(density):
+    """The terminal line of the demo's starting density: an input setting, not a result.
+
+    The density the box is packed at is estimated from the pure liquids' measured densities
+    with ideal mixing (:func:`ase_electrolyte.build.estimate_density`); it has no error bar
+    and is not the simulated density, which the run reports with its error and verdict.
+    """
+    return (f"setting: box packed at {density:.3f} g/cm³ (an input estimated from the pure "
+            "liquids' densities, ideal mixing; not a result: the simulated density is "
+            "reported with its error and verdict)")

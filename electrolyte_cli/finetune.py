@@ -50,8 +50,6 @@ def _check_finetune(args):
 
 
 def run(args):
-    import math
-
     from ase_electrolyte.finetuning import finetune
 
     _check_finetune(args)
@@ -63,11 +61,34 @@ def run(args):
             device=args.device, pressure_shift_bar=args.pressure_shift,
         )
     for path, curve in zip(res.checkpoints, res.learning_curves, strict=True):
-        last = curve[-1]
-        # a quantity without labels (no stress in the data) has no RMSE: not printed as nan
-        errs = ", ".join(f"{k} {v:.4g}" if math.isfinite(v) else f"{k} n/a (no labels)"
-                         for k, v in last.items() if k.endswith("_rmse"))
-        print(f"{path}: epoch {last['epoch']}: {errs}", flush=True)
+        print(fit_check_line(path, curve[-1]), flush=True)
     for note in res.notes:
         print(f"note: {note}", flush=True)
     return res
+
+
+#: Units of the learning curve's RMSEs (:func:`ase_electrolyte.finetuning.finetune`).
+_RMSE_UNITS = {"energy_rmse": "eV/atom", "force_rmse": "eV/Å", "stress_rmse": "kbar"}
+
+
+def fit_check_line(path, last):
+    """The terminal line of one fine-tuned model's last epoch: a fit check, not a result.
+
+    The learning curve's RMSEs have no error bar and are measured on the frames the model was
+    fitted (or early-stopped) on, so they are labelled as a fit check with their units; a
+    model's error with its uncertainty is what ``electrolyte diagnose`` reports. A quantity
+    without labels (no stress in the data) has no RMSE: shown as n/a, never as nan.
+    """
+    import math
+
+    errs = []
+    for key, value in last.items():
+        if not key.endswith("_rmse"):
+            continue
+        unit = next((u for k, u in _RMSE_UNITS.items() if key.endswith(k)), "")
+        name = key[: -len("_rmse")].replace("_", " ")
+        errs.append(f"{name} {value:.4g} {unit}".rstrip() if math.isfinite(value)
+                    else f"{name} n/a (no labels)")
+    return (f"{path}: fit check at epoch {last['epoch']} (RMSEs on the fine-tuning frames, no "
+            f"error bar, not a model-error result; see electrolyte diagnose): "
+            f"{', '.join(errs) or 'no RMSE recorded'}")
