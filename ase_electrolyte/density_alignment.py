@@ -36,6 +36,7 @@ __all__ = [
     "pressure_shift_for_density",
     "align_density",
     "mean_pressure",
+    "MeanPressure",
     "npt_density",
 ]
 

@@ -82,9 +82,11 @@ def from_ase(
         Passed to MDAnalysis' DATA parser (e.g. ``"id resid type charge x y z"``).
     dt : float, optional
         Time between frames in ps, for Atoms/ASE files without times (``info["time_ps"]``) and
-        for LAMMPS dumps (which store step numbers only).
+        for LAMMPS dumps (which store step numbers only); refused for an H5MD file, whose frames
+        carry their times.
     index : str or int
-        Frames to read from an ASE file (``ase.io.read`` syntax).
+        Frames to read from an ASE file (``ase.io.read`` syntax); an H5MD file is read whole
+        (another index is refused).
 
     Returns
     -------
@@ -147,6 +149,14 @@ def from_ase(
         # ASE would try it as a BundleTrajectory and fail with a bare OSError
         raise ValueError(f"{path} is a folder; give a trajectory file (H5MD, .traj, .extxyz)")
     if path.suffix.lower() in _H5MD_SUFFIXES:
+        # an argument that would be ignored is refused: the user meant it to change something
+        if dt is not None:
+            raise ValueError(f"dt = {dt} ps given for {path}, an H5MD file whose frames carry "
+                             "their own times; leave dt out")
+        if not (isinstance(index, str) and index == ":"):
+            raise ValueError(f"index = {index!r} given for {path}, an H5MD file: every frame is "
+                             "read; select frames with the analysis' start/stop/step (or "
+                             "frames=) instead")
         return _from_h5md(path)
     frames = read_ase_frames(path, index)
     try:

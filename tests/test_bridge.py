@@ -486,3 +486,17 @@ def test_h5md_and_atoms_of_one_run_give_the_same_box(pbc, tmp_path):
         else:
             assert ts_file.dimensions is None and ts_frames.dimensions is None
     assert from_file.trajectory.dt == pytest.approx(0.004)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"dt": 0.5}, "dt = 0.5 ps given for .*an H5MD file whose frames carry their own times"),
+    ({"index": "1:"}, "index = '1:' given for .*an H5MD file: every frame is read"),
+    ({"index": 0}, "index = 0 given for"),
+])
+def test_an_argument_an_h5md_file_would_ignore_is_refused(kwargs, match, trajectory):
+    # dt=0.5 was silently ignored: the Universe kept the file's 0.002 ps spacing
+    path, _ = trajectory
+    with pytest.raises(ValueError, match=match):
+        from_ase(path, **kwargs)
+    u = from_ase(path, index=":")
+    assert u.trajectory.n_frames == 6 and u.trajectory.dt == pytest.approx(0.002)

@@ -321,7 +321,8 @@ def load_plan(plan, *, base_dir=None):
 
         name = "EC:EMC with LiPF6"
         seed = 1              # task seeds are derived from it
-        replicas = 3          # independent trajectories per composition and temperature
+        replicas = 5          # independent trajectories per composition and temperature
+                              # (a row's error over fewer than 5 is not yet a result)
         temperatures = [298]  # K
         n_atoms = 1000        # atoms per box (Ju et al., 2025)
         analyses = ["diffusion", "green_kubo_conductivity", "solvation_shells"]
