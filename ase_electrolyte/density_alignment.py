@@ -357,6 +357,24 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     return PressureShift(float(delta), err, valid, "; ".join(notes), estimate)
 
 
+def _periodic_frames(frames, who, why):
+    """``frames`` (one Atoms or several) as a non-empty list of 3D-periodic Atoms, or an error
+    saying ``who`` needs them and ``why``."""
+    from ase import Atoms
+
+    if isinstance(frames, Atoms):
+        frames = [frames]  # iterating an Atoms gives its atoms, not frames
+    frames = list(frames)
+    if not frames:
+        raise ValueError(f"{who} at least one 3D-periodic frame (none given)")
+    for k, atoms in enumerate(frames):
+        if not isinstance(atoms, Atoms):
+            raise TypeError(f"frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
+        if not atoms.pbc.all():
+            raise ValueError(f"frame {k} is not 3D-periodic: {why}")
+    return frames
+
+
 class MeanPressure(NamedTuple):
     """A model's mean virial pressure over frames, unpacked as ``(mean, error, per-frame)``.
 
@@ -452,24 +470,14 @@ def mean_pressure(model, frames, **calc_options):
     >>> len(values), mean_pressure(EMT(), frames).estimate.valid
     (6, True)
     """
-    from ase import Atoms
     from ase.calculators.calculator import Calculator as _AseCalculator
     from ase.units import bar
 
     from .calculator import Calculator
 
-    if isinstance(frames, Atoms):
-        frames = [frames]  # iterating an Atoms gives its atoms, not frames
-    frames = list(frames)
-    if not frames:
-        # the mean of no pressures was NaN with a RuntimeWarning
-        raise ValueError("mean_pressure needs at least one 3D-periodic frame (none given)")
-    for k, atoms in enumerate(frames):
-        if not isinstance(atoms, Atoms):
-            raise TypeError(f"frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
-        if not atoms.pbc.all():
-            raise ValueError(f"frame {k} is not 3D-periodic: a virial pressure needs a "
-                             "3D-periodic box")
+    # the mean of no pressures was NaN with a RuntimeWarning
+    frames = _periodic_frames(frames, "mean_pressure needs",
+                              "a virial pressure needs a 3D-periodic box")
     calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
     values = []
     for k, atoms in enumerate(frames):
@@ -520,7 +528,6 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     """
     import inspect
 
-    from ase import Atoms
     from ase.calculators.singlepoint import SinglePointCalculator
 
     from .atoms_checks import check_atoms, check_number
@@ -548,19 +555,10 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     options = dict(bound.arguments)
     check_finetune_options(**{k: options[k] for k in inspect.signature(
         check_finetune_options).parameters})
-    if isinstance(frames, Atoms):
-        frames = [frames]
-    frames = list(frames)
-    if not frames:
-        raise ValueError("density alignment needs 3D-periodic frames (none given)")
+    frames = _periodic_frames(frames, "density alignment needs",
+                              "density alignment shifts the stress labels, which only a "
+                              "3D-periodic box has")
     for k, atoms in enumerate(frames):
-        if not isinstance(atoms, Atoms):
-            raise TypeError(f"frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
-        if not atoms.pbc.all():
-            raise ValueError(
-                f"frame {k} is not 3D-periodic: density alignment shifts the stress labels, "
-                "which only a 3D-periodic box has"
-            )
         try:
             check_atoms(atoms)
         except ValueError as err:
