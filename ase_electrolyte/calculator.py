@@ -67,18 +67,12 @@ def _model_input(atoms, periodic_only):
     (``periodic_only``) a molecule is put in a box of vacuum and a slab or wire without
     non-periodic cell vectors gets them (:func:`_completed_cell`).
     """
-    from .d3.calculator import _wrap_periodic
+    from .d3.calculator import near_origin
 
     work = atoms.copy()
     work.calc = None
-    pbc = np.asarray(atoms.pbc, dtype=bool)
-    positions = np.asarray(atoms.positions, dtype=np.float64)
-    if not pbc.all():
-        positions = positions - positions[0]
-    if pbc.any():
-        positions = _wrap_periodic(positions, np.asarray(atoms.cell[:], dtype=float), pbc)
-    work.positions = positions
-    if periodic_only and not pbc.any():
+    work.positions = near_origin(atoms.positions, atoms.cell[:], atoms.pbc)
+    if periodic_only and not atoms.pbc.any():
         # a molecule for a crystal-graph model: a box of vacuum, far wider than its cutoff
         work.center(vacuum=_MOLECULE_VACUUM)
         work.pbc = True

@@ -52,27 +52,6 @@ _EWALD_MAX_TERMS = 2**26
 _MIN_DISTANCE = 0.1
 
 
-def _near_origin(atoms):
-    """A copy of ``atoms`` moved near the origin: wrapped into a periodic cell, a molecule
-    translated so that its first atom is at the origin (the Coulomb energy does not change).
-
-    In ``dtype="float32"`` a coordinate of 10⁵ Å has a spacing of 0.008 Å: pair vectors of
-    atoms far from the origin lost their digits there (energies off by 0.5 eV at 10⁷ Å). The
-    differences are taken in float64, before any conversion.
-    """
-    from .d3.calculator import _wrap_periodic
-
-    work = atoms.copy()
-    work.calc = None
-    pbc = np.asarray(atoms.pbc, dtype=bool)
-    positions = np.asarray(atoms.positions, dtype=np.float64)
-    if pbc.all():
-        work.positions = _wrap_periodic(positions, atoms.cell.array, pbc)
-    elif len(atoms):
-        work.positions = positions - positions[0]
-    return work
-
-
 def _same_value(a, b):
     """Whether two per-atom arrays or info values are equal (a missing one is ``None``)."""
     if a is None or b is None:
@@ -500,7 +479,13 @@ class Electrostatics(ParametersContract, _AseCalculator):
         p = self.parameters
         q = np.asarray(charges, dtype=float).reshape(-1)
         periodic = bool(np.all(atoms.pbc))
-        atoms = _near_origin(atoms)
+        from .d3.calculator import near_origin
+
+        # in dtype="float32" pair vectors of atoms far from the origin lost their digits
+        # (energies 0.5 eV off at 10⁷ Å): moved near it in float64 first
+        atoms = atoms.copy()
+        atoms.calc = None
+        atoms.positions = near_origin(atoms.positions, atoms.cell[:], atoms.pbc)
         net = float(q.sum())
         if periodic and abs(net) > _NEUTRAL and not p["background"]:
             raise ValueError(

@@ -41,6 +41,37 @@ def _wrap_periodic(positions, cell, periodic):
     return positions - np.floor(frac) @ lat
 
 
+def near_origin(positions, cell, periodic):
+    """The same structure near the origin: every distance and periodic image unchanged.
+
+    A structure that is not 3D-periodic is first translated so that its first atom is at the
+    origin; then the atoms are wrapped along the periodic vectors (:func:`_wrap_periodic`).
+    Models and sums that work in float32 lose the digits of a pair vector between atoms far
+    from the origin (a coordinate of 10⁵ Å has a float32 spacing of 0.008 Å); the Calculator
+    and Electrostatics hand them this copy.
+
+    Parameters
+    ----------
+    positions : numpy.ndarray, shape (n, 3)
+        Å.
+    cell : numpy.ndarray, shape (3, 3)
+        Å.
+    periodic : array_like of 3 bool
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 3)
+        float64, a new array.
+    """
+    periodic = np.asarray(periodic, dtype=bool)
+    positions = np.asarray(positions, dtype=np.float64)
+    if not periodic.all() and len(positions):
+        positions = positions - positions[0]
+    if periodic.any():
+        positions = _wrap_periodic(positions, np.asarray(cell, dtype=np.float64), periodic)
+    return positions
+
+
 def _partial_translations(cell, periodic, rmax, natoms=0):
     """Every translation along the periodic vectors that can bring two wrapped atoms within rmax.
 
