@@ -47,6 +47,9 @@ MAX_EPOCHS = 10**6
 #: Most fine-tuned members of one committee (see :data:`MAX_EPOCHS`).
 MAX_ENSEMBLE = 1000
 
+#: Units of the learning curve's RMSEs (``<split>_<quantity>_rmse``), by quantity.
+RMSE_UNITS = {"energy": "eV/atom", "force": "eV/Å", "stress": "kbar"}
+
 #: The note of a one-member fine-tune: a committee of one has no spread to measure uncertainty.
 ONE_MEMBER_NOTE = (
     "one member: there is no ensemble spread, so no estimate of the model uncertainty "
@@ -448,7 +451,7 @@ def _plot_curves(curves, path):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), constrained_layout=True)
-    units = {"energy": "eV/atom", "force": "eV/Å", "stress": "kbar"}
+    units = RMSE_UNITS
     for k, curve in enumerate(curves):
         for ax, target in zip(axes, units, strict=True):
             for split, style in (("train", "-"), ("valid", "--")):

@@ -67,10 +67,6 @@ def run(args):
     return res
 
 
-#: Units of the learning curve's RMSEs (:func:`ase_electrolyte.finetuning.finetune`).
-_RMSE_UNITS = {"energy_rmse": "eV/atom", "force_rmse": "eV/Å", "stress_rmse": "kbar"}
-
-
 def fit_check_line(path, last):
     """The terminal line of one fine-tuned model's last epoch: a fit check, not a result.
 
@@ -81,11 +77,13 @@ def fit_check_line(path, last):
     """
     import math
 
+    from ase_electrolyte.finetuning import RMSE_UNITS
+
     errs = []
     for key, value in last.items():
         if not key.endswith("_rmse"):
             continue
-        unit = next((u for k, u in _RMSE_UNITS.items() if key.endswith(k)), "")
+        unit = next((u for k, u in RMSE_UNITS.items() if key.endswith(f"{k}_rmse")), "")
         name = key[: -len("_rmse")].replace("_", " ")
         errs.append(f"{name} {value:.4g} {unit}".rstrip() if math.isfinite(value)
                     else f"{name} n/a (no labels)")

@@ -11,6 +11,7 @@ a periodic box and of the range a minimum-image analysis may use in it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 
 import numpy as np
@@ -23,7 +24,7 @@ from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.neighbour_pairs import face_distances
 
 __all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "half_box_width",
-           "require_results", "check_coordinate_precision", "BOX_ROUNDING",
+           "require_results", "check_coordinate_precision", "kept_frame", "BOX_ROUNDING",
            "MAX_ROUNDING_PER_BIN"]
 
 #: Box dimensions are float32 in MDAnalysis: a range of exactly half the box, taken from them,
@@ -73,6 +74,20 @@ def half_box_width(box, what="the analysis", frame=None):
             "span no cell (each must lie in (0, 180) degrees and below the sum of the other two, "
             "and the three sum to less than 360)")
     return 0.5 * min(face_distances(vectors))
+
+
+@contextlib.contextmanager
+def kept_frame(trajectory):
+    """Return ``trajectory`` to the frame it is on now when the block ends (also on an error).
+
+    Whatever a run, a check or a diagnostic reads of other frames, the caller's Universe is
+    left on the frame it was on.
+    """
+    current = trajectory.ts.frame
+    try:
+        yield trajectory
+    finally:
+        trajectory[current]
 
 
 #: Coordinates whose single-precision spacing exceeds this fraction of a histogram's bin width
@@ -227,19 +242,16 @@ class FrameAnalysis(AnalysisBase):
             independent samples and the error bars shrink); for a time series also frames out
             of time order (``step < 0``, an unsorted ``frames``).
         """
-        trajectory = self._trajectory
-        current = trajectory.ts.frame
-        try:
-            self._check_frames(trajectory, start, stop, step, frames)
-            return super().run(start=start, stop=stop, step=step, frames=frames,
-                               verbose=verbose, n_workers=n_workers, n_parts=n_parts,
-                               backend=backend, unsupported_backend=unsupported_backend,
-                               progressbar_kwargs=progressbar_kwargs)
-        except BaseException:
-            self.results = Results()
-            raise
-        finally:
-            trajectory[current]
+        with kept_frame(self._trajectory) as trajectory:
+            try:
+                self._check_frames(trajectory, start, stop, step, frames)
+                return super().run(start=start, stop=stop, step=step, frames=frames,
+                                   verbose=verbose, n_workers=n_workers, n_parts=n_parts,
+                                   backend=backend, unsupported_backend=unsupported_backend,
+                                   progressbar_kwargs=progressbar_kwargs)
+            except BaseException:
+                self.results = Results()
+                raise
 
     def _compute(self, indexed_frames, verbose=None, *, progressbar_kwargs=None):
         """Analyse one part of the frames (:meth:`AnalysisBase._compute`) and return it as an

@@ -37,7 +37,7 @@ from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
-from .analysis_base import require_results
+from .analysis_base import kept_frame, require_results
 from .carriers import (
     CarrierAnalysis,
     check_neutral,
@@ -1177,17 +1177,15 @@ def kinetic_temperature(universe, max_frames=200):
     """
     from ase_electrolyte.md import series_estimate
 
-    traj = universe.trajectory
-    current = traj.ts.frame
-    frames = np.unique(
-        np.linspace(0, traj.n_frames - 1, min(max_frames, traj.n_frames)).astype(int)
-    )
+    frames = np.unique(np.linspace(0, universe.trajectory.n_frames - 1,
+                                   min(max_frames, universe.trajectory.n_frames)).astype(int))
     masses = universe.atoms.masses * constants.atomic_mass
     temps = []
-    for _ in traj[frames]:
-        v = universe.atoms.velocities * (constants.angstrom / constants.pico)
-        temps.append(np.sum(masses[:, None] * v * v) / (3 * universe.atoms.n_atoms * constants.k))
-    traj[current]
+    with kept_frame(universe.trajectory) as traj:
+        for _ in traj[frames]:
+            v = universe.atoms.velocities * (constants.angstrom / constants.pico)
+            temps.append(np.sum(masses[:, None] * v * v)
+                         / (3 * universe.atoms.n_atoms * constants.k))
     return series_estimate(temps, "K", detect=False,
                            where=f"the kinetic temperature of {len(temps)} frames")[0]
 

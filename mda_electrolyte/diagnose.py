@@ -30,7 +30,7 @@ def _check_molecules_whole(source, frames):
     volume scan and the error decomposition apply frame by frame, run on every frame they will
     see; the message names the frame.
     """
-    from .model_frames import kept_frame
+    from .analysis_base import kept_frame
     from .molecules import check_whole, make_whole
 
     with kept_frame(source.atomgroup.universe.trajectory) as trajectory:
@@ -83,8 +83,10 @@ class _Unloaded:
     calculate = get_potential_energy = get_forces = get_stress = get_property
 
 
-def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, scan_frames):
-    """The scan and the error decomposition, set up (and so checked) without evaluating."""
+def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, scan_frames,
+            check_scan=True):
+    """The scan and the error decomposition, set up (and so checked) without evaluating;
+    ``check_scan``: build every scaled frame of ``scan_frames`` too (once is enough)."""
     from .intra_inter_errors import IntraInterErrors
     from .model_labels import is_calculator
     from .volume_scan import DEFAULT_SCALES, RigidVolumeScan
@@ -99,7 +101,8 @@ def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, s
             reference=ref_calc,
             vacuum=vacuum,
         )
-        scan.check_frames(frames=scan_frames)
+        if check_scan:
+            scan.check_frames(frames=scan_frames)
     if reference is None:
         if source.ase_frames is not None:
             # labels on any frame (not just the first): a frame without them is then named
@@ -226,7 +229,7 @@ def diagnose(
         plan = _set_up(universe_or_frames, source,
                        model_loader() if model_loader else calculator,
                        reference_loader() if reference_loader else reference,
-                       scales, vacuum, scan_frames)
+                       scales, vacuum, scan_frames, check_scan=False)
     scan, errors, ref_calc = plan
 
     outdir.mkdir(parents=True, exist_ok=True)

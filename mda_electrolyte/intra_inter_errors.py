@@ -27,10 +27,10 @@ from MDAnalysis.analysis.results import ResultsGroup
 
 from ase_electrolyte.atomic_file import save_figure
 
-from .analysis_base import FrameAnalysis, require_results
+from .analysis_base import FrameAnalysis, kept_frame, require_results
 from .error_metrics import error_estimates, fit_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
-from .model_frames import FrameSource, kept_frame
+from .model_frames import FrameSource
 from .model_labels import (
     EvaluationMethod,
     IsolatedMoleculeEvaluator,

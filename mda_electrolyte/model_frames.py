@@ -8,8 +8,6 @@ original float64 ``Atoms`` of that frame; Universe frames are turned into ``Atom
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
@@ -22,21 +20,7 @@ from .molecules import (
     molecule_species,
 )
 
-__all__ = ["FrameSource", "kept_frame"]
-
-
-@contextlib.contextmanager
-def kept_frame(trajectory):
-    """Return ``trajectory`` to the frame it is on now when the block ends (also on an error).
-
-    Whatever a diagnostic reads of other frames (checks, labels, categories), the caller's
-    Universe is left on the frame it was on, as :meth:`AnalysisBase.run` leaves it.
-    """
-    current = trajectory.ts.frame
-    try:
-        yield trajectory
-    finally:
-        trajectory[current]
+__all__ = ["FrameSource"]
 
 
 def _element_numbers(atomgroup):

@@ -38,11 +38,11 @@ def calculator_name(calculator):
     return getattr(calculator, "name", None) or type(calculator).__name__
 
 
-
 def _which(mol):
     """`` (molecule k)`` for a molecule cut from a frame, nothing for one given alone."""
     index = mol.info.get("molecule_index")
     return "" if index is None else f" (molecule {index})"
+
 
 class IsolatedMoleculeEvaluator:
     """Energies and forces of isolated molecules with one ASE calculator, cached per geometry.

@@ -443,6 +443,8 @@ def _corrected_positions(edges, g, counts, sigma, x, s, p1, end, m, n_boot=200):
     cutoff, cutoff_err, peak, peak_err : float
         Å.
     """
+    from scipy.signal import find_peaks
+
     _, fine = _smoothed(edges, g, 0.5 * sigma)
     curves, fines = s[None, :], fine[None, :]
     if counts is not None:
@@ -467,8 +469,6 @@ def _corrected_positions(edges, g, counts, sigma, x, s, p1, end, m, n_boot=200):
         lo -= 1
     while hi + 1 < end and s[hi + 1] < low:
         hi += 1
-    from scipy.signal import find_peaks
-
     # dips of at least 1 % of the depth: the counting noise of a flat trough makes smaller ones
     dips = find_peaks(-fine[lo : hi + 1], prominence=0.01 * (s[p1] - s[m]))[0].size
     resolved = 0.5 * sigma >= float(np.diff(edges).max()) * (1 - 1e-9)
@@ -478,8 +478,8 @@ def _corrected_positions(edges, g, counts, sigma, x, s, p1, end, m, n_boot=200):
     move_noise = float(np.std(move[1:], ddof=1)) if rows > 2 else 0.0
     clear = rows > 2 and abs(move[0]) > 2.0 * move_noise
     factor = _RICHARDSON if dips <= 1 and resolved and clear else 0.0
-    cutoff = at_sigma - (1.0 + factor) * (at_sigma - at_half)
-    cutoff = np.where(factor > 0, cutoff, at_sigma)
+    # x(σ/2) − c (x(σ) − x(σ/2)); without the correction, the minimum at σ
+    cutoff = at_sigma - (1.0 + factor) * move if factor > 0 else at_sigma
     peak = _located(x, curves, max(p1 - 1, 0), min(p1 + 1, x.size - 1), np.full(rows, x[p1]),
                     np.inf, sign=-1.0)
     peak_half = _descended(x, fines, 0, x.size - 1, peak, sign=-1.0)

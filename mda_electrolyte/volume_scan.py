@@ -20,8 +20,8 @@ from MDAnalysis.analysis.results import ResultsGroup
 from ase_electrolyte.atomic_file import atomic_path, save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
-from .analysis_base import FrameAnalysis, require_results
-from .model_frames import FrameSource, kept_frame
+from .analysis_base import FrameAnalysis, kept_frame, require_results
+from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import (
     check_vacuum,

@@ -198,8 +198,8 @@ def _row(group, n_finished, n_failed):
         sem = math.nan
         notes.insert(0, f"no spread: all {n} valid replicas give {mean:g}, so the error is "
                         "unknown")
-    elif few_dof_note(n - 1) is not None:
-        notes.insert(0, few_dof_note(n - 1, "valid replicas", "the error over replicas"))
+    elif few := few_dof_note(n - 1, "valid replicas", "the error over replicas"):
+        notes.insert(0, few)
     if n_failed:
         notes.append(f"{n_failed} replica(s) failed")
     return {
@@ -674,8 +674,8 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
                 notes.append("no valid row to compare")
             elif len(ok) == 1:
                 notes.append("one compared row: no error over rows")
-            elif few_dof_note(len(ok) - 1) is not None:
-                notes.append(few_dof_note(len(ok) - 1, "compared rows", "the error over rows"))
+            elif few := few_dof_note(len(ok) - 1, "compared rows", "the error over rows"):
+                notes.append(few)
             if len(g) > len(ok):
                 notes.append(f"{len(g) - len(ok)} matched row(s) not valid, left out")
             errors.append({
