@@ -446,6 +446,13 @@ def _corrected_positions(edges, g, counts, sigma, x, s, p1, end, m, n_boot=200):
     from scipy.signal import find_peaks
 
     _, fine = _smoothed(edges, g, 0.5 * sigma)
+    # only the grid from just before the first peak to just past the end of the search is
+    # looked at (an extremum moves by less than σ between σ and σ/2): the resampled curves are
+    # smoothed there alone, not over the whole range
+    margin = int(np.ceil(2.0 * sigma / (x[1] - x[0]))) + 2
+    a, b = max(p1 - 1 - margin, 0), min(end + margin, x.size - 1) + 1
+    x, s, fine = x[a:b], s[a:b], fine[a:b]
+    p1, end, m = p1 - a, end - a, m - a
     curves, fines = s[None, :], fine[None, :]
     if counts is not None:
         rng = np.random.default_rng(0)
@@ -453,8 +460,8 @@ def _corrected_positions(edges, g, counts, sigma, x, s, p1, end, m, n_boot=200):
         resampled = rng.poisson(np.broadcast_to(counts, (n_boot, counts.size))) * per_count
         _, weights = _smoothing_weights(edges.tobytes(), float(sigma), 0.01)
         _, halved = _smoothing_weights(edges.tobytes(), float(0.5 * sigma), 0.01)
-        curves = np.vstack([curves, resampled @ weights])
-        fines = np.vstack([fines, resampled @ halved])
+        curves = np.vstack([curves, resampled @ weights[:, a:b]])
+        fines = np.vstack([fines, resampled @ halved[:, a:b]])
     rows = curves.shape[0]
     start = np.full(rows, x[m])
     # each resampling finds its own minimum at σ, as the search does, then tracks it to σ/2
