@@ -201,7 +201,12 @@ class Estimate:
         if not spec:
             return str(self)
         unit = "" if self.unit == "1" else f" {self.unit}"
-        text = f"{self._body(lambda x: format(x, spec))}{unit}"
+        body = self._body(lambda x: _unsigned_zero(format(x, spec)))
+        if _hides_error(self.stderr, spec):
+            # f"{sigma:.2f}" of 1.23 ± 0.0004 read "1.23 ± 0.00": an error rounded away reads
+            # as an exact number, so the spec gives way to the error's own two digits
+            body = self.number_text()
+        text = f"{body}{unit}"
         # a formatted number that is not valid still says so: f"{sigma:.2f}" must not read as
         # a result
         return text if self.converged else f"{text} ({self.verdict})"
@@ -229,13 +234,16 @@ class Estimate:
         value, err = _scaled(value, exponent), _scaled(err, exponent)
         if err > 0:
             digits = max(0, 1 - int(math.floor(math.log10(err))))
+            if digits and round(err, digits) >= 10.0 ** (2 - digits):
+                # 0.0996 rounds up to 0.100: two significant digits of it are "0.10"
+                digits -= 1
             # at most 9 significant digits of the value; an error below them in its own form
             lead = int(math.floor(math.log10(abs(value)))) if value else 0
             digits = min(digits, max(0, 8 - lead))
             err_text = f"{err:.{digits}f}" if round(err, digits) > 0 else f"{err:.2g}"
-            body = f"{value:.{digits}f} ± {err_text}"
+            body = f"{_unsigned_zero(f'{value:.{digits}f}')} ± {err_text}"
         else:
-            body = f"{value:.6g} ± 0"
+            body = f"{_unsigned_zero(f'{value:.6g}')} ± 0"
         return body if exponent == 0 else f"({body})e{exponent:+03d}"
 
     def _body(self, fmt):
@@ -261,6 +269,26 @@ def _count(n):
     if not (math.isfinite(x) and x >= 0):
         raise ValueError(f"an estimate's n_samples must be a finite number >= 0, not {n!r}")
     return int(x)
+
+
+def _unsigned_zero(text):
+    """``text`` without the sign of a number that reads as zero: ``-0.0001`` to two decimals
+    (or ``-0.0``) is printed ``"0.00"``, never ``"-0.00"``."""
+    if text.lstrip().startswith("-") and not any(c in "123456789" for c in text.split("e")[0]
+                                                 .split("E")[0]):
+        return text.replace("-", "", 1)
+    return text
+
+
+def _hides_error(err, spec):
+    """Whether ``format(err, spec)`` writes a finite, non-zero error as zero."""
+    if not (math.isfinite(err) and err > 0):
+        return False
+    try:
+        shown = float(format(err, spec).strip().replace(",", "").replace("_", "").rstrip("%"))
+    except ValueError:  # a spec whose text is no plain number: not judged
+        return False
+    return shown == 0
 
 
 def _scaled(x, exponent):

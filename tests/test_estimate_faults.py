@@ -97,3 +97,39 @@ def test_estimates_of_different_units_are_not_ordered_or_added():
         a + b
     with pytest.raises(ValueError, match="cannot convert 'S/m'"):
         a.to("K")
+
+
+@pytest.mark.parametrize("value, stderr, text", [
+    # a zero, or a negative number that rounds to one, is printed without a sign
+    (-0.0, 0.1, "0.00 ± 0.10"),
+    (-0.0001, 0.1, "0.00 ± 0.10"),
+    (-0.0, 0.0, "0 ± 0"),
+    (-1e-14, 1e-12, "(0.0 ± 1.0)e-12"),
+    (-0.004, 0.1, "0.00 ± 0.10"),
+    (-0.006, 0.1, "-0.01 ± 0.10"),  # a negative number that does not read as zero keeps it
+    # an error that rounds up to the next decade keeps two significant digits, not three
+    (5.0, 0.0996, "5.00 ± 0.10"),
+    (5.0, 0.996, "5.0 ± 1.0"),
+    (1.23, 0.0004, "1.23000 ± 0.00040"),
+])
+def test_signs_and_digits_of_the_printed_number(value, stderr, text):
+    e = Estimate(value, stderr, "S/m", "blocks", 10)
+    assert str(e) == f"{text} S/m (valid)"
+
+
+@pytest.mark.parametrize("value, stderr, spec, text", [
+    # the caller's format would round the error away: "1.23 ± 0.00" reads as an exact number
+    (1.23, 0.0004, ".2f", "1.23000 ± 0.00040"),
+    (1.0, 0.1, ".0f", "1.00 ± 0.10"),
+    (1e-30, 1e-32, ".3f", "(1.000 ± 0.010)e-30"),
+    (2.5e-9, 1e-10, "10.2f", "(2.50 ± 0.10)e-09"),
+    # an error the format shows is formatted as asked; a zero error may read as zero
+    (1.23, 0.04, ".2f", "1.23 ± 0.04"),
+    (1.23, 0.0004, ".2e", "1.23e+00 ± 4.00e-04"),
+    (1.23, 0.0, ".2f", "1.23 ± 0.00"),
+    (-0.001, 0.5, ".1f", "0.0 ± 0.5"),
+])
+def test_a_format_spec_never_hides_the_error(value, stderr, spec, text):
+    assert format(Estimate(value, stderr, "S/m", "blocks", 10), spec) == f"{text} S/m"
+    bad = Estimate.invalid(value, stderr, "S/m", "blocks", "too short")
+    assert format(bad, spec) == f"{text} S/m (too short)"
