@@ -56,6 +56,7 @@ from .correlation import (
     independence_notes,
     loglog_slope,
     mean_squared_displacement,
+    not_diffusive_note,
     plateau_verdict,
     time_correlation,
 )
@@ -795,10 +796,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         res.charges = collections[0].charge_record(names)
         res.loglog_slope = loglog_slope(time, res.msd, window)
         res.diffusive = bool(abs(res.loglog_slope - 1.0) <= DIFFUSIVE_TOLERANCE)
-        notes = [] if res.diffusive else [
-            f"not diffusive: the log-log slope of the dipole MSD over the fit window is "
-            f"{res.loglog_slope:.2f}, not 1 (longer trajectories or a later fit window)"
-        ]
+        notes = [] if res.diffusive else [not_diffusive_note("the dipole MSD",
+                                                             res.loglog_slope)]
         notes += temperature_notes(collections, self._temperature)
         res.conductivity = segment_estimate(sig, "S/m", n_runs=len(collections),
                                             n_blocks=self._n_blocks, notes=notes)
@@ -916,8 +915,15 @@ class NernstEinstein:
             raise ValueError("diffusivities is empty: give {species: D in Å²/ps}")
         errors = dict(diffusivity_errors or {})
         d = {s: _diffusivity_estimate(v, errors.get(s, 0.0), s) for s, v in diffusivities.items()}
+        temperature = _check_temperature(temperature)
+        # the temperatures the inputs were computed at must be this one (before any work)
+        _same_temperature(temperature, _analysis_temperature_used(conductivity),
+                          "the conductivity analysis")
+        _same_temperature(temperature, _analysis_temperature_used(diffusion),
+                          "the Diffusion analysis (Yeh–Hummer)")
         self._compute(temperature, d, n_ions, charges, volume,
-                      None if conductivity is None else _conductivity_estimate(conductivity))
+                      None if conductivity is None else _conductivity_estimate(conductivity),
+                      _input_temperature_notes(diffusion, temperature))
 
     @classmethod
     def from_estimates(cls, *, temperature, diffusivities, n_ions, charges, volume,
@@ -925,6 +931,14 @@ class NernstEinstein:
         """Nernst–Einstein from D Estimates (species -> Estimate) and σ (an Estimate or None)."""
         obj = cls.__new__(cls)
         obj._compute(temperature, dict(diffusivities), n_ions, charges, volume, conductivity)
+        return obj
+
+    @classmethod
+    def _from_collections_estimates(cls, collections, *, temperature, diffusivities, n_ions,
+                                    charges, volume, conductivity):
+        obj = cls.__new__(cls)
+        obj._compute(temperature, dict(diffusivities), n_ions, charges, volume, conductivity,
+                     temperature_notes(collections, _check_temperature(temperature)))
         return obj
 
     @classmethod
@@ -940,16 +954,21 @@ class NernstEinstein:
 
         if isinstance(collections, IonCollection):
             collections = [collections]
+        temperature = _check_temperature(temperature)
+        if diffusion_parameters.get("viscosity") is not None:
+            # the Yeh–Hummer term of the D estimated here is at this temperature
+            diffusion_parameters["temperature"] = temperature
         diff = Diffusion.from_collections(collections, **diffusion_parameters).results
         charged = carrier_names(collections[0], species, "NernstEinstein")
-        return cls.from_estimates(
+        return cls._from_collections_estimates(
+            list(collections),
             temperature=temperature,
             diffusivities={s: diff.diffusion_coefficient[s] for s in charged},
             n_ions=diff.n_ions, charges=diff.charges, volume=diff.volume,
             conductivity=conductivity,
         )
 
-    def _compute(self, temperature, d, n_ions, charges, volume, conductivity):
+    def _compute(self, temperature, d, n_ions, charges, volume, conductivity, t_notes=()):
         temperature = _check_temperature(temperature)
         if n_ions is None or charges is None or volume is None:
             missing = [
@@ -989,7 +1008,7 @@ class NernstEinstein:
                 "transference numbers and α_d (divided by it) do not exist"
             )
         notes = tuple(f"D of {s}: {e.verdict}" for s, e in d.items() if not e.valid)
-        notes += tuple(_negative_diffusivity_notes(d))
+        notes += tuple(_negative_diffusivity_notes(d)) + tuple(t_notes)
         if sigma < 0:
             notes += (f"σ_NE = {sigma:.3g} S/m is not positive (the diffusivities are noise "
                       "about zero)",)
@@ -1090,6 +1109,39 @@ def _negative_diffusivity_notes(d):
         elif e.value < -NEGATIVE_D_SIGMAS * e.stderr:
             yield (f"D of {s} = {e.number_text()} Å²/ps is negative by more than "
                    f"{NEGATIVE_D_SIGMAS:g} of its errors (not noise about zero)")
+
+
+def _same_temperature(temperature, used, what):
+    """Refuse a Nernst–Einstein temperature (K) other than the one (K, or ``None``: not known)
+    an input was computed at: σ and the Yeh–Hummer term are divided by k_B T, so α_d = σ/σ_NE
+    with σ at another temperature is off by their ratio."""
+    if used is None:
+        return
+    used = float(used)
+    if not np.isclose(used, temperature, rtol=1e-6, atol=0.0):
+        raise ValueError(
+            f"Nernst–Einstein at temperature={temperature:g} K, but {what} used {used:g} K: "
+            "give the same temperature to both"
+        )
+
+
+def _analysis_temperature_used(analysis):
+    """The temperature (K) a run analysis divided by (``None`` when it used none or is not an
+    analysis: an Estimate or a number carries no temperature)."""
+    if getattr(analysis, "results", None) is None:
+        return None
+    used = getattr(analysis, "_temperature", None)
+    if used is None:
+        used = analysis.results.get("temperature")
+    return None if used is None or np.ndim(used) != 0 else float(used)
+
+
+def _input_temperature_notes(diffusion, temperature):
+    """Verdict notes when the velocities of the trajectories a run Diffusion read have a
+    kinetic temperature far from ``temperature`` (see
+    :func:`~mda_electrolyte.carriers.temperature_notes`)."""
+    collections = getattr(diffusion, "_estimated_from", None) or []
+    return temperature_notes(collections, temperature)
 
 
 def _pair(est):

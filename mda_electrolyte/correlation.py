@@ -547,6 +547,9 @@ def loglog_slope(time, msd, window):
     Returns
     -------
     float
+        The slope; NaN when fewer than 3 lags of the window have ``t > 0`` and ``MSD > 0`` (an
+        MSD that does not grow, e.g. of frozen particles, has no slope: not diffusive, see
+        :func:`not_diffusive_note`).
     """
     _check_slice(window)
     time = real_array(time, "the lag times (ps)")
@@ -561,3 +564,13 @@ def loglog_slope(time, msd, window):
         return float("nan")
     slope, _, _ = fit_line(np.log(t[ok]), np.log(y[ok]))
     return float(slope)
+
+
+def not_diffusive_note(what, slope):
+    """The verdict note of an MSD (``what``) whose log-log slope over the fit window is not 1
+    within :data:`DIFFUSIVE_TOLERANCE` (NaN from :func:`loglog_slope`: it is not positive)."""
+    if not np.isfinite(slope):
+        return (f"not diffusive: {what} is not positive at 3 lags of the fit window (frozen "
+                "particles, or a fit window of zero displacement), so it has no log-log slope")
+    return (f"not diffusive: the log-log slope of {what} over the fit window is {slope:.2f}, "
+            "not 1 (longer trajectories or a later fit window)")

@@ -35,6 +35,7 @@ from .correlation import (
     fit_window_slice,
     loglog_slope,
     mean_squared_displacement,
+    not_diffusive_note,
 )
 from .ion_collection import block_slices
 from .report import estimate_label, mark_invalid, register_analysis
@@ -130,7 +131,8 @@ class Diffusion(CarrierAnalysis):
     results.r2 : dict
         Species -> R² of the line fitted to the mean MSD.
     results.loglog_slope : dict
-        Species -> d ln MSD / d ln t over the fit window (1 when diffusive).
+        Species -> d ln MSD / d ln t over the fit window (1 when diffusive; NaN when the MSD is
+        not positive at 3 lags of the window, e.g. frozen ions, whose D is then not valid).
     results.verdict : dict
         Species -> the verdict of its Estimate (alias).
     results.diffusion_coefficient_yeh_hummer : dict or None
@@ -242,6 +244,8 @@ class Diffusion(CarrierAnalysis):
 
     def _estimate(self, collections):
         self.results = Results()
+        # kept for NernstEinstein: the kinetic temperature of their velocities
+        self._estimated_from = list(collections)
         first = collections[0]
         names = self._species_names or list(first.species)
         same_system(collections, names)
@@ -333,11 +337,8 @@ class Diffusion(CarrierAnalysis):
             res.loglog_slope[name] = beta
             res.r2[name] = float(r2)
             notes = []
-            if abs(beta - 1.0) > DIFFUSIVE_TOLERANCE:
-                notes.append(
-                    f"not diffusive: log-log MSD slope {beta:.2f} over the fit window, not 1 "
-                    "(longer trajectories or a later fit window)"
-                )
+            if not abs(beta - 1.0) <= DIFFUSIVE_TOLERANCE:
+                notes.append(not_diffusive_note("the MSD", beta))
             if len(segments) > 1:
                 # segments, not ions, are independent: ions of one liquid move together
                 seg_mean = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])

@@ -51,6 +51,7 @@ from .correlation import (
     independence_notes,
     loglog_slope,
     mean_squared_displacement,
+    not_diffusive_note,
     plateau_verdict,
     time_correlation,
 )
@@ -574,9 +575,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         res.fit_window = (float(res.time[window][0]), float(res.time[window][-1]))
         res.loglog_slope = loglog_slope(res.time, res.msd, window)
         ok = abs(res.loglog_slope - 1.0) <= DIFFUSIVE_TOLERANCE
-        notes = [] if ok else [
-            f"not diffusive: log-log slope {res.loglog_slope:.2f} of ⟨ΔG²⟩ over the fit window"
-        ]
+        notes = [] if ok else [not_diffusive_note("⟨ΔG²⟩", res.loglog_slope)]
         notes.extend(self._sampling_notes)
         res.shear_viscosity = self._estimate(eta, notes)
         _viscosity_aliases(res)
