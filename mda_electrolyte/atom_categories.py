@@ -55,6 +55,17 @@ def atom_categories(numbers, bonds):
     ['CCOFH', 'CCOHH', 'Cc', 'FCOFH', 'H', 'Oc', 'Oe']
     """
     numbers = np.asarray(numbers)
+    if numbers.ndim != 1 or not (numbers.size == 0 or np.issubdtype(numbers.dtype, np.number)
+                                 and np.all(np.isfinite(numbers))
+                                 and np.all(numbers == np.round(numbers))
+                                 and numbers.min() >= 0
+                                 and numbers.max() < len(chemical_symbols)):
+        raise ValueError(
+            "numbers must be one atomic number (0 .. "
+            f"{len(chemical_symbols) - 1}) per atom, got {numbers.ravel()[:5].tolist()}"
+            + (" ..." if numbers.size > 5 else "")
+        )
+    numbers = numbers.astype(np.intp)
     n = numbers.size
     bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
     if bonds.size and (bonds.min() < 0 or bonds.max() >= n):

@@ -266,9 +266,20 @@ def resolve_species(
         seen[atoms.ix] = True
         ids = molecule_ids(atoms, compound)
         n_ions = int(ids.max()) + 1
-        if not hasattr(atoms, "masses") or not np.all(atoms.masses > 0):
+        if not hasattr(atoms, "masses"):
             raise ValueError(
                 f"species {name!r}: atoms need positive masses (topology attribute 'masses')"
+            )
+        bad = ~(atoms.masses > 0)
+        if bad.any():
+            # e.g. a GRO/XYZ topology: MDAnalysis guesses masses from names and gives 0 (with a
+            # warning) for names it does not know, "LI" of Li among them
+            labels = getattr(atoms, "types", atoms.names)[bad]
+            raise ValueError(
+                f"species {name!r}: {int(bad.sum())} of {atoms.n_atoms} atoms have no positive "
+                f"mass (masses {sorted(set(atoms.masses[bad].tolist()))[:3]} of atom types "
+                f"{sorted(set(labels.tolist()))[:5]}: the topology gave none and they could not "
+                "be guessed); set them, e.g. universe.add_TopologyAttr('masses', [...]) in amu"
             )
         masses = np.asarray(atoms.masses, dtype=np.float64)
 
@@ -581,7 +592,7 @@ class CarrierAnalysis:
                     raise ValueError(
                         f"{type(self).__name__}: {col._label}: the selection holds {n} {what}, "
                         f"which cannot be split into {n_blocks} blocks of at least 2 "
-                        f"(start={start}, stop={stop}, step={step}); analyse more frames or "
+                        f"({_selection_text(start, stop, step, frames)}); analyse more frames or "
                         "give fewer n_blocks"
                     )
         spacings = [c.selected_spacing(start, stop, step, frames)[0] for c in self._collectors]
@@ -602,8 +613,9 @@ class CarrierAnalysis:
             if n:
                 # max_lag and fit windows a segment cannot hold fail now, not after the pass
                 self._check_segment(n // n_blocks, spacing, f"{type(self).__name__}: "
-                                    f"{col._label}: the selection (start={start}, stop={stop}, "
-                                    f"step={step}) gives segments of {n // n_blocks} "
+                                    f"{col._label}: the selection "
+                                    f"({_selection_text(start, stop, step, frames)}) gives "
+                                    f"segments of {n // n_blocks} "
                                     f"{'kept frames' if kept else 'frames'}")
         for col in self._collectors:
             col.run(
@@ -740,6 +752,15 @@ def check_volume(volume):
 #: Å/fs, m/s, ASE's own unit), 100 or more in temperature; no thermostatted run is that far from
 #: its target, and a temperature typed in another unit (°C, or 3000 for 300) is caught too.
 MAX_TEMPERATURE_RATIO = 10.0
+
+
+def _selection_text(start, stop, step, frames):
+    """The frame selection as a message shows it: ``frames`` by count when given."""
+    if frames is not None:
+        frames = np.asarray(frames)
+        picked = np.count_nonzero(frames) if frames.dtype == bool else frames.size
+        return f"frames= picking {picked} frames"
+    return f"start={start}, stop={stop}, step={step}"
 
 
 def temperature_notes(collections, temperature):

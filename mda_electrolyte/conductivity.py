@@ -1261,6 +1261,7 @@ def charged_species(universe):
     """
     atoms = universe.atoms
     res = universe.residues
+    _require_resnames(universe)
     for attr in ("formalcharges", "charges"):
         if not hasattr(atoms, attr):
             continue
@@ -1278,11 +1279,24 @@ def charged_species(universe):
     raise ValueError("no residue carries a net charge")
 
 
+def _require_resnames(universe):
+    """Refuse a Universe whose residues have no names (a LAMMPS data file: molecule ids only),
+    whose species the residue names are."""
+    if not hasattr(universe.residues, "resnames"):
+        raise ValueError(
+            "the topology has no residue names (e.g. a LAMMPS data file), by which the species "
+            "are grouped: add them (universe.add_TopologyAttr('resnames', [...])) or give the "
+            "analyses ions={species: selection}"
+        )
+
+
 def transport_collection(universe, verbose=False):
     """The one :class:`~mda_electrolyte.ion_collection.IonCollection` of a trajectory that the
     transport analyses of ``electrolyte analyze`` share: every molecule species (residue name),
     velocities when present, unwrapped positions (a box given), read in one pass."""
     from .ion_collection import IonCollector
+
+    _require_resnames(universe)
 
     def build():
         species = {str(n): f"resname {n}" for n in np.unique(universe.residues.resnames)}

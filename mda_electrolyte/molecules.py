@@ -91,7 +91,8 @@ def molecule_ids(atomgroup, compound="residues"):
 
 _FRAGMENTS_HINT = ("use compound='fragments' (bonds from the topology, or guessed: "
                    "universe.guess_TopologyAttrs(to_guess=['bonds'])), or load a topology whose "
-                   "residues are the molecules")
+                   "residues are the molecules (a LAMMPS data file of atom style full or "
+                   "molecular: with molecule ids)")
 
 
 def check_residues_are_molecules(atomgroup):
@@ -155,12 +156,17 @@ def _covalent_molecule_count(universe):
     from MDAnalysis.exceptions import NoDataError
 
     try:
-        elements = universe.atoms.elements
         positions = universe.atoms.positions
     except (AttributeError, NoDataError):
         return None
-    numbers = [atomic_numbers.get(str(e).capitalize()) for e in elements]
-    if any(z is None for z in numbers) or not np.all(np.isfinite(positions)):
+    try:
+        numbers = [atomic_numbers.get(str(e).capitalize()) for e in universe.atoms.elements]
+    except (AttributeError, NoDataError):
+        # no elements (a LAMMPS data file of atom style atomic or charge: numeric types, one
+        # residue): the masses, when each is an element's standard atomic mass
+        numbers = _numbers_from_masses(universe.atoms)
+    if numbers is None or any(z is None for z in numbers) \
+            or not np.all(np.isfinite(positions)):
         return None
     atoms = Atoms(numbers=numbers, positions=positions)
     box = universe.dimensions
@@ -170,6 +176,29 @@ def _covalent_molecule_count(universe):
         if abs(np.linalg.det(cell)) > 0:
             atoms.cell, atoms.pbc = cell, True
     return int(bonded_components(len(atoms), covalent_bonds(atoms)).max()) + 1
+
+
+#: Largest difference (amu) between a mass and an element's standard atomic mass taken as
+#: that element, for counting molecules of a topology without elements.
+MASS_ELEMENT_TOLERANCE = 0.05
+
+
+def _numbers_from_masses(atoms):
+    """Atomic numbers whose standard atomic masses (ASE) the atoms' masses are, within
+    :data:`MASS_ELEMENT_TOLERANCE`; ``None`` without masses or where one matches no element."""
+    from ase.data import atomic_masses
+    from MDAnalysis.exceptions import NoDataError
+
+    try:
+        masses = np.asarray(atoms.masses, dtype=np.float64)
+    except (AttributeError, NoDataError):
+        return None
+    unique, inverse = np.unique(masses, return_inverse=True)
+    reference = np.asarray(atomic_masses[1:], dtype=np.float64)
+    nearest = np.abs(unique[:, None] - reference[None, :]).argmin(axis=1)
+    if not np.all(np.abs(reference[nearest] - unique) <= MASS_ELEMENT_TOLERANCE):
+        return None
+    return list((nearest + 1)[inverse])
 
 
 def _cell_matrix(box):
