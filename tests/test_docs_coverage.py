@@ -310,3 +310,189 @@ def test_docs_page_examples_run(page, tmp_path, monkeypatch):
     runner.run(test, out=report.append)
     assert runner.tries > 0
     assert runner.failures == 0, "".join(report)
+
+
+# -- what the pages quote must match the code ---------------------------------------------------
+
+README = ROOT / "README.md"
+_SUBCOMMANDS = None
+
+
+def _subcommand_options():
+    """Subcommand → the option strings its parser takes (``-o``, ``--output`` ...)."""
+    global _SUBCOMMANDS
+    if _SUBCOMMANDS is None:
+        import argparse
+
+        from electrolyte_cli import build_parser
+
+        _SUBCOMMANDS = {}
+        for action in build_parser()._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, parser in action.choices.items():
+                    _SUBCOMMANDS[name] = {
+                        option for act in parser._actions for option in act.option_strings}
+    return _SUBCOMMANDS
+
+
+def command_line_problems(text):
+    """Options of ``electrolyte <subcommand> ...`` lines that the subcommand does not take.
+
+    Exact names only: argparse would take ``--out`` for ``--output``, but a page that teaches an
+    abbreviation breaks as soon as another option starts the same way."""
+    subcommands = _subcommand_options()
+    text = re.sub(r"[ \t]*\\\n\s*", " ", text)  # shell continuation lines
+    pattern = re.compile(rf"\belectrolyte ({'|'.join(subcommands)})\b([^\n`]*)")
+    problems = []
+    for match in pattern.finditer(text):
+        sub, rest = match.groups()
+        rest = rest.split("#")[0]  # a shell comment
+        for option in re.findall(r"(?<![\w/.-])(--?[A-Za-z][\w-]*)", rest):
+            if option not in subcommands[sub]:
+                problems.append(f"electrolyte {sub}: no option {option} ({match.group(0)[:80]})")
+    return problems
+
+
+def _quoting_pages():
+    return [*PAGES, README]
+
+
+def test_command_lines_on_the_pages_use_options_the_subcommand_takes():
+    problems = [f"{page.relative_to(ROOT)}: {problem}" for page in _quoting_pages()
+                for problem in command_line_problems(page.read_text())]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_command_line_check_sees_wrong_and_abbreviated_options():
+    assert command_line_problems("   electrolyte demo --output demo/ --n-atoms 200") == []
+    assert command_line_problems("electrolyte select a.extxyz -n 20 \\\n    --method fps") == []
+    found = command_line_problems(
+        "``electrolyte demo --out demo/`` and\n    electrolyte analyze run.h5md --only density \\"
+        "\n        --frames 10  # a comment --ignored")
+    assert found == [
+        "electrolyte demo: no option --out (electrolyte demo --out demo/)",
+        "electrolyte analyze: no option --frames "
+        "(electrolyte analyze run.h5md --only density --frames 10  # a comment --ignored)",
+    ]
+
+
+def test_every_subcommand_is_shown_on_a_page():
+    text = "\n".join(page.read_text() for page in PAGES)
+    missing = [sub for sub in _subcommand_options() if f"electrolyte {sub}" not in text]
+    assert not missing, f"subcommands no docs page shows: {missing}"
+
+
+_PYTHON_BLOCK = re.compile(r"^\.\. code-block:: python[^\n]*\n((?:[ \t]*\n|[ \t]+.*\n?)*)", re.M)
+_MARKDOWN_PYTHON = re.compile(r"^```python\n(.*?)^```", re.M | re.S)
+_MODEL_NAME = re.compile(r"^(7net|sevennet|chgnet)[\w.-]*$", re.I)
+
+
+def _python_blocks(text, markdown=False):
+    """The code of a page's ``.. code-block:: python`` (README: ```` ```python ````) blocks:
+    shown, not run, so nothing else notices when they go stale."""
+    if markdown:
+        return _MARKDOWN_PYTHON.findall(text)
+    return [textwrap.dedent("\n".join(line for line in block.splitlines()
+                                      if not line.strip().startswith(":")))
+            for block in _PYTHON_BLOCK.findall(text)]
+
+
+def _accepted_keywords(obj):
+    """The keywords a call of ``obj`` takes, or None when it takes any."""
+    function = obj.__init__ if inspect.isclass(obj) else obj
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    names = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if any(p.kind == p.VAR_KEYWORD for p in parameters):
+        options = getattr(obj, "default_parameters", None)
+        if not (inspect.isclass(obj) and isinstance(options, dict)):
+            return None
+        # an ASE calculator: its options and the base class's keywords
+        names |= set(options) | {"label", "atoms", "directory", "restart",
+                                 "ignore_bad_restart_file", "command"}
+    return names
+
+
+def code_block_problems(code):
+    """Project names a code example imports that do not exist, keywords its calls of project
+    functions and classes pass that they do not take, and model names that are not registered."""
+    import ast
+
+    from ase_electrolyte.models import list_models
+
+    tree = ast.parse(code)
+    registered = {info.name for info in list_models()}
+    names, problems = {}, []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and (
+                node.module.split(".")[0] in PACKAGES):
+            module = importlib.import_module(node.module)
+            for alias in node.names:
+                if not hasattr(module, alias.name):
+                    try:
+                        importlib.import_module(f"{node.module}.{alias.name}")
+                    except ImportError:
+                        problems.append(f"{node.module} has no {alias.name}")
+                        continue
+                names[alias.asname or alias.name] = getattr(module, alias.name, None)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODEL_NAME.match(
+                node.value) and node.value.lower() not in registered:
+            problems.append(f"model {node.value!r} is not registered ({sorted(registered)})")
+        if not isinstance(node, ast.Call):
+            continue
+        func, obj = node.func, None
+        if isinstance(func, ast.Name):
+            obj = names.get(func.id)
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (
+                func.value.id in names):
+            obj = getattr(names[func.value.id], func.attr, None)
+            if obj is None:
+                problems.append(f"{func.value.id}.{func.attr} does not exist")
+        if obj is None or not callable(obj):
+            continue
+        accepted = _accepted_keywords(obj)
+        if accepted is None:
+            continue
+        problems += [f"{obj.__qualname__}() takes no {kw.arg}=" for kw in node.keywords
+                     if kw.arg is not None and kw.arg not in accepted]
+    return problems
+
+
+def test_code_examples_on_the_pages_use_names_and_keywords_that_exist():
+    problems = []
+    for page in _quoting_pages():
+        for k, code in enumerate(_python_blocks(page.read_text(), page.suffix == ".md")):
+            problems += [f"{page.relative_to(ROOT)}, python block {k}: {problem}"
+                         for problem in code_block_problems(code)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_code_example_check_sees_stale_names_keywords_and_models():
+    assert code_block_problems(
+        "from ase_electrolyte import Calculator\n"
+        "calc = Calculator('sevennet-0', dispersion='d3-bj', device='cpu')\n") == []
+    found = code_block_problems(
+        "from ase_electrolyte import Calculator, NoSuchThing\n"
+        "from ase_electrolyte.finetuning import finetune\n"
+        "calc = Calculator('7net-0', dispersoin='d3-bj')\n"
+        "finetune('sevennet-0', [], epoch=2)\n")
+    assert len(found) == 4, found
+    assert {"ase_electrolyte has no NoSuchThing", "Calculator() takes no dispersoin=",
+            "finetune() takes no epoch="} < set(found)
+    assert any(problem.startswith("model '7net-0' is not registered (['chgnet-0.2.0'")
+               for problem in found)
+
+
+def test_the_installation_page_lists_every_extra():
+    import configparser
+
+    setup = configparser.ConfigParser()
+    setup.read(ROOT / "setup.cfg")
+    extras = set(setup["options.extras_require"]) - {"all"}  # ``.[all]`` is on the pip line
+    page = (DOCS / "installation.rst").read_text()
+    rows = set(re.findall(r"^``([\w-]+)``  ", page, flags=re.M))
+    assert rows == extras, f"only on the page: {sorted(rows - extras)}; only in setup.cfg: " \
+                           f"{sorted(extras - rows)}"
