@@ -85,6 +85,19 @@ def _model_input(atoms, periodic_only):
     return work
 
 
+def _model_file_sha256(model, missing=False):
+    """SHA-256 of the model file ``model``; ``None`` for a registered name (its weights ship
+    inside a package) or, with ``missing``, for a file that no longer exists."""
+    from .models import _NAMED
+    from .native_build import file_sha256
+
+    if not isinstance(model, str) or model.lower() in _NAMED:
+        return None
+    if missing and not os.path.isfile(model):
+        return None
+    return file_sha256(model)
+
+
 def parse_dispersion(spec):
     """The D3 damping named by a dispersion spec, or ``None`` for no dispersion.
 
@@ -315,6 +328,63 @@ class Calculator(ParametersContract, _AseCalculator):
         self._model_calc = loaded.calculator
         self._numbers = loaded.numbers
         self._periodic_only = loaded.periodic_only
+        # the bytes this model was loaded from: an unpickled copy loads the file again and
+        # must refuse a file changed since, not run another model under the same name
+        self._model_sha256 = _model_file_sha256(loaded.name)
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        """The state without the loaded model, which the unpickled copy loads again.
+
+        The backends' calculators do not all pickle (NequIP's is a local class, GAP's a
+        Fortran object) and a pickled network is as large as its file; multiprocessing,
+        dask and ``pickle.dumps(atoms)`` need only the options. ``copy.copy`` and
+        ``copy.deepcopy`` keep the loaded model (:meth:`__copy__`, :meth:`__deepcopy__`).
+        """
+        state = dict(self.__dict__)
+        if state.pop("_model_calc", None) is not None:
+            state["_reload_model"] = True
+        return state
+
+    def __setstate__(self, state):
+        """Restore a pickled calculator, loading its model again (the same bytes only)."""
+        state = dict(state)
+        reload = state.pop("_reload_model", False)
+        self.__dict__.update(state)
+        if not reload:
+            return
+        p = self.parameters
+        digest = getattr(self, "_model_sha256", None)
+        if digest is not None:
+            now = _model_file_sha256(p["model"], missing=True)
+            if now != digest:
+                what = "no longer exists" if now is None else "has changed"
+                raise InputError(
+                    f"cannot unpickle {type(self).__name__}({p['model']!r}): the model file "
+                    f"{what} since the calculator was pickled (SHA-256 {digest[:12]}...), so "
+                    "the copy would run another model; pickle it again or give the file's "
+                    "path on this machine"
+                )
+        loaded = self._load(p, p["device"])
+        if loaded.numbers != self._numbers:
+            raise InputError(
+                f"cannot unpickle {type(self).__name__}({p['model']!r}): the model loaded "
+                "again covers other elements than the pickled one"
+            )
+        self._model_calc = loaded.calculator
+
+    def __copy__(self):
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def __deepcopy__(self, memo):
+        import copy
+
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
 
     def _device_terms_reload(self, p, old, given):
         """Resolve the device, build the summed terms, and say whether the model must reload.

@@ -7,7 +7,6 @@ The committee spread is the uncertainty signal of ensemble knowledge distillatio
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 
@@ -49,11 +48,9 @@ def _member_identity(model):
         model = path
     elif not os.path.isfile(model):
         return ("path", model)  # load_model names the problem
-    digest = hashlib.sha256()
-    with open(model, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return ("file", digest.hexdigest())
+    from .native_build import file_sha256
+
+    return ("file", file_sha256(model))
 
 
 def _warn_repeats(models, identities):
