@@ -496,3 +496,48 @@ def test_the_installation_page_lists_every_extra():
     rows = set(re.findall(r"^``([\w-]+)``  ", page, flags=re.M))
     assert rows == extras, f"only on the page: {sorted(rows - extras)}; only in setup.cfg: " \
                            f"{sorted(extras - rows)}"
+
+
+_XREF = re.compile(r":(func|class|data|attr|meth|mod|exc|obj):`(?:[^`<]*<([^>`]+)>|~?([^`<>]+?))`")
+
+
+def xref_problems(text, modules=()):
+    """Cross-references (``:func:`x.y```) that name nothing. With ``nitpicky = False`` Sphinx
+    renders a stale one as plain text without a warning; a short name counts when it resolves in
+    one of ``modules`` (those the page documents) or is a builtin (``ValueError``)."""
+    import builtins
+
+    problems = []
+    for match in _XREF.finditer(text):
+        role, target = match.group(1), (match.group(2) or match.group(3)).strip().lstrip("~")
+        if hasattr(builtins, target):
+            continue
+        candidates = [target] + [f"{module}.{target}" for module in modules]
+        if not any(_resolve(c, "automodule") is not None or _resolve(c) is not None
+                   for c in candidates):
+            problems.append(f":{role}:`{target}`")
+    return problems
+
+
+def _page_modules(page):
+    text = page.read_text()
+    modules = re.findall(r"^\.\. (?:automodule|py:module|py:currentmodule|currentmodule):: *(\S+)",
+                         text, flags=re.M)
+    modules += [target.rsplit(".", 1)[0] for p, kind, target, _ in DIRECTIVES
+                if p == page and kind != "automodule"]
+    return modules
+
+
+def test_cross_references_on_the_pages_name_existing_objects():
+    problems = [f"{page.relative_to(ROOT)}: {problem}" for page in PAGES
+                for problem in xref_problems(page.read_text(), _page_modules(page))]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cross_reference_check_sees_stale_targets():
+    text = (":func:`ase_electrolyte.md.run_md`, :class:`~mda_electrolyte.IntraInterRDF`, "
+            ":exc:`ValueError`, :meth:`Calculator.todict <ase_electrolyte.Calculator.todict>`, "
+            ":func:`ase_electrolyte.run_md`, :meth:`calculate`, :func:`run_screen`")
+    assert xref_problems(text) == [":func:`ase_electrolyte.run_md`", ":meth:`calculate`",
+                                   ":func:`run_screen`"]
+    assert xref_problems(":func:`run_screen`", ["ase_electrolyte.screen"]) == []
