@@ -76,6 +76,7 @@ H5MDReader` does not, and a writer killed in SWMR mode leaves consistency flags 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -295,11 +296,8 @@ class H5MDWriter:
             self._file[_META].attrs["complete"] = False
             self._file.flush()
         else:
-            self._file = self._open("w")
-            self._create(atoms, velocities, forces)
-            if run_info is not None:
-                self._file[_META].attrs["run_info"] = json.dumps(run_info)
-            self._file.flush()
+            self._create_whole(atoms, velocities, forces, run_info)
+            self._file = self._open("a")
         group = self._file[_GROUP]
         self.has_velocities = "velocity" in group
         self.has_forces = "force" in group
@@ -323,6 +321,57 @@ class H5MDWriter:
         steps = self._particles["position"][1]
         self._last_step = int(steps[self.n_frames - 1]) if self.n_frames else -1
         self._frame_observables = sorted(self._frame_obs)
+
+    def _create_whole(self, atoms, velocities, forces, run_info):
+        """Build the empty trajectory beside ``path`` and rename it over ``path`` once complete.
+
+        HDF5 writes a new file's structure at its first flush: a process killed between the
+        truncating open and that flush (a kill at the start of a run) left a damaged file in
+        place, which every rerun refused ("cannot be read ... remove it") although it held no
+        frame. Built beside the target (:func:`~ase_electrolyte.atomic_file.atomic_path`), a kill
+        leaves the previous file, or none, and at worst a hidden temporary file.
+        """
+        from .atomic_file import atomic_path
+
+        if self.path.exists():
+            # HDF5 writes no file this process has open: say so (EBUSY), as a truncating open
+            # did, rather than replace the file under the reader
+            try:
+                self._open("r+").close()
+            except _OpenHere:
+                raise
+            except OSError:  # not HDF5 (replaced when overwriting), or damaged
+                pass
+        self._remove_stale_skeletons()
+        with atomic_path(self.path) as tmp:
+            self._file = h5py.File(tmp, "w", locking=False)
+            try:
+                self._create(atoms, velocities, forces)
+                if run_info is not None:
+                    self._file[_META].attrs["run_info"] = json.dumps(run_info)
+            finally:
+                self._file.close()
+                self._file = None
+
+    def _remove_stale_skeletons(self):
+        """Remove the temporary skeletons of this file that killed writers left behind.
+
+        Called with the file's writer claim held: no other writer of it is running, so every
+        such file (``.<stem>.<pid>-<thread>-<n>.part<suffix>``) belongs to a dead one.
+        """
+        import re
+
+        pattern = re.compile(
+            rf"\.{re.escape(self.path.stem)}\.\d+-\d+-\d+\.part{re.escape(self.path.suffix)}"
+        )
+        try:
+            names = os.listdir(self.path.parent)
+        except OSError:
+            return
+        for name in names:
+            if pattern.fullmatch(name):
+                with contextlib.suppress(OSError):
+                    (self.path.parent / name).unlink()
 
     def _open(self, mode):
         # no chunk cache: a chunk is written (or fails) inside the call that writes it

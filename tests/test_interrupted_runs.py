@@ -1,0 +1,232 @@
+"""Runs killed (SIGKILL: no clean-up at all) at every kind of point, then run again.
+
+Whatever the point (a force evaluation of the relaxation or of a stage, while a trajectory file
+is being created, between two stages, between two frames, inside a frame's write), every file
+left behind is read by MDAnalysis' own H5MD reader and by :func:`~mda_electrolyte.bridge.from_ase`
+up to its last complete frame, neither claiming more frames than the file records, and the same
+call run again finishes. A kill while a file was being created left a damaged HDF5 file that
+every rerun refused ("cannot be read ... remove it") although it held no frame.
+
+What a resume reproduces: an NVE run resumed from a frame continues from the stored positions
+and velocities (velocities round-trip through Å/ps, 1 ulp) and ends within 1e-9 Å of the run
+that was not interrupted; a kill before the first frame of a stage reruns it bit for bit. A
+thermostatted stage resumed mid-way restarts the Nosé–Hoover chain variables from zero (as
+:mod:`ase_electrolyte.md` documents): the same ensemble, another trajectory.
+"""
+
+import multiprocessing
+import os
+import signal
+import warnings
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.lj import LennardJones
+from MDAnalysis.coordinates.H5MD import H5MDReader
+
+from ase_electrolyte import trajectory as trajectory_module
+from ase_electrolyte.md import relax, run_md, run_protocol
+from ase_electrolyte.trajectory import h5md_info, read_h5md
+from mda_electrolyte.bridge import from_ase
+
+_FORK = multiprocessing.get_context("fork")
+_STAGES = ("relaxed", "preequilibration", "equilibration", "production")
+_NVE = dict(temperature_K=60, relax_fmax=0.05, preequilibration_ps=0.0, equilibration_ps=0.0,
+            production_ps=0.04, production_ensemble="nve", timestep_fs=2.0,
+            write_interval_fs=4.0, observe_interval_fs=2.0, progress=False)
+_THERMOSTATTED = dict(_NVE, preequilibration_ps=0.02, equilibration_ps=0.02,
+                      production_ensemble="nvt")
+
+
+def _argon():
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat((2, 2, 2))
+    atoms.rattle(0.05, seed=3)
+    return atoms
+
+
+def _lj():
+    return LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+
+
+def _die_at(owner, name, n, before=False):
+    """Make ``owner.name`` kill its process (SIGKILL) at its ``n``-th call.
+
+    ``_append_rows`` counts only its calls that append positions, the last data of a frame.
+    """
+    original = getattr(owner, name)
+    calls = [0]
+
+    def dying(*args, **kwargs):
+        if name != "_append_rows" or args[0][0].name.endswith("position/value"):
+            calls[0] += 1
+        if before and calls[0] == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+        out = original(*args, **kwargs)
+        if not before and calls[0] == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return out
+
+    setattr(owner, name, dying)
+
+
+# where a run dies: (what is patched, its n-th call, before or after the call)
+_POINTS = {
+    "relaxation evaluation": (LennardJones, "calculate", 3, False),
+    "creating the relaxed file": (trajectory_module.H5MDWriter, "_create", 1, False),
+    "creating a stage file": (trajectory_module.H5MDWriter, "_create", 2, False),
+    "between stages": (trajectory_module.H5MDWriter, "__init__", 2, True),
+    "stage evaluation": (LennardJones, "calculate", 15, False),
+    "between frames": (trajectory_module.H5MDWriter, "write", 4, False),
+    # inside the 4th frame (the 3rd of the production): its observables, box, forces and
+    # velocities appended, its positions and the frame count not yet
+    "inside a frame's write": (trajectory_module, "_append_rows", 4, True),
+}
+
+
+def _killed_protocol(folder, point, kw):
+    owner, name, n, before = _POINTS[point]
+    _die_at(owner, name, n, before)
+    warnings.simplefilter("ignore")
+    run_protocol(_argon(), _lj(), folder, **kw)
+    os._exit(0)  # not killed: the test's kill point was never reached
+
+
+def _kill(target, *args):
+    child = _FORK.Process(target=target, args=args)
+    child.start()
+    child.join(120)
+    assert child.exitcode == -signal.SIGKILL, "the run was not killed where the test meant"
+
+
+def _assert_readable(path):
+    """Both readers give exactly the complete frames the file records, with finite data."""
+    info = h5md_info(path)
+    if not info["n_frames"]:  # MDAnalysis opens no trajectory of no frame
+        with pytest.raises(ValueError, match="holds no complete frame"):
+            from_ase(path)
+        return
+    reader = H5MDReader(str(path))
+    try:
+        assert reader.n_frames == info["n_frames"]
+        for ts in reader:
+            assert np.isfinite(ts.positions).all() and np.any(ts.positions)
+        if info["n_frames"]:
+            np.testing.assert_array_equal(reader[-1].positions,
+                                          read_h5md(path, -1).positions.astype(np.float32))
+    finally:
+        reader.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        universe = from_ase(path)
+    assert universe.trajectory.n_frames == info["n_frames"]
+    universe.trajectory.close()
+
+
+@pytest.fixture(scope="module")
+def solo_runs(tmp_path_factory):
+    """Uninterrupted runs of both protocols, the references."""
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, kw in (("nve", _NVE), ("thermostatted", _THERMOSTATTED)):
+            out[name] = run_protocol(_argon(), _lj(), tmp_path_factory.mktemp(name), **kw)
+    return out
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("point", list(_POINTS))
+def test_a_protocol_killed_anywhere_leaves_readable_files_and_resumes(point, tmp_path,
+                                                                      solo_runs):
+    folder = tmp_path / "run"
+    _kill(_killed_protocol, folder, point, _NVE)
+    left = [folder / f"{s}.h5md" for s in _STAGES if (folder / f"{s}.h5md").exists()]
+    for path in left:
+        _assert_readable(path)
+    done = run_protocol(_argon(), _lj(), folder, **_NVE)
+    # the skeleton of a file whose creation was killed is removed by the next writer
+    assert not [p.name for p in folder.iterdir() if ".part" in p.name]
+    solo = solo_runs["nve"]
+    for stage, path in done.files.items():
+        info, reference = h5md_info(path), h5md_info(solo.files[stage])
+        assert info["complete"] and info["n_frames"] == reference["n_frames"], stage
+        _assert_readable(path)
+    production = done.files["production"]
+    frames_before = h5md_info(folder / "production.h5md")["n_frames"] if (
+        folder / "production.h5md") in left else 0
+    if frames_before == 0:  # the production ran whole in the rerun: the same numbers
+        np.testing.assert_array_equal(done.atoms.positions, solo.atoms.positions)
+        np.testing.assert_array_equal(done.atoms.get_velocities(), solo.atoms.get_velocities())
+    else:  # resumed from a frame: velocities round-trip through Å/ps
+        np.testing.assert_allclose(done.atoms.positions, solo.atoms.positions, rtol=0,
+                                   atol=1e-9)
+    for frame in (0, -1):
+        np.testing.assert_allclose(read_h5md(production, frame).positions,
+                                   read_h5md(solo.files["production"], frame).positions,
+                                   rtol=0, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("point", ["stage evaluation", "between frames", "creating a stage file"])
+def test_a_thermostatted_protocol_killed_mid_stage_resumes_to_complete_files(point, tmp_path,
+                                                                            solo_runs):
+    folder = tmp_path / "run"
+    _kill(_killed_protocol, folder, point, _THERMOSTATTED)
+    for s in _STAGES:
+        if (folder / f"{s}.h5md").exists():
+            _assert_readable(folder / f"{s}.h5md")
+    done = run_protocol(_argon(), _lj(), folder, **_THERMOSTATTED)
+    solo = solo_runs["thermostatted"]
+    assert set(done.files) == set(solo.files)
+    for stage, path in done.files.items():
+        info = h5md_info(path)
+        assert info["complete"] and info["n_frames"] == h5md_info(solo.files[stage])["n_frames"]
+        assert info["last_step"] == h5md_info(solo.files[stage])["last_step"]
+    # the same system at the same temperature: the chain variables restart, not the ensemble
+    assert abs(done.atoms.get_volume() - solo.atoms.get_volume()) < 0.05 * solo.atoms.get_volume()
+
+
+def _killed_create(path, overwrite, call):
+    _die_at(trajectory_module.H5MDWriter, "_create", 1)
+    atoms = _argon()
+    atoms.calc = _lj()
+    if call == "relax":
+        relax(atoms, trajectory=path, overwrite=overwrite)
+    else:
+        run_md(atoms, ensemble="nve", steps=6, timestep_fs=2.0, temperature_K=60,
+               write_interval=2, trajectory=path, overwrite=overwrite, progress=False)
+    os._exit(0)
+
+
+@pytest.mark.parametrize("call", ["relax", "run_md"])
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_kill_while_a_trajectory_is_created_leaves_the_old_file_or_none(call, overwrite,
+                                                                          tmp_path):
+    """HDF5 writes a new file's structure at its first flush: killed before it, a run left a
+    damaged file that every rerun refused."""
+    path = tmp_path / "md.h5md"
+    atoms = _argon()
+    atoms.calc = _lj()
+    old = None
+    if overwrite:  # a finished run that the killed overwrite was replacing
+        relax(atoms, trajectory=path) if call == "relax" else run_md(
+            atoms, ensemble="nve", steps=6, timestep_fs=2.0, temperature_K=60,
+            write_interval=2, trajectory=path, progress=False)
+        old = path.read_bytes()
+    _kill(_killed_create, path, overwrite, call)
+    if overwrite:
+        assert path.read_bytes() == old  # replaced whole or not at all
+    else:
+        assert not path.exists()
+    skeletons = [p.name for p in tmp_path.iterdir() if ".part" in p.name]
+    assert len(skeletons) == 1  # the killed writer's, hidden ...
+    # ... and removed by the next writer of the file, which runs from scratch
+    atoms = _argon()
+    atoms.calc = _lj()
+    if call == "relax":
+        relax(atoms, trajectory=path, overwrite=overwrite)
+    else:
+        run_md(atoms, ensemble="nve", steps=6, timestep_fs=2.0, temperature_K=60,
+               write_interval=2, trajectory=path, overwrite=overwrite, progress=False)
+    assert h5md_info(path)["complete"]
+    assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
