@@ -81,3 +81,20 @@ def crashing_lj(crash_at):
 def broken_model(reason="no weights on this worker"):
     """A model function that raises when called, as a model that fails to load would."""
     raise RuntimeError(reason)
+
+
+class _BlockedLJ(LennardJones):
+    def __init__(self, block, max_atoms):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.block, self.max_atoms = block, max_atoms
+
+    def calculate(self, atoms=None, *args, **kwargs):
+        if atoms is not None and len(atoms) > self.max_atoms and os.path.exists(self.block):
+            raise RuntimeError(f"blocked: boxes of more than {self.max_atoms} atoms")
+        super().calculate(atoms, *args, **kwargs)
+
+
+def blocked_lj(block, max_atoms):
+    """Lennard-Jones that fails boxes of more than ``max_atoms`` atoms while the file ``block``
+    exists: a failure that a rerun of the same plan (the file removed) gets past."""
+    return _BlockedLJ(block, max_atoms)

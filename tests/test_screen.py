@@ -296,7 +296,12 @@ def test_killed_worker_and_failing_task(client, tmp_path):
     assert "at most 70 atoms" in json.loads(
         (out2 / "tasks" / "EC_LiPF6-3molal/T300K/r0" / "error.json").read_text()
     )["traceback"]
-    assert set(result.summary["composition"]) == {"EC_LiPF6-4molal"}
+    # the failed composition keeps its row: no number, the reason as its verdict
+    table = result.summary.set_index("composition")
+    assert set(table.index) == {"EC_LiPF6-3molal", "EC_LiPF6-4molal"}
+    assert math.isnan(table.loc["EC_LiPF6-3molal", "mean"])
+    assert "1 replica(s) failed: RuntimeError: this model takes at most 70 atoms" in (
+        table.loc["EC_LiPF6-3molal", "verdict"])
 
 
 def test_cli_screen_against_a_running_scheduler(client, tmp_path, capsys):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -167,19 +168,34 @@ def _replica(p):
     return value, err, valid, verdict
 
 
-def _row(group, n_finished, n_failed):
+def _failure_reasons(errors, total):
+    """``"RuntimeError: ... (2/3 replicas)"``: each distinct first line of ``errors``, counted."""
+    counts = Counter(
+        (str(e).strip().splitlines() or ["no message"])[0][:_MAX_REASON] for e in errors
+    )
+    return "; ".join(f"{reason} ({k}/{total} replicas)" for reason, k in counts.items())
+
+
+#: Characters of a failure's message quoted in the summary's verdict (failures.csv has it all).
+_MAX_REASON = 300
+
+
+def _row(group, n_finished, failures):
     """Mean, standard error and verdict of one (composition, temperature, property) group.
 
     ``n_finished``: replicas of this composition and temperature that finished, with or without
-    this property (an analysis refused or skipped in a replica gives none).
+    this property (an analysis refused or skipped in a replica gives none); ``failures``: the
+    error messages of its replicas that failed.
     """
-    good = group[group["valid"]]
+    n_failed = len(failures)
+    # as bool: an empty object column would select columns, not rows
+    good = group[group["valid"].astype(bool)]
     values = good["value"].to_numpy(dtype=float)
     n = len(values)
     mean = float(values.mean()) if n else math.nan
     # t-scaled for its n - 1 degrees of freedom, as every error over independent runs here
     sem = float(mean_error(values)[1]) if n > 1 else math.nan
-    bad = group.loc[~group["valid"], "verdict"].value_counts(sort=False)
+    bad = group.loc[~group["valid"].astype(bool), "verdict"].value_counts(sort=False)
     total = max(n_finished, len(group))
     notes = [
         f"excluded: {reason} ({k}/{total} replicas)" for reason, k in sorted(bad.items())
@@ -201,7 +217,10 @@ def _row(group, n_finished, n_failed):
     elif few := few_dof_note(n - 1, "valid replicas", "the error over replicas"):
         notes.insert(0, few)
     if n_failed:
-        notes.append(f"{n_failed} replica(s) failed")
+        # why, not only how many: the row of a composition that failed everywhere has nothing
+        # else to say
+        reasons = _failure_reasons(failures, n_failed + n_finished)
+        notes.append(f"{n_failed} replica(s) failed: {reasons}")
     return {
         "mean": mean,
         "sem": sem,
@@ -253,15 +272,28 @@ def aggregate(outdir, *, experimental=None, plots=True):
     rows, failures = task_table(outdir)
     _write_table(rows, outdir / "tasks.csv")
     _write_table(failures, outdir / "failures.csv")
-    n_failed = failures.groupby(KEYS).size() if len(failures) else pd.Series(dtype=int)
     columns = KEYS + ["property", "unit", "mean", "sem", "n_replicas", "n_invalid", "n_failed",
                       "valid", "verdict", "method"]
     finished = rows.groupby(KEYS, sort=False, dropna=False)["replica"].nunique()
+    failed = {tuple(key): list(group["error"])
+              for key, group in failures.groupby(KEYS, sort=False, dropna=False)}
+    groups = {tuple(key): group for key, group in
+              rows.groupby(KEYS + ["property", "unit"], sort=False, dropna=False)}
+    # every (composition, temperature) with a finished or failed task, against every property
+    # some task gave: a composition whose tasks all failed (packing impossible, an element the
+    # model lacks, an MD that blew up) was missing from the table, its reason only in
+    # failures.csv; now its rows say why, with no number
+    properties = list(dict.fromkeys(key[len(KEYS):] for key in groups)) or [("", "")]
+    places = list(dict.fromkeys([tuple(k) for k in finished.index.to_frame().itertuples(
+        index=False)] + list(failed)))
+    empty = rows.iloc[:0]
     table = []
-    for key, group in rows.groupby(KEYS + ["property", "unit"], sort=False, dropna=False):
-        where = tuple(key[: len(KEYS)])
-        table.append({**dict(zip(KEYS + ["property", "unit"], key, strict=True)),
-                      **_row(group, int(finished[where]), int(n_failed.get(where, 0)))})
+    for where in places:
+        n_finished = int(finished.get(where, 0))
+        for prop in properties:
+            group = groups.get(where + prop, empty)
+            table.append({**dict(zip(KEYS + ["property", "unit"], where + prop, strict=True)),
+                          **_row(group, n_finished, failed.get(where, []))})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
     _write_table(summary, outdir / "summary.csv")

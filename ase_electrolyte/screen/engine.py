@@ -210,6 +210,17 @@ def _record_plan(plan, outdir, record):
                     f"{c.salt} {c.concentration:g} {c.units}: give it another label or choose "
                     "another output folder"
                 )
+        # a label of the folder in another case is the same folder on a case-insensitive file
+        # system (macOS, Windows): its finished tasks would answer the new composition
+        folded = {str(label).casefold(): label for label in stored}
+        for c in plan.compositions:
+            other = folded.get(c.label.casefold())
+            if other is not None and other != c.label:
+                raise PlanError(
+                    f"{outdir} holds composition {other!r}; this plan's {c.label!r} differs in "
+                    "case only (one task folder on a case-insensitive file system): give it "
+                    "another label or choose another output folder"
+                )
         # compositions, temperatures and replicas may grow: record the union
         known = set(stored)
         merged = plan.to_dict()
@@ -449,8 +460,43 @@ def run_screen(
     return result
 
 
+def _check_address(scheduler):
+    """PlanError for a scheduler address that no scheduler can have: a port outside 1-65535, a
+    host name that does not resolve. distributed retried both for its whole connect timeout
+    (30 s) before saying so; a refused connection is left to it (a scheduler that is still
+    starting is reached on a retry)."""
+    import socket
+
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme not in ("tcp", "tls"):
+            return
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError):
+        return  # the client's own refusal names it
+    if not 0 < int(port) < 65536:
+        raise PlanError(
+            f"cannot reach the dask scheduler at {scheduler!r}: port {port} is no TCP port "
+            "(1-65535); nothing was submitted: correct its address"
+        )
+    try:
+        socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        if err.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+            raise PlanError(
+                f"cannot reach the dask scheduler at {scheduler!r}: host {host!r} is not known "
+                f"({err.strerror}); nothing was submitted: correct its address"
+            ) from None
+        # a resolver that is down for now: distributed retries it
+
+
 def _connect(client_class, scheduler):
     """A client of the scheduler at ``scheduler``; PlanError naming it when it cannot be reached."""
+    if isinstance(scheduler, str):
+        _check_address(scheduler)
     try:
         return client_class(scheduler)
     except (OSError, TimeoutError, ValueError, TypeError) as err:

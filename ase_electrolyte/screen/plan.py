@@ -77,6 +77,30 @@ class PlanError(ValueError):
     """A plan that cannot run: the message names the entry and the problem."""
 
 
+def _unknown_keys(message, keys):
+    """A PlanError for unknown ``keys``; :func:`load_plan` adds their lines in the plan file."""
+    err = PlanError(message)
+    err.keys = list(keys)
+    return err
+
+
+def _key_lines(text, keys):
+    """1-based lines of ``text`` (a TOML or YAML plan) where one of ``keys`` is set."""
+    lines = []
+    for key in keys:
+        name = re.escape(str(key))
+        pattern = re.compile(
+            # key = / key: at a line's start (a YAML list item too), in an inline table or
+            # after a dotted prefix, quoted or not; or a [table] / [[array]] header of it
+            rf"""(?:^\s*(?:-\s+)?|[{{,.]\s*)(?:"{name}"|'{name}'|{name})\s*[=:]"""
+            rf"|^\s*\[\[?\s*(?:[\w.]*\.)?(?:\"{name}\"|{name})\s*\]"
+        )
+        for n, line in enumerate(text.splitlines(), start=1):
+            if pattern.search(line.split("#", 1)[0]):
+                lines.append(n)
+    return sorted(set(lines))
+
+
 @dataclass(frozen=True)
 class Composition:
     """One electrolyte composition of a plan.
@@ -255,7 +279,8 @@ def _read_file(path):
             f"{path}: a plan is a .toml or .yaml file, not {suffix or 'no suffix'!r}"
         )
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows editors write one) made line 1 invalid TOML
+        text = Path(path).read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         # the bare codec error named neither the file nor that a plan is text
         raise PlanError(f"{path}: not a text file in UTF-8 ({err.reason} at byte "
@@ -386,13 +411,34 @@ def load_plan(plan, *, base_dir=None):
         data = plan
     else:
         raise PlanError(f"a plan is a file path or a dict, not {type(plan).__name__}")
+    try:
+        return _checked_plan(data, base, source)
+    except PlanError as err:
+        keys = getattr(err, "keys", None)
+        if not (keys and source):
+            raise
+        # a typo in a long plan file is found by its line, not by reading the whole file
+        lines = _key_lines(Path(source).read_text(encoding="utf-8-sig"), keys)
+        if not lines:
+            raise
+        where = ", ".join(str(n) for n in lines)
+        raise PlanError(
+            f"{err} (line{'s' if len(lines) > 1 else ''} {where} of {Path(source).name})"
+        ) from None
+
+
+def _checked_plan(data, base, source):
+    """The checks of :func:`load_plan` on the plan's content."""
+    from ..build import MAX_ATOMS
 
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise PlanError(f"unknown plan key(s) {unknown}; known: {sorted(_TOP_KEYS)}")
+        raise _unknown_keys(f"unknown plan key(s) {unknown}; known: {sorted(_TOP_KEYS)}",
+                            unknown)
     seed = _integer(data.get("seed", 0), "seed", minimum=0)
     replicas = _integer(data.get("replicas", 1), "replicas", minimum=1)
-    n_atoms = _integer(data.get("n_atoms", 1000), "n_atoms", minimum=1)
+    # the ceiling here too: it was named as a fault of "composition 1"
+    n_atoms = _integer(data.get("n_atoms", 1000), "n_atoms", minimum=1, maximum=MAX_ATOMS)
     density = data.get("density")
     if density is not None:
         density = _positive(density, "density (g/cm³)")
@@ -470,11 +516,11 @@ def _check_task_count(n_tasks, what):
         )
 
 
-def _integer(value, what, minimum):
+def _integer(value, what, minimum, maximum=None):
     from ..atoms_checks import check_number
 
     try:
-        return check_number(what, value, integer=True, minimum=minimum)
+        return check_number(what, value, integer=True, minimum=minimum, maximum=maximum)
     except ValueError as err:
         raise PlanError(str(err)) from None
 
@@ -564,8 +610,8 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
             raise PlanError(f"{where}: a table of solvent, salt, concentration, not {entry!r}")
         unknown = sorted(set(entry) - _COMPOSITION_KEYS)
         if unknown:
-            raise PlanError(
-                f"{where}: unknown key(s) {unknown}; known: {sorted(_COMPOSITION_KEYS)}"
+            raise _unknown_keys(
+                f"{where}: unknown key(s) {unknown}; known: {sorted(_COMPOSITION_KEYS)}", unknown
             )
         if "solvent" not in entry:
             raise PlanError(f"{where}: no solvent")
@@ -640,6 +686,16 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
     repeated = sorted(label for label, n in counts.items() if n > 1)
     if repeated:
         raise PlanError(f"compositions repeat: {repeated}")
+    # labels that differ in case only name one folder on a case-insensitive file system
+    # (macOS, Windows): the second composition would be answered with the first one's results
+    folded = {}
+    for c in out:
+        first = folded.setdefault(c.label.casefold(), c.label)
+        if first != c.label:
+            raise PlanError(
+                f"composition labels {first!r} and {c.label!r} differ in case only: one task "
+                "folder on a case-insensitive file system; give them distinct labels"
+            )
     # the same electrolyte under two labels (EC:3,EMC:7 and EC:6,EMC:14, or one composition
     # labelled twice) would be simulated twice and reported as two rows
     seen = {}
@@ -675,8 +731,9 @@ def _protocol(data):
         raise PlanError(f"protocol must be a table, not {data!r}")
     unknown = sorted(set(data) - set(_PROTOCOL_DEFAULTS))
     if unknown:
-        raise PlanError(
-            f"unknown protocol setting(s) {unknown}; known: {sorted(_PROTOCOL_DEFAULTS)}"
+        raise _unknown_keys(
+            f"unknown protocol setting(s) {unknown}; known: {sorted(_PROTOCOL_DEFAULTS)}",
+            unknown,
         )
     out = dict(_PROTOCOL_DEFAULTS)
     for key, value in data.items():
@@ -728,7 +785,8 @@ def _model(data, base):
         )
     unknown = sorted(set(data) - _MODEL_KEYS)
     if unknown:
-        raise PlanError(f"model: unknown key(s) {unknown}; known: {sorted(_MODEL_KEYS)}")
+        raise _unknown_keys(f"model: unknown key(s) {unknown}; known: {sorted(_MODEL_KEYS)}",
+                            unknown)
     given = [k for k in ("name", "file", "calculator") if data.get(k)]
     if len(given) != 1:
         raise PlanError(
