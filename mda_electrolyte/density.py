@@ -47,8 +47,49 @@ __all__ = ["Density", "EquationOfState", "TaitCompressibility", "ThermalExpansio
 MIN_EFFECTIVE_SAMPLES = MIN_INDEPENDENT_SAMPLES
 
 
+def _universe_densities(universe, dt):
+    """(densities in g/cm³, dt in ps) of every frame of a Universe: the total mass of its atoms
+    over its box volume (an NPT trajectory of any engine: GROMACS, LAMMPS, OpenMM, ...)."""
+    from ase_electrolyte.units import GCM3_TO_AMU_PER_A3
+
+    from .analysis_base import kept_frame
+    from .carriers import _box_volumes
+    from .ion_collection import check_time_spacing
+
+    if dt is not None:
+        raise ValueError("dt= is for an array of densities; a Universe's frames carry their time")
+    atoms = universe.atoms
+    masses = getattr(atoms, "masses", None)
+    if masses is None or not np.all(masses > 0):
+        bad = 0 if masses is None else int(np.count_nonzero(~(masses > 0)))
+        raise ValueError(
+            f"the density of a Universe needs every atom's mass: {bad or atoms.n_atoms} of "
+            f"{atoms.n_atoms} atoms have none (or zero); set them, e.g. "
+            "universe.add_TopologyAttr('masses', [...]) in amu"
+        )
+    traj = universe.trajectory
+    if traj.n_frames < 2:
+        raise ValueError(f"a density series needs at least 2 frames, the Universe has "
+                         f"{traj.n_frames}")
+    boxes, times = np.empty((traj.n_frames, 6)), np.empty(traj.n_frames)
+    with kept_frame(traj):
+        for k, ts in enumerate(traj):
+            box = ts.dimensions
+            boxes[k] = np.nan if box is None else box
+            times[k] = ts.time
+    volumes = _box_volumes(boxes)
+    missing = np.flatnonzero(~np.isfinite(volumes))
+    if missing.size:
+        raise ValueError(f"frame {missing[0]} (and {missing.size - 1} more) has no box (or a "
+                         "flat or non-finite one): no density")
+    spacing = check_time_spacing(times, np.arange(traj.n_frames), "the Universe")
+    return float(np.sum(masses, dtype=np.float64)) / volumes / GCM3_TO_AMU_PER_A3, spacing
+
+
 def _series(source, name, dt):
     """(values, dt) from an H5MD file's observable or an array with its spacing."""
+    if name == "density" and hasattr(source, "atoms") and hasattr(source, "trajectory"):
+        return _universe_densities(source, dt)
     if is_h5md_path(source):
         obs = read_observable(source, name, required=True)
         return np.asarray(obs["value"], dtype=np.float64), obs["dt"]
@@ -116,8 +157,10 @@ class Density:
 
     Parameters
     ----------
-    source : path or array_like
-        H5MD file of an NPT run (its ``density`` observable, g/cm³) or a density series.
+    source : path or MDAnalysis.Universe or array_like
+        H5MD file of an NPT run (its ``density`` observable, g/cm³), an NPT trajectory of any
+        engine (a Universe: the total mass of its atoms over the box volume of every frame,
+        frames equally spaced in time), or a density series.
     dt : float, optional
         Spacing of an array series in ps.
     detect_equilibration : bool

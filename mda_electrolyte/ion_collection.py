@@ -866,27 +866,7 @@ class IonCollector(FrameAnalysis):
         n_frames = times.size
         if n_frames < 2:
             raise ValueError(f"{label}: at least 2 frames are needed, got {n_frames}")
-        steps = np.diff(times)
-        dt = (times[-1] - times[0]) / (n_frames - 1)
-        # times are often stored in single precision (TRR, XTC, DCD): allow their round-off
-        tol = 1e-3 * abs(dt) + 8 * np.finfo(np.float32).eps * np.abs(times).max()
-        frames = np.asarray(self.frames)
-        if not np.all(steps > 0):
-            k = int(np.flatnonzero(~(steps > 0))[0]) + 1
-            raise ValueError(
-                f"{label}: the time does not increase between analysed frames (from "
-                f"{times[k - 1]:.6g} ps at frame {frames[k - 1]} to {times[k]:.6g} ps at frame "
-                f"{frames[k]}; steps from {steps.min()} to {steps.max()} ps); frames must be in "
-                "time order with dt > 0 (files joined with overlapping times: continuous=True)"
-            )
-        if np.any(np.abs(steps - dt) > tol):
-            # located against the most common step (the mean dt lies between the two)
-            k = int(np.argmax(np.abs(steps - np.median(steps)) > tol)) + 1
-            raise ValueError(
-                f"{label}: the analysed frames are not equally spaced in time "
-                f"(steps from {steps.min()} to {steps.max()} ps; the first uneven step is into "
-                f"frame {frames[k]}, from {times[k - 1]:.6g} to {times[k]:.6g} ps)"
-            )
+        dt = check_time_spacing(times, np.asarray(self.frames), label)
         boxes = r.boxes
         volumes = _box_volumes(boxes)
         volume = volume_range = None
@@ -1074,3 +1054,45 @@ def collect(universes, ions, **kwargs):
         col = IonCollector(u, ions, n_universes=len(us), label=f"Universe {k}", **kwargs)
         out.append(col.run(**run_kwargs).collection)
     return out
+
+
+def check_time_spacing(times, frames, label):
+    """The frame spacing (ps) of analysed frames at ``times`` (ps), refused unless they
+    increase in equal steps.
+
+    Times are often stored in single precision (TRR, XTC, DCD): their round-off is allowed.
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Time of every analysed frame, ps (at least 2).
+    frames : numpy.ndarray
+        Their frame indices, for the message.
+    label : str
+        Names the trajectory in the message.
+
+    Returns
+    -------
+    float
+        dt in ps.
+    """
+    steps = np.diff(times)
+    dt = (times[-1] - times[0]) / (times.size - 1)
+    tol = 1e-3 * abs(dt) + 8 * np.finfo(np.float32).eps * np.abs(times).max()
+    if not np.all(steps > 0):
+        k = int(np.flatnonzero(~(steps > 0))[0]) + 1
+        raise ValueError(
+            f"{label}: the time does not increase between analysed frames (from "
+            f"{times[k - 1]:.6g} ps at frame {frames[k - 1]} to {times[k]:.6g} ps at frame "
+            f"{frames[k]}; steps from {steps.min()} to {steps.max()} ps); frames must be in "
+            "time order with dt > 0 (files joined with overlapping times: continuous=True)"
+        )
+    if np.any(np.abs(steps - dt) > tol):
+        # located against the most common step (the mean dt lies between the two)
+        k = int(np.argmax(np.abs(steps - np.median(steps)) > tol)) + 1
+        raise ValueError(
+            f"{label}: the analysed frames are not equally spaced in time "
+            f"(steps from {steps.min()} to {steps.max()} ps; the first uneven step is into "
+            f"frame {frames[k]}, from {times[k - 1]:.6g} to {times[k]:.6g} ps)"
+        )
+    return float(dt)

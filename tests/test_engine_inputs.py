@@ -110,3 +110,79 @@ def test_atom_categories_refuses_what_is_not_an_atomic_number(numbers):
         atom_categories(numbers, [[0, 1]])
     # integral floats are atomic numbers
     assert atom_categories([3.0, 9.0], np.zeros((0, 2))).tolist() == ["Li", "F"]
+
+
+def _npt_universe(masses=True):
+    rng = np.random.default_rng(5)
+    lengths = BOX * (1 + 0.01 * rng.normal(size=N_FRAMES))
+    dims = np.zeros((N_FRAMES, 6))
+    dims[:, :3], dims[:, 3:] = lengths[:, None], 90.0
+    u = mda.Universe.empty(N, n_residues=N, atom_resindex=np.arange(N), trajectory=True)
+    if masses:
+        u.add_TopologyAttr("masses", [6.941] * (N // 2) + [35.453] * (N // 2))
+    u.load_new(_walk(), format=MemoryReader, dt=DT, dimensions=dims)
+    return u, lengths
+
+
+def test_density_of_an_npt_universe_is_its_mass_over_each_box():
+    from ase_electrolyte.units import GCM3_TO_AMU_PER_A3
+    from mda_electrolyte import Density
+
+    u, lengths = _npt_universe()
+    u.trajectory[7]
+    r = Density(u, detect_equilibration=False).run().results
+    exact = (N // 2) * (6.941 + 35.453) / lengths**3 / GCM3_TO_AMU_PER_A3
+    np.testing.assert_allclose(r.series, exact, rtol=1e-6)
+    assert r.equilibrium_density.value == pytest.approx(exact.mean(), rel=1e-6)
+    # the mean box: ρ at BOX (with <L⁻³> = BOX⁻³ (1 + 6 s²) for 1 % spread s) within its error
+    at_box = (N // 2) * (6.941 + 35.453) / BOX**3 / GCM3_TO_AMU_PER_A3 * (1 + 6e-4)
+    assert abs(r.equilibrium_density.value - at_box) < 4 * r.equilibrium_density.stderr
+    assert r.time[1] == pytest.approx(DT) and u.trajectory.frame == 7
+    # the same numbers as the array path
+    a = Density(exact, dt=DT, detect_equilibration=False).run().results
+    assert a.equilibrium_density.stderr == pytest.approx(r.equilibrium_density.stderr, rel=1e-5)
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("no masses", r"every atom's mass: 16 of 16 atoms have none"),
+    ("dt", r"dt= is for an array of densities"),
+    ("box missing", r"frame 3 \(and 0 more\) has no box"),
+    ("restart overlap", r"the time does not increase between analysed frames"),
+    ("one frame", r"at least 2 frames, the Universe has 1"),
+])
+def test_density_of_a_universe_refuses_faults_before_averaging(fault, message, tmp_path):
+    from mda_electrolyte import Density
+
+    u, _ = _npt_universe(masses=fault != "no masses")
+    kw = {"dt": DT} if fault == "dt" else {}
+    if fault == "box missing":
+        u.trajectory.dimensions_array[3] = 0.0
+    elif fault == "restart overlap":
+        # frames 0..59 then 55..: the same times twice (joined restarts)
+        u = _joined_restarts(u, tmp_path, [range(0, 60), range(55, N_FRAMES)])
+    elif fault == "one frame":
+        u.load_new(_walk()[:1], format=MemoryReader, dt=DT, dimensions=[BOX] * 3 + [90] * 3)
+    with pytest.raises(ValueError, match=message):
+        Density(u, **kw)
+
+
+def _joined_restarts(u, tmp_path, parts):
+    """XTC files of the frame ranges ``parts`` of ``u``, read as one trajectory (ChainReader)."""
+    paths = []
+    for k, frames in enumerate(parts):
+        paths.append(str(tmp_path / f"part{k}.xtc"))
+        with mda.Writer(paths[-1], u.atoms.n_atoms) as w:
+            for _ in u.trajectory[list(frames)]:
+                w.write(u.atoms)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an XTC as topology: no names to guess masses from
+        v = mda.Universe(paths[0], paths)
+    v.add_TopologyAttr("masses", u.atoms.masses)
+    return v
+
+
+def test_too_few_frames_for_the_blocks_names_frames_when_given():
+    u, _ = _npt_universe()
+    with pytest.raises(ValueError, match=r"holds 3 frames, which cannot be split into 10 blocks "
+                                         r"of at least 2 \(frames= picking 3 frames\)"):
+        Diffusion(u, {"Li": "index 0:7", "Cl": "index 8:15"}).run(frames=[0, 5, 9])
