@@ -855,7 +855,11 @@ class NernstEinstein:
         A run :class:`~mda_electrolyte.Diffusion`: supplies D (its ``results.diffusion_coefficient``
         Estimates), ion counts, charges and volume unless given explicitly below.
     temperature : float
-        Temperature in K.
+        Temperature in K. It must be the temperature a conductivity analysis given used (and a
+        Diffusion's Yeh–Hummer term): another one is refused, as α_d would be off by their
+        ratio. Where the collections read velocities (:meth:`from_collections`, a Diffusion
+        from collections), a kinetic temperature more than
+        :data:`~mda_electrolyte.carriers.MAX_TEMPERATURE_RATIO` times off makes σ_NE not valid.
     diffusivities : dict, optional
         Species -> D, an :class:`~ase_electrolyte.estimate.Estimate` or a number in Å²/ps.
     diffusivity_errors : dict, optional
