@@ -269,6 +269,8 @@ _XU_2004 = (
     "K. Xu, Nonaqueous liquid electrolytes for lithium-based rechargeable batteries, "
     "Chem. Rev. 104, 4303-4417 (2004), Table 1"
 )
+# the ethers are in the paper's Table 2 (Table 1 holds the carbonates and esters)
+_XU_2004_ETHERS = _XU_2004.replace("Table 1", "Table 2")
 #: Measured densities of the pure liquid solvents: name → (g/cm³, temperature in K, source).
 #: Used for starting densities of mixtures (:func:`ase_electrolyte.build.estimate_density`);
 #: solvents missing here fall back to the van der Waals box rule.
@@ -278,7 +280,7 @@ LIQUID_DENSITIES = {
     "DMC": (1.063, 298.15, _XU_2004),
     "EMC": (1.006, 298.15, _XU_2004),
     "DEC": (0.969, 298.15, _XU_2004),
-    "DME": (0.86, 298.15, _XU_2004),
+    "DME": (0.86, 298.15, _XU_2004_ETHERS),
     "EA": (0.902, 298.15, _XU_2004),
     "GBL": (1.199, 298.15, _XU_2004),
 }

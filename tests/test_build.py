@@ -350,3 +350,18 @@ def test_an_unknown_name_that_is_no_molecule_gets_no_hint():
         with pytest.raises(ValueError) as err:
             get_species(name)
         assert "SMILES of" not in str(err.value) and "a SMILES?" not in str(err.value)
+
+
+def test_stored_liquid_densities_are_those_of_their_source():
+    from ase_electrolyte.species import LIQUID_DENSITIES
+
+    # Xu (2004), Chem. Rev. 104, 4303: Table 1 (carbonates, esters) and Table 2 (ethers), g/cm³
+    # at 25 °C; EC, solid at 25 °C, at 40 °C
+    source = {"EC": (1.321, 313.15, 1), "PC": (1.200, 298.15, 1), "DMC": (1.063, 298.15, 1),
+              "EMC": (1.006, 298.15, 1), "DEC": (0.969, 298.15, 1), "EA": (0.902, 298.15, 1),
+              "GBL": (1.199, 298.15, 1), "DME": (0.86, 298.15, 2)}
+    assert set(LIQUID_DENSITIES) == set(source)
+    for name, (rho, temperature, cited) in LIQUID_DENSITIES.items():
+        value, at, table = source[name]
+        assert (rho, temperature) == (value, at), name
+        assert cited.startswith("K. Xu,") and f"(2004), Table {table}" in cited, name
