@@ -541,3 +541,34 @@ def test_the_cross_reference_check_sees_stale_targets():
     assert xref_problems(text) == [":func:`ase_electrolyte.run_md`", ":meth:`calculate`",
                                    ":func:`run_screen`"]
     assert xref_problems(":func:`run_screen`", ["ase_electrolyte.screen"]) == []
+
+
+_REPO_PATH = re.compile(r"(?<![\w/.$~\"'-])((?:examples|benchmarks|tests|scripts|docs|"
+                        r"ase_electrolyte|mda_electrolyte|electrolyte_cli|csrc|\.ci)/[\w./-]*\w)")
+
+
+def repo_path_problems(text):
+    """Repository files a page names (``examples/…``, ``benchmarks/…``, ``tests/…`` …) that do not
+    exist. ``csrc/…`` is the D3 kernels' folder; ``docs/_build`` is what the docs build writes;
+    a path inside a string literal belongs to the code around it."""
+    problems = []
+    for path in sorted(set(_REPO_PATH.findall(text))):
+        if path.startswith("docs/_build"):
+            continue
+        if not any((base / path).exists() for base in (ROOT, ROOT / "ase_electrolyte" / "d3")):
+            problems.append(path)
+    return problems
+
+
+def test_files_of_the_repository_named_on_the_pages_exist():
+    problems = [f"{page.relative_to(ROOT)}: {path}" for page in _quoting_pages()
+                for path in repo_path_problems(page.read_text())]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_repository_path_check_sees_missing_files():
+    assert repo_path_problems(
+        "see ``examples/screen_plan.toml``, ``csrc/d3_math.h`` and benchmarks/bench_d3.py, "
+        'or os.path.join(root, "tests/data/x")') == []
+    assert repo_path_problems("``examples/no_such_plan.toml`` and tests/test_nothing.py.") == [
+        "examples/no_such_plan.toml", "tests/test_nothing.py"]
