@@ -368,6 +368,11 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
     ase.Atoms
         Relaxed copy with the same calculator and topology arrays; ``info["relaxed_fmax"]``
         is the final maximum force (eV/Å).
+        The calculator is the caller's own object, not a copy (a copy of a machine-learned
+        model would load it a second time). Its ``results`` then describe the returned state;
+        ASE recomputes them for any Atoms whose positions, cell, numbers or periodicity differ
+        (:meth:`~ase.calculators.calculator.Calculator.check_state`), so the caller's Atoms, which
+        may hold the same calculator, still get their own energy and forces (one evaluation).
 
     Raises
     ------
@@ -618,6 +623,11 @@ def run_md(
     -------
     ase.Atoms
         Final state (positions, velocities, cell) with the calculator attached.
+        The calculator is the caller's own object, not a copy (a copy of a machine-learned
+        model would load it a second time). Its ``results`` then describe the returned state;
+        ASE recomputes them for any Atoms whose positions, cell, numbers or periodicity differ
+        (:meth:`~ase.calculators.calculator.Calculator.check_state`), so the caller's Atoms, which
+        may hold the same calculator, still get their own energy and forces (one evaluation).
 
     Raises
     ------
@@ -992,7 +1002,8 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
     Attributes
     ----------
     atoms : ase.Atoms
-        Final state of the production run.
+        Final state of the production run, with the ``calculator`` given to
+        :func:`run_protocol` attached (the same object; see :func:`run_md`).
     files : dict
         Stage name → H5MD path (``relaxed``, ``preequilibration``, ``equilibration``,
         ``production``).
