@@ -142,15 +142,23 @@ def _table(mapping):
             cell = _estimate_table([(k, _estimate(v)) for k, v in value.items()])
         elif isinstance(value, dict):
             cell = _table(value)
+        elif isinstance(value, (list, tuple)) and value and all(
+            _estimate(v) is not None for v in value
+        ):
+            # a list of Estimates (one per temperature, per replica ...) was written as JSON
+            # text: an invalid number not struck through, a dict form as raw keys
+            cell = _estimate_table([(f"[{i}]", _estimate(v)) for i, v in enumerate(value)])
         elif _size(value) > MAX_LISTED:
             # a NumPy array or a nested list of 10⁶ numbers was written out in full (megabytes)
             shape = getattr(value, "shape", None) or _shape(value)
             cell = html.escape(f"[{' × '.join(str(n) for n in shape)} values]")
-        elif isinstance(value, float) and not math.isfinite(value):
-            cell = "–"  # never "NaN" on the page
+        elif isinstance(value, str):
+            cell = html.escape(value)
+        elif value is not None and _finite(value) is None:
+            cell = "–"  # never "NaN" on the page (NumPy's non-finite scalars too, not "null")
         else:
-            cell = html.escape(json.dumps(_finite(value), default=str)
-                               if not isinstance(value, str) else value)
+            # ensure_ascii=False: "é" or "±" in a list was written as \u00e9
+            cell = html.escape(json.dumps(_finite(value), default=str, ensure_ascii=False))
         rows.append(f"<tr><th>{html.escape(str(key))}</th><td>{cell}</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 

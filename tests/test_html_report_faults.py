@@ -64,3 +64,38 @@ def test_one_figure_path_is_one_figure(tmp_path, as_type):
     assert page.count("<figure>") == 1 and "rdf.png" in page
     with pytest.raises(FileNotFoundError, match="figure missing.png does not exist"):
         _page(tmp_path, {}, figures="missing.png")  # named whole, not as 'm'
+
+
+def test_a_list_of_estimates_is_rendered_as_estimates(tmp_path):
+    from ase_electrolyte.estimate import Estimate
+
+    valid = Estimate(1.02, 0.08, "S/m", "blocks", 10)
+    bad = Estimate.invalid(96.0, 21.0, "S/m", "blocks", "too coarse: 100 fs frames")
+    for listed in ([valid, bad], (valid, bad), [valid.to_dict(), bad.to_dict()]):
+        page = _page(tmp_path, {}, {"per temperature": listed})
+        # a row each, the invalid one struck through with its reason; no JSON text of them
+        assert "<th>[0]</th><td>1.020 ± 0.080</td><td>S/m</td><td>valid</td>" in page
+        assert ("<tr class='invalid'><th>[1]</th><td><s>96 ± 21</s></td><td>S/m</td>"
+                "<td>too coarse: 100 fs frames</td>") in page
+        assert "\\u00b1" not in page and "&quot;" not in page.split("<h2>Results</h2>")[1]
+
+
+def test_non_ascii_text_in_lists_and_non_finite_numpy_scalars(tmp_path):
+    page = _page(tmp_path, {"solvents": ["EC", "carbonate d’éthylène", "溶媒"],
+                            "drift": np.float32(np.inf), "rate": np.float64(np.nan),
+                            "missing": None})
+    assert '[&quot;EC&quot;, &quot;carbonate d’éthylène&quot;, &quot;溶媒&quot;]' in page
+    assert "\\u" not in page
+    assert "<th>drift</th><td>–</td>" in page and "<th>rate</th><td>–</td>" in page
+    assert "<th>missing</th><td>null</td>" in page
+
+
+def test_a_table_of_a_thousand_estimates_with_long_unicode_names(tmp_path):
+    from ase_electrolyte.estimate import Estimate
+
+    name = "溶媒-" * 200 + "<script>alert(1)</script>"
+    rows = {f"{name} {i}": Estimate(i, 0.5, "S/m", "blocks", 5) for i in range(1000)}
+    page = _page(tmp_path, {"solvent": name}, {"conductivity": rows})
+    assert page.count("<tr class='valid'>") == 1000 and "<script" not in page
+    assert f"<th>{'溶媒-' * 200}&lt;script&gt;alert(1)&lt;/script&gt; 999</th><td>999.00 ± 0.50" \
+        in page
