@@ -18,6 +18,7 @@ from .molecules import (
     atoms_molecule_ids,
     molecule_ids,
     molecule_species,
+    numbers_of_masses,
 )
 
 __all__ = ["FrameSource"]
@@ -30,12 +31,41 @@ def _element_numbers(atomgroup):
             symbols = [str(s).strip().capitalize() for s in getattr(atomgroup, attr)]
             unknown = sorted({s for s in symbols if s not in atomic_numbers})
             if not unknown:
-                return np.array([atomic_numbers[s] for s in symbols], dtype=int)
+                numbers = np.array([atomic_numbers[s] for s in symbols], dtype=int)
+                if attr == "types":
+                    _check_types_against_masses(atomgroup, numbers)
+                return numbers
     raise ValueError(
         "the Universe needs chemical elements to be evaluated by a calculator: add them with "
         "universe.add_TopologyAttr('elements', [...]) or "
         "universe.guess_TopologyAttrs(to_guess=['elements'])"
     )
+
+
+def _check_types_against_masses(atomgroup, numbers):
+    """Refuse atom types read as elements that their masses contradict.
+
+    Force-field types are not elements: AMBER's aromatic carbon ``CA`` reads as calcium, its
+    ether oxygen ``OS`` as osmium, ``HO`` as holmium. Where a mass is an element's standard
+    atomic mass (:func:`~mda_electrolyte.molecules.numbers_of_masses`) and not the type's, the
+    calculator would be handed another element.
+    """
+    from ase.data import chemical_symbols
+
+    masses = getattr(atomgroup, "masses", None)
+    if masses is None:
+        return
+    by_mass = numbers_of_masses(masses)
+    wrong = np.flatnonzero((by_mass != 0) & (by_mass != numbers))
+    if wrong.size:
+        k = wrong[0]
+        raise ValueError(
+            f"the Universe has no elements and {wrong.size} atom type(s) read as elements "
+            f"contradict their masses (e.g. type {atomgroup.types[k]!r} reads as "
+            f"{chemical_symbols[numbers[k]]}, but its mass {masses[k]:.4g} amu is "
+            f"{chemical_symbols[by_mass[k]]}'s): add the elements with "
+            "universe.add_TopologyAttr('elements', [...])"
+        )
 
 
 class FrameSource:

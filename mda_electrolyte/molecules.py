@@ -183,22 +183,41 @@ def _covalent_molecule_count(universe):
 MASS_ELEMENT_TOLERANCE = 0.05
 
 
-def _numbers_from_masses(atoms):
-    """Atomic numbers whose standard atomic masses (ASE) the atoms' masses are, within
-    :data:`MASS_ELEMENT_TOLERANCE`; ``None`` without masses or where one matches no element."""
-    from ase.data import atomic_masses
-    from MDAnalysis.exceptions import NoDataError
+def numbers_of_masses(masses):
+    """Atomic number whose standard atomic mass (ASE) each mass is, within
+    :data:`MASS_ELEMENT_TOLERANCE` amu; 0 where none is (a united atom, a hydrogen-mass
+    repartitioned or isotope-substituted atom, a zero mass).
 
-    try:
-        masses = np.asarray(atoms.masses, dtype=np.float64)
-    except (AttributeError, NoDataError):
-        return None
+    Parameters
+    ----------
+    masses : array_like of float
+        amu.
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    from ase.data import atomic_masses
+
+    masses = np.asarray(masses, dtype=np.float64)
     unique, inverse = np.unique(masses, return_inverse=True)
     reference = np.asarray(atomic_masses[1:], dtype=np.float64)
     nearest = np.abs(unique[:, None] - reference[None, :]).argmin(axis=1)
-    if not np.all(np.abs(reference[nearest] - unique) <= MASS_ELEMENT_TOLERANCE):
+    numbers = np.where(np.abs(reference[nearest] - unique) <= MASS_ELEMENT_TOLERANCE,
+                       nearest + 1, 0)
+    return numbers[inverse.reshape(masses.shape)]
+
+
+def _numbers_from_masses(atoms):
+    """Atomic numbers of the atoms read off their masses (:func:`numbers_of_masses`);
+    ``None`` without masses or where one matches no element."""
+    from MDAnalysis.exceptions import NoDataError
+
+    try:
+        numbers = numbers_of_masses(atoms.masses)
+    except (AttributeError, NoDataError):
         return None
-    return list((nearest + 1)[inverse])
+    return None if np.any(numbers == 0) else numbers.tolist()
 
 
 def _cell_matrix(box):

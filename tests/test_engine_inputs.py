@@ -186,3 +186,39 @@ def test_too_few_frames_for_the_blocks_names_frames_when_given():
     with pytest.raises(ValueError, match=r"holds 3 frames, which cannot be split into 10 blocks "
                                          r"of at least 2 \(frames= picking 3 frames\)"):
         Diffusion(u, {"Li": "index 0:7", "Cl": "index 8:15"}).run(frames=[0, 5, 9])
+
+
+def _typed_molecule(types, masses):
+    u = mda.Universe.empty(3, n_residues=1, atom_resindex=[0, 0, 0], trajectory=True)
+    u.add_TopologyAttr("types", types)
+    u.add_TopologyAttr("masses", masses)
+    u.load_new(np.array([[[5, 5, 5], [6.1, 5, 5], [5, 6.4, 5]]], dtype=np.float32),
+               format=MemoryReader, dimensions=[12, 12, 12, 90, 90, 90])
+    return u
+
+
+@pytest.mark.parametrize("types, masses, shown", [
+    # AMBER: aromatic carbon, hydroxyl hydrogen, ether oxygen
+    (["CA", "HO", "OS"], [12.011, 1.008, 15.999], "type 'CA' reads as Ca, but its mass 12.01 "
+                                                  "amu is C's"),
+    # GROMACS-style ion types are elements; a wrong mass of one of them is named
+    (["LI", "NA", "CL"], [6.94, 22.99, 15.999], "type 'CL' reads as Cl, but its mass 16 amu "
+                                                "is O's"),
+])
+def test_force_field_types_are_not_taken_for_elements_their_masses_contradict(types, masses,
+                                                                              shown):
+    from ase.calculators.emt import EMT
+
+    from mda_electrolyte import RigidVolumeScan
+    from mda_electrolyte.model_frames import FrameSource
+
+    u = _typed_molecule(types, masses)
+    with pytest.raises(ValueError, match=r"has no elements and .* contradict their masses "
+                                         rf"\(e\.g\. {shown}\)"):
+        RigidVolumeScan(u, EMT())
+    # element types with their masses (or hydrogen-mass repartitioned, 3.024 amu: no element's
+    # mass) are read as those elements
+    assert FrameSource(_typed_molecule(["LI", "NA", "CL"], [6.94, 22.99, 35.45])).numbers \
+        .tolist() == [3, 11, 17]
+    assert FrameSource(_typed_molecule(["O", "H", "H"], [15.999, 3.024, 3.024])).numbers \
+        .tolist() == [8, 1, 1]
