@@ -572,3 +572,76 @@ def test_the_repository_path_check_sees_missing_files():
         'or os.path.join(root, "tests/data/x")') == []
     assert repo_path_problems("``examples/no_such_plan.toml`` and tests/test_nothing.py.") == [
         "examples/no_such_plan.toml", "tests/test_nothing.py"]
+
+
+def _defaults_by_name():
+    """Parameter name → the defaults it has anywhere in the project (signatures of public
+    functions, classes and methods, and calculators' ``default_parameters``), as literals."""
+    import ast
+
+    defaults = {}
+
+    def add(name, value):
+        try:
+            defaults.setdefault(name, set()).add(ast.literal_eval(repr(value)))
+        except (ValueError, SyntaxError, TypeError):
+            pass  # not a literal (a function, an object): nothing a page can quote
+
+    for module in MODULES:
+        for obj in vars(module).values():
+            if getattr(obj, "__module__", None) != module.__name__:
+                continue
+            functions = [obj] if inspect.isfunction(obj) else []
+            if inspect.isclass(obj):
+                functions = [obj.__init__] + [v for v in vars(obj).values()
+                                              if inspect.isfunction(v)]
+                options = getattr(obj, "default_parameters", None)
+                for name, value in (options.items() if isinstance(options, dict) else ()):
+                    add(name, value)
+            for function in functions:
+                try:
+                    parameters = inspect.signature(function).parameters.values()
+                except (TypeError, ValueError):
+                    continue
+                for p in parameters:
+                    if p.default is not p.empty:
+                        add(p.name, p.default)
+    return defaults
+
+
+_QUOTED_DEFAULT = re.compile(
+    r"``(\w+)\s*=\s*([^`]+)``[^.;\n]{0,3}(?:\(default\)|,? (?:the|by) default)")
+
+
+def default_problems(text, defaults):
+    """``name=value`` quoted as a default (``(default)``, ``by default``, ``the default``) where
+    no parameter of that name has that default."""
+    import ast
+
+    problems = []
+    for name, value in _QUOTED_DEFAULT.findall(text):
+        try:
+            value = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            continue
+        if value not in defaults.get(name, ()):
+            problems.append(f"{name}={value!r} (defaults in the code: "
+                            f"{sorted(map(repr, defaults.get(name, ())))})")
+    return problems
+
+
+def test_defaults_quoted_on_the_pages_are_the_code_defaults():
+    defaults = _defaults_by_name()
+    problems = [f"{page.relative_to(ROOT)}: {problem}" for page in _quoting_pages()
+                for problem in default_problems(page.read_text(), defaults)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_default_check_sees_a_stale_default():
+    defaults = {"scheme": {"qrd"}, "remove_drift": {True, False}}
+    assert default_problems('``scheme="qrd"`` (default) and (``remove_drift=True``, the '
+                            "default)", defaults) == []
+    assert default_problems('``scheme="mtp"`` (default) and ``nbins=80`` by default',
+                            defaults) == [
+        "scheme='mtp' (defaults in the code: [\"'qrd'\"])",
+        "nbins=80 (defaults in the code: [])"]
