@@ -249,7 +249,7 @@ def estimate_density(counts):
     >>> round(estimate_density({"EMC": 10}), 3)
     1.006
     """
-    from .species import LIQUID_DENSITIES, get_species
+    from .species import LIQUID_DENSITIES, SOLVENTS, _liquid_density, get_species
 
     if not isinstance(counts, dict):
         raise ValueError(f"counts must be a dict {{species name: number of molecules}}, not "
@@ -265,13 +265,16 @@ def estimate_density(counts):
         if sp.charge:
             volume += n * _VDW_BOX_SCALE**3 * sp.vdw_volume
             continue
-        if sp.name not in LIQUID_DENSITIES:
+        measured = _liquid_density(sp)
+        if measured is None:
+            other = (f" (this {sp.name} is SMILES {sp.smiles!r}, not the library's "
+                     f"{SOLVENTS[sp.name].smiles!r})" if sp.name in SOLVENTS else "")
             raise ValueError(
-                f"no measured liquid density of {sp.name} in the species library "
+                f"no measured liquid density of {sp.name}{other} in the species library "
                 f"(known: {sorted(LIQUID_DENSITIES)}); give density= or use the van der Waals rule"
             )
         n_solvent += n
-        volume += m / (LIQUID_DENSITIES[sp.name][0] * GCM3_TO_AMU_PER_A3)
+        volume += m / (measured[0] * GCM3_TO_AMU_PER_A3)
     if not n_solvent:
         raise ValueError("estimate_density needs at least one solvent molecule")
     return mass / volume / GCM3_TO_AMU_PER_A3

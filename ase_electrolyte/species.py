@@ -399,6 +399,23 @@ def _what_it_may_be(name):
     return f" (a SMILES? give it a name: Species('NAME', {name!r}))"
 
 
+def _liquid_density(species):
+    """``(g/cm³, K, source)`` of :data:`LIQUID_DENSITIES` for ``species``, or None.
+
+    Only for the library's molecule: a user :class:`Species` that takes a library name for
+    another molecule (``Species("EC", "O")``) was given that solvent's density.
+    """
+    entry = LIQUID_DENSITIES.get(species.name)
+    library = SOLVENTS.get(species.name)
+    if entry is None or library is None:
+        return None
+    if species.smiles != library.smiles:
+        Chem = _rdkit()
+        if Chem.MolToSmiles(species.rdkit_mol) != Chem.MolToSmiles(library.rdkit_mol):
+            return None
+    return entry
+
+
 def get_salt(name):
     """A :class:`Salt` from the library by name, or ``name`` itself if it is a Salt.
 

@@ -365,3 +365,18 @@ def test_stored_liquid_densities_are_those_of_their_source():
         value, at, table = source[name]
         assert (rho, temperature) == (value, at), name
         assert cited.startswith("K. Xu,") and f"(2004), Table {table}" in cited, name
+
+
+def test_a_user_species_with_a_library_name_does_not_take_its_density():
+    from ase_electrolyte.build import estimate_density
+    from ase_electrolyte.species import Species
+
+    # water named "EC" was given ethylene carbonate's 1.321 g/cm³
+    with pytest.raises(ValueError, match=r"no measured liquid density of EC \(this EC is SMILES "
+                                         r"'O', not the library's 'O=C1OCCO1'\)"):
+        estimate_density({Species("EC", "O"): 3})
+    with pytest.raises(ValueError, match="no measured liquid density of EC"):
+        estimate_density({"EMC": 7, Species("EC", "OCCO"): 3})
+    # the library's molecule, in any SMILES spelling or case of its name, keeps it
+    for same in (Species("EC", "O=C1OCCO1"), Species("EC", "C1COC(=O)O1"), "ec", "EC"):
+        assert estimate_density({same: 3}) == pytest.approx(1.321, rel=1e-12)
