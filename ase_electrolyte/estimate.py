@@ -194,6 +194,21 @@ class Estimate:
             data["converged"], notes,
         )
 
+    def _identity(self):
+        # NaN (a missing value or error) equals NaN here: an estimate read back from its JSON
+        # form compared unequal to itself, and two equal ones hashed apart
+        return tuple("nan" if isinstance(x, float) and math.isnan(x) else x for x in (
+            self.value, self.stderr, self.unit, self.method, self.n_samples, self.converged,
+            self.notes))
+
+    def __eq__(self, other):
+        if not isinstance(other, Estimate):
+            return NotImplemented
+        return self._identity() == other._identity()
+
+    def __hash__(self):
+        return hash(self._identity())
+
     def __float__(self):
         return self.value
 

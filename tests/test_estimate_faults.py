@@ -133,3 +133,29 @@ def test_a_format_spec_never_hides_the_error(value, stderr, spec, text):
     assert format(Estimate(value, stderr, "S/m", "blocks", 10), spec) == f"{text} S/m"
     bad = Estimate.invalid(value, stderr, "S/m", "blocks", "too short")
     assert format(bad, spec) == f"{text} S/m (too short)"
+
+
+@pytest.mark.parametrize("value, stderr, converged", [
+    (1.5, 0.25, True), (math.nan, math.nan, False), (2.0, math.nan, False), (0.0, 0.0, True),
+    (-0.0, 0.1, True), (1e-300, 1e-302, True),
+])
+def test_an_estimate_read_back_from_json_equals_itself(value, stderr, converged):
+    e = Estimate(value, stderr, "S/m", "blocks", 7, converged=converged,
+                 notes=() if converged else ("too short",))
+    back = Estimate.from_dict(json.loads(json.dumps(e.to_dict(), allow_nan=False)))
+    # a missing value or error (NaN) made the copy unequal to itself, and hashed apart
+    assert back == e and hash(back) == hash(e) and len({e, back}) == 1
+    assert back != e.with_notes("another caveat") and back != e.to("mS/cm")
+    assert (e == value) is False  # an Estimate is no bare number
+    # an infinite value is read back as missing: no longer the same estimate
+    inf = Estimate.invalid(math.inf, 1.0, "S/m", "blocks", "diverged")
+    assert Estimate.from_dict(inf.to_dict()) != inf
+
+
+def test_invalid_estimates_are_not_ordered_and_an_invalid_one_never_equals_a_valid_one():
+    valid = Estimate(1.0, 0.1, "S/m", "blocks", 10)
+    invalid = Estimate.invalid(1.0, 0.1, "S/m", "blocks", "too short")
+    assert valid != invalid and len({valid, invalid}) == 2
+    for a, b in ((valid, invalid), (invalid, invalid)):
+        with pytest.raises(TypeError):
+            a < b  # noqa: B015
