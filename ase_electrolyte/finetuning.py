@@ -96,7 +96,11 @@ def read_labelled(source, *, what="training data"):
     ----------
     source : str, os.PathLike, ase.Atoms or sequence of ase.Atoms
         An extxyz file, an ``ase.db`` file (``.db``) or Atoms with a (single-point) calculator
-        holding the labels: energy (eV), forces (eV/Å), optional stress (eV/Å³).
+        holding the labels: energy (eV), forces (eV/Å), optional stress (eV/Å³, ASE's sign:
+        :math:`-p` on the diagonal; 6 Voigt or 9 values). Atoms without a calculator may hold
+        them as ase.io's extxyz reader reads them: ``info["energy"]``, ``arrays["forces"]``,
+        ``info["stress"]``, or ``info["virial"]`` (eV; the stress is :math:`-W/V`). Stress
+        labels of frames not periodic in all three directions are not used.
     what : str
         Name of the data set, for messages.
 
@@ -134,14 +138,7 @@ def read_labelled(source, *, what="training data"):
             check_atoms(atoms)
         except ValueError as err:
             raise ValueError(f"{what}: frame {k}: {err}") from None
-        calc = atoms.calc
-        results = {} if calc is None else dict(calc.results)
-        missing = [p for p in ("energy", "forces") if p not in results]
-        if missing:
-            raise ValueError(
-                f"{what}: frame {k} has no {' and no '.join(missing)} label; fine-tuning needs "
-                "energy and forces in every frame"
-            )
+        results = _frame_labels(atoms, f"{what}: frame {k}")
         # a label of the wrong size was a bare numpy reshape error ("cannot reshape array of
         # size 2 into shape ()"), naming neither the frame nor the label
         energy = _label_array(results["energy"], (1,), "energy", f"{what}: frame {k}")
@@ -178,6 +175,47 @@ def read_labelled(source, *, what="training data"):
         copy.calc = SinglePointCalculator(copy, **labels)
         out.append(copy)
     return out
+
+
+def _frame_labels(atoms, where):
+    r"""The labels of a frame: its calculator's results, else ase.io.extxyz's plain keys.
+
+    Atoms built in memory with ``info["energy"]``, ``arrays["forces"]`` and ``info["stress"]``
+    hold the labels that the same frame written to extxyz and read back holds in a
+    single-point calculator; they were refused as unlabelled. A ``virial`` (eV, the extxyz
+    key of GAP and MACE data, which ase.io leaves in ``info``) is the stress
+    :math:`\sigma = -W/V`: it was dropped, and a fine-tune trained on such frames without
+    their stress. Other keys (``REF_energy``, ``dft_forces``) are named in the error, not
+    guessed at.
+    """
+    calc = atoms.calc
+    results = {} if calc is None else dict(calc.results)
+    for name, store in (("energy", atoms.info), ("forces", atoms.arrays),
+                        ("stress", atoms.info)):
+        if name not in results and name in store:
+            results[name] = store[name]
+    if "stress" not in results and "virial" in atoms.info and atoms.pbc.all():
+        virial = _label_array(atoms.info["virial"], (6, 9), "virial", where,
+                              "6 (Voigt) or 9 (3×3)")
+        if virial.size == 9:
+            virial = full_3x3_to_voigt_6_stress(virial.reshape(3, 3))
+        results["stress"] = -virial / atoms.get_volume()
+    missing = [p for p in ("energy", "forces") if p not in results]
+    if missing:
+        elsewhere = [f"info[{key!r}]" for key in atoms.info
+                     if any(w in key.lower() for w in ("energy", "force", "stress", "virial"))]
+        elsewhere += [f"arrays[{key!r}]" for key in atoms.arrays
+                      if any(w in key.lower() for w in ("energy", "force"))]
+        hint = (
+            f"; it holds {', '.join(elsewhere)}: give the labels as a SinglePointCalculator "
+            "(energy=..., forces=..., stress=...) or under the keys energy, forces and stress"
+            if elsewhere else ""
+        )
+        raise ValueError(
+            f"{where} has no {' and no '.join(missing)} label; fine-tuning needs energy and "
+            f"forces in every frame{hint}"
+        )
+    return results
 
 
 def read_frames_file(path, what):
@@ -387,24 +425,55 @@ def _covered_species(checkpoint):
 
 
 def _check_force_scale(calc, frames):
-    """Raise if the labels' forces are a unit factor away from the base model's."""
+    """Raise if the labels' forces or stresses are a unit factor away from the base model's."""
     dot = norm = 0.0
+    s_label, s_model = [], []
     for atoms in frames[:4]:
         work = atoms.copy()
         work.calc = calc
         f_model = work.get_forces()
         dot += float(np.sum(atoms.calc.results["forces"] * f_model))
         norm += float(np.sum(f_model**2))
+        if "stress" in atoms.calc.results:
+            s_label.append(atoms.calc.results["stress"])
+            s_model.append(work.get_stress())
     n_atoms = sum(len(a) for a in frames[:4])
-    # too small model forces (a relaxed structure) say nothing about units
-    if norm / (3 * n_atoms) < 0.05**2:
-        return
-    scale = dot / norm
     lo, hi = _FORCE_SCALE_RANGE
-    if not lo < scale < hi:
+    # too small model forces (a relaxed structure) say nothing about units
+    if norm / (3 * n_atoms) >= 0.05**2:
+        scale = dot / norm
+        if not lo < scale < hi:
+            raise ValueError(
+                f"the training forces are {scale:.3g} × the base model's forces on the same "
+                "frames; they do not look like eV/Å (kcal/mol/Å is ×23, kJ/mol/Å ×96, "
+                "Hartree/Bohr ×1/51)"
+            )
+    if s_label:
+        _check_stress_scale(np.ravel(s_label), np.ravel(s_model))
+
+
+def _check_stress_scale(label, model):
+    r"""Raise if stress labels are a unit factor or a sign away from the base model's stresses.
+
+    Stresses below 1 eV/Å³ pass :func:`read_labelled`'s size check in GPa (×160) or kbar
+    (×1602) as long as the pressure is below 1 GPa or 1 kbar, as in a liquid near its density,
+    and VASP's sign (its "in kB" line is the pressure, :math:`-\sigma`) passes any size
+    check; all trained as eV/Å³ in ASE's sign. Judged only where the labels follow the model's
+    stresses (correlation of the components at least 0.5): a base model whose stresses are
+    off says nothing about units.
+    """
+    m2, l2 = float(model @ model), float(label @ label)
+    # 1e-4 eV/Å³ is 16 MPa: below it, the model's stresses are noise
+    if m2 / model.size < 1e-4**2 or l2 == 0.0:
+        return
+    corr = float(label @ model) / np.sqrt(l2 * m2)
+    scale = float(label @ model) / m2
+    lo, hi = _FORCE_SCALE_RANGE
+    if abs(corr) >= 0.5 and not lo < scale < hi:
         raise ValueError(
-            f"the training forces are {scale:.3g} × the base model's forces on the same frames; "
-            "they do not look like eV/Å (kcal/mol/Å is ×23, kJ/mol/Å ×96, Hartree/Bohr ×1/51)"
+            f"the training stresses are {scale:.3g} × the base model's stresses on the same "
+            f"frames (correlation {corr:.2f}); they do not look like eV/Å³ in ASE's sign "
+            "(GPa is ×160, kbar ×1602, VASP's sign ×-1; ASE's stress is -pressure)"
         )
 
 
@@ -608,8 +677,9 @@ def finetune(
         :func:`ase_electrolyte.density_alignment.align_density`):
         :math:`\sigma \to \sigma - \Delta P\,I`.
     check_units : bool
-        Compare the label forces with the base model's on up to 4 frames and refuse labels a
-        unit factor away (costs one evaluation per frame).
+        Compare the label forces and stresses with the base model's on up to 4 frames and
+        refuse labels a unit factor (or, for stresses, a sign) away (costs one evaluation per
+        frame).
     plot : bool
         Write ``out/learning_curve.png``.
     verbose : bool

@@ -330,3 +330,142 @@ def test_a_base_that_cannot_be_fine_tuned_is_named(base, message):
 
     with pytest.raises(ValueError, match=message):
         _base_checkpoint(base)
+
+
+def _bare(atoms):
+    """A copy of a labelled frame without its calculator, and its labels."""
+    bare = atoms.copy()
+    return bare, dict(atoms.calc.results)
+
+
+@pytest.mark.parametrize("place", ["info", "virial 3x3", "virial 9", "virial 6", "3x3 stress"])
+def test_labels_where_extxyz_keeps_them_are_the_labels(tmp_path, place):
+    # Atoms with info["energy"] / arrays["forces"] were refused as unlabelled, though the same
+    # frame written to extxyz and read back was accepted; a virial was dropped, so a fine-tune
+    # trained without the frames' stress
+    import ase.io
+    from ase.stress import voigt_6_to_full_3x3_stress
+
+    frames = emt_copper(2, seed=5)
+    bare = []
+    for atoms in frames:
+        b, r = _bare(atoms)
+        b.info["energy"] = r["energy"]
+        b.arrays["forces"] = r["forces"].copy()
+        full = voigt_6_to_full_3x3_stress(r["stress"])
+        if place == "info":
+            b.info["stress"] = r["stress"]
+        elif place == "3x3 stress":
+            b.info["stress"] = full
+        else:
+            virial = -full * atoms.get_volume()
+            b.info["virial"] = {"virial 3x3": virial, "virial 9": virial.ravel(),
+                                "virial 6": -r["stress"] * atoms.get_volume()}[place]
+        bare.append(b)
+    ase.io.write(tmp_path / "f.extxyz", bare)
+    # ase.io's extxyz reader refuses a virial of 6 values itself (naming the key)
+    for source in (bare, tmp_path / "f.extxyz")[:1 if place == "virial 6" else 2]:
+        got = read_labelled(source)
+        for atoms, ref in zip(got, frames, strict=True):
+            assert atoms.calc.results["energy"] == pytest.approx(ref.calc.results["energy"],
+                                                                 abs=1e-12)
+            np.testing.assert_allclose(atoms.calc.results["forces"], ref.calc.results["forces"],
+                                       atol=1e-12)
+            np.testing.assert_allclose(atoms.calc.results["stress"], ref.calc.results["stress"],
+                                       atol=1e-12)
+    # a frame not periodic in all directions has no stress to train, whatever it holds
+    slab = bare[0].copy()
+    slab.pbc = [True, True, False]
+    assert "stress" not in read_labelled([slab])[0].calc.results
+    # a calculator's labels come first
+    first = frames[0].copy()
+    first.calc = SinglePointCalculator(first, **frames[0].calc.results)
+    first.info["energy"] = 123.0
+    assert read_labelled([first])[0].calc.results["energy"] == frames[0].calc.results["energy"]
+
+
+@pytest.mark.parametrize("energy_key, forces_key, missing, named", [
+    ("REF_energy", "REF_forces", "energy and no forces", ["info['REF_energy']",
+                                                          "arrays['REF_forces']"]),
+    ("dft_energy", "forces", "energy", ["info['dft_energy']"]),
+    ("energy", "DFT_Force", "forces", ["arrays['DFT_Force']"]),
+    ("free_energy_sigma0", "REF_forces", "energy and no forces",
+     ["info['free_energy_sigma0']", "arrays['REF_forces']"]),
+])
+def test_labels_under_other_keys_are_named_not_guessed(tmp_path, energy_key, forces_key,
+                                                       missing, named):
+    import ase.io
+
+    b, r = _bare(emt_copper(1)[0])
+    b.info[energy_key] = r["energy"]
+    b.arrays[forces_key] = r["forces"].copy()
+    b.info["REF_virial"] = np.zeros(9)
+    ase.io.write(tmp_path / "f.extxyz", [b])
+    for source in ([b], tmp_path / "f.extxyz"):
+        with pytest.raises(ValueError, match=rf"training data: frame 0 has no {missing} label; "
+                                             r".*; it holds .*SinglePointCalculator") as err:
+            read_labelled(source)
+        for key in [*named, "info['REF_virial']"]:
+            assert key in str(err.value)
+    # a frame with nothing that looks like a label gets no hint
+    with pytest.raises(ValueError, match=r"frame 0 has no energy and no forces label; "
+                                         r"fine-tuning needs energy and forces in every frame$"):
+        read_labelled([emt_copper(1)[0].copy()])
+
+
+# VASP's sign; GPa and both on near-equilibrium frames (stresses below 1 eV/Å³ even in GPa)
+@pytest.mark.parametrize("factor, rattle", [(-1.0, 0.08), (160.2, 0.03), (-160.2, 0.03)])
+def test_stresses_in_other_units_or_sign_are_refused_before_training(tiny, tmp_path, factor,
+                                                                     rattle):
+    # below 1 eV/Å³ (1 GPa in GPa) a stress passed the size check in any unit and either sign
+    frames = emt_copper(4, seed=2, rattle=rattle)
+    for atoms in frames:
+        r = dict(atoms.calc.results)
+        r["stress"] = factor * r["stress"]
+        atoms.calc = SinglePointCalculator(atoms, **r)
+    with pytest.raises(ValueError, match=r"the training stresses are (-?[0-9.]+) × the base "
+                                         r"model's stresses .*do not look like eV/Å³") as err:
+        finetune(tiny[1][0], frames, epochs=1, out=tmp_path / "o", device="cpu")
+    # the tiny model's stresses follow EMT's to within a factor 3: the scale named is the
+    # unit factor's
+    assert 1 / 4 < float(str(err.value).split(" are ")[1].split()[0]) / factor < 4
+    assert not (tmp_path / "o").exists()
+
+
+def test_stresses_in_ev_per_cubic_angstrom_pass_the_unit_check(tiny):
+    from ase_electrolyte.finetuning import _check_force_scale, _check_stress_scale
+
+    calc = Calculator(tiny[1][0], device="cpu")
+    for seed in range(2):
+        _check_force_scale(calc, emt_copper(4, seed=seed))
+    # labels that do not follow the model's stresses (correlation below 0.5) say nothing
+    rng = np.random.default_rng(0)
+    model = rng.normal(0.0, 0.01, 24)
+    _check_stress_scale(-10 * rng.normal(0.0, 0.01, 24), model)
+    with pytest.raises(ValueError, match=r"stresses are -1 × .*correlation -1\.00"):
+        _check_stress_scale(-model, model)
+
+
+def test_a_fine_tune_at_a_vanishing_learning_rate_is_the_base_model(tiny, tmp_path):
+    # the written, loaded checkpoint is the base model (shift, scale, species, weights) to
+    # float precision on frames it did not see, and the errors finetune reports are its own
+    base = tiny[1][0]
+    train = emt_copper(3, seed=11)
+    res = finetune(base, train, epochs=1, lr=1e-30, batch_size=3, out=tmp_path, device="cpu",
+                   plot=False)
+    tuned = Calculator(str(res.checkpoint), device="cpu")
+    for atoms in emt_copper(2, seed=12, repeat=2):
+        got = {}
+        for name, calc in (("base", Calculator(base, device="cpu")), ("tuned", tuned)):
+            work = atoms.copy()
+            work.calc = calc
+            got[name] = (work.get_potential_energy(), work.get_forces(), work.get_stress())
+        assert got["tuned"][0] == pytest.approx(got["base"][0], abs=1e-9)
+        np.testing.assert_allclose(got["tuned"][1], got["base"][1], atol=1e-9)
+        np.testing.assert_allclose(got["tuned"][2], got["base"][2], atol=1e-9)
+    after = label_errors(tuned, train)
+    curve = res.learning_curves[0]
+    for key in ("energy_rmse", "force_rmse", "stress_rmse"):
+        # epoch 0: computed here before training; epoch 1: sevenn's, rounded to 6 digits
+        assert curve[0][f"train_{key}"] == pytest.approx(after[key], rel=1e-9)
+        assert curve[1][f"train_{key}"] == pytest.approx(after[key], rel=1e-5)
