@@ -342,7 +342,8 @@ def command_line_problems(text):
     abbreviation breaks as soon as another option starts the same way."""
     subcommands = _subcommand_options()
     text = re.sub(r"[ \t]*\\\n\s*", " ", text)  # shell continuation lines
-    pattern = re.compile(rf"\belectrolyte ({'|'.join(subcommands)})\b([^\n`]*)")
+    # ``electrolyte simulate --salt LiPF6``, or ``simulate --salt LiPF6`` in a literal
+    pattern = re.compile(rf"(?:\belectrolyte |``)({'|'.join(subcommands)})\b([^\n`]*)")
     problems = []
     for match in pattern.finditer(text):
         sub, rest = match.groups()
@@ -366,6 +367,9 @@ def test_command_lines_on_the_pages_use_options_the_subcommand_takes():
 def test_the_command_line_check_sees_wrong_and_abbreviated_options():
     assert command_line_problems("   electrolyte demo --output demo/ --n-atoms 200") == []
     assert command_line_problems("electrolyte select a.extxyz -n 20 \\\n    --method fps") == []
+    assert command_line_problems("``simulate --salt LiPF6`` needs ``--concentration``") == []
+    assert command_line_problems("``analyze --onyl NAME``") == [
+        "electrolyte analyze: no option --onyl (``analyze --onyl NAME)"]
     found = command_line_problems(
         "``electrolyte demo --out demo/`` and\n    electrolyte analyze run.h5md --only density \\"
         "\n        --frames 10  # a comment --ignored")
