@@ -145,6 +145,24 @@ def _bond_counts(universe, bonds=None):
     return degree, carbons, partner
 
 
+def _check_element_symbols(cations, species):
+    """Refuse elements that are not element symbols as written ('Li', 'O'): the shells find
+    Li cations, oxygens and carbons by them, so an 'LI' or an 'OW' (a type given as the element)
+    would silently be neither."""
+    from ase.data import chemical_symbols
+
+    known = set(chemical_symbols[1:])
+    for name, group in {"the cations": cations, **species}.items():
+        # the whole molecules: an oxygen's type is read from the elements of its neighbours
+        bad = sorted({str(e) for e in group.residues.atoms.elements} - known)
+        if bad:
+            what = name if name == "the cations" else f"the molecules of species {name!r}"
+            raise ValueError(
+                f"SolvationShells: {what}: elements {bad[:5]} are not element symbols as written "
+                "('Li', 'O', 'C'); set them with universe.add_TopologyAttr('elements', [...])"
+            )
+
+
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                   cutoff_convention="whole_molecule", no_minimum="raise", bonds=None):
     if convention not in CONVENTIONS:
@@ -165,6 +183,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
     except (AttributeError, NoDataError):
         raise ValueError("SolvationShells needs element symbols in the topology (guess them, "
                          "e.g. universe.guess_TopologyAttrs(to_guess=['elements']))") from None
+    _check_element_symbols(cations, {**anions, **solvents})
     if not anions and not solvents:
         raise ValueError("SolvationShells: give at least one anion or solvent species")
     overlap = set(anions) & set(solvents)

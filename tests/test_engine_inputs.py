@@ -222,3 +222,31 @@ def test_force_field_types_are_not_taken_for_elements_their_masses_contradict(ty
         .tolist() == [3, 11, 17]
     assert FrameSource(_typed_molecule(["O", "H", "H"], [15.999, 3.024, 3.024])).numbers \
         .tolist() == [8, 1, 1]
+
+
+@pytest.mark.parametrize("elements, shown", [
+    (["LI", "LI", "Cl", "Cl", "N", "N"], r"the cations: elements \['LI'\]"),
+    (["Li", "Li", "Cl", "Cl", "OW", "N"], r"the molecules of species 'W': elements \['OW'\]"),
+    (["Li", "Li", "cl", "Cl", "N", "N"], r"the molecules of species 'Cl': elements \['cl'\]"),
+])
+def test_solvation_refuses_elements_that_are_not_element_symbols(elements, shown):
+    # types given as elements (GROMACS 'OW', upper-case 'LI'): the Li cations, oxygens and
+    # carbons the shells look for by element would silently be none of them
+    from mda_electrolyte import SolvationShells
+
+    u = mda.Universe.empty(6, n_residues=6, atom_resindex=np.arange(6), trajectory=True)
+    u.add_TopologyAttr("names", ["Li", "Li", "Cl", "Cl", "N", "N"])
+    u.add_TopologyAttr("elements", elements)
+    u.load_new(np.random.default_rng(0).uniform(0, 20, (2, 6, 3)).astype(np.float32),
+               format=MemoryReader, dimensions=[20, 20, 20, 90, 90, 90])
+    groups = (u.select_atoms("name Li"), {"Cl": u.select_atoms("name Cl")},
+              {"W": u.select_atoms("name N")})
+    with pytest.raises(ValueError, match=rf"SolvationShells: {shown} are not element symbols"):
+        SolvationShells(*groups, cutoffs={"Cl": 3.0, "W": 2.5})
+    u.add_TopologyAttr("elements", ["Li", "Li", "Cl", "Cl", "N", "N"])
+    u.load_new(np.array([[[1, 1, 1], [10, 10, 10], [19, 1, 1], [10, 12.5, 10], [1, 1, 3],
+                          [10, 10, 14]]], dtype=np.float32), format=MemoryReader,
+               dimensions=[20, 20, 20, 90, 90, 90])
+    r = SolvationShells(*groups, cutoffs={"Cl": 3.0, "W": 2.5}, rdf_range=(0, 9)).run().results
+    # Li 0: a Cl 2 Å away across the box and an N at 2 Å; Li 1: a Cl at 2.5 Å, the N at 4 Å
+    assert r.coordination_numbers == {"Cl": 1.0, "W": 0.5}
