@@ -146,12 +146,13 @@ def _bond_counts(universe, bonds=None):
 
 
 def _check_element_symbols(cations, species):
-    """Refuse elements that are not element symbols as written ('Li', 'O'): the shells find
-    Li cations, oxygens and carbons by them, so an 'LI' or an 'OW' (a type given as the element)
-    would silently be neither."""
+    """Refuse elements that are not element symbols as written ('Li', 'O'; '' or 'X' for a
+    virtual site): the shells find Li cations, oxygens and carbons by them, so an 'LI' or an
+    'OW' (a type given as the element) would silently be neither."""
     from ase.data import chemical_symbols
 
-    known = set(chemical_symbols[1:])
+    # "" and "X": virtual sites and dummies (TIP4P's M), which are no donor either way
+    known = set(chemical_symbols) | {""}
     for name, group in {"the cations": cations, **species}.items():
         # the whole molecules: an oxygen's type is read from the elements of its neighbours
         bad = sorted({str(e) for e in group.residues.atoms.elements} - known)
