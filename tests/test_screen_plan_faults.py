@@ -140,3 +140,30 @@ def test_labels_that_differ_in_case_only_are_refused(tmp_path, first, second):
         _prepare_outdir(load_plan(_write(tmp_path, other)), tmp_path / "out")
     assert (tmp_path / "out" / "plan.json").read_text() == record
     assert [c["label"] for c in json.loads(record)["compositions"]] == [first]
+
+
+@pytest.mark.parametrize("old, new, message", [
+    # safe_load kept the last one silently: 'replicas: 2' then 'replicas: 1' ran one replica
+    ("analyses: []", "analyses: []\nreplicas: 1",
+     r"key 'replicas' is given twice \(lines 2 and 6\)"),
+    ("    concentration: 3.0\n  - solvent: EMC", "    concentration: 3.0\n    salt: LiFSI\n"
+     "  - solvent: EMC", r"key 'salt' is given twice \(lines 13 and 15\)"),
+    ("  device: cpu", "  device: {a: 1, a: 2}", r"key 'a' is given twice \(lines 8 and 8\)"),
+])
+def test_a_key_given_twice_in_a_yaml_plan_is_refused_as_in_toml(tmp_path, old, new, message):
+    pytest.importorskip("yaml")
+    assert old in YAML
+    with pytest.raises(PlanError, match=f"plan.yaml: not valid YAML \\({message}"):
+        load_plan(_write(tmp_path, YAML.replace(old, new, 1), ".yaml"))
+    with pytest.raises(PlanError, match="not valid TOML"):  # TOML's own refusal
+        load_plan(_write(tmp_path, TOML.replace("n_atoms = 70", "n_atoms = 70\nreplicas = 1")))
+
+
+def test_a_yaml_merge_key_may_override_what_it_merges(tmp_path):
+    pytest.importorskip("yaml")
+    text = YAML.replace("  - solvent: EC\n    salt: LiPF6\n    concentration: 3.0\n",
+                        "  - &first\n    solvent: EC\n    salt: LiPF6\n    concentration: 3.0\n"
+                        "  - <<: *first\n    concentration: 2.0\n")
+    plan = load_plan(_write(tmp_path, text, ".yaml"))
+    assert [c.label for c in plan.compositions] == ["EC_LiPF6-3molal", "EC_LiPF6-2molal",
+                                                   "EMC_LiPF6-3molal"]

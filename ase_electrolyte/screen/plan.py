@@ -303,13 +303,38 @@ def _read_file(path):
         except ImportError:  # pragma: no cover - PyYAML comes with dask
             raise PlanError(f"{path}: YAML plans need PyYAML (pip install pyyaml)") from None
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_unique_key_loader(yaml))  # noqa: S506 - a SafeLoader
         except yaml.YAMLError as err:
             # PyYAML's message spans lines (a caret under the line): one line, as CLI errors are
             raise PlanError(f"{path}: not valid YAML ({' '.join(str(err).split())})") from None
         if not isinstance(data, dict):
             raise PlanError(f"{path}: a plan is a mapping of keys, not {type(data).__name__}")
         return data
+
+
+def _unique_key_loader(yaml):
+    """PyYAML's SafeLoader that refuses a key given twice in one mapping.
+
+    ``safe_load`` kept the last of them without a word (``replicas: 5`` then ``replicas: 1``
+    ran one replica); TOML refuses the same, so both plan formats do.
+    """
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            # the keys written in this mapping (a "<<" merge's keys may be overridden)
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                    continue
+                first = seen.setdefault((key_node.tag, key_node.value), key_node.start_mark)
+                if first is not key_node.start_mark:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key_node.value!r} is given twice (lines "
+                        f"{first.line + 1} and {key_node.start_mark.line + 1})",
+                        key_node.start_mark)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader
 
 
 def load_plan(plan, *, base_dir=None):
