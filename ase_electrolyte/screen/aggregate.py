@@ -262,7 +262,11 @@ def aggregate(outdir, *, experimental=None, plots=True):
         valid replicas that differ, and none excluded or failed), ``verdict`` (``"valid"``, or
         every reason with its count: ``"excluded: no plateau (1/3 replicas)"``, ``"single
         valid replica: no standard error"``, ``"too few valid replicas: 2 degrees of freedom
-        ..."``, ``"no valid replica"``, failed replicas) and ``method``. Also
+        ..."``, ``"no valid replica"``, failed replicas with each distinct error and its
+        count: ``"2 replica(s) failed: RuntimeError: ... (2/3 replicas)"``) and ``method``.
+        A composition and temperature whose tasks all failed keeps a row per property (``""``
+        when no task of the screen gave any), with no number and the failures as its verdict.
+        Tasks not run yet appear nowhere. Also
         writes ``tasks.csv`` (every replica's number, invalid ones included, with its verdict)
         and ``failures.csv``.
     """
