@@ -461,6 +461,11 @@ class H5MDWriter:
         self._masses = group["mass"][()]
 
     def _truncate_to_complete(self):
+        """Drop every row after the last complete frame (the file's ``n_frames``).
+
+        Rows of a frame whose write was cut short (an interrupt, a failed write) would otherwise
+        be counted by MDAnalysis, which counts frames by the rows of ``position``.
+        """
         n = int(self._file[_META].attrs["n_frames"])
         group = self._file[_GROUP]
         frame_groups = [group[name] for name in _PARTICLE_DATA if name in group]
@@ -470,7 +475,8 @@ class H5MDWriter:
         for g in frame_groups:
             for key in ("value", "step", "time"):
                 g[key].resize(n, axis=0)
-        last = self.last_step()
+        # the file's, not the writer's cache: an interrupt may fall between the two
+        last = int(group["position/step"][n - 1]) if n else -1
         for g in self._file[_SERIES].values():
             keep = int(np.searchsorted(g["step"][()], last + 1)) if n else 0
             for key in ("value", "step", "time"):
@@ -808,6 +814,9 @@ class H5MDWriter:
         if self._file is None or not self._file:
             return
         if self._broken:
+            # a write failed part-way: drop its rows if the file still allows it
+            with contextlib.suppress(Exception):
+                self._truncate_to_complete()
             self._close_quietly()
             return
         try:
@@ -815,6 +824,9 @@ class H5MDWriter:
                 self.flush()
             else:
                 self._drop_pending()
+                # an interrupt inside write() (Ctrl-C, a signal turned into an exception) left
+                # rows of a frame that n_frames does not count: MDAnalysis' reader counted it
+                self._truncate_to_complete()
             self._file[_META].attrs["complete"] = bool(complete)
             self._file.close()
         except Exception:

@@ -230,3 +230,91 @@ def test_a_kill_while_a_trajectory_is_created_leaves_the_old_file_or_none(call, 
                write_interval=2, trajectory=path, overwrite=overwrite, progress=False)
     assert h5md_info(path)["complete"]
     assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+# --- an interrupt or a failure inside a frame's write ----------------------------------------
+def _nve_run(path, **kw):
+    atoms = _argon()
+    atoms.calc = _lj()
+    return run_md(atoms, ensemble="nve", steps=12, timestep_fs=2.0, temperature_K=60,
+                  write_interval=2, observe_interval=1, trajectory=path, progress=False, **kw)
+
+
+def _rows_after(path):
+    """Rows each frame-aligned dataset holds, by name."""
+    import h5py
+
+    out = {}
+    with h5py.File(path, "r", locking=False) as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and name.endswith("/step") and (
+                    name.startswith(("particles", "observables"))):
+                out[name] = obj.shape[0]
+        f.visititems(visit)
+    return out
+
+
+# the calls of one frame's write, in order: its observables (H5MDWriter._append), the box,
+# forces, velocities and positions (_append_rows on particle data), the frame count
+# (h5py.File.flush)
+_INSIDE = {
+    "after its observables": ("_append", 3),
+    "after its forces": ("_append_rows", 2),
+    "after its positions": ("_append_rows", 4),
+    "after its frame count": ("flush", 1),
+}
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit, OSError])
+@pytest.mark.parametrize("where", list(_INSIDE))
+def test_a_frame_interrupted_inside_its_write_is_not_counted_by_any_reader(
+        where, error, tmp_path, monkeypatch):
+    """Ctrl-C between the positions and the frame count left a frame that MDAnalysis counted
+    and the file did not (3 frames for MDAnalysis, 2 for from_ase and a resume)."""
+    import h5py
+
+    reference = _nve_run(tmp_path / "solo.h5md")
+    path = tmp_path / "md.h5md"
+    name, n = _INSIDE[where]
+    owner = {"_append": trajectory_module.H5MDWriter, "_append_rows": trajectory_module,
+             "flush": h5py.File}[name]
+    original = getattr(owner, name)
+    calls = {"frame": 0, "in frame": 0}
+    real_write = trajectory_module.H5MDWriter.write
+
+    def write(self, *args, **kwargs):  # count calls within the 3rd frame only
+        calls["frame"] += 1
+        calls["in frame"] = 0
+        return real_write(self, *args, **kwargs)
+
+    def interrupted(*args, **kwargs):
+        out = original(*args, **kwargs)
+        if name == "_append_rows" and not args[0][0].name.startswith("/particles"):
+            return out  # the buffered per-step samples, written before the frame
+        if calls["frame"] == 3:
+            calls["in frame"] += 1
+            if calls["in frame"] == n:
+                calls["frame"] = -1
+                raise error("interrupted")
+        return out
+
+    monkeypatch.setattr(trajectory_module.H5MDWriter, "write", write)
+    monkeypatch.setattr(owner, name, interrupted)
+    with pytest.raises(error):
+        _nve_run(path)
+    monkeypatch.undo()
+    info = h5md_info(path)
+    kept = 3 if where == "after its frame count" else 2
+    assert info["n_frames"] == kept and not info["complete"]
+    assert set(_rows_after(path).values()) == {kept}  # no row of an uncounted frame
+    _assert_readable(path)
+    steps, _, _ = trajectory_module.h5md_series(path, "temperature")
+    np.testing.assert_array_equal(steps, np.arange(info["last_step"] + 1))
+    done = _nve_run(path)  # resumes
+    steps, _, temperature = trajectory_module.h5md_series(path, "temperature")
+    solo_steps, _, solo_temperature = trajectory_module.h5md_series(tmp_path / "solo.h5md",
+                                                                    "temperature")
+    np.testing.assert_array_equal(steps, solo_steps)
+    np.testing.assert_allclose(temperature, solo_temperature, rtol=1e-9)
+    np.testing.assert_allclose(done.positions, reference.positions, rtol=0, atol=1e-9)
+    _assert_readable(path)
