@@ -145,7 +145,7 @@ class ShellCutoff:
 def _smoothed(edges, values, sigma, step=0.01):
     """Step function ``values`` over ``edges`` convolved with a Gaussian of width ``sigma``."""
     x, weights = _smoothing_weights(edges.tobytes(), float(sigma), step)
-    return x, values @ weights
+    return x, weights @ values
 
 
 #: Gaussian tails beyond this many σ are left out of the smoothing (a mass below 2e-15).
@@ -192,10 +192,12 @@ def check_smoothable(edges, smoothing=0.2, step=0.01):
 
 @lru_cache(maxsize=8)
 def _smoothing_weights(edges_bytes, sigma, step):
-    """Grid ``x`` and the sparse (bins × x) weights of each bin's mass at each grid point.
+    """Grid ``x`` and the sparse (x × bins) weights of each bin's mass at each grid point.
 
     Banded: a point takes only the bins within :data:`_KERNEL_SIGMAS` σ (a dense matrix of a
-    400 Å range in 10⁵ bins would take 30 GiB).
+    400 Å range in 10⁵ bins would take 30 GiB). Compressed by rows: a window of grid points is
+    a cheap slice, and its product with histograms (as columns) sums the bins of each point in
+    the order of the band.
     """
     # the same edges and width serve every pair of an RDF: computed once
     from scipy.sparse import csc_matrix
@@ -215,17 +217,9 @@ def _smoothing_weights(edges_bytes, sigma, step):
     # divided by the kernel mass inside the range: no artificial drop at the range ends
     mass = np.bincount(cols, weights=weights, minlength=n_x)
     weights /= mass[cols]
-    matrix = csc_matrix((weights, (rows, cols)), shape=(edges.size - 1, n_x))
+    matrix = csc_matrix((weights, (rows, cols)), shape=(edges.size - 1, n_x)).T
     matrix.data.setflags(write=False)
     return x, matrix
-
-
-@lru_cache(maxsize=8)
-def _smoothing_rows(edges_bytes, sigma, step):
-    """The smoothing weights of :func:`_smoothing_weights` as a (grid × bins) CSR matrix: a
-    window of grid points is a cheap row slice, and its product with histograms as columns
-    sums each point's bins in the same order as ``values @ weights``."""
-    return _smoothing_weights(edges_bytes, sigma, step)[1].T.tocsr()
 
 
 def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominence=0.1,
@@ -481,8 +475,8 @@ def _corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=_N_BOOT)
         np.multiply(rng.poisson(np.broadcast_to(counts, (n_boot, counts.size))), per_count,
                     out=histograms[1:])
     key = edges.tobytes()
-    curves = (_smoothing_rows(key, float(sigma), 0.01)[a:b] @ histograms.T).T
-    fines = (_smoothing_rows(key, float(0.5 * sigma), 0.01)[a:b] @ histograms.T).T
+    curves = (_smoothing_weights(key, float(sigma), 0.01)[1][a:b] @ histograms.T).T
+    fines = (_smoothing_weights(key, float(0.5 * sigma), 0.01)[1][a:b] @ histograms.T).T
     s, fine = curves[0], fines[0]
     rows = curves.shape[0]
     # each resampling finds its own minimum at σ, as the search does, then tracks it to σ/2

@@ -43,10 +43,11 @@ def _plain_corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=sc
         rng = np.random.default_rng(0)
         per_count = np.divide(g, counts, out=np.zeros_like(g), where=counts > 0)
         resampled = rng.poisson(np.broadcast_to(counts, (n_boot, counts.size))) * per_count
+        # the weights as (bins × grid), the layout they were first stored in
         curves = np.vstack([curves, resampled @ sc._smoothing_weights(edges.tobytes(), sigma,
-                                                                      0.01)[1]])
+                                                                      0.01)[1].T])
         fines = np.vstack([fines, resampled @ sc._smoothing_weights(edges.tobytes(),
-                                                                    0.5 * sigma, 0.01)[1]])
+                                                                    0.5 * sigma, 0.01)[1].T])
     rows = curves.shape[0]
     at_sigma = located(x, curves, p1, end)
     at_half = descended(x, fines, p1, end, at_sigma)
