@@ -54,7 +54,7 @@ def _universe_densities(universe, dt):
 
     from .analysis_base import kept_frame
     from .carriers import _box_volumes
-    from .ion_collection import check_time_spacing
+    from .ion_collection import check_has_time, check_time_spacing
 
     if dt is not None:
         raise ValueError("dt= is for an array of densities; a Universe's frames carry their time")
@@ -68,6 +68,7 @@ def _universe_densities(universe, dt):
             "universe.add_TopologyAttr('masses', [...]) in amu"
         )
     traj = universe.trajectory
+    check_has_time(traj, "the Universe")
     if traj.n_frames < 2:
         raise ValueError(f"a density series needs at least 2 frames, the Universe has "
                          f"{traj.n_frames}")

@@ -582,6 +582,7 @@ class IonCollector(FrameAnalysis):
             require_charges=require_charges, n_universes=n_universes,
         )
         ts = universe.trajectory.ts
+        check_has_time(universe.trajectory, label)
         if velocities == "auto":
             velocities = bool(ts.has_velocities)
         elif velocities and not ts.has_velocities:
@@ -1096,3 +1097,29 @@ def check_time_spacing(times, frames, label):
             f"frame {frames[k]}, from {times[k - 1]:.6g} to {times[k]:.6g} ps)"
         )
     return float(dt)
+
+
+def check_has_time(trajectory, label):
+    """Refuse a trajectory of several frames whose reader knows no time.
+
+    PDB (multi-model), GRO, XYZ and other formats without times: MDAnalysis then assumes
+    dt = 1 ps with a warning, and every rate (D, σ) would be off by the true spacing. Times
+    come from the file (XTC, TRR, DCD, H5MD, ...) or from ``dt=`` given to the Universe.
+
+    Parameters
+    ----------
+    trajectory : MDAnalysis.coordinates.base.ProtoReader
+    label : str
+        Names the trajectory in the message.
+    """
+    if trajectory.n_frames < 2:
+        return
+    data = trajectory.ts.data
+    if "time" in data or "dt" in data:
+        return
+    name = type(trajectory).__name__.replace("Reader", "")
+    raise ValueError(
+        f"{label}: the trajectory ({name}) records no time, so the spacing of its frames is "
+        "unknown (MDAnalysis would assume 1 ps); give it when loading, e.g. "
+        "mda.Universe(topology, trajectory, dt=<ps between frames>)"
+    )

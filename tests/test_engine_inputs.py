@@ -250,3 +250,36 @@ def test_solvation_refuses_elements_that_are_not_element_symbols(elements, shown
     r = SolvationShells(*groups, cutoffs={"Cl": 3.0, "W": 2.5}, rdf_range=(0, 9)).run().results
     # Li 0: a Cl 2 Å away across the box and an N at 2 Å; Li 1: a Cl at 2.5 Å, the N at 4 Å
     assert r.coordination_numbers == {"Cl": 1.0, "W": 0.5}
+
+
+def test_a_trajectory_without_times_needs_dt(tmp_path):
+    # a multi-model PDB records no time: MDAnalysis assumed 1 ps (a warning per frame) and D
+    # came out 0.05 Å²/ps, "valid", for frames 0.5 ps apart (D = 0.1)
+    from mda_electrolyte import Density
+
+    u, _ = _npt_universe()
+    u.add_TopologyAttr("resids", np.arange(1, N + 1))
+    pdb = str(tmp_path / "m.pdb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with mda.Writer(pdb, N, multiframe=True) as w:
+            for _ in u.trajectory:
+                w.write(u.atoms)
+        bare, timed = mda.Universe(pdb), mda.Universe(pdb, dt=DT)
+    ions = {"Li": "index 0:7", "Cl": "index 8:15"}
+    for v in (bare, timed):
+        v.add_TopologyAttr("masses", u.atoms.masses)
+    for make in (lambda: Diffusion(bare, ions), lambda: Density(bare),
+                 lambda: EinsteinHelfandConductivity(bare, ions, temperature=300.0,
+                                                     charges={"Li": 1, "Cl": -1},
+                                                     volume=BOX**3)):
+        with pytest.raises(ValueError, match=r"\(PDB\) records no time, .*dt=<ps between "
+                                             r"frames>"):
+            make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = Diffusion(timed, ions, n_blocks=4).run().results.diffusion_coefficient
+    b = Diffusion(u, ions, n_blocks=4).run().results.diffusion_coefficient
+    for s in ions:
+        assert a[s].value == pytest.approx(b[s].value, rel=1e-3)
+        assert abs(b[s].value - D) < 4 * b[s].stderr
