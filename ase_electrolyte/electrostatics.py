@@ -291,7 +291,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         elif p["scheme"] == "fixed":
             if p["charges"] is None:
                 raise ValueError("scheme='fixed' needs charges=[q_0, q_1, ...] (e)")
-            p["charges"] = _charge_values(p["charges"], "the fixed charges")
+            # a list of floats: todict() is then plain JSON, and a numpy array's repr, which
+            # elides the middle of a long array, never stands for it in a fingerprint
+            p["charges"] = _charge_values(p["charges"], "the fixed charges").tolist()
         if p["method"] not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}, not {p['method']!r}")
         p["tolerance"] = check_number("tolerance, in (0, 1),", p["tolerance"], above=0)

@@ -396,7 +396,12 @@ class D3(ParametersContract, Calculator):
         return {
             # a copy: the caller's dict changed later must not change what todict() records
             "damping": damping, "functional": p["functional"],
-            "params": None if p["params"] is None else dict(p["params"]),
+            # plain floats (checked by resolve_parameters): todict() is JSON, numpy scalars
+            # given here are not
+            "params": None if p["params"] is None else {
+                key: check_number(f"D3 parameter {key}", value)
+                for key, value in p["params"].items()
+            },
             "atm": atm, "cutoff": cutoff, "cn_cutoff": cn_cutoff, "atm_cutoff": atm_cutoff,
             "smooth_cutoff": smooth, "device": device, "num_threads": num_threads,
         }
