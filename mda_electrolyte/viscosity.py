@@ -39,7 +39,7 @@ from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
 from .analysis_base import require_results
-from .carriers import check_distinct_series
+from .carriers import check_distinct_series, temperature_notes
 from .conductivity import _check_temperature
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
@@ -64,6 +64,9 @@ __all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tens
            "pressure_tensor_collection"]
 
 # Å³ bar² ps / J -> mPa·s
+#: Largest ratio of the recorded temperatures of runs averaged as one state point when no
+#: temperature is given (kinetic temperatures of equal NVT runs differ by a few K).
+MAX_RUN_TEMPERATURE_SPREAD = 1.05
 _MPAS = constants.angstrom**3 * constants.bar**2 * constants.pico / constants.milli
 _REMEDY = (
     "record the pressure tensor every step (run_md observe_interval=1, the default) or use "
@@ -256,6 +259,14 @@ class _PressureAnalysis:
             temps = [r["temperature"] for r in runs]
             if any(t is None for t in temps):
                 raise ValueError("give temperature= (K)")
+            if max(temps) > MAX_RUN_TEMPERATURE_SPREAD * min(temps):
+                # runs at two state points are not segments of one: their mean T is neither's
+                shown = ", ".join(f"{t:.4g}" for t in temps)
+                raise ValueError(
+                    f"the runs record different temperatures ({shown} K, more than "
+                    f"{MAX_RUN_TEMPERATURE_SPREAD - 1:.0%} apart): analyse each "
+                    "state point on its own, or give temperature= (K) if they are one"
+                )
             temperature = float(np.mean(temps))
         self._temperature = _check_temperature(temperature)
         if n_blocks is None:
@@ -275,7 +286,7 @@ class _PressureAnalysis:
         distinct = [0, 4, 8, 1, 2, 5] if components == "traceless" else [0, 1, 2]
         self._sampling_notes = independence_notes(
             [c[:, distinct] for c, _ in columns], int(n_blocks), "the shear stress"
-        )
+        ) + temperature_notes(self.collections, self._temperature)
         stacked = np.concatenate([c for c, _ in columns])
         # relative to the tensor's size: the traceless part of a hydrostatic p·I is round-off
         scale = max(float(np.max(np.abs(r["tensor"]))) for r in runs)

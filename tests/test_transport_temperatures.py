@@ -132,3 +132,35 @@ def test_loglog_slope_of_an_msd_that_does_not_grow_is_nan_and_not_diffusive(msd)
     assert loglog_slope(t, 4 * t**1.5, slice(5, 50)) == pytest.approx(1.5)
     assert "is 1.50, not 1" in not_diffusive_note("the MSD", 1.5)
 
+
+
+def _shear_series(seed, n=2000):
+    p = np.random.default_rng(seed).normal(scale=50.0, size=(n, 3, 3))
+    return (p + np.swapaxes(p, 1, 2)) / 2
+
+
+def test_viscosity_runs_at_two_temperatures_are_not_one_state_point():
+    from mda_electrolyte import GreenKuboViscosity
+    from mda_electrolyte.ion_collection import IonCollection
+
+    cols = [IonCollection.from_pressure_tensor(_shear_series(k), dt=0.001, volume=BOX**3,
+                                               temperature=t, label=f"run {k}")
+            for k, t in enumerate((300.0, 350.0))]
+    with pytest.raises(ValueError, match=r"record different temperatures \(300, 350 K, more "
+                                         r"than 5% apart\)"):
+        EinsteinHelfandViscosity.from_collections(cols)
+    # given, it is the user's statement that they are one state point; η ∝ 1/T exactly
+    a = EinsteinHelfandViscosity.from_collections(cols, temperature=300.0).results
+    b = EinsteinHelfandViscosity.from_collections(cols, temperature=330.0).results
+    assert a.shear_viscosity.value == pytest.approx(1.1 * b.shear_viscosity.value, rel=1e-12)
+    # a temperature 20 times the recorded one (°C for K, a unit slip) is not a result
+    same = [IonCollection.from_pressure_tensor(_shear_series(k), dt=0.001, volume=BOX**3,
+                                               temperature=300.0) for k in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for est in (EinsteinHelfandViscosity, GreenKuboViscosity):
+            kw = {"max_lag": 0.01, "check_sampling": False} if est is GreenKuboViscosity else {}
+            bad = est.from_collections(same, temperature=15.0, **kw).results.shear_viscosity
+            assert not bad.valid and any("kinetic temperature" in n for n in bad.notes)
+            ok = est.from_collections(same, **kw).results.shear_viscosity
+            assert not any("kinetic temperature" in n for n in ok.notes)
