@@ -104,8 +104,8 @@ class ShellCutoff:
     def estimate(self, which="cutoff"):
         """The cutoff (or the first peak, ``which="peak"``) as an Estimate in Å with a verdict.
 
-        The cutoff's error is :attr:`cutoff_err` (the uncertainty of its extrapolation to no
-        smoothing and the counting noise of the histogram), the peak's :attr:`peak_err`.
+        The cutoff's error is ``cutoff_err`` (the uncertainty of its extrapolation to no
+        smoothing and the counting noise of the histogram), the peak's ``peak_err``.
         A given or preset cutoff is exact. The verdict is not valid when no minimum was found
         (value NaN, the reason in the notes) or when the minimum is shallow, not significant or
         from a small sample (the :attr:`warnings`).

@@ -150,7 +150,8 @@ _UNIT_SPELLING = {"g/cm3": "g/cm^3", "m2/s": "m^2/s", "fraction": "1"}
 def _replica(p):
     """``(value, in-run error, valid, verdict)`` of a stored property, either format.
 
-    Current tasks store the keys of :meth:`Estimate.to_dict` (``stderr``, ``converged``,
+    Current tasks store the keys of :meth:`~ase_electrolyte.estimate.Estimate.to_dict`
+    (``stderr``, ``converged``,
     ``verdict`` ``"valid"``); earlier ones ``error`` and ``verdict`` ``"ok"``.
     """
     value = math.nan if p.get("value") is None else float(p["value"])

@@ -2,7 +2,7 @@ r"""The screened numbers of one task, read from the analyses' ``summary.json``.
 
 A task's analyses write their results with :func:`mda_electrolyte.report.run_analyses`. This
 module turns one such summary (and the protocol's density) into the task's *properties*: one
-dict per number with the same keys as :meth:`ase_electrolyte.estimate.Estimate.to_dict`,
+dict per number with the same keys as :meth:`~ase_electrolyte.estimate.Estimate.to_dict`,
 
 ``{"value", "stderr", "unit", "method", "n_samples", "converged", "verdict", "notes"}``,
 
@@ -89,13 +89,16 @@ def known_property(name):
 
 
 def is_estimate_dict(obj):
-    """Whether ``obj`` is an :meth:`Estimate.to_dict` (a dict with value, stderr, converged)."""
+    """Whether ``obj`` is an :meth:`~ase_electrolyte.estimate.Estimate.to_dict` dict.
+
+    A dict with value, stderr and converged.
+    """
     return isinstance(obj, dict) and {"value", "stderr", "converged"} <= set(obj)
 
 
 def replica_property(value, stderr, unit, *, verdict="valid", method="in-run error of the "
                      "analysis", n_samples=0, notes=()):
-    """One task's number as a dict with the keys of :meth:`Estimate.to_dict`.
+    """One task's number as a dict with the keys of :meth:`.Estimate.to_dict`.
 
     ``verdict`` ``"valid"`` makes it ``converged``; anything else is the reason it is not. A
     missing or non-finite value is never valid.
