@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 import warnings
 
@@ -84,17 +85,25 @@ def main(argv=None):
     int
         0 on success, 2 on a bad argument or a failure reported in one line, 1 on an
         unexpected error (a bug: one line too, the traceback with ``ELECTROLYTE_DEBUG=1``),
-        130 when interrupted (the same command resumes).
+        130 when interrupted (Ctrl-C) and 143 when terminated (SIGTERM); both stop at the
+        last complete frame, and the same command resumes.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with _one_line_warnings(args.command):
+        with _one_line_warnings(args.command), _terminate_as_interrupt():
             _COMMANDS[args.command].run(args)
     except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
         # OSError: a file that cannot be written (disk full, size limit) or read
         print(f"electrolyte {args.command}: error: {one_line(err)}", file=sys.stderr)
         return 2
+    except _Terminated:
+        print(
+            f"electrolyte {args.command}: terminated (SIGTERM); run the same command again to "
+            "resume",
+            file=sys.stderr,
+        )
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print(
             f"electrolyte {args.command}: interrupted; run the same command again to resume",
@@ -113,6 +122,32 @@ def main(argv=None):
         )
         return 1
     return 0
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch scheduler's time limit, ``kill``) raised where the command runs.
+
+    A ``KeyboardInterrupt``, so that it unwinds as Ctrl-C does: trajectories are closed at their
+    last complete frame and the output folder's claim is given back, instead of a silent death.
+    """
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """While the command runs, SIGTERM raises :class:`_Terminated` (main thread only)."""
+
+    def terminated(signum, frame):
+        raise _Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
