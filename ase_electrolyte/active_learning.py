@@ -15,7 +15,6 @@ label.
 from __future__ import annotations
 
 import math
-import os
 import time
 import warnings
 
@@ -186,7 +185,7 @@ def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
 
     Parameters
     ----------
-    frames : sequence of ase.Atoms
+    frames : ase.Atoms or sequence of ase.Atoms
     model : str, os.PathLike or ase_electrolyte.Calculator
         A SevenNet model (a committee: its first member).
     device : str
@@ -194,10 +193,21 @@ def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
     Returns
     -------
     numpy.ndarray, shape (n_frames, n_elements * n_features)
+
+    Raises
+    ------
+    TypeError
+        An item of ``frames`` that is not an ase.Atoms.
+    ValueError
+        Naming the frame, before any is evaluated: no atom, an element the model does not
+        cover, non-finite positions, a degenerate cell, overlapping atoms.
     """
     import torch
 
     from .calculator import Calculator
+    from .finetuning import _check_frames_for_model, _frame_list
+
+    frames = _frame_list(frames, "frames")
 
     calc = model if isinstance(model, Calculator) else Calculator(model, device=device)
     if hasattr(calc, "members"):
@@ -208,6 +218,8 @@ def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
     readout = net._modules.get("reduce_hidden_to_energy")
     if readout is None:
         raise ValueError("this SevenNet model has no 'reduce_hidden_to_energy' read-out layer")
+    # a frame the model cannot evaluate failed only when reached, after the frames before it
+    _check_frames_for_model(calc, frames, "frames")
     captured = {}
 
     def hook(_module, inputs):
@@ -402,6 +414,17 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     return picked
 
 
+def _spread(atoms, k):
+    """A frame's ``info["max_forces_std"]`` as a float (-inf when it has none)."""
+    value = atoms.info.get("max_forces_std", -np.inf)
+    try:
+        return float(np.asarray(value, dtype=np.float64).item())
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"candidates: frame {k} has max_forces_std {value!r:.60}, not one number (eV/Å)"
+        ) from None
+
+
 def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=None,
                       method="fps"):
     """Thin candidate frames to ``n`` by farthest-point or D-optimal selection.
@@ -417,7 +440,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
 
     Parameters
     ----------
-    candidates : str, os.PathLike or sequence of ase.Atoms
+    candidates : str, os.PathLike, ase.Atoms or sequence of ase.Atoms
         Candidates (e.g. written by :class:`CandidateCollector`).
     n : int
         Number of frames to keep; all frames are kept when there are fewer.
@@ -436,11 +459,14 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
 
     Raises
     ------
+    TypeError
+        A candidate that is not an ase.Atoms.
     ValueError
         An unknown ``method``, no frames, ``n`` not a positive integer, an ``out`` that is
-        a folder or inside a file, or a ``candidates`` file that cannot be read as frames
-        (see :func:`ase_electrolyte.finetuning.read_frames_file`), before any model
-        evaluation.
+        a folder or inside a file, a ``candidates`` file that cannot be read as frames
+        (see :func:`ase_electrolyte.finetuning.read_frames_file`), a ``max_forces_std`` that
+        is not a number, or a frame the model cannot evaluate (see
+        :func:`frame_descriptors`), before any model evaluation.
     """
     import ase.io
 
@@ -451,16 +477,14 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     if out is not None:
         # checked before the descriptors are computed, which is the expensive part
         out = check_output_path(out, "out")
-    if isinstance(candidates, (str, os.PathLike)):
-        from .finetuning import read_frames_file
+    from .finetuning import _frame_list
 
-        frames = read_frames_file(candidates, "candidates")
-    else:
-        frames = list(candidates)
+    # one Atoms was iterated into its Atom objects ("'Atom' object has no attribute 'info'")
+    frames = _frame_list(candidates, "candidates")
     if not frames:
         raise ValueError("there are no candidate frames to select from")
     n = min(n, len(frames))
-    spreads = np.array([float(a.info.get("max_forces_std", -np.inf)) for a in frames])
+    spreads = np.array([_spread(a, k) for k, a in enumerate(frames)])
     # a NaN spread (a member returned NaN forces) is the strongest sign of extrapolation, as
     # CandidateCollector reads it; nanargmax passed it over
     spreads[np.isnan(spreads)] = np.inf

@@ -360,16 +360,14 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
 def _periodic_frames(frames, who, why):
     """``frames`` (one Atoms or several) as a non-empty list of 3D-periodic Atoms, or an error
     saying ``who`` needs them and ``why``."""
-    from ase import Atoms
+    from .finetuning import _frame_list
 
-    if isinstance(frames, Atoms):
-        frames = [frames]  # iterating an Atoms gives its atoms, not frames
-    frames = list(frames)
+    # one Atoms is one frame (iterating it gives its atoms); a file (extxyz, .db) its frames,
+    # where a path was iterated into its characters ("frame 0 is a str")
+    frames = _frame_list(frames, "frames")
     if not frames:
         raise ValueError(f"{who} at least one 3D-periodic frame (none given)")
     for k, atoms in enumerate(frames):
-        if not isinstance(atoms, Atoms):
-            raise TypeError(f"frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
         if not atoms.pbc.all():
             raise ValueError(f"frame {k} is not 3D-periodic: {why}")
     return frames
@@ -438,8 +436,9 @@ def mean_pressure(model, frames, **calc_options):
     Parameters
     ----------
     model : str, os.PathLike or ASE calculator
-    frames : sequence of ase.Atoms
-        3D-periodic (one ase.Atoms is taken as one frame; none is refused).
+    frames : str, os.PathLike, ase.Atoms or sequence of ase.Atoms
+        3D-periodic (one ase.Atoms is taken as one frame, a file's frames are read with
+        :func:`ase_electrolyte.finetuning.read_frames_file`; none is refused).
     **calc_options
         For :class:`ase_electrolyte.Calculator`.
 
@@ -505,7 +504,7 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     ----------
     base : str or os.PathLike
         SevenNet model.
-    frames : sequence of ase.Atoms
+    frames : str, os.PathLike, ase.Atoms or sequence of ase.Atoms
         3D-periodic configurations of the liquid (e.g. NPT frames of ``base``) spanning the
         densities of interest: include configurations at the target density (e.g. NPT frames
         rescaled to it), since the shift is learnt only where there are frames, and a model
@@ -532,7 +531,12 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
 
     from .atoms_checks import check_atoms, check_number
     from .calculator import Calculator
-    from .finetuning import _base_checkpoint, check_finetune_options, finetune
+    from .finetuning import (
+        _base_checkpoint,
+        _check_frames_for_model,
+        check_finetune_options,
+        finetune,
+    )
 
     if isinstance(delta_bar, PressureShift):
         if not delta_bar.valid:
@@ -565,6 +569,8 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
             raise ValueError(f"frame {k}: {err}") from None
     _base_checkpoint(base)  # a SevenNet model: finetune trains no other kind
     calc = Calculator(str(base), device=device)
+    # a frame the model cannot evaluate (an element it does not cover) failed when reached
+    _check_frames_for_model(calc, frames, "frames")
     labelled = []
     for atoms in frames:
         work = atoms.copy()

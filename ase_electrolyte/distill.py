@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 
 from .atomic_file import atomic_path, check_output_path
@@ -26,7 +25,7 @@ def relabel(frames, committee, **calc_options):
 
     Parameters
     ----------
-    frames : str, os.PathLike or sequence of ase.Atoms
+    frames : str, os.PathLike, ase.Atoms or sequence of ase.Atoms
         Unlabelled or labelled frames (extxyz/ase.db path or Atoms); existing labels are
         replaced.
     committee : list of models or a committee calculator
@@ -41,8 +40,8 @@ def relabel(frames, committee, **calc_options):
     ValueError
         A file that cannot be read as frames (see
         :func:`ase_electrolyte.finetuning.read_frames_file`), a frame with no atoms,
-        non-finite positions, a degenerate cell or atoms closer than 0.1 Å; raised before the
-        teacher is loaded.
+        non-finite positions, a degenerate cell or atoms closer than 0.1 Å, raised before the
+        teacher is loaded; elements the teacher does not cover, before it evaluates any frame.
 
     Returns
     -------
@@ -59,20 +58,19 @@ def relabel(frames, committee, **calc_options):
         raise TypeError(
             "committee must be a committee calculator or a list of two or more models, not "
             f"{committee!r}")
-    if isinstance(frames, (str, os.PathLike)):
-        from .finetuning import read_frames_file
+    from .finetuning import _check_frames_for_model, _frame_list
 
-        frames = read_frames_file(frames, "frames")
-    frames = list(frames)
+    # one Atoms was iterated into its Atom objects ("frame 0 is a Atom")
+    frames = _frame_list(frames, "frames")
     # every frame is checked before the teacher is loaded and the first frame evaluated
     for k, atoms in enumerate(frames):
-        if not isinstance(atoms, Atoms):
-            raise TypeError(f"frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
         if len(atoms) == 0:
             raise ValueError(f"frame {k} has no atoms")
         check_overlaps(atoms, what=f"frame {k}")
     teacher = committee if hasattr(committee, "members") else Calculator(list(committee),
                                                                          **calc_options)
+    # elements the teacher does not cover failed at their frame, after those before it
+    _check_frames_for_model(teacher, frames, "frames")
     out = []
     for atoms in frames:
         work = atoms.copy()

@@ -119,14 +119,7 @@ def read_labelled(source, *, what="training data"):
         frame without energy or forces, non-finite labels, or labels whose size says they are
         not in eV, eV/Å and eV/Å³.
     """
-    from ase import Atoms
-
-    if isinstance(source, Atoms):
-        frames = [source]
-    elif isinstance(source, (str, os.PathLike)):
-        frames = read_frames_file(source, what)
-    else:
-        frames = list(source)
+    frames = _frame_list(source, what)
     if not frames:
         raise ValueError(f"{what} holds no frames")
     out = []
@@ -175,6 +168,67 @@ def read_labelled(source, *, what="training data"):
         copy.calc = SinglePointCalculator(copy, **labels)
         out.append(copy)
     return out
+
+
+def _frame_list(source, what):
+    """Frames as a list of Atoms: a file's (:func:`read_frames_file`), one Atoms or a sequence.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, ase.Atoms or iterable of ase.Atoms
+    what : str
+        Name of the data set, for messages.
+
+    Returns
+    -------
+    list of ase.Atoms
+        Possibly empty; the caller's Atoms themselves, not copies.
+
+    Raises
+    ------
+    TypeError
+        ``source`` is not iterable, or an item is not an ase.Atoms (one Atoms was iterated
+        into its Atom objects: "'Atom' object has no attribute 'info'").
+    """
+    from ase import Atoms
+
+    if isinstance(source, Atoms):
+        return [source]
+    if isinstance(source, (str, os.PathLike)):
+        return read_frames_file(source, what)
+    if isinstance(source, bytes) or not np.iterable(source):
+        raise TypeError(f"{what} must be a file, an ase.Atoms or a sequence of ase.Atoms, not "
+                        f"{type(source).__name__}")
+    frames = list(source)
+    for k, atoms in enumerate(frames):
+        if not isinstance(atoms, Atoms):
+            raise TypeError(f"{what}: frame {k} is a {type(atoms).__name__}, not an ase.Atoms")
+    return frames
+
+
+def _check_frames_for_model(calc, frames, what):
+    """Run a calculator's input checks on every frame before it evaluates any.
+
+    Parameters
+    ----------
+    calc : ase_electrolyte.Calculator
+        A model or committee.
+    frames : sequence of ase.Atoms
+    what : str
+        Name of the data set, for messages.
+
+    Raises
+    ------
+    ValueError
+        Naming the frame: no atom, elements the model does not cover, non-finite positions,
+        a degenerate cell, atoms closer than 0.1 Å. The calculator raised these one frame at a
+        time, after the frames before had been evaluated, naming no frame.
+    """
+    for k, atoms in enumerate(frames):
+        try:
+            calc._check(atoms)
+        except Exception as err:  # ase's InputError
+            raise ValueError(f"{what}: frame {k}: {err}") from None
 
 
 def _frame_labels(atoms, where):

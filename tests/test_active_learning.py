@@ -304,3 +304,74 @@ def test_selection_numbers_are_refused_by_name(kw, message):
     if "first" not in kw:
         with pytest.raises(ValueError, match=message):
             d_optimal_selection([[0.0], [1.0], [2.0]], **kw)
+
+
+def _uncovered_frames():
+    """Copper frames of two sizes, a non-periodic cluster, then a gold frame in the middle."""
+    from ase import Atoms
+    from ase.build import bulk
+
+    frames = emt_copper(2) + emt_copper(1, repeat=2)
+    cluster = Atoms("Cu3", positions=[[0, 0, 0], [2.5, 0, 0], [0, 2.5, 0]])
+    gold = bulk("Au", "fcc", a=4.08, cubic=True)
+    return frames + [gold, cluster]
+
+
+class _Counting:
+    """Counts a calculator's evaluations (calculate calls)."""
+
+    def __init__(self, calc):
+        self.calls = 0
+        inner = calc.calculate
+
+        def calculate(*args, **kwargs):
+            self.calls += 1
+            return inner(*args, **kwargs)
+
+        calc.calculate = calculate
+
+
+def test_frames_the_model_cannot_evaluate_are_named_before_any_descriptor(tiny):
+    from ase import Atoms
+
+    from ase_electrolyte.active_learning import frame_descriptors
+
+    calc = Calculator(tiny[0], device="cpu")
+    counter = _Counting(calc)
+    frames = _uncovered_frames()
+    # an element the model does not cover failed at its frame (after those before it), as
+    # the calculator's InputError naming no frame
+    with pytest.raises(ValueError, match=r"frames: frame 3: the model .* does not cover "
+                                         r"the element\(s\) Au"):
+        select_candidates(frames, 2, model=calc)
+    nan = emt_copper(1)[0]
+    nan.positions[2] = np.nan
+    for bad, message in ((nan, r"frames: frame 1: non-finite positions for 1 atom"),
+                         (Atoms(), "frames: frame 1: Calculator needs at least one atom")):
+        with pytest.raises(ValueError, match=message):
+            frame_descriptors([frames[0], bad], calc)
+    assert counter.calls == 0
+    # frames of different sizes and periodicity, one system: one row each, size-independent
+    desc = frame_descriptors(frames[:3] + frames[4:], calc)
+    assert desc.shape[0] == 4 and np.isfinite(desc).all()
+    # a 2×2×2 repeat of a frame has its per-element mean features
+    big = frames[0].repeat(2)
+    np.testing.assert_allclose(frame_descriptors([frames[0], big], calc)[1],
+                               frame_descriptors([frames[0]], calc)[0], atol=1e-6)
+
+
+def test_one_atoms_is_one_candidate_and_other_items_are_named(tiny, tmp_path):
+    atoms = emt_copper(1)[0]
+    picked = select_candidates(atoms, 3, model=tiny[0], device="cpu")
+    assert len(picked) == 1 and len(picked[0]) == len(atoms)
+    assert picked[0].info["candidate_index"] == 0
+    with pytest.raises(TypeError, match="candidates: frame 1 is a str, not an ase.Atoms"):
+        select_candidates([atoms, "b.extxyz"], 1, model="no-such-model")
+    with pytest.raises(TypeError, match="candidates must be a file, an ase.Atoms or a "
+                                        "sequence of ase.Atoms, not int"):
+        select_candidates(3, 1, model="no-such-model")
+    odd = atoms.copy()
+    odd.info["max_forces_std"] = "high"
+    with pytest.raises(ValueError, match=r"candidates: frame 1 has max_forces_std 'high', not "
+                                         r"one number \(eV/Å\)"):
+        select_candidates([atoms, odd], 1, model="no-such-model")

@@ -328,3 +328,43 @@ def test_distill_refuses_student_options_before_relabelling(kw, error, match, tm
         distill(["no-such-model", "no-such-model"], emt_copper(1), epochs=1,
                 out=tmp_path / "d", device="cpu", **kw)
     assert not (tmp_path / "d").exists()
+
+
+def test_relabel_names_a_frame_the_teacher_cannot_evaluate_before_labelling_any(tiny):
+    from ase.build import bulk
+
+    teacher = Calculator(tiny, device="cpu")
+    calls = []
+    inner = teacher.calculate
+    teacher.calculate = lambda *a, **k: (calls.append(1), inner(*a, **k))[1]
+    frames = emt_copper(2) + [bulk("Au", "fcc", a=4.08, cubic=True)]
+    with pytest.raises(ValueError, match=r"frames: frame 2: the model .* does not cover the "
+                                         r"element\(s\) Au"):
+        relabel(frames, teacher)
+    assert not calls
+    # one Atoms is one frame (it was iterated into its Atom objects: "frame 0 is a Atom")
+    one = relabel(frames[0], teacher)
+    assert len(one) == 1 and len(one[0]) == 4
+    np.testing.assert_allclose(one[0].get_forces(), relabel(frames[:1], teacher)[0].get_forces())
+
+
+def test_alignment_reads_a_file_of_frames_and_names_uncovered_elements_before_labelling(
+        tiny, tmp_path):
+    import ase.io
+    from ase.build import bulk
+
+    from ase_electrolyte.density_alignment import mean_pressure
+
+    frames = emt_copper(3, seed=4)
+    ase.io.write(tmp_path / "f.extxyz", frames)
+    calc = Calculator(tiny[0], device="cpu")
+    # a path was iterated into its characters ("frame 0 is a str")
+    from_file = mean_pressure(calc, tmp_path / "f.extxyz")
+    # extxyz keeps positions to about 1e-8 Å
+    np.testing.assert_allclose(from_file.values_bar, mean_pressure(calc, frames).values_bar,
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match=r"frames: frame 3: the model .* does not cover the "
+                                         r"element\(s\) Au"):
+        align_density(tiny[0], frames + [bulk("Au", "fcc", a=4.08, cubic=True)], 100.0,
+                      epochs=1, out=tmp_path / "a", device="cpu")
+    assert not (tmp_path / "a").exists()
