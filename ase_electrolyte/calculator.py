@@ -227,6 +227,11 @@ class Calculator(ParametersContract, _AseCalculator):
     ``dispersion`` or ``electrostatics`` rebuilds only that term, and a term built from a
     spec, dict or file moves with ``device``.
 
+    Pickling (``multiprocessing``, dask, ``pickle.dumps(atoms)``) stores the options, terms and
+    results but not the loaded network: the unpickled calculator loads its model again, and
+    refuses (``InputError``) a model file whose bytes changed since it was first loaded.
+    ``copy.copy`` and ``copy.deepcopy`` keep the loaded model.
+
     Examples
     --------
     >>> from ase.build import molecule
