@@ -130,6 +130,13 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     out = check_output_path(out, "out", folder=True)
     # finetune's options too: a bad lr or batch_size failed only after the relabelling
     _check_student_options(epochs, kwargs, out)
+    if kwargs.get("valid") is not None:
+        # a missing, unlabelled or leaked validation set was refused by finetune, after the
+        # committee had labelled every frame
+        from .finetuning import _check_disjoint, _frame_list, read_labelled
+
+        kwargs["valid"] = read_labelled(kwargs["valid"], what="validation data")
+        _check_disjoint(_frame_list(frames, "frames"), kwargs["valid"])
     labelled = relabel(frames, models, device=device)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "relabelled.extxyz") as tmp:

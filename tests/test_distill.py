@@ -368,3 +368,19 @@ def test_alignment_reads_a_file_of_frames_and_names_uncovered_elements_before_la
         align_density(tiny[0], frames + [bulk("Au", "fcc", a=4.08, cubic=True)], 100.0,
                       epochs=1, out=tmp_path / "a", device="cpu")
     assert not (tmp_path / "a").exists()
+
+
+def test_distill_refuses_a_bad_validation_set_before_relabelling(tmp_path):
+    # "no-such-model" cannot label: only a check made before the relabelling answers
+    frames = emt_copper(2)
+    unlabelled = [a.copy() for a in emt_copper(1, seed=3)]
+    for valid, error, match in (
+        (tmp_path / "none.extxyz", FileNotFoundError, "validation data: no file"),
+        (unlabelled, ValueError, "validation data: frame 0 has no energy and no forces label"),
+        ([emt_copper(1, seed=3)[0], frames[1]], ValueError,
+         r"1 of 2 validation frame\(s\) are training frames: 2 \(= training frame 2\)"),
+    ):
+        with pytest.raises(error, match=match):
+            distill(["no-such-model", "no-such-model"], frames, epochs=1, valid=valid,
+                    out=tmp_path / "d", device="cpu")
+    assert not (tmp_path / "d").exists()
