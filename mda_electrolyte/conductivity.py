@@ -188,7 +188,7 @@ class GreenKuboConductivity(CarrierAnalysis):
     universes : MDAnalysis.Universe, path, or list of them
         One trajectory, or several independent trajectories of the same system (Chalykh et al.
         2025 use 10); they need velocities (Å/ps) and a box, analysed frames equally spaced in
-        time. H5MD files written by :func:`ase_electrolyte.run_md` (paths) are read with
+        time. H5MD files written by :func:`ase_electrolyte.md.run_md` (paths) are read with
         :func:`mda_electrolyte.from_ase`, and their per-step ``charge_current`` observable
         (:math:`\mathbf J_s = \sum_{i\in s} q_i \mathbf v_i` per species, formal charges) is
         used instead of the frames when every file has it (see ``observables``).

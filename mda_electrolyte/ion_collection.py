@@ -22,7 +22,7 @@ What is kept is bounded by the analysis, not by the trajectory:
   frames at most (mean-squared displacements; Einstein fits use lags of 10–60 % of a segment,
   far longer than the spacing).
 
-When the trajectory is an H5MD file of :func:`ase_electrolyte.run_md`, its per-step
+When the trajectory is an H5MD file of :func:`ase_electrolyte.md.run_md`, its per-step
 ``charge_current`` and ``pressure_tensor`` observables are read with it (no frame is read for
 them) and carried as collections of their own, ``collection.charge_current_observable`` and
 ``collection.pressure_tensor_observable``: the Green–Kubo conductivity prefers the first, the
@@ -528,7 +528,7 @@ class IonCollector(FrameAnalysis):
         are); ``None`` keeps every frame.
     observables : bool
         Also read the per-step ``charge_current`` and ``pressure_tensor`` observables when the
-        trajectory is an H5MD file of :func:`ase_electrolyte.run_md` that records them (no frame
+        trajectory is an H5MD file of :func:`ase_electrolyte.md.run_md` that records them (no frame
         is read for them); they become ``collection.charge_current_observable`` and
         ``collection.pressure_tensor_observable`` (with the file's mean volume and temperature).
     label : str

@@ -1,4 +1,4 @@
-r"""Per-step observables of the H5MD files that :func:`ase_electrolyte.run_md` writes.
+r"""Per-step observables of the H5MD files that :func:`ase_electrolyte.md.run_md` writes.
 
 ``run_md`` records, every ``observe_interval`` MD steps and independently of how often frames are
 written, the per-species charge current ``charge_current`` (:math:`\mathbf J_s = \sum_{i\in s}

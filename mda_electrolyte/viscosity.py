@@ -15,7 +15,7 @@ The Einstein–Helfand form fits the growth of the time-integrated tensor
 (t)|^2\rangle`.
 
 Both need the pressure tensor every step or few fs (BAMBOO, Gong et al. 2025, report viscosity
-for every electrolyte; Ju et al. 2025 discuss it): :func:`ase_electrolyte.run_md` records it as
+for every electrolyte; Ju et al. 2025 discuss it): :func:`ase_electrolyte.md.run_md` records it as
 the ``pressure_tensor`` observable (bar) at every step. Both are estimators of pressure-tensor
 collections (:mod:`mda_electrolyte.ion_collection`): ``from_collections`` takes the
 ``pressure_tensor_observable`` that :class:`~mda_electrolyte.ion_collection.IonCollector` reads
@@ -75,7 +75,7 @@ _REMEDY = (
 
 
 def read_pressure_tensor(path, *, required=True):
-    """The ``pressure_tensor`` observable of an H5MD file of :func:`ase_electrolyte.run_md`.
+    """The ``pressure_tensor`` observable of an H5MD file of :func:`ase_electrolyte.md.run_md`.
 
     Parameters
     ----------
@@ -343,7 +343,7 @@ class GreenKuboViscosity(_PressureAnalysis):
     Parameters
     ----------
     source : path, array, IonCollection or list of them
-        H5MD file(s) of :func:`ase_electrolyte.run_md` (their ``pressure_tensor``, ``volume``
+        H5MD file(s) of :func:`ase_electrolyte.md.run_md` (their ``pressure_tensor``, ``volume``
         and ``temperature`` observables), pressure-tensor series of shape (T, 3, 3) in bar, or
         pressure-tensor collections (see :meth:`from_collections`, which is what the
         constructor calls once it has built them). Several inputs are independent runs.
