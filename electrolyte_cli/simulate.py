@@ -170,15 +170,58 @@ def run(args):
         return _run(args)
 
 
+def _box_settings(args):
+    """What, besides the composition, made the packed box: recorded in ``initial.extxyz``."""
+    return {
+        "box_seed": int(args.seed),
+        "box_density_g_cm3": "van der Waals" if args.density is None else float(args.density),
+    }
+
+
+def _check_box_settings(out, args):
+    """A folder whose box was packed with another ``--seed`` or ``--density`` is refused.
+
+    Checked before packing. A resume reads the box of the first call from ``initial.extxyz``
+    and compared only its composition: ``--density 1.3`` on a folder packed at 1.2 g/cm³
+    went on with the old box, and an NVT/NVE-only protocol reported its density as the new.
+    """
+    import ase.io
+
+    initial = out / "initial.extxyz"
+    if not initial.is_file():
+        return
+    stored = ase.io.read(initial).info
+    for key, value in _box_settings(args).items():
+        if key not in stored:  # a box of an earlier version records none
+            continue
+        if stored[key] != value and not (
+            isinstance(value, float) and isinstance(stored[key], float)
+            and abs(stored[key] - value) <= 1e-12 * abs(value)
+        ):
+            def shown(v, key=key):
+                if key == "box_seed":
+                    return f"--seed {v}"
+                return "no --density (the van der Waals box)" if isinstance(v, str) else (
+                    f"--density {v:g}")
+
+            raise ValueError(
+                f"{out} holds a box packed with {shown(stored[key])}, not {shown(value)}: a "
+                f"resume continues the box it started from; rerun with {shown(stored[key])} to "
+                "resume it, or choose another output folder"
+            )
+
+
 def _run(args):
     from ase_electrolyte.build import electrolyte_box
 
     out = Path(args.output)
+    _check_box_settings(out, args)
     if args.counts:
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)
     else:
         atoms = electrolyte_box(counts=_composition(args), density=args.density, seed=args.seed)
+    atoms.info.update(_box_settings(args))
     calc = A.make_calculator(args.model, args.dispersion, args.device)
     return run_protocol_into(atoms, calc, out, args)
 

@@ -90,3 +90,44 @@ def test_a_signalled_simulate_says_so_in_one_line_and_resumes(signum, status, sa
     assert "Traceback" not in capsys.readouterr().err
     assert (out / "simulation.json").exists()
     assert all(h5md_info(f)["complete"] for f in out.glob("*.h5md"))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("first,second,stored,given", [
+    ([], ["--density", "1.3"], "no --density (the van der Waals box)", "--density 1.3"),
+    (["--density", "1.2"], ["--density", "1.3"], "--density 1.2", "--density 1.3"),
+    (["--density", "1.2"], [], "--density 1.2", "no --density (the van der Waals box)"),
+    (["--seed", "4"], ["--seed", "5"], "--seed 4", "--seed 5"),
+])
+def test_a_rerun_with_another_box_setting_is_refused_before_packing(first, second, stored,
+                                                                    given, tmp_path, capsys,
+                                                                    monkeypatch):
+    """A resume read the first call's box and compared its composition only: another
+    --density or --seed went on with the old box without a word."""
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments as cli_arguments
+    from electrolyte_cli import main
+
+    packed = []
+
+    def box(**kwargs):
+        packed.append(kwargs)
+        return _argon_box()
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", box)
+    # interrupted at once: the folder holds the packed box and nothing else finished
+    monkeypatch.setattr(cli_arguments, "make_calculator",
+                        lambda *a: _SignallingLJ(1, signal.SIGINT))
+    out = tmp_path / "run"
+    assert main(_ARGV + first + ["-o", str(out)]) == 130
+    capsys.readouterr()
+    assert main(_ARGV + second + ["-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"electrolyte simulate: error: {out} holds a box packed with {stored}, not "
+                   f"{given}: a resume continues the box it started from; rerun with {stored} "
+                   "to resume it, or choose another output folder\n")
+    assert len(packed) == 1  # refused before packing
+    # the settings it was packed with resume it
+    monkeypatch.setattr(cli_arguments, "make_calculator", lambda *a: _SignallingLJ())
+    assert main(_ARGV + first + ["-o", str(out)]) == 0
+    assert all(h5md_info(f)["complete"] for f in out.glob("*.h5md"))
