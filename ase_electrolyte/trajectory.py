@@ -1,14 +1,14 @@
 """H5MD trajectories of ASE runs that MDAnalysis reads, with the electrolyte topology inside.
 
-Layout (H5MD 1.1, one particle group ``all``)::
+Layout (H5MD 1.1, one particle group ``trajectory``, the name MDAnalysis' own writer uses)::
 
     /h5md                                   version, author, creator
-    /particles/all/position/{value,step,time}   Å, ps
-    /particles/all/velocity/{value,step,time}   Å/ps
-    /particles/all/force/{value,step,time}      kJ/(mol·Å)
-    /particles/all/box/edges/{value,step,time}  Å, (3, 3) cell vectors as rows (only when the
-                                                system is periodic in some direction)
-    /particles/all/species, mass, charge        atomic number, amu, formal charge (e)
+    /particles/trajectory/position/{value,step,time}   Å, ps
+    /particles/trajectory/velocity/{value,step,time}   Å/ps
+    /particles/trajectory/force/{value,step,time}      kJ/(mol·Å)
+    /particles/trajectory/box/edges/{value,step,time}  Å, (3, 3) cell vectors as rows (only
+                                                       when periodic in some direction)
+    /particles/trajectory/species, mass, charge        atomic number, amu, formal charge (e)
     /observables/<name>/{value,step,time}       one value per frame (frame-aligned):
                                                 potential_energy, kinetic_energy (eV),
                                                 temperature (K), volume (Å³), density (g/cm³),
@@ -20,6 +20,11 @@ Layout (H5MD 1.1, one particle group ``all``)::
     /parameters/ase_electrolyte/series/<name>/{value,step,time}
                                                 every sampled step (e.g. densities every 10 fs
                                                 between frames every 100 fs)
+
+The particle group is named ``trajectory`` because MDAnalysis builds the minimal topology of
+``MDAnalysis.Universe("run.h5md")`` from ``particles/trajectory`` only (its reader takes any
+name); files of earlier versions, whose group is ``all``, are read and resumed as they are
+(:func:`particle_group`).
 
 MDAnalysis' :class:`~MDAnalysis.coordinates.H5MD.H5MDReader` takes ``observables/<name>/value``
 at the frame index into ``ts.data``; that is why ``/observables`` holds exactly one value per
@@ -115,7 +120,22 @@ from .units import (  # noqa: E402
     VELOCITY_TO_ANGSTROM_PER_PS,
 )
 
-_GROUP = "particles/all"
+_GROUP = "particles/trajectory"
+#: The particle group of files written before it took MDAnalysis' name.
+_LEGACY_GROUP = "particles/all"
+
+
+def particle_group(h5file):
+    """Path of the particle group of one of our H5MD files (``particles/trajectory``).
+
+    Files of earlier versions hold it as ``particles/all``; that path is returned for them, so
+    they are read and resumed unchanged. A file holding neither gets the current path (reading
+    it then fails with the missing group named).
+    """
+    if _GROUP not in h5file and _LEGACY_GROUP in h5file:
+        return _LEGACY_GROUP
+    return _GROUP
+
 _META = "parameters/ase_electrolyte"
 _SERIES = "parameters/ase_electrolyte/series"
 _PARTICLE_DATA = ("position", "velocity", "force")
@@ -269,7 +289,8 @@ class H5MDWriter:
                 self._file = self._open("a")
                 _check_ours(self._file, self.path)
                 check_h5md_layout(self._file, self.path)
-                self._file[_GROUP]["position/step"][()]
+                self._group_path = particle_group(self._file)
+                self._file[self._group_path]["position/step"][()]
             except _OpenHere:
                 raise
             except (OSError, KeyError, ValueError) as err:
@@ -298,7 +319,8 @@ class H5MDWriter:
         else:
             self._create_whole(atoms, velocities, forces, run_info)
             self._file = self._open("a")
-        group = self._file[_GROUP]
+            self._group_path = _GROUP
+        group = self._file[self._group_path]
         self.has_velocities = "velocity" in group
         self.has_forces = "force" in group
         self.has_box = "edges" in group["box"]
@@ -450,7 +472,7 @@ class H5MDWriter:
         ).attrs["unit"] = "ps"
 
     def _check_same_particles(self, atoms):
-        group = self._file[_GROUP]
+        group = self._file[self._group_path]
         numbers = group["species"][()]
         if numbers.shape[0] != len(atoms) or not np.array_equal(numbers, atoms.numbers):
             self._file.close()
@@ -467,7 +489,7 @@ class H5MDWriter:
         be counted by MDAnalysis, which counts frames by the rows of ``position``.
         """
         n = int(self._file[_META].attrs["n_frames"])
-        group = self._file[_GROUP]
+        group = self._file[self._group_path]
         frame_groups = [group[name] for name in _PARTICLE_DATA if name in group]
         if "edges" in group["box"]:
             frame_groups.append(group["box/edges"])
@@ -487,14 +509,14 @@ class H5MDWriter:
         """MD step of the last complete frame (``-1`` when empty)."""
         if getattr(self, "_last_step", None) is not None:
             return self._last_step
-        steps = self._file[_GROUP]["position/step"]
+        steps = self._file[self._group_path]["position/step"]
         n = int(self._file[_META].attrs["n_frames"])
         return int(steps[n - 1]) if n else -1
 
     def last_time(self):
         """Time (ps) of the last complete frame (``nan`` when empty)."""
         n = int(self._file[_META].attrs["n_frames"])
-        return float(self._file[_GROUP]["position/time"][n - 1]) if n else float("nan")
+        return float(self._file[self._group_path]["position/time"][n - 1]) if n else float("nan")
 
     def _check_open(self):
         if self._file is None or not self._file:
@@ -899,7 +921,7 @@ def h5md_info(path):
     with open_h5md(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
-        group, meta = f[_GROUP], f[_META]
+        group, meta = f[particle_group(f)], f[_META]
         n = int(meta.attrs["n_frames"])
         return {
             "n_atoms": int(group["species"].shape[0]),
@@ -943,7 +965,7 @@ def h5md_series(path, name):
         g = meta["series"][name]
         step, time, value = g["step"][()], g["time"][()], g["value"][()]
         n = int(meta.attrs["n_frames"])
-        last = int(f[_GROUP]["position/step"][n - 1]) if n else -1
+        last = int(f[particle_group(f)]["position/step"][n - 1]) if n else -1
     keep = int(np.searchsorted(step, last + 1))
     return step[:keep], time[:keep], value[:keep]
 
@@ -965,12 +987,13 @@ def check_h5md_layout(f, path):
     n_frames, complete, n_stored, n_particles
     """
     meta = f["parameters/ase_electrolyte"]
-    required = ["particles/all/species", "particles/all/mass", "particles/all/position/value",
-                "particles/all/position/time", "particles/all/position/step",
-                "particles/all/box", "parameters/ase_electrolyte/pbc",
+    g = particle_group(f)
+    required = [f"{g}/species", f"{g}/mass", f"{g}/position/value",
+                f"{g}/position/time", f"{g}/position/step",
+                f"{g}/box", "parameters/ase_electrolyte/pbc",
                 "parameters/ase_electrolyte/cell"]
     if MOLECULE_INDEX in meta:
-        required += ["parameters/ase_electrolyte/species_name", "particles/all/charge"]
+        required += ["parameters/ase_electrolyte/species_name", f"{g}/charge"]
     for name in required:
         if name not in f:
             raise damaged_h5md(path, f"it has no {name}")
@@ -981,30 +1004,30 @@ def check_h5md_layout(f, path):
     if not isinstance(n_frames, (int, np.integer)) or n_frames < 0:
         raise damaged_h5md(path, f"its frame counter n_frames is {n_frames}")
     n_frames = int(n_frames)
-    group = f["particles/all"]
+    group = f[g]
     _check_box(f, path)
     position = group["position/value"]
     if position.ndim != 3 or position.shape[2] != 3:
-        raise damaged_h5md(path, f"particles/all/position/value has shape {position.shape}")
+        raise damaged_h5md(path, f"{g}/position/value has shape {position.shape}")
     n_stored, n_particles = position.shape[:2]
     if n_frames > n_stored:
         raise damaged_h5md(path, f"it counts {n_frames} complete frames but stores {n_stored}")
-    per_atom = {"particles/all/species": (n_particles,), "particles/all/mass": (n_particles,)}
+    per_atom = {f"{g}/species": (n_particles,), f"{g}/mass": (n_particles,)}
     if MOLECULE_INDEX in meta:
         per_atom.update({f"parameters/ase_electrolyte/{MOLECULE_INDEX}": (n_particles,),
                          "parameters/ase_electrolyte/species_name": (n_particles,),
-                         "particles/all/charge": (n_particles,)})
+                         f"{g}/charge": (n_particles,)})
     for name, shape in per_atom.items():
         if f[name].shape != shape:
             raise damaged_h5md(path, f"{name} has shape {f[name].shape}, the trajectory "
                                  f"{n_particles} atoms")
     # every time series the reader takes frames from must hold all complete frames
-    series = {"particles/all/position/time": (), "particles/all/position/step": ()}
+    series = {f"{g}/position/time": (), f"{g}/position/step": ()}
     for name in ("velocity", "force"):
         if name in group:
-            series[f"particles/all/{name}/value"] = (n_particles, 3)
+            series[f"{g}/{name}/value"] = (n_particles, 3)
     if "edges" in group["box"]:
-        series["particles/all/box/edges/value"] = ((3, 3), (3,))
+        series[f"{g}/box/edges/value"] = ((3, 3), (3,))
     for name, tail in series.items():
         if name not in f:
             raise damaged_h5md(path, f"it has no {name}")
@@ -1029,17 +1052,18 @@ def _check_box(f, path):
         raise damaged_h5md(path, f"{_META}/pbc has shape {pbc.shape} and {_META}/cell "
                                  f"{cell.shape}, not (3,) and (3, 3)")
     pbc = np.asarray(pbc[()], dtype=bool)
-    box = f[_GROUP]["box"]
+    g = particle_group(f)
+    box = f[g]["box"]
     if "edges" in box and not isinstance(box["edges"], h5py.Group):
-        raise damaged_h5md(path, f"{_GROUP}/box/edges is one fixed box, not the per-frame "
+        raise damaged_h5md(path, f"{g}/box/edges is one fixed box, not the per-frame "
                                  "series (value, step, time) run_md writes")
     if pbc.any() and "edges" not in box:
         raise damaged_h5md(path, f"it is periodic (pbc {pbc.tolist()}) but stores no box "
-                                 f"({_GROUP}/box/edges): the cell of its frames is unknown")
+                                 f"({g}/box/edges): the cell of its frames is unknown")
 
 
 def _check_ours(f, path):
-    if _GROUP not in f or _META not in f or "series" not in f[_META]:
+    if particle_group(f) not in f or _META not in f or "series" not in f[_META]:
         raise ValueError(f"{path} is not an H5MD file written by ase_electrolyte (no {_META})")
 
 
@@ -1062,7 +1086,7 @@ def read_h5md(path, index=-1):
     with open_h5md(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
-        group, meta = f[_GROUP], f[_META]
+        group, meta = f[particle_group(f)], f[_META]
         n = int(meta.attrs["n_frames"])
         if not -n <= index < n:
             raise IndexError(f"frame {index} out of range for {path} with {n} complete frames")

@@ -41,6 +41,7 @@ from ase_electrolyte.trajectory import (
     check_h5md_layout,
     damaged_h5md,
     open_h5md,
+    particle_group,
 )
 
 from .molecules import (
@@ -585,12 +586,12 @@ class _HalfWritten(Exception):
 
 def _read_h5md_universe(path, retry):
     with open_h5md(path) as f:
-        if "parameters/ase_electrolyte" not in f or "particles/all" not in f:
+        if "parameters/ase_electrolyte" not in f or particle_group(f) not in f:
             raise ValueError(
                 f"{path} is not an H5MD file written by ase_electrolyte (no topology group); "
                 "read it with MDAnalysis.Universe(topology, path) instead"
             )
-        group, meta = f["particles/all"], f["parameters/ase_electrolyte"]
+        group, meta = f[particle_group(f)], f["parameters/ase_electrolyte"]
         n_frames, complete, n_stored, n_particles = check_h5md_layout(f, path)
         numbers = group["species"][()]
         masses = group["mass"][()]
@@ -673,14 +674,14 @@ def _check_h5md_values(path, numbers, masses, times):
     """Elements, masses and frame times of an H5MD file that a reader can trust."""
     bad = np.flatnonzero((numbers < 1) | (numbers >= len(chemical_symbols)))
     if bad.size:
-        raise damaged_h5md(path, f"particles/all/species of atoms {bad[:10].tolist()} is "
+        raise damaged_h5md(path, f"particles' species of atoms {bad[:10].tolist()} is "
                              f"{numbers[bad[0]]}, no element")
     bad = np.flatnonzero(~(np.isfinite(masses) & (masses > 0)))
     if bad.size:
-        raise damaged_h5md(path, f"particles/all/mass of atoms {bad[:10].tolist()} is "
+        raise damaged_h5md(path, f"particles' mass of atoms {bad[:10].tolist()} is "
                              f"{masses[bad[0]]}, not a positive mass")
     if not np.all(np.isfinite(times)):
-        raise damaged_h5md(path, "particles/all/position/time holds non-finite times")
+        raise damaged_h5md(path, "the particles' position/time holds non-finite times")
     k = _first_not_after(times)
     if k is not None:
         raise damaged_h5md(path, f"frame {k} is at {times[k]} ps, not after frame {k - 1} "

@@ -91,13 +91,14 @@ def current_species_of_file(path):
 
     from ase_electrolyte.md import current_species
     from ase_electrolyte.topology import set_topology
+    from ase_electrolyte.trajectory import particle_group
 
     with _open(path) as f:
         meta = f["parameters/ase_electrolyte"]
         if "species_name" not in meta:
             return []
         names = meta["species_name"].asstr()[()]
-        charges = f["particles/all/charge"][()]
+        charges = f[particle_group(f)]["charge"][()]
         molecules = meta["molecule_index"][()]
     atoms = Atoms(numbers=np.ones(len(names), dtype=int))
     set_topology(atoms, molecules, names, charges)
@@ -120,6 +121,8 @@ def _open(path):
 def _read_locked(path, name):
     import h5py
 
+    from ase_electrolyte.trajectory import particle_group
+
     with h5py.File(path, "r") as f:
         meta = f["parameters/ase_electrolyte"]
         if name not in meta.get("series", {}):
@@ -127,6 +130,6 @@ def _read_locked(path, name):
         g = meta["series"][name]
         step, time, value = g["step"][()], g["time"][()], g["value"][()]
         n = int(meta.attrs["n_frames"])
-        last = int(f["particles/all/position/step"][n - 1]) if n else -1
+        last = int(f[particle_group(f)]["position/step"][n - 1]) if n else -1
     keep = int(np.searchsorted(step, last + 1))
     return True, step[:keep], time[:keep], value[:keep]

@@ -213,18 +213,18 @@ def test_bad_input(box, trajectory, tmp_path):
     with pytest.raises(FileNotFoundError):
         from_ase(tmp_path / "missing.h5md")
     with h5py.File(tmp_path / "foreign.h5md", "w") as f:
-        f.create_group("particles/all")
+        f.create_group("particles/trajectory")
     with pytest.raises(ValueError, match="not an H5MD file written by ase_electrolyte"):
         from_ase(tmp_path / "foreign.h5md")
     path, _ = trajectory
     broken = tmp_path / "broken.h5md"
     broken.write_bytes(path.read_bytes())
     with h5py.File(broken, "a") as f:  # a frame half written when the job died
-        f["particles/all/position/value"].resize(7, axis=0)
+        f["particles/trajectory/position/value"].resize(7, axis=0)
     with pytest.raises(ValueError, match="interrupted"):
         from_ase(broken)
     with h5py.File(broken, "a") as f:
-        f["particles/all/position/value"].resize(6, axis=0)
+        f["particles/trajectory/position/value"].resize(6, axis=0)
         f["parameters/ase_electrolyte"].attrs["complete"] = False
     with pytest.warns(UserWarning, match="has not finished"):
         from_ase(broken)
@@ -266,16 +266,16 @@ def _set(name, index, value):
 
 
 @pytest.mark.parametrize("edit,match", [
-    (_delete("particles/all/position"), "no particles/all/position/value"),
-    (_delete("particles/all/position/time"), "no particles/all/position/time"),
-    (_delete("particles/all/position/step"), "no particles/all/position/step"),
-    (_delete("particles/all/box"), "no particles/all/box"),
-    (_delete("particles/all/box/edges/value"), "no particles/all/box/edges/value"),
-    (_delete("particles/all/species"), "no particles/all/species"),
-    (_delete("particles/all/mass"), "no particles/all/mass"),
-    (_delete("particles/all/charge"), "no particles/all/charge"),
-    (_delete("particles/all/velocity/value"), "no particles/all/velocity/value"),
-    (_delete("particles/all/force/value"), "no particles/all/force/value"),
+    (_delete("particles/trajectory/position"), "no particles/trajectory/position/value"),
+    (_delete("particles/trajectory/position/time"), "no particles/trajectory/position/time"),
+    (_delete("particles/trajectory/position/step"), "no particles/trajectory/position/step"),
+    (_delete("particles/trajectory/box"), "no particles/trajectory/box"),
+    (_delete("particles/trajectory/box/edges/value"), "no particles/trajectory/box/edges/value"),
+    (_delete("particles/trajectory/species"), "no particles/trajectory/species"),
+    (_delete("particles/trajectory/mass"), "no particles/trajectory/mass"),
+    (_delete("particles/trajectory/charge"), "no particles/trajectory/charge"),
+    (_delete("particles/trajectory/velocity/value"), "no particles/trajectory/velocity/value"),
+    (_delete("particles/trajectory/force/value"), "no particles/trajectory/force/value"),
     (_delete("parameters/ase_electrolyte/species_name"), "no parameters/ase_electrolyte/species"),
     (_delete("parameters/ase_electrolyte/pbc"), "no parameters/ase_electrolyte/pbc"),
     (lambda f: f["parameters/ase_electrolyte"].attrs.__delitem__("n_frames"), "'n_frames'"),
@@ -284,19 +284,20 @@ def _set(name, index, value):
      "counts 50 complete frames but stores 6"),
     (lambda f: f["parameters/ase_electrolyte"].attrs.__setitem__("n_frames", -1),
      "n_frames is -1"),
-    (lambda f: f["particles/all/velocity/value"].resize(3, axis=0),
+    (lambda f: f["particles/trajectory/velocity/value"].resize(3, axis=0),
      r"velocity/value has shape \(3,"),
-    (lambda f: f["particles/all/box/edges/value"].resize(3, axis=0),
+    (lambda f: f["particles/trajectory/box/edges/value"].resize(3, axis=0),
      r"box/edges/value has shape \(3,"),
-    (lambda f: f["particles/all/position/time"].resize(3, axis=0),
+    (lambda f: f["particles/trajectory/position/time"].resize(3, axis=0),
      r"position/time has shape \(3,\)"),
-    (_set("particles/all/species", 0, 0), "species of atoms \\[0\\] is 0, no element"),
-    (_set("particles/all/species", 0, 200), "is 200, no element"),
-    (_set("particles/all/mass", 1, np.nan), "mass of atoms \\[1\\] is nan"),
-    (_set("particles/all/mass", 1, -1.0), "mass of atoms \\[1\\] is -1"),
-    (_set("particles/all/position/time", 2, 0.0), "frame 2 is at 0.0 ps, not after frame 1"),
-    (_set("particles/all/position/time", 3, np.nan), "non-finite times"),
-    (_set("particles/all/position/value", (0, 4, 1), np.inf), "frame 0: non-finite positions"),
+    (_set("particles/trajectory/species", 0, 0), "species of atoms \\[0\\] is 0, no element"),
+    (_set("particles/trajectory/species", 0, 200), "is 200, no element"),
+    (_set("particles/trajectory/mass", 1, np.nan), "mass of atoms \\[1\\] is nan"),
+    (_set("particles/trajectory/mass", 1, -1.0), "mass of atoms \\[1\\] is -1"),
+    (_set("particles/trajectory/position/time", 2, 0.0), "frame 2 is at 0.0 ps, not after frame 1"),
+    (_set("particles/trajectory/position/time", 3, np.nan), "non-finite times"),
+    (_set("particles/trajectory/position/value", (0, 4, 1), np.inf),
+     "frame 0: non-finite positions"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_a_damaged_h5md_is_refused_naming_file_and_dataset(edit, match, trajectory, tmp_path):
     path, _ = trajectory
@@ -500,3 +501,58 @@ def test_an_argument_an_h5md_file_would_ignore_is_refused(kwargs, match, traject
         from_ase(path, **kwargs)
     u = from_ase(path, index=":")
     assert u.trajectory.n_frames == 6 and u.trajectory.dt == pytest.approx(0.002)
+
+
+def test_mdanalysis_reads_our_file_without_a_topology(trajectory):
+    """``MDAnalysis.Universe(path)`` alone: MDAnalysis builds its minimal topology from the
+    particle group ``particles/trajectory`` only (its writer's name; ``particles/all`` gave
+    ``KeyError: 'particles/trajectory'``)."""
+    path, _ = trajectory
+    ours = from_ase(path)
+    bare = mda.Universe(str(path))
+    assert bare.atoms.n_atoms == ours.atoms.n_atoms
+    assert bare.trajectory.n_frames == ours.trajectory.n_frames
+    for a, b in zip(bare.trajectory, ours.trajectory, strict=True):
+        np.testing.assert_allclose(a.positions, b.positions, atol=1e-5)
+        np.testing.assert_allclose(a.dimensions, b.dimensions, atol=1e-5)
+        assert a.time == pytest.approx(b.time)
+
+
+def test_a_file_of_an_earlier_version_is_read_and_resumed(trajectory, tmp_path):
+    """Files written before the particle group took MDAnalysis' name (``particles/all``)
+    read as before and resume into the same group, frame for frame as a new file."""
+    path, _ = trajectory
+    legacy = tmp_path / "legacy.h5md"
+    legacy.write_bytes(path.read_bytes())
+    with h5py.File(legacy, "a") as f:
+        f.move("particles/trajectory", "particles/all")
+    new, old = from_ase(path), from_ase(legacy)
+    assert old.trajectory.n_frames == new.trajectory.n_frames
+    for a, b in zip(old.trajectory, new.trajectory, strict=True):
+        np.testing.assert_array_equal(a.positions, b.positions)
+    np.testing.assert_array_equal(old.atoms.masses, new.atoms.masses)
+    assert list(old.residues.resnames) == list(new.residues.resnames)
+    old.trajectory.close()
+    new.trajectory.close()
+
+    def resume(p):
+        atoms = electrolyte_box(counts={"EC": 3, "Li": 1, "PF6": 1}, density=1.0, seed=0)
+        atoms.calc = LennardJones(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        return run_md(atoms, ensemble="nvt", steps=10, timestep_fs=1.0, temperature_K=300,
+                      trajectory=p, write_interval=2, progress=False)
+
+    fresh = tmp_path / "fresh.h5md"
+    fresh.write_bytes(path.read_bytes())
+    for p in (fresh, legacy):  # a run stopped after 3 of its 6 frames
+        with h5py.File(p, "a") as f:
+            f["parameters/ase_electrolyte"].attrs["n_frames"] = 3
+            f["parameters/ase_electrolyte"].attrs["complete"] = False
+        resume(p)
+    with h5py.File(legacy, "r") as f, h5py.File(fresh, "r") as g:
+        assert "particles/trajectory" not in f
+        assert f["parameters/ase_electrolyte"].attrs["complete"]
+        assert f["parameters/ase_electrolyte"].attrs["n_frames"] == 6
+        np.testing.assert_array_equal(f["particles/all/position/step"][()],
+                                      g["particles/trajectory/position/step"][()])
+        np.testing.assert_allclose(f["particles/all/position/value"][()],
+                                   g["particles/trajectory/position/value"][()], atol=1e-12)

@@ -253,8 +253,8 @@ def _damaged(path, how, entry):
 
 @pytest.mark.parametrize(
     "how",
-    ["truncated", "particles/all/position", "particles/all/box",
-     "particles/all/species", "observables"],
+    ["truncated", "particles/trajectory/position", "particles/trajectory/box",
+     "particles/trajectory/species", "observables"],
 )
 @pytest.mark.parametrize("entry", ["run_md", "relax"])
 def test_a_damaged_trajectory_is_named_and_kept_not_resumed(tmp_path, how, entry):
@@ -397,7 +397,7 @@ def test_resumed_series_are_evenly_spaced_and_equal_an_uninterrupted_run(
     for name in want:
         np.testing.assert_allclose(got[name], want[name], rtol=0, atol=1e-9, err_msg=name)
     frames = sorted(set(range(0, steps + 1, write_interval)) | {steps})
-    np.testing.assert_array_equal(got["all/position/step"], frames)
+    np.testing.assert_array_equal(got["trajectory/position/step"], frames)
     grid = np.arange(0, steps + 1, observe_interval)
     for name in ("temperature", "pressure_tensor", "density"):
         step, time, _ = h5md_series(path, name)

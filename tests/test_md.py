@@ -94,13 +94,14 @@ def test_frames_units_and_observables(small_box, tmp_path):
     info = h5md_info(path)
     assert info["complete"] and info["n_frames"] == 4 and info["last_step"] == 12
     with h5py.File(path) as f:
-        np.testing.assert_array_equal(f["particles/all/position/step"][()], [0, 4, 8, 12])
-        np.testing.assert_allclose(f["particles/all/position/time"][()], [0, 0.004, 0.008, 0.012])
+        np.testing.assert_array_equal(f["particles/trajectory/position/step"][()], [0, 4, 8, 12])
+        np.testing.assert_allclose(f["particles/trajectory/position/time"][()],
+                                   [0, 0.004, 0.008, 0.012])
         # one value per frame where MDAnalysis looks, every sample in the series
         np.testing.assert_array_equal(f["observables/density/step"][()], [0, 4, 8, 12])
-        v = f["particles/all/velocity/value"][-1]
-        frc = f["particles/all/force/value"][-1]
-        assert f["particles/all/velocity/value"].attrs["unit"] == "Angstrom ps-1"
+        v = f["particles/trajectory/velocity/value"][-1]
+        frc = f["particles/trajectory/force/value"][-1]
+        assert f["particles/trajectory/velocity/value"].attrs["unit"] == "Angstrom ps-1"
     # Å/ps from the ASE velocity: 1 ps = 1000 fs, and ASE's time unit is units.fs^-1 fs
     np.testing.assert_allclose(v, final.get_velocities() * 1000 * units.fs, rtol=1e-12)
     np.testing.assert_allclose(frc, final.get_forces() * units.mol / units.kJ, rtol=1e-10)
@@ -141,7 +142,7 @@ def test_restart_after_crash_reproduces_uninterrupted_run(small_box, tmp_path):
     info = h5md_info(path)
     assert not info["complete"] and info["n_frames"] == 5  # steps 0..20 survived
     with h5py.File(path) as f:
-        before = f["particles/all/position/value"][()]
+        before = f["particles/trajectory/position/value"][()]
     final = run_md(
         _with(small_box, _lj()),
         ensemble="nve",
@@ -153,11 +154,12 @@ def test_restart_after_crash_reproduces_uninterrupted_run(small_box, tmp_path):
         progress=False,
     )
     with h5py.File(path) as f, h5py.File(ref_path) as g:
-        steps = f["particles/all/position/step"][()]
+        steps = f["particles/trajectory/position/step"][()]
         np.testing.assert_array_equal(steps, np.arange(0, 41, 5))
-        np.testing.assert_array_equal(f["particles/all/position/value"][:5], before)
+        np.testing.assert_array_equal(f["particles/trajectory/position/value"][:5], before)
         np.testing.assert_allclose(
-            f["particles/all/position/value"][()], g["particles/all/position/value"][()], atol=1e-9
+            f["particles/trajectory/position/value"][()],
+            g["particles/trajectory/position/value"][()], atol=1e-9
         )
         assert np.all(np.diff(f["observables/potential_energy/step"][()]) > 0)
     assert h5md_info(path)["complete"]
@@ -177,8 +179,8 @@ def test_half_written_frame_is_dropped(small_box, tmp_path):
         progress=False,
     )
     with h5py.File(path, "a") as f:  # a writer killed between two datasets of frame 3
-        f["particles/all/position/value"].resize(4, axis=0)
-        f["particles/all/position/step"].resize(4, axis=0)
+        f["particles/trajectory/position/value"].resize(4, axis=0)
+        f["particles/trajectory/position/step"].resize(4, axis=0)
     assert h5md_info(path)["n_frames"] == 3
     atoms = _with(small_box, _lj())
     with H5MDWriter(path, atoms, mode="a") as w:
@@ -186,8 +188,8 @@ def test_half_written_frame_is_dropped(small_box, tmp_path):
         # every frame carries the same observables (MDAnalysis indexes them by frame)
         w.write(atoms, step=6, time=0.003, observables=_observables(atoms, 1.0))
     with h5py.File(path) as f:
-        np.testing.assert_array_equal(f["particles/all/position/step"][()], [0, 2, 4, 6])
-        assert f["particles/all/velocity/value"].shape[0] == 4
+        np.testing.assert_array_equal(f["particles/trajectory/position/step"][()], [0, 2, 4, 6])
+        assert f["particles/trajectory/velocity/value"].shape[0] == 4
 
 
 def test_heavy_hydrogen_keeps_temperature(small_box, tmp_path):
@@ -251,7 +253,7 @@ def test_npt_changes_volume_isotropically(small_box, tmp_path):
         vol = f["observables/volume/value"][()]
         rho = f["observables/density/value"][()]
         assert np.all(np.isfinite(f["observables/pressure/value"][()]))
-        edges = f["particles/all/box/edges/value"][()]
+        edges = f["particles/trajectory/box/edges/value"][()]
     np.testing.assert_allclose(vol, np.abs(np.linalg.det(edges)), rtol=1e-10)
     np.testing.assert_allclose(
         rho * vol, small_box.get_masses().sum() / (1e-24 * units.mol), rtol=1e-10
@@ -352,7 +354,7 @@ def test_sevennet_short_run(tmp_path):
         progress=False,
     )
     with h5py.File(path) as f:
-        frc = f["particles/all/force/value"][-1]
+        frc = f["particles/trajectory/force/value"][-1]
         assert np.all(np.isfinite(f["observables/pressure/value"][()]))
     np.testing.assert_allclose(frc, final.get_forces() * units.mol / units.kJ, rtol=1e-6)
     # net force of a periodic system vanishes (translation invariance)

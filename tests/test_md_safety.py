@@ -85,14 +85,15 @@ def test_nan_forces_stop_the_run_and_keep_good_frames(tmp_path):
     # steps 0..15 were evaluated with finite forces: frames 0, 5, 10, 15
     assert info["n_frames"] == 4 and info["last_step"] == 15
     with h5py.File(path) as f:
-        assert np.all(np.isfinite(f["particles/all/position/value"][()]))
-        assert np.all(np.isfinite(f["particles/all/force/value"][()]))
+        assert np.all(np.isfinite(f["particles/trajectory/position/value"][()]))
+        assert np.all(np.isfinite(f["particles/trajectory/force/value"][()]))
     # the good part equals an undisturbed run
     ref = tmp_path / "ref.h5md"
     _nve(_argon(), ref, steps=15)
     with h5py.File(path) as f, h5py.File(ref) as g:
         np.testing.assert_array_equal(
-            f["particles/all/position/value"][()], g["particles/all/position/value"][()]
+            f["particles/trajectory/position/value"][()],
+            g["particles/trajectory/position/value"][()]
         )
 
 
@@ -154,7 +155,7 @@ def test_writer_refuses_nonfinite_data_and_steps_that_do_not_increase(tmp_path):
     with h5py.File(tmp_path / "w.h5md") as f:
         # refused writes left nothing behind
         for name in ("position", "velocity", "force", "box/edges"):
-            assert f[f"particles/all/{name}/value"].shape[0] == 2
+            assert f[f"particles/trajectory/{name}/value"].shape[0] == 2
         assert f["observables/temperature/value"].shape == (2,)
 
 
@@ -190,9 +191,9 @@ def _check_prefix_and_resume(path, ref):
     assert not info["complete"] and 1 < info["n_frames"] < 61
     n = info["n_frames"]
     with h5py.File(path) as f, h5py.File(ref) as g:
-        got = f["particles/all/position/value"][:n]
+        got = f["particles/trajectory/position/value"][:n]
         assert not np.any(np.all(got == 0, axis=(1, 2)))  # never zeros as data
-        np.testing.assert_array_equal(got, g["particles/all/position/value"][:n])
+        np.testing.assert_array_equal(got, g["particles/trajectory/position/value"][:n])
     assert H5MDReader(str(path)).n_frames == n
     # room again: the same call resumes and finishes the run
     atoms = _argon()
@@ -200,7 +201,8 @@ def _check_prefix_and_resume(path, ref):
     assert h5md_info(path)["complete"]
     with h5py.File(path) as f, h5py.File(ref) as g:
         np.testing.assert_allclose(
-            f["particles/all/position/value"][()], g["particles/all/position/value"][()], atol=1e-9
+            f["particles/trajectory/position/value"][()],
+            g["particles/trajectory/position/value"][()], atol=1e-9
         )
     return n
 
@@ -325,7 +327,7 @@ def test_running_trajectory_is_readable_and_readers_do_not_block_resume(tmp_path
         assert n_seen == 3  # frames 0, 5, 10 were written when step 12 was evaluated
         with h5py.File(path) as f:
             np.testing.assert_allclose(
-                first_atom, f["particles/all/position/value"][2, 0], atol=1e-5
+                first_atom, f["particles/trajectory/position/value"][2, 0], atol=1e-5
             )
     # an interrupted file, held open by an MDAnalysis reader in another process, is resumed
     crashed = tmp_path / "crashed.h5md"

@@ -45,17 +45,17 @@ def _written(path, atoms, n=3):
 
 # --- H5MD files and their box ------------------------------------------------------------------
 def _no_edges(f):
-    del f["particles/all/box/edges"]
+    del f["particles/trajectory/box/edges"]
 
 
 def _fixed_edges(f):
     cell = f["parameters/ase_electrolyte/cell"][()]
-    del f["particles/all/box/edges"]
-    f["particles/all/box/edges"] = cell  # one box for all frames: valid H5MD, not ours
+    del f["particles/trajectory/box/edges"]
+    f["particles/trajectory/box/edges"] = cell  # one box for all frames: valid H5MD, not ours
 
 
 def _flat_edges(f):
-    g = f["particles/all/box/edges"]
+    g = f["particles/trajectory/box/edges"]
     n = g["value"].shape[0]
     del g["value"]
     g["value"] = np.ones((n, 2, 2))
@@ -107,7 +107,7 @@ def test_a_cluster_file_that_stores_a_box_is_read_without_one(tmp_path):
     u.trajectory.close()
     # early versions wrote a box also for clusters: MDAnalysis would wrap the cluster in it
     with h5py.File(path, "a") as f:
-        box = f["particles/all/box"].create_group("edges")
+        box = f["particles/trajectory/box"].create_group("edges")
         box["value"] = np.tile(np.eye(3) * 3.0, (3, 1, 1))
         box["step"] = np.arange(3)
         box["time"] = 0.1 * np.arange(3)
