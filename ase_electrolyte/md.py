@@ -254,7 +254,29 @@ def calculator_fingerprint(calc):
     files = _model_files(out)
     if files:
         out["file_sha256"] = files
-    return json.loads(json.dumps(out, default=repr, sort_keys=True))
+    return json.loads(json.dumps(out, default=_json_value, sort_keys=True))
+
+
+def _json_value(obj):
+    """A JSON stand-in for what ``json`` cannot write, that changes whenever the value does.
+
+    numpy's ``repr`` leaves out the middle of arrays over 1000 values, so two calculators whose
+    arrays differ only there had one fingerprint; arrays enter by a digest of their bytes
+    (a list of 10⁵ charges would not fit the HDF5 attribute the fingerprint is stored in).
+    """
+    import hashlib
+
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        if obj.size <= 16 or obj.dtype == object:
+            return obj.tolist()
+        data = np.ascontiguousarray(obj)
+        digest = hashlib.sha256(data.tobytes()).hexdigest()
+        return {"ndarray_sha256": digest, "shape": list(obj.shape), "dtype": str(obj.dtype)}
+    return repr(obj)
 
 
 _FILE_HASHES = {}

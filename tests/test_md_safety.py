@@ -516,6 +516,44 @@ def test_a_model_retrained_into_the_same_file_is_another_calculator(how, tmp_pat
         run_md(box, **kw)
 
 
+
+class _ArrayLJ(LennardJones):
+    """A calculator whose record holds an array (per-atom charges, tables): ASE's todict()
+    gives the ndarray itself."""
+
+    def __init__(self, table, **kw):
+        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True, **kw)
+        self.table = np.asarray(table)
+
+    def todict(self):
+        return {**super().todict(), "table": self.table}
+
+
+@pytest.mark.parametrize("n", [4, 17, 2000])
+def test_an_array_in_the_calculator_record_enters_the_fingerprint_whole(n, tmp_path):
+    """numpy's repr leaves out the middle of arrays over 1000 values: two calculators that
+    differed only there had one fingerprint, and a rerun would have reused the other's run."""
+    from ase_electrolyte.md import calculator_fingerprint, run_md
+
+    table = np.tile([0.5, -0.5], n // 2 + 1)[:n]
+    other = table.copy()
+    other[n // 2] += 1e-9  # the middle, beyond what repr shows
+    same = calculator_fingerprint(_ArrayLJ(table.copy()))
+    assert calculator_fingerprint(_ArrayLJ(table)) == same
+    assert calculator_fingerprint(_ArrayLJ(other)) != same
+    json.dumps(same)  # stored as JSON in the trajectory
+    box = _argon()
+    kw = dict(temperature_K=80, steps=2, timestep_fs=2.0, ensemble="nvt", write_interval=1,
+              trajectory=tmp_path / "md.h5md", progress=False)
+    box.calc = _ArrayLJ(table)
+    run_md(box, **kw)
+    box.calc = _ArrayLJ(table.copy())
+    run_md(box, **kw)  # the same calculator: the finished run is reused
+    box.calc = _ArrayLJ(other)
+    with pytest.raises(ValueError, match="calculator"):
+        run_md(box, **kw)
+
+
 def _ar1(n, phi, seed):
     rng = np.random.default_rng(seed)
     x = np.empty(n)
