@@ -474,6 +474,7 @@ def _from_frames(frames, dt):
         dims = np.stack([a.cell.cellpar() for a in frames]).astype(np.float32)
     elif ref.pbc.any():
         warnings.warn("partly periodic Atoms: the Universe gets no box", stacklevel=3)
+    time_unknown = False
     if dt is None:
         if n > 1 and times is not None:
             intervals = np.diff(times)
@@ -494,6 +495,7 @@ def _from_frames(frames, dt):
                     "frames carry no time (info['time_ps']); assuming dt = 1 ps; pass dt=",
                     stacklevel=3,
                 )
+                time_unknown = True
             dt = 1.0
     u = _empty_universe(
         ref.numbers, ref.get_masses(), ids, names, charges, _intramolecular_bonds(bonds, ids)
@@ -507,7 +509,19 @@ def _from_frames(frames, dt):
         velocities=None if velocities is None else velocities.astype(np.float32),
         forces=None if forces is None else forces.astype(np.float32),
     )
+    _mark_time_unknown(u, time_unknown)
     return u
+
+
+#: Attribute of a reader whose frames' spacing in time was not known when it was loaded (its
+#: dt of 1 ps is an assumption): the transport analyses refuse it
+#: (:func:`mda_electrolyte.ion_collection.check_has_time`); structure (RDFs, shells) is fine.
+TIME_UNKNOWN = "electrolyte_time_unknown"
+
+
+def _mark_time_unknown(u, unknown):
+    if unknown:
+        setattr(u.trajectory, TIME_UNKNOWN, True)
 
 
 def _check_frame(atoms, where):
@@ -845,6 +859,7 @@ def _from_lammps(data, dump, units, atom_style, dt):
     u = _empty_universe(
         numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )
+    time_unknown = False
     if dt is None:
         if len(positions) > 1:
             warnings.warn(
@@ -852,6 +867,7 @@ def _from_lammps(data, dump, units, atom_style, dt):
                 "assuming 1 ps",
                 stacklevel=3,
             )
+            time_unknown = True
         dt = 1.0
     u.load_new(
         np.stack(positions),
@@ -862,4 +878,5 @@ def _from_lammps(data, dump, units, atom_style, dt):
         velocities=np.stack(velocities).astype(np.float32) if has_v else None,
         forces=np.stack(forces).astype(np.float32) if has_f else None,
     )
+    _mark_time_unknown(u, time_unknown)
     return u

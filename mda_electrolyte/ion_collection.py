@@ -1112,8 +1112,16 @@ def check_has_time(trajectory, label):
     label : str
         Names the trajectory in the message.
     """
+    from .bridge import TIME_UNKNOWN
+
     if trajectory.n_frames < 2:
         return
+    if getattr(trajectory, TIME_UNKNOWN, False):
+        raise ValueError(
+            f"{label}: its frames carry no time (ASE frames without info['time_ps'], a LAMMPS "
+            "dump), so their spacing is unknown and the 1 ps assumed when it was loaded would "
+            "scale every rate (D, σ); load it with from_ase(..., dt=<ps between frames>)"
+        )
     data = trajectory.ts.data
     if "time" in data or "dt" in data:
         return

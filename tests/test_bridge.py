@@ -203,6 +203,14 @@ def test_lammps_data_and_dump(box, tmp_path):
         u.atoms.velocities, box.get_velocities() * 1000 * units.fs, rtol=1e-4, atol=1e-6
     )
     assert u.trajectory.n_frames == 2 and u.trajectory.dt == pytest.approx(0.01)
+    with pytest.warns(UserWarning, match="pass dt="):
+        timeless = from_ase(tmp_path / "data.lmp", dump=tmp_path / "dump.lammpstrj",
+                            lammps_units="real",
+                            lammps_atom_style="id resid type charge x y z")
+    from mda_electrolyte import Diffusion
+
+    with pytest.raises(ValueError, match="carry no time.*from_ase\\(\\.\\.\\., dt="):
+        Diffusion(timeless, {"Li": "resname Li"})
 
 
 def test_bad_input(box, trajectory, tmp_path):
@@ -556,3 +564,28 @@ def test_a_file_of_an_earlier_version_is_read_and_resumed(trajectory, tmp_path):
                                       g["particles/trajectory/position/step"][()])
         np.testing.assert_allclose(f["particles/all/position/value"][()],
                                    g["particles/trajectory/position/value"][()], atol=1e-12)
+
+
+def test_frames_without_times_give_structure_but_no_rates(box):
+    """ASE frames without ``info['time_ps']`` load with an assumed dt of 1 ps and a warning;
+    a rate from them (D, σ, Density's series) would be scaled by the true spacing, so the
+    transport analyses refuse them and ask for ``dt=``; structure needs no time."""
+    from mda_electrolyte import Diffusion, IntraInterRDF
+
+    rng = np.random.default_rng(3)
+    frames = []
+    for _ in range(6):
+        a = box.copy()
+        a.positions += rng.normal(scale=0.05, size=a.positions.shape)
+        frames.append(a)
+    with pytest.warns(UserWarning, match="carry no time"):
+        u = from_ase(frames)
+    with pytest.raises(ValueError, match="carry no time"):
+        Diffusion(u, {"Li": "resname Li"})
+    IntraInterRDF(u.atoms, range=(0, 4.0)).run()
+    assert from_ase(frames, dt=0.01).trajectory.dt == pytest.approx(0.01)
+    Diffusion(from_ase(frames, dt=0.01), {"Li": "resname Li"}, remove_drift=False)
+    stamped = [a.copy() for a in frames]
+    for k, a in enumerate(stamped):
+        a.info["time_ps"] = 0.02 * k
+    Diffusion(from_ase(stamped), {"Li": "resname Li"}, remove_drift=False)
