@@ -213,10 +213,30 @@ def print_summary(summary, out, filename="summary.json"):
             print(f"  {name}: refused ({one_line(value['refused'])})")
         else:
             lines = list(_headline_estimates(value)) if isinstance(value, dict) else []
-            print(f"  {name}:" if lines else f"  {name}: done")
+            deeper = _deeper_estimates(value) if isinstance(value, dict) else []
+            print(f"  {name}:" if lines or deeper else f"  {name}: done")
             for label, est in lines:
                 print(f"    {label}: {format_estimate(est)}")
+            if deeper:
+                # too many to print (an RDF's peaks and minima of every pair), never hidden
+                valid = sum(est.valid for est in deeper)
+                print(f"    {len(deeper)} more numbers in {filename} ({valid} valid, "
+                      f"{len(deeper) - valid} not valid)")
     print(f"report: {out / filename}", flush=True)
+
+
+def _deeper_estimates(section, depth=0):
+    """The Estimates below the headline levels (two levels down and deeper), in order."""
+    found = []
+    for key, value in section.items():
+        if key in _DETAIL_KEYS:
+            continue
+        if _as_estimate(value) is not None:
+            if depth >= 2:
+                found.append(_as_estimate(value))
+        elif isinstance(value, dict):
+            found += _deeper_estimates(value, depth + 1)
+    return found
 
 
 #: Keys of an analysis' summary whose Estimates are details, not headline numbers.
