@@ -16,6 +16,10 @@ many frames much less so. The verdict refuses what cannot be trusted whatever it
   correlation time are not independent, and their error comes out too small ("too short"). The
   error is then the larger of the block error and the statistical-inefficiency error
   (:func:`mda_electrolyte.uncertainty.timeseries_mean`).
+- a value that changed fewer than 19 times (fewer than 20 stretches of equal values): a shell
+  that exchanged once or twice has ``g = 1`` and looks independent (four ions of which one left
+  the shell for one frame of 60 were called valid, 0.004 ± 0.004 for a true fraction of 0.3),
+  so its error means nothing ("too few changes").
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import METHODS, Estimate
 from mda_electrolyte.uncertainty import (
     MIN_INDEPENDENT_SAMPLES,
+    _few_runs_note,
     mean_error,
     real_array,
     timeseries_mean,
@@ -80,8 +85,11 @@ def frame_average(series, n_ions, unit="1", what="value"):
     >>> rng = np.random.default_rng(0)
     >>> print(frame_average(0.5 + 0.1 * rng.normal(size=200), n_ions=20))
     0.5015 ± 0.0080 (valid)
-    >>> print(frame_average(np.r_[np.zeros(5), np.ones(5)], n_ions=20))
-    0.50 ± 0.41 (too short: 2.9 independent frames (need 50))
+    >>> step = frame_average(np.r_[np.zeros(5), np.ones(5)], n_ions=20)
+    >>> step.notes[0]
+    'too short: 2.9 independent frames (need 50)'
+    >>> step.notes[1]
+    'too few changes: the value changed 1 time (a calibrated error needs at least 19)'
     >>> frame_average(np.full(100, 4.0), n_ions=20).verdict.split(",")[0]
     'no fluctuation: the value is 4 in all 100 frames (no exchange sampled)'
     >>> frame_average(np.full(3, 0.5), n_ions=20).verdict
@@ -118,9 +126,14 @@ def frame_average(series, n_ions, unit="1", what="value"):
     # blocks shorter than the correlation time are not independent: their error is too small
     _, err_g, g = timeseries_mean(series)
     n_independent = series.size / g
+    # a series that changed value a few times (one ion in and out of a shell once) is a few
+    # events, whatever its autocorrelation says: [1, 2, 2, ..., 2] has g = 1
     if n_independent < MIN_INDEPENDENT_SAMPLES:
         notes.append(f"too short: {n_independent:.1f} independent frames (need "
                      f"{MIN_INDEPENDENT_SAMPLES})")
+    runs_note = _few_runs_note(series)
+    if runs_note:
+        notes.append(runs_note)
     method = METHODS["blocks"].format(n=n_blocks)
     if err_g > err:
         err, method = err_g, METHODS["inefficiency"]
