@@ -62,6 +62,10 @@ MAX_ION_FRAMES = 10_000
 ION_VELOCITY_BUDGET = 2**28
 #: Frames processed per vectorised chunk.
 CHUNK_FRAMES = 256
+#: Bytes of one float64 copy of a chunk's tracked coordinates: fewer frames per chunk on large
+#: systems, whose scratch (a few such copies while a chunk is unwrapped and summed) would
+#: otherwise be ~140 B per tracked atom and frame of a chunk, 3.6 GB for 10^5 atoms.
+CHUNK_BYTES = 2**23
 
 _VECTOR_FIELDS = ("velocity_sum", "current", "position_sum", "dipole")
 
@@ -701,7 +705,7 @@ class IonCollector(FrameAnalysis):
         n_tr = self._tracked.n_atoms
         n_ions = self._centre.shape[0]
         n_sp = len(self.species)
-        chunk = max(1, min(CHUNK_FRAMES, n))
+        chunk = max(1, min(CHUNK_FRAMES, n, CHUNK_BYTES // (24 * max(1, n_tr))))
         r = self.results
         r.boxes = np.zeros((n, 6))
         r.kinetic = np.zeros(n)

@@ -140,3 +140,33 @@ def test_collection_holds_molecules_not_atoms():
     assert col.ion_positions.shape == (SHORT, 3 * N_MOLECULES, 3)
     assert col.current.shape == (SHORT, 3, 3)
     assert col.nbytes() < SHORT * (2 * 3 * N_MOLECULES * 24 + 1000)
+
+
+def test_chunk_scratch_is_bounded_by_bytes_and_results_do_not_change(monkeypatch):
+    """Frames per chunk shrink on large systems (ion_collection.CHUNK_BYTES): the per-atom
+    scratch of a chunk stays bounded, and the collection is the same to 1e-12."""
+    from mda_electrolyte import ion_collection as ic
+
+    u = _universe(600, anion_atoms=31, solvent_atoms=40)  # 720 tracked atoms
+    everything = {"LI": "resname LI", "AN": "resname AN", "SOL": "resname SOL"}
+
+    def collect():
+        collector = IonCollector(u, everything, unwrap=True)
+        peak = _peak(lambda _: collector.run(), u)
+        return collector, peak
+
+    default, _ = collect()
+    # the default bound leaves a few thousand tracked atoms at CHUNK_FRAMES frames per chunk
+    assert default._chunk_pos.shape[0] == CHUNK_FRAMES
+    monkeypatch.setattr(ic, "CHUNK_BYTES", 2**40)
+    full, full_peak = collect()
+    monkeypatch.setattr(ic, "CHUNK_BYTES", 16 * 24 * 720)
+    small, small_peak = collect()
+    assert full._chunk_pos.shape[0] == CHUNK_FRAMES and small._chunk_pos.shape[0] == 16
+    # at least three float64 copies of 240 frames x 720 atoms less scratch
+    assert full_peak - small_peak > 3 * 240 * 720 * 24, (full_peak, small_peak)
+    a, b = full.collection, small.collection
+    for name in ("position_sum", "dipole", "com_position", "ion_positions", "velocity_sum",
+                 "current", "com_velocity", "ion_velocities", "temperature_series"):
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-12, atol=1e-12,
+                                   err_msg=name)
