@@ -353,7 +353,7 @@ class Diffusion(CarrierAnalysis):
                         f"ions of one segment (need {MIN_IONS_FOR_ION_ERROR}; use n_blocks >= 2)"
                     )
                 est = segment_estimate(
-                    ion_slopes / 6.0, "Å^2/ps", n_runs=1, n_blocks=1, notes=notes,
+                    ion_slopes / 6.0, "Å^2/ps", n_runs=1, n_blocks=1, notes=notes, what="ions",
                     method=f"t-scaled standard error over {per_ion.shape[1]} ions (taken as "
                     "independent)",
                 )

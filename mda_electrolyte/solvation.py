@@ -428,7 +428,9 @@ class SolvationShells(FrameAnalysis):
     >>> str(streamed.results.label_names[streamed.results.label_codes[0, 0]])
     'Li(BN)4(FECc)'
     >>> print(streamed.results.estimates["coordination_numbers"]["BN"])  # 10 frames: not enough
-    4.329 ± 0.017 (too short: 6.3 independent frames (need 50))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    4.329 ± 0.017 (too short: 6.3 independent frames (need 50); too few changes: the value
+    changed 9 times (a calibrated error needs at least 19))
     """
 
     def __init__(

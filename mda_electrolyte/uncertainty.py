@@ -238,11 +238,15 @@ def segments_method(n_runs, n_blocks):
             f"runs x {n_blocks} contiguous blocks)")
 
 
-def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None):
+def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None,
+                     what="segments"):
     """Mean of per-segment values as an :class:`~ase_electrolyte.estimate.Estimate`.
 
     The one meaning of an error in the transport analyses: the t-scaled standard error of the
-    mean over independent segments (:func:`mean_error`).
+    mean over independent segments (:func:`mean_error`). An error over fewer than
+    ``MIN_ERROR_DOF + 1`` segments is not valid (:func:`few_dof_note`): over 200 replicas of
+    Brownian ions of known D, Diffusion with 2 blocks was called valid 99 % of the time at a
+    z standard deviation of 4.3 (2 blocks) and 2.1 (3 blocks), although t-scaled.
 
     Parameters
     ----------
@@ -255,6 +259,8 @@ def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None):
         Reasons the value is not valid; empty for a valid estimate.
     method : str, optional
         Overrides the method text.
+    what : str
+        What the samples are, for the note of too few (``"segments"``, ``"ions"``, ...).
     """
     from ase_electrolyte.estimate import Estimate
 
@@ -265,6 +271,10 @@ def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None):
     if samples.ndim != 1:
         raise ValueError(f"segment_estimate needs one value per segment (1-D), got shape "
                          f"{samples.shape}")
+    notes = list(notes)
+    few = few_dof_note(samples.shape[0] - 1, what, "the error over them")
+    if few is not None and few not in notes:
+        notes.append(few)
     return Estimate(mean, err, unit, method or default_method,
                     n_samples=samples.shape[0], converged=not notes, notes=tuple(notes))
 

@@ -391,15 +391,20 @@ def scan_estimates(values, scales, unit="meV/atom"):
     dict
         ``{f"{s:g}": Estimate}``: the mean over frames with its t-scaled standard error over
         frames (the scanned frames, spread over the run, taken as independent samples); a
-        single frame is marked not valid (no error over frames).
+        single frame is marked not valid (no error over frames), and so are fewer than five
+        (:func:`~mda_electrolyte.uncertainty.few_dof_note`: too few degrees of freedom for a
+        calibrated error).
 
     Examples
     --------
     >>> import numpy as np
     >>> from mda_electrolyte.volume_scan import scan_estimates
-    >>> est = scan_estimates(np.array([[-3.0, -1.0], [-5.0, -1.0]]), [1.0, 1.5])
-    >>> print(est["1"])
-    -4.0 ± 1.8 meV/atom (valid)
+    >>> values = np.array([[-3.0, -1.0], [-5.0, -1.0], [-4.0, -1.2], [-3.5, -0.9], [-4.5, -1.1]])
+    >>> print(scan_estimates(values, [1.0, 1.5])["1"])  # 5 frames, rows; 2 scales, columns
+    -4.00 ± 0.40 meV/atom (valid)
+    >>> scan_estimates(values[:3], [1.0, 1.5])["1"].verdict  # doctest: +NORMALIZE_WHITESPACE
+    'too few scanned frames: 2 degrees of freedom for the error over them (a calibrated error
+    needs at least 4)'
     >>> scan_estimates(np.array([[-3.0, -1.0]]), [1.0, 1.5])["1.5"].verdict
     'too few frames: 1 scanned frame (an error over frames needs at least 2)'
     """
@@ -424,7 +429,7 @@ def scan_estimates(values, scales, unit="meV/atom"):
                 "too few frames: 1 scanned frame (an error over frames needs at least 2)", n)
         else:
             out[f"{s:g}"] = segment_estimate(
-                column, unit, n_runs=1, n_blocks=n,
+                column, unit, n_runs=1, n_blocks=n, what="scanned frames",
                 method=f"t-scaled standard error over {n} scanned frames")
     return out
 

@@ -227,7 +227,9 @@ def test_report_registration_and_diagnose(tmp_path):
     for key, est in inter.items():
         rows = table["inter_meV_per_atom"][np.isclose(table["scale"], float(key))]
         assert est["value"] == pytest.approx(rows.mean(), rel=1e-9, abs=1e-12)
-        assert est["n_samples"] == 2 and est["converged"] and est["unit"] == "meV/atom"
+        # an error over two frames is no error bar (1 degree of freedom)
+        assert est["n_samples"] == 2 and not est["converged"] and est["unit"] == "meV/atom"
+        assert "too few scanned frames: 1 degree of freedom" in est["verdict"]
         assert est["stderr"] == pytest.approx(mean_error(rows)[1], rel=1e-9, abs=1e-12)
     assert "skipped" in summary["intra_inter_errors"]
     assert (tmp_path / "a" / "rigid_volume_scan.png").exists()
@@ -278,7 +280,7 @@ def test_diagnose_refuses_a_broken_molecule_before_any_model_evaluation(tmp_path
 
 
 def test_scan_estimates_mark_one_frame_and_give_model_minus_reference():
-    frames = [_box(seed=s)[0] for s in range(3)]
+    frames = [_box(seed=s)[0] for s in range(5)]
     scales = [0.95, 1.0, 1.5]
     one = RigidVolumeScan(frames[:1], _model(), scales=scales, reference=_model(sigma=2.4),
                           keep_frames=False).run()
@@ -287,14 +289,19 @@ def test_scan_estimates_mark_one_frame_and_give_model_minus_reference():
             # one frame is a number, not a result: no error over frames, never NaN as a value
             assert not est.valid and "too few frames" in est.verdict, component
             assert np.isfinite(est.value)
-    three = RigidVolumeScan(frames, _model(), scales=scales, reference=_model(sigma=2.4),
+    three = RigidVolumeScan(frames[:3], _model(), scales=scales, reference=_model(sigma=2.4),
                             keep_frames=False).run()
-    r = three.results
+    for est in three.results.estimates["inter_error"].values():
+        # an error over three frames is no error bar yet (2 degrees of freedom)
+        assert not est.valid and "too few scanned frames: 2 degrees" in est.verdict
+    five = RigidVolumeScan(frames, _model(), scales=scales, reference=_model(sigma=2.4),
+                           keep_frames=False).run()
+    r = five.results
     diff = r.inter - r.reference_inter
     assert np.any(np.abs(diff) > 1e-6)
     for k, s in enumerate(scales):
         est = r.estimates["inter_error"][f"{s:g}"]
-        assert est.valid and est.n_samples == 3
+        assert est.valid and est.n_samples == 5
         assert est.value == pytest.approx(diff[:, k].mean(), rel=1e-12, abs=1e-12)
         assert est.stderr == pytest.approx(mean_error(diff[:, k])[1], rel=1e-12, abs=1e-12)
         # intra is the same at every scale, so are its estimates
