@@ -264,3 +264,19 @@ def test_frame_average_errors_called_valid_are_calibrated_over_replicas():
             z.append(est.value / est.stderr)
     z = np.asarray(z)
     assert z.size > 140 and 0.8 < z.std() < 1.3
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 8])
+def test_an_error_over_fewer_than_five_segments_is_not_valid(n):
+    """The t-scaled error over n segments has n - 1 degrees of freedom; below 4 it is itself
+    too uncertain to be an error bar (Diffusion with 2 blocks: z sd 4.3 over 200 replicas)."""
+    from mda_electrolyte.uncertainty import segment_estimate
+
+    samples = np.random.default_rng(n).normal(1.0, 0.1, n)
+    est = segment_estimate(samples, "Å^2/ps", n_runs=1, n_blocks=n)
+    assert est.value == pytest.approx(samples.mean())
+    assert est.valid == (n >= 5)
+    if n < 5:
+        assert f"too few segments: {n - 1} degree" in est.verdict
+    given = segment_estimate(samples, "1", n_runs=1, n_blocks=n, notes=("not converged: x",))
+    assert not given.valid and given.notes[0] == "not converged: x"
