@@ -304,10 +304,14 @@ class IntraInterRDF(FrameAnalysis):
         return membership, pairs, [(index[a], index[b]) for a, b in pairs]
 
     def _prepare(self):
-        from vesin import NeighborList
-
         self._kernel = pair_histogram_kernel() if self._engine == "auto" else None
-        self._neighbours = NeighborList(cutoff=self._range[1], full_list=False)
+        self._neighbours = None
+        if self._kernel is None:
+            # imported only where it searches: vesin imports torch (about 180 MB resident),
+            # which was the constant peak of an RDF that the compiled kernel serves
+            from vesin import NeighborList
+
+            self._neighbours = NeighborList(cutoff=self._range[1], full_list=False)
         n_class_pairs = self._weights.shape[1]
         self.results.counts_class = np.zeros((n_class_pairs, 2, self._nbins))
         self.results.volume_cum = 0.0
