@@ -31,8 +31,9 @@ def register(sub):
         help="comma-separated linear scale factors s of the scan (the volume scales by s³; "
         "default 0.9 ... 1.5)",
     )
-    diag.add_argument("--max-scan-frames", type=int, default=3,
-                      help="frames of the trajectory scanned (default 3)")
+    diag.add_argument("--max-scan-frames", type=int, default=5,
+                      help="frames of the trajectory scanned (default 5: an error over fewer "
+                           "frames is no error bar)")
     diag.add_argument("--max-error-frames", type=int, default=20,
                       help="frames of the error decomposition (default 20)")
     diag.add_argument(

@@ -129,7 +129,7 @@ def diagnose(
     verbose=False,
     *,
     scales=None,
-    max_scan_frames=3,
+    max_scan_frames=5,
     max_error_frames=20,
     vacuum=None,
 ):
@@ -160,7 +160,8 @@ def diagnose(
         Scan scale factors (default :data:`mda_electrolyte.volume_scan.DEFAULT_SCALES`).
     max_scan_frames, max_error_frames : int or None
         At most this many frames (a whole number >= 1; ``None``: all), evenly spread, are
-        scanned / compared.
+        scanned / compared (defaults 5 and 20: an error over fewer than 5 frames is marked not
+        valid, :func:`mda_electrolyte.uncertainty.few_dof_note`).
     vacuum : float, optional
         Vacuum (Å) around isolated molecules for calculators that need a cell.
 

@@ -364,8 +364,12 @@ class RigidVolumeScan(FrameAnalysis):
 
 
 @register_analysis("rigid_volume_scan", needs=("calculator", "box"))
-def _report(universe, outdir, *, calculator=None, verbose=False, max_frames=3):
-    """``electrolyte analyze`` entry: a scan of up to ``max_frames`` frames spread over the run."""
+def _report(universe, outdir, *, calculator=None, verbose=False, max_frames=5):
+    """``electrolyte analyze`` entry: a scan of up to ``max_frames`` frames spread over the run.
+
+    Five by default: the error over fewer frames is marked not valid (too few degrees of
+    freedom), and each frame costs a model evaluation per scale.
+    """
 
     n = universe.trajectory.n_frames
     frames = np.unique(np.linspace(0, n - 1, min(n, max_frames)).round().astype(int))
