@@ -43,7 +43,7 @@ Equilibration detection cannot tell a slow relaxation from a slow fluctuation: a
 3 standard deviations decaying over 300 samples, on noise of ``g`` = 19 in a 1000-sample run, was
 cut at a median of 300 samples, and the 25 % of replicas called valid were 3.7 error bars off (a
 transient of 1 standard deviation: 60 % valid, 1.9 error bars off). Neither detecting the start by
-the smallest variance of the mean nor a two-halves drift test (|z| > 2.5) caught it: run long
+the smallest variance of the mean nor a two-halves drift test (``|z| > 2.5``) caught it: run long
 enough that the relaxation is a small part of the run, and look at the plot.
 
 An error estimated from the scatter of few samples — a fit's residual variance, a standard error
