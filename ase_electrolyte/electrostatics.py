@@ -50,6 +50,12 @@ _EWALD_AUTO_TERMS = 2**23
 _EWALD_MAX_TERMS = 2**26
 # atoms closer than this (Å) are refused, as by D3
 _MIN_DISTANCE = 0.1
+# pairs the torch graph holds (real-space pairs within the cutoff, all pairs of a direct sum,
+# removed short-range pairs): ~150-250 bytes each with the autograd graph (measured: 8 ions in a
+# 6 Å box, 2·10⁶ pairs at a 150 Å cutoff took 0.5 GB; a 400 Å cutoff ended in a raw allocator
+# error after 4 GB). Above 2^25 pairs (~6 GiB) a sum is refused before it starts.
+_BYTES_PER_PAIR = 200
+_MAX_PAIRS = 2**25
 
 
 def _same_value(a, b):
@@ -60,6 +66,26 @@ def _same_value(a, b):
         return bool(np.array_equal(np.asarray(a), np.asarray(b)))
     except (TypeError, ValueError):
         return False
+
+
+def _same_group_pairs(groups):
+    """Pairs ``(i, j)``, ``i < j``, of atoms with the same group id (e.g. molecule index).
+
+    Built group by group: the ``n × n`` comparison matrix it replaces took 10 GB for 10⁵ atoms.
+    """
+    groups = np.asarray(groups).reshape(-1)
+    order = np.argsort(groups, kind="stable")
+    _, starts, sizes = np.unique(groups[order], return_index=True, return_counts=True)
+    i_all, j_all = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for size in np.unique(sizes[sizes > 1]):
+        ti, tj = np.triu_indices(int(size), k=1)
+        first = starts[sizes == size][:, None]
+        # a stable sort keeps each group's indices ascending, so i < j
+        i_all.append(order[first + ti].ravel())
+        j_all.append(order[first + tj].ravel())
+    i, j = np.concatenate(i_all), np.concatenate(j_all)
+    keep = np.lexsort((j, i))
+    return i[keep], j[keep]
 
 
 def _ewald_terms(atoms, lr_wavelength):
@@ -196,7 +222,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
     total_charge : float, optional
         :math:`Q_\mathrm{total}` (e) for QRd. If ``None``: the sum of the ``formal_charge`` array
         (written by :func:`ase_electrolyte.electrolyte_box`) when present, else
-        ``atoms.info["charge"]``, else 0.
+        ``atoms.info["charge"]``, else 0. With ``scheme="fixed"`` or ``"array"`` it is a check:
+        charges that do not sum to it (within 10⁻⁶ e) are refused.
     method : {"auto", "ewald", "pme", "direct"}
         ``"auto"``: direct sum for molecules, Ewald for periodic cells up to 500 atoms, PME above
         (and for a sparse, large cell whose Ewald sum would hold more than 2²³ k-vector × atom
@@ -363,7 +390,17 @@ class Electrostatics(ParametersContract, _AseCalculator):
             q = _charge_values(atoms.arrays[p["array"]], f"the {p['array']!r} array")
         if len(q) != len(atoms):
             raise ValueError(f"{len(q)} charges for {len(atoms)} atoms")
-        return np.array(q, dtype=float)
+        q = np.array(q, dtype=float)
+        stated = p["total_charge"]
+        # a stated total was silently ignored: charges summing to 0 were used for a cell
+        # declared to carry +1 e
+        if stated is not None and abs(float(q.sum()) - stated) > _NEUTRAL:
+            source = ("the fixed charges" if p["scheme"] == "fixed"
+                      else f"the {p['array']!r} array")
+            raise ValueError(
+                f"{source} sum to {float(q.sum()):.6g} e, not the stated total_charge "
+                f"{stated:.6g} e; fix the charges or total_charge (None: no check)")
+        return q
 
     def check_elements(self, atoms):
         """Raise :class:`ValueError` naming the elements without QRd parameters."""
@@ -494,6 +531,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 f"the periodic cell carries a net charge of {net:.6g} e; give background=True to "
                 "neutralise it by a uniform background, or fix total_charge/the charges"
             )
+        self._check_pair_budget(atoms)
         dtype = torch.float64 if p["dtype"] == "float64" else torch.float32
         device = torch.device(p["device"])
         n = len(atoms)
@@ -534,6 +572,42 @@ class Electrostatics(ParametersContract, _AseCalculator):
             sigma = virial / abs(atoms.cell.volume)
             results["stress"] = sigma[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
         return results
+
+    def _check_pair_budget(self, atoms):
+        r"""ValueError, before any sum, when a pair list would exceed :data:`_MAX_PAIRS`.
+
+        Periodic: pairs within the real-space cutoff (and the short-range reach) estimated from
+        the density, :math:`n^2 \cdot \frac{4}{3}\pi r_c^3 / (2V)`; non-periodic: all
+        :math:`n(n-1)/2` pairs of the direct sum.
+        """
+        p = self.parameters
+        n = len(atoms)
+        reaches = {}
+        if np.all(atoms.pbc):
+            reaches["cutoff"] = float(p["cutoff"])
+        if p["short_range"] in ("cutoff", "gaussian"):
+            length = float(p["short_range_length"])
+            label = ("short_range_length" if p["short_range"] == "cutoff"
+                     else "the Gaussian's reach (8.49 × short_range_length)")
+            reaches[label] = length * (1.0 if p["short_range"] == "cutoff" else _ERFC_RANGE)
+        if not np.all(atoms.pbc):
+            pairs = 0.5 * n * (n - 1)
+            if pairs > _MAX_PAIRS:
+                raise ValueError(
+                    f"a non-periodic structure of {n} atoms needs a direct sum over {pairs:.3g} "
+                    f"pairs (~{pairs * _BYTES_PER_PAIR / 2**30:.3g} GiB; limit {_MAX_PAIRS:.3g}); "
+                    "put it in a periodic cell with vacuum and use Ewald/PME")
+            return
+        volume = abs(float(atoms.cell.volume))
+        for name, reach in reaches.items():
+            # min(): a reach of 1e300 Å overflowed reach**3
+            pairs = 0.5 * n * n * 4.0 / 3.0 * math.pi * min(reach, 1e30) ** 3 / volume
+            if pairs > _MAX_PAIRS:
+                raise ValueError(
+                    f"{name} {reach:.4g} Å in this cell ({volume:.4g} Å³, {n} atoms) holds "
+                    f"~{pairs:.3g} pairs with their periodic images (~"
+                    f"{pairs * _BYTES_PER_PAIR / 2**30:.3g} GiB; limit {_MAX_PAIRS:.3g}); "
+                    f"use a smaller {'cutoff' if name == 'cutoff' else 'short_range_length'}")
 
     # ---------------------------------------------------------------- sums
     def lattice_parameters(self, atoms, charges):
@@ -729,8 +803,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
             return torch.zeros_like(q_t)
         n = len(atoms)
         if mode == "molecules":
-            mol = self._molecule_ids(atoms)
-            i, j = np.nonzero(np.triu(mol[:, None] == mol[None, :], k=1))
+            i, j = _same_group_pairs(self._molecule_ids(atoms))
             idx = torch.tensor(np.stack([i, j], axis=1).astype(np.int64), device=pos.device)
             vec = pos[idx[:, 1]] - pos[idx[:, 0]]
             if periodic:
@@ -754,7 +827,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
             length = float(self.parameters["short_range_length"])
             reach = length if mode == "cutoff" else _ERFC_RANGE * length
             if periodic:
-                idx, dist = self._pairs(atoms, reach, pos, cell)
+                # vesin refuses a tiny cutoff ("cutoff is too small", a RuntimeError): search
+                # at least _MIN_DISTANCE and keep the pairs within reach below
+                idx, dist = self._pairs(atoms, max(reach, _MIN_DISTANCE), pos, cell)
             else:
                 i, j = np.triu_indices(n, k=1)
                 idx = torch.tensor(np.stack([i, j], axis=1), device=pos.device)

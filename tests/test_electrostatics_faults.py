@@ -1,0 +1,177 @@
+"""Electrostatics against an independent Ewald sum, and its refusals of inputs that would exhaust
+memory or that contradict themselves (a stated total charge the charges do not have)."""
+
+import math
+import time
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk
+from ase.calculators.calculator import InputError
+from scipy.special import erfc
+
+from ase_electrolyte import Electrostatics
+from ase_electrolyte.electrostatics import COULOMB, _same_group_pairs
+
+pytest.importorskip("torchpme")
+
+MADELUNG_NACL = 1.747564594633182190636
+TRICLINIC = np.array([[6.0, 0.0, 0.0], [2.0, 5.5, 0.0], [1.0, -1.5, 7.0]])
+
+
+def ewald_reference(pos, cell, q, digits=7.0):
+    """Converged Ewald energy (eV), tin-foil boundaries, uniform background for a net charge.
+
+    Written independently of torch-pme: real-space erfc sum over images, reciprocal sum over
+    k-vectors, self term, and the background term -π Q² / (2 V α²).
+    """
+    pos, cell, q = (np.asarray(x, dtype=float) for x in (pos, cell, q))
+    volume = abs(np.linalg.det(cell))
+    alpha = 1.2 / volume ** (1 / 3) * math.sqrt(math.pi)
+    r_cut, k_cut = digits / alpha, 2.0 * alpha * digits
+    inv = np.linalg.inv(cell)
+
+    def lattice(vectors, reach):
+        spacing = 1.0 / np.linalg.norm(np.linalg.inv(vectors).T, axis=1)
+        m = np.ceil(reach / spacing).astype(int) + 1
+        grid = np.meshgrid(*[np.arange(-k, k + 1) for k in m], indexing="ij")
+        return np.stack(grid).reshape(3, -1).T @ vectors
+
+    energy = 0.0
+    shifts = lattice(cell, r_cut)
+    for i in range(len(q)):
+        r = np.linalg.norm(pos[None] - pos[i] + shifts[:, None], axis=2)
+        ok = (r > 1e-12) & (r < r_cut)
+        energy += 0.5 * q[i] * np.sum((q[None] * erfc(alpha * r) / np.where(ok, r, 1.0))[ok])
+    ks = lattice(2.0 * np.pi * inv.T, k_cut)
+    k2 = np.sum(ks**2, axis=1)
+    ks, k2 = ks[(k2 > 0) & (k2 < k_cut**2)], k2[(k2 > 0) & (k2 < k_cut**2)]
+    structure = np.exp(1j * ks @ pos.T) @ q
+    energy += 2.0 * np.pi / volume * np.sum(np.exp(-k2 / (4 * alpha**2)) / k2
+                                            * np.abs(structure) ** 2)
+    energy -= alpha / math.sqrt(math.pi) * np.sum(q**2)
+    energy -= math.pi * q.sum() ** 2 / (2.0 * volume * alpha**2)
+    return energy * COULOMB
+
+
+def _ions(n, cell, seed, net=0.0):
+    rng = np.random.default_rng(seed)
+    while True:
+        pos = rng.uniform(0, 1, (n, 3)) @ cell
+        atoms = Atoms(f"H{n}", positions=pos, cell=cell, pbc=True)
+        if n == 1 or min(atoms.get_all_distances(mic=True)[np.triu_indices(n, 1)]) > 0.8:
+            break
+    q = rng.normal(size=n)
+    return atoms, q - q.mean() + net / n
+
+
+def test_the_reference_sum_gives_the_madelung_constant():
+    atoms = bulk("NaCl", "rocksalt", a=5.64)
+    e = ewald_reference(atoms.positions, atoms.cell, [1.0, -1.0])
+    assert -e * 2.82 / COULOMB == pytest.approx(MADELUNG_NACL, abs=1e-9)
+
+
+@pytest.mark.parametrize("cell", [np.eye(3) * 6.0, TRICLINIC], ids=["cubic", "triclinic"])
+@pytest.mark.parametrize("n, net", [(2, 0.0), (5, 0.0), (8, 0.0), (1, 1.0), (4, 2.5)])
+@pytest.mark.parametrize("method, cutoff", [("ewald", 3.0), ("ewald", 20.0), ("pme", 8.0)])
+def test_energy_equals_an_independent_ewald_sum(cell, n, net, method, cutoff):
+    """Neutral and charged (with background) cells, cutoffs below and above the cell size."""
+    atoms, q = _ions(n, cell, seed=n, net=net)
+    calc = Electrostatics(scheme="fixed", charges=q, method=method, cutoff=cutoff,
+                          tolerance=1e-8, background=net != 0.0)
+    reference = ewald_reference(atoms.positions, atoms.cell, q)
+    assert calc.get_potential_energy(atoms) == pytest.approx(reference, abs=3e-6)
+
+
+def test_a_background_keeps_the_energy_independent_of_the_origin():
+    atoms, q = _ions(4, TRICLINIC, seed=3, net=1.5)
+    calc = Electrostatics(scheme="fixed", charges=q, method="ewald", background=True,
+                          tolerance=1e-8)
+    e0 = calc.get_potential_energy(atoms)
+    moved = atoms.copy()
+    moved.positions += [1.3, -2.2, 40.4]
+    assert calc.get_potential_energy(moved) == pytest.approx(e0, abs=1e-9)
+    assert e0 == pytest.approx(ewald_reference(atoms.positions, atoms.cell, q), abs=3e-6)
+
+
+def _neutral_box(n=8, length=6.0):
+    atoms, q = _ions(n, np.eye(3) * length, seed=11)
+    return atoms, q
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"cutoff": 400.0}, r"cutoff 400 Å .* pairs .* use a smaller cutoff"),
+    ({"short_range": "cutoff", "short_range_length": 400.0},
+     r"short_range_length 400 Å .* pairs .* use a smaller short_range_length"),
+    ({"short_range": "gaussian", "short_range_length": 1e300},
+     r"Gaussian's reach .* use a smaller short_range_length"),
+])
+def test_pair_lists_beyond_memory_are_refused_before_any_sum(options, match):
+    """A 400 Å cutoff in a 6 Å box asked for 4·10⁷ pairs (~7 GB) and ended in a raw allocator
+    error; a Gaussian length of 1e300 Å in an OverflowError."""
+    atoms, q = _neutral_box()
+    calc = Electrostatics(scheme="fixed", charges=q, **options)
+    start = time.perf_counter()
+    with pytest.raises(InputError, match=match):
+        calc.get_potential_energy(atoms)
+    assert time.perf_counter() - start < 2.0
+    assert calc.results == {}
+
+
+def test_a_direct_sum_beyond_memory_is_refused_before_any_sum():
+    rng = np.random.default_rng(0)
+    cluster = Atoms("H9000", positions=rng.uniform(0, 400, (9000, 3)))
+    calc = Electrostatics(scheme="fixed", charges=np.full(9000, 0.1))
+    with pytest.raises(InputError, match=r"9000 atoms needs a direct sum over 4.05e\+07 pairs"):
+        calc.get_potential_energy(cluster)
+
+
+@pytest.mark.parametrize("mode", ["cutoff", "gaussian"])
+@pytest.mark.parametrize("pbc", [True, False])
+def test_a_vanishing_short_range_length_removes_nothing(mode, pbc):
+    """Below the closest allowed distance (0.1 Å) no pair is removed: the plain Coulomb energy
+    (vesin refused such a cutoff with a RuntimeError)."""
+    atoms, q = _neutral_box()
+    atoms.pbc = pbc
+    plain = Electrostatics(scheme="fixed", charges=q).get_potential_energy(atoms)
+    for length in (1e-300, 1e-3):
+        calc = Electrostatics(scheme="fixed", charges=q, short_range=mode,
+                              short_range_length=length)
+        assert calc.get_potential_energy(atoms) == pytest.approx(plain, abs=1e-10)
+
+
+@pytest.mark.parametrize("scheme", ["fixed", "array"])
+def test_charges_that_contradict_the_stated_total_charge_are_refused(scheme):
+    atoms, q = _neutral_box()
+    if scheme == "array":
+        atoms.set_initial_charges(q)
+        options = {"scheme": "array"}
+    else:
+        options = {"scheme": "fixed", "charges": q}
+    for stated in (1.0, -0.5):
+        calc = Electrostatics(total_charge=stated, background=True, **options)
+        with pytest.raises(InputError, match=rf"sum to .* not the stated total_charge {stated:g}"):
+            calc.get_potential_energy(atoms)
+    agreed = Electrostatics(total_charge=0.0, **options).get_potential_energy(atoms)
+    unstated = Electrostatics(**options).get_potential_energy(atoms)
+    assert agreed == unstated
+    # charged and stated alike: accepted, equal to the reference with background
+    charged = q + 0.25
+    atoms.set_initial_charges(charged)
+    options = {"scheme": "array"} if scheme == "array" else {"scheme": "fixed", "charges": charged}
+    calc = Electrostatics(total_charge=2.0, background=True, tolerance=1e-8, **options)
+    assert calc.get_potential_energy(atoms) == pytest.approx(
+        ewald_reference(atoms.positions, atoms.cell, charged), abs=3e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_same_group_pairs_are_the_pairs_of_equal_ids(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    groups = rng.choice([-3, 0, 2, 7, 11, 40], size=n) if seed % 2 else rng.integers(0, n, n)
+    want = np.nonzero(np.triu(groups[:, None] == groups[None, :], k=1))
+    got = _same_group_pairs(groups)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert all(len(x) == 0 for x in _same_group_pairs(np.arange(5)))
