@@ -43,6 +43,11 @@ DIFFUSIVE_TOLERANCE = 0.2
 
 # columns transformed at once: bounds the complex scratch array to ~64 MB for long series
 _CHUNK_BYTES = 64 * 2**20
+# a series of at least this many samples asked for at most 1/_BLOCKED_LAG_RATIO of its lags is
+# correlated by blocks of time origins of at least _BLOCK_MIN samples (see time_correlation)
+_BLOCKED_MIN_FRAMES = 2**16
+_BLOCKED_LAG_RATIO = 8
+_BLOCK_MIN = 2**14
 
 
 def _as_series(x, name):
@@ -53,7 +58,8 @@ def _as_series(x, name):
         raise ValueError(f"{name} must have shape (n_frames, n_columns), not {x.shape}")
     if x.shape[0] < 2:
         raise ValueError(f"{name} needs at least 2 frames, got {x.shape[0]}")
-    if not np.all(np.isfinite(x)):
+    # min and max propagate NaN and show an infinity, without the 1 B per value of isfinite
+    if x.size and not (np.isfinite(x.min()) and np.isfinite(x.max())):
         raise ValueError(f"{name} contains NaN or infinite values")
     return x
 
@@ -80,6 +86,12 @@ def time_correlation(a, b=None, n_lags=None, sum_columns=True):
 
     .. math:: C(k) = \frac{1}{T-k} \sum_{t=0}^{T-k-1} a(t)\, b(t+k)
 
+    A long series asked for few lags (``T >= 65536`` samples, ``n_lags <= T / 8``) is
+    correlated block by block of time origins (overlap-add): each block of ``B = max(4 n_lags,
+    16384)`` origins against the same samples extended by ``n_lags - 1``, by FFTs of ``>= B +
+    n_lags - 1`` points whose products are summed. The scratch is then O(``n_lags``) per column
+    instead of O(``T``), and the result equals the whole-series FFT to round-off.
+
     Parameters
     ----------
     a : array_like, shape (T,) or (T, m)
@@ -104,29 +116,78 @@ def time_correlation(a, b=None, n_lags=None, sum_columns=True):
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     n_frames, n_cols = a.shape
     n_lags = _n_lags(n_lags, n_frames)
-    # zero padding to >= 2T removes the circular wrap-around of the FFT correlation
-    n_fft = scipy.fft.next_fast_len(2 * n_frames, real=True)
     counts = n_frames - np.arange(n_lags)
-    if sum_columns:
-        spectrum = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
-    else:
-        out = np.empty((n_lags, n_cols))
     # an overflow is reported below as one error, not as numpy warnings
     with np.errstate(over="ignore", invalid="ignore"):
-        for cols in _chunks(n_cols, n_fft):
-            fa = scipy.fft.rfft(a[:, cols], n=n_fft, axis=0)
-            fb = fa if b is a else scipy.fft.rfft(b[:, cols], n=n_fft, axis=0)
-            prod = np.conj(fa) * fb
-            if sum_columns:
-                spectrum += prod.sum(axis=1)
-            else:
-                out[:, cols] = scipy.fft.irfft(prod, n=n_fft, axis=0)[:n_lags] / counts[:, None]
-        if sum_columns:
-            out = scipy.fft.irfft(spectrum, n=n_fft)[:n_lags] / counts
+        if (n_frames >= _BLOCKED_MIN_FRAMES
+                and n_lags * _BLOCKED_LAG_RATIO <= n_frames):
+            raw = _blocked_products(a, b, n_lags, sum_columns)
+        else:
+            raw = _whole_products(a, b, n_lags, sum_columns)
+        out = raw / (counts if sum_columns else counts[:, None])
     if not np.all(np.isfinite(out)):
         # products of values near 1e154 overflow: the correlation is not a float64 number
         raise ValueError("the correlation overflows float64: rescale the series (are they in "
                          "the intended unit?)")
+    return out
+
+
+def _whole_products(a, b, n_lags, sum_columns):
+    """``Σ_t a(t) b(t+k)`` for ``k < n_lags`` (summed over columns or per column) by one FFT of
+    the whole series per column."""
+    n_frames, n_cols = a.shape
+    # zero padding to >= 2T removes the circular wrap-around of the FFT correlation
+    n_fft = scipy.fft.next_fast_len(2 * n_frames, real=True)
+    if sum_columns:
+        spectrum = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
+    else:
+        out = np.empty((n_lags, n_cols))
+    for cols in _chunks(n_cols, n_fft):
+        fa = scipy.fft.rfft(a[:, cols], n=n_fft, axis=0)
+        fb = fa if b is a else scipy.fft.rfft(b[:, cols], n=n_fft, axis=0)
+        prod = np.conj(fa) * fb
+        if sum_columns:
+            spectrum += prod.sum(axis=1)
+        else:
+            out[:, cols] = scipy.fft.irfft(prod, n=n_fft, axis=0)[:n_lags]
+    if sum_columns:
+        out = scipy.fft.irfft(spectrum, n=n_fft)[:n_lags]
+    return out
+
+
+def _blocked_products(a, b, n_lags, sum_columns):
+    """As :func:`_whole_products`, by blocks of time origins (overlap-add).
+
+    Origins ``t`` in ``[s, s+B)`` pair with ``b`` over ``[s, s+B+n_lags-1)`` (cut at ``T``, so
+    pairs beyond the series end are absent as in the whole-series sum). With FFTs of ``N >=
+    B + n_lags - 1`` points the circular correlation has no wrap-around at lags ``< n_lags``;
+    the spectra of all blocks are summed and transformed back once.
+    """
+    n_frames, n_cols = a.shape
+    block = max(4 * n_lags, _BLOCK_MIN)
+    n_fft = scipy.fft.next_fast_len(block + n_lags - 1, real=True)
+    if sum_columns:
+        spectrum = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
+    else:
+        out = np.empty((n_lags, n_cols))
+    for cols in _chunks(n_cols, n_fft):
+        if not sum_columns:
+            spectrum = np.zeros((n_fft // 2 + 1, cols.stop - cols.start), dtype=np.complex128)
+        for start in range(0, n_frames, block):
+            stop = min(start + block, n_frames)
+            fa = scipy.fft.rfft(a[start:stop, cols], n=n_fft, axis=0)
+            fb = scipy.fft.rfft(b[start : min(stop + n_lags - 1, n_frames), cols], n=n_fft,
+                                axis=0)
+            prod = np.conj(fa, out=fa)
+            prod *= fb
+            if sum_columns:
+                spectrum += prod.sum(axis=1)
+            else:
+                spectrum += prod
+        if not sum_columns:
+            out[:, cols] = scipy.fft.irfft(spectrum, n=n_fft, axis=0)[:n_lags]
+    if sum_columns:
+        out = scipy.fft.irfft(spectrum, n=n_fft)[:n_lags]
     return out
 
 

@@ -134,3 +134,75 @@ def test_plateau_verdict_needs_two_lags():
         plateau_verdict(time, rising, slice(5, 6))
     assert not plateau_verdict(time, rising + np.array([[0.0], [0.1], [-0.1]]),
                                slice(5, 7))["converged"]
+
+
+def _whole(monkeypatch, *args, **kwargs):
+    """``time_correlation`` by one FFT of the whole series (the blocked path switched off)."""
+    with monkeypatch.context() as m:
+        m.setattr(correlation, "_BLOCKED_MIN_FRAMES", 2**62)
+        return time_correlation(*args, **kwargs)
+
+
+@pytest.mark.parametrize("n_frames", [64, 100, 257])
+@pytest.mark.parametrize("n_cols", [1, 4])
+def test_blocked_correlation_equals_the_whole_series_fft(monkeypatch, n_frames, n_cols):
+    """Blocks of time origins (overlap-add) give the whole-series correlation to round-off:
+    1 and m columns, summed or not, a and b different, n_lags 1, 2, T/8, and blocks that end
+    exactly at T (64 = 8 blocks of 8) or not."""
+    rng = np.random.default_rng(n_frames + n_cols)
+    a = rng.normal(size=(n_frames, n_cols)) + 0.3  # a mean: C(k) far from zero at every lag
+    b = np.roll(a, 3, axis=0) + rng.normal(size=(n_frames, n_cols))
+    monkeypatch.setattr(correlation, "_BLOCKED_MIN_FRAMES", 16)
+    monkeypatch.setattr(correlation, "_BLOCK_MIN", 8)
+    for n_lags in sorted({1, 2, 3, n_frames // 8}):
+        for second in (None, b):
+            for summed in (True, False):
+                got = time_correlation(a, second, n_lags=n_lags, sum_columns=summed)
+                want = _whole(monkeypatch, a, second, n_lags=n_lags, sum_columns=summed)
+                assert got.shape == want.shape == ((n_lags,) if summed else (n_lags, n_cols))
+                scale = np.max(np.abs(want))
+                np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * scale,
+                                           err_msg=f"n_lags={n_lags} summed={summed}")
+    # and the definition itself, lag by lag, where the blocks hold 4 * n_lags origins
+    np.testing.assert_allclose(time_correlation(a, b, n_lags=n_frames // 8),
+                               direct_correlation(a, b, n_frames // 8), rtol=1e-12, atol=1e-12)
+
+
+def test_blocked_path_at_the_default_switch_and_its_overflow(monkeypatch):
+    """At the default switch (T >= 65536, n_lags <= T/8) the blocked path is taken and agrees
+    with the definition; an overflow is refused there as on the whole-series path."""
+    rng = np.random.default_rng(7)
+    n = correlation._BLOCKED_MIN_FRAMES
+    a = rng.normal(size=(n, 2))
+    b = 0.5 * np.roll(a, 2, axis=0) + rng.normal(size=(n, 2))
+    calls = []
+    blocked = correlation._blocked_products
+    monkeypatch.setattr(correlation, "_blocked_products",
+                        lambda *args: calls.append(args[2]) or blocked(*args))
+    got = time_correlation(a, b, n_lags=5, sum_columns=False)
+    assert calls == [5]
+    want = np.array([np.mean(a[: n - k] * b[k:], axis=0) for k in range(5)])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert got[2].sum() == pytest.approx(1.0, abs=0.03)  # ⟨a·0.5 a⟩ over 2 columns
+    # one lag more than T/8, or one sample fewer than the switch: the whole-series FFT
+    time_correlation(a, b, n_lags=n // 8 + 1)
+    time_correlation(a[1:], b[1:], n_lags=5)
+    assert calls == [5]
+    huge = np.zeros((n, 1))
+    huge[::3] = 1e200
+    with pytest.raises(ValueError, match="overflows float64"):
+        time_correlation(huge, n_lags=4)
+    assert calls == [5, 4]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_values_anywhere_are_refused(bad):
+    # the check is by min and max (no boolean copy of the series): every position and sign
+    for where in (0, 5, -1):
+        x = np.ones((10, 3))
+        x[where, 1] = bad
+        for function in (time_correlation, mean_squared_displacement):
+            with pytest.raises(ValueError, match="x|a contains NaN or infinite"):
+                function(x)
+        with pytest.raises(ValueError, match="b contains NaN or infinite"):
+            time_correlation(np.ones((10, 3)), x)
