@@ -136,8 +136,9 @@ def _whole_products(a, b, n_lags, sum_columns):
     """``Σ_t a(t) b(t+k)`` for ``k < n_lags`` (summed over columns or per column) by one FFT of
     the whole series per column."""
     n_frames, n_cols = a.shape
-    # zero padding to >= 2T removes the circular wrap-around of the FFT correlation
-    n_fft = scipy.fft.next_fast_len(2 * n_frames, real=True)
+    # zero padding to >= T + n_lags - 1 removes the circular wrap-around of the FFT correlation
+    # from the lags returned (a lag k < n_lags would wrap onto t + k - N >= 0 only for t >= T)
+    n_fft = scipy.fft.next_fast_len(n_frames + n_lags - 1, real=True)
     if sum_columns:
         spectrum = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
     else:
@@ -145,7 +146,7 @@ def _whole_products(a, b, n_lags, sum_columns):
     for cols in _chunks(n_cols, n_fft):
         fa = scipy.fft.rfft(a[:, cols], n=n_fft, axis=0)
         fb = fa if b is a else scipy.fft.rfft(b[:, cols], n=n_fft, axis=0)
-        prod = np.conj(fa) * fb
+        prod = _conj_product(fa, fb)
         if sum_columns:
             spectrum += prod.sum(axis=1)
         else:
@@ -153,6 +154,21 @@ def _whole_products(a, b, n_lags, sum_columns):
     if sum_columns:
         out = scipy.fft.irfft(spectrum, n=n_fft)[:n_lags]
     return out
+
+
+def _conj_product(fa, fb):
+    """``conj(fa) * fb`` in the memory of ``fa`` (one complex array less of scratch); for
+    ``fb is fa`` the power spectrum ``re² + im²``, exactly the real part of that product."""
+    if fb is fa:
+        re, im = fa.real, fa.imag
+        np.square(re, out=re)
+        np.square(im, out=im)
+        re += im
+        im[...] = 0.0
+        return fa
+    np.conj(fa, out=fa)
+    fa *= fb
+    return fa
 
 
 def _blocked_products(a, b, n_lags, sum_columns):
@@ -178,8 +194,7 @@ def _blocked_products(a, b, n_lags, sum_columns):
             fa = scipy.fft.rfft(a[start:stop, cols], n=n_fft, axis=0)
             fb = scipy.fft.rfft(b[start : min(stop + n_lags - 1, n_frames), cols], n=n_fft,
                                 axis=0)
-            prod = np.conj(fa, out=fa)
-            prod *= fb
+            prod = _conj_product(fa, fb)
             if sum_columns:
                 spectrum += prod.sum(axis=1)
             else:

@@ -206,3 +206,23 @@ def test_non_finite_values_anywhere_are_refused(bad):
                 function(x)
         with pytest.raises(ValueError, match="b contains NaN or infinite"):
             time_correlation(np.ones((10, 3)), x)
+
+
+@pytest.mark.parametrize("n_frames", [40, 41])
+def test_whole_series_fft_pads_to_t_plus_lags_without_wrap_around(n_frames):
+    """Padding to T + n_lags - 1 (not 2T): no lag returned wraps around, up to n_lags = T, for
+    auto- and cross-correlations, summed or per column."""
+    rng = np.random.default_rng(n_frames)
+    a = rng.normal(size=(n_frames, 2)) + 1.0  # a mean: a wrapped-in term would show
+    b = rng.normal(size=(n_frames, 2)) - 2.0
+    for n_lags in (1, 2, n_frames // 2 + 1, n_frames - 1, n_frames):
+        for second in (a, b):
+            want = np.array([np.mean(a[: n_frames - k] * second[k:], axis=0)
+                             for k in range(n_lags)])
+            auto = second is a
+            got = time_correlation(a, None if auto else second, n_lags=n_lags,
+                                   sum_columns=False)
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(
+                time_correlation(a, None if auto else second, n_lags=n_lags),
+                want.sum(axis=1), rtol=1e-12, atol=1e-12)
