@@ -193,3 +193,18 @@ def test_pme_forces_in_sparse_cells_are_as_accurate_as_in_dense_ones(n, length, 
     assert np.sqrt(np.mean(error**2)) / COULOMB < 10 * tol
     assert abs(pme.get_potential_energy(atoms) - exact.get_potential_energy(atoms)) < 1e3 * tol
 
+
+
+@pytest.mark.parametrize("n, length", [(8, 6.0), (16, 12.0)])
+@pytest.mark.parametrize("tol", [1e-4, 1e-6])
+def test_ewald_forces_meet_the_tolerance(n, length, tol):
+    """The documented meaning of ``tolerance``: RMS force error in e²/Å² (Ewald meets it)."""
+    rng = np.random.default_rng(n)
+    atoms = Atoms(f"H{n}", positions=rng.uniform(0, length, (n, 3)),
+                  cell=np.eye(3) * length, pbc=True)
+    q = rng.normal(size=n)
+    q -= q.mean()
+    exact = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=1e-10)
+    calc = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=tol)
+    error = calc.get_forces(atoms) - exact.get_forces(atoms)
+    assert np.sqrt(np.mean(np.sum(error**2, axis=1))) / COULOMB < tol
