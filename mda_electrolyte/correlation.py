@@ -234,9 +234,14 @@ def mean_squared_displacement(x, n_lags=None, sum_columns=True):
     n_frames, _ = x.shape
     n_lags = _n_lags(n_lags, n_frames)
     # removing the mean changes no displacement and keeps the subtraction S1 - 2C well conditioned
-    x = x - x.mean(axis=0)
-    sq = x * x
-    head = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(sq, axis=0)])
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = x - x.mean(axis=0)
+        sq = x * x
+        head = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(sq, axis=0)])
+    if not np.all(np.isfinite(head[-1])):
+        # displacements near 1e154 have no float64 square: one error, not numpy warnings
+        raise ValueError("the mean-squared displacement overflows float64: rescale x (is it "
+                         "in the intended unit?)")
     k = np.arange(n_lags)
     counts = (n_frames - k)[:, None]
     # Σ_{t<T-k} x(t)² + Σ_{t>=k} x(t)²
@@ -270,18 +275,23 @@ def fit_line(x, y):
         )
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("fit_line: the points contain NaN or infinite values")
-    xc = x - x.mean()
-    yc = y - y.mean(axis=0)
-    sxx = xc @ xc
-    if sxx == 0:
-        raise ValueError("fit_line needs at least two distinct x values")
-    slope = (xc @ yc) / sxx
-    intercept = y.mean(axis=0) - slope * x.mean()
-    resid = y - (np.multiply.outer(x, slope) + intercept)
-    ss_tot = (yc * yc).sum(axis=0)
-    ss_res = (resid * resid).sum(axis=0)
-    # a constant y is fitted exactly by the flat line
-    r2 = 1.0 - ss_res / np.where(ss_tot > 0, ss_tot, 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        xc = x - x.mean()
+        yc = y - y.mean(axis=0)
+        sxx = xc @ xc
+        if sxx == 0:
+            raise ValueError("fit_line needs at least two distinct x values")
+        slope = (xc @ yc) / sxx
+        intercept = y.mean(axis=0) - slope * x.mean()
+        resid = y - (np.multiply.outer(x, slope) + intercept)
+        ss_tot = (yc * yc).sum(axis=0)
+        ss_res = (resid * resid).sum(axis=0)
+        # a constant y is fitted exactly by the flat line
+        r2 = 1.0 - ss_res / np.where(ss_tot > 0, ss_tot, 1.0)
+    if not all(np.all(np.isfinite(v)) for v in (sxx, slope, intercept, r2)):
+        # squares of values near 1e154 are not float64 numbers: slope or R² came out NaN
+        raise ValueError("fit_line: the points overflow float64 when squared (rescale them: are "
+                         "they in the intended unit?)")
     return slope, intercept, r2
 
 
@@ -306,6 +316,10 @@ def fit_window_slice(time, fit_window, fit_window_ps):
     if time.ndim != 1 or time.size == 0 or not np.all(np.isfinite(time)):
         raise ValueError(f"the lag times (ps) must be a non-empty 1-D array of finite times, "
                          f"got shape {time.shape}")
+    if time.size > 1 and not np.all(np.diff(time) > 0):
+        # all-zero times put every lag in any window; decreasing ones none
+        raise ValueError("the lag times (ps) must increase from lag to lag, got "
+                         f"{time[:3]}...{time[-1:]}")
     check_fit_window(fit_window, fit_window_ps)
     duration = time[-1]
     if fit_window_ps is not None:
@@ -348,6 +362,9 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         nominal spacing is allowed a relative error of 1e-3 (the frames' times decide after the
         pass), so only what certainly fails is refused.
     """
+    n_rows = check_number(f"{where}: the rows of a segment", n_rows, integer=True, minimum=0)
+    if dt is not None:
+        dt = check_number(f"{where}: the frame spacing dt (ps)", dt, above=0)
     lags = np.arange(n_rows, dtype=np.float64)
     span = "" if dt is None else f" of {dt:.4g} ps ({(n_rows - 1) * dt:.4g} ps)"
     remedy = "analyse more frames, give fewer n_blocks or"
@@ -451,6 +468,9 @@ def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", thre
     # 0 would silently report an unresolved function instead of raising
     check_flag("raise_error", raise_error)
     threshold = check_number("threshold", threshold, above=0, maximum=1)
+    if acf.ndim != 1:
+        raise ValueError(f"the {what} autocorrelation must be one value per lag (1-D), not of "
+                         f"shape {acf.shape}")
     if acf.size < 2:
         raise ValueError(f"the {what} autocorrelation needs at least 2 lags to check sampling")
     if not np.all(np.isfinite(acf)):
@@ -522,9 +542,22 @@ def independence_notes(runs, n_blocks, what):
     """
     from .uncertainty import MIN_INDEPENDENT_SAMPLES, timeseries_mean
 
+    n_blocks = check_number("n_blocks", n_blocks, integer=True, minimum=1)
+    checked = []
+    for k, cols in enumerate(runs):
+        cols = real_array(cols, f"{what} (run {k})")
+        if cols.ndim == 0 or cols.shape[0] == 0:
+            raise ValueError(f"{what} (run {k}) holds no samples")
+        cols = cols.reshape(cols.shape[0], -1)
+        # a NaN passed the inefficiency and was counted as independent samples
+        if cols.size and not (np.isfinite(cols.min()) and np.isfinite(cols.max())):
+            raise ValueError(f"{what} (run {k}) contains NaN or infinite values")
+        checked.append(cols)
+    if not checked:
+        raise ValueError(f"no series of {what} given")
+    runs = checked
     n_independent, worst = 0.0, 1.0
     for cols in runs:
-        cols = np.asarray(cols, dtype=np.float64).reshape(len(cols), -1)
         # the mean over the columns: the largest of several noisy estimates is biased high
         gs = [timeseries_mean(cols[:, k])[2] for k in range(cols.shape[1])
               if cols.shape[0] >= 4 and np.ptp(cols[:, k]) > 0]
@@ -635,6 +668,10 @@ def loglog_slope(time, msd, window):
                          f"{msd.shape}")
     t = time[window]
     y = msd[window]
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(y))):
+        # a NaN lag was dropped by the mask below and the slope of the rest reported
+        raise ValueError("the lag times or the MSD of the fit window contain NaN or infinite "
+                         "values")
     ok = (t > 0) & (y > 0)
     if ok.sum() < 3:
         return float("nan")

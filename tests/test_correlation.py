@@ -226,3 +226,63 @@ def test_whole_series_fft_pads_to_t_plus_lags_without_wrap_around(n_frames):
             np.testing.assert_allclose(
                 time_correlation(a, None if auto else second, n_lags=n_lags),
                 want.sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
+def test_squares_that_overflow_are_one_clear_error_not_nan_or_warnings():
+    import warnings
+
+    from mda_electrolyte.correlation import fit_line
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy overflow warnings came before (or instead)
+        # the MSD: "overflow encountered in multiply" warnings, then the correlation's error
+        for x in (np.array([0.0, 1e300, -1e300, 0.0]), np.array([0.0, 1e200, 0.0, 1e200])):
+            with pytest.raises(ValueError, match="mean-squared displacement overflows"):
+                mean_squared_displacement(x)
+        # fit_line returned NaN slope, intercept and R² (or a NaN R² beside a finite slope)
+        for x, y in (([0, 1e200, 2e200], [0, 1e200, 3e200]), ([0, 1, 2], [0, 1e200, 3e200])):
+            with pytest.raises(ValueError, match="fit_line: the points overflow"):
+                fit_line(x, y)
+        # large but representable: exact
+        assert fit_line([0, 1, 2], [0, 1e150, 2e150])[0] == pytest.approx(1e150)
+        assert mean_squared_displacement(np.array([0.0, 1e150]))[1] == pytest.approx(1e300)
+
+
+def test_helpers_refuse_malformed_input_with_a_message():
+    from mda_electrolyte.correlation import (
+        check_sampling,
+        check_segment_lags,
+        independence_notes,
+        loglog_slope,
+    )
+
+    # a 2-D autocorrelation: numpy's "truth value of an array ... is ambiguous"
+    with pytest.raises(ValueError, match="one value per lag"):
+        check_sampling(np.ones((3, 3)), 0.1)
+    # all-zero lag times put every lag in the window; decreasing ones were "a -9 ps segment"
+    for time in (np.zeros(10), -np.arange(10.0), np.array([0.0, 1, 1, 2, 3])):
+        with pytest.raises(ValueError, match="must increase"):
+            fit_window_slice(time, (0.1, 0.9), None)
+    # a NaN in the MSD was masked out and the slope of the other lags (1.0) reported
+    t = np.arange(6.0)
+    for msd in (np.array([0, 1, np.nan, 3, 4, 5.0]), np.array([0, 1, np.inf, 3, 4, 5.0])):
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            loglog_slope(t, msd, slice(0, 6))
+    assert loglog_slope(t, t**2, slice(1, 6)) == pytest.approx(2.0)
+    # a NaN spacing: "cannot convert float NaN to integer"
+    for dt in (np.nan, 0.0, -1.0):
+        with pytest.raises(ValueError, match="frame spacing dt"):
+            check_segment_lags(10, dt, where="GK", max_lag=0.5)
+    with pytest.raises(ValueError, match="rows of a segment"):
+        check_segment_lags(10.5, 0.1, where="GK", max_lag=0.5)
+    # empty runs, n_blocks 0, NaN or empty series: min() of an empty sequence, a
+    # ZeroDivisionError, a NaN counted as 20 independent samples, a reshape error
+    good = [np.random.default_rng(0).normal(size=(200, 3))]
+    assert independence_notes(good, 2, "the current") == []
+    for runs, n_blocks, match in (([], 2, "no series"), (good, 0, "n_blocks"),
+                                  ([np.full((20, 3), np.nan)], 2, "NaN or infinite"),
+                                  ([np.ones((0, 3))], 2, "no samples")):
+        with pytest.raises(ValueError, match=match):
+            independence_notes(runs, n_blocks, "the current")
+    # one sample is still a verdict ("too short"), not an error
+    assert independence_notes([np.ones((1, 3))], 1, "the current")[0].startswith("too short")
