@@ -1072,7 +1072,8 @@ def fit_qrd(
     Raises
     ------
     ValueError
-        No frames, a frame without labels, or labels of the wrong shape.
+        No frames, a frame without labels, or labels of the wrong shape; a frame the term
+        refuses (partial periodicity, atoms closer than 0.1 Å), named by its index.
     """
     from scipy.optimize import least_squares
 
@@ -1092,9 +1093,18 @@ def fit_qrd(
     # cancels in any neutral combination
     term = Electrostatics(scheme="fixed", charges=[0.0], **{**options, "background": True})
 
-    data = []
     for n_f, frame in enumerate(frames):
         check_atoms(frame)
+        # every frame before any model call or sum; the sums below call evaluate(), which
+        # checks nothing: a slab (pbc TTF) was summed as a molecule and coincident atoms
+        # entered the fit
+        try:
+            term._check(frame)
+        except ValueError as err:
+            raise ValueError(f"frame {n_f}: {err}") from None
+
+    data = []
+    for n_f, frame in enumerate(frames):
         ref = _labels(frame, reference, n_f)
         mod = _model_labels(frame, model)
         n = len(frame)

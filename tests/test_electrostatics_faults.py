@@ -11,7 +11,7 @@ from ase.build import bulk
 from ase.calculators.calculator import InputError
 from scipy.special import erfc
 
-from ase_electrolyte import Electrostatics
+from ase_electrolyte import Electrostatics, fit_qrd
 from ase_electrolyte.electrostatics import COULOMB, _same_group_pairs
 
 pytest.importorskip("torchpme")
@@ -208,3 +208,40 @@ def test_ewald_forces_meet_the_tolerance(n, length, tol):
     calc = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=tol)
     error = calc.get_forces(atoms) - exact.get_forces(atoms)
     assert np.sqrt(np.mean(np.sum(error**2, axis=1))) / COULOMB < tol
+
+
+@pytest.mark.parametrize("fault, match", [
+    ("slab", r"frame 2: partial periodicity pbc=\[True, True, False\]"),
+    ("overlap", r"frame 2: Electrostatics: atoms closer than 0.1 Å: Na0-Cl1"),
+    ("direct", r"frame 2: method='direct' is for non-periodic structures"),
+])
+def test_fit_qrd_refuses_a_bad_frame_before_any_model_call(fault, match):
+    """fit_qrd's sums skipped the term's checks: a slab was summed as a molecule, coincident
+    atoms entered the fit."""
+    from ase.calculators.emt import EMT
+
+    class CountingEMT(EMT):
+        calls = 0
+
+        def calculate(self, *args, **kwargs):
+            CountingEMT.calls += 1
+            super().calculate(*args, **kwargs)
+
+    rng = np.random.default_rng(0)
+    frames = []
+    for _ in range(3):
+        pos = np.array([[0, 0, 0], [2.8, 0, 0], [0, 2.8, 0], [2.8, 2.8, 2.8]]) + rng.normal(
+            scale=0.1, size=(4, 3))
+        frames.append(Atoms("NaClNaCl", positions=pos, cell=np.eye(3) * 5.6, pbc=True))
+    options = {}
+    if fault == "slab":
+        frames[2].pbc = [True, True, False]
+    elif fault == "overlap":
+        frames[2].positions[1] = frames[2].positions[0]
+    else:
+        options["method"] = "direct"
+        frames[0].pbc = frames[1].pbc = False
+    reference = [{"energy": -1.0, "forces": np.zeros((4, 3))}] * 3
+    with pytest.raises(ValueError, match=match):
+        fit_qrd(frames, model=CountingEMT(), reference=reference, **options)
+    assert CountingEMT.calls == 0
