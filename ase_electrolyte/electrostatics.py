@@ -101,7 +101,9 @@ def _ewald_terms(atoms, lr_wavelength):
     keeps ``ceil(|a_k| / λ)`` k-vectors along each cell vector.
     """
     lengths = np.linalg.norm(atoms.cell.array, axis=1)
-    return float(np.prod(np.ceil(lengths / (0.5 * lr_wavelength)))) * len(atoms)
+    # a cutoff of 1e-300 Å asks for an infinite sum: inf (refused), without overflow warnings
+    with np.errstate(over="ignore"):
+        return float(np.prod(np.ceil(lengths / (0.5 * lr_wavelength)))) * len(atoms)
 
 
 def _charge_values(values, what):
@@ -717,10 +719,12 @@ class Electrostatics(ParametersContract, _AseCalculator):
                         s_t, torch.tensor(x, dtype=torch.float64), torch.tensor(nodes)))
 
                 x = solve(kerr)
-                mesh = 2 ** np.ceil(np.log2(2 * lengths / x + 1))
-                cost = float(np.prod(mesh)) + len(atoms) * nodes**3
+                with np.errstate(over="ignore"):
+                    mesh = 2 ** np.ceil(np.log2(2 * lengths / x + 1))
+                    points = float(np.prod(mesh))
+                cost = points + len(atoms) * nodes**3
                 if best is None or cost < best[0]:
-                    best = (cost, x, nodes, float(np.prod(mesh)))
+                    best = (cost, x, nodes, points)
             _, x, nodes, points = best
             if points > _PME_MAX_MESH:
                 raise ValueError(

@@ -245,3 +245,15 @@ def test_fit_qrd_refuses_a_bad_frame_before_any_model_call(fault, match):
     with pytest.raises(ValueError, match=match):
         fit_qrd(frames, model=CountingEMT(), reference=reference, **options)
     assert CountingEMT.calls == 0
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("method", ["ewald", "pme", "auto"])
+@pytest.mark.parametrize("cutoff", [1e-300, 1e-3])
+def test_a_vanishing_cutoff_is_refused_without_overflow_warnings(method, cutoff):
+    """A cutoff of 1e-300 Å raised numpy's overflow RuntimeWarning (an error under -W error)."""
+    atoms = Atoms("H2", positions=[[0, 0, 0], [1, 1, 1]], cell=np.eye(3) * 4.0, pbc=True)
+    calc = Electrostatics(scheme="fixed", charges=[1, -1], method=method, cutoff=cutoff)
+    refused = r"needs (a PME mesh|an Ewald sum) of (inf|\d).* raise the cutoff"
+    with pytest.raises(InputError, match=refused):
+        calc.get_potential_energy(atoms)
