@@ -442,6 +442,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
             raise ValueError("method='direct' is for non-periodic structures; use 'ewald' or 'pme'")
         if self.parameters["method"] in ("ewald", "pme") and not pbc.all():
             raise ValueError(f"method={self.parameters['method']!r} needs a 3D-periodic cell")
+        if self.parameters["short_range"] == "molecules":
+            # a bad molecule_index is refused before the lattice sum, not after it
+            self._molecule_ids(atoms)
 
     # ---------------------------------------------------------------- ASE interface
     def _untracked_inputs(self, atoms):
@@ -800,7 +803,15 @@ class Electrostatics(ParametersContract, _AseCalculator):
 
     def _molecule_ids(self, atoms):
         if MOLECULE_INDEX in atoms.arrays:
-            return np.asarray(atoms.arrays[MOLECULE_INDEX], dtype=int)
+            mol = np.asarray(atoms.arrays[MOLECULE_INDEX])
+            # a cast to int made 0.5 molecule 0 (two molecules merged, their pairs removed)
+            # and NaN an arbitrary id
+            if (mol.dtype.kind not in "iuf" or not np.isfinite(mol).all()
+                    or not np.array_equal(mol, np.round(mol))):
+                raise ValueError(
+                    f"the {MOLECULE_INDEX!r} array must hold whole numbers (one molecule id per "
+                    f"atom), got {mol.tolist()[:8]}{' ...' if mol.size > 8 else ''}")
+            return mol.astype(np.int64)
         # bond detection once per composition: a bond that stretches during MD must not
         # switch a pair in or out of the sum (the energy would jump)
         key = tuple(atoms.numbers)

@@ -257,3 +257,33 @@ def test_a_vanishing_cutoff_is_refused_without_overflow_warnings(method, cutoff)
     refused = r"needs (a PME mesh|an Ewald sum) of (inf|\d).* raise the cutoff"
     with pytest.raises(InputError, match=refused):
         calc.get_potential_energy(atoms)
+
+
+@pytest.mark.parametrize("ids", [[0, 0, 0, 0.5, 0.5, 0.5], [0, 0, 0, np.nan, np.nan, np.nan],
+                                 [0, 0, 0, np.inf, np.inf, np.inf], ["a", "a", "a", "b", "b", "b"]])
+@pytest.mark.parametrize("pbc", [True, False])
+def test_a_molecule_index_that_is_not_whole_numbers_is_refused(ids, pbc, monkeypatch):
+    """0.5 was cast to molecule 0 (two waters merged, their 8 pairs removed: 0.106 eV became
+    -0.024 eV), NaN to an arbitrary id; whole numbers as floats and negative ids are fine."""
+    from ase.build import molecule
+
+    second = molecule("H2O")
+    second.positions += [3.0, 0.0, 0.0]
+    atoms = molecule("H2O") + second
+    atoms.cell = np.eye(3) * 9.0
+    atoms.pbc = pbc
+    atoms.center()
+    q = [-0.8, 0.4, 0.4] * 2
+    calc = Electrostatics(scheme="fixed", charges=q, short_range="molecules")
+    by_bonds = calc.get_potential_energy(atoms)
+    for good in ([0, 0, 0, 1, 1, 1], [0.0, 0.0, 0.0, 1.0, 1.0, 1.0], [5, 5, 5, -1, -1, -1]):
+        atoms.arrays["molecule_index"] = np.array(good)
+        assert calc.get_potential_energy(atoms) == pytest.approx(by_bonds, abs=1e-12)
+    atoms.arrays["molecule_index"] = np.array(ids)
+
+    def no_sum(*args):
+        raise AssertionError("the lattice sum ran before the refusal")
+
+    monkeypatch.setattr(Electrostatics, "_coulomb_per_atom", no_sum)
+    with pytest.raises(InputError, match="'molecule_index' array must hold whole numbers"):
+        calc.get_potential_energy(atoms)
