@@ -279,7 +279,11 @@ class Electrostatics(ParametersContract, _AseCalculator):
     :math:`q_i\phi_i/2` plus half of each removed short-range pair. QRd charges depend only on the
     composition, so the forces have no charge-derivative term. Checks (before any sum): missing
     QRd parameters (elements named), a charged periodic cell without ``background=True``, a
-    tolerance outside (0, 1), a zero-volume cell, partial periodicity (unsupported).
+    tolerance outside (0, 1), a zero-volume cell, partial periodicity (unsupported), charges
+    that contradict a given ``total_charge``, a ``molecule_index`` that is not whole numbers,
+    and a pair list (real-space cutoff, short-range reach, or the direct sum of a molecule) of
+    more than 2²⁵ pairs (~6 GiB with the autograd graph: e.g. a 400 Å cutoff in a 6 Å box,
+    ~3·10⁵ atoms of a liquid at 8 Å, or a 9000-atom cluster).
 
     Examples
     --------
