@@ -236,8 +236,11 @@ def mean_squared_displacement(x, n_lags=None, sum_columns=True):
     # removing the mean changes no displacement and keeps the subtraction S1 - 2C well conditioned
     with np.errstate(over="ignore", invalid="ignore"):
         x = x - x.mean(axis=0)
-        sq = x * x
-        head = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(sq, axis=0)])
+        # head[t] = Σ_{s<t} x(s)², squared and summed in place (no copies of the series)
+        head = np.empty((n_frames + 1, x.shape[1]))
+        head[0] = 0.0
+        np.square(x, out=head[1:])
+        np.cumsum(head[1:], axis=0, out=head[1:])
     if not np.all(np.isfinite(head[-1])):
         # displacements near 1e154 have no float64 square: one error, not numpy warnings
         raise ValueError("the mean-squared displacement overflows float64: rescale x (is it "
@@ -245,9 +248,16 @@ def mean_squared_displacement(x, n_lags=None, sum_columns=True):
     k = np.arange(n_lags)
     counts = (n_frames - k)[:, None]
     # Σ_{t<T-k} x(t)² + Σ_{t>=k} x(t)²
-    s1 = (head[n_frames - k] + (head[n_frames] - head[k])) / counts
+    # (the same operations as (head[T-k] + (head[T] - head[k])) / counts - 2 C, in place)
+    s1 = head[n_frames] - head[k]
+    s1 += head[n_frames - k]
+    s1 /= counts
+    del head
     acf = time_correlation(x, n_lags=n_lags, sum_columns=False)
-    msd = s1 - 2.0 * acf
+    acf *= 2.0
+    msd = s1
+    msd -= acf
+    del acf
     # exact zero at k = 0 and no negative round-off
     msd[0] = 0.0
     np.maximum(msd, 0.0, out=msd)
@@ -347,7 +357,9 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         Rows (frames) of the shortest segment the selection will give.
     dt : float or None
         Nominal spacing of the rows in ps (the trajectory's time step times the stride);
-        ``None`` when not known before reading, which skips the checks in ps.
+        ``None`` when not known before reading, or not a positive finite number (frames out
+        of time order, which the callers refuse with their own message), which skips the
+        checks in ps.
     where : str
         Start of the message (analysis, trajectory, selection).
     fit_window, fit_window_ps : (float, float), optional
@@ -364,7 +376,14 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
     """
     n_rows = check_number(f"{where}: the rows of a segment", n_rows, integer=True, minimum=0)
     if dt is not None:
-        dt = check_number(f"{where}: the frame spacing dt (ps)", dt, above=0)
+        if isinstance(dt, (bool, np.bool_)) or not isinstance(dt, (int, float, np.integer,
+                                                                   np.floating)):
+            raise ValueError(f"{where}: the frame spacing dt (ps) must be a number, got {dt!r}")
+        dt = float(dt)
+        if not 0 < dt < np.inf:
+            # frames out of time order (a negative step): the callers name that after this
+            # check; NaN stopped here with "cannot convert float NaN to integer"
+            dt = None
     lags = np.arange(n_rows, dtype=np.float64)
     span = "" if dt is None else f" of {dt:.4g} ps ({(n_rows - 1) * dt:.4g} ps)"
     remedy = "analyse more frames, give fewer n_blocks or"

@@ -269,10 +269,17 @@ def test_helpers_refuse_malformed_input_with_a_message():
         with pytest.raises(ValueError, match="NaN or infinite"):
             loglog_slope(t, msd, slice(0, 6))
     assert loglog_slope(t, t**2, slice(1, 6)) == pytest.approx(2.0)
-    # a NaN spacing: "cannot convert float NaN to integer"
-    for dt in (np.nan, 0.0, -1.0):
-        with pytest.raises(ValueError, match="frame spacing dt"):
-            check_segment_lags(10, dt, where="GK", max_lag=0.5)
+    # a NaN spacing: "cannot convert float NaN to integer"; a spacing that is not positive
+    # skips the checks in ps (the callers refuse frames out of time order by name), the
+    # fractions are still checked
+    for dt in (np.nan, 0.0, -1.0, np.inf):
+        assert check_segment_lags(10, dt, where="GK", max_lag=0.5) is None
+        with pytest.raises(ValueError, match="holds 1 lags"):
+            check_segment_lags(10, dt, where="GK", fit_window=(0.1, 0.2))
+    with pytest.raises(ValueError, match="frame spacing dt"):
+        check_segment_lags(10, "0.1", where="GK", max_lag=0.5)
+    with pytest.raises(ValueError, match="max_lag = 2.0 ps needs"):
+        check_segment_lags(10, 0.1, where="GK", max_lag=2.0)
     with pytest.raises(ValueError, match="rows of a segment"):
         check_segment_lags(10.5, 0.1, where="GK", max_lag=0.5)
     # empty runs, n_blocks 0, NaN or empty series: min() of an empty sequence, a

@@ -219,3 +219,23 @@ def test_correlation_scratch_at_the_green_kubo_default_lags(cross, summed):
     total = c if summed else c.sum(axis=1)
     assert total[0] == pytest.approx(0.0 if cross else 9.0, abs=0.05)
     assert peak / n < (380 if cross else 270), peak / n
+
+
+def test_msd_scratch_of_a_long_series():
+    """The MSD's running sums of squares and its S1 - 2C are formed in place: 528 B per sample
+    of a 9-column series of 2**18 samples at all lags (was 672: copies of the squares, of their
+    cumulative sum and of the difference)."""
+    from mda_electrolyte.correlation import mean_squared_displacement
+
+    n = 2**18
+    x = np.cumsum(np.random.default_rng(2).normal(size=(n, 9)), axis=0)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        msd = mean_squared_displacement(x, sum_columns=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # a random walk of unit steps: MSD(k) = k per column
+    assert msd[:100].sum(axis=1)[[10, 99]] == pytest.approx([90.0, 891.0], rel=0.05)
+    assert peak / n < 560, peak / n
