@@ -126,16 +126,28 @@ def pressure_tensor_collection(path, *, required=True):
 
 
 def _components(tensor, components):
-    """(T, m) columns and the normalisation of the summed autocorrelation."""
+    """(T, m) columns and the normalisation of the summed autocorrelation.
+
+    Written column by column into one array: the symmetrised (and traceless) tensor as whole
+    (T, 3, 3) temporaries held three float64 copies, 216 B per sample (2 GB at 10⁷ per-step
+    samples) for a result of 72.
+    """
     tensor = np.asarray(tensor, dtype=np.float64)
-    sym = 0.5 * (tensor + tensor.transpose(0, 2, 1))
+
+    def sym(i, j):
+        return 0.5 * (tensor[:, i, j] + tensor[:, j, i])
+
     if components == "traceless":
-        trace = np.trace(sym, axis1=1, axis2=2) / 3.0
-        sym = sym - trace[:, None, None] * np.eye(3)
-        cols, norm = sym.reshape(-1, 9), 10.0
-    else:
-        cols, norm = sym[:, [0, 0, 1], [1, 2, 2]], 3.0
-    return cols, norm
+        cols = np.empty((tensor.shape[0], 9))
+        trace = (tensor[:, 0, 0] + tensor[:, 1, 1] + tensor[:, 2, 2]) / 3.0
+        for i in range(3):
+            for j in range(3):
+                cols[:, 3 * i + j] = sym(i, i) - trace if i == j else sym(i, j)
+        return cols, 10.0
+    cols = np.empty((tensor.shape[0], 3))
+    for k, (i, j) in enumerate(((0, 1), (0, 2), (1, 2))):
+        cols[:, k] = sym(i, j)
+    return cols, 3.0
 
 
 def _source_collections(source, *, dt, volume):
