@@ -55,14 +55,27 @@ def get_topology(atoms):
     if len(present) != len(keys):
         missing = sorted(set(keys) - set(present))
         raise ValueError(f"Atoms carries topology arrays {present} but not {missing}")
-    mol = np.asarray(atoms.arrays[MOLECULE_INDEX]).astype(np.int64)
+    mol = _whole_numbers(atoms.arrays[MOLECULE_INDEX], MOLECULE_INDEX)
     if mol.size and mol.min() < 0:
         raise ValueError("negative molecule_index in Atoms.arrays")
     return {
-        MOLECULE_INDEX: mol.copy(),
+        MOLECULE_INDEX: mol,
         SPECIES: np.asarray(atoms.arrays[SPECIES]).astype(str),
-        FORMAL_CHARGE: np.asarray(atoms.arrays[FORMAL_CHARGE]).astype(np.int64).copy(),
+        FORMAL_CHARGE: _whole_numbers(atoms.arrays[FORMAL_CHARGE], FORMAL_CHARGE),
     }
+
+
+def _whole_numbers(values, name):
+    """An integer array of ``values``, refusing fractions and NaN (a cast made 0.5 molecule 0,
+    merging two molecules, and NaN an arbitrary integer)."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if values.dtype.kind != "f" or not np.all(np.isfinite(values)) or np.any(
+            values != np.round(values)):
+        raise ValueError(f"Atoms.arrays[{name!r}] must hold whole numbers, got "
+                         f"{values.dtype} values such as {values.ravel()[:4].tolist()}")
+    return values.astype(np.int64)
 
 
 def set_topology(atoms, molecule_index, species, formal_charge):

@@ -380,3 +380,21 @@ def test_a_user_species_with_a_library_name_does_not_take_its_density():
     # the library's molecule, in any SMILES spelling or case of its name, keeps it
     for same in (Species("EC", "O=C1OCCO1"), Species("EC", "C1COC(=O)O1"), "ec", "EC"):
         assert estimate_density({same: 3}) == pytest.approx(1.321, rel=1e-12)
+
+
+@pytest.mark.parametrize("key", ["molecule_index", "formal_charge"])
+@pytest.mark.parametrize("bad", [0.5, np.nan, np.inf])
+def test_topology_arrays_that_are_not_whole_numbers_are_refused(key, bad):
+    """A cast made molecule_index 0.5 molecule 0 (two waters merged into one molecule) and NaN
+    an arbitrary integer; whole numbers stored as floats are read as they are."""
+    from ase.build import molecule
+
+    from ase_electrolyte.topology import get_topology, set_topology
+
+    atoms = molecule("H2O") + molecule("H2O")
+    set_topology(atoms, [0, 0, 0, 1, 1, 1], ["W"] * 6, [0] * 6)
+    atoms.arrays[key] = atoms.arrays[key].astype(float)
+    assert get_topology(atoms)[key].tolist() == atoms.arrays[key].astype(int).tolist()
+    atoms.arrays[key][3:] = bad
+    with pytest.raises(ValueError, match=f"{key}.*whole numbers"):
+        get_topology(atoms)
