@@ -135,22 +135,50 @@ def time_correlation(a, b=None, n_lags=None, sum_columns=True):
 def _whole_products(a, b, n_lags, sum_columns):
     """``Σ_t a(t) b(t+k)`` for ``k < n_lags`` (summed over columns or per column) by one FFT of
     the whole series per column."""
+    return _products(a, b, n_lags, sum_columns, block=a.shape[0])
+
+
+def _blocked_products(a, b, n_lags, sum_columns):
+    """As :func:`_whole_products`, by blocks of ``max(4 n_lags, 16384)`` time origins
+    (overlap-add): the scratch is that of one block, not of the series."""
+    return _products(a, b, n_lags, sum_columns, block=max(4 * n_lags, _BLOCK_MIN))
+
+
+def _products(a, b, n_lags, sum_columns, block):
+    """``Σ_t a(t) b(t+k)`` for ``k < n_lags``, origins taken ``block`` at a time.
+
+    Origins ``t`` in ``[s, s+B)`` pair with ``b`` over ``[s, s+B+n_lags-1)`` (cut at ``T``, so
+    pairs beyond the series end are absent as in the whole-series sum). With FFTs of ``N >=
+    B + n_lags - 1`` points the circular correlation has no wrap-around at lags ``< n_lags``
+    (a lag ``k`` would wrap onto ``t + k - N >= 0`` only for ``t >= B``); the spectra of all
+    blocks are summed and transformed back once. One block of the whole series is the plain
+    FFT correlation, whose autocorrelation needs one transform.
+    """
     n_frames, n_cols = a.shape
-    # zero padding to >= T + n_lags - 1 removes the circular wrap-around of the FFT correlation
-    # from the lags returned (a lag k < n_lags would wrap onto t + k - N >= 0 only for t >= T)
-    n_fft = scipy.fft.next_fast_len(n_frames + n_lags - 1, real=True)
+    n_fft = scipy.fft.next_fast_len(block + n_lags - 1, real=True)
     if sum_columns:
         spectrum = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
     else:
         out = np.empty((n_lags, n_cols))
     for cols in _chunks(n_cols, n_fft):
-        fa = scipy.fft.rfft(a[:, cols], n=n_fft, axis=0)
-        fb = fa if b is a else scipy.fft.rfft(b[:, cols], n=n_fft, axis=0)
-        prod = _conj_product(fa, fb)
-        if sum_columns:
-            spectrum += prod.sum(axis=1)
-        else:
-            out[:, cols] = scipy.fft.irfft(prod, n=n_fft, axis=0)[:n_lags]
+        part = None
+        for start in range(0, n_frames, block):
+            stop = min(start + block, n_frames)
+            fa = scipy.fft.rfft(a[start:stop, cols], n=n_fft, axis=0)
+            if b is a and stop - start == n_frames:
+                fb = fa
+            else:
+                fb = scipy.fft.rfft(b[start : min(stop + n_lags - 1, n_frames), cols], n=n_fft,
+                                    axis=0)
+            prod = _conj_product(fa, fb)
+            if sum_columns:
+                spectrum += prod.sum(axis=1)
+            elif part is None:
+                part = prod
+            else:
+                part += prod
+        if not sum_columns:
+            out[:, cols] = scipy.fft.irfft(part, n=n_fft, axis=0)[:n_lags]
     if sum_columns:
         out = scipy.fft.irfft(spectrum, n=n_fft)[:n_lags]
     return out
@@ -169,41 +197,6 @@ def _conj_product(fa, fb):
     np.conj(fa, out=fa)
     fa *= fb
     return fa
-
-
-def _blocked_products(a, b, n_lags, sum_columns):
-    """As :func:`_whole_products`, by blocks of time origins (overlap-add).
-
-    Origins ``t`` in ``[s, s+B)`` pair with ``b`` over ``[s, s+B+n_lags-1)`` (cut at ``T``, so
-    pairs beyond the series end are absent as in the whole-series sum). With FFTs of ``N >=
-    B + n_lags - 1`` points the circular correlation has no wrap-around at lags ``< n_lags``;
-    the spectra of all blocks are summed and transformed back once.
-    """
-    n_frames, n_cols = a.shape
-    block = max(4 * n_lags, _BLOCK_MIN)
-    n_fft = scipy.fft.next_fast_len(block + n_lags - 1, real=True)
-    if sum_columns:
-        spectrum = np.zeros(n_fft // 2 + 1, dtype=np.complex128)
-    else:
-        out = np.empty((n_lags, n_cols))
-    for cols in _chunks(n_cols, n_fft):
-        if not sum_columns:
-            spectrum = np.zeros((n_fft // 2 + 1, cols.stop - cols.start), dtype=np.complex128)
-        for start in range(0, n_frames, block):
-            stop = min(start + block, n_frames)
-            fa = scipy.fft.rfft(a[start:stop, cols], n=n_fft, axis=0)
-            fb = scipy.fft.rfft(b[start : min(stop + n_lags - 1, n_frames), cols], n=n_fft,
-                                axis=0)
-            prod = _conj_product(fa, fb)
-            if sum_columns:
-                spectrum += prod.sum(axis=1)
-            else:
-                spectrum += prod
-        if not sum_columns:
-            out[:, cols] = scipy.fft.irfft(spectrum, n=n_fft, axis=0)[:n_lags]
-    if sum_columns:
-        out = scipy.fft.irfft(spectrum, n=n_fft)[:n_lags]
-    return out
 
 
 def mean_squared_displacement(x, n_lags=None, sum_columns=True):
