@@ -177,16 +177,21 @@ def test_same_group_pairs_are_the_pairs_of_equal_ids(seed):
     assert all(len(x) == 0 for x in _same_group_pairs(np.arange(5)))
 
 
+def _random_neutral_ions(n, length, seed):
+    """``n`` ions with normal random charges summing to zero, uniform in a cubic cell."""
+    rng = np.random.default_rng(seed)
+    atoms = Atoms(f"H{n}", positions=rng.uniform(0, length, (n, 3)),
+                  cell=np.eye(3) * length, pbc=True)
+    q = rng.normal(size=n)
+    return atoms, q - q.mean()
+
+
 @pytest.mark.parametrize("n, length, tol", [(8, 6.0, 1e-5), (2, 20.0, 1e-6), (2, 60.0, 1e-5),
                                             (4, 100.0, 1e-5)])
 def test_pme_forces_in_sparse_cells_are_as_accurate_as_in_dense_ones(n, length, tol):
     """torch-pme's PME bound falls as V^(-2/3): 2-4 ions in 20-100 Å boxes had force errors
     14-95 × the tolerance (energies 1 meV off); dense cells, and now sparse ones, stay < 10 ×."""
-    rng = np.random.default_rng(5)
-    atoms = Atoms(f"H{n}", positions=rng.uniform(0, length, (n, 3)),
-                  cell=np.eye(3) * length, pbc=True)
-    q = rng.normal(size=n)
-    q -= q.mean()
+    atoms, q = _random_neutral_ions(n, length, seed=5)
     exact = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=1e-9)
     pme = Electrostatics(scheme="fixed", charges=q, method="pme", tolerance=tol)
     error = pme.get_forces(atoms) - exact.get_forces(atoms)
@@ -194,16 +199,11 @@ def test_pme_forces_in_sparse_cells_are_as_accurate_as_in_dense_ones(n, length, 
     assert abs(pme.get_potential_energy(atoms) - exact.get_potential_energy(atoms)) < 1e3 * tol
 
 
-
 @pytest.mark.parametrize("n, length", [(8, 6.0), (16, 12.0)])
 @pytest.mark.parametrize("tol", [1e-4, 1e-6])
 def test_ewald_forces_meet_the_tolerance(n, length, tol):
     """The documented meaning of ``tolerance``: RMS force error in e²/Å² (Ewald meets it)."""
-    rng = np.random.default_rng(n)
-    atoms = Atoms(f"H{n}", positions=rng.uniform(0, length, (n, 3)),
-                  cell=np.eye(3) * length, pbc=True)
-    q = rng.normal(size=n)
-    q -= q.mean()
+    atoms, q = _random_neutral_ions(n, length, seed=n)
     exact = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=1e-10)
     calc = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=tol)
     error = calc.get_forces(atoms) - exact.get_forces(atoms)

@@ -186,8 +186,8 @@ def test_a_thermostatted_protocol_killed_mid_stage_resumes_to_complete_files(poi
     assert abs(done.atoms.get_volume() - solo.atoms.get_volume()) < 0.05 * solo.atoms.get_volume()
 
 
-def _killed_create(path, overwrite, call):
-    _die_at(trajectory_module.H5MDWriter, "_create", 1)
+def _write(path, call, overwrite=False):
+    """A short relaxation or NVE run of argon into ``path``."""
     atoms = _argon()
     atoms.calc = _lj()
     if call == "relax":
@@ -195,6 +195,11 @@ def _killed_create(path, overwrite, call):
     else:
         run_md(atoms, ensemble="nve", steps=6, timestep_fs=2.0, temperature_K=60,
                write_interval=2, trajectory=path, overwrite=overwrite, progress=False)
+
+
+def _killed_create(path, overwrite, call):
+    _die_at(trajectory_module.H5MDWriter, "_create", 1)
+    _write(path, call, overwrite)
     os._exit(0)
 
 
@@ -205,13 +210,9 @@ def test_a_kill_while_a_trajectory_is_created_leaves_the_old_file_or_none(call, 
     """HDF5 writes a new file's structure at its first flush: killed before it, a run left a
     damaged file that every rerun refused."""
     path = tmp_path / "md.h5md"
-    atoms = _argon()
-    atoms.calc = _lj()
     old = None
     if overwrite:  # a finished run that the killed overwrite was replacing
-        relax(atoms, trajectory=path) if call == "relax" else run_md(
-            atoms, ensemble="nve", steps=6, timestep_fs=2.0, temperature_K=60,
-            write_interval=2, trajectory=path, progress=False)
+        _write(path, call)
         old = path.read_bytes()
     _kill(_killed_create, path, overwrite, call)
     if overwrite:
@@ -221,13 +222,7 @@ def test_a_kill_while_a_trajectory_is_created_leaves_the_old_file_or_none(call, 
     skeletons = [p.name for p in tmp_path.iterdir() if ".part" in p.name]
     assert len(skeletons) == 1  # the killed writer's, hidden ...
     # ... and removed by the next writer of the file, which runs from scratch
-    atoms = _argon()
-    atoms.calc = _lj()
-    if call == "relax":
-        relax(atoms, trajectory=path, overwrite=overwrite)
-    else:
-        run_md(atoms, ensemble="nve", steps=6, timestep_fs=2.0, temperature_K=60,
-               write_interval=2, trajectory=path, overwrite=overwrite, progress=False)
+    _write(path, call, overwrite)
     assert h5md_info(path)["complete"]
     assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]
 
