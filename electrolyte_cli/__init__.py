@@ -66,10 +66,26 @@ def build_parser():
         description="Liquid electrolytes with machine-learning potentials: "
         "build, simulate, analyse.",
     )
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in _COMMANDS.values():
         module.register(sub)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``: the version of ase_electrolyte, imported only when asked for."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        import ase_electrolyte
+        import mda_electrolyte
+
+        print(f"electrolyte {ase_electrolyte.__version__} (ase_electrolyte "
+              f"{ase_electrolyte.__version__}, mda_electrolyte {mda_electrolyte.__version__})")
+        parser.exit(0)
 
 
 def main(argv=None):
@@ -88,11 +104,69 @@ def main(argv=None):
         130 when interrupted (Ctrl-C) and 143 when terminated (SIGTERM); both stop at the
         last complete frame, and the same command resumes.
     """
+    try:
+        return _main(argv)
+    finally:
+        _flush_stdout()
+
+
+def _flush_stdout():
+    """Flush stdout; a reader that has gone (``electrolyte ... | head -1``) ends it quietly.
+
+    Python raised BrokenPipeError at the next print, or printed "Exception ignored ...
+    BrokenPipeError" at exit when the lines were still buffered. The rest of the output goes
+    to the null device, as it would have gone nowhere.
+    """
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except (AttributeError, ValueError, OSError):  # no stdout, a closed one
+        pass
+
+
+def _silence_stdout():
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, ValueError, OSError):  # stdout without a file descriptor
+        pass
+
+
+def _stdout_is_gone():
+    """Whether the reader of stdout has gone (its pipe's read end is closed)."""
+    import select
+
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except AttributeError:  # no poll (Windows): a broken pipe here is most likely stdout
+        return True
+    except (ValueError, OSError):  # stdout without a file descriptor, closed
+        return False
+
+
+def _main(argv):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except BrokenPipeError:  # --help into a pipe whose reader has gone
+        _silence_stdout()
+        return 128 + signal.SIGPIPE  # as a shell reports a command ended by SIGPIPE
     try:
         with _one_line_warnings(args.command), _terminate_as_interrupt():
             _COMMANDS[args.command].run(args)
+    except BrokenPipeError as err:
+        if not _stdout_is_gone():  # a pipe of the command's own (a subprocess), not stdout
+            print(f"electrolyte {args.command}: error: {one_line(err)}", file=sys.stderr)
+            return 2
+        # the reader of the output has gone (``| head -1``): stop quietly, as a shell does
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
     except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
         # OSError: a file that cannot be written (disk full, size limit) or read
         print(f"electrolyte {args.command}: error: {one_line(err)}", file=sys.stderr)

@@ -17,7 +17,8 @@ def register(sub):
         "RDFs and errors (Magdău et al. (2023)), each number with its error and verdict.",
     )
     ana.add_argument(
-        "trajectory", help="H5MD file of electrolyte simulate, ASE .traj/.extxyz, or LAMMPS data"
+        "trajectory", nargs="?", default=None,
+        help="H5MD file of electrolyte simulate, ASE .traj/.extxyz, or LAMMPS data",
     )
     ana.add_argument("--dump", default=None, help="LAMMPS dump to read with a data file")
     ana.add_argument("--only", default=None, help="comma-separated analysis names")
@@ -40,6 +41,9 @@ def run(args):
         for name, needs in registered_analyses().items():
             print(f"{name}" + (f"  (needs {', '.join(needs)})" if needs else ""))
         return None
+    if args.trajectory is None:
+        # optional only so that --list needs none
+        raise ValueError("the following arguments are required: trajectory")
     only = None
     if args.only is not None:
         only = [s.strip() for s in args.only.split(",") if s.strip()]

@@ -37,8 +37,55 @@ class Parser(argparse.ArgumentParser):
             r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|nan)$", re.IGNORECASE
         )
 
+        # an option given twice kept its last value without a word (--solvent EC:1 ...
+        # --solvent EMC:1 simulated EMC alone): refused, in every subcommand's parser
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
+
+    def parse_known_args(self, args=None, namespace=None):
+        for action in self._actions:
+            if isinstance(action, _StoreOnce):
+                action.given = None
+        return super().parse_known_args(args, namespace)
+
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class _StoreOnce(argparse._StoreAction):
+    """A value option that refuses to be given twice in one command line."""
+
+    given = None
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if self.given is not None:
+            raise argparse.ArgumentError(
+                self, f"given twice ({self.given[0]} {self.given[1]}, then {option_string} "
+                f"{values}); give it once")
+        self.given = (option_string, values)
+        super().__call__(parser, namespace, values, option_string)
+
+
+@contextlib.contextmanager
+def options_named(flags):
+    """Errors of the library's checks name the command-line option, not the keyword argument.
+
+    The library's checks name their keyword (``production_ps must be a finite number >= 0``,
+    ``lr (the initial learning rate) must be ...``); on the command line that is an option
+    the user never typed. A ``ValueError`` whose message starts with one of the keywords of
+    ``flags`` (keyword → option) is raised again with the option in front
+    (``--production-ps: production_ps must be ...``); any other passes unchanged.
+    """
+    import re
+
+    try:
+        yield
+    except ValueError as err:
+        text = str(err)
+        for keyword, flag in flags.items():
+            if re.match(rf"{re.escape(keyword)}\b", text):
+                raise ValueError(f"{flag}: {text}") from None
+        raise
 
 
 def check_not_empty(value, flag, what="a file name"):
@@ -156,6 +203,14 @@ def check_input_file(path, dump=None, flag="the trajectory"):
             raise ValueError(f"{name} {p} is a folder; give a file")
         if not Path(p).is_file():
             raise ValueError(f"{name} {p}: no such file")
+    if dump is not None and Path(path).suffix.lower() in _NOT_LAMMPS_DATA:
+        # read as a LAMMPS data file anyway, failing with a parser error that named no option
+        raise ValueError(f"--dump {dump}: a LAMMPS dump is read with the LAMMPS data file as "
+                         f"{flag}, not {path}; leave out --dump for an ASE or H5MD file")
+
+
+#: Suffixes of trajectory files that are not LAMMPS data files (with --dump, a mistake).
+_NOT_LAMMPS_DATA = (".extxyz", ".xyz", ".traj", ".h5", ".h5md", ".db", ".dcd", ".xtc")
 
 
 def check_frames_file(path, flag, hint="an extxyz file or ASE database"):

@@ -53,13 +53,11 @@ def run(args):
     A.check_output_folder(args.output)
     import torch
 
-    from ase_electrolyte.md import check_protocol_arguments
-
-    from .simulate import _protocol_options
+    from .simulate import check_protocol
 
     gpu = torch.cuda.is_available() and args.device != "cpu"
     # every stage length and interval judged before the box is packed or the model loaded
-    check_protocol_arguments(**_protocol_options(protocol_settings(args, gpu)))
+    check_protocol(protocol_settings(args, gpu))
     A.check_model_args("sevennet-0", args.dispersion, args.device)
     # the run folder and the analysis folder in it: `electrolyte analyze -o <it>` waits its turn
     with A.claim_output_folder(args.output), A.claim_output_folder(Path(args.output) / "analysis"):

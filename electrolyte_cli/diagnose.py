@@ -66,7 +66,10 @@ def run(args):
             raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
                              "(extxyz or ASE database) or a model name")
         # a labels file that cannot be read fails now, not after the model has loaded
-        read_frames(args.reference)
+        try:
+            read_frames(args.reference)
+        except ValueError as err:
+            raise ValueError(f"--reference: {err}") from None
     for flag, value in (
         ("--max-scan-frames", args.max_scan_frames),
         ("--max-error-frames", args.max_error_frames),

@@ -33,14 +33,34 @@ def register(sub):
                     "(refused otherwise)")
 
 
+#: The option of each keyword of :func:`~ase_electrolyte.finetuning.finetune` it sets.
+_FLAGS = {"epochs": "--epochs", "ensemble": "--ensemble", "lr": "--lr",
+          "batch_size": "--batch-size", "seed": "--seed", "pressure_shift_bar": "--pressure-shift",
+          "out": "-o/--output"}
+
+
 def _check_finetune(args):
     """The files, the base model, the device and the output folder, before any data is read."""
     from pathlib import Path
 
+    from ase_electrolyte.finetuning import check_finetune_options
+
     A.check_frames_file(args.train, "the training data")
     if args.valid is not None:
         A.check_frames_file(args.valid, "--valid")
+        if Path(args.valid).resolve() == Path(args.train).resolve():
+            # validation errors of the training frames themselves are no validation
+            raise ValueError(f"--valid {args.valid} is the training data itself; give frames "
+                             "the model is not trained on, or leave out --valid")
     A.check_output_folder(args.output)
+    # the numbers reached finetune only inside the claimed folder (--epochs 0, --lr nan)
+    with A.options_named(_FLAGS):
+        check_finetune_options(
+            epochs=args.epochs, ensemble=args.ensemble, lr=args.lr, batch_size=args.batch_size,
+            seed=args.seed, pressure_shift_bar=args.pressure_shift, out=args.output,
+            # keywords the command does not set (finetune's defaults apply): values that pass
+            loss="huber", check_units=True, plot=True, force_weight=1.0, stress_weight=0.01,
+        )
     A.check_model_args(args.base, "none", args.device, flag="--base", backend="sevennet")
     earlier = sorted(str(p) for p in Path(args.output).glob("member_*/finetuned.pth"))
     if earlier and not args.overwrite:

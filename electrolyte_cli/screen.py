@@ -35,12 +35,18 @@ _SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
 
 def _check_screen(args):
     """Workers, scheduler address, plan and output names, before the plan is read."""
+    import os
     import re
 
     from . import arguments as A
 
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1, not {args.workers}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if args.workers is not None and cores and args.workers > cores:
+        # each worker is a process running MD: 100000 of them were started on a 16-core machine
+        raise ValueError(f"--workers {args.workers}: more worker processes than the {cores} CPU "
+                         "cores this machine gives the command; give at most that many")
     if args.workers is not None and args.scheduler is not None:
         # the workers of a running scheduler are its own: the number was ignored without a word
         raise ValueError("--workers sizes the local cluster; with --scheduler the running "
@@ -52,9 +58,11 @@ def _check_screen(args):
         # "" or a typo reached dask only after the output folder and its plan.json were written
         raise ValueError(f"--scheduler {args.scheduler!r}: give the address of a running dask "
                          "scheduler, e.g. tcp://HOST:8786")
-    A.check_not_empty(args.plan, "the plan")
+    A.check_input_file(args.plan, flag="the plan")
     A.check_output_folder(args.output)
-    A.check_not_empty(args.experimental, "--experimental")
+    if args.experimental is not None:
+        # a folder or a missing table was found only once the plan had been read and written
+        A.check_input_file(args.experimental, flag="--experimental")
 
 
 def run(args):

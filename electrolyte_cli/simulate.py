@@ -101,15 +101,36 @@ def _protocol_options(args):
     }
 
 
+#: The option of each keyword of :func:`_protocol_options`, named in the library's errors.
+PROTOCOL_FLAGS = {
+    "temperature_K": "--temperature",
+    "pressure_bar": "--pressure",
+    "relax_fmax": "--relax-fmax",
+    "preequilibration_ps": "--preequilibration-ps",
+    "equilibration_ps": "--equilibration-ps",
+    "production_ps": "--production-ps",
+    "production_ensemble": "--ensemble",
+    "write_interval_fs": "--write-interval-fs",
+}
+
+
+def check_protocol(args):
+    """The protocol's stage lengths, interval, temperature and pressure, errors naming options."""
+    from ase_electrolyte.md import check_protocol_arguments
+
+    with A.options_named(PROTOCOL_FLAGS):
+        check_protocol_arguments(**_protocol_options(args))
+
+
 def _check_simulate(args):
     """Every argument of ``simulate``, before any packing or model loading."""
     from ase_electrolyte.atoms_checks import check_number
-    from ase_electrolyte.md import check_protocol_arguments
 
-    check_protocol_arguments(**_protocol_options(args))
+    check_protocol(args)
     check_number("--density (g/cm³)", args.density, above=0, allow_none=True)
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, not {args.seed}")
+    # the range the help states (that of electrolyte_box); 2**31 - 1 failed only after the
+    # output folder had been claimed
+    check_number("--seed", args.seed, integer=True, minimum=0, maximum=2**31 - 2)
     if args.counts is not None:
         if args.solvent is not None or args.salt is not None:
             raise ValueError("give --counts or --solvent/--salt, not both")
@@ -142,11 +163,22 @@ def _check_simulate(args):
             )
         if args.n_atoms < 1:
             raise ValueError(f"--n-atoms must be >= 1, not {args.n_atoms}")
+        if args.units == "molar" and args.density is None:
+            raise ValueError("--units molar (mol/L of solution) needs the solution's --density "
+                             "(g/cm³) to count the molecules; give --density, or use --units "
+                             "molal")
         # the molecule counts are cheap: unknown species, a molar concentration without a
         # density or a box too small for one ion pair are named before the folder is made
-        _composition(args)
+        with A.options_named(_COMPOSITION_FLAGS):
+            _composition(args)
     A.check_output_folder(args.output)
     A.check_model_args(args.model, args.dispersion, args.device)
+
+
+#: The option of each keyword of :func:`ase_electrolyte.build.composition_counts` it sets.
+_COMPOSITION_FLAGS = {"n_atoms": "--n-atoms", "concentration": "--concentration",
+                      "density": "--density", "salt": "--salt", "units": "--units",
+                      "ratio": "--ratio"}
 
 
 def _composition(args):
