@@ -16,15 +16,23 @@ import math
 
 import numpy as np
 
-__all__ = ["VESIN_MAX_CELLS", "MAX_PAIRS", "face_distances", "search_cutoff", "pairs_within",
-           "half_pairs"]
+__all__ = ["VESIN_MAX_CELLS", "PAIR_MEMORY_BUDGET", "MAX_PAIRS", "face_distances",
+           "search_cutoff", "pairs_within", "half_pairs"]
 
 #: vesin's ``MAX_NUMBER_OF_CELLS`` (``vesin/src/cpu_cell_list.cpp``).
 VESIN_MAX_CELLS = 1e5
-#: pairs (periodic images included) beyond which a search is refused before it starts: vesin
-#: keeps ~48 bytes per pair ("PSd"), so 10⁹ pairs ask for ~50 GB (a 10⁴ Å cutoff in a 5 Å
-#: cell asked for ~4e11 pairs and ran until killed)
-MAX_PAIRS = 1e9
+#: bytes a pair search may hold at its peak, 8 GiB: a search whose estimate exceeds it is
+#: refused before vesin allocates anything (estimated from the mean density)
+PAIR_MEMORY_BUDGET = 2**33
+#: bytes per pair of each quantity vesin returns: ``"P"`` two size_t indices, ``"S"`` three
+#: int32 shifts, ``"D"`` a float64 vector, ``"d"`` a float64 distance
+_QUANTITY_BYTES = {"P": 16, "S": 12, "D": 24, "d": 8}
+#: vesin's peak over the arrays it returns: its growing C++ buffers and the copy handed to
+#: Python (measured 2.2-2.5 × for "PSd", "Pd" and "PSDd", 1.5·10⁶ pairs, vesin 0.6)
+_PEAK_FACTOR = 3
+#: the pairs of a ``"PSd"`` search (``half_pairs``) that fit :data:`PAIR_MEMORY_BUDGET`,
+#: ~8·10⁷ (derived; the budget in bytes is the limit)
+MAX_PAIRS = PAIR_MEMORY_BUDGET // (_PEAK_FACTOR * sum(_QUANTITY_BYTES[q] for q in "PSd"))
 
 
 def _checked(positions, cell, cutoff):
@@ -58,14 +66,57 @@ def _checked(positions, cell, cutoff):
         raise ValueError(
             f"the periodic cell is degenerate (volume {volume:.3g} Å³): its vectors are "
             "(nearly) linearly dependent")
-    n = len(positions)
-    expected = 0.5 * n * n * (4.0 / 3.0 * math.pi * cutoff**3 / volume)
-    if expected > MAX_PAIRS:
-        raise ValueError(
-            f"a pair cutoff of {cutoff:.4g} Å in this cell ({volume:.4g} Å³, {n} atoms) holds "
-            f"~{expected:.3g} pairs with their periodic images (limit {MAX_PAIRS:.0e}); use a "
-            "smaller cutoff or check the cell")
     return positions, cell
+
+
+def _pair_estimate(n_atoms, volume, radius):
+    """Pairs within ``radius`` (Å), periodic images included, of ``n_atoms`` spread evenly
+    in a cell of ``volume`` Å³."""
+    # min(): a radius of 1e300 Å overflowed radius**3
+    return 0.5 * n_atoms * n_atoms * 4.0 / 3.0 * math.pi * min(radius, 1e30) ** 3 / volume
+
+
+def _pair_search_bytes(n_atoms, cell, radius, quantities="PSd"):
+    """Peak memory (bytes) of a vesin search of ``quantities`` within ``radius`` Å.
+
+    The pairs estimated from the mean density, N² · (4/3)π r³ / (2V), times the bytes per
+    pair of the quantities asked for, times vesin's peak factor (its
+    growing buffers and the copy returned).
+
+    Parameters
+    ----------
+    n_atoms : int
+    cell : array_like, shape (3, 3)
+        Cell vectors as rows, Å; a non-degenerate cell.
+    radius : float
+        Search radius, Å.
+    quantities : str
+        vesin's letters.
+
+    Returns
+    -------
+    float
+        Bytes.
+    """
+    volume = abs(float(np.linalg.det(np.asarray(cell, dtype=np.float64))))
+    per_pair = sum(_QUANTITY_BYTES.get(q, 8) for q in quantities)
+    return _PEAK_FACTOR * per_pair * _pair_estimate(n_atoms, volume, radius)
+
+
+def _check_memory(n_atoms, cell, cutoff, radius, quantities):
+    """ValueError naming the cutoff and the memory when a search exceeds the budget."""
+    need = _pair_search_bytes(n_atoms, cell, radius, quantities)
+    if need > PAIR_MEMORY_BUDGET:
+        volume = abs(float(np.linalg.det(cell)))
+        pairs = _pair_estimate(n_atoms, volume, radius)
+        wider = (f" (searched within {radius:.4g} Å, a wider radius vesin needs on this "
+                 "elongated cell)" if radius > cutoff else "")
+        raise ValueError(
+            f"a pair cutoff of {cutoff:.4g} Å{wider} in this cell ({volume:.4g} Å³, "
+            f"{n_atoms} atoms) holds ~{pairs:.3g} pairs with their periodic images, "
+            f"~{need / 2**30:.3g} GiB at the search's peak (budget "
+            f"{PAIR_MEMORY_BUDGET / 2**30:.3g} GiB, PAIR_MEMORY_BUDGET); use a smaller cutoff "
+            "or check the cell")
 
 
 def _cells(faces, cutoff):
@@ -153,8 +204,9 @@ def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
     ValueError
         Before the search: positions or cell not finite, of the wrong shape or beyond
         10⁸ Å (:data:`ase_electrolyte.atoms_checks.MAX_COORDINATE`), a degenerate cell, a
-        cutoff that is not a finite number > 0, or one that would give more than
-        :data:`MAX_PAIRS` pairs.
+        cutoff that is not a finite number > 0, or a search whose peak memory
+        (the pairs estimated from the mean density times their bytes) exceeds
+        :data:`PAIR_MEMORY_BUDGET`; the message names the cutoff and the memory.
     """
     from vesin import NeighborList
 
@@ -162,6 +214,7 @@ def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
         raise ValueError(f"quantities must end with 'd' (distances), not {quantities!r}")
     positions, cell = _checked(positions, cell, cutoff)
     radius = search_cutoff(cell, cutoff)
+    _check_memory(len(positions), cell, cutoff, radius, quantities)
     if radius == cutoff and neighbours is not None:
         return tuple(neighbours.compute(positions, cell, True, quantities, copy=False))
     found = NeighborList(cutoff=radius, full_list=False).compute(positions, cell, True, quantities)

@@ -161,3 +161,70 @@ def test_pairs_far_from_the_origin_are_those_near_it(offset):
     lattice = np.round(np.array([1.0, -0.6, 0.3]) * offset / 9.0) @ cell
     far = keyed(*half_pairs(positions + lattice, cell, 6.0))
     assert far == near and len(near) > 100
+
+
+def _dense_box(n=64, edge=8.0, seed=5):
+    return np.random.default_rng(seed).random((n, 3)) * edge, np.diag([edge] * 3)
+
+
+@pytest.mark.parametrize("quantities", ["PSd", "Pd", "PSDd"])
+@pytest.mark.parametrize("n_atoms, cutoff", [(64, 2e3), (5, 1e4), (20_000, 40.0)])
+def test_a_search_beyond_the_memory_budget_is_refused_before_vesin(monkeypatch, quantities,
+                                                                   n_atoms, cutoff):
+    """Huge cutoffs in a dense box (the old 10⁹-pair guard let ~50 GB through, and 2.5e8
+    pairs of a 40 Å cutoff on 20000 atoms, ~27 GiB, passed it): refused
+    before vesin allocates, naming the cutoff, the pairs and the estimated GiB."""
+    import vesin
+
+    from ase_electrolyte import neighbour_pairs
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("vesin was called")
+
+    monkeypatch.setattr(vesin, "NeighborList", no_search)
+    positions, cell = _dense_box(n_atoms, edge=8.0 if n_atoms < 1000 else 60.0)
+    volume = abs(np.linalg.det(cell))
+    pairs = 0.5 * n_atoms**2 * 4 / 3 * np.pi * cutoff**3 / volume
+    per_pair = {"PSd": 36, "Pd": 24, "PSDd": 60}[quantities]
+    gib = 3 * per_pair * pairs / 2**30
+    assert gib * 2**30 > neighbour_pairs.PAIR_MEMORY_BUDGET
+    with pytest.raises(ValueError) as err:
+        neighbour_pairs.pairs_within(positions, cell, cutoff, quantities)
+    message = str(err.value)
+    assert f"pair cutoff of {cutoff:.4g} Å" in message
+    assert f"~{pairs:.3g} pairs" in message
+    assert f"~{gib:.3g} GiB" in message and "budget 8 GiB" in message
+
+
+def test_the_pair_budget_is_in_bytes_of_the_quantities_asked_for(monkeypatch):
+    """The same search fits when only pairs and distances are asked for and is refused with
+    vectors and shifts (2.5 × the bytes); the 'MAX_PAIRS' of a half_pairs search follows."""
+    from ase_electrolyte import neighbour_pairs
+
+    positions, cell = _dense_box(64)
+    cutoff = 6.0
+    pairs = 0.5 * 64**2 * 4 / 3 * np.pi * cutoff**3 / 8.0**3  # ~3600
+    monkeypatch.setattr(neighbour_pairs, "PAIR_MEMORY_BUDGET", int(3 * 30 * pairs))
+    found, d = neighbour_pairs.pairs_within(positions, cell, cutoff, "Pd")  # 24 B/pair
+    assert len(found) > 0.5 * pairs and d.max() < cutoff
+    with pytest.raises(ValueError, match=r"GiB at the search's peak"):
+        neighbour_pairs.pairs_within(positions, cell, cutoff, "PSDd")  # 60 B/pair
+    with pytest.raises(ValueError, match=r"GiB at the search's peak"):
+        neighbour_pairs.half_pairs(positions, cell, cutoff)  # 36 B/pair
+    assert neighbour_pairs.MAX_PAIRS == 2**33 // (3 * 36)
+
+
+def test_the_budget_counts_the_wider_search_of_an_elongated_cell(monkeypatch):
+    """On a cell vesin cannot index at the cutoff the search runs at a wider radius: its
+    pairs are what is allocated, and the message says so."""
+    from ase_electrolyte import neighbour_pairs
+
+    cell = np.diag([8.0, 8.0, 1e6])
+    radius = search_cutoff(cell, 8.0)
+    assert radius > 8.0
+    positions = _positions([8.0, 8.0, 1e6])
+    at_cutoff = neighbour_pairs._pair_search_bytes(12, cell, 8.0, "PSd")
+    at_radius = neighbour_pairs._pair_search_bytes(12, cell, radius, "PSd")
+    monkeypatch.setattr(neighbour_pairs, "PAIR_MEMORY_BUDGET", 0.5 * (at_cutoff + at_radius))
+    with pytest.raises(ValueError, match=rf"searched within {radius:.4g} Å, a wider radius"):
+        neighbour_pairs.half_pairs(positions, cell, 8.0)
