@@ -46,6 +46,13 @@ MAX_ATOMS = 1_000_000
 MIN_TOLERANCE = 0.5
 # PACKMOL's linked cells, (box edge / 1.1 tolerance)³: 10⁸ cells take about a gigabyte
 MAX_PACKMOL_CELLS = 1e8
+#: Largest fraction of the box the molecules' own volume may fill (:func:`excluded_volume` at
+#: radius tolerance/2). Measured with PACKMOL (default nloop, seed 0, 60 s): it packed at most
+#: 0.52 for 30 EC (2.21 g/cm³), 0.44 for 20 EMC (1.48 g/cm³), 0.50 for 10 LiPF6 at tolerance
+#: 2 Å, and 0.60 for 30 EC (1.06 g/cm³) and 10 LiPF6 at 3 Å (rounder spheres); 0.70 stays above
+#: every measured packing and below the densest packing of equal spheres (0.74, Hales 2005), so
+#: a box PACKMOL can pack is not refused.
+MAX_PACKING_FRACTION = 0.70
 
 
 def _one_species_per_name(species, where):
@@ -434,7 +441,10 @@ def electrolyte_box(
         non-neutral composition, fewer than one ion pair, a species named twice in ``counts``,
         two different species of one name, more than :data:`MAX_ATOMS` atoms, a tolerance
         below :data:`MIN_TOLERANCE` or one too fine for PACKMOL's cell grid in this box, or
-        inconsistent arguments; all before any conformer or PACKMOL run.
+        inconsistent arguments; all before any conformer or PACKMOL run. A box too small for
+        its molecules at this tolerance (their :func:`excluded_volume` above
+        :data:`MAX_PACKING_FRACTION` of the box; the message names the density, the volumes
+        and the highest density allowed), after the conformers and before PACKMOL.
     RuntimeError
         If PACKMOL cannot be started, fails, cannot pack the molecules at this density (the
         density and tolerance are named) or writes fewer positions than atoms (its message is
@@ -529,6 +539,7 @@ def electrolyte_box(
         )
 
     templates = {sp: conformer(sp, seed=seed) for sp in plan}
+    _check_packable(plan, templates, length, tolerance)
     rng = np.random.default_rng(seed)
     structures = []  # (species, Atoms template, number, region or None)
     for sp, n in plan.items():
@@ -563,6 +574,90 @@ def electrolyte_box(
     if solvent_mass > 0:
         atoms.info["cation_molality"] = 1000.0 * n_cations / solvent_mass
     return atoms
+
+
+def excluded_volume(positions, radius):
+    """Volume (Å³) of the union of spheres of ``radius`` Å around ``positions`` (Å).
+
+    The space one molecule keeps for itself in a PACKMOL box of tolerance ``2 · radius``: atoms of
+    different molecules stay ``tolerance`` apart, so these unions of different molecules do not
+    overlap. Each sphere counts the points of a fixed grid (24 per diameter, about 7200 points)
+    outside the spheres of the atoms before it; within 1 % of the exact volume.
+
+    Parameters
+    ----------
+    positions : array_like, shape (n, 3)
+        Atom positions, Å.
+    radius : float
+        Sphere radius, Å (> 0).
+
+    Returns
+    -------
+    float
+        Å³.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(excluded_volume([[0, 0, 0]], 1.0) / (4 / 3 * np.pi), 2)  # one unit sphere
+    1.0
+    """
+    positions = np.asarray(positions, dtype=float).reshape(-1, 3)
+    radius = check_number("radius (Å)", radius, above=0)
+    points = radius * _UNIT_BALL
+    ball = 4.0 / 3.0 * math.pi * radius**3
+    volume = 0.0
+    for i, centre in enumerate(positions):
+        before = positions[:i]
+        before = before[np.linalg.norm(before - centre, axis=1) < 2.0 * radius]
+        if len(before) == 0:
+            volume += ball
+            continue
+        d2 = np.sum((centre + points[:, None, :] - before[None]) ** 2, axis=-1)
+        volume += ball * float(np.mean(np.all(d2 >= radius**2, axis=1)))
+    return volume
+
+
+def _unit_ball(n=24):
+    grid = (np.arange(n) + 0.5) / n * 2.0 - 1.0
+    points = np.stack(np.meshgrid(grid, grid, grid, indexing="ij"), axis=-1).reshape(-1, 3)
+    return points[np.einsum("ij,ij->i", points, points) <= 1.0]
+
+
+_UNIT_BALL = _unit_ball()
+
+
+def _check_packable(plan, templates, length, tolerance):
+    """Refuse a box too small for its molecules at this tolerance, before PACKMOL searches.
+
+    Each molecule keeps the union of spheres of radius ``tolerance/2`` around its atoms
+    (:func:`excluded_volume`) to itself. PACKMOL packs these at most to
+    :data:`MAX_PACKING_FRACTION` of the box (measured); a denser request is refused with its
+    numbers instead of PACKMOL searching until ``packmol_timeout``.
+    """
+    if sum(plan.values()) < 2:
+        return  # one molecule: only its own images, checked after packing
+    own = sum(excluded_volume(templates[sp].positions, tolerance / 2.0) * n
+              for sp, n in plan.items())
+    need = own / MAX_PACKING_FRACTION
+    box = length**3
+    if need > box:
+        mass = sum(sp.mass * n for sp, n in plan.items())
+        raise ValueError(
+            f"the {sum(plan.values())} molecules cannot be packed at "
+            f"{mass / box / GCM3_TO_AMU_PER_A3:.3g} g/cm³ with {tolerance} Å between molecules: "
+            f"they need at least {need:.4g} Å³ (their "
+            f"{own:.4g} Å³ of atoms' {tolerance / 2:g} Å spheres at a packing fraction of at most "
+            f"{MAX_PACKING_FRACTION}), the {length:.4g} Å box has {box:.4g} Å³; give a lower "
+            f"density (at most {_floor3(mass / need / GCM3_TO_AMU_PER_A3):g} g/cm³) or a smaller "
+            "tolerance"
+        )
+
+
+def _floor3(x):
+    """``x`` > 0 rounded down to three significant digits: a limit the user can give as it is."""
+    scale = 10.0 ** (math.floor(math.log10(x)) - 2)
+    return math.floor(x / scale) * scale
 
 
 def _check_own_images(atoms, templates, tolerance):

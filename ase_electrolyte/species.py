@@ -106,6 +106,17 @@ class Species:
                 f"({', '.join(isotopes)}), which the library's masses ignore; write the element "
                 "(heavier hydrogen in MD: hydrogen_mass=)"
             )
+        radicals = sorted({a.GetSymbol() for a in mol.GetAtoms() if a.GetNumRadicalElectrons()})
+        if radicals:
+            # '[Li]' for '[Li+]' made a neutral lithium atom (charge 0: a salt of it could not be
+            # neutral, a box of it had no ion); '[CH3]' a methyl radical, not methane. A bracket
+            # atom gets no implicit hydrogens, so its unfilled valence became unpaired electrons
+            raise ValueError(
+                f"species {self.name}: SMILES {self.smiles!r} leaves unpaired electrons on "
+                f"{', '.join(radicals)} (a radical or a neutral atom); an electrolyte species is "
+                "closed-shell: write the ion's charge ('[Li+]', not '[Li]') or the hydrogens of "
+                "a bracket atom ('[CH4]' or 'C', not '[CH3]')"
+            )
         fragments = _rdkit().GetMolFrags(mol)
         if len(fragments) > 1:
             # one species is one molecule: its atoms share a molecule_index and are packed rigidly

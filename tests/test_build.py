@@ -180,8 +180,10 @@ def test_bad_input():
         Species("X", "[Li+]", charge=-1)
     with pytest.raises(ValueError, match="molal"):
         electrolyte_box({"EC": 1}, "LiPF6", 1.0, units="ppm")
+    # 8 g/cm³ of EC is refused before PACKMOL (tests/test_packability.py); 2.5 g/cm³ still
+    # reaches it and fails there
     with pytest.raises(RuntimeError, match="PACKMOL"):
-        electrolyte_box(counts={"EC": 6}, density=8.0, packmol_nloop=2)
+        electrolyte_box(counts={"EC": 6}, density=2.5, packmol_nloop=2)
     assert set(SOLVENTS) >= {
         "EC",
         "PC",
@@ -246,12 +248,23 @@ def no_packing(monkeypatch):
     ({"smiles": "*CC"}, r"holds atoms without an element \(\*\)"),
     ({"smiles": "[2H]O[2H]"}, r"names isotopes \(2H\)"),
     ({"smiles": "[13CH4]"}, r"names isotopes \(13C\)"),
+    # a bracket atom takes no implicit hydrogens: a neutral Li atom for Li+, a methyl radical for
+    # methane, a bare carbon atom; NO2 is a radical as written
+    ({"smiles": "[Li]"}, r"'\[Li\]' leaves unpaired electrons on Li .*'\[Li\+\]', not"),
+    ({"smiles": "[CH3]"}, "unpaired electrons on C "),
+    ({"smiles": "[C]"}, "unpaired electrons on C "),
+    ({"smiles": "O=[N+][O-]"}, "unpaired electrons on N "),
+    ({"smiles": "[H]"}, "unpaired electrons on H "),
 ])
 def test_species_refuse_what_is_not_one_molecule_of_integer_charge(kw, match):
     with pytest.raises(ValueError, match=match):
         Species(**{"name": "X", "smiles": "CCO", **kw})
     assert Species("X", "CCO", charge=np.int64(0)).charge == 0
     assert type(Species("X", "CCO", charge=0.0).charge) is int
+    # explicit hydrogens, bracket atoms with their hydrogens and closed-shell ions are kept
+    for smiles, formula in (("[H]C([H])([H])O[H]", "CH4O"), ("[CH3]O", "CH4O"), ("[CH4]", "CH4"),
+                            ("[H+]", "H"), ("[NH4+]", "H4N"), ("[Ar]", "Ar")):
+        assert Species("X", smiles).formula == formula, smiles
 
 
 def test_salts_take_library_ion_names_and_refuse_others():

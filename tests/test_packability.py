@@ -1,0 +1,145 @@
+"""A box too dense for its molecules is refused with its numbers before PACKMOL searches.
+
+PACKMOL keeps ``tolerance`` between atoms of different molecules, so each molecule keeps the union
+of spheres of radius ``tolerance/2`` around its atoms to itself (``excluded_volume``). A request
+whose molecules would fill more than ``MAX_PACKING_FRACTION`` of the box is refused before PACKMOL
+(which would otherwise search until its timeout, 600 s by default); every density PACKMOL was
+measured to pack (see ``MAX_PACKING_FRACTION``) still passes.
+"""
+
+import math
+import re
+
+import pytest
+
+pytest.importorskip("rdkit")
+pytest.importorskip("packmol")
+
+import ase_electrolyte.build as build  # noqa: E402
+from ase_electrolyte.build import (  # noqa: E402
+    MAX_PACKING_FRACTION,
+    conformer,
+    electrolyte_box,
+    excluded_volume,
+)
+from ase_electrolyte.species import LIQUID_DENSITIES, SALTS, SOLVENTS, get_species  # noqa: E402
+from ase_electrolyte.trajectory import GCM3_TO_AMU_PER_A3  # noqa: E402
+
+
+def _lens(r, d):
+    """Volume shared by two spheres of radius r, d apart (0 <= d <= 2r)."""
+    return math.pi * (4 * r + d) * (2 * r - d) ** 2 / 12
+
+
+@pytest.mark.parametrize("r", [0.25, 1.0, 1.5])
+def test_excluded_volume_is_the_union_of_the_spheres(r):
+    ball = 4 / 3 * math.pi * r**3
+    assert excluded_volume([[1.0, 2.0, 3.0]], r) == pytest.approx(ball, rel=0.01)
+    # apart: volumes add; overlapping: one lens less; the same sphere twice: one sphere
+    assert excluded_volume([[0, 0, 0], [2.5 * r, 0, 0]], r) == pytest.approx(2 * ball, rel=0.01)
+    for d in (0.3 * r, r, 1.7 * r):
+        pair = excluded_volume([[0, 0, 0], [0, d, 0]], r)
+        assert pair == pytest.approx(2 * ball - _lens(r, d), rel=0.01)
+    assert excluded_volume([[0, 0, 0], [0, 0, 0]], r) == pytest.approx(ball, rel=0.01)
+    # three in a line, 1.2 r apart: the outer two do not meet, two lenses
+    line = excluded_volume([[0, 0, 0], [1.2 * r, 0, 0], [2.4 * r, 0, 0]], r)
+    assert line == pytest.approx(3 * ball - 2 * _lens(r, 1.2 * r), rel=0.01)
+
+
+def test_excluded_volume_does_not_depend_on_the_atom_order():
+    atoms = conformer("TFSI")
+    forward = excluded_volume(atoms.positions, 1.0)
+    backward = excluded_volume(atoms.positions[::-1], 1.0)
+    assert forward == pytest.approx(backward, rel=0.01)
+    assert forward < len(atoms) * 4 / 3 * math.pi  # bonded atoms' spheres overlap
+
+
+@pytest.fixture
+def no_packmol(monkeypatch):
+    def started(*args, **kwargs):
+        raise AssertionError("PACKMOL was started")
+
+    monkeypatch.setattr(build, "_run_packmol", started)
+
+
+def _limit(counts, tolerance):
+    """g/cm³ at which the molecules of ``counts`` fill MAX_PACKING_FRACTION of the box."""
+    mass = sum(get_species(k).mass * n for k, n in counts.items())
+    own = sum(excluded_volume(conformer(k).positions, tolerance / 2) * n
+              for k, n in counts.items())
+    return mass * MAX_PACKING_FRACTION / own / GCM3_TO_AMU_PER_A3
+
+
+_NUMBER = r"([0-9.e+]+)"
+
+
+@pytest.mark.filterwarnings("ignore:a density of")  # beyond a liquid's, the point here
+@pytest.mark.parametrize("counts, tolerance", [
+    ({"EC": 30}, 2.0), ({"EMC": 20}, 2.0), ({"DME": 20}, 2.0), ({"Li": 10, "PF6": 10}, 2.0),
+    ({"EC": 6, "EMC": 12, "Li": 3, "PF6": 3}, 2.0), ({"Li": 6, "TFSI": 6}, 2.0),
+    ({"EC": 30}, 3.0), ({"DME": 5}, 2.5), ({"Li": 2, "PF6": 2}, 2.0), ({"EC": 2}, 2.0),
+])
+def test_a_density_beyond_the_packing_limit_is_refused_with_its_numbers(counts, tolerance,
+                                                                      no_packmol):
+    limit = _limit(counts, tolerance)
+    with pytest.raises(ValueError) as err:
+        electrolyte_box(counts=counts, density=1.05 * limit, tolerance=tolerance, seed=0)
+    text = str(err.value)
+
+    found = re.search(
+        rf"the {sum(counts.values())} molecules cannot be packed at {_NUMBER} g/cm³ with "
+        rf"{tolerance} Å between molecules: they need at least {_NUMBER} Å³ .* the "
+        rf"{_NUMBER} Å box has {_NUMBER} Å³; give a lower density \(at most {_NUMBER} g/cm³\)",
+        text)
+    assert found, text
+    rho, need, edge, box, most = (float(v) for v in found.groups())
+    assert rho == pytest.approx(1.05 * limit, rel=5e-3)
+    assert box == pytest.approx(edge**3, rel=3e-3) and need > box
+    assert need / box == pytest.approx(1.05, rel=2e-3)  # the fraction over the limit
+    assert 0.99 * limit < most <= limit  # rounded down: the named density is packable
+
+
+# Densities PACKMOL packed (default nloop, seed 0, within 60 s) when MAX_PACKING_FRACTION was
+# measured: none of them may be refused
+_PACKED = [
+    ({"EC": 30}, 2.0, 2.213), ({"EMC": 20}, 2.0, 1.481), ({"Li": 10, "PF6": 10}, 2.0, 3.895),
+    ({"Li": 10, "PF6": 10}, 3.0, 1.727), ({"EC": 30}, 3.0, 1.061),
+]
+
+
+@pytest.mark.parametrize("counts, tolerance, rho", _PACKED)
+def test_every_density_packmol_packed_passes(counts, tolerance, rho):
+    assert rho < 0.97 * _limit(counts, tolerance)
+    plan = {get_species(k): n for k, n in counts.items()}
+    mass = sum(sp.mass * n for sp, n in plan.items())
+    length = (mass / (rho * GCM3_TO_AMU_PER_A3)) ** (1 / 3)
+    build._check_packable(plan, {sp: conformer(sp) for sp in plan}, length, tolerance)
+
+
+def test_boxes_of_the_library_at_their_usual_densities_pass():
+    """The van der Waals box of Ju et al. (2025) and the pure liquids' measured densities."""
+    templates = {}
+    for name in (*SOLVENTS, *(s for salt in SALTS.values() for s in
+                               (salt.cation.name, salt.anion.name))):
+        sp = get_species(name)
+        templates[sp] = conformer(sp)
+    plans = [{get_species(n): 20} for n in SOLVENTS]
+    plans += [{get_species("EC"): 20, s.cation: 4, s.anion: 4} for s in SALTS.values()]
+    for plan in plans:
+        v0 = sum(sp.vdw_volume * n for sp, n in plan.items())
+        for tolerance in (build.MIN_TOLERANCE, 2.0):
+            build._check_packable(plan, templates, 1.1 * v0 ** (1 / 3), tolerance)
+    for name, (rho, _, _) in LIQUID_DENSITIES.items():
+        sp = get_species(name)
+        length = (20 * sp.mass / (rho * GCM3_TO_AMU_PER_A3)) ** (1 / 3)
+        build._check_packable({sp: 20}, templates, length, 2.0)
+
+
+def test_one_molecule_is_left_to_the_periodic_image_check(no_packmol):
+    # one molecule has no other molecule to keep apart from; its own images are checked after
+    # packing (test_build.py::test_a_box_too_short_for_one_molecule_is_refused)
+    plan = {get_species("EC"): 1}
+    build._check_packable(plan, {sp: conformer(sp) for sp in plan}, 1.0, 2.0)
+    with pytest.raises(ValueError, match="the 2 molecules cannot be packed"):
+        build._check_packable({get_species("EC"): 2}, {sp: conformer(sp) for sp in plan}, 1.0,
+                              2.0)
