@@ -191,6 +191,7 @@ def resolve_species(
     compound="residues",
     require_charges=True,
     n_universes=1,
+    charges_used=True,
 ):
     """The :class:`IonSpecies` of ``universe`` described by ``ions``.
 
@@ -214,6 +215,12 @@ def resolve_species(
         Raise if a charge is unknown or zero.
     n_universes : int
         Number of Universes analysed together (AtomGroups are only allowed for one).
+    charges_used : bool
+        Whether the analysis uses the charges (default). An analysis that does not (a
+        diffusion coefficient) accepts a selection that cuts molecules (``"name OW"`` of water)
+        whatever charges the topology has: the charges of such a species stay unknown
+        (``None``) instead of being refused, so that D does not depend on whether the
+        topology records charges.
 
     Returns
     -------
@@ -316,6 +323,9 @@ def resolve_species(
                 else:
                     n_whole = sum(f.n_atoms for f in atoms.fragments)
                 if n_whole != atoms.n_atoms:
+                    if not charges_used and not require_charges:
+                        # the charges of part of a molecule are not its ion charge: unknown
+                        break
                     raise ValueError(
                         f"ions[{name!r}] selects only part of its molecules, so their {source} "
                         "charges do not add up to the ion charge; select whole ions (and use "
@@ -477,6 +487,9 @@ class CarrierAnalysis:
 
     _needs: tuple = ()
     _needs_charges = True
+    # whether the estimate uses the charges at all (a diffusion coefficient does not: a selection
+    # cutting molecules then leaves them unknown instead of being refused)
+    _uses_charges = True
     # whether the estimate is a conductivity, which a net-charged set of carriers has not
     _needs_neutral = False
     _needs_volume = True
@@ -520,6 +533,7 @@ class CarrierAnalysis:
                 ion_center=ion_center,
                 compound=compound,
                 require_charges=self._needs_charges,
+                charges_used=self._uses_charges,
                 velocities="velocities" in self._needs,
                 positions="positions" in self._needs,
                 unwrap=unwrap and "positions" in self._needs,

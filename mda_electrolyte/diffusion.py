@@ -95,7 +95,9 @@ class Diffusion(CarrierAnalysis):
         more than half a box between frames raise an error.
     charges, ion_center, compound
         As for :class:`~mda_electrolyte.GreenKuboConductivity`; charges (optional here) are passed
-        on to :class:`~mda_electrolyte.NernstEinstein`.
+        on to :class:`~mda_electrolyte.NernstEinstein`. A selection of part of each molecule
+        (``"name OW"`` of water) is allowed whatever charges the topology has: its charges are
+        then unknown (``results.charges`` is ``None``), as part of a molecule has no ion charge.
     n_blocks : int
         Blocks each trajectory is split into (default 10 for one trajectory, 1 each for
         several). The error of D is the Student-t scaled standard error over these segments; with
@@ -169,6 +171,8 @@ class Diffusion(CarrierAnalysis):
     _blocks_kept_frames = True
     _needs = ("positions",)
     _needs_charges = False
+    # charges only go on to Nernst–Einstein: a selection cutting molecules ("name OW") has D
+    _uses_charges = False
     _needs_volume = False
 
     def __init__(

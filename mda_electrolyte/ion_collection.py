@@ -514,7 +514,7 @@ class IonCollector(FrameAnalysis):
         Species name -> selection string or AtomGroup (see
         :func:`mda_electrolyte.carriers.resolve_species`); every molecule of a selection is one
         particle (ion), followed by its centre of mass or the atom ``ion_center`` picks.
-    charges, ion_center, compound
+    charges, ion_center, compound, charges_used
         As for :func:`~mda_electrolyte.carriers.resolve_species`.
     require_charges : bool
         Refuse species without known, nonzero charges (charge carriers only).
@@ -573,17 +573,20 @@ class IonCollector(FrameAnalysis):
         n_universes=1,
         label="Universe",
         verbose=False,
+        charges_used=True,
     ):
         if not (isinstance(velocities, str) and velocities == "auto"
                 or isinstance(velocities, (bool, np.bool_))):
             raise FlagError(f"velocities must be True, False or 'auto', not {velocities!r}")
         for name, value in (("positions", positions), ("observables", observables),
-                            ("require_charges", require_charges), ("unwrap", unwrap)):
+                            ("require_charges", require_charges), ("unwrap", unwrap),
+                            ("charges_used", charges_used)):
             check_flag(name, value)
         super().__init__(universe.trajectory, verbose=verbose)
         self.species = resolve_species(
             universe, ions, charges=charges, ion_center=ion_center, compound=compound,
             require_charges=require_charges, n_universes=n_universes,
+            charges_used=charges_used,
         )
         ts = universe.trajectory.ts
         check_has_time(universe.trajectory, label)
@@ -678,14 +681,11 @@ class IonCollector(FrameAnalysis):
 
         ``(frames, kept ion frames)`` from the trajectory's time step, known before reading a
         frame; ``None`` where the rows are not evenly spaced frames, the reader has no valid
-        time step, or (second) positions are not collected. :meth:`run` measures the actual
-        spacing from the frames' times.
+        time step (:func:`reader_time_step`), or (second) positions are not collected.
+        :meth:`run` measures the actual spacing from the frames' times.
         """
-        try:
-            dt = float(self._trajectory.dt)
-        except Exception:  # noqa: BLE001 - a reader without times: judged after the pass
-            return None, None
-        if not 0 < dt < np.inf:
+        dt = reader_time_step(self._trajectory)
+        if dt is None:
             return None, None
         index = self._selected_index(start, stop, step, frames)
         if index is None:
@@ -1101,6 +1101,34 @@ def check_time_spacing(times, frames, label):
             f"frame {frames[k]}, from {times[k - 1]:.6g} to {times[k]:.6g} ps)"
         )
     return float(dt)
+
+
+def reader_time_step(trajectory):
+    """The time step a reader records, in ps, or ``None`` where it records none.
+
+    A reader without one (MDAnalysis' own H5MD reader, whose frames still carry their times)
+    answers ``trajectory.dt`` with an assumed 1 ps and a warning: that number is not the
+    spacing of the frames, and a check before the pass (segment lengths, the same step in every
+    trajectory) must not judge by it. The frames' own times are judged after the pass
+    (:func:`check_time_spacing`).
+
+    Parameters
+    ----------
+    trajectory : MDAnalysis.coordinates.base.ProtoReader
+
+    Returns
+    -------
+    float or None
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            dt = float(trajectory.dt)
+        except Exception:  # noqa: BLE001 - a reader without times: judged after the pass
+            return None
+    if any("no dt information" in str(w.message) for w in caught):
+        return None
+    return dt if 0 < dt < np.inf else None
 
 
 def check_has_time(trajectory, label):
