@@ -97,6 +97,11 @@ MAX_TEMPERATURE_K = 1.0e5
 #: Largest absolute pressure (bar) a run accepts: 1e7 bar is 1 TPa, three times the pressure at the
 #: centre of the Earth; beyond it every box collapses (or flies apart) at the first steps.
 MAX_PRESSURE_BAR = 1.0e7
+#: Lowest reference (K) of the temperature guard (``max_temperature_factor``): a structure relaxed
+#: only loosely (the protocol's 2 eV/Å) releases heat in its first steps; EMT copper rattled by
+#: 0.05–0.2 Å and relaxed so peaked at 126–249 K in NVT at a 1 K target and at 206–573 K at
+#: 100 K, while a run that explodes passes thousands of K.
+_GUARD_MIN_REFERENCE_K = 300.0
 #: Most MD steps of one run or protocol stage: 1e11 steps are months even at 10^4 steps per
 #: second; a length beyond it is a mistyped unit, and the run would never end.
 MAX_STEPS = 10**11
@@ -229,7 +234,11 @@ def calculator_fingerprint(calc):
     Stored with every trajectory so that a rerun with another calculator is never answered with
     the old results. Every existing file the description names (a model file, committee
     members) enters with the SHA-256 of its bytes (``file_sha256``), so a model retrained into
-    the same path is another calculator. The device is left out: the same model on CPU and GPU
+    the same path is another calculator. A registered model name (:func:`~ase_electrolyte.\
+models.list_models`) enters with what identifies its weights (``weights``): the backend
+    package's name and version and, where the package ships the checkpoint as a file
+    (SevenNet, CHGNet), that file's SHA-256, so an upgraded package with new weights under the
+    same name is another calculator. The device is left out: the same model on CPU and GPU
     gives the same physics.
     """
     if calc is None:
@@ -254,6 +263,10 @@ def calculator_fingerprint(calc):
     files = _model_files(out)
     if files:
         out["file_sha256"] = files
+    # so is a registered name whose package now ships other weights under it
+    weights = _registered_weights(out)
+    if weights:
+        out["weights"] = weights
     return json.loads(json.dumps(out, default=_json_value, sort_keys=True))
 
 
@@ -282,10 +295,92 @@ def _json_value(obj):
 _FILE_HASHES = {}
 
 
-def _model_files(description):
-    """Path → SHA-256 of every existing file a calculator description names (model files)."""
+def _file_digest(path, stat):
+    """SHA-256 of the file ``path`` (whose ``os.stat`` is ``stat``), hashed once per version.
+
+    Once per content version, not per stage; the change time and inode enter the key too: a
+    model rewritten in the same size with its modification time restored (cp -p, rsync -a,
+    os.utime) kept the old hash.
+    """
     from .native_build import file_sha256
 
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
+           stat.st_ino)
+    if key not in _FILE_HASHES:
+        _FILE_HASHES[key] = file_sha256(path)
+    return _FILE_HASHES[key]
+
+
+def _sevennet_checkpoint(upstream):
+    """The checkpoint file SevenNet loads for its pretrained name ``upstream``."""
+    from sevenn.util import pretrained_name_to_path
+
+    return pretrained_name_to_path(upstream)
+
+
+def _chgnet_checkpoint(upstream):
+    """The checkpoint file CHGNet ships for its version ``upstream`` (``chgnet/pretrained/``)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("chgnet")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    found = [p for f in folders for p in Path(f, "pretrained", upstream).glob("*.pth.tar")]
+    return found[0] if len(found) == 1 else None
+
+
+#: backend → function from the backend's own model name to the weights file it loads; a
+#: backend not listed (or whose file is not found) is identified by its package version alone
+_WEIGHT_FILES = {"sevennet": _sevennet_checkpoint, "chgnet": _chgnet_checkpoint}
+
+
+def _package_version(package):
+    """Installed version of the distribution that provides the import name ``package``."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        pass
+    for dist in metadata.packages_distributions().get(package, ()):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _registered_weights(description):
+    """Registered model name → its backend package, version and checkpoint SHA-256.
+
+    The names are those of the description's ``model`` (the attribute or the parameter, one
+    name or a committee's list); model files are recorded by :func:`_model_files`.
+    """
+    from .models import _BACKENDS, _NAMED
+
+    names = set()
+    for value in (description.get("model"), description.get("parameters", {}).get("model")):
+        for v in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(v, str) and v.lower() in _NAMED:
+                names.add(v.lower())
+    out = {}
+    for name in sorted(names):
+        named = _NAMED[name]
+        package = _BACKENDS[named.backend].package
+        record = {"package": package, "version": _package_version(package)}
+        locate = _WEIGHT_FILES.get(named.backend)
+        try:
+            path = None if locate is None else locate(named.upstream)
+            stat = os.stat(path) if path is not None else None
+        except Exception:  # noqa: BLE001 - not installed, or no file: the version identifies it
+            stat = None
+        if stat is not None and Path(path).is_file():
+            record["file_sha256"] = _file_digest(path, stat)
+        out[name] = record
+    return out
+
+
+def _model_files(description):
+    """Path → SHA-256 of every existing file a calculator description names (model files)."""
     found = {}
 
     def visit(value):
@@ -303,14 +398,7 @@ def _model_files(description):
                 return
             if not path.is_file():
                 return
-            # hashed once per content version, not per stage; the change time and inode too:
-            # a model rewritten in the same size with its modification time restored (cp -p,
-            # rsync -a, os.utime) kept the old hash
-            key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns,
-                   stat.st_ino)
-            if key not in _FILE_HASHES:
-                _FILE_HASHES[key] = file_sha256(path)
-            found[str(value)] = _FILE_HASHES[key]
+            found[str(value)] = _file_digest(path, stat)
 
     visit(description)
     return found
@@ -637,8 +725,10 @@ def run_md(
         Label of the progress bar.
     max_temperature_factor : float or None
         Stop when the instantaneous temperature exceeds this multiple of ``temperature_K`` (of
-        the starting temperature in NVE without ``temperature_K``); above 1 (the temperature
-        fluctuates about its target); ``None`` disables.
+        the starting temperature in NVE without ``temperature_K``; no limit when that is 0 K) or
+        of 300 K, whichever is higher: a cold run from a loosely
+        relaxed start heats up by hundreds of K before its thermostat brings it back. Above 1
+        (the temperature fluctuates about its target); ``None`` disables.
     max_displacement : float or None
         Stop when an atom moves more than this many Å in one step (minimum image);
         ``None`` disables.
@@ -873,14 +963,27 @@ def run_md(
                 writer.close(complete=False)
             if isinstance(err, MDInstabilityError):
                 raise
-            kept = f"; {writer.path} keeps {writer.n_frames} frames" if writer is not None else ""
+            kept = _kept(writer)
+            # the integrator used the forces before the guard could see them: name them
+            problem = _malformed_forces(work.calc.results.get("forces"), len(work))
+            if problem and "forces" in work.calc.results:
+                raise MDInstabilityError(
+                    f"step {dyn.nsteps + 1}: {problem} ({type(err).__name__}: {err}){kept}"
+                ) from err
             raise MDInstabilityError(
                 f"step {dyn.nsteps + 1}: the integration failed ({type(err).__name__}: {err}); "
                 f"the calculator's results are malformed or it refused the state reached{kept}"
             ) from err
-        except BaseException:
+        except BaseException as err:
             if writer is not None:
                 writer.close(complete=False)
+                # the calculator's own error (out of memory, a lost device, Ctrl-C) says nothing
+                # of the file: say what is kept and that calling again resumes
+                if isinstance(err, Exception):
+                    err.add_note(
+                        f"run_md: {_kept(writer)[2:]}, not marked complete; the same call "
+                        "resumes from its last frame"
+                    )
             raise
         finally:
             if bar is not None:
@@ -892,6 +995,15 @@ def run_md(
         _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
         final.calc = calc
         return final
+
+
+def _kept(writer):
+    """``"; <path> keeps N frames up to step S"`` (or ``holds no frame``); ``""`` without file."""
+    if writer is None:
+        return ""
+    if writer.n_frames:
+        return f"; {writer.path} keeps {writer.n_frames} frames up to step {writer.last_step()}"
+    return f"; {writer.path} holds no frame"
 
 
 class _WriterRefused(Exception):
@@ -913,27 +1025,21 @@ class _Guard:
     def __init__(self, atoms, temperature_K, factor, max_displacement, timestep_fs):
         self.atoms = atoms
         reference = temperature_K if temperature_K else atoms.get_temperature()
-        self.t_max = factor * reference if factor and reference > 0 else None
+        self.t_max = (
+            factor * max(reference, _GUARD_MIN_REFERENCE_K) if factor and reference > 0 else None
+        )
         self.max_displacement = max_displacement
         self.timestep_fs = timestep_fs
         self.previous = atoms.get_positions()
 
     def check(self, step, writer):
         atoms = self.atoms
-        where = ""
-        if writer is not None and writer.n_frames:
-            where = (
-                f"; {writer.path} keeps {writer.n_frames} frames up to step {writer.last_step()}"
-            )
-        elif writer is not None:
-            where = f"; {writer.path} holds no frame"
+        where = _kept(writer)
         positions = atoms.get_positions()
         forces = atoms.get_forces()
-        if np.shape(forces) != (len(atoms), 3) or not np.isrealobj(forces):
-            raise MDInstabilityError(
-                f"step {step}: the calculator returned forces of shape {np.shape(forces)} and "
-                f"type {np.asarray(forces).dtype}, not real ({len(atoms)}, 3){where}"
-            )
+        problem = _malformed_forces(forces, len(atoms))
+        if problem:
+            raise MDInstabilityError(f"step {step}: {problem}{where}")
         # everything the calculator gave (energy, stress, ...) is recorded or integrated
         for name, value in atoms.calc.results.items():
             try:
@@ -942,7 +1048,7 @@ class _Guard:
                 continue
             if not finite:
                 raise MDInstabilityError(
-                    f"step {step}: the calculator returned a non-finite {name}; the simulation "
+                    f"step {step}: the calculator returned non-finite {name}; the simulation "
                     f"exploded (time step {self.timestep_fs} fs too long, or the model "
                     f"failed){where}"
                 )
@@ -982,6 +1088,27 @@ class _Guard:
                     f"{self.timestep_fs} fs, model){where}"
                 )
         self.previous = positions
+
+
+def _malformed_forces(forces, n_atoms):
+    """Why ``forces`` cannot be the forces on ``n_atoms`` atoms; ``None`` when they can.
+
+    Integer or boolean forces are refused too: an integer cast truncates every force below
+    1 eV/Å to zero, and the run would go on without them. Single precision is accepted (some
+    models compute in it).
+    """
+    if not isinstance(forces, np.ndarray):
+        return (
+            f"the calculator returned forces as {type(forces).__name__}, not a numpy array of "
+            f"shape ({n_atoms}, 3) (eV/Å)"
+        )
+    array = forces
+    if array.shape != (n_atoms, 3) or array.dtype.kind != "f":
+        return (
+            f"the calculator returned forces of shape {array.shape} and type {array.dtype}, "
+            f"not ({n_atoms}, 3) floating-point values (eV/Å)"
+        )
+    return None
 
 
 def _density(atoms, mass_amu):
