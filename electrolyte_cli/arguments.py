@@ -88,6 +88,19 @@ def options_named(flags):
         raise
 
 
+@contextlib.contextmanager
+def about(flag):
+    """A ``ValueError`` raised inside is raised again with ``flag`` in front of its message.
+
+    For the library's checks of one option's value whose messages name no option
+    (``unknown salt 'NaCl'; known salts: ...``).
+    """
+    try:
+        yield
+    except ValueError as err:
+        raise ValueError(f"{flag}: {err}") from None
+
+
 def check_not_empty(value, flag, what="a file name"):
     """An empty (or blank) path argument is refused: ``Path("")`` would silently be ``"."``."""
     if value is not None and not str(value).strip():
@@ -190,7 +203,10 @@ def check_device(device, flag="--device"):
     if device.startswith("cuda"):
         from ase_electrolyte.models import resolve_device
 
-        resolve_device(device)
+        try:
+            resolve_device(device)
+        except (ValueError, RuntimeError) as err:
+            raise ValueError(f"{flag} {device}: {err}") from None
 
 
 def check_input_file(path, dump=None, flag="the trajectory"):

@@ -127,7 +127,8 @@ def _check_simulate(args):
     from ase_electrolyte.atoms_checks import check_number
 
     check_protocol(args)
-    check_number("--density (g/cm³)", args.density, above=0, allow_none=True)
+    # the bound of electrolyte_box, which refused 1e308 only after the folder was claimed
+    check_number("--density (g/cm³)", args.density, above=0, maximum=10.0, allow_none=True)
     # the range the help states (that of electrolyte_box); 2**31 - 1 failed only after the
     # output folder had been claimed
     check_number("--seed", args.seed, integer=True, minimum=0, maximum=2**31 - 2)
@@ -140,10 +141,11 @@ def _check_simulate(args):
             if value is not None:
                 raise ValueError(f"{flag} does not apply to --counts (the counts fix the box); "
                                  "leave it out, or give --solvent/--salt instead of --counts")
-        counts = A.parse_mapping(args.counts, "counts")
+        counts = A.parse_mapping(args.counts, "--counts")
         for name, value in counts.items():
             if not math.isfinite(value) or value != int(value) or value < 0:
                 raise ValueError(f"--counts {name}={value}: counts are whole numbers >= 0")
+        _check_names(counts, "--counts")
         if sum(counts.values()) == 0:
             raise ValueError(f"--counts {args.counts}: no molecule to pack (every count is 0)")
     else:
@@ -152,8 +154,15 @@ def _check_simulate(args):
         args.units = args.units or "molal"
         args.ratio = args.ratio or "mass"
         args.n_atoms = 1000 if args.n_atoms is None else args.n_atoms
-        for name, value in A.parse_mapping(args.solvent, "solvent").items():
+        shares = A.parse_mapping(args.solvent, "--solvent")
+        for name, value in shares.items():
             check_number(f"--solvent share of {name}", value, minimum=0)
+        _check_names(shares, "--solvent")
+        if args.salt is not None:
+            from ase_electrolyte.species import get_salt
+
+            with A.about("--salt"):
+                get_salt(args.salt)
         check_number("--concentration", args.concentration, minimum=0, allow_none=True)
         if args.salt and not args.concentration:
             # argparse's default would otherwise pack the solvent alone and call it the salt's box
@@ -179,6 +188,15 @@ def _check_simulate(args):
 _COMPOSITION_FLAGS = {"n_atoms": "--n-atoms", "concentration": "--concentration",
                       "density": "--density", "salt": "--salt", "units": "--units",
                       "ratio": "--ratio"}
+
+
+def _check_names(mapping, flag):
+    """Every name of ``--solvent`` or ``--counts`` is a species of the library."""
+    from ase_electrolyte.species import get_species
+
+    with A.about(flag):
+        for name in mapping:
+            get_species(name)
 
 
 def _composition(args):

@@ -238,3 +238,219 @@ def test_help_cites_papers_by_name_and_states_units(command, cited, capsys):
     for words in cited:
         assert words in text, (command, words)
     assert re.search(r"seed \d{3}", text) is None  # papers by name, never by seed number
+
+
+# --- every option of every subcommand, walked from the parser -------------------------------
+#
+# A base command line per subcommand that passes every check; each case replaces one option's
+# value with a bad value of its kind. Options are found by walking build_parser(), so an option
+# added later without a kind below fails test_every_option_has_a_kind.
+
+_BASE = {
+    "simulate": _SIM + ["-o", "out"],
+    "analyze": ["analyze", "lab.extxyz", "-o", "out"],
+    "diagnose": ["diagnose", "lab.extxyz", "--model", "sevennet-0", "-o", "out"],
+    "demo": ["demo", "-o", "out", "--device", "cpu"],
+    "screen": ["screen", "plan.toml", "-o", "out"],
+    "finetune": ["finetune", "lab.extxyz", "--epochs", "1", "-o", "out"],
+    "select": ["select", "lab.extxyz", "-n", "1", "-o", "out.extxyz"],
+}
+#: Bases for options that another option of the usual base excludes.
+_OPTION_BASE = {("simulate", "--counts"): ["simulate", "--model", "sevennet-0", "-o", "out"]}
+
+_NUMBER = ["nan", "inf", "-inf", "", "abc", "1,5"]
+_INPUT = ["", "DIR", "missing.extxyz"]
+_MODEL = ["", "DIR", "nosuch", "FILE"]
+_FOLDER = ["", "FILE", "FILE/sub"]
+#: The bad values of each text option (one that takes any value would be listed with a reason).
+_TEXT = {
+    "--solvent": ["", "EC", "EC:abc", "EC:nan", "EC:-1", "XX:1", "EC:1,EC:2"],
+    "--counts": ["", "EC", "EC=1.5", "EC=-1", "EC=0", "XX=1"],
+    "--salt": ["", "NaCl", "lipf6x"],
+    "--model": _MODEL, "--base": _MODEL,
+    "--dispersion": ["", "d4", "d3-xx"],
+    "--device": ["", "gpu", "cuda:x", "cuda:99"],
+    "--output": _FOLDER,
+    "--dump": _INPUT + ["FILE"],
+    "--valid": _INPUT + ["lab.extxyz"],
+    "--reference": ["", "DIR", "FILE"],
+    "--experimental": _INPUT,
+    "--only": ["", ",", "nosuch"],
+    "--scales": ["", ",,", "abc", "1,1", "0", "-1", "nan", "inf"],
+    "--scheduler": ["", "a b", "http://h:8786"],
+    # positionals: the command's input file
+    "trajectory": _INPUT, "train": _INPUT, "candidates": _INPUT, "plan": _INPUT,
+}
+_SELECT_OUTPUT = ["", "DIR", "picked.h5md", "lab.extxyz", "FILE/x.extxyz"]
+#: Numbers that are allowed for an option, by value (reason in the comment).
+_ALLOWED = {
+    ("simulate", "--pressure"): {"-1", "0"},  # negative pressure (tension) and 0 bar are states
+    ("simulate", "--seed"): {"0"},
+    ("simulate", "--relax-fmax"): {"1e308"},  # a threshold every box meets: no relaxation
+    ("simulate", "--preequilibration-ps"): {"0"},  # 0 skips the stage
+    ("simulate", "--equilibration-ps"): {"0"},
+    ("demo", "--equilibration-ps"): {"0"},
+    ("finetune", "--seed"): {"0"},
+    ("finetune", "--pressure-shift"): {"-1", "0"},  # ΔP of either sign, or none
+}
+#: Bad values still refused only after the check named here, outside electrolyte_cli.
+_KNOWN = {
+    # judged by mda_electrolyte.molecules.check_vacuum, which takes any finite positive value
+    ("diagnose", "--vacuum", "1e308"): "check_vacuum has no upper bound",
+    # ase_electrolyte.finetuning._check_training_options bounds neither
+    ("finetune", "--lr", "1e308"): "no upper bound on the learning rate",
+    ("finetune", "--pressure-shift", "1e308"): "no upper bound on the pressure shift",
+    # ase_electrolyte.build.composition_counts: "cannot convert float NaN to integer"
+    ("simulate", "--concentration", "1e308"): "overflows in composition_counts",
+}
+#: A value that contradicts another option is named by the message of that combination.
+_NAMED_WITH = {("simulate", "--write-interval-fs", "1e308"): "--production-ps"}
+#: Positionals are named in messages by what they are.
+_POSITIONAL_NAME = {"trajectory": "the trajectory", "train": "the training data",
+                    "candidates": "the candidates file", "plan": "the plan"}
+
+
+def _subcommands():
+    import argparse
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices
+
+
+def _value_actions(command, parser):
+    for action in parser._actions:
+        if action.nargs == 0 or action.dest == "help":
+            continue
+        yield (action.option_strings[-1] if action.option_strings else action.dest), action
+
+
+def _bad_values(command, name, action):
+    if action.type in (int, float):
+        values = _NUMBER + ["-1", "0", "1e308"] + (["1.5"] if action.type is int else [])
+        return [v for v in values if v not in _ALLOWED.get((command, name), ())]
+    if action.choices:
+        return [c.upper() for c in action.choices] + ["unknown", ""]
+    if command == "select" and name == "--output":
+        return _SELECT_OUTPUT
+    return _TEXT[name]
+
+
+def _walk_cases():
+    cases = []
+    for command, parser in _subcommands().items():
+        for name, action in _value_actions(command, parser):
+            if name not in _TEXT and action.type not in (int, float) and not action.choices:
+                continue  # test_every_option_has_a_kind reports it
+            for value in _bad_values(command, name, action):
+                marks = ()
+                if (command, name, value) in _KNOWN:
+                    marks = pytest.mark.xfail(strict=True,
+                                              reason=_KNOWN[(command, name, value)])
+                cases.append(pytest.param(command, name, value, marks=marks,
+                                          id=f"{command} {name} {value!r}"))
+    return cases
+
+
+def test_every_option_has_a_kind():
+    """A new text option must say what its bad values are (or why it takes any value)."""
+    for command, parser in _subcommands().items():
+        for name, action in _value_actions(command, parser):
+            assert action.type in (int, float) or action.choices or name in _TEXT or (
+                command == "select" and name == "--output"), (command, name)
+
+
+def _with_value(command, name, value):
+    argv = list(_OPTION_BASE.get((command, name), _BASE[command]))
+    action = dict(_value_actions(command, _subcommands()[command]))[name]
+    if not action.option_strings:  # the positional: second on the command line
+        argv[1] = value
+        return argv
+    for flag in action.option_strings:
+        if flag in argv:
+            argv[argv.index(flag) + 1] = value
+            return argv
+    return argv + [name, value]
+
+
+@pytest.mark.parametrize("command,name,value", _walk_cases())
+def test_every_bad_option_value_is_one_line_naming_it(command, name, value, workdir, capsys):
+    import time
+
+    argv = _with_value(command, name, value)
+    before = sorted(p.name for p in workdir.iterdir())
+    start = time.perf_counter()
+    try:
+        code = main(argv)
+    except SystemExit as done:  # argparse's own refusals (a number that is not one, a choice)
+        code = done.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    named = _POSITIONAL_NAME.get(name, name)
+    flags = {named, *dict(_value_actions(command, _subcommands()[command]))[name].option_strings,
+             _NAMED_WITH.get((command, name, value), named)}
+    assert any(flag in lines[0] for flag in flags), (flags, err)
+    # nothing was loaded or packed (patched to fail), nothing left behind, and it was quick
+    assert sorted(p.name for p in workdir.iterdir()) == before
+    assert time.perf_counter() - start < 5.0
+
+
+def test_an_option_given_twice_is_refused(workdir, capsys):
+    # the last value won without a word: --solvent EC:3 ... --solvent EMC:7 simulated EMC alone
+    for argv, flag in ((_SIM + ["--solvent", "EMC:1"], "--solvent"),
+                       (_SIM + ["--model=chgnet-0.3.0"], "--model"),
+                       (["select", "lab.extxyz", "-n", "1", "-n", "2"], "-n")):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 2
+        err = capsys.readouterr().err
+        assert f"argument {flag}: given twice" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root writes into read-only folders")
+def test_an_unwritable_output_folder_is_refused(workdir, capsys):
+    locked = workdir / "LOCKED"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        for argv in (_SIM + ["-o", "LOCKED/run"], ["analyze", "lab.extxyz", "-o", "LOCKED/a"],
+                     ["finetune", "lab.extxyz", "--epochs", "1", "-o", "LOCKED/ft"],
+                     ["select", "lab.extxyz", "-n", "1", "-o", "LOCKED/x.extxyz"]):
+            _refused(argv, "is not a writable folder", workdir, capsys)
+    finally:
+        locked.chmod(0o700)
+
+
+def test_version_and_the_analysis_list_need_no_input(capsys):
+    import ase_electrolyte
+    from mda_electrolyte.report import registered_analyses
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith(f"electrolyte {ase_electrolyte.__version__} ")
+    # --list without a trajectory: "the following arguments are required: trajectory"
+    assert main(["analyze", "--list"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == list(registered_analyses())
+    assert main(["analyze"]) == 2
+    assert "required: trajectory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["analyze", "--list"], ["--version"], ["simulate", "--help"]])
+def test_a_reader_that_leaves_ends_the_command_quietly(argv):
+    """``electrolyte ... | head -1``: no BrokenPipeError traceback, the status of SIGPIPE."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "electrolyte_cli", *argv],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader has gone before the first line is written
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    code = proc.wait(timeout=60)
+    assert err == "", err
+    assert code in (0, 141)  # argparse's help may end before its buffer is flushed
