@@ -22,7 +22,7 @@ import numpy as np
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
-from ase.units import GPa
+from ase.units import Bohr, GPa, Hartree, Rydberg, kcal, kJ, mol
 
 from .atomic_file import atomic_path, check_output_path, save_figure, write_text_atomic
 from .atoms_checks import check_atoms, check_flag, check_number
@@ -39,6 +39,18 @@ _MAX_STRESS = 1.0
 # the least-squares scale between label and base-model forces outside [1/4, 4] says the labels
 # use another unit (kcal/mol/Å: 23; kJ/mol/Å: 96; Hartree/Bohr: 1/51)
 _FORCE_SCALE_RANGE = (0.25, 4.0)
+# the net force per atom |ΣF|/N beyond this (eV/Å) and beyond a tenth of the RMS force is no DFT
+# drift (a few meV/Å) but an external field, a QM region cut from a larger system or labels
+# of other atoms
+_MAX_NET_FORCE = 0.1
+# nearest-neighbour distance / sum of covalent radii (Cordero et al. 2008): 0.9-1.3 between
+# bonded atoms; ×1.89 in bohr, ×0.1 in nm (see _check_distances)
+_NEIGHBOUR_RATIO_RANGE = (0.5, 1.6)
+#: Energy units a label may be in by mistake: the factor of the label on eV.
+ENERGY_UNIT_FACTORS = {"Hartree": 1.0 / Hartree, "Rydberg": 1.0 / Rydberg,
+                       "kcal/mol": mol / kcal, "kJ/mol": mol / kJ}
+# labels within this of the base model's energy (eV/atom) pass the energy check whatever else
+_ENERGY_OFFSET_ALLOWED = 0.5
 
 #: Most epochs and ensemble members a fine-tune accepts: beyond any training (SevenNet-0 was
 #: pretrained for 600 epochs; committees hold 2-10 members), so a larger number is a mistake
@@ -116,8 +128,10 @@ def read_labelled(source, *, what="training data"):
     ValueError
         A file that cannot be read as frames (see :func:`read_frames_file`), no frames, a
         frame of no atom, non-finite positions or a degenerate periodic cell, a
-        frame without energy or forces, non-finite labels, or labels whose size says they are
-        not in eV, eV/Å and eV/Å³.
+        frame without energy or forces, non-finite labels, labels whose size says they are
+        not in eV, eV/Å and eV/Å³, forces that do not sum to about zero (see
+        :func:`_check_net_force`), or interatomic distances that say the positions are in nm
+        or bohr (see :func:`_check_distances`); each naming the frame.
     """
     frames = _frame_list(source, what)
     if not frames:
@@ -154,6 +168,8 @@ def read_labelled(source, *, what="training data"):
                 f"{what}: frame {k} has an RMS force of {rms_f:.3g}, which does not look like "
                 "eV/Å (kcal/mol/Å or kJ/mol/Å?); convert the forces to eV/Å"
             )
+        _check_net_force(forces, f"{what}: frame {k}")
+        _check_distances(atoms, f"{what}: frame {k}")
         if abs(energy) / len(atoms) > _MAX_ENERGY_PER_ATOM:
             raise ValueError(
                 f"{what}: frame {k} has {energy / len(atoms):.3g} per atom, which does not look "
@@ -168,6 +184,68 @@ def read_labelled(source, *, what="training data"):
         copy.calc = SinglePointCalculator(copy, **labels)
         out.append(copy)
     return out
+
+
+def _check_net_force(forces, where):
+    r"""ValueError when a frame's forces do not sum to about zero.
+
+    Forces of an isolated or periodic system without external field sum to zero
+    (translational invariance); DFT leaves a drift of a few meV/Å. A net force per atom
+    :math:`\lvert\sum_i \mathbf F_i\rvert / N` above 0.1 eV/Å and above a tenth of the
+    RMS force is an external field, a region cut from a larger system or forces of other
+    atoms; a model trained on it learns a force no potential energy can give.
+    """
+    net = np.linalg.norm(forces.sum(axis=0)) / len(forces)
+    rms = float(np.sqrt(np.mean(np.sum(forces**2, axis=1))))
+    if net > _MAX_NET_FORCE and net > 0.1 * rms:
+        raise ValueError(
+            f"{where}: its forces sum to {net * len(forces):.3g} eV/Å ({net:.3g} eV/Å per atom, "
+            f"RMS force {rms:.3g} eV/Å), not about zero: an external field, atoms cut from a "
+            "larger system or forces of other atoms; a potential energy cannot give them"
+        )
+
+
+def _check_distances(atoms, where):
+    """ValueError when a frame's interatomic distances say its positions are not in Å.
+
+    The nearest-neighbour distance over the sum of the two covalent radii
+    (:data:`ase.data.covalent_radii`, Cordero et al. 2008) is 0.9-1.3 for bonded atoms (H-H
+    0.74 Å, O-H 0.96 Å, C-H 1.09 Å, Li-H 1.6 Å, Cu-Cu 2.55 Å). Positions in nm make it ×0.1:
+    refused when its median over the atoms is below 0.5. Positions in bohr make it ×1.89:
+    judged on the hydrogens alone, which are bonded in any molecule, liquid or hydride
+    (atoms of a metal or ionic gas, or a dimer at long range, legitimately sit farther
+    apart), refused when their median is above 1.6. Frames of fewer than 3 atoms, and noble
+    gases (van der Waals distances), are not judged.
+    """
+    from ase.data import covalent_radii
+    from ase.neighborlist import neighbor_list
+
+    keep = np.flatnonzero(~np.isin(atoms.numbers, [2, 10, 18, 36, 54, 86]))
+    if len(keep) < 3:
+        return
+    sub = atoms[keep]
+    radii = covalent_radii[sub.numbers]
+    hydrogen = sub.numbers == 1
+    lo, hi = _NEIGHBOUR_RATIO_RANGE
+    cutoff = hi * (covalent_radii[1] + radii.max()) if hydrogen.any() else lo * 2 * radii.max()
+    # every periodic image (d3's _close_pairs keeps one image per pair, not the nearest)
+    i, j, d = neighbor_list("ijd", sub, float(cutoff))
+    ratio = np.full(len(sub), np.inf)
+    np.minimum.at(ratio, i, d / (radii[i] + radii[j]))
+    if float(np.median(ratio)) < lo:
+        unit, factor, median, who = "nm", 0.1, float(np.median(ratio)), "its atoms"
+    elif hydrogen.any() and float(np.median(ratio[hydrogen])) > hi:
+        unit, factor, median, who = "bohr", 1.0 / Bohr, float(np.median(ratio[hydrogen])), \
+            "its hydrogens"
+    else:
+        return
+    shown = f"{median:.2g} ×" if np.isfinite(median) else f"over {hi} ×"
+    raise ValueError(
+        f"{where}: {who} sit {'beyond' if unit == 'bohr' else 'well within'} bonding distance "
+        f"of their nearest neighbours (median nearest distance {shown} the sum of covalent "
+        f"radii, where bonded atoms are 0.9-1.3 ×; H-H is 0.74 Å, O-H 0.96 Å): positions in "
+        f"{unit} (×{factor:.3g} the Å values)? convert the positions and the cell to Å"
+    )
 
 
 def _frame_list(source, what):
@@ -390,15 +468,32 @@ def label_errors(model, frames, **calc_options):
     from .calculator import Calculator
 
     calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
-    de, df2, ds2 = [], [], []
-    for atoms in read_labelled(frames):
-        ref = atoms.calc.results
+    frames = read_labelled(frames)
+    return _label_rmse(frames, _predict(calc, frames))
+
+
+def _predict(calc, frames):
+    """A model's energy (eV), forces (eV/Å) and, where labelled, stress (eV/Å³) per frame."""
+    out = []
+    for atoms in frames:
         work = atoms.copy()
         work.calc = calc
-        de.append((work.get_potential_energy() - ref["energy"]) / len(atoms))
-        df2.append(np.sum((work.get_forces() - ref["forces"]) ** 2, axis=1))
+        result = {"energy": float(work.get_potential_energy()), "forces": work.get_forces()}
+        if "stress" in atoms.calc.results:
+            result["stress"] = work.get_stress()
+        out.append(result)
+    return out
+
+
+def _label_rmse(frames, predicted):
+    """:func:`label_errors` of predictions ``predicted`` (from :func:`_predict`)."""
+    de, df2, ds2 = [], [], []
+    for atoms, pred in zip(frames, predicted, strict=True):
+        ref = atoms.calc.results
+        de.append((pred["energy"] - ref["energy"]) / len(atoms))
+        df2.append(np.sum((pred["forces"] - ref["forces"]) ** 2, axis=1))
         if "stress" in ref:
-            ds2.append(np.sum((work.get_stress() - ref["stress"]) ** 2))
+            ds2.append(np.sum((pred["stress"] - ref["stress"]) ** 2))
     kbar = 1.0 / (GPa / 10.0)
     return {
         "energy_rmse": float(np.sqrt(np.mean(np.square(de)))),
@@ -504,6 +599,107 @@ def _check_force_scale(calc, frames):
             )
     if s_label:
         _check_stress_scale(np.ravel(s_label), np.ravel(s_model))
+
+
+def _energy_readings(n_atoms):
+    """(name, factor) of the ways an energy label may misread: label = factor × energy in eV."""
+    readings = [(unit, f) for unit, f in ENERGY_UNIT_FACTORS.items()]
+    if n_atoms >= 2:
+        readings += [("the energy per atom given as the frame's energy", 1.0 / n_atoms),
+                     ("the frame's energy times its atom count", float(n_atoms))]
+    return readings
+
+
+def _check_energy_scale(frames, energies):
+    r"""Raise if the energy labels read as another unit, or per atom, against the base model.
+
+    A constant offset from the base model's energies is normal (another code, another
+    pseudopotential or reference energy) and is allowed: per frame of any size, per atom, or
+    one common to all frames. What is refused, naming the frame and both readings:
+
+    * a frame whose label :math:`L` read as another unit or per atom (:math:`L/f` eV for a
+      factor :math:`f`: Hartree 1/27.2, Rydberg 1/13.6, kcal/mol 23.1, kJ/mol 96.5, the
+      energy per atom :math:`1/N`, the energy times the atom count :math:`N`) is within a
+      tenth of :math:`|M|` of the base model's energy :math:`M` and ten times closer to it
+      than the eV reading, that being over 0.5 eV/atom from :math:`M`, while no frame shows
+      a plain offset (over 0.5 eV/atom from :math:`M` and fitting no other reading);
+      judged where :math:`|M|/N \ge` 0.5 eV;
+    * frames of one composition whose label differences are a unit factor (outside
+      [1/4, 4]) × the base model's differences, where the two correlate (at least 0.5) and
+      the model's energies spread by at least 5 meV/atom: offsets cancel in differences, so
+      this finds unit errors under any offset (all-electron energies in Hartree).
+
+    Parameters
+    ----------
+    frames : sequence of ase.Atoms
+        Labelled frames (:func:`read_labelled`).
+    energies : sequence of float
+        The base model's energy of each frame, eV.
+    """
+    labels, model, sizes, groups = [], [], [], {}
+    for k, (atoms, energy) in enumerate(zip(frames, energies, strict=True)):
+        labels.append(float(atoms.calc.results["energy"]))
+        model.append(float(energy))
+        sizes.append(len(atoms))
+        groups.setdefault(np.sort(atoms.numbers).tobytes(), []).append(k)
+    supported, offset = [], []
+    for k, (lab, mod, n) in enumerate(zip(labels, model, sizes, strict=True)):
+        if abs(mod) / n < _ENERGY_OFFSET_ALLOWED:
+            continue
+        as_ev = abs(lab - mod) / n
+        if as_ev <= _ENERGY_OFFSET_ALLOWED:
+            continue
+        best = min((abs(lab / f - mod) / n, name, f) for name, f in _energy_readings(n))
+        # the reading must land within a tenth of the model's energy, and ten times closer
+        # than the eV reading: a large factor (kcal/mol) brings any large label near the model
+        if best[0] < 0.1 * min(as_ev, abs(mod) / n):
+            supported.append((k, best[1], best[2], lab, mod, n))
+        else:
+            offset.append(k)
+    if supported and not offset:
+        k, name, f, lab, mod, n = supported[0]
+        others = [str(s[0]) for s in supported[1:]]
+        also = (f" (and frame(s) {', '.join(others[:10])}{' ...' if len(others) > 10 else ''})"
+                if others else "")
+        raise ValueError(
+            f"training data: frame {k}{also} has an energy label of {lab:.6g} for {n} atoms, "
+            f"where the base model gives {mod:.6g} eV ({mod / n:.3g} eV/atom); read as the "
+            f"frame's energy in eV it is {lab / n:.3g} eV/atom, read as {name} it is "
+            f"{lab / f / n:.3g} eV/atom: convert the energies to the total energy of each frame "
+            "in eV (an offset from the base model's energies is allowed; check_units=False "
+            "skips this check)"
+        )
+    # per atom, relative to the mean of frames of one composition: offsets cancel
+    dl, dm, compared, counts = [], [], [], []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        n = sizes[members[0]]
+        lab, mod = np.array(labels)[members], np.array(model)[members]
+        dl.extend((lab - lab.mean()) / n)
+        dm.extend((mod - mod.mean()) / n)
+        compared.extend(members)
+        counts.extend([n] * len(members))
+    dl, dm = np.array(dl), np.array(dm)
+    if dm.size < 2 or np.sqrt(np.mean(dm**2)) < 0.005 or not np.any(dl):
+        return
+    corr = float(dl @ dm) / np.sqrt(float(dl @ dl) * float(dm @ dm))
+    scale = float(dl @ dm) / float(dm @ dm)
+    lo, hi = _FORCE_SCALE_RANGE
+    if corr >= 0.5 and not lo < scale < hi:
+        n = int(np.median(counts))
+        # the base model's differences are themselves off by tens of percent: every reading
+        # within ×1.5 is named (Hartree and Rydberg differ by ×2), the nearest first
+        near = sorted((abs(np.log(scale / f)), name) for name, f in _energy_readings(n))
+        near = [name for dist, name in near if dist < np.log(1.5)]
+        guess = f"; they read as {' or '.join(near)}" if near else ""
+        raise ValueError(
+            f"training data: the energy labels of frames {', '.join(map(str, compared))} (of "
+            f"one composition each) differ by {scale:.3g} × the base model's energy "
+            f"differences (correlation {corr:.2f}), where energies in eV differ by about ×1 "
+            f"(an offset cancels){guess}: convert the energies to eV (check_units=False skips "
+            "this check)"
+        )
 
 
 def _check_stress_scale(label, model):
@@ -732,8 +928,12 @@ def finetune(
         :math:`\sigma \to \sigma - \Delta P\,I`.
     check_units : bool
         Compare the label forces and stresses with the base model's on up to 4 frames and
-        refuse labels a unit factor (or, for stresses, a sign) away (costs one evaluation per
-        frame).
+        refuse labels a unit factor (or, for stresses, a sign) away; compare every frame's
+        energy label with the base model's and refuse energies that read as Hartree,
+        Rydberg, kcal/mol, kJ/mol, per atom or times the atom count, naming the frame (see
+        :func:`_check_energy_scale`). A constant offset from the base model's energies (per
+        frame, per atom or both) is allowed. The base model's energies of all frames are
+        computed anyway for the learning curve's epoch 0.
     plot : bool
         Write ``out/learning_curve.png``.
     verbose : bool
@@ -746,8 +946,10 @@ def finetune(
     Raises
     ------
     ValueError
-        Before any training: frames without energy or forces, labels not in eV-based units,
-        elements that the base model does not cover, bad numbers of epochs or members.
+        Before any training, naming the frame: frames without energy or forces, labels not
+        in eV-based units (energies, forces, stresses) or positions not in Å, forces that do
+        not sum to about zero; also elements that the base model does not cover, bad numbers
+        of epochs or members.
     RuntimeError
         A member's training errors became non-finite (diverged, e.g. too large an ``lr``); its
         ``finetuned.pth`` is not written.
@@ -807,6 +1009,10 @@ def finetune(
         base_calc = Calculator(checkpoint, device=device)
         if check_units:
             _check_force_scale(base_calc, train_frames)
+        # every frame once: the energy check and the epoch-0 errors of the learning curve
+        predicted = _predict(base_calc, train_frames)
+        if check_units:
+            _check_energy_scale(train_frames, [p["energy"] for p in predicted])
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -817,7 +1023,7 @@ def finetune(
         (out / f"member_{k}" / "finetuned.pth").unlink(missing_ok=True)
     base_errors = {}
     if checkpoint is not None:
-        base_errors["train"] = label_errors(base_calc, train_frames)
+        base_errors["train"] = _label_rmse(train_frames, predicted)
         if valid_frames is not None:
             base_errors["valid"] = label_errors(base_calc, valid_frames)
 

@@ -446,6 +446,22 @@ def test_stresses_in_ev_per_cubic_angstrom_pass_the_unit_check(tiny):
         _check_stress_scale(-model, model)
 
 
+def test_energies_in_hartree_are_refused_before_training(tiny, tmp_path):
+    # the tiny copper model's energies are EMT's, near 0 eV/atom: the energy differences
+    # between the frames give the unit away (tests/test_finetune_labels.py: the whole class)
+    from ase.units import Hartree
+
+    base = tiny[1][0]
+    frames = emt_copper(4, seed=2)
+    for atoms in frames:
+        r = dict(atoms.calc.results)
+        r["energy"] = r["energy"] / Hartree - 200.0
+        atoms.calc = SinglePointCalculator(atoms, **r)
+    with pytest.raises(ValueError, match=r"frames 0, 1, 2, 3 .*read as (Rydberg or )?Hartree"):
+        finetune(base, frames, epochs=1, out=tmp_path / "o", device="cpu")
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_fine_tune_at_a_vanishing_learning_rate_is_the_base_model(tiny, tmp_path):
     # the written, loaded checkpoint is the base model (shift, scale, species, weights) to
     # float precision on frames it did not see, and the errors finetune reports are its own

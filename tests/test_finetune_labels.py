@@ -1,0 +1,185 @@
+"""Fine-tune labels in the wrong unit or convention are refused before training, naming the frame.
+
+Energies per atom given as totals (or the reverse), in Hartree, Rydberg, kcal/mol or kJ/mol;
+positions in bohr or nm; forces that do not sum to zero. A constant offset from the base
+model's energies (another code's reference) passes.
+"""
+
+import numpy as np
+import pytest
+from ase.build import bulk, molecule
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.units import Hartree, Rydberg, kcal, kJ, mol
+from tiny_models import emt_copper
+
+pytest.importorskip("sevenn")
+
+from ase_electrolyte.finetuning import (  # noqa: E402
+    _check_energy_scale,
+    read_labelled,
+)
+
+# a base model whose energies are the reference's minus 1.8 eV/atom (a cohesive energy), with
+# an error of 2 meV/atom
+COHESIVE = -1.8
+
+
+def _frames():
+    """Six 4-atom and two 8-atom EMT copper frames, with the base model's energies."""
+    frames = emt_copper(6, seed=3) + emt_copper(2, seed=4, repeat=(2, 1, 1))
+    rng = np.random.default_rng(1)
+    model = [a.calc.results["energy"] + COHESIVE * len(a) + rng.normal(0, 0.002) * len(a)
+             for a in frames]
+    return frames, model
+
+
+def _relabel(frames, energy_of, only=None):
+    """Copies whose energy label is ``energy_of(eV energy, n_atoms)`` (frames ``only``)."""
+    out = []
+    for k, atoms in enumerate(frames):
+        r = dict(atoms.calc.results)
+        if only is None or k in only:
+            r["energy"] = energy_of(r["energy"] + COHESIVE * len(atoms), len(atoms))
+        else:
+            r["energy"] = r["energy"] + COHESIVE * len(atoms)
+        copy = atoms.copy()
+        copy.calc = SinglePointCalculator(copy, **r)
+        out.append(copy)
+    return out
+
+
+@pytest.mark.parametrize("energy_of, reading", [
+    (lambda e, n: e / Hartree, "Hartree"),
+    (lambda e, n: e / Rydberg, "Rydberg"),
+    (lambda e, n: e * mol / kcal, "kcal/mol"),
+    (lambda e, n: e * mol / kJ, "kJ/mol"),
+    (lambda e, n: e / n, "the energy per atom given as the frame's energy"),
+    (lambda e, n: e * n, "the frame's energy times its atom count"),
+])
+def test_energies_in_another_unit_or_per_atom_are_named_with_both_readings(energy_of, reading):
+    frames, model = _frames()
+    labelled = _relabel(frames, energy_of)
+    with pytest.raises(ValueError, match=r"frame 0 \(and frame\(s\) 1, 2, 3, 4, 5, 6, 7\) has an "
+                                         r"energy label") as err:
+        _check_energy_scale(labelled, model)
+    text = str(err.value)
+    assert f"read as {reading} it is " in text
+    # both readings, eV/atom: as eV it is the label over 4 atoms; the named reading gives the
+    # base model's energy per atom back
+    lab = labelled[0].calc.results["energy"]
+    as_ev = float(text.split("in eV it is ")[1].split()[0])
+    as_reading = float(text.split(f"read as {reading} it is ")[1].split()[0])
+    assert as_ev == pytest.approx(lab / 4, rel=5e-3)
+    assert as_reading == pytest.approx(model[0] / 4, abs=0.02)
+
+
+@pytest.mark.parametrize("energy_of, reading", [
+    # all-electron energies in Hartree (water: -25 Ha/atom) pass the size check; the offset
+    # hides the unit in the energies themselves, not in their differences
+    (lambda e, n: e / Hartree - 25.0 * n, "Hartree"),
+    (lambda e, n: e / Rydberg - 30.0 * n, "Rydberg"),
+    (lambda e, n: (e + 1.7 * n) * mol / kcal, "kcal/mol"),
+])
+def test_a_unit_under_an_offset_is_found_in_the_energy_differences(energy_of, reading):
+    frames, model = _frames()
+    with pytest.raises(ValueError, match=r"frames 0, 1, 2, 3, 4, 5, 6, 7 \(of one composition "
+                                         rf"each\) differ by .*they read as {reading}\b") as err:
+        _check_energy_scale(_relabel(frames, energy_of), model)
+    scale = float(str(err.value).split(" differ by ")[1].split()[0])
+    factor = energy_of(1.0, 1) - energy_of(0.0, 1)
+    assert scale == pytest.approx(factor, rel=0.3)
+
+
+@pytest.mark.parametrize("energy_of", [
+    lambda e, n: e,                  # the base model's own reference
+    lambda e, n: e + 100.0,          # an offset per frame
+    lambda e, n: e - 2.0 * n,        # an offset per atom (another code's reference energies)
+    lambda e, n: e + 3.0 * n - 7.0,  # both
+    lambda e, n: e - COHESIVE * n,   # energies relative to free atoms: near zero per atom
+])
+def test_a_constant_offset_from_the_base_model_passes(energy_of):
+    frames, model = _frames()
+    _check_energy_scale(_relabel(frames, energy_of), model)
+
+
+def test_one_frame_per_atom_among_good_frames_is_named():
+    frames, model = _frames()
+    labelled = _relabel(frames, lambda e, n: e / n, only={5})
+    with pytest.raises(ValueError, match=r"frame 5 has an energy label .* read as the energy per "
+                                         r"atom given as the frame's energy"):
+        _check_energy_scale(labelled, model)
+
+
+def _labelled(atoms, forces=None):
+    atoms.calc = SinglePointCalculator(
+        atoms, energy=-4.0 * len(atoms),
+        forces=np.zeros((len(atoms), 3)) if forces is None else forces)
+    return atoms
+
+
+def _water_box():
+    box = molecule("H2O") + molecule("H2O")
+    box.positions[3:] += [2.9, 0.3, 0.1]
+    box.set_cell([7.0, 7.0, 7.0])
+    box.pbc = True
+    box.center()
+    return box
+
+
+@pytest.mark.parametrize("structure", [
+    lambda: _water_box(), lambda: molecule("CH3CH2OH"), lambda: molecule("CH4"),
+])
+@pytest.mark.parametrize("unit, factor", [("bohr", 1 / 0.52917721), ("nm", 0.1)])
+def test_positions_in_bohr_or_nm_are_named(structure, unit, factor):
+    good = _labelled(structure())
+    read_labelled([good])
+    scaled = good.copy()
+    scaled.set_cell(scaled.cell * factor, scale_atoms=True)
+    scaled.positions = good.positions * factor
+    with pytest.raises(ValueError, match=rf"frame 1: .* positions in {unit} \(×"):
+        read_labelled([good, _labelled(scaled)])
+
+
+@pytest.mark.parametrize("structure", [
+    lambda: bulk("Cu", "fcc", a=3.6, cubic=True),
+    lambda: bulk("LiF", "rocksalt", a=4.03).repeat(2),
+    lambda: bulk("Ar", "fcc", a=5.26).repeat(2),           # van der Waals neighbours
+    lambda: bulk("Cu", "fcc", a=7.2, cubic=True),         # a metal gas: no hydrogen to judge
+    lambda: bulk("Cu", "fcc", a=3.6, cubic=True) * (1, 1, 1) + molecule("H2"),
+])
+def test_plausible_structures_and_gases_pass_the_distance_check(structure):
+    atoms = structure()
+    if not atoms.pbc.any():
+        atoms.center(vacuum=4.0)
+    read_labelled([_labelled(atoms)])
+    # two water molecules 8 Å apart (a dimer scan at long range)
+    far = molecule("H2O") + molecule("H2O")
+    far.positions[3:] += [8.0, 0.0, 0.0]
+    read_labelled([_labelled(far)])
+
+
+@pytest.mark.parametrize("extra", [
+    np.array([0.3, 0.0, 0.0]),     # a uniform external field on every atom
+    "one atom dropped",            # the force of one atom is missing (zeros)
+])
+def test_forces_that_do_not_sum_to_zero_are_named(extra):
+    frames = emt_copper(3, seed=1)
+    r = dict(frames[1].calc.results)
+    forces = r["forces"].copy()
+    if isinstance(extra, str):
+        forces[np.argmax(np.linalg.norm(forces, axis=1))] = 0.0
+    else:
+        forces = forces + extra
+    r["forces"] = forces
+    frames[1].calc = SinglePointCalculator(frames[1], **r)
+    with pytest.raises(ValueError, match=r"frame 1: its forces sum to .* not about zero"):
+        read_labelled(frames)
+
+
+def test_a_dft_like_force_drift_passes():
+    frames = emt_copper(2, seed=1)
+    r = dict(frames[1].calc.results)
+    r["forces"] = r["forces"] + 0.005  # meV/Å per atom: a DFT grid's drift
+    frames[1].calc = SinglePointCalculator(frames[1], **r)
+    out = read_labelled(frames)
+    np.testing.assert_allclose(out[1].get_forces(), r["forces"])
