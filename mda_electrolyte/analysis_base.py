@@ -6,19 +6,22 @@ every analysis of this package gives: the frame selection (``start``/``stop``/``
 (AnalysisBase leaves it wherever the iteration stopped, which silently changes
 ``universe.atoms.positions`` for the caller), and a run that fails leaves no results (not those
 of an earlier run beside a frame count of this one). :func:`half_box_width` is the one check of
-a periodic box and of the range a minimum-image analysis may use in it.
+a periodic box and of the range a minimum-image analysis may use in it, :func:`reduced_box` the
+equivalent cell of a sheared one, :func:`trajectory_boxes` the box of every frame.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 
 import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import Results
+from MDAnalysis.coordinates.memory import MemoryReader
 from MDAnalysis.core.groups import AtomGroup, UpdatingAtomGroup
-from MDAnalysis.lib.mdamath import triclinic_vectors
+from MDAnalysis.lib.mdamath import triclinic_box, triclinic_vectors
 
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.neighbour_pairs import face_distances
@@ -74,6 +77,82 @@ def half_box_width(box, what="the analysis", frame=None):
             "span no cell (each must lie in (0, 180) degrees and below the sum of the other two, "
             "and the three sum to less than 360)")
     return 0.5 * min(face_distances(vectors))
+
+
+def reduced_box(box):
+    """The same periodic lattice as ``box``, its tilts reduced: an equivalent cell.
+
+    A cell whose vectors are sheared by adding one to another (``b + a``, ``c + 2a + b``) holds
+    the same lattice and gives the same minimum-image distances, but its faces lie closer
+    together, so :func:`half_box_width` of it is smaller and MDAnalysis' grid search refuses
+    ranges the lattice allows. Reducing the tilts (``c`` against ``b`` and ``a``, then
+    ``b -= round(b_x / a_x) a``, as LAMMPS keeps them; then the widest of the cells one more
+    shear away, for tilts of exactly half) gives the cell of that lattice, with ``a`` along x
+    and ``b`` in the xy plane as MDAnalysis orients it (so positions need no change), whose
+    nearest faces lie farthest apart.
+
+    Parameters
+    ----------
+    box : array_like, shape (6,), or None
+        ``[a, b, c, alpha, beta, gamma]`` in Å and degrees (``universe.dimensions``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (6,), or None
+        ``box`` itself (the very object) when its tilts are reduced already, or it is no cell
+        (``None``, not finite, a zero volume: :func:`half_box_width` refuses those); otherwise
+        the dimensions of the reduced cell, float32 as MDAnalysis keeps them.
+    """
+    if box is None:
+        return box
+    dims = np.asarray(box, dtype=np.float64)
+    if dims.shape != (6,) or not np.all(np.isfinite(dims)) or np.any(dims[:3] <= 0):
+        return box
+    with np.errstate(invalid="ignore"):
+        a, b, c = triclinic_vectors(dims, dtype=np.float64)
+    if not (a[0] > 0 and b[1] > 0 and c[2] > 0):
+        return box
+    given = np.array([a, b, c])
+    c = c - np.round(c[1] / b[1]) * b
+    c = c - np.round(c[0] / a[0]) * a
+    b = b - np.round(b[0] / a[0]) * a
+    # at a tilt of exactly half a vector (hexagonal cells) the rounding above may pick the
+    # narrower of two cells: the widest of the neighbouring shears, the given cell on a tie
+    best, widest = given, min(face_distances(given))
+    for i, j, k in itertools.product((0, -1, 1), repeat=3):
+        cell = np.array([a, b + i * a, c + j * a + k * b])
+        width = min(face_distances(cell))
+        if width > widest * (1 + 1e-9):
+            best, widest = cell, width
+    if best is given:
+        return box
+    return triclinic_box(*best)
+
+
+def trajectory_boxes(trajectory):
+    """The box of every frame of ``trajectory`` as ``(frame, dimensions or None)`` pairs.
+
+    An in-memory trajectory without transformations gives them from its dimensions array
+    without building a frame; any other reads every frame (a file has no box index), and is
+    left on the frame it was on (:func:`kept_frame`).
+
+    Parameters
+    ----------
+    trajectory : MDAnalysis.coordinates.base.ProtoReader
+
+    Returns
+    -------
+    list of tuple
+        ``(frame index, numpy.ndarray of shape (6,) or None)``; ``None`` for a frame without a
+        box, as ``Timestep.dimensions`` gives it.
+    """
+    array = getattr(trajectory, "dimensions_array", None)
+    if isinstance(trajectory, MemoryReader) and not trajectory.transformations and (
+            array is not None and np.shape(array) == (trajectory.n_frames, 6)):
+        return [(k, None if np.all(row[:3] == 0) else row.copy()) for k, row in enumerate(array)]
+    with kept_frame(trajectory):
+        return [(ts.frame, None if ts.dimensions is None else ts.dimensions.copy())
+                for ts in trajectory]
 
 
 @contextlib.contextmanager

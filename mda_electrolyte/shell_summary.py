@@ -83,10 +83,6 @@ from mda_electrolyte.shell_table import BlockColumn
 
 __all__ = ["ShellSummary", "ShellSummaryBuilder", "summarize", "summary_results"]
 
-# entries of the per-shell arrays looked at per step of the derivations that need a temporary
-_CHUNK = 1 << 22
-
-
 @dataclass
 class ShellSummary:
     """Per-shell codes and summed histograms of a set of frames (see the module documentation).
@@ -332,17 +328,18 @@ class ShellSummaryBuilder:
         return summary
 
 
-def _most_common(label_codes, n_labels):
-    """Composition codes, most common first and ties by first occurrence, with their counts."""
-    flat = label_codes.ravel()
-    counts = np.bincount(flat, minlength=n_labels)
-    first = np.full(n_labels, flat.size, dtype=np.int64)
-    # a chunk at a time: np.unique's argsort of every shell would be 8 bytes per shell
-    for start in range(0, flat.size, _CHUNK):
-        found, where = np.unique(flat[start:start + _CHUNK], return_index=True)
-        first[found] = np.minimum(first[found], where + start)
+def _most_common(label_codes, label_names):
+    """Composition codes, most common first and ties in the order of their labels, with their
+    counts.
+
+    Ties go by the label text, not by where a label first occurs: which shells come first
+    depends on the order of the atoms and of the frames, and the order of the labels (and the
+    most common labels a report shows) must not.
+    """
+    counts = np.bincount(label_codes.ravel(), minlength=len(label_names))
     present = np.flatnonzero(counts)
-    order = present[np.lexsort((first[present], -counts[present]))]
+    names = np.array(label_names, dtype=object)[present].astype(str)
+    order = present[np.lexsort((names, -counts[present]))]
     return order, counts[order]
 
 
@@ -413,13 +410,14 @@ def summary_results(summary, convention="anion_count"):
     n_frames, n_cat = summary.classes.shape
     if n_frames == 0:
         raise ValueError("no frames analysed")
-    order, order_counts = _most_common(summary.label_codes, len(summary.compositions))
+    all_names = [label_text(row, layout) for row in summary.compositions]
+    order, order_counts = _most_common(summary.label_codes, all_names)
     # codes renumbered most common first: the same codes whatever the order frames came in
     rank = np.zeros(len(summary.compositions), dtype=np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
     label_codes = rank[summary.label_codes]
     compositions = summary.compositions[order]
-    label_names = [label_text(row, layout) for row in compositions]
+    label_names = [all_names[k] for k in order]
     per_species = compositions.sum(axis=2)
     count_type = np.min_scalar_type(int(per_species.sum(axis=1).max(initial=0)))
     counts = {n: per_species[:, k].astype(count_type)[label_codes] for k, n in enumerate(names)}

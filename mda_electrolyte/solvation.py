@@ -46,7 +46,9 @@ from mda_electrolyte.analysis_base import (
     check_coordinate_precision,
     check_range,
     half_box_width,
+    reduced_box,
     require_results,
+    trajectory_boxes,
 )
 from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
@@ -102,6 +104,25 @@ def _check_network_species(network_species, names):
         raise ValueError(f"network_species names unknown species {sorted(unknown)}; known: "
                          f"{list(names)}")
     return network_species
+
+
+def _pairs_within(reference, configuration, radius, box):
+    """Minimum-image pairs within ``radius`` (Å) of ``reference`` and ``configuration``.
+
+    :func:`MDAnalysis.lib.distances.capped_distance` with its own choice of method, except
+    where its grid search refuses a triclinic box for a radius within half the box (its own
+    bound on tilted cells is stricter than :func:`~mda_electrolyte.analysis_base.half_box_width`;
+    e.g. 3.17 Å for a cell whose faces lie 7.8 Å apart): the periodic KD-tree then finds the
+    same pairs.
+    """
+    from MDAnalysis.lib.distances import capped_distance
+
+    try:
+        return capped_distance(reference, configuration, radius, box=box)
+    except ValueError as err:
+        if "too large for box" not in str(err):
+            raise
+    return capped_distance(reference, configuration, radius, box=box, method="pkdtree")
 
 
 def oxygen_types(atomgroup, bonds=None):
@@ -214,7 +235,8 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                     f"selections {names[a]!r} and {names[b]!r} share residues "
                     f"(e.g. residue index {shared_res[0]}); molecules are residues"
                 )
-    half = half_box_width(universe.dimensions, "SolvationShells")
+    # an equivalent cell of the same lattice allows the same range (its tilts reduced)
+    half = half_box_width(reduced_box(universe.dimensions), "SolvationShells")
     if rdf_range[1] > half * BOX_ROUNDING:
         # distances are minimum-image: beyond half the box, pairs are missed
         raise ValueError(
@@ -580,10 +602,10 @@ class SolvationShells(FrameAnalysis):
                                     "_rdf_counts": ResultsGroup.ndarray_sum})
 
     def _single_frame(self):
-        from MDAnalysis.lib.distances import capped_distance
-
         ts = self._ts
-        box = ts.dimensions
+        # a sheared cell as its equivalent of reduced tilts: the same distances, and the range
+        # half the lattice allows (see analysis_base.reduced_box)
+        box = reduced_box(ts.dimensions)
         positions = self._cations.universe.atoms.positions
         cation_ix = self._layout.cation_ix
         # NaN distances fall outside every shell: counts from such a frame would look valid
@@ -601,8 +623,8 @@ class SolvationShells(FrameAnalysis):
                 f"smallest box width ({half:.3f} Å; the box shrank); reduce rdf_range"
             )
         self.results._half_width = min(self.results._half_width, half)
-        pairs, dist = capped_distance(positions[cation_ix], positions[self._targets],
-                                      self._search_radius, box=box)
+        pairs, dist = _pairs_within(positions[cation_ix], positions[self._targets],
+                                    self._search_radius, box)
         cation = pairs[:, 0].astype(np.int32)
         atom = self._targets[pairs[:, 1]]
         edges = self._edges
@@ -948,8 +970,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     # a short run or a single cation gives RDFs too noisy to have a first minimum; for Li such a
     # species falls back to Ju et al. (2025)'s donor-atom cutoffs (Li–O 2.6 Å, Li–P 4.2 Å)
     # the smallest box of the run limits the RDF range (NPT boxes fluctuate)
-    r_max = min([8.0] + [half_box_width(ts.dimensions, "solvation_shells", ts.frame)
-                         for ts in universe.trajectory])
+    # (from the reader's box array when it has one; the caller's frame is kept)
+    r_max = min([8.0] + [half_box_width(reduced_box(box), "solvation_shells", frame)
+                         for frame, box in trajectory_boxes(universe.trajectory)])
     options = {"verbose": verbose, "rdf_range": (0.0, r_max), "rdf_nbins": max(1, int(r_max * 10))}
     # a long trajectory: cutoffs from evenly spaced frames, then every frame reduced to its
     # shells as it is read (memory per cation and frame, not per pair)
