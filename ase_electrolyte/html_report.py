@@ -37,18 +37,38 @@ def package_versions(packages=_PACKAGES):
     return out
 
 
-def _estimate(obj):
-    """An Estimate from an Estimate or its ``to_dict`` form; ``None`` for anything else."""
+def estimate_of(obj):
+    """The Estimate ``obj`` is or stands for, or ``None`` when it is no estimate.
+
+    An :class:`~ase_electrolyte.estimate.Estimate`, or its ``to_dict`` form as in
+    ``summary.json``. A dict with a ``value`` and a ``stderr`` that
+    :meth:`~ase_electrolyte.estimate.Estimate.from_dict` refuses (a key missing, ``converged``
+    not a bool: an edited file, another program's) is returned as an invalid Estimate whose
+    verdict says so: its number was shown bare in the HTML report and left out of the
+    terminal's lines without a word. The one reading of estimates of both renderers (the HTML
+    report and :func:`electrolyte_cli.arguments.print_summary`).
+    """
     from .estimate import Estimate
 
     if isinstance(obj, Estimate):
         return obj
-    if isinstance(obj, dict) and {"value", "stderr", "unit", "converged"} <= set(obj):
-        try:
-            return Estimate.from_dict(obj)
-        except (KeyError, TypeError, ValueError):
-            return None
-    return None
+    if not isinstance(obj, dict) or not {"value", "stderr"} <= set(obj):
+        return None
+    try:
+        return Estimate.from_dict(obj)
+    except (KeyError, TypeError, ValueError) as err:
+        def number(x):
+            ok = isinstance(x, (int, float)) and not isinstance(x, bool)
+            return float(x) if ok else math.nan
+
+        missing = [k for k in ("unit", "method", "converged") if k not in obj]
+        # the dict itself is on the page already: not repeated in the reason
+        reason = (f"no {', '.join(missing)}" if missing else " ".join(str(err).split()))
+        reason = reason if len(reason) <= 160 else reason[:159] + "…"
+        stderr = number(obj.get("stderr"))
+        return Estimate.invalid(number(obj.get("value")), stderr if stderr >= 0 else math.nan,
+                                str(obj.get("unit", "")), str(obj.get("method", "unknown")),
+                                f"not a readable estimate ({reason})")
 
 
 def _finite(value):
@@ -133,21 +153,21 @@ def _estimate_table(items):
 def _table(mapping):
     rows = []
     for key, value in mapping.items():
-        est = _estimate(value)
+        est = estimate_of(value)
         if est is not None:
             cell = _estimate_table([("", est)])
         elif isinstance(value, dict) and value and all(
-            _estimate(v) is not None for v in value.values()
+            estimate_of(v) is not None for v in value.values()
         ):
-            cell = _estimate_table([(k, _estimate(v)) for k, v in value.items()])
+            cell = _estimate_table([(k, estimate_of(v)) for k, v in value.items()])
         elif isinstance(value, dict):
             cell = _table(value)
         elif isinstance(value, (list, tuple)) and value and all(
-            _estimate(v) is not None for v in value
+            estimate_of(v) is not None for v in value
         ):
             # a list of Estimates (one per temperature, per replica ...) was written as JSON
             # text: an invalid number not struck through, a dict form as raw keys
-            cell = _estimate_table([(f"[{i}]", _estimate(v)) for i, v in enumerate(value)])
+            cell = _estimate_table([(f"[{i}]", estimate_of(v)) for i, v in enumerate(value)])
         elif _size(value) > MAX_LISTED:
             # a NumPy array or a nested list of 10⁶ numbers was written out in full (megabytes)
             shape = getattr(value, "shape", None) or _shape(value)

@@ -315,16 +315,9 @@ _DETAIL_KEYS = ("parts",)
 
 
 def _as_estimate(obj):
-    from ase_electrolyte.estimate import Estimate
+    from ase_electrolyte.html_report import estimate_of
 
-    if isinstance(obj, Estimate):
-        return obj
-    if isinstance(obj, dict) and {"value", "stderr", "converged", "unit"} <= set(obj):
-        try:
-            return Estimate.from_dict(obj)
-        except (KeyError, TypeError, ValueError):
-            return None
-    return None
+    return estimate_of(obj)
 
 
 def _headline_estimates(section):

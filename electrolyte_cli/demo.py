@@ -259,6 +259,7 @@ def mark_estimates(summary, reasons):
         value is unchanged.
     """
     from ase_electrolyte.estimate import Estimate
+    from ase_electrolyte.html_report import estimate_of
 
     def mark(est):
         if not reasons:
@@ -273,8 +274,11 @@ def mark_estimates(summary, reasons):
         if isinstance(obj, Estimate):
             return mark(obj)
         if isinstance(obj, dict):
-            if {"value", "stderr", "unit", "converged"} <= set(obj):
-                return mark(Estimate.from_dict(obj)).to_dict()
+            # one reading of an estimate's dict form with the reports (a dict from_dict refused
+            # failed the demo here, after the whole run)
+            est = estimate_of(obj)
+            if est is not None:
+                return mark(est).to_dict()
             return {k: walk(v) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
             return type(obj)(walk(v) for v in obj)

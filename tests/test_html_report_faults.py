@@ -99,3 +99,56 @@ def test_a_table_of_a_thousand_estimates_with_long_unicode_names(tmp_path):
     assert page.count("<tr class='valid'>") == 1000 and "<script" not in page
     assert f"<th>{'溶媒-' * 200}&lt;script&gt;alert(1)&lt;/script&gt; 999</th><td>999.00 ± 0.50" \
         in page
+
+
+@pytest.mark.parametrize("form, reason", [
+    ({"value": 5.0, "stderr": 0.1, "unit": "S/m", "method": "blocks", "converged": "no"},
+     "converged must be True or False"),
+    ({"value": 5.0, "stderr": 0.1, "unit": "S/m", "converged": False}, "no method"),
+    ({"value": 5.0, "stderr": 0.1}, "no unit, method, converged"),  # no verdict at all
+    ({"value": 5.0, "stderr": -1.0, "unit": "S/m", "method": "blocks", "converged": True},
+     "error"),  # a valid estimate with a negative error
+])
+def test_an_unreadable_estimate_is_marked_never_a_bare_number(tmp_path, capsys, form, reason):
+    """A dict with a value and an error that Estimate.from_dict refuses (an edited or foreign
+    summary.json): the page showed "value 5.0" as a plain row and the terminal left it out."""
+    from pathlib import Path
+
+    from electrolyte_cli.arguments import print_summary
+    from electrolyte_cli.demo import mark_estimates
+
+    page = _page(tmp_path, {}, {"conductivity": {"sigma": form}})
+    results = page.split("<h2>Results</h2>")[1]
+    assert "<tr class='invalid'><th>sigma</th><td><s>5" in results, results  # struck through
+    assert "not a readable estimate" in results and reason in results.replace("&#x27;", "'")
+    assert "<th>value</th>" not in results  # no raw row of the number
+    print_summary({"conductivity": {"sigma": form}}, Path("out"))
+    line = capsys.readouterr().out.splitlines()[1]
+    assert line.startswith("    sigma: NOT VALID (not a readable estimate") and "5.0" not in line
+    # the demo marks it too, instead of failing after the whole run
+    marked = mark_estimates({"conductivity": {"sigma": form}}, ["too short: 0.2 ps"])
+    assert marked["conductivity"]["sigma"]["converged"] is False
+    assert "too short: 0.2 ps" in marked["conductivity"]["sigma"]["notes"]
+
+
+@pytest.mark.parametrize("value, stderr, shown", [
+    (1e300, 3e299, "(1.00 ± 0.30)e+300"), (1e-300, 3e-301, "(1.00 ± 0.30)e-300"),
+    (-1.7e308, 1e308, "(-1.7 ± 1.0)e+308"), (1.0, 0.0, "1 ± 0"),
+])
+def test_huge_and_tiny_estimates_keep_their_power_of_ten(tmp_path, value, stderr, shown):
+    from ase_electrolyte.estimate import Estimate
+
+    page = _page(tmp_path, {}, {"x": Estimate(value, stderr, "S/m", "blocks", 10)})
+    assert f"<tr class='valid'><th></th><td>{shown}</td><td>S/m</td>" in page
+    assert "inf" not in page.split("<h2>Results</h2>")[1].lower()
+
+
+@pytest.mark.parametrize("value, stderr", [(np.nan, 0.1), (np.inf, np.inf), (-np.inf, 1.0)])
+def test_non_finite_invalid_estimates_read_no_value(tmp_path, value, stderr):
+    from ase_electrolyte.estimate import Estimate
+
+    est = Estimate.invalid(value, stderr, "S/m", "blocks", "diverged")
+    for form in (est, est.to_dict()):
+        results = _page(tmp_path, {}, {"x": form}).split("<h2>Results</h2>")[1]
+        assert "<tr class='invalid'><th></th><td><s>no value</s></td><td>S/m</td>" in results
+        assert "nan" not in results.lower() and "inf" not in results.lower()
