@@ -57,7 +57,7 @@ from ase.optimize import FIRE
 from .atomic_file import check_output_path
 from .atoms_checks import check_flag, check_number, check_overlaps
 from .estimate import METHODS, Estimate
-from .topology import FORMAL_CHARGE, SPECIES, get_topology
+from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from .trajectory import (
     GCM3_TO_AMU_PER_A3,
     VELOCITY_TO_ANGSTROM_PER_PS,
@@ -65,7 +65,7 @@ from .trajectory import (
     h5md_info,
     h5md_series,
     read_h5md,
-    start_positions,
+    start_state,
 )
 from .units import warn_implausible
 from .writer_lock import ConcurrentWriterError, WriterLock
@@ -417,7 +417,7 @@ def _reuse(path, run_info, atoms, overwrite):
         info = h5md_info(path)
         if info["n_frames"]:
             # what a reuse or resume reads: the first and the last complete frame
-            first = start_positions(path)
+            first = start_state(path)
             read_h5md(path, -1)
     except (OSError, KeyError, ValueError) as err:  # truncated, damaged (a box or group lost)
         raise ValueError(
@@ -444,14 +444,58 @@ def _reuse(path, run_info, atoms, overwrite):
             if run_info.get(k) != info["run_info"].get(k)
         )
         why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
-    elif not np.allclose(first, atoms.positions, rtol=0, atol=1e-4):
-        why = "it started from other positions (another input structure or earlier stage)"
+    else:
+        why = _other_start(first, atoms, run_info, path)
     if why:
         raise ValueError(
             f"{path} was written by a different run: {why}; remove it, choose another folder "
             "or pass overwrite=True to recompute"
         )
     return info
+
+
+def _other_start(first, atoms, run_info, path):
+    """Why the stored start ``first`` (:func:`~ase_electrolyte.trajectory.start_state`) is not
+    ``atoms``; ``None`` when it is.
+
+    Positions, cell and (for MD) given velocities within the rounding of a stage's state read
+    back from its file; elements, periodicity, masses (heavy hydrogen applied) and topology
+    exactly: the same positions with other elements, masses, a larger box or another
+    ``formal_charge`` had been answered with the old run.
+    """
+    if not np.array_equal(first["numbers"], atoms.numbers):
+        return "it holds other elements (atomic numbers)"
+    if not np.array_equal(first["pbc"], atoms.pbc):
+        return (
+            f"it is periodic along {first['pbc'].tolist()}, the system along "
+            f"{atoms.pbc.tolist()}"
+        )
+    if not np.allclose(first["cell"], atoms.cell.array, rtol=0, atol=1e-4):
+        return "it started in another cell"
+    if not np.allclose(first["positions"], atoms.positions, rtol=0, atol=1e-4):
+        return "it started from other positions (another input structure or earlier stage)"
+    masses = atoms.get_masses()
+    if run_info.get("hydrogen_mass") is not None:
+        masses = np.where(atoms.numbers == 1, run_info["hydrogen_mass"], masses)
+    if not np.allclose(first["masses"], masses, rtol=1e-9, atol=0):
+        return "its atoms have other masses"
+    topology = get_topology(atoms)
+    stored = first["topology"]
+    if (topology is None) != (stored is None) or topology is not None and any(
+        not np.array_equal(np.asarray(stored[k]), np.asarray(topology[k]))
+        for k in (FORMAL_CHARGE, MOLECULE_INDEX, SPECIES)
+    ):
+        return "its topology arrays (molecules, species, formal charges) differ"
+    velocities = atoms.get_velocities()
+    if "ensemble" in run_info and np.any(velocities):
+        # given velocities are the run's first frame (heavy hydrogen keeps each H's energy)
+        if run_info.get("hydrogen_mass") is not None:
+            velocities = velocities * np.sqrt(atoms.get_masses() / masses)[:, None]
+        v0 = read_h5md(path, 0).get_velocities()
+        scale = max(float(np.abs(velocities).max()), 1e-300)
+        if not np.allclose(v0, velocities, rtol=0, atol=1e-6 * scale):
+            return "it started from other velocities"
+    return None
 
 
 def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progress=False):
@@ -979,7 +1023,7 @@ def run_md(
                 writer.close(complete=False)
                 # the calculator's own error (out of memory, a lost device, Ctrl-C) says nothing
                 # of the file: say what is kept and that calling again resumes
-                if isinstance(err, Exception):
+                if isinstance(err, Exception) and not isinstance(err, MDInstabilityError):
                     err.add_note(
                         f"run_md: {_kept(writer)[2:]}, not marked complete; the same call "
                         "resumes from its last frame"

@@ -1122,7 +1122,35 @@ def read_h5md(path, index=-1):
 
 def start_positions(path):
     """Positions (Å) of the state the run that wrote ``path`` started from."""
+    return start_state(path)["positions"]
+
+
+def start_state(path):
+    """What the run that wrote ``path`` started from, as stored when the file was created.
+
+    Returns
+    -------
+    dict
+        ``positions`` (Å), ``cell`` (Å, rows), ``pbc``, ``numbers``, ``masses`` (amu, those
+        the run integrated with, e.g. heavy hydrogen) and ``topology``: ``None`` or the formal
+        charges, molecule indices and species names.
+    """
     with open_h5md(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
-        return f[_META]["start_positions"][()]
+        group, meta = f[particle_group(f)], f[_META]
+        topology = None
+        if MOLECULE_INDEX in meta:
+            topology = {
+                FORMAL_CHARGE: group["charge"][()],
+                MOLECULE_INDEX: meta[MOLECULE_INDEX][()],
+                SPECIES: meta["species_name"].asstr()[()],
+            }
+        return {
+            "positions": meta["start_positions"][()],
+            "cell": meta["cell"][()],
+            "pbc": meta["pbc"][()],
+            "numbers": group["species"][()],
+            "masses": group["mass"][()],
+            "topology": topology,
+        }
