@@ -700,6 +700,29 @@ class IonCollector(FrameAnalysis):
         kept = spacing(index[index % self._keep_every == 0]) if self._positions else None
         return spacing(index), kept
 
+    def _check_frames(self, trajectory, start, stop, step, frames):
+        """Refuse, before any frame is read, a selection whose frames keep per-ion positions
+        (``max_ion_frames`` thinning) on fewer than 2 or unevenly spaced analysed frames, e.g.
+        ``step=3`` against every 21st trajectory frame kept: the pass would end in that error."""
+        super()._check_frames(trajectory, start, stop, step, frames)
+        if self._positions:
+            index = self._selected_index(start, stop, step, frames)
+            if index is not None:
+                self._check_kept_rows(np.flatnonzero(index % self._keep_every == 0))
+
+    def _check_kept_rows(self, rows):
+        """Refuse kept per-ion rows (indices among the analysed frames) that are fewer than 2
+        or not evenly spaced."""
+        steps = np.diff(rows)
+        if rows.size < 2 or np.any(steps != steps[0]):
+            shape = "fewer than 2" if rows.size < 2 else "not evenly spaced"
+            raise ValueError(
+                f"{self._label}: the analysed frames keep {rows.size} per-ion positions "
+                f"({shape}; per-ion positions are kept on every {self._keep_every}th "
+                "trajectory frame, max_ion_frames); analyse with step=1 or a step dividing "
+                f"{self._keep_every}, or give max_ion_frames=None"
+            )
+
     def _prepare(self):
         n = self.n_frames
         n_tr = self._tracked.n_atoms
@@ -977,14 +1000,8 @@ class IonCollector(FrameAnalysis):
         kept = r.ion_positions
         # kept rows: analysed-frame indices of the trajectory frames they were read on
         index = np.searchsorted(np.asarray(self.frames), np.asarray(r.kept_frames))
-        steps = np.diff(index)
-        if index.size < 2 or np.any(steps != steps[0]):
-            raise ValueError(
-                f"{self._label}: the analysed frames keep {index.size} evenly spaced per-ion "
-                f"positions (every {self._keep_every}th trajectory frame); analyse with step=1 "
-                "or a step dividing it, or give max_ion_frames=None"
-            )
-        stride, offset = int(steps[0]), int(index[0])
+        self._check_kept_rows(index)
+        stride, offset = int(index[1] - index[0]), int(index[0])
         kept_starts = np.concatenate([[0], np.cumsum(r.kept_counts)[:-1]])
         for p in range(parts.size):
             if not np.any(shifts[p]):

@@ -371,3 +371,28 @@ def test_diffusion_of_one_species_needs_no_counter_ion(motion):
     # without a drift reference each species' D is its own: the same with or without the other
     assert one.D["Li"] == pytest.approx(both.D["Li"], rel=1e-12)
     assert one.D_err["Li"] == pytest.approx(both.D_err["Li"], rel=1e-12)
+
+
+# ------------------------------------------------------------------------- thinned ion frames
+def test_a_step_that_keeps_no_per_ion_frames_is_refused_before_reading(motion, monkeypatch):
+    # 2000 frames, max_ion_frames=100: per-ion centres on every 21st trajectory frame; frames
+    # 7, 10, 13, ... never meet one (the refusal came after the whole pass)
+    from mda_electrolyte.ion_collection import IonCollector
+
+    u = _universe(*motion)
+    thinned = IonCollector(u, IONS, max_ion_frames=100)
+    assert thinned._keep_every == 21
+    ok = IonCollector(u, IONS, max_ion_frames=100).run(start=3, stop=1500, step=2).collection
+    # every 42nd trajectory frame from 21 on: analysed rows 9, 30, 51, ...
+    assert (ok.ion_stride, ok.ion_offset, ok.ion_positions.shape[0]) == (21, 9, 36)
+    parts = IonCollector(u, IONS, max_ion_frames=100).run(
+        start=3, stop=1500, step=2, backend="multiprocessing", n_workers=2, n_parts=3).collection
+    np.testing.assert_allclose(parts.ion_positions, ok.ion_positions, rtol=0, atol=1e-12)
+
+    def fail(self):
+        raise AssertionError("a frame was read before the refusal")
+
+    monkeypatch.setattr(IonCollector, "_single_frame", fail)
+    with pytest.raises(ValueError, match=r"keep 0 per-ion positions \(fewer than 2.*dividing 21"):
+        thinned.run(start=7, step=3)
+    assert "collection" not in thinned.results
