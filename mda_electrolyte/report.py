@@ -252,6 +252,7 @@ def _plain_numbers_to_json(summary):
     key is named in a warning (the analysis should have reported it as an invalid Estimate).
     """
     import math
+    import os
 
     import numpy as np
 
@@ -268,9 +269,15 @@ def _plain_numbers_to_json(summary):
             found.append(where)
             return None
         if isinstance(obj, dict):
-            return {k: clean(v, f"{where}.{k}") for k, v in obj.items()}
+            return {_json_key(k): clean(v, f"{where}.{k}") for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
             return [clean(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, (set, frozenset)):
+            return [clean(v, f"{where}[{i}]") for i, v in enumerate(sorted(obj, key=str))]
+        if isinstance(obj, (os.PathLike, bytes)):  # a file an analysis wrote, a name read
+            return os.fsdecode(obj)
+        if isinstance(obj, complex):  # never a reported number; its text, not a lost summary
+            return str(obj)
         return obj
 
     summary = {name: clean(value, name) for name, value in summary.items()}
@@ -281,14 +288,41 @@ def _plain_numbers_to_json(summary):
     return summary
 
 
+def _json_key(key):
+    """A summary key as JSON text: a pair ``("Li", "O")`` as ``"Li-O"``, a number as json writes
+    it, anything else as its text (json refused them after every analysis had run,
+    and the summary of all of them was lost)."""
+    import json
+
+    import numpy as np
+
+    if isinstance(key, np.generic):
+        key = key.item()
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
+        return json.dumps(key)  # as json.dump writes them: the returned summary is the stored
+    if isinstance(key, tuple):
+        return "-".join(str(k) for k in key)
+    return str(key)
+
+
 def _json_default(obj):
+    """JSON form of what an analysis' summary may hold besides numbers, text and containers.
+
+    Any object as a number if it is one, else as its text (an unknown object failed the write
+    after every analysis had run).
+    """
     import numpy as np
 
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     if isinstance(obj, (np.integer, np.bool_)):
         return obj.item()
-    return float(obj)
+    try:
+        return float(obj)
+    except (TypeError, ValueError):
+        return str(obj)
 
 
 def _run(universe, outdir, names, summary, calculator, verbose, keep_going):

@@ -329,3 +329,40 @@ def test_cli_an_analysis_asked_for_that_skips_itself_exits_2(tmp_path, scratch_r
     assert stored["skips"] == {"skipped": "needs the density observable of a run_md H5MD file"}
     assert "skips: skipped (needs the density observable" in captured.out
     assert main(["analyze", str(traj), "--only", "mean_x", "-q", "-o", str(out)]) == 0
+
+
+class _Opaque:
+    def __str__(self):
+        return "opaque object"
+
+
+def test_values_and_keys_json_cannot_hold_do_not_cost_the_summary(universe, tmp_path,
+                                                                   monkeypatch):
+    """A pair key ("Li", "O"), a NumPy integer key, a set, a path, bytes, a complex number or an
+    unknown object in one analysis' summary failed the summary write after every analysis had
+    run (TypeError: keys must be str ...; the earlier summary.json already removed)."""
+    from pathlib import Path
+
+    from ase_electrolyte.estimate import Estimate
+
+    monkeypatch.setattr(report, "_REGISTRY", {})
+    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    sigma = Estimate(1.0, 0.1, "S/m", "t-scaled standard error over 10 blocks", 10)
+
+    @report.register_analysis("good")
+    def good(universe, outdir, *, calculator=None, verbose=False):
+        return {"sigma": sigma}
+
+    @report.register_analysis("odd")
+    def odd(universe, outdir, *, calculator=None, verbose=False):
+        return {"peaks": {("Li", "O"): 2.1, np.int64(3): 1.0}, "types": {"O", "Li"},
+                "plot": Path(outdir) / "rdf.png", "raw": b"EC", "z": 1 + 2j, "obj": _Opaque()}
+
+    summary = report.run_analyses(universe, tmp_path)
+    stored = json.loads((tmp_path / "summary.json").read_text())
+    assert stored["good"] == {"sigma": sigma.to_dict()}
+    assert stored["odd"] == {"peaks": {"Li-O": 2.1, "3": 1.0}, "types": ["Li", "O"],
+                             "plot": str(tmp_path / "rdf.png"), "raw": "EC", "z": "(1+2j)",
+                             "obj": "opaque object"}
+    assert {k: v for k, v in summary["odd"].items() if k != "obj"} == {
+        k: v for k, v in stored["odd"].items() if k != "obj"}
