@@ -505,7 +505,8 @@ def electrolyte_box(
             f"charge {net:+d} e; an electrolyte box must be neutral"
         )
     # denser than any liquid: the sign of another unit (kg/m³), and an impossible packing
-    density = check_number("density (g/cm³)", density, above=0, maximum=10.0, allow_none=True)
+    density = check_number("density (g/cm³)", density, above=0, maximum=MAX_DENSITY,
+                           allow_none=True)
     warn_implausible(density_g_cm3=density)
     # below half an ångström atoms of different molecules may start closer than a bond (an MD
     # step then explodes), and PACKMOL's grid of tolerance-sized cells grows as tolerance⁻³:
@@ -625,6 +626,28 @@ def _unit_ball(n=24):
 
 
 _UNIT_BALL = _unit_ball()
+
+
+#: Highest box density (g/cm³) accepted: denser than any liquid, and the sign of another unit.
+MAX_DENSITY = 10.0
+
+
+def _check_packable_at(plan, density, templates, seed=0):
+    """:func:`_check_packable` for ``plan`` at ``density`` g/cm³ and the default tolerance.
+
+    For checks made before :func:`electrolyte_box` runs (a screening plan): ``templates`` is a
+    dict of conformers by species, filled here as needed and kept by the caller for the next
+    composition.
+    """
+    import inspect
+
+    tolerance = inspect.signature(electrolyte_box).parameters["tolerance"].default
+    for sp in plan:
+        if sp not in templates:
+            templates[sp] = conformer(sp, seed=seed)
+    mass = sum(sp.mass * n for sp, n in plan.items())
+    length = (mass / (density * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)
+    _check_packable(plan, templates, length, tolerance)
 
 
 def _check_packable(plan, templates, length, tolerance):

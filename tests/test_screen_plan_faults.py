@@ -167,3 +167,21 @@ def test_a_yaml_merge_key_may_override_what_it_merges(tmp_path):
     plan = load_plan(_write(tmp_path, text, ".yaml"))
     assert [c.label for c in plan.compositions] == ["EC_LiPF6-3molal", "EC_LiPF6-2molal",
                                                    "EMC_LiPF6-3molal"]
+
+
+@pytest.mark.filterwarnings("ignore:a density of")
+@pytest.mark.parametrize("density, message", [
+    # kg/m³ for g/cm³: every task's electrolyte_box refused it, after its model had loaded
+    ("1200", r"density \(g/cm³\) must be a finite number > 0 and <= 10, got 1200"),
+    # denser than EMC's molecules can be packed 2 Å apart: every task failed at PACKMOL
+    ("3.5", r"composition 2: the 6 molecules cannot be packed at 3.5 g/cm³ .*"
+            r"\(at most 2.8 g/cm³\)"),
+    ("2.9", r"composition 2: the 6 molecules cannot be packed at 2.9 g/cm³"),
+])
+def test_a_density_no_task_could_pack_is_refused_with_the_plan(tmp_path, density, message):
+    text = TOML.replace("n_atoms = 70", f"n_atoms = 70\ndensity = {density}")
+    with pytest.raises(PlanError, match=message):
+        load_plan(_write(tmp_path, text))
+    # a liquid's density is read, and packed by the task
+    plan = load_plan(_write(tmp_path, TOML.replace("n_atoms = 70", "n_atoms = 70\ndensity = 1.3")))
+    assert plan.density == 1.3

@@ -466,7 +466,11 @@ def _checked_plan(data, base, source):
     n_atoms = _integer(data.get("n_atoms", 1000), "n_atoms", minimum=1, maximum=MAX_ATOMS)
     density = data.get("density")
     if density is not None:
-        density = _positive(density, "density (g/cm³)")
+        from ..build import MAX_DENSITY
+
+        # every task's electrolyte_box refuses a density above MAX_DENSITY (1200, in kg/m³,
+        # failed every task after its model had loaded)
+        density = _number(density, "density (g/cm³)", above=0, maximum=MAX_DENSITY)
     temps = data.get("temperatures", [298.0])
     temps = temps if isinstance(temps, list) else [temps]
     if not temps:
@@ -609,7 +613,7 @@ def _label(solvent, ratio, salt, concentration, units):
 
 
 def _compositions(entries, n_atoms, density, tasks_per_composition=1):
-    from ..build import composition_counts
+    from ..build import _check_packable_at, composition_counts
     from ..species import get_salt
 
     if isinstance(entries, dict):
@@ -629,6 +633,7 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
         f"{n_compositions} compositions × {tasks_per_composition} temperatures and replicas",
     )
     out = []
+    templates = {}  # conformers by species, for the packing check of every composition
     for i, entry in enumerate(entries, start=1):
         where = f"composition {i}"
         if not isinstance(entry, dict):
@@ -700,10 +705,14 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                         f"bytes long; a folder name holds at most {MAX_LABEL_BYTES}"
                     )
                 try:  # the box must hold the composition: cheap, and fails before any task
-                    composition_counts(
+                    counts = composition_counts(
                         shares, salt, c, units=units, n_atoms=n_atoms, ratio=ratio,
                         density=density,
                     )
+                    if density is not None:
+                        # too dense for its molecules: every task would fail at packing (the
+                        # van der Waals box of density=None always passes)
+                        _check_packable_at(counts, density, templates)
                 except ValueError as err:
                     raise PlanError(f"{where}: {err}") from None
                 out.append(Composition(shares, ratio, salt, c, units, label))
