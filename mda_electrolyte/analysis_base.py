@@ -79,6 +79,10 @@ def half_box_width(box, what="the analysis", frame=None):
     return 0.5 * min(face_distances(vectors))
 
 
+# (i, j, k) of the cells b + i a, c + j a + k b next to a reduced one
+_NEIGHBOUR_SHEARS = np.array(list(itertools.product((0, -1, 1), repeat=3))).T
+
+
 def reduced_box(box):
     """The same periodic lattice as ``box``, its tilts reduced: an equivalent cell.
 
@@ -108,28 +112,32 @@ def reduced_box(box):
     dims = np.asarray(box, dtype=np.float64)
     if dims.shape != (6,) or not np.all(np.isfinite(dims)) or np.any(dims[:3] <= 0):
         return box
+    if np.all(dims[3:] == 90.0):  # a rectangular box: reduced already (and read every frame)
+        return box
     with np.errstate(invalid="ignore"):
-        a, b, c = triclinic_vectors(dims, dtype=np.float64)
+        vectors = triclinic_vectors(dims, dtype=np.float64)
+    a, b, c = vectors
     if not (a[0] > 0 and b[1] > 0 and c[2] > 0):
         return box
-    given = np.array([a, b, c])
     c = c - np.round(c[1] / b[1]) * b
     c = c - np.round(c[0] / a[0]) * a
     b = b - np.round(b[0] / a[0]) * a
     # at a tilt of exactly half a vector (hexagonal cells) the rounding above may pick the
-    # narrower of two cells: the widest of the neighbouring shears, the given cell on a tie
-    best, widest = given, min(face_distances(given))
-    for i, j, k in itertools.product((0, -1, 1), repeat=3):
-        cell = np.array([a, b + i * a, c + j * a + k * b])
-        width = min(face_distances(cell))
-        if width > widest * (1 + 1e-9):
-            best, widest = cell, width
-    if best is given:
+    # narrower of two cells: the widest of the neighbouring shears (the given cell on a tie).
+    # One lattice, one volume: the widest cell is the one whose largest face is smallest.
+    i, j, k = _NEIGHBOUR_SHEARS
+    bs = b + i[:, None] * a
+    cs = c + j[:, None] * a + k[:, None] * b
+    faces = np.stack([np.cross(bs, cs), np.cross(cs, a), np.cross(a, bs)], axis=1)
+    largest = np.linalg.norm(faces, axis=2).max(axis=1)
+    given = np.linalg.norm(np.cross(vectors[[1, 2, 0]], vectors[[2, 0, 1]]), axis=1).max()
+    best = int(np.argmin(largest))
+    if not largest[best] < given * (1 - 1e-9):
         return box
-    return triclinic_box(*best)
+    return triclinic_box(a, bs[best], cs[best])
 
 
-def trajectory_boxes(trajectory):
+def trajectory_boxes(trajectory, distinct=False):
     """The box of every frame of ``trajectory`` as ``(frame, dimensions or None)`` pairs.
 
     An in-memory trajectory without transformations gives them from its dimensions array
@@ -139,6 +147,9 @@ def trajectory_boxes(trajectory):
     Parameters
     ----------
     trajectory : MDAnalysis.coordinates.base.ProtoReader
+    distinct : bool
+        Only the first frame of every distinct box (an NVT run: one pair), for checks that
+        depend on the box alone.
 
     Returns
     -------
@@ -149,10 +160,18 @@ def trajectory_boxes(trajectory):
     array = getattr(trajectory, "dimensions_array", None)
     if isinstance(trajectory, MemoryReader) and not trajectory.transformations and (
             array is not None and np.shape(array) == (trajectory.n_frames, 6)):
-        return [(k, None if np.all(row[:3] == 0) else row.copy()) for k, row in enumerate(array)]
-    with kept_frame(trajectory):
-        return [(ts.frame, None if ts.dimensions is None else ts.dimensions.copy())
-                for ts in trajectory]
+        boxes = [(k, None if np.all(row[:3] == 0) else row.copy())
+                 for k, row in enumerate(array)]
+    else:
+        with kept_frame(trajectory):
+            boxes = [(ts.frame, None if ts.dimensions is None else ts.dimensions.copy())
+                     for ts in trajectory]
+    if not distinct:
+        return boxes
+    first = {}
+    for frame, box in boxes:
+        first.setdefault(None if box is None else box.tobytes(), (frame, box))
+    return list(first.values())
 
 
 @contextlib.contextmanager

@@ -605,7 +605,7 @@ class SolvationShells(FrameAnalysis):
         ts = self._ts
         # a sheared cell as its equivalent of reduced tilts: the same distances, and the range
         # half the lattice allows (see analysis_base.reduced_box)
-        box = reduced_box(ts.dimensions)
+        box = self._reduced_box(ts.dimensions)
         positions = self._cations.universe.atoms.positions
         cation_ix = self._layout.cation_ix
         # NaN distances fall outside every shell: counts from such a frame would look valid
@@ -655,6 +655,15 @@ class SolvationShells(FrameAnalysis):
             self.results._rows.add_frame(*rows)
         else:
             self.results._summary.add(self._frame_summary(rows))
+
+    def _reduced_box(self, box):
+        """:func:`~mda_electrolyte.analysis_base.reduced_box` of ``box``, once per distinct box
+        (an NVT run has one)."""
+        key = None if box is None else np.asarray(box).tobytes()
+        cached = getattr(self, "_last_box", None)
+        if cached is None or cached[0] != key:
+            self._last_box = cached = (key, reduced_box(None if box is None else np.array(box)))
+        return cached[1]
 
     def _frame_summary(self, rows):
         """The shells of one frame, reduced (``store_table=False``)."""
@@ -970,9 +979,10 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     # a short run or a single cation gives RDFs too noisy to have a first minimum; for Li such a
     # species falls back to Ju et al. (2025)'s donor-atom cutoffs (Li–O 2.6 Å, Li–P 4.2 Å)
     # the smallest box of the run limits the RDF range (NPT boxes fluctuate)
-    # (from the reader's box array when it has one; the caller's frame is kept)
+    # (from the reader's box array when it has one, each distinct box once; the caller's
+    # frame is kept)
     r_max = min([8.0] + [half_box_width(reduced_box(box), "solvation_shells", frame)
-                         for frame, box in trajectory_boxes(universe.trajectory)])
+                         for frame, box in trajectory_boxes(universe.trajectory, distinct=True)])
     options = {"verbose": verbose, "rdf_range": (0.0, r_max), "rdf_nbins": max(1, int(r_max * 10))}
     # a long trajectory: cutoffs from evenly spaced frames, then every frame reduced to its
     # shells as it is read (memory per cation and frame, not per pair)

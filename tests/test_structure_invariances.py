@@ -256,6 +256,10 @@ def test_trajectory_boxes_read_the_array_and_keep_the_frame(tmp_path):
     boxes = trajectory_boxes(u.trajectory)
     assert [f for f, _ in boxes] == [0, 1, 2, 3]
     np.testing.assert_array_equal(boxes[2][1], [12.0, 13.0, 14.0, 90, 90, 90])
+    # each distinct box once, at its first frame
+    distinct = trajectory_boxes(u.trajectory, distinct=True)
+    assert [f for f, _ in distinct] == [0, 2]
+    np.testing.assert_array_equal(distinct[0][1], boxes[0][1])
     # a file reader: every frame read, and the caller's frame kept
     path = tmp_path / "liquid.dcd"
     with mda.Writer(str(path), u.atoms.n_atoms) as writer:
