@@ -94,6 +94,28 @@ def _same_group_pairs(groups):
     return i[keep], j[keep]
 
 
+#: Å; an atom moved farther than this since the last evaluation makes the structure another
+#: one, whose molecules are detected again (an MD or optimiser step moves atoms ~0.01-0.2 Å)
+_MOVED = 1.0
+
+
+def _frame_coordinates(atoms):
+    """Coordinates to compare two states of ``atoms`` by: fractional in a periodic cell (a
+    barostat's scaling and wrapping leave them unchanged), else relative to the first atom."""
+    if np.all(atoms.pbc):
+        return atoms.positions @ np.linalg.inv(atoms.cell.array)
+    return atoms.positions - atoms.positions[0]
+
+
+def _largest_move(atoms, before):
+    """Largest displacement (Å, minimum image) of an atom from ``before``
+    (:func:`_frame_coordinates` of an earlier state)."""
+    delta = _frame_coordinates(atoms) - before
+    if np.all(atoms.pbc):
+        delta = (delta - np.round(delta)) @ atoms.cell.array
+    return float(np.linalg.norm(delta, axis=1).max()) if len(delta) else 0.0
+
+
 def _ewald_terms(atoms, lr_wavelength):
     """k-vectors × atoms of torch-pme's Ewald sum for ``lr_wavelength`` (what we tune, Å).
 
@@ -816,13 +838,17 @@ class Electrostatics(ParametersContract, _AseCalculator):
                     f"the {MOLECULE_INDEX!r} array must hold whole numbers (one molecule id per "
                     f"atom), got {mol.tolist()[:8]}{' ...' if mol.size > 8 else ''}")
             return mol.astype(np.int64)
-        # bond detection once per composition: a bond that stretches during MD must not
-        # switch a pair in or out of the sum (the energy would jump)
-        key = tuple(atoms.numbers)
-        if self._molecules is None or self._molecules[0] != key:
+        # bonds detected once per run: a bond that stretches during MD must not switch a
+        # pair in or out of the sum (the energy would jump). Another structure of the same
+        # composition (one term alternated between two Atoms; an atom moved by more than
+        # _MOVED since the last evaluation) gets its own molecules, not the last one's
+        key = (tuple(atoms.numbers), tuple(bool(p) for p in atoms.pbc))
+        if (self._molecules is None or self._molecules[0] != key
+                or _largest_move(atoms, self._molecules[2]) > _MOVED):
             from mda_electrolyte.molecules import atoms_molecule_ids
 
-            self._molecules = (key, atoms_molecule_ids(atoms))
+            self._molecules = (key, atoms_molecule_ids(atoms), None)
+        self._molecules = (*self._molecules[:2], _frame_coordinates(atoms))
         return self._molecules[1]
 
     def _short_range_per_atom(self, atoms, q_t, pos, cell, periodic):
