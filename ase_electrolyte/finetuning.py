@@ -610,7 +610,7 @@ def _energy_readings(n_atoms):
     return readings
 
 
-def _check_energy_scale(frames, energies):
+def _check_energy_scale(frames, energies, what="training data"):
     r"""Raise if the energy labels read as another unit, or per atom, against the base model.
 
     A constant offset from the base model's energies is normal (another code, another
@@ -635,6 +635,8 @@ def _check_energy_scale(frames, energies):
         Labelled frames (:func:`read_labelled`).
     energies : sequence of float
         The base model's energy of each frame, eV.
+    what : str
+        Name of the data set, for messages.
     """
     labels, model, sizes, groups = [], [], [], {}
     for k, (atoms, energy) in enumerate(zip(frames, energies, strict=True)):
@@ -662,7 +664,7 @@ def _check_energy_scale(frames, energies):
         also = (f" (and frame(s) {', '.join(others[:10])}{' ...' if len(others) > 10 else ''})"
                 if others else "")
         raise ValueError(
-            f"training data: frame {k}{also} has an energy label of {lab:.6g} for {n} atoms, "
+            f"{what}: frame {k}{also} has an energy label of {lab:.6g} for {n} atoms, "
             f"where the base model gives {mod:.6g} eV ({mod / n:.3g} eV/atom); read as the "
             f"frame's energy in eV it is {lab / n:.3g} eV/atom, read as {name} it is "
             f"{lab / f / n:.3g} eV/atom: convert the energies to the total energy of each frame "
@@ -694,7 +696,7 @@ def _check_energy_scale(frames, energies):
         near = [name for dist, name in near if dist < np.log(1.5)]
         guess = f"; they read as {' or '.join(near)}" if near else ""
         raise ValueError(
-            f"training data: the energy labels of frames {', '.join(map(str, compared))} (of "
+            f"{what}: the energy labels of frames {', '.join(map(str, compared))} (of "
             f"one composition each) differ by {scale:.3g} × the base model's energy "
             f"differences (correlation {corr:.2f}), where energies in eV differ by about ×1 "
             f"(an offset cancels){guess}: convert the energies to eV (check_units=False skips "
@@ -1011,8 +1013,12 @@ def finetune(
             _check_force_scale(base_calc, train_frames)
         # every frame once: the energy check and the epoch-0 errors of the learning curve
         predicted = _predict(base_calc, train_frames)
+        valid_predicted = _predict(base_calc, valid_frames) if valid_frames else None
         if check_units:
             _check_energy_scale(train_frames, [p["energy"] for p in predicted])
+            if valid_frames:
+                _check_energy_scale(valid_frames, [p["energy"] for p in valid_predicted],
+                                    "validation data")
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -1025,7 +1031,7 @@ def finetune(
     if checkpoint is not None:
         base_errors["train"] = _label_rmse(train_frames, predicted)
         if valid_frames is not None:
-            base_errors["valid"] = label_errors(base_calc, valid_frames)
+            base_errors["valid"] = _label_rmse(valid_frames, valid_predicted)
 
     checkpoints, curves = [], []
     for k in range(int(ensemble)):

@@ -105,9 +105,9 @@ def test_a_constant_offset_from_the_base_model_passes(energy_of):
 def test_one_frame_per_atom_among_good_frames_is_named():
     frames, model = _frames()
     labelled = _relabel(frames, lambda e, n: e / n, only={5})
-    with pytest.raises(ValueError, match=r"frame 5 has an energy label .* read as the energy per "
-                                         r"atom given as the frame's energy"):
-        _check_energy_scale(labelled, model)
+    with pytest.raises(ValueError, match=r"^validation data: frame 5 has an energy label .* "
+                                         r"read as the energy per atom given as the frame's"):
+        _check_energy_scale(labelled, model, "validation data")
 
 
 def _labelled(atoms, forces=None):
