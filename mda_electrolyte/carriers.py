@@ -25,7 +25,7 @@ from MDAnalysis.core.universe import Universe
 from MDAnalysis.lib.distances import minimize_vectors
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
-from ase_electrolyte.atoms_checks import check_flag, check_number
+from ase_electrolyte.atoms_checks import MAX_COORDINATE, check_flag, check_number
 
 from .analysis_base import check_atomgroup
 from .molecules import molecule_ids
@@ -238,6 +238,7 @@ def resolve_species(
         raise TypeError(
             "ions must be a non-empty dict {species name: selection string or AtomGroup}"
         )
+    n_universes = check_number("n_universes", n_universes, integer=True, minimum=1)
     charges = {} if charges is None else dict(charges)
     ion_center = {} if ion_center is None else dict(ion_center)
     for label, mapping in (("charges", charges), ("ion_center", ion_center)):
@@ -311,7 +312,8 @@ def resolve_species(
 
         ion_charges, charge_source = None, None
         if name in charges:
-            q = check_number(f"charges[{name!r}] (e per ion)", charges[name])
+            q = check_number(f"charges[{name!r}] (e per ion)", charges[name],
+                             minimum=-MAX_ION_CHARGE, maximum=MAX_ION_CHARGE)
             ion_charges = np.full(n_ions, q)
             charge_source = "given"
         else:
@@ -756,9 +758,32 @@ def default_blocks(n_collections, n_blocks):
     return check_number("n_blocks", n_blocks, integer=True, minimum=1)
 
 
-def check_volume(volume):
-    """``None`` or a positive volume in Å³."""
-    return check_number("volume (Å³)", volume, above=0, allow_none=True)
+#: Ceilings of the physical parameters of the transport analyses. Beyond them a value is a
+#: mistake (a unit slip, a placeholder such as 1e308), and the products of the estimates
+#: (V k_B T, q², D V) overflow to inf or NaN only after the whole pass. The temperature is
+#: run_md's ceiling (``ase_electrolyte.md.MAX_TEMPERATURE_K``, not imported: md loads the
+#: model stack); a volume is at most a cube of ``MAX_COORDINATE`` on a side (1e24 Å³); no ion
+#: of an electrolyte carries 1000 elementary charges.
+MAX_TEMPERATURE_K = 1.0e5
+MAX_VOLUME = float(MAX_COORDINATE) ** 3
+MAX_ION_CHARGE = 1000.0
+#: No simulation holds 10¹² ions (N q² D overflows for a count like 1e308).
+MAX_IONS = 10**12
+#: A time (a frame spacing, a lag, a window) of a trajectory is at most 1 s (1e12 ps); the
+#: times of its lags, squared in the fits, stay finite.
+MAX_TIME_PS = 1.0e12
+
+
+def check_volume(volume, allow_none=True):
+    """``None`` or a positive volume in Å³, at most ``MAX_VOLUME``."""
+    return check_number("volume (Å³)", volume, above=0, maximum=MAX_VOLUME,
+                        allow_none=allow_none)
+
+
+def check_temperature(temperature, allow_none=False):
+    """A positive temperature in K, at most ``MAX_TEMPERATURE_K`` (``None`` if allowed)."""
+    return check_number("temperature (K)", temperature, above=0, maximum=MAX_TEMPERATURE_K,
+                        allow_none=allow_none)
 
 
 #: A kinetic temperature this many times above or below the temperature an analysis is given

@@ -39,8 +39,11 @@ from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import kept_frame, require_results
 from .carriers import (
+    MAX_ION_CHARGE,
+    MAX_IONS,
     CarrierAnalysis,
     check_neutral,
+    check_temperature,
     check_volume,
     same_system,
     temperature_notes,
@@ -54,6 +57,7 @@ from .correlation import (
     fit_line,
     fit_window_slice,
     independence_notes,
+    lag_count,
     loglog_slope,
     mean_squared_displacement,
     not_diffusive_note,
@@ -79,7 +83,7 @@ def _conductivity_prefactor(volume, temperature, dimensions):
 
 
 def _check_temperature(temperature):
-    return check_number("temperature (K)", temperature, above=0)
+    return check_temperature(temperature)
 
 
 _GK_REMEDY = (
@@ -468,7 +472,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             if self._max_lag is None:
                 self._n_lags = n_frames // 2 + 1
             else:
-                self._n_lags = int(round(self._max_lag / dt)) + 1
+                self._n_lags = lag_count(self._max_lag, dt)
         if self._n_lags > n_frames:
             raise ValueError(
                 f"max_lag = {self._max_lag} ps needs segments of more than {self._n_lags - 1} "
@@ -991,8 +995,9 @@ class NernstEinstein:
         volume = check_volume(volume)
         for s in d:
             count, q = n_ions[s], charges[s]
-            check_number(f"n_ions of {s!r}", count, integer=True, minimum=1)
-            if check_number(f"the charge of {s!r} (e)", q) == 0:
+            check_number(f"n_ions of {s!r}", count, integer=True, minimum=1, maximum=MAX_IONS)
+            if check_number(f"the charge of {s!r} (e)", q, minimum=-MAX_ION_CHARGE,
+                            maximum=MAX_ION_CHARGE) == 0:
                 raise ValueError(f"the charge of {s!r} must be finite and non-zero (e), not {q!r}; "
                                  "leave uncharged species out of Nernst–Einstein")
         d = {s: e.to("Å^2/ps") for s, e in d.items()}
@@ -1006,6 +1011,15 @@ class NernstEinstein:
         contrib = {s: weight[s] * d[s].value for s in d}
         contrib_err = {s: weight[s] * d[s].stderr for s in d}
         sigma = float(sum(contrib.values()))
+        terms = [sigma, *contrib.values(), sum(e**2 for e in contrib_err.values())]
+        if not np.all(np.isfinite(terms)):
+            # finite inputs whose product overflows (a D of 1e300 Å²/ps): no number to report
+            shown = ", ".join(f"{s}: {e.value:g} ± {e.stderr:g}" for s, e in d.items())
+            raise ValueError(
+                "the Nernst–Einstein terms overflow: diffusivities and diffusivity_errors "
+                f"({shown} Å²/ps), n_ions, charges, volume and temperature must be of "
+                "physical size"
+            )
         if sigma == 0:
             raise ValueError(
                 "the Nernst–Einstein conductivity is zero: all diffusivities are zero, so "
@@ -1213,8 +1227,9 @@ def _conductivity_estimate(x):
 def _diffusivity_estimate(value, error, species):
     if isinstance(value, Estimate):
         return value
-    return Estimate(float(value), float(error), "Å^2/ps", "given", converged=np.isfinite(value),
-                    notes=() if np.isfinite(value) else ("not finite",))
+    value = check_number(f"diffusivities[{species!r}] (Å²/ps)", value)
+    error = check_number(f"diffusivity_errors[{species!r}] (Å²/ps)", error, minimum=0)
+    return Estimate(value, error, "Å^2/ps", "given")
 
 
 def kinetic_temperature(universe, max_frames=200):

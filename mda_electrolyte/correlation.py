@@ -335,7 +335,8 @@ def fit_window_slice(time, fit_window, fit_window_ps):
     if sel.size < 3:
         raise ValueError(
             f"the fit window ({fit_window_ps or fit_window} {unit}) holds {sel.size} "
-            "lags; at least 3 are needed (longer segments or a wider window)"
+            "lags; at least 3 are needed (longer segments or a wider window "
+            f"{'fit_window_ps' if fit_window_ps is not None else 'fit_window'})"
         )
     return slice(sel[0], sel[-1] + 1)
 
@@ -388,7 +389,8 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
                                     & (lags * dt * (1 - 1e-3) <= hi)))
         if n_in < 3:
             raise ValueError(f"{where}{span}: the fit window {tuple(fit_window_ps)} ps holds "
-                             f"{n_in} lags; at least 3 are needed ({remedy} a wider window)")
+                             f"{n_in} lags; at least 3 are needed ({remedy} a wider window "
+                             "fit_window_ps)")
     elif fit_window is not None:
         # fractions of the segment: the count does not depend on the spacing
         lo, hi = (float(f) * (n_rows - 1) for f in fit_window)
@@ -396,12 +398,27 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         if n_in < 3:
             raise ValueError(f"{where}{span}: the fit window {tuple(fit_window)} of a segment "
                              f"holds {n_in} lags; at least 3 are needed ({remedy} a wider "
-                             "window)")
+                             "window fit_window)")
     if max_lag is not None and dt is not None:
-        if int(round(max_lag / (dt * (1 + 1e-3)))) + 1 > n_rows:
+        if lag_count(max_lag, dt * (1 + 1e-3)) > n_rows:
             raise ValueError(f"{where}{span}: max_lag = {max_lag} ps needs segments of more "
-                             f"than {int(round(max_lag / dt))} frames ({remedy} a shorter "
+                             f"than {lag_count(max_lag, dt) - 1} frames ({remedy} a shorter "
                              "max_lag)")
+
+
+def lag_count(span, dt):
+    """Lags of ``dt`` in ``span`` (both ps), rounded, plus the zero lag.
+
+    A span of any size gives a whole number (a count beyond any trajectory for 1e308 ps, never
+    an OverflowError), so that the callers' "needs segments of more than ... frames" names it.
+
+    >>> lag_count(0.3, 0.01)
+    31
+    >>> lag_count(1e308, 0.01) > 10**18
+    True
+    """
+    ratio = float(span) / float(dt)
+    return int(round(min(ratio, 2.0**62))) + 1
 
 
 def check_window(name, window, top=None, rule="0 <= start < stop"):

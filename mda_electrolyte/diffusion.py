@@ -22,11 +22,17 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 
 from ase_electrolyte.atomic_file import save_figure
-from ase_electrolyte.atoms_checks import check_flag, check_number
+from ase_electrolyte.atoms_checks import check_flag
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
-from .carriers import CarrierAnalysis, check_volume, default_blocks, same_system
+from .carriers import (
+    CarrierAnalysis,
+    check_temperature,
+    check_volume,
+    default_blocks,
+    same_system,
+)
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
     check_fit_window,
@@ -233,8 +239,7 @@ class Diffusion(CarrierAnalysis):
             temperature = getattr(getattr(viscosity, "results", None), "temperature", None)
             if temperature is None:
                 raise ValueError("the Yeh–Hummer correction needs temperature= (K)")
-        self._temperature = check_number("temperature (K)", temperature, above=0,
-                                         allow_none=True)
+        self._temperature = check_temperature(temperature, allow_none=True)
         self._fit_window = tuple(fit_window)
         self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
         self._n_blocks = default_blocks(n_collections, n_blocks)

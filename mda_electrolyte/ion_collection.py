@@ -47,7 +47,10 @@ from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from .analysis_base import FrameAnalysis
 from .carriers import (
     _MAX_VOLUME_SPREAD,
+    MAX_TIME_PS,
     _box_volumes,
+    check_temperature,
+    check_volume,
     find_wrapping_jump,
     resolve_species,
     unwrap_trajectory,
@@ -154,7 +157,7 @@ class IonCollection:
         self.n_ions = np.asarray(n_ions, dtype=np.intp)
         if self.n_ions.shape != (len(self.species),) or np.any(self.n_ions < 1):
             raise ValueError("n_ions needs one positive count per species")
-        self.dt = check_number("dt (ps)", dt, above=0)
+        self.dt = check_number("dt (ps)", dt, above=0, maximum=MAX_TIME_PS)
         self.charges = (
             [None] * len(self.species) if charges is None
             else [None if q is None else np.asarray(q, dtype=np.float64) for q in charges]
@@ -170,7 +173,7 @@ class IonCollection:
             if q is not None and q.shape != (self.n_ions[k],):
                 raise ValueError(f"species {self.species[k]!r}: {q.size} charges for "
                                  f"{self.n_ions[k]} ions")
-        self.volume = check_number("volume (Å³)", volume, above=0, allow_none=True)
+        self.volume = check_volume(volume)
         self.volume_range = volume_range
         self.volume_spread = float(volume_spread)
         self.velocity_sum = velocity_sum
@@ -363,7 +366,7 @@ class IonCollection:
         <IonCollection pressure tensor (), 100 frames every 0.001 ps, from pressure_tensor>
         """
         tensor = np.asarray(tensor, dtype=np.float64)
-        temperature = check_number("temperature (K)", temperature, above=0, allow_none=True)
+        temperature = check_temperature(temperature, allow_none=True)
         if volume is None:
             raise ValueError("a pressure tensor needs the volume (Å³) it was sampled in")
         return cls((), (), dt, volume=volume, volume_range=volume_range,
@@ -464,7 +467,8 @@ def block_slices(n, n_blocks, label, what="frames"):
     """Contiguous blocks of ``n`` rows (leftover rows left out, with a warning)."""
     block = n // n_blocks
     if block < 2:
-        raise ValueError(f"{label}: {n} {what} cannot be split into {n_blocks} blocks")
+        raise ValueError(f"{label}: {n} {what} cannot be split into {n_blocks} blocks "
+                         "(give fewer n_blocks)")
     if block * n_blocks != n:
         warnings.warn(
             f"{label}: the last {n - block * n_blocks} {what} do not fill a block of {block} "

@@ -51,6 +51,7 @@ from .correlation import (
     fit_line,
     fit_window_slice,
     independence_notes,
+    lag_count,
     mean_squared_displacement,
     plateau_verdict,
     time_correlation,
@@ -273,7 +274,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         else:
             n_lags = (
                 n_frames // 2 + 1 if self._max_lag is None
-                else int(round(float(self._max_lag) / dt)) + 1
+                else lag_count(self._max_lag, dt)
             )
             if n_lags > n_frames:
                 raise ValueError(

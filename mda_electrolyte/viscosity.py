@@ -39,7 +39,7 @@ from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
 from .analysis_base import require_results
-from .carriers import check_distinct_series, temperature_notes
+from .carriers import check_distinct_series, check_volume, temperature_notes
 from .conductivity import _check_temperature
 from .correlation import (
     DIFFUSIVE_TOLERANCE,
@@ -49,6 +49,7 @@ from .correlation import (
     fit_line,
     fit_window_slice,
     independence_notes,
+    lag_count,
     loglog_slope,
     mean_squared_displacement,
     not_diffusive_note,
@@ -256,7 +257,7 @@ class _PressureAnalysis:
             if not np.all(np.isfinite(r["tensor"])):
                 raise ValueError("the pressure tensor contains NaN or infinite values")
             if volume is not None:
-                r["volume"] = check_number("volume (Å³)", volume, above=0)
+                r["volume"] = check_volume(volume, allow_none=False)
             if r["volume"] is None:
                 raise ValueError("give volume= (Å³): the collection has none")
             if not 0 < r["volume"] < np.inf:
@@ -309,7 +310,8 @@ class _PressureAnalysis:
             cols = cols - mean
             block = cols.shape[0] // int(n_blocks)
             if block < 4:
-                raise ValueError(f"{cols.shape[0]} samples cannot be split into {n_blocks} blocks")
+                raise ValueError(f"{cols.shape[0]} samples cannot be split into {n_blocks} blocks "
+                                 "of at least 4 (give fewer n_blocks)")
             for b in range(int(n_blocks)):
                 self._segments.append((cols[b * block : (b + 1) * block], r["volume"]))
         self.results = Results()
@@ -437,7 +439,7 @@ class GreenKuboViscosity(_PressureAnalysis):
             self._n_lags = n_min // 2 + 1
         else:
             max_lag = check_number("max_lag (ps)", max_lag, above=0)
-            self._n_lags = int(round(max_lag / self._dt)) + 1
+            self._n_lags = lag_count(max_lag, self._dt)
         if self._n_lags > n_min:
             raise ValueError(
                 f"max_lag needs segments of more than {self._n_lags - 1} samples, a segment has "
