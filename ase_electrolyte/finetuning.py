@@ -228,7 +228,7 @@ def _check_distances(atoms, where):
     hydrogen = sub.numbers == 1
     lo, hi = _NEIGHBOUR_RATIO_RANGE
     cutoff = hi * (covalent_radii[1] + radii.max()) if hydrogen.any() else lo * 2 * radii.max()
-    # every periodic image (d3's _close_pairs keeps one image per pair, not the nearest)
+    # per atom, its nearest neighbour over every periodic image
     i, j, d = neighbor_list("ijd", sub, float(cutoff))
     ratio = np.full(len(sub), np.inf)
     np.minimum.at(ratio, i, d / (radii[i] + radii[j]))

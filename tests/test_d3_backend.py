@@ -129,6 +129,25 @@ def test_close_pairs_agree_with_ase_neighbor_list():
         assert ours == {(min(a, b), max(a, b)) for a, b in zip(i, j, strict=True)}
 
 
+def test_close_pairs_report_the_nearest_image():
+    """In a cell shorter than the radius a pair meets several images; its distance is the least."""
+    from ase.neighborlist import primitive_neighbor_list
+
+    rng = np.random.default_rng(1)
+    skewed = np.array([[1.1, 0, 0], [0.5, 1.0, 0], [0.3, -0.4, 1.2]])
+    for cell in (np.diag([0.7, 0.8, 0.9]), skewed):
+        pos = rng.uniform(0, 1, size=(3, 3)) @ cell
+        ours = {(i, j): d for i, j, d in _close_pairs(pos, cell, np.array([True] * 3), 1.5)}
+        i, j, d = primitive_neighbor_list("ijd", [True] * 3, cell, pos, 1.5)
+        nearest = {}
+        for a, b, r in zip(i, j, d, strict=True):
+            key = (min(a, b), max(a, b))  # (i, i): an atom and its own image
+            nearest[key] = min(r, nearest.get(key, np.inf))
+        assert ours.keys() == nearest.keys()
+        for key, r in nearest.items():
+            assert ours[key] == pytest.approx(r, abs=1e-12)
+
+
 @pytest.mark.parametrize("kind", ["cutoff", "cn_cutoff", "slab", "singular"])
 def test_impossible_work_raises_before_kernel(kind, monkeypatch):
     def no_kernel(*args, **kwargs):

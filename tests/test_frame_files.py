@@ -82,6 +82,7 @@ def test_a_database_and_an_extxyz_of_the_same_frames_read_the_same(tmp_path):
         a = molecule("H2O")
         a.positions[0, 2] += 0.05 * k
         forces = np.full((3, 3), 0.1 * k)
+        forces[0] = -forces[1:].sum(0)  # labels that sum to zero, as physical forces do
         a.calc = SinglePointCalculator(a, energy=-14.0 - k, forces=forces)
         frames.append(a)
     db = connect(tmp_path / "f.db")

@@ -127,7 +127,9 @@ def _close_pairs(positions, cell, pbc, r):
         if a >= n_real and b >= n_real:
             continue  # both ghosts: the same pair is seen from its real atom
         i, j = sorted((int(owner[a]), int(owner[b])))
-        found.setdefault((i, j), float(np.linalg.norm(points[a] - points[b])))
+        d = float(np.linalg.norm(points[a] - points[b]))
+        # in a cell smaller than r a pair meets several images: report the nearest
+        found[(i, j)] = min(d, found.get((i, j), np.inf))
     return [(i, j, d) for (i, j), d in sorted(found.items())]
 
 
