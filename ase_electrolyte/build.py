@@ -42,6 +42,10 @@ _VDW_BOX_SCALE = 1.1
 # runs; larger counts (a typo, or 1e9 for 1e3) would have PACKMOL exhaust memory or disk before
 # it fails, or one structure file per spread cation fill the temporary folder
 MAX_ATOMS = 1_000_000
+#: Largest salt concentration (mol/kg or mol/L): beyond any salt's solubility.
+MAX_CONCENTRATION = 1000.0
+#: Longest PACKMOL run allowed (s): a year.
+MAX_PACKMOL_TIMEOUT_S = 3.2e7
 #: Smallest PACKMOL tolerance (Å) accepted; PACKMOL's usual is 2 Å.
 MIN_TOLERANCE = 0.5
 # PACKMOL's linked cells, (box edge / 1.1 tolerance)³: 10⁸ cells take about a gigabyte
@@ -146,8 +150,12 @@ def composition_counts(
         [check_number(f"solvent share of {k}", v, above=0) for k, v in solvent.items()]
     )
     n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1, maximum=MAX_ATOMS)
-    concentration = check_number("concentration", concentration, minimum=0)
-    density = check_number("density (g/cm³)", density, above=0, allow_none=True)
+    # 1000 mol/kg (or mol/L) is beyond any salt's solubility; 1e308 ended in "cannot convert
+    # float NaN to integer"
+    concentration = check_number("concentration", concentration, minimum=0,
+                                 maximum=MAX_CONCENTRATION)
+    density = check_number("density (g/cm³)", density, above=0, maximum=MAX_DENSITY,
+                           allow_none=True)
     warn_implausible(concentration=concentration, density_g_cm3=density)
     for sp in solvents:
         if sp.charge != 0:
@@ -266,7 +274,7 @@ def estimate_density(counts):
     n_solvent = 0
     for key, n in counts.items():
         sp = get_species(key)
-        n = check_number(f"count of {sp.name}", n, integer=True, minimum=0)
+        n = check_number(f"count of {sp.name}", n, integer=True, minimum=0, maximum=MAX_ATOMS)
         m = n * sp.mass
         mass += m
         if sp.charge:
@@ -514,9 +522,12 @@ def electrolyte_box(
     tolerance = check_number("tolerance (Å)", tolerance, minimum=MIN_TOLERANCE)
     # RDKit's random seed is a C int
     seed = check_number("seed", seed, integer=True, minimum=0, maximum=2**31 - 2)
-    packmol_timeout = check_number("packmol_timeout (s)", packmol_timeout, above=0)
+    # a timeout beyond a year was an OverflowError of the subprocess wait; PACKMOL reads nloop
+    # as a 32-bit Fortran integer (1e308 failed inside it, after the conformers were built)
+    packmol_timeout = check_number("packmol_timeout (s)", packmol_timeout, above=0,
+                                   maximum=MAX_PACKMOL_TIMEOUT_S)
     packmol_nloop = check_number("packmol_nloop", packmol_nloop, integer=True, minimum=1,
-                                 allow_none=True)
+                                 maximum=2**31 - 1, allow_none=True)
     check_flag("spread_cations", spread_cations)
 
     mass = sum(sp.mass * n for sp, n in plan.items())  # amu

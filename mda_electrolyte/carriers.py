@@ -774,16 +774,22 @@ MAX_IONS = 10**12
 MAX_TIME_PS = 1.0e12
 
 
+def _physical(name, value, maximum, allow_none):
+    # two steps, so that NaN, inf and non-positive values keep check_number's message
+    value = check_number(name, value, above=0, allow_none=allow_none)
+    if value is not None and value > maximum:
+        raise ValueError(f"{name} must be a finite number > 0 and <= {maximum:g}, got {value!r}")
+    return value
+
+
 def check_volume(volume, allow_none=True):
     """``None`` or a positive volume in Å³, at most ``MAX_VOLUME``."""
-    return check_number("volume (Å³)", volume, above=0, maximum=MAX_VOLUME,
-                        allow_none=allow_none)
+    return _physical("volume (Å³)", volume, MAX_VOLUME, allow_none)
 
 
 def check_temperature(temperature, allow_none=False):
     """A positive temperature in K, at most ``MAX_TEMPERATURE_K`` (``None`` if allowed)."""
-    return check_number("temperature (K)", temperature, above=0, maximum=MAX_TEMPERATURE_K,
-                        allow_none=allow_none)
+    return _physical("temperature (K)", temperature, MAX_TEMPERATURE_K, allow_none)
 
 
 #: A kinetic temperature this many times above or below the temperature an analysis is given

@@ -26,6 +26,7 @@ from ase.data import chemical_symbols
 from MDAnalysis.analysis.results import ResultsGroup
 
 from ase_electrolyte.atomic_file import save_figure
+from ase_electrolyte.atoms_checks import check_number
 
 from .analysis_base import FrameAnalysis, kept_frame, require_results
 from .error_metrics import error_estimates, fit_estimates
@@ -172,7 +173,7 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
     label_frames : list of ase.Atoms
         The reference labels (e.g. from :func:`~mda_electrolyte.model_labels.read_frames`).
     tolerance : float
-        Å.
+        Å, in ``[0, 1]``.
 
     Raises
     ------
@@ -181,6 +182,9 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
     """
     from ase.geometry import find_mic
 
+    # NaN passed every frame, a negative tolerance refused labels that match; beyond a bond
+    # length the labels of other positions pass
+    tolerance = check_number("tolerance (Å)", tolerance, minimum=0, maximum=1.0)
     source = frames if isinstance(frames, FrameSource) else FrameSource(frames)
     trajectory = source.atomgroup.universe.trajectory
     n = trajectory.n_frames

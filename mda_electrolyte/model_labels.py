@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ase_electrolyte.atoms_checks import check_number
+
 __all__ = ["IsolatedMoleculeEvaluator", "StoredMoleculeLabels", "EvaluationMethod",
            "evaluate_frame", "read_frames", "stored_labels", "is_calculator", "geometry_key",
            "calculator_name"]
@@ -61,7 +63,9 @@ class IsolatedMoleculeEvaluator:
 
     def __init__(self, calculator, decimals=8):
         self.calculator = calculator
-        self.decimals = int(decimals)
+        # 0 or fewer decimals (a 1 Å grid) took different geometries for one; NaN/inf were an
+        # OverflowError; more than 15 decimals are below the round-off of float64 positions
+        self.decimals = check_number("decimals", decimals, integer=True, minimum=3, maximum=15)
         self._cache = {}
         self.n_evaluated = 0
 

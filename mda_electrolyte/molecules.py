@@ -537,6 +537,23 @@ def first_appearance(raw):
     return order[inverse.ravel()].astype(np.intp)
 
 
+#: Largest scale of the covalent radii a bond search takes: at 3 times the radii second
+#: neighbours (C···C across an ethane bond angle, O···O of a carbonate) are bonded and
+#: different molecules merge; a negative or zero scale found no bond at all, every atom a
+#: molecule of its own.
+MAX_BOND_SCALE = 3.0
+
+#: Largest vacuum (Å) around an isolated molecule: 500 times any model's cutoff; a cell of
+#: 1e308 Å ended in an SVD failure inside the model.
+MAX_VACUUM = 1.0e4
+
+
+def check_bond_scale(mult):
+    """``mult`` (the scale of the covalent radii) as a float in ``(0, MAX_BOND_SCALE]``."""
+    return check_number("mult (scale of the covalent radii)", mult, above=0,
+                        maximum=MAX_BOND_SCALE)
+
+
 def covalent_bonds(atoms, mult=1.0):
     """Covalent bonds of an ASE ``Atoms``, periodic images included.
 
@@ -553,6 +570,7 @@ def covalent_bonds(atoms, mult=1.0):
     """
     from ase.neighborlist import NeighborList, natural_cutoffs
 
+    mult = check_bond_scale(mult)
     if len(atoms) < 2:
         return np.zeros((0, 2), dtype=np.intp)
     nl = NeighborList(natural_cutoffs(atoms, mult=mult), self_interaction=False, bothways=True)
@@ -603,6 +621,7 @@ def atoms_molecule_ids(atoms, mult=1.0):
     ids : numpy.ndarray of int, shape (n_atoms,)
         Values from 0 to ``n_molecules - 1`` in order of first appearance.
     """
+    mult = check_bond_scale(mult)  # refused whichever way the molecules are found
     for name in MOLECULE_ID_ARRAYS:
         if name in atoms.arrays:
             return first_appearance(atoms.arrays[name])
@@ -705,4 +724,5 @@ def check_vacuum(vacuum):
         For zero, negative, non-finite or non-numeric values.
     """
     # zero vacuum puts a molecule next to its own images: not isolated
-    return check_number("vacuum (a length in Å, or None)", vacuum, above=0, allow_none=True)
+    return check_number("vacuum (a length in Å, or None)", vacuum, above=0, maximum=MAX_VACUUM,
+                        allow_none=True)

@@ -477,7 +477,9 @@ class SolvationShells(FrameAnalysis):
         check_atomgroup("SolvationShells: the cation selection", cations)
         _check_bins("rdf_nbins", rdf_nbins)
         _check_bins("angle_bins", angle_bins)
-        rdf_smoothing = check_number("rdf_smoothing (a width in Å)", rdf_smoothing, above=0)
+        # wider than the RDF range it flattens every peak; 1e308 was an OverflowError
+        rdf_smoothing = check_number("rdf_smoothing (a width in Å)", rdf_smoothing, above=0,
+                                     maximum=rdf_range[1])
         max_cutoff = check_number("max_cutoff (Å)", max_cutoff, above=0)
         if isinstance(network_species, str):
             raise TypeError(f"network_species must be a list of species names, not the string "
