@@ -43,6 +43,7 @@ from mda_electrolyte.analysis_base import (
     check_range,
     half_box_width,
     require_results,
+    trajectory_boxes,
 )
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
@@ -488,9 +489,10 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
 
     matplotlib.use("Agg")
 
-    # the smallest box of the run limits the range (NPT boxes fluctuate)
-    r_max = min([8.0] + [half_box_width(ts.dimensions, "intra_inter_rdf", ts.frame)
-                         for ts in universe.trajectory])
+    # the smallest box of the run limits the range (NPT boxes fluctuate): each distinct box
+    # once, from the reader's box array where it has one (the caller's frame is kept)
+    r_max = min([8.0] + [half_box_width(box, "intra_inter_rdf", frame)
+                         for frame, box in trajectory_boxes(universe.trajectory, distinct=True)])
     rdf = IntraInterRDF(universe.atoms, pairs="elements", range=(0.0, r_max), nbins=int(r_max * 20),
                         verbose=verbose).run()
     fig = rdf.plot()

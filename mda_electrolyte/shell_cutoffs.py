@@ -385,12 +385,16 @@ _CUTOFF_SYSTEMATIC = 0.6
 _N_BOOT = 100
 
 
-def _refined(x, curves, index, sign=1.0):
-    """Sub-grid extremum: the parabola through the grid points around ``index`` (per row)."""
+def _refined(x, curves, index, sign=1.0, first=0):
+    """Sub-grid extremum: the parabola through the grid points around ``index`` (per row).
+
+    ``curves`` holds the grid points from index ``first`` on (a part of the grid ``x``, which
+    must include the neighbours of every ``index``).
+    """
     step = x[1] - x[0]
     rows = np.arange(curves.shape[0])
     i = np.clip(index, 1, x.size - 2)
-    left, mid, right = (sign * curves[rows, i + k] for k in (-1, 0, 1))
+    left, mid, right = (sign * curves[rows, i + k - first] for k in (-1, 0, 1))
     bend = left - 2 * mid + right
     offset = np.divide(0.5 * (left - right), bend, out=np.zeros_like(bend), where=bend > 0)
     # an extremum at the end of the grid, or not bracketed by its neighbours, stays on its point
@@ -398,36 +402,75 @@ def _refined(x, curves, index, sign=1.0):
     return x[index] + offset * step
 
 
-def _located(x, curves, lo, hi, sign=1.0):
+def _located(x, curves, lo, hi, sign=1.0, first=0):
     """Per row of ``curves``: the refined minimum (``sign = 1``; maximum: -1) between grid
-    indices ``lo`` and ``hi`` (inclusive), the first of equal ones."""
-    index = lo + np.argmin(sign * curves[:, lo : hi + 1], axis=1)
-    return _refined(x, curves, index, sign)
+    indices ``lo`` and ``hi`` (inclusive), the first of equal ones. ``curves`` holds the grid
+    points from index ``first`` on."""
+    part = curves[:, lo - first : hi + 1 - first]
+    index = lo + (np.argmin(part, axis=1) if sign > 0 else np.argmax(part, axis=1))
+    return _refined(x, curves, index, sign, first)
 
 
-def _descended(x, curves, lo, hi, start, sign=1.0):
+def _walked(values, start):
+    """Per row of ``values`` (bounded by +inf in its first and last column): the index reached
+    by walking downhill from ``start`` (to the lower neighbour, the left one on a tie) until
+    neither neighbour is lower.
+
+    The walk never turns: after a step the point it came from is higher than the one it is on,
+    so it goes on in the same direction while the next point there is lower. It stops at the
+    first point from ``start`` on whose next point is not lower; found for all rows at once
+    (one comparison of the rows) instead of step by step.
+    """
+    rows = np.arange(values.shape[0])
+    here, left, right = (values[rows, start + k] for k in (0, -1, 1))
+    to_left = (left < here) & (left <= right)
+    to_right = (right < here) & ~to_left
+    index = start.copy()
+    column = np.arange(values.shape[1] - 1)
+    if to_right.any():
+        r = np.flatnonzero(to_right)
+        # the first point k >= start with values[k + 1] >= values[k] (the +inf bound has one)
+        stops = (values[r, 1:] >= values[r, :-1]) & (column >= start[r, None])
+        index[r] = np.argmax(stops, axis=1)
+    if to_left.any():
+        r = np.flatnonzero(to_left)
+        # the last point k <= start with values[k - 1] >= values[k], column k - 1 of stops
+        stops = (values[r, :-1] >= values[r, 1:]) & (column + 1 <= start[r, None])
+        index[r] = values.shape[1] - 1 - np.argmax(stops[:, ::-1], axis=1)
+    return index
+
+
+def _descended(x, curves, lo, hi, start, sign=1.0, first=0, refined=True):
     """Per row: the refined local minimum (maximum: ``sign = -1``) of ``curves`` reached by
     walking downhill from ``start`` (Å), between grid indices ``lo`` and ``hi``: the same
-    extremum followed to another smoothing width, not a deeper noise dip nearby."""
+    extremum followed to another smoothing width, not a deeper noise dip nearby. ``curves``
+    holds the grid points from index ``first`` on, ``lo - 1`` to ``hi + 1`` where they exist.
+    With ``refined=False``: the grid index of each row's extremum instead."""
     rows = curves.shape[0]
-    # the rows between lo and hi in one flat array, each bounded by +inf on both sides: a walk
-    # never leaves its row, and a step reads its neighbours without range checks
+    # the rows between lo and hi, each bounded by +inf on both sides: a walk never leaves them
     width = hi - lo + 3
     padded = np.full((rows, width), np.inf)
-    np.multiply(curves[:, lo : hi + 1], sign, out=padded[:, 1:-1])
-    flat = padded.ravel()
-    offset = np.arange(rows) * width + 1 - lo
+    np.multiply(curves[:, lo - first : hi + 1 - first], sign, out=padded[:, 1:-1])
     index = np.clip(np.rint((np.asarray(start) - x[0]) / (x[1] - x[0])).astype(np.intp), lo, hi)
-    index += offset
-    for _ in range(width):
-        here, left, right = flat[index], flat[index - 1], flat[index + 1]
-        # to the lower neighbour, the left one on a tie; none when neither is lower
-        step = (right < here).astype(np.intp)
-        step[(left < here) & (left <= right)] = -1
-        if not step.any():
-            break
-        index += step
-    return _refined(x, curves, index - offset, sign)
+    index = _walked(padded, index - lo + 1) + lo - 1
+    return _refined(x, curves, index, sign, first) if refined else index
+
+
+def _smoothed_part(matrix, i0, i1, histograms):
+    """Grid points ``i0`` to ``i1 - 1`` of the smoothing ``matrix`` (compressed rows) applied
+    to ``histograms`` (bins × rows), as (rows × points).
+
+    Each point sums its band in the order of the whole product: the values equal the
+    corresponding columns of the whole-grid smoothing bit for bit. The rows are taken from the
+    compressed arrays directly (scipy's slicing of a matrix costs more than the product here).
+    """
+    from scipy.sparse import csr_matrix
+
+    indptr = matrix.indptr
+    first, last = indptr[i0], indptr[i1]
+    band = csr_matrix((matrix.data[first:last], matrix.indices[first:last],
+                       indptr[i0 : i1 + 1] - first), shape=(i1 - i0, matrix.shape[1]))
+    return np.ascontiguousarray((band @ histograms).T)
 
 
 def _corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=_N_BOOT):
@@ -464,36 +507,58 @@ def _corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=_N_BOOT)
     a, b = max(p1 - 1 - margin, 0), min(end + margin, x.size - 1) + 1
     x = x[a:b]
     p1, end, m = p1 - a, end - a, m - a
-    # the histogram and its Poisson resamplings as rows, smoothed at σ and σ/2 by one sparse
-    # product each over the window (row 0 equals the full-grid smoothing bit for bit)
-    histograms = g[None, :]
+    # the histogram and its Poisson resamplings as columns, smoothed by one sparse product per
+    # width and part of the grid (row 0 equals the full-grid smoothing bit for bit)
+    histograms = g[:, None]
     if counts is not None:
         rng = np.random.default_rng(0)
         per_count = np.divide(g, counts, out=np.zeros_like(g), where=counts > 0)
-        histograms = np.empty((n_boot + 1, g.size))
-        histograms[0] = g
-        np.multiply(rng.poisson(np.broadcast_to(counts, (n_boot, counts.size))), per_count,
-                    out=histograms[1:])
+        histograms = np.empty((g.size, n_boot + 1))
+        histograms[:, 0] = g
+        np.multiply(rng.poisson(np.broadcast_to(counts, (n_boot, counts.size))).T,
+                    per_count[:, None], out=histograms[:, 1:])
     key = edges.tobytes()
-    curves = (_smoothing_weights(key, float(sigma), 0.01)[1][a:b] @ histograms.T).T
-    fines = (_smoothing_weights(key, float(0.5 * sigma), 0.01)[1][a:b] @ histograms.T).T
-    s, fine = curves[0], fines[0]
-    rows = curves.shape[0]
+    coarse = _smoothing_weights(key, float(sigma), 0.01)[1]
+    finer = _smoothing_weights(key, float(0.5 * sigma), 0.01)[1]
+
+    def smoothed(matrix, i0, i1):
+        """Grid points i0..i1 of the window and their neighbours: (first index, curves)."""
+        j0 = max(min(i0, x.size - 2) - 1, 0)
+        j1 = min(max(i1, 1) + 1, x.size - 1)
+        return j0, _smoothed_part(matrix, a + j0, a + j1 + 1, histograms)
+
+    # the σ curves between the peak and the end of the search (where the minima are searched)
+    first, curves = smoothed(coarse, max(p1 - 1, 0), end)
+    s = curves[0]
+
+    def descended_fine(lo, hi, start, sign=1.0):
+        # the σ/2 curves only around the starts (a walk moves by about the extremum's move, less
+        # than σ), then everywhere between lo and hi if a walk reached the end of that part
+        index = np.clip(np.rint((start - x[0]) / (x[1] - x[0])).astype(np.intp), lo, hi)
+        i0, i1 = max(int(index.min()) - margin, lo), min(int(index.max()) + margin, hi)
+        while True:
+            j0, fines = smoothed(finer, i0, i1)
+            reached = _descended(x, fines, i0, i1, start, sign, j0, refined=False)
+            if (i0 == lo or reached.min() > i0) and (i1 == hi or reached.max() < i1):
+                return _refined(x, fines, reached, sign, j0)
+            i0, i1 = lo, hi
+
     # each resampling finds its own minimum at σ, as the search does, then tracks it to σ/2
-    at_sigma = _located(x, curves, p1, end)
-    at_half = _descended(x, fines, p1, end, at_sigma)
+    at_sigma = _located(x, curves, p1, end, first=first)
+    at_half = descended_fine(p1, end, at_sigma)
     # a flat trough whose σ/2 curve holds two minima (where the σ curve lies within a quarter of
     # the depth of its minimum): which one σ/2 follows is chance, and the extrapolation would
     # double the jump; nor is σ/2 resolved by bins wider than it. Kept at σ, 2 × the move as error
-    low = s[m] + 0.25 * (s[p1] - s[m])
-    lo, hi = m, m
-    while lo - 1 > p1 and s[lo - 1] < low:
-        lo -= 1
-    while hi + 1 < end and s[hi + 1] < low:
-        hi += 1
+    low = s[m - first] + 0.25 * (s[p1 - first] - s[m - first])
+    below = np.flatnonzero(s[p1 + 1 - first : end - first] >= low) + p1 + 1
+    # the run of points below `low` around m, within (p1, end)
+    lo = int(below[below < m].max()) + 1 if np.any(below < m) else min(p1 + 1, m)
+    hi = int(below[below > m].min()) - 1 if np.any(below > m) else max(end - 1, m)
+    fine = _smoothed_part(finer, a + lo, a + hi + 1, histograms[:, :1])[0]
     # dips of at least 1 % of the depth: the counting noise of a flat trough makes smaller ones
-    dips = find_peaks(-fine[lo : hi + 1], prominence=0.01 * (s[p1] - s[m]))[0].size
+    dips = find_peaks(-fine, prominence=0.01 * (s[p1 - first] - s[m - first]))[0].size
     resolved = 0.5 * sigma >= float(np.diff(edges).max()) * (1 - 1e-9)
+    rows = curves.shape[0]
     # without counts the noise that the extrapolation amplifies (by 1 + c) is not measured;
     # a move within twice its own counting noise is no shift to correct
     move = at_sigma - at_half
@@ -502,8 +567,8 @@ def _corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=_N_BOOT)
     factor = _RICHARDSON if dips <= 1 and resolved and clear else 0.0
     # x(σ/2) − c (x(σ) − x(σ/2)); without the correction, the minimum at σ
     cutoff = at_sigma - (1.0 + factor) * move if factor > 0 else at_sigma
-    peak = _located(x, curves, max(p1 - 1, 0), min(p1 + 1, x.size - 1), sign=-1.0)
-    peak_half = _descended(x, fines, 0, x.size - 1, peak, sign=-1.0)
+    peak = _located(x, curves, max(p1 - 1, 0), min(p1 + 1, x.size - 1), sign=-1.0, first=first)
+    peak_half = descended_fine(0, x.size - 1, peak, sign=-1.0)
     peak_move = peak - peak_half
     spread_c = float(np.std(cutoff[1:], ddof=1)) if rows > 2 else 0.0
     spread_p = float(np.std(peak[1:], ddof=1)) if rows > 2 else 0.0

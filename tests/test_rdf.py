@@ -302,6 +302,32 @@ def test_report_entry(tmp_path):
     assert (tmp_path / "intra_inter_rdf.png").exists()
 
 
+@pytest.mark.parametrize("source", ["memory", "dcd"])
+def test_report_range_is_half_the_smallest_box_of_the_run_and_the_frame_is_kept(tmp_path, source):
+    # an NPT run whose box shrinks in the middle frame: the report's range is half of that
+    # box, read from the reader's box array (in memory) or once per frame (a file), and the
+    # caller's Universe stays on the frame it was on
+    from mda_electrolyte.rdf import _report
+
+    u = liquid_universe(n_frames=3, box=(16.0, 16.0, 16.0, 90.0, 90.0, 90.0))
+    boxes = np.array([[16.0, 16.0, 16.0, 90, 90, 90], [16.0, 13.5, 16.0, 90, 90, 90],
+                      [16.0, 16.0, 15.0, 90, 90, 90]], dtype=np.float32)
+    u.trajectory.dimensions_array[:] = boxes
+    if source == "dcd":
+        path = str(tmp_path / "npt.dcd")
+        with mda.Writer(path, u.atoms.n_atoms) as writer:
+            for _ in u.trajectory:
+                writer.write(u.atoms)
+        u.load_new(path)
+    u.trajectory[2]
+    summary = _report(u, tmp_path)
+    r = np.asarray(summary["r_angstrom"])
+    # range (0, 6.75) in int(6.75 * 20) = 135 bins of 0.05 Å
+    assert r.size == 135 and r[-1] == pytest.approx(6.75 - 0.025, abs=1e-5)
+    assert u.trajectory.ts.frame == 2
+    np.testing.assert_allclose(u.dimensions, boxes[2])
+
+
 def test_report_first_peak_is_the_first_not_the_highest(tmp_path):
     from mda_electrolyte.rdf import _report
 

@@ -117,6 +117,73 @@ def test_fast_bootstrap_equals_the_plain_one(monkeypatch):
     assert corrected >= 35
 
 
+def _noisy_histograms(n=60):
+    """Shells of random width, gap and rise sampled with 0.3 to 10 pairs per unit g and volume
+    in 0.05 Å bins: noisy σ/2 curves, whose resampled minima may be walked to far from where
+    the σ curve has them (beyond the part of the grid smoothed first)."""
+    edges = np.linspace(0, 8, 161)
+    r = 0.5 * (edges[1:] + edges[:-1])
+    shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
+    for seed in range(n):
+        rng = np.random.default_rng(seed)
+        width, pairs = rng.uniform(0.05, 0.5), rng.choice([0.3, 1, 3, 10])
+        gap = rng.uniform(0.3, 2.5)
+        g = 3 * np.exp(-((r - 2) / width) ** 2) + 1 / (
+            1 + np.exp(-(r - 2 - gap) / rng.uniform(0.05, 1.0)))
+        counts = rng.poisson(pairs * g * shell).astype(float)
+        yield edges, counts / shell, counts
+
+
+def test_bootstrap_smoothed_in_parts_equals_the_plain_one_also_where_walks_go_far(monkeypatch):
+    # the σ/2 curves are smoothed first only around where the walks start; a walk that reaches
+    # the end of that part is walked again over the whole search range. Noisy histograms take
+    # that second path (counted): the results stay those of the plain implementation
+    parts = []
+    smoothed_part = sc._smoothed_part
+
+    def counted(*args):
+        parts.append(args[1:3])
+        return smoothed_part(*args)
+
+    monkeypatch.setattr(sc, "_smoothed_part", counted)
+    fast, walked_again = [], 0
+    for h in _noisy_histograms():
+        parts.clear()
+        fast.append(sc.first_minimum(*h[:2], counts=h[2]).as_dict())
+        # σ, σ/2 around the minima, σ/2 of the trough, σ/2 around the peak: 4 parts
+        walked_again += len(parts) > 4
+    monkeypatch.setattr(sc, "_corrected_positions", _plain_corrected_positions)
+    plain = [sc.first_minimum(*h[:2], counts=h[2]).as_dict() for h in _noisy_histograms()]
+    assert walked_again >= 2
+    for a, b in zip(fast, plain, strict=True):
+        for key in a:
+            if isinstance(a[key], float):
+                assert a[key] == pytest.approx(b[key], rel=0, abs=1e-12), (key, a, b)
+            else:
+                assert a[key] == b[key], (key, a, b)
+
+
+@pytest.mark.parametrize("levels", [3, 50])
+def test_walk_to_the_extremum_equals_the_step_by_step_walk(levels):
+    # the walk downhill found for all rows at once (it never turns) against stepping to the lower
+    # neighbour, the left one on a tie, on curves of few levels (plateaus, ties, both ends)
+    rng = np.random.default_rng(levels)
+    values = rng.integers(0, levels, size=(400, 30)).astype(float)
+    padded = np.pad(values, ((0, 0), (1, 1)), constant_values=np.inf)
+    start = rng.integers(1, 31, size=400)
+    index = start.copy()
+    rows = np.arange(400)
+    for _ in range(40):
+        here, left, right = (padded[rows, index + k] for k in (0, -1, 1))
+        step = np.where((left < here) & (left <= right), -1, np.where(right < here, 1, 0))
+        index += step
+    np.testing.assert_array_equal(sc._walked(padded, start), index)
+    # a plateau is not walked along; a descent to the bound stops at the last real point
+    flat = np.array([[np.inf, 1.0, 1.0, 1.0, np.inf], [np.inf, 3.0, 2.0, 1.0, np.inf],
+                     [np.inf, 1.0, 2.0, 3.0, np.inf]])
+    np.testing.assert_array_equal(sc._walked(flat, np.array([2, 1, 3])), [2, 3, 1])
+
+
 def test_bootstrap_resamples_the_counts_n_boot_times(monkeypatch):
     # the number of resamplings is the one the calibration was checked with, and the spread is
     # the Poisson one: from a million pairs per unit of g and volume the errors of the cutoff
