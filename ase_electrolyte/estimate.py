@@ -111,7 +111,8 @@ class Estimate:
                 raise ValueError(f"a non-finite value ({self.value}) cannot be a valid estimate")
             if not (math.isfinite(self.stderr) and self.stderr >= 0):
                 raise ValueError(
-                    f"a valid estimate needs a finite, non-negative error, not {self.stderr}"
+                    f"a valid estimate needs a finite, non-negative error, not stderr = "
+                    f"{self.stderr}"
                 )
         elif not any(n.strip() for n in self.notes):
             # an empty note made the verdict '' and the report read "1.0 ± 0.1 S/m ()"

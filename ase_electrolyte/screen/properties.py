@@ -104,8 +104,10 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
     missing or non-finite value is never valid.
     """
     # imported here, as units in _from_estimate: estimate pulls in scipy.constants
-    from ..estimate import json_number
+    from ..estimate import _count, json_number
 
+    # NaN was "cannot convert float NaN to integer", inf an OverflowError, -1 a count of -1
+    n_samples = _count(0 if n_samples is None else n_samples)
     value, stderr = json_number(value), json_number(stderr)
     notes = [str(n) for n in notes]
     if value is None:
@@ -118,7 +120,7 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
         "stderr": stderr,
         "unit": unit,
         "method": method,
-        "n_samples": int(n_samples or 0),
+        "n_samples": n_samples,
         "converged": converged,
         "verdict": "valid" if converged else "; ".join(notes),
         "notes": notes,
