@@ -313,9 +313,12 @@ class IntraInterRDF(FrameAnalysis):
             from vesin import NeighborList
 
             self._neighbours = NeighborList(cutoff=self._range[1], full_list=False)
-        n_class_pairs = self._weights.shape[1]
-        self.results.counts_class = np.zeros((n_class_pairs, 2, self._nbins))
+        # the ordered class-pair counts of all frames (class of i, class of j, inter, bin; an
+        # extra bin per row for distances outside the range), added to by every frame
+        self.results.counts_ordered = np.zeros(self._n_cls**2 * 2 * (self._nbins + 1),
+                                               dtype=np.int64)
         self.results.volume_cum = 0.0
+        self._last_box = (None, None)
 
     def __getstate__(self):
         # the compiled neighbour list does not pickle; parallel workers send results back
@@ -326,7 +329,11 @@ class IntraInterRDF(FrameAnalysis):
 
     def _single_frame(self):
         box = self._ts.dimensions
-        half_width = half_box_width(box, "IntraInterRDF", self._ts.frame)
+        # checked again only when the box changed (an NVT run: once)
+        key = None if box is None else box.tobytes()
+        if self._last_box[0] != key or key is None:
+            self._last_box = (key, half_box_width(box, "IntraInterRDF", self._ts.frame))
+        half_width = self._last_box[1]
         positions = self._atoms.positions
         if not np.all(np.isfinite(positions)):
             # a NaN distance falls into no bin: the frame's counts would look valid
@@ -342,15 +349,14 @@ class IntraInterRDF(FrameAnalysis):
             )
         # one histogram over (class of i, class of j, inter, bin) for ordered class pairs; the
         # extra bin per row collects distances outside the range
-        n_cls, n_bins = self._n_cls, self._nbins
-        row = n_bins + 1
-        counts = np.zeros(n_cls * n_cls * 2 * row, dtype=np.int64)
+        row = self._nbins + 1
+        counts = self.results.counts_ordered
+        self.results.volume_cum += self._ts.volume
         if self._kernel is not None:
             # search and count in one compiled pass (the same bins as the vesin path below)
             self._kernel(positions, triclinic_vectors(box, dtype=np.float64),
                          self._edges, self._first_code, self._second_code, self._mol, row,
                          counts)
-            self._add_frame(counts)
             return
         pairs, distances = _pair_distances(self._neighbours, positions, box)
         for start in range(0, len(distances), _CHUNK):
@@ -362,19 +368,19 @@ class IntraInterRDF(FrameAnalysis):
             np.add(flat, row, out=flat, where=np.take(self._mol, i) != np.take(self._mol, j))
             flat += self._bin_index(dist)
             counts += np.bincount(flat, minlength=counts.size)
-        self._add_frame(counts)
 
-    def _add_frame(self, counts):
-        """Add one frame's ordered class-pair counts (flat, with the overflow bin per row)."""
+    def _class_pair_counts(self):
+        """The counts of the unordered class pairs (class pair, intra/inter, bin), float64, from
+        the ordered ones of all frames (summed per frame, not reduced per frame: the same
+        integers)."""
         n_cls, n_bins = self._n_cls, self._nbins
-        counts = counts.reshape(n_cls, n_cls, 2, n_bins + 1)[..., :n_bins]
+        counts = self.results.counts_ordered.reshape(n_cls, n_cls, 2, n_bins + 1)[..., :n_bins]
         # an unordered pair {i, j} counts for (class i, class j) and (class j, class i)
         unordered = counts + counts.swapaxes(0, 1)
         diagonal = np.arange(n_cls)
         unordered[diagonal, diagonal] = counts[diagonal, diagonal]
         c1, c2 = self._class_pair_members
-        self.results.counts_class += unordered[c1, c2]
-        self.results.volume_cum += self._ts.volume
+        return unordered[c1, c2].astype(np.float64)
 
     def _bin_index(self, dist, beyond=None):
         """Histogram bin of every distance as :func:`numpy.histogram` assigns it with the
@@ -408,7 +414,7 @@ class IntraInterRDF(FrameAnalysis):
         return index
 
     def _get_aggregator(self):
-        return ResultsGroup(lookup={"counts_class": ResultsGroup.ndarray_sum,
+        return ResultsGroup(lookup={"counts_ordered": ResultsGroup.ndarray_sum,
                                     "volume_cum": ResultsGroup.ndarray_sum})
 
     def _conclude(self):
@@ -416,6 +422,7 @@ class IntraInterRDF(FrameAnalysis):
         self.results.edges = edges
         self.results.bins = 0.5 * (edges[:-1] + edges[1:])
         self.results.pairs = list(self._keys)
+        self.results.counts_class = self._class_pair_counts()
         counts = np.einsum("pk,kib->pib", self._weights, self.results.counts_class)
         self.results.counts = counts
         n_frames = self.n_frames

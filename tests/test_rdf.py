@@ -302,6 +302,22 @@ def test_report_entry(tmp_path):
     assert (tmp_path / "intra_inter_rdf.png").exists()
 
 
+@pytest.mark.parametrize("engine", ["auto", "vesin"])
+def test_counts_of_a_run_are_the_sums_of_its_frames(engine):
+    # the ordered class-pair counts are added to by every frame and reduced once at the end: a
+    # run over three frames (boxes changing between them) counts what its frames count alone,
+    # with the mean volume of the three
+    u = liquid_universe(n_frames=3, box=(16.0, 16.0, 16.0, 90.0, 90.0, 90.0))
+    u.trajectory.dimensions_array[1, :3] = (16.0, 15.0, 16.0)
+    kwargs = {"range": (0.0, 7.0), "nbins": 35, "engine": engine}
+    whole = IntraInterRDF(u.atoms, **kwargs).run()
+    parts = [IntraInterRDF(u.atoms, **kwargs).run(frames=[k]) for k in range(3)]
+    np.testing.assert_array_equal(whole.results.counts, sum(p.results.counts for p in parts))
+    assert whole.results.counts.sum() > 1000
+    assert whole.results.volume == pytest.approx(np.mean([p.results.volume for p in parts]))
+    np.testing.assert_array_equal(u.trajectory.dimensions_array[1, :3], (16.0, 15.0, 16.0))
+
+
 @pytest.mark.parametrize("source", ["memory", "dcd"])
 def test_report_range_is_half_the_smallest_box_of_the_run_and_the_frame_is_kept(tmp_path, source):
     # an NPT run whose box shrinks in the middle frame: the report's range is half of that
