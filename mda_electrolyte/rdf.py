@@ -158,6 +158,10 @@ class IntraInterRDF(FrameAnalysis):
         not significant or from a small sample.
     results.counts : numpy.ndarray, shape (n_pairs, 2, nbins)
         Ordered-pair counts summed over frames, ``[:, 0]`` intra and ``[:, 1]`` inter.
+    results.counts_ordered : numpy.ndarray of int64
+        The pass's histogram: every frame's pairs by (class of the first atom, class of the
+        second, intra/inter, bin with one more for distances outside the range), flat; what
+        the parallel backends sum. ``results.counts_class`` is it per unordered class pair.
     results.volume : float
         Box volume averaged over the analysed frames, Å³.
 
