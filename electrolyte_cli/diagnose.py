@@ -46,7 +46,6 @@ def register(sub):
 
 
 def run(args):
-    from ase_electrolyte.atoms_checks import check_number
     from mda_electrolyte.bridge import from_ase, read_ase_frames
     from mda_electrolyte.diagnose import diagnose
 
@@ -76,7 +75,10 @@ def run(args):
     ):
         if value < 1:
             raise ValueError(f"{flag} must be >= 1, not {value}")
-    check_number("--vacuum (Å)", args.vacuum, above=0, allow_none=True)
+    from mda_electrolyte.molecules import check_vacuum
+
+    with A.options_named({"vacuum": "--vacuum"}):
+        check_vacuum(args.vacuum)  # its bounds (1e308 was taken here, refused after the read)
     parsed = None if args.scales is None else _parse_scales(args.scales)
     with A.claim_output_folder(out):
         # ASE files are read as Atoms, which keep their stored energies, forces and stress

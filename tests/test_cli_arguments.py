@@ -295,13 +295,9 @@ _ALLOWED = {
 }
 #: Bad values still refused only after the check named here, outside electrolyte_cli.
 _KNOWN = {
-    # judged by mda_electrolyte.molecules.check_vacuum, which takes any finite positive value
-    ("diagnose", "--vacuum", "1e308"): "check_vacuum has no upper bound",
     # ase_electrolyte.finetuning._check_training_options bounds neither
     ("finetune", "--lr", "1e308"): "no upper bound on the learning rate",
     ("finetune", "--pressure-shift", "1e308"): "no upper bound on the pressure shift",
-    # ase_electrolyte.build.composition_counts: "cannot convert float NaN to integer"
-    ("simulate", "--concentration", "1e308"): "overflows in composition_counts",
 }
 #: A value that contradicts another option is named by the message of that combination.
 _NAMED_WITH = {("simulate", "--write-interval-fs", "1e308"): "--production-ps"}
