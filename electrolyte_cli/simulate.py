@@ -127,8 +127,11 @@ def _check_simulate(args):
     from ase_electrolyte.atoms_checks import check_number
 
     check_protocol(args)
+    from ase_electrolyte.build import MAX_DENSITY
+
     # the bound of electrolyte_box, which refused 1e308 only after the folder was claimed
-    check_number("--density (g/cm³)", args.density, above=0, maximum=10.0, allow_none=True)
+    check_number("--density (g/cm³)", args.density, above=0, maximum=MAX_DENSITY,
+                 allow_none=True)
     # the range the help states (that of electrolyte_box); 2**31 - 1 failed only after the
     # output folder had been claimed
     check_number("--seed", args.seed, integer=True, minimum=0, maximum=2**31 - 2)
