@@ -769,9 +769,6 @@ MAX_VOLUME = float(MAX_COORDINATE) ** 3
 MAX_ION_CHARGE = 1000.0
 #: No simulation holds 10¹² ions (N q² D overflows for a count like 1e308).
 MAX_IONS = 10**12
-#: A time (a frame spacing, a lag, a window) of a trajectory is at most 1 s (1e12 ps); the
-#: times of its lags, squared in the fits, stay finite.
-MAX_TIME_PS = 1.0e12
 
 
 def _physical(name, value, maximum, allow_none):

@@ -77,6 +77,11 @@ _SIEMENS_PER_METRE = constants.e**2 / (constants.angstrom * constants.pico)
 _MS_PER_CM = constants.milli**-1 * constants.centi
 
 
+#: Largest conductivity (S/m) taken as a measured ionic one: molten salts and superionic
+#: solids reach a few hundred S/m; metals (1e6-1e8 S/m) conduct by electrons.
+MAX_IONIC_CONDUCTIVITY = 1.0e4
+
+
 def _conductivity_prefactor(volume, temperature, dimensions):
     """S/m per (e² Å² / ps) of a time-integrated current correlation, ``1 / (d V k_B T)``."""
     return _SIEMENS_PER_METRE / (dimensions * volume * constants.k * temperature)
@@ -1221,7 +1226,15 @@ def _conductivity_estimate(x):
         raise ValueError(
             f"conductivity must be finite with a finite, non-negative error (S/m), not {shown}"
         )
-    return est.to("S/m")
+    est = est.to("S/m")
+    if max(abs(est.value), est.stderr) > MAX_IONIC_CONDUCTIVITY:
+        # 1e308 S/m gave a "valid" degree of dissociation of 1e306
+        raise ValueError(
+            f"conductivity = {est.value:g} ± {est.stderr:g} S/m is beyond any ionic conductor "
+            "(at most "
+            f"{MAX_IONIC_CONDUCTIVITY:g} S/m; molten salts reach a few hundred): a unit slip?"
+        )
+    return est
 
 
 def _diffusivity_estimate(value, error, species):

@@ -406,6 +406,15 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
                              "max_lag)")
 
 
+#: A time (a frame spacing, a lag, a window) of a trajectory is at most 1 s (1e12 ps); the
+#: times of its lags, squared in the fits, stay finite.
+MAX_TIME_PS = 1.0e12
+
+#: Most standard errors a drift may reach and still count as a plateau: beyond 10 no drift is
+#: ever seen (1e308 called every running integral flat).
+MAX_N_SIGMA = 10.0
+
+
 def lag_count(span, dt):
     """Lags of ``dt`` in ``span`` (both ps), rounded, plus the zero lag.
 
@@ -493,7 +502,7 @@ def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", thre
         ``resolved`` (bool), ``message``.
     """
     acf = real_array(acf, f"the {what} autocorrelation")
-    dt = check_number("dt (ps)", dt, above=0)
+    dt = check_number("dt (ps)", dt, above=0, maximum=MAX_TIME_PS)
     # 0 would silently report an unresolved function instead of raising
     check_flag("raise_error", raise_error)
     threshold = check_number("threshold", threshold, above=0, maximum=1)
@@ -645,7 +654,7 @@ def plateau_verdict(time, running, window, n_sigma=2.0):
     from .uncertainty import mean_error
 
     # a NaN n_sigma calls every integral drifting, a negative one too
-    n_sigma = check_number("n_sigma", n_sigma, above=0)
+    n_sigma = check_number("n_sigma", n_sigma, above=0, maximum=MAX_N_SIGMA)
     _check_slice(window)
     time = real_array(time, "the lag times (ps)")
     running = real_array(running, "the running integrals")

@@ -22,7 +22,7 @@ from MDAnalysis.analysis.results import Results
 from scipy import constants
 
 from ase_electrolyte.atomic_file import save_figure
-from ase_electrolyte.atoms_checks import check_flag
+from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
@@ -451,6 +451,10 @@ class Diffusion(CarrierAnalysis):
         return ax
 
 
+#: Largest shear viscosity taken (mPa·s): a glass, 1e12 Pa·s.
+MAX_VISCOSITY_MPAS = 1.0e15
+
+
 def _viscosity_value(viscosity):
     """η as an Estimate in mPa·s: an Estimate, a run viscosity analysis (its
     ``results.shear_viscosity``), a number in mPa·s or a (value, error) pair."""
@@ -461,11 +465,12 @@ def _viscosity_value(viscosity):
     elif getattr(viscosity, "results", None) is not None:
         est = viscosity.results.shear_viscosity.to("mPa·s")
     else:
-        eta, err = (float(viscosity), 0.0) if np.ndim(viscosity) == 0 else (
-            float(x) for x in viscosity)
-        est = Estimate(eta, err, "mPa·s", "given") if np.isfinite(eta) and np.isfinite(err) \
-            else None
-    if est is None or not est.value > 0:
+        eta, err = (viscosity, 0.0) if np.ndim(viscosity) == 0 else tuple(viscosity)
+        # True was 1 mPa·s and "3" 3 mPa·s; 1e308 (a placeholder) passed as a correction of 0
+        eta = check_number("viscosity (mPa·s)", eta, above=0, maximum=MAX_VISCOSITY_MPAS)
+        err = check_number("viscosity error (mPa·s)", err, minimum=0)
+        est = Estimate(eta, err, "mPa·s", "given")
+    if not est.value > 0:
         raise ValueError(f"viscosity must be positive (mPa·s), not {viscosity!r}")
     return est
 

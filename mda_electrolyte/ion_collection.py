@@ -47,7 +47,6 @@ from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from .analysis_base import FrameAnalysis
 from .carriers import (
     _MAX_VOLUME_SPREAD,
-    MAX_TIME_PS,
     _box_volumes,
     check_temperature,
     check_volume,
@@ -55,6 +54,7 @@ from .carriers import (
     resolve_species,
     unwrap_trajectory,
 )
+from .correlation import MAX_TIME_PS
 from .molecules import make_whole
 
 __all__ = ["IonCollection", "IonCollector", "collect"]
