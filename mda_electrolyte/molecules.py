@@ -561,7 +561,9 @@ def covalent_bonds(atoms, mult=1.0):
     ----------
     atoms : ase.Atoms
     mult : float
-        Scale of ``ase.neighborlist.natural_cutoffs`` (covalent radii).
+        Scale of ``ase.neighborlist.natural_cutoffs`` (covalent radii), in ``(0, 3]``. Two atoms
+        are bonded within the sum of their scaled radii plus the 0.3 Å skin of ASE's
+        ``NeighborList`` (O–H up to 1.27 Å at ``mult=1``).
 
     Returns
     -------
