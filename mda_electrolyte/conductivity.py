@@ -1240,7 +1240,7 @@ def _conductivity_estimate(x):
 def _diffusivity_estimate(value, error, species):
     if isinstance(value, Estimate):
         return value
-    value = check_number(f"diffusivities[{species!r}] (Å²/ps)", value)
+    value = check_number(f"diffusivity of {species!r}", value)  # diffusivities[species], Å²/ps
     error = check_number(f"diffusivity_errors[{species!r}] (Å²/ps)", error, minimum=0)
     return Estimate(value, error, "Å^2/ps", "given")
 

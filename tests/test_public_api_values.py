@@ -195,7 +195,7 @@ CASES = [
     ("NernstEinstein(temperature)", "temperature",
      lambda x: mdae.NernstEinstein(**{**_NE, "temperature": x})),
     ("NernstEinstein(volume)", "volume", lambda x: mdae.NernstEinstein(**{**_NE, "volume": x})),
-    ("NernstEinstein(diffusivities)", "diffusivities",
+    ("NernstEinstein(diffusivities)", "diffusivit(y|ies)",
      lambda x: mdae.NernstEinstein(**{**_NE, "diffusivities": {"Li": x, "AN": 0.1}})),
     ("NernstEinstein(diffusivity_errors)", "diffusivity_errors",
      lambda x: mdae.NernstEinstein(**{**_NE, "diffusivity_errors": {"Li": x, "AN": 0.01}})),
