@@ -814,13 +814,21 @@ def _check_disjoint(train_frames, valid_frames):
         )
 
 
+#: Largest initial learning rate (Adam) and pressure shift (bar, either sign) accepted.
+_MAX_LR = 1.0
+_MAX_PRESSURE_SHIFT_BAR = 1e5
+
+
 def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight,
                             pressure_shift_bar, out):
     """Refuse options sevenn would only trip over after the data are loaded and preprocessed."""
-    check_number("lr (the initial learning rate)", lr, above=0)
+    # above these a fine-tune only diverges or shifts densities by far more than any model
+    # misses them (10 % is ~10^3 bar at an electrolyte's 8e-5 /bar compressibility)
+    check_number("lr (the initial learning rate)", lr, above=0, maximum=_MAX_LR)
     check_number("force_weight", force_weight, minimum=0)
     check_number("stress_weight", stress_weight, minimum=0)
-    check_number("pressure_shift_bar", pressure_shift_bar)
+    check_number("pressure_shift_bar", pressure_shift_bar, minimum=-_MAX_PRESSURE_SHIFT_BAR,
+                 maximum=_MAX_PRESSURE_SHIFT_BAR)
     check_number("batch_size", batch_size, integer=True, minimum=1)
     check_number("seed", seed, integer=True, minimum=0)
     check_output_path(out, "output folder", folder=True)

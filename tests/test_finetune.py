@@ -147,8 +147,13 @@ def test_bad_arguments(tmp_path):
         ({"force_weight": -1.0}, "force_weight must be a finite number >= 0"),
         ({"stress_weight": float("nan")}, "stress_weight must be a finite number >= 0, got nan"),
         ({"pressure_shift_bar": float("nan")},
-         "pressure_shift_bar must be a finite number, got nan"),
-        ({"lr": True}, r"lr \(the initial learning rate\) must be a finite number > 0, got True"),
+         "pressure_shift_bar must be a finite number >= -100000 and <= 100000, got nan"),
+        ({"pressure_shift_bar": -1e6},
+         "pressure_shift_bar must be a finite number >= -100000 and <= 100000, got -1000000.0"),
+        ({"lr": 2.0}, r"lr \(the initial learning rate\) must be a finite number > 0 and <= 1, "
+                      r"got 2.0"),
+        ({"lr": True}, r"lr \(the initial learning rate\) must be a finite number > 0 and <= 1, "
+                       r"got True"),
         ({"epochs": float("nan")}, "epochs must be a whole number >= 1 and <= 1000000, got nan"),
         ({"epochs": float("inf")}, "epochs must be a whole number >= 1 and <= 1000000, got inf"),
         ({"epochs": True}, "epochs must be a whole number >= 1 and <= 1000000, got True"),
