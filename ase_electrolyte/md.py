@@ -30,8 +30,9 @@ reuses its files. Readers (MDAnalysis, :func:`~mda_electrolyte.bridge.from_ase`)
 refused.
 
 Every step is checked (:class:`MDInstabilityError`): non-finite forces, positions or velocities, a
-temperature above ``max_temperature_factor`` times the target, or an atom moving more than
-``max_displacement`` in one step stop the run before anything of that step is written.
+temperature above ``max_temperature_factor`` times the target (or 300 K, if higher), or an atom
+moving more than ``max_displacement`` in one step stop the run before anything of that step is
+written.
 """
 
 from __future__ import annotations
@@ -1114,7 +1115,8 @@ class _Guard:
         if self.t_max is not None and temperature > self.t_max:
             raise MDInstabilityError(
                 f"step {step}: temperature {temperature:.4g} K exceeds {self.t_max:.4g} K "
-                f"(max_temperature_factor × target); the dynamics are unstable (time step "
+                f"(max_temperature_factor × the larger of the target and "
+                f"{_GUARD_MIN_REFERENCE_K:g} K); the dynamics are unstable (time step "
                 f"{self.timestep_fs} fs, model){where}"
             )
         if self.max_displacement is not None:
