@@ -203,7 +203,9 @@ _CALIBRATION_CASES = [(0.9, 1000), (0.9, 200), (0.98, 1000)]
 
 def test_series_means_called_valid_have_calibrated_error_bars():
     z, passed = _valid_z_scores(MIN_INDEPENDENT_SAMPLES, _CALIBRATION_CASES)
-    assert z.size > 60
+    # 61 of these replicas pass the length threshold; the relaxation test marks one of them
+    # "not converged" (a false-alarm rate of at most 3 % over 300-replica runs)
+    assert z.size >= 58
     assert 0.8 < z.std() < 1.35
     assert np.mean(np.abs(z) < 1) > 0.55
     # a series of about 10 independent samples is (almost) never called valid
@@ -212,10 +214,22 @@ def test_series_means_called_valid_have_calibrated_error_bars():
 
 def test_twenty_independent_samples_were_not_enough():
     # the threshold of earlier versions: short, strongly correlated series whose own g came out
-    # small were called valid, with error bars several times too small
-    z, passed = _valid_z_scores(20, _CALIBRATION_CASES)
-    assert passed[(0.98, 1000)] > 0.15
-    assert z.std() > 1.5
+    # small were called valid, with error bars several times too small. The error is now widened
+    # by sqrt(1 + (50 / n_independent)**2); undone, the z-scores are those of then
+    from mda_electrolyte.uncertainty import _SMALL_SAMPLE_G
+
+    rng = np.random.default_rng(11)
+    raw, wide, passed = [], [], 0
+    for _ in range(120):
+        r = equilibrated_series_mean(_ar1_series(rng, 1000, 0.98), min_independent=20)
+        if not r.notes:
+            passed += 1
+            wide.append(r.mean / r.error)
+            raw.append(wide[-1] * np.sqrt(1 + (_SMALL_SAMPLE_G / r.n_independent) ** 2))
+    assert passed >= 15  # 18 of 120
+    assert np.std(raw) > 1.5
+    # the widening alone does not make 10 independent samples a result: the threshold does
+    assert np.std(wide) < np.std(raw) / 1.5
 
 
 def test_equilibrated_series_mean_finds_the_transient_and_names_short_series():
