@@ -185,6 +185,11 @@ def check_flag(name, value):
         raise FlagError(f"{name} must be True or False, not {value!r}")
 
 
+#: Largest ``min_distance`` (Å) :func:`check_overlaps` accepts: an overlap is a distance no bond
+#: reaches (H–H, the shortest, is 0.74 Å); a threshold of 5 Å would refuse every liquid.
+MAX_OVERLAP_DISTANCE = 5.0
+
+
 def check_overlaps(atoms, min_distance=0.1, what="the structure"):
     """Raise :class:`ValueError` naming atom pairs (periodic images included) closer than
     ``min_distance`` Å, or a periodic cell thinner than that.
@@ -198,12 +203,16 @@ def check_overlaps(atoms, min_distance=0.1, what="the structure"):
     atoms : ase.Atoms
         Checked with :func:`check_atoms` first.
     min_distance : float
-        Å.
+        Å, above 0 and at most :data:`MAX_OVERLAP_DISTANCE` (an overlap, not a packing
+        distance); NaN, infinities and values outside are refused by name.
     what : str
         Who refuses, for the message.
     """
     from .d3.calculator import _close_pairs
 
+    # NaN compared false and skipped the check; -1 passed every structure; 1e308 blamed the cell
+    min_distance = check_number("min_distance (Å)", min_distance, above=0,
+                                maximum=MAX_OVERLAP_DISTANCE)
     check_atoms(atoms)
     pbc = np.asarray(atoms.pbc, dtype=bool)
     cell = np.asarray(atoms.cell[:], dtype=float)
@@ -222,7 +231,8 @@ def check_overlaps(atoms, min_distance=0.1, what="the structure"):
         if heights.min() < min_distance:
             raise ValueError(
                 f"{what}: the periodic cell is {heights.min():.3g} Å thin across a face "
-                f"(< {min_distance} Å): its vectors are nearly linearly dependent"
+                f"(< {min_distance} Å): every atom is that close to its own image (nearly "
+                "linearly dependent vectors?)"
             )
     pairs = _close_pairs(np.asarray(atoms.positions, dtype=float), cell, pbc, min_distance)
     if not pairs:

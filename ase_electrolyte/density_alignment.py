@@ -69,6 +69,10 @@ class PressureShift(NamedTuple):
     estimate: object = None  # Estimate of ΔP, bar, with its verdict
 
 
+#: Largest compressibility (1/bar) accepted: an ideal gas at 1 bar; a liquid's is ~1e-4 1/bar.
+MAX_COMPRESSIBILITY = 1.0
+
+
 def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     r"""κ_T from NPT densities at several imposed pressures: the slope of ln ρ against P.
 
@@ -97,8 +101,10 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     Raises
     ------
     ValueError
-        Fewer than two distinct pressures, non-positive densities or a non-positive slope (the
-        densities do not rise with pressure: too noisy or a broken model).
+        Fewer than two distinct pressures, pressures beyond
+        :data:`~ase_electrolyte.md.MAX_PRESSURE_BAR`, densities not in (0,
+        :data:`~ase_electrolyte.build.MAX_DENSITY`] or a non-positive slope (the densities do not
+        rise with pressure: too noisy or a broken model).
 
     Examples
     --------
@@ -118,13 +124,23 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     rho = real_array(densities, "densities")
     if p.shape != rho.shape or p.ndim != 1:
         raise ValueError("pressures_bar and densities must be 1-D arrays of the same length")
+    from .build import MAX_DENSITY
+    from .md import MAX_PRESSURE_BAR
+
     if not np.all(np.isfinite(p)):
         # NaN pressures reached LAPACK ("SVD did not converge")
         raise ValueError("pressures_bar must be finite")
+    if np.any(np.abs(p) > MAX_PRESSURE_BAR):
+        # 1e308 bar made the fit's matrix singular (LinAlgError)
+        raise ValueError(f"pressures_bar must be within ±{MAX_PRESSURE_BAR:.0e} bar (1 TPa), got "
+                         f"{p[np.abs(p) > MAX_PRESSURE_BAR][0]:g}")
     if len(np.unique(p)) < 2:
         raise ValueError("the compressibility needs densities at two or more distinct pressures")
     if not np.all(np.isfinite(rho)) or np.any(rho <= 0):
         raise ValueError("densities must be finite and positive")
+    if np.any(rho > MAX_DENSITY):
+        raise ValueError(f"densities must be at most {MAX_DENSITY:g} g/cm³ (denser than any "
+                         f"liquid: another unit?), got {rho.max():g}")
     y = np.log(rho)
     if density_errors is None:
         w = np.ones_like(y)
@@ -299,8 +315,10 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     Raises
     ------
     ValueError
-        A density or compressibility that is not a finite number > 0, or an error that is not a
-        finite number >= 0.
+        A density or compressibility that is not a finite number > 0 (densities at most
+        :data:`~ase_electrolyte.build.MAX_DENSITY`, κ_T at most :data:`MAX_COMPRESSIBILITY`), an
+        error that is not a finite number >= 0, or a shift beyond
+        :data:`~ase_electrolyte.md.MAX_PRESSURE_BAR`.
 
     Examples
     --------
@@ -332,18 +350,31 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
         # bar of 0 on the shift and called it resolved
         notes.append("the compressibility has no error estimate: the shift's error leaves it out")
         kappa_error = 0.0
-    rho_model = check_number("rho_model (g/cm^3)", rho_model, above=0)
-    rho_target = check_number("rho_target (g/cm^3)", rho_target, above=0)
+    from .build import MAX_DENSITY
+    from .md import MAX_PRESSURE_BAR
+
+    # a density of 1e308 g/cm³ gave a 'valid' shift of 1.8e7 bar
+    rho_model = check_number("rho_model (g/cm^3)", rho_model, above=0, maximum=MAX_DENSITY)
+    rho_target = check_number("rho_target (g/cm^3)", rho_target, above=0, maximum=MAX_DENSITY)
     try:
-        kappa_per_bar = check_number("the compressibility (1/bar)", kappa_per_bar, above=0)
+        kappa_per_bar = check_number("the compressibility (1/bar)", kappa_per_bar, above=0,
+                                     maximum=MAX_COMPRESSIBILITY)
     except ValueError:
-        raise ValueError(f"the compressibility must be a positive, finite number (1/bar), got "
+        raise ValueError(f"the compressibility must be a positive, finite number (1/bar) of at "
+                         f"most {MAX_COMPRESSIBILITY:g} (an ideal gas at 1 bar), got "
                          f"{kappa_per_bar!r}") from None
     rho_model_error = check_number("rho_model_error (g/cm^3)", rho_model_error, minimum=0)
     rho_target_error = check_number("rho_target_error (g/cm^3)", rho_target_error, minimum=0)
     kappa_error = check_number("kappa_error (1/bar)", kappa_error, minimum=0)
     ratio = np.log(rho_target / rho_model)
     delta = -ratio / kappa_per_bar
+    if not abs(delta) <= MAX_PRESSURE_BAR:
+        # a compressibility of 1e-300 1/bar gave a 'valid' shift of 1e298 bar
+        raise ValueError(
+            f"the pressure shift for rho_model = {rho_model:g} and rho_target = {rho_target:g} "
+            f"g/cm^3 at a compressibility of {kappa_per_bar:g} 1/bar is {delta:.3g} bar, beyond "
+            f"±{MAX_PRESSURE_BAR:.0e} bar: is the compressibility in another unit?"
+        )
     rel = np.hypot(rho_model_error / rho_model, rho_target_error / rho_target)
     err = float(np.hypot(rel / kappa_per_bar, delta * kappa_error / kappa_per_bar))
     resolved = bool(abs(delta) >= 2 * err) if err > 0 else True
@@ -601,7 +632,8 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
         3D-periodic starting structure (not modified).
     temperature_K : float
     steps : int
-        MD steps; the density is observed at every step.
+        MD steps, at least 3; the density is observed at every step (its mean needs 4
+        samples).
     trajectory : str or os.PathLike
         H5MD file of the run (an existing complete run of the same settings is reused).
     pressure_bar : float
@@ -629,17 +661,25 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
 
     from mda_electrolyte.density import Density
 
+    from .atoms_checks import check_number
     from .calculator import Calculator
-    from .md import run_md
+    from .md import _check_run_numbers, run_md
 
+    # before the model is loaded: int(steps) was "cannot convert float NaN to integer", 2.5 ran
+    # 2 steps and then failed for want of samples, write_interval=0 meant the whole run
+    steps = check_number("steps (the density's mean needs at least 4 samples)", steps,
+                         integer=True, minimum=3)
+    write_interval = check_number("write_interval", write_interval, integer=True, minimum=1,
+                                  allow_none=True)
+    _check_run_numbers("npt", steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs,
+                       pdamp_fs, None, 3.0, 0.5, write_interval or steps, 1, seed)
     if not atoms.pbc.all():
         raise ValueError("an NPT density needs a 3D-periodic structure")
     calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
     work = atoms.copy()
     work.calc = calc
-    run_md(work, ensemble="npt", steps=int(steps), timestep_fs=timestep_fs,
+    run_md(work, ensemble="npt", steps=steps, timestep_fs=timestep_fs,
            temperature_K=temperature_K, pressure_bar=pressure_bar, tdamp_fs=tdamp_fs,
-           pdamp_fs=pdamp_fs, trajectory=trajectory,
-           write_interval=int(write_interval or max(1, int(steps))), observe_interval=1,
-           seed=seed, progress=False)
+           pdamp_fs=pdamp_fs, trajectory=trajectory, write_interval=write_interval or steps,
+           observe_interval=1, seed=seed, progress=False)
     return Density(str(trajectory)).run().results.equilibrium_density

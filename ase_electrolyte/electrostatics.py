@@ -155,6 +155,14 @@ def _symbol_key(key):
     return str(key)
 
 
+#: Largest charge (e) of one atom a QRd base charge or a total per atom may give: no atom of a
+#: molecule or ion carries more than ±10 e; 1e308 e gave charges of 5e307 e.
+MAX_ATOM_CHARGE = 10.0
+#: Largest QRd weight s (dimensionless, relative): at 1e6 one species already takes all the
+#: excess charge; 1e308 overflowed their sum and lost the total charge.
+_MAX_QRD_WEIGHT = 1e6
+
+
 def _normalise_qrd(qrd):
     if not isinstance(qrd, dict) or not qrd:
         raise ValueError("scheme='qrd' needs qrd={element: (b, s), ...} with at least one element")
@@ -164,8 +172,12 @@ def _normalise_qrd(qrd):
             value = (value.get("b"), value.get("s"))
         if isinstance(value, (str, bytes)) or np.ndim(value) != 1 or len(value) != 2:
             raise ValueError(f"the QRd parameters of {key} must be a pair (b, s), got {value!r}")
-        out[_symbol_key(key)] = (check_number(f"QRd b of {key} (e)", value[0]),
-                                 check_number(f"QRd s of {key}", value[1]))
+        # s of 1e308 overflowed the sum of weights: the charges no longer summed to the total
+        out[_symbol_key(key)] = (
+            check_number(f"QRd b of {key} (e)", value[0], minimum=-MAX_ATOM_CHARGE,
+                         maximum=MAX_ATOM_CHARGE),
+            check_number(f"QRd s of {key}", value[1], minimum=-_MAX_QRD_WEIGHT,
+                         maximum=_MAX_QRD_WEIGHT))
     return out
 
 
@@ -186,7 +198,8 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     qrd : dict
         ``{element: (b, s)}`` with the element as symbol or atomic number; b in e, s dimensionless.
     total_charge : float
-        :math:`Q_\mathrm{total}` in e.
+        :math:`Q_\mathrm{total}` in e, at most ±:data:`MAX_ATOM_CHARGE` per atom (b within
+        ±:data:`MAX_ATOM_CHARGE`, s within ±1e6).
 
     Returns
     -------
@@ -211,7 +224,9 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     missing = sorted(set(symbols) - set(qrd), key=lambda s: atomic_numbers[s])
     if missing:
         raise ValueError(f"no QRd parameters (b, s) for the element(s) {', '.join(missing)}")
-    total_charge = check_number("the total charge (e)", total_charge)
+    limit = MAX_ATOM_CHARGE * max(1, len(numbers))
+    total_charge = check_number(f"the total charge (e, at most ±{limit:g} for {len(numbers)} "
+                                "atoms)", total_charge, minimum=-limit, maximum=limit)
     if len(numbers) == 0:
         return np.zeros(0)
     b = np.array([qrd[s][0] for s in symbols])

@@ -817,6 +817,10 @@ def _check_disjoint(train_frames, valid_frames):
 #: Largest initial learning rate (Adam) and pressure shift (bar, either sign) accepted.
 _MAX_LR = 1.0
 _MAX_PRESSURE_SHIFT_BAR = 1e5
+#: Largest force or stress loss weight (relative to the energy's 1): at 1e6 the energy term is
+#: already a millionth of the loss; 1e308 made the loss infinite and training 'diverged' at
+#: epoch 1 with the advice to lower lr.
+_MAX_LOSS_WEIGHT = 1e6
 
 
 def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight,
@@ -825,8 +829,8 @@ def _check_training_options(*, lr, batch_size, seed, force_weight, stress_weight
     # above these a fine-tune only diverges or shifts densities by far more than any model
     # misses them (10 % is ~10^3 bar at an electrolyte's 8e-5 /bar compressibility)
     check_number("lr (the initial learning rate)", lr, above=0, maximum=_MAX_LR)
-    check_number("force_weight", force_weight, minimum=0)
-    check_number("stress_weight", stress_weight, minimum=0)
+    check_number("force_weight", force_weight, minimum=0, maximum=_MAX_LOSS_WEIGHT)
+    check_number("stress_weight", stress_weight, minimum=0, maximum=_MAX_LOSS_WEIGHT)
     check_number("pressure_shift_bar", pressure_shift_bar, minimum=-_MAX_PRESSURE_SHIFT_BAR,
                  maximum=_MAX_PRESSURE_SHIFT_BAR)
     check_number("batch_size", batch_size, integer=True, minimum=1)
@@ -930,7 +934,8 @@ def finetune(
         scratch they also differ by their initial weights.
     device : {"auto", "cpu", "cuda", "cuda:N"}
     force_weight, stress_weight : float
-        Loss weights relative to the energy term (sevenn's fine-tuning preset: 1 and 0.01).
+        Loss weights relative to the energy term (sevenn's fine-tuning preset: 1 and 0.01),
+        each 0 to 1e6.
     loss : {"huber", "mse"}
     pressure_shift_bar : float
         ΔP (bar) added to the pressure of every stress label (density alignment, see

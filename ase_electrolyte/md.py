@@ -106,6 +106,12 @@ _GUARD_MIN_REFERENCE_K = 300.0
 #: Most MD steps of one run or protocol stage: 1e11 steps are months even at 10^4 steps per
 #: second; a length beyond it is a mistyped unit, and the run would never end.
 MAX_STEPS = 10**11
+#: Longest thermostat or barostat time constant (fs): 1e12 fs (a millisecond) is beyond the length
+#: of any run, a coupling that never acts; ASE's Nosé–Hoover chain overflowed at 1e308 fs.
+MAX_DAMPING_FS = 1.0e12
+#: Longest MD time step (fs): 50 times the 20 fs a run already warns of; an atomistic potential
+#: moves atoms by ångströms in one such step (1e308 fs evaluated the model, then exploded).
+MAX_TIMESTEP_FS = 1000.0
 
 
 def _check_extremes(temperature_K=None, pressure_bar=None):
@@ -704,6 +710,46 @@ def current_species(atoms):
     return [n for _, n in sorted(charged)]
 
 
+def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs,
+                       pdamp_fs, hydrogen_mass, max_temperature_factor, max_displacement,
+                       write_interval, observe_interval, seed):
+    """The ensemble and numeric arguments of :func:`run_md`, checked and normalised in its
+    order; for callers that load a model first (:func:`~ase_electrolyte.density_alignment.
+    npt_density`), so that a bad number fails before the model is read."""
+    if not isinstance(ensemble, str) or ensemble not in _ENSEMBLES:
+        raise ValueError(f"ensemble must be one of {_ENSEMBLES}, not {ensemble!r}")
+    steps = check_number("steps", steps, integer=True, minimum=1)
+    _check_stage_steps(f"steps = {steps}:", steps)
+    timestep_fs = check_number("timestep_fs", timestep_fs, above=0, maximum=MAX_TIMESTEP_FS)
+    if ensemble != "nve" or temperature_K is not None:
+        temperature_K = check_number(f"temperature_K ({ensemble.upper()})", temperature_K, above=0)
+    # a NaN pressure is refused in every ensemble: it is never what the caller meant
+    pressure_bar = check_number("pressure_bar", pressure_bar)
+    _check_extremes(temperature_K, pressure_bar)
+    tdamp_fs = check_number("tdamp_fs", tdamp_fs, above=0, maximum=MAX_DAMPING_FS,
+                            allow_none=True)
+    pdamp_fs = check_number("pdamp_fs", pdamp_fs, above=0, maximum=MAX_DAMPING_FS,
+                            allow_none=True)
+    hydrogen_mass = check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
+    # a factor of 1 or less stops a sound run at its own target (a thermostatted temperature
+    # fluctuates about it), possibly after overwrite=True has emptied the file
+    max_temperature_factor = check_number(
+        "max_temperature_factor", max_temperature_factor, above=1, allow_none=True
+    )
+    max_displacement = check_number(
+        "max_displacement (Å)", max_displacement, above=0, allow_none=True
+    )
+    write_interval = check_number("write_interval", write_interval, integer=True, minimum=1)
+    # Green–Kubo integrals need the current and pressure tensor at every step
+    observe_interval = check_number(
+        "observe_interval", 1 if observe_interval is None else observe_interval, integer=True,
+        minimum=1,
+    )
+    seed = check_number("seed", seed, integer=True, minimum=0)
+    return (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
+            max_temperature_factor, max_displacement, write_interval, observe_interval, seed)
+
+
 def run_md(
     atoms,
     *,
@@ -737,13 +783,14 @@ def run_md(
     steps : int
         Total MD steps of the run (a resumed run does only the missing ones).
     timestep_fs : float
-        Time step, fs.
+        Time step, fs, at most :data:`MAX_TIMESTEP_FS` (a warning above 20 fs).
     temperature_K : float
         Target temperature, K (NVT, NPT; initial velocities).
     pressure_bar : float
         Target pressure for NPT, bar (default 1 atm).
     tdamp_fs, pdamp_fs : float, optional
-        Thermostat/barostat time constants, fs; default 100 and 1000 time steps (ASE's advice).
+        Thermostat/barostat time constants, fs; default 100 and 1000 time steps (ASE's advice);
+        at most :data:`MAX_DAMPING_FS`.
     hydrogen_mass : float, optional
         Mass (amu) given to H during this run (Ju et al. 2025 use 3 for 2 fs steps); the
         returned Atoms has the real masses back, with H velocities scaled to keep each H's
@@ -814,34 +861,12 @@ def run_md(
         :class:`~ase_electrolyte.trajectory.TrajectoryFullError` when the disk is full); the
         file keeps every frame written before and resumes when called again.
     """
-    if not isinstance(ensemble, str) or ensemble not in _ENSEMBLES:
-        raise ValueError(f"ensemble must be one of {_ENSEMBLES}, not {ensemble!r}")
-    steps = check_number("steps", steps, integer=True, minimum=1)
-    _check_stage_steps(f"steps = {steps}:", steps)
-    timestep_fs = check_number("timestep_fs", timestep_fs, above=0)
-    if ensemble != "nve" or temperature_K is not None:
-        temperature_K = check_number(f"temperature_K ({ensemble.upper()})", temperature_K, above=0)
-    # a NaN pressure is refused in every ensemble: it is never what the caller meant
-    pressure_bar = check_number("pressure_bar", pressure_bar)
-    _check_extremes(temperature_K, pressure_bar)
-    tdamp_fs = check_number("tdamp_fs", tdamp_fs, above=0, allow_none=True)
-    pdamp_fs = check_number("pdamp_fs", pdamp_fs, above=0, allow_none=True)
-    hydrogen_mass = check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
-    # a factor of 1 or less stops a sound run at its own target (a thermostatted temperature
-    # fluctuates about it), possibly after overwrite=True has emptied the file
-    max_temperature_factor = check_number(
-        "max_temperature_factor", max_temperature_factor, above=1, allow_none=True
-    )
-    max_displacement = check_number(
-        "max_displacement (Å)", max_displacement, above=0, allow_none=True
-    )
-    write_interval = check_number("write_interval", write_interval, integer=True, minimum=1)
-    # Green–Kubo integrals need the current and pressure tensor at every step
-    observe_interval = check_number(
-        "observe_interval", 1 if observe_interval is None else observe_interval, integer=True,
-        minimum=1,
-    )
-    seed = check_number("seed", seed, integer=True, minimum=0)
+    (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
+     max_temperature_factor, max_displacement, write_interval, observe_interval,
+     seed) = _check_run_numbers(
+        ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs,
+        hydrogen_mass, max_temperature_factor, max_displacement, write_interval,
+        observe_interval, seed)
     check_flag("progress", progress)
     check_flag("overwrite", overwrite)
     _check_start(atoms, trajectory, overwrite)
@@ -1591,9 +1616,10 @@ def check_protocol_arguments(
     _check_extremes(temperature_K, pressure_bar)
     check_number("relax_fmax (eV/Å)", relax_fmax, above=0)
     preequilibration_timestep_fs = check_number(
-        "preequilibration_timestep_fs", preequilibration_timestep_fs, above=0
+        "preequilibration_timestep_fs", preequilibration_timestep_fs, above=0,
+        maximum=MAX_TIMESTEP_FS,
     )
-    timestep_fs = check_number("timestep_fs", timestep_fs, above=0)
+    timestep_fs = check_number("timestep_fs", timestep_fs, above=0, maximum=MAX_TIMESTEP_FS)
     warn_implausible(temperature_K=temperature_K, pressure_bar=pressure_bar,
                      timestep_fs=max(timestep_fs, preequilibration_timestep_fs))
     check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)

@@ -124,8 +124,28 @@ def _cells(faces, cutoff):
 
 
 def face_distances(cell):
-    """Distances between opposite faces of ``cell`` (rows are the cell vectors), Å."""
+    """Distances between opposite faces of ``cell`` (rows are the cell vectors), Å.
+
+    Raises
+    ------
+    ValueError
+        A cell that is not a finite (3, 3) array, has entries beyond
+        :data:`~ase_electrolyte.atoms_checks.MAX_COORDINATE` or a zero-area face (a zero or a
+        NaN distance before).
+    """
     cell = np.asarray(cell, dtype=np.float64)
+    from .atoms_checks import MAX_COORDINATE
+
+    if cell.shape != (3, 3) or not np.isfinite(cell).all():
+        raise ValueError(f"the cell must be a finite (3, 3) array, got {cell.tolist()!r}")
+    if np.abs(cell).max() > MAX_COORDINATE:
+        # 1e308 Å overflowed the face areas: a face distance of 0
+        raise ValueError(f"the cell has entries beyond {MAX_COORDINATE:.0e} Å")
+    areas = [float(np.linalg.norm(np.cross(cell[(k + 1) % 3], cell[(k + 2) % 3])))
+             for k in range(3)]
+    if not min(areas) > 0.0:
+        raise ValueError("the periodic cell is degenerate: two of its vectors are parallel or "
+                         "zero")
     volume = abs(float(np.linalg.det(cell)))
     return [
         volume / float(np.linalg.norm(np.cross(cell[(k + 1) % 3], cell[(k + 2) % 3])))
@@ -151,7 +171,14 @@ def search_cutoff(cell, cutoff):
     -------
     float
         ``>= cutoff``, Å.
+
+    Raises
+    ------
+    ValueError
+        The cutoff or the cell, as :func:`pairs_within` refuses them (a NaN cutoff was a
+        "cannot convert float NaN to integer", 0 a ZeroDivisionError, -1 was returned).
     """
+    _, cell = _checked(np.zeros((0, 3)), cell, cutoff)
     faces = face_distances(cell)
     if math.prod(_cells(faces, cutoff)) <= VESIN_MAX_CELLS:
         return float(cutoff)

@@ -183,7 +183,9 @@ def convert(value, from_unit, to_unit):
     Raises
     ------
     ValueError
-        An unknown unit, or units of different dimensions.
+        An unknown unit, units of different dimensions, or a finite value that would overflow
+        to infinity in ``to_unit`` (NaN and infinities are converted as they are: an unknown
+        error stays unknown).
     TypeError
         A unit that is not a string, or a value that is not a real number or array (a bool,
         a string, a list, ``None``).
@@ -206,4 +208,11 @@ def convert(value, from_unit, to_unit):
             or (kind is None and not isinstance(value, numbers.Real))):
         raise TypeError(f"value must be a real number or an array of real numbers, not "
                         f"{value!r:.80}")
-    return value * (si_a / si_b)
+    with np.errstate(over="ignore"):
+        out = value * (si_a / si_b)
+    # NaN and infinities pass as they are (an Estimate's unknown error stays unknown); a finite
+    # value that overflows was returned as inf (1e308 S/m in mS/cm)
+    if np.any(np.isinf(out) & np.isfinite(value)):
+        raise ValueError(f"value {np.max(np.abs(value)):g} {from_unit} overflows in {to_unit}: "
+                         "beyond the range of a float (is it in another unit?)")
+    return out

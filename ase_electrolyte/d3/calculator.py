@@ -133,6 +133,13 @@ def _close_pairs(positions, cell, pbc, r):
     return [(i, j, d) for (i, j), d in sorted(found.items())]
 
 
+def _cube(x):
+    """``x**3`` that is ``inf`` rather than an OverflowError for a cutoff of 1e308 Å: the work
+    checks then refuse it by name."""
+    x = float(x)
+    return x * x * x
+
+
 def _check_work(natoms, cell, pbc, rmax, ntrans=None):
     """ValueError when the periodic images within ``rmax`` (Å) are too many to visit.
 
@@ -144,8 +151,8 @@ def _check_work(natoms, cell, pbc, rmax, ntrans=None):
     if pbc.all():
         volume = abs(np.linalg.det(cell))
         diameter = np.linalg.norm(cell.sum(axis=0)) + np.linalg.norm(cell, axis=1).sum()
-        ntrans = 4.0 / 3.0 * np.pi * (rmax + diameter) ** 3 / volume
-        pair_images = 0.5 * natoms**2 * (4.0 / 3.0 * np.pi * rmax**3 / volume) + natoms
+        ntrans = 4.0 / 3.0 * np.pi * _cube(rmax + diameter) / volume
+        pair_images = 0.5 * natoms**2 * (4.0 / 3.0 * np.pi * _cube(rmax) / volume) + natoms
         what = f"cell volume {volume:.4g} Å³"
     else:
         pair_images = 0.5 * natoms * (natoms + 1) * ntrans
@@ -176,13 +183,13 @@ def _check_atm_work(natoms, cell, pbc, atm_cutoff, ntrans=1):
     lat = cell[pbc]
     if pbc.all():
         volume = abs(np.linalg.det(cell))
-        inside = 4.0 / 3.0 * np.pi * atm_cutoff**3 / volume
+        inside = 4.0 / 3.0 * np.pi * _cube(atm_cutoff) / volume
         enumerated = max(1.0, inside)
     else:
         if len(lat) == 1:
             inside = 2.0 * atm_cutoff / np.linalg.norm(lat[0])
         else:
-            inside = np.pi * atm_cutoff**2 / np.linalg.norm(np.cross(lat[0], lat[1]))
+            inside = np.pi * atm_cutoff * atm_cutoff / np.linalg.norm(np.cross(lat[0], lat[1]))
         inside = min(float(ntrans), 1.0 + inside)
         enumerated = float(ntrans)
     # every pair (i, j <= i) enumerates its images; those within the cutoff loop over k <= j
