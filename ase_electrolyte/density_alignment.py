@@ -238,15 +238,19 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     """
     from ase.units import bar, kB
 
+    from mda_electrolyte.correlation import MAX_TIME_PS
     from mda_electrolyte.density import MIN_EFFECTIVE_SAMPLES
     from mda_electrolyte.observables import is_h5md_path, read_observable
     from mda_electrolyte.uncertainty import detect_equilibration, real_array, timeseries_mean
 
     from .atoms_checks import check_number
     from .estimate import METHODS, Estimate
+    from .md import MAX_TEMPERATURE_K
 
-    temperature_K = check_number("temperature_K", temperature_K, above=0)
-    dt = check_number("dt (ps)", dt, above=0, allow_none=True)
+    # 1e308 K gave κ = 0 ± 0 1/bar, 'valid' (k_B T in the denominator)
+    temperature_K = check_number("temperature_K", temperature_K, above=0,
+                                 maximum=MAX_TEMPERATURE_K)
+    dt = check_number("dt (ps)", dt, above=0, maximum=MAX_TIME_PS, allow_none=True)
     if is_h5md_path(source):
         volumes = np.asarray(read_observable(source, "volume", required=True)["value"],
                              dtype=np.float64)

@@ -102,6 +102,11 @@ def _rising(pressures):
         return 1.2 * np.exp(5e-5 * np.where(np.abs(p) < 1e7, p, np.nan))
 
 
+def _volumes():
+    """An NPT volume series, Å³: 8000 ± 20."""
+    return 8000.0 + 20.0 * np.random.default_rng(0).normal(size=400)
+
+
 def _descriptors():
     return np.random.default_rng(0).normal(size=(10, 3))
 
@@ -193,6 +198,10 @@ CASES = [
     ("compressibility_from_shifts(density_errors)", "density_errors",
      lambda x: da.compressibility_from_shifts([0.0, 100.0, 200.0], [1.2, 1.205, 1.21],
                                               [0.001, 0.001, x])),
+    ("compressibility_from_fluctuations(temperature_K)", "temperature_K",
+     lambda x: da.compressibility_from_fluctuations(_volumes(), x, dt=0.01)),
+    ("compressibility_from_fluctuations(dt)", "dt",
+     lambda x: da.compressibility_from_fluctuations(_volumes(), 300.0, dt=x)),
     ("finetune(epochs)", "epochs", lambda x: _finetune(epochs=x)),
     ("finetune(ensemble)", "ensemble", lambda x: _finetune(ensemble=x)),
     ("finetune(lr)", "lr", lambda x: _finetune(lr=x)),
@@ -426,6 +435,18 @@ def test_npt_density_refuses_a_too_short_run_before_loading_its_model(tmp_path):
     density = _npt(steps=3)
     # EMT copper near its lattice constant: ~9 g/cm³, a finite value with its error
     assert 8.0 < density.value < 10.0 and math.isfinite(density.stderr)
+
+
+def test_the_fluctuation_compressibility_is_that_of_the_volume_variance_up_to_the_ceiling():
+    # κ = <δV²>/(k_B T <V>): 1e308 K gave 0 ± 0 1/bar, 'valid'
+    from ase.units import bar, kB
+
+    v = _volumes()
+    hot = da.compressibility_from_fluctuations(v, md.MAX_TEMPERATURE_K, dt=0.01)
+    cold = da.compressibility_from_fluctuations(v, 300.0, dt=0.01)
+    assert hot.value == pytest.approx(cold.value * 300.0 / md.MAX_TEMPERATURE_K, rel=1e-12)
+    expected = np.var(v, ddof=1) / (kB * 300.0 * v.mean()) * bar
+    assert cold.value == pytest.approx(expected, rel=0.05)
 
 
 def test_a_unit_conversion_that_overflows_is_refused_by_value():
