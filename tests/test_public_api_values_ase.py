@@ -35,7 +35,7 @@ from ase_electrolyte import density_alignment as da
 from ase_electrolyte.d3 import D3
 from ase_electrolyte.device import Device
 from ase_electrolyte.distill import distill
-from ase_electrolyte.electrostatics import qrd_charges
+from ase_electrolyte.electrostatics import Electrostatics, qrd_charges
 from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.finetuning import check_finetune_options
 
@@ -113,6 +113,15 @@ def _descriptors():
 
 _H2O_QRD = {"H": (0.4, 1.0), "O": (-0.8, 1.0)}
 
+
+def _coulomb(**kw):
+    """Energy and forces of a periodic water molecule with QRd charges (Ewald or PME)."""
+    atoms = molecule("H2O")
+    atoms.center(vacuum=5.0)
+    atoms.pbc = True
+    atoms.calc = Electrostatics(qrd=_H2O_QRD, **kw)
+    return atoms.get_potential_energy(), atoms.get_forces()
+
 # (case id, the parameter as the message names it, factory of the value)
 CASES = [
     ("check_overlaps(min_distance)", "min_distance",
@@ -128,6 +137,11 @@ CASES = [
      lambda x: qrd_charges([8, 1, 1], {**_H2O_QRD, "H": (x, 1.0)})),
     ("qrd_charges(qrd s)", "(QRd s of H|weights s)",
      lambda x: qrd_charges([8, 1, 1], {**_H2O_QRD, "H": (0.4, x)})),
+    ("Electrostatics(total_charge)", "total.charge", lambda x: _coulomb(total_charge=x)),
+    ("Electrostatics(tolerance)", "tolerance", lambda x: _coulomb(tolerance=x)),
+    ("Electrostatics(cutoff)", "cutoff", lambda x: _coulomb(cutoff=x)),
+    ("Electrostatics(short_range_length)", "short_range_length",
+     lambda x: _coulomb(short_range="gaussian", short_range_length=x)),
     ("pairs_within(cutoff)", "cutoff",
      lambda x: neighbour_pairs.pairs_within(_copper().positions, _copper().cell, x)),
     ("half_pairs(cutoff)", "cutoff",
@@ -244,6 +258,7 @@ ALLOWED = {
     ("qrd_charges(qrd s)", -1): "a negative weight: the sum over the molecule is what counts",
     ("face_distances(cell)", -1): "a left-handed cell: its face distances are positive",
     ("qrd_charges(total_charge)", -1): "an anion",
+    ("Electrostatics(total_charge)", 0): "a neutral molecule",
     ("search_cutoff(cutoff)", 1e308): "the radius itself (no cell list rescaling): the pair "
                                       "search then refuses it by its memory budget",
     ("relax(fmax)", 1e308): "a threshold above any force: the structure is returned at once",
