@@ -50,6 +50,20 @@ def _n_blocks(n_frames):
     return 10 if n_frames >= 50 else 5
 
 
+def _block_means(series, n_blocks):
+    """Means of ``n_blocks`` blocks of equal length ``N / n_blocks`` frames.
+
+    A frame cut by a block boundary counts in both blocks by the fraction on each side, so
+    every block weighs the same and the frames read backwards give the same blocks in reverse
+    (``np.array_split`` gave the first blocks the extra frames: the error bar changed when the
+    frames were reversed).
+    """
+    cumulative = np.concatenate(([0.0], np.cumsum(series)))
+    edges = np.linspace(0.0, series.size, n_blocks + 1)
+    integrals = np.interp(edges, np.arange(series.size + 1), cumulative)
+    return np.diff(integrals) / (series.size / n_blocks)
+
+
 def frame_average(series, n_ions, unit="1", what="value"):
     """Mean of a per-frame series with its block error and verdict.
 
@@ -121,7 +135,7 @@ def frame_average(series, n_ions, unit="1", what="value"):
         return Estimate(value, math.nan, unit, METHODS["none"], series.size, converged=False,
                         notes=tuple(notes))
     n_blocks = _n_blocks(series.size)
-    blocks = [block.mean() for block in np.array_split(series, n_blocks)]
+    blocks = _block_means(series, n_blocks)
     _, err, _ = mean_error(blocks)
     # blocks shorter than the correlation time are not independent: their error is too small
     _, err_g, g = timeseries_mean(series)

@@ -294,3 +294,27 @@ def test_an_error_over_fewer_than_five_segments_is_not_valid(n):
         assert f"too few segments: {n - 1} degree" in est.verdict
     given = segment_estimate(samples, "1", n_runs=1, n_blocks=n, notes=("not converged: x",))
     assert not given.valid and given.notes[0] == "not converged: x"
+
+
+@pytest.mark.parametrize("n_frames", [57, 100, 101, 103, 997])
+def test_a_frame_average_does_not_depend_on_the_direction_of_the_frames(n_frames):
+    """Equal blocks: the same frames read backwards give the same value and error bar."""
+    rng = np.random.default_rng(n_frames)
+    series = rng.integers(0, 3, n_frames).astype(float)
+    forward = frame_average(series, n_ions=20)
+    backward = frame_average(series[::-1], n_ions=20)
+    assert backward.value == pytest.approx(forward.value, rel=1e-14)
+    assert backward.stderr == pytest.approx(forward.stderr, rel=1e-12)
+    assert backward.method == forward.method
+
+
+def test_block_means_weigh_every_frame_once():
+    """Block boundaries inside a frame split it by the fraction on each side."""
+    from mda_electrolyte.frame_estimates import _block_means
+
+    assert _block_means(np.arange(10.0), 5) == pytest.approx([0.5, 2.5, 4.5, 6.5, 8.5])
+    # 11 frames, 5 blocks of 2.2 frames: block 0 is frames 0, 1 and 0.2 of frame 2
+    assert _block_means(np.arange(11.0), 5)[0] == pytest.approx((0 + 1 + 0.2 * 2) / 2.2)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=203)
+    assert _block_means(x, 7).mean() == pytest.approx(x.mean(), abs=1e-14)
