@@ -30,6 +30,7 @@ from ase_electrolyte.estimate import METHODS, Estimate
 from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import require_results
+from .correlation import MAX_TIME_PS
 from .observables import is_h5md_path, read_observable
 from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import (
@@ -101,7 +102,7 @@ def _series(source, name, dt):
         raise ValueError(f"an array of {name} values needs its spacing dt= (ps), a positive "
                          "finite number")
     return values, check_number(f"the spacing dt (ps) of an array of {name} values", dt,
-                                above=0)
+                                above=0, maximum=MAX_TIME_PS)
 
 
 #: p-value of the fit's χ² below which given per-point errors do not describe the scatter
@@ -432,6 +433,10 @@ class EquationOfState:
         return ax
 
 
+#: How far (fraction of the sampled pressures' span) P0 may lie outside them, for the Tait fit.
+_TAIT_EXTRAPOLATION = 0.1
+
+
 class TaitCompressibility:
     r"""Isothermal compressibility from volumes at several pressures (Tait equation).
 
@@ -446,7 +451,10 @@ class TaitCompressibility:
         (χ² p < 10⁻⁴: not valid). Default: from the residual variance, t-scaled, valid from 7
         pressures on (4 degrees of freedom).
     reference_pressure : float
-        :math:`P_0` in bar (default 1 atm).
+        :math:`P_0` in bar (default 1 atm). Farther outside the sampled pressures than a tenth
+        of their span :math:`\kappa_T` is the fitted curve's extrapolation and is marked not
+        valid ("extrapolated"); a short step, to 1 atm from a first point at 100 bar, is what
+        the Tait form is used for.
 
     Attributes
     ----------
@@ -519,6 +527,11 @@ class TaitCompressibility:
             # pressures paired in the wrong order
             notes = (f"κ_T = {kappa * 1e4:.3g} 1/GPa is not positive: the volume does not "
                      "shrink with pressure",) + notes
+        margin = _TAIT_EXTRAPOLATION * np.ptp(p)
+        if not p.min() - margin <= p0 <= p.max() + margin:
+            # κ_T at P0 is then the fitted curve's slope far from any point, not a measurement
+            notes = (f"extrapolated: reference pressure {p0:.4g} bar lies outside the sampled "
+                     f"pressures {p.min():.4g}–{p.max():.4g} bar",) + notes
         res.compressibility = Estimate(
             res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa",
             METHODS["fit"] + ("" if self._err is not None else ", t-scaled, residual variance"),

@@ -268,3 +268,23 @@ def test_given_errors_that_the_scatter_contradicts_are_not_valid(fit, make, keyw
     est = getattr(fit(x, y, **{keyword: small}).run().results, estimate)
     assert not est.valid
     assert "scatter more than their given errors allow (χ²/dof = " in est.verdict
+
+
+@pytest.mark.parametrize("p0, extrapolated", [(1.01325, False), (-50.0, False), (5000.0, True),
+                                               (-1000.0, True), (1e308, True)])
+def test_a_tait_compressibility_far_outside_the_sampled_pressures_is_extrapolated(p0,
+                                                                                   extrapolated):
+    """κ_T at a P0 beyond the data (more than a tenth of their span) is marked, never valid."""
+    p = np.array([100.0, 400.0, 700.0, 1000.0, 1300.0, 1600.0, 2000.0])
+    v = 1e4 * (1 - 0.09 * np.log1p((p - 1.01325) / 2000.0))
+    est = TaitCompressibility(p, v, volume_errors=np.full(p.size, 0.5),
+                              reference_pressure=p0).run().results.compressibility
+    assert any(n.startswith("extrapolated: reference pressure") for n in est.notes) is extrapolated
+    if extrapolated:
+        assert not est.valid
+
+
+@pytest.mark.parametrize("dt", [1e13, 1e308])
+def test_a_density_series_spacing_beyond_any_run_is_refused(dt):
+    with pytest.raises(ValueError, match=r"spacing dt \(ps\) of an array of density values"):
+        Density(np.full(50, 1.2), dt=dt)
