@@ -199,7 +199,10 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     :math:`\langle\delta V^2\rangle` comes from the statistical inefficiency of the
     :math:`\delta V^2` series itself (:func:`mda_electrolyte.uncertainty.timeseries_mean`), so
     no extra NPT runs are needed — but a variance needs more uncorrelated samples than a mean:
-    the relative error is about :math:`\sqrt{2/n_\mathrm{eff}}`.
+    the relative error is about :math:`\sqrt{2/n_\mathrm{eff}}`. A slow start-up transient
+    that equilibration detection leaves in the volumes (the "not converged" and "not
+    equilibrated" verdicts of :func:`mda_electrolyte.uncertainty.equilibrated_series_mean`)
+    inflates :math:`\langle\delta V^2\rangle` and makes κ_T not valid.
 
     Parameters
     ----------
@@ -241,7 +244,7 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     from mda_electrolyte.correlation import MAX_TIME_PS
     from mda_electrolyte.density import MIN_EFFECTIVE_SAMPLES
     from mda_electrolyte.observables import is_h5md_path, read_observable
-    from mda_electrolyte.uncertainty import detect_equilibration, real_array, timeseries_mean
+    from mda_electrolyte.uncertainty import equilibrated_series_mean, real_array, timeseries_mean
 
     from .atoms_checks import check_number
     from .estimate import METHODS, Estimate
@@ -262,7 +265,10 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
         raise ValueError("volumes must be positive")
     if np.ptp(volumes) == 0:
         raise ValueError("the volume does not fluctuate: not an NPT run")
-    start = detect_equilibration(volumes)[0]
+    # the start of the volumes' mean; a slow start-up transient left in the kept part inflates
+    # <δV²> (a drift is variance), so its verdict carries over
+    volume_mean = equilibrated_series_mean(volumes, what="the volume series")
+    start = volume_mean.t0
     v = volumes[start:]
     mean_v, _, g_v = timeseries_mean(v)
     var_v, var_err, g = timeseries_mean((v - mean_v) ** 2)
@@ -281,8 +287,10 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     if start:
         t0 = f"{start * dt:.3g} ps" if dt else f"{start} samples"
         notes.append(f"the first {t0} discarded as equilibration")
-    converged = n_eff >= MIN_EFFECTIVE_SAMPLES
-    if not converged:
+    drift = [n for n in volume_mean.notes if n.startswith(("not converged", "not equilibrated"))]
+    notes[:0] = drift
+    converged = n_eff >= MIN_EFFECTIVE_SAMPLES and not drift
+    if n_eff < MIN_EFFECTIVE_SAMPLES:
         notes.insert(0, f"too short: {n_eff:.1f} uncorrelated samples of the volume and its "
                         f"variance (need {MIN_EFFECTIVE_SAMPLES})")
     return Estimate(var_v / kt_v, var_err / kt_v, "1/bar",
