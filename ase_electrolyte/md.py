@@ -1220,8 +1220,9 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
     (:func:`mda_electrolyte.uncertainty.timeseries_mean`), and a verdict: ``"valid"``, or why
     the number is not a result (too short: fewer than 50 independent samples, see
     :func:`mda_electrolyte.uncertainty.equilibrated_series_mean`; not equilibrated: the
-    equilibration point lies in the second half of the run; not a result: a density fixed
-    by the input).
+    equilibration point lies in the second half of the run; not converged: a slow start-up
+    transient fitted to the whole series still drifts the kept mean by more than its error;
+    not a result: a density fixed by the input).
 
     Attributes
     ----------
@@ -1533,7 +1534,7 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
     Returns
     -------
     estimate : Estimate
-        Not valid ("too short", "not equilibrated", "not finite") when so.
+        Not valid ("too short", "not equilibrated", "not converged", "not finite") when so.
     t0 : int
         First sample counted.
     """
