@@ -367,11 +367,8 @@ def _with_value(command, name, value):
 
 @pytest.mark.parametrize("command,name,value", _walk_cases())
 def test_every_bad_option_value_is_one_line_naming_it(command, name, value, workdir, capsys):
-    import time
-
     argv = _with_value(command, name, value)
     before = sorted(p.name for p in workdir.iterdir())
-    start = time.perf_counter()
     try:
         code = main(argv)
     except SystemExit as done:  # argparse's own refusals (a number that is not one, a choice)
@@ -384,9 +381,9 @@ def test_every_bad_option_value_is_one_line_naming_it(command, name, value, work
     flags = {named, *dict(_value_actions(command, _subcommands()[command]))[name].option_strings,
              _NAMED_WITH.get((command, name, value), named)}
     assert any(flag in lines[0] for flag in flags), (flags, err)
-    # nothing was loaded or packed (patched to fail), nothing left behind, and it was quick
+    # nothing was loaded or packed (patched to fail) and nothing left behind; no timing here
+    # (timing goals live in benchmarks/): the patches are what show no work was done
     assert sorted(p.name for p in workdir.iterdir()) == before
-    assert time.perf_counter() - start < 5.0
 
 
 def test_an_option_given_twice_is_refused(workdir, capsys):
