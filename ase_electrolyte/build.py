@@ -611,6 +611,7 @@ def excluded_volume(positions, radius):
     Examples
     --------
     >>> import numpy as np
+    >>> from ase_electrolyte.build import excluded_volume
     >>> round(excluded_volume([[0, 0, 0]], 1.0) / (4 / 3 * np.pi), 2)  # one unit sphere
     1.0
     """
