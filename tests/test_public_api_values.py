@@ -17,14 +17,13 @@ or in ``NOT_HERE`` with the reason.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import math
 import re
 import warnings
 
 import numpy as np
 import pytest
+from public_api_parameters import BAD, numeric_parameters
 from test_fault_catalogue_analysis import _liquid, _model, _molecular_frames, _salt, _shells
 from transport_data import IONS
 
@@ -39,8 +38,6 @@ from mda_electrolyte.error_metrics import error_estimates
 from mda_electrolyte.intra_inter_errors import check_reference_frames
 from mda_electrolyte.ion_collection import IonCollector
 from mda_electrolyte.model_labels import IsolatedMoleculeEvaluator
-
-BAD = [math.nan, math.inf, -math.inf, -1, 0, 1e308]
 
 # --- frames read and models evaluated ----------------------------------------------------------
 
@@ -513,30 +510,11 @@ NOT_HERE = {
 }
 
 
-def _numeric_parameters():
-    for name in MODULES:
-        mod = importlib.import_module(name)
-        for attr in getattr(mod, "__all__", []):
-            obj = getattr(mod, attr)
-            if not callable(obj) or getattr(obj, "__module__", None) != name:
-                continue
-            try:
-                sig = inspect.signature(obj)
-            except (TypeError, ValueError):
-                continue
-            for p in sig.parameters.values():
-                d, ann = p.default, str(p.annotation)
-                number = isinstance(d, (int, float)) and not isinstance(d, bool)
-                pair = isinstance(d, tuple) and d and all(
-                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in d)
-                if number or pair or "float" in ann or "int" in ann:
-                    yield f"{obj.__qualname__}.{p.name}"
-
-
 def test_every_numeric_parameter_is_covered():
     tried = {c.split("(")[0] + "." + c.split("(")[1].split(")")[0].split("[")[0].split(" ")[0]
              for c in IDS + [w[0] for w in WINDOWS] if "(" in c}
-    missing = [p for p in _numeric_parameters() if p not in tried and p not in NOT_HERE]
+    missing = [p for p in numeric_parameters(MODULES, defined_in_module=True)
+               if p not in tried and p not in NOT_HERE]
     assert not missing, f"numeric parameters neither tried nor listed in NOT_HERE: {missing}"
 
 

@@ -18,8 +18,6 @@ or in ``NOT_HERE`` with the reason.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import math
 import re
 import warnings
@@ -28,6 +26,7 @@ import numpy as np
 import pytest
 from ase.build import bulk, molecule
 from ase.calculators.emt import EMT
+from public_api_parameters import BAD, numeric_parameters
 
 from ase_electrolyte import active_learning as al
 from ase_electrolyte import atoms_checks, md, neighbour_pairs, units
@@ -38,8 +37,6 @@ from ase_electrolyte.distill import distill
 from ase_electrolyte.electrostatics import Electrostatics, qrd_charges
 from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.finetuning import check_finetune_options
-
-BAD = [math.nan, math.inf, -math.inf, -1, 0, 1e308]
 
 EVALUATIONS = []
 
@@ -526,29 +523,9 @@ NOT_HERE = {
 }
 
 
-def _numeric_parameters():
-    for name in MODULES:
-        mod = importlib.import_module(name)
-        for attr in getattr(mod, "__all__", []):
-            obj = getattr(mod, attr)
-            if not callable(obj):
-                continue
-            try:
-                sig = inspect.signature(obj)
-            except (TypeError, ValueError):
-                continue
-            for p in sig.parameters.values():
-                d, ann = p.default, str(p.annotation)
-                number = isinstance(d, (int, float)) and not isinstance(d, bool)
-                pair = isinstance(d, tuple) and d and all(
-                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in d)
-                if number or pair or "float" in ann or "int" in ann:
-                    yield f"{obj.__qualname__}.{p.name}"
-
-
 def test_every_numeric_parameter_is_covered():
     tried = {c.split("(")[0] + "." + c.split("(")[1].split(")")[0].split(" ")[0] for c in IDS}
-    missing = [p for p in _numeric_parameters() if p not in tried and p not in NOT_HERE]
+    missing = [p for p in numeric_parameters(MODULES) if p not in tried and p not in NOT_HERE]
     assert not missing, f"numeric parameters neither tried nor listed in NOT_HERE: {missing}"
 
 
