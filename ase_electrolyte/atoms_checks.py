@@ -23,6 +23,9 @@ _MIN_VOLUME = 1e-6
 #: Å; coordinates beyond 1 cm are no molecular structure (a unit mistake, or a blown-up run),
 #: and neighbour searches overflow on them
 MAX_COORDINATE = 1e8
+#: K; the highest temperature anything accepts (``ase_electrolyte.md.MAX_TEMPERATURE_K``, the
+#: transport analyses): beyond it matter is a plasma, which no interatomic potential describes
+MAX_TEMPERATURE_K = 1.0e5
 
 
 def check_atoms(atoms):

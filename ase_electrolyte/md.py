@@ -56,6 +56,7 @@ from ase.md.verlet import VelocityVerlet
 from ase.optimize import FIRE
 
 from .atomic_file import check_output_path
+from .atoms_checks import MAX_TEMPERATURE_K as _MAX_TEMPERATURE_K
 from .atoms_checks import check_flag, check_number, check_overlaps
 from .estimate import METHODS, Estimate
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
@@ -94,7 +95,7 @@ _ENSEMBLES = ("nve", "nvt", "npt")
 
 #: Highest temperature (K) a run accepts: beyond it matter is a plasma, which no interatomic
 #: potential describes (1e300 K gave velocities of 1e148 Å/fs after a relaxation of minutes).
-MAX_TEMPERATURE_K = 1.0e5
+MAX_TEMPERATURE_K = _MAX_TEMPERATURE_K
 #: Largest absolute pressure (bar) a run accepts: 1e7 bar is 1 TPa, three times the pressure at the
 #: centre of the Earth; beyond it every box collapses (or flies apart) at the first steps.
 MAX_PRESSURE_BAR = 1.0e7

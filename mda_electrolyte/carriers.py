@@ -25,7 +25,12 @@ from MDAnalysis.core.universe import Universe
 from MDAnalysis.lib.distances import minimize_vectors
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
-from ase_electrolyte.atoms_checks import MAX_COORDINATE, check_flag, check_number
+from ase_electrolyte.atoms_checks import (
+    MAX_COORDINATE,
+    MAX_TEMPERATURE_K,
+    check_flag,
+    check_number,
+)
 
 from .analysis_base import check_atomgroup
 from .molecules import molecule_ids
@@ -761,10 +766,9 @@ def default_blocks(n_collections, n_blocks):
 #: Ceilings of the physical parameters of the transport analyses. Beyond them a value is a
 #: mistake (a unit slip, a placeholder such as 1e308), and the products of the estimates
 #: (V k_B T, q², D V) overflow to inf or NaN only after the whole pass. The temperature is
-#: run_md's ceiling (``ase_electrolyte.md.MAX_TEMPERATURE_K``, not imported: md loads the
-#: model stack); a volume is at most a cube of ``MAX_COORDINATE`` on a side (1e24 Å³); no ion
+#: run_md's ceiling (``ase_electrolyte.atoms_checks.MAX_TEMPERATURE_K``); a volume is at most a
+#: cube of ``MAX_COORDINATE`` on a side (1e24 Å³); no ion
 #: of an electrolyte carries 1000 elementary charges.
-MAX_TEMPERATURE_K = 1.0e5
 MAX_VOLUME = float(MAX_COORDINATE) ** 3
 MAX_ION_CHARGE = 1000.0
 #: No simulation holds 10¹² ions (N q² D overflows for a count like 1e308).
