@@ -46,6 +46,9 @@ _MAX_NET_FORCE = 0.1
 # nearest-neighbour distance / sum of covalent radii (Cordero et al. 2008): 0.9-1.3 between
 # bonded atoms; ×1.89 in bohr, ×0.1 in nm (see _check_distances)
 _NEIGHBOUR_RATIO_RANGE = (0.5, 1.6)
+# the median of that ratio over a data set's frames beyond which the positions are in bohr
+# (correct structures: 0.73-1.24; see _check_data_distances)
+_MAX_MEDIAN_RATIO = 1.5
 #: Energy units a label may be in by mistake: the factor of the label on eV.
 ENERGY_UNIT_FACTORS = {"Hartree": 1.0 / Hartree, "Rydberg": 1.0 / Rydberg,
                        "kcal/mol": mol / kcal, "kJ/mol": mol / kJ}
@@ -101,7 +104,7 @@ class FinetuneResult:
     notes: list = field(default_factory=list)
 
 
-def read_labelled(source, *, what="training data"):
+def read_labelled(source, *, what="training data", check_units=True):
     """Frames with energy and forces (and, where periodic, stress) as a list of Atoms.
 
     Parameters
@@ -115,6 +118,10 @@ def read_labelled(source, *, what="training data"):
         labels of frames not periodic in all three directions are not used.
     what : str
         Name of the data set, for messages.
+    check_units : bool
+        Refuse positions whose interatomic distances say nm or bohr (see
+        :func:`_check_distances`, :func:`_check_data_distances`); False for a data set of
+        gases only, whose atoms legitimately sit beyond bonding distance.
 
     Returns
     -------
@@ -133,10 +140,11 @@ def read_labelled(source, *, what="training data"):
         :func:`_check_net_force`), or interatomic distances that say the positions are in nm
         or bohr (see :func:`_check_distances`); each naming the frame.
     """
+    check_flag("check_units", check_units)
     frames = _frame_list(source, what)
     if not frames:
         raise ValueError(f"{what} holds no frames")
-    out = []
+    out, medians = [], []
     for k, atoms in enumerate(frames):
         if len(atoms) == 0:
             raise ValueError(f"{what}: frame {k} holds no atom")
@@ -169,7 +177,8 @@ def read_labelled(source, *, what="training data"):
                 "eV/Å (kcal/mol/Å or kJ/mol/Å?); convert the forces to eV/Å"
             )
         _check_net_force(forces, f"{what}: frame {k}")
-        _check_distances(atoms, f"{what}: frame {k}")
+        if check_units:
+            medians.append(_check_distances(atoms, f"{what}: frame {k}"))
         if abs(energy) / len(atoms) > _MAX_ENERGY_PER_ATOM:
             raise ValueError(
                 f"{what}: frame {k} has {energy / len(atoms):.3g} per atom, which does not look "
@@ -183,6 +192,8 @@ def read_labelled(source, *, what="training data"):
         copy = atoms.copy()
         copy.calc = SinglePointCalculator(copy, **labels)
         out.append(copy)
+    if check_units:
+        _check_data_distances(medians, what)
     return out
 
 
@@ -205,6 +216,71 @@ def _check_net_force(forces, where):
         )
 
 
+def _pair_box(atoms, cutoff):
+    """Positions and a periodic cell in which vesin finds ``atoms``' pairs within ``cutoff``.
+
+    A periodic direction keeps its cell vector; a non-periodic one (a molecule, a slab's
+    normal) is replaced by an orthonormal complement of the periodic vectors, times more than
+    the frame's extent plus the cutoff, so that no image comes within ``cutoff`` through it.
+    """
+    pbc = atoms.pbc
+    cell = np.array(atoms.cell.array, dtype=np.float64)
+    if pbc.all():
+        return atoms.positions, cell
+    span = np.ptp(atoms.positions, axis=0) if len(atoms) else np.zeros(3)
+    length = float(np.linalg.norm(span)) + 2.0 * cutoff + 1.0
+    periodic = cell[pbc]
+    # the last rows of V^T span the complement of the periodic vectors
+    _, _, vt = np.linalg.svd(np.vstack([periodic, np.zeros((3 - len(periodic), 3))]))
+    complement = iter(vt[len(periodic):])
+    box = np.array([cell[k] if pbc[k] else next(complement) * length for k in range(3)])
+    return atoms.positions, box
+
+
+def _nearest_ratios(atoms, cutoff):
+    """Per atom, its nearest-neighbour distance over the sum of the two covalent radii.
+
+    Over every periodic image (:func:`ase_electrolyte.neighbour_pairs.pairs_within`); ``inf``
+    for an atom with no neighbour within ``cutoff`` Å.
+    """
+    from ase.data import covalent_radii
+
+    from .neighbour_pairs import pairs_within
+
+    radii = covalent_radii[atoms.numbers]
+    positions, box = _pair_box(atoms, cutoff)
+    pairs, d = pairs_within(positions, box, float(cutoff), "Pd")
+    i, j = pairs[:, 0], pairs[:, 1]
+    ratio = np.full(len(atoms), np.inf)
+    r = d / (radii[i] + radii[j])
+    # a half list: each pair once, for both of its atoms
+    np.minimum.at(ratio, i, r)
+    np.minimum.at(ratio, j, r)
+    return ratio
+
+
+#: noble gases: their nearest neighbours sit at van der Waals distances, not bonded ones
+_NOBLE_GASES = (2, 10, 18, 36, 54, 86)
+
+
+def _judged_atoms(atoms):
+    """The atoms of a frame whose nearest-neighbour distances say its unit (None: too few)."""
+    keep = np.flatnonzero(~np.isin(atoms.numbers, _NOBLE_GASES))
+    return atoms[keep] if len(keep) >= 3 else None
+
+
+def _unit_error(where, who, unit, median, limit):
+    factor = 0.1 if unit == "nm" else 1.0 / Bohr
+    shown = f"{median:.2g} ×" if np.isfinite(median) else f"over {limit} ×"
+    return ValueError(
+        f"{where}: {who} sit {'beyond' if unit == 'bohr' else 'well within'} bonding distance "
+        f"of their nearest neighbours (median nearest distance {shown} the sum of covalent "
+        f"radii, where bonded atoms are 0.9-1.3 ×; H-H is 0.74 Å, O-H 0.96 Å, Cu-Cu 2.55 Å): "
+        f"positions in {unit} (×{factor:.3g} the Å values)? convert the positions and the "
+        "cell to Å (check_units=False skips this check)"
+    )
+
+
 def _check_distances(atoms, where):
     """ValueError when a frame's interatomic distances say its positions are not in Å.
 
@@ -212,39 +288,60 @@ def _check_distances(atoms, where):
     (:data:`ase.data.covalent_radii`, Cordero et al. 2008) is 0.9-1.3 for bonded atoms (H-H
     0.74 Å, O-H 0.96 Å, C-H 1.09 Å, Li-H 1.6 Å, Cu-Cu 2.55 Å). Positions in nm make it ×0.1:
     refused when its median over the atoms is below 0.5. Positions in bohr make it ×1.89:
-    judged on the hydrogens alone, which are bonded in any molecule, liquid or hydride
-    (atoms of a metal or ionic gas, or a dimer at long range, legitimately sit farther
-    apart), refused when their median is above 1.6. Frames of fewer than 3 atoms, and noble
-    gases (van der Waals distances), are not judged.
+    judged here on the hydrogens alone, which are bonded in any molecule, liquid or hydride,
+    refused when their median is above 1.6; frames without hydrogen are judged together by
+    :func:`_check_data_distances`. Frames of fewer than 3 atoms, and noble gases (van der
+    Waals distances), are not judged.
+
+    Returns
+    -------
+    float or None
+        The median ratio over the frame's judged atoms (None when not judged).
     """
     from ase.data import covalent_radii
-    from ase.neighborlist import neighbor_list
 
-    keep = np.flatnonzero(~np.isin(atoms.numbers, [2, 10, 18, 36, 54, 86]))
-    if len(keep) < 3:
-        return
-    sub = atoms[keep]
+    sub = _judged_atoms(atoms)
+    if sub is None:
+        return None
     radii = covalent_radii[sub.numbers]
-    hydrogen = sub.numbers == 1
     lo, hi = _NEIGHBOUR_RATIO_RANGE
-    cutoff = hi * (covalent_radii[1] + radii.max()) if hydrogen.any() else lo * 2 * radii.max()
-    # per atom, its nearest neighbour over every periodic image
-    i, j, d = neighbor_list("ijd", sub, float(cutoff))
-    ratio = np.full(len(sub), np.inf)
-    np.minimum.at(ratio, i, d / (radii[i] + radii[j]))
-    if float(np.median(ratio)) < lo:
-        unit, factor, median, who = "nm", 0.1, float(np.median(ratio)), "its atoms"
-    elif hydrogen.any() and float(np.median(ratio[hydrogen])) > hi:
-        unit, factor, median, who = "bohr", 1.0 / Bohr, float(np.median(ratio[hydrogen])), \
-            "its hydrogens"
-    else:
+    # positions in nm first, within a small radius: a 10x too dense frame holds 1000x the
+    # pairs of a wide search
+    near = _nearest_ratios(sub, lo * 2.0 * float(radii.max()))
+    if float(np.median(near)) < lo:
+        raise _unit_error(where, "its atoms", "nm", float(np.median(near)), lo)
+    hydrogen = sub.numbers == 1
+    # wide enough to show the ratio of bonds stretched x1.89 (bohr) in the message
+    cutoff = max(hi * (covalent_radii[1] + radii.max()), 2.0 * 2 * radii.max())
+    ratio = _nearest_ratios(sub, float(cutoff))
+    if hydrogen.any() and float(np.median(ratio[hydrogen])) > hi:
+        raise _unit_error(where, "its hydrogens", "bohr", float(np.median(ratio[hydrogen])), hi)
+    return float(np.median(ratio))
+
+
+def _check_data_distances(medians, what):
+    """ValueError when the frames' nearest-neighbour distances together say bohr.
+
+    ``medians`` holds, per frame, the median ratio of :func:`_check_distances` (None where not
+    judged). Positions in bohr stretch every bond ×1.89: the median over the frames is then
+    above 1.5, where correct structures lie at 0.73-1.24 (measured: the bulk reference
+    structure of every element in :func:`ase.build.bulk`, 0.73 for U to 1.24 for Np; the G2
+    molecules, 0.78-1.16; rock-salt, CsCl, zinc-blende and fluorite salts, 0.94-1.09). A
+    gas or an expanded frame legitimately lies above 1.5 (copper at 1/8 of its density:
+    2.0), so the data set is judged, not each frame: a unit error concerns every frame of a
+    file, while gas frames are a minority of a training set.
+    """
+    judged = [(k, m) for k, m in enumerate(medians) if m is not None]
+    if not judged:
         return
-    shown = f"{median:.2g} ×" if np.isfinite(median) else f"over {hi} ×"
-    raise ValueError(
-        f"{where}: {who} sit {'beyond' if unit == 'bohr' else 'well within'} bonding distance "
-        f"of their nearest neighbours (median nearest distance {shown} the sum of covalent "
-        f"radii, where bonded atoms are 0.9-1.3 ×; H-H is 0.74 Å, O-H 0.96 Å): positions in "
-        f"{unit} (×{factor:.3g} the Å values)? convert the positions and the cell to Å"
+    overall = float(np.median([m for _, m in judged]))
+    if overall <= _MAX_MEDIAN_RATIO:
+        return
+    far = [k for k, m in judged if m > _MAX_MEDIAN_RATIO]
+    shown = ", ".join(map(str, far[:10])) + (" ..." if len(far) > 10 else "")
+    raise _unit_error(
+        f"{what}: frame(s) {shown} ({len(far)} of {len(judged)} judged)", "their atoms",
+        "bohr", overall, _MAX_MEDIAN_RATIO,
     )
 
 
@@ -948,7 +1045,9 @@ def finetune(
         Rydberg, kcal/mol, kJ/mol, per atom or times the atom count, naming the frame (see
         :func:`_check_energy_scale`). A constant offset from the base model's energies (per
         frame, per atom or both) is allowed. The base model's energies of all frames are
-        computed anyway for the learning curve's epoch 0.
+        computed anyway for the learning curve's epoch 0. Also refuse positions whose
+        interatomic distances say nm or bohr (:func:`read_labelled`), with or without a base
+        model.
     plot : bool
         Write ``out/learning_curve.png``.
     verbose : bool
@@ -1003,8 +1102,9 @@ def finetune(
 
     device = resolve_device(device)
     # the data before the base model: reading and checking them is the cheaper of the two
-    train_frames = read_labelled(train, what="training data")
-    valid_frames = read_labelled(valid, what="validation data") if valid is not None else None
+    train_frames = read_labelled(train, what="training data", check_units=check_units)
+    valid_frames = (read_labelled(valid, what="validation data", check_units=check_units)
+                    if valid is not None else None)
     if valid_frames is not None:
         _check_disjoint(train_frames, valid_frames)
     checkpoint, model_config = _base_checkpoint(base)

@@ -7,9 +7,9 @@ model's energies (another code's reference) passes.
 
 import numpy as np
 import pytest
-from ase.build import bulk, molecule
+from ase.build import bulk, fcc111, molecule
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.units import Hartree, Rydberg, kcal, kJ, mol
+from ase.units import Bohr, Hartree, Rydberg, kcal, kJ, mol
 from tiny_models import emt_copper
 
 pytest.importorskip("sevenn")
@@ -144,7 +144,6 @@ def test_positions_in_bohr_or_nm_are_named(structure, unit, factor):
     lambda: bulk("Cu", "fcc", a=3.6, cubic=True),
     lambda: bulk("LiF", "rocksalt", a=4.03).repeat(2),
     lambda: bulk("Ar", "fcc", a=5.26).repeat(2),           # van der Waals neighbours
-    lambda: bulk("Cu", "fcc", a=7.2, cubic=True),         # a metal gas: no hydrogen to judge
     lambda: bulk("Cu", "fcc", a=3.6, cubic=True) * (1, 1, 1) + molecule("H2"),
 ])
 def test_plausible_structures_and_gases_pass_the_distance_check(structure):
@@ -183,3 +182,62 @@ def test_a_dft_like_force_drift_passes():
     frames[1].calc = SinglePointCalculator(frames[1], **r)
     out = read_labelled(frames)
     np.testing.assert_allclose(out[1].get_forces(), r["forces"])
+
+
+def _in_bohr(atoms):
+    """A copy with positions and cell in bohr, as an atomic-units code writes them."""
+    out = atoms.copy()
+    out.set_cell(atoms.cell / Bohr, scale_atoms=False)
+    out.positions = atoms.positions / Bohr
+    return _labelled(out)
+
+
+@pytest.mark.parametrize("structure", [
+    lambda: bulk("Cu", "fcc", a=3.6, cubic=True),                 # a metal
+    lambda: bulk("W", "bcc", a=3.16).repeat(2),                  # the shortest bonds of metals
+    lambda: bulk("LiF", "rocksalt", a=4.03).repeat(2),            # a salt
+    lambda: fcc111("Al", (2, 2, 3), vacuum=5.0),                 # a slab (periodic in 2D)
+    lambda: molecule("CCl4"), lambda: molecule("PF3"),          # molecules without hydrogen
+    lambda: molecule("NF3"), lambda: molecule("CO2"),
+])
+def test_positions_in_bohr_are_named_without_hydrogen(structure):
+    """Bohr is found from every element pair's bonds, not only X-H ones."""
+    atoms = structure()
+    if not atoms.pbc.any():
+        atoms.center(vacuum=4.0)
+    read_labelled([_labelled(atoms.copy())])
+    with pytest.raises(ValueError, match=r"frame\(s\) 0, 1 \(2 of 2 judged\): .* positions "
+                                         r"in bohr \(×1.89"):
+        read_labelled([_in_bohr(atoms), _in_bohr(atoms)])
+
+
+def test_correct_structures_of_every_element_pass_the_distance_check():
+    """No false alarm on the reference crystal of any element (ase.build.bulk), nor on the
+    G2 molecules without hydrogen: they lie at 0.73-1.24 × the covalent radii sum."""
+    from ase.collections import g2
+    from ase.data import chemical_symbols, reference_states
+
+    frames = []
+    for z in range(1, len(reference_states)):
+        try:
+            frames.append(_labelled(bulk(chemical_symbols[z]).repeat(2)))
+        except (ValueError, KeyError, RuntimeError):
+            continue  # no reference crystal ase can build
+    frames += [_labelled(g2[name]) for name in g2.names if 1 not in g2[name].numbers]
+    assert len(frames) > 80
+    for k, atoms in enumerate(frames):
+        if not atoms.pbc.any():
+            atoms.center(vacuum=4.0)
+        read_labelled([atoms], what=f"frame {k} ({atoms.get_chemical_formula()})")
+
+
+def test_gas_frames_among_condensed_ones_pass_and_a_gas_alone_needs_check_units_false():
+    """An expanded metal (copper at 1/8 of its density) looks like copper in bohr: among
+    condensed frames it passes (a data set is judged, not each frame); alone it is refused
+    unless the check is switched off."""
+    condensed = [_labelled(bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)) for _ in range(3)]
+    gas = _labelled(bulk("Cu", "fcc", a=7.2, cubic=True))
+    assert len(read_labelled(condensed + [gas])) == 4
+    with pytest.raises(ValueError, match=r"frame\(s\) 0 \(1 of 1 judged\).* bohr"):
+        read_labelled([gas])
+    assert len(read_labelled([gas], check_units=False)) == 1
