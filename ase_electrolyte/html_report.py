@@ -66,9 +66,16 @@ def estimate_of(obj):
         reason = (f"no {', '.join(missing)}" if missing else " ".join(str(err).split()))
         reason = reason if len(reason) <= 160 else reason[:159] + "…"
         stderr = number(obj.get("stderr"))
-        return Estimate.invalid(number(obj.get("value")), stderr if stderr >= 0 else math.nan,
-                                str(obj.get("unit", "")), str(obj.get("method", "unknown")),
-                                f"not a readable estimate ({reason})")
+        stderr = stderr if stderr >= 0 else math.nan
+        value, method = number(obj.get("value")), str(obj.get("method", "unknown"))
+        try:
+            return Estimate.invalid(value, stderr, str(obj.get("unit", "")), method,
+                                    f"not a readable estimate ({reason})")
+        except ValueError:
+            # a unit the package does not know (named in the reason): shown without one, not a
+            # report that fails after every analysis ran
+            return Estimate.invalid(value, stderr, "", method,
+                                    f"not a readable estimate ({reason})")
 
 
 def _finite(value):
@@ -96,7 +103,7 @@ MAX_LISTED = 12
 def _size(value):
     """Numbers in a list, tuple or array (nested ones counted through); 0 for anything else."""
     if hasattr(value, "shape") and hasattr(value, "size"):
-        return int(value.size)
+        return math.prod(tuple(value.shape))  # a torch tensor's size is a method
     if isinstance(value, (list, tuple)):
         total = 0
         for v in value:
@@ -129,6 +136,43 @@ def _figure(path):
     return data
 
 
+def _plain(value):
+    """``value`` with the array and number types of NumPy, torch and the standard library as
+    lists and floats where the page must see inside them.
+
+    An object array (of Estimates) was written as JSON text, an invalid number unmarked; a torch
+    tensor failed the page; ``Decimal("NaN")`` read ``"NaN"``. Large numeric arrays stay whole,
+    to be summarised by their shape.
+    """
+    import numbers
+
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "shape") and hasattr(value, "tolist") and not isinstance(value, str):
+        if str(getattr(value, "dtype", "")) == "object" or _size(value) <= MAX_LISTED:
+            return value.tolist()
+        return value
+    if isinstance(value, numbers.Number) and not isinstance(value, (int, float, complex)):
+        try:
+            return float(value)  # Decimal, Fraction
+        except (TypeError, ValueError, OverflowError):
+            return str(value)
+    return value
+
+
+def _holds_estimate(value, depth=0):
+    """Whether ``value`` is, or holds in its dicts, lists and tuples, an Estimate (or its dict)."""
+    if estimate_of(value) is not None:
+        return True
+    if depth > 20:  # a self-referencing or absurdly deep container: shown as text
+        return False
+    items = value.values() if isinstance(value, dict) else value
+    return isinstance(value, (dict, list, tuple)) and any(
+        _holds_estimate(v, depth + 1) for v in items)
+
+
 def _estimate_row(key, est):
     # the terminal's form of the number (error to two significant digits, one power of ten
     # for tiny or huge magnitudes, a missing value or error in words)
@@ -153,6 +197,7 @@ def _estimate_table(items):
 def _table(mapping):
     rows = []
     for key, value in mapping.items():
+        value = _plain(value)
         est = estimate_of(value)
         if est is not None:
             cell = _estimate_table([("", est)])
@@ -168,6 +213,11 @@ def _table(mapping):
             # a list of Estimates (one per temperature, per replica ...) was written as JSON
             # text: an invalid number not struck through, a dict form as raw keys
             cell = _estimate_table([(f"[{i}]", estimate_of(v)) for i, v in enumerate(value)])
+        elif isinstance(value, (list, tuple)) and any(_holds_estimate(v) for v in value):
+            # an Estimate among other items, in a list of dicts or of lists was written as
+            # JSON text: "5.00 ± 0.10 S/m (too short)" as a plain result, a dict form as raw
+            # keys. One row per item, each Estimate as a row of its own (struck when invalid)
+            cell = _table({f"[{i}]": v for i, v in enumerate(value)})
         elif _size(value) > MAX_LISTED:
             # a NumPy array or a nested list of 10⁶ numbers was written out in full (megabytes)
             shape = getattr(value, "shape", None) or _shape(value)

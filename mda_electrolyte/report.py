@@ -252,17 +252,35 @@ def _plain_numbers_to_json(summary):
     key is named in a warning (the analysis should have reported it as an invalid Estimate).
     """
     import math
+    import numbers
     import os
 
     import numpy as np
 
+    from ase_electrolyte.estimate import Estimate
+
     found = []
 
     def clean(obj, where):
+        if isinstance(obj, Estimate):
+            # one inside a NumPy object array, which estimates_to_dict does not enter: json's
+            # default wrote float(estimate), its bare value, an invalid one as a result
+            return clean(obj.to_dict(), where)
         if isinstance(obj, np.ndarray):
             obj = obj.tolist()
         elif isinstance(obj, np.generic):
             obj = obj.item()
+        elif (hasattr(obj, "tolist") and hasattr(obj, "shape")
+              and not isinstance(obj, (str, bytes))):
+            # a torch tensor (a 0-d NaN one failed the write of the whole summary; an array
+            # was written as its repr, "tensor([1., inf])"), a masked array
+            obj = obj.tolist()
+        elif isinstance(obj, numbers.Number) and not isinstance(obj, (int, float, complex)):
+            # Decimal("NaN") reached json as float nan and failed the write of every analysis
+            try:
+                obj = float(obj)
+            except (TypeError, ValueError, OverflowError):
+                return str(obj)
         if isinstance(obj, float):
             if math.isfinite(obj):
                 return obj
@@ -313,6 +331,8 @@ def _json_default(obj):
     Any object as a number if it is one, else as its text (an unknown object failed the write
     after every analysis had run).
     """
+    import math
+
     import numpy as np
 
     if isinstance(obj, np.ndarray):
@@ -320,9 +340,11 @@ def _json_default(obj):
     if isinstance(obj, (np.integer, np.bool_)):
         return obj.item()
     try:
-        return float(obj)
-    except (TypeError, ValueError):
+        number = float(obj)
+    except (TypeError, ValueError, OverflowError):
         return str(obj)
+    # a NaN here failed the (strict) write of the whole summary: absent, as clean() writes one
+    return number if math.isfinite(number) else None
 
 
 def _run(universe, outdir, names, summary, calculator, verbose, keep_going):
