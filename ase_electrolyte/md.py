@@ -192,10 +192,10 @@ def _check_start(atoms, trajectory, overwrite):
     path = check_output_path(trajectory, "trajectory")
     if not path.parent.is_dir():
         raise ValueError(f"trajectory {path}: the folder {path.parent} does not exist")
-    if not os.access(path.parent, os.W_OK | os.X_OK) or (
-        path.exists() and not os.access(path, os.W_OK)
-    ):
+    if not os.access(path.parent, os.W_OK | os.X_OK):
         raise ValueError(f"trajectory {path} cannot be written (permission denied)")
+    # a read-only file: a finished run in it is still reused (read only); a resume or a rewrite
+    # is refused once the file has been read (_check_writable), before the model
     if path.is_file() and path.stat().st_size and not overwrite:
         import h5py
 
@@ -213,8 +213,30 @@ def _check_constraints(atoms, ensemble, what=None):
     the trajectory has been opened (an ``overwrite`` has then already emptied it), and
     :class:`~ase.md.nose_hoover_chain.NoseHooverChainNVT` accepts them but thermostats 3N
     degrees of freedom: with half of 32 argon atoms fixed, NVT at 60 K sampled 7 K. Velocity
-    Verlet (NVE) and the relaxation honour constraints.
+    Verlet (NVE) and the relaxation honour constraints. Any ensemble is refused when the
+    constraints leave no degree of freedom (every atom fixed: the temperature is 0/0) or do not
+    tell ASE how many they remove (``get_removed_dof``: FixSymmetry, MirrorForce, ...), which
+    the temperature of every frame needs.
     """
+    if atoms.constraints:
+        # every atom fixed (FixAtoms of all, FixCom of one atom) leaves no motion: the
+        # temperature is 0/0, which the writer refused only after the model's first evaluation
+        names = ", ".join(type(c).__name__ for c in atoms.constraints)
+        try:
+            free = atoms.get_number_of_degrees_of_freedom()
+        except NotImplementedError:
+            # ASE's temperature needs it: the run failed at its first observable, after the model
+            raise ValueError(
+                f"{what or 'MD'} cannot run with constraints ({names}): one of them does not "
+                "say how many degrees of freedom it removes (ASE's get_removed_dof), so the "
+                "temperature is undefined; remove it (del atoms.constraints) or use relax()"
+            ) from None
+        if free <= 0:
+            raise ValueError(
+                f"{what or 'MD'} cannot run: the constraints ({names}) leave none of the "
+                f"{3 * len(atoms)} degrees of freedom of the {len(atoms)} atoms free (no atom "
+                "can move, the temperature is undefined); free some atoms or use relax()"
+            )
     if ensemble == "nve" or not atoms.constraints:
         return
     names = ", ".join(type(c).__name__ for c in atoms.constraints)
@@ -223,6 +245,31 @@ def _check_constraints(atoms, ensemble, what=None):
         "thermostat and MTK barostat do not support them; remove them (del atoms.constraints) "
         "or run NVE"
     )
+
+
+def _check_writable(path):
+    """Refuse to resume or overwrite a trajectory that the process may not write.
+
+    Called once the file is known not to hold the finished run (which is reused without
+    writing, even from a read-only file), before the model is evaluated.
+    """
+    if path.exists() and not os.access(path, os.W_OK):
+        raise ValueError(
+            f"trajectory {path} cannot be written (permission denied): it does not hold this "
+            "finished run, and resuming or rewriting it needs write permission (chmod u+w, or "
+            "choose another name)"
+        )
+
+
+def _absolute(path):
+    """``path`` made absolute (not resolved) now, or ``None``.
+
+    A relative trajectory or run folder is the one in the folder the call was made from: the
+    calculator or another thread changing the process' folder during the run (``os.chdir``)
+    made the writer stat a file that was not there (``FileNotFoundError`` mid-run) and the
+    later stages write into the new folder.
+    """
+    return None if path is None else Path(os.path.abspath(os.fspath(path)))
 
 
 def _claim(trajectory):
@@ -552,6 +599,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
     check_flag("overwrite", overwrite)
     check_flag("progress", progress)
     _check_start(atoms, trajectory, overwrite)
+    trajectory = _absolute(trajectory)
     with _claim(trajectory):
         run_info = {
             "stage": "relax",
@@ -569,6 +617,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
                     np.linalg.norm(stored.get_forces(), axis=1).max()
                 )
                 return done
+            _check_writable(trajectory)
         work = atoms.copy()
         work.calc = atoms.calc
         work.set_velocities(np.zeros((len(work), 3)))
@@ -871,6 +920,7 @@ def run_md(
     check_flag("progress", progress)
     check_flag("overwrite", overwrite)
     _check_start(atoms, trajectory, overwrite)
+    trajectory = _absolute(trajectory)
     _check_constraints(atoms, ensemble)
     if ensemble == "npt" and not atoms.pbc.all():
         raise ValueError("NPT needs a 3D-periodic cell")
@@ -922,6 +972,7 @@ def run_md(
                     done = _stored_state(atoms, last)
                     _restore_hydrogen(done, hydrogen_mass)
                     return done
+                _check_writable(trajectory)
                 # resume from the last complete frame
                 work.set_positions(last.positions)
                 work.set_cell(last.cell)
@@ -931,6 +982,8 @@ def run_md(
                 writer = H5MDWriter(trajectory, atoms, mode="a", run_info=run_info)
                 resumed = True
         if not resumed:
+            if trajectory is not None:
+                _check_writable(trajectory)
             if hydrogen_mass is not None:
                 masses = work.get_masses()
                 masses[work.numbers == 1] = hydrogen_mass
@@ -1048,9 +1101,10 @@ def run_md(
         except BaseException as err:
             if writer is not None:
                 writer.close(complete=False)
-                # the calculator's own error (out of memory, a lost device, Ctrl-C) says nothing
-                # of the file: say what is kept and that calling again resumes
-                if isinstance(err, Exception) and not isinstance(err, MDInstabilityError):
+                # the calculator's own error (out of memory, a lost device) or Ctrl-C says
+                # nothing of the file: say what is kept and that calling again resumes
+                if isinstance(err, (Exception, KeyboardInterrupt)) and not isinstance(
+                        err, MDInstabilityError):
                     err.add_note(
                         f"run_md: {_kept(writer)[2:]}, not marked complete; the same call "
                         "resumes from its last frame"
@@ -1391,7 +1445,8 @@ def run_protocol(
             "analyses will guess molecules from bonds",
             stacklevel=2,
         )
-    outdir = Path(outdir)
+    # the stages and the result name their files from here on, whatever the process' folder is
+    outdir = _absolute(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     with WriterLock(outdir, "run folder"):
         files = {}

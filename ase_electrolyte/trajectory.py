@@ -260,7 +260,8 @@ class H5MDWriter:
         # per-step samples waiting in memory: name -> [steps, times, values]
         self._pending = {}
         self._n_pending = 0
-        self.path = Path(path)
+        # absolute now: the process' folder may change while the file is written (os.chdir)
+        self.path = Path(os.path.abspath(os.fspath(path)))
         if self.path.is_dir():
             raise ValueError(f"{self.path} is a folder; give a file name (*.h5md)")
         if not self.path.parent.is_dir():
@@ -895,17 +896,42 @@ def _append_rows(handles, k, values, steps, times):
     handles[2][k:end] = times
 
 
+#: Largest step number the int64 step datasets hold (H5MD's, and MDAnalysis' reader).
+_MAX_STEP = np.iinfo(np.int64).max
+
+
 def _as_step(step):
-    if isinstance(step, bool) or int(step) != step or step < 0:
-        raise ValueError(f"step must be a non-negative integer, got {step!r}")
-    return int(step)
+    """``step`` as an int in [0, 2**63 - 1]; a ValueError naming it otherwise, before writing.
+
+    Infinite or NaN steps (``int()`` raises OverflowError or ValueError with no name) and steps
+    past int64 (h5py failed inside the write, which then counted as a failed write) are refused
+    like a negative one.
+    """
+    bad = ValueError(
+        f"step must be a non-negative integer of at most {_MAX_STEP} (the file's int64), got "
+        f"{step!r}"
+    )
+    if isinstance(step, bool):
+        raise bad
+    try:
+        value = int(step)
+        if value != step:
+            raise bad
+    except (TypeError, ValueError, OverflowError):
+        raise bad from None
+    if not 0 <= value <= _MAX_STEP:
+        raise bad
+    return value
 
 
 def _as_time(time):
-    time = float(time)
-    if not np.isfinite(time):
-        raise ValueError(f"time must be finite, got {time}")
-    return time
+    try:
+        value = float(time)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(time, bool) or not np.isfinite(value):
+        raise ValueError(f"time must be finite (a number of ps), got {time!r}")
+    return value
 
 
 def h5md_info(path):
@@ -961,6 +987,12 @@ def h5md_series(path, name):
         check_h5md_layout(f, path)
         meta = f[_META]
         if name not in meta["series"]:
+            if not int(meta.attrs["n_frames"]):
+                # a series is created with the first frame: an empty file lists none
+                raise KeyError(
+                    f"{path} holds no frame yet, so no {name!r} sample (a run that is starting, "
+                    "or that was stopped before its first frame: calling it again runs it)"
+                )
             raise KeyError(f"{path} has no observable {name!r}; it has {list(meta['series'])}")
         g = meta["series"][name]
         step, time, value = g["step"][()], g["time"][()], g["value"][()]
