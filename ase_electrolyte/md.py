@@ -580,7 +580,9 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
     -------
     ase.Atoms
         Relaxed copy with the same calculator and topology arrays; ``info["relaxed_fmax"]``
-        is the final maximum force (eV/Å).
+        is the final maximum force (eV/Å), ``info["step"]`` and ``info["time_ps"]`` are 0 (the
+        frame it is stored as). Constraints, ``info`` and per-atom arrays (charges, tags) are
+        the caller's, copied; the caller's Atoms are not modified.
         The calculator is the caller's own object, not a copy (a copy of a machine-learned
         model would load it a second time). Its ``results`` then describe the returned state;
         ASE recomputes them for any Atoms whose positions, cell, numbers or periodicity differ
@@ -639,6 +641,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
                 bar.close()
         final = float(np.linalg.norm(work.get_forces(), axis=1).max())
         work.info["relaxed_fmax"] = final
+        work.info.update(step=0, time_ps=0.0)  # as a reused relaxation's (_stored_state)
         if not np.isfinite(final):
             raise MDInstabilityError(f"relaxation ended with non-finite forces ({final} eV/Å)")
         if trajectory is not None:
@@ -880,7 +883,11 @@ def run_md(
     Returns
     -------
     ase.Atoms
-        Final state (positions, velocities, cell) with the calculator attached.
+        Final state (positions, velocities, cell) with the calculator attached;
+        ``info["step"]`` and ``info["time_ps"]`` are its MD step and time (ps), for a fresh, a
+        resumed and a reused run alike. Constraints, ``info`` and per-atom arrays (charges,
+        tags) are copies of the caller's; the trajectory stores positions, velocities, forces,
+        the cell, numbers, masses and the topology arrays, not other arrays or ``info``.
         The calculator is the caller's own object, not a copy (a copy of a machine-learned
         model would load it a second time). Its ``results`` then describe the returned state;
         ASE recomputes them for any Atoms whose positions, cell, numbers or periodicity differ
@@ -1119,6 +1126,8 @@ def run_md(
         _set_masses_keep_velocities(final, real_masses)
         _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
         final.calc = calc
+        # as a reused run's Atoms (_stored_state) carry them: the step and time of the state
+        final.info.update(step=int(dyn.nsteps), time_ps=dyn.nsteps * timestep_fs / 1000.0)
         return final
 
 

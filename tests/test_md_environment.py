@@ -233,17 +233,26 @@ def test_the_series_of_a_file_without_frames_says_so(tmp_path):
 
 
 # --- Ctrl-C -----------------------------------------------------------------------------------
-def test_ctrl_c_says_what_is_kept_and_the_same_call_resumes_the_same_frames(tmp_path):
+@pytest.mark.parametrize("constraints", [
+    lambda: [], lambda: [FixAtoms(indices=range(8)), FixBondLengths([[8, 9], [10, 11]])],
+    lambda: [FixCom()],
+], ids=["free", "fixed atoms and bonds", "fixed centre of mass"])
+def test_ctrl_c_says_what_is_kept_and_the_same_call_resumes_the_same_frames(constraints,
+                                                                           tmp_path):
     """KeyboardInterrupt left the file resumable but said nothing of it (the note was added to
-    Exceptions only); the resumed NVE run is the uninterrupted one, frame by frame."""
+    Exceptions only); the resumed NVE run is the uninterrupted one, frame by frame, also under
+    constraints (the resume's set_positions applies them to the stored frame)."""
     reference = tmp_path / "solo.h5md"
-    run_md(_copper(), trajectory=reference, **_NVE)
+    solo = _copper()
+    solo.set_constraint(constraints())
+    run_md(solo, trajectory=reference, **_NVE)
     path = tmp_path / "md.h5md"
 
     def interrupt():
         raise KeyboardInterrupt
 
     atoms = _copper(at={8: interrupt})
+    atoms.set_constraint(constraints())
     with pytest.raises(KeyboardInterrupt) as raised:
         run_md(atoms, trajectory=path, **_NVE)
     assert any(f"{path} keeps 2 frames up to step 4" in note and "the same call resumes" in note
@@ -259,3 +268,37 @@ def test_ctrl_c_says_what_is_kept_and_the_same_call_resumes_the_same_frames(tmp_
         np.testing.assert_allclose(a.positions, b.positions, rtol=0, atol=1e-9)
     steps = h5md_series(path, "temperature")[0]
     np.testing.assert_array_equal(steps, np.arange(13))  # every step once, in order
+
+
+# --- what the caller gets back ----------------------------------------------------------------
+def test_a_fresh_a_resumed_and_a_reused_run_return_the_same_atoms(tmp_path):
+    """A reused run's Atoms carried info step and time_ps, a fresh one's did not; the caller's
+    tags, charges and info come back in all three and are never modified."""
+    atoms = _copper()
+    atoms.set_tags(np.arange(len(atoms)))
+    atoms.set_initial_charges(np.full(len(atoms), 0.25))
+    atoms.info["label"] = "mine"
+    before = {k: v.copy() for k, v in atoms.arrays.items()}
+    path = tmp_path / "md.h5md"
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    atoms.calc.at = {8: interrupt}
+    with pytest.raises(KeyboardInterrupt):
+        run_md(atoms, trajectory=path, **_NVE)
+    atoms.calc.at = {}
+    resumed = run_md(atoms, trajectory=path, **_NVE)
+    reused = run_md(atoms, trajectory=path, **_NVE)
+    fresh = run_md(atoms, trajectory=tmp_path / "fresh.h5md", **_NVE)
+    for out in (resumed, reused, fresh):
+        assert out.info == {"label": "mine", "step": 12, "time_ps": pytest.approx(0.024)}
+        np.testing.assert_array_equal(out.get_tags(), np.arange(len(atoms)))
+        np.testing.assert_array_equal(out.get_initial_charges(), 0.25)
+    np.testing.assert_allclose(reused.positions, fresh.positions, rtol=0, atol=1e-9)
+    relaxed = [relax(atoms, fmax=0.5, trajectory=tmp_path / "relaxed.h5md") for _ in range(2)]
+    assert [r.info["step"] for r in relaxed] == [0, 0]
+    assert relaxed[0].info["relaxed_fmax"] == pytest.approx(relaxed[1].info["relaxed_fmax"])
+    assert atoms.info == {"label": "mine"} and atoms.arrays.keys() == before.keys()
+    for k, v in before.items():
+        np.testing.assert_array_equal(atoms.arrays[k], v)
