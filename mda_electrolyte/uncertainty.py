@@ -457,6 +457,31 @@ _RELAXATION_TIMES = np.geomspace(0.005, 1.0, 40)
 _SMALL_SAMPLE_G = 50.0
 
 
+def _larger_inefficiency(x, error, g):
+    """``(error, g)`` of :func:`timeseries_mean` on ``x`` with the larger of pymbar's two ``g``.
+
+    ``error`` and ``g`` are :func:`timeseries_mean`'s (full estimator); where the fast one
+    (:func:`_inefficiency`) is larger, the error is rescaled to it (its ``sqrt(g)`` and its
+    t factor). A series that passes a threshold on its estimated independent samples is one
+    whose ``g`` came out low: the larger of two noisy estimators is less often so.
+    """
+    if np.ptp(x) == 0:
+        return error, g
+    y, _ = _scaled(x)
+    g_fast = _inefficiency(y)
+    if g_fast > g:
+        error *= math.sqrt(g_fast / g) * (t_factor(max(x.size / g_fast - 1.0, 1.0))
+                                          / t_factor(max(x.size / g - 1.0, 1.0)))
+        g = g_fast
+    return error, g
+
+
+def _small_sample_widening(n_independent):
+    """Factor ``sqrt(1 + (50 / n)**2)`` on the error of a mean of ``n`` estimated independent
+    samples that was selected by a threshold on ``n`` (see :data:`_SMALL_SAMPLE_G`)."""
+    return math.sqrt(1.0 + (_SMALL_SAMPLE_G / n_independent) ** 2)
+
+
 def _relaxation_note(x, t0, error):
     r"""Why the mean of ``x[t0:]`` is "not converged" because of a slow start, or ``None``.
 
@@ -580,17 +605,12 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     if x.size - t0 < 4:  # no stationary stretch long enough was found
         t0 = x.size // 2
     mean, err, g = timeseries_mean(x[t0:])
-    if detect and np.ptp(x[t0:]) > 0:
+    if detect:
         # the start is the one whose fast g came out smallest of ~100 candidates: on its own
         # samples that g is biased low (0.85 of the truth at 50 independent samples), and so
         # was the error (one-sigma coverage 0.59 for 50-60 estimated independent samples).
         # The larger of the two estimators on the kept part brings coverage back to 0.66-0.71
-        y, _ = _scaled(x[t0:])
-        g_fast = _inefficiency(y)
-        if g_fast > g:
-            err *= math.sqrt(g_fast / g) * (t_factor(max((x.size - t0) / g_fast - 1.0, 1.0))
-                                             / t_factor(max((x.size - t0) / g - 1.0, 1.0)))
-            g = g_fast
+        err, g = _larger_inefficiency(x[t0:], err, g)
     n_independent = (x.size - t0) / g
     notes = []
     if t0 > x.size // 2:
@@ -602,7 +622,7 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     # the series' own g scatters, and the means that pass the threshold are those whose g came
     # out low: the small-sample correction (see _SMALL_SAMPLE_G) widens the error, not the count
     if detect:
-        err *= math.sqrt(1.0 + (_SMALL_SAMPLE_G / n_independent) ** 2)
+        err *= _small_sample_widening(n_independent)
     if n_independent < min_independent:
         notes.append(f"too short: {n_independent:.1f} independent samples after equilibration "
                      f"(need {min_independent:g})")
