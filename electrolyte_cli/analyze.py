@@ -20,7 +20,14 @@ def register(sub):
         "trajectory", nargs="?", default=None,
         help="H5MD file of electrolyte simulate, ASE .traj/.extxyz, or LAMMPS data",
     )
-    ana.add_argument("--dump", default=None, help="LAMMPS dump to read with a data file")
+    ana.add_argument("--dump", default=None,
+                     help="LAMMPS text dump to read with a data file (its atom style from the "
+                     "data file's 'Atoms # style' comment: atomic, charge, molecular, full)")
+    ana.add_argument("--dt", type=float, default=None,
+                     help="ps between frames, for a LAMMPS dump or ASE frames without times "
+                     "(without it the transport analyses refuse: rates need the time)")
+    ana.add_argument("--lammps-units", choices=("metal", "real"), default=None,
+                     help="LAMMPS unit style of --dump, for velocities and forces (default metal)")
     ana.add_argument("--only", default=None, help="comma-separated analysis names")
     ana.add_argument("--list", action="store_true", help="list the available analyses and exit")
     A.add_model_args(ana, required=False)
@@ -54,8 +61,10 @@ def run(args):
         if unknown:
             raise ValueError(f"--only: unknown analyses {unknown}; known: "
                              f"{sorted(registered_analyses())}")
-    A.check_input_file(args.trajectory, args.dump)
+    A.check_trajectory_files(args.trajectory, args.dump)
     traj = Path(args.trajectory)
+    _check_time_and_units(args, traj)
+    atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output_folder(out)
     out = Path(out)
@@ -67,7 +76,10 @@ def run(args):
                          "analyses; give --model, or leave them out")
     # one writer per output folder (e.g. not the analysis folder of a demo that is running)
     with A.claim_output_folder(out):
-        universe = from_ase(traj, dump=args.dump)
+        with A.options_named({"dt": "--dt", "lammps_units": "--lammps-units"}):
+            universe = from_ase(traj, dump=args.dump, dt=args.dt,
+                                lammps_units=args.lammps_units or "metal",
+                                lammps_atom_style=atom_style)
         if only:
             _check_requested(universe, only, args.model)
         calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
@@ -76,6 +88,63 @@ def run(args):
     if only:
         _check_delivered(summary, only)
     return summary
+
+
+#: Longest time between frames --dt accepts, ps (a microsecond; 1e308 overflowed the times).
+MAX_DT_PS = 1.0e6
+
+
+def _check_time_and_units(args, traj):
+    """``--dt`` a time between frames, for inputs without their own; ``--lammps-units`` with a
+    dump only (ignored without a word otherwise)."""
+    import math
+
+    if args.dt is not None:
+        if not (math.isfinite(args.dt) and 0 < args.dt <= MAX_DT_PS):
+            raise ValueError(f"--dt {args.dt:g}: give the time between frames in ps, a number "
+                             f"above 0 and at most {MAX_DT_PS:g}")
+        if traj.suffix.lower() in (".h5", ".h5md"):
+            raise ValueError(f"--dt: {traj} is an H5MD file whose frames carry their own "
+                             "times; leave out --dt")
+    if args.lammps_units is not None and args.dump is None:
+        raise ValueError("--lammps-units applies to a LAMMPS dump (--dump); leave it out")
+
+
+#: MDAnalysis' column descriptions of the LAMMPS atom styles a data file names in a comment
+#: (``Atoms # atomic``); MDAnalysis guesses "full" or "molecular" by column count, and failed on
+#: the five columns of "atomic" ("supply a description of the atom_style as a keyword").
+_ATOM_STYLES = {
+    "atomic": "id type x y z",
+    "charge": "id type charge x y z",
+    "molecular": "id resid type x y z",
+    "bond": "id resid type x y z",
+    "angle": "id resid type x y z",
+    "full": "id resid type charge x y z",
+}
+
+
+def lammps_atom_style(data):
+    """The MDAnalysis ``atom_style`` of the LAMMPS data file ``data``, from the comment of its
+    ``Atoms`` section header; ``None`` when it names none (MDAnalysis' guess by columns).
+
+    Raises
+    ------
+    ValueError
+        A style whose columns are not known here (``sphere``, ``ellipsoid`` ...), naming it.
+    """
+    with open(data, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            head, _, comment = line.partition("#")
+            if head.strip() != "Atoms":
+                continue
+            words = comment.split()
+            if not words:
+                return None
+            if words[0] not in _ATOM_STYLES:
+                raise ValueError(f"{data}: LAMMPS atom style {words[0]!r} (its Atoms section's "
+                                 f"comment) is not read; known: {', '.join(_ATOM_STYLES)}")
+            return _ATOM_STYLES[words[0]]
+    return None
 
 
 def _check_delivered(summary, only):

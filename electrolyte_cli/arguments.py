@@ -225,6 +225,58 @@ def check_input_file(path, dump=None, flag="the trajectory"):
                          f"{flag}, not {path}; leave out --dump for an ASE or H5MD file")
 
 
+#: Trajectory formats of other engines that hold positions (and a box) only, by suffix.
+POSITIONS_ONLY = {".xtc": "GROMACS XTC", ".trr": "GROMACS TRR", ".tng": "GROMACS TNG",
+                  ".dcd": "DCD", ".nc": "AMBER NetCDF", ".ncdf": "AMBER NetCDF",
+                  ".netcdf": "AMBER NetCDF", ".mdcrd": "AMBER mdcrd", ".crd": "coordinate"}
+
+
+def check_trajectory_files(path, dump=None):
+    """:func:`check_input_file`, then the formats ``electrolyte analyze``/``diagnose`` read.
+
+    A positions-only trajectory of another engine (XTC, TRR, DCD, NetCDF) is refused in one
+    line that says what it lacks (elements, molecules, charges: a topology, which these
+    commands do not take beside it) and what to give instead; so is a ``--dump`` that is not a
+    LAMMPS text dump (a DCD beside a data file was read as text: "'utf-8' codec can't
+    decode byte 0xa3"). Checked by suffix and first line, before anything is read.
+    """
+    check_input_file(path, dump)
+    instead = ("write the frames with their topology as an .extxyz (e.g. MDAnalysis: "
+               "ase.io.write('traj.extxyz', [u.atoms.convert_to('ASE') for ts in "
+               "u.trajectory])), or give a LAMMPS data file with a text dump (--dump)")
+    kind = POSITIONS_ONLY.get(Path(path).suffix.lower())
+    if kind is not None:
+        raise ValueError(f"{path}: a {kind} trajectory holds positions only, without the "
+                         "elements, molecules and charges the analyses need, and this command "
+                         f"takes no separate topology; {instead}")
+    if dump is None:
+        return
+    kind = POSITIONS_ONLY.get(Path(dump).suffix.lower())
+    if kind is None and not _starts_like_a_dump(dump):
+        kind = "not a LAMMPS text dump"
+    elif kind is not None:
+        kind = f"a {kind} trajectory, not a LAMMPS text dump"
+    if kind is not None:
+        raise ValueError(f"--dump {dump}: {kind} (one that begins with 'ITEM: TIMESTEP', "
+                         "from LAMMPS' dump atom or dump custom with id type x y z); "
+                         "convert it, or give one")
+
+
+def _starts_like_a_dump(path):
+    """Whether the (possibly gzip- or bz2-compressed) file begins with ``ITEM: TIMESTEP``."""
+    import bz2
+    import gzip
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(Path(path).suffix.lower(), open)
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as err:  # a damaged archive, unreadable: let the reader name it
+        return not isinstance(err, (gzip.BadGzipFile,))
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    return first.startswith(b"ITEM:") and b"TIMESTEP" in first
+
+
 #: Suffixes of trajectory files that are not LAMMPS data files (with --dump, a mistake).
 _NOT_LAMMPS_DATA = (".extxyz", ".xyz", ".traj", ".h5", ".h5md", ".db", ".dcd", ".xtc")
 

@@ -49,8 +49,11 @@ def run(args):
     from mda_electrolyte.bridge import from_ase, read_ase_frames
     from mda_electrolyte.diagnose import diagnose
 
-    A.check_input_file(args.trajectory, args.dump)
+    from .analyze import lammps_atom_style
+
+    A.check_trajectory_files(args.trajectory, args.dump)
     traj = Path(args.trajectory)
+    atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
     A.check_output_folder(out)
     out = Path(out)
@@ -84,7 +87,8 @@ def run(args):
         # ASE files are read as Atoms, which keep their stored energies, forces and stress
         ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None
         # read (and refused if unreadable) before any model is loaded
-        frames = read_ase_frames(traj) if ase_file else from_ase(traj, dump=args.dump)
+        frames = read_ase_frames(traj) if ase_file else from_ase(
+            traj, dump=args.dump, lammps_atom_style=atom_style)
         if args.reference is not None and Path(args.reference).exists():
             from mda_electrolyte.intra_inter_errors import check_reference_frames
             from mda_electrolyte.model_labels import read_frames
