@@ -34,6 +34,8 @@ __all__ = [
     "estimate_density",
     "packmol_executable",
     "MIN_TOLERANCE",
+    "packmol_seconds",
+    "replicate_box",
 ]
 
 # Ju et al. 2025: L = 1.1 V0^(1/3)
@@ -50,13 +52,35 @@ MAX_PACKMOL_TIMEOUT_S = 3.2e7
 MIN_TOLERANCE = 0.5
 # PACKMOL's linked cells, (box edge / 1.1 tolerance)³: 10⁸ cells take about a gigabyte
 MAX_PACKMOL_CELLS = 1e8
-#: Largest fraction of the box the molecules' own volume may fill (:func:`excluded_volume` at
-#: radius tolerance/2). Measured with PACKMOL (default nloop, seed 0, 60 s): it packed at most
-#: 0.52 for 30 EC (2.21 g/cm³), 0.44 for 20 EMC (1.48 g/cm³), 0.50 for 10 LiPF6 at tolerance
-#: 2 Å, and 0.60 for 30 EC (1.06 g/cm³) and 10 LiPF6 at 3 Å (rounder spheres); 0.70 stays above
-#: every measured packing and below the densest packing of equal spheres (0.74, Hales 2005), so
-#: a box PACKMOL can pack is not refused.
-MAX_PACKING_FRACTION = 0.70
+#: Largest fraction of the box the molecules' convex hulls may fill (the hull of the union of
+#: the atoms' spheres of radius tolerance/2: :func:`excluded_volume` plus the hollows), for
+#: molecules whose spheres fill at most :data:`HOLLOW_MOLECULE` of their hull. Measured with
+#: PACKMOL (30 molecules, default nloop, seed 0, tolerance 2 Å, 30-60 s): EC packed at a hull
+#: fraction of 0.81 (2.22 g/cm³) and not at 0.86 (2.39 g/cm³, where it searched until the
+#: timeout), EMC at 0.76 and not at 0.80, DMC at 0.76 and not at 0.79, DEC at 0.78 and not at
+#: 0.79, PF6⁻ and FSI⁻ at 0.80 and not at 0.84. Unlike the union of the spheres (which EC packed
+#: at 0.52 and EMC not at 0.44), the hull counts the hollows a ring or a chain keeps to itself;
+#: the pure liquids at 1.3 times their measured densities stay below it (DEC, the least compact,
+#: at 0.786).
+MAX_PACKING_FRACTION = 0.79
+#: Ratio of a molecule's spheres to their hull (:func:`excluded_volume` / hull) up to which
+#: :data:`MAX_PACKING_FRACTION` holds (EC at tolerance 2 Å: 0.64).
+HOLLOW_MOLECULE = 0.65
+#: Largest fraction of the box a molecule that is one sphere (ratio 1: Li⁺) may fill; between
+#: :data:`HOLLOW_MOLECULE` and 1 the limit falls linearly to it. Near the random close packing
+#: of spheres (0.64, Scott and Kilgour 1969); measured: water (ratio 0.94) did not pack at 0.76,
+#: EC at tolerance 3 Å (ratio 0.84) packed at 0.717 and not at 0.76, EMC at 3 Å (ratio 0.76)
+#: not at 0.76.
+SPHERE_PACKING_FRACTION = 0.66
+#: PACKMOL's time (s) for a box of :data:`PACKMOL_REFERENCE_ATOMS` atoms, the fastest it can be
+#: expected to be: 203 s measured for 3000 EC (30 000 atoms, 1.32 g/cm³, tolerance 2 Å) on a
+#: shared machine, divided by 4 for a fast, idle one.
+PACKMOL_REFERENCE_SECONDS = 50.0
+#: Atoms of the box behind :data:`PACKMOL_REFERENCE_SECONDS`.
+PACKMOL_REFERENCE_ATOMS = 30_000
+#: PACKMOL's time grows as (atoms)^1.3: fitted to 1 000, 3 000, 10 000 and 30 000 atoms of EC
+#: (1.9, 11, 33 and 203 s).
+PACKMOL_TIME_EXPONENT = 1.3
 
 
 def _one_species_per_name(species, where):
@@ -449,10 +473,13 @@ def electrolyte_box(
         non-neutral composition, fewer than one ion pair, a species named twice in ``counts``,
         two different species of one name, more than :data:`MAX_ATOMS` atoms, a tolerance
         below :data:`MIN_TOLERANCE` or one too fine for PACKMOL's cell grid in this box, or
-        inconsistent arguments; all before any conformer or PACKMOL run. A box too small for
-        its molecules at this tolerance (their :func:`excluded_volume` above
-        :data:`MAX_PACKING_FRACTION` of the box; the message names the density, the volumes
-        and the highest density allowed), after the conformers and before PACKMOL.
+        inconsistent arguments, a box PACKMOL cannot pack within ``packmol_timeout``
+        (:func:`packmol_seconds`; the message names the largest box that fits and
+        :func:`replicate_box`); all before any conformer or PACKMOL run. A box too small for
+        its molecules at this tolerance (the convex hulls of their atoms' tolerance/2 spheres
+        above :data:`MAX_PACKING_FRACTION` of the box, less for nearly round molecules; the
+        message names the density, the volumes and the highest density allowed), after the
+        conformers and before PACKMOL.
     RuntimeError
         If PACKMOL cannot be started, fails, cannot pack the molecules at this density (the
         density and tolerance are named) or writes fewer positions than atoms (its message is
@@ -550,6 +577,8 @@ def electrolyte_box(
             "PACKMOL's usual tolerance is 2 Å"
         )
 
+    # a box PACKMOL cannot pack within the timeout: refused now, not after it (10⁵ molecules)
+    _check_packing_time(sum(sp.n_atoms * n for sp, n in plan.items()), packmol_timeout)
     templates = {sp: conformer(sp, seed=seed) for sp in plan}
     _check_packable(plan, templates, length, tolerance)
     rng = np.random.default_rng(seed)
@@ -662,31 +691,178 @@ def _check_packable_at(plan, density, templates, seed=0):
     _check_packable(plan, templates, length, tolerance)
 
 
+def _default_packmol_timeout():
+    """The ``packmol_timeout`` (s) :func:`electrolyte_box` uses when none is given."""
+    import inspect
+
+    return inspect.signature(electrolyte_box).parameters["packmol_timeout"].default
+
+
 def _check_packable(plan, templates, length, tolerance):
     """Refuse a box too small for its molecules at this tolerance, before PACKMOL searches.
 
-    Each molecule keeps the union of spheres of radius ``tolerance/2`` around its atoms
-    (:func:`excluded_volume`) to itself. PACKMOL packs these at most to
-    :data:`MAX_PACKING_FRACTION` of the box (measured); a denser request is refused with its
-    numbers instead of PACKMOL searching until ``packmol_timeout``.
+    Each molecule keeps the convex hull of the spheres of radius ``tolerance/2`` around its
+    atoms (:func:`_hull_volume`) nearly to itself: PACKMOL packs these hulls at most to
+    :func:`_packing_limit` of the box (measured); a denser request is refused with its numbers
+    instead of PACKMOL searching until ``packmol_timeout``.
     """
     if sum(plan.values()) < 2:
         return  # one molecule: only its own images, checked after packing
-    own = sum(excluded_volume(templates[sp].positions, tolerance / 2.0) * n
-              for sp, n in plan.items())
-    need = own / MAX_PACKING_FRACTION
+    own = need = 0.0
+    for sp, n in plan.items():
+        hull = _hull_volume(templates[sp].positions, tolerance / 2.0)
+        own += hull * n
+        need += hull * n / _packing_limit(
+            excluded_volume(templates[sp].positions, tolerance / 2.0) / hull)
     box = length**3
     if need > box:
         mass = sum(sp.mass * n for sp, n in plan.items())
         raise ValueError(
             f"the {sum(plan.values())} molecules cannot be packed at "
             f"{mass / box / GCM3_TO_AMU_PER_A3:.3g} g/cm³ with {tolerance} Å between molecules: "
-            f"they need at least {need:.4g} Å³ (their "
-            f"{own:.4g} Å³ of atoms' {tolerance / 2:g} Å spheres at a packing fraction of at most "
-            f"{MAX_PACKING_FRACTION}), the {length:.4g} Å box has {box:.4g} Å³; give a lower "
+            f"they need at least {need:.4g} Å³ (the {own:.4g} Å³ of the convex hulls of their "
+            f"atoms' {tolerance / 2:g} Å spheres at a packing fraction of at most "
+            f"{own / need:.3g}), the {length:.4g} Å box has {box:.4g} Å³; give a lower "
             f"density (at most {_floor3(mass / need / GCM3_TO_AMU_PER_A3):g} g/cm³) or a smaller "
             "tolerance"
         )
+
+
+def _packing_limit(filled):
+    """Largest packing fraction of hulls whose spheres fill ``filled`` (0-1) of them.
+
+    :data:`MAX_PACKING_FRACTION` up to :data:`HOLLOW_MOLECULE`, then linearly down to
+    :data:`SPHERE_PACKING_FRACTION` for a sphere (``filled`` = 1).
+    """
+    t = min(max((filled - HOLLOW_MOLECULE) / (1.0 - HOLLOW_MOLECULE), 0.0), 1.0)
+    return MAX_PACKING_FRACTION + t * (SPHERE_PACKING_FRACTION - MAX_PACKING_FRACTION)
+
+
+def _hull_volume(positions, radius):
+    """Volume (Å³) of the convex hull of the spheres of ``radius`` Å around ``positions`` (Å).
+
+    Each sphere is sampled by 400 points of a Fibonacci lattice (the hull is within 2 % of the
+    exact one, slightly inside it).
+    """
+    from scipy.spatial import ConvexHull
+
+    positions = np.asarray(positions, dtype=float).reshape(-1, 3)
+    points = (positions[:, None, :] + radius * _SPHERE_POINTS[None]).reshape(-1, 3)
+    return float(ConvexHull(points).volume)
+
+
+def _sphere_points(n=400):
+    k = np.arange(n) + 0.5
+    polar = np.arccos(1.0 - 2.0 * k / n)
+    azimuth = math.pi * (1.0 + 5.0**0.5) * k
+    return np.stack([np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar),
+                     np.cos(polar)], axis=1)
+
+
+_SPHERE_POINTS = _sphere_points()
+
+
+def packmol_seconds(n_atoms):
+    """The least time (s) PACKMOL is expected to take for a box of ``n_atoms`` atoms.
+
+    ``PACKMOL_REFERENCE_SECONDS · (n_atoms / PACKMOL_REFERENCE_ATOMS) ** PACKMOL_TIME_EXPONENT``,
+    from PACKMOL runs of 1 000 to 30 000 atoms (EC near its liquid density), scaled to a fast,
+    idle machine: a box predicted to take longer than ``packmol_timeout`` would surely be stopped.
+
+    Parameters
+    ----------
+    n_atoms : int
+
+    Returns
+    -------
+    float
+        Seconds.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.build import packmol_seconds
+    >>> round(packmol_seconds(30_000))
+    50
+    """
+    n_atoms = check_number("n_atoms", n_atoms, minimum=0)
+    return PACKMOL_REFERENCE_SECONDS * (n_atoms / PACKMOL_REFERENCE_ATOMS) ** PACKMOL_TIME_EXPONENT
+
+
+def _largest_packable(timeout):
+    """Most atoms :func:`packmol_seconds` allows within ``timeout`` s."""
+    return int(PACKMOL_REFERENCE_ATOMS
+               * (timeout / PACKMOL_REFERENCE_SECONDS) ** (1.0 / PACKMOL_TIME_EXPONENT))
+
+
+def _check_packing_time(n_atoms, timeout):
+    """Refuse a box PACKMOL cannot pack within ``timeout`` s (:func:`packmol_seconds`)."""
+    expected = packmol_seconds(n_atoms)
+    if expected > timeout:
+        most = _largest_packable(timeout)
+        copies = math.ceil((n_atoms / most) ** (1.0 / 3.0)) if most else 0
+        hint = (f"pack a box of at most {most} atoms and replicate it with "
+                f"replicate_box(atoms, ({copies}, {copies}, {copies})), or " if most else "")
+        raise ValueError(
+            f"{n_atoms} atoms would take PACKMOL at least {expected:.3g} s (measured: "
+            f"{PACKMOL_REFERENCE_SECONDS:g} s for {PACKMOL_REFERENCE_ATOMS} atoms, growing as "
+            f"atoms^{PACKMOL_TIME_EXPONENT}), more than packmol_timeout={timeout:g} s; {hint}"
+            "give a longer packmol_timeout"
+        )
+
+
+def replicate_box(atoms, repeats):
+    """``atoms`` repeated ``repeats`` times along its cell vectors, molecules numbered anew.
+
+    For boxes too large for PACKMOL (:func:`packmol_seconds`): pack a small box and replicate it.
+    Unlike :meth:`ase.Atoms.repeat`, which copies ``molecule_index`` (every copy of a molecule
+    would then be one molecule), each copy's molecules get their own indices, and
+    ``info["composition"]`` is multiplied. ``atoms`` is not changed.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        A periodic box with the topology arrays (:mod:`ase_electrolyte.topology`).
+    repeats : int or tuple of 3 int
+        Copies along each cell vector (each at least 1).
+
+    Returns
+    -------
+    ase.Atoms
+
+    Examples
+    --------
+    >>> from ase_electrolyte.build import replicate_box
+    >>> from ase_electrolyte import electrolyte_box
+    >>> big = replicate_box(electrolyte_box(counts={"EC": 4}, seed=0), 2)
+    >>> big.info["composition"], int(big.arrays["molecule_index"].max())
+    ({'EC': 32}, 31)
+    """
+    from ase import Atoms as _Atoms
+
+    from .topology import get_topology
+
+    if not isinstance(atoms, _Atoms):
+        raise ValueError(f"replicate_box needs an ase.Atoms, not {type(atoms).__name__}")
+    reps = (repeats,) * 3 if np.ndim(repeats) == 0 else tuple(repeats)
+    if len(reps) != 3:
+        raise ValueError(f"repeats must be one count or three, not {repeats!r}")
+    reps = tuple(check_number("repeats", r, integer=True, minimum=1, maximum=MAX_ATOMS)
+                 for r in reps)
+    if len(atoms) * math.prod(reps) > MAX_ATOMS:
+        raise ValueError(f"{len(atoms)} atoms repeated {reps} make more than {MAX_ATOMS} atoms")
+    if not np.all(atoms.pbc) or atoms.cell.rank < 3:
+        raise ValueError("replicate_box needs a periodic box with three cell vectors")
+    topology = get_topology(atoms)
+    out = atoms.repeat(reps)
+    if topology is not None:
+        mol = topology[MOLECULE_INDEX]
+        n_mol = int(mol.max()) + 1 if mol.size else 0
+        copy = np.repeat(np.arange(math.prod(reps)), len(atoms))
+        out.arrays[MOLECULE_INDEX] = np.tile(mol, math.prod(reps)) + copy * n_mol
+    composition = atoms.info.get("composition")
+    if isinstance(composition, dict):
+        out.info["composition"] = {k: v * math.prod(reps) for k, v in composition.items()}
+    return out
 
 
 def _floor3(x):

@@ -180,10 +180,10 @@ def test_bad_input():
         Species("X", "[Li+]", charge=-1)
     with pytest.raises(ValueError, match="molal"):
         electrolyte_box({"EC": 1}, "LiPF6", 1.0, units="ppm")
-    # 8 g/cm³ of EC is refused before PACKMOL (tests/test_packability.py); 2.5 g/cm³ still
-    # reaches it and fails there
+    # 2.5 g/cm³ of EC is refused before PACKMOL (tests/test_packability.py); 2.1 g/cm³ still
+    # reaches it and fails there in 2 loops
     with pytest.raises(RuntimeError, match="PACKMOL"):
-        electrolyte_box(counts={"EC": 6}, density=2.5, packmol_nloop=2)
+        electrolyte_box(counts={"EC": 6}, density=2.1, packmol_nloop=2)
     assert set(SOLVENTS) >= {
         "EC",
         "PC",

@@ -1,10 +1,12 @@
 """A box too dense for its molecules is refused with its numbers before PACKMOL searches.
 
 PACKMOL keeps ``tolerance`` between atoms of different molecules, so each molecule keeps the union
-of spheres of radius ``tolerance/2`` around its atoms to itself (``excluded_volume``). A request
-whose molecules would fill more than ``MAX_PACKING_FRACTION`` of the box is refused before PACKMOL
-(which would otherwise search until its timeout, 600 s by default); every density PACKMOL was
-measured to pack (see ``MAX_PACKING_FRACTION``) still passes.
+of spheres of radius ``tolerance/2`` around its atoms to itself (``excluded_volume``), and, as
+measured, nearly the convex hull of that union (``_hull_volume``). A request whose molecules'
+hulls would fill more than their packing limit (``MAX_PACKING_FRACTION``, lower for
+molecules nearly as round as a sphere) of the box is refused before PACKMOL (which
+would otherwise search until its timeout, 600 s by default); every density PACKMOL was measured
+to pack still passes, every density at which it searched until the timeout is refused.
 """
 
 import math
@@ -17,12 +19,17 @@ pytest.importorskip("packmol")
 
 import ase_electrolyte.build as build  # noqa: E402
 from ase_electrolyte.build import (  # noqa: E402
-    MAX_PACKING_FRACTION,
     conformer,
     electrolyte_box,
     excluded_volume,
 )
-from ase_electrolyte.species import LIQUID_DENSITIES, SALTS, SOLVENTS, get_species  # noqa: E402
+from ase_electrolyte.species import (  # noqa: E402
+    LIQUID_DENSITIES,
+    SALTS,
+    SOLVENTS,
+    Species,
+    get_species,
+)
 from ase_electrolyte.trajectory import GCM3_TO_AMU_PER_A3  # noqa: E402
 
 
@@ -62,12 +69,19 @@ def no_packmol(monkeypatch):
     monkeypatch.setattr(build, "_run_packmol", started)
 
 
+def _species(name):
+    return Species("water", "O") if name == "water" else get_species(name)
+
+
 def _limit(counts, tolerance):
-    """g/cm³ at which the molecules of ``counts`` fill MAX_PACKING_FRACTION of the box."""
-    mass = sum(get_species(k).mass * n for k, n in counts.items())
-    own = sum(excluded_volume(conformer(k).positions, tolerance / 2) * n
-              for k, n in counts.items())
-    return mass * MAX_PACKING_FRACTION / own / GCM3_TO_AMU_PER_A3
+    """g/cm³ at which the hulls of ``counts`` fill each its own packing limit of the box."""
+    mass = sum(_species(k).mass * n for k, n in counts.items())
+    need = 0.0
+    for k, n in counts.items():
+        positions = conformer(_species(k)).positions
+        hull = build._hull_volume(positions, tolerance / 2)
+        need += n * hull / build._packing_limit(excluded_volume(positions, tolerance / 2) / hull)
+    return mass / need / GCM3_TO_AMU_PER_A3
 
 
 _NUMBER = r"([0-9.e+]+)"
@@ -99,21 +113,68 @@ def test_a_density_beyond_the_packing_limit_is_refused_with_its_numbers(counts, 
     assert 0.99 * limit < most <= limit  # rounded down: the named density is packable
 
 
-# Densities PACKMOL packed (default nloop, seed 0, within 60 s) when MAX_PACKING_FRACTION was
-# measured: none of them may be refused
+# Densities PACKMOL packed (default nloop, seed 0, tolerance 2 Å unless given, 30 molecules of one
+# kind unless given, within 30-60 s): none of them may be refused
 _PACKED = [
-    ({"EC": 30}, 2.0, 2.213), ({"EMC": 20}, 2.0, 1.481), ({"Li": 10, "PF6": 10}, 2.0, 3.895),
+    ({"EC": 30}, 2.0, 2.052), ({"DMC": 30}, 2.0, 1.668),
+    ({"DEC": 30}, 2.0, 1.25), ({"PF6": 30}, 2.0, 4.012), ({"FSI": 30}, 2.0, 3.523),
+    ({"EMC": 30}, 2.0, 1.371), ({"Li": 10, "PF6": 10}, 2.0, 3.895),
     ({"Li": 10, "PF6": 10}, 3.0, 1.727), ({"EC": 30}, 3.0, 1.061),
 ]
+# Densities at which PACKMOL searched until its timeout (30-40 s) without a packing: each must be
+# refused before PACKMOL (EC at 2.39-2.78 g/cm³ passed the earlier check on the union of spheres)
+_NOT_PACKED = [
+    ({"EC": 30}, 2.0, 2.393), ({"EC": 30}, 2.0, 2.564), ({"EC": 30}, 2.0, 2.778),
+    ({"EMC": 30}, 2.0, 1.497), ({"EMC": 30}, 2.0, 1.633), ({"DMC": 30}, 2.0, 1.843),
+    ({"DMC": 30}, 2.0, 1.756), ({"DEC": 30}, 2.0, 1.28), ({"PF6": 30}, 2.0, 4.435),
+    ({"FSI": 30}, 2.0, 3.894), ({"water": 30}, 2.0, 2.178), ({"EC": 30}, 3.0, 1.124),
+    ({"EMC": 30}, 3.0, 0.803),
+]
+
+
+def _length(counts, rho):
+    mass = sum(_species(k).mass * n for k, n in counts.items())
+    return (mass / (rho * GCM3_TO_AMU_PER_A3)) ** (1 / 3)
 
 
 @pytest.mark.parametrize("counts, tolerance, rho", _PACKED)
 def test_every_density_packmol_packed_passes(counts, tolerance, rho):
-    assert rho < 0.97 * _limit(counts, tolerance)
-    plan = {get_species(k): n for k, n in counts.items()}
-    mass = sum(sp.mass * n for sp, n in plan.items())
-    length = (mass / (rho * GCM3_TO_AMU_PER_A3)) ** (1 / 3)
-    build._check_packable(plan, {sp: conformer(sp) for sp in plan}, length, tolerance)
+    assert rho < _limit(counts, tolerance)
+    plan = {_species(k): n for k, n in counts.items()}
+    build._check_packable(plan, {sp: conformer(sp) for sp in plan}, _length(counts, rho),
+                          tolerance)
+
+
+@pytest.mark.parametrize("counts, tolerance, rho", _NOT_PACKED)
+def test_every_density_packmol_could_not_pack_is_refused(counts, tolerance, rho):
+    plan = {_species(k): n for k, n in counts.items()}
+    with pytest.raises(ValueError, match=rf"the {sum(counts.values())} molecules cannot be "
+                                         r"packed at ([0-9.]+) g/cm³") as err:
+        build._check_packable(plan, {sp: conformer(sp) for sp in plan}, _length(counts, rho),
+                              tolerance)
+    named = float(re.search(r"packed at ([0-9.]+) g/cm³", str(err.value)).group(1))
+    assert named == pytest.approx(rho, abs=0.006)
+
+
+def test_the_pure_liquids_up_to_1_3_times_their_measured_density_pass():
+    for name, (rho, _, _) in LIQUID_DENSITIES.items():
+        sp = get_species(name)
+        for n in (2, 30):
+            build._check_packable({sp: n}, {sp: conformer(sp)}, _length({name: n}, 1.3 * rho),
+                                  2.0)
+
+
+def test_the_hull_holds_the_hollows_of_a_chain():
+    # two touching spheres: the hull is a cylinder of length 2r capped by two half spheres (the
+    # waist between the spheres counts); sampled spheres make it at most 2 % small
+    r = 1.0
+    two = build._hull_volume([[0, 0, 0], [2 * r, 0, 0]], r)
+    assert two == pytest.approx(2 * math.pi * r**3 + 4 / 3 * math.pi * r**3, rel=0.02)
+    assert build._hull_volume([[1.0, 2.0, 3.0]], r) == pytest.approx(4 / 3 * math.pi, rel=0.02)
+    # a ring (EC) keeps more to itself than its spheres; a chain (EMC) more still, relatively
+    ec, emc = conformer("EC").positions, conformer("EMC").positions
+    assert excluded_volume(ec, 1.0) / build._hull_volume(ec, 1.0) > excluded_volume(
+        emc, 1.0) / build._hull_volume(emc, 1.0)
 
 
 def test_boxes_of_the_library_at_their_usual_densities_pass():

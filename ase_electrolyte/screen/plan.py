@@ -613,7 +613,12 @@ def _label(solvent, ratio, salt, concentration, units):
 
 
 def _compositions(entries, n_atoms, density, tasks_per_composition=1):
-    from ..build import _check_packable_at, composition_counts
+    from ..build import (
+        _check_packable_at,
+        _check_packing_time,
+        _default_packmol_timeout,
+        composition_counts,
+    )
     from ..species import get_salt
 
     if isinstance(entries, dict):
@@ -709,6 +714,9 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                         shares, salt, c, units=units, n_atoms=n_atoms, ratio=ratio,
                         density=density,
                     )
+                    # PACKMOL at the default timeout of electrolyte_box (the tasks' one)
+                    _check_packing_time(sum(sp.n_atoms * n for sp, n in counts.items()),
+                                        _default_packmol_timeout())
                     if density is not None:
                         # too dense for its molecules: every task would fail at packing (the
                         # van der Waals box of density=None always passes)
