@@ -685,9 +685,14 @@ class _StepObservables:
     temperature and volume, and a committee calculator's largest per-atom force spread.
     """
 
-    def __init__(self, atoms, mass_amu):
+    def __init__(self, atoms, mass_amu, ask_stress=False):
         self.mass_amu = float(mass_amu)
         self.periodic = bool(atoms.pbc.all())
+        # NPT integrates the stress at every step: ask for it at every recorded step too. A
+        # calculator that computes only what is asked (ASE's protocol allows it) had none at
+        # step 0, whose frame then lacked the pressure that every later frame had: the writer
+        # refused step 5 after the model had run
+        self.ask_stress = bool(ask_stress)
         species = current_species(atoms)
         if species:
             topo = get_topology(atoms)
@@ -727,6 +732,8 @@ class _StepObservables:
                 if current
                 else calc.get_property("stress", atoms, allow_calculation=False)
             )
+            if stress is None and self.ask_stress:
+                stress = atoms.get_stress()
         if stress is not None:
             if np.shape(stress) == (3, 3):
                 virial = -np.asarray(stress)
@@ -1040,7 +1047,7 @@ def run_md(
                 total=steps, initial=start, desc=description or ensemble.upper(), unit="step"
             )
 
-        record = _StepObservables(work, mass_total)
+        record = _StepObservables(work, mass_total, ask_stress=ensemble == "npt")
 
         def observe():
             n = dyn.nsteps

@@ -302,3 +302,35 @@ def test_a_fresh_a_resumed_and_a_reused_run_return_the_same_atoms(tmp_path):
     assert atoms.info == {"label": "mine"} and atoms.arrays.keys() == before.keys()
     for k, v in before.items():
         np.testing.assert_array_equal(atoms.arrays[k], v)
+
+
+class _AskedOnly(EMT):
+    """EMT that returns only the properties asked for (ASE's protocol allows it): no stress
+    unless asked."""
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=None):
+        if system_changes is None:
+            from ase.calculators.calculator import all_changes
+            system_changes = all_changes
+        super().calculate(atoms, properties, system_changes)
+        if "stress" not in properties:
+            self.results.pop("stress", None)
+
+
+def test_npt_with_a_calculator_that_gives_stress_only_when_asked(tmp_path):
+    """The first frame had no pressure (the guard asks for forces only) and every later one
+    had it (the barostat asks for stress): the writer refused step 4 after the model had run.
+    Now every frame carries the pressure, equal to that of a calculator giving all at once."""
+    kw = dict(ensemble="npt", steps=8, timestep_fs=2.0, temperature_K=300, write_interval=4,
+              progress=False)
+    eager = _copper()
+    run_md(eager, trajectory=tmp_path / "eager.h5md", **kw)
+    lazy = _copper()
+    lazy.calc = _AskedOnly()
+    run_md(lazy, trajectory=tmp_path / "lazy.h5md", **kw)
+    info = h5md_info(tmp_path / "lazy.h5md")
+    assert info["complete"] and {"pressure", "pressure_tensor"} <= set(info["observables"])
+    steps, _, p_lazy = h5md_series(tmp_path / "lazy.h5md", "pressure")
+    np.testing.assert_array_equal(steps, np.arange(9))
+    p_eager = h5md_series(tmp_path / "eager.h5md", "pressure")[2]
+    np.testing.assert_allclose(p_lazy, p_eager, rtol=1e-9, atol=1e-6)
