@@ -228,6 +228,62 @@ def check_coordinate_precision(positions, bin_width, what, frame):
             "coordinates nearer the origin")
 
 
+#: On-the-fly transformations (MDAnalysis.transformations) that turn the atoms and leave the
+#: box as read: every periodic distance, image and shell computed from them is of another
+#: structure.
+ROTATING_TRANSFORMATIONS = ("fit_rot_trans", "rotateby")
+
+
+def check_trajectory_source(trajectory, what):
+    """Refuse a trajectory whose frames are not the structures it was written with.
+
+    Two ways a Universe built as MDAnalysis users build them gives frames an analysis must not
+    take:
+
+    - an on-the-fly transformation that rotates the atoms (``fit_rot_trans``, ``rotateby``) of
+      a periodic trajectory: the box is not turned with them, so minimum-image distances,
+      shells, unwrapping and the cell handed to a model are those of another structure
+      (translations, ``wrap``, ``unwrap``, ``center_in_box`` keep every periodic distance and
+      are accepted);
+    - a ChainReader that joins one file twice (``Universe(top, [a, a])``): its frames would
+      count as independent samples and the error bars shrink.
+
+    Parameters
+    ----------
+    trajectory : MDAnalysis.coordinates.base.ProtoReader
+    what : str
+        The analysis, as the message shows it.
+
+    Raises
+    ------
+    ValueError
+        Naming the transformation or the file.
+    """
+    # without a box (a cluster in vacuum) a rotation changes no distance
+    periodic = getattr(getattr(trajectory, "ts", None), "dimensions", None) is not None
+    for k, transformation in enumerate(getattr(trajectory, "transformations", None) or ()):
+        name = type(transformation).__name__
+        if periodic and name in ROTATING_TRANSFORMATIONS:
+            raise ValueError(
+                f"{what}: the trajectory has the on-the-fly transformation {name} "
+                f"(trajectory.transformations[{k}]), which rotates the atoms but not the box: "
+                "periodic distances would be those of another structure; load the Universe "
+                "again without it (a rotation fit is for viewing, not for periodic analyses)")
+    filenames = getattr(trajectory, "filenames", None)
+    if filenames is not None and len(filenames) > 1:
+        import os
+
+        seen = {}
+        for k, filename in enumerate(filenames):
+            key = os.path.realpath(str(filename))
+            if key in seen:
+                raise ValueError(
+                    f"{what}: the trajectory joins the file {filename} twice (parts "
+                    f"{seen[key]} and {k}): its frames would count as independent samples and "
+                    "the error bars shrink; give each file once")
+            seen[key] = k
+
+
 def check_range(name, value):
     """``(r_min, r_max)`` in Å as two floats with ``0 <= r_min < r_max``, or ValueError naming
     ``name``; bools and strings are refused as :func:`~ase_electrolyte.atoms_checks.check_number`
@@ -322,6 +378,11 @@ class FrameAnalysis(AnalysisBase):
     #: frame).
     _needs_time = False
 
+    def __init__(self, trajectory, verbose=False, **kwargs):
+        # refused when created, and again by run() (a transformation added since)
+        check_trajectory_source(trajectory, type(self).__name__)
+        super().__init__(trajectory, verbose=verbose, **kwargs)
+
     def run(self, start=None, stop=None, step=None, frames=None, verbose=None, n_workers=None,
             n_parts=None, backend=None, *, unsupported_backend=False, progressbar_kwargs=None):
         """Check the frame selection, run :meth:`AnalysisBase.run`, go back to the frame the
@@ -338,7 +399,9 @@ class FrameAnalysis(AnalysisBase):
             analysis needs (e.g. ``start > stop``, ``frames=[]``) or names a frame twice
             (``frames=[0, 0, 1]``, also as ``[4, -1]`` of 5 frames: its frames would count as
             independent samples and the error bars shrink); for a time series also frames out
-            of time order (``step < 0``, an unsorted ``frames``).
+            of time order (``step < 0``, an unsorted ``frames``). A trajectory with an
+            on-the-fly transformation that rotates the atoms, or a ChainReader that joins one
+            file twice (:func:`check_trajectory_source`).
         """
         with kept_frame(self._trajectory) as trajectory:
             try:
@@ -369,8 +432,11 @@ class FrameAnalysis(AnalysisBase):
         return part
 
     def _check_frames(self, trajectory, start, stop, step, frames):
-        """Refuse a frame selection before any frame is read (see :meth:`run`)."""
+        """Refuse a frame selection before any frame is read (see :meth:`run`), and a
+        trajectory whose frames are not the structures written (:func:`check_trajectory_source`).
+        """
         name = type(self).__name__
+        check_trajectory_source(trajectory, name)
         try:
             # AnalysisBase.run sets the frames up again; this only checks them before work
             self._setup_frames(trajectory, start=start, stop=stop, step=step, frames=frames)

@@ -98,10 +98,12 @@ _FRAGMENTS_HINT = ("use compound='fragments' (bonds from the topology, or guesse
 def check_residues_are_molecules(atomgroup):
     """Raise where the residues of ``atomgroup``'s Universe are evidently not its molecules.
 
-    Two cases, each of which would silently count pairs of different molecules as
+    Three cases, each of which would silently count pairs of different molecules as
     intramolecular (or the reverse):
 
     - a covalent bond of the topology joins atoms of two residues (a residue cuts a molecule);
+    - a residue holds several molecules by the topology's bonds (two solvents, an ion pair:
+      :func:`check_one_molecule_per_residue`);
     - the whole Universe is one residue (formats without residue numbers, e.g. XYZ, read so)
       and its atoms form several molecules: several fragments of the topology's bonds or,
       without bonds, several covalently bonded groups (covalent radii, minimum image) at the
@@ -132,6 +134,8 @@ def check_residues_are_molecules(atomgroup):
                 f"the residues are not molecules: {across.size} bond(s) of the topology join "
                 f"two residues (e.g. atoms {i} and {j}, of residues {resindex[i]} and "
                 f"{resindex[j]}); {_FRAGMENTS_HINT}")
+        if universe.residues.n_residues > 1:  # one residue: the message below says so
+            check_one_molecule_per_residue(atomgroup, bonds)
     if universe.residues.n_residues != 1 or atomgroup.n_atoms < 2:
         return
     n_atoms = universe.atoms.n_atoms
@@ -146,6 +150,43 @@ def check_residues_are_molecules(atomgroup):
             f"the residues are not molecules: the Universe is one residue holding all "
             f"{n_atoms} atoms (a format without residue numbers, e.g. XYZ), which form "
             f"{n_molecules} bonded molecules; {_FRAGMENTS_HINT}")
+
+
+def check_one_molecule_per_residue(atomgroup, bonds, hint=_FRAGMENTS_HINT):
+    """Refuse a residue of ``atomgroup`` whose atoms form several molecules by the topology's
+    bonds (two solvent molecules, or an ion pair such as Li⁺ PF6⁻, written as one residue).
+
+    A residue the bonds say nothing about (a PDB whose CONECT records cover some residues only)
+    is not judged, nor are atoms without element or mass (virtual sites, e.g. TIP4P's M, have
+    no bonds). ``bonds``: the Universe's bonds as an ``(n, 2)`` index array
+    (:func:`~mda_electrolyte.shell_cutoffs.bond_indices`); ``hint``: what the message advises.
+    """
+    universe = atomgroup.universe
+    n_atoms = universe.atoms.n_atoms
+    resindex = universe.atoms.resindices
+    real = np.ones(n_atoms, dtype=bool)
+    if hasattr(universe.atoms, "elements"):
+        real &= ~np.isin(np.asarray(universe.atoms.elements, dtype=str), ["", "X"])
+    if hasattr(universe.atoms, "masses"):
+        real &= np.asarray(universe.atoms.masses, dtype=np.float64) > 0
+    analysed = np.zeros(universe.residues.n_residues, dtype=bool)
+    analysed[atomgroup.resindices] = True
+    if not len(bonds):
+        return
+    with_bonds = np.bincount(resindex[bonds.ravel()], minlength=analysed.size) > 0
+    judged = real & analysed[resindex] & with_bonds[resindex]
+    if not judged.any():
+        return
+    fragment = bonded_components(n_atoms, bonds)
+    pairs = np.unique(np.stack([resindex[judged], fragment[judged]], axis=1), axis=0)
+    pieces = np.bincount(pairs[:, 0], minlength=analysed.size)
+    if np.any(pieces > 1):
+        r = int(np.flatnonzero(pieces > 1)[0])
+        name = universe.residues.resnames[r] if hasattr(universe.residues, "resnames") else ""
+        raise ValueError(
+            f"the residues are not molecules: {int(np.sum(pieces > 1))} residue(s) hold "
+            f"several molecules by the topology's bonds (e.g. residue {r}"
+            f"{f' {name}' if name else ''}: {int(pieces[r])} molecules); {hint}")
 
 
 def _covalent_molecule_count(universe):

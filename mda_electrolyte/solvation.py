@@ -50,6 +50,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
+from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
 from mda_electrolyte.shell_cutoffs import (
@@ -185,6 +186,35 @@ def _check_element_symbols(cations, species):
             )
 
 
+def _check_bonds_within_molecules(universe, bonds, groups):
+    """Refuse a bond of the topology that joins two residues and touches an analysed atom.
+
+    Molecules are residues, and an oxygen is a carbonyl or ether oxygen by its bonds: bonds
+    guessed from distances (``guess_TopologyAttrs(to_guess=["bonds"])``) also join neighbouring
+    molecules in a liquid (O···O, Li–O contacts), which turned carbonyl oxygens into neither
+    type, made the oxygens of an FSI⁻ into donors, and changed labels and angles without a word.
+    """
+    if not len(bonds):
+        return
+    resindex = universe.atoms.resindices
+    touches = np.zeros(universe.atoms.n_atoms, dtype=bool)
+    for group in groups:
+        touches[group.residues.atoms.ix] = True
+    across = np.flatnonzero((resindex[bonds[:, 0]] != resindex[bonds[:, 1]])
+                            & (touches[bonds[:, 0]] | touches[bonds[:, 1]]))
+    if across.size:
+        i, j = (int(x) for x in bonds[across[0]])
+        names = universe.residues.resnames if hasattr(universe.residues, "resnames") else None
+        where = "" if names is None else f" ({names[resindex[i]]} and {names[resindex[j]]})"
+        raise ValueError(
+            f"SolvationShells: {across.size} bond(s) of the topology join two molecules "
+            f"(residues), e.g. atoms {i} and {j} of residues {resindex[i]} and {resindex[j]}"
+            f"{where}: molecules are residues and oxygens are typed by their bonds, so the "
+            "shells would be wrong. Bonds guessed from distances join neighbouring molecules; "
+            "keep those within a residue: universe.delete_bonds([b for b in universe.bonds if "
+            "b[0].resindex != b[1].resindex])")
+
+
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                   cutoff_convention="whole_molecule", no_minimum="raise", bonds=None):
     if convention not in CONVENTIONS:
@@ -235,6 +265,14 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                     f"selections {names[a]!r} and {names[b]!r} share residues "
                     f"(e.g. residue index {shared_res[0]}); molecules are residues"
                 )
+    if bonds is None:
+        bonds = bond_indices(universe)
+    _check_bonds_within_molecules(universe, bonds, [cations, *species.values()])
+    # two molecules in one residue would be counted as one molecule of the shell
+    check_one_molecule_per_residue(
+        sum(species.values(), cations), bonds,
+        hint="SolvationShells counts each residue as one molecule; load a topology whose "
+             "residues are the molecules")
     # an equivalent cell of the same lattice allows the same range (its tilts reduced)
     half = half_box_width(reduced_box(universe.dimensions), "SolvationShells")
     if rdf_range[1] > half * BOX_ROUNDING:
