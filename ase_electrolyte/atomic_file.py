@@ -60,7 +60,8 @@ def check_output_path(path, what, *, folder=False):
     Raises
     ------
     ValueError
-        Naming ``what``, ``path`` and the problem.
+        Naming ``what``, ``path`` and the problem; also a symbolic link that loops, or a link
+        to a folder that does not exist (a link to a missing *file* is written through).
 
     Examples
     --------
@@ -74,6 +75,28 @@ def check_output_path(path, what, *, folder=False):
     ValueError: trajectory .../notes/run.h5md: .../notes is a file, not a folder
     """
     path = Path(os.fspath(path))
+    if path.is_symlink() and not path.exists():
+        # a link whose target is missing, or that loops: mkdir and open failed with
+        # FileExistsError or ELOOP, naming neither the link nor its target
+        try:
+            target = Path(os.path.realpath(path, strict=True))
+        except FileNotFoundError:
+            target = None
+        except OSError:  # ELOOP, or a link that points into itself
+            raise ValueError(
+                f"{what} {path} is a symbolic link that loops ({os.readlink(path)}); point it "
+                "at a real place or remove it"
+            ) from None
+        if target is None and folder:
+            raise ValueError(
+                f"{what} {path} is a symbolic link to {os.readlink(path)}, which does not "
+                "exist: create that folder or give another"
+            )
+        if target is None and not Path(os.path.realpath(path)).parent.is_dir():
+            raise ValueError(
+                f"{what} {path} is a symbolic link to {os.readlink(path)}, whose folder does "
+                "not exist: create it or give another path"
+            )
     if folder and path.exists() and not path.is_dir():
         raise ValueError(f"{what} {path} is a file; give a folder")
     if not folder and path.is_dir():

@@ -1452,6 +1452,7 @@ def run_protocol(
         raise ValueError("the protocol needs a 3D-periodic box")
     if Path(outdir).exists() and not Path(outdir).is_dir():
         raise ValueError(f"outdir {outdir}: a file of that name exists; give a folder")
+    check_output_path(outdir, "outdir", folder=True)
     if get_topology(atoms) is None:
         # not fatal: the bridge can guess molecules, but say so early
         import warnings

@@ -334,3 +334,57 @@ def test_npt_with_a_calculator_that_gives_stress_only_when_asked(tmp_path):
     np.testing.assert_array_equal(steps, np.arange(9))
     p_eager = h5md_series(tmp_path / "eager.h5md", "pressure")[2]
     np.testing.assert_allclose(p_lazy, p_eager, rtol=1e-9, atol=1e-6)
+
+
+# --- symbolic links -------------------------------------------------------------------------
+def _protocol(atoms, outdir):
+    return run_protocol(atoms, atoms.calc, outdir, temperature_K=300, preequilibration_ps=0,
+                        equilibration_ps=0, production_ps=0.008, production_ensemble="nve",
+                        write_interval_fs=4, progress=False)
+
+
+@pytest.mark.parametrize("link,match", [
+    ("missing/run", r"is a symbolic link to .*missing/run, which does not exist: create that "
+                    "folder"),
+    ("loop", r"is a symbolic link that loops"),
+])
+def test_a_run_folder_through_a_broken_link_is_named_before_the_model(link, match, tmp_path):
+    """A link to a missing folder or a looping link was a bare FileExistsError from mkdir."""
+    outdir = tmp_path / ("loop" if link == "loop" else "link")
+    os.symlink(tmp_path / link, outdir)
+    atoms = _copper()
+    with pytest.raises(ValueError, match=match):
+        _protocol(atoms, outdir)
+    assert atoms.calc.calls == 0
+
+
+@pytest.mark.parametrize("link,match", [
+    ("missing/md.h5md", r"is a symbolic link to .*missing/md.h5md, whose folder does not exist"),
+    ("loop.h5md", r"is a symbolic link that loops"),
+])
+def test_a_trajectory_through_a_broken_link_is_named_before_the_model(link, match, tmp_path):
+    path = tmp_path / ("loop.h5md" if link == "loop.h5md" else "link.h5md")
+    os.symlink(tmp_path / link, path)
+    atoms = _copper()
+    for call in (lambda: run_md(atoms, trajectory=path, **_NVE),
+                 lambda: relax(atoms, trajectory=path)):
+        with pytest.raises(ValueError, match=match):
+            call()
+    assert atoms.calc.calls == 0
+
+
+def test_links_to_a_new_file_and_to_a_folder_are_written_through(tmp_path):
+    """A link to a file not yet written (or to a folder elsewhere) receives the run; the link
+    stays a link, and the same call through the link or the target reuses the run."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere / "md.h5md", tmp_path / "md.h5md")
+    atoms = _copper()
+    run_md(atoms, trajectory=tmp_path / "md.h5md", **_NVE)
+    assert (tmp_path / "md.h5md").is_symlink() and h5md_info(elsewhere / "md.h5md")["complete"]
+    os.symlink(elsewhere, tmp_path / "run")
+    _protocol(atoms, tmp_path / "run")
+    calls = atoms.calc.calls
+    run_md(atoms, trajectory=elsewhere / "md.h5md", **_NVE)
+    result = _protocol(atoms, elsewhere)
+    assert atoms.calc.calls == calls and h5md_info(result.files["production"])["complete"]
