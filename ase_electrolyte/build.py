@@ -772,6 +772,7 @@ def packmol_seconds(n_atoms):
     Parameters
     ----------
     n_atoms : int
+        0 to :data:`MAX_ATOMS`.
 
     Returns
     -------
@@ -784,7 +785,7 @@ def packmol_seconds(n_atoms):
     >>> round(packmol_seconds(30_000))
     50
     """
-    n_atoms = check_number("n_atoms", n_atoms, minimum=0)
+    n_atoms = check_number("n_atoms", n_atoms, minimum=0, maximum=MAX_ATOMS)
     return PACKMOL_REFERENCE_SECONDS * (n_atoms / PACKMOL_REFERENCE_ATOMS) ** PACKMOL_TIME_EXPONENT
 
 

@@ -90,7 +90,8 @@ class Estimate:
         # None, a flag or a string ("1e3" from a hand-edited summary) is no number: refused by
         # name, never float()'s bare TypeError (NaN and inf pass: a missing value or error)
         object.__setattr__(self, "value", _real("value", self.value))
-        object.__setattr__(self, "stderr", _real("stderr", self.stderr))
+        # -0.0 (a sign flip of a zero spread) would be written "stderr": -0.0 in the JSON form
+        object.__setattr__(self, "stderr", _real("stderr", self.stderr) + 0.0)
         object.__setattr__(self, "n_samples", _count(self.n_samples))
         if not isinstance(self.method, str):
             # html.escape and the reports' text would fail on it later

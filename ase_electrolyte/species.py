@@ -363,6 +363,10 @@ def parse_shares(text, what="solvent", default=None):
 def get_species(name):
     """A :class:`Species` from the library by name, or ``name`` itself if it is a Species.
 
+    Case and surrounding blanks are ignored (``"ec"``), an ion may carry the sign of its charge
+    (``"Li+"``, ``"PF6-"``), and a library species may be named by its description
+    (``"ethylene carbonate"``).
+
     Raises
     ------
     ValueError
@@ -374,14 +378,34 @@ def get_species(name):
         for table in (SOLVENTS, IONS):
             if name in table:
                 return table[name]
-        lower = {k.lower(): v for k, v in {**SOLVENTS, **IONS}.items()}
-        if name.lower() in lower:
-            return lower[name.lower()]
+        found = _alias(name)
+        if found is not None:
+            return found
     raise ValueError(
         f"unknown species {name!r}{_what_it_may_be(name)}; known solvents: "
         f"{', '.join(SOLVENTS)}; known ions: {', '.join(IONS)}; for anything else pass "
         "Species(name, smiles)"
     )
+
+
+def _alias(name):
+    """The library species ``name`` means other than by its exact name, or None.
+
+    Case and surrounding blanks are ignored (``"ec"``, ``" EMC"``), an ion may carry its
+    charge's sign (``"Li+"``, ``"PF6-"``; the sign must match), and a species may be given by its
+    description (``"ethylene carbonate"``).
+    """
+    key = " ".join(name.split()).lower()
+    library = {**SOLVENTS, **IONS}
+    for sp in library.values():
+        if key in (sp.name.lower(), sp.description.lower()):
+            return sp
+    sign = key[-1:]
+    if sign in ("+", "-"):
+        sp = {k.lower(): v for k, v in IONS.items()}.get(key[:-1].rstrip())
+        if sp is not None and (sp.charge > 0) == (sign == "+"):
+            return sp
+    return None
 
 
 def _what_it_may_be(name):
@@ -430,21 +454,52 @@ def _liquid_density(species):
 def get_salt(name):
     """A :class:`Salt` from the library by name, or ``name`` itself if it is a Salt.
 
+    Case and surrounding blanks are ignored (``"lipf6"``).
+
     Raises
     ------
     ValueError
-        For an unknown name; the message lists the known salts.
+        For an unknown name; the message lists the known salts (and names the library salt a
+        dotted SMILES such as ``"[Li+].F[P-](F)(F)(F)(F)F"`` is).
     """
     if isinstance(name, Salt):
         return name
     if isinstance(name, str):
         lower = {k.lower(): v for k, v in SALTS.items()}
-        if name.lower() in lower:
-            return lower[name.lower()]
+        if name.strip().lower() in lower:
+            return lower[name.strip().lower()]
     raise ValueError(
-        f"unknown salt {name!r}; known salts: {', '.join(SALTS)}; for anything else pass "
-        "Salt(name, cation=Species(...), anion=Species(...))"
+        f"unknown salt {name!r}{_salt_smiles_hint(name)}; known salts: {', '.join(SALTS)}; "
+        "for anything else pass Salt(name, cation=Species(...), anion=Species(...))"
     )
+
+
+def _salt_smiles_hint(name):
+    """A hint for a salt given as one dotted SMILES (``"[Li+].F[P-](F)(F)(F)(F)F"``)."""
+    if not isinstance(name, str) or "." not in name:
+        return ""
+    try:
+        Chem = _rdkit()
+    except ImportError:  # pragma: no cover - rdkit is a declared dependency of `build`
+        return ""
+    from rdkit import RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        mol = Chem.MolFromSmiles(name)
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+    if mol is None:
+        return ""
+    parts = sorted(Chem.MolToSmiles(f) for f in Chem.GetMolFrags(mol, asMols=True))
+    for salt in SALTS.values():
+        n_c, n_a = salt.stoichiometry
+        ions = sorted([Chem.MolToSmiles(Chem.MolFromSmiles(salt.cation.smiles))] * n_c
+                      + [Chem.MolToSmiles(Chem.MolFromSmiles(salt.anion.smiles))] * n_a)
+        if parts == ions:
+            return f" (it is the SMILES of {salt.name}: use the name {salt.name!r})"
+    return (" (a salt of one SMILES? give its ions: Salt(name, cation=Species(...), "
+            "anion=Species(...)))")
 
 
 def species_from_formula(symbols):

@@ -119,3 +119,9 @@ def test_replicate_box_needs_a_periodic_box():
 
     with pytest.raises(ValueError, match="needs a periodic box"):
         replicate_box(Atoms("H2", positions=[[0, 0, 0], [0, 0, 0.7]]), 2)
+
+
+@pytest.mark.parametrize("n_atoms", [float("nan"), -1, float("inf"), "3", True, 1e300])
+def test_packmol_seconds_refuses_what_is_no_box_size(n_atoms):
+    with pytest.raises(ValueError, match="n_atoms must be a finite number >= 0 and <= 1000000"):
+        packmol_seconds(n_atoms)
