@@ -81,7 +81,8 @@ def molecule_ids(atomgroup, compound="residues"):
         if not hasattr(atomgroup, "fragindices"):
             raise ValueError(
                 "compound='fragments' needs bonds in the topology; guess them with "
-                "universe.guess_TopologyAttrs(to_guess=['bonds']) or use compound='residues'"
+                "universe.guess_TopologyAttrs(to_guess=['bonds'], box=universe.dimensions) "
+                "or use compound='residues'"
             )
         raw = atomgroup.fragindices
     else:
@@ -90,7 +91,8 @@ def molecule_ids(atomgroup, compound="residues"):
 
 
 _FRAGMENTS_HINT = ("use compound='fragments' (bonds from the topology, or guessed: "
-                   "universe.guess_TopologyAttrs(to_guess=['bonds'])), or load a topology whose "
+                   "universe.guess_TopologyAttrs(to_guess=['bonds'], box=universe.dimensions)), "
+                   "or load a topology whose "
                    "residues are the molecules (a LAMMPS data file of atom style full or "
                    "molecular: with molecule ids)")
 

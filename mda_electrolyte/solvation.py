@@ -180,9 +180,15 @@ def _check_element_symbols(cations, species):
         bad = sorted({str(e) for e in group.residues.atoms.elements} - known)
         if bad:
             what = name if name == "the cations" else f"the molecules of species {name!r}"
+            # MDAnalysis' guesser (guess_TopologyAttrs(to_guess=['elements'])) writes 'LI',
+            # 'NA', 'CL': the symbols in another case, which the message shows how to write
+            fix = ("universe.add_TopologyAttr('elements', [e.capitalize() for e in "
+                   "universe.atoms.elements])"
+                   if all(e.capitalize() in known for e in bad) else
+                   "universe.add_TopologyAttr('elements', [...])")
             raise ValueError(
                 f"SolvationShells: {what}: elements {bad[:5]} are not element symbols as written "
-                "('Li', 'O', 'C'); set them with universe.add_TopologyAttr('elements', [...])"
+                f"('Li', 'O', 'C'); set them with {fix}"
             )
 
 
@@ -272,7 +278,9 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
     check_one_molecule_per_residue(
         sum(species.values(), cations), bonds,
         hint="SolvationShells counts each residue as one molecule; load a topology whose "
-             "residues are the molecules")
+             "residues are the molecules, or, where the bonds were guessed, guess them with the "
+             "box (guess_TopologyAttrs(to_guess=['bonds'], box=universe.dimensions)): without "
+             "it a molecule that crosses the box loses the bonds across")
     # an equivalent cell of the same lattice allows the same range (its tilts reduced)
     half = half_box_width(reduced_box(universe.dimensions), "SolvationShells")
     if rdf_range[1] > half * BOX_ROUNDING:
@@ -300,7 +308,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
             raise ValueError(
                 f"species {name!r} has oxygen atoms but the topology has no bonds, so carbonyl "
                 "and ether oxygens cannot be told apart; add bonds (e.g. "
-                "universe.guess_TopologyAttrs(to_guess=['bonds']))"
+                "universe.guess_TopologyAttrs(to_guess=['bonds'], box=universe.dimensions))"
             )
         degree = _bond_counts(universe, bonds)[0]
         residue_size = np.bincount(universe.atoms.resindices)[oxygens.resindices]

@@ -299,3 +299,39 @@ def test_residues_the_bonds_do_not_cover_and_virtual_sites_are_not_judged():
                              range=(0.0, 6.0), nbins=60).run()
     assert rdf.results.cn_intra[("element O", "element H")][-1] == 2.0
     assert rdf.results.cn_intra[("element F", "element F")][-1] == 1.0
+
+
+def test_a_gro_and_xtc_with_guessed_elements_and_bonds_gives_the_shells_once_as_advised(
+        liquid, tmp_path):
+    # the way a GROMACS user builds it: no elements, no bonds; each refusal says what to do,
+    # and doing it gives the shells of the liquid
+    u, cutoffs = liquid
+    with_resids = u.copy()
+    with_resids.add_TopologyAttr("resids", np.arange(1, u.residues.n_residues + 1))
+    with_resids.atoms.write(str(tmp_path / "top.gro"))
+    _, paths = _written(u, tmp_path, "xtc")
+    v = mda.Universe(str(tmp_path / "top.gro"), paths[0])
+    with pytest.raises(ValueError, match=r"needs element symbols .*guess_TopologyAttrs"):
+        _shells(v, cutoffs)
+    v.guess_TopologyAttrs(to_guess=["elements"])  # MDAnalysis writes Li as 'LI'
+    with pytest.raises(ValueError, match=r"elements \['LI'\] are not element symbols as written "
+                                         r".*\[e.capitalize\(\) for e in universe.atoms.elements"):
+        _shells(v, cutoffs)
+    v.add_TopologyAttr("elements", [e.capitalize() for e in v.atoms.elements])
+    with pytest.raises(ValueError, match=r"has oxygen atoms but the topology has no bonds.*"
+                                         r"box=universe.dimensions"):
+        _shells(v, cutoffs)
+    without_box = v.copy()
+    without_box.guess_TopologyAttrs(to_guess=["bonds"])
+    # molecules that cross the box lose their bonds across it: several pieces per residue
+    without_box.delete_bonds([b for b in without_box.bonds
+                              if b[0].resindex != b[1].resindex])
+    with pytest.raises(ValueError, match=r"hold several molecules by the topology's bonds .*"
+                                         r"guess them with the box"):
+        _shells(without_box, cutoffs)
+    v.guess_TopologyAttrs(to_guess=["bonds"], box=v.dimensions)
+    if any(b[0].resindex != b[1].resindex for b in v.bonds):  # molecules in contact
+        with pytest.raises(ValueError, match=r"join two molecules \(residues\)"):
+            _shells(v, cutoffs)
+        v.delete_bonds([b for b in v.bonds if b[0].resindex != b[1].resindex])
+    _assert_same_shells(_shells(u, cutoffs), _shells(v, cutoffs), 1.0)
