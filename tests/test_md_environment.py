@@ -18,6 +18,10 @@ from ase_electrolyte.md import relax, run_md, run_protocol
 from ase_electrolyte.trajectory import H5MDWriter, h5md_info, h5md_series, read_h5md
 from mda_electrolyte.bridge import from_ase
 
+# copper has no molecules: the protocol's and the bridge's notes of it are expected here
+pytestmark = [pytest.mark.filterwarnings("ignore:atoms carries no molecule"),
+              pytest.mark.filterwarnings("ignore:molecules .* are not in the species library")]
+
 
 class _EMT(EMT):
     """EMT counting its evaluations; ``at`` maps a call number to an action run before it."""
