@@ -107,14 +107,42 @@ def check_not_empty(value, flag, what="a file name"):
         raise ValueError(f"{flag} is empty; give {what}")
 
 
+def check_link(path, flag, dangling_ok=False):
+    """A symbolic link at ``path`` (or a folder above it) that loops, or points nowhere, is
+    refused in one line naming ``flag``.
+
+    Both read as "no such file" (a loop is no missing file), or failed only after the work
+    with "[Errno 17] File exists" or "[Errno 40] Too many levels of symbolic links".
+    ``dangling_ok``: a link to a file yet to be written (an output file) is fine.
+    """
+    import errno
+    import os
+
+    for link in (Path(path), *Path(path).parents):
+        if not link.is_symlink() or link.exists():
+            continue
+        try:
+            os.stat(link)
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise ValueError(f"{flag} {path}: {link} is a symbolic link that loops; point "
+                                 "it at a real place or remove it") from None
+        if not (dangling_ok and link == Path(path)):
+            raise ValueError(f"{flag} {path}: {link} is a symbolic link to "
+                             f"{os.readlink(link)}, which does not exist; create it or remove "
+                             "the link")
+
+
 def check_output_folder(path, flag="-o/--output"):
     """The output folder may exist (resume) but must not be a file; its parent must be writable.
 
-    An empty name is refused (it would write into the current folder).
+    An empty name is refused (it would write into the current folder); so is a symbolic link
+    that loops or points nowhere (:func:`check_link`).
     """
     import os
 
     check_not_empty(path, flag, "a folder name")
+    check_link(path, flag)
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{flag} {path}: a file of that name exists; give a folder")
@@ -215,6 +243,9 @@ def check_input_file(path, dump=None, flag="the trajectory"):
         if p is None:
             continue
         check_not_empty(p, name)
+        if str(p) == "-" and not Path(p).exists():
+            raise ValueError(f"{name} '-': standard input is not read; give a file name")
+        check_link(p, name)
         if Path(p).is_dir():
             raise ValueError(f"{name} {p} is a folder; give a file")
         if not Path(p).is_file():

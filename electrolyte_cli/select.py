@@ -35,6 +35,8 @@ def _check_select(args):
         raise ValueError(f"-n must be >= 1 (frames to keep), not {args.n}")
     A.check_not_empty(args.output, "-o/--output", "a file name ending in .extxyz")
     out = Path(args.output)
+    # a link that loops failed after the model had loaded and the selection had run
+    A.check_link(out, "-o/--output", dangling_ok=True)
     if out.is_dir():
         raise ValueError(f"-o/--output {out}: a folder of that name exists; give a file name")
     if out.suffix.lower() not in (".extxyz", ".xyz"):
