@@ -94,8 +94,10 @@ def check_elements(atoms, supported_numbers, what):
     present = np.unique(atoms.numbers)
     missing = [int(z) for z in present if int(z) not in supported_numbers]
     if missing:
+        # Z = 0 is ASE's ghost (dummy) atom 'X', which no model or dispersion table covers
         names = ", ".join(
-            chemical_symbols[z] if 0 < z < len(chemical_symbols) else f"Z={z}" for z in missing
+            chemical_symbols[z] if 0 < z < len(chemical_symbols)
+            else "X (Z=0, a ghost atom: remove it)" if z == 0 else f"Z={z}" for z in missing
         )
         raise ValueError(f"{what} does not cover the element(s) {names}")
 

@@ -204,7 +204,11 @@ class Calculator(ParametersContract, _AseCalculator):
 
     Before any model work the structure is checked: no atoms, non-finite positions, a
     zero-volume periodic cell, atoms closer than 0.1 Å (an atom and its own periodic image
-    included) and elements that the model (or D3) does not cover raise ``InputError``. Results
+    included), elements that the model does not cover and whatever a summed term refuses
+    (``check_input`` of :class:`~ase_electrolyte.D3` and
+    :class:`~ase_electrolyte.Electrostatics`: elements without parameters, a cutoff spanning
+    too many periodic images, a charged periodic cell without background, partial
+    periodicity for electrostatics...) raise ``InputError``. Results
     are computed again when the structure, an option or an input that a summed term reads
     (``atoms.info["charge"]`` for electrostatics) changes. The caller's Atoms is never
     modified. The model is given a copy wrapped into the cell along its periodic vectors (a
@@ -477,6 +481,12 @@ class Calculator(ParametersContract, _AseCalculator):
         from .electrostatics import Electrostatics
 
         if isinstance(electrostatics, (str, os.PathLike)):
+            if not os.path.isfile(electrostatics):
+                # FileNotFoundError (or IsADirectoryError) escaped the option checks
+                raise InputError(
+                    f"electrostatics: no file {os.fspath(electrostatics)!r} (give the JSON file "
+                    "written by Electrostatics.save, a dict of its options or an instance)"
+                )
             return Electrostatics.load(electrostatics, device=device)
         if isinstance(electrostatics, dict):
             return Electrostatics(**{"device": device, **electrostatics})
@@ -579,6 +589,12 @@ class Calculator(ParametersContract, _AseCalculator):
             # singular cell gives a finite, meaningless energy: both are refused before the
             # model (also non-finite positions or cell, zero volume)
             check_overlaps(atoms, _MIN_DISTANCE, type(self).__name__)
+            # everything a summed term refuses (its elements, a charged periodic cell, a
+            # cutoff spanning too many images, partial periodicity...) before the model: the
+            # terms used to refuse only after a model evaluation had been paid for
             for term in self._terms():
-                if hasattr(term, "check_elements"):
+                if hasattr(term, "check_input"):
+                    # the overlaps were just looked for, at the terms' distance (0.1 Å)
+                    term.check_input(atoms, overlaps=False)
+                elif hasattr(term, "check_elements"):
                     term.check_elements(atoms)

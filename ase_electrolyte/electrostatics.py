@@ -368,10 +368,13 @@ class Electrostatics(ParametersContract, _AseCalculator):
             raise ValueError(f"scheme must be one of {_SCHEMES}, not {p['scheme']!r}")
         if p["scheme"] == "qrd":
             p["qrd"] = _normalise_qrd(p["qrd"])
-        elif p["scheme"] == "fixed":
-            if p["charges"] is None:
-                raise ValueError("scheme='fixed' needs charges=[q_0, q_1, ...] (e)")
-            # a list of floats: todict() is then plain JSON, and a numpy array's repr, which
+        elif p["scheme"] == "fixed" and p["charges"] is None:
+            raise ValueError("scheme='fixed' needs charges=[q_0, q_1, ...] (e)")
+        if p["charges"] is not None:
+            # checked under every scheme: a value the scheme does not read (yet) is stored,
+            # recorded by todict() and read after set(scheme="fixed"); 'x', NaN or an object
+            # was kept until then.
+            # A list of floats: todict() is then plain JSON, and a numpy array's repr, which
             # elides the middle of a long array, never stands for it in a fingerprint
             p["charges"] = _charge_values(p["charges"], "the fixed charges").tolist()
         if p["method"] not in _METHODS:
@@ -385,13 +388,13 @@ class Electrostatics(ParametersContract, _AseCalculator):
             raise TypeError(f"array must be the name of a per-atom array, not {p['array']!r}")
         if p["short_range"] not in _SHORT_RANGE:
             raise ValueError(f"short_range must be one of {_SHORT_RANGE}, not {p['short_range']!r}")
-        if p["short_range"] in ("cutoff", "gaussian"):
-            if p["short_range_length"] is None:
-                raise ValueError(
-                    f"short_range={p['short_range']!r} needs short_range_length > 0 (Å)"
-                )
-            p["short_range_length"] = check_number(
-                "short_range_length (Å)", p["short_range_length"], above=0)
+        if p["short_range"] in ("cutoff", "gaussian") and p["short_range_length"] is None:
+            raise ValueError(
+                f"short_range={p['short_range']!r} needs short_range_length > 0 (Å)"
+            )
+        # checked with any short_range, as the charges above
+        p["short_range_length"] = check_number(
+            "short_range_length (Å)", p["short_range_length"], above=0, allow_none=True)
         if p["dtype"] not in ("float64", "float32"):
             raise ValueError(f"dtype must be 'float64' or 'float32', not {p['dtype']!r}")
         # the one device vocabulary; "auto" settles on a GPU torch sees, else the CPU
@@ -465,14 +468,55 @@ class Electrostatics(ParametersContract, _AseCalculator):
                     f"no QRd parameters (b, s) for the element(s) {', '.join(missing)}"
                 )
 
-    def _check(self, atoms):
+    def check_input(self, atoms, overlaps=True):
+        """Raise what :meth:`calculate` would refuse in ``atoms``, without any sum.
+
+        The checks of the structure (elements without QRd parameters, non-finite positions,
+        degenerate cells, partial periodicity, a ``method`` that does not fit the
+        periodicity, a bad ``molecule_index``, with ``overlaps`` atoms closer than 0.1 Å),
+        of its charges (count, finiteness, stated total, a charged periodic cell without
+        ``background``) and of the pair lists' memory. The
+        :class:`~ase_electrolyte.Calculator` runs it before its model, so that a structure
+        this term refuses costs no model evaluation.
+
+        Parameters
+        ----------
+        atoms : ase.Atoms
+        overlaps : bool
+            Also look for atoms closer than 0.1 Å (a caller that has just looked with the
+            same distance passes ``False``).
+
+        Raises
+        ------
+        ase.calculators.calculator.InputError
+            Also a ``ValueError``.
+        """
+        with input_errors():
+            self._check(atoms, overlaps)
+            self._check_sum(atoms, self.get_charges(atoms))
+
+    def _check_sum(self, atoms, q):
+        """ValueError for a charged periodic cell without background or pair lists beyond
+        memory (before any sum)."""
+        net = float(np.sum(q))
+        if bool(np.all(atoms.pbc)) and abs(net) > _NEUTRAL and not self.parameters["background"]:
+            raise ValueError(
+                f"the periodic cell carries a net charge of {net:.6g} e; give background=True to "
+                "neutralise it by a uniform background, or fix total_charge/the charges"
+            )
+        self._check_pair_budget(atoms)
+
+    def _check(self, atoms, overlaps=True):
         if len(atoms) == 0:
             raise ValueError("Electrostatics needs at least one atom")
         self.check_elements(atoms)
         # coincident atoms (or an atom and its image in a nearly singular cell) give a huge
         # finite Coulomb energy, not a NaN: refused here, as D3 does (also non-finite
         # positions and degenerate cells)
-        check_overlaps(atoms, _MIN_DISTANCE, "Electrostatics")
+        if overlaps:
+            check_overlaps(atoms, _MIN_DISTANCE, "Electrostatics")
+        else:
+            check_atoms(atoms)
         pbc = np.asarray(atoms.pbc, dtype=bool)
         if pbc.any() and not pbc.all():
             raise ValueError(
@@ -581,13 +625,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         atoms = atoms.copy()
         atoms.calc = None
         atoms.positions = near_origin(atoms.positions, atoms.cell[:], atoms.pbc)
-        net = float(q.sum())
-        if periodic and abs(net) > _NEUTRAL and not p["background"]:
-            raise ValueError(
-                f"the periodic cell carries a net charge of {net:.6g} e; give background=True to "
-                "neutralise it by a uniform background, or fix total_charge/the charges"
-            )
-        self._check_pair_budget(atoms)
+        self._check_sum(atoms, q)
         dtype = torch.float64 if p["dtype"] == "float64" else torch.float32
         device = torch.device(p["device"])
         n = len(atoms)

@@ -287,7 +287,8 @@ class D3(ParametersContract, Calculator):
         (``$ASE_ELECTROLYTE_CUDA_ARCH``, e.g. ``"80;90"``, builds for an explicit list),
         keeps its device buffers between calls and runs on torch's current CUDA stream.
     num_threads : int or None
-        CPU threads (default: the CPUs this process may use).
+        CPU threads (default: the CPUs this process may use); a larger number is a ceiling,
+        the kernel runs on at most those CPUs.
 
     Raises
     ------
@@ -426,13 +427,16 @@ class D3(ParametersContract, Calculator):
 
     @property
     def num_threads(self):
-        """CPU threads of the kernel (``num_threads``, or the CPUs this process may use)."""
-        if self.parameters["num_threads"] is not None:
-            return self.parameters["num_threads"]
+        """CPU threads of the kernel: ``num_threads``, at most the CPUs this process may use
+        (all of them by default)."""
         try:
-            return len(os.sched_getaffinity(0))
+            cpus = len(os.sched_getaffinity(0))
         except AttributeError:
-            return os.cpu_count() or 1
+            cpus = os.cpu_count() or 1
+        if self.parameters["num_threads"] is not None:
+            # the kernel takes a C int: 2**32 + 2 wrapped to 2 threads, 1e308 to 0 (all CPUs)
+            return min(self.parameters["num_threads"], cpus)
+        return cpus
 
     @num_threads.setter
     def num_threads(self, value):
@@ -458,6 +462,32 @@ class D3(ParametersContract, Calculator):
         with input_errors():
             _check_elements(atoms, range(1, max_z + 1),
                             f"D3 (tabulated for H to {chemical_symbols[max_z]})")
+
+    def check_input(self, atoms, overlaps=True):
+        """Raise what :meth:`calculate` would refuse in ``atoms``, without running the kernel.
+
+        Elements beyond Pu, non-finite positions or cell, degenerate cells, parallel periodic
+        vectors of a slab, cutoffs spanning too many periodic images (also of the ATM term)
+        and, with ``overlaps``, atoms closer than 0.1 Å. The
+        :class:`~ase_electrolyte.Calculator` runs it before its model, so that a structure
+        the dispersion refuses costs no model evaluation.
+
+        Parameters
+        ----------
+        atoms : ase.Atoms
+        overlaps : bool
+            Also look for atoms closer than 0.1 Å (a caller that has just looked with the
+            same distance passes ``False``).
+
+        Raises
+        ------
+        ase.calculators.calculator.InputError
+            Also a ``ValueError``.
+        """
+        with input_errors():
+            self._frame(atoms)
+            if overlaps:
+                check_overlaps(atoms, MIN_DISTANCE, "D3")
 
     def get_properties(self, properties, atoms):
         """Dict of the requested properties for ``atoms`` (one kernel call for all of them).

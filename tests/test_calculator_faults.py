@@ -1,0 +1,316 @@
+"""The Calculator on Atoms users really have: a structure a summed term refuses is refused before
+the model; cells of either handedness, far from the origin or with atoms outside give the same
+numbers; constraints, ghost atoms and bad options of the terms.
+
+The model is ASE's EMT loaded in place of a registered one (float64, analytic stress, counted
+calls), so that the numbers of our wrapper are checked tightly and cheaply.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import bulk, fcc111
+from ase.calculators.emt import EMT
+from ase.constraints import FixAtoms, FixCom
+
+from ase_electrolyte import Calculator, Electrostatics
+from ase_electrolyte.calculator_errors import InputError
+from ase_electrolyte.d3 import D3
+
+# EMT's elements
+EMT_NUMBERS = frozenset({1, 6, 7, 8, 13, 28, 29, 46, 47, 78, 79})
+D3_SHORT = {"cutoff": 9.0, "cn_cutoff": 6.0}
+CU_QRD = {"Cu": (0.1, 1.0)}
+
+
+class CountingEMT(EMT):
+    calls = 0
+
+    def calculate(self, *args, **kwargs):
+        CountingEMT.calls += 1
+        super().calculate(*args, **kwargs)
+
+
+@pytest.fixture
+def emt_model(monkeypatch):
+    """``Calculator("sevennet-0")`` loads EMT (no sevenn weights): its calls are counted."""
+    from ase_electrolyte import models
+
+    def load(source, device, dtype, options):
+        return CountingEMT(), EMT_NUMBERS, False
+
+    monkeypatch.setattr(models, "_LOADERS", {**models._LOADERS, "sevennet": load})
+    monkeypatch.setattr(models, "_require", lambda backend: None)
+    CountingEMT.calls = 0
+    return lambda **kw: Calculator("sevennet-0", device="cpu", **kw)
+
+
+def _box():
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True)
+    atoms.rattle(0.05, seed=3)
+    return atoms
+
+
+def _slab():
+    return fcc111("Cu", (2, 2, 2), a=3.6, vacuum=6.0)
+
+
+# (structure, options, message): each a refusal of a summed term, not of the model
+TERM_REFUSALS = {
+    "electrostatics of a slab": (
+        _slab, {"electrostatics": {"qrd": CU_QRD}}, r"partial periodicity"),
+    "direct sum in a periodic cell": (
+        _box, {"electrostatics": {"qrd": CU_QRD, "method": "direct"}},
+        r"method='direct' is for non-periodic"),
+    "charged cell without background": (
+        _box, {"electrostatics": {"qrd": CU_QRD, "total_charge": 1.0}},
+        r"net charge of 1 e; give background=True"),
+    "fixed charges of another count": (
+        _box, {"electrostatics": {"scheme": "fixed", "charges": [0.1, -0.1]}},
+        r"2 charges for 4 atoms"),
+    "missing charge array": (
+        _box, {"electrostatics": {"scheme": "array", "array": "nope"}},
+        r"no per-atom array 'nope'"),
+    "Coulomb pair list beyond memory": (
+        _box, {"electrostatics": {"qrd": CU_QRD, "cutoff": 400.0}}, r"cutoff 400 Å .* pairs"),
+    "total charge beyond the atoms": (
+        _box, {"electrostatics": {"qrd": CU_QRD, "total_charge": 1e6, "background": True}},
+        r"total charge"),
+    "D3 cutoff over too many images": (
+        _box, {"dispersion": {"cutoff": 5000.0}}, r"D3: the largest cutoff \(5000 Å\)"),
+    "D3 three-body term over too many triples": (
+        _box, {"dispersion": {"atm": True, "atm_cutoff": 300.0}}, r"ATM term .* 300 Å"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TERM_REFUSALS))
+def test_a_structure_a_summed_term_refuses_costs_no_model_evaluation(case, emt_model):
+    """The terms refused these only after the model had been evaluated (a SevenNet-0 call on
+    a large box is seconds; on an MD run's first step, minutes of a GPU job)."""
+    make, options, message = TERM_REFUSALS[case]
+    atoms = make()
+    atoms.calc = emt_model(**options)
+    with pytest.raises(InputError, match=message):
+        atoms.get_potential_energy()
+    assert CountingEMT.calls == 0
+
+
+def test_the_terms_checks_pass_what_they_evaluate(emt_model):
+    """The early checks refuse nothing the terms evaluate: the sum is the model plus D3 plus
+    Coulomb, each computed alone (a neutral cell; a slab with D3; a molecule with the direct
+    sum), with one model call per state."""
+    for atoms, options in [
+        (_box(), {"dispersion": D3_SHORT, "electrostatics": {"qrd": CU_QRD, "total_charge": 0}}),
+        (_slab(), {"dispersion": D3_SHORT}),
+        (Atoms("Cu2", positions=[[0, 0, 0], [2.4, 0, 0]]),
+         {"dispersion": D3_SHORT, "electrostatics": {"qrd": {"Cu": (0.3, 1.0)},
+                                                     "total_charge": 0.2}}),
+    ]:
+        CountingEMT.calls = 0
+        atoms.calc = emt_model(**options)
+        energy = atoms.get_potential_energy()
+        expected = 0.0
+        for term in [EMT(), D3(device="cpu", **D3_SHORT)] + (
+                [Electrostatics(**options["electrostatics"])] if "electrostatics" in options
+                else []):
+            alone = atoms.copy()
+            alone.calc = term
+            expected += alone.get_potential_energy()
+        assert energy == pytest.approx(expected, abs=1e-9)
+        assert CountingEMT.calls == 1
+
+
+def _reference(atoms):
+    """EMT + D3 of ``atoms`` evaluated by each calculator directly."""
+    out = {"energy": 0.0, "forces": 0.0, "stress": 0.0}
+    for term in (EMT(), D3(device="cpu", **D3_SHORT)):
+        alone = atoms.copy()
+        alone.calc = term
+        out["energy"] += alone.get_potential_energy()
+        out["forces"] = out["forces"] + alone.get_forces()
+        out["stress"] = out["stress"] + alone.get_stress()
+    return out
+
+
+def _left_handed(atoms):
+    out = atoms.copy()
+    out.cell = -atoms.cell[:]
+    return out
+
+
+def _swapped(atoms):
+    out = atoms.copy()
+    out.set_cell(atoms.cell[[1, 0, 2]], scale_atoms=False)
+    return out
+
+
+def _far(atoms):
+    out = atoms.copy()
+    out.positions += 1e5
+    return out
+
+
+def _outside(atoms):
+    out = atoms.copy()
+    out.positions[0] += 7 * atoms.cell[0] - 3 * atoms.cell[1] + 11 * atoms.cell[2]
+    return out
+
+
+@pytest.mark.parametrize("how", [_left_handed, _swapped, _far, _outside],
+                         ids=["negated cell", "swapped vectors", "1e5 Å away", "atom outside"])
+def test_the_same_crystal_written_another_way_gives_the_same_numbers(how, emt_model):
+    atoms = _box()
+    expected = _reference(atoms)
+    other = how(atoms)
+    other.calc = emt_model(dispersion=D3_SHORT)
+    assert other.get_potential_energy() == pytest.approx(expected["energy"], abs=1e-8)
+    np.testing.assert_allclose(other.get_forces(), expected["forces"], atol=1e-8)
+    np.testing.assert_allclose(other.get_stress(), expected["stress"], atol=1e-9)
+
+
+def test_the_stress_of_a_left_handed_cell_is_its_strain_derivative(emt_model):
+    atoms = _left_handed(_box())
+    assert np.linalg.det(atoms.cell[:]) < 0
+    atoms.calc = emt_model(dispersion=D3_SHORT)
+    stress = atoms.get_stress(voigt=False)
+    cell, positions = atoms.cell[:].copy(), atoms.positions.copy()
+    volume, h = atoms.get_volume(), 1e-5
+    numeric = np.zeros((3, 3))
+    for i, j in np.ndindex(3, 3):
+        energies = []
+        for sign in (1, -1):
+            strain = np.eye(3)
+            strain[i, j] += sign * h
+            atoms.set_cell(cell @ strain, scale_atoms=False)
+            atoms.positions = positions @ strain
+            energies.append(atoms.get_potential_energy())
+        numeric[i, j] = (energies[0] - energies[1]) / (2 * h) / volume
+    np.testing.assert_allclose(stress, numeric, atol=1e-8)
+
+
+@pytest.mark.parametrize("constraint", [FixAtoms([0, 2]), FixCom()], ids=["FixAtoms", "FixCom"])
+def test_constraints_act_on_the_callers_forces_only(constraint, emt_model):
+    """The raw results are the unconstrained ones; ASE applies the constraint in
+    ``get_forces()`` and ``apply_constraint=False`` gives the raw forces back."""
+    atoms = _box()
+    expected = _reference(atoms)
+    atoms.set_constraint(constraint)
+    atoms.calc = emt_model(dispersion=D3_SHORT)
+    raw = atoms.get_forces(apply_constraint=False)
+    np.testing.assert_allclose(raw, expected["forces"], atol=1e-8)
+    np.testing.assert_allclose(atoms.calc.results["forces"], expected["forces"], atol=1e-8)
+    constrained = atoms.get_forces()
+    if isinstance(constraint, FixAtoms):
+        assert np.all(constrained[[0, 2]] == 0) and np.allclose(constrained[[1, 3]], raw[[1, 3]])
+    else:
+        np.testing.assert_allclose(constrained.sum(axis=0), 0.0, atol=1e-12)
+    assert atoms.constraints == [constraint]
+
+
+@pytest.mark.parametrize("symbols, named", [
+    (["Cu", "X"], r"X \(Z=0, a ghost atom: remove it\)"),
+    (["Cu", "Am"], r"Am"), (["Cu", "Cm"], r"Cm"),
+])
+def test_ghost_atoms_and_elements_beyond_the_tables_are_named_before_any_work(
+        symbols, named, emt_model):
+    atoms = Atoms(symbols, positions=[[0, 0, 0], [2.5, 0, 0]])
+    with pytest.raises(InputError, match=rf"D3 \(tabulated for H to Pu\) does not cover the "
+                                         rf"element\(s\) {named}"):
+        atoms.calc = D3(device="cpu", **D3_SHORT)
+        atoms.get_potential_energy()
+    atoms.calc = emt_model(dispersion=D3_SHORT)
+    with pytest.raises(InputError, match=rf"does not cover the element\(s\) {named}"):
+        atoms.get_potential_energy()
+    assert CountingEMT.calls == 0
+
+
+def test_one_calculator_for_two_structures_of_different_sizes_alternately(emt_model):
+    small = _box()
+    large = small.repeat((2, 1, 1))
+    large.rattle(0.02, seed=7)
+    options = {"dispersion": D3_SHORT, "electrostatics": {"qrd": CU_QRD, "total_charge": 0.0}}
+    expected = {}
+    for atoms in (small, large):
+        fresh = atoms.copy()
+        fresh.calc = emt_model(**options)
+        expected[len(atoms)] = (fresh.get_potential_energy(), fresh.get_stress())
+    shared = emt_model(**options)
+    for _ in range(2):
+        for atoms in (small, large):
+            atoms.calc = shared
+            assert atoms.get_potential_energy() == pytest.approx(expected[len(atoms)][0],
+                                                                 abs=1e-10)
+            np.testing.assert_allclose(atoms.get_stress(), expected[len(atoms)][1], atol=1e-12)
+    del small[0]  # the same Atoms, one atom fewer
+    alone = small.copy()
+    alone.calc = emt_model(**options)
+    assert small.get_potential_energy() == pytest.approx(alone.get_potential_energy(), abs=1e-10)
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "4", float("nan")])
+def test_a_thread_count_that_is_no_count_is_refused(value):
+    with pytest.raises(InputError, match=r"num_threads must be a whole number >= 1"):
+        D3(device="cpu", num_threads=value)
+    calc = D3(device="cpu", num_threads=1)
+    with pytest.raises(InputError, match="num_threads"):
+        calc.set(num_threads=value)
+    assert calc.parameters["num_threads"] == 1
+
+
+@pytest.mark.parametrize("value", [2**32 + 1, 2**31, 10**6, 1e308])
+def test_a_thread_count_beyond_the_cpus_is_a_ceiling(value, monkeypatch):
+    """The kernel takes a C int: 2**32 + 1 threads ran on one, 2**31 on all CPUs and 10**6
+    spawned a thread per atom, while the calculator recorded the number asked for."""
+    import os
+
+    from ase_electrolyte.d3 import backend
+
+    cpus = len(os.sched_getaffinity(0))
+    given = []
+    run = backend.run_kernel
+    monkeypatch.setattr(backend, "run_kernel", lambda *a: given.append(a[-1]) or run(*a))
+    atoms = _box()
+    expected = atoms.copy()
+    expected.calc = D3(device="cpu", num_threads=1, **D3_SHORT)
+    energy = expected.get_potential_energy()
+    atoms.calc = D3(device="cpu", num_threads=value, **D3_SHORT)
+    assert atoms.get_potential_energy() == pytest.approx(energy, abs=1e-12)
+    assert given == [1, cpus]
+    assert atoms.calc.num_threads == cpus
+    assert atoms.calc.todict()["num_threads"] == int(value)
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("charges", "x", "the fixed charges must hold finite numbers"),
+    ("charges", [0.1, float("nan")], "the fixed charges must hold finite numbers"),
+    ("charges", object(), "the fixed charges must hold finite numbers"),
+    ("charges", [[0.1, -0.1]], "one charge per atom"),
+    ("short_range_length", -1.0, r"short_range_length \(Å\) must be a finite number > 0"),
+    ("short_range_length", "x", r"short_range_length \(Å\) must be a finite number > 0"),
+    ("short_range_length", float("nan"), r"short_range_length \(Å\) must be a finite number"),
+])
+def test_an_option_the_scheme_does_not_read_yet_is_still_checked(option, value, message):
+    """Under scheme='qrd' and short_range=None, garbage charges and lengths were stored, put
+    into todict() and read only after a later set(scheme='fixed')."""
+    with pytest.raises(InputError, match=message):
+        Electrostatics(qrd=CU_QRD, **{option: value})
+    calc = Electrostatics(qrd=CU_QRD)
+    before = calc.todict()
+    with pytest.raises(InputError, match=message):
+        calc.set(**{option: value})
+    assert calc.todict() == before
+    kept = Electrostatics(qrd=CU_QRD, charges=[0.5, -0.5], short_range_length=2.0)
+    assert kept.parameters["charges"] == [0.5, -0.5]
+    assert kept.parameters["short_range_length"] == 2.0
+
+
+def test_a_missing_electrostatics_file_is_an_input_error_naming_it(emt_model, tmp_path):
+    missing = tmp_path / "qrd.json"
+    with pytest.raises(InputError, match=rf"electrostatics: no file '{missing}'"):
+        emt_model(electrostatics=missing)
+    calc = emt_model()
+    with pytest.raises(InputError, match=rf"electrostatics: no file '{tmp_path}'"):
+        calc.set(electrostatics=str(tmp_path))  # a folder
+    assert calc.electrostatics is None
