@@ -5,6 +5,8 @@ positions in bohr or nm; forces that do not sum to zero. A constant offset from 
 model's energies (another code's reference) passes.
 """
 
+import re
+
 import numpy as np
 import pytest
 from ase.build import bulk, fcc111, molecule
@@ -241,3 +243,109 @@ def test_gas_frames_among_condensed_ones_pass_and_a_gas_alone_needs_check_units_
     with pytest.raises(ValueError, match=r"frame\(s\) 0 \(1 of 1 judged\).* bohr"):
         read_labelled([gas])
     assert len(read_labelled([gas], check_units=False)) == 1
+
+
+def _emt_frames(structure, n, rattle, seed=0):
+    """``n`` rattled copies of ``structure`` labelled by EMT (eV, eV/Å)."""
+    from ase.calculators.emt import EMT
+
+    rng = np.random.default_rng(seed)
+    frames = []
+    for _ in range(n):
+        atoms = structure.copy()
+        atoms.rattle(rattle, rng=rng)
+        atoms.calc = EMT()
+        atoms.calc = SinglePointCalculator(atoms, energy=atoms.get_potential_energy(),
+                                           forces=atoms.get_forces())
+        frames.append(atoms)
+    return frames
+
+
+def _md_frames():
+    """Eight frames 5 fs apart of EMT copper released from rattled positions (a trajectory)."""
+    from ase import units
+    from ase.calculators.emt import EMT
+    from ase.md.verlet import VelocityVerlet
+
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)
+    atoms.rattle(0.15, rng=np.random.default_rng(0))
+    atoms.calc = EMT()
+    dyn = VelocityVerlet(atoms, 2.5 * units.fs)
+    frames = []
+    for _ in range(8):
+        dyn.run(2)
+        frames.append(atoms.copy())
+        frames[-1].calc = SinglePointCalculator(frames[-1],
+                                                energy=atoms.get_potential_energy(),
+                                                forces=atoms.get_forces())
+    return frames
+
+
+_WORK_DATA = {
+    "copper": lambda: _emt_frames(bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2), 6, 0.08),
+    "ethanol": lambda: _emt_frames(molecule("CH3CH2OH"), 6, 0.05),
+    "copper MD": _md_frames,
+}
+
+
+@pytest.mark.parametrize("data", list(_WORK_DATA))
+@pytest.mark.parametrize("reading, energy_factor, force_factor", [
+    ("eV/bohr forces", 1.0, Bohr),
+    ("Hartree/bohr forces", 1.0, Bohr / Hartree),
+    ("kcal/mol energies", mol / kcal, 1.0),
+    ("Hartree energies", 1.0 / Hartree, 1.0),
+])
+def test_energies_and_forces_in_different_units_are_named_from_the_labels_alone(
+        data, reading, energy_factor, force_factor):
+    """Energy differences are the work of the forces: a unit mismatch between the two is
+    found without a base model, for any chemistry (eV/bohr forces pass every size check)."""
+    frames = _WORK_DATA[data]()
+    assert len(read_labelled(frames)) == len(frames)  # correct labels: no false alarm
+    relabelled = []
+    for atoms in frames:
+        r = dict(atoms.calc.results)
+        copy = atoms.copy()
+        copy.calc = SinglePointCalculator(copy, energy=r["energy"] * energy_factor,
+                                          forces=r["forces"] * force_factor)
+        relabelled.append(copy)
+    try:
+        read_labelled(relabelled)
+    except ValueError as err:
+        message = str(err)
+    else:
+        pytest.fail("not refused")
+    if "per atom, which does not look like eV" in message or "RMS force" in message:
+        return  # refused earlier by the size of the labels
+    assert re.search(rf"the energy differences of frames 0, 1, 2.* they read as {reading}",
+                     message), message
+    assert len(read_labelled(relabelled, check_units=False)) == len(frames)
+
+
+@pytest.mark.parametrize("stress_key", ["stress", "virial"])
+def test_labels_held_in_info_and_arrays_train_and_the_callers_frames_keep_them(tmp_path,
+                                                                              stress_key):
+    """Labels read from ``info``/``arrays`` (ase.io's extxyz keys) train: the copies held them
+    twice, and ase's extxyz writer raised KeyError after the base model had run."""
+    import ase.io
+    from tiny_models import TINY
+
+    from ase_electrolyte.finetuning import finetune
+
+    frames = []
+    for atoms in emt_copper(3, seed=7):
+        r = atoms.calc.results
+        plain = atoms.copy()  # no calculator: the labels as plain keys
+        plain.info["energy"] = r["energy"]
+        plain.arrays["forces"] = r["forces"].copy()
+        plain.info[stress_key] = (r["stress"] if stress_key == "stress"
+                                  else -r["stress"] * atoms.get_volume())
+        frames.append((plain, r))
+    labelled = read_labelled([f for f, _ in frames])
+    assert all("energy" not in a.info and stress_key not in a.info for a in labelled)
+    res = finetune(TINY, [f for f, _ in frames], epochs=1, out=tmp_path, device="cpu",
+                   plot=False)
+    written = ase.io.read(res.workdir / "member_0" / "train.extxyz", ":")
+    for got, (plain, r) in zip(written, frames, strict=True):
+        np.testing.assert_allclose(got.get_stress(), r["stress"], rtol=1e-6, atol=1e-10)
+        np.testing.assert_allclose(got.get_forces(), r["forces"], rtol=1e-6, atol=1e-10)
+        assert stress_key in plain.info and "forces" in plain.arrays  # the caller's frames
