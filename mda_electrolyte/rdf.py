@@ -65,8 +65,13 @@ CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
 
 
 def _element_order(elements):
-    """Cations first (in :data:`CATION_ELEMENTS` order), then the others alphabetically."""
-    cations = [e for e in CATION_ELEMENTS if e in elements]
+    """Cations first (in :data:`CATION_ELEMENTS` order), then the others alphabetically.
+
+    A cation written in another case is one (MDAnalysis' element guesser writes Li as 'LI'):
+    its pairs are keyed as the topology writes it, the cation first."""
+    rank = {c: k for k, c in enumerate(CATION_ELEMENTS)}
+    cations = sorted((e for e in set(elements) if str(e).capitalize() in rank),
+                     key=lambda e: (rank[str(e).capitalize()], str(e)))
     return cations + sorted(set(elements) - set(cations))
 
 

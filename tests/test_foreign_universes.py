@@ -335,3 +335,17 @@ def test_a_gro_and_xtc_with_guessed_elements_and_bonds_gives_the_shells_once_as_
             _shells(v, cutoffs)
         v.delete_bonds([b for b in v.bonds if b[0].resindex != b[1].resindex])
     _assert_same_shells(_shells(u, cutoffs), _shells(v, cutoffs), 1.0)
+
+
+def test_rdf_pairs_of_a_cation_guessed_as_li_upper_case_put_the_cation_first(liquid):
+    # MDAnalysis' guesser writes Li as 'LI': its pairs were keyed ('C', 'LI'), the cation last,
+    # so cn_total counted Li around C where every Li pair counts atoms around the cation
+    u = liquid[0]
+    v = u.copy()
+    v.add_TopologyAttr("elements", [e.upper() for e in u.atoms.elements])
+    expected, got = _rdf(u), _rdf(v)
+    assert got.results.pairs[:3] == [("LI", "LI"), ("LI", "C"), ("LI", "F")]
+    assert expected.results.pairs[:3] == [("Li", "Li"), ("Li", "C"), ("Li", "F")]
+    for a, b in zip(expected.results.pairs, got.results.pairs, strict=True):
+        assert b == (a[0].upper(), a[1].upper())
+        np.testing.assert_array_equal(got.results.cn_total[b], expected.results.cn_total[a])
