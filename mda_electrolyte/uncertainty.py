@@ -591,6 +591,20 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
         short" below ``min_independent``. With ``detect``, ``error`` is widened by
         ``sqrt(1 + (50 / n_independent)**2)`` (see the module text).
 
+    Notes
+    -----
+    Residual bias of means called valid, measured over 200 AR(1) replicas per case (known
+    mean): at about 35 true independent samples (``φ`` = 0.95) 0-15 % pass, with z-score
+    standard deviation up to 1.55: a series whose own ``g`` came out low cannot be told from
+    one that is long enough. A start-up transient of 1 noise standard deviation decaying over
+    30 % of the run passes in 84 % of replicas at 2000 samples (``φ`` = 0.9; z-score mean
+    +1.7, coverage 0.22), 36-38 % at 1000 samples or ``φ`` = 0.95 (+1.35, 0.30-0.34). A
+    stricter transient rule (fit significance 3 instead of 4 standard errors, bias half an error
+    bar instead of one) lowers those fractions to 52 % and 28-32 % but marks 0.5-2.5 % of
+    stationary series (0 now), and the transients it leaves valid are as far off (z-score
+    mean +1.5 to +1.9, coverage 0.16-0.29): it was not adopted. A run 3 times longer than
+    the relaxation removes the bias.
+
     Raises
     ------
     ValueError
