@@ -962,9 +962,38 @@ def _plot_curves(curves, path):
     save_figure(fig, path, dpi=120)
 
 
+def _check_force_spread(frames):
+    """ValueError when a model trained from scratch on ``frames`` could only give zero forces.
+
+    sevenn scales a new model's output by the RMS of the training forces: frames whose forces
+    are all zero (relaxed structures, copies of one relaxed frame) gave a scale of 0, a model
+    whose every force is 0 and whose energy is one constant, returned as trained.
+    """
+    rms = float(np.sqrt(np.mean(np.concatenate([a.calc.results["forces"].ravel()
+                                                for a in frames]) ** 2)))
+    if rms < 1e-6:
+        raise ValueError(
+            f"the training forces are all zero (RMS {rms:.3g} eV/Å over {len(frames)} "
+            "frame(s): relaxed structures): a model trained from scratch is scaled by the RMS "
+            "force and would give zero forces everywhere; add frames away from equilibrium "
+            "(rattled or from MD) or fine-tune a pretrained base"
+        )
+
+
 def _frame_key(atoms):
-    # positions to 1e-6 Å: a frame written to extxyz and read back is the same frame
-    return (atoms.numbers.tobytes(), np.round(atoms.positions, 6).tobytes(),
+    """A frame's identity: its elements, cell, periodicity and positions to 1e-6 Å.
+
+    Positions are taken from the first atom's and, where periodic, wrapped into the cell: a
+    frame translated as a whole (a model's labels are invariant to it) or whose atoms were
+    wrapped (as extxyz writers and MD codes do) is the same frame.
+    """
+    positions = atoms.positions - atoms.positions[0]
+    if atoms.pbc.any():
+        from ase.geometry import wrap_positions
+
+        positions = wrap_positions(positions, atoms.cell, atoms.pbc, eps=1e-7)
+    # a frame written to extxyz and read back is the same frame
+    return (atoms.numbers.tobytes(), np.round(positions, 6).tobytes(),
             np.round(atoms.cell.array, 6).tobytes(), atoms.pbc.tobytes())
 
 
@@ -1184,6 +1213,8 @@ def finetune(
     if valid_frames is not None:
         _check_disjoint(train_frames, valid_frames)
     checkpoint, model_config = _base_checkpoint(base)
+    if checkpoint is None:
+        _check_force_spread(train_frames)
 
     if checkpoint is not None:
         covered = _covered_species(checkpoint)

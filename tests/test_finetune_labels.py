@@ -349,3 +349,53 @@ def test_labels_held_in_info_and_arrays_train_and_the_callers_frames_keep_them(t
         np.testing.assert_allclose(got.get_stress(), r["stress"], rtol=1e-6, atol=1e-10)
         np.testing.assert_allclose(got.get_forces(), r["forces"], rtol=1e-6, atol=1e-10)
         assert stress_key in plain.info and "forces" in plain.arrays  # the caller's frames
+
+
+@pytest.mark.parametrize("change", ["unwrapped", "translated", "translated and wrapped",
+                                    "written and read back"])
+def test_a_validation_frame_that_is_a_moved_training_frame_is_refused(change, tmp_path):
+    """Leakage: a validation frame that is a training frame wrapped into the cell or moved as
+    a whole (labels are invariant to both) makes the validation error a training error."""
+    import ase.io
+
+    from ase_electrolyte.finetuning import _check_disjoint
+
+    train = emt_copper(3, seed=9)
+    other = emt_copper(1, seed=10)[0]
+    leaked = train[1].copy()
+    leaked.calc = SinglePointCalculator(leaked, **train[1].calc.results)
+    if change == "unwrapped":
+        leaked.positions[0] -= leaked.cell[0]  # one atom in the next cell
+    if "translated" in change:
+        leaked.positions += [1.3, -0.7, 2.9]
+    if change == "translated and wrapped":
+        leaked.wrap()
+    if change == "written and read back":
+        ase.io.write(tmp_path / "v.extxyz", [other, leaked])
+        valid = read_labelled(tmp_path / "v.extxyz")
+    else:
+        valid = read_labelled([other, leaked])
+    _check_disjoint(read_labelled(train), [valid[0]])  # a different frame passes
+    with pytest.raises(ValueError, match=r"^1 of 2 validation frame\(s\) are training frames: "
+                                         r"2 \(= training frame 2\)"):
+        _check_disjoint(read_labelled(train), valid)
+
+
+def test_training_from_scratch_on_frames_without_force_is_refused_before_training(tmp_path):
+    """sevenn scales a new model by the RMS training force: relaxed (or identical relaxed)
+    frames gave a model of zero forces everywhere and one constant energy."""
+    from ase.calculators.emt import EMT
+    from tiny_models import TINY
+
+    from ase_electrolyte.finetuning import finetune
+
+    frames = []
+    for a in (3.55, 3.6, 3.65):  # relaxed: zero forces by symmetry
+        atoms = bulk("Cu", "fcc", a=a, cubic=True)
+        atoms.calc = EMT()
+        atoms.calc = SinglePointCalculator(atoms, energy=atoms.get_potential_energy(),
+                                           forces=atoms.get_forces())
+        frames.append(atoms)
+    with pytest.raises(ValueError, match=r"training forces are all zero .* over 3 frame"):
+        finetune(TINY, frames, epochs=1, out=tmp_path / "o", device="cpu")
+    assert not (tmp_path / "o").exists()
