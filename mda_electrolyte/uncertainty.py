@@ -602,8 +602,7 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     stricter transient rule (fit significance 3 instead of 4 standard errors, bias half an error
     bar instead of one) lowers those fractions to 52 % and 28-32 % but marks 0.5-2.5 % of
     stationary series (0 now), and the transients it leaves valid are as far off (z-score
-    mean +1.5 to +1.9, coverage 0.16-0.29): it was not adopted. A run 3 times longer than
-    the relaxation removes the bias.
+    mean +1.5 to +1.9, coverage 0.16-0.29): it was not adopted.
 
     Raises
     ------
