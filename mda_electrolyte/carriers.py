@@ -638,6 +638,9 @@ class CarrierAnalysis:
                                     f"({_selection_text(start, stop, step, frames)}) gives "
                                     f"segments of {n // n_blocks} "
                                     f"{'kept frames' if kept else 'frames'}")
+        # every Universe's selection and joined files before the first pass
+        for col in self._collectors:
+            col._check_selection(start, stop, step, frames)
         for col in self._collectors:
             col.run(
                 start=start, stop=stop, step=step, frames=frames, verbose=verbose,

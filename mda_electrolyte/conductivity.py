@@ -213,7 +213,10 @@ class GreenKuboConductivity(CarrierAnalysis):
     charges : dict, optional
         Species name -> charge per ion in e; by default the sum of the formal charges
         (``formalcharges`` topology attribute) of each ion, else of its partial charges
-        (``charges``). ``results.charges`` records the value and its source.
+        (``charges``): a force field's scaled charges (e.g. 0.8 e of a TPR or LAMMPS data
+        file) are then used as they are, σ scaling with their square; give ``charges`` to use
+        the formal ones. ``results.charges`` records the value and its source (``"given"``,
+        ``"formal"``, ``"partial"``).
     ion_center : dict, optional
         Species name -> ``"com"`` (centre-of-mass velocity, default) or a selection string that
         picks one atom per ion, e.g. ``{"PF6": "name P"}`` as in Chalykh et al. 2025.
@@ -246,7 +249,9 @@ class GreenKuboConductivity(CarrierAnalysis):
         ``charge_current_observable`` (read by the :class:`~mda_electrolyte.IonCollector` of an
         H5MD trajectory) to its frames.
     volume : float, optional
-        Volume in Å³ (default: mean box volume of each trajectory).
+        Volume in Å³ (default: mean box volume of each trajectory over the analysed frames; an
+        NPT box whose volume varies by more than 5 % (std/mean) is refused unless ``volume``
+        is given).
     verbose : bool
         Progress bar.
 
@@ -960,7 +965,8 @@ class NernstEinstein:
         """Nernst–Einstein of the charged species of collections (their D estimated here).
 
         ``diffusion_parameters`` go to :meth:`Diffusion.from_collections
-        <mda_electrolyte.Diffusion.from_collections>`; ``conductivity`` is an Estimate.
+        <mda_electrolyte.Diffusion.from_collections>`; ``conductivity`` as for the class (an
+        Estimate, a run conductivity analysis, or a number in S/m with an optional error).
         """
         from .diffusion import Diffusion
         from .ion_collection import IonCollection
@@ -968,6 +974,11 @@ class NernstEinstein:
         if isinstance(collections, IonCollection):
             collections = [collections]
         temperature = _check_temperature(temperature)
+        # refused before the diffusion estimate, as the class refuses it
+        _same_temperature(temperature, _analysis_temperature_used(conductivity),
+                          "the conductivity analysis")
+        if conductivity is not None:
+            conductivity = _conductivity_estimate(conductivity)
         if diffusion_parameters.get("viscosity") is not None:
             # the Yeh–Hummer term of the D estimated here is at this temperature
             diffusion_parameters["temperature"] = temperature

@@ -605,6 +605,8 @@ class IonCollector(FrameAnalysis):
         self._positions = bool(positions)
         if not (self._velocities or self._positions):
             raise ValueError("nothing to collect: velocities and positions are both off")
+        if self._positions:
+            check_transformations(universe.trajectory, label)
         has_box = ts.dimensions is not None and bool(np.isfinite(
             _box_volumes(np.asarray(ts.dimensions, dtype=np.float64)[None]))[0])
         if unwrap and positions and not has_box:
@@ -707,12 +709,31 @@ class IonCollector(FrameAnalysis):
     def _check_frames(self, trajectory, start, stop, step, frames):
         """Refuse, before any frame is read, a selection whose frames keep per-ion positions
         (``max_ion_frames`` thinning) on fewer than 2 or unevenly spaced analysed frames, e.g.
-        ``step=3`` against every 21st trajectory frame kept: the pass would end in that error."""
+        ``step=3`` against every 21st trajectory frame kept: the pass would end in that error;
+        and a selection of joined files (a ChainReader) whose joints repeat, overlap, skip or go
+        back in time (:func:`check_chain_times`)."""
         super()._check_frames(trajectory, start, stop, step, frames)
         if self._positions:
-            index = self._selected_index(start, stop, step, frames)
-            if index is not None:
+            # also one attached since the collector was made
+            check_transformations(trajectory, self._label)
+        index = self._selected_index(start, stop, step, frames)
+        if index is not None:
+            if self._positions:
                 self._check_kept_rows(np.flatnonzero(index % self._keep_every == 0))
+            check_chain_times(trajectory, index, self._label)
+
+    def _check_selection(self, start=None, stop=None, step=None, frames=None):
+        """Refuse, before any frame is read, the selection :meth:`run` would refuse before
+        its pass (the trajectory is left on its frame).
+
+        An analysis of several Universes calls it for each before reading the first, so that
+        the last one's faulty selection or joined files are not found after the other passes.
+        """
+        current = self._trajectory.ts.frame
+        try:
+            self._check_frames(self._trajectory, start, stop, step, frames)
+        finally:
+            self._trajectory[current]
 
     def _check_kept_rows(self, rows):
         """Refuse kept per-ion rows (indices among the analysed frames) that are fewer than 2
@@ -1122,6 +1143,98 @@ def check_time_spacing(times, frames, label):
             f"frame {frames[k]}, from {times[k - 1]:.6g} to {times[k]:.6g} ps)"
         )
     return float(dt)
+
+
+#: Transformations (MDAnalysis.transformations) that change displacements without moving every
+#: atom alike: PositionAverager replaces positions by running means over frames, and means of
+#: wrapped coordinates across a box jump fall anywhere (a diffusion coefficient 5 times too
+#: large, called valid). Rotations (fit_rot_trans, rotateby) are refused for every frame
+#: analysis (:func:`~mda_electrolyte.analysis_base.check_trajectory_source`). Translations
+#: (fit_translation, center_in_box, translate) move every atom alike and cancel in the
+#: drift-corrected displacements; wrap, unwrap and NoJump are undone by ``unwrap=True``.
+POSITION_CHANGING_TRANSFORMATIONS = {
+    "PositionAverager": "replaces positions by running means over frames (of wrapped "
+                        "coordinates across box jumps too)",
+}
+
+
+def check_transformations(trajectory, label):
+    """Refuse a trajectory whose attached transformations change displacements
+    (:data:`POSITION_CHANGING_TRANSFORMATIONS`).
+
+    Velocities are not transformed by them: a Green–Kubo analysis that reads only velocities
+    does not call this.
+
+    Parameters
+    ----------
+    trajectory : MDAnalysis.coordinates.base.ProtoReader
+    label : str
+        Names the trajectory in the message.
+    """
+    for k, transform in enumerate(getattr(trajectory, "transformations", None) or ()):
+        name = type(transform).__name__
+        if name in POSITION_CHANGING_TRANSFORMATIONS:
+            raise ValueError(
+                f"{label}: its trajectory has the transformation {name} attached "
+                f"(trajectory.transformations[{k}]), which "
+                f"{POSITION_CHANGING_TRANSFORMATIONS[name]}: displacements and mean-squared "
+                "displacements would be wrong; load the trajectory without it (translations "
+                "such as fit_translation or center_in_box are fine: the drift is removed)"
+            )
+
+
+def check_chain_times(trajectory, index, label):
+    """Refuse, before the pass, analysed frames of joined files that are not evenly spaced.
+
+    For a :class:`~MDAnalysis.coordinates.chain.ChainReader` (a Universe of several files,
+    e.g. the segments of a restarted run) the time of every analysed frame is predicted from
+    the first and last frame of the file holding it (two frames read per file), and judged as
+    :func:`check_time_spacing` judges the frames after the pass: a joint that repeats a frame,
+    overlaps, skips frames or goes back in time (files out of order, DCD files that each start
+    at 0 ps) is refused with the files named, not after reading every frame. Uneven times
+    inside one file are still found after the pass. Other readers: nothing is read.
+
+    Parameters
+    ----------
+    trajectory : MDAnalysis.coordinates.base.ProtoReader
+    index : numpy.ndarray
+        Trajectory indices of the analysed frames, increasing.
+    label : str
+        Names the trajectory in the message.
+    """
+    from MDAnalysis.coordinates.chain import ChainReader
+
+    if not isinstance(trajectory, ChainReader) or len(index) < 2:
+        return
+    index = np.asarray(index, dtype=np.intp)
+    n_files = len(trajectory.readers)
+    starts = np.asarray(trajectory._start_frames[:n_files], dtype=np.intp)
+    ends = np.append(starts[1:], trajectory.n_frames) - 1
+    which = np.searchsorted(starts, index, side="right") - 1
+    times = np.empty(index.size)
+    spans = {}
+    current = trajectory.ts.frame
+    try:
+        for k in np.unique(which):
+            first = float(trajectory[int(starts[k])].time)
+            last = float(trajectory[int(ends[k])].time)
+            spans[int(k)] = (first, last)
+            rows = which == k
+            n = int(ends[k] - starts[k])
+            local = index[rows] - starts[k]
+            times[rows] = first + (last - first) * local / n if n else first
+    finally:
+        trajectory[current]
+    try:
+        check_time_spacing(times, index, label)
+    except ValueError as err:
+        names = [str(f) for f in trajectory.filenames]
+        files = "; ".join(
+            f"{names[k]}: frames {starts[k]}-{ends[k]}, {t0:.6g} to {t1:.6g} ps"
+            for k, (t0, t1) in list(spans.items())[:6]
+        )
+        raise ValueError(f"{err}; found before reading the frames, from the {n_files} files "
+                         f"the trajectory joins ({files})") from None
 
 
 def reader_time_step(trajectory):
