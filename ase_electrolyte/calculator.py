@@ -210,7 +210,11 @@ class Calculator(ParametersContract, _AseCalculator):
     too many periodic images, a charged periodic cell without background, partial
     periodicity for electrostatics...) raise ``InputError``. Results
     are computed again when the structure, an option or an input that a summed term reads
-    (``atoms.info["charge"]`` for electrostatics) changes. The caller's Atoms is never
+    (``atoms.info["charge"]`` for electrostatics) changes. The model and D3 read the numbers,
+    positions, cell and pbc only: ``initial_charges``, ``initial_magmoms``, ``tags`` and
+    constraints do not change the results (Electrostatics reads a charge array with
+    ``scheme="array"``); the raw forces are unconstrained, ASE applies the constraints in
+    ``atoms.get_forces()``. The caller's Atoms is never
     modified. The model is given a copy wrapped into the cell along its periodic vectors (a
     molecule or slab first translated to its first atom) in a right-handed basis of the same
     lattice, so the numbers do not depend on the image an atom sits in, on the distance from

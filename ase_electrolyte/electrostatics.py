@@ -64,6 +64,11 @@ _BYTES_PER_PAIR = 200
 _MAX_PAIRS = 2**25
 
 
+# the k-space refusals' advice for a sparse cell: the methods send the user to each other
+# (a molecule in a 1000 Å box: PME's mesh and Ewald's k-vectors both far beyond memory)
+_VACUUM_HINT = "; a molecule or cluster in vacuum needs no lattice sum: pbc=False (direct sum)"
+
+
 def _same_value(a, b):
     """Whether two per-atom arrays or info values are equal (a missing one is ``None``)."""
     if a is None or b is None:
@@ -734,7 +739,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
                     f"tolerance {p['tolerance']:g} needs an Ewald sum of {terms:.3g} k-vector × "
                     f"atom terms (~{terms * _EWALD_BYTES_PER_TERM / 2**30:.3g} GiB) for this "
                     f"cell ({np.linalg.norm(atoms.cell.array, axis=1).round(4).tolist()} Å); "
-                    "use method='pme' (or 'auto'), loosen the tolerance or raise the cutoff"
+                    "raise the cutoff (k-space work falls as its cube), loosen the tolerance "
+                    f"or try method='pme' (or 'auto'){_VACUUM_HINT}"
                 )
         return out
 
@@ -810,8 +816,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
             _, x, nodes, points = best
             if points > _PME_MAX_MESH:
                 raise ValueError(
-                    f"tolerance {tol:g} needs a PME mesh of {points:.3g} points; loosen the "
-                    "tolerance, raise the cutoff or use method='ewald'"
+                    f"tolerance {tol:g} needs a PME mesh of {points:.3g} points; raise the "
+                    f"cutoff (k-space work falls as its cube), loosen the tolerance or try "
+                    f"method='ewald'{_VACUUM_HINT}"
                 )
             out = {"mesh_spacing": x, "interpolation_nodes": nodes}
 

@@ -314,3 +314,32 @@ def test_a_missing_electrostatics_file_is_an_input_error_naming_it(emt_model, tm
     with pytest.raises(InputError, match=rf"electrostatics: no file '{tmp_path}'"):
         calc.set(electrostatics=str(tmp_path))  # a folder
     assert calc.electrostatics is None
+
+
+def test_an_ion_pair_in_a_1000_angstrom_box():
+    """Auto picked PME, whose mesh was refused with 'use method=ewald', whose k-vectors were
+    refused with 'use method=pme': the advice now names what works, and that gives the
+    isolated pair less the tin-foil dipole term 2πp²/(3V) (Ewald sum, de Leeuw et al. 1980)."""
+    from ase_electrolyte.electrostatics import COULOMB
+
+    qrd = {"Na": (1.0, 1.0), "Cl": (-1.0, 1.0)}
+    pair = Atoms("NaCl", positions=[[0, 0, 0], [2.4, 0, 0]], cell=[1000.0] * 3, pbc=True)
+    pair.center()
+    pair.calc = Electrostatics(qrd=qrd)
+    with pytest.raises(InputError, match=r"PME mesh .* raise the cutoff .*pbc=False \(direct"):
+        pair.get_potential_energy()
+    pair.calc = Electrostatics(qrd=qrd, cutoff=200.0)
+    dipole = COULOMB * 2 * np.pi * 2.4**2 / (3 * 1000.0**3)
+    assert pair.get_potential_energy() == pytest.approx(-COULOMB / 2.4 - dipole, abs=1e-7)
+
+
+def test_charges_magnetic_moments_and_tags_do_not_change_the_model_or_d3(emt_model):
+    atoms = _box()
+    atoms.calc = emt_model(dispersion=D3_SHORT)
+    energy, forces = atoms.get_potential_energy(), atoms.get_forces()
+    atoms.set_initial_charges([1.0, -1.0, 0.5, -0.5])
+    atoms.set_initial_magnetic_moments([2.0, 0.0, -2.0, 1.0])
+    atoms.set_tags([1, 2, 3, 4])
+    assert atoms.get_potential_energy() == energy
+    np.testing.assert_array_equal(atoms.get_forces(), forces)
+    assert CountingEMT.calls == 2  # ASE compares them: a new state, evaluated again
