@@ -306,7 +306,8 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     Returns
     -------
     list of int
-        The picks, in order.
+        The picks, in order; never a frame whose descriptors equal a picked one's (fewer than
+        ``n``, with a warning, when the frames hold fewer distinct descriptors).
     float
         :math:`\log\det(\lambda I + K_{SS}) - n\log\lambda` of the picked set, i.e.
         :math:`\log\det A_S - \log\det \lambda I`.
@@ -350,12 +351,23 @@ def d_optimal_selection(descriptors, n, *, first=None, ridge=1e-3):
     picked, logdet = [], 0.0
     for m in range(n):
         j = int(first) if (m == 0 and first is not None) else int(np.argmax(residual))
+        if not np.isfinite(residual[j]):
+            # every frame left is a copy of a picked one: it was picked again (a pool of
+            # identical frames gave n copies of one frame to label)
+            warnings.warn(
+                f"{n} frames asked for, but only {len(picked)} have distinct descriptors: "
+                f"{len(picked)} selected (the others are copies of selected frames)",
+                stacklevel=2,
+            )
+            break
         pivot = residual[j]
         column = z @ z[j] - chol[:, :m] @ chol[j, :m]
         column[j] += ridge
         chol[:, m] = column / np.sqrt(pivot)
         residual = residual - chol[:, m] ** 2
         residual[picked + [j]] = -np.inf
+        # exact copies of the pick teach the model nothing more
+        residual[np.all(d == d[j], axis=1)] = -np.inf
         picked.append(j)
         logdet += float(np.log(pivot / ridge))
     return picked, logdet
@@ -418,11 +430,19 @@ def _spread(atoms, k):
     """A frame's ``info["max_forces_std"]`` as a float (-inf when it has none)."""
     value = atoms.info.get("max_forces_std", -np.inf)
     try:
-        return float(np.asarray(value, dtype=np.float64).item())
+        spread = float(np.asarray(value, dtype=np.float64).item())
     except (TypeError, ValueError):
         raise ValueError(
             f"candidates: frame {k} has max_forces_std {value!r:.60}, not one number (eV/Å)"
         ) from None
+    if spread < 0 and "max_forces_std" in atoms.info:
+        # a standard deviation: a negative one is another quantity or a corrupted file, and
+        # it ranked the frame last
+        raise ValueError(
+            f"candidates: frame {k} has max_forces_std {spread:g}, below 0: not a committee "
+            "spread (a standard deviation, eV/Å)"
+        )
+    return spread
 
 
 def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=None,

@@ -71,6 +71,8 @@ class PressureShift(NamedTuple):
 
 #: Largest compressibility (1/bar) accepted: an ideal gas at 1 bar; a liquid's is ~1e-4 1/bar.
 MAX_COMPRESSIBILITY = 1.0
+# densities of model and target further apart than this factor are no pressure shift's work
+_MAX_DENSITY_RATIO = 1.25
 
 
 def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
@@ -331,7 +333,8 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     ValueError
         A density or compressibility that is not a finite number > 0 (densities at most
         :data:`~ase_electrolyte.build.MAX_DENSITY`, κ_T at most :data:`MAX_COMPRESSIBILITY`), an
-        error that is not a finite number >= 0, or a shift beyond
+        error that is not a finite number >= 0, densities more than a factor 1.25 apart
+        (a constant compressibility does not hold that far), or a shift beyond
         :data:`~ase_electrolyte.md.MAX_PRESSURE_BAR`.
 
     Examples
@@ -381,6 +384,17 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     rho_target_error = check_number("rho_target_error (g/cm^3)", rho_target_error, minimum=0)
     kappa_error = check_number("kappa_error (1/bar)", kappa_error, minimum=0)
     ratio = np.log(rho_target / rho_model)
+    if abs(ratio) > np.log(_MAX_DENSITY_RATIO):
+        # a target of 1e-30 g/cm³ gave a 'valid' shift of 1.7e6 bar: the constant-κ_T
+        # extrapolation holds for a few per cent, not across phases
+        raise ValueError(
+            f"rho_target = {rho_target:g} g/cm^3 is {rho_target / rho_model:.3g} × rho_model = "
+            f"{rho_model:g} g/cm^3 (the model's density), beyond a factor "
+            f"{_MAX_DENSITY_RATIO:g} either way: a pressure shift at a constant "
+            "compressibility moves a density by a few per cent, not to another phase; check "
+            "the units of both densities (kg/m^3 is ×1000 g/cm^3) or whether the model "
+            "describes this liquid"
+        )
     delta = -ratio / kappa_per_bar
     if not abs(delta) <= MAX_PRESSURE_BAR:
         # a compressibility of 1e-300 1/bar gave a 'valid' shift of 1e298 bar

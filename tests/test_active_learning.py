@@ -169,6 +169,35 @@ def test_select_starts_with_the_largest_spread_and_skips_duplicates(tiny, tmp_pa
     assert sorted(i // 3 for i in idx) == [0, 1, 2]
 
 
+@pytest.mark.parametrize("select", [
+    lambda d, n: farthest_point_sampling(d, n),
+    lambda d, n: d_optimal_selection(d, n)[0],
+    lambda d, n: d_optimal_selection(d, n, first=3, ridge=10.0)[0],
+])
+def test_no_method_picks_a_copy_of_a_picked_frame(select):
+    """A pool of identical frames (or three distinct ones among copies): each method picks
+    one frame per distinct descriptor and warns; D-optimal returned n copies to label."""
+    rng = np.random.default_rng(2)
+    distinct = rng.normal(size=(3, 4))
+    for desc, expected in ((np.repeat(distinct[:1], 5, axis=0), 1),
+                           (np.repeat(distinct, 3, axis=0), 3)):
+        with pytest.warns(UserWarning, match=rf"only {expected} have distinct descriptors"):
+            picked = select(desc, 5)
+        assert len(picked) == expected
+        assert len({tuple(desc[i]) for i in picked}) == expected
+
+
+def test_a_negative_spread_is_refused_before_any_descriptor():
+    frames = emt_copper(3, seed=1)
+    for atoms in frames:
+        atoms.calc = None
+        atoms.info["max_forces_std"] = 0.1
+    frames[2].info["max_forces_std"] = -5.0
+    # model=None: the refusal comes before the model would be loaded
+    with pytest.raises(ValueError, match=r"^candidates: frame 2 has max_forces_std -5, below 0"):
+        select_candidates(frames, 2, model=None)
+
+
 def test_exact_duplicate_frames_get_equal_descriptors(tiny):
     from ase_electrolyte.active_learning import frame_descriptors
 
