@@ -322,19 +322,20 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     Returns
     -------
     PressureShift
-        With ``estimate``, ΔP as an Estimate. Not valid when the shift is within its error, or
-        when the compressibility is not valid or has no error estimate (``kappa_error`` NaN,
-        e.g. a fit of 2 points without density errors). Over 2000 replicas of a 2 % density
-        difference, ρ error 0.002 g/cm³ and κ_T errors of 5 % and 20 %, the first-order error
-        gave z-scores of mean +0.04 and +0.17, standard deviation 1.00 and 1.04.
+        With ``estimate``, ΔP as an Estimate. Not valid when the shift is within its error,
+        when the densities are more than a factor 1.25 apart (a constant compressibility does
+        not hold that far: a note says so), or when the compressibility is not valid or has
+        no error estimate (``kappa_error`` NaN, e.g. a fit of 2 points without density
+        errors). Over 2000 replicas of a 2 % density difference, ρ error 0.002 g/cm³ and κ_T
+        errors of 5 % and 20 %, the first-order error gave z-scores of mean +0.04 and +0.17,
+        standard deviation 1.00 and 1.04.
 
     Raises
     ------
     ValueError
         A density or compressibility that is not a finite number > 0 (densities at most
         :data:`~ase_electrolyte.build.MAX_DENSITY`, κ_T at most :data:`MAX_COMPRESSIBILITY`), an
-        error that is not a finite number >= 0, densities more than a factor 1.25 apart
-        (a constant compressibility does not hold that far), or a shift beyond
+        error that is not a finite number >= 0, or a shift beyond
         :data:`~ase_electrolyte.md.MAX_PRESSURE_BAR`.
 
     Examples
@@ -384,17 +385,6 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     rho_target_error = check_number("rho_target_error (g/cm^3)", rho_target_error, minimum=0)
     kappa_error = check_number("kappa_error (1/bar)", kappa_error, minimum=0)
     ratio = np.log(rho_target / rho_model)
-    if abs(ratio) > np.log(_MAX_DENSITY_RATIO):
-        # a target of 1e-30 g/cm³ gave a 'valid' shift of 1.7e6 bar: the constant-κ_T
-        # extrapolation holds for a few per cent, not across phases
-        raise ValueError(
-            f"rho_target = {rho_target:g} g/cm^3 is {rho_target / rho_model:.3g} × rho_model = "
-            f"{rho_model:g} g/cm^3 (the model's density), beyond a factor "
-            f"{_MAX_DENSITY_RATIO:g} either way: a pressure shift at a constant "
-            "compressibility moves a density by a few per cent, not to another phase; check "
-            "the units of both densities (kg/m^3 is ×1000 g/cm^3) or whether the model "
-            "describes this liquid"
-        )
     delta = -ratio / kappa_per_bar
     if not abs(delta) <= MAX_PRESSURE_BAR:
         # a compressibility of 1e-300 1/bar gave a 'valid' shift of 1e298 bar
@@ -408,6 +398,15 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     resolved = bool(abs(delta) >= 2 * err) if err > 0 else True
     if not resolved:
         notes.insert(0, "the density difference is within its uncertainty: no shift needed")
+    if abs(ratio) > np.log(_MAX_DENSITY_RATIO):
+        # a target of 1e-30 g/cm³ gave a 'valid' shift of 1.7e6 bar: the constant-κ_T
+        # extrapolation holds for a few per cent, not across phases
+        notes.insert(0, (
+            f"rho_target = {rho_target:g} g/cm^3 is {rho_target / rho_model:.3g} × rho_model = "
+            f"{rho_model:g} g/cm^3, beyond a factor {_MAX_DENSITY_RATIO:g} either way: a "
+            "pressure shift at a constant compressibility moves a density by a few per cent, "
+            "not to another phase (check the units of both densities, or whether the model "
+            "describes this liquid)"))
     # a shift from a compressibility that is not valid (too short, too few points, no error)
     # is not valid either: align_density refuses it
     valid = not notes

@@ -1,6 +1,8 @@
 """Compressibility and pressure-shift helpers of density alignment on bad or degenerate input:
 refused by name before any fit, or marked not valid when an error is unknown."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -63,18 +65,23 @@ def test_pressure_shift_refuses_bad_numbers_by_name(name, kwargs):
                                    args.pop("kappa_per_bar"), **args)
 
 
-@pytest.mark.parametrize("rho_target", [1e-30, 0.5, 0.9, 1.55, 11.8 / 10 * 1.3, 8.0])
-def test_a_target_density_outside_a_pressure_shifts_reach_is_refused(rho_target):
-    """Targets a factor 1.25 or more from the model's 1.18 g/cm³ (a vacuum, another phase,
-    kg/m³ read as g/cm³ after a slip): a constant compressibility cannot carry the density
-    there; 1e-30 g/cm³ gave a 'valid' shift of 1.7e6 bar."""
-    with pytest.raises(ValueError, match=r"rho_target = .* × rho_model = 1.18 g/cm\^3 .* "
-                                         r"beyond a factor 1.25"):
-        pressure_shift_for_density(1.18, rho_target, 8e-5)
-    # within reach: the linear-response shift, -ln(ratio)/κ
-    near = 1.18 * 1.2
-    assert pressure_shift_for_density(1.18, near, 8e-5).delta_bar == pytest.approx(
-        -np.log(1.2) / 8e-5)
+@pytest.mark.parametrize("rho_target", [1e-30, 0.5, 0.9, 1.18 * 1.3, 8.0])
+def test_a_target_density_outside_a_pressure_shifts_reach_gives_no_valid_shift(rho_target):
+    """Targets a factor 1.25 or more from the model's 1.18 g/cm³ (a vacuum, another phase, a
+    unit slip): a constant compressibility cannot carry the density there; 1e-30 g/cm³ gave
+    a 'valid' shift of 1.7e6 bar. The shift is marked not valid, and align_density refuses
+    it before any training."""
+    from ase_electrolyte.density_alignment import align_density
+
+    shift = pressure_shift_for_density(1.18, rho_target, 8e-5)
+    assert not shift.valid and not shift.estimate.valid
+    assert re.search(r"rho_target = .* × rho_model = 1.18 g/cm\^3, beyond a factor 1.25",
+                     shift.note)
+    with pytest.raises(ValueError, match=r"the pressure shift is not valid: rho_target"):
+        align_density("no-such-model.pth", [], shift, epochs=1)
+    # within reach: the linear-response shift, -ln(ratio)/κ, valid
+    near = pressure_shift_for_density(1.18, 1.18 * 1.2, 8e-5)
+    assert near.valid and near.delta_bar == pytest.approx(-np.log(1.2) / 8e-5)
 
 
 @pytest.mark.parametrize("name, kwargs", [
