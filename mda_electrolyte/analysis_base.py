@@ -232,19 +232,31 @@ def check_coordinate_precision(positions, bin_width, what, frame):
 #: box as read: every periodic distance, image and shell computed from them is of another
 #: structure.
 ROTATING_TRANSFORMATIONS = ("fit_rot_trans", "rotateby")
+#: On-the-fly transformations that replace positions by something no frame held, refused for
+#: every analysis that reads positions (velocities are left as read: a Green–Kubo analysis of
+#: velocities alone takes them). PositionAverager's running means of wrapped coordinates across
+#: a box jump fall anywhere: a diffusion coefficient 5 times too large, called valid; its
+#: means of structures are no structure either. Translations (fit_translation, center_in_box,
+#: translate) move every atom alike; wrap, unwrap and NoJump keep every periodic distance.
+AVERAGING_TRANSFORMATIONS = {
+    "PositionAverager": "replaces positions by running means over frames (of wrapped "
+                        "coordinates across box jumps too)",
+}
 
 
-def check_trajectory_source(trajectory, what):
+def check_trajectory_source(trajectory, what, positions=True):
     """Refuse a trajectory whose frames are not the structures it was written with.
 
-    Two ways a Universe built as MDAnalysis users build them gives frames an analysis must not
-    take:
+    Three ways a Universe built as MDAnalysis users build them gives frames an analysis must
+    not take:
 
     - an on-the-fly transformation that rotates the atoms (``fit_rot_trans``, ``rotateby``) of
       a periodic trajectory: the box is not turned with them, so minimum-image distances,
       shells, unwrapping and the cell handed to a model are those of another structure
       (translations, ``wrap``, ``unwrap``, ``center_in_box`` keep every periodic distance and
       are accepted);
+    - with ``positions``, a transformation that averages positions over frames
+      (:data:`AVERAGING_TRANSFORMATIONS`);
     - a ChainReader that joins one file twice (``Universe(top, [a, a])``): its frames would
       count as independent samples and the error bars shrink.
 
@@ -253,6 +265,8 @@ def check_trajectory_source(trajectory, what):
     trajectory : MDAnalysis.coordinates.base.ProtoReader
     what : str
         The analysis, as the message shows it.
+    positions : bool
+        Whether the analysis reads positions (False: velocities only).
 
     Raises
     ------
@@ -269,6 +283,13 @@ def check_trajectory_source(trajectory, what):
                 f"(trajectory.transformations[{k}]), which rotates the atoms but not the box: "
                 "periodic distances would be those of another structure; load the Universe "
                 "again without it (a rotation fit is for viewing, not for periodic analyses)")
+        if positions and name in AVERAGING_TRANSFORMATIONS:
+            raise ValueError(
+                f"{what}: the trajectory has the transformation {name} attached "
+                f"(trajectory.transformations[{k}]), which {AVERAGING_TRANSFORMATIONS[name]}: "
+                "structures, displacements and mean-squared displacements would be wrong; load "
+                "the trajectory without it (translations such as fit_translation or "
+                "center_in_box are fine)")
     filenames = getattr(trajectory, "filenames", None)
     if filenames is not None and len(filenames) > 1:
         import os
@@ -377,11 +398,20 @@ class FrameAnalysis(AnalysisBase):
     #: is zero, negative or not a number, and frames out of time order, before reading any
     #: frame).
     _needs_time = False
+    #: Whether the analysis reads positions (an analysis of velocities alone takes a
+    #: trajectory whose positions are averaged: :func:`check_trajectory_source`).
+    _reads_positions = True
 
     def __init__(self, trajectory, verbose=False, **kwargs):
         # refused when created, and again by run() (a transformation added since)
-        check_trajectory_source(trajectory, type(self).__name__)
+        check_trajectory_source(trajectory, self._label_for_checks(),
+                                positions=self._reads_positions)
         super().__init__(trajectory, verbose=verbose, **kwargs)
+
+    def _label_for_checks(self):
+        """The analysis as the trajectory checks' messages name it (subclasses that know the
+        Universe's place among several name that)."""
+        return type(self).__name__
 
     def run(self, start=None, stop=None, step=None, frames=None, verbose=None, n_workers=None,
             n_parts=None, backend=None, *, unsupported_backend=False, progressbar_kwargs=None):
@@ -436,7 +466,8 @@ class FrameAnalysis(AnalysisBase):
         trajectory whose frames are not the structures written (:func:`check_trajectory_source`).
         """
         name = type(self).__name__
-        check_trajectory_source(trajectory, name)
+        check_trajectory_source(trajectory, self._label_for_checks(),
+                                positions=self._reads_positions)
         try:
             # AnalysisBase.run sets the frames up again; this only checks them before work
             self._setup_frames(trajectory, start=start, stop=stop, step=step, frames=frames)

@@ -559,6 +559,14 @@ class IonCollector(FrameAnalysis):
     def get_supported_backends(cls):
         return ("serial", "multiprocessing", "dask")
 
+    @property
+    def _reads_positions(self):
+        # Green–Kubo collects velocities alone: averaged positions do not reach it
+        return self._positions
+
+    def _label_for_checks(self):
+        return self._label
+
     def __init__(
         self,
         universe,
@@ -586,6 +594,9 @@ class IonCollector(FrameAnalysis):
                             ("require_charges", require_charges), ("unwrap", unwrap),
                             ("charges_used", charges_used)):
             check_flag(name, value)
+        # read by the trajectory checks of FrameAnalysis.__init__
+        self._positions = bool(positions)
+        self._label = label
         super().__init__(universe.trajectory, verbose=verbose)
         self.species = resolve_species(
             universe, ions, charges=charges, ion_center=ion_center, compound=compound,
@@ -602,11 +613,8 @@ class IonCollector(FrameAnalysis):
                 ".traj or a LAMMPS dump with vx vy vz)"
             )
         self._velocities = bool(velocities)
-        self._positions = bool(positions)
         if not (self._velocities or self._positions):
             raise ValueError("nothing to collect: velocities and positions are both off")
-        if self._positions:
-            check_transformations(universe.trajectory, label)
         has_box = ts.dimensions is not None and bool(np.isfinite(
             _box_volumes(np.asarray(ts.dimensions, dtype=np.float64)[None]))[0])
         if unwrap and positions and not has_box:
@@ -625,7 +633,6 @@ class IonCollector(FrameAnalysis):
         self._keep_every = 1
         if self._max_ion_frames is not None and n_traj > self._max_ion_frames:
             self._keep_every = -(-(n_traj - 1) // (self._max_ion_frames - 1))
-        self._label = label
         # the atoms read each frame and the sparse maps from them to what is kept
         ix = np.concatenate([s.atoms.ix[s.tracked] for s in self.species])
         self._tracked = universe.atoms[ix]
@@ -713,9 +720,6 @@ class IonCollector(FrameAnalysis):
         and a selection of joined files (a ChainReader) whose joints repeat, overlap, skip or go
         back in time (:func:`check_chain_times`)."""
         super()._check_frames(trajectory, start, stop, step, frames)
-        if self._positions:
-            # also one attached since the collector was made
-            check_transformations(trajectory, self._label)
         index = self._selected_index(start, stop, step, frames)
         if index is not None:
             if self._positions:
@@ -1143,44 +1147,6 @@ def check_time_spacing(times, frames, label):
             f"frame {frames[k]}, from {times[k - 1]:.6g} to {times[k]:.6g} ps)"
         )
     return float(dt)
-
-
-#: Transformations (MDAnalysis.transformations) that change displacements without moving every
-#: atom alike: PositionAverager replaces positions by running means over frames, and means of
-#: wrapped coordinates across a box jump fall anywhere (a diffusion coefficient 5 times too
-#: large, called valid). Rotations (fit_rot_trans, rotateby) are refused for every frame
-#: analysis (:func:`~mda_electrolyte.analysis_base.check_trajectory_source`). Translations
-#: (fit_translation, center_in_box, translate) move every atom alike and cancel in the
-#: drift-corrected displacements; wrap, unwrap and NoJump are undone by ``unwrap=True``.
-POSITION_CHANGING_TRANSFORMATIONS = {
-    "PositionAverager": "replaces positions by running means over frames (of wrapped "
-                        "coordinates across box jumps too)",
-}
-
-
-def check_transformations(trajectory, label):
-    """Refuse a trajectory whose attached transformations change displacements
-    (:data:`POSITION_CHANGING_TRANSFORMATIONS`).
-
-    Velocities are not transformed by them: a Green–Kubo analysis that reads only velocities
-    does not call this.
-
-    Parameters
-    ----------
-    trajectory : MDAnalysis.coordinates.base.ProtoReader
-    label : str
-        Names the trajectory in the message.
-    """
-    for k, transform in enumerate(getattr(trajectory, "transformations", None) or ()):
-        name = type(transform).__name__
-        if name in POSITION_CHANGING_TRANSFORMATIONS:
-            raise ValueError(
-                f"{label}: its trajectory has the transformation {name} attached "
-                f"(trajectory.transformations[{k}]), which "
-                f"{POSITION_CHANGING_TRANSFORMATIONS[name]}: displacements and mean-squared "
-                "displacements would be wrong; load the trajectory without it (translations "
-                "such as fit_translation or center_in_box are fine: the drift is removed)"
-            )
 
 
 def check_chain_times(trajectory, index, label):

@@ -170,6 +170,22 @@ def test_a_transformation_that_rotates_the_atoms_but_not_the_box_is_refused(
         make(u)
 
 
+@pytest.mark.parametrize("analysis", [*ANALYSES, *MODEL_ANALYSES])
+def test_a_transformation_that_averages_positions_over_frames_is_refused(liquid, analysis):
+    # running means of wrapped coordinates across box jumps are no structure (the transport
+    # analyses refused it already: D 5 times too large, called valid); one check for all
+    make = {**ANALYSES, **MODEL_ANALYSES}[analysis]
+    match = (rf"{analysis}: the trajectory has the transformation PositionAverager attached "
+             r"\(trajectory.transformations\[0\]\), which replaces positions by running means")
+    u = liquid[0].copy()
+    created = make(u)
+    u.trajectory.add_transformations(T.PositionAverager(2))
+    with pytest.raises(ValueError, match=match):
+        created.run()
+    with pytest.raises(ValueError, match=match):
+        make(u)
+
+
 def test_a_rotation_of_frames_without_a_box_is_accepted():
     # no periodic images: a rotation changes no distance (a cluster, fitted for viewing)
     from ase.build import molecule
