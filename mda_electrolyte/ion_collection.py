@@ -1136,7 +1136,9 @@ def check_time_spacing(times, frames, label):
             f"{label}: the time does not increase between analysed frames (from "
             f"{times[k - 1]:.6g} ps at frame {frames[k - 1]} to {times[k]:.6g} ps at frame "
             f"{frames[k]}; steps from {steps.min()} to {steps.max()} ps); frames must be in "
-            "time order with dt > 0 (files joined with overlapping times: continuous=True)"
+            "time order with dt > 0 (files joined with overlapping times: "
+            "Universe(..., continuous=True), which MDAnalysis offers for XTC and TRR; other "
+            "formats: write each restart with its true start time)"
         )
     if np.any(np.abs(steps - dt) > tol):
         # located against the most common step (the mean dt lies between the two)
