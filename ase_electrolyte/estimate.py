@@ -336,6 +336,10 @@ def estimates_to_dict(obj):
         return obj.to_dict()
     if isinstance(obj, dict):
         return {k: estimates_to_dict(v) for k, v in obj.items()}
+    if type(obj).__name__ == "ndarray" and obj.dtype == object:
+        # json would write an Estimate in it as its bare float value: a number without its
+        # error and verdict
+        obj = obj.tolist()
     if isinstance(obj, (list, tuple)):
         return [estimates_to_dict(v) for v in obj]
     return obj

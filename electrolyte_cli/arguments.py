@@ -366,8 +366,8 @@ def print_summary(summary, out, filename="summary.json"):
         elif isinstance(value, dict) and "refused" in value:
             print(f"  {name}: refused ({one_line(value['refused'])})")
         else:
-            lines = list(_headline_estimates(value)) if isinstance(value, dict) else []
-            deeper = _deeper_estimates(value) if isinstance(value, dict) else []
+            lines = list(_headline_estimates(value))
+            deeper = _deeper_estimates(value)
             print(f"  {name}:" if lines or deeper else f"  {name}: done")
             for label, est in lines:
                 print(f"    {label}: {format_estimate(est)}")
@@ -382,19 +382,33 @@ def print_summary(summary, out, filename="summary.json"):
 def _deeper_estimates(section, depth=0):
     """The Estimates below the headline levels (two levels down and deeper), in order."""
     found = []
-    for key, value in section.items():
+    for key, value in _entries(section):
         if key in _DETAIL_KEYS:
             continue
         if _as_estimate(value) is not None:
             if depth >= 2:
                 found.append(_as_estimate(value))
-        elif isinstance(value, dict):
+        elif _entries(value):
             found += _deeper_estimates(value, depth + 1)
     return found
 
 
 #: Keys of an analysis' summary whose Estimates are details, not headline numbers.
 _DETAIL_KEYS = ("parts",)
+
+
+def _entries(obj):
+    """``(key, value)`` pairs of a dict, or of a list, tuple or object array by position (an
+    Estimate in a list is a number like one in a dict: never left out of the count)."""
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return list(obj.items())
+    if isinstance(obj, np.ndarray) and obj.dtype == object:
+        obj = obj.tolist()
+    if isinstance(obj, (list, tuple)):
+        return list(enumerate(obj))
+    return []
 
 
 def _as_estimate(obj):
@@ -404,14 +418,14 @@ def _as_estimate(obj):
 
 
 def _headline_estimates(section):
-    for key, value in section.items():
+    for key, value in _entries(section):
         if key in _DETAIL_KEYS:
             continue
         est = _as_estimate(value)
         if est is not None:
-            yield key, est
-        elif isinstance(value, dict):
-            for sub, inner in value.items():
+            yield (f"[{key}]" if isinstance(key, int) else key), est
+        else:
+            for sub, inner in _entries(value):
                 est = _as_estimate(inner)
                 if est is not None:
                     yield f"{key}[{sub}]", est

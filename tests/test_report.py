@@ -292,6 +292,33 @@ def test_terminal_plot_and_html_print_one_form_of_a_tiny_number(tmp_path, capsys
     assert f"<td>{text}</td>" in page
 
 
+def test_the_terminal_counts_estimates_in_lists_and_object_arrays(tmp_path, capsys):
+    """An Estimate in a list (or an object array) was neither printed nor counted, and an
+    object array of Estimates was written to summary.json as bare values."""
+    import json
+
+    import numpy as np
+
+    from ase_electrolyte.estimate import Estimate, estimates_to_dict
+    from electrolyte_cli.arguments import print_summary
+
+    good = Estimate(1.0, 0.1, "S/m", "blocks", 60)
+    bad = Estimate(5.0, 0.1, "S/m", "blocks", 3, converged=False, notes=("too short: 3 blocks",))
+    summary = {"sigma": [bad, good], "D": {"Li": np.array([good, bad], dtype=object)},
+               "deep": {"a": {"b": [bad, bad, good]}}}
+    print_summary(summary, tmp_path)
+    out = capsys.readouterr().out.splitlines()
+    assert "    [0]: NOT VALID (too short: 3 blocks)" in out
+    assert "    [1]: 1.00 ± 0.10 S/m (valid)" in out
+    assert "    Li[0]: 1.00 ± 0.10 S/m (valid)" in out
+    assert "    Li[1]: NOT VALID (too short: 3 blocks)" in out
+    assert "    3 more numbers in summary.json (1 valid, 2 not valid)" in out
+    assert "5.00" not in "\n".join(out)
+    written = json.loads(json.dumps(estimates_to_dict(summary)))
+    assert written["D"]["Li"][1]["converged"] is False
+    assert written["D"]["Li"][1]["verdict"] == "too short: 3 blocks"
+
+
 def _water(path, n_frames=3):
     import ase.io
     from ase.build import molecule
