@@ -45,9 +45,7 @@ from ase_electrolyte.trajectory import (
 )
 
 from .molecules import (
-    MOLECULE_ID_ARRAYS,
     atoms_molecule_ids,
-    bonded_components,
     covalent_bonds,
     first_appearance,
     molecule_species,
@@ -56,8 +54,6 @@ from .molecules import (
 __all__ = ["from_ase"]
 
 _H5MD_SUFFIXES = (".h5md", ".h5", ".hdf5")
-# free ions in an electrolyte: never bonded by the guesser (Li–O ≈ 1.9 Å is within covalent reach)
-_FREE_ION_NUMBERS = frozenset([3, 11, 19, 37, 55, 4, 12, 20, 38, 56])
 # LAMMPS unit styles: (velocity → Å/ps, force → kJ/(mol·Å))
 _LAMMPS_UNITS = {
     "metal": (1.0, FORCE_TO_KJ_PER_MOL_ANGSTROM),  # Å/ps, eV/Å
@@ -354,15 +350,11 @@ def _check_dump_elements(path):
 def _guess_topology(atoms, bonds):
     """Molecule ids, species names and per-atom formal charges of Atoms without stored topology.
 
-    Molecules are the components of the covalent ``bonds``, except that free ions (Li⁺, Na⁺, …)
-    are never bonded: their contacts with solvent oxygens are within covalent cutoffs.
+    Molecules from :func:`~mda_electrolyte.molecules.atoms_molecule_ids` with the covalent
+    ``bonds`` already found (free ions, Li⁺, Na⁺, …, unbonded; residue numbers of a PDB or GRO
+    file used where they are molecules).
     """
-    if any(name in atoms.arrays for name in MOLECULE_ID_ARRAYS):
-        ids = atoms_molecule_ids(atoms)
-    else:
-        free = np.isin(atoms.numbers, list(_FREE_ION_NUMBERS))
-        covalent = bonds[~(free[bonds[:, 0]] | free[bonds[:, 1]])]
-        ids = bonded_components(len(atoms), covalent)
+    ids = atoms_molecule_ids(atoms, bonds=bonds)
     names, charges = _species_and_charges(atoms.numbers, ids)
     return ids, names, charges
 
@@ -487,12 +479,14 @@ def _from_frames(frames, dt):
                 raise ValueError(
                     f"frames are not evenly spaced in time (info['time_ps'] intervals "
                     f"{np.unique(np.round(intervals, 9))[:5].tolist()} ps): a Universe has one "
-                    "dt; select evenly spaced frames or pass dt= to override the stored times"
+                    "dt; select evenly spaced frames or give dt (dt= of from_ase, --dt of "
+                    "electrolyte analyze) to override the stored times"
                 )
         else:
             if n > 1:
                 warnings.warn(
-                    "frames carry no time (info['time_ps']); assuming dt = 1 ps; pass dt=",
+                    "frames carry no time (info['time_ps']); assuming dt = 1 ps; give the time "
+                    "between frames (dt= of from_ase, --dt of electrolyte analyze)",
                     stacklevel=3,
                 )
                 time_unknown = True
@@ -557,7 +551,8 @@ def _frame_times(frames):
         missing = next(k for k, a in enumerate(frames) if a.info.get("time_ps") is None)
         raise ValueError(
             f"{len(stamped)} of {len(frames)} frames carry info['time_ps'] but frame {missing} "
-            "has none: not one trajectory, or pass dt= to override the stored times"
+            "has none: not one trajectory, or give dt (dt= of from_ase, --dt of electrolyte "
+            "analyze) to override the stored times"
         )
     times = np.array([check_number(f"frame {k} info['time_ps'] (ps)", a.info["time_ps"])
                       for k, a in enumerate(frames)])
@@ -863,8 +858,8 @@ def _from_lammps(data, dump, units, atom_style, dt):
     if dt is None:
         if len(positions) > 1:
             warnings.warn(
-                "LAMMPS dumps carry step numbers, not times: pass dt= (ps between frames); "
-                "assuming 1 ps",
+                "LAMMPS dumps carry step numbers, not times: give the ps between frames (dt= of "
+                "from_ase, --dt of electrolyte analyze); assuming 1 ps",
                 stacklevel=3,
             )
             time_unknown = True

@@ -68,6 +68,51 @@ def _check_types_against_masses(atomgroup, numbers):
         )
 
 
+def _names_are_species(numbers, ids, names):
+    """Whether per-atom ``names`` name species: one name per molecule, one composition per
+    name."""
+    from ase.formula import Formula
+
+    _, codes = np.unique(np.asarray(names).astype(str), return_inverse=True)
+    if len(np.unique(np.stack([ids, codes.ravel()], axis=1), axis=0)) != int(ids.max()) + 1:
+        return False  # a molecule of several names
+    labels = molecule_species(numbers, ids, names)
+    formulas = molecule_species(numbers, ids)
+    seen = {}
+    for label, formula in zip(labels, formulas, strict=True):
+        if seen.setdefault(label, Formula(formula)) != Formula(formula):
+            return False
+    return True
+
+
+def _masses(atomgroup, numbers):
+    """Masses (amu) of an AtomGroup: the topology's, and the element's standard atomic mass
+    where the topology has none (MDAnalysis gives 0 to atoms whose type it does not know, e.g.
+    ``LI`` of a GRO file), with one warning naming them."""
+    import warnings
+
+    from ase.data import atomic_masses, chemical_symbols
+
+    standard = np.asarray(atomic_masses, dtype=np.float64)[numbers]
+    if not hasattr(atomgroup, "masses"):
+        return standard
+    masses = np.asarray(atomgroup.masses, dtype=np.float64)
+    bad = np.flatnonzero(np.isinf(masses) | (masses < 0))
+    if bad.size:
+        raise ValueError(f"masses must be finite and not negative (amu): atom {bad[0]} has "
+                         f"{masses[bad[0]]}")
+    missing = np.isnan(masses) | (masses == 0)
+    if missing.any():
+        symbols = sorted({chemical_symbols[z] for z in numbers[missing]})
+        warnings.warn(
+            f"{int(missing.sum())} atom(s) have no mass in the topology (elements {symbols}): "
+            "given their element's standard atomic mass",
+            stacklevel=3,
+        )
+        masses = np.where(missing, standard, masses)
+    return masses
+
+
 class FrameSource:
     """The frames of a diagnostic as ``Atoms``, with molecule indices and species.
 
@@ -104,12 +149,7 @@ class FrameSource:
             self.ids = molecule_ids(frames, compound=compound)
             self._check_whole_residues(frames, compound)
             self.numbers = _element_numbers(frames)
-            if hasattr(frames, "masses"):
-                self.masses = np.asarray(frames.masses, dtype=np.float64)
-            else:
-                from ase.data import atomic_masses
-
-                self.masses = atomic_masses[self.numbers]
+            self.masses = _masses(frames, self.numbers)
             names = (
                 frames.resnames
                 if (compound == "residues" and hasattr(frames, "resnames"))
@@ -137,11 +177,18 @@ class FrameSource:
             (
                 first.arrays[n]
                 for n in MOLECULE_SPECIES_ARRAYS
-                if n in first.arrays and first.arrays[n].dtype.kind in "US"
+                # extxyz reads string columns back as object arrays of str
+                if n in first.arrays and (first.arrays[n].dtype.kind in "US" or (
+                    first.arrays[n].dtype.kind == "O"
+                    and all(isinstance(x, str) for x in first.arrays[n])))
             ),
             None,
         )
         self.species = molecule_species(self.numbers, self.ids, names)
+        if names is not None and not _names_are_species(self.numbers, self.ids, names):
+            # e.g. the residue name "MOL" or "1DUM" that ASE writes for every atom of a PDB
+            # or GRO file: one name for EC and PF6 would pool them as one species
+            self.species = molecule_species(self.numbers, self.ids)
         self.atomgroup = self._universe(frames).atoms
 
     @staticmethod

@@ -35,6 +35,7 @@ __all__ = [
     "molecule_species",
     "isolated_molecules",
     "MOLECULE_ID_ARRAYS",
+    "FREE_ION_NUMBERS",
     "check_vacuum",
 ]
 
@@ -150,8 +151,10 @@ def check_residues_are_molecules(atomgroup):
     if n_molecules > 1:
         raise ValueError(
             f"the residues are not molecules: the Universe is one residue holding all "
-            f"{n_atoms} atoms (a format without residue numbers, e.g. XYZ), which form "
-            f"{n_molecules} bonded molecules; {_FRAGMENTS_HINT}")
+            f"{n_atoms} atoms (a format without residue numbers, e.g. XYZ, or a PDB or GRO file "
+            f"written with one residue, as ASE writes them), which form {n_molecules} bonded "
+            f"molecules; {_FRAGMENTS_HINT}, or read the file with mda_electrolyte.from_ase, "
+            "which finds the molecules")
 
 
 def check_one_molecule_per_residue(atomgroup, bonds, hint=_FRAGMENTS_HINT):
@@ -195,16 +198,19 @@ def _covalent_molecule_count(universe):
     """Covalently bonded groups of the Universe's atoms at the current frame; ``None`` where
     the elements or positions do not allow counting them."""
     from ase import Atoms
-    from ase.data import atomic_numbers
     from MDAnalysis.exceptions import NoDataError
+
+    from .model_frames import _element_numbers
 
     try:
         positions = universe.atoms.positions
     except (AttributeError, NoDataError):
         return None
     try:
-        numbers = [atomic_numbers.get(str(e).capitalize()) for e in universe.atoms.elements]
-    except (AttributeError, NoDataError):
+        # the elements, else types that are element symbols (a GRO file: no elements, and
+        # MDAnalysis gives Li mass 0), as the calculators of the diagnostics read them
+        numbers = _element_numbers(universe.atoms).tolist()
+    except (ValueError, NoDataError):
         # no elements (a LAMMPS data file of atom style atomic or charge: numeric types, one
         # residue): the masses, when each is an element's standard atomic mass
         numbers = _numbers_from_masses(universe.atoms)
@@ -597,8 +603,19 @@ def check_bond_scale(mult):
                         maximum=MAX_BOND_SCALE)
 
 
+#: Atomic numbers of the alkali and alkaline-earth metals (Li⁺, Na⁺, K⁺, Mg²⁺, Ca²⁺, ...): free
+#: ions in an electrolyte, never bonded by the covalent guess. Their contacts with solvent and
+#: anion oxygens (Li–O ≈ 1.9-2.1 Å) lie within the covalent cutoffs, and a guess that bonds them
+#: merges each cation with its solvation shell into one neutral "molecule".
+FREE_ION_NUMBERS = frozenset([3, 11, 19, 37, 55, 87, 4, 12, 20, 38, 56, 88])
+
+
 def covalent_bonds(atoms, mult=1.0):
     """Covalent bonds of an ASE ``Atoms``, periodic images included.
+
+    The one bond guess of the package (:func:`atoms_molecule_ids`, :func:`mda_electrolyte.from_ase`,
+    the molecule count of :func:`check_residues_are_molecules`, atom categories). Alkali and
+    alkaline-earth atoms (:data:`FREE_ION_NUMBERS`) are free ions and get no bonds.
 
     Parameters
     ----------
@@ -621,7 +638,8 @@ def covalent_bonds(atoms, mult=1.0):
     nl = NeighborList(natural_cutoffs(atoms, mult=mult), self_interaction=False, bothways=True)
     nl.update(atoms)
     graph = nl.get_connectivity_matrix(sparse=True).tocoo()
-    keep = graph.row < graph.col
+    free = np.isin(atoms.numbers, list(FREE_ION_NUMBERS))
+    keep = (graph.row < graph.col) & ~free[graph.row] & ~free[graph.col]
     return np.stack([graph.row[keep], graph.col[keep]], axis=1).astype(np.intp)
 
 
@@ -647,30 +665,65 @@ def bonded_components(n_atoms, bonds):
     return first_appearance(labels)
 
 
-def atoms_molecule_ids(atoms, mult=1.0):
+def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
     """Contiguous molecule index of every atom of an ASE ``Atoms``.
 
-    The per-atom array written by the box builder (the first of :data:`MOLECULE_ID_ARRAYS` found
-    in ``atoms.arrays``) is used when present; otherwise molecules are the connected components of
-    the covalent-bond graph (``ase.neighborlist.natural_cutoffs`` times ``mult``, periodic images
-    included).
+    The box builder's array (:data:`~ase_electrolyte.topology.MOLECULE_INDEX`) is used when
+    present. Otherwise molecules are the connected components of the covalent bonds
+    (:func:`covalent_bonds`: ``natural_cutoffs`` times ``mult``, periodic images included, free
+    ions unbonded), and the labels another program wrote (the other
+    :data:`MOLECULE_ID_ARRAYS`: the residue numbers ASE reads from a PDB or GRO file, a
+    ``mol-id`` column) are used where they are molecules: where no label holds atoms of
+    several bonded molecules. A file that puts all atoms in one residue (ASE writes PDB and GRO
+    files so) holds no molecules; labels that put several molecules in one (an ion pair in one
+    residue, residue numbers wrapped at 10⁵ in a GRO file) are set aside with a warning. Labels
+    finer than the bonds (a molecule split in two) are kept: they say more than the guess.
 
     Parameters
     ----------
     atoms : ase.Atoms
     mult : float
         Scale of the covalent radii for bond detection.
+    bonds : array_like of int, shape (n_bonds, 2), optional
+        The covalent bonds of ``atoms`` when already found (:func:`covalent_bonds` at ``mult``).
 
     Returns
     -------
     ids : numpy.ndarray of int, shape (n_atoms,)
         Values from 0 to ``n_molecules - 1`` in order of first appearance.
+
+    Warns
+    -----
+    UserWarning
+        Labels of several residues set aside because one holds several bonded molecules.
     """
     mult = check_bond_scale(mult)  # refused whichever way the molecules are found
-    for name in MOLECULE_ID_ARRAYS:
-        if name in atoms.arrays:
-            return first_appearance(atoms.arrays[name])
-    return bonded_components(len(atoms), covalent_bonds(atoms, mult=mult))
+    if MOLECULE_INDEX in atoms.arrays:
+        return first_appearance(atoms.arrays[MOLECULE_INDEX])
+    if bonds is None:
+        bonds = covalent_bonds(atoms, mult=mult)
+    fragments = bonded_components(len(atoms), bonds)
+    name = next((n for n in MOLECULE_ID_ARRAYS if n in atoms.arrays), None)
+    if name is None:
+        return fragments
+    labels = first_appearance(atoms.arrays[name])
+    pairs = np.unique(np.stack([labels, fragments], axis=1), axis=0)
+    pieces = np.bincount(pairs[:, 0], minlength=int(labels.max()) + 1)
+    if not np.any(pieces > 1):
+        return labels
+    n_labels = pieces.size
+    if n_labels > 1:
+        import warnings
+
+        k = int(np.flatnonzero(pieces > 1)[0])
+        warnings.warn(
+            f"Atoms.arrays[{name!r}] does not label molecules: {int(np.sum(pieces > 1))} of its "
+            f"{n_labels} labels hold several covalently bonded molecules (e.g. label "
+            f"{atoms.arrays[name][np.flatnonzero(labels == k)[0]]!r}: {int(pieces[k])} "
+            "molecules); the molecules are found from the covalent bonds instead",
+            stacklevel=2,
+        )
+    return fragments
 
 
 def molecule_species(numbers, ids, names=None):

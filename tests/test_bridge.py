@@ -203,7 +203,7 @@ def test_lammps_data_and_dump(box, tmp_path):
         u.atoms.velocities, box.get_velocities() * 1000 * units.fs, rtol=1e-4, atol=1e-6
     )
     assert u.trajectory.n_frames == 2 and u.trajectory.dt == pytest.approx(0.01)
-    with pytest.warns(UserWarning, match="pass dt="):
+    with pytest.warns(UserWarning, match="dt= of from_ase, --dt of electrolyte analyze"):
         timeless = from_ase(tmp_path / "data.lmp", dump=tmp_path / "dump.lammpstrj",
                             lammps_units="real",
                             lammps_atom_style="id resid type charge x y z")
