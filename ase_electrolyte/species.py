@@ -408,6 +408,18 @@ def _alias(name):
     return None
 
 
+def _quiet_smiles(text):
+    """RDKit's molecule of ``text``, or None, without RDKit's parse errors on the terminal (a
+    hint tries a name as SMILES; most names are none)."""
+    from rdkit import RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        return _rdkit().MolFromSmiles(text)
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+
+
 def _what_it_may_be(name):
     """A hint for an unknown species name: a salt's name, or a SMILES (of a library species)."""
     if not isinstance(name, str) or not name:
@@ -418,13 +430,7 @@ def _what_it_may_be(name):
         Chem = _rdkit()
     except ImportError:  # pragma: no cover - rdkit is a declared dependency of `build`
         return ""
-    from rdkit import RDLogger
-
-    RDLogger.DisableLog("rdApp.*")
-    try:
-        mol = Chem.MolFromSmiles(name)
-    finally:
-        RDLogger.EnableLog("rdApp.*")
+    mol = _quiet_smiles(name)
     if mol is None or mol.GetNumAtoms() < 2:
         return ""  # "Xe" or "C" are read as SMILES too; only a molecule is worth the hint
     canonical = Chem.MolToSmiles(mol)
@@ -482,13 +488,7 @@ def _salt_smiles_hint(name):
         Chem = _rdkit()
     except ImportError:  # pragma: no cover - rdkit is a declared dependency of `build`
         return ""
-    from rdkit import RDLogger
-
-    RDLogger.DisableLog("rdApp.*")
-    try:
-        mol = Chem.MolFromSmiles(name)
-    finally:
-        RDLogger.EnableLog("rdApp.*")
+    mol = _quiet_smiles(name)
     if mol is None:
         return ""
     parts = sorted(Chem.MolToSmiles(f) for f in Chem.GetMolFrags(mol, asMols=True))
