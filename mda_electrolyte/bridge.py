@@ -45,6 +45,7 @@ from ase_electrolyte.trajectory import (
 )
 
 from .molecules import (
+    FREE_ION_NUMBERS,
     atoms_molecule_ids,
     covalent_bonds,
     first_appearance,
@@ -54,6 +55,8 @@ from .molecules import (
 __all__ = ["from_ase"]
 
 _H5MD_SUFFIXES = (".h5md", ".h5", ".hdf5")
+# the alkali metals among the free ions (charge +1; the alkaline earths +2)
+_GROUP_1 = frozenset([3, 11, 19, 37, 55, 87])
 # LAMMPS unit styles: (velocity → Å/ps, force → kJ/(mol·Å))
 _LAMMPS_UNITS = {
     "metal": (1.0, FORCE_TO_KJ_PER_MOL_ANGSTROM),  # Å/ps, eV/Å
@@ -369,6 +372,12 @@ def _species_and_charges(numbers, ids):
         members = np.flatnonzero(ids == j)
         symbols = [chemical_symbols[z] for z in numbers[members]]
         sp = species_from_formula(symbols)
+        if sp is None and len(members) == 1 and numbers[members[0]] in FREE_ION_NUMBERS:
+            # a lone alkali or alkaline-earth atom is the cation (Mg²⁺, Ca²⁺ of a
+            # user-defined species): +1 for group 1, +2 for group 2
+            names[members] = symbols[0]
+            charges[members] = 1 if numbers[members[0]] in _GROUP_1 else 2
+            continue
         if sp is None:
             names[members] = label
             unknown.add(label)
