@@ -26,6 +26,19 @@ __all__ = ["FrameSource"]
 
 def _element_numbers(atomgroup):
     """Atomic numbers of an AtomGroup from its elements (or, failing that, its types)."""
+    numbers = _element_numbers_or_none(atomgroup)
+    if numbers is not None:
+        return numbers
+    raise ValueError(
+        "the Universe needs chemical elements to be evaluated by a calculator: add them with "
+        "universe.add_TopologyAttr('elements', [...]) or "
+        "universe.guess_TopologyAttrs(to_guess=['elements'])"
+    )
+
+
+def _element_numbers_or_none(atomgroup):
+    """:func:`_element_numbers`, ``None`` where neither elements nor types are element symbols;
+    types that their masses contradict are refused."""
     for attr in ("elements", "types"):
         if hasattr(atomgroup, attr):
             symbols = [str(s).strip().capitalize() for s in getattr(atomgroup, attr)]
@@ -35,11 +48,7 @@ def _element_numbers(atomgroup):
                 if attr == "types":
                     _check_types_against_masses(atomgroup, numbers)
                 return numbers
-    raise ValueError(
-        "the Universe needs chemical elements to be evaluated by a calculator: add them with "
-        "universe.add_TopologyAttr('elements', [...]) or "
-        "universe.guess_TopologyAttrs(to_guess=['elements'])"
-    )
+    return None
 
 
 def _check_types_against_masses(atomgroup, numbers):

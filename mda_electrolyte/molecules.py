@@ -35,7 +35,6 @@ __all__ = [
     "molecule_species",
     "isolated_molecules",
     "MOLECULE_ID_ARRAYS",
-    "FREE_ION_NUMBERS",
     "check_vacuum",
 ]
 
@@ -200,17 +199,19 @@ def _covalent_molecule_count(universe):
     from ase import Atoms
     from MDAnalysis.exceptions import NoDataError
 
-    from .model_frames import _element_numbers
+    from .model_frames import _element_numbers_or_none
 
     try:
         positions = universe.atoms.positions
     except (AttributeError, NoDataError):
         return None
-    try:
-        # the elements, else types that are element symbols (a GRO file: no elements, and
-        # MDAnalysis gives Li mass 0), as the calculators of the diagnostics read them
-        numbers = _element_numbers(universe.atoms).tolist()
-    except (ValueError, NoDataError):
+    # the elements, else types that are element symbols (a GRO file: no elements, and
+    # MDAnalysis gives Li mass 0), as the calculators of the diagnostics read them; types
+    # that their masses contradict (AMBER's CA, OS) are refused here
+    numbers = _element_numbers_or_none(universe.atoms)
+    if numbers is not None:
+        numbers = numbers.tolist()
+    else:
         # no elements (a LAMMPS data file of atom style atomic or charge: numeric types, one
         # residue): the masses, when each is an element's standard atomic mass
         numbers = _numbers_from_masses(universe.atoms)
@@ -615,7 +616,8 @@ def covalent_bonds(atoms, mult=1.0):
 
     The one bond guess of the package (:func:`atoms_molecule_ids`, :func:`mda_electrolyte.from_ase`,
     the molecule count of :func:`check_residues_are_molecules`, atom categories). Alkali and
-    alkaline-earth atoms (:data:`FREE_ION_NUMBERS`) are free ions and get no bonds.
+    alkaline-earth atoms (``FREE_ION_NUMBERS``: Li⁺, Na⁺, K⁺, Mg²⁺, Ca²⁺, ...) are free ions
+    and get no bonds: their contacts with oxygens lie within the covalent cutoffs.
 
     Parameters
     ----------

@@ -188,8 +188,9 @@ def test_too_few_frames_for_the_blocks_names_frames_when_given():
         Diffusion(u, {"Li": "index 0:7", "Cl": "index 8:15"}).run(frames=[0, 5, 9])
 
 
-def _typed_molecule(types, masses):
-    u = mda.Universe.empty(3, n_residues=1, atom_resindex=[0, 0, 0], trajectory=True)
+def _typed_molecule(types, masses, resindex=(0, 0, 0)):
+    u = mda.Universe.empty(3, n_residues=max(resindex) + 1, atom_resindex=list(resindex),
+                           trajectory=True)
     u.add_TopologyAttr("types", types)
     u.add_TopologyAttr("masses", masses)
     u.load_new(np.array([[[5, 5, 5], [6.1, 5, 5], [5, 6.4, 5]]], dtype=np.float32),
@@ -218,8 +219,9 @@ def test_force_field_types_are_not_taken_for_elements_their_masses_contradict(ty
         RigidVolumeScan(u, EMT())
     # element types with their masses (or hydrogen-mass repartitioned, 3.024 amu: no element's
     # mass) are read as those elements
-    assert FrameSource(_typed_molecule(["LI", "NA", "CL"], [6.94, 22.99, 35.45])).numbers \
-        .tolist() == [3, 11, 17]
+    # three ions: three residues (one residue of them is refused as several molecules)
+    assert FrameSource(_typed_molecule(["LI", "NA", "CL"], [6.94, 22.99, 35.45],
+                                       resindex=(0, 1, 2))).numbers.tolist() == [3, 11, 17]
     assert FrameSource(_typed_molecule(["O", "H", "H"], [15.999, 3.024, 3.024])).numbers \
         .tolist() == [8, 1, 1]
 
