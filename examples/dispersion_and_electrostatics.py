@@ -1,0 +1,105 @@
+"""DFT-D3 dispersion and explicit Coulomb energies of an electrolyte box, each checked.
+
+    python examples/dispersion_and_electrostatics.py
+
+Seconds on a laptop CPU, no model needed:
+
+* :class:`ase_electrolyte.D3` (Grimme et al. 2010, Becke–Johnson damping with PBE's parameters,
+  the correction Ju et al. 2025 add to SevenNet-0) on 1 LiPF6 in 4 EC, against the independent
+  simple-dftd3 (the ``dftd3`` package) with the same cutoffs; its forces against a finite
+  difference of its energy; the intermolecular part as the box minus its isolated molecules.
+* :class:`ase_electrolyte.Electrostatics` on rock salt NaCl, whose Madelung constant is known
+  (1.747565), then the ions' formal charges of the same box by Ewald and by particle-mesh Ewald.
+
+Every number is printed as an :class:`~ase_electrolyte.estimate.Estimate`: a deterministic sum
+has no statistical error, so its error is the disagreement of two independent evaluations.
+"""
+
+import numpy as np
+from ase.build import bulk
+from ase.units import Bohr, Hartree
+
+from ase_electrolyte import D3, Electrostatics, electrolyte_box
+from ase_electrolyte.electrostatics import COULOMB
+from ase_electrolyte.estimate import Estimate
+from mda_electrolyte.molecules import isolated_molecules
+
+CUTOFF, CN_CUTOFF = 50.2, 20.0  # Å, D3's defaults (the VASP-style values used with SevenNet-0)
+
+atoms = electrolyte_box(counts={"EC": 4, "Li": 1, "PF6": 1}, seed=0)
+n_atoms = len(atoms)
+print(f"box: {atoms.info['composition']}, {n_atoms} atoms, {atoms.cell[0, 0]:.2f} Å")
+
+# --- D3 against simple-dftd3 ----------------------------------------------------------------
+d3 = D3(damping="bj", functional="pbe", cutoff=CUTOFF, cn_cutoff=CN_CUTOFF, device="cpu")
+box = atoms.copy()
+box.calc = d3
+e_d3, f_d3 = box.get_potential_energy(), box.get_forces()
+
+try:
+    from dftd3.interface import DispersionModel, RationalDampingParam
+except ImportError:  # simple-dftd3 is optional: the other checks still run
+    e_ref = f_ref = None
+else:
+    model = DispersionModel(atoms.numbers, atoms.positions / Bohr, atoms.cell[:] / Bohr,
+                            atoms.pbc)
+    model.set_realspace_cutoff(CUTOFF / Bohr, CN_CUTOFF / Bohr, CN_CUTOFF / Bohr)
+    ref = model.get_dispersion(RationalDampingParam(method="pbe", atm=False), grad=True)
+    e_ref, f_ref = ref["energy"] * Hartree, -ref["gradient"] * Hartree / Bohr
+
+if e_ref is None:
+    d3_energy = Estimate.invalid(e_d3, float("nan"), "eV", "no uncertainty available",
+                                 "not checked: simple-dftd3 (dftd3) is not installed")
+else:
+    d3_energy = Estimate(e_d3, abs(e_d3 - e_ref), "eV",
+                         "difference from simple-dftd3 with the same cutoffs", n_samples=1)
+    print(f"simple-dftd3: {e_ref:.10f} eV; largest force difference "
+          f"{np.abs(f_d3 - f_ref).max():.1e} eV/Å")
+print(f"D3(BJ) energy of the box: {d3_energy}")
+
+# forces are the energy's gradient: central difference on the Li atom along x
+li = int(np.flatnonzero(atoms.numbers == 3)[0])
+h = 1e-4
+shifted = []
+for sign in (1, -1):
+    moved = atoms.copy()
+    moved.positions[li, 0] += sign * h
+    shifted.append(d3.get_potential_energy(moved))
+fd = -(shifted[0] - shifted[1]) / (2 * h)
+print(f"Li force x: analytic {f_d3[li, 0]:.8f} eV/Å, finite difference {fd:.8f} eV/Å")
+
+# intermolecular dispersion: the box minus each molecule alone (made whole, no cell)
+isolated = sum(d3.get_potential_energy(mol)
+               for mol in isolated_molecules(atoms, atoms.arrays["molecule_index"]))
+inter = e_d3 - isolated
+inter_energy = Estimate(inter * 1e3 / n_atoms, d3_energy.stderr * 1e3 / n_atoms, "meV",
+                        "propagated from the box energy's check", n_samples=1,
+                        converged=d3_energy.valid, notes=d3_energy.notes)
+print(f"intermolecular D3 energy per atom: {inter_energy}")
+
+# --- Electrostatics -------------------------------------------------------------------------
+nacl = bulk("NaCl", "rocksalt", a=5.64)
+r0 = 5.64 / 2
+madelung = {}
+for method in ("ewald", "pme"):
+    calc = Electrostatics(scheme="qrd", qrd={"Na": (1.0, 1.0), "Cl": (-1.0, 1.0)},
+                          method=method, tolerance=1e-8, device="cpu")
+    madelung[method] = -calc.get_potential_energy(nacl) * r0 / COULOMB
+m_nacl = Estimate(madelung["ewald"], abs(madelung["ewald"] - madelung["pme"]), "1",
+                  "difference of Ewald and PME at tolerance 1e-8", n_samples=1)
+print(f"NaCl Madelung constant: {m_nacl} (exact 1.747565)")
+
+coulomb = {}
+for method in ("ewald", "pme"):
+    calc = Electrostatics(scheme="array", array="formal_charge", method=method,
+                          tolerance=1e-6, device="cpu")
+    coulomb[method] = calc.get_potential_energy(atoms)
+e_coul = Estimate(coulomb["ewald"], abs(coulomb["ewald"] - coulomb["pme"]), "eV",
+                  "difference of Ewald and PME at tolerance 1e-6", n_samples=1)
+print(f"Coulomb energy of the formal charges (Li+ and the P of PF6-): {e_coul}")
+# the same two charges without their periodic images, for scale
+q_pos = atoms.positions[atoms.arrays["formal_charge"] != 0]
+d = q_pos[0] - q_pos[1]
+d -= atoms.cell[0, 0] * np.round(d / atoms.cell[0, 0])
+print(f"bare pair at the minimum-image distance {np.linalg.norm(d):.2f} Å: "
+      f"{-COULOMB / np.linalg.norm(d):.4f} eV")
