@@ -113,7 +113,8 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
     if value is None:
         verdict = "not finite" if verdict == "valid" else verdict
     converged = verdict == "valid"
-    if not converged and verdict not in notes:
+    # an Estimate's verdict is its notes joined: prepended, it was every reason twice
+    if not converged and verdict not in notes and verdict != "; ".join(notes):
         notes = [verdict] + notes
     return {
         "value": value,
