@@ -190,3 +190,17 @@ def test_frame_source_refuses_negative_masses():
     u.atoms.masses = masses
     with pytest.raises(ValueError, match="atom 4 has -1.0"):
         FrameSource(u)
+
+
+def test_a_wrapped_box_without_its_cell_is_refused_not_read_as_fragments(tmp_path):
+    # plain XYZ keeps no cell: molecules wrapped across the boundary fall apart (EC into
+    # C2HO2 + CHO + H + H); refused before any analysis, naming the cause
+    atoms = _lipf6_ec()
+    path = tmp_path / "wrapped.xyz"
+    ase.io.write(path, _bare(_split_across_boundary(atoms)), format="xyz")
+    with pytest.raises(ValueError, match=r"wrapped.xyz: \d+ hydrogen atom\(s\) .* bonded to "
+                                         r"nothing: the molecules are split.*extxyz"):
+        from_ase(path)
+    # the same frame with its cell: the builder's molecules
+    assert _molecules(from_ase(_bare(_split_across_boundary(atoms)))) == _molecules(
+        from_ase(atoms))
