@@ -66,6 +66,7 @@ from .correlation import (
 )
 from .ion_collection import block_slices
 from .observables import current_species_of_file, is_h5md_path, read_observable
+from .plotting import axes_to_draw_into, estimate_bars
 from .report import estimate_label, mark_invalid, register_analysis, shared
 from .uncertainty import mean_error, segment_estimate
 
@@ -654,12 +655,9 @@ class GreenKuboConductivity(CarrierAnalysis):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "time")
-
-        if ax is None:
-            _, ax = plt.subplots()
+        check_flag("parts", parts)   # parts="no" drew the parts
+        ax = axes_to_draw_into(ax)
         r = self.results
         ax.plot(r.time, r.running_integral, color="C0", label="total")
         ax.fill_between(
@@ -831,12 +829,9 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "time")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         ax.plot(r.time, r.msd, color="C0", label="MSD of M")
         ax.fill_between(r.time, r.msd - r.msd_err, r.msd + r.msd_err, color="C0", alpha=0.3)
@@ -1100,26 +1095,22 @@ class NernstEinstein:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         names = list(r.contributions) + ["σ_NE"]
-        values = [c.value for c in r.contributions.values()] + [r.sigma]
+        estimates = list(r.contributions.values()) + [r.conductivity]
         if r.dissociation is not None:
             names.append("σ")
-            values.append(r.collective_conductivity.value)
-        bars = ax.bar(names, values, color=[f"C{i}" for i in range(len(names))])
-        if not r.conductivity.valid:
-            for bar in bars:
-                bar.set_hatch("//")
+            estimates.append(r.collective_conductivity)
+        # each bar with its own error bar, hatched when its own number is not valid (a valid
+        # σ_NE beside a σ that is not was drawn alike)
+        estimate_bars(ax, names, [e.to("S/m") for e in estimates])
         ax.set_ylabel("conductivity (S/m)")
         title = "Nernst–Einstein"
         if r.dissociation is not None:
             title += f": α_d = {estimate_label(r.dissociation, reason=False)}"
         ax.set_title(title)
-        mark_invalid(ax, r.conductivity, r.dissociation)
+        mark_invalid(ax, *estimates, r.dissociation)
         return ax
 
 

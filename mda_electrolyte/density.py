@@ -32,11 +32,13 @@ from ase_electrolyte.units import warn_implausible
 from .analysis_base import require_results
 from .correlation import MAX_TIME_PS
 from .observables import is_h5md_path, read_observable
+from .plotting import axes_to_draw_into, finite_span
 from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import (
     MIN_INDEPENDENT_SAMPLES,
     equilibrated_series_mean,
     few_dof_note,
+    measured_values,
     real_array,
     t_factor,
 )
@@ -233,16 +235,15 @@ class Density:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "time")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         ax.plot(r.time, r.series, color="C0", lw=0.6)
         ax.axvline(r.t0, color="k", ls=":", label="equilibrated from")
-        ax.axhspan(r.density - r.density_err, r.density + r.density_err, color="C1", alpha=0.4)
+        band = finite_span(r.density - r.density_err, r.density + r.density_err)
+        if band is not None:
+            ax.axhspan(*band, color="C1", alpha=0.4, label="mean ± error")
         ax.set_xlabel("time (ps)")
         ax.set_ylabel("density (g/cm³)")
         ax.set_title(f"ρ = {estimate_label(r.equilibrium_density, reason=False)}")
@@ -258,8 +259,9 @@ class EquationOfState:
     ----------
     densities : array_like
         Densities of the NVT runs, g/cm³ (at least 4).
-    pressures : array_like, optional
-        Mean pressures in bar; or give ``sources``.
+    pressures : array_like of float or of Estimate, optional
+        Mean pressures in bar; or give ``sources``. Estimates carry their errors (no
+        ``pressure_errors`` then) and verdicts: one that is not valid makes ρ0 not valid.
     pressure_errors : array_like, optional
         Their standard errors in bar, propagated with absolute weights and checked against the
         scatter (χ² p < 10⁻⁴: not valid). Default: the error from the residual variance,
@@ -308,7 +310,8 @@ class EquationOfState:
                 if m["verdict"] != "valid")
         if pressures is None:
             raise ValueError("give the mean pressures (bar) or the NVT runs as sources=")
-        p = real_array(pressures, "pressures")
+        p, given_errors, self._input_notes = measured_values(pressures, pressure_errors,
+                                                             "pressures", "bar")
         if rho.ndim != 1 or rho.shape != p.shape or rho.size < 4:
             raise ValueError("need at least 4 densities with one pressure each")
         if not np.all((rho > 0) & (rho < np.inf)) or not np.all(np.isfinite(p)):
@@ -320,8 +323,7 @@ class EquationOfState:
                     f"need at least 3 distinct {label}, got {np.unique(values).size}")
         warn_implausible(pressure_bar=p)
         self._rho, self._p = rho, p
-        self._err = (None if pressure_errors is None
-                     else real_array(pressure_errors, "pressure_errors"))
+        self._err = given_errors
         if self._err is not None and (self._err.shape != p.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
             raise ValueError("pressure errors must be positive and finite, one per pressure")
@@ -380,9 +382,9 @@ class EquationOfState:
                            "sign and order")
             res.valid = False
         fit_notes = _fit_error_notes(resid, err, rho.size - 3)
-        if fit_notes or self._source_notes:
+        if fit_notes or self._source_notes or self._input_notes:
             res.verdict = "; ".join(((res.verdict,) if not res.valid else ())
-                                    + fit_notes + self._source_notes)
+                                    + fit_notes + self._source_notes + self._input_notes)
             res.valid = False
         res.zero_pressure_density = Estimate(
             res.rho0, res.rho0_err, "g/cm^3",
@@ -413,23 +415,26 @@ class EquationOfState:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "densities")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         ax.errorbar(r.densities, r.pressures, yerr=r.pressure_errors, fmt="o", color="C0")
-        x = np.linspace(r.densities.min(), r.densities.max(), 100)
-        ax.plot(x, self._model(x), color="C1", label=f"a ρ^{r.n:.2f} + b")
+        if np.isfinite(r.n):
+            # a fit that did not converge has no curve to draw (it was a NaN line labelled
+            # "a ρ^nan + b")
+            x = np.linspace(r.densities.min(), r.densities.max(), 100)
+            ax.plot(x, self._model(x), color="C1", label=f"a ρ^{r.n:.2f} + b")
         ax.axhline(0.0, color="k", lw=0.6)
-        ax.axvspan(r.rho0 - r.rho0_err, r.rho0 + r.rho0_err, color="C2", alpha=0.4)
+        band = finite_span(r.rho0 - r.rho0_err, r.rho0 + r.rho0_err)
+        if band is not None:
+            ax.axvspan(*band, color="C2", alpha=0.4, label="ρ0 ± error")
         ax.set_xlabel("density (g/cm³)")
         ax.set_ylabel("pressure (bar)")
         ax.set_title(f"ρ0 = {estimate_label(r.zero_pressure_density, reason=False)}")
         mark_invalid(ax, r.zero_pressure_density)
-        ax.legend()
+        if ax.get_legend_handles_labels()[0]:   # a fit that failed has nothing to name
+            ax.legend()
         return ax
 
 
@@ -444,8 +449,9 @@ class TaitCompressibility:
     ----------
     pressures : array_like
         bar (at least 4).
-    volumes : array_like
-        Mean volumes (Å³) at those pressures.
+    volumes : array_like of float or of Estimate
+        Mean volumes (Å³) at those pressures; Estimates carry their errors (no
+        ``volume_errors`` then) and verdicts: one that is not valid makes κ_T not valid.
     volume_errors : array_like, optional
         Their standard errors, propagated (absolute weights) and checked against the scatter
         (χ² p < 10⁻⁴: not valid). Default: from the residual variance, t-scaled, valid from 7
@@ -468,7 +474,8 @@ class TaitCompressibility:
 
     def __init__(self, pressures, volumes, *, volume_errors=None, reference_pressure=1.01325):
         self._p = real_array(pressures, "pressures")
-        self._v = real_array(volumes, "volumes")
+        self._v, given_errors, self._input_notes = measured_values(
+            volumes, volume_errors, "volumes", "Å^3")
         if self._p.shape != self._v.shape or self._p.ndim != 1 or self._p.size < 4:
             raise ValueError("need at least 4 pressures with one volume each")
         if not np.all((self._v > 0) & (self._v < np.inf)) or not np.all(np.isfinite(self._p)):
@@ -477,7 +484,7 @@ class TaitCompressibility:
             # three fit parameters: fewer distinct pressures leave the fit undetermined
             raise ValueError(f"need at least 3 distinct pressures, got {np.unique(self._p).size}")
         warn_implausible(pressure_bar=self._p)
-        self._err = None if volume_errors is None else real_array(volume_errors, "volume_errors")
+        self._err = given_errors
         if self._err is not None and (self._err.shape != self._v.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
             raise ValueError("volume errors must be positive and finite, one per volume")
@@ -532,6 +539,7 @@ class TaitCompressibility:
             # κ_T at P0 is then the fitted curve's slope far from any point, not a measurement
             notes = (f"extrapolated: reference pressure {p0:.4g} bar lies outside the sampled "
                      f"pressures {p.min():.4g}–{p.max():.4g} bar",) + notes
+        notes = notes + self._input_notes
         res.compressibility = Estimate(
             res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa",
             METHODS["fit"] + ("" if self._err is not None else ", t-scaled, residual variance"),
@@ -548,12 +556,9 @@ class TaitCompressibility:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "pressures")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         ax.errorbar(r.pressures, r.volumes, yerr=r.volume_errors, fmt="o")
         x = np.linspace(r.pressures.min(), r.pressures.max(), 100)
@@ -574,9 +579,11 @@ class ThermalExpansion:
     temperatures : array_like
         K (at least 3).
     densities, density_errors : array_like
-        g/cm³ and their standard errors (e.g. from :class:`Density`), propagated and checked
-        against the scatter (χ² p < 10⁻⁴: not valid). Without errors: from the residual
-        variance, t-scaled, valid from 6 temperatures on (4 degrees of freedom).
+        g/cm³ and their standard errors, propagated and checked against the scatter (χ²
+        p < 10⁻⁴: not valid). Without errors: from the residual variance, t-scaled, valid from
+        6 temperatures on (4 degrees of freedom). The densities may be Estimates (e.g. each
+        :class:`Density`'s ``results.density``): their errors are used (no
+        ``density_errors`` then) and a density that is not valid makes α not valid.
     reference_temperature : float, optional
         K at which α is evaluated (default: the mean temperature).
 
@@ -592,7 +599,8 @@ class ThermalExpansion:
     def __init__(self, temperatures, densities, density_errors=None, *,
                  reference_temperature=None):
         self._t = real_array(temperatures, "temperatures")
-        self._rho = real_array(densities, "densities")
+        self._rho, given_errors, self._input_notes = measured_values(
+            densities, density_errors, "densities", "g/cm^3")
         if self._t.ndim != 1 or self._t.shape != self._rho.shape or self._t.size < 3:
             raise ValueError("need at least 3 temperatures with one density each")
         if not np.all((self._t > 0) & (self._t < np.inf)):
@@ -602,7 +610,7 @@ class ThermalExpansion:
         if np.unique(self._t).size < 2:
             raise ValueError("need at least 2 distinct temperatures for a slope")
         warn_implausible(temperature_K=self._t)
-        self._err = None if density_errors is None else real_array(density_errors, "density_errors")
+        self._err = given_errors
         if self._err is not None and (self._err.shape != self._rho.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):
             raise ValueError("density errors must be positive and finite, one per density")
@@ -635,6 +643,7 @@ class ThermalExpansion:
             # flips the sign of α
             notes = (f"extrapolated: reference temperature {self._tref:.4g} K lies outside the "
                      f"sampled temperatures {t.min():.4g}–{t.max():.4g} K",) + notes
+        notes = notes + self._input_notes
         res.expansivity = Estimate(
             res.alpha, res.alpha_err, "1/K",
             METHODS["fit"] + (", t-scaled" if err is None else ""), n_samples=t.size,
@@ -651,14 +660,21 @@ class ThermalExpansion:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "temperatures")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         ax.errorbar(r.temperatures, r.densities, yerr=r.density_errors, fmt="o")
+        # the fitted line ρ(T) = ρ(T_ref) + slope (T - T_ref), with α = -slope / ρ(T_ref)
+        if r.alpha != 0:
+            rho_ref = -r.slope / r.alpha
+        else:   # a flat line: the (weighted) mean density
+            w = None if r.density_errors is None else r.density_errors ** -2.0
+            rho_ref = float(np.average(r.densities, weights=w))
+        x = np.linspace(r.temperatures.min(), r.temperatures.max(), 2)
+        ax.plot(x, rho_ref + r.slope * (x - r.reference_temperature), color="C1",
+                label=f"fit: α_P = {estimate_label(r.expansivity, reason=False)}")
+        ax.legend()
         ax.set_xlabel("temperature (K)")
         ax.set_ylabel("density (g/cm³)")
         ax.set_title(f"α_P = {estimate_label(r.expansivity, reason=False)}")

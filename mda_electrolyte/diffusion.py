@@ -44,6 +44,7 @@ from .correlation import (
     not_diffusive_note,
 )
 from .ion_collection import block_slices
+from .plotting import axes_to_draw_into
 from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
@@ -423,12 +424,9 @@ class Diffusion(CarrierAnalysis):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "fit_window")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         t = np.linspace(*r.fit_window, 2)
         for i, (name, msd) in enumerate(r.msd.items()):
@@ -441,8 +439,15 @@ class Diffusion(CarrierAnalysis):
                 f"(R² = {r.r2[name]:.3f})",
                 ls="-" if est.valid else ":",
             )
-            intercept = msd[(r.time >= t[0]) & (r.time <= t[1])].mean() - 6 * r.D[name] * t.mean()
-            ax.plot(t, 6 * r.D[name] * t + intercept, color=f"C{i}", ls="--")
+            # the fitted line through the window's mean MSD, and the band of slopes 6(D ± δD)
+            d = est.to("Å^2/ps")
+            pivot = msd[(r.time >= t[0]) & (r.time <= t[1])].mean()
+            ax.plot(t, pivot + 6 * d.value * (t - t.mean()), color=f"C{i}", ls="--")
+            if np.isfinite(d.stderr) and d.stderr > 0:
+                tb = np.linspace(*r.fit_window, 3)   # the two slopes cross at the centre
+                ax.fill_between(tb, pivot + 6 * (d.value - d.stderr) * (tb - t.mean()),
+                                pivot + 6 * (d.value + d.stderr) * (tb - t.mean()),
+                                color=f"C{i}", alpha=0.25, lw=0)
         ax.axvspan(*r.fit_window, color="0.9", zorder=0)
         ax.set_xlabel("lag time (ps)")
         ax.set_ylabel("MSD (Å²)")

@@ -43,7 +43,8 @@ from .model_labels import (
     stored_labels,
 )
 from .molecules import check_vacuum, check_whole, isolated_molecules, make_whole
-from .report import estimate_label, register_analysis
+from .plotting import count_argument
+from .report import estimate_label, mark_invalid, register_analysis
 
 # IsolatedMoleculeEvaluator, StoredMoleculeLabels, evaluate_frame (mda_electrolyte.model_labels),
 # dof_decomposition and intramolecular_stress (mda_electrolyte.force_decomposition) stay
@@ -628,24 +629,41 @@ class IntraInterErrors(FrameAnalysis):
         Parameters
         ----------
         ax : array of matplotlib.axes.Axes, optional
-            At least as many axes as force components; a new figure is made otherwise.
+            At least as many axes as force components (fewer is a ValueError); default a new
+            figure of 2 x 3 panels.
         max_points : int
-            Force components drawn per panel (a random subset beyond that).
+            Force components drawn per panel (a random subset beyond that), at least 1.
+
+        Raises
+        ------
+        RuntimeError
+            Before :meth:`run`.
+        ValueError
+            Forces not among the quantities, too few axes, ``max_points`` not a whole
+            number >= 1.
 
         Returns
         -------
         numpy.ndarray of matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+        from matplotlib.axes import Axes
 
         require_results(self, "forces")
 
         if "forces" not in self.quantities:
             raise ValueError("plot() shows forces; run with forces among the quantities")
+        max_points = count_argument("max_points", max_points)
         components = list(self.results.forces["model"])
         if ax is None:
             _, ax = plt.subplots(2, 3, figsize=(11, 7))
-        axes = np.ravel(ax)
+        axes = np.ravel(np.asarray(ax, dtype=object))
+        # the given axes are checked before anything is drawn: one Axes silently showed the
+        # first component only
+        if not all(isinstance(a, Axes) for a in axes) or axes.size < len(components):
+            raise ValueError(f"ax must hold at least {len(components)} matplotlib Axes, one per "
+                             f"force component {components}, not {axes.size} "
+                             f"{type(ax).__name__}")
         rng = np.random.default_rng(0)
         for a, c in zip(axes, components, strict=False):
             x = self.results.forces["reference"][c].ravel()
@@ -664,6 +682,7 @@ class IntraInterErrors(FrameAnalysis):
             )
             a.set_xlabel("reference force (eV/Å)")
             a.set_ylabel("model force (eV/Å)")
+            mark_invalid(a, self.results.rmse[c]["forces"], self.results.rrmse[c]["forces"])
         return axes
 
 

@@ -57,6 +57,7 @@ from .correlation import (
     time_correlation,
 )
 from .ion_collection import block_slices
+from .plotting import axes_to_draw_into
 from .report import estimate_label, mark_invalid
 from .uncertainty import mean_error, segment_estimate
 
@@ -403,12 +404,9 @@ class OnsagerCoefficients(CarrierAnalysis):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "L")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         lim = np.abs(r.L).max() or 1.0
         im = ax.imshow(r.L, cmap="RdBu_r", vmin=-lim, vmax=lim)

@@ -47,6 +47,7 @@ from mda_electrolyte.analysis_base import (
 )
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
+from mda_electrolyte.plotting import count_argument
 from mda_electrolyte.report import register_analysis
 from mda_electrolyte.shell_cutoffs import check_smoothable, first_minimum
 
@@ -465,18 +466,35 @@ class IntraInterRDF(FrameAnalysis):
         Parameters
         ----------
         pairs : list of tuple, optional
-            Pair keys to show (default: all).
+            Pair keys to show, in either order (default: all).
         ncols : int
-            Panels per row.
+            Panels per row, at least 1.
 
         Returns
         -------
         matplotlib.figure.Figure
+
+        Raises
+        ------
+        RuntimeError
+            Before :meth:`run`.
+        ValueError, TypeError, KeyError
+            No pairs, a string for ``pairs``, ``ncols`` not a whole number >= 1, unknown pairs.
         """
         import matplotlib.pyplot as plt
 
         require_results(self, "total")
+        ncols = count_argument("ncols", ncols)
+        if isinstance(pairs, str):
+            raise TypeError(f"pairs must be a list of (element, element) pairs, not the string "
+                            f"{pairs!r}")
         keys = list(self.results.pairs) if pairs is None else [tuple(p) for p in pairs]
+        if not keys:
+            raise ValueError(f"no pairs to plot: pass some of {self.results.pairs} or "
+                             "pairs=None for all")
+        # a pair is unordered: ("O", "Li") is the ("Li", "O") panel
+        keys = [k[::-1] if k not in self.results.total and k[::-1] in self.results.total else k
+                for k in keys]
         unknown = [k for k in keys if k not in self.results.total]
         if unknown:
             raise KeyError(f"unknown pairs {unknown}; known: {self.results.pairs}")

@@ -51,7 +51,8 @@ from mda_electrolyte.analysis_base import (
     trajectory_boxes,
 )
 from mda_electrolyte.molecules import check_one_molecule_per_residue
-from mda_electrolyte.report import mark_invalid, register_analysis
+from mda_electrolyte.plotting import count_argument, estimate_bars, note_empty
+from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
 from mda_electrolyte.shell_cutoffs import (
     ShellCutoff,
@@ -837,8 +838,10 @@ class SolvationShells(FrameAnalysis):
         Parameters
         ----------
         labels : list of str, optional
-            Shell labels to show (default: the ``n_labels`` most common).
+            Shell labels to show (default: the ``n_labels`` most common); a list, not a string.
         n_labels : int
+            A whole number >= 0. A panel with nothing to draw (no carbonyl or ether oxygens in
+            the shells) says so.
 
         Returns
         -------
@@ -852,7 +855,8 @@ class SolvationShells(FrameAnalysis):
         Parameters
         ----------
         n_labels : int
-            How many labels to show.
+            How many labels to show (a whole number >= 0; with 0 the panel says so). Bars
+            carry their Estimates' errors; a number that is not valid is hatched and stamped.
 
         Returns
         -------
@@ -861,24 +865,27 @@ class SolvationShells(FrameAnalysis):
         import matplotlib.pyplot as plt
 
         require_results(self, "fractions")
+        n_labels = count_argument("n_labels", n_labels, minimum=0)
         fig, (ax1, ax2) = plt.subplots(
             1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1, 2.5]}
         )
-        ax1.bar(
-            list(self.results.fractions),
-            list(self.results.fractions.values()),
-            color=["C0", "C1", "C3"],
-        )
+        # the bars are the estimates: their errors drawn, a number that is not valid hatched
+        # and stamped as such
+        estimates = self.results.estimates
+        estimate_bars(ax1, list(estimates["fractions"]), list(estimates["fractions"].values()),
+                      colors=["C0", "C1", "C3"])
         ax1.set_ylabel("fraction of shells")
         ax1.set_title(f"classes ({self.results.convention})", fontsize=9)
-        items = list(self.results.labels.items())[:n_labels]
-        ax2.barh([k for k, _ in items][::-1], [v for _, v in items][::-1], color="C2")
+        items = list(self.results.labels)[:n_labels][::-1]
+        estimate_bars(ax2, items, [estimates["labels"][k] for k in items], horizontal=True,
+                      colors=["C2"] * len(items))
+        if not items:
+            note_empty(ax2, "no shell labels" if not self.results.labels
+                       else "n_labels=0: no labels asked for")
         ax2.set_xlabel("fraction of shells")
         ax2.set_title("shell labels", fontsize=9)
-        # the bars are the estimates' values: a number that is not valid is stamped as such
-        estimates = self.results.estimates
         mark_invalid(ax1, *estimates["fractions"].values())
-        mark_invalid(ax2, *(estimates["labels"][k] for k, _ in items))
+        mark_invalid(ax2, *(estimates["labels"][k] for k in items))
         fig.tight_layout()
         return fig
 
@@ -953,6 +960,9 @@ def _plot_by_type(results, labels=None, n_labels=3):
 
     if "by_type" not in results:
         raise RuntimeError("run() the analysis before plot_by_type()")
+    n_labels = count_argument("n_labels", n_labels, minimum=0)
+    if isinstance(labels, str):
+        raise TypeError(f"labels must be a list of shell labels, not the string {labels!r}")
     names = list(results.by_type)[:n_labels] if labels is None else list(labels)
     unknown = [n for n in names if n not in results.by_type]
     if unknown:
@@ -966,14 +976,31 @@ def _plot_by_type(results, labels=None, n_labels=3):
             if entry["rdf"][kind] is not None:
                 axes[0].plot(r, entry["rdf"][kind], style, color=f"C{k}", label=f"{name} {kind}")
         for ax, kind in ((axes[1], "Oc-M-Oc"), (axes[2], "M-Oc-Cc")):
-            ax.plot(angle_bins, entry["angles"][kind]["density"], color=f"C{k}", label=name)
+            angles = entry["angles"][kind]
+            if not angles["n"]:
+                continue   # no such angle in these shells: no flat line at zero drawn as data
+            est = angles["estimate"]
+            ax.plot(angle_bins, angles["density"], color=f"C{k}",
+                    ls="-" if est is None or est.valid else ":",
+                    label=name if est is None else f"{name}: {estimate_label(est)}")
     axes[0].set_xlabel("r (Å)")
     axes[0].set_ylabel("g(r)")
     for ax, kind in ((axes[1], "Oc-M-Oc"), (axes[2], "M-Oc-Cc")):
         ax.set_xlabel(f"{kind} angle (degrees)")
         ax.set_ylabel("density (1/degree)")
-    axes[0].legend(fontsize=7)
-    axes[1].legend(fontsize=7)
+    # a panel with nothing to draw says why instead of an empty frame (and a legend warning)
+    if not names:
+        for ax in axes:
+            note_empty(ax, "no shell labels" if not results.by_type else "no labels asked for")
+    else:
+        for ax, what in zip(axes, ("cation–Oc/Oe pairs: no carbonyl or ether oxygens",
+                                   "Oc-M-Oc angles: fewer than 2 carbonyl oxygens",
+                                   "M-Oc-Cc angles: no carbonyl oxygens"), strict=True):
+            if not ax.lines:
+                note_empty(ax, f"no {what} in these shells")
+    for ax in axes:
+        if ax.lines:
+            ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 

@@ -58,6 +58,7 @@ from .correlation import (
 )
 from .ion_collection import IonCollection
 from .observables import is_h5md_path, read_observable
+from .plotting import axes_to_draw_into
 from .report import estimate_label, mark_invalid, register_analysis, shared, shared_value
 from .uncertainty import mean_error, segment_estimate
 
@@ -507,12 +508,9 @@ class GreenKuboViscosity(_PressureAnalysis):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "time")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         ax.plot(r.time, r.running_integral, color="C0")
         ax.fill_between(r.time, r.running_integral - r.running_integral_err,
@@ -616,12 +614,9 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "time")
 
-        if ax is None:
-            _, ax = plt.subplots()
+        ax = axes_to_draw_into(ax)
         r = self.results
         ax.plot(r.time, r.msd, color="C0")
         ax.fill_between(r.time, r.msd - r.msd_err, r.msd + r.msd_err, color="C0", alpha=0.3)

@@ -30,6 +30,7 @@ from .molecules import (
     make_whole,
     rigid_decomposition,
 )
+from .plotting import axes_to_draw_into
 from .report import mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
@@ -333,14 +334,11 @@ class RigidVolumeScan(FrameAnalysis):
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.pyplot as plt
-
         require_results(self, "scales")
 
         if component not in ("inter", "total", "intra"):
             raise ValueError(f"component must be inter, total or intra, not {component!r}")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+        ax = axes_to_draw_into(ax, figsize=(5, 4))
         for k, row in enumerate(self.results[component]):
             line = ax.plot(
                 self.results.scales, row, "o-", ms=3, label=f"model, frame {self.results.frames[k]}"
@@ -355,8 +353,18 @@ class RigidVolumeScan(FrameAnalysis):
                     label=f"reference, frame {self.results.frames[k]}",
                 )
         ax.axhline(0.0, color="k", lw=0.5)
-        if self.results.frames.size < 2:
-            mark_invalid(ax, *self.results.estimates[component].values())
+        shown = [component] + (["reference_" + component] if "reference_" in self._sides else [])
+        if self.results.frames.size >= 2:
+            # the reported numbers: the mean over frames with its error at every scale (one
+            # frame is its own mean, drawn above, with no error)
+            for key, style in zip(shown, ("-", "--"), strict=False):
+                est = list(self.results.estimates[key].values())
+                ax.errorbar(self.results.scales, [e.value for e in est],
+                            yerr=[e.stderr if np.isfinite(e.stderr) else 0.0 for e in est],
+                            color="k", ls=style, lw=1.5, capsize=3,
+                            label=f"{'reference' if key != component else 'model'} mean ± error"
+                            + ("" if all(e.valid for e in est) else " (NOT VALID)"))
+        mark_invalid(ax, *(e for key in shown for e in self.results.estimates[key].values()))
         ax.set_xlabel("scale s of centres of mass and cell")
         ax.set_ylabel(f"E_{component} (meV/atom)")
         ax.legend(fontsize=7)

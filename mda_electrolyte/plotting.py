@@ -1,0 +1,106 @@
+"""What the analyses' ``plot()`` methods share: the Axes to draw into, bars of Estimates, a note
+on an empty panel and the check of a count argument.
+
+Numbers that are not valid are stamped by :func:`mda_electrolyte.report.mark_invalid`; the bars
+drawn here carry each Estimate's own error bar and are hatched and greyed when that Estimate is
+not valid, so that one bad number among good ones is told apart on the figure itself.
+"""
+
+import math
+
+import numpy as np
+
+__all__ = []
+
+#: Hatch and colour of a bar whose Estimate is not valid.
+INVALID_HATCH = "//"
+INVALID_COLOR = "0.8"
+
+
+def axes_to_draw_into(ax, **subplots):
+    """``ax`` when it is a matplotlib Axes, a new figure's Axes when it is ``None``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes or None
+    **subplots
+        Passed to :func:`matplotlib.pyplot.subplots` for a new figure (e.g. ``figsize``).
+
+    Raises
+    ------
+    TypeError
+        ``ax`` is something else (a Figure, an array of Axes, a string), before anything is
+        drawn.
+    """
+    from matplotlib.axes import Axes
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(**subplots)
+        return ax
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (or None for a new figure), not "
+                        f"{type(ax).__name__}")
+    return ax
+
+
+def count_argument(name, value, minimum=1):
+    """A whole-number plot argument (how many labels, columns, points), or a ValueError naming
+    it: ``n_labels=-1`` silently dropped the last label, ``ncols=0`` divided by zero."""
+    from ase_electrolyte.atoms_checks import check_number
+
+    return check_number(name, value, integer=True, minimum=minimum)
+
+
+def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
+    """Bars of Estimates with their error bars; a bar that is not valid is hatched and grey.
+
+    A value or error that is not finite is drawn as no bar and no error bar (never a NaN
+    handed to matplotlib).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    labels : list of str
+    estimates : list of Estimate
+        One per label, all in one unit.
+    horizontal : bool
+        ``barh`` instead of ``bar``.
+    colors : list of color, optional
+        One per bar (valid bars); default the colour cycle.
+
+    Returns
+    -------
+    matplotlib.container.BarContainer
+    """
+    labels = [str(x) for x in labels]
+    estimates = list(estimates)
+    if len(labels) != len(estimates):
+        raise ValueError(f"{len(labels)} labels for {len(estimates)} estimates")
+    colors = [f"C{i}" for i in range(len(labels))] if colors is None else list(colors)
+    values = [e.value if math.isfinite(e.value) else 0.0 for e in estimates]
+    errors = [e.stderr if math.isfinite(e.value) and math.isfinite(e.stderr) else 0.0
+              for e in estimates]
+    draw = ax.barh if horizontal else ax.bar
+    key = "xerr" if horizontal else "yerr"
+    bars = draw(labels, values, color=colors, **{key: errors, "capsize": 3})
+    for bar, est in zip(bars, estimates, strict=True):
+        if not est.valid:
+            bar.set_hatch(INVALID_HATCH)
+            bar.set_facecolor(INVALID_COLOR)
+            bar.set_edgecolor("tab:red")
+    return bars
+
+
+def note_empty(ax, text):
+    """An empty panel that says why (``"no carbonyl oxygens"``) instead of a bare frame."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4",
+            fontsize=9, wrap=True)
+    return ax
+
+
+def finite_span(low, high):
+    """``(low, high)`` when both are finite numbers, else ``None`` (nothing to shade)."""
+    low, high = float(low), float(high)
+    return (low, high) if np.isfinite(low) and np.isfinite(high) else None
