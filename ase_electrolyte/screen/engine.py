@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic_file import atomic_path, check_output_path
+from ..writer_lock import ConcurrentWriterError, WriterLock, _holder
 from .plan import PlanError, composition_key, load_plan
 from .task import (
     ERROR_FILE,
@@ -146,8 +147,43 @@ def start_local_cluster(n_workers, *, gpu=False):
                 os.environ[key] = value
 
 
-def _prepare_outdir(plan, outdir):
+def _claim_outdir(outdir):
+    """Make the output folder and claim it for this call: one screen at a time per folder.
+
+    Two screens into one folder at once would each fail the tasks the other is running (their
+    run folders are claimed by :func:`~ase_electrolyte.md.run_protocol`) and report them as
+    failures although they finish; the second is refused here instead, before anything is
+    recorded or submitted.
+
+    Returns
+    -------
+    tuple
+        ``(lock, made)``: the held :class:`~ase_electrolyte.writer_lock.WriterLock` and the
+        folders this call made (for :func:`_prepare_outdir`'s ``undo``).
+    """
+    try:
+        check_output_path(outdir, "output folder", folder=True)
+    except ValueError as err:
+        raise PlanError(str(err)) from None
+    made = [p for p in (outdir, *outdir.parents) if not p.exists()]
+    outdir.mkdir(parents=True, exist_ok=True)
+    lock = WriterLock(outdir, "screening folder")
+    try:
+        lock.acquire()
+    except ConcurrentWriterError:
+        raise PlanError(
+            f"another screen is running into {outdir} ({_holder(lock.path)}, lock "
+            f"{lock.path}); nothing was submitted: wait for it to finish (a rerun then reuses "
+            "its results) or choose another output folder"
+        ) from None
+    return lock, made
+
+
+def _prepare_outdir(plan, outdir, made=None):
     """Refuse a folder of another plan; record this one.
+
+    ``made``: the folders the caller made for ``outdir`` (:func:`_claim_outdir`), removed by
+    ``undo``; by default those this call makes.
 
     Returns
     -------
@@ -159,7 +195,8 @@ def _prepare_outdir(plan, outdir):
         check_output_path(outdir, "output folder", folder=True)
     except ValueError as err:
         raise PlanError(str(err)) from None
-    made = [p for p in (outdir, *outdir.parents) if not p.exists()]
+    if made is None:
+        made = [p for p in (outdir, *outdir.parents) if not p.exists()]
     outdir.mkdir(parents=True, exist_ok=True)
     record = outdir / PLAN_FILE
     before = record.read_bytes() if record.is_file() else None
@@ -170,14 +207,19 @@ def _prepare_outdir(plan, outdir):
         elif not record.is_file() or record.read_bytes() != before:
             with atomic_path(record) as tmp:
                 tmp.write_bytes(before)
-        for folder in made:  # the deepest first; one that now holds anything stays
-            try:
-                folder.rmdir()
-            except OSError:
-                break
+        _remove_made(made)
 
     _record_plan(plan, outdir, record)
     return undo
+
+
+def _remove_made(made):
+    """Remove the folders a call made, the deepest first; one that now holds anything stays."""
+    for folder in made:
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _record_plan(plan, outdir, record):
@@ -373,9 +415,7 @@ def run_screen(
     >>> result = run_screen("examples/screen_plan.toml", "screen_results/")  # doctest: +SKIP
     >>> result.summary[["composition", "property", "mean", "sem", "verdict"]]  # doctest: +SKIP
     """
-    from distributed import Client
-
-    from .aggregate import aggregate, read_experimental
+    from .aggregate import read_experimental
 
     start = time.perf_counter()
     plan = load_plan(plan)
@@ -383,13 +423,39 @@ def run_screen(
     if experimental is not None:
         # its content too: a bad row found by aggregate() would come after every simulation
         read_experimental(experimental, plan.temperatures)
-    undo = _prepare_outdir(plan, outdir)
+    lock, made = _claim_outdir(outdir)
+    rollback = []  # the undo of a call that fails before any submission, run after the release
+    try:
+        try:
+            undo = _prepare_outdir(plan, outdir, made)
+        except BaseException:
+            rollback.append(lambda: _remove_made(made))
+            raise
+        return _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progress,
+                            poll_s, plots, start, undo, rollback)
+    finally:
+        lock.release()  # first: its lock file is in the folder the undo may remove
+        for step in rollback:
+            step()
+
+
+def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progress, poll_s,
+                 plots, start, undo, rollback):
+    """:func:`run_screen` with the output folder claimed and the plan recorded.
+
+    Where it fails before any submission, ``undo`` (of :func:`_prepare_outdir`) is appended to
+    ``rollback``, which the caller runs once the claim is given back.
+    """
+    from distributed import Client
+
+    from .aggregate import aggregate
+
     tasks = plan.tasks()
     todo = [t for t in tasks if not (outdir / TASKS_DIR / t.id / RESULT_FILE).exists()]
     try:
         _check_finished(outdir, [t for t in tasks if t not in todo])
     except BaseException:
-        undo()
+        rollback.append(undo)
         raise
     result = ScreenResult(outdir=outdir, n_tasks=len(tasks), n_skipped=len(tasks) - len(todo))
     result.timing["setup"] = time.perf_counter() - start
@@ -427,7 +493,7 @@ def run_screen(
             except BaseException:
                 # nothing ran: leave no trace of this call (no record of a plan that never ran,
                 # which a corrected plan into the same folder would meet as another plan's)
-                undo()
+                rollback.append(undo)
                 raise
             result.timing["cluster"] = time.perf_counter() - tick
             say(f"dask dashboard: {client.dashboard_link}")
@@ -493,10 +559,66 @@ def _check_address(scheduler):
         # a resolver that is down for now: distributed retries it
 
 
+#: Seconds a service that accepts the connection has to answer dask's handshake.
+HANDSHAKE_S = 10.0
+
+
+def _check_answers(scheduler, handshake_s=None):
+    """PlanError for an address where something listens that is no dask scheduler.
+
+    distributed waits for the scheduler's handshake without a time limit: an address of
+    another service (the dashboard's port 8787, a web or SSH server) hung the call forever, or
+    its first bytes, read as a message length, raised a ``MemoryError`` ("Unable to allocate
+    3 EiB"). A plain TCP connection is tried first; where nothing listens, the client's own
+    retries decide (a scheduler that is still starting is reached on one of them). TLS
+    addresses are left to the client (the handshake needs its security settings).
+    """
+    import concurrent.futures
+    import socket
+
+    from distributed.comm import connect, parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    handshake_s = HANDSHAKE_S if handshake_s is None else handshake_s
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme != "tcp":
+            return
+        host, port = parse_host_port(location)
+        with socket.create_connection((host, int(port)), timeout=handshake_s):
+            pass
+    except (ValueError, TypeError, OSError):
+        return  # a bad address is refused by the client; nothing listens: its retries decide
+
+    async def handshake():
+        comm = await connect(scheduler, timeout=handshake_s)
+        await comm.close()
+
+    async def limited():
+        await asyncio.wait_for(handshake(), handshake_s)
+
+    # in a thread of its own: the caller may be inside an event loop (a notebook)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            pool.submit(asyncio.run, limited()).result()
+        except (TimeoutError, asyncio.TimeoutError):
+            why = f"no dask handshake within {handshake_s:g} s"
+        except Exception as err:  # noqa: BLE001 - whatever the other service's bytes broke
+            why = f"its answer is not dask's ({type(err).__name__}: {str(err)[:120]})"
+        else:
+            return
+    raise PlanError(
+        f"cannot use {scheduler!r} as the dask scheduler: something listens there, but {why}; "
+        "is it another service (the dashboard's port is 8787, the scheduler's 8786 by "
+        "default)? Nothing was submitted: correct the address"
+    )
+
+
 def _connect(client_class, scheduler):
     """A client of the scheduler at ``scheduler``; PlanError naming it when it cannot be reached."""
     if isinstance(scheduler, str):
         _check_address(scheduler)
+        _check_answers(scheduler)
     try:
         return client_class(scheduler)
     except (OSError, TimeoutError, ValueError, TypeError) as err:

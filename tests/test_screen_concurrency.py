@@ -1,0 +1,125 @@
+"""A screening folder has one screen at a time, and a scheduler address is checked to answer as
+a dask scheduler before anything is recorded or submitted."""
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from test_screen_failures import _folder, _plan, _property  # noqa: E402
+
+from ase_electrolyte.screen import PlanError, engine, run_screen  # noqa: E402
+from ase_electrolyte.writer_lock import FOLDER_LOCK_NAME  # noqa: E402
+
+HOLD = """
+import sys, time
+from ase_electrolyte.writer_lock import WriterLock
+lock = WriterLock(sys.argv[1], "screening folder").acquire()
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def _finished(tmp_path):
+    """A folder of a finished two-composition screen (nothing left to submit)."""
+    return _folder(tmp_path, lambda c, r: {"density": _property(c / 3 + 0.01 * r)})
+
+
+def test_a_second_screen_into_a_running_screens_folder_is_refused_before_anything(tmp_path):
+    plan = _finished(tmp_path)
+    record = (tmp_path / "plan.json").read_bytes()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for again in (plan, _plan(seed=8)):  # the same plan, or another one
+            with pytest.raises(PlanError, match=rf"another screen is running into {tmp_path} "
+                                                rf"\(another process \(pid {holder.pid} on .*\), "
+                                                r"lock .*nothing was submitted"):
+                run_screen(again, tmp_path, progress=False, plots=False)
+        assert (tmp_path / "plan.json").read_bytes() == record
+        assert not (tmp_path / "summary.csv").exists()  # not even the table was written
+    finally:
+        holder.communicate("")
+    # the first screen has ended: the same plan reuses its results, and leaves no lock file
+    again = run_screen(plan, tmp_path, progress=False, plots=False)
+    assert (again.n_tasks, again.n_skipped, again.n_done) == (4, 4, 0)
+    means = again.summary.set_index("concentration")["mean"]
+    assert means[3.0] == pytest.approx(1.005) and means[4.0] == pytest.approx(4 / 3 + 0.005)
+    assert not (tmp_path / FOLDER_LOCK_NAME).exists()
+
+
+def test_a_screen_of_another_thread_holds_the_folder_too(tmp_path, monkeypatch):
+    plan = _finished(tmp_path)
+    inside, leave = threading.Event(), threading.Event()
+    real = engine._run_claimed
+
+    def slow(*args, **kwargs):
+        inside.set()
+        leave.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_run_claimed", slow)
+    try:
+        first = threading.Thread(target=run_screen, args=(plan, tmp_path),
+                                 kwargs={"progress": False, "plots": False})
+        first.start()
+        assert inside.wait(30)
+        with pytest.raises(PlanError, match="another screen is running into"):
+            run_screen(plan, tmp_path, progress=False, plots=False)
+    finally:
+        leave.set()
+        first.join(30)
+    assert (tmp_path / "summary.csv").exists() and not (tmp_path / FOLDER_LOCK_NAME).exists()
+
+
+def _server(behaviour):
+    """A TCP server on localhost that is no dask scheduler; returns its address."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    kept = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            if behaviour == "silent":  # a web server waiting for its request line
+                kept.append(conn)
+            elif behaviour == "banner":  # an SSH server's greeting, read as a message length
+                conn.sendall(b"SSH-2.0-OpenSSH_8.9p1 Ubuntu-3\r\n")
+                kept.append(conn)
+            else:  # "close": a service that hangs up
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, f"tcp://127.0.0.1:{server.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("behaviour, why", [
+    ("silent", "no dask handshake within 1 s"),
+    ("banner", "its answer is not dask's"),
+    ("close", "its answer is not dask's"),
+])
+def test_an_address_of_another_service_is_refused_fast(tmp_path, monkeypatch, behaviour, why):
+    monkeypatch.setattr(engine, "HANDSHAKE_S", 1.0)
+    server, address = _server(behaviour)
+    outdir = tmp_path / "new" / "screen"
+    start = time.perf_counter()
+    try:
+        # distributed waited for the handshake forever, or raised MemoryError on the banner
+        with pytest.raises(PlanError, match=rf"cannot use '{address}' as the dask scheduler: "
+                                            rf"something listens there, but {why}.*8786.*"
+                                            "Nothing was submitted"):
+            run_screen(_plan(), outdir, scheduler=address, progress=False)
+    finally:
+        server.close()
+    assert time.perf_counter() - start < 8
+    assert not (tmp_path / "new").exists()  # no record of a plan that never ran
