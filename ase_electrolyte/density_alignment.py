@@ -82,10 +82,13 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     ----------
     pressures_bar : array_like
         Imposed pressures (or pressure shifts), bar; at least 2 distinct values.
-    densities : array_like
-        Mean NPT densities, g/cm³.
+    densities : array_like of float or of Estimate
+        Mean NPT densities, g/cm³; or their Estimates (e.g. ``Density(...).results.density``),
+        whose errors are then the ``density_errors`` and whose verdicts carry over (a density
+        that is not valid makes κ_T not valid).
     density_errors : array_like, optional
-        Standard errors of the densities; weights the fit (:math:`w = (\rho/\delta\rho)^2`).
+        Standard errors of plain-number densities; weights the fit
+        (:math:`w = (\rho/\delta\rho)^2`).
 
     Returns
     -------
@@ -118,12 +121,13 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     (5.0, 1.2)
     """
     from mda_electrolyte.density import _fit_error_notes
-    from mda_electrolyte.uncertainty import real_array, t_factor
+    from mda_electrolyte.uncertainty import measured_values, real_array, t_factor
 
     from .estimate import METHODS, Estimate
 
     p = real_array(pressures_bar, "pressures_bar")
-    rho = real_array(densities, "densities")
+    rho, given_errors, input_notes = measured_values(densities, density_errors, "densities",
+                                                     "g/cm^3")
     if p.shape != rho.shape or p.ndim != 1:
         raise ValueError("pressures_bar and densities must be 1-D arrays of the same length")
     from .build import MAX_DENSITY
@@ -144,17 +148,17 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         raise ValueError(f"densities must be at most {MAX_DENSITY:g} g/cm³ (denser than any "
                          f"liquid: another unit?), got {rho.max():g}")
     y = np.log(rho)
-    if density_errors is None:
+    if given_errors is None:
         w = np.ones_like(y)
     else:
-        err = real_array(density_errors, "density_errors")
+        err = given_errors
         # a NaN error reached LAPACK; an infinite one silently dropped its point
         if err.shape != rho.shape or not np.all((err > 0) & (err < np.inf)):
             raise ValueError("density_errors must be positive and finite, one per density")
         w = (rho / err) ** 2
         rho_err_ln = err / rho  # the error of ln ρ
     dof = len(p) - 2
-    if density_errors is not None:
+    if given_errors is not None:
         # weights 1/σ(ln ρ): the covariance follows from the given errors
         coef, cov = np.polyfit(p, y, 1, w=np.sqrt(w), cov="unscaled")
         slope_err = float(np.sqrt(cov[0, 0]))
@@ -177,7 +181,7 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
             "densities are too noisy for a compressibility"
         )
     resid = y - np.polyval(coef, p)
-    if density_errors is None:
+    if given_errors is None:
         notes = (_fit_error_notes(resid, None, dof) if dof >= 1 else
                  ("too few points: a line through two has no scatter to give an error (a "
                   "calibrated error needs at least 6 points, or density_errors)",))
@@ -185,6 +189,7 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         # propagated from the given errors; with more points than parameters the scatter must
         # agree with them
         notes = _fit_error_notes(resid, rho_err_ln, dof) if dof >= 1 else ()
+    notes = notes + input_notes
     estimate = Estimate(float(slope), slope_err, "1/bar", method, n_samples=len(p),
                         converged=not notes, notes=notes)
     return Compressibility(float(slope), slope_err, float(np.exp(intercept)), len(p), estimate)

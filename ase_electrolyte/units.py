@@ -75,6 +75,9 @@ UNITS = {
     "m": ("length", 1.0),
     "Å": ("length", _c.angstrom),
     "nm": ("length", _c.nano),
+    # volumes of boxes (Tait fits of volumes given as Estimates)
+    "Å^3": ("volume", _c.angstrom**3),
+    "nm^3": ("volume", _c.nano**3),
     "s": ("time", 1.0),
     "ps": ("time", _c.pico),
     "fs": ("time", _c.femto),
@@ -105,7 +108,8 @@ UNITS = {
 _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³": "g/cm^3",
             "kg/m³": "kg/m^3", "mPa s": "mPa·s", "Pa s": "Pa·s", "A^2/ps": "Å^2/ps",
             "": "1", "dimensionless": "1", "1e-9 m²/s": "1e-9 m^2/s",
-            "eV/Å³": "eV/Å^3", "deg": "°", "degree": "°", "degrees": "°"}
+            "eV/Å³": "eV/Å^3", "Å³": "Å^3", "A^3": "Å^3", "nm³": "nm^3", "deg": "°",
+            "degree": "°", "degrees": "°"}
 
 
 def _lookup(unit):

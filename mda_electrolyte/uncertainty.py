@@ -124,6 +124,11 @@ def real_array(values, name):
     """
     if np.iscomplexobj(values):
         raise ValueError(f"{name}: complex values, not real numbers")
+    if _estimates_in(values):
+        # float(Estimate) is its value: its error and verdict would be dropped without a word
+        raise ValueError(f"{name} holds Estimates (value ± error), which this argument takes as "
+                         "plain numbers: give Estimate.value, or pass the Estimates where a "
+                         "function takes them with their errors")
     try:
         raw = np.asarray(values)
     except (TypeError, ValueError):  # a ragged nesting
@@ -137,6 +142,81 @@ def real_array(values, name):
         return np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be real numbers, got {str(values)[:80]}") from None
+
+
+def _estimates_in(values):
+    """Whether ``values`` (a sequence or array) holds :class:`~ase_electrolyte.estimate.Estimate`
+    objects."""
+    from ase_electrolyte.estimate import Estimate
+
+    if isinstance(values, Estimate):
+        return True
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        return False
+    try:
+        return any(isinstance(v, Estimate) for v in np.asarray(values, dtype=object).flat)
+    except (TypeError, ValueError):
+        return False
+
+
+def measured_values(values, errors, name, unit):
+    """Measured values and their errors, given as numbers (``errors`` apart, or None) or as
+    :class:`~ase_electrolyte.estimate.Estimate` objects (value ± error, converted to ``unit``).
+
+    The fits of several measured points (equation of state, Tait, thermal expansion, density
+    alignment) take both forms. An Estimate's float is its value: before this, Estimates given
+    as the errors were taken as errors equal to the values (α = 0.001 ± 0.013 1/K, valid, where
+    the densities' own errors gave 9.0e-4 ± 0.04e-4) and Estimates given as the values lost
+    their errors.
+
+    Parameters
+    ----------
+    values : sequence of float or of Estimate
+    errors : sequence of float or None
+        One-sigma errors of plain ``values``; with Estimates, None (they carry theirs).
+    name : str
+        The argument, as messages name it.
+    unit : str
+        The unit the values are used in (Estimates are converted to it).
+
+    Returns
+    -------
+    values : numpy.ndarray
+    errors : numpy.ndarray or None
+    notes : tuple of str
+        The verdicts of Estimates that are not valid ("densities 2: too short: ..."): a fit of
+        them is no result either.
+
+    Raises
+    ------
+    ValueError
+        Estimates as errors, Estimates with errors given too, Estimates mixed with numbers, or
+        an Estimate whose unit does not convert to ``unit``.
+    """
+    from ase_electrolyte.estimate import Estimate
+
+    if errors is not None and _estimates_in(errors):
+        raise ValueError(
+            f"the errors of {name} are Estimates: an Estimate's number is its value, not its "
+            f"error; give the Estimates as {name} (their errors are used) and no errors")
+    if not _estimates_in(values):
+        return (real_array(values, name),
+                None if errors is None else real_array(errors, f"the errors of {name}"), ())
+    items = list(np.asarray(values, dtype=object).flat) if not isinstance(values, Estimate) \
+        else [values]
+    if not all(isinstance(v, Estimate) for v in items):
+        raise ValueError(f"{name} mixes Estimates and plain numbers: give all as Estimates or "
+                         "all as numbers (with their errors apart)")
+    if errors is not None:
+        raise ValueError(f"{name} are Estimates, which carry their errors: leave out the errors")
+    try:
+        converted = [v.to(unit) for v in items]
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from None
+    notes = tuple(f"{name} {k} ({v.value:.4g} {unit}): {v.verdict}"
+                  for k, v in enumerate(converted) if not v.valid)
+    return (np.array([v.value for v in converted], dtype=np.float64),
+            np.array([v.stderr for v in converted], dtype=np.float64), notes)
 
 
 def t_factor(dof):
