@@ -358,16 +358,6 @@ def _guess_topology(atoms, bonds):
     file used where they are molecules).
     """
     ids = atoms_molecule_ids(atoms, bonds=bonds)
-    lone = np.flatnonzero((atoms.numbers == 1) & (np.bincount(ids)[ids] == 1))
-    if lone.size and not atoms.pbc.any() and len(atoms) > 1:
-        # a periodic box written without its cell (plain XYZ) and wrapped: the molecules
-        # that cross the boundary fall apart, and would be analysed as fragments
-        raise ValueError(
-            f"{lone.size} hydrogen atom(s) (e.g. atom {lone[0]}) are bonded to nothing: the "
-            "molecules are split, as in a periodic box written wrapped without its cell "
-            "(plain XYZ); give a file with the cell (extxyz, PDB with CRYST1, GRO) or with "
-            "whole molecules"
-        )
     names, charges = _species_and_charges(atoms.numbers, ids)
     return ids, names, charges
 

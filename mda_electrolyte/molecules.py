@@ -694,6 +694,12 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
     ids : numpy.ndarray of int, shape (n_atoms,)
         Values from 0 to ``n_molecules - 1`` in order of first appearance.
 
+    Raises
+    ------
+    ValueError
+        Atoms without a periodic cell in which a hydrogen is bonded to nothing: molecules split
+        by a periodic boundary whose cell the file did not keep (a wrapped box as plain XYZ).
+
     Warns
     -----
     UserWarning
@@ -705,6 +711,16 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
     if bonds is None:
         bonds = covalent_bonds(atoms, mult=mult)
     fragments = bonded_components(len(atoms), bonds)
+    lone = np.flatnonzero((atoms.numbers == 1) & (np.bincount(fragments)[fragments] == 1))
+    if lone.size and not np.any(atoms.pbc) and len(atoms) > 1:
+        # a periodic box written without its cell (plain XYZ) and wrapped: the molecules
+        # that cross the boundary fall apart, and would be analysed as fragments
+        raise ValueError(
+            f"{lone.size} hydrogen atom(s) (e.g. atom {lone[0]}) are bonded to nothing: the "
+            "molecules are split, as in a periodic box written wrapped without its cell "
+            "(plain XYZ); give a file with the cell (extxyz, PDB with CRYST1, GRO) or with "
+            "whole molecules"
+        )
     name = next((n for n in MOLECULE_ID_ARRAYS if n in atoms.arrays), None)
     if name is None:
         return fragments

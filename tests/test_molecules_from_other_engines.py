@@ -204,3 +204,15 @@ def test_a_wrapped_box_without_its_cell_is_refused_not_read_as_fragments(tmp_pat
     # the same frame with its cell: the builder's molecules
     assert _molecules(from_ase(_bare(_split_across_boundary(atoms)))) == _molecules(
         from_ase(atoms))
+
+
+def test_the_split_frame_is_refused_by_every_molecule_guess():
+    # one implementation: the diagnostics' FrameSource and atoms_molecule_ids refuse it too
+    atoms = _bare(_split_across_boundary(_lipf6_ec()))
+    atoms.pbc = False
+    for guess in (atoms_molecule_ids, lambda a: FrameSource([a])):
+        with pytest.raises(ValueError, match="bonded to nothing: the molecules are split"):
+            guess(atoms)
+    # with its cell the same frame gives the five molecules
+    atoms.pbc = True
+    assert atoms_molecule_ids(atoms).max() == 4
