@@ -1254,7 +1254,8 @@ def check_has_time(trajectory, label):
         raise ValueError(
             f"{label}: its frames carry no time (ASE frames without info['time_ps'], a LAMMPS "
             "dump), so their spacing is unknown and the 1 ps assumed when it was loaded would "
-            "scale every rate (D, σ); load it with from_ase(..., dt=<ps between frames>)"
+            "scale every rate (D, σ); give the ps between frames (dt= of from_ase, --dt of "
+            "electrolyte analyze)"
         )
     data = trajectory.ts.data
     if "time" in data or "dt" in data:
