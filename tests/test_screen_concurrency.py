@@ -1,11 +1,13 @@
 """A screening folder has one screen at a time, and a scheduler address is checked to answer as
 a dask scheduler before anything is recorded or submitted."""
 
+import json
 import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +125,74 @@ def test_an_address_of_another_service_is_refused_fast(tmp_path, monkeypatch, be
         server.close()
     assert time.perf_counter() - start < 8
     assert not (tmp_path / "new").exists()  # no record of a plan that never ran
+
+
+# -- a second copy of one task (a rescheduled task whose first worker lives on) ----------------
+
+ZOMBIE = """
+import json, sys
+from ase_electrolyte.writer_lock import WriterLock
+lock = WriterLock(sys.argv[1], "run folder").acquire()
+print("held", flush=True)
+result = sys.stdin.readline()
+if result.strip():  # the first copy finishes: its result, written while it holds the folder
+    with open(sys.argv[1] + "/result.json", "w") as f:
+        f.write(result)
+"""
+
+
+def _task_spec(tmp_path):
+    from ase_electrolyte.screen.engine import _prepare_outdir, _spec
+
+    plan = _plan(replicas=1, concentrations=(3.0,))
+    out = tmp_path / "screen"
+    _prepare_outdir(plan, out)
+    (task,) = plan.tasks()
+    spec = _spec(plan, task, out, 1, plan.to_dict())
+    Path(spec["folder"]).mkdir(parents=True)
+    return task, spec
+
+
+def _second_copy(spec):
+    from ase_electrolyte.screen import run_task
+
+    box = {}
+    thread = threading.Thread(target=lambda: box.update(out=run_task(spec)))
+    thread.start()
+    return thread, box
+
+
+@pytest.mark.parametrize("first", ["finishes", "is killed"])
+def test_a_second_copy_of_a_task_waits_for_the_first_and_reports_one_result(
+        tmp_path, monkeypatch, first):
+    from ase_electrolyte.screen import task as task_module
+
+    monkeypatch.setattr(task_module, "CLAIM_POLL_S", 0.1)
+    task, spec = _task_spec(tmp_path)
+    folder = Path(spec["folder"])
+    zombie = subprocess.Popen([sys.executable, "-c", ZOMBIE, str(folder)], text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert zombie.stdout.readline().strip() == "held"
+    thread, box = _second_copy(spec)
+    time.sleep(1.0)
+    # it waits: before, run_protocol refused it and the task was reported failed
+    assert thread.is_alive() and not (folder / "error.json").exists()
+    if first == "finishes":
+        record = {"task": task.id, "status": "done", "seed": task.seed,
+                  "properties": {"density": _property(1.25)}}
+        zombie.communicate(json.dumps(record) + "\n")
+    else:
+        zombie.kill()
+        zombie.wait()
+    thread.join(120)
+    out = box["out"]
+    assert out["status"] == "done", out.get("error")
+    assert not (folder / "error.json").exists()
+    stored = json.loads((folder / "result.json").read_text())
+    if first == "finishes":  # the first copy's result, not a second run beside it
+        assert out.get("skipped") and out["properties"]["density"]["value"] == 1.25
+        assert not (folder / "production.h5md").exists()
+    else:  # the folder is free again: this copy runs the task
+        assert not out.get("skipped") and out["timing"]["waited_s"] >= 0.9
+        assert stored["properties"]["density"]["value"] == out["properties"]["density"]["value"]
+        assert 0.5 < stored["properties"]["density"]["value"] < 3.0

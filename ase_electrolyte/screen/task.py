@@ -240,37 +240,84 @@ def run_task(spec):
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / RESULT_FILE
     if done.exists():
-        task = spec["task"]
-        result, problem = read_result(done, task["id"], task["seed"])
-        if result is None:  # the engine refuses these before submission; never raise here
-            return {"task": task["id"], "status": "failed", "error": problem}
-        result["skipped"] = True
-        return result
+        return _finished(done, spec["task"])
     start = time.perf_counter()
     cpu = time.process_time()
     timing = {"worker": _worker_name(), "start": time.time()}
+    claim = None
     try:
-        result = _run(spec, folder, timing)
-    except Exception as err:  # a failed task is recorded, the others go on
+        try:
+            claim, waited = _claim(folder)
+            if waited:
+                timing["waited_s"] = waited
+            if done.exists():  # finished by the copy this one waited for
+                return _finished(done, spec["task"])
+            result = _run(spec, folder, timing)
+        except Exception as err:  # a failed task is recorded, the others go on
+            timing["end"] = time.time()
+            failure = {
+                "task": spec["task"]["id"],
+                "status": "failed",
+                "error": f"{type(err).__name__}: {err}",
+                "traceback": traceback.format_exc(),
+                "elapsed_s": time.perf_counter() - start,
+                "timing": timing,
+            }
+            write_json(folder / ERROR_FILE, failure)
+            return failure
+        result["elapsed_s"] = time.perf_counter() - start
         timing["end"] = time.time()
-        failure = {
-            "task": spec["task"]["id"],
-            "status": "failed",
-            "error": f"{type(err).__name__}: {err}",
-            "traceback": traceback.format_exc(),
-            "elapsed_s": time.perf_counter() - start,
-            "timing": timing,
-        }
-        write_json(folder / ERROR_FILE, failure)
-        return failure
-    result["elapsed_s"] = time.perf_counter() - start
-    timing["end"] = time.time()
-    # CPU seconds of this process: with the wall time, tells a busy machine from slow code
-    timing["cpu_s"] = time.process_time() - cpu
-    result["timing"] = timing
-    (folder / ERROR_FILE).unlink(missing_ok=True)
-    write_json(done, result)  # last: its presence means the task finished
+        # CPU seconds of this process: with the wall time, tells a busy machine from slow code
+        timing["cpu_s"] = time.process_time() - cpu
+        result["timing"] = timing
+        (folder / ERROR_FILE).unlink(missing_ok=True)
+        write_json(done, result)  # last, in the claim: its presence means the task finished
+        return result
+    finally:
+        if claim is not None:
+            claim.release()
+
+
+def _finished(done, task):
+    """The ``result.json`` of a finished task, marked skipped (a failure if it cannot be used)."""
+    result, problem = read_result(done, task["id"], task["seed"])
+    if result is None:  # the engine refuses these before submission; never raise here
+        return {"task": task["id"], "status": "failed", "error": problem}
+    result["skipped"] = True
     return result
+
+
+#: Seconds between two tries to claim a task folder that another copy of the task holds.
+CLAIM_POLL_S = 1.0
+
+
+def _claim(folder):
+    """Claim the task's folder, waiting while another copy of the same task runs in it.
+
+    The scheduler runs a task again when it loses the worker running it, and the rerun of a
+    screen whose client went away submits the tasks its workers are still running: the first
+    copy may still be alive (a worker cut off from the scheduler, a thread dask cannot stop).
+    The second copy waited for nothing before: :func:`~ase_electrolyte.md.run_protocol` refused
+    it (the folder is claimed) and the task was reported failed although it finished. Only
+    copies of this task write here (one screen at a time per output folder), so the copy
+    waits, then reuses the finished result or resumes what the first left.
+
+    Returns
+    -------
+    tuple
+        ``(claim, waited_s)``: the held :class:`~ase_electrolyte.writer_lock.WriterLock`.
+    """
+    from ..writer_lock import ConcurrentWriterError, WriterLock
+
+    claim = WriterLock(folder, "run folder")
+    start = time.perf_counter()
+    while True:
+        try:
+            claim.acquire()
+        except ConcurrentWriterError:
+            time.sleep(CLAIM_POLL_S)
+        else:
+            return claim, time.perf_counter() - start
 
 
 def _worker_name():
