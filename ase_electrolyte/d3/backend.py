@@ -49,6 +49,8 @@ CUDA_HOST_FLAGS = ("-x", "c++", "-DD3_CUDA_HOST", "-O2", "-std=c++17", "-shared"
 SANITIZE_FLAGS = ("-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
                   "-fno-omit-frame-pointer", "-g", "-O1")
 ERRLEN = 1024
+# D3_MAX_REF of csrc/d3_abi.h: reference systems per element (C6 tables are 7 x 7)
+D3_MAX_REF = 7
 
 _dp = ctypes.POINTER(ctypes.c_double)
 _ip = ctypes.POINTER(ctypes.c_int)
@@ -505,23 +507,61 @@ def _ptr(array, ctype):
     return array.ctypes.data_as(ctypes.POINTER(ctype))
 
 
+# the C side counts atoms, species and translations in int (csrc/d3_abi.h)
+INT_MAX = 2**31 - 1
+
+
+def _c_array(name: str, value, dtype, shape: tuple) -> np.ndarray:
+    """``value`` as the C-contiguous array of ``dtype`` and ``shape`` the kernel reads.
+
+    The C side cannot know the lengths of the arrays it is handed: a shorter one would be
+    read past its end. Integer arrays must hold integers (no float truncated to an index).
+    ValueError naming the array otherwise.
+    """
+    arr = np.asarray(value)
+    if np.dtype(dtype).kind == "i" and arr.size and arr.dtype.kind not in "iu":
+        raise ValueError(f"D3 kernel input {name} must be integers, not {arr.dtype}")
+    if arr.dtype.kind not in "biuf" or arr.dtype.kind == "b":
+        raise ValueError(f"D3 kernel input {name} must be numbers, not {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"D3 kernel input {name} has shape {arr.shape}, the kernel reads "
+                         f"{shape}")
+    if np.dtype(dtype).kind == "i" and arr.size and (arr.min() < -INT_MAX
+                                                     or arr.max() > INT_MAX):
+        raise ValueError(f"D3 kernel input {name} holds values beyond a C int")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
 def _system(geometry: dict, tables: dict, params: dict, cutoffs: dict):
-    """The kernel's D3System and the arrays it points into (keep them alive with it)."""
+    """The kernel's D3System and the arrays it points into (keep them alive with it).
+
+    Every array is checked for the shape the kernel reads (ValueError, before any call),
+    and converted to a C-contiguous array of the kernel's type; the C side checks the
+    values (csrc/d3_abi_exports.h, check_system).
+    """
     n = len(geometry["species"])
+    ns = len(tables["nref"])
     xyz = geometry["xyz"]
+    trans = np.asarray(geometry["trans"])
+    ntrans = len(trans) if trans.ndim == 2 else -1
+    if n > INT_MAX or ntrans > INT_MAX:
+        raise ValueError(f"{n} atoms and {ntrans} translations: the D3 kernel counts them in "
+                         f"a C int (at most {INT_MAX})")
+    ref = D3_MAX_REF
     keep = {
-        "species": np.ascontiguousarray(geometry["species"], dtype=np.int32),
-        # a torch tensor's memory is passed as it is (run_kernel_tensor)
+        "species": _c_array("species", geometry["species"], np.int32, (n,)),
+        # a torch tensor's memory is passed as it is (run_kernel_tensor checks it)
         "xyz": np.zeros((0, 3)) if xyz is None or not isinstance(xyz, np.ndarray)
-        else np.ascontiguousarray(xyz, dtype=np.float64),
-        "trans": np.ascontiguousarray(geometry["trans"], dtype=np.float64).reshape(-1, 3),
-        "nref": np.ascontiguousarray(tables["nref"], dtype=np.int32),
-        "cnref": np.ascontiguousarray(tables["cnref"], dtype=np.float64),
-        "rcov": np.ascontiguousarray(tables["rcov"], dtype=np.float64),
-        "r4r2": np.ascontiguousarray(tables["r4r2"], dtype=np.float64),
-        "r0ab": np.ascontiguousarray(tables["r0ab"], dtype=np.float64),
-        "c6ref": np.ascontiguousarray(tables["c6ref"], dtype=np.float64),
+        else _c_array("xyz", xyz, np.float64, (n, 3)),
+        "trans": _c_array("trans", trans, np.float64, (max(ntrans, 0), 3)),
+        "nref": _c_array("nref", tables["nref"], np.int32, (ns,)),
+        "cnref": _c_array("cnref", tables["cnref"], np.float64, (ns, ref)),
+        "rcov": _c_array("rcov", tables["rcov"], np.float64, (ns,)),
+        "r4r2": _c_array("r4r2", tables["r4r2"], np.float64, (ns,)),
+        "r0ab": _c_array("r0ab", tables["r0ab"], np.float64, (ns, ns)),
+        "c6ref": _c_array("c6ref", tables["c6ref"], np.float64, (ns, ns, ref, ref)),
     }
+    lat = _c_array("lat", geometry["lat"], np.float64, (3, 3))
     s = D3System()
     s.natoms = n
     s.nspecies = len(keep["nref"])
@@ -531,7 +571,7 @@ def _system(geometry: dict, tables: dict, params: dict, cutoffs: dict):
     s.cell_mode = geometry["cell_mode"]
     s.ntrans = len(keep["trans"])
     s.trans = _ptr(keep["trans"], ctypes.c_double)
-    s.lat[:] = [float(v) for v in np.asarray(geometry["lat"], dtype=np.float64).ravel()]
+    s.lat[:] = [float(v) for v in lat.ravel()]
     s.nref = _ptr(keep["nref"], ctypes.c_int)
     for name in ("cnref", "rcov", "r4r2", "r0ab", "c6ref"):
         setattr(s, name, _ptr(keep[name], ctypes.c_double))
@@ -598,7 +638,9 @@ def run_kernel_tensor(device: str, geometry: dict, tables: dict, params: dict,
 
     ``geometry["xyz"]`` is a contiguous float64 torch tensor (N, 3) in bohr, in the kernel's
     frame, on CUDA device ``device`` (``"cuda:N"``; a CPU tensor with the host emulation).
-    Nothing about it is checked here (the caller does). The kernel reads it where it is and
+    Its type, shape, layout and device are checked here (ValueError: the kernel would read
+    past its end or another device's memory); its values are not (that needs a wait for the
+    device; D3.compute_tensor checks them). The kernel reads it where it is and
     writes its results into new tensors on the same device, queued on torch's current stream:
     energies (N,), gradient (N, 3), sigma (3, 3), in atomic units (hartree, bohr).
     """
@@ -606,6 +648,16 @@ def run_kernel_tensor(device: str, geometry: dict, tables: dict, params: dict,
 
     xyz = geometry["xyz"]
     index = int(device.partition(":")[2] or 0)
+    n = len(geometry["species"])
+    expected = (torch.device("cpu") if cuda_host_mode() is not None
+                else torch.device("cuda", index))
+    if not isinstance(xyz, torch.Tensor) or xyz.dtype != torch.float64:
+        raise ValueError(f"D3 kernel input xyz must be a float64 torch tensor, not "
+                         f"{getattr(xyz, 'dtype', type(xyz).__name__)}")
+    if tuple(xyz.shape) != (n, 3) or not xyz.is_contiguous() or xyz.device != expected:
+        raise ValueError(f"D3 kernel input xyz must be a contiguous ({n}, 3) tensor on "
+                         f"{expected}, not {'' if xyz.is_contiguous() else 'non-contiguous '}"
+                         f"{tuple(xyz.shape)} on {xyz.device}")
     s, _keep = _system(geometry, tables, params, cutoffs)
     n = len(_keep["species"])
     out = {"energies": torch.empty(n, dtype=torch.float64, device=xyz.device),

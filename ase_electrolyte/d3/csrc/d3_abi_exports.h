@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <exception>
 #include <new>
 #include <stdexcept>
 #include <string>
 
+#include "cell_list.h"
 #include "d3_abi.h"
 
 namespace d3abi {
@@ -56,6 +59,120 @@ int guard(const char* where, char* err, int errlen, F&& f) noexcept {
     }
 }
 
+// Periodic images a cutoff may span in a 3D cell, and fractional coordinates (in cell
+// heights) a position may have: beyond them the kernels' int image and sub-cell indices
+// would overflow (a cell of 1e-12 bohr gave an energy of 0, a zero cell never returned).
+// The Python side refuses far less (d3/calculator.py: 1e7 images); these guard the ABI.
+constexpr double MAX_CELL_IMAGES = 1e9;
+constexpr double MAX_CELL_WIDTHS = 536870912.0;  // 2^29
+
+inline void invalid(const char* fmt, double a = 0.0, double b = 0.0, double c = 0.0) {
+    char msg[320];
+    snprintf(msg, sizeof msg, fmt, a, b, c);
+    throw invalid_argument(msg);
+}
+
+inline bool finite_all(const double* p, size_t count) {
+    for (size_t k = 0; k < count; ++k)
+        if (!std::isfinite(p[k])) return false;
+    return true;
+}
+
+// Everything the kernels assume of a D3System, checked before any work: counts, pointers,
+// ids and species indices in range, finite parameters, cutoffs and tables, a
+// lower-triangular cell with a volume whose images within the cutoffs are countable, a
+// translation list holding the zero translation, and, when they are in host memory
+// (`xyz_on_host`), finite positions within MAX_CELL_WIDTHS cell heights of the origin.
+// Throws invalid_argument (D3_INVALID) naming the first fault; O(N + species^2).
+inline void check_system(const D3System& s, bool xyz_on_host) {
+    const int n = s.natoms, ns = s.nspecies;
+    if (n < 0 || ns < 0 || (s.cell_mode == 0 && s.ntrans < 0))
+        throw invalid_argument("negative atom, species or image count");
+    if (s.cell_mode != 0 && s.cell_mode != 1)
+        invalid("cell_mode must be 0 (translation list) or 1 (3D cell), not %.0f", s.cell_mode);
+    if (s.damping < 0 || s.damping >= D3_NUM_DAMPINGS)
+        invalid("unknown damping id %.0f (0 .. %.0f)", s.damping, D3_NUM_DAMPINGS - 1);
+    if (n > 0 && ns == 0) throw invalid_argument("atoms but no species");
+    if ((n && (!s.species || !s.xyz)) || (s.cell_mode == 0 && s.ntrans && !s.trans) ||
+        (ns && (!s.nref || !s.cnref || !s.rcov || !s.r4r2 || !s.r0ab || !s.c6ref)))
+        throw invalid_argument("NULL array in the D3System");
+    for (int i = 0; i < n; ++i)
+        if (s.species[i] < 0 || s.species[i] >= ns)
+            invalid("atom %.0f has species index %.0f, outside 0 .. nspecies-1 = %.0f", i,
+                    s.species[i], ns - 1);
+    for (int z = 0; z < ns; ++z)
+        if (s.nref[z] < 1 || s.nref[z] > D3_MAX_REF)
+            invalid("species %.0f has %.0f reference systems (1 .. %.0f)", z, s.nref[z],
+                    D3_MAX_REF);
+    const size_t nss = (size_t)ns * ns;
+    if (!finite_all(s.cnref, (size_t)ns * D3_MAX_REF) || !finite_all(s.rcov, ns) ||
+        !finite_all(s.r4r2, ns) || !finite_all(s.r0ab, nss) ||
+        !finite_all(s.c6ref, nss * D3_MAX_REF * D3_MAX_REF))
+        throw invalid_argument("non-finite value in the species tables");
+    const double params[11] = {s.s6, s.s8, s.s9, s.a1, s.a2, s.a3, s.a4, s.rs6, s.rs8, s.alp,
+                               s.bet};
+    static const char* names[11] = {"s6", "s8", "s9", "a1", "a2", "a3", "a4", "rs6", "rs8",
+                                    "alp", "bet"};
+    for (int k = 0; k < 11; ++k)
+        if (!std::isfinite(params[k]))
+            throw invalid_argument(std::string("damping parameter ") + names[k] +
+                                   " is not finite");
+    const double cutoffs[3] = {s.cutoff, s.cn_cutoff, s.atm_cutoff};
+    static const char* cut_names[3] = {"cutoff", "cn_cutoff", "atm_cutoff"};
+    for (int k = 0; k < 3; ++k)
+        if (!(std::isfinite(cutoffs[k]) && cutoffs[k] > 0.0))
+            invalid((std::string(cut_names[k]) + " must be a finite number > 0 bohr, not %g")
+                        .c_str(), cutoffs[k]);
+    if (!(std::isfinite(s.width) && s.width >= 0.0))
+        invalid("the smooth-cutoff width must be a finite number >= 0 bohr, not %g", s.width);
+    if (s.width >= s.cutoff)
+        invalid("the smooth-cutoff width (%g bohr) must be smaller than the cutoff (%g bohr)",
+                s.width, s.cutoff);
+    double height[3] = {1.0, 1.0, 1.0};
+    if (s.cell_mode == 1) {
+        if (!finite_all(s.lat, 9)) throw invalid_argument("non-finite cell");
+        if (s.lat[1] != 0.0 || s.lat[2] != 0.0 || s.lat[5] != 0.0)
+            throw invalid_argument("the cell must be lower triangular: a = (ax, 0, 0), "
+                                   "b = (bx, by, 0), c = (cx, cy, cz)");
+        if (!(s.lat[0] > 0.0 && s.lat[4] > 0.0 && s.lat[8] > 0.0))
+            invalid("the cell needs ax, by, cz > 0 (a right-handed cell with a volume), not "
+                    "%g, %g, %g bohr", s.lat[0], s.lat[4], s.lat[8]);
+        cell_list::cell_heights(s.lat, height);
+        const double volume = s.lat[0] * s.lat[4] * s.lat[8];
+        const double diameter = std::fabs(s.lat[0]) + std::hypot(s.lat[3], s.lat[4]) +
+                                std::hypot(std::hypot(s.lat[6], s.lat[7]), s.lat[8]);
+        const double rmax = std::max({s.cutoff, s.cn_cutoff, s.atm ? s.atm_cutoff : 0.0});
+        const double reach = rmax + diameter;
+        const double images = 4.0 / 3.0 * 3.141592653589793 * reach * reach * reach / volume;
+        if (!(images <= MAX_CELL_IMAGES) || !(rmax / height[0] <= MAX_CELL_WIDTHS) ||
+            !(rmax / height[1] <= MAX_CELL_WIDTHS) || !(rmax / height[2] <= MAX_CELL_WIDTHS))
+            invalid("the cutoff (%g bohr) spans ~%.3g periodic images of a cell of volume "
+                    "%g bohr^3 (at most 1e9)", rmax, images, volume);
+    } else if (n > 0) {
+        if (s.ntrans < 1 || !s.trans)
+            throw invalid_argument("an empty translation list (it must hold the zero "
+                                   "translation)");
+        if (!finite_all(s.trans, 3 * (size_t)s.ntrans))
+            throw invalid_argument("non-finite lattice translation");
+        bool zero = false;
+        for (int t = 0; t < s.ntrans && !zero; ++t)
+            zero = s.trans[3 * t] == 0.0 && s.trans[3 * t + 1] == 0.0 && s.trans[3 * t + 2] == 0.0;
+        if (!zero) throw invalid_argument("the translation list lacks the zero translation");
+    }
+    if (!xyz_on_host) return;
+    const double hmin = std::min({height[0], height[1], height[2]});
+    for (int i = 0; i < n; ++i)
+        for (int c = 0; c < 3; ++c) {
+            const double x = s.xyz[3 * i + c];
+            if (!std::isfinite(x))
+                invalid("atom %.0f has a non-finite position", i);
+            if (s.cell_mode == 1 && !(std::fabs(x) * 1.7320508075688772 / hmin <=
+                                      MAX_CELL_WIDTHS))
+                invalid("atom %.0f is %g bohr from the origin, more than 2^29 cell heights "
+                        "(%g bohr)", i, std::fabs(x), hmin);
+        }
+}
+
 // Armed by d3_debug_throw_next; the compute paths call fault_point() where real failures
 // happen (inside a worker thread on the CPU, after the device buffers are set up on CUDA).
 inline std::atomic<int>& armed_fault() {
@@ -78,6 +195,7 @@ extern "C" {
 
 int d3_abi_version(int* version, char* err, int errlen) {
     return d3abi::guard("d3_abi_version", err, errlen, [&] {
+        if (!version) throw d3abi::invalid_argument("NULL output pointer");
         *version = D3_ABI_VERSION;
         return (int)D3_OK;
     });
@@ -85,6 +203,7 @@ int d3_abi_version(int* version, char* err, int errlen) {
 
 int d3_abi_struct_size(long long* size, char* err, int errlen) {
     return d3abi::guard("d3_abi_struct_size", err, errlen, [&] {
+        if (!size) throw d3abi::invalid_argument("NULL output pointer");
         *size = (long long)sizeof(D3System);
         return (int)D3_OK;
     });
@@ -92,6 +211,7 @@ int d3_abi_struct_size(long long* size, char* err, int errlen) {
 
 int d3_abi_field_offset(const char* field, long long* offset, char* err, int errlen) {
     return d3abi::guard("d3_abi_field_offset", err, errlen, [&] {
+        if (!field || !offset) throw d3abi::invalid_argument("NULL field name or output pointer");
 #define D3_FIELD(name)                                          \
     if (strcmp(field, #name) == 0) {                            \
         *offset = (long long)offsetof(D3System, name);          \
@@ -111,6 +231,7 @@ int d3_abi_field_offset(const char* field, long long* offset, char* err, int err
 
 int d3_abi_damping_id(const char* name, int* id, char* err, int errlen) {
     return d3abi::guard("d3_abi_damping_id", err, errlen, [&] {
+        if (!name || !id) throw d3abi::invalid_argument("NULL damping name or output pointer");
         static const struct { const char* name; int id; } table[D3_NUM_DAMPINGS] = {
             {"rational", D3_RATIONAL}, {"zero", D3_ZERO}, {"mzero", D3_MZERO},
             {"optimizedpower", D3_OPTIMIZEDPOWER}, {"cso", D3_CSO}};

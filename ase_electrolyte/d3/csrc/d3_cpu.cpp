@@ -724,8 +724,19 @@ int compute(const D3System* sys, int nthreads, double* energy, double* grad, dou
             double* cn_out) {
     const D3System& s = *sys;
     const int n = s.natoms;
-    if (nthreads <= 0) nthreads = (int)std::max(1u, std::thread::hardware_concurrency());
+    const int hardware = (int)std::max(1u, std::thread::hardware_concurrency());
+    if (nthreads <= 0) nthreads = hardware;
     nthreads = std::max(1, std::min(nthreads, n));
+    // every thread holds 5 N doubles: more threads than the hardware runs gain nothing, and
+    // 10^4 threads on 10^5 atoms would ask for 40 GB (an OOM kill, not an exception)
+    const double thread_bytes = 5.0 * 8.0 * n * (double)nthreads;
+    if (nthreads > hardware && thread_bytes > 1073741824.0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%d threads would hold %.3g GB of per-thread buffers for %d "
+                 "atoms (more threads than the %d hardware threads and over 1 GiB); use fewer",
+                 nthreads, thread_bytes / 1e9, n, hardware);
+        throw d3abi::invalid_argument(msg);
+    }
     std::vector<ThreadBuffers> buf(nthreads);
     const bool cells = s.cell_mode == 1;
 
@@ -827,8 +838,7 @@ int d3_cpu_compute(const D3System* sys, int nthreads, double* energy, double* gr
     return d3abi::guard("the D3 CPU kernel", err, errlen, [&] {
         if (!sys || !energy || !grad || !sigma)
             throw d3abi::invalid_argument("NULL system or output pointer");
-        if (sys->natoms < 0 || sys->nspecies < 0 || (sys->cell_mode == 0 && sys->ntrans < 0))
-            throw d3abi::invalid_argument("negative atom, species or image count");
+        d3abi::check_system(*sys, true);
         return compute(sys, nthreads, energy, grad, sigma, cn_out);
     });
 }

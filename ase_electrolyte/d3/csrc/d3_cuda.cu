@@ -682,8 +682,8 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
     const bool out_on_device = flags & D3_OUT_ON_DEVICE;
     const int n = host->natoms;
     const int ns = host->nspecies;
-    if (n < 0 || ns < 0 || (host->cell_mode == 0 && host->ntrans < 0))
-        throw d3abi::invalid_argument("negative atom, species or image count");
+    // positions in device memory cannot be read here (documented in d3_abi.h)
+    d3abi::check_system(*host, !xyz_on_device);
     const size_t ntrans = host->cell_mode == 0 ? (size_t)host->ntrans : 0;
     const size_t nref2 = (size_t)D3_MAX_REF * D3_MAX_REF;
     cudaError_t e = cudaSetDevice(device);
@@ -692,10 +692,22 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
         snprintf(msg, sizeof msg, "CUDA error on device %d: %s", device, cudaGetErrorString(e));
         return d3abi::fail(err, errlen, D3_CUDA_ERROR, msg);
     }
-    if ((n && (!host->species || !host->xyz)) || (ntrans && !host->trans) ||
-        (ns && (!host->nref || !host->cnref || !host->rcov || !host->r4r2 || !host->r0ab ||
-                !host->c6ref)))
-        throw d3abi::invalid_argument("NULL array in the D3System");
+    if (n == 0) {
+        // nothing to launch (a grid of zero blocks is a CUDA error; the bins would be empty):
+        // a zero virial, and no per-atom outputs
+        if (!out_on_device) {
+            for (int c = 0; c < 9; ++c) sigma[c] = 0.0;
+            return (int)D3_OK;
+        }
+        e = cudaMemsetAsync(sigma, 0, sizeof(double) * 9, stream);
+        if (e != cudaSuccess) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "CUDA error on device %d: %s", device,
+                     cudaGetErrorString(e));
+            return d3abi::fail(err, errlen, D3_CUDA_ERROR, msg);
+        }
+        return (int)D3_OK;
+    }
     // grids and stencils of the CN passes and of the dispersion pass (3D-periodic cells only)
     const bool binned = host->cell_mode == 1;
     BinGrid grid[2];
@@ -890,6 +902,7 @@ extern "C" {
 
 int d3_cuda_device_count(int* count, char* err, int errlen) {
     return d3abi::guard("d3_cuda_device_count", err, errlen, [&] {
+        if (!count) throw d3abi::invalid_argument("NULL count pointer");
         *count = 0;
         // no driver or no device: zero devices, not an error
         if (cudaGetDeviceCount(count) != cudaSuccess) *count = 0;
@@ -939,6 +952,8 @@ int d3_cuda_release(char* err, int errlen) {
 // 3D-periodic.
 int d3_cuda_visit_model(const D3System* host, long long* out, char* err, int errlen) {
     return d3abi::guard("d3_cuda_visit_model", err, errlen, [&] {
+        if (!host || !out) throw d3abi::invalid_argument("NULL system or output pointer");
+        d3abi::check_system(*host, true);
         if (host->cell_mode != 1)
             throw d3abi::invalid_argument(
                 "the visit model is for 3D-periodic cells (cell_mode 1)");
@@ -954,6 +969,7 @@ int d3_cuda_visit_model(const D3System* host, long long* out, char* err, int err
 #if !defined(__CUDACC__)
 int d3_cuda_host_visits(long long* visits, char* err, int errlen) {
     return d3abi::guard("d3_cuda_host_visits", err, errlen, [&] {
+        if (!visits) throw d3abi::invalid_argument("NULL visits pointer");
         *visits = g_visits;
         g_visits = 0;
         return (int)D3_OK;
@@ -973,6 +989,7 @@ int d3_cuda_host_last_bins(int pass, int* dims, int* natoms, int* start, int* pe
                            double* xyz, char* err, int errlen) {
     return d3abi::guard("d3_cuda_host_last_bins", err, errlen, [&] {
         if (pass < 0 || pass > 1) throw d3abi::invalid_argument("pass must be 0 (CN) or 1");
+        if (!dims || !natoms) throw d3abi::invalid_argument("NULL dims or natoms pointer");
         std::lock_guard<std::mutex> guard(g_lock);
         const BinsSnapshot& snap = g_last_bins[pass];
         for (int c = 0; c < 3; ++c) dims[c] = snap.n[c];
