@@ -140,11 +140,28 @@ class PairHistogramKernel:
         if not (lower and np.all(np.diag(cell) > 0.0)):
             positions, cell = _lower_triangular(positions, cell)
         edges = np.ascontiguousarray(edges, dtype=np.float64)
-        arrays = [np.ascontiguousarray(a, dtype=np.int64) for a in (first_code, second_code, mol)]
+        if (edges.ndim != 1 or edges.size < 2 or not np.isfinite(edges).all()
+                or not (np.diff(edges) > 0).all()):
+            # the kernel bins by the first and last edge (even spacing): a NaN or a repeated
+            # edge inside would be ignored without a word
+            raise ValueError(f"pair_histogram: edges must be at least 2 finite, increasing "
+                             f"values, not {edges[:6].tolist()}")
+        arrays = []
+        for name, value in (("first_code", first_code), ("second_code", second_code),
+                            ("mol", mol)):
+            value = np.asarray(value)
+            # a float array would be truncated: mol 0.5, 0.6, 0.7 made three molecules one
+            if value.size and value.dtype.kind not in "iu" and not (
+                    value.dtype.kind == "f" and np.isfinite(value).all()
+                    and (value == np.round(value)).all()):
+                raise ValueError(f"pair_histogram: {name} must hold integers, not "
+                                 f"{value.dtype} values such as {value.ravel()[:3].tolist()}")
+            arrays.append(np.ascontiguousarray(value, dtype=np.int64))
         if any(a.shape != (len(positions),) for a in arrays):
             raise ValueError("first_code, second_code and mol need one entry per atom")
-        if counts.dtype != np.int64 or not counts.flags.c_contiguous:
-            raise ValueError("counts must be a contiguous int64 array")
+        if (not isinstance(counts, np.ndarray) or counts.dtype != np.int64
+                or not counts.flags.c_contiguous or not counts.flags.writeable):
+            raise ValueError("counts must be a contiguous, writeable int64 numpy array")
         if (isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer))
                 or num_threads < 1):
             raise ValueError(f"pair_histogram: num_threads must be an integer >= 1, "

@@ -682,8 +682,8 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
     const bool out_on_device = flags & D3_OUT_ON_DEVICE;
     const int n = host->natoms;
     const int ns = host->nspecies;
-    // positions in device memory cannot be read here (documented in d3_abi.h)
-    d3abi::check_system(*host, !xyz_on_device);
+    if (n < 0 || ns < 0 || (host->cell_mode == 0 && host->ntrans < 0))
+        throw d3abi::invalid_argument("negative atom, species or image count");
     const size_t ntrans = host->cell_mode == 0 ? (size_t)host->ntrans : 0;
     const size_t nref2 = (size_t)D3_MAX_REF * D3_MAX_REF;
     cudaError_t e = cudaSetDevice(device);
@@ -692,6 +692,9 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
         snprintf(msg, sizeof msg, "CUDA error on device %d: %s", device, cudaGetErrorString(e));
         return d3abi::fail(err, errlen, D3_CUDA_ERROR, msg);
     }
+    // everything else before any work (positions in device memory cannot be read here,
+    // as d3_abi.h says); a device that cannot be selected was reported first
+    d3abi::check_system(*host, !xyz_on_device);
     if (n == 0) {
         // nothing to launch (a grid of zero blocks is a CUDA error; the bins would be empty):
         // a zero virial, and no per-atom outputs
