@@ -98,3 +98,20 @@ def blocked_lj(block, max_atoms):
     """Lennard-Jones that fails boxes of more than ``max_atoms`` atoms while the file ``block``
     exists: a failure that a rerun of the same plan (the file removed) gets past."""
     return _BlockedLJ(block, max_atoms)
+
+
+class _SlowLJ(LennardJones):
+    def __init__(self, seconds):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.seconds = seconds
+
+    def calculate(self, *args, **kwargs):
+        import time
+
+        time.sleep(self.seconds)
+        super().calculate(*args, **kwargs)
+
+
+def slow_lj(seconds):
+    """Lennard-Jones that sleeps ``seconds`` in every evaluation: a task that runs for long."""
+    return _SlowLJ(seconds)

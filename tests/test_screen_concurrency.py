@@ -196,3 +196,46 @@ def test_a_second_copy_of_a_task_waits_for_the_first_and_reports_one_result(
         assert not out.get("skipped") and out["timing"]["waited_s"] >= 0.9
         assert stored["properties"]["density"]["value"] == out["properties"]["density"]["value"]
         assert 0.5 < stored["properties"]["density"]["value"] < 3.0
+
+
+# -- the scheduler goes away mid-screen --------------------------------------------------------
+
+
+def test_a_scheduler_lost_mid_screen_is_one_clear_error_and_a_rerun_reuses_its_work(tmp_path):
+    plan = _plan(replicas=1, concentrations=(3.0,), model="slow_lj", options={"seconds": 0.05})
+    out = tmp_path / "screen"
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0", silence_logs=50)
+    started = out / "tasks" / "EC_LiPF6-3molal" / "T300K" / "r0" / "relaxed.h5md"
+
+    def stop_when_running():
+        deadline = time.time() + 60
+        while not started.exists() and time.time() < deadline:
+            time.sleep(0.05)
+        cluster.close()
+
+    stopper = threading.Thread(target=stop_when_running)
+    with distributed.Client(cluster.scheduler_address) as client:
+        stopper.start()
+        # distributed's own words were a FuturesCancelledError or CommClosedError traceback
+        with pytest.raises(RuntimeError, match=r"lost the dask scheduler at \S+ \(\w+: .*\) "
+                                               r"with 1 of 1 submitted tasks unfinished \(0 done, "
+                                               r"0 failed\); the finished tasks are kept in .*run "
+                                               "the same screen again"):
+            run_screen(plan, out, client=client, progress=False, plots=False, poll_s=0.1)
+    stopper.join(60)
+    task = started.parent
+    assert not (task / "error.json").exists()  # not a failure of the task: it was cancelled
+    # a worker thread cannot be stopped: the in-process worker's task runs on to its end
+    deadline = time.time() + 60
+    while (task / ".electrolyte-writer.lock").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0", silence_logs=50) as again, \
+            distributed.Client(again) as client:
+        second = run_screen(plan, out, client=client, progress=False, plots=False)
+    # the rerun reuses what the lost screen's task finished: one result, no failure
+    assert (second.n_done, second.n_skipped, second.n_failed) == (0, 1, 0)
+    assert (task / "result.json").exists() and not (task / "error.json").exists()
+    row = second.summary.iloc[0]
+    assert len(second.summary) == 1 and row["n_replicas"] + row["n_invalid"] == 1

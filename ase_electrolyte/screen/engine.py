@@ -7,6 +7,7 @@ import json
 import os
 import time
 import uuid
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -405,9 +406,13 @@ def run_screen(
     Raises
     ------
     PlanError
-        A bad plan, an output folder of another plan, a scheduler that cannot be reached or
+        A bad plan, an output folder of another plan or of a screen still running into it, a
+        scheduler that cannot be reached (or an address where another service answers) or
         workers that cannot run the plan, before any submission; the output folder is then
         left as it was (no ``plan.json`` of a plan that never ran).
+    RuntimeError
+        The scheduler went away (or cancelled the tasks) while the tasks ran; the finished
+        tasks are kept and the same call resumes the others.
 
     Examples
     --------
@@ -667,6 +672,31 @@ def _check_workers(client, plan, outdir, say):
         )
 
 
+def _lost(client, err, result, n_submitted):
+    """The RuntimeError of a screen whose scheduler went away (or cancelled its tasks).
+
+    distributed's own words were a traceback of ``FuturesCancelledError`` or
+    ``CommClosedError`` that said neither what was kept nor how to go on.
+    """
+    try:
+        address = client.scheduler.address
+    except AttributeError:
+        address = "?"
+    return RuntimeError(
+        f"lost the dask scheduler at {address} ({type(err).__name__}: {_first_reason(err)}) with "
+        f"{n_submitted - result.n_done - result.n_failed} of {n_submitted} submitted tasks "
+        f"unfinished ({result.n_done} done, {result.n_failed} failed); the finished tasks are "
+        f"kept in {result.outdir}: run the same screen again (with a running scheduler) to "
+        "resume the others"
+    )
+
+
+def _first_reason(err):
+    """The line of a (multi-line) distributed error that says why: its reason, or its first."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return next((x for x in lines if "reason:" in x), lines[0] if lines else "no message")
+
+
 def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll_s, per_host):
     from distributed import wait
 
@@ -689,10 +719,15 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
             finished, pending = wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
         except (TimeoutError, asyncio.TimeoutError):  # distinct types before Python 3.11
             finished = set()
+        except Exception as err:  # noqa: BLE001 - the scheduler went away, named below
+            raise _lost(client, err, result, len(futures)) from None
         for fut in finished:
             task = futures[fut]
             try:
                 out = fut.result()
+            except CancelledError as err:
+                # cancelled, not failed: the task itself may well finish (no error.json)
+                raise _lost(client, err, result, len(futures)) from None
             except Exception as err:  # the worker died too often (KilledWorker) or similar
                 out = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
                 write_json(outdir / TASKS_DIR / task.id / ERROR_FILE, {"task": task.id, **out})
@@ -719,10 +754,13 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
         if pending:
             keys = {f.key for f in pending}
             # a worker's "processing" set also holds tasks waiting there for a free thread
-            nthreads = client.nthreads()
+            try:
+                nthreads, processing = client.nthreads(), client.processing()
+            except Exception as err:  # noqa: BLE001 - the scheduler went away, named below
+                raise _lost(client, err, result, len(futures)) from None
             running = sum(
                 min(sum(1 for k in ks if k in keys), nthreads.get(w, 1))
-                for w, ks in client.processing().items()
+                for w, ks in processing.items()
             )
         else:
             running = 0
