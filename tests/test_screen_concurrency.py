@@ -239,3 +239,16 @@ def test_a_scheduler_lost_mid_screen_is_one_clear_error_and_a_rerun_reuses_its_w
     assert (task / "result.json").exists() and not (task / "error.json").exists()
     row = second.summary.iloc[0]
     assert len(second.summary) == 1 and row["n_replicas"] + row["n_invalid"] == 1
+
+
+def test_a_closed_client_is_refused_before_anything(tmp_path):
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0", silence_logs=50) as cluster:
+        client = distributed.Client(cluster)
+        client.close()
+        outdir = tmp_path / "new" / "screen"
+        # scheduler_info() of a closed client raised KeyError 'workers'
+        with pytest.raises(PlanError, match="the dask client given is closed, not running; "
+                                            "nothing was submitted"):
+            run_screen(_plan(), outdir, client=client, progress=False)
+    assert not (tmp_path / "new").exists()

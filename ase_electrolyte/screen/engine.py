@@ -487,6 +487,12 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
                     cluster = start_local_cluster(workers, gpu=gpu)
                     client = own_client = Client(cluster)
                 else:
+                    status = getattr(client, "status", "running")
+                    if status != "running":  # scheduler_info() then raised KeyError 'workers'
+                        raise PlanError(
+                            f"the dask client given is {status}, not running; nothing was "
+                            "submitted: pass a connected client (or the scheduler's address)"
+                        )
                     _check_workers(client, plan, outdir, say)
                     # a GPU is asked for only where some worker offers one, else the tasks
                     # would wait forever
