@@ -234,6 +234,26 @@ def test_tensor_entry_point_refuses_positions_it_cannot_read(builds):
         backend.set_cuda_host(None)
 
 
+def test_counts_beyond_the_kernels_int_indices_are_refused_before_reading():
+    """A D3System claiming 2^30 atoms or 2^30 translations (the arrays are not there: the
+    refusal must come before any of them is read)."""
+    import ctypes
+
+    calc, g, t = _kernel_input(molecule("H2O"))
+    s, keep = backend._system(g, t, calc.method_parameters, calc._cutoffs_bohr())
+    energy, grad, sigma, cn = np.zeros(3), np.zeros(9), np.zeros(9), np.zeros(3)
+    out = [a.ctypes.data_as(ctypes.POINTER(ctypes.c_double)) for a in (energy, grad, sigma, cn)]
+    for field in ("natoms", "ntrans"):
+        setattr(s, field, 2**30)
+        with pytest.raises(ValueError, match="beyond what the kernels index in int"):
+            backend.call(backend.cpu_library(), "d3_cpu_compute", ctypes.byref(s), 1, *out)
+        setattr(s, field, len(keep["species"]) if field == "natoms" else 1)
+    backend.call(backend.cpu_library(), "d3_cpu_compute", ctypes.byref(s), 1, *out)
+    ref = backend.run_kernel("cpu", g, t, calc.method_parameters, calc._cutoffs_bohr(), 1)
+    np.testing.assert_array_equal(energy, ref["energies"])  # the same system, unharmed
+    assert energy.sum() < 0
+
+
 def test_null_outputs_and_names_are_refused_not_dereferenced():
     """The ABI queries called with NULL pointers (another binding's mistake)."""
     lib = backend.cpu_library()

@@ -88,6 +88,10 @@ inline void check_system(const D3System& s, bool xyz_on_host) {
     const int n = s.natoms, ns = s.nspecies;
     if (n < 0 || ns < 0 || (s.cell_mode == 0 && s.ntrans < 0))
         throw invalid_argument("negative atom, species or image count");
+    // the kernels index 3 N coordinates, 7 N weights and 3 T translation components in int
+    if (n > 2147483647 / (2 * D3_MAX_REF) || (s.cell_mode == 0 && s.ntrans > 2147483647 / 3))
+        invalid("%.0f atoms and %.0f translations: beyond what the kernels index in int "
+                "(%.0f atoms)", n, s.cell_mode == 0 ? s.ntrans : 1, 2147483647 / (2 * D3_MAX_REF));
     if (s.cell_mode != 0 && s.cell_mode != 1)
         invalid("cell_mode must be 0 (translation list) or 1 (3D cell), not %.0f", s.cell_mode);
     if (s.damping < 0 || s.damping >= D3_NUM_DAMPINGS)
