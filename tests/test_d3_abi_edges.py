@@ -51,14 +51,16 @@ FAULTS = {
                               "the cell must be lower triangular"),
     "cell of 1e-12 bohr": (True, 'g["lat"] = np.asarray(g["lat"]) * 1e-12',
                            "periodic images of a cell of volume"),
-    "NaN cutoff": (True, 'c["cutoff"] = np.nan',
-                   "cutoff must be a finite number > 0 bohr, not nan"),
-    "infinite cutoff (molecule)": (False, 'c["cutoff"] = np.inf',
-                                   "cutoff must be a finite number > 0 bohr, not inf"),
-    "negative cutoff": (True, 'c["cutoff"] = -1.0', "cutoff must be a finite number > 0 bohr"),
-    "zero CN cutoff": (True, 'c["cn_cutoff"] = 0.0', "cn_cutoff must be a finite number > 0"),
+    "NaN cutoff": (True, 'c["cutoff"] = np.nan', "cutoff must be a number > 0 bohr, not nan"),
+    "NaN cutoff (molecule)": (False, 'c["cutoff"] = np.nan', "cutoff must be a number > 0"),
+    # +inf is no cutoff (a molecule's 1e308 Å), infinitely many images of a cell
+    "infinite cutoff in a cell": (True, 'c["cutoff"] = np.inf', "spans ~inf periodic images"),
+    "infinite ATM cutoff in a cell": (True, 'p["s9"] = 1.0; c["atm_cutoff"] = np.inf',
+                                      "spans ~inf periodic images"),
+    "negative cutoff": (True, 'c["cutoff"] = -1.0', "cutoff must be a number > 0 bohr"),
+    "zero CN cutoff": (True, 'c["cn_cutoff"] = 0.0', "cn_cutoff must be a number > 0"),
     "NaN ATM cutoff": (True, 'p["s9"] = 1.0; c["atm_cutoff"] = np.nan',
-                       "atm_cutoff must be a finite number > 0 bohr, not nan"),
+                       "atm_cutoff must be a number > 0 bohr, not nan"),
     "NaN smooth width": (False, 'c["width"] = np.nan', "smooth-cutoff width must be a finite"),
     "width beyond the cutoff": (True, 'c["width"] = 2 * c["cutoff"]',
                                 "must be smaller than the cutoff"),
@@ -162,6 +164,17 @@ def test_layouts_numpy_can_convert_give_the_same_numbers(layout):
     else:
         assert out["energies"].sum() == ref["energies"].sum()
         np.testing.assert_array_equal(out["gradient"], ref["gradient"])
+
+
+def test_an_infinite_cutoff_of_a_molecule_takes_every_pair():
+    """A molecule given cutoffs of 1e308 Å reaches the kernel as inf bohr: no cutoff."""
+    calc, g, t = _kernel_input(molecule("CH3CH2OH"))
+    args = (g, t, calc.method_parameters)
+    ref = backend.run_kernel("cpu", *args, calc._cutoffs_bohr(), 1)
+    cutoffs = dict(calc._cutoffs_bohr(), cutoff=np.inf, cn_cutoff=np.inf, atm_cutoff=np.inf)
+    out = backend.run_kernel("cpu", *args, cutoffs, 1)
+    assert out["energies"].sum() == pytest.approx(ref["energies"].sum(), rel=1e-12)
+    np.testing.assert_allclose(out["gradient"], ref["gradient"], rtol=0, atol=1e-14)
 
 
 @pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.cuda_host)])

@@ -123,10 +123,12 @@ inline void check_system(const D3System& s, bool xyz_on_host) {
                                    " is not finite");
     const double cutoffs[3] = {s.cutoff, s.cn_cutoff, s.atm_cutoff};
     static const char* cut_names[3] = {"cutoff", "cn_cutoff", "atm_cutoff"};
+    // +inf is no cutoff: every pair of a translation list (a molecule given a cutoff of
+    // 1e308 Å, which is inf in bohr); a 3D cell refuses it below as infinitely many images
     for (int k = 0; k < 3; ++k)
-        if (!(std::isfinite(cutoffs[k]) && cutoffs[k] > 0.0))
-            invalid((std::string(cut_names[k]) + " must be a finite number > 0 bohr, not %g")
-                        .c_str(), cutoffs[k]);
+        if (!(cutoffs[k] > 0.0))
+            invalid((std::string(cut_names[k]) + " must be a number > 0 bohr, not %g").c_str(),
+                    cutoffs[k]);
     if (!(std::isfinite(s.width) && s.width >= 0.0))
         invalid("the smooth-cutoff width must be a finite number >= 0 bohr, not %g", s.width);
     if (s.width >= s.cutoff)
