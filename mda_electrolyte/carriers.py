@@ -31,6 +31,7 @@ from ase_electrolyte.atoms_checks import (
     check_flag,
     check_number,
 )
+from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import check_atomgroup
 from .molecules import molecule_ids
@@ -792,8 +793,17 @@ def check_volume(volume, allow_none=True):
 
 
 def check_temperature(temperature, allow_none=False):
-    """A positive temperature in K, at most ``MAX_TEMPERATURE_K`` (``None`` if allowed)."""
-    return _physical("temperature (K)", temperature, MAX_TEMPERATURE_K, allow_none)
+    """A positive temperature in K, at most ``MAX_TEMPERATURE_K`` (``None`` if allowed).
+
+    One outside 150–1500 K is taken, with a warning naming the likely unit
+    (:func:`ase_electrolyte.units.warn_implausible`): 25 given in °C made a Green–Kubo
+    conductivity 12 times too large, marked valid, where the velocities record no kinetic
+    temperature to contradict it (:func:`temperature_notes`).
+    """
+    value = _physical("temperature (K)", temperature, MAX_TEMPERATURE_K, allow_none)
+    if value is not None:
+        warn_implausible(temperature_K=value, stacklevel=4)
+    return value
 
 
 #: A kinetic temperature this many times above or below the temperature an analysis is given

@@ -321,7 +321,7 @@ class EquationOfState:
                 # three fit parameters: fewer distinct points leave the fit undetermined
                 raise ValueError(
                     f"need at least 3 distinct {label}, got {np.unique(values).size}")
-        warn_implausible(pressure_bar=p)
+        warn_implausible(pressure_bar=p, density_g_cm3=rho)
         self._rho, self._p = rho, p
         self._err = given_errors
         if self._err is not None and (self._err.shape != p.shape
@@ -609,7 +609,7 @@ class ThermalExpansion:
             raise ValueError(f"densities must be positive and finite, not {self._rho}")
         if np.unique(self._t).size < 2:
             raise ValueError("need at least 2 distinct temperatures for a slope")
-        warn_implausible(temperature_K=self._t)
+        warn_implausible(temperature_K=self._t, density_g_cm3=self._rho)
         self._err = given_errors
         if self._err is not None and (self._err.shape != self._rho.shape
                                       or not np.all((self._err > 0) & (self._err < np.inf))):

@@ -43,6 +43,7 @@ from MDAnalysis.analysis.results import ResultsGroup
 from scipy import constants
 
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
+from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import FrameAnalysis
 from .carriers import (
@@ -367,6 +368,8 @@ class IonCollection:
         """
         tensor = np.asarray(tensor, dtype=np.float64)
         temperature = check_temperature(temperature, allow_none=True)
+        # a tensor in Pa gave a viscosity of 8.5e9 mPa·s, valid, without a word
+        warn_implausible(pressure_bar=tensor[np.isfinite(tensor)])
         if volume is None:
             raise ValueError("a pressure tensor needs the volume (Å³) it was sampled in")
         return cls((), (), dt, volume=volume, volume_range=volume_range,
