@@ -222,6 +222,11 @@ def _check_bonds_within_molecules(universe, bonds, groups):
             "b[0].resindex != b[1].resindex])")
 
 
+#: Shortest shell cutoff taken, Å: no cation–ligand contact is shorter (Li–O about 1.9–2.1 Å,
+#: Li–F and Li–N about 2 Å; a covalent bond is about 1 Å); a shorter one is a unit slip (nm).
+MIN_SHELL_CUTOFF = 1.0
+
+
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                   cutoff_convention="whole_molecule", no_minimum="raise", bonds=None):
     if convention not in CONVENTIONS:
@@ -297,6 +302,11 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
         if name not in species:
             raise ValueError(f"cutoff given for unknown species {name!r}; known: {sorted(species)}")
         value = check_number(f"cutoffs[{name!r}] (Å)", value, above=0)
+        if value < MIN_SHELL_CUTOFF:
+            # 0.26 (nm) ran the whole pass to coordination number 0 and 100 % SSIP
+            raise ValueError(
+                f"cutoff of {name!r} = {value:g} Å is shorter than any cation–ligand contact "
+                f"(below {MIN_SHELL_CUTOFF:g} Å; Li–O is about 2 Å): is it in nm (1 nm = 10 Å)?")
         if not (r_min < value <= r_max):
             raise ValueError(f"cutoff of {name!r} = {value} Å is outside the RDF range {rdf_range}")
     for name, group in species.items():

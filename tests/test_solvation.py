@@ -273,6 +273,12 @@ def test_bad_input():
         SolvationShells(cats, anions, {"EC": solvents["EC"] + anions["PF6"][:1]})
     with pytest.raises(ValueError, match="outside the RDF range"):
         SolvationShells(cats, anions, solvents, cutoffs={"EC": 9.0}, rdf_range=(0, 8))
+    # cutoffs in nm ran the whole pass to coordination number 0, every Li⁺ free, 100 % SSIP
+    for nm in (0.26, 0.999):
+        with pytest.raises(ValueError, match=rf"cutoff of 'EC' = {nm:g} Å is shorter than any "
+                                             r"cation–ligand contact .*is it in nm"):
+            SolvationShells(cats, anions, solvents, cutoffs={"EC": nm, "PF6": 0.3})
+    SolvationShells(cats, anions, solvents, cutoffs={"EC": 1.0, "PF6": 3.0})
     with pytest.raises(ValueError, match="convention"):
         SolvationShells(cats, anions, solvents, convention="mdgo-ish")
     nobox = build([((10, 10, 10), [("EC", None, "Oc")])])
