@@ -122,7 +122,8 @@ class RigidVolumeScan(FrameAnalysis):
     results.volumes : numpy.ndarray, shape (n_frames, n_scales)
         Cell volumes in Å³.
     results.estimates : dict
-        ``{component: {scale: Estimate}}`` for the components above (and, with a reference,
+        ``{component: {f"{scale:g}": Estimate}}`` (keys are text, as in ``summary.json``:
+        ``results.estimates["inter"]["0.98"]``) for the components above (and, with a reference,
         ``inter_error`` and ``total_error``, model minus reference): the mean over the scanned
         frames in meV/atom with its t-scaled standard error over frames
         (:func:`scan_estimates`); not valid for a single frame.
