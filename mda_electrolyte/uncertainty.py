@@ -151,6 +151,9 @@ def _estimates_in(values):
 
     if isinstance(values, Estimate):
         return True
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        # numbers only; an object copy of a long series cost 8 bytes per value of scratch
+        return False
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         return False
     try:

@@ -209,7 +209,8 @@ def test_lammps_data_and_dump(box, tmp_path):
                             lammps_atom_style="id resid type charge x y z")
     from mda_electrolyte import Diffusion
 
-    with pytest.raises(ValueError, match="carry no time.*from_ase\\(\\.\\.\\., dt="):
+    with pytest.raises(ValueError,
+                       match="carry no time.*dt= of from_ase, --dt of electrolyte analyze"):
         Diffusion(timeless, {"Li": "resname Li"})
 
 
