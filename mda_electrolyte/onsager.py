@@ -315,6 +315,11 @@ class OnsagerCoefficients(CarrierAnalysis):
         pair = np.array([s["pair"][..., :n] for s in segments])
         selfs = np.array([s["self"][:, :n_self] for s in segments])
         vols = np.array([s["volume"] for s in segments])
+        if not (np.any(pair) or np.any(selfs)):
+            # frozen ions: the transference numbers divide by σ = 0 ("2 of the estimates to
+            # average are NaN", naming an internal step); said as Green–Kubo says it
+            raise ValueError("Onsager coefficients: every correlation of the ions' "
+                             "displacements or velocities is zero: nothing moves")
         notes = list(self._temperature_notes)
         if self._method == "einstein":
             window = fit_window_slice(time, self._fit_window, None)

@@ -68,3 +68,13 @@ def test_a_pressure_tensor_in_pascal_warns():
         warnings.filterwarnings("error", message=".*is beyond 50 kbar")
         IonCollection.from_pressure_tensor(tensor * 1e-5, dt=0.001, volume=27000.0,
                                            temperature=298.0)
+
+
+@pytest.mark.parametrize("method", ["einstein", "green-kubo"])
+def test_frozen_ions_say_nothing_moves_in_the_onsager_coefficients(method):
+    # Einstein: "2 of the estimates to average are NaN or infinite" (the transference numbers
+    # divided by sigma = 0), a message about an internal step rather than the cause
+    x = np.random.default_rng(0).uniform(0, 40, (1, 8, 3)).repeat(200, axis=0)
+    u = salt_universe(np.zeros((200, 8, 3)), x, n_cations=4, dt=DT)
+    with pytest.raises(ValueError, match="nothing moves"):
+        mdae.OnsagerCoefficients(u, IONS, 300.0, n_blocks=2, method=method).run()
