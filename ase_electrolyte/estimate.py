@@ -327,6 +327,15 @@ def json_number(x):
     return x if math.isfinite(x) else None
 
 
+def _is_object_array(obj):
+    """Whether ``obj`` is a NumPy object array (masked ones too), without importing NumPy for
+    summaries that hold none."""
+    import sys
+
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(obj, np.ndarray) and obj.dtype == object
+
+
 def estimates_to_dict(obj):
     """Replace every :class:`Estimate` in a nested dict/list by its :meth:`~Estimate.to_dict`.
 
@@ -336,7 +345,7 @@ def estimates_to_dict(obj):
         return obj.to_dict()
     if isinstance(obj, dict):
         return {k: estimates_to_dict(v) for k, v in obj.items()}
-    if type(obj).__name__ == "ndarray" and obj.dtype == object:
+    if _is_object_array(obj):
         # json would write an Estimate in it as its bare float value: a number without its
         # error and verdict
         obj = obj.tolist()

@@ -263,8 +263,8 @@ def _plain_numbers_to_json(summary):
 
     def clean(obj, where):
         if isinstance(obj, Estimate):
-            # one inside a NumPy object array, which estimates_to_dict does not enter: json's
-            # default wrote float(estimate), its bare value, an invalid one as a result
+            # one in a container estimates_to_dict does not enter (a set): json's default
+            # wrote float(estimate), its bare value, an invalid one as a result
             return clean(obj.to_dict(), where)
         if isinstance(obj, np.ndarray):
             obj = obj.tolist()

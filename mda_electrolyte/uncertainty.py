@@ -124,15 +124,15 @@ def real_array(values, name):
     """
     if np.iscomplexobj(values):
         raise ValueError(f"{name}: complex values, not real numbers")
-    if _estimates_in(values):
-        # float(Estimate) is its value: its error and verdict would be dropped without a word
-        raise ValueError(f"{name} holds Estimates (value ± error), which this argument takes as "
-                         "plain numbers: give Estimate.value, or pass the Estimates where a "
-                         "function takes them with their errors")
     try:
         raw = np.asarray(values)
     except (TypeError, ValueError):  # a ragged nesting
         raw = None
+    if raw is not None and raw.dtype.kind == "O" and _estimates_in(raw):
+        # float(Estimate) is its value: its error and verdict would be dropped without a word
+        raise ValueError(f"{name} holds Estimates (value ± error), which this argument takes as "
+                         "plain numbers: give Estimate.value, or pass the Estimates where a "
+                         "function takes them with their errors")
     # None (NaN), a flag (1.0) or a numeric string ("3" as 3.0) is no measured number: numpy
     # would convert each silently
     if raw is None or raw.dtype.kind in "bUSV" or (raw.dtype.kind == "O" and any(
