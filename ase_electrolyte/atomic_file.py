@@ -42,6 +42,25 @@ def _temporary_name(path):
     return path.with_name(f".{stem}{tag}")
 
 
+def broken_link(path):
+    """``"loops"`` or ``"dangling"`` for a symbolic link at ``path`` that does not resolve
+    (a loop, or a target that does not exist), else ``None``.
+
+    The one test of both the library's output paths (:func:`check_output_path`) and the
+    command line's inputs and outputs; each words its own message.
+    """
+    import errno
+
+    path = Path(os.fspath(path))
+    if not path.is_symlink() or path.exists():
+        return None
+    try:
+        os.stat(path)
+    except OSError as err:
+        return "loops" if err.errno == errno.ELOOP else "dangling"
+    return None
+
+
 def check_output_path(path, what, *, folder=False):
     """``path`` as a :class:`~pathlib.Path`, if a file (or a folder) can be made there.
 
@@ -75,24 +94,21 @@ def check_output_path(path, what, *, folder=False):
     ValueError: trajectory .../notes/run.h5md: .../notes is a file, not a folder
     """
     path = Path(os.fspath(path))
-    if path.is_symlink() and not path.exists():
-        # a link whose target is missing, or that loops: mkdir and open failed with
-        # FileExistsError or ELOOP, naming neither the link nor its target
-        try:
-            target = Path(os.path.realpath(path, strict=True))
-        except FileNotFoundError:
-            target = None
-        except OSError:  # ELOOP, or a link that points into itself
-            raise ValueError(
-                f"{what} {path} is a symbolic link that loops ({os.readlink(path)}); point it "
-                "at a real place or remove it"
-            ) from None
-        if target is None and folder:
+    # a link whose target is missing, or that loops: mkdir and open failed with
+    # FileExistsError or ELOOP, naming neither the link nor its target
+    problem = broken_link(path)
+    if problem == "loops":
+        raise ValueError(
+            f"{what} {path} is a symbolic link that loops ({os.readlink(path)}); point it "
+            "at a real place or remove it"
+        )
+    if problem == "dangling":
+        if folder:
             raise ValueError(
                 f"{what} {path} is a symbolic link to {os.readlink(path)}, which does not "
                 "exist: create that folder or give another"
             )
-        if target is None and not Path(os.path.realpath(path)).parent.is_dir():
+        if not Path(os.path.realpath(path)).parent.is_dir():
             raise ValueError(
                 f"{what} {path} is a symbolic link to {os.readlink(path)}, whose folder does "
                 "not exist: create it or give another path"

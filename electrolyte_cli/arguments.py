@@ -115,19 +115,16 @@ def check_link(path, flag, dangling_ok=False):
     with "[Errno 17] File exists" or "[Errno 40] Too many levels of symbolic links".
     ``dangling_ok``: a link to a file yet to be written (an output file) is fine.
     """
-    import errno
     import os
 
+    from ase_electrolyte.atomic_file import broken_link
+
     for link in (Path(path), *Path(path).parents):
-        if not link.is_symlink() or link.exists():
-            continue
-        try:
-            os.stat(link)
-        except OSError as err:
-            if err.errno == errno.ELOOP:
-                raise ValueError(f"{flag} {path}: {link} is a symbolic link that loops; point "
-                                 "it at a real place or remove it") from None
-        if not (dangling_ok and link == Path(path)):
+        problem = broken_link(link)
+        if problem == "loops":
+            raise ValueError(f"{flag} {path}: {link} is a symbolic link that loops; point "
+                             "it at a real place or remove it")
+        if problem == "dangling" and not (dangling_ok and link == Path(path)):
             raise ValueError(f"{flag} {path}: {link} is a symbolic link to "
                              f"{os.readlink(link)}, which does not exist; create it or remove "
                              "the link")
