@@ -611,6 +611,12 @@ def check_bond_scale(mult):
 FREE_ION_NUMBERS = frozenset([3, 11, 19, 37, 55, 87, 4, 12, 20, 38, 56, 88])
 
 
+#: Å added to each atom's scaled covalent radius in the bond test (the skin of ASE's
+#: ``NeighborList``, which this search replaced and whose bonds it keeps): two atoms are
+#: bonded closer than ``mult·(r_i + r_j) + 2·BOND_SKIN``, O–H up to 1.57 Å at ``mult=1``.
+BOND_SKIN = 0.3
+
+
 def covalent_bonds(atoms, mult=1.0):
     """Covalent bonds of an ASE ``Atoms``, periodic images included.
 
@@ -619,30 +625,81 @@ def covalent_bonds(atoms, mult=1.0):
     alkaline-earth atoms (``FREE_ION_NUMBERS``: Li⁺, Na⁺, K⁺, Mg²⁺, Ca²⁺, ...) are free ions
     and get no bonds: their contacts with oxygens lie within the covalent cutoffs.
 
+    The pairs come from vesin (:func:`ase_electrolyte.neighbour_pairs.pairs_within`, the
+    package's one neighbour search); the bonds are those ASE's ``NeighborList`` with
+    ``natural_cutoffs`` found before (``tests/test_molecules_bond_search.py``). Directions
+    that are not periodic (a molecule without a cell, a slab) are searched without images.
+
     Parameters
     ----------
     atoms : ase.Atoms
     mult : float
-        Scale of ``ase.neighborlist.natural_cutoffs`` (covalent radii), in ``(0, 3]``. Two atoms
-        are bonded within the sum of their scaled radii plus the 0.3 Å skin of ASE's
-        ``NeighborList`` (O–H up to 1.27 Å at ``mult=1``).
+        Scale of the covalent radii (``ase.data.covalent_radii``, Å), in ``(0, 3]``. Two atoms
+        are bonded closer than ``mult·(r_i + r_j) + 2·BOND_SKIN`` (:data:`BOND_SKIN` 0.3 Å;
+        O–H up to 1.57 Å, C–C up to 2.12 Å at ``mult=1``).
 
     Returns
     -------
     numpy.ndarray of int, shape (n_bonds, 2)
-        Atom index pairs ``(i, j)`` with ``i < j``.
+        Atom index pairs ``(i, j)`` with ``i < j``, each once, in lexicographic order.
+
+    Raises
+    ------
+    ValueError
+        A scale outside ``(0, 3]``; non-finite positions, a degenerate periodic cell, or a
+        search that would exceed the pair-memory budget
+        (:data:`ase_electrolyte.neighbour_pairs.PAIR_MEMORY_BUDGET`), before searching.
     """
-    from ase.neighborlist import NeighborList, natural_cutoffs
+    from ase.data import covalent_radii
+
+    from ase_electrolyte.neighbour_pairs import pairs_within
 
     mult = check_bond_scale(mult)
-    if len(atoms) < 2:
-        return np.zeros((0, 2), dtype=np.intp)
-    nl = NeighborList(natural_cutoffs(atoms, mult=mult), self_interaction=False, bothways=True)
-    nl.update(atoms)
-    graph = nl.get_connectivity_matrix(sparse=True).tocoo()
-    free = np.isin(atoms.numbers, list(FREE_ION_NUMBERS))
-    keep = (graph.row < graph.col) & ~free[graph.row] & ~free[graph.col]
-    return np.stack([graph.row[keep], graph.col[keep]], axis=1).astype(np.intp)
+    empty = np.zeros((0, 2), dtype=np.intp)
+    # free ions take no part: their radii (K 2.03 Å) would widen the search for nothing
+    bonding = np.flatnonzero(~np.isin(atoms.numbers, list(FREE_ION_NUMBERS)))
+    if bonding.size < 2:
+        return empty
+    reach = mult * np.asarray(covalent_radii, dtype=np.float64)[atoms.numbers[bonding]] \
+        + BOND_SKIN
+    cutoff = 2.0 * float(reach.max())
+    positions, cell = _search_cell(atoms.positions[bonding], atoms.cell.array, atoms.pbc,
+                                   cutoff)
+    # a hair wider than the widest bond: the test below is the one that decides
+    pairs, distances = pairs_within(positions, cell, cutoff * (1 + 1e-9), "Pd")
+    i, j = pairs[:, 0], pairs[:, 1]
+    keep = (i != j) & (distances < reach[i] + reach[j])
+    if not keep.any():
+        return empty
+    first, second = bonding[np.minimum(i[keep], j[keep])], bonding[np.maximum(i[keep], j[keep])]
+    # a pair bonded through several periodic images is one bond
+    return np.unique(np.stack([first, second], axis=1), axis=0).astype(np.intp)
+
+
+def _search_cell(positions, cell, pbc, cutoff):
+    """Positions and a periodic cell in which vesin finds the pairs of ``positions`` that
+    ASE's ``pbc`` defines: each direction that is not periodic gets a cell vector normal to
+    the periodic ones and longer than the atoms' extent along it plus ``cutoff``, so that no
+    image across it lies within ``cutoff``."""
+    positions = np.asarray(positions, dtype=np.float64)
+    pbc = np.asarray(pbc, dtype=bool)
+    if pbc.all():
+        return positions, np.asarray(cell, dtype=np.float64)
+    if not np.all(np.isfinite(positions)):
+        raise ValueError("non-finite positions: no bonds can be found")
+    periodic = np.asarray(cell, dtype=np.float64)[pbc]
+    if len(periodic) and np.linalg.matrix_rank(periodic) < len(periodic):
+        raise ValueError(f"the periodic cell vectors {periodic.tolist()} (pbc {pbc.tolist()}) "
+                         "are zero or parallel: no periodic images can be searched")
+    # an orthonormal basis whose first vectors span the periodic ones: its remaining
+    # vectors are normal to them (and to each other)
+    q, _ = np.linalg.qr(np.concatenate([periodic, np.eye(3)]).T)
+    normals = q[:, len(periodic):].T
+    search = np.empty((3, 3))
+    search[pbc] = periodic
+    extent = np.ptp(positions @ normals.T, axis=0)
+    search[~pbc] = normals * (extent + cutoff + 1.0)[:, None]
+    return positions, search
 
 
 def bonded_components(n_atoms, bonds):
@@ -672,7 +729,7 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
 
     The box builder's array (:data:`~ase_electrolyte.topology.MOLECULE_INDEX`) is used when
     present. Otherwise molecules are the connected components of the covalent bonds
-    (:func:`covalent_bonds`: ``natural_cutoffs`` times ``mult``, periodic images included, free
+    (:func:`covalent_bonds`: covalent radii times ``mult``, periodic images included, free
     ions unbonded), and the labels another program wrote (the other
     :data:`MOLECULE_ID_ARRAYS`: the residue numbers ASE reads from a PDB or GRO file, a
     ``mol-id`` column) are used where they are molecules: where no label holds atoms of
