@@ -45,6 +45,7 @@ from .carriers import (
 )
 from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
 from .correlation import (
+    DIFFUSIVE_TOLERANCE,
     check_fit_window,
     check_sampling,
     check_segment_lags,
@@ -52,7 +53,9 @@ from .correlation import (
     fit_window_slice,
     independence_notes,
     lag_count,
+    loglog_slope,
     mean_squared_displacement,
+    not_diffusive_note,
     plateau_verdict,
     time_correlation,
 )
@@ -115,8 +118,14 @@ class OnsagerCoefficients(CarrierAnalysis):
         integral in S/m per e²).
     results.time : numpy.ndarray
         Lags in ps.
+    results.loglog_slope : dict
+        Einstein only: d ln MSD / d ln t over the fit window of each species' ⟨ΔR_i·ΔR_i⟩
+        (``"i-i"``) and of the charge-dipole MSD (``"dipole"``, with charges). A slope farther
+        than :data:`~mda_electrolyte.correlation.DIFFUSIVE_TOLERANCE` from 1 (ballistic or
+        caged motion) marks the coefficients of that species, or σ and the transference
+        numbers, not diffusive, as :class:`~mda_electrolyte.EinsteinHelfandConductivity` does.
     results.verdict : str
-        ``"valid"`` or why not (e.g. Green–Kubo not converged).
+        ``"valid"`` or every reason why not (e.g. Green–Kubo not converged, not diffusive).
     """
 
     _blocks_kept_frames = True
@@ -335,6 +344,21 @@ class OnsagerCoefficients(CarrierAnalysis):
                 for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
             }
             res.fit_window = (float(time[window][0]), float(time[window][-1]))
+            # the same regime check as EinsteinHelfandConductivity and Diffusion: a line
+            # fitted to a ballistic or caged MSD is no transport coefficient (200 frames of a
+            # 0.1 ps-correlated salt gave a "valid" sigma of a third of the exact one, which
+            # EinsteinHelfandConductivity, fitting the very same dipole MSD, marked not
+            # diffusive). Cross terms change sign; the diagonal and the dipole MSD do not.
+            res.loglog_slope = {
+                f"{a}-{a}": loglog_slope(time, pair[:, i, i].mean(axis=0), window)
+                for i, a in enumerate(names)
+            }
+            if np.any(z):
+                res.loglog_slope["dipole"] = loglog_slope(
+                    time, np.einsum("sijt,i,j->t", pair, z, z) / len(segments), window)
+            regime = {k: [] if abs(v - 1.0) <= DIFFUSIVE_TOLERANCE else [not_diffusive_note(
+                "the dipole MSD" if k == "dipole" else f"<ΔR·ΔR> of {k}", v)]
+                for k, v in res.loglog_slope.items()}
         else:
             pref = _conductivity_prefactor(vols, self._temperature, 3)
             running = cumulative_trapezoid(pair, dx=dt, axis=-1, initial=0.0)
@@ -366,34 +390,37 @@ class OnsagerCoefficients(CarrierAnalysis):
                              "window (longer max_lag or trajectories)")
                 warnings.warn(f"Onsager coefficients: {notes[0]}", RuntimeWarning,
                               stacklevel=3)
+            regime = {}
         res.L, res.L_err, res.dof = mean_error(l_seg)
         l_self, l_self_err, _ = mean_error(self_seg)
         res.L_self = np.diag(l_self)
         res.L_self_err = np.diag(l_self_err)
         res.L_distinct = res.L - res.L_self
 
-        def est(samples, unit):
+        def est(samples, unit, *curves):
+            extra = [n for c in dict.fromkeys(curves) for n in regime.get(c, [])]
             return segment_estimate(samples, unit, n_runs=self._n_runs, n_blocks=self._n_blocks,
-                                    notes=notes)
+                                    notes=notes + extra)
 
         res.coefficients = {
-            f"{a}-{b}": est(l_seg[:, i, j], "S/m")
+            f"{a}-{b}": est(l_seg[:, i, j], "S/m", f"{a}-{a}", f"{b}-{b}")
             for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
         }
         sig_seg = np.einsum("sij,i,j->s", l_seg, z, z)
-        res.conductivity = est(sig_seg, "S/m") if np.any(z) else None
+        res.conductivity = est(sig_seg, "S/m", "dipole") if np.any(z) else None
         res.sigma, res.sigma_err = (
             (res.conductivity.value, res.conductivity.stderr) if np.any(z) else (0.0, 0.0)
         )
-        res.verdict = "valid" if not notes else "; ".join(notes)
-        res.valid = not notes
+        every = notes + [n for v in regime.values() for n in v]
+        res.verdict = "valid" if not every else "; ".join(every)
+        res.valid = not every
         res.transference, res.transference_err, res.transference_numbers = {}, {}, {}
         if np.any(z):
             t_seg = np.einsum("sij,i,j->si", l_seg, z, z) / sig_seg[:, None]
             t_mean = (res.L @ z) * z / res.sigma
             for k, name in enumerate(names):
                 if z[k] != 0:
-                    e = est(t_seg[:, k], "1")
+                    e = est(t_seg[:, k], "1", "dipole")
                     res.transference_numbers[name] = Estimate(
                         float(t_mean[k]), e.stderr, "1", e.method, e.n_samples, e.converged,
                         e.notes,

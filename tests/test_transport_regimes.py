@@ -1,0 +1,83 @@
+"""Every Einstein fit of the transport analyses checks its regime, and the same curve gets the
+same verdict in every analysis that fits it.
+
+Ornstein–Uhlenbeck velocities (correlation time τ) give an MSD of ``6 D (t - τ (1 - e^{-t/τ}))``:
+ballistic (log-log slope 2) for t << τ, diffusive (slope 1) for t >> τ. A fit window inside the
+ballistic part gives a line whose slope is no transport coefficient.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from transport_data import integrate, ornstein_uhlenbeck
+
+from mda_electrolyte import EinsteinHelfandConductivity, OnsagerCoefficients
+from mda_electrolyte.ion_collection import IonCollection
+
+T, DT, TAU, S = 300.0, 0.01, 0.1, 3.0
+
+
+def _salt(n_frames, seed=3, n=4, frozen_solvent=0):
+    rng = np.random.default_rng(seed)
+    v = ornstein_uhlenbeck(rng, n_frames, (2 * n, 3), TAU, DT, S)
+    species = {"Li": n, "AN": n}
+    charges = {"Li": 1.0, "AN": -1.0}
+    if frozen_solvent:
+        v = np.concatenate([v, np.zeros((n_frames, frozen_solvent, 3))], axis=1)
+        species["SOL"] = frozen_solvent
+        charges["SOL"] = 0.0
+    x = integrate(v, DT, rng.uniform(0, 40.0, v.shape[1:]))
+    return IonCollection.from_arrays(species, dt=DT, velocities=v, positions=x,
+                                     charges=charges, volume=40.0**3)
+
+
+@pytest.mark.parametrize("n_frames, diffusive", [(200, False), (1000, False), (40000, True)])
+def test_onsager_einstein_and_einstein_helfand_give_one_verdict(n_frames, diffusive):
+    """Σ z_i z_j L_ij is the dipole MSD's slope: the number and the verdict are one.
+
+    Before, OnsagerCoefficients (Einstein) had no regime check: 200 frames of 2 τ gave
+    σ = 1.95 ± 0.51 S/m "valid" (exact 5.97 S/m) where EinsteinHelfandConductivity said
+    "not diffusive" (slope 1.90)."""
+    col = _salt(n_frames)
+    on = OnsagerCoefficients.from_collections(col, temperature=T).results
+    eh = EinsteinHelfandConductivity.from_collections(col, temperature=T).results
+    assert on.sigma == pytest.approx(eh.sigma, rel=1e-9)
+    assert on.loglog_slope["dipole"] == pytest.approx(eh.loglog_slope, rel=1e-9)
+    assert on.conductivity.valid == eh.conductivity.valid == diffusive
+    assert on.valid == diffusive
+    for name in ("Li", "AN"):
+        assert on.transference_numbers[name].valid == diffusive
+        coefficient = on.coefficients[f"{name}-{name}"]
+        assert coefficient.valid == (abs(on.loglog_slope[f"{name}-{name}"] - 1) <= 0.2)
+    if not diffusive:
+        assert "not diffusive" in on.conductivity.verdict
+        assert "dipole MSD" in on.conductivity.verdict
+        assert on.loglog_slope["dipole"] > 1.2
+        # the ballistic part: <ΔR_Li²> grows faster than t as well
+        assert on.loglog_slope["Li-Li"] > 1.2
+
+
+def test_onsager_green_kubo_has_no_einstein_regime():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        on = OnsagerCoefficients.from_collections(_salt(40000), temperature=T,
+                                                  method="green-kubo", max_lag=10 * TAU)
+    assert "loglog_slope" not in on.results
+    assert on.results.conductivity.valid, on.results.conductivity.verdict
+
+
+def test_a_frozen_neutral_species_marks_its_own_coefficients_only():
+    """A frozen solvent has no MSD slope: its L is not a diffusive result, the ions' σ is."""
+    on = OnsagerCoefficients.from_collections(_salt(40000, frozen_solvent=3),
+                                              temperature=T).results
+    assert on.species == ["Li", "AN", "SOL"]
+    # an MSD of round-off: no slope, or one far from 1
+    assert not abs(on.loglog_slope["SOL-SOL"] - 1) <= 0.2
+    for key in ("SOL-SOL", "SOL-Li", "SOL-AN"):
+        est = on.coefficients[key]
+        assert not est.valid and "not diffusive" in est.verdict, key
+        assert est.value == pytest.approx(0.0, abs=1e-9)
+    assert on.coefficients["Li-Li"].valid
+    assert on.conductivity.valid, on.conductivity.verdict
+    assert not on.valid and "SOL-SOL" in on.verdict
