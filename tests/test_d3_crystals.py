@@ -11,7 +11,7 @@ import pytest
 from ase.build import bulk
 from test_d3 import REF_PARAM, assert_matches, ours
 
-from ase_electrolyte.d3 import D3
+from ase_electrolyte.d3 import D3, backend
 
 # (formula, structure, experimental lattice constant in Å)
 CRYSTALS = [
@@ -74,11 +74,31 @@ def test_high_cn_forces_match_finite_differences():
     assert np.abs(forces - numeric).max() < 1e-6
 
 
-def test_overflow_raises_floating_point_error_naming_atoms():
+def test_overflowing_parameters_are_refused_before_the_kernel(monkeypatch):
+    # s6 = s8 = 1e308 used to overflow inside the kernel, refused only after the whole run
+    def never(*args):
+        raise AssertionError("the kernel ran")
+
+    monkeypatch.setattr(backend, "run_kernel", never)
+    with pytest.raises(ValueError, match=r"parameter s6 = 1e\+308 is outside its valid range"):
+        D3(device="cpu", functional=None, params=dict(s6=1e308, s8=1e308, a1=0.4, a2=4.0))
+
+
+def test_a_non_finite_kernel_result_raises_floating_point_error_naming_atoms(monkeypatch):
     atoms = crystal("LiF", 1.0)
-    calc = D3(device="cpu", functional=None, params=dict(s6=1e308, s8=1e308, a1=0.4, a2=4.0))
-    with pytest.raises(FloatingPointError, match=r"Li0.*F1|F1.*Li0"):
+    real = backend.run_kernel
+
+    def overflowing(*args):
+        out = real(*args)
+        out["energies"][[0, 1]] = np.inf
+        return out
+
+    monkeypatch.setattr(backend, "run_kernel", overflowing)
+    calc = D3(device="cpu")
+    with pytest.raises(FloatingPointError, match=r"2 atom\(s\): Li0, F1\b"):
         calc.get_potential_energy(atoms)
+    assert "energy" not in calc.results  # no NaN or inf is kept as a result
+    monkeypatch.setattr(backend, "run_kernel", real)
     # finite parameters give finite numbers (the check is not trigger-happy)
     e, f, s, _ = ours(atoms)
     assert np.isfinite(e) and np.isfinite(f).all() and np.isfinite(s).all()

@@ -498,8 +498,9 @@ def check_finite(out: dict, symbols) -> None:
             else "the virial only (every per-atom value is finite)")
     raise FloatingPointError(
         f"the D3 kernel produced non-finite energies/forces/stress for {what}. This means "
-        "overflow in the dispersion terms (e.g. parameters far outside the published ranges "
-        "or atoms at unphysically short distances); check the structure and the parameters."
+        "overflow in the dispersion terms (e.g. atoms at unphysically short distances, which "
+        "compute_tensor does not look for; the parameters' ranges are checked before); check "
+        "the structure."
     )
 
 

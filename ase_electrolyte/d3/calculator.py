@@ -293,10 +293,12 @@ class D3(ParametersContract, Calculator):
     Raises
     ------
     ase.calculators.calculator.InputError
-        Before the kernel runs: unknown damping/functional/parameters or option, elements
-        beyond Pu, non-finite positions, degenerate cells, atoms (or an atom and a periodic
-        image) closer than 0.1 Å, or a cutoff spanning more than 10⁷ periodic images of the
-        cell (huge cutoff or nearly singular cell). It is also a ``ValueError``
+        Before the kernel runs: unknown damping/functional/parameters or option, a damping
+        parameter outside its valid range or a damping radius <= 0 (when the calculator is
+        made or set; :data:`ase_electrolyte.d3.parameters.RANGES`), elements beyond Pu,
+        non-finite positions, degenerate cells, atoms (or an atom and a periodic image)
+        closer than 0.1 Å, or a cutoff spanning more than 10⁷ periodic images of the cell
+        (huge cutoff or nearly singular cell). It is also a ``ValueError``
         (:class:`ase_electrolyte.calculator_errors.InputError`).
     ase.calculators.calculator.CalculationFailed
         The kernel failed (message from the C++/CUDA side), or produced a non-finite energy,

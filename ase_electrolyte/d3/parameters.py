@@ -3,8 +3,11 @@
 import json
 from functools import lru_cache
 
+import numpy as np
+from ase.data import chemical_symbols
+
 from ..atoms_checks import check_number
-from .reference import DATA_DIR
+from .reference import DATA_DIR, reference_tables
 
 # enum D3Damping of csrc/d3_abi.h (names without the D3_ prefix, lower case); the kernel
 # libraries report these ids and backend.check_abi refuses a library that disagrees
@@ -35,6 +38,68 @@ _REQUIRED = {
 ERRATA = {("opbe", "zero"): {"s8": 2.055}}
 
 _KNOWN_KEYS = {"s6", "s8", "s9", "a1", "a2", "a3", "a4", "rs6", "rs8", "alp", "bet"}
+
+# Valid ranges: (lowest, whether the lowest itself is allowed, highest, what the parameter is).
+# The published sets (simple-dftd3's table: s6 0.07..1.22, s8 -1.96..4.07, a1 -0.15..2.10,
+# a2 2.7..10.1 bohr, rs6 0.63..4.04, rs8 0.70..1.09, alp 14, bet 0..0.13 /bohr (zerom) and
+# 0..10 (op), CSO a2 2.5, a3 0, a4 6.25 bohr) lie well inside. The upper bounds leave room
+# for fits yet keep every power the kernel forms below ~1e250 for atoms >= 0.1 Å apart and
+# coordinates up to 1e8 Å (with s8 = 1e308 or a zero-damping rs6 = 1e308 the energy
+# overflowed to inf inside the kernel, and alp or op's bet of 1e3 gave inf * 0 = NaN); the
+# lower bounds at 0 are the poles: a damping length <= 0 leaves -C6/r^6 undamped as r -> 0,
+# and a negative one raised to a non-integer power (zero damping's alp, op's bet) is NaN.
+# Scale factors may be negative (s8 < 0 is published, s6 = -1 subtracts a D3 term).
+_SCALE = (-100.0, True, 100.0, "a scale factor")
+_A1 = (-10.0, True, 10.0, "the slope of the damping radius a1·R0 + a2")
+_A2 = (0.0, True, 100.0, "the offset of the damping radius, bohr")
+_RS = (0.0, False, 100.0, "a scale of the cutoff radius R0AB of the damping")
+_ALP = (0.0, False, 30.0, "the steepness exponent of zero damping and of the ATM term")
+RANGES = {
+    "bj": {"s6": _SCALE, "s8": _SCALE, "s9": _SCALE, "a1": _A1, "a2": _A2, "alp": _ALP},
+    "zero": {"s6": _SCALE, "s8": _SCALE, "s9": _SCALE, "rs6": _RS, "rs8": _RS, "alp": _ALP},
+    "zerom": {"s6": _SCALE, "s8": _SCALE, "s9": _SCALE, "rs6": _RS, "rs8": _RS, "alp": _ALP,
+              # a negative offset makes r/(rs6 R0) + bet R0 vanish at r = -bet rs6 R0²
+              "bet": (0.0, True, 100.0, "the offset of modified zero damping, 1/bohr")},
+    "op": {"s6": _SCALE, "s8": _SCALE, "s9": _SCALE, "a1": _A1, "a2": _A2, "alp": _ALP,
+           "bet": (0.0, True, 20.0, "the exponent of optimized-power damping")},
+    "cso": {"s6": _SCALE, "s9": _SCALE, "a1": (-10.0, True, 10.0, "the sigmoid's amplitude"),
+            "a2": (0.0, True, 100.0, "the sigmoid's position in units of R0"),
+            "a3": (0.0, True, 100.0, "the slope of the damping radius a3·R0 + a4"),
+            "a4": (0.0, True, 100.0, "the offset of the damping radius, bohr"),
+            "alp": _ALP},
+}
+RANGES["bjm"] = RANGES["bj"]
+# dampings whose two-body radius is slope * R0 + offset, R0 = sqrt(3 Q_i Q_j) (bohr)
+_RADIUS = {"bj": ("a1", "a2"), "bjm": ("a1", "a2"), "op": ("a1", "a2"), "cso": ("a3", "a4")}
+
+
+def _check_ranges(damping: str, values: dict) -> None:
+    """ValueError naming the first parameter outside :data:`RANGES`, or a damping radius that
+    is <= 0 for some element pair H..Pu (a pole of the damping)."""
+    for key, (low, closed, high, what) in RANGES[damping].items():
+        x = values[key]
+        if (x < low if closed else x <= low) or x > high:
+            raise ValueError(
+                f"D3({damping}) parameter {key} = {x:g} is outside its valid range "
+                f"{low:g} {'<=' if closed else '<'} {key} <= {high:g} ({what}; published "
+                "values lie well inside)"
+            )
+    if damping not in _RADIUS:
+        return
+    slope, offset = _RADIUS[damping]
+    r4r2 = reference_tables()["r4r2"][1:]  # H..Pu
+    # the radius is linear in R0 = sqrt(3) Q: smallest at the smallest or the largest Q
+    z = 1 + int(np.argmin(r4r2) if values[slope] >= 0 else np.argmax(r4r2))
+    r0 = float(np.sqrt(3.0) * r4r2[z - 1])
+    radius = values[slope] * r0 + values[offset]
+    if not radius > 0:
+        pair = f"{chemical_symbols[z]}–{chemical_symbols[z]}"
+        raise ValueError(
+            f"D3({damping}): the damping radius {slope}·R0 + {offset} = {values[slope]:g}·"
+            f"{r0:.4g} + {values[offset]:g} = {radius:.4g} bohr for {pair} is not positive: "
+            "the damping would have a pole (-C6/r^6 undamped as r -> 0, or a negative radius "
+            "raised to a power). Published sets have radii of 3.2 bohr and more"
+        )
 
 
 def _normalise(name: str) -> str:
@@ -84,6 +149,13 @@ def resolve_parameters(
     -------
     dict
         ``damping_id`` (kernel code) and floats s6, s8, s9, a1, a2, a3, a4, rs6, rs8, alp, bet.
+
+    Raises
+    ------
+    ValueError
+        Unknown damping, functional or parameter; a parameter the damping does not use; a
+        parameter outside :data:`RANGES` (s9 too, even with ``atm`` off); or a damping radius
+        a1·√(3 Q_i Q_j) + a2 (CSO: a3·√(3 Q_i Q_j) + a4) that is <= 0 for some element pair.
     """
     if not isinstance(damping, str) or damping.lower() not in DAMPINGS:
         raise ValueError(
@@ -151,6 +223,10 @@ def resolve_parameters(
         out["a3"], out["a4"] = out["rs6"], out["rs8"]
     else:
         out["a3"] = out["a4"] = 0.0
-    out["s9"] = check_number("D3 parameter s9", values.get("s9", 1.0)) if atm else 0.0
+    out["s9"] = check_number("D3 parameter s9", values.get("s9", 1.0))
+    # before the kernel sees them (the overflow used to surface after the whole run)
+    _check_ranges(damping, out)
+    if not atm:
+        out["s9"] = 0.0
     out["damping_id"] = DAMPINGS[damping][0]
     return out

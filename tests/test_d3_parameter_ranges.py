@@ -1,0 +1,177 @@
+"""D3 damping parameters: out-of-range values and poles refused by name before any work; every
+accepted corner of the ranges finite and equal to simple-dftd3."""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import molecule
+from ase.units import Bohr, Hartree
+from test_d3 import REF_PARAM
+
+from ase_electrolyte.d3 import D3, backend
+from ase_electrolyte.d3.parameters import RANGES, resolve_parameters
+from ase_electrolyte.d3.reference import reference_tables
+
+dftd3 = pytest.importorskip("dftd3.interface")
+
+# simple-dftd3's keyword names of each damping
+KEYS = {
+    "bj": ("s6", "s8", "a1", "a2", "alp"),
+    "bjm": ("s6", "s8", "a1", "a2", "alp"),
+    "zero": ("s6", "s8", "rs6", "rs8", "alp"),
+    "zerom": ("s6", "s8", "rs6", "rs8", "alp", "bet"),
+    "op": ("s6", "s8", "a1", "a2", "alp", "bet"),
+    "cso": ("s6", "a1", "a2", "a3", "a4", "alp"),
+}
+# a functional with published parameters of each damping (the others stay at these values)
+FUNCTIONAL = {"bj": "pbe", "bjm": "pbe", "zero": "pbe", "zerom": "pbe", "op": "pbe0",
+              "cso": "pbe"}
+# what an open lower bound (a pole at 0) is approached with
+NEAR_POLE = 1e-6
+CASES = [(d, k) for d in RANGES for k in RANGES[d]]
+
+
+def probe():
+    """Methanol, LiCl and an H atom 0.1001 Å from Cl: the closest pair calculate accepts,
+    where the undamped and the steepest dampings are largest."""
+    atoms = molecule("CH3OH")
+    atoms += Atoms("LiClH", positions=[[2.6, 0.3, 0.1], [4.5, 0.6, -0.2], [4.6001, 0.6, -0.2]])
+    return atoms
+
+
+def reference(atoms, damping, p, cutoff=50.2):
+    """simple-dftd3's energy (eV) and forces (eV/Å) for the resolved parameter set ``p``."""
+    param = REF_PARAM[damping](**{k: p[k] for k in KEYS[damping]}, s9=p["s9"])
+    model = dftd3.DispersionModel(atoms.numbers, atoms.positions / Bohr)
+    model.set_realspace_cutoff(cutoff / Bohr, 40.0, 20.0 / Bohr, 0.0, 0.0)
+    res = model.get_dispersion(param, grad=True)
+    return res["energy"] * Hartree, -res["gradient"] * Hartree / Bohr
+
+
+def assert_matches_reference(atoms, damping, params, atm, cutoff=50.2):
+    p = resolve_parameters(damping, FUNCTIONAL[damping], params, atm)
+    atoms = atoms.copy()
+    atoms.calc = D3(damping=damping, functional=FUNCTIONAL[damping], params=params, atm=atm,
+                    cutoff=cutoff, device="cpu")
+    energy, forces = atoms.get_potential_energy(), atoms.get_forces()
+    assert np.isfinite(energy) and np.isfinite(forces).all()
+    e_ref, f_ref = reference(atoms, damping, p, cutoff)
+    assert energy == pytest.approx(e_ref, rel=1e-11, abs=1e-300)
+    assert np.abs(forces - f_ref).max() <= 1e-11 * np.abs(f_ref).max()
+    return energy
+
+
+def outside(low, closed, high):
+    """Values just outside the range and far outside it."""
+    below = low - 1e-9 * max(1.0, abs(low)) if closed else low
+    return [below, high * (1 + 1e-12) + 1e-12, 1e308, -1e308]
+
+
+@pytest.mark.parametrize("damping,key", CASES)
+def test_a_value_outside_the_range_is_refused_by_name_before_any_work(damping, key,
+                                                                      monkeypatch):
+    # s8 = 1e308 used to overflow inside the kernel and surface as NonFiniteResult only after
+    # the whole run; a negative rs6 was taken as |rs6| (alp = 14 is even) and rs6 = 0 gave an
+    # undamped -13 eV for methanol
+    def never(*args):
+        raise AssertionError("the kernel ran")
+
+    monkeypatch.setattr(backend, "run_kernel", never)
+    low, closed, high, _ = RANGES[damping][key]
+    good = D3(damping=damping, device="cpu")
+    before = dict(good.parameters)
+    for value in outside(low, closed, high):
+        with pytest.raises(ValueError, match=rf"parameter {key} = .* outside its valid range"):
+            D3(damping=damping, params={key: value}, device="cpu")
+        with pytest.raises(ValueError, match=rf"parameter {key} = "):
+            resolve_parameters(damping, FUNCTIONAL[damping], {key: value}, atm=False)
+        with pytest.raises(ValueError, match=rf"parameter {key} = "):
+            good.set(params={key: value})
+        assert good.parameters == before
+
+
+@pytest.mark.parametrize("damping,key", CASES)
+def test_every_accepted_corner_matches_reference(damping, key):
+    low, closed, high, _ = RANGES[damping][key]
+    atm = key in ("s9", "alp")  # alp also sets the three-body damping
+    atoms = probe()
+    for value in (low if closed else NEAR_POLE, high):
+        params = {key: value}
+        if damping != "cso" and key == "a1" and value < 0:
+            # the radius limits a negative slope (next test): the most negative one with the
+            # largest offset, R(Fr-Fr) = 10 bohr
+            a2 = RANGES[damping]["a2"][2]
+            params = {"a1": max(value, -0.9 * a2 / radius_bounds()[1]), "a2": a2}
+        if damping == "cso" and key in ("a3", "a4") and value == 0:
+            params = {"a3": 0.0, "a4": 6.25} if key == "a3" else {"a3": 0.5, "a4": 0.0}
+        assert_matches_reference(atoms, damping, params, atm)
+
+
+def radius_bounds():
+    r0 = np.sqrt(3.0) * reference_tables()["r4r2"][1:]
+    return r0.min(), r0.max()
+
+
+@pytest.mark.parametrize("damping", ["bj", "bjm", "op", "cso"])
+def test_a_damping_radius_at_or_below_zero_is_refused_and_just_above_is_exact(damping):
+    # R = slope * sqrt(3 Q_i Q_j) + offset: at R = 0 BJ is an undamped -C6/r^6 (a pole as
+    # r -> 0), and op raises R to the power bet, NaN for R < 0
+    slope, offset = ("a3", "a4") if damping == "cso" else ("a1", "a2")
+    _, r0max = radius_bounds()
+    # with a negative slope the heaviest pair (Fr) has the smallest radius
+    offset_value = 5.0
+    pole = -offset_value / r0max
+    for value in (pole * (1 + 1e-12), 2 * pole, -10.0):
+        if damping == "cso" and value < 0:
+            continue  # CSO's slope a3 >= 0 is a range bound (tested above)
+        with pytest.raises(ValueError, match=r"damping radius .* is not positive"):
+            D3(damping=damping, params={slope: value, offset: offset_value}, device="cpu")
+    with pytest.raises(ValueError, match=r"damping radius .* = 0 bohr .* is not positive"):
+        D3(damping=damping, params={slope: 0.0, offset: 0.0}, device="cpu")
+    if damping == "cso":
+        accepted = {"a3": 0.0, "a4": 1e-3}
+    else:
+        accepted = {slope: pole * (1 - 1e-3), offset: offset_value}  # R(Fr-Fr) = 5e-3 bohr
+    atoms = molecule("CH3OH")
+    atoms += Atoms("CsFr", positions=[[3.0, 0.3, 0.1], [7.5, 0.6, -0.2]])
+    assert_matches_reference(atoms, damping, accepted, atm=False)
+
+
+def worst(damping, side):
+    """Every parameter of the damping at the same end of its range (the radius kept > 0)."""
+    params = {}
+    for key, (low, closed, high, _) in RANGES[damping].items():
+        params[key] = high if side == "high" else (low if closed else NEAR_POLE)
+    if side == "low":
+        if damping == "cso":
+            params["a4"] = NEAR_POLE
+        elif "a1" in params:
+            params["a1"] = 0.0
+            params["a2"] = NEAR_POLE
+    return params
+
+
+@pytest.mark.parametrize("side", ["low", "high"])
+@pytest.mark.parametrize("damping", list(RANGES))
+def test_all_parameters_at_one_end_stay_finite_at_the_closest_and_farthest_pairs(damping, side):
+    # the bounds are chosen so that no power the kernel forms overflows for atoms >= 0.1 Å
+    # apart: all of them at once, with a pair at 0.1001 Å and one 10⁴ Å away
+    params = worst(damping, side)
+    atoms = probe()
+    atoms += Atoms("Ar", positions=[[1e4, 0.0, 0.0]])
+    assert_matches_reference(atoms, damping, params, atm=True, cutoff=2e4)
+
+
+@pytest.mark.parametrize("damping", list(RANGES))
+def test_upper_bounds_finite_for_atoms_1e8_angstrom_apart(damping):
+    # op's r^(bet + 8) and zero damping's (R0/r)^alp at the largest coordinates calculate
+    # accepts (10⁸ Å), where an exponent past the bounds overflows to inf * 0 = NaN
+    params = worst(damping, "high")
+    params["s9"] = 0.0
+    far = Atoms("ArKr", positions=[[0, 0, 0], [1e8, 0, 0]])
+    calc = D3(damping=damping, params=params, cutoff=2e8, cn_cutoff=20.0, device="cpu")
+    far.calc = calc
+    energy, forces = far.get_potential_energy(), far.get_forces()
+    assert np.isfinite(energy) and np.isfinite(forces).all()
+    # |E| <= s6 C6 / r^6 + s8 C8 / r^8 with C6(Ar-Kr) ~ 100 hartree bohr^6, r ~ 1.9e8 bohr
+    assert abs(energy) < 1e-40 and np.abs(forces).max() < 1e-45
