@@ -58,6 +58,47 @@ MIN_IONS_FOR_ION_ERROR = 3
 YEH_HUMMER_XI = 2.837297
 
 
+#: Largest relative difference of the box lengths, and of the angles from 90°, of a box taken
+#: as cubic by the Yeh–Hummer correction.
+CUBIC_TOLERANCE = 0.01
+
+
+def check_cubic_box(box, where):
+    """Refuse a box for which the Yeh–Hummer correction with ``ξ = 2.837297`` does not hold.
+
+    ξ is the lattice sum of a cubic box; the hydrodynamic self-interaction of an elongated or
+    triclinic box differs by direction and in size (Kikugawa et al., J. Chem. Phys. 143, 024507
+    (2015)), and ``L = V^(1/3)`` stands for none of them: a 20 × 20 × 160 Å box was corrected as
+    a 40 Å cube.
+
+    Parameters
+    ----------
+    box : array_like, shape (6,) or None
+        ``[a, b, c, alpha, beta, gamma]`` in Å and degrees; ``None`` (no box known: the volume
+        was given) is accepted.
+    where : str
+        The trajectory, for the message.
+
+    Raises
+    ------
+    ValueError
+        Lengths differing by more than :data:`CUBIC_TOLERANCE` or angles off 90° by more.
+    """
+    if box is None:
+        return
+    box = np.asarray(box, dtype=np.float64)
+    lengths, angles = box[:3], box[3:]
+    if (np.ptp(lengths) > CUBIC_TOLERANCE * np.mean(lengths)
+            or np.any(np.abs(angles - 90.0) > CUBIC_TOLERANCE * 90.0)):
+        raise ValueError(
+            f"the Yeh–Hummer correction (xi = {YEH_HUMMER_XI}) holds for a cubic box; {where} "
+            f"has a {lengths[0]:.4g} x {lengths[1]:.4g} x {lengths[2]:.4g} Å box with angles "
+            f"{angles[0]:.4g}, {angles[1]:.4g}, {angles[2]:.4g}°, whose finite-size correction "
+            "differs by direction (Kikugawa et al. 2015): leave out viscosity= and correct D "
+            "for this box yourself"
+        )
+
+
 def yeh_hummer_correction(temperature, viscosity_mpas, box_length):
     """Finite-size correction ``ξ k_B T / (6 π η L)`` in Å²/ps.
 
@@ -117,7 +158,10 @@ class Diffusion(CarrierAnalysis):
         :math:`\langle|\Delta r_i - \Delta R|^2\rangle = (1 - 2 w_i)\,\mathrm{MSD}_i +
         \sum_j w_j^2\,\mathrm{MSD}_j` with mass fractions :math:`w_j` is inverted.
     viscosity : Estimate or float or (float, float) or GreenKuboViscosity, optional
-        Shear viscosity (a number in mPa·s, with its error) for the Yeh–Hummer correction.
+        Shear viscosity (a number in mPa·s, with its error) for the Yeh–Hummer correction, which
+        holds for a cubic box of side ``V^(1/3)``: a box whose lengths differ by more than 1 %,
+        or whose angles are not 90°, is refused (:func:`check_cubic_box`; before any frame is
+        read, and again for the mean box of the frames).
     temperature : float, optional
         K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature).
     volume : float, optional
@@ -223,6 +267,12 @@ class Diffusion(CarrierAnalysis):
                     f"species {single} have a single ion in a single trajectory, so D has no error "
                     "estimate; analyse several trajectories or use n_blocks >= 2"
                 )
+        if self._viscosity is not None:
+            # the box of the current frame: an elongated one is refused before any frame is read
+            for k, u in enumerate(self._universes):
+                dims = u.trajectory.ts.dimensions
+                if dims is not None and np.all(np.asarray(dims[:3]) > 0):
+                    check_cubic_box(dims, f"Universe {k}")
         if self._remove_drift:
             # known from the topology: refused before any frame is read
             masses = np.concatenate([np.bincount(s.ids, weights=s.masses, minlength=s.n_ions)
@@ -396,6 +446,9 @@ class Diffusion(CarrierAnalysis):
         if self._viscosity is not None:
             if res.volume is None:
                 raise ValueError("the Yeh–Hummer correction needs the box (volume)")
+            # the mean box of every run (a barostat may have stretched it)
+            for col in collections:
+                check_cubic_box(col.box, col.label or "a trajectory")
             eta = self._viscosity
             length = res.volume ** (1.0 / 3.0)
             corr = yeh_hummer_correction(self._temperature, eta.value, length)

@@ -99,6 +99,9 @@ class IonCollection:
     volume : float, optional
         Mean volume in Å³; ``volume_range`` (min, max) and ``volume_spread`` (std/mean) describe
         how it varied.
+    box : array_like, shape (6,), optional
+        Mean box of the frames, ``[a, b, c, alpha, beta, gamma]`` in Å and degrees (MDAnalysis
+        dimensions; ``None``: not known), for the shape the Yeh–Hummer correction needs.
     velocity_sum, current, position_sum, dipole : numpy.ndarray, shape (T, n_species, 3), optional
         :math:`\mathbf V_s`, :math:`\mathbf J_s`, :math:`\mathbf R_s`, :math:`\mathbf M_s` of
         every frame (Å/ps, e·Å/ps, Å, e·Å); positions unwrapped.
@@ -136,6 +139,7 @@ class IonCollection:
         volume=None,
         volume_range=None,
         volume_spread=0.0,
+        box=None,
         velocity_sum=None,
         current=None,
         position_sum=None,
@@ -177,6 +181,7 @@ class IonCollection:
         self.volume = check_volume(volume)
         self.volume_range = volume_range
         self.volume_spread = float(volume_spread)
+        self.box = None if box is None else np.asarray(box, dtype=np.float64).reshape(6)
         self.velocity_sum = velocity_sum
         self.current = current
         self.position_sum = position_sum
@@ -929,9 +934,10 @@ class IonCollector(FrameAnalysis):
         dt = check_time_spacing(times, np.asarray(self.frames), label)
         boxes = r.boxes
         volumes = _box_volumes(boxes)
-        volume = volume_range = None
+        volume = volume_range = mean_box = None
         spread = 0.0
         if np.all(np.isfinite(volumes)):
+            mean_box = boxes.mean(axis=0)
             volume = float(np.mean(volumes))
             spread = float(np.std(volumes) / volume)
             volume_range = (float(np.min(volumes)), float(np.max(volumes)))
@@ -965,6 +971,7 @@ class IonCollector(FrameAnalysis):
             volume=volume,
             volume_range=volume_range,
             volume_spread=spread,
+            box=mean_box,
             kinetic_temperature=kinetic_temperature,
             temperature_series=temperature_series,
             covers_all_atoms=self._covers_all,
