@@ -42,6 +42,7 @@ from mda_electrolyte.analysis_base import (
     check_coordinate_precision,
     check_range,
     half_box_width,
+    reduced_box,
     require_results,
     trajectory_boxes,
 )
@@ -121,7 +122,9 @@ class IntraInterRDF(FrameAnalysis):
         (``b`` around ``a``); selections may overlap.
     range : tuple of float
         ``(r_min, r_max)`` of the histogram in Å; ``r_max`` must not exceed half the smallest box
-        width of every analysed frame (checked at the start and on every frame). A frame whose
+        width of every analysed frame (checked at the start and on every frame), of its cell
+        with reduced tilts (:func:`~mda_electrolyte.analysis_base.reduced_box`: a sheared cell
+        of the same lattice allows the same range). A frame whose
         single-precision coordinates are so large that their spacing exceeds a tenth of the bin
         width (coordinates beyond ~1e5 Å for 0.1 Å bins) is refused: its distances would be
         wrong by more than the bins resolve.
@@ -222,7 +225,9 @@ class IntraInterRDF(FrameAnalysis):
         if (isinstance(nbins, bool) or not isinstance(nbins, (int, np.integer, float, np.floating))
                 or not np.isfinite(nbins) or int(nbins) != nbins or nbins < 1):
             raise ValueError(f"IntraInterRDF: nbins must be a positive integer, got {nbins!r}")
-        half_width = half_box_width(atomgroup.universe.dimensions, "IntraInterRDF")
+        # an equivalent cell of the same lattice allows the same range (its tilts reduced:
+        # a cell written as (a, b + a, c + b) has faces 3.75 Å apart where the lattice's lie 13 Å)
+        half_width = half_box_width(reduced_box(atomgroup.universe.dimensions), "IntraInterRDF")
         if r_max > half_width * BOX_ROUNDING:
             raise ValueError(
                 f"IntraInterRDF: r_max = {r_max} Å exceeds half the smallest box width "
@@ -328,7 +333,7 @@ class IntraInterRDF(FrameAnalysis):
         self.results.counts_ordered = np.zeros(self._n_cls**2 * 2 * (self._nbins + 1),
                                                dtype=np.int64)
         self.results.volume_cum = 0.0
-        self._last_box = (None, None)
+        self._last_box = (None, None, None)
 
     def __getstate__(self):
         # the compiled neighbour list does not pickle; parallel workers send results back
@@ -339,11 +344,14 @@ class IntraInterRDF(FrameAnalysis):
 
     def _single_frame(self):
         box = self._ts.dimensions
-        # checked again only when the box changed (an NVT run: once)
+        # checked and reduced again only when the box changed (an NVT run: once); the reduced
+        # cell is the same lattice, so the positions need no change
         key = None if box is None else box.tobytes()
         if self._last_box[0] != key or key is None:
-            self._last_box = (key, half_box_width(box, "IntraInterRDF", self._ts.frame))
-        half_width = self._last_box[1]
+            reduced = reduced_box(None if box is None else np.array(box))
+            self._last_box = (key, reduced,
+                              half_box_width(reduced, "IntraInterRDF", self._ts.frame))
+        box, half_width = self._last_box[1:]
         positions = self._atoms.positions
         if not np.all(np.isfinite(positions)):
             # a NaN distance falls into no bin: the frame's counts would look valid
@@ -525,7 +533,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
 
     # the smallest box of the run limits the range (NPT boxes fluctuate): each distinct box
     # once, from the reader's box array where it has one (the caller's frame is kept)
-    r_max = min([8.0] + [half_box_width(box, "intra_inter_rdf", frame)
+    r_max = min([8.0] + [half_box_width(reduced_box(box), "intra_inter_rdf", frame)
                          for frame, box in trajectory_boxes(universe.trajectory, distinct=True)])
     rdf = IntraInterRDF(universe.atoms, pairs="elements", range=(0.0, r_max), nbins=int(r_max * 20),
                         verbose=verbose).run()

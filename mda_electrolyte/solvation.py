@@ -636,6 +636,8 @@ class SolvationShells(FrameAnalysis):
         self._angle_edges = np.linspace(0.0, 180.0, self._angle_bins + 1)
 
     _analysis_algorithm_is_parallelizable = True
+    # the estimates are over blocks of consecutive frames (frame_estimates.frame_average)
+    _errors_over_frames = True
 
     @classmethod
     def get_supported_backends(cls):

@@ -20,7 +20,7 @@ from MDAnalysis.analysis.results import ResultsGroup
 from ase_electrolyte.atomic_file import atomic_path, save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
-from .analysis_base import FrameAnalysis, kept_frame, require_results
+from .analysis_base import FrameAnalysis, _frame_selection, kept_frame, require_results
 from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import (
@@ -208,7 +208,11 @@ class RigidVolumeScan(FrameAnalysis):
         ------
         ValueError
             Naming the frame, the scale factor and the atoms.
+        TypeError
+            ``frames`` that are not frame indices or a boolean mask.
         """
+        # the frames as run() takes them (a tuple or range too)
+        frames = _frame_selection(type(self).__name__, frames)
         with kept_frame(self._trajectory) as trajectory:
             selected = trajectory[start:stop:step] if frames is None else trajectory[frames]
             for ts in selected:
@@ -223,12 +227,16 @@ class RigidVolumeScan(FrameAnalysis):
             check_overlaps(scaled, MIN_SCAN_DISTANCE,
                            what=f"frame {ts.frame} scaled by s = {s:g} (use larger factors)")
 
-    def _prepare(self):
-        self.results._per_frame = []
-        # every frame of this run (or of this worker's part) checked before the first model call
+    def _check_selected_frames(self):
+        # every frame of the run, before the first model call: in the calling process, so that
+        # the workers of a parallel run do not evaluate their parts first (36 model calls before
+        # a multiprocessing run refused the last of 8 frames)
         with kept_frame(self._trajectory):
             for ts in self._sliced_trajectory:
                 self._check_frame(ts)
+
+    def _prepare(self):
+        self.results._per_frame = []
 
     def _single_frame(self):
         atoms = self._source.atoms(self._ts)
@@ -303,13 +311,20 @@ class RigidVolumeScan(FrameAnalysis):
         -------
         list of ase.Atoms
             New copies, with ``info["scale"]`` and ``info["frame"]``; ready for ``ase.io.write``.
+
+        Raises
+        ------
+        ValueError
+            ``keep_frames=False``, no run, or a last run that failed (its frames are not those
+            of an earlier run), or ``labels`` not one of those scanned.
         """
         from ase.calculators.singlepoint import SinglePointCalculator
 
         if not self.keep_frames:
             raise ValueError("the scan ran with keep_frames=False")
-        if not hasattr(self, "_scanned"):
-            raise ValueError("run() the scan first")
+        # a run that failed emptied the results: the frames of an earlier run are not its
+        if not hasattr(self, "_scanned") or "scales" not in self.results:
+            raise ValueError("run() the scan first (the last run() failed, or none ran)")
         prefix = {"model": "", "reference": "reference_"}.get(labels)
         if prefix is None or prefix not in self._sides:
             raise ValueError(

@@ -220,6 +220,31 @@ def test_a_tilted_cell_is_searched_to_half_its_width():
         _assert_same_shells(reference, got)
 
 
+@pytest.mark.parametrize("how", list(EQUIVALENT_CELLS))
+def test_the_rdf_of_a_sheared_cell_is_that_of_its_lattice(how, tmp_path):
+    """The cubic 13 Å lattice written as a sheared cell (faces down to 3.75 Å apart): the RDF
+    to 6 Å has the cubic cell's counts (it was refused: r_max beyond half the width), and
+    ``electrolyte analyze`` takes the lattice's 6.5 Å range (it took 3.75 Å)."""
+    from mda_electrolyte.rdf import _report
+
+    molecules, frames = _liquid(n_frames=3)
+    # unwrapped: the same single-precision positions in both cells
+    cubic = _universe(molecules, frames, wrap=False)
+    sheared = _universe(molecules, frames, cell=EQUIVALENT_CELLS[how], wrap=False)
+    assert half_box_width(sheared.dimensions) < 6.0
+    kw = {"range": (0.0, 6.0), "nbins": 57}  # no distance of the molecules on a bin edge
+    reference = mdae.IntraInterRDF(cubic.atoms, **kw).run()
+    for engine in ("auto", "vesin"):
+        got = mdae.IntraInterRDF(sheared.atoms, engine=engine, **kw).run()
+        np.testing.assert_array_equal(got.results.counts, reference.results.counts)
+        # the volume of the sheared float32 dimensions: within their rounding
+        assert got.results.volume == pytest.approx(reference.results.volume, rel=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = _report(sheared, tmp_path)
+    assert summary["r_angstrom"][-1] == pytest.approx(6.5, abs=0.05)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_reduced_box_is_the_same_lattice_with_the_widest_faces(seed):
     rng = np.random.default_rng(seed)
