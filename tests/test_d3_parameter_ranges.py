@@ -175,3 +175,46 @@ def test_upper_bounds_finite_for_atoms_1e8_angstrom_apart(damping):
     assert np.isfinite(energy) and np.isfinite(forces).all()
     # |E| <= s6 C6 / r^6 + s8 C8 / r^8 with C6(Ar-Kr) ~ 100 hartree bohr^6, r ~ 1.9e8 bohr
     assert abs(energy) < 1e-40 and np.abs(forces).max() < 1e-45
+
+
+@pytest.fixture
+def cuda_host():
+    backend.set_cuda_host("host")
+    yield
+    backend.set_cuda_host(None)
+
+
+@pytest.mark.parametrize("side", ["low", "high"])
+@pytest.mark.parametrize("damping", list(RANGES))
+def test_cuda_kernel_equals_cpu_at_the_ends_of_the_ranges(cuda_host, damping, side):
+    # one matrix for both kernels: the CUDA code (run on its host emulation) instantiates each
+    # damping separately, and its binned 3D-periodic passes differ from the CPU's cell lists
+    params = worst(damping, side)
+    molecule_case = probe()
+    cell_case = probe()
+    cell_case.set_cell([[9.0, 0.0, 0.0], [2.0, 8.5, 0.0], [-1.0, 1.5, 8.0]])
+    cell_case.pbc = True
+    for atoms in (molecule_case, cell_case):
+        results = {}
+        for device in ("cpu", "cuda"):
+            work = atoms.copy()
+            work.calc = D3(damping=damping, params=params, atm=True, cutoff=12.0,
+                           cn_cutoff=8.0, atm_cutoff=6.0, device=device)
+            results[device] = [work.get_potential_energy(), work.get_forces()]
+            if work.pbc.all():
+                results[device].append(work.get_stress())
+        for cpu, gpu in zip(results["cpu"], results["cuda"], strict=True):
+            assert np.isfinite(gpu).all()
+            scale = np.abs(cpu).max()
+            assert np.abs(gpu - cpu).max() <= 1e-10 * scale
+
+
+@pytest.mark.parametrize("name,stored", [("a3", "rs6"), ("a4", "rs8")])
+def test_cso_parameter_given_under_both_names_is_refused(name, stored):
+    # a3 silently won over rs6 (and a4 over rs8), whichever the caller meant
+    with pytest.raises(ValueError, match=rf"takes {name} or its other name {stored}, not both"):
+        D3(damping="cso", params={name: 1.0, stored: 2.0}, device="cpu")
+    # one name alone is the same parameter
+    one = resolve_parameters("cso", "pbe", {name: 1.5}, atm=False)
+    other = resolve_parameters("cso", "pbe", {stored: 1.5}, atm=False)
+    assert one == other and one[name] == 1.5

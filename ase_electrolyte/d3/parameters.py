@@ -194,10 +194,15 @@ def resolve_parameters(
             )
         params = dict(params)
         if damping == "cso":  # CSO's a3/a4 are stored as rs6/rs8 in the data base
-            if "a3" in params:
-                params["rs6"] = params.pop("a3")
-            if "a4" in params:
-                params["rs8"] = params.pop("a4")
+            for name, stored in (("a3", "rs6"), ("a4", "rs8")):
+                if name in params and stored in params:
+                    # one of the two was dropped without a word (a3 won over rs6)
+                    raise ValueError(
+                        f"D3(cso) takes {name} or its other name {stored}, not both "
+                        f"({name}={params[name]!r}, {stored}={params[stored]!r})"
+                    )
+                if name in params:
+                    params[stored] = params.pop(name)
         # a parameter the damping does not use would be dropped without a word (a1/a2 under
         # zero damping, rs6 under BJ, s8 under CSO, whose C8 term is its own)
         unused = sorted(set(params) - set(_REQUIRED[damping]) - {"s9"})
