@@ -115,3 +115,75 @@ class _SlowLJ(LennardJones):
 def slow_lj(seconds):
     """Lennard-Jones that sleeps ``seconds`` in every evaluation: a task that runs for long."""
     return _SlowLJ(seconds)
+
+
+class _StubbornLJ(LennardJones):
+    """Lennard-Jones that ignores the timer signal from its loading on (as a library that sets
+    its own handlers may) and whose every evaluation waits forever, swallowing any exception
+    raised in it (a retry loop around a stalled device): only a kill stops it."""
+
+    def __init__(self):
+        import signal
+
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+
+    def calculate(self, *args, **kwargs):
+        import time
+
+        while True:
+            try:
+                time.sleep(0.05)
+            except BaseException:  # noqa: BLE001, S110 - the point of this model
+                pass
+
+
+def stubborn_lj():
+    return _StubbornLJ()
+
+
+class _GilHogLJ(LennardJones):
+    """Lennard-Jones whose evaluations sit ``seconds`` in native code holding the GIL (libc's
+    ``sleep`` called through ``ctypes.PyDLL``; the timer's signal ignored from the model's
+    loading on, so that it neither cuts the sleep short nor stops the task before): no signal
+    handler and no other thread of its process runs meanwhile, as in a model stuck in an
+    extension that never releases the GIL."""
+
+    def __init__(self, seconds):
+        import signal
+
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.seconds = int(seconds)
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+
+    def calculate(self, *args, **kwargs):
+        import ctypes
+
+        ctypes.PyDLL(None).sleep(self.seconds)
+        super().calculate(*args, **kwargs)
+
+
+def gil_hog_lj(seconds):
+    return _GilHogLJ(seconds)
+
+
+class _CountingSlowLJ(LennardJones):
+    def __init__(self, seconds, log, block, min_atoms):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.seconds, self.log, self.block, self.min_atoms = seconds, log, block, min_atoms
+
+    def calculate(self, atoms=None, *args, **kwargs):
+        import time
+
+        with open(self.log, "a") as f:
+            f.write(f"{os.getpid()} {len(atoms) if atoms is not None else 0}\n")
+        if atoms is not None and len(atoms) > self.min_atoms and os.path.exists(self.block):
+            time.sleep(self.seconds)
+        super().calculate(atoms, *args, **kwargs)
+
+
+def counting_slow_lj(seconds, log, block, min_atoms=0):
+    """Lennard-Jones that appends ``"<pid> <atoms>"`` to ``log`` per evaluation (counted across
+    processes: tells a resume from a restart) and, while the file ``block`` exists, sleeps
+    ``seconds`` in each evaluation of a box of more than ``min_atoms`` atoms."""
+    return _CountingSlowLJ(seconds, log, block, min_atoms)

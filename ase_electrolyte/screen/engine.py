@@ -43,6 +43,9 @@ class ScreenResult:
         Tasks of the plan; finished before this call (skipped); finished by this call; failed.
     failures : dict
         Task id → error message of the failed tasks (also in their ``error.json``).
+    timed_out : list
+        Ids of the failed tasks that were stopped at the plan's ``task_timeout_s`` (their
+        partial runs are kept; the next call resumes them).
     wall_s : float
         Seconds spent in :func:`run_screen`.
     task_s : dict
@@ -63,6 +66,7 @@ class ScreenResult:
     n_done: int = 0
     n_failed: int = 0
     failures: dict = field(default_factory=dict)
+    timed_out: list = field(default_factory=list)
     wall_s: float = 0.0
     task_s: dict = field(default_factory=dict)
     task_timing: dict = field(default_factory=dict)
@@ -757,6 +761,8 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
             else:
                 result.n_failed += 1
                 result.failures[task.id] = out.get("error")
+                if out.get("timed_out"):
+                    result.timed_out.append(task.id)
         if pending:
             keys = {f.key for f in pending}
             # a worker's "processing" set also holds tasks waiting there for a free thread

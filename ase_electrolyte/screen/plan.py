@@ -60,6 +60,7 @@ _TOP_KEYS = {
     "protocol",
     "composition",
     "experimental",
+    "task_timeout_s",
 }
 _MODEL_KEYS = {"name", "file", "calculator", "dispersion", "device", "options"}
 _COMPOSITION_KEYS = {"solvent", "ratio", "salt", "concentration", "units", "label"}
@@ -71,6 +72,9 @@ _COMPOSITION_KEYS = {"solvent", "ratio", "salt", "concentration", "units", "labe
 MAX_TASKS = 100_000
 #: Longest composition label, in bytes of UTF-8: it names a folder (NAME_MAX on Linux and macOS).
 MAX_LABEL_BYTES = 255
+#: Longest ``task_timeout_s``: one year. The task's timer (``setitimer``) overflows the
+#: platform's ``time_t`` near 1e12 s; a limit beyond a year is a typo of another unit.
+MAX_TASK_TIMEOUT_S = 365 * 86400.0
 
 
 class PlanError(ValueError):
@@ -197,6 +201,10 @@ class Plan:
         CSV of measured values (absolute path), see :func:`ase_electrolyte.screen.aggregate`.
     source : str or None
         The file the plan was read from.
+    task_timeout_s : float or None
+        Wall-clock seconds a task may run on its worker (model loading, packing, MD, analyses)
+        before it is stopped and recorded as failed with the limit named; ``None``: no limit.
+        Not part of :meth:`invariant`: a rerun with a longer limit resumes the stopped tasks.
     """
 
     name: str
@@ -211,6 +219,7 @@ class Plan:
     analyses: list
     experimental: str | None = None
     source: str | None = None
+    task_timeout_s: float | None = None
     _tasks: list = field(default=None, repr=False, compare=False, init=False)
 
     def tasks(self):
@@ -259,6 +268,7 @@ class Plan:
             "analyses": list(self.analyses),
             "experimental": self.experimental,
             "source": self.source,
+            "task_timeout_s": self.task_timeout_s,
             "fingerprint": self.fingerprint(),
         }
 
@@ -376,6 +386,8 @@ def load_plan(plan, *, base_dir=None):
         temperatures = [298]  # K
         n_atoms = 1000        # atoms per box (Ju et al., 2025)
         analyses = ["diffusion", "green_kubo_conductivity", "solvation_shells"]
+        task_timeout_s = 86400  # optional: a task running longer is stopped, recorded as
+                                # failed, and resumed by the next run of the screen
 
         [model]               # one of name / file / calculator
         name = "sevennet-0"   # registered model; file = "my.model"; calculator = "pkg.mod:func"
@@ -489,6 +501,9 @@ def _checked_plan(data, base, source):
                 f"T{t:g}K; give distinct temperatures (to 6 significant digits)"
             )
 
+    timeout = data.get("task_timeout_s")
+    if timeout is not None:
+        timeout = _number(timeout, "task_timeout_s (s)", above=0, maximum=MAX_TASK_TIMEOUT_S)
     compositions = _compositions(data.get("composition"), n_atoms, density,
                                  tasks_per_composition=len(temps) * replicas)
     protocol = _protocol(data.get("protocol", {}))
@@ -521,6 +536,7 @@ def _checked_plan(data, base, source):
         analyses=analyses,
         experimental=experimental,
         source=source,
+        task_timeout_s=timeout,
     )
 
 

@@ -6,12 +6,24 @@ files of :func:`ase_electrolyte.md.run_protocol`, ``analysis/summary.json`` and,
 that finds its ``result.json`` returns it without work; one that finds a partial run resumes it
 (the box is read back, the protocol continues from the last written frame). A failure is written
 to ``error.json`` and returned, so one bad composition does not stop the others.
+
+With the plan's ``task_timeout_s`` a task runs in a process of its own, started by the worker's
+thread: dask cannot stop a running thread, and a task that hung (a stalled GPU, a model stuck in
+native code) held its worker for good. At the limit the task's process raises
+:class:`TaskTimeout` in its main thread (a timer signal): :func:`~ase_electrolyte.md.run_md`
+closes its trajectory as not complete, ``error.json`` names the limit, and the process ends; one
+that does not stop within :data:`TIMEOUT_GRACE_S` (stuck in native code, the signal never
+handled) is killed with its process group. The H5MD files count only complete frames (see
+:mod:`ase_electrolyte.trajectory`), so either way the partial run stays readable, and the next
+run of the screen resumes it. Its output, beyond the result, goes to ``task.log``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -24,11 +36,28 @@ from .properties import task_properties
 
 __all__ = [
     "run_task", "task_properties", "task_threads", "worker_problems", "read_result",
-    "RESULT_FILE", "ERROR_FILE",
+    "RESULT_FILE", "ERROR_FILE", "LOG_FILE", "TaskTimeout", "TIMEOUT_GRACE_S",
 ]
 
 RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
+#: What a task run in its own process (``task_timeout_s``) prints, and its traceback if it dies.
+LOG_FILE = "task.log"
+#: Seconds a task past its ``task_timeout_s`` has to stop by itself (close its trajectory, write
+#: ``error.json``) before its process group is killed.
+TIMEOUT_GRACE_S = 10.0
+# the worker waits this much longer than the task's own deadline before killing it: the task's
+# process stops itself first, with its files closed and its error.json written
+_KILL_SLACK_S = 5.0
+
+
+class TaskTimeout(BaseException):
+    """Raised in a task's own process when it runs past the plan's ``task_timeout_s``.
+
+    A :class:`BaseException`, as :class:`KeyboardInterrupt`: the task's ``except Exception``
+    and the MD loop's error handling must not take it for a failure of the model; it passes
+    through them (the trajectory is closed, not marked complete) to the process' top.
+    """
 
 _CALCULATORS = {}
 _CALC_LOCK = threading.Lock()
@@ -149,8 +178,12 @@ def _torch_device(device):
     return resolve_device(device)
 
 
-def _worker_device(device):
-    """Pin a GPU worker of a local cluster to its own GPU (worker ``i`` → ``cuda:i``)."""
+def _worker_device(device, pin=True):
+    """Pin a GPU worker of a local cluster to its own GPU (worker ``i`` → ``cuda:i``).
+
+    ``pin=False`` only names the device (for a task run in its own process: the worker that
+    starts it need not hold a CUDA context of its own).
+    """
     if device != "auto" and device != "cuda":
         return device
     try:
@@ -165,7 +198,8 @@ def _worker_device(device):
 
     n = torch.cuda.device_count()
     if n > 1 and isinstance(worker.name, int):
-        torch.cuda.set_device(worker.name % n)
+        if pin:
+            torch.cuda.set_device(worker.name % n)
         return f"cuda:{worker.name % n}"
     return device
 
@@ -234,8 +268,18 @@ def run_task(spec):
         (``worker``, UNIX ``start``/``end``, the seconds spent in ``imports_s``,
         ``build_s``, ``calculator_s``, ``protocol_s`` and ``analyses_s``, and ``cpu_s``, the
         process' CPU seconds over the task), or, for a failure,
-        ``status == "failed"`` and ``error``.
+        ``status == "failed"`` and ``error``; a task stopped at the plan's ``task_timeout_s``
+        also has ``timed_out`` (true) and ``task_timeout_s``.
+
+    Notes
+    -----
+    With ``spec["plan"]["task_timeout_s"]`` the task runs in a child process of the calling
+    thread (see the module notes); the model is then loaded once per task, not once per worker
+    (seconds for an MLIP, against the minutes to hours of its MD).
     """
+    limit = spec["plan"].get("task_timeout_s")
+    if limit:
+        return _run_limited(spec, float(limit))
     folder = Path(spec["folder"])
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / RESULT_FILE
@@ -243,7 +287,7 @@ def run_task(spec):
         return _finished(done, spec["task"])
     start = time.perf_counter()
     cpu = time.process_time()
-    timing = {"worker": _worker_name(), "start": time.time()}
+    timing = {"worker": spec.get("worker") or _worker_name(), "start": time.time()}
     claim = None
     try:
         try:
@@ -276,6 +320,186 @@ def run_task(spec):
     finally:
         if claim is not None:
             claim.release()
+
+
+def _timeout_message(limit):
+    """The first line of a timed-out task's error (the table groups failures by it)."""
+    return (
+        f"TaskTimeout: stopped at the plan's task_timeout_s = {limit:g} s; its partial run stays "
+        "in its folder and the next run of the screen resumes it (raise task_timeout_s to let "
+        "it finish)"
+    )
+
+
+def _run_limited(spec, limit):
+    """:func:`run_task` in a child process that is stopped at ``limit`` seconds."""
+    folder = Path(spec["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    done = folder / RESULT_FILE
+    if done.exists():
+        return _finished(done, spec["task"])
+    start = time.perf_counter()
+    began = time.time()
+    deadline = began + limit
+    plan = dict(spec["plan"], task_timeout_s=None)
+    plan["model"] = dict(plan["model"], device=_worker_device(plan["model"]["device"], pin=False))
+    # what only the worker's process knows (its dask worker, its host's other workers)
+    child = dict(spec, plan=plan, threads=task_threads(spec), worker=_worker_name(),
+                 limit=limit, deadline=deadline, grace=TIMEOUT_GRACE_S)
+    # the worker's import path: a model module it loaded (an uploaded file, a path entry
+    # added at run time) is found by the task's process as well
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    killed = False
+    with open(folder / LOG_FILE, "ab") as log:
+        log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} task {spec['task']['id']} on "
+                  f"{child['worker']}, task_timeout_s = {limit:g}\n".encode())
+        log.flush()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from ase_electrolyte.screen.task import _child_main; "
+             "_child_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
+            start_new_session=True,  # its own process group: PACKMOL and the like go with it
+        )
+        text = json.dumps(child, default=_json_default).encode()
+        try:
+            out, _ = proc.communicate(
+                text, timeout=max(0.0, deadline + TIMEOUT_GRACE_S + _KILL_SLACK_S - time.time())
+            )
+        except subprocess.TimeoutExpired:
+            # stuck where the timer's exception cannot reach it (native code holding the GIL)
+            killed = True
+            _kill_group(proc)
+            out, _ = proc.communicate()
+        except BaseException:
+            _kill_group(proc)
+            proc.wait()
+            raise
+    try:
+        outcome = json.loads(out.decode() or "null")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        outcome = None
+    if isinstance(outcome, dict) and outcome.get("status") in ("done", "failed"):
+        outcome["elapsed_s"] = time.perf_counter() - start
+        return outcome
+    if done.exists():  # finished, then died before it could say so
+        result, problem = read_result(done, spec["task"]["id"], spec["task"]["seed"])
+        if result is not None:
+            return result
+    failure = {
+        "task": spec["task"]["id"],
+        "status": "failed",
+        "elapsed_s": time.perf_counter() - start,
+        "timing": {"worker": child["worker"], "start": began, "end": time.time()},
+    }
+    # killed past its deadline: by this thread, or by its own watchdog (which sees the same
+    # deadline) when the timer's exception did not stop it
+    if killed or (proc.returncode == -signal.SIGKILL and time.time() >= deadline):
+        failure.update(
+            error=_timeout_message(limit) + f"\nIt did not stop within {TIMEOUT_GRACE_S:g} s "
+            "of the limit and its process was killed (stuck in native code, or an exception "
+            "handler that swallowed the stop?).",
+            timed_out=True, task_timeout_s=limit,
+        )
+    else:
+        code = proc.returncode
+        how = f"with exit status {code}"
+        if code < 0:
+            try:
+                how = f"by signal {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"by signal {-code}"
+        failure["error"] = (
+            f"TaskProcessDied: the task's process ended {how} without a result (a crash in "
+            "native code, or killed by the system: out of memory?); see "
+            f"{folder / LOG_FILE}{_log_tail(folder / LOG_FILE)}"
+        )
+    write_json(folder / ERROR_FILE, failure)
+    return failure
+
+
+def _kill_group(proc):
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _log_tail(path, lines=5):
+    try:
+        tail = path.read_bytes()[-4000:].decode(errors="replace").strip().splitlines()[-lines:]
+    except OSError:
+        return ""
+    return (":\n" + "\n".join(tail)) if tail else ""
+
+
+#: Why the task's process is being stopped (read by its timer's signal handler).
+_STOP = {}
+
+
+def _expire(signum, frame):
+    raise TaskTimeout(_STOP.get("why", "task_timeout_s"))
+
+
+def _watch(parent, deadline, grace):
+    """The task process' watchdog: stop it when its worker is gone, kill it past the grace.
+
+    A worker that died (killed by its nanny, its node lost) leaves its task's process behind in
+    its own session; it would run on, holding the task folder's claim, while the scheduler's
+    rerun of the task waits for that claim.
+    """
+    gone = None
+    while True:
+        time.sleep(0.5)
+        now = time.time()
+        if gone is None and os.getppid() != parent:
+            gone = now
+            _STOP["why"] = "the worker that started this task went away"
+            os.kill(os.getpid(), signal.SIGALRM)
+        if now > deadline + grace or (gone is not None and now > gone + grace):
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def _child_main():
+    """The task's own process (:func:`_run_limited`): the spec on stdin, the outcome on stdout."""
+    outcome = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # what the model or the analyses print goes to task.log, not into the outcome
+    spec = json.loads(sys.stdin.read())
+    limit, deadline, grace = spec.pop("limit"), spec.pop("deadline"), spec.pop("grace")
+    signal.signal(signal.SIGALRM, _expire)
+    threading.Thread(target=_watch, args=(os.getppid(), deadline, grace), daemon=True).start()
+    try:
+        left = deadline - time.time()
+        if left <= 0:
+            raise TaskTimeout("task_timeout_s")
+        signal.setitimer(signal.ITIMER_REAL, left)
+        result = run_task(spec)
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+    except TaskTimeout as err:
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        result = _stopped(spec, limit, str(err))
+    try:
+        outcome.write(json.dumps(result, default=_json_default))
+        outcome.flush()
+    except BrokenPipeError:  # its worker is gone; its files say what happened
+        pass
+
+
+def _stopped(spec, limit, why):
+    """The outcome of a task stopped by its timer; its ``error.json`` written."""
+    folder = Path(spec["folder"])
+    done = folder / RESULT_FILE
+    if done.exists():  # the timer went off just after the task finished
+        result, _ = read_result(done, spec["task"]["id"], spec["task"]["seed"])
+        if result is not None:
+            return result
+    if why == "task_timeout_s":
+        failure = {"error": _timeout_message(limit), "timed_out": True, "task_timeout_s": limit}
+    else:
+        failure = {"error": f"TaskStopped: {why}; the next run of the screen resumes it"}
+    failure = {"task": spec["task"]["id"], "status": "failed", **failure,
+               "timing": {"worker": spec.get("worker"), "end": time.time()}}
+    write_json(folder / ERROR_FILE, failure)
+    return failure
 
 
 def _finished(done, task):

@@ -1,0 +1,243 @@
+"""A per-task time limit (the plan's ``task_timeout_s``): a task that runs past it is stopped for
+good — by its timer, by its own watchdog, or killed by its worker — is recorded as failed with
+the limit named, keeps a readable partial run that the next screen resumes, and frees its worker
+for the other tasks. A task process that dies (a crash in native code) is a failure, not a lost
+worker; one whose worker goes away stops as well."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("rdkit")
+pytest.importorskip("packmol")
+distributed = pytest.importorskip("distributed")
+pd = pytest.importorskip("pandas")
+
+from ase_electrolyte.screen import PlanError, load_plan, run_screen  # noqa: E402
+from ase_electrolyte.screen import task as task_module  # noqa: E402
+from ase_electrolyte.screen.engine import TASKS_DIR, _prepare_outdir, _spec  # noqa: E402
+from ase_electrolyte.trajectory import h5md_info, read_h5md  # noqa: E402
+
+MODELS = str(Path(__file__).with_name("screen_models.py"))
+SLOW = "EC_LiPF6-3molal/T300K/r0"  # the 76-atom box
+FAST = "EC_LiPF6-4molal/T300K/r0"  # the 66-atom box
+PRODUCTION_STEPS = 30
+
+
+def _plan(model, options, timeout, concentrations=(3.0, 4.0), **extra):
+    return load_plan({
+        "name": "timeouts", "seed": 7, "replicas": 1, "temperatures": [300], "n_atoms": 70,
+        "analyses": [], "task_timeout_s": timeout,
+        "model": {"calculator": f"{MODELS}:{model}", "device": "cpu", "options": options},
+        "protocol": {"relax_fmax": 20.0, "preequilibration_ps": 0.0, "equilibration_ps": 0.0,
+                     "production_ps": PRODUCTION_STEPS / 1000, "write_interval_fs": 1.0,
+                     "observe_interval_fs": 1.0},
+        "composition": [{"solvent": "EC", "salt": "LiPF6",
+                         "concentration": list(concentrations)}],
+        **extra,
+    })
+
+
+def _client():
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0", silence_logs=50)
+    return cluster, distributed.Client(cluster)
+
+
+def _evaluations(log):
+    """``[(pid, atoms), ...]`` of the counting model's log."""
+    if not log.exists():
+        return []
+    return [tuple(int(x) for x in line.split()) for line in log.read_text().splitlines()]
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+# -- the plan key -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0, -5, math.nan, math.inf, "2h", True, [60], 4e7])
+def test_a_time_limit_that_is_no_positive_finite_number_of_seconds_is_refused(value):
+    with pytest.raises(PlanError, match=r"task_timeout_s \(s\) must be a finite number > 0"):
+        _plan("lj", {}, value)
+
+
+def test_the_time_limit_is_not_part_of_the_plan_identity():
+    # a rerun with a longer limit must reuse the folder (and resume the stopped tasks)
+    limited, longer, unlimited = (_plan("lj", {}, t) for t in (60, 3600, None))
+    assert limited.task_timeout_s == 60.0 and unlimited.task_timeout_s is None
+    assert limited.fingerprint() == longer.fingerprint() == unlimited.fingerprint()
+    assert limited.to_dict()["task_timeout_s"] == 60.0
+
+
+# -- a task past its limit ----------------------------------------------------------------------
+
+
+def test_a_task_past_its_limit_is_stopped_kept_and_resumed_by_the_next_screen(tmp_path):
+    log, block = tmp_path / "evaluations.log", tmp_path / "slow"
+    block.write_text("the 76-atom box sleeps 0.5 s per evaluation while this file exists")
+    options = {"seconds": 0.5, "log": str(log), "block": str(block), "min_atoms": 70}
+    out = tmp_path / "screen"
+    cluster, client = _client()
+    with cluster, client:
+        # one worker thread: the fast task gets it only if the stopped one gives it back
+        first = run_screen(_plan("counting_slow_lj", options, 15), out, client=client,
+                           progress=False, plots=False)
+        assert (first.n_done, first.n_failed, first.timed_out) == (1, 1, [SLOW])
+        assert first.failures[SLOW].startswith(
+            "TaskTimeout: stopped at the plan's task_timeout_s = 15 s")
+        folder = out / TASKS_DIR / SLOW
+        assert not (folder / "result.json").exists()
+        error = json.loads((folder / "error.json").read_text())
+        assert error["timed_out"] is True and error["task_timeout_s"] == 15.0
+        # the work stopped for good: its process is gone and evaluates nothing more
+        slow = [(pid, n) for pid, n in _evaluations(log) if n > 70]
+        assert slow and not any(_alive(pid) for pid, _ in slow)
+        assert {pid for pid, _ in slow}.isdisjoint({os.getpid()})  # not in the worker
+        count = len(_evaluations(log))
+        time.sleep(1.5)
+        assert len(_evaluations(log)) == count
+        # the partial run is readable: complete frames only, not marked complete
+        info = h5md_info(folder / "production.h5md")
+        kept = info["n_frames"]
+        assert 1 <= kept < PRODUCTION_STEPS + 1 and not info["complete"]
+        before = [read_h5md(folder / "production.h5md", k).positions for k in range(kept)]
+        # the table names the limit as the slow composition's failure; the fast one is whole
+        row = first.summary.set_index("composition").loc["EC_LiPF6-3molal"]
+        assert row["n_failed"] == 1 and not row["valid"]
+        assert "1 replica(s) failed: TaskTimeout: stopped at the plan's task_timeout_s = 15 s" \
+            in row["verdict"]
+        assert (out / TASKS_DIR / FAST / "result.json").exists()
+        failures = pd.read_csv(out / "failures.csv")
+        assert list(failures["task"]) == [SLOW]
+
+        # the rerun (a longer limit, the model no longer slow) resumes the stopped task only
+        block.unlink()
+        second = run_screen(_plan("counting_slow_lj", options, 600), out, client=client,
+                            progress=False, plots=False)
+    assert (second.n_done, second.n_skipped, second.n_failed) == (1, 1, 0)
+    assert list(second.task_s) == [SLOW] and second.timed_out == []
+    assert json.loads((out / "plan.json").read_text())["task_timeout_s"] == 600.0
+    assert (folder / "result.json").exists() and not (folder / "error.json").exists()
+    info = h5md_info(folder / "production.h5md")
+    assert info["complete"] and info["n_frames"] == PRODUCTION_STEPS + 1
+    # resumed from its last frame, not run again: the kept frames are unchanged and the rerun
+    # evaluated the remaining steps only (a restart relaxes and runs all 30 steps again)
+    for k, positions in enumerate(before):
+        np.testing.assert_array_equal(read_h5md(folder / "production.h5md", k).positions,
+                                      positions)
+    rerun = len(_evaluations(log)) - count
+    assert rerun <= PRODUCTION_STEPS - (kept - 1) + 2
+    assert not pd.read_csv(out / "summary.csv")["verdict"].str.contains("failed").any()
+
+
+def test_a_task_that_swallows_the_stop_is_killed_by_its_watchdog(tmp_path, monkeypatch):
+    monkeypatch.setattr(task_module, "TIMEOUT_GRACE_S", 1.0)
+    out = tmp_path / "screen"
+    cluster, client = _client()
+    with cluster, client:
+        result = run_screen(_plan("stubborn_lj", {}, 4, concentrations=(3.0,)), out,
+                            client=client, progress=False, plots=False)
+    assert result.timed_out == [SLOW] and result.n_failed == 1
+    message = result.failures[SLOW]
+    assert message.startswith("TaskTimeout: stopped at the plan's task_timeout_s = 4 s")
+    assert "did not stop within 1 s of the limit and its process was killed" in message
+    error = json.loads((out / TASKS_DIR / SLOW / "error.json").read_text())
+    assert error["timed_out"] is True and error["error"] == message
+
+
+def test_a_task_stuck_in_native_code_holding_the_gil_is_killed_by_its_worker(tmp_path,
+                                                                            monkeypatch):
+    # neither its timer's handler nor its watchdog thread can run: the worker kills it (or
+    # its watchdog does, where the limit comes before the model is first evaluated)
+    monkeypatch.setattr(task_module, "TIMEOUT_GRACE_S", 1.0)
+    monkeypatch.setattr(task_module, "_KILL_SLACK_S", 1.0)
+    out = tmp_path / "screen"
+    cluster, client = _client()
+    with cluster, client:
+        result = run_screen(_plan("gil_hog_lj", {"seconds": 300}, 6, concentrations=(3.0,)),
+                            out, client=client, progress=False, plots=False)
+    assert result.timed_out == [SLOW]
+    assert result.failures[SLOW].startswith(
+        "TaskTimeout: stopped at the plan's task_timeout_s = 6 s")
+    assert "its process was killed" in result.failures[SLOW]
+    assert result.task_s == {} and result.n_done == 0
+
+
+def test_a_task_process_that_dies_is_a_failure_with_its_log_and_resumes(tmp_path):
+    # process workers: the limited task runs in a child of the worker process, which outlives it
+    sentinel = tmp_path / "killed"
+    plan = _plan("killing_lj", {"sentinel": str(sentinel), "kill_at": 12}, 600,
+                 concentrations=(3.0,))
+    out = tmp_path / "screen"
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                       memory_limit=0, dashboard_address=":0", silence_logs=50)
+    with cluster, distributed.Client(cluster) as client:
+        workers = set(client.scheduler_info()["workers"])
+        first = run_screen(plan, out, client=client, progress=False, plots=False)
+        assert set(client.scheduler_info()["workers"]) == workers  # no worker was lost
+        assert first.n_failed == 1 and first.timed_out == []
+        message = first.failures[SLOW]
+        assert message.startswith("TaskProcessDied: the task's process ended by signal SIGKILL")
+        assert str(out / TASKS_DIR / SLOW / "task.log") in message
+        assert int(sentinel.read_text()) not in {os.getpid(), *client.run(os.getpid).values()}
+        second = run_screen(plan, out, client=client, progress=False, plots=False)
+    assert (second.n_done, second.n_failed) == (1, 0)
+    assert h5md_info(out / TASKS_DIR / SLOW / "production.h5md")["complete"]
+
+
+def test_a_task_whose_worker_went_away_stops_and_frees_its_folder(tmp_path):
+    log, block = tmp_path / "evaluations.log", tmp_path / "slow"
+    block.write_text("slow while this file exists")
+    plan = _plan("counting_slow_lj",
+                 {"seconds": 0.3, "log": str(log), "block": str(block), "min_atoms": 0},
+                 600, concentrations=(3.0,))
+    out = tmp_path / "screen"
+    _prepare_outdir(plan, out)
+    task = plan.tasks()[0]
+    spec = _spec(plan, task, out, None, plan.to_dict())
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    # a stand-in for a worker: runs the task, and is killed mid-task as a lost node's worker
+    worker = subprocess.Popen([sys.executable, "-c",
+                               "import json, sys; from ase_electrolyte.screen.task import "
+                               "run_task; run_task(json.load(open(sys.argv[1])))",
+                               str(tmp_path / "spec.json")])
+    for _ in range(600):
+        if any(n > 0 for _, n in _evaluations(log)) and len(_evaluations(log)) > 3:
+            break
+        time.sleep(0.1)
+    child = _evaluations(log)[-1][0]
+    assert child != worker.pid
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    for _ in range(300):
+        if not _alive(child):
+            break
+        time.sleep(0.1)
+    assert not _alive(child)  # orphaned, it stopped itself
+    folder = out / TASKS_DIR / task.id
+    error = json.loads((folder / "error.json").read_text())
+    assert error["error"].startswith("TaskStopped: the worker that started this task went away")
+    count = len(_evaluations(log))
+    # the folder's claim went with it: the rescheduled task resumes at once
+    block.unlink()
+    cluster, client = _client()
+    with cluster, client:
+        result = run_screen(plan, out, client=client, progress=False, plots=False)
+    assert (result.n_done, result.n_failed) == (1, 0)
+    assert result.task_timing[task.id].get("waited_s", 0.0) < task_module.CLAIM_POLL_S
+    assert len(_evaluations(log)) - count <= PRODUCTION_STEPS + 2
