@@ -197,3 +197,28 @@ def test_the_callers_atoms_are_unchanged(pbc):
     assert sorted(atoms.arrays) == sorted(before.arrays)
     for key in before.arrays:
         assert np.array_equal(atoms.arrays[key], before.arrays[key])
+
+
+@pytest.mark.parametrize("pbc", [False, True])
+@pytest.mark.parametrize("separation", [1e-8, 1e-6, 1e-4, 0.05])
+def test_tensor_api_on_close_atoms_is_finite_and_equals_reference(separation, pbc):
+    # compute_tensor does not look for atoms closer than 0.1 Å (the positions stay on the
+    # device): down to 1e-8 Å its numbers are finite and simple-dftd3's (which refuses
+    # coincident atoms itself)
+    torch = pytest.importorskip("torch")
+    atoms = molecule("CH3OH")
+    atoms += Atoms("H", positions=[atoms.positions[3] + [separation, 0.0, 0.0]])
+    if pbc:
+        atoms.set_cell([[9.0, 0.0, 0.0], [1.5, 8.5, 0.0], [-1.0, 2.0, 8.0]])
+        atoms.pbc = True
+    backend.set_cuda_host("host")
+    try:
+        out = D3(device="cuda").compute_tensor(torch.tensor(atoms.positions), atoms.numbers,
+                                               atoms.cell, atoms.pbc)
+    finally:
+        backend.set_cuda_host(None)
+    e_ref, f_ref, s_ref = reference(atoms)
+    assert float(out["energy"]) == pytest.approx(e_ref, rel=1e-12)
+    assert np.abs(out["forces"].numpy() - f_ref).max() < 1e-12 * np.abs(f_ref).max()
+    if pbc:
+        assert np.abs(out["stress"].numpy() - s_ref).max() < 1e-12 * np.abs(s_ref).max()
