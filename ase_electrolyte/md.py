@@ -79,6 +79,8 @@ __all__ = [
     "check_protocol_arguments",
     "calculator_fingerprint",
     "MDInstabilityError",
+    "Terminated",
+    "terminate_as_interrupt",
     "ConcurrentWriterError",
     "ProtocolResult",
     "series_estimate",
@@ -92,6 +94,8 @@ __all__ = [
 ONE_ATM_BAR = 1.01325
 
 _ENSEMBLES = ("nve", "nvt", "npt")
+#: run_protocol's stage files (``<name>.h5md``), in the order it writes them.
+_STAGE_FILES = ("relaxed", "preequilibration", "equilibration", "production")
 
 #: Highest temperature (K) a run accepts: beyond it matter is a plasma, which no interatomic
 #: potential describes (1e300 K gave velocities of 1e148 Å/fs after a relaxation of minutes).
@@ -110,6 +114,9 @@ MAX_STEPS = 10**11
 #: Longest thermostat or barostat time constant (fs): 1e12 fs (a millisecond) is beyond the length
 #: of any run, a coupling that never acts; ASE's Nosé–Hoover chain overflowed at 1e308 fs.
 MAX_DAMPING_FS = 1.0e12
+#: Largest centre-of-mass kinetic energy (in kT) of given velocities: a chi-square of 3 degrees
+#: of freedom exceeds 2 × 15 = 30 with probability 1e-6 (see ``_check_drift``).
+_MAX_DRIFT_KT = 15.0
 #: Longest MD time step (fs): 50 times the 20 fs a run already warns of; an atomistic potential
 #: moves atoms by ångströms in one such step (1e308 fs evaluated the model, then exploded).
 MAX_TIMESTEP_FS = 1000.0
@@ -150,6 +157,45 @@ class MDInstabilityError(RuntimeError):
 
     The trajectory keeps every frame written before; it is not marked complete.
     """
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch scheduler's time limit, ``kill``) received while a run was running.
+
+    A ``KeyboardInterrupt``, so that it unwinds as Ctrl-C does: the trajectory is closed at
+    its last complete frame, not marked complete, the writer's claim is given back, and the
+    exception's note says what is kept and that the same call resumes. Without it SIGTERM
+    ended the process silently.
+    """
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt():
+    """While the block runs, SIGTERM raises :class:`Terminated` where the run is.
+
+    Only where SIGTERM still has its default action (ending the process at once) and only in
+    the main thread (the one Python delivers signals to): a handler of the caller's (a CLI, a
+    scheduler's client, an outer run) is left alone, and so is a run in another thread. A
+    second SIGTERM during the clean-up ends the process as before (the file is consistent at
+    its last flushed frame either way).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or (
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+        yield
+        return
+
+    def terminated(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _check_calculator(atoms):
@@ -204,6 +250,37 @@ def _check_start(atoms, trajectory, overwrite):
                 f"trajectory {path} exists and is not an HDF5 (H5MD) file; it is not "
                 "overwritten: choose another name, delete it, or pass overwrite=True"
             )
+
+
+def _check_drift(atoms, temperature_K):
+    """Refuse given velocities whose centre of mass drifts far beyond thermal motion.
+
+    Nosé–Hoover thermostats hold the *total* kinetic energy at the target, and every frame's
+    temperature counts the drift as heat: 32 argon atoms given 60 K of thermal velocities plus
+    a drift of the thermal speed ran NVT at a recorded 58–60 K while their motion about the
+    centre of mass cooled to 21 K. Independent Maxwell–Boltzmann velocities give the centre
+    of mass kT/2 per direction (3/2 kT in all, a chi-square of 3 degrees of freedom), so
+    a drift energy above :data:`_MAX_DRIFT_KT` kT (probability below 1e-6) was imposed, not
+    drawn. The reference temperature is ``temperature_K``, or the velocities' own in NVE.
+    """
+    momenta = atoms.get_momenta()
+    if not np.any(momenta):
+        return  # drawn by run_md, without drift
+    total = momenta.sum(axis=0)
+    mass = float(atoms.get_masses().sum())
+    drift_ev = float(total @ total) / (2.0 * mass)
+    reference = temperature_K if temperature_K else atoms.get_temperature()
+    kt = units.kB * reference
+    if drift_ev > _MAX_DRIFT_KT * kt:
+        speed = float(np.sqrt(total @ total)) / mass * units.fs * 1000.0  # Å/ps
+        raise ValueError(
+            f"the given velocities carry a centre-of-mass drift of {speed:.3g} Å/ps, a kinetic "
+            f"energy of {drift_ev / kt:.3g} kT at {reference:.4g} K (thermal velocities give "
+            f"about 1.5 kT, {_MAX_DRIFT_KT:g} kT at most); the thermostat and every frame's "
+            "temperature would count the drift as heat: remove it "
+            "(ase.md.velocitydistribution.Stationary(atoms)) or zero the velocities to have "
+            "them drawn"
+        )
 
 
 def _check_constraints(atoms, ensemble, what=None):
@@ -602,7 +679,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
     check_flag("progress", progress)
     _check_start(atoms, trajectory, overwrite)
     trajectory = _absolute(trajectory)
-    with _claim(trajectory):
+    with _claim(trajectory), terminate_as_interrupt():
         run_info = {
             "stage": "relax",
             "fmax": fmax,
@@ -837,7 +914,11 @@ def run_md(
     ----------
     atoms : ase.Atoms
         With a calculator; not modified. Velocities are drawn from Maxwell–Boltzmann at
-        ``temperature_K`` (seeded) if all are zero.
+        ``temperature_K`` (seeded, without centre-of-mass motion) if all are zero; given
+        velocities are the first frame as they are, and are refused if their centre of mass
+        drifts beyond thermal motion (a kinetic energy above 15 kT, which the thermostat and
+        the recorded temperatures would count as heat: remove it with
+        :func:`ase.md.velocitydistribution.Stationary`).
     ensemble : {"nve", "nvt", "npt"}
         Velocity Verlet, Nosé–Hoover chain NVT, or isotropic MTK NPT.
     steps : int
@@ -904,7 +985,8 @@ def run_md(
     Raises
     ------
     ValueError
-        Bad arguments (also a temperature above :data:`MAX_TEMPERATURE_K`, a pressure beyond
+        Bad arguments (also velocities with a centre-of-mass drift, a temperature above
+        :data:`MAX_TEMPERATURE_K`, a pressure beyond
         :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them),
         a missing calculator, NPT without a 3D-periodic cell, a
         ``trajectory`` of another run, or a step whose data the trajectory writer refused
@@ -918,6 +1000,10 @@ def run_md(
     ConcurrentWriterError
         Another process or thread is writing ``trajectory`` (an ``OSError``); raised before the
         file is read or the model evaluated, the file is left to its writer.
+    KeyboardInterrupt
+        Ctrl-C, or :class:`Terminated` on SIGTERM (:func:`terminate_as_interrupt`); its note
+        says what ``trajectory`` keeps and that the same call resumes. Stopped before its first
+        frame, the run writes no file (an existing one is left as it was).
     OSError
         ``trajectory`` is open for reading in this process (a Universe of
         :func:`~mda_electrolyte.bridge.from_ase`: close it), ``errno.EBUSY``; raised before the
@@ -936,6 +1022,7 @@ def run_md(
     _check_start(atoms, trajectory, overwrite)
     trajectory = _absolute(trajectory)
     _check_constraints(atoms, ensemble)
+    _check_drift(atoms, temperature_K)
     if ensemble == "npt" and not atoms.pbc.all():
         raise ValueError("NPT needs a 3D-periodic cell")
     if ensemble != "nve" and len(atoms) < 2:
@@ -951,7 +1038,7 @@ def run_md(
             f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): is it in "
             "another unit?", stacklevel=2,
         )
-    with _claim(trajectory):
+    with _claim(trajectory), terminate_as_interrupt():
         calc = atoms.calc
         real_masses = atoms.get_masses().copy()
         mass_total = float(real_masses.sum())
@@ -1119,10 +1206,13 @@ def run_md(
                 # nothing of the file: say what is kept and that calling again resumes
                 if isinstance(err, (Exception, KeyboardInterrupt)) and not isinstance(
                         err, MDInstabilityError):
-                    err.add_note(
-                        f"run_md: {_kept(writer)[2:]}, not marked complete; the same call "
-                        "resumes from its last frame"
-                    )
+                    what = "terminated (SIGTERM); " if isinstance(err, Terminated) else ""
+                    if writer.n_frames:
+                        what += (f"{_kept(writer)[2:]}, not marked complete; the same call "
+                                 "resumes from its last frame")
+                    else:
+                        what += f"{_kept(writer)[2:]}; the same call runs it"
+                    err.add_note(f"run_md: {what}")
             raise
         finally:
             if bar is not None:
@@ -1144,7 +1234,8 @@ def _kept(writer):
         return ""
     if writer.n_frames:
         return f"; {writer.path} keeps {writer.n_frames} frames up to step {writer.last_step()}"
-    return f"; {writer.path} holds no frame"
+    # the writer publishes its file with the first frame (H5MDWriter._create_whole)
+    return f"; no frame was written, so {writer.path} was not written (nor replaced)"
 
 
 class _WriterRefused(Exception):
@@ -1465,89 +1556,125 @@ def run_protocol(
     # the stages and the result name their files from here on, whatever the process' folder is
     outdir = _absolute(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    with WriterLock(outdir, "run folder"):
-        files = {}
-        work = atoms.copy()
-        work.calc = calculator
+    with WriterLock(outdir, "run folder"), terminate_as_interrupt():
+        try:
+            return _protocol_stages(
+                atoms, calculator, outdir, temperature_K=temperature_K,
+                pressure_bar=pressure_bar, relax_fmax=relax_fmax,
+                preequilibration_ps=preequilibration_ps, equilibration_ps=equilibration_ps,
+                production_ps=production_ps, production_ensemble=production_ensemble,
+                preequilibration_timestep_fs=preequilibration_timestep_fs,
+                timestep_fs=timestep_fs, hydrogen_mass=hydrogen_mass,
+                write_interval_fs=write_interval_fs, observe_interval_fs=observe_interval_fs,
+                seed=seed, progress=progress, overwrite=overwrite,
+            )
+        except KeyboardInterrupt as err:
+            done = [f"{name}.h5md" for name in _STAGE_FILES
+                    if _finished(outdir / f"{name}.h5md")]
+            what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+            err.add_note(
+                f"run_protocol: {what}; finished stage files in {outdir}: "
+                f"{', '.join(done) or 'none'}; the same call (overwrite=False) reuses them and "
+                "resumes the stage that was running"
+            )
+            raise
 
-        files["relaxed"] = outdir / "relaxed.h5md"
-        state = relax(
-            work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite,
+
+def _finished(path):
+    """Whether ``path`` is a trajectory that its run closed as complete."""
+    try:
+        return h5md_info(path)["complete"]
+    except (OSError, KeyError, ValueError):
+        return False
+
+
+def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, relax_fmax,
+                     preequilibration_ps, equilibration_ps, production_ps, production_ensemble,
+                     preequilibration_timestep_fs, timestep_fs, hydrogen_mass,
+                     write_interval_fs, observe_interval_fs, seed, progress, overwrite):
+    """run_protocol's stages, once its arguments are checked and its folder claimed."""
+    files = {}
+    work = atoms.copy()
+    work.calc = calculator
+
+    files["relaxed"] = outdir / "relaxed.h5md"
+    state = relax(
+        work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite,
+        progress=progress,
+    )
+
+    def stage(name, ps, dt_fs, ensemble, h_mass):
+        nonlocal state
+        steps = _n_steps(ps * 1000.0, dt_fs)
+        if steps == 0:
+            return
+        if name == "production":
+            steps = production_steps(ps, dt_fs, write_interval_fs)
+        files[name] = outdir / f"{name}.h5md"
+        state = run_md(
+            state,
+            ensemble=ensemble,
+            steps=steps,
+            timestep_fs=dt_fs,
+            temperature_K=temperature_K,
+            pressure_bar=pressure_bar,
+            hydrogen_mass=h_mass,
+            trajectory=files[name],
+            write_interval=max(1, _n_steps(write_interval_fs, dt_fs)),
+            # production records the charge current and pressure tensor at every step, which
+            # Green–Kubo conductivity and viscosity need (frames every 100 fs cannot resolve
+            # them)
+            observe_interval=(
+                1 if name == "production" else max(1, _n_steps(observe_interval_fs, dt_fs))
+            ),
+            seed=seed,
             progress=progress,
+            description=name,
+            overwrite=overwrite,
         )
 
-        def stage(name, ps, dt_fs, ensemble, h_mass):
-            nonlocal state
-            steps = _n_steps(ps * 1000.0, dt_fs)
-            if steps == 0:
-                return
-            if name == "production":
-                steps = production_steps(ps, dt_fs, write_interval_fs)
-            files[name] = outdir / f"{name}.h5md"
-            state = run_md(
-                state,
-                ensemble=ensemble,
-                steps=steps,
-                timestep_fs=dt_fs,
-                temperature_K=temperature_K,
-                pressure_bar=pressure_bar,
-                hydrogen_mass=h_mass,
-                trajectory=files[name],
-                write_interval=max(1, _n_steps(write_interval_fs, dt_fs)),
-                # production records the charge current and pressure tensor at every step, which
-                # Green–Kubo conductivity and viscosity need (frames every 100 fs cannot resolve
-                # them)
-                observe_interval=(
-                    1 if name == "production" else max(1, _n_steps(observe_interval_fs, dt_fs))
-                ),
-                seed=seed,
-                progress=progress,
-                description=name,
-                overwrite=overwrite,
-            )
-
-        stage(
-            "preequilibration", preequilibration_ps, preequilibration_timestep_fs, "npt",
-            hydrogen_mass,
+    stage(
+        "preequilibration", preequilibration_ps, preequilibration_timestep_fs, "npt",
+        hydrogen_mass,
+    )
+    stage("equilibration", equilibration_ps, timestep_fs, "npt", None)
+    if production_ensemble != "npt":
+        # transport runs in NVT at the mean density of the equilibrated NPT run (Ju et al. 2025)
+        state = _at_mean_volume(
+            state, files.get("equilibration") or files.get("preequilibration")
         )
-        stage("equilibration", equilibration_ps, timestep_fs, "npt", None)
-        if production_ensemble != "npt":
-            # transport runs in NVT at the mean density of the equilibrated NPT run (Ju et al. 2025)
-            state = _at_mean_volume(
-                state, files.get("equilibration") or files.get("preequilibration")
-            )
-        stage("production", production_ps, timestep_fs, production_ensemble, None)
+    stage("production", production_ps, timestep_fs, production_ensemble, None)
 
-        production = files["production"]
-        if production_ensemble == "npt":
-            density, rho = _stage_estimate(production, "density", "g/cm^3", "production (NPT)")
+    production = files["production"]
+    if production_ensemble == "npt":
+        density, rho = _stage_estimate(production, "density", "g/cm^3", "production (NPT)")
+    else:
+        npt = [n for n in ("equilibration", "preequilibration") if n in files]
+        if npt:
+            density, rho = _stage_estimate(
+                files[npt[0]], "density", "g/cm^3",
+                f"{npt[0]} (NPT; the {production_ensemble.upper()} production runs at its mean "
+                "volume)",
+            )
         else:
-            npt = [n for n in ("equilibration", "preequilibration") if n in files]
-            if npt:
-                density, rho = _stage_estimate(
-                    files[npt[0]], "density", "g/cm^3",
-                    f"{npt[0]} (NPT; the {production_ensemble.upper()} production runs at its mean "
-                    "volume)",
-                )
-            else:
-                rho = h5md_series(production, "density")[2]
-                density = Estimate.invalid(
-                    float(rho[0]), float("nan"), "g/cm^3", METHODS["none"],
-                    f"not a result: no NPT stage; the {production_ensemble.upper()} production "
-                    "keeps the input density",
-                )
-        temperature, _ = _stage_estimate(production, "temperature", "K", "production")
-        pressure = None
-        if "pressure" in h5md_info(production)["series"]:
-            pressure, _ = _stage_estimate(production, "pressure", "bar", "production")
-        return ProtocolResult(
-            atoms=state,
-            files=files,
-            density=density,
-            temperature=temperature,
-            pressure=pressure,
-            density_std=float(np.std(rho)),
-        )
+            rho = h5md_series(production, "density")[2]
+            density = Estimate.invalid(
+                float(rho[0]), float("nan"), "g/cm^3", METHODS["none"],
+                f"not a result: no NPT stage; the {production_ensemble.upper()} production "
+                "keeps the input density",
+            )
+    temperature, _ = _stage_estimate(production, "temperature", "K", "production")
+    pressure = None
+    if "pressure" in h5md_info(production)["series"]:
+        pressure, _ = _stage_estimate(production, "pressure", "bar", "production")
+    return ProtocolResult(
+        atoms=state,
+        files=files,
+        density=density,
+        temperature=temperature,
+        pressure=pressure,
+        density_std=float(np.std(rho)),
+    )
 
 
 def _at_mean_volume(atoms, npt_file):

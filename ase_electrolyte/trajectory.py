@@ -39,6 +39,9 @@ Velocities and forces are stored in MDAnalysis' units so that
 
 Safety of the data:
 
+* A new file appears with its first frame: it is built beside its name and renamed over it
+  once it holds a frame (MDAnalysis' reader cannot open a file of no frame), so a run stopped
+  before its first frame leaves the previous file, or none, never an unreadable one.
 * A frame counts only once every dataset holds it and ``n_frames`` has been bumped and flushed;
   reopening with ``mode="a"`` truncates anything beyond ``n_frames`` (an interrupted write), so
   a restart never loses or duplicates a frame. ``complete`` is set only when the run that wrote
@@ -86,6 +89,7 @@ import errno
 import json
 import os
 import resource
+import sys
 from pathlib import Path
 
 import h5py
@@ -165,6 +169,10 @@ _DATASET_OVERHEAD = 4096
 
 class TrajectoryFullError(OSError):
     """No room left (disk full or file-size limit) to write the next frame; nothing was written."""
+
+
+class _Unpublished(Exception):
+    """Thrown into the temporary file's ``atomic_path`` to remove it instead of renaming it."""
 
 
 class _OpenHere(OSError):
@@ -275,12 +283,16 @@ class H5MDWriter:
         self._masses = atoms.get_masses().copy()
         self._file = None
         self._broken = False
+        # the file being written (a temporary one until the first frame) and what renames it
+        self._where = self.path
+        self._publish = None
         # before the file is opened, let alone truncated: one writer per file (see the notes)
         self._lock = WriterLock(self.path, "trajectory").acquire()
         try:
             self._open_file(atoms, mode, velocities, forces, run_info)
         except BaseException:
             self._close_quietly()
+            self._discard_unpublished()
             self._lock.release()
             raise
 
@@ -319,7 +331,6 @@ class H5MDWriter:
             self._file.flush()
         else:
             self._create_whole(atoms, velocities, forces, run_info)
-            self._file = self._open("a")
             self._group_path = _GROUP
         group = self._file[self._group_path]
         self.has_velocities = "velocity" in group
@@ -346,13 +357,19 @@ class H5MDWriter:
         self._frame_observables = sorted(self._frame_obs)
 
     def _create_whole(self, atoms, velocities, forces, run_info):
-        """Build the empty trajectory beside ``path`` and rename it over ``path`` once complete.
+        """Build the empty trajectory beside ``path``; it replaces ``path`` with its first frame.
 
         HDF5 writes a new file's structure at its first flush: a process killed between the
         truncating open and that flush (a kill at the start of a run) left a damaged file in
         place, which every rerun refused ("cannot be read ... remove it") although it held no
-        frame. Built beside the target (:func:`~ase_electrolyte.atomic_file.atomic_path`), a kill
-        leaves the previous file, or none, and at worst a hidden temporary file.
+        frame. A file of no frame, even a sound one, is no trajectory either: MDAnalysis'
+        H5MD reader fails on it with a bare ``OSError`` (its first frame is read on opening),
+        and a run is killed there often (a model loading or compiling before its first
+        forces). So the file is built beside the target
+        (:func:`~ase_electrolyte.atomic_file.atomic_path`) and renamed over ``path`` once it
+        holds a frame (or is closed as complete): until then ``path`` keeps the previous
+        file, or none, and a kill leaves at worst a hidden temporary file, which the next
+        writer of ``path`` removes.
         """
         from .atomic_file import atomic_path
 
@@ -366,15 +383,34 @@ class H5MDWriter:
             except OSError:  # not HDF5 (replaced when overwriting), or damaged
                 pass
         self._remove_stale_skeletons()
-        with atomic_path(self.path) as tmp:
-            self._file = h5py.File(tmp, "w", locking=False)
-            try:
-                self._create(atoms, velocities, forces)
-                if run_info is not None:
-                    self._file[_META].attrs["run_info"] = json.dumps(run_info)
-            finally:
-                self._file.close()
-                self._file = None
+        publish = atomic_path(self.path)
+        tmp = publish.__enter__()
+        try:
+            self._file = h5py.File(tmp, "w", locking=False, rdcc_nbytes=0)
+            self._create(atoms, velocities, forces)
+            if run_info is not None:
+                self._file[_META].attrs["run_info"] = json.dumps(run_info)
+            self._file.flush()
+        except BaseException:
+            self._close_quietly()
+            self._file = None
+            publish.__exit__(*sys.exc_info())  # removes the temporary file
+            raise
+        self._publish = publish
+        self._where = tmp
+
+    def _publish_file(self):
+        """Rename the file built beside ``path`` over it (flushed to disk first)."""
+        publish, self._publish = self._publish, None
+        self._file.flush()
+        publish.__exit__(None, None, None)
+        self._where = self.path
+
+    def _discard_unpublished(self):
+        """Remove the file that never held a frame; ``path`` keeps what it held before."""
+        publish, self._publish = self._publish, None
+        if publish is not None:
+            publish.__exit__(_Unpublished, _Unpublished(), None)
 
     def _remove_stale_skeletons(self):
         """Remove the temporary skeletons of this file that killed writers left behind.
@@ -608,6 +644,8 @@ class H5MDWriter:
             # the frame exists only from here on
             self._attrs["n_frames"] = k + 1
             self._file.flush()
+            if self._publish is not None:
+                self._publish_file()
         except Exception as err:
             self._broken = True
             raise OSError(
@@ -794,7 +832,7 @@ class H5MDWriter:
     def _check_room(self, frame=None):
         """Raise before writing when the disk or the file-size limit leaves too little room."""
         need = self._room_needed(frame)
-        size = max(os.path.getsize(self.path), self._file.id.get_filesize())
+        size = max(os.path.getsize(self._where), self._file.id.get_filesize())
         limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
         where = (
             f"the file holds {self.n_frames} complete frames up to step {self.last_step()}; "
@@ -834,6 +872,14 @@ class H5MDWriter:
             self._lock.release()
 
     def _close(self, complete):
+        try:
+            self._close_file(complete)
+        finally:
+            # still unpublished: no frame and not complete (an error or an interrupt before the
+            # first frame), or a failed close
+            self._discard_unpublished()
+
+    def _close_file(self, complete):
         if self._file is None or not self._file:
             return
         if self._broken:
@@ -851,6 +897,9 @@ class H5MDWriter:
                 # rows of a frame that n_frames does not count: MDAnalysis' reader counted it
                 self._truncate_to_complete()
             self._file[_META].attrs["complete"] = bool(complete)
+            if complete and self._publish is not None:
+                # a complete file of no frame, as asked for
+                self._publish_file()
             self._file.close()
         except Exception:
             self._broken = True
@@ -1120,6 +1169,13 @@ def read_h5md(path, index=-1):
         check_h5md_layout(f, path)
         group, meta = f[particle_group(f)], f[_META]
         n = int(meta.attrs["n_frames"])
+        if not n:
+            # a file of an earlier version, created before its first frame (this writer
+            # publishes a file with its first frame): MDAnalysis' reader fails on it bare
+            raise IndexError(
+                f"{path} holds no complete frame: the run that wrote it stopped before its "
+                "first frame was written; calling it again runs it (or remove the file)"
+            )
         if not -n <= index < n:
             raise IndexError(f"frame {index} out of range for {path} with {n} complete frames")
         index %= n

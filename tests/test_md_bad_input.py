@@ -122,8 +122,12 @@ def test_writer_refuses_steps_and_times_that_do_not_increase(frames, match, tmp_
         with H5MDWriter(path, atoms) as w:
             for step, time in frames:
                 w.write(atoms, step=step, time=time)
-    # what was written before the refusal is intact and readable
-    assert h5md_info(path)["n_frames"] == len(frames) - 1
+    # what was written before the refusal is intact and readable; a file refused its first
+    # frame is not written (a file of no frame is no trajectory MDAnalysis can open)
+    if len(frames) > 1:
+        assert h5md_info(path)["n_frames"] == len(frames) - 1
+    else:
+        assert not path.exists() and not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("dt", [-1.0, 0.0, float("nan"), float("inf"), "x"])

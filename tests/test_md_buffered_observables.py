@@ -213,25 +213,26 @@ def test_room_check_covers_what_each_write_adds(tmp_path):
     path = tmp_path / "room.h5md"
     w = H5MDWriter(path, atoms, buffer_samples=50)
     checked = []
+    # the file being written: beside its name until its first frame renames it
     check = w._check_room
 
     def recording(frame=None):
-        checked.append((w._room_needed(frame), os.path.getsize(path)))
+        checked.append((w._room_needed(frame), os.path.getsize(w._where)))
         check(frame)
 
     w._check_room = recording
     for k in range(0, 1201):
-        before = os.path.getsize(path)
+        before = os.path.getsize(w._where)
         n_checked = len(checked)
         if k % 100 == 0:
             w.write(atoms, k, 0.001 * k, observables=obs)
         else:
             w.write_observables(atoms, k, 0.001 * k, observables=obs)
         if len(checked) == n_checked:
-            assert os.path.getsize(path) == before  # buffered: the file is untouched
+            assert os.path.getsize(w._where) == before  # buffered: the file is untouched
             continue
         need, size = checked[-1]
-        assert os.path.getsize(path) - size <= need, (k, need, os.path.getsize(path) - size)
+        assert os.path.getsize(w._where) - size <= need, (k, need, os.path.getsize(w._where) - size)
     w.close()
     assert len(checked) > 24  # frames and flushes of a full buffer between them
     assert h5md_info(path)["n_frames"] == 13
