@@ -248,7 +248,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
         Draw ``plots/density.png``, ``plots/conductivity.png``, ``plots/diffusivity.png`` and
         ``plots/solvation.png``: mean ± standard error against concentration (one line per
         solvent, salt and temperature), or against the composition when every series has a
-        single concentration; rows that are not valid are drawn as open markers.
+        single concentration; rows that are not valid are drawn as open markers, which the
+        legend names.
 
     Returns
     -------
@@ -326,8 +327,16 @@ def _write_table(frame, path):
             frame.to_csv(tmp, index=False)
 
 
+#: Legend entry of the open markers of :func:`plot_summary`.
+OPEN_MARKER_LABEL = "open marker: not valid (verdict in summary.csv)"
+
+
 def plot_summary(summary, folder):
-    """Draw the figures of :func:`aggregate` into ``folder``; returns the files written."""
+    """Draw the figures of :func:`aggregate` into ``folder``; returns the files written.
+
+    Rows that are not valid are drawn as open markers (their mean, where there is one, with its
+    error bar); the legend of a figure with such a row says so (:data:`OPEN_MARKER_LABEL`).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -349,6 +358,7 @@ def plot_summary(summary, folder):
         fig, axes = plt.subplots(
             1, len(props), figsize=(4.2 * len(props), 3.6), squeeze=False, layout="constrained"
         )
+        any_doubtful = False
         for ax, prop in zip(axes[0], props, strict=True):
             part = summary[summary["property"] == prop]
             for (solvent, ratio, salt, _units, temp), g in _series(part):
@@ -367,6 +377,7 @@ def plot_summary(summary, folder):
                 # rows that are not valid: open markers over the line's filled ones
                 doubtful = ~g["valid"].to_numpy(dtype=bool)
                 if doubtful.any():
+                    any_doubtful = True
                     ax.plot(np.asarray(x)[doubtful], g["mean"].to_numpy()[doubtful], "o",
                             mfc="white", mec=line[0].get_color())
             unit = part["unit"].iloc[0]
@@ -376,7 +387,15 @@ def plot_summary(summary, folder):
             else:
                 ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=7)
             ax.set_title(prop)
-        axes[0][0].legend(fontsize=7)
+        handles, names = axes[0][0].get_legend_handles_labels()
+        if any_doubtful:
+            # an open marker meant nothing to a reader of the figure alone
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], color="0.4", marker="o", mfc="white", mec="0.4",
+                                  linestyle="none"))
+            names.append(OPEN_MARKER_LABEL)
+        axes[0][0].legend(handles, names, fontsize=7)
         written.append(save_figure(fig, folder / f"{figure}.png", dpi=120))
     return written
 
