@@ -261,7 +261,9 @@ def _check_drift(atoms, temperature_K):
     centre of mass cooled to 21 K. Independent Maxwell–Boltzmann velocities give the centre
     of mass kT/2 per direction (3/2 kT in all, a chi-square of 3 degrees of freedom), so
     a drift energy above :data:`_MAX_DRIFT_KT` kT (probability below 1e-6) was imposed, not
-    drawn. The reference temperature is ``temperature_K``, or the velocities' own in NVE.
+    drawn. The reference temperature is the higher of ``temperature_K`` and the velocities'
+    own (which counts the drift too: a drift is refused once it holds more than
+    10/N of the kinetic energy of N atoms).
     """
     momenta = atoms.get_momenta()
     if not np.any(momenta):
@@ -269,7 +271,8 @@ def _check_drift(atoms, temperature_K):
     total = momenta.sum(axis=0)
     mass = float(atoms.get_masses().sum())
     drift_ev = float(total @ total) / (2.0 * mass)
-    reference = temperature_K if temperature_K else atoms.get_temperature()
+    # velocities hotter than the target move their centre of mass more, thermally
+    reference = max(temperature_K or 0.0, atoms.get_temperature())
     kt = units.kB * reference
     if drift_ev > _MAX_DRIFT_KT * kt:
         speed = float(np.sqrt(total @ total)) / mass * units.fs * 1000.0  # Å/ps

@@ -56,11 +56,15 @@ def _drift_kt(atoms, temperature_K):
 def test_velocities_with_a_drift_are_refused_before_any_evaluation(ensemble, tmp_path):
     atoms = _argon(drift=1.0)
     before = atoms.get_velocities().copy()
-    # a drift of the thermal speed: the centre of mass carries N × 3/2 kT = 48 kT
+    # a drift of the thermal speed: the centre of mass carries N × 3/2 kT = 48 kT at 60 K,
+    # measured against the velocities' own temperature, which the drift raises above 60 K
     assert _drift_kt(atoms, _T) == pytest.approx(1.5 * len(atoms), rel=1e-9)
+    hot = atoms.get_temperature()
+    assert hot > _T
+    expected = f"a kinetic energy of {_drift_kt(atoms, hot):.3g} kT at {hot:.4g} K"
     _CountingLJ.calls = 0
-    with pytest.raises(ValueError, match=r"centre-of-mass drift of 1\.9\d Å/ps, a kinetic "
-                                         r"energy of 48 kT at 60 K.*Stationary"):
+    with pytest.raises(ValueError, match=r"centre-of-mass drift of 1\.9\d Å/ps, "
+                                         f"{expected}.*Stationary"):
         run_md(atoms, ensemble=ensemble, steps=4, timestep_fs=2.0, temperature_K=_T,
                trajectory=tmp_path / "md.h5md", progress=False)
     assert _CountingLJ.calls == 0 and not list(tmp_path.iterdir())
@@ -71,6 +75,7 @@ def test_a_rigid_translation_in_nve_without_a_temperature_is_refused():
     atoms = _argon()
     atoms.set_velocities(np.tile([0.01, 0.0, 0.0], (len(atoms), 1)))
     # every bit of kinetic energy is drift: 3N/2 kT of the velocities' own temperature
+    assert _drift_kt(atoms, atoms.get_temperature()) == pytest.approx(48, rel=1e-12)
     with pytest.raises(ValueError, match="a kinetic energy of 48 kT"):
         run_md(atoms, ensemble="nve", steps=2, timestep_fs=2.0, progress=False)
 
@@ -89,14 +94,18 @@ def test_the_threshold_is_far_in_the_tail_of_thermal_drift():
     # mean 1.5, standard deviation of the mean sqrt(1.5)/sqrt(2000) = 0.027
     assert abs(kts.mean() - 1.5) < 4 * np.sqrt(1.5 / len(kts))
     assert kts.max() < _MAX_DRIFT_KT
+    # against a target (600 K) above the velocities' own temperature, which stays the reference
+    target = 10 * _T
     Stationary(atoms)
     mass = atoms.get_masses().sum()
-    speed = np.sqrt(2 * 1.01 * _MAX_DRIFT_KT * units.kB * _T / mass)
+    speed = np.sqrt(2 * 1.01 * _MAX_DRIFT_KT * units.kB * target / mass)
     atoms.set_velocities(atoms.get_velocities() + [speed, 0.0, 0.0])
-    with pytest.raises(ValueError, match="15.1 kT"):
-        _check_drift(atoms, _T)
+    assert atoms.get_temperature() < target
+    assert _drift_kt(atoms, target) == pytest.approx(1.01 * _MAX_DRIFT_KT, rel=1e-9)
+    with pytest.raises(ValueError, match=f"{_drift_kt(atoms, target):.3g} kT at 600 K"):
+        _check_drift(atoms, target)
     atoms.set_velocities(atoms.get_velocities() - [0.02 * speed, 0.0, 0.0])
-    _check_drift(atoms, _T)
+    _check_drift(atoms, target)
 
 
 @pytest.mark.parametrize("stationary", [True, False])
