@@ -140,9 +140,9 @@ def _plain(value):
     """``value`` with the array and number types of NumPy, torch and the standard library as
     lists and floats where the page must see inside them.
 
-    An object array (of Estimates) was written as JSON text, an invalid number unmarked; a torch
-    tensor failed the page; ``Decimal("NaN")`` read ``"NaN"``. Large numeric arrays stay whole,
-    to be summarised by their shape.
+    An object array or a set (of Estimates) was written as JSON text, an invalid number
+    unmarked; a torch tensor failed the page; ``Decimal("NaN")`` read ``"NaN"``. Large numeric
+    arrays stay whole, to be summarised by their shape.
     """
     import numbers
 
@@ -150,6 +150,10 @@ def _plain(value):
 
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, (set, frozenset)):
+        # an Estimate in a set was written as its repr, an invalid value unmarked; sorted by
+        # text, as summary.json writes a set (mda_electrolyte.report)
+        return sorted(value, key=str)
     if hasattr(value, "shape") and hasattr(value, "tolist") and not isinstance(value, str):
         if str(getattr(value, "dtype", "")) == "object" or _size(value) <= MAX_LISTED:
             return value.tolist()

@@ -169,7 +169,8 @@ def _main(argv):
         return 128 + signal.SIGPIPE
     except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
         # OSError: a file that cannot be written (disk full, size limit) or read
-        print(f"electrolyte {args.command}: error: {one_line(err)}", file=sys.stderr)
+        print(f"electrolyte {args.command}: error: {one_line(err)}{_full_disk_hint(err, args)}",
+              file=sys.stderr)
         return 2
     except _Terminated:
         print(
@@ -196,6 +197,24 @@ def _main(argv):
         )
         return 1
     return 0
+
+
+def _full_disk_hint(err, args):
+    """What a write that found no room means, for an error that names neither file nor cause.
+
+    A full disk or a file-size limit reached inside a writer (a figure's PNG encoder, HDF5)
+    read "error: [Errno 27] File too large" alone: no file, no folder, nothing to do.
+    """
+    import os
+
+    from mda_electrolyte.report import no_room
+
+    cause = no_room(err)
+    if cause is None or err.filename is not None or err.strerror != os.strerror(err.errno):
+        return ""  # a writer's own message names the file and what to do
+    output = getattr(args, "output", None)
+    where = f" while writing into {os.fsdecode(output)}" if output else " while writing"
+    return f" ({cause}{where}; make room, then run the same command again)"
 
 
 class _Terminated(KeyboardInterrupt):

@@ -45,6 +45,11 @@ def run(args):
     from mda_electrolyte.report import registered_analyses
 
     if args.list:
+        given = _given_with_list(args)
+        if given:
+            # they were ignored without a word: `analyze run.h5md --list` analysed nothing
+            raise ValueError(f"--list lists the analyses and exits, so it takes no "
+                             f"{', '.join(given)}: leave out those to list, or --list to analyse")
         for name, needs in registered_analyses().items():
             print(f"{name}" + (f"  (needs {', '.join(needs)})" if needs else ""))
         return None
@@ -67,6 +72,7 @@ def run(args):
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output_folder(out)
+    A.check_not_another_commands_folder(out, "analyze")
     out = Path(out)
     if args.model is not None:
         A.check_model_args(args.model, args.dispersion, args.device)
@@ -88,6 +94,21 @@ def run(args):
     if only:
         _check_delivered(summary, only)
     return summary
+
+
+def _given_with_list(args):
+    """The trajectory and the options given beside ``--list``, which lists and does nothing else."""
+    given = ["trajectory"] if args.trajectory is not None else []
+    for flag, value, default in (
+        ("--dump", args.dump, None), ("--dt", args.dt, None),
+        ("--lammps-units", args.lammps_units, None), ("--only", args.only, None),
+        ("--model", args.model, None), ("--dispersion", args.dispersion, "none"),
+        ("--device", args.device, "auto"), ("-o/--output", args.output, None),
+        ("--keep-going", args.keep_going, False),
+    ):
+        if value != default:
+            given.append(flag)
+    return given
 
 
 #: Longest time between frames --dt accepts, ps (a microsecond; 1e308 overflowed the times).

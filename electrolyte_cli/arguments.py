@@ -150,6 +150,33 @@ def check_output_folder(path, flag="-o/--output"):
         raise ValueError(f"{flag} {path}: {parent} is not a writable folder")
 
 
+#: The file that marks a folder as the output of a command whose files another command's run
+#: would delete (each clears the figures and tables of its own names before it writes) or leave
+#: stale beside its new numbers.
+_OUTPUT_MARKERS = {
+    "demo": "report.html",  # first: a demo's analysis folder holds a summary.json too
+    "analyze": "summary.json",
+    "diagnose": "diagnose.json",
+}
+
+
+def check_not_another_commands_folder(path, command, flag="-o/--output"):
+    """An output folder that holds the output of another command is refused, before any work.
+
+    ``analyze`` and ``diagnose`` both write ``rigid_volume_scan.png``/``.csv`` and
+    ``intra_inter_errors.png`` and clear them before they write: ``analyze -o`` the folder of a
+    ``diagnose`` deleted its figures and its per-frame table while ``diagnose.json`` still
+    named them, and ``analyze -o`` a demo's ``analysis`` folder replaced its summary under the
+    demo's ``report.html``, which then showed the old numbers as the folder's report.
+    """
+    for other, marker in _OUTPUT_MARKERS.items():
+        if other != command and (Path(path) / marker).is_file():
+            raise ValueError(
+                f"{flag} {path} holds the output of electrolyte {other} ({marker}); "
+                f"electrolyte {command} would delete or leave stale its files there: give "
+                "another folder")
+
+
 @contextlib.contextmanager
 def claim_output_folder(path):
     """Create the output folder and claim it for this run; release with ``with``.
@@ -395,7 +422,7 @@ _DETAIL_KEYS = ("parts",)
 
 
 def _entries(obj):
-    """``(key, value)`` pairs of a dict, or of a list, tuple or object array by position (an
+    """``(key, value)`` pairs of a dict, or of a list, tuple, set or object array by position (an
     Estimate in a list is a number like one in a dict: never left out of the count)."""
     import numpy as np
 
@@ -403,6 +430,8 @@ def _entries(obj):
         return list(obj.items())
     if isinstance(obj, np.ndarray) and obj.dtype == object:
         obj = obj.tolist()
+    if isinstance(obj, (set, frozenset)):
+        obj = sorted(obj, key=str)  # the order summary.json writes a set in
     if isinstance(obj, (list, tuple)):
         return list(enumerate(obj))
     return []

@@ -56,6 +56,7 @@ def run(args):
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
     A.check_output_folder(out)
+    A.check_not_another_commands_folder(out, "diagnose")
     out = Path(out)
     A.check_model_args(args.model, args.dispersion, args.device)
     A.check_not_empty(args.reference, "--reference", "a labels file or a model name")

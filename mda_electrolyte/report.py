@@ -191,7 +191,8 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         Show progress bars.
     keep_going : bool
         Record an analysis that raises as ``{"failed": "Error: message"}`` in the summary (and
-        warn) and run the others, instead of stopping at the first error.
+        warn) and run the others, instead of stopping at the first error. A full disk or a
+        file-size limit (:func:`no_room`) stops the run all the same.
 
     Returns
     -------
@@ -347,6 +348,22 @@ def _json_default(obj):
     return number if math.isfinite(number) else None
 
 
+#: Why a write found no room, by errno name: an environment fault, not an analysis' failure.
+NO_ROOM = {"EFBIG": "a file-size limit (ulimit -f) was reached",
+           "ENOSPC": "the disk is full",
+           "EDQUOT": "the disk quota is used up"}
+
+
+def no_room(err):
+    """What :data:`NO_ROOM` says of ``err``, or ``None`` when it is no full disk or size limit."""
+    import errno
+
+    if not isinstance(err, OSError):
+        return None
+    return next((text for name, text in NO_ROOM.items()
+                 if err.errno is not None and err.errno == getattr(errno, name, None)), None)
+
+
 def _run(universe, outdir, names, summary, calculator, verbose, keep_going):
     for name in names:
         func, needs = _REGISTRY[name]
@@ -357,7 +374,9 @@ def _run(universe, outdir, names, summary, calculator, verbose, keep_going):
         try:
             summary[name] = func(universe, outdir, calculator=calculator, verbose=verbose)
         except Exception as err:
-            if not keep_going:
+            if not keep_going or no_room(err):
+                # a full disk is no failure of the analysis: the next ones would lose their
+                # results the same way, and the run ended "done" with each recorded as failed
                 raise
             summary[name] = {"failed": f"{type(err).__name__}: {err}"}
             warnings.warn(f"analysis {name!r} failed: {summary[name]['failed']}", stacklevel=3)

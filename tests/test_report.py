@@ -319,6 +319,21 @@ def test_the_terminal_counts_estimates_in_lists_and_object_arrays(tmp_path, caps
     assert written["D"]["Li"][1]["verdict"] == "too short: 3 blocks"
 
 
+def test_the_terminal_prints_estimates_in_sets_as_summary_json_orders_them(tmp_path, capsys):
+    """An Estimate in a set was left out of the terminal's lines and counts ("sigma: done")."""
+    from ase_electrolyte.estimate import Estimate
+    from electrolyte_cli.arguments import print_summary
+
+    good = Estimate(1.0, 0.1, "S/m", "blocks", 60)
+    bad = Estimate(5.0, 0.1, "S/m", "blocks", 3, converged=False, notes=("too short: 3 blocks",))
+    print_summary({"sigma": {bad, good}, "deep": {"a": {"b": frozenset({bad})}}}, tmp_path)
+    out = capsys.readouterr().out.splitlines()
+    assert "    [0]: 1.00 ± 0.10 S/m (valid)" in out
+    assert "    [1]: NOT VALID (too short: 3 blocks)" in out
+    assert "    1 more numbers in summary.json (0 valid, 1 not valid)" in out
+    assert "5.00" not in "\n".join(out)
+
+
 def _water(path, n_frames=3):
     import ase.io
     from ase.build import molecule

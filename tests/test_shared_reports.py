@@ -77,10 +77,12 @@ def test_page_is_self_contained_well_formed_and_escaped_with_a_10_mb_figure(tmp_
 @pytest.mark.parametrize("value", [
     [BAD, None], [BAD, 1.0], [{"sigma": BAD}], [[BAD]], (BAD.to_dict(), "text"),
     np.array([BAD] * 20, dtype=object), {"a": [1, {"b": (BAD,)}]},
-], ids=["with-none", "with-number", "in-dicts", "nested", "dict-form", "object-array", "deep"])
+    {BAD}, frozenset({BAD, 1.0}), {"a": {BAD}},
+], ids=["with-none", "with-number", "in-dicts", "nested", "dict-form", "object-array", "deep",
+        "set", "frozenset", "set-in-dict"])
 def test_an_invalid_estimate_anywhere_is_struck_through_never_plain_text(tmp_path, value):
-    """An Estimate among other items of a list (or in an object array) was written as JSON
-    text, "5.00 ± 0.10 S/m (too short)", as if it were a result."""
+    """An Estimate among other items of a list (or in an object array, or a set) was written
+    as JSON text, "5.00 ± 0.10 S/m (too short)" (a set: its repr), as if it were a result."""
     page = _check_page(write_html_report(tmp_path / "r.html", title="t", settings={},
                                          summary={"x": value}).read_text(encoding="utf-8"))
     results = page.split("<h2>Results</h2>")[1]
