@@ -235,6 +235,18 @@ def _check_start(atoms, trajectory, overwrite):
     get_topology(atoms)
     if trajectory is None:
         return
+    from mda_electrolyte.observables import is_h5md_path
+
+    if not is_h5md_path(trajectory):
+        # HDF5 under another name: the run finished, then every reader (from_ase, MDAnalysis,
+        # ASE) took it for the format its suffix names and failed
+        suffix = Path(trajectory).suffix
+        what = f"the suffix {suffix!r}" if suffix else "a name without a suffix"
+        raise ValueError(
+            f"trajectory {os.fspath(trajectory)}: the run writes H5MD, which its readers "
+            f"(MDAnalysis, from_ase) know by the suffix (.h5md, .h5, .hdf5); with {what} "
+            "they would take the finished run for another format: name it *.h5md"
+        )
     path = check_output_path(trajectory, "trajectory")
     if not path.parent.is_dir():
         raise ValueError(f"trajectory {path}: the folder {path.parent} does not exist")
@@ -940,7 +952,9 @@ def run_md(
         returned Atoms has the real masses back, with H velocities scaled to keep each H's
         kinetic energy.
     trajectory : str or os.PathLike, optional
-        H5MD output. If it exists and is incomplete it is resumed from its last frame; if it is
+        H5MD output, named ``*.h5md`` (``.h5``, ``.hdf5``: another suffix is refused, since
+        readers would take the file for that format). If it exists and is incomplete it is
+        resumed from its last frame; if it is
         complete the run is not repeated and its last frame is returned. A file written with
         other settings, another calculator or from another start, or one that records no
         settings (an older version's file), raises (see ``overwrite``).
