@@ -20,7 +20,9 @@ def register(sub):
     )
     demo.add_argument("-o", "--output", default="electrolyte_demo",
                       help="output folder (default electrolyte_demo)")
-    demo.add_argument("--n-atoms", type=int, default=None, help="default 100 on CPU, 1000 on GPU")
+    demo.add_argument("--n-atoms", type=int, default=None,
+                      help="default 100 on CPU, 1000 on GPU; at least one LiPF6 pair with its "
+                      "solvent (about 70)")
     demo.add_argument(
         "--production-ps", type=float, default=None, help="default 0.2 ps on CPU, 10 ps on GPU"
     )
@@ -43,8 +45,6 @@ def register(sub):
 def run(args):
     from ase_electrolyte.atoms_checks import check_number
 
-    if args.n_atoms is not None and args.n_atoms < 20:
-        raise ValueError(f"--n-atoms must be >= 20 (one salt pair and solvent), not {args.n_atoms}")
     if args.n_atoms is not None and args.n_atoms > MAX_DEMO_ATOMS:
         raise ValueError(f"--n-atoms {args.n_atoms}: the demo runs up to {MAX_DEMO_ATOMS} atoms; "
                          "use electrolyte simulate for larger boxes")
@@ -56,6 +56,13 @@ def run(args):
     from .simulate import check_protocol
 
     gpu = torch.cuda.is_available() and args.device != "cpu"
+    n_atoms = args.n_atoms if args.n_atoms is not None else (1000 if gpu else 100)
+    try:
+        # a box too small for one ion pair (--n-atoms 20 ... 71 passed a bound of 20) failed
+        # only after the banner was printed and the folders were claimed
+        _demo_counts(n_atoms)
+    except ValueError as err:
+        raise ValueError(f"--n-atoms {n_atoms}: {err}") from None
     # every stage length and interval judged before the box is packed or the model loaded
     check_protocol(protocol_settings(args, gpu))
     A.check_model_args("sevennet-0", args.dispersion, args.device)
@@ -66,13 +73,13 @@ def run(args):
 
 def _run(args, gpu):
     from ase_electrolyte.atomic_file import write_json_atomic
-    from ase_electrolyte.build import composition_counts, electrolyte_box, estimate_density
+    from ase_electrolyte.build import electrolyte_box, estimate_density
     from ase_electrolyte.estimate import estimates_to_dict
     from ase_electrolyte.html_report import write_html_report
     from mda_electrolyte.bridge import from_ase
 
     start = time.perf_counter()
-    n_atoms = args.n_atoms or (1000 if gpu else 100)
+    n_atoms = args.n_atoms if args.n_atoms is not None else (1000 if gpu else 100)
     sim_args = protocol_settings(args, gpu)
     production_ps = sim_args.production_ps
     dispersion = args.dispersion
@@ -83,9 +90,7 @@ def _run(args, gpu):
         f"{'GPU' if gpu else 'CPU'}",
         flush=True,
     )
-    counts = composition_counts(
-        {"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molal", n_atoms=n_atoms
-    )
+    counts = _demo_counts(n_atoms)
     # start near the liquid's density (pure-liquid densities, ideal mixing), not the sparse
     # van der Waals box, so that a short run samples the liquid
     density = estimate_density(counts)
@@ -161,6 +166,19 @@ def _run(args, gpu):
     print(f"HTML report: {report}", flush=True)
     print(f"demo finished in {time.perf_counter() - start:.0f} s", flush=True)
     return summary
+
+
+def _demo_counts(n_atoms):
+    """Molecules of the demo's box: LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass, about ``n_atoms``.
+
+    Raises
+    ------
+    ValueError
+        Fewer atoms than one ion pair needs with its solvent (about 70).
+    """
+    from ase_electrolyte.build import composition_counts
+
+    return composition_counts({"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molal", n_atoms=n_atoms)
 
 
 def protocol_settings(args, gpu):

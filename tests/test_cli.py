@@ -157,7 +157,11 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (_BASE + ["--dispersion", "d4"], "--dispersion 'd4'"),
         (_BASE + ["--device", "gpu"], "--device 'gpu'"),
         (["simulate", "--counts", "EC=2.5,Li=1,PF6=1", "--model", "sevennet-0"], "whole numbers"),
-        (["demo", "--n-atoms", "5"], "--n-atoms must be >= 20"),
+        (["demo", "--n-atoms", "5"], "--n-atoms 5: 1.0 molal LiPF6 with about 5 atoms gives"),
+        # a bound of 20 let 20 ... 71 through to fail after the banner and the folder claim
+        (["demo", "--n-atoms", "71"], "--n-atoms 71: 1.0 molal LiPF6 with about 71 atoms"),
+        # 0 was taken for "not given" (args.n_atoms or 100) once the bound of 20 was gone
+        (["demo", "--n-atoms", "0"], "--n-atoms 0: n_atoms must be a whole number >= 1"),
         (["demo", "--production-ps", "0"], "--production-ps must be"),
         (["diagnose", "TRAJ", "--model", "sevennet-0", "--scales", "1,x"], "--scales"),
         (["diagnose", "TRAJ", "--model", "sevennet-0", "--max-scan-frames", "0"], "scan-frames"),
@@ -229,6 +233,26 @@ def test_bad_arguments_fail_in_one_line_before_any_work(argv, message, tmp_path,
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
     # a refused command leaves no folder (nor a lock file) behind
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_the_smallest_demo_box_is_one_ion_pair_told_before_the_banner(tmp_path, capsys,
+                                                                       monkeypatch):
+    import ase_electrolyte.build
+
+    packed = []
+
+    def _pack(counts, **kwargs):
+        packed.append({sp.name: n for sp, n in counts.items()})
+        raise ValueError("stop after the counts")
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", _pack)
+    out = tmp_path / "demo"
+    assert main(["demo", "--n-atoms", "71", "--device", "cpu", "-o", str(out), "-q"]) == 2
+    said = capsys.readouterr()
+    assert said.out == "" and "--n-atoms 71" in said.err and not out.exists()
+    assert main(["demo", "--n-atoms", "72", "--device", "cpu", "-o", str(out), "-q"]) == 2
+    assert "stop after the counts" in capsys.readouterr().err
+    assert packed == [{"EC": 2, "EMC": 3, "Li": 1, "PF6": 1}]
 
 
 def test_output_that_is_a_file_is_refused(tmp_path, capsys):
