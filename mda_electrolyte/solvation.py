@@ -50,6 +50,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
+from mda_electrolyte.intra_inter_errors import _mark as _mark_not_valid
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, estimate_bars, note_empty
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
@@ -225,6 +226,31 @@ def _check_bonds_within_molecules(universe, bonds, groups):
 #: Shortest shell cutoff taken, Å: no cation–ligand contact is shorter (Li–O about 1.9–2.1 Å,
 #: Li–F and Li–N about 2 Å; a covalent bond is about 1 Å); a shorter one is a unit slip (nm).
 MIN_SHELL_CUTOFF = 1.0
+
+
+def _doubtful_cutoffs(cutoff_estimates, cutoff_source):
+    """Why every number of the shells is not valid: a cutoff taken from an RDF first minimum
+    whose Estimate is not valid (shallow, not significant, a small sample); None otherwise.
+
+    A shallow minimum (a loose shell, relative depth 0.32) moves with the counting noise: its
+    cutoff 2.80 ± 0.33 Å was not valid while the coordination number counted with it, 7.99 ±
+    0.13, was called valid, its error blind to where the shell ends. A given or preset cutoff
+    (also the fallback chosen with ``no_minimum="preset"``) is the caller's choice."""
+    doubts = [f"{name!r} at {est.value:.2f} Å ({'; '.join(est.notes)})"
+              for name, est in cutoff_estimates.items()
+              if cutoff_source[name] == "rdf_minimum" and not est.valid]
+    if not doubts:
+        return None
+    return ("counted with shell cutoffs from RDF first minima that are not valid: "
+            + ", ".join(doubts) + "; give cutoffs= or analyse more frames")
+
+
+def _mark_shells(results, note):
+    """The shells' Estimates (headline numbers, mean angles) in ``results`` marked not valid
+    with ``note``."""
+    for key in ("estimates", "angles", "by_type"):
+        if key in results:
+            results[key] = _mark_not_valid(results[key], note)
 
 
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
@@ -462,7 +488,10 @@ class SolvationShells(FrameAnalysis):
         ``free_ion_fraction``, and the shares of the distributions, ``labels`` (label →),
         ``network_sizes`` and ``cn_distribution_total`` (int →), each the average over frames
         of that frame's share, and ``ssip_fraction_in_networks`` (over the frames holding an
-        SSIP; ``None`` without any). The plain floats above are their values.
+        SSIP; ``None`` without any). The plain floats above are their values. Every one of
+        them (and the mean angles) is not valid, with the reason, where a cutoff taken from an
+        RDF first minimum is not valid (shallow, not significant, a small sample): where the
+        shell ends is then uncertain beyond the error bars.
     results.table : ShellTable
         What the pass collected (:class:`~mda_electrolyte.shell_table.ShellTable`); every
         result above is :func:`shell_results` of it, so it can be saved and re-derived (other
@@ -766,12 +795,15 @@ class SolvationShells(FrameAnalysis):
         if table is None:
             self.results.update(summary_results(self.results.pop("_summary").take(),
                                                 self._convention))
-            return
-        table.layout = layout
-        self.results.table = table
-        self.results.update(shell_results(
-            table, self.results.cutoffs, convention=self._convention,
-            network_species=self._network_species, angle_bins=self._angle_bins))
+        else:
+            table.layout = layout
+            self.results.table = table
+            self.results.update(shell_results(
+                table, self.results.cutoffs, convention=self._convention,
+                network_species=self._network_species, angle_bins=self._angle_bins))
+        note = _doubtful_cutoffs(self.results.cutoff_estimates, self.results.cutoff_source)
+        if note is not None:
+            _mark_shells(self.results, note)
 
     def _cutoffs(self, table):
         """Radii of all species and the RDFs behind those not given, from the table's counts.
@@ -1088,6 +1120,11 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             shells = SolvationShells(
                 cations, {n: groups[n] for n in anions}, {n: groups[n] for n in solvents},
                 cutoffs=chosen.results.cutoffs, store_table=False, **options).run()
+            # given to the second pass, the cutoffs keep the verdict of the first
+            note = _doubtful_cutoffs(chosen.results.cutoff_estimates,
+                                     chosen.results.cutoff_source)
+            if note is not None:
+                _mark_shells(shells.results, note)
     notes = {name: d["note"] for name, d in chosen.results.cutoff_details.items()}
     cutoff_warnings = [str(w.message) for w in caught if "shell cutoff" in str(w.message)]
     fallbacks = [
