@@ -398,8 +398,8 @@ def print_summary(summary, out, filename="summary.json"):
             if deeper:
                 # too many to print (an RDF's peaks and minima of every pair), never hidden
                 valid = sum(est.valid for est in deeper)
-                print(f"    {len(deeper)} more numbers in {filename} ({valid} valid, "
-                      f"{len(deeper) - valid} not valid)")
+                print(f"    {len(deeper)} more number{'s' * (len(deeper) != 1)} in {filename} "
+                      f"({valid} valid, {len(deeper) - valid} not valid)")
     print(f"report: {out / filename}", flush=True)
 
 
