@@ -237,6 +237,15 @@ def _check_start(atoms, trajectory, overwrite):
         return
     from mda_electrolyte.observables import is_h5md_path
 
+    if not isinstance(trajectory, (str, os.PathLike)) or isinstance(os.fspath(trajectory),
+                                                                      bytes):
+        # bytes, an open file, a number: os and h5py said "expected str, bytes or os.PathLike"
+        raise TypeError(
+            f"trajectory must be a file name (str or pathlib.Path), not "
+            f"{type(trajectory).__name__} {trajectory!r:.60}"
+        )
+    if not os.fspath(trajectory):
+        raise ValueError("trajectory is an empty name; give a file name (*.h5md) or None")
     if not is_h5md_path(trajectory):
         # HDF5 under another name: the run finished, then every reader (from_ase, MDAnalysis,
         # ASE) took it for the format its suffix names and failed

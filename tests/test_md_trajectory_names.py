@@ -64,3 +64,24 @@ def test_h5md_suffixes_are_written_and_read_back(name, tmp_path):
         universe = from_ase(path)
     assert universe.trajectory.n_frames == h5md_info(path)["n_frames"] == 2
     universe.trajectory.close()
+
+
+@pytest.mark.parametrize("call", ["run_md", "relax"])
+@pytest.mark.parametrize("name, error, match", [
+    (b"run.h5md", TypeError, "must be a file name \\(str or pathlib.Path\\), not bytes"),
+    (5, TypeError, "not int 5"),
+    ("", ValueError, "trajectory is an empty name"),
+])
+def test_a_trajectory_that_is_no_file_name_is_named(call, name, error, match):
+    """bytes, an open file or a number failed with os' "expected str, bytes or os.PathLike"."""
+    _CountingLJ.calls = 0
+    with pytest.raises(error, match=match):
+        _run(call, name)
+    assert _CountingLJ.calls == 0
+
+
+def test_an_open_file_is_no_trajectory_name(tmp_path):
+    with open(tmp_path / "run.h5md", "wb") as handle, pytest.raises(
+            TypeError, match="not BufferedWriter"):
+        _run("run_md", handle)
+    assert (tmp_path / "run.h5md").read_bytes() == b""
