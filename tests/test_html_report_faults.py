@@ -6,6 +6,7 @@ after every analysis ran.
 """
 
 import base64
+import errno
 import os
 
 import numpy as np
@@ -152,3 +153,32 @@ def test_non_finite_invalid_estimates_read_no_value(tmp_path, value, stderr):
         results = _page(tmp_path, {}, {"x": form}).split("<h2>Results</h2>")[1]
         assert "<tr class='invalid'><th></th><td><s>no value</s></td><td>S/m</td>" in results
         assert "nan" not in results.lower() and "inf" not in results.lower()
+
+
+def test_a_page_that_meets_a_file_size_limit_keeps_the_earlier_page_whole(tmp_path):
+    """A child process whose file-size limit is reached midway through the page (its figure):
+    the write fails with EFBIG, the earlier page is unchanged and no partial file is left."""
+    import subprocess
+    import sys
+
+    figure = tmp_path / "big.png"
+    figure.write_bytes(_PNG + bytes(200_000))  # ~270 kB once inlined
+    earlier = write_html_report(tmp_path / "report.html", title="earlier", settings={},
+                                summary={"x": 1}).read_bytes()
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))\n"
+        "from ase_electrolyte.html_report import write_html_report\n"
+        "try:\n"
+        f"    write_html_report({str(tmp_path / 'report.html')!r}, title='new', settings={{}},\n"
+        f"                      summary={{'x': 2}}, figures=[{str(figure)!r}])\n"
+        "except OSError as err:\n"
+        "    print(err.errno)\n"
+        "    sys.exit(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert int(done.stdout) == errno.EFBIG
+    assert (tmp_path / "report.html").read_bytes() == earlier
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.png", "report.html"]
