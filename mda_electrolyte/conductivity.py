@@ -179,15 +179,19 @@ def read_charge_current(path):
     -------
     dict or None
         ``current`` (T, n_species, 3) in e·Å/ps, ``species`` (list of names), ``dt`` (ps),
-        ``volume`` (mean, Å³).
+        ``volume`` (mean, Å³), ``volume_range`` (min, max) and ``volume_spread`` (std/mean).
     """
     obs = read_observable(path, "charge_current")
     if obs is None:
         return None
     species = current_species_of_file(path)
-    volume = read_observable(path, "volume", required=True)["value"]
-    return {"current": obs["value"], "species": species, "dt": obs["dt"],
-            "volume": float(np.mean(volume))}
+    volume = np.asarray(read_observable(path, "volume", required=True)["value"], dtype=float)
+    mean = float(np.mean(volume))
+    # the spread goes with the mean: the estimators refuse an NPT volume that varied by more
+    # than 5 %, as they do for frames (the observable path divided by its mean unchecked)
+    return {"current": obs["value"], "species": species, "dt": obs["dt"], "volume": mean,
+            "volume_range": (float(np.min(volume)), float(np.max(volume))),
+            "volume_spread": float(np.std(volume) / mean)}
 
 
 class GreenKuboConductivity(CarrierAnalysis):
@@ -387,7 +391,8 @@ class GreenKuboConductivity(CarrierAnalysis):
             self._observed = [
                 IonCollection.from_charge_current(
                     obs["current"][:, [obs["species"].index(n) for n in names]], names,
-                    dt=obs["dt"], volume=obs["volume"], charges=record, label=str(f),
+                    dt=obs["dt"], volume=obs["volume"], volume_range=obs["volume_range"],
+                    volume_spread=obs["volume_spread"], charges=record, label=str(f),
                 )
                 for obs, f in zip(observed, files, strict=True)
             ]
@@ -919,7 +924,9 @@ class NernstEinstein:
                 diffusivities = dict(r.diffusion_coefficient)
             n_ions = dict(r.n_ions) if n_ions is None else n_ions
             charges = r.charges if charges is None else charges
-            volume = r.volume if volume is None else volume
+            if volume is None:
+                _refuse_varying_volume(diffusion)
+                volume = r.volume
         elif diffusivities is None:
             raise ValueError(
                 "give a run Diffusion analysis or diffusivities={species: D in Å²/ps}"
@@ -977,7 +984,10 @@ class NernstEinstein:
         if diffusion_parameters.get("viscosity") is not None:
             # the Yeh–Hummer term of the D estimated here is at this temperature
             diffusion_parameters["temperature"] = temperature
-        diff = Diffusion.from_collections(collections, **diffusion_parameters).results
+        analysis = Diffusion.from_collections(collections, **diffusion_parameters)
+        if diffusion_parameters.get("volume") is None:
+            _refuse_varying_volume(analysis)
+        diff = analysis.results
         charged = carrier_names(collections[0], species, "NernstEinstein")
         return cls._from_collections_estimates(
             list(collections),
@@ -1134,6 +1144,14 @@ def _negative_diffusivity_notes(d):
         elif e.value < -NEGATIVE_D_SIGMAS * e.stderr:
             yield (f"D of {s} = {e.number_text()} Å²/ps is negative by more than "
                    f"{NEGATIVE_D_SIGMAS:g} of its errors (not noise about zero)")
+
+
+def _refuse_varying_volume(diffusion):
+    """Refuse the mean volume of a Diffusion whose box volume varied by more than 5 %: the
+    conductivities refuse it (an NPT run still compressing), and σ_NE divides by it too."""
+    refusal = getattr(diffusion, "_volume_refusal", None)
+    if refusal:
+        raise ValueError(f"Nernst–Einstein: {refusal}")
 
 
 def _same_temperature(temperature, used, what):

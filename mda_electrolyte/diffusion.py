@@ -199,7 +199,9 @@ class Diffusion(CarrierAnalysis):
     results.n_ions, results.charges : dict
         Species -> number of ions and ion charge in e (``charges`` is ``None`` if unknown).
     results.volume : float or None
-        Mean volume in Å³.
+        Mean volume in Å³; ``None`` without a box, or when the box volume varied by more than
+        5 % (std/mean) and ``volume`` was not given: Nernst–Einstein and the Yeh–Hummer
+        correction then refuse it by that reason, as the conductivities do.
 
     Examples
     --------
@@ -318,8 +320,10 @@ class Diffusion(CarrierAnalysis):
                 )
         segments = []
         strides = set()
+        self._volume_refusal = None
         for col in collections:
             col.require("ion_positions", who="Diffusion")
+            volume = self._run_volume(col)
             strides.add(col.ion_stride)
             pos = col.ion_positions
             if self._remove_drift:
@@ -332,11 +336,27 @@ class Diffusion(CarrierAnalysis):
                     block = block - com[sl][:, None, :]
                 segments.append({"msd": self._block_msd(block, slices, w if self._remove_drift
                                                         else None),
-                                 "volume": col.volume if self._volume is None else self._volume})
+                                 "volume": volume})
         if len(strides) != 1:
             raise ValueError("the collections keep per-ion positions at different spacings")
         dt = same_system(collections, names) * strides.pop()
         self._combine(segments, dt, collections, names)
+
+    def _run_volume(self, col):
+        """The volume (Å³) of a run for Nernst–Einstein and Yeh–Hummer: the given one, the mean
+        box volume, or ``None``: no box, or one whose volume varied by more than 5 %, whose
+        refusal (:meth:`IonCollection.checked_volume
+        <mda_electrolyte.ion_collection.IonCollection.checked_volume>`, as the conductivities
+        refuse it) is kept for them. D itself needs no volume."""
+        if self._volume is not None:
+            return self._volume
+        if col.volume is None:
+            return None
+        try:
+            return col.checked_volume(col.label)
+        except ValueError as err:
+            self._volume_refusal = str(err)
+            return None
 
     @staticmethod
     def _block_msd(pos, slices, w):
@@ -445,7 +465,8 @@ class Diffusion(CarrierAnalysis):
         res.diffusion_coefficient_yeh_hummer = None
         if self._viscosity is not None:
             if res.volume is None:
-                raise ValueError("the Yeh–Hummer correction needs the box (volume)")
+                raise ValueError(self._volume_refusal
+                                 or "the Yeh–Hummer correction needs the box (volume)")
             # the mean box of every run (a barostat may have stretched it)
             for col in collections:
                 check_cubic_box(col.box, col.label or "a trajectory")

@@ -313,7 +313,8 @@ class IonCollection:
 
     @classmethod
     def from_charge_current(cls, current, species, *, dt, volume, charges=None,
-                            charge_sources=None, label="observable"):
+                            charge_sources=None, label="observable", volume_range=None,
+                            volume_spread=0.0):
         """A collection holding only per-species charge currents (H5MD ``charge_current``).
 
         Parameters
@@ -324,7 +325,8 @@ class IonCollection:
         dt : float
             Sample spacing in ps.
         volume : float
-            Mean volume in Å³.
+            Mean volume in Å³ (``volume_range`` (min, max) and ``volume_spread`` (std/mean)
+            describe how it varied: an estimator refuses a spread beyond 5 %, as for frames).
         charges : dict, optional
             Species -> ``{"charge", "source"}`` (recorded, not used: J already has them).
         """
@@ -333,8 +335,8 @@ class IonCollection:
         q = None if charges is None else [np.array([charges[s]["charge"]]) for s in species]
         src = None if charges is None else [charges[s]["source"] for s in species]
         return cls(species, [1] * n, dt, charges=q, charge_sources=charge_sources or src,
-                   volume=volume, current=current, source="charge_current observable",
-                   label=label)
+                   volume=volume, volume_range=volume_range, volume_spread=volume_spread,
+                   current=current, source="charge_current observable", label=label)
 
     @classmethod
     def from_pressure_tensor(cls, tensor, *, dt, volume, temperature=None,
@@ -998,7 +1000,8 @@ class IonCollector(FrameAnalysis):
                   for s in self.species if s.name in names}
         return IonCollection.from_charge_current(
             obs["current"][:, [obs["species"].index(n) for n in names]], names, dt=obs["dt"],
-            volume=obs["volume"], charges=record, label=str(path),
+            volume=obs["volume"], volume_range=obs["volume_range"],
+            volume_spread=obs["volume_spread"], charges=record, label=str(path),
         )
 
     def _joined_positions(self, r, boxes, n_frames):

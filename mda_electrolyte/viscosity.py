@@ -254,13 +254,17 @@ class _PressureAnalysis:
         check_distinct_series(self.collections, type(self).__name__)
         runs = [{"tensor": c.pressure_tensor, "dt": c.dt, "volume": c.volume,
                  "temperature": c.kinetic_temperature} for c in self.collections]
-        for r in runs:
+        for r, c in zip(runs, self.collections, strict=True):
             if not np.all(np.isfinite(r["tensor"])):
                 raise ValueError("the pressure tensor contains NaN or infinite values")
             if volume is not None:
                 r["volume"] = check_volume(volume, allow_none=False)
             if r["volume"] is None:
                 raise ValueError("give volume= (Å³): the collection has none")
+            if volume is None:
+                # an NPT run whose volume varied by more than 5 % has no one V to multiply by
+                # (the conductivities refuse it too); a given volume accepts it
+                r["volume"] = c.checked_volume(c.label or "the pressure tensor")
             if not 0 < r["volume"] < np.inf:
                 raise ValueError(f"volume must be positive and finite (Å³), not {r['volume']}")
         dts = {round(r["dt"], 12) for r in runs}
