@@ -852,14 +852,17 @@ def _from_lammps(data, dump, units, atom_style, dt):
         raise ValueError(f"{dump} holds no frames")
     _check_dump_steps(dump, steps)
     first = Atoms(numbers=numbers, positions=positions[0], cell=dims[0], pbc=True)
-    resid = top.atoms.resids
     bonds = covalent_bonds(first)
-    if len(np.unique(resid)) > 1:
-        # molecule IDs of the data file
-        ids = first_appearance(resid)
-        names, charges = _species_and_charges(numbers, ids)
-    else:
+    # the data file's molecule ids, used where they are molecules (an ion pair under one id
+    # was one neutral residue 'F6LiP', which every analysis then refused)
+    first.new_array("mol-id", np.asarray(top.atoms.resids))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         ids, names, charges = _guess_topology(first, bonds)
+    for w in caught:
+        message = str(w.message).replace("Atoms.arrays['mol-id'] does not",
+                                          f"the molecule ids of {data} do not")
+        warnings.warn(message, w.category, stacklevel=3)
     u = _empty_universe(
         numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )

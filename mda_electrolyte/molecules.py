@@ -111,6 +111,13 @@ def check_residues_are_molecules(atomgroup):
       without bonds, several covalently bonded groups (covalent radii, minimum image) at the
       current frame. One molecule in one residue is accepted.
 
+    A topology of several residues without bonds (a GRO file, a PDB without CONECT records) is
+    judged on the covalent bonds guessed at the current frame (:func:`covalent_bonds`), as
+    the topology's bonds are: a residue whose atoms form several bonded groups holds several
+    molecules, and a guessed bond shorter than :data:`SPLIT_BOND_SCALE` times the sum of the
+    covalent radii that joins two residues splits a molecule over them. Residues with atoms
+    of unknown element (united atoms, virtual sites) are not judged.
+
     Parameters
     ----------
     atomgroup : MDAnalysis.core.groups.AtomGroup
@@ -138,6 +145,8 @@ def check_residues_are_molecules(atomgroup):
                 f"{resindex[j]}); {_FRAGMENTS_HINT}")
         if universe.residues.n_residues > 1:  # one residue: the message below says so
             check_one_molecule_per_residue(atomgroup, bonds)
+    elif universe.residues.n_residues > 1:
+        _check_residues_by_covalent_guess(atomgroup)
     if universe.residues.n_residues != 1 or atomgroup.n_atoms < 2:
         return
     n_atoms = universe.atoms.n_atoms
@@ -196,36 +205,190 @@ def check_one_molecule_per_residue(atomgroup, bonds, hint=_FRAGMENTS_HINT):
 def _covalent_molecule_count(universe):
     """Covalently bonded groups of the Universe's atoms at the current frame; ``None`` where
     the elements or positions do not allow counting them."""
-    from ase import Atoms
+    guess = _guessed_bonds(universe)
+    if guess is None or not guess[1].all():
+        return None
+    return int(bonded_components(universe.atoms.n_atoms, guess[0]).max()) + 1
+
+
+def _identified_numbers(atoms):
+    """Atomic number of every atom of an AtomGroup, 0 where none can be told.
+
+    The elements, else types that are element symbols (a GRO file: no elements, and
+    MDAnalysis gives Li mass 0), as the calculators of the diagnostics read them; types that
+    their masses contradict (AMBER's CA, OS) are refused. Where neither names every atom
+    (virtual sites with element ``''``, united atoms, a LAMMPS data file of numeric types),
+    each atom by its element, else by its mass (:func:`numbers_of_masses`).
+    """
+    from ase.data import atomic_numbers
     from MDAnalysis.exceptions import NoDataError
 
     from .model_frames import _element_numbers_or_none
+
+    numbers = _element_numbers_or_none(atoms)
+    if numbers is not None:
+        return np.where(numbers > 0, numbers, 0)  # "X" is no element
+    numbers = np.zeros(atoms.n_atoms, dtype=int)
+    if hasattr(atoms, "elements"):
+        numbers[:] = [atomic_numbers.get(str(e).strip().capitalize(), 0)
+                      for e in atoms.elements]
+    try:
+        by_mass = numbers_of_masses(atoms.masses)
+    except (AttributeError, NoDataError):
+        return numbers
+    return np.where(numbers > 0, numbers, by_mass)
+
+
+def _guessed_bonds(universe):
+    """Covalent bonds (:func:`covalent_bonds`) of a Universe's atoms at the current frame.
+
+    Returns
+    -------
+    tuple or None
+        ``(bonds, known)``: bonds as Universe atom indices among the atoms whose element is
+        known (:func:`_identified_numbers`), and the mask of those atoms; ``None`` without
+        positions or with non-finite ones.
+    """
+    from ase import Atoms
+    from MDAnalysis.exceptions import NoDataError
 
     try:
         positions = universe.atoms.positions
     except (AttributeError, NoDataError):
         return None
-    # the elements, else types that are element symbols (a GRO file: no elements, and
-    # MDAnalysis gives Li mass 0), as the calculators of the diagnostics read them; types
-    # that their masses contradict (AMBER's CA, OS) are refused here
-    numbers = _element_numbers_or_none(universe.atoms)
-    if numbers is not None:
-        numbers = numbers.tolist()
-    else:
-        # no elements (a LAMMPS data file of atom style atomic or charge: numeric types, one
-        # residue): the masses, when each is an element's standard atomic mass
-        numbers = _numbers_from_masses(universe.atoms)
-    if numbers is None or any(z is None for z in numbers) \
-            or not np.all(np.isfinite(positions)):
+    if not np.all(np.isfinite(positions)):
         return None
-    atoms = Atoms(numbers=numbers, positions=positions)
+    numbers = _identified_numbers(universe.atoms)
+    known = numbers > 0
+    index = np.flatnonzero(known)
+    atoms = Atoms(numbers=numbers[index], positions=positions[index])
     box = universe.dimensions
     if box is not None and np.all(np.isfinite(box)) and np.all(box[:3] > 0):
         with np.errstate(invalid="ignore"):
             cell = triclinic_vectors(box, dtype=np.float64)
         if abs(np.linalg.det(cell)) > 0:
             atoms.cell, atoms.pbc = cell, True
-    return int(bonded_components(len(atoms), covalent_bonds(atoms)).max()) + 1
+    return index[covalent_bonds(atoms)], known
+
+
+#: Scale of the sum of covalent radii within which a guessed bond between two residues is a
+#: bond that cuts a molecule (the contact test of :func:`check_whole`): O–H 1.16 Å, C–C 1.82 Å.
+#: The guess itself reaches further (O–H 1.57 Å), as far as a hydrogen bond's H···O in a hot
+#: liquid, which joins no molecules.
+SPLIT_BOND_SCALE = 1.2
+
+
+def covalent_contacts(positions, numbers, bonds, cell=None, pbc=False):
+    """Which guessed ``bonds`` are certainly covalent: shorter (minimum image) than
+    :data:`SPLIT_BOND_SCALE` times the sum of the covalent radii.
+
+    A label (a residue, a molecule id of another program) that cuts such a bond splits a
+    molecule; one that cuts only a longer guessed contact (a short hydrogen bond) may be right
+    where the guess is not.
+
+    Parameters
+    ----------
+    positions : array_like, shape (n_atoms, 3)
+        Å.
+    numbers : array_like of int, shape (n_atoms,)
+    bonds : array_like of int, shape (n_bonds, 2)
+    cell : array_like, shape (3, 3), optional
+        Cell vectors as rows, Å.
+    pbc : bool or array_like of bool
+        Periodic directions of ``cell``.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n_bonds,)
+    """
+    from ase.data import covalent_radii
+    from ase.geometry import find_mic
+
+    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+    positions = np.asarray(positions, dtype=np.float64)
+    numbers = np.asarray(numbers)
+    direct = positions[bonds[:, 1]] - positions[bonds[:, 0]]
+    pbc = np.broadcast_to(np.asarray(pbc, dtype=bool), (3,))
+    if len(bonds) and cell is not None and pbc.any():
+        _, length = find_mic(direct, np.asarray(cell, dtype=np.float64), pbc=pbc)
+    else:
+        length = np.linalg.norm(direct, axis=1)
+    radii = np.asarray(covalent_radii)[numbers]
+    return length < SPLIT_BOND_SCALE * (radii[bonds[:, 0]] + radii[bonds[:, 1]])
+
+
+#: Most covalent bonds an atom of these elements makes in an electrolyte (P of PF6⁻ 6, S of
+#: TFSI⁻ 4, Cl of ClO4⁻ 4, B of BF4⁻ 4). A frame in which a contact shorter than
+#: :data:`SPLIT_BOND_SCALE` times the covalent radii gives an atom more is no molecular
+#: structure the bond guess can read (atoms at random, a lattice of test points).
+MAX_VALENCE = {1: 1, 5: 4, 6: 4, 7: 4, 8: 2, 9: 1, 14: 4, 15: 6, 16: 6, 17: 4, 35: 4, 53: 6}
+
+
+def _chemical_valences(numbers, bonds):
+    """Whether no atom has more ``bonds`` than :data:`MAX_VALENCE` allows its element."""
+    counts = np.bincount(np.asarray(bonds, dtype=np.intp).ravel(), minlength=len(numbers))
+    limit = np.array([MAX_VALENCE.get(int(z), np.iinfo(np.int64).max) for z in numbers])
+    return bool(np.all(counts <= limit))
+
+
+def _check_residues_by_covalent_guess(atomgroup):
+    """The residue checks of :func:`check_residues_are_molecules` for a Universe of several
+    residues without bonds, on the covalent bonds guessed at the current frame.
+
+    A residue is judged only when the element of each of its atoms is known (a united-atom
+    CH2, a virtual site or a hydrogen of repartitioned mass leaves it unjudged: its bonds
+    cannot be told), and a frame only when its certain bonds (:func:`covalent_contacts`) give
+    no atom more than :data:`MAX_VALENCE` (random test points are no molecules to guess). A
+    residue whose atoms form several bonded groups holds several molecules; two residues
+    joined by a guessed bond shorter than :data:`SPLIT_BOND_SCALE` times the sum of covalent
+    radii share a molecule.
+    """
+    universe = atomgroup.universe
+    guess = _guessed_bonds(universe)
+    if guess is None:
+        return
+    bonds, known = guess
+    numbers = _identified_numbers(universe.atoms)
+    box = universe.dimensions
+    cell = None if box is None else _cell_matrix(box)
+    certain = covalent_contacts(universe.atoms.positions, numbers, bonds, cell,
+                                pbc=cell is not None)
+    if not _chemical_valences(numbers, bonds[certain]):
+        return
+    resindex = universe.atoms.resindices
+    analysed = np.zeros(universe.residues.n_residues, dtype=bool)
+    analysed[atomgroup.resindices] = True
+    across = resindex[bonds[:, 0]] != resindex[bonds[:, 1]]
+    if across.any():
+        i, j = bonds[across, 0], bonds[across, 1]
+        short = certain[across] & (analysed[resindex[i]] | analysed[resindex[j]])
+        if short.any():
+            k = int(np.flatnonzero(short)[0])
+            a, b = int(i[k]), int(j[k])
+            vector = (universe.atoms.positions[b] - universe.atoms.positions[a])[None, :]
+            distance = float(_mic(vector, cell)[1][0] if cell is not None
+                             else np.linalg.norm(vector))
+            raise ValueError(
+                f"the residues are not molecules: {int(short.sum())} covalent bond(s) join two "
+                f"residues at this frame (e.g. atoms {a} and {b}, {distance:.2f} Å apart, "
+                f"of residues {resindex[a]} and {resindex[b]}: one molecule split over "
+                f"residues); the topology has no bonds to say otherwise; {_FRAGMENTS_HINT}")
+    inside = bonds[~across]
+    complete = np.bincount(resindex[~known], minlength=analysed.size) == 0
+    judged = known & analysed[resindex] & complete[resindex]
+    if not judged.any():
+        return
+    fragment = bonded_components(universe.atoms.n_atoms, inside)
+    pairs = np.unique(np.stack([resindex[judged], fragment[judged]], axis=1), axis=0)
+    pieces = np.bincount(pairs[:, 0], minlength=analysed.size)
+    if np.any(pieces > 1):
+        r = int(np.flatnonzero(pieces > 1)[0])
+        name = universe.residues.resnames[r] if hasattr(universe.residues, "resnames") else ""
+        raise ValueError(
+            f"the residues are not molecules: {int(np.sum(pieces > 1))} residue(s) hold "
+            f"several covalently bonded molecules at this frame (e.g. residue {r}"
+            f"{f' {name}' if name else ''}: {int(pieces[r])} molecules, bonds guessed from "
+            f"covalent radii: the topology has none); {_FRAGMENTS_HINT}")
 
 
 #: Largest difference (amu) between a mass and an element's standard atomic mass taken as
@@ -256,18 +419,6 @@ def numbers_of_masses(masses):
     numbers = np.where(np.abs(reference[nearest] - unique) <= MASS_ELEMENT_TOLERANCE,
                        nearest + 1, 0)
     return numbers[inverse.reshape(masses.shape)]
-
-
-def _numbers_from_masses(atoms):
-    """Atomic numbers of the atoms read off their masses (:func:`numbers_of_masses`);
-    ``None`` without masses or where one matches no element."""
-    from MDAnalysis.exceptions import NoDataError
-
-    try:
-        numbers = numbers_of_masses(atoms.masses)
-    except (AttributeError, NoDataError):
-        return None
-    return None if np.any(numbers == 0) else numbers.tolist()
 
 
 def _cell_matrix(box):
@@ -735,8 +886,11 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
     ``mol-id`` column) are used where they are molecules: where no label holds atoms of
     several bonded molecules. A file that puts all atoms in one residue (ASE writes PDB and GRO
     files so) holds no molecules; labels that put several molecules in one (an ion pair in one
-    residue, residue numbers wrapped at 10⁵ in a GRO file) are set aside with a warning. Labels
-    finer than the bonds (a molecule split in two) are kept: they say more than the guess.
+    residue, residue numbers wrapped at 10⁵ in a GRO file) are set aside with a warning, as are
+    labels that cut a covalent bond (shorter than :data:`SPLIT_BOND_SCALE` times the covalent
+    radii: a molecule split over two labels, every atom a label of its own). Labels that
+    separate two molecules the guess joins by a longer contact (a short hydrogen bond) are
+    kept: they say more than the guess.
 
     Parameters
     ----------
@@ -760,7 +914,8 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
     Warns
     -----
     UserWarning
-        Labels of several residues set aside because one holds several bonded molecules.
+        Labels of several residues set aside because one holds several bonded molecules or
+        a covalent bond joins two of them.
     """
     mult = check_bond_scale(mult)  # refused whichever way the molecules are found
     if MOLECULE_INDEX in atoms.arrays:
@@ -781,24 +936,46 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
     name = next((n for n in MOLECULE_ID_ARRAYS if n in atoms.arrays), None)
     if name is None:
         return fragments
-    labels = first_appearance(atoms.arrays[name])
+    import warnings
+
+    raw = atoms.arrays[name]
+    labels = first_appearance(raw)
     pairs = np.unique(np.stack([labels, fragments], axis=1), axis=0)
     pieces = np.bincount(pairs[:, 0], minlength=int(labels.max()) + 1)
-    if not np.any(pieces > 1):
-        return labels
     n_labels = pieces.size
-    if n_labels > 1:
-        import warnings
-
-        k = int(np.flatnonzero(pieces > 1)[0])
+    if np.any(pieces > 1):
+        if n_labels > 1:
+            k = int(np.flatnonzero(pieces > 1)[0])
+            warnings.warn(
+                f"Atoms.arrays[{name!r}] does not label molecules: {int(np.sum(pieces > 1))} of "
+                f"its {n_labels} labels hold several covalently bonded molecules (e.g. label "
+                f"{_plain(raw[np.flatnonzero(labels == k)[0]])!r}: {int(pieces[k])} "
+                "molecules); the molecules are found from the covalent bonds instead",
+                stacklevel=2,
+            )
+        return fragments
+    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+    cut = bonds[labels[bonds[:, 0]] != labels[bonds[:, 1]]]
+    certain = covalent_contacts(atoms.positions, atoms.numbers, cut, atoms.cell.array, atoms.pbc)
+    if certain.any():
+        # a label that cuts a guessed contact longer than a covalent bond (a short hydrogen
+        # bond) is kept: it says more than the guess; one that cuts a covalent bond is no
+        # molecule (every atom its own molecule id, a polymer's monomers)
+        a, b = cut[np.flatnonzero(certain)[0]]
         warnings.warn(
-            f"Atoms.arrays[{name!r}] does not label molecules: {int(np.sum(pieces > 1))} of its "
-            f"{n_labels} labels hold several covalently bonded molecules (e.g. label "
-            f"{atoms.arrays[name][np.flatnonzero(labels == k)[0]]!r}: {int(pieces[k])} "
-            "molecules); the molecules are found from the covalent bonds instead",
+            f"Atoms.arrays[{name!r}] does not label molecules: {int(certain.sum())} covalent "
+            f"bond(s) join atoms of two labels (e.g. atoms {a} and {b}, labels "
+            f"{_plain(raw[a])!r} and {_plain(raw[b])!r}); the molecules are found from the "
+            "covalent bonds instead",
             stacklevel=2,
         )
-    return fragments
+        return fragments
+    return labels
+
+
+def _plain(value):
+    """A NumPy scalar label as the Python value it holds (``4``, not ``np.int64(4)``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def molecule_species(numbers, ids, names=None):

@@ -149,13 +149,44 @@ def test_labels_holding_several_molecules_are_set_aside():
     pair.arrays["mol-id"] = labels + 7
     with pytest.warns(UserWarning, match=r"1 of its 4 labels hold several covalently bonded"):
         np.testing.assert_array_equal(atoms_molecule_ids(pair), truth)
-    # labels that agree with the bonds are used; finer ones (a molecule cut in two) are kept
+    # labels that agree with the bonds are used
+    agree = bare.copy()
+    agree.arrays["mol_id"] = truth * 3 + 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(atoms_molecule_ids(agree), truth)
+    # labels that cut a covalent bond (a molecule cut in two, every atom its own label) are no
+    # molecules: the bonds, with a warning naming the bond (they were kept before)
     finer = bare.copy()
     split = truth.copy()
     first = np.flatnonzero(truth == 0)
     split[first[: len(first) // 2]] = 99
     finer.arrays["mol_id"] = split
-    assert atoms_molecule_ids(finer).max() == truth.max() + 1
+    with pytest.warns(UserWarning, match=r"covalent bond\(s\) join atoms of two labels"):
+        np.testing.assert_array_equal(atoms_molecule_ids(finer), truth)
+    each = bare.copy()
+    each.arrays["mol-id"] = np.arange(len(atoms))
+    with pytest.warns(UserWarning, match="join atoms of two labels"):
+        np.testing.assert_array_equal(atoms_molecule_ids(each), truth)
+
+
+def test_labels_that_part_molecules_the_guess_joins_by_a_hydrogen_bond_are_kept():
+    # two waters with H···O 1.45 Å: one molecule to the guess (within 1.57 Å), two by the labels,
+    # which cut no covalent bond
+    from ase.build import molecule
+
+    a, b = molecule("H2O"), molecule("H2O")
+    o, h = a.positions[0], a.positions[1]
+    axis = (h - o) / np.linalg.norm(h - o)
+    b.positions += h + 1.45 * axis - b.positions[0]
+    dimer = a + b
+    dimer.center(vacuum=5.0)
+    dimer.pbc = True
+    assert atoms_molecule_ids(dimer).tolist() == [0] * 6
+    dimer.arrays["residuenumbers"] = np.array([1, 1, 1, 2, 2, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert atoms_molecule_ids(dimer).tolist() == [0, 0, 0, 1, 1, 1]
 
 
 def test_frame_source_of_a_gro_universe_has_masses_and_formula_species(tmp_path):
