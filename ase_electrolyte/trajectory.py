@@ -204,8 +204,11 @@ class H5MDWriter:
         Defines the particles (numbers, masses, topology arrays when present) and the start
         positions recorded in the file. Not modified.
     mode : {"w", "a"}
-        ``"w"`` creates (overwrites) the file; ``"a"`` continues an existing one after its last
-        complete frame and checks that ``atoms`` has the same particles.
+        ``"w"`` creates (overwrites) the file: it is built beside ``path`` and replaces it
+        with its first frame (or when closed as complete without one), so that a run stopped
+        before its first frame leaves the previous file, or none, never one that MDAnalysis
+        cannot open; ``"a"`` continues an existing one after its last complete frame and
+        checks that ``atoms`` has the same particles.
     velocities, forces : bool
         Store velocities and forces (forces need a calculator on the written Atoms).
     dtype : numpy dtype
