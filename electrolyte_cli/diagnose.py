@@ -61,6 +61,11 @@ def run(args):
     A.check_model_args(args.model, args.dispersion, args.device)
     A.check_not_empty(args.reference, "--reference", "a labels file or a model name")
     if args.reference is not None and not Path(args.reference).exists():
+        if _frames_file_name(args.reference):
+            # a mistyped labels file was called an unknown model ("unknown model
+            # 'labels.extxyz'; registered names: ...")
+            raise ValueError(f"--reference {args.reference}: no such labels file; give an "
+                             "existing extxyz or ASE database, or a model name")
         A.check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
     elif args.reference is not None:
         from mda_electrolyte.model_labels import read_frames
@@ -118,6 +123,18 @@ def run(args):
     return summary
 
 
+
+
+def _frames_file_name(name):
+    """Whether ``name`` names, by its suffix, a file of frames ase.io reads (never a model:
+    registered names and model files have no such suffix)."""
+    from ase.io.formats import UnknownFileTypeError, filetype, get_ioformat
+
+    try:
+        get_ioformat(filetype(str(name), read=False, guess=False))
+    except (UnknownFileTypeError, ValueError):
+        return False
+    return True
 
 
 def _parse_scales(text):

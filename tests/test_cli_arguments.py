@@ -448,3 +448,18 @@ def test_a_reader_that_leaves_ends_the_command_quietly(argv):
     code = proc.wait(timeout=60)
     assert err == "", err
     assert code in (0, 141)  # argparse's help may end before its buffer is flushed
+
+
+@pytest.mark.parametrize("reference, message", [
+    ("labels.extxyz", "--reference labels.extxyz: no such labels file"),
+    ("sub/labels.db", "--reference sub/labels.db: no such labels file"),
+    ("frames.traj", "--reference frames.traj: no such labels file"),
+    # not a frames file by its name: a model name or model file, named as one
+    ("nosuch", "--reference: unknown model 'nosuch'"),
+    ("missing.pth", "--reference: model file 'missing.pth' does not exist"),
+])
+def test_a_missing_reference_is_named_as_the_labels_file_or_model_it_looks_like(
+        reference, message, workdir, capsys):
+    """A mistyped labels file was refused as "unknown model 'labels.extxyz'"."""
+    _refused(["diagnose", "lab.extxyz", "--model", "sevennet-0", "--reference", reference,
+              "-o", "out"], message, workdir, capsys)
