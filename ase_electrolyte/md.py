@@ -642,16 +642,36 @@ def _other_start(first, atoms, run_info, path):
         for k in (FORMAL_CHARGE, MOLECULE_INDEX, SPECIES)
     ):
         return "its topology arrays (molecules, species, formal charges) differ"
+    if "ensemble" not in run_info:
+        return None
     velocities = atoms.get_velocities()
-    if "ensemble" in run_info and np.any(velocities):
+    if np.any(velocities):
         # given velocities are the run's first frame (heavy hydrogen keeps each H's energy)
         if run_info.get("hydrogen_mass") is not None:
             velocities = velocities * np.sqrt(atoms.get_masses() / masses)[:, None]
-        v0 = read_h5md(path, 0).get_velocities()
-        scale = max(float(np.abs(velocities).max()), 1e-300)
-        if not np.allclose(v0, velocities, rtol=0, atol=1e-6 * scale):
-            return "it started from other velocities"
+        why = "it started from other velocities"
+    else:
+        # no velocities: the call draws them; a run that started from given ones (an earlier
+        # stage's, or hotter) was returned for a run asked to start from the draw
+        drawn = atoms.copy()
+        drawn.set_masses(masses)
+        _draw_velocities(drawn, run_info.get("temperature_K"), run_info["seed"])
+        velocities = drawn.get_velocities()
+        why = ("it started from given velocities, not from those this call draws "
+               "(Maxwell–Boltzmann at temperature_K with this seed)")
+    v0 = read_h5md(path, 0).get_velocities()
+    scale = max(float(np.abs(velocities).max()), 1e-300)
+    if not np.allclose(v0, velocities, rtol=0, atol=1e-6 * scale):
+        return why
     return None
+
+
+def _draw_velocities(atoms, temperature_K, seed):
+    """Give ``atoms`` run_md's initial velocities: Maxwell–Boltzmann, seeded, no drift."""
+    atoms.set_velocities(np.zeros((len(atoms), 3)))
+    thermalize_momenta(atoms, temperature_K=temperature_K or 0.0,
+                       rng=np.random.default_rng(seed))
+    Stationary(atoms)
 
 
 def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progress=False):
@@ -1116,10 +1136,7 @@ def run_md(
                 masses[work.numbers == 1] = hydrogen_mass
                 _set_masses_keep_velocities(work, masses)
             if not np.any(work.get_velocities()):
-                thermalize_momenta(
-                    work, temperature_K=temperature_K or 0.0, rng=np.random.default_rng(seed)
-                )
-                Stationary(work)
+                _draw_velocities(work, temperature_K, seed)
             elif hydrogen_mass is not None:
                 _scale_hydrogen(work, real_masses, work.get_masses())
             if trajectory is not None:

@@ -119,3 +119,34 @@ def test_given_velocities_are_the_first_frame_as_given(stationary, tmp_path):
     # stored in Å/ps and read back: one rounding
     np.testing.assert_allclose(read_h5md(path, 0).get_velocities(), atoms.get_velocities(),
                                rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("hydrogen_mass", [None, 3.0])
+def test_a_run_from_given_velocities_is_not_returned_for_one_that_draws_them(hydrogen_mass,
+                                                                              tmp_path):
+    """Given velocities (300 K) first, then the same call without velocities (a draw at 60 K):
+    the first run's file was reused, its final state returned as the drawn run's."""
+    path = tmp_path / "md.h5md"
+    kw = dict(ensemble="nvt", steps=4, timestep_fs=2.0, temperature_K=_T, write_interval=2,
+              hydrogen_mass=hydrogen_mass, trajectory=path, progress=False)
+    hot = _argon(seed=7)
+    hot.set_velocities(hot.get_velocities() * np.sqrt(300.0 / _T))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_md(hot, **kw)
+        drawn = _argon()
+        drawn.set_velocities(np.zeros((len(drawn), 3)))
+        _CountingLJ.calls = 0
+        with pytest.raises(ValueError, match="started from given velocities, not from those "
+                                             "this call draws"):
+            run_md(drawn, **kw)
+        assert _CountingLJ.calls == 0
+        # the drawn run, written afresh, is reused by the same call (the draw is reproducible)
+        first = run_md(drawn, **dict(kw, overwrite=True))
+        _CountingLJ.calls = 0
+        again = run_md(drawn, **kw)
+    assert _CountingLJ.calls == 0
+    np.testing.assert_array_equal(again.positions, first.positions)
+    # and the run from given velocities is still told apart from it
+    with pytest.raises(ValueError, match="started from other velocities"):
+        run_md(hot, **kw)
