@@ -757,6 +757,12 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
             opt.attach(show, interval=1)
         try:
             opt.run(fmax=fmax, steps=steps)
+        except KeyboardInterrupt as err:
+            what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+            written = "nothing written" if trajectory is None else f"{trajectory} not written"
+            err.add_note(f"relax: {what} before it converged; {written}; the same call "
+                         "relaxes again from the start")
+            raise
         finally:
             if progress:
                 bar.close()

@@ -292,3 +292,17 @@ def test_the_default_sigterm_action_is_back_after_a_run():
             for _ in range(1000):
                 pass
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_sigterm_in_the_relaxation_of_a_protocol_says_nothing_is_finished(tmp_path):
+    folder = tmp_path / "run"
+    code, (kind, notes, _) = _in_child((LennardJones, "calculate", 3), signal.SIGTERM,
+                                       "run_protocol", folder, _PROTOCOL)
+    assert code == 3 and kind == "Terminated"
+    assert notes == [
+        f"relax: terminated (SIGTERM) before it converged; {folder / 'relaxed.h5md'} not "
+        "written; the same call relaxes again from the start",
+        f"run_protocol: terminated (SIGTERM); finished stage files in {folder}: none; the same "
+        "call (overwrite=False) reuses them and resumes the stage that was running",
+    ]
+    assert not [p for p in folder.iterdir() if not p.name.startswith(".")]
