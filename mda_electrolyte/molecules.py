@@ -31,6 +31,7 @@ __all__ = [
     "atoms_molecule_ids",
     "bonded_components",
     "covalent_bonds",
+    "covalent_contacts",
     "first_appearance",
     "molecule_species",
     "isolated_molecules",
@@ -239,7 +240,7 @@ def _identified_numbers(atoms):
     return np.where(numbers > 0, numbers, by_mass)
 
 
-def _guessed_bonds(universe):
+def _guessed_bonds(universe, numbers=None):
     """Covalent bonds (:func:`covalent_bonds`) of a Universe's atoms at the current frame.
 
     Returns
@@ -258,7 +259,8 @@ def _guessed_bonds(universe):
         return None
     if not np.all(np.isfinite(positions)):
         return None
-    numbers = _identified_numbers(universe.atoms)
+    if numbers is None:
+        numbers = _identified_numbers(universe.atoms)
     known = numbers > 0
     index = np.flatnonzero(known)
     atoms = Atoms(numbers=numbers[index], positions=positions[index])
@@ -326,9 +328,12 @@ MAX_VALENCE = {1: 1, 5: 4, 6: 4, 7: 4, 8: 2, 9: 1, 14: 4, 15: 6, 16: 6, 17: 4, 3
 
 def _chemical_valences(numbers, bonds):
     """Whether no atom has more ``bonds`` than :data:`MAX_VALENCE` allows its element."""
+    from ase.data import chemical_symbols
+
     counts = np.bincount(np.asarray(bonds, dtype=np.intp).ravel(), minlength=len(numbers))
-    limit = np.array([MAX_VALENCE.get(int(z), np.iinfo(np.int64).max) for z in numbers])
-    return bool(np.all(counts <= limit))
+    table = np.full(len(chemical_symbols), np.iinfo(np.int64).max, dtype=np.int64)
+    table[list(MAX_VALENCE)] = list(MAX_VALENCE.values())
+    return bool(np.all(counts <= table[np.asarray(numbers)]))
 
 
 def _check_residues_by_covalent_guess(atomgroup):
@@ -344,11 +349,11 @@ def _check_residues_by_covalent_guess(atomgroup):
     radii share a molecule.
     """
     universe = atomgroup.universe
-    guess = _guessed_bonds(universe)
+    numbers = _identified_numbers(universe.atoms)
+    guess = _guessed_bonds(universe, numbers)
     if guess is None:
         return
     bonds, known = guess
-    numbers = _identified_numbers(universe.atoms)
     box = universe.dimensions
     cell = None if box is None else _cell_matrix(box)
     certain = covalent_contacts(universe.atoms.positions, numbers, bonds, cell,
@@ -823,8 +828,10 @@ def covalent_bonds(atoms, mult=1.0):
     if not keep.any():
         return empty
     first, second = bonding[np.minimum(i[keep], j[keep])], bonding[np.maximum(i[keep], j[keep])]
-    # a pair bonded through several periodic images is one bond
-    return np.unique(np.stack([first, second], axis=1), axis=0).astype(np.intp)
+    # a pair bonded through several periodic images is one bond (one key per pair: a sort of
+    # int64 keys is several times faster than np.unique over rows)
+    key = np.unique(first.astype(np.int64) * len(atoms) + second)
+    return np.stack([key // len(atoms), key % len(atoms)], axis=1).astype(np.intp)
 
 
 def _search_cell(positions, cell, pbc, cutoff):
