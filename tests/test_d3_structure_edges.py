@@ -200,21 +200,28 @@ def test_the_callers_atoms_are_unchanged(pbc):
 
 
 @pytest.mark.parametrize("pbc", [False, True])
-@pytest.mark.parametrize("separation", [1e-8, 1e-6, 1e-4, 0.05])
-def test_tensor_api_on_close_atoms_is_finite_and_equals_reference(separation, pbc):
+@pytest.mark.parametrize("separation", [0.0, 1e-12, 1e-8, 1e-6, 1e-4, 0.05])
+def test_tensor_api_on_close_atoms_is_refused_or_equals_reference(separation, pbc):
     # compute_tensor does not look for atoms closer than 0.1 Å (the positions stay on the
-    # device): down to 1e-8 Å its numbers are finite and simple-dftd3's (which refuses
-    # coincident atoms itself)
+    # device). Coincident atoms (< 1e-6 bohr) were dropped from each other's CN and energy
+    # without a word (a finite energy 0.014 eV off for a duplicated H of methanol, where
+    # simple-dftd3 refuses the structure); the kernel now marks them and they are named.
+    # From 1e-6 Å on the numbers are finite and simple-dftd3's.
     torch = pytest.importorskip("torch")
     atoms = molecule("CH3OH")
     atoms += Atoms("H", positions=[atoms.positions[3] + [separation, 0.0, 0.0]])
     if pbc:
         atoms.set_cell([[9.0, 0.0, 0.0], [1.5, 8.5, 0.0], [-1.0, 2.0, 8.0]])
         atoms.pbc = True
+    positions = torch.tensor(atoms.positions)
     backend.set_cuda_host("host")
     try:
-        out = D3(device="cuda").compute_tensor(torch.tensor(atoms.positions), atoms.numbers,
-                                               atoms.cell, atoms.pbc)
+        calc = D3(device="cuda")
+        if separation < 5e-7:
+            with pytest.raises(ValueError, match=r"coincident atoms .*: H3, H6; fix"):
+                calc.compute_tensor(positions, atoms.numbers, atoms.cell, atoms.pbc)
+            return
+        out = calc.compute_tensor(positions, atoms.numbers, atoms.cell, atoms.pbc)
     finally:
         backend.set_cuda_host(None)
     e_ref, f_ref, s_ref = reference(atoms)
@@ -222,3 +229,33 @@ def test_tensor_api_on_close_atoms_is_finite_and_equals_reference(separation, pb
     assert np.abs(out["forces"].numpy() - f_ref).max() < 1e-12 * np.abs(f_ref).max()
     if pbc:
         assert np.abs(out["stress"].numpy() - s_ref).max() < 1e-12 * np.abs(s_ref).max()
+
+
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+@pytest.mark.parametrize("pbc", [False, True, (True, True, False)])
+def test_coincident_atoms_reaching_either_kernel_are_named_not_dropped(device, pbc,
+                                                                       monkeypatch):
+    # every CN pass of both kernels (all pairs, CPU cell lists, GPU bins) marks a distinct
+    # atom within 1e-6 bohr of another or of its periodic image; the host check that
+    # calculate() runs first is switched off to reach them
+    from ase_electrolyte.d3 import calculator as d3_calculator
+
+    monkeypatch.setattr(d3_calculator, "check_overlaps", lambda *args: None)
+    cell = np.array([[8.0, 0.0, 0.0], [1.0, 7.0, 0.0], [0.5, -1.0, 7.5]])
+    atoms = molecule("CH3OH")
+    atoms.positions += 1.0
+    shift = cell[1] if np.any(pbc) else np.zeros(3)  # on an image of H3 in a cell
+    atoms += Atoms("H", positions=[atoms.positions[3] + shift])
+    atoms.set_cell(cell)
+    atoms.pbc = pbc
+    if device == "cuda":
+        backend.set_cuda_host("host")
+    try:
+        calc = D3(device=device, cutoff=15.0, cn_cutoff=10.0)
+        with pytest.raises(ValueError, match=r"coincident atoms .*: H3, H6; fix"):
+            calc.get_potential_energy(atoms)
+        assert "energy" not in calc.results
+        atoms.positions[6] += [0.0, 0.0, 1.5]  # apart again: a plain result
+        assert np.isfinite(calc.get_potential_energy(atoms))
+    finally:
+        backend.set_cuda_host(None)

@@ -487,11 +487,22 @@ def check_finite(out: dict, symbols) -> None:
     """Raise FloatingPointError naming the atoms whose kernel results are not finite.
 
     ``symbols`` are the chemical symbols in the caller's atom order. Never lets a NaN or inf
-    energy, force or stress reach the caller.
+    energy, force or stress reach the caller. Where the coordination numbers ``out["cn"]``
+    are not finite, the kernel found coincident atoms: ValueError naming them.
     """
     bad = ~np.isfinite(out["energies"]) | ~np.isfinite(out["gradient"]).all(axis=1)
     if not bad.any() and np.isfinite(out["sigma"]).all():
         return
+    if "cn" in out and not np.isfinite(out["cn"]).all():
+        # the kernels' CN passes mark distinct atoms closer than 1e-6 bohr (d3_math.h,
+        # D3_CN_SELF_EPS): their pair would otherwise be dropped without a word
+        idx = np.flatnonzero(~np.isfinite(out["cn"]))
+        names = ", ".join(f"{symbols[i]}{i}" for i in idx[:10]) + (" ..." if len(idx) > 10
+                                                                  else "")
+        raise ValueError(
+            f"D3: coincident atoms (closer than 1e-6 bohr = 5e-7 Å to another atom or its "
+            f"periodic image): {names}; fix the structure (duplicated atoms?)"
+        )
     idx = np.flatnonzero(bad)
     names = ", ".join(f"{symbols[i]}{i}" for i in idx[:10]) + (" ..." if len(idx) > 10 else "")
     what = (f"{len(idx)} atom(s): {names}" if len(idx)
@@ -643,7 +654,8 @@ def run_kernel_tensor(device: str, geometry: dict, tables: dict, params: dict,
     past its end or another device's memory); its values are not (that needs a wait for the
     device; D3.compute_tensor checks them). The kernel reads it where it is and
     writes its results into new tensors on the same device, queued on torch's current stream:
-    energies (N,), gradient (N, 3), sigma (3, 3), in atomic units (hartree, bohr).
+    energies (N,), gradient (N, 3), sigma (3, 3), in atomic units (hartree, bohr), and the
+    coordination numbers cn (N,).
     """
     import torch
 
@@ -663,9 +675,11 @@ def run_kernel_tensor(device: str, geometry: dict, tables: dict, params: dict,
     n = len(_keep["species"])
     out = {"energies": torch.empty(n, dtype=torch.float64, device=xyz.device),
            "gradient": torch.empty((n, 3), dtype=torch.float64, device=xyz.device),
-           "sigma": torch.empty((3, 3), dtype=torch.float64, device=xyz.device)}
+           "sigma": torch.empty((3, 3), dtype=torch.float64, device=xyz.device),
+           # read only when a result is not finite: NaN marks coincident atoms
+           "cn": torch.empty(n, dtype=torch.float64, device=xyz.device)}
     call(_load_cuda(index), "d3_cuda_compute_on_device", ctypes.byref(s), index,
          _torch_stream(index), D3_XYZ_ON_DEVICE | D3_OUT_ON_DEVICE,
-         out["energies"].data_ptr(), out["gradient"].data_ptr(), out["sigma"].data_ptr(), None,
-         what=f"the D3 CUDA kernel on {device}")
+         out["energies"].data_ptr(), out["gradient"].data_ptr(), out["sigma"].data_ptr(),
+         out["cn"].data_ptr(), what=f"the D3 CUDA kernel on {device}")
     return out

@@ -601,6 +601,8 @@ class D3(ParametersContract, Calculator):
             backend.check_finite(out, atoms.get_chemical_symbols())
         except FloatingPointError as err:
             raise NonFiniteResult(str(err)) from err
+        except ValueError as err:  # coincident atoms (refused above; kept for one contract)
+            raise InputError(str(err)) from err
         energies = out["energies"] * Hartree
         gradient = out["gradient"] @ rotation.T
         sigma = rotation @ out["sigma"] @ rotation.T
@@ -662,6 +664,7 @@ class D3(ParametersContract, Calculator):
             non-finite or beyond ``MAX_COORDINATE`` (10⁸ Å, as :meth:`calculate`), or
             requiring grad; no system given and no ``calc.atoms``; or any
             problem :meth:`calculate` refuses in the species, cell or cutoffs.
+            After the kernel: coincident atoms (closer than 1e-6 bohr), named.
         ase.calculators.calculator.CalculationFailed
             The kernel failed, or produced a non-finite result
             (:class:`~ase_electrolyte.calculator_errors.NonFiniteResult`).
@@ -669,8 +672,11 @@ class D3(ParametersContract, Calculator):
         Notes
         -----
         Unlike :meth:`calculate`, atoms closer than 0.1 Å are not looked for (that needs the
-        positions on the host). Checking that the positions and the results are finite
-        waits for the GPU twice per call (two scalars come back, nothing else).
+        positions on the host); coincident atoms (closer than 1e-6 bohr to another atom or
+        its periodic image, e.g. a duplicated atom, whose pair the sums would skip as an
+        atom's own image) are found by the kernel and refused, naming them. Checking that
+        the positions and the results are finite waits for the GPU twice per call (two
+        scalars come back, nothing else).
 
         Examples
         --------
@@ -706,6 +712,8 @@ class D3(ParametersContract, Calculator):
                                      [chemical_symbols[z] for z in frame["numbers"]])
             except FloatingPointError as err:
                 raise NonFiniteResult(str(err)) from err
+            except ValueError as err:  # coincident atoms, which only the kernel sees here
+                raise InputError(str(err)) from err
         rotation = frame["rotation"]
         energies = out["energies"] * Hartree
         results = {

@@ -310,8 +310,12 @@ __attribute__((noinline)) void cn_group(int nj, int jself, const Block* q0, cons
         for (const Block* q = q0; q < q1; ++q) {
             const vd8 vx = x0 - q->tx, vy = y0 - q->ty, vz = z0 - q->tz;
             const vd8 r2raw = vx * vx + vy * vy + vz * vz;
-            const vl8 in = (r2raw <= rc2) & (r2raw >= 1e-12) & (q->self ? below : live);
+            const vl8 pair = q->self ? below : live;
+            const vl8 in = (r2raw <= rc2) & (r2raw >= D3_CN_SELF_EPS) & pair;
             cnt += select8(in, d3_count(rcv, blend8(in, r2raw, splat8(rc2))));
+            // coincident distinct atoms (d3_cn_images); the self block's own atom is not in
+            // `below`, and another block's images are >= 0.1 Å away in a checked cell
+            cnt += select8((r2raw < D3_CN_SELF_EPS) & pair, splat8(NAN));
         }
         store8(cnt_out + jc, cnt);
     }
@@ -502,7 +506,7 @@ __attribute__((noinline)) void chain_group(
         for (const Block* q = q0; q < q1; ++q) {
             const vd8 vx = x0 - q->tx, vy = y0 - q->ty, vz = z0 - q->tz;
             const vd8 r2raw = vx * vx + vy * vy + vz * vz;
-            const vl8 in = (r2raw <= rc2) & (r2raw >= 1e-12) & (q->self ? below : live);
+            const vl8 in = (r2raw <= rc2) & (r2raw >= D3_CN_SELF_EPS) & (q->self ? below : live);
             const vd8 g = d3_dcount_over_r(rcv, blend8(in, r2raw, splat8(rc2)));
             acc.add_g(select8(in, dev * g), vx, vy, vz);
         }

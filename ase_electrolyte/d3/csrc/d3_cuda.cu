@@ -245,9 +245,12 @@ struct CnBinBlock {
         const int i = b.perm[p];
         const double rci = s.rcov[s.species[i]];
         double acc = 0.0;
-        d3_bin_images(s, b, p, t, nt, s.cn_cutoff * s.cn_cutoff, 1e-12,
+        d3_bin_images(s, b, p, t, nt, s.cn_cutoff * s.cn_cutoff, 0.0,
                       [&](int q, double, double, double, double r2) {
-            acc += d3_count(rci + s.rcov[s.species[b.perm[q]]], r2);
+            if (!(r2 < D3_CN_SELF_EPS))
+                acc += d3_count(rci + s.rcov[s.species[b.perm[q]]], r2);
+            else if (q != p)
+                acc = NAN;  // coincident distinct atoms (d3_cn_images)
         });
         out[0] = acc;
     }
@@ -313,7 +316,7 @@ struct ChainBinBlock {
         const int i = b.perm[p];
         const double rci = s.rcov[s.species[i]];
         for (int c = 0; c < NP; ++c) out[c] = 0.0;
-        d3_bin_images(s, b, p, t, nt, s.cn_cutoff * s.cn_cutoff, 1e-12,
+        d3_bin_images(s, b, p, t, nt, s.cn_cutoff * s.cn_cutoff, D3_CN_SELF_EPS,
                       [&](int q, double vx, double vy, double vz, double r2) {
             const int j = b.perm[q];
             // as ChainBlock: the self images of i count in full, other pairs half per side

@@ -383,6 +383,13 @@ D3_HD void d3_add_sym(double* sigma, double w, const double* t, Add&& add) {
     add(sigma + 1, w * t[5]); add(sigma + 3, w * t[5]);
 }
 
+// Squared distance (bohr^2) below which an image is the atom itself in the CN passes; two
+// distinct atoms this close (coincident: a duplicated atom) get a NaN count instead of being
+// skipped, so that the result is refused (backend.check_finite names them) rather than
+// silently missing the pair. calculate() refuses atoms closer than 0.1 Å before the kernel;
+// compute_tensor cannot look on the host.
+#define D3_CN_SELF_EPS 1e-12
+
 // Coordination-number count of atom j (all images) seen from atom i.
 D3_HD double d3_cn_images(const D3System& s, int i, int j) {
     const double rc = s.rcov[s.species[i]] + s.rcov[s.species[j]];
@@ -390,7 +397,12 @@ D3_HD double d3_cn_images(const D3System& s, int i, int j) {
     const double* xj = s.xyz + 3 * j;
     double c = 0.0;
     d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], s.cn_cutoff * s.cn_cutoff,
-                      1e-12, [&](double, double, double, double r2) { c += d3_count(rc, r2); });
+                      0.0, [&](double, double, double, double r2) {
+        if (!(r2 < D3_CN_SELF_EPS))  // a NaN distance stays NaN, as before
+            c += d3_count(rc, r2);
+        else if (i != j)
+            c = NAN;  // coincident distinct atoms (the cell is >= 0.1 Å thick: no self image)
+    });
     return c;
 }
 
@@ -401,7 +413,7 @@ D3_HD D3ImageSums d3_cn_chain_images(const D3System& s, int i, int j) {
     const double* xj = s.xyz + 3 * j;
     D3ImageSums acc = {};
     d3_for_each_image(s, xi[0] - xj[0], xi[1] - xj[1], xi[2] - xj[2], s.cn_cutoff * s.cn_cutoff,
-                      1e-12, [&](double vx, double vy, double vz, double r2) {
+                      D3_CN_SELF_EPS, [&](double vx, double vy, double vz, double r2) {
         acc.add_g(d3_dcount_over_r(rc, r2), vx, vy, vz);
     });
     return acc;
