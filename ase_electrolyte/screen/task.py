@@ -98,6 +98,11 @@ def read_result(path, task_id=None, seed=None):
     for name, prop in result["properties"].items():
         if not isinstance(prop, dict) or not isinstance(prop.get("unit"), str):
             return None, f"{path}: property {name!r} is not a result entry with a unit"
+        problem = _entry_problem(prop)
+        if problem:
+            # float() of a text raised in the table after every task had run, and True or the
+            # text "no" as converged entered the mean as 1.0 or as valid
+            return None, f"{path}: property {name!r}: {problem}"
     if task_id is not None and result.get("task", task_id) != task_id:
         return None, f"{path} is the result of task {result['task']!r}, not of {task_id!r}"
     if seed is not None and result.get("seed", seed) != seed:
@@ -106,6 +111,24 @@ def read_result(path, task_id=None, seed=None):
             f"{seed}: a result of another plan"
         )
     return result, None
+
+
+def _entry_problem(prop):
+    """What makes a stored property unreadable as a number with its verdict (``None``: nothing).
+
+    A task writes ``value`` and ``stderr`` (``error`` in earlier versions) as JSON numbers or
+    ``null``, ``converged`` as a flag, ``verdict`` as text (:meth:`.Estimate.to_dict`).
+    """
+    for key in ("value", "stderr", "error"):
+        number = prop.get(key)
+        if number is not None and (isinstance(number, bool)
+                                   or not isinstance(number, (int, float))):
+            return f"{key} {number!r} is not a number"
+    if "converged" in prop and not isinstance(prop["converged"], bool):
+        return f"converged {prop['converged']!r} is not true or false"
+    if prop.get("verdict") is not None and not isinstance(prop["verdict"], str):
+        return f"verdict {prop['verdict']!r} is not a text"
+    return None
 
 
 def _json_default(value):
