@@ -711,7 +711,9 @@ def test_plans_whose_tasks_would_share_a_folder_or_repeat_are_refused(change, me
 
 
 def test_same_electrolyte_in_another_ratio_or_salt_is_not_a_repeat():
-    plan = load_plan(_plan(composition=[
+    # 1000 atoms: at 70 the mass and mole ratios pack the same 1 EC + 3 EMC (refused as one
+    # box, tests/test_screen_plan_grids.py)
+    plan = load_plan(_plan(n_atoms=1000, composition=[
         {"solvent": "EC:3,EMC:7", "salt": "LiPF6", "concentration": 3.0},
         {"solvent": "EC:3,EMC:7", "ratio": "mole", "salt": "LiPF6", "concentration": 3.0},
         {"solvent": "EC:3,EMC:7", "salt": "LiFSI", "concentration": 3.0},

@@ -654,6 +654,7 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
         f"{n_compositions} compositions × {tasks_per_composition} temperatures and replicas",
     )
     out = []
+    boxes = []  # each composition's molecule counts, in the order of out
     templates = {}  # conformers by species, for the packing check of every composition
     for i, entry in enumerate(entries, start=1):
         where = f"composition {i}"
@@ -740,6 +741,7 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                 except ValueError as err:
                     raise PlanError(f"{where}: {err}") from None
                 out.append(Composition(shares, ratio, salt, c, units, label))
+                boxes.append(counts)
     counts = Counter(c.label for c in out)  # list.count per label: quadratic in big grids
     repeated = sorted(label for label, n in counts.items() if n > 1)
     if repeated:
@@ -764,6 +766,20 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                 f"compositions {other.label!r} and {c.label!r} are the same electrolyte "
                 f"({c.solvent_text} by {c.ratio}, {c.salt or 'no salt'} {c.concentration:g} "
                 f"{c.units}); give it once (more samples: replicas = ...)"
+            )
+    # a grid finer than the box resolves: 1.0, 1.05 and 1.1 molal of LiPF6 in 300 atoms of
+    # EC:EMC are all 2 ion pairs in 7 EC + 14 EMC. Each was simulated as a composition of its
+    # own and plotted at its nominal concentration: a flat line that is one electrolyte
+    same_box = {}
+    for c, counts in zip(out, boxes, strict=True):
+        key = tuple(sorted((sp.name, n) for sp, n in counts.items()))
+        other = same_box.setdefault(key, c)
+        if other is not c:
+            molecules = ", ".join(f"{n} {name}" for name, n in key)
+            raise PlanError(
+                f"compositions {other.label!r} and {c.label!r} give the same box at n_atoms = "
+                f"{n_atoms} ({molecules}): one electrolyte, which the table would show at two "
+                "concentrations; use a larger n_atoms or a coarser grid"
             )
     return out
 
