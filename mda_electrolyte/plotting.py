@@ -64,11 +64,16 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     ax : matplotlib.axes.Axes
     labels : list of str
     estimates : list of Estimate
-        One per label, all in one unit.
+        One per label, all in one unit (estimates of several units are refused).
     horizontal : bool
         ``barh`` instead of ``bar``.
     colors : list of color, optional
         One per bar (valid bars); default the colour cycle.
+
+    Raises
+    ------
+    ValueError
+        A number of labels or colours other than of estimates, or estimates in several units.
 
     Returns
     -------
@@ -78,7 +83,15 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     estimates = list(estimates)
     if len(labels) != len(estimates):
         raise ValueError(f"{len(labels)} labels for {len(estimates)} estimates")
+    units = list(dict.fromkeys(e.unit for e in estimates))
+    if len(units) > 1:
+        # bars of 1 mS/cm beside 0.1 S/m read as ten times apart on one axis: convert first
+        raise ValueError(f"the bars share one axis but the estimates are in {units}; convert "
+                         "them to one unit (Estimate.to) first")
     colors = [f"C{i}" for i in range(len(labels))] if colors is None else list(colors)
+    if len(colors) != len(labels):
+        # matplotlib cycled a short list and cut a long one without a word
+        raise ValueError(f"{len(colors)} colors for {len(labels)} bars")
     values = [e.value if math.isfinite(e.value) else 0.0 for e in estimates]
     errors = [e.stderr if math.isfinite(e.value) and math.isfinite(e.stderr) else 0.0
               for e in estimates]

@@ -143,6 +143,21 @@ def test_bars_of_estimates_carry_their_errors_and_hatch_only_the_invalid_ones():
         estimate_bars(ax, ["a", "b"], [good, bad, nan])
 
 
+def test_bars_of_several_units_or_a_colour_list_of_another_length_are_refused():
+    """Two conductivities, 1 mS/cm and 0.1 S/m (the same number), drawn ten times apart on one
+    axis; a short colour list was cycled without a word."""
+    _, ax = plt.subplots()
+    ms_cm = Estimate(1.0, 0.1, "mS/cm", "m", 10)
+    s_m = Estimate(0.1, 0.01, "S/m", "m", 10)
+    with pytest.raises(ValueError, match=r"estimates are in \['mS/cm', 'S/m'\]"):
+        estimate_bars(ax, ["a", "b"], [ms_cm, s_m])
+    with pytest.raises(ValueError, match="1 colors for 2 bars"):
+        estimate_bars(ax, ["a", "b"], [s_m, s_m], colors=["k"])
+    assert not ax.has_data()
+    bars = estimate_bars(ax, ["a", "b"], [ms_cm.to("S/m"), s_m])
+    np.testing.assert_allclose([b.get_height() for b in bars], [0.1, 0.1])
+
+
 def test_nernst_einstein_bars_show_each_number_with_its_own_error_and_verdict():
     d = {"Li": Estimate.invalid(1.0, 0.1, "Å^2/ps", "m", "bad D of Li"),
          "AN": Estimate(0.5, 0.05, "Å^2/ps", "m", 10)}
