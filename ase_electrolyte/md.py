@@ -195,7 +195,9 @@ def terminate_as_interrupt():
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # a handler the block installed itself (a calculator's, a library's) is left in place
+        if signal.getsignal(signal.SIGTERM) is terminated:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _check_calculator(atoms):

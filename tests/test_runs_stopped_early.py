@@ -306,3 +306,15 @@ def test_sigterm_in_the_relaxation_of_a_protocol_says_nothing_is_finished(tmp_pa
         "call (overwrite=False) reuses them and resumes the stage that was running",
     ]
     assert not [p for p in folder.iterdir() if not p.name.startswith(".")]
+
+
+def test_a_handler_installed_during_the_run_is_left_in_place():
+    def own(signum, frame):
+        pass
+
+    try:
+        with terminate_as_interrupt():
+            signal.signal(signal.SIGTERM, own)
+        assert signal.getsignal(signal.SIGTERM) is own
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
