@@ -28,7 +28,7 @@ from ase_electrolyte.neighbour_pairs import face_distances
 
 __all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "half_box_width",
            "require_results", "check_coordinate_precision", "kept_frame", "BOX_ROUNDING",
-           "MAX_ROUNDING_PER_BIN"]
+           "MAX_ROUNDING_PER_BIN", "check_static_selection", "COORDINATE_SELECTIONS"]
 
 #: Box dimensions are float32 in MDAnalysis: a range of exactly half the box, taken from them,
 #: must not be refused because the float64 width differs in the last float32 digit.
@@ -405,6 +405,54 @@ def _frame_selection(name, frames):
         raise TypeError(f"{name}: frames must be whole frame indices (or booleans), not "
                         f"{selection.dtype} values such as {selection[0]!r}")
     return selection if selection.dtype.kind == "b" else selection.astype(np.intp)
+
+
+#: MDAnalysis selections whose atoms depend on the coordinates of the frame they are evaluated
+#: on (with ``prop x``/``y``/``z``, see :func:`check_static_selection`).
+COORDINATE_SELECTIONS = ("AroundSelection", "PointSelection", "SphericalZoneSelection",
+                         "SphericalLayerSelection", "CylindricalSelection", "IsoLayerSelection")
+
+
+def check_static_selection(name, selection):
+    """Refuse a selection string whose atoms depend on the frame (``around``, ``sphzone``,
+    ``point``, ``prop z < 5``, ...) for an analysis that evaluates it once, when it is created.
+
+    It would pick the atoms near something in that frame and follow those atoms through every
+    other frame, silently: the partial RDF of "the atoms around the Li" would be the RDF of the
+    atoms that happened to be there at the start, as an UpdatingAtomGroup is refused by
+    :func:`check_atomgroup` for the same reason.
+
+    Parameters
+    ----------
+    name : str
+        The argument, as the message shows it.
+    selection : str
+        An MDAnalysis selection string (one MDAnalysis cannot parse is left to
+        ``select_atoms``, which names the error).
+
+    Raises
+    ------
+    ValueError
+        Naming the keyword that depends on the coordinates.
+    """
+    from MDAnalysis.core import selection as mda_selection
+
+    moving = tuple(c for c in (getattr(mda_selection, n, None) for n in COORDINATE_SELECTIONS)
+                   if isinstance(c, type))
+    try:
+        nodes = [mda_selection.Parser.parse(selection, {})]
+    except Exception:  # noqa: BLE001 - select_atoms raises its own message for it
+        return
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, moving) or (isinstance(node, mda_selection.PropertySelection)
+                                        and getattr(node, "prop", None) in ("x", "y", "z")):
+            raise ValueError(
+                f"{name}: the selection {selection!r} depends on the coordinates "
+                f"({type(node).__name__}); it is evaluated once, on the frame the analysis is "
+                "created on, and those atoms would be followed through every frame: select "
+                "atoms by what they are (element, name, resname, type, index)")
+        nodes.extend(v for v in vars(node).values() if isinstance(v, mda_selection.Selection))
 
 
 class FrameAnalysis(AnalysisBase):

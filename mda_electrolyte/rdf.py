@@ -41,6 +41,7 @@ from mda_electrolyte.analysis_base import (
     check_atomgroup,
     check_coordinate_precision,
     check_range,
+    check_static_selection,
     half_box_width,
     reduced_box,
     require_results,
@@ -119,7 +120,10 @@ class IntraInterRDF(FrameAnalysis):
         any other element, otherwise alphabetically, e.g. ``("Li", "F")``, ``("Li", "O")``,
         ``("C", "O")``, so ``cn_total[("Li", "F")]`` counts F around Li. Otherwise a list of
         ``(sel_a, sel_b)`` MDAnalysis selection strings, keyed by that tuple in that order
-        (``b`` around ``a``); selections may overlap.
+        (``b`` around ``a``); selections may overlap. They are evaluated once, when the
+        analysis is created: a selection that depends on the coordinates (``around``,
+        ``sphzone``, ``prop z < 5``, ...) is refused
+        (:func:`~mda_electrolyte.analysis_base.check_static_selection`).
     range : tuple of float
         ``(r_min, r_max)`` of the histogram in Å; ``r_max`` must not exceed half the smallest box
         width of every analysed frame (checked at the start and on every frame), of its cell
@@ -311,6 +315,8 @@ class IntraInterRDF(FrameAnalysis):
             selections.extend(s for s in p if s not in selections)
         columns = []
         for sel in selections:
+            # evaluated once, here: a selection that follows the coordinates would not follow
+            check_static_selection("IntraInterRDF: pairs", sel)
             chosen = atomgroup.select_atoms(sel)
             if chosen.n_atoms == 0:
                 raise ValueError(f"selection {sel!r} matches no atom of the atomgroup")

@@ -16,11 +16,18 @@ from pathlib import Path
 
 import numpy as np
 from MDAnalysis.analysis.results import ResultsGroup
+from MDAnalysis.core.groups import AtomGroup
 
 from ase_electrolyte.atomic_file import atomic_path, save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
-from .analysis_base import FrameAnalysis, _frame_selection, kept_frame, require_results
+from .analysis_base import (
+    FrameAnalysis,
+    _frame_selection,
+    check_atomgroup,
+    kept_frame,
+    require_results,
+)
 from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import (
@@ -94,7 +101,8 @@ class RigidVolumeScan(FrameAnalysis):
     Parameters
     ----------
     atomgroup : MDAnalysis.AtomGroup, MDAnalysis.Universe, ase.Atoms or list of ase.Atoms
-        Whole molecules in a periodic box (a Universe's molecules are its residues).
+        Whole molecules in a periodic box (a Universe's molecules are its residues); a static
+        AtomGroup (an UpdatingAtomGroup, read once, is refused).
     calculator : ase.calculators.calculator.BaseCalculator
         Any ASE calculator.
     scales : sequence of float
@@ -162,6 +170,9 @@ class RigidVolumeScan(FrameAnalysis):
         **kwargs,
     ):
         check_flag("keep_frames", keep_frames)
+        if isinstance(atomgroup, AtomGroup):
+            # an UpdatingAtomGroup would be read once, here, and its atoms scanned in every frame
+            check_atomgroup("RigidVolumeScan: the atomgroup", atomgroup)
         self._source = FrameSource(atomgroup, compound=compound)
         super().__init__(self._source.atomgroup.universe.trajectory, **kwargs)
         if not self._source.has_box():
