@@ -172,8 +172,11 @@ def _universes_of_files(universes, ions):
     return us, ions, files, observed
 
 
-def read_charge_current(path):
+def read_charge_current(path, window=None):
     """Per-species charge currents an H5MD file records, or ``None`` if it records none.
+
+    ``window`` (first, last) in ps keeps the samples of the analysed frames' time span (see
+    :func:`~mda_electrolyte.observables.read_observable`), the volume's too.
 
     Returns
     -------
@@ -181,11 +184,12 @@ def read_charge_current(path):
         ``current`` (T, n_species, 3) in e·Å/ps, ``species`` (list of names), ``dt`` (ps),
         ``volume`` (mean, Å³), ``volume_range`` (min, max) and ``volume_spread`` (std/mean).
     """
-    obs = read_observable(path, "charge_current")
+    obs = read_observable(path, "charge_current", window=window)
     if obs is None:
         return None
     species = current_species_of_file(path)
-    volume = np.asarray(read_observable(path, "volume", required=True)["value"], dtype=float)
+    volume = np.asarray(read_observable(path, "volume", required=True, window=window)["value"],
+                        dtype=float)
     mean = float(np.mean(volume))
     # the spread goes with the mean: the estimators refuse an NPT volume that varied by more
     # than 5 %, as they do for frames (the observable path divided by its mean unchecked)
@@ -383,19 +387,51 @@ class GreenKuboConductivity(CarrierAnalysis):
                     f"{files[0]} (recorded: {observed[0]['species']}); name ions by "
                     "the recorded species or pass observables=False to use the frames"
                 )
-            names = [s.name for s in self.species]
-            record = {s.name: {"charge": float(np.mean(s.charges)), "source": s.charge_source}
-                      for s in self.species}
-            from .ion_collection import IonCollection
+            self._observed_files = files
+            self._observed = self._observed_collections(observed)
 
-            self._observed = [
-                IonCollection.from_charge_current(
-                    obs["current"][:, [obs["species"].index(n) for n in names]], names,
-                    dt=obs["dt"], volume=obs["volume"], volume_range=obs["volume_range"],
-                    volume_spread=obs["volume_spread"], charges=record, label=str(f),
+    def _observed_collections(self, observed):
+        """Collections of the ``charge_current`` records of the observable files."""
+        from .ion_collection import IonCollection
+
+        names = [s.name for s in self.species]
+        record = {s.name: {"charge": float(np.mean(s.charges)), "source": s.charge_source}
+                  for s in self.species}
+        return [
+            IonCollection.from_charge_current(
+                obs["current"][:, [obs["species"].index(n) for n in names]], names,
+                dt=obs["dt"], volume=obs["volume"], volume_range=obs["volume_range"],
+                volume_spread=obs["volume_spread"], charges=record, label=str(f),
+            )
+            for obs, f in zip(observed, self._observed_files, strict=True)
+        ]
+
+    def _observed_of_selection(self, start, stop, step, frames):
+        """The observables over the time span of the frames a run would analyse: a
+        ``run(start=...)`` leaving out an equilibration leaves it out of them too (it was
+        ignored: the whole file was integrated)."""
+        if start is None and stop is None and step is None and frames is None:
+            return self._observed
+        observed = []
+        for col, u, f in zip(self._collectors, self._universes, self._observed_files,
+                             strict=True):
+            index = col._selected_index(start, stop, step, frames)
+            if index is None or index.size < 2 or np.any(np.diff(index) <= 0):
+                raise ValueError(
+                    f"{f}: the selection (start={start}, stop={stop}, step={step}, frames="
+                    f"{'None' if frames is None else '[...]'}) gives fewer than 2 frames in "
+                    "increasing order, so no time span of the charge_current observable"
                 )
-                for obs, f in zip(observed, files, strict=True)
-            ]
+            if frames is not None and np.any(np.diff(index) != index[1] - index[0]):
+                raise ValueError(
+                    f"{f}: frames= selects unevenly spaced frames; the charge_current "
+                    "observable is used over one continuous time span: select it with "
+                    "start= and stop="
+                )
+            with kept_frame(u.trajectory) as traj:
+                window = (float(traj[int(index[0])].time), float(traj[int(index[-1])].time))
+            observed.append(read_charge_current(f, window))
+        return self._observed_collections(observed)
 
     def _configure(self, n_collections, *, temperature, max_lag=None, plateau="auto",
                    n_blocks=None, volume=None, check_sampling=True, species=None,
@@ -439,8 +475,12 @@ class GreenKuboConductivity(CarrierAnalysis):
         self
         """
         if self._observed is not None:
-            # per-step observables of H5MD files replace the frames
-            self._estimate(self._observed)
+            # per-step observables of H5MD files replace the frames, over the frames' span
+            selection = dict(zip(("start", "stop", "step", "frames"), args, strict=False))
+            selection.update({k: kwargs[k] for k in ("start", "stop", "step", "frames")
+                              if k in kwargs})
+            self._estimate(self._observed_of_selection(**{
+                k: selection.get(k) for k in ("start", "stop", "step", "frames")}))
             return self
         return super().run(*args, **kwargs)
 

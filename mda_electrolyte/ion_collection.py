@@ -664,8 +664,10 @@ class IonCollector(FrameAnalysis):
             [s.masses[s.tracked] for s in self.species]
         )
         self._covers_all = self._tracked.n_atoms == universe.atoms.n_atoms
+        self._universe_ref = universe
         self._observed = _charge_current_of(universe) if observables else None
-        self._pressure = _pressure_tensor_of(universe, label) if observables else None
+        # read once, after the pass: only the analysed frames' span of it is used
+        self._pressure = _h5md_file_of(universe) if observables else None
 
     @property
     def collection(self):
@@ -981,17 +983,30 @@ class IonCollector(FrameAnalysis):
             notes=notes,
             **fields,
         )
+        # the observables of the analysed frames' time span only: a run(start=...) leaving out
+        # an equilibration left it in the per-step series Green–Kubo and the viscosity prefer
+        window = (float(times[0]), float(times[-1]))
         if self._observed is not None:
-            r.collection.charge_current_observable = self._observed_collection()
-        r.collection.pressure_tensor_observable = self._pressure
+            r.collection.charge_current_observable = self._observed_collection(window, label)
+        r.collection.pressure_tensor_observable = (
+            None if self._pressure is None
+            else _pressure_tensor_of(self._universe_ref, label, window))
         # the collection holds the arrays; the per-part copies go
         for key in ("velocity_sum", "current", "com_velocity", "ion_velocities", "position_sum",
                     "dipole", "com_position", "ion_positions", "first_raw", "last_raw",
                     "last_unwrapped", "kinetic", "kept_frames", "kept_counts"):
             r.pop(key, None)
 
-    def _observed_collection(self):
-        path, obs = self._observed
+    def _observed_collection(self, window, label):
+        from .conductivity import read_charge_current
+
+        path, _ = self._observed
+        try:
+            obs = read_charge_current(path, window)
+        except (OSError, ValueError) as err:
+            warnings.warn(f"{label}: the charge_current observable of {path} is not used: {err}",
+                          RuntimeWarning, stacklevel=3)
+            return None
         names = [s.name for s in self.species if s.name in obs["species"] and s.charges is not None
                  and np.all(s.charges != 0)]
         if not names:
@@ -1076,23 +1091,31 @@ def _charge_current_of(universe):
     return None if obs is None else (Path(name), obs)
 
 
-def _pressure_tensor_of(universe, label):
-    """The ``pressure_tensor`` observable of the H5MD file a Universe reads, as a collection.
+def _h5md_file_of(universe):
+    """The path of the H5MD file a Universe reads, or ``None``."""
+    from pathlib import Path
+
+    from .observables import is_h5md_path
+
+    name = getattr(universe.trajectory, "filename", None)
+    return name if name and is_h5md_path(name) and Path(name).exists() else None
+
+
+def _pressure_tensor_of(universe, label, window=None):
+    """The ``pressure_tensor`` observable of the H5MD file a Universe reads, as a collection
+    (the samples of ``window``, the analysed frames' time span in ps, when given).
 
     ``None`` when the trajectory is not such a file or it records no pressure tensor; a file
     whose pressure tensor cannot be used (no volume, fewer than 2 samples, uneven spacing)
     gives ``None`` with a warning that says why, so that the other analyses still run.
     """
-    from pathlib import Path
-
-    from .observables import is_h5md_path
     from .viscosity import pressure_tensor_collection
 
-    name = getattr(universe.trajectory, "filename", None)
-    if not (name and is_h5md_path(name) and Path(name).exists()):
+    name = _h5md_file_of(universe)
+    if name is None:
         return None
     try:
-        return pressure_tensor_collection(name, required=False)
+        return pressure_tensor_collection(name, required=False, window=window)
     except (OSError, ValueError) as err:
         warnings.warn(f"{label}: the pressure_tensor observable of {name} is not used: {err}",
                       RuntimeWarning, stacklevel=3)

@@ -28,7 +28,7 @@ def is_h5md_path(obj):
         return False
 
 
-def read_observable(path, name, *, required=False):
+def read_observable(path, name, *, required=False, window=None):
     """One observable time series of an H5MD file.
 
     Parameters
@@ -38,6 +38,10 @@ def read_observable(path, name, *, required=False):
         E.g. ``"charge_current"``, ``"pressure_tensor"``, ``"volume"``.
     required : bool
         Raise when missing instead of returning ``None``.
+    window : (float, float), optional
+        Time span in ps of the analysed frames (first, last): only the samples within it are
+        returned, so that a ``run(start=...)`` that leaves out an equilibration leaves it out of
+        the observables too. A span the observable does not cover is refused.
 
     Returns
     -------
@@ -73,6 +77,9 @@ def read_observable(path, name, *, required=False):
             )
         return None
     unit = OBSERVABLE_UNITS.get(name, "")
+    if window is not None and time.size:
+        time, keep = _in_window(np.asarray(time, dtype=np.float64), window, path, name)
+        step, value = step[keep], value[keep]
     if time.size < 2:
         raise ValueError(f"{path}: the '{name}' observable has {time.size} sample(s), need >= 2")
     steps = np.diff(time)
@@ -83,6 +90,22 @@ def read_observable(path, name, *, required=False):
             f"(steps from {steps.min()} to {steps.max()} ps)"
         )
     return {"value": value, "time": time, "step": step, "dt": float(dt), "unit": unit}
+
+
+def _in_window(time, window, path, name):
+    """The times within ``window`` (ps) and their index slice; the window must lie within the
+    observable's time span (to a millionth of a sample spacing)."""
+    lo, hi = (float(t) for t in window)
+    spacing = (time[-1] - time[0]) / max(time.size - 1, 1)
+    tol = 1e-6 * spacing + 1e-9
+    if lo < time[0] - tol or hi > time[-1] + tol:
+        raise ValueError(
+            f"{path}: the analysed frames span {lo:g}-{hi:g} ps, the '{name}' observable only "
+            f"{time[0]:g}-{time[-1]:g} ps"
+        )
+    start = int(np.searchsorted(time, lo - tol, side="left"))
+    stop = int(np.searchsorted(time, hi + tol, side="right"))
+    return time[start:stop], slice(start, stop)
 
 
 def current_species_of_file(path):

@@ -76,7 +76,7 @@ _REMEDY = (
 )
 
 
-def read_pressure_tensor(path, *, required=True):
+def read_pressure_tensor(path, *, required=True, window=None):
     """The ``pressure_tensor`` observable of an H5MD file of :func:`ase_electrolyte.md.run_md`.
 
     Parameters
@@ -84,6 +84,9 @@ def read_pressure_tensor(path, *, required=True):
     path : str or os.PathLike
     required : bool
         Raise ValueError when the file records no pressure tensor (else return ``None``).
+    window : (float, float), optional
+        Time span in ps (first, last) of the analysed frames: only its samples (of the volume
+        and temperature too; see :func:`~mda_electrolyte.observables.read_observable`).
 
     Returns
     -------
@@ -93,11 +96,12 @@ def read_pressure_tensor(path, *, required=True):
         and ``temperature`` (mean of the ``temperature`` observable in K, ``None`` if not
         recorded).
     """
-    p = read_observable(path, "pressure_tensor", required=required)
+    p = read_observable(path, "pressure_tensor", required=required, window=window)
     if p is None:
         return None
-    vol = np.asarray(read_observable(path, "volume", required=True)["value"], dtype=np.float64)
-    temp = read_observable(path, "temperature")
+    vol = np.asarray(read_observable(path, "volume", required=True, window=window)["value"],
+                     dtype=np.float64)
+    temp = read_observable(path, "temperature", window=window)
     mean = float(np.mean(vol))
     return {
         "tensor": p["value"],
@@ -110,14 +114,15 @@ def read_pressure_tensor(path, *, required=True):
     }
 
 
-def pressure_tensor_collection(path, *, required=True):
+def pressure_tensor_collection(path, *, required=True, window=None):
     """The ``pressure_tensor`` observable of an H5MD file as an
     :class:`~mda_electrolyte.ion_collection.IonCollection` (see :func:`read_pressure_tensor`).
 
     The collection :class:`~mda_electrolyte.ion_collection.IonCollector` attaches as
-    ``pressure_tensor_observable``; ``None`` when the file records none and not ``required``.
+    ``pressure_tensor_observable`` (the samples of its analysed frames' time span,
+    ``window`` in ps); ``None`` when the file records none and not ``required``.
     """
-    rec = read_pressure_tensor(path, required=required)
+    rec = read_pressure_tensor(path, required=required, window=window)
     if rec is None:
         return None
     return IonCollection.from_pressure_tensor(
