@@ -13,7 +13,7 @@ from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_elements, check_overlaps
 from .calculator_errors import InputError, check_finite, input_errors
-from .calculator_parameters import Option, ParametersContract
+from .calculator_parameters import Option, ParametersContract, options_snapshot
 from .device import resolve_device, reuse_freed_memory
 from .models import load_model, model_spec
 
@@ -233,7 +233,9 @@ class Calculator(ParametersContract, _AseCalculator):
     ``device``, ``dtype``, ``backend`` or a backend option loads the model again (a new
     ``model`` takes only the backend options given in the same call); changing
     ``dispersion`` or ``electrostatics`` rebuilds only that term, and a term built from a
-    spec, dict or file moves with ``device``.
+    spec, dict or file moves with ``device``. An option edited in ``calc.parameters`` (or in
+    a term's ``parameters``) directly is applied as ``set`` would apply it, checked, before
+    the next property, ``set`` or ``todict``.
 
     Pickling (``multiprocessing``, dask, ``pickle.dumps(atoms)``) stores the options, terms and
     results but not the loaded network: the unpickled calculator loads its model again, and
@@ -297,6 +299,19 @@ class Calculator(ParametersContract, _AseCalculator):
     def _extra_option_allowed(self, key):
         # backend options (modal, head, ...): load_model checks them against the backend
         return key not in ("parameters",)
+
+    def _apply_direct_edits(self):
+        """Apply options edited in ``calc.parameters`` directly, this calculator's and its
+        summed terms' (``calc.dispersion.parameters["cutoff"] = 5.0``), as ``set`` would.
+
+        A term edited so kept its kernel settings and returned its last results, while the
+        calculator, seeing the term's options change, evaluated the model again and summed
+        the stale term in: the old dispersion energy under the new recorded cutoff.
+        """
+        super()._apply_direct_edits()
+        for term in self._terms():
+            if isinstance(term, ParametersContract):
+                term._apply_direct_edits()
 
     # ------------------------------------------------------------------ options
     def _configure(self, p, old, given):
@@ -378,6 +393,10 @@ class Calculator(ParametersContract, _AseCalculator):
                     "the copy would run another model; pickle it again or give the file's "
                     "path on this machine"
                 )
+        # a calculator pickled on a GPU machine and unpickled on one without (a dask worker)
+        # failed inside the backend's loader with torch's own error
+        with input_errors(f"cannot unpickle {type(self).__name__}({p['model']!r}) here: "):
+            resolve_device(p["device"])
         loaded = self._load(p, p["device"])
         if loaded.numbers != self._numbers:
             raise InputError(
@@ -539,7 +558,9 @@ class Calculator(ParametersContract, _AseCalculator):
             for key in ("energy", "forces", "energies", "stress"):
                 if key in results:
                     results[key] = results[key] + extra[key]
-        self._term_options_seen = self._term_options()
+        # a copy: todict() hands out the term's own option values, and an option edited in
+        # place (calc.electrostatics.parameters["qrd"]["Cu"] = ...) changed the record too
+        self._term_options_seen = [options_snapshot(o) for o in self._term_options()]
         return results
 
     def _wanted(self, properties):
@@ -578,11 +599,13 @@ class Calculator(ParametersContract, _AseCalculator):
         check_finite(results, self.atoms, f"the {self.backend} model {self.model!r}")
         results = self._add_terms(results, wanted)
         results["free_energy"] = results["energy"]
+        # kept before refusing per-atom energies: the energy and forces of this evaluation
+        # were thrown away, and the next get_forces() paid for the model again
+        self.results = results
         if "energies" in properties and "energies" not in results:
             raise PropertyNotImplementedError(
                 f"the {self.backend} model {self.model!r} does not give per-atom energies"
             )
-        self.results = results
 
     def _check(self, atoms):
         with input_errors():

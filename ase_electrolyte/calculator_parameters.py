@@ -13,16 +13,25 @@ gives ASE calculators of this package:
 * ``todict()`` with every option (defaults included), so that ``type(calc)(**calc.todict())``
   builds the same calculator;
 * :class:`Option`, attributes such as ``calc.cutoff`` that read ``calc.parameters`` and whose
-  assignment goes through ``set``.
+  assignment goes through ``set``;
+* an edit of ``calc.parameters`` itself (``calc.parameters["cutoff"] = 5.0``, or a value inside
+  it changed in place), which ASE allows but which bypassed every check: the calculator kept
+  its derived state and its last results, so it returned the old numbers while ``todict()``
+  recorded the new option. Such an edit is now applied through ``set`` before the next
+  property, ``set`` or ``todict``: checked (refused and undone when bad, ``InputError``),
+  rebuilt, results reset.
 """
 
 from __future__ import annotations
 
+import copy
+
+import numpy as np
 from ase.calculators.calculator import Parameters, equal
 
 from .calculator_errors import InputError, input_errors
 
-__all__ = ["Option", "ParametersContract"]
+__all__ = ["Option", "ParametersContract", "options_snapshot"]
 
 
 class Option:
@@ -38,6 +47,30 @@ class Option:
 
     def __set__(self, obj, value):
         obj.set(**{self.name: value})
+
+
+def _unchanged(a, b):
+    """Whether an option value equals the one last configured (containers compared by value)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # a container holding arrays
+        return equal(a, b)
+
+
+def options_snapshot(parameters):
+    """A copy of the options that a later in-place edit of ``parameters`` does not reach.
+
+    Calculators held as options (the summed terms) are kept by reference: their own options
+    are their own snapshot's business.
+    """
+    return {
+        key: value if hasattr(value, "get_property") else copy.deepcopy(value)
+        for key, value in parameters.items()
+    }
 
 
 class ParametersContract:
@@ -66,7 +99,64 @@ class ParametersContract:
         candidate = Parameters({**self.get_default_parameters(), **options})
         with input_errors(f"{type(self).__name__}: "):
             normalised = self._configure(candidate, None, set(options))
+        self._store(normalised)
+
+    def _store(self, normalised):
+        """Make ``normalised`` the options, remembering them to notice direct edits later."""
         self.parameters = Parameters(normalised)
+        self._configured = options_snapshot(self.parameters)
+
+    def _take_direct_edits(self):
+        """The options edited in ``self.parameters`` itself since they were last configured,
+        undone there (so that ``set`` applies them, checked): ``{}`` when there are none.
+
+        A deleted option counts as set to its default; deleting a backend option (which has
+        none) is refused, and undone.
+        """
+        configured = self.__dict__.get("_configured")
+        current = self.parameters
+        if configured is None or current is None:
+            return {}
+        edits = {key: value for key, value in current.items()
+                 if key not in configured or not _unchanged(value, configured[key])}
+        deleted = [key for key in configured if key not in current]
+        if not edits and not deleted:
+            return {}
+        self._store(configured)
+        no_default = sorted(key for key in deleted if key not in self.default_parameters)
+        if no_default:
+            raise InputError(
+                f"{type(self).__name__}: option(s) {', '.join(map(repr, no_default))} were "
+                "deleted from calc.parameters; the deletion is undone (give every option to "
+                "calc.set, or build a new calculator)"
+            )
+        edits.update({key: self.default_parameters[key] for key in deleted})
+        return edits
+
+    def _apply_direct_edits(self):
+        """Apply edits of ``self.parameters`` made without ``set`` as ``set`` would.
+
+        Raises
+        ------
+        ase.calculators.calculator.InputError
+            A bad edited value: the edit is undone, the calculator unchanged.
+        """
+        edits = self._take_direct_edits()
+        if not edits:
+            return
+        try:
+            self.set(**edits)
+        except InputError as err:
+            raise InputError(
+                f"calc.parameters was edited directly ({', '.join(map(repr, sorted(edits)))}); "
+                f"the edit is undone: {err}"
+            ) from err
+
+    def get_property(self, name, atoms=None, allow_calculation=True):
+        """ASE's ``get_property``, after applying options edited in ``calc.parameters``
+        directly (:meth:`set` semantics: checked, results reset)."""
+        self._apply_direct_edits()
+        return super().get_property(name, atoms, allow_calculation)
 
     def _check_names(self, kwargs):
         unknown = sorted(
@@ -96,6 +186,8 @@ class ParametersContract:
             parameters = Parameters.read(kwargs.pop("parameters"))
             parameters.update(kwargs)
             kwargs = dict(parameters)
+        # options edited in self.parameters directly are set with these (those given win)
+        kwargs = {**self._take_direct_edits(), **kwargs}
         if not kwargs:
             return {}
         self._check_names(kwargs)
@@ -109,7 +201,7 @@ class ParametersContract:
         }
         # an option dropped by the change (a backend option of a replaced model) changed too
         changed.update({key: None for key in old if key not in normalised})
-        self.parameters = Parameters(normalised)
+        self._store(normalised)
         if changed:
             self.reset()
         return changed
@@ -117,6 +209,9 @@ class ParametersContract:
     def todict(self, skip_default=False):
         """Every option, defaults included (what ASE trajectories and databases store).
 
-        ``type(calc)(**calc.todict())`` builds a calculator giving the same results.
+        ``type(calc)(**calc.todict())`` builds a calculator giving the same results. Options
+        edited in ``calc.parameters`` directly are applied first (checked), so the record is
+        what the next evaluation runs.
         """
+        self._apply_direct_edits()
         return super().todict(skip_default=skip_default)

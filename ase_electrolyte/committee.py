@@ -368,8 +368,10 @@ class Committee(Calculator):
             results["forces"] - before["forces"])
 
         results["free_energy"] = results["energy"]
-        if "energies" in properties and "energies" not in results:
-            raise PropertyNotImplementedError("not every committee member gives per-atom energies")
+        # kept (and reported to the callbacks) before refusing per-atom energies, as by a
+        # single model: the members' evaluation is not paid for twice
         self.results = results
         for callback in self.callbacks:
             callback(self.atoms, results)
+        if "energies" in properties and "energies" not in results:
+            raise PropertyNotImplementedError("not every committee member gives per-atom energies")

@@ -10,6 +10,9 @@ import pytest
 from ase.build import molecule
 from ase.calculators.calculator import InputError
 
+# EMT loaded as a registered model: pickling without a model file
+from test_calculator_faults import emt_model  # noqa: F401
+
 # the tiny NequIP model file (module scope) of the model-file tests: a model loaded in a second
 from test_model_files import nequip_torchscript  # noqa: F401
 
@@ -108,3 +111,48 @@ def test_an_unpickled_calculator_refuses_a_model_file_changed_or_removed_since(
     path.unlink()
     with pytest.raises(InputError, match="model file no longer exists"):
         pickle.loads(data)
+
+
+def _gpu_state(calc):
+    """The pickled state of ``calc`` as a machine with a GPU would have written it."""
+    state = copy.deepcopy(calc.__getstate__())
+    state["parameters"]["device"] = state["_configured"]["device"] = "cuda:0"
+    return state
+
+
+def test_a_calculator_pickled_on_a_gpu_is_refused_by_name_where_there_is_none(
+        emt_model, monkeypatch):  # noqa: F811
+    """Unpickled on a machine without a GPU (a dask worker), the copy failed inside the
+    backend's loader with torch's error; now an InputError names the device before any
+    loading."""
+    import torch
+
+    from ase_electrolyte import models
+
+    state = _gpu_state(emt_model())
+    assert state["_reload_model"]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loads = []
+    monkeypatch.setattr(models, "_LOADERS", {"sevennet": lambda *a: loads.append(a)})
+    moved = Calculator.__new__(Calculator)
+    with pytest.raises(InputError, match=r"cannot unpickle Calculator\('sevennet-0'\) here: "
+                                         r"device='cuda:0' .* no CUDA GPU"):
+        moved.__setstate__(state)
+    assert loads == []
+
+
+def test_an_electrostatics_term_pickled_on_a_gpu_is_refused_before_any_sum(monkeypatch):
+    import torch
+
+    term = _electrostatics()
+    atoms = molecule("CH3OH")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    moved = Electrostatics.__new__(Electrostatics)
+    moved.__dict__.update(copy.deepcopy(term.__dict__))
+    moved.parameters["device"] = "cuda:0"
+    moved._configured["device"] = "cuda:0"  # as the GPU machine configured it
+    with pytest.raises(InputError, match=r"device='cuda:0' .* no CUDA GPU"):
+        moved.check_input(atoms)
+    atoms.calc = moved
+    with pytest.raises(InputError, match=r"device='cuda:0' .* no CUDA GPU"):
+        atoms.get_potential_energy()
