@@ -76,6 +76,7 @@ def run(args):
     out = Path(out)
     if args.model is not None:
         A.check_model_args(args.model, args.dispersion, args.device)
+        _check_model_is_used(only)
     elif args.dispersion != "none" or args.device != "auto":
         # they would be ignored without a word: only the model-based analyses use them
         raise ValueError("--dispersion and --device apply to the --model of the model-based "
@@ -94,6 +95,24 @@ def run(args):
     if only:
         _check_delivered(summary, only)
     return summary
+
+
+def _check_model_is_used(only):
+    """``--model`` with an ``--only`` that names no analysis evaluating a model is refused.
+
+    The model was loaded (seconds to minutes, gigabytes on a GPU) and then not used, without a
+    word: ``--only density --model sevennet-0`` looked like the model's density.
+    """
+    from mda_electrolyte.report import registered_analyses
+
+    if only is None:
+        return
+    needs = registered_analyses()
+    model_based = [name for name, need in needs.items() if "calculator" in need]
+    if not any(name in model_based for name in only):
+        raise ValueError(f"--model applies to the analyses that evaluate a model "
+                         f"({', '.join(model_based)}); --only {','.join(only)} names none of "
+                         "them: leave out --model, or add one of them to --only")
 
 
 def _given_with_list(args):
