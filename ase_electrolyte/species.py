@@ -1,7 +1,9 @@
 """The molecules and salts of liquid electrolytes, by name: SMILES, formula, mass and charge.
 
 The built-in library covers the solvents and salts of the source papers (Ju et al. 2025: cyclic and
-linear carbonates, ethers, esters; LiPF6, LiFSI, LiTFSI, NaPF6, KPF6). Any other molecule is a
+linear carbonates, ethers, esters; LiPF6, LiFSI, LiTFSI, NaPF6, KPF6) and other common ones
+(diglyme, water; LiBF4, LiClO4, LiDFOB, LiBOB), so that boxes read from other
+programs' files name and charge them (:func:`species_from_formula`). Any other molecule is a
 :class:`Species` made from a SMILES string, and any other salt a :class:`Salt` of two species.
 
 Examples
@@ -259,6 +261,10 @@ _SOLVENT_TABLE = [
     ("DEE", "CCOCCOCC", "1,2-diethoxyethane"),
     ("EA", "CCOC(C)=O", "ethyl acetate"),
     ("GBL", "O=C1CCCO1", "gamma-butyrolactone"),
+    # beyond the source papers: common in electrolytes read from other programs' files, where
+    # molecules are named (and charged) by their composition
+    ("G2", "COCCOCCOC", "diglyme"),
+    ("H2O", "O", "water"),
 ]
 _ION_TABLE = [
     ("Li", "[Li+]", "lithium cation"),
@@ -267,6 +273,10 @@ _ION_TABLE = [
     ("PF6", "F[P-](F)(F)(F)(F)F", "hexafluorophosphate"),
     ("FSI", "FS(=O)(=O)[N-]S(=O)(=O)F", "bis(fluorosulfonyl)imide"),
     ("TFSI", "FC(F)(F)S(=O)(=O)[N-]S(=O)(=O)C(F)(F)F", "bis(trifluoromethanesulfonyl)imide"),
+    ("BF4", "F[B-](F)(F)F", "tetrafluoroborate"),
+    ("ClO4", "[O-]Cl(=O)(=O)=O", "perchlorate"),
+    ("DFOB", "O=C1O[B-](F)(F)OC1=O", "difluoro(oxalato)borate"),
+    ("BOB", "O=C1O[B-]2(OC1=O)OC(=O)C(=O)O2", "bis(oxalato)borate"),
 ]
 _SALT_TABLE = [
     ("LiPF6", "Li", "PF6"),
@@ -274,6 +284,10 @@ _SALT_TABLE = [
     ("LiTFSI", "Li", "TFSI"),
     ("NaPF6", "Na", "PF6"),
     ("KPF6", "K", "PF6"),
+    ("LiBF4", "Li", "BF4"),
+    ("LiClO4", "Li", "ClO4"),
+    ("LiDFOB", "Li", "DFOB"),
+    ("LiBOB", "Li", "BOB"),
 ]
 
 _XU_2004 = (

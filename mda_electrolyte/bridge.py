@@ -367,7 +367,7 @@ def _species_and_charges(numbers, ids):
     labels = molecule_species(numbers, ids)
     names = np.empty(len(numbers), dtype=object)
     charges = np.zeros(len(numbers), dtype=np.int64)
-    unknown = set()
+    unknown, odd = set(), set()
     for j, label in enumerate(labels):
         members = np.flatnonzero(ids == j)
         symbols = [chemical_symbols[z] for z in numbers[members]]
@@ -381,16 +381,29 @@ def _species_and_charges(numbers, ids):
         if sp is None:
             names[members] = label
             unknown.add(label)
+            if int(numbers[members].sum()) % 2:
+                odd.add(label)
             continue
         names[members] = sp.name
-        # each charged atom of the species gives its formal charge to an atom of its element
-        for sym, q in zip(sp.symbols, sp.atomic_formal_charges, strict=True):
-            if q:
-                charges[next(m for m, s in zip(members, symbols, strict=True) if s == sym)] += q
+        # the k-th atom of an element in the species takes its formal charge to the k-th atom
+        # of that element in the molecule (the same atom where the file keeps the species'
+        # order, as the box builder writes it); all went to the first one, a perchlorate's
+        # four O⁻ of RDKit's charge-separated form were one O of charge -4
+        symbols = np.asarray(symbols)
+        species_symbols = np.asarray(sp.symbols)
+        for element in np.unique(species_symbols[sp.atomic_formal_charges != 0]):
+            charges[members[symbols == element]] = \
+                sp.atomic_formal_charges[species_symbols == element]
     if unknown:
+        # a closed-shell neutral molecule has an even number of electrons: one with an odd
+        # number (AsF6⁻, NO3⁻ without its charge) is an ion whose charge 0 is wrong
+        ions = (f"; {sorted(odd)} have an odd number of electrons: ions (or radicals) whose "
+                "formal charge 0 is wrong for conductivities; give their charges "
+                "(u.add_TopologyAttr('formalcharges', [...]) in e) or build the box with "
+                "electrolyte_box, whose topology names them" if odd else "")
         warnings.warn(
             f"molecules {sorted(unknown)} are not in the species library: named by formula, "
-            "formal charge 0",
+            f"formal charge 0{ions}",
             stacklevel=4,
         )
     return names.astype(str), charges
