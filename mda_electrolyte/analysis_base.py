@@ -515,6 +515,11 @@ class FrameAnalysis(AnalysisBase):
         with kept_frame(self._trajectory) as trajectory:
             try:
                 frames = _frame_selection(type(self).__name__, frames)
+                # AnalysisBase splits the frames with n_parts=2.5 as with 2
+                n_workers, n_parts = (
+                    None if count is None else check_number(
+                        f"{type(self).__name__}: {label}", count, integer=True, minimum=1)
+                    for label, count in (("n_workers", n_workers), ("n_parts", n_parts)))
                 self._check_frames(trajectory, start, stop, step, frames)
                 self._check_selected_frames()
                 return super().run(start=start, stop=stop, step=step, frames=frames,
@@ -536,9 +541,18 @@ class FrameAnalysis(AnalysisBase):
         place, silently. The part returned keeps this part's ``frames``, ``times`` and
         ``results``; ``self`` goes on with empty ``results`` (each ``_prepare`` and
         ``_prepare_sliced_trajectory`` makes new arrays).
+
+        ``self`` also gets back the run's ``n_frames`` (and sliced trajectory): AnalysisBase
+        sets them to each part's while computing it, and in a serial run with ``n_parts > 1``
+        (also ``run(n_workers=2)`` without a backend) ``_conclude`` saw the last part's count:
+        an RDF of 3 frames in 2 parts normalised by 1 frame and 3 summed volumes, 9 times too
+        high.
         """
+        # None before run() set the frames up (a part computed on its own)
+        whole = (getattr(self, "n_frames", None), getattr(self, "_sliced_trajectory", None))
         super()._compute(indexed_frames, verbose=verbose, progressbar_kwargs=progressbar_kwargs)
         part = copy.copy(self)
+        self.n_frames, self._sliced_trajectory = whole
         self.results = Results()
         return part
 

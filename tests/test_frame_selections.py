@@ -185,3 +185,46 @@ def test_a_failed_rerun_leaves_no_scanned_frames_of_the_earlier_run():
         scan.scanned_frames()
     scan.run(frames=[1])
     assert [a.info["frame"] for a in scan.scanned_frames()] == [1, 1]
+
+
+def _assert_same_rdf(a, b):
+    assert b.n_frames == a.n_frames
+    assert b.results.volume == pytest.approx(a.results.volume, rel=1e-12)
+    for name in ("total", "intra", "inter", "cn_total", "cn_intra", "cn_inter"):
+        for key in a.results.pairs:
+            np.testing.assert_allclose(b.results[name][key], a.results[name][key], rtol=1e-12,
+                                       atol=1e-12, err_msg=f"{name}{key}")
+    for key, pair in a.results.estimates.items():
+        for which, x in pair.items():
+            y = b.results.estimates[key][which]
+            np.testing.assert_equal((y.value, y.stderr, y.notes), (x.value, x.stderr, x.notes))
+
+
+@pytest.mark.parametrize("kw", [{"n_parts": 2}, {"n_parts": 3}, {"n_workers": 2},
+                                {"backend": "multiprocessing", "n_workers": 2, "n_parts": 3}])
+def test_a_run_in_parts_normalises_by_all_its_frames(kw):
+    """AnalysisBase left the last part's frame count on the analysis after a serial run in
+    parts: an RDF of 3 frames in 2 parts was normalised by 1 frame and 3 summed volumes (9
+    times too high)."""
+    molecules, traj = _liquid(n_frames=3)
+    u = _universe(molecules, traj)
+    reference = mdae.IntraInterRDF(u.atoms, **RDF).run()
+    got = mdae.IntraInterRDF(u.atoms, **RDF).run(**kw)
+    _assert_same_rdf(reference, got)
+    assert got.n_frames == 3 and got.results.volume == pytest.approx(13.0**3, rel=1e-6)
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"n_parts": 0}, "n_parts must be a whole number >= 1, got 0"),
+    ({"n_parts": 2.5}, "n_parts must be a whole number >= 1, got 2.5"),
+    ({"n_parts": True}, "n_parts must be a whole number >= 1, got True"),
+    ({"backend": "multiprocessing", "n_workers": 0}, "n_workers must be a whole number"),
+    ({"backend": "multiprocessing", "n_workers": 1.5}, "n_workers must be a whole number"),
+])
+def test_part_and_worker_counts_that_are_not_whole_numbers_are_named(kw, message):
+    molecules, traj = _liquid(n_frames=3)
+    u = _universe(molecules, traj)
+    u.trajectory[1]
+    with pytest.raises(ValueError, match=f"IntraInterRDF: {message}"):
+        mdae.IntraInterRDF(u.atoms, **RDF).run(**kw)
+    assert u.trajectory.ts.frame == 1
