@@ -166,6 +166,18 @@ class Terminated(KeyboardInterrupt):
     its last complete frame, not marked complete, the writer's claim is given back, and the
     exception's note says what is kept and that the same call resumes. Without it SIGTERM
     ended the process silently.
+
+    Examples
+    --------
+    Caught as Ctrl-C is (a batch script that wants to exit with its own message):
+
+    >>> import signal
+    >>> from ase_electrolyte.md import Terminated, terminate_as_interrupt
+    >>> issubclass(Terminated, KeyboardInterrupt)
+    True
+    >>> with terminate_as_interrupt():   # what run_md and run_protocol do around a run
+    ...     signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    True
     """
 
 
