@@ -280,9 +280,10 @@ def run_task(spec):
     Parameters
     ----------
     spec : dict
-        ``folder``, ``task`` (id, composition, temperature, replica, seed), ``plan`` (the
-        :meth:`~ase_electrolyte.screen.Plan.to_dict` content), ``threads`` (torch threads or
-        None) and optionally ``workers_per_host`` (see :func:`task_threads`).
+        ``folder``, ``task`` (id, composition, temperature, replica, seed), ``plan`` (of
+        :meth:`~ase_electrolyte.screen.Plan.to_dict`: ``fingerprint``, ``model``, ``n_atoms``,
+        ``density``, ``protocol``, ``analyses`` and ``task_timeout_s``), ``threads`` (torch
+        threads or None) and optionally ``workers_per_host`` (see :func:`task_threads`).
 
     Returns
     -------
