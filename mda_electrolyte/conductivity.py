@@ -963,9 +963,11 @@ class NernstEinstein:
             if diffusivities is None:
                 diffusivities = dict(r.diffusion_coefficient)
             n_ions = dict(r.n_ions) if n_ions is None else n_ions
-            charges = r.charges if charges is None else charges
+            if charges is None:
+                _refuse_unknown_inputs(diffusion, "_charges_refusal")
+                charges = r.charges
             if volume is None:
-                _refuse_varying_volume(diffusion)
+                _refuse_unknown_inputs(diffusion, "_volume_refusal")
                 volume = r.volume
         elif diffusivities is None:
             raise ValueError(
@@ -1025,8 +1027,9 @@ class NernstEinstein:
             # the Yeh–Hummer term of the D estimated here is at this temperature
             diffusion_parameters["temperature"] = temperature
         analysis = Diffusion.from_collections(collections, **diffusion_parameters)
+        _refuse_unknown_inputs(analysis, "_charges_refusal")
         if diffusion_parameters.get("volume") is None:
-            _refuse_varying_volume(analysis)
+            _refuse_unknown_inputs(analysis, "_volume_refusal")
         diff = analysis.results
         charged = carrier_names(collections[0], species, "NernstEinstein")
         return cls._from_collections_estimates(
@@ -1186,10 +1189,12 @@ def _negative_diffusivity_notes(d):
                    f"{NEGATIVE_D_SIGMAS:g} of its errors (not noise about zero)")
 
 
-def _refuse_varying_volume(diffusion):
-    """Refuse the mean volume of a Diffusion whose box volume varied by more than 5 %: the
-    conductivities refuse it (an NPT run still compressing), and σ_NE divides by it too."""
-    refusal = getattr(diffusion, "_volume_refusal", None)
+def _refuse_unknown_inputs(diffusion, which):
+    """Refuse what a Diffusion could not say for σ_NE, with its reason: the volume of a box
+    that varied by more than 5 % (``"_volume_refusal"``: the conductivities refuse it, an NPT
+    run still compressing) or the charge of a species mixing ions of different charge
+    (``"_charges_refusal"``)."""
+    refusal = getattr(diffusion, which, None)
     if refusal:
         raise ValueError(f"Nernst–Einstein: {refusal}")
 

@@ -197,7 +197,9 @@ class Diffusion(CarrierAnalysis):
     results.fit_window : tuple of float
         Fit range in ps.
     results.n_ions, results.charges : dict
-        Species -> number of ions and ion charge in e (``charges`` is ``None`` if unknown).
+        Species -> number of ions and ion charge in e (``charges`` is ``None`` if unknown, or
+        when a species mixes ions of different charge, e.g. ``"name Li or name Mg"``: D is still
+        estimated, Nernst–Einstein refuses it by name).
     results.volume : float or None
         Mean volume in Å³; ``None`` without a box, or when the box volume varied by more than
         5 % (std/mean) and ``volume`` was not given: Nernst–Einstein and the Yeh–Hummer
@@ -451,13 +453,20 @@ class Diffusion(CarrierAnalysis):
         res.D_err_m2_s = {k: v * _M2_PER_S for k, v in res.D_err.items()}
         res.n_ions = {s: int(first.n_ions[first.species.index(s)]) for s in names}
         res.charges = None
+        self._charges_refusal = None
         charges = [first.charges[first.species.index(s)] for s in names]
-        if all(q is not None for q in charges):
-            res.charges = {}
-            for s, q in zip(names, charges, strict=True):
-                if not np.allclose(q, q[0]):
-                    raise ValueError(f"species {s!r} mixes ions of different charge")
-                res.charges[s] = float(q[0])
+        mixed = {s: np.unique(q) for s, q in zip(names, charges, strict=True)
+                 if q is not None and not np.allclose(q, q[0])}
+        if mixed:
+            # D needs no charge: it stays a result (this was raised after the whole pass);
+            # Nernst–Einstein, which needs one z per species, refuses with this reason
+            shown = "; ".join(f"{s!r}: {', '.join(f'{z:+g}' for z in zs)} e"
+                              for s, zs in mixed.items())
+            self._charges_refusal = (
+                f"species mixing ions of different charge ({shown}) have no one ion charge "
+                "z_s: select each kind of ion as a species of its own")
+        elif all(q is not None for q in charges):
+            res.charges = {s: float(q[0]) for s, q in zip(names, charges, strict=True)}
         volumes = [s["volume"] for s in segments]
         res.volume = None if any(v is None for v in volumes) else float(np.mean(volumes))
         res.n_segments = len(segments)

@@ -67,6 +67,20 @@ from .uncertainty import mean_error, segment_estimate
 __all__ = ["OnsagerCoefficients"]
 
 
+def _check_one_charge_per_species(names, charges):
+    """Refuse a species whose ions carry different charges: σ = Σ z_i z_j L_ij weights the
+    summed displacement of a species by one charge z_i, and the mean charge of Li⁺ and Mg²⁺
+    selected as one species is no charge of either (σ was computed with it, valid)."""
+    for name, q in zip(names, charges, strict=True):
+        if q is not None and not np.allclose(q, q[0]):
+            shown = ", ".join(f"{z:+g}" for z in np.unique(q))
+            raise ValueError(
+                f"OnsagerCoefficients: species {name!r} mixes ions of different charge "
+                f"({shown} e), but L_ij takes one charge per species: select each kind of ion "
+                "as a species of its own"
+            )
+
+
 class OnsagerCoefficients(CarrierAnalysis):
     r"""Onsager coefficients :math:`L_{ij}` (self and distinct) for every species pair.
 
@@ -169,6 +183,9 @@ class OnsagerCoefficients(CarrierAnalysis):
             unwrap=unwrap if method == "einstein" else False,
             verbose=verbose,
         )
+        # known from the topology: refused before any frame is read
+        _check_one_charge_per_species([s.name for s in self.species],
+                                      [s.charges for s in self.species])
 
     def _configure(self, n_collections, *, temperature, method="einstein",
                    fit_window=(0.1, 0.3), max_lag=None, n_blocks=None, volume=None,
@@ -202,6 +219,8 @@ class OnsagerCoefficients(CarrierAnalysis):
         dt = same_system(collections, names)
         check_neutral(names, [first.charges[first.species.index(n)] for n in names],
                       "OnsagerCoefficients")
+        _check_one_charge_per_species(names, [first.charges[first.species.index(n)]
+                                              for n in names])
         einstein = self._method == "einstein"
         need = ("position_sum", "ion_positions") if einstein else ("velocity_sum",
                                                                    "ion_velocities")
