@@ -272,6 +272,11 @@ def check_input_file(path, dump=None, flag="the trajectory"):
         check_link(p, name)
         if Path(p).is_dir():
             raise ValueError(f"{name} {p} is a folder; give a file")
+        if Path(p).exists() and not Path(p).is_file():
+            # a pipe (bash's <(zcat traj.gz)), a device or a socket was "no such file"; the
+            # readers seek and read twice, which a pipe cannot
+            raise ValueError(f"{name} {p} is not a regular file (a pipe, device or socket); "
+                             "write it to a file first and give that")
         if not Path(p).is_file():
             raise ValueError(f"{name} {p}: no such file")
     if dump is not None and Path(path).suffix.lower() in _NOT_LAMMPS_DATA:

@@ -113,3 +113,20 @@ def test_paths_with_spaces_and_unicode_and_options_after_positionals(workdir, ca
     assert seen == {"candidates": name, "n": 2, "out": "sous dossier/chöix 1.extxyz"}
     assert "2 frame(s) selected (fps) written to sous dossier/chöix 1.extxyz" in \
         capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case", list(_INPUTS) + ["screen --experimental"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_an_input_that_is_a_pipe_or_a_device_is_not_called_missing(workdir, capsys, case, kind):
+    """``electrolyte analyze <(zcat traj.extxyz.gz)`` (a pipe, /dev/fd/63) or /dev/zero read
+    "no such file"; the readers seek and read twice, which a pipe cannot."""
+    inputs = {**_INPUTS, "screen --experimental": (
+        ["screen", "plan.toml", "--experimental", "INPUT", "-o", "out"], "--experimental")}
+    argv, name = inputs[case]
+    if kind == "fifo":
+        os.mkfifo(workdir / "pipe")
+        value = "pipe"
+    else:
+        value = os.devnull
+    _refused(_with(argv, "INPUT", value), f"{name} {value} is not a regular file (a pipe, "
+             "device or socket)", workdir, capsys)
