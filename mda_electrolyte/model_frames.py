@@ -110,6 +110,7 @@ def _masses(atomgroup, numbers):
     if bad.size:
         raise ValueError(f"masses must be finite and not negative (amu): atom {bad[0]} has "
                          f"{masses[bad[0]]}")
+    _check_united_atoms(numbers, masses)
     missing = np.isnan(masses) | (masses == 0)
     if missing.any():
         symbols = sorted({chemical_symbols[z] for z in numbers[missing]})
@@ -120,6 +121,36 @@ def _masses(atomgroup, numbers):
         )
         masses = np.where(missing, standard, masses)
     return masses
+
+
+#: Largest difference (amu) between a heavy atom's mass and its element's standard mass plus
+#: k hydrogen masses (k = 1 .. 4) read as a united-atom site (CH2 of 14.027 amu as carbon).
+UNITED_ATOM_TOLERANCE = 0.05
+
+
+def _check_united_atoms(numbers, masses):
+    """Refuse heavy atoms whose mass is their element's plus that of 1 to 4 hydrogens.
+
+    A united-atom topology (TraPPE, OPLS-UA, GROMOS: CH3 of 15.035 amu with element C) has no
+    hydrogens on its carbons; a calculator handed its frames evaluated a molecule without them
+    (dimethyl ether as C2O) and gave energies as if they were the molecule's.
+    """
+    from ase.data import atomic_masses, chemical_symbols
+
+    heavy = (numbers > 1) & np.isfinite(masses) & (masses > 0)
+    extra = (masses - np.asarray(atomic_masses, dtype=np.float64)[numbers]) / atomic_masses[1]
+    k = np.rint(extra)
+    united = heavy & (k >= 1) & (k <= 4) & (
+        np.abs(extra - k) * atomic_masses[1] <= UNITED_ATOM_TOLERANCE)
+    if united.any():
+        i = int(np.flatnonzero(united)[0])
+        raise ValueError(
+            f"{int(united.sum())} atom(s) are united-atom sites (e.g. atom {i}: element "
+            f"{chemical_symbols[numbers[i]]}, mass {masses[i]:.3f} amu = "
+            f"{chemical_symbols[numbers[i]]} + {int(k[i])} H): their hydrogens are not in the "
+            "frames, and a calculator would evaluate the molecules without them; give an "
+            "all-atom topology"
+        )
 
 
 class FrameSource:
@@ -182,6 +213,7 @@ class FrameSource:
         self.ids = atoms_molecule_ids(first)
         self.numbers = first.numbers.copy()
         self.masses = first.get_masses().astype(np.float64)
+        _check_united_atoms(self.numbers, self.masses)
         names = next(
             (
                 first.arrays[n]
