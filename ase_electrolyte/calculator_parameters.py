@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from ase.calculators.calculator import Parameters, equal
+from ase.calculators.calculator import Parameters, all_changes, equal
 
 from .calculator_errors import InputError, input_errors
 
@@ -151,6 +151,19 @@ class ParametersContract:
                 f"calc.parameters was edited directly ({', '.join(map(repr, sorted(edits)))}); "
                 f"the edit is undone: {err}"
             ) from err
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        """ASE's ``calculate`` (``self.atoms`` becomes a copy of ``atoms``), refusing to
+        evaluate nothing: without ``atoms`` and before any structure, ASE's base class left
+        ``self.atoms`` at ``None`` and the evaluation failed with an ``AttributeError``
+        (``calc.get_potential_energy()`` on a calculator attached to no Atoms)."""
+        if atoms is None and self.atoms is None:
+            raise InputError(
+                f"{type(self).__name__}: no structure to evaluate; attach the calculator "
+                "(atoms.calc = calc; atoms.get_potential_energy()) or pass the atoms "
+                "(calc.get_property(name, atoms))"
+            )
+        super().calculate(atoms, properties, system_changes)
 
     def get_property(self, name, atoms=None, allow_calculation=True):
         """ASE's ``get_property``, after applying options edited in ``calc.parameters``

@@ -335,7 +335,8 @@ class Committee(Calculator):
         """Evaluate every member once for this state; store means and spreads."""
         if atoms is not None:
             self._check(atoms)
-        _AseCalculator.calculate(self, atoms, properties, system_changes)
+        # ASE's (through the parameters contract), not the one-model Calculator's
+        super(Calculator, self).calculate(atoms, properties, system_changes)
         wanted = self._wanted(properties)
         periodic = "stress" in wanted
         if self._shared_graph:

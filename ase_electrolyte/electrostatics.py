@@ -438,8 +438,18 @@ class Electrostatics(ParametersContract, _AseCalculator):
         Returns
         -------
         numpy.ndarray, shape (n_atoms,)
+
+        Raises
+        ------
+        ValueError
+            No ``atoms`` and none evaluated yet; charges the scheme cannot give for
+            ``atoms`` (missing QRd parameters or charge array, a count or total that does
+            not fit).
         """
         atoms = self.atoms if atoms is None else atoms
+        if atoms is None:
+            # 'NoneType' object has no attribute 'numbers'
+            raise ValueError("no structure evaluated yet: pass the atoms, get_charges(atoms)")
         p = self.parameters
         if p["scheme"] == "qrd":
             return qrd_charges(atoms.numbers, p["qrd"], self.total_charge(atoms))
@@ -514,6 +524,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
     def _check(self, atoms, overlaps=True):
         if len(atoms) == 0:
             raise ValueError("Electrostatics needs at least one atom")
+        # a term pickled on a GPU machine and unpickled on one without (a dask worker) kept
+        # its "cuda:0" and failed in torch, after the model of a Calculator had been paid for
+        resolve_device(self.parameters["device"])
         self.check_elements(atoms)
         # coincident atoms (or an atom and its image in a nearly singular cell) give a huge
         # finite Coulomb energy, not a NaN: refused here, as D3 does (also non-finite

@@ -454,3 +454,29 @@ def test_naming_the_closest_pair_of_a_large_box_takes_linear_memory():
     finally:
         tracemalloc.stop()
     assert peak < 200e6  # bytes; the distance matrix alone is 3.2 GB
+
+
+@pytest.mark.parametrize("make", [
+    lambda emt_model: emt_model(dispersion=D3_SHORT),
+    lambda emt_model: D3(device="cpu", **D3_SHORT),
+    lambda emt_model: Electrostatics(qrd=CU_QRD),
+], ids=["Calculator", "D3", "Electrostatics"])
+@pytest.mark.parametrize("ask", [
+    lambda calc: calc.get_potential_energy(),
+    lambda calc: calc.get_forces(),
+    lambda calc: calc.get_property("stress"),
+    lambda calc: calc.calculate(),
+], ids=["energy", "forces", "stress", "calculate"])
+def test_a_calculator_asked_without_any_structure_says_so(make, ask, emt_model):
+    """Attached to no Atoms, a calculator failed with AttributeError ('NoneType' object has
+    no attribute 'pbc'/'numbers'); once it has a structure, the same calls answer for it."""
+    calc = make(emt_model)
+    with pytest.raises(InputError, match=r"no structure to evaluate; attach the calculator"):
+        ask(calc)
+    atoms = _box()
+    atoms.calc = calc
+    energy = atoms.get_potential_energy()
+    assert calc.get_potential_energy() == energy
+    fresh = _box()
+    fresh.calc = make(emt_model)
+    np.testing.assert_allclose(calc.get_forces(), fresh.get_forces(), atol=1e-12)

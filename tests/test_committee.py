@@ -169,3 +169,14 @@ def test_members_from_any_iterable_and_a_bad_member_named_by_position(tiny):
             Committee([tiny[0], bad], device="cpu")
     with pytest.raises(InputError, match="at least two models, got 5"):
         Committee(5, device="cpu")
+
+
+def test_a_committee_asked_without_any_structure_says_so(tiny):
+    committee = Calculator(tiny, device="cpu")
+    with pytest.raises(InputError, match=r"Committee: no structure to evaluate"):
+        committee.get_potential_energy()
+    atoms = emt_copper(1, seed=2)[0]
+    atoms.calc = committee
+    energy = atoms.get_potential_energy()
+    assert committee.get_potential_energy() == energy
+    assert committee.get_property("energy_std") == committee.results["energy_std"] > 0

@@ -76,3 +76,16 @@ def test_a_stretched_bond_keeps_the_molecules_found_before():
     intra = COULOMB * q["H"] * (q["O"] / np.linalg.norm(pos[1] - pos[0])
                                 + q["H"] / np.linalg.norm(pos[1] - pos[2]))
     assert fresh - kept == pytest.approx(intra, rel=1e-6)
+
+
+def test_charges_asked_before_any_structure_name_what_is_missing():
+    """``get_charges()`` of a term that has evaluated nothing raised AttributeError
+    ('NoneType' object has no attribute 'numbers'); with atoms, the QRd charges."""
+    term = Electrostatics(qrd=QRD)
+    with pytest.raises(ValueError, match=r"no structure evaluated yet: pass the atoms"):
+        term.get_charges()
+    water = Atoms("OH2", positions=WATER)
+    np.testing.assert_allclose(term.get_charges(water), [-0.8, 0.4, 0.4], atol=1e-15)
+    water.calc = term
+    water.get_potential_energy()
+    np.testing.assert_allclose(term.get_charges(), [-0.8, 0.4, 0.4], atol=1e-15)
