@@ -73,6 +73,8 @@ def run(args):
         if Path(args.reference).is_dir():
             raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
                              "(extxyz or ASE database) or a model name")
+        # a pipe with no writer blocked the read forever
+        A.check_input_file(args.reference, flag="--reference")
         # a labels file that cannot be read fails now, not after the model has loaded
         try:
             read_frames(args.reference)

@@ -115,13 +115,17 @@ def test_paths_with_spaces_and_unicode_and_options_after_positionals(workdir, ca
         capsys.readouterr().out
 
 
-@pytest.mark.parametrize("case", list(_INPUTS) + ["screen --experimental"])
+@pytest.mark.parametrize("case", list(_INPUTS) + ["screen --experimental",
+                                                  "diagnose --reference"])
 @pytest.mark.parametrize("kind", ["fifo", "device"])
 def test_an_input_that_is_a_pipe_or_a_device_is_not_called_missing(workdir, capsys, case, kind):
     """``electrolyte analyze <(zcat traj.extxyz.gz)`` (a pipe, /dev/fd/63) or /dev/zero read
     "no such file"; the readers seek and read twice, which a pipe cannot."""
     inputs = {**_INPUTS, "screen --experimental": (
-        ["screen", "plan.toml", "--experimental", "INPUT", "-o", "out"], "--experimental")}
+        ["screen", "plan.toml", "--experimental", "INPUT", "-o", "out"], "--experimental"),
+        # a pipe without a writer: the labels' read waited forever
+        "diagnose --reference": (["diagnose", "lab.extxyz", "--model", "sevennet-0",
+                                  "--reference", "INPUT", "-o", "out"], "--reference")}
     argv, name = inputs[case]
     if kind == "fifo":
         os.mkfifo(workdir / "pipe")
