@@ -67,8 +67,17 @@ def run(args):
         args.candidates, args.n, model=args.model, device=args.device, out=args.output,
         method=args.method,
     )
-    print(f"{len(selected)} frame(s) selected ({args.method}) written to {args.output}",
-          flush=True)
+    print(selection_line(len(selected), args.n, args.method, args.output), flush=True)
     return selected
+
+
+def selection_line(n_selected, n_asked, method, out):
+    """The terminal line of a selection; fewer frames than ``-n`` asked for say why."""
+    line = f"{n_selected} frame(s) selected ({method}) written to {out}"
+    if n_selected < n_asked:
+        # the count alone read as the -n asked for
+        line += (f": fewer than the {n_asked} asked for (fewer candidates, or the rest add "
+                 "nothing the picked ones do not cover)")
+    return line
 
 

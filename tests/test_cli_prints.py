@@ -47,3 +47,13 @@ def test_simulation_results_are_printed_with_error_and_verdict_or_withheld():
     assert lines[1] == "density_short: no result (too short: 3.1)" and "1.3" not in lines[1]
     assert all(_is_marked(line) for line in lines)
     assert not _is_marked("starting density 1.125 g/cm³ (pure liquids, ideal mixing)")
+
+
+def test_a_selection_of_fewer_frames_than_asked_says_so():
+    from electrolyte_cli.select import selection_line
+
+    assert selection_line(5, 5, "fps", "x.extxyz") == (
+        "5 frame(s) selected (fps) written to x.extxyz")
+    short = selection_line(3, 20, "d-optimal", "x.extxyz")
+    assert short.startswith("3 frame(s) selected (d-optimal) written to x.extxyz: fewer than "
+                            "the 20 asked for")
