@@ -56,6 +56,9 @@ _EWALD_AUTO_TERMS = 2**23
 _EWALD_MAX_TERMS = 2**26
 # atoms closer than this (Å) are refused, as by D3
 _MIN_DISTANCE = 0.1
+# what Electrostatics.save writes and load reads
+_FILE_VERSION = 1
+_FILE_UNITS = {"b": "e", "s": "1", "charges": "e", "lengths": "angstrom"}
 # pairs the torch graph holds (real-space pairs within the cutoff, all pairs of a direct sum,
 # removed short-range pairs): ~150-250 bytes each with the autograd graph (measured: 8 ions in a
 # 6 Å box, 2·10⁶ pairs at a 150 Å cutoff took 0.5 GB; a 400 Å cutoff ended in a raw allocator
@@ -982,8 +985,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         p = self.parameters
         out = {
             "format": "ase_electrolyte.Electrostatics",
-            "version": 1,
-            "units": {"b": "e", "s": "1", "charges": "e", "lengths": "angstrom"},
+            "version": _FILE_VERSION,
+            "units": dict(_FILE_UNITS),
             "scheme": p["scheme"],
         }
         if p["scheme"] == "qrd":
@@ -993,7 +996,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         else:
             out["array"] = p["array"]
         for key in ("total_charge", "method", "tolerance", "cutoff", "background",
-                    "short_range", "short_range_length"):
+                    "short_range", "short_range_length", "dtype"):
             out[key] = p[key]
         return out
 
@@ -1011,12 +1014,36 @@ class Electrostatics(ParametersContract, _AseCalculator):
         Raises
         ------
         ValueError
-            If the file is not an ``Electrostatics`` JSON file.
+            If the file is not an ``Electrostatics`` JSON file (not JSON, not UTF-8 text,
+            another format), was written in another format version or other units, or holds
+            a key that is no option (a misspelt option was dropped, and its default used).
         """
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            # an empty, truncated or binary file raised the decoder's error without the path
+            raise ValueError(
+                f"{path} is not an ase_electrolyte.Electrostatics JSON file ({err})"
+            ) from err
         if not isinstance(data, dict) or data.get("format") != "ase_electrolyte.Electrostatics":
             raise ValueError(f"{path} is not an ase_electrolyte.Electrostatics JSON file")
+        if data.get("version") != _FILE_VERSION:
+            raise ValueError(
+                f"{path}: format version {data.get('version')!r}; this version of "
+                f"ase_electrolyte reads version {_FILE_VERSION}"
+            )
+        if data.get("units", _FILE_UNITS) != _FILE_UNITS:
+            raise ValueError(
+                f"{path}: units {data.get('units')!r}; the file format has {_FILE_UNITS} "
+                "(convert the values, do not relabel them)"
+            )
+        unknown = sorted(set(data) - {"format", "version", "units"} - set(cls.default_parameters))
+        if unknown:
+            raise ValueError(
+                f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; the options are "
+                f"{', '.join(sorted(cls.default_parameters))}"
+            )
         kwargs = {k: v for k, v in data.items() if k in cls.default_parameters}
         kwargs.update(overrides)
         return cls(**kwargs)

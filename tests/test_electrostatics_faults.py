@@ -2,6 +2,7 @@
 memory or that contradict themselves (a stated total charge the charges do not have)."""
 
 import math
+import re
 import time
 
 import numpy as np
@@ -287,3 +288,69 @@ def test_a_molecule_index_that_is_not_whole_numbers_is_refused(ids, pbc, monkeyp
     monkeypatch.setattr(Electrostatics, "_coulomb_per_atom", no_sum)
     with pytest.raises(InputError, match="'molecule_index' array must hold whole numbers"):
         calc.get_potential_energy(atoms)
+
+
+_LIF_QRD = {"Li": (0.8, 1.0), "F": (-0.8, 1.0)}
+
+
+def _saved_term(tmp_path):
+    import json
+
+    path = tmp_path / "term.json"
+    Electrostatics(qrd=_LIF_QRD, tolerance=1e-5, dtype="float32").save(path)
+    return path, json.loads(path.read_text())
+
+
+def _damaged_files():
+    import json
+
+    def edited(**changes):
+        return lambda data, text: json.dumps({**data, **changes})
+
+    return {
+        "empty": (lambda data, text: "", r"is not an .*JSON file \(Expecting value"),
+        "truncated": (lambda data, text: text[:40], r"is not an .*JSON file \(Unterminated"),
+        "binary": (lambda data, text: b"\x00\xff\x10", r"is not an .*JSON file \('utf-8'"),
+        "misspelt option": (edited(tolerence=1e-2), r"unknown key\(s\) 'tolerence'"),
+        "newer format": (edited(version=2), r"format version 2; .* reads version 1"),
+        "other units": (lambda data, text: json.dumps(
+            {**data, "units": {**data["units"], "lengths": "nm"}}), r"units .*'nm'"),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_damaged_files()))
+def test_a_damaged_or_foreign_term_file_is_refused_naming_the_file(case, tmp_path):
+    """An empty, truncated or binary file raised the JSON decoder's error without the path; a
+    misspelt option ('tolerence') was dropped and its default used; a newer format version or
+    other units were read as if they were this one. The Calculator refuses them the same way,
+    as InputError, before loading any model."""
+    path, data = _saved_term(tmp_path)
+    damage, message = _damaged_files()[case]
+    content = damage(data, path.read_text())
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(ValueError, match=rf"{re.escape(str(path))}.*{message}|{message}"):
+        Electrostatics.load(path)
+    with pytest.raises(InputError, match=message):
+        from ase_electrolyte import Calculator
+
+        Calculator("no such model", electrostatics=path)
+
+
+def test_a_saved_term_loads_as_the_same_term(tmp_path):
+    """Every option that changes the numbers survives save/load (dtype was dropped: a float32
+    term came back in float64)."""
+    path, _ = _saved_term(tmp_path)
+    loaded = Electrostatics.load(path)
+    original = Electrostatics(qrd=_LIF_QRD, tolerance=1e-5, dtype="float32")
+    assert loaded.todict() == original.todict()
+    atoms = bulk("LiF", "rocksalt", a=4.03, cubic=True)
+    atoms.rattle(0.05, seed=1)
+    energies = []
+    for term in (loaded, original):
+        work = atoms.copy()
+        work.calc = term
+        energies.append(work.get_potential_energy())
+    assert energies[0] == energies[1]
