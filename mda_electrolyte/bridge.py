@@ -368,10 +368,16 @@ def _species_and_charges(numbers, ids):
     names = np.empty(len(numbers), dtype=object)
     charges = np.zeros(len(numbers), dtype=np.int64)
     unknown, odd = set(), set()
+    # each molecule's atoms from one sort (a mask of all atoms per molecule was quadratic)
+    order = np.argsort(ids, kind="stable")
+    bounds = np.searchsorted(ids[order], np.arange(len(labels) + 1))
+    library = {}  # the label is the molecule's Hill formula: one lookup per composition
     for j, label in enumerate(labels):
-        members = np.flatnonzero(ids == j)
+        members = order[bounds[j]:bounds[j + 1]]
         symbols = [chemical_symbols[z] for z in numbers[members]]
-        sp = species_from_formula(symbols)
+        if label not in library:
+            library[label] = species_from_formula(symbols)
+        sp = library[label]
         if sp is None and len(members) == 1 and numbers[members[0]] in FREE_ION_NUMBERS:
             # a lone alkali or alkaline-earth atom is the cation (Mg²⁺, Ca²⁺ of a
             # user-defined species): +1 for group 1, +2 for group 2

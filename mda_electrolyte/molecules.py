@@ -1012,11 +1012,20 @@ def molecule_species(numbers, ids, names=None):
     if names is not None:
         names = np.asarray(names)
         return [str(names[k]) for k in first]
-    labels = []
-    for j in range(n_mol):
-        symbols = "".join(chemical_symbols[z] for z in numbers[ids == j])
-        labels.append(Formula(symbols).format("hill"))
-    return labels
+    if n_mol == 0:
+        return []
+    # one formula per composition: a formula per molecule, over a mask of all atoms each,
+    # took 4.8 s for the 9 500 molecules of a 10⁵-atom box
+    elements, column = np.unique(numbers, return_inverse=True)
+    counts = np.zeros((n_mol, elements.size), dtype=np.int64)
+    np.add.at(counts, (ids, column.ravel()), 1)
+    compositions, which = np.unique(counts, axis=0, return_inverse=True)
+    formulas = [
+        Formula("".join(f"{chemical_symbols[z]}{c}" for z, c in zip(elements, row, strict=True)
+                        if c)).format("hill")
+        for row in compositions
+    ]
+    return [formulas[k] for k in which.ravel()]
 
 
 def isolated_molecules(atoms, ids, vacuum=None):

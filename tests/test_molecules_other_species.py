@@ -136,3 +136,21 @@ def test_an_ion_outside_the_library_is_named_as_an_ion_of_unknown_charge():
     with pytest.warns(UserWarning, match=r"AsF6.*odd number of electrons.*formalcharges"):
         u = from_ase(asf6)
     assert u.residues.resnames.tolist() == ["AsF6"]
+
+
+def test_formula_labels_are_each_molecules_hill_formula():
+    # one formula per composition (a mask of all atoms per molecule took 4.8 s for 9 500
+    # molecules): the labels of molecules in any order are each one's own Hill formula
+    from ase.formula import Formula
+
+    from mda_electrolyte.molecules import molecule_species
+
+    rng = np.random.default_rng(7)
+    numbers = rng.choice([1, 3, 6, 7, 8, 9, 15, 16], size=400)
+    ids = rng.integers(0, 60, size=400)
+    ids = np.unique(ids, return_inverse=True)[1].ravel()  # contiguous 0 .. n-1
+    labels = molecule_species(numbers, ids)
+    reference = [Formula("".join(Atoms(numbers[ids == j]).get_chemical_symbols())).format("hill")
+                 for j in range(int(ids.max()) + 1)]
+    assert labels == reference
+    assert molecule_species(np.zeros(0, dtype=int), np.zeros(0, dtype=int)) == []
