@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..atomic_file import atomic_path, check_output_path
 from ..writer_lock import ConcurrentWriterError, WriterLock, _holder
-from .plan import PlanError, composition_key, load_plan
+from .plan import PlanError, composition_key, fingerprint_of, load_plan
 from .task import (
     ERROR_FILE,
     RESULT_FILE,
@@ -238,7 +238,7 @@ def _record_plan(plan, outdir, record):
             ) from None
         if not isinstance(old, dict):
             raise PlanError(f"{record} is not a screening plan record; choose another folder")
-        if old.get("fingerprint") != plan.fingerprint():
+        if old.get("fingerprint") != plan.fingerprint() and not _recorded_before_hash(old, plan):
             diff = _differences(old, plan)
             raise PlanError(
                 f"{outdir} holds results of a different plan ({old.get('name')!r}; differs in "
@@ -301,6 +301,21 @@ def _check_finished(outdir, tasks):
             f"{len(problems)} finished task(s) hold a result that cannot be used: {shown}. "
             f"Delete those {RESULT_FILE} files to run the tasks again"
         )
+
+
+def _recorded_before_hash(old, plan):
+    """Whether ``old`` is this plan as recorded before calculator files were hashed.
+
+    Such a record has no ``sha256`` for its ``file.py:function`` calculator: its folder is
+    taken on as before (its results cannot be checked against the file), and recorded with
+    the file's hash from now on.
+    """
+    model = old.get("model")
+    if not isinstance(model, dict) or model.get("kind") != "calculator" or "sha256" in model:
+        return False
+    invariant = plan.invariant()
+    invariant["model"] = {k: v for k, v in invariant["model"].items() if k != "sha256"}
+    return old.get("fingerprint") == fingerprint_of(invariant)
 
 
 def _differences(old, plan):

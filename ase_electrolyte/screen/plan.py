@@ -250,8 +250,7 @@ class Plan:
 
     def fingerprint(self):
         """Hash of :meth:`invariant` (hex, 16 characters)."""
-        text = json.dumps(self.invariant(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return fingerprint_of(self.invariant())
 
     def to_dict(self):
         """JSON-serialisable content (written to ``outdir/plan.json``)."""
@@ -271,6 +270,25 @@ class Plan:
             "task_timeout_s": self.task_timeout_s,
             "fingerprint": self.fingerprint(),
         }
+
+
+def fingerprint_of(invariant):
+    """The hash :meth:`Plan.fingerprint` gives a plan of this :meth:`Plan.invariant`."""
+    text = json.dumps(invariant, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def model_path(model):
+    """The file whose bytes are a plan's model (``None`` for a registered model or a module).
+
+    A model file, or the ``file.py`` of ``calculator = "file.py:function"``.
+    """
+    if model.get("kind") == "file":
+        return model["value"]
+    if model.get("kind") == "calculator":
+        module = model["value"].rpartition(":")[0]
+        return module if module.endswith(".py") else None
+    return None
 
 
 def task_seed(plan_seed, composition, temperature_K, replica):
@@ -937,13 +955,14 @@ def _model(data, base):
         "device": device,
         "options": dict(options),
     }
-    if kind == "file":
+    if model_path(model) is not None:
         from ..native_build import file_sha256
 
         # the file's bytes, not only its path, are the model: one retrained into the same path
-        # (the model loop writes its fine-tuned model over the old one) made a rerun reuse every
-        # finished task of the old model as if it were the new one's
-        model["sha256"] = file_sha256(path)
+        # (the model loop writes its fine-tuned model over the old one), or a calculator file
+        # edited between two runs (other parameters), made a rerun reuse every finished task
+        # of the old model as if it were the new one's
+        model["sha256"] = file_sha256(model_path(model))
     return model
 
 

@@ -178,18 +178,21 @@ def _check_model_file(model):
     A file rewritten between reading the plan and running a task (a fine-tuning run writing
     into the same path) would give tasks of one screen different models under one fingerprint.
     """
-    if model.get("kind") != "file" or "sha256" not in model:
+    from .plan import model_path
+
+    path = model_path(model)
+    if path is None or "sha256" not in model:
         return
     from ..native_build import file_sha256
 
     try:
-        now = file_sha256(model["value"])
+        now = file_sha256(path)
     except OSError as err:
-        raise RuntimeError(f"model file {model['value']} cannot be read on this worker "
+        raise RuntimeError(f"model file {path} cannot be read on this worker "
                            f"({err.strerror or err})") from None
     if now != model["sha256"]:
         raise RuntimeError(
-            f"model file {model['value']} changed since the plan was read (SHA-256 "
+            f"model file {path} changed since the plan was read (SHA-256 "
             f"{model['sha256'][:12]}… then, {now[:12]}… now); rerun the screen into another "
             "output folder for the new model"
         )
