@@ -388,7 +388,9 @@ def load_plan(plan, *, base_dir=None):
         unknown model or one whose package is not installed, a missing model/experimental file,
         an unknown analysis or protocol setting, temperatures that share a task folder (equal
         to 6 significant digits), the same electrolyte given twice (under two labels, or with
-        proportional shares), a label starting with a dot or longer than a folder name may be,
+        proportional shares), two compositions that pack the same molecules at ``n_atoms`` (a
+        grid finer than the box resolves), a ``task_timeout_s`` that is no number of seconds
+        > 0 (at most a year), a label starting with a dot or longer than a folder name may be,
         more than :data:`MAX_TASKS` tasks (counted before any composition is checked), a model
         file that cannot be a model of its backend (empty, a folder, text), calculator options
         the calculator function does not take. Nothing is built or simulated.
