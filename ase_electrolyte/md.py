@@ -260,6 +260,9 @@ def _check_start(atoms, trajectory, overwrite):
         )
     if not os.fspath(trajectory):
         raise ValueError("trajectory is an empty name; give a file name (*.h5md) or None")
+    path = check_output_path(trajectory, "trajectory")
+    if not path.parent.is_dir():
+        raise ValueError(f"trajectory {path}: the folder {path.parent} does not exist")
     if not is_h5md_path(trajectory):
         # HDF5 under another name: the run finished, then every reader (from_ase, MDAnalysis,
         # ASE) took it for the format its suffix names and failed
@@ -270,9 +273,6 @@ def _check_start(atoms, trajectory, overwrite):
             f"(MDAnalysis, from_ase) know by the suffix (.h5md, .h5, .hdf5); with {what} "
             "they would take the finished run for another format: name it *.h5md"
         )
-    path = check_output_path(trajectory, "trajectory")
-    if not path.parent.is_dir():
-        raise ValueError(f"trajectory {path}: the folder {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise ValueError(f"trajectory {path} cannot be written (permission denied)")
     # a read-only file: a finished run in it is still reused (read only); a resume or a rewrite
