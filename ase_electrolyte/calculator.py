@@ -98,6 +98,20 @@ def _model_file_sha256(model, missing=False):
     return file_sha256(model)
 
 
+def _foreign_term(option, term, forms):
+    """The refusal of another ASE calculator given as a summed term.
+
+    It was accepted and failed at the first evaluation, after the model, with an
+    ``AttributeError`` (no ``get_properties``): a summed term must give per-atom energies and
+    the checks this calculator runs before the model (``check_input``).
+    """
+    return (
+        f"{option} must be None, {forms}, not a {type(term).__name__}; sum another ASE "
+        "calculator with "
+        "ase.calculators.mixing.SumCalculator([calc, other])"
+    )
+
+
 def parse_dispersion(spec):
     """The D3 damping named by a dispersion spec, or ``None`` for no dispersion.
 
@@ -186,8 +200,10 @@ class Calculator(ParametersContract, _AseCalculator):
     ------
     ase.calculators.calculator.InputError
         A bad option (unknown model name or file, backend option, dtype, dispersion spec,
-        device) or, at evaluation, a structure refused before any model work. It is also a
-        ``ValueError`` (:class:`ase_electrolyte.calculator_errors.InputError`).
+        device, another ASE calculator given as ``dispersion`` or ``electrostatics``: sum
+        those with ASE's ``SumCalculator``) or, at evaluation, a structure refused before
+        any model work. It is also a ``ValueError``
+        (:class:`ase_electrolyte.calculator_errors.InputError`).
     ase.calculators.calculator.CalculationFailed
         The model returned a non-finite energy, force or stress (the closest atoms are named).
     ase.calculators.calculator.PropertyNotImplementedError
@@ -462,8 +478,14 @@ class Calculator(ParametersContract, _AseCalculator):
         A D3 built here runs on ``device``; when that is a GPU whose D3 kernel cannot be built,
         on the CPU kernel, with a warning.
         """
-        if dispersion is None or isinstance(dispersion, _AseCalculator):
+        from .d3 import D3
+
+        if dispersion is None or isinstance(dispersion, D3):
             return dispersion
+        if isinstance(dispersion, _AseCalculator):
+            raise InputError(_foreign_term(
+                "dispersion", dispersion,
+                "an ase_electrolyte.D3, a dict of its options or a spec such as 'd3-bj'"))
         if isinstance(dispersion, str):
             damping = parse_dispersion(dispersion)
             if damping is None:
@@ -476,7 +498,6 @@ class Calculator(ParametersContract, _AseCalculator):
                 f"dispersion must be None, a spec such as 'd3-bj', a dict of D3 options or an "
                 f"ase_electrolyte.D3, not {type(dispersion).__name__}"
             )
-        from .d3 import D3
 
         device = str(options.pop("device", device))
         if not device.startswith("cuda"):
@@ -499,9 +520,14 @@ class Calculator(ParametersContract, _AseCalculator):
 
         One built here runs on ``device`` (a dict's own ``device`` wins).
         """
-        if electrostatics is None or isinstance(electrostatics, _AseCalculator):
-            return electrostatics
         from .electrostatics import Electrostatics
+
+        if electrostatics is None or isinstance(electrostatics, Electrostatics):
+            return electrostatics
+        if isinstance(electrostatics, _AseCalculator):
+            raise InputError(_foreign_term(
+                "electrostatics", electrostatics,
+                "an ase_electrolyte.Electrostatics, a dict of its options or its JSON file"))
 
         if isinstance(electrostatics, (str, os.PathLike)):
             if not os.path.isfile(electrostatics):

@@ -480,3 +480,26 @@ def test_a_calculator_asked_without_any_structure_says_so(make, ask, emt_model):
     fresh = _box()
     fresh.calc = make(emt_model)
     np.testing.assert_allclose(calc.get_forces(), fresh.get_forces(), atol=1e-12)
+
+
+@pytest.mark.parametrize("option", ["dispersion", "electrostatics"])
+@pytest.mark.parametrize("other", ["LennardJones", "EMT"])
+def test_another_ase_calculator_as_a_summed_term_is_refused_when_given(option, other,
+                                                                       emt_model):
+    """It was accepted and every evaluation then failed after the model with AttributeError
+    ('LennardJones' object has no attribute 'get_properties')."""
+    from ase.calculators.lj import LennardJones
+
+    foreign = {"LennardJones": LennardJones, "EMT": EMT}[other]()
+    message = rf"{option} must be None, an ase_electrolyte\..* not a {other}; .*SumCalculator"
+    with pytest.raises(InputError, match=message):
+        emt_model(**{option: foreign})
+    calc = emt_model(dispersion=D3_SHORT)
+    atoms = _box()
+    atoms.calc = calc
+    energy = atoms.get_potential_energy()
+    record = calc.todict()
+    with pytest.raises(InputError, match=message):
+        calc.set(**{option: foreign})
+    assert calc.todict() == record and atoms.get_potential_energy() == energy
+    assert CountingEMT.calls == 1
