@@ -13,7 +13,7 @@ from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_elements, check_overlaps
 from .calculator_errors import InputError, check_finite, input_errors
-from .calculator_parameters import Option, ParametersContract, options_snapshot
+from .calculator_parameters import Option, ParametersContract, _options_snapshot
 from .device import resolve_device, reuse_freed_memory
 from .models import load_model, model_spec
 
@@ -586,7 +586,7 @@ class Calculator(ParametersContract, _AseCalculator):
                     results[key] = results[key] + extra[key]
         # a copy: todict() hands out the term's own option values, and an option edited in
         # place (calc.electrostatics.parameters["qrd"]["Cu"] = ...) changed the record too
-        self._term_options_seen = [options_snapshot(o) for o in self._term_options()]
+        self._term_options_seen = [_options_snapshot(o) for o in self._term_options()]
         return results
 
     def _wanted(self, properties):

@@ -31,7 +31,7 @@ from ase.calculators.calculator import Parameters, all_changes, equal
 
 from .calculator_errors import InputError, input_errors
 
-__all__ = ["Option", "ParametersContract", "options_snapshot"]
+__all__ = ["Option", "ParametersContract"]
 
 
 class Option:
@@ -61,7 +61,7 @@ def _unchanged(a, b):
         return equal(a, b)
 
 
-def options_snapshot(parameters):
+def _options_snapshot(parameters):
     """A copy of the options that a later in-place edit of ``parameters`` does not reach.
 
     Calculators held as options (the summed terms) are kept by reference: their own options
@@ -104,7 +104,7 @@ class ParametersContract:
     def _store(self, normalised):
         """Make ``normalised`` the options, remembering them to notice direct edits later."""
         self.parameters = Parameters(normalised)
-        self._configured = options_snapshot(self.parameters)
+        self._configured = _options_snapshot(self.parameters)
 
     def _take_direct_edits(self):
         """The options edited in ``self.parameters`` itself since they were last configured,
