@@ -372,6 +372,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         """Check the options together; the cached sum set-up is dropped when they change."""
         p = dict(p)
         check_flag("background", p["background"])
+        # a numpy bool made todict() and save() fail: "Object of type bool_ is not JSON
+        # serializable"
+        p["background"] = bool(p["background"])
         if p["scheme"] not in _SCHEMES:
             raise ValueError(f"scheme must be one of {_SCHEMES}, not {p['scheme']!r}")
         if p["scheme"] == "qrd":

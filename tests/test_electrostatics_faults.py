@@ -354,3 +354,28 @@ def test_a_saved_term_loads_as_the_same_term(tmp_path):
         work.calc = term
         energies.append(work.get_potential_energy())
     assert energies[0] == energies[1]
+
+
+def test_options_given_as_numpy_values_are_recorded_as_plain_json(tmp_path):
+    """``background=np.bool_(True)`` was stored as given: ``todict()`` was no JSON and
+    ``save()`` failed ('Object of type bool_ is not JSON serializable')."""
+    import json
+
+    numpy_options = {"qrd": {"Na": (np.float64(1.0), np.int64(1)), "Cl": (-1.0, 1.0)},
+                     "background": np.bool_(True), "total_charge": np.float64(0.0),
+                     "tolerance": np.float64(1e-5), "cutoff": np.int64(7),
+                     "short_range": "gaussian", "short_range_length": np.array(0.4)}
+    term = Electrostatics(**numpy_options)
+    plain = json.loads(json.dumps(term.todict()))
+    assert Electrostatics(**plain).todict() == term.todict()
+    term.save(tmp_path / "term.json")
+    loaded = Electrostatics.load(tmp_path / "term.json")
+    assert loaded.todict() == term.todict() and loaded.parameters["background"] is True
+    atoms = bulk("NaCl", "rocksalt", a=5.64, cubic=True)
+    atoms.rattle(0.05, seed=2)
+    energies = []
+    for calc in (term, loaded):
+        work = atoms.copy()
+        work.calc = calc
+        energies.append(work.get_potential_energy())
+    assert energies[0] == energies[1]
