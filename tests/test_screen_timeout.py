@@ -241,3 +241,32 @@ def test_a_task_whose_worker_went_away_stops_and_frees_its_folder(tmp_path):
     assert (result.n_done, result.n_failed) == (1, 0)
     assert result.task_timing[task.id].get("waited_s", 0.0) < task_module.CLAIM_POLL_S
     assert len(_evaluations(log)) - count <= PRODUCTION_STEPS + 2
+
+
+def test_a_task_whose_workers_all_died_says_why_and_resumes(tmp_path):
+    # without a time limit the task runs in its worker: a death there (here once, at the 12th
+    # evaluation; a memory limit would do the same) takes the worker with it
+    import dask
+
+    sentinel = tmp_path / "killed"
+    plan = _plan("killing_lj", {"sentinel": str(sentinel), "kill_at": 12}, None,
+                 concentrations=(3.0,))
+    out = tmp_path / "screen"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                           memory_limit=0, dashboard_address=":0",
+                                           silence_logs=50)
+        with cluster, distributed.Client(cluster) as client:
+            first = run_screen(plan, out, client=client, progress=False, plots=False)
+            assert first.n_failed == 1 and sentinel.exists()
+            message = first.failures[SLOW]
+            assert message.startswith("KilledWorker: every worker that ran this task died while "
+                                      "running it (most often out of memory")
+            assert "the next run of the screen resumes it" in message and "\n" not in message
+            error = json.loads((out / TASKS_DIR / SLOW / "error.json").read_text())
+            assert error["error"] == message
+            kept = h5md_info(out / TASKS_DIR / SLOW / "production.h5md")["n_frames"]
+            second = run_screen(plan, out, client=client, progress=False, plots=False)
+    assert (second.n_done, second.n_failed) == (1, 0), second.failures
+    info = h5md_info(out / TASKS_DIR / SLOW / "production.h5md")
+    assert info["complete"] and info["n_frames"] == PRODUCTION_STEPS + 1 and kept >= 1

@@ -716,6 +716,24 @@ def _lost(client, err, result, n_submitted):
     )
 
 
+def _task_error(err):
+    """The recorded error of a task whose future raised (the task itself never raises).
+
+    distributed's ``KilledWorker`` said that the workers died and to read their logs: neither
+    the usual cause nor what the task folder keeps.
+    """
+    text = f"{type(err).__name__}: {' '.join(str(err).split())}"
+    if type(err).__name__ == "KilledWorker":
+        text = (
+            "KilledWorker: every worker that ran this task died while running it (most often "
+            "out of memory: the worker's memory_limit or the machine's; else a crash in native "
+            "code); its partial run is kept and the next run of the screen resumes it "
+            "(task_timeout_s runs each task in a process of its own, whose death its worker "
+            f"survives). dask: {text[len('KilledWorker: '):]}"
+        )
+    return text
+
+
 def _first_reason(err):
     """The line of a (multi-line) distributed error that says why: its reason, or its first."""
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
@@ -743,6 +761,12 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
     # for 10⁴ tasks, and as long again for the scheduler, before the last one was queued)
     submitted = client.map(run_task, specs, key=keys, pure=False,
                            resources={"GPU": 1} if gpu else None)
+    # a key this client still holds from an earlier call in the same session (a notebook's
+    # rerun) came back with that call's error at once: a task whose workers had died was
+    # reported failed again without running
+    stale = [f for f in submitted if f.status == "error"]
+    if stale:
+        client.retry(stale)
     futures = dict(zip(submitted, todo, strict=True))
     pending = set(futures)
     last = None
@@ -761,8 +785,9 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
                 # cancelled, not failed: the task itself may well finish (no error.json)
                 raise _lost(client, err, result, len(futures)) from None
             except Exception as err:  # the worker died too often (KilledWorker) or similar
-                out = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
+                out = {"status": "failed", "error": _task_error(err)}
                 write_json(outdir / TASKS_DIR / task.id / ERROR_FILE, {"task": task.id, **out})
+            fut.release()  # read: a rerun in this session must not get it back
             if out.get("status") == "done" and not (
                 outdir / TASKS_DIR / task.id / RESULT_FILE
             ).exists():
