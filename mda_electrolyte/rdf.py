@@ -309,9 +309,12 @@ class IntraInterRDF(FrameAnalysis):
         if not pairs:
             raise ValueError("pairs is an empty list")
         selections = []
-        for p in pairs:
+        for k, p in enumerate(pairs):
             if len(p) != 2 or not all(isinstance(s, str) for s in p):
                 raise ValueError(f"each pair must be two selection strings, got {p!r}")
+            if p in pairs[:k]:
+                # results are keyed by the pair: the second would be a row without a key
+                raise ValueError(f"pairs names {p!r} twice; give each pair once")
             selections.extend(s for s in p if s not in selections)
         columns = []
         for sel in selections:

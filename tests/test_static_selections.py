@@ -89,3 +89,21 @@ def test_a_volume_scan_refuses_an_updating_group_and_takes_it_static(liquid, sel
     static = liquid.select_atoms("resname SOL")
     scan = mdae.RigidVolumeScan(static, _model(), scales=[1.0, 1.1], keep_frames=False)
     assert np.all(np.isfinite(scan.run(frames=[0]).results.inter))
+
+
+def test_a_pair_named_twice_is_refused_and_reversed_pairs_are_two(liquid):
+    """Results are keyed by the pair: a second ('a', 'b') was a counts row without a key."""
+    with pytest.raises(ValueError, match=r"pairs names \('element Li', 'element O'\) twice"):
+        mdae.IntraInterRDF(liquid.atoms, pairs=[("element Li", "element O"),
+                                                ("element O", "element Li"),
+                                                ("element Li", "element O")], range=(0, 6))
+    rdf = mdae.IntraInterRDF(liquid.atoms, pairs=[("element Li", "element O"),
+                                                  ("element O", "element Li")],
+                             range=(0, 6), nbins=57).run()
+    forward, backward = rdf.results.pairs
+    # the same ordered pairs counted from either end: one g(r), CNs scaled by N_b / N_a
+    np.testing.assert_allclose(rdf.results.total[forward], rdf.results.total[backward],
+                               rtol=1e-12)
+    n_li, n_o = (liquid.select_atoms(f"element {e}").n_atoms for e in ("Li", "O"))
+    np.testing.assert_allclose(rdf.results.cn_total[forward] * n_li,
+                               rdf.results.cn_total[backward] * n_o, rtol=1e-12)
