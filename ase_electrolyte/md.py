@@ -1241,8 +1241,7 @@ def run_md(
             kind = ValueError if isinstance(err, ValueError) else TypeError
             raise kind(
                 f"step {refused.step}: the trajectory writer refused the step's data "
-                f"({err}); {writer.path} keeps {writer.n_frames} frames up to step "
-                f"{writer.last_step()}"
+                f"({err}){_kept(writer)}"
             ) from err
         except (ValueError, TypeError) as err:
             # raised between two guard checks: the integrator was fed malformed results (forces
@@ -1296,7 +1295,9 @@ def _kept(writer):
     if writer is None:
         return ""
     if writer.n_frames:
-        return f"; {writer.path} keeps {writer.n_frames} frames up to step {writer.last_step()}"
+        n = writer.n_frames
+        return (f"; {writer.path} keeps {n} frame{'s' if n != 1 else ''} up to step "
+                f"{writer.last_step()}")
     # the writer publishes its file with the first frame (H5MDWriter._create_whole)
     return f"; no frame was written, so {writer.path} was not written (nor replaced)"
 

@@ -318,3 +318,13 @@ def test_a_handler_installed_during_the_run_is_left_in_place():
         assert signal.getsignal(signal.SIGTERM) is own
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def test_sigterm_after_the_first_frame_counts_one_frame(tmp_path):
+    path = tmp_path / "md.h5md"
+    code, (kind, notes, _) = _in_child((H5MDWriter, "write", 1, False), signal.SIGTERM, "run_md",
+                                       path, _RUN)
+    assert code == 3 and kind == "Terminated"
+    assert notes == [f"run_md: terminated (SIGTERM); {path} keeps 1 frame up to step 0, not "
+                     "marked complete; the same call resumes from its last frame"]
+    _assert_readable_by_both(path, 1)
