@@ -7,8 +7,10 @@ NPZ) goes through :func:`atomic_path`: it is written to a temporary file beside 
 renamed over it once complete (``os.replace`` is atomic on POSIX file systems), and the temporary
 file is removed when the write fails. Readers see the old file or the new one, never half of one.
 
-Trajectories are not written this way: they grow frame by frame and stay readable up to their
-last flushed frame (:mod:`ase_electrolyte.trajectory`).
+Trajectories grow frame by frame and stay readable up to their last flushed frame
+(:mod:`ase_electrolyte.trajectory`); only a new one goes through :func:`atomic_path`, kept open
+until its first frame, which renames it over its name (a file of no frame is none that
+MDAnalysis can open).
 """
 
 from __future__ import annotations
