@@ -397,15 +397,18 @@ class OnsagerCoefficients(CarrierAnalysis):
             window = slice((n - 1) // 2, n)
             l_seg = running[..., window].mean(axis=-1)
             self_seg = self_run[..., window].mean(axis=-1)
-            sigma_run = np.einsum("sijt,i,j->st", running, z, z)
-            verdict = plateau_verdict(time, sigma_run, window) if np.any(z) else {"converged": True}
+            # σ's running integral, or without charges (neutral species only) that of Σ_ij L_ij
+            # (the same weights as the sampling check), which was taken as converged unchecked
+            verdict = plateau_verdict(time, np.einsum("sijt,i,j->st", running, weights, weights),
+                                      window)
             res.curves = {
                 f"{a}-{b}": running[:, i, j].mean(axis=0)
                 for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
             }
             res.plateau = (float(time[window][0]), float(time[window][-1]))
             if not verdict["converged"]:
-                notes.insert(0, "not converged: the running integral of σ drifts over the plateau "
+                notes.insert(0, f"not converged: the running integral of "
+                             f"{'σ' if np.any(z) else 'Σ_ij L_ij'} drifts over the plateau "
                              "window (longer max_lag or trajectories)")
                 warnings.warn(f"Onsager coefficients: {notes[0]}", RuntimeWarning,
                               stacklevel=3)

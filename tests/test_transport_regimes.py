@@ -81,3 +81,23 @@ def test_a_frozen_neutral_species_marks_its_own_coefficients_only():
     assert on.coefficients["Li-Li"].valid
     assert on.conductivity.valid, on.conductivity.verdict
     assert not on.valid and "SOL-SOL" in on.verdict
+
+
+@pytest.mark.parametrize("max_lag, converged", [(0.3 * TAU, False), (10 * TAU, True)])
+def test_onsager_green_kubo_of_neutral_species_checks_its_plateau(max_lag, converged):
+    """Without charges the plateau of Σ_ij L_ij is judged (it was taken as converged: a
+    max_lag of 0.3 τ, a third of the integral, was "valid")."""
+    rng = np.random.default_rng(7)
+    v = ornstein_uhlenbeck(rng, 40000, (6, 3), TAU, DT, S)
+    col = IonCollection.from_arrays({"W": 3, "X": 3}, dt=DT, velocities=v,
+                                    positions=integrate(v, DT), volume=40.0**3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = OnsagerCoefficients.from_collections(col, temperature=T, method="green-kubo",
+                                                 max_lag=max_lag).results
+    assert r.conductivity is None
+    assert r.valid == converged, r.verdict
+    assert r.coefficients["W-W"].valid == converged
+    if not converged:
+        assert "Σ_ij L_ij drifts" in r.verdict
+        assert any("not converged" in str(w.message) for w in caught)
