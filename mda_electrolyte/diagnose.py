@@ -23,27 +23,6 @@ def _has_labels(atoms):
         atoms.info.get("energy") is not None or atoms.arrays.get("forces") is not None
 
 
-def _check_molecules_whole(source, frames):
-    """Raise before any model evaluation if a molecule of ``frames`` cannot be made whole.
-
-    The same :func:`~mda_electrolyte.molecules.make_whole` / ``check_whole`` pair that the
-    volume scan and the error decomposition apply frame by frame, run on every frame they will
-    see; the message names the frame.
-    """
-    from .analysis_base import kept_frame
-    from .molecules import check_whole, make_whole
-
-    with kept_frame(source.atomgroup.universe.trajectory) as trajectory:
-        for index in frames:
-            atoms = source.atoms(trajectory[int(index)])
-            cell = atoms.cell.array
-            try:
-                whole = make_whole(atoms.positions, source.ids, cell)
-                check_whole(whole, source.ids, cell, atoms.numbers)
-            except ValueError as err:
-                raise ValueError(f"diagnose: frame {int(index)}: {err}") from None
-
-
 def _is_loader(obj):
     """Whether ``obj`` is a function that returns a calculator (not a calculator or labels)."""
     from .model_labels import is_calculator
@@ -210,7 +189,12 @@ def diagnose(
     error_frames = _pick(n_frames, max_error_frames)
     if source.has_box():
         # minutes of model evaluations must not come before a failure that costs milliseconds
-        _check_molecules_whole(source, np.union1d(scan_frames, error_frames))
+        from .analysis_base import kept_frame
+        from .intra_inter_errors import check_molecules_whole
+
+        with kept_frame(source.atomgroup.universe.trajectory) as trajectory:
+            check_molecules_whole(source, trajectory[np.union1d(scan_frames, error_frames)],
+                                  "diagnose")
 
     # both analyses are set up, and so check their settings and labels (scale factors, vacuum,
     # labels of other frames, NaN or partly missing labels), before any model evaluation and

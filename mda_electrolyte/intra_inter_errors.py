@@ -215,6 +215,33 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
     return source
 
 
+def check_molecules_whole(source, timesteps, label):
+    """Raise before any model evaluation if a molecule cannot be made whole in a frame.
+
+    The :func:`~mda_electrolyte.molecules.make_whole` / ``check_whole`` pair that the error
+    decomposition and the volume scan apply frame by frame, run over ``timesteps`` (frames of
+    ``source``'s trajectory, e.g. a sliced trajectory) first: a molecule broken in the last
+    frame would otherwise be found after every earlier frame's model evaluations, and in a
+    parallel run only by the worker holding that frame. Frames without a periodic box are
+    taken as they are (nothing to make whole).
+
+    Raises
+    ------
+    ValueError
+        Naming ``label`` and the frame.
+    """
+    for ts in timesteps:
+        atoms = source.atoms(ts)
+        if not np.all(atoms.pbc):
+            continue
+        cell = atoms.cell.array
+        try:
+            check_whole(make_whole(atoms.positions, source.ids, cell), source.ids, cell,
+                        atoms.numbers)
+        except ValueError as err:
+            raise ValueError(f"{label}: frame {int(ts.frame)}: {err}") from None
+
+
 class IntraInterErrors(FrameAnalysis):
     """Errors of a model against a reference, split into intra/intermolecular and DOF parts.
 
@@ -428,6 +455,12 @@ class IntraInterErrors(FrameAnalysis):
 
     def _get_aggregator(self):
         return ResultsGroup(lookup={"_per_frame": ResultsGroup.flatten_sequence})
+
+    def _check_selected_frames(self):
+        # every selected frame in the calling process, before the first model call
+        with kept_frame(self._trajectory):
+            check_molecules_whole(self._source, self._sliced_trajectory,
+                                  type(self).__name__)
 
     def _prepare(self):
         self.results._per_frame = []

@@ -753,3 +753,23 @@ def test_parts_that_are_zero_to_rounding_have_no_rrmse():
     # the intramolecular parts carry the whole error, and are valid
     assert r.rrmse["intra"]["forces"].valid and r.rrmse["intra"]["forces"].value > 0.01
     assert r.rrmse["vib"]["forces"].valid
+
+
+@pytest.mark.parametrize("backend", [None, "multiprocessing"])
+def test_a_molecule_broken_in_the_last_frame_is_named_before_any_model_call(backend):
+    frames = [_frame(seed=s) for s in range(4)]
+    broken = frames[3]
+    # one methanol H half a cell away from its molecule: no image makes the molecule whole
+    h = np.flatnonzero(broken.arrays["molecule_index"] == 1)[-1]
+    broken.positions[h] += 0.5 * broken.cell.array.sum(axis=0)
+    model, calls = _counting_model()
+    reference, reference_calls = _counting_model(sigma=2.4)
+    analysis = IntraInterErrors(frames, model, reference=reference)
+    kwargs = {} if backend is None else {"backend": backend, "n_workers": 2}
+    with pytest.raises(ValueError, match="IntraInterErrors: frame 3: .*cannot be made whole"):
+        analysis.run(**kwargs)
+    # before: frames 0-2 were evaluated first (and in a parallel run, every other part)
+    assert calls == [] and reference_calls == []
+    # the frames that are whole still run, with the same analysis object
+    done = analysis.run(frames=[0, 1, 2]).results
+    assert done.energies["model"]["total"].shape == (3,)
