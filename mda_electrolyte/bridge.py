@@ -47,6 +47,7 @@ from ase_electrolyte.trajectory import (
 from .molecules import (
     FREE_ION_NUMBERS,
     atoms_molecule_ids,
+    check_stored_molecules,
     covalent_bonds,
     first_appearance,
     molecule_species,
@@ -419,7 +420,9 @@ def _topology_of(atoms, bonds):
     topo = get_topology(atoms)
     if topo is None:
         return _guess_topology(atoms, bonds)
-    return first_appearance(topo[MOLECULE_INDEX]), topo[SPECIES], topo[FORMAL_CHARGE]
+    ids = first_appearance(topo[MOLECULE_INDEX])
+    check_stored_molecules(atoms, ids, bonds)
+    return ids, topo[SPECIES], topo[FORMAL_CHARGE]
 
 
 def _intramolecular_bonds(bonds, ids):

@@ -32,6 +32,7 @@ __all__ = [
     "bonded_components",
     "covalent_bonds",
     "covalent_contacts",
+    "check_stored_molecules",
     "first_appearance",
     "molecule_species",
     "isolated_molecules",
@@ -324,14 +325,18 @@ def covalent_contacts(positions, numbers, bonds, cell=None, pbc=False):
 #: :data:`SPLIT_BOND_SCALE` times the covalent radii gives an atom more is no molecular
 #: structure the bond guess can read (atoms at random, a lattice of test points).
 MAX_VALENCE = {1: 1, 5: 4, 6: 4, 7: 4, 8: 2, 9: 1, 14: 4, 15: 6, 16: 6, 17: 4, 35: 4, 53: 6}
+#: The most for any other element: a metal or a crystal (Cu with 12 neighbours at 2.55 Å,
+#: within 1.2 × its covalent radii) has atoms, not molecules, to guess.
+MAX_OTHER_VALENCE = 6
 
 
 def _chemical_valences(numbers, bonds):
-    """Whether no atom has more ``bonds`` than :data:`MAX_VALENCE` allows its element."""
+    """Whether no atom has more ``bonds`` than :data:`MAX_VALENCE` (else
+    :data:`MAX_OTHER_VALENCE`) allows its element."""
     from ase.data import chemical_symbols
 
     counts = np.bincount(np.asarray(bonds, dtype=np.intp).ravel(), minlength=len(numbers))
-    table = np.full(len(chemical_symbols), np.iinfo(np.int64).max, dtype=np.int64)
+    table = np.full(len(chemical_symbols), MAX_OTHER_VALENCE, dtype=np.int64)
     table[list(MAX_VALENCE)] = list(MAX_VALENCE.values())
     return bool(np.all(counts <= table[np.asarray(numbers)]))
 
@@ -860,6 +865,69 @@ def _search_cell(positions, cell, pbc, cutoff):
     return positions, search
 
 
+def check_stored_molecules(atoms, ids, bonds=None):
+    """Refuse a stored molecule index (:data:`~ase_electrolyte.topology.MOLECULE_INDEX`) that
+    the atoms contradict.
+
+    The box builder's topology is taken as it is, so an index that no longer fits its atoms
+    gave wrong molecules without a word: two boxes joined with ``+`` keep each part's indices
+    (every molecule of one shares its index with one of the other: EC residues of 20 atoms, a
+    "Li" of charge +2), and atoms removed from some molecules leave one species name on
+    molecules of different compositions.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+    ids : array_like of int, shape (n_atoms,)
+        The stored molecule index, contiguous (:func:`first_appearance`).
+    bonds : array_like of int, shape (n_bonds, 2), optional
+        :func:`covalent_bonds` of ``atoms`` when already found.
+
+    Raises
+    ------
+    ValueError
+        A molecule whose atoms form several covalently bonded groups (periodic Atoms only:
+        without the cell a wrapped box's molecules are cut), or a species name
+        (:data:`~ase_electrolyte.topology.SPECIES`) on molecules of different compositions.
+    """
+    ids = np.asarray(ids)
+    pieces = np.zeros(0, dtype=int)
+    # without a periodic cell the molecules of a wrapped box are cut at its faces: the
+    # analyses refuse such frames naming the missing box
+    if atoms.pbc.all() and len(atoms):
+        if bonds is None:
+            bonds = covalent_bonds(atoms)
+        bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+        inside = bonds[ids[bonds[:, 0]] == ids[bonds[:, 1]]]
+        fragment = bonded_components(len(atoms), inside)
+        pairs = np.unique(np.stack([ids, fragment], axis=1), axis=0)
+        pieces = np.bincount(pairs[:, 0], minlength=int(ids.max()) + 1)
+    if np.any(pieces > 1):
+        j = int(np.flatnonzero(pieces > 1)[0])
+        raise ValueError(
+            f"Atoms.arrays[{MOLECULE_INDEX!r}] does not fit the atoms: {int(np.sum(pieces > 1))} "
+            f"molecule(s) are several covalently bonded groups (e.g. molecule {j}: "
+            f"{int(pieces[j])} groups), which cannot be made whole as one molecule. Atoms "
+            "joined with '+' keep each part's molecule indices: renumber one part "
+            "(part.arrays['molecule_index'] += n_molecules of the other) before joining; an "
+            "index set by hand must give each molecule its own; if molecules really broke "
+            "apart, delete the topology arrays (ase_electrolyte.topology) to find the "
+            "molecules from the bonds")
+    if SPECIES not in atoms.arrays:
+        return
+    names = np.asarray(atoms.arrays[SPECIES]).astype(str)
+    formulas = molecule_species(atoms.numbers, ids)
+    labels = molecule_species(atoms.numbers, ids, names)
+    seen = {}
+    for label, formula in zip(labels, formulas, strict=True):
+        if seen.setdefault(label, formula) != formula:
+            raise ValueError(
+                f"Atoms.arrays[{SPECIES!r}] does not fit the atoms: molecules named {label!r} "
+                f"are {seen[label]} and {formula} (atoms removed from some of them?); the "
+                "topology arrays describe the box as built: delete them "
+                "(ase_electrolyte.topology) to find the molecules from the bonds")
+
+
 def bonded_components(n_atoms, bonds):
     """Molecule index of every atom: the connected components of ``bonds``.
 
@@ -926,7 +994,9 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
     """
     mult = check_bond_scale(mult)  # refused whichever way the molecules are found
     if MOLECULE_INDEX in atoms.arrays:
-        return first_appearance(atoms.arrays[MOLECULE_INDEX])
+        ids = first_appearance(atoms.arrays[MOLECULE_INDEX])
+        check_stored_molecules(atoms, ids, bonds)
+        return ids
     if bonds is None:
         bonds = covalent_bonds(atoms, mult=mult)
     fragments = bonded_components(len(atoms), bonds)

@@ -247,3 +247,31 @@ def test_the_split_frame_is_refused_by_every_molecule_guess():
     # with its cell the same frame gives the five molecules
     atoms.pbc = True
     assert atoms_molecule_ids(atoms).max() == 4
+
+
+def test_a_stored_molecule_index_that_no_longer_fits_is_refused():
+    # two boxes joined with '+' keep each part's indices: every molecule index held two
+    # molecules (EC residues of 20 atoms, a "Li" of charge +2), without a word
+    box = _lipf6_ec()
+    other = box.copy()
+    other.positions += box.cell[2]
+    joined = box + other
+    joined.cell[2] *= 2
+    for frames in (joined, [joined]):
+        with pytest.raises(ValueError, match=r"joined with '\+' keep each part's molecule "):
+            from_ase(frames)
+    with pytest.raises(ValueError, match="several covalently bonded groups"):
+        FrameSource([joined])
+    # renumbered as the message says: ten molecules, each species' charge
+    other.arrays["molecule_index"] += box.arrays["molecule_index"].max() + 1
+    joined = box + other
+    joined.cell[2] *= 2
+    u = from_ase(joined)
+    assert u.residues.n_residues == 2 * (box.arrays["molecule_index"].max() + 1)
+    assert {int(r.atoms.formalcharges.sum()) for r in u.residues if r.resname == "Li"} == {1}
+    # atoms removed from one molecule: one species name on two compositions
+    ec = np.flatnonzero(box.arrays["molecule_species"] == "EC")
+    hydrogen = ec[box.numbers[ec] == 1][0]
+    cut = box[[k for k in range(len(box)) if k != hydrogen]]
+    with pytest.raises(ValueError, match=r"molecules named 'EC' are C3H3O3 and C3H4O3"):
+        from_ase(cut)

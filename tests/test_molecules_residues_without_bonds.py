@@ -248,3 +248,13 @@ def test_lammps_molecule_ids_that_are_not_molecules_give_the_molecules(box, dama
         warnings.simplefilter("error")
         u = from_ase(data, dump=dump)
     assert np.array_equal(molecule_ids(u.atoms), molecule_ids(truth.atoms))
+
+
+def test_a_metal_of_one_atom_residues_is_not_judged_as_molecules():
+    # fcc Cu, each atom a residue: 12 neighbours at 2.55 Å lie within 1.2 × the covalent radii,
+    # which no molecule has; the residues are taken as given (they were refused as split)
+    from ase.build import bulk
+
+    copper = bulk("Cu", cubic=True).repeat((2, 2, 2))
+    u = _universe(copper, np.arange(len(copper)))
+    assert molecule_ids(u.atoms).tolist() == list(range(len(copper)))
