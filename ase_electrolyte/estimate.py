@@ -32,7 +32,7 @@ from decimal import Decimal
 from .atoms_checks import check_flag
 from .units import convert
 
-__all__ = ["Estimate", "estimates_to_dict"]
+__all__ = ["Estimate", "estimates_to_dict", "mark_not_valid"]
 
 #: Methods by which an uncertainty is obtained, for ``Estimate.method`` (free text is allowed;
 #: these are the phrases the packages use so reports read alike).
@@ -270,6 +270,31 @@ class Estimate:
         if not math.isfinite(self.stderr):
             return f"{fmt(self.value)} ± ? (error unknown)"
         return f"{fmt(self.value)} ± {fmt(self.stderr)}"
+
+
+def mark_not_valid(tree, note):
+    """``tree`` with every :class:`Estimate` in it marked not valid, ``note`` added to its notes.
+
+    For numbers that share a cause of doubt found after they were computed (a shell cutoff
+    that is not significant, labels of doubtful units): each keeps its own notes and gets this
+    one. Dicts, lists and tuples are entered and rebuilt; anything else is returned as it is.
+    ``tree`` itself is not changed.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.estimate import Estimate, mark_not_valid
+    >>> cn = Estimate(4.1, 0.1, "", "blocks", n_samples=40)
+    >>> marked = mark_not_valid({"Li": [cn]}, "cutoff not significant")
+    >>> marked["Li"][0].valid, marked["Li"][0].notes, cn.valid
+    (False, ('cutoff not significant',), True)
+    """
+    if isinstance(tree, Estimate):
+        return tree.with_notes(note, converged=False)
+    if isinstance(tree, dict):
+        return {k: mark_not_valid(v, note) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)) and not hasattr(tree, "_fields"):
+        return type(tree)(mark_not_valid(v, note) for v in tree)
+    return tree
 
 
 def _real(name, x):

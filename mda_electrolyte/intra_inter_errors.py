@@ -27,6 +27,7 @@ from MDAnalysis.analysis.results import ResultsGroup
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_number
+from ase_electrolyte.estimate import mark_not_valid
 
 from .analysis_base import FrameAnalysis, kept_frame, require_results
 from .error_metrics import error_estimates, fit_estimates
@@ -124,17 +125,6 @@ def unit_doubt(reference, model, quantity):
             return (f"the reference {quantity} are {ratio:.4g} times the model's, as if they were "
                     f"in {unit} rather than {expected}: convert the labels")
     return None
-
-
-def _mark(tree, note):
-    """``tree`` with every Estimate in it marked not valid with ``note``."""
-    from ase_electrolyte.estimate import Estimate
-
-    if isinstance(tree, Estimate):
-        return tree.with_notes(note, converged=False)
-    if isinstance(tree, dict):
-        return {k: _mark(v, note) for k, v in tree.items()}
-    return tree
 
 
 def _frame_labels(label_frames):
@@ -622,9 +612,9 @@ class IntraInterErrors(FrameAnalysis):
         doubt = unit_doubt(data[q]["reference"]["total"], data[q]["model"]["total"], q)
         if doubt is not None:
             warnings.warn(doubt, stacklevel=3)
-            estimates = _mark(estimates, doubt)
-            softening = _mark(softening, doubt)
-            softening_ols = _mark(softening_ols, doubt)
+            estimates = mark_not_valid(estimates, doubt)
+            softening = mark_not_valid(softening, doubt)
+            softening_ols = mark_not_valid(softening_ols, doubt)
 
         self.results.estimates = estimates
         for key, tree in estimates.items():

@@ -39,6 +39,7 @@ from MDAnalysis.lib.distances import minimize_vectors
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
+from ase_electrolyte.estimate import mark_not_valid
 from mda_electrolyte.analysis_base import (
     BOX_ROUNDING,
     FrameAnalysis,
@@ -50,7 +51,6 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
-from mda_electrolyte.intra_inter_errors import _mark as _mark_not_valid
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, estimate_bars, note_empty
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
@@ -250,7 +250,7 @@ def _mark_shells(results, note):
     with ``note``."""
     for key in ("estimates", "angles", "by_type"):
         if key in results:
-            results[key] = _mark_not_valid(results[key], note)
+            results[key] = mark_not_valid(results[key], note)
 
 
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,

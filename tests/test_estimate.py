@@ -188,3 +188,19 @@ def test_a_negative_error_is_refused_valid_or_not(converged, notes):
     with pytest.raises(ValueError, match="non-negative"):
         Estimate.from_dict(Estimate(1.0, 0.1, "S/m", "blocks").to_dict() | {"stderr": -0.1})
     assert "± ?" in str(Estimate.invalid(1.0, math.nan, "S/m", "blocks", "too short"))
+
+
+def test_mark_not_valid_marks_every_estimate_in_a_tree_and_leaves_the_tree_alone():
+    from ase_electrolyte.estimate import mark_not_valid
+
+    good = Estimate(4.1, 0.1, "", "blocks", n_samples=40)
+    bad = Estimate(0.3, 0.2, "", "blocks", n_samples=3, converged=False, notes=("too short",))
+    tree = {"Li": [good, (bad, 7)], "n": 3, "label": "EC"}
+    marked = mark_not_valid(tree, "cutoff not significant")
+    assert marked["Li"][0].notes == ("cutoff not significant",) and not marked["Li"][0].valid
+    assert marked["Li"][1][0].notes == ("too short", "cutoff not significant")
+    assert isinstance(marked["Li"][1], tuple) and marked["Li"][1][1] == 7
+    assert marked["n"] == 3 and marked["label"] == "EC"
+    # value and error untouched; the caller's tree and Estimates unchanged
+    assert (marked["Li"][0].value, marked["Li"][0].stderr) == (4.1, 0.1)
+    assert tree["Li"][0] is good and good.valid and good.notes == ()
