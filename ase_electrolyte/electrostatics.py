@@ -326,7 +326,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
     QRd parameters (elements named), a charged periodic cell without ``background=True``, a
     tolerance outside (0, 1), a zero-volume cell, partial periodicity (unsupported), charges
     that contradict a given ``total_charge``, a ``molecule_index`` that is not whole numbers,
-    and a pair list (real-space cutoff, short-range reach, or the direct sum of a molecule) of
+    a molecule spanning half the periodic cell (``short_range="molecules"``), and a pair list
+    (real-space cutoff, short-range reach, intramolecular pairs, the direct sum of a molecule) of
     more than 2²⁵ pairs (~6 GiB with the autograd graph: e.g. a 400 Å cutoff in a 6 Å box,
     ~3·10⁵ atoms of a liquid at 8 Å, or a 9000-atom cluster).
 
@@ -552,8 +553,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         if self.parameters["method"] in ("ewald", "pme") and not pbc.all():
             raise ValueError(f"method={self.parameters['method']!r} needs a 3D-periodic cell")
         if self.parameters["short_range"] == "molecules":
-            # a bad molecule_index is refused before the lattice sum, not after it
-            self._molecule_ids(atoms)
+            # a bad molecule_index, a molecule too large for memory or spanning half the
+            # cell is refused before the lattice sum (and a Calculator's model), not after it
+            self._intramolecular_pairs(atoms)
 
     # ---------------------------------------------------------------- ASE interface
     def _untracked_inputs(self, atoms):
@@ -930,6 +932,43 @@ class Electrostatics(ParametersContract, _AseCalculator):
         self._molecules = (*self._molecules[:2], _frame_coordinates(atoms))
         return self._molecules[1]
 
+    def _intramolecular_pairs(self, atoms):
+        """Pairs ``(i, j)`` of atoms of the same molecule and the lattice shifts (in cell
+        vectors) of their minimum-image vectors (zeros without a periodic cell).
+
+        Raises ValueError (before any sum) for more pairs than :data:`_MAX_PAIRS` (a bonded
+        network, a crystal or a metal found as one molecule: 4096 ions of NaCl marked as
+        one molecule were summed for 80 s and 2 GB before the refusal below) and for a
+        molecule spanning half the periodic cell, whose intramolecular vectors the minimum
+        image does not define.
+        """
+        ids = self._molecule_ids(atoms)
+        _, sizes = np.unique(ids, return_counts=True)
+        pairs = float(np.sum(sizes * (sizes - 1.0) / 2.0))
+        if pairs > _MAX_PAIRS:
+            raise ValueError(
+                f"short_range='molecules': a molecule of {int(sizes.max())} atoms ("
+                f"{pairs:.3g} intramolecular pairs, ~{pairs * _BYTES_PER_PAIR / 2**30:.3g} GiB; "
+                f"limit {_MAX_PAIRS:.3g}); is the {MOLECULE_INDEX!r} array right (a bonded "
+                "network, a crystal or a metal is no molecule)?"
+            )
+        i, j = _same_group_pairs(ids)
+        shift = np.zeros((len(i), 3))
+        if np.all(atoms.pbc) and len(i):
+            # minimum image: the bonded copy of an atom of the same molecule is its nearest
+            lattice = atoms.cell.array
+            raw = atoms.positions[j] - atoms.positions[i]
+            shift = -np.round(raw @ np.linalg.inv(lattice))
+            widths = abs(atoms.cell.volume) / np.linalg.norm(
+                np.cross(lattice[[1, 2, 0]], lattice[[2, 0, 1]]), axis=1)
+            # within half the thinnest width the rounded vector is the minimum image
+            if np.linalg.norm(raw + shift @ lattice, axis=1).max() >= 0.5 * widths.min():
+                raise ValueError(
+                    "a molecule spans half the cell: intramolecular pairs are not defined by "
+                    "the minimum image; use a larger cell"
+                )
+        return i, j, shift
+
     def _short_range_per_atom(self, atoms, q_t, pos, cell, periodic):
         """Per-atom share of the removed short-range pair energy (units e²/Å)."""
         import torch
@@ -939,24 +978,11 @@ class Electrostatics(ParametersContract, _AseCalculator):
             return torch.zeros_like(q_t)
         n = len(atoms)
         if mode == "molecules":
-            i, j = _same_group_pairs(self._molecule_ids(atoms))
+            i, j, shift = self._intramolecular_pairs(atoms)
             idx = torch.tensor(np.stack([i, j], axis=1).astype(np.int64), device=pos.device)
             vec = pos[idx[:, 1]] - pos[idx[:, 0]]
             if periodic:
-                # minimum image: the bonded copy of an atom of the same molecule is its nearest
-                inv = np.linalg.inv(atoms.cell.array)
-                raw = atoms.positions[j] - atoms.positions[i]
-                shift = -np.round(raw @ inv)
                 vec = vec + torch.tensor(shift, dtype=pos.dtype, device=pos.device) @ cell
-                d_np = np.linalg.norm(raw + shift @ atoms.cell.array, axis=1)
-                widths = abs(atoms.cell.volume) / np.linalg.norm(
-                    np.cross(atoms.cell.array[[1, 2, 0]], atoms.cell.array[[2, 0, 1]]), axis=1
-                )
-                if d_np.size and d_np.max() >= 0.5 * widths.min():
-                    raise ValueError(
-                        "a molecule spans half the cell: intramolecular pairs are not defined by "
-                        "the minimum image; use a larger cell"
-                    )
             dist = torch.linalg.norm(vec, dim=1)
             g = torch.ones_like(dist)
         else:

@@ -379,3 +379,68 @@ def test_options_given_as_numpy_values_are_recorded_as_plain_json(tmp_path):
         work.calc = calc
         energies.append(work.get_potential_energy())
     assert energies[0] == energies[1]
+
+
+def _one_molecule_crystal(repeat):
+    atoms = bulk("NaCl", "rocksalt", a=5.64, cubic=True).repeat(repeat)
+    atoms.arrays["molecule_index"] = np.zeros(len(atoms), dtype=int)
+    return atoms
+
+
+@pytest.mark.parametrize("case", ["beyond the pair budget", "spanning half the cell"])
+def test_a_molecule_the_exclusion_cannot_take_is_refused_before_any_sum(case, monkeypatch):
+    """short_range='molecules' on a crystal marked as one molecule: the refusal of a molecule
+    spanning half the cell came after the lattice sum (4096 ions: 80 s and 2 GB, after a
+    Calculator's model), and a larger one built its N²/2 pairs without any bound (216 000
+    ions: 2.3·10¹⁰ pairs). Both are refused by check_input, which a Calculator runs before
+    its model."""
+    import ase_electrolyte.electrostatics as module
+
+    message = {"beyond the pair budget": r"a molecule of 512 atoms \(1\.31e\+05 "
+                                         r"intramolecular pairs.*'molecule_index' array right",
+               "spanning half the cell": r"a molecule spans half the cell"}[case]
+    if case == "beyond the pair budget":
+        monkeypatch.setattr(module, "_MAX_PAIRS", 10**5)
+    atoms = _one_molecule_crystal(4)
+    term = Electrostatics(qrd={"Na": (1.0, 1.0), "Cl": (-1.0, 1.0)}, short_range="molecules")
+
+    def no_sum(*args, **kwargs):
+        raise AssertionError("a lattice sum was started")
+
+    monkeypatch.setattr(Electrostatics, "_coulomb_per_atom", no_sum)
+    with pytest.raises(InputError, match=message):
+        term.check_input(atoms)
+    atoms.calc = term
+    with pytest.raises(InputError, match=message):
+        atoms.get_potential_energy()
+
+
+def test_the_excluded_pairs_are_the_minimum_image_pairs_of_each_molecule():
+    """Water molecules broken across the faces of a skewed cell: the exclusion removes
+    q_i q_j / r_ij over the minimum-image vector of every intramolecular pair (brute force
+    over neighbouring images)."""
+    cell = np.array([[7.0, 0.0, 0.0], [2.5, 6.5, 0.0], [-1.5, 1.0, 7.5]])
+    water = np.array([[0.0, 0.0, 0.0], [0.96, 0.0, 0.0], [-0.24, 0.93, 0.0]])
+    rng = np.random.default_rng(3)
+    positions = np.concatenate([water + rng.uniform(-0.5, 0.5, 3) + corner for corner in
+                                (np.zeros(3), cell[0] + cell[1], cell.sum(axis=0) * 0.5)])
+    atoms = Atoms("OH2" * 3, positions=positions, cell=cell, pbc=True)
+    atoms.wrap()
+    atoms.arrays["molecule_index"] = np.repeat([0, 1, 2], 3)
+    q = np.tile([-0.8, 0.4, 0.4], 3)
+    full = Electrostatics(scheme="fixed", charges=q, tolerance=1e-9, method="ewald")
+    excluded = Electrostatics(scheme="fixed", charges=q, tolerance=1e-9, method="ewald",
+                              short_range="molecules")
+    energies = []
+    for term in (full, excluded):
+        work = atoms.copy()
+        work.calc = term
+        energies.append(work.get_potential_energy())
+    images = np.array(np.meshgrid(*[range(-1, 2)] * 3, indexing="ij")).reshape(3, -1).T @ cell
+    removed = 0.0
+    for m in range(3):
+        for a in range(3 * m, 3 * m + 3):
+            for b in range(a + 1, 3 * m + 3):
+                r = np.linalg.norm(atoms.positions[b] - atoms.positions[a] + images, axis=1)
+                removed += q[a] * q[b] / r.min()
+    assert energies[0] - energies[1] == pytest.approx(removed * COULOMB, abs=1e-8)
