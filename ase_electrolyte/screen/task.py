@@ -57,6 +57,18 @@ class TaskTimeout(BaseException):
     A :class:`BaseException`, as :class:`KeyboardInterrupt`: the task's ``except Exception``
     and the MD loop's error handling must not take it for a failure of the model; it passes
     through them (the trajectory is closed, not marked complete) to the process' top.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.screen.task import TaskTimeout
+    >>> try:
+    ...     try:
+    ...         raise TaskTimeout("task_timeout_s")
+    ...     except Exception:  # what a model's or an analysis' error handling catches
+    ...         print("caught as a failure")
+    ... except TaskTimeout as stop:
+    ...     print("stopped:", stop)
+    stopped: task_timeout_s
     """
 
 _CALCULATORS = {}
