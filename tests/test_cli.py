@@ -121,10 +121,13 @@ def test_errors_are_reported_not_raised(tmp_path, capsys):
 def test_analyze_lists_analyses(capsys):
     from mda_electrolyte.report import registered_analyses
 
-    assert main(["analyze", "--list", "unused"]) == 0
+    assert main(["analyze", "--list"]) == 0
     out = capsys.readouterr().out
     for name in registered_analyses():
         assert name in out
+    # a trajectory beside --list was ignored (nothing analysed, status 0): refused
+    assert main(["analyze", "--list", "unused"]) == 2
+    assert "it takes no trajectory" in capsys.readouterr().err
 
 
 _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentration", "1",
