@@ -715,7 +715,7 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
 
     from .atoms_checks import check_number
     from .calculator import Calculator
-    from .md import _check_run_numbers, run_md
+    from .md import _check_run_numbers, _check_trajectory_path, run_md
 
     # before the model is loaded: int(steps) was "cannot convert float NaN to integer", 2.5 ran
     # 2 steps and then failed for want of samples, write_interval=0 meant the whole run
@@ -727,6 +727,8 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
                        pdamp_fs, None, 3.0, 0.5, write_interval or steps, 1, seed)
     if not atoms.pbc.all():
         raise ValueError("an NPT density needs a 3D-periodic structure")
+    # run_md names a bad trajectory too, but only after the model below is loaded
+    _check_trajectory_path(trajectory)
     calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
     work = atoms.copy()
     work.calc = calc

@@ -247,8 +247,31 @@ def _check_start(atoms, trajectory, overwrite):
     # incomplete topology arrays fail the writer and the observables: after a relaxation, or
     # with a half-created trajectory left behind
     get_topology(atoms)
-    if trajectory is None:
-        return
+    if trajectory is not None:
+        _check_trajectory_path(trajectory, overwrite)
+
+
+def _check_trajectory_path(trajectory, overwrite=False):
+    """Refuse an output trajectory name the run could not write, or its readers not read.
+
+    Run by :func:`run_md` and :func:`relax` before any model evaluation, and by callers that
+    load a model before they call them (:func:`~ase_electrolyte.density_alignment.npt_density`).
+
+    Parameters
+    ----------
+    trajectory : str or os.PathLike
+        The H5MD file to be written (``*.h5md``, ``.h5``, ``.hdf5``).
+    overwrite : bool
+        Whether an existing file that is not HDF5 may be replaced.
+
+    Raises
+    ------
+    TypeError
+        A name that is no file name (bytes, an open file, a number).
+    ValueError
+        An empty name, a folder, a missing folder, a looping or dangling symbolic link, another
+        suffix, a folder without write permission, an existing file that is not HDF5.
+    """
     from mda_electrolyte.observables import is_h5md_path
 
     if not isinstance(trajectory, (str, os.PathLike)) or isinstance(os.fspath(trajectory),

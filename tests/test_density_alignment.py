@@ -216,3 +216,27 @@ def test_a_volume_series_with_a_slow_start_up_transient_gives_no_valid_compressi
     assert valid_transient == 0
     assert valid_stationary >= 10
     assert drifting.notes[0].startswith("not converged: a relaxation over")
+
+
+@pytest.mark.parametrize("name, error, words", [
+    ("run.xyz", ValueError, "suffix '.xyz'"),
+    ("run", ValueError, "without a suffix"),
+    ("missing_folder/run.h5md", ValueError, "does not exist"),
+    (b"run.h5md", TypeError, "file name"),
+])
+def test_npt_density_names_a_bad_trajectory_before_loading_the_model(tmp_path, monkeypatch,
+                                                                      name, error, words):
+    from ase.build import bulk
+
+    import ase_electrolyte.calculator as calculator_module
+    from ase_electrolyte.density_alignment import npt_density
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before the trajectory name was checked")
+
+    monkeypatch.setattr(calculator_module, "Calculator", no_model)
+    monkeypatch.chdir(tmp_path)
+    copper = bulk("Cu", cubic=True)
+    with pytest.raises(error, match=re.escape(words)):
+        npt_density("sevennet-0", copper, temperature_K=300.0, steps=10, trajectory=name)
+    assert list(tmp_path.iterdir()) == []

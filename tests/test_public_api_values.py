@@ -494,6 +494,7 @@ NOT_HERE = {
     "Plan.seed": "a record of load_plan, whose checks test_screen_plan_faults tries",
     "Plan.replicas": "a record of load_plan, whose checks test_screen_plan_faults tries",
     "Plan.n_atoms": "a record of load_plan, whose checks test_screen_plan_faults tries",
+    "Plan.task_timeout_s": "a record of load_plan, whose checks test_screen_timeout tries",
     "Plan.density": "a record of load_plan, whose checks test_screen_plan_faults tries",
     "Composition.concentration": "a record of load_plan (test_screen_plan_faults)",
     "Task.temperature_K": "a record of load_plan (test_screen_plan_faults)",
