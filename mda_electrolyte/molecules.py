@@ -213,12 +213,13 @@ def _covalent_molecule_count(universe):
     return int(bonded_components(universe.atoms.n_atoms, guess[0]).max()) + 1
 
 
-def _identified_numbers(atoms):
+def _identified_numbers(atoms, strict=True):
     """Atomic number of every atom of an AtomGroup, 0 where none can be told.
 
     The elements, else types that are element symbols (a GRO file: no elements, and
     MDAnalysis gives Li mass 0), as the calculators of the diagnostics read them; types that
-    their masses contradict (AMBER's CA, OS) are refused. Where neither names every atom
+    their masses contradict (AMBER's CA, OS) are refused (``strict``) or read by their
+    masses. Where neither names every atom
     (virtual sites with element ``''``, united atoms, a LAMMPS data file of numeric types),
     each atom by its element, else by its mass (:func:`numbers_of_masses`).
     """
@@ -227,7 +228,12 @@ def _identified_numbers(atoms):
 
     from .model_frames import _element_numbers_or_none
 
-    numbers = _element_numbers_or_none(atoms)
+    try:
+        numbers = _element_numbers_or_none(atoms)
+    except ValueError:
+        if strict:
+            raise
+        numbers = None  # types that are no elements (AMBER's CA): elements or masses decide
     if numbers is not None:
         return np.where(numbers > 0, numbers, 0)  # "X" is no element
     numbers = np.zeros(atoms.n_atoms, dtype=int)
@@ -349,12 +355,14 @@ def _check_residues_by_covalent_guess(atomgroup):
     CH2, a virtual site or a hydrogen of repartitioned mass leaves it unjudged: its bonds
     cannot be told), and a frame only when its certain bonds (:func:`covalent_contacts`) give
     no atom more than :data:`MAX_VALENCE` (random test points are no molecules to guess). A
-    residue whose atoms form several bonded groups holds several molecules; two residues
-    joined by a guessed bond shorter than :data:`SPLIT_BOND_SCALE` times the sum of covalent
-    radii share a molecule.
+    residue whose atoms form several bonded groups holds several molecules; two residues, not
+    both of one atom, joined by a guessed bond shorter than :data:`SPLIT_BOND_SCALE` times the
+    sum of covalent radii share a molecule.
     """
     universe = atomgroup.universe
-    numbers = _identified_numbers(universe.atoms)
+    # a check of the residues, not an evaluation: types that contradict their masses are
+    # not refused here but set aside
+    numbers = _identified_numbers(universe.atoms, strict=False)
     guess = _guessed_bonds(universe, numbers)
     if guess is None:
         return
@@ -371,7 +379,11 @@ def _check_residues_by_covalent_guess(atomgroup):
     across = resindex[bonds[:, 0]] != resindex[bonds[:, 1]]
     if across.any():
         i, j = bonds[across, 0], bonds[across, 1]
-        short = certain[across] & (analysed[resindex[i]] | analysed[resindex[j]])
+        # two one-atom residues in contact are ions met at random (point ions of a toy gas,
+        # Cl⁻ with Cl⁻ at 2 Å), not a molecule cut in two
+        size = np.bincount(resindex, minlength=analysed.size)
+        short = certain[across] & (analysed[resindex[i]] | analysed[resindex[j]]) \
+            & ((size[resindex[i]] > 1) | (size[resindex[j]] > 1))
         if short.any():
             k = int(np.flatnonzero(short)[0])
             a, b = int(i[k]), int(j[k])

@@ -99,9 +99,22 @@ def test_a_molecule_split_over_two_residues_is_refused(box, wrap):
     u = _universe(atoms, ids)
     with pytest.raises(ValueError, match=r"covalent bond\(s\) join two residues .* Å apart"):
         molecule_ids(u.atoms)
-    # every atom its own residue: each bond is cut
+    # one atom of the EMC in a residue of its own: its bond is cut
+    lone = atoms.arrays["molecule_index"].copy()
+    lone[emc[0]] = lone.max() + 1
     with pytest.raises(ValueError, match="join two residues"):
-        molecule_ids(_universe(atoms, np.arange(len(atoms))).atoms)
+        molecule_ids(_universe(atoms, lone).atoms)
+
+
+def test_point_ions_met_at_random_are_no_split_molecule():
+    # a toy gas of Li⁺ and Cl⁻ (one-atom residues): two Cl 2.0 Å apart lie within 1.2 × their
+    # covalent radii (2.45 Å) but are no molecule cut in two (the conductivity docs' example)
+    from ase import Atoms
+
+    gas = Atoms("Cl2Li2", positions=[[5, 5, 5], [7, 5, 5], [5, 9, 5], [9, 9, 9]],
+                cell=[15, 15, 15], pbc=True)
+    u = _universe(gas, np.arange(4))
+    assert molecule_ids(u.atoms).tolist() == [0, 1, 2, 3]
 
 
 def test_only_the_analysed_residues_are_judged(box):
