@@ -182,20 +182,27 @@ class Terminated(KeyboardInterrupt):
 
 
 @contextlib.contextmanager
-def terminate_as_interrupt():
+def terminate_as_interrupt(replace_handler=False):
     """While the block runs, SIGTERM raises :class:`Terminated` where the run is.
 
-    Only where SIGTERM still has its default action (ending the process at once) and only in
-    the main thread (the one Python delivers signals to): a handler of the caller's (a CLI, a
-    scheduler's client, an outer run) is left alone, and so is a run in another thread. A
-    second SIGTERM during the clean-up ends the process as before (the file is consistent at
-    its last flushed frame either way).
+    Only in the main thread (the one Python delivers signals to), and by default only where
+    SIGTERM still has its default action (ending the process at once): a handler of the
+    caller's (a scheduler's client, an outer run) is left alone, and so is a run in another
+    thread. A second SIGTERM during the clean-up ends the process as before (the file is
+    consistent at its last flushed frame either way).
+
+    Parameters
+    ----------
+    replace_handler : bool
+        Take SIGTERM over from any handler while the block runs and give it back afterwards:
+        for the owner of the process (the ``electrolyte`` command), not for library code.
     """
     import signal
     import threading
 
+    previous = signal.getsignal(signal.SIGTERM)
     if threading.current_thread() is not threading.main_thread() or (
-            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL):
+            previous is not signal.SIG_DFL and not replace_handler):
         yield
         return
 
@@ -208,8 +215,8 @@ def terminate_as_interrupt():
         yield
     finally:
         # a handler the block installed itself (a calculator's, a library's) is left in place
-        if signal.getsignal(signal.SIGTERM) is terminated:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if signal.getsignal(signal.SIGTERM) in (terminated, signal.SIG_DFL):
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def _check_calculator(atoms):

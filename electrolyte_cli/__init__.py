@@ -157,8 +157,12 @@ def _main(argv):
     except BrokenPipeError:  # --help into a pipe whose reader has gone
         _silence_stdout()
         return 128 + signal.SIGPIPE  # as a shell reports a command ended by SIGPIPE
+    # the library's one SIGTERM mechanism: a run inside the command adds what it keeps
+    from ase_electrolyte.md import Terminated, terminate_as_interrupt
+
     try:
-        with _one_line_warnings(args.command), _terminate_as_interrupt():
+        with _one_line_warnings(args.command), terminate_as_interrupt(
+                replace_handler=True):
             _COMMANDS[args.command].run(args)
     except BrokenPipeError as err:
         if not _stdout_is_gone():  # a pipe of the command's own (a subprocess), not stdout
@@ -172,7 +176,7 @@ def _main(argv):
         print(f"electrolyte {args.command}: error: {one_line(err)}{_full_disk_hint(err, args)}",
               file=sys.stderr)
         return 2
-    except _Terminated:
+    except Terminated:
         print(
             f"electrolyte {args.command}: terminated (SIGTERM); run the same command again to "
             "resume",
@@ -215,32 +219,6 @@ def _full_disk_hint(err, args):
     output = getattr(args, "output", None)
     where = f" while writing into {os.fsdecode(output)}" if output else " while writing"
     return f" ({cause}{where}; make room, then run the same command again)"
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM (a batch scheduler's time limit, ``kill``) raised where the command runs.
-
-    A ``KeyboardInterrupt``, so that it unwinds as Ctrl-C does: trajectories are closed at their
-    last complete frame and the output folder's claim is given back, instead of a silent death.
-    """
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt():
-    """While the command runs, SIGTERM raises :class:`_Terminated` (main thread only)."""
-
-    def terminated(signum, frame):
-        raise _Terminated()
-
-    try:
-        previous = signal.signal(signal.SIGTERM, terminated)
-    except ValueError:  # not the main thread: signals cannot be handled here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
