@@ -193,10 +193,22 @@ def atomic_path(path):
         with contextlib.suppress(FileNotFoundError):
             os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(err, OSError) and err.errno is not None and err.filename is None:
+            # writers that hold a file object (PIL's PNG, h5py) raise "[Errno 28] No space
+            # left on device" naming no file: name the one that was not written
+            raise _naming(err, path) from err
         raise
+
+
+def _naming(err, path):
+    """``err`` (an OSError without a file name) again, naming ``path``."""
+    try:
+        return type(err)(err.errno, err.strerror or os.strerror(err.errno), os.fspath(path))
+    except Exception:  # noqa: BLE001 - a subclass with another signature: keep the original
+        return err
 
 
 def write_text_atomic(path, text, encoding="utf-8"):

@@ -405,3 +405,46 @@ def test_check_output_path_names_what_cannot_be_made(tmp_path, folder):
     assert check_output_path(fresh, "output", folder=folder) == fresh
     assert not (tmp_path / "new").exists()  # a check makes nothing
     assert notes.read_text() == "mine"
+
+
+@pytest.mark.parametrize("error", [OSError(errno.ENOSPC, "No space left on device"),
+                                   PermissionError(errno.EACCES, "Permission denied")])
+def test_an_error_of_a_writer_that_names_no_file_names_the_target(tmp_path, error):
+    target = tmp_path / "figure.png"
+    target.write_bytes(b"old")
+    with pytest.raises(type(error)) as raised, atomic_path(target) as tmp:
+        tmp.write_bytes(b"partial")
+        raise error
+    assert raised.value.errno == error.errno and raised.value.filename == str(target)
+    assert str(target) in str(raised.value) and raised.value.__cause__ is error
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == [target.name]
+    # an error that names its file already, or none of errno's, is passed on as it is
+    named = OSError(errno.ENOSPC, "No space left on device", "/elsewhere")
+    with pytest.raises(OSError) as raised, atomic_path(target):
+        raise named
+    assert raised.value is named
+
+
+def test_a_figure_past_a_file_size_limit_is_named_in_the_error(tmp_path):
+    # matplotlib's PNG writer holds a file object: its EFBIG named no file
+    script = textwrap.dedent(f"""
+        import resource, signal
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import numpy as np
+        from ase_electrolyte.atomic_file import save_figure
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+        fig, ax = plt.subplots(dpi=300)
+        ax.imshow(np.random.default_rng(0).random((400, 400)))
+        try:
+            save_figure(fig, {str(tmp_path / "noise.png")!r})
+        except OSError as err:
+            print(type(err).__name__, err.errno, err.filename)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["OSError", str(errno.EFBIG), str(tmp_path / "noise.png")]
+    assert list(tmp_path.iterdir()) == []
