@@ -207,17 +207,19 @@ def _full_disk_hint(err, args):
     """What a write that found no room means, for an error that names neither file nor cause.
 
     A full disk or a file-size limit reached inside a writer (a figure's PNG encoder, HDF5)
-    read "error: [Errno 27] File too large" alone: no file, no folder, nothing to do.
+    read "error: [Errno 27] File too large" alone: no file, no folder, nothing to do. An
+    error that names its file (``atomic_path`` adds the name) gets the cause and the remedy.
     """
     import os
 
     from mda_electrolyte.report import no_room
 
     cause = no_room(err)
-    if cause is None or err.filename is not None or err.strerror != os.strerror(err.errno):
-        return ""  # a writer's own message names the file and what to do
+    if cause is None or err.strerror != os.strerror(err.errno):
+        return ""  # a writer's own message says what happened and what to do
     output = getattr(args, "output", None)
-    where = f" while writing into {os.fsdecode(output)}" if output else " while writing"
+    where = ("" if err.filename is not None else
+             f" while writing into {os.fsdecode(output)}" if output else " while writing")
     return f" ({cause}{where}; make room, then run the same command again)"
 
 

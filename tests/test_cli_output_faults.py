@@ -150,11 +150,23 @@ def test_a_bare_no_room_error_says_what_happened_where(workdir, capsys, monkeypa
            "then run the same command again)" in err
 
 
+def test_a_no_room_error_naming_its_file_gets_the_cause_and_the_remedy(workdir, capsys,
+                                                                       monkeypatch):
+    def full(universe, out, **kw):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "out/summary.json")
+
+    monkeypatch.setattr(report, "run_analyses", full)
+    assert main(["analyze", "lab.extxyz", "-o", "out", "-q"]) == 2
+    err = _one_line_error(capsys)
+    assert err.strip().endswith(f"[Errno {errno.ENOSPC}] {os.strerror(errno.ENOSPC)}: "
+                        "'out/summary.json' (the disk is full; make room, then run the same "
+                        "command again)"), err
+
+
 @pytest.mark.parametrize("error", [
     OSError(errno.EFBIG, "out/relaxed.h5md would exceed the file-size limit; run again to resume"),
-    OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "out/summary.json"),
     OSError(errno.EACCES, os.strerror(errno.EACCES)),
-], ids=["own-message", "named-file", "not-room"])
+], ids=["own-message", "not-room"])
 def test_an_error_that_says_it_all_gets_no_hint(workdir, capsys, monkeypatch, error):
     def fail(universe, out, **kw):
         raise error
@@ -240,8 +252,9 @@ def test_a_file_size_limit_in_a_real_run_leaves_no_partial_or_stale_file(tmp_pat
     assert again.returncode == 2, again.stdout + again.stderr
     last = again.stderr.strip().splitlines()[-1]
     assert "Traceback" not in again.stderr
-    assert last == ("electrolyte analyze: error: [Errno 27] File too large (a file-size limit "
-                    "(ulimit -f) was reached while writing into out; make room, then run the "
-                    "same command again)")
+    # the figure's writer named no file; atomic_path names it
+    assert last == ("electrolyte analyze: error: [Errno 27] File too large: "
+                    "'out/intra_inter_rdf.png' (a file-size limit (ulimit -f) was reached; make "
+                    "room, then run the same command again)")
     # the earlier summary and figure are gone (they would read as this run's), no .part file
     assert list((tmp_path / "out").iterdir()) == []
