@@ -99,6 +99,20 @@ _FRAGMENTS_HINT = ("use compound='fragments' (bonds from the topology, or guesse
                    "molecular: with molecule ids)")
 
 
+def _refuse_residues_of_several_molecules(universe, resindex, judged, fragment, what, how,
+                                          hint):
+    """Raise when a residue holds atoms of several bonded fragments (among ``judged`` atoms)."""
+    pairs = np.unique(np.stack([resindex[judged], fragment[judged]], axis=1), axis=0)
+    pieces = np.bincount(pairs[:, 0], minlength=universe.residues.n_residues)
+    if np.any(pieces > 1):
+        r = int(np.flatnonzero(pieces > 1)[0])
+        name = universe.residues.resnames[r] if hasattr(universe.residues, "resnames") else ""
+        raise ValueError(
+            f"the residues are not molecules: {int(np.sum(pieces > 1))} residue(s) hold "
+            f"{what} (e.g. residue {r}{f' {name}' if name else ''}: {int(pieces[r])} "
+            f"molecules{f', {how}' if how else ''}); {hint}")
+
+
 def check_residues_are_molecules(atomgroup):
     """Raise where the residues of ``atomgroup``'s Universe are evidently not its molecules.
 
@@ -192,16 +206,9 @@ def check_one_molecule_per_residue(atomgroup, bonds, hint=_FRAGMENTS_HINT):
     judged = real & analysed[resindex] & with_bonds[resindex]
     if not judged.any():
         return
-    fragment = bonded_components(n_atoms, bonds)
-    pairs = np.unique(np.stack([resindex[judged], fragment[judged]], axis=1), axis=0)
-    pieces = np.bincount(pairs[:, 0], minlength=analysed.size)
-    if np.any(pieces > 1):
-        r = int(np.flatnonzero(pieces > 1)[0])
-        name = universe.residues.resnames[r] if hasattr(universe.residues, "resnames") else ""
-        raise ValueError(
-            f"the residues are not molecules: {int(np.sum(pieces > 1))} residue(s) hold "
-            f"several molecules by the topology's bonds (e.g. residue {r}"
-            f"{f' {name}' if name else ''}: {int(pieces[r])} molecules); {hint}")
+    _refuse_residues_of_several_molecules(
+        universe, resindex, judged, bonded_components(n_atoms, bonds),
+        "several molecules by the topology's bonds", None, hint)
 
 
 def _covalent_molecule_count(universe):
@@ -400,17 +407,10 @@ def _check_residues_by_covalent_guess(atomgroup):
     judged = known & analysed[resindex] & complete[resindex]
     if not judged.any():
         return
-    fragment = bonded_components(universe.atoms.n_atoms, inside)
-    pairs = np.unique(np.stack([resindex[judged], fragment[judged]], axis=1), axis=0)
-    pieces = np.bincount(pairs[:, 0], minlength=analysed.size)
-    if np.any(pieces > 1):
-        r = int(np.flatnonzero(pieces > 1)[0])
-        name = universe.residues.resnames[r] if hasattr(universe.residues, "resnames") else ""
-        raise ValueError(
-            f"the residues are not molecules: {int(np.sum(pieces > 1))} residue(s) hold "
-            f"several covalently bonded molecules at this frame (e.g. residue {r}"
-            f"{f' {name}' if name else ''}: {int(pieces[r])} molecules, bonds guessed from "
-            f"covalent radii: the topology has none); {_FRAGMENTS_HINT}")
+    _refuse_residues_of_several_molecules(
+        universe, resindex, judged, bonded_components(universe.atoms.n_atoms, inside),
+        "several covalently bonded molecules at this frame",
+        "bonds guessed from covalent radii: the topology has none", _FRAGMENTS_HINT)
 
 
 #: Largest difference (amu) between a mass and an element's standard atomic mass taken as
