@@ -498,6 +498,23 @@ def _from_frames(frames, dt):
     elif ref.pbc.any():
         warnings.warn("partly periodic Atoms: the Universe gets no box", stacklevel=3)
     time_unknown = False
+    if dt is not None and n > 1:
+        try:
+            stored_times = _frame_times(frames)
+        except ValueError:  # missing, repeated or out of order: what dt overrides
+            stored_times = None
+    if dt is not None and n > 1 and stored_times is not None:
+        intervals = np.diff(stored_times)
+        stored = float(intervals[0])
+        even = (np.all(np.isfinite(intervals)) and stored > 0
+                and np.allclose(intervals, stored, rtol=1e-6, atol=1e-12))
+        if even and not np.isclose(dt, stored, rtol=1e-6, atol=1e-12):
+            # dt overrides uneven stored times only: over even ones it put every transport
+            # number off by their ratio (--dt 1 over frames 0.01 ps apart: 100 times)
+            raise ValueError(
+                f"dt = {dt:g} ps given, but the frames carry their own times "
+                f"(info['time_ps']) {stored:g} ps apart: leave dt out, or give dt = "
+                f"{stored:g}")
     if dt is None:
         if n > 1 and times is not None:
             intervals = np.diff(times)

@@ -590,3 +590,16 @@ def test_frames_without_times_give_structure_but_no_rates(box):
     for k, a in enumerate(stamped):
         a.info["time_ps"] = 0.02 * k
     Diffusion(from_ase(stamped), {"Li": "resname Li"}, remove_drift=False)
+
+
+@pytest.mark.parametrize("dt", [1.0, 0.02, 0.005])
+def test_dt_against_evenly_spaced_stored_times_is_refused(dt):
+    # --dt 1 over frames 0.01 ps apart put every transport number off by 100, silently
+    frames = _frames_with(lambda fr: None)
+    stored = frames[1].info["time_ps"] - frames[0].info["time_ps"]
+    with pytest.raises(ValueError, match=f"dt = {dt:g} ps given, but the frames carry their "
+                                         f"own times .*{stored:g} ps apart"):
+        from_ase(frames, dt=dt)
+    # the stored spacing itself, to within rounding, is taken
+    assert from_ase(frames, dt=stored * (1 + 1e-9)).trajectory.dt == pytest.approx(stored)
+    assert from_ase(frames).trajectory.dt == pytest.approx(stored)
