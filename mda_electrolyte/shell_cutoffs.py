@@ -319,6 +319,10 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         result.note = "the smoothed RDF has no peak in its range"
         return result
     p1 = int(peaks[0])
+    inside = _starts_inside_shell(edges, g, counts, sigma, x, s, p1, min_depth, prominence)
+    if inside:
+        result.note = inside
+        return result
     end = int(peaks[1]) if peaks.size > 1 else s.size - 1
     m = p1 + int(np.argmin(s[p1 : end + 1]))
     result.peak, result.g_peak, result.g_min = float(x[p1]), float(s[p1]), float(s[m])
@@ -370,6 +374,37 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
             result.warnings.append(
                 f"small sample: {result.n_pairs:.0f} pairs in the first shell over all frames")
     return result
+
+
+def _starts_inside_shell(edges, g, counts, sigma, x, s, p1, min_depth, prominence):
+    """Why a range that starts inside a shell has no first minimum of its own, or ``""``.
+
+    A range that starts after 0 Å inside or just after the first shell (2.3–7 Å with the peak
+    at 2 Å) holds the tail of that shell but not its peak: the first peak found is the second
+    shell's and its minimum would be taken for the first shell's cutoff. The sign is g(r) at
+    the start (the histogram over the bins within σ/2 of it, as the smoothing flattens a tail
+    at the edge): far above zero (at least ``prominence`` of the smoothed maximum) and falling,
+    by at least ``min_depth`` of itself, to the lowest smoothed point before the first peak;
+    with the pair counts that fall must also stand out of their Poisson noise by
+    :data:`_SIGNIFICANT` sigma (one stray pair in a small first bin is no shell). A range that
+    starts on the rising edge of a shell (g near zero, or rising) is not flagged.
+    """
+    if edges[0] <= 0.0:
+        return ""
+    near = 0.5 * (edges[1:] + edges[:-1]) <= edges[0] + 0.5 * sigma
+    near[0] = True
+    shell = np.diff(edges**3)[near]
+    g0 = float(np.sum(g[near] * shell) / np.sum(shell))
+    k = int(np.argmin(s[: p1 + 1]))
+    fall = g0 - float(s[k])
+    if g0 < prominence * s.max() or fall < min_depth * g0:
+        return ""
+    if counts is not None and fall / g0 * math.sqrt(float(counts[near].sum())) < _SIGNIFICANT:
+        return ""
+    return (f"the range starts at {edges[0]:g} Å inside a shell: g(r) is {g0:.2f} there and "
+            f"falls to {s[k]:.2f} at {x[k]:.2f} Å before the first peak of the range at "
+            f"{x[p1]:.2f} Å, so that peak's minimum is a later shell's; start the range at 0 Å "
+            "or before the first peak")
 
 
 #: Richardson factor of the first-minimum correction ``x(σ/2) − c (x(σ) − x(σ/2))``: the
