@@ -215,6 +215,40 @@ def test_collector_carries_the_pressure_tensor_and_the_estimators_match_the_file
     u.trajectory.close()
 
 
+def test_equilibration_is_skipped_by_the_frame_selection_and_by_a_time_window(md_file):
+    # the constructors take no start=: the collector's frame selection and the reader's window
+    # give the tensor of the kept span only, and the estimate of exactly those samples
+    from ase_electrolyte.trajectory import h5md_series
+    from mda_electrolyte import from_ase
+    from mda_electrolyte.ion_collection import IonCollector
+    from mda_electrolyte.viscosity import pressure_tensor_collection
+
+    _, time, tensor = h5md_series(md_file, "pressure_tensor")
+    u = from_ase(md_file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        whole = EinsteinHelfandViscosity.from_collections(
+            IonCollector(u, IONS_AB).run().collection, n_blocks=2).results
+        for kw in ({"start": 20}, {"start": 20, "step": 2}, {"start": 10, "stop": 51}):
+            col = IonCollector(u, IONS_AB).run(**kw).collection
+            obs = col.pressure_tensor_observable
+            last = kw.get("stop", 61) - 1
+            last -= (last - kw["start"]) % kw.get("step", 1)
+            # every recorded step of the analysed frames' span, whatever the frame step
+            np.testing.assert_array_equal(obs.pressure_tensor, tensor[kw["start"] : last + 1])
+            windowed = pressure_tensor_collection(md_file, window=(time[kw["start"]], time[last]))
+            np.testing.assert_array_equal(windowed.pressure_tensor, obs.pressure_tensor)
+            sliced = EinsteinHelfandViscosity(
+                tensor[kw["start"] : last + 1], temperature=obs.kinetic_temperature,
+                volume=obs.volume, dt=float(time[1] - time[0]), n_blocks=2).run().results
+            got = EinsteinHelfandViscosity.from_collections(col, n_blocks=2).results
+            assert got.viscosity == pytest.approx(sliced.viscosity, rel=1e-9)
+            whole = EinsteinHelfandViscosity.from_collections(
+                IonCollector(u, IONS_AB).run().collection, n_blocks=2).results
+            assert got.viscosity != pytest.approx(whole.viscosity, rel=1e-6)
+    u.trajectory.close()
+
+
 def test_analyze_reads_the_pressure_tensor_once_from_the_shared_collection(md_file, tmp_path,
                                                                            monkeypatch):
     from ase_electrolyte.estimate import Estimate
