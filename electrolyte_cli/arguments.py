@@ -43,13 +43,52 @@ class Parser(argparse.ArgumentParser):
         self.register("action", "store", _StoreOnce)
 
     def parse_known_args(self, args=None, namespace=None):
+        import sys
+
         for action in self._actions:
             if isinstance(action, _StoreOnce):
                 action.given = None
+        self._given = list(sys.argv[1:] if args is None else args)
         return super().parse_known_args(args, namespace)
 
     def error(self, message):
+        unknown = self._unknown_options()
+        if unknown and message.startswith("the following arguments are required"):
+            # argparse checks the required arguments first: "electrolyte --verbose" said
+            # "required: command", and the option typed was never named
+            names = ", ".join(unknown)
+            if message.endswith(": command"):
+                message = (f"unrecognized option {names} before the subcommand; give a "
+                           "subcommand first, its options after it (electrolyte SUBCOMMAND "
+                           "--help lists them)")
+            else:
+                message = f"unrecognized option {names} (and {message})"
+        elif message == "the following arguments are required: command":
+            commands = next((", ".join(a.choices) for a in self._actions
+                             if isinstance(a, argparse._SubParsersAction)), "")
+            message = f"give a subcommand ({commands}); electrolyte --help says what each does"
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def _unknown_options(self):
+        """The option-like words of the command line this parser does not know, in order."""
+        unknown = []
+        for word in getattr(self, "_given", []):
+            if word == "--":
+                break
+            if (not word.startswith("-") or word == "-"
+                    or self._negative_number_matcher.match(word)):
+                continue
+            name = word.split("=", 1)[0]
+            if name in self._option_string_actions:
+                continue
+            if self.allow_abbrev and name.startswith("--") and any(
+                    known.startswith(name) for known in self._option_string_actions):
+                continue
+            if (not name.startswith("--") and len(name) > 2
+                    and name[:2] in self._option_string_actions):
+                continue  # a short option with its value attached (-n5)
+            unknown.append(name)
+        return list(dict.fromkeys(unknown))
 
 
 class _StoreOnce(argparse._StoreAction):
@@ -148,6 +187,18 @@ def check_output_folder(path, flag="-o/--output"):
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise ValueError(f"{flag} {path}: {parent} is not a writable folder")
+    if not out.exists():
+        # a parent that looks writable may still refuse the folder (/proc, a read-only mount
+        # seen by root): found here, not after the work of a command that creates it late
+        # (select writes its file after the model has loaded and the frames are picked)
+        make_folder(out, flag)
+        for folder in (out, *out.parents):
+            if folder == parent:
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # another command has written into it meanwhile: its folder now
+                break
 
 
 #: The file that marks a folder as the output of a command whose files another command's run
@@ -178,7 +229,7 @@ def check_not_another_commands_folder(path, command, flag="-o/--output"):
 
 
 @contextlib.contextmanager
-def claim_output_folder(path):
+def claim_output_folder(path, flag="-o/--output"):
     """Create the output folder and claim it for this run; release with ``with``.
 
     Taken right after the argument checks, before a box is packed or a model loaded: a second
@@ -195,7 +246,7 @@ def claim_output_folder(path):
         if folder.exists():
             break
         created.append(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out, flag)
     try:
         with WriterLock(out, "output folder"):
             yield out
@@ -205,6 +256,22 @@ def claim_output_folder(path):
                 folder.rmdir()
             except OSError:  # not empty: it holds what the command wrote
                 break
+
+
+def make_folder(path, flag="-o/--output"):
+    """``path`` and the folders above it created, or a ``ValueError`` naming ``flag`` and the path.
+
+    A folder that cannot be created although its parent looks writable (``-o /proc/x``, a
+    read-only mount seen as writable by root) read "[Errno 2] No such file or directory"
+    without the option or the path.
+    """
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        cause = err.strerror or type(err).__name__
+        where = "" if err.filename in (None, str(path)) else f" (at {err.filename})"
+        raise ValueError(f"{flag} {path}: the folder cannot be created{where}: {cause}; give "
+                         "a folder in a place you can write to") from None
 
 
 def check_model_args(model, dispersion, device, flag="--model", backend=None):
