@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .atomic_file import write_text_atomic
 
-__all__ = ["write_html_report", "package_versions"]
+__all__ = ["write_html_report", "package_versions", "check_report_tree"]
 
 _PACKAGES = ("ase-electrolyte", "ase", "MDAnalysis", "numpy", "scipy", "torch", "sevenn", "h5py")
 
@@ -166,6 +166,79 @@ def _plain(value):
     return value
 
 
+#: Deepest nesting of dicts and lists a report holds (an analysis' summary is about 5 deep).
+MAX_NESTING = 100
+#: Most containers (dicts, lists, ...) a report walks: a list that holds one list twice, 60
+#: times over, is 60 objects but 2⁶⁰ rows.
+MAX_CONTAINERS = 100_000
+
+
+def check_report_tree(obj, name="summary"):
+    """Refuse a report's dicts and lists that no page or JSON file can be written of, by name.
+
+    A dict that contains itself failed the report with RecursionError (after every analysis
+    had run); so did nesting deeper than the interpreter's recursion limit. A structure that
+    shares one list many times over would be written out once per path, without bound.
+
+    Parameters
+    ----------
+    obj : object
+        The settings or summary (dicts, lists, tuples, sets, object arrays; any leaves).
+    name : str
+        How the error names it (``"summary"``, ``"settings"``).
+
+    Raises
+    ------
+    ValueError
+        A container that holds itself or one of the containers around it (the path is named),
+        nesting deeper than :data:`MAX_NESTING`, or more than :data:`MAX_CONTAINERS`
+        containers in all.
+    """
+    import numpy as np
+
+    def children(value):
+        if isinstance(value, dict):
+            return [(f"[{k!r}]", v) for k, v in value.items()]
+        if isinstance(value, np.ndarray):
+            return ([(f"[{i}]", v) for i, v in enumerate(value.ravel().tolist())]
+                    if value.dtype == object else None)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [(f"[{i}]", v) for i, v in enumerate(value)]
+        return None
+
+    count = 0
+    # depth first without recursion; an entry None closes the container on top of the path
+    stack, open_ids, path = [(name, obj)], [], []
+    while stack:
+        entry = stack.pop()
+        if entry is None:
+            open_ids.pop()
+            path.pop()
+            continue
+        label, value = entry
+        inner = children(value)
+        if inner is None:
+            continue
+        shown = path if len(path) < 8 else [*path[:4], "…", *path[-2:]]
+        where = "".join(shown) + label
+        if id(value) in open_ids:
+            raise ValueError(f"{where} holds the container it is in (a dict or list that "
+                             "contains itself); a report of it would never end: remove that "
+                             "reference")
+        if len(open_ids) >= MAX_NESTING:
+            raise ValueError(f"{where} is nested more than {MAX_NESTING} dicts or lists deep; "
+                             "flatten it before writing the report")
+        count += 1
+        if count > MAX_CONTAINERS:
+            raise ValueError(f"{name} holds more than {MAX_CONTAINERS} dicts and lists (one "
+                             "list shared many times over counts each time it is written); "
+                             "give a smaller summary")
+        open_ids.append(id(value))
+        path.append(label)
+        stack.append(None)
+        stack.extend(reversed(inner))
+
+
 def _holds_estimate(value, depth=0):
     """Whether ``value`` is, or holds in its dicts, lists and tuples, an Estimate (or its dict)."""
     if estimate_of(value) is not None:
@@ -261,6 +334,9 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     ------
     TypeError
         A title that is not a string, settings or summary that are not dicts.
+    ValueError
+        Settings or a summary that holds itself, is nested absurdly deep or is too large to
+        write (:func:`check_report_tree`); nothing is written.
     FileNotFoundError, ValueError
         A figure that is missing, not a file or not a PNG image; nothing is written (an
         earlier report at ``path`` stays as it was).
@@ -280,6 +356,8 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     for name, value in (("settings", settings), ("summary", summary)):
         if not isinstance(value, Mapping):
             raise TypeError(f"{name} must be a dict, not {type(value).__name__}")
+    check_report_tree(settings, "settings")
+    check_report_tree(summary, "summary")
     # one path is one figure, not one figure per character ("figure f does not exist")
     if isinstance(figures, (str, bytes)) or hasattr(figures, "__fspath__"):
         figures = [figures]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ase_electrolyte.atomic_file import write_json_atomic
 from ase_electrolyte.estimate import estimates_to_dict
+from ase_electrolyte.html_report import check_report_tree
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs"]
@@ -217,6 +218,8 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         _run(universe, outdir, names, summary, calculator, verbose, keep_going)
     finally:
         _SHARED.clear()
+    # a summary that holds itself failed with RecursionError in the serialiser: named instead
+    check_report_tree(summary, "summary")
     # one serialised form, returned and written alike: JSON-ready, Estimates as their dicts
     summary = _plain_numbers_to_json(estimates_to_dict(summary))
     # whole or not at all: a write that fails (full disk, size limit) leaves no half summary
