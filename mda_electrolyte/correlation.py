@@ -563,6 +563,10 @@ def independence_notes(runs, n_blocks, what):
     at least :data:`~mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES` independent samples
     over all input, and every segment must span at least 4 ``g``.
 
+    The Einstein estimates pass the increments of what they fit (the charge dipole's, the
+    species' summed positions'): the frame-averaged current, stationary where the positions are
+    not, with the current's correlation time.
+
     Parameters
     ----------
     runs : list of numpy.ndarray, shape (T, m)
@@ -605,7 +609,7 @@ def independence_notes(runs, n_blocks, what):
     notes = []
     if n_independent < MIN_INDEPENDENT_SAMPLES:
         notes.append(f"too short: {what} holds {n_independent:.1f} independent samples "
-                     f"(statistical inefficiency {worst:.3g} samples; need "
+                     f"(statistical inefficiency {worst:.3g} samples, need "
                      f"{MIN_INDEPENDENT_SAMPLES})")
     segment = min(len(cols) for cols in runs) // int(n_blocks)
     if segment < 4 * worst:

@@ -250,17 +250,17 @@ class OnsagerCoefficients(CarrierAnalysis):
             t_slices = block_slices(col.n_frames, self._n_blocks, col.label)
             i_slices = (t_slices if stride == 1 else
                         block_slices(per_ion.shape[0], self._n_blocks, col.label, "kept frames"))
-            if not einstein:
-                current_runs.append(totals.reshape(totals.shape[0], -1))
+            # Einstein: the summed positions' increments are the frame-averaged velocities
+            flux = np.diff(totals, axis=0) if einstein else totals
+            current_runs.append(flux.reshape(flux.shape[0], -1))
             for ts_, is_ in zip(t_slices, i_slices, strict=True):
                 segments.append(self._segment(totals[ts_], per_ion[is_], bounds, dt,
                                               dt * stride, volume))
         self._n_runs = len(collections)
-        # Green–Kubo only: the Einstein fits have their own diffusive check
-        self._sampling_notes = (
-            [] if einstein else independence_notes(current_runs, self._n_blocks,
-                                                   "the summed species velocity")
-        )
+        # the Einstein fits too: their diffusive check does not count independent samples
+        self._sampling_notes = independence_notes(
+            current_runs, self._n_blocks,
+            "the summed species velocity" + (" (position increments)" if einstein else ""))
         self._temperature_notes = temperature_notes(collections, self._temperature)
         self._combine(segments, dt, first, names)
 
@@ -348,7 +348,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             # average are NaN", naming an internal step); said as Green–Kubo says it
             raise ValueError("Onsager coefficients: every correlation of the ions' "
                              "displacements or velocities is zero: nothing moves")
-        notes = list(self._temperature_notes)
+        notes = list(self._sampling_notes) + list(self._temperature_notes)
         if self._method == "einstein":
             window = fit_window_slice(time, self._fit_window, None)
             slopes, _, _ = fit_line(time[window], pair.reshape(-1, n)[:, window].T)
@@ -393,7 +393,6 @@ class OnsagerCoefficients(CarrierAnalysis):
             )
             if not res.sampling["resolved"]:
                 notes.append(f"too coarse: {res.sampling['message']}")
-            notes.extend(self._sampling_notes)
             window = slice((n - 1) // 2, n)
             l_seg = running[..., window].mean(axis=-1)
             self_seg = self_run[..., window].mean(axis=-1)
