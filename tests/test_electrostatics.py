@@ -510,7 +510,9 @@ def _change_charge_inputs():
         atoms.arrays["q"] *= 2.0
 
     def molecule_index(atoms):
-        atoms.arrays["molecule_index"][:] = [0, 0, 0, 1, 1, 1]
+        # from two waters to every atom its own molecule (an index of two waters as one
+        # molecule is refused: test_electrostatics_joined_boxes.py)
+        atoms.arrays["molecule_index"][:] = np.arange(6)
 
     return [
         ({"qrd": WATER_QRD, "background": True}, info_charge),
@@ -529,7 +531,7 @@ def _two_waters():
     atoms.pbc = True
     atoms.translate([2.0, 2.0, 2.0])
     atoms.arrays["q"] = np.array([-0.8, 0.4, 0.4, -0.6, 0.3, 0.3])
-    atoms.arrays["molecule_index"] = np.array([0, 0, 0, 0, 0, 0])
+    atoms.arrays["molecule_index"] = np.array([0, 0, 0, 1, 1, 1])
     return atoms
 
 
