@@ -264,11 +264,102 @@ def _check_box_settings(out, args):
             )
 
 
+#: The stage files of :func:`ase_electrolyte.md.run_protocol`, with the option of each length.
+_STAGES = {"relaxed": None, "preequilibration": "--preequilibration-ps",
+           "equilibration": "--equilibration-ps", "production": "--production-ps"}
+
+
+def _stored_settings(path):
+    """The settings a stage file records (``run_info``), or ``None`` when it records none or
+    cannot be read (the library names a damaged or foreign file when it gets there)."""
+    from ase_electrolyte.trajectory import h5md_info
+
+    try:
+        info = h5md_info(path)
+    except (OSError, KeyError, ValueError):
+        return None
+    return info["run_info"] if info["n_frames"] else None
+
+
+def _expected_settings(stage, stored, args):
+    """``{key: (option, stored value expected, value given, how a stored value reads)}`` of one
+    stage's ``run_info``.
+
+    The step counts follow from the stage lengths and the time step the file records, through
+    the protocol's own rounding (:func:`ase_electrolyte.md.production_steps`).
+    """
+    from ase_electrolyte.md import _n_steps, production_steps
+
+    if stage == "relaxed":
+        return {"fmax": ("--relax-fmax", args.relax_fmax, args.relax_fmax, _g)}
+    dt = stored.get("timestep_fs")
+    if not isinstance(dt, (int, float)) or not dt > 0:
+        return {}
+    every = max(1, _n_steps(args.write_interval_fs, dt))
+    length = getattr(args, f"{stage}_ps")
+    steps = (production_steps(length, dt, args.write_interval_fs) if stage == "production"
+             else _n_steps(length * 1000.0, dt))
+    ps = lambda v: f"{v * dt / 1000:g}"  # noqa: E731 - steps of this stage as ps
+    expected = {
+        "temperature_K": ("--temperature", float(args.temperature), args.temperature, _g),
+        "seed": ("--seed", int(args.seed), args.seed, str),
+        "steps": (_STAGES[stage], steps, length, ps),
+        "write_interval": ("--write-interval-fs", every, args.write_interval_fs,
+                           lambda v: f"{v * dt:g}"),
+    }
+    if stored.get("ensemble") == "npt":
+        expected["pressure_bar"] = ("--pressure", float(args.pressure), args.pressure, _g)
+    if stage == "production":
+        expected["ensemble"] = ("--ensemble", args.ensemble, args.ensemble, str)
+    return expected
+
+
+def _g(value):
+    return f"{value:g}"
+
+
+def _check_run_settings(out, args):
+    """A folder whose stages ran with other protocol settings is refused, before packing or
+    loading anything.
+
+    ``run_md`` refuses a stage file written with other settings, but only once the box had
+    been packed (seconds to minutes) and the model loaded; a resume with another
+    ``--temperature`` or stage length now stops at once, naming the option, the stored value
+    and the file.
+    """
+    import math
+
+    for stage, length_flag in _STAGES.items():
+        path = out / f"{stage}.h5md"
+        stored = _stored_settings(path) if path.is_file() else None
+        if stored is None:
+            continue
+        if length_flag is not None and getattr(args, f"{stage}_ps") == 0:
+            raise ValueError(
+                f"{out} holds the {stage} stage ({path.name}) but {length_flag} 0 skips it: a "
+                "resume continues the run it started; rerun with its settings to resume it, "
+                "or choose another output folder")
+        for key, (flag, now, given, shown) in _expected_settings(stage, stored, args).items():
+            before = stored.get(key)
+            if key not in stored or before == now or (
+                    isinstance(before, float) and isinstance(now, float)
+                    and math.isclose(before, now, rel_tol=1e-12)):
+                continue
+            was = (shown(before) if isinstance(before, (int, float, str))
+                   and not isinstance(before, bool) else repr(before))
+            given = _g(given) if isinstance(given, float) else given
+            raise ValueError(
+                f"{out} holds a run with {flag} {was} ({path.name}), not {flag} {given}: "
+                f"a resume continues the run it started; rerun with {flag} {was} to resume "
+                "it, or choose another output folder")
+
+
 def _run(args):
     from ase_electrolyte.build import electrolyte_box
 
     out = Path(args.output)
     _check_box_settings(out, args)
+    _check_run_settings(out, args)
     if args.counts:
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)
