@@ -15,8 +15,9 @@ from ase.calculators.calculator import Calculator as _AseCalculator
 from ase.calculators.calculator import PropertyNotImplementedError, all_changes, equal
 from ase.data import chemical_symbols
 
+from .atoms_checks import check_elements
 from .calculator import Calculator
-from .calculator_errors import InputError, check_finite
+from .calculator_errors import InputError, check_finite, input_errors
 from .models import model_spec
 
 __all__ = ["Committee", "RepeatedMemberWarning", "committee_spread"]
@@ -153,6 +154,13 @@ def _check_element_sets(members):
         )
 
 
+def _covered_numbers(members):
+    """Atomic numbers every member covers (members of unknown set aside); ``None`` if none
+    says."""
+    known = [frozenset(m._numbers) for m in members if m._numbers is not None]
+    return frozenset.intersection(*known) if known else None
+
+
 class Committee(Calculator):
     r"""K MLIPs evaluated on the same structure: mean energy/forces/stress and their spread.
 
@@ -193,7 +201,8 @@ class Committee(Calculator):
     ------
     ase.calculators.calculator.InputError
         Fewer than two members, members covering different element sets, or any bad option
-        (also a ``ValueError``).
+        (also a ``ValueError``); a structure with an element a member lacks, naming the
+        member, before any member runs (members whose set is unknown are not checked).
     ase.calculators.calculator.CalculationFailed
         A member returned a non-finite energy, force or stress.
 
@@ -282,7 +291,10 @@ class Committee(Calculator):
             p["backend"] = [m.backend for m in members]
             # every option is valid: only now is the calculator changed
             self.members = members
-            self._numbers = members[0]._numbers
+            # the elements every member covers: the first member's set alone let through an
+            # element a later one lacks when the first's is unknown (a GAP file whose
+            # descriptors name no species), which that member then evaluated silently
+            self._numbers = _covered_numbers(members)
             self._periodic_only = any(m._periodic_only for m in members)
             self._shared_graph = self._sevennet_shared_graph()
         self._own_terms = terms["owned"]
@@ -330,6 +342,13 @@ class Committee(Calculator):
             member.calculate(atoms, properties, all_changes)
             out.append(member.results)
         return out
+
+    def _check(self, atoms):
+        # an element a member lacks is refused naming that member, before any member runs
+        with input_errors():
+            for k, (model, member) in enumerate(zip(self.model, self.members, strict=True)):
+                check_elements(atoms, member._numbers, f"committee member {k} ({model!r})")
+        super()._check(atoms)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         """Evaluate every member once for this state; store means and spreads."""
