@@ -29,6 +29,7 @@ need), the cutoffs are taken from the first minima of those RDFs over all frames
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections import Counter
 
@@ -69,7 +70,7 @@ from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
 from mda_electrolyte.shell_table import ShellLayout, ShellTable, ShellTableBuilder
 
-__all__ = ["SolvationShells", "oxygen_types", "shell_results"]
+__all__ = ["SolvationShells", "cutoff_cn_errors", "oxygen_types", "shell_results"]
 
 #: How a species' shell atoms and cutoff are chosen: any atom of the molecule with the first RDF
 #: minimum (``"whole_molecule"``), or the donor atoms of Ju et al. (2025) with their fixed cutoffs,
@@ -243,6 +244,71 @@ def _doubtful_cutoffs(cutoff_estimates, cutoff_source):
         return None
     return ("counted with shell cutoffs from RDF first minima that are not valid: "
             + ", ".join(doubts) + "; give cutoffs= or analyse more frames")
+
+
+def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source):
+    """The error of each coordination number that its RDF-minimum cutoff's own error causes.
+
+    A cutoff from a first minimum is known to ``δ`` (its Estimate's error, e.g. 2.80 ± 0.20 Å);
+    the coordination number counted with it moves with it. Counted again from the table at
+    ``r_c − δ`` and ``r_c + δ`` (the running count of distinct molecules of the species within
+    r of a cation, the molecules' nearest candidate atoms: the running integral of the atom
+    RDF would count every atom of a molecule that crosses, not the molecule), ``δCN =
+    δ · (CN(r_c + δ) − CN(r_c − δ)) / (2δ)``, with ``r_c + δ`` held within the table's radius.
+
+    Parameters
+    ----------
+    table : ~mda_electrolyte.shell_table.ShellTable
+    cutoffs, cutoff_estimates, cutoff_source : dict
+        ``results.cutoffs`` (Å), ``results.cutoff_estimates`` and ``results.cutoff_source`` of
+        the run.
+
+    Returns
+    -------
+    dict
+        Species → ``(δ in Å, δCN)`` for the cutoffs from an RDF minimum with a finite,
+        non-zero error; given and preset cutoffs are exact and absent.
+    """
+    layout = table.layout
+    species = layout.atom_species[table.atom]
+    n_shells = table.n_frames * layout.n_cations
+    out = {}
+    for k, name in enumerate(layout.species):
+        delta = cutoff_estimates[name].stderr
+        if cutoff_source[name] != "rdf_minimum" or not np.isfinite(delta) or delta <= 0:
+            continue
+        rows = np.flatnonzero(species == k)
+        molecule = layout.atom_molecule[table.atom[rows]].astype(np.int64)
+        shell = table.row_frames()[rows].astype(np.int64) * layout.n_cations + table.cation[rows]
+        key = shell * (int(molecule.max(initial=0)) + 1) + molecule
+        distance = table.distance[rows]
+        # the nearest candidate atom of every (shell, molecule): first after sorting
+        order = np.lexsort((distance, key))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = key[order][1:] != key[order][:-1]
+        nearest = distance[order][first]
+        cut = cutoffs[name]
+        lo, hi = max(cut - delta, 0.0), min(cut + delta, table.radius)
+        # compared in the table's single precision, as shell_members counts
+        count_lo = np.count_nonzero(nearest <= np.float32(lo))
+        count_hi = np.count_nonzero(nearest <= np.float32(hi))
+        slope = (count_hi - count_lo) / n_shells / (hi - lo) if hi > lo else 0.0
+        out[name] = (float(delta), float(slope * delta))
+    return out
+
+
+def _with_cutoff_errors(cn_estimates, errors):
+    """Coordination-number Estimates with their cutoff's error added in quadrature."""
+    out = dict(cn_estimates)
+    for name, (delta, d_cn) in errors.items():
+        est = out.get(name)
+        if est is None or not np.isfinite(est.stderr):
+            continue
+        out[name] = dataclasses.replace(
+            est, stderr=float(np.hypot(est.stderr, d_cn)),
+            method=f"{est.method} ⊕ the shell cutoff's error ±{delta:.3g} Å (CN at r_c ± δ: "
+                   f"±{d_cn:.3g})")
+    return out
 
 
 def _mark_shells(results, note):
@@ -491,7 +557,10 @@ class SolvationShells(FrameAnalysis):
         SSIP; ``None`` without any). The plain floats above are their values. Every one of
         them (and the mean angles) is not valid, with the reason, where a cutoff taken from an
         RDF first minimum is not valid (shallow, not significant, a small sample): where the
-        shell ends is then uncertain beyond the error bars.
+        shell ends is then uncertain beyond the error bars. A coordination number counted with
+        a cutoff from an RDF first minimum also carries that cutoff's error, in quadrature
+        (:func:`cutoff_cn_errors`; ``results.cutoff_cn_errors`` holds species →
+        ``(δ in Å, δCN)``, empty for given and preset cutoffs).
     results.table : ShellTable
         What the pass collected (:class:`~mda_electrolyte.shell_table.ShellTable`); every
         result above is :func:`shell_results` of it, so it can be saved and re-derived (other
@@ -793,6 +862,8 @@ class SolvationShells(FrameAnalysis):
         self.results.shell_atoms = shell_atoms
         self.results.rdfs = rdfs
         if table is None:
+            # streamed shells were given every cutoff: none carries an error of its own
+            self.results.cutoff_cn_errors = {}
             self.results.update(summary_results(self.results.pop("_summary").take(),
                                                 self._convention))
         else:
@@ -801,6 +872,14 @@ class SolvationShells(FrameAnalysis):
             self.results.update(shell_results(
                 table, self.results.cutoffs, convention=self._convention,
                 network_species=self._network_species, angle_bins=self._angle_bins))
+            # a cutoff from an RDF minimum is known only to its error: so is the number of
+            # molecules within it
+            self.results.cutoff_cn_errors = cutoff_cn_errors(
+                table, self.results.cutoffs, self.results.cutoff_estimates,
+                self.results.cutoff_source)
+            estimates = self.results.estimates
+            estimates["coordination_numbers"] = _with_cutoff_errors(
+                estimates["coordination_numbers"], self.results.cutoff_cn_errors)
         note = _doubtful_cutoffs(self.results.cutoff_estimates, self.results.cutoff_source)
         if note is not None:
             _mark_shells(self.results, note)
@@ -1121,6 +1200,11 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
                 cations, {n: groups[n] for n in anions}, {n: groups[n] for n in solvents},
                 cutoffs=chosen.results.cutoffs, store_table=False, **options).run()
             # given to the second pass, the cutoffs keep the verdict of the first
+            # the cutoffs' own errors, measured on the first pass's table, carried into the
+            # coordination numbers of the second
+            cn = shells.results.estimates
+            cn["coordination_numbers"] = _with_cutoff_errors(
+                cn["coordination_numbers"], chosen.results.get("cutoff_cn_errors", {}))
             note = _doubtful_cutoffs(chosen.results.cutoff_estimates,
                                      chosen.results.cutoff_source)
             if note is not None:
@@ -1143,7 +1227,12 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         # Estimate (the cutoffs' values as used, in Å, are the "cutoffs" Estimates' values)
         "settings": {"cutoffs_angstrom": chosen.results.cutoffs,
                      "cutoff_source": chosen.results.cutoff_source,
-                     "cutoff_frames": int(chosen.n_frames), "frames": int(shells.n_frames)},
+                     "cutoff_frames": int(chosen.n_frames), "frames": int(shells.n_frames),
+                     # what each RDF-minimum cutoff's error added to its coordination number
+                     # (δ in Å, δCN), in quadrature with the block error
+                     "cutoff_cn_errors": {
+                         name: list(pair)
+                         for name, pair in chosen.results.get("cutoff_cn_errors", {}).items()}},
         # Estimates: value, block error over frames and verdict (too few frames or ions)
         "fractions": estimates["fractions"],
         "coordination_numbers": estimates["coordination_numbers"],

@@ -12,6 +12,7 @@ from MDAnalysis.coordinates.memory import MemoryReader
 
 import mda_electrolyte as mdae
 from ase_electrolyte.estimate import Estimate
+from mda_electrolyte.solvation import _with_cutoff_errors
 
 DOUBT = "counted with shell cutoffs from RDF first minima that are not valid: 'SOL' at"
 
@@ -80,7 +81,13 @@ def test_a_shallow_minimum_makes_every_number_of_the_shells_not_valid(loose):
     given = _shells(u, cutoffs={"SOL": cutoff.value}).run().results
     assert given.estimates["coordination_numbers"]["SOL"].valid
     marked = list(_estimates(shells.results.estimates))
-    plain = list(_estimates(given.estimates))
+    # the coordination number also carries the cutoff's own error (tests/
+    # test_shell_cutoff_cn_error.py); everything else is the frames' alone
+    expected_tree = dict(given.estimates)
+    expected_tree["coordination_numbers"] = _with_cutoff_errors(
+        given.estimates["coordination_numbers"], shells.results.cutoff_cn_errors)
+    assert shells.results.cutoff_cn_errors["SOL"][1] > 0
+    plain = list(_estimates(expected_tree))
     assert len(marked) == len(plain) > 10
     for got, expected in zip(marked, plain, strict=True):
         assert not got.valid

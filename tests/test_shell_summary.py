@@ -266,10 +266,20 @@ def test_report_on_a_long_trajectory_streams_with_sampled_cutoffs(tmp_path, monk
     # keeps that verdict on every number (the table run here was given it by hand)
     assert not summary["cutoffs"]["EC"].valid
     doubt = "counted with shell cutoffs from RDF first minima that are not valid: 'EC' at"
+    carried = summary["settings"]["cutoff_cn_errors"]
+    assert set(carried) == {"EC"}
     for key in ("fractions", "coordination_numbers", "pairing", "labels"):
         for name, got in summary[key].items():
             assert not got.valid and got.notes[-1].startswith(doubt), (key, name)
             expected = table.estimates[key][name]
+            if key == "coordination_numbers" and name in carried and np.isfinite(
+                    expected.stderr):
+                # the first pass's cutoff error, carried into the second pass's number
+                delta, d_cn = carried[name]
+                assert delta == summary["cutoffs"][name].stderr and d_cn >= 0
+                assert "shell cutoff's error" in got.method
+                expected = replace(expected, stderr=float(np.hypot(expected.stderr, d_cn)),
+                                   method=got.method)
             assert got.notes[:-1] == expected.notes
             _assert_same(expected, replace(got, notes=got.notes[:-1],
                                            converged=expected.converged), f"{key}[{name!r}]")

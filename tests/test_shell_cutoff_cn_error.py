@@ -1,0 +1,162 @@
+"""A shell cutoff's own error is carried into the coordination number counted with it.
+
+A cutoff from an RDF first minimum (e.g. 2.8 ± 0.1 Å) moves the number of molecules within it
+by the slope of the running count: δCN = δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ, added in
+quadrature to the block error over frames. Before, the coordination number's error was the
+frames' alone whatever the cutoff's error. Checked against a brute-force count of the
+positions, for growth with the cutoff's error, for molecules of several atoms (the nearest
+atom counts, once), and that given cutoffs add nothing.
+"""
+
+import dataclasses
+import warnings
+
+import MDAnalysis as mda
+import numpy as np
+import pytest
+from MDAnalysis.coordinates.memory import MemoryReader
+from MDAnalysis.lib.distances import distance_array
+
+import mda_electrolyte as mdae
+from mda_electrolyte.solvation import cutoff_cn_errors
+
+BOX = 20.0
+
+
+def _shells_universe(n_frames=60, n_background=400, atoms_per_molecule=1, seed=0):
+    """8 Li on a 10 Å grid, each with Poisson(2) solvent molecules at 2.0 ± 0.15 Å and
+    Poisson(3) at 4.0 ± 0.15 Å, the rest uniform: a deep first minimum near 2.9 Å. A molecule
+    of several atoms has the others 1.2 Å further out from the Li."""
+    rng = np.random.default_rng(seed)
+    li = np.array([[x, y, z] for x in (5, 15) for y in (5, 15) for z in (5, 15)], float)
+    n_mol = 8 * (10 + 20) + n_background
+    frames = []
+    for _ in range(n_frames):
+        parts = []
+        for centre in li:
+            for radius, mean, most in ((2.0, 2.0, 10), (4.0, 3.0, 20)):
+                k = min(rng.poisson(mean), most)
+                direction = rng.normal(size=(most, 3))
+                direction /= np.linalg.norm(direction, axis=1)[:, None]
+                shell = centre + direction * rng.normal(radius, 0.15, size=(most, 1))
+                shell[k:] = rng.uniform(0, BOX, size=(most - k, 3))
+                parts.append(shell)
+        parts.append(rng.uniform(0, BOX, size=(n_background, 3)))
+        first = np.concatenate(parts)
+        # the other atoms of each molecule further out along a random direction
+        others = [first + 1.2 * (j + 1) * np.array([0.0, 0.0, 1.0])
+                  for j in range(atoms_per_molecule - 1)]
+        molecules = np.stack([first, *others], axis=1).reshape(-1, 3)
+        frames.append(np.concatenate([li, molecules]))
+    n_solvent = n_mol * atoms_per_molecule
+    n = 8 + n_solvent
+    resindex = np.concatenate([np.arange(8), 8 + np.arange(n_solvent) // atoms_per_molecule])
+    u = mda.Universe.empty(n, n_residues=8 + n_mol, atom_resindex=resindex, trajectory=True)
+    elements = ["Li"] * 8 + ["Ar"] * n_solvent
+    u.add_TopologyAttr("elements", elements)
+    u.add_TopologyAttr("names", elements)
+    u.add_TopologyAttr("resnames", ["LI"] * 8 + ["SOL"] * n_mol)
+    u.load_new(np.array(frames, dtype=np.float32) % BOX, format=MemoryReader,
+               dimensions=[BOX, BOX, BOX, 90, 90, 90])
+    return u
+
+
+def _run(u, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return mdae.SolvationShells(u.select_atoms("resname LI"), {},
+                                    {"SOL": u.select_atoms("resname SOL")},
+                                    rdf_range=(0.0, 7.0), rdf_nbins=70, **kw).run()
+
+
+def _brute_cn(u, r, atoms_per_molecule=1):
+    """Mean number of SOL molecules with an atom within r of a Li, per Li and frame."""
+    li, sol = u.select_atoms("resname LI"), u.select_atoms("resname SOL")
+    total = 0
+    for _ in u.trajectory:
+        d = distance_array(li.positions, sol.positions, box=u.dimensions)
+        near = (d.astype(np.float32) <= np.float32(r)).reshape(
+            len(li), -1, atoms_per_molecule).any(axis=2)
+        total += near.sum()
+    return total / (len(li) * u.trajectory.n_frames)
+
+
+@pytest.fixture(scope="module")
+def deep():
+    u = _shells_universe()
+    return u, _run(u)
+
+
+def test_the_cn_error_is_the_running_count_over_the_cutoff_error(deep):
+    u, shells = deep
+    res = shells.results
+    assert res.cutoff_source["SOL"] == "rdf_minimum"
+    cut = res.cutoff_estimates["SOL"]
+    assert cut.valid and 2.6 < cut.value < 3.3 and cut.stderr > 0
+    delta, d_cn = res.cutoff_cn_errors["SOL"]
+    assert delta == cut.stderr
+    expected = 0.5 * (_brute_cn(u, cut.value + delta) - _brute_cn(u, cut.value - delta))
+    assert d_cn == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    # the uniform background alone: 4π r² ρ δ at the cutoff (ρ ≈ 608 / 20³ per Å³)
+    assert d_cn == pytest.approx(4 * np.pi * cut.value**2 * 608 / BOX**3 * delta, rel=0.35)
+    # the count at the cutoff itself is the analysis' coordination number
+    assert res.coordination_numbers["SOL"] == pytest.approx(_brute_cn(u, cut.value), rel=1e-9)
+
+
+def test_the_cn_error_adds_the_cutoff_error_in_quadrature(deep):
+    u, shells = deep
+    frames_only = _run(u, cutoffs={"SOL": shells.results.cutoffs["SOL"]}).results
+    plain = frames_only.estimates["coordination_numbers"]["SOL"]
+    carried = shells.results.estimates["coordination_numbers"]["SOL"]
+    _, d_cn = shells.results.cutoff_cn_errors["SOL"]
+    assert carried.value == plain.value and carried.converged == plain.converged
+    assert carried.stderr == pytest.approx(np.hypot(plain.stderr, d_cn), rel=1e-12)
+    assert carried.stderr > plain.stderr
+    assert "shell cutoff's error" in carried.method
+    # a given cutoff is exact: nothing carried
+    assert frames_only.cutoff_cn_errors == {}
+
+
+def test_the_cn_error_grows_with_the_cutoff_error(deep):
+    _, shells = deep
+    res = shells.results
+    previous = 0.0
+    for delta in (0.02, 0.05, 0.1, 0.2, 0.4):
+        estimates = {"SOL": dataclasses.replace(res.cutoff_estimates["SOL"], stderr=delta)}
+        _, d_cn = cutoff_cn_errors(res.table, res.cutoffs, estimates, res.cutoff_source)["SOL"]
+        assert d_cn > previous
+        previous = d_cn
+    # a cutoff error reaching past the collection radius is held within it
+    estimates = {"SOL": dataclasses.replace(res.cutoff_estimates["SOL"], stderr=50.0)}
+    _, d_cn = cutoff_cn_errors(res.table, res.cutoffs, estimates, res.cutoff_source)["SOL"]
+    assert np.isfinite(d_cn) and d_cn > 0
+
+
+def test_molecules_of_several_atoms_count_once_by_their_nearest_atom():
+    u = _shells_universe(n_frames=20, n_background=200, atoms_per_molecule=3, seed=3)
+    shells = _run(u)
+    res = shells.results
+    cut = res.cutoffs["SOL"]
+    delta, d_cn = res.cutoff_cn_errors["SOL"]
+    # (the atoms of a molecule fill the minimum: it lies near 5.8 ± 0.5 Å, and r_c + δ is
+    # held at the collection radius, 6 Å)
+    lo, hi = cut - delta, min(cut + delta, res.table.radius)
+    expected = (_brute_cn(u, hi, 3) - _brute_cn(u, lo, 3)) / (hi - lo) * delta
+    assert d_cn == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    # counted by atoms, the same shells would give a larger slope (each molecule 3 times)
+    by_atoms = (_brute_cn(u, hi, 1) - _brute_cn(u, lo, 1)) / (hi - lo) * delta
+    assert by_atoms > d_cn
+
+
+def test_parallel_runs_carry_the_same_error(deep):
+    u, shells = deep
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        other = mdae.SolvationShells(u.select_atoms("resname LI"), {},
+                                     {"SOL": u.select_atoms("resname SOL")},
+                                     rdf_range=(0.0, 7.0), rdf_nbins=70).run(
+                                         backend="multiprocessing", n_workers=2)
+    a = shells.results.estimates["coordination_numbers"]["SOL"]
+    b = other.results.estimates["coordination_numbers"]["SOL"]
+    assert (a.value, a.method) == (b.value, b.method)
+    assert b.stderr == pytest.approx(a.stderr, rel=1e-12)
