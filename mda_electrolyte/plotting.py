@@ -1,5 +1,11 @@
 """What the analyses' ``plot()`` methods share: the Axes to draw into, bars of Estimates, a note
-on an empty panel and the check of a count argument.
+on an empty panel, the check of a count argument, and user text shown as it was typed.
+
+Names the user chose (species, residues, pairs, files) are drawn literally: matplotlib reads
+text between two ``$`` as mathtext, and ``$x^$`` or ``$\\foo$`` in a name failed the save of
+the whole figure with a parser error ("Expected end of text"). :func:`literal` escapes one
+label; :func:`user_text_literally` makes every text drawn inside it literal (none of the
+plots draws mathtext on purpose).
 
 Numbers that are not valid are stamped by :func:`mda_electrolyte.report.mark_invalid`; the bars
 drawn here carry each Estimate's own error bar and are hatched and greyed when that Estimate is
@@ -15,6 +21,42 @@ __all__ = []
 #: Hatch and colour of a bar whose Estimate is not valid.
 INVALID_HATCH = "//"
 INVALID_COLOR = "0.8"
+
+
+def literal(text):
+    """``text`` as a matplotlib label that shows it as typed (``$`` escaped as ``\\$``).
+
+    Parameters
+    ----------
+    text : object
+        A species, pair or file name; any object is shown as its ``str``.
+
+    Returns
+    -------
+    str
+        Unchanged where matplotlib will not read mathtext (``rcParams["text.parse_math"]``
+        off, as inside :func:`user_text_literally`).
+    """
+    import matplotlib
+
+    text = str(text)
+    if not matplotlib.rcParams["text.parse_math"]:
+        return text
+    # outside mathtext, matplotlib shows "\$" as "$" and every other character as it is
+    return text.replace("$", r"\$")
+
+
+def user_text_literally():
+    """A context in which every text matplotlib creates is shown as typed, never as mathtext.
+
+    For code that draws and saves figures with names it did not choose (the analyses of
+    ``electrolyte analyze``): titles, legends and tick labels made inside, including those
+    made while the figure is saved, read no ``$`` as math and use no LaTeX.
+    """
+    import matplotlib
+
+    return matplotlib.rc_context({"text.parse_math": False, "text.usetex": False,
+                                  "axes.formatter.use_mathtext": False})
 
 
 def axes_to_draw_into(ax, **subplots):
@@ -79,7 +121,7 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     -------
     matplotlib.container.BarContainer
     """
-    labels = [str(x) for x in labels]
+    labels = [literal(x) for x in labels]
     estimates = list(estimates)
     if len(labels) != len(estimates):
         raise ValueError(f"{len(labels)} labels for {len(estimates)} estimates")
@@ -108,7 +150,7 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
 
 def note_empty(ax, text):
     """An empty panel that says why (``"no carbonyl oxygens"``) instead of a bare frame."""
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="0.4",
+    ax.text(0.5, 0.5, literal(text), transform=ax.transAxes, ha="center", va="center", color="0.4",
             fontsize=9, wrap=True)
     return ax
 

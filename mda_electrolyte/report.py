@@ -26,6 +26,8 @@ from ase_electrolyte.atomic_file import write_json_atomic
 from ase_electrolyte.estimate import estimates_to_dict
 from ase_electrolyte.html_report import check_report_tree
 
+from .plotting import literal, user_text_literally
+
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs"]
 
@@ -144,7 +146,8 @@ def mark_invalid(ax, *estimates):
         more = len(reasons) - MAX_STAMP_REASONS
         lines.append(f"and {more} more reason{'s' if more > 1 else ''} (see summary.json)")
     ax.title.set_color("tab:red")
-    ax.text(0.5, 0.5, "NOT VALID\n" + "\n".join(lines),
+    # a reason may quote a name the user chose (a species, a file): shown as typed
+    ax.text(0.5, 0.5, "NOT VALID\n" + "\n".join(literal(line) for line in lines),
             transform=ax.transAxes, ha="center", va="center", color="tab:red", alpha=0.6,
             fontsize=9, rotation=20)
     return ax
@@ -375,7 +378,10 @@ def _run(universe, outdir, names, summary, calculator, verbose, keep_going):
             summary[name] = {"skipped": "needs " + ", ".join(missing)}
             continue
         try:
-            summary[name] = func(universe, outdir, calculator=calculator, verbose=verbose)
+            # the figures it draws and saves show species and file names as typed: a "$" in
+            # one read as mathtext and failed the save ("Expected end of text")
+            with user_text_literally():
+                summary[name] = func(universe, outdir, calculator=calculator, verbose=verbose)
         except Exception as err:
             if not keep_going or no_room(err):
                 # a full disk is no failure of the analysis: the next ones would lose their
