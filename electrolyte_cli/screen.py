@@ -67,16 +67,19 @@ def _check_screen(args):
 
 def run(args):
     from ase_electrolyte.screen import run_screen
+    from mda_electrolyte.plotting import user_text_literally
 
     _check_screen(args)
-    return run_screen(
-        args.plan,
-        args.output,
-        scheduler=args.scheduler,
-        n_workers=args.workers,
-        experimental=args.experimental,
-        progress=not args.quiet,
-        plots=not args.no_plots,
-    )
+    # the plan's labels are drawn in its figures as typed, a "$" in one included
+    with user_text_literally():
+        return run_screen(
+            args.plan,
+            args.output,
+            scheduler=args.scheduler,
+            n_workers=args.workers,
+            experimental=args.experimental,
+            progress=not args.quiet,
+            plots=not args.no_plots,
+        )
 
 

@@ -152,3 +152,26 @@ def test_run_analyses_saves_figures_of_hostile_names(tmp_path, monkeypatch):
         assert name in seen["drawn"], (name, seen["drawn"])
     # the caller's matplotlib settings are as they were
     assert matplotlib.rcParams["text.parse_math"] is True
+
+
+def test_cli_screen_draws_the_plans_labels_as_typed(tmp_path, monkeypatch, capsys):
+    """``electrolyte screen`` draws its figures (labels from the plan) inside the literal
+    context: a label with ``$`` in it no longer fails the figures after the screen."""
+    import ase_electrolyte.screen
+    from electrolyte_cli import main
+
+    def run_screen(plan, out, **kwargs):
+        (tmp_path / "out").mkdir()
+        fig, ax = plt.subplots()
+        ax.errorbar([1.0], [2.0], yerr=[0.1], label=f"LiPF6 in {HOSTILE[0]} (mass), 298 K")
+        ax.legend()
+        save_figure(fig, tmp_path / "out" / "screen.png", dpi=40)
+        run_screen.drawn = [_drawn(t) for t in _all_texts(fig)]
+
+    monkeypatch.setattr(ase_electrolyte.screen, "run_screen", run_screen)
+    (tmp_path / "plan.toml").write_text('name = "p"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["screen", "plan.toml", "-o", "out"]) == 0, capsys.readouterr().err
+    assert (tmp_path / "out" / "screen.png").read_bytes().startswith(b"\x89PNG")
+    assert f"LiPF6 in {HOSTILE[0]} (mass), 298 K" in run_screen.drawn
+    assert matplotlib.rcParams["text.parse_math"] is True
