@@ -49,16 +49,16 @@ from .carriers import (
     temperature_notes,
 )
 from .correlation import (
-    DIFFUSIVE_TOLERANCE,
     check_fit_window,
     check_sampling,
     check_segment_lags,
     check_window,
+    diffusive_slope,
     fit_line,
     fit_window_slice,
     independence_notes,
+    is_diffusive,
     lag_count,
-    loglog_slope,
     mean_squared_displacement,
     not_diffusive_note,
     plateau_verdict,
@@ -768,6 +768,10 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         current, see :func:`~mda_electrolyte.correlation.independence_notes`). Aliases
         ``results.sigma``, ``results.sigma_err``, ``results.sigma_mS_cm``,
         ``results.sigma_err_mS_cm``, ``results.verdict``, ``results.valid``.
+    results.loglog_slope, results.loglog_slope_err : float
+        d ln MSD / d ln t of the dipole MSD over the window and its jackknife error over the
+        segments (0 for fewer than 5); diffusive by
+        :func:`~mda_electrolyte.correlation.is_diffusive`.
     results.slope : float
         Slope of the mean MSD over the window, e² Å² / ps; ``results.r2`` its R².
     results.fit_window : tuple of float
@@ -853,10 +857,10 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         res.time = time
         res.msd, res.msd_err, _ = mean_error(msd)
         res.charges = collections[0].charge_record(names)
-        res.loglog_slope = loglog_slope(time, res.msd, window)
-        res.diffusive = bool(abs(res.loglog_slope - 1.0) <= DIFFUSIVE_TOLERANCE)
-        notes = [] if res.diffusive else [not_diffusive_note("the dipole MSD",
-                                                             res.loglog_slope)]
+        res.loglog_slope, res.loglog_slope_err = diffusive_slope(time, msd, window)
+        res.diffusive = is_diffusive(res.loglog_slope, res.loglog_slope_err)
+        notes = [] if res.diffusive else [not_diffusive_note(
+            "the dipole MSD", res.loglog_slope, res.loglog_slope_err)]
         # the dipole's increments are the frame-averaged charge current: as long against its own
         # correlation time as Green–Kubo asks (a 0.4 ps run of a 0.2 ps-correlated current gave
         # 10 segments of 2 correlation times, fitted "valid")

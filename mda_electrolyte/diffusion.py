@@ -34,12 +34,12 @@ from .carriers import (
     same_system,
 )
 from .correlation import (
-    DIFFUSIVE_TOLERANCE,
     check_fit_window,
     check_segment_lags,
+    diffusive_slope,
     fit_line,
     fit_window_slice,
-    loglog_slope,
+    is_diffusive,
     mean_squared_displacement,
     not_diffusive_note,
 )
@@ -185,7 +185,9 @@ class Diffusion(CarrierAnalysis):
         Species -> R² of the line fitted to the mean MSD.
     results.loglog_slope : dict
         Species -> d ln MSD / d ln t over the fit window (1 when diffusive; NaN when the MSD is
-        not positive at 3 lags of the window, e.g. frozen ions, whose D is then not valid).
+        not positive at 3 lags of the window, e.g. frozen ions, whose D is then not valid);
+        ``results.loglog_slope_err`` its jackknife error over the segments (0 for fewer than 5),
+        which widens the tolerance (:func:`~mda_electrolyte.correlation.is_diffusive`).
     results.verdict : dict
         Species -> the verdict of its Estimate (alias).
     results.diffusion_coefficient_yeh_hummer : dict or None
@@ -408,19 +410,22 @@ class Diffusion(CarrierAnalysis):
         res = self.results
         res.time = time
         res.fit_window = (float(time[window][0]), float(time[window][-1]))
-        res.msd, res.r2, res.loglog_slope = {}, {}, {}
+        res.msd, res.r2, res.loglog_slope, res.loglog_slope_err = {}, {}, {}, {}
         res.diffusion_coefficient = {}
         for name in names:
             per_ion = np.concatenate([s["msd"][name][:n] for s in segments], axis=1)
             mean = per_ion.mean(axis=1)
             slope, _, r2 = fit_line(time[window], mean[window])
             res.msd[name] = mean
-            beta = loglog_slope(time, mean, window)
+            # the segments' MSDs give the slope its error (their mean is that over the ions)
+            beta, beta_err = diffusive_slope(
+                time, np.array([s["msd"][name][:n].mean(axis=1) for s in segments]), window)
             res.loglog_slope[name] = beta
+            res.loglog_slope_err[name] = beta_err
             res.r2[name] = float(r2)
             notes = []
-            if not abs(beta - 1.0) <= DIFFUSIVE_TOLERANCE:
-                notes.append(not_diffusive_note("the MSD", beta))
+            if not is_diffusive(beta, beta_err):
+                notes.append(not_diffusive_note("the MSD", beta, beta_err))
             if len(segments) > 1:
                 # segments, not ions, are independent: ions of one liquid move together
                 seg_mean = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])

@@ -45,15 +45,15 @@ from .carriers import (
 )
 from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
 from .correlation import (
-    DIFFUSIVE_TOLERANCE,
     check_fit_window,
     check_sampling,
     check_segment_lags,
+    diffusive_slope,
     fit_line,
     fit_window_slice,
     independence_notes,
+    is_diffusive,
     lag_count,
-    loglog_slope,
     mean_squared_displacement,
     not_diffusive_note,
     plateau_verdict,
@@ -134,10 +134,11 @@ class OnsagerCoefficients(CarrierAnalysis):
         Lags in ps.
     results.loglog_slope : dict
         Einstein only: d ln MSD / d ln t over the fit window of each species' ⟨ΔR_i·ΔR_i⟩
-        (``"i-i"``) and of the charge-dipole MSD (``"dipole"``, with charges). A slope farther
-        than :data:`~mda_electrolyte.correlation.DIFFUSIVE_TOLERANCE` from 1 (ballistic or
-        caged motion) marks the coefficients of that species, or σ and the transference
-        numbers, not diffusive, as :class:`~mda_electrolyte.EinsteinHelfandConductivity` does.
+        (``"i-i"``) and of the charge-dipole MSD (``"dipole"``, with charges);
+        ``results.loglog_slope_err`` their jackknife errors over the segments. A slope not 1
+        by :func:`~mda_electrolyte.correlation.is_diffusive` (ballistic or caged motion)
+        marks the coefficients of that species, or σ and the transference numbers, not
+        diffusive, as :class:`~mda_electrolyte.EinsteinHelfandConductivity` does.
     results.verdict : str
         ``"valid"`` or every reason why not (e.g. Green–Kubo not converged, not diffusive).
     """
@@ -368,16 +369,16 @@ class OnsagerCoefficients(CarrierAnalysis):
             # 0.1 ps-correlated salt gave a "valid" sigma of a third of the exact one, which
             # EinsteinHelfandConductivity, fitting the very same dipole MSD, marked not
             # diffusive). Cross terms change sign; the diagonal and the dipole MSD do not.
-            res.loglog_slope = {
-                f"{a}-{a}": loglog_slope(time, pair[:, i, i].mean(axis=0), window)
-                for i, a in enumerate(names)
-            }
+            slopes = {f"{a}-{a}": diffusive_slope(time, pair[:, i, i], window)
+                      for i, a in enumerate(names)}
             if np.any(z):
-                res.loglog_slope["dipole"] = loglog_slope(
-                    time, np.einsum("sijt,i,j->t", pair, z, z) / len(segments), window)
-            regime = {k: [] if abs(v - 1.0) <= DIFFUSIVE_TOLERANCE else [not_diffusive_note(
-                "the dipole MSD" if k == "dipole" else f"<ΔR·ΔR> of {k}", v)]
-                for k, v in res.loglog_slope.items()}
+                slopes["dipole"] = diffusive_slope(
+                    time, np.einsum("sijt,i,j->st", pair, z, z), window)
+            res.loglog_slope = {k: v for k, (v, _) in slopes.items()}
+            res.loglog_slope_err = {k: e for k, (_, e) in slopes.items()}
+            regime = {k: [] if is_diffusive(v, e) else [not_diffusive_note(
+                "the dipole MSD" if k == "dipole" else f"<ΔR·ΔR> of {k}", v, e)]
+                for k, (v, e) in slopes.items()}
         else:
             pref = _conductivity_prefactor(vols, self._temperature, 3)
             running = cumulative_trapezoid(pair, dx=dt, axis=-1, initial=0.0)

@@ -42,15 +42,15 @@ from .analysis_base import require_results
 from .carriers import check_distinct_series, check_volume, temperature_notes
 from .conductivity import _check_temperature
 from .correlation import (
-    DIFFUSIVE_TOLERANCE,
     check_fit_window,
     check_sampling,
     check_window,
+    diffusive_slope,
     fit_line,
     fit_window_slice,
     independence_notes,
+    is_diffusive,
     lag_count,
-    loglog_slope,
     mean_squared_displacement,
     not_diffusive_note,
     plateau_verdict,
@@ -555,7 +555,9 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         mPa·s, mean of the segments' slopes and its t-scaled standard error
         (``results.viscosity``, ``results.viscosity_err``: float aliases).
     results.loglog_slope : float
-        Of the mean MSD over the window; ``results.verdict`` is ``"valid"`` when it is near 1.
+        Of the mean MSD over the window, ``results.loglog_slope_err`` its jackknife error over the
+        segments; ``results.verdict`` is ``"valid"`` when it is 1 by
+        :func:`~mda_electrolyte.correlation.is_diffusive`.
     """
 
     def __init__(
@@ -605,9 +607,10 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         res.msd, res.msd_err, _ = mean_error(msds)
         res.dof = len(eta) - 1
         res.fit_window = (float(res.time[window][0]), float(res.time[window][-1]))
-        res.loglog_slope = loglog_slope(res.time, res.msd, window)
-        ok = abs(res.loglog_slope - 1.0) <= DIFFUSIVE_TOLERANCE
-        notes = [] if ok else [not_diffusive_note("⟨ΔG²⟩", res.loglog_slope)]
+        res.loglog_slope, res.loglog_slope_err = diffusive_slope(res.time, msds, window)
+        ok = is_diffusive(res.loglog_slope, res.loglog_slope_err)
+        notes = [] if ok else [not_diffusive_note("⟨ΔG²⟩", res.loglog_slope,
+                                                  res.loglog_slope_err)]
         notes.extend(self._sampling_notes)
         res.shear_viscosity = self._estimate(eta, notes)
         _viscosity_aliases(res)
