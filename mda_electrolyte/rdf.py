@@ -185,7 +185,10 @@ class IntraInterRDF(FrameAnalysis):
         resolution of the search; not valid where there is no minimum, or where it is shallow,
         not significant or from a small sample. ``"g_max"``: the highest bin of ``total`` with
         its block error, the verdict of the pair's g(r) (not valid, "too few frames", without
-        blocks; :meth:`plot` stamps such a panel).
+        blocks; :meth:`plot` stamps such a panel). ``"cn_first_shell"``: ``cn_total`` at the
+        first minimum (from ``r_min``, linear within the bin), its error the block error ⊕ the
+        minimum's own error δ carried through the running integral,
+        ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ``; not valid where the minimum is not.
     results.counts : numpy.ndarray, shape (n_pairs, 2, nbins)
         Ordered-pair counts summed over frames, ``[:, 0]`` intra and ``[:, 1]`` inter.
     results.counts_ordered : numpy.ndarray of int64
@@ -523,9 +526,51 @@ class IntraInterRDF(FrameAnalysis):
             self.results.shell[key] = found.as_dict()
             self.results.first_peak[key] = found.peak
             self.results.first_minimum[key] = found.cutoff
-            self.results.estimates[key] = {"first_peak": found.estimate("peak"),
-                                           "first_minimum": found.estimate("cutoff"),
-                                           "g_max": self._g_max(key, method)}
+            self.results.estimates[key] = {
+                "first_peak": found.estimate("peak"),
+                "first_minimum": found.estimate("cutoff"),
+                "g_max": self._g_max(key, method),
+                "cn_first_shell": self._cn_first_shell(p, key, found.estimate("cutoff"),
+                                                       method)}
+
+    def _cn_first_shell(self, p, key, cutoff, method):
+        """The total coordination number within the first minimum, as an Estimate.
+
+        Its error is the block error of the running count at ``r_c`` ⊕ the cutoff's own error
+        carried through the running integral, ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ`` (held
+        within the range); not valid without a minimum, blocks, or a valid cutoff."""
+        if not math.isfinite(cutoff.value):
+            return Estimate.invalid(math.nan, math.nan, "1", METHODS["none"],
+                                    f"no first minimum: {cutoff.verdict}")
+        edges = self.results.edges
+
+        def running(cn, r):
+            # CN at the upper bin edges, 0 at the start of the range; linear within a bin
+            return float(np.interp(r, edges, np.concatenate(([0.0], cn))))
+
+        value = running(self.results.cn_total[key], cutoff.value)
+        if method is None:
+            return Estimate.invalid(
+                value, math.nan, "1", METHODS["none"],
+                f"too few frames: {self.n_frames} (a block error needs at least {MIN_FRAMES})",
+                n_samples=self.n_frames)
+        blocks = self._block_counts[:, p].sum(axis=1)
+        per_block = np.cumsum(blocks, axis=-1) / (
+            self.results.frames_blocks[:, None] * self._n_a[p])
+        _, err, _ = mean_error([running(cn, cutoff.value) for cn in per_block])
+        delta = cutoff.stderr
+        if not math.isfinite(delta):
+            return Estimate.invalid(value, math.nan, "1", METHODS["none"],
+                                    f"the cutoff's error is unknown ({cutoff.method})")
+        lo, hi = max(cutoff.value - delta, edges[0]), min(cutoff.value + delta, edges[-1])
+        d_cn = 0.0
+        if hi > lo:
+            d_cn = (running(self.results.cn_total[key], hi)
+                    - running(self.results.cn_total[key], lo)) / (hi - lo) * delta
+        return Estimate(value, float(np.hypot(err, d_cn)), "1",
+                        f"{method} ⊕ the cutoff's error ±{delta:.3g} Å through the running "
+                        f"integral (±{d_cn:.3g})", int(self._block_counts.shape[0]),
+                        converged=cutoff.valid, notes=cutoff.notes)
 
     def _g_max(self, key, method):
         """The highest bin of g_total with its block error: the verdict of the pair's g(r)."""
@@ -556,6 +601,8 @@ class IntraInterRDF(FrameAnalysis):
         volumes = self.results.volume_blocks / frames
         per_block = np.einsum("pk,nkib->npib", self._weights,
                               self._class_pair_counts(self.results.counts_blocks))
+        # (blocks, pairs, intra/inter, bins), also for the coordination numbers' errors
+        self._block_counts = per_block
         density = self._n_a * self._n_b
         # g of each block: (blocks, pairs, intra/inter, bins)
         norm = (frames / volumes)[:, None, None] * density[None, :, None] * shell[None, None, :]
@@ -662,6 +709,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             # with their resolution and verdict (shallow, small sample); no bare copies
             "first_peak": rdf.results.estimates[key]["first_peak"],
             "first_minimum": rdf.results.estimates[key]["first_minimum"],
+            # the coordination number within it, the cutoff's error carried
+            "cn_first_shell": rdf.results.estimates[key]["cn_first_shell"],
         }
     summary["png"] = "intra_inter_rdf.png"
     return summary

@@ -160,3 +160,36 @@ def test_parallel_runs_carry_the_same_error(deep):
     b = other.results.estimates["coordination_numbers"]["SOL"]
     assert (a.value, a.method) == (b.value, b.method)
     assert b.stderr == pytest.approx(a.stderr, rel=1e-12)
+
+
+def test_intra_inter_rdf_carries_the_cutoff_error_into_its_first_shell_count(deep):
+    u, _ = deep
+    pair = ("resname LI", "resname SOL")
+    rdf = mdae.IntraInterRDF(u.atoms, pairs=[pair], range=(1.0, 7.0), nbins=120).run()
+    est = rdf.results.estimates[pair]
+    cut = est["first_minimum"]
+    cn = est["cn_first_shell"]
+    assert cut.valid and cn.valid
+    # its error: the block error of the count ⊕ δ·dCN/dr, dCN/dr from the brute-force count
+    slope = (_brute_cn(u, cut.value + cut.stderr) - _brute_cn(u, cut.value - cut.stderr)) / (
+        2 * cut.stderr)
+    # the running count from the start of the range (1 Å) to the cutoff, interpolated within
+    # its bin (0.05 Å): a brute-force count to within the slope over a bin
+    expected = _brute_cn(u, cut.value) - _brute_cn(u, 1.0)
+    assert cn.value == pytest.approx(expected, abs=0.5 * slope * 0.05)
+    assert "the cutoff's error" in cn.method
+    d_cn = float(cn.method.rsplit("±", 1)[1].rstrip(")"))
+    assert d_cn == pytest.approx(slope * cut.stderr, rel=0.05)
+    assert cn.stderr >= d_cn
+
+
+def test_intra_inter_rdf_first_shell_count_without_blocks_or_minimum_is_not_valid(deep):
+    u, _ = deep
+    pair = ("resname LI", "resname SOL")
+    few = mdae.IntraInterRDF(u.atoms, pairs=[pair], range=(1.0, 7.0), nbins=120).run(stop=3)
+    cn = few.results.estimates[pair]["cn_first_shell"]
+    assert not cn.valid and cn.verdict.startswith("too few frames: 3")
+    # a range that starts inside the first shell has no minimum of its own
+    inside = mdae.IntraInterRDF(u.atoms, pairs=[pair], range=(2.2, 7.0), nbins=96).run()
+    cn = inside.results.estimates[pair]["cn_first_shell"]
+    assert not cn.valid and "inside a shell" in cn.verdict
