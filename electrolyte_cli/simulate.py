@@ -244,6 +244,11 @@ def _check_box_settings(out, args):
     if not initial.is_file():
         return
     stored = ase.io.read(initial).info
+    composition = _expected_composition(args)
+    if isinstance(stored.get("composition"), dict) and stored["composition"] != composition:
+        # found after packing the new box before (seconds to minutes, with the model loaded)
+        raise ValueError(f"{out} holds a run of {stored['composition']}, not {composition}; "
+                         "choose another output folder")
     for key, value in _box_settings(args).items():
         if key not in stored:  # a box of an earlier version records none
             continue
@@ -352,6 +357,17 @@ def _check_run_settings(out, args):
                 f"{out} holds a run with {flag} {was} ({path.name}), not {flag} {given}: "
                 f"a resume continues the run it started; rerun with {flag} {was} to resume "
                 "it, or choose another output folder")
+
+
+def _expected_composition(args):
+    """The ``info["composition"]`` the box of these arguments gets (species name → count),
+    without packing: as :func:`~ase_electrolyte.build.electrolyte_box` names it."""
+    from ase_electrolyte.species import get_species
+
+    if args.counts:
+        counts = A.parse_mapping(args.counts, "counts")
+        return {get_species(k).name: int(v) for k, v in counts.items() if v}
+    return {sp.name: int(n) for sp, n in _composition(args).items() if n}
 
 
 def _run(args):

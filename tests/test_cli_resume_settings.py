@@ -102,3 +102,32 @@ def test_the_same_settings_still_reuse_the_finished_run(finished_run, capsys, mo
         assert main(argv + ["-o", str(finished_run)]) == 0
     assert "error" not in capsys.readouterr().err
     assert {p.name: h5md_info(p)["n_frames"] for p in finished_run.glob("*.h5md")} == frames
+
+
+def test_another_composition_is_refused_before_packing(tmp_path, capsys, monkeypatch):
+    """The box of a folder is read back and its composition compared before a new box is
+    packed (that was found only after packing, with the model loaded)."""
+    import ase.io
+
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments as cli_arguments
+    from electrolyte_cli import main
+
+    out = tmp_path / "run"
+    out.mkdir()
+    box = _argon_box()
+    box.info.update({"composition": {"EC": 2}, "box_seed": 0,
+                     "box_density_g_cm3": "van der Waals"})
+    ase.io.write(out / "initial.extxyz", box, format="extxyz")
+    def forbidden(*args, **kwargs):
+        raise AssertionError("packed or loaded before the composition was compared")
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", forbidden)
+    monkeypatch.setattr(cli_arguments, "make_calculator", forbidden)
+    assert main(_with(_ARGV, "--counts", "ec=3") + ["-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"electrolyte simulate: error: {out} holds a run of {{'EC': 2}}, not "
+                   "{'EC': 3}; choose another output folder\n"), err
+    # the same composition, its name spelled in another case, goes on to pack (the resume)
+    assert main(_with(_ARGV, "--counts", "ec=2") + ["-o", str(out)]) == 1
+    assert "packed or loaded before the composition was compared" in capsys.readouterr().err
