@@ -69,3 +69,26 @@ def test_a_stray_pair_in_the_first_bin_is_no_shell():
     found = first_minimum(edges, g, counts=counts)
     assert "inside a shell" not in found.note
     assert found.cutoff == pytest.approx(2.49, abs=0.15)
+
+
+@pytest.mark.parametrize("r_min,inside", [(2.2, True), (1.0, False)])
+def test_solvation_shells_refuse_a_range_that_starts_inside_the_shell(r_min, inside):
+    import warnings
+
+    from test_shell_cutoff_cn_error import _shells_universe
+
+    import mda_electrolyte as mdae
+
+    u = _shells_universe(n_frames=60)
+    shells = mdae.SolvationShells(u.select_atoms("resname LI"), {},
+                                  {"SOL": u.select_atoms("resname SOL")},
+                                  rdf_range=(r_min, 7.0), rdf_nbins=int(round((7 - r_min) * 10)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        if inside:
+            # before: the second shell's minimum (about 4.7 Å) counted as the first shell's cutoff
+            with pytest.raises(ValueError, match="range starts at 2.2 Å inside a shell"):
+                shells.run()
+            assert "cutoffs" not in shells.results
+        else:
+            assert shells.run().results.cutoffs["SOL"] == pytest.approx(3.17, abs=0.1)
