@@ -764,13 +764,21 @@ def diffusive_slope(time, msds, window):
     return slope, float(np.sqrt((n - 1) / n * np.sum((jack - jack.mean()) ** 2)))
 
 
-def is_diffusive(slope, err=0.0):
+def is_diffusive(slope, err):
     """Whether a log-log slope is 1 within :data:`DIFFUSIVE_TOLERANCE` combined in quadrature
-    with twice its error (:func:`diffusive_slope`); a NaN slope is not diffusive.
+    with twice its error (:func:`diffusive_slope`; 0 for the fixed tolerance); a NaN slope is
+    not diffusive.
 
     Over 60 diffusive replicas (slope 1.08 ± 0.08) the fixed tolerance doubted 4, this rule none;
     ballistic runs (slopes 1.5–1.9, errors below 0.1) and caged ones (slope ~0) stay doubted.
+
+    Raises
+    ------
+    ValueError
+        An error that is negative, NaN or infinite (a NaN widened nothing and called every
+        slope not diffusive; an infinite one called every slope diffusive).
     """
+    err = check_number("the log-log slope's error", err, minimum=0)
     return bool(np.isfinite(slope)
                 and abs(slope - 1.0) <= np.hypot(DIFFUSIVE_TOLERANCE, 2.0 * err))
 

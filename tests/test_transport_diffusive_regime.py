@@ -37,8 +37,11 @@ def _salt(seed, n_frames=2000, tau=TAU, dt=DT):
 
 def test_the_rule_combines_the_tolerance_with_twice_the_error():
     assert not is_diffusive(float("nan"), 0.1)
-    assert is_diffusive(1.0 + DIFFUSIVE_TOLERANCE)
-    assert not is_diffusive(1.0 + 1.01 * DIFFUSIVE_TOLERANCE)
+    assert is_diffusive(1.0 + DIFFUSIVE_TOLERANCE, 0.0)
+    assert not is_diffusive(1.0 + 1.01 * DIFFUSIVE_TOLERANCE, 0.0)
+    for bad in (float("nan"), float("inf"), -0.1, None, "0.1"):
+        with pytest.raises((ValueError, TypeError), match="error"):
+            is_diffusive(1.0, bad)
     # 0.25 off with an error of 0.1: within hypot(0.2, 0.2) = 0.28
     assert is_diffusive(0.75, 0.1) and is_diffusive(1.25, 0.1)
     assert not is_diffusive(1.3, 0.1)
