@@ -38,7 +38,7 @@ from mda_electrolyte.uncertainty import few_dof_note, mean_error
 from ..atomic_file import atomic_path, save_figure
 from ..estimate import METHODS
 from .engine import PLAN_FILE, TASKS_DIR
-from .plan import PlanError, _solvent, task_seed
+from .plan import PlanError, _solvent, box_of, packed_concentration, task_seed
 from .task import ERROR_FILE, RESULT_FILE, read_result
 
 __all__ = ["aggregate", "task_table", "compare_experimental", "read_experimental"]
@@ -85,23 +85,16 @@ def task_table(outdir):
     -------
     tuple of pandas.DataFrame
         ``(rows, failures)``: ``rows`` has the composition keys, ``temperature_K``, ``replica``,
-        ``seed``, ``property``, ``unit``, ``value``, ``error`` (in-run error of that replica),
-        ``valid`` and ``verdict`` (``"valid"`` or the reason); ``failures`` has the keys,
-        ``replica``, ``task`` and ``error``. Tasks not yet
-        run appear in neither.
+        ``seed``, ``packed_concentration`` and ``cation_molality`` (of the box the task
+        recorded, see :func:`aggregate`; NaN where it recorded none), ``property``, ``unit``,
+        ``value``, ``error`` (in-run error of that replica), ``valid`` and ``verdict``
+        (``"valid"`` or the reason); ``failures`` has the keys, ``replica``, ``task`` and
+        ``error``. Tasks not yet run appear in neither.
     """
     import pandas as pd
 
     outdir = Path(outdir)
-    record = outdir / PLAN_FILE
-    if not record.exists():
-        raise FileNotFoundError(f"{outdir} holds no {PLAN_FILE}: not a screening folder")
-    try:
-        plan = json.loads(record.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise PlanError(f"{record} is not readable JSON ({err})") from None
-    if not isinstance(plan, dict) or not {"compositions", "temperatures", "replicas"} <= set(plan):
-        raise PlanError(f"{record} is not a screening plan record")
+    plan = _read_record(outdir)
     rows, failures = [], []
     for comp, temperature, replica, task_id in _task_ids(plan):
         folder = outdir / TASKS_DIR / task_id
@@ -115,6 +108,7 @@ def task_table(outdir):
             if result is None:  # a damaged or foreign result counts as a failed replica
                 failures.append({**keys, "replica": replica, "task": task_id, "error": problem})
                 continue
+            packed, molality = _packed(result, comp, plan)
             for name, p in result["properties"].items():
                 value, error, valid, verdict = _replica(p)
                 rows.append(
@@ -122,6 +116,8 @@ def task_table(outdir):
                         **keys,
                         "replica": replica,
                         "seed": result.get("seed"),
+                        "packed_concentration": packed,
+                        "cation_molality": molality,
                         "property": name,
                         "unit": _UNIT_SPELLING.get(p["unit"], p["unit"]),
                         "value": value,
@@ -136,11 +132,52 @@ def task_table(outdir):
             except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
                 error = f"{folder / ERROR_FILE} is not readable ({type(err).__name__}: {err})"
             failures.append({**keys, "replica": replica, "task": task_id, "error": str(error)})
-    columns = KEYS + ["replica", "seed", "property", "unit", "value", "error", "valid", "verdict"]
+    columns = KEYS + ["replica", "seed", "packed_concentration", "cation_molality", "property",
+                      "unit", "value", "error", "valid", "verdict"]
     return (
         pd.DataFrame(rows, columns=columns),
         pd.DataFrame(failures, columns=KEYS + ["replica", "task", "error"]),
     )
+
+
+def _read_record(outdir):
+    """The ``plan.json`` of a screening folder (PlanError when it is not one)."""
+    record = outdir / PLAN_FILE
+    if not record.exists():
+        raise FileNotFoundError(f"{outdir} holds no {PLAN_FILE}: not a screening folder")
+    try:
+        plan = json.loads(record.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise PlanError(f"{record} is not readable JSON ({err})") from None
+    if not isinstance(plan, dict) or not {"compositions", "temperatures", "replicas"} <= set(plan):
+        raise PlanError(f"{record} is not a screening plan record")
+    return plan
+
+
+def _packed(result, comp, plan):
+    """``(salt concentration in the composition's units, cation molality)`` a task packed.
+
+    From the molecule counts its ``result.json`` records (the box it simulated, which a small
+    box rounds far from the asked concentration); NaN where it records none or they do not
+    read.
+    """
+    counts = (result.get("simulation") or {}).get("composition_counts")
+    if not isinstance(counts, dict) or not counts:
+        return math.nan, math.nan
+    try:
+        return packed_concentration(counts, comp["salt"], comp["units"], plan.get("density"))
+    except (ValueError, TypeError, KeyError):
+        return math.nan, math.nan
+
+
+def _planned(comp, plan):
+    """:func:`_packed` of a composition none of whose tasks recorded a box: the box the plan
+    packs (all its tasks failed, or ran before boxes were recorded)."""
+    try:
+        box = box_of(comp, int(plan["n_atoms"]), plan.get("density"))
+        return packed_concentration(box, comp["salt"], comp["units"], plan.get("density"))
+    except (ValueError, TypeError, KeyError):
+        return math.nan, math.nan
 
 
 # result.json of earlier versions spelt units for display, not for units.convert
@@ -181,12 +218,13 @@ def _failure_reasons(errors, total):
 _MAX_REASON = 300
 
 
-def _row(group, n_finished, failures):
+def _row(group, n_finished, failures, doubts=()):
     """Mean, standard error and verdict of one (composition, temperature, property) group.
 
     ``n_finished``: replicas of this composition and temperature that finished, with or without
     this property (an analysis refused or skipped in a replica gives none); ``failures``: the
-    error messages of its replicas that failed.
+    error messages of its replicas that failed; ``doubts``: reasons that concern every property
+    of this composition and temperature (:func:`_place_doubts`).
     """
     n_failed = len(failures)
     # as bool: an empty object column would select columns, not rows
@@ -222,6 +260,7 @@ def _row(group, n_finished, failures):
         # else to say
         reasons = _failure_reasons(failures, n_failed + n_finished)
         notes.append(f"{n_failed} replica(s) failed: {reasons}")
+    notes.extend(doubts)
     return {
         "mean": mean,
         "sem": sem,
@@ -232,6 +271,61 @@ def _row(group, n_finished, failures):
         "verdict": "; ".join(notes) or "valid",
         "method": METHODS["replicas"].format(n=n) if n > 1 else METHODS["none"],
     }
+
+
+def _place_doubts(place, units):
+    """The packed concentration of one composition and temperature, and doubts on all its rows.
+
+    ``place``: the task table's rows of its finished replicas. Returns ``(packed, doubts)``:
+    ``packed`` is ``(salt concentration in units, cation molality)`` that its replicas
+    recorded (``None`` where none did); ``doubts`` names
+
+    * replicas that packed different boxes (results of another version or plan in the folder:
+      the rows would average several electrolytes), and
+    * replicas whose every number is identical to another's although their seeds differ and
+      some number does vary over the replicas: the seed did not reach the simulation (a
+      copied task folder, a model or protocol that ignores it), so they are one sample counted
+      several times and the error over replicas is too small.
+    """
+    doubts = []
+    if not len(place):
+        return None, doubts
+    boxes = place.drop_duplicates("replica")[["packed_concentration", "cation_molality"]]
+    boxes = boxes.dropna()
+    packed = None
+    if len(boxes):
+        distinct = sorted({round(float(x), 9) for x in boxes["packed_concentration"]})
+        packed = (float(boxes["packed_concentration"].iloc[0]),
+                  float(boxes["cation_molality"].iloc[0]))
+        if len(distinct) > 1:
+            doubts.append(
+                f"replicas packed different boxes ({', '.join(f'{x:.4g}' for x in distinct)} "
+                f"{units}): results of another version or plan are mixed in; delete the odd "
+                "task folders and run the screen again")
+    # each finished replica's numbers, as one comparable tuple
+    # exactly: two runs of one simulation agree to the last bit, and rounding would merge
+    # diffusion coefficients of 1e-10 m^2/s
+    def exact(values):
+        return [None if math.isnan(v) else v for v in values.astype(float)]
+
+    vectors = {}
+    for replica, g in place.groupby("replica", sort=True):
+        vectors[replica] = (tuple(sorted(zip(g["property"], exact(g["value"]), strict=True),
+                                         key=str)), g["seed"].iloc[0])
+    varies = {prop for prop, g in place.groupby("property") if len(set(exact(g["value"]))) > 1}
+    same = {}
+    for replica, (vector, _seed) in vectors.items():
+        if any(prop in varies for prop, _ in vector):
+            same.setdefault(vector, []).append(replica)
+    for group in same.values():
+        seeds = {vectors[r][1] for r in group}
+        if len(group) > 1 and len(seeds) > 1:
+            doubts.append(
+                f"replicas {', '.join(f'r{r}' for r in group)} (seeds "
+                f"{', '.join(str(vectors[r][1]) for r in group)}) give identical results: one "
+                "sample counted several times (the seed did not reach the simulation?), so the "
+                "error over replicas is too small")
+    return packed, doubts
 
 
 def aggregate(outdir, *, experimental=None, plots=True):
@@ -246,17 +340,21 @@ def aggregate(outdir, *, experimental=None, plots=True):
         ``errors.csv`` and parity plots.
     plots : bool
         Draw ``plots/density.png``, ``plots/conductivity.png``, ``plots/diffusivity.png`` and
-        ``plots/solvation.png``: mean ± standard error against concentration (one line per
-        solvent, salt and temperature), or against the composition when every series has a
-        single concentration; rows that are not valid are drawn as open markers, which the
-        legend names.
+        ``plots/solvation.png``: mean ± standard error against the packed concentration
+        (one line per solvent, salt and temperature, along the concentration), or against
+        the composition when every series has a single concentration; rows that are not
+        valid are drawn as open markers, which the legend names.
 
     Returns
     -------
     pandas.DataFrame
         One row per (composition, temperature, property): the composition keys
-        (``composition``, ``solvent``, ``ratio``, ``salt``, ``concentration``, ``units``),
-        ``temperature_K``, ``property``, ``unit`` (as :mod:`ase_electrolyte.units` spells it),
+        (``composition``, ``solvent``, ``ratio``, ``salt``, ``concentration`` (nominal, as
+        the plan asks it), ``units``), ``packed_concentration`` (the salt concentration, in
+        ``units``, of the molecules the tasks packed: in a small box far from the nominal
+        one; molar at the plan's density), ``cation_molality`` (mol of cations per kg of
+        solvent in that box), ``temperature_K``, ``property``, ``unit`` (as
+        :mod:`ase_electrolyte.units` spells it),
         ``mean`` and ``sem`` (over the valid replicas only, t-scaled; NaN below two or without
         spread),
         ``n_replicas`` (valid replicas averaged), ``n_invalid`` (finished replicas excluded:
@@ -265,7 +363,9 @@ def aggregate(outdir, *, experimental=None, plots=True):
         every reason with its count: ``"excluded: no plateau (1/3 replicas)"``, ``"single
         valid replica: no standard error"``, ``"too few valid replicas: 2 degrees of freedom
         ..."``, ``"no valid replica"``, failed replicas with each distinct error and its
-        count: ``"2 replica(s) failed: RuntimeError: ... (2/3 replicas)"``) and ``method``.
+        count: ``"2 replica(s) failed: RuntimeError: ... (2/3 replicas)"``, replicas that
+        packed different boxes, replicas whose every number repeats another's although their
+        seeds differ: one sample counted twice) and ``method``.
         A composition and temperature whose tasks all failed keeps a row per property (``""``
         when no task of the screen gave any), with no number and the failures as its verdict.
         Tasks not run yet appear nowhere. Also
@@ -278,8 +378,12 @@ def aggregate(outdir, *, experimental=None, plots=True):
     rows, failures = task_table(outdir)
     _write_table(rows, outdir / "tasks.csv")
     _write_table(failures, outdir / "failures.csv")
-    columns = KEYS + ["property", "unit", "mean", "sem", "n_replicas", "n_invalid", "n_failed",
-                      "valid", "verdict", "method"]
+    plan = _read_record(outdir)
+    compositions = {c["label"]: c for c in plan["compositions"]}
+    columns = KEYS[:-1] + ["packed_concentration", "cation_molality", "temperature_K",
+                           "property", "unit", "mean", "sem", "n_replicas", "n_invalid",
+                           "n_failed", "valid", "verdict", "method"]
+    by_place = {tuple(key): group for key, group in rows.groupby(KEYS, sort=False, dropna=False)}
     finished = rows.groupby(KEYS, sort=False, dropna=False)["replica"].nunique()
     failed = {tuple(key): list(group["error"])
               for key, group in failures.groupby(KEYS, sort=False, dropna=False)}
@@ -296,10 +400,15 @@ def aggregate(outdir, *, experimental=None, plots=True):
     table = []
     for where in places:
         n_finished = int(finished.get(where, 0))
+        place = by_place.get(where, empty)
+        packed, doubts = _place_doubts(place, where[KEYS.index("units")])
+        if packed is None:
+            packed = _planned(compositions[where[0]], plan)
         for prop in properties:
             group = groups.get(where + prop, empty)
             table.append({**dict(zip(KEYS + ["property", "unit"], where + prop, strict=True)),
-                          **_row(group, n_finished, failed.get(where, []))})
+                          "packed_concentration": packed[0], "cation_molality": packed[1],
+                          **_row(group, n_finished, failed.get(where, []), doubts)})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
     _write_table(summary, outdir / "summary.csv")
@@ -362,9 +471,15 @@ def plot_summary(summary, folder):
         for ax, prop in zip(axes[0], props, strict=True):
             part = summary[summary["property"] == prop]
             for (solvent, ratio, salt, _units, temp), g in _series(part):
-                x = g["concentration"] if by_concentration else [
+                # where the box packed it: in a small box far from the asked concentration
+                # (the table keeps both); the asked one where no box is known
+                x = _packed_x(g) if by_concentration else np.array([
                     labels.index(c) for c in g["composition"]
-                ]
+                ])
+                # along x: the table's order is the labels' ("10molal" before "2molal"), and
+                # the line zigzagged between the points
+                order = np.argsort(x, kind="stable")
+                x, g = np.asarray(x)[order], g.iloc[order]
                 line = ax.errorbar(
                     x,
                     g["mean"],
@@ -383,7 +498,7 @@ def plot_summary(summary, folder):
             unit = part["unit"].iloc[0]
             ax.set_ylabel(f"{prop} / {unit}")
             if by_concentration:
-                ax.set_xlabel(f"concentration / {part['units'].iloc[0]}")
+                ax.set_xlabel(f"salt concentration as packed / {part['units'].iloc[0]}")
             else:
                 ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=7)
             ax.set_title(prop)
@@ -398,6 +513,14 @@ def plot_summary(summary, folder):
         axes[0][0].legend(handles, names, fontsize=7)
         written.append(save_figure(fig, folder / f"{figure}.png", dpi=120))
     return written
+
+
+def _packed_x(rows):
+    """The packed concentration of summary ``rows``, the nominal one where it is not known."""
+    if "packed_concentration" not in rows:  # a table of an earlier version
+        return rows["concentration"].to_numpy(dtype=float)
+    packed = rows["packed_concentration"].to_numpy(dtype=float)
+    return np.where(np.isfinite(packed), packed, rows["concentration"].to_numpy(dtype=float))
 
 
 def _composition_key(shares, ratio, salt, concentration, units, temperature):
@@ -688,6 +811,8 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         matched.append(
             {
                 **{k: s[k] for k in KEYS},
+                # the measurement is at the nominal concentration, the box at this one
+                "packed_concentration": s.get("packed_concentration", math.nan),
                 "property": s["property"],
                 "unit": s["unit"],
                 "mean": s["mean"],

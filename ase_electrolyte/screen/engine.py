@@ -13,7 +13,14 @@ from pathlib import Path
 
 from ..atomic_file import atomic_path, check_output_path
 from ..writer_lock import ConcurrentWriterError, WriterLock, _holder
-from .plan import PlanError, composition_key, fingerprint_of, load_plan
+from .plan import (
+    PlanError,
+    box_of,
+    check_distinct,
+    composition_key,
+    fingerprint_of,
+    load_plan,
+)
 from .task import (
     ERROR_FILE,
     RESULT_FILE,
@@ -268,6 +275,8 @@ def _record_plan(plan, outdir, record):
                     "case only (one task folder on a case-insensitive file system): give it "
                     "another label or choose another output folder"
                 )
+        _check_against_folder(plan, [c for label, c in stored.items()
+                                     if label not in {x.label for x in plan.compositions}])
         # compositions, temperatures and replicas may grow: record the union
         known = set(stored)
         merged = plan.to_dict()
@@ -281,6 +290,29 @@ def _record_plan(plan, outdir, record):
     if (outdir / TASKS_DIR).exists():
         raise PlanError(f"{outdir} holds task folders but no {PLAN_FILE}; choose another folder")
     write_json(record, plan.to_dict())
+
+
+def _check_against_folder(plan, held):
+    """Refuse compositions of ``plan`` that are, or pack the same box as, those the folder holds.
+
+    ``held``: the ``plan.json`` records of the folder's compositions under labels this plan
+    does not use. A plan that adds 1.05 molal to a folder of 1.0 molal at 300 atoms packed the
+    same molecules under a second label (the plan's own check sees one plan only), and the
+    table showed one electrolyte at two concentrations.
+    """
+    if not held:  # the plan's own compositions were compared when it was loaded
+        return
+    usable, boxes = [], []
+    for c in held:
+        try:
+            composition_key(c)
+            boxes.append(box_of(c, plan.n_atoms, plan.density))
+        except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError):
+            # a record this version cannot pack: no task of it runs, nothing to compare
+            continue
+        usable.append(c)
+    boxes += [box_of(c, plan.n_atoms, plan.density) for c in plan.compositions]
+    check_distinct(usable + list(plan.compositions), boxes, plan.n_atoms, held=len(usable))
 
 
 def _check_finished(outdir, tasks):

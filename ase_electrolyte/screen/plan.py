@@ -761,7 +761,7 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                 except ValueError as err:
                     raise PlanError(f"{where}: {err}") from None
                 out.append(Composition(shares, ratio, salt, c, units, label))
-                boxes.append(counts)
+                boxes.append(_box_key(counts))
     counts = Counter(c.label for c in out)  # list.count per label: quadratic in big grids
     repeated = sorted(label for label, n in counts.items() if n > 1)
     if repeated:
@@ -776,32 +776,154 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                 f"composition labels {first!r} and {c.label!r} differ in case only: one task "
                 "folder on a case-insensitive file system; give them distinct labels"
             )
+    check_distinct(out, boxes, n_atoms)
+    return out
+
+
+def box_of(composition, n_atoms, density=None):
+    """The molecules a task of ``composition`` packs at ``n_atoms`` (and the plan's ``density``).
+
+    Parameters
+    ----------
+    composition : Composition or dict
+        A :class:`Composition` or its ``asdict`` form (as stored in ``plan.json``).
+    n_atoms : int
+    density : float, optional
+        g/cm³ (needed for molar concentrations).
+
+    Returns
+    -------
+    tuple
+        ``((species name, molecules), ...)`` sorted by name: equal for two compositions whose
+        tasks pack the same box.
+
+    Raises
+    ------
+    ValueError
+        A composition :func:`~ase_electrolyte.build.composition_counts` refuses.
+    """
+    from ..build import composition_counts
+
+    c = composition if isinstance(composition, dict) else asdict(composition)
+    counts = composition_counts(c["solvent"], c["salt"], c["concentration"], units=c["units"],
+                                n_atoms=n_atoms, ratio=c["ratio"], density=density)
+    return _box_key(counts)
+
+
+def packed_concentration(box, salt, units, density=None):
+    """The salt concentration a box's integer molecule counts realise, and its cation molality.
+
+    In a small box the counts are rounded: 1.0 and 1.05 mol/kg of LiPF6 in 300 atoms of
+    EC:EMC 3:7 both pack 2 ion pairs with 7 EC and 14 EMC, which is 0.96 mol/kg.
+
+    Parameters
+    ----------
+    box : dict or tuple
+        ``{species name: molecules}`` (a task's recorded ``composition_counts``) or
+        :func:`box_of`'s tuple.
+    salt : str or None
+        The composition's salt (its stoichiometry turns cations into formula units).
+    units : {"molal", "molar"}
+        Of the returned concentration.
+    density : float, optional
+        g/cm³: a molar concentration is that of the box at this density (the plan's).
+
+    Returns
+    -------
+    tuple of float
+        ``(concentration in units, cation molality in mol/kg of solvent)``; ``(0, 0)`` for a
+        pure solvent, NaN for a molar concentration without a density.
+
+    Raises
+    ------
+    ValueError
+        An unknown species or salt name.
+    """
+    from ..species import get_salt, get_species
+
+    counts = dict(box)
+    species = {name: get_species(name) for name in counts}
+    solvent_g = sum(sp.mass * counts[n] for n, sp in species.items() if sp.charge == 0)
+    total_g = sum(sp.mass * counts[n] for n, sp in species.items())
+    cations = sum(counts[n] for n, sp in species.items() if sp.charge > 0)
+    if not salt or not cations:
+        return 0.0, 0.0
+    per_formula = get_salt(salt).stoichiometry[0]
+    molality = 1000.0 * cations / solvent_g  # mol/kg: masses in g/mol
+    formula_units = cations / per_formula
+    if units == "molal":
+        return molality / per_formula, molality
+    if density is None:
+        return math.nan, molality
+    # mol/L of the box at the plan's density: the inverse of composition_counts' conversion
+    return 1000.0 * float(density) * formula_units / total_g, molality
+
+
+def _box_key(counts):
+    return tuple(sorted((sp.name, n) for sp, n in counts.items()))
+
+
+def check_distinct(compositions, boxes, n_atoms, held=0):
+    """PlanError for two compositions that are one electrolyte, or that pack one box.
+
+    Parameters
+    ----------
+    compositions : list of Composition or dict
+        The first ``held`` of them are those an output folder already records (``asdict`` form,
+        from its ``plan.json``), the others the plan's.
+    boxes : list
+        Each composition's molecule counts (``{Species: n}`` or :func:`box_of`'s tuple); ``None``
+        where they cannot be computed (a recorded composition this version refuses).
+    n_atoms : int
+    held : int
+        How many leading entries the folder records: they are not compared with each other,
+        and the message says the folder holds them.
+    """
+
+    def label(c):
+        return c["label"] if isinstance(c, dict) else c.label
+
+    def name(k, c):
+        text = repr(label(c))
+        return f"{text} (recorded in the output folder)" if k < held else text
+
     # the same electrolyte under two labels (EC:3,EMC:7 and EC:6,EMC:14, or one composition
     # labelled twice) would be simulated twice and reported as two rows
     seen = {}
-    for c in out:
-        other = seen.setdefault(composition_key(c), c)
-        if other is not c:  # Composition objects: one per entry, identity tells them apart
+    for k, c in enumerate(compositions):
+        first = seen.setdefault(composition_key(c), k)
+        if first != k and k >= held:
+            d = c if isinstance(c, dict) else asdict(c)
             raise PlanError(
-                f"compositions {other.label!r} and {c.label!r} are the same electrolyte "
-                f"({c.solvent_text} by {c.ratio}, {c.salt or 'no salt'} {c.concentration:g} "
-                f"{c.units}); give it once (more samples: replicas = ...)"
+                f"compositions {name(first, compositions[first])} and {name(k, c)} are the same "
+                f"electrolyte ({_solvent_text(d)} by {d['ratio']}, {d['salt'] or 'no salt'} "
+                f"{float(d['concentration']):g} {d['units']}); "
+                + (f"the folder holds it: give it as {label(compositions[first])!r}"
+                   if first < held else "give it once (more samples: replicas = ...)")
             )
     # a grid finer than the box resolves: 1.0, 1.05 and 1.1 molal of LiPF6 in 300 atoms of
     # EC:EMC are all 2 ion pairs in 7 EC + 14 EMC. Each was simulated as a composition of its
-    # own and plotted at its nominal concentration: a flat line that is one electrolyte
+    # own and plotted at its nominal concentration: a flat line that is one electrolyte. A
+    # plan that adds 1.05 molal to a folder of 1.0 molal is the same grid, run in two goes
     same_box = {}
-    for c, counts in zip(out, boxes, strict=True):
-        key = tuple(sorted((sp.name, n) for sp, n in counts.items()))
-        other = same_box.setdefault(key, c)
-        if other is not c:
-            molecules = ", ".join(f"{n} {name}" for name, n in key)
+    for k, (c, counts) in enumerate(zip(compositions, boxes, strict=True)):
+        if counts is None:
+            continue
+        key = counts if isinstance(counts, tuple) else _box_key(counts)
+        first = same_box.setdefault(key, k)
+        if first != k and k >= held:
+            molecules = ", ".join(f"{n} {species}" for species, n in key)
             raise PlanError(
-                f"compositions {other.label!r} and {c.label!r} give the same box at n_atoms = "
-                f"{n_atoms} ({molecules}): one electrolyte, which the table would show at two "
-                "concentrations; use a larger n_atoms or a coarser grid"
+                f"compositions {name(first, compositions[first])} and {name(k, c)} give the "
+                f"same box at n_atoms = {n_atoms} ({molecules}): one electrolyte, which the "
+                "table would show at two concentrations; "
+                + ("drop it from this plan, or use a larger n_atoms in another output folder"
+                   if first < held else "use a larger n_atoms or a coarser grid")
             )
-    return out
+
+
+def _solvent_text(c):
+    return ",".join(f"{k}:{float(v):g}" for k, v in c["solvent"].items())
 
 
 def composition_key(composition):
