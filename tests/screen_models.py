@@ -187,3 +187,29 @@ def counting_slow_lj(seconds, log, block, min_atoms=0):
     processes: tells a resume from a restart) and, while the file ``block`` exists, sleeps
     ``seconds`` in each evaluation of a box of more than ``min_atoms`` atoms."""
     return _CountingSlowLJ(seconds, log, block, min_atoms)
+
+
+class _ChattyLJ(LennardJones):
+    """Lennard-Jones that writes a numbered line of ``width`` characters to standard error in
+    every evaluation (as a model that warns at every MD step), with the size its standard
+    error's file had before it, and sleeps ``seconds``."""
+
+    def __init__(self, width, seconds):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.width, self.seconds, self.calls = int(width), seconds, 0
+
+    def calculate(self, *args, **kwargs):
+        import sys
+        import time
+
+        self.calls += 1
+        sys.stderr.flush()
+        head = f"warning {self.calls} at {os.fstat(2).st_size} bytes: "
+        sys.stderr.write(head + "x" * max(0, self.width - len(head)) + "\n")
+        sys.stderr.flush()
+        time.sleep(self.seconds)
+        super().calculate(*args, **kwargs)
+
+
+def chatty_lj(width=1000, seconds=0.0):
+    return _ChattyLJ(width, seconds)

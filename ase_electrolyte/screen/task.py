@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -36,13 +37,19 @@ from .properties import task_properties
 
 __all__ = [
     "run_task", "task_properties", "task_threads", "worker_problems", "read_result",
-    "RESULT_FILE", "ERROR_FILE", "LOG_FILE", "TaskTimeout", "TIMEOUT_GRACE_S",
+    "RESULT_FILE", "ERROR_FILE", "LOG_FILE", "LOG_MAX_BYTES", "TaskTimeout", "TIMEOUT_GRACE_S",
 ]
 
 RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
-#: What a task run in its own process (``task_timeout_s``) prints, and its traceback if it dies.
+#: What a task run in its own process (``task_timeout_s``) prints, and its traceback if it dies;
+#: each attempt appends a header line and its output, and the file keeps the last
+#: :data:`LOG_MAX_BYTES` of all attempts.
 LOG_FILE = "task.log"
+#: Bytes of ``task.log`` kept: its tail, where the last attempt's end and traceback are. A model
+#: that prints a warning per MD step filled it without bound (its task resumed attempt after
+#: attempt into the same file); between two trims it may grow to twice this.
+LOG_MAX_BYTES = 256 * 1024
 #: Seconds a task past its ``task_timeout_s`` has to stop by itself (close its trajectory, write
 #: ``error.json``) before its process group is killed.
 TIMEOUT_GRACE_S = 10.0
@@ -384,12 +391,15 @@ def _run_limited(spec, limit):
     plan["model"] = dict(plan["model"], device=_worker_device(plan["model"]["device"], pin=False))
     # what only the worker's process knows (its dask worker, its host's other workers)
     child = dict(spec, plan=plan, threads=task_threads(spec), worker=_worker_name(),
-                 limit=limit, deadline=deadline, grace=TIMEOUT_GRACE_S)
+                 limit=limit, deadline=deadline, grace=TIMEOUT_GRACE_S, log_max=LOG_MAX_BYTES)
     # the worker's import path: a model module it loaded (an uploaded file, a path entry
     # added at run time) is found by the task's process as well
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     killed = False
-    with open(folder / LOG_FILE, "ab") as log:
+    # what earlier attempts left, cut to its tail before this one appends (and the task's
+    # process keeps it so while it runs, see _watch)
+    _trim_log(folder / LOG_FILE)
+    with open(folder / LOG_FILE, "ab") as log:  # noqa: SIM117 - closed and cut in its finally
         log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} task {spec['task']['id']} on "
                   f"{child['worker']}, task_timeout_s = {limit:g}\n".encode())
         log.flush()
@@ -413,6 +423,9 @@ def _run_limited(spec, limit):
             _kill_group(proc)
             proc.wait()
             raise
+        finally:
+            log.close()
+            _trim_log(folder / LOG_FILE)
     try:
         outcome = json.loads(out.decode() or "null")
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -456,6 +469,52 @@ def _run_limited(spec, limit):
     return failure
 
 
+_DROPPED = re.compile(rb"(?m)^\[\.\.\. (\d+) bytes of earlier output dropped: [^\n]*\n")
+
+
+def _trim_log(path, keep=None, fd=None):
+    """Cut ``task.log`` to its last ``keep`` bytes (default :data:`LOG_MAX_BYTES`), from a line
+    start, behind a line that says how much was dropped.
+
+    With ``fd`` (the task process' own descriptor of the log, which its children share, opened
+    for appending) the file is cut in place while they write to it: a line written at that
+    instant may be lost or land before the kept tail. Without it, the file is rewritten
+    atomically (a failed write keeps the longer log).
+    """
+    keep = LOG_MAX_BYTES if keep is None else int(keep)
+    try:
+        size = os.fstat(fd).st_size if fd is not None else path.stat().st_size
+        if size <= keep:
+            return
+        with open(path, "rb") as f:
+            start = f.read(min(size, 1 << 16))
+            f.seek(size - keep)
+            tail = f.read(keep)
+    except OSError:
+        return
+    cut = tail.find(b"\n")  # a cut line reads as garbage
+    tail = tail[cut + 1:] if 0 <= cut < len(tail) - 1 else tail
+    # the count of an earlier cut goes on in this one's, which drops its line: the file's
+    # first, or the next where lines written at the instant of an in-place cut landed before
+    # it (the tail may then still hold it)
+    note = _DROPPED.search(start)
+    dropped = size - len(tail)
+    if note:
+        tail = tail.replace(note.group(0), b"", 1)
+        dropped += int(note.group(1)) - len(note.group(0))  # its line is no output
+    note = (f"[... {dropped} bytes of earlier output dropped: {LOG_FILE} keeps its "
+            f"last {keep // 1024} kB]\n").encode()
+    try:
+        if fd is not None:
+            os.ftruncate(fd, 0)
+            os.write(fd, note + tail)  # O_APPEND: at the new end
+        else:
+            with atomic_path(path) as tmp:
+                tmp.write_bytes(note + tail)
+    except OSError:  # a full disk: the longer log stays (or what of it was written)
+        pass
+
+
 def _kill_group(proc):
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -479,17 +538,25 @@ def _expire(signum, frame):
     raise TaskTimeout(_STOP.get("why", "task_timeout_s"))
 
 
-def _watch(parent, deadline, grace):
+def _watch(parent, deadline, grace, log=None, log_max=None):
     """The task process' watchdog: stop it when its worker is gone, kill it past the grace.
 
     A worker that died (killed by its nanny, its node lost) leaves its task's process behind in
     its own session; it would run on, holding the task folder's claim, while the scheduler's
-    rerun of the task waits for that claim.
+    rerun of the task waits for that claim. It also keeps ``log`` (the task's ``task.log``, its
+    standard error) to its last ``log_max`` bytes, cut when it has grown past twice that.
     """
     gone = None
+    log_max = LOG_MAX_BYTES if log_max is None else int(log_max)
     while True:
         time.sleep(0.5)
         now = time.time()
+        try:
+            grown = log is not None and os.fstat(2).st_size > 2 * log_max
+        except OSError:
+            grown = False
+        if grown:
+            _trim_log(log, log_max, fd=2)
         if gone is None and os.getppid() != parent:
             gone = now
             _STOP["why"] = "the worker that started this task went away"
@@ -504,8 +571,11 @@ def _child_main():
     os.dup2(2, 1)  # what the model or the analyses print goes to task.log, not into the outcome
     spec = json.loads(sys.stdin.read())
     limit, deadline, grace = spec.pop("limit"), spec.pop("deadline"), spec.pop("grace")
+    log_max = spec.pop("log_max", None)
     signal.signal(signal.SIGALRM, _expire)
-    threading.Thread(target=_watch, args=(os.getppid(), deadline, grace), daemon=True).start()
+    threading.Thread(target=_watch, args=(os.getppid(), deadline, grace,
+                                          Path(spec["folder"]) / LOG_FILE, log_max),
+                     daemon=True).start()
     try:
         left = deadline - time.time()
         if left <= 0:
