@@ -130,3 +130,20 @@ def test_a_recorded_composition_this_version_cannot_pack_does_not_block_the_fold
     _prepare_outdir(_plan([_mix(2.0)]), out)
     labels = [c["label"] for c in json.loads((out / "plan.json").read_text())["compositions"]]
     assert labels == ["EC3-EMC7_LiPF6-1molal", "odd", "no-fields", "EC3-EMC7_LiPF6-2molal"]
+
+
+def test_a_folder_filled_before_the_check_still_takes_reruns_and_distinct_additions(tmp_path):
+    # 1.0 and 1.05 molal recorded together (by plans run before the check): a rerun of either
+    # adds nothing and is not refused; a new composition is compared with both
+    out = tmp_path / "screen"
+    _finished(_plan([_mix(1.0)]), out)
+    record = json.loads((out / "plan.json").read_text())
+    other = _plan([_mix(1.05)]).to_dict()["compositions"][0]
+    record["compositions"].append(other)
+    (out / "plan.json").write_text(json.dumps(record))
+    again = run_screen(_plan([_mix(1.0)]), out, progress=False, plots=False)
+    assert (again.n_skipped, again.n_failed) == (1, 0)
+    _prepare_outdir(_plan([_mix(2.0)]), out)
+    with pytest.raises(PlanError, match=r"'EC3-EMC7_LiPF6-1molal' \(recorded in the output "
+                                        r"folder\) and 'EC3-EMC7_LiPF6-1.1molal' give the same"):
+        _prepare_outdir(_plan([_mix(1.1)]), out)

@@ -275,8 +275,7 @@ def _record_plan(plan, outdir, record):
                     "case only (one task folder on a case-insensitive file system): give it "
                     "another label or choose another output folder"
                 )
-        _check_against_folder(plan, [c for label, c in stored.items()
-                                     if label not in {x.label for x in plan.compositions}])
+        _check_against_folder(plan, stored)
         # compositions, temperatures and replicas may grow: record the union
         known = set(stored)
         merged = plan.to_dict()
@@ -292,15 +291,18 @@ def _record_plan(plan, outdir, record):
     write_json(record, plan.to_dict())
 
 
-def _check_against_folder(plan, held):
-    """Refuse compositions of ``plan`` that are, or pack the same box as, those the folder holds.
+def _check_against_folder(plan, stored):
+    """Refuse new compositions of ``plan`` that are, or pack the same box as, one the folder holds.
 
-    ``held``: the ``plan.json`` records of the folder's compositions under labels this plan
-    does not use. A plan that adds 1.05 molal to a folder of 1.0 molal at 300 atoms packed the
-    same molecules under a second label (the plan's own check sees one plan only), and the
-    table showed one electrolyte at two concentrations.
+    ``stored``: the ``plan.json`` records of the folder's compositions, by label. A plan that
+    adds 1.05 molal to a folder of 1.0 molal at 300 atoms packed the same molecules under a
+    second label (the plan's own check sees one plan only), and the table showed one
+    electrolyte at two concentrations. Compositions the folder already records are not
+    compared again: a rerun of a folder filled before this check is not refused.
     """
-    if not held:  # the plan's own compositions were compared when it was loaded
+    new = [c for c in plan.compositions if c.label not in stored]
+    held = [c for label, c in stored.items() if label not in {x.label for x in plan.compositions}]
+    if not new or not held:  # the plan's own compositions were compared when it was loaded
         return
     usable, boxes = [], []
     for c in held:
@@ -311,8 +313,8 @@ def _check_against_folder(plan, held):
             # a record this version cannot pack: no task of it runs, nothing to compare
             continue
         usable.append(c)
-    boxes += [box_of(c, plan.n_atoms, plan.density) for c in plan.compositions]
-    check_distinct(usable + list(plan.compositions), boxes, plan.n_atoms, held=len(usable))
+    boxes += [box_of(c, plan.n_atoms, plan.density) for c in new]
+    check_distinct(usable + new, boxes, plan.n_atoms, held=len(usable))
 
 
 def _check_finished(outdir, tasks):
