@@ -66,7 +66,7 @@ from .correlation import (
 )
 from .ion_collection import block_slices
 from .observables import current_species_of_file, is_h5md_path, read_observable
-from .plotting import axes_to_draw_into, estimate_bars
+from .plotting import axes_to_draw_into, draws_user_text, estimate_bars
 from .report import estimate_label, mark_invalid, register_analysis, shared
 from .uncertainty import mean_error, segment_estimate
 
@@ -687,6 +687,7 @@ class GreenKuboConductivity(CarrierAnalysis):
                 est.converged, est.notes,
             )
 
+    @draws_user_text
     def plot(self, ax=None, parts=True):
         """Running integral σ(τ) with its standard-error band and the plateau.
 
@@ -880,6 +881,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         res.temperature = self._temperature
         res.n_segments = len(segments)
 
+    @draws_user_text
     def plot(self, ax=None):
         """Charge-dipole MSD with its standard-error band and the fitted line.
 
@@ -1154,6 +1156,7 @@ class NernstEinstein:
             res.alpha_d, res.alpha_d_err = _pair(res.dissociation)
         self.results = res
 
+    @draws_user_text
     def plot(self, ax=None):
         """Bar chart of the species' Nernst–Einstein terms, with σ if given.
 

@@ -32,7 +32,7 @@ from ase_electrolyte.units import warn_implausible
 from .analysis_base import require_results
 from .correlation import MAX_TIME_PS
 from .observables import is_h5md_path, read_observable
-from .plotting import axes_to_draw_into, finite_span
+from .plotting import axes_to_draw_into, draws_user_text, finite_span
 from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import (
     MIN_INDEPENDENT_SAMPLES,
@@ -228,6 +228,7 @@ class Density:
         res.series = self._values
         return self
 
+    @draws_user_text
     def plot(self, ax=None):
         """Density series, the equilibration point and the mean with its error band.
 
@@ -408,6 +409,7 @@ class EquationOfState:
         self._model = lambda x: np.full_like(np.asarray(x, float), math.nan)
         return self
 
+    @draws_user_text
     def plot(self, ax=None):
         """Pressures with errors, the fitted curve and ρ0.
 
@@ -549,6 +551,7 @@ class TaitCompressibility:
         self._model = lambda x: tait(x, *popt)
         return self
 
+    @draws_user_text
     def plot(self, ax=None):
         """Volumes against pressure with the Tait fit.
 
@@ -653,6 +656,7 @@ class ThermalExpansion:
         res.temperatures, res.densities, res.density_errors = t, rho, err
         return self
 
+    @draws_user_text
     def plot(self, ax=None):
         """Densities against temperature with the fitted line.
 

@@ -44,7 +44,7 @@ from .correlation import (
     not_diffusive_note,
 )
 from .ion_collection import block_slices
-from .plotting import axes_to_draw_into
+from .plotting import axes_to_draw_into, draws_user_text
 from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
@@ -505,6 +505,7 @@ class Diffusion(CarrierAnalysis):
                 k: e.stderr for k, e in res.diffusion_coefficient_yeh_hummer.items()
             }
 
+    @draws_user_text
     def plot(self, ax=None):
         """MSD of every species with its fitted line over the fit window.
 

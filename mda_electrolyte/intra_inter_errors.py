@@ -44,7 +44,7 @@ from .model_labels import (
     stored_labels,
 )
 from .molecules import check_vacuum, check_whole, isolated_molecules, make_whole
-from .plotting import count_argument
+from .plotting import count_argument, draws_user_text
 from .report import estimate_label, mark_invalid, register_analysis
 
 # IsolatedMoleculeEvaluator, StoredMoleculeLabels, evaluate_frame (mda_electrolyte.model_labels),
@@ -646,6 +646,7 @@ class IntraInterErrors(FrameAnalysis):
                         unique.append(mol)
         return unique
 
+    @draws_user_text
     def plot(self, ax=None, max_points=20000):
         """Parity plots of model against reference forces, one panel per component.
 

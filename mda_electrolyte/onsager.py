@@ -60,7 +60,7 @@ from .correlation import (
     time_correlation,
 )
 from .ion_collection import block_slices
-from .plotting import axes_to_draw_into
+from .plotting import axes_to_draw_into, draws_user_text, literal
 from .report import estimate_label, mark_invalid
 from .uncertainty import mean_error, segment_estimate
 
@@ -451,6 +451,7 @@ class OnsagerCoefficients(CarrierAnalysis):
                     res.transference_err[name] = e.stderr
 
 
+    @draws_user_text
     def plot(self, ax=None):
         """The Onsager matrix as a heat map with its values.
 
@@ -468,8 +469,10 @@ class OnsagerCoefficients(CarrierAnalysis):
             for j in range(len(r.species)):
                 ax.text(j, i, f"{r.L[i, j]:.3g}\n±{r.L_err[i, j]:.2g}", ha="center",
                         va="center", fontsize=8)
-        ax.set_xticks(range(len(r.species)), r.species)
-        ax.set_yticks(range(len(r.species)), r.species)
+        # tick labels are made again at every draw, from these strings
+        names = [literal(name) for name in r.species]
+        ax.set_xticks(range(len(r.species)), names)
+        ax.set_yticks(range(len(r.species)), names)
         ax.figure.colorbar(im, ax=ax, label="L (S/m per e²)")
         ax.set_title(f"Onsager ({r.method}): σ = {estimate_label(r.conductivity, reason=False)}")
         mark_invalid(ax, r.conductivity)

@@ -59,6 +59,53 @@ def user_text_literally():
                                   "axes.formatter.use_mathtext": False})
 
 
+def draws_user_text(plot):
+    """Decorate a ``plot`` method so that the texts it draws show ``$`` as typed.
+
+    Species, pair and selection names are the user's: ``$x^$`` as a species failed the
+    figure's save with matplotlib's mathtext error, wherever the figure was saved later. After
+    the method has drawn, every text of its figure that matplotlib would read as mathtext gets
+    its ``$`` escaped (:func:`literal`): none of the packages' labels uses mathtext. Texts
+    already shown literally (escaped, or made with ``parse_math`` off, as inside
+    :func:`user_text_literally`) are left as they are; tick labels drawn later from category
+    names are escaped where they are made (:func:`estimate_bars`).
+    """
+    import functools
+
+    @functools.wraps(plot)
+    def drawn_literally(*args, **kwargs):
+        drawn = plot(*args, **kwargs)
+        for figure in _figures_of(drawn):
+            for text in figure.findobj(_is_mathtext):
+                text.set_text(text.get_text().replace("$", r"\$"))
+        return drawn
+
+    drawn_literally.draws_user_text = True
+    return drawn_literally
+
+
+def _is_mathtext(artist):
+    from matplotlib import cbook
+    from matplotlib.text import Text
+
+    return (isinstance(artist, Text) and artist.get_parse_math()
+            and cbook.is_math_text(artist.get_text()))
+
+
+def _figures_of(drawn):
+    """The figures of what a ``plot`` method returned (Axes, Figure, arrays or lists of Axes)."""
+    from matplotlib.figure import Figure
+
+    items = np.ravel(np.asarray(drawn, dtype=object)) if isinstance(drawn, (list, tuple,
+                                                                          np.ndarray)) else [drawn]
+    figures = []
+    for item in items:
+        figure = item if isinstance(item, Figure) else getattr(item, "figure", None)
+        if isinstance(figure, Figure) and all(figure is not f for f in figures):
+            figures.append(figure)
+    return figures
+
+
 def axes_to_draw_into(ax, **subplots):
     """``ax`` when it is a matplotlib Axes, a new figure's Axes when it is ``None``.
 

@@ -52,7 +52,7 @@ from mda_electrolyte.analysis_base import (
 from mda_electrolyte.frame_estimates import MIN_FRAMES, _n_blocks
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
-from mda_electrolyte.plotting import count_argument
+from mda_electrolyte.plotting import count_argument, draws_user_text
 from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_cutoffs import check_smoothable, first_minimum
 from mda_electrolyte.uncertainty import mean_error
@@ -612,6 +612,7 @@ class IntraInterRDF(FrameAnalysis):
         errors[:] = err
         return errors, METHODS["blocks"].format(n=n_blocks)
 
+    @draws_user_text
     def plot(self, pairs=None, ncols=4):
         """Intra, inter and total g(r) of each pair, one panel per pair.
 

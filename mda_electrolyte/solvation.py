@@ -53,7 +53,7 @@ from mda_electrolyte.analysis_base import (
     trajectory_boxes,
 )
 from mda_electrolyte.molecules import check_one_molecule_per_residue
-from mda_electrolyte.plotting import count_argument, estimate_bars, note_empty
+from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
 from mda_electrolyte.shell_cutoffs import (
@@ -955,6 +955,7 @@ class SolvationShells(FrameAnalysis):
                 "largest cutoff the pass kept pairs for; run again with a larger max_cutoff")
         return radii, rdfs, layout, shell_atoms
 
+    @draws_user_text
     def plot_by_type(self, labels=None, n_labels=3):
         """Cation–Oc/Oe RDFs and angle distributions per shell label (Ju et al. 2025 Fig. 4).
 
@@ -972,6 +973,7 @@ class SolvationShells(FrameAnalysis):
         """
         return _plot_by_type(require_results(self, "by_type"), labels, n_labels)
 
+    @draws_user_text
     def plot(self, n_labels=10):
         """Bar charts of the class fractions and of the most common shell labels.
 

@@ -58,7 +58,7 @@ from .correlation import (
 )
 from .ion_collection import IonCollection
 from .observables import is_h5md_path, read_observable
-from .plotting import axes_to_draw_into
+from .plotting import axes_to_draw_into, draws_user_text
 from .report import estimate_label, mark_invalid, register_analysis, shared, shared_value
 from .uncertainty import mean_error, segment_estimate
 
@@ -510,6 +510,7 @@ class GreenKuboViscosity(_PressureAnalysis):
         res.components = self._components
         return self
 
+    @draws_user_text
     def plot(self, ax=None):
         """Running integral η(τ) with its error band and the plateau window.
 
@@ -619,6 +620,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         res.n_segments = len(self._segments)
         return self
 
+    @draws_user_text
     def plot(self, ax=None):
         """⟨ΔG²⟩ with its error band and the fit window.
 

@@ -37,7 +37,7 @@ from .molecules import (
     make_whole,
     rigid_decomposition,
 )
-from .plotting import axes_to_draw_into
+from .plotting import axes_to_draw_into, draws_user_text
 from .report import mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
@@ -349,6 +349,7 @@ class RigidVolumeScan(FrameAnalysis):
             out.append(copy)
         return out
 
+    @draws_user_text
     def plot(self, ax=None, component="inter"):
         """E(s) curves of every frame (model solid, reference dashed).
 

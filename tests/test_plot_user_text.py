@@ -123,6 +123,36 @@ def test_every_plot_of_user_names_saves_them_as_typed_in_the_analysis_context(na
         assert any(HOSTILE[0] in d or HOSTILE[1] in d for d in drawn), drawn
 
 
+@pytest.mark.parametrize("name", list(_PLOTS))
+def test_every_plot_called_directly_saves_user_names_as_typed(name, tmp_path):
+    """plot() outside any context, the figure saved afterwards (Diffusion and Onsager failed
+    the save with mathtext's ParseSyntaxException): each plot() draws its texts literally."""
+    assert matplotlib.rcParams["text.parse_math"]
+    drawn = _saved(_quiet(_PLOTS[name]).figure, tmp_path)
+    if name not in _NO_NAMES:
+        assert any(HOSTILE[0] in d or HOSTILE[1] in d for d in drawn), drawn
+    # matplotlib's own setting is the user's again after the call
+    assert matplotlib.rcParams["text.parse_math"]
+
+
+def test_every_plot_method_of_the_analyses_draws_user_text_literally():
+    import inspect
+
+    from mda_electrolyte import plotting
+
+    missing = []
+    for cls_name in mdae.__all__:
+        cls = getattr(mdae, cls_name)
+        if not inspect.isclass(cls):
+            continue
+        for attr in ("plot", "plot_by_type"):
+            method = cls.__dict__.get(attr)
+            if method is not None and not getattr(method, "draws_user_text", False):
+                missing.append(f"{cls_name}.{attr}")
+    assert not missing, f"plot methods without plotting.draws_user_text: {missing}"
+    assert plotting.draws_user_text(lambda: 1)() == 1
+
+
 def test_run_analyses_saves_figures_of_hostile_names(tmp_path, monkeypatch):
     """A registered analysis that titles its figure with a user's name and saves it."""
     import MDAnalysis as mda
