@@ -945,7 +945,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
             if stored is None or stored[0] != key:
                 from mda_electrolyte.molecules import atoms_molecule_ids
 
-                self._stored_molecules = (key, atoms_molecule_ids(atoms).astype(np.int64))
+                # the sum takes the positions as they are: a cluster's molecules are whole
+                self._stored_molecules = (key, atoms_molecule_ids(atoms, whole=True)
+                                          .astype(np.int64))
             return self._stored_molecules[1]
         # bonds detected once per run: a bond that stretches during MD must not switch a
         # pair in or out of the sum (the energy would jump). Another structure of the same

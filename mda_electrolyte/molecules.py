@@ -877,7 +877,7 @@ def _search_cell(positions, cell, pbc, cutoff):
     return positions, search
 
 
-def check_stored_molecules(atoms, ids, bonds=None):
+def check_stored_molecules(atoms, ids, bonds=None, whole=False):
     """Refuse a stored molecule index (:data:`~ase_electrolyte.topology.MOLECULE_INDEX`) that
     the atoms contradict.
 
@@ -894,19 +894,23 @@ def check_stored_molecules(atoms, ids, bonds=None):
         The stored molecule index, contiguous (:func:`first_appearance`).
     bonds : array_like of int, shape (n_bonds, 2), optional
         :func:`covalent_bonds` of ``atoms`` when already found.
+    whole : bool
+        The positions hold whole molecules whatever the cell (a cluster in vacuum, a slab for
+        a term that sums over them as they are): the bond test runs without a periodic cell
+        too.
 
     Raises
     ------
     ValueError
-        A molecule whose atoms form several covalently bonded groups (periodic Atoms only:
-        without the cell a wrapped box's molecules are cut), or a species name
+        A molecule whose atoms form several covalently bonded groups (periodic Atoms, or
+        ``whole``: without the cell a wrapped box's molecules are cut), or a species name
         (:data:`~ase_electrolyte.topology.SPECIES`) on molecules of different compositions.
     """
     ids = np.asarray(ids)
     pieces = np.zeros(0, dtype=int)
     # without a periodic cell the molecules of a wrapped box are cut at its faces: the
     # analyses refuse such frames naming the missing box
-    if atoms.pbc.all() and len(atoms):
+    if (atoms.pbc.all() or whole) and len(atoms):
         if bonds is None:
             bonds = covalent_bonds(atoms)
         bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
@@ -962,7 +966,7 @@ def bonded_components(n_atoms, bonds):
     return first_appearance(labels)
 
 
-def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
+def atoms_molecule_ids(atoms, mult=1.0, bonds=None, whole=False):
     """Contiguous molecule index of every atom of an ASE ``Atoms``.
 
     The box builder's array (:data:`~ase_electrolyte.topology.MOLECULE_INDEX`) is used when
@@ -986,6 +990,9 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
         Scale of the covalent radii for bond detection.
     bonds : array_like of int, shape (n_bonds, 2), optional
         The covalent bonds of ``atoms`` when already found (:func:`covalent_bonds` at ``mult``).
+    whole : bool
+        A stored index is checked against the bonds without a periodic cell too
+        (:func:`check_stored_molecules`).
 
     Returns
     -------
@@ -1007,7 +1014,7 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None):
     mult = check_bond_scale(mult)  # refused whichever way the molecules are found
     if MOLECULE_INDEX in atoms.arrays:
         ids = first_appearance(atoms.arrays[MOLECULE_INDEX])
-        check_stored_molecules(atoms, ids, bonds)
+        check_stored_molecules(atoms, ids, bonds, whole=whole)
         return ids
     if bonds is None:
         bonds = covalent_bonds(atoms, mult=mult)

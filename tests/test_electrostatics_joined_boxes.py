@@ -146,3 +146,28 @@ def test_two_builder_boxes_joined_are_refused():
     joined = box + other
     joined.cell[2] *= 2
     term.check_input(joined)
+
+
+@pytest.mark.parametrize("pbc", [False])
+def test_joined_clusters_are_refused_too(monkeypatch, pbc):
+    # the bond test ran on fully periodic Atoms only: two pairs of waters in vacuum joined with
+    # '+' summed 0.154 eV where their own molecules give 0.167 eV
+    atoms = _joined()
+    atoms.pbc = pbc
+    term = Electrostatics(qrd=WATER_QRD, short_range="molecules",
+                          method="direct" if pbc is False else "ewald")
+    monkeypatch.setattr(Electrostatics, "_coulomb_per_atom", _no_sum)
+    with pytest.raises(InputError, match="several covalently bonded groups"):
+        term.check_input(atoms)
+    renumbered = _joined(renumber=True)
+    renumbered.pbc = pbc
+    monkeypatch.undo()
+    if pbc is False:
+        # renumbered, the cluster sums its own molecules' exclusion
+        energy = Electrostatics(qrd=WATER_QRD, short_range="molecules",
+                                method="direct").get_potential_energy(renumbered)
+        fresh = renumbered.copy()
+        del fresh.arrays["molecule_index"], fresh.arrays["molecule_species"]
+        expected = Electrostatics(qrd=WATER_QRD, short_range="molecules",
+                                  method="direct").get_potential_energy(fresh)
+        assert energy == pytest.approx(expected, rel=1e-12)
