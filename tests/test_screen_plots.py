@@ -101,3 +101,14 @@ def test_an_invalid_row_without_a_number_draws_no_point_but_keeps_the_entry(tmp_
     assert panel["legend"][-1] == OPEN_MARKER_LABEL
     [(x, y)] = _open_markers(panel)
     assert list(x[np.isfinite(y)]) == [1.5]
+
+
+def test_names_of_the_plan_are_drawn_as_typed(tmp_path, figures):
+    # a '$' in a salt, solvent or composition name failed the save with a mathtext error
+    rows = [_row(c, "density", 1.2 + 0.01 * c, 0.01, True, salt="Li$x^$") for c in (1.0, 2.0)]
+    for row in rows:
+        row["solvent"] = "a$\\foo$b:1"
+    written = plot_summary(pd.DataFrame(rows), tmp_path / "plots")
+    assert [p.read_bytes()[:4] for p in written] == [b"\x89PNG"] * len(written)
+    legend = figures[written[0].stem][0]["legend"]
+    assert legend == ["Li$x^$ in a$\\foo$b:1 (mass), 298 K"], legend

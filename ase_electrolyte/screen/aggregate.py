@@ -454,67 +454,71 @@ def plot_summary(summary, folder):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from mda_electrolyte.plotting import user_text_literally
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     # concentration on x only when some series has several; else one point per composition
     by_concentration = any(len(g["concentration"].unique()) > 1 for _, g in _series(summary))
     labels = list(dict.fromkeys(summary["composition"]))
     written = []
-    for figure, wanted in _FIGURES.items():
-        props = list(dict.fromkeys(summary["property"]))
-        props = [p for p in props if p.startswith(wanted)] if isinstance(wanted, str) else [
-            p for p in wanted if p in props
-        ]
-        if not props:
-            continue
-        fig, axes = plt.subplots(
-            1, len(props), figsize=(4.2 * len(props), 3.6), squeeze=False, layout="constrained"
-        )
-        any_doubtful = False
-        for ax, prop in zip(axes[0], props, strict=True):
-            part = summary[summary["property"] == prop]
-            for (solvent, ratio, salt, _units, temp), g in _series(part):
-                # where the box packed it: in a small box far from the asked concentration
-                # (the table keeps both); the asked one where no box is known
-                x = _packed_x(g) if by_concentration else np.array([
-                    labels.index(c) for c in g["composition"]
-                ])
-                # along x: the table's order is the labels' ("10molal" before "2molal"), and
-                # the line zigzagged between the points
-                order = np.argsort(x, kind="stable")
-                x, g = np.asarray(x)[order], g.iloc[order]
-                line = ax.errorbar(
-                    x,
-                    g["mean"],
-                    yerr=g["sem"].fillna(0.0),
-                    marker="o",
-                    capsize=3,
-                    label=f"{salt} in {solvent} ({ratio}), {temp:g} K" if salt else
-                    f"{solvent} ({ratio}), {temp:g} K",
-                )
-                # rows that are not valid: open markers over the line's filled ones
-                doubtful = ~g["valid"].to_numpy(dtype=bool)
-                if doubtful.any():
-                    any_doubtful = True
-                    ax.plot(np.asarray(x)[doubtful], g["mean"].to_numpy()[doubtful], "o",
-                            mfc="white", mec=line[0].get_color())
-            unit = part["unit"].iloc[0]
-            ax.set_ylabel(f"{prop} / {unit}")
-            if by_concentration:
-                ax.set_xlabel(f"salt concentration as packed / {part['units'].iloc[0]}")
-            else:
-                ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=7)
-            ax.set_title(prop)
-        handles, names = axes[0][0].get_legend_handles_labels()
-        if any_doubtful:
-            # an open marker meant nothing to a reader of the figure alone
-            from matplotlib.lines import Line2D
+    # solvent, salt and composition names are the plan's: '$' in one is no mathtext
+    with user_text_literally():
+        for figure, wanted in _FIGURES.items():
+            props = list(dict.fromkeys(summary["property"]))
+            props = [p for p in props if p.startswith(wanted)] if isinstance(wanted, str) else [
+                p for p in wanted if p in props
+            ]
+            if not props:
+                continue
+            fig, axes = plt.subplots(
+                1, len(props), figsize=(4.2 * len(props), 3.6), squeeze=False, layout="constrained"
+            )
+            any_doubtful = False
+            for ax, prop in zip(axes[0], props, strict=True):
+                part = summary[summary["property"] == prop]
+                for (solvent, ratio, salt, _units, temp), g in _series(part):
+                    # where the box packed it: in a small box far from the asked concentration
+                    # (the table keeps both); the asked one where no box is known
+                    x = _packed_x(g) if by_concentration else np.array([
+                        labels.index(c) for c in g["composition"]
+                    ])
+                    # along x: the table's order is the labels' ("10molal" before "2molal"), and
+                    # the line zigzagged between the points
+                    order = np.argsort(x, kind="stable")
+                    x, g = np.asarray(x)[order], g.iloc[order]
+                    line = ax.errorbar(
+                        x,
+                        g["mean"],
+                        yerr=g["sem"].fillna(0.0),
+                        marker="o",
+                        capsize=3,
+                        label=f"{salt} in {solvent} ({ratio}), {temp:g} K" if salt else
+                        f"{solvent} ({ratio}), {temp:g} K",
+                    )
+                    # rows that are not valid: open markers over the line's filled ones
+                    doubtful = ~g["valid"].to_numpy(dtype=bool)
+                    if doubtful.any():
+                        any_doubtful = True
+                        ax.plot(np.asarray(x)[doubtful], g["mean"].to_numpy()[doubtful], "o",
+                                mfc="white", mec=line[0].get_color())
+                unit = part["unit"].iloc[0]
+                ax.set_ylabel(f"{prop} / {unit}")
+                if by_concentration:
+                    ax.set_xlabel(f"salt concentration as packed / {part['units'].iloc[0]}")
+                else:
+                    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", fontsize=7)
+                ax.set_title(prop)
+            handles, names = axes[0][0].get_legend_handles_labels()
+            if any_doubtful:
+                # an open marker meant nothing to a reader of the figure alone
+                from matplotlib.lines import Line2D
 
-            handles.append(Line2D([], [], color="0.4", marker="o", mfc="white", mec="0.4",
-                                  linestyle="none"))
-            names.append(OPEN_MARKER_LABEL)
-        axes[0][0].legend(handles, names, fontsize=7)
-        written.append(save_figure(fig, folder / f"{figure}.png", dpi=120))
+                handles.append(Line2D([], [], color="0.4", marker="o", mfc="white", mec="0.4",
+                                      linestyle="none"))
+                names.append(OPEN_MARKER_LABEL)
+            axes[0][0].legend(handles, names, fontsize=7)
+            written.append(save_figure(fig, folder / f"{figure}.png", dpi=120))
     return written
 
 
