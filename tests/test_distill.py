@@ -338,8 +338,9 @@ def test_relabel_names_a_frame_the_teacher_cannot_evaluate_before_labelling_any(
     inner = teacher.calculate
     teacher.calculate = lambda *a, **k: (calls.append(1), inner(*a, **k))[1]
     frames = emt_copper(2) + [bulk("Au", "fcc", a=4.08, cubic=True)]
-    with pytest.raises(ValueError, match=r"frames: frame 2: the model .* does not cover the "
-                                         r"element\(s\) Au"):
+    # a committee teacher names its member that lacks the element
+    with pytest.raises(ValueError, match=r"frames: frame 2: committee member 0 .* does not "
+                                         r"cover the element\(s\) Au"):
         relabel(frames, teacher)
     assert not calls
     # one Atoms is one frame (it was iterated into its Atom objects: "frame 0 is a Atom")
