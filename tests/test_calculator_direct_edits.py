@@ -157,7 +157,8 @@ def test_the_calculators_own_options_edited_in_place(emt_model):  # noqa: F811
 BAD_EDITS = {
     "D3 cutoff": ("dispersion", "cutoff", -1.0, r"cutoff \(Å\) must be a finite number > 0"),
     "D3 damping": ("dispersion", "damping", "nope", r"damping"),
-    "Coulomb tolerance": ("electrostatics", "tolerance", 2.0, r"tolerance must lie in \(0, 0\.001\]"),
+    "Coulomb tolerance": ("electrostatics", "tolerance", 2.0,
+                          r"tolerance must lie in \(0, 0\.001\]"),
     "QRd parameters": ("electrostatics", "qrd", {"Cu": (float("nan"), 1.0), "Au": (0, 1)},
                        r"QRd b of Cu"),
     "model option": (None, "dtype", "float16", r"dtype"),
