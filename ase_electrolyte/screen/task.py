@@ -326,11 +326,9 @@ def run_task(spec):
     limit = spec["plan"].get("task_timeout_s")
     if limit:
         return _run_limited(spec, float(limit))
-    folder = Path(spec["folder"])
-    folder.mkdir(parents=True, exist_ok=True)
-    done = folder / RESULT_FILE
-    if done.exists():
-        return _finished(done, spec["task"])
+    folder, done, finished = _folder_and_finished(spec)
+    if finished is not None:
+        return finished
     start = time.perf_counter()
     cpu = time.process_time()
     timing = {"worker": spec.get("worker") or _worker_name(), "start": time.time()}
@@ -377,13 +375,20 @@ def _timeout_message(limit):
     )
 
 
-def _run_limited(spec, limit):
-    """:func:`run_task` in a child process that is stopped at ``limit`` seconds."""
+def _folder_and_finished(spec):
+    """The task's folder (made if missing), its result file, and the result it holds when the
+    task has finished (``None`` when not)."""
     folder = Path(spec["folder"])
     folder.mkdir(parents=True, exist_ok=True)
     done = folder / RESULT_FILE
-    if done.exists():
-        return _finished(done, spec["task"])
+    return folder, done, (_finished(done, spec["task"]) if done.exists() else None)
+
+
+def _run_limited(spec, limit):
+    """:func:`run_task` in a child process that is stopped at ``limit`` seconds."""
+    folder, done, finished = _folder_and_finished(spec)
+    if finished is not None:
+        return finished
     start = time.perf_counter()
     began = time.time()
     deadline = began + limit
