@@ -499,22 +499,7 @@ def _from_frames(frames, dt):
         warnings.warn("partly periodic Atoms: the Universe gets no box", stacklevel=3)
     time_unknown = False
     if dt is not None and n > 1:
-        try:
-            stored_times = _frame_times(frames)
-        except ValueError:  # missing, repeated or out of order: what dt overrides
-            stored_times = None
-    if dt is not None and n > 1 and stored_times is not None:
-        intervals = np.diff(stored_times)
-        stored = float(intervals[0])
-        even = (np.all(np.isfinite(intervals)) and stored > 0
-                and np.allclose(intervals, stored, rtol=1e-6, atol=1e-12))
-        if even and not np.isclose(dt, stored, rtol=1e-6, atol=1e-12):
-            # dt overrides uneven stored times only: over even ones it put every transport
-            # number off by their ratio (--dt 1 over frames 0.01 ps apart: 100 times)
-            raise ValueError(
-                f"dt = {dt:g} ps given, but the frames carry their own times "
-                f"(info['time_ps']) {stored:g} ps apart: leave dt out, or give dt = "
-                f"{stored:g}")
+        _check_dt_against_stored_times(dt, frames)
     if dt is None:
         if n > 1 and times is not None:
             intervals = np.diff(times)
@@ -582,6 +567,27 @@ def _check_frame(atoms, where):
     if bad.size:
         raise ValueError(f"{where}: atoms {bad[:10].tolist()} have atomic number "
                          f"{atoms.numbers[bad[0]]}, no element")
+
+
+def _check_dt_against_stored_times(dt, frames):
+    """Refuse ``dt`` over frames whose stored times are evenly spaced at another interval."""
+    try:
+        times = _frame_times(frames)
+    except ValueError:  # missing, repeated or out of order: what dt overrides
+        return
+    if times is None:
+        return
+    intervals = np.diff(times)
+    stored = float(intervals[0])
+    even = (np.all(np.isfinite(intervals)) and stored > 0
+            and np.allclose(intervals, stored, rtol=1e-6, atol=1e-12))
+    if even and not np.isclose(dt, stored, rtol=1e-6, atol=1e-12):
+        # dt overrides uneven stored times only: over even ones it put every transport
+        # number off by their ratio (--dt 1 over frames 0.01 ps apart: 100 times)
+        raise ValueError(
+            f"dt = {dt:g} ps given, but the frames carry their own times "
+            f"(info['time_ps']) {stored:g} ps apart: leave dt out, or give dt = "
+            f"{stored:g}")
 
 
 def _frame_times(frames):
