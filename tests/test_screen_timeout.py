@@ -160,6 +160,78 @@ def test_a_task_that_swallows_the_stop_is_killed_by_its_watchdog(tmp_path, monke
     assert error["timed_out"] is True and error["error"] == message
 
 
+class _DroppedStop:
+    """A task (in place of ``run_task``) whose evaluations sleep where the first stop is lost:
+    in a ``__del__`` or a ``weakref.finalize`` callback (Python prints "Exception ignored in"
+    and goes on) or under a model's ``except BaseException``; it sleeps in plain code after."""
+
+    def __init__(self, where):
+        self.where, self.dropped, self.finished = where, [], False
+
+    def _sleep_dropping(self):
+        try:
+            time.sleep(10)
+        except BaseException as err:
+            self.dropped.append(type(err).__name__)
+            raise
+
+    def __call__(self, spec):
+        import weakref
+
+        if self.where == "__del__":
+            holder = type("Holder", (), {"__del__": lambda _: self._sleep_dropping()})
+            holder()  # deleted at once: its __del__ sleeps
+        elif self.where == "weakref.finalize":
+            weakref.finalize(type("Obj", (), {})(), self._sleep_dropping)
+        else:
+            try:
+                self._sleep_dropping()
+            except BaseException:  # noqa: BLE001, S110 - a model's error handling
+                pass
+        assert self.dropped, "the first stop came outside the place that drops it"
+        time.sleep(10)  # a task that got no second stop finishes: the limit was not enforced
+        self.finished = True
+        return {"status": "done"}
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the drop
+@pytest.mark.parametrize("where", ["__del__", "weakref.finalize", "except BaseException"])
+def test_a_stop_that_was_dropped_is_raised_again_until_the_task_stops(where, monkeypatch):
+    task = _DroppedStop(where)
+    monkeypatch.setattr(task_module, "run_task", task)
+    previous = signal.signal(signal.SIGALRM, task_module._expire)
+    try:
+        began = time.time()
+        result, why = task_module._run_until_stopped({}, began + 0.3)
+        took = time.time() - began
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert task.dropped == ["TaskTimeout"] and not task.finished
+    assert (result, why) == (None, "task_timeout_s")
+    # stopped at the first repeat, not at the end of the task's 10 s nor by the grace's kill
+    assert took < 0.3 + 2 * task_module._RESTOP_S + 1.0
+
+
+def test_the_stopped_timer_is_off_and_a_late_stop_is_not_raised(monkeypatch):
+    # the task finished just before its limit: neither the timer nor a repeat of it may raise
+    # into the writing of its outcome
+    monkeypatch.setattr(task_module, "run_task", lambda spec: {"status": "done"})
+    previous = signal.signal(signal.SIGALRM, task_module._expire)
+    try:
+        result, why = task_module._run_until_stopped({}, time.time() + 0.2)
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        assert signal.getsignal(signal.SIGALRM) == signal.SIG_IGN
+        os.kill(os.getpid(), signal.SIGALRM)
+        time.sleep(0.4)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert (result, why) == ({"status": "done"}, None)
+    # past the limit already: stopped before it starts
+    assert task_module._run_until_stopped({}, time.time() - 1) == (None, "task_timeout_s")
+
+
 def test_a_task_stuck_in_native_code_holding_the_gil_is_killed_by_its_worker(tmp_path,
                                                                             monkeypatch):
     # neither its timer's handler nor its watchdog thread can run: the worker kills it (or

@@ -11,9 +11,12 @@ With the plan's ``task_timeout_s`` a task runs in a process of its own, started 
 thread: dask cannot stop a running thread, and a task that hung (a stalled GPU, a model stuck in
 native code) held its worker for good. At the limit the task's process raises
 :class:`TaskTimeout` in its main thread (a timer signal): :func:`~ase_electrolyte.md.run_md`
-closes its trajectory as not complete, ``error.json`` names the limit, and the process ends; one
-that does not stop within :data:`TIMEOUT_GRACE_S` (stuck in native code, the signal never
-handled) is killed with its process group. The H5MD files count only complete frames (see
+closes its trajectory as not complete, ``error.json`` names the limit, and the process ends. The
+timer raises it again every :data:`_RESTOP_S` seconds until the task stops: Python drops an
+exception raised where nothing can receive it (in a ``__del__`` or a weakref callback: "Exception
+ignored in ..."), and a model's ``except BaseException`` may swallow one. A process that does not
+stop within :data:`TIMEOUT_GRACE_S` (stuck in native code, the signal never handled) is killed
+with its process group. The H5MD files count only complete frames (see
 :mod:`ase_electrolyte.trajectory`), so either way the partial run stays readable, and the next
 run of the screen resumes it. Its output, beyond the result, goes to ``task.log``.
 """
@@ -56,6 +59,9 @@ TIMEOUT_GRACE_S = 10.0
 # the worker waits this much longer than the task's own deadline before killing it: the task's
 # process stops itself first, with its files closed and its error.json written
 _KILL_SLACK_S = 5.0
+#: Seconds between the timer's repeats of :class:`TaskTimeout` past the limit (a stop that was
+#: dropped, raised inside a ``__del__``, let a task run on to its end or to the kill).
+_RESTOP_S = 0.5
 
 
 class TaskTimeout(BaseException):
@@ -543,7 +549,33 @@ def _expire(signum, frame):
     raise TaskTimeout(_STOP.get("why", "task_timeout_s"))
 
 
-def _watch(parent, deadline, grace, log=None, log_max=None):
+def _disarm():
+    """Stop the task's repeating timer; a repeat that lands while it is being stopped is taken."""
+    while True:
+        try:
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)  # a signal still pending is dropped
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            return
+        except TaskTimeout:
+            continue
+
+
+def _run_until_stopped(spec, deadline):
+    """``(run_task(spec), None)``, or ``(None, why)`` when its timer stopped it."""
+    try:
+        try:
+            left = deadline - time.time()
+            if left <= 0:
+                raise TaskTimeout("task_timeout_s")
+            signal.setitimer(signal.ITIMER_REAL, left, _RESTOP_S)
+            return run_task(spec), None
+        finally:
+            _disarm()
+    except TaskTimeout as err:  # the stop, or a repeat that came while it was handled
+        return None, str(err)
+
+
+def _watch(parent, deadline, grace, log=None, log_max=None, stop=None):
     """The task process' watchdog: stop it when its worker is gone, kill it past the grace.
 
     A worker that died (killed by its nanny, its node lost) leaves its task's process behind in
@@ -553,8 +585,11 @@ def _watch(parent, deadline, grace, log=None, log_max=None):
     """
     gone = None
     log_max = LOG_MAX_BYTES if log_max is None else int(log_max)
-    while True:
-        time.sleep(0.5)
+    stop = threading.Event() if stop is None else stop
+    # ``stop`` is set by the task's main thread before the process exits: a daemon thread
+    # frozen by the interpreter's shutdown between the truncation and the rewrite of an
+    # in-place cut would leave the log empty
+    while not stop.wait(0.5):
         now = time.time()
         try:
             grown = log is not None and os.fstat(2).st_size > 2 * log_max
@@ -565,7 +600,8 @@ def _watch(parent, deadline, grace, log=None, log_max=None):
         if gone is None and os.getppid() != parent:
             gone = now
             _STOP["why"] = "the worker that started this task went away"
-            os.kill(os.getpid(), signal.SIGALRM)
+            # the timer, not one signal: it repeats the stop until the task takes it
+            signal.setitimer(signal.ITIMER_REAL, 1e-3, _RESTOP_S)
         if now > deadline + grace or (gone is not None and now > gone + grace):
             os.killpg(os.getpgrp(), signal.SIGKILL)
 
@@ -578,24 +614,24 @@ def _child_main():
     limit, deadline, grace = spec.pop("limit"), spec.pop("deadline"), spec.pop("grace")
     log_max = spec.pop("log_max", None)
     signal.signal(signal.SIGALRM, _expire)
-    threading.Thread(target=_watch, args=(os.getppid(), deadline, grace,
-                                          Path(spec["folder"]) / LOG_FILE, log_max),
-                     daemon=True).start()
+    stop = threading.Event()
+    watchdog = threading.Thread(target=_watch, args=(os.getppid(), deadline, grace,
+                                                     Path(spec["folder"]) / LOG_FILE, log_max,
+                                                     stop),
+                                daemon=True)
+    watchdog.start()
     try:
-        left = deadline - time.time()
-        if left <= 0:
-            raise TaskTimeout("task_timeout_s")
-        signal.setitimer(signal.ITIMER_REAL, left)
-        result = run_task(spec)
-        signal.signal(signal.SIGALRM, signal.SIG_IGN)
-    except TaskTimeout as err:
-        signal.signal(signal.SIGALRM, signal.SIG_IGN)
-        result = _stopped(spec, limit, str(err))
-    try:
-        outcome.write(json.dumps(result, default=_json_default))
-        outcome.flush()
-    except BrokenPipeError:  # its worker is gone; its files say what happened
-        pass
+        result, why = _run_until_stopped(spec, deadline)
+        if why is not None:
+            result = _stopped(spec, limit, why)
+        try:
+            outcome.write(json.dumps(result, default=_json_default))
+            outcome.flush()
+        except BrokenPipeError:  # its worker is gone; its files say what happened
+            pass
+    finally:
+        stop.set()
+        watchdog.join()
 
 
 def _stopped(spec, limit, why):
