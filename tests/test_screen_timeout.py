@@ -213,6 +213,39 @@ def test_a_stop_that_was_dropped_is_raised_again_until_the_task_stops(where, mon
     assert took < 0.3 + 2 * task_module._RESTOP_S + 1.0
 
 
+@pytest.mark.parametrize("block", ["finally", "except"])
+def test_the_repeats_leave_the_cleanup_of_a_stop_on_its_way_out_alone(block, monkeypatch):
+    # closing the trajectory as not complete may take longer than the repeats' period
+    cleaned = []
+
+    def cleanup():
+        time.sleep(3 * task_module._RESTOP_S)
+        cleaned.append(True)
+
+    def task(spec):
+        if block == "finally":
+            try:
+                time.sleep(10)
+            finally:
+                cleanup()
+        else:
+            try:
+                time.sleep(10)
+            except BaseException:
+                cleanup()
+                raise
+        return {"status": "done"}
+
+    monkeypatch.setattr(task_module, "run_task", task)
+    previous = signal.signal(signal.SIGALRM, task_module._expire)
+    try:
+        result, why = task_module._run_until_stopped({}, time.time() + 0.2)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert cleaned == [True] and (result, why) == (None, "task_timeout_s")
+
+
 def test_the_stopped_timer_is_off_and_a_late_stop_is_not_raised(monkeypatch):
     # the task finished just before its limit: neither the timer nor a repeat of it may raise
     # into the writing of its outcome

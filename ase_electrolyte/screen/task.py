@@ -12,9 +12,10 @@ thread: dask cannot stop a running thread, and a task that hung (a stalled GPU, 
 native code) held its worker for good. At the limit the task's process raises
 :class:`TaskTimeout` in its main thread (a timer signal): :func:`~ase_electrolyte.md.run_md`
 closes its trajectory as not complete, ``error.json`` names the limit, and the process ends. The
-timer raises it again every :data:`_RESTOP_S` seconds until the task stops: Python drops an
-exception raised where nothing can receive it (in a ``__del__`` or a weakref callback: "Exception
-ignored in ..."), and a model's ``except BaseException`` may swallow one. A process that does not
+timer raises it again every :data:`_RESTOP_S` seconds until the task stops (not while the stop
+is being handled: its cleanup runs to its end): Python drops an exception raised where nothing
+can receive it (in a ``__del__`` or a weakref callback: "Exception ignored in ..."), and a
+model's ``except BaseException`` may swallow one. A process that does not
 stop within :data:`TIMEOUT_GRACE_S` (stuck in native code, the signal never handled) is killed
 with its process group. The H5MD files count only complete frames (see
 :mod:`ase_electrolyte.trajectory`), so either way the partial run stays readable, and the next
@@ -546,6 +547,15 @@ _STOP = {}
 
 
 def _expire(signum, frame):
+    # a repeat that comes while the stop is on its way out (the trajectory being closed in an
+    # ``except`` or ``finally`` block) lets that cleanup finish; only a dropped stop is raised
+    # again
+    err, seen = sys.exc_info()[1], set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, TaskTimeout):
+            return
+        seen.add(id(err))
+        err = err.__context__
     raise TaskTimeout(_STOP.get("why", "task_timeout_s"))
 
 
