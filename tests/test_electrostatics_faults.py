@@ -116,7 +116,9 @@ def test_pair_lists_beyond_memory_are_refused_before_any_sum(options, match):
     start = time.perf_counter()
     with pytest.raises(InputError, match=match):
         calc.get_potential_energy(atoms)
-    assert time.perf_counter() - start < 2.0
+    # (a bound for a loaded CI machine, imports included: the sum itself took minutes or
+    # ended in the allocator's error)
+    assert time.perf_counter() - start < 20.0
     assert calc.results == {}
 
 

@@ -1203,7 +1203,8 @@ def test_a_plan_of_too_many_tasks_is_refused_before_any_per_task_work(change, me
         load_plan(_plan(**change))
     # before each temperature, concentration and box is checked (a million took minutes, and
     # run_screen then built a million task records before the first submission)
-    assert time.perf_counter() - tick < 3.0
+    # (a bound for a loaded CI machine: the million-task case took minutes)
+    assert time.perf_counter() - tick < 30.0
 
 
 def test_a_plan_at_the_task_ceiling_is_read():

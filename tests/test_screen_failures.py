@@ -171,5 +171,5 @@ def test_a_scheduler_address_that_cannot_exist_is_refused_at_once(tmp_path, addr
     with pytest.raises(PlanError, match=f"cannot reach the dask scheduler at '{address}'.*"
                                         f"{message}.*nothing was submitted"):
         run_screen(_plan(), outdir, scheduler=address, progress=False)
-    assert time.perf_counter() - start < 10  # was distributed's 30 s connect timeout
+    assert time.perf_counter() - start < 20  # was distributed's 30 s connect timeout
     assert not (tmp_path / "new").exists()
