@@ -181,6 +181,11 @@ class Terminated(KeyboardInterrupt):
     """
 
 
+#: Set by :func:`terminate_as_interrupt`'s handler: the MD loop raises :class:`Terminated` again
+#: at its next step when the first one was dropped.
+_SIGTERM = {"received": False}
+
+
 @contextlib.contextmanager
 def terminate_as_interrupt(replace_handler=False):
     """While the block runs, SIGTERM raises :class:`Terminated` where the run is.
@@ -189,7 +194,10 @@ def terminate_as_interrupt(replace_handler=False):
     SIGTERM still has its default action (ending the process at once): a handler of the
     caller's (a scheduler's client, an outer run) is left alone, and so is a run in another
     thread. A second SIGTERM during the clean-up ends the process as before (the file is
-    consistent at its last flushed frame either way).
+    consistent at its last flushed frame either way). Where the exception was dropped (raised
+    in a ``__del__`` or a weakref callback, where Python prints "Exception ignored in" and
+    goes on, or swallowed by a model's ``except BaseException``), the MD loop raises it again
+    before its next step.
 
     Parameters
     ----------
@@ -208,12 +216,14 @@ def terminate_as_interrupt(replace_handler=False):
 
     def terminated(signum, frame):
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _SIGTERM["received"] = True
         raise Terminated()
 
     signal.signal(signal.SIGTERM, terminated)
     try:
         yield
     finally:
+        _SIGTERM["received"] = False
         # a handler the block installed itself (a calculator's, a library's) is left in place
         if signal.getsignal(signal.SIGTERM) in (terminated, signal.SIG_DFL):
             signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
@@ -1230,6 +1240,8 @@ def run_md(
         record = _StepObservables(work, mass_total, ask_stress=ensemble == "npt")
 
         def observe():
+            if _SIGTERM["received"]:  # SIGTERM came, and its exception was dropped
+                raise Terminated()
             n = dyn.nsteps
             # checked before anything of this step is written: the file ends at the last good frame
             guard.check(n, writer)

@@ -328,3 +328,53 @@ def test_sigterm_after_the_first_frame_counts_one_frame(tmp_path):
     assert notes == [f"run_md: terminated (SIGTERM); {path} keeps 1 frame up to step 0, not "
                      "marked complete; the same call resumes from its last frame"]
     _assert_readable_by_both(path, 1)
+
+
+class _DroppingLJ(LennardJones):
+    """Lennard-Jones whose ``n``-th evaluation receives SIGTERM inside a ``__del__`` (a model's
+    temporary object), where Python drops the handler's exception ("Exception ignored in")."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n, self.calls = n, 0
+
+    def calculate(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == self.n:
+            class Temporary:
+                def __del__(self):
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    for _ in range(10_000):  # the handler runs here, at a bytecode boundary
+                        pass
+
+            Temporary()
+        super().calculate(*args, **kwargs)
+
+
+def _dropping_child(queue, path):
+    warnings.simplefilter("ignore")
+    atoms = _argon()
+    atoms.calc = _DroppingLJ(5, sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    try:
+        run_md(atoms, trajectory=path, **_RUN)
+    except BaseException as err:  # noqa: BLE001 - reported to the test
+        queue.put((type(err).__name__, getattr(err, "__notes__", []), atoms.calc.calls))
+        os._exit(3)
+    queue.put(("finished", [], atoms.calc.calls))
+    os._exit(0)
+
+
+def test_sigterm_whose_exception_was_dropped_stops_the_run_at_its_next_step(tmp_path):
+    # before, the run went on to its end (and was marked complete) after SIGTERM
+    path = tmp_path / "md.h5md"
+    queue = _FORK.SimpleQueue()
+    child = _FORK.Process(target=_dropping_child, args=(queue, path))
+    child.start()
+    child.join(180)
+    assert child.exitcode == 3
+    kind, notes, calls = queue.get()
+    assert kind == "Terminated" and calls == 5  # no evaluation after the dropped one's step
+    assert len(notes) == 1 and notes[0].startswith("run_md: terminated (SIGTERM); ")
+    info = h5md_info(path)
+    assert not info["complete"] and 1 <= info["n_frames"] < _RUN["steps"] // 2 + 1
+    _assert_readable_by_both(path, info["n_frames"])
