@@ -27,11 +27,18 @@ class Parser(argparse.ArgumentParser):
 
     Negative numbers with an exponent (``--pressure -1e3``) are values, as ``-1.5`` is:
     argparse took them for options ("expected one argument").
+
+    Long options are never abbreviated (``allow_abbrev=False``, inherited by every
+    subcommand's parser): argparse took ``--vers`` for ``--version`` and ``--out`` for
+    ``--output``, so a script's abbreviation changed meaning, or broke, as soon as another
+    option started the same way; the docs teach none. An abbreviation is refused in one line
+    that names the option it abbreviates.
     """
 
     def __init__(self, *args, **kwargs):
         import re
 
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(
             r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|nan)$", re.IGNORECASE
@@ -49,10 +56,28 @@ class Parser(argparse.ArgumentParser):
             if isinstance(action, _StoreOnce):
                 action.given = None
         self._given = list(sys.argv[1:] if args is None else args)
-        return super().parse_known_args(args, namespace)
+        namespace, extras = super().parse_known_args(args, namespace)
+        if any(self._abbreviated(word) for word in extras):
+            # a subcommand's parser hands its unknown words up, and the top parser, which
+            # does not know the subcommand's options, would say only "unrecognized arguments"
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
 
     def error(self, message):
         unknown = self._unknown_options()
+        # only the parser that owns the options names them: the top parser also sees the
+        # words a subcommand's parser did not know (``analyze --vers`` is no --version)
+        if self._subcommands():
+            before = []
+            for word in getattr(self, "_given", []):
+                if word in self._subcommands():
+                    break
+                before.append(word)
+            hint = self._abbreviation_hint(before)
+        else:
+            hint = self._abbreviation_hint(
+                message.split(": ", 1)[1].split() if message.startswith("unrecognized arguments: ")
+                else unknown)
         if unknown and message.startswith("the following arguments are required"):
             # argparse checks the required arguments first: "electrolyte --verbose" said
             # "required: command", and the option typed was never named
@@ -64,10 +89,13 @@ class Parser(argparse.ArgumentParser):
             else:
                 message = f"unrecognized option {names} (and {message})"
         elif message == "the following arguments are required: command":
-            commands = next((", ".join(a.choices) for a in self._actions
-                             if isinstance(a, argparse._SubParsersAction)), "")
+            commands = ", ".join(self._subcommands())
             message = f"give a subcommand ({commands}); electrolyte --help says what each does"
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {message}{hint}\n")
+
+    def _subcommands(self):
+        return next((list(a.choices) for a in self._actions
+                     if isinstance(a, argparse._SubParsersAction)), [])
 
     def _unknown_options(self):
         """The option-like words of the command line this parser does not know, in order."""
@@ -81,14 +109,28 @@ class Parser(argparse.ArgumentParser):
             name = word.split("=", 1)[0]
             if name in self._option_string_actions:
                 continue
-            if self.allow_abbrev and name.startswith("--") and any(
-                    known.startswith(name) for known in self._option_string_actions):
+            if self.allow_abbrev and self._abbreviated(name):
                 continue
             if (not name.startswith("--") and len(name) > 2
                     and name[:2] in self._option_string_actions):
                 continue  # a short option with its value attached (-n5)
             unknown.append(name)
         return list(dict.fromkeys(unknown))
+
+    def _abbreviated(self, word):
+        """The long options of this parser that ``word`` (``--out``, ``--out=x``) abbreviates."""
+        name = word.split("=", 1)[0]
+        if not name.startswith("--") or name == "--" or name in self._option_string_actions:
+            return []
+        return [known for known in self._option_string_actions
+                if known.startswith("--") and known.startswith(name)]
+
+    def _abbreviation_hint(self, words):
+        """``"; options are not abbreviated: give --output, not --out"`` for the abbreviations
+        among ``words``, or ``""``."""
+        given = [f"{' or '.join(self._abbreviated(w))}, not {w.split('=', 1)[0]}"
+                 for w in dict.fromkeys(words) if self._abbreviated(w)]
+        return f"; options are not abbreviated: give {'; '.join(given)}" if given else ""
 
 
 class _StoreOnce(argparse._StoreAction):
