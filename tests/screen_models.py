@@ -168,25 +168,29 @@ def gil_hog_lj(seconds):
 
 
 class _CountingSlowLJ(LennardJones):
-    def __init__(self, seconds, log, block, min_atoms):
+    def __init__(self, seconds, log, block, min_atoms, after=None):
         super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
         self.seconds, self.log, self.block, self.min_atoms = seconds, log, block, min_atoms
+        self.after = after
 
     def calculate(self, atoms=None, *args, **kwargs):
         import time
 
         with open(self.log, "a") as f:
             f.write(f"{os.getpid()} {len(atoms) if atoms is not None else 0}\n")
-        if atoms is not None and len(atoms) > self.min_atoms and os.path.exists(self.block):
+        if (atoms is not None and len(atoms) > self.min_atoms and os.path.exists(self.block)
+                and (self.after is None or os.path.exists(self.after))):
             time.sleep(self.seconds)
         super().calculate(atoms, *args, **kwargs)
 
 
-def counting_slow_lj(seconds, log, block, min_atoms=0):
+def counting_slow_lj(seconds, log, block, min_atoms=0, after=None):
     """Lennard-Jones that appends ``"<pid> <atoms>"`` to ``log`` per evaluation (counted across
     processes: tells a resume from a restart) and, while the file ``block`` exists, sleeps
-    ``seconds`` in each evaluation of a box of more than ``min_atoms`` atoms."""
-    return _CountingSlowLJ(seconds, log, block, min_atoms)
+    ``seconds`` in each evaluation of a box of more than ``min_atoms`` atoms; with ``after``
+    only once that file exists too (a stage's trajectory: the stages before it run at full
+    speed, however slow the machine)."""
+    return _CountingSlowLJ(seconds, log, block, min_atoms, after)
 
 
 class _ChattyLJ(LennardJones):
@@ -213,3 +217,23 @@ class _ChattyLJ(LennardJones):
 
 def chatty_lj(width=1000, seconds=0.0):
     return _ChattyLJ(width, seconds)
+
+
+class _GatedLJ(LennardJones):
+    """Lennard-Jones whose evaluations, once the file ``after`` exists, wait while the file
+    ``gate`` exists: a task held mid-run until the test lets it go (no race with a timer)."""
+
+    def __init__(self, gate, after):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.gate, self.after = gate, after
+
+    def calculate(self, *args, **kwargs):
+        import time
+
+        while os.path.exists(self.after) and os.path.exists(self.gate):
+            time.sleep(0.05)
+        super().calculate(*args, **kwargs)
+
+
+def gated_lj(gate, after):
+    return _GatedLJ(gate, after)
