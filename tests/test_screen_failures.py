@@ -73,7 +73,7 @@ def test_a_composition_whose_tasks_all_failed_keeps_its_rows_with_the_reason(tmp
     # the CSV: the missing number is an empty field, never a "nan" read as a number
     text = (tmp_path / "summary.csv").read_text()
     line = next(x for x in text.splitlines() if x.startswith("EC_LiPF6-4molal") and "density" in x)
-    assert ",density,g/cm^3,,,0,0,2,False,no valid replica; 2 replica(s) failed" in line
+    assert ",density,g/cm^3,,,0,0,2,2,False,no valid replica; 2 replica(s) failed" in line
     assert "nan" not in text.lower()
     back = pd.read_parquet(tmp_path / "summary.parquet")
     assert len(back) == 4 and back["mean"].isna().sum() == 2

@@ -17,9 +17,10 @@ sub-diffusive MSD, a density from too few independent samples, a non-finite valu
 **excluded** from the mean and the standard error, counted in ``n_invalid`` and named with its
 reason in the row's ``verdict``; such a row, a row with a failed replica, a row of fewer than
 five valid replicas (an error from fewer than 4 degrees of freedom is not calibrated,
-:data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF`) and a row whose replicas are identical (no
-spread: the error is unknown) are marked ``valid = False``. The per-replica numbers,
-invalid ones included, stay in ``tasks.csv``.
+:data:`mda_electrolyte.uncertainty.MIN_ERROR_DOF`), a row whose replicas are identical (no
+spread: the error is unknown) and a row some of whose planned replicas have not finished (the
+mean of those that ended first is not the plan's) are marked ``valid = False``. The
+per-replica numbers, invalid ones included, stay in ``tasks.csv``.
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ def _task_ids(plan):
     for comp in plan["compositions"]:
         for t in plan["temperatures"]:
             for r in range(int(plan["replicas"])):
-                yield comp, float(t), r, f"{comp['label']}/T{float(t):g}K/r{r}"
+                yield comp, float(t), r, _task_id(comp["label"], t, r)
+
+
+def _task_id(label, temperature, replica):
+    """A task's folder under ``tasks/`` (as :meth:`ase_electrolyte.screen.Plan.tasks` names it)."""
+    return f"{label}/T{float(temperature):g}K/r{replica}"
 
 
 def _keys(comp, temperature):
@@ -218,13 +224,14 @@ def _failure_reasons(errors, total):
 _MAX_REASON = 300
 
 
-def _row(group, n_finished, failures, doubts=()):
+def _row(group, n_finished, failures, doubts=(), n_planned=None):
     """Mean, standard error and verdict of one (composition, temperature, property) group.
 
     ``n_finished``: replicas of this composition and temperature that finished, with or without
     this property (an analysis refused or skipped in a replica gives none); ``failures``: the
     error messages of its replicas that failed; ``doubts``: reasons that concern every property
-    of this composition and temperature (:func:`_place_doubts`).
+    of this composition and temperature (:func:`_place_doubts`); ``n_planned``: the replicas
+    the plan asks for (default: those finished or failed).
     """
     n_failed = len(failures)
     # as bool: an empty object column would select columns, not rows
@@ -260,6 +267,15 @@ def _row(group, n_finished, failures, doubts=()):
         # else to say
         reasons = _failure_reasons(failures, n_failed + n_finished)
         notes.append(f"{n_failed} replica(s) failed: {reasons}")
+    n_planned = max(int(n_planned or 0), n_finished + n_failed)
+    if n_planned > n_finished + n_failed:
+        # five of eight planned replicas made a row valid while the other three were queued,
+        # running, or lost with a killed screen: a mean over the replicas that happened to end
+        # first is not the plan's
+        notes.append(
+            f"{n_planned - n_finished - n_failed}/{n_planned} planned replicas not finished "
+            "(not run yet, still running, or stopped without a record): run the screen again "
+            "to complete them")
     notes.extend(doubts)
     return {
         "mean": mean,
@@ -267,6 +283,7 @@ def _row(group, n_finished, failures, doubts=()):
         "n_replicas": n,
         "n_invalid": int(total - n),  # excluded or without a value
         "n_failed": int(n_failed),
+        "n_planned": int(n_planned),
         "valid": not notes,
         "verdict": "; ".join(notes) or "valid",
         "method": METHODS["replicas"].format(n=n) if n > 1 else METHODS["none"],
@@ -361,12 +378,15 @@ def aggregate(outdir, *, experimental=None, plots=True):
         ``mean`` and ``sem`` (over the valid replicas only, t-scaled; NaN below two or without
         spread),
         ``n_replicas`` (valid replicas averaged), ``n_invalid`` (finished replicas excluded:
-        not valid, or no value), ``n_failed`` (tasks that failed), ``valid`` (at least five
-        valid replicas that differ, and none excluded or failed), ``verdict`` (``"valid"``, or
+        not valid, or no value), ``n_failed`` (tasks that failed), ``n_planned`` (replicas the
+        plan asks for: those neither finished nor failed are queued, running, or were lost
+        with a killed screen), ``valid`` (at least five valid replicas that differ, none
+        excluded or failed, and every planned replica finished), ``verdict`` (``"valid"``, or
         every reason with its count: ``"excluded: no plateau (1/3 replicas)"``, ``"single
         valid replica: no standard error"``, ``"too few valid replicas: 2 degrees of freedom
         ..."``, ``"no valid replica"``, failed replicas with each distinct error and its
-        count: ``"2 replica(s) failed: RuntimeError: ... (2/3 replicas)"``, replicas that
+        count: ``"2 replica(s) failed: RuntimeError: ... (2/3 replicas)"``, ``"3/8 planned
+        replicas not finished ..."``, replicas that
         packed different boxes, replicas whose every number repeats another's although their
         seeds differ: one sample counted twice) and ``method``.
         A composition and temperature whose tasks all failed keeps a row per property (``""``
@@ -385,9 +405,10 @@ def aggregate(outdir, *, experimental=None, plots=True):
     compositions = {c["label"]: c for c in plan["compositions"]}
     columns = KEYS[:-1] + ["packed_concentration", "cation_molality", "temperature_K",
                            "property", "unit", "mean", "sem", "n_replicas", "n_invalid",
-                           "n_failed", "valid", "verdict", "method"]
+                           "n_failed", "n_planned", "valid", "verdict", "method"]
     by_place = {tuple(key): group for key, group in rows.groupby(KEYS, sort=False, dropna=False)}
     finished = rows.groupby(KEYS, sort=False, dropna=False)["replica"].nunique()
+    n_planned = int(plan["replicas"])
     failed = {tuple(key): list(group["error"])
               for key, group in failures.groupby(KEYS, sort=False, dropna=False)}
     groups = {tuple(key): group for key, group in
@@ -403,6 +424,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
     table = []
     for where in places:
         n_finished = int(finished.get(where, 0))
+        n_finished += _finished_without_numbers(
+            outdir, where, n_planned, n_finished + len(failed.get(where, [])))
         place = by_place.get(where, empty)
         packed, doubts = _place_doubts(place, where[KEYS.index("units")])
         if packed is None:
@@ -411,7 +434,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
             group = groups.get(where + prop, empty)
             table.append({**dict(zip(KEYS + ["property", "unit"], where + prop, strict=True)),
                           "packed_concentration": packed[0], "cation_molality": packed[1],
-                          **_row(group, n_finished, failed.get(where, []), doubts)})
+                          **_row(group, n_finished, failed.get(where, []), doubts,
+                                 n_planned)})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
     _write_table(summary, outdir / "summary.csv")
@@ -421,6 +445,24 @@ def aggregate(outdir, *, experimental=None, plots=True):
     if experimental is not None:
         compare_experimental(summary, experimental, outdir, plots=plots)
     return summary
+
+
+def _finished_without_numbers(outdir, where, n_planned, n_accounted):
+    """Replicas of a composition and temperature whose ``result.json`` holds no property.
+
+    ``where``: the summary's keys of the place; ``n_accounted``: its replicas with a number or
+    a failure. Such a replica finished (it is no planned replica still to run), but no row of
+    :func:`task_table` shows it; only looked for when some planned replica is unaccounted for.
+    """
+    if n_accounted >= n_planned:
+        return 0
+    label, temperature = where[0], where[KEYS.index("temperature_K")]
+    count = 0
+    for replica in range(n_planned):
+        result, _ = read_result(outdir / TASKS_DIR / _task_id(label, temperature, replica)
+                                / RESULT_FILE)
+        count += result is not None and not result["properties"]
+    return count
 
 
 def _series(summary):
