@@ -42,6 +42,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from ase import units
@@ -77,6 +78,8 @@ __all__ = [
     "run_md",
     "run_protocol",
     "check_protocol_arguments",
+    "protocol_steps",
+    "StageSteps",
     "calculator_fingerprint",
     "MDInstabilityError",
     "Terminated",
@@ -1708,48 +1711,43 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite,
         progress=progress,
     )
+    plan = protocol_steps(
+        preequilibration_ps=preequilibration_ps, equilibration_ps=equilibration_ps,
+        production_ps=production_ps, preequilibration_timestep_fs=preequilibration_timestep_fs,
+        timestep_fs=timestep_fs, write_interval_fs=write_interval_fs,
+        observe_interval_fs=observe_interval_fs,
+    )
 
-    def stage(name, ps, dt_fs, ensemble, h_mass):
+    def stage(name, ensemble, h_mass):
         nonlocal state
-        steps = _n_steps(ps * 1000.0, dt_fs)
-        if steps == 0:
+        if plan[name].steps == 0:  # a zero length skips the stage
             return
-        if name == "production":
-            steps = production_steps(ps, dt_fs, write_interval_fs)
         files[name] = outdir / f"{name}.h5md"
         state = run_md(
             state,
             ensemble=ensemble,
-            steps=steps,
-            timestep_fs=dt_fs,
+            steps=plan[name].steps,
+            timestep_fs=plan[name].timestep_fs,
             temperature_K=temperature_K,
             pressure_bar=pressure_bar,
             hydrogen_mass=h_mass,
             trajectory=files[name],
-            write_interval=max(1, _n_steps(write_interval_fs, dt_fs)),
-            # production records the charge current and pressure tensor at every step, which
-            # Green–Kubo conductivity and viscosity need (frames every 100 fs cannot resolve
-            # them)
-            observe_interval=(
-                1 if name == "production" else max(1, _n_steps(observe_interval_fs, dt_fs))
-            ),
+            write_interval=plan[name].write_interval,
+            observe_interval=plan[name].observe_interval,
             seed=seed,
             progress=progress,
             description=name,
             overwrite=overwrite,
         )
 
-    stage(
-        "preequilibration", preequilibration_ps, preequilibration_timestep_fs, "npt",
-        hydrogen_mass,
-    )
-    stage("equilibration", equilibration_ps, timestep_fs, "npt", None)
+    stage("preequilibration", "npt", hydrogen_mass)
+    stage("equilibration", "npt", None)
     if production_ensemble != "npt":
         # transport runs in NVT at the mean density of the equilibrated NPT run (Ju et al. 2025)
         state = _at_mean_volume(
             state, files.get("equilibration") or files.get("preequilibration")
         )
-    stage("production", production_ps, timestep_fs, production_ensemble, None)
+    stage("production", production_ensemble, None)
 
     production = files["production"]
     if production_ensemble == "npt":
@@ -1995,6 +1993,98 @@ def check_protocol_arguments(
             f"{' and '.join(names)} {what} is {n} step{'s' if n != 1 else ''} ({n * dt_fs:g} fs)",
             stacklevel=2,
         )
+
+
+class StageSteps(NamedTuple):
+    """One MD stage of :func:`run_protocol` in whole steps (see :func:`protocol_steps`).
+
+    Examples
+    --------
+    >>> from ase_electrolyte.md import protocol_steps
+    >>> stage = protocol_steps(equilibration_ps=0.2, write_interval_fs=50.0)["equilibration"]
+    >>> stage.steps * stage.timestep_fs, stage.write_interval * stage.timestep_fs
+    (200.0, 50.0)
+    """
+
+    #: Time step, fs.
+    timestep_fs: float
+    #: MD steps of the stage.
+    steps: int
+    #: Steps between written frames.
+    write_interval: int
+    #: Steps between recorded observables (density, energy, pressure; charge current and
+    #: pressure tensor in production).
+    observe_interval: int
+
+
+def protocol_steps(*, preequilibration_ps=1000.0, equilibration_ps=200.0, production_ps=200.0,
+                   preequilibration_timestep_fs=2.0, timestep_fs=1.0, write_interval_fs=100.0,
+                   observe_interval_fs=10.0):
+    """The MD stages :func:`run_protocol` runs for these lengths, in whole steps.
+
+    The one place where stage lengths and intervals become steps: :func:`run_protocol` runs
+    these, and the ``electrolyte simulate`` command compares a folder's stage files with them
+    before it resumes. Each length and interval is rounded to the nearest whole number of its
+    stage's time steps (an interval to at least one step); the production is rounded to whole
+    frame intervals (:func:`production_steps`) and records its observables at every step
+    (Green–Kubo conductivity and viscosity need the charge current and the pressure tensor
+    at every step; frames every 100 fs cannot resolve them).
+
+    Parameters
+    ----------
+    preequilibration_ps, equilibration_ps, production_ps : float
+        Stage lengths, ps (>= 0; a stage shorter than half its time step is not run).
+    preequilibration_timestep_fs, timestep_fs : float
+        Time steps, fs (> 0): of the pre-equilibration, and of equilibration and production.
+    write_interval_fs, observe_interval_fs : float
+        Time between written frames and between recorded observables, fs (> 0).
+
+    Returns
+    -------
+    dict of str to StageSteps
+        ``"preequilibration"``, ``"equilibration"``, ``"production"`` in the order they run;
+        a stage of 0 steps (a zero length) is not run.
+
+    Raises
+    ------
+    ValueError
+        A negative or non-finite length, a time step or interval that is not > 0, or a stage
+        of more than :data:`MAX_STEPS` steps.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.md import protocol_steps
+    >>> plan = protocol_steps(preequilibration_ps=1.0, equilibration_ps=0.0, production_ps=0.25)
+    >>> {name: stage.steps for name, stage in plan.items()}
+    {'preequilibration': 500, 'equilibration': 0, 'production': 200}
+    >>> plan["preequilibration"]
+    StageSteps(timestep_fs=2.0, steps=500, write_interval=50, observe_interval=5)
+    >>> plan["production"].steps, plan["production"].write_interval
+    (200, 100)
+    """
+    stages = {}
+    for name, ps, dt_fs in (
+        ("preequilibration", preequilibration_ps, preequilibration_timestep_fs),
+        ("equilibration", equilibration_ps, timestep_fs),
+        ("production", production_ps, timestep_fs),
+    ):
+        ps = check_number(f"{name}_ps", ps, minimum=0)
+        dt_fs = check_number("timestep_fs" if name != "preequilibration" else
+                             "preequilibration_timestep_fs", dt_fs, above=0)
+        _check_stage_steps(f"{name}_ps = {ps:g} ps", ps * 1000.0, dt_fs)
+        write_every = max(1, _n_steps(check_number("write_interval_fs", write_interval_fs,
+                                                   above=0), dt_fs))
+        observe_every = max(1, _n_steps(check_number("observe_interval_fs",
+                                                     observe_interval_fs, above=0), dt_fs))
+        if _n_steps(ps * 1000.0, dt_fs) == 0:
+            stages[name] = StageSteps(dt_fs, 0, write_every, observe_every)
+        elif name == "production":
+            stages[name] = StageSteps(dt_fs, production_steps(ps, dt_fs, write_interval_fs),
+                                      write_every, 1)
+        else:
+            stages[name] = StageSteps(dt_fs, _n_steps(ps * 1000.0, dt_fs), write_every,
+                                      observe_every)
+    return stages
 
 
 def production_steps(production_ps, timestep_fs, write_interval_fs):

@@ -291,19 +291,21 @@ def _expected_settings(stage, stored, args):
     stage's ``run_info``.
 
     The step counts follow from the stage lengths and the time step the file records, through
-    the protocol's own rounding (:func:`ase_electrolyte.md.production_steps`).
+    the protocol's own rounding (:func:`ase_electrolyte.md.protocol_steps`).
     """
-    from ase_electrolyte.md import _n_steps, production_steps
+    from ase_electrolyte.md import protocol_steps
 
     if stage == "relaxed":
         return {"fmax": ("--relax-fmax", args.relax_fmax, args.relax_fmax, _g)}
     dt = stored.get("timestep_fs")
-    if not isinstance(dt, (int, float)) or not dt > 0:
+    if isinstance(dt, bool) or not isinstance(dt, (int, float)) or not 0 < dt < math.inf:
         return {}
-    every = max(1, _n_steps(args.write_interval_fs, dt))
     length = getattr(args, f"{stage}_ps")
-    steps = (production_steps(length, dt, args.write_interval_fs) if stage == "production"
-             else _n_steps(length * 1000.0, dt))
+    plan = protocol_steps(
+        preequilibration_ps=args.preequilibration_ps, equilibration_ps=args.equilibration_ps,
+        production_ps=args.production_ps, preequilibration_timestep_fs=dt, timestep_fs=dt,
+        write_interval_fs=args.write_interval_fs)
+    steps, every = plan[stage].steps, plan[stage].write_interval
     ps = lambda v: f"{v * dt / 1000:g}"  # noqa: E731 - steps of this stage as ps
     expected = {
         "temperature_K": ("--temperature", float(args.temperature), args.temperature, _g),
