@@ -193,7 +193,11 @@ class IntraInterRDF(FrameAnalysis):
         Ordered-pair counts summed over frames, ``[:, 0]`` intra and ``[:, 1]`` inter.
     results.counts_ordered : numpy.ndarray of int64
         The pass's histogram: every frame's pairs by (class of the first atom, class of the
-        second, intra/inter, bin with one more for distances outside the range), flat.
+        second, intra/inter, bin with one more for distances outside the counted bins), flat.
+        A range that starts after 0 Å is counted from whole bins below it too (``r_min``
+        lowered by whole bin widths to the last start >= 0 Å): the pairs closer than the
+        range, which tell whether its first peak is g(r)'s first (a range that starts in the
+        first minimum or on the second shell's rising edge has no first minimum of its own).
         ``results.counts_class`` is it per unordered class pair.
     results.counts_blocks : numpy.ndarray of int64, shape (n_blocks, ...)
         ``counts_ordered`` of each block of consecutive frames (what the parallel backends
@@ -279,7 +283,13 @@ class IntraInterRDF(FrameAnalysis):
         # the per-frame histogram (int64) and the summed class-pair counts (float64): refused
         # here rather than failing with a MemoryError after the set-up
         # (one histogram per block of frames, and their sum)
-        n_bytes = 8 * 2 * (self._nbins + 1) * ((_MAX_BLOCKS + 1) * n_cls * n_cls
+        # a range that starts after 0 Å is counted from whole bins below it too (down to the
+        # last one that fits above 0 Å): the pairs closer than the range tell whether its first
+        # peak is g(r)'s first (shell_cutoffs.first_minimum's ``below``)
+        width = (r_max - r_min) / self._nbins
+        self._n_lower = int(math.floor(r_min / width * (1 + 1e-12)))
+        self._n_count = self._nbins + self._n_lower
+        n_bytes = 8 * 2 * (self._n_count + 1) * ((_MAX_BLOCKS + 1) * n_cls * n_cls
                                                + (_MAX_BLOCKS + 1) * n_cls * (n_cls + 1) // 2
                                                + 7 * len(keys))
         if n_bytes > _MAX_HISTOGRAM_BYTES:
@@ -289,6 +299,10 @@ class IntraInterRDF(FrameAnalysis):
                 f"{_MAX_HISTOGRAM_BYTES / 2**30:.0f} GiB); use fewer bins or pairs"
             )
         self._edges = np.histogram_bin_edges([], bins=self._nbins, range=(r_min, r_max))
+        # the range's own edges above, evenly spaced ones below (numpy.histogram's bins where
+        # they overlap: the kernel and _bin_index correct against these edges)
+        lower = r_min - width * np.arange(self._n_lower, 0, -1)
+        self._count_edges = np.concatenate([np.maximum(lower, 0.0), self._edges])
         # the first minima are searched after the pass: bins it cannot smooth refused now
         check_smoothable(self._edges)
         # unordered class pairs (c1 <= c2)
@@ -305,7 +319,7 @@ class IntraInterRDF(FrameAnalysis):
             n_b[p] = membership[:, sb].sum()
         self._weights = weights
         # the histogram row of an ordered pair (i, j) is first_code[i] + second_code[j]
-        row = self._nbins + 1
+        row = self._n_count + 1
         self._first_code = self._atom_class * (n_cls * 2 * row)
         self._second_code = self._atom_class * (2 * row)
         self._class_pair_members = tuple(np.array(cls_pairs, dtype=np.intp).reshape(-1, 2).T)
@@ -380,7 +394,7 @@ class IntraInterRDF(FrameAnalysis):
         # row for distances outside the range) of each block of consecutive frames, for the
         # error of g(r); every frame adds to its block's
         n_blocks = getattr(self, "_n_blocks", 1)
-        self.results.counts_blocks = np.zeros((n_blocks, self._n_cls**2 * 2 * (self._nbins + 1)),
+        self.results.counts_blocks = np.zeros((n_blocks, self._n_cls**2 * 2 * (self._n_count + 1)),
                                               dtype=np.int64)
         self.results.volume_blocks = np.zeros(n_blocks)
         self.results.frames_blocks = np.zeros(n_blocks, dtype=np.int64)
@@ -418,7 +432,7 @@ class IntraInterRDF(FrameAnalysis):
             )
         # one histogram over (class of i, class of j, inter, bin) for ordered class pairs; the
         # extra bin per row collects distances outside the range
-        row = self._nbins + 1
+        row = self._n_count + 1
         block = int(self._block_of[self._frame_index]) if hasattr(self, "_block_of") else 0
         counts = self.results.counts_blocks[block]
         self.results.volume_blocks[block] += self._ts.volume
@@ -426,7 +440,7 @@ class IntraInterRDF(FrameAnalysis):
         if self._kernel is not None:
             # search and count in one compiled pass (the same bins as the vesin path below)
             self._kernel(positions, triclinic_vectors(box, dtype=np.float64),
-                         self._edges, self._first_code, self._second_code, self._mol, row,
+                         self._count_edges, self._first_code, self._second_code, self._mol, row,
                          counts)
             return
         pairs, distances = _pair_distances(self._neighbours, positions, box)
@@ -440,13 +454,15 @@ class IntraInterRDF(FrameAnalysis):
             flat += self._bin_index(dist)
             counts += np.bincount(flat, minlength=counts.size)
 
-    def _class_pair_counts(self, ordered):
+    def _class_pair_counts(self, ordered, below=False):
         """The counts of the unordered class pairs (..., class pair, intra/inter, bin), float64,
         from the flat ordered ones (..., cells) of all frames or of each block (summed per
-        frame, not reduced per frame: the same integers)."""
-        n_cls, n_bins = self._n_cls, self._nbins
+        frame, not reduced per frame: the same integers); ``below``: of the bins below the
+        range instead."""
+        n_cls, k = self._n_cls, self._n_lower
         lead = ordered.shape[:-1]
-        counts = ordered.reshape(*lead, n_cls, n_cls, 2, n_bins + 1)[..., :n_bins]
+        counts = ordered.reshape(*lead, n_cls, n_cls, 2, self._n_count + 1)
+        counts = counts[..., :k] if below else counts[..., k : k + self._nbins]
         # an unordered pair {i, j} counts for (class i, class j) and (class j, class i)
         unordered = counts + counts.swapaxes(-4, -3)
         diagonal = np.arange(n_cls)
@@ -456,12 +472,14 @@ class IntraInterRDF(FrameAnalysis):
 
     def _bin_index(self, dist, beyond=None):
         """Histogram bin of every distance as :func:`numpy.histogram` assigns it with the
-        analysis range; ``nbins`` for distances below ``r_min`` or marked ``beyond``.
+        counted bins (the range's, and whole bins below it towards 0 Å); the number of those
+        bins for distances below them or marked ``beyond``.
 
         A distance equal to ``r_max`` falls into the last bin, as in :func:`numpy.histogram`.
         """
-        r_min, r_max = self._range
-        n_bins = self._nbins
+        edges = self._count_edges
+        r_min, r_max = float(edges[0]), self._range[1]
+        n_bins = self._n_count
         scaled = dist - r_min
         scaled *= n_bins / (r_max - r_min)
         if beyond is None:
@@ -477,7 +495,6 @@ class IntraInterRDF(FrameAnalysis):
         # change anything within rounding of an edge, i.e. for a scaled value near an integer
         near = np.flatnonzero(np.abs(scaled - np.rint(scaled)) < 1e-6)
         if near.size:
-            edges = self._edges
             d, k = dist[near], index[near]
             k[k == n_bins] -= 1
             k[d < edges[k]] -= 1
@@ -499,6 +516,9 @@ class IntraInterRDF(FrameAnalysis):
         self.results.counts_class = self._class_pair_counts(self.results.counts_ordered)
         counts = np.einsum("pk,kib->pib", self._weights, self.results.counts_class)
         self.results.counts = counts
+        # pairs closer than the range, per pair and bin below it (none when it starts at 0 Å)
+        below = np.einsum("pk,kib->pb", self._weights, self._class_pair_counts(
+            self.results.counts_ordered, below=True))
         n_frames = self.n_frames
         volume = float(self.results.volume_blocks.sum()) / n_frames
         self.results.volume = volume
@@ -522,7 +542,8 @@ class IntraInterRDF(FrameAnalysis):
             self.results.cn_intra[key] = np.cumsum(intra) / per_a
             self.results.cn_inter[key] = np.cumsum(inter) / per_a
             self.results.cn_total[key] = np.cumsum(intra + inter) / per_a
-            found = first_minimum(edges, self.results.total[key], counts=intra + inter)
+            found = first_minimum(edges, self.results.total[key], counts=intra + inter,
+                                  below=below[p] if self._n_lower else None)
             self.results.shell[key] = found.as_dict()
             self.results.first_peak[key] = found.peak
             self.results.first_minimum[key] = found.cutoff

@@ -223,7 +223,7 @@ def _smoothing_weights(edges_bytes, sigma, step):
 
 
 def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominence=0.1,
-                  min_significance=2.0):
+                  min_significance=2.0, below=None):
     """First minimum of an RDF after its first peak, independent of the binning.
 
     Parameters
@@ -243,6 +243,15 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     min_significance : float
         With ``counts``: smallest accepted Poisson z-score of the depth; a dip below it is
         counting noise (a single cation, a few frames) and no cutoff is returned.
+    below : float or array_like, optional
+        For a range that starts after 0 Å: the pairs counted closer than ``edges[0]`` (with
+        ``counts``), either one number (all of them, from 0 Å) or the counts of bins of the
+        first bin's width directly below ``edges[0]`` (the last one adjacent to it, the lowest
+        cut at 0 Å). A range that starts after the first peak (in the first minimum, or on the
+        rising edge of the second shell) holds more pairs below it than a g(r) that rises to
+        its value at the start allows: then no cutoff is returned. Without ``below`` such a
+        range cannot be told from one that starts on the rising edge of the first shell: the
+        cutoff of a range that starts after 0 Å then carries a warning (not valid).
 
     Returns
     -------
@@ -252,8 +261,9 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     Raises
     ------
     ValueError
-        Mismatched shapes, non-finite ``g`` or ``counts``, negative counts, counts all zero
-        under a non-zero ``g``, edges that are not increasing finite distances >= 0, or a
+        Mismatched shapes, non-finite ``g``, ``counts`` or ``below``, negative counts, counts
+        all zero under a non-zero ``g``, ``below`` without ``counts``, edges that are not
+        increasing finite distances >= 0, or a
         parameter that is not a finite number in its range.
 
     Examples
@@ -303,6 +313,7 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         if np.any(g > 0) and not np.any(counts > 0):
             raise ValueError("counts are all zero while g(r) is not: they are not the "
                              "histogram behind g")
+    below = _below_bins(edges, below, counts)
     sigma = max(smoothing, float(np.diff(edges).max()))
     result = ShellCutoff(cutoff=None, method="rdf_first_minimum", smoothing=sigma)
     if g.size < 3:
@@ -320,6 +331,8 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         return result
     p1 = int(peaks[0])
     inside = _starts_inside_shell(edges, g, counts, sigma, x, s, p1, min_depth, prominence)
+    if not inside and below is not None:
+        inside = _shell_before_range(edges, counts, sigma, *below)
     if inside:
         result.note = inside
         return result
@@ -344,6 +357,14 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
                    f"depth {result.depth:.2f})")
     if result.depth < _SHALLOW:
         result.warnings.append(f"shallow first minimum (relative depth {result.depth:.2f})")
+    if below is None and edges[0] > 0.0:
+        # a start in the core, on the first shell's rising edge, in the first minimum or on
+        # the second shell's rising edge look alike from inside the range (even an empty first
+        # bin: a deep minimum holds few pairs)
+        result.warnings.append(
+            f"the range starts at {edges[0]:g} Å: a shell closer than the range (whose minimum "
+            "would be the first) cannot be ruled out without the pairs below it (below=); "
+            "start the range at 0 Å")
     if counts is not None:
         centres = 0.5 * (edges[1:] + edges[:-1])
         shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
@@ -405,6 +426,60 @@ def _starts_inside_shell(edges, g, counts, sigma, x, s, p1, min_depth, prominenc
             f"falls to {s[k]:.2f} at {x[k]:.2f} Å before the first peak of the range at "
             f"{x[p1]:.2f} Å, so that peak's minimum is a later shell's; start the range at 0 Å "
             "or before the first peak")
+
+
+def _below_bins(edges, below, counts):
+    """``below`` as (counts, shell volumes in Å³) of its bins, or ``None`` (checked)."""
+    if below is None:
+        return None
+    if counts is None:
+        raise ValueError("below (the pairs closer than the range) needs the counts of the range")
+    below = np.atleast_1d(real_array(below, "below"))
+    if below.ndim != 1 or below.size < 1 or not np.all(np.isfinite(below) & (below >= 0)):
+        raise ValueError("below must be finite pair counts >= 0 (a number or one per bin)")
+    if below.size == 1:
+        lower = np.array([0.0, edges[0]])
+    else:
+        lower = np.maximum(edges[0] - (edges[1] - edges[0]) * np.arange(below.size, -1, -1),
+                           0.0)
+        lower[-1] = edges[0]
+        if np.any(np.diff(lower) <= 0):
+            raise ValueError(f"below holds {below.size} bins of {edges[1] - edges[0]:g} Å, more "
+                             f"than fit between 0 Å and the range's start at {edges[0]:g} Å")
+    return below, 4.0 / 3.0 * np.pi * np.diff(lower**3)
+
+
+#: z-score above which the pairs below a range cannot come from a g(r) that rises to the start
+_BELOW_Z = 4.0
+
+
+def _shell_before_range(edges, counts, sigma, below, volumes):
+    """Why a range that starts after the first peak has no first minimum of its own, or ``""``.
+
+    A g(r) that rises from 0 to the start of the range (the range starts before or on the
+    rising edge of the first shell) holds, in any volume below the start, at most the pair
+    density at the start times that volume. Its density is taken over the bins within σ of
+    the start (on a rising edge more than at the start: the bound only loosens) with three
+    Poisson sigmas added; pairs below the range beyond that bound by :data:`_BELOW_Z` of
+    their Poisson noise, in one bin or all together, lie in a peak closer than the range.
+    """
+    if edges[0] <= 0.0 or not np.any(below > 0):
+        return ""
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    near = centres <= edges[0] + sigma
+    near[0] = True
+    n_near = float(counts[near].sum())
+    density = (n_near + 1.0 + 3.0 * math.sqrt(n_near + 1.0)) / float(
+        4.0 / 3.0 * np.pi * (edges[1:][near][-1] ** 3 - edges[0] ** 3))
+    allowed = density * volumes
+    excess = (below - allowed) / np.sqrt(allowed + 1.0)
+    total = (below.sum() - allowed.sum()) / math.sqrt(allowed.sum() + 1.0)
+    if max(float(excess.max()), total) < _BELOW_Z:
+        return ""
+    return (f"the range starts at {edges[0]:g} Å after a shell: {below.sum():.0f} pairs lie "
+            f"closer, more than a g(r) rising to its value at the start allows (at most "
+            f"{allowed.sum():.0f}), so the first peak lies before the range and the range's "
+            "first minimum is a later shell's; start the range at 0 Å or before the first peak")
 
 
 #: Richardson factor of the first-minimum correction ``x(σ/2) − c (x(σ) − x(σ/2))``: the

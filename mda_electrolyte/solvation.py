@@ -30,6 +30,7 @@ need), the cutoffs are taken from the first minima of those RDFs over all frames
 from __future__ import annotations
 
 import dataclasses
+import math
 import warnings
 from collections import Counter
 
@@ -456,7 +457,9 @@ class SolvationShells(FrameAnalysis):
         the pass keeps the cation–atom pairs up to this distance (about 12 bytes each), and a
         first minimum beyond it raises. Memory, not accuracy: raise it for unusual shells.
     rdf_range : tuple of float
-        Range of the cation–species RDFs in Å; given cutoffs must lie inside.
+        Range of the cation–species RDFs in Å; given cutoffs must lie inside. A range that
+        starts inside or after the first shell has no first minimum of its own (the pairs
+        closer than its start are counted to tell): such a cutoff is refused after the pass.
     rdf_nbins : int
         Bins of those RDFs.
     network_species : list of str, optional
@@ -750,6 +753,11 @@ class SolvationShells(FrameAnalysis):
             self.results._summary = ShellSummaryBuilder(self._layout, self._angle_edges,
                                                         self._edges)
         self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
+        # the pairs closer than an rdf_range that starts after 0 Å, in bins of its width below
+        # it (the lowest cut at 0 Å): whether its first peak is the first shell's
+        width = self._edges[1] - self._edges[0]
+        n_lower = int(math.ceil(self._edges[0] / width * (1 - 1e-12)))
+        self.results._rdf_below = np.zeros((len(self._species), n_lower), dtype=np.int64)
         self.results._half_width = np.inf
 
     def _get_aggregator(self):
@@ -758,7 +766,8 @@ class SolvationShells(FrameAnalysis):
         return ResultsGroup(lookup={"_rows": ShellTableBuilder.concatenate,
                                     "_summary": ShellSummaryBuilder.concatenate,
                                     "_half_width": min,
-                                    "_rdf_counts": ResultsGroup.ndarray_sum})
+                                    "_rdf_counts": ResultsGroup.ndarray_sum,
+                                    "_rdf_below": ResultsGroup.ndarray_sum})
 
     def _single_frame(self):
         ts = self._ts
@@ -797,6 +806,13 @@ class SolvationShells(FrameAnalysis):
             self.results._rdf_counts += np.bincount(
                 flat, minlength=self.results._rdf_counts.size).reshape(
                     self.results._rdf_counts.shape)
+            below = self.results._rdf_below
+            if below.shape[1]:
+                keep = (dist < edges[0]) & (species >= 0)
+                lower = below.shape[1] - 1 - np.floor(
+                    (edges[0] - dist[keep]) / (edges[1] - edges[0])).astype(np.intp)
+                flat = species[keep].astype(np.intp) * below.shape[1] + np.maximum(lower, 0)
+                below += np.bincount(flat, minlength=below.size).reshape(below.shape)
         keep = (species >= 0) & (dist <= self._radius)
         c, a, d = cation[keep], atom[keep], dist[keep]
         oc = self._layout.atom_oxygen[a] == _OC
@@ -832,6 +848,7 @@ class SolvationShells(FrameAnalysis):
 
     def _conclude(self):
         half = self.results.pop("_half_width")
+        self._rdf_below = self.results.pop("_rdf_below")
         if self._store_table:
             table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
                                                     self.results.pop("_rdf_counts"))
@@ -918,7 +935,9 @@ class SolvationShells(FrameAnalysis):
             g = counts[k] / (table.n_frames * shell * self._cations.n_atoms)
             rdfs[name] = (bins, g)
             if name not in radii:
-                found = first_minimum(edges, g, counts=counts[k], smoothing=self._rdf_smoothing)
+                below = self._rdf_below[k] if self._rdf_below.shape[1] else None
+                found = first_minimum(edges, g, counts=counts[k], smoothing=self._rdf_smoothing,
+                                      below=below)
                 self._details[name] = found
                 if found.cutoff is not None:
                     radii[name] = found.cutoff
