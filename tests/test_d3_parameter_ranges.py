@@ -1,5 +1,6 @@
-"""D3 damping parameters: out-of-range values and poles refused by name before any work; every
-accepted corner of the ranges finite and equal to simple-dftd3."""
+"""D3 damping parameters: out-of-range values, poles and dampings that do not damp at covalent
+bond lengths refused by name before any work; every accepted corner of the admissible region
+finite and equal to simple-dftd3."""
 
 import numpy as np
 import pytest
@@ -26,9 +27,36 @@ KEYS = {
 # a functional with published parameters of each damping (the others stay at these values)
 FUNCTIONAL = {"bj": "pbe", "bjm": "pbe", "zero": "pbe", "zerom": "pbe", "op": "pbe0",
               "cso": "pbe"}
-# what an open lower bound (a pole at 0) is approached with
-NEAR_POLE = 1e-6
 CASES = [(d, k) for d in RANGES for k in RANGES[d]]
+
+
+def accepted(damping, params):
+    try:
+        resolve_parameters(damping, FUNCTIONAL[damping], params, atm=True)
+    except ValueError:
+        return False
+    return True
+
+
+def admissible_end(damping, params, key, side):
+    """(inside, outside): the extreme value of ``key`` (the others as in ``params``) accepted
+    on ``side`` of its range, and a value 1e-9 (relative) beyond it that is refused; outside
+    is None when the end of the range itself is accepted. The boundary is found by bisection
+    from the current value (accepted) toward the end of the range."""
+    low, closed, high, _ = RANGES[damping][key]
+    end = high if side == "high" else low
+    if (side == "high" or closed) and accepted(damping, {**params, key: end}):
+        return end, None
+    inside = resolve_parameters(damping, FUNCTIONAL[damping], params, atm=True)[key]
+    assert accepted(damping, {**params, key: inside})
+    outside = end
+    while abs(outside - inside) > 1e-9 * max(1.0, abs(inside)):
+        middle = 0.5 * (inside + outside)
+        if accepted(damping, {**params, key: middle}):
+            inside = middle
+        else:
+            outside = middle
+    return inside, outside
 
 
 def probe():
@@ -92,19 +120,18 @@ def test_a_value_outside_the_range_is_refused_by_name_before_any_work(damping, k
 
 @pytest.mark.parametrize("damping,key", CASES)
 def test_every_accepted_corner_matches_reference(damping, key):
-    low, closed, high, _ = RANGES[damping][key]
+    # each parameter at the ends of the admissible region (the others published): where the
+    # range end itself is refused (a pole, or a damping that no longer damps), the last value
+    # accepted equals simple-dftd3 and a value 1e-9 beyond it is refused by name
     atm = key in ("s9", "alp")  # alp also sets the three-body damping
     atoms = probe()
-    for value in (low if closed else NEAR_POLE, high):
-        params = {key: value}
-        if damping != "cso" and key == "a1" and value < 0:
-            # the radius limits a negative slope (next test): the most negative one with the
-            # largest offset, R(Fr-Fr) = 10 bohr
-            a2 = RANGES[damping]["a2"][2]
-            params = {"a1": max(value, -0.9 * a2 / radius_bounds()[1]), "a2": a2}
-        if damping == "cso" and key in ("a3", "a4") and value == 0:
-            params = {"a3": 0.0, "a4": 6.25} if key == "a3" else {"a3": 0.5, "a4": 0.0}
-        assert_matches_reference(atoms, damping, params, atm)
+    for side in ("low", "high"):
+        inside, outside = admissible_end(damping, {}, key, side)
+        if outside is not None:
+            with pytest.raises(ValueError, match="does not damp|not positive|outside its valid"):
+                D3(damping=damping, functional=FUNCTIONAL[damping], params={key: outside},
+                   device="cpu")
+        assert_matches_reference(atoms, damping, {key: inside}, atm)
 
 
 def radius_bounds():
@@ -113,9 +140,11 @@ def radius_bounds():
 
 
 @pytest.mark.parametrize("damping", ["bj", "bjm", "op", "cso"])
-def test_a_damping_radius_at_or_below_zero_is_refused_and_just_above_is_exact(damping):
+def test_a_damping_radius_at_or_below_zero_is_refused_and_just_above_does_not_damp(damping):
     # R = slope * sqrt(3 Q_i Q_j) + offset: at R = 0 BJ is an undamped -C6/r^6 (a pole as
-    # r -> 0), and op raises R to the power bet, NaN for R < 0
+    # r -> 0), and op raises R to the power bet, NaN for R < 0; just above 0 the damping
+    # leaves bonded atoms undamped (ethanol -83.7 eV instead of -0.12 eV with BJ at
+    # R = 1e-3 bohr), refused since the covalent-bond check
     slope, offset = ("a3", "a4") if damping == "cso" else ("a1", "a2")
     _, r0max = radius_bounds()
     # with a negative slope the heaviest pair (Fr) has the smallest radius
@@ -128,26 +157,24 @@ def test_a_damping_radius_at_or_below_zero_is_refused_and_just_above_is_exact(da
             D3(damping=damping, params={slope: value, offset: offset_value}, device="cpu")
     with pytest.raises(ValueError, match=r"damping radius .* = 0 bohr .* is not positive"):
         D3(damping=damping, params={slope: 0.0, offset: 0.0}, device="cpu")
-    if damping == "cso":
-        accepted = {"a3": 0.0, "a4": 1e-3}
-    else:
-        accepted = {slope: pole * (1 - 1e-3), offset: offset_value}  # R(Fr-Fr) = 5e-3 bohr
+    near = {slope: 0.0, offset: 1e-3}  # R = 1e-3 bohr for every pair
+    with pytest.raises(ValueError, match=r"does not damp: at the .* covalent bond length"):
+        D3(damping=damping, params=near, device="cpu")
+    # the most negative slope accepted with this offset is exact (for BJ the radius of the
+    # heaviest pairs then nears 0: published BJ sets keep 99% of -C6/r^6 at their covalent
+    # bond lengths too, so the slope is limited by the pole alone)
+    inside, _ = admissible_end(damping, {offset: offset_value}, slope, "low")
     atoms = molecule("CH3OH")
     atoms += Atoms("CsFr", positions=[[3.0, 0.3, 0.1], [7.5, 0.6, -0.2]])
-    assert_matches_reference(atoms, damping, accepted, atm=False)
+    assert_matches_reference(atoms, damping, {slope: inside, offset: offset_value}, atm=False)
 
 
 def worst(damping, side):
-    """Every parameter of the damping at the same end of its range (the radius kept > 0)."""
+    """Every parameter of the damping at the same end of its admissible region, one after the
+    other from the published set (each the extreme accepted with the ones before it)."""
     params = {}
-    for key, (low, closed, high, _) in RANGES[damping].items():
-        params[key] = high if side == "high" else (low if closed else NEAR_POLE)
-    if side == "low":
-        if damping == "cso":
-            params["a4"] = NEAR_POLE
-        elif "a1" in params:
-            params["a1"] = 0.0
-            params["a2"] = NEAR_POLE
+    for key in RANGES[damping]:
+        params[key] = admissible_end(damping, params, key, side)[0]
     return params
 
 
@@ -215,6 +242,7 @@ def test_cso_parameter_given_under_both_names_is_refused(name, stored):
     with pytest.raises(ValueError, match=rf"takes {name} or its other name {stored}, not both"):
         D3(damping="cso", params={name: 1.0, stored: 2.0}, device="cpu")
     # one name alone is the same parameter
-    one = resolve_parameters("cso", "pbe", {name: 1.5}, atm=False)
-    other = resolve_parameters("cso", "pbe", {stored: 1.5}, atm=False)
-    assert one == other and one[name] == 1.5
+    value = {"a3": 1.5, "a4": 6.0}[name]
+    one = resolve_parameters("cso", "pbe", {name: value}, atm=False)
+    other = resolve_parameters("cso", "pbe", {stored: value}, atm=False)
+    assert one == other and one[name] == value

@@ -34,7 +34,13 @@ def test_a_parameter_the_damping_does_not_use_is_refused(damping):
 
 @pytest.mark.parametrize("damping", sorted(USED))
 def test_every_parameter_the_damping_uses_is_taken(damping):
-    params = {key: 0.5 for key in USED[damping] if key not in ("a3", "a4")}
+    # distinct admissible values near the published ones (a value of 0.5 for every parameter
+    # is now refused: a2 = 0.5 bohr leaves bonded atoms nearly undamped)
+    values = {"s6": 0.9, "s8": 0.8, "s9": 0.7, "a1": 0.45, "a2": 4.5, "rs6": 1.2, "rs8": 1.05,
+              "alp": 15.0, "bet": 0.05 if damping == "zerom" else 6.5}
+    if damping == "cso":
+        values.update(a1=0.3, a2=2.6, rs6=0.1, rs8=6.0)
+    params = {key: values[key] for key in USED[damping] if key not in ("a3", "a4")}
     out = resolve_parameters(damping, None, params, atm=True)
     for key, value in params.items():
         if damping == "cso" and key in ("rs6", "rs8"):

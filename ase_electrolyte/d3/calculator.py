@@ -301,8 +301,9 @@ class D3(ParametersContract, Calculator):
     ------
     ase.calculators.calculator.InputError
         Before the kernel runs: unknown damping/functional/parameters or option, a damping
-        parameter outside its valid range or a damping radius <= 0 (when the calculator is
-        made or set; :data:`ase_electrolyte.d3.parameters.RANGES`), elements beyond Pu,
+        parameter outside its valid range, a damping radius <= 0, or a damping that does not
+        damp at covalent bond lengths (near a pole; when the calculator is made or set;
+        :data:`ase_electrolyte.d3.parameters.RANGES`, ``DAMPING_SLACK``), elements beyond Pu,
         non-finite positions, degenerate cells, atoms (or an atom and a periodic image)
         closer than 0.1 Å, or a cutoff spanning more than 10⁷ periodic images of the cell
         (huge cutoff or nearly singular cell). It is also a ``ValueError``

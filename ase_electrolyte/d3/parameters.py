@@ -5,6 +5,7 @@ from functools import lru_cache
 
 import numpy as np
 from ase.data import chemical_symbols
+from ase.units import Bohr
 
 from ..atoms_checks import check_number
 from .reference import DATA_DIR, reference_tables
@@ -53,7 +54,10 @@ _SCALE = (-100.0, True, 100.0, "a scale factor")
 _A1 = (-10.0, True, 10.0, "the slope of the damping radius a1·R0 + a2")
 _A2 = (0.0, True, 100.0, "the offset of the damping radius, bohr")
 _RS = (0.0, False, 100.0, "a scale of the cutoff radius R0AB of the damping")
-_ALP = (0.0, False, 30.0, "the steepness exponent of zero damping and of the ATM term")
+# alp >= 7: zero damping's f_6/r^6 ~ r^(alp - 6) and the ATM term's f/r^9 ~ r^(alp + 2 - 9) as
+# r -> 0, so below 7 the three-body pole survives the damping (and below 6 the two-body one)
+_ALP = (7.0, True, 30.0, "the steepness exponent of zero damping and of the ATM term, whose "
+        "r^-9 pole it removes only from 7 on")
 RANGES = {
     "bj": {"s6": _SCALE, "s8": _SCALE, "s9": _SCALE, "a1": _A1, "a2": _A2, "alp": _ALP},
     "zero": {"s6": _SCALE, "s8": _SCALE, "s9": _SCALE, "rs6": _RS, "rs8": _RS, "alp": _ALP},
@@ -100,6 +104,124 @@ def _check_ranges(damping: str, values: dict) -> None:
             "the damping would have a pole (-C6/r^6 undamped as r -> 0, or a negative radius "
             "raised to a power). Published sets have radii of 3.2 bohr and more"
         )
+
+
+# A damping may leave at most this many times the fraction of -C_n/r^n that the least-damping
+# published set of the same damping leaves at a covalent bond length (capped at all of it).
+# Near a pole (BJ's a1·R0 + a2 -> 0, zero damping's rs6 -> 0, zerom's bet large) the damping
+# stops damping: ethanol's D3(BJ) energy is -0.0003 ... -1.03 eV over the 157 published sets,
+# -3.3 eV with a1 = 0, a2 = 3.5 bohr (the smallest a2 this bound accepts with a1 = 0),
+# -18.9 eV at a2 = 2.5 and -83.7 eV (undamped) at a2 = 1e-3; D3(zero) -0.74 eV at worst
+# published, -1.1 eV at rs6 = 0.55 (accepted), -19.5 eV at rs6 = 1e-3.
+DAMPING_SLACK = 10.0
+# ... unless it damps the term to below this fraction anyway (where published sets damp to
+# 1e-7, ten times that is still no failure to damp)
+DAMPING_FLOOR = 0.01
+
+# the parameters each damping's fraction depends on (for the message)
+_SHAPE = {
+    "bj": {6: ("a1", "a2"), 8: ("a1", "a2")},
+    "bjm": {6: ("a1", "a2"), 8: ("a1", "a2")},
+    "op": {6: ("a1", "a2", "bet"), 8: ("a1", "a2", "bet")},
+    "cso": {6: ("a3", "a4")},
+    "zero": {6: ("rs6", "alp"), 8: ("rs8", "alp")},
+    "zerom": {6: ("rs6", "alp", "bet"), 8: ("rs8", "alp", "bet")},
+}
+
+
+def covalent_lengths() -> np.ndarray:
+    """Covalent bond lengths R_cov,i + R_cov,j (bohr) of the element pairs H..Pu, shape (94, 94).
+
+    The radii are D3's (Pyykkö's single-bond radii; the table holds them scaled by k2 = 4/3).
+    """
+    rcov = 0.75 * reference_tables()["rcov"][1:]
+    return rcov[:, None] + rcov[None, :]
+
+
+def damping_fractions(damping: str, values: dict, r=None) -> dict:
+    """The fraction f_n(r) of -s_n C_n / r^n that a damping keeps, for every element pair.
+
+    Parameters
+    ----------
+    damping : str
+        One of :func:`known_dampings`.
+    values : dict
+        Parameters as :func:`resolve_parameters` returns them (a2, a4 in bohr).
+    r : numpy.ndarray, optional
+        Distances (bohr), broadcastable to (94, 94); default :func:`covalent_lengths`.
+
+    Returns
+    -------
+    dict
+        ``{6: f6, 8: f8}`` arrays over the element pairs H..Pu (CSO: ``{6: f6}``, its radius
+        part, without the sigmoid's scale), each in [0, 1], whatever the scale factors.
+    """
+    tables = reference_tables()
+    r = covalent_lengths() if r is None else np.asarray(r, dtype=float)
+    q = tables["r4r2"][1:]
+    r0c = np.sqrt(3.0 * q[:, None] * q[None, :])  # sqrt(C8 / C6), bohr
+    r0ab = tables["r0ab"][1:, 1:]
+    v = values
+    orders = (6,) if damping == "cso" else (6, 8)
+    out = {}
+    with np.errstate(over="ignore", divide="ignore"):
+        for n in orders:
+            if damping in ("bj", "bjm", "op", "cso"):
+                slope, offset = ("a3", "a4") if damping == "cso" else ("a1", "a2")
+                p = n + (v["bet"] if damping == "op" else 0.0)
+                ratio = (v[slope] * r0c + v[offset]) / r  # > 0: _check_ranges ran first
+                out[n] = 1.0 / (1.0 + ratio**p)
+            else:
+                rs, alp = v["rs6" if n == 6 else "rs8"], v["alp"] + (n - 6)
+                x = r / (rs * r0ab) + (v["bet"] * r0ab if damping == "zerom" else 0.0)
+                out[n] = 1.0 / (1.0 + 6.0 * x ** (-alp))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _published_fractions(damping: str) -> dict:
+    """Largest f_n at the covalent bond lengths over the published sets of ``damping`` (a set
+    without a C8 term counts for f_8 too: its shape is what a user who adds s8 gets)."""
+    most = {}
+    for functional in known_functionals(damping):
+        values = _assemble(damping, functional, None)
+        for n, f in damping_fractions(damping, values).items():
+            most[n] = f if n not in most else np.maximum(most[n], f)
+    return most
+
+
+def _check_damps(damping: str, values: dict) -> None:
+    """ValueError when the damping leaves more than DAMPING_SLACK times the published fraction
+    of some term at the covalent bond length of some element pair (see DAMPING_SLACK)."""
+    published = _published_fractions(damping)
+    worst = None
+    # a term scaled by 0 is off: its damping does not matter (CSO's C6 term is s6 + a1·sigmoid)
+    on = {6: values["s6"] != 0.0 or (damping == "cso" and values["a1"] != 0.0),
+          8: values["s8"] != 0.0}
+    for n, f in damping_fractions(damping, values).items():
+        if not on[n]:
+            continue
+        bound = np.minimum(1.0, np.maximum(DAMPING_SLACK * published[n], DAMPING_FLOOR))
+        excess = f / bound
+        k = int(np.argmax(excess))
+        if excess.flat[k] > 1.0 and (worst is None or excess.flat[k] > worst[0]):
+            worst = (excess.flat[k], n, k, f.flat[k], published[n].flat[k])
+    if worst is None:
+        return
+    _, n, k, kept, most = worst
+    zi, zj = (1 + i for i in np.unravel_index(k, (94, 94)))
+    pair = f"{chemical_symbols[zi]}–{chemical_symbols[zj]}"
+    shape = ", ".join(f"{key} = {values[key]:g}" for key in _SHAPE[damping][n])
+    length = covalent_lengths()[zi - 1, zj - 1] * Bohr
+    raise ValueError(
+        f"D3({damping}) with {shape} does not damp: at the {pair} covalent bond length "
+        f"({length:.3g} Å) it keeps {100 * kept:.3g}% of the C{n} "
+        f"term -C{n}/r^{n}, more than {DAMPING_SLACK:g} times the {100 * most:.3g}% that the "
+        f"least-damping published D3({damping}) set keeps there, and more than "
+        f"{100 * DAMPING_FLOOR:g}% (the damping is near its "
+        "pole: the dispersion of bonded atoms would be nearly undamped, tens of eV for a "
+        "molecule). Use parameters closer to a published set"
+    )
 
 
 def _normalise(name: str) -> str:
@@ -154,14 +276,30 @@ def resolve_parameters(
     ------
     ValueError
         Unknown damping, functional or parameter; a parameter the damping does not use; a
-        parameter outside :data:`RANGES` (s9 too, even with ``atm`` off); or a damping radius
-        a1·√(3 Q_i Q_j) + a2 (CSO: a3·√(3 Q_i Q_j) + a4) that is <= 0 for some element pair.
+        parameter outside :data:`RANGES` (s9 too, even with ``atm`` off); a damping radius
+        a1·√(3 Q_i Q_j) + a2 (CSO: a3·√(3 Q_i Q_j) + a4) that is <= 0 for some element pair;
+        or a damping that does not damp: at the covalent bond length of some element pair it
+        leaves more than :data:`DAMPING_SLACK` times the fraction of -C_n/r^n that the
+        least-damping published set of that damping leaves, and more than
+        :data:`DAMPING_FLOOR` of it (:func:`damping_fractions`).
     """
     if not isinstance(damping, str) or damping.lower() not in DAMPINGS:
         raise ValueError(
             f"unknown D3 damping {damping!r}; known dampings: {', '.join(known_dampings())}"
         )
     damping = damping.lower()
+    out = _assemble(damping, functional, params)
+    # before the kernel sees them (the overflow used to surface after the whole run)
+    _check_ranges(damping, out)
+    _check_damps(damping, out)
+    if not atm:
+        out["s9"] = 0.0
+    out["damping_id"] = DAMPINGS[damping][0]
+    return out
+
+
+def _assemble(damping: str, functional: str | None, params: dict | None) -> dict:
+    """The parameter set of resolve_parameters, its values checked as numbers only."""
     db = _database()
     values = dict(db["default"][damping])
     values.pop("damping", None)
@@ -229,9 +367,4 @@ def resolve_parameters(
     else:
         out["a3"] = out["a4"] = 0.0
     out["s9"] = check_number("D3 parameter s9", values.get("s9", 1.0))
-    # before the kernel sees them (the overflow used to surface after the whole run)
-    _check_ranges(damping, out)
-    if not atm:
-        out["s9"] = 0.0
-    out["damping_id"] = DAMPINGS[damping][0]
     return out
