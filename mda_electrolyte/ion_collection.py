@@ -1269,12 +1269,58 @@ def reader_time_step(trajectory):
     return dt if 0 < dt < np.inf else None
 
 
+#: Time steps DCD writers put in the header when they know none, in the header's unit (AKMA,
+#: 48.888 fs): 1.0 (VMD's and MDTraj's molfile writer; also a LAMMPS "real" run of 1 fs, whose
+#: header holds fs that MDAnalysis reads as AKMA), and 1 ps (20.4548 AKMA, MDAnalysis'
+#: ``DCDWriter`` without ``dt``). An MD engine's own DCD (CHARMM, NAMD, OpenMM) records its
+#: integration step, a few fs (0.0409 AKMA for 2 fs), with the frames every ``nsavc`` steps.
+_DCD_PLACEHOLDER_STEPS = {
+    1.0: "the placeholder step of 1 AKMA time unit (48.9 fs) that VMD, MDTraj and LAMMPS "
+         "(its fs read as AKMA) write",
+}
+
+
+def _dcd_placeholder_step(trajectory):
+    """Why a DCD trajectory's time is a writer's placeholder, or ``None``.
+
+    Every file a (chained) DCD reader reads is judged by its header unless ``dt`` was given
+    when it was loaded; other readers give ``None``.
+    """
+    from MDAnalysis.coordinates.DCD import DCDReader
+    from MDAnalysis.units import convert as mda_convert
+
+    readers = getattr(trajectory, "readers", None) or [trajectory]
+    given = getattr(trajectory, "_kwargs", {}).get("dt") is not None
+    for reader in readers:
+        # format="LAMMPS" reads the header in the unit its timeunit= names: the user's choice
+        if (given or not isinstance(reader, DCDReader) or reader.n_frames < 2
+                or reader.units.get("time") != "AKMA"):
+            continue
+        if getattr(reader, "_kwargs", {}).get("dt") is not None:
+            continue
+        header = reader._file.header
+        delta, nsavc = float(header["delta"]), int(header["nsavc"])
+        name = getattr(reader, "filename", "the DCD file")
+        if delta in _DCD_PLACEHOLDER_STEPS:
+            return (f"the DCD file {name} records a step of {delta:g} (header delta) x "
+                    f"{nsavc} steps per frame, {_DCD_PLACEHOLDER_STEPS[delta]}")
+        step_ps = mda_convert(delta, "AKMA", "ps")
+        if nsavc == 1 and abs(step_ps - 1.0) < 1e-6:
+            return (f"the DCD file {name} records 1 ps per frame (header delta {delta:.6g} "
+                    "AKMA, nsavc 1), the default of MDAnalysis' DCDWriter written without dt")
+    return None
+
+
 def check_has_time(trajectory, label):
     """Refuse a trajectory of several frames whose reader knows no time.
 
     PDB (multi-model), GRO, XYZ and other formats without times: MDAnalysis then assumes
     dt = 1 ps with a warning, and every rate (D, σ) would be off by the true spacing. Times
-    come from the file (XTC, TRR, DCD, H5MD, ...) or from ``dt=`` given to the Universe.
+    come from the file (XTC, TRR, DCD, H5MD, ...) or from ``dt=`` given to the Universe. A DCD
+    header's step that is a writer's placeholder (1 AKMA of VMD, MDTraj and LAMMPS; 1 ps per
+    frame of MDAnalysis' ``DCDWriter`` without ``dt``) is refused too unless ``dt=`` was given:
+    MDAnalysis reads it as the spacing (frames 50 fs apart written without ``dt`` read as 1 ps
+    apart, and every rate came out 20 times too small).
 
     Parameters
     ----------
@@ -1292,6 +1338,14 @@ def check_has_time(trajectory, label):
             "dump), so their spacing is unknown and the 1 ps assumed when it was loaded would "
             "scale every rate (D, σ); give the ps between frames (dt= of from_ase, --dt of "
             "electrolyte analyze)"
+        )
+    placeholder = _dcd_placeholder_step(trajectory)
+    if placeholder is not None:
+        raise ValueError(
+            f"{label}: {placeholder}, not the spacing of its frames, so every rate (D, σ) "
+            "would be off by the ratio of the two; give the ps between frames when loading, "
+            "e.g. mda.Universe(topology, trajectory, dt=<ps between frames>) (dt=1.0 too if "
+            "1 ps is the true spacing), or format='LAMMPS' with timeunit= for a LAMMPS DCD"
         )
     data = trajectory.ts.data
     if "time" in data or "dt" in data:
