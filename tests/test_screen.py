@@ -580,9 +580,13 @@ def test_table_from_stored_results_excludes_invalid_replicas(tmp_path):
     # experiment: only valid rows enter the MAE; the other is listed as excluded
     errors = pd.read_csv(tmp_path / "errors.csv")
     assert (errors.loc[0, "n"], errors.loc[0, "n_excluded"]) == (1, 1)
-    assert errors.loc[0, "MAE"] == pytest.approx(abs(table.loc[(3.0, "density"), "mean"] - 1.25))
+    # the 70-atom box of 3 molal holds 3.79 molal: the measurements at 3 and 4 molal are
+    # interpolated to it
+    measured = 1.25 - 0.1 * (table.loc[(3.0, "density"), "packed_concentration"] - 3.0)
+    assert errors.loc[0, "MAE"] == pytest.approx(
+        abs(table.loc[(3.0, "density"), "mean"] - measured), rel=1e-12)
     assert errors.loc[0, "MAPE_percent"] == pytest.approx(
-        100 * abs(table.loc[(3.0, "density"), "mean"] - 1.25) / 1.25)
+        100 * abs(table.loc[(3.0, "density"), "mean"] - measured) / measured, rel=1e-12)
     # one compared row: its MAE has no error and is not a result
     assert math.isnan(errors.loc[0, "MAE_error"]) and not errors.loc[0, "valid"]
     assert "one compared row" in errors.loc[0, "verdict"]
@@ -1069,14 +1073,21 @@ def test_experiment_is_matched_in_any_spelling_and_converted_from_its_unit(tmp_p
     summary = aggregate(tmp_path, plots=False).set_index(["concentration", "property"])
     exp = tmp_path / "exp.csv"
     # the composition as fractions and lower-case salt, the density in kg/m³
+    # (and the other side of the box's 3.79 molal in g/cm³: taken there by interpolation)
     exp.write_text("solvent,salt,concentration,property,value,unit,error\n"
-                   "EC:100,lipf6,3.0,density,1250,kg/m^3,10\n")
+                   "EC:100,lipf6,3.0,density,1250,kg/m^3,10\n"
+                   "EC:1,LiPF6,4,density,1.15,g/cm^3,0.02\n")
     aggregate(tmp_path, experimental=exp, plots=False)
     errors = pd.read_csv(tmp_path / "errors.csv")
-    comparison = pd.read_csv(tmp_path / "comparison.csv")
-    assert comparison.loc[0, "experiment"] == pytest.approx(1.25)
-    assert comparison.loc[0, "experiment_error"] == pytest.approx(0.01)
-    assert errors.loc[0, "MAE"] == pytest.approx(abs(summary.loc[(3.0, "density"), "mean"] - 1.25))
+    comparison = pd.read_csv(tmp_path / "comparison.csv").set_index("concentration")
+    packed = summary.loc[(3.0, "density"), "packed_concentration"]
+    w = packed - 3.0
+    assert comparison.loc[3.0, "experiment_concentration"] == pytest.approx(packed, rel=1e-12)
+    assert comparison.loc[3.0, "experiment"] == pytest.approx(1.25 - 0.1 * w, rel=1e-12)
+    assert comparison.loc[3.0, "experiment_error"] == pytest.approx(
+        math.hypot((1 - w) * 0.01, w * 0.02), rel=1e-12)
+    assert errors.loc[0, "MAE"] == pytest.approx(
+        abs(summary.loc[(3.0, "density"), "mean"] - (1.25 - 0.1 * w)), rel=1e-12)
     # a unit of another dimension cannot be compared (refused when the table is read)
     exp.write_text("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,S/m\n")
     with pytest.raises(PlanError, match="row 1: unit 'S/m' is a conductivity, but density is a "

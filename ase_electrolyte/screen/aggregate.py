@@ -42,7 +42,8 @@ from .engine import PLAN_FILE, TASKS_DIR
 from .plan import PlanError, _solvent, box_of, packed_concentration, task_seed
 from .task import ERROR_FILE, RESULT_FILE, read_result
 
-__all__ = ["aggregate", "task_table", "compare_experimental", "read_experimental"]
+__all__ = ["aggregate", "task_table", "compare_experimental", "read_experimental",
+           "CONCENTRATION_TOLERANCE"]
 
 KEYS = ["composition", "solvent", "ratio", "salt", "concentration", "units", "temperature_K"]
 
@@ -795,10 +796,22 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         fractions, so ``EC:30,EMC:70`` and ``EMC:7,EC:3`` match ``EC:3,EMC:7``; salt names as
         in :func:`ase_electrolyte.species.get_salt`. Checked by :func:`read_experimental`.
     outdir : str or os.PathLike
-        Receives ``comparison.csv`` (one row per matched value: mean, sem, experiment,
-        deviation, absolute and percentage deviation), ``errors.csv`` and
-        ``plots/parity_<property>.png``.
+        Receives ``comparison.csv`` (one row per matched value: mean, sem,
+        ``packed_concentration`` (of the simulated box), ``experiment_concentration`` (where
+        the measured value is taken), experiment, deviation, absolute and percentage
+        deviation), ``errors.csv`` and ``plots/parity_<property>.png``.
     plots : bool
+
+    Notes
+    -----
+    A measurement is matched by its nominal concentration, but the box holds the packed one
+    (its integer molecule counts: 3.0 molal of LiPF6 in 70 atoms of EC is 3.79 molal). Where
+    they differ, the measured value is taken at the packed concentration by linear
+    interpolation between the table's two measurements of the same electrolyte, temperature
+    and property that bracket it (their errors combined as independent); where none bracket
+    it, a box more than :data:`CONCENTRATION_TOLERANCE` (relative) from the measurement is not
+    compared: its row is marked not valid, with both concentrations in its verdict, and left
+    out of the errors.
 
     Returns
     -------
@@ -828,11 +841,14 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     """
     import pandas as pd
 
-    from ..units import convert
-
     outdir = Path(outdir)
     temperatures = sorted(summary["temperature_K"].unique()) if len(summary) else None
     rows = read_experimental(experimental, temperatures)
+    # the measurements of one electrolyte, temperature and property along the concentration
+    series = {}
+    for e in rows:
+        if e["key"] is not None:
+            series.setdefault(_along_concentration(e["key"]), []).append(e)
     index = {}
     for i, r in summary.iterrows():
         shares = {k: float(v) for k, v in (x.split(":") for x in r["solvent"].split(","))}
@@ -840,34 +856,33 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
             shares, r["ratio"], r["salt"], r["concentration"], r["units"], r["temperature_K"]
         )
         index[key + (r["property"],)] = i
-    matched, unmatched = [], []
+    matched, unmatched, used = [], [], set()
     for e in rows:
         if e["key"] not in index:
-            unmatched.append(e["text"])
+            unmatched.append(e)
             continue
         s = summary.loc[index[e["key"]]]
-        value, error = e["value"], e["error"]
-        if e["unit"] is not None and e["unit"] != s["unit"]:
-            try:
-                value = float(convert(value, e["unit"], s["unit"]))
-                error = float(convert(error, e["unit"], s["unit"]))
-            except ValueError as err:
-                raise PlanError(
-                    f"experimental table {Path(experimental).name}, {e['text']}: {err} (the "
-                    f"table gives {s['property']} in {s['unit']})"
-                ) from None
+        packed = float(s.get("packed_concentration", math.nan))
+        at, value, error, note, by = _measured_at(e, series, packed, s["unit"],
+                                                  Path(experimental).name)
+        used.update(by)
         dev = float(s["mean"]) - value
+        valid, verdict = bool(s["valid"]), str(s["verdict"])
+        if note:
+            valid, verdict = False, note if verdict == "valid" else f"{verdict}; {note}"
         matched.append(
             {
                 **{k: s[k] for k in KEYS},
-                # the measurement is at the nominal concentration, the box at this one
-                "packed_concentration": s.get("packed_concentration", math.nan),
+                # the box's concentration, and the one the measured value is taken at: the
+                # packed one where measurements bracket it, else the nominal one
+                "packed_concentration": packed,
+                "experiment_concentration": at,
                 "property": s["property"],
                 "unit": s["unit"],
                 "mean": s["mean"],
                 "sem": s["sem"],
-                "valid": bool(s["valid"]),
-                "verdict": s["verdict"],
+                "valid": valid,
+                "verdict": verdict,
                 "experiment": value,
                 "experiment_error": error,
                 "deviation": dev,
@@ -877,6 +892,8 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
                 "percent_deviation": 100.0 * dev / value if value else math.nan,
             }
         )
+    # a measurement at no screened concentration may still serve an interpolation
+    unmatched = [e["text"] for e in unmatched if e["row"] not in used]
     if unmatched:
         warnings.warn(
             f"experimental table {Path(experimental).name}: {len(unmatched)} of {len(rows)} "
@@ -932,6 +949,73 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     if plots and not comparison.empty:
         _parity_plots(comparison, errors, outdir / "plots")
     return errors
+
+
+#: Relative difference between the packed and the measured concentration up to which a
+#: measurement is compared with the box as it is (a box's integer molecule counts round the
+#: asked concentration: a few per cent in a box of a thousand atoms). Beyond it, the measured
+#: value is interpolated to the packed concentration where measurements bracket it, else the
+#: comparison is marked not valid and left out of the errors.
+CONCENTRATION_TOLERANCE = 0.05
+
+
+def _along_concentration(key):
+    """An experimental key (:func:`_composition_key` + property) without its concentration."""
+    return key[:3] + key[4:]
+
+
+def _measured_at(e, series, packed, unit, name):
+    """``(concentration, value, error, note, rows)`` of measurement ``e`` where the box was
+    packed; ``rows``: the numbers of the table's rows the value was taken from.
+
+    ``e`` (a row of :func:`read_experimental`) was matched by its nominal concentration; the
+    simulated box holds ``packed``. Where it differs, the measured value is taken at ``packed``
+    by linear interpolation between the two measurements of ``series`` (same electrolyte,
+    temperature and property) that bracket it, with their errors combined as independent; with
+    none bracketing it, beyond :data:`CONCENTRATION_TOLERANCE`, ``note`` says why the row is
+    not comparable (``None`` otherwise). ``value`` and ``error`` are in ``unit``.
+    """
+    nominal = float(e["concentration"])
+    value, error = _in_unit(e, unit, name)
+    if not math.isfinite(packed) or math.isclose(packed, nominal, rel_tol=1e-9, abs_tol=1e-12):
+        return nominal, value, error, None, (e["row"],)
+    known = sorted(((float(m["concentration"]), m) for m in
+                    series.get(_along_concentration(e["key"]), [])), key=lambda x: x[0])
+    below = [x for x in known if x[0] <= packed]
+    above = [x for x in known if x[0] >= packed]
+    if below and above:
+        (c0, m0), (c1, m1) = below[-1], above[0]
+        v0, e0 = _in_unit(m0, unit, name)
+        if c1 == c0:
+            return c0, v0, e0, None, (m0["row"],)
+        v1, e1 = _in_unit(m1, unit, name)
+        w = (packed - c0) / (c1 - c0)
+        return (packed, (1 - w) * v0 + w * v1,
+                float(math.hypot((1 - w) * e0, w * e1)), None, (m0["row"], m1["row"]))
+    off = (packed - nominal) / nominal if nominal else math.inf
+    if abs(off) <= CONCENTRATION_TOLERANCE:
+        return nominal, value, error, None, (e["row"],)
+    return nominal, value, error, (
+        f"the box holds {packed:.4g} {e['units']}, {100 * off:+.0f} % from the measured "
+        f"{nominal:g} {e['units']}, and no measurements bracket it: not compared (give "
+        "measurements on both sides of the packed concentration, or pack a larger box)"), (
+        e["row"],)
+
+
+def _in_unit(e, unit, name):
+    """A measurement's ``(value, error)`` in ``unit`` (PlanError for another dimension)."""
+    from ..units import convert
+
+    value, error = e["value"], e["error"]
+    if e["unit"] is None or e["unit"] == unit:
+        return value, error
+    try:
+        return float(convert(value, e["unit"], unit)), float(convert(error, e["unit"], unit))
+    except ValueError as err:
+        raise PlanError(
+            f"experimental table {name}, {e['text']}: {err} (the table gives "
+            f"{e['property']} in {unit})"
+        ) from None
 
 
 def _combined_error(sem, experiment_error):
