@@ -37,6 +37,7 @@ written.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -168,7 +169,10 @@ class Terminated(KeyboardInterrupt):
     A ``KeyboardInterrupt``, so that it unwinds as Ctrl-C does: the trajectory is closed at
     its last complete frame, not marked complete, the writer's claim is given back, and the
     exception's note says what is kept and that the same call resumes. Without it SIGTERM
-    ended the process silently.
+    ended the process silently. A script that does not catch it ends, once its traceback is
+    printed, as SIGTERM ends a process (killed by signal 15; a shell's status 143), which a batch
+    scheduler reads as the job its limit ended, not as a crash (status 1); one that catches it
+    ends its own way, as does one whose own SIGTERM handler is back in place.
 
     Examples
     --------
@@ -187,6 +191,42 @@ class Terminated(KeyboardInterrupt):
 #: Set by :func:`terminate_as_interrupt`'s handler: the MD loop raises :class:`Terminated` again
 #: at its next step when the first one was dropped.
 _SIGTERM = {"received": False}
+
+
+def _end_as_terminated():
+    """At exit: a :class:`Terminated` that no one caught ends the process as SIGTERM would have.
+
+    A script that runs MD without catching it exited with status 1 after the traceback, which a
+    batch scheduler reads as a crash, not as the job its time limit (or ``scancel``) ended; the
+    SIGTERM's default action, deferred by :func:`terminate_as_interrupt` until the trajectory was
+    closed, is taken now. As CPython itself ends a process by SIGINT after an uncaught
+    ``KeyboardInterrupt`` (status 130); it does not for a subclass. Only when the exception
+    reached the top (``sys.last_value``, set when its traceback was printed; a caller that
+    catches never sets it) of a script, not of an interactive session (the REPL, ``python -i``,
+    IPython and Jupyter set it for a statement's error, and go on), and SIGTERM's disposition is
+    the default again (a caller's own handler, restored by the block, is left to decide).
+    Registered when this module is imported, so that it runs after the exit handlers
+    registered since.
+    """
+    import builtins
+    import signal
+    import sys
+
+    interactive = (sys.flags.interactive or hasattr(sys, "ps1")
+                   or getattr(builtins, "__IPYTHON__", False))
+    if (not isinstance(getattr(sys, "last_value", None), Terminated) or interactive
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+            or not hasattr(os, "kill")):
+        return
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (AttributeError, ValueError, OSError):  # none, closed, a reader that has gone
+            pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+atexit.register(_end_as_terminated)
 
 
 @contextlib.contextmanager
