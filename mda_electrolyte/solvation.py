@@ -56,7 +56,14 @@ from mda_electrolyte.analysis_base import (
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
-from mda_electrolyte.shell_composition import CLASSES, CONVENTIONS, shell_members
+from mda_electrolyte.shell_composition import (
+    CLASSES,
+    CONVENTIONS,
+    ShellMolecules,
+    molecule_counts,
+    shell_classes,
+    shell_members,
+)
 from mda_electrolyte.shell_cutoffs import (
     ShellCutoff,
     bond_indices,
@@ -71,7 +78,8 @@ from mda_electrolyte.shell_table import OE as _OE
 from mda_electrolyte.shell_table import OTHER as _OTHER
 from mda_electrolyte.shell_table import ShellLayout, ShellTable, ShellTableBuilder
 
-__all__ = ["SolvationShells", "cutoff_cn_errors", "oxygen_types", "shell_results"]
+__all__ = ["SolvationShells", "cutoff_cn_errors", "cutoff_share_errors", "oxygen_types",
+           "shell_results"]
 
 #: How a species' shell atoms and cutoff are chosen: any atom of the molecule with the first RDF
 #: minimum (``"whole_molecule"``), or the donor atoms of Ju et al. (2025) with their fixed cutoffs,
@@ -270,32 +278,142 @@ def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source):
         Species → ``(δ in Å, δCN)`` for the cutoffs from an RDF minimum with a finite,
         non-zero error; given and preset cutoffs are exact and absent.
     """
-    layout = table.layout
-    species = layout.atom_species[table.atom]
-    n_shells = table.n_frames * layout.n_cations
+    n_shells = table.n_frames * table.layout.n_cations
     out = {}
-    for k, name in enumerate(layout.species):
-        delta = cutoff_estimates[name].stderr
-        if cutoff_source[name] != "rdf_minimum" or not np.isfinite(delta) or delta <= 0:
-            continue
-        rows = np.flatnonzero(species == k)
-        molecule = layout.atom_molecule[table.atom[rows]].astype(np.int64)
-        shell = table.row_frames()[rows].astype(np.int64) * layout.n_cations + table.cation[rows]
-        key = shell * (int(molecule.max(initial=0)) + 1) + molecule
-        distance = table.distance[rows]
-        # the nearest candidate atom of every (shell, molecule): first after sorting
-        order = np.lexsort((distance, key))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = key[order][1:] != key[order][:-1]
-        nearest = distance[order][first]
-        cut = cutoffs[name]
-        lo, hi = max(cut - delta, 0.0), min(cut + delta, table.radius)
+    for k, name, delta, lo, hi in _uncertain_cutoffs(table, cutoffs, cutoff_estimates,
+                                                     cutoff_source):
+        nearest = _nearest_molecules(table, k)[2]
         # compared in the table's single precision, as shell_members counts
         count_lo = np.count_nonzero(nearest <= np.float32(lo))
         count_hi = np.count_nonzero(nearest <= np.float32(hi))
         slope = (count_hi - count_lo) / n_shells / (hi - lo) if hi > lo else 0.0
         out[name] = (float(delta), float(slope * delta))
     return out
+
+
+def _uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source):
+    """``(species code, name, δ, r_c − δ, r_c + δ)`` of every cutoff from an RDF minimum with
+    a finite, non-zero error, the ends held within 0 Å and the table's radius."""
+    for k, name in enumerate(table.layout.species):
+        delta = cutoff_estimates[name].stderr
+        if cutoff_source[name] != "rdf_minimum" or not np.isfinite(delta) or delta <= 0:
+            continue
+        cut = cutoffs[name]
+        yield k, name, float(delta), max(cut - delta, 0.0), min(cut + delta, table.radius)
+
+
+def _nearest_molecules(table, k):
+    """Every (shell, molecule) of species ``k`` in the table with the distance of its nearest
+    candidate atom (float32): the molecule is in the shell for cutoffs at or beyond it."""
+    layout = table.layout
+    rows = np.flatnonzero(layout.atom_species[table.atom] == k)
+    molecule = layout.atom_molecule[table.atom[rows]].astype(np.int64)
+    shell = table.row_frames()[rows].astype(np.int64) * layout.n_cations + table.cation[rows]
+    n_mol = int(molecule.max(initial=0)) + 1
+    key = shell * n_mol + molecule
+    distance = table.distance[rows]
+    # the nearest candidate atom of every (shell, molecule): first after sorting
+    order = np.lexsort((distance, key))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    key = key[order][first]
+    return key // n_mol, (key % n_mol).astype(np.int32), distance[order][first]
+
+
+def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
+                        convention="anion_count"):
+    """The error of each share of shells that an RDF-minimum cutoff's own error causes.
+
+    As :func:`cutoff_cn_errors` does for coordination numbers: the shares are counted again
+    from the table with the cutoff of one species at ``r_c − δ`` and ``r_c + δ`` (the others
+    kept), and ``δX = δ · (X(r_c + δ) − X(r_c − δ)) / (2δ)``: for an anion, the SSIP, CIP and
+    AGG fractions (of ``convention``) and the free cation fraction (the SSIP one); for every
+    species, its pairing (the share of shells holding it). Errors of several species' cutoffs
+    are independent: :class:`SolvationShells` adds them in quadrature to the block errors.
+    The shares of shell labels, network sizes and total coordination numbers depend on every
+    cutoff at once and carry no such term (their verdict follows the cutoffs').
+
+    Parameters
+    ----------
+    table : ~mda_electrolyte.shell_table.ShellTable
+    cutoffs, cutoff_estimates, cutoff_source : dict
+        ``results.cutoffs`` (Å), ``results.cutoff_estimates`` and ``results.cutoff_source``.
+    convention : {"anion_count", "bridging"}
+
+    Returns
+    -------
+    dict
+        Species → ``{"delta": δ in Å, "pairing": δ, "fractions": {class: δ},
+        "free_cation_fraction": δ}`` (the last two for anions only; shares are fractions of
+        shells, dimensionless), for the cutoffs from an RDF minimum with a finite, non-zero
+        error; given and preset cutoffs are exact and absent.
+    """
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    layout = table.layout
+    n_frames, n_cat = table.n_frames, layout.n_cations
+    n_shells = n_frames * n_cat
+    names = list(layout.species)
+    anion_codes = [k for k, n in enumerate(names) if n in layout.anions]
+    anions = {k: _nearest_molecules(table, k) for k in anion_codes}
+
+    def fractions(radii):
+        # the anion molecules within their cutoffs, classified as shell_results does
+        parts = [(shell[d <= np.float32(radii[k])], molecule[d <= np.float32(radii[k])], k)
+                 for k, (shell, molecule, d) in anions.items()]
+        shell = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
+        molecules = ShellMolecules(
+            shell=shell, molecule=np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int32)]),
+            species=np.concatenate([np.full(p[0].size, p[2], np.int8) for p in parts]
+                                   + [np.zeros(0, np.int8)]),
+            has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
+        classes = shell_classes(molecule_counts(molecules, n_frames, n_cat, len(names)),
+                                molecules, anion_codes, convention)
+        return np.array([np.count_nonzero(classes == c) for c in range(len(CLASSES))]) / n_shells
+
+    out = {}
+    for k, name, delta, lo, hi in _uncertain_cutoffs(table, cutoffs, cutoff_estimates,
+                                                     cutoff_source):
+        shell, _, nearest = anions[k] if k in anions else _nearest_molecules(table, k)
+        scale = delta / (hi - lo) if hi > lo else 0.0
+        paired = [np.unique(shell[nearest <= np.float32(r)]).size / n_shells for r in (lo, hi)]
+        entry = {"delta": delta, "pairing": float(abs(paired[1] - paired[0]) * scale)}
+        if k in anions:
+            radii = {j: cutoffs[names[j]] for j in anion_codes}
+            at = [fractions({**radii, k: r}) for r in (lo, hi)]
+            moved = np.abs(at[1] - at[0]) * scale
+            entry["fractions"] = {c: float(moved[j]) for j, c in enumerate(CLASSES)}
+            entry["free_cation_fraction"] = float(moved[0])
+        out[name] = entry
+    return out
+
+
+def _with_share_errors(estimates, errors):
+    """The estimates' fractions, free cation fraction and pairing with the cutoffs' share
+    errors (:func:`cutoff_share_errors`) added in quadrature (in place, also returned)."""
+    def widened(est, terms):
+        terms = [(d, e) for d, e in terms if e > 0]
+        if est is None or not terms or not np.isfinite(est.stderr):
+            return est
+        extra = float(np.sqrt(sum(e * e for _, e in terms)))
+        text = ", ".join(f"±{d:.3g} Å: ±{e:.3g}" for d, e in terms)
+        return dataclasses.replace(
+            est, stderr=float(np.hypot(est.stderr, extra)),
+            method=f"{est.method} ⊕ the shell cutoffs' errors (shares at r_c ± δ, {text})")
+
+    anion_terms = [(e["delta"], e) for e in errors.values() if "fractions" in e]
+    for c in list(estimates.get("fractions", {})):
+        estimates["fractions"][c] = widened(estimates["fractions"][c],
+                                            [(d, e["fractions"][c]) for d, e in anion_terms])
+    if "free_cation_fraction" in estimates:
+        estimates["free_cation_fraction"] = widened(
+            estimates["free_cation_fraction"],
+            [(d, e["free_cation_fraction"]) for d, e in anion_terms])
+    for name, entry in errors.items():
+        if name in estimates.get("pairing", {}):
+            estimates["pairing"][name] = widened(estimates["pairing"][name],
+                                                 [(entry["delta"], entry["pairing"])])
+    return estimates
 
 
 def _with_cutoff_errors(cn_estimates, errors):
@@ -563,7 +681,9 @@ class SolvationShells(FrameAnalysis):
         shell ends is then uncertain beyond the error bars. A coordination number counted with
         a cutoff from an RDF first minimum also carries that cutoff's error, in quadrature
         (:func:`cutoff_cn_errors`; ``results.cutoff_cn_errors`` holds species →
-        ``(δ in Å, δCN)``, empty for given and preset cutoffs).
+        ``(δ in Å, δCN)``, empty for given and preset cutoffs); so do the SSIP/CIP/AGG
+        fractions and the free cation fraction (an anion's cutoff) and the pairing of a
+        species (its own cutoff) (:func:`cutoff_share_errors`, ``results.cutoff_share_errors``).
     results.table : ShellTable
         What the pass collected (:class:`~mda_electrolyte.shell_table.ShellTable`); every
         result above is :func:`shell_results` of it, so it can be saved and re-derived (other
@@ -881,6 +1001,7 @@ class SolvationShells(FrameAnalysis):
         if table is None:
             # streamed shells were given every cutoff: none carries an error of its own
             self.results.cutoff_cn_errors = {}
+            self.results.cutoff_share_errors = {}
             self.results.update(summary_results(self.results.pop("_summary").take(),
                                                 self._convention))
         else:
@@ -897,6 +1018,11 @@ class SolvationShells(FrameAnalysis):
             estimates = self.results.estimates
             estimates["coordination_numbers"] = _with_cutoff_errors(
                 estimates["coordination_numbers"], self.results.cutoff_cn_errors)
+            # and so are the shares of shells with or without an anion, or with a species
+            self.results.cutoff_share_errors = cutoff_share_errors(
+                table, self.results.cutoffs, self.results.cutoff_estimates,
+                self.results.cutoff_source, self._convention)
+            _with_share_errors(estimates, self.results.cutoff_share_errors)
         note = _doubtful_cutoffs(self.results.cutoff_estimates, self.results.cutoff_source)
         if note is not None:
             _mark_shells(self.results, note)
@@ -1226,6 +1352,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             cn = shells.results.estimates
             cn["coordination_numbers"] = _with_cutoff_errors(
                 cn["coordination_numbers"], chosen.results.get("cutoff_cn_errors", {}))
+            _with_share_errors(cn, chosen.results.get("cutoff_share_errors", {}))
             note = _doubtful_cutoffs(chosen.results.cutoff_estimates,
                                      chosen.results.cutoff_source)
             if note is not None:
