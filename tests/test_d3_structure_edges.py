@@ -149,12 +149,27 @@ def test_huge_cell_with_few_atoms_equals_the_molecule(pbc):
     assert energy == pytest.approx(e_mol, rel=1e-13)
 
 
-@pytest.mark.parametrize("cutoff,cn_cutoff", [(2.0, 20.0), (0.5, 10.0), (1e-3, 5.0)])
+@pytest.mark.parametrize("cutoff,cn_cutoff", [(2.0, 20.0), (0.5, 10.0), (0.1001, 5.0)])
 def test_cutoff_below_the_cn_cutoff_matches_reference(cutoff, cn_cutoff):
     atoms = molecule("CH3CH2OH") + Atoms("LiF", positions=[[3.0, 0.5, 0.2], [4.5, 0.9, 0.1]])
     energy = compare(atoms, cutoff=cutoff, cn_cutoff=cn_cutoff)
     if cutoff < 0.9:  # below every bond: no pair within the two-body cutoff
         assert energy == 0.0
+
+
+@pytest.mark.parametrize("value", [5e-7, 1e-3, 0.05, 0.1])
+@pytest.mark.parametrize("option", ["cutoff", "cn_cutoff", "atm_cutoff"])
+def test_a_cutoff_that_holds_no_accepted_pair_is_refused_by_name(option, value):
+    # a cutoff up to 0.1 Å (the closest atoms D3 accepts) holds no pair: 1e-3 Å gave an
+    # energy of exactly 0 (or every coordination number 0) without a word, for calculate()
+    # and compute_tensor() alike
+    with pytest.raises(ValueError, match=rf"{option} = {value:g} Å holds no pair of atoms"):
+        D3(device="cpu", **{option: value})
+    calc = D3(device="cpu")
+    before = dict(calc.parameters)
+    with pytest.raises(ValueError, match=rf"{option} = {value:g} Å holds no pair"):
+        calc.set(**{option: value})
+    assert calc.parameters == before
 
 
 @pytest.mark.parametrize("option,value", [("cutoff", 0.0), ("cutoff", -1.0),
@@ -200,14 +215,16 @@ def test_the_callers_atoms_are_unchanged(pbc):
 
 
 @pytest.mark.parametrize("pbc", [False, True])
-@pytest.mark.parametrize("separation", [0.0, 1e-12, 1e-8, 1e-6, 1e-4, 0.05])
+@pytest.mark.parametrize("separation", [0.0, 1e-12, 1e-8, 1e-6, 1e-4, 0.05, 0.0999, 0.1001,
+                                        0.3])
 def test_tensor_api_on_close_atoms_is_refused_or_equals_reference(separation, pbc):
-    # compute_tensor does not look for atoms closer than 0.1 Å (the positions stay on the
-    # device). Coincident atoms (< 1e-6 bohr) were dropped from each other's CN and energy
-    # without a word (methanol with a duplicated H: -0.06546 eV, against -0.06760 eV with the
-    # copy 1e-6 Å away; simple-dftd3 refuses the structure); the kernel now marks them and
-    # they are named.
-    # From 1e-6 Å on the numbers are finite and simple-dftd3's.
+    # compute_tensor does not look for atoms closer than 0.1 Å on the host (the positions
+    # stay on the device). Coincident atoms (< 1e-6 bohr) were dropped from each other's CN
+    # and energy without a word (methanol with a duplicated H: -0.06546 eV, against -0.06760
+    # eV with the copy 1e-6 Å away; simple-dftd3 refuses the structure), and atoms 1e-6 to
+    # 0.1 Å apart, which calculate() refuses, were computed; the kernel now marks every pair
+    # closer than 0.1 Å and they are named.
+    # From 0.1 Å on the numbers are finite and simple-dftd3's.
     torch = pytest.importorskip("torch")
     atoms = molecule("CH3OH")
     atoms += Atoms("H", positions=[atoms.positions[3] + [separation, 0.0, 0.0]])
@@ -218,8 +235,8 @@ def test_tensor_api_on_close_atoms_is_refused_or_equals_reference(separation, pb
     backend.set_cuda_host("host")
     try:
         calc = D3(device="cuda")
-        if separation < 5e-7:
-            with pytest.raises(ValueError, match=r"coincident atoms .*: H3, H6; fix"):
+        if separation < 0.1:
+            with pytest.raises(ValueError, match=r"closer than 0.1 Å .*: H3, H6; fix"):
                 calc.compute_tensor(positions, atoms.numbers, atoms.cell, atoms.pbc)
             return
         out = calc.compute_tensor(positions, atoms.numbers, atoms.cell, atoms.pbc)
@@ -232,12 +249,14 @@ def test_tensor_api_on_close_atoms_is_refused_or_equals_reference(separation, pb
         assert np.abs(out["stress"].numpy() - s_ref).max() < 1e-12 * np.abs(s_ref).max()
 
 
+@pytest.mark.parametrize("separation", [0.0, 0.05, 0.0999])
 @pytest.mark.parametrize("device", ["cpu", "cuda"])
 @pytest.mark.parametrize("pbc", [False, True, (True, True, False)])
 def test_coincident_atoms_reaching_either_kernel_are_named_not_dropped(device, pbc,
+                                                                       separation,
                                                                        monkeypatch):
     # every CN pass of both kernels (all pairs, CPU cell lists, GPU bins) marks a distinct
-    # atom within 1e-6 bohr of another or of its periodic image; the host check that
+    # atom within 0.1 Å of another or of its periodic image; the host check that
     # calculate() runs first is switched off to reach them
     from ase_electrolyte.d3 import calculator as d3_calculator
 
@@ -246,17 +265,41 @@ def test_coincident_atoms_reaching_either_kernel_are_named_not_dropped(device, p
     atoms = molecule("CH3OH")
     atoms.positions += 1.0
     shift = cell[1] if np.any(pbc) else np.zeros(3)  # on an image of H3 in a cell
-    atoms += Atoms("H", positions=[atoms.positions[3] + shift])
+    atoms += Atoms("H", positions=[atoms.positions[3] + shift + [0.0, separation, 0.0]])
     atoms.set_cell(cell)
     atoms.pbc = pbc
     if device == "cuda":
         backend.set_cuda_host("host")
     try:
         calc = D3(device=device, cutoff=15.0, cn_cutoff=10.0)
-        with pytest.raises(ValueError, match=r"coincident atoms .*: H3, H6; fix"):
+        with pytest.raises(ValueError, match=r"closer than 0.1 Å .*: H3, H6; fix"):
             calc.get_potential_energy(atoms)
         assert "energy" not in calc.results
         atoms.positions[6] += [0.0, 0.0, 1.5]  # apart again: a plain result
         assert np.isfinite(calc.get_potential_energy(atoms))
     finally:
         backend.set_cuda_host(None)
+
+
+def test_tensor_api_refuses_a_cell_thinner_than_the_closest_accepted_distance(monkeypatch):
+    # every atom is then within 0.1 Å of its own image, which the kernels' CN passes take for
+    # the atom itself; calculate() refuses such a cell through its overlap check, and
+    # compute_tensor now before the kernel runs
+    torch = pytest.importorskip("torch")
+    atoms = Atoms("LiF", positions=[[0.0, 0.0, 0.0], [0.02, 2.0, 2.0]],
+                  cell=[[0.05, 0.0, 0.0], [0.0, 8.0, 0.0], [0.0, 0.0, 8.0]], pbc=True)
+
+    def never(*args):
+        raise AssertionError("the kernel ran")
+
+    backend.set_cuda_host("host")
+    try:
+        calc = D3(device="cuda", cutoff=5.0, cn_cutoff=5.0)
+        monkeypatch.setattr(backend, "run_kernel_tensor", never)
+        with pytest.raises(ValueError, match=r"0.05 Å thin across a face"):
+            calc.compute_tensor(torch.tensor(atoms.positions), atoms.numbers, atoms.cell,
+                                atoms.pbc)
+    finally:
+        backend.set_cuda_host(None)
+    with pytest.raises(ValueError, match=r"0.05 Å thin across a face"):
+        D3(device="cpu", cutoff=5.0, cn_cutoff=5.0).get_potential_energy(atoms)

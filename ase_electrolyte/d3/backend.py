@@ -494,14 +494,14 @@ def check_finite(out: dict, symbols) -> None:
     if not bad.any() and np.isfinite(out["sigma"]).all():
         return
     if "cn" in out and not np.isfinite(out["cn"]).all():
-        # the kernels' CN passes mark distinct atoms closer than 1e-6 bohr (d3_math.h,
-        # D3_CN_SELF_EPS): their pair would otherwise be dropped without a word
+        # the kernels' CN passes mark distinct atoms closer than 0.1 Å (d3_math.h,
+        # D3_CN_SELF_EPS): compute_tensor cannot look for them on the host
         idx = np.flatnonzero(~np.isfinite(out["cn"]))
         names = ", ".join(f"{symbols[i]}{i}" for i in idx[:10]) + (" ..." if len(idx) > 10
                                                                   else "")
         raise ValueError(
-            f"D3: coincident atoms (closer than 1e-6 bohr = 5e-7 Å to another atom or its "
-            f"periodic image): {names}; fix the structure (duplicated atoms?)"
+            f"D3: atoms closer than 0.1 Å to another atom or its periodic image: {names}; "
+            "fix the structure (duplicated atoms? positions in bohr?)"
         )
     idx = np.flatnonzero(bad)
     names = ", ".join(f"{symbols[i]}{i}" for i in idx[:10]) + (" ..." if len(idx) > 10 else "")

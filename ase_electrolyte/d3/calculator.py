@@ -204,6 +204,18 @@ def _check_atm_work(natoms, cell, pbc, atm_cutoff, ntrans=1):
         )
 
 
+def _check_cutoff(name, value):
+    """A cutoff (Å) as a float; ValueError unless it is a number above MIN_DISTANCE."""
+    value = check_number(f"{name} (Å)", value, above=0)
+    if value <= MIN_DISTANCE:
+        raise ValueError(
+            f"{name} = {value:g} Å holds no pair of atoms: D3 refuses atoms closer than "
+            f"{MIN_DISTANCE} Å, so the {name} must exceed that (the "
+            + ("coordination numbers" if name == "cn_cutoff" else "energy")
+            + " would be exactly 0)")
+    return value
+
+
 def _host_array(value):
     """``value`` as a numpy array (a torch tensor is copied from its device)."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):
@@ -267,6 +279,7 @@ class D3(ParametersContract, Calculator):
         Add the three-body ATM term (scaled by s9, default 1 from the data base).
     cutoff : float
         Two-body cutoff in Å (default 50.2, the VASP-style value used with SevenNet-0).
+        Every cutoff must exceed 0.1 Å (``MIN_DISTANCE``; a shorter one holds no pair).
     cn_cutoff : float
         Coordination-number cutoff in Å (default 20.0).
     atm_cutoff : float
@@ -391,10 +404,11 @@ class D3(ParametersContract, Calculator):
         check_flag("atm", p["atm"])
         atm = bool(p["atm"])
         method_parameters = resolve_parameters(damping, p["functional"], p["params"], atm)
-        # a bool or a string is no length: check_number refuses them by name
-        cutoff = check_number("cutoff (Å)", p["cutoff"], above=0)
-        cn_cutoff = check_number("cn_cutoff (Å)", p["cn_cutoff"], above=0)
-        atm_cutoff = check_number("atm_cutoff (Å)", p["atm_cutoff"], above=0)
+        # a bool or a string is no length: check_number refuses them by name. A cutoff up to
+        # MIN_DISTANCE holds no pair the calculator accepts: the energy (cutoff 1e-6 Å) or
+        # every coordination number was exactly 0 without a word
+        cutoff, cn_cutoff, atm_cutoff = (
+            _check_cutoff(name, p[name]) for name in ("cutoff", "cn_cutoff", "atm_cutoff"))
         smooth = check_number("smooth_cutoff (Å)", p["smooth_cutoff"], minimum=0, allow_none=True)
         if smooth == 0:
             smooth = None
@@ -672,17 +686,19 @@ class D3(ParametersContract, Calculator):
             non-finite or beyond ``MAX_COORDINATE`` (10⁸ Å, as :meth:`calculate`), or
             requiring grad; no system given and no ``calc.atoms``; or any
             problem :meth:`calculate` refuses in the species, cell or cutoffs.
-            After the kernel: coincident atoms (closer than 1e-6 bohr), named.
+            After the kernel: atoms closer than 0.1 Å to another atom or its periodic
+            image, named.
         ase.calculators.calculator.CalculationFailed
             The kernel failed, or produced a non-finite result
             (:class:`~ase_electrolyte.calculator_errors.NonFiniteResult`).
 
         Notes
         -----
-        Unlike :meth:`calculate`, atoms closer than 0.1 Å are not looked for (that needs the
-        positions on the host); coincident atoms (closer than 1e-6 bohr to another atom or
-        its periodic image, e.g. a duplicated atom, whose pair the sums would skip as an
-        atom's own image) are found by the kernel and refused, naming them. Checking that
+        Atoms closer than 0.1 Å (as :meth:`calculate` refuses them) are not looked for on
+        the host (that needs the positions there): the kernel's coordination-number passes
+        mark them (a duplicated atom too, whose pair the sums would skip as an atom's own
+        image) and they are refused after the call, naming them; a periodic cell thinner
+        than 0.1 Å is refused before. Checking that
         the positions and the results are finite waits for the GPU twice per call (two
         scalars come back, nothing else).
 
@@ -794,6 +810,10 @@ class D3(ParametersContract, Calculator):
             return cached[1]
         atoms = Atoms(numbers=numbers, cell=cell, pbc=pbc)
         geometry, tables, rotation = self._frame(atoms)
+        if pbc.any():
+            # an atom's own image closer than 0.1 Å, which the kernels' CN passes would take
+            # for the atom itself (they mark distinct atoms that close)
+            check_overlaps(Atoms("H", cell=cell, pbc=pbc), MIN_DISTANCE, "D3")
         device = positions.device
         frame = {"numbers": numbers.copy(), "wrap": None, "volume": None,
                  "rotation": torch.tensor(rotation, device=device),

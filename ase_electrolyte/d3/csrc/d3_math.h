@@ -383,12 +383,16 @@ D3_HD void d3_add_sym(double* sigma, double w, const double* t, Add&& add) {
     add(sigma + 1, w * t[5]); add(sigma + 3, w * t[5]);
 }
 
-// Squared distance (bohr^2) below which an image is the atom itself in the CN passes; two
-// distinct atoms this close (coincident: a duplicated atom) get a NaN count instead of being
-// skipped, so that the result is refused (backend.check_finite names them) rather than
-// silently missing the pair. calculate() refuses atoms closer than 0.1 Å before the kernel;
-// compute_tensor cannot look on the host.
-#define D3_CN_SELF_EPS 1e-12
+// Squared distance (bohr^2) below which an image is the atom itself in the CN passes: the
+// calculator's smallest accepted distance, 0.1 Å (calculator.MIN_DISTANCE; (0.1 Å / Bohr)^2
+// = 0.0357106483, a hair below so that a pair calculate() accepts is never marked). Two
+// distinct atoms this close get a NaN count instead of being skipped, so that the result is
+// refused (backend.check_finite names them) rather than computed for a structure no liquid
+// has (compute_tensor returned -0.06 eV for methanol with C and O 0.05 Å apart) or silently
+// missing the pair of a duplicated atom. calculate() refuses them before the kernel;
+// compute_tensor cannot look on the host, and refuses cells thinner than 0.1 Å (no atom's
+// own image is this close).
+#define D3_CN_SELF_EPS 0.03571064
 
 // Coordination-number count of atom j (all images) seen from atom i.
 D3_HD double d3_cn_images(const D3System& s, int i, int j) {
