@@ -237,3 +237,36 @@ class _GatedLJ(LennardJones):
 
 def gated_lj(gate, after):
     return _GatedLJ(gate, after)
+
+
+class _HungryLJ(LennardJones):
+    """Lennard-Jones that keeps ``mb`` MiB more (written, so resident) at every evaluation, up
+    to ``hold_mb`` in all, then holds it and sleeps ``wait`` seconds per evaluation; with
+    ``at_once_mb`` its first evaluation asks for that much in one allocation. ``cap_mb`` guards
+    the test machine: past it the model raises instead of growing (a memory limit that did not
+    stop it)."""
+
+    def __init__(self, mb, hold_mb, at_once_mb, cap_mb, wait):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.mb, self.hold_mb, self.at_once_mb, self.cap_mb = mb, hold_mb, at_once_mb, cap_mb
+        self.wait, self.kept = wait, []
+
+    def calculate(self, *args, **kwargs):
+        import time
+
+        import numpy as np
+
+        if self.at_once_mb and not self.kept:
+            self.kept.append(np.ones(int(self.at_once_mb) * 2**17))
+        held = sum(a.nbytes for a in self.kept) / 2**20
+        if held >= self.cap_mb:
+            raise RuntimeError(f"grew to {held:.0f} MiB: no memory limit stopped it")
+        if held < self.hold_mb:
+            self.kept.append(np.ones(int(self.mb) * 2**17))
+        else:
+            time.sleep(self.wait)
+        super().calculate(*args, **kwargs)
+
+
+def hungry_lj(mb=20, hold_mb=1e9, at_once_mb=0, cap_mb=3000, wait=0.0):
+    return _HungryLJ(mb, hold_mb, at_once_mb, cap_mb, wait)

@@ -20,6 +20,18 @@ stop within :data:`TIMEOUT_GRACE_S` (stuck in native code, the signal never hand
 with its process group. The H5MD files count only complete frames (see
 :mod:`ase_electrolyte.trajectory`), so either way the partial run stays readable, and the next
 run of the screen resumes it. Its output, beyond the result, goes to ``task.log``.
+
+A dask worker's ``memory_limit`` sees its own process only, not the task's: a task that grew
+without bound in its own process was stopped by nothing short of the system's out-of-memory
+killer. The task's process is therefore given what the limit leaves (the limit less the
+worker's own resident memory, :func:`memory_budget`) and stopped, as at its time limit, when
+its resident memory exceeds that (checked every :data:`_MEMORY_CHECK_S` seconds); its
+``error.json`` names both numbers (``TaskMemoryLimit``). Resident memory, as dask measures it:
+an address-space limit (``RLIMIT_AS``) counts reservations that are no memory (thread stacks,
+allocators' arenas, CUDA's mappings) and would refuse tasks that fit. On a CPU device a hard
+limit of :data:`_MEMORY_BACKSTOP` times the budget on the process' writable data
+(``RLIMIT_DATA``) also refuses at once a single allocation too large for the machine, which
+the check would see only once filled; its ``MemoryError`` is named the same way.
 """
 
 from __future__ import annotations
@@ -41,7 +53,8 @@ from .properties import task_properties
 
 __all__ = [
     "run_task", "task_properties", "task_threads", "worker_problems", "read_result",
-    "RESULT_FILE", "ERROR_FILE", "LOG_FILE", "LOG_MAX_BYTES", "TaskTimeout", "TIMEOUT_GRACE_S",
+    "memory_budget", "RESULT_FILE", "ERROR_FILE", "LOG_FILE", "LOG_MAX_BYTES", "TaskTimeout",
+    "TIMEOUT_GRACE_S",
 ]
 
 RESULT_FILE = "result.json"
@@ -63,6 +76,13 @@ _KILL_SLACK_S = 5.0
 #: Seconds between the timer's repeats of :class:`TaskTimeout` past the limit (a stop that was
 #: dropped, raised inside a ``__del__``, let a task run on to its end or to the kill).
 _RESTOP_S = 0.5
+#: Seconds between two looks at the resident memory of a task's process (with a memory budget):
+#: what it may grow past the budget before it is stopped is what it allocates in this time.
+_MEMORY_CHECK_S = 0.1
+#: The hard limit on a CPU task's writable data (``RLIMIT_DATA``), in memory budgets: above the
+#: budget, which the resident-memory check enforces, by what address space counts beyond
+#: resident memory (thread stacks, untouched allocations).
+_MEMORY_BACKSTOP = 2.0
 
 
 class TaskTimeout(BaseException):
@@ -322,7 +342,8 @@ def run_task(spec):
         ``build_s``, ``calculator_s``, ``protocol_s`` and ``analyses_s``, and ``cpu_s``, the
         process' CPU seconds over the task), or, for a failure,
         ``status == "failed"`` and ``error``; a task stopped at the plan's ``task_timeout_s``
-        also has ``timed_out`` (true) and ``task_timeout_s``.
+        also has ``timed_out`` (true) and ``task_timeout_s``, one stopped past its memory
+        budget (:func:`memory_budget`) ``memory_budget_bytes``.
 
     Notes
     -----
@@ -353,7 +374,7 @@ def run_task(spec):
             failure = {
                 "task": spec["task"]["id"],
                 "status": "failed",
-                "error": f"{type(err).__name__}: {err}",
+                "error": _failure_text(err),
                 "traceback": traceback.format_exc(),
                 "elapsed_s": time.perf_counter() - start,
                 "timing": timing,
@@ -371,6 +392,75 @@ def run_task(spec):
     finally:
         if claim is not None:
             claim.release()
+
+
+def _failure_text(err):
+    """The recorded error of a task that raised ``err``: an allocation refused at the hard
+    memory limit of its process (see the module notes) is named as that limit."""
+    text = f"{type(err).__name__}: {err}"
+    hard = _MEMORY.get("hard")
+    if hard and _out_of_memory(err):
+        return (f"TaskMemoryLimit: an allocation was refused at the task's hard memory limit of "
+                f"{_gib(hard)} ({_MEMORY_BACKSTOP:g} times the {_gib(_MEMORY['budget'])} "
+                f"{_MEMORY['why']}); its partial run stays in its folder: give the workers a "
+                f"larger memory_limit, or the plan a smaller box or model ({text})")
+    return text
+
+
+def _out_of_memory(err):
+    """Whether ``err`` (or what it was raised from) is a refused allocation."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        # numpy and Python raise MemoryError; torch's CPU allocator a RuntimeError
+        if isinstance(err, MemoryError) or (
+                isinstance(err, RuntimeError) and ("can't allocate memory" in str(err)
+                                                   or "bad_alloc" in str(err))):
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+def _gib(n):
+    return f"{n / 2**30:.2f} GiB"
+
+
+#: The memory budget of this task process (``budget``, ``hard``: bytes; ``why``: its origin).
+_MEMORY = {}
+
+
+def memory_budget():
+    """What the calling dask worker's ``memory_limit`` leaves a task run in its own process.
+
+    dask's limit holds the worker's process to it (its nanny restarts a worker past it), but a
+    task run in a child process (the plan's ``task_timeout_s``) is not counted in it.
+
+    Returns
+    -------
+    tuple or None
+        ``(budget, limit, own)`` in bytes: the limit less the worker's own resident memory
+        (at least 0), the limit, the worker's resident memory; ``None`` outside a worker or
+        for a worker without a limit.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.screen.task import memory_budget
+    >>> memory_budget() is None  # not in a dask worker
+    True
+    """
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return None
+    limit = getattr(getattr(worker, "memory_manager", None), "memory_limit", None)
+    if not limit:
+        return None
+    import psutil
+
+    own = psutil.Process().memory_info().rss
+    return max(0, int(limit) - own), int(limit), own
 
 
 def _timeout_message(limit):
@@ -403,7 +493,8 @@ def _run_limited(spec, limit):
     plan["model"] = dict(plan["model"], device=_worker_device(plan["model"]["device"], pin=False))
     # what only the worker's process knows (its dask worker, its host's other workers)
     child = dict(spec, plan=plan, threads=task_threads(spec), worker=_worker_name(),
-                 limit=limit, deadline=deadline, grace=TIMEOUT_GRACE_S, log_max=LOG_MAX_BYTES)
+                 limit=limit, deadline=deadline, grace=TIMEOUT_GRACE_S, log_max=LOG_MAX_BYTES,
+                 memory=memory_budget())
     # the worker's import path: a model module it loaded (an uploaded file, a path entry
     # added at run time) is found by the task's process as well
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
@@ -585,21 +676,26 @@ def _run_until_stopped(spec, deadline):
         return None, str(err)
 
 
-def _watch(parent, deadline, grace, log=None, log_max=None, stop=None):
-    """The task process' watchdog: stop it when its worker is gone, kill it past the grace.
+def _watch(parent, deadline, grace, log=None, log_max=None, stop=None, memory=None):
+    """The task process' watchdog: stop it when its worker is gone or its resident memory is
+    past ``memory`` (bytes; see the module notes), kill it past the grace.
 
     A worker that died (killed by its nanny, its node lost) leaves its task's process behind in
     its own session; it would run on, holding the task folder's claim, while the scheduler's
     rerun of the task waits for that claim. It also keeps ``log`` (the task's ``task.log``, its
     standard error) to its last ``log_max`` bytes, cut when it has grown past twice that.
     """
-    gone = None
+    stopping = None
     log_max = LOG_MAX_BYTES if log_max is None else int(log_max)
     stop = threading.Event() if stop is None else stop
+    if memory is not None:
+        import psutil
+
+        process = psutil.Process()
     # ``stop`` is set by the task's main thread before the process exits: a daemon thread
     # frozen by the interpreter's shutdown between the truncation and the rewrite of an
     # in-place cut would leave the log empty
-    while not stop.wait(0.5):
+    while not stop.wait(0.5 if memory is None else _MEMORY_CHECK_S):
         now = time.time()
         try:
             grown = log is not None and os.fstat(2).st_size > 2 * log_max
@@ -607,12 +703,23 @@ def _watch(parent, deadline, grace, log=None, log_max=None, stop=None):
             grown = False
         if grown:
             _trim_log(log, log_max, fd=2)
-        if gone is None and os.getppid() != parent:
-            gone = now
-            _STOP["why"] = "the worker that started this task went away"
+        why = None
+        if os.getppid() != parent:
+            why = "the worker that started this task went away"
+        elif memory is not None and (held := process.memory_info().rss) > memory:
+            why = (f"TaskMemoryLimit: the task's process held {_gib(held)}, over the "
+                   f"{_gib(memory)} {_MEMORY.get('why', 'its budget')}; its partial run stays "
+                   "in its folder: give the workers a larger memory_limit, or the plan a "
+                   "smaller box or model")
+        if stopping is None and why is not None:
+            stopping = now
+            _STOP["why"] = why
+            # in the log too: where the task does not stop and is killed, its worker reports
+            # the death with the log's tail
+            os.write(2, f"[watchdog] stopping the task: {why}\n".encode())
             # the timer, not one signal: it repeats the stop until the task takes it
             signal.setitimer(signal.ITIMER_REAL, 1e-3, _RESTOP_S)
-        if now > deadline + grace or (gone is not None and now > gone + grace):
+        if now > deadline + grace or (stopping is not None and now > stopping + grace):
             os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
@@ -623,11 +730,12 @@ def _child_main():
     spec = json.loads(sys.stdin.read())
     limit, deadline, grace = spec.pop("limit"), spec.pop("deadline"), spec.pop("grace")
     log_max = spec.pop("log_max", None)
+    memory = _limit_memory(spec.pop("memory", None), spec["plan"]["model"]["device"])
     signal.signal(signal.SIGALRM, _expire)
     stop = threading.Event()
     watchdog = threading.Thread(target=_watch, args=(os.getppid(), deadline, grace,
                                                      Path(spec["folder"]) / LOG_FILE, log_max,
-                                                     stop),
+                                                     stop, memory),
                                 daemon=True)
     watchdog.start()
     try:
@@ -644,6 +752,29 @@ def _child_main():
         watchdog.join()
 
 
+def _limit_memory(budget, device):
+    """Set up the memory budget of the task's process from :func:`memory_budget`'s answer
+    (``None``: no limit); returns the budget in bytes (or None)."""
+    if not budget:
+        return None
+    budget, limit, own = (int(x) for x in budget)
+    _MEMORY.update(budget=budget, why=(
+        f"its worker's memory_limit of {_gib(limit)} leaves it (less the worker's own "
+        f"{_gib(own)})"))
+    if device == "cpu":
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        want = int(_MEMORY_BACKSTOP * budget)
+        if hard == resource.RLIM_INFINITY or want < hard:
+            try:
+                resource.setrlimit(resource.RLIMIT_DATA, (want, hard))
+                _MEMORY["hard"] = want
+            except (ValueError, OSError):  # a system that refuses it: the check still holds
+                pass
+    return budget
+
+
 def _stopped(spec, limit, why):
     """The outcome of a task stopped by its timer; its ``error.json`` written."""
     folder = Path(spec["folder"])
@@ -654,6 +785,8 @@ def _stopped(spec, limit, why):
             return result
     if why == "task_timeout_s":
         failure = {"error": _timeout_message(limit), "timed_out": True, "task_timeout_s": limit}
+    elif why.startswith("TaskMemoryLimit:"):
+        failure = {"error": why, "memory_budget_bytes": _MEMORY.get("budget")}
     else:
         failure = {"error": f"TaskStopped: {why}; the next run of the screen resumes it"}
     failure = {"task": spec["task"]["id"], "status": "failed", **failure,
