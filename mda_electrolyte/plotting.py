@@ -3,9 +3,15 @@ on an empty panel, the check of a count argument, and user text shown as it was 
 
 Names the user chose (species, residues, pairs, files) are drawn literally: matplotlib reads
 text between two ``$`` as mathtext, and ``$x^$`` or ``$\\foo$`` in a name failed the save of
-the whole figure with a parser error ("Expected end of text"). :func:`literal` escapes one
-label; :func:`user_text_literally` makes every text drawn inside it literal (none of the
-plots draws mathtext on purpose).
+the whole figure with a parser error ("Expected end of text"). One mechanism does it: a text
+that shows user text is told not to read mathtext (``parse_math=False``), a property of the
+text itself, so that the figure can be saved anywhere later. It is applied at three scopes:
+the texts the helpers here make (:func:`estimate_bars`, :func:`note_empty`,
+:func:`tick_labels_as_typed`); every text a ``plot`` method made (:func:`draws_user_text`);
+every text made inside a block of code the packages do not control, a registered analysis or
+the screen's figures (:func:`user_text_literally`). None of the plots draws mathtext on purpose.
+:func:`literal` escapes a string for the setting of the moment, for a caller that hands a
+string to matplotlib to make a text of later.
 
 Numbers that are not valid are stamped by :func:`mda_electrolyte.report.mark_invalid`; the bars
 drawn here carry each Estimate's own error bar and are hatched and greyed when that Estimate is
@@ -64,11 +70,11 @@ def draws_user_text(plot):
 
     Species, pair and selection names are the user's: ``$x^$`` as a species failed the
     figure's save with matplotlib's mathtext error, wherever the figure was saved later. After
-    the method has drawn, every text of its figure that matplotlib would read as mathtext gets
-    its ``$`` escaped (:func:`literal`): none of the packages' labels uses mathtext. Texts
-    already shown literally (escaped, or made with ``parse_math`` off, as inside
-    :func:`user_text_literally`) are left as they are; tick labels drawn later from category
-    names are escaped where they are made (:func:`estimate_bars`).
+    the method has drawn, every text of its figure that matplotlib would read as mathtext is
+    told not to (``parse_math=False``): none of the packages' labels uses mathtext. Texts
+    already shown literally (escaped by :func:`literal`, or made with ``parse_math`` off) are
+    left as they are; tick labels, drawn later, are made literal where they are set
+    (:func:`tick_labels_as_typed`).
     """
     import functools
 
@@ -77,7 +83,7 @@ def draws_user_text(plot):
         drawn = plot(*args, **kwargs)
         for figure in _figures_of(drawn):
             for text in figure.findobj(_is_mathtext):
-                text.set_text(text.get_text().replace("$", r"\$"))
+                text.set_parse_math(False)
         return drawn
 
     drawn_literally.draws_user_text = True
@@ -168,7 +174,7 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     -------
     matplotlib.container.BarContainer
     """
-    labels = [literal(x) for x in labels]
+    labels = [str(x) for x in labels]
     estimates = list(estimates)
     if len(labels) != len(estimates):
         raise ValueError(f"{len(labels)} labels for {len(estimates)} estimates")
@@ -186,7 +192,14 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
               for e in estimates]
     draw = ax.barh if horizontal else ax.bar
     key = "xerr" if horizontal else "yerr"
-    bars = draw(labels, values, color=colors, **{key: errors, "capsize": 3})
+    # at numbered places, the names as fixed tick labels shown as typed: as categories
+    # (escaped by literal() for the setting of the moment) they became tick labels when the
+    # figure was drawn, some in ticks made before (with plt.subplots), so that a figure drawn
+    # inside user_text_literally() and saved after it failed the save with mathtext's
+    # ParseSyntaxException; and names given twice shared one bar
+    places = np.arange(len(labels))
+    bars = draw(places, values, color=colors, **{key: errors, "capsize": 3})
+    tick_labels_as_typed(ax.yaxis if horizontal else ax.xaxis, places, labels)
     for bar, est in zip(bars, estimates, strict=True):
         if not est.valid:
             bar.set_hatch(INVALID_HATCH)
@@ -197,9 +210,34 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
 
 def note_empty(ax, text):
     """An empty panel that says why (``"no carbonyl oxygens"``) instead of a bare frame."""
-    ax.text(0.5, 0.5, literal(text), transform=ax.transAxes, ha="center", va="center", color="0.4",
-            fontsize=9, wrap=True)
+    import textwrap
+
+    # wrapped here: matplotlib's own wrapping (wrap=True) measures the lines as mathtext
+    # whatever the text's parse_math says, and failed the save on a "$x^$" in the note
+    ax.text(0.5, 0.5, textwrap.fill(str(text), 40), transform=ax.transAxes, ha="center",
+            va="center", color="0.4", fontsize=9, parse_math=False)
     return ax
+
+
+def tick_labels_as_typed(axis, places, labels):
+    """Fixed tick labels of user text on ``axis`` (an ``ax.xaxis``/``ax.yaxis``), shown as typed.
+
+    The label texts are made now, and each is told not to read mathtext: wherever the figure
+    is saved later (inside :func:`user_text_literally` or not), a ``$`` in a name is a ``$``.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+    places : sequence of float
+        Tick positions, one per label.
+    labels : sequence of object
+        Shown as their ``str``.
+    """
+    axis.set_ticks(places, [str(x) for x in labels])
+    # a fixed locator gives these ticks at every draw: their label texts are the ones drawn
+    for tick in axis.get_major_ticks(len(places)):
+        tick.label1.set_parse_math(False)
+        tick.label2.set_parse_math(False)
 
 
 def finite_span(low, high):

@@ -26,7 +26,7 @@ from ase_electrolyte.atomic_file import write_json_atomic
 from ase_electrolyte.estimate import estimates_to_dict
 from ase_electrolyte.html_report import check_report_tree
 
-from .plotting import literal, user_text_literally
+from .plotting import user_text_literally
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs"]
@@ -147,9 +147,8 @@ def mark_invalid(ax, *estimates):
         lines.append(f"and {more} more reason{'s' if more > 1 else ''} (see summary.json)")
     ax.title.set_color("tab:red")
     # a reason may quote a name the user chose (a species, a file): shown as typed
-    ax.text(0.5, 0.5, "NOT VALID\n" + "\n".join(literal(line) for line in lines),
-            transform=ax.transAxes, ha="center", va="center", color="tab:red", alpha=0.6,
-            fontsize=9, rotation=20)
+    ax.text(0.5, 0.5, "NOT VALID\n" + "\n".join(lines), transform=ax.transAxes, ha="center",
+            va="center", color="tab:red", alpha=0.6, fontsize=9, rotation=20, parse_math=False)
     return ax
 
 
