@@ -364,7 +364,11 @@ def aggregate(outdir, *, experimental=None, plots=True):
         ``plots/solvation.png``: mean ± standard error against the packed concentration
         (one line per solvent, salt and temperature, along the concentration), or against
         the composition when every series has a single concentration; rows that are not
-        valid are drawn as open markers, which the legend names.
+        valid are drawn as open markers, which the legend names. Figures of an earlier call
+        that this one does not draw (``plots=False``, a property no longer in the table) are
+        removed, and so are ``comparison.csv``, ``errors.csv`` and the parity plots of an
+        earlier call when this one has no ``experimental``: they would stand beside this
+        table as if made from it.
 
     Returns
     -------
@@ -441,10 +445,20 @@ def aggregate(outdir, *, experimental=None, plots=True):
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
     _write_table(summary, outdir / "summary.csv")
     _write_table(summary, outdir / "summary.parquet")
-    if plots and len(summary):
-        plot_summary(summary, outdir / "plots")
+    written = plot_summary(summary, outdir / "plots") if plots and len(summary) else []
+    # what an earlier call drew or compared and this one did not would stand beside this
+    # table as if made from it (a rerun with more replicas, without plots or experiment)
+    written = {Path(path).resolve() for path in written}
+    for name in _FIGURES:
+        figure = outdir / "plots" / f"{name}.png"
+        if figure.resolve() not in written:
+            figure.unlink(missing_ok=True)
     if experimental is not None:
         compare_experimental(summary, experimental, outdir, plots=plots)
+    else:
+        for stale in [outdir / "comparison.csv", outdir / "errors.csv",
+                      *(outdir / "plots").glob("parity_*.png")]:
+            stale.unlink(missing_ok=True)
     return summary
 
 
