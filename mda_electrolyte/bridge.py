@@ -47,6 +47,7 @@ from ase_electrolyte.trajectory import (
 from .molecules import (
     FREE_ION_NUMBERS,
     atoms_molecule_ids,
+    check_masses,
     check_stored_molecules,
     covalent_bonds,
     first_appearance,
@@ -108,13 +109,22 @@ def from_ase(
         LAMMPS data file whose type masses are missing (no ``Masses`` section) or no element's
         (more than :data:`LAMMPS_MASS_TOLERANCE` from every standard mass) read with a dump
         without an ``element`` column, or a dump whose ``element`` column contradicts the
-        types' masses (elements are the dump's where it has them and the mass names none).
+        types' masses (elements are the dump's where it has them and the mass names none);
+        a stored topology that contradicts the atoms (an H5MD file's or the Atoms'
+        :mod:`~ase_electrolyte.topology` arrays: molecules joined, split or swapped, names on
+        molecules of different compositions or charges, :func:`~mda_electrolyte.molecules.
+        check_stored_molecules`); masses that are not finite, negative, or 0 for an atom of
+        a known element (:func:`~mda_electrolyte.molecules.check_masses`).
 
     Warns
     -----
     UserWarning
         A LAMMPS dump whose last frame is cut short (copied while written, a killed job): the
         frame is named and the whole frames before it are read.
+    MassElementWarning
+        Molecules whose total mass is not that of their elements (a Li of 1.008 amu, isotopes,
+        hydrogen raised without repartitioning); an H5MD file of a run with
+        ``hydrogen_mass`` gets hydrogen's standard mass back instead.
 
     Examples
     --------
@@ -472,6 +482,7 @@ def _from_frames(frames, dt):
     times = _frame_times(frames) if dt is None else None
     bonds = covalent_bonds(ref)
     ids, names, charges = _topology_of(ref, bonds)
+    _check_same_topology(frames)
     n = len(frames)
     positions = np.stack([a.positions for a in frames]).astype(np.float32)
     with_v = ["momenta" in a.arrays for a in frames]
@@ -524,8 +535,9 @@ def _from_frames(frames, dt):
                 )
                 time_unknown = True
             dt = 1.0
+    masses = check_masses(ref.numbers, ref.get_masses(), ids, "the Atoms' masses")
     u = _empty_universe(
-        ref.numbers, ref.get_masses(), ids, names, charges, _intramolecular_bonds(bonds, ids)
+        ref.numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )
     u.load_new(
         positions,
@@ -567,6 +579,30 @@ def _check_frame(atoms, where):
     if bad.size:
         raise ValueError(f"{where}: atoms {bad[:10].tolist()} have atomic number "
                          f"{atoms.numbers[bad[0]]}, no element")
+
+
+def _check_same_topology(frames):
+    """Refuse frames whose topology arrays differ from frame 0's (frames of different boxes
+    of one composition joined): the Universe takes frame 0's molecules for every frame."""
+    keys = (MOLECULE_INDEX, SPECIES, FORMAL_CHARGE)
+    first = frames[0].arrays
+    ref = get_topology(frames[0])
+    for k, atoms in enumerate(frames[1:], start=1):
+        if all(key in first and key in atoms.arrays
+               and np.array_equal(atoms.arrays[key], first[key]) for key in keys):
+            continue  # as stored: one comparison per array, no copies
+        topo = get_topology(atoms)
+        if topo is None:
+            continue
+        same = ref is not None and np.array_equal(
+            first_appearance(topo[MOLECULE_INDEX]), first_appearance(ref[MOLECULE_INDEX])) \
+            and np.array_equal(topo[SPECIES], ref[SPECIES]) \
+            and np.array_equal(topo[FORMAL_CHARGE], ref[FORMAL_CHARGE])
+        if not same:
+            raise ValueError(
+                f"frame {k} carries other topology arrays (molecule_index, molecule_species, "
+                "formal_charge) than frame 0: frames of different boxes, whose molecules "
+                "are not one trajectory's; give the frames of one run")
 
 
 def _check_dt_against_stored_times(dt, frames):
@@ -662,11 +698,6 @@ def _read_h5md_universe(path, retry):
         if n_frames == 0:
             raise ValueError(f"{path} holds no complete frame")
         _check_h5md_values(path, numbers, masses, times)
-        if MOLECULE_INDEX in meta:
-            raw = meta[MOLECULE_INDEX][()]
-            names = meta["species_name"].asstr()[()]
-            charges = group["charge"][()]
-            ids = first_appearance(raw)
         first_frame = Atoms(
             numbers=numbers,
             positions=group["position/value"][0],
@@ -674,10 +705,25 @@ def _read_h5md_universe(path, retry):
             pbc=meta["pbc"][()],
         )
         _check_frame(first_frame, f"{path} frame 0")
+        if MOLECULE_INDEX in meta:
+            # the stored topology is checked as the Atoms' is: an index edited, or written by
+            # another tool, gave wrong molecules (two EC under one index read as one neutral
+            # C6H8O6 "EC", a PF6⁻ atom's index swapped with an EC atom's) without a word
+            first_frame.new_array(MOLECULE_INDEX, meta[MOLECULE_INDEX][()])
+            first_frame.new_array(SPECIES, np.asarray(meta["species_name"].asstr()[()],
+                                                      dtype=str))
+            first_frame.new_array(FORMAL_CHARGE, group["charge"][()])
+        masses = _real_masses(meta, numbers, masses)
         pbc = np.asarray(first_frame.pbc, dtype=bool)
         bonds = covalent_bonds(first_frame)
-        if MOLECULE_INDEX not in meta:
-            ids, names, charges = _guess_topology(first_frame, bonds)
+        try:
+            ids, names, charges = _topology_of(first_frame, bonds)
+        except ValueError as err:
+            if MOLECULE_INDEX not in meta:
+                raise
+            raise ValueError(f"{path}: its stored topology (parameters/ase_electrolyte/"
+                             f"{MOLECULE_INDEX}, species_name, {particle_group(f)}/charge) "
+                             f"does not fit its atoms at frame 0: {err}") from None
     if n_stored == n_frames + 1 and not complete and retry:
         raise _HalfWritten(path)
     if n_stored != n_frames:
@@ -714,11 +760,34 @@ def _read_h5md_universe(path, retry):
     if not pbc.all():
         # also a cluster whose file stores a box (early versions wrote one): not wrapped
         reader = _NoBoxH5MDReader
+    masses = check_masses(numbers, masses, ids, str(path))
     u = _empty_universe(
         numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )
     u.load_new(str(path), format=reader, dt=dt)
     return u
+
+
+def _real_masses(meta, numbers, masses):
+    """The masses of an H5MD file of run_md with the hydrogen's real mass.
+
+    A run with ``hydrogen_mass`` (Ju et al. 2025: 3 amu for 2 fs steps) stores the masses it
+    integrated with: the Universe had H of 3 amu, EC of 96.06 amu for 88.06, and densities,
+    molar masses and centres of mass of those masses. The H atoms whose stored mass is the
+    run's ``hydrogen_mass`` get the standard mass of hydrogen back.
+    """
+    import json
+
+    try:
+        heavy = json.loads(meta.attrs["run_info"]).get("hydrogen_mass")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return masses
+    if heavy is None:
+        return masses
+    masses = np.array(masses, dtype=np.float64)
+    raised = (numbers == 1) & np.isclose(masses, float(heavy), rtol=1e-9, atol=1e-12)
+    masses[raised] = atomic_masses[1]
+    return masses
 
 
 class _NoBoxH5MDReader(H5MDReader):
@@ -908,6 +977,7 @@ def _from_lammps(data, dump, units, atom_style, dt):
         message = str(w.message).replace("Atoms.arrays['mol-id'] does not",
                                           f"the molecule ids of {data} do not")
         warnings.warn(message, w.category, stacklevel=3)
+    masses = check_masses(numbers, masses, ids, str(data))
     u = _empty_universe(
         numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )

@@ -18,7 +18,7 @@ from ase.geometry import find_mic
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
 from ase_electrolyte.atoms_checks import check_number
-from ase_electrolyte.topology import MOLECULE_INDEX, SPECIES
+from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
 
 __all__ = [
     "molecule_ids",
@@ -38,6 +38,9 @@ __all__ = [
     "isolated_molecules",
     "MOLECULE_ID_ARRAYS",
     "check_vacuum",
+    "check_masses",
+    "MassElementWarning",
+    "MOLECULE_MASS_TOLERANCE",
 ]
 
 #: Per-atom arrays of an ASE ``Atoms`` read as molecule indices, in order of preference
@@ -441,6 +444,106 @@ def numbers_of_masses(masses):
     numbers = np.where(np.abs(reference[nearest] - unique) <= MASS_ELEMENT_TOLERANCE,
                        nearest + 1, 0)
     return numbers[inverse.reshape(masses.shape)]
+
+
+#: Largest difference (amu) between a molecule's total mass and the sum of its elements'
+#: standard atomic masses (``ase.data``) taken as agreement: mass tables differ by up to
+#: 0.01 amu per atom (Li 6.941 amu in MDAnalysis, 6.94 in ASE); one deuterium adds 1.006 amu.
+MOLECULE_MASS_TOLERANCE = 0.5
+
+
+class MassElementWarning(UserWarning):
+    """Masses that contradict the elements: molecules whose total mass is not that of their
+    elements (a hydrogen mass raised without repartitioning, isotopes, a Li given 1.008 amu).
+    Densities, molar masses and centres of mass are those of the masses given."""
+
+
+def check_masses(numbers, masses, ids, what):
+    """The masses of a mass-weighted quantity, checked against the elements.
+
+    The one check of masses for densities, centres of mass and centre-of-mass motion.
+    Refused: masses that are not finite or negative, an atom of a known element with mass 0
+    (a topology that gave none: MDAnalysis' 0 for a type it does not know) and a molecule of
+    no mass. A molecule whose atoms all have known elements and whose total mass differs
+    from the sum of their standard atomic masses by more than
+    :data:`MOLECULE_MASS_TOLERANCE` is named in a :class:`MassElementWarning`: isotopes may
+    be meant, a Li of 1.008 amu is not. Masses moved between the atoms of a molecule
+    (hydrogen mass repartitioning) keep its total: its density, molar mass and the long-time
+    motion of its centre are those of the real molecule, and they pass. Atoms of unknown
+    element (``numbers`` 0: virtual sites, united atoms) are judged by their molecule's mass
+    only.
+
+    Parameters
+    ----------
+    numbers : array_like of int, shape (n_atoms,)
+        Atomic numbers, 0 where the element is unknown.
+    masses : array_like of float, shape (n_atoms,)
+        amu.
+    ids : array_like of int, shape (n_atoms,)
+        Molecule index of every atom (:func:`first_appearance` order).
+    what : str
+        What the masses are of, for the messages (a file, "the Atoms").
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_atoms,)
+        The masses, a new array.
+
+    Raises
+    ------
+    ValueError
+        Naming the first atom or molecule at fault.
+
+    Warns
+    -----
+    MassElementWarning
+        Molecules whose total mass contradicts their elements, with the masses.
+    """
+    import warnings
+
+    from ase.data import atomic_masses, chemical_symbols
+
+    numbers = np.asarray(numbers, dtype=np.intp)
+    masses = np.array(masses, dtype=np.float64)
+    ids = np.asarray(ids, dtype=np.intp)
+    if masses.shape != numbers.shape or ids.shape != numbers.shape:
+        raise ValueError(f"{what}: {masses.shape[0] if masses.ndim else masses.size} masses "
+                         f"and {ids.size} molecule indices for {numbers.size} atoms")
+    bad = np.flatnonzero(~(np.isfinite(masses) & (masses >= 0)))
+    if bad.size:
+        raise ValueError(f"{what}: the mass of atom {bad[0]} is {masses[bad[0]]} amu (and "
+                         f"{bad.size - 1} more not finite or negative)")
+    known = numbers > 0
+    zero = np.flatnonzero(known & (masses == 0))
+    if zero.size:
+        raise ValueError(
+            f"{what}: {zero.size} atom(s) of known element have mass 0 (e.g. atom {zero[0]}, "
+            f"{chemical_symbols[numbers[zero[0]]]}): the topology gave them none; give the "
+            "masses in amu (universe.add_TopologyAttr('masses', [...]), or leave an ASE Atoms' "
+            "masses unset for the standard ones)")
+    if not ids.size:
+        return masses
+    n_mol = int(ids.max()) + 1
+    total = np.bincount(ids, weights=masses, minlength=n_mol)
+    if np.any(total <= 0):
+        j = int(np.flatnonzero(total <= 0)[0])
+        raise ValueError(f"{what}: molecule {j} has no mass (all its atoms have mass 0)")
+    standard = np.bincount(ids, weights=np.asarray(atomic_masses)[numbers] * known,
+                           minlength=n_mol)
+    judged = np.bincount(ids, weights=~known, minlength=n_mol) == 0
+    off = np.flatnonzero(judged & (np.abs(total - standard) > MOLECULE_MASS_TOLERANCE))
+    if off.size:
+        j = int(off[0])
+        formula = molecule_species(numbers[ids == j], np.zeros(int(np.sum(ids == j)),
+                                                               dtype=np.intp))[0]
+        warnings.warn(
+            f"{what}: {off.size} of {n_mol} molecules have a total mass other than their "
+            f"elements' (e.g. molecule {j}, {formula}: {total[j]:.4g} amu, the standard "
+            f"atomic masses {standard[j]:.4g} amu); densities, molar masses and centres of "
+            "mass are those of the masses given (isotopes? a hydrogen mass raised for MD "
+            "without repartitioning?)",
+            MassElementWarning, stacklevel=3)
+    return masses
 
 
 def _cell_matrix(box):
@@ -847,8 +950,50 @@ def covalent_bonds(atoms, mult=1.0):
     first, second = bonding[np.minimum(i[keep], j[keep])], bonding[np.maximum(i[keep], j[keep])]
     # a pair bonded through several periodic images is one bond (one key per pair: a sort of
     # int64 keys is several times faster than np.unique over rows)
-    key = np.unique(first.astype(np.int64) * len(atoms) + second)
-    return np.stack([key // len(atoms), key % len(atoms)], axis=1).astype(np.intp)
+    key, which = np.unique(first.astype(np.int64) * len(atoms) + second, return_inverse=True)
+    length = np.full(key.size, np.inf)
+    np.minimum.at(length, which.ravel(), distances[keep])
+    bonds = np.stack([key // len(atoms), key % len(atoms)], axis=1).astype(np.intp)
+    return _without_angle_contacts(bonds, length, atoms.numbers, len(atoms))
+
+
+def _without_angle_contacts(bonds, length, numbers, n_atoms):
+    """``bonds`` less the contacts across a bond angle.
+
+    The skin of the guess reaches the second neighbours of some molecules: the two S of
+    FSI⁻ and TFSI⁻ across their S–N–S angle (2.60-2.66 Å in RDKit's MMFF conformers,
+    within the S–S reach of 2.70 Å), the carbonyl C and the C=C carbons of vinylene
+    carbonate across a ring O (2.124 Å, reach 2.12 Å: bonded in half the frames of a run).
+    Such a contact is the third side of a triangle whose other two sides are certain bonds
+    (shorter than :data:`SPLIT_BOND_SCALE` times the covalent radii) and is itself no
+    certain bond; the sides of a true three-membered ring (cyclopropane's C–C 1.51 Å,
+    an epoxide's C–O 1.43 Å) are all certain and stay. Removing one side of a triangle
+    joins or splits no molecule.
+    """
+    from ase.data import chemical_symbols, covalent_radii
+    from scipy.sparse import coo_matrix
+
+    if len(bonds) < 2:
+        return bonds
+    radii = np.asarray(covalent_radii, dtype=np.float64)[np.asarray(numbers)]
+    certain = length < SPLIT_BOND_SCALE * (radii[bonds[:, 0]] + radii[bonds[:, 1]])
+    doubtful = np.flatnonzero(~certain)
+    if not doubtful.size:
+        return bonds
+    sure = bonds[certain]
+    graph = coo_matrix((np.ones(2 * len(sure)), (sure.ravel(order="F"), sure[:, ::-1].ravel(
+        order="F"))), shape=(n_atoms, n_atoms)).tocsr()
+    a, b = bonds[doubtful, 0], bonds[doubtful, 1]
+    shared = np.asarray(graph[a].multiply(graph[b]).sum(axis=1)).ravel() > 0
+    # an atom whose certain bonds fill its valence makes no further one: the contact is with
+    # a neighbouring molecule (two ClO4⁻ of a packed box, Cl···O 2.20 Å within the reach of
+    # 2.28 Å; a hydrogen bond's H···O)
+    valence = np.full(len(chemical_symbols), MAX_OTHER_VALENCE, dtype=np.int64)
+    valence[list(MAX_VALENCE)] = list(MAX_VALENCE.values())
+    full = np.bincount(sure.ravel(), minlength=n_atoms) >= valence[np.asarray(numbers)]
+    drop = np.zeros(len(bonds), dtype=bool)
+    drop[doubtful[shared | full[a] | full[b]]] = True
+    return bonds[~drop]
 
 
 def _search_cell(positions, cell, pbc, cutoff):
@@ -903,8 +1048,13 @@ def check_stored_molecules(atoms, ids, bonds=None, whole=False):
     ------
     ValueError
         A molecule whose atoms form several covalently bonded groups (periodic Atoms, or
-        ``whole``: without the cell a wrapped box's molecules are cut), or a species name
-        (:data:`~ase_electrolyte.topology.SPECIES`) on molecules of different compositions.
+        ``whole``: without the cell a wrapped box's molecules are cut); with ``bonds`` (or
+        when they are found), a bond shorter than :data:`SPLIT_BOND_SCALE` times the covalent
+        radii between two molecules (one molecule split over two indices, or molecules that
+        reacted); a molecule of several species names
+        (:data:`~ase_electrolyte.topology.SPECIES`), or a name on molecules of different
+        compositions or different net formal charges
+        (:data:`~ase_electrolyte.topology.FORMAL_CHARGE`).
     """
     ids = np.asarray(ids)
     pieces = np.zeros(0, dtype=int)
@@ -929,19 +1079,56 @@ def check_stored_molecules(atoms, ids, bonds=None, whole=False):
             "index set by hand must give each molecule its own; if molecules really broke "
             "apart, delete the topology arrays (ase_electrolyte.topology) to find the "
             "molecules from the bonds")
+    if bonds is not None:
+        bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+        across = bonds[ids[bonds[:, 0]] != ids[bonds[:, 1]]]
+        # only a bond shorter than SPLIT_BOND_SCALE × the radii: a short hydrogen bond
+        # between two molecules is within the guess's reach
+        certain = across[covalent_contacts(atoms.positions, atoms.numbers, across,
+                                           atoms.cell.array, atoms.pbc)]
+        if len(certain):
+            a, b = (int(k) for k in certain[0])
+            raise ValueError(
+                f"Atoms.arrays[{MOLECULE_INDEX!r}] does not fit the atoms: {len(certain)} "
+                f"covalent bond(s) join atoms of two molecules (e.g. atoms {a} and {b}, "
+                f"{atoms.get_distance(a, b, mic=bool(atoms.pbc.any())):.2f} Å apart, of "
+                f"molecules {int(ids[a])} and {int(ids[b])}): a molecule split over two "
+                "indices (an index set by hand or by another tool), or molecules that reacted "
+                "since the box was built; delete the topology arrays (ase_electrolyte.topology) "
+                "to find the molecules from the bonds")
     if SPECIES not in atoms.arrays:
         return
     names = np.asarray(atoms.arrays[SPECIES]).astype(str)
+    _, codes = np.unique(names, return_inverse=True)
+    pairs = np.unique(np.stack([ids, codes.ravel()], axis=1), axis=0)
+    mixed = np.flatnonzero(np.bincount(pairs[:, 0], minlength=int(ids.max()) + 1) > 1)
+    if mixed.size:
+        # the first atom's name was the molecule's, whatever the others said
+        j = int(mixed[0])
+        raise ValueError(
+            f"Atoms.arrays[{SPECIES!r}] does not fit the atoms: {mixed.size} molecule(s) "
+            f"carry several species names (e.g. molecule {j}: "
+            f"{sorted(set(names[ids == j].tolist()))}); the topology arrays were edited or "
+            "mixed: delete them (ase_electrolyte.topology) to find the molecules from the "
+            "bonds")
     formulas = molecule_species(atoms.numbers, ids)
     labels = molecule_species(atoms.numbers, ids, names)
+    charges = (np.bincount(ids, weights=np.asarray(atoms.arrays[FORMAL_CHARGE], dtype=float))
+               if FORMAL_CHARGE in atoms.arrays else np.zeros(len(labels)))
     seen = {}
-    for label, formula in zip(labels, formulas, strict=True):
-        if seen.setdefault(label, formula) != formula:
+    for label, formula, charge in zip(labels, formulas, charges, strict=True):
+        first = seen.setdefault(label, (formula, charge))
+        if first[0] != formula:
             raise ValueError(
                 f"Atoms.arrays[{SPECIES!r}] does not fit the atoms: molecules named {label!r} "
-                f"are {seen[label]} and {formula} (atoms removed from some of them?); the "
+                f"are {first[0]} and {formula} (atoms removed from some of them?); the "
                 "topology arrays describe the box as built: delete them "
                 "(ase_electrolyte.topology) to find the molecules from the bonds")
+        if first[1] != charge:
+            raise ValueError(
+                f"Atoms.arrays[{FORMAL_CHARGE!r}] does not fit the atoms: molecules named "
+                f"{label!r} ({formula}) carry formal charges {first[1]:+g} and {charge:+g} e; "
+                "one species has one charge: the charges were edited, or the names are wrong")
 
 
 def bonded_components(n_atoms, bonds):
@@ -980,8 +1167,8 @@ def atoms_molecule_ids(atoms, mult=1.0, bonds=None, whole=False):
     residue, residue numbers wrapped at 10⁵ in a GRO file) are set aside with a warning, as are
     labels that cut a covalent bond (shorter than :data:`SPLIT_BOND_SCALE` times the covalent
     radii: a molecule split over two labels, every atom a label of its own). Labels that
-    separate two molecules the guess joins by a longer contact (a short hydrogen bond) are
-    kept: they say more than the guess.
+    separate two molecules the guess joins by a longer contact (C···O 1.95 Å between two CO2)
+    are kept: they say more than the guess.
 
     Parameters
     ----------

@@ -1,4 +1,6 @@
-"""The covalent bond guess searched with vesin gives the bonds ASE's NeighborList gave.
+"""The covalent bond guess searched with vesin gives the bonds ASE's NeighborList gave,
+less the contacts across a bond angle or beyond a full valence
+(tests/test_molecules_species_bond_graphs.py).
 
 :func:`mda_electrolyte.molecules.covalent_bonds` moved from ASE's ``NeighborList`` with
 ``natural_cutoffs`` to the package's one neighbour search (vesin, through
@@ -12,19 +14,49 @@ import numpy as np
 import pytest
 from ase import Atoms
 from ase.build import molecule
+from ase.data import covalent_radii
 from ase.neighborlist import NeighborList, natural_cutoffs
 
-from mda_electrolyte.molecules import FREE_ION_NUMBERS, covalent_bonds
+from mda_electrolyte.molecules import (
+    FREE_ION_NUMBERS,
+    MAX_OTHER_VALENCE,
+    MAX_VALENCE,
+    SPLIT_BOND_SCALE,
+    covalent_bonds,
+)
 
 
 def _ase_bonds(atoms, mult=1.0):
-    """The bonds of the former implementation: ASE's NeighborList, skin 0.3 Å."""
+    """The bonds of the former implementation, ASE's NeighborList (skin 0.3 Å), less the
+    contacts across a bond angle or beyond a full valence: a pair that is no certain bond (not
+    shorter than SPLIT_BOND_SCALE times the covalent radii at its shortest image) closing a
+    triangle with two certain bonds, or at an atom with MAX_VALENCE certain bonds (written
+    out here pair by pair, as the rules read)."""
     nl = NeighborList(natural_cutoffs(atoms, mult=mult), self_interaction=False, bothways=True)
     nl.update(atoms)
-    graph = nl.get_connectivity_matrix(sparse=True).tocoo()
     free = np.isin(atoms.numbers, list(FREE_ION_NUMBERS))
-    keep = (graph.row < graph.col) & ~free[graph.row] & ~free[graph.col]
-    return {(int(a), int(b)) for a, b in zip(graph.row[keep], graph.col[keep], strict=True)}
+    shortest = {}
+    for a in range(len(atoms)):
+        partners, offsets = nl.get_neighbors(a)
+        for b, offset in zip(partners, offsets, strict=True):
+            if a < b and not free[a] and not free[b]:
+                d = np.linalg.norm(atoms.positions[b] + offset @ atoms.cell.array
+                                   - atoms.positions[a])
+                shortest[(int(a), int(b))] = min(d, shortest.get((int(a), int(b)), np.inf))
+    radii = covalent_radii[atoms.numbers]
+    certain = {pair for pair, d in shortest.items()
+               if d < SPLIT_BOND_SCALE * (radii[pair[0]] + radii[pair[1]])}
+    partners = {}
+    for a, b in certain:
+        partners.setdefault(a, set()).add(b)
+        partners.setdefault(b, set()).add(a)
+    def full(atom):
+        limit = MAX_VALENCE.get(int(atoms.numbers[atom]), MAX_OTHER_VALENCE)
+        return len(partners.get(atom, ())) >= limit
+
+    return {(a, b) for a, b in shortest
+            if (a, b) in certain or not (partners.get(a, set()) & partners.get(b, set())
+                                         or full(a) or full(b))}
 
 
 def _same_bonds(atoms, mult=1.0):

@@ -171,8 +171,9 @@ def test_labels_holding_several_molecules_are_set_aside():
 
 
 def test_labels_that_part_molecules_the_guess_joins_by_a_hydrogen_bond_are_kept():
-    # two waters with H···O 1.45 Å: one molecule to the guess (within 1.57 Å), two by the labels,
-    # which cut no covalent bond
+    # two waters with H···O 1.45 Å: within the guess's O–H reach (1.57 Å), but the H's valence
+    # is full (its certain O–H bond): two molecules, as the labels say (before, the guess made
+    # one molecule of them, and only labels parted it)
     from ase.build import molecule
 
     a, b = molecule("H2O"), molecule("H2O")
@@ -182,11 +183,23 @@ def test_labels_that_part_molecules_the_guess_joins_by_a_hydrogen_bond_are_kept(
     dimer = a + b
     dimer.center(vacuum=5.0)
     dimer.pbc = True
-    assert atoms_molecule_ids(dimer).tolist() == [0] * 6
+    assert atoms_molecule_ids(dimer).tolist() == [0, 0, 0, 1, 1, 1]
     dimer.arrays["residuenumbers"] = np.array([1, 1, 1, 2, 2, 2])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert atoms_molecule_ids(dimer).tolist() == [0, 0, 0, 1, 1, 1]
+    # two CO2 with a C···O contact of 1.95 Å (reach 2.02 Å, no valence full): one molecule
+    # to the guess, two by the labels, which cut no certain bond (1.2 × radii: 1.70 Å)
+    c, d = molecule("CO2"), molecule("CO2")
+    d.positions += c.positions[0] + [0.0, 1.95, 0.0] - d.positions[1]
+    pair = c + d
+    pair.center(vacuum=5.0)
+    pair.pbc = True
+    assert atoms_molecule_ids(pair).tolist() == [0] * 6
+    pair.arrays["residuenumbers"] = np.array([1, 1, 1, 2, 2, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert atoms_molecule_ids(pair).tolist() == [0, 0, 0, 1, 1, 1]
 
 
 def test_frame_source_of_a_gro_universe_has_masses_and_formula_species(tmp_path):
