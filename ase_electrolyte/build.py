@@ -817,7 +817,10 @@ def replicate_box(atoms, repeats):
     For boxes too large for PACKMOL (:func:`packmol_seconds`): pack a small box and replicate it.
     Unlike :meth:`ase.Atoms.repeat`, which copies ``molecule_index`` (every copy of a molecule
     would then be one molecule), each copy's molecules get their own indices, and
-    ``info["composition"]`` is multiplied. ``atoms`` is not changed.
+    ``info["composition"]`` is multiplied. The molecules of a box with the topology arrays are
+    made whole first (a frame wrapped into the cell, its molecules cut by the faces, gave
+    copies whose indices held pieces of several molecules); positions of whole molecules are
+    repeated as they are. ``atoms`` is not changed.
 
     Parameters
     ----------
@@ -854,7 +857,23 @@ def replicate_box(atoms, repeats):
     if not np.all(atoms.pbc) or atoms.cell.rank < 3:
         raise ValueError("replicate_box needs a periodic box with three cell vectors")
     topology = get_topology(atoms)
-    out = atoms.repeat(reps)
+    source = atoms
+    if topology is not None:
+        # a wrapped box (a frame of a run, molecules cut by the faces) repeated as it is put
+        # the atoms of a cut molecule in different copies: its copy's index held several
+        # pieces, refused later with a hint about joining boxes. Whole molecules first.
+        from mda_electrolyte.molecules import check_whole, first_appearance, make_whole
+
+        ids = first_appearance(topology[MOLECULE_INDEX])
+        try:
+            whole = make_whole(atoms.positions, ids, atoms.cell.array)
+            check_whole(whole, ids, atoms.cell.array, atoms.numbers)
+        except ValueError as err:
+            raise ValueError(f"replicate_box: the molecules of the box cannot be made whole "
+                             f"before repeating it: {err}") from None
+        source = atoms.copy()
+        source.positions = whole
+    out = source.repeat(reps)
     if topology is not None:
         mol = topology[MOLECULE_INDEX]
         n_mol = int(mol.max()) + 1 if mol.size else 0
