@@ -57,9 +57,10 @@ class Parser(argparse.ArgumentParser):
                 action.given = None
         self._given = list(sys.argv[1:] if args is None else args)
         namespace, extras = super().parse_known_args(args, namespace)
-        if any(self._abbreviated(word) for word in extras):
-            # a subcommand's parser hands its unknown words up, and the top parser, which
-            # does not know the subcommand's options, would say only "unrecognized arguments"
+        if extras and not self._subcommands():
+            # a subcommand's parser handed its unknown words up, and the top parser said
+            # "electrolyte: error: unrecognized arguments", naming neither the subcommand nor,
+            # for an abbreviation, the option it abbreviates (which only this parser knows)
             self.error(f"unrecognized arguments: {' '.join(extras)}")
         return namespace, extras
 

@@ -93,3 +93,17 @@ def test_options_given_in_full_still_work(workdir, capsys):
         main(["--version"])
     assert stop.value.code == 0
     assert capsys.readouterr().out.startswith("electrolyte ")
+
+
+@pytest.mark.parametrize("sub", list(_VALID))
+@pytest.mark.parametrize("extra", [["--no-such-option"], ["--no-such-option", "3"], ["stray"]])
+def test_a_word_a_subcommand_does_not_know_is_named_with_the_subcommand(workdir, capsys, sub,
+                                                                       extra):
+    # the top parser said "electrolyte: error: unrecognized arguments: ...", without the
+    # subcommand whose options they are not
+    with pytest.raises(SystemExit) as stop:
+        main(_VALID[sub] + extra)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"electrolyte {sub}: error: unrecognized arguments: "
+                          f"{' '.join(extra)}"), err
