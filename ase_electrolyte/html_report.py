@@ -124,12 +124,24 @@ def _shape(values):
         return (len(values),)
 
 
+#: Largest figure file embedded, bytes: a page holds each figure whole, in base64 (a third
+#: more), in memory while it is written and in every browser that opens it; a figure of the
+#: analyses is tens of kilobytes.
+MAX_FIGURE_BYTES = 64 * 2**20
+
+
 def _figure(path):
-    """The bytes of a PNG figure, or a ValueError naming a missing or non-PNG file."""
+    """The bytes of a PNG figure, or a ValueError naming a missing, too large or non-PNG file."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"figure {path} does not exist or is not a file; the report "
                                 "was not written")
+    size = path.stat().st_size
+    if size > MAX_FIGURE_BYTES:
+        # read whole and base64-encoded in memory before: gigabytes for a mistaken file
+        raise ValueError(f"figure {path} is {size / 2**20:.0f} MiB, more than the "
+                         f"{MAX_FIGURE_BYTES / 2**20:.0f} MiB a report embeds; save it at a lower "
+                         "dpi; the report was not written")
     data = path.read_bytes()
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValueError(f"figure {path} is not a PNG image; the report was not written")
@@ -323,8 +335,9 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     summary : dict
         The analyses' summary (as in ``summary.json``, or with Estimate objects): nested tables,
         every Estimate as a row of value ± error, unit, verdict and method.
-    figures : iterable of str or os.PathLike
-        PNG files to embed, in order.
+    figures : iterable of str or os.PathLike, optional
+        PNG files to embed, in order (``None``: none), each at most
+        :data:`MAX_FIGURE_BYTES`.
 
     Returns
     -------
@@ -333,13 +346,15 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     Raises
     ------
     TypeError
-        A title that is not a string, settings or summary that are not dicts.
+        A title that is not a string, settings or summary that are not dicts, figures that are
+        not an iterable of paths.
     ValueError
         Settings or a summary that holds itself, is nested absurdly deep or is too large to
         write (:func:`check_report_tree`); nothing is written.
     FileNotFoundError, ValueError
-        A figure that is missing, not a file or not a PNG image; nothing is written (an
-        earlier report at ``path`` stays as it was).
+        A figure that is missing, not a file, too large or not a PNG image; an empty ``path``
+        or one that is a folder; nothing is written (an earlier report at ``path`` stays as it
+        was).
 
     Examples
     --------
@@ -349,8 +364,14 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     >>> "<th>T (K)</th>" in open(p).read()
     True
     """
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
+    from .atomic_file import check_output_path
+
+    if isinstance(path, str) and not path.strip():
+        # Path("") is the current folder: "report . is a folder"
+        raise ValueError("path is empty; give the report's file name (e.g. report.html)")
+    check_output_path(path, "report")  # a folder, or under a file: before the page is built
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, not {type(title).__name__}")
     for name, value in (("settings", settings), ("summary", summary)):
@@ -359,8 +380,17 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     check_report_tree(settings, "settings")
     check_report_tree(summary, "summary")
     # one path is one figure, not one figure per character ("figure f does not exist")
-    if isinstance(figures, (str, bytes)) or hasattr(figures, "__fspath__"):
+    if figures is None:
+        figures = []
+    elif isinstance(figures, (str, bytes)) or hasattr(figures, "__fspath__"):
         figures = [figures]
+    elif not isinstance(figures, Iterable):
+        raise TypeError(f"figures must be an iterable of PNG file paths, not "
+                        f"{type(figures).__name__}")
+    figures = list(figures)
+    for f in figures:
+        if not isinstance(f, (str, bytes)) and not hasattr(f, "__fspath__"):
+            raise TypeError(f"figures must be PNG file paths, not {type(f).__name__} ({f!r})")
     # every figure read (and refused when missing or not a PNG) before anything is written
     figures = [(Path(f), _figure(f)) for f in figures]
     parts = [
