@@ -55,7 +55,11 @@ from mda_electrolyte.pair_histogram import pair_histogram_kernel
 from mda_electrolyte.plotting import count_argument, draws_user_text
 from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_cutoffs import check_smoothable, first_minimum
-from mda_electrolyte.uncertainty import mean_error
+from mda_electrolyte.uncertainty import (
+    _larger_inefficiency,
+    mean_error,
+    timeseries_mean,
+)
 
 __all__ = ["IntraInterRDF", "CATION_ELEMENTS"]
 
@@ -68,6 +72,14 @@ _CHUNK = 32768
 _MAX_HISTOGRAM_BYTES = 2**30
 # the most blocks of frames a run is counted in (frame_estimates: 5, from 50 frames on 10)
 _MAX_BLOCKS = 10
+# the most segments of frames (each block cut into equal parts, one frame each for short runs)
+# whose g(r) series shows correlation between blocks, and the bytes their histograms may take
+_MAX_SEGMENTS = 200
+_SEGMENT_BYTES = 2**28
+# radial bands (groups of bins) whose segment series measure the correlation
+_BANDS = 8
+# fewest independent segments per block for a g(r) whose block error is valid
+_PER_BLOCK = 2.0
 
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
 CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
@@ -164,11 +176,25 @@ class IntraInterRDF(FrameAnalysis):
         Pair key → one-sigma error of each bin of that g(r), shape (nbins,): the t-scaled
         standard error of the g(r) of contiguous blocks of frames (5 blocks, 10 from 50
         frames on; :func:`~mda_electrolyte.uncertainty.mean_error`), each normalised by its
-        own frames and mean volume. Calibrated on ideal gases (one-sigma coverage 0.60-0.77,
+        own frames and mean volume, widened where the blocks are correlated (below).
+        Calibrated on ideal gases (one-sigma coverage 0.60-0.77,
         ``tests/test_rdf_block_errors.py``). NaN with fewer than
-        :data:`~mda_electrolyte.frame_estimates.MIN_FRAMES` frames. The blocks are as
-        independent as the frames a block apart: frames correlated over a tenth of the run give
-        errors too small.
+        :data:`~mda_electrolyte.frame_estimates.MIN_FRAMES` frames.
+    results.error_widening, results.independent_segments : dict
+        Pair key → per bin (shape (nbins,), constant over each of 8 radial bands): the factor
+        (>= 1) by which correlated blocks widened the block errors, and the independent
+        segments of frames of the band's g(r). Each block is cut into equal segments (one
+        frame each for runs of up to 200 frames); the band's g over the segments is a time
+        series whose statistical inefficiency (the larger of pymbar's two estimates) gives
+        the error of its mean with the correlation counted; where it exceeds the band's
+        block error the bins' errors are widened by the ratio. With fewer than 2 independent
+        segments per block (the median over the bands) the blocks are correlated beyond
+        what widening repairs: ``g_max`` and ``cn_first_shell`` are not valid, "too short".
+        Over random-walk ideal gases of 200 frames (steps of 1.0, 0.5 and 0.3 Å per frame
+        and coordinate) the 95 % intervals of the bins covered 0.93, 0.88 and 0.82 of the
+        true g before (all valid), now 0.95, 0.92 and 0.90 (the last: a third of the pairs
+        not valid; steps of 0.1 Å: all); independent frames stay valid, covering 0.955.
+        Absent with too few frames for blocks.
     results.cn_intra, results.cn_inter, results.cn_total : dict
         Pair key → cumulative coordination number at the upper bin edges: the mean number of
         ``b`` atoms within ``r`` of an ``a`` atom, ``CN(r) = 4π ρ_b ∫ g(r') r'² dr'`` counted from
@@ -377,7 +403,13 @@ class IntraInterRDF(FrameAnalysis):
         n_run = getattr(self, "n_frames", None) or len(indexed_frames)
         n_blocks = _n_blocks(n_run) if n_run >= MIN_FRAMES else 1
         self._n_blocks = n_blocks
-        self._block_of = (indexed_frames[:, 0].astype(np.int64) * n_blocks) // max(n_run, 1)
+        # segments nest in blocks (a whole number per block): the blocks are their sums
+        per_histogram = 8 * self._n_cls**2 * 2 * (self._n_count + 1)
+        per_block = max(1, min(_MAX_SEGMENTS, n_run, _SEGMENT_BYTES // per_histogram)
+                        // n_blocks)
+        self._n_segments = n_blocks * per_block
+        self._segment_of = ((indexed_frames[:, 0].astype(np.int64) * self._n_segments)
+                            // max(n_run, 1))
         return super()._compute(indexed_frames, verbose=verbose,
                                 progressbar_kwargs=progressbar_kwargs)
 
@@ -393,11 +425,11 @@ class IntraInterRDF(FrameAnalysis):
         # the ordered class-pair counts (class of i, class of j, inter, bin; an extra bin per
         # row for distances outside the range) of each block of consecutive frames, for the
         # error of g(r); every frame adds to its block's
-        n_blocks = getattr(self, "_n_blocks", 1)
-        self.results.counts_blocks = np.zeros((n_blocks, self._n_cls**2 * 2 * (self._n_count + 1)),
-                                              dtype=np.int64)
-        self.results.volume_blocks = np.zeros(n_blocks)
-        self.results.frames_blocks = np.zeros(n_blocks, dtype=np.int64)
+        n_segments = getattr(self, "_n_segments", 1)
+        self.results.counts_segments = np.zeros(
+            (n_segments, self._n_cls**2 * 2 * (self._n_count + 1)), dtype=np.int64)
+        self.results.volume_segments = np.zeros(n_segments)
+        self.results.frames_segments = np.zeros(n_segments, dtype=np.int64)
         self._last_box = (None, None, None)
 
     def __getstate__(self):
@@ -433,10 +465,11 @@ class IntraInterRDF(FrameAnalysis):
         # one histogram over (class of i, class of j, inter, bin) for ordered class pairs; the
         # extra bin per row collects distances outside the range
         row = self._n_count + 1
-        block = int(self._block_of[self._frame_index]) if hasattr(self, "_block_of") else 0
-        counts = self.results.counts_blocks[block]
-        self.results.volume_blocks[block] += self._ts.volume
-        self.results.frames_blocks[block] += 1
+        segment = (int(self._segment_of[self._frame_index]) if hasattr(self, "_segment_of")
+                   else 0)
+        counts = self.results.counts_segments[segment]
+        self.results.volume_segments[segment] += self._ts.volume
+        self.results.frames_segments[segment] += 1
         if self._kernel is not None:
             # search and count in one compiled pass (the same bins as the vesin path below)
             self._kernel(positions, triclinic_vectors(box, dtype=np.float64),
@@ -503,15 +536,25 @@ class IntraInterRDF(FrameAnalysis):
         return index
 
     def _get_aggregator(self):
-        return ResultsGroup(lookup={"counts_blocks": ResultsGroup.ndarray_sum,
-                                    "volume_blocks": ResultsGroup.ndarray_sum,
-                                    "frames_blocks": ResultsGroup.ndarray_sum})
+        return ResultsGroup(lookup={"counts_segments": ResultsGroup.ndarray_sum,
+                                    "volume_segments": ResultsGroup.ndarray_sum,
+                                    "frames_segments": ResultsGroup.ndarray_sum})
 
     def _conclude(self):
         edges = self._edges
         self.results.edges = edges
         self.results.bins = 0.5 * (edges[:-1] + edges[1:])
         self.results.pairs = list(self._keys)
+        # as _compute numbers them (a parallel run's workers did, not this object)
+        n_blocks = _n_blocks(self.n_frames) if self.n_frames >= MIN_FRAMES else 1
+        for name in ("counts", "volume", "frames"):
+            segments = self.results.pop(f"{name}_segments")
+            self.results[f"{name}_blocks"] = segments.reshape(
+                n_blocks, -1, *segments.shape[1:]).sum(axis=1)
+            if name == "counts":
+                segment_counts = segments
+            else:
+                setattr(self, f"_{name}_segments", segments)
         self.results.counts_ordered = self.results.counts_blocks.sum(axis=0)
         self.results.counts_class = self._class_pair_counts(self.results.counts_ordered)
         counts = np.einsum("pk,kib->pib", self._weights, self.results.counts_class)
@@ -523,9 +566,10 @@ class IntraInterRDF(FrameAnalysis):
         volume = float(self.results.volume_blocks.sum()) / n_frames
         self.results.volume = volume
         shell = 4.0 / 3.0 * np.pi * np.diff(np.power(edges, 3))
-        errors, method = self._block_errors(shell)
+        errors, method = self._block_errors(shell, segment_counts)
         for name in ("intra", "inter", "total", "cn_intra", "cn_inter", "cn_total",
-                     "intra_err", "inter_err", "total_err",
+                     "intra_err", "inter_err", "total_err", "error_widening",
+                     "independent_segments",
                      "first_peak", "first_minimum", "shell", "estimates"):
             self.results[name] = {}
         for p, key in enumerate(self._keys):
@@ -538,6 +582,11 @@ class IntraInterRDF(FrameAnalysis):
             self.results.intra_err[key] = errors[p, 0]
             self.results.inter_err[key] = errors[p, 1]
             self.results.total_err[key] = errors[p, 2]
+            if method is not None:
+                self.results.error_widening[key] = self._band_of_bin_values(
+                    self._widening)[p]
+                self.results.independent_segments[key] = self._band_of_bin_values(
+                    self._independent)[p]
             per_a = n_frames * self._n_a[p]
             self.results.cn_intra[key] = np.cumsum(intra) / per_a
             self.results.cn_inter[key] = np.cumsum(inter) / per_a
@@ -579,6 +628,12 @@ class IntraInterRDF(FrameAnalysis):
         per_block = np.cumsum(blocks, axis=-1) / (
             self.results.frames_blocks[:, None] * self._n_a[p])
         _, err, _ = mean_error([running(cn, cutoff.value) for cn in per_block])
+        # the running count holds every band up to the cutoff: the widest widening and the
+        # fewest independent segments among them
+        bands = slice(0, int(np.searchsorted(self._bands(), np.searchsorted(
+            edges, cutoff.value, side="right") - 1, side="right")) or 1)
+        err *= float(self._widening[p, bands].max())
+        short = self._too_short(p)
         delta = cutoff.stderr
         if not math.isfinite(delta):
             return Estimate.invalid(value, math.nan, "1", METHODS["none"],
@@ -591,7 +646,8 @@ class IntraInterRDF(FrameAnalysis):
         return Estimate(value, float(np.hypot(err, d_cn)), "1",
                         f"{method} ⊕ the cutoff's error ±{delta:.3g} Å through the running "
                         f"integral (±{d_cn:.3g})", int(self._block_counts.shape[0]),
-                        converged=cutoff.valid, notes=cutoff.notes)
+                        converged=cutoff.valid and not short,
+                        notes=tuple(cutoff.notes) + short)
 
     def _g_max(self, key, method):
         """The highest bin of g_total with its block error: the verdict of the pair's g(r)."""
@@ -602,16 +658,38 @@ class IntraInterRDF(FrameAnalysis):
                 float(total[k]), math.nan, "1", METHODS["none"],
                 f"too few frames: {self.n_frames} (a block error of g(r) needs at least "
                 f"{MIN_FRAMES})", n_samples=self.n_frames)
+        short = self._too_short(self.results.pairs.index(key))
         return Estimate(float(total[k]), float(err[k]), "1", method,
-                        int(self.results.counts_blocks.shape[0]))
+                        int(self.results.counts_blocks.shape[0]), converged=not short,
+                        notes=short)
 
-    def _block_errors(self, shell):
+    def _too_short(self, p):
+        """A note (as a tuple) where the pair's g(r) has fewer than :data:`_PER_BLOCK`
+        independent segments per block, else ``()``: blocks shorter than that many
+        correlation times are correlated, and their error is not calibrated even widened.
+
+        The count is the median over the radial bands: a slow mode (density fluctuations
+        over the box) correlates every band, and one band's inefficiency is noisy (the
+        smallest of eight refused 42 % of 60-frame ideal gases, the median none)."""
+        independent = self._independent[p]
+        need = _PER_BLOCK * self.results.counts_blocks.shape[0]
+        # not measured (no pairs, or too few segments): nothing to refuse on
+        if not np.any(np.isfinite(independent)):
+            return ()
+        n = float(np.nanmedian(independent))
+        if n >= need:
+            return ()
+        return (f"too short: {n:.1f} independent segments of frames (need {need:g}, "
+                f"{_PER_BLOCK:g} per block); the blocks of frames are correlated",)
+
+    def _block_errors(self, shell, segment_counts):
         """Per-bin errors of g_intra, g_inter and g_total, shape (pairs, 3, bins), and how
         they were obtained (``None`` where there are too few frames for blocks).
 
         Each block of consecutive frames gives its own g(r), normalised by its own frames and
         mean volume; the error is their t-scaled standard error
-        (:func:`~mda_electrolyte.uncertainty.mean_error`). Fewer than
+        (:func:`~mda_electrolyte.uncertainty.mean_error`), widened where the blocks are
+        correlated (:meth:`_correlation_widening`). Fewer than
         :data:`~mda_electrolyte.frame_estimates.MIN_FRAMES` frames: no blocks, errors NaN and
         not valid."""
         n_blocks = self.results.counts_blocks.shape[0]
@@ -631,7 +709,63 @@ class IntraInterRDF(FrameAnalysis):
         g_blocks = np.concatenate([g_blocks, g_blocks.sum(axis=2, keepdims=True)], axis=2)
         _, err, _ = mean_error(g_blocks, axis=0)
         errors[:] = err
-        return errors, METHODS["blocks"].format(n=n_blocks)
+        widening = self._correlation_widening(shell, segment_counts, g_blocks[:, :, 2])
+        method = METHODS["blocks"].format(n=n_blocks)
+        self._widening = widening
+        if np.any(widening > 1.0):
+            errors *= self._band_of_bin_values(widening)[:, None, :]
+            method = (f"{method}, widened where the blocks are correlated (statistical "
+                      f"inefficiency over {segment_counts.shape[0]} segments)")
+        return errors, method
+
+    def _bands(self):
+        """First bin of each radial band (at most :data:`_BANDS` groups of bins)."""
+        return np.unique(np.linspace(0, self._nbins, min(_BANDS, self._nbins) + 1)
+                         .round().astype(np.intp))[:-1]
+
+    def _band_of_bin_values(self, per_band):
+        """(pairs, bands) values spread over the bins of each band: (pairs, bins)."""
+        starts = self._bands()
+        sizes = np.diff(np.append(starts, self._nbins))
+        return np.repeat(per_band, sizes, axis=1)
+
+    def _correlation_widening(self, shell, segment_counts, g_blocks):
+        """Factor (pairs, bands) by which correlated blocks widen the block errors, >= 1.
+
+        Blocks a tenth of the run long are independent only when the frames decorrelate
+        within a block. Each block is cut into equal segments (one frame each for runs of up
+        to 200 frames); the total g(r) of each radial band over the segments is a time series
+        whose statistical inefficiency (the larger of pymbar's two estimates,
+        :func:`~mda_electrolyte.uncertainty.timeseries_mean`) gives the error of its mean
+        with the correlation counted. Where that exceeds the band's block error (``g_blocks``:
+        blocks, pairs, bins), the errors of the band's bins are widened by the ratio, as
+        :func:`~mda_electrolyte.frame_estimates.frame_average` takes the larger of the two.
+        """
+        n_segments, n_blocks = segment_counts.shape[0], g_blocks.shape[0]
+        widening = np.ones((len(self._keys), self._bands().size))
+        self._independent = np.full(widening.shape, np.nan)
+        # fewer than 2 segments per block, or too few for a time series: nothing to measure
+        if n_segments < 2 * n_blocks or n_segments < 8:
+            return widening
+        starts = self._bands()
+        per_segment = np.einsum("pk,nkib->npb", self._weights,
+                                self._class_pair_counts(segment_counts))
+        frames = self._frames_segments.astype(np.float64)
+        band_shell = np.add.reduceat(shell, starts)
+        density = self._n_a * self._n_b
+        g_segments = np.add.reduceat(per_segment, starts, axis=2) / (
+            (frames * frames / self._volume_segments)[:, None, None]
+            * density[None, :, None] * band_shell[None, None, :])
+        g_band_blocks = np.add.reduceat(g_blocks * shell, starts, axis=2) / band_shell
+        _, block_err, _ = mean_error(g_band_blocks, axis=0)
+        for p, b in zip(*np.nonzero(block_err > 0), strict=True):
+            series = g_segments[:, p, b]
+            _, err, g = timeseries_mean(series)
+            err, g = _larger_inefficiency(series, err, g)
+            n_independent = n_segments / g
+            self._independent[p, b] = n_independent
+            widening[p, b] = max(1.0, err / block_err[p, b])
+        return widening
 
     @draws_user_text
     def plot(self, pairs=None, ncols=4):
