@@ -46,25 +46,27 @@ def _run(tmp_path, options):
 
 @pytest.fixture
 def budget(monkeypatch):
-    """The worker's answer, as a worker with a 600 MiB memory_limit of which it holds 200."""
-    monkeypatch.setattr(task_module, "memory_budget", lambda: (400 * MIB, 600 * MIB, 200 * MIB))
+    """The worker's answer, as a worker with a 700 MiB memory_limit of which it holds 200."""
+    monkeypatch.setattr(task_module, "memory_budget", lambda: (500 * MIB, 700 * MIB, 200 * MIB))
 
 
 def test_a_task_past_its_memory_budget_is_stopped_and_names_both_numbers(tmp_path, budget):
-    # 400 MiB kept on top of the process' own ~150: past the budget, below the hard limit
-    # (800 MiB of writable data); then it holds them, 1 s per evaluation (the check has the
-    # rest of the run, many seconds, to see it; the stop cuts the sleep short)
-    result, folder = _run(tmp_path, {"mb": 20, "hold_mb": 400, "cap_mb": 1000, "wait": 1.0})
+    # 450 MiB kept on top of the process' own (~250 MiB of writable data, 150 resident): past
+    # the budget, below the hard limit (1000 MiB of writable data); then it holds them, 1 s
+    # per evaluation (the check has the rest of the run, many seconds, to see it; the stop
+    # cuts the sleep short)
+    result, folder = _run(tmp_path, {"mb": 25, "hold_mb": 450, "cap_mb": 1200, "wait": 1.0})
     assert result["status"] == "failed"
     message = result["error"]
     assert message.startswith("TaskMemoryLimit: the task's process held ")
-    assert ("GiB, over the 0.39 GiB its worker's memory_limit of 0.59 GiB leaves it (less the "
+    assert ("GiB, over the 0.49 GiB its worker's memory_limit of 0.68 GiB leaves it (less the "
             "worker's own 0.20 GiB); its partial run stays in its folder: give the workers a "
             "larger memory_limit, or the plan a smaller box or model") in message
     held = float(message.split("held ")[1].split(" GiB")[0])
-    assert 400 / 1024 < held < 1000 / 1024  # stopped past the budget, before the cap
+    # stopped past the budget (given to 0.01 GiB), before the cap
+    assert round(500 / 1024, 2) <= held < 1200 / 1024
     error = json.loads((folder / "error.json").read_text())
-    assert error["error"] == message and error["memory_budget_bytes"] == 400 * MIB
+    assert error["error"] == message and error["memory_budget_bytes"] == 500 * MIB
     assert not (folder / "result.json").exists()
     assert "[watchdog] stopping the task: TaskMemoryLimit" in (folder / "task.log").read_text()
 
@@ -76,8 +78,8 @@ def test_an_allocation_too_large_for_the_hard_limit_is_refused_at_once(tmp_path,
     assert result["status"] == "failed"
     message = result["error"]
     assert message.startswith(
-        "TaskMemoryLimit: an allocation was refused at the task's hard memory limit of 0.78 GiB "
-        "(2 times the 0.39 GiB its worker's memory_limit of 0.59 GiB leaves it (less the "
+        "TaskMemoryLimit: an allocation was refused at the task's hard memory limit of 0.98 GiB "
+        "(2 times the 0.49 GiB its worker's memory_limit of 0.68 GiB leaves it (less the "
         "worker's own 0.20 GiB)); its partial run stays in its folder")
     assert "(MemoryError: Unable to allocate 8.00 GiB" in message
     assert json.loads((folder / "error.json").read_text())["error"] == message
