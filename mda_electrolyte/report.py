@@ -58,7 +58,19 @@ def register_analysis(name, *, needs=()):
     needs : tuple of str
         Requirements among ``"velocities"``, ``"calculator"``, ``"box"``; an analysis whose
         requirements the trajectory does not meet is skipped with the reason in the summary.
+
+    Raises
+    ------
+    ValueError
+        An empty name, or a requirement that is not one of those (``"velocity"`` was kept and
+        never checked: the analysis ran on frames without velocities); ``needs="box"`` is
+        refused, not read letter by letter.
     """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a non-empty string, not {name!r}")
+    if isinstance(needs, (str, bytes)) or not all(n in REQUIREMENTS for n in needs):
+        raise ValueError(f"needs of analysis {name!r} must be a tuple of requirements among "
+                         f"{REQUIREMENTS}, not {needs!r}")
 
     def decorator(func):
         _REGISTRY[name] = (func, tuple(needs))
@@ -158,6 +170,11 @@ def _wrap(text, width=60):
     return "\n".join(textwrap.wrap(text, width))
 
 
+#: What an analysis may need (:func:`register_analysis`), each checked by
+#: :func:`unmet_requirements`.
+REQUIREMENTS = ("velocities", "box", "calculator")
+
+
 def unmet_requirements(universe, needs, calculator):
     """What ``universe`` and ``calculator`` lack of an analysis' ``needs`` (empty when none).
 
@@ -204,10 +221,34 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         :class:`~ase_electrolyte.estimate.Estimate` an analysis returned is its
         :meth:`~ase_electrolyte.estimate.Estimate.to_dict` (``Estimate.from_dict`` restores it).
     """
-    outdir = Path(outdir)
+    from collections.abc import Iterable
+
+    import MDAnalysis as mda
+
+    from ase_electrolyte.atomic_file import check_output_path
+    from ase_electrolyte.atoms_checks import check_flag
+
+    if not isinstance(universe, mda.Universe):
+        raise TypeError(f"universe must be an MDAnalysis Universe, not "
+                        f"{type(universe).__name__}")
+    check_flag("verbose", verbose)
+    check_flag("keep_going", keep_going)
+    # a folder, not a file or a path under one: found before any analysis (FileExistsError)
+    outdir = check_output_path(outdir, "outdir", folder=True)
     available = registered_analyses()
+    if only is not None:
+        if isinstance(only, (str, bytes)) or not isinstance(only, Iterable):
+            # a string was read letter by letter ("unknown analyses ['d', 'e', ...]")
+            raise TypeError(f"only must be a list of analysis names, not {only!r}")
+        only = list(only)
+        if not all(isinstance(name, str) for name in only):
+            raise TypeError(f"only must be a list of analysis names (strings), not {only!r}")
     # a name given twice runs once (its summary entry would be overwritten by the same run)
     names = list(available) if only is None else list(dict.fromkeys(only))
+    if only is not None and not names:
+        # an empty summary written as the result of nothing asked for
+        raise ValueError(f"only names no analysis; give names among {sorted(available)}, or "
+                         "None for all")
     unknown = sorted(set(names) - set(available))
     if unknown:
         raise ValueError(f"unknown analyses {unknown}; known: {sorted(available)}")
