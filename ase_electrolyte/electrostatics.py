@@ -1120,7 +1120,18 @@ class QRdFit:
     qrd : dict
         ``{element: (b, s)}`` in the canonical gauge (see :func:`fit_qrd`).
     qrd_stderr : dict
-        ``{element: (σ_b, σ_s)}``: standard errors from the Jacobian at the optimum.
+        ``{element: (σ_b, σ_s)}``: t-scaled standard errors (±1 error covers 68 %) in the
+        canonical gauge from the Jacobian at the optimum, with the label noise independent
+        within each label type and its variance estimated per type
+        (``extra["stderr_method"]``; calibrated over seeded replicas of
+        noisy synthetic labels, ``tests/test_electrostatics_qrd_stderr.py``). ``inf`` for an
+        element whose (b, s) the labels do not determine (``extra["unidentified"]``: its
+        composition and the total charge do not vary enough; the regulariser sets them).
+        The bias the regulariser puts in (b, s) is not included. ``extra`` also holds
+        ``"stderr_dof"`` (``{element: (ν_b, ν_s)}``, Welch–Satterthwaite degrees of freedom of
+        each error) and ``"stderr_notes"`` (why errors are not to be trusted: undetermined
+        elements, or fewer than 4 degrees of freedom, e.g. few frames for the energies'
+        noise).
     offsets : dict
         Per-element energy offsets (eV) fitted alongside (empty without ``fit_offsets``).
     errors_before, errors_after : dict
@@ -1210,6 +1221,76 @@ def _bilinear_blocks(frame, term, elements):
             B_f[a, b] = B_f[b, a] = cross[1]
             B_s[a, b] = B_s[b, a] = cross[2]
     return B_e, B_f, B_s if periodic else None
+
+
+# kinds of the rows of fit_qrd's residual vector: labels of each type, whose noise has its
+# own variance, and the rows without label noise (charge regulariser, gauge)
+_ROW_KINDS = ("energy", "forces", "stress", "prior")
+_STDERR_METHOD = (
+    "t-scaled least-squares covariance A⁻¹ (Σ_t σ_t² J_tᵀJ_t) A⁻¹ at the optimum, with the "
+    "label noise independent within each label type (energy, forces, stress) and its "
+    "variance σ_t² estimated per type from the residuals (leverage-corrected; "
+    "Welch–Satterthwaite degrees of freedom); the regulariser's bias is not included"
+)
+
+
+def _fit_stderr(J, r, kinds, x, k):
+    """Standard errors of fit_qrd's parameters and the indices of those the labels leave
+    undetermined (their error is inf).
+
+    The weighted residuals r = W (y - f(x)) of each label type t carry noise of their own
+    variance σ_t² (the weights need not match it: a single pooled σ² was 5-6 times too small
+    for energies noisier than the weights assumed). Linearised, the estimate moves by
+    δx = A⁻¹ J_dᵀ ε with A = JᵀJ over every row (labels, regulariser, gauge) and J_d the label
+    rows; its covariance is A⁻¹ (Σ_t σ_t² G_t) A⁻¹, G_t = J_tᵀ J_t. The gauge rows fix
+    s -> αs, b -> b + ts, and δx stays on their tangent plane, so this is the covariance in
+    the canonical gauge. σ_t² solve E[Σ_{i∈t} r_i²] = Σ_u σ_u² Σ_{i∈t, j∈u} (I - H)_ij², with
+    H = J A⁻¹ Jᵀ, whose sums are traces of p×p matrices.
+    """
+    from mda_electrolyte.uncertainty import t_factor
+
+    labelled = [t for t in range(3) if np.any(kinds == t)]
+    A = J.T @ J
+    A_inv = np.linalg.pinv(A)
+    G = {t: J[kinds == t].T @ J[kinds == t] for t in labelled}
+    AG = {t: A_inv @ G[t] for t in labelled}
+    M = np.array([[(np.sum(kinds == t) - 2.0 * np.trace(AG[t]) if t == u else 0.0)
+                   + np.sum(AG[u] * AG[t].T) for u in labelled] for t in labelled])
+    S = np.array([float(r[kinds == t] @ r[kinds == t]) for t in labelled])
+    sigma2 = np.clip(np.linalg.lstsq(M, S, rcond=None)[0], 0.0, None) if labelled else []
+    # each type's share of each parameter's variance, and the degrees of freedom of its σ_t²
+    share = np.array([s2 * np.diag(A_inv @ G[t] @ A_inv)
+                      for s2, t in zip(sigma2, labelled, strict=True)]).reshape(-1, len(x))
+    dof = np.array([max(M[a, a], 1.0) for a in range(len(labelled))])
+    variance = share.sum(axis=0)
+    se = np.sqrt(np.clip(variance, 0.0, None))
+    # t-scaled, as the package's other errors: the σ_t² come from few rows where there are few
+    # frames (8 energies, 3 offsets: ~3 degrees of freedom, and |z| < 1 in 59 % of the fits
+    # instead of 68 %). Welch–Satterthwaite degrees of freedom per parameter; the factor is
+    # the t quantile that covers 68.27 %, so that ±1 error is a one-sigma interval
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nu = variance**2 / np.sum(share**2 / dof[:, None], axis=0)
+    nu = np.where(np.isfinite(nu) & (nu >= 1.0), nu, 1.0)
+    se = se * np.array([t_factor(float(v)) for v in nu])
+    # directions the labels do not see, beyond the two gauges: those parameters are set by the
+    # regulariser (or the start), not by the data
+    # (p×p: the label rows may be millions). The Jacobian is a finite difference (relative
+    # error ~1e-8), so a direction counts as unseen below 1e-6 of the largest singular value
+    lam, vec = np.linalg.eigh(sum(G.values(), np.zeros_like(A)))
+    null = vec[:, lam <= 1e-12 * max(lam.max(initial=0.0), 1e-300)]
+    s = x[k:2 * k]
+    gauge = np.zeros((len(x), 2))
+    gauge[k:2 * k, 0] = s  # s -> (1 + ε) s
+    gauge[:k, 1] = s       # b -> b + ε s
+    q, _ = np.linalg.qr(gauge)
+    rest = null - q @ (q.T @ null)
+    unidentified = []
+    if rest.size:
+        u, sr, _ = np.linalg.svd(rest, full_matrices=False)
+        u = u[:, sr > 0.5]
+        unidentified = [int(i) for i in np.flatnonzero(np.sum(u * u, axis=1) > 1e-6)]
+        se[unidentified] = np.inf
+    return se, nu, unidentified
 
 
 def fit_qrd(
@@ -1334,26 +1415,31 @@ def fit_qrd(
         s_sum = d["count"] @ s
         return b + s * (d["Q"] - d["count"] @ b) / s_sum
 
-    def residuals(params, with_qrd=True, gauge=True):
+    def residuals(params, with_qrd=True, gauge=True, kinds=False):
+        """The weighted residual vector; with ``kinds`` the kind of each row instead
+        (_ROW_KINDS: labels by type, or a row without label noise)."""
         mu = params[2 * k:] if fit_offsets else np.zeros(k)
         out = []
         for d in data:
             c = charges_of(params, d) if with_qrd else np.zeros(k)
             if d["dE"] is not None:
                 e = d["dE"] - c @ d["B_e"] @ c - d["count"] @ mu
-                out.append([math.sqrt(w_e) * e / d["n"]])
+                out.append(("energy", [math.sqrt(w_e) * e / d["n"]]))
             if d["dF"] is not None:
                 f = d["dF"] - np.einsum("a,b,abnx->nx", c, c, d["B_f"])
-                out.append(math.sqrt(w_f / (3 * d["n"])) * f.ravel())
+                out.append(("forces", math.sqrt(w_f / (3 * d["n"])) * f.ravel()))
             if d["dS"] is not None and d["B_s"] is not None:
                 st = d["dS"] - np.einsum("a,b,abx->x", c, c, d["B_s"])
-                out.append(math.sqrt(w_s / 6) * st)
+                out.append(("stress", math.sqrt(w_s / 6) * st))
             if with_qrd:
-                out.append(np.sqrt(regularization * d["count"] / d["n"]) * c)
+                out.append(("prior", np.sqrt(regularization * d["count"] / d["n"]) * c))
         if with_qrd and gauge:
             b, s = params[:k], params[k:2 * k]
-            out.append([s @ s - 1.0, b @ s])
-        return np.concatenate([np.ravel(x) for x in out])
+            out.append(("prior", [s @ s - 1.0, b @ s]))
+        if kinds:
+            return np.concatenate([np.full(np.size(x), _ROW_KINDS.index(kind))
+                                   for kind, x in out])
+        return np.concatenate([np.ravel(x) for _, x in out])
 
     def errors(params, with_qrd):
         mu = params[2 * k:] if fit_offsets else np.zeros(k)
@@ -1401,14 +1487,24 @@ def fit_qrd(
     x[:k], x[k:2 * k] = b, s
     errors_after = errors(x, with_qrd=True)
 
-    # standard errors: (JᵀJ)⁻¹ σ² with the gauge rows making J full rank
-    J = sol.jac
-    dof = max(len(sol.fun) - len(x), 1)
-    sigma2 = float(sol.fun @ sol.fun) / dof
-    cov = np.linalg.pinv(J.T @ J) * sigma2
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    from mda_electrolyte.uncertainty import few_dof_note
+
+    se, nu, unidentified = _fit_stderr(sol.jac, sol.fun, residuals(sol.x, kinds=True), sol.x,
+                                       k)
     qrd = {e: (float(b[a]), float(s[a])) for a, e in enumerate(elements)}
     stderr = {e: (float(se[a]), float(se[k + a])) for a, e in enumerate(elements)}
+    unseen = sorted({elements[i % k] for i in unidentified if i < 2 * k},
+                    key=lambda e: atomic_numbers[e])
+    dof = {e: (float(nu[a]), float(nu[k + a])) for a, e in enumerate(elements)}
+    notes = [f"(b, s) of {', '.join(unseen)} not determined by the labels (composition and "
+             "total charge do not vary enough): error inf"] if unseen else []
+    fewest = min((v for e, pair in dof.items() if e not in unseen for v in pair), default=None)
+    few = None if fewest is None else few_dof_note(int(round(fewest)), "label rows",
+                                                   "the label noise of the QRd errors")
+    if few:
+        notes.append(few)
+    extra = {"stderr_method": _STDERR_METHOD, "stderr_dof": dof, "unidentified": unseen,
+             "stderr_notes": notes}
     offsets = {e: float(x[2 * k + a]) for a, e in enumerate(elements)} if fit_offsets else {}
     return QRdFit(
         electrostatics=Electrostatics(scheme="qrd", qrd=qrd, **options),
@@ -1420,4 +1516,5 @@ def fit_qrd(
         success=bool(sol.success),
         message=str(sol.message),
         n_frames=len(frames),
+        extra=extra,
     )
