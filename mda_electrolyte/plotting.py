@@ -127,17 +127,38 @@ def axes_to_draw_into(ax, **subplots):
         ``ax`` is something else (a Figure, an array of Axes, a string), before anything is
         drawn.
     """
-    from matplotlib.axes import Axes
-
     if ax is None:
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(**subplots)
         return ax
+    return check_axes(ax, "(or None for a new figure)")
+
+
+def check_axes(ax, alternative=""):
+    """``ax`` when it is a matplotlib Axes, else a TypeError naming what it is, before drawing."""
+    from matplotlib.axes import Axes
+
     if not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes (or None for a new figure), not "
-                        f"{type(ax).__name__}")
+        raise TypeError(f"ax must be a matplotlib Axes{' ' * bool(alternative)}{alternative}, "
+                        f"not {type(ax).__name__}")
     return ax
+
+
+def estimates_of(values, what, allow_none=False):
+    """``values`` as a list of Estimates (an Estimate's dict, as in ``summary.json``, read as
+    one), or a TypeError naming ``what`` and the first that is none: a float or a dict
+    failed deep inside the drawing with "'float' object has no attribute 'unit'"."""
+    from ase_electrolyte.html_report import estimate_of
+
+    found = []
+    for value in values:
+        est = None if value is None and allow_none else estimate_of(value)
+        if est is None and not (value is None and allow_none):
+            raise TypeError(f"{what} must be Estimates{' (or None)' * allow_none}, not "
+                            f"{type(value).__name__} ({value!r:.60})")
+        found.append(est)
+    return found
 
 
 def count_argument(name, value, minimum=1):
@@ -174,8 +195,12 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     -------
     matplotlib.container.BarContainer
     """
+    check_axes(ax)
+    if isinstance(labels, (str, bytes)):
+        # one bar per letter
+        raise TypeError(f"labels must be a list of names, not the string {labels!r}")
     labels = [str(x) for x in labels]
-    estimates = list(estimates)
+    estimates = estimates_of(estimates, "estimate_bars' estimates")
     if len(labels) != len(estimates):
         raise ValueError(f"{len(labels)} labels for {len(estimates)} estimates")
     units = list(dict.fromkeys(e.unit for e in estimates))
@@ -212,6 +237,7 @@ def note_empty(ax, text):
     """An empty panel that says why (``"no carbonyl oxygens"``) instead of a bare frame."""
     import textwrap
 
+    check_axes(ax)
     # wrapped here: matplotlib's own wrapping (wrap=True) measures the lines as mathtext
     # whatever the text's parse_math says, and failed the save on a "$x^$" in the note
     ax.text(0.5, 0.5, textwrap.fill(str(text), 40), transform=ax.transAxes, ha="center",

@@ -26,7 +26,7 @@ from ase_electrolyte.atomic_file import write_json_atomic
 from ase_electrolyte.estimate import estimates_to_dict
 from ase_electrolyte.html_report import check_report_tree
 
-from .plotting import user_text_literally
+from .plotting import check_axes, estimates_of, user_text_literally
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs"]
@@ -149,6 +149,9 @@ def mark_invalid(ax, *estimates):
     "too few ions" say it once), the first :data:`MAX_STAMP_REASONS` of them in full and the
     rest as a count, so the stamp stays readable over the data.
     """
+    check_axes(ax)
+    # an Estimate's dict (summary.json) is read as one; a bare number is refused by name
+    estimates = estimates_of(estimates, "mark_invalid's estimates", allow_none=True)
     bad = [e for e in estimates if e is not None and not e.valid]
     if not bad:
         return ax
