@@ -34,6 +34,7 @@ __all__ = [
     "covalent_contacts",
     "check_stored_molecules",
     "first_appearance",
+    "check_molecule_ids",
     "molecule_species",
     "isolated_molecules",
     "MOLECULE_ID_ARRAYS",
@@ -505,10 +506,9 @@ def check_masses(numbers, masses, ids, what):
 
     numbers = np.asarray(numbers, dtype=np.intp)
     masses = np.array(masses, dtype=np.float64)
-    ids = np.asarray(ids, dtype=np.intp)
-    if masses.shape != numbers.shape or ids.shape != numbers.shape:
-        raise ValueError(f"{what}: {masses.shape[0] if masses.ndim else masses.size} masses "
-                         f"and {ids.size} molecule indices for {numbers.size} atoms")
+    ids = check_molecule_ids(ids, numbers.size)
+    if masses.shape != numbers.shape:
+        raise ValueError(f"{what}: masses of shape {masses.shape} for {numbers.size} atoms")
     bad = np.flatnonzero(~(np.isfinite(masses) & (masses >= 0)))
     if bad.size:
         raise ValueError(f"{what}: the mass of atom {bad[0]} is {masses[bad[0]]} amu (and "
@@ -589,6 +589,37 @@ def _mic(vectors, cell):
     return find_mic(vectors, cell, pbc=True)
 
 
+#: Most pairs of atoms within molecules that the whole-molecule functions enumerate (every
+#: pair of each molecule's atoms). Molecules with more (a polymer chain of 2 000 atoms and up:
+#: two chains of 20 000 atoms asked for 4·10⁸ pairs, some 16 GB of arrays) have their pairs
+#: within a contact distance searched instead (:data:`CONTACT_CUTOFF`; 0.35 GB peak and 6.5 s
+#: for those two chains, made whole and checked).
+MAX_INTRAMOLECULAR_PAIRS = 2_000_000
+#: Å; the reach of the contact search for large molecules without bonds: longer than any
+#: covalent bond of an electrolyte (S–C 1.85 Å, P–F 1.6 Å) with room for thermal stretching.
+CONTACT_CUTOFF = 3.0
+
+
+def _many_pairs(ids):
+    """Whether the molecules of ``ids`` hold more atom pairs than
+    :data:`MAX_INTRAMOLECULAR_PAIRS`."""
+    sizes = np.bincount(ids).astype(np.int64)
+    return int(np.sum(sizes * (sizes - 1) // 2)) > MAX_INTRAMOLECULAR_PAIRS
+
+
+def _close_intramolecular_pairs(positions, ids, cell, cutoff):
+    """The pairs ``(i, j)``, ``i < j``, of atoms of one molecule within ``cutoff`` Å (minimum
+    image), each once: bounded by the contacts, not by the square of the molecules' sizes."""
+    from ase_electrolyte.neighbour_pairs import pairs_within
+
+    pairs, _ = pairs_within(positions, cell, cutoff, "Pd")
+    i, j = pairs[:, 0], pairs[:, 1]
+    keep = (ids[i] == ids[j]) & (i != j)
+    first, second = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
+    key = np.unique(first.astype(np.int64) * len(ids) + second)
+    return (key // len(ids)).astype(np.intp), (key % len(ids)).astype(np.intp)
+
+
 def _contact_tree(positions, ids, cell, bonds=None):
     """Edges ``(a, b)`` of the tree that joins every molecule by its shortest periodic contacts.
 
@@ -601,7 +632,12 @@ def _contact_tree(positions, ids, cell, bonds=None):
     from scipy.sparse.csgraph import minimum_spanning_tree
 
     n = len(ids)
-    if bonds is None:
+    if bonds is None and _many_pairs(ids):
+        # the tree of the contacts within CONTACT_CUTOFF is the tree of all pairs wherever
+        # they join the molecule (its edges are bonds); make_whole names a molecule they
+        # do not join
+        i, j = _close_intramolecular_pairs(positions, ids, cell, CONTACT_CUTOFF)
+    elif bonds is None:
         i, j = _intramolecular_pairs(ids)
     else:
         bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
@@ -656,14 +692,13 @@ def make_whole(positions, ids, box=None, bonds=None):
     ids = np.asarray(ids)
     if box is None or pos.size == 0:
         return pos
+    ids = check_molecule_ids(ids, len(pos))
     bad = np.flatnonzero(~np.all(np.isfinite(pos), axis=-1))
     if bad.size:
         # else a NaN atom reads as a molecule broken into fragments, which is not the fault
         raise ValueError(f"non-finite positions of {bad.size} atom(s) (e.g. index {bad[0]}): "
                          "no molecule can be made whole")
     cell = _cell_matrix(box)
-    if ids.shape != (len(pos),):
-        raise ValueError(f"ids has shape {ids.shape}, expected ({len(pos)},)")
     a, b = _contact_tree(pos, ids, cell, bonds)
     start, end = np.concatenate([a, b]), np.concatenate([b, a])
     n_mol = int(ids.max()) + 1
@@ -678,9 +713,12 @@ def make_whole(positions, ids, box=None, bonds=None):
         step = placed[start] & ~placed[end]
         if not step.any():
             lost = int(np.flatnonzero(~placed)[0])
+            how = ("no contact within CONTACT_CUTOFF joins it to the rest; give the bonds "
+                   "(bonds=)" if bonds is None else "it is not bonded to the rest of it; check "
+                   "the bonds")
             raise ValueError(
-                f"the bonds do not connect molecule {int(ids[lost])} (atom {lost} is not bonded "
-                "to the rest of it); check the bonds or the molecule assignment"
+                f"the bonds do not connect molecule {int(ids[lost])} (atom {lost}: {how} or "
+                "the molecule assignment)"
             )
         s, e = start[step], end[step]
         offset, _ = _mic(original[e] - original[s], cell)
@@ -718,13 +756,18 @@ def check_whole(positions, ids, box, numbers=None):
 
     cell = _cell_matrix(box)
     positions = np.asarray(positions, dtype=np.float64)
-    ids = np.asarray(ids)
+    ids = check_molecule_ids(ids, len(positions))
     if numbers is None:
         first, second = _contact_tree(positions, ids, cell)
         bonded = np.ones(len(first), dtype=bool)
     else:
         radii = covalent_radii[np.asarray(numbers)]
-        first, second = _intramolecular_pairs(ids)
+        if _many_pairs(ids):
+            # no pair beyond 1.2 × twice the largest radius is a bond: the same test, bounded
+            reach = 2.4 * float(radii.max()) * (1 + 1e-9) if radii.size else 1.0
+            first, second = _close_intramolecular_pairs(positions, ids, cell, max(reach, 1e-3))
+        else:
+            first, second = _intramolecular_pairs(ids)
         bonded = None
     if first.size == 0:
         return
@@ -780,7 +823,9 @@ def centers_of_mass(positions, masses, ids):
     """
     positions = np.asarray(positions, dtype=np.float64)
     masses = np.asarray(masses, dtype=np.float64)
-    ids = np.asarray(ids)
+    ids = check_molecule_ids(ids, len(positions))
+    if masses.shape != ids.shape:
+        raise ValueError(f"masses has shape {masses.shape}, expected {ids.shape}")
     bad = np.flatnonzero(~(np.isfinite(masses) & (masses >= 0)))
     if bad.size:
         raise ValueError(f"masses must be finite and not negative (amu): atom {bad[0]} has "
@@ -817,7 +862,7 @@ def inertia_tensors(positions, masses, ids, com=None):
     """
     positions = np.asarray(positions, dtype=np.float64)
     masses = np.asarray(masses, dtype=np.float64)
-    ids = np.asarray(ids)
+    ids = check_molecule_ids(ids, len(positions))
     if com is None:
         com = centers_of_mass(positions, masses, ids)
     rel = positions - com[ids]
@@ -854,6 +899,49 @@ def rigid_decomposition(positions, masses, ids):
     positions = np.asarray(positions, dtype=np.float64)
     com = centers_of_mass(positions, masses, ids)
     return com, positions - com[np.asarray(ids)]
+
+
+def check_molecule_ids(ids, n_atoms):
+    """``ids`` as a molecule index: integers numbering the molecules ``0 .. n - 1`` without gaps.
+
+    The functions that take a molecule index (:func:`make_whole`, :func:`centers_of_mass`,
+    ...) index per-molecule arrays with it. Labels such as residue ids (1-based, or with gaps)
+    left a molecule without atoms: :func:`make_whole` took the last atom of the frame as that
+    molecule's first and left the last molecule cut by the box, and
+    :func:`centers_of_mass` said that molecule 0 had no mass.
+
+    Parameters
+    ----------
+    ids : array_like of int, shape (n_atoms,)
+    n_atoms : int
+
+    Returns
+    -------
+    numpy.ndarray of intp
+
+    Raises
+    ------
+    ValueError
+        Another shape, values that are not integers, negative ones, or a number without atoms
+        (relabel with :func:`first_appearance`).
+    """
+    ids = np.asarray(ids)
+    if ids.shape != (n_atoms,):
+        raise ValueError(f"ids has shape {ids.shape}, expected ({n_atoms},)")
+    if ids.size == 0:
+        return ids.astype(np.intp)
+    if ids.dtype.kind not in "iu":
+        raise ValueError(f"ids must be integers (a molecule index), not {ids.dtype} values such "
+                         f"as {ids[:3].tolist()}")
+    if ids.min() < 0:
+        raise ValueError(f"ids must not be negative, got {int(ids.min())}")
+    empty = np.flatnonzero(np.bincount(ids) == 0)
+    if empty.size:
+        raise ValueError(
+            f"ids must number the molecules 0 .. n - 1 without gaps: {empty.size} number(s) "
+            f"have no atom (e.g. {int(empty[0])}; labels {np.unique(ids)[:5].tolist()}, such "
+            "as residue ids?); relabel with first_appearance(ids) or use molecule_ids()")
+    return ids.astype(np.intp)
 
 
 def first_appearance(raw):
@@ -1281,7 +1369,7 @@ def molecule_species(numbers, ids, names=None):
     from ase.formula import Formula
 
     numbers = np.asarray(numbers)
-    ids = np.asarray(ids)
+    ids = check_molecule_ids(ids, len(numbers))
     n_mol = int(ids.max()) + 1 if ids.size else 0
     first = np.full(n_mol, -1, dtype=np.intp)
     first[ids[::-1]] = np.arange(ids.size)[::-1]
@@ -1327,9 +1415,7 @@ def isolated_molecules(atoms, ids, vacuum=None):
     from ase import Atoms
 
     vacuum = check_vacuum(vacuum)
-    ids = np.asarray(ids)
-    if ids.shape != (len(atoms),):
-        raise ValueError(f"ids has shape {ids.shape}, expected ({len(atoms)},)")
+    ids = check_molecule_ids(ids, len(atoms))
     pos = atoms.get_positions()
     if np.any(atoms.pbc):
         if not np.all(atoms.pbc):
