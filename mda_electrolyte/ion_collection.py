@@ -1281,10 +1281,11 @@ _DCD_PLACEHOLDER_STEPS = {
 
 
 def _dcd_placeholder_step(trajectory):
-    """Why a DCD trajectory's time is a writer's placeholder, or ``None``.
+    """Why a DCD trajectory's time is not the spacing of its frames, or ``None``.
 
     Every file a (chained) DCD reader reads is judged by its header unless ``dt`` was given
-    when it was loaded; other readers give ``None``.
+    when it was loaded: a placeholder step, or a file whose title says LAMMPS wrote it (its step
+    in LAMMPS units, read as AKMA). Other readers, and ``format="LAMMPS"``, give ``None``.
     """
     from MDAnalysis.coordinates.DCD import DCDReader
     from MDAnalysis.units import convert as mda_convert
@@ -1301,6 +1302,13 @@ def _dcd_placeholder_step(trajectory):
         header = reader._file.header
         delta, nsavc = float(header["delta"]), int(header["nsavc"])
         name = getattr(reader, "filename", "the DCD file")
+        remarks = str(header.get("remarks", ""))
+        if "created by lammps" in remarks.lower():
+            # LAMMPS writes its own time unit (fs for units real, ps for metal) where the
+            # format has AKMA: 2 fs steps read as 97.8 fs
+            return (f"the DCD file {name} was written by LAMMPS, whose header step "
+                    f"({delta:g} x {nsavc} steps per frame) is in LAMMPS time units, read by "
+                    "MDAnalysis' DCD reader as AKMA (48.9 fs)")
         if delta in _DCD_PLACEHOLDER_STEPS:
             return (f"the DCD file {name} records a step of {delta:g} (header delta) x "
                     f"{nsavc} steps per frame, {_DCD_PLACEHOLDER_STEPS[delta]}")
@@ -1318,7 +1326,8 @@ def check_has_time(trajectory, label):
     dt = 1 ps with a warning, and every rate (D, σ) would be off by the true spacing. Times
     come from the file (XTC, TRR, DCD, H5MD, ...) or from ``dt=`` given to the Universe. A DCD
     header's step that is a writer's placeholder (1 AKMA of VMD, MDTraj and LAMMPS; 1 ps per
-    frame of MDAnalysis' ``DCDWriter`` without ``dt``) is refused too unless ``dt=`` was given:
+    frame of MDAnalysis' ``DCDWriter`` without ``dt``), or that LAMMPS wrote in its own time
+    unit (title "Created by LAMMPS"), is refused too unless ``dt=`` was given:
     MDAnalysis reads it as the spacing (frames 50 fs apart written without ``dt`` read as 1 ps
     apart, and every rate came out 20 times too small).
 

@@ -3,9 +3,10 @@
 MDAnalysis reads a DCD's time from its header (``delta`` x ``nsavc``). Writers that know no time
 write a placeholder: 1 ps per frame (MDAnalysis' ``DCDWriter`` without ``dt``), 1 AKMA time unit
 (48.9 fs: VMD's and MDTraj's molfile writer; a LAMMPS "real" run of 1 fs, whose fs are read as
-AKMA). Before, frames 50 fs apart written without ``dt`` read as 1 ps apart and D came out 20
-times too small; now every time-dependent analysis refuses the file before reading a frame,
-naming it and the remedy (``dt=`` when loading), and accepts it with ``dt=`` given.
+AKMA); LAMMPS writes any step in its own unit (its title says "Created by LAMMPS"). Before,
+frames 50 fs apart written without ``dt`` read as 1 ps apart and D came out 20 times too small;
+now every time-dependent analysis refuses the file before reading a frame, naming it and the
+remedy (``dt=`` when loading), and accepts it with ``dt=`` given.
 """
 
 import struct
@@ -140,6 +141,25 @@ def test_a_lammps_dcd_read_in_its_own_unit_is_accepted(salt, tmp_path):
     assert v.trajectory.dt == pytest.approx(DT, rel=1e-6)
     got = Diffusion(v, IONS).run().results
     assert got.D["AN"] == pytest.approx(Diffusion(salt, IONS).run().results.D["AN"], rel=1e-4)
+
+
+def test_a_dcd_lammps_wrote_is_refused_unless_read_in_its_unit(salt, tmp_path):
+    # units real, 2 fs steps, a frame every 25 steps: the header holds 2.0 (fs), which the
+    # generic reader takes as 2 AKMA = 97.8 fs per step, 2.4 ps per frame instead of 50 fs
+    path = _write(salt, tmp_path / "t.dcd", remarks="Created by LAMMPS at 2024-05-01 12:00:00")
+    _set_header(path, delta=2.0, nsavc=25)
+    with pytest.raises(ValueError, match=r"t\.dcd was written by LAMMPS.*LAMMPS time units.*"
+                       r"read by MDAnalysis' DCD reader as AKMA.*format='LAMMPS'"):
+        Diffusion(_load(salt, path), IONS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v = mda.Universe(salt._topology, path, format="LAMMPS", timeunit="fs")
+    assert v.trajectory.dt == pytest.approx(DT, rel=1e-6)
+    got = Diffusion(v, IONS).run().results
+    assert got.D["AN"] == pytest.approx(Diffusion(salt, IONS).run().results.D["AN"], rel=1e-4)
+    # dt given to the generic reader is taken as the spacing
+    assert Diffusion(_load(salt, path, dt=DT), IONS).run().results.D["AN"] == pytest.approx(
+        got.D["AN"], rel=1e-6)
 
 
 def test_a_zero_step_is_refused_before_the_pass(salt, tmp_path):
