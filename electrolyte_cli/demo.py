@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import arguments as A
 from .analyze import run_report
-from .simulate import run_protocol_into
+from .simulate import check_resumable, run_protocol_into
 
 
 def register(sub):
@@ -84,13 +84,17 @@ def _run(args, gpu):
     production_ps = sim_args.production_ps
     dispersion = args.dispersion
     out = Path(args.output)
+    counts = _demo_counts(n_atoms)
+    # a folder of another demo (--n-atoms, --production-ps ...) was found only after the box
+    # had been packed and the model loaded
+    check_resumable(out, {sp.name: int(n) for sp, n in counts.items() if n}, {}, sim_args,
+                    options={"--production-ps", "--equilibration-ps"})
     print(
         f"demo: LiPF6 1.0 mol/kg in EC:EMC 3:7 (by mass), ~{n_atoms} atoms, SevenNet-0"
         f"{' + ' + dispersion if dispersion != 'none' else ''}, "
         f"{'GPU' if gpu else 'CPU'}",
         flush=True,
     )
-    counts = _demo_counts(n_atoms)
     # start near the liquid's density (pure-liquid densities, ideal mixing), not the sparse
     # van der Waals box, so that a short run samples the liquid
     density = estimate_density(counts)

@@ -231,7 +231,29 @@ def _box_settings(args):
     }
 
 
-def _check_box_settings(out, args):
+def check_resumable(out, composition, box_settings, args, options=None):
+    """A folder that holds a run of another box or protocol is refused, before packing or
+    loading anything (``simulate`` and ``demo``).
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder.
+    composition : dict
+        Species name → count of the box these arguments pack (as ``info["composition"]``).
+    box_settings : dict
+        What else made the box (:func:`_box_settings`; empty where it is fixed).
+    args : argparse.Namespace
+        The protocol settings (:func:`_protocol_options`' attributes and ``seed``).
+    options : set of str, optional
+        The protocol options the command takes (default: all of ``simulate``'s); a setting
+        the command fixes is named as such, not as an option to give.
+    """
+    _check_box_settings(out, composition, box_settings)
+    _check_run_settings(out, args, options)
+
+
+def _check_box_settings(out, composition, box_settings):
     """A folder whose box was packed with another ``--seed`` or ``--density`` is refused.
 
     Checked before packing. A resume reads the box of the first call from ``initial.extxyz``
@@ -244,12 +266,12 @@ def _check_box_settings(out, args):
     if not initial.is_file():
         return
     stored = ase.io.read(initial).info
-    composition = _expected_composition(args)
     if isinstance(stored.get("composition"), dict) and stored["composition"] != composition:
-        # found after packing the new box before (seconds to minutes, with the model loaded)
+        # found after packing the new box before (seconds to minutes, with the model loaded;
+        # the demo's too)
         raise ValueError(f"{out} holds a run of {stored['composition']}, not {composition}; "
                          "choose another output folder")
-    for key, value in _box_settings(args).items():
+    for key, value in box_settings.items():
         if key not in stored:  # a box of an earlier version records none
             continue
         if stored[key] != value and not (
@@ -325,7 +347,7 @@ def _g(value):
     return f"{value:g}"
 
 
-def _check_run_settings(out, args):
+def _check_run_settings(out, args, options=None):
     """A folder whose stages ran with other protocol settings is refused, before packing or
     loading anything.
 
@@ -355,6 +377,12 @@ def _check_run_settings(out, args):
             was = (shown(before) if isinstance(before, (int, float, str))
                    and not isinstance(before, bool) else repr(before))
             given = _g(given) if isinstance(given, float) else given
+            if options is not None and flag not in options:
+                # the demo has no --relax-fmax: "rerun with --relax-fmax 2" could not be done
+                raise ValueError(
+                    f"{out} holds a run with {flag.lstrip('-')} {was} ({path.name}), not the "
+                    f"{given} this command runs (a run of another command, or of other "
+                    "defaults: CPU or GPU); choose another output folder")
             raise ValueError(
                 f"{out} holds a run with {flag} {was} ({path.name}), not {flag} {given}: "
                 f"a resume continues the run it started; rerun with {flag} {was} to resume "
@@ -376,8 +404,7 @@ def _run(args):
     from ase_electrolyte.build import electrolyte_box
 
     out = Path(args.output)
-    _check_box_settings(out, args)
-    _check_run_settings(out, args)
+    check_resumable(out, _expected_composition(args), _box_settings(args), args)
     if args.counts:
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)
