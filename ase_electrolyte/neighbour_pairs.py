@@ -103,12 +103,45 @@ def _pair_search_bytes(n_atoms, cell, radius, quantities="PSd"):
     return _PEAK_FACTOR * per_pair * _pair_estimate(n_atoms, volume, radius)
 
 
-def _check_memory(n_atoms, cell, cutoff, radius, quantities):
-    """ValueError naming the cutoff and the memory when a search exceeds the budget."""
+def _local_pair_estimate(positions, cell, radius):
+    """Pairs within ``radius`` (Å) from the local densities: the atoms of each cell of a grid
+    at least ``radius`` wide, ``n_c (n_c - 1) / 2 · (4/3)π r³ / V_c`` summed.
+
+    The same as the mean-density estimate on average for atoms spread evenly; atoms piled up
+    in part of a large cell (a frame of zeros, a collapsed or mis-scaled frame: 10⁵ atoms at
+    one point hold 5·10⁹ pairs, which the mean density put at a few 10⁵) count as they are.
+    """
+    faces = face_distances(cell)
+    # at most 2**20 cells per direction: the keys fit in 63 bits (wider cells, a lower estimate)
+    n = np.array([min(max(int(d // radius), 1), 2**20) for d in faces], dtype=np.int64)
+    frac = positions @ np.linalg.inv(cell)
+    index = np.minimum(np.floor((frac - np.floor(frac)) * n).astype(np.int64), n - 1)
+    key = (index[:, 0] * n[1] + index[:, 1]) * n[2] + index[:, 2]
+    _, counts = np.unique(key, return_counts=True)
+    counts = counts.astype(np.float64)
+    cell_volume = abs(float(np.linalg.det(cell))) / float(np.prod(n.astype(np.float64)))
+    sphere = 4.0 / 3.0 * math.pi * min(radius, 1e30) ** 3
+    return 0.5 * float(np.sum(counts * (counts - 1.0))) * sphere / cell_volume
+
+
+def _check_memory(n_atoms, cell, cutoff, radius, quantities, positions=None):
+    """ValueError naming the cutoff and the memory when a search exceeds the budget.
+
+    The pairs are estimated from the mean density, or from the local densities
+    (:func:`_local_pair_estimate`) where those say more than twice as many."""
     need = _pair_search_bytes(n_atoms, cell, radius, quantities)
+    volume = abs(float(np.linalg.det(cell)))
+    pairs = _pair_estimate(n_atoms, volume, radius)
+    piled = ""
+    if positions is not None and len(positions) > 1 and need <= PAIR_MEMORY_BUDGET:
+        local = _local_pair_estimate(positions, cell, radius)
+        if local > 2.0 * pairs:
+            need *= local / pairs
+            pairs = local
+            piled = ("; the atoms are piled up in part of the cell (the estimate from their "
+                     "local densities: a frame of zeros, positions in other units than the "
+                     "cell?)")
     if need > PAIR_MEMORY_BUDGET:
-        volume = abs(float(np.linalg.det(cell)))
-        pairs = _pair_estimate(n_atoms, volume, radius)
         wider = (f" (searched within {radius:.4g} Å, a wider radius vesin needs on this "
                  "elongated cell)" if radius > cutoff else "")
         raise ValueError(
@@ -116,7 +149,7 @@ def _check_memory(n_atoms, cell, cutoff, radius, quantities):
             f"{n_atoms} atoms) holds ~{pairs:.3g} pairs with their periodic images, "
             f"~{need / 2**30:.3g} GiB at the search's peak (budget "
             f"{PAIR_MEMORY_BUDGET / 2**30:.3g} GiB, PAIR_MEMORY_BUDGET); use a smaller cutoff "
-            "or check the cell")
+            f"or check the cell{piled}")
 
 
 def _cells(faces, cutoff):
@@ -232,8 +265,9 @@ def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
         Before the search: positions or cell not finite, of the wrong shape or beyond
         10⁸ Å (:data:`ase_electrolyte.atoms_checks.MAX_COORDINATE`), a degenerate cell, a
         cutoff that is not a finite number > 0, or a search whose peak memory
-        (the pairs estimated from the mean density times their bytes) exceeds
-        :data:`PAIR_MEMORY_BUDGET`; the message names the cutoff and the memory.
+        (the pairs estimated from the mean density, or from the local densities where atoms
+        are piled up, times their bytes) exceeds :data:`PAIR_MEMORY_BUDGET`; the message
+        names the cutoff and the memory.
     """
     from vesin import NeighborList
 
@@ -241,7 +275,7 @@ def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
         raise ValueError(f"quantities must end with 'd' (distances), not {quantities!r}")
     positions, cell = _checked(positions, cell, cutoff)
     radius = search_cutoff(cell, cutoff)
-    _check_memory(len(positions), cell, cutoff, radius, quantities)
+    _check_memory(len(positions), cell, cutoff, radius, quantities, positions)
     if radius == cutoff and neighbours is not None:
         return tuple(neighbours.compute(positions, cell, True, quantities, copy=False))
     found = NeighborList(cutoff=radius, full_list=False).compute(positions, cell, True, quantities)
