@@ -80,6 +80,8 @@ _SEGMENT_BYTES = 2**28
 _BANDS = 8
 # fewest independent segments per block for a g(r) whose block error is valid
 _PER_BLOCK = 2.0
+# fewest segments per block for the correlation to be measured at all
+_MIN_SEGMENTS_PER_BLOCK = 4
 
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
 CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
@@ -194,7 +196,8 @@ class IntraInterRDF(FrameAnalysis):
         and coordinate) the 95 % intervals of the bins covered 0.93, 0.88 and 0.82 of the
         true g before (all valid), now 0.95, 0.92 and 0.90 (the last: a third of the pairs
         not valid; steps of 0.1 Å: all); independent frames stay valid, covering 0.955.
-        Absent with too few frames for blocks.
+        Not measured (factor 1, NaN segments) with fewer than 4 segments per block (runs
+        under 20 frames); absent with too few frames for blocks.
     results.cn_intra, results.cn_inter, results.cn_total : dict
         Pair key → cumulative coordination number at the upper bin edges: the mean number of
         ``b`` atoms within ``r`` of an ``a`` atom, ``CN(r) = 4π ρ_b ∫ g(r') r'² dr'`` counted from
@@ -229,7 +232,9 @@ class IntraInterRDF(FrameAnalysis):
         ``counts_ordered`` of each block of consecutive frames (what the parallel backends
         sum: a frame's block is its place among all the run's frames, so every backend fills
         the same blocks); ``results.frames_blocks`` and ``results.volume_blocks`` (Å³) are the
-        frames and summed volumes of each block.
+        frames and summed volumes of each block. ``results.counts_segments``,
+        ``frames_segments`` and ``volume_segments``: the same per segment (blocks cut into
+        equal parts, summed to the blocks), for the blocks' correlation.
     results.volume : float
         Box volume averaged over the analysed frames, Å³.
 
@@ -548,13 +553,10 @@ class IntraInterRDF(FrameAnalysis):
         # as _compute numbers them (a parallel run's workers did, not this object)
         n_blocks = _n_blocks(self.n_frames) if self.n_frames >= MIN_FRAMES else 1
         for name in ("counts", "volume", "frames"):
-            segments = self.results.pop(f"{name}_segments")
+            segments = self.results[f"{name}_segments"]
             self.results[f"{name}_blocks"] = segments.reshape(
                 n_blocks, -1, *segments.shape[1:]).sum(axis=1)
-            if name == "counts":
-                segment_counts = segments
-            else:
-                setattr(self, f"_{name}_segments", segments)
+        segment_counts = self.results.counts_segments
         self.results.counts_ordered = self.results.counts_blocks.sum(axis=0)
         self.results.counts_class = self._class_pair_counts(self.results.counts_ordered)
         counts = np.einsum("pk,kib->pib", self._weights, self.results.counts_class)
@@ -596,12 +598,12 @@ class IntraInterRDF(FrameAnalysis):
             self.results.shell[key] = found.as_dict()
             self.results.first_peak[key] = found.peak
             self.results.first_minimum[key] = found.cutoff
+            cutoff = found.estimate("cutoff")
             self.results.estimates[key] = {
                 "first_peak": found.estimate("peak"),
-                "first_minimum": found.estimate("cutoff"),
+                "first_minimum": cutoff,
                 "g_max": self._g_max(key, method),
-                "cn_first_shell": self._cn_first_shell(p, key, found.estimate("cutoff"),
-                                                       method)}
+                "cn_first_shell": self._cn_first_shell(p, key, cutoff, method)}
 
     def _cn_first_shell(self, p, key, cutoff, method):
         """The total coordination number within the first minimum, as an Estimate.
@@ -744,17 +746,18 @@ class IntraInterRDF(FrameAnalysis):
         n_segments, n_blocks = segment_counts.shape[0], g_blocks.shape[0]
         widening = np.ones((len(self._keys), self._bands().size))
         self._independent = np.full(widening.shape, np.nan)
-        # fewer than 2 segments per block, or too few for a time series: nothing to measure
-        if n_segments < 2 * n_blocks or n_segments < 8:
+        # an inefficiency sees a correlation over a block only from several segments per
+        # block (10 frames in 5 blocks: no series to speak of): not measured, not widened
+        if n_segments < _MIN_SEGMENTS_PER_BLOCK * n_blocks:
             return widening
         starts = self._bands()
         per_segment = np.einsum("pk,nkib->npb", self._weights,
                                 self._class_pair_counts(segment_counts))
-        frames = self._frames_segments.astype(np.float64)
+        frames = self.results.frames_segments.astype(np.float64)
         band_shell = np.add.reduceat(shell, starts)
         density = self._n_a * self._n_b
         g_segments = np.add.reduceat(per_segment, starts, axis=2) / (
-            (frames * frames / self._volume_segments)[:, None, None]
+            (frames * frames / self.results.volume_segments)[:, None, None]
             * density[None, :, None] * band_shell[None, None, :])
         g_band_blocks = np.add.reduceat(g_blocks * shell, starts, axis=2) / band_shell
         _, block_err, _ = mean_error(g_band_blocks, axis=0)

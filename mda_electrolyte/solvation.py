@@ -255,7 +255,7 @@ def _doubtful_cutoffs(cutoff_estimates, cutoff_source):
             + ", ".join(doubts) + "; give cutoffs= or analyse more frames")
 
 
-def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source):
+def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, *, _nearest=None):
     """The error of each coordination number that its RDF-minimum cutoff's own error causes.
 
     A cutoff from a first minimum is known to ``δ`` (its Estimate's error, e.g. 2.80 ± 0.20 Å);
@@ -282,7 +282,7 @@ def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source):
     out = {}
     for k, name, delta, lo, hi in _uncertain_cutoffs(table, cutoffs, cutoff_estimates,
                                                      cutoff_source):
-        nearest = _nearest_molecules(table, k)[2]
+        nearest = _nearest_molecules(table, k, _nearest)[2]
         # compared in the table's single precision, as shell_members counts
         count_lo = np.count_nonzero(nearest <= np.float32(lo))
         count_hi = np.count_nonzero(nearest <= np.float32(hi))
@@ -302,26 +302,38 @@ def _uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source):
         yield k, name, float(delta), max(cut - delta, 0.0), min(cut + delta, table.radius)
 
 
-def _nearest_molecules(table, k):
+def _nearest_molecules(table, k, cache=None):
     """Every (shell, molecule) of species ``k`` in the table with the distance of its nearest
-    candidate atom (float32): the molecule is in the shell for cutoffs at or beyond it."""
+    candidate atom (float32): the molecule is in the shell for cutoffs at or beyond it.
+
+    ``cache``: a dict the caller keeps for this table alone (the coordination numbers' and the
+    shares' errors recount the same species)."""
+    if cache is not None and k in cache:
+        return cache[k]
     layout = table.layout
     rows = np.flatnonzero(layout.atom_species[table.atom] == k)
     molecule = layout.atom_molecule[table.atom[rows]].astype(np.int64)
     shell = table.row_frames()[rows].astype(np.int64) * layout.n_cations + table.cation[rows]
     n_mol = int(molecule.max(initial=0)) + 1
     key = shell * n_mol + molecule
-    distance = table.distance[rows]
-    # the nearest candidate atom of every (shell, molecule): first after sorting
-    order = np.lexsort((distance, key))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = key[order][1:] != key[order][:-1]
-    key = key[order][first]
-    return key // n_mol, (key % n_mol).astype(np.int32), distance[order][first]
+    # the nearest candidate atom of every (shell, molecule): the least distance of each run of
+    # equal keys (one sort of one key, not a sort by key and distance)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
+    nearest = (np.minimum.reduceat(table.distance[rows][order], starts) if starts.size
+               else table.distance[:0])
+    key = key[starts]
+    out = key // n_mol, (key % n_mol).astype(np.int32), nearest
+    if cache is not None:
+        cache[k] = out
+    return out
 
 
 def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
-                        convention="anion_count"):
+                        convention="anion_count", *, _nearest=None):
     """The error of each share of shells that an RDF-minimum cutoff's own error causes.
 
     As :func:`cutoff_cn_errors` does for coordination numbers: the shares are counted again
@@ -355,7 +367,7 @@ def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
     n_shells = n_frames * n_cat
     names = list(layout.species)
     anion_codes = [k for k, n in enumerate(names) if n in layout.anions]
-    anions = {k: _nearest_molecules(table, k) for k in anion_codes}
+    anions = {k: _nearest_molecules(table, k, _nearest) for k in anion_codes}
 
     def fractions(radii):
         # the anion molecules within their cutoffs, classified as shell_results does
@@ -374,7 +386,8 @@ def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
     out = {}
     for k, name, delta, lo, hi in _uncertain_cutoffs(table, cutoffs, cutoff_estimates,
                                                      cutoff_source):
-        shell, _, nearest = anions[k] if k in anions else _nearest_molecules(table, k)
+        shell, _, nearest = anions[k] if k in anions else _nearest_molecules(table, k,
+                                                                             _nearest)
         scale = delta / (hi - lo) if hi > lo else 0.0
         paired = [np.unique(shell[nearest <= np.float32(r)]).size / n_shells for r in (lo, hi)]
         entry = {"delta": delta, "pairing": float(abs(paired[1] - paired[0]) * scale)}
@@ -1012,16 +1025,18 @@ class SolvationShells(FrameAnalysis):
                 network_species=self._network_species, angle_bins=self._angle_bins))
             # a cutoff from an RDF minimum is known only to its error: so is the number of
             # molecules within it
+            # each species' nearest atoms per shell and molecule, found once for both
+            nearest = {}
             self.results.cutoff_cn_errors = cutoff_cn_errors(
                 table, self.results.cutoffs, self.results.cutoff_estimates,
-                self.results.cutoff_source)
+                self.results.cutoff_source, _nearest=nearest)
             estimates = self.results.estimates
             estimates["coordination_numbers"] = _with_cutoff_errors(
                 estimates["coordination_numbers"], self.results.cutoff_cn_errors)
             # and so are the shares of shells with or without an anion, or with a species
             self.results.cutoff_share_errors = cutoff_share_errors(
                 table, self.results.cutoffs, self.results.cutoff_estimates,
-                self.results.cutoff_source, self._convention)
+                self.results.cutoff_source, self._convention, _nearest=nearest)
             _with_share_errors(estimates, self.results.cutoff_share_errors)
         note = _doubtful_cutoffs(self.results.cutoff_estimates, self.results.cutoff_source)
         if note is not None:

@@ -79,6 +79,7 @@ therefore valid only with at least :data:`MIN_ERROR_DOF` = 4 degrees of freedom
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from typing import NamedTuple
@@ -236,6 +237,13 @@ def t_factor(dof):
     dof = float(dof)
     if not dof >= 1:
         raise ValueError(f"an error estimate needs at least 1 degree of freedom, got {dof}")
+    return _t_quantile(dof)
+
+
+@functools.lru_cache(maxsize=256)
+def _t_quantile(dof):
+    # scipy's t quantile costs about 0.2 ms a call: a structure analysis asks for the same few
+    # (blocks - 1) hundreds of times (every pair's and bin's block error)
     return float(stats.t.ppf(0.5 + _ONE_SIGMA / 2, dof))
 
 
@@ -379,9 +387,11 @@ def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None,
                     n_samples=samples.shape[0], converged=not notes, notes=tuple(notes))
 
 
+@functools.lru_cache(maxsize=1)
 def _timeseries():
     # pymbar logs two long warnings on import (timeseries caveat, optional JAX); we state the
-    # caveat in our docs, so keep them out of the user's terminal
+    # caveat in our docs, so keep them out of the user's terminal. Once: setting a logger's
+    # level clears every logger's cache (a structure analysis asks hundreds of times)
     log = logging.getLogger("pymbar")
     level = log.level
     log.setLevel(logging.ERROR)
