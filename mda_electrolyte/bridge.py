@@ -431,7 +431,8 @@ def _topology_of(atoms, bonds):
     if topo is None:
         return _guess_topology(atoms, bonds)
     ids = first_appearance(topo[MOLECULE_INDEX])
-    check_stored_molecules(atoms, ids, bonds)
+    # residues are molecules: an index that cuts a covalent bond is no topology of them
+    check_stored_molecules(atoms, ids, bonds, cut_bonds=True)
     return ids, topo[SPECIES], topo[FORMAL_CHARGE]
 
 

@@ -1110,7 +1110,7 @@ def _search_cell(positions, cell, pbc, cutoff):
     return positions, search
 
 
-def check_stored_molecules(atoms, ids, bonds=None, whole=False):
+def check_stored_molecules(atoms, ids, bonds=None, whole=False, cut_bonds=False):
     """Refuse a stored molecule index (:data:`~ase_electrolyte.topology.MOLECULE_INDEX`) that
     the atoms contradict.
 
@@ -1131,15 +1131,20 @@ def check_stored_molecules(atoms, ids, bonds=None, whole=False):
         The positions hold whole molecules whatever the cell (a cluster in vacuum, a slab for
         a term that sums over them as they are): the bond test runs without a periodic cell
         too.
+    cut_bonds : bool
+        Also refuse a bond shorter than :data:`SPLIT_BOND_SCALE` times the covalent radii
+        between two molecules, with ``bonds`` or those found: where the index must be the
+        molecules (:func:`mda_electrolyte.from_ase`: residues); a calculator's groups (the
+        short-range exclusion of :class:`~ase_electrolyte.Electrostatics`) may be smaller.
 
     Raises
     ------
     ValueError
         A molecule whose atoms form several covalently bonded groups (periodic Atoms, or
-        ``whole``: without the cell a wrapped box's molecules are cut); with ``bonds`` (or
-        when they are found), a bond shorter than :data:`SPLIT_BOND_SCALE` times the covalent
-        radii between two molecules (one molecule split over two indices, or molecules that
-        reacted); a molecule of several species names
+        ``whole``: without the cell a wrapped box's molecules are cut); with ``cut_bonds``,
+        a bond shorter than :data:`SPLIT_BOND_SCALE` times the covalent radii between two
+        molecules (one molecule split over two indices, or molecules that reacted); a
+        molecule of several species names
         (:data:`~ase_electrolyte.topology.SPECIES`), or a name on molecules of different
         compositions or different net formal charges
         (:data:`~ase_electrolyte.topology.FORMAL_CHARGE`).
@@ -1167,7 +1172,9 @@ def check_stored_molecules(atoms, ids, bonds=None, whole=False):
             "index set by hand must give each molecule its own; if molecules really broke "
             "apart, delete the topology arrays (ase_electrolyte.topology) to find the "
             "molecules from the bonds")
-    if bonds is not None:
+    if cut_bonds and len(atoms):
+        if bonds is None:
+            bonds = covalent_bonds(atoms)
         bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
         across = bonds[ids[bonds[:, 0]] != ids[bonds[:, 1]]]
         # only a bond shorter than SPLIT_BOND_SCALE × the radii: a short hydrogen bond
