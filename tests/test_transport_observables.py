@@ -6,30 +6,29 @@ import warnings
 import numpy as np
 import pytest
 from ase import units
-from ase.build import bulk
-from ase.calculators.emt import EMT
+from transport_data import lj_salt
 
 from ase_electrolyte.md import current_species, run_md
-from ase_electrolyte.topology import set_topology
 from ase_electrolyte.trajectory import h5md_series, open_h5md, read_h5md
 from mda_electrolyte import GreenKuboConductivity, from_ase
 
 
-def charged_copper():
-    """32 Cu atoms (EMT) labelled as 16 cations "A" (+1) and 16 anions "B" (-1)."""
-    atoms = bulk("Cu", cubic=True).repeat((2, 2, 2))
-    atoms.rattle(0.05, seed=1)
-    n = len(atoms)
-    set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
-    atoms.calc = EMT()
-    return atoms
+def charged_salt():
+    """32 ions, 16 cations "A" (+1) and 16 anions "B" (-1), with a Lennard-Jones calculator
+    (:func:`transport_data.lj_salt`; EMT copper labelled as ions is refused since from_ase
+    checks the stored molecules against covalent bonds)."""
+    return lj_salt()
+
+
+def salt_calculator():
+    return lj_salt().calc
 
 
 @pytest.fixture(scope="module")
 def md_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("obs") / "nvt.h5md"
     run_md(
-        charged_copper(), ensemble="nvt", steps=60, timestep_fs=2.0, temperature_K=600,
+        charged_salt(), ensemble="nvt", steps=60, timestep_fs=2.0, temperature_K=600,
         trajectory=path, write_interval=1, progress=False,
     )
     return path
@@ -57,18 +56,18 @@ def test_current_is_sum_of_charge_times_velocity(md_file):
         np.testing.assert_allclose(current[k], expected, rtol=1e-5, atol=1e-4)
     # HDF5 refuses to reopen a file MDAnalysis holds with other locking flags
     u.trajectory.close()
-    assert current_species(charged_copper()) == ["A", "B"]
+    assert current_species(charged_salt()) == ["A", "B"]
 
 
 def test_pressure_tensor_trace_is_the_pressure(md_file):
     _, _, tensor = h5md_series(md_file, "pressure_tensor")
     _, _, pressure = h5md_series(md_file, "pressure")
     np.testing.assert_allclose(np.trace(tensor, axis1=1, axis2=2) / 3, pressure, rtol=1e-10)
-    # EMT forces are central: the virial, and so the tensor, is symmetric
+    # pair forces are central: the virial, and so the tensor, is symmetric
     np.testing.assert_allclose(tensor, tensor.transpose(0, 2, 1), atol=1e-6 * np.abs(tensor).max())
     # first sample: the unmoved start, so the tensor is the static virial plus Σ m v v / V
-    atoms = charged_copper()
-    xx, yy, zz, yz, xz, xy = EMT().get_stress(atoms)
+    atoms = charged_salt()
+    xx, yy, zz, yz, xz, xy = salt_calculator().get_stress(atoms)
     virial = -np.array([[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]])
     start = read_h5md(md_file, 0)
     p = start.get_momenta()
@@ -113,7 +112,7 @@ def test_universe_with_its_observable_file_and_the_report(md_file, tmp_path):
     assert r.acf[0] == pytest.approx(np.mean(np.sum(current.sum(axis=1) ** 2, axis=1)), rel=0.2)
     gk = summary["green_kubo_conductivity"]
     assert gk["settings"]["source"] == "charge_current observable" and gk["conductivity"]["verdict"]
-    # 60 steps of a copper crystal: far too short, and the answer says so rather than a number
+    # 60 steps of an ionic crystal: far too short, and the answer says so rather than a number
     assert "viscosity" in summary["viscosity"] or "refused" in summary["viscosity"]
     density = summary["density"]
     assert "refused" in density or (
@@ -126,11 +125,11 @@ def test_protocol_runs_nvt_production_at_the_npt_mean_volume(tmp_path):
     from ase_electrolyte.md import run_protocol
     from mda_electrolyte.uncertainty import detect_equilibration
 
-    atoms = charged_copper()
+    atoms = charged_salt()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = run_protocol(
-            atoms, EMT(), tmp_path, temperature_K=300, preequilibration_ps=0.0,
+            atoms, salt_calculator(), tmp_path, temperature_K=300, preequilibration_ps=0.0,
             equilibration_ps=0.06, production_ps=0.01, production_ensemble="nvt",
             write_interval_fs=5.0, observe_interval_fs=1.0, progress=False,
         )
@@ -176,7 +175,7 @@ def test_analyze_reports_temperatures_as_estimates_and_model_errors_without_stor
         temps.append(np.sum(masses[:, None] * v * v) / (3 * u.atoms.n_atoms * units.kB))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        summary = run_analyses(u, tmp_path, calculator=EMT(), only=[
+        summary = run_analyses(u, tmp_path, calculator=salt_calculator(), only=[
             "green_kubo_conductivity", "viscosity", "intra_inter_errors"])
     gk = summary["green_kubo_conductivity"]
     if "refused" not in gk:
@@ -213,7 +212,7 @@ def test_every_reported_number_is_an_estimate_or_a_setting_and_none_is_nan(md_fi
     u = from_ase(md_file)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_analyses(u, tmp_path, calculator=EMT(), keep_going=True)
+        run_analyses(u, tmp_path, calculator=salt_calculator(), keep_going=True)
     u.trajectory.close()
 
     def refuse(constant):

@@ -163,18 +163,13 @@ def test_collections_without_a_pressure_tensor_are_refused():
 # ----------------------------------------------------------------- run_md H5MD files
 @pytest.fixture(scope="module")
 def md_file(tmp_path_factory):
-    """60 NVT steps of 32 EMT copper atoms labelled as ions, every step observed."""
-    from ase.build import bulk
-    from ase.calculators.emt import EMT
+    """60 NVT steps of 32 Lennard-Jones ions (:func:`transport_data.lj_salt`), every step
+    observed."""
+    from transport_data import lj_salt
 
     from ase_electrolyte.md import run_md
-    from ase_electrolyte.topology import set_topology
 
-    atoms = bulk("Cu", cubic=True).repeat((2, 2, 2))
-    atoms.rattle(0.05, seed=1)
-    n = len(atoms)
-    set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
-    atoms.calc = EMT()
+    atoms = lj_salt()
     path = tmp_path_factory.mktemp("visc") / "nvt.h5md"
     run_md(atoms, ensemble="nvt", steps=60, timestep_fs=2.0, temperature_K=600,
            trajectory=path, write_interval=1, progress=False)

@@ -97,3 +97,26 @@ def caged_velocities(rng, n_frames, shape, dt, *, period, damping, s_cage, tau_s
         state = state @ a.T + noise[t] @ chol.T
         out[t] = state[..., 1]
     return out + ornstein_uhlenbeck(rng, n_frames, shape, tau_slow, dt, s_slow)
+
+
+def lj_salt():
+    """32 ions, rock-salt ordered on a simple-cubic lattice 4 Å apart (16 × 16 × 8 Å cell):
+    "A" (Li, +1) and "B" (F, -1) alternating in index order, one ion per molecule, with a
+    Lennard-Jones calculator (σ = 3.6 Å, minimum at the lattice spacing; ε = 0.1 eV, a solid at
+    300-600 K). No two ions are closer than a covalent bond (Li–F 2.2 Å), so the stored
+    topology of an H5MD file of it is read back as 32 molecules (a metal labelled as ions,
+    Cu atoms 2.55 Å apart, is refused as molecules joined by bonds)."""
+    from ase import Atoms
+    from ase.calculators.lj import LennardJones
+
+    from ase_electrolyte.topology import set_topology
+
+    sites = np.array([[i, j, k] for i in range(4) for j in range(4) for k in range(2)]) * 4.0
+    parity = (sites / 4.0).astype(int).sum(axis=1) % 2
+    order = np.ravel(np.column_stack([np.flatnonzero(parity == 0), np.flatnonzero(parity == 1)]))
+    atoms = Atoms(["Li", "F"] * 16, positions=sites[order] + 0.5, cell=[16.0, 16.0, 8.0],
+                  pbc=True)
+    atoms.rattle(0.05, seed=1)
+    set_topology(atoms, np.arange(32), ["A", "B"] * 16, [1, -1] * 16)
+    atoms.calc = LennardJones(sigma=3.6, epsilon=0.1, rc=7.0)
+    return atoms
