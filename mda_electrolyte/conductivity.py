@@ -65,7 +65,12 @@ from .correlation import (
     time_correlation,
 )
 from .ion_collection import block_slices
-from .observables import current_species_of_file, is_h5md_path, read_observable
+from .observables import (
+    current_ion_charges_of_file,
+    current_species_of_file,
+    is_h5md_path,
+    read_observable,
+)
 from .plotting import axes_to_draw_into, draws_user_text, estimate_bars
 from .report import estimate_label, mark_invalid, register_analysis, shared
 from .uncertainty import mean_error, segment_estimate
@@ -181,21 +186,83 @@ def read_charge_current(path, window=None):
     Returns
     -------
     dict or None
-        ``current`` (T, n_species, 3) in e·Å/ps, ``species`` (list of names), ``dt`` (ps),
+        ``current`` (T, n_species, 3) in e·Å/ps, ``species`` (list of names), ``ion_charges``
+        (species -> charge of each of its molecules, e, as the current has them), ``dt`` (ps),
         ``volume`` (mean, Å³), ``volume_range`` (min, max) and ``volume_spread`` (std/mean).
     """
     obs = read_observable(path, "charge_current", window=window)
     if obs is None:
         return None
     species = current_species_of_file(path)
+    ion_charges = current_ion_charges_of_file(path)
     volume = np.asarray(read_observable(path, "volume", required=True, window=window)["value"],
                         dtype=float)
     mean = float(np.mean(volume))
     # the spread goes with the mean: the estimators refuse an NPT volume that varied by more
     # than 5 %, as they do for frames (the observable path divided by its mean unchecked)
-    return {"current": obs["value"], "species": species, "dt": obs["dt"], "volume": mean,
+    return {"current": obs["value"], "species": species, "ion_charges": ion_charges,
+            "dt": obs["dt"], "volume": mean,
             "volume_range": (float(np.min(volume)), float(np.max(volume))),
             "volume_spread": float(np.std(volume) / mean)}
+
+
+def observed_currents(obs, species, where):
+    """The ``charge_current`` columns of ``species`` with the charges the analysis uses.
+
+    ``run_md`` records each species' current with the file's formal charges; an analysis given
+    other charges (``charges={"Li": 0.8, ...}``, the scaled charges of a force field) scales
+    that current by the ratio, as its frames would have it (the observable was used as it was,
+    so σ kept the formal charges while ``results.charges`` said 0.8 "given": 1.56 times too
+    large).
+
+    Parameters
+    ----------
+    obs : dict
+        :func:`read_charge_current` of one file.
+    species : sequence of IonSpecies
+        The analysed species (``name``, ``charges`` per ion).
+    where : str
+        Names the file in messages.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, n_species, 3)
+        e·Å/ps.
+
+    Raises
+    ------
+    ValueError
+        A species whose selection is not the file's whole species (another number of ions: the
+        recorded current is that of all of them), or charges that differ from the file's for
+        ions of mixed charge (no one factor).
+    """
+    columns = []
+    for s in species:
+        current = obs["current"][:, obs["species"].index(s.name)]
+        recorded = obs.get("ion_charges", {}).get(s.name)
+        used = s.charges
+        if recorded is None or used is None:
+            columns.append(current)
+            continue
+        if recorded.size != np.size(used):
+            raise ValueError(
+                f"{where}: species {s.name!r} selects {np.size(used)} ions, the file's "
+                f"charge_current records all {recorded.size} of them: select the whole species "
+                "or pass observables=False to use the frames"
+            )
+        if np.allclose(used, recorded, rtol=1e-9, atol=1e-12):
+            columns.append(current)
+            continue
+        if not (np.allclose(recorded, recorded[0]) and np.allclose(used, used[0])
+                and recorded[0] != 0):
+            raise ValueError(
+                f"{where}: the charge_current of {s.name!r} was recorded with its formal "
+                f"charges ({', '.join(f'{q:+g}' for q in np.unique(recorded))} e per ion), the "
+                "analysis uses others for ions of mixed charge, which no one factor converts: "
+                "pass observables=False to use the frames"
+            )
+        columns.append(current * (float(used[0]) / float(recorded[0])))
+    return np.stack(columns, axis=1)
 
 
 class GreenKuboConductivity(CarrierAnalysis):
@@ -399,7 +466,7 @@ class GreenKuboConductivity(CarrierAnalysis):
                   for s in self.species}
         return [
             IonCollection.from_charge_current(
-                obs["current"][:, [obs["species"].index(n) for n in names]], names,
+                observed_currents(obs, self.species, str(f)), names,
                 dt=obs["dt"], volume=obs["volume"], volume_range=obs["volume_range"],
                 volume_spread=obs["volume_spread"], charges=record, label=str(f),
             )

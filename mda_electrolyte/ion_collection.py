@@ -998,7 +998,7 @@ class IonCollector(FrameAnalysis):
             r.pop(key, None)
 
     def _observed_collection(self, window, label):
-        from .conductivity import read_charge_current
+        from .conductivity import observed_currents, read_charge_current
 
         path, _ = self._observed
         try:
@@ -1013,8 +1013,16 @@ class IonCollector(FrameAnalysis):
             return None
         record = {s.name: {"charge": float(np.mean(s.charges)), "source": s.charge_source}
                   for s in self.species if s.name in names}
+        try:
+            # the file's formal-charge currents, at the charges this collection uses
+            current = observed_currents(obs, [s for s in self.species if s.name in names],
+                                        str(path))
+        except ValueError as err:
+            warnings.warn(f"{label}: the charge_current observable of {path} is not used: {err}",
+                          RuntimeWarning, stacklevel=3)
+            return None
         return IonCollection.from_charge_current(
-            obs["current"][:, [obs["species"].index(n) for n in names]], names, dt=obs["dt"],
+            current, names, dt=obs["dt"],
             volume=obs["volume"], volume_range=obs["volume_range"],
             volume_spread=obs["volume_spread"], charges=record, label=str(path),
         )

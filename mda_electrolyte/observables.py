@@ -128,6 +128,33 @@ def current_species_of_file(path):
     return current_species(atoms)
 
 
+def current_ion_charges_of_file(path):
+    """Charge (e) of every molecule of each ``charge_current`` species of an H5MD file.
+
+    ``run_md`` sums the file's formal charges times the atoms' velocities per species, so the
+    recorded current is that of these charges.
+
+    Returns
+    -------
+    dict
+        Species name -> array of the summed formal charges of its molecules, in molecule order.
+    """
+    from ase_electrolyte.trajectory import particle_group
+
+    species = current_species_of_file(path)
+    if not species:
+        return {}
+    with _open(path) as f:
+        meta = f["parameters/ase_electrolyte"]
+        names = np.asarray(meta["species_name"].asstr()[()])
+        charges = np.asarray(f[particle_group(f)]["charge"][()], dtype=np.float64)
+        molecules = np.asarray(meta["molecule_index"][()], dtype=np.intp)
+    per_molecule = np.bincount(molecules, weights=charges)
+    first = np.unique(molecules, return_index=True)[1]
+    molecule_species = names[first]
+    return {s: per_molecule[np.unique(molecules)][molecule_species == s] for s in species}
+
+
 def _open(path):
     import h5py
 
