@@ -52,7 +52,7 @@ def budget(monkeypatch):
 
 def test_a_task_past_its_memory_budget_is_stopped_and_names_both_numbers(tmp_path, budget):
     # 450 MiB kept on top of the process' own (~250 MiB of writable data, 150 resident): past
-    # the budget, below the hard limit (1000 MiB of writable data); then it holds them, 1 s
+    # the budget, below the hard limit (1 GiB of writable data); then it holds them, 1 s
     # per evaluation (the check has the rest of the run, many seconds, to see it; the stop
     # cuts the sleep short)
     result, folder = _run(tmp_path, {"mb": 25, "hold_mb": 450, "cap_mb": 1200, "wait": 1.0})
@@ -78,11 +78,23 @@ def test_an_allocation_too_large_for_the_hard_limit_is_refused_at_once(tmp_path,
     assert result["status"] == "failed"
     message = result["error"]
     assert message.startswith(
-        "TaskMemoryLimit: an allocation was refused at the task's hard memory limit of 0.98 GiB "
-        "(2 times the 0.49 GiB its worker's memory_limit of 0.68 GiB leaves it (less the "
-        "worker's own 0.20 GiB)); its partial run stays in its folder")
+        "TaskMemoryLimit: an allocation was refused at the task's hard memory limit of 1.00 GiB "
+        "(the larger of 2 times its budget and 1.00 GiB; its budget: the 0.49 GiB its worker's "
+        "memory_limit of 0.68 GiB leaves it (less the worker's own 0.20 GiB)); its partial run "
+        "stays in its folder")
     assert "(MemoryError: Unable to allocate 8.00 GiB" in message
     assert json.loads((folder / "error.json").read_text())["error"] == message
+
+
+def test_a_worker_that_fills_its_own_limit_leaves_its_task_a_named_stop(tmp_path, monkeypatch):
+    # no budget at all: the task's process still starts (its hard limit has a floor) and is
+    # stopped at the first check, named, rather than dying unable to allocate a byte
+    monkeypatch.setattr(task_module, "memory_budget", lambda: (0, 500 * MIB, 600 * MIB))
+    result, _ = _run(tmp_path, {"mb": 1, "hold_mb": 1, "cap_mb": 100, "wait": 1.0})
+    assert result["status"] == "failed"
+    assert result["error"].startswith("TaskMemoryLimit: the task's process held ")
+    assert ("over the 0.00 GiB its worker's memory_limit of 0.49 GiB leaves it (less the "
+            "worker's own 0.59 GiB)") in result["error"]
 
 
 def test_without_a_worker_memory_limit_the_task_is_not_limited(tmp_path, monkeypatch):

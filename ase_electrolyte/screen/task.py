@@ -29,7 +29,8 @@ its resident memory exceeds that (checked every :data:`_MEMORY_CHECK_S` seconds)
 ``error.json`` names both numbers (``TaskMemoryLimit``). Resident memory, as dask measures it:
 an address-space limit (``RLIMIT_AS``) counts reservations that are no memory (thread stacks,
 allocators' arenas, CUDA's mappings) and would refuse tasks that fit. On a CPU device a hard
-limit of :data:`_MEMORY_BACKSTOP` times the budget on the process' writable data
+limit of :data:`_MEMORY_BACKSTOP` times the budget (at least :data:`_MEMORY_FLOOR`) on the
+process' writable data
 (``RLIMIT_DATA``) also refuses at once a single allocation too large for the machine, which
 the check would see only once filled; its ``MemoryError`` is named the same way.
 """
@@ -83,6 +84,10 @@ _MEMORY_CHECK_S = 0.1
 #: budget, which the resident-memory check enforces, by what address space counts beyond
 #: resident memory (thread stacks, untouched allocations).
 _MEMORY_BACKSTOP = 2.0
+#: The least hard limit (bytes): a process that cannot allocate at all dies without a word
+#: (a worker whose own memory fills its limit leaves its task nothing); with this much it lives
+#: until the resident-memory check stops it, named.
+_MEMORY_FLOOR = 2**30
 
 
 class TaskTimeout(BaseException):
@@ -401,7 +406,8 @@ def _failure_text(err):
     hard = _MEMORY.get("hard")
     if hard and _out_of_memory(err):
         return (f"TaskMemoryLimit: an allocation was refused at the task's hard memory limit of "
-                f"{_gib(hard)} ({_MEMORY_BACKSTOP:g} times the {_gib(_MEMORY['budget'])} "
+                f"{_gib(hard)} (the larger of {_MEMORY_BACKSTOP:g} times its budget and "
+                f"{_gib(_MEMORY_FLOOR)}; its budget: the {_gib(_MEMORY['budget'])} "
                 f"{_MEMORY['why']}); its partial run stays in its folder: give the workers a "
                 f"larger memory_limit, or the plan a smaller box or model ({text})")
     return text
@@ -765,7 +771,7 @@ def _limit_memory(budget, device):
         import resource
 
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-        want = int(_MEMORY_BACKSTOP * budget)
+        want = max(int(_MEMORY_BACKSTOP * budget), _MEMORY_FLOOR)
         if hard == resource.RLIM_INFINITY or want < hard:
             try:
                 resource.setrlimit(resource.RLIMIT_DATA, (want, hard))
