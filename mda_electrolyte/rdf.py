@@ -82,6 +82,8 @@ _BANDS = 8
 _PER_BLOCK = 2.0
 # fewest segments per block for the correlation to be measured at all
 _MIN_SEGMENTS_PER_BLOCK = 4
+# most bins counted below a range that starts after 0 Å (beyond the range's own number)
+_MAX_LOWER_BINS = 1000
 
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
 CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
@@ -227,6 +229,8 @@ class IntraInterRDF(FrameAnalysis):
         lowered by whole bin widths to the last start >= 0 Å): the pairs closer than the
         range, which tell whether its first peak is g(r)'s first (a range that starts in the
         first minimum or on the second shell's rising edge has no first minimum of its own).
+        Not where that would take more than ``max(nbins, 1000)`` bins (a narrow range far from
+        0 Å): its first minima then carry a warning, not valid.
         ``results.counts_class`` is it per unordered class pair.
     results.counts_blocks : numpy.ndarray of int64, shape (n_blocks, ...)
         ``counts_ordered`` of each block of consecutive frames (what the parallel backends
@@ -319,6 +323,10 @@ class IntraInterRDF(FrameAnalysis):
         # peak is g(r)'s first (shell_cutoffs.first_minimum's ``below``)
         width = (r_max - r_min) / self._nbins
         self._n_lower = int(math.floor(r_min / width * (1 + 1e-12)))
+        if self._n_lower > max(self._nbins, _MAX_LOWER_BINS):
+            # a narrow range far from 0 Å (7.9-8 Å in 2000 bins: 158 000 bins below): not
+            # counted, and its first minimum carries first_minimum's warning instead
+            self._n_lower = 0
         self._n_count = self._nbins + self._n_lower
         n_bytes = 8 * 2 * (self._n_count + 1) * ((_MAX_BLOCKS + 1) * n_cls * n_cls
                                                + (_MAX_BLOCKS + 1) * n_cls * (n_cls + 1) // 2

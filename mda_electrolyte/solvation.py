@@ -890,7 +890,11 @@ class SolvationShells(FrameAnalysis):
         # it (the lowest cut at 0 Å): whether its first peak is the first shell's
         width = self._edges[1] - self._edges[0]
         n_lower = int(math.ceil(self._edges[0] / width * (1 - 1e-12)))
-        self.results._rdf_below = np.zeros((len(self._species), n_lower), dtype=np.int64)
+        # a narrow range far from 0 Å (7.9-8 Å in 2000 bins): all of them in one bin from 0 Å
+        # (first_minimum's one number: a looser bound, no memory per bin)
+        self._below_one_bin = n_lower > max(self._rdf_nbins, 1000)
+        self.results._rdf_below = np.zeros(
+            (len(self._species), 1 if self._below_one_bin else n_lower), dtype=np.int64)
         self.results._half_width = np.inf
 
     def _get_aggregator(self):
@@ -944,6 +948,8 @@ class SolvationShells(FrameAnalysis):
                 keep = (dist < edges[0]) & (species >= 0)
                 lower = below.shape[1] - 1 - np.floor(
                     (edges[0] - dist[keep]) / (edges[1] - edges[0])).astype(np.intp)
+                if self._below_one_bin:
+                    lower[:] = 0
                 flat = species[keep].astype(np.intp) * below.shape[1] + np.maximum(lower, 0)
                 below += np.bincount(flat, minlength=below.size).reshape(below.shape)
         keep = (species >= 0) & (dist <= self._radius)
@@ -1077,6 +1083,8 @@ class SolvationShells(FrameAnalysis):
             rdfs[name] = (bins, g)
             if name not in radii:
                 below = self._rdf_below[k] if self._rdf_below.shape[1] else None
+                if below is not None and self._below_one_bin:
+                    below = float(below.sum())
                 found = first_minimum(edges, g, counts=counts[k], smoothing=self._rdf_smoothing,
                                       below=below)
                 self._details[name] = found

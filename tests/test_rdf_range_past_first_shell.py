@@ -178,3 +178,27 @@ def test_solvation_shells_refuse_a_range_past_the_first_shell(universe, r_min, r
             reference = _shells(universe, 0.0).run().results.cutoffs["SOL"]
             assert shells.run().results.cutoffs["SOL"] == pytest.approx(reference, abs=1e-9)
             assert shells.results.cutoff_estimates["SOL"].converged
+
+
+def test_narrow_range_far_from_zero_counts_no_bins_below(universe):
+    # 5-7 Å in 1200 bins would need 3000 bins below: not counted (memory), and a minimum found
+    # there could not be checked (first_minimum's warning)
+    rdf = mdae.IntraInterRDF(universe.atoms, pairs=[KEY], range=(5.0, 7.0), nbins=1200).run()
+    n_classes = 2
+    assert rdf.results.counts_ordered.size == n_classes**2 * 2 * (1200 + 1)
+    near = mdae.IntraInterRDF(universe.atoms, pairs=[KEY], range=(1.0, 7.0), nbins=60).run()
+    # 10 bins of 0.1 Å below 1 Å (one more per row for distances outside)
+    assert near.results.counts_ordered.size == n_classes**2 * 2 * (60 + 10 + 1)
+
+
+def test_solvation_shells_narrow_range_far_from_zero_counts_one_bin_below(universe):
+    # 2.6-2.9 Å in 3000 bins: 26 000 bins below would be counted per frame; one from 0 Å is
+    # (first_minimum's single number), and the run ends in a clear error, not a memory blow-up
+    shells = mdae.SolvationShells(universe.select_atoms("resname LI"), {},
+                                  {"SOL": universe.select_atoms("resname SOL")},
+                                  rdf_range=(2.6, 2.9), rdf_nbins=3000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(ValueError, match="no first minimum found"):
+            shells.run()
+    assert shells._below_one_bin
