@@ -120,8 +120,10 @@ def test_the_budget_is_the_workers_limit_less_its_own_resident_memory():
 
 def test_a_screen_on_workers_with_a_memory_limit_stops_a_task_that_grows(tmp_path):
     # the whole path: the worker's limit read by the worker, the task stopped in its own
-    # process (by the check or by the hard limit, whichever sees it first), the worker kept
-    plan = _plan({"mb": 20, "cap_mb": 2000})
+    # process (by the check or by the hard limit, whichever sees it first), the worker kept.
+    # It keeps 40 MiB per evaluation up to 700 MiB (past the ~560 MiB the worker leaves it),
+    # then holds them, 1 s per evaluation: it cannot end before a check sees it
+    plan = _plan({"mb": 40, "hold_mb": 700, "cap_mb": 2000, "wait": 1.0})
     out = tmp_path / "screen"
     with _cluster("700MB") as cluster, distributed.Client(cluster) as client:
         workers = set(client.scheduler_info()["workers"])
