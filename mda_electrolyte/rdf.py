@@ -216,8 +216,10 @@ class IntraInterRDF(FrameAnalysis):
         resolution of the search; not valid where there is no minimum, or where it is shallow,
         not significant or from a small sample. ``"g_max"``: the highest bin of ``total`` with
         its block error, the verdict of the pair's g(r) (not valid, "too few frames", without
-        blocks; :meth:`plot` stamps such a panel). ``"cn_first_shell"``: ``cn_total`` at the
-        first minimum (from ``r_min``, linear within the bin), its error the block error ⊕ the
+        blocks; :meth:`plot` stamps such a panel). ``"cn_first_shell"``: the mean number of
+        ``b`` atoms within the first minimum: ``cn_total`` there (linear within the bin) plus
+        the pairs closer than a range that starts after 0 Å (counted in the bins below it;
+        ``cn_total`` itself counts from ``r_min``), its error the block error ⊕ the
         minimum's own error δ carried through the running integral,
         ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ``; not valid where the minimum is not.
     results.counts : numpy.ndarray, shape (n_pairs, 2, nbins)
@@ -572,6 +574,9 @@ class IntraInterRDF(FrameAnalysis):
         # pairs closer than the range, per pair and bin below it (none when it starts at 0 Å)
         below = np.einsum("pk,kib->pb", self._weights, self._class_pair_counts(
             self.results.counts_ordered, below=True))
+        # and per block, for the first shell's count from 0 Å
+        self._below_blocks = np.einsum("pk,nkib->np", self._weights, self._class_pair_counts(
+            self.results.counts_blocks, below=True))
         n_frames = self.n_frames
         volume = float(self.results.volume_blocks.sum()) / n_frames
         self.results.volume = volume
@@ -628,7 +633,9 @@ class IntraInterRDF(FrameAnalysis):
             # CN at the upper bin edges, 0 at the start of the range; linear within a bin
             return float(np.interp(r, edges, np.concatenate(([0.0], cn))))
 
-        value = running(self.results.cn_total[key], cutoff.value)
+        # the pairs closer than a range that starts after 0 Å are in the shell too
+        closer = float(self._below_blocks[:, p].sum()) / (self.n_frames * self._n_a[p])
+        value = running(self.results.cn_total[key], cutoff.value) + closer
         if method is None:
             return Estimate.invalid(
                 value, math.nan, "1", METHODS["none"],
@@ -637,7 +644,9 @@ class IntraInterRDF(FrameAnalysis):
         blocks = self._block_counts[:, p].sum(axis=1)
         per_block = np.cumsum(blocks, axis=-1) / (
             self.results.frames_blocks[:, None] * self._n_a[p])
-        _, err, _ = mean_error([running(cn, cutoff.value) for cn in per_block])
+        closer_blocks = self._below_blocks[:, p] / (self.results.frames_blocks * self._n_a[p])
+        _, err, _ = mean_error([running(cn, cutoff.value) + c
+                                for cn, c in zip(per_block, closer_blocks, strict=True)])
         # the running count holds every band up to the cutoff: the widest widening and the
         # fewest independent segments among them
         bands = slice(0, int(np.searchsorted(self._bands(), np.searchsorted(

@@ -173,9 +173,11 @@ def test_intra_inter_rdf_carries_the_cutoff_error_into_its_first_shell_count(dee
     # its error: the block error of the count ⊕ δ·dCN/dr, dCN/dr from the brute-force count
     slope = (_brute_cn(u, cut.value + cut.stderr) - _brute_cn(u, cut.value - cut.stderr)) / (
         2 * cut.stderr)
-    # the running count from the start of the range (1 Å) to the cutoff, interpolated within
-    # its bin (0.05 Å): a brute-force count to within the slope over a bin
-    expected = _brute_cn(u, cut.value) - _brute_cn(u, 1.0)
+    # every pair within the cutoff (those closer than the range's start at 1 Å too: before,
+    # they were left out), interpolated within its bin (0.05 Å): a brute-force count to within
+    # the slope over a bin
+    expected = _brute_cn(u, cut.value)
+    assert _brute_cn(u, 1.0) > 0.05
     assert cn.value == pytest.approx(expected, abs=0.5 * slope * 0.05)
     assert "the cutoff's error" in cn.method
     d_cn = float(cn.method.rsplit("±", 1)[1].rstrip(")"))
