@@ -131,3 +131,19 @@ def test_a_row_not_valid_keeps_its_own_reason_beside_the_concentration(tmp_path)
     compare_experimental(summary, exp, tmp_path, plots=False)
     verdict = pd.read_csv(tmp_path / "comparison.csv").iloc[0]["verdict"]
     assert verdict.startswith("single valid replica: no standard error; the box holds 3.79")
+
+
+def test_a_summary_read_back_from_its_csv_is_compared_as_the_table_itself(tmp_path):
+    # a pure solvent's empty salt reads back as NaN: its measurement matched nothing
+    table = pd.concat([_summary([(3.0, 3.0, 1.33)]),
+                       _summary([(0.0, 0.0, 1.32)]).assign(salt="", composition="EC")],
+                      ignore_index=True)
+    table.to_csv(tmp_path / "summary.csv", index=False)
+    back = pd.read_csv(tmp_path / "summary.csv")
+    assert back["salt"].isna().sum() == 1
+    exp = _write(tmp_path / "exp.csv", ["EC,LiPF6,3.0,density,1.30,0.004,",
+                                        "EC,,0,density,1.31,0.004,"])
+    direct = compare_experimental(table, exp, tmp_path, plots=False)
+    again = compare_experimental(back, exp, tmp_path, plots=False)
+    assert (direct["n"].tolist(), again["n"].tolist()) == ([2], [2])
+    assert again["MAE"].tolist() == pytest.approx(direct["MAE"].tolist(), rel=1e-12)

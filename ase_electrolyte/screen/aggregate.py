@@ -866,8 +866,10 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     index = {}
     for i, r in summary.iterrows():
         shares = {k: float(v) for k, v in (x.split(":") for x in r["solvent"].split(","))}
+        # a summary read back from summary.csv has NaN for a pure solvent's empty salt
+        salt = r["salt"] if isinstance(r["salt"], str) else ""
         key = _composition_key(
-            shares, r["ratio"], r["salt"], r["concentration"], r["units"], r["temperature_K"]
+            shares, r["ratio"], salt, r["concentration"], r["units"], r["temperature_K"]
         )
         index[key + (r["property"],)] = i
     matched, unmatched, used = [], [], set()
