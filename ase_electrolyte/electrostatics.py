@@ -1223,6 +1223,8 @@ def _bilinear_blocks(frame, term, elements):
     return B_e, B_f, B_s if periodic else None
 
 
+# largest weight or regulariser of fit_qrd: weights are relative, and w·r² must not overflow
+_MAX_FIT_WEIGHT = 1e15
 # kinds of the rows of fit_qrd's residual vector: labels of each type, whose noise has its
 # own variance, and the rows without label noise (charge regulariser, gauge)
 _ROW_KINDS = ("energy", "forces", "stress", "prior")
@@ -1358,21 +1360,38 @@ def fit_qrd(
     ------
     ValueError
         No frames, a frame without labels, or labels of the wrong shape; a frame the term
-        refuses (partial periodicity, atoms closer than 0.1 Å), named by its index.
+        refuses (partial periodicity, atoms closer than 0.1 Å), named by its index; weights
+        that are not three numbers in [0, 1e15] (not all 0), a regularization outside
+        [0, 1e15], an ``initial`` with every s = 0 (all before any model call).
     """
     from scipy.optimize import least_squares
 
     check_flag("fit_offsets", fit_offsets)
+    # before any frame is summed or model called: a negative weight was "math domain error",
+    # a negative regulariser or NaN a non-finite residual from scipy after the model ran, a
+    # weight of 1e308 an overflow, an initial s of all zeros a division by zero
+    if isinstance(weights, (str, bytes)) or np.ndim(weights) != 1 or len(weights) != 3:
+        raise ValueError(f"weights must be three numbers (w_E, w_F, w_σ), not {weights!r}")
+    w_e, w_f, w_s = (check_number(f"fit_qrd weight {name}", w, minimum=0.0,
+                                  maximum=_MAX_FIT_WEIGHT)
+                     for name, w in zip(("w_E", "w_F", "w_σ"), weights, strict=True))
+    if w_e == w_f == w_s == 0.0:
+        raise ValueError("fit_qrd weights are all 0: no label would enter the fit")
+    regularization = check_number("fit_qrd regularization", regularization, minimum=0.0,
+                                  maximum=_MAX_FIT_WEIGHT)
     frames = list(frames)
     if not frames:
         raise ValueError("fit_qrd needs at least one frame")
     if reference is not None and not isinstance(reference, _AseCalculator):
         if len(reference) != len(frames):
             raise ValueError(f"{len(reference)} reference entries for {len(frames)} frames")
-    w_e, w_f, w_s = (float(w) for w in weights)
     elements = sorted({s for f in frames for s in f.get_chemical_symbols()},
                       key=lambda s: atomic_numbers[s])
     k = len(elements)
+    init = _normalise_qrd(initial) if initial else {}
+    if not any(init.get(e, (0.0, 1.0))[1] != 0.0 for e in elements):
+        raise ValueError("fit_qrd initial: every s of the frames' elements is 0, which fixes "
+                         "no charge; give nonzero s (default 1)")
     options = dict(options)
     # single-element unit charges are not neutral: the blocks need the background term, which
     # cancels in any neutral combination
@@ -1469,8 +1488,6 @@ def fit_qrd(
     before_params = np.concatenate([np.zeros(k), np.ones(k), mu0 if fit_offsets else []])
     errors_before = errors(before_params, with_qrd=False)
 
-    init = initial or {}
-    init = _normalise_qrd(init) if init else {}
     b0 = np.array([init.get(e, (0.0, 1.0))[0] for e in elements])
     s0 = np.array([init.get(e, (0.0, 1.0))[1] for e in elements])
     norm = np.linalg.norm(s0)
