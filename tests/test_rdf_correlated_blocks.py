@@ -84,3 +84,26 @@ def test_strongly_correlated_frames_are_not_valid():
     assert not estimate.valid and "blocks of frames are correlated" in estimate.verdict
     assert np.all(rdf.results.independent_segments[("Ar", "Kr")] < 200)
     assert np.mean(np.abs(z) < 1.96) > np.mean(np.abs(z_blocks) < 1.96)
+
+
+@pytest.mark.parametrize("backend,kwargs", [("serial", {"n_parts": 3}),
+                                            ("multiprocessing", {"n_workers": 2})])
+def test_parallel_runs_widen_and_count_below_as_the_serial_run(backend, kwargs):
+    # segments, bins below a range starting after 0 Å, widening and verdicts are the serial
+    # run's whatever worker counted which frames
+    u = _random_walk_gas(60, 0.3, seed=4)
+
+    def rdf():
+        return IntraInterRDF(u.atoms, range=(1.0, 8.0), nbins=35, compound="fragments")
+
+    serial, other = rdf().run(), rdf().run(backend=backend, **kwargs)
+    np.testing.assert_array_equal(serial.results.counts_segments, other.results.counts_segments)
+    np.testing.assert_array_equal(serial.results.counts_blocks, other.results.counts_blocks)
+    for key in serial.results.pairs:
+        np.testing.assert_array_equal(serial.results.error_widening[key],
+                                      other.results.error_widening[key])
+        np.testing.assert_allclose(serial.results.total_err[key], other.results.total_err[key],
+                                   rtol=1e-12, atol=0)
+        assert (serial.results.estimates[key]["g_max"].verdict
+                == other.results.estimates[key]["g_max"].verdict)
+    assert np.any(serial.results.error_widening[("Ar", "Kr")] > 1.0)
