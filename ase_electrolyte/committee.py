@@ -102,6 +102,12 @@ def committee_spread(energies, forces, stresses=None):
 
         population averages over the K members (the DP-GEN model deviation of atom *i*).
 
+    Raises
+    ------
+    ValueError
+        Fewer than 2 members, shapes that do not match (K,), (K, N, 3), (K, 6), or values
+        that are not finite real numbers (naming the members).
+
     Notes
     -----
     The spread ranks structures for active learning; it is not an error bar. For K members
@@ -120,8 +126,31 @@ def committee_spread(energies, forces, stresses=None):
     >>> float(out["energy"]), float(out["energy_std"]), out["forces_std"].tolist()
     (2.0, 1.0, [0.0])
     """
-    energies = np.asarray(energies, dtype=np.float64)
-    forces = np.asarray(forces, dtype=np.float64)
+    from mda_electrolyte.uncertainty import real_array
+
+    # mismatched member counts were averaged each on its own (2 energies with 3 force sets),
+    # no member gave NaN, forces of shape (K, N) a scalar spread, a NaN member a NaN mean
+    energies = real_array(energies, "committee_spread energies")
+    forces = real_array(forces, "committee_spread forces")
+    if energies.ndim != 1 or len(energies) < 2:
+        raise ValueError(f"committee_spread needs the energies of at least 2 members, shape "
+                         f"(K,), not {energies.shape}")
+    k = len(energies)
+    if forces.ndim != 3 or forces.shape[0] != k or forces.shape[2] != 3:
+        raise ValueError(f"committee_spread forces must have shape ({k}, N, 3) for {k} "
+                         f"members, not {forces.shape}")
+    arrays = [("energies", energies), ("forces", forces)]
+    if stresses is not None:
+        stresses = real_array(stresses, "committee_spread stresses")
+        if stresses.shape != (k, 6):
+            raise ValueError(f"committee_spread stresses must have shape ({k}, 6) (Voigt) for "
+                             f"{k} members, not {stresses.shape}")
+        arrays.append(("stresses", stresses))
+    for name, values in arrays:
+        bad = ~np.isfinite(values.reshape(k, -1)).all(axis=1)
+        if bad.any():
+            raise ValueError(f"committee_spread {name} of member(s) "
+                             f"{np.flatnonzero(bad).tolist()} are not finite")
     mean_f = forces.mean(axis=0)
     out = {
         "energy": float(energies.mean()),

@@ -180,3 +180,20 @@ def test_a_committee_asked_without_any_structure_says_so(tiny):
     energy = atoms.get_potential_energy()
     assert committee.get_potential_energy() == energy
     assert committee.get_property("energy_std") == committee.results["energy_std"] > 0
+
+
+@pytest.mark.parametrize("args,match", [
+    # 2 energies with 3 force sets were averaged each on its own
+    (([1.0, 2.0], np.zeros((3, 4, 3))), r"forces must have shape \(2, N, 3\)"),
+    (([], np.zeros((0, 4, 3))), r"at least 2 members"),  # was a NaN mean
+    (([1.0], np.zeros((1, 2, 3))), r"at least 2 members"),  # a spread of 0
+    (([1.0, np.nan], np.zeros((2, 4, 3))), r"energies of member\(s\) \[1\] are not finite"),
+    (([1.0, 2.0], np.zeros((2, 4))), r"forces must have shape"),  # was a scalar spread
+    (([1.0, 2.0], np.zeros((2, 4, 3)), np.zeros((2, 3))), r"stresses must have shape"),
+    (([[1.0, 2.0]], np.zeros((2, 4, 3))), r"shape \(K,\)"),
+    ((["a", "b"], np.zeros((2, 4, 3))), r"must be real numbers"),
+    (([1.0, 2.0], np.full((2, 4, 3), np.inf)), r"forces of member\(s\) \[0, 1\]"),
+])
+def test_committee_spread_refuses_what_has_no_spread_by_name(args, match):
+    with pytest.raises(ValueError, match=match):
+        committee_spread(*args)
