@@ -388,3 +388,21 @@ def test_a_task_whose_workers_all_died_says_why_and_resumes(tmp_path):
     assert (second.n_done, second.n_failed) == (1, 0), second.failures
     info = h5md_info(out / TASKS_DIR / SLOW / "production.h5md")
     assert info["complete"] and info["n_frames"] == PRODUCTION_STEPS + 1 and kept >= 1
+
+
+def test_output_printed_before_the_task_process_redirects_it_leaves_the_outcome_whole(
+        tmp_path, monkeypatch):
+    # a sitecustomize (or a package imported on start) printing to standard output wrote into
+    # the pipe that carries the task's outcome, and a finished task read as a dead process
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        'print("banner on standard output {\\"status\\": \\"failed\\"}", flush=True)\n')
+    monkeypatch.syspath_prepend(str(site))
+    plan = _plan("lj", {}, 600, concentrations=(4.0,))
+    out = tmp_path / "screen"
+    _prepare_outdir(plan, out)
+    task = plan.tasks()[0]
+    result = task_module.run_task(_spec(plan, task, out, 1, plan.to_dict()))
+    assert result["status"] == "done", result.get("error")
+    assert (out / TASKS_DIR / task.id / "result.json").exists()

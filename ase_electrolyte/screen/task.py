@@ -74,6 +74,9 @@ TIMEOUT_GRACE_S = 10.0
 # the worker waits this much longer than the task's own deadline before killing it: the task's
 # process stops itself first, with its files closed and its error.json written
 _KILL_SLACK_S = 5.0
+# starts a task process' outcome on its standard output (JSON never holds a raw control
+# character, so the mark cannot occur inside it)
+_OUTCOME_MARK = b"\n\x1eelectrolyte task outcome\n"
 #: Seconds between the timer's repeats of :class:`TaskTimeout` past the limit (a stop that was
 #: dropped, raised inside a ``__del__``, let a task run on to its end or to the kill).
 _RESTOP_S = 0.5
@@ -513,8 +516,10 @@ def _run_limited(spec, limit):
                   f"{child['worker']}, task_timeout_s = {limit:g}\n".encode())
         log.flush()
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from ase_electrolyte.screen.task import _child_main; "
-             "_child_main()"],
+            # standard output goes to task.log before anything is imported (a banner printed
+            # on import would corrupt the outcome); the outcome has its own copy of the pipe
+            [sys.executable, "-c", "import os; outcome = os.dup(1); os.dup2(2, 1); "
+             "from ase_electrolyte.screen.task import _child_main; _child_main(outcome)"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
             start_new_session=True,  # its own process group: PACKMOL and the like go with it
         )
@@ -535,8 +540,11 @@ def _run_limited(spec, limit):
         finally:
             log.close()
             _trim_log(folder / LOG_FILE)
+    # what follows the last mark: anything printed before the child's redirection (a
+    # sitecustomize's banner) comes before it
+    _, mark, payload = out.rpartition(_OUTCOME_MARK)
     try:
-        outcome = json.loads(out.decode() or "null")
+        outcome = json.loads(payload.decode()) if mark else None
     except (UnicodeDecodeError, json.JSONDecodeError):
         outcome = None
     if isinstance(outcome, dict) and outcome.get("status") in ("done", "failed"):
@@ -729,10 +737,10 @@ def _watch(parent, deadline, grace, log=None, log_max=None, stop=None, memory=No
             os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def _child_main():
-    """The task's own process (:func:`_run_limited`): the spec on stdin, the outcome on stdout."""
-    outcome = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # what the model or the analyses print goes to task.log, not into the outcome
+def _child_main(outcome_fd):
+    """The task's own process (:func:`_run_limited`): the spec on stdin, the outcome written to
+    ``outcome_fd`` (the pipe that was its standard output, which now goes to task.log)."""
+    outcome = os.fdopen(outcome_fd, "w")
     spec = json.loads(sys.stdin.read())
     limit, deadline, grace = spec.pop("limit"), spec.pop("deadline"), spec.pop("grace")
     log_max = spec.pop("log_max", None)
@@ -749,7 +757,7 @@ def _child_main():
         if why is not None:
             result = _stopped(spec, limit, why)
         try:
-            outcome.write(json.dumps(result, default=_json_default))
+            outcome.write(_OUTCOME_MARK.decode() + json.dumps(result, default=_json_default))
             outcome.flush()
         except BrokenPipeError:  # its worker is gone; its files say what happened
             pass
