@@ -365,15 +365,29 @@ def estimates_to_dict(obj):
     """Replace every :class:`Estimate` in a nested dict/list by its :meth:`~Estimate.to_dict`.
 
     The one serialiser the JSON and HTML reports use.
+
+    Raises
+    ------
+    ValueError
+        A dict or list that contains itself, or nesting too deep or too wide to be written
+        (:func:`~ase_electrolyte.html_report.check_report_tree`); the path is named. Before,
+        a dict holding itself ended in RecursionError.
     """
+    from .html_report import check_report_tree  # the one walk that names such trees
+
+    check_report_tree(obj, "estimates")
+    return _estimates_to_dict(obj)
+
+
+def _estimates_to_dict(obj):
     if isinstance(obj, Estimate):
         return obj.to_dict()
     if isinstance(obj, dict):
-        return {k: estimates_to_dict(v) for k, v in obj.items()}
+        return {k: _estimates_to_dict(v) for k, v in obj.items()}
     if _is_object_array(obj):
         # json would write an Estimate in it as its bare float value: a number without its
         # error and verdict
         obj = obj.tolist()
     if isinstance(obj, (list, tuple)):
-        return [estimates_to_dict(v) for v in obj]
+        return [_estimates_to_dict(v) for v in obj]
     return obj

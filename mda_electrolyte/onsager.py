@@ -60,7 +60,7 @@ from .correlation import (
     time_correlation,
 )
 from .ion_collection import block_slices
-from .plotting import axes_to_draw_into, draws_user_text, literal
+from .plotting import axes_to_draw_into, draws_user_text, tick_labels_as_typed
 from .report import estimate_label, mark_invalid
 from .uncertainty import mean_error, segment_estimate
 
@@ -469,10 +469,9 @@ class OnsagerCoefficients(CarrierAnalysis):
             for j in range(len(r.species)):
                 ax.text(j, i, f"{r.L[i, j]:.3g}\n±{r.L_err[i, j]:.2g}", ha="center",
                         va="center", fontsize=8)
-        # tick labels are made again at every draw, from these strings
-        names = [literal(name) for name in r.species]
-        ax.set_xticks(range(len(r.species)), names)
-        ax.set_yticks(range(len(r.species)), names)
+        places = range(len(r.species))
+        tick_labels_as_typed(ax.xaxis, places, r.species)
+        tick_labels_as_typed(ax.yaxis, places, r.species)
         ax.figure.colorbar(im, ax=ax, label="L (S/m per e²)")
         ax.set_title(f"Onsager ({r.method}): σ = {estimate_label(r.conductivity, reason=False)}")
         mark_invalid(ax, r.conductivity)

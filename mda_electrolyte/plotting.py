@@ -10,8 +10,6 @@ the texts the helpers here make (:func:`estimate_bars`, :func:`note_empty`,
 :func:`tick_labels_as_typed`); every text a ``plot`` method made (:func:`draws_user_text`);
 every text made inside a block of code the packages do not control, a registered analysis or
 the screen's figures (:func:`user_text_literally`). None of the plots draws mathtext on purpose.
-:func:`literal` escapes a string for the setting of the moment, for a caller that hands a
-string to matplotlib to make a text of later.
 
 Numbers that are not valid are stamped by :func:`mda_electrolyte.report.mark_invalid`; the bars
 drawn here carry each Estimate's own error bar and are hatched and greyed when that Estimate is
@@ -27,29 +25,6 @@ __all__ = []
 #: Hatch and colour of a bar whose Estimate is not valid.
 INVALID_HATCH = "//"
 INVALID_COLOR = "0.8"
-
-
-def literal(text):
-    """``text`` as a matplotlib label that shows it as typed (``$`` escaped as ``\\$``).
-
-    Parameters
-    ----------
-    text : object
-        A species, pair or file name; any object is shown as its ``str``.
-
-    Returns
-    -------
-    str
-        Unchanged where matplotlib will not read mathtext (``rcParams["text.parse_math"]``
-        off, as inside :func:`user_text_literally`).
-    """
-    import matplotlib
-
-    text = str(text)
-    if not matplotlib.rcParams["text.parse_math"]:
-        return text
-    # outside mathtext, matplotlib shows "\$" as "$" and every other character as it is
-    return text.replace("$", r"\$")
 
 
 def user_text_literally():
@@ -72,7 +47,7 @@ def draws_user_text(plot):
     figure's save with matplotlib's mathtext error, wherever the figure was saved later. After
     the method has drawn, every text of its figure that matplotlib would read as mathtext is
     told not to (``parse_math=False``): none of the packages' labels uses mathtext. Texts
-    already shown literally (escaped by :func:`literal`, or made with ``parse_math`` off) are
+    already shown literally (made with ``parse_math`` off) are
     left as they are; tick labels, drawn later, are made literal where they are set
     (:func:`tick_labels_as_typed`).
     """
@@ -218,7 +193,7 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     draw = ax.barh if horizontal else ax.bar
     key = "xerr" if horizontal else "yerr"
     # at numbered places, the names as fixed tick labels shown as typed: as categories
-    # (escaped by literal() for the setting of the moment) they became tick labels when the
+    # (escaped for the setting of the moment) they became tick labels when the
     # figure was drawn, some in ticks made before (with plt.subplots), so that a figure drawn
     # inside user_text_literally() and saved after it failed the save with mathtext's
     # ParseSyntaxException; and names given twice shared one bar

@@ -19,7 +19,7 @@ import mda_electrolyte as mdae
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.estimate import Estimate
 from mda_electrolyte import report
-from mda_electrolyte.plotting import estimate_bars, literal, note_empty, user_text_literally
+from mda_electrolyte.plotting import estimate_bars, note_empty, user_text_literally
 
 matplotlib.use("Agg")
 
@@ -49,16 +49,6 @@ def _saved(fig, tmp_path):
     texts = _all_texts(fig)
     assert all(_drawn(t) is not None for t in texts), [t.get_text() for t in texts]
     return [_drawn(t) for t in texts]
-
-
-@pytest.mark.parametrize("name", HOSTILE)
-def test_literal_labels_are_drawn_as_typed(name, tmp_path):
-    fig, ax = plt.subplots()
-    ax.set_title(literal(name))
-    ax.plot([0, 1], [0, 1], label=literal(name))
-    ax.legend()
-    drawn = _saved(fig, tmp_path)
-    assert drawn.count(name) == 2, drawn
 
 
 def test_bars_empty_notes_and_not_valid_stamps_show_names_as_typed(tmp_path):

@@ -7,6 +7,7 @@ with the path to the offending entry, before anything is written (an earlier rep
 """
 
 import json
+import re
 
 import MDAnalysis as mda
 import numpy as np
@@ -121,3 +122,12 @@ def test_nesting_at_the_limit_is_written(tmp_path):
     text = write_html_report(tmp_path / "r.html", title="t", settings={},
                              summary=y).read_text(encoding="utf-8")
     assert "1.5" in text
+
+
+@pytest.mark.parametrize("make", _BAD)
+def test_estimates_to_dict_refuses_by_name_for_library_callers(make):
+    # the CLI and the report writers checked first; a library caller got RecursionError (or a
+    # walk without end through shared lists)
+    tree, path, why = make()
+    with pytest.raises(ValueError, match=rf"^estimates{re.escape(path)} {why}"):
+        estimates_to_dict(tree)
