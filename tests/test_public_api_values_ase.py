@@ -486,7 +486,21 @@ MODULES = [
     "ase_electrolyte.active_learning", "ase_electrolyte.device", "ase_electrolyte.units",
 ]
 
+_CONVERSION = ("a conversion of lengths into steps (bad values refused by name in "
+               "test_protocol_steps); its callers check the protocol first "
+               "(check_protocol_arguments, tried)")
 NOT_HERE = {
+    "protocol_steps.preequilibration_ps": _CONVERSION,
+    "protocol_steps.equilibration_ps": _CONVERSION,
+    "protocol_steps.production_ps": _CONVERSION,
+    "protocol_steps.preequilibration_timestep_fs": _CONVERSION,
+    "protocol_steps.timestep_fs": _CONVERSION,
+    "protocol_steps.write_interval_fs": _CONVERSION,
+    "protocol_steps.observe_interval_fs": _CONVERSION,
+    "StageSteps.timestep_fs": "a result record of protocol_steps",
+    "StageSteps.steps": "a result record of protocol_steps",
+    "StageSteps.write_interval": "a result record of protocol_steps",
+    "StageSteps.observe_interval": "a result record of protocol_steps",
     "check_number.minimum": "the checker's own bounds, given by the code",
     "check_number.above": "the checker's own bounds, given by the code",
     "check_number.maximum": "the checker's own bounds, given by the code",
