@@ -3,7 +3,10 @@
 E = Σ_{i<j in one molecule} k/2 (r_ij − r0)²
     + Σ_{pairs in different molecules or images} 4ε((σ/r)¹² − (σ/r)⁶)
 
-The harmonic term uses the direct (whole-molecule) vector of every intramolecular pair; the
+With ``r0="initial"`` each intramolecular pair's r0 is its distance at the first evaluation (an
+elastic network that keeps every molecule's shape: a cheap stand-in for an MLIP in a run whose
+molecules must stay whole). The harmonic term uses the direct (whole-molecule) vector of every
+intramolecular pair; the
 Lennard-Jones term runs over all pairs within ``rc`` (periodic images included) except those
 direct intramolecular pairs, so it is exactly the intermolecular energy.
 """
@@ -14,17 +17,25 @@ from ase.neighborlist import neighbor_list
 
 
 def _whole(positions, ids, cell, pbc):
-    """Independent minimum-image unwrap about each molecule's first atom (small molecules)."""
+    """Each molecule made whole atom by atom: the next atom is the one closest (minimum image)
+    to an atom already placed, put at that image (a chain longer than half the box, EMC in
+    the demo's 10.8 Å box, is not whole about its first atom alone)."""
     pos = positions.copy()
     if not np.any(pbc):
         return pos
     inv = np.linalg.inv(cell)
     for j in np.unique(ids):
-        idx = np.flatnonzero(ids == j)
-        d = pos[idx] - pos[idx[0]]
-        frac = d @ inv
-        frac -= np.round(frac)
-        pos[idx] = pos[idx[0]] + frac @ cell
+        idx = list(np.flatnonzero(ids == j))
+        placed, rest = [idx[0]], idx[1:]
+        while rest:
+            d = pos[rest][:, None, :] - pos[placed][None, :, :]
+            frac = d @ inv
+            frac -= np.round(frac)
+            d = frac @ cell
+            r = np.linalg.norm(d, axis=2)
+            a, b = np.unravel_index(np.argmin(r), r.shape)
+            pos[rest[a]] = pos[placed[b]] + d[a, b]
+            placed.append(rest.pop(a))
     return pos
 
 
@@ -48,6 +59,12 @@ class MolecularPairModel(Calculator):
         self.fail_on_small = fail_on_small
         self.atomic = atomic  # every atom its own molecule: a plain Lennard-Jones model
 
+    def _pair_r0(self, a, b, r):
+        if self.r0 != "initial":
+            return self.r0
+        initial = self.__dict__.setdefault("_initial_r0", {})
+        return initial.setdefault((int(a), int(b)), float(r))
+
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
@@ -69,8 +86,9 @@ class MolecularPairModel(Calculator):
                 for b in range(a + 1, len(idx)):
                     d = pos[idx[b]] - pos[idx[a]]
                     r = np.linalg.norm(d)
-                    energy += 0.5 * self.k * (r - self.r0) ** 2
-                    dedr = self.k * (r - self.r0)
+                    r0 = self._pair_r0(idx[a], idx[b], r)
+                    energy += 0.5 * self.k * (r - r0) ** 2
+                    dedr = self.k * (r - r0)
                     f = dedr * d / r  # force on a
                     forces[idx[a]] += f
                     forces[idx[b]] -= f
@@ -80,7 +98,10 @@ class MolecularPairModel(Calculator):
             probe = atoms.copy()
             probe.positions = pos
             i, jj, D, S = neighbor_list("ijDS", probe, self.rc)
-            direct = (ids[i] == ids[jj]) & np.all(S == 0, axis=1)
+            # the pair's whole-molecule vector, whatever image shift the list gave it (it wraps
+            # the positions into the cell first: a molecule across a face has shifted pairs)
+            direct = (ids[i] == ids[jj]) & (
+                np.linalg.norm(D - (pos[jj] - pos[i]), axis=1) < 1e-6)
             keep = ~direct
             i, jj, D = i[keep], jj[keep], D[keep]
             r = np.linalg.norm(D, axis=1)

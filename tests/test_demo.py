@@ -80,19 +80,25 @@ def test_simulate_terminal_lines_print_only_valid_numbers():
 
 @pytest.fixture
 def cheap_demo(tmp_path, monkeypatch):
-    """``(run, out)``: the demo's own steps with LJ standing in for SevenNet-0, 0.05 ps."""
+    """``(run, out)``: the demo's own steps with a cheap stand-in for SevenNet-0, 0.05 ps.
+
+    The stand-in keeps every molecule's shape (an elastic network within each molecule) and
+    puts Lennard-Jones between molecules: a plain Lennard-Jones model let the molecules fall
+    apart, and the analyses rightly refuse a trajectory whose stored molecules are no longer
+    bonded groups."""
     pytest.importorskip("rdkit")
     pytest.importorskip("packmol")
     import argparse
 
-    from ase.calculators.lj import LennardJones
+    from molecular_pair_model import MolecularPairModel
 
     import electrolyte_cli.arguments as A
     from electrolyte_cli import demo
 
     monkeypatch.setattr(
         A, "make_calculator",
-        lambda *a, **k: LennardJones(sigma=2.5, epsilon=0.005, rc=6.0, smooth=True),
+        lambda *a, **k: MolecularPairModel(k=2.0, r0="initial", epsilon=0.005, sigma=2.5,
+                                           rc=6.0),
     )
     monkeypatch.setattr(A, "check_model_args", lambda *a, **k: None)
     out = tmp_path / "demo"
@@ -123,7 +129,8 @@ def test_demo_end_to_end_with_a_cheap_potential(cheap_demo):
         walk(section, name)
     assert found and all(not d["converged"] and "too short: 0.048 ps" in d["verdict"]
                          for _, d in found)
-    assert all("too few ions: 1 Li+" in d["verdict"] for n, d in found if n != "density")
+    # the demo's own note, or the analysis' (a shell statistic counts its ions itself)
+    assert all("too few ions: 1 " in d["verdict"] for n, d in found if n != "density")
     page = (out / "analysis" / "report.html").read_text()
     assert page.count("class='invalid'") >= len(found) + 1  # and the run's own density
 
