@@ -842,6 +842,12 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
         work.calc = atoms.calc
         work.set_velocities(np.zeros((len(work), 3)))
         opt = FIRE(work, logfile=None)
+
+        def stop_if_terminated():
+            if _SIGTERM["received"]:  # SIGTERM came, and its exception was dropped
+                raise Terminated()
+
+        opt.attach(stop_if_terminated, interval=1)
         if progress:
             from tqdm.auto import tqdm
 

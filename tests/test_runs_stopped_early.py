@@ -351,12 +351,19 @@ class _DroppingLJ(LennardJones):
         super().calculate(*args, **kwargs)
 
 
-def _dropping_child(queue, path):
+def _dropping_child(queue, path, call="run_md"):
     warnings.simplefilter("ignore")
     atoms = _argon()
     atoms.calc = _DroppingLJ(5, sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
     try:
-        run_md(atoms, trajectory=path, **_RUN)
+        if call == "relax":
+            from ase_electrolyte.md import relax
+
+            atoms.rattle(0.2, seed=1)  # far from converged: the relaxation has steps to run
+            with terminate_as_interrupt():
+                relax(atoms, fmax=1e-4, steps=200, trajectory=path)
+        else:
+            run_md(atoms, trajectory=path, **_RUN)
     except BaseException as err:  # noqa: BLE001 - reported to the test
         queue.put((type(err).__name__, getattr(err, "__notes__", []), atoms.calc.calls))
         os._exit(3)
@@ -378,3 +385,17 @@ def test_sigterm_whose_exception_was_dropped_stops_the_run_at_its_next_step(tmp_
     info = h5md_info(path)
     assert not info["complete"] and 1 <= info["n_frames"] < _RUN["steps"] // 2 + 1
     _assert_readable_by_both(path, info["n_frames"])
+
+
+def test_sigterm_whose_exception_was_dropped_stops_a_relaxation_at_its_next_step(tmp_path):
+    path = tmp_path / "relaxed.h5md"
+    queue = _FORK.SimpleQueue()
+    child = _FORK.Process(target=_dropping_child, args=(queue, path, "relax"))
+    child.start()
+    child.join(180)
+    assert child.exitcode == 3
+    kind, notes, calls = queue.get()
+    assert kind == "Terminated" and calls == 5
+    assert notes == [f"relax: terminated (SIGTERM) before it converged; {path} not written; "
+                     "the same call relaxes again from the start"]
+    assert not path.exists()
