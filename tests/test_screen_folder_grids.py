@@ -11,10 +11,11 @@ import pytest
 pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
+from screen_folders import finish_every_task  # noqa: E402
+
 from ase_electrolyte.screen import PlanError, load_plan, run_screen  # noqa: E402
 from ase_electrolyte.screen.engine import _prepare_outdir  # noqa: E402
 from ase_electrolyte.screen.plan import box_of  # noqa: E402
-from ase_electrolyte.screen.task import write_json  # noqa: E402
 
 MODELS = str(Path(__file__).with_name("screen_models.py"))
 
@@ -29,18 +30,6 @@ def _plan(compositions, n_atoms=300, **extra):
 
 def _mix(concentration, solvent="EC:3,EMC:7", **extra):
     return {"solvent": solvent, "salt": "LiPF6", "concentration": concentration, **extra}
-
-
-def _finished(plan, out):
-    """``out`` holds ``plan`` with every task finished (one density each)."""
-    _prepare_outdir(plan, out)
-    for t in plan.tasks():
-        folder = out / "tasks" / t.id
-        folder.mkdir(parents=True)
-        write_json(folder / "result.json", {
-            "task": t.id, "status": "done", "seed": t.seed,
-            "properties": {"density": {"value": 1.2, "stderr": 0.01, "unit": "g/cm^3",
-                                       "converged": True, "verdict": "valid"}}})
 
 
 def _state(out):
@@ -66,7 +55,7 @@ def _state(out):
 ])
 def test_a_plan_added_to_a_folder_is_checked_against_its_compositions(tmp_path, added, message):
     out = tmp_path / "screen"
-    _finished(_plan([_mix(1.0)]), out)
+    finish_every_task(_plan([_mix(1.0)]), out)
     before = _state(out)
     with pytest.raises(PlanError, match=message):
         run_screen(_plan(added), out, progress=False, plots=False)
@@ -83,7 +72,7 @@ def test_the_same_box_check_in_a_folder_is_the_plans_own(tmp_path):
     big = _plan(grid, n_atoms=3000)
     assert box_of(big.compositions[0], 3000) != box_of(big.compositions[1], 3000)
     out = tmp_path / "screen"
-    _finished(_plan([_mix(1.0)], n_atoms=3000), out)
+    finish_every_task(_plan([_mix(1.0)], n_atoms=3000), out)
     _prepare_outdir(_plan([_mix(1.05)], n_atoms=3000), out)
     record = json.loads((out / "plan.json").read_text())
     assert [c["label"] for c in record["compositions"]] == [
@@ -93,7 +82,7 @@ def test_the_same_box_check_in_a_folder_is_the_plans_own(tmp_path):
 def test_a_rerun_and_a_plan_that_repeats_recorded_labels_are_not_refused(tmp_path):
     out = tmp_path / "screen"
     plan = _plan([_mix([1.0, 2.0])])
-    _finished(plan, out)
+    finish_every_task(plan, out)
     # the same plan: its own compositions are not "another label" of themselves
     again = run_screen(plan, out, progress=False, plots=False)
     assert (again.n_skipped, again.n_done, again.n_failed) == (2, 0, 0)
@@ -106,7 +95,7 @@ def test_a_rerun_and_a_plan_that_repeats_recorded_labels_are_not_refused(tmp_pat
 def test_molar_compositions_are_compared_at_the_plans_density(tmp_path):
     out = tmp_path / "screen"
     molar = {"units": "molar"}
-    _finished(_plan([_mix(1.0, **molar)], density=1.2), out)
+    finish_every_task(_plan([_mix(1.0, **molar)], density=1.2), out)
     before = _state(out)
     a = box_of(_plan([_mix(1.0, **molar)], density=1.2).compositions[0], 300, 1.2)
     b = box_of(_plan([_mix(1.05, **molar)], density=1.2).compositions[0], 300, 1.2)
@@ -120,7 +109,7 @@ def test_a_recorded_composition_this_version_cannot_pack_does_not_block_the_fold
     # a record edited by hand, or of a species this version no longer has: nothing of it can
     # run, so there is nothing to compare (its own tasks are refused where they are read)
     out = tmp_path / "screen"
-    _finished(_plan([_mix(1.0)]), out)
+    finish_every_task(_plan([_mix(1.0)]), out)
     record = json.loads((out / "plan.json").read_text())
     record["compositions"].append({"solvent": {"NoSuchSolvent": 1.0}, "ratio": "mass",
                                    "salt": "LiPF6", "concentration": 1.0, "units": "molal",
@@ -136,7 +125,7 @@ def test_a_folder_filled_before_the_check_still_takes_reruns_and_distinct_additi
     # 1.0 and 1.05 molal recorded together (by plans run before the check): a rerun of either
     # adds nothing and is not refused; a new composition is compared with both
     out = tmp_path / "screen"
-    _finished(_plan([_mix(1.0)]), out)
+    finish_every_task(_plan([_mix(1.0)]), out)
     record = json.loads((out / "plan.json").read_text())
     other = _plan([_mix(1.05)]).to_dict()["compositions"][0]
     record["compositions"].append(other)

@@ -12,8 +12,10 @@ import pytest
 pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
+from screen_folders import finish_every_task  # noqa: E402
+
 from ase_electrolyte.screen import PlanError, load_plan, run_screen, run_task  # noqa: E402
-from ase_electrolyte.screen.engine import _prepare_outdir, _spec  # noqa: E402
+from ase_electrolyte.screen.engine import _spec  # noqa: E402
 from ase_electrolyte.screen.plan import fingerprint_of  # noqa: E402
 from ase_electrolyte.screen.task import write_json  # noqa: E402
 
@@ -32,18 +34,6 @@ def _plan(path):
         "analyses": [], "model": {"calculator": f"{path}:lj", "device": "cpu"},
         "composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": [3.0, 4.0]}],
     })
-
-
-def _finished_folder(plan, out):
-    """Every task of ``plan`` finished in ``out`` (a density per task)."""
-    _prepare_outdir(plan, out)
-    for t in plan.tasks():
-        folder = out / "tasks" / t.id
-        folder.mkdir(parents=True)
-        write_json(folder / "result.json", {
-            "task": t.id, "status": "done", "seed": t.seed,
-            "properties": {"density": {"value": 1.3, "stderr": 0.01, "unit": "g/cm^3",
-                                       "converged": True, "verdict": "valid"}}})
 
 
 def _edit(path):
@@ -67,7 +57,7 @@ def test_an_edited_calculator_file_is_another_plan(tmp_path):
 def test_a_rerun_with_an_edited_calculator_file_is_refused_before_submitting(tmp_path):
     path = _model_file(tmp_path)
     out = tmp_path / "screen"
-    _finished_folder(_plan(path), out)
+    finish_every_task(_plan(path), out, density=1.3)
     record = (out / "plan.json").read_bytes()
     # unchanged: every task is reused, no cluster is started (nothing to run)
     again = run_screen(_plan(path), out, progress=False, plots=False)
@@ -95,7 +85,7 @@ def test_a_folder_recorded_before_calculator_files_were_hashed_is_taken_on(tmp_p
     path = _model_file(tmp_path)
     plan = _plan(path)
     out = tmp_path / "screen"
-    _finished_folder(plan, out)
+    finish_every_task(plan, out, density=1.3)
     # the record as earlier versions wrote it: no sha256, and the fingerprint without it
     old = json.loads((out / "plan.json").read_text())
     del old["model"]["sha256"]
