@@ -193,6 +193,13 @@ class Terminated(KeyboardInterrupt):
 _SIGTERM = {"received": False}
 
 
+def _raise_if_terminated():
+    """Raise :class:`Terminated` again where SIGTERM came and its exception was dropped; an
+    observer of the MD and relaxation loops, called before each step."""
+    if _SIGTERM["received"]:
+        raise Terminated()
+
+
 def _end_as_terminated():
     """At exit: a :class:`Terminated` that no one caught ends the process as SIGTERM would have.
 
@@ -842,12 +849,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
         work.calc = atoms.calc
         work.set_velocities(np.zeros((len(work), 3)))
         opt = FIRE(work, logfile=None)
-
-        def stop_if_terminated():
-            if _SIGTERM["received"]:  # SIGTERM came, and its exception was dropped
-                raise Terminated()
-
-        opt.attach(stop_if_terminated, interval=1)
+        opt.attach(_raise_if_terminated, interval=1)
         if progress:
             from tqdm.auto import tqdm
 
@@ -1289,8 +1291,7 @@ def run_md(
         record = _StepObservables(work, mass_total, ask_stress=ensemble == "npt")
 
         def observe():
-            if _SIGTERM["received"]:  # SIGTERM came, and its exception was dropped
-                raise Terminated()
+            _raise_if_terminated()
             n = dyn.nsteps
             # checked before anything of this step is written: the file ends at the last good frame
             guard.check(n, writer)
