@@ -128,21 +128,21 @@ def _run(args, gpu):
     n_li = sum(1 for name in universe.residues.resnames if name == "Li")
     limits = demo_limits(n_li, production_ps, len(atoms))
     if limits:
-        # the analyses judge their own numbers; the demo adds what only it knows: its size
-        # (the density is no average over ions: only the length applies to it)
-        summary = {
-            name: mark_estimates(
-                section,
-                [r for r in limits if name not in _NOT_ION_AVERAGES or not r.startswith("too few")],
-            )
-            for name, section in summary.items()
-        }
+        # the analyses judge their own numbers; the demo adds what only it knows: its size,
+        # each reason on the numbers it applies to (the kinetic temperature, a solvent's D and
+        # the density are no averages over ions)
+        summary = mark_demo_summary(summary, limits, universe)
         # the analyses' own summary lacks these marks: gone before the marked one is written,
         # so that a failed write leaves no summary rather than numbers that read as results
         (out / "analysis" / "summary.json").unlink(missing_ok=True)
         write_json_atomic(out / "analysis" / "summary.json", estimates_to_dict(summary),
                           indent=2, default=str)
-        print("demo-sized run, no number below is a result: " + "; ".join(limits), flush=True)
+        if any(r.startswith("too short") for r in limits):
+            print("demo-sized run, no number below is a result: " + "; ".join(limits),
+                  flush=True)
+        else:
+            print("demo-sized run, no average over ions below is a result: "
+                  + "; ".join(limits), flush=True)
     A.print_summary(summary, out / "analysis")
     settings = {
         "composition": "LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass",
@@ -225,8 +225,10 @@ MIN_PRODUCTION_PS = 200.0
 MAX_DEMO_ATOMS = 20000
 
 
-#: Analyses whose numbers are no averages over ions: "too few ions" does not apply to them.
-_NOT_ION_AVERAGES = ("density",)
+#: Analyses whose numbers are no averages over ions: "too few ions" does not apply to them
+#: (the density and the viscosity are whole-system averages; the volume scan and the
+#: intra/intermolecular errors judge the model on whole frames).
+NOT_ION_AVERAGES = ("density", "viscosity", "rigid_volume_scan", "intra_inter_errors")
 
 
 def demo_limits(n_li, production_ps, n_atoms):
@@ -264,7 +266,7 @@ def demo_limits(n_li, production_ps, n_atoms):
     return reasons
 
 
-def mark_estimates(summary, reasons):
+def mark_estimates(summary, reasons, applies=None):
     """A copy of ``summary`` with every Estimate (object or its dict) marked not valid.
 
     Parameters
@@ -273,6 +275,11 @@ def mark_estimates(summary, reasons):
         As returned by :func:`mda_electrolyte.report.run_analyses`.
     reasons : list of str
         Notes added to each Estimate's verdict (once).
+    applies : callable, optional
+        ``applies(path, reason) -> bool``: whether ``reason`` applies to the Estimate at
+        ``path``, the tuple of keys (list positions for lists) from the top of ``summary``
+        down to it. Default: every reason applies to every Estimate. An Estimate to which no
+        reason applies is left as it is.
 
     Returns
     -------
@@ -283,30 +290,102 @@ def mark_estimates(summary, reasons):
     from ase_electrolyte.estimate import Estimate
     from ase_electrolyte.html_report import estimate_of
 
-    def mark(est):
-        if not reasons:
+    def mark(est, path):
+        own = [r for r in reasons if applies is None or applies(path, r)]
+        if not own:
             return est
         # an analysis that already counted too few ions says so with its own threshold
         has_few = any(n.startswith("too few ions") for n in est.notes)
-        new = [r for r in reasons
+        new = [r for r in own
                if r not in est.notes and not (has_few and r.startswith("too few ions"))]
         return est.with_notes(*new, converged=False)
 
-    def walk(obj):
+    def walk(obj, path):
         if isinstance(obj, Estimate):
-            return mark(obj)
+            return mark(obj, path)
         if isinstance(obj, dict):
             # one reading of an estimate's dict form with the reports (a dict from_dict refused
             # failed the demo here, after the whole run)
             est = estimate_of(obj)
             if est is not None:
-                return mark(est).to_dict()
-            return {k: walk(v) for k, v in obj.items()}
+                return mark(est, path).to_dict()
+            return {k: walk(v, (*path, k)) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
-            return type(obj)(walk(v) for v in obj)
+            return type(obj)(walk(v, (*path, i)) for i, v in enumerate(obj))
         return obj
 
-    return walk(summary)
+    return walk(summary, ())
+
+
+def mark_demo_summary(summary, reasons, universe):
+    """``summary`` marked with the demo's :func:`demo_limits`, each on the numbers it concerns.
+
+    "too short" concerns every number of the run. "too few ions" concerns the averages over
+    ions only: not the kinetic temperature (all atoms), not a solvent's diffusion coefficient,
+    not an RDF of two elements found in no ion, nor the analyses of
+    :data:`NOT_ION_AVERAGES`; any other number (a shell statistic, a conductivity, an ion's D,
+    a quantity of an analysis not known here) is taken as an average over ions.
+
+    Parameters
+    ----------
+    summary : dict
+        As returned by :func:`mda_electrolyte.report.run_analyses`.
+    reasons : list of str
+        As returned by :func:`demo_limits`.
+    universe : MDAnalysis.Universe
+        The analysed trajectory, whose charged residues are the ions.
+
+    Returns
+    -------
+    dict
+        As :func:`mark_estimates` returns it.
+    """
+    from mda_electrolyte.conductivity import charged_species
+
+    try:
+        ions = set(charged_species(universe))
+    except ValueError:  # nothing charged: every number concerns the ions the box lacks
+        ions = set()
+    res = universe.atoms.residues.resnames[universe.atoms.resindices]
+    elements = getattr(universe.atoms, "elements", universe.atoms.types)
+    ion_elements = {str(e) for e, r in zip(elements, res, strict=True) if str(r) in ions}
+
+    def applies(path, reason):
+        return not reason.startswith("too few ions") or averages_over_ions(
+            path, ions, ion_elements)
+
+    return mark_estimates(summary, reasons, applies)
+
+
+def averages_over_ions(path, ions, ion_elements):
+    """Whether the number at ``path`` of an analysis summary is an average over ions.
+
+    Parameters
+    ----------
+    path : tuple
+        Keys from the top of the summary (the analysis' name first) down to the number.
+    ions : set of str
+        Residue names of the charged molecules.
+    ion_elements : set of str
+        Elements of their atoms.
+
+    Returns
+    -------
+    bool
+        ``False`` for the analyses of :data:`NOT_ION_AVERAGES`, a kinetic temperature, the
+        diffusion coefficient of an uncharged species and the RDF of two elements that are in
+        no ion; ``True`` otherwise.
+    """
+    if path and path[0] in NOT_ION_AVERAGES:
+        return False
+    keys = [str(k) for k in path[1:]]
+    if any(k.startswith("temperature") for k in keys):
+        return False  # the kinetic temperature of all atoms
+    if path[0] == "diffusion" and len(keys) >= 2 and keys[0] == "D":
+        return keys[1] in ions
+    if path[0] == "intra_inter_rdf" and len(keys) >= 2 and keys[0] == "pairs":
+        return bool(set(keys[1].split("-")) & ion_elements)
+    return True
 
 
 def _count(names):
