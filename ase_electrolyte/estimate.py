@@ -16,6 +16,10 @@ Examples
 1.020 ± 0.080 S/m (valid)
 >>> print(sigma.to("mS/cm"))
 10.20 ± 0.80 mS/cm (valid)
+>>> blocks = Estimate(1.02, 0.08, "S/m", method="t-scaled standard error over 10 blocks",
+...                   n_samples=10, dof=9)
+>>> [round(x, 3) for x in blocks.interval(0.95)]  # t(9): 2.26/1.06 standard errors
+[0.849, 1.191]
 >>> bad = Estimate(96.0, 21.0, "S/m", method="t-scaled standard error over 5 blocks",
 ...                n_samples=5, converged=False, notes=("too coarse: 100 fs frames",))
 >>> bad.verdict
@@ -32,7 +36,7 @@ from decimal import Decimal
 from .atoms_checks import check_flag
 from .units import convert
 
-__all__ = ["Estimate", "estimates_to_dict", "mark_not_valid"]
+__all__ = ["Estimate", "estimates_to_dict", "mark_not_valid", "propagated_dof"]
 
 #: Methods by which an uncertainty is obtained, for ``Estimate.method`` (free text is allowed;
 #: these are the phrases the packages use so reports read alike).
@@ -69,13 +73,22 @@ class Estimate:
         The validity verdict: ``True`` when the number can be presented as a result.
     notes : tuple of str
         Why it is not valid (when ``converged`` is False) and caveats worth reading.
+    dof : float or None
+        Degrees of freedom of the Student-t distribution the error follows, when it was
+        estimated from the scatter of few samples: ``n - 1`` for a mean over ``n`` blocks,
+        segments, runs or ions, points minus parameters for a fit. ``stderr`` is then the
+        t-scaled one-sigma error (the half-width of the 68.27 % interval,
+        :func:`mda_electrolyte.uncertainty.t_factor`), and :meth:`interval` widens it with
+        the quantiles of t(``dof``). ``None`` (the default): the error is taken as normal
+        (many samples, propagated, given).
 
     Raises
     ------
     ValueError
         A non-finite ``value`` marked converged, a negative ``stderr`` (an unknown error is
         ``nan``), a non-finite ``stderr`` marked converged, an unknown unit, or
-        ``converged=False`` without a note saying why.
+        ``converged=False`` without a note saying why, or a ``dof`` that is not a number
+        of at least 1.
     """
 
     value: float
@@ -85,6 +98,7 @@ class Estimate:
     n_samples: int = 0
     converged: bool = True
     notes: tuple = field(default_factory=tuple)
+    dof: float | None = None
 
     def __post_init__(self):
         # None, a flag or a string ("1e3" from a hand-edited summary) is no number: refused by
@@ -103,6 +117,17 @@ class Estimate:
         notes = (self.notes,) if isinstance(self.notes, str) else tuple(self.notes)
         object.__setattr__(self, "notes", tuple(str(n) for n in notes))
         convert(1.0, self.unit, self.unit)  # unknown units fail here, not in a report
+        if self.dof is not None:
+            try:
+                dof = _real("dof", self.dof)
+            except ValueError:
+                dof = math.nan
+            if not (dof >= 1 and math.isfinite(dof)):
+                # t(0) has no quantiles; an infinite dof is the normal case, written None
+                raise ValueError(f"an estimate's dof (degrees of freedom of its error) must be "
+                                 f"a finite number >= 1, or None for a normal error, not "
+                                 f"{self.dof!r}")
+            object.__setattr__(self, "dof", dof)
         if self.stderr < 0:
             # printed as "1 ± -0.1"; an unknown error is NaN, never a negative number
             raise ValueError(f"an error must be non-negative, not stderr = {self.stderr} "
@@ -139,6 +164,53 @@ class Estimate:
         """``stderr / |value|`` (``inf`` for a zero value)."""
         return self.stderr / abs(self.value) if self.value else math.inf
 
+    def interval(self, level=0.95, *, allow_invalid=False):
+        """Two-sided confidence interval ``(low, high)`` in ``unit`` at ``level``.
+
+        With ``dof`` known the half-width is ``stderr · t_q(dof) / t_0.8413(dof)`` with
+        ``q = (1 + level) / 2``: ``stderr`` is already the t-scaled one-sigma error, so a 95 %
+        interval over 10 blocks is 2.26 / 1.06 = 2.13 standard errors wide on each side, not the
+        normal 1.96. Without ``dof`` the normal quantile ``z_q`` is used (``stderr · 1.96`` at
+        95 %).
+
+        Parameters
+        ----------
+        level : float
+            Coverage, strictly between 0 and 1.
+        allow_invalid : bool
+            Also give the interval of an estimate that is not valid (its bounds lose the verdict,
+            so this is refused by default).
+
+        Returns
+        -------
+        (float, float)
+
+        Raises
+        ------
+        ValueError
+            A level outside (0, 1), an unknown error (``stderr`` NaN) or value, or an estimate
+            that is not valid (named with its verdict) unless ``allow_invalid``.
+        """
+        from .atoms_checks import check_number
+
+        check_flag("allow_invalid", allow_invalid)
+        given = level
+        try:
+            level = check_number("level", level)
+        except ValueError:
+            level = math.nan
+        if not 0.0 < level < 1.0:
+            # 1 (or 95 for a percentage) would be an infinite interval, 0 an empty one
+            raise ValueError(f"an interval's level is a coverage strictly between 0 and 1 "
+                             f"(95 % is 0.95), not {given!r}")
+        if not (self.converged or allow_invalid):
+            raise ValueError(f"{self} is not valid ({self.verdict}): its interval is no result "
+                             "(allow_invalid=True to have it anyway)")
+        if not (math.isfinite(self.value) and math.isfinite(self.stderr)):
+            raise ValueError(f"{self} has no interval: its value or error is unknown")
+        half = self.stderr * _sigma_multiple(level, self.dof)
+        return self.value - half, self.value + half
+
     def to(self, unit):
         """The same estimate in another unit of the same dimension."""
         return replace(self, value=convert(self.value, self.unit, unit),
@@ -152,9 +224,10 @@ class Estimate:
     def to_dict(self):
         """JSON-ready dict: value, stderr, unit, method, n_samples, converged, verdict, notes.
 
-        Non-finite numbers become ``None`` (JSON has no NaN).
+        Non-finite numbers become ``None`` (JSON has no NaN). ``dof`` is written only when
+        known, so the dict of a normal error is the same as before it existed.
         """
-        return {
+        out = {
             "value": json_number(self.value),
             "stderr": json_number(self.stderr),
             "unit": self.unit,
@@ -164,6 +237,9 @@ class Estimate:
             "verdict": self.verdict,
             "notes": list(self.notes),
         }
+        if self.dof is not None:
+            out["dof"] = self.dof
+        return out
 
     @classmethod
     def from_dict(cls, data):
@@ -193,7 +269,7 @@ class Estimate:
             nan if data["value"] is None else data["value"],
             nan if data["stderr"] is None else data["stderr"],
             data["unit"], data["method"], data.get("n_samples", 0),
-            data["converged"], notes,
+            data["converged"], notes, data.get("dof"),
         )
 
     def _identity(self):
@@ -201,7 +277,7 @@ class Estimate:
         # form compared unequal to itself, and two equal ones hashed apart
         return tuple("nan" if isinstance(x, float) and math.isnan(x) else x for x in (
             self.value, self.stderr, self.unit, self.method, self.n_samples, self.converged,
-            self.notes))
+            self.notes, self.dof))
 
     def __eq__(self, other):
         if not isinstance(other, Estimate):
@@ -272,6 +348,44 @@ class Estimate:
         return f"{fmt(self.value)} ± {fmt(self.stderr)}"
 
 
+def propagated_dof(terms):
+    """Welch–Satterthwaite degrees of freedom of an error propagated from independent errors.
+
+    ``σ² = Σ a_k²`` for the terms ``a_k`` (each input's error times the derivative of the
+    result with respect to it) has ``ν = (Σ a_k²)² / Σ (a_k⁴ / ν_k)`` degrees of freedom, so
+    that :meth:`Estimate.interval` of a Nernst–Einstein conductivity from D's of 5 blocks each
+    uses t quantiles, not the normal ones.
+
+    Parameters
+    ----------
+    terms : iterable of (float, float or None)
+        ``(a_k, ν_k)``; ``ν_k`` ``None`` for a normal error (infinitely many degrees of freedom).
+
+    Returns
+    -------
+    float or None
+        ``None`` when every term is normal (or all ``a_k`` are zero), else at least 1.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.estimate import propagated_dof
+    >>> propagated_dof([(1.0, 4), (1.0, 4)])  # two equal errors of 4 dof each
+    8.0
+    >>> propagated_dof([(1.0, None), (0.1, 4)]) is None
+    False
+    """
+    terms = [(float(a), dof) for a, dof in terms]
+    if all(dof is None for _, dof in terms):
+        return None
+    total = sum(a * a for a, _ in terms)
+    spread = sum(a**4 / dof for a, dof in terms if dof is not None)
+    if not (math.isfinite(total) and math.isfinite(spread)) or spread <= 0:
+        # zero errors of few dof (or a non-finite one): nothing to weigh; the fewest dof stand
+        known = [dof for _, dof in terms if dof is not None]
+        return float(min(known))
+    return max(1.0, total * total / spread)
+
+
 def mark_not_valid(tree, note):
     """``tree`` with every :class:`Estimate` in it marked not valid, ``note`` added to its notes.
 
@@ -311,6 +425,21 @@ def _count(n):
     if not (math.isfinite(x) and x >= 0):
         raise ValueError(f"an estimate's n_samples must be a finite number >= 0, not {n!r}")
     return int(x)
+
+
+_ONE_SIGMA_QUANTILE = 0.5 * (1.0 + math.erf(1.0 / math.sqrt(2.0)))  # 0.8413
+
+
+def _sigma_multiple(level, dof):
+    """Half-width of the two-sided ``level`` interval in units of the one-sigma error: the
+    normal quantile, or for a t-scaled error of ``dof`` degrees of freedom the ratio of the
+    t quantiles at ``level`` and at one sigma."""
+    from scipy import stats
+
+    q = 0.5 * (1.0 + level)
+    if dof is None:
+        return float(stats.norm.ppf(q))
+    return float(stats.t.ppf(q, dof) / stats.t.ppf(_ONE_SIGMA_QUANTILE, dof))
 
 
 def _unsigned_zero(text):

@@ -26,6 +26,7 @@ Constants are CODATA values from :mod:`scipy.constants`.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,7 @@ from scipy.integrate import cumulative_trapezoid
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
-from ase_electrolyte.estimate import Estimate
+from ase_electrolyte.estimate import Estimate, propagated_dof
 
 from .analysis_base import kept_frame, require_results
 from .carriers import (
@@ -63,6 +64,7 @@ from .correlation import (
     not_diffusive_note,
     plateau_verdict,
     time_correlation,
+    transport_estimate,
 )
 from .ion_collection import block_slices
 from .observables import (
@@ -73,7 +75,7 @@ from .observables import (
 )
 from .plotting import axes_to_draw_into, draws_user_text, estimate_bars
 from .report import estimate_label, mark_invalid, register_analysis, shared
-from .uncertainty import mean_error, segment_estimate
+from .uncertainty import mean_error
 
 __all__ = ["GreenKuboConductivity", "EinsteinHelfandConductivity", "NernstEinstein"]
 
@@ -704,7 +706,7 @@ class GreenKuboConductivity(CarrierAnalysis):
         notes.extend(self._sampling_notes)
 
         def plateau_estimate(stack):
-            return segment_estimate(
+            return transport_estimate(
                 stack[:, window].mean(axis=1), "S/m", n_runs=self._n_runs,
                 n_blocks=self._n_blocks, notes=notes,
             )
@@ -747,12 +749,9 @@ class GreenKuboConductivity(CarrierAnalysis):
                         if len(pair) == 2 and pair[0] != pair[1] and a in pair)
             share = own + 0.5 * cross
             res.transference[a] = float(np.mean(share) / np.mean(total_seg))
-            est = segment_estimate(share / total_seg, "1", n_runs=self._n_runs,
-                                   n_blocks=self._n_blocks, notes=notes)
-            res.transference_numbers[a] = Estimate(
-                res.transference[a], est.stderr, "1", est.method, est.n_samples,
-                est.converged, est.notes,
-            )
+            est = transport_estimate(share / total_seg, "1", n_runs=self._n_runs,
+                                     n_blocks=self._n_blocks, notes=notes)
+            res.transference_numbers[a] = replace(est, value=res.transference[a])
 
     @draws_user_text
     def plot(self, ax=None, parts=True):
@@ -937,8 +936,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
              for c in collections],
             self._n_blocks, "the charge current (dipole increments)")
         notes += temperature_notes(collections, self._temperature)
-        res.conductivity = segment_estimate(sig, "S/m", n_runs=len(collections),
-                                            n_blocks=self._n_blocks, notes=notes)
+        res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
+                                              n_blocks=self._n_blocks, notes=notes)
         _conductivity_aliases(res)
         res.dof = len(segments) - 1
         slope, intercept, r2 = fit_line(time[window], res.msd[window])
@@ -1181,6 +1180,7 @@ class NernstEinstein:
         res.conductivity = Estimate(
             sigma, float(np.sqrt(sum(e**2 for e in contrib_err.values()))), "S/m", method,
             n_samples=min(e.n_samples for e in d.values()), converged=not notes, notes=notes,
+            dof=propagated_dof((contrib_err[s], d[s].dof) for s in d),
         )
         _conductivity_aliases(res)
         # each species' term N_s z_s² D_s e²/(V k_B T) with its error and its D's verdict
@@ -1189,16 +1189,18 @@ class NernstEinstein:
             own = tuple(f"D of {s}: {n}" for n in d[s].notes if not d[s].valid)
             own += tuple(_negative_diffusivity_notes({s: d[s]}))
             res.contributions[s] = Estimate(contrib[s], contrib_err[s], "S/m", method,
-                                            d[s].n_samples, converged=not own, notes=own)
+                                            d[s].n_samples, converged=not own, notes=own,
+                                            dof=d[s].dof)
         res.transference = {s: float(c / sigma) for s, c in contrib.items()}
         res.transference_numbers = {}
         for s in d:
             # ∂t_s/∂c_j = (δ_sj σ - c_s) / σ²
             grad = {j: ((sigma if j == s else 0.0) - contrib[s]) / sigma**2 for j in d}
-            err = float(np.sqrt(sum((grad[j] * contrib_err[j]) ** 2 for j in d)))
+            terms = [(grad[j] * contrib_err[j], d[j].dof) for j in d]
+            err = float(np.sqrt(sum(a**2 for a, _ in terms)))
             res.transference_numbers[s] = Estimate(
                 res.transference[s], err, "1", method, res.conductivity.n_samples,
-                converged=not notes, notes=notes,
+                converged=not notes, notes=notes, dof=propagated_dof(terms),
             )
         res.temperature = temperature
         res.volume = volume
@@ -1209,7 +1211,9 @@ class NernstEinstein:
             alpha = s_val / sigma
             # ∂α/∂σ = 1/σ_NE, ∂α/∂σ_NE = -α/σ_NE: absolute, so σ = 0 ± δσ gives 0 ± δσ/σ_NE
             # (a relative error of σ would be 0/0 there)
-            alpha_err = float(np.hypot(s_err / sigma, alpha * res.conductivity.stderr / sigma))
+            terms = [(s_err / sigma, conductivity.dof),
+                     (alpha * res.conductivity.stderr / sigma, res.conductivity.dof)]
+            alpha_err = float(np.hypot(*(a for a, _ in terms)))
             a_notes = notes + tuple(f"σ: {n}" for n in conductivity.notes
                                     if not conductivity.valid)
             if not s_val > 0:
@@ -1218,7 +1222,7 @@ class NernstEinstein:
             res.dissociation = Estimate(
                 alpha, alpha_err, "1", "propagated from the errors of σ and σ_NE (first order)",
                 n_samples=min(conductivity.n_samples, res.conductivity.n_samples),
-                converged=not a_notes, notes=a_notes,
+                converged=not a_notes, notes=a_notes, dof=propagated_dof(terms),
             )
             res.alpha_d, res.alpha_d_err = _pair(res.dissociation)
         self.results = res

@@ -392,6 +392,8 @@ class EquationOfState:
             METHODS["fit"] + ("" if err is not None else ", t-scaled, residual variance"),
             n_samples=rho.size, converged=res.valid,
             notes=() if res.valid else (res.verdict,),
+            # the residual variance's t(n - 3) travels for the intervals; given errors: normal
+            dof=float(rho.size - 3) if err is None and rho.size > 3 else None,
         )
         self._model = lambda x: model(x, *popt)
         return self
@@ -546,6 +548,7 @@ class TaitCompressibility:
             res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa",
             METHODS["fit"] + ("" if self._err is not None else ", t-scaled, residual variance"),
             n_samples=p.size, converged=not notes, notes=notes,
+            dof=float(p.size - 3) if self._err is None and p.size > 3 else None,
         )
         res.pressures, res.volumes, res.volume_errors = p, v, self._err
         self._model = lambda x: tait(x, *popt)
@@ -651,6 +654,7 @@ class ThermalExpansion:
             res.alpha, res.alpha_err, "1/K",
             METHODS["fit"] + (", t-scaled" if err is None else ""), n_samples=t.size,
             converged=not notes, notes=notes,
+            dof=float(t.size - 2) if err is None and t.size > 2 else None,
         )
         res.reference_temperature = float(self._tref)
         res.temperatures, res.densities, res.density_errors = t, rho, err

@@ -17,13 +17,15 @@ caged (< 1). Given the shear viscosity η, the Yeh–Hummer correction for the p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy import constants
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
-from ase_electrolyte.estimate import Estimate
+from ase_electrolyte.estimate import Estimate, propagated_dof
 
 from .analysis_base import require_results
 from .carriers import (
@@ -43,11 +45,11 @@ from .correlation import (
     is_diffusive,
     mean_squared_displacement,
     not_diffusive_note,
+    transport_estimate,
 )
 from .ion_collection import block_slices
 from .plotting import axes_to_draw_into, draws_user_text
 from .report import estimate_label, mark_invalid, register_analysis
-from .uncertainty import segment_estimate
 
 __all__ = ["Diffusion"]
 
@@ -460,8 +462,8 @@ class Diffusion(CarrierAnalysis):
                 # segments, not ions, are independent: ions of one liquid move together
                 seg_mean = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])
                 seg_slopes, _, _ = fit_line(time[window], seg_mean[:, window].T)
-                est = segment_estimate(seg_slopes / 6.0, "Å^2/ps", n_runs=n_runs,
-                                       n_blocks=self._n_blocks, notes=notes)
+                est = transport_estimate(seg_slopes / 6.0, "Å^2/ps", n_runs=n_runs,
+                                         n_blocks=self._n_blocks, notes=notes)
             else:
                 ion_slopes, _, _ = fit_line(time[window], per_ion[window])
                 if per_ion.shape[1] < MIN_IONS_FOR_ION_ERROR:
@@ -469,16 +471,13 @@ class Diffusion(CarrierAnalysis):
                         f"too few ions: the error comes from the spread over {per_ion.shape[1]} "
                         f"ions of one segment (need {MIN_IONS_FOR_ION_ERROR}; use n_blocks >= 2)"
                     )
-                est = segment_estimate(
+                est = transport_estimate(
                     ion_slopes / 6.0, "Å^2/ps", n_runs=1, n_blocks=1, notes=notes, what="ions",
                     method=f"t-scaled standard error over {per_ion.shape[1]} ions (taken as "
                     "independent)",
                 )
             # D is the slope of the mean MSD; the error is that of the segment (or ion) slopes
-            res.diffusion_coefficient[name] = Estimate(
-                float(slope / 6.0), est.stderr, est.unit, est.method, est.n_samples,
-                est.converged, est.notes,
-            )
+            res.diffusion_coefficient[name] = replace(est, value=float(slope / 6.0))
         res.D = {k: e.value for k, e in res.diffusion_coefficient.items()}
         res.D_err = {k: e.stderr for k, e in res.diffusion_coefficient.items()}
         res.verdict = {k: e.verdict for k, e in res.diffusion_coefficient.items()}
@@ -521,12 +520,12 @@ class Diffusion(CarrierAnalysis):
             res.diffusion_coefficient_yeh_hummer = {}
             for k, e in res.diffusion_coefficient.items():
                 notes = e.notes + tuple(f"η: {n}" for n in eta.notes if not eta.valid)
+                # the correction scales as 1/η, so its relative error is that of η
+                terms = [(e.stderr, e.dof), (corr * eta.stderr / eta.value, eta.dof)]
                 res.diffusion_coefficient_yeh_hummer[k] = Estimate(
-                    e.value + corr,
-                    # the correction scales as 1/η, so its relative error is that of η
-                    float(np.hypot(e.stderr, corr * eta.stderr / eta.value)), "Å^2/ps",
+                    e.value + corr, float(np.hypot(*(a for a, _ in terms))), "Å^2/ps",
                     "propagated from the errors of D and η (first order)", e.n_samples,
-                    converged=e.valid and eta.valid, notes=notes,
+                    converged=e.valid and eta.valid, notes=notes, dof=propagated_dof(terms),
                 )
             res.D_yeh_hummer = {
                 k: e.value for k, e in res.diffusion_coefficient_yeh_hummer.items()

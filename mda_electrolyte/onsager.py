@@ -27,13 +27,13 @@ barycentric frame the transference numbers of Mistry et al. assume.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 from MDAnalysis.analysis.results import Results
 from scipy.integrate import cumulative_trapezoid
 
 from ase_electrolyte.atoms_checks import check_flag, check_number
-from ase_electrolyte.estimate import Estimate
 
 from .analysis_base import require_results
 from .carriers import (
@@ -58,11 +58,12 @@ from .correlation import (
     not_diffusive_note,
     plateau_verdict,
     time_correlation,
+    transport_estimate,
 )
 from .ion_collection import block_slices
 from .plotting import axes_to_draw_into, draws_user_text, tick_labels_as_typed
 from .report import estimate_label, mark_invalid
-from .uncertainty import mean_error, segment_estimate
+from .uncertainty import mean_error
 
 __all__ = ["OnsagerCoefficients"]
 
@@ -421,8 +422,8 @@ class OnsagerCoefficients(CarrierAnalysis):
 
         def est(samples, unit, *curves):
             extra = [n for c in dict.fromkeys(curves) for n in regime.get(c, [])]
-            return segment_estimate(samples, unit, n_runs=self._n_runs, n_blocks=self._n_blocks,
-                                    notes=notes + extra)
+            return transport_estimate(samples, unit, n_runs=self._n_runs,
+                                      n_blocks=self._n_blocks, notes=notes + extra)
 
         res.coefficients = {
             f"{a}-{b}": est(l_seg[:, i, j], "S/m", f"{a}-{a}", f"{b}-{b}")
@@ -443,10 +444,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             for k, name in enumerate(names):
                 if z[k] != 0:
                     e = est(t_seg[:, k], "1", "dipole")
-                    res.transference_numbers[name] = Estimate(
-                        float(t_mean[k]), e.stderr, "1", e.method, e.n_samples, e.converged,
-                        e.notes,
-                    )
+                    res.transference_numbers[name] = replace(e, value=float(t_mean[k]))
                     res.transference[name] = float(t_mean[k])
                     res.transference_err[name] = e.stderr
 

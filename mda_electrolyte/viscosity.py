@@ -55,12 +55,13 @@ from .correlation import (
     not_diffusive_note,
     plateau_verdict,
     time_correlation,
+    transport_estimate,
 )
 from .ion_collection import IonCollection
 from .observables import is_h5md_path, read_observable
 from .plotting import axes_to_draw_into, draws_user_text
 from .report import estimate_label, mark_invalid, register_analysis, shared, shared_value
-from .uncertainty import mean_error, segment_estimate
+from .uncertainty import mean_error
 
 __all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tensor",
            "pressure_tensor_collection"]
@@ -334,8 +335,8 @@ class _PressureAnalysis:
                              "(a constant or purely hydrostatic tensor): no viscosity")
 
     def _estimate(self, samples, notes):
-        return segment_estimate(samples, "mPa·s", n_runs=self._n_runs, n_blocks=self._n_blocks,
-                                notes=notes)
+        return transport_estimate(samples, "mPa·s", n_runs=self._n_runs,
+                                  n_blocks=self._n_blocks, notes=notes)
 
     def _prefactor(self, volume):
         return volume / (constants.k * self._temperature) * _MPAS / self._norm
