@@ -737,7 +737,11 @@ def _other_start(first, atoms, run_info, path):
     masses = atoms.get_masses()
     if run_info.get("hydrogen_mass") is not None:
         masses = np.where(atoms.numbers == 1, run_info["hydrogen_mass"], masses)
-    if not np.allclose(first["masses"], masses, rtol=1e-9, atol=0):
+    if not np.allclose(first["masses"], masses, rtol=1e-9, atol=0) or (
+            first.get("physical_masses") is not None
+            and not np.allclose(first["physical_masses"], atoms.get_masses(), rtol=1e-9,
+                                atol=0)):
+        # the physical masses too: deuterium and hydrogen integrate alike at hydrogen_mass
         return "its atoms have other masses"
     topology = get_topology(atoms)
     stored = first["topology"]
@@ -862,6 +866,8 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
             opt.attach(show, interval=1)
         try:
             opt.run(fmax=fmax, steps=steps)
+            # a SIGTERM dropped after the last step's observer: not written as relaxed
+            _raise_if_terminated()
         except KeyboardInterrupt as err:
             what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
             written = "nothing written" if trajectory is None else f"{trajectory} not written"
@@ -1231,10 +1237,11 @@ def run_md(
                     _restore_hydrogen(done, hydrogen_mass)
                     return done
                 _check_writable(trajectory)
-                # resume from the last complete frame
+                # resume from the last complete frame, with the masses the run integrated with
+                # (the file's particles carry the physical ones)
                 work.set_positions(last.positions)
                 work.set_cell(last.cell)
-                _set_masses_keep_velocities(work, last.get_masses())
+                _set_masses_keep_velocities(work, start_state(trajectory)["masses"])
                 work.set_velocities(last.get_velocities())
                 start = info["last_step"]
                 writer = H5MDWriter(trajectory, atoms, mode="a", run_info=run_info)
@@ -1251,7 +1258,8 @@ def run_md(
             elif hydrogen_mass is not None:
                 _scale_hydrogen(work, real_masses, work.get_masses())
             if trajectory is not None:
-                writer = H5MDWriter(trajectory, work, mode="w", run_info=run_info)
+                writer = H5MDWriter(trajectory, work, mode="w", run_info=run_info,
+                                    masses=real_masses)
 
         dt = timestep_fs * units.fs
         try:
@@ -1327,6 +1335,9 @@ def run_md(
         dyn.attach(observe, interval=1)
         try:
             dyn.run(steps - start)
+            # a SIGTERM dropped after the last step's observer (in the writer, the progress
+            # bar): the file is not marked complete; the same call completes it without a step
+            _raise_if_terminated()
         except _WriterRefused as refused:
             writer.close(complete=False)
             err = refused.error
@@ -1769,6 +1780,9 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         nonlocal state
         if plan[name].steps == 0:  # a zero length skips the stage
             return
+        # a SIGTERM dropped since the last stage's last step (its file's closing, the mean
+        # volume's detection): no stage starts, not even its first model evaluation
+        _raise_if_terminated()
         files[name] = outdir / f"{name}.h5md"
         state = run_md(
             state,
@@ -1795,6 +1809,9 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
             state, files.get("equilibration") or files.get("preequilibration")
         )
     stage("production", production_ensemble, None)
+    # the estimates detect equilibration over every sample (seconds to minutes): not after
+    # SIGTERM; the stage files are complete and the same call reuses them
+    _raise_if_terminated()
 
     production = files["production"]
     if production_ensemble == "npt":

@@ -8,13 +8,18 @@ Layout (H5MD 1.1, one particle group ``trajectory``, the name MDAnalysis' own wr
     /particles/trajectory/force/{value,step,time}      kJ/(mol·Å)
     /particles/trajectory/box/edges/{value,step,time}  Å, (3, 3) cell vectors as rows (only
                                                        when periodic in some direction)
-    /particles/trajectory/species, mass, charge        atomic number, amu, formal charge (e)
+    /particles/trajectory/species, mass, charge        atomic number, amu (the physical masses,
+                                                       also of a run with heavy hydrogen),
+                                                       formal charge (e)
     /observables/<name>/{value,step,time}       one value per frame (frame-aligned):
                                                 potential_energy, kinetic_energy (eV),
                                                 temperature (K), volume (Å³), density (g/cm³),
                                                 pressure (bar) when the calculator gives stress
     /parameters/ase_electrolyte/                molecule_index, species_name, pbc, cell,
                                                 start_positions (Å, the state the run began at),
+                                                integration_mass (amu, only where the run
+                                                integrated with other masses, e.g. heavy
+                                                hydrogen; a resume integrates with them),
                                                 attrs n_frames (frames fully written), complete,
                                                 run_info (JSON)
     /parameters/ase_electrolyte/series/<name>/{value,step,time}
@@ -217,6 +222,14 @@ class H5MDWriter:
         JSON-serialisable description of the run (ensemble, time step, calculator, ...), stored
         as the ``run_info`` attribute; in append mode it must equal the stored one (a file
         that stores none is not appended to with one).
+    masses : array_like, optional
+        The particles' physical masses (amu), stored as ``particles/trajectory/mass``, where
+        H5MD readers take masses from; default ``atoms``' masses. Where ``atoms`` carries other
+        masses (those the run integrates with: ``run_md``'s heavy hydrogen), those are stored
+        apart, as ``parameters/ase_electrolyte/integration_mass``
+        (:func:`start_state`'s ``masses``): a file that stored the 3 amu hydrogens of Ju et
+        al. (2025)'s pre-equilibration as the particles' masses gave every reader of the file
+        a box 5 % heavier (densities, centres of mass). Only in ``"w"`` mode.
     buffer_samples : int
         Per-step samples (:meth:`write_observables`) kept in memory before they are written
         without a frame; every frame writes them anyway. Each sample holds every observable of
@@ -259,10 +272,14 @@ class H5MDWriter:
         forces=True,
         dtype=np.float64,
         run_info=None,
+        masses=None,
         buffer_samples=4096,
     ):
         if mode not in ("w", "a"):
             raise ValueError(f"mode must be 'w' or 'a', not {mode!r}")
+        if masses is not None and mode != "w":
+            raise ValueError("masses are stored when the file is created (mode='w'), not when "
+                             "it is appended to")
         if isinstance(buffer_samples, bool) or int(buffer_samples) != buffer_samples or (
             buffer_samples < 1
         ):
@@ -283,7 +300,9 @@ class H5MDWriter:
         get_topology(atoms)
         self.n_atoms = len(atoms)
         self._dtype = np.dtype(dtype)
-        self._masses = atoms.get_masses().copy()
+        self._integration_masses = atoms.get_masses().copy()
+        self._masses = self._integration_masses if masses is None else _physical_masses(
+            masses, len(atoms))
         self._file = None
         self._broken = False
         # the file being written (a temporary one until the first frame) and what renames it
@@ -481,6 +500,9 @@ class H5MDWriter:
         group.create_dataset("mass", data=self._masses).attrs["unit"] = "amu"
         topo = get_topology(atoms)
         meta = f.create_group(_META)
+        if not np.array_equal(self._integration_masses, self._masses):
+            meta.create_dataset("integration_mass", data=self._integration_masses).attrs[
+                "unit"] = "amu"
         meta.create_dataset("pbc", data=np.asarray(atoms.pbc, dtype=bool))
         meta.create_dataset("cell", data=np.asarray(atoms.cell.array, dtype=np.float64))
         meta.create_dataset("start_positions", data=atoms.get_positions())
@@ -521,6 +543,10 @@ class H5MDWriter:
                 f"{len(atoms)} atoms given; cannot append"
             )
         self._masses = group["mass"][()]
+
+    @property
+    def _mass_total(self):
+        return float(np.sum(self._masses))
 
     def _truncate_to_complete(self):
         """Drop every row after the last complete frame (the file's ``n_frames``).
@@ -731,7 +757,8 @@ class H5MDWriter:
             volume = atoms.get_volume()
             obs.setdefault("volume", volume)
             if "density" not in obs:
-                obs["density"] = atoms.get_masses().sum() / volume / GCM3_TO_AMU_PER_A3
+                # the particles' physical masses: heavy hydrogen is no denser liquid
+                obs["density"] = self._mass_total / volume / GCM3_TO_AMU_PER_A3
         if "kinetic_energy" not in obs:
             obs["kinetic_energy"] = atoms.get_kinetic_energy()
         if "temperature" not in obs:
@@ -986,6 +1013,22 @@ def _as_time(time):
     return value
 
 
+def _physical_masses(masses, n_atoms):
+    """``masses`` as ``n_atoms`` positive finite amu, or a ValueError naming what is wrong."""
+    try:
+        value = np.array(masses, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"masses must be {n_atoms} numbers (amu), got {masses!r:.80}") from None
+    if value.shape != (n_atoms,):
+        raise ValueError(f"masses has shape {value.shape}, not ({n_atoms},) for the "
+                         f"{n_atoms} atoms")
+    bad = np.flatnonzero(~(np.isfinite(value) & (value > 0)))
+    if bad.size:
+        raise ValueError(f"masses of atoms {bad[:10].tolist()} are {value[bad[0]]!r} amu; "
+                         "masses must be positive and finite")
+    return value
+
+
 def h5md_info(path):
     """Summary of an H5MD file written by :class:`H5MDWriter`.
 
@@ -1097,6 +1140,8 @@ def check_h5md_layout(f, path):
     if n_frames > n_stored:
         raise damaged_h5md(path, f"it counts {n_frames} complete frames but stores {n_stored}")
     per_atom = {f"{g}/species": (n_particles,), f"{g}/mass": (n_particles,)}
+    if "integration_mass" in meta:
+        per_atom["parameters/ase_electrolyte/integration_mass"] = (n_particles,)
     if MOLECULE_INDEX in meta:
         per_atom.update({f"parameters/ase_electrolyte/{MOLECULE_INDEX}": (n_particles,),
                          "parameters/ase_electrolyte/species_name": (n_particles,),
@@ -1163,9 +1208,11 @@ def read_h5md(path, index=-1):
     Returns
     -------
     ase.Atoms
-        Positions, velocities, cell, pbc, the stored masses, topology arrays, a
+        Positions, velocities, cell, pbc, the particles' (physical) masses, topology arrays, a
         SinglePointCalculator with the stored forces (eV/Å) and energy (eV) when present, and
-        ``info["step"]``, ``info["time_ps"]``.
+        ``info["step"]``, ``info["time_ps"]``. A run with heavy hydrogen stored the velocities
+        it integrated with those masses (:func:`start_state`'s ``masses``): a kinetic energy
+        or temperature of its frames takes those masses.
     """
     with open_h5md(path) as f:
         _check_ours(f, path)
@@ -1223,13 +1270,18 @@ def start_state(path):
     -------
     dict
         ``positions`` (Å), ``cell`` (Å, rows), ``pbc``, ``numbers``, ``masses`` (amu, those
-        the run integrated with, e.g. heavy hydrogen) and ``topology``: ``None`` or the formal
+        the run integrated with, e.g. heavy hydrogen), ``physical_masses`` (amu, the
+        particles' masses where the file records the integration masses apart; ``None`` for a
+        run that integrated with the particles' masses, or a file of an earlier version, whose
+        ``mass`` held the integration masses) and ``topology``: ``None`` or the formal
         charges, molecule indices and species names.
     """
     with open_h5md(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
         group, meta = f[particle_group(f)], f[_META]
+        stored = group["mass"][()]
+        separate = "integration_mass" in meta
         topology = None
         if MOLECULE_INDEX in meta:
             topology = {
@@ -1242,6 +1294,7 @@ def start_state(path):
             "cell": meta["cell"][()],
             "pbc": meta["pbc"][()],
             "numbers": group["species"][()],
-            "masses": group["mass"][()],
+            "masses": meta["integration_mass"][()] if separate else stored,
+            "physical_masses": stored if separate else None,
             "topology": topology,
         }
