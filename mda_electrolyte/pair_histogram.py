@@ -97,8 +97,11 @@ class PairHistogramKernel:
             Bin edges in Å, evenly spaced.
         first_code, second_code, mol : numpy.ndarray of int64, shape (n,)
             Pair ``(i, j)`` with ``i < j`` adds to ``counts[first_code[i] + second_code[j]
-            + (mol[i] != mol[j]) * row + bin]``.
+            + (mol[i] != mol[j]) * row + bin]``: ``bin`` is numpy.histogram's bin on
+            ``edges``, or ``nbins`` (the slot after the last bin) for a pair closer than
+            ``edges[0]``; none is dropped (cumulative coordination numbers need them).
         row : int
+            Offset of the intermolecular row; more than ``nbins`` where ``edges[0] > 0``.
         counts : numpy.ndarray of int64
             Left partly updated if a ``ValueError`` is raised.
         num_threads : int
@@ -116,7 +119,8 @@ class PairHistogramKernel:
         ValueError
             Non-finite coordinates or coordinates more than :data:`MAX_CELL_WIDTHS` cell
             widths from the cell, a cell without volume (or one whose volume overflows),
-            ``edges[-1]`` beyond half a face distance, a code outside ``counts``, or a
+            ``edges[-1]`` beyond half a face distance, ``edges[0] > 0`` with ``row <= nbins``
+            (no slot for the closer pairs), a code outside ``counts``, or a
             ``num_threads`` below 1 or whose copies of ``counts`` would exceed
             :data:`MAX_THREAD_COPY_BYTES`. All but the code are checked before any counting.
 

@@ -204,6 +204,10 @@ class IntraInterRDF(FrameAnalysis):
         Pair key → cumulative coordination number at the upper bin edges: the mean number of
         ``b`` atoms within ``r`` of an ``a`` atom, ``CN(r) = 4π ρ_b ∫ g(r') r'² dr'`` counted from
         ``r_min`` (Ju et al. 2025 eq. 1–2).
+    results.cn_below : dict
+        Pair key → the mean number of ``b`` atoms closer than ``r_min`` to an ``a`` atom (0
+        for a range from 0 Å): ``cn_below + cn_total`` counts from 0 Å. Every pair is counted,
+        however close (both engines).
     results.first_peak, results.first_minimum : dict
         Pair key → position in Å of the first peak and of the first minimum of ``total`` (the
         shell cutoff), from :func:`mda_electrolyte.shell_cutoffs.first_minimum` (smoothed,
@@ -226,13 +230,13 @@ class IntraInterRDF(FrameAnalysis):
         Ordered-pair counts summed over frames, ``[:, 0]`` intra and ``[:, 1]`` inter.
     results.counts_ordered : numpy.ndarray of int64
         The pass's histogram: every frame's pairs by (class of the first atom, class of the
-        second, intra/inter, bin with one more for distances outside the counted bins), flat.
-        A range that starts after 0 Å is counted from whole bins below it too (``r_min``
-        lowered by whole bin widths to the last start >= 0 Å): the pairs closer than the
-        range, which tell whether its first peak is g(r)'s first (a range that starts in the
-        first minimum or on the second shell's rising edge has no first minimum of its own).
-        Not where that would take more than ``max(nbins, 1000)`` bins (a narrow range far from
-        0 Å): its first minima then carry a warning, not valid.
+        second, intra/inter, bin with one more, the last, for the pairs closer than the
+        counted bins), flat. A range that starts after 0 Å is counted from whole bins below it
+        too (``r_min`` lowered by whole bin widths to the last start >= 0 Å): the pairs closer
+        than the range, which tell whether its first peak is g(r)'s first (a range that starts
+        in the first minimum or on the second shell's rising edge has no first minimum of its
+        own). Not bin by bin where that would take more than ``max(nbins, 1000)`` bins (a
+        narrow range far from 0 Å): those pairs are then counted together, in the last slot.
         ``results.counts_class`` is it per unordered class pair.
     results.counts_blocks : numpy.ndarray of int64, shape (n_blocks, ...)
         ``counts_ordered`` of each block of consecutive frames (what the parallel backends
@@ -326,8 +330,8 @@ class IntraInterRDF(FrameAnalysis):
         width = (r_max - r_min) / self._nbins
         self._n_lower = int(math.floor(r_min / width * (1 + 1e-12)))
         if self._n_lower > max(self._nbins, _MAX_LOWER_BINS):
-            # a narrow range far from 0 Å (7.9-8 Å in 2000 bins: 158 000 bins below): not
-            # counted, and its first minimum carries first_minimum's warning instead
+            # a narrow range far from 0 Å (7.9-8 Å in 2000 bins: 158 000 bins below): the
+            # closer pairs are counted all together (every row's slot past its bins), not by bin
             self._n_lower = 0
         self._n_count = self._nbins + self._n_lower
         n_bytes = 8 * 2 * (self._n_count + 1) * ((_MAX_BLOCKS + 1) * n_cls * n_cls
@@ -505,12 +509,17 @@ class IntraInterRDF(FrameAnalysis):
     def _class_pair_counts(self, ordered, below=False):
         """The counts of the unordered class pairs (..., class pair, intra/inter, bin), float64,
         from the flat ordered ones (..., cells) of all frames or of each block (summed per
-        frame, not reduced per frame: the same integers); ``below``: of the bins below the
-        range instead."""
+        frame, not reduced per frame: the same integers); ``below``: of the pairs closer than
+        the range instead, ``n_lower + 1`` bins from 0 Å: those closer than the counted bins
+        (every row's last slot, where both engines count them), then the bins below the
+        range."""
         n_cls, k = self._n_cls, self._n_lower
         lead = ordered.shape[:-1]
         counts = ordered.reshape(*lead, n_cls, n_cls, 2, self._n_count + 1)
-        counts = counts[..., :k] if below else counts[..., k : k + self._nbins]
+        if below:
+            counts = np.concatenate([counts[..., self._n_count :], counts[..., :k]], axis=-1)
+        else:
+            counts = counts[..., k : k + self._nbins]
         # an unordered pair {i, j} counts for (class i, class j) and (class j, class i)
         unordered = counts + counts.swapaxes(-4, -3)
         diagonal = np.arange(n_cls)
@@ -518,10 +527,11 @@ class IntraInterRDF(FrameAnalysis):
         c1, c2 = self._class_pair_members
         return unordered[..., c1, c2, :, :].astype(np.float64)
 
-    def _bin_index(self, dist, beyond=None):
-        """Histogram bin of every distance as :func:`numpy.histogram` assigns it with the
-        counted bins (the range's, and whole bins below it towards 0 Å); the number of those
-        bins for distances below them or marked ``beyond``.
+    def _bin_index(self, dist):
+        """Histogram bin of every distance (all within ``r_max``: vesin's pairs) as
+        :func:`numpy.histogram` assigns it with the counted bins (the range's, and whole bins
+        below it towards 0 Å); the number of those bins (the row's last slot) for distances
+        below them, as the compiled pass counts them.
 
         A distance equal to ``r_max`` falls into the last bin, as in :func:`numpy.histogram`.
         """
@@ -530,14 +540,9 @@ class IntraInterRDF(FrameAnalysis):
         n_bins = self._n_count
         scaled = dist - r_min
         scaled *= n_bins / (r_max - r_min)
-        if beyond is None:
-            beyond = dist > r_max
-        outside = beyond
         if r_min > 0.0:
-            outside = dist < r_min if outside is None else outside | (dist < r_min)
-        if outside is not None:
             # a non-integer above the last bin, so that it is not taken for an edge below
-            scaled[outside] = n_bins + 0.5
+            scaled[dist < r_min] = n_bins + 0.5
         index = scaled.astype(np.intp)
         # numpy.histogram corrects the truncated index against the bin edges; that can only
         # change anything within rounding of an edge, i.e. for a scaled value near an integer
@@ -584,7 +589,7 @@ class IntraInterRDF(FrameAnalysis):
         errors, method = self._block_errors(shell, segment_counts)
         for name in ("intra", "inter", "total", "cn_intra", "cn_inter", "cn_total",
                      "intra_err", "inter_err", "total_err", "error_widening",
-                     "independent_segments",
+                     "independent_segments", "cn_below",
                      "first_peak", "first_minimum", "shell", "estimates"):
             self.results[name] = {}
         for p, key in enumerate(self._keys):
@@ -606,8 +611,9 @@ class IntraInterRDF(FrameAnalysis):
             self.results.cn_intra[key] = np.cumsum(intra) / per_a
             self.results.cn_inter[key] = np.cumsum(inter) / per_a
             self.results.cn_total[key] = np.cumsum(intra + inter) / per_a
+            self.results.cn_below[key] = float(below[p].sum()) / per_a
             found = first_minimum(edges, self.results.total[key], counts=intra + inter,
-                                  below=below[p] if self._n_lower else None)
+                                  below=self._below_argument(below[p]))
             self.results.shell[key] = found.as_dict()
             self.results.first_peak[key] = found.peak
             self.results.first_minimum[key] = found.cutoff
@@ -617,6 +623,22 @@ class IntraInterRDF(FrameAnalysis):
                 "first_minimum": cutoff,
                 "g_max": self._g_max(key, method),
                 "cn_first_shell": self._cn_first_shell(p, key, cutoff, method)}
+
+    def _below_argument(self, below):
+        """The pairs closer than the range (one pair's ``n_lower + 1`` counts from 0 Å) as
+        :func:`~mda_electrolyte.shell_cutoffs.first_minimum`'s ``below``: ``None`` for a range
+        from 0 Å, the total without bins below it, else the bins, the lowest from 0 Å."""
+        if self._range[0] <= 0.0:
+            return None
+        if self._n_lower == 0:
+            return float(below.sum())
+        width = (self._range[1] - self._range[0]) / self._nbins
+        if self._count_edges[0] > 1e-9 * width:
+            return below
+        # the bins below reach 0 Å (up to rounding): the slot below them holds pairs at 0 Å
+        merged = below[1:].copy()
+        merged[0] += below[0]
+        return merged
 
     def _cn_first_shell(self, p, key, cutoff, method):
         """The total coordination number within the first minimum, as an Estimate.

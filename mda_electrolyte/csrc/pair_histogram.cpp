@@ -8,7 +8,10 @@
 // for r_max = L/2 read from float32 box dimensions) adds one to
 //     counts[first_code[i] + second_code[j] + (mol[i] != mol[j]) * row + bin(r_ij)]
 // with i < j in the caller's order. bin() is numpy.histogram's bin on `edges` (nbins + 1 edges
-// from r_min to r_max, r_max itself in the last bin); distances below r_min are not counted.
+// from r_min to r_max, r_max itself in the last bin); a pair closer than r_min counts in the
+// slot after the last bin, bin() = nbins (the caller's rows hold it: row > nbins): the pairs
+// below a range that starts after 0 Å belong to every cumulative coordination number and tell
+// whether the range starts inside the first shell, so none is dropped.
 // Distances are computed in double precision from the caller's coordinates wrapped into the
 // cell (the engine subtracts whole lattice vectors).
 //
@@ -52,6 +55,13 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
         int64_t n_counts, int nthreads, double max_cell_widths, char* error, int error_size) {
     if (n < 0 || n > 1000000000 || nbins < 1 || !(r_max > r_min) || !(r_min >= 0.0)) {
         set_error(error, error_size, "pair_histogram: invalid sizes or range");
+        return 1;
+    }
+    if (r_min > 0.0 && row <= nbins) {
+        // the closer pairs' slot would be the next row's first bin
+        set_error(error, error_size,
+                  "pair_histogram: a range that starts after 0 needs row > nbins (a slot for "
+                  "the pairs closer than r_min)");
         return 1;
     }
     if (cell[1] != 0.0 || cell[2] != 0.0 || cell[5] != 0.0) {
@@ -175,14 +185,16 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
                 const double r2 = r2s[jj];
                 const int j = j0 + jj;
                 const double d = std::sqrt(r2);
-                if (d < r_min) continue;
-                int64_t b = static_cast<int64_t>((d - r_min) * scale);
-                if (b >= nbins) b = nbins - 1;
-                // numpy.histogram's correction against the edges
-                if (d < edges[b]) {
-                    b--;
-                } else if (b < nbins - 1 && d >= edges[b + 1]) {
-                    b++;
+                int64_t b = nbins;
+                if (d >= r_min) {
+                    b = static_cast<int64_t>((d - r_min) * scale);
+                    if (b >= nbins) b = nbins - 1;
+                    // numpy.histogram's correction against the edges
+                    if (d < edges[b]) {
+                        b--;
+                    } else if (b < nbins - 1 && d >= edges[b + 1]) {
+                        b++;
+                    }
                 }
                 // the caller's order decides which atom is "first"
                 const int64_t at = (index[i] < index[j] ? ci1 + code2[j] : code1[j] + ci2)
