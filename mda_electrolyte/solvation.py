@@ -204,6 +204,20 @@ def _check_element_symbols(cations, species):
             )
 
 
+def _check_one_cation_element(cations):
+    """Refuse cations of several elements (Li⁺ with Na⁺ or Mg²⁺): every shell was labelled
+    with the first cation's symbol (half the shells of a Li/Na mixture read "Na(BN)5"), one
+    RDF first minimum cut the Li–O and Na–O shells alike, and the Li⁺ donor presets applied
+    to all when the first was Li."""
+    symbols, counts = np.unique(np.asarray(cations.elements, dtype=str), return_counts=True)
+    if symbols.size > 1:
+        found = ", ".join(f"{n} {e or 'without element'}" for e, n in zip(symbols, counts,
+                                                                            strict=True))
+        raise ValueError(
+            f"SolvationShells: the cations are of {symbols.size} elements ({found}); their "
+            "shells differ (size, cutoff): analyse each element with its own SolvationShells")
+
+
 def _check_bonds_within_molecules(universe, bonds, groups):
     """Refuse a bond of the topology that joins two residues and touches an analysed atom.
 
@@ -472,6 +486,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
         raise ValueError("SolvationShells needs element symbols in the topology (guess them, "
                          "e.g. universe.guess_TopologyAttrs(to_guess=['elements']))") from None
     _check_element_symbols(cations, {**anions, **solvents})
+    _check_one_cation_element(cations)
     if not anions and not solvents:
         raise ValueError("SolvationShells: give at least one anion or solvent species")
     overlap = set(anions) & set(solvents)
@@ -561,7 +576,8 @@ class SolvationShells(FrameAnalysis):
     Parameters
     ----------
     cations : MDAnalysis.core.groups.AtomGroup
-        The cations (Li⁺, Na⁺, K⁺, ...), one atom per residue.
+        The cations (Li⁺, Na⁺, K⁺, ...), one atom per residue, all of one element (several
+        are refused: their shells differ).
     anions, solvents : dict of {str: AtomGroup}
         Species name → its atoms; molecules are the residues. Results are keyed by these names.
         The atoms given are the candidate coordinating atoms (usually whole molecules).
