@@ -145,12 +145,17 @@ def test_a_rerun_retries_only_the_failed_composition(tmp_path):
     shutil.rmtree(out)
 
 
-def test_a_task_folder_left_by_a_killed_screen_is_neither_a_row_nor_a_failure(tmp_path):
+def test_a_task_folder_left_by_a_killed_screen_is_no_failure_and_its_row_says_not_run(
+        tmp_path):
     # a screen killed midway leaves task folders without result.json or error.json
     _folder(tmp_path, lambda c, r: {"density": _property(1.2 + 0.01 * r)} if c == 4.0 else None)
     (tmp_path / "tasks" / "EC_LiPF6-3molal" / "T300K" / "r0" / "initial.extxyz").write_text("")
-    table = aggregate(tmp_path, plots=False)
-    assert list(table["composition"]) == ["EC_LiPF6-4molal"]
+    table = aggregate(tmp_path, plots=False).set_index("composition")
+    assert list(table.index) == ["EC_LiPF6-3molal", "EC_LiPF6-4molal"]
+    row = table.loc["EC_LiPF6-3molal"]
+    assert (row["n_replicas"], row["n_failed"], row["n_planned"]) == (0, 0, 2)
+    assert math.isnan(row["mean"]) and not row["valid"]
+    assert "2/2 planned replicas not finished" in row["verdict"]
     assert pd.read_csv(tmp_path / "failures.csv").empty
     assert json.loads((tmp_path / "plan.json").read_text())["replicas"] == 2
 

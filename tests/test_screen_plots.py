@@ -11,7 +11,11 @@ pytest.importorskip("matplotlib")
 
 from matplotlib.colors import to_rgba  # noqa: E402
 
-from ase_electrolyte.screen.aggregate import OPEN_MARKER_LABEL, plot_summary  # noqa: E402
+from ase_electrolyte.screen.aggregate import (  # noqa: E402
+    NO_NUMBER_LABEL,
+    OPEN_MARKER_LABEL,
+    plot_summary,
+)
 
 # the module, not the function of the same name that the package exports
 aggregate_module = importlib.import_module("ase_electrolyte.screen.aggregate")
@@ -38,7 +42,9 @@ def figures(monkeypatch):
              if ax.get_legend() else None,
              "lines": [(np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float),
                         line.get_markerfacecolor(), line.get_label())
-                       for line in ax.get_lines()]}
+                       for line in ax.get_lines()],
+             "crosses": [(np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float))
+                         for line in ax.get_lines() if line.get_marker() == "x"]}
             for ax in fig.axes
         ]
         return save(fig, path, **options)
@@ -80,6 +86,11 @@ def test_the_legend_says_what_open_markers_mean_where_a_row_is_not_valid(tmp_pat
     assert list(x) == [1.0] and list(y) == [0.9]
 
 
+def _crosses(panel):
+    """``(x, y)`` of the crosses of rows without a number (y in axes units)."""
+    return panel["crosses"]
+
+
 def test_a_figure_of_valid_rows_only_has_no_open_marker_entry(tmp_path, figures):
     summary = pd.DataFrame([_row(c, "density", 1.3 + 0.1 * c, 0.01, True) for c in (0.5, 1.0)])
     plot_summary(summary, tmp_path / "plots")
@@ -88,9 +99,9 @@ def test_a_figure_of_valid_rows_only_has_no_open_marker_entry(tmp_path, figures)
     assert not _open_markers(panel)
 
 
-def test_an_invalid_row_without_a_number_draws_no_point_but_keeps_the_entry(tmp_path, figures):
-    # no valid replica: no mean to draw; the legend still explains the open markers of the
-    # other invalid row
+def test_an_invalid_row_without_a_number_draws_a_cross_and_keeps_the_entry(tmp_path, figures):
+    # no valid replica: no mean to draw, a cross on the bottom edge instead; the legend still
+    # explains the open markers of the other invalid row
     summary = pd.DataFrame([
         _row(0.5, "density", 1.30, 0.01, True),
         _row(1.0, "density", math.nan, math.nan, False),
@@ -98,9 +109,11 @@ def test_an_invalid_row_without_a_number_draws_no_point_but_keeps_the_entry(tmp_
     ])
     plot_summary(summary, tmp_path / "plots")
     [panel] = figures["density"]
-    assert panel["legend"][-1] == OPEN_MARKER_LABEL
+    assert panel["legend"][1:] == [OPEN_MARKER_LABEL, NO_NUMBER_LABEL]
     [(x, y)] = _open_markers(panel)
     assert list(x[np.isfinite(y)]) == [1.5]
+    [(x, y)] = _crosses(panel)
+    assert list(x) == [1.0] and list(y) == [0.03]
 
 
 def test_names_of_the_plan_are_drawn_as_typed(tmp_path, figures):

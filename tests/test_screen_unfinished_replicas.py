@@ -98,11 +98,18 @@ def test_more_replicas_recorded_by_a_later_plan_make_the_earlier_rows_incomplete
     assert after["mean"].tolist() == before["mean"].tolist()
 
 
-def test_a_composition_none_of_whose_replicas_finished_yet_is_not_in_the_table(tmp_path):
-    # nothing to say about it but that it has not run: its rows appear when a replica ends
+def test_a_composition_none_of_whose_replicas_finished_yet_has_its_rows_marked_not_run(
+        tmp_path):
+    # it was missing from the table, as if the plan had never asked for it
     _folder(tmp_path, lambda c, r: _density(c, r) if c == 4.0 else None, replicas=5)
-    table = aggregate(tmp_path, plots=False)
-    assert list(table["concentration"]) == [4.0] and table["valid"].all()
+    table = aggregate(tmp_path, plots=False).set_index("concentration")
+    assert list(table.index) == [3.0, 4.0] and table.loc[4.0, "valid"]
+    row = table.loc[3.0]
+    assert (row["n_replicas"], row["n_failed"], row["n_planned"]) == (0, 0, 5)
+    assert math.isnan(row["mean"]) and math.isnan(row["sem"]) and not row["valid"]
+    assert row["verdict"] == ("no valid replica; 5/5 planned replicas not finished (not run "
+                              "yet, still running, or stopped without a record): run the screen "
+                              "again to complete them")
     # a replica that failed brings the composition in, with every replica it lacks counted
     folder = tmp_path / "tasks" / "EC_LiPF6-3molal" / "T300K" / "r2"
     write_json(folder / "error.json", {"task": "EC_LiPF6-3molal/T300K/r2", "status": "failed",

@@ -187,6 +187,29 @@ def _planned(comp, plan):
         return math.nan, math.nan
 
 
+def _box_length(comp, plan, place):
+    """Side (Å) of the cubic box of one composition and temperature: the mass of the molecules
+    the plan packs over the mean density its finished replicas give (valid or not: a density
+    fixed by an NVT production is the box's all the same); NaN with no density.
+
+    The Yeh–Hummer correction of :func:`compare_experimental` needs it.
+    """
+    from ..species import get_species
+    from ..units import GCM3_TO_AMU_PER_A3
+
+    densities = place.loc[(place["property"] == "density") & (place["unit"] == "g/cm^3"),
+                          "value"].to_numpy(dtype=float)
+    densities = densities[np.isfinite(densities) & (densities > 0)]
+    if not densities.size:
+        return math.nan
+    try:
+        box = box_of(comp, int(plan["n_atoms"]), plan.get("density"))
+        mass = sum(get_species(name).mass * n for name, n in box)  # amu
+    except (ValueError, TypeError, KeyError):
+        return math.nan
+    return float((mass / (densities.mean() * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0))
+
+
 # result.json of earlier versions spelt units for display, not for units.convert
 _UNIT_SPELLING = {"g/cm3": "g/cm^3", "m2/s": "m^2/s", "fraction": "1"}
 
@@ -378,7 +401,10 @@ def aggregate(outdir, *, experimental=None, plots=True):
         the plan asks it), ``units``), ``packed_concentration`` (the salt concentration, in
         ``units``, of the molecules the tasks packed: in a small box far from the nominal
         one; molar at the plan's density), ``cation_molality`` (mol of cations per kg of
-        solvent in that box), ``temperature_K``, ``property``, ``unit`` (as
+        solvent in that box), ``box_length_A`` (Å: side of the cubic box, the mass of the
+        packed molecules over the mean density of the finished replicas; NaN without a
+        density; the Yeh–Hummer correction of :func:`compare_experimental` uses it),
+        ``temperature_K``, ``property``, ``unit`` (as
         :mod:`ase_electrolyte.units` spells it),
         ``mean`` and ``sem`` (over the valid replicas only, t-scaled; NaN below two or without
         spread),
@@ -394,9 +420,15 @@ def aggregate(outdir, *, experimental=None, plots=True):
         replicas not finished ..."``, replicas that
         packed different boxes, replicas whose every number repeats another's although their
         seeds differ: one sample counted twice) and ``method``.
-        A composition and temperature whose tasks all failed keeps a row per property (``""``
-        when no task of the screen gave any), with no number and the failures as its verdict.
-        Tasks not run yet appear nowhere. Also
+        A composition and temperature whose tasks all failed, or none of whose tasks has
+        ended (queued, running, lost with a killed screen), keeps a row per property (``""``
+        when no task of the screen gave any), with no number and the failures, or the
+        replicas not finished, as its verdict. ``n_planned`` counts the replicas of the plan
+        last run into the folder (``plan.json``'s ``planned``; its other keys keep every
+        composition, temperature and replica any plan there asked for), and at least those
+        finished or failed: a replica an earlier, larger plan finished stays in the mean, one
+        it saw fail stays a failure, one it never ran is not counted. A composition or
+        temperature no longer in the plan keeps the rows of its finished or failed tasks. Also
         writes ``tasks.csv`` (every replica's number, invalid ones included, with its verdict)
         and ``failures.csv``.
     """
@@ -408,12 +440,13 @@ def aggregate(outdir, *, experimental=None, plots=True):
     _write_table(failures, outdir / "failures.csv")
     plan = _read_record(outdir)
     compositions = {c["label"]: c for c in plan["compositions"]}
-    columns = KEYS[:-1] + ["packed_concentration", "cation_molality", "temperature_K",
+    columns = KEYS[:-1] + ["packed_concentration", "cation_molality", "box_length_A",
+                           "temperature_K",
                            "property", "unit", "mean", "sem", "n_replicas", "n_invalid",
                            "n_failed", "n_planned", "valid", "verdict", "method"]
     by_place = {tuple(key): group for key, group in rows.groupby(KEYS, sort=False, dropna=False)}
     finished = rows.groupby(KEYS, sort=False, dropna=False)["replica"].nunique()
-    n_planned = int(plan["replicas"])
+    planned, n_planned = _planned_places(plan)
     failed = {tuple(key): list(group["error"])
               for key, group in failures.groupby(KEYS, sort=False, dropna=False)}
     groups = {tuple(key): group for key, group in
@@ -423,24 +456,29 @@ def aggregate(outdir, *, experimental=None, plots=True):
     # model lacks, an MD that blew up) was missing from the table, its reason only in
     # failures.csv; now its rows say why, with no number
     properties = list(dict.fromkeys(key[len(KEYS):] for key in groups)) or [("", "")]
-    places = list(dict.fromkeys([tuple(k) for k in finished.index.to_frame().itertuples(
-        index=False)] + list(failed)))
+    # and every (composition, temperature) of the plan last run into the folder: one none of
+    # whose replicas had ended (all queued, running, or lost with a killed screen) was missing
+    # from the table, as if it had never been asked for
+    places = list(dict.fromkeys(list(planned) + [
+        tuple(k) for k in finished.index.to_frame().itertuples(index=False)] + list(failed)))
     empty = rows.iloc[:0]
     table = []
     for where in places:
         n_finished = int(finished.get(where, 0))
         n_finished += _finished_without_numbers(
-            outdir, where, n_planned, n_finished + len(failed.get(where, [])))
+            outdir, where, int(plan["replicas"]), n_finished + len(failed.get(where, [])))
         place = by_place.get(where, empty)
         packed, doubts = _place_doubts(place, where[KEYS.index("units")])
         if packed is None:
             packed = _planned(compositions[where[0]], plan)
+        length = _box_length(compositions[where[0]], plan, place)
         for prop in properties:
             group = groups.get(where + prop, empty)
             table.append({**dict(zip(KEYS + ["property", "unit"], where + prop, strict=True)),
                           "packed_concentration": packed[0], "cation_molality": packed[1],
+                          "box_length_A": length,
                           **_row(group, n_finished, failed.get(where, []), doubts,
-                                 n_planned)})
+                                 n_planned if where in planned else 0)})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
     _write_table(summary, outdir / "summary.csv")
@@ -462,18 +500,46 @@ def aggregate(outdir, *, experimental=None, plots=True):
     return summary
 
 
-def _finished_without_numbers(outdir, where, n_planned, n_accounted):
+def _planned_places(plan):
+    """The (composition, temperature) keys the plan last run into the folder asks for, and its
+    replicas per place.
+
+    ``plan.json`` records the union of every plan run into the folder (compositions,
+    temperatures, the most replicas), so that no finished task is forgotten; what the latest
+    plan asks for is its ``planned`` entry. A rerun with 5 replicas after one with 8 reported
+    "3/8 planned replicas not finished" for replicas no plan asked for any more, and a
+    composition dropped from the plan would be reported as not run for ever. A record of an
+    earlier version (no ``planned``) plans its union.
+    """
+    latest = plan.get("planned")
+    if not isinstance(latest, dict):
+        latest = {"compositions": [c["label"] for c in plan["compositions"]],
+                  "temperatures": plan["temperatures"], "replicas": plan["replicas"]}
+    labels = set(latest.get("compositions") or ())
+    temperatures = {float(t) for t in latest.get("temperatures") or ()}
+    places = {}
+    for comp in plan["compositions"]:
+        if comp["label"] not in labels:
+            continue
+        for t in plan["temperatures"]:
+            if float(t) in temperatures:
+                places[tuple(_keys(comp, float(t)).values())] = None
+    return places, int(latest.get("replicas") or 0)
+
+
+def _finished_without_numbers(outdir, where, n_recorded, n_accounted):
     """Replicas of a composition and temperature whose ``result.json`` holds no property.
 
-    ``where``: the summary's keys of the place; ``n_accounted``: its replicas with a number or
-    a failure. Such a replica finished (it is no planned replica still to run), but no row of
-    :func:`task_table` shows it; only looked for when some planned replica is unaccounted for.
+    ``where``: the summary's keys of the place; ``n_recorded``: the most replicas a plan run
+    into the folder asked for; ``n_accounted``: its replicas with a number or a failure. Such a
+    replica finished (it is no planned replica still to run), but no row of
+    :func:`task_table` shows it; only looked for when some replica is unaccounted for.
     """
-    if n_accounted >= n_planned:
+    if n_accounted >= n_recorded:
         return 0
     label, temperature = where[0], where[KEYS.index("temperature_K")]
     count = 0
-    for replica in range(n_planned):
+    for replica in range(n_recorded):
         result, _ = read_result(outdir / TASKS_DIR / _task_id(label, temperature, replica)
                                 / RESULT_FILE)
         count += result is not None and not result["properties"]
@@ -498,6 +564,8 @@ def _write_table(frame, path):
 
 #: Legend entry of the open markers of :func:`plot_summary`.
 OPEN_MARKER_LABEL = "open marker: not valid (verdict in summary.csv)"
+#: Legend entry of the crosses of :func:`plot_summary` along a panel's bottom edge.
+NO_NUMBER_LABEL = "x at the bottom: no number (not run, failed or not valid: see summary.csv)"
 
 
 def plot_summary(summary, folder):
@@ -505,11 +573,15 @@ def plot_summary(summary, folder):
 
     Rows that are not valid are drawn as open markers (their mean, where there is one, with its
     error bar); the legend of a figure with such a row says so (:data:`OPEN_MARKER_LABEL`).
+    A row without a mean (a composition not run yet, whose replicas all failed, or none of
+    whose numbers is valid) is drawn as a cross on the panel's bottom edge at its
+    concentration (:data:`NO_NUMBER_LABEL`): it was absent from the figure, as if never planned.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     from mda_electrolyte.plotting import user_text_literally
 
@@ -531,7 +603,7 @@ def plot_summary(summary, folder):
             fig, axes = plt.subplots(
                 1, len(props), figsize=(4.2 * len(props), 3.6), squeeze=False, layout="constrained"
             )
-            any_doubtful = False
+            any_doubtful = any_missing = False
             for ax, prop in zip(axes[0], props, strict=True):
                 part = summary[summary["property"] == prop]
                 for (solvent, ratio, salt, _units, temp), g in _series(part):
@@ -559,6 +631,14 @@ def plot_summary(summary, folder):
                         any_doubtful = True
                         ax.plot(np.asarray(x)[doubtful], g["mean"].to_numpy()[doubtful], "o",
                                 mfc="white", mec=line[0].get_color())
+                    missing = ~np.isfinite(g["mean"].to_numpy(dtype=float))
+                    if missing.any():
+                        any_missing = True
+                        # x in data, y in axes units: on the bottom edge whatever the y range
+                        ax.plot(np.asarray(x, dtype=float)[missing],
+                                np.full(int(missing.sum()), 0.03), "x",
+                                color=line[0].get_color(), clip_on=False,
+                                transform=ax.get_xaxis_transform())
                 unit = part["unit"].iloc[0]
                 ax.set_ylabel(f"{prop} / {unit}")
                 if by_concentration:
@@ -569,11 +649,12 @@ def plot_summary(summary, folder):
             handles, names = axes[0][0].get_legend_handles_labels()
             if any_doubtful:
                 # an open marker meant nothing to a reader of the figure alone
-                from matplotlib.lines import Line2D
-
                 handles.append(Line2D([], [], color="0.4", marker="o", mfc="white", mec="0.4",
                                       linestyle="none"))
                 names.append(OPEN_MARKER_LABEL)
+            if any_missing:
+                handles.append(Line2D([], [], color="0.4", marker="x", linestyle="none"))
+                names.append(NO_NUMBER_LABEL)
             axes[0][0].legend(handles, names, fontsize=7)
             written.append(save_figure(fig, folder / f"{figure}.png", dpi=120))
     return written
@@ -810,10 +891,14 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         fractions, so ``EC:30,EMC:70`` and ``EMC:7,EC:3`` match ``EC:3,EMC:7``; salt names as
         in :func:`ase_electrolyte.species.get_salt`. Checked by :func:`read_experimental`.
     outdir : str or os.PathLike
-        Receives ``comparison.csv`` (one row per matched value: mean, sem,
-        ``packed_concentration`` (of the simulated box), ``experiment_concentration`` (where
-        the measured value is taken), experiment, deviation, absolute and percentage
-        deviation), ``errors.csv`` and ``plots/parity_<property>.png``.
+        Receives ``comparison.csv`` (one row per matched value: mean, sem (of a diffusion
+        coefficient: corrected to the infinite system, see the notes),
+        ``mean_periodic_box`` (the summary's mean), ``finite_size_correction`` (the
+        Yeh–Hummer term added to a ``D_<species>``, in its unit; NaN for other properties or
+        where it could not be made), ``packed_concentration`` (of the simulated box),
+        ``experiment_concentration`` (where the measured value is taken), experiment,
+        deviation, absolute and percentage deviation), ``errors.csv`` and
+        ``plots/parity_<property>.png``.
     plots : bool
 
     Notes
@@ -826,6 +911,15 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     it, a box more than :data:`CONCENTRATION_TOLERANCE` (relative) from the measurement is not
     compared: its row is marked not valid, with both concentrations in its verdict, and left
     out of the errors.
+
+    A self-diffusion coefficient of a periodic box of side L is smaller than the infinite
+    system's, which is measured, by ``ξ k_B T / (6 π η L)`` (Yeh & Hummer 2004, ξ =
+    2.837297; 20–40 % of D in a box of a few hundred atoms). A ``D_<species>`` is therefore
+    compared after adding it, with the summary's mean ``viscosity`` at the same composition
+    and temperature and its ``box_length_A``; its error (first order in η's) is combined with
+    D's. Without a viscosity row (add ``"viscosity"`` to the plan's analyses), with one
+    without a value or not valid, or without a box side, the row is marked not valid with
+    the reason and left out of the errors.
 
     Returns
     -------
@@ -872,6 +966,9 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
             shares, r["ratio"], salt, r["concentration"], r["units"], r["temperature_K"]
         )
         index[key + (r["property"],)] = i
+    # the viscosity of each composition and temperature: D is corrected with it (Yeh–Hummer)
+    viscosities = {(r["composition"], float(r["temperature_K"])): r
+                   for _, r in summary.iterrows() if r["property"] == "viscosity"}
     matched, unmatched, used = [], [], set()
     for e in rows:
         if e["key"] not in index:
@@ -882,10 +979,15 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
         at, value, error, note, by = _measured_at(e, series, packed, s["unit"],
                                                   Path(experimental).name)
         used.update(by)
-        dev = float(s["mean"]) - value
+        mean, sem, correction, size_note = float(s["mean"]), float(s["sem"]), math.nan, None
+        if _is_diffusion(s["property"]):
+            mean, sem, correction, size_note = _yeh_hummer(
+                s, viscosities.get((s["composition"], float(s["temperature_K"]))))
+        dev = mean - value
         valid, verdict = bool(s["valid"]), str(s["verdict"])
-        if note:
-            valid, verdict = False, note if verdict == "valid" else f"{verdict}; {note}"
+        for why in (size_note, note):
+            if why:
+                valid, verdict = False, why if verdict == "valid" else f"{verdict}; {why}"
         matched.append(
             {
                 **{k: s[k] for k in KEYS},
@@ -895,15 +997,18 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
                 "experiment_concentration": at,
                 "property": s["property"],
                 "unit": s["unit"],
-                "mean": s["mean"],
-                "sem": s["sem"],
+                # a diffusion coefficient: corrected to the infinite system (Yeh–Hummer)
+                "mean": mean,
+                "sem": sem,
+                "mean_periodic_box": s["mean"],
+                "finite_size_correction": correction,
                 "valid": valid,
                 "verdict": verdict,
                 "experiment": value,
                 "experiment_error": error,
                 "deviation": dev,
                 # the simulation's error over replicas and the measurement's, combined
-                "deviation_error": _combined_error(s["sem"], error),
+                "deviation_error": _combined_error(sem, error),
                 "abs_deviation": abs(dev),
                 "percent_deviation": 100.0 * dev / value if value else math.nan,
             }
@@ -973,6 +1078,62 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
 #: value is interpolated to the packed concentration where measurements bracket it, else the
 #: comparison is marked not valid and left out of the errors.
 CONCENTRATION_TOLERANCE = 0.05
+
+
+def _is_diffusion(name):
+    """Whether a property of the table is a self-diffusion coefficient (``D_<species>``)."""
+    from .properties import known_property
+
+    return name.startswith("D_") and known_property(name) is not None
+
+
+def _yeh_hummer(row, eta):
+    """``(mean, sem, correction, note)`` of a summary row of D, corrected to the infinite system.
+
+    A diffusion coefficient from a periodic box of side L is smaller than the infinite
+    system's by ``ξ k_B T / (6 π η L)`` (Yeh & Hummer 2004;
+    :func:`mda_electrolyte.diffusion.yeh_hummer_correction`): 20–40 % in boxes of a few
+    hundred atoms. It is added with the mean viscosity ``eta`` (the summary row of
+    ``viscosity`` at the same composition and temperature) and the row's ``box_length_A``; its
+    error, first order in η's standard error, is combined with D's. ``note`` (``None`` where
+    the correction holds) says why the row is not comparable: no viscosity, no box side, or a
+    viscosity that is not valid. ``correction`` is in the row's unit (NaN where not made).
+    """
+    from mda_electrolyte.diffusion import yeh_hummer_correction
+
+    from ..units import convert
+
+    mean, sem = float(row["mean"]), float(row["sem"])
+    prefix = ("D of the periodic box, not corrected to the infinite system (Yeh–Hummer, "
+              "which needs the viscosity)")
+    if eta is None:
+        return mean, sem, math.nan, (
+            f"{prefix}: no viscosity at this composition and temperature (add 'viscosity' to "
+            "the plan's analyses); not compared")
+    eta_mean = float(eta["mean"])
+    if not (math.isfinite(eta_mean) and eta_mean > 0):
+        return mean, sem, math.nan, (f"{prefix}: the viscosity has no value ({eta['verdict']}); "
+                                     "not compared")
+    length = float(row.get("box_length_A", math.nan))
+    if not (math.isfinite(length) and length > 0):
+        return mean, sem, math.nan, f"{prefix}: the box side is not known (no density); not " \
+            "compared"
+    try:
+        eta_mpas = float(convert(eta_mean, eta["unit"], "mPa·s"))
+        correction = float(convert(
+            yeh_hummer_correction(float(row["temperature_K"]), eta_mpas, length), "Å^2/ps",
+            row["unit"]))
+    except ValueError as err:  # a unit of another dimension: named, not compared
+        return mean, sem, math.nan, f"{prefix}: {err}; not compared"
+    # the correction scales as 1/η: its relative error is η's
+    eta_sem = float(eta["sem"])
+    sem = float(math.hypot(sem, correction * eta_sem / eta_mean)) \
+        if math.isfinite(sem) and math.isfinite(eta_sem) else math.nan
+    note = None
+    if not bool(eta["valid"]):
+        note = (f"the viscosity of its Yeh–Hummer correction is not valid ({eta['verdict']}); "
+                "not compared")
+    return mean + correction, sem, correction, note
 
 
 def _along_concentration(key):

@@ -253,7 +253,12 @@ class Plan:
         return fingerprint_of(self.invariant())
 
     def to_dict(self):
-        """JSON-serialisable content (written to ``outdir/plan.json``)."""
+        """JSON-serialisable content (written to ``outdir/plan.json``).
+
+        ``planned`` names what this plan asks for (composition labels, temperatures,
+        replicas): ``plan.json`` records the union of every plan run into its folder in the
+        other keys, and the table counts as not finished only the replicas of the latest one.
+        """
         return {
             "name": self.name,
             "seed": self.seed,
@@ -269,6 +274,8 @@ class Plan:
             "source": self.source,
             "task_timeout_s": self.task_timeout_s,
             "fingerprint": self.fingerprint(),
+            "planned": {"compositions": [c.label for c in self.compositions],
+                        "temperatures": list(self.temperatures), "replicas": self.replicas},
         }
 
 
