@@ -32,7 +32,10 @@ allocators' arenas, CUDA's mappings) and would refuse tasks that fit. On a CPU d
 limit of :data:`_MEMORY_BACKSTOP` times the budget (at least :data:`_MEMORY_FLOOR`) on the
 process' writable data
 (``RLIMIT_DATA``) also refuses at once a single allocation too large for the machine, which
-the check would see only once filled; its ``MemoryError`` is named the same way.
+the check would see only once filled; its ``MemoryError`` is named the same way. Only host
+memory is budgeted: a task on a GPU (``"cuda"``, or ``"auto"`` where a GPU driver is present)
+gets no such hard limit, which would count the CUDA context's address-space reservations
+(see :func:`_host_only`).
 """
 
 from __future__ import annotations
@@ -775,7 +778,7 @@ def _limit_memory(budget, device):
     _MEMORY.update(budget=budget, why=(
         f"its worker's memory_limit of {_gib(limit)} leaves it (less the worker's own "
         f"{_gib(own)})"))
-    if device == "cpu":
+    if _host_only(device):
         import resource
 
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
@@ -787,6 +790,33 @@ def _limit_memory(budget, device):
             except (ValueError, OSError):  # a system that refuses it: the check still holds
                 pass
     return budget
+
+
+#: Files present where a GPU driver can map device memory into a process (NVIDIA's, and
+#: ROCm's, which torch also drives as "cuda").
+_GPU_DRIVER_FILES = ("/dev/nvidiactl", "/proc/driver/nvidia/version", "/dev/kfd")
+
+
+def _host_only(device):
+    """Whether a task on the plan's ``device`` runs without a GPU, so that a hard limit on its
+    writable data (``RLIMIT_DATA``) bounds host memory and nothing else.
+
+    A CUDA context reserves address space for device memory and the driver's mappings (tens
+    of GiB, no host memory): under the limit it fails to start, so ``"cuda"`` and ``"cuda:N"``
+    are never limited, and GPU memory is never counted against the worker's host memory.
+    ``"auto"`` runs on a GPU where torch sees one and on the CPU otherwise; it was left
+    unlimited on a machine without any GPU, where a single allocation too large for the
+    machine then went unrefused until the resident-memory check saw it filled. It is limited
+    where no GPU driver is present (or ``CUDA_VISIBLE_DEVICES`` hides every GPU), decided
+    without importing torch (seconds of a task's start).
+    """
+    if device == "cpu":
+        return True
+    if device != "auto":
+        return False
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return True
+    return not any(os.path.exists(path) for path in _GPU_DRIVER_FILES)
 
 
 def _stopped(spec, limit, why):
