@@ -28,6 +28,31 @@ def _neighbour_name(symbols):
     return "".join(sorted(symbols, key=lambda s: (_ORDER.get(s, 4), s)))
 
 
+def _bond_pairs(bonds, n):
+    """The distinct bonds as (i, j) index pairs, checked.
+
+    A category counts the partners of each atom: a bond listed in both directions made a
+    carbonyl oxygen an ether one (two C partners), and a (n, 3) list with bond orders was read
+    as other pairs (reshaped), both without a word."""
+    bonds = np.asarray(bonds)
+    if bonds.size == 0:
+        return np.zeros((0, 2), dtype=np.intp)
+    if (bonds.ndim != 2 or bonds.shape[1] != 2 or not np.issubdtype(bonds.dtype, np.number)
+            or np.issubdtype(bonds.dtype, np.complexfloating)
+            or not np.all(np.isfinite(bonds)) or not np.all(bonds == np.round(bonds))):
+        raise ValueError(
+            f"bonds must be pairs of atom indices, shape (n_bonds, 2), not an array of shape "
+            f"{bonds.shape} and dtype {bonds.dtype} (a bond-order column, or fractional "
+            "indices?)")
+    bonds = bonds.astype(np.intp)
+    if bonds.min() < 0 or bonds.max() >= n:
+        raise ValueError(f"bonds index atoms outside 0 .. {n - 1}")
+    if np.any(bonds[:, 0] == bonds[:, 1]):
+        k = int(np.flatnonzero(bonds[:, 0] == bonds[:, 1])[0])
+        raise ValueError(f"bond {k} joins atom {bonds[k, 0]} to itself")
+    return np.unique(np.sort(bonds, axis=1), axis=0)
+
+
 def atom_categories(numbers, bonds):
     """Category of every atom from its element and covalent bonds.
 
@@ -37,11 +62,20 @@ def atom_categories(numbers, bonds):
         Atomic numbers.
     bonds : array_like of int, shape (n_bonds, 2)
         Covalent bonds as atom index pairs (``universe.bonds.indices``, or
-        :func:`mda_electrolyte.molecules.covalent_bonds` of an ASE ``Atoms``).
+        :func:`mda_electrolyte.molecules.covalent_bonds` of an ASE ``Atoms``), in either
+        order; a bond listed twice (``(i, j)`` and ``(j, i)``, as a full neighbour list
+        gives) is one bond.
 
     Returns
     -------
     numpy.ndarray of str, shape (n_atoms,)
+
+    Raises
+    ------
+    ValueError
+        Numbers that are not atomic numbers; bonds that are not pairs of whole atom indices
+        (a third column, such as a bond order, or fractional values), index atoms that do
+        not exist, or bond an atom to itself.
 
     Examples
     --------
@@ -67,9 +101,7 @@ def atom_categories(numbers, bonds):
         )
     numbers = numbers.astype(np.intp)
     n = numbers.size
-    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
-    if bonds.size and (bonds.min() < 0 or bonds.max() >= n):
-        raise ValueError(f"bonds index atoms outside 0 .. {n - 1}")
+    bonds = _bond_pairs(bonds, n)
     symbols = np.array([chemical_symbols[z] for z in numbers], dtype=object)
     neighbours = [[] for _ in range(n)]
     for a, b in bonds:
