@@ -283,6 +283,10 @@ def few_dof_note(dof, what="points", scatter="the residual error"):
             f"least {MIN_ERROR_DOF})")
 
 
+#: Magnitude beyond which :func:`mean_error` scales its samples (their squares would overflow).
+_LARGE = 1e150
+
+
 def mean_error(samples, axis=0):
     """Mean of independent estimates and its t-scaled standard error.
 
@@ -296,7 +300,8 @@ def mean_error(samples, axis=0):
     ------
     ValueError
         Fewer than 2 samples, a scalar, or a NaN or infinite sample (its mean and error would
-        be NaN).
+        be NaN), or samples whose error overflows double precision even scaled (spreads near
+        1e308).
 
     Returns
     -------
@@ -321,8 +326,24 @@ def mean_error(samples, axis=0):
         raise ValueError(
             "an error estimate needs at least 2 independent segments (trajectories or blocks)"
         )
-    mean = samples.mean(axis=axis)
-    err = samples.std(axis=axis, ddof=1) / np.sqrt(n) * t_factor(n - 1)
+    # beyond 1e150 the squares of the spread overflow: the error came out inf (2e300 ± inf)
+    # and the mean of two 1e308 inf. Each such slice is scaled by a power of two, which is
+    # exact: the others are computed as before, to the last bit
+    largest = np.max(np.abs(samples), axis=axis) if samples.size else np.zeros(())
+    with np.errstate(over="ignore", divide="ignore"):
+        scale = np.where(largest > _LARGE, np.exp2(np.floor(np.log2(
+            np.where(largest > _LARGE, largest, 1.0)))), 1.0)
+        if np.any(scale != 1.0):
+            scaled = samples / np.expand_dims(scale, axis)
+            mean = scaled.mean(axis=axis) * scale
+            err = scaled.std(axis=axis, ddof=1) / np.sqrt(n) * t_factor(n - 1) * scale
+            if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(err))):
+                raise ValueError(
+                    f"the mean or error of estimates as large as {float(largest.max()):.3g} "
+                    "overflows double precision (a unit mistake?)")
+        else:
+            mean = samples.mean(axis=axis)
+            err = samples.std(axis=axis, ddof=1) / np.sqrt(n) * t_factor(n - 1)
     if np.ndim(mean) == 0:
         return float(mean), float(err), n - 1
     return mean, err, n - 1
