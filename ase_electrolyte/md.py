@@ -852,8 +852,21 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
         work = atoms.copy()
         work.calc = atoms.calc
         work.set_velocities(np.zeros((len(work), 3)))
+        writer = None
+        if trajectory is not None:
+            # built beside its name before the relaxation, with room for the relaxed frame: a
+            # full disk or a file-size limit was met only once the relaxation had run
+            writer = H5MDWriter(trajectory, work, velocities=False, run_info=run_info)
+            try:
+                scalars = ("potential_energy", "kinetic_energy", "temperature", "volume",
+                           "density", "pressure")
+                writer._check_room(dict.fromkeys(scalars, 0.0))
+            except BaseException:
+                writer.close(complete=False)
+                raise
         opt = FIRE(work, logfile=None)
         opt.attach(_raise_if_terminated, interval=1)
+        bar = None
         if progress:
             from tqdm.auto import tqdm
 
@@ -864,31 +877,33 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
                 bar.set_postfix(fmax=f"{np.linalg.norm(work.get_forces(), axis=1).max():.2f}")
 
             opt.attach(show, interval=1)
+        written = False
         try:
             opt.run(fmax=fmax, steps=steps)
             # a SIGTERM dropped after the last step's observer: not written as relaxed
             _raise_if_terminated()
+            final = float(np.linalg.norm(work.get_forces(), axis=1).max())
+            work.info["relaxed_fmax"] = final
+            work.info.update(step=0, time_ps=0.0)  # as a reused relaxation's (_stored_state)
+            if not np.isfinite(final):
+                raise MDInstabilityError(
+                    f"relaxation ended with non-finite forces ({final} eV/Å)")
+            if writer is not None:
+                writer.write(work, step=0, time=0.0,
+                             observables=_observables(work, work.get_masses().sum()))
+                writer.close(complete=True)
+            written = True
         except KeyboardInterrupt as err:
             what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
-            written = "nothing written" if trajectory is None else f"{trajectory} not written"
-            err.add_note(f"relax: {what} before it converged; {written}; the same call "
+            kept = "nothing written" if trajectory is None else f"{trajectory} not written"
+            err.add_note(f"relax: {what} before it converged; {kept}; the same call "
                          "relaxes again from the start")
             raise
         finally:
-            if progress:
+            if bar is not None:
                 bar.close()
-        final = float(np.linalg.norm(work.get_forces(), axis=1).max())
-        work.info["relaxed_fmax"] = final
-        work.info.update(step=0, time_ps=0.0)  # as a reused relaxation's (_stored_state)
-        if not np.isfinite(final):
-            raise MDInstabilityError(f"relaxation ended with non-finite forces ({final} eV/Å)")
-        if trajectory is not None:
-            start = work.copy()
-            start.positions = atoms.positions
-            with H5MDWriter(trajectory, start, velocities=False, run_info=run_info) as w:
-                w.write(
-                    work, step=0, time=0.0, observables=_observables(work, work.get_masses().sum())
-                )
+            if writer is not None and not written:
+                writer.close(complete=False)  # the file is not published: the old one stays
         return work
 
 

@@ -170,6 +170,10 @@ _CHUNK_ROWS = 256
 _METADATA_MARGIN = 64 * 1024
 # object header and chunk index of a new dataset (measured: ~6.5 kB each with its first chunks)
 _DATASET_OVERHEAD = 4096
+# a new file before its first frame: groups and empty datasets (measured 25 kB), and per atom
+# its species, mass, charge, molecule index, start position and species name (~70 B + name)
+_SKELETON_BYTES = 32 * 1024
+_SKELETON_BYTES_PER_ATOM = 128
 
 
 class TrajectoryFullError(OSError):
@@ -405,6 +409,11 @@ class H5MDWriter:
             except OSError:  # not HDF5 (replaced when overwriting), or damaged
                 pass
         self._remove_stale_skeletons()
+        # a file-size limit or a full disk met while HDF5 built the file failed its flush, then
+        # its close, and the process died at exit (SIGSEGV): refused here, before it is opened
+        _refuse_unless_room(self.path, 0, _skeleton_bytes(atoms, run_info),
+                            f"nothing was written, {self.path} is unchanged; make room and run "
+                            "again")
         publish = atomic_path(self.path)
         tmp = publish.__enter__()
         try:
@@ -863,24 +872,13 @@ class H5MDWriter:
         """Raise before writing when the disk or the file-size limit leaves too little room."""
         need = self._room_needed(frame)
         size = max(os.path.getsize(self._where), self._file.id.get_filesize())
-        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-        where = (
-            f"the file holds {self.n_frames} complete frames up to step {self.last_step()}; "
-            "make room and run again to resume"
-        )
-        if limit != resource.RLIM_INFINITY and size + need > limit:
-            raise TrajectoryFullError(
-                errno.EFBIG,
-                f"{self.path} would exceed the file-size limit ({limit} bytes, file {size} "
-                f"bytes, ~{need} more needed); {where}",
-            )
-        st = os.statvfs(self.path.parent)
-        free = st.f_bavail * st.f_frsize
-        if free < need:
-            raise TrajectoryFullError(
-                errno.ENOSPC,
-                f"no space left for {self.path} ({free} bytes free, ~{need} needed); {where}",
-            )
+        if self.n_frames or self._publish is None:
+            where = (f"the file holds {self.n_frames} complete frames up to step "
+                     f"{self.last_step()}; make room and run again to resume")
+        else:
+            where = (f"no frame was written, so {self.path} was not written (nor replaced); "
+                     "make room and run again")
+        _refuse_unless_room(self.path, size, need, where)
 
     def _close_quietly(self):
         try:
@@ -942,6 +940,35 @@ class H5MDWriter:
 
     def __exit__(self, exc_type, exc, tb):
         self.close(complete=exc_type is None)
+
+
+def _refuse_unless_room(path, size, need, where):
+    """Raise :class:`TrajectoryFullError` when ``need`` more bytes do not fit beside the
+    ``size`` bytes of ``path`` (file-size limit, ``EFBIG``) or on its disk (``ENOSPC``)."""
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit != resource.RLIM_INFINITY and size + need > limit:
+        raise TrajectoryFullError(
+            errno.EFBIG,
+            f"{path} would exceed the file-size limit ({limit} bytes, file {size} "
+            f"bytes, ~{need} more needed); {where}",
+        )
+    st = os.statvfs(path.parent)
+    free = st.f_bavail * st.f_frsize
+    if free < need:
+        raise TrajectoryFullError(
+            errno.ENOSPC,
+            f"no space left for {path} ({free} bytes free, ~{need} needed); {where}",
+        )
+
+
+def _skeleton_bytes(atoms, run_info):
+    """Bytes a new file takes before its first frame (groups, datasets, per-atom arrays), with
+    the margin of a write: measured 27 kB for 4 atoms, 246 kB for 2048 with topology."""
+    topo = get_topology(atoms)
+    name = max((len(str(n).encode()) for n in topo[SPECIES]), default=0) if topo else 0
+    info = len(json.dumps(run_info)) if run_info is not None else 0
+    return (_METADATA_MARGIN + _SKELETON_BYTES + len(atoms) * (_SKELETON_BYTES_PER_ATOM + name)
+            + info)
 
 
 def _handles(group):
