@@ -761,8 +761,14 @@ class IntraInterRDF(FrameAnalysis):
 
     def _bands(self):
         """First bin of each radial band (at most :data:`_BANDS` groups of bins)."""
-        return np.unique(np.linspace(0, self._nbins, min(_BANDS, self._nbins) + 1)
-                         .round().astype(np.intp))[:-1]
+        # asked for every pair's errors and first shell: computed once
+        starts = self.__dict__.get("_band_starts")
+        if starts is None:
+            starts = np.unique(np.linspace(0, self._nbins, min(_BANDS, self._nbins) + 1)
+                               .round().astype(np.intp))[:-1]
+            starts.setflags(write=False)
+            self._band_starts = starts
+        return starts
 
     def _band_of_bin_values(self, per_band):
         """(pairs, bands) values spread over the bins of each band: (pairs, bins)."""

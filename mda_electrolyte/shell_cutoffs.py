@@ -493,6 +493,10 @@ _CUTOFF_SYSTEMATIC = 0.6
 #: of a standard deviation from n of them is 1/sqrt(2(n − 1)), 7 % at 100 (5 % at 200, which
 #: left the calibration over replicas unchanged and took twice the time)
 _N_BOOT = 100
+#: Reach in σ of the part of the σ/2 grid smoothed first around the starts of the walks to the
+#: σ/2 extrema (a walk moves by about the extremum's move, less than σ); a walk that reaches
+#: its end is walked again over the whole search range, with the same result.
+_FIRST_PART_SIGMAS = 2.0
 
 
 def _refined(x, curves, index, sign=1.0, first=0):
@@ -503,12 +507,14 @@ def _refined(x, curves, index, sign=1.0, first=0):
     """
     step = x[1] - x[0]
     rows = np.arange(curves.shape[0])
-    i = np.clip(index, 1, x.size - 2)
+    # np.minimum/np.maximum, not np.clip: the same values, without np.clip's Python overhead
+    # (hundreds of calls per RDF)
+    i = np.minimum(np.maximum(index, 1), x.size - 2)
     left, mid, right = (sign * curves[rows, i + k - first] for k in (-1, 0, 1))
     bend = left - 2 * mid + right
     offset = np.divide(0.5 * (left - right), bend, out=np.zeros_like(bend), where=bend > 0)
     # an extremum at the end of the grid, or not bracketed by its neighbours, stays on its point
-    offset = np.where(i == index, np.clip(offset, -0.5, 0.5), 0.0)
+    offset = np.where(i == index, np.minimum(np.maximum(offset, -0.5), 0.5), 0.0)
     return x[index] + offset * step
 
 
@@ -561,7 +567,8 @@ def _descended(x, curves, lo, hi, start, sign=1.0, first=0, refined=True):
     width = hi - lo + 3
     padded = np.full((rows, width), np.inf)
     np.multiply(curves[:, lo - first : hi + 1 - first], sign, out=padded[:, 1:-1])
-    index = np.clip(np.rint((np.asarray(start) - x[0]) / (x[1] - x[0])).astype(np.intp), lo, hi)
+    index = np.minimum(np.maximum(
+        np.rint((np.asarray(start) - x[0]) / (x[1] - x[0])).astype(np.intp), lo), hi)
     index = _walked(padded, index - lo + 1) + lo - 1
     return _refined(x, curves, index, sign, first) if refined else index
 
@@ -631,23 +638,25 @@ def _corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=_N_BOOT)
     coarse = _smoothing_weights(key, float(sigma), 0.01)[1]
     finer = _smoothing_weights(key, float(0.5 * sigma), 0.01)[1]
 
-    def smoothed(matrix, i0, i1):
+    def smoothed(matrix, i0, i1, columns=histograms):
         """Grid points i0..i1 of the window and their neighbours: (first index, curves)."""
         j0 = max(min(i0, x.size - 2) - 1, 0)
         j1 = min(max(i1, 1) + 1, x.size - 1)
-        return j0, _smoothed_part(matrix, a + j0, a + j1 + 1, histograms)
+        return j0, _smoothed_part(matrix, a + j0, a + j1 + 1, columns)
 
     # the σ curves between the peak and the end of the search (where the minima are searched)
     first, curves = smoothed(coarse, max(p1 - 1, 0), end)
     s = curves[0]
 
-    def descended_fine(lo, hi, start, sign=1.0):
+    def descended_fine(lo, hi, start, sign=1.0, columns=histograms):
         # the σ/2 curves only around the starts (a walk moves by about the extremum's move, less
         # than σ), then everywhere between lo and hi if a walk reached the end of that part
-        index = np.clip(np.rint((start - x[0]) / (x[1] - x[0])).astype(np.intp), lo, hi)
-        i0, i1 = max(int(index.min()) - margin, lo), min(int(index.max()) + margin, hi)
+        index = np.minimum(np.maximum(
+            np.rint((start - x[0]) / (x[1] - x[0])).astype(np.intp), lo), hi)
+        part = int(np.ceil(_FIRST_PART_SIGMAS * sigma / (x[1] - x[0]))) + 2
+        i0, i1 = max(int(index.min()) - part, lo), min(int(index.max()) + part, hi)
         while True:
-            j0, fines = smoothed(finer, i0, i1)
+            j0, fines = smoothed(finer, i0, i1, columns)
             reached = _descended(x, fines, i0, i1, start, sign, j0, refined=False)
             if (i0 == lo or reached.min() > i0) and (i1 == hi or reached.max() < i1):
                 return _refined(x, fines, reached, sign, j0)
@@ -678,8 +687,10 @@ def _corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=_N_BOOT)
     # x(σ/2) − c (x(σ) − x(σ/2)); without the correction, the minimum at σ
     cutoff = at_sigma - (1.0 + factor) * move if factor > 0 else at_sigma
     peak = _located(x, curves, max(p1 - 1, 0), min(p1 + 1, x.size - 1), sign=-1.0, first=first)
-    peak_half = descended_fine(0, x.size - 1, peak, sign=-1.0)
-    peak_move = peak - peak_half
+    # the peak's move to σ/2 enters its error for the histogram itself only (its spread is
+    # that of the σ maxima): the resampled σ/2 curves around the peaks are not needed
+    peak_move = peak[0] - descended_fine(0, x.size - 1, peak[:1], sign=-1.0,
+                                         columns=histograms[:, :1])[0]
     spread_c = float(np.std(cutoff[1:], ddof=1)) if rows > 2 else 0.0
     spread_p = float(np.std(peak[1:], ddof=1)) if rows > 2 else 0.0
     if factor > 0:
@@ -688,7 +699,7 @@ def _corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=_N_BOOT)
         # the move itself may be as large as its noise allows
         systematic = 2.0 * max(abs(move[0]), 2.0 * move_noise)
     cutoff_err = math.hypot(systematic, spread_c)
-    peak_err = math.hypot(2.0 * peak_move[0], spread_p)
+    peak_err = math.hypot(2.0 * peak_move, spread_p)
     return float(cutoff[0]), float(cutoff_err), float(peak[0]), float(peak_err)
 
 

@@ -181,14 +181,19 @@ def test_solvation_shells_refuse_a_range_past_the_first_shell(universe, r_min, r
 
 
 def test_narrow_range_far_from_zero_counts_no_bins_below(universe):
-    # 5-7 Å in 1200 bins would need 3000 bins below: not counted (memory), and a minimum found
-    # there could not be checked (first_minimum's warning)
+    # 5-7 Å in 1200 bins would need 3000 bins below: not counted bin by bin (memory); the
+    # closer pairs are all in each row's last slot, first_minimum's one number from 0 Å
     rdf = mdae.IntraInterRDF(universe.atoms, pairs=[KEY], range=(5.0, 7.0), nbins=1200).run()
     n_classes = 2
     assert rdf.results.counts_ordered.size == n_classes**2 * 2 * (1200 + 1)
     near = mdae.IntraInterRDF(universe.atoms, pairs=[KEY], range=(1.0, 7.0), nbins=60).run()
-    # 10 bins of 0.1 Å below 1 Å (one more per row for distances outside)
+    # 10 bins of 0.1 Å below 1 Å (one more per row for the pairs closer than them)
     assert near.results.counts_ordered.size == n_classes**2 * 2 * (60 + 10 + 1)
+    # every pair closer than 5 Å counted all the same: the running count of a range from 0 Å
+    full = mdae.IntraInterRDF(universe.atoms, pairs=[KEY], range=(0.0, 7.0), nbins=70).run()
+    assert rdf.results.cn_below[KEY] == pytest.approx(full.results.cn_total[KEY][49], rel=1e-12)
+    assert near.results.cn_below[KEY] == pytest.approx(full.results.cn_total[KEY][9], rel=1e-12,
+                                                       abs=1e-15)
 
 
 def test_solvation_shells_narrow_range_far_from_zero_counts_one_bin_below(universe):

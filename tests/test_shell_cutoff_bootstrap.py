@@ -136,8 +136,11 @@ def _noisy_histograms(n=60):
 
 def test_bootstrap_smoothed_in_parts_equals_the_plain_one_also_where_walks_go_far(monkeypatch):
     # the σ/2 curves are smoothed first only around where the walks start; a walk that reaches
-    # the end of that part is walked again over the whole search range. Noisy histograms take
-    # that second path (counted): the results stay those of the plain implementation
+    # the end of that part is walked again over the whole search range. With the first part cut
+    # to the starts' neighbours, noisy histograms take that second path (counted; with the
+    # default reach, 2 σ, only the peak's walks over the resamplings did, and the peak is now
+    # walked at σ/2 for the histogram alone): the results stay those of the plain implementation
+    monkeypatch.setattr(sc, "_FIRST_PART_SIGMAS", 0.0)
     parts = []
     smoothed_part = sc._smoothed_part
 
