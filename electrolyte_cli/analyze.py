@@ -42,7 +42,7 @@ def register(sub):
 
 def run(args):
     from mda_electrolyte.bridge import from_ase
-    from mda_electrolyte.report import registered_analyses
+    from mda_electrolyte.report import check_outputs, registered_analyses, report_files
 
     if args.list:
         given = _given_with_list(args)
@@ -74,6 +74,8 @@ def run(args):
     A.check_output_folder(out)
     A.check_not_another_commands_folder(out, "analyze")
     out = Path(out)
+    # a folder where summary.json or a figure goes failed only after every analysis had run
+    check_outputs(out, report_files(only or registered_analyses()), links_removed=True)
     if args.model is not None:
         A.check_model_args(args.model, args.dispersion, args.device)
         _check_model_is_used(only)

@@ -65,6 +65,15 @@ def run(args):
         raise ValueError(f"--n-atoms {n_atoms}: {err}") from None
     # every stage length and interval judged before the box is packed or the model loaded
     check_protocol(protocol_settings(args, gpu))
+    # a folder where a file of the run or of its report goes failed only when it was written
+    # (report.html at the very end)
+    from mda_electrolyte.report import check_outputs, registered_analyses, report_files
+
+    from .simulate import check_run_files
+
+    check_run_files(args.output)
+    check_outputs(Path(args.output) / "analysis",
+                  [*report_files(registered_analyses()), "report.html"], links_removed=True)
     A.check_model_args("sevennet-0", args.dispersion, args.device)
     # the run folder and the analysis folder in it: `electrolyte analyze -o <it>` waits its turn
     with A.claim_output_folder(args.output), A.claim_output_folder(Path(args.output) / "analysis"):

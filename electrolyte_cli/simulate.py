@@ -57,7 +57,8 @@ def register(sub):
     A.add_model_args(sim, required=True)
     md = sim.add_argument_group("protocol")
     md.add_argument("--temperature", type=float, default=298.0, help="K (default 298)")
-    md.add_argument("--pressure", type=float, default=1.01325, help="bar (default 1 atm)")
+    md.add_argument("--pressure", type=float, default=None,
+                    help="bar, of the NPT stages (default 1 atm)")
     md.add_argument(
         "--relax-fmax", type=float, default=2.0,
         help="eV/Å, largest force after the loose relaxation (default 2, Ju et al. (2025))",
@@ -125,8 +126,19 @@ def check_protocol(args):
 def _check_simulate(args):
     """Every argument of ``simulate``, before any packing or model loading."""
     from ase_electrolyte.atoms_checks import check_number
+    from ase_electrolyte.md import ONE_ATM_BAR
 
+    given_pressure = args.pressure
+    if args.pressure is None:
+        args.pressure = ONE_ATM_BAR
     check_protocol(args)
+    if given_pressure is not None and not (
+            args.preequilibration_ps > 0 or args.equilibration_ps > 0 or args.ensemble == "npt"):
+        # the box kept its packed volume and the pressure asked for was ignored without a word
+        raise ValueError(
+            f"--pressure {given_pressure:g}: no stage of this protocol holds a pressure "
+            f"(--preequilibration-ps 0, --equilibration-ps 0 and a {args.ensemble} production "
+            "keep the packed volume); leave out --pressure, or give an NPT stage")
     from ase_electrolyte.build import MAX_DENSITY
 
     # the bound of electrolyte_box, which refused 1e308 only after the folder was claimed
@@ -159,7 +171,9 @@ def _check_simulate(args):
         args.n_atoms = 1000 if args.n_atoms is None else args.n_atoms
         shares = A.parse_mapping(args.solvent, "--solvent")
         for name, value in shares.items():
-            check_number(f"--solvent share of {name}", value, minimum=0)
+            # a share of 0 was refused later as "solvent share of EC must be ...", without the
+            # option's name
+            check_number(f"--solvent share of {name}", value, above=0)
         _check_names(shares, "--solvent")
         if args.salt is not None:
             from ase_electrolyte.species import get_salt
@@ -184,7 +198,23 @@ def _check_simulate(args):
         with A.options_named(_COMPOSITION_FLAGS):
             _composition(args)
     A.check_output_folder(args.output)
+    check_run_files(args.output)
     A.check_model_args(args.model, args.dispersion, args.device)
+
+
+#: The files a run of the protocol writes into its folder (:func:`run_protocol_into`).
+RUN_FILES = ("initial.extxyz", *(f"{stage}.h5md" for stage in
+                                  ("relaxed", "preequilibration", "equilibration",
+                                   "production")), "simulation.json")
+
+
+def check_run_files(out):
+    """A folder (or a link that loops) where a run writes one of :data:`RUN_FILES` is refused
+    before packing: ``production.h5md`` as a folder failed after the relaxation and both NPT
+    stages, ``simulation.json`` after the whole protocol."""
+    from mda_electrolyte.report import check_outputs
+
+    check_outputs(out, list(RUN_FILES))
 
 
 #: The option of each keyword of :func:`ase_electrolyte.build.composition_counts` it sets.

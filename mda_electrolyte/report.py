@@ -29,7 +29,7 @@ from ase_electrolyte.html_report import check_report_tree
 from .plotting import check_axes, estimates_of, user_text_literally
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
-           "estimate_label", "mark_invalid", "clear_outputs"]
+           "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory)
@@ -255,9 +255,10 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     unknown = sorted(set(names) - set(available))
     if unknown:
         raise ValueError(f"unknown analyses {unknown}; known: {sorted(available)}")
+    # a folder where summary.json or a figure goes failed the write after every analysis ran
+    check_outputs(outdir, report_files(names), links_removed=True)
     outdir.mkdir(parents=True, exist_ok=True)
-    clear_outputs(outdir, ["summary.json"] + [f"{name}{suffix}" for name in available
-                                              for suffix in (".png", ".csv")])
+    clear_outputs(outdir, report_files(available))
     summary = {}
     _SHARED.clear()
     try:
@@ -273,6 +274,72 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     return summary
 
 
+def report_files(names):
+    """The files :func:`run_analyses` writes (or removes as stale) for the analyses ``names``.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Names of registered analyses.
+
+    Returns
+    -------
+    list of str
+        ``summary.json``, then each analysis' ``<name>.png`` and ``<name>.csv``.
+    """
+    return ["summary.json"] + [f"{name}{suffix}" for name in names
+                               for suffix in (".png", ".csv")]
+
+
+def _file_names(names):
+    """``names`` as a list of bare file names, or a ValueError."""
+    # a string would be iterated letter by letter (removing files "s", "u", ...); a name with
+    # a folder in it ("../x", "/x") would remove a file outside outdir
+    if isinstance(names, (str, bytes)) or not all(
+            isinstance(n, str) and n and Path(n).name == n and n not in (".", "..")
+            for n in names):
+        raise ValueError(f"names must be a list of file names inside outdir, not {names!r}")
+    return list(names)
+
+
+def check_outputs(outdir, names, *, links_removed=False):
+    """Refuse, before any work, a file ``names`` of ``outdir`` that no run can write.
+
+    A folder of that name (or a symbolic link to one), or a link that loops, failed the write
+    only when the file was written: a summary after every analysis had run, a simulation's
+    record after the whole protocol. The files themselves are not touched.
+
+    Parameters
+    ----------
+    outdir : str or os.PathLike
+        The output folder (it need not exist yet).
+    names : list of str
+        File names inside ``outdir``.
+    links_removed : bool
+        The run removes a symbolic link of these names before it writes
+        (:func:`clear_outputs`) instead of writing through it: a link is no obstacle.
+
+    Raises
+    ------
+    ValueError
+        Naming the first such path and what to do.
+    """
+    from ase_electrolyte.atomic_file import broken_link
+    from ase_electrolyte.atoms_checks import check_flag
+
+    check_flag("links_removed", links_removed)
+    for name in _file_names(names):
+        path = Path(outdir) / name
+        if links_removed and path.is_symlink():
+            continue
+        if broken_link(path) == "loops":
+            raise ValueError(f"{path} is a symbolic link that loops, where the run writes its "
+                             f"file {name}; remove it, or give another output folder")
+        if path.is_dir():
+            raise ValueError(f"{path} is a folder, where the run writes its file {name}; move "
+                             "or remove it, or give another output folder")
+
+
 def clear_outputs(outdir, names):
     """Remove the files ``names`` of an earlier run from ``outdir`` before a new run writes.
 
@@ -280,13 +347,7 @@ def clear_outputs(outdir, names):
     beside (or, after a failure, instead of) the new ones: a stale plot or number would read
     as the new result.
     """
-    # a string would be iterated letter by letter (removing files "s", "u", ...); a name with
-    # a folder in it ("../x", "/x") would remove a file outside outdir
-    if isinstance(names, (str, bytes)) or not all(
-            isinstance(n, str) and n and Path(n).name == n and n not in (".", "..")
-            for n in names):
-        raise ValueError(f"names must be a list of file names inside outdir, not {names!r}")
-    for name in names:
+    for name in _file_names(names):
         path = Path(outdir) / name
         if path.is_file() or path.is_symlink():
             path.unlink()
