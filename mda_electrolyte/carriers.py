@@ -34,10 +34,10 @@ from ase_electrolyte.atoms_checks import (
 from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import check_atomgroup
-from .molecules import molecule_ids
+from .molecules import _identified_numbers, check_masses, molecule_ids
 
-__all__ = ["IonSpecies", "resolve_species", "unwrap_trajectory", "find_wrapping_jump",
-           "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO"]
+__all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajectory",
+           "find_wrapping_jump", "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO"]
 
 
 @dataclass
@@ -188,6 +188,44 @@ def check_distinct_series(collections, who="the analysis"):
                     "once")
 
 
+def atomgroup_masses(atoms, ids, what):
+    """The masses (amu) of an AtomGroup's atoms, checked against their elements by
+    :func:`~mda_electrolyte.molecules.check_masses`.
+
+    The one reading of a topology's masses for the transport species and the density of a
+    Universe: a GRO/XYZ topology whose ``LI`` MDAnalysis gave mass 0 is refused with the atom
+    types named, a massless virtual site (TIP4P's M: no element, mass 0) beside massive atoms
+    of its molecule carries no mass and passes.
+
+    Parameters
+    ----------
+    atoms : MDAnalysis.core.groups.AtomGroup
+    ids : array_like of int, shape (n_atoms,)
+        Molecule index of every atom (:func:`~mda_electrolyte.molecules.molecule_ids`).
+    what : str
+        Who needs the masses, for the messages (``"species 'Li'"``).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_atoms,)
+
+    Raises
+    ------
+    ValueError
+        No masses in the topology, or masses :func:`check_masses` refuses.
+    """
+    masses = getattr(atoms, "masses", None)
+    if masses is None:
+        raise ValueError(
+            f"{what} needs every atom's mass: {atoms.n_atoms} of {atoms.n_atoms} atoms have "
+            "none; set them, e.g. universe.add_TopologyAttr('masses', [...]) in amu")
+    # elements, else types that are element symbols, else masses; 0 for virtual sites
+    numbers = _identified_numbers(atoms, strict=False)
+    labels = getattr(atoms, "types", None)
+    return check_masses(numbers, masses, ids, what,
+                        labels=getattr(atoms, "names", None) if labels is None else labels)
+
+
 def resolve_species(
     universe,
     ions,
@@ -280,22 +318,7 @@ def resolve_species(
         seen[atoms.ix] = True
         ids = molecule_ids(atoms, compound)
         n_ions = int(ids.max()) + 1
-        if not hasattr(atoms, "masses"):
-            raise ValueError(
-                f"species {name!r}: atoms need positive masses (topology attribute 'masses')"
-            )
-        bad = ~(atoms.masses > 0)
-        if bad.any():
-            # e.g. a GRO/XYZ topology: MDAnalysis guesses masses from names and gives 0 (with a
-            # warning) for names it does not know, "LI" of Li among them
-            labels = getattr(atoms, "types", atoms.names)[bad]
-            raise ValueError(
-                f"species {name!r}: {int(bad.sum())} of {atoms.n_atoms} atoms have no positive "
-                f"mass (masses {sorted(set(atoms.masses[bad].tolist()))[:3]} of atom types "
-                f"{sorted(set(labels.tolist()))[:5]}: the topology gave none and they could not "
-                "be guessed); set them, e.g. universe.add_TopologyAttr('masses', [...]) in amu"
-            )
-        masses = np.asarray(atoms.masses, dtype=np.float64)
+        masses = atomgroup_masses(atoms, ids, f"species {name!r}")
 
         center = ion_center.get(name, "com")
         if center == "com":

@@ -56,20 +56,17 @@ def _universe_densities(universe, dt):
     from ase_electrolyte.units import GCM3_TO_AMU_PER_A3
 
     from .analysis_base import kept_frame
-    from .carriers import _box_volumes
+    from .carriers import _box_volumes, atomgroup_masses
     from .ion_collection import check_has_time, check_time_spacing
+    from .molecules import first_appearance
 
     if dt is not None:
         raise ValueError("dt= is for an array of densities; a Universe's frames carry their time")
     atoms = universe.atoms
-    masses = getattr(atoms, "masses", None)
-    if masses is None or not np.all(masses > 0):
-        bad = 0 if masses is None else int(np.count_nonzero(~(masses > 0)))
-        raise ValueError(
-            f"the density of a Universe needs every atom's mass: {bad or atoms.n_atoms} of "
-            f"{atoms.n_atoms} atoms have none (or zero); set them, e.g. "
-            "universe.add_TopologyAttr('masses', [...]) in amu"
-        )
+    # residues as the molecules: a massless virtual site (TIP4P's M) weighs nothing and is
+    # fine, a Li of mass 0 (a GRO file's "LI") is refused
+    masses = atomgroup_masses(atoms, first_appearance(atoms.resindices),
+                              "the density of a Universe")
     traj = universe.trajectory
     check_has_time(traj, "the Universe")
     if traj.n_frames < 2:

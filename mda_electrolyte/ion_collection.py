@@ -56,7 +56,7 @@ from .carriers import (
     unwrap_trajectory,
 )
 from .correlation import MAX_TIME_PS
-from .molecules import make_whole
+from .molecules import check_masses, make_whole
 
 __all__ = ["IonCollection", "IonCollector", "collect"]
 
@@ -198,7 +198,7 @@ class IonCollection:
         self.kinetic_temperature = kinetic_temperature
         self.temperature_series = (
             None if temperature_series is None
-            else np.asarray(temperature_series, dtype=np.float64).ravel()
+            else np.array(temperature_series, dtype=np.float64).ravel()  # not the caller's
         )
         self.covers_all_atoms = bool(covers_all_atoms)
         self.source = source
@@ -266,7 +266,11 @@ class IonCollection:
         charges : dict, optional
             Species -> charge per ion in e (scalar or one per ion).
         masses : dict, optional
-            Species -> mass per ion in amu (default 1: the drift reference is the plain mean).
+            Species -> mass per ion in amu, scalar or one per ion (default 1: the drift
+            reference is the plain mean). Checked by
+            :func:`~mda_electrolyte.molecules.check_masses`: an ion of mass 0, a negative or
+            non-finite mass is refused (a negative one beside heavier ions moved the drift
+            reference without a word).
         volume : float, optional
             Å³.
         """
@@ -282,14 +286,27 @@ class IonCollection:
             q = [None if s not in charges else np.broadcast_to(
                 np.asarray(charges[s], dtype=np.float64), (counts[k],)).copy()
                 for k, s in enumerate(names)]
-        m = [np.broadcast_to(np.asarray((masses or {}).get(s, 1.0), dtype=np.float64),
-                             (counts[k],)).copy() for k, s in enumerate(names)]
+        unknown = sorted(set(masses or {}) - set(names))
+        if unknown:
+            raise ValueError(f"masses names species {unknown} that are not in {names}")
+        m = []
+        for k, s in enumerate(names):
+            given = np.asarray((masses or {}).get(s, 1.0))
+            if given.shape not in ((), (counts[k],)):
+                raise ValueError(f"masses[{s!r}] must be one mass or {counts[k]} (one per ion), "
+                                 f"not shape {given.shape}")
+            # each ion is one particle of its own mass: none may be 0
+            m.append(check_masses(np.zeros(counts[k], dtype=np.intp),
+                                  np.broadcast_to(given, (counts[k],)), np.arange(counts[k]),
+                                  f"masses[{s!r}] (amu per ion)"))
         builder = _Sums(names, counts, q, m)
         fields = {}
         for key, arr in (("velocities", velocities), ("positions", positions)):
             if arr is None:
                 continue
-            arr = np.asarray(arr, dtype=np.float64)
+            # a copy: the collection held the caller's array, whose later edits changed the
+            # per-ion data under species sums made before them (D and σ disagreed)
+            arr = np.array(arr, dtype=np.float64)
             if arr.ndim != 3 or arr.shape[1:] != (n_total, 3):
                 raise ValueError(f"{key} must have shape (T, {n_total}, 3), not {arr.shape}")
             fields[key] = arr
@@ -330,7 +347,7 @@ class IonCollection:
         charges : dict, optional
             Species -> ``{"charge", "source"}`` (recorded, not used: J already has them).
         """
-        current = np.asarray(current, dtype=np.float64)
+        current = np.array(current, dtype=np.float64)  # a copy: not the caller's array
         n = len(species)
         q = None if charges is None else [np.array([charges[s]["charge"]]) for s in species]
         src = None if charges is None else [charges[s]["source"] for s in species]
@@ -373,7 +390,7 @@ class IonCollection:
         >>> IonCollection.from_pressure_tensor(p, dt=0.001, volume=1e4, temperature=300)
         <IonCollection pressure tensor (), 100 frames every 0.001 ps, from pressure_tensor>
         """
-        tensor = np.asarray(tensor, dtype=np.float64)
+        tensor = np.array(tensor, dtype=np.float64)  # a copy: not the caller's array
         temperature = check_temperature(temperature, allow_none=True)
         # a tensor in Pa gave a viscosity of 8.5e9 mPa·s, valid, without a word
         warn_implausible(pressure_bar=tensor[np.isfinite(tensor)])

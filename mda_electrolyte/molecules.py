@@ -459,13 +459,16 @@ class MassElementWarning(UserWarning):
     Densities, molar masses and centres of mass are those of the masses given."""
 
 
-def check_masses(numbers, masses, ids, what):
+def check_masses(numbers, masses, ids, what, labels=None):
     """The masses of a mass-weighted quantity, checked against the elements.
 
-    The one check of masses for densities, centres of mass and centre-of-mass motion.
-    Refused: masses that are not finite or negative, an atom of a known element with mass 0
-    (a topology that gave none: MDAnalysis' 0 for a type it does not know) and a molecule of
-    no mass. A molecule whose atoms all have known elements and whose total mass differs
+    The one check of masses for densities, centres of mass and centre-of-mass motion (the
+    Universe densities, ion species and :func:`centers_of_mass` call it).
+    Refused: masses of another shape than the atoms, masses that are not finite or negative,
+    an atom of a known element with mass 0 (a topology that gave none: MDAnalysis' 0 for a
+    type it does not know) and a molecule of no mass. A massless atom of unknown element (a
+    virtual site, TIP4P's M) beside massive ones carries no mass and passes. A molecule whose
+    atoms all have known elements and whose total mass differs
     from the sum of their standard atomic masses by more than
     :data:`MOLECULE_MASS_TOLERANCE` is named in a :class:`MassElementWarning`: isotopes may
     be meant, a Li of 1.008 amu is not. Masses moved between the atoms of a molecule
@@ -484,6 +487,8 @@ def check_masses(numbers, masses, ids, what):
         Molecule index of every atom (:func:`first_appearance` order).
     what : str
         What the masses are of, for the messages (a file, "the Atoms").
+    labels : array_like of str, shape (n_atoms,), optional
+        Atom types or names, for the message of massless atoms of known element.
 
     Returns
     -------
@@ -505,19 +510,34 @@ def check_masses(numbers, masses, ids, what):
     from ase.data import atomic_masses, chemical_symbols
 
     numbers = np.asarray(numbers, dtype=np.intp)
-    masses = np.array(masses, dtype=np.float64)
+    try:
+        raw = np.asarray(masses)
+        # a flag (True as 1 amu) or text ("6.94") is no mass; numpy converts both silently
+        if raw.dtype.kind in "bUS" or np.iscomplexobj(raw):
+            raise TypeError
+        masses = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: masses must be real numbers in amu, got "
+                         f"{str(masses)[:80]}") from None
     ids = check_molecule_ids(ids, numbers.size)
     if masses.shape != numbers.shape:
         raise ValueError(f"{what}: masses of shape {masses.shape} for {numbers.size} atoms")
     bad = np.flatnonzero(~(np.isfinite(masses) & (masses >= 0)))
     if bad.size:
-        raise ValueError(f"{what}: the mass of atom {bad[0]} is {masses[bad[0]]} amu (and "
-                         f"{bad.size - 1} more not finite or negative)")
+        raise ValueError(f"{what}: atom {bad[0]} has {masses[bad[0]]} amu (and {bad.size - 1} "
+                         "more masses not finite or negative): masses must be finite and not "
+                         "negative")
     known = numbers > 0
     zero = np.flatnonzero(known & (masses == 0))
     if zero.size:
+        named = ""
+        if labels is not None:
+            # the types name the atoms the topology could not give masses ("LI" of a GRO file)
+            types = sorted(set(np.asarray(labels)[zero].tolist()))[:5]
+            named = f"masses [0.0] of atom types {types}; "
         raise ValueError(
-            f"{what}: {zero.size} atom(s) of known element have mass 0 (e.g. atom {zero[0]}, "
+            f"{what}: {zero.size} of {numbers.size} atoms have no positive mass ({named}mass 0 "
+            f"on atoms of known element, e.g. atom {zero[0]}, "
             f"{chemical_symbols[numbers[zero[0]]]}): the topology gave them none; give the "
             "masses in amu (universe.add_TopologyAttr('masses', [...]), or leave an ASE Atoms' "
             "masses unset for the standard ones)")
@@ -818,24 +838,17 @@ def centers_of_mass(positions, masses, ids):
     Raises
     ------
     ValueError
-        A mass that is negative or not finite, or a molecule without mass (massless atoms,
-        e.g. virtual sites, are fine beside massive ones): its centre would be NaN.
+        Masses refused by :func:`check_masses` (another shape, negative or not finite, a
+        molecule without mass; massless atoms, e.g. virtual sites, are fine beside massive
+        ones): its centre would be NaN.
     """
     positions = np.asarray(positions, dtype=np.float64)
-    masses = np.asarray(masses, dtype=np.float64)
     ids = check_molecule_ids(ids, len(positions))
-    if masses.shape != ids.shape:
-        raise ValueError(f"masses has shape {masses.shape}, expected {ids.shape}")
-    bad = np.flatnonzero(~(np.isfinite(masses) & (masses >= 0)))
-    if bad.size:
-        raise ValueError(f"masses must be finite and not negative (amu): atom {bad[0]} has "
-                         f"{masses[bad[0]]}")
-    n_mol = int(ids.max()) + 1
+    # elements unknown here: the masses are judged by their values and molecules only
+    masses = check_masses(np.zeros(ids.shape, dtype=np.intp), masses, ids,
+                          "centres of mass")
+    n_mol = int(ids.max()) + 1 if ids.size else 0
     total = np.bincount(ids, weights=masses, minlength=n_mol)
-    if np.any(total <= 0):
-        j = int(np.flatnonzero(total <= 0)[0])
-        raise ValueError(f"molecule {j} has no mass (all its atoms have mass 0): it has no "
-                         "centre of mass; give the topology masses")
     com = np.empty((n_mol, 3))
     for k in range(3):
         com[:, k] = np.bincount(ids, weights=masses * positions[:, k], minlength=n_mol)

@@ -210,7 +210,9 @@ def test_pressure_tensor_collections():
     p = rng.normal(size=(50, 3, 3))
     col = IonCollection.from_pressure_tensor(p, dt=0.001, volume=8000.0, temperature=300.0)
     assert col.n_frames == 50 and col.species == [] and col.nbytes() == p.nbytes
-    assert col.pressure_tensor is not None and np.shares_memory(col.pressure_tensor, p)
+    # a copy: the caller's later edits do not reach the collection (test_transport_caller_arrays)
+    assert col.pressure_tensor is not None and not np.shares_memory(col.pressure_tensor, p)
+    np.testing.assert_array_equal(col.pressure_tensor, p)
     assert col.kinetic_temperature == 300.0 and col.source == "pressure_tensor"
     with pytest.raises(ValueError, match=r"\(T, 3, 3\)"):
         IonCollection.from_pressure_tensor(p[:, :2], dt=0.001, volume=8000.0)
