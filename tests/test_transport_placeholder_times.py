@@ -132,34 +132,32 @@ def test_an_engine_header_is_used_as_it_is(salt, tmp_path):
     assert got.D["AN"] == pytest.approx(ref.D["AN"], rel=1e-4)
 
 
-def test_a_lammps_dcd_read_in_its_own_unit_is_accepted(salt, tmp_path):
-    # format="LAMMPS" reads the header's step in timeunit: the user's statement of the unit
-    path = _set_header(_write(salt, tmp_path / "t.dcd"), delta=1.0, nsavc=50)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        v = mda.Universe(salt._topology, path, format="LAMMPS", timeunit="fs")
-    assert v.trajectory.dt == pytest.approx(DT, rel=1e-6)
-    got = Diffusion(v, IONS).run().results
-    assert got.D["AN"] == pytest.approx(Diffusion(salt, IONS).run().results.D["AN"], rel=1e-4)
-
-
-def test_a_dcd_lammps_wrote_is_refused_unless_read_in_its_unit(salt, tmp_path):
+@pytest.mark.parametrize("remarks, delta, nsavc", [
+    # a header step of 1 fs, a frame every 50 steps: read in its own unit, not as a placeholder
+    (None, 1.0, 50),
     # units real, 2 fs steps, a frame every 25 steps: the header holds 2.0 (fs), which the
     # generic reader takes as 2 AKMA = 97.8 fs per step, 2.4 ps per frame instead of 50 fs
-    path = _write(salt, tmp_path / "t.dcd", remarks="Created by LAMMPS at 2024-05-01 12:00:00")
-    _set_header(path, delta=2.0, nsavc=25)
-    with pytest.raises(ValueError, match=r"t\.dcd was written by LAMMPS.*LAMMPS time units.*"
-                       r"read by MDAnalysis' DCD reader as AKMA.*format='LAMMPS'"):
-        Diffusion(_load(salt, path), IONS)
+    ("Created by LAMMPS at 2024-05-01 12:00:00", 2.0, 25),
+])
+def test_a_lammps_dcd_is_read_in_its_own_unit(salt, tmp_path, remarks, delta, nsavc):
+    kwargs = {} if remarks is None else {"remarks": remarks}
+    path = _set_header(_write(salt, tmp_path / "t.dcd", **kwargs), delta=delta, nsavc=nsavc)
+    if remarks is not None:
+        # the title says LAMMPS wrote it: the generic reader's AKMA is refused
+        with pytest.raises(ValueError, match=r"t\.dcd was written by LAMMPS.*LAMMPS time units.*"
+                           r"read by MDAnalysis' DCD reader as AKMA.*format='LAMMPS'"):
+            Diffusion(_load(salt, path), IONS)
+    # format="LAMMPS" reads the header's step in timeunit: the user's statement of the unit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         v = mda.Universe(salt._topology, path, format="LAMMPS", timeunit="fs")
     assert v.trajectory.dt == pytest.approx(DT, rel=1e-6)
     got = Diffusion(v, IONS).run().results
     assert got.D["AN"] == pytest.approx(Diffusion(salt, IONS).run().results.D["AN"], rel=1e-4)
-    # dt given to the generic reader is taken as the spacing
-    assert Diffusion(_load(salt, path, dt=DT), IONS).run().results.D["AN"] == pytest.approx(
-        got.D["AN"], rel=1e-6)
+    if remarks is not None:
+        # dt given to the generic reader is taken as the spacing
+        assert Diffusion(_load(salt, path, dt=DT), IONS).run().results.D["AN"] == (
+            pytest.approx(got.D["AN"], rel=1e-6))
 
 
 def test_a_zero_step_is_refused_before_the_pass(salt, tmp_path):
