@@ -372,12 +372,18 @@ class H5MDWriter:
         }
         self._frame_obs = {k: _handles(g) for k, g in self._file["observables"].items()}
         self._series = {k: _handles(g) for k, g in self._file[_SERIES].items()}
+        # name -> (step, time) of its last sample: each series runs forward in both
         self._series_last = {
-            k: (int(h[1][h[1].shape[0] - 1]) if h[1].shape[0] else -1)
+            k: ((int(h[1][h[1].shape[0] - 1]), float(h[2][h[2].shape[0] - 1]))
+                if h[1].shape[0] else _NO_SAMPLE)
             for k, h in self._series.items()
         }
         self._series_flushed = dict(self._series_last)
+        # every sample carries the same observables, as every frame does: a series that lacks
+        # some steps is no longer the evenly spaced grid its readers take it for
+        self._sample_names = sorted(self._series) or None
         self._shapes = {}
+        self._frame_shapes = {}
         steps = self._particles["position"][1]
         self._last_step = int(steps[self.n_frames - 1]) if self.n_frames else -1
         self._frame_observables = sorted(self._frame_obs)
@@ -624,8 +630,10 @@ class H5MDWriter:
         Raises
         ------
         ValueError
-            Non-finite data, a step or time not after the last frame's, a negative step, other
-            atoms, other observables.
+            Non-finite data, a step or time not after the last frame's (or, for a frame that is
+            also a sample, the last sample's), a negative step, other atoms, other observables
+            or shapes than earlier frames (and samples), observables that are not real numbers
+            (a flag, a complex number, a string); nothing is written and the writer goes on.
         TrajectoryFullError
             No room for the frame and the buffered samples; the file is unchanged and the
             samples stay buffered (the same call may be repeated once there is room).
@@ -657,13 +665,22 @@ class H5MDWriter:
         if self.has_forces:
             arrays["force"] = atoms.get_forces() * FORCE_TO_KJ_PER_MOL_ANGSTROM
         self._check_finite(arrays, step)
-        obs = self._observables(atoms, observables, step)
+        obs = self._observables(atoms, observables, step, time)
         names = sorted(obs)
         if self.n_frames and names != self._frame_observables:
             raise ValueError(
                 f"frame at step {step} has observables {names}, earlier frames of {self.path} "
                 f"{self._frame_observables}; every frame needs the same ones"
             )
+        for name in names:
+            # a frame's own copy (sample=False) is checked against the frames': h5py's
+            # broadcast error inside the write broke the writer
+            stored = self._frame_shape(name)
+            if stored is not None and stored != obs[name].shape:
+                raise ValueError(f"observable {name} of the frame at step {step} has shape "
+                                 f"{obs[name].shape}, earlier frames {stored}")
+        if sample:
+            self._check_sample_names(names, step)
         # room for the frame, its observables (twice: frame-aligned and per-step) and the
         # buffered samples, checked before anything is queued or written
         self._check_room(obs)
@@ -718,14 +735,17 @@ class H5MDWriter:
         Raises
         ------
         ValueError
-            Non-finite values, unknown names, changed shapes, a step not after the last one.
+            Non-finite values or values that are not real numbers, unknown names, changed
+            shapes, other observables than earlier samples (each series is one evenly spaced
+            grid), a step or time not after the last sample's.
         TrajectoryFullError
             A full buffer found no room; the buffered samples after the last frame are
             dropped (a resume recomputes them) and the file is unchanged.
         """
         self._check_open()
         step, time = _as_step(step), _as_time(time)
-        obs = self._observables(atoms, observables, step)
+        obs = self._observables(atoms, observables, step, time)
+        self._check_sample_names(sorted(obs), step)
         self._queue(obs, step, time)
         if self._n_pending >= self.buffer_samples:
             self.flush()
@@ -759,7 +779,21 @@ class H5MDWriter:
                 f"{self.n_frames} complete frames up to step {self.last_step()}",
             ) from err
 
-    def _observables(self, atoms, observables, step):
+    def _check_sample_names(self, names, step):
+        if self._sample_names is not None and names != self._sample_names:
+            raise ValueError(
+                f"the sample at step {step} has observables {names}, earlier samples of "
+                f"{self.path} {self._sample_names}; every sample needs the same ones (each "
+                "series is read as one evenly spaced grid)"
+            )
+
+    def _frame_shape(self, name):
+        shape = self._frame_shapes.get(name)
+        if shape is None and name in self._frame_obs:
+            shape = self._frame_shapes[name] = self._frame_obs[name][0].shape[1:]
+        return shape
+
+    def _observables(self, atoms, observables, step, time):
         obs = dict(observables or {})
         # defaults only when missing: each costs a pass over the atoms
         if atoms.pbc.all() and ("volume" not in obs or "density" not in obs):
@@ -775,7 +809,14 @@ class H5MDWriter:
         for name, value in obs.items():
             if name not in OBSERVABLE_UNITS:
                 raise ValueError(f"unknown observable {name!r}; known: {list(OBSERVABLE_UNITS)}")
-            value = np.asarray(value, dtype=np.float64)
+            given = np.asarray(value)
+            if given.dtype.kind not in "iuf":
+                # a flag, a complex number, a string or None: no measurement in its unit
+                raise ValueError(
+                    f"observable {name} at step {step} must be real numbers "
+                    f"({OBSERVABLE_UNITS[name]}), got {type(value).__name__} {value!r:.60}"
+                )
+            value = given.astype(np.float64, copy=False)
             if not np.isfinite(value).all():
                 raise ValueError(
                     f"refusing to write non-finite {name} ({value}) at step {step} to {self.path}"
@@ -783,11 +824,17 @@ class H5MDWriter:
             stored = self._series_shape(name)
             if stored is not None and stored != value.shape:
                 raise ValueError(f"observable {name} has shape {value.shape}, stored {stored}")
-            last = self._series_last.get(name, -1)
+            last, last_time = self._series_last.get(name, _NO_SAMPLE)
             if step <= last:
                 raise ValueError(
                     f"step {step} of {name} does not follow the last recorded step {last} "
                     f"in {self.path}"
+                )
+            if not time > last_time:
+                # a later step at an earlier time: a negative time step for every reader
+                raise ValueError(
+                    f"time {time} ps of step {step} of {name} does not follow the last "
+                    f"recorded time {last_time} ps (step {last}) in {self.path}"
                 )
             obs[name] = value
         return obs
@@ -810,8 +857,9 @@ class H5MDWriter:
             queue[0].append(step)
             queue[1].append(time)
             queue[2].append(value)
-            self._series_last[name] = step
+            self._series_last[name] = (step, time)
         self._n_pending += 1
+        self._sample_names = sorted(obs)
 
     def _drop_pending(self):
         self._pending = {}
@@ -828,7 +876,7 @@ class H5MDWriter:
                 self._series[name] = _handles(g)
             h = self._series[name]
             _append_rows(h, h[1].shape[0], np.stack(values), steps, times)
-            self._series_flushed[name] = steps[-1]
+            self._series_flushed[name] = (steps[-1], times[-1])
         self._pending = {}
         self._n_pending = 0
 
@@ -969,6 +1017,10 @@ def _skeleton_bytes(atoms, run_info):
     info = len(json.dumps(run_info)) if run_info is not None else 0
     return (_METADATA_MARGIN + _SKELETON_BYTES + len(atoms) * (_SKELETON_BYTES_PER_ATOM + name)
             + info)
+
+
+#: (step, time) before any sample of a series.
+_NO_SAMPLE = (-1, -np.inf)
 
 
 def _handles(group):
