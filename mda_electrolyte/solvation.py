@@ -55,6 +55,7 @@ from mda_electrolyte.analysis_base import (
 )
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
+from mda_electrolyte.rdf import CATION_ELEMENTS
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import (
     CLASSES,
@@ -1332,11 +1333,14 @@ def _species_name(residue):
 def _report(universe, outdir, *, calculator=None, verbose=False):
     """Shell classes and labels of the Li/Na/K cations for ``electrolyte analyze``.
 
-    Cations are single-atom Li/Na/K residues; anions are residues with negative total formal
-    charge (the topology needs ``formalcharges``); everything else is solvent, grouped by residue
-    name (or composition). Beyond :data:`_CUTOFF_FRAMES` frames the cutoffs are found on that
-    many evenly spaced frames (``cutoff_frames``) and the shells of every frame are counted with
-    ``store_table=False``, so memory stays bounded on long trajectories.
+    Cations are single-atom Li/Na/K residues, of the most common of these elements; other
+    single-atom metal cations (:data:`~mda_electrolyte.rdf.CATION_ELEMENTS`) are left out of
+    the species and listed under ``"cations_not_analysed"``. Anions are residues with negative
+    total formal charge (the topology needs ``formalcharges``); everything else is solvent,
+    grouped by residue name (or composition). Beyond :data:`_CUTOFF_FRAMES` frames the
+    cutoffs are found on that many evenly spaced frames (``cutoff_frames``) and the shells of
+    every frame are counted with ``store_table=False``, so memory stays bounded on long
+    trajectories.
     """
     import matplotlib
 
@@ -1353,9 +1357,16 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     cations = sum(r.atoms for r in single if r.atoms[0].element == symbol)
     if not hasattr(universe.atoms, "formalcharges"):
         return {"skipped": "no formal charges in the topology to tell anions from solvents"}
+    # the other metal cations (a Na⁺ or Mg²⁺ salt beside the Li⁺ one) are no species of the
+    # shells (a Mg²⁺ was counted as a solvent for its positive charge) and their own shells
+    # are not analysed: the report says so
+    others = Counter(r.atoms[0].element for r in universe.residues
+                     if r.atoms.n_atoms == 1 and r.atoms[0].element != symbol
+                     and str(r.atoms[0].element).capitalize() in CATION_ELEMENTS)
     anions, solvents = {}, {}
     for residue in universe.residues:
-        if residue.atoms.n_atoms == 1 and residue.atoms[0].element in _CATIONS:
+        if residue.atoms.n_atoms == 1 and (residue.atoms[0].element == symbol
+                                           or residue.atoms[0].element in others):
             continue
         name = _species_name(residue)
         target = anions if residue.atoms.formalcharges.sum() < 0 else solvents
@@ -1437,6 +1448,11 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "angles_mean_degrees": {k: v["estimate"] for k, v in shells.results.angles.items()},
         "cutoff_notes": notes,
         **({"cutoff_note": "; ".join(fallbacks)} if fallbacks else {}),
+        **({"cations_not_analysed": {
+            "counts": dict(sorted(others.items())),
+            "note": f"only the most common cation, {symbol}, is analysed; the shells of "
+                    f"{', '.join(sorted(others))} are not, nor are they counted in {symbol}'s"}}
+           if others else {}),
         "cutoff_warnings": cutoff_warnings,
         "shell_atoms": chosen.results.shell_atoms,
         "png": "solvation_shells.png",

@@ -59,3 +59,26 @@ def test_one_element_is_analysed_and_labelled_with_its_symbol(element):
     assert sorted(labels) == sorted([f"{element}(ECc)(PF6)", f"{element}(ECc)2",
                                      f"{element}(ECe)(PF6)"])
     assert shells.results.fractions == pytest.approx({"SSIP": 1 / 3, "CIP": 2 / 3, "AGG": 0.0})
+
+
+@pytest.mark.parametrize("other", ["Na", "Mg"])
+def test_report_names_the_cations_it_does_not_analyse(tmp_path, other):
+    from mda_electrolyte.solvation import _report
+
+    # two Li and one other cation: Li is analysed; the other is no species of Li's shells (a
+    # Mg²⁺ was a "solvent" for its positive charge) and the report lists it
+    u, ions = _universe(("Li", other, "Li"))
+    charges = np.zeros(u.atoms.n_atoms)
+    charges[ions.ix] = [1, 2 if other == "Mg" else 1, 1]
+    charges[u.select_atoms("element P").ix] = -1
+    u.add_TopologyAttr("formalcharges", charges)
+    summary = _report(u, tmp_path)
+    assert summary["cation"] == "Li"
+    assert summary["cations_not_analysed"]["counts"] == {other: 1}
+    assert other in summary["cations_not_analysed"]["note"]
+    assert set(summary["settings"]["cutoffs_angstrom"]) == {"EC", "PF6"}
+    assert not any(other in label for label in summary["labels"])
+    alone, _ = _universe(("Li", "Li", "Li"))
+    alone.add_TopologyAttr("formalcharges", np.where(np.isin(alone.atoms.ix, ions.ix), 1.0,
+                                                     charges * (charges < 0)))
+    assert "cations_not_analysed" not in _report(alone, tmp_path)
