@@ -856,6 +856,16 @@ class SolvationShells(FrameAnalysis):
             n_oxygens=n_oxygens,
         )
         self._edges = np.linspace(*self._rdf_range, self._rdf_nbins + 1)
+        # the pairs closer than an rdf_range that starts after 0 Å, in bins of its width below
+        # it (the lowest cut at 0 Å): whether its first peak is the first shell's. Set here,
+        # not in _prepare: a parallel run prepares its workers' copies, and the conclusion
+        # (on this object) reads them (an AttributeError after the whole pass)
+        width = self._edges[1] - self._edges[0]
+        n_lower = int(math.ceil(self._edges[0] / width * (1 - 1e-12)))
+        # a narrow range far from 0 Å (7.9-8 Å in 2000 bins): all of them in one bin from 0 Å
+        # (first_minimum's one number: a looser bound, no memory per bin)
+        self._below_one_bin = n_lower > max(self._rdf_nbins, 1000)
+        self._n_below = 1 if self._below_one_bin else n_lower
         # a cutoff may come from an RDF minimum after the pass: bins it cannot smooth refused now
         check_smoothable(self._edges, self._rdf_smoothing)
         # cutoffs known now, and the largest one the RDF minima may still give
@@ -903,15 +913,7 @@ class SolvationShells(FrameAnalysis):
             self.results._summary = ShellSummaryBuilder(self._layout, self._angle_edges,
                                                         self._edges)
         self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
-        # the pairs closer than an rdf_range that starts after 0 Å, in bins of its width below
-        # it (the lowest cut at 0 Å): whether its first peak is the first shell's
-        width = self._edges[1] - self._edges[0]
-        n_lower = int(math.ceil(self._edges[0] / width * (1 - 1e-12)))
-        # a narrow range far from 0 Å (7.9-8 Å in 2000 bins): all of them in one bin from 0 Å
-        # (first_minimum's one number: a looser bound, no memory per bin)
-        self._below_one_bin = n_lower > max(self._rdf_nbins, 1000)
-        self.results._rdf_below = np.zeros(
-            (len(self._species), 1 if self._below_one_bin else n_lower), dtype=np.int64)
+        self.results._rdf_below = np.zeros((len(self._species), self._n_below), dtype=np.int64)
         self.results._half_width = np.inf
 
     def _get_aggregator(self):
