@@ -14,7 +14,9 @@ extras: labels, networks, angles, per-type RDFs, shell table) against solvation-
 ``Solute`` with its default analyses on the same frames and species, prints that ratio (target
 >= 1), and the memory of the collected shell table per cation and frame with its extrapolation to
 300 frames of 192 Li⁺ (the case that took 0.6 GB before the table).
-Run ``python benchmarks/bench_rdf.py``.
+Run ``python benchmarks/bench_rdf.py``; ``--profile`` prints instead where IntraInterRDF's
+time goes by cProfile (call counts and per-function share of one run, and of its conclusion):
+on a shared machine the call counts, not the seconds, show avoidable work.
 """
 
 from __future__ import annotations
@@ -148,5 +150,31 @@ def solvation(u, repeats):
           f"{peak / 1e6:.0f} MB")
 
 
+def profile(n_lines=25):
+    """cProfile of one IntraInterRDF run and of its conclusion (first minima of 28 pairs)."""
+    import cProfile
+    import pstats
+
+    warnings.simplefilter("ignore", DeprecationWarning)
+    u = bn_fec_universe()
+
+    def run():
+        return mda_electrolyte.IntraInterRDF(u.atoms, pairs="elements", nbins=80,
+                                             range=(0.0, 8.0)).run()
+
+    rdf = run()  # the compiled kernel built and loaded before the profile
+    for what, call in (("run", run), ("_conclude", rdf._conclude)):
+        profiler = cProfile.Profile()
+        profiler.runcall(call)
+        stats = pstats.Stats(profiler)
+        print(f"--- IntraInterRDF {what}: {stats.total_calls} calls ---")
+        stats.sort_stats("cumulative").print_stats(n_lines)
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--profile" in sys.argv[1:]:
+        profile()
+    else:
+        main()
