@@ -381,11 +381,19 @@ class D3(ParametersContract, Calculator):
         of what ``smooth_cutoff`` switches off inside it) to the energy, per-atom energies and
         stress of 3D-periodic cells (Allen & Tildesley), from the
         current coordination numbers; forces are unchanged (a uniform density exerts none).
-        Off by default, as in simple-dftd3 and VASP. Measured on the 58-atom LiPF6/EC/EMC box
-        against a 250 Å cutoff: at 50.2 Å hard the energy is 5.4·10⁻⁶ eV/atom and the
-        pressure 0.88 bar too high; with the correction 3·10⁻⁸ eV/atom and 0.11 bar (the
-        rest is the box's anisotropy, ±0.1 bar also off the diagonal). Molecules and slabs
-        get no correction.
+        The estimate's C6 follow the coordination numbers, which follow the positions; the
+        forces and stress leave that dependence out, so they are not exactly the derivatives
+        of the corrected energy. The gap falls as cutoff⁻³ (measured, 8 ethanol molecules in
+        a 9 Å box, against finite differences with a 2 Å switch: forces 6·10⁻⁵ eV/Å and
+        stress 3·10⁻⁶ eV/Å³ off at an 8 Å cutoff, 3·10⁻⁶ eV/Å and 1.5·10⁻⁷ eV/Å³ at 20 Å,
+        ~2·10⁻⁷ eV/Å at 50.2 Å); use the correction with a long cutoff, where it belongs.
+        Behind a hard cutoff the stress also holds the impulse of the pairs at the cutoff
+        ((n/3) E_n/V, the missing pairs' full virial), which the energy's strain derivative
+        does not. Off by default, as in simple-dftd3 and VASP. Measured on the 58-atom
+        LiPF6/EC/EMC box against a 250 Å cutoff: at 50.2 Å hard the energy is 5.4·10⁻⁶
+        eV/atom and the pressure 0.88 bar too high; with the correction 3·10⁻⁸ eV/atom and
+        0.11 bar (the rest is the box's anisotropy, ±0.1 bar also off the diagonal).
+        Molecules and slabs get no correction.
     device : str, ase_electrolyte.device.Device or torch.device
         ``"auto"`` (the CUDA kernel on GPU 0 when a GPU is present and the kernel can be
         built or is cached, else the CPU kernel, with one warning saying why), ``"cpu"``,
