@@ -13,7 +13,7 @@ pd = pytest.importorskip("pandas")
 
 from screen_folders import finish_every_task  # noqa: E402
 
-from ase_electrolyte.screen import PlanError, load_plan, run_screen  # noqa: E402
+from ase_electrolyte.screen import PlanError, aggregate, load_plan, run_screen  # noqa: E402
 from ase_electrolyte.screen.engine import _prepare_outdir  # noqa: E402
 from ase_electrolyte.screen.plan import box_of  # noqa: E402
 
@@ -114,11 +114,30 @@ def test_a_recorded_composition_this_version_cannot_pack_does_not_block_the_fold
     record["compositions"].append({"solvent": {"NoSuchSolvent": 1.0}, "ratio": "mass",
                                    "salt": "LiPF6", "concentration": 1.0, "units": "molal",
                                    "label": "odd"})
-    record["compositions"].append({"label": "no-fields"})
     (out / "plan.json").write_text(json.dumps(record))
     _prepare_outdir(_plan([_mix(2.0)]), out)
     labels = [c["label"] for c in json.loads((out / "plan.json").read_text())["compositions"]]
-    assert labels == ["EC3-EMC7_LiPF6-1molal", "odd", "no-fields", "EC3-EMC7_LiPF6-2molal"]
+    assert labels == ["EC3-EMC7_LiPF6-1molal", "odd", "EC3-EMC7_LiPF6-2molal"]
+    # and the table of the folder is made (its rows: the plan's compositions)
+    table = aggregate(out, plots=False)
+    assert list(table["composition"]) == ["EC3-EMC7_LiPF6-1molal", "EC3-EMC7_LiPF6-2molal"]
+
+
+def test_a_recorded_composition_without_its_entries_is_refused_before_the_folder_is_used(
+        tmp_path):
+    # it was taken on here, then the table of the screen failed on it (KeyError 'solvent')
+    # after every task had run
+    out = tmp_path / "screen"
+    finish_every_task(_plan([_mix(1.0)]), out)
+    record = json.loads((out / "plan.json").read_text())
+    record["compositions"].append({"label": "no-fields"})
+    (out / "plan.json").write_text(json.dumps(record))
+    written = (out / "plan.json").read_bytes()
+    with pytest.raises(PlanError, match=r"plan.json: composition 2 has no concentration, "
+                                        r"ratio, salt, solvent, units: not a usable screening "
+                                        r"plan record"):
+        _prepare_outdir(_plan([_mix(2.0)]), out)
+    assert (out / "plan.json").read_bytes() == written
 
 
 def test_a_folder_filled_before_the_check_still_takes_reruns_and_distinct_additions(tmp_path):

@@ -38,7 +38,7 @@ from mda_electrolyte.uncertainty import few_dof_note, mean_error
 
 from ..atomic_file import atomic_path, save_figure
 from ..estimate import METHODS
-from .engine import PLAN_FILE, TASKS_DIR
+from .engine import PLAN_FILE, TASKS_DIR, check_record
 from .plan import PlanError, _solvent, box_of, packed_concentration, task_seed
 from .task import ERROR_FILE, RESULT_FILE, read_result
 
@@ -158,6 +158,7 @@ def _read_record(outdir):
         raise PlanError(f"{record} is not readable JSON ({err})") from None
     if not isinstance(plan, dict) or not {"compositions", "temperatures", "replicas"} <= set(plan):
         raise PlanError(f"{record} is not a screening plan record")
+    check_record(plan, record)
     return plan
 
 
@@ -436,8 +437,6 @@ def aggregate(outdir, *, experimental=None, plots=True):
 
     outdir = Path(outdir)
     rows, failures = task_table(outdir)
-    _write_table(rows, outdir / "tasks.csv")
-    _write_table(failures, outdir / "failures.csv")
     plan = _read_record(outdir)
     compositions = {c["label"]: c for c in plan["compositions"]}
     columns = KEYS[:-1] + ["packed_concentration", "cation_molality", "box_length_A",
@@ -481,9 +480,18 @@ def aggregate(outdir, *, experimental=None, plots=True):
                                  n_planned if where in planned else 0)})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
-    _write_table(summary, outdir / "summary.csv")
-    _write_table(summary, outdir / "summary.parquet")
-    written = plot_summary(summary, outdir / "plots") if plots and len(summary) else []
+    # the four tables together or none: a full disk at summary.parquet left a new summary.csv
+    # (and tasks.csv) beside the summary.parquet of an earlier call
+    _write_tables({outdir / "tasks.csv": rows, outdir / "failures.csv": failures,
+                   outdir / "summary.csv": summary, outdir / "summary.parquet": summary})
+    try:
+        written = plot_summary(summary, outdir / "plots") if plots and len(summary) else []
+    except BaseException:
+        # the figures of an earlier call not yet redrawn would stand beside the new table
+        for name in _FIGURES:
+            (outdir / "plots" / f"{name}.png").unlink(missing_ok=True)
+        _remove_comparison(outdir)
+        raise
     # what an earlier call drew or compared and this one did not would stand beside this
     # table as if made from it (a rerun with more replicas, without plots or experiment)
     written = {Path(path).resolve() for path in written}
@@ -494,10 +502,15 @@ def aggregate(outdir, *, experimental=None, plots=True):
     if experimental is not None:
         compare_experimental(summary, experimental, outdir, plots=plots)
     else:
-        for stale in [outdir / "comparison.csv", outdir / "errors.csv",
-                      *(outdir / "plots").glob("parity_*.png")]:
-            stale.unlink(missing_ok=True)
+        _remove_comparison(outdir)
     return summary
+
+
+def _remove_comparison(outdir):
+    """Remove the files :func:`compare_experimental` writes into ``outdir``."""
+    for stale in [outdir / "comparison.csv", outdir / "errors.csv",
+                  *(outdir / "plots").glob("parity_*.png")]:
+        stale.unlink(missing_ok=True)
 
 
 def _planned_places(plan):
@@ -555,11 +568,21 @@ def _write_table(frame, path):
 
     A rerun that fails midway (full disk, size limit) keeps the previous complete table.
     """
-    with atomic_path(path) as tmp:
-        if path.suffix == ".parquet":
-            frame.to_parquet(tmp, index=False)
-        else:
-            frame.to_csv(tmp, index=False)
+    _write_tables({path: frame})
+
+
+def _write_tables(frames):
+    """Write ``{path: frame}``, each as :func:`_write_table` would, all or none: every file is
+    written to its temporary name first and the renames follow the last write."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        for path, frame in frames.items():
+            tmp = stack.enter_context(atomic_path(path))
+            if path.suffix == ".parquet":
+                frame.to_parquet(tmp, index=False)
+            else:
+                frame.to_csv(tmp, index=False)
 
 
 #: Legend entry of the open markers of :func:`plot_summary`.
@@ -947,9 +970,21 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     UserWarning
         Rows that match no screened composition, temperature and property (named, first five).
     """
+    outdir = Path(outdir)
+    try:
+        return _compare(summary, experimental, outdir, plots)
+    except BaseException:
+        # a table refused here (a unit of another dimension than the summary's, found only
+        # against it) left the comparison of an earlier call beside the new summary, as if
+        # made from it
+        _remove_comparison(outdir)
+        raise
+
+
+def _compare(summary, experimental, outdir, plots):
+    """:func:`compare_experimental` itself."""
     import pandas as pd
 
-    outdir = Path(outdir)
     temperatures = sorted(summary["temperature_K"].unique()) if len(summary) else None
     rows = read_experimental(experimental, temperatures)
     # the measurements of one electrolyte, temperature and property along the concentration
@@ -1066,7 +1101,7 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
     _write_table(errors, outdir / "errors.csv")
     # parity plots of an earlier comparison would stand beside this one's as if they were its
     for old in (outdir / "plots").glob("parity_*.png"):
-        old.unlink()
+        old.unlink(missing_ok=True)
     if plots and not comparison.empty:
         _parity_plots(comparison, errors, outdir / "plots")
     return errors

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..atomic_file import atomic_path, check_output_path
 from ..writer_lock import ConcurrentWriterError, WriterLock, _holder
 from .plan import (
+    MAX_TASKS,
     PlanError,
     box_of,
     check_distinct,
@@ -245,6 +246,7 @@ def _record_plan(plan, outdir, record):
             ) from None
         if not isinstance(old, dict):
             raise PlanError(f"{record} is not a screening plan record; choose another folder")
+        check_record(old, record)
         if old.get("fingerprint") != plan.fingerprint() and not _recorded_before_hash(old, plan):
             diff = _differences(old, plan)
             raise PlanError(
@@ -289,6 +291,90 @@ def _record_plan(plan, outdir, record):
     if (outdir / TASKS_DIR).exists():
         raise PlanError(f"{outdir} holds task folders but no {PLAN_FILE}; choose another folder")
     write_json(record, plan.to_dict())
+
+
+def check_record(record, path):
+    """Refuse a ``plan.json`` record whose content cannot be a screening folder's.
+
+    The record is written atomically by :func:`_prepare_outdir`; one edited by hand or damaged
+    was used as it was: ``compositions`` entries without their keys or ``replicas = "5"`` were a
+    ``KeyError``/``ValueError`` traceback of the table or of a rerun, ``temperatures = "300"``
+    was read as the temperatures 3, 0 and 0 (an empty table, no word), ``replicas = -1`` as
+    none, and ``replicas = 1e9`` made the table look for a billion task folders per
+    composition (it never returned).
+
+    Parameters
+    ----------
+    record : object
+        The parsed JSON.
+    path : pathlib.Path
+        The file, for the message.
+
+    Raises
+    ------
+    PlanError
+        Naming the file and the entry.
+    """
+    import math
+
+    def refuse(what):
+        raise PlanError(f"{path}: {what}: not a usable screening plan record (edited or "
+                        "damaged?); restore it or choose another output folder")
+
+    def number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+    def whole(x, what):
+        if not (isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= MAX_TASKS):
+            refuse(f"{what} {x!r} is not a whole number from 1 to {MAX_TASKS}")
+
+    def temperatures(x, what):
+        if not (isinstance(x, list) and x and all(number(t) and t > 0 for t in x)):
+            refuse(f"{what} {x!r} is not a list of temperatures > 0 (K)")
+
+    if not isinstance(record, dict):
+        refuse(f"it holds a {type(record).__name__}, not a table of keys")
+    missing = sorted({"compositions", "temperatures", "replicas"} - set(record))
+    if missing:
+        refuse(f"no {', '.join(missing)}")
+    whole(record["replicas"], "replicas")
+    temperatures(record["temperatures"], "temperatures")
+    compositions = record["compositions"]
+    if not isinstance(compositions, list):
+        refuse(f"compositions {compositions!r} is not a list")
+    labels = set()
+    for k, c in enumerate(compositions, start=1):
+        if not isinstance(c, dict):
+            refuse(f"composition {k} is {c!r}, not a table")
+        lacks = sorted({"label", "solvent", "ratio", "salt", "concentration", "units"} - set(c))
+        if lacks:
+            refuse(f"composition {k} has no {', '.join(lacks)}")
+        solvent = c["solvent"]
+        if not (isinstance(c["label"], str) and c["label"]) or c["label"] in labels:
+            refuse(f"composition {k}: label {c['label']!r} is not a text of its own")
+        labels.add(c["label"])
+        if not (isinstance(solvent, dict) and solvent and all(
+                isinstance(name, str) and number(share) and share > 0
+                for name, share in solvent.items())):
+            refuse(f"composition {k} ({c['label']}): solvent {solvent!r} is not a table of "
+                   "shares > 0")
+        if not (number(c["concentration"]) and c["concentration"] >= 0):
+            refuse(f"composition {k} ({c['label']}): concentration {c['concentration']!r} is "
+                   "not a number >= 0")
+        if not (c["salt"] is None or isinstance(c["salt"], str)) or not all(
+                isinstance(c[key], str) for key in ("ratio", "units")):
+            refuse(f"composition {k} ({c['label']}): salt, ratio and units must be texts")
+    n_tasks = len(compositions) * len(record["temperatures"]) * record["replicas"]
+    if n_tasks > MAX_TASKS:
+        refuse(f"{n_tasks} tasks recorded, more than a plan may hold ({MAX_TASKS})")
+    planned = record.get("planned")
+    if planned is not None:
+        if not (isinstance(planned, dict) and isinstance(planned.get("compositions"), list)
+                and all(isinstance(x, str) for x in planned["compositions"])):
+            refuse(f"planned {planned!r} is not a table of composition labels, temperatures "
+                   "and replicas")
+        whole(planned.get("replicas"), "planned replicas")
+        temperatures(planned.get("temperatures"), "planned temperatures")
 
 
 def _check_against_folder(plan, stored):
@@ -442,13 +528,14 @@ def run_screen(
         With neither, a :class:`distributed.LocalCluster` sized by :func:`local_cluster_size` is
         started for this call and closed after it.
     n_workers : int, optional
-        Workers of the local cluster.
+        Workers of the local cluster (1 to the cores this process may use; not with
+        ``client`` or ``scheduler``).
     experimental : str or os.PathLike, optional
         Measured values to compare with (overrides the plan's ``experimental``).
     progress : bool
         Print the dashboard link and live counts of queued/running/done/failed tasks.
     poll_s : float
-        Seconds between progress lines.
+        Seconds between progress lines (> 0).
     plots : bool
         Draw the figures of :func:`ase_electrolyte.screen.aggregate`.
 
@@ -463,6 +550,9 @@ def run_screen(
         scheduler that cannot be reached (or an address where another service answers) or
         workers that cannot run the plan, before any submission; the output folder is then
         left as it was (no ``plan.json`` of a plan that never ran).
+    ValueError
+        ``n_workers``, ``poll_s``, ``progress`` or ``plots`` out of range or of another type,
+        or ``n_workers`` with a client or scheduler, before the plan is read.
     RuntimeError
         The scheduler went away (or cancelled the tasks) while the tasks ran; the finished
         tasks are kept and the same call resumes the others.
@@ -476,6 +566,7 @@ def run_screen(
     from .aggregate import read_experimental
 
     start = time.perf_counter()
+    _check_arguments(client, scheduler, n_workers, poll_s, progress, plots)
     plan = load_plan(plan)
     outdir = Path(outdir).resolve()
     if experimental is not None:
@@ -495,6 +586,31 @@ def run_screen(
         lock.release()  # first: its lock file is in the folder the undo may remove
         for step in rollback:
             step()
+
+
+def _check_arguments(client, scheduler, n_workers, poll_s, progress, plots):
+    """Refuse arguments of :func:`run_screen` that would fail, or hang, once tasks are queued.
+
+    ``n_workers=-1`` started a local cluster of no worker, and the screen waited for ever;
+    ``n_workers=0`` was taken for the default; ``poll_s=nan`` was a ``KeyError`` of dask's,
+    reported as a lost scheduler after the tasks had been submitted; ``poll_s=0`` polled the
+    scheduler without a pause.
+    """
+    from ..atoms_checks import check_flag, check_number
+
+    check_flag("progress", progress)
+    check_flag("plots", plots)
+    check_number("poll_s", poll_s, above=0)
+    if n_workers is None:
+        return
+    if client is not None or scheduler is not None:
+        raise ValueError("n_workers sizes the local cluster; with a client or a scheduler the "
+                         "running cluster's workers are used: leave one of them out")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    # each worker is a process running MD: more than the cores only share them, and a typo
+    # (100000) would start that many processes
+    check_number(f"n_workers (worker processes, at most the {cores} cores this process may "
+                 "use)", n_workers, integer=True, minimum=1, maximum=cores or 1)
 
 
 def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progress, poll_s,

@@ -1,0 +1,45 @@
+"""Arguments of ``run_screen`` that failed or hung only once the tasks were queued are refused
+before the plan is read or the output folder made.
+
+``n_workers=-1`` started a local cluster without a worker and the screen waited for ever;
+``n_workers=0`` was taken for the default; ``n_workers=2.5`` was a ``TypeError`` traceback of
+the cluster's; ``poll_s=nan`` was reported as a lost scheduler ("KeyError: Invalid time unit")
+after the tasks had been submitted; ``poll_s=0`` polled the scheduler without a pause."""
+
+import os
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from test_screen_failures import _plan  # noqa: E402
+
+from ase_electrolyte.screen import run_screen  # noqa: E402
+
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"n_workers": -1}, r"n_workers \(worker processes, at most the \d+ cores this process may "
+                        r"use\) must be a whole number >= 1 and <= \d+, got -1"),
+    ({"n_workers": 0}, "n_workers .* must be a whole number >= 1 .*, got 0"),
+    ({"n_workers": 2.5}, "n_workers .* must be a whole number >= 1 .*, got 2.5"),
+    ({"n_workers": True}, "n_workers .* got True"),
+    ({"n_workers": "2"}, "n_workers .* got '2'"),
+    ({"n_workers": CORES + 1}, rf"n_workers .* <= {CORES}, got {CORES + 1}"),
+    ({"n_workers": 1, "scheduler": "tcp://127.0.0.1:8786"},
+     "n_workers sizes the local cluster; with a client or a scheduler"),
+    ({"n_workers": 1, "client": object()}, "n_workers sizes the local cluster"),
+    ({"poll_s": 0}, "poll_s must be a finite number > 0, got 0"),
+    ({"poll_s": -1.0}, "poll_s must be a finite number > 0, got -1.0"),
+    ({"poll_s": float("nan")}, "poll_s must be a finite number > 0, got nan"),
+    ({"poll_s": float("inf")}, "poll_s must be a finite number > 0, got inf"),
+    ({"progress": "no"}, "progress must be True or False, not 'no'"),
+    ({"plots": 1}, "plots must be True or False, not 1"),
+])
+def test_a_bad_argument_is_refused_before_anything_is_made(tmp_path, arguments, message):
+    out = tmp_path / "screen"
+    options = {"progress": False, "plots": False, **arguments}
+    with pytest.raises(ValueError, match=message):
+        run_screen(_plan(1, concentrations=(3.0,)), out, **options)
+    assert not out.exists()
