@@ -12,6 +12,8 @@ here.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
 import random
 import shutil
@@ -24,11 +26,17 @@ from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
 from ase.units import Bohr, GPa, Hartree, Rydberg, kcal, kJ, mol
 
-from .atomic_file import atomic_path, check_output_path, save_figure, write_text_atomic
+from .atomic_file import (
+    atomic_path,
+    check_output_path,
+    save_figure,
+    write_json_atomic,
+    write_text_atomic,
+)
 from .atoms_checks import check_atoms, check_flag, check_number
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "label_errors",
-           "check_finetune_options", "MAX_EPOCHS", "MAX_ENSEMBLE"]
+           "check_finetune_options", "earlier_members", "MAX_EPOCHS", "MAX_ENSEMBLE"]
 
 # forces (eV/Å) and energies (eV/atom) beyond these are not eV-based units for any liquid or
 # crystal a universal model describes: kcal/mol (×23) and kJ/mol (×96) labels land here
@@ -106,7 +114,11 @@ class FinetuneResult:
     workdir : pathlib.Path
     notes : list of str
         What the members cannot tell: one member has no spread (no uncertainty); members
-        fine-tuned from one pretrained model differ only by batch order.
+        fine-tuned from one pretrained model differ only by batch order; members reused from
+        an earlier, interrupted run of the same fine-tune.
+    reused : list of int
+        Members not trained by this call: finished by an earlier call with the same base
+        model, data and settings (see :func:`earlier_members`), their model file unchanged.
     """
 
     checkpoint: Path
@@ -115,6 +127,7 @@ class FinetuneResult:
     plot: Path | None
     workdir: Path
     notes: list = field(default_factory=list)
+    reused: list = field(default_factory=list)
 
 
 def read_labelled(source, *, what="training data", check_units=True):
@@ -695,7 +708,25 @@ def _base_checkpoint(base):
             raise ValueError(f"fine-tuning the multi-fidelity {text!r} is not supported")
         return pretrained_name_to_path(spec.upstream), None
     path = Path(text)
-    if path.is_file() and path.suffix in (".pth", ".pt"):
+    if os.path.lexists(path) or path.suffix in (".pth", ".pt"):
+        from .models import check_model
+
+        # a truncated, empty or foreign file failed inside sevenn, after the data were read,
+        # with a bare OSError ("Invalid argument"), EOFError or KeyError ('chemical_species')
+        try:
+            backend = check_model(text)
+        except ValueError as err:
+            raise ValueError(f"base: {err}") from None
+        if backend != "sevennet":
+            raise ValueError(f"finetune trains SevenNet models; base {text!r} is a {backend} "
+                             "model file")
+        from .models import _is_plain_checkpoint, _warn_untrusted
+
+        # reading its config unpickles it: warned before, as Calculator warns before loading
+        if not _is_plain_checkpoint(text):
+            _warn_untrusted(text, "unpickles objects beyond plain tensors (torch "
+                            "weights_only=False)")
+        _checkpoint_config(text)
         return str(path), None
     names = ", ".join(k for k, v in _NAMED.items() if v.backend == "sevennet")
     raise ValueError(
@@ -713,9 +744,7 @@ def _model_section(checkpoint, model_config):
         section = {"chemical_species": "auto"}
         section.update(model_config)
         return _plain(section)
-    from sevenn.util import load_checkpoint
-
-    cfg = load_checkpoint(checkpoint).config
+    cfg = _checkpoint_config(checkpoint)
     section = {}
     for key in const.DEFAULT_E3_EQUIVARIANT_MODEL_CONFIG:
         if key in cfg and key not in ("shift", "scale", "conv_denominator"):
@@ -741,9 +770,38 @@ def _plain(value):
 
 
 def _covered_species(checkpoint):
+    return set(_checkpoint_config(checkpoint)["chemical_species"])
+
+
+def _checkpoint_config(checkpoint):
+    """The model config of a SevenNet checkpoint; ValueError naming a file that holds none.
+
+    A torch archive of something else (a bare ``state_dict``, another code's checkpoint) made
+    sevenn warn "config is not found" and fail with a KeyError naming neither the file nor
+    the problem.
+    """
+    import pickle
+    import warnings
+    import zipfile
+
     from sevenn.util import load_checkpoint
 
-    return set(load_checkpoint(checkpoint).config["chemical_species"])
+    try:
+        with warnings.catch_warnings():
+            # sevenn's warnings ("config is not found") are replaced by the error below
+            warnings.simplefilter("ignore")
+            config = load_checkpoint(checkpoint).config
+        config["chemical_species"], config["cutoff"]  # noqa: B018 - what fine-tuning reads
+    except (KeyError, TypeError, AttributeError, EOFError, RuntimeError, OSError,
+            pickle.UnpicklingError, zipfile.BadZipFile) as err:
+        if "out of memory" in str(err).lower():
+            raise
+        raise ValueError(
+            f"base: {checkpoint!r} is not a SevenNet checkpoint ({type(err).__name__}: "
+            f"{str(err).strip()[:200]}); give a checkpoint written by sevenn (checkpoint_*.pth, "
+            "a fine-tuned model) or a registered name"
+        ) from None
+    return config
 
 
 def _check_force_scale(calc, frames):
@@ -1079,6 +1137,150 @@ def check_finetune_options(*, epochs, ensemble, loss, check_units, plot, lr, bat
     return epochs, ensemble
 
 
+#: A finished member's record, beside its ``finetuned.pth``: what it was trained from.
+_RECORD = "finetuned.json"
+
+
+def _frames_digest(frames):
+    """SHA-256 of labelled frames: elements, positions, cell, periodicity and labels."""
+    if frames is None:
+        return None
+    h = hashlib.sha256()
+    for atoms in frames:
+        results = atoms.calc.results
+        for array in (atoms.numbers, atoms.positions, atoms.cell.array, atoms.pbc,
+                      results["energy"], results["forces"], results.get("stress", np.nan)):
+            h.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+def _run_settings(checkpoint, model_config, train_frames, valid_frames, *, epochs, lr,
+                  batch_size, force_weight, stress_weight, loss, pressure_shift_bar):
+    """What a member's model depends on, besides its seed (JSON-plain).
+
+    The device, the plot and the unit checks change nothing of the model, so a member
+    trained on a GPU is reused on a CPU.
+    """
+    from sevenn import __version__
+
+    from .native_build import file_sha256
+
+    base = {"file_sha256": file_sha256(checkpoint)} if checkpoint else {"scratch": model_config}
+    settings = {
+        "base": base, "train": _frames_digest(train_frames),
+        "valid": _frames_digest(valid_frames), "epochs": int(epochs), "lr": float(lr),
+        "batch_size": int(batch_size), "force_weight": float(force_weight),
+        "stress_weight": float(stress_weight), "loss": loss,
+        "pressure_shift_bar": float(pressure_shift_bar), "sevenn": __version__,
+    }
+    # as read back from the record: tuples as lists, numpy scalars as numbers
+    return json.loads(json.dumps(_plain(settings)))
+
+
+def _member_state(work, settings, seed):
+    """Why ``work``'s model is not this run's member of seed ``seed`` (None: it is).
+
+    It is when its record names the same settings and seed and the model file is the one
+    recorded (a file replaced or cut short since is not).
+    """
+    from .native_build import file_sha256
+
+    model, record = work / "finetuned.pth", work / _RECORD
+    if not model.is_file():
+        return "no model"
+    try:
+        stored = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return ("no record of its data and settings (a fine-tune stopped before it finished "
+                "or written by an earlier version)")
+    if not isinstance(stored, dict) or not isinstance(stored.get("settings"), dict):
+        return "a damaged record of its data and settings"
+    if not (work / "lc.csv").is_file():
+        return "no learning curve (lc.csv)"
+    old = stored["settings"]
+    names = {"base": "another base model", "train": "other training data",
+             "valid": "other validation data", "sevenn": "another sevenn version"}
+    differ = [names.get(key) or f"{key} {old.get(key)!r}, not {settings[key]!r}"
+              for key in settings if old.get(key) != settings[key]]
+    if stored.get("seed") != seed:
+        differ.append(f"seed {stored.get('seed')!r}, not {seed}")
+    if differ:
+        return "trained with " + ", ".join(differ)
+    if stored.get("model_sha256") != file_sha256(model):
+        return "its model file changed since it was trained"
+    return None
+
+
+def _write_member_record(work, settings, seed):
+    """Mark a member finished: its record names what it was trained from, and its file."""
+    from .native_build import file_sha256
+
+    write_json_atomic(work / _RECORD, {
+        "settings": settings, "seed": int(seed),
+        "model_sha256": file_sha256(work / "finetuned.pth"),
+    }, indent=1)
+
+
+def earlier_members(out, base, train, *, valid=None, ensemble=1, epochs, lr=1e-3,
+                    batch_size=4, seed=1, force_weight=1.0, stress_weight=0.01, loss="huber",
+                    pressure_shift_bar=0.0, check_units=True):
+    """The models an earlier fine-tune left in ``out``: those :func:`finetune` would reuse.
+
+    :func:`finetune` with the same arguments reuses a member that an earlier call finished
+    with the same base model (file content), data (frames and labels), settings and seed, so
+    that a fine-tune stopped part-way (SIGTERM, Ctrl-C, a failed member) resumes at the
+    first unfinished member; every other model in ``out`` is replaced. Reads and checks the
+    data as :func:`finetune` does (:func:`read_labelled`); loads no model.
+
+    Parameters
+    ----------
+    out, base, train, valid, ensemble, epochs, lr, batch_size, seed, force_weight,
+    stress_weight, loss, pressure_shift_bar, check_units
+        As for :func:`finetune`.
+
+    Returns
+    -------
+    dict
+        ``"reused"``: the model files (``out/member_k/finetuned.pth``) that would be reused;
+        ``"replaced"``: ``(model file, why)`` of those that would be replaced, the reason
+        naming what differs (other training data, ``epochs 60, not 400``, no record of what
+        it was trained from).
+
+    Raises
+    ------
+    ValueError
+        As :func:`finetune` before training: a bad option, a base that is no SevenNet model,
+        data that cannot be read or are refused.
+    """
+    epochs, ensemble = check_finetune_options(
+        epochs=epochs, ensemble=ensemble, loss=loss, check_units=check_units, plot=True, lr=lr,
+        batch_size=batch_size, seed=seed, force_weight=force_weight,
+        stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar, out=out,
+    )
+    out = Path(out)
+    found = {"reused": [], "replaced": []}
+    present = [k for k in range(ensemble) if (out / f"member_{k}" / "finetuned.pth").is_file()]
+    if not present:
+        return found
+    checkpoint, model_config = _base_checkpoint(base)
+    train_frames = read_labelled(train, what="training data", check_units=check_units)
+    valid_frames = (read_labelled(valid, what="validation data", check_units=check_units)
+                    if valid is not None else None)
+    settings = _run_settings(
+        checkpoint, model_config, train_frames, valid_frames, epochs=epochs, lr=lr,
+        batch_size=batch_size, force_weight=force_weight, stress_weight=stress_weight,
+        loss=loss, pressure_shift_bar=pressure_shift_bar)
+    for k in present:
+        work = out / f"member_{k}"
+        why = _member_state(work, settings, seed + k)
+        if why is None:
+            found["reused"].append(work / "finetuned.pth")
+        else:
+            found["replaced"].append((work / "finetuned.pth", why))
+    return found
+
+
 def finetune(
     base="sevennet-0",
     train=None,
@@ -1123,7 +1325,11 @@ def finetune(
         Number of epochs.
     out : str or os.PathLike
         Working directory; member ``k`` is trained in ``out/member_k`` (sevenn's log, lc.csv,
-        input.yaml), its final model copied to ``out/member_k/finetuned.pth``.
+        input.yaml), its final model copied to ``out/member_k/finetuned.pth`` and marked
+        finished by ``out/member_k/finetuned.json`` (what it was trained from). A member
+        that an earlier call finished with the same base model, data, settings and seed is
+        reused, not trained again (:func:`earlier_members`): a fine-tune stopped part-way
+        resumes at its first unfinished member. Any other earlier model is replaced.
     lr : float
         Initial learning rate of Adam.
     batch_size : int
@@ -1172,6 +1378,11 @@ def finetune(
     RuntimeError
         A member's training errors became non-finite (diverged, e.g. too large an ``lr``); its
         ``finetuned.pth`` is not written.
+    KeyboardInterrupt
+        Ctrl-C, or :class:`ase_electrolyte.md.Terminated` on SIGTERM (where SIGTERM has its
+        default action, :func:`ase_electrolyte.md.terminate_as_interrupt`): the member being
+        trained has no model and is not marked finished; the note names the finished
+        members, which the same call reuses.
 
     Examples
     --------
@@ -1206,13 +1417,14 @@ def finetune(
     from .models import resolve_device
 
     device = resolve_device(device)
-    # the data before the base model: reading and checking them is the cheaper of the two
+    # the base's file and config first (a damaged or foreign file is found in a second), then
+    # the data, then the base model: reading and checking the data is the cheaper of the two
+    checkpoint, model_config = _base_checkpoint(base)
     train_frames = read_labelled(train, what="training data", check_units=check_units)
     valid_frames = (read_labelled(valid, what="validation data", check_units=check_units)
                     if valid is not None else None)
     if valid_frames is not None:
         _check_disjoint(train_frames, valid_frames)
-    checkpoint, model_config = _base_checkpoint(base)
     if checkpoint is None:
         _check_force_spread(train_frames)
 
@@ -1240,46 +1452,84 @@ def finetune(
                 _check_energy_scale(valid_frames, [p["energy"] for p in valid_predicted],
                                     "validation data")
 
+    settings = _run_settings(
+        checkpoint, model_config, train_frames, valid_frames, epochs=epochs, lr=lr,
+        batch_size=batch_size, force_weight=force_weight, stress_weight=stress_weight,
+        loss=loss, pressure_shift_bar=pressure_shift_bar)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     # an earlier run's plot must not outlive this one (plot=False writes none), nor its
-    # models: a member that fails here would leave the earlier one beside this run's others
+    # models: a member that fails here would leave the earlier one beside this run's others.
+    # A member an earlier call of this same fine-tune finished is kept and reused: a run
+    # stopped part-way (SIGTERM) resumes at its first unfinished member
     (out / "learning_curve.png").unlink(missing_ok=True)
+    finished = []
     for k in range(int(ensemble)):
-        (out / f"member_{k}" / "finetuned.pth").unlink(missing_ok=True)
+        work = out / f"member_{k}"
+        if _member_state(work, settings, seed + k) is None:
+            finished.append(k)
+        else:
+            (work / "finetuned.pth").unlink(missing_ok=True)
+            (work / _RECORD).unlink(missing_ok=True)
     base_errors = {}
     if checkpoint is not None:
         base_errors["train"] = _label_rmse(train_frames, predicted)
         if valid_frames is not None:
             base_errors["valid"] = _label_rmse(valid_frames, valid_predicted)
 
+    from .md import Terminated, terminate_as_interrupt
+
     checkpoints, curves = [], []
-    for k in range(int(ensemble)):
-        work = out / f"member_{k}"
-        work.mkdir(exist_ok=True)
-        path = _train_one(
-            work, checkpoint, model_config, train_frames, valid_frames, epochs=int(epochs),
-            lr=lr, batch_size=batch_size, seed=seed + k, device=device,
-            weights=(force_weight, stress_weight), loss=loss,
-            pressure_shift_bar=pressure_shift_bar, verbose=verbose,
-        )
-        curve = _read_curve(work / "lc.csv")
-        if base_errors:
-            row0 = {"epoch": 0, "lr": float("nan")}
-            for split, errs in base_errors.items():
-                for key, value in errs.items():
-                    row0[f"{split}_{key}"] = value
-            curve.insert(0, row0)
-        else:
-            curve.insert(0, _scratch_row0(path, train_frames, valid_frames, device))
-        checkpoints.append(path)
-        curves.append(curve)
+    # SIGTERM (a batch scheduler's limit) unwinds as Ctrl-C does: it killed the process, and
+    # the CLI's "run the same command again to resume" was refused or retrained every member
+    with terminate_as_interrupt():
+        try:
+            for k in range(int(ensemble)):
+                work = out / f"member_{k}"
+                if k in finished:
+                    path = work / "finetuned.pth"
+                else:
+                    work.mkdir(exist_ok=True)
+                    path = _train_one(
+                        work, checkpoint, model_config, train_frames, valid_frames,
+                        epochs=int(epochs), lr=lr, batch_size=batch_size, seed=seed + k,
+                        device=device, weights=(force_weight, stress_weight), loss=loss,
+                        pressure_shift_bar=pressure_shift_bar, verbose=verbose,
+                        settings=settings,
+                    )
+                curve = _read_curve(work / "lc.csv")
+                if base_errors:
+                    row0 = {"epoch": 0, "lr": float("nan")}
+                    for split, errs in base_errors.items():
+                        for key, value in errs.items():
+                            row0[f"{split}_{key}"] = value
+                    curve.insert(0, row0)
+                else:
+                    curve.insert(0, _scratch_row0(path, train_frames, valid_frames, device))
+                checkpoints.append(path)
+                curves.append(curve)
+        except KeyboardInterrupt as err:
+            what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+            done = len(checkpoints)
+            kept = (f"member(s) 0-{done - 1} finished and kept ({out}/member_k/finetuned.pth)"
+                    if done else "no member finished")
+            err.add_note(
+                f"finetune: {what} in member {done} of {int(ensemble)}; {kept}; member {done} "
+                "has no model (its training is lost); the same call resumes at member "
+                f"{done}, reusing the finished ones"
+            )
+            raise
 
     plot_path = None
     if plot:
         plot_path = out / "learning_curve.png"
         _plot_curves(curves, plot_path)
     notes = []
+    if finished:
+        notes.append(
+            f"member(s) {', '.join(map(str, finished))} reused: finished by an earlier run of "
+            "this fine-tune (same base model, data, settings and seed), not trained again"
+        )
     if ensemble == 1:
         notes.append(ONE_MEMBER_NOTE)
     elif checkpoint is not None:
@@ -1287,7 +1537,8 @@ def finetune(
             "members fine-tuned from one pretrained model differ only by batch order; their "
             "spread underestimates the model uncertainty"
         )
-    return FinetuneResult(checkpoints[0], checkpoints, curves, plot_path, out, notes)
+    return FinetuneResult(checkpoints[0], checkpoints, curves, plot_path, out, notes,
+                          reused=finished)
 
 
 def _scratch_row0(path, train_frames, valid_frames, device):
@@ -1319,7 +1570,7 @@ def _check_not_diverged(curve, work, lr):
 
 
 def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, epochs, lr,
-               batch_size, seed, device, weights, loss, pressure_shift_bar, verbose):
+               batch_size, seed, device, weights, loss, pressure_shift_bar, verbose, settings):
     import torch
     import yaml
     from sevenn import __version__
@@ -1391,10 +1642,16 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
     logger.screen = bool(verbose)
     with logger:
         train_v2(config, str(work))
+    from .md import _raise_if_terminated
+
+    # a SIGTERM whose exception sevenn dropped: the member is not marked finished
+    _raise_if_terminated()
     _check_not_diverged(_read_curve(work / "lc.csv"), work, lr)
     final = work / f"checkpoint_{epochs}.pth"
     target = work / "finetuned.pth"
     # a copy cut short (full disk) must not stand as the fine-tuned model
     with atomic_path(target) as tmp:
         shutil.copyfile(final, tmp)
+    # last: a member whose record is missing (stopped before it) is trained again
+    _write_member_record(work, settings, seed)
     return target

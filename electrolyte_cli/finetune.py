@@ -30,7 +30,8 @@ def register(sub):
     ft.add_argument("-o", "--output", default="finetune", help="output folder")
     ft.add_argument("--overwrite", action="store_true",
                     help="replace the models of an earlier fine-tune in the output folder "
-                    "(refused otherwise)")
+                    "(refused otherwise; the members an earlier run of this same command "
+                    "finished are reused, so a stopped run resumes without it)")
 
 
 #: The option of each keyword of :func:`~ase_electrolyte.finetuning.finetune` it sets.
@@ -64,9 +65,21 @@ def _check_finetune(args):
     A.check_model_args(args.base, "none", args.device, flag="--base", backend="sevennet")
     earlier = sorted(str(p) for p in Path(args.output).glob("member_*/finetuned.pth"))
     if earlier and not args.overwrite:
-        # a second run into the same folder replaced them without a word
-        raise ValueError(f"-o/--output {args.output} holds the models of an earlier fine-tune "
-                         f"({', '.join(earlier)}); choose another folder or pass --overwrite")
+        from ase_electrolyte.finetuning import earlier_members
+
+        # a second run into the same folder replaced them without a word; the members of an
+        # earlier run of this same command (stopped by SIGTERM, whose message says the same
+        # command resumes) are reused, not replaced
+        with A.options_named(_FLAGS):
+            replaced = earlier_members(
+                args.output, args.base, args.train, valid=args.valid, ensemble=args.ensemble,
+                epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                pressure_shift_bar=args.pressure_shift,
+            )["replaced"]
+        if replaced:
+            shown = "; ".join(f"{path}: {why}" for path, why in replaced)
+            raise ValueError(f"-o/--output {args.output} holds the models of an earlier "
+                             f"fine-tune ({shown}); choose another folder or pass --overwrite")
 
 
 def run(args):

@@ -200,8 +200,16 @@ def test_frames_that_are_no_structure_are_refused_before_training(frame, message
     assert not (tmp_path / "o").exists()
 
 
-def test_validation_frames_that_are_training_frames_are_refused_before_the_model(tmp_path):
+def test_validation_frames_that_are_training_frames_are_refused_before_the_model(tmp_path,
+                                                                                 monkeypatch):
     import ase.io
+
+    from ase_electrolyte import finetuning
+
+    def looked_at(checkpoint):
+        raise AssertionError("the base model was read before the frames were checked")
+
+    monkeypatch.setattr(finetuning, "_covered_species", looked_at)
 
     frames = emt_copper(3)
     # the same file given twice, and one frame written out and read back among new ones
@@ -212,9 +220,9 @@ def test_validation_frames_that_are_training_frames_are_refused_before_the_model
         ([emt_copper(4)[3], ase.io.read(tmp_path / "train.extxyz", index=1)],
          r"1 of 2 validation frame\(s\) are training frames: 2 \(= training frame 2\)"),
     ):
-        # an unknown base: the frames are checked before it is looked at
+        # the frames are checked before the base model is read (only its name is checked)
         with pytest.raises(ValueError, match=message):
-            finetune("no-such-model", tmp_path / "train.extxyz", valid=valid, epochs=1,
+            finetune("sevennet-0", tmp_path / "train.extxyz", valid=valid, epochs=1,
                      out=tmp_path / "o")
     assert not (tmp_path / "o").exists()
 
