@@ -30,6 +30,22 @@ from scipy.sparse.csgraph import connected_components
 from ase_electrolyte.atoms_checks import check_number
 from mda_electrolyte.shell_table import OC, OE
 
+#: Shortest shell cutoff taken, Å: no cation–ligand contact is shorter (Li–O about 1.9–2.1 Å,
+#: Li–F and Li–N about 2 Å; a covalent bond is about 1 Å); a shorter one is a unit slip (nm).
+MIN_SHELL_CUTOFF = 1.0
+
+
+def check_shell_cutoff(name, value):
+    """A species' shell cutoff in Å as a float: a finite number of at least
+    :data:`MIN_SHELL_CUTOFF`, or ValueError (0.26, a cutoff in nm, counted every shell empty:
+    coordination number 0 and 100 % SSIP, as if measured)."""
+    value = check_number(f"cutoffs[{name!r}] (Å)", value, above=0)
+    if value < MIN_SHELL_CUTOFF:
+        raise ValueError(
+            f"cutoff of {name!r} = {value:g} Å is shorter than any cation–ligand contact "
+            f"(below {MIN_SHELL_CUTOFF:g} Å; Li–O is about 2 Å): is it in nm (1 nm = 10 Å)?")
+    return value
+
 __all__ = ["ShellMembers", "ShellMolecules", "shell_members", "shell_molecules",
            "molecule_counts", "shell_classes", "shell_tallies", "label_text", "network_sizes",
            "free_ion_fractions", "distribution", "CLASSES", "CONVENTIONS"]
@@ -88,8 +104,8 @@ def shell_members(table, radii):
     ------
     TypeError, ValueError
         ``radii`` not a dict, a species of the table without a cutoff, a cutoff for a species
-        the table does not hold, a cutoff that is not a positive number, or one beyond the
-        table's radius.
+        the table does not hold, a cutoff that is not a number of at least
+        :data:`MIN_SHELL_CUTOFF` Å (one in nm), or one beyond the table's radius.
     """
     layout = table.layout
     if not isinstance(radii, dict):
@@ -101,8 +117,8 @@ def shell_members(table, radii):
     if unknown:
         raise ValueError(f"cutoffs given for species {sorted(unknown)} the table does not hold; "
                          f"its species are {list(layout.species)}")
-    # a zero, negative or NaN cutoff kept no pair: coordination numbers of 0, as if measured
-    radii = {n: check_number(f"cutoffs[{n!r}] (Å)", r, above=0) for n, r in radii.items()}
+    # a zero, negative, NaN or nm cutoff kept no pair: coordination numbers of 0, as if measured
+    radii = {n: check_shell_cutoff(n, r) for n, r in radii.items()}
     too_far = {n: r for n, r in radii.items() if r > table.radius * (1 + 1e-12)}
     if too_far:
         raise ValueError(f"cutoffs {too_far} exceed the collection radius {table.radius} Å")

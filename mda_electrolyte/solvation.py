@@ -61,6 +61,7 @@ from mda_electrolyte.shell_composition import (
     CLASSES,
     CONVENTIONS,
     ShellMolecules,
+    check_shell_cutoff,
     molecule_counts,
     shell_classes,
     shell_members,
@@ -246,11 +247,6 @@ def _check_bonds_within_molecules(universe, bonds, groups):
             "shells would be wrong. Bonds guessed from distances join neighbouring molecules; "
             "keep those within a residue: universe.delete_bonds([b for b in universe.bonds if "
             "b[0].resindex != b[1].resindex])")
-
-
-#: Shortest shell cutoff taken, Å: no cation–ligand contact is shorter (Li–O about 1.9–2.1 Å,
-#: Li–F and Li–N about 2 Å; a covalent bond is about 1 Å); a shorter one is a unit slip (nm).
-MIN_SHELL_CUTOFF = 1.0
 
 
 def _doubtful_cutoffs(cutoff_estimates, cutoff_source):
@@ -541,12 +537,8 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
     for name, value in (cutoffs or {}).items():
         if name not in species:
             raise ValueError(f"cutoff given for unknown species {name!r}; known: {sorted(species)}")
-        value = check_number(f"cutoffs[{name!r}] (Å)", value, above=0)
-        if value < MIN_SHELL_CUTOFF:
-            # 0.26 (nm) ran the whole pass to coordination number 0 and 100 % SSIP
-            raise ValueError(
-                f"cutoff of {name!r} = {value:g} Å is shorter than any cation–ligand contact "
-                f"(below {MIN_SHELL_CUTOFF:g} Å; Li–O is about 2 Å): is it in nm (1 nm = 10 Å)?")
+        # 0.26 (nm) ran the whole pass to coordination number 0 and 100 % SSIP
+        value = check_shell_cutoff(name, value)
         if not (r_min < value <= r_max):
             raise ValueError(f"cutoff of {name!r} = {value} Å is outside the RDF range {rdf_range}")
     for name, group in species.items():
