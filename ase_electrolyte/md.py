@@ -452,6 +452,22 @@ def _check_constraints(atoms, ensemble, what=None):
     )
 
 
+def _check_stress(calc, what):
+    """Refuse, before any evaluation, a calculator that says it computes no stress where NPT
+    needs it (ASE's ``implemented_properties``, which ASE itself enforces at ``get_stress``).
+
+    The barostat asked for it at the first NPT step: a bare ``PropertyNotImplementedError``
+    after the model's first evaluation, in run_protocol after the whole relaxation.
+    """
+    props = getattr(calc, "implemented_properties", None)
+    if props is not None and "stress" not in props:
+        raise ValueError(
+            f"{what} needs the stress (the MTK barostat integrates the pressure), which "
+            f"{type(calc).__name__} does not compute (implemented_properties "
+            f"{list(props)}); give a calculator with stress, or run NVT or NVE"
+        )
+
+
 def _check_writable(path):
     """Refuse to resume or overwrite a trajectory that the process may not write.
 
@@ -982,11 +998,12 @@ class _StepObservables:
             volume = atoms.get_volume()
             obs["volume"] = volume
             obs["density"] = self.mass_amu / volume / GCM3_TO_AMU_PER_A3
-            stress = (
-                results.get("stress")
-                if current
-                else calc.get_property("stress", atoms, allow_calculation=False)
-            )
+            if current:
+                stress = results.get("stress")
+            elif "stress" in getattr(calc, "implemented_properties", ("stress",)):
+                stress = calc.get_property("stress", atoms, allow_calculation=False)
+            # else: ASE raises PropertyNotImplementedError even when asked not to calculate;
+            # a relaxation without stress failed so once it had relaxed
             if stress is None and self.ask_stress:
                 stress = atoms.get_stress()
         if stress is not None:
@@ -1168,7 +1185,8 @@ def run_md(
         Bad arguments (also velocities with a centre-of-mass drift, a temperature above
         :data:`MAX_TEMPERATURE_K`, a pressure beyond
         :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them),
-        a missing calculator, NPT without a 3D-periodic cell, a
+        a missing calculator, NPT without a 3D-periodic cell or with a calculator that
+        computes no stress (its ``implemented_properties``), a
         ``trajectory`` of another run, or a step whose data the trajectory writer refused
         (e.g. a calculator that adds a result, such as ``max_forces_std``, part-way through
         the run: every frame needs the same observables); the message names the step and the
@@ -1205,6 +1223,8 @@ def run_md(
     _check_drift(atoms, temperature_K)
     if ensemble == "npt" and not atoms.pbc.all():
         raise ValueError("NPT needs a 3D-periodic cell")
+    if ensemble == "npt":
+        _check_stress(atoms.calc, "NPT")
     if ensemble != "nve" and len(atoms) < 2:
         # after the centre-of-mass motion is removed one atom has no degree of freedom left
         raise ValueError(
@@ -1740,6 +1760,9 @@ def run_protocol(
     _check_constraints(atoms, "npt" if thermostatted else "nve", what="run_protocol's MD")
     if not atoms.pbc.all():
         raise ValueError("the protocol needs a 3D-periodic box")
+    if preequilibration_ps > 0 or equilibration_ps > 0 or production_ensemble == "npt":
+        _check_stress(calculator, "run_protocol's NPT stages (pre-equilibration, "
+                      "equilibration, an NPT production)")
     if Path(outdir).exists() and not Path(outdir).is_dir():
         raise ValueError(f"outdir {outdir}: a file of that name exists; give a folder")
     check_output_path(outdir, "outdir", folder=True)
