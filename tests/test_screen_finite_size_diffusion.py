@@ -17,7 +17,7 @@ pytest.importorskip("distributed")
 
 from test_screen_failures import _folder, _plan  # noqa: E402
 
-from ase_electrolyte.screen import aggregate  # noqa: E402
+from ase_electrolyte.screen import PlanError, aggregate, load_plan, run_screen  # noqa: E402
 from ase_electrolyte.screen.aggregate import compare_experimental  # noqa: E402
 from ase_electrolyte.screen.plan import box_of  # noqa: E402
 from ase_electrolyte.species import get_species  # noqa: E402
@@ -178,3 +178,34 @@ def test_without_a_density_the_box_side_is_unknown_and_d_is_not_compared(tmp_pat
     assert table["box_length_A"].isna().all()
     row = pd.read_csv(tmp_path / "comparison.csv").iloc[0]
     assert not row["valid"] and "the box side is not known (no density)" in row["verdict"]
+
+
+def test_a_plan_without_viscosity_is_warned_at_once_that_its_measured_d_goes_uncompared(
+        tmp_path):
+    exp = _experiment(tmp_path / "exp.csv", ["EC,LiPF6,3.0,D_Li,1.6e-10,,m^2/s",
+                                             "EC,LiPF6,3.0,density,1.31,,g/cm^3"])
+    base = {"name": "d", "replicas": 1, "temperatures": [300], "n_atoms": 70,
+            "model": {"calculator": "ase.calculators.lj:LennardJones", "device": "cpu"},
+            "composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0}],
+            "experimental": str(exp)}
+    with pytest.warns(UserWarning, match=r"exp.csv: D_Li will not be compared: .*Yeh–Hummer "
+                                         r".*do not include 'viscosity'"):
+        load_plan({**base, "analyses": ["diffusion"]})
+    # with the viscosity among the analyses, or without measured D, no warning
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_plan({**base, "analyses": ["diffusion", "viscosity"]})
+        _experiment(exp, ["EC,LiPF6,3.0,density,1.31,,g/cm^3"])
+        load_plan({**base, "analyses": ["diffusion"]})
+    # the table given to run_screen is checked the same way, before anything is made
+    _experiment(exp, ["EC,LiPF6,3.0,D_PF6,1.6e-10,,m^2/s"])
+    out = tmp_path / "screen"
+    out.write_text("a file where the output folder should go")
+    plan = load_plan({**{k: v for k, v in base.items() if k != "experimental"},
+                      "analyses": ["diffusion"]})
+    with pytest.warns(UserWarning, match="D_PF6 will not be compared"), \
+            pytest.raises(PlanError, match="output folder"):
+        # refused for its output folder after the table was read: nothing submitted
+        run_screen(plan, out, experimental=exp, progress=False)

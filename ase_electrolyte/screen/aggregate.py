@@ -1115,6 +1115,24 @@ def _compare(summary, experimental, outdir, plots):
 CONCENTRATION_TOLERANCE = 0.05
 
 
+def warn_uncorrectable_diffusion(rows, analyses, name):
+    """Warn, when a screen starts, that its measured D will not be compared.
+
+    ``rows``: :func:`read_experimental`'s rows; ``analyses``: the plan's. Measured
+    self-diffusion coefficients are compared with the simulated ones after the Yeh–Hummer
+    correction, which needs the viscosity; without the ``viscosity`` analysis every such row
+    ends not valid, which was said only after the last simulation.
+    """
+    measured = sorted({e["property"] for e in rows if _is_diffusion(e["property"])})
+    if measured and "viscosity" not in analyses:
+        warnings.warn(
+            f"experimental table {name}: {', '.join(measured)} will not be compared: "
+            "a periodic box's D needs the Yeh–Hummer finite-size correction, which needs the "
+            "viscosity, and the plan's analyses do not include 'viscosity'",
+            stacklevel=3,
+        )
+
+
 def _is_diffusion(name):
     """Whether a property of the table is a self-diffusion coefficient (``D_<species>``)."""
     from .properties import known_property

@@ -563,7 +563,7 @@ def run_screen(
     >>> result = run_screen("examples/screen_plan.toml", "screen_results/")  # doctest: +SKIP
     >>> result.summary[["composition", "property", "mean", "sem", "verdict"]]  # doctest: +SKIP
     """
-    from .aggregate import read_experimental
+    from .aggregate import read_experimental, warn_uncorrectable_diffusion
 
     start = time.perf_counter()
     _check_arguments(client, scheduler, n_workers, poll_s, progress, plots)
@@ -571,7 +571,8 @@ def run_screen(
     outdir = Path(outdir).resolve()
     if experimental is not None:
         # its content too: a bad row found by aggregate() would come after every simulation
-        read_experimental(experimental, plan.temperatures)
+        rows = read_experimental(experimental, plan.temperatures)
+        warn_uncorrectable_diffusion(rows, plan.analyses, Path(experimental).name)
     lock, made = _claim_outdir(outdir)
     rollback = []  # the undo of a call that fails before any submission, run after the release
     try:

@@ -546,9 +546,10 @@ def _checked_plan(data, base, source):
         path = (base / file).resolve()
         if not path.is_file():
             raise PlanError(f"experimental table {str(path)!r} does not exist")
-        from .aggregate import read_experimental
+        from .aggregate import read_experimental, warn_uncorrectable_diffusion
 
-        read_experimental(path, temperatures)  # every row, before a task is submitted
+        rows = read_experimental(path, temperatures)  # every row, before a task is submitted
+        warn_uncorrectable_diffusion(rows, analyses, path.name)
         experimental = str(path)
     return Plan(
         name=_text(data.get("name", Path(source).stem if source else "screen"), "name"),
