@@ -197,6 +197,9 @@ def open_h5md(path, mode="r"):
     try:
         return h5py.File(path, mode, locking=False)
     except OSError as err:
+        if "signature not found" in str(err):
+            # HDF5's message names no file: a run's output folder holds several
+            raise OSError(f"{os.fspath(path)} is not an HDF5 (H5MD) file ({err})") from None
         # already open in this process with the default flags (e.g. by MDAnalysis' reader)
         if "locking flag" not in str(err):
             raise
@@ -1156,6 +1159,9 @@ def h5md_series(path, name):
         Shape ``(n_samples, *shape)``, units of :data:`OBSERVABLE_UNITS`; only samples up to
         the last complete frame.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be an observable's name (str, a key of OBSERVABLE_UNITS), "
+                        f"got {type(name).__name__} {name!r:.40}")
     with open_h5md(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)
@@ -1292,7 +1298,18 @@ def read_h5md(path, index=-1):
         ``info["step"]``, ``info["time_ps"]``. A run with heavy hydrogen stored the velocities
         it integrated with those masses (:func:`start_state`'s ``masses``): a kinetic energy
         or temperature of its frames takes those masses.
+
+    Raises
+    ------
+    TypeError
+        ``index`` is not an integer (a flag, a float, a string: ``True`` read frame 1).
+    IndexError
+        No complete frame, or ``index`` out of range.
     """
+    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"index must be an integer frame index, got {type(index).__name__} "
+                        f"{index!r:.40}")
+    index = int(index)
     with open_h5md(path) as f:
         _check_ours(f, path)
         check_h5md_layout(f, path)

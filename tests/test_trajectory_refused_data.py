@@ -187,3 +187,33 @@ def test_a_frames_own_observable_of_another_shape_is_refused_and_the_writer_goes
     assert info["complete"] and info["n_frames"] == 2
     with h5py.File(path) as f:
         np.testing.assert_array_equal(f["observables/charge_current/value"][1], np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("index", [1.5, 2.0, True, "0", None])
+def test_a_frame_index_that_is_no_integer_is_refused_by_name(index, tmp_path):
+    # before: True read frame 1, a float or a string failed inside h5py or a comparison
+    from ase_electrolyte.trajectory import read_h5md
+
+    path = tmp_path / "w.h5md"
+    atoms = _argon()
+    with H5MDWriter(path, atoms) as w:
+        for step in range(3):
+            w.write(atoms, step=step, time=step * 0.001)
+    with pytest.raises(TypeError, match="index must be an integer frame index"):
+        read_h5md(path, index)
+    assert read_h5md(path, np.int64(1)).info["step"] == 1
+
+
+def test_readers_name_the_file_that_is_no_hdf5_and_the_observable_that_is_no_name(tmp_path):
+    from ase_electrolyte.trajectory import read_h5md, start_state
+
+    path = tmp_path / "notes.h5md"
+    path.write_text("not a trajectory")
+    for read in (h5md_info, read_h5md, start_state, lambda p: h5md_series(p, "temperature")):
+        with pytest.raises(OSError, match=f"{path} is not an HDF5"):
+            read(path)
+    good = tmp_path / "w.h5md"
+    with H5MDWriter(good, _argon()) as w:
+        w.write(_argon(), step=0, time=0.0)
+    with pytest.raises(TypeError, match="name must be an observable's name"):
+        h5md_series(good, 3)
