@@ -965,11 +965,24 @@ class SolvationShells(FrameAnalysis):
                 below += np.bincount(flat, minlength=below.size).reshape(below.shape)
         keep = (species >= 0) & (dist <= self._radius)
         c, a, d = cation[keep], atom[keep], dist[keep]
+        if np.any(d == 0.0):
+            # an atom on a cation has no direction: its angles were NaN, refused after the
+            # pass as "NaN in the per-frame values" without naming the frame or the atoms
+            k = int(np.argmax(d == 0.0))
+            raise ValueError(f"frame {ts.frame}: atom {a[k]} lies on cation "
+                             f"{cation_ix[c[k]]} (0 Å apart): overlapping atoms, a broken frame")
         oc = self._layout.atom_oxygen[a] == _OC
         if oc.any():
             o_pos = positions[a[oc]]
             m_to_o = minimize_vectors(o_pos - positions[cation_ix[c[oc]]], box)
             o_to_c = minimize_vectors(positions[self._carbonyl_carbon[a[oc]]] - o_pos, box)
+            on_carbon = ~np.any(o_to_c != 0.0, axis=1)
+            if on_carbon.any():
+                k = int(np.argmax(on_carbon))
+                raise ValueError(
+                    f"frame {ts.frame}: carbonyl oxygen {a[oc][k]} lies on its carbon "
+                    f"{self._carbonyl_carbon[a[oc][k]]} (0 Å apart): overlapping atoms, a "
+                    "broken frame")
         else:
             m_to_o = o_to_c = np.zeros((0, 3), dtype=np.float32)
         kind = self._oxygen_kind[atom]
