@@ -222,8 +222,8 @@ class IntraInterRDF(FrameAnalysis):
         its block error, the verdict of the pair's g(r) (not valid, "too few frames", without
         blocks; :meth:`plot` stamps such a panel). ``"cn_first_shell"``: the mean number of
         ``b`` atoms within the first minimum: ``cn_total`` there (linear within the bin) plus
-        the pairs closer than a range that starts after 0 Å (counted in the bins below it;
-        ``cn_total`` itself counts from ``r_min``), its error the block error ⊕ the
+        the pairs closer than a range that starts after 0 Å (``cn_below``, every one of
+        them; ``cn_total`` itself counts from ``r_min``), its error the block error ⊕ the
         minimum's own error δ carried through the running integral,
         ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ``; not valid where the minimum is not.
     results.counts : numpy.ndarray, shape (n_pairs, 2, nbins)
