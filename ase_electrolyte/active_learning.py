@@ -14,7 +14,9 @@ label.
 
 from __future__ import annotations
 
+import io
 import math
+import os
 import time
 import warnings
 
@@ -47,7 +49,9 @@ class CandidateCollector:
     Parameters
     ----------
     path : str or os.PathLike
-        Candidates file (extxyz), appended to. Each frame carries in ``info``:
+        Candidates file (extxyz), appended to, a frame whole or not at all (a write that
+        fails, e.g. a full disk, leaves the earlier frames readable). Each frame carries
+        in ``info``:
         ``max_forces_std`` (eV/Å), ``energy_std`` (eV), ``select_threshold``,
         ``stop_threshold``, ``evaluation`` (index of the committee evaluation), ``source``
         (provenance), ``models`` and ``time`` (UNIX time); per-atom ``forces_std`` in
@@ -170,9 +174,41 @@ class CandidateCollector:
         )
         frame.arrays["forces_std"] = np.asarray(results["forces_std"], dtype=np.float64)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        ase.io.write(self.path, frame, format="extxyz", append=True)
+        text = io.StringIO()
+        ase.io.write(text, frame, format="extxyz")
+        _append_whole(self.path, text.getvalue().encode())
         self._last_written = k
         self.n_candidates += 1
+
+
+def _append_whole(path, data):
+    """Append ``data`` to ``path`` whole or not at all.
+
+    ase.io's appending writer wrote a frame line by line: a write that failed part-way (a full
+    disk, a file-size limit) left a frame cut short at the end, and ase.io then refused the
+    whole file ("Frame has 18 atoms, expected 108"), so every candidate collected before was
+    lost with it. On a failure the file is cut back to its length before this append (a
+    file this append created is removed).
+    """
+    from .atomic_file import _naming
+
+    existed = os.path.lexists(path)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        start = os.fstat(fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        except BaseException as err:
+            os.ftruncate(fd, start)
+            if not existed:
+                os.unlink(path)
+            if isinstance(err, OSError) and err.filename is None:
+                raise _naming(err, path) from err
+            raise
+    finally:
+        os.close(fd)
 
 
 def frame_descriptors(frames, model="sevennet-0", *, device="auto"):
