@@ -172,9 +172,12 @@ def _main(argv):
         _silence_stdout()
         return 128 + signal.SIGPIPE
     except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
-        # OSError: a file that cannot be written (disk full, size limit) or read
-        print(f"electrolyte {args.command}: error: {one_line(err)}{_full_disk_hint(err, args)}",
-              file=sys.stderr)
+        # OSError: a file that cannot be written (disk full, size limit) or read. The notes
+        # the library adds (which analysis failed, what a stopped run kept) were dropped
+        notes = "".join(f"; {one_line(note)}" for note in getattr(err, "__notes__", ())
+                        if isinstance(note, str))
+        print(f"electrolyte {args.command}: error: {one_line(err)}{notes}"
+              f"{_full_disk_hint(err, args)}", file=sys.stderr)
         return 2
     except Terminated:
         print(

@@ -158,7 +158,9 @@ def _run(args, gpu):
         "molecules": {sp.name: n for sp, n in counts.items()},
         "atoms": len(atoms),
         "model": "sevennet-0" + (f" + {dispersion}" if dispersion != "none" else ""),
-        "starting density (g/cm³, estimate)": round(density, 4),
+        # an input, not a result: the simulated density is in the results with its verdict
+        "packing density (g/cm³; input from the pure liquids' densities, ideal mixing)":
+            round(density, 4),
         "temperature (K)": sim_args.temperature,
         "pre-equilibration NPT (ps)": sim_args.preequilibration_ps,
         "equilibration NPT (ps)": sim_args.equilibration_ps,

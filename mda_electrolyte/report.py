@@ -205,7 +205,8 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     universe : MDAnalysis.Universe
     outdir : str or pathlib.Path
         Created if needed; receives ``summary.json`` and the PNG plots (those of an earlier
-        run there, and its ``summary.json``, are removed first).
+        run there, and its ``summary.json``, are removed first). A folder where one of these
+        files goes is refused before any analysis runs (:func:`check_outputs`).
     calculator : ase.calculators.calculator.Calculator, optional
         For the analyses that evaluate a model.
     only : iterable of str, optional
@@ -214,8 +215,9 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         Show progress bars.
     keep_going : bool
         Record an analysis that raises as ``{"failed": "Error: message"}`` in the summary (and
-        warn) and run the others, instead of stopping at the first error. A full disk or a
-        file-size limit (:func:`no_room`) stops the run all the same.
+        warn) and run the others, instead of stopping at the first error (whose exception
+        then carries a note naming the analysis). A full disk or a file-size limit
+        (:func:`no_room`) stops the run all the same.
 
     Returns
     -------
@@ -489,7 +491,12 @@ def _run(universe, outdir, names, summary, calculator, verbose, keep_going):
         except Exception as err:
             if not keep_going or no_room(err):
                 # a full disk is no failure of the analysis: the next ones would lose their
-                # results the same way, and the run ended "done" with each recorded as failed
+                # results the same way, and the run ended "done" with each recorded as failed.
+                # The error named no analysis ("error: cannot compute ..."), and the results of
+                # those before it were lost without a word of keep_going
+                err.add_note(f"analysis {name!r} failed" + (
+                    "" if keep_going else "; keep_going=True (electrolyte analyze "
+                    "--keep-going) records a failing analysis and runs the others"))
                 raise
             summary[name] = {"failed": f"{type(err).__name__}: {err}"}
             warnings.warn(f"analysis {name!r} failed: {summary[name]['failed']}", stacklevel=3)

@@ -252,9 +252,9 @@ def test_a_file_size_limit_in_a_real_run_leaves_no_partial_or_stale_file(tmp_pat
     assert again.returncode == 2, again.stdout + again.stderr
     last = again.stderr.strip().splitlines()[-1]
     assert "Traceback" not in again.stderr
-    # the figure's writer named no file; atomic_path names it
+    # the figure's writer named no file; atomic_path names it, run_analyses the analysis
     assert last == ("electrolyte analyze: error: [Errno 27] File too large: "
-                    "'out/intra_inter_rdf.png' (a file-size limit (ulimit -f) was reached; make "
-                    "room, then run the same command again)")
+                    "'out/intra_inter_rdf.png'; analysis 'intra_inter_rdf' failed (a file-size "
+                    "limit (ulimit -f) was reached; make room, then run the same command again)")
     # the earlier summary and figure are gone (they would read as this run's), no .part file
     assert list((tmp_path / "out").iterdir()) == []
