@@ -1459,8 +1459,10 @@ def fit_qrd(
         No frames, a frame without labels, or labels of the wrong shape; a frame the term
         refuses (partial periodicity, atoms closer than 0.1 Å), named by its index; weights
         that are not three numbers in [0, 1e15] (not all 0), a regularization outside
-        [0, 1e15], an ``initial`` with every s = 0 or whose s sum to 0 over a frame's atoms
-        (its charges undefined) (all before any model call).
+        [0, 1e15], weights of 0 for every label type the frames carry, an ``initial`` with
+        every s = 0 or whose s sum to 0 over a frame's atoms (its charges undefined), a
+        reference entry that is no dict or labels that are not finite numbers of the right
+        shape (all before any model call; a reference calculator's labels as it gives them).
     """
     from scipy.optimize import least_squares
 
@@ -1517,6 +1519,17 @@ def fit_qrd(
     given = not isinstance(reference, _AseCalculator)
     refs = [_labels(frame, reference, n_f) if given else None
             for n_f, frame in enumerate(frames)]
+    if given:
+        # weights that give 0 to every label the frames carry: the "fit" was the regulariser
+        # alone, reported as a success (with every error inf, blamed on the composition)
+        carried = {key for ref, frame in zip(refs, frames, strict=True)
+                   for key in ("energy", "forces", "stress")
+                   if ref[key] is not None and (key != "stress" or frame.pbc.all())}
+        weight = {"energy": w_e, "forces": w_f, "stress": w_s}
+        if not any(weight[key] > 0.0 for key in carried):
+            raise ValueError(
+                f"fit_qrd weights give 0 to every label the frames carry "
+                f"({', '.join(sorted(carried))}): no label would enter the fit")
     data = []
     for n_f, frame in enumerate(frames):
         ref = refs[n_f] if given else _labels(frame, reference, n_f)

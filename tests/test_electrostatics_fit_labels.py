@@ -1,5 +1,6 @@
 """fit_qrd checks every frame's reference labels (finite numbers of the right shape, in a dict)
-before any model call, naming the frame; a full 3x3 stress is the Voigt one."""
+and that the weights let some of them into the fit, before any model call, naming the frame;
+a full 3x3 stress is the Voigt one."""
 
 import numpy as np
 import pytest
@@ -72,3 +73,27 @@ def test_a_full_stress_and_a_one_element_energy_are_the_voigt_stress_and_the_ene
     full = fit_qrd(frames, None, other, **options)
     assert full.qrd == voigt.qrd
     assert full.errors_after == voigt.errors_after and voigt.errors_after["stress"] > 0
+
+
+@pytest.mark.parametrize("keep,weights", [
+    # before: the regulariser alone was fitted and reported as a success, every error inf
+    # and blamed on the composition
+    (("energy",), (0.0, 0.1, 10.0)),
+    (("forces",), (1.0, 0.0, 10.0)),
+    (("energy", "forces"), (0.0, 0.0, 10.0)),
+])
+def test_weights_that_leave_out_every_label_carried_are_refused_before_any_model_call(
+        keep, weights):
+    frames, labels = frames_and_labels()
+    reference = [{key: label[key] for key in keep} for label in labels]
+    with pytest.raises(ValueError, match=r"weights give 0 to every label the frames carry \("
+                                         + ", ".join(keep)):
+        fit_qrd(frames, NeverCalled(), reference, weights=weights, tolerance=1e-6,
+                background=True)
+    # a stress label of a frame that is not periodic does not count
+    molecule = frames[0].copy()
+    molecule.pbc = False
+    molecule.info["charge"] = 0.0
+    with pytest.raises(ValueError, match=r"weights give 0 to every label"):
+        fit_qrd([molecule], NeverCalled(), [{"energy": -1.0, "stress": np.zeros(6)}],
+                weights=(0.0, 1.0, 1.0), tolerance=1e-6)
