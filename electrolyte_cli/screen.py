@@ -35,22 +35,14 @@ _SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")
 
 def _check_screen(args):
     """Workers, scheduler address, plan and output names, before the plan is read."""
-    import os
     import re
+
+    from ase_electrolyte.screen.engine import check_workers
 
     from . import arguments as A
 
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, not {args.workers}")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if args.workers is not None and cores and args.workers > cores:
-        # each worker is a process running MD: 100000 of them were started on a 16-core machine
-        raise ValueError(f"--workers {args.workers}: more worker processes than the {cores} CPU "
-                         "cores this machine gives the command; give at most that many")
-    if args.workers is not None and args.scheduler is not None:
-        # the workers of a running scheduler are its own: the number was ignored without a word
-        raise ValueError("--workers sizes the local cluster; with --scheduler the running "
-                         "cluster's workers are used: leave one of them out")
+    # the workers of a running scheduler are its own: the number was ignored without a word
+    check_workers(args.workers, args.scheduler is not None, name="--workers")
     address = re.fullmatch(r"(?:([A-Za-z]+)://)?(\S+)", args.scheduler or "")
     if args.scheduler is not None and (
         address is None or (address.group(1) or "tcp").lower() not in _SCHEMES

@@ -43,3 +43,23 @@ def test_a_bad_argument_is_refused_before_anything_is_made(tmp_path, arguments, 
     with pytest.raises(ValueError, match=message):
         run_screen(_plan(1, concentrations=(3.0,)), out, **options)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("workers, message", [
+    ("0", r"--workers \(worker processes, at most the \d+ cores this process may use\) must be "
+          r"a whole number >= 1 and <= \d+, got 0"),
+    ("-3", "--workers .* got -3"),
+    (str(CORES + 1), rf"--workers .* <= {CORES}, got {CORES + 1}"),
+])
+def test_the_command_line_names_its_flag_in_one_line(tmp_path, monkeypatch, capsys, workers,
+                                                     message):
+    import re
+
+    from electrolyte_cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plan.toml").write_text("")
+    assert main(["screen", "plan.toml", "-o", "out", "--workers", workers]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err) and err.count("\n") == 1 and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.toml"]

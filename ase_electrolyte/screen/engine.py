@@ -31,7 +31,8 @@ from .task import (
     write_json,
 )
 
-__all__ = ["run_screen", "ScreenResult", "local_cluster_size", "start_local_cluster"]
+__all__ = ["run_screen", "ScreenResult", "local_cluster_size", "start_local_cluster",
+           "check_workers"]
 
 PLAN_FILE = "plan.json"
 TASKS_DIR = "tasks"
@@ -602,16 +603,40 @@ def _check_arguments(client, scheduler, n_workers, poll_s, progress, plots):
     check_flag("progress", progress)
     check_flag("plots", plots)
     check_number("poll_s", poll_s, above=0)
+    check_workers(n_workers, client is not None or scheduler is not None)
+
+
+def check_workers(n_workers, connected=False, name="n_workers"):
+    """Refuse a worker count for the local cluster that cannot be right.
+
+    Parameters
+    ----------
+    n_workers : int or None
+        Worker processes of the local cluster (``None``: sized by :func:`local_cluster_size`).
+    connected : bool
+        Whether a running cluster (a client or a scheduler address) is given: its workers are
+        used, and a count would be ignored without a word.
+    name : str
+        The argument as the message names it (``--workers`` on the command line).
+
+    Raises
+    ------
+    ValueError
+        Not a whole number from 1 to the cores this process may use, or given with a running
+        cluster.
+    """
+    from ..atoms_checks import check_number
+
     if n_workers is None:
         return
-    if client is not None or scheduler is not None:
-        raise ValueError("n_workers sizes the local cluster; with a client or a scheduler the "
+    if connected:
+        raise ValueError(f"{name} sizes the local cluster; with a client or a scheduler the "
                          "running cluster's workers are used: leave one of them out")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     # each worker is a process running MD: more than the cores only share them, and a typo
-    # (100000) would start that many processes
-    check_number(f"n_workers (worker processes, at most the {cores} cores this process may "
-                 "use)", n_workers, integer=True, minimum=1, maximum=cores or 1)
+    # (100000 of them were started on a 16-core machine) starts that many processes
+    check_number(f"{name} (worker processes, at most the {cores} cores this process may use)",
+                 n_workers, integer=True, minimum=1, maximum=cores or 1)
 
 
 def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progress, poll_s,
