@@ -1038,6 +1038,25 @@ def _check_force_spread(frames):
         )
 
 
+def _check_members_can_differ(ensemble, batch_size, n_frames):
+    """ValueError when the members of a fine-tuned ensemble would all be the same model.
+
+    Members fine-tuned from one pretrained model differ only by the order of their batches;
+    with one batch per epoch (``batch_size`` at least the number of training frames) there is
+    no order, and the members came out the same model: a committee of two such members of a
+    tiny SevenNet had a force spread of 8e-7 eV/Å where batches of one frame gave 4e-3 eV/Å
+    (3 frames, 3 epochs), a spread that selects nothing in active learning.
+    """
+    if ensemble > 1 and batch_size >= n_frames:
+        raise ValueError(
+            f"ensemble={ensemble} members fine-tuned from one pretrained model with one batch "
+            f"per epoch (batch_size {batch_size} >= {n_frames} training frame(s)) are the same "
+            "model: the members differ only by the order of their batches, so their spread "
+            f"would be zero; use batch_size < {n_frames} (or more frames), or train the "
+            "members from scratch"
+        )
+
+
 def _frame_key(atoms):
     """A frame's identity: its elements, cell, periodicity and positions to 1e-6 Å.
 
@@ -1374,7 +1393,8 @@ def finetune(
         Before any training, naming the frame: frames without energy or forces, labels not
         in eV-based units (energies, forces, stresses) or positions not in Å, forces that do
         not sum to about zero; also elements that the base model does not cover, bad numbers
-        of epochs or members.
+        of epochs or members, or members of one pretrained base trained with one batch per
+        epoch (``batch_size`` at least the training frames: identical members, no spread).
     RuntimeError
         A member's training errors became non-finite (diverged, e.g. too large an ``lr``); its
         ``finetuned.pth`` is not written.
@@ -1427,6 +1447,8 @@ def finetune(
         _check_disjoint(train_frames, valid_frames)
     if checkpoint is None:
         _check_force_spread(train_frames)
+    else:
+        _check_members_can_differ(ensemble, batch_size, len(train_frames))
 
     if checkpoint is not None:
         covered = _covered_species(checkpoint)
