@@ -626,6 +626,11 @@ class CarrierAnalysis:
         -------
         self
         """
+        from MDAnalysis.analysis.results import Results
+
+        # a run refused below leaves no results: before, those of the previous run stayed and
+        # read as the refused selection's (d.run(); d.run(frames=gap) refused; d.results.D old)
+        self.results = Results()
         # a selection too short for the blocks fails now, not after the whole pass
         n_blocks = getattr(self, "_n_blocks", None)
         for col in self._collectors if n_blocks else ():

@@ -7,7 +7,8 @@ frames 10 fs apart with one missing were accepted and ``dt`` came out the mean s
 step while the other steps agree to a quarter of one is now refused wherever it lies; times that
 single precision cannot resolve are judged as before. A selection of frames with a gap
 (``frames=``) on a one-file trajectory is refused from the reader's time step before any frame
-is read (it was refused after reading all of them).
+is read (it was refused after reading all of them), and the refused run leaves no results of the
+run before it.
 """
 
 import warnings
@@ -22,6 +23,7 @@ from mda_electrolyte import (
     Diffusion,
     EinsteinHelfandConductivity,
     GreenKuboConductivity,
+    NernstEinstein,
     OnsagerCoefficients,
 )
 from mda_electrolyte.density import Density
@@ -118,3 +120,22 @@ def test_an_xtc_of_a_late_run_with_a_frame_missing_is_refused(late_salt, tmp_pat
         Density(v)
     with pytest.raises(ValueError, match="not equally spaced in time"):
         Diffusion(v, IONS).run()
+
+
+@pytest.mark.parametrize("name", list(ANALYSES))
+def test_a_refused_rerun_leaves_no_results_of_the_run_before(late_salt, name):
+    # before, d.run(); d.run(frames=<gap>) raised and d.results still held the first run's
+    # numbers, which read as the refused selection's
+    analysis = ANALYSES[name](late_salt.copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        analysis.run(frames=np.arange(0, 1000, 2))
+    assert len(analysis.results)
+    with pytest.raises(ValueError, match="not equally spaced in time"):
+        analysis.run(frames=np.delete(np.arange(1000), 500))
+    assert len(analysis.results) == 0
+    with pytest.raises(RuntimeError, match="run\\(\\) the analysis"):
+        analysis.plot()
+    if name == "Diffusion":
+        with pytest.raises(ValueError, match="has been run"):
+            NernstEinstein(analysis, temperature=300.0)
