@@ -108,9 +108,26 @@ def _series(source, name, dt):
 _CHI2_P = 1e-4
 
 
-def _fit_error_notes(residuals, errors, dof):
-    """Why a fit's error is not valid: too few degrees of freedom for a residual error, or
-    given per-point errors that the scatter of the points contradicts.
+def _repeated_points_refused(x, y, x_name, y_name):
+    """Refuse a point given twice (the same ``(x, y)`` to the last bit): the same run listed
+    twice adds degrees of freedom without scatter. Three densities each given three times
+    were fitted to ρ0 = 1.0368 ± 2.7e-17 g/cm³, valid."""
+    pairs = np.stack([x, y], axis=1)
+    _, inverse, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
+    if np.any(counts > 1):
+        same = np.flatnonzero(counts[inverse.ravel()] > 1)
+        first = same[0]
+        twin = same[1:][np.all(pairs[same[1:]] == pairs[first], axis=1)][0]
+        raise ValueError(
+            f"points {first} and {twin} are the same measurement ({x_name} {x[first]:.6g}, "
+            f"{y_name} {y[first]:.6g}): a run given twice counts as scatter-free data; give "
+            "each run once")
+
+
+def _fit_error_notes(residuals, errors, dof, observed=None):
+    """Why a fit's error is not valid: too few degrees of freedom for a residual error, fitted
+    values (``observed``) that do not vary at all, or given per-point errors that the scatter
+    of the points contradicts.
 
     Without ``errors`` the error comes from the residual variance, whose t-scaled z-scores have
     no finite spread below 3 degrees of freedom (:func:`mda_electrolyte.uncertainty.few_dof_note`,
@@ -120,7 +137,15 @@ def _fit_error_notes(residuals, errors, dof):
     """
     if errors is None:
         note = few_dof_note(dof)
-        return () if note is None else (note,)
+        if note is not None:
+            return (note,)
+        if observed is not None and np.ptp(observed) == 0:
+            # the same density at every temperature (fixed-volume runs, as Density says of
+            # a series that does not fluctuate): its residual variance of 0 made the slope's
+            # error NaN, refused by Estimate with "a valid estimate needs a finite ... error"
+            return ("not a result: the fitted values are all the same (fixed-volume runs?), "
+                    "so they measure no response and their residuals no error",)
+        return ()
     chi2 = float(np.sum((residuals / errors) ** 2))
     p = float(stats.chi2.sf(chi2, dof))
     if p < _CHI2_P:
@@ -319,6 +344,7 @@ class EquationOfState:
                 # three fit parameters: fewer distinct points leave the fit undetermined
                 raise ValueError(
                     f"need at least 3 distinct {label}, got {np.unique(values).size}")
+        _repeated_points_refused(rho, p, "density", "pressure")
         warn_implausible(pressure_bar=p, density_g_cm3=rho)
         self._rho, self._p = rho, p
         self._err = given_errors
@@ -379,7 +405,7 @@ class EquationOfState:
                            "(dP/dρ < 0, a negative compressibility); check the pressures' "
                            "sign and order")
             res.valid = False
-        fit_notes = _fit_error_notes(resid, err, rho.size - 3)
+        fit_notes = _fit_error_notes(resid, err, rho.size - 3, p)
         if fit_notes or self._source_notes or self._input_notes:
             res.verdict = "; ".join(((res.verdict,) if not res.valid else ())
                                     + fit_notes + self._source_notes + self._input_notes)
@@ -484,6 +510,7 @@ class TaitCompressibility:
         if np.unique(self._p).size < 3:
             # three fit parameters: fewer distinct pressures leave the fit undetermined
             raise ValueError(f"need at least 3 distinct pressures, got {np.unique(self._p).size}")
+        _repeated_points_refused(self._p, self._v, "pressure", "volume")
         warn_implausible(pressure_bar=self._p)
         self._err = given_errors
         if self._err is not None and (self._err.shape != self._v.shape
@@ -529,7 +556,7 @@ class TaitCompressibility:
         notes = () if fitted else (
             failed or "the Tait fit did not determine κ_T (no finite covariance)",)
         if fitted:
-            notes = _fit_error_notes(v - tait(p, *popt), self._err, p.size - 3)
+            notes = _fit_error_notes(v - tait(p, *popt), self._err, p.size - 3, v)
         if fitted and not kappa > 0:
             # volume growing with pressure: a mechanically unstable fit, or volumes and
             # pressures paired in the wrong order
@@ -612,6 +639,7 @@ class ThermalExpansion:
             raise ValueError(f"densities must be positive and finite, not {self._rho}")
         if np.unique(self._t).size < 2:
             raise ValueError("need at least 2 distinct temperatures for a slope")
+        _repeated_points_refused(self._t, self._rho, "temperature", "density")
         warn_implausible(temperature_K=self._t, density_g_cm3=self._rho)
         self._err = given_errors
         if self._err is not None and (self._err.shape != self._rho.shape
@@ -640,7 +668,7 @@ class ThermalExpansion:
         res.slope, res.slope_err = float(slope), float(slope_err)
         res.alpha = float(-slope / rho_ref)
         res.alpha_err = float(abs(slope_err / rho_ref))
-        notes = _fit_error_notes(resid, err, t.size - 2)
+        notes = _fit_error_notes(resid, err, t.size - 2, rho)
         if not t.min() <= self._tref <= t.max():
             # the line's density is extrapolated there; far enough out it turns negative and
             # flips the sign of α
