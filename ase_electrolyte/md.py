@@ -840,6 +840,12 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
         Bad arguments, no calculator, or a ``trajectory`` of another run.
     ConcurrentWriterError
         Another process or thread is writing ``trajectory``; raised before any evaluation.
+    MDInstabilityError
+        The calculator returned non-finite forces, energy or stress (or forces of another
+        shape): raised at that step, ``trajectory`` not written.
+    ~ase_electrolyte.trajectory.TrajectoryFullError
+        No room (disk or file-size limit) for ``trajectory``'s file and its frame; raised
+        before the relaxation, ``trajectory`` unchanged.
     """
     fmax = check_number("fmax (eV/Å)", fmax, above=0)
     steps = check_number("steps", steps, integer=True, minimum=0)
