@@ -130,13 +130,20 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     out = check_output_path(out, "out", folder=True)
     # finetune's options too: a bad lr or batch_size failed only after the relabelling
     _check_student_options(epochs, kwargs, out)
+    from .finetuning import _check_disjoint, _check_members_can_differ, _frame_list
+
+    frames = _frame_list(frames, "frames")
+    # students of an ensemble each with one batch per epoch are one model: refused by
+    # finetune, but only after the committee had labelled every frame
+    _check_members_can_differ(kwargs.get("ensemble", 1), kwargs.get("batch_size", 4),
+                              len(frames))
     if kwargs.get("valid") is not None:
         # a missing, unlabelled or leaked validation set was refused by finetune, after the
         # committee had labelled every frame
-        from .finetuning import _check_disjoint, _frame_list, read_labelled
+        from .finetuning import read_labelled
 
         kwargs["valid"] = read_labelled(kwargs["valid"], what="validation data")
-        _check_disjoint(_frame_list(frames, "frames"), kwargs["valid"])
+        _check_disjoint(frames, kwargs["valid"])
     labelled = relabel(frames, models, device=device)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "relabelled.extxyz") as tmp:

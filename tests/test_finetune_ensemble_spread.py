@@ -77,3 +77,13 @@ def test_one_member_or_members_from_scratch_pass_with_one_batch(base, tmp_path, 
                         device="cpu", plot=False).checkpoints) == 1
     assert len(finetune(TINY, frames, epochs=1, batch_size=4, ensemble=2, out=tmp_path / "b",
                         device="cpu", plot=False).checkpoints) == 2
+
+
+def test_distill_refuses_one_batch_student_ensembles_before_the_committee_labels(tmp_path):
+    from ase_electrolyte.distill import distill
+
+    # unknown models: the refusal comes before the committee is loaded or labels a frame
+    with pytest.raises(ValueError, match=r"ensemble=3 members .* \(batch_size 4 >= 3 training"):
+        distill(["no-such-model", "no-such-model"], emt_copper(3), epochs=1, ensemble=3,
+                out=tmp_path / "d", device="cpu")
+    assert not (tmp_path / "d").exists()
