@@ -188,8 +188,9 @@ class Estimate:
         Raises
         ------
         ValueError
-            A level outside (0, 1), an unknown error (``stderr`` NaN) or value, or an estimate
-            that is not valid (named with its verdict) unless ``allow_invalid``.
+            A level outside (0, 1), an unknown error (``stderr`` NaN) or value, an estimate
+            that is not valid (named with its verdict) unless ``allow_invalid``, or bounds
+            beyond the float range.
         """
         from .atoms_checks import check_number
 
@@ -209,7 +210,11 @@ class Estimate:
         if not (math.isfinite(self.value) and math.isfinite(self.stderr)):
             raise ValueError(f"{self} has no interval: its value or error is unknown")
         half = self.stderr * _sigma_multiple(level, self.dof)
-        return self.value - half, self.value + half
+        low, high = self.value - half, self.value + half
+        if not (math.isfinite(low) and math.isfinite(high)):
+            # 1e308 ± 1e308 at 99 %: bounds beyond the float range are no interval
+            raise ValueError(f"the {level:.4g} interval of {self} overflows the float range")
+        return low, high
 
     def to(self, unit):
         """The same estimate in another unit of the same dimension."""

@@ -163,3 +163,11 @@ def test_95_percent_intervals_of_d_over_five_blocks_cover_the_truth():
     assert abs(covered / n_rep - 0.95) <= margin, covered / n_rep
     # the normal quantile on the same error bars covers less (expected 0.91 for t(4))
     assert normal < covered
+
+
+def test_an_interval_beyond_the_float_range_is_refused():
+    with pytest.raises(ValueError, match="overflows"):
+        Estimate(1e308, 1e308, "S/m", "blocks", dof=4).interval(0.99)
+    # a tiny level is a tiny interval, not zero width by accident
+    low, high = Estimate(1.0, 0.1, "S/m", "blocks", dof=4).interval(1e-6)
+    assert low < 1.0 < high and high - low < 1e-6
