@@ -461,7 +461,7 @@ def aggregate(outdir, *, experimental=None, plots=True):
     places = list(dict.fromkeys(list(planned) + [
         tuple(k) for k in finished.index.to_frame().itertuples(index=False)] + list(failed)))
     empty = rows.iloc[:0]
-    table = []
+    table, plan_boxes = [], {}
     for where in places:
         n_finished = int(finished.get(where, 0))
         n_finished += _finished_without_numbers(
@@ -469,7 +469,10 @@ def aggregate(outdir, *, experimental=None, plots=True):
         place = by_place.get(where, empty)
         packed, doubts = _place_doubts(place, where[KEYS.index("units")])
         if packed is None:
-            packed = _planned(compositions[where[0]], plan)
+            # one per composition, whatever its temperatures: 2 ms each (of a 10^4 grid, 20 s)
+            if where[0] not in plan_boxes:
+                plan_boxes[where[0]] = _planned(compositions[where[0]], plan)
+            packed = plan_boxes[where[0]]
         length = _box_length(compositions[where[0]], plan, place)
         for prop in properties:
             group = groups.get(where + prop, empty)

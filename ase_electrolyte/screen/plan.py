@@ -1145,7 +1145,15 @@ def resolve_function(spec):
     """The object named by ``"module:function"`` or ``"/path/file.py:function"``."""
     module, _, func = spec.rpartition(":")
     if module.endswith(".py"):
-        name = "_electrolyte_screen_" + hashlib.sha256(module.encode()).hexdigest()[:12]
+        from ..native_build import file_sha256
+
+        # named by the file's bytes as well as its path: a file edited after a first import
+        # (a notebook's in-process cluster, a scheduler's workers kept from one screen to the
+        # next) was answered with the module loaded before the edit, and its tasks ran the old
+        # potential under the new file's hash
+        digest = file_sha256(module)
+        name = "_electrolyte_screen_" + hashlib.sha256(
+            f"{module}\0{digest}".encode()).hexdigest()[:12]
         loaded = sys.modules.get(name)
         if loaded is None:
             file_spec = importlib.util.spec_from_file_location(name, module)
