@@ -199,12 +199,19 @@ def make_calculator(model):
     """The ASE calculator of a plan's ``model`` dict (cached per worker thread).
 
     A worker runs its tasks one after another, so the model is loaded once per worker rather than
-    once per task.
+    once per task. Each worker thread keeps the model of its last task only: a worker kept from
+    one screen to the next (a running scheduler, a notebook's cluster) held every model it had
+    ever loaded, an MLIP's weights and GPU memory each, until it ran out.
     """
-    key = (json.dumps(model, sort_keys=True, default=str), threading.get_ident())
+    key = json.dumps(model, sort_keys=True, default=str)
+    thread = threading.get_ident()
     with _CALC_LOCK:
-        if key in _CALCULATORS:
-            return _CALCULATORS[key]
+        cached = _CALCULATORS.get(thread)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        # released before the next model loads: both would be held at once
+        _CALCULATORS.pop(thread, None)
+    del cached
     device = _worker_device(model["device"])
     if model["kind"] == "calculator":
         from .plan import resolve_function
@@ -225,7 +232,7 @@ def make_calculator(model):
             model["value"], dispersion=model["dispersion"], device=device, **model["options"]
         )
     with _CALC_LOCK:
-        _CALCULATORS[key] = calc
+        _CALCULATORS[thread] = (key, calc)
     return calc
 
 
