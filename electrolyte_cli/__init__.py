@@ -102,7 +102,8 @@ def main(argv=None):
         0 on success, 2 on a bad argument or a failure reported in one line, 1 on an
         unexpected error (a bug: one line too, the traceback with ``ELECTROLYTE_DEBUG=1``),
         130 when interrupted (Ctrl-C) and 143 when terminated (SIGTERM); both stop at the
-        last complete frame, and the same command resumes.
+        last complete frame, and the same command resumes (those of :data:`RESUMING`; the
+        others start over).
     """
     try:
         return _main(argv)
@@ -180,17 +181,12 @@ def _main(argv):
               f"{_full_disk_hint(err, args)}", file=sys.stderr)
         return 2
     except Terminated:
-        print(
-            f"electrolyte {args.command}: terminated (SIGTERM); run the same command again to "
-            "resume",
-            file=sys.stderr,
-        )
+        print(f"electrolyte {args.command}: terminated (SIGTERM); {_again(args.command)}",
+              file=sys.stderr)
         return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print(
-            f"electrolyte {args.command}: interrupted; run the same command again to resume",
-            file=sys.stderr,
-        )
+        print(f"electrolyte {args.command}: interrupted; {_again(args.command)}",
+              file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - the last line of defence, reported as a bug
         import os
@@ -204,6 +200,22 @@ def _main(argv):
         )
         return 1
     return 0
+
+
+#: The subcommands that continue an interrupted run from what it kept (stage files, finished
+#: tasks or members); the others start over.
+RESUMING = ("simulate", "demo", "screen", "finetune")
+
+
+def _again(command):
+    """What running ``command`` again does after an interruption: resume, or start over.
+
+    "run the same command again to resume" was said of every command; ``analyze``,
+    ``diagnose`` and ``select`` keep nothing of an interrupted run and redo all of it.
+    """
+    if command in RESUMING:
+        return "run the same command again to resume"
+    return "nothing of this run is kept: the same command starts it over"
 
 
 def _full_disk_hint(err, args):

@@ -19,6 +19,7 @@ its ``pressure_tensor_observable``).
 from __future__ import annotations
 
 import warnings
+from contextvars import ContextVar
 from importlib import import_module
 from pathlib import Path
 
@@ -32,8 +33,10 @@ __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared",
            "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files"]
 
 _REGISTRY: dict = {}
-# values computed once per run_analyses call (e.g. the transport collection of the trajectory)
-_SHARED: dict = {}
+# values computed once per run_analyses call (e.g. the transport collection of the trajectory),
+# in a context variable: one module dict was shared by the calls of every thread (dask workers
+# with several threads), and one call's start or end cleared the values another was using
+_SHARED = ContextVar("mda_electrolyte.report shared values", default=None)
 
 # modules whose import registers their analyses; each analysis issue adds its module here
 _ANALYSIS_MODULES: list[str] = [
@@ -90,14 +93,20 @@ def shared(key, factory):
     """``factory()`` computed once per :func:`run_analyses` call and shared by its analyses.
 
     An exception of ``factory`` is kept too, so an analysis that needs the same value fails the
-    same way without a second pass over the trajectory.
+    same way without a second pass over the trajectory. Each call of :func:`run_analyses` (in
+    any thread) has its own values; outside one, ``factory()`` is computed and nothing is kept
+    (a value kept by ``id(universe)`` would outlive its Universe and be taken for the next one
+    at that address).
     """
-    if key not in _SHARED:
+    values = _SHARED.get()
+    if values is None:
+        return factory()
+    if key not in values:
         try:
-            _SHARED[key] = (True, factory())
+            values[key] = (True, factory())
         except Exception as err:  # noqa: BLE001 - re-raised to every caller
-            _SHARED[key] = (False, err)
-    ok, value = _SHARED[key]
+            values[key] = (False, err)
+    ok, value = values[key]
     if not ok:
         raise value
     return value
@@ -105,9 +114,9 @@ def shared(key, factory):
 
 def shared_value(key):
     """What :func:`shared` computed for ``key`` in this :func:`run_analyses` call, or ``None``
-    (not computed yet, or its factory failed): for an analysis that can use a shared value but
-    should not start its computation."""
-    ok, value = _SHARED.get(key, (False, None))
+    (not computed yet, or its factory failed, or outside a call): for an analysis that can use
+    a shared value but should not start its computation."""
+    ok, value = (_SHARED.get() or {}).get(key, (False, None))
     return value if ok else None
 
 
@@ -262,11 +271,11 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     outdir.mkdir(parents=True, exist_ok=True)
     clear_outputs(outdir, report_files(available))
     summary = {}
-    _SHARED.clear()
+    token = _SHARED.set({})
     try:
         _run(universe, outdir, names, summary, calculator, verbose, keep_going)
     finally:
-        _SHARED.clear()
+        _SHARED.reset(token)
     # a summary that holds itself failed with RecursionError in the serialiser: named instead
     check_report_tree(summary, "summary")
     # one serialised form, returned and written alike: JSON-ready, Estimates as their dicts
