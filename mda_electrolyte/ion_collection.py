@@ -274,8 +274,14 @@ class IonCollection:
         volume : float, optional
             Å³.
         """
+        if not isinstance(species, dict) or not species:
+            # {} ended in numpy's "need at least one array to concatenate"
+            raise ValueError(f"species must be a non-empty dict {{name: number of ions}}, not "
+                             f"{species!r}")
         names = list(species)
-        counts = np.array([int(species[s]) for s in names])
+        # int() made 2.7 ions 2 and True one ion, without a word
+        counts = np.array([check_number(f"species[{s!r}] (number of ions)", species[s],
+                                        integer=True, minimum=1) for s in names], dtype=np.intp)
         bounds = np.concatenate([[0], np.cumsum(counts)])
         n_total = int(bounds[-1])
         q = None

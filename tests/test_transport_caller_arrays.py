@@ -104,3 +104,17 @@ def test_collections_of_either_precision_hold_their_own_float64_copy(dtype):
     col = IonCollection.from_arrays({"A": 2}, dt=DT, positions=x)
     assert col.ion_positions.dtype == np.float64
     assert not np.shares_memory(col.ion_positions, x)
+
+
+@pytest.mark.parametrize("species, match", [
+    ({"Li": 2.5, "AN": 1.5}, r"species\['Li'\] \(number of ions\) must be a whole number"),
+    ({"Li": True, "AN": 3}, r"species\['Li'\] \(number of ions\) must be a whole number"),
+    ({"Li": 0, "AN": 4}, r"species\['Li'\] \(number of ions\) must be a whole number >= 1"),
+    ({"Li": "2", "AN": 2}, r"species\['Li'\] \(number of ions\)"),
+    ({}, "species must be a non-empty dict"),
+    (["Li", "AN"], "species must be a non-empty dict"),
+])
+def test_ion_counts_of_arrays_are_whole_numbers(species, match):
+    # int() read 2.5 ions as 2 and True as one ion: the arrays were split silently elsewhere
+    with pytest.raises(ValueError, match=match):
+        IonCollection.from_arrays(species, dt=DT, positions=np.zeros((10, 4, 3)))
