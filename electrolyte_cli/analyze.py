@@ -91,6 +91,8 @@ def run(args):
                                 lammps_atom_style=atom_style)
         if only:
             _check_requested(universe, only, args.model)
+        elif args.model is not None:
+            _check_model_can_be_used(universe)
         calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
         A.print_summary(summary, out)
@@ -218,6 +220,29 @@ def _check_requested(universe, only, model):
         if missing:
             raise ValueError(f"--only {name}: the analysis needs {', '.join(missing)}, which "
                              "this trajectory does not have")
+
+
+def _check_model_can_be_used(universe):
+    """``--model`` (without ``--only``) on a trajectory on which no analysis that evaluates a
+    model can run is refused before the model loads.
+
+    The model was loaded (seconds to minutes, gigabytes on a GPU) and every analysis that
+    would use it skipped itself (no box for the volume scan, no reference forces for the
+    errors): the same analyses without a word of the model.
+    """
+    from mda_electrolyte.report import registered_analyses, unmet_requirements
+
+    lacking = []
+    for name, needs in registered_analyses().items():
+        if "calculator" not in needs:
+            continue
+        missing = unmet_requirements(universe, needs, object())
+        if not missing:
+            return
+        lacking.append(f"{name} needs {', '.join(missing)}")
+    raise ValueError(f"--model: no analysis that evaluates a model can run on this trajectory "
+                     f"({'; '.join(lacking)}); leave out --model, or give a trajectory with "
+                     "what they need")
 
 
 def run_report(universe, out, calc, only, verbose, keep_going):

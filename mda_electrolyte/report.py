@@ -59,7 +59,8 @@ def register_analysis(name, *, needs=()):
     name : str
         Key of the analysis in the JSON summary.
     needs : tuple of str
-        Requirements among ``"velocities"``, ``"calculator"``, ``"box"``; an analysis whose
+        Requirements among ``"velocities"``, ``"forces"``, ``"calculator"``, ``"box"``; an
+        analysis whose
         requirements the trajectory does not meet is skipped with the reason in the summary.
 
     Raises
@@ -184,7 +185,7 @@ def _wrap(text, width=60):
 
 #: What an analysis may need (:func:`register_analysis`), each checked by
 #: :func:`unmet_requirements`.
-REQUIREMENTS = ("velocities", "box", "calculator")
+REQUIREMENTS = ("velocities", "forces", "box", "calculator")
 
 
 def unmet_requirements(universe, needs, calculator):
@@ -193,11 +194,14 @@ def unmet_requirements(universe, needs, calculator):
     Returns
     -------
     list of str
-        Among ``"velocities"``, ``"box"`` and ``"calculator (pass --model)"``.
+        Among ``"velocities"``, ``"forces"``, ``"box"`` and ``"calculator (pass --model)"``.
     """
     missing = []
     if "velocities" in needs and not hasattr(universe.trajectory.ts, "velocities"):
         missing.append("velocities")
+    if "forces" in needs and not universe.trajectory.ts.has_forces:
+        # the reference a model's errors are measured against
+        missing.append("forces")
     if "box" in needs and universe.dimensions is None:
         missing.append("box")
     if "calculator" in needs and calculator is None:
