@@ -130,8 +130,18 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     out = check_output_path(out, "out", folder=True)
     # finetune's options too: a bad lr or batch_size failed only after the relabelling
     _check_student_options(epochs, kwargs, out)
-    from .finetuning import _check_disjoint, _check_members_can_differ, _frame_list
+    from .finetuning import (
+        _check_base_outside_members,
+        _check_disjoint,
+        _check_members_can_differ,
+        _frame_list,
+    )
 
+    for k in range(int(n_students)):
+        # a teacher inside the student folder that replaces it was deleted before it was read
+        if os.path.isfile(models[k]):
+            _check_base_outside_members(models[k], out / f"student_{k}",
+                                        kwargs.get("ensemble", 1))
     frames = _frame_list(frames, "frames")
     # students of an ensemble each with one batch per epoch are one model: refused by
     # finetune, but only after the committee had labelled every frame

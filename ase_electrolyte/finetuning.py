@@ -1038,6 +1038,26 @@ def _check_force_spread(frames):
         )
 
 
+def _check_base_outside_members(checkpoint, out, ensemble):
+    """ValueError when the base checkpoint lies in a member folder this fine-tune replaces.
+
+    Fine-tuning a model again into the folder it came from (``base="ft/member_0/finetuned.pth",
+    out="ft"``, the next round of an active-learning loop) deleted the base model before sevenn
+    read it: the user's model was lost and sevenn said "Given ... does not exist".
+    """
+    if checkpoint is None:
+        return
+    base = Path(checkpoint).resolve()
+    for k in range(int(ensemble)):
+        work = (Path(out) / f"member_{k}").resolve()
+        if base.is_relative_to(work):
+            raise ValueError(
+                f"the base model {checkpoint} lies in {Path(out) / f'member_{k}'}, whose "
+                "model and checkpoints this fine-tune replaces (the base would be deleted "
+                "before it is read); copy it elsewhere or choose another output folder"
+            )
+
+
 def _check_members_can_differ(ensemble, batch_size, n_frames):
     """ValueError when the members of a fine-tuned ensemble would all be the same model.
 
@@ -1440,6 +1460,7 @@ def finetune(
     # the base's file and config first (a damaged or foreign file is found in a second), then
     # the data, then the base model: reading and checking the data is the cheaper of the two
     checkpoint, model_config = _base_checkpoint(base)
+    _check_base_outside_members(checkpoint, out, ensemble)
     train_frames = read_labelled(train, what="training data", check_units=check_units)
     valid_frames = (read_labelled(valid, what="validation data", check_units=check_units)
                     if valid is not None else None)

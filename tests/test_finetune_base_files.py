@@ -95,3 +95,57 @@ def test_a_good_checkpoint_file_still_passes(good, tmp_path):
     from ase_electrolyte.finetuning import _base_checkpoint
 
     assert _base_checkpoint(good) == (str(good), None)
+
+
+@pytest.mark.parametrize("name", ["finetuned.pth", "checkpoint_20.pth"])
+def test_a_base_in_a_member_folder_this_run_replaces_is_refused_and_kept(good, tmp_path, name):
+    # the next round of a loop fine-tuned into the folder its base came from: the base was
+    # deleted before sevenn read it ("Given ... does not exist"), the user's model lost
+    import shutil
+    from pathlib import Path
+
+    out = tmp_path / "ft"
+    shutil.copytree(Path(good).parent, out / "member_0")
+    base = out / "member_0" / name
+    kept = base.read_bytes()
+    with pytest.raises(ValueError, match=r"lies in .*member_0, whose model and checkpoints "
+                                         r"this fine-tune replaces"):
+        finetune(str(base), tmp_path / "not_read.extxyz", epochs=1, out=out, device="cpu")
+    assert base.read_bytes() == kept
+    assert sorted(p.name for p in (out / "member_0").iterdir()) == sorted(
+        p.name for p in Path(good).parent.iterdir())
+
+
+def test_the_command_keeps_a_base_in_its_own_output_folder(good, tmp_path, monkeypatch, capsys):
+    import shutil
+    from pathlib import Path
+
+    import ase.io
+
+    monkeypatch.chdir(tmp_path)
+    ase.io.write("train.extxyz", emt_copper(2))
+    shutil.copytree(Path(good).parent, tmp_path / "ft" / "member_0")
+    base = tmp_path / "ft" / "member_0" / "finetuned.pth"
+    kept = base.read_bytes()
+    assert main(["finetune", "train.extxyz", "--base", str(base), "--epochs", "1",
+                 "--device", "cpu", "-o", "ft", "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "whose model and checkpoints this fine-tune replaces" in err
+    assert err.count("\n") == 1
+    assert base.read_bytes() == kept
+
+
+def test_distill_keeps_a_teacher_inside_its_student_folder(good, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from ase_electrolyte.distill import distill
+
+    teacher = tmp_path / "d" / "student_0" / "member_0"
+    shutil.copytree(Path(good).parent, teacher)
+    kept = (teacher / "finetuned.pth").read_bytes()
+    with pytest.raises(ValueError, match="whose model and checkpoints this fine-tune replaces"):
+        distill([str(teacher / "finetuned.pth"), good], emt_copper(3), epochs=1,
+                out=tmp_path / "d", device="cpu")
+    assert (teacher / "finetuned.pth").read_bytes() == kept
+    assert not (tmp_path / "d" / "relabelled.extxyz").exists()
