@@ -96,13 +96,17 @@ class _NoRdfMinimum(ValueError):
 
 # more bins than this are a mistaken argument, not a resolution (and would not fit in memory)
 _MAX_BINS = 10**6
+#: Most angle bins (0.05° each): every shell label keeps two angle histograms, so 10⁶ bins took
+#: 50 MB per label after the pass (1 GB for bn_fec's 15 labels; a large system has hundreds)
+#: for a resolution no angle distribution has.
+MAX_ANGLE_BINS = 3600
 
 
-def _check_bins(label, value):
-    """A number of histogram bins: an integer from 1 to :data:`_MAX_BINS`."""
+def _check_bins(label, value, maximum=_MAX_BINS):
+    """A number of histogram bins: an integer from 1 to ``maximum``."""
     if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-            or not 1 <= value <= _MAX_BINS):
-        raise ValueError(f"{label} must be an integer from 1 to {_MAX_BINS}, not {value!r}")
+            or not 1 <= value <= maximum):
+        raise ValueError(f"{label} must be an integer from 1 to {maximum}, not {value!r}")
     return int(value)
 
 
@@ -605,7 +609,8 @@ class SolvationShells(FrameAnalysis):
     network_species : list of str, optional
         Species whose shared molecules join cations into networks (default: all species).
     angle_bins : int
-        Bins of the angle histograms over 0–180°.
+        Bins of the angle histograms over 0–180°, at most :data:`MAX_ANGLE_BINS` (two
+        histograms are kept per shell label).
     store_table : bool
         ``True`` (default): the pass keeps every cation–atom pair within the collection radius
         (:class:`~mda_electrolyte.shell_table.ShellTable`, about 12 bytes a pair): cutoffs can
@@ -776,7 +781,7 @@ class SolvationShells(FrameAnalysis):
         rdf_range = check_range("rdf_range", rdf_range)
         check_atomgroup("SolvationShells: the cation selection", cations)
         _check_bins("rdf_nbins", rdf_nbins)
-        _check_bins("angle_bins", angle_bins)
+        _check_bins("angle_bins", angle_bins, MAX_ANGLE_BINS)
         # wider than the RDF range it flattens every peak; 1e308 was an OverflowError
         rdf_smoothing = check_number("rdf_smoothing (a width in Å)", rdf_smoothing, above=0,
                                      maximum=rdf_range[1])
@@ -1224,7 +1229,7 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
     network_species : list of str, optional
         Species whose shared molecules join cations into networks (default: all).
     angle_bins : int
-        Bins of the angle histograms over 0–180°.
+        Bins of the angle histograms over 0–180°, at most :data:`MAX_ANGLE_BINS`.
 
     Returns
     -------
@@ -1247,7 +1252,7 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
         raise ValueError("no frames analysed")
     names = list(table.layout.species)
     network_species = _check_network_species(network_species, names)
-    angle_bins = _check_bins("angle_bins", angle_bins)
+    angle_bins = _check_bins("angle_bins", angle_bins, MAX_ANGLE_BINS)
     members = shell_members(table, cutoffs)
     summary = summarize(table, members, convention, network_species,
                         np.linspace(0.0, 180.0, angle_bins + 1))

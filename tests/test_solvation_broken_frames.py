@@ -55,3 +55,4 @@ def test_the_intact_frames_give_their_angles():
     assert angles["Oc-M-Oc"]["n"] == 3
     assert angles["Oc-M-Oc"]["mean"] == pytest.approx(np.degrees(np.arccos(-1 / 3)), abs=1e-3)
     assert angles["M-Oc-Cc"]["mean"] == pytest.approx(140.0, abs=1e-3)
+

@@ -178,3 +178,25 @@ def test_parallel_equals_serial_across_blocks():
                 "by_type", "timeseries"):
         _assert_identical(serial.results[key], parallel.results[key], key)
     assert isinstance(s, ShellTable)
+
+
+_SHELLS_ANGLES = [((5, 5, 5), [("EC", None, "Oc"), ("EC", None, "Oc")]),
+                  ((20, 20, 20), [("EC", None, "Oc"), ("PF6",)])]
+_CUTOFFS_ANGLES = {"EC": 2.3, "PF6": 2.3}
+
+
+def test_angle_bins_beyond_any_angle_resolution_are_refused_before_the_pass():
+    # 10⁶ bins took 50 MB per shell label after the pass (1 GB for bn_fec's 15 labels)
+    from mda_electrolyte.solvation import MAX_ANGLE_BINS, shell_results
+
+    u = build(_SHELLS_ANGLES)
+    with pytest.raises(ValueError, match=f"angle_bins must be an integer from 1 to "
+                                         f"{MAX_ANGLE_BINS}, not 1000000"):
+        SolvationShells(*groups(u), cutoffs=_CUTOFFS_ANGLES, angle_bins=10**6)
+    shells = SolvationShells(*groups(u), cutoffs=_CUTOFFS_ANGLES, angle_bins=MAX_ANGLE_BINS).run()
+    density = shells.results.angles["Oc-M-Oc"]["density"]
+    # a density over 0-180° in 0.05° bins: integrates to 1
+    assert density.size == MAX_ANGLE_BINS
+    assert density.sum() * 180.0 / MAX_ANGLE_BINS == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="angle_bins must be an integer"):
+        shell_results(shells.results.table, _CUTOFFS_ANGLES, angle_bins=MAX_ANGLE_BINS + 1)
