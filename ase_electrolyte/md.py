@@ -903,6 +903,8 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
             opt.attach(show, interval=1)
         written = False
         try:
+            # dropped while the file was read or the model hashed: not even a first evaluation
+            _raise_if_terminated()
             opt.run(fmax=fmax, steps=steps)
             # a SIGTERM dropped after the last step's observer: not written as relaxed
             _raise_if_terminated()
@@ -1384,6 +1386,8 @@ def run_md(
 
         dyn.attach(observe, interval=1)
         try:
+            # dropped while the file was read or the model hashed: not even a first evaluation
+            _raise_if_terminated()
             dyn.run(steps - start)
             # a SIGTERM dropped after the last step's observer (in the writer, the progress
             # bar): the file is not marked complete; the same call completes it without a step

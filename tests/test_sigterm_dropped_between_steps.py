@@ -154,3 +154,30 @@ def test_a_sigterm_dropped_while_the_last_stage_file_closes_returns_no_result(tm
         done = run_protocol(_argon(), _argon().calc, folder, **_PROTOCOL)
     assert np.isfinite(done.temperature.value)
     assert h5md_info(folder / "production.h5md")["n_frames"] == 7
+
+
+def _while_hashing_the_model():
+    # the calculator's fingerprint (a model file's SHA-256: seconds for a large model)
+    _dropping(md_module, "calculator_fingerprint", lambda *a, **k: True)
+
+
+def test_a_sigterm_dropped_before_the_first_step_evaluates_nothing(tmp_path):
+    path = tmp_path / "md.h5md"
+    code, (kind, notes, calls, trace) = _in_child("run_md", path, _while_hashing_the_model)
+    assert code == 3 and kind == "Terminated", trace
+    assert calls == 0  # before, the first step's evaluation ran
+    assert notes == [f"run_md: terminated (SIGTERM); no frame was written, so {path} was not "
+                     "written (nor replaced); the same call runs it"]
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_sigterm_dropped_before_a_relaxation_evaluates_nothing(tmp_path):
+    folder = tmp_path / "run"
+    code, (kind, notes, calls, trace) = _in_child("run_protocol", folder,
+                                                  _while_hashing_the_model)
+    assert code == 3 and kind == "Terminated", trace
+    assert calls == 0
+    assert notes[0] == ("relax: terminated (SIGTERM) before it converged; "
+                        f"{folder / 'relaxed.h5md'} not written; the same call relaxes again "
+                        "from the start")
+    assert not (folder / "relaxed.h5md").exists()
