@@ -686,23 +686,12 @@ def _reuse(path, run_info, atoms, overwrite):
     Returns ``None`` when there is nothing to reuse, the ``h5md_info`` dict otherwise.
     """
     path = Path(path)
-    # an empty file (e.g. a NamedTemporaryFile's name) holds nothing to keep or resume
-    if overwrite or not path.exists() or path.stat().st_size == 0:
+    if overwrite:
         return None
-    try:
-        info = h5md_info(path)
-        if info["n_frames"]:
-            # what a reuse or resume reads: the first and the last complete frame
-            first = start_state(path)
-            read_h5md(path, -1)
-    except (OSError, KeyError, ValueError) as err:  # truncated, damaged (a box or group lost)
-        raise ValueError(
-            f"trajectory {path} exists but cannot be read as an H5MD trajectory (truncated or "
-            f"damaged: {err}); it is not overwritten: remove it, choose another name or pass "
-            "overwrite=True"
-        ) from None
-    if not info["n_frames"]:
+    read = _read_for_reuse(path)
+    if read is None or not read[0]["n_frames"]:
         return None
+    info, first = read
     why = None
     if info["n_atoms"] != len(atoms):
         why = f"it holds {info['n_atoms']} atoms, the system {len(atoms)}"
@@ -728,6 +717,30 @@ def _reuse(path, run_info, atoms, overwrite):
             "or pass overwrite=True to recompute"
         )
     return info
+
+
+def _read_for_reuse(path):
+    """``(h5md_info, start_state)`` of an existing trajectory (``start_state`` ``None`` without
+    frames), ``None`` for no file or an empty one; a ValueError naming a damaged file.
+
+    Reads what a reuse or resume reads: the summary, the start and the last complete frame.
+    """
+    # an empty file (e.g. a NamedTemporaryFile's name) holds nothing to keep or resume
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    try:
+        info = h5md_info(path)
+        first = None
+        if info["n_frames"]:
+            first = start_state(path)
+            read_h5md(path, -1)
+    except (OSError, KeyError, ValueError) as err:  # truncated, damaged (a box or group lost)
+        raise ValueError(
+            f"trajectory {path} exists but cannot be read as an H5MD trajectory (truncated or "
+            f"damaged: {err}); it is not overwritten: remove it, choose another name or pass "
+            "overwrite=True"
+        ) from None
+    return info, first
 
 
 def _other_start(first, atoms, run_info, path):
@@ -1789,6 +1802,15 @@ def run_protocol(
     outdir = _absolute(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     with WriterLock(outdir, "run folder"), terminate_as_interrupt():
+        # every stage file that will be written, before the first stage: a folder, someone's
+        # notes or a damaged file under a later stage's name was refused only once the stages
+        # before it had run (a relaxation and 1.2 ns of MD in Ju et al. 2025's protocol)
+        lengths = (1.0, preequilibration_ps, equilibration_ps, production_ps)
+        for name, length in zip(_STAGE_FILES, lengths, strict=True):
+            if length > 0:
+                _check_trajectory_path(outdir / f"{name}.h5md", overwrite)
+                if not overwrite:
+                    _read_for_reuse(outdir / f"{name}.h5md")
         try:
             return _protocol_stages(
                 atoms, calculator, outdir, temperature_K=temperature_K,
