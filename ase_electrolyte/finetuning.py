@@ -36,7 +36,8 @@ from .atomic_file import (
 from .atoms_checks import check_atoms, check_flag, check_number
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "label_errors",
-           "check_finetune_options", "earlier_members", "MAX_EPOCHS", "MAX_ENSEMBLE"]
+           "label_error_estimates", "check_finetune_options", "earlier_members", "MAX_EPOCHS",
+           "MAX_ENSEMBLE"]
 
 # forces (eV/Å) and energies (eV/atom) beyond these are not eV-based units for any liquid or
 # crystal a universal model describes: kcal/mol (×23) and kJ/mol (×96) labels land here
@@ -647,7 +648,9 @@ def label_errors(model, frames, **calc_options):
         ``force_rmse`` (eV/Å) :math:`\sqrt{\langle \lVert\Delta\mathbf F_i\rVert^2
         \rangle_\mathrm{atoms}}` and ``stress_rmse`` (kbar)
         :math:`\sqrt{\langle \lVert\Delta\sigma\rVert^2\rangle_\mathrm{frames}}` over the six
-        Voigt components of frames with stress labels (NaN when none has one).
+        Voigt components of frames with stress labels (NaN when none has one). Bare numbers,
+        with no uncertainty: :func:`label_error_estimates` gives them as Estimates with their
+        errors and verdicts.
     """
     from ase.calculators.calculator import Calculator as _AseCalculator
 
@@ -656,6 +659,61 @@ def label_errors(model, frames, **calc_options):
     calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
     frames = read_labelled(frames)
     return _label_rmse(frames, _predict(calc, frames))
+
+
+def label_error_estimates(model, frames, **calc_options):
+    r"""RMS errors of a model against labelled frames, each with its uncertainty and verdict.
+
+    The numbers :func:`label_errors` gives bare, as :class:`~ase_electrolyte.estimate.Estimate`
+    objects: the error of each RMSE comes from the scatter of the frames' squared errors
+    (:func:`mda_electrolyte.error_metrics.error_estimates`: t-scaled, blocked over
+    consecutive frames found correlated), and an RMSE over fewer than 20 frames, or over
+    frames correlated into fewer than 20 independent ones, is marked not valid with the
+    reason. A validation error on a handful of frames is a fit check, not a result.
+
+    Parameters
+    ----------
+    model, frames, **calc_options
+        As for :func:`label_errors`.
+
+    Returns
+    -------
+    dict of Estimate
+        ``energy_rmse`` (eV/atom) :math:`\sqrt{\langle (\Delta E/N)^2\rangle_\mathrm{frames}}`;
+        ``force_rmse`` (eV/Å) :math:`\sqrt{\langle \langle \lVert\Delta\mathbf F_i\rVert^2
+        \rangle_\mathrm{atoms} \rangle_\mathrm{frames}}`, each frame weighted once (for
+        frames of one size, :func:`label_errors`'s value); ``stress_rmse`` (GPa, 1 GPa = 10
+        kbar) :math:`\sqrt{\langle \lVert\Delta\sigma\rVert^2\rangle_\mathrm{frames}}`
+        over the frames with stress labels, absent when none has one.
+    """
+    from ase.calculators.calculator import Calculator as _AseCalculator
+
+    from .calculator import Calculator
+
+    frames = read_labelled(frames)
+    calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
+    return _label_error_estimates(frames, _predict(calc, frames))
+
+
+def _label_error_estimates(frames, predicted):
+    """:func:`label_error_estimates` of predictions ``predicted`` (from :func:`_predict`)."""
+    from mda_electrolyte.error_metrics import error_estimates
+
+    de, df, ds = [], [], []
+    for atoms, pred in zip(frames, predicted, strict=True):
+        ref = atoms.calc.results
+        de.append((pred["energy"] - ref["energy"]) / len(atoms))
+        df.append(np.sqrt(np.mean(np.sum((pred["forces"] - ref["forces"]) ** 2, axis=1))))
+        if "stress" in ref:
+            ds.append(np.sqrt(np.sum((pred["stress"] - ref["stress"]) ** 2)) / GPa)
+    # each frame's error against zero: the RMSE over frames of the per-frame errors, whose
+    # scatter over frames (not over the correlated atoms of one frame) gives its uncertainty
+    out = {}
+    for key, errors, unit in (("energy_rmse", de, "eV/atom"), ("force_rmse", df, "eV/Å"),
+                              ("stress_rmse", ds, "GPa")):
+        if errors:
+            out[key] = error_estimates(np.zeros(len(errors)), np.asarray(errors), unit)[0]
+    return out
 
 
 def _predict(calc, frames):
