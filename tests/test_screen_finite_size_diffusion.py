@@ -209,3 +209,17 @@ def test_a_plan_without_viscosity_is_warned_at_once_that_its_measured_d_goes_unc
             pytest.raises(PlanError, match="output folder"):
         # refused for its output folder after the table was read: nothing submitted
         run_screen(plan, out, experimental=exp, progress=False)
+
+
+def test_a_d_row_without_a_number_gets_no_correction_note(tmp_path):
+    # 3 molal not run: its D row says so, and nothing about a correction it has no D for
+    _folder(tmp_path, lambda c, r: _replica(r) if c == 4.0 else None, replicas=5)
+    exp = _experiment(tmp_path / "exp.csv", ["EC,LiPF6,3.0,D_Li,1.6e-10,,m^2/s",
+                                             "EC,LiPF6,4.0,D_Li,1.4e-10,,m^2/s",
+                                             "EC,LiPF6,5.0,D_Li,1.2e-10,,m^2/s"])
+    aggregate(tmp_path, experimental=exp, plots=False)
+    comparison = pd.read_csv(tmp_path / "comparison.csv").set_index("concentration")
+    row = comparison.loc[3.0]
+    assert not row["valid"] and math.isnan(row["mean"])
+    assert "Yeh–Hummer" not in row["verdict"] and "not finished" in row["verdict"]
+    assert comparison.loc[4.0, "valid"] and comparison.loc[4.0, "finite_size_correction"] > 0

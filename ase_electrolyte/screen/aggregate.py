@@ -1160,6 +1160,8 @@ def _yeh_hummer(row, eta):
     from ..units import convert
 
     mean, sem = float(row["mean"]), float(row["sem"])
+    if not math.isfinite(mean):  # no D to correct: the row's verdict says why
+        return mean, sem, math.nan, None
     prefix = ("D of the periodic box, not corrected to the infinite system (Yeh–Hummer, "
               "which needs the viscosity)")
     if eta is None:
