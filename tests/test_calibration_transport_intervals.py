@@ -58,8 +58,8 @@ def test_error_bars_are_calibrated_at_one_sigma_and_with_the_t_quantile_at_95_pe
     for name, estimates in out.items():
         value = np.array([e.value for e in estimates])
         err = np.array([e.stderr for e in estimates])
-        dof = np.array([e.n_samples - 1 for e in estimates])
-        assert np.all(dof == 9), name
+        dof = np.array([e.dof for e in estimates])
+        assert np.all(dof == 9) and all(e.n_samples == 10 for e in estimates), name
         # no bias beyond the replicas' own noise
         assert abs(value.mean() - exact) < 4 * value.std(ddof=1) / np.sqrt(N_REPLICAS), name
         # the error bar is the scatter (its relative noise over 200 replicas is ~5 %)
@@ -67,8 +67,13 @@ def test_error_bars_are_calibrated_at_one_sigma_and_with_the_t_quantile_at_95_pe
         assert 0.85 <= ratio <= 1.15, (name, ratio)
         one_sigma = np.mean(np.abs(value - exact) < err)
         assert abs(one_sigma - 0.6827) <= _binomial_margin(0.6827, N_REPLICAS), (name, one_sigma)
-        # the 95 % interval of a t-scaled one-sigma error over 10 segments
-        half = err * stats.t.ppf(0.975, dof) / np.array([t_factor(d) for d in dof])
+        # the 95 % interval of a t-scaled one-sigma error over 10 segments: Estimate.interval
+        # with the dof the estimate carries, t_0.975(9) / t_0.8413(9) error bars
+        # (over every replica, as the coverage below: the verdicts are not judged here)
+        half = np.array([e.interval(0.95, allow_invalid=True)[1] - e.value for e in estimates])
+        np.testing.assert_allclose(
+            half, err * stats.t.ppf(0.975, dof) / np.array([t_factor(d) for d in dof]),
+            rtol=1e-9)
         assert np.allclose(half / err, 2.14, atol=0.01)
         coverage = np.mean(np.abs(value - exact) < half)
         assert abs(coverage - 0.95) <= _binomial_margin(0.95, N_REPLICAS), (name, coverage)
