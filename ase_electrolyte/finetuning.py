@@ -1319,9 +1319,7 @@ def _write_member_record(work, settings, seed):
     }, indent=1)
 
 
-def earlier_members(out, base, train, *, valid=None, ensemble=1, epochs, lr=1e-3,
-                    batch_size=4, seed=1, force_weight=1.0, stress_weight=0.01, loss="huber",
-                    pressure_shift_bar=0.0, check_units=True):
+def earlier_members(out, base, train, **options):
     """The models an earlier fine-tune left in ``out``: those :func:`finetune` would reuse.
 
     :func:`finetune` with the same arguments reuses a member that an earlier call finished
@@ -1332,9 +1330,11 @@ def earlier_members(out, base, train, *, valid=None, ensemble=1, epochs, lr=1e-3
 
     Parameters
     ----------
-    out, base, train, valid, ensemble, epochs, lr, batch_size, seed, force_weight,
-    stress_weight, loss, pressure_shift_bar, check_units
+    out, base, train
         As for :func:`finetune`.
+    **options
+        The other keyword arguments of :func:`finetune` (``valid``, ``epochs``, ``ensemble``,
+        ``lr``, ``batch_size``, ``seed``, ...), checked as it checks them.
 
     Returns
     -------
@@ -1346,15 +1346,23 @@ def earlier_members(out, base, train, *, valid=None, ensemble=1, epochs, lr=1e-3
 
     Raises
     ------
+    TypeError
+        A keyword :func:`finetune` does not take.
     ValueError
         As :func:`finetune` before training: a bad option, a base that is no SevenNet model,
         data that cannot be read or are refused.
     """
-    epochs, ensemble = check_finetune_options(
-        epochs=epochs, ensemble=ensemble, loss=loss, check_units=check_units, plot=True, lr=lr,
-        batch_size=batch_size, seed=seed, force_weight=force_weight,
-        stress_weight=stress_weight, pressure_shift_bar=pressure_shift_bar, out=out,
-    )
+    import inspect
+
+    bound = inspect.signature(finetune).bind(base, train, out=out, **options)
+    bound.apply_defaults()
+    o = dict(bound.arguments)
+    epochs, ensemble = check_finetune_options(**{
+        k: o[k] for k in inspect.signature(check_finetune_options).parameters})
+    valid, check_units, seed = o["valid"], o["check_units"], o["seed"]
+    lr, batch_size, loss = o["lr"], o["batch_size"], o["loss"]
+    force_weight, stress_weight = o["force_weight"], o["stress_weight"]
+    pressure_shift_bar = o["pressure_shift_bar"]
     out = Path(out)
     found = {"reused": [], "replaced": []}
     present = [k for k in range(ensemble) if (out / f"member_{k}" / "finetuned.pth").is_file()]
