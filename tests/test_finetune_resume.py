@@ -203,7 +203,9 @@ def test_the_command_stopped_by_sigterm_resumes_when_run_again(tmp_path, monkeyp
     base = tiny_committee(tmp_path / "tiny")[1][0]
     monkeypatch.chdir(tmp_path)
     ase.io.write("train.extxyz", emt_copper(2, seed=3))
-    argv = ["finetune", "train.extxyz", "--base", base, "--epochs", "2", "--batch-size", "2",
+    # 2 frames in batches of 1, 1 epoch: step 3 is member 1's first (one batch per epoch
+    # would make the members one model, refused)
+    argv = ["finetune", "train.extxyz", "--base", base, "--epochs", "1", "--batch-size", "1",
             "--ensemble", "2", "--device", "cpu", "-o", "ft"]
     previous = signal.signal(signal.SIGTERM, _unhandled)
     try:
@@ -220,7 +222,7 @@ def test_the_command_stopped_by_sigterm_resumes_when_run_again(tmp_path, monkeyp
     # another command into the folder is still refused, naming what differs
     assert main([*argv[:5], "3", *argv[6:]]) == 2
     err = capsys.readouterr().err
-    assert "holds the models of an earlier fine-tune" in err and "epochs 2, not 3" in err
+    assert "holds the models of an earlier fine-tune" in err and "epochs 1, not 3" in err
     assert err.count("\n") == 1
     # the same command resumes: member 0 reused as it was, member 1 trained
     assert main(argv) == 0
