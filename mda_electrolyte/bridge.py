@@ -772,10 +772,12 @@ def _read_h5md_universe(path, retry):
 def _real_masses(meta, numbers, masses):
     """The masses of an H5MD file of run_md with the hydrogen's real mass.
 
-    A run with ``hydrogen_mass`` (Ju et al. 2025: 3 amu for 2 fs steps) stores the masses it
-    integrated with: the Universe had H of 3 amu, EC of 96.06 amu for 88.06, and densities,
-    molar masses and centres of mass of those masses. The H atoms whose stored mass is the
-    run's ``hydrogen_mass`` get the standard mass of hydrogen back.
+    run_md now stores the real masses in ``particles/trajectory/mass`` (the integration masses
+    apart); files of earlier versions with ``hydrogen_mass`` (Ju et al. 2025: 3 amu for 2 fs
+    steps) stored the masses they integrated with: the Universe had H of 3 amu, EC of 96.06 amu
+    for 88.06, and densities, molar masses and centres of mass of those masses. The H atoms
+    whose stored mass is the run's ``hydrogen_mass`` get the standard mass of hydrogen back
+    (a no-op on newer files).
     """
     import json
 

@@ -105,10 +105,12 @@ def test_the_h5md_of_a_run_with_heavy_hydrogen_gives_the_real_masses(box, tmp_pa
     path = tmp_path / "hmr.h5md"
     run_md(atoms, ensemble="nvt", steps=4, timestep_fs=1.0, temperature_K=300,
            trajectory=path, write_interval=2, progress=False, hydrogen_mass=3.0)
-    with h5py.File(path) as f:  # the file keeps the masses the run integrated with
+    with h5py.File(path) as f:  # the real masses where readers look; the run's own kept apart
         stored = f["particles/trajectory/mass"][()]
+        integrated = f["parameters/ase_electrolyte/integration_mass"][()]
         density = f["observables/density/value"][()]
-    assert set(stored[box.numbers == 1].tolist()) == {3.0}
+    np.testing.assert_array_equal(stored, box.get_masses())
+    assert set(integrated[box.numbers == 1].tolist()) == {3.0}
     u = _quiet(path)
     assert np.allclose(u.atoms.masses, box.get_masses(), rtol=0, atol=1e-12)
     # the Universe's density is the run's own (of the real masses)
