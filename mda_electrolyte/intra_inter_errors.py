@@ -99,32 +99,67 @@ FORCE_UNIT_FACTORS = {
 }
 
 
-def unit_doubt(reference, model, quantity):
+#: Factors by which stresses stored in another unit differ from eV/Å³ (ASE's unit).
+STRESS_UNIT_FACTORS = {"GPa": 160.21766, "kbar": 1602.1766, "bar": 1.6021766e6}
+
+
+def unit_doubt(reference, model, quantity, n_atoms=None):
     """A sentence when ``reference`` looks like ``model`` in another unit, else ``None``.
 
     The ratio of the root-mean-square magnitudes of reference and model within 10 % of a
-    factor of :data:`UNIT_FACTORS` (forces: :data:`FORCE_UNIT_FACTORS`), e.g. 23.06 for labels
-    in kcal/mol: no model under test is that far off while matching the shape of the labels.
+    factor of :data:`UNIT_FACTORS` (forces: :data:`FORCE_UNIT_FACTORS`, stress:
+    :data:`STRESS_UNIT_FACTORS`), e.g. 23.06 for labels in kcal/mol: no model under test is
+    that far off while matching the shape of the labels. Energies within 10 % of
+    ``1 / n_atoms`` of the model's are energies per atom; forces or stresses that are the
+    model's with the opposite sign (least-squares ratio within 10 % of −1, correlation below
+    −0.9) follow the other sign convention (a pressure for a stress, a gradient for a force).
 
     Parameters
     ----------
     reference, model : array_like
-        The same values (eV or eV/Å) of the two methods.
-    quantity : {"energy", "forces"}
+        The same values (eV, eV/Å or eV/Å³) of the two methods.
+    quantity : {"energy", "forces", "stress"}
+    n_atoms : int, optional
+        Atoms per frame, for energies per atom.
     """
-    ref = np.asarray(reference, dtype=np.float64)
-    mod = np.asarray(model, dtype=np.float64)
+    ref = np.asarray(reference, dtype=np.float64).ravel()
+    mod = np.asarray(model, dtype=np.float64).ravel()
     ref_rms, mod_rms = float(np.sqrt(np.mean(ref**2))), float(np.sqrt(np.mean(mod**2)))
     if not (ref_rms > 0 and mod_rms > 0):
         return None
     ratio = ref_rms / mod_rms
-    factors = FORCE_UNIT_FACTORS if quantity == "forces" else UNIT_FACTORS
-    for unit, factor in factors.items():
-        if abs(ratio / factor - 1.0) < 0.1:
-            expected = "eV/Å" if quantity == "forces" else "eV"
-            return (f"the reference {quantity} are {ratio:.4g} times the model's, as if they were "
-                    f"in {unit} rather than {expected}: convert the labels")
+    expected = {"forces": "eV/Å", "stress": "eV/Å³"}.get(quantity, "eV")
+    factors = {"forces": FORCE_UNIT_FACTORS, "stress": STRESS_UNIT_FACTORS}.get(quantity,
+                                                                                UNIT_FACTORS)
+    candidates = dict(factors)
+    if quantity == "energy" and n_atoms and n_atoms > 1:
+        candidates["per atom"] = 1.0 / n_atoms
+    # the nearest factor: 1/15 atoms and 1/13.6 (Rydberg) are both within 10 % of 0.07
+    unit, factor = min(candidates.items(), key=lambda item: abs(ratio / item[1] - 1.0))
+    if abs(ratio / factor - 1.0) < 0.1:
+        if unit == "per atom":
+            return (f"the reference energy is 1/{n_atoms} of the model's, as if it were per "
+                    f"atom rather than of the {n_atoms}-atom frame: give total energies (eV)")
+        return (f"the reference {quantity} are {ratio:.4g} times the model's, as if they were "
+                f"in {unit} rather than {expected}: convert the labels")
+    if quantity in ("forces", "stress") and ref.size >= 3:
+        slope = float(np.dot(ref, mod) / np.dot(mod, mod))
+        corr = float(np.corrcoef(ref, mod)[0, 1]) if np.ptp(ref) > 0 and np.ptp(mod) > 0 else 0.0
+        if abs(slope + 1.0) < 0.1 and corr < -0.9:
+            sign = ("a pressure (positive under compression) rather than ASE's stress"
+                    if quantity == "stress" else "energy gradients rather than forces")
+            return (f"the reference {quantity} are the model's with the opposite sign (ratio "
+                    f"{slope:.3g}), as if they were {sign}: flip their sign")
     return None
+
+
+def _mark_quantity(tree, quantity, note):
+    """``tree`` (nested dicts ending in ``{quantity: Estimate}``) with the Estimates of
+    ``quantity`` marked not valid."""
+    if not isinstance(tree, dict):
+        return tree
+    return {k: (mark_not_valid(v, note) if k == quantity else _mark_quantity(v, quantity, note))
+            for k, v in tree.items()}
 
 
 def _frame_labels(label_frames):
@@ -606,15 +641,23 @@ class IntraInterErrors(FrameAnalysis):
                 softening[label] = fits.pop("slope_origin")
                 softening_ols[label] = fits
 
-        # labels in kcal/mol (or Hartree, ...) give errors of the size of the labels: every
-        # number is then marked, and the user told, rather than reported as the model's error
-        q = "forces" if "forces" in self.quantities else "energy"
-        doubt = unit_doubt(data[q]["reference"]["total"], data[q]["model"]["total"], q)
-        if doubt is not None:
+        # labels in kcal/mol (or Hartree, per atom, of the other sign) give errors of the size
+        # of the labels: the numbers are then marked, and the user told, rather than reported
+        # as the model's error. Each quantity is judged on its own (energies in kcal/mol beside
+        # forces in eV/Å were reported as a valid energy error of 20 times the energy); a
+        # doubt about the forces marks every number, as the other labels came with them
+        for q in self.quantities:
+            doubt = unit_doubt(data[q]["reference"]["total"], data[q]["model"]["total"], q,
+                               n_atoms=n_atoms)
+            if doubt is None:
+                continue
             warnings.warn(doubt, stacklevel=3)
-            estimates = mark_not_valid(estimates, doubt)
-            softening = mark_not_valid(softening, doubt)
-            softening_ols = mark_not_valid(softening_ols, doubt)
+            if q == "forces":
+                estimates = mark_not_valid(estimates, doubt)
+                softening = mark_not_valid(softening, doubt)
+                softening_ols = mark_not_valid(softening_ols, doubt)
+            else:
+                estimates = _mark_quantity(estimates, q, doubt)
 
         self.results.estimates = estimates
         for key, tree in estimates.items():
