@@ -148,7 +148,8 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     """Bars of Estimates with their error bars; a bar that is not valid is hatched and grey.
 
     A value or error that is not finite is drawn as no bar and no error bar (never a NaN
-    handed to matplotlib).
+    handed to matplotlib); a value that is not finite is written :data:`MISSING_TEXT` at its
+    place, so that its empty place does not read as a value of 0.
 
     Parameters
     ----------
@@ -200,12 +201,22 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     places = np.arange(len(labels))
     bars = draw(places, values, color=colors, **{key: errors, "capsize": 3})
     tick_labels_as_typed(ax.yaxis if horizontal else ax.xaxis, places, labels)
-    for bar, est in zip(bars, estimates, strict=True):
+    for place, bar, est in zip(places, bars, estimates, strict=True):
         if not est.valid:
             bar.set_hatch(INVALID_HATCH)
             bar.set_facecolor(INVALID_COLOR)
             bar.set_edgecolor("tab:red")
+        if not math.isfinite(est.value):
+            # its bar has no height, and a missing bar read as a value of 0: it says "n/a"
+            ax.annotate(MISSING_TEXT, (0.0, place) if horizontal else (place, 0.0),
+                        ha="left" if horizontal else "center",
+                        va="center" if horizontal else "bottom", color="tab:red", fontsize=8,
+                        annotation_clip=False, parse_math=False)
     return bars
+
+
+#: What :func:`estimate_bars` writes where a number has no value (no bar is drawn).
+MISSING_TEXT = "n/a"
 
 
 def note_empty(ax, text):
