@@ -254,8 +254,12 @@ _OUTPUT_MARKERS = {
 }
 
 
-def check_not_another_commands_folder(path, command, flag="-o/--output"):
+def check_not_another_commands_folder(path, command, flag="-o/--output", writes_like=()):
     """An output folder that holds the output of another command is refused, before any work.
+
+    ``writes_like``: the commands whose output ``command`` writes there itself (the demo's
+    ``analysis`` folder holds a ``summary.json`` of its own analyses, the marker of
+    ``analyze``), whose markers are no sign of another command's folder.
 
     ``analyze`` and ``diagnose`` both write ``rigid_volume_scan.png``/``.csv`` and
     ``intra_inter_errors.png`` and clear them before they write: ``analyze -o`` the folder of a
@@ -264,7 +268,7 @@ def check_not_another_commands_folder(path, command, flag="-o/--output"):
     demo's ``report.html``, which then showed the old numbers as the folder's report.
     """
     for other, marker in _OUTPUT_MARKERS.items():
-        if other != command and (Path(path) / marker).is_file():
+        if other != command and other not in writes_like and (Path(path) / marker).is_file():
             raise ValueError(
                 f"{flag} {path} holds the output of electrolyte {other} ({marker}); "
                 f"electrolyte {command} would delete or leave stale its files there: give "

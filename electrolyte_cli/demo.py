@@ -72,6 +72,10 @@ def run(args):
     from .simulate import check_run_files
 
     check_run_files(args.output)
+    # a diagnose's folder as the demo's analysis folder lost its volume-scan figures and table
+    # (the demo's analyses clear those names) while diagnose.json still named them
+    A.check_not_another_commands_folder(Path(args.output) / "analysis", "demo",
+                                        writes_like=("analyze",))
     check_outputs(Path(args.output) / "analysis",
                   [*report_files(registered_analyses()), "report.html"], links_removed=True)
     A.check_model_args("sevennet-0", args.dispersion, args.device)

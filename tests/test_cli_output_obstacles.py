@@ -135,3 +135,31 @@ def test_check_outputs_refuses_bad_names_and_flags(tmp_path):
     os.symlink(tmp_path / "missing.json", tmp_path / "b")
     report.check_outputs(tmp_path, ["a", "b", "c"])
     report.check_outputs(tmp_path / "not_yet", ["a"])
+
+
+def test_demo_refuses_a_diagnose_folder_as_its_analysis_folder(guarded, capsys):
+    """The demo's analyses clear rigid_volume_scan.png/.csv: a diagnose's folder lost them
+    while its diagnose.json still named them."""
+    analysis = guarded / "demo" / "analysis"
+    analysis.mkdir(parents=True)
+    (analysis / "diagnose.json").write_text("{}")
+    (analysis / "rigid_volume_scan.csv").write_text("scale,energy\n")
+    assert main(["demo", "-o", "demo", "--device", "cpu", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds the output of electrolyte diagnose" in err
+    assert sorted(p.name for p in analysis.iterdir()) == ["diagnose.json",
+                                                          "rigid_volume_scan.csv"]
+
+
+def test_demo_goes_on_in_its_own_analysis_folder(guarded, monkeypatch):
+    """A demo's own analysis folder (a summary.json, the marker of analyze, with or without
+    its report.html) is no other command's folder: the demo goes on to its model check."""
+    monkeypatch.setenv("ELECTROLYTE_DEBUG", "1")
+    analysis = guarded / "demo" / "analysis"
+    analysis.mkdir(parents=True)
+    (analysis / "summary.json").write_text("{}")
+    with pytest.raises(_Reached):
+        main(["demo", "-o", "demo", "--device", "cpu", "-q"])
+    (analysis / "report.html").write_text("<html></html>")
+    with pytest.raises(_Reached):
+        main(["demo", "-o", "demo", "--device", "cpu", "-q"])
