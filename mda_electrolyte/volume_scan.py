@@ -12,6 +12,7 @@ as ``s → ∞``. The volume of a scan frame is ``s³`` times that of the frame.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ from .plotting import axes_to_draw_into, draws_user_text
 from .report import mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
-__all__ = ["RigidVolumeScan", "rigid_scaled_atoms", "MAX_SCALE"]
+__all__ = ["RigidVolumeScan", "rigid_scaled_atoms", "MAX_SCALE", "scan_minimum"]
 
 #: Closest approach (Å) of two atoms in a scanned frame: a compression that pushes molecules
 #: closer is refused before any evaluation (the shortest bond, H₂, is 0.74 Å).
@@ -135,6 +136,12 @@ class RigidVolumeScan(FrameAnalysis):
         ``inter_error`` and ``total_error``, model minus reference): the mean over the scanned
         frames in meV/atom with its t-scaled standard error over frames
         (:func:`scan_estimates`); not valid for a single frame.
+    results.minimum : dict
+        The rigid-molecule equation of state of the model about its energy minimum
+        (:func:`scan_minimum`): ``"scale"`` (s₀ of the lowest total energy) and
+        ``"bulk_modulus"`` (GPa), Estimates with a jackknife error over frames and a verdict
+        (too few points, a poor fit, a minimum outside the scanned range);
+        ``results.reference_minimum`` the same for the reference.
 
     Examples
     --------
@@ -308,6 +315,10 @@ class RigidVolumeScan(FrameAnalysis):
         self.results.estimates = {
             key: scan_estimates(values, self.scales) for key, values in rows.items()
         }
+        for prefix in self._sides:
+            self.results[prefix + "minimum"] = scan_minimum(
+                self.scales, self.results.volumes, self.results[prefix + "total"],
+                self._source.n_atoms)
         self._scanned = [a for r in records for a in r["atoms"]]
 
     def scanned_frames(self, labels="model"):
@@ -474,6 +485,127 @@ def scan_estimates(values, scales, unit="meV/atom"):
     return out
 
 
+#: Scale factors a fit of the minimum takes: the lowest point of the mean curve and up to three
+#: on each side (a cubic in s; the expanded tail, where E_inter has levelled off, is no part of
+#: the well).
+_MINIMUM_WINDOW = 3
+#: Points about the minimum a cubic fit needs (4 parameters and a residual to judge it by).
+MIN_MINIMUM_POINTS = 5
+#: Root-mean-square residual of the cubic, as a fraction of the energy span of its window, above
+#: which the fit is poor (a curve with a kink or noise that a cubic does not describe).
+POOR_FIT = 0.05
+
+
+def _cubic_minimum(scales, energies):
+    """``(s0, E''(s0), misfit)`` of a cubic fitted to ``energies`` (meV/atom) at ``scales``;
+    ``s0`` NaN without a minimum inside the scales; ``misfit`` the residual's root mean square
+    over the energies' span."""
+    coef = np.polyfit(scales, energies, 3)
+    resid = energies - np.polyval(coef, scales)
+    span = float(np.ptp(energies))
+    misfit = float(np.sqrt(np.mean(resid**2)) / span) if span > 0 else 0.0
+    d1, d2 = np.polyder(coef), np.polyder(coef, 2)
+    roots = [float(r.real) for r in np.roots(d1) if abs(r.imag) < 1e-12]
+    roots = [r for r in roots if scales[0] <= r <= scales[-1] and np.polyval(d2, r) > 0]
+    if not roots:
+        return math.nan, math.nan, misfit
+    s0 = min(roots, key=lambda r: np.polyval(coef, r))
+    return s0, float(np.polyval(d2, s0)), misfit
+
+
+def scan_minimum(scales, volumes, total, n_atoms):
+    r"""Scale factor and bulk modulus of the minimum of a rigid-molecule scan, as Estimates.
+
+    The mean over frames of ``E_total(s)`` is fitted with a cubic in ``s`` over its lowest point
+    and up to three scale factors on each side; ``s0`` is the cubic's minimum and the bulk
+    modulus ``B0 = V d²E/dV² = E''(s0) / (9 s0 V1)`` (``V = s³ V1``, ``V1`` the frames' mean
+    volume at ``s = 1``, energies of the whole frame). Errors: the jackknife over frames (each
+    frame left out of the mean curve in turn, refitted), t-scaled; not valid for fewer than
+    five frames, as every error over frames.
+
+    Parameters
+    ----------
+    scales : array_like, shape (n_scales,)
+        Increasing scale factors.
+    volumes : array_like, shape (n_frames, n_scales)
+        Cell volumes (Å³).
+    total : array_like, shape (n_frames, n_scales)
+        Total energies in meV/atom.
+    n_atoms : int
+        Atoms per frame.
+
+    Returns
+    -------
+    dict
+        ``"scale"`` (unit ``"1"``) and ``"bulk_modulus"`` (``"GPa"``): Estimates, not valid
+        (value NaN where there is none) for a minimum at the smallest or largest scale factor
+        (outside the scanned range), fewer than :data:`MIN_MINIMUM_POINTS` scale factors
+        about it, a cubic whose residual exceeds :data:`POOR_FIT` of the energies' span, or
+        too few frames.
+    """
+    from ase_electrolyte.estimate import Estimate
+    from ase_electrolyte.units import convert
+
+    from .error_metrics import _few_frames, _jackknife
+
+    scales = np.asarray(scales, dtype=np.float64)
+    volumes = np.asarray(volumes, dtype=np.float64)
+    total = np.asarray(total, dtype=np.float64)
+    n_frames = total.shape[0]
+    method = (f"cubic in s about the lowest point of the mean over {n_frames} frames; "
+              "t-scaled jackknife over frames")
+    units = {"scale": "1", "bulk_modulus": "GPa"}
+
+    def invalid(reason):
+        return {k: Estimate.invalid(math.nan, math.nan, u, method, reason, n_frames)
+                for k, u in units.items()}
+
+    if not np.all(np.isfinite(total)):
+        return invalid("not finite: the calculator returned NaN or infinity in the scan")
+    mean = total.mean(axis=0)
+    k = int(np.argmin(mean))
+    if k in (0, scales.size - 1):
+        end = "smallest" if k == 0 else "largest"
+        return invalid(f"minimum outside the scanned range: the lowest energy is at the {end} "
+                       f"scale factor s = {scales[k]:g}; extend the scales beyond it")
+    window = np.arange(max(0, k - _MINIMUM_WINDOW), min(scales.size, k + _MINIMUM_WINDOW + 1))
+    if window.size < MIN_MINIMUM_POINTS:
+        return invalid(f"too few points: {window.size} scale factors about the minimum (a fit "
+                       f"of it needs {MIN_MINIMUM_POINTS}); scan more scale factors near s = "
+                       f"{scales[k]:g}")
+    v1 = float(np.mean(volumes[:, 0] / scales[0] ** 3))
+    to_ev = n_atoms / 1000.0
+
+    def fit(keep):
+        s0, curvature, misfit = _cubic_minimum(scales[window], total[keep][:, window].mean(0))
+        bulk = convert(curvature * to_ev / (9.0 * s0 * v1), "eV/Å^3", "GPa")
+        return s0, bulk, misfit
+
+    s0, bulk, misfit = fit(np.ones(n_frames, dtype=bool))
+    if not math.isfinite(s0):
+        return invalid("no minimum: the cubic fitted about the lowest point has none inside "
+                       "the scanned range")
+    notes = []
+    if misfit > POOR_FIT:
+        notes.append(f"poor fit: the cubic's residual is {misfit:.2g} of the energies' span "
+                     f"about the minimum (at most {POOR_FIT})")
+    out = {}
+    for j, (name, value) in enumerate((("scale", s0), ("bulk_modulus", bulk))):
+        item = list(notes)
+        if n_frames < 2:
+            item.append(f"too few frames: {n_frames} (an error over frames needs at least 2)")
+            err = math.nan
+        else:
+            err = _jackknife(lambda keep, j=j: fit(keep)[j], n_frames)
+            few = _few_frames(n_frames)
+            item += [few] if few else []
+            if not math.isfinite(err):
+                item.append("no minimum without one of the frames")
+        out[name] = Estimate(value, err, units[name], method, n_frames, converged=not item,
+                             notes=tuple(item))
+    return out
+
+
 def scan_summary(scan, outdir):
     """Save the plot and per-frame table of a finished :class:`RigidVolumeScan`; its summary.
 
@@ -509,6 +641,9 @@ def scan_summary(scan, outdir):
         "units": "meV/atom",
         # per component and scale: mean over the scanned frames ± error over frames, verdict
         "energies": r.estimates,
+        # the rigid-molecule equation of state about the minimum: s0 and B0 with verdicts
+        "minimum": r.minimum,
+        **({"reference_minimum": r.reference_minimum} if "reference_minimum" in r else {}),
         "per_frame": "rigid_volume_scan.csv",
         "plot": "rigid_volume_scan.png",
     }
