@@ -190,7 +190,7 @@ def error_estimates(reference, model, unit, component_axes=0):
     # an RMSE of exactly zero: every per-frame error is zero, and so is its spread
     err_rmse = err_mse / (2 * rmse) if rmse > 0 else err_mse
     rmse_est = Estimate(rmse * scale, err_rmse * scale, unit, method, n_frames, converged=not notes,
-                        notes=tuple(notes))
+                        notes=tuple(notes), dof=_dof(blocks, err_rmse))
     if spread == 0:
         rr_notes.append("the reference does not vary: RRMSE undefined")
     if n_frames < 2 or spread == 0 or len(rr_blocks) < 2:
@@ -207,7 +207,8 @@ def error_estimates(reference, model, unit, component_axes=0):
             rr_notes.append("undefined without one of the frames (a reference that does not "
                             "vary in the others)")
     rr_method = _jackknife_method(n_frames, rr_blocks, rr_g) if n_frames >= 2 else method
-    rrmse_est = Estimate(rrmse, err_rr, "1", rr_method, n_frames, converged=not rr_notes,
+    rrmse_est = Estimate(rrmse, err_rr, "1", rr_method, n_frames, dof=_dof(rr_blocks, err_rr),
+                         converged=not rr_notes,
                          notes=tuple(rr_notes))
     return rmse_est, rrmse_est
 
@@ -308,6 +309,11 @@ def frame_blocks(*series, values=()):
         return [np.array([k]) for k in range(n)], 1.0
     size = max(1, int(round(_BLOCK_FACTOR * g)))
     return np.array_split(np.arange(n), max(1, n // size)), g
+
+
+def _dof(blocks, error):
+    """Degrees of freedom of an error over ``blocks`` (blocks − 1), ``None`` without one."""
+    return len(blocks) - 1 if len(blocks) >= 2 and math.isfinite(error) else None
 
 
 def _few_frames(n_frames):
@@ -480,6 +486,7 @@ def fit_estimates(reference, model, unit):
                 notes.append("undefined without one of the frames (a reference that does not "
                              "vary in the others)")
         out[name] = Estimate(value * scales[name], err * scales[name], units[name], method,
-                             n_frames, converged=not notes, notes=tuple(notes))
+                             n_frames, converged=not notes, notes=tuple(notes),
+                             dof=_dof(blocks, err))
     out["n"] = int(x_frames.size)
     return out

@@ -602,7 +602,8 @@ def scan_minimum(scales, volumes, total, n_atoms):
             if not math.isfinite(err):
                 item.append("no minimum without one of the frames")
         out[name] = Estimate(value, err, units[name], method, n_frames, converged=not item,
-                             notes=tuple(item))
+                             notes=tuple(item),
+                             dof=n_frames - 1 if n_frames >= 2 and math.isfinite(err) else None)
     return out
 
 

@@ -85,6 +85,9 @@ def test_independent_frames_are_the_samples_and_correlated_ones_are_blocked():
     rmse, rrmse = error_estimates(ref, ref + 0.1 * _ar1(rng, 400, 0.95, 30), "eV/Å",
                                   component_axes=1)
     assert "blocks of consecutive frames" in rmse.method
+    # the error is over the blocks: their count less one is its degrees of freedom
+    # (blocks at least as long as the reference's correlation alone makes them)
+    assert rmse.dof is not None and 1 <= rmse.dof + 1 <= 400 // round(2 * g)
     assert "leave one block out" in rrmse.method
     assert rmse.valid == (400 / g >= MIN_CORRELATED_FRAMES)
 
