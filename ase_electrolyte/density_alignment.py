@@ -616,7 +616,9 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     from .calculator import Calculator
     from .finetuning import (
         _base_checkpoint,
+        _check_base_outside_members,
         _check_frames_for_model,
+        _check_members_can_differ,
         check_finetune_options,
         finetune,
     )
@@ -650,7 +652,12 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
             check_atoms(atoms)
         except ValueError as err:
             raise ValueError(f"frame {k}: {err}") from None
-    _base_checkpoint(base)  # a SevenNet model: finetune trains no other kind
+    # a SevenNet model: finetune trains no other kind
+    checkpoint, _ = _base_checkpoint(base)
+    # finetune's refusals that need the frames, made before the base model labels them
+    _check_base_outside_members(checkpoint, options["out"], options["ensemble"])
+    if checkpoint is not None:
+        _check_members_can_differ(options["ensemble"], options["batch_size"], len(frames))
     calc = Calculator(str(base), device=device)
     # a frame the model cannot evaluate (an element it does not cover) failed when reached
     _check_frames_for_model(calc, frames, "frames")
