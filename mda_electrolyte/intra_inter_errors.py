@@ -109,7 +109,9 @@ def unit_doubt(reference, model, quantity, n_atoms=None):
     The ratio of the root-mean-square magnitudes of reference and model within 10 % of a
     factor of :data:`UNIT_FACTORS` (forces: :data:`FORCE_UNIT_FACTORS`, stress:
     :data:`STRESS_UNIT_FACTORS`), e.g. 23.06 for labels in kcal/mol: no model under test is
-    that far off while matching the shape of the labels. Energies within 10 % of
+    that far off while matching the shape of the labels; for energies over 3 frames or more
+    their spread over frames must be within 30 % of the same factor (energies of another
+    zero differ in level alone). Energies within 10 % of
     ``1 / n_atoms`` of the model's are energies per atom; forces or stresses that are the
     model's with the opposite sign (least-squares ratio within 10 % of −1, correlation below
     −0.9) follow the other sign convention (a pressure for a stress, a gradient for a force).
@@ -136,6 +138,13 @@ def unit_doubt(reference, model, quantity, n_atoms=None):
         candidates["per atom"] = 1.0 / n_atoms
     # the nearest factor: 1/15 atoms and 1/13.6 (Rydberg) are both within 10 % of 0.07
     unit, factor = min(candidates.items(), key=lambda item: abs(ratio / item[1] - 1.0))
+    if quantity == "energy" and ref.size >= 3 and np.std(ref) > 0 and np.std(mod) > 0:
+        # a unit scales the energies' differences as well; an energy zero of another code
+        # (total against atomisation energies) moves their level alone, and a level that
+        # happened to be 23 times the model's was taken for kcal/mol
+        spread_ratio = float(np.std(ref) / np.std(mod))
+        if abs(spread_ratio / factor - 1.0) > 0.3:
+            return None
     if abs(ratio / factor - 1.0) < 0.1:
         if unit == "per atom":
             return (f"the reference energy is 1/{n_atoms} of the model's, as if it were per "

@@ -88,3 +88,14 @@ def test_labels_of_the_right_unit_and_sign_raise_no_doubt():
                                     n_atoms=15)
     # the stress of a single atom's frame cannot be per atom
     assert unit_doubt([-1.0], [-1.0], "energy", n_atoms=1) is None
+
+
+def test_energies_of_another_zero_are_no_unit_mistake():
+    rng = np.random.default_rng(1)
+    model = -40.0 + rng.normal(size=12)
+    # a level 23.06 times the model's, fluctuations the model's own: another energy zero
+    shifted = model + (23.0605 - 1.0) * model.mean()
+    assert unit_doubt(shifted, model, "energy", n_atoms=50) is None
+    # the same labels in kcal/mol: level and fluctuations both scaled
+    assert "kcal/mol" in unit_doubt(23.0605 * model, model, "energy", n_atoms=50)
+    assert "per atom" in unit_doubt(model / 50, model, "energy", n_atoms=50)
