@@ -762,7 +762,7 @@ class IntraInterErrors(FrameAnalysis):
         return axes
 
 
-@register_analysis("intra_inter_errors", needs=("calculator",))
+@register_analysis("intra_inter_errors", needs=("calculator", "forces"))
 def _report(universe, outdir, *, calculator=None, verbose=False):
     """``electrolyte analyze`` entry: the model against the forces stored in the trajectory."""
     if not universe.trajectory.ts.has_forces:

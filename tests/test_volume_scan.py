@@ -202,7 +202,7 @@ def test_bad_input_raises_clear_errors():
 def test_report_registration_and_diagnose(tmp_path):
     needs = registered_analyses()
     assert needs["rigid_volume_scan"] == ("calculator", "box")
-    assert needs["intra_inter_errors"] == ("calculator",)
+    assert needs["intra_inter_errors"] == ("calculator", "forces")
     frames = [_box(seed=s)[0] for s in range(2)]
     ids = frames[0].arrays["molecule_index"]
     u = mda.Universe.empty(len(frames[0]), n_residues=4, atom_resindex=ids, trajectory=True)
