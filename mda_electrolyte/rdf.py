@@ -61,7 +61,7 @@ from mda_electrolyte.uncertainty import (
     timeseries_mean,
 )
 
-__all__ = ["IntraInterRDF", "CATION_ELEMENTS"]
+__all__ = ["IntraInterRDF", "CATION_ELEMENTS", "MIN_PEAK_PAIRS"]
 
 
 # pairs handled per numpy pass: the working arrays of a chunk stay in the CPU cache, which
@@ -84,6 +84,11 @@ _PER_BLOCK = 2.0
 _MIN_SEGMENTS_PER_BLOCK = 4
 # most bins counted below a range that starts after 0 Å (beyond the range's own number)
 _MAX_LOWER_BINS = 1000
+
+#: Fewest pairs counted in g(r)'s highest bin for its height to be a result: below it the
+#: bin's counts are far from normal (a counting error above 45 %) and the block error is no
+#: calibrated error bar of the highest of such bins.
+MIN_PEAK_PAIRS = 5
 
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
 CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
@@ -220,7 +225,9 @@ class IntraInterRDF(FrameAnalysis):
         resolution of the search; not valid where there is no minimum, or where it is shallow,
         not significant or from a small sample. ``"g_max"``: the highest bin of ``total`` with
         its block error, the verdict of the pair's g(r) (not valid, "too few frames", without
-        blocks; :meth:`plot` stamps such a panel). ``"cn_first_shell"``: the mean number of
+        blocks; not valid where no pair was counted in the range, or fewer than
+        :data:`MIN_PEAK_PAIRS` in the highest bin; :meth:`plot` stamps such a panel).
+        ``"cn_first_shell"``: the mean number of
         ``b`` atoms within the first minimum: ``cn_total`` there (linear within the bin) plus
         the pairs closer than a range that starts after 0 Å (``cn_below``, every one of
         them; ``cn_total`` itself counts from ``r_min``), its error the block error ⊕ the
@@ -699,10 +706,21 @@ class IntraInterRDF(FrameAnalysis):
                 float(total[k]), math.nan, "1", METHODS["none"],
                 f"too few frames: {self.n_frames} (a block error of g(r) needs at least "
                 f"{MIN_FRAMES})", n_samples=self.n_frames)
-        short = self._too_short(self.results.pairs.index(key))
-        return Estimate(float(total[k]), float(err[k]), "1", method,
-                        int(self.results.counts_blocks.shape[0]), converged=not short,
-                        notes=short)
+        p = self.results.pairs.index(key)
+        n_blocks = int(self.results.counts_blocks.shape[0])
+        pairs = float(self.results.counts[p, :, k].sum())
+        if not np.any(total):
+            return Estimate.invalid(
+                0.0, math.nan, "1", method,
+                "no pairs counted in the range: g(r) is zero everywhere", n_samples=n_blocks)
+        if pairs < MIN_PEAK_PAIRS:
+            return Estimate.invalid(
+                float(total[k]), float(err[k]), "1", method,
+                f"{pairs:g} pair(s) counted in its bin (fewer than {MIN_PEAK_PAIRS}): the "
+                "highest of bins this sparse is counting noise", n_samples=n_blocks)
+        short = self._too_short(p)
+        return Estimate(float(total[k]), float(err[k]), "1", method, n_blocks,
+                        converged=not short, notes=short)
 
     def _too_short(self, p):
         """A note (as a tuple) where the pair's g(r) has fewer than :data:`_PER_BLOCK`
