@@ -21,6 +21,7 @@ from MDAnalysis.analysis.base import AnalysisBase
 from MDAnalysis.analysis.results import Results
 from MDAnalysis.coordinates.memory import MemoryReader
 from MDAnalysis.core.groups import AtomGroup, UpdatingAtomGroup
+from MDAnalysis.core.universe import Universe
 from MDAnalysis.lib.mdamath import triclinic_box, triclinic_vectors
 
 from ase_electrolyte.atoms_checks import check_number
@@ -382,7 +383,48 @@ def check_atomgroup(name, group, *, universe=None):
                          f"{repeated[0]}): each would be counted twice; pass the group's .unique")
     if universe is not None and group.universe is not universe:
         raise ValueError(f"{name} belongs to another Universe")
+    check_universe(f"{name}'s Universe", group.universe)
     return group
+
+
+def check_universe(name, universe):
+    """``universe`` when it is an MDAnalysis Universe with a trajectory to analyse.
+
+    A Universe made from a topology alone (``Universe.empty(..., trajectory=False)``, or a
+    topology format that carries no coordinates) has no ``trajectory`` attribute: every
+    analysis reads one, and MDAnalysis' own message ("No trajectory loaded into Universe")
+    came as an AttributeError from inside the analysis' constructor.
+
+    Parameters
+    ----------
+    name : str
+        The argument, as the message shows it.
+    universe : object
+
+    Returns
+    -------
+    MDAnalysis.Universe
+
+    Raises
+    ------
+    TypeError
+        ``universe`` is not a Universe (e.g. an AtomGroup where the Universe belongs).
+    ValueError
+        ``universe`` has no trajectory.
+    """
+    if not isinstance(universe, Universe):
+        hint = " (pass its .universe)" if isinstance(universe, AtomGroup) else ""
+        raise TypeError(f"{name} must be an MDAnalysis Universe, not "
+                        f"{type(universe).__name__}{hint}")
+    try:
+        _ = universe.trajectory  # MDAnalysis raises AttributeError where none was loaded
+    except AttributeError:
+        raise ValueError(
+            f"{name} has no trajectory (a topology alone, e.g. Universe.empty(..., "
+            "trajectory=False)): load coordinates with it, e.g. "
+            "mda.Universe(topology, trajectory), or add them with "
+            "universe.load_new(positions)") from None
+    return universe
 
 
 def _frame_selection(name, frames):

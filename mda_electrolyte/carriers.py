@@ -33,7 +33,7 @@ from ase_electrolyte.atoms_checks import (
 )
 from ase_electrolyte.units import warn_implausible
 
-from .analysis_base import check_atomgroup
+from .analysis_base import check_atomgroup, check_universe
 from .molecules import _identified_numbers, check_masses, molecule_ids
 
 __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajectory",
@@ -108,7 +108,7 @@ class IonSpecies:
 
 def _as_universes(universes):
     if isinstance(universes, Universe):
-        return [universes]
+        return [check_universe("the Universe", universes)]
     if isinstance(universes, AtomGroup):
         raise TypeError(
             "pass the Universe (or a list of Universes), and the ions as ions={name: ...}"
@@ -121,9 +121,10 @@ def _as_universes(universes):
         ) from None
     if not universes:
         raise ValueError("the list of Universes is empty")
-    for u in universes:
+    for k, u in enumerate(universes):
         if not isinstance(u, Universe):
             raise TypeError(f"expected Universes in the list, got {type(u).__name__}")
+        check_universe(f"Universe {k}" if len(universes) > 1 else "the Universe", u)
     files = [_trajectory_files(u) for u in universes]
     for k, u in enumerate(universes):
         for j in range(k):

@@ -45,7 +45,7 @@ from scipy import constants
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from ase_electrolyte.units import warn_implausible
 
-from .analysis_base import FrameAnalysis
+from .analysis_base import FrameAnalysis, check_universe
 from .carriers import (
     _MAX_VOLUME_SPREAD,
     _box_volumes,
@@ -630,7 +630,7 @@ class IonCollector(FrameAnalysis):
         # read by the trajectory checks of FrameAnalysis.__init__
         self._positions = bool(positions)
         self._label = label
-        super().__init__(universe.trajectory, verbose=verbose)
+        super().__init__(check_universe(label, universe).trajectory, verbose=verbose)
         self.species = resolve_species(
             universe, ions, charges=charges, ion_center=ion_center, compound=compound,
             require_charges=require_charges, n_universes=n_universes,

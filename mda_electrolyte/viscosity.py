@@ -169,8 +169,22 @@ def _source_collections(source, *, dt, volume):
             out.append(item)
         elif is_h5md_path(item):
             out.append(pressure_tensor_collection(item))
+        elif hasattr(item, "trajectory") or hasattr(item, "universe"):
+            # a Universe's frames hold no per-step pressure tensor; its file may
+            filename = getattr(getattr(getattr(item, "universe", item), "trajectory", None),
+                               "filename", None)
+            hint = (f" (here {filename!r})" if is_h5md_path(filename) else "")
+            raise TypeError(
+                f"the viscosity reads the per-step pressure tensor, which the frames of "
+                f"{type(item).__name__} {k} do not hold: pass the H5MD file of run_md{hint}, a "
+                "(T, 3, 3) array in bar with dt= and volume=, or an IonCollection")
         else:
-            tensor = np.asarray(item, dtype=np.float64)
+            try:
+                tensor = np.asarray(item, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"pressure-tensor input {k} must be an H5MD path, a (T, 3, 3) array in bar "
+                    f"or an IonCollection, not {type(item).__name__}") from None
             if tensor.ndim != 3 or tensor.shape[1:] != (3, 3):
                 raise ValueError(
                     f"a pressure-tensor series must have shape (T, 3, 3) in bar, not "
