@@ -615,6 +615,7 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     from .atoms_checks import check_atoms, check_number
     from .calculator import Calculator
     from .finetuning import (
+        _FINETUNE_SIGNATURE,
         _base_checkpoint,
         _check_base_outside_members,
         _check_frames_for_model,
@@ -633,7 +634,7 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
     # everything finetune checks, checked before the base model labels every frame: a bad
     # option (epochs=0, a folder that is a file) failed only after the labelling
     try:
-        bound = inspect.signature(finetune).bind(
+        bound = _FINETUNE_SIGNATURE.bind(
             str(base), None, epochs=epochs, out=out, device=device,
             stress_weight=stress_weight, pressure_shift_bar=delta_bar, check_units=False,
             **kwargs,

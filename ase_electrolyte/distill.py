@@ -177,10 +177,10 @@ def _check_student_options(epochs, kwargs, out):
     """finetune's option checks for every student folder, before the committee labels."""
     import inspect
 
-    from .finetuning import check_finetune_options, finetune
+    from .finetuning import _FINETUNE_SIGNATURE, check_finetune_options
 
     try:
-        bound = inspect.signature(finetune).bind("student", None, epochs=epochs, **kwargs)
+        bound = _FINETUNE_SIGNATURE.bind("student", None, epochs=epochs, **kwargs)
     except TypeError as err:
         raise TypeError(f"distill: {err}") from None
     bound.apply_defaults()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import inspect
 import json
 import os
 import random
@@ -1352,9 +1353,7 @@ def earlier_members(out, base, train, **options):
         As :func:`finetune` before training: a bad option, a base that is no SevenNet model,
         data that cannot be read or are refused.
     """
-    import inspect
-
-    bound = inspect.signature(finetune).bind(base, train, out=out, **options)
+    bound = _FINETUNE_SIGNATURE.bind(base, train, out=out, **options)
     bound.apply_defaults()
     o = dict(bound.arguments)
     epochs, ensemble = check_finetune_options(**{
@@ -1648,6 +1647,11 @@ def finetune(
         )
     return FinetuneResult(checkpoints[0], checkpoints, curves, plot_path, out, notes,
                           reused=finished)
+
+
+# finetune's options as they are defined: earlier_members, distill and align_density bind to
+# this, not to the module attribute (a wrapped or patched finetune has other parameters)
+_FINETUNE_SIGNATURE = inspect.signature(finetune)
 
 
 def _scratch_row0(path, train_frames, valid_frames, device):
