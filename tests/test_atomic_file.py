@@ -246,14 +246,16 @@ _FAKE_SCAN = """
 import numpy as np
 import matplotlib.pyplot as plt
 from MDAnalysis.analysis.results import Results
-from mda_electrolyte.volume_scan import scan_summary
+from mda_electrolyte.volume_scan import scan_minimum, scan_summary
 
 class Scan:
     # what scan_summary reads of a finished RigidVolumeScan: n frames x 3 scales
     def __init__(self, n):
         ones = np.ones((n, 3))
-        self.results = Results(frames=np.arange(n), scales=np.array([0.98, 1.0, 1.02]),
-                               volumes=1000.0 * ones, total=ones, inter=ones, estimates={})
+        scales = np.array([0.98, 1.0, 1.02])
+        self.results = Results(frames=np.arange(n), scales=scales, volumes=1000.0 * ones,
+                               total=ones, inter=ones, estimates={},
+                               minimum=scan_minimum(scales, 1000.0 * ones, ones, 10))
 
     def plot(self):
         fig, ax = plt.subplots()
