@@ -341,14 +341,20 @@ class _DroppingLJ(LennardJones):
     def calculate(self, *args, **kwargs):
         self.calls += 1
         if self.calls == self.n:
-            class Temporary:
-                def __del__(self):
-                    os.kill(os.getpid(), signal.SIGTERM)
-                    for _ in range(10_000):  # the handler runs here, at a bytecode boundary
-                        pass
-
-            Temporary()
+            drop_sigterm()
         super().calculate(*args, **kwargs)
+
+
+def drop_sigterm():
+    """SIGTERM received inside a ``__del__``: the handler's exception is dropped there."""
+
+    class Temporary:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(10_000):  # the handler runs here, at a bytecode boundary
+                pass
+
+    Temporary()
 
 
 def _dropping_child(queue, path, call="run_md"):

@@ -10,31 +10,18 @@ batch job its success) after the scheduler had asked it to stop.
 
 import multiprocessing
 import os
-import signal
 import traceback
 import warnings
 
 import numpy as np
 from ase.calculators.lj import LennardJones
-from test_runs_stopped_early import _PROTOCOL, _RUN, _argon
+from test_runs_stopped_early import _PROTOCOL, _RUN, _argon, drop_sigterm
 
 from ase_electrolyte import md as md_module
 from ase_electrolyte.md import run_md, run_protocol
 from ase_electrolyte.trajectory import H5MDWriter, h5md_info
 
 _FORK = multiprocessing.get_context("fork")
-
-
-def _drop_sigterm():
-    """SIGTERM received inside a ``__del__``: the handler's exception is dropped there."""
-
-    class Temporary:
-        def __del__(self):
-            os.kill(os.getpid(), signal.SIGTERM)
-            for _ in range(10_000):  # the handler runs here, at a bytecode boundary
-                pass
-
-    Temporary()
 
 
 class _CountingLJ(LennardJones):
@@ -54,7 +41,7 @@ def _dropping(owner, name, when):
 
     def wrapped(*args, **kwargs):
         if when(*args, **kwargs):
-            _drop_sigterm()
+            drop_sigterm()
         return original(*args, **kwargs)
 
     setattr(owner, name, wrapped)

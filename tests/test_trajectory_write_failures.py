@@ -15,9 +15,9 @@ import textwrap
 import h5py
 import numpy as np
 import pytest
-from MDAnalysis.coordinates.H5MD import H5MDReader
+from test_runs_stopped_early import _assert_readable_by_both
 
-from ase_electrolyte.trajectory import h5md_info, h5md_series, read_h5md
+from ase_electrolyte.trajectory import h5md_info, h5md_series
 
 _PRELUDE = """
 import resource, signal, sys, os, errno
@@ -103,13 +103,7 @@ def _readable_up_to(path, n_frames, last_step):
     info = h5md_info(path)
     assert not info["complete"] and info["n_frames"] == n_frames
     assert info["last_step"] == last_step
-    reader = H5MDReader(str(path))
-    try:
-        assert reader.n_frames == n_frames
-        assert all(np.isfinite(ts.positions).all() for ts in reader)
-    finally:
-        reader.close()
-    read_h5md(path, -1)
+    _assert_readable_by_both(path, n_frames)
     step, _, _ = h5md_series(path, "temperature")
     assert step.size == 0 or step[-1] <= last_step
 
