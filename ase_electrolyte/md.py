@@ -692,6 +692,24 @@ def _reuse(path, run_info, atoms, overwrite):
     if read is None or not read[0]["n_frames"]:
         return None
     info, first = read
+    why = _other_run(info, first, run_info, atoms, path)
+    if why:
+        raise ValueError(
+            f"{path} was written by a different run: {why}; remove it, choose another folder "
+            "or pass overwrite=True to recompute"
+        )
+    return info
+
+
+def _other_run(info, first, run_info, atoms, path, *, positions=True, cell=True,
+               velocities=True):
+    """Why the trajectory ``path`` (its ``h5md_info`` and ``start_state``) is not the run of
+    ``run_info`` from ``atoms``; ``None`` when it is.
+
+    ``positions``, ``cell`` and ``velocities`` say which parts of the start ``atoms`` stand
+    for (:func:`run_protocol` checks a later stage's file before the stages that make its
+    start have run: the system and the settings, not yet the positions).
+    """
     why = None
     if info["n_atoms"] != len(atoms):
         why = f"it holds {info['n_atoms']} atoms, the system {len(atoms)}"
@@ -710,13 +728,9 @@ def _reuse(path, run_info, atoms, overwrite):
         )
         why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
     else:
-        why = _other_start(first, atoms, run_info, path)
-    if why:
-        raise ValueError(
-            f"{path} was written by a different run: {why}; remove it, choose another folder "
-            "or pass overwrite=True to recompute"
-        )
-    return info
+        why = _other_start(first, atoms, run_info, path, positions=positions, cell=cell,
+                           velocities=velocities)
+    return why
 
 
 def _read_for_reuse(path):
@@ -743,9 +757,10 @@ def _read_for_reuse(path):
     return info, first
 
 
-def _other_start(first, atoms, run_info, path):
+def _other_start(first, atoms, run_info, path, *, positions=True, cell=True, velocities=True):
     """Why the stored start ``first`` (:func:`~ase_electrolyte.trajectory.start_state`) is not
-    ``atoms``; ``None`` when it is.
+    ``atoms``; ``None`` when it is (``positions``, ``cell``, ``velocities``: which of them
+    to compare, see :func:`_other_run`).
 
     Positions, cell and (for MD) given velocities within the rounding of a stage's state read
     back from its file; elements, periodicity, masses (heavy hydrogen applied) and topology
@@ -759,9 +774,9 @@ def _other_start(first, atoms, run_info, path):
             f"it is periodic along {first['pbc'].tolist()}, the system along "
             f"{atoms.pbc.tolist()}"
         )
-    if not np.allclose(first["cell"], atoms.cell.array, rtol=0, atol=1e-4):
+    if cell and not np.allclose(first["cell"], atoms.cell.array, rtol=0, atol=1e-4):
         return "it started in another cell"
-    if not np.allclose(first["positions"], atoms.positions, rtol=0, atol=1e-4):
+    if positions and not np.allclose(first["positions"], atoms.positions, rtol=0, atol=1e-4):
         return "it started from other positions (another input structure or earlier stage)"
     masses = atoms.get_masses()
     if run_info.get("hydrogen_mass") is not None:
@@ -779,7 +794,7 @@ def _other_start(first, atoms, run_info, path):
         for k in (FORMAL_CHARGE, MOLECULE_INDEX, SPECIES)
     ):
         return "its topology arrays (molecules, species, formal charges) differ"
-    if "ensemble" not in run_info:
+    if "ensemble" not in run_info or not velocities:
         return None
     velocities = atoms.get_velocities()
     if np.any(velocities):
@@ -811,7 +826,11 @@ def _draw_velocities(atoms, temperature_K, seed):
     Stationary(atoms)
 
 
-def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progress=False):
+#: The relaxation's most optimizer steps (:func:`relax`; :func:`run_protocol`'s relaxation).
+_RELAX_STEPS = 500
+
+
+def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=False, progress=False):
     """Loose relaxation of positions with FIRE (Ju et al. 2025: maximum force below 2 eV/Å).
 
     The cell is fixed.
@@ -867,12 +886,7 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
     _check_start(atoms, trajectory, overwrite)
     trajectory = _absolute(trajectory)
     with _claim(trajectory), terminate_as_interrupt():
-        run_info = {
-            "stage": "relax",
-            "fmax": fmax,
-            "steps": steps,
-            "calculator": calculator_fingerprint(atoms.calc),
-        }
+        run_info = _relax_run_info(fmax, steps, calculator_fingerprint(atoms.calc))
         if trajectory is not None:
             info = _reuse(trajectory, run_info, atoms, overwrite)
             if info is not None and info["complete"]:
@@ -944,6 +958,11 @@ def relax(atoms, *, fmax=2.0, steps=500, trajectory=None, overwrite=False, progr
             if writer is not None and not written:
                 writer.close(complete=False)  # the file is not published: the old one stays
         return work
+
+
+def _relax_run_info(fmax, steps, fingerprint):
+    """The settings :func:`relax` records in its file's ``run_info`` (checked numbers)."""
+    return {"stage": "relax", "fmax": fmax, "steps": steps, "calculator": fingerprint}
 
 
 def _stored_state(atoms, stored):
@@ -1266,20 +1285,9 @@ def run_md(
 
         tdamp = tdamp_fs or 100 * timestep_fs
         pdamp = pdamp_fs or 1000 * timestep_fs
-        run_info = {
-            "ensemble": ensemble,
-            "steps": steps,
-            "timestep_fs": float(timestep_fs),
-            "temperature_K": None if temperature_K is None else float(temperature_K),
-            "pressure_bar": float(pressure_bar) if ensemble == "npt" else None,
-            "tdamp_fs": float(tdamp) if ensemble != "nve" else None,
-            "pdamp_fs": float(pdamp) if ensemble == "npt" else None,
-            "hydrogen_mass": None if hydrogen_mass is None else float(hydrogen_mass),
-            "write_interval": write_interval,
-            "observe_interval": observe_interval,
-            "seed": int(seed),
-            "calculator": calculator_fingerprint(calc),
-        }
+        run_info = _md_run_info(ensemble, steps, timestep_fs, temperature_K, pressure_bar,
+                                tdamp, pdamp, hydrogen_mass, write_interval, observe_interval,
+                                seed, calculator_fingerprint(calc))
         work = atoms.copy()
         work.calc = calc
         start = 0
@@ -1458,6 +1466,27 @@ def run_md(
         # as a reused run's Atoms (_stored_state) carry them: the step and time of the state
         final.info.update(step=int(dyn.nsteps), time_ps=dyn.nsteps * timestep_fs / 1000.0)
         return final
+
+
+def _md_run_info(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs,
+                 pdamp_fs, hydrogen_mass, write_interval, observe_interval, seed, fingerprint):
+    """The settings :func:`run_md` records in its file's ``run_info`` (numbers checked by
+    :func:`_check_run_numbers`, damping times given their defaults); what a reuse or resume
+    compares, here and in :func:`run_protocol`'s check of its stage files."""
+    return {
+        "ensemble": ensemble,
+        "steps": steps,
+        "timestep_fs": float(timestep_fs),
+        "temperature_K": None if temperature_K is None else float(temperature_K),
+        "pressure_bar": float(pressure_bar) if ensemble == "npt" else None,
+        "tdamp_fs": float(tdamp_fs) if ensemble != "nve" else None,
+        "pdamp_fs": float(pdamp_fs) if ensemble == "npt" else None,
+        "hydrogen_mass": None if hydrogen_mass is None else float(hydrogen_mass),
+        "write_interval": write_interval,
+        "observe_interval": observe_interval,
+        "seed": int(seed),
+        "calculator": fingerprint,
+    }
 
 
 def _kept(writer):
@@ -1805,12 +1834,20 @@ def run_protocol(
         # every stage file that will be written, before the first stage: a folder, someone's
         # notes or a damaged file under a later stage's name was refused only once the stages
         # before it had run (a relaxation and 1.2 ns of MD in Ju et al. 2025's protocol)
-        lengths = (1.0, preequilibration_ps, equilibration_ps, production_ps)
-        for name, length in zip(_STAGE_FILES, lengths, strict=True):
-            if length > 0:
-                _check_trajectory_path(outdir / f"{name}.h5md", overwrite)
-                if not overwrite:
-                    _read_for_reuse(outdir / f"{name}.h5md")
+        plan = protocol_steps(
+            preequilibration_ps=preequilibration_ps, equilibration_ps=equilibration_ps,
+            production_ps=production_ps,
+            preequilibration_timestep_fs=preequilibration_timestep_fs, timestep_fs=timestep_fs,
+            write_interval_fs=write_interval_fs, observe_interval_fs=observe_interval_fs,
+        )
+        runs = _stage_run_infos(plan, calculator, temperature_K=temperature_K,
+                                pressure_bar=pressure_bar, relax_fmax=relax_fmax,
+                                hydrogen_mass=hydrogen_mass,
+                                production_ensemble=production_ensemble, seed=seed)
+        for name in runs:
+            _check_trajectory_path(outdir / f"{name}.h5md", overwrite)
+        if not overwrite:
+            _check_stage_files(atoms, outdir, runs)
         try:
             return _protocol_stages(
                 atoms, calculator, outdir, temperature_K=temperature_K,
@@ -1834,6 +1871,60 @@ def run_protocol(
             raise
 
 
+def _stage_run_infos(plan, calculator, *, temperature_K, pressure_bar, relax_fmax,
+                     hydrogen_mass, production_ensemble, seed):
+    """Stage name → the ``run_info`` its call of :func:`relax` or :func:`run_md` will record,
+    for the stages that run (in their order); built as those calls build it."""
+    fingerprint = calculator_fingerprint(calculator)
+    runs = {"relaxed": _relax_run_info(
+        check_number("relax_fmax (eV/Å)", relax_fmax, above=0), _RELAX_STEPS, fingerprint)}
+    for name, ensemble, h_mass in (("preequilibration", "npt", hydrogen_mass),
+                                   ("equilibration", "npt", None),
+                                   ("production", production_ensemble, None)):
+        steps = plan[name]
+        if steps.steps == 0:
+            continue
+        numbers = _check_run_numbers(
+            ensemble, steps.steps, steps.timestep_fs, temperature_K, pressure_bar, None, None,
+            h_mass, None, None, steps.write_interval, steps.observe_interval, seed)
+        (n, dt, temperature, pressure, _, _, h_mass, _, _, write, observe, seed_) = numbers
+        runs[name] = _md_run_info(ensemble, n, dt, temperature, pressure, 100 * dt, 1000 * dt,
+                                  h_mass, write, observe, seed_, fingerprint)
+    return runs
+
+
+def _check_stage_files(atoms, outdir, runs):
+    """Refuse, before the first stage, every stage file of ``outdir`` that its stage would
+    refuse (a damaged file, other settings, another calculator, another system).
+
+    Each stage checked its own file only once the stages before it had run: a file of another
+    temperature, seed or model under ``production.h5md`` was refused after the relaxation and
+    every MD stage before it. What a stage's start will be is known here for the relaxation
+    (the input structure) and, up to its positions, for the first MD stage (the input cell,
+    velocities drawn with this seed); for the later ones the system (elements, masses,
+    periodicity, topology) and the settings.
+    """
+    first_md = True
+    for name, run_info in runs.items():
+        path = outdir / f"{name}.h5md"
+        read = _read_for_reuse(path)
+        if read is not None and read[0]["n_frames"]:
+            start = atoms.copy()
+            if name != "relaxed":
+                start.set_velocities(np.zeros((len(start), 3)))  # the relaxation's are zero
+            why = _other_run(*read, run_info, start, path, positions=name == "relaxed",
+                             cell=name == "relaxed" or first_md,
+                             velocities=first_md)
+            if why:
+                raise ValueError(
+                    f"run_protocol's {name} stage: {path} was written by a different run: "
+                    f"{why}; refused before the first stage runs; remove it, choose another "
+                    "folder or pass overwrite=True to recompute"
+                )
+        if name != "relaxed":
+            first_md = False
+
+
 def _finished(path):
     """Whether ``path`` is a trajectory that its run closed as complete."""
     try:
@@ -1853,8 +1944,8 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
 
     files["relaxed"] = outdir / "relaxed.h5md"
     state = relax(
-        work, fmax=relax_fmax, trajectory=files["relaxed"], overwrite=overwrite,
-        progress=progress,
+        work, fmax=relax_fmax, steps=_RELAX_STEPS, trajectory=files["relaxed"],
+        overwrite=overwrite, progress=progress,
     )
     plan = protocol_steps(
         preequilibration_ps=preequilibration_ps, equilibration_ps=equilibration_ps,
@@ -1943,9 +2034,10 @@ def _at_mean_volume(atoms, npt_file):
     from mda_electrolyte.uncertainty import detect_equilibration
 
     _, _, volume = h5md_series(npt_file, "volume")
-    if volume.size < 4:
-        return atoms
-    t0 = detect_equilibration(volume)[0]
+    # below 4 samples no equilibration can be detected: the mean of all of them, as the
+    # reported density (series_estimate, "too short") averages them; the production had run
+    # at the stage's last volume instead, another density than the one reported
+    t0 = detect_equilibration(volume)[0] if volume.size >= 4 else 0
     target = float(np.mean(volume[t0:]))
     out = atoms.copy()
     out.calc = atoms.calc
@@ -2017,9 +2109,11 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
         f"after detected equilibration (first {r.t0} of {x.size} samples discarded)" if detect
         else f"all {x.size} samples"
     )
+    # timeseries_mean t-scales the error by the independent samples less one
     return Estimate(
         r.mean, r.error, unit, method, n_samples=int(r.n_independent), converged=not r.notes,
         notes=r.notes,
+        dof=max(float(r.n_independent) - 1.0, 1.0) if np.isfinite(r.error) else None,
     ), r.t0
 
 
