@@ -190,8 +190,11 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         # agree with them
         notes = _fit_error_notes(resid, rho_err_ln, dof) if dof >= 1 else ()
     notes = notes + input_notes
+    # the scatter-based error is t-scaled for the fit's points minus its 2 parameters; one
+    # propagated from given density errors is normal
     estimate = Estimate(float(slope), slope_err, "1/bar", method, n_samples=len(p),
-                        converged=not notes, notes=notes)
+                        converged=not notes, notes=notes,
+                        dof=float(dof) if given_errors is None and dof >= 1 else None)
     return Compressibility(float(slope), slope_err, float(np.exp(intercept)), len(p), estimate)
 
 
@@ -322,9 +325,11 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
         # 150 AR(1) replicas near 50 independent samples (phi 0.9-0.98), coverage 0.60 ->
         # 0.65-0.70, z sd 1.51 -> 0.93-1.16
         var_err *= _small_sample_widening(n_eff)
+    # timeseries_mean t-scales by the effective samples less one
     return Estimate(var_v / kt_v, var_err / kt_v, "1/bar",
                     "volume-fluctuation formula; " + METHODS["inefficiency"],
-                    n_samples=int(n_eff), converged=converged, notes=tuple(notes))
+                    n_samples=int(n_eff), converged=converged, notes=tuple(notes),
+                    dof=max(float(n_eff) - 1.0, 1.0))
 
 
 def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_model_error=0.0,
@@ -373,7 +378,7 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     (-252, 21, True)
     """
     from .atoms_checks import check_number
-    from .estimate import METHODS, Estimate
+    from .estimate import METHODS, Estimate, propagated_dof
 
     notes = []
     if isinstance(kappa_per_bar, Compressibility):
@@ -382,9 +387,11 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
         else:  # built by hand, without its estimate
             kappa_error = kappa_per_bar.kappa_error
             kappa_per_bar = kappa_per_bar.kappa_per_bar
+    kappa_dof = None  # a bare number's error is taken as normal
     if isinstance(kappa_per_bar, Estimate):
         est = kappa_per_bar.to("1/bar")
         kappa_error = est.stderr
+        kappa_dof = est.dof
         if not est.valid:
             notes.append(f"the compressibility is not valid ({est.verdict})")
         kappa_per_bar = est.value
@@ -435,8 +442,13 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     # a shift from a compressibility that is not valid (too short, too few points, no error)
     # is not valid either: align_density refuses it
     valid = not notes
+    # a compressibility of few degrees of freedom (a fit of few points) makes the shift's
+    # error t-distributed too (Welch–Satterthwaite; the density errors given as numbers are
+    # normal)
+    dof = propagated_dof([(rel / kappa_per_bar, None),
+                          (delta * kappa_error / kappa_per_bar, kappa_dof)])
     estimate = Estimate(float(delta), err, "bar", METHODS["propagated"], converged=valid,
-                        notes=tuple(notes))
+                        notes=tuple(notes), dof=dof)
     return PressureShift(float(delta), err, valid, "; ".join(notes), estimate)
 
 
@@ -497,11 +509,13 @@ def _pressure_estimate(values):
                                 "frames, so its error is unknown", n_samples=n)
     _, err, dof = mean_error(values)
     method, n_independent = f"t-scaled standard error over {n} frames", float(n)
+    error_dof = float(dof)
     if n >= 4:
         # consecutive MD frames are correlated: their standard error is too small
         _, err_g, g = timeseries_mean(values)
         if err_g > err:
             err, method, n_independent = err_g, METHODS["inefficiency"], n / g
+            error_dof = max(n_independent - 1.0, 1.0)  # timeseries_mean's t-scaling
     notes = []
     note = few_dof_note(dof, "frames", "the error over frames")
     if note:
@@ -510,7 +524,7 @@ def _pressure_estimate(values):
         notes.append(f"too few independent frames: {n_independent:.1f} of {n} (correlated "
                      f"frames; a calibrated error needs at least {MIN_ERROR_DOF + 1})")
     return Estimate(value, float(err), "bar", method, n_samples=int(n_independent),
-                    converged=not notes, notes=tuple(notes))
+                    converged=not notes, notes=tuple(notes), dof=error_dof)
 
 
 def mean_pressure(model, frames, **calc_options):
