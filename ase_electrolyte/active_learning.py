@@ -14,6 +14,7 @@ label.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
@@ -53,10 +54,11 @@ class CandidateCollector:
         fails, e.g. a full disk, leaves the earlier frames readable). Each frame carries
         in ``info``:
         ``max_forces_std`` (eV/Å), ``energy_std`` (eV), ``select_threshold``,
-        ``stop_threshold``, ``evaluation`` (index of the committee evaluation), ``source``
-        (provenance), ``models`` and ``time`` (UNIX time); per-atom ``forces_std`` in
-        ``arrays``. No energies or forces are stored as labels: the frames are to be labelled
-        by the reference method.
+        ``stop_threshold``, ``min_interval``, ``evaluation`` (index of the committee
+        evaluation), ``source`` (provenance), ``models``, ``committee`` (``sha256:`` of the
+        members' identities: file contents, or registered names; these three when known) and
+        ``time`` (UNIX time); per-atom ``forces_std`` in ``arrays``. No energies or forces
+        are stored as labels: the frames are to be labelled by the reference method.
     select_threshold : float
         Frames with :math:`\max_i \sigma_{F,i}` above this (eV/Å) are written.
     stop_threshold : float
@@ -67,13 +69,22 @@ class CandidateCollector:
     min_interval : int
         Write at most one candidate every ``min_interval`` evaluations (consecutive MD steps are
         nearly the same configuration).
+    overwrite : bool
+        Remove an existing ``path`` here, so that the file holds this collector's frames
+        only (a run that finds no candidate leaves none, not an earlier run's). By default
+        frames are appended to an existing file only when it was written by a collector of
+        the same thresholds, ``min_interval`` and committee (checked here and in
+        :meth:`attach`): frames selected by other criteria or another committee's spread
+        would be mixed in one file, none telling them apart.
 
     Raises
     ------
     ValueError
         Thresholds not positive numbers (``stop_threshold`` may be infinite: never stop) or
         not in the order ``select_threshold < stop_threshold``, ``min_interval`` not a positive
-        integer, a ``path`` that is a folder or inside a file.
+        integer, a ``path`` that is a folder or inside a file; an existing ``path`` (without
+        ``overwrite``) whose first frame was written with other thresholds or another
+        ``min_interval``, or not by a collector (naming what differs).
 
     Notes
     -----
@@ -89,7 +100,8 @@ class CandidateCollector:
     ValueError: select_threshold (0.5 eV/Å) must be below stop_threshold (0.2 eV/Å)
     """
 
-    def __init__(self, path, select_threshold, stop_threshold, *, source=None, min_interval=1):
+    def __init__(self, path, select_threshold, stop_threshold, *, source=None, min_interval=1,
+                 overwrite=False):
         select_threshold = check_number("select_threshold (eV/Å)", select_threshold, above=0)
         # infinity: never stop
         if isinstance(stop_threshold, (float, np.floating)) and stop_threshold == np.inf:
@@ -107,11 +119,72 @@ class CandidateCollector:
         self.stop_threshold = stop_threshold
         self.source = "" if source is None else str(source)
         self.min_interval = int(min_interval)
+        if not isinstance(overwrite, (bool, np.bool_)):
+            raise TypeError(f"overwrite must be True or False, not {overwrite!r}")
+        self.overwrite = bool(overwrite)
         self.models = ""
+        self.committee = ""
         self.n_evaluations = 0
         self.n_candidates = 0
         self.max_spread = 0.0
         self._last_written = None
+        # refused before any MD step, not at the first candidate
+        self._check_existing()
+
+    def _settings(self):
+        """What decides which frames this collector writes, as its frames record it."""
+        settings = {"select_threshold": self.select_threshold,
+                    "stop_threshold": self.stop_threshold, "min_interval": self.min_interval}
+        if self.committee:
+            settings["committee"] = self.committee
+        return settings
+
+    def _check_existing(self):
+        """ValueError when ``path`` holds frames selected otherwise than this collector would.
+
+        Appending to them mixed selections in one file: candidates of another threshold, or
+        of another committee's spread, with nothing in ``select`` telling them apart.
+        """
+        if self.overwrite:
+            # started anew: the earlier frames would otherwise pass for this run's candidates
+            if self.n_candidates == 0 and os.path.lexists(self.path):
+                os.unlink(self.path)
+            return
+        first = _first_frame_info(self.path)
+        if first is None:
+            return
+        advice = "choose another file, or pass overwrite=True to replace it"
+        if "select_threshold" not in first or "stop_threshold" not in first:
+            raise ValueError(
+                f"candidates file {self.path} holds frames not written by a CandidateCollector "
+                f"(no select_threshold/stop_threshold in its first frame): {advice}"
+            )
+        differ = []
+        for key, ours in self._settings().items():
+            if key not in first:
+                if key == "committee" and "models" in first:
+                    # written before the committee's identity was recorded: its spec
+                    if str(first["models"]) != self.models:
+                        differ.append(f"models {first['models']!r}, not {self.models!r}")
+                continue
+            theirs = first[key]
+            if key == "committee":
+                same = str(theirs) == ours
+                shown = (f"another committee ({first.get('models', '?')!r}, not "
+                         f"{self.models!r}, or the same files with other contents)")
+            else:
+                try:
+                    same = float(theirs) == float(ours)
+                except (TypeError, ValueError):
+                    same = False
+                shown = f"{key} {_shown(theirs)}, not {_shown(ours)}"
+            if not same:
+                differ.append(shown)
+        if differ:
+            raise ValueError(
+                f"candidates file {self.path} was written with {'; '.join(differ)}: appending "
+                f"would mix two selections in one file; {advice}"
+            )
 
     def attach(self, calc):
         """Register on a committee calculator; returns ``calc``.
@@ -120,13 +193,23 @@ class CandidateCollector:
         ------
         TypeError
             ``calc`` is not a committee (has no spread to watch).
+        ValueError
+            ``path`` exists (and ``overwrite`` is not set) with frames of another committee
+            (other model files or contents), naming it.
         """
         if not hasattr(calc, "callbacks") or not isinstance(calc.model, list):
             raise TypeError(
                 "active learning needs a committee calculator, e.g. "
                 "ase_electrolyte.Calculator(['a.pth', 'b.pth']), not " + type(calc).__name__
             )
+        from .committee import _member_identity
+
         self.models = ";".join(map(str, calc.model))
+        # the members' file contents (or registered names), not their paths: a path retrained
+        # in place is another committee, a copy elsewhere the same one
+        identities = sorted(repr(_member_identity(os.fspath(m))) for m in calc.model)
+        self.committee = "sha256:" + hashlib.sha256("\n".join(identities).encode()).hexdigest()
+        self._check_existing()
         calc.callbacks.append(self)
         return calc
 
@@ -166,12 +249,16 @@ class CandidateCollector:
                 "energy_std": float(results["energy_std"]),
                 "select_threshold": self.select_threshold,
                 "stop_threshold": self.stop_threshold,
+                "min_interval": self.min_interval,
                 "evaluation": int(k),
-                "source": self.source,
-                "models": self.models,
                 "time": time.time(),
             }
         )
+        # an empty text is written as 'source=' and read back swallowing the next key
+        # ('source' became "models=a.pth;b.pth" and 'models' was lost)
+        frame.info.update({key: value for key, value in (
+            ("source", self.source), ("models", self.models), ("committee", self.committee))
+            if value})
         frame.arrays["forces_std"] = np.asarray(results["forces_std"], dtype=np.float64)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = io.StringIO()
@@ -179,6 +266,41 @@ class CandidateCollector:
         _append_whole(self.path, text.getvalue().encode())
         self._last_written = k
         self.n_candidates += 1
+
+
+def _shown(value):
+    """A setting as its file shows it (numpy scalars as plain numbers)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return repr(value) if isinstance(value, str) else f"{value:g}" if isinstance(
+        value, float) else str(value)
+
+
+def _first_frame_info(path):
+    """``info`` of the first extxyz frame of ``path`` (``None``: no file or an empty one).
+
+    Only the first two lines are read: a candidates file may hold thousands of frames.
+    """
+    from ase.io.extxyz import key_val_str_to_dict
+
+    try:
+        with open(path, "rb") as f:
+            count = f.readline(256)
+            comment = f.readline(1 << 20)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ValueError(f"candidates file {path} cannot be read: {err}") from None
+    if not count.strip() and not comment:
+        return None
+    try:
+        int(count.decode())
+        info = key_val_str_to_dict(comment.decode().strip())
+    except (UnicodeDecodeError, ValueError, SyntaxError) as err:
+        raise ValueError(
+            f"candidates file {path} is not an extxyz of candidate frames (its first frame "
+            f"cannot be read: {err}): choose another file, or pass overwrite=True to replace it"
+        ) from None
+    return info
 
 
 def _append_whole(path, data):
