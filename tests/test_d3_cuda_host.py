@@ -82,6 +82,10 @@ CASES = {
     "atm-molecule": (molecule_with_ions, dict(atm=True, **KW)),
     "atm-slab": (slab, dict(atm=True, atm_cutoff=7.1, **KW)),
     "smooth": (small_triclinic, dict(smooth_cutoff=3.1, **KW)),
+    # the homogeneous tail's dE/dCN (TailSumsBlock, TailThread) in the chain rule
+    "tail": (small_triclinic, dict(tail_correction=True, **KW)),
+    "tail-atm-smooth": (small_triclinic, dict(tail_correction=True, atm=True, atm_cutoff=7.1,
+                                              smooth_cutoff=3.1, **KW)),
 }
 
 
@@ -254,7 +258,7 @@ def test_sanitizers_find_nothing(tmp_path):
         import test_d3_cuda_host as t
         from ase_electrolyte.d3 import backend
         backend.set_cuda_host("asan", "shuffled", seed=5)
-        for name in ("triclinic", "slab", "atm-molecule", "tiny-cell", "smooth"):
+        for name in ("triclinic", "slab", "atm-molecule", "tiny-cell", "smooth", "tail"):
             make, kw = t.CASES[name]
             atoms = make()
             t.assert_same(t.run(atoms, "cuda", damping="bj", **kw),

@@ -1,5 +1,6 @@
 """D3's truncation at the cutoff against a larger-cutoff reference, and the homogeneous-liquid
-tail correction (energy, per-atom energies, stress; forces unchanged)."""
+tail correction (energy, per-atom energies, forces and stress through the coordination
+numbers; tests/test_d3_tail_derivatives.py checks its derivatives)."""
 
 import numpy as np
 import pytest
@@ -43,8 +44,11 @@ def pressure(result):
 def test_the_correction_brings_the_default_cutoff_to_a_larger_cutoff_reference(
         liquid, reference, smooth):
     # 50.2 Å hard: energy 5.4e-6 eV/atom and pressure 0.88 bar above the reference (with a
-    # 5 Å switch 6.3e-6 eV/atom, 0.45 bar); corrected 3e-8 and 5e-8 eV/atom, 0.11 and 0.12
-    # bar (the rest is the 10 Å box's anisotropy: its off-diagonal stress is 0.1 bar off too)
+    # 5 Å switch 6.3e-6 eV/atom, 0.45 bar); corrected 3e-8 and 5e-8 eV/atom, 0.005 and
+    # 0.0003 bar. The tail's C6 follow the coordination numbers: its CN forces bring the
+    # forces from 3.5e-5 (4e-5) to 1.1e-7 (3.4e-7) eV/Å of the reference and the
+    # off-diagonal stress from 0.1 bar to 0.0003 bar (when the forces and stress left them
+    # out, the pressure was 0.11 bar off and the forces those of the truncated sum)
     n = len(liquid)
     plain = run(liquid, cutoff=50.2, smooth_cutoff=smooth)
     corrected = run(liquid, cutoff=50.2, smooth_cutoff=smooth, tail_correction=True)
@@ -54,14 +58,13 @@ def test_the_correction_brings_the_default_cutoff_to_a_larger_cutoff_reference(
     dp_corrected = (pressure(corrected) - pressure(reference)) / bar
     assert de_plain > 4e-6 and dp_plain > 0.35  # the missing attraction
     assert abs(de_corrected) < 0.03 * de_plain
-    assert abs(dp_corrected) < 0.3 * abs(dp_plain) and abs(dp_corrected) < 0.2
-    # the correction is isotropic: the off-diagonal stress is the kernel's (to the rounding
-    # of its threads' sums)
-    scale = np.abs(plain["stress"]).max()
-    assert np.abs(corrected["stress"][3:] - plain["stress"][3:]).max() < 1e-12 * scale
-    # a uniform density exerts no force; the per-atom energies carry the correction
-    np.testing.assert_allclose(corrected["forces"], plain["forces"], rtol=0,
-                               atol=1e-12 * np.abs(plain["forces"]).max())
+    assert abs(dp_corrected) < 0.05 * abs(dp_plain) and abs(dp_corrected) < 0.03
+    assert np.abs(corrected["stress"] - reference["stress"]).max() / bar < 0.03
+    assert np.abs(plain["stress"][3:] - reference["stress"][3:]).max() / bar > 0.05
+    df_plain = np.abs(plain["forces"] - reference["forces"]).max()
+    df_corrected = np.abs(corrected["forces"] - reference["forces"]).max()
+    assert df_plain > 2e-5
+    assert df_corrected < 0.03 * df_plain
     assert corrected["energies"].sum() == pytest.approx(corrected["energy"], rel=1e-13)
     assert np.all(corrected["energies"] < plain["energies"])
 

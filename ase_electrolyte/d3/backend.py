@@ -57,7 +57,7 @@ _ip = ctypes.POINTER(ctypes.c_int)
 
 
 # the D3_ABI_VERSION of csrc/d3_abi.h this module mirrors
-ABI_VERSION = 3
+ABI_VERSION = 4
 
 # enum D3Status of csrc/d3_abi.h
 D3_OK, D3_ERROR, D3_OUT_OF_MEMORY, D3_INVALID, D3_NO_CUDA, D3_CUDA_ERROR = range(6)
@@ -115,6 +115,8 @@ class D3System(ctypes.Structure):
         ("atm_cutoff", ctypes.c_double),
         ("width", ctypes.c_double),
         ("atm", ctypes.c_int),
+        ("tail6", ctypes.c_double),
+        ("tail8", ctypes.c_double),
     ]
 
 
@@ -595,6 +597,9 @@ def _system(geometry: dict, tables: dict, params: dict, cutoffs: dict):
     s.atm_cutoff = cutoffs["atm_cutoff"]
     s.width = cutoffs["width"]
     s.atm = 1 if params["s9"] != 0.0 else 0
+    # the homogeneous tail's coefficients (D3System.tail6/tail8; absent: no tail)
+    s.tail6 = cutoffs.get("tail6", 0.0)
+    s.tail8 = cutoffs.get("tail8", 0.0)
     return s, keep
 
 
@@ -617,6 +622,9 @@ def run_kernel(
 ) -> dict:
     """Run one evaluation; all inputs in atomic units, outputs too (hartree, bohr).
 
+    ``cutoffs`` holds cutoff, cn_cutoff, atm_cutoff and width (bohr) and, optionally, the
+    tail coefficients tail6 and tail8 of csrc/d3_abi.h (their dE/dCN enters the gradient and
+    virial; the tail's energy is not in the energies).
     Returns energies (N,), gradient (N, 3), virial sigma (3, 3) = sum dE/dr (x) r, cn (N,).
     A failure inside the kernel raises D3KernelError (D3KernelMemoryError when out of
     memory, both RuntimeError subclasses) with the kernel's message; the process survives.

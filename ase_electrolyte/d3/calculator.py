@@ -275,16 +275,45 @@ def _switch_gap(n, cutoff, width):
     return float(0.5 * width * np.sum(w * (1.0 - switch) * r ** (2.0 - n)))
 
 
+def _tail_coefficients(volume, method_parameters, cutoff, width=0.0):
+    """The homogeneous-liquid tail's coefficients (tail6, tail8) of csrc/d3_abi.h.
+
+    Beyond the cutoff the damping is 1 and the atoms are taken as uniformly spread (Allen &
+    Tildesley): per atom i, E_i = tail6 Σ_j C6_ij + tail8 Σ_j C8_ij with
+    tail_n = -(2π/V) s_n [r_c^(3-n)/(n-3) + ∫ (1 - S) r^(2-n) dr], j over all atoms (its
+    own images included); S is the smooth switch (``width`` > 0) whose cut-away part inside
+    the cutoff is restored too. The kernels take the coefficients to add the tail's
+    dependence on the coordination numbers to forces and virial.
+
+    Parameters
+    ----------
+    volume : float
+        Cell volume, bohr³.
+    method_parameters : dict
+        :func:`~ase_electrolyte.d3.parameters.resolve_parameters`'s set (s6, s8 used).
+    cutoff, width : float
+        Two-body cutoff and smooth-cutoff width, bohr.
+
+    Returns
+    -------
+    tuple of float
+        tail6 (hartree per hartree·bohr⁶) and tail8 (per hartree·bohr⁸).
+    """
+    return tuple(
+        -2.0 * np.pi / volume * method_parameters[key]
+        * (cutoff ** (3.0 - n) / (n - 3.0) + _switch_gap(n, cutoff, width))
+        for n, key in ((6, "s6"), (8, "s8")))
+
+
 def _tail_correction(numbers, cn, volume, method_parameters, cutoff, width=0.0):
     """Homogeneous-liquid estimate of the two-body dispersion beyond the cutoff.
 
-    Beyond the cutoff the damping is 1 and the atoms are taken as uniformly spread (Allen &
-    Tildesley): per atom i, E_i = -(2π/V) Σ_n s_n Σ_j C_n,ij [r_c^(3-n)/(n-3) + ∫ (1 - S) r^(2-n)
-    dr], with j over all atoms (its own images included) and the C_n,ij of the current
-    coordination numbers; S is the smooth switch (``width`` > 0) whose cut-away part inside
-    the cutoff is restored too. The pressure of the missing pairs is the virial of their
-    potential: (n/3) E_n / V behind a hard cutoff, whose pairs' impulse the kernel's stress
-    leaves out, and E_n / V behind the smooth one.
+    Per atom i, E_i = tail6 Σ_j C6_ij + tail8 Σ_j C8_ij (:func:`_tail_coefficients`), with
+    the C_n,ij of the current coordination numbers. The pressure of the missing pairs is the
+    virial of their potential: (n/3) E_n / V behind a hard cutoff, whose pairs' impulse the
+    kernel's stress leaves out, and E_n / V behind the smooth one. The energy's dependence
+    on the coordination numbers enters forces and virial in the kernel (the same
+    coefficients, D3System.tail6/tail8).
 
     Parameters
     ----------
@@ -319,14 +348,10 @@ def _tail_correction(numbers, cn, volume, method_parameters, cutoff, width=0.0):
     row8 = np.einsum("ABab,Bb,B->Aa", c6, summed, q)
     sum6 = np.einsum("ia,ia->i", weights, row6[species])
     sum8 = 3.0 * q[species] * np.einsum("ia,ia->i", weights, row8[species])
+    tail6, tail8 = _tail_coefficients(volume, method_parameters, cutoff, width)
     energies = np.zeros(len(numbers))
     pressure = 0.0
-    for n, scale, sums in ((6, method_parameters["s6"], sum6),
-                           (8, method_parameters["s8"], sum8)):
-        if scale == 0.0:
-            continue
-        beyond = cutoff ** (3.0 - n) / (n - 3.0)
-        part = -2.0 * np.pi / volume * scale * sums * (beyond + _switch_gap(n, cutoff, width))
+    for n, part in ((6, tail6 * sum6), (8, tail8 * sum8)):
         energies += part
         pressure += part.sum() / volume * (1.0 if width > 0.0 else n / 3.0)
     return energies, pressure
@@ -378,21 +403,19 @@ class D3(ParametersContract, Calculator):
         there, 4.4·10⁻⁶ eV/Å³ = 7 bar in rattled rocksalt LiF, 2·10⁻⁸ with the switch).
     tail_correction : bool
         Add the homogeneous-liquid estimate of the two-body dispersion beyond ``cutoff`` (and
-        of what ``smooth_cutoff`` switches off inside it) to the energy, per-atom energies and
-        stress of 3D-periodic cells (Allen & Tildesley), from the
-        current coordination numbers; forces are unchanged (a uniform density exerts none).
-        The estimate's C6 follow the coordination numbers, which follow the positions; the
-        forces and stress leave that dependence out, so they are not exactly the derivatives
-        of the corrected energy. The gap falls as cutoff⁻³ (measured, 8 ethanol molecules in
-        a 9 Å box, against finite differences with a 2 Å switch: forces 6·10⁻⁵ eV/Å and
-        stress 3·10⁻⁶ eV/Å³ off at an 8 Å cutoff, 3·10⁻⁶ eV/Å and 1.5·10⁻⁷ eV/Å³ at 20 Å,
-        ~2·10⁻⁷ eV/Å at 50.2 Å); use the correction with a long cutoff, where it belongs.
-        Behind a hard cutoff the stress also holds the impulse of the pairs at the cutoff
-        ((n/3) E_n/V, the missing pairs' full virial), which the energy's strain derivative
-        does not. Off by default, as in simple-dftd3 and VASP. Measured on the 58-atom
-        LiPF6/EC/EMC box against a 250 Å cutoff: at 50.2 Å hard the energy is 5.4·10⁻⁶
-        eV/atom and the pressure 0.88 bar too high; with the correction 3·10⁻⁸ eV/atom and
-        0.11 bar (the rest is the box's anisotropy, ±0.1 bar also off the diagonal).
+        of what ``smooth_cutoff`` switches off inside it) to the energy, per-atom energies,
+        forces and stress of 3D-periodic cells (Allen & Tildesley), from the current
+        coordination numbers. A uniform density exerts no direct force, but the estimate's
+        C6 follow the coordination numbers, which follow the positions: the kernels add that
+        dependence to the chain rule, so forces and stress are the exact derivatives of the
+        corrected energy (finite differences: 5·10⁻¹⁰ eV/Å and 3·10⁻¹¹ eV/Å³ in a 59-atom
+        liquid-like box at an 8 Å cutoff with a 2 Å switch). Behind a hard cutoff the stress
+        also holds the impulse of the pairs at the cutoff ((n/3) E_n/V, the missing pairs'
+        full virial), which the energy's strain derivative does not. Off by default, as in
+        simple-dftd3 and VASP. Measured on the 58-atom LiPF6/EC/EMC box against a 250 Å
+        cutoff: at 50.2 Å hard the energy is 5.4·10⁻⁶ eV/atom, the pressure 0.88 bar too
+        high and the forces 3.5·10⁻⁵ eV/Å off; with the correction 3·10⁻⁸ eV/atom, 0.005 bar
+        and 1.1·10⁻⁷ eV/Å.
         Molecules and slabs get no correction.
     device : str, ase_electrolyte.device.Device or torch.device
         ``"auto"`` (the CUDA kernel on GPU 0 when a GPU is present and the kernel can be
@@ -691,13 +714,19 @@ class D3(ParametersContract, Calculator):
         check_overlaps(atoms, MIN_DISTANCE, "D3")
         return geometry, sub, rotation
 
-    def _cutoffs_bohr(self):
-        return {
+    def _cutoffs_bohr(self, volume=None):
+        """The kernel's cutoffs (bohr) and, with ``tail_correction`` and the ``volume`` (Å³)
+        of a 3D-periodic cell, the tail coefficients whose dE/dCN the kernel adds."""
+        cutoffs = {
             "cutoff": self.cutoff / Bohr,
             "cn_cutoff": self.cn_cutoff / Bohr,
             "atm_cutoff": self.atm_cutoff / Bohr,
             "width": self.smooth_cutoff / Bohr,
         }
+        if self.tail_correction and volume is not None:
+            cutoffs["tail6"], cutoffs["tail8"] = _tail_coefficients(
+                volume / Bohr**3, self.method_parameters, cutoffs["cutoff"], cutoffs["width"])
+        return cutoffs
 
     def _run(self, run, *args):
         """``run(*args)`` with the kernel's failures as the calculator's exceptions."""
@@ -717,8 +746,10 @@ class D3(ParametersContract, Calculator):
         self._tensor_system = None  # compute_tensor's default system is now self.atoms
         with input_errors():
             geometry, tables, rotation = self._prepare(atoms)
+        tail = self.tail_correction and atoms.pbc.all()
+        cutoffs = self._cutoffs_bohr(atoms.get_volume() if tail else None)
         out = self._run(backend.run_kernel, self.device, geometry, tables,
-                        self.method_parameters, self._cutoffs_bohr(), self.num_threads)
+                        self.method_parameters, cutoffs, self.num_threads)
         try:
             backend.check_finite(out, atoms.get_chemical_symbols())
         except FloatingPointError as err:
@@ -728,7 +759,7 @@ class D3(ParametersContract, Calculator):
         energies = out["energies"] * Hartree
         gradient = out["gradient"] @ rotation.T
         sigma = rotation @ out["sigma"] @ rotation.T
-        if self.tail_correction and atoms.pbc.all():
+        if tail:
             volume = atoms.get_volume() / Bohr**3
             tail, pressure = _tail_correction(atoms.numbers, out["cn"], volume,
                                              self.method_parameters, self.cutoff / Bohr,
@@ -833,8 +864,10 @@ class D3(ParametersContract, Calculator):
             lat, inv = frame["wrap"]
             x = x - torch.floor(x @ inv) @ lat
         geometry = dict(geometry, xyz=(x @ frame["to_kernel"]).contiguous())
+        tail = (self.tail_correction and frame["volume"] is not None and frame["pbc"].all())
         out = self._run(backend.run_kernel_tensor, self.device, geometry, tables,
-                        self.method_parameters, self._cutoffs_bohr())
+                        self.method_parameters,
+                        self._cutoffs_bohr(frame["volume"] if tail else None))
         finite = (torch.isfinite(out["energies"]).all() & torch.isfinite(out["gradient"]).all()
                   & torch.isfinite(out["sigma"]).all())
         if not bool(finite):
@@ -847,7 +880,7 @@ class D3(ParametersContract, Calculator):
                 raise InputError(str(err)) from err
         rotation = frame["rotation"]
         energies = out["energies"] * Hartree
-        if self.tail_correction and frame["volume"] is not None and frame["pbc"].all():
+        if tail:
             # N coordination numbers come to the host (the positions and forces stay)
             volume = frame["volume"] / Bohr**3
             tail, pressure = _tail_correction(frame["numbers"], out["cn"].cpu().numpy(), volume,

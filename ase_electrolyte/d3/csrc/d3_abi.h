@@ -19,7 +19,7 @@
 #ifndef ASE_ELECTROLYTE_D3_ABI_H
 #define ASE_ELECTROLYTE_D3_ABI_H
 
-#define D3_ABI_VERSION 3
+#define D3_ABI_VERSION 4
 
 // Largest number of reference systems of an element (C6 tables are 7 x 7 per species pair).
 #define D3_MAX_REF 7
@@ -71,6 +71,13 @@ struct D3System {
     // cutoffs (bohr) and smooth-cutoff width for the two-body term (0: hard cutoff)
     double cutoff, cn_cutoff, atm_cutoff, width;
     int atm;                 // 1: add the Axilrod-Teller-Muto three-body term
+    // The homogeneous-liquid tail of the two-body term beyond the cutoff (D3 option
+    // tail_correction): E_tail = sum_i [tail6 sum_j C6_ij + tail8 sum_j C8_ij], j over all
+    // atoms (i included), in hartree per hartree*bohr^6 (tail6) and per hartree*bohr^8
+    // (tail8). The caller adds that energy and its explicit volume dependence; the kernels
+    // add its dependence on the coordination numbers, dE_tail/dCN_i, to the chain rule, so
+    // that forces and virial are its exact derivatives. 0, 0: no tail.
+    double tail6, tail8;
 };
 
 #ifdef __cplusplus

@@ -131,6 +131,8 @@ inline void check_system(const D3System& s, bool xyz_on_host) {
                     cutoffs[k]);
     if (!(std::isfinite(s.width) && s.width >= 0.0))
         invalid("the smooth-cutoff width must be a finite number >= 0 bohr, not %g", s.width);
+    if (!std::isfinite(s.tail6) || !std::isfinite(s.tail8))
+        invalid("the tail coefficients must be finite, not %g, %g", s.tail6, s.tail8);
     if (s.width >= s.cutoff)
         invalid("the smooth-cutoff width (%g bohr) must be smaller than the cutoff (%g bohr)",
                 s.width, s.cutoff);
@@ -229,7 +231,8 @@ int d3_abi_field_offset(const char* field, long long* offset, char* err, int err
         D3_FIELD(c6ref) D3_FIELD(damping) D3_FIELD(s6) D3_FIELD(s8) D3_FIELD(s9)
         D3_FIELD(a1) D3_FIELD(a2) D3_FIELD(a3) D3_FIELD(a4) D3_FIELD(rs6) D3_FIELD(rs8)
         D3_FIELD(alp) D3_FIELD(bet) D3_FIELD(cutoff) D3_FIELD(cn_cutoff)
-        D3_FIELD(atm_cutoff) D3_FIELD(width) D3_FIELD(atm)
+        D3_FIELD(atm_cutoff) D3_FIELD(width) D3_FIELD(atm) D3_FIELD(tail6)
+        D3_FIELD(tail8)
 #undef D3_FIELD
         throw d3abi::invalid_argument(std::string("D3System has no field '") + field + "'");
     });

@@ -5,7 +5,8 @@
 //   1. coordination numbers;
 //   2. two-body energy, direct gradient and virial, and dE/dCN_i, plus the ATM term when
 //      requested;
-//   3. the CN chain rule, dE/dCN_i * dCN_i/dr, over the CN pairs again.
+//   3. the CN chain rule, dE/dCN_i * dCN_i/dr, over the CN pairs again (dE/dCN_i includes
+//      the homogeneous tail's, when the caller sets tail6/tail8).
 // Each thread accumulates into its own O(N) buffers, reduced at the end in double.
 //
 // Fully periodic cells (cell_mode 1) go through the package's one neighbour engine,
@@ -823,6 +824,17 @@ int compute(const D3System* sys, int nthreads, double* energy, double* grad, dou
             for (int i = 0; i < 3 * n; ++i) grad[i] += b.c[i];
         }
         add_thread_sigma(buf, sigma);
+    }
+
+    // the tail's share of dE/dCN (d3_math.h); its energy is the caller's
+    if (d3_has_tail(s)) {
+        std::vector<double> wsum((size_t)ns * D3_MAX_REF), w(D3_MAX_REF);
+        for (int z = 0; z < ns; ++z) {
+            d3_tail_weight_sums(s, gw.data(), z, 0, 1, w.data());
+            std::copy(w.begin(), w.end(), wsum.begin() + (size_t)D3_MAX_REF * z);
+        }
+        for (int i = 0; i < n; ++i)
+            dEdcn[i] += d3_tail_dcn(s, wsum.data(), i, &dgw[(size_t)D3_MAX_REF * i]);
     }
 
     // ---- pass 3: CN chain rule --------------------------------------------------------

@@ -155,6 +155,32 @@ struct AtmBlock {
     }
 };
 
+// Weight sums of the homogeneous tail (d3_math.h): block z sums gw over the atoms of
+// species z.
+struct TailSumsBlock {
+    static const int NP = D3_MAX_REF;
+    D3System s;
+    const double* gw;
+    double* wsum;
+    D3_DEV void partial(int z, int t, int nt, double* p) const {
+        d3_tail_weight_sums(s, gw, z, t, nt, p);
+    }
+    D3_DEV void finish(int z, const double* r) const {
+        for (int b = 0; b < NP; ++b) wsum[D3_MAX_REF * z + b] = r[b];
+    }
+};
+
+// The tail's share of dE/dCN_i (one thread per atom, after the pair and ATM passes).
+struct TailThread {
+    D3System s;
+    const double* wsum;
+    const double* dgw;
+    double* dEdcn;
+    D3_DEV void operator()(int i) const {
+        dEdcn[i] += d3_tail_dcn(s, wsum, i, dgw + D3_MAX_REF * i);
+    }
+};
+
 // CN chain rule dE/dCN * dCN/dr of atom i over all partners j.
 struct ChainBlock {
     static const int NP = 9;  // g[3], virial[6]
@@ -755,6 +781,7 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
     const size_t o_cn = l.take(sizeof(double) * n);
     const size_t o_gw = l.take(sizeof(double) * n * D3_MAX_REF);
     const size_t o_dgw = l.take(sizeof(double) * n * D3_MAX_REF);
+    const size_t o_wsum = l.take(sizeof(double) * ns * D3_MAX_REF);
     // bins: fill, perm, home, xyz, bin_of, idx, wrapped (start, zeroed, is below)
     size_t o_bins[2][7] = {};
     for (int k = 0; k < 2 && binned; ++k) {
@@ -858,6 +885,11 @@ int compute(const D3System* host, int device, cudaStream_t stream, int flags, do
         }
         if (d3_has_atm(s))
             launch_blocks(AtmBlock{s, gw, dgw, d_energy, d_dEdcn, d_grad, d_sigma}, n, stream);
+        if (d3_has_tail(s)) {
+            double* wsum = (double*)(b + o_wsum);
+            launch_blocks(TailSumsBlock{s, gw, wsum}, ns, stream);
+            launch_threads(TailThread{s, wsum, dgw, d_dEdcn}, n, 128, stream);
+        }
         if (binned)
             launch_blocks(ChainBinBlock{s, db[0], d_dEdcn, d_grad, d_sigma}, n, stream);
         else
