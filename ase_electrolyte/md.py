@@ -83,6 +83,7 @@ __all__ = [
     "StageSteps",
     "calculator_fingerprint",
     "MDInstabilityError",
+    "RelaxationNotConvergedWarning",
     "Terminated",
     "terminate_as_interrupt",
     "ConcurrentWriterError",
@@ -160,6 +161,16 @@ class MDInstabilityError(RuntimeError):
     """The dynamics became unphysical (non-finite values, runaway temperature, a jumping atom).
 
     The trajectory keeps every frame written before; it is not marked complete.
+    """
+
+
+class RelaxationNotConvergedWarning(UserWarning):
+    """:func:`relax` ran out of optimizer steps before the largest force fell below ``fmax``.
+
+    The structure is returned as it is (and a protocol runs MD from it): a loose relaxation only
+    removes the worst contacts, and the MD stages' equilibration detection discards the heat the
+    rest releases; the warning, ``info["relaxed_converged"]`` and
+    :attr:`ProtocolResult.relaxation` say how far it got.
     """
 
 
@@ -857,9 +868,10 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
     -------
     ase.Atoms
         Relaxed copy with the same calculator and topology arrays; ``info["relaxed_fmax"]``
-        is the final maximum force (eV/Å), ``info["step"]`` and ``info["time_ps"]`` are 0 (the
-        frame it is stored as). Constraints, ``info`` and per-atom arrays (charges, tags) are
-        the caller's, copied; the caller's Atoms are not modified.
+        is the final maximum force (eV/Å), ``info["relaxed_converged"]`` whether it is at most
+        ``fmax``, ``info["step"]`` and ``info["time_ps"]`` are 0 (the frame it is stored as).
+        Constraints, ``info`` and per-atom arrays (charges, tags) are the caller's, copied; the
+        caller's Atoms are not modified.
         The calculator is the caller's own object, not a copy (a copy of a machine-learned
         model would load it a second time). Its ``results`` then describe the returned state;
         ASE recomputes them for any Atoms whose positions, cell, numbers or periodicity differ
@@ -878,6 +890,13 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
     ~ase_electrolyte.trajectory.TrajectoryFullError
         No room (disk or file-size limit) for ``trajectory``'s file and its frame; raised
         before the relaxation, ``trajectory`` unchanged.
+
+    Warns
+    -----
+    RelaxationNotConvergedWarning
+        The ``steps`` ran out above ``fmax``: it names the force reached and the one asked; the
+        structure is returned (and stored) as it is. A relaxation read back from its file warns
+        the same.
     """
     fmax = check_number("fmax (eV/Å)", fmax, above=0)
     steps = check_number("steps", steps, integer=True, minimum=0)
@@ -893,9 +912,8 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
                 stored = read_h5md(trajectory, -1)
                 done = _stored_state(atoms, stored)
                 done.set_velocities(np.zeros((len(done), 3)))
-                done.info["relaxed_fmax"] = float(
-                    np.linalg.norm(stored.get_forces(), axis=1).max()
-                )
+                _relaxation_verdict(done, float(np.linalg.norm(stored.get_forces(),
+                                                               axis=1).max()), fmax, steps)
                 return done
             _check_writable(trajectory)
         work = atoms.copy()
@@ -936,11 +954,11 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
             # a SIGTERM dropped after the last step's observer: not written as relaxed
             _raise_if_terminated()
             final = float(np.linalg.norm(work.get_forces(), axis=1).max())
-            work.info["relaxed_fmax"] = final
             work.info.update(step=0, time_ps=0.0)  # as a reused relaxation's (_stored_state)
             if not np.isfinite(final):
                 raise MDInstabilityError(
                     f"relaxation ended with non-finite forces ({final} eV/Å)")
+            _relaxation_verdict(work, final, fmax, steps)
             if writer is not None:
                 writer.write(work, step=0, time=0.0,
                              observables=_observables(work, work.get_masses().sum()))
@@ -958,6 +976,38 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
             if writer is not None and not written:
                 writer.close(complete=False)  # the file is not published: the old one stays
         return work
+
+
+def _relaxation_verdict(atoms, reached, fmax, steps):
+    """Record in ``atoms.info`` the largest force a relaxation reached (``relaxed_fmax``, eV/Å)
+    and whether it is below ``fmax`` (``relaxed_converged``); warn when it is not.
+
+    The same for a fresh relaxation and one read back from its file (whose frame stores the
+    forces, and its ``run_info`` the ``fmax`` asked): before, only ``relaxed_fmax`` said that
+    FIRE had stopped short, and a protocol ran MD from the structure without a word.
+    """
+    import warnings
+
+    atoms.info["relaxed_fmax"] = reached
+    atoms.info["relaxed_converged"] = converged = bool(reached <= fmax)
+    if not converged:
+        warnings.warn(RelaxationNotConvergedWarning(
+            f"relax: the largest force is {reached:.3g} eV/Å after {steps} optimizer steps, "
+            f"above fmax = {fmax:g} eV/Å asked; the structure is returned as it is (MD from "
+            "it releases the remaining strain as heat): raise steps, or check the structure"
+        ), stacklevel=3)
+
+
+def _relaxation_estimate(atoms, fmax):
+    """The relaxation's largest force as an Estimate (eV/Å): exact, not valid above ``fmax``."""
+    reached = float(atoms.info["relaxed_fmax"])
+    notes = () if reached <= fmax else (
+        f"not converged: the relaxation stopped at a largest force of {reached:.3g} eV/Å, "
+        f"above relax_fmax = {fmax:g} eV/Å (its optimizer steps ran out); the MD stages "
+        "started from it",)
+    return Estimate(reached, 0.0, "eV/Å",
+                    "exact: the largest force on an atom of the relaxed structure",
+                    n_samples=1, converged=not notes, notes=notes)
 
 
 def _relax_run_info(fmax, steps, fingerprint):
@@ -1675,6 +1725,11 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
         calculator gave no stress.
     density_std : float
         Standard deviation of the sampled densities that ``density`` averages, g/cm³.
+    relaxation : Estimate
+        The largest force on an atom of the relaxed structure, eV/Å (exact: error 0); not
+        valid, saying so, when it is above ``relax_fmax`` (the relaxation's optimizer steps ran
+        out; :class:`RelaxationNotConvergedWarning` is issued then). Not among
+        :meth:`estimates`: it describes the start of the MD, not a result of it.
     density_sem, density_verdict
         Aliases of ``density.stderr`` and ``density.verdict`` (earlier versions' attributes).
     """
@@ -1685,6 +1740,7 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
     temperature: Estimate = None
     pressure: Estimate = None
     density_std: float = float("nan")
+    relaxation: Estimate = None
 
     @property
     def density_sem(self):
@@ -1947,6 +2003,7 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         work, fmax=relax_fmax, steps=_RELAX_STEPS, trajectory=files["relaxed"],
         overwrite=overwrite, progress=progress,
     )
+    relaxation = _relaxation_estimate(state, relax_fmax)
     plan = protocol_steps(
         preequilibration_ps=preequilibration_ps, equilibration_ps=equilibration_ps,
         production_ps=production_ps, preequilibration_timestep_fs=preequilibration_timestep_fs,
@@ -2020,6 +2077,7 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         temperature=temperature,
         pressure=pressure,
         density_std=float(np.std(rho)),
+        relaxation=relaxation,
     )
 
 

@@ -5,7 +5,7 @@ Before, ``run_protocol`` read a later stage's file for damage up front but compa
 settings (temperature, pressure, heavy hydrogen, time step, lengths, intervals, seed,
 ensemble, calculator) and system (elements, masses, box, topology) with this call only when
 that stage was reached: a folder holding only ``production.h5md`` of another temperature was
-refused after the relaxation, the pre-equilibration and the equilibration had run (51 model
+refused after the relaxation, the pre-equilibration and the equilibration had run (33 model
 evaluations here; a relaxation and 1.2 ns of MD in Ju et al. 2025's protocol).
 """
 
