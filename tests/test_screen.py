@@ -1196,7 +1196,7 @@ def test_known_properties_in_other_units_and_in_range_are_read():
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"replicas": 10**9}, r"the plan makes 1,000,000,000 tasks \(1 temperatures × 1000000000 "
+    ({"replicas": 10**9}, r"the plan makes 1,000,000,000 tasks \(1 temperature × 1000000000 "
                           r"replicas\); at most 100,000 tasks per plan"),
     ({"temperatures": list(range(200, 10**6))}, r"the plan makes 1,999,600 tasks \(999800 "
                                                   r"temperatures × 2 replicas\)"),

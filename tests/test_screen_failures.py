@@ -36,9 +36,10 @@ def _property(value, unit="g/cm^3"):
             "converged": True, "verdict": "valid", "notes": []}
 
 
-def _folder(tmp_path, outcome, replicas=2):
+def _folder(tmp_path, outcome, replicas=2, simulation=None):
     """A screening folder whose task ``(concentration, replica)`` ends as ``outcome`` says:
-    a dict of properties (finished), a text (failed with that error) or None (not run)."""
+    a dict of properties (finished), a text (failed with that error) or None (not run).
+    ``simulation(concentration, replica)``: the ``simulation`` record of a finished task."""
     plan = _plan(replicas)
     _prepare_outdir(plan, tmp_path)
     for t in plan.tasks():
@@ -46,8 +47,10 @@ def _folder(tmp_path, outcome, replicas=2):
         folder.mkdir(parents=True, exist_ok=True)
         what = outcome(t.composition.concentration, t.replica)
         if isinstance(what, dict):
+            extra = {} if simulation is None else {
+                "simulation": simulation(t.composition.concentration, t.replica)}
             write_json(folder / "result.json", {"task": t.id, "status": "done", "seed": t.seed,
-                                                "properties": what})
+                                                "properties": what, **extra})
         elif isinstance(what, str):
             write_json(folder / "error.json", {"task": t.id, "status": "failed", "error": what})
     return plan
@@ -73,7 +76,8 @@ def test_a_composition_whose_tasks_all_failed_keeps_its_rows_with_the_reason(tmp
     # the CSV: the missing number is an empty field, never a "nan" read as a number
     text = (tmp_path / "summary.csv").read_text()
     line = next(x for x in text.splitlines() if x.startswith("EC_LiPF6-4molal") and "density" in x)
-    assert ",density,g/cm^3,,,0,0,2,2,False,no valid replica; 2 replica(s) failed" in line
+    # mean, sem and dof empty
+    assert ",density,g/cm^3,,,,0,0,2,2,False,no valid replica; 2 replica(s) failed" in line
     assert "nan" not in text.lower()
     back = pd.read_parquet(tmp_path / "summary.parquet")
     assert len(back) == 4 and back["mean"].isna().sum() == 2

@@ -42,6 +42,19 @@ def _replica(r, eta=True, eta_valid=True):
     return props
 
 
+def _measured(r):
+    """The production temperature replica ``r`` measured (K): a thermostat's mean is not the
+    set 300 K."""
+    return 303.0 + 1.5 * r - 0.2 * r * r
+
+
+def _run(c, r, cell=(20.0, 20.0, 20.0, 90.0, 90.0, 90.0)):
+    """The ``simulation`` record of a task: measured temperature and final box."""
+    return {"temperature": {"value": _measured(r), "stderr": 0.5, "unit": "K",
+                            "method": "inefficiency", "converged": True},
+            "cell": list(cell)}
+
+
 def _experiment(path, rows):
     path.write_text("solvent,salt,concentration,property,value,error,unit\n"
                     + "".join(f"{row}\n" for row in rows))
@@ -52,8 +65,11 @@ def _by_key(table):
     return table.set_index(["concentration", "property"])
 
 
-def _expected_correction(table, concentration, temperature=300.0):
-    """ξ k_B T / (6 π η L) in m²/s, L from the plan's box and the mean density (by hand)."""
+def _expected_correction(table, concentration, temperature=None):
+    """ξ k_B T / (6 π η L) in m²/s, L from the plan's box and the mean density (by hand), T the
+    mean of the replicas' measured temperatures."""
+    if temperature is None:
+        temperature = np.mean([_measured(r) for r in range(5)])
     plan = _plan(5)
     comp = next(c for c in plan.compositions if c.concentration == concentration)
     mass_g = sum(get_species(name).mass * n for name, n in box_of(comp, 70)) / N_A
@@ -67,7 +83,7 @@ def _expected_correction(table, concentration, temperature=300.0):
 
 
 def test_measured_d_is_compared_with_the_yeh_hummer_corrected_d(tmp_path):
-    _folder(tmp_path, lambda c, r: _replica(r), replicas=5)
+    _folder(tmp_path, lambda c, r: _replica(r), replicas=5, simulation=_run)
     # measurements on both sides of the packed concentrations (3.79 and 4.54 molal)
     exp = _experiment(tmp_path / "exp.csv", ["EC,LiPF6,3.0,D_Li,1.6e-10,1e-11,m^2/s",
                                              "EC,LiPF6,4.0,D_Li,1.4e-10,,m^2/s",
@@ -105,7 +121,7 @@ def test_measured_d_is_compared_with_the_yeh_hummer_corrected_d(tmp_path):
 
 
 def test_the_correction_scales_as_one_over_the_viscosity(tmp_path):
-    _folder(tmp_path, lambda c, r: _replica(r), replicas=5)
+    _folder(tmp_path, lambda c, r: _replica(r), replicas=5, simulation=_run)
     exp = _experiment(tmp_path / "exp.csv", ["EC,LiPF6,3.0,D_PF6,1.6e-10,,m^2/s"])
     summary = aggregate(tmp_path, plots=False)
     for name in "abc":
@@ -142,9 +158,10 @@ def test_the_correction_scales_as_one_over_the_viscosity(tmp_path):
 def test_d_without_a_usable_viscosity_is_named_and_left_out_of_the_errors(tmp_path, case,
                                                                          reason):
     if case == "no viscosity":
-        _folder(tmp_path, lambda c, r: _replica(r, eta=False), replicas=5)
+        _folder(tmp_path, lambda c, r: _replica(r, eta=False), replicas=5, simulation=_run)
     else:
-        _folder(tmp_path, lambda c, r: _replica(r, eta_valid=False), replicas=5)
+        _folder(tmp_path, lambda c, r: _replica(r, eta_valid=False), replicas=5,
+                simulation=_run)
     exp = _experiment(tmp_path / "exp.csv", ["EC,LiPF6,3.0,D_Li,1.6e-10,,m^2/s",
                                              "EC,LiPF6,4.0,D_Li,1.4e-10,,m^2/s"])
     summary = aggregate(tmp_path, plots=False)
@@ -172,7 +189,7 @@ def test_without_a_density_the_box_side_is_unknown_and_d_is_not_compared(tmp_pat
         del props["density"]
         return props
 
-    _folder(tmp_path, outcome, replicas=5)
+    _folder(tmp_path, outcome, replicas=5, simulation=_run)
     exp = _experiment(tmp_path / "exp.csv", ["EC,LiPF6,3.0,D_Li,1.6e-10,,m^2/s"])
     table = aggregate(tmp_path, experimental=exp, plots=False)
     assert table["box_length_A"].isna().all()
@@ -213,7 +230,8 @@ def test_a_plan_without_viscosity_is_warned_at_once_that_its_measured_d_goes_unc
 
 def test_a_d_row_without_a_number_gets_no_correction_note(tmp_path):
     # 3 molal not run: its D row says so, and nothing about a correction it has no D for
-    _folder(tmp_path, lambda c, r: _replica(r) if c == 4.0 else None, replicas=5)
+    _folder(tmp_path, lambda c, r: _replica(r) if c == 4.0 else None, replicas=5,
+            simulation=_run)
     exp = _experiment(tmp_path / "exp.csv", ["EC,LiPF6,3.0,D_Li,1.6e-10,,m^2/s",
                                              "EC,LiPF6,4.0,D_Li,1.4e-10,,m^2/s",
                                              "EC,LiPF6,5.0,D_Li,1.2e-10,,m^2/s"])

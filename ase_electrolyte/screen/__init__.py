@@ -9,7 +9,7 @@ verdicts, plots against concentration and, given measured values, parity plots a
 absolute/percentage errors.
 """
 
-from .aggregate import aggregate, compare_experimental, task_table
+from .aggregate import aggregate, compare_experimental, summary_estimate, task_table
 from .engine import ScreenResult, local_cluster_size, run_screen
 from .plan import Composition, Plan, PlanError, Task, load_plan
 from .task import run_task
@@ -26,5 +26,6 @@ __all__ = [
     "local_cluster_size",
     "run_screen",
     "run_task",
+    "summary_estimate",
     "task_table",
 ]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -43,7 +44,7 @@ from .plan import PlanError, _solvent, box_of, packed_concentration, task_seed
 from .task import ERROR_FILE, RESULT_FILE, read_result
 
 __all__ = ["aggregate", "task_table", "compare_experimental", "read_experimental",
-           "CONCENTRATION_TOLERANCE"]
+           "summary_estimate", "CONCENTRATION_TOLERANCE"]
 
 KEYS = ["composition", "solvent", "ratio", "salt", "concentration", "units", "temperature_K"]
 
@@ -93,8 +94,13 @@ def task_table(outdir):
     tuple of pandas.DataFrame
         ``(rows, failures)``: ``rows`` has the composition keys, ``temperature_K``, ``replica``,
         ``seed``, ``packed_concentration`` and ``cation_molality`` (of the box the task
-        recorded, see :func:`aggregate`; NaN where it recorded none), ``property``, ``unit``,
-        ``value``, ``error`` (in-run error of that replica), ``valid`` and ``verdict``
+        recorded, see :func:`aggregate`; NaN where it recorded none),
+        ``measured_temperature_K`` (K: the mean temperature of its production run; NaN where
+        it recorded none), ``cell`` (its final box, ``"a b c alpha beta gamma"`` in Å and
+        degrees; ``""`` where it recorded none), ``property``, ``unit``,
+        ``value``, ``error`` (in-run error of that replica), ``error_dof`` (the degrees of
+        freedom of that error where the analysis gave them, e.g. blocks − 1; NaN for a normal
+        error), ``valid`` and ``verdict``
         (``"valid"`` or the reason); ``failures`` has the keys, ``replica``, ``task`` and
         ``error``. Tasks not yet run appear in neither.
     """
@@ -102,7 +108,13 @@ def task_table(outdir):
 
     outdir = Path(outdir)
     plan = _read_record(outdir)
-    rows, failures = [], []
+    columns = KEYS + ["replica", "seed", "packed_concentration", "cation_molality",
+                      "measured_temperature_K", "cell", "property", "unit", "value", "error",
+                      "error_dof", "valid", "verdict"]
+    # one list per column, not one dict per (task, property): 14 keys a row held 2 kB per row
+    # beside the frame (4.6 times the frame's own size at its peak; 10^5 rows of 10^4 tasks)
+    rows = {c: [] for c in columns}
+    failures = []
     for comp, temperature, replica, task_id in _task_ids(plan):
         folder = outdir / TASKS_DIR / task_id
         keys = _keys(comp, temperature)
@@ -116,35 +128,76 @@ def task_table(outdir):
                 failures.append({**keys, "replica": replica, "task": task_id, "error": problem})
                 continue
             packed, molality = _packed(result, comp, plan)
-            for name, p in result["properties"].items():
+            measured, cell = _run_conditions(result)
+            properties = result["properties"]
+            n = len(properties)
+            for key, value in keys.items():
+                rows[key].extend([value] * n)
+            for key, value in (("replica", replica), ("seed", result.get("seed")),
+                               ("packed_concentration", packed), ("cation_molality", molality),
+                               ("measured_temperature_K", measured), ("cell", cell)):
+                rows[key].extend([value] * n)
+            for name, p in properties.items():
                 value, error, valid, verdict = _replica(p)
-                rows.append(
-                    {
-                        **keys,
-                        "replica": replica,
-                        "seed": result.get("seed"),
-                        "packed_concentration": packed,
-                        "cation_molality": molality,
-                        "property": name,
-                        "unit": _UNIT_SPELLING.get(p["unit"], p["unit"]),
-                        "value": value,
-                        "error": error,
-                        "valid": valid,
-                        "verdict": verdict,
-                    }
-                )
+                rows["property"].append(name)
+                rows["unit"].append(_UNIT_SPELLING.get(p["unit"], p["unit"]))
+                rows["value"].append(value)
+                rows["error"].append(error)
+                rows["error_dof"].append(_dof(p.get("dof")))
+                rows["valid"].append(valid)
+                rows["verdict"].append(verdict)
         elif (folder / ERROR_FILE).exists():
             try:
                 error = json.loads((folder / ERROR_FILE).read_text())["error"]
             except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
                 error = f"{folder / ERROR_FILE} is not readable ({type(err).__name__}: {err})"
             failures.append({**keys, "replica": replica, "task": task_id, "error": str(error)})
-    columns = KEYS + ["replica", "seed", "packed_concentration", "cation_molality", "property",
-                      "unit", "value", "error", "valid", "verdict"]
     return (
         pd.DataFrame(rows, columns=columns),
         pd.DataFrame(failures, columns=KEYS + ["replica", "task", "error"]),
     )
+
+
+def _run_conditions(result):
+    """``(temperature, cell)`` a task's ``result.json`` records of its production run.
+
+    ``temperature``: the mean measured temperature (K; NaN where none is recorded: tasks of an
+    earlier version); ``cell``: the final box as ``"a b c alpha beta gamma"`` (Å, degrees;
+    ``""`` where none is recorded or it does not read as six positive numbers).
+    """
+    simulation = result.get("simulation")
+    if not isinstance(simulation, dict):
+        return math.nan, ""
+    entry = simulation.get("temperature")
+    value = entry.get("value") if isinstance(entry, dict) else None
+    temperature = math.nan
+    if _positive(value):
+        temperature = float(value)
+    cell = simulation.get("cell")
+    if not (isinstance(cell, list) and len(cell) == 6 and all(_positive(x) for x in cell)):
+        return temperature, ""
+    return temperature, " ".join(f"{float(x):.9g}" for x in cell)
+
+
+def _positive(x):
+    """Whether ``x`` (read from JSON) is a finite number > 0 (a flag or text is none)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(x)) and x > 0
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
+def _dof(dof):
+    """The degrees of freedom a stored property's t-scaled error has (NaN: a normal error)."""
+    if isinstance(dof, bool) or not isinstance(dof, numbers.Real):  # text, a flag, None
+        return math.nan
+    try:
+        dof = float(dof)
+    except OverflowError:  # an integer beyond the float range
+        return math.nan
+    return dof if math.isfinite(dof) and dof >= 1 else math.nan
 
 
 def _read_record(outdir):
@@ -169,7 +222,9 @@ def _packed(result, comp, plan):
     box rounds far from the asked concentration); NaN where it records none or they do not
     read.
     """
-    counts = (result.get("simulation") or {}).get("composition_counts")
+    simulation = result.get("simulation")
+    # a hand-edited or foreign record: its box is not known (was AttributeError of the table)
+    counts = simulation.get("composition_counts") if isinstance(simulation, dict) else None
     if not isinstance(counts, dict) or not counts:
         return math.nan, math.nan
     try:
@@ -189,11 +244,12 @@ def _planned(comp, plan):
 
 
 def _box_length(comp, plan, place):
-    """Side (Å) of the cubic box of one composition and temperature: the mass of the molecules
-    the plan packs over the mean density its finished replicas give (valid or not: a density
-    fixed by an NVT production is the box's all the same); NaN with no density.
+    """Side (Å) of the box of one composition and temperature, ``V^(1/3)``: the mass of the
+    molecules the plan packs over the mean density its finished replicas give (valid or not: a
+    density fixed by an NVT production is the box's all the same).
 
-    The Yeh–Hummer correction of :func:`compare_experimental` needs it.
+    Returns ``(length, why)``: ``why`` is ``None``, or, with ``length`` NaN, why it is not
+    known. The Yeh–Hummer correction of :func:`compare_experimental` needs it.
     """
     from ..species import get_species
     from ..units import GCM3_TO_AMU_PER_A3
@@ -202,13 +258,46 @@ def _box_length(comp, plan, place):
                           "value"].to_numpy(dtype=float)
     densities = densities[np.isfinite(densities) & (densities > 0)]
     if not densities.size:
-        return math.nan
+        return math.nan, "box_length_A unknown: no finished replica gave a density"
     try:
         box = box_of(comp, int(plan["n_atoms"]), plan.get("density"))
         mass = sum(get_species(name).mass * n for name, n in box)  # amu
-    except (ValueError, TypeError, KeyError):
-        return math.nan
-    return float((mass / (densities.mean() * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0))
+    except (ValueError, TypeError, KeyError) as err:
+        return math.nan, f"box_length_A unknown: the plan's box does not pack ({err})"
+    return float((mass / (densities.mean() * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)), None
+
+
+def _run_shape(place):
+    """``(temperature, shape)`` of one composition and temperature's finished replicas.
+
+    ``temperature``: the mean of the production temperatures they measured (K; NaN where none
+    recorded one); ``shape``: ``"cubic"`` when every recorded box is a cube within
+    :data:`mda_electrolyte.diffusion.CUBIC_TOLERANCE` (:func:`~mda_electrolyte.diffusion.\
+check_cubic_box`, the rule the Yeh–Hummer correction of the analyses applies), else the
+    first other box as ``"a x b x c Å, angles α, β, γ°"``; ``""`` where none recorded its box.
+    """
+    from mda_electrolyte.diffusion import check_cubic_box
+
+    if not len(place):
+        return math.nan, ""
+    per_replica = {}
+    for replica, temperature, cell in zip(place["replica"].tolist(),
+                                          place["measured_temperature_K"].tolist(),
+                                          place["cell"].tolist(), strict=True):
+        per_replica.setdefault(replica, (float(temperature), str(cell or "")))
+    temperatures = [t for t, _ in per_replica.values() if math.isfinite(t)]
+    cells = [cell for _, cell in per_replica.values() if cell]
+    shape = ""
+    for cell in cells:
+        box = [float(x) for x in cell.split()]
+        try:
+            check_cubic_box(box, "the box")
+        except ValueError:
+            shape = (f"{box[0]:.4g} x {box[1]:.4g} x {box[2]:.4g} Å, angles {box[3]:.4g}, "
+                     f"{box[4]:.4g}, {box[5]:.4g}°")
+            break
+        shape = "cubic"
+    return (float(np.mean(temperatures)) if temperatures else math.nan), shape
 
 
 # result.json of earlier versions spelt units for display, not for units.convert
@@ -305,6 +394,9 @@ def _row(group, n_finished, failures, doubts=(), n_planned=None):
     return {
         "mean": mean,
         "sem": sem,
+        # the error over n replicas is t-scaled for n - 1 degrees of freedom: without them an
+        # interval from it took normal quantiles, 2.59 instead of 3.26 errors at 95 % for 3
+        "dof": float(n - 1) if math.isfinite(sem) else math.nan,
         "n_replicas": n,
         "n_invalid": int(total - n),  # excluded or without a value
         "n_failed": int(n_failed),
@@ -440,8 +532,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
     plan = _read_record(outdir)
     compositions = {c["label"]: c for c in plan["compositions"]}
     columns = KEYS[:-1] + ["packed_concentration", "cation_molality", "box_length_A",
-                           "temperature_K",
-                           "property", "unit", "mean", "sem", "n_replicas", "n_invalid",
+                           "temperature_K", "measured_temperature_K", "box_shape",
+                           "property", "unit", "mean", "sem", "dof", "n_replicas", "n_invalid",
                            "n_failed", "n_planned", "valid", "verdict", "method"]
     by_place = {tuple(key): group for key, group in rows.groupby(KEYS, sort=False, dropna=False)}
     finished = rows.groupby(KEYS, sort=False, dropna=False)["replica"].nunique()
@@ -473,13 +565,23 @@ def aggregate(outdir, *, experimental=None, plots=True):
             if where[0] not in plan_boxes:
                 plan_boxes[where[0]] = _planned(compositions[where[0]], plan)
             packed = plan_boxes[where[0]]
-        length = _box_length(compositions[where[0]], plan, place)
+        length, unknown = _box_length(compositions[where[0]], plan, place)
+        measured, shape = _run_shape(place)
+        # an empty number of the table is never left unexplained: a CSV reader saw a bare
+        # empty box_length_A (NaN) beside a row marked valid
+        gaps = []
+        if not (math.isfinite(packed[0]) and math.isfinite(packed[1])):
+            gaps.append("packed_concentration unknown: no replica recorded its box and the "
+                        "plan's box does not pack")
+        if unknown and n_finished:  # else the verdict says no replica finished
+            gaps.append(unknown)
         for prop in properties:
             group = groups.get(where + prop, empty)
             table.append({**dict(zip(KEYS + ["property", "unit"], where + prop, strict=True)),
                           "packed_concentration": packed[0], "cation_molality": packed[1],
-                          "box_length_A": length,
-                          **_row(group, n_finished, failed.get(where, []), doubts,
+                          "box_length_A": length, "measured_temperature_K": measured,
+                          "box_shape": shape,
+                          **_row(group, n_finished, failed.get(where, []), doubts + gaps,
                                  n_planned if where in planned else 0)})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
@@ -507,6 +609,51 @@ def aggregate(outdir, *, experimental=None, plots=True):
     else:
         _remove_comparison(outdir)
     return summary
+
+
+def summary_estimate(row):
+    """One row of :func:`aggregate`'s table (or of ``comparison.csv``) as an
+    :class:`~ase_electrolyte.estimate.Estimate`.
+
+    Its ``dof`` is the row's (replicas − 1 for a mean over replicas; Welch–Satterthwaite where
+    errors were combined, as for a Yeh–Hummer corrected D), so that
+    :meth:`~ase_electrolyte.estimate.Estimate.interval` takes the quantiles of t: the 95 %
+    interval of a mean over 5 replicas is ±2.51 of its (t-scaled) errors, not ±1.96.
+
+    Parameters
+    ----------
+    row : mapping
+        A row (``pandas.Series`` or dict) with ``mean``, ``sem``, ``unit``, ``valid`` and
+        ``verdict``; ``dof``, ``method`` and ``n_replicas`` where the table has them.
+
+    Returns
+    -------
+    Estimate
+        Value ``mean`` and error ``sem`` (NaN where the row has none) in ``unit``; converged
+        as the row is valid, with its verdict as the note otherwise.
+
+    Raises
+    ------
+    ValueError
+        A row that lacks one of the needed columns (named).
+    """
+    from ..estimate import Estimate
+
+    missing = [k for k in ("mean", "sem", "unit", "valid", "verdict") if k not in row]
+    if missing:
+        raise ValueError(f"a summary row needs {', '.join(missing)}: not a row of the "
+                         "screening table")
+    dof = _dof(row.get("dof"))
+    valid = bool(row["valid"])
+    mean, sem = float(row["mean"]), float(row["sem"])
+    n = _dof(row.get("n_replicas"))  # a count >= 1, or NaN
+    n = 0 if math.isnan(n) else int(n)
+    converged = valid and math.isfinite(mean) and math.isfinite(sem)
+    notes = () if converged else (str(row["verdict"]) if not valid else "no value or error",)
+    method = row.get("method")
+    method = method if isinstance(method, str) and method else METHODS["replicas"].format(n=n)
+    return Estimate(mean, sem, str(row["unit"]), method, n_samples=n, converged=converged,
+                    notes=notes, dof=None if math.isnan(dof) else dof)
 
 
 def _remove_comparison(outdir):
@@ -1018,8 +1165,10 @@ def _compare(summary, experimental, outdir, plots):
                                                   Path(experimental).name)
         used.update(by)
         mean, sem, correction, size_note = float(s["mean"]), float(s["sem"]), math.nan, None
+        dof = _dof(s.get("dof"))
+        dof = None if math.isnan(dof) else dof
         if _is_diffusion(s["property"]):
-            mean, sem, correction, size_note = _yeh_hummer(
+            mean, sem, dof, correction, size_note = _yeh_hummer(
                 s, viscosities.get((s["composition"], float(s["temperature_K"]))))
         dev = mean - value
         valid, verdict = bool(s["valid"]), str(s["verdict"])
@@ -1038,6 +1187,7 @@ def _compare(summary, experimental, outdir, plots):
                 # a diffusion coefficient: corrected to the infinite system (Yeh–Hummer)
                 "mean": mean,
                 "sem": sem,
+                "dof": math.nan if dof is None else dof,
                 "mean_periodic_box": s["mean"],
                 "finite_size_correction": correction,
                 "valid": valid,
@@ -1047,6 +1197,7 @@ def _compare(summary, experimental, outdir, plots):
                 "deviation": dev,
                 # the simulation's error over replicas and the measurement's, combined
                 "deviation_error": _combined_error(sem, error),
+                "deviation_dof": _combined_dof(sem, dof, error),
                 "abs_deviation": abs(dev),
                 "percent_deviation": 100.0 * dev / value if value else math.nan,
             }
@@ -1063,8 +1214,8 @@ def _compare(summary, experimental, outdir, plots):
     comparison = pd.DataFrame(matched)
     _write_table(comparison, outdir / "comparison.csv")
     columns = ["property", "unit", "n", "n_excluded", "MAE", "MAE_error", "MAPE_percent",
-               "MAPE_percent_error", "mean_signed_error", "mean_signed_error_error", "valid",
-               "verdict", "method"]
+               "MAPE_percent_error", "mean_signed_error", "mean_signed_error_error", "dof",
+               "valid", "verdict", "method"]
     errors = []
     if not comparison.empty:
         for (prop, unit), g in comparison.groupby(["property", "unit"], sort=False):
@@ -1095,6 +1246,8 @@ def _compare(summary, experimental, outdir, plots):
                 "MAPE_percent_error": mape_err,
                 "mean_signed_error": mse,
                 "mean_signed_error_error": mse_err,
+                # of the three errors: t-scaled over the compared rows
+                "dof": float(len(ok) - 1) if len(ok) > 1 else math.nan,
                 "valid": not notes,
                 "verdict": "; ".join(notes) or "valid",
                 "method": (f"t-scaled standard error over {len(ok)} compared rows"
@@ -1144,54 +1297,82 @@ def _is_diffusion(name):
 
 
 def _yeh_hummer(row, eta):
-    """``(mean, sem, correction, note)`` of a summary row of D, corrected to the infinite system.
+    """``(mean, sem, dof, correction, note)`` of a summary row of D, corrected to the infinite
+    system.
 
-    A diffusion coefficient from a periodic box of side L is smaller than the infinite
+    A diffusion coefficient from a periodic cubic box of side L is smaller than the infinite
     system's by ``ξ k_B T / (6 π η L)`` (Yeh & Hummer 2004;
     :func:`mda_electrolyte.diffusion.yeh_hummer_correction`): 20–40 % in boxes of a few
     hundred atoms. It is added with the mean viscosity ``eta`` (the summary row of
-    ``viscosity`` at the same composition and temperature) and the row's ``box_length_A``; its
-    error, first order in η's standard error, is combined with D's. ``note`` (``None`` where
-    the correction holds) says why the row is not comparable: no viscosity, no box side, or a
-    viscosity that is not valid. ``correction`` is in the row's unit (NaN where not made).
+    ``viscosity`` at the same composition and temperature), the row's ``box_length_A`` and the
+    temperature its replicas measured (``measured_temperature_K``; a short run's thermostat
+    mean is not the set temperature); its error, first order in η's standard error, is
+    combined with D's, and so are their degrees of freedom (Welch–Satterthwaite,
+    :func:`~ase_electrolyte.estimate.propagated_dof`). ``note`` (``None`` where the
+    correction holds) says why the row is not comparable: no viscosity, no box side, a box
+    that is not a cube (``box_shape``: ξ is the cubic lattice sum, Kikugawa et al. 2015), a
+    box shape or measured temperature the replicas did not record, or a viscosity that is not
+    valid. ``correction`` is in the row's unit (NaN where not made).
     """
     from mda_electrolyte.diffusion import yeh_hummer_correction
 
+    from ..estimate import propagated_dof
     from ..units import convert
 
-    mean, sem = float(row["mean"]), float(row["sem"])
+    mean, sem, dof = float(row["mean"]), float(row["sem"]), _dof(row.get("dof"))
+    dof = None if math.isnan(dof) else dof
     if not math.isfinite(mean):  # no D to correct: the row's verdict says why
-        return mean, sem, math.nan, None
+        return mean, sem, dof, math.nan, None
     prefix = ("D of the periodic box, not corrected to the infinite system (Yeh–Hummer, "
               "which needs the viscosity)")
     if eta is None:
-        return mean, sem, math.nan, (
+        return mean, sem, dof, math.nan, (
             f"{prefix}: no viscosity at this composition and temperature (add 'viscosity' to "
             "the plan's analyses); not compared")
     eta_mean = float(eta["mean"])
     if not (math.isfinite(eta_mean) and eta_mean > 0):
-        return mean, sem, math.nan, (f"{prefix}: the viscosity has no value ({eta['verdict']}); "
-                                     "not compared")
+        return mean, sem, dof, math.nan, (
+            f"{prefix}: the viscosity has no value ({eta['verdict']}); not compared")
     length = float(row.get("box_length_A", math.nan))
     if not (math.isfinite(length) and length > 0):
-        return mean, sem, math.nan, f"{prefix}: the box side is not known (no density); not " \
+        return mean, sem, dof, math.nan, (
+            f"{prefix}: the box side is not known (no density); not compared")
+    shape = row.get("box_shape")
+    shape = "" if not isinstance(shape, str) else shape
+    if shape != "cubic":
+        why = ("its replicas recorded no box (tasks of an earlier version): whether it is the "
+               "cube the correction holds for is not known" if not shape else
+               f"the box is not cubic ({shape}): ξ = 2.837297 is the cubic box's lattice sum, "
+               "and an elongated or triclinic box's correction differs by direction "
+               "(Kikugawa et al. 2015)")
+        return mean, sem, dof, math.nan, f"D of the periodic box, not corrected: {why}; not " \
             "compared"
+    temperature = float(row.get("measured_temperature_K", math.nan))
+    if not (math.isfinite(temperature) and temperature > 0):
+        return mean, sem, dof, math.nan, (
+            "D of the periodic box, not corrected: its replicas recorded no measured "
+            "temperature (tasks of an earlier version), which the correction needs; not "
+            "compared")
     try:
         eta_mpas = float(convert(eta_mean, eta["unit"], "mPa·s"))
         correction = float(convert(
-            yeh_hummer_correction(float(row["temperature_K"]), eta_mpas, length), "Å^2/ps",
-            row["unit"]))
+            yeh_hummer_correction(temperature, eta_mpas, length), "Å^2/ps", row["unit"]))
     except ValueError as err:  # a unit of another dimension: named, not compared
-        return mean, sem, math.nan, f"{prefix}: {err}; not compared"
+        return mean, sem, dof, math.nan, f"{prefix}: {err}; not compared"
     # the correction scales as 1/η: its relative error is η's
     eta_sem = float(eta["sem"])
-    sem = float(math.hypot(sem, correction * eta_sem / eta_mean)) \
-        if math.isfinite(sem) and math.isfinite(eta_sem) else math.nan
+    term = correction * eta_sem / eta_mean
+    if math.isfinite(sem) and math.isfinite(eta_sem):
+        eta_dof = _dof(eta.get("dof"))
+        dof = propagated_dof([(sem, dof), (term, None if math.isnan(eta_dof) else eta_dof)])
+        sem = float(math.hypot(sem, term))
+    else:
+        sem, dof = math.nan, None
     note = None
     if not bool(eta["valid"]):
         note = (f"the viscosity of its Yeh–Hummer correction is not valid ({eta['verdict']}); "
                 "not compared")
-    return mean + correction, sem, correction, note
+    return mean + correction, sem, dof, correction, note
 
 
 def _along_concentration(key):
@@ -1259,6 +1440,20 @@ def _combined_error(sem, experiment_error):
     exp = 0.0 if experiment_error is None or not math.isfinite(float(experiment_error)) \
         else float(experiment_error)
     return float(math.hypot(float(sem), exp)) if math.isfinite(float(sem)) else math.nan
+
+
+def _combined_dof(sem, dof, experiment_error):
+    """Welch–Satterthwaite degrees of freedom of :func:`_combined_error`: the simulation's
+    error of ``dof`` (replicas − 1) with a measured error taken as normal; NaN for a normal
+    total or no simulation error."""
+    from ..estimate import propagated_dof
+
+    if not math.isfinite(float(sem)):
+        return math.nan
+    exp = 0.0 if experiment_error is None or not math.isfinite(float(experiment_error)) \
+        else float(experiment_error)
+    total = propagated_dof([(float(sem), dof), (exp, None)])
+    return math.nan if total is None else total
 
 
 def _mean_and_error(values):

@@ -19,6 +19,7 @@ from .plan import (
     box_of,
     check_distinct,
     composition_key,
+    counted,
     fingerprint_of,
     load_plan,
 )
@@ -661,9 +662,10 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
     result.timing["setup"] = time.perf_counter() - start
     say = (lambda *a: print(*a, flush=True)) if progress else (lambda *a: None)
     say(
-        f"screen {plan.name!r}: {len(tasks)} tasks ({len(plan.compositions)} compositions × "
-        f"{len(plan.temperatures)} temperatures × {plan.replicas} replicas); "
-        f"{result.n_skipped} already done"
+        f"screen {plan.name!r}: {counted(len(tasks), 'task')} "
+        f"({counted(len(plan.compositions), 'composition')} × "
+        f"{counted(len(plan.temperatures), 'temperature')} × "
+        f"{counted(plan.replicas, 'replica')}); {result.n_skipped} already done"
     )
 
     if todo:
@@ -730,6 +732,26 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
     for task_id, error in result.failures.items():
         say(f"  FAILED {task_id}: {error}")
     return result
+
+
+def progress_line(queued, running, done, done_elsewhere, failed):
+    """The progress line :func:`run_screen` prints while its tasks run.
+
+    ``done`` counts the tasks this screen ran to the end, ``done_elsewhere`` those found
+    finished when their turn came (another copy of the task finished them: a worker still
+    running them for an earlier screen whose client went away); both are done.
+
+    Examples
+    --------
+    >>> progress_line(2, 1, 3, 0, 0)
+    '  queued 2 | running 1 | done 3 | failed 0'
+    >>> progress_line(0, 0, 3, 2, 1)
+    '  queued 0 | running 0 | done 5 (2 by another copy of the task) | failed 1'
+    """
+    done_text = f"{done + done_elsewhere}"
+    if done_elsewhere:
+        done_text += f" ({done_elsewhere} by another copy of the task)"
+    return f"  queued {queued} | running {running} | done {done_text} | failed {failed}"
 
 
 def _check_address(scheduler):
@@ -946,6 +968,9 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
     futures = dict(zip(submitted, todo, strict=True))
     pending = set(futures)
     last = None
+    # tasks found finished when they started: another copy of the task (a rerun's, a worker
+    # cut off from an earlier screen) finished them; they were counted nowhere in the line
+    skipped_before = result.n_skipped
     while pending:
         try:
             finished, pending = wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
@@ -1000,7 +1025,8 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
         else:
             running = 0
             result.timing["collected"] = time.time()
-        counts = (len(pending) - running, running, result.n_done, result.n_failed)
+        counts = (len(pending) - running, running, result.n_done,
+                  result.n_skipped - skipped_before, result.n_failed)
         if counts != last:
-            say("  queued {} | running {} | done {} | failed {}".format(*counts))
+            say(progress_line(*counts))
             last = counts

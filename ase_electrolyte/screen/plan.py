@@ -514,7 +514,8 @@ def _checked_plan(data, base, source):
     temps = temps if isinstance(temps, list) else [temps]
     if not temps:
         raise PlanError("temperatures is empty")
-    _check_task_count(len(temps) * replicas, f"{len(temps)} temperatures × {replicas} replicas")
+    _check_task_count(len(temps) * replicas, f"{counted(len(temps), 'temperature')} × "
+                                             f"{counted(replicas, 'replica')}")
     temperatures = [_positive(t, "temperature (K)") for t in temps]
     # tasks are told apart by their folder, T{t:g}K: 300 and 300.0000001 would share one, and
     # the second would be answered with the first one's result
@@ -577,6 +578,11 @@ def _text(value, what):
     if not isinstance(value, str) or not value.strip():
         raise PlanError(f"{what} must be a non-empty text in quotes, not {value!r}")
     return value
+
+
+def counted(n, word):
+    """``"1 temperature"``, ``"3 temperatures"``: a count with its noun (a plural ``-s``)."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _check_task_count(n_tasks, what):
@@ -679,7 +685,8 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
             n_compositions += (len(solvents) if isinstance(solvents, list) else 1) * n_concs
     _check_task_count(
         n_compositions * tasks_per_composition,
-        f"{n_compositions} compositions × {tasks_per_composition} temperatures and replicas",
+        f"{counted(n_compositions, 'composition')} × {tasks_per_composition} temperatures "
+        "and replicas",
     )
     out = []
     boxes = []  # each composition's molecule counts, in the order of out

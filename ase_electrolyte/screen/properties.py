@@ -30,6 +30,8 @@ replicas anyway.
 
 from __future__ import annotations
 
+import numbers
+
 __all__ = ["task_properties", "is_estimate_dict", "replica_property", "known_property"]
 
 # fit quality below which an old-format fit without its own verdict is marked "poor fit"
@@ -97,11 +99,15 @@ def is_estimate_dict(obj):
 
 
 def replica_property(value, stderr, unit, *, verdict="valid", method="in-run error of the "
-                     "analysis", n_samples=0, notes=()):
+                     "analysis", n_samples=0, notes=(), dof=None):
     """One task's number as a dict with the keys of :meth:`.Estimate.to_dict`.
 
     ``verdict`` ``"valid"`` makes it ``converged``; anything else is the reason it is not. A
-    missing or non-finite value is never valid.
+    missing or non-finite value is never valid. ``dof``: the degrees of freedom of a t-scaled
+    ``stderr`` (an analysis' error over blocks), written as ``"dof"`` when known, as
+    :meth:`.Estimate.to_dict` does; a value that is not a finite number >= 1 is dropped (the
+    error is then taken as normal), never raised on: a hand-edited summary must not fail the
+    task after its simulation.
     """
     # imported here, as units in _from_estimate: estimate pulls in scipy.constants
     from ..estimate import _count, json_number
@@ -116,7 +122,7 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
     # an Estimate's verdict is its notes joined: prepended, it was every reason twice
     if not converged and verdict not in notes and verdict != "; ".join(notes):
         notes = [verdict] + notes
-    return {
+    out = {
         "value": value,
         "stderr": stderr,
         "unit": unit,
@@ -126,6 +132,14 @@ def replica_property(value, stderr, unit, *, verdict="valid", method="in-run err
         "verdict": "valid" if converged else "; ".join(notes),
         "notes": notes,
     }
+    # a number only, as Estimate takes it: text ("4" of a hand-edited file) or a flag is none
+    dof = json_number(dof) if isinstance(dof, numbers.Real) and not isinstance(dof, bool) \
+        else None
+    if dof is not None and dof >= 1:
+        # a replica's in-run error over 5 blocks follows t(4): dropped, its interval was the
+        # normal one, 30 % too narrow at 95 %
+        out["dof"] = dof
+    return out
 
 
 def _from_estimate(est, unit):
@@ -146,7 +160,7 @@ def _from_estimate(est, unit):
     verdict = "valid" if converged else (est.get("verdict") or "; ".join(notes) or "not valid")
     return replica_property(value, stderr, own, verdict=verdict,
                             method=est.get("method") or "analysis", n_samples=est.get("n_samples"),
-                            notes=notes if not converged or notes else ())
+                            notes=notes if not converged or notes else (), dof=est.get("dof"))
 
 
 def _old_verdict(entry, species=None):

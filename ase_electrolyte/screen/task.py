@@ -1005,6 +1005,12 @@ def _run(spec, folder, timing):
         "density_sem_g_cm3": json_number(result.density_sem),
         "density_verdict": result.density_verdict,
         "production_ensemble": plan["protocol"]["production_ensemble"],
+        # what the Yeh–Hummer correction of the table's D needs of this run: the temperature
+        # it ran at (a thermostat's mean is not the set one in a short run) and the shape of
+        # its box (the correction holds for a cube only); K, and [a, b, c, α, β, γ] in Å and °
+        "temperature": (result.temperature.to_dict()
+                        if hasattr(result.temperature, "to_dict") else None),
+        "cell": [json_number(x) for x in result.atoms.cell.cellpar()],
     }
     return {
         "task": task["id"],
