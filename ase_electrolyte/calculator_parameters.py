@@ -25,13 +25,14 @@ gives ASE calculators of this package:
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 from ase.calculators.calculator import Parameters, all_changes, equal
 
 from .calculator_errors import InputError, input_errors
 
-__all__ = ["Option", "ParametersContract"]
+__all__ = ["Option", "ParametersContract", "applies_direct_edits"]
 
 
 class Option:
@@ -47,6 +48,31 @@ class Option:
 
     def __set__(self, obj, value):
         obj.set(**{self.name: value})
+
+
+def applies_direct_edits(method):
+    """Decorator for a public method of a :class:`ParametersContract` calculator that reads
+    its options outside ASE's ``get_property`` (``D3.compute_tensor``,
+    ``Electrostatics.evaluate``, ``check_input``...): options edited in ``calc.parameters``
+    directly are applied first, as ``set`` would (checked, derived state rebuilt).
+
+    Without it such a method ran on the derived state of the options before the edit: after
+    ``calc.parameters["damping"] = "zero"``, ``D3.compute_tensor`` kept the BJ parameters
+    (an energy 3.4x off the zero-damping one) and ``Electrostatics.evaluate`` its last
+    lattice-sum set-up, while a refused value (a tolerance of 0.5) was used unchecked.
+
+    Raises
+    ------
+    ase.calculators.calculator.InputError
+        A bad edited value (undone; the method does not run).
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        self._apply_direct_edits()
+        return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def _unchanged(a, b):

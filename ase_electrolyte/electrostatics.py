@@ -23,7 +23,7 @@ from ase.units import Bohr, Hartree
 
 from .atoms_checks import check_atoms, check_flag, check_number, check_overlaps
 from .calculator_errors import check_finite, input_errors
-from .calculator_parameters import ParametersContract
+from .calculator_parameters import ParametersContract, applies_direct_edits
 from .device import resolve_device
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
 
@@ -440,6 +440,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         )
 
     # ---------------------------------------------------------------- charges and checks
+    @applies_direct_edits
     def total_charge(self, atoms):
         """:math:`Q_\\mathrm{total}` (e) used for ``atoms`` by the QRd scheme."""
         if self.parameters["total_charge"] is not None:
@@ -451,6 +452,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
             return float(np.sum(formal))
         return check_number("atoms.info['charge'] (e)", atoms.info.get("charge", 0.0))
 
+    @applies_direct_edits
     def get_charges(self, atoms=None):
         """Per-atom charges (e) of ``atoms`` under this calculator's scheme.
 
@@ -497,6 +499,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 f"{stated:.6g} e; fix the charges or total_charge (None: no check)")
         return q
 
+    @applies_direct_edits
     def check_elements(self, atoms):
         """Raise :class:`ValueError` naming the elements without QRd parameters."""
         if self.parameters["scheme"] == "qrd":
@@ -507,6 +510,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                     f"no QRd parameters (b, s) for the element(s) {', '.join(missing)}"
                 )
 
+    @applies_direct_edits
     def check_input(self, atoms, overlaps=True):
         """Raise what :meth:`calculate` would refuse in ``atoms``, without any sum.
 
@@ -640,6 +644,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         self.get_property("energy", atoms)
         return {name: self.results[name] for name in properties if name in self.results}
 
+    @applies_direct_edits
     def evaluate(self, atoms, charges):
         """Coulomb energy, forces, per-atom energies and stress of ``atoms`` with ``charges``.
 
@@ -747,6 +752,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                     f"use a smaller {'cutoff' if name == 'cutoff' else 'short_range_length'}")
 
     # ---------------------------------------------------------------- sums
+    @applies_direct_edits
     def lattice_parameters(self, atoms, charges):
         """The torch-pme parameters that meet ``tolerance`` for ``atoms`` with ``charges``.
 
@@ -1040,6 +1046,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         return out
 
     # ---------------------------------------------------------------- persistence
+    @applies_direct_edits
     def todict_json(self):
         """The term as a JSON-serialisable dict (what :meth:`save` writes)."""
         p = self.parameters

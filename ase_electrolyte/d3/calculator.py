@@ -10,7 +10,7 @@ from ase.units import Bohr, Hartree
 from ..atoms_checks import MAX_COORDINATE, check_atoms, check_flag, check_number, check_overlaps
 from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
-from ..calculator_parameters import Option, ParametersContract
+from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
 from ..device import parse_device
 from . import backend
 from .parameters import known_dampings, known_functionals, resolve_parameters
@@ -610,6 +610,7 @@ class D3(ParametersContract, Calculator):
             _check_elements(atoms, range(1, max_z + 1),
                             f"D3 (tabulated for H to {chemical_symbols[max_z]})")
 
+    @applies_direct_edits
     def check_input(self, atoms, overlaps=True):
         """Raise what :meth:`calculate` would refuse in ``atoms``, without running the kernel.
 
@@ -778,6 +779,7 @@ class D3(ParametersContract, Calculator):
             self.results["stress"] = stress.flat[[0, 4, 8, 5, 2, 1]].copy()
 
     # ------------------------------------------------------------------------------------
+    @applies_direct_edits
     def compute_tensor(self, positions, numbers=None, cell=None, pbc=None):
         """Energy, forces and stress for positions that are a torch tensor on the GPU.
 
