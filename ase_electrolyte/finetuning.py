@@ -4,9 +4,12 @@ The SevenNet-0 electrolyte study (Ju et al., 2025) finds the pretrained model to
 molecules and names fine-tuning on sampled intermolecular interactions as the remedy; BAMBOO
 (Gong et al., 2024) fine-tunes to distil an ensemble and to align densities with experiment
 (:mod:`ase_electrolyte.distill`, :mod:`ase_electrolyte.density_alignment`). This module writes
-sevenn's ``input.yaml``, parses it with sevenn's own parser and runs sevenn's ``train_v2``
-(data loading, loss, optimiser, scheduler, epoch loop, checkpoints): there is no training loop
-here.
+sevenn's ``input.yaml``, parses it with sevenn's own parser and runs the steps of sevenn's
+``train_v2`` (data set, model, trainer with its loss, optimiser and scheduler, epoch loop,
+checkpoints): there is no training loop here. Two things differ from ``train_v2``: the batch
+order of epoch *e* is drawn from (seed, *e*) alone, and every epoch's checkpoint is kept until
+the next one is written whole, so that a member stopped part-way (SIGTERM, Ctrl-C) resumes at
+its last finished epoch and ends as the uninterrupted run would.
 """
 
 from __future__ import annotations
@@ -1136,6 +1139,29 @@ def _check_members_can_differ(ensemble, batch_size, n_frames):
         )
 
 
+def _check_pressure_shift(train_frames, pressure_shift_bar, stress_weight):
+    """ValueError when a pressure shift cannot act: no stress label, or stresses unweighted.
+
+    The shift moves the stress labels only; without them (or with ``stress_weight=0``) the
+    model was trained exactly as unshifted and returned as shifted (a density alignment step
+    that moved nothing).
+    """
+    if not pressure_shift_bar:
+        return
+    with_stress = sum("stress" in a.calc.results for a in train_frames)
+    if not with_stress:
+        raise ValueError(
+            f"pressure_shift_bar {pressure_shift_bar:g} bar shifts stress labels, and none of the "
+            f"{len(train_frames)} training frames has one: the model would be trained as "
+            "unshifted; give periodic frames with stress labels"
+        )
+    if not stress_weight:
+        raise ValueError(
+            f"pressure_shift_bar {pressure_shift_bar:g} bar with stress_weight 0: the shifted "
+            "stresses would not enter the loss; give a positive stress_weight"
+        )
+
+
 def _frame_key(atoms):
     """A frame's identity: its elements, cell, periodicity and positions to 1e-6 Å.
 
@@ -1320,6 +1346,131 @@ def _write_member_record(work, settings, seed):
     }, indent=1)
 
 
+#: The record of a member being trained, beside its epoch checkpoints: what they are of.
+_TRAINING = "training.json"
+
+
+def _epoch_checkpoints(work):
+    """``{epoch: path}`` of the per-epoch checkpoints in ``work`` (epochs from 1)."""
+    found = {}
+    for path in work.glob("checkpoint_*.pth"):
+        tail = path.stem[len("checkpoint_"):]
+        if tail.isdigit() and int(tail) >= 1:
+            found[int(tail)] = path
+    return found
+
+
+def _curve_files(work):
+    """sevenn's learning curves in ``work`` in the order written: ``lc.csv``, then those a
+    resumed run wrote beside it (sevenn names them ``lc0.csv``, ``lc1.csv``, ...)."""
+    more = sorted((p for p in work.glob("lc*.csv") if p.stem[2:].isdigit()),
+                  key=lambda p: int(p.stem[2:]))
+    first = work / "lc.csv"
+    return ([first] if first.is_file() else []) + more
+
+
+def _curve_until(work, last_epoch):
+    """The learning curve's rows of epochs 1 to ``last_epoch`` from every curve file of
+    ``work`` (a later file's row replaces an earlier one's: that epoch was trained again),
+    as ``(header, rows)``; ``None`` when an epoch has no row."""
+    header, rows = None, {}
+    for path in _curve_files(work):
+        try:
+            with open(path, newline="") as f:
+                lines = list(csv.reader(f))
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return None
+        if not lines:
+            continue
+        if header is None:
+            header = lines[0]
+        elif lines[0] != header:
+            return None
+        for row in lines[1:]:
+            # a row cut short by the stop, or of an epoch after the checkpoint, is dropped
+            if len(row) == len(header) and row[0].isdigit() and 1 <= int(row[0]) <= last_epoch:
+                rows[int(row[0])] = row
+    if header is None or sorted(rows) != list(range(1, last_epoch + 1)):
+        return None
+    return header, [rows[e] for e in range(1, last_epoch + 1)]
+
+
+def _write_curve(work, curve):
+    """``work/lc.csv`` as ``curve`` (header, rows); the curve files of resumed runs removed."""
+    import io
+
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([curve[0], *curve[1]])
+    write_text_atomic(work / "lc.csv", text.getvalue())
+    for path in _curve_files(work)[1:]:
+        path.unlink()
+
+
+def _resume_point(work, settings, seed, epochs):
+    """``(checkpoint, epoch)`` where this member's stopped training resumes, or ``None``.
+
+    The checkpoints count only when ``work``'s training record names this run's settings and
+    seed (another run's checkpoints are not this member's), and only the last epoch whose
+    learning-curve rows are all there (the curve is merged into ``lc.csv`` up to it).
+    """
+    try:
+        stored = json.loads((work / _TRAINING).read_text())
+    except (OSError, ValueError):
+        return None
+    if stored != {"settings": settings, "seed": int(seed)}:
+        return None
+    for epoch in sorted(_epoch_checkpoints(work), reverse=True):
+        curve = _curve_until(work, epoch) if epoch <= epochs else None
+        if curve is not None:
+            _write_curve(work, curve)
+            return work / f"checkpoint_{epoch}.pth", epoch
+    return None
+
+
+class _EpochOrder:
+    """The training frames' order in each epoch, drawn from (seed, epoch) alone.
+
+    sevenn's shuffling loader drew each epoch's order from torch's global generator, whose
+    state a resumed run cannot restore: the resumed epochs saw other batches than an
+    uninterrupted run. The loader iterates its sampler once per epoch.
+    """
+
+    def __init__(self, n, seed, first_epoch):
+        self.n, self.seed, self.epoch = int(n), int(seed), int(first_epoch)
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
+        self.epoch += 1
+        return iter(order.tolist())
+
+
+def _keep_last_checkpoint(trainer, work):
+    """Make ``trainer`` write its checkpoints whole and keep only the last epoch's.
+
+    sevenn's ``torch.save`` into the checkpoint's own name left a file cut short when stopped
+    mid-write, and every epoch's checkpoint kept would fill the disk (a SevenNet-0-size model
+    with its optimiser state is tens of MB per epoch). ``checkpoint_0`` (the initial weights)
+    and ``checkpoint_best`` are kept.
+    """
+    write = trainer.write_checkpoint
+
+    def write_checkpoint(path, **extra):
+        path = Path(path)
+        with atomic_path(path) as tmp:
+            write(str(tmp), **extra)
+        epoch = extra.get("epoch")
+        if isinstance(epoch, int) and epoch >= 1 and path.name == f"checkpoint_{epoch}.pth":
+            for old, older in _epoch_checkpoints(work).items():
+                if old < epoch:
+                    older.unlink(missing_ok=True)
+
+    trainer.write_checkpoint = write_checkpoint
+    return trainer
+
+
 def earlier_members(out, base, train, **options):
     """The models an earlier fine-tune left in ``out``: those :func:`finetune` would reuse.
 
@@ -1433,7 +1584,10 @@ def finetune(
         finished by ``out/member_k/finetuned.json`` (what it was trained from). A member
         that an earlier call finished with the same base model, data, settings and seed is
         reused, not trained again (:func:`earlier_members`): a fine-tune stopped part-way
-        resumes at its first unfinished member. Any other earlier model is replaced.
+        resumes at its first unfinished member, from that member's last finished epoch
+        (``out/member_k/checkpoint_<epoch>.pth``, written every epoch, the previous one
+        removed; ``out/member_k/training.json`` names the run they are of). Any other
+        earlier model is replaced.
     lr : float
         Initial learning rate of Adam.
     batch_size : int
@@ -1452,7 +1606,9 @@ def finetune(
     pressure_shift_bar : float
         ΔP (bar) added to the pressure of every stress label (density alignment, see
         :func:`ase_electrolyte.density_alignment.align_density`):
-        :math:`\sigma \to \sigma - \Delta P\,I`.
+        :math:`\sigma \to \sigma - \Delta P\,I`. A nonzero shift needs training frames
+        with stress labels and a positive ``stress_weight`` (refused otherwise: it would
+        change nothing).
     check_units : bool
         Compare the label forces and stresses with the base model's on up to 4 frames and
         refuse labels a unit factor (or, for stresses, a sign) away; compare every frame's
@@ -1487,7 +1643,8 @@ def finetune(
         Ctrl-C, or :class:`ase_electrolyte.md.Terminated` on SIGTERM (where SIGTERM has its
         default action, :func:`ase_electrolyte.md.terminate_as_interrupt`): the member being
         trained has no model and is not marked finished; the note names the finished
-        members, which the same call reuses.
+        members, which the same call reuses, and the epoch from which it resumes the member
+        being trained (the result equals an uninterrupted run's).
 
     Examples
     --------
@@ -1531,6 +1688,7 @@ def finetune(
                     if valid is not None else None)
     if valid_frames is not None:
         _check_disjoint(train_frames, valid_frames)
+    _check_pressure_shift(train_frames, pressure_shift_bar, stress_weight)
     if checkpoint is None:
         _check_force_spread(train_frames)
     else:
@@ -1587,7 +1745,7 @@ def finetune(
 
     from .md import Terminated, terminate_as_interrupt
 
-    checkpoints, curves = [], []
+    checkpoints, curves, resumed = [], [], {}
     # SIGTERM (a batch scheduler's limit) unwinds as Ctrl-C does: it killed the process, and
     # the CLI's "run the same command again to resume" was refused or retrained every member
     with terminate_as_interrupt():
@@ -1598,12 +1756,15 @@ def finetune(
                     path = work / "finetuned.pth"
                 else:
                     work.mkdir(exist_ok=True)
+                    resume = _resume_point(work, settings, seed + k, int(epochs))
+                    if resume is not None:
+                        resumed[k] = resume[1]
                     path = _train_one(
                         work, checkpoint, model_config, train_frames, valid_frames,
                         epochs=int(epochs), lr=lr, batch_size=batch_size, seed=seed + k,
                         device=device, weights=(force_weight, stress_weight), loss=loss,
                         pressure_shift_bar=pressure_shift_bar, verbose=verbose,
-                        settings=settings,
+                        settings=settings, resume=resume,
                     )
                 curve = _read_curve(work / "lc.csv")
                 if base_errors:
@@ -1621,10 +1782,13 @@ def finetune(
             done = len(checkpoints)
             kept = (f"member(s) 0-{done - 1} finished and kept ({out}/member_k/finetuned.pth)"
                     if done else "no member finished")
+            epochs_done = _epoch_checkpoints(out / f"member_{done}")
+            at = (f"from its epoch {max(epochs_done)} of {int(epochs)} (its checkpoint)"
+                  if epochs_done else "from its first epoch")
             err.add_note(
                 f"finetune: {what} in member {done} of {int(ensemble)}; {kept}; member {done} "
-                "has no model (its training is lost); the same call resumes at member "
-                f"{done}, reusing the finished ones"
+                f"has no model yet; the same call resumes at member {done} {at}, reusing "
+                "the finished ones"
             )
             raise
 
@@ -1637,6 +1801,11 @@ def finetune(
         notes.append(
             f"member(s) {', '.join(map(str, finished))} reused: finished by an earlier run of "
             "this fine-tune (same base model, data, settings and seed), not trained again"
+        )
+    for k, epoch in resumed.items():
+        notes.append(
+            f"member {k} resumed from its epoch {epoch} checkpoint (a stopped run of this "
+            "fine-tune): its batches, optimiser and learning rate continue as uninterrupted"
         )
     if ensemble == 1:
         notes.append(ONE_MEMBER_NOTE)
@@ -1683,13 +1852,15 @@ def _check_not_diverged(curve, work, lr):
 
 
 def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, epochs, lr,
-               batch_size, seed, device, weights, loss, pressure_shift_bar, verbose, settings):
+               batch_size, seed, device, weights, loss, pressure_shift_bar, verbose, settings,
+               resume=None):
+    """Train one member in ``work``; ``resume``: ``(checkpoint, epoch)`` of its stopped
+    training (:func:`_resume_point`), continued with its optimiser and scheduler state."""
     import torch
     import yaml
     from sevenn import __version__
     from sevenn.logger import Logger
     from sevenn.parse_input import read_config_yaml
-    from sevenn.scripts.train import train_v2
 
     _write_frames(train_frames, work / "train.extxyz", pressure_shift_bar)
     if valid_frames is not None:
@@ -1698,7 +1869,8 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
     train_section = {
         "random_seed": int(seed),
         "epoch": epochs,
-        "per_epoch": epochs,
+        # every epoch: a stopped member resumes at its last one (older ones are removed)
+        "per_epoch": 1,
         "device": device,
         "is_train_stress": bool(has_stress),
         "loss": "Huber" if loss == "huber" else "mse",
@@ -1713,7 +1885,14 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
     }
     if loss == "huber":
         train_section["loss_param"] = {"delta": 0.01}
-    if checkpoint is not None:
+    if resume is not None:
+        train_section["continue"] = {
+            "checkpoint": str(resume[0]),
+            "reset_optimizer": False,
+            "reset_scheduler": False,
+            "reset_epoch": False,
+        }
+    elif checkpoint is not None:
         train_section["continue"] = {
             "checkpoint": str(checkpoint),
             "reset_optimizer": True,
@@ -1736,10 +1915,13 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
     input_yaml = work / "input.yaml"
     write_text_atomic(input_yaml, yaml.safe_dump(_plain(config_text), sort_keys=False))
 
-    # an earlier fine-tune in this folder left its curve and checkpoints: the final one
-    # (checkpoint_<epochs>.pth) must be this run's, or be missing
-    for old in [*work.glob("lc*.csv"), *work.glob("checkpoint_*.pth")]:
-        old.unlink()
+    if resume is None:
+        # an earlier fine-tune in this folder left its curve and checkpoints: the final one
+        # (checkpoint_<epochs>.pth) must be this run's, or be missing
+        for old in [*work.glob("lc*.csv"), *work.glob("checkpoint_*.pth")]:
+            old.unlink()
+        # what the epoch checkpoints to come are of: only the same run resumes from them
+        write_json_atomic(work / _TRAINING, {"settings": settings, "seed": int(seed)})
     model_cfg, train_cfg, data_cfg = read_config_yaml(str(input_yaml))
     train_cfg.update({"is_ddp": False, "ddp_backend": "nccl", "local_rank": 0, "rank": 0,
                       "world_size": 1})
@@ -1754,11 +1936,18 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
     logger.switch_file(str(work / "log.sevenn"))
     logger.screen = bool(verbose)
     with logger:
-        train_v2(config, str(work))
+        _sevenn_train(config, work, seed)
     from .md import _raise_if_terminated
 
     # a SIGTERM whose exception sevenn dropped: the member is not marked finished
     _raise_if_terminated()
+    if resume is not None:
+        # the rows before the resumed epoch and the resumed run's, as one curve
+        curve = _curve_until(work, epochs)
+        if curve is None:
+            raise RuntimeError(f"the learning curve of the resumed training in {work} lacks "
+                               "epochs; run again with another output folder")
+        _write_curve(work, curve)
     _check_not_diverged(_read_curve(work / "lc.csv"), work, lr)
     final = work / f"checkpoint_{epochs}.pth"
     target = work / "finetuned.pth"
@@ -1768,3 +1957,38 @@ def _train_one(work, checkpoint, model_config, train_frames, valid_frames, *, ep
     # last: a member whose record is missing (stopped before it) is trained again
     _write_member_record(work, settings, seed)
     return target
+
+
+def _sevenn_train(config, work, seed):
+    """sevenn's ``train_v2`` for one model, with the batch order of :class:`_EpochOrder` and
+    the checkpoints of :func:`_keep_last_checkpoint` (no distributed or reEWC training)."""
+    from sevenn.logger import Logger
+    from sevenn.model_build import build_E3_equivariant_model
+    from sevenn.scripts.processing_continue import processing_continue_v2
+    from sevenn.scripts.processing_epoch import processing_epoch_v2
+    from sevenn.train import atoms_dataset
+    from sevenn.train.trainer import Trainer
+    from torch_geometric.loader import DataLoader
+
+    log = Logger()
+    log.timer_start("total")
+    start_epoch, state_dicts = 1, None
+    if config["continue"]["checkpoint"]:
+        state_dicts, start_epoch = processing_continue_v2(config)
+    # the statistics (shift, scale, species) enter the config here, before the model is built
+    datasets = atoms_dataset.from_config(config, str(work))
+    batch_size = config["batch_size"]
+    loaders = {
+        name: DataLoader(data, batch_size=batch_size,
+                         sampler=_EpochOrder(len(data), seed, start_epoch))
+        if name == "trainset" else DataLoader(data, batch_size=batch_size, shuffle=False)
+        for name, data in datasets.items()
+    }
+    log.write("\nModel building...\n")
+    model = build_E3_equivariant_model(config)
+    log.print_model_info(model, config)
+    trainer = _keep_last_checkpoint(Trainer.from_config(model, config), work)
+    if state_dicts:
+        trainer.load_state_dicts(*state_dicts, strict=False)
+    processing_epoch_v2(config, trainer, loaders, start_epoch, working_dir=str(work))
+    log.timer_end("total", message="Total wall time")
