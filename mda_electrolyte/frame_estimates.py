@@ -111,8 +111,10 @@ def frame_average(series, n_ions, unit="1", what="value"):
     -------
     Estimate
         ``value`` the mean over all frames; ``stderr`` the t-scaled standard error over
-        contiguous blocks (5 blocks, 10 from 50 frames on), or the statistical-inefficiency
-        error where that is larger; not converged, with the reason, for too few frames, ions or
+        contiguous blocks (5 blocks, 10 from 50 frames on; ``dof`` blocks − 1), or the
+        statistical-inefficiency error where that is larger (``dof`` independent frames − 1),
+        so that :meth:`~ase_electrolyte.estimate.Estimate.interval` takes t quantiles; not
+        converged, with the reason, for too few frames, ions or
         independent frames, or a value that never changed.
 
     Examples
@@ -175,12 +177,15 @@ def frame_average(series, n_ions, unit="1", what="value"):
     if runs_note:
         notes.append(runs_note)
     method = METHODS["blocks"].format(n=n_blocks)
+    # the t quantiles the error was scaled with: blocks - 1, or the independent frames - 1
+    dof = float(n_blocks - 1)
     if err_g > err:
         err, method = err_g, METHODS["inefficiency"]
+        dof = max(n_independent - 1.0, 1.0)
     if n_independent >= MIN_INDEPENDENT_SAMPLES:
         # passing the count selects the replicas whose g came out low: widened as the mean of
         # an MD series is (mda_electrolyte.uncertainty); below it the error is not selected,
         # and unwidened it is calibrated over all replicas (tests/test_solvation.py)
         err *= _small_sample_widening(n_independent)
     return Estimate(value, err, unit, method, int(n_independent),
-                    converged=not notes, notes=tuple(notes))
+                    converged=not notes, notes=tuple(notes), dof=dof)

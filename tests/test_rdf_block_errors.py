@@ -82,9 +82,9 @@ def test_error_of_the_total_is_that_of_its_parts_and_shrinks_with_frames():
     ratio = np.median(short.results.total_err[key][far] / long.results.total_err[key][far])
     # 9 times the frames: errors 3 times smaller (10 blocks against 5 also changes the t factor)
     assert 2.2 < ratio < 3.8, ratio
+    # an ideal gas has no peak: the highest of its flat bins is no g_max
     estimate = long.results.estimates[key]["g_max"]
-    assert estimate.valid and estimate.value == pytest.approx(long.results.total[key].max())
-    assert "10 contiguous blocks" in estimate.method
+    assert not estimate.valid and estimate.verdict.startswith("no resolved peak")
 
 
 @pytest.mark.parametrize(
