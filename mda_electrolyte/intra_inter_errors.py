@@ -28,6 +28,7 @@ from MDAnalysis.analysis.results import ResultsGroup
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import mark_not_valid
+from ase_electrolyte.finetuning import _MAX_STRESS, _check_net_force
 
 from .analysis_base import FrameAnalysis, kept_frame, require_results
 from .error_metrics import error_estimates, fit_estimates
@@ -171,11 +172,46 @@ def _mark_quantity(tree, quantity, note):
             for k, v in tree.items()}
 
 
+#: Largest stress (eV/Å³, any component; median over the frames) of stored labels: 1 eV/Å³ is
+#: 160 GPa, the bound :func:`ase_electrolyte.finetuning.read_labelled` puts on training labels.
+#: A liquid's stresses in kbar or bar read as eV/Å³ (×1602, ×1.6e6) lie beyond it; in GPa (×160)
+#: mostly within, and those are marked after the model has run (:func:`unit_doubt`).
+MAX_LABEL_STRESS = _MAX_STRESS
+
+
+#: Largest intermolecular energy per atom (eV) of the reference's stored labels: liquids lie
+#: far below (see :meth:`IntraInterErrors._check_isolated_labels`).
+MAX_INTER_ENERGY = 2.0
+
+
+def _check_label_values(labels):
+    """Refuse labels whose values alone show another unit or another system: forces that do
+    not sum to about zero (:func:`ase_electrolyte.finetuning._check_net_force`, the check the
+    fine-tune applies to its training labels) and stresses no liquid has (a median over the
+    frames of the largest component above :data:`MAX_LABEL_STRESS`). Cheap, and before any
+    model evaluation: compared with the model, such labels were found only after it had run
+    on every frame."""
+    for k, lab in enumerate(labels):
+        if lab["forces"] is not None and len(lab["forces"]) > 1:
+            _check_net_force(lab["forces"], f"reference frame {k}")
+    stresses = [float(np.max(np.abs(lab["stress"]))) for lab in labels
+                if lab["stress"] is not None]
+    if stresses and float(np.median(stresses)) > MAX_LABEL_STRESS:
+        worst = int(np.argmax(stresses))
+        raise ValueError(
+            f"the reference stresses reach {float(np.median(stresses)):.3g} eV/Å³ (median over "
+            f"the frames of the largest component; {stresses[worst]:.3g} in frame {worst}), "
+            f"{float(np.median(stresses)) * 160.21766:.3g} GPa: no liquid is under such a "
+            f"stress (at most {MAX_LABEL_STRESS:g} eV/Å³ here); are they in GPa, kbar or bar? "
+            "convert the stress labels to eV/Å³"
+        )
+
+
 def _frame_labels(label_frames):
     """:func:`stored_labels` of every frame; a frame whose label is malformed, or that lacks a
     quantity the other frames have, is named (a quantity some frames lack was dropped from the
     comparison without a word, or ended the run with 'quantities must include energy or
-    forces')."""
+    forces'), and so are values in another unit (:func:`_check_label_values`)."""
     labels = []
     for k, atoms in enumerate(label_frames):
         try:
@@ -191,6 +227,7 @@ def _frame_labels(label_frames):
                 f"(frame {shown}) while the others do: label those frames or drop them from "
                 "both the frames and the labels"
             )
+    _check_label_values(labels)
     return labels
 
 
@@ -469,6 +506,15 @@ class IntraInterErrors(FrameAnalysis):
         from ase_electrolyte.trajectory import FORCE_TO_KJ_PER_MOL_ANGSTROM
 
         ag = self._source.atomgroup
+        if ag.n_atoms != ag.universe.atoms.n_atoms:
+            # the stored forces are those of the whole system, the model's those of the part
+            # evaluated alone: their difference is the pull of the atoms left out, not an error
+            raise ValueError(
+                f"reference='trajectory' with an AtomGroup of {ag.n_atoms} of the Universe's "
+                f"{ag.universe.atoms.n_atoms} atoms: the trajectory's forces were computed with "
+                "every atom, the model would see the selection alone; analyse the whole "
+                "Universe or give labels computed for the selection"
+            )
         frames = []
         with kept_frame(ag.universe.trajectory) as trajectory:
             for ts in trajectory:
@@ -495,6 +541,44 @@ class IntraInterErrors(FrameAnalysis):
         with kept_frame(self._trajectory):
             check_molecules_whole(self._source, self._sliced_trajectory,
                                   type(self).__name__)
+            if isinstance(self._reference.isolated, StoredMoleculeLabels):
+                self._check_isolated_labels(self._sliced_trajectory)
+
+    def _check_isolated_labels(self, timesteps):
+        """Refuse stored isolated-molecule labels that a selected frame lacks, or whose energies
+        do not belong with the frames' (before any model evaluation).
+
+        Each frame's molecules are looked up (a missing one was found after the model had run
+        on every earlier frame). The reference's intermolecular energy ``E − Σ_j E_j`` is a
+        small part of a liquid's energy (tens of meV per atom; an ionic liquid's cohesive
+        energy, a few eV per ion pair of some 30 atoms, about 0.1 eV/atom); isolated-molecule
+        energies per atom, in another unit or of another energy zero than the frames' leave
+        most of the frames' energy in it: refused where, as a median over the frames, it
+        exceeds :data:`MAX_INTER_ENERGY` per atom and half the frames' energy.
+        """
+        inter, total = [], []
+        for ts in timesteps:
+            atoms = self._source.atoms(ts)
+            molecules = isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum)
+            try:
+                energies, _ = self._reference.isolated.evaluate(molecules)
+            except ValueError as err:
+                raise ValueError(f"frame {int(ts.frame)}: {err}") from None
+            energy = self._reference.labels[int(ts.frame)]["energy"]
+            if energy is not None:
+                inter.append((energy - float(energies.sum())) / len(atoms))
+                total.append(energy / len(atoms))
+        if not inter:
+            return
+        inter_atom, total_atom = float(np.median(inter)), float(np.median(total))
+        if abs(inter_atom) > MAX_INTER_ENERGY and abs(inter_atom) > 0.5 * abs(total_atom):
+            raise ValueError(
+                f"the reference's intermolecular energy is {inter_atom:.4g} eV/atom (median over "
+                f"the frames; their energies {total_atom:.4g} eV/atom): the stored isolated-"
+                "molecule energies do not belong with the frames' energies (per atom, in "
+                "another unit, or of another energy zero); label the molecules of "
+                "unique_isolated_molecules() with the frames' method, in eV"
+            )
 
     def _prepare(self):
         self.results._per_frame = []

@@ -718,7 +718,9 @@ def test_malformed_or_partly_missing_reference_labels_are_named_before_any_evalu
                                           ("Hartree", 1 / 27.2114)])
 def test_labels_in_another_unit_mark_every_error_and_say_which(unit, factor):
     frames = [_frame(seed=s) for s in range(3)]
-    model = MolecularPairModel()
+    # a liquid's stress (4 meV/Å³; k = 20 gives 0.5 eV/Å³, which times 23 is refused before the
+    # model runs as no liquid's stress)
+    model = MolecularPairModel(k=0.2)
     labels = [_labelled(a, model, factor) for a in frames]
     with pytest.warns(UserWarning, match=f"in {unit} rather than eV/Å"):
         r = IntraInterErrors(frames, model, reference=labels).run().results

@@ -55,9 +55,11 @@ def _verdicts(tree, quantity):
 ])
 def test_a_doubtful_quantity_is_marked_and_the_others_stay_valid(case, kwargs, quantity, match):
     frames = [_frame(seed=s) for s in range(6)]
-    # 1 % off: the 15-atom frame's 1/15 is then nearer than Rydberg's 1/13.6
-    model = MolecularPairModel(scale=0.99)
-    labels = _labels(frames, MolecularPairModel(), **kwargs)
+    # 1 % off: the 15-atom frame's 1/15 is then nearer than Rydberg's 1/13.6; k = 0.2 gives a
+    # liquid's stress (4 meV/Å³: in GPa 0.7 "eV/Å³", where k = 20 gave 69 and was refused
+    # before the model ran as no liquid's stress)
+    model = MolecularPairModel(scale=0.99, k=0.2)
+    labels = _labels(frames, MolecularPairModel(k=0.2), **kwargs)
     r = _run(frames, model, labels, match)
     marked = _verdicts(r.estimates, quantity)
     assert marked and all(not e.valid and match.split()[-1] in e.verdict
