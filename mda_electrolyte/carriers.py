@@ -34,10 +34,12 @@ from ase_electrolyte.atoms_checks import (
 from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import check_atomgroup, check_universe
+from .frame_estimates import MIN_IONS
 from .molecules import _identified_numbers, check_masses, molecule_ids
 
 __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajectory",
-           "find_wrapping_jump", "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO"]
+           "find_wrapping_jump", "check_neutral", "temperature_notes", "MAX_TEMPERATURE_RATIO",
+           "few_ions_notes"]
 
 
 @dataclass
@@ -756,6 +758,51 @@ def check_neutral(names, charges, who):
             "whole system adds to it), so it has no conductivity. List every charged species "
             "of the system in ions, or give charges= that add up to zero"
         )
+
+
+def few_ions_notes(counts, neutral=()):
+    r"""The verdict note of a transport number behind fewer than :data:`MIN_IONS` ions of a
+    species (empty when every species has enough).
+
+    A transport coefficient is a property of the electrolyte: an average over its ions (D of a
+    species, the self terms) or a correlation of their summed motion (σ, :math:`L_{ij}`). The
+    error over blocks of one run measures how well these ions' trajectories were sampled, never
+    how much ions differ from each other for longer than the run (a Li⁺ paired for the whole run
+    beside a free one). Measured over 400 replicas of Ornstein–Uhlenbeck ions (1000 frames, 10
+    blocks): ions alike, the 95 % interval of D(Li⁺) covers the species' D in 92 % of replicas
+    with one ion (z-score SD 1.16) and 94-96 % with 2-16; ions whose mobilities differ by a
+    lognormal factor of SD 0.5 for the whole run, in 58 % with one ion (z-score SD 3.5), 63 %
+    with 2, 61 % with 4, 67 % with 8 and 16 (z-score SD 2.4-2.8). So the count does not make the
+    block error honest for such ions at any number; what it bounds is how much one ion can make
+    the number: with one ion it is that ion's (the z-score SD 3.5), with two half of it. Below
+    the shell statistics' threshold (:data:`~mda_electrolyte.frame_estimates.MIN_IONS`, one
+    "too few ions" threshold for the analyses and the demo) a transport number is a sample of
+    ions, not the electrolyte, and is not valid.
+
+    Parameters
+    ----------
+    counts : dict
+        Species name -> number of ions (molecules) behind the number.
+    neutral : collection of str
+        Species of ``counts`` that are neutral molecules (a solvent): said "too few molecules".
+
+    Returns
+    -------
+    list of str
+        ``["too few ions: 1 Li, 1 PF6 (...)"]``, a ``"too few molecules: ..."`` note for
+        neutral species, or ``[]``.
+    """
+    notes = []
+    for noun, charged in (("ions", True), ("molecules", False)):
+        few = {name: int(n) for name, n in counts.items()
+               if int(n) < MIN_IONS and (name not in neutral) == charged}
+        if few:
+            shown = ", ".join(f"{n} {name}" for name, n in few.items())
+            notes.append(
+                f"too few {noun}: {shown} (a transport coefficient averages over the {noun} "
+                f"of the electrolyte; with fewer than {MIN_IONS} of a species its error "
+                f"describes these {noun}' trajectories, not the electrolyte)")
+    return notes
 
 
 def same_system(collections, names):

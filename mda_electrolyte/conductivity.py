@@ -46,6 +46,7 @@ from .carriers import (
     check_neutral,
     check_temperature,
     check_volume,
+    few_ions_notes,
     same_system,
     temperature_notes,
 )
@@ -589,7 +590,8 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._sampling_notes = independence_notes(
             [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
             self._n_blocks, "the charge current",
-        ) + temperature_notes(collections, self._temperature)
+        ) + temperature_notes(collections, self._temperature) + few_ions_notes(
+            {n: collections[0].n_ions[collections[0].species.index(n)] for n in names})
         self._combine(segments, dt, collections[0], names)
 
     def _lags(self, n_frames, dt):
@@ -936,6 +938,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
              for c in collections],
             self._n_blocks, "the charge current (dipole increments)")
         notes += temperature_notes(collections, self._temperature)
+        notes += few_ions_notes(
+            {n: collections[0].n_ions[collections[0].species.index(n)] for n in names})
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
                                               n_blocks=self._n_blocks, notes=notes)
         _conductivity_aliases(res)
@@ -1170,7 +1174,11 @@ class NernstEinstein:
                 "the Nernst–Einstein conductivity is zero: all diffusivities are zero, so "
                 "transference numbers and α_d (divided by it) do not exist"
             )
-        notes = tuple(f"D of {s}: {e.verdict}" for s, e in d.items() if not e.valid)
+        # σ_NE sums N_s z_s² D_s: as few ions as its D's, counted here from n_ions (D given as
+        # numbers carries no count); a D's own "too few ions" is this one, said once
+        few = tuple(few_ions_notes({s: n_ions[s] for s in d}))
+        own_d = {s: _verdict_without_few(s, e, n_ions[s]) for s, e in d.items() if not e.valid}
+        notes = few + tuple(f"D of {s}: {v}" for s, v in own_d.items() if v)
         notes += tuple(_negative_diffusivity_notes(d)) + tuple(t_notes)
         if sigma < 0:
             notes += (f"σ_NE = {sigma:.3g} S/m is not positive (the diffusivities are noise "
@@ -1186,7 +1194,9 @@ class NernstEinstein:
         # each species' term N_s z_s² D_s e²/(V k_B T) with its error and its D's verdict
         res.contributions = {}
         for s in d:
-            own = tuple(f"D of {s}: {n}" for n in d[s].notes if not d[s].valid)
+            own = tuple(few_ions_notes({s: n_ions[s]}))
+            own += tuple(f"D of {s}: {n}" for n in d[s].notes if not d[s].valid
+                         and n not in own)
             own += tuple(_negative_diffusivity_notes({s: d[s]}))
             res.contributions[s] = Estimate(contrib[s], contrib_err[s], "S/m", method,
                                             d[s].n_samples, converged=not own, notes=own,
@@ -1256,6 +1266,13 @@ class NernstEinstein:
 
 #: A diffusivity this many of its errors below zero is not noise about zero.
 NEGATIVE_D_SIGMAS = 2.0
+
+
+def _verdict_without_few(species, est, n_ions):
+    """The verdict of the D of ``species`` without the "too few ions" note of its ``n_ions``
+    (Nernst–Einstein says it itself, once for all species); its other reasons stay."""
+    drop = set(few_ions_notes({species: n_ions}))
+    return "; ".join(n for n in est.notes if n not in drop)
 
 
 def _negative_diffusivity_notes(d):

@@ -33,6 +33,7 @@ from .carriers import (
     check_temperature,
     check_volume,
     default_blocks,
+    few_ions_notes,
     same_system,
 )
 from .correlation import (
@@ -458,6 +459,11 @@ class Diffusion(CarrierAnalysis):
             if not is_diffusive(beta, beta_err):
                 notes.append(not_diffusive_note("the MSD", beta, beta_err))
             notes.extend(self._short_notes.get(name, ()))
+            ion_charges = first.charges[first.species.index(name)]
+            charged = ion_charges is not None and bool(np.any(ion_charges))
+            few = few_ions_notes({name: first.n_ions[first.species.index(name)]},
+                                 neutral=() if charged else (name,))
+            notes.extend(few)
             if len(segments) > 1:
                 # segments, not ions, are independent: ions of one liquid move together
                 seg_mean = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])
@@ -466,7 +472,7 @@ class Diffusion(CarrierAnalysis):
                                          n_blocks=self._n_blocks, notes=notes)
             else:
                 ion_slopes, _, _ = fit_line(time[window], per_ion[window])
-                if per_ion.shape[1] < MIN_IONS_FOR_ION_ERROR:
+                if per_ion.shape[1] < MIN_IONS_FOR_ION_ERROR and not few:
                     notes.append(
                         f"too few ions: the error comes from the spread over {per_ion.shape[1]} "
                         f"ions of one segment (need {MIN_IONS_FOR_ION_ERROR}; use n_blocks >= 2)"

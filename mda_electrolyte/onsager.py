@@ -40,6 +40,7 @@ from .carriers import (
     CarrierAnalysis,
     check_neutral,
     check_volume,
+    few_ions_notes,
     same_system,
     temperature_notes,
 )
@@ -264,6 +265,9 @@ class OnsagerCoefficients(CarrierAnalysis):
             current_runs, self._n_blocks,
             "the summed species velocity" + (" (position increments)" if einstein else ""))
         self._temperature_notes = temperature_notes(collections, self._temperature)
+        # the species' counts; each coefficient takes those of its two species (one pair's cross
+        # term is one ion's with the other), σ and the transference numbers the charged ones'
+        self._counts = {n: int(first.n_ions[first.species.index(n)]) for n in names}
         self._combine(segments, dt, first, names)
 
     @staticmethod
@@ -420,21 +424,27 @@ class OnsagerCoefficients(CarrierAnalysis):
         res.L_self_err = np.diag(l_self_err)
         res.L_distinct = res.L - res.L_self
 
-        def est(samples, unit, *curves):
+        neutral = [s for s, q in zip(names, z, strict=True) if q == 0]
+        charged = {s: self._counts[s] for s in names if s not in neutral}
+
+        def est(samples, unit, *curves, counts):
             extra = [n for c in dict.fromkeys(curves) for n in regime.get(c, [])]
+            extra += few_ions_notes(counts, neutral=neutral)
             return transport_estimate(samples, unit, n_runs=self._n_runs,
                                       n_blocks=self._n_blocks, notes=notes + extra)
 
         res.coefficients = {
-            f"{a}-{b}": est(l_seg[:, i, j], "S/m", f"{a}-{a}", f"{b}-{b}")
+            f"{a}-{b}": est(l_seg[:, i, j], "S/m", f"{a}-{a}", f"{b}-{b}",
+                            counts={s: self._counts[s] for s in (b, a)})
             for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
         }
         sig_seg = np.einsum("sij,i,j->s", l_seg, z, z)
-        res.conductivity = est(sig_seg, "S/m", "dipole") if np.any(z) else None
+        res.conductivity = est(sig_seg, "S/m", "dipole", counts=charged) if np.any(z) else None
         res.sigma, res.sigma_err = (
             (res.conductivity.value, res.conductivity.stderr) if np.any(z) else (0.0, 0.0)
         )
         every = notes + [n for v in regime.values() for n in v]
+        every += few_ions_notes(self._counts, neutral=neutral)
         res.verdict = "valid" if not every else "; ".join(every)
         res.valid = not every
         res.transference, res.transference_err, res.transference_numbers = {}, {}, {}
@@ -443,7 +453,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             t_mean = (res.L @ z) * z / res.sigma
             for k, name in enumerate(names):
                 if z[k] != 0:
-                    e = est(t_seg[:, k], "1", "dipole")
+                    e = est(t_seg[:, k], "1", "dipole", counts=charged)
                     res.transference_numbers[name] = replace(e, value=float(t_mean[k]))
                     res.transference[name] = float(t_mean[k])
                     res.transference_err[name] = e.stderr

@@ -90,8 +90,9 @@ def test_onsager_green_kubo_of_neutral_species_checks_its_plateau(max_lag, conve
     """Without charges the plateau of Σ_ij L_ij is judged (it was taken as converged: a
     max_lag of 0.3 τ, a third of the integral, was "valid")."""
     rng = np.random.default_rng(7)
-    v = ornstein_uhlenbeck(rng, 40000, (6, 3), TAU, DT, S)
-    col = IonCollection.from_arrays({"W": 3, "X": 3}, dt=DT, velocities=v,
+    # 4 molecules each: fewer are "too few molecules" (carriers.few_ions_notes)
+    v = ornstein_uhlenbeck(rng, 40000, (8, 3), TAU, DT, S)
+    col = IonCollection.from_arrays({"W": 4, "X": 4}, dt=DT, velocities=v,
                                     positions=integrate(v, DT), volume=40.0**3)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
