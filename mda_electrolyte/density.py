@@ -241,6 +241,9 @@ class Density:
             r["mean"], r["error"], "g/cm^3", METHODS["inefficiency"],
             n_samples=int(r["n_effective"]), converged=r["verdict"] == "valid",
             notes=() if r["verdict"] == "valid" else (r["verdict"],),
+            # the error is t-scaled over the independent samples (timeseries_mean), as
+            # ase_electrolyte.md.series_estimate says of the same mean: its intervals use t
+            dof=max(float(r["n_effective"]) - 1.0, 1.0) if np.isfinite(r["error"]) else None,
         )
         res.density, res.density_err = r["mean"], r["error"]
         res.t0, res.statistical_inefficiency = r["t0"], r["statistical_inefficiency"]
