@@ -1833,7 +1833,13 @@ def run_protocol(
     ------
     ValueError
         Bad arguments (checked before any model evaluation, see
-        :func:`check_protocol_arguments`), or stage files of another run in ``outdir``.
+        :func:`check_protocol_arguments`), or stage files of another run in ``outdir``: every
+        existing stage file is compared before the first stage runs with the settings,
+        calculator and system (elements, masses, topology; the relaxation's input structure,
+        the first MD stage's cell and drawn velocities) of this call, and the message names
+        the stage and what differs. The positions a later stage starts from are known only once
+        the stages before it have run: a stage file that differs only there is refused by its
+        stage.
     ConcurrentWriterError
         Another process or thread is running into ``outdir`` (or writing one of its stage
         files); raised before any evaluation, ``outdir`` is left to that run.

@@ -171,3 +171,28 @@ def test_overwrite_still_recomputes_a_stage_file_of_another_run(finished, tmp_pa
     from ase_electrolyte.trajectory import h5md_info
 
     assert h5md_info(done.files["production"])["run_info"]["temperature_K"] == 70.0
+
+
+@pytest.mark.parametrize("stage", _STAGES)
+@pytest.mark.parametrize("kind", ["an older version's file", "another system size"])
+def test_a_stage_file_that_cannot_be_this_run_is_refused_up_front(kind, stage, finished,
+                                                                  tmp_path):
+    import h5py
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    path = folder / f"{stage}.h5md"
+    shutil.copy(finished / f"{stage}.h5md", path)
+    atoms = _argon()
+    if kind == "an older version's file":
+        with h5py.File(path, "r+") as f:  # earlier versions recorded no settings
+            del f["parameters/ase_electrolyte"].attrs["run_info"]
+        named = "it records no settings or calculator"
+    else:
+        atoms = atoms.repeat((2, 1, 1))
+        named = f"it holds {len(atoms) // 2} atoms, the system {len(atoms)}"
+    before = path.read_bytes()
+    calc = _Counting()
+    with pytest.raises(ValueError, match=f"run_protocol's {stage} stage: .*{named}"):
+        _run(folder, atoms, calc)
+    assert calc.calls == 0 and path.read_bytes() == before
