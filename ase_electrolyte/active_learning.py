@@ -128,6 +128,7 @@ class CandidateCollector:
         self.n_candidates = 0
         self.max_spread = 0.0
         self._last_written = None
+        self._calc, self._members = None, None
         # refused before any MD step, not at the first candidate
         self._check_existing()
 
@@ -195,26 +196,50 @@ class CandidateCollector:
             ``calc`` is not a committee (has no spread to watch).
         ValueError
             ``path`` exists (and ``overwrite`` is not set) with frames of another committee
-            (other model files or contents), naming it.
+            (other model files or contents), naming it; the collector is attached to another
+            committee already (attaching it again to the same one changes nothing).
         """
         if not hasattr(calc, "callbacks") or not isinstance(calc.model, list):
             raise TypeError(
                 "active learning needs a committee calculator, e.g. "
                 "ase_electrolyte.Calculator(['a.pth', 'b.pth']), not " + type(calc).__name__
             )
+        if self._calc is not None and self._calc is not calc:
+            # both committees' evaluations would be written, all marked as the second's
+            raise ValueError(
+                f"this collector of {self.path} is attached to another committee already "
+                f"({self.models}); make one collector per committee"
+            )
         from .committee import _member_identity
 
+        before = self.models, self.committee
         self.models = ";".join(map(str, calc.model))
         # the members' file contents (or registered names), not their paths: a path retrained
         # in place is another committee, a copy elsewhere the same one
         identities = sorted(repr(_member_identity(os.fspath(m))) for m in calc.model)
         self.committee = "sha256:" + hashlib.sha256("\n".join(identities).encode()).hexdigest()
-        self._check_existing()
-        calc.callbacks.append(self)
+        try:
+            self._check_existing()
+        except ValueError:
+            self.models, self.committee = before
+            raise
+        # attached twice, every evaluation was judged twice: each candidate written twice and
+        # the evaluations counted double
+        if not any(c is self for c in calc.callbacks):
+            calc.callbacks.append(self)
+        self._calc, self._members = calc, list(calc.model)
         return calc
 
     def __call__(self, atoms, results):
         """Judge one evaluation (called by the committee with its Atoms and results)."""
+        if self._calc is not None and list(self._calc.model) != self._members:
+            # calc.set(model=[...]) after attach: its frames would carry the old committee's
+            # identity; attach the collector again (it checks the file against the new one)
+            raise ValueError(
+                f"the committee's members changed since this collector of {self.path} was "
+                f"attached ({';'.join(map(str, self._members))} -> "
+                f"{';'.join(map(str, self._calc.model))}); call attach again"
+            )
         k = self.n_evaluations
         self.n_evaluations += 1
         spread = float(results["max_forces_std"])

@@ -172,3 +172,59 @@ def test_a_file_of_an_earlier_version_is_judged_by_its_model_names(tmp_path):
 def test_overwrite_must_be_a_flag(tmp_path):
     with pytest.raises(TypeError, match="overwrite"):
         CandidateCollector(tmp_path / "c.extxyz", 0.1, 10.0, overwrite="no")
+
+
+def test_attaching_twice_to_one_committee_judges_each_evaluation_once(tmp_path):
+    a, b = _models(tmp_path, b"a", b"b")
+    committee = _committee(a, b)
+    collector = CandidateCollector(tmp_path / "c.extxyz", 0.1, 10.0)
+    collector.attach(committee)
+    collector.attach(committee)
+    # was appended twice: each candidate written twice, the evaluations counted double
+    assert committee.callbacks == [collector]
+    atoms = bulk("Cu", cubic=True)
+    for callback in committee.callbacks:
+        callback(atoms, {"max_forces_std": 0.5, "energy_std": 0.1,
+                         "forces_std": np.full(len(atoms), 0.5)})
+    assert collector.n_evaluations == 1
+    assert len(ase.io.read(tmp_path / "c.extxyz", ":")) == 1
+
+
+def test_one_collector_on_two_committees_is_refused(tmp_path):
+    a, b, c = _models(tmp_path, b"a", b"b", b"c")
+    collector = CandidateCollector(tmp_path / "c.extxyz", 0.1, 10.0)
+    collector.attach(_committee(a, b))
+    other = _committee(a, c)
+    with pytest.raises(ValueError, match="attached to another committee already"):
+        collector.attach(other)
+    assert other.callbacks == []
+    assert collector.models == f"{a};{b}"
+
+
+def test_members_changed_after_attach_are_refused_before_a_frame_is_written(tmp_path):
+    a, b, c = _models(tmp_path, b"a", b"b", b"c")
+    committee = _committee(a, b)
+    collector = CandidateCollector(tmp_path / "c.extxyz", 0.1, 10.0)
+    collector.attach(committee)
+    _evaluate(collector, 1)
+    # as calc.set(model=[...]) does: the frames would carry the old committee's identity
+    committee.model = [str(a), str(c)]
+    with pytest.raises(ValueError, match="members changed since this collector"):
+        _evaluate(collector, 1)
+    assert len(ase.io.read(tmp_path / "c.extxyz", ":")) == 1
+    # attaching again checks the file against the new committee: another one, refused
+    with pytest.raises(ValueError, match="another committee"):
+        collector.attach(committee)
+
+
+def test_a_refused_attach_leaves_the_collector_as_it_was(tmp_path):
+    path, (a, b) = _first_run(tmp_path)
+    c = tmp_path / "c.pth"
+    c.write_bytes(b"c")
+    collector = CandidateCollector(path, 0.1, 10.0)
+    with pytest.raises(ValueError, match="another committee"):
+        collector.attach(_committee(a, c))
+    assert (collector.models, collector.committee) == ("", "")
+    collector.attach(_committee(a, b))
+    _evaluate(collector, 1)
+    assert len(ase.io.read(path, ":")) == 4
