@@ -216,3 +216,17 @@ def test_a_non_finite_tail_coefficient_is_refused_by_the_kernel():
         bad = dict(cutoffs, **{key: np.nan})
         with pytest.raises(ValueError, match="tail coefficients must be finite"):
             backend.run_kernel("cpu", geometry, tables, calc.method_parameters, bad, 1)
+
+
+def test_a_left_handed_cell_of_the_same_lattice_gives_the_same_tail():
+    # the tail's 1/V and its CN forces take the volume's magnitude: a cell vector negated
+    # is the same lattice
+    atoms = methanol_cell()
+    left = atoms.copy()
+    left.set_cell(atoms.cell[:] * np.array([[-1.0], [1.0], [1.0]]), scale_atoms=False)
+    assert np.linalg.det(left.cell[:]) < 0
+    options = dict(cutoff=8.8, cn_cutoff=6.5, tail_correction=True)
+    right_result, left_result = evaluate(atoms, **options), evaluate(left, **options)
+    assert left_result[0] == pytest.approx(right_result[0], rel=1e-12)
+    np.testing.assert_allclose(left_result[1], right_result[1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(left_result[2], right_result[2], rtol=0, atol=1e-14)
