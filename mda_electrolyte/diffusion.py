@@ -168,7 +168,8 @@ class Diffusion(CarrierAnalysis):
         Shear viscosity (a number in mPa·s, with its error) for the Yeh–Hummer correction, which
         holds for a cubic box of side ``V^(1/3)``: a box whose lengths differ by more than 1 %,
         or whose angles are not 90°, is refused (:func:`check_cubic_box`; before any frame is
-        read, and again for the mean box of the frames).
+        read, and again for the mean box of the frames), and so is a trajectory without a box
+        unless ``volume`` gives the cube's volume.
     temperature : float, optional
         K, for the Yeh–Hummer correction (default: the viscosity analysis' temperature).
     volume : float, optional
@@ -290,6 +291,12 @@ class Diffusion(CarrierAnalysis):
                 dims = u.trajectory.ts.dimensions
                 if dims is not None and np.all(np.asarray(dims[:3]) > 0):
                     check_cubic_box(dims, f"Universe {k}")
+                elif self._volume is None:
+                    # was found only after the whole pass
+                    raise ValueError(
+                        f"the Yeh–Hummer correction (viscosity=) needs the box length, and "
+                        f"Universe {k} has no box; give volume= (Å³) of the cubic box, or "
+                        "analyse without viscosity")
         if self._remove_drift:
             # known from the topology: refused before any frame is read
             masses = np.concatenate([np.bincount(s.ids, weights=s.masses, minlength=s.n_ions)

@@ -753,7 +753,8 @@ class IonCollector(FrameAnalysis):
         (``max_ion_frames`` thinning) on fewer than 2 or unevenly spaced analysed frames, e.g.
         ``step=3`` against every 21st trajectory frame kept: the pass would end in that error;
         and a selection of joined files (a ChainReader) whose joints repeat, overlap, skip or go
-        back in time (:func:`check_chain_times`)."""
+        back in time (:func:`check_chain_times`) or whose files store the atoms in different
+        orders (:func:`check_chain_joints`)."""
         super()._check_frames(trajectory, start, stop, step, frames)
         index = self._selected_index(start, stop, step, frames)
         if index is not None:

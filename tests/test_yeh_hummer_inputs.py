@@ -96,3 +96,23 @@ def test_collections_without_a_box_take_the_given_volume():
                                  None])
 def test_check_cubic_box_accepts_cubes_within_one_percent(box):
     check_cubic_box(box, "a box")
+
+
+def test_a_trajectory_without_a_box_is_refused_before_reading_unless_volume_is_given():
+    """Before, a Universe without a box ran the whole pass and then failed ("the Yeh–Hummer
+    correction needs the box (volume)")."""
+    u = _universe([40.0, 40.0, 40.0, 90.0, 90.0, 90.0])
+    no_box = mda.Universe.empty(u.atoms.n_atoms, n_residues=u.atoms.n_residues,
+                                atom_resindex=u.atoms.resindices, trajectory=True)
+    for attr in ("names", "resnames", "masses", "formalcharges"):
+        no_box.add_TopologyAttr(attr, getattr(u.atoms, attr) if attr != "resnames"
+                                else u.residues.resnames)
+    no_box.load_new(u.trajectory.timeseries(order="fac"), format=MemoryReader, dt=DT)
+    with pytest.raises(ValueError, match="needs the box length.*has no box.*volume="):
+        Diffusion(no_box, IONS, viscosity=ETA, temperature=T)
+    # the cube of the given volume is the box: the same numbers as the trajectory with its box
+    given = Diffusion(no_box, IONS, viscosity=ETA, temperature=T, volume=40.0**3).run().results
+    boxed = Diffusion(u, IONS, viscosity=ETA, temperature=T).run().results
+    assert given.yeh_hummer_correction == pytest.approx(_correction(40.0), rel=1e-6)
+    for name in ("Li", "AN"):
+        assert given.D_yeh_hummer[name] == pytest.approx(boxed.D_yeh_hummer[name], rel=1e-6)
