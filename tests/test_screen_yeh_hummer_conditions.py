@@ -115,3 +115,21 @@ def test_a_screened_task_records_its_temperature_and_box(tmp_path):
     table = result.summary
     assert set(table["box_shape"]) == {"cubic"}
     assert table["measured_temperature_K"].to_numpy() == pytest.approx(measured)
+
+
+def test_the_corrected_d_has_the_welch_satterthwaite_dof_of_its_two_errors(tmp_path):
+    table, comparison = _compared(tmp_path, _run)
+    table = table.set_index(["concentration", "property"])
+    comparison = comparison.set_index(["concentration", "property"])
+    for c in (3.0, 4.0):
+        d, eta = table.loc[(c, "D_Li")], table.loc[(c, "viscosity")]
+        assert d["dof"] == eta["dof"] == 4.0  # 5 replicas each
+        row = comparison.loc[(c, "D_Li")]
+        a = d["sem"]
+        b = row["finite_size_correction"] * eta["sem"] / eta["mean"]
+        # ν = (a² + b²)² / (a⁴/4 + b⁴/4), by hand: between 4 and 8
+        expected = (a * a + b * b) ** 2 / (a**4 / 4 + b**4 / 4)
+        assert row["dof"] == pytest.approx(expected, rel=1e-9)
+        assert 4.0 < row["dof"] <= 8.0
+        # no measured error given: the deviation's dof is the corrected D's
+        assert row["deviation_dof"] == pytest.approx(row["dof"], rel=1e-9)

@@ -50,7 +50,8 @@ class ScreenResult:
         The aggregated table (also ``summary.csv`` and ``summary.parquet``), see
         :func:`ase_electrolyte.screen.aggregate`.
     n_tasks, n_skipped, n_done, n_failed : int
-        Tasks of the plan; finished before this call (skipped); finished by this call; failed.
+        Tasks of the plan; found finished (skipped: before this call, or by another copy of
+        the task while this call waited for it); finished by this call; failed.
     failures : dict
         Task id → error message of the failed tasks (also in their ``error.json``).
     timed_out : list
