@@ -526,7 +526,8 @@ def scan_minimum(scales, volumes, total, n_atoms):
     Parameters
     ----------
     scales : array_like, shape (n_scales,)
-        Increasing scale factors.
+        Distinct scale factors > 0, in any order (the columns of ``volumes`` and ``total``
+        follow them; the fit takes them in increasing order).
     volumes : array_like, shape (n_frames, n_scales)
         Cell volumes (Å³).
     total : array_like, shape (n_frames, n_scales)
@@ -542,15 +543,38 @@ def scan_minimum(scales, volumes, total, n_atoms):
         (outside the scanned range), fewer than :data:`MIN_MINIMUM_POINTS` scale factors
         about it, a cubic whose residual exceeds :data:`POOR_FIT` of the energies' span, or
         too few frames.
+
+    Raises
+    ------
+    ValueError
+        Tables whose shape does not match the scale factors, repeated or non-positive scale
+        factors, volumes that are not finite and > 0, an ``n_atoms`` that is not a whole
+        number >= 1.
     """
     from ase_electrolyte.estimate import Estimate
     from ase_electrolyte.units import convert
 
     from .error_metrics import _few_frames, _jackknife
+    from .uncertainty import real_array
 
-    scales = np.asarray(scales, dtype=np.float64)
-    volumes = np.asarray(volumes, dtype=np.float64)
-    total = np.asarray(total, dtype=np.float64)
+    scales = real_array(scales, "scales").ravel()
+    volumes = real_array(volumes, "volumes (Å³)")
+    total = real_array(total, "total energies (meV/atom)")
+    n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1)
+    if total.ndim != 2 or total.shape[0] == 0 or total.shape[1] != scales.size \
+            or volumes.shape != total.shape:
+        # a table of other shape failed inside the fit with an IndexError
+        raise ValueError(f"total {total.shape} and volumes {volumes.shape} must hold one row "
+                         f"of the {scales.size} scale factors per frame")
+    if not (np.all(np.isfinite(scales)) and np.all(scales > 0)) \
+            or np.unique(scales).size != scales.size:
+        raise ValueError(f"scales must be distinct finite factors > 0, not {scales.tolist()}")
+    if not np.all(np.isfinite(volumes)) or np.any(volumes <= 0):
+        raise ValueError("volumes must be finite and > 0 (Å³)")
+    # a scan read back in another order (rows of a CSV file, a shuffled table) was fitted about
+    # neighbours in that order, and its minimum called valid
+    order = np.argsort(scales)
+    scales, volumes, total = scales[order], volumes[:, order], total[:, order]
     n_frames = total.shape[0]
     method = (f"cubic in s about the lowest point of the mean over {n_frames} frames; "
               "t-scaled jackknife over frames")
