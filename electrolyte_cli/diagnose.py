@@ -31,7 +31,7 @@ def register(sub):
         help="comma-separated linear scale factors s of the scan (the volume scales by s³; "
         "default 0.9 ... 1.5)",
     )
-    diag.add_argument("--max-scan-frames", type=int, default=5,
+    diag.add_argument("--max-scan-frames", type=int, default=None,
                       help="frames of the trajectory scanned (default 5: an error over fewer "
                            "frames is no error bar)")
     diag.add_argument("--max-error-frames", type=int, default=20,
@@ -80,8 +80,10 @@ def run(args):
             read_frames(args.reference)
         except ValueError as err:
             raise ValueError(f"--reference: {err}") from None
+    # None: not given (the scan's options are refused for frames that have no box)
+    max_scan_frames = 5 if args.max_scan_frames is None else args.max_scan_frames
     for flag, value in (
-        ("--max-scan-frames", args.max_scan_frames),
+        ("--max-scan-frames", max_scan_frames),
         ("--max-error-frames", args.max_error_frames),
     ):
         if value < 1:
@@ -97,6 +99,14 @@ def run(args):
         # read (and refused if unreadable) before any model is loaded
         frames = read_ase_frames(traj) if ase_file else from_ase(
             traj, dump=args.dump, lammps_atom_style=atom_style)
+        scan_options = [flag for flag, value in (("--scales", args.scales),
+                                                 ("--max-scan-frames", args.max_scan_frames))
+                        if value is not None]
+        if scan_options and not _has_box(frames):
+            # the scan was skipped without a word, its options ignored, after the model loaded
+            raise ValueError(f"{' and '.join(scan_options)} given, but the frames of "
+                             f"{args.trajectory} have no periodic box: no volume scan runs "
+                             "without one (drop the option, or give periodic frames)")
         if args.reference is not None and Path(args.reference).exists():
             from mda_electrolyte.intra_inter_errors import check_reference_frames
             from mda_electrolyte.model_labels import read_frames
@@ -117,7 +127,7 @@ def run(args):
             reference=reference,
             verbose=not args.quiet,
             scales=parsed,
-            max_scan_frames=args.max_scan_frames,
+            max_scan_frames=max_scan_frames,
             max_error_frames=args.max_error_frames,
             vacuum=args.vacuum,
         )
@@ -125,6 +135,15 @@ def run(args):
     return summary
 
 
+
+
+def _has_box(frames):
+    """Whether every frame (a list of Atoms or a Universe) is periodic."""
+    import numpy as np
+
+    if isinstance(frames, list):
+        return all(np.all(atoms.pbc) for atoms in frames)
+    return frames.trajectory.ts.dimensions is not None
 
 
 def _frames_file_name(name):

@@ -140,7 +140,9 @@ def diagnose(
     max_scan_frames, max_error_frames : int or None
         At most this many frames (a whole number >= 1; ``None``: all), evenly spread, are
         scanned / compared (defaults 5 and 20: an error over fewer than 5 frames is marked not
-        valid, :func:`mda_electrolyte.uncertainty.few_dof_note`).
+        valid, :func:`mda_electrolyte.uncertainty.few_dof_note`, and a model's error over fewer
+        than 10 frames where its values cannot show whether the frames are correlated,
+        :mod:`mda_electrolyte.error_metrics`).
     vacuum : float, optional
         Vacuum (Å) around isolated molecules for calculators that need a cell.
 
@@ -156,8 +158,11 @@ def diagnose(
         Before any model is evaluated (or loaded, when given as a function), and before the
         files of an earlier run in ``outdir`` are removed: a molecule that cannot be made
         whole, bad scale factors or a scan that would push molecules into each other
-        (:meth:`RigidVolumeScan.check_frames`), reference labels of other frames, malformed,
-        non-finite or missing on some frames, a bad ``vacuum`` or frame count.
+        (:meth:`RigidVolumeScan.check_frames`), ``scales`` for frames without a periodic box,
+        nothing to run (no box and no reference), reference labels of other frames,
+        malformed, non-finite, missing on some frames or in another unit
+        (:func:`~mda_electrolyte.intra_inter_errors.check_reference_frames`), a bad
+        ``vacuum`` or frame count.
     """
     from ase.io import write
 
@@ -187,6 +192,10 @@ def diagnose(
 
     scan_frames = _pick(n_frames, max_scan_frames)
     error_frames = _pick(n_frames, max_error_frames)
+    if scales is not None and not source.has_box():
+        # the scan was skipped, the scale factors ignored, after the model had loaded
+        raise ValueError("scales given, but the frames have no periodic box: a volume scan "
+                         "needs one (drop scales, or give periodic frames)")
     if source.has_box():
         # minutes of model evaluations must not come before a failure that costs milliseconds
         from .analysis_base import kept_frame
@@ -210,6 +219,11 @@ def diagnose(
                        _Unloaded() if model_loader else calculator,
                        _Unloaded() if reference_loader else reference,
                        scales, vacuum, scan_frames)
+    if plan[0] is None and plan[1] is None:
+        # both parts skipped: the model was loaded (minutes, gigabytes) for an empty report
+        raise ValueError("nothing to diagnose: the frames have no periodic box (no volume "
+                         "scan) and no reference labels or calculator (no error "
+                         "decomposition); give periodic frames or a reference")
     if model_loader or reference_loader:
         plan = _set_up(universe_or_frames, source,
                        model_loader() if model_loader else calculator,
