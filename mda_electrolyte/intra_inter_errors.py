@@ -267,23 +267,60 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
     with kept_frame(trajectory):
         for k, (atoms, ts) in enumerate(zip(label_frames, trajectory, strict=True)):
             if len(atoms) != source.n_atoms or np.any(atoms.numbers != source.numbers):
+                same_atoms = len(atoms) == source.n_atoms and np.array_equal(
+                    np.sort(atoms.numbers), np.sort(source.numbers))
+                first = (int(np.flatnonzero(atoms.numbers != source.numbers)[0])
+                         if same_atoms else None)
                 raise ValueError(
-                    f"reference frame {k} has different atoms from the analysed frames (other "
-                    "elements, another order or another number of atoms)"
+                    f"reference frame {k} has different atoms from the analysed frames "
+                    + (f"(the same atoms in another order: atom {first} is "
+                       f"{chemical_symbols[atoms.numbers[first]]} in the labels, "
+                       f"{chemical_symbols[source.numbers[first]]} in the frames; put the "
+                       "labels in the frames' atom order)" if same_atoms else
+                       "(other elements or another number of atoms)")
                 )
-            shift = atoms.positions - source.atomgroup.positions.astype(np.float64)
-            if ts.dimensions is not None and np.all(atoms.pbc):
+            frame_positions = source.atomgroup.positions.astype(np.float64)
+            periodic = ts.dimensions is not None and np.all(atoms.pbc)
+            shift = atoms.positions - frame_positions
+            if periodic:
                 shift, _ = find_mic(shift, atoms.cell.array, pbc=True)
-            worst = float(np.abs(shift).max())
             # single-precision trajectories store positions to ~1e-6 relative
-            if worst > tolerance + 1e-6 * float(np.abs(atoms.positions).max()):
+            allowed = tolerance + 1e-6 * float(np.abs(atoms.positions).max())
+            off = np.abs(shift).max(axis=1) > allowed
+            if off.any():
+                worst = float(np.abs(shift).max())
+                moved = _reordered(atoms, frame_positions, np.flatnonzero(off), allowed,
+                                   periodic)
                 raise ValueError(
                     f"the reference labels of frame {k} belong to other positions (off by "
                     f"{worst:.3g} Å): labels and frames must be in the same order"
+                    + ("" if moved is None else
+                       f"; they hold the frame's positions in another atom order (label atom "
+                       f"{moved[0]} sits where frame atom {moved[1]} does): put the labels in "
+                       "the frames' atom order")
                 )
     # malformed, non-finite or partly missing labels: also said before any model evaluation
     _frame_labels(label_frames)
     return source
+
+
+def _reordered(atoms, frame_positions, off, tolerance, periodic, at_most=50):
+    """``(label atom, frame atom)`` of the first label atom that is off its frame atom's place
+    but sits where another frame atom of its element does, when the first ``at_most`` such
+    atoms all do (labels of the frame in another atom order); else None."""
+    from ase.geometry import find_mic
+
+    pairs = []
+    for i in off[:at_most]:
+        same = np.flatnonzero(atoms.numbers == atoms.numbers[i])
+        d = atoms.positions[i] - frame_positions[same]
+        if periodic:
+            d, _ = find_mic(d, atoms.cell.array, pbc=True)
+        near = np.abs(d).max(axis=1) <= tolerance
+        if not near.any():
+            return None
+        pairs.append((int(i), int(same[np.argmax(near)])))
+    return pairs[0]
 
 
 def check_molecules_whole(source, timesteps, label):
