@@ -125,3 +125,20 @@ def test_a_deviation_from_a_measurement_has_welch_satterthwaite_dof_and_covers_9
     # no measured error: the simulation's own dof; no simulation error: none
     assert _combined_dof(0.1, 2.0, math.nan) == pytest.approx(2.0)
     assert math.isnan(_combined_dof(math.nan, 2.0, 0.1))
+
+
+def test_a_table_of_an_earlier_version_without_dof_has_replicas_minus_one(tmp_path):
+    _folder(tmp_path, lambda c, r: {"density": {"value": 1.2 + 0.01 * r + 0.1 * c,
+                                                "stderr": 0.01, "unit": "g/cm^3",
+                                                "converged": True}}, replicas=5)
+    old = aggregate(tmp_path, plots=False).drop(columns=["dof"])
+    est = summary_estimate(old.iloc[0])
+    assert est.dof == 4.0 and est.valid
+    # and a comparison made from it carries them on
+    exp = tmp_path / "exp.csv"
+    exp.write_text("solvent,salt,concentration,property,value\nEC,LiPF6,3.0,density,1.5\n")
+    from ase_electrolyte.screen import compare_experimental
+
+    compare_experimental(old, exp, tmp_path, plots=False)
+    row = pd.read_csv(tmp_path / "comparison.csv").iloc[0]
+    assert row["dof"] == 4.0 and row["deviation_dof"] == 4.0

@@ -189,6 +189,22 @@ def _positive(x):
         return False
 
 
+def _row_dof(row):
+    """The dof of a summary row's ``sem`` (NaN: a normal error, or none).
+
+    Its ``dof`` column; a table of an earlier version has none, and its ``sem`` over
+    ``n_replicas`` replicas then has ``n_replicas - 1`` (it was t-scaled for them all along).
+    """
+    if "dof" in row:
+        return _dof(row["dof"])
+    n = _dof(row.get("n_replicas"))
+    try:
+        sem = float(row.get("sem"))
+    except (TypeError, ValueError):
+        sem = math.nan
+    return n - 1.0 if n >= 2 and math.isfinite(sem) else math.nan
+
+
 def _dof(dof):
     """The degrees of freedom a stored property's t-scaled error has (NaN: a normal error)."""
     if isinstance(dof, bool) or not isinstance(dof, numbers.Real):  # text, a flag, None
@@ -649,7 +665,9 @@ def summary_estimate(row):
     ----------
     row : mapping
         A row (``pandas.Series`` or dict) with ``mean``, ``sem``, ``unit``, ``valid`` and
-        ``verdict``; ``dof``, ``method`` and ``n_replicas`` where the table has them.
+        ``verdict``; ``dof``, ``method`` and ``n_replicas`` where the table has them (a
+        table of an earlier version has no ``dof``: its ``sem`` over ``n_replicas`` has
+        ``n_replicas - 1``).
 
     Returns
     -------
@@ -668,7 +686,7 @@ def summary_estimate(row):
     if missing:
         raise ValueError(f"a summary row needs {', '.join(missing)}: not a row of the "
                          "screening table")
-    dof = _dof(row.get("dof"))
+    dof = _row_dof(row)
     valid = bool(row["valid"])
     mean, sem = float(row["mean"]), float(row["sem"])
     n = _dof(row.get("n_replicas"))  # a count >= 1, or NaN
@@ -1190,7 +1208,7 @@ def _compare(summary, experimental, outdir, plots):
                                                   Path(experimental).name)
         used.update(by)
         mean, sem, correction, size_note = float(s["mean"]), float(s["sem"]), math.nan, None
-        dof = _dof(s.get("dof"))
+        dof = _row_dof(s)
         dof = None if math.isnan(dof) else dof
         if _is_diffusion(s["property"]):
             mean, sem, dof, correction, size_note = _yeh_hummer(
@@ -1344,7 +1362,7 @@ def _yeh_hummer(row, eta):
     from ..estimate import propagated_dof
     from ..units import convert
 
-    mean, sem, dof = float(row["mean"]), float(row["sem"]), _dof(row.get("dof"))
+    mean, sem, dof = float(row["mean"]), float(row["sem"]), _row_dof(row)
     dof = None if math.isnan(dof) else dof
     if not math.isfinite(mean):  # no D to correct: the row's verdict says why
         return mean, sem, dof, math.nan, None
@@ -1388,7 +1406,7 @@ def _yeh_hummer(row, eta):
     eta_sem = float(eta["sem"])
     term = correction * eta_sem / eta_mean
     if math.isfinite(sem) and math.isfinite(eta_sem):
-        eta_dof = _dof(eta.get("dof"))
+        eta_dof = _row_dof(eta)
         dof = propagated_dof([(sem, dof), (term, None if math.isnan(eta_dof) else eta_dof)])
         sem = float(math.hypot(sem, term))
     else:
