@@ -150,24 +150,47 @@ class _StoreOnce(argparse._StoreAction):
 
 @contextlib.contextmanager
 def options_named(flags):
-    """Errors of the library's checks name the command-line option, not the keyword argument.
+    """Errors and warnings of the library's checks name the command-line option, not the
+    keyword argument.
 
     The library's checks name their keyword (``production_ps must be a finite number >= 0``,
-    ``lr (the initial learning rate) must be ...``); on the command line that is an option
-    the user never typed. A ``ValueError`` whose message starts with one of the keywords of
-    ``flags`` (keyword → option) is raised again with the option in front
-    (``--production-ps: production_ps must be ...``); any other passes unchanged.
+    ``temperature_K = 25.0 K is far from ...``); on the command line that is a name the user
+    never typed. A ``ValueError`` or warning whose message starts with one of the keywords of
+    ``flags`` (keyword → option) is raised or issued again with the option in its place
+    (``--production-ps must be ...``, ``--temperature 25.0 K is far from ...``); any other
+    passes unchanged.
     """
+    import warnings
+
+    caught = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    except ValueError as err:
+        renamed = _option_in_front(str(err), flags)
+        if renamed is None:
+            raise
+        raise ValueError(renamed) from None
+    finally:
+        # issued again outside the recording, under the caller's filters (also those before
+        # an error: they were shown before it)
+        for w in caught:
+            message = _option_in_front(str(w.message), flags)
+            warnings.warn_explicit(w.message if message is None else message, w.category,
+                                   w.filename, w.lineno)
+
+
+def _option_in_front(text, flags):
+    """``text`` with its leading keyword of ``flags`` replaced by the option (``keyword = 5``
+    reads ``--option 5``, as typed); ``None`` when it starts with none of them."""
     import re
 
-    try:
-        yield
-    except ValueError as err:
-        text = str(err)
-        for keyword, flag in flags.items():
-            if re.match(rf"{re.escape(keyword)}\b", text):
-                raise ValueError(f"{flag}: {text}") from None
-        raise
+    for keyword, flag in flags.items():
+        found = re.match(rf"{re.escape(keyword)}\b( = )?", text)
+        if found:
+            return f"{flag}{' ' if found.group(1) else ''}{text[found.end():]}"
+    return None
 
 
 @contextlib.contextmanager

@@ -53,7 +53,7 @@ def run(args):
     A.check_output_folder(args.output)
     import torch
 
-    from .simulate import check_protocol
+    from .simulate import check_mean_volume_stage, check_protocol
 
     gpu = torch.cuda.is_available() and args.device != "cpu"
     n_atoms = args.n_atoms if args.n_atoms is not None else (1000 if gpu else 100)
@@ -65,6 +65,7 @@ def run(args):
         raise ValueError(f"--n-atoms {n_atoms}: {err}") from None
     # every stage length and interval judged before the box is packed or the model loaded
     check_protocol(protocol_settings(args, gpu))
+    check_mean_volume_stage(protocol_settings(args, gpu))
     # a folder where a file of the run or of its report goes failed only when it was written
     # (report.html at the very end)
     from mda_electrolyte.report import check_outputs, registered_analyses, report_files
@@ -140,22 +141,22 @@ def _run(args, gpu):
     )
     n_li = sum(1 for name in universe.residues.resnames if name == "Li")
     limits = demo_limits(n_li, production_ps, len(atoms))
-    if limits:
-        # the analyses judge their own numbers; the demo adds what only it knows: its size,
-        # each reason on the numbers it applies to (the kinetic temperature, a solvent's D and
-        # the density are no averages over ions)
-        summary = mark_demo_summary(summary, limits, universe)
+    short = [r for r in limits if r.startswith("too short")]
+    if short:
+        # the analyses judge their own numbers (an average over too few ions among them); the
+        # demo adds what concerns every number: its run is too short
+        summary = mark_demo_summary(summary, limits)
         # the analyses' own summary lacks these marks: gone before the marked one is written,
         # so that a failed write leaves no summary rather than numbers that read as results
         (out / "analysis" / "summary.json").unlink(missing_ok=True)
         write_json_atomic(out / "analysis" / "summary.json", estimates_to_dict(summary),
                           indent=2, default=str)
-        if any(r.startswith("too short") for r in limits):
-            print("demo-sized run, no number below is a result: " + "; ".join(limits),
-                  flush=True)
-        else:
-            print("demo-sized run, no average over ions below is a result: "
-                  + "; ".join(limits), flush=True)
+        print("demo-sized run, no number below is a result: " + "; ".join(short), flush=True)
+    few = [r for r in limits if r.startswith("too few ions")]
+    if few:
+        # the analyses say which of their numbers average over too few ions
+        print("demo-sized box: " + "; ".join(few) + " (each analysis marks its own averages "
+              "over too few ions)", flush=True)
     A.print_summary(summary, out / "analysis")
     settings = {
         "composition": "LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass",
@@ -240,14 +241,11 @@ MIN_PRODUCTION_PS = 200.0
 MAX_DEMO_ATOMS = 20000
 
 
-#: Analyses whose numbers are no averages over ions: "too few ions" does not apply to them
-#: (the density and the viscosity are whole-system averages; the volume scan and the
-#: intra/intermolecular errors judge the model on whole frames).
-NOT_ION_AVERAGES = ("density", "viscosity", "rigid_volume_scan", "intra_inter_errors")
-
-
 def demo_limits(n_li, production_ps, n_atoms):
-    """Why the demo's analysis numbers are not results (empty when none applies).
+    """The limits of the demo's run (empty when none applies), for its settings and terminal.
+
+    "too short" marks every number of the run (:func:`mark_demo_summary`); "too few ions" is
+    said of the box, and each analysis marks its own averages over too few ions.
 
     Parameters
     ----------
@@ -263,15 +261,15 @@ def demo_limits(n_li, production_ps, n_atoms):
     list of str
         Verdict notes: ``"too few ions: ..."``, ``"too short: ..."``.
     """
-    # fewer Li+ and every shell and transport number is marked: they are averages over ions
-    # (the one threshold of the shell statistics; imported here to keep the CLI start fast)
+    # the threshold of the shell statistics, said of the box (imported here to keep the CLI
+    # start fast)
     from mda_electrolyte.frame_estimates import MIN_IONS
 
     reasons = []
     if n_li < MIN_IONS:
         reasons.append(
-            f"too few ions: {n_li} Li+ in the {n_atoms}-atom demo box (shell and transport "
-            f"numbers average over ions; at least {MIN_IONS} needed)"
+            f"too few ions: {n_li} Li+ in the {n_atoms}-atom demo box (the shell statistics "
+            f"need at least {MIN_IONS})"
         )
     if production_ps < MIN_PRODUCTION_PS:
         reasons.append(
@@ -332,14 +330,17 @@ def mark_estimates(summary, reasons, applies=None):
     return walk(summary, ())
 
 
-def mark_demo_summary(summary, reasons, universe):
-    """``summary`` marked with the demo's :func:`demo_limits`, each on the numbers it concerns.
+def mark_demo_summary(summary, reasons):
+    """``summary`` marked with the demo's :func:`demo_limits` that concern every number.
 
-    "too short" concerns every number of the run. "too few ions" concerns the averages over
-    ions only: not the kinetic temperature (all atoms), not a solvent's diffusion coefficient,
-    not an RDF of two elements found in no ion, nor the analyses of
-    :data:`NOT_ION_AVERAGES`; any other number (a shell statistic, a conductivity, an ion's D,
-    a quantity of an analysis not known here) is taken as an average over ions.
+    "too short" concerns every number of the run: each gets it. "too few ions" concerns the
+    averages over ions, and only the analysis that made a number knows whether it is one and
+    how many ions it needs (the shell statistics below
+    :data:`mda_electrolyte.frame_estimates.MIN_IONS`, an ion's diffusion coefficient below
+    :data:`mda_electrolyte.diffusion.MIN_IONS_FOR_ION_ERROR`, the transport analyses their
+    own): the demo adds it to no number. It guessed from the summary's key paths which numbers
+    were ion averages (an unknown quantity was taken for one), and so could mark a number that
+    its analysis had judged over enough ions, or use another threshold than the analysis.
 
     Parameters
     ----------
@@ -347,60 +348,14 @@ def mark_demo_summary(summary, reasons, universe):
         As returned by :func:`mda_electrolyte.report.run_analyses`.
     reasons : list of str
         As returned by :func:`demo_limits`.
-    universe : MDAnalysis.Universe
-        The analysed trajectory, whose charged residues are the ions.
 
     Returns
     -------
     dict
-        As :func:`mark_estimates` returns it.
+        As :func:`mark_estimates` returns it: the analyses' own verdicts kept, each number's
+        notes followed by the reasons that concern it; the caller's summary is not modified.
     """
-    from mda_electrolyte.conductivity import charged_species
-
-    try:
-        ions = set(charged_species(universe))
-    except ValueError:  # nothing charged: every number concerns the ions the box lacks
-        ions = set()
-    res = universe.atoms.residues.resnames[universe.atoms.resindices]
-    elements = getattr(universe.atoms, "elements", universe.atoms.types)
-    ion_elements = {str(e) for e, r in zip(elements, res, strict=True) if str(r) in ions}
-
-    def applies(path, reason):
-        return not reason.startswith("too few ions") or averages_over_ions(
-            path, ions, ion_elements)
-
-    return mark_estimates(summary, reasons, applies)
-
-
-def averages_over_ions(path, ions, ion_elements):
-    """Whether the number at ``path`` of an analysis summary is an average over ions.
-
-    Parameters
-    ----------
-    path : tuple
-        Keys from the top of the summary (the analysis' name first) down to the number.
-    ions : set of str
-        Residue names of the charged molecules.
-    ion_elements : set of str
-        Elements of their atoms.
-
-    Returns
-    -------
-    bool
-        ``False`` for the analyses of :data:`NOT_ION_AVERAGES`, a kinetic temperature, the
-        diffusion coefficient of an uncharged species and the RDF of two elements that are in
-        no ion; ``True`` otherwise.
-    """
-    if path and path[0] in NOT_ION_AVERAGES:
-        return False
-    keys = [str(k) for k in path[1:]]
-    if any(k.startswith("temperature") for k in keys):
-        return False  # the kinetic temperature of all atoms
-    if path[0] == "diffusion" and len(keys) >= 2 and keys[0] == "D":
-        return keys[1] in ions
-    if path[0] == "intra_inter_rdf" and len(keys) >= 2 and keys[0] == "pairs":
-        return bool(set(keys[1].split("-")) & ion_elements)
-    return True
+    return mark_estimates(summary, [r for r in reasons if not r.startswith("too few ions")])
 
 
 def _count(names):

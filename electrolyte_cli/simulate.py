@@ -123,6 +123,51 @@ def check_protocol(args):
         check_protocol_arguments(**_protocol_options(args))
 
 
+#: Fewest volume samples of the NPT stage whose mean volume an NVT or NVE production takes:
+#: the mean is taken after the detected equilibration (Ju et al. 2025), which
+#: :func:`mda_electrolyte.uncertainty.detect_equilibration` finds in no fewer samples; with
+#: fewer, :func:`ase_electrolyte.md.run_protocol` averages every sample, the unequilibrated
+#: start included (one step: the volume before the stage's only step).
+MIN_MEAN_VOLUME_SAMPLES = 4
+
+
+def check_mean_volume_stage(args):
+    """An NVT or NVE production after an NPT stage too short to average its volume is refused.
+
+    The production runs at the mean volume of the equilibration (or, without one, of the
+    pre-equilibration) after detected equilibration (Ju et al. 2025). ``--equilibration-ps
+    0.001`` is one NPT step: one volume sample, taken before the step, so the production ran
+    at the volume the stage started from, and a long pre-equilibration's mean was not used.
+    Checked through the protocol's own steps (:func:`ase_electrolyte.md.protocol_steps`),
+    before any packing.
+    """
+    from ase_electrolyte.md import protocol_steps
+
+    if args.ensemble == "npt":
+        return
+    plan = protocol_steps(
+        preequilibration_ps=args.preequilibration_ps, equilibration_ps=args.equilibration_ps,
+        production_ps=args.production_ps, write_interval_fs=args.write_interval_fs)
+    stage = next((name for name in ("equilibration", "preequilibration")
+                  if plan[name].steps > 0), None)
+    if stage is None:
+        return  # no NPT stage: the production keeps the packed volume, and says so
+    steps, every = plan[stage].steps, plan[stage].observe_interval
+    samples = steps // every + 1
+    if samples >= MIN_MEAN_VOLUME_SAMPLES:
+        return
+    flag = f"--{stage}-ps"
+    shortest = (MIN_MEAN_VOLUME_SAMPLES - 1) * every * plan[stage].timestep_fs / 1000.0
+    other = ("0 to take the pre-equilibration's" if stage == "equilibration"
+             and args.preequilibration_ps > 0 else "--ensemble npt")
+    raise ValueError(
+        f"{flag} {getattr(args, stage + '_ps'):g}: {steps} NPT step{'s' * (steps != 1)} "
+        f"record{'s' * (steps == 1)} {samples} volume sample{'s' * (samples != 1)}; the "
+        f"{args.ensemble.upper()} production runs at the stage's mean volume after its "
+        f"detected equilibration, which needs at least {MIN_MEAN_VOLUME_SAMPLES} "
+        f"({shortest:g} ps): give at least {shortest:g} ps, or {other}")
+
+
 def _check_simulate(args):
     """Every argument of ``simulate``, before any packing or model loading."""
     from ase_electrolyte.atoms_checks import check_number
@@ -132,6 +177,7 @@ def _check_simulate(args):
     if args.pressure is None:
         args.pressure = ONE_ATM_BAR
     check_protocol(args)
+    check_mean_volume_stage(args)
     if given_pressure is not None and not (
             args.preequilibration_ps > 0 or args.equilibration_ps > 0 or args.ensemble == "npt"):
         # the box kept its packed volume and the pressure asked for was ignored without a word
@@ -166,6 +212,13 @@ def _check_simulate(args):
     else:
         if not args.solvent:
             raise ValueError("give --solvent (e.g. EC:3,EMC:7) or --counts")
+        if args.salt is None:
+            # --units molar packed the pure solvent as --units molal would, without a word
+            for flag, value in (("--concentration", args.concentration),
+                                ("--units", args.units)):
+                if value is not None:
+                    raise ValueError(f"{flag} applies to a --salt, and none is given; give "
+                                     f"--salt, or leave out {flag} for a pure solvent")
         args.units = args.units or "molal"
         args.ratio = args.ratio or "mass"
         args.n_atoms = 1000 if args.n_atoms is None else args.n_atoms

@@ -16,7 +16,7 @@ from ase import Atoms
 from test_cli_interrupted import _argon_box, _SignallingLJ
 
 _SIM = ["simulate", "--counts", "EC=2", "--model", "sevennet-0", "-q", "--temperature", "60",
-        "--preequilibration-ps", "0", "--equilibration-ps", "0.02", "--production-ps", "0.02",
+        "--preequilibration-ps", "0", "--equilibration-ps", "0.03", "--production-ps", "0.02",
         "--write-interval-fs", "2"]
 _DEMO = ["demo", "--device", "cpu", "--dispersion", "none", "-q"]
 

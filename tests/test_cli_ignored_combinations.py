@@ -75,7 +75,7 @@ def test_the_default_pressure_is_one_atmosphere_in_the_stages(guarded, monkeypat
 
 def test_a_bad_pressure_is_named_as_such_before_the_combination(guarded, capsys):
     assert main([*_BASE, *_NO_NPT, "--pressure", "nan"]) == 2
-    assert "--pressure: pressure_bar must be a finite number" in capsys.readouterr().err
+    assert "--pressure must be a finite number" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("solvent", ["EC:1,EMC:0", "EC:0"])

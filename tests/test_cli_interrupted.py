@@ -17,7 +17,7 @@ from ase.calculators.lj import LennardJones
 from ase_electrolyte.trajectory import h5md_info
 
 _ARGV = ["simulate", "--counts", "EC=2", "--model", "sevennet-0", "-q", "--temperature", "60",
-         "--preequilibration-ps", "0", "--equilibration-ps", "0.02", "--production-ps", "0.02",
+         "--preequilibration-ps", "0", "--equilibration-ps", "0.03", "--production-ps", "0.02",
          "--write-interval-fs", "2"]
 
 

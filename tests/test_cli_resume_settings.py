@@ -46,7 +46,7 @@ def finished_run(tmp_path_factory):
     ("--temperature", "70", "60", "70", "equilibration.h5md"),
     ("--temperature", "60.5", "60", "60.5", "equilibration.h5md"),
     ("--pressure", "100", "1.01325", "100", "equilibration.h5md"),
-    ("--equilibration-ps", "0.04", "0.02", "0.04", "equilibration.h5md"),
+    ("--equilibration-ps", "0.04", "0.03", "0.04", "equilibration.h5md"),
     ("--production-ps", "0.1", "0.02", "0.1", "production.h5md"),
     ("--write-interval-fs", "4", "2", "4", "equilibration.h5md"),
     ("--relax-fmax", "0.5", "2", "0.5", "relaxed.h5md"),
