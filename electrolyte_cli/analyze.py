@@ -69,6 +69,9 @@ def run(args):
     A.check_trajectory_files(args.trajectory, args.dump)
     traj = Path(args.trajectory)
     _check_time_and_units(args, traj)
+    if only:
+        _check_requested_file(traj, only)
+    check_not_being_written(traj)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output_folder(out)
@@ -91,8 +94,10 @@ def run(args):
                                 lammps_atom_style=atom_style)
         if only:
             _check_requested(universe, only, args.model)
-        elif args.model is not None:
-            _check_model_can_be_used(universe)
+        else:
+            if args.model is not None:  # the more specific reason first
+                _check_model_can_be_used(universe)
+            _check_some_analysis_runs(universe, traj, args.model)
         calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
         A.print_summary(summary, out)
@@ -220,6 +225,72 @@ def _check_requested(universe, only, model):
         if missing:
             raise ValueError(f"--only {name}: the analysis needs {', '.join(missing)}, which "
                              "this trajectory does not have")
+
+
+def check_not_being_written(traj):
+    """A trajectory that a run is still writing is refused before it is read (one that a run
+    left unfinished, interrupted, is analysed as far as it goes: the reader warns).
+
+    ``analyze`` of the ``production.h5md`` of a running ``simulate`` analysed the frames
+    written so far and reported them with exit status 0, as if of the finished run. The
+    writer's claim (:class:`~ase_electrolyte.writer_lock.WriterLock`) is probed with a shared
+    lock that is given back at once; nothing is created or removed beside the file.
+    """
+    import fcntl
+    import os
+
+    from ase_electrolyte.writer_lock import _holder, lock_file
+    from mda_electrolyte.observables import is_h5md_path
+
+    if not is_h5md_path(traj):
+        return
+    lock = lock_file(traj)
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # no claim (no lock file), or none that can be read: nothing to tell
+        fd = None
+    if fd is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError(
+                f"{traj} is being written by {_holder(lock)}: its analysis would be of the "
+                "frames written so far, not of the run; analyse it when the run has finished "
+                "(or analyse a copy, knowing that it is part of the run)") from None
+        except OSError:  # a file system without flock: nothing to tell
+            pass
+        finally:
+            os.close(fd)  # gives the shared lock back
+
+
+def _check_requested_file(traj, only):
+    """An analysis asked for by name that needs what the file cannot hold, known from its name
+    (the observables of an H5MD file), is refused before the trajectory is read."""
+    from mda_electrolyte.report import registered_analyses, unmet_file_requirements
+
+    needs = registered_analyses()
+    for name in only:
+        missing = unmet_file_requirements(traj, needs[name])
+        if missing:
+            raise ValueError(f"--only {name}: the analysis needs {', '.join(missing)}, which "
+                             f"{traj} is not; give the H5MD file of electrolyte simulate")
+
+
+def _check_some_analysis_runs(universe, traj, model):
+    """A trajectory on which no registered analysis can run is refused, before any runs.
+
+    Frames without a periodic box, or in a non-H5MD file, skipped every analysis one by one
+    and ended with exit status 0 and a ``summary.json`` of reasons only.
+    """
+    from mda_electrolyte.report import registered_analyses, unmet_requirements
+
+    lacking = []
+    for name, needs in registered_analyses().items():
+        missing = unmet_requirements(universe, needs, object() if model else None)
+        if not missing:
+            return
+        lacking.append(f"{name} needs {', '.join(missing)}")
+    raise ValueError(f"no analysis can run on {traj}: {'; '.join(lacking)}")
 
 
 def _check_model_can_be_used(universe):

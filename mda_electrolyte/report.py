@@ -30,7 +30,8 @@ from ase_electrolyte.html_report import check_report_tree
 from .plotting import check_axes, estimates_of, user_text_literally
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
-           "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files"]
+           "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files",
+           "unmet_requirements", "unmet_file_requirements"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory),
@@ -59,9 +60,12 @@ def register_analysis(name, *, needs=()):
     name : str
         Key of the analysis in the JSON summary.
     needs : tuple of str
-        Requirements among ``"velocities"``, ``"forces"``, ``"calculator"``, ``"box"``; an
-        analysis whose
-        requirements the trajectory does not meet is skipped with the reason in the summary.
+        Requirements among ``"velocities"``, ``"forces"``, ``"calculator"``, ``"box"`` and
+        ``"observables"`` (the per-step observables of a ``run_md`` H5MD file: density,
+        pressure tensor, charge current); an analysis whose requirements the trajectory does
+        not meet is skipped with the reason in the summary, and ``electrolyte analyze --only``
+        refuses it before any work (``"observables"`` before the trajectory is read:
+        :func:`unmet_file_requirements`).
 
     Raises
     ------
@@ -185,7 +189,27 @@ def _wrap(text, width=60):
 
 #: What an analysis may need (:func:`register_analysis`), each checked by
 #: :func:`unmet_requirements`.
-REQUIREMENTS = ("velocities", "forces", "box", "calculator")
+REQUIREMENTS = ("velocities", "forces", "box", "calculator", "observables")
+
+#: How a missing ``"observables"`` requirement is named.
+_OBSERVABLES = "observables (a run_md H5MD file)"
+
+
+def unmet_file_requirements(path, needs):
+    """What the trajectory file ``path`` lacks of an analysis' ``needs``, known from its name
+    before it is read (empty when none).
+
+    Only ``"observables"`` can be judged so: they are in an H5MD file alone. ``electrolyte
+    analyze --only density file.extxyz`` read the whole file and then skipped the density.
+
+    Returns
+    -------
+    list of str
+        ``["observables (a run_md H5MD file)"]`` or ``[]``.
+    """
+    from .observables import is_h5md_path
+
+    return [_OBSERVABLES] if "observables" in needs and not is_h5md_path(path) else []
 
 
 def unmet_requirements(universe, needs, calculator):
@@ -194,9 +218,13 @@ def unmet_requirements(universe, needs, calculator):
     Returns
     -------
     list of str
-        Among ``"velocities"``, ``"forces"``, ``"box"`` and ``"calculator (pass --model)"``.
+        Among ``"velocities"``, ``"forces"``, ``"box"``, ``"calculator (pass --model)"`` and
+        ``"observables (a run_md H5MD file)"``.
     """
     missing = []
+    if "observables" in needs:
+        missing += unmet_file_requirements(getattr(universe.trajectory, "filename", None),
+                                           needs)
     if "velocities" in needs and not hasattr(universe.trajectory.ts, "velocities"):
         missing.append("velocities")
     if "forces" in needs and not universe.trajectory.ts.has_forces:

@@ -75,7 +75,8 @@ def test_good_arguments_still_run(plugin, tmp_path):
 
 
 @pytest.mark.parametrize("name, needs, named", [
-    ("x", ("velocity",), "among \\('velocities', 'forces', 'box', 'calculator'\\)"),
+    ("x", ("velocity",),
+     "among \\('velocities', 'forces', 'box', 'calculator', 'observables'\\)"),
     ("x", "box", "not 'box'"),
     ("x", ("box", "calculator", "gpu"), "'gpu'"),
     ("", (), "name must be a non-empty string"),
