@@ -40,6 +40,18 @@ def calculator_name(calculator):
     return getattr(calculator, "name", None) or type(calculator).__name__
 
 
+def _label_number(energy, calculator, mol):
+    """A batch result's energy as a float, or ValueError naming the calculator and molecule
+    (an array of several values was float()'s TypeError)."""
+    value = np.asarray(energy, dtype=np.float64) if not isinstance(energy, (str, bytes)) \
+        else np.array([np.nan, np.nan])
+    if value.size != 1:
+        raise ValueError(f"{calculator_name(calculator)}.calculate_batch returned an energy of "
+                         f"{value.size} values for the isolated molecule "
+                         f"{mol.get_chemical_formula()}{_which(mol)}, not one number (eV)")
+    return float(value.reshape(()))
+
+
 def _which(mol):
     """`` (molecule k)`` for a molecule cut from a frame, nothing for one given alone."""
     index = mol.info.get("molecule_index")
@@ -99,10 +111,21 @@ class IsolatedMoleculeEvaluator:
                         f"{calculator_name(self.calculator)}.calculate_batch failed on "
                         f"{len(copies)} isolated molecules: {exc}"
                     ) from exc
-                for (key, mol), res in zip(todo, results, strict=False):
-                    self._store(
-                        key, mol, float(res["energy"]), np.asarray(res["forces"], dtype=np.float64)
+                results = list(results) if results is not None else []
+                # fewer results than molecules left some uncached (a KeyError further on),
+                # a result without energy or forces a bare KeyError
+                if len(results) != len(todo) or not all(
+                        isinstance(res, dict) and "energy" in res and "forces" in res
+                        for res in results):
+                    raise ValueError(
+                        f"{calculator_name(self.calculator)}.calculate_batch returned "
+                        f"{len(results)} result(s) for {len(todo)} isolated molecules, or one "
+                        "without 'energy' and 'forces': it must return one "
+                        "{'energy', 'forces'} dict per molecule, in order"
                     )
+                for (key, mol), res in zip(todo, results, strict=True):
+                    self._store(key, mol, _label_number(res["energy"], self.calculator, mol),
+                                np.asarray(res["forces"], dtype=np.float64))
             else:
                 for key, mol in todo:
                     self._store(key, mol, *self._single(mol))
