@@ -155,10 +155,10 @@ def options_named(flags):
 
     The library's checks name their keyword (``production_ps must be a finite number >= 0``,
     ``temperature_K = 25.0 K is far from ...``); on the command line that is a name the user
-    never typed. A ``ValueError`` or warning whose message starts with one of the keywords of
-    ``flags`` (keyword → option) is raised or issued again with the option in its place
-    (``--production-ps must be ...``, ``--temperature 25.0 K is far from ...``); any other
-    passes unchanged.
+    never typed. A ``ValueError`` or warning whose message names keywords of ``flags``
+    (keyword → option) is raised or issued again with the options in their place
+    (``--production-ps must be ...``, ``--temperature 25.0 K is far from ...``; see
+    :func:`_option_in_front`); any other passes unchanged.
     """
     import warnings
 
@@ -182,15 +182,24 @@ def options_named(flags):
 
 
 def _option_in_front(text, flags):
-    """``text`` with its leading keyword of ``flags`` replaced by the option (``keyword = 5``
-    reads ``--option 5``, as typed); ``None`` when it starts with none of them."""
+    """``text`` with the keywords of ``flags`` it names replaced by their options; ``None``
+    when it names none.
+
+    Replaced: a leading keyword (``temperature_K must be`` → ``--temperature must be``), a
+    keyword with its value anywhere (``... : dt = 0.5 ps given`` → ``--dt 0.5 ps given``, as
+    typed), and anywhere a keyword that is an identifier (with an underscore: no English word
+    such as ``out`` or ``seed`` is taken for an option).
+    """
     import re
 
+    new = text
     for keyword, flag in flags.items():
-        found = re.match(rf"{re.escape(keyword)}\b( = )?", text)
-        if found:
-            return f"{flag}{' ' if found.group(1) else ''}{text[found.end():]}"
-    return None
+        word = rf"(?<![\w-]){re.escape(keyword)}"
+        new = re.sub(rf"{word} = ", lambda m, flag=flag: f"{flag} ", new)
+        if "_" in keyword:
+            new = re.sub(rf"{word}(?!\w)", lambda m, flag=flag: flag, new)
+        new = re.sub(rf"^{re.escape(keyword)}\b", lambda m, flag=flag: flag, new)
+    return None if new == text else new
 
 
 @contextlib.contextmanager

@@ -269,3 +269,47 @@ def test_every_subcommand_help_cites_papers_by_authors_and_year():
         text = sub.choices[name].format_help()
         assert re.search(r"[A-ZÀ-Ž][\w\u00C0-\u017F]+ et al\. \(?(19|20)\d\d\)?", text), name
         assert not re.search(r"\bseed \d{3}\b", text), name
+
+
+@pytest.mark.parametrize("text, named", [
+    ("dt must be > 0", "--dt must be > 0"),
+    ("f.extxyz: dt = 0.5 ps given, but the frames carry their own times: leave dt out, or give "
+     "dt = 0.01", "f.extxyz: --dt 0.5 ps given, but the frames carry their own times: leave dt "
+     "out, or give --dt 0.01"),
+    ("lammps_units 'si' is not known", "--lammps-units 'si' is not known"),
+    ("the dump needs lammps_units for its velocities", "the dump needs --lammps-units for its "
+     "velocities"),
+    ("out must be a folder", "-o/--output must be a folder"),
+    ("give the output folder as out, without checkout", None),  # English words stay words
+    ("without a dt", None),
+    ("dts = 3", None),
+    ("--dt must be given", None),
+])
+def test_keywords_are_named_as_options_wherever_they_are_identifiers(text, named):
+    from electrolyte_cli.arguments import _option_in_front
+
+    flags = {"dt": "--dt", "lammps_units": "--lammps-units", "out": "-o/--output"}
+    assert _option_in_front(text, flags) == named
+
+
+def test_a_dt_the_frames_contradict_is_named_as_typed(capsys, tmp_path):
+    import ase
+    import ase.io
+
+    from electrolyte_cli import main
+
+    frames = []
+    for i in range(6):
+        frame = ase.Atoms("H2", positions=[[0, 0, 0], [0, 0, 0.74 + 0.01 * i]], cell=[5, 5, 5],
+                          pbc=True)
+        frame.info["time_ps"] = 0.01 * i
+        frames.append(frame)
+    ase.io.write(tmp_path / "timed.extxyz", frames)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        status = main(["analyze", str(tmp_path / "timed.extxyz"), "--dt", "0.5", "-q",
+                       "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    assert "--dt 0.5 ps given" in err and "give --dt 0.01" in err, err
+    assert "dt = " not in err
