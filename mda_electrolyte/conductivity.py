@@ -472,6 +472,7 @@ class GreenKuboConductivity(CarrierAnalysis):
                 observed_currents(obs, self.species, str(f)), names,
                 dt=obs["dt"], volume=obs["volume"], volume_range=obs["volume_range"],
                 volume_spread=obs["volume_spread"], charges=record, label=str(f),
+                n_ions={s.name: s.n_ions for s in self.species},
             )
             for obs, f in zip(observed, self._observed_files, strict=True)
         ]
@@ -562,8 +563,11 @@ class GreenKuboConductivity(CarrierAnalysis):
             # the per-step currents of run_md resolve what frames every 100 fs cannot
             collections = observed
         names = carrier_names(collections[0], self._species_names, type(self).__name__)
-        check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
-                              for n in names], type(self).__name__)
+        if getattr(collections[0], "ion_counts_known", True):
+            # species currents given without their ion counts cannot be weighed (a 2:1 salt's
+            # one Mg²⁺ and one PF₆⁻ stand-in ions added up to +1 e, refused)
+            check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
+                                  for n in names], type(self).__name__)
         dt = same_system(collections, names)
         split = all(c.ion_velocities is not None for c in collections)
         segments = []
@@ -590,8 +594,8 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._sampling_notes = independence_notes(
             [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
             self._n_blocks, "the charge current",
-        ) + temperature_notes(collections, self._temperature) + few_ions_notes(
-            {n: collections[0].n_ions[collections[0].species.index(n)] for n in names})
+        ) + temperature_notes(collections, self._temperature) + _few_ions_notes(
+            collections[0], names)
         self._combine(segments, dt, collections[0], names)
 
     def _lags(self, n_frames, dt):
@@ -938,8 +942,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
              for c in collections],
             self._n_blocks, "the charge current (dipole increments)")
         notes += temperature_notes(collections, self._temperature)
-        notes += few_ions_notes(
-            {n: collections[0].n_ions[collections[0].species.index(n)] for n in names})
+        notes += _few_ions_notes(collections[0], names)
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
                                               n_blocks=self._n_blocks, notes=notes)
         _conductivity_aliases(res)
@@ -1266,6 +1269,14 @@ class NernstEinstein:
 
 #: A diffusivity this many of its errors below zero is not noise about zero.
 NEGATIVE_D_SIGMAS = 2.0
+
+
+def _few_ions_notes(collection, names):
+    """:func:`~mda_electrolyte.carriers.few_ions_notes` of the carriers ``names`` of a
+    collection (none where its counts are unknown: species currents given without them)."""
+    if not getattr(collection, "ion_counts_known", True):
+        return []
+    return few_ions_notes({n: collection.n_ions[collection.species.index(n)] for n in names})
 
 
 def _verdict_without_few(species, est, n_ions):

@@ -159,6 +159,9 @@ class IonCollection:
         temperature_series=None,
     ):
         self.species = [str(s) for s in species]
+        #: Whether ``n_ions`` counts the ions (a species-current collection built without
+        #: counts holds one per species).
+        self.ion_counts_known = True
         self.n_ions = np.asarray(n_ions, dtype=np.intp)
         if self.n_ions.shape != (len(self.species),) or np.any(self.n_ions < 1):
             raise ValueError("n_ions needs one positive count per species")
@@ -337,7 +340,7 @@ class IonCollection:
     @classmethod
     def from_charge_current(cls, current, species, *, dt, volume, charges=None,
                             charge_sources=None, label="observable", volume_range=None,
-                            volume_spread=0.0):
+                            volume_spread=0.0, n_ions=None):
         """A collection holding only per-species charge currents (H5MD ``charge_current``).
 
         Parameters
@@ -352,14 +355,32 @@ class IonCollection:
             describe how it varied: an estimator refuses a spread beyond 5 %, as for frames).
         charges : dict, optional
             Species -> ``{"charge", "source"}`` (recorded, not used: J already has them).
+        n_ions : dict, optional
+            Species -> number of ions behind its current (from the topology). Without it the
+            counts are unknown (``ion_counts_known`` is ``False``): each species stands as one
+            ion of its charge, so the net-charge check of the conductivities weighs species
+            alike (a 2:1 salt's Mg²⁺ and PF₆⁻ would add up to +1 e) and
+            :func:`~mda_electrolyte.carriers.few_ions_notes` cannot judge the count.
         """
         current = np.array(current, dtype=np.float64)  # a copy: not the caller's array
-        n = len(species)
-        q = None if charges is None else [np.array([charges[s]["charge"]]) for s in species]
+        species = [str(s) for s in species]
+        if n_ions is None:
+            counts = [1] * len(species)
+        else:
+            missing = [s for s in species if s not in n_ions]
+            if missing:
+                raise ValueError(f"n_ions lacks species {missing}")
+            counts = [check_number(f"n_ions[{s!r}]", n_ions[s], integer=True, minimum=1)
+                      for s in species]
+        q = (None if charges is None else
+             [np.full(c, float(charges[s]["charge"])) for s, c in zip(species, counts,
+                                                                       strict=True)])
         src = None if charges is None else [charges[s]["source"] for s in species]
-        return cls(species, [1] * n, dt, charges=q, charge_sources=charge_sources or src,
-                   volume=volume, volume_range=volume_range, volume_spread=volume_spread,
-                   current=current, source="charge_current observable", label=label)
+        col = cls(species, counts, dt, charges=q, charge_sources=charge_sources or src,
+                  volume=volume, volume_range=volume_range, volume_spread=volume_spread,
+                  current=current, source="charge_current observable", label=label)
+        col.ion_counts_known = n_ions is not None
+        return col
 
     @classmethod
     def from_pressure_tensor(cls, tensor, *, dt, volume, temperature=None,
@@ -1051,6 +1072,7 @@ class IonCollector(FrameAnalysis):
             current, names, dt=obs["dt"],
             volume=obs["volume"], volume_range=obs["volume_range"],
             volume_spread=obs["volume_spread"], charges=record, label=str(path),
+            n_ions={s.name: s.n_ions for s in self.species if s.name in names},
         )
 
     def _joined_positions(self, r, boxes, n_frames):
