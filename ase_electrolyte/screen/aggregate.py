@@ -1185,24 +1185,37 @@ def _compare(summary, experimental, outdir, plots):
     for e in rows:
         if e["key"] is not None:
             series.setdefault(_along_concentration(e["key"]), []).append(e)
+    # positions, not index labels: a summary concatenated from two screens (pd.concat keeps
+    # both indices) returned a frame for one label, and float() of it was a TypeError
     index = {}
-    for i, r in summary.iterrows():
+    for i, (_, r) in enumerate(summary.iterrows()):
         shares = {k: float(v) for k, v in (x.split(":") for x in r["solvent"].split(","))}
         # a summary read back from summary.csv has NaN for a pure solvent's empty salt
         salt = r["salt"] if isinstance(r["salt"], str) else ""
         key = _composition_key(
             shares, r["ratio"], salt, r["concentration"], r["units"], r["temperature_K"]
         )
-        index[key + (r["property"],)] = i
+        index.setdefault(key + (r["property"],), []).append(i)
     # the viscosity of each composition and temperature: D is corrected with it (Yeh–Hummer)
     viscosities = {(r["composition"], float(r["temperature_K"])): r
                    for _, r in summary.iterrows() if r["property"] == "viscosity"}
     matched, unmatched, used = [], [], set()
-    for e in rows:
-        if e["key"] not in index:
+    pairs = [(m, pos) for m in rows for pos in index.get(m["key"], [None])]
+    for e, pos in pairs:
+        if pos is None:
             unmatched.append(e)
             continue
-        s = summary.loc[index[e["key"]]]
+        s = summary.iloc[pos]
+        twice = None
+        if len(index[e["key"]]) > 1:
+            # one electrolyte under several labels (a folder of an earlier version, summaries
+            # of two screens concatenated): the measurement was compared with the last row
+            # only, in silence
+            labels = sorted({str(summary.iloc[i]["composition"]) for i in index[e["key"]]})
+            twice = (f"the summary holds this composition, temperature and property "
+                     f"{len(index[e['key']])} times ({', '.join(labels)}): which row the "
+                     "measurement belongs to is not known; not compared (compare each screen's "
+                     "summary on its own)")
         packed = float(s.get("packed_concentration", math.nan))
         at, value, error, note, by = _measured_at(e, series, packed, s["unit"],
                                                   Path(experimental).name)
@@ -1215,7 +1228,7 @@ def _compare(summary, experimental, outdir, plots):
                 s, viscosities.get((s["composition"], float(s["temperature_K"]))))
         dev = mean - value
         valid, verdict = bool(s["valid"]), str(s["verdict"])
-        for why in (size_note, note):
+        for why in (size_note, note, twice):
             if why:
                 valid, verdict = False, why if verdict == "valid" else f"{verdict}; {why}"
         matched.append(
