@@ -178,12 +178,16 @@ class StoredMoleculeLabels:
         ``ase.io.read``), e.g. those of :meth:`IntraInterErrors.unique_isolated_molecules`
         computed with the reference method.
     tol : float
-        Largest coordinate difference (Å, after centring) at which a stored molecule matches.
+        Largest coordinate difference (Å, after centring) at which a stored molecule matches,
+        in ``[0, 0.01]``: thermal motion moves a molecule's atoms by tenths of an Å between
+        frames, so that a wider tolerance matched the labels of another frame's molecule.
     """
 
     def __init__(self, labelled, tol=1e-4):
+        # NaN matched nothing (every molecule "has no label"); 1 Å matched the label of the
+        # same molecule in another frame, its energy and forces taken for this one's
+        self.tol = check_number("tol (Å)", tol, minimum=0, maximum=0.01)
         frames = read_frames(labelled)
-        self.tol = float(tol)
         self._groups = {}
         for k, atoms in enumerate(frames):
             labels = stored_labels(atoms)

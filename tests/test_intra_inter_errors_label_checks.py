@@ -194,3 +194,21 @@ def test_diagnose_refuses_such_labels_before_loading_the_model(tmp_path):
         diagnose(FRAMES, lambda: pytest.fail("the model was loaded"), out, reference=labels,
                  scales=[1.0, 1.1])
     assert json.loads((out / "diagnose.json").read_text()) == {"earlier": 1}
+
+
+@pytest.mark.parametrize("tol", [float("nan"), -1e-4, 0.05, 1.0, True])
+def test_a_tolerance_that_would_match_another_frames_molecule_is_refused(tol):
+    from mda_electrolyte.model_labels import StoredMoleculeLabels
+
+    # frame 1's molecules are frame 0's jittered by 0.03 Å: a tolerance of 0.05 Å took the
+    # label of frame 0's molecule for frame 1's
+    with pytest.raises(ValueError, match="tol \\(Å\\) must be a finite number >= 0 and <= 0.01"):
+        StoredMoleculeLabels(_isolated_labels(FRAMES[:1]), tol=tol)
+    stored = StoredMoleculeLabels(_isolated_labels(FRAMES[:1]), tol=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        probe = IntraInterErrors(FRAMES[:2], MolecularPairModel(), reference=MolecularPairModel())
+    first, second = (probe.unique_isolated_molecules(start=k, stop=k + 1) for k in (0, 1))
+    assert len(stored.evaluate(first)[0]) == 4
+    with pytest.raises(ValueError, match="no stored reference label for the isolated"):
+        stored.evaluate(second)
