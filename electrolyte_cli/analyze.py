@@ -71,7 +71,7 @@ def run(args):
     _check_time_and_units(args, traj)
     if only:
         _check_requested_file(traj, only)
-    check_not_being_written(traj)
+    A.check_not_being_written(traj)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output_folder(out)
@@ -225,42 +225,6 @@ def _check_requested(universe, only, model):
         if missing:
             raise ValueError(f"--only {name}: the analysis needs {', '.join(missing)}, which "
                              "this trajectory does not have")
-
-
-def check_not_being_written(traj):
-    """A trajectory that a run is still writing is refused before it is read (one that a run
-    left unfinished, interrupted, is analysed as far as it goes: the reader warns).
-
-    ``analyze`` of the ``production.h5md`` of a running ``simulate`` analysed the frames
-    written so far and reported them with exit status 0, as if of the finished run. The
-    writer's claim (:class:`~ase_electrolyte.writer_lock.WriterLock`) is probed with a shared
-    lock that is given back at once; nothing is created or removed beside the file.
-    """
-    import fcntl
-    import os
-
-    from ase_electrolyte.writer_lock import _holder, lock_file
-    from mda_electrolyte.observables import is_h5md_path
-
-    if not is_h5md_path(traj):
-        return
-    lock = lock_file(traj)
-    try:
-        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:  # no claim (no lock file), or none that can be read: nothing to tell
-        fd = None
-    if fd is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ValueError(
-                f"{traj} is being written by {_holder(lock)}: its analysis would be of the "
-                "frames written so far, not of the run; analyse it when the run has finished "
-                "(or analyse a copy, knowing that it is part of the run)") from None
-        except OSError:  # a file system without flock: nothing to tell
-            pass
-        finally:
-            os.close(fd)  # gives the shared lock back
 
 
 def _check_requested_file(traj, only):
