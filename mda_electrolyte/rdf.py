@@ -790,6 +790,10 @@ class IntraInterRDF(FrameAnalysis):
                      "independent_segments", "cn_below",
                      "first_peak", "first_minimum", "shell", "estimates"):
             self.results[name] = {}
+        if method is not None:
+            # every pair's bands spread over the bins at once
+            widening_bins = self._band_of_bin_values(self._widening)
+            independent_bins = self._band_of_bin_values(self._independent)
         for p, key in enumerate(self._keys):
             # the same sequence of operations as InterRDF._conclude, for identical rounding
             norm = n_frames * shell * (self._n_a[p] * self._n_b[p] / volume)
@@ -801,10 +805,8 @@ class IntraInterRDF(FrameAnalysis):
             self.results.inter_err[key] = errors[p, 1]
             self.results.total_err[key] = errors[p, 2]
             if method is not None:
-                self.results.error_widening[key] = self._band_of_bin_values(
-                    self._widening)[p]
-                self.results.independent_segments[key] = self._band_of_bin_values(
-                    self._independent)[p]
+                self.results.error_widening[key] = widening_bins[p]
+                self.results.independent_segments[key] = independent_bins[p]
             per_a = n_frames * self._n_a[p]
             self.results.cn_intra[key] = np.cumsum(intra) / per_a
             self.results.cn_inter[key] = np.cumsum(inter) / per_a

@@ -495,7 +495,9 @@ def timeseries_mean(x):
         ``error = t(N/g - 1) · std(x) · sqrt(g / N)``.
     g : float
         Statistical inefficiency (``1 + 2 τ_int`` in samples), from
-        :func:`pymbar.timeseries.statistical_inefficiency`.
+        :func:`pymbar.timeseries.statistical_inefficiency`. The error has
+        ``max(N/g - 1, 1)`` degrees of freedom: an
+        :class:`~ase_electrolyte.estimate.Estimate` of it takes that ``dof``.
     """
     x = _series(x, "a time-series mean")
     if np.ptp(x) == 0:
@@ -673,6 +675,13 @@ class SeriesMean(NamedTuple):
     n_independent: float
     #: reasons the mean is not a result ("not equilibrated: ...", "too short: ..."); empty if valid
     notes: tuple
+
+    @property
+    def dof(self):
+        """Degrees of freedom of ``error``: the t factor it was scaled with is that of
+        ``n_independent - 1`` (at least 1), so an :class:`~ase_electrolyte.estimate.Estimate`
+        of this mean takes ``dof=series.dof`` for t-quantile intervals."""
+        return max(float(self.n_independent) - 1.0, 1.0)
 
 
 def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_SAMPLES,
