@@ -34,7 +34,7 @@ def register(sub):
     diag.add_argument("--max-scan-frames", type=int, default=None,
                       help="frames of the trajectory scanned (default 5: an error over fewer "
                            "frames is no error bar)")
-    diag.add_argument("--max-error-frames", type=int, default=20,
+    diag.add_argument("--max-error-frames", type=int, default=None,
                       help="frames of the error decomposition (default 20)")
     diag.add_argument(
         "--vacuum", type=float, default=None, help="Å around isolated molecules (CHGNet needs it)"
@@ -82,9 +82,10 @@ def run(args):
             raise ValueError(f"--reference: {err}") from None
     # None: not given (the scan's options are refused for frames that have no box)
     max_scan_frames = 5 if args.max_scan_frames is None else args.max_scan_frames
+    max_error_frames = 20 if args.max_error_frames is None else args.max_error_frames
     for flag, value in (
         ("--max-scan-frames", max_scan_frames),
-        ("--max-error-frames", args.max_error_frames),
+        ("--max-error-frames", max_error_frames),
     ):
         if value < 1:
             raise ValueError(f"{flag} must be >= 1, not {value}")
@@ -107,6 +108,13 @@ def run(args):
             raise ValueError(f"{' and '.join(scan_options)} given, but the frames of "
                              f"{args.trajectory} have no periodic box: no volume scan runs "
                              "without one (drop the option, or give periodic frames)")
+        if args.max_error_frames is not None and args.reference is None \
+                and not _has_labels(frames):
+            # the error decomposition was skipped without a word, the option ignored
+            raise ValueError(f"--max-error-frames given, but {args.trajectory} holds no "
+                             "reference labels (energies or forces) and no --reference is "
+                             "given: no error decomposition runs (give --reference, or drop "
+                             "the option)")
         if args.reference is not None and Path(args.reference).exists():
             from mda_electrolyte.intra_inter_errors import check_reference_frames
             from mda_electrolyte.model_labels import read_frames
@@ -128,7 +136,7 @@ def run(args):
             verbose=not args.quiet,
             scales=parsed,
             max_scan_frames=max_scan_frames,
-            max_error_frames=args.max_error_frames,
+            max_error_frames=max_error_frames,
             vacuum=args.vacuum,
         )
         A.print_summary(summary, out, "diagnose.json")
@@ -144,6 +152,16 @@ def _has_box(frames):
     if isinstance(frames, list):
         return all(np.all(atoms.pbc) for atoms in frames)
     return frames.trajectory.ts.dimensions is not None
+
+
+def _has_labels(frames):
+    """Whether the frames carry reference labels that diagnose compares with (energies or
+    forces on any Atoms, forces in a trajectory)."""
+    from mda_electrolyte.diagnose import _has_labels as atoms_have_labels
+
+    if isinstance(frames, list):
+        return any(atoms_have_labels(atoms) for atoms in frames)
+    return bool(frames.trajectory.ts.has_forces)
 
 
 def _frames_file_name(name):

@@ -52,6 +52,7 @@ def test_diagnose_refuses_a_run_that_would_ignore_its_options_or_do_nothing(tmp_
     (["--max-scan-frames", "2"], "--max-scan-frames given"),
     (["--scales", "1.0,1.2", "--max-scan-frames", "2"], "--scales and --max-scan-frames given"),
     ([], "nothing to diagnose"),
+    (["--max-error-frames", "5"], "--max-error-frames given, but"),
 ])
 def test_the_command_says_so_in_one_line_with_exit_code_2(tmp_path, capsys, options, flags):
     path = tmp_path / "gas.extxyz"
@@ -73,3 +74,14 @@ def test_periodic_frames_take_the_scan_options(tmp_path):
                    scales=[1.0, 1.2], max_scan_frames=2)
     assert out["rigid_volume_scan"]["scales"] == [1.0, 1.2]
     assert "skipped" in out["intra_inter_errors"]
+
+
+def test_max_error_frames_needs_something_to_compare_with(tmp_path, capsys):
+    # periodic frames without labels: the scan runs, the error decomposition cannot
+    path = tmp_path / "box.extxyz"
+    write(path, [_frame(seed=s) for s in range(2)])
+    rc = main(["diagnose", str(path), "--model", "sevennet-0", "-o", str(tmp_path / "out"),
+               "-q", "--max-error-frames", "5"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and "--max-error-frames given, but" in err and "no --reference" in err, err
+    assert not (tmp_path / "out").exists()
