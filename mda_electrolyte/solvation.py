@@ -222,6 +222,14 @@ def _check_one_cation_element(cations):
         raise ValueError(
             f"SolvationShells: the cations are of {symbols.size} elements ({found}); their "
             "shells differ (size, cutoff): analyse each element with its own SolvationShells")
+    if symbols[0] == "" and not hasattr(cations, "names"):
+        # the shells are labelled by the cation's element, or its atom name without one: with
+        # neither, MDAnalysis' NoDataError ('does not contain name information') came from
+        # inside the constructor
+        raise ValueError(
+            "SolvationShells: the cations have no element symbol ('') and the "
+            "topology no atom names to label their shells with; set their elements, e.g. "
+            "universe.add_TopologyAttr('elements', [...])")
 
 
 def _check_bonds_within_molecules(universe, bonds, groups):
