@@ -760,7 +760,7 @@ def check_neutral(names, charges, who):
         )
 
 
-def few_ions_notes(counts, neutral=()):
+def few_ions_notes(counts, neutral=(), n_runs=1):
     r"""The verdict note of a transport number behind fewer than :data:`MIN_IONS` ions of a
     species (empty when every species has enough).
 
@@ -785,6 +785,10 @@ def few_ions_notes(counts, neutral=()):
         Species name -> number of ions (molecules) behind the number.
     neutral : collection of str
         Species of ``counts`` that are neutral molecules (a solvent): said "too few molecules".
+    n_runs : int
+        Independent trajectories of the system behind the number: their ions are independent
+        samples of the species (the error over runs holds how ions differ), so the count is
+        ``counts × n_runs``.
 
     Returns
     -------
@@ -793,11 +797,13 @@ def few_ions_notes(counts, neutral=()):
         neutral species, or ``[]``.
     """
     notes = []
+    n_runs = check_number("n_runs", n_runs, integer=True, minimum=1)
+    runs = f" over {n_runs} runs" if n_runs > 1 else ""
     for noun, charged in (("ions", True), ("molecules", False)):
-        few = {name: int(n) for name, n in counts.items()
-               if int(n) < MIN_IONS and (name not in neutral) == charged}
+        few = {name: int(n) * n_runs for name, n in counts.items()
+               if int(n) * n_runs < MIN_IONS and (name not in neutral) == charged}
         if few:
-            shown = ", ".join(f"{n} {name}" for name, n in few.items())
+            shown = ", ".join(f"{n} {name}" for name, n in few.items()) + runs
             notes.append(
                 f"too few {noun}: {shown} (a transport coefficient averages over the {noun} "
                 f"of the electrolyte; with fewer than {MIN_IONS} of a species its error "

@@ -595,7 +595,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
             self._n_blocks, "the charge current",
         ) + temperature_notes(collections, self._temperature) + _few_ions_notes(
-            collections[0], names)
+            collections, names)
         self._combine(segments, dt, collections[0], names)
 
     def _lags(self, n_frames, dt):
@@ -942,7 +942,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
              for c in collections],
             self._n_blocks, "the charge current (dipole increments)")
         notes += temperature_notes(collections, self._temperature)
-        notes += _few_ions_notes(collections[0], names)
+        notes += _few_ions_notes(collections, names)
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
                                               n_blocks=self._n_blocks, notes=notes)
         _conductivity_aliases(res)
@@ -1071,9 +1071,11 @@ class NernstEinstein:
                           "the conductivity analysis")
         _same_temperature(temperature, _analysis_temperature_used(diffusion),
                           "the Diffusion analysis (Yeh–Hummer)")
+        # the runs behind a Diffusion analysis' D count their ions (few_ions_notes)
+        runs = len(getattr(diffusion, "_estimated_from", None) or [None])
         self._compute(temperature, d, n_ions, charges, volume,
                       None if conductivity is None else _conductivity_estimate(conductivity),
-                      _input_temperature_notes(diffusion, temperature))
+                      _input_temperature_notes(diffusion, temperature), n_runs=runs)
 
     @classmethod
     def from_estimates(cls, *, temperature, diffusivities, n_ions, charges, volume,
@@ -1088,7 +1090,8 @@ class NernstEinstein:
                                     charges, volume, conductivity):
         obj = cls.__new__(cls)
         obj._compute(temperature, dict(diffusivities), n_ions, charges, volume, conductivity,
-                     temperature_notes(collections, _check_temperature(temperature)))
+                     temperature_notes(collections, _check_temperature(temperature)),
+                     n_runs=len(collections))
         return obj
 
     @classmethod
@@ -1128,7 +1131,8 @@ class NernstEinstein:
             conductivity=conductivity,
         )
 
-    def _compute(self, temperature, d, n_ions, charges, volume, conductivity, t_notes=()):
+    def _compute(self, temperature, d, n_ions, charges, volume, conductivity, t_notes=(),
+                 n_runs=1):
         temperature = _check_temperature(temperature)
         if n_ions is None or charges is None or volume is None:
             missing = [
@@ -1179,8 +1183,9 @@ class NernstEinstein:
             )
         # σ_NE sums N_s z_s² D_s: as few ions as its D's, counted here from n_ions (D given as
         # numbers carries no count); a D's own "too few ions" is this one, said once
-        few = tuple(few_ions_notes({s: n_ions[s] for s in d}))
-        own_d = {s: _verdict_without_few(s, e, n_ions[s]) for s, e in d.items() if not e.valid}
+        few = tuple(few_ions_notes({s: n_ions[s] for s in d}, n_runs=n_runs))
+        own_d = {s: _verdict_without_few(s, e, n_ions[s], n_runs) for s, e in d.items()
+                 if not e.valid}
         notes = few + tuple(f"D of {s}: {v}" for s, v in own_d.items() if v)
         notes += tuple(_negative_diffusivity_notes(d)) + tuple(t_notes)
         if sigma < 0:
@@ -1197,7 +1202,7 @@ class NernstEinstein:
         # each species' term N_s z_s² D_s e²/(V k_B T) with its error and its D's verdict
         res.contributions = {}
         for s in d:
-            own = tuple(few_ions_notes({s: n_ions[s]}))
+            own = tuple(few_ions_notes({s: n_ions[s]}, n_runs=n_runs))
             own += tuple(f"D of {s}: {n}" for n in d[s].notes if not d[s].valid
                          and n not in own)
             own += tuple(_negative_diffusivity_notes({s: d[s]}))
@@ -1271,18 +1276,21 @@ class NernstEinstein:
 NEGATIVE_D_SIGMAS = 2.0
 
 
-def _few_ions_notes(collection, names):
-    """:func:`~mda_electrolyte.carriers.few_ions_notes` of the carriers ``names`` of a
-    collection (none where its counts are unknown: species currents given without them)."""
-    if not getattr(collection, "ion_counts_known", True):
+def _few_ions_notes(collections, names):
+    """:func:`~mda_electrolyte.carriers.few_ions_notes` of the carriers ``names`` of the
+    collections of independent runs (none where the counts are unknown: species currents given
+    without them)."""
+    first = collections[0]
+    if not getattr(first, "ion_counts_known", True):
         return []
-    return few_ions_notes({n: collection.n_ions[collection.species.index(n)] for n in names})
+    return few_ions_notes({n: first.n_ions[first.species.index(n)] for n in names},
+                          n_runs=len(collections))
 
 
-def _verdict_without_few(species, est, n_ions):
+def _verdict_without_few(species, est, n_ions, n_runs):
     """The verdict of the D of ``species`` without the "too few ions" note of its ``n_ions``
     (Nernst–Einstein says it itself, once for all species); its other reasons stay."""
-    drop = set(few_ions_notes({species: n_ions}))
+    drop = set(few_ions_notes({species: n_ions}, n_runs=n_runs))
     return "; ".join(n for n in est.notes if n not in drop)
 
 

@@ -469,7 +469,7 @@ class Diffusion(CarrierAnalysis):
             ion_charges = first.charges[first.species.index(name)]
             charged = ion_charges is not None and bool(np.any(ion_charges))
             few = few_ions_notes({name: first.n_ions[first.species.index(name)]},
-                                 neutral=() if charged else (name,))
+                                 neutral=() if charged else (name,), n_runs=n_runs)
             notes.extend(few)
             if len(segments) > 1:
                 # segments, not ions, are independent: ions of one liquid move together

@@ -429,7 +429,7 @@ class OnsagerCoefficients(CarrierAnalysis):
 
         def est(samples, unit, *curves, counts):
             extra = [n for c in dict.fromkeys(curves) for n in regime.get(c, [])]
-            extra += few_ions_notes(counts, neutral=neutral)
+            extra += few_ions_notes(counts, neutral=neutral, n_runs=self._n_runs)
             return transport_estimate(samples, unit, n_runs=self._n_runs,
                                       n_blocks=self._n_blocks, notes=notes + extra)
 
@@ -444,7 +444,7 @@ class OnsagerCoefficients(CarrierAnalysis):
             (res.conductivity.value, res.conductivity.stderr) if np.any(z) else (0.0, 0.0)
         )
         every = notes + [n for v in regime.values() for n in v]
-        every += few_ions_notes(self._counts, neutral=neutral)
+        every += few_ions_notes(self._counts, neutral=neutral, n_runs=self._n_runs)
         res.verdict = "valid" if not every else "; ".join(every)
         res.valid = not every
         res.transference, res.transference_err, res.transference_numbers = {}, {}, {}

@@ -42,7 +42,7 @@ def _collection(n, n_frames=2000, seed=0, solvent=0):
 
 
 def _few(est):
-    return [n for n in est.notes if n.startswith("too few")]
+    return [n for n in est.notes if n.startswith(("too few ions", "too few molecules"))]
 
 
 def _all_estimates(n, solvent=0):
@@ -180,3 +180,37 @@ def test_the_block_error_of_one_ion_covers_ions_alike_but_not_ions_that_differ()
     # does not hold the species (measured 0.58 over 400 replicas)
     differ = _coverage(1, 0.5, n, 9_000)
     assert differ <= 0.75, differ
+
+
+def test_independent_runs_count_their_ions_together():
+    # the error over runs holds how ions differ: four runs of one pair are four ions
+    def runs(k):
+        return [_collection(1, seed=50 + j) for j in range(k)]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        three = {
+            "D": Diffusion.from_collections(runs(3), remove_drift=False)
+            .results.diffusion_coefficient["Li"],
+            "EH": EinsteinHelfandConductivity.from_collections(runs(3), temperature=T)
+            .results.conductivity,
+            "GK": GreenKuboConductivity.from_collections(runs(3), temperature=T, max_lag=1.0)
+            .results.conductivity,
+            "L": OnsagerCoefficients.from_collections(runs(3), temperature=T)
+            .results.coefficients["Li-Li"],
+            "NE": NernstEinstein.from_collections(runs(3), temperature=T, remove_drift=False)
+            .results.conductivity,
+        }
+        four = {
+            "D": Diffusion.from_collections(runs(4), remove_drift=False)
+            .results.diffusion_coefficient["Li"],
+            "NE": NernstEinstein(Diffusion.from_collections(runs(4), remove_drift=False),
+                                 temperature=T).results.conductivity,
+            "L": OnsagerCoefficients.from_collections(runs(4), temperature=T)
+            .results.coefficients["Li-Li"],
+        }
+    for key, est in three.items():
+        assert _few(est) and _few(est)[0].startswith("too few ions: 3 "), (key, est.notes)
+        assert "over 3 runs" in _few(est)[0], key
+    for key, est in four.items():
+        assert not _few(est), (key, est.notes)
