@@ -16,6 +16,7 @@ from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract, _options_snapshot
 from .device import resolve_device, reuse_freed_memory
 from .models import load_model, model_spec
+from .units import check_number_density
 
 __all__ = ["Calculator", "parse_dispersion"]
 
@@ -638,6 +639,8 @@ class Calculator(ParametersContract, _AseCalculator):
             if len(atoms) == 0:
                 raise ValueError(f"{type(self).__name__} needs at least one atom")
             check_elements(atoms, self._numbers, f"the model {self.model!r}")
+            # a cell in nm: named as such, before its crowded images are named as overlaps
+            check_number_density(atoms, type(self).__name__)
             # coincident atoms give NaN, but an atom next to its own image in a nearly
             # singular cell gives a finite, meaningless energy: both are refused before the
             # model (also non-finite positions or cell, zero volume)

@@ -26,6 +26,7 @@ from .calculator_errors import check_finite, input_errors
 from .calculator_parameters import ParametersContract, applies_direct_edits
 from .device import resolve_device
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
+from .units import check_number_density
 
 __all__ = ["Electrostatics", "QRdFit", "fit_qrd", "qrd_charges"]
 
@@ -559,6 +560,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # coincident atoms (or an atom and its image in a nearly singular cell) give a huge
         # finite Coulomb energy, not a NaN: refused here, as D3 does (also non-finite
         # positions and degenerate cells)
+        # a cell in nm: named as such, before its crowded images are named as overlaps
+        check_number_density(atoms, "Electrostatics")
         if overlaps:
             check_overlaps(atoms, _MIN_DISTANCE, "Electrostatics")
         else:

@@ -12,6 +12,7 @@ from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
 from ..device import parse_device
+from ..units import check_number_density
 from . import backend
 from .parameters import known_dampings, known_functionals, resolve_parameters
 from .reference import reference_tables
@@ -660,6 +661,7 @@ class D3(ParametersContract, Calculator):
         self.check_elements(atoms)
         # non-finite positions or cell, zero-length periodic vectors, zero volume
         check_atoms(atoms)
+        check_number_density(atoms, "D3")
         cell = np.asarray(atoms.cell[:], dtype=float)
         pbc = np.asarray(atoms.pbc, dtype=bool)
         rmax = max(self.cutoff, self.cn_cutoff, self.atm_cutoff if self.atm else 0.0)
