@@ -195,7 +195,7 @@ def _option_in_front(text, flags):
     new = text
     for keyword, flag in flags.items():
         word = rf"(?<![\w-]){re.escape(keyword)}"
-        new = re.sub(rf"{word} = ", lambda m, flag=flag: f"{flag} ", new)
+        new = re.sub(rf"{word} ?= ?", lambda m, flag=flag: f"{flag} ", new)
         if "_" in keyword:
             new = re.sub(rf"{word}(?!\w)", lambda m, flag=flag: flag, new)
         new = re.sub(rf"^{re.escape(keyword)}\b", lambda m, flag=flag: flag, new)
@@ -404,7 +404,8 @@ def check_device(device, flag="--device"):
         try:
             resolve_device(device)
         except (ValueError, RuntimeError) as err:
-            raise ValueError(f"{flag} {device}: {err}") from None
+            said = _option_in_front(str(err), {"device": flag}) or str(err)
+            raise ValueError(f"{flag} {device}: {said}") from None
 
 
 def check_input_file(path, dump=None, flag="the trajectory"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 
@@ -61,8 +62,12 @@ def run(args):
         # a box too small for one ion pair (--n-atoms 20 ... 71 passed a bound of 20) failed
         # only after the banner was printed and the folders were claimed
         _demo_counts(n_atoms)
-    except ValueError as err:
-        raise ValueError(f"--n-atoms {n_atoms}: {err}") from None
+    except ValueError:
+        # the library's reason named its keyword n_atoms and a concentration the demo fixes
+        raise ValueError(
+            f"--n-atoms {n_atoms}: the demo's box (LiPF6 1.0 mol/kg in EC:EMC 3:7) holds at "
+            f"least one ion pair with its solvent, {min_demo_atoms()} atoms or more; give at "
+            f"least {min_demo_atoms()}") from None
     # every stage length and interval judged before the box is packed or the model loaded
     check_protocol(protocol_settings(args, gpu))
     check_mean_volume_stage(protocol_settings(args, gpu))
@@ -199,6 +204,23 @@ def _demo_counts(n_atoms):
     from ase_electrolyte.build import composition_counts
 
     return composition_counts({"EC": 3, "EMC": 7}, "LiPF6", 1.0, units="molal", n_atoms=n_atoms)
+
+
+@functools.cache
+def min_demo_atoms():
+    """The fewest atoms ``--n-atoms`` may ask for: the smallest box of the demo's composition
+    that holds one LiPF6 pair with its solvent (found by bisection over
+    :func:`_demo_counts`, which rounds the molecule counts)."""
+    low, high = 1, MAX_DEMO_ATOMS  # low fails, high holds a pair
+    while high - low > 1:
+        mid = (low + high) // 2
+        try:
+            _demo_counts(mid)
+        except ValueError:
+            low = mid
+        else:
+            high = mid
+    return high
 
 
 def protocol_settings(args, gpu):

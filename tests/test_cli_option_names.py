@@ -313,3 +313,28 @@ def test_a_dt_the_frames_contradict_is_named_as_typed(capsys, tmp_path):
     assert status == 2 and err.count("\n") == 1, err
     assert "--dt 0.5 ps given" in err and "give --dt 0.01" in err, err
     assert "dt = " not in err
+
+
+@pytest.mark.parametrize("n_atoms", ["-5", "0", "30", "71"])
+def test_a_demo_box_too_small_names_the_shortest_that_holds_a_pair(n_atoms, capsys, tmp_path,
+                                                                    no_work):
+    from electrolyte_cli.demo import _demo_counts, min_demo_atoms
+
+    smallest = min_demo_atoms()
+    counts = {sp.name: n for sp, n in _demo_counts(smallest).items()}
+    assert counts["Li"] == counts["PF6"] == 1  # one pair, with its solvent
+    with pytest.raises(ValueError):
+        _demo_counts(smallest - 1)
+    err = _error(["demo", "--device", "cpu", "--n-atoms", n_atoms, "-q"], capsys, tmp_path)
+    assert err == (f"electrolyte demo: error: --n-atoms {n_atoms}: the demo's box (LiPF6 1.0 "
+                   f"mol/kg in EC:EMC 3:7) holds at least one ion pair with its solvent, "
+                   f"{smallest} atoms or more; give at least {smallest}\n"), err
+    assert "n_atoms" not in err and "concentration" not in err  # the demo fixes it
+
+
+def test_a_device_keyword_in_the_library_reason_is_the_option():
+    from electrolyte_cli.arguments import _option_in_front
+
+    assert _option_in_front("device='cuda:7' was asked for but torch sees no CUDA GPU",
+                            {"device": "--device"}) == (
+        "--device 'cuda:7' was asked for but torch sees no CUDA GPU")
