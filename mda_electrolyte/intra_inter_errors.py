@@ -695,8 +695,16 @@ class IntraInterErrors(FrameAnalysis):
             }
         del self.results["_per_frame"]
 
+        # the frames' total forces and force errors: their thousands of components show a
+        # correlation of consecutive frames that one energy (or a stress) per frame cannot
+        # (energy RRMSEs of AR(1) frames of φ = 0.9 over 20 frames: all valid, coverage 0.25)
+        force_values = () if "forces" not in data else (
+            data["forces"]["model"]["total"] - data["forces"]["reference"]["total"],
+            data["forces"]["reference"]["total"])
+
         def errors(ref, mod, unit, component_axes=0, floor=0.0):
-            r, rr = error_estimates(ref, mod, unit, component_axes=component_axes)
+            r, rr = error_estimates(ref, mod, unit, component_axes=component_axes,
+                                    frame_values=force_values)
             # a part that is a difference of two large numbers (the inter part of one molecule,
             # or of molecules beyond each other's cutoff) is rounding noise: its spread is no
             # denominator of a relative error

@@ -79,14 +79,31 @@ def test_frames_backwards_give_the_estimates_of_frames_forwards(correlated, stor
             assert b.verdict == a.verdict
 
 
-def test_sums_over_frames_take_the_frames_in_any_order():
-    """The RDF and the volume scan sum or sort their frames: a shuffled selection is theirs."""
+def test_analyses_with_errors_over_consecutive_frames_sort_or_refuse_a_shuffled_selection():
+    """The RDF's errors are over blocks of consecutive frames: a shuffled selection (correlated
+    frames looking independent) is refused by name, the sorted one gives the whole run's
+    counts. The model diagnostics sort their frames into trajectory order before any error:
+    a shuffled selection is the sorted one."""
     molecules, frames = _liquid(n_frames=6)
     u = _universe(molecules, frames)
     ref = mdae.IntraInterRDF(u.atoms, **RDF).run()
-    got = mdae.IntraInterRDF(u.atoms, **RDF).run(frames=[4, 0, 5, 2, 1, 3])
+    with pytest.raises(ValueError, match="frames must follow the trajectory's order .* frame 5 "
+                                         "follows frame 0"):
+        mdae.IntraInterRDF(u.atoms, **RDF).run(frames=[4, 0, 5, 2, 1, 3])
+    got = mdae.IntraInterRDF(u.atoms, **RDF).run(frames=sorted([4, 0, 5, 2, 1, 3]))
     np.testing.assert_array_equal(got.results.counts, ref.results.counts)
     assert got.results.volume == ref.results.volume
+    labelled = [_box(seed=s)[0] for s in range(6)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        shuffled = mdae.IntraInterErrors(labelled, _model(), reference=_model(sigma=2.4)).run(
+            frames=[4, 0, 5, 2, 1, 3]).results
+        ordered = mdae.IntraInterErrors(labelled, _model(), reference=_model(sigma=2.4)).run(
+        ).results
+    np.testing.assert_array_equal(shuffled.forces["model"]["inter"],
+                                  ordered.forces["model"]["inter"])
+    for c in ("total", "inter"):
+        assert shuffled.rmse[c]["forces"] == ordered.rmse[c]["forces"]
     boxes = [_box(seed=s)[0] for s in range(3)]
     scan = mdae.RigidVolumeScan(boxes, _model(), scales=[0.9, 1.1]).run(frames=[2, 0, 1])
     ordered = mdae.RigidVolumeScan(boxes, _model(), scales=[0.9, 1.1]).run()
