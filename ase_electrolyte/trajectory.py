@@ -65,6 +65,11 @@ Safety of the data:
   not it raises :class:`TrajectoryFullError` (an ``OSError`` with ``errno`` ENOSPC or EFBIG)
   *before* touching the file, which stays readable with all frames written so far and resumes
   once there is room. Raw data bypass HDF5's chunk cache, so a failing write raises at once.
+  The room is then allocated on disk (Linux ``fallocate``, the file's size unchanged) and what
+  the write did not use given back after it: a disk filled by another process after the check
+  is met by the allocation, again before the file is touched, not half-way through HDF5's
+  write. A write that fails all the same (an I/O error) closes the file without HDF5 writing
+  its cached metadata over it: the file keeps the state of its last flush.
 * Readable while written, without HDF5's SWMR mode: a file in SWMR mode cannot be opened by a
   reader that does not ask for SWMR, which MDAnalysis' :class:`~MDAnalysis.coordinates.H5MD.\
 H5MDReader` does not, and a writer killed in SWMR mode leaves consistency flags that need
@@ -90,6 +95,7 @@ H5MDReader` does not, and a writer killed in SWMR mode leaves consistency flags 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import json
 import os
@@ -177,7 +183,12 @@ _SKELETON_BYTES_PER_ATOM = 128
 
 
 class TrajectoryFullError(OSError):
-    """No room left (disk full or file-size limit) to write the next frame; nothing was written."""
+    """No room left (disk full or file-size limit) to write the next frame; nothing was written.
+
+    Raised before the write: the writer checks the free space and the file-size limit and
+    allocates the room of each write on disk before HDF5 writes into it, so that a disk
+    filled by another process in between is met here, not half-way through HDF5's write.
+    """
 
 
 class _Unpublished(Exception):
@@ -312,6 +323,8 @@ class H5MDWriter:
             masses, len(atoms))
         self._file = None
         self._broken = False
+        # (descriptor, end) of the room allocated for the next write (_reserve)
+        self._reserved = None
         # the file being written (a temporary one until the first frame) and what renames it
         self._where = self.path
         self._publish = None
@@ -702,6 +715,7 @@ class H5MDWriter:
             # the frame exists only from here on
             self._attrs["n_frames"] = k + 1
             self._file.flush()
+            self._release_reserve()
             if self._publish is not None:
                 self._publish_file()
         except Exception as err:
@@ -774,6 +788,7 @@ class H5MDWriter:
         try:
             self._flush_pending()
             self._file.flush()
+            self._release_reserve()
         except Exception as err:
             self._broken = True
             raise OSError(
@@ -930,6 +945,48 @@ class H5MDWriter:
             where = (f"no frame was written, so {self.path} was not written (nor replaced); "
                      "make room and run again")
         _refuse_unless_room(self.path, size, need, where)
+        self._reserve(need, where)
+
+    def _reserve(self, need, where):
+        """Allocate on disk the ``need`` bytes after the file's end that the next write may use.
+
+        The check of free space alone left a race: another process filling the disk between it
+        and HDF5's write failed that write half-way, often in the flush of HDF5's metadata,
+        some of it written in place and some not, and the file was left unreadable with every
+        frame in it. With the blocks allocated beforehand (Linux ``fallocate`` with
+        ``FALLOC_FL_KEEP_SIZE``: the file's size and bytes are unchanged) the write cannot find
+        the disk full; a disk full now is refused here, before anything is written. Where the
+        file system cannot allocate ahead, the free-space check stands alone.
+        """
+        allocate = _keep_size_fallocate()
+        if allocate is None:
+            return
+        try:
+            fd = self._file.id.get_vfd_handle()
+            start = int(self._file.id.get_filesize())
+        except Exception:  # noqa: BLE001 - a driver without a descriptor: the check stands
+            return
+        if allocate(fd, start, max(int(need), 1)) == 0:
+            self._reserved = (fd, start + max(int(need), 1))
+            return
+        err = ctypes.get_errno()
+        if err in (errno.ENOSPC, errno.EDQUOT):
+            raise TrajectoryFullError(
+                err, f"no room for {self.path}: reserving ~{need} bytes on its disk for the "
+                f"next write failed ({os.strerror(err)}); {where}")
+        # EOPNOTSUPP, ENOSYS, EINVAL, ...: a file system that cannot allocate ahead
+
+    def _release_reserve(self):
+        """Give back the allocated room the last write did not use (blocks past the file's end),
+        so that the next free-space check does not count it as taken."""
+        reserved, self._reserved = self._reserved, None
+        if reserved is None:
+            return
+        fd, end = reserved
+        with contextlib.suppress(OSError):
+            size = os.fstat(fd).st_size
+            if end > size:
+                _keep_size_fallocate(punch=True)(fd, size, end - size)
 
     def _close_quietly(self):
         try:
@@ -937,6 +994,32 @@ class H5MDWriter:
                 self._file.close()
         except Exception:  # noqa: BLE001 - closing after a failure: the error is reported
             pass
+
+    def _close_discarding(self):
+        """Close the file without HDF5 writing anything more into it.
+
+        After a write failed inside HDF5 (the disk filled, or the file-size limit was met,
+        after :meth:`_check_room` had found room), its metadata cache holds the failed write's
+        changes and its end-of-file address lies beyond what was written: the normal close
+        wrote that metadata and end address over the last flushed state, and the file ended
+        shorter than it said it was ("truncated file"), unreadable with every frame in it.
+        HDF5 has no close that discards, so its descriptor is pointed at ``os.devnull``
+        first: the close writes there, and the file keeps the state of its last flush (whole
+        frames, and samples before them), which a resume truncates to its last frame.
+        """
+        if self._file is None or not self._file:
+            return
+        try:
+            fd = self._file.id.get_vfd_handle()
+        except Exception:  # noqa: BLE001 - a driver without a descriptor: close as it can
+            fd = None
+        if isinstance(fd, int) and fd >= 0:
+            null = os.open(os.devnull, os.O_RDWR)
+            try:
+                os.dup2(null, fd)
+            finally:
+                os.close(null)
+        self._close_quietly()
 
     def close(self, complete=True):
         """Close the file, marking the run complete (or not, after an error).
@@ -962,10 +1045,10 @@ class H5MDWriter:
         if self._file is None or not self._file:
             return
         if self._broken:
-            # a write failed part-way: drop its rows if the file still allows it
-            with contextlib.suppress(Exception):
-                self._truncate_to_complete()
-            self._close_quietly()
+            # a write failed part-way (no room, an I/O error): the file on disk is the one of
+            # the last flush, which counted whole frames only; closing it normally wrote
+            # HDF5's metadata of the failed write over it
+            self._close_discarding()
             return
         try:
             if complete:
@@ -982,7 +1065,7 @@ class H5MDWriter:
             self._file.close()
         except Exception:
             self._broken = True
-            self._close_quietly()
+            self._close_discarding()
             if complete:
                 raise
 
@@ -991,6 +1074,32 @@ class H5MDWriter:
 
     def __exit__(self, exc_type, exc, tb):
         self.close(complete=exc_type is None)
+
+
+_FALLOCATE = []
+
+
+def _keep_size_fallocate(punch=False):
+    """``fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length)`` of the C library (returns 0, or
+    -1 with ``ctypes.get_errno()``), or ``None`` where there is none (not Linux); with
+    ``punch``, the one that frees that range (``FALLOC_FL_PUNCH_HOLE``)."""
+    if not _FALLOCATE:
+        function = None
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            function = libc.fallocate
+            function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+            function.restype = ctypes.c_int
+        except (OSError, AttributeError):
+            function = None
+        keep_size, punch_hole = 1, 2  # FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE
+        _FALLOCATE.append(None if function is None else
+                          (lambda fd, offset, length: function(fd, keep_size, offset, length)))
+        _FALLOCATE.append(None if function is None else (
+            lambda fd, offset, length: function(fd, keep_size | punch_hole, offset, length)))
+    if punch:
+        return _FALLOCATE[1] if len(_FALLOCATE) > 1 else (lambda *args: 0)
+    return _FALLOCATE[0]
 
 
 def _refuse_unless_room(path, size, need, where):
