@@ -104,6 +104,8 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
         Student ``k`` is trained in ``out/student_k``; the relabelled frames are written to
         ``out/relabelled.extxyz``.
     n_students : int
+        ``out`` must not hold more students (``out/student_k``, k ≥ ``n_students``) of an
+        earlier distillation: they would pass for this run's.
     device : str
     **kwargs
         Passed to :func:`ase_electrolyte.finetuning.finetune` (``lr``, ``batch_size``, ``valid``,
@@ -113,6 +115,13 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     -------
     list of ase_electrolyte.finetuning.FinetuneResult
         One per student; ``[r.checkpoint for r in results]`` is the student committee.
+
+    Raises
+    ------
+    ValueError
+        Before the committee labels any frame: fewer than two models, a bad ``epochs``,
+        ``n_students`` or fine-tuning option, an ``out`` holding more students of an earlier
+        distillation, frames that cannot be read, students of one batch per epoch.
     """
     import ase.io
 
@@ -130,6 +139,7 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     out = check_output_path(out, "out", folder=True)
     # finetune's options too: a bad lr or batch_size failed only after the relabelling
     _check_student_options(epochs, kwargs, out)
+    _check_no_extra_students(out, n_students)
     from .finetuning import (
         _check_base_outside_members,
         _check_disjoint,
@@ -188,3 +198,23 @@ def _check_student_options(epochs, kwargs, out):
     names = inspect.signature(check_finetune_options).parameters
     # each student is a one-member fine-tune in out/student_k
     check_finetune_options(**{**{k: options[k] for k in names}, "out": out / "student_0"})
+
+
+def _check_no_extra_students(out, n_students):
+    """ValueError when ``out`` holds students of an earlier distillation with more of them.
+
+    They stayed beside this run's students, and ``out/student_*`` read as one committee mixed
+    students of another teacher, frames or settings into it.
+    """
+    from pathlib import Path
+
+    extra = sorted(
+        (p.name for p in Path(out).glob("student_*")
+         if p.is_dir() and p.name[8:].isdigit() and int(p.name[8:]) >= int(n_students)),
+        key=lambda name: int(name[8:]),
+    ) if Path(out).is_dir() else []
+    if extra:
+        raise ValueError(
+            f"out {out} holds {', '.join(extra)} of an earlier distillation with more students "
+            f"than this one ({int(n_students)}); choose another folder or remove them"
+        )
