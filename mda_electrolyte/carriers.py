@@ -760,7 +760,7 @@ def check_neutral(names, charges, who):
         )
 
 
-def few_ions_notes(counts, neutral=(), n_runs=1):
+def few_ions_notes(counts, neutral=(), n_runs=None):
     r"""The verdict note of a transport number behind fewer than :data:`MIN_IONS` ions of a
     species (empty when every species has enough).
 
@@ -785,10 +785,10 @@ def few_ions_notes(counts, neutral=(), n_runs=1):
         Species name -> number of ions (molecules) behind the number.
     neutral : collection of str
         Species of ``counts`` that are neutral molecules (a solvent): said "too few molecules".
-    n_runs : int
-        Independent trajectories of the system behind the number: their ions are independent
-        samples of the species (the error over runs holds how ions differ), so the count is
-        ``counts × n_runs``.
+    n_runs : int, optional
+        Independent trajectories of the system behind the number (``None``: one): their ions
+        are independent samples of the species (the error over runs holds how ions differ), so
+        the count is ``counts × n_runs``.
 
     Returns
     -------
@@ -797,7 +797,7 @@ def few_ions_notes(counts, neutral=(), n_runs=1):
         neutral species, or ``[]``.
     """
     notes = []
-    n_runs = check_number("n_runs", n_runs, integer=True, minimum=1)
+    n_runs = 1 if n_runs is None else check_number("n_runs", n_runs, integer=True, minimum=1)
     runs = f" over {n_runs} runs" if n_runs > 1 else ""
     for noun, charged in (("ions", True), ("molecules", False)):
         few = {name: int(n) * n_runs for name, n in counts.items()

@@ -214,3 +214,16 @@ def test_independent_runs_count_their_ions_together():
         assert "over 3 runs" in _few(est)[0], key
     for key, est in four.items():
         assert not _few(est), (key, est.notes)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, float("nan"), float("inf"), True, "2"])
+def test_a_run_count_that_is_no_positive_integer_is_refused_by_name(bad):
+    with pytest.raises((ValueError, TypeError), match="n_runs"):
+        few_ions_notes({"Li": 1}, n_runs=bad)
+
+
+def test_counts_of_runs_multiply():
+    assert few_ions_notes({"Li": 2}, n_runs=2) == []
+    assert few_ions_notes({"Li": 1}, n_runs=None) == few_ions_notes({"Li": 1}, n_runs=1)
+    (note,) = few_ions_notes({"Li": 1, "AN": 1}, n_runs=3)
+    assert note.startswith("too few ions: 3 Li, 3 AN over 3 runs (")
