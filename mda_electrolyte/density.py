@@ -162,6 +162,7 @@ def equilibrated_mean(values, dt=1.0, detect=True):
     -------
     dict
         ``mean``, ``error``, ``t0`` (ps), ``statistical_inefficiency``, ``n_effective``,
+        ``dof`` (of the t-scaled error, :attr:`~mda_electrolyte.uncertainty.SeriesMean.dof`),
         ``verdict``.
     """
     values = real_array(values, "the series")
@@ -175,7 +176,7 @@ def equilibrated_mean(values, dt=1.0, detect=True):
     verdict = "; ".join(r.notes) or "valid"
     return {"mean": r.mean, "error": r.error, "t0": r.t0 * dt,
             "statistical_inefficiency": r.g,
-            "n_effective": r.n_independent, "verdict": verdict}
+            "n_effective": r.n_independent, "dof": r.dof, "verdict": verdict}
 
 
 class Density:
@@ -195,7 +196,9 @@ class Density:
     Attributes
     ----------
     results.equilibrium_density : Estimate
-        g/cm³; the error is :math:`t\,s\sqrt{g/N}` with the statistical inefficiency g, the
+        g/cm³; the error is :math:`t\,s\sqrt{g/N}` with the statistical inefficiency g (its
+        ``dof``, ``n_effective - 1``, gives :meth:`~ase_electrolyte.estimate.Estimate.interval`
+        the t quantile), the
         verdict ``"too short: ..."`` below 50 uncorrelated samples
         (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`). ``results.density``,
         ``results.density_err``, ``results.verdict`` and ``results.valid`` are float/str aliases.
@@ -241,9 +244,9 @@ class Density:
             r["mean"], r["error"], "g/cm^3", METHODS["inefficiency"],
             n_samples=int(r["n_effective"]), converged=r["verdict"] == "valid",
             notes=() if r["verdict"] == "valid" else (r["verdict"],),
-            # the error is t-scaled over the independent samples (timeseries_mean), as
-            # ase_electrolyte.md.series_estimate says of the same mean: its intervals use t
-            dof=max(float(r["n_effective"]) - 1.0, 1.0) if np.isfinite(r["error"]) else None,
+            # the error is t-scaled over the independent samples (timeseries_mean): its
+            # intervals use t
+            dof=r["dof"] if np.isfinite(r["error"]) else None,
         )
         res.density, res.density_err = r["mean"], r["error"]
         res.t0, res.statistical_inefficiency = r["t0"], r["statistical_inefficiency"]
