@@ -813,6 +813,11 @@ class IntraInterErrors(FrameAnalysis):
         list of ase.Atoms
             Whole, centred on their centres of mass, without a cell (``vacuum`` applies);
             ``info["frame"]`` and ``info["molecule_index"]`` say where each came from.
+
+        Raises
+        ------
+        ValueError
+            ``start``/``stop``/``step`` that select no frame (or a step of 0).
         """
         seen, unique = set(), []
         with kept_frame(self._source.atomgroup.universe.trajectory) as trajectory:
@@ -825,6 +830,12 @@ class IntraInterErrors(FrameAnalysis):
                         mol.info["frame"] = int(ts.frame)
                         del mol.arrays["frame_index"]
                         unique.append(mol)
+            n_frames = trajectory.n_frames
+        if not unique:
+            # an empty list was returned, labelled as nothing, and the run then said every
+            # molecule had no stored label
+            raise ValueError(f"unique_isolated_molecules: start={start}, stop={stop}, "
+                             f"step={step} select none of the trajectory's {n_frames} frames")
         return unique
 
     @draws_user_text

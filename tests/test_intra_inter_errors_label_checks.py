@@ -212,3 +212,15 @@ def test_a_tolerance_that_would_match_another_frames_molecule_is_refused(tol):
     assert len(stored.evaluate(first)[0]) == 4
     with pytest.raises(ValueError, match="no stored reference label for the isolated"):
         stored.evaluate(second)
+
+
+@pytest.mark.parametrize("selection", [{"start": 6}, {"start": 2, "stop": 2}, {"stop": -7}])
+def test_isolated_molecules_of_no_frame_are_refused(selection):
+    # an empty list was returned, nothing labelled, and the run then found no stored label
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        probe = IntraInterErrors(FRAMES, MolecularPairModel(), reference=MolecularPairModel())
+    with pytest.raises(ValueError, match="select none of the trajectory's 6 frames"):
+        probe.unique_isolated_molecules(**selection)
+    # one frame: its four molecules
+    assert len(probe.unique_isolated_molecules(start=5)) == 4
