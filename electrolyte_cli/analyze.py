@@ -197,17 +197,27 @@ def lammps_atom_style(data):
 
 
 def _check_delivered(summary, only):
-    """An analysis asked for by name that skipped itself is an error (exit status 2).
+    """An analysis asked for by name that gave no result is an error (exit status 2).
 
     Some requirements are known only inside an analysis (the density needs the density
-    observable of a run_md H5MD file): such an analysis returns ``{"skipped": reason}``. Asked
-    for with ``--only``, that must not end with exit status 0 and no result; the summary with
-    the reason is written and printed first.
+    observable of a run_md H5MD file): such an analysis returns ``{"skipped": reason}``; one
+    that judged its input unfit returns ``{"refused": reason}`` (one frame for a diffusion
+    coefficient), and with ``--keep-going`` one that raised is ``{"failed": reason}``. Asked
+    for with ``--only``, none of them may end with exit status 0 and no result (a refusal or a
+    recorded failure did); the summary with the reasons is written and printed first.
     """
-    skipped = [f"{name} ({summary[name]['skipped']})" for name in dict.fromkeys(only)
-               if isinstance(summary.get(name), dict) and "skipped" in summary[name]]
-    if skipped:
-        raise ValueError(f"--only: skipped, the input lacks what it needs: {'; '.join(skipped)}")
+    def given(kind):
+        return [f"{name} ({summary[name][kind]})" for name in dict.fromkeys(only)
+                if isinstance(summary.get(name), dict) and kind in summary[name]]
+
+    parts = []
+    if given("skipped"):
+        parts.append(f"skipped, the input lacks what it needs: {'; '.join(given('skipped'))}")
+    for kind in ("refused", "failed"):
+        if given(kind):
+            parts.append(f"{kind}, no result: {'; '.join(given(kind))}")
+    if parts:
+        raise ValueError(f"--only: {'; '.join(parts)}")
 
 
 def _check_requested(universe, only, model):

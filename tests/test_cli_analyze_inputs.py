@@ -198,3 +198,50 @@ def test_the_lock_file_of_a_killed_run_does_not_block_the_analysis(inputs, tmp_p
         assert left.read_text() == json.dumps({"pid": 999999, "host": "elsewhere"})
     finally:
         left.unlink()
+
+
+def test_an_analysis_asked_for_that_refuses_its_input_is_an_error(inputs, capsys, tmp_path):
+    """One frame holds no displacement: the diffusion refuses it. Asked for by name, that is
+    exit status 2 naming the reason (was 0 with a summary of the refusal only); the summary
+    with the reason is still written."""
+    import ase.io
+
+    from electrolyte_cli import main
+
+    _, extxyz, _ = inputs
+    one = tmp_path / "one.extxyz"
+    ase.io.write(one, ase.io.read(extxyz, index=0))
+    for extra in ([], ["--keep-going"]):
+        out = tmp_path / f"out{len(extra)}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            status = main(["analyze", str(one), "--only", "diffusion", "-o", str(out), "-q",
+                           *extra])
+        err = capsys.readouterr().err
+        assert status == 2, err
+        assert err.startswith("electrolyte analyze: error: --only: refused, no result: "
+                              "diffusion ("), err
+        assert "refused" in json.loads((out / "summary.json").read_text())["diffusion"]
+
+
+def test_an_analysis_asked_for_that_fails_under_keep_going_is_an_error(inputs, capsys,
+                                                                      monkeypatch, tmp_path):
+    from electrolyte_cli import main
+
+    _, extxyz, _ = inputs
+    report.registered_analyses()
+
+    def broken(universe, outdir, *, calculator=None, verbose=False):
+        raise RuntimeError("a bug in the analysis")
+
+    monkeypatch.setitem(report._REGISTRY, "broken", (broken, ()))
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        status = main(["analyze", str(extxyz), "--only", "broken,intra_inter_rdf",
+                       "--keep-going", "-o", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.startswith("electrolyte analyze: error: --only: failed, no result: broken ("), err
+    summary = json.loads((out / "summary.json").read_text())
+    assert "failed" in summary["broken"] and "failed" not in summary["intra_inter_rdf"]
