@@ -62,10 +62,12 @@ def register_analysis(name, *, needs=()):
     needs : tuple of str
         Requirements among ``"velocities"``, ``"forces"``, ``"calculator"``, ``"box"`` and
         ``"observables"`` (the per-step observables of a ``run_md`` H5MD file: density,
-        pressure tensor, charge current); an analysis whose requirements the trajectory does
-        not meet is skipped with the reason in the summary, and ``electrolyte analyze --only``
-        refuses it before any work (``"observables"`` before the trajectory is read:
-        :func:`unmet_file_requirements`).
+        pressure tensor, charge current) and ``"real masses"`` (dynamics integrated with the
+        atoms' real masses: not a stage whose hydrogen mass was raised for a longer time step,
+        whose transport is that of heavier molecules); an analysis whose requirements the
+        trajectory does not meet is skipped with the reason in the summary, and
+        ``electrolyte analyze --only`` refuses it before any work (``"observables"`` before the
+        trajectory is read: :func:`unmet_file_requirements`).
 
     Raises
     ------
@@ -189,10 +191,28 @@ def _wrap(text, width=60):
 
 #: What an analysis may need (:func:`register_analysis`), each checked by
 #: :func:`unmet_requirements`.
-REQUIREMENTS = ("velocities", "forces", "box", "calculator", "observables")
+REQUIREMENTS = ("velocities", "forces", "box", "calculator", "observables", "real masses")
 
 #: How a missing ``"observables"`` requirement is named.
 _OBSERVABLES = "observables (a run_md H5MD file)"
+
+
+def _raised_hydrogen_mass(universe):
+    """The hydrogen mass (amu) a run_md H5MD file's dynamics integrated with, when raised
+    (the 2 fs pre-equilibration of Ju et al. 2025: 3 amu); ``None`` for real masses or
+    another file."""
+    from ase_electrolyte.trajectory import h5md_info
+
+    from .observables import is_h5md_path
+
+    path = getattr(universe.trajectory, "filename", None)
+    if not is_h5md_path(path):
+        return None
+    try:
+        run_info = h5md_info(path)["run_info"] or {}
+    except (OSError, KeyError, ValueError):
+        return None
+    return run_info.get("hydrogen_mass") if isinstance(run_info, dict) else None
 
 
 def unmet_file_requirements(path, needs):
@@ -218,13 +238,19 @@ def unmet_requirements(universe, needs, calculator):
     Returns
     -------
     list of str
-        Among ``"velocities"``, ``"forces"``, ``"box"``, ``"calculator (pass --model)"`` and
-        ``"observables (a run_md H5MD file)"``.
+        Among ``"velocities"``, ``"forces"``, ``"box"``, ``"calculator (pass --model)"``,
+        ``"observables (a run_md H5MD file)"`` and ``"real masses (...)"``.
     """
     missing = []
     if "observables" in needs:
         missing += unmet_file_requirements(getattr(universe.trajectory, "filename", None),
                                            needs)
+    if "real masses" in needs:
+        heavy = _raised_hydrogen_mass(universe)
+        if heavy is not None:
+            # transport of heavier molecules: slower diffusion, other conductivity and viscosity
+            missing.append(f"real masses (this run integrated hydrogen at {heavy:g} amu: "
+                           "analyse the production stage)")
     if "velocities" in needs and not hasattr(universe.trajectory.ts, "velocities"):
         missing.append("velocities")
     if "forces" in needs and not universe.trajectory.ts.has_forces:

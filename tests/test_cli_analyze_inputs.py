@@ -245,3 +245,57 @@ def test_an_analysis_asked_for_that_fails_under_keep_going_is_an_error(inputs, c
     assert err.startswith("electrolyte analyze: error: --only: failed, no result: broken ("), err
     summary = json.loads((out / "summary.json").read_text())
     assert "failed" in summary["broken"] and "failed" not in summary["intra_inter_rdf"]
+
+
+@pytest.fixture(scope="module")
+def heavy_hydrogen(tmp_path_factory):
+    """A run_md H5MD file of dynamics with hydrogen at 3 amu (the 2 fs pre-equilibration of
+    Ju et al. 2025)."""
+    pytest.importorskip("rdkit")
+    from ase_electrolyte.build import electrolyte_box
+    from ase_electrolyte.md import run_md
+
+    atoms = electrolyte_box(counts={"EC": 2, "Li": 1, "PF6": 1}, seed=0)
+    atoms.calc = _Free()
+    path = tmp_path_factory.mktemp("heavy") / "preequilibration.h5md"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_md(atoms, ensemble="nvt", steps=12, timestep_fs=2.0, temperature_K=300,
+               hydrogen_mass=3.0, trajectory=path, write_interval=2, progress=False)
+    return path
+
+
+def test_dynamics_with_raised_hydrogen_masses_do_not_meet_real_masses(inputs, heavy_hydrogen):
+    from mda_electrolyte.bridge import from_ase
+
+    h5md, extxyz, _ = inputs
+    heavy = from_ase(heavy_hydrogen)
+    assert report.unmet_requirements(heavy, ("real masses",), None) == [
+        "real masses (this run integrated hydrogen at 3 amu: analyse the production stage)"]
+    # the structure of such a run is that of real masses (classical equilibrium): no other
+    # requirement is touched, and the Universe carries hydrogen's real mass
+    assert report.unmet_requirements(heavy, ("box", "observables"), None) == []
+    h = heavy.select_atoms("element H")
+    assert np.allclose(h.masses, 1.008, atol=1e-3)
+    assert report.unmet_requirements(from_ase(h5md), ("real masses",), None) == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert report.unmet_requirements(from_ase(extxyz), ("real masses",), None) == []
+
+
+def test_a_transport_analysis_of_a_heavy_hydrogen_stage_is_refused_by_name(
+        heavy_hydrogen, monkeypatch, capsys, tmp_path):
+    from electrolyte_cli import main
+
+    report.registered_analyses()
+    func, _ = report._REGISTRY["diffusion"]
+    monkeypatch.setitem(report._REGISTRY, "diffusion", (func, ("box", "real masses")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        status = main(["analyze", str(heavy_hydrogen), "--only", "diffusion", "-o",
+                       str(tmp_path / "out"), "-q"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err == ("electrolyte analyze: error: --only diffusion: the analysis needs real "
+                   "masses (this run integrated hydrogen at 3 amu: analyse the production "
+                   "stage), which this trajectory does not have\n"), err

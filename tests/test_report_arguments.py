@@ -76,7 +76,7 @@ def test_good_arguments_still_run(plugin, tmp_path):
 
 @pytest.mark.parametrize("name, needs, named", [
     ("x", ("velocity",),
-     "among \\('velocities', 'forces', 'box', 'calculator', 'observables'\\)"),
+     "among \\('velocities', 'forces', 'box', 'calculator', 'observables', 'real masses'\\)"),
     ("x", "box", "not 'box'"),
     ("x", ("box", "calculator", "gpu"), "'gpu'"),
     ("", (), "name must be a non-empty string"),
