@@ -1812,7 +1812,9 @@ def run_protocol(
     Parameters
     ----------
     atoms : ase.Atoms
-        Starting box (e.g. from :func:`ase_electrolyte.electrolyte_box`); not modified.
+        Starting box (e.g. from :func:`ase_electrolyte.electrolyte_box`); not modified. Its
+        velocities are not used: the relaxation starts at rest and the first MD stage draws
+        them (Maxwell–Boltzmann at ``temperature_K``, seeded by ``seed``).
     calculator : ase.calculators.calculator.Calculator
         E.g. ``ase_electrolyte.Calculator("sevennet-0", dispersion="d3-bj")``; must give stress
         for NPT.
@@ -2196,11 +2198,9 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
         f"after detected equilibration (first {r.t0} of {x.size} samples discarded)" if detect
         else f"all {x.size} samples"
     )
-    # timeseries_mean t-scales the error by the independent samples less one
     return Estimate(
         r.mean, r.error, unit, method, n_samples=int(r.n_independent), converged=not r.notes,
-        notes=r.notes,
-        dof=max(float(r.n_independent) - 1.0, 1.0) if np.isfinite(r.error) else None,
+        notes=r.notes, dof=r.dof if np.isfinite(r.error) else None,
     ), r.t0
 
 
