@@ -37,7 +37,7 @@ import socket
 import threading
 from pathlib import Path
 
-__all__ = ["WriterLock", "ConcurrentWriterError", "FOLDER_LOCK_NAME", "lock_file"]
+__all__ = ["WriterLock", "ConcurrentWriterError", "FOLDER_LOCK_NAME", "lock_file", "writer_of"]
 
 #: Name of the lock file inside a claimed folder.
 FOLDER_LOCK_NAME = ".electrolyte-writer.lock"
@@ -195,6 +195,57 @@ class WriterLock:
 
     def __exit__(self, exc_type, exc, tb):
         self.release()
+
+
+def writer_of(target):
+    """Who holds the writer claim on ``target`` now, or ``None`` when no one does.
+
+    For readers that must not take a run still being written for a finished one (an analysis of
+    a running trajectory is one of the frames written so far). The probe is a shared ``flock``
+    on the lock file, given back at once: it never waits, takes no claim, creates no lock file
+    and does not stop a writer from starting the moment after.
+
+    Parameters
+    ----------
+    target : str or os.PathLike
+        The trajectory file or run folder (as given to :class:`WriterLock`).
+
+    Returns
+    -------
+    str or None
+        ``"another process (pid N on HOST)"`` (as far as the claim's record can be read),
+        ``"this process"`` for a claim held here (any thread), ``None`` without a claim or on
+        a file system without ``flock``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from ase_electrolyte.writer_lock import WriterLock, writer_of
+    >>> path = os.path.join(tempfile.mkdtemp(), "md.h5md")
+    >>> writer_of(path) is None
+    True
+    >>> with WriterLock(path, "trajectory"):
+    ...     writer_of(path)
+    'this process'
+    """
+    lock = lock_file(target)
+    with _HELD_GUARD:
+        entry = _HELD.get(str(lock))
+        if entry is not None and entry[0] == os.getpid():
+            return "this process"
+    try:
+        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # no claim (no lock file), or none that can be read
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder(lock)
+    except OSError:  # a file system without flock: nothing to tell
+        return None
+    finally:
+        os.close(fd)  # gives the shared lock back
+    return None
 
 
 def _holder(path):
