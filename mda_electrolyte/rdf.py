@@ -178,9 +178,26 @@ def peak_top(centres, g, counts, min_pairs=None):
     -------
     PeakTop
         ``height`` None, with the ``reason``, where g is highest in the first or last bin of
-        the range, a bin next to the highest holds no pair, or the fitted top is not curved
-        down within the fitted bins.
+        the range, a bin next to the highest holds no pair, the fitted top is not curved
+        down within the fitted bins, or the peak is narrower than a bin ("too coarse").
+
+    Raises
+    ------
+    ValueError
+        Arrays of different lengths, non-finite values, or bins not equal and increasing.
     """
+    centres, g, counts = (np.asarray(a, dtype=np.float64) for a in (centres, g, counts))
+    if not (centres.ndim == 1 and g.shape == centres.shape == counts.shape):
+        raise ValueError(f"peak_top: centres, g and counts must be 1-D of one length, got "
+                         f"shapes {centres.shape}, {g.shape} and {counts.shape}")
+    steps = np.diff(centres)
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(counts))
+            and np.all(np.isfinite(centres))
+            and (steps.size == 0 or (steps[0] > 0 and np.allclose(steps, steps[0],
+                                                                   rtol=1e-6)))):
+        # a NaN bin would be taken for the highest, and unequal bins for equal ones
+        raise ValueError("peak_top: g and counts must be finite and the bins equal and "
+                         "increasing")
     n = g.size
     min_pairs = MIN_PEAK_PAIRS if min_pairs is None else min_pairs
     counted = counts >= min_pairs

@@ -185,3 +185,14 @@ def test_parallel_runs_give_the_serial_peak(backend, kwargs):
         a, b = serial.results.estimates[KEY][name], other.results.estimates[KEY][name]
         assert a.verdict == b.verdict and a.value == pytest.approx(b.value, rel=1e-12)
         assert a.stderr == pytest.approx(b.stderr, rel=1e-9)
+
+
+@pytest.mark.parametrize("centres,g,counts", [
+    (np.arange(5.0), np.array([1.0, 2.0, np.nan, 2.0, 1.0]), np.full(5, 10.0)),
+    (np.array([0.0, 1.0, 3.0, 4.0, 5.0]), np.array([1.0, 2.0, 3.0, 2.0, 1.0]), np.full(5, 10.0)),
+    (np.arange(5.0), np.ones(4), np.ones(5)),
+])
+def test_peak_top_refuses_what_it_would_misread(centres, g, counts):
+    # a NaN bin was taken as the highest, unequal bins as equal ones
+    with pytest.raises(ValueError, match="peak_top"):
+        peak_top(centres, g, counts)
