@@ -160,11 +160,11 @@ _BASE = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentrat
         (_BASE + ["--dispersion", "d4"], "--dispersion 'd4'"),
         (_BASE + ["--device", "gpu"], "--device 'gpu'"),
         (["simulate", "--counts", "EC=2.5,Li=1,PF6=1", "--model", "sevennet-0"], "whole numbers"),
-        (["demo", "--n-atoms", "5"], "--n-atoms 5: 1.0 molal LiPF6 with about 5 atoms gives"),
+        (["demo", "--n-atoms", "5"], "--n-atoms 5: the demo's box (LiPF6 1.0 mol/kg"),
         # a bound of 20 let 20 ... 71 through to fail after the banner and the folder claim
-        (["demo", "--n-atoms", "71"], "--n-atoms 71: 1.0 molal LiPF6 with about 71 atoms"),
+        (["demo", "--n-atoms", "71"], "72 atoms or more; give at least 72"),
         # 0 was taken for "not given" (args.n_atoms or 100) once the bound of 20 was gone
-        (["demo", "--n-atoms", "0"], "--n-atoms 0: n_atoms must be a whole number >= 1"),
+        (["demo", "--n-atoms", "0"], "--n-atoms 0: the demo's box"),
         (["demo", "--production-ps", "0"], "--production-ps must be"),
         (["diagnose", "TRAJ", "--model", "sevennet-0", "--scales", "1,x"], "--scales"),
         (["diagnose", "TRAJ", "--model", "sevennet-0", "--max-scan-frames", "0"], "scan-frames"),
