@@ -1322,6 +1322,16 @@ def _member_state(work, settings, seed):
         return "a damaged record of its data and settings"
     if not (work / "lc.csv").is_file():
         return "no learning curve (lc.csv)"
+    differ = _record_differences(stored, settings, seed)
+    if differ:
+        return "trained with " + ", ".join(differ)
+    if stored.get("model_sha256") != file_sha256(model):
+        return "its model file changed since it was trained"
+    return None
+
+
+def _record_differences(stored, settings, seed):
+    """What a member record's settings and seed differ in from this run's, in words."""
     old = stored["settings"]
     names = {"base": "another base model", "train": "other training data",
              "valid": "other validation data", "sevenn": "another sevenn version"}
@@ -1329,11 +1339,30 @@ def _member_state(work, settings, seed):
               for key in settings if old.get(key) != settings[key]]
     if stored.get("seed") != seed:
         differ.append(f"seed {stored.get('seed')!r}, not {seed}")
+    return differ
+
+
+def _stopped_state(work, settings, seed, epochs):
+    """``(epoch, why)`` of a training stopped part-way in ``work`` (no finished model):
+    ``why`` is None when this run resumes it at ``epoch``, else why it is trained anew.
+    ``None`` when ``work`` holds no epoch checkpoint. Changes no file."""
+    checkpoints = _epoch_checkpoints(work)
+    if not checkpoints:
+        return None
+    last = max(checkpoints)
+    try:
+        stored = json.loads((work / _TRAINING).read_text())
+    except (OSError, ValueError):
+        return last, "no record of what its checkpoints are of"
+    if not isinstance(stored, dict) or not isinstance(stored.get("settings"), dict):
+        return last, "a damaged record of what its checkpoints are of"
+    differ = _record_differences(stored, settings, seed)
     if differ:
-        return "trained with " + ", ".join(differ)
-    if stored.get("model_sha256") != file_sha256(model):
-        return "its model file changed since it was trained"
-    return None
+        return last, "trained with " + ", ".join(differ)
+    usable = [e for e in checkpoints if e <= epochs and _curve_until(work, e) is not None]
+    if not usable:
+        return last, "its learning curve lacks epochs before its checkpoints"
+    return max(usable), None
 
 
 def _write_member_record(work, settings, seed):
@@ -1411,20 +1440,15 @@ def _resume_point(work, settings, seed, epochs):
 
     The checkpoints count only when ``work``'s training record names this run's settings and
     seed (another run's checkpoints are not this member's), and only the last epoch whose
-    learning-curve rows are all there (the curve is merged into ``lc.csv`` up to it).
+    learning-curve rows are all there (the curve is merged into ``lc.csv`` up to it; see
+    :func:`_stopped_state`).
     """
-    try:
-        stored = json.loads((work / _TRAINING).read_text())
-    except (OSError, ValueError):
+    state = _stopped_state(work, settings, seed, epochs)
+    if state is None or state[1] is not None:
         return None
-    if stored != {"settings": settings, "seed": int(seed)}:
-        return None
-    for epoch in sorted(_epoch_checkpoints(work), reverse=True):
-        curve = _curve_until(work, epoch) if epoch <= epochs else None
-        if curve is not None:
-            _write_curve(work, curve)
-            return work / f"checkpoint_{epoch}.pth", epoch
-    return None
+    epoch = state[0]
+    _write_curve(work, _curve_until(work, epoch))
+    return work / f"checkpoint_{epoch}.pth", epoch
 
 
 class _EpochOrder:
@@ -1494,7 +1518,9 @@ def earlier_members(out, base, train, **options):
         ``"reused"``: the model files (``out/member_k/finetuned.pth``) that would be reused;
         ``"replaced"``: ``(model file, why)`` of those that would be replaced, the reason
         naming what differs (other training data, ``epochs 60, not 400``, no record of what
-        it was trained from).
+        it was trained from), and ``(last epoch checkpoint, why)`` of a member stopped
+        part-way whose training would be started anew; ``"resumed"``: ``(checkpoint,
+        epoch)`` of a member stopped part-way that would resume at that epoch.
 
     Raises
     ------
@@ -1514,8 +1540,9 @@ def earlier_members(out, base, train, **options):
     force_weight, stress_weight = o["force_weight"], o["stress_weight"]
     pressure_shift_bar = o["pressure_shift_bar"]
     out = Path(out)
-    found = {"reused": [], "replaced": []}
-    present = [k for k in range(ensemble) if (out / f"member_{k}" / "finetuned.pth").is_file()]
+    found = {"reused": [], "replaced": [], "resumed": []}
+    present = [k for k in range(ensemble) if (out / f"member_{k}" / "finetuned.pth").is_file()
+               or _epoch_checkpoints(out / f"member_{k}")]
     if not present:
         return found
     checkpoint, model_config = _base_checkpoint(base)
@@ -1528,6 +1555,14 @@ def earlier_members(out, base, train, **options):
         loss=loss, pressure_shift_bar=pressure_shift_bar)
     for k in present:
         work = out / f"member_{k}"
+        if not (work / "finetuned.pth").is_file():
+            epoch, why = _stopped_state(work, settings, seed + k, epochs)
+            if why is None:
+                found["resumed"].append((work / f"checkpoint_{epoch}.pth", epoch))
+            else:
+                found["replaced"].append((work / f"checkpoint_{epoch}.pth",
+                                          f"a training stopped at epoch {epoch}, {why}"))
+            continue
         why = _member_state(work, settings, seed + k)
         if why is None:
             found["reused"].append(work / "finetuned.pth")

@@ -29,9 +29,10 @@ def register(sub):
     ft.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     ft.add_argument("-o", "--output", default="finetune", help="output folder")
     ft.add_argument("--overwrite", action="store_true",
-                    help="replace the models of an earlier fine-tune in the output folder "
-                    "(refused otherwise; the members an earlier run of this same command "
-                    "finished are reused, so a stopped run resumes without it)")
+                    help="replace the models (or a stopped member's epoch checkpoints) of an "
+                    "earlier fine-tune in the output folder (refused otherwise; the members an "
+                    "earlier run of this same command finished are reused and the one it was "
+                    "training resumes at its last epoch, so a stopped run resumes without it)")
 
 
 #: The option of each keyword of :func:`~ase_electrolyte.finetuning.finetune` it sets.
@@ -63,7 +64,10 @@ def _check_finetune(args):
             loss="huber", check_units=True, plot=True, force_weight=1.0, stress_weight=0.01,
         )
     A.check_model_args(args.base, "none", args.device, flag="--base", backend="sevennet")
-    earlier = sorted(str(p) for p in Path(args.output).glob("member_*/finetuned.pth"))
+    out = Path(args.output)
+    # a member stopped part-way holds epoch checkpoints only: another command's retraining
+    # discarded them without a word
+    earlier = [*out.glob("member_*/finetuned.pth"), *out.glob("member_*/checkpoint_*.pth")]
     if earlier and not args.overwrite:
         from ase_electrolyte.finetuning import earlier_members
 

@@ -225,3 +225,58 @@ def test_the_batch_order_of_an_epoch_depends_on_the_seed_and_epoch_alone():
     assert len({tuple(o) for o in orders}) == 5
     assert list(finetuning._EpochOrder(10, 8, 1)) != orders[0]
     assert len(resumed) == 10
+
+
+def _stopped(tmp_path, monkeypatch, base, frames, **options):
+    out = tmp_path / "ft"
+    with monkeypatch.context() as patch:
+        _stop_in_training(patch, at=6, signum=signal.SIGINT)
+        with pytest.raises(KeyboardInterrupt):
+            finetune(base, frames, out=out, **options)
+    return out
+
+
+def test_earlier_members_tells_a_resumed_member_from_one_trained_anew(tmp_path, monkeypatch):
+    from ase_electrolyte.finetuning import earlier_members
+
+    out = _stopped(tmp_path, monkeypatch, TINY, emt_copper(4), **_OPTIONS)
+    options = {k: v for k, v in _OPTIONS.items() if k not in ("device", "plot")}
+    found = earlier_members(out, TINY, emt_copper(4), **options)
+    assert found == {"reused": [], "replaced": [],
+                     "resumed": [(out / "member_0" / "checkpoint_2.pth", 2)]}
+    other = earlier_members(out, TINY, emt_copper(4), **dict(options, epochs=6))
+    (path, why), = other["replaced"]
+    assert path == out / "member_0" / "checkpoint_2.pth"
+    assert why == "a training stopped at epoch 2, trained with epochs 4, not 6"
+    assert other["resumed"] == []
+    # a query: the stopped member's files are as they were
+    assert sorted(p.name for p in (out / "member_0").glob("lc*.csv")) == ["lc.csv"]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_the_command_keeps_another_commands_stopped_training_unless_told(tmp_path, monkeypatch,
+                                                                          capsys):
+    import ase.io
+
+    from electrolyte_cli import main
+
+    base = tiny_committee(tmp_path / "tiny")[1][0]
+    monkeypatch.chdir(tmp_path)
+    frames = emt_copper(4, seed=5)
+    ase.io.write("train.extxyz", frames)
+    out = _stopped(tmp_path, monkeypatch, base, "train.extxyz", **_OPTIONS)
+    kept = (out / "member_0" / "checkpoint_2.pth").read_bytes()
+    capsys.readouterr()  # sevenn's progress bars of the stopped training
+    argv = ["finetune", "train.extxyz", "--base", base, "--epochs", "4", "--batch-size", "2",
+            "--seed", "3", "--lr", "0.02", "--device", "cpu", "-o", "ft"]
+    # another learning rate would discard the stopped training's two epochs without a word
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "holds the models of an earlier fine-tune" in err
+    assert "a training stopped at epoch 2, trained with lr 0.01, not 0.02" in err
+    assert err.count("\n") == 1
+    assert (out / "member_0" / "checkpoint_2.pth").read_bytes() == kept
+    # the command that was stopped resumes it
+    argv[argv.index("--lr") + 1] = "0.01"
+    assert main(argv) == 0
+    assert "member 0 resumed from its epoch 2 checkpoint" in capsys.readouterr().out

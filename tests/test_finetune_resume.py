@@ -57,7 +57,8 @@ def test_the_same_call_reuses_every_finished_member(finished, tmp_path, monkeypa
     before = _stamps(out)
     found = earlier_members(out, TINY, emt_copper(4), **_OPTIONS)
     assert found == {"reused": [out / "member_0" / "finetuned.pth",
-                                out / "member_1" / "finetuned.pth"], "replaced": []}
+                                out / "member_1" / "finetuned.pth"], "replaced": [],
+                     "resumed": []}
     monkeypatch.setattr(finetuning, "_train_one", _no_training)
     res = finetune(TINY, emt_copper(4), out=out, device="cpu", plot=False, **_OPTIONS)
     assert res.reused == [0, 1]
@@ -139,7 +140,8 @@ def test_a_member_trained_for_a_smaller_ensemble_is_reused_by_a_larger_one(finis
     out = _copy(finished, tmp_path)
     shutil.rmtree(out / "member_1")
     found = earlier_members(out, TINY, emt_copper(4), **dict(_OPTIONS, ensemble=3))
-    assert found == {"reused": [out / "member_0" / "finetuned.pth"], "replaced": []}
+    assert found == {"reused": [out / "member_0" / "finetuned.pth"], "replaced": [],
+                     "resumed": []}
 
 
 class _StopAtStep:
