@@ -197,7 +197,11 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
         rr_few = _few_blocks(n_frames, rr_blocks, rr_g, pairs) if mse > 0 else None
         notes += [few] if few else []
         rr_notes += [rr_few] if rr_few else []
-        if len(blocks) < 2:
+        if mse == 0:
+            # exact agreement in every frame: the error is exactly 0 however correlated the
+            # frames are (forces of 61 frames correlated into one block gave a NaN error)
+            err_mse, method = 0.0, f"exact: the model equals the reference in all {n_frames} frames"
+        elif len(blocks) < 2:
             err_mse, method = math.nan, "no uncertainty available"
         else:
             err_mse = mean_error([per_frame[b].mean() for b in blocks])[1]
@@ -215,10 +219,12 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
                         notes=tuple(notes), dof=_dof(blocks, err_rmse))
     if spread == 0:
         rr_notes.append("the reference does not vary: RRMSE undefined")
-    if n_frames < 2 or spread == 0 or len(rr_blocks) < 2:
+    if n_frames < 2 or spread == 0:
         err_rr = math.nan
     elif mse == 0:
         err_rr = 0.0  # a perfect model: every leave-one-out RRMSE is 0 as well
+    elif len(rr_blocks) < 2:
+        err_rr = math.nan
     else:
         # never below the error of the numerator alone: with 3 frames the three leave-one-out
         # ratios can agree by chance where the frames' errors do not
@@ -228,7 +234,8 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
             # two frames whose reference is the same in one of them alone
             rr_notes.append("undefined without one of the frames (a reference that does not "
                             "vary in the others)")
-    rr_method = _jackknife_method(n_frames, rr_blocks, rr_g) if n_frames >= 2 else method
+    rr_method = (_jackknife_method(n_frames, rr_blocks, rr_g) if n_frames >= 2 and mse > 0
+                 else method)
     rrmse_est = Estimate(rrmse, err_rr, "1", rr_method, n_frames, dof=_dof(rr_blocks, err_rr),
                          converged=not rr_notes,
                          notes=tuple(rr_notes))
