@@ -438,34 +438,19 @@ def check_not_being_written(traj):
 
     ``analyze`` of the ``production.h5md`` of a running ``simulate`` analysed the frames
     written so far and reported them with exit status 0, as if of the finished run. The
-    writer's claim (:class:`~ase_electrolyte.writer_lock.WriterLock`) is probed with a shared
-    lock that is given back at once; nothing is created or removed beside the file.
+    writer's claim is probed, not taken (:func:`ase_electrolyte.writer_lock.writer_of`).
     """
-    import fcntl
-    import os
-
-    from ase_electrolyte.writer_lock import _holder, lock_file
+    from ase_electrolyte.writer_lock import writer_of
     from mda_electrolyte.observables import is_h5md_path
 
     if not is_h5md_path(traj):
         return
-    lock = lock_file(traj)
-    try:
-        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:  # no claim (no lock file), or none that can be read: nothing to tell
-        fd = None
-    if fd is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ValueError(
-                f"{traj} is being written by {_holder(lock)}: its analysis would be of the "
-                "frames written so far, not of the run; analyse it when the run has finished "
-                "(or analyse a copy, knowing that it is part of the run)") from None
-        except OSError:  # a file system without flock: nothing to tell
-            pass
-        finally:
-            os.close(fd)  # gives the shared lock back
+    writer = writer_of(traj)
+    if writer is not None:
+        raise ValueError(
+            f"{traj} is being written by {writer}: its analysis would be of the frames written "
+            "so far, not of the run; analyse it when the run has finished (or analyse a copy, "
+            "knowing that it is part of the run)")
 
 
 #: Trajectory formats of other engines that hold positions (and a box) only, by suffix.
