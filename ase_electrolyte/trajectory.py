@@ -440,10 +440,15 @@ class H5MDWriter:
         tmp = publish.__enter__()
         try:
             self._file = h5py.File(tmp, "w", locking=False, rdcc_nbytes=0)
+            # allocated before HDF5 writes the structure, as every later write's room is
+            self._reserve(_skeleton_bytes(atoms, run_info),
+                          f"nothing was written, {self.path} is unchanged; make room and run "
+                          "again")
             self._create(atoms, velocities, forces)
             if run_info is not None:
                 self._file[_META].attrs["run_info"] = json.dumps(run_info)
             self._file.flush()
+            self._release_reserve()
         except BaseException:
             self._close_quietly()
             self._file = None

@@ -243,3 +243,33 @@ def test_the_allocation_keeps_the_files_size_and_bytes(tmp_path):
         for step in range(3):
             w.write(atoms, step=step, time=step / 1000)
             assert os.path.getsize(path) == w._file.id.get_filesize()
+
+
+def test_a_new_file_finding_the_disk_full_is_refused_and_the_old_one_kept(tmp_path,
+                                                                           monkeypatch):
+    import ctypes
+    import errno
+
+    from ase.build import bulk
+    from ase.calculators.lj import LennardJones
+
+    from ase_electrolyte import trajectory
+    from ase_electrolyte.trajectory import TrajectoryFullError
+
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
+    atoms.calc = LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    path = tmp_path / "w.h5md"
+    with H5MDWriter(path, atoms) as w:
+        w.write(atoms, step=0, time=0.0)
+    before = path.read_bytes()
+
+    def full(fd, offset, length):
+        ctypes.set_errno(errno.ENOSPC)
+        return -1
+
+    monkeypatch.setattr(trajectory, "_FALLOCATE", [full])
+    with pytest.raises(TrajectoryFullError, match="is unchanged") as err:
+        H5MDWriter(path, atoms)  # the disk filled after the free-space check
+    assert err.value.errno == errno.ENOSPC
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.h5md"]  # no skeleton left
