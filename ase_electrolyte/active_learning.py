@@ -660,6 +660,12 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     list of ase.Atoms
         The selected frames in the order picked.
 
+    Warns
+    -----
+    UserWarning
+        Candidates of more than one committee (``info["committee"]`` of
+        :class:`CandidateCollector`), whose spreads are not on one scale.
+
     Raises
     ------
     TypeError
@@ -688,6 +694,16 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         raise ValueError("there are no candidate frames to select from")
     n = min(n, len(frames))
     spreads = np.array([_spread(a, k) for k, a in enumerate(frames)])
+    committees = sorted({str(a.info["committee"]) for a in frames if "committee" in a.info})
+    if len(committees) > 1:
+        # files of several committees put together by hand: the first pick compares
+        # spreads of different models
+        warnings.warn(
+            f"the candidates come from {len(committees)} committees (info['committee']): "
+            "their force spreads are not on one scale, and the first pick is the largest of "
+            "them; select each committee's candidates on their own to avoid it",
+            stacklevel=2,
+        )
     # a NaN spread (a member returned NaN forces) is the strongest sign of extrapolation, as
     # CandidateCollector reads it; nanargmax passed it over
     spreads[np.isnan(spreads)] = np.inf

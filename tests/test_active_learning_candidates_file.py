@@ -228,3 +228,34 @@ def test_a_refused_attach_leaves_the_collector_as_it_was(tmp_path):
     collector.attach(_committee(a, b))
     _evaluate(collector, 1)
     assert len(ase.io.read(path, ":")) == 4
+
+
+def _fake_descriptors(frames, model, device="auto"):
+    return np.arange(len(frames) * 2, dtype=float).reshape(-1, 2) ** 1.5
+
+
+@pytest.mark.parametrize("committees, warned", [(["sha256:a", "sha256:b"], True),
+                                                (["sha256:a", "sha256:a"], False),
+                                                ([None, None], False)])
+def test_select_warns_of_candidates_of_several_committees(tmp_path, monkeypatch, committees,
+                                                          warned):
+    import warnings
+
+    from ase_electrolyte import active_learning
+    from ase_electrolyte.active_learning import select_candidates
+
+    monkeypatch.setattr(active_learning, "frame_descriptors", _fake_descriptors)
+    frames = []
+    for k, committee in enumerate(committees):
+        atoms = bulk("Cu", cubic=True)
+        atoms.positions[0, 0] = 0.1 * k
+        atoms.info["max_forces_std"] = 0.2 + k
+        if committee:
+            atoms.info["committee"] = committee
+        frames.append(atoms)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        picked = select_candidates(frames, 2)
+    found = [w for w in caught if "not on one scale" in str(w.message)]
+    assert len(found) == int(warned)
+    assert [a.info["candidate_index"] for a in picked] == [1, 0]
