@@ -52,6 +52,7 @@ def run(args):
     from .analyze import lammps_atom_style
 
     A.check_trajectory_files(args.trajectory, args.dump)
+    A.check_not_being_written(args.trajectory)
     traj = Path(args.trajectory)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
@@ -157,7 +158,7 @@ def _has_box(frames):
 def _has_labels(frames):
     """Whether the frames carry reference labels that diagnose compares with (energies or
     forces on any Atoms, forces in a trajectory)."""
-    from mda_electrolyte.diagnose import _has_labels as atoms_have_labels
+    from mda_electrolyte.diagnose import has_labels as atoms_have_labels
 
     if isinstance(frames, list):
         return any(atoms_have_labels(atoms) for atoms in frames)

@@ -1554,7 +1554,7 @@ def _green_kubo_of(universe, verbose):
     return shared(("green kubo", id(universe)), build)
 
 
-@register_analysis("green_kubo_conductivity", needs=("velocities", "box"))
+@register_analysis("green_kubo_conductivity", needs=("velocities", "box", "real masses"))
 def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
@@ -1590,7 +1590,7 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
     }
 
 
-@register_analysis("einstein_helfand_conductivity", needs=("velocities", "box"))
+@register_analysis("einstein_helfand_conductivity", needs=("velocities", "box", "real masses"))
 def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
@@ -1625,7 +1625,7 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
     }
 
 
-@register_analysis("nernst_einstein", needs=("velocities", "box"))
+@register_analysis("nernst_einstein", needs=("velocities", "box", "real masses"))
 def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False):
     try:
         ions = charged_species(universe)

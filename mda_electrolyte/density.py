@@ -721,7 +721,7 @@ class ThermalExpansion:
         return ax
 
 
-@register_analysis("density", needs=("box",))
+@register_analysis("density", needs=("box", "observables"))
 def _report_density(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 

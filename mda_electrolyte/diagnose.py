@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["diagnose"]
+__all__ = ["diagnose", "has_labels"]
 
 
 def _pick(n_frames, max_frames):
@@ -16,8 +16,31 @@ def _pick(n_frames, max_frames):
     return np.unique(np.linspace(0, n_frames - 1, max_frames).round().astype(int))
 
 
-def _has_labels(atoms):
-    """Whether ``atoms`` stores an energy or forces (calculator results, info or arrays)."""
+def has_labels(atoms):
+    """Whether ``atoms`` stores reference labels that :func:`diagnose` compares a model with.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        A frame; its energy (eV) or forces (eV/Å) may be calculator results (as
+        ``ase.io.read`` leaves them), ``atoms.info["energy"]`` or ``atoms.arrays["forces"]``.
+
+    Returns
+    -------
+    bool
+        ``True`` when an energy or forces are stored.
+
+    Examples
+    --------
+    >>> from ase import Atoms
+    >>> from mda_electrolyte.diagnose import has_labels
+    >>> water = Atoms("H2O", positions=[[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]])
+    >>> has_labels(water)
+    False
+    >>> water.info["energy"] = -14.2
+    >>> has_labels(water)
+    True
+    """
     results = getattr(atoms.calc, "results", None) or {}
     return any(results.get(k) is not None for k in ("energy", "forces")) or \
         atoms.info.get("energy") is not None or atoms.arrays.get("forces") is not None
@@ -86,7 +109,7 @@ def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, s
         if source.ase_frames is not None:
             # labels on any frame (not just the first): a frame without them is then named
             # by IntraInterErrors, rather than every label skipped
-            if any(_has_labels(a) for a in source.ase_frames):
+            if any(has_labels(a) for a in source.ase_frames):
                 reference = source.ase_frames
         elif source.atomgroup.universe.trajectory.ts.has_forces:
             reference = "trajectory"

@@ -611,7 +611,7 @@ def _viscosity_value(viscosity):
     return est
 
 
-@register_analysis("diffusion", needs=("box",))
+@register_analysis("diffusion", needs=("box", "real masses"))
 def _report_diffusion(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 

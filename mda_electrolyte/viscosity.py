@@ -684,7 +684,7 @@ def _pressure_collection_of(universe, path):
                   lambda: pressure_tensor_collection(path, required=False))
 
 
-@register_analysis("viscosity")
+@register_analysis("viscosity", needs=("observables", "real masses"))
 def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
     import matplotlib
 
