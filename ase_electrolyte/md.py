@@ -2120,13 +2120,13 @@ def _at_mean_volume(atoms, npt_file):
     """
     if npt_file is None:
         return atoms
-    from mda_electrolyte.uncertainty import detect_equilibration
+    from mda_electrolyte.uncertainty import MIN_SERIES_SAMPLES, detect_equilibration
 
     _, _, volume = h5md_series(npt_file, "volume")
     # below 4 samples no equilibration can be detected: the mean of all of them, as the
     # reported density (series_estimate, "too short") averages them; the production had run
     # at the stage's last volume instead, another density than the one reported
-    t0 = detect_equilibration(volume)[0] if volume.size >= 4 else 0
+    t0 = detect_equilibration(volume)[0] if volume.size >= MIN_SERIES_SAMPLES else 0
     target = float(np.mean(volume[t0:]))
     out = atoms.copy()
     out.calc = atoms.calc

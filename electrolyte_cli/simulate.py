@@ -127,7 +127,9 @@ def check_protocol(args):
 #: the mean is taken after the detected equilibration (Ju et al. 2025), which
 #: :func:`mda_electrolyte.uncertainty.detect_equilibration` finds in no fewer samples; with
 #: fewer, :func:`ase_electrolyte.md.run_protocol` averages every sample, the unequilibrated
-#: start included (one step: the volume before the stage's only step).
+#: start included (one step: the volume before the stage's only step). It is
+#: :data:`mda_electrolyte.uncertainty.MIN_SERIES_SAMPLES`, written out to keep the CLI's start
+#: free of scipy (a test checks they are equal).
 MIN_MEAN_VOLUME_SAMPLES = 4
 
 

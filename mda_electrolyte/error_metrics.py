@@ -72,9 +72,9 @@ from ase_electrolyte.estimate import Estimate
 from mda_electrolyte.uncertainty import (
     _larger_inefficiency,
     few_dof_note,
+    jackknife_error,
     mean_error,
     real_array,
-    t_factor,
     timeseries_mean,
 )
 
@@ -229,7 +229,7 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
         # never below the error of the numerator alone: with 3 frames the three leave-one-out
         # ratios can agree by chance where the frames' errors do not
         numerator = rrmse * err_mse / (2 * mse) if math.isfinite(err_mse) else 0.0
-        err_rr = max(_jackknife(rrmse_of, n_frames, rr_blocks), numerator)
+        err_rr = max(jackknife_error(rrmse_of, n_frames, rr_blocks), numerator)
         if not math.isfinite(err_rr):
             # two frames whose reference is the same in one of them alone
             rr_notes.append("undefined without one of the frames (a reference that does not "
@@ -460,29 +460,6 @@ def _jackknife_method(n_frames, blocks, g):
             f"out; {n_frames} frames, statistical inefficiency {g:.2g})")
 
 
-def _jackknife(statistic, n_frames, blocks=None):
-    """Jackknife error over frames, t-scaled: ``t(n−1) sqrt((n−1)/n Σ (θ_k − θ̄)²)``.
-
-    The jackknife variance has ``n − 1`` degrees of freedom, like a standard error over ``n``
-    samples; without the t factor the z-scores of a slope over 3 frames had a standard deviation
-    of 2.2 (1.2 with it is the spread of Student's t). With ``blocks`` (index arrays of
-    consecutive frames, :func:`frame_blocks`) one block is left out at a time and ``n`` is the
-    number of blocks: frames correlated with their neighbours are no independent samples.
-    """
-    if blocks is None:
-        blocks = [np.array([k]) for k in range(n_frames)]
-    n = len(blocks)
-    loo = []
-    for block in blocks:
-        keep = np.ones(n_frames, dtype=bool)
-        keep[block] = False
-        loo.append(statistic(keep))
-    loo = np.array(loo)
-    if not np.all(np.isfinite(loo)):
-        return math.nan
-    return float(np.sqrt((n - 1) / n * np.sum((loo - loo.mean()) ** 2)) * t_factor(n - 1))
-
-
 def fit_estimates(reference, model, unit):
     """Force-softening fits of ``model`` against ``reference`` as Estimates.
 
@@ -581,7 +558,7 @@ def fit_estimates(reference, model, unit):
             notes.append(_correlated_note(n_frames, g))
             err, method = math.nan, "no uncertainty available"
         else:
-            err = (_jackknife(statistics[name], n_frames, blocks) if math.isfinite(value)
+            err = (jackknife_error(statistics[name], n_frames, blocks) if math.isfinite(value)
                    else math.nan)
             method = _jackknife_method(n_frames, blocks, g)
             # an exact fit (every leave-one-out value the same to rounding) has no scatter to

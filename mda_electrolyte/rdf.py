@@ -51,7 +51,6 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
-from mda_electrolyte.error_metrics import _jackknife
 from mda_electrolyte.frame_estimates import MIN_FRAMES, _n_blocks
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
@@ -60,6 +59,7 @@ from mda_electrolyte.report import mark_invalid, register_analysis
 from mda_electrolyte.shell_cutoffs import check_smoothable, first_minimum
 from mda_electrolyte.uncertainty import (
     _larger_inefficiency,
+    jackknife_error,
     mean_error,
     timeseries_mean,
 )
@@ -952,7 +952,7 @@ class IntraInterRDF(FrameAnalysis):
         k = min(int(np.searchsorted(self.results.edges, top.position)) - 1, self._nbins - 1)
         widening = float(self._widening[p, np.searchsorted(self._bands(), max(k, 0),
                                                            side="right") - 1])
-        errors = [widening * _jackknife(lambda keep, which=which: getattr(
+        errors = [widening * jackknife_error(lambda keep, which=which: getattr(
             tops[int(np.flatnonzero(~keep)[0])], which), n_blocks)
             for which in ("height", "position")]
         notes = list(self._too_short(p))

@@ -554,8 +554,8 @@ def scan_minimum(scales, volumes, total, n_atoms):
     from ase_electrolyte.estimate import Estimate
     from ase_electrolyte.units import convert
 
-    from .error_metrics import _few_frames, _jackknife
-    from .uncertainty import real_array
+    from .error_metrics import _few_frames
+    from .uncertainty import jackknife_error, real_array
 
     scales = real_array(scales, "scales").ravel()
     volumes = real_array(volumes, "volumes (Å³)")
@@ -620,7 +620,7 @@ def scan_minimum(scales, volumes, total, n_atoms):
             item.append(f"too few frames: {n_frames} (an error over frames needs at least 2)")
             err = math.nan
         else:
-            err = _jackknife(lambda keep, j=j: fit(keep)[j], n_frames)
+            err = jackknife_error(lambda keep, j=j: fit(keep)[j], n_frames)
             few = _few_frames(n_frames)
             item += [few] if few else []
             if not math.isfinite(err):
