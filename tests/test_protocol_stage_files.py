@@ -17,8 +17,10 @@ from ase_electrolyte.trajectory import h5md_info
 
 
 class _Counting(LennardJones):
-    def __init__(self):
-        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    """Lennard-Jones argon that counts its evaluations."""
+
+    def __init__(self, epsilon=0.0104):
+        super().__init__(sigma=3.4, epsilon=epsilon, rc=8.0, smooth=True)
         self.calls = 0
 
     def calculate(self, *args, **kwargs):

@@ -15,29 +15,11 @@ import warnings
 import numpy as np
 import pytest
 from ase.build import bulk
-from ase.calculators.lj import LennardJones
+from test_protocol_stage_files import _PROTOCOL, _Counting
 
 from ase_electrolyte.md import run_protocol
 from ase_electrolyte.topology import set_topology
 
-
-class _Counting(LennardJones):
-    def __init__(self, epsilon=0.0104):
-        super().__init__(sigma=3.4, epsilon=epsilon, rc=8.0, smooth=True)
-        self.calls = 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        super().calculate(*args, **kwargs)
-
-
-# stored as LennardJones: the fingerprint of this class is that of the plain calculator
-_Counting.__module__, _Counting.__name__ = LennardJones.__module__, LennardJones.__name__
-
-_PROTOCOL = dict(temperature_K=60, relax_fmax=0.05, preequilibration_ps=0.024,
-                 preequilibration_timestep_fs=2.0, equilibration_ps=0.024,
-                 production_ps=0.024, timestep_fs=2.0, write_interval_fs=4.0,
-                 observe_interval_fs=2.0, progress=False)
 _STAGES = ("relaxed", "preequilibration", "equilibration", "production")
 
 
