@@ -465,10 +465,11 @@ def test_a_missing_reference_is_named_as_the_labels_file_or_model_it_looks_like(
               "-o", "out"], message, workdir, capsys)
 
 
-@pytest.mark.parametrize("only", ["density", "diffusion,intra_inter_rdf"])
+@pytest.mark.parametrize("only", ["solvation_shells", "diffusion,intra_inter_rdf"])
 def test_a_model_that_no_analysis_asked_for_would_use_is_refused_before_it_loads(
         only, workdir, capsys):
-    """``analyze --only density --model sevennet-0`` loaded the model and never used it."""
+    """``analyze --only density --model sevennet-0`` loaded the model and never used it (the
+    density of a frames file is now refused for its missing observables: shells here)."""
     _refused(["analyze", "lab.extxyz", "--only", only, "--model", "sevennet-0", "-o", "out"],
              f"--only {only} names none of them: leave out --model", workdir, capsys)
 
@@ -476,6 +477,6 @@ def test_a_model_that_no_analysis_asked_for_would_use_is_refused_before_it_loads
 def test_a_model_with_a_model_analysis_among_the_asked_goes_on_to_load(workdir, capsys):
     # make_calculator is patched to fail (a bug's status 1): reaching it is the sign the checks
     # let the command through
-    assert main(["analyze", "lab.extxyz", "--only", "density,rigid_volume_scan", "--model",
+    assert main(["analyze", "lab.extxyz", "--only", "intra_inter_rdf,rigid_volume_scan", "--model",
                  "sevennet-0", "-o", "out", "-q"]) == 1
     assert "expensive work started" in capsys.readouterr().err

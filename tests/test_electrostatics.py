@@ -480,9 +480,9 @@ def _broken_structures():
     thin = _water_box()
     thin.set_cell([[8.0, 0.0, 0.0], [7.99, 0.01, 0.0], [0.0, 0.0, 8.0]])
     tiny = _water_box()
-    tiny.set_cell([0.5, 0.5, 0.5])
+    tiny.set_cell([0.5, 0.5, 0.5])  # 24 atoms/Å³: refused as a cell given in nm
     return [(coincident, "O0-H1 at 0 Å"), (coincident_box, "H1-H2 at"),
-            (thin, "thin across a face"), (tiny, "closer than 0.1 Å"),
+            (thin, "thin across a face"), (tiny, "is the cell in nm instead of Å"),
             (Atoms(), "at least one atom"), (Atoms(cell=[5, 5, 5], pbc=True), "at least one atom")]
 
 
