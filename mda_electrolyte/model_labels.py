@@ -62,7 +62,9 @@ class IsolatedMoleculeEvaluator:
     """Energies and forces of isolated molecules with one ASE calculator, cached per geometry.
 
     Molecules with the same atoms and the same internal geometry (to ``10**-decimals`` Å, in any
-    position: energies and forces are translation invariant) are evaluated once. A calculator that
+    position: energies and forces are translation invariant) are evaluated once, as long as the
+    calculator stays the same (its :func:`ase_electrolyte.md.calculator_fingerprint`: class,
+    parameters, model files); a changed calculator empties the cache. A calculator that
     offers ``calculate_batch(list_of_atoms)`` returning one ``{"energy", "forces"}`` dict per
     molecule is called once for all molecules missing from the cache.
 
@@ -79,6 +81,7 @@ class IsolatedMoleculeEvaluator:
         # OverflowError; more than 15 decimals are below the round-off of float64 positions
         self.decimals = check_number("decimals", decimals, integer=True, minimum=3, maximum=15)
         self._cache = {}
+        self._calculator_state = None
         self.n_evaluated = 0
 
     def evaluate(self, molecules):
@@ -94,6 +97,15 @@ class IsolatedMoleculeEvaluator:
         energies : numpy.ndarray, shape (n_molecules,)
         forces : list of numpy.ndarray, shape (n_atoms_j, 3)
         """
+        from ase_electrolyte.md import calculator_fingerprint
+
+        # a calculator changed since the last call (calc.set(...), another model file under
+        # the same path) gives other energies for the same geometry: the analysis rerun after
+        # calc.set(epsilon=...) combined the new totals with the old isolated molecules
+        state = calculator_fingerprint(self.calculator)
+        if state != self._calculator_state:
+            self._cache.clear()
+            self._calculator_state = state
         keys = [geometry_key(m.numbers, m.positions, self.decimals) for m in molecules]
         missing = {}
         for key, mol in zip(keys, molecules, strict=True):
