@@ -19,7 +19,7 @@ import textwrap
 import h5py
 import numpy as np
 import pytest
-from test_trajectory_write_failures import _child, _readable_up_to
+from test_trajectory_write_failures import _child, _readable_up_to, _same_positions
 
 from ase_electrolyte.trajectory import H5MDWriter, h5md_info, h5md_series, read_h5md
 
@@ -41,13 +41,6 @@ def disk_full():
 
 def _filled(body):
     return _FILLS + textwrap.dedent(body)
-
-
-def _same_positions(path, reference):
-    with h5py.File(path) as f, h5py.File(reference) as g:
-        np.testing.assert_allclose(f["particles/trajectory/position/value"][()],
-                                   g["particles/trajectory/position/value"][()], rtol=0,
-                                   atol=1e-9)
 
 
 def test_a_frame_write_finding_the_disk_full_is_refused_and_the_run_resumes(tmp_path):

@@ -99,6 +99,14 @@ def test_a_relaxation_is_refused_before_it_runs_when_its_frame_would_not_fit(nby
     assert h5md_info(path)["complete"] and h5md_info(path)["n_frames"] == 1
 
 
+def _same_positions(path, reference):
+    """The trajectory ``path`` holds the positions of ``reference``, frame by frame."""
+    with h5py.File(path) as f, h5py.File(reference) as g:
+        np.testing.assert_allclose(f["particles/trajectory/position/value"][()],
+                                   g["particles/trajectory/position/value"][()], rtol=0,
+                                   atol=1e-9)
+
+
 def _readable_up_to(path, n_frames, last_step):
     info = h5md_info(path)
     assert not info["complete"] and info["n_frames"] == n_frames
@@ -181,10 +189,7 @@ def test_a_limit_met_by_a_run_mid_way_resumes_to_the_uninterrupted_run(tmp_path)
     _readable_up_to(path, 4, 3)
     code, _ = _child(f"run_md(argon(), trajectory=path, **{_RUN.replace('5,', '1,')})", path)
     assert code == 0
-    with h5py.File(path) as f, h5py.File(reference) as g:
-        np.testing.assert_allclose(f["particles/trajectory/position/value"][()],
-                                   g["particles/trajectory/position/value"][()], rtol=0,
-                                   atol=1e-9)
+    _same_positions(path, reference)
 
 
 def test_the_room_the_writer_asks_for_is_enough_for_every_write(tmp_path):
