@@ -11,12 +11,11 @@ from ase.calculators.calculator import Calculator as _AseCalculator
 from ase.calculators.calculator import PropertyNotImplementedError, all_changes, equal
 from ase.stress import full_3x3_to_voigt_6_stress
 
-from .atoms_checks import check_elements, check_overlaps
+from .atoms_checks import check_elements, check_number_density, check_overlaps
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract, _options_snapshot
 from .device import resolve_device, reuse_freed_memory
 from .models import load_model, model_spec
-from .units import check_number_density
 
 __all__ = ["Calculator", "parse_dispersion"]
 

@@ -21,12 +21,17 @@ from ase.calculators.calculator import PropertyNotImplementedError, all_changes
 from ase.data import atomic_numbers, chemical_symbols
 from ase.units import Bohr, Hartree
 
-from .atoms_checks import check_atoms, check_flag, check_number, check_overlaps
+from .atoms_checks import (
+    check_atoms,
+    check_flag,
+    check_number,
+    check_number_density,
+    check_overlaps,
+)
 from .calculator_errors import check_finite, input_errors
 from .calculator_parameters import ParametersContract, applies_direct_edits
 from .device import resolve_device
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
-from .units import check_number_density
 
 __all__ = ["Electrostatics", "QRdFit", "fit_qrd", "qrd_charges"]
 

@@ -28,8 +28,6 @@ __all__ = [
     "convert",
     "dimension",
     "UNITS",
-    "MAX_NUMBER_DENSITY",
-    "check_number_density",
 ]
 
 #: ASE velocity (Å per ASE time unit) → Å/ps.
@@ -170,59 +168,6 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                           "mmol?")
     for doubt in doubts:
         warnings.warn(doubt, stacklevel=stacklevel)
-
-
-#: atoms/Å³ a 3D-periodic cell may hold: no condensed phase comes near it (a liquid
-#: electrolyte ~0.1, LiH 0.12, diamond 0.18, solid hydrogen at 300 GPa ~0.5), while a cell
-#: whose lengths were given in nm instead of Å holds 1000 × its atoms' density
-MAX_NUMBER_DENSITY = 1.0
-
-
-def check_number_density(atoms, what="the structure"):
-    """Raise :class:`ValueError` for a 3D-periodic cell too small for its atoms (cell in nm?).
-
-    A cell given in nm instead of Å (1.2 for a 12 Å box) leaves the positions in Å: the
-    atoms and their images crowd 1000 × denser than a liquid. Many of them then overlap
-    (refused elsewhere), but a small system need not: one water in a 1.2 Å cell gave a D3
-    energy of -1.85 eV and went on to a model. The calculators (:class:`~ase_electrolyte.D3`,
-    :class:`~ase_electrolyte.Electrostatics`, :class:`~ase_electrolyte.Calculator`) call it
-    before any evaluation.
-
-    The atoms are counted against the product of the cell lengths (the volume of the cell
-    at right angles, never less than its own), so that a nearly singular cell of ordinary
-    lengths is left to :func:`~ase_electrolyte.atoms_checks.check_overlaps`, which names it
-    thin across a face.
-
-    Parameters
-    ----------
-    atoms : ase.Atoms
-        Slabs, wires and molecules (not 3D-periodic) and degenerate cells are left alone.
-    what : str
-        Who refuses, for the message.
-
-    Raises
-    ------
-    ValueError
-        More than :data:`MAX_NUMBER_DENSITY` atoms per Å³.
-    """
-    if not np.asarray(atoms.pbc, dtype=bool).all():
-        return
-    lengths = np.linalg.norm(np.asarray(atoms.cell[:], dtype=float), axis=1)
-    # judged at the product of the lengths (>= the volume): a nearly singular cell of
-    # ordinary lengths is no unit slip, check_overlaps names it thin across a face
-    if not len(atoms) / float(np.prod(lengths)) > MAX_NUMBER_DENSITY:
-        return
-    volume = abs(float(np.linalg.det(np.asarray(atoms.cell[:], dtype=float))))
-    if not volume > 0.0:
-        return  # a degenerate cell: check_atoms names it
-    density = len(atoms) / volume
-    if density > MAX_NUMBER_DENSITY:
-        lengths = ", ".join(f"{x:.4g}" for x in lengths)
-        raise ValueError(
-            f"{what}: {len(atoms)} atoms in a periodic cell of {volume:.4g} Å³ ({lengths} Å) "
-            f"are {density:.3g} atoms/Å³, above {MAX_NUMBER_DENSITY:g} (a liquid holds ~0.1, "
-            "diamond 0.18): is the cell in nm instead of Å?"
-        )
 
 
 def dimension(unit):

@@ -3,7 +3,7 @@
 The positions stay in Å, so the atoms and their images crowd 1000 × denser than a liquid.
 Large systems then overlap (refused, as "atoms closer than 0.1 Å"), but a small one need not:
 one water in a 1.2 Å cell (a 12 Å box given as 1.2) gave a D3 energy of -1.85 eV and an
-Electrostatics and model evaluation without a word. ``units.check_number_density`` refuses
+Electrostatics and model evaluation without a word. ``atoms_checks.check_number_density`` refuses
 more than ``MAX_NUMBER_DENSITY`` = 1 atom/Å³ (a liquid holds ~0.1, diamond 0.18) in every
 calculator, before the model and the kernels; dense real phases, slabs, wires and molecules
 pass.
@@ -18,9 +18,9 @@ from ase.build import bulk, molecule
 from test_calculator_faults import CountingEMT, emt_model  # noqa: F401
 
 from ase_electrolyte import Electrostatics
+from ase_electrolyte.atoms_checks import MAX_NUMBER_DENSITY, check_number_density
 from ase_electrolyte.calculator_errors import InputError
 from ase_electrolyte.d3 import D3, backend
-from ase_electrolyte.units import MAX_NUMBER_DENSITY, check_number_density
 
 NM_MESSAGE = "is the cell in nm instead of Å"
 WATER_QRD = {"O": (-0.8, 1.0), "H": (0.4, 1.0)}

@@ -7,12 +7,18 @@ from ase.calculators.calculator import Calculator, CalculatorSetupError, all_cha
 from ase.data import chemical_symbols
 from ase.units import Bohr, Hartree
 
-from ..atoms_checks import MAX_COORDINATE, check_atoms, check_flag, check_number, check_overlaps
+from ..atoms_checks import (
+    MAX_COORDINATE,
+    check_atoms,
+    check_flag,
+    check_number,
+    check_number_density,
+    check_overlaps,
+)
 from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
 from ..device import parse_device
-from ..units import check_number_density
 from . import backend
 from .parameters import known_dampings, known_functionals, resolve_parameters
 from .reference import reference_tables
