@@ -43,8 +43,12 @@ def calculator_name(calculator):
 def _label_number(energy, calculator, mol):
     """A batch result's energy as a float, or ValueError naming the calculator and molecule
     (an array of several values was float()'s TypeError)."""
-    value = np.asarray(energy, dtype=np.float64) if not isinstance(energy, (str, bytes)) \
-        else np.array([np.nan, np.nan])
+    if isinstance(energy, (str, bytes)):
+        # float("1.5") would take a text for a number
+        raise ValueError(f"{calculator_name(calculator)}.calculate_batch returned the energy "
+                         f"{energy!r} for the isolated molecule {mol.get_chemical_formula()}"
+                         f"{_which(mol)}, not a number (eV)")
+    value = np.asarray(energy, dtype=np.float64)
     if value.size != 1:
         raise ValueError(f"{calculator_name(calculator)}.calculate_batch returned an energy of "
                          f"{value.size} values for the isolated molecule "

@@ -36,6 +36,8 @@ class Batched(EMT):
             return [{"energy": [r["energy"]] * 2, "forces": r["forces"]} for r in out]
         if self.mode == "nothing":
             return None
+        if self.mode == "text energy":
+            return [{"energy": str(r["energy"]), "forces": r["forces"]} for r in out]
         return out
 
 
@@ -57,6 +59,7 @@ def test_a_right_batch_gives_each_molecules_own_energy_and_forces():
     ("nothing", "returned 0 result\\(s\\) for 3 isolated molecules"),
     ("no forces", "without 'energy' and 'forces'"),
     ("two energies", "an energy of 2 values for the isolated molecule H2O"),
+    ("text energy", "returned the energy '.*' for the isolated molecule H2O, not a number"),
 ])
 def test_a_wrong_batch_is_named(mode, message):
     evaluator = IsolatedMoleculeEvaluator(Batched(mode))
