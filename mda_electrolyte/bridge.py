@@ -20,8 +20,10 @@ else by their Hill formula.
 from __future__ import annotations
 
 import io
+import os
 import time
 import warnings
+from os import PathLike
 from pathlib import Path
 
 import MDAnalysis as mda
@@ -73,8 +75,9 @@ def from_ase(
 
     Parameters
     ----------
-    source : ase.Atoms, list of ase.Atoms, str or os.PathLike
-        Atoms, frames, a file ``ase.io.read`` understands, an H5MD file written by
+    source : ase.Atoms, iterable of ase.Atoms, str or os.PathLike
+        Atoms, frames (a list, a generator or an open ``ase.io.Trajectory``), a file
+        ``ase.io.read`` understands, an H5MD file written by
         :class:`ase_electrolyte.trajectory.H5MDWriter`, or a LAMMPS data file (with ``dump``).
     dump : str or os.PathLike, optional
         LAMMPS dump trajectory to read with the data file ``source``.
@@ -114,7 +117,11 @@ def from_ase(
         :mod:`~ase_electrolyte.topology` arrays: molecules joined, split or swapped, names on
         molecules of different compositions or charges, :func:`~mda_electrolyte.molecules.
         check_stored_molecules`); masses that are not finite, negative, or 0 for an atom of
-        a known element (:func:`~mda_electrolyte.molecules.check_masses`).
+        a known element (:func:`~mda_electrolyte.molecules.check_masses`); an argument that
+        would be ignored (``index`` for frames in memory, ``lammps_units`` or
+        ``lammps_atom_style`` without ``dump``).
+    TypeError
+        A ``source`` that is neither Atoms, frames of Atoms nor a path.
 
     Warns
     -----
@@ -147,13 +154,23 @@ def from_ase(
                              f"not {dt!r}") from None
     if dump is not None:
         return _from_lammps(source, dump, lammps_units, lammps_atom_style, dt)
+    # LAMMPS options without a dump, or a frame index for frames already in memory, would be
+    # ignored: the user meant them to change something
+    for name, value, default in (("lammps_units", lammps_units, "metal"),
+                                 ("lammps_atom_style", lammps_atom_style, None)):
+        if value != default:
+            raise ValueError(f"{name}={value!r} given without dump=: it applies to a LAMMPS "
+                             "data + dump pair only")
     if isinstance(source, Atoms):
-        return _from_frames([source], dt)
-    if isinstance(source, (list, tuple)):
-        if not source or not all(isinstance(a, Atoms) for a in source):
-            raise ValueError("from_ase needs Atoms, a non-empty list of Atoms, or a file path")
-        return _from_frames(list(source), dt)
-    path = Path(source)
+        source = [source]
+    elif not isinstance(source, (str, bytes, PathLike)):
+        source = _frames_in_memory(source)
+    if isinstance(source, list):
+        if not (isinstance(index, str) and index == ":"):
+            raise ValueError(f"index = {index!r} given for Atoms in memory: it selects frames "
+                             "of a file; slice the frames instead (e.g. frames[10:])")
+        return _from_frames(source, dt)
+    path = Path(os.fsdecode(source))
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     if path.is_dir():
@@ -175,6 +192,23 @@ def from_ase(
     except ValueError as err:
         # "frame 1 has 31 atoms ...": which file's frame
         raise ValueError(f"{path}: {err}") from None
+
+
+def _frames_in_memory(source):
+    """The Atoms of a list, tuple, generator or ASE ``Trajectory`` reader, as a list."""
+    try:
+        frames = list(source)
+    except TypeError:
+        raise TypeError(
+            f"from_ase needs Atoms, frames of Atoms (a list, an ase.io.Trajectory, ...) or a "
+            f"file path, not {type(source).__name__}"
+        ) from None
+    if not frames:
+        raise ValueError("from_ase needs Atoms, a non-empty list of Atoms, or a file path")
+    for k, a in enumerate(frames):
+        if not isinstance(a, Atoms):
+            raise ValueError(f"from_ase: frame {k} is a {type(a).__name__}, not ase.Atoms")
+    return frames
 
 
 def read_ase_frames(path, index=":"):
