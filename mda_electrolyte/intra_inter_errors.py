@@ -54,6 +54,7 @@ from .report import estimate_label, mark_invalid, register_analysis
 __all__ = [
     "IntraInterErrors",
     "check_reference_frames",
+    "isolated_energy_doubt",
     "evaluate_frame",
     "IsolatedMoleculeEvaluator",
     "StoredMoleculeLabels",
@@ -179,9 +180,72 @@ def _mark_quantity(tree, quantity, note):
 MAX_LABEL_STRESS = _MAX_STRESS
 
 
-#: Largest intermolecular energy per atom (eV) of the reference's stored labels: liquids lie
-#: far below (see :meth:`IntraInterErrors._check_isolated_labels`).
+#: Intermolecular energy per atom (eV) of the reference's stored labels below which they are
+#: not questioned: liquids of neutral molecules lie far below (tens of meV/atom; an ionic
+#: liquid about 0.1 eV/atom). Above it, the labels are refused when a unit slip of the
+#: isolated-molecule energies (per atom, :data:`UNIT_FACTORS`) explains it, or when it exceeds
+#: :data:`MAX_INTER_ENERGY_PER_MOLECULE` per molecule (:func:`isolated_energy_doubt`).
 MAX_INTER_ENERGY = 2.0
+
+#: Largest intermolecular energy (eV) per molecule of a liquid, whatever its charges: above any
+#: ionic cohesion (the lattice energy of AlCl₃, 5492 kJ/mol, is 14 eV per ion; of MgCl₂ 8.7;
+#: of LiCl 4.4). A molten salt's ions are molecules of one atom, so that its intermolecular
+#: energy per atom is several eV (SevenNet-0: 2.9 eV/atom for LiCl, 3.6 for MgF₂, of
+#: isolated neutral atoms), beyond :data:`MAX_INTER_ENERGY`, which refused it.
+MAX_INTER_ENERGY_PER_MOLECULE = 20.0
+
+
+def isolated_energy_doubt(frame_energies, molecule_energies, atoms_per_molecule):
+    """A sentence when stored isolated-molecule energies do not belong with the frames', else None.
+
+    The intermolecular energy ``E − Σ_j E_j`` (median over the frames, per atom) is questioned
+    only beyond :data:`MAX_INTER_ENERGY`; it is then put down to a unit slip when the slip
+    explains it (isolated energies per atom, times ``n_j`` each, or in a unit of
+    :data:`UNIT_FACTORS`: corrected, the intermolecular energy falls below
+    :data:`MAX_INTER_ENERGY` and a fifth of what it was), and to energies of another zero or
+    unit when it exceeds :data:`MAX_INTER_ENERGY_PER_MOLECULE` per molecule. A molten salt's
+    several eV per atom (molecules of one atom, which no per-atom slip changes) pass.
+
+    Parameters
+    ----------
+    frame_energies : array_like, shape (n_frames,)
+        Stored energies of the frames (eV).
+    molecule_energies : array_like, shape (n_frames, n_molecules)
+        Stored energies of each frame's isolated molecules (eV).
+    atoms_per_molecule : array_like of int, shape (n_molecules,)
+    """
+    energies = np.asarray(frame_energies, dtype=np.float64).ravel()
+    isolated = np.asarray(molecule_energies, dtype=np.float64).reshape(energies.size, -1)
+    sizes = np.asarray(atoms_per_molecule, dtype=np.float64).ravel()
+    n_atoms = float(sizes.sum())
+
+    def inter(iso):
+        return float(np.median((energies - iso.sum(axis=1)) / n_atoms))
+
+    given = inter(isolated)
+    if abs(given) <= MAX_INTER_ENERGY:
+        return None
+    total = float(np.median(energies / n_atoms))
+    head = (f"the reference's intermolecular energy is {given:.4g} eV/atom (median over the "
+            f"frames; their energies {total:.4g} eV/atom): the stored isolated-molecule "
+            "energies do not belong with the frames' energies")
+    tail = ("; label the molecules of unique_isolated_molecules() with the frames' method, "
+            "in eV")
+    slips = {} if np.all(sizes == 1) else {"per atom": isolated * sizes}
+    slips.update({f"in {unit}": isolated / factor for unit, factor in UNIT_FACTORS.items()})
+    # the slip that explains it best: per atom of 15-atom molecules and Rydberg (1/13.6) both
+    # shrink it, the first to the liquid's own intermolecular energy
+    corrected = {slip: inter(iso) for slip, iso in slips.items()}
+    slip = min(corrected, key=lambda k: abs(corrected[k]))
+    if abs(corrected[slip]) <= min(MAX_INTER_ENERGY, abs(given) / 5):
+        return (f"{head}: they look {slip} (so read, the intermolecular energy is "
+                f"{corrected[slip]:.3g} eV/atom){tail}")
+    bound = MAX_INTER_ENERGY_PER_MOLECULE * sizes.size / n_atoms
+    if abs(given) > bound:
+        return (f"{head} (more than {MAX_INTER_ENERGY_PER_MOLECULE:g} eV per molecule, "
+                f"{bound:.3g} eV/atom here, beyond any liquid's cohesion: per atom, in another "
+                f"unit, or of another energy zero){tail}")
+    return None
 
 
 def _check_label_values(labels):
@@ -586,14 +650,11 @@ class IntraInterErrors(FrameAnalysis):
         do not belong with the frames' (before any model evaluation).
 
         Each frame's molecules are looked up (a missing one was found after the model had run
-        on every earlier frame). The reference's intermolecular energy ``E − Σ_j E_j`` is a
-        small part of a liquid's energy (tens of meV per atom; an ionic liquid's cohesive
-        energy, a few eV per ion pair of some 30 atoms, about 0.1 eV/atom); isolated-molecule
-        energies per atom, in another unit or of another energy zero than the frames' leave
-        most of the frames' energy in it: refused where, as a median over the frames, it
-        exceeds :data:`MAX_INTER_ENERGY` per atom and half the frames' energy.
-        """
-        inter, total = [], []
+        on every earlier frame). The reference's intermolecular energy ``E − Σ_j E_j`` is
+        judged by :func:`isolated_energy_doubt`: isolated-molecule energies per atom, in
+        another unit or of another energy zero than the frames' are refused; a molten salt's
+        several eV per atom are not (they were, by a bound of 2 eV/atom alone)."""
+        frame_energies, molecule_energies = [], []
         for ts in timesteps:
             atoms = self._source.atoms(ts)
             molecules = isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum)
@@ -603,19 +664,14 @@ class IntraInterErrors(FrameAnalysis):
                 raise ValueError(f"frame {int(ts.frame)}: {err}") from None
             energy = self._reference.labels[int(ts.frame)]["energy"]
             if energy is not None:
-                inter.append((energy - float(energies.sum())) / len(atoms))
-                total.append(energy / len(atoms))
-        if not inter:
+                frame_energies.append(energy)
+                molecule_energies.append(energies)
+        if not frame_energies:
             return
-        inter_atom, total_atom = float(np.median(inter)), float(np.median(total))
-        if abs(inter_atom) > MAX_INTER_ENERGY and abs(inter_atom) > 0.5 * abs(total_atom):
-            raise ValueError(
-                f"the reference's intermolecular energy is {inter_atom:.4g} eV/atom (median over "
-                f"the frames; their energies {total_atom:.4g} eV/atom): the stored isolated-"
-                "molecule energies do not belong with the frames' energies (per atom, in "
-                "another unit, or of another energy zero); label the molecules of "
-                "unique_isolated_molecules() with the frames' method, in eV"
-            )
+        doubt = isolated_energy_doubt(frame_energies, molecule_energies,
+                                      np.bincount(self._source.ids))
+        if doubt is not None:
+            raise ValueError(doubt)
 
     def _prepare(self):
         self.results._per_frame = []
