@@ -1,6 +1,7 @@
 """Grimme's DFT-D3 dispersion correction as an ASE calculator (C++/CUDA kernels)."""
 
 import os
+import warnings
 
 import numpy as np
 from ase.calculators.calculator import Calculator, CalculatorSetupError, all_changes
@@ -35,6 +36,68 @@ MAX_PAIR_IMAGES = 1e11
 # triple images the ATM term may visit (its kernel loops over pair images times atoms times
 # images, ~3e7 per second and thread): about 9 h on one thread, half an hour on 16
 MAX_ATM_TRIPLE_IMAGES = 1e12
+
+#: Widest empty layer (Å) across a cell's lattice planes that ``tail_correction`` still takes
+#: for a homogeneous liquid or crystal: above the widest empty layers of bulk phases (graphite's
+#: interlayer gap 3.35 Å, the plane spacing of one-atom cells of the softest elements, bcc Cs
+#: 4.3 Å, fcc Xe 3.6 Å; a liquid's is below 2 Å), below any vacuum set to isolate a slab or a
+#: cluster (10 Å and more).
+TAIL_MAX_EMPTY_LAYER = 6.0
+
+
+class InhomogeneousTailWarning(UserWarning):
+    """``tail_correction`` on a 3D-periodic cell with vacuum (a slab or a cluster in a box).
+
+    The correction assumes atoms spread uniformly beyond the cutoff; across a vacuum it adds
+    the dispersion of the periodic images that the vacuum was meant to remove.
+    """
+
+
+def _widest_empty_layer(fractional, cell):
+    """The widest layer without atoms across each family of lattice planes of ``cell``.
+
+    Parameters
+    ----------
+    fractional : numpy.ndarray or torch.Tensor, shape (N, 3)
+        Fractional coordinates (any image; wrapped here).
+    cell : numpy.ndarray, shape (3, 3)
+        Å.
+
+    Returns
+    -------
+    numpy.ndarray, shape (3,)
+        Width in Å of the widest empty layer between the planes spanned by the two other
+        cell vectors, per cell vector (a whole plane spacing for a one-atom cell).
+    """
+    spacing = 1.0 / np.linalg.norm(np.linalg.inv(cell), axis=0)
+    if isinstance(fractional, np.ndarray):
+        s = np.sort(fractional % 1.0, axis=0)
+        gaps = np.diff(np.concatenate([s, s[:1] + 1.0]), axis=0).max(axis=0)
+    else:  # a torch tensor where it lies: three numbers come back
+        import torch
+
+        s = torch.sort(torch.remainder(fractional, 1.0), dim=0).values
+        gaps = torch.diff(torch.cat([s, s[:1] + 1.0]), dim=0).amax(dim=0).cpu().numpy()
+    return gaps * spacing
+
+
+def _warn_inhomogeneous_tail(fractional, cell):
+    """Warn (:class:`InhomogeneousTailWarning`) when a 3D-periodic cell has an empty layer
+    wider than :data:`TAIL_MAX_EMPTY_LAYER`, naming the cell vector and the width."""
+    widths = _widest_empty_layer(fractional, cell)
+    wide = widths > TAIL_MAX_EMPTY_LAYER
+    if not wide.any():
+        return
+    layers = ", ".join(f"{widths[k]:.3g} Å across cell vector {'abc'[k]}"
+                       for k in np.flatnonzero(wide))
+    what = ("a slab with vacuum", "a wire with vacuum", "a cluster in a box")[wide.sum() - 1]
+    warnings.warn(
+        f"D3 tail_correction assumes a homogeneous liquid beyond the cutoff, but this cell "
+        f"has an empty layer of {layers} ({what}; more than TAIL_MAX_EMPTY_LAYER = "
+        f"{TAIL_MAX_EMPTY_LAYER} Å): the correction adds the dispersion of the periodic "
+        f"images across the vacuum as if the cell were filled evenly. For an isolated slab or "
+        f"molecule leave tail_correction off (pbc=(True, True, False) for a slab)",
+        InhomogeneousTailWarning, stacklevel=3)
 
 
 def _wrap_periodic(positions, cell, periodic):
@@ -423,7 +486,13 @@ class D3(ParametersContract, Calculator):
         cutoff: at 50.2 Å hard the energy is 5.4·10⁻⁶ eV/atom, the pressure 0.88 bar too
         high and the forces 3.5·10⁻⁵ eV/Å off; with the correction 3·10⁻⁸ eV/atom, 0.005 bar
         and 1.1·10⁻⁷ eV/Å.
-        Molecules and slabs get no correction.
+        The estimate is for homogeneous liquids (and bulk crystals): a 3D-periodic cell with
+        an empty layer wider than :data:`TAIL_MAX_EMPTY_LAYER` (6 Å) across the planes of a
+        cell vector (a slab with vacuum, a molecule in a box) is corrected with an
+        :class:`InhomogeneousTailWarning` before the kernel runs, since there the correction
+        adds the dispersion of the periodic images across the vacuum (16-atom LiF slab in a
+        45 Å cell at 50.2 Å: 7·10⁻⁶ eV/atom from the isolated slab, uncorrected 7·10⁻⁷).
+        Molecules, slabs and wires (``pbc`` with a False axis) get no correction.
     device : str, ase_electrolyte.device.Device or torch.device
         ``"auto"`` (the CUDA kernel on GPU 0 when a GPU is present and the kernel can be
         built or is cached, else the CPU kernel, with one warning saying why), ``"cpu"``,
@@ -756,6 +825,9 @@ class D3(ParametersContract, Calculator):
         with input_errors():
             geometry, tables, rotation = self._prepare(atoms)
         tail = self.tail_correction and atoms.pbc.all()
+        if tail:
+            _warn_inhomogeneous_tail(atoms.cell.scaled_positions(atoms.positions),
+                                     atoms.cell[:])
         cutoffs = self._cutoffs_bohr(atoms.get_volume() if tail else None)
         out = self._run(backend.run_kernel, self.device, geometry, tables,
                         self.method_parameters, cutoffs, self.num_threads)
@@ -875,6 +947,11 @@ class D3(ParametersContract, Calculator):
             x = x - torch.floor(x @ inv) @ lat
         geometry = dict(geometry, xyz=(x @ frame["to_kernel"]).contiguous())
         tail = (self.tail_correction and frame["volume"] is not None and frame["pbc"].all())
+        if tail:
+            # the positions in the (rotated) kernel frame, bohr, against the same cell there
+            lat = geometry["lat"]
+            _warn_inhomogeneous_tail(
+                geometry["xyz"] @ torch.as_tensor(np.linalg.inv(lat), device=x.device), lat * Bohr)
         out = self._run(backend.run_kernel_tensor, self.device, geometry, tables,
                         self.method_parameters,
                         self._cutoffs_bohr(frame["volume"] if tail else None))
