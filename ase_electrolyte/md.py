@@ -1862,9 +1862,12 @@ def run_protocol(
         existing stage file is compared before the first stage runs with the settings,
         calculator and system (elements, masses, topology; the relaxation's input structure,
         the first MD stage's cell and drawn velocities) of this call, and the message names
-        the stage and what differs. The positions a later stage starts from are known only once
-        the stages before it have run: a stage file that differs only there is refused by its
-        stage.
+        the stage and what differs. So is a stage file that does not continue the stage before
+        it (the message names both): one whose start differs from the last frame of the
+        complete file before it (positions, velocities, cell), or any later file beside an
+        unfinished stage (a stage starts only once the one before it is complete). Where the
+        file before it is missing, that stage is recomputed and the later file is judged by its
+        stage (a deterministic run reproduces it).
     ConcurrentWriterError
         Another process or thread is running into ``outdir`` (or writing one of its stage
         files); raised before any evaluation, ``outdir`` is left to that run.
@@ -1992,9 +1995,10 @@ def _check_stage_files(atoms, outdir, runs):
     periodicity, topology) and the settings.
     """
     first_md = True
+    reads = {}
     for name, run_info in runs.items():
         path = outdir / f"{name}.h5md"
-        read = _read_for_reuse(path)
+        read = reads[name] = _read_for_reuse(path)
         if read is not None and read[0]["n_frames"]:
             start = atoms.copy()
             if name != "relaxed":
@@ -2010,6 +2014,68 @@ def _check_stage_files(atoms, outdir, runs):
                 )
         if name != "relaxed":
             first_md = False
+    _check_stage_chain(atoms, outdir, runs, reads)
+
+
+def _check_stage_chain(atoms, outdir, runs, reads):
+    """Refuse, before the first stage, a stage file that does not continue the stage before it.
+
+    ``reads``: each stage's ``_read_for_reuse`` (``None`` for no file). A stage starts from the
+    last frame of the stage before it (the relaxation's at rest, its velocities drawn; heavy
+    hydrogen's velocities scaled back; an NVT or NVE production at the mean volume of the NPT
+    run before it). Where that stage's file is complete, this start is read from it and
+    compared as the stage itself would (positions, velocities, cell): a broken chain was met
+    only once the stage was reached. Where that stage's file is unfinished, a later file is
+    stale: the protocol starts a stage only once the one before it is complete (an
+    ``overwrite=True`` run stopped part-way leaves the old later files), and the resume of the
+    unfinished stage (up to 1 ns in Ju et al. 2025's protocol) ended in the refusal. A missing
+    earlier file is left to its stage: it is recomputed, and a deterministic run reproduces it.
+    """
+    def ended(stage):
+        # complete, or holding its last step (a SIGTERM after it: the stage closes it unchanged)
+        info = reads[stage][0]
+        return info["complete"] or info["last_step"] >= runs[stage].get("steps", 0)
+
+    names = list(runs)
+    for i, name in enumerate(names[1:], start=1):
+        read = reads[name]
+        if read is None or not read[0]["n_frames"]:
+            continue
+        path = outdir / f"{name}.h5md"
+        for before in names[:i]:
+            held = reads[before]
+            if held is not None and held[0]["n_frames"] and not ended(before):
+                raise ValueError(
+                    f"run_protocol's {name} stage: {path} holds a run, but the {before} stage "
+                    f"before it is unfinished ({outdir / f'{before}.h5md'}: "
+                    f"{held[0]['n_frames']} frames up to step {held[0]['last_step']} of "
+                    f"{runs[before]['steps']}), and a stage starts only once the one before "
+                    f"it is complete: {name}.h5md is left from another run; refused before "
+                    "the first stage "
+                    f"runs; remove it (the {before} stage then resumes), or pass overwrite=True "
+                    "to recompute"
+                )
+        previous = names[i - 1]
+        held = reads[previous]
+        if held is None or not held[0]["n_frames"]:
+            continue
+        previous_path = outdir / f"{previous}.h5md"
+        last = read_h5md(previous_path, -1)
+        start = _stored_state(atoms, last)
+        if previous == "relaxed":
+            start.set_velocities(np.zeros((len(start), 3)))
+        else:
+            _restore_hydrogen(start, runs[previous].get("hydrogen_mass"))
+            if name == "production" and runs[name]["ensemble"] != "npt":
+                start = _at_mean_volume(start, previous_path)
+        why = _other_start(read[1], start, runs[name], path)
+        if why:
+            raise ValueError(
+                f"run_protocol's {name} stage: {path} does not continue the {previous} stage "
+                f"({previous_path}, last frame at step {held[0]['last_step']}): {why}; refused "
+                "before the first stage runs; remove it, choose another folder or pass "
+                "overwrite=True to recompute"
+            )
 
 
 def _finished(path):
