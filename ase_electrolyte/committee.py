@@ -183,6 +183,49 @@ def _check_element_sets(members):
         )
 
 
+def _member_cutoff(member):
+    """The cutoff radius (Å) of a member's model, ``None`` where its backend does not say."""
+    calc = member._model_calc
+    if member.backend == "sevennet":
+        return float(calc.cutoff)
+    if member.backend == "mace":
+        return float(calc.r_max)
+    if member.backend == "chgnet":
+        return float(calc.model.graph_converter.atom_graph_cutoff)
+    value = getattr(calc, "r_max", None)  # nequip (where its calculator says)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _check_same_kind(models, members):
+    """InputError when the members are models of another kind than the first member's: another
+    backend (architecture, training set and energy reference), element set or cutoff radius.
+
+    Their spread would then measure the difference of two models (what a longer cutoff sees,
+    what another reference calls zero), not the uncertainty of one; it is refused before
+    any structure is evaluated, naming the member and the difference.
+    """
+    first = members[0]
+    for k, member in enumerate(members[1:], start=1):
+        if member.backend != first.backend:
+            raise InputError(
+                f"committee member {k} ({models[k]!r}) is a {member.backend} model and member 0 "
+                f"({models[0]!r}) a {first.backend} model: models of another architecture, "
+                "training set and energy reference disagree by what makes them differ, so "
+                "their spread is not an uncertainty; build the committee of one kind of model"
+            )
+    _check_element_sets(members)
+    cutoffs = [_member_cutoff(m) for m in members]
+    for k, cutoff in enumerate(cutoffs[1:], start=1):
+        if cutoff is not None and cutoffs[0] is not None and cutoff != cutoffs[0]:
+            short, long = sorted((cutoff, cutoffs[0]))
+            raise InputError(
+                f"committee member {k} ({models[k]!r}) has a cutoff of {cutoff:g} Å and member "
+                f"0 ({models[0]!r}) one of {cutoffs[0]:g} Å: their spread would measure what "
+                f"only the longer cutoff sees (neighbours between {short:g} and {long:g} Å), "
+                "not the uncertainty; build the committee of models with one cutoff"
+            )
+
+
 def _covered_numbers(members):
     """Atomic numbers every member covers (members of unknown set aside); ``None`` if none
     says."""
@@ -203,11 +246,12 @@ class Committee(Calculator):
     Parameters
     ----------
     models : sequence of str or os.PathLike
-        At least two registered names or model files (see :class:`ase_electrolyte.Calculator`);
-        all must cover the same elements. Also accepted as ``model=`` (the name
-        ``todict()`` uses). A model given more than once (a name in another spelling, a
-        file under another path or a copy of it) is loaded once and warned about
-        (:class:`RepeatedMemberWarning`): its repeats agree exactly and add no spread.
+        At least two registered names or model files (see :class:`ase_electrolyte.Calculator`)
+        of one backend; all must have the same cutoff radius and cover the same elements.
+        Also accepted as ``model=`` (the name ``todict()`` uses). A model given more than
+        once (a name in another spelling, a file under another path or a copy of it) is
+        loaded once and warned about (:class:`RepeatedMemberWarning`): its repeats agree
+        exactly and add no spread.
     dispersion, electrostatics : see :class:`ase_electrolyte.Calculator`
         Evaluated once and added to the mean and to every member (they add no spread).
     backend : None, str or sequence of str
@@ -217,9 +261,18 @@ class Committee(Calculator):
 
     Notes
     -----
-    When every member is a SevenNet model with the same cutoff, the atom graph (neighbour list)
+    When every member is a single-fidelity SevenNet model, the atom graph (neighbour list)
     is built once per structure and each member's network runs on a copy of it, so K members
     cost less than K single evaluations. Other backends are evaluated member by member.
+
+    The energy reference of members of one backend is not checked: no file says it. A
+    SevenNet model's per-element shift is no such reference (the 11Jul2024 and 22May2024
+    releases of SevenNet-0 differ in it by up to 1.3 eV/atom, 1.6 eV summed over a water
+    molecule, yet agree on the energies of water, ethanol, fcc Cu and LiF within 0.03
+    eV/atom: the network absorbs it). Members fine-tuned on labels offset
+    from their base's (see :func:`ase_electrolyte.finetuning.finetune`, ``check_units``)
+    must not be mixed with the base or with members fine-tuned on other labels: their
+    energy spread would hold the offset.
 
     Options follow :class:`ase_electrolyte.Calculator`'s contract: ``parameters["model"]``
     is the list of members, ``parameters["backend"]`` the backend of each;
@@ -229,9 +282,12 @@ class Committee(Calculator):
     Raises
     ------
     ase.calculators.calculator.InputError
-        Fewer than two members, members covering different element sets, or any bad option
-        (also a ``ValueError``); a structure with an element a member lacks, naming the
-        member, before any member runs (members whose set is unknown are not checked).
+        Fewer than two members; members of different backends, cutoff radii or element sets
+        (their spread would measure how the models differ, not the uncertainty), naming the
+        member and the difference, once the members are loaded and before any structure is
+        evaluated; any bad option (also a ``ValueError``); a structure with an element a
+        member lacks, naming the member, before any member runs (members whose set is
+        unknown are not checked).
     ase.calculators.calculator.CalculationFailed
         A member returned a non-finite energy, force or stress.
 
@@ -315,7 +371,7 @@ class Committee(Calculator):
                     loaded[key, b] = Calculator(m, device=device, dtype=p["dtype"], backend=b,
                                                 **options)
                 members.append(loaded[key, b])
-            _check_element_sets(members)
+            _check_same_kind(p["model"], members)
             _warn_repeats(p["model"], identities)
             p["backend"] = [m.backend for m in members]
             # every option is valid: only now is the calculator changed
