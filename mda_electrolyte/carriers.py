@@ -673,6 +673,10 @@ class CarrierAnalysis:
         # every Universe's selection and joined files before the first pass
         for col in self._collectors:
             col._check_selection(start, stop, step, frames)
+        if self._volume_required():
+            # an NPT run still compressing was refused only after the whole pass
+            for col in self._collectors:
+                col.check_volume_spread(start, stop, step, frames)
         for col in self._collectors:
             col.run(
                 start=start, stop=stop, step=step, frames=frames, verbose=verbose,
@@ -681,6 +685,11 @@ class CarrierAnalysis:
             )
         self._estimate(self.collections)
         return self
+
+    def _volume_required(self):
+        """Whether the estimate divides by the trajectories' mean box volume (none given), so
+        that a volume varying by more than 5 % is refused before the pass."""
+        return self._needs_volume and getattr(self, "_volume", None) is None
 
     def _check_segment(self, n_rows, dt, where):
         """Refuse, before the pass, an estimate a segment of ``n_rows`` rows ``dt`` ps apart

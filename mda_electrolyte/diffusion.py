@@ -385,6 +385,10 @@ class Diffusion(CarrierAnalysis):
         return independence_notes(runs, self._n_blocks,
                                   f"the position increments of {name}")
 
+    def _volume_required(self):
+        # D needs no volume; the Yeh–Hummer correction (viscosity=) does
+        return self._viscosity is not None and self._volume is None
+
     def _run_volume(self, col):
         """The volume (Å³) of a run for Nernst–Einstein and Yeh–Hummer: the given one, the mean
         box volume, or ``None``: no box, or one whose volume varied by more than 5 %, whose

@@ -493,13 +493,7 @@ class IonCollection:
             raise ValueError(f"{self.label}: some frames have no box (or a flat or "
                              "non-finite one); give the volume with volume=...")
         if self.volume_spread > _MAX_VOLUME_SPREAD:
-            lo, hi = self.volume_range
-            raise ValueError(
-                f"{self.label}: the box volume varies by {100 * self.volume_spread:.1f} % "
-                f"(std/mean; {lo:.0f} to {hi:.0f} Å³) over the analysed frames, more than "
-                f"{100 * _MAX_VOLUME_SPREAD:.0f} %; analyse the equilibrated part (start=) or an "
-                "NVT production, or give volume= to accept it"
-            )
+            raise volume_varies_error(self.label, self.volume_spread, self.volume_range)
         return self.volume
 
     def nbytes(self):
@@ -515,6 +509,110 @@ class IonCollection:
         ions = ", ".join(f"{s}: {n}" for s, n in zip(self.species, self.n_ions, strict=True))
         return (f"<IonCollection {self.label or ''} ({ions}), {self.n_frames} frames every "
                 f"{self.dt:g} ps, from {self.source}>")
+
+
+def volume_varies_error(label, spread, volume_range, frames="the analysed frames"):
+    """The ValueError of a box volume that varies by ``spread`` (std/mean) > 5 % over
+    ``frames``: the fixed-volume Green–Kubo and Einstein–Helfand formulas divide by one
+    volume. One message for the refusal after the pass (:meth:`IonCollection.checked_volume`)
+    and before it (:meth:`IonCollector.check_volume_spread`)."""
+    lo, hi = volume_range
+    return ValueError(
+        f"{label}: the box volume varies by {100 * spread:.1f} % (std/mean; {lo:.0f} to "
+        f"{hi:.0f} Å³) over {frames}, more than {100 * _MAX_VOLUME_SPREAD:.0f} %; analyse the "
+        "equilibrated part (start=) or an NVT production, or give volume= to accept it")
+
+
+#: Frames read, evenly spread over a selection, to judge its box volume before the pass where a
+#: reader has no box series to read without the coordinates (XTC, DCD, TRR, LAMMPS dumps).
+VOLUME_PROBE_FRAMES = 32
+
+
+def _reader_box_volumes(reader, local):
+    """Box volumes (Å³) of frames ``local`` of one reader, read without coordinates: the
+    dimensions array of an in-memory trajectory, the box dataset of an H5MD file; ``None``
+    where the reader has no such series (or transformations that may change the box)."""
+    from MDAnalysis.coordinates.memory import MemoryReader
+    from MDAnalysis.units import get_conversion_factor
+
+    if getattr(reader, "transformations", None):
+        return None
+    if isinstance(reader, MemoryReader):
+        array = getattr(reader, "dimensions_array", None)
+        if array is None or np.shape(array) != (reader.n_frames, 6):
+            return None
+        return _box_volumes(np.asarray(array, dtype=np.float64)[local])
+    group = getattr(reader, "_particle_group", None)
+    if group is None:
+        return None
+    try:
+        edges = np.asarray(group["box/edges/value"][()], dtype=np.float64)
+    except (KeyError, TypeError, ValueError, OSError):
+        return None
+    if edges.ndim < 2 or edges.shape[0] != reader.n_frames:
+        return None
+    edges = edges[local]
+    if edges.shape[1:] == (3,):
+        volumes = np.prod(edges, axis=1)
+    elif edges.shape[1:] == (3, 3):
+        volumes = np.abs(np.linalg.det(edges))
+    else:
+        return None
+    native = (getattr(reader, "units", None) or {}).get("length")
+    if getattr(reader, "convert_units", False) and native:
+        try:
+            volumes = volumes * get_conversion_factor("length", native, "Angstrom") ** 3
+        except (KeyError, ValueError, TypeError):
+            return None
+    volumes[~(np.isfinite(volumes) & (volumes > 0))] = np.nan
+    return volumes
+
+
+def selection_volumes(trajectory, index):
+    """Box volumes (Å³) of trajectory frames ``index`` known before the pass.
+
+    Read without coordinates where every reader keeps its boxes apart from them (in memory,
+    H5MD, files of those joined by a ChainReader): every selected frame, ``exact`` True.
+    Otherwise :data:`VOLUME_PROBE_FRAMES` frames evenly spread over the selection are read
+    (the trajectory is left on its frame), ``exact`` False.
+
+    Returns
+    -------
+    volumes : numpy.ndarray
+        NaN where a frame has no box (or a flat or non-finite one).
+    exact : bool
+    """
+    from .analysis_base import kept_frame
+
+    index = np.asarray(index, dtype=np.intp)
+    readers = getattr(trajectory, "readers", None)
+    starts = getattr(trajectory, "_start_frames", None)
+    if readers is not None and starts is not None:
+        which = np.searchsorted(np.asarray(starts), index, side="right") - 1
+        volumes = np.empty(index.size)
+        for k, reader in enumerate(readers):
+            mine = which == k
+            if not mine.any():
+                continue
+            part = _reader_box_volumes(reader, index[mine] - starts[k])
+            if part is None:
+                break
+            volumes[mine] = part
+        else:
+            return volumes, True
+    else:
+        volumes = _reader_box_volumes(trajectory, index)
+        if volumes is not None:
+            return volumes, True
+    probe = index[np.unique(np.linspace(0, index.size - 1, min(VOLUME_PROBE_FRAMES, index.size))
+                            .round().astype(np.intp))]
+    boxes = np.zeros((probe.size, 6))
+    with kept_frame(trajectory):
+        for row, frame in enumerate(probe):
+            dims = trajectory[int(frame)].dimensions
+            if dims is not None:
+                boxes[row] = dims
+    return _box_volumes(boxes), False
 
 
 def block_slices(n, n_blocks, label, what="frames"):
@@ -797,6 +895,33 @@ class IonCollector(FrameAnalysis):
             self._check_frames(self._trajectory, start, stop, step, frames)
         finally:
             self._trajectory[current]
+
+    def check_volume_spread(self, start=None, stop=None, step=None, frames=None):
+        """Refuse, before the pass, a selection whose box volume varies by more than 5 %
+        (std/mean), as :meth:`IonCollection.checked_volume` would after it.
+
+        The boxes come from :func:`selection_volumes`: every selected frame where they can be
+        read without coordinates (then the refusal is the same as after the pass), else
+        :data:`VOLUME_PROBE_FRAMES` frames spread over the selection, refused only where the
+        sample's spread exceeds 5 % by three of its standard errors (a steady NPT run is
+        never refused by the sample; one still compressing is). Frames without a box are left
+        to the pass, which names them.
+        """
+        index = self._selected_index(start, stop, step, frames)
+        if index is None or index.size < 2:
+            return
+        volumes, exact = selection_volumes(self._trajectory, index)
+        if volumes.size < 2 or not np.all(np.isfinite(volumes)):
+            return
+        spread = float(np.std(volumes) / np.mean(volumes))
+        # a sample standard deviation of n values has a relative error of about 1/sqrt(2(n-1))
+        margin = 1.0 if exact else 1.0 - 3.0 / np.sqrt(2.0 * (volumes.size - 1))
+        if spread * margin > _MAX_VOLUME_SPREAD:
+            frames_text = ("the selected frames" if exact else
+                           f"{volumes.size} frames spread over the selection")
+            raise volume_varies_error(self._label, spread,
+                                      (float(volumes.min()), float(volumes.max())),
+                                      frames_text)
 
     def _check_kept_rows(self, rows):
         """Refuse kept per-ion rows (indices among the analysed frames) that are fewer than 2
