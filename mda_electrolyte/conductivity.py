@@ -535,6 +535,15 @@ class GreenKuboConductivity(CarrierAnalysis):
 
     def _check_segment(self, n_rows, dt, where):
         check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag)
+        if self._plateau != "auto" and self._max_lag is None and dt is not None and dt > 0:
+            # the lags reach half a segment; a plateau beyond them was refused after the pass
+            last = (n_rows // 2) * dt
+            if self._plateau[1] > last * (1 + 1e-3):
+                raise ValueError(
+                    f"{where} of {dt:.4g} ps: the plateau window ends at {self._plateau[1]} ps, "
+                    f"beyond the longest lag without max_lag, {last:.6g} ps (half a segment); "
+                    "give a plateau window ending by then, or analyse more frames or fewer "
+                    "n_blocks")
 
     def run(self, *args, **kwargs):
         """Read the trajectories once (or the ``charge_current`` observables), then estimate.

@@ -19,6 +19,8 @@ components of a current, or of every particle). Units are whatever the input has
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.fft
 
@@ -319,6 +321,14 @@ def fit_window_slice(time, fit_window, fit_window_ps):
     -------
     slice
         The lags inside the window (at least 3).
+
+    Warns
+    -----
+    RuntimeWarning
+        ``fit_window_ps`` ending beyond the last lag (a segment shorter than the window asked
+        for): the fit uses the lags up to the last one, and the warning names the window used
+        and the longest window a segment allows (the callers record the window used as
+        ``results.fit_window``). Before, the window was cut to the segment without a word.
     """
     time = real_array(time, "the lag times (ps)")
     if time.ndim != 1 or time.size == 0 or not np.all(np.isfinite(time)):
@@ -343,6 +353,14 @@ def fit_window_slice(time, fit_window, fit_window_ps):
             "lags; at least 3 are needed (longer segments or a wider window "
             f"{'fit_window_ps' if fit_window_ps is not None else 'fit_window'})"
         )
+    step = time[1] - time[0]
+    if fit_window_ps is not None and hi > duration + 1e-3 * step:
+        warnings.warn(
+            f"fit_window_ps {tuple(fit_window_ps)} ps ends beyond the last lag of a segment "
+            f"({duration:.6g} ps): the fit uses {time[sel[0]]:.6g}-{time[sel[-1]]:.6g} ps "
+            f"(results.fit_window); the longest window a segment allows ends at {duration:.6g} "
+            "ps (longer trajectories or fewer n_blocks reach further)",
+            RuntimeWarning, stacklevel=3)
     return slice(sel[0], sel[-1] + 1)
 
 
