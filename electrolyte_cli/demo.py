@@ -70,7 +70,7 @@ def run(args):
             f"least {min_demo_atoms()}") from None
     # every stage length and interval judged before the box is packed or the model loaded
     check_protocol(protocol_settings(args, gpu))
-    check_mean_volume_stage(protocol_settings(args, gpu))
+    check_mean_volume_stage(protocol_settings(args, gpu), args.output)
     # a folder where a file of the run or of its report goes failed only when it was written
     # (report.html at the very end)
     from mda_electrolyte.report import check_outputs, registered_analyses, report_files

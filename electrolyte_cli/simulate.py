@@ -133,7 +133,7 @@ def check_protocol(args):
 MIN_MEAN_VOLUME_SAMPLES = 4
 
 
-def check_mean_volume_stage(args):
+def check_mean_volume_stage(args, out=None):
     """An NVT or NVE production after an NPT stage too short to average its volume is refused.
 
     The production runs at the mean volume of the equilibration (or, without one, of the
@@ -142,6 +142,25 @@ def check_mean_volume_stage(args):
     at the volume the stage started from, and a long pre-equilibration's mean was not used.
     Checked through the protocol's own steps (:func:`ase_electrolyte.md.protocol_steps`),
     before any packing.
+
+    Only a stage yet to start is refused: a folder ``out`` that holds the stage's file (a run
+    of an earlier version, which started such stages) is resumed, with a warning that its
+    production runs, or ran, at the mean of every volume sample. Such a folder could be
+    neither finished nor reused (its settings repeated were refused before anything was read);
+    its numbers are judged by the analyses, as any run's.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The protocol settings (stage lengths in ps, ``write_interval_fs``, ``ensemble``).
+    out : str or os.PathLike, optional
+        The output folder, whose stage files tell a stage already started from one to start.
+
+    Raises
+    ------
+    ValueError
+        A stage to start with fewer than :data:`MIN_MEAN_VOLUME_SAMPLES` volume samples,
+        naming its option and the shortest length that has enough.
     """
     from ase_electrolyte.md import protocol_steps
 
@@ -159,6 +178,18 @@ def check_mean_volume_stage(args):
     if samples >= MIN_MEAN_VOLUME_SAMPLES:
         return
     flag = f"--{stage}-ps"
+    if out is not None and _holds_stage(Path(out) / f"{stage}.h5md"):
+        started = Path(out) / f"{stage}.h5md"
+        import warnings
+
+        warnings.warn(
+            f"{started} is an NPT stage of {steps} step{'s' * (steps != 1)} with {samples} "
+            f"volume sample{'s' * (samples != 1)}, fewer than the {MIN_MEAN_VOLUME_SAMPLES} "
+            f"that equilibration detection needs (a run of an earlier version): its "
+            f"{args.ensemble.upper()} production runs, or ran, at the mean of all of them, the "
+            f"unequilibrated start included; resumed as it was started (a new run refuses "
+            f"such a stage)", UserWarning, stacklevel=2)
+        return
     shortest = (MIN_MEAN_VOLUME_SAMPLES - 1) * every * plan[stage].timestep_fs / 1000.0
     other = ("0 to take the pre-equilibration's" if stage == "equilibration"
              and args.preequilibration_ps > 0 else "--ensemble npt")
@@ -179,7 +210,7 @@ def _check_simulate(args):
     if args.pressure is None:
         args.pressure = ONE_ATM_BAR
     check_protocol(args)
-    check_mean_volume_stage(args)
+    check_mean_volume_stage(args, args.output)
     if given_pressure is not None and not (
             args.preequilibration_ps > 0 or args.equilibration_ps > 0 or args.ensemble == "npt"):
         # the box kept its packed volume and the pressure asked for was ignored without a word
@@ -221,6 +252,7 @@ def _check_simulate(args):
                 if value is not None:
                     raise ValueError(f"{flag} applies to a --salt, and none is given; give "
                                      f"--salt, or leave out {flag} for a pure solvent")
+        given_ratio = args.ratio
         args.units = args.units or "molal"
         args.ratio = args.ratio or "mass"
         args.n_atoms = 1000 if args.n_atoms is None else args.n_atoms
@@ -230,6 +262,7 @@ def _check_simulate(args):
             # option's name
             check_number(f"--solvent share of {name}", value, above=0)
         _check_names(shares, "--solvent")
+        check_shares(args.solvent, shares, given_ratio)
         if args.salt is not None:
             from ase_electrolyte.species import get_salt
 
@@ -279,12 +312,70 @@ _COMPOSITION_FLAGS = {"n_atoms": "--n-atoms", "concentration": "--concentration"
 
 
 def _check_names(mapping, flag):
-    """Every name of ``--solvent`` or ``--counts`` is a species of the library."""
+    """Every name of ``--solvent`` or ``--counts`` is a species of the library, each once.
+
+    Two spellings of one species (``EC:1,ec:2``, ``EC=2,Ethylene carbonate=2``) were refused
+    by the library without the option's name, ``--counts`` only after the folder was claimed.
+    """
     from ase_electrolyte.species import get_species
 
+    seen = {}
     with A.about(flag):
         for name in mapping:
-            get_species(name)
+            species = get_species(name).name
+            if species in seen:
+                raise ValueError(f"{seen[species]} and {name} name the same species "
+                                 f"({species}); give each species once")
+            seen[species] = name
+
+
+#: How far from 1 the shares of ``--solvent`` may sum when each is below 1 (written as
+#: fractions): rounded thirds (0.33 three times) pass, a solvent left out does not.
+FRACTION_SUM_TOLERANCE = 0.02
+
+
+def check_shares(text, shares, ratio=None):
+    """The ``--solvent`` shares make a ratio: refused, before any packing, where they do not.
+
+    Parameters
+    ----------
+    text : str
+        ``--solvent`` as typed.
+    shares : dict
+        Its shares by name (each finite and > 0).
+    ratio : str, optional
+        ``--ratio`` as given (``None`` when left out).
+
+    Raises
+    ------
+    ValueError
+        ``--ratio`` with one solvent (a ratio of one solvent means nothing: ``--solvent EC:1
+        --ratio mole`` was accepted); shares written as fractions, each below 1, that do not
+        sum to 1 within :data:`FRACTION_SUM_TOLERANCE` (``EC:0.3,EMC:0.3`` was packed as 1:1,
+        ``EC:0.3`` as pure EC: a solvent left out, or a typo); shares whose sum, or whose
+        ratio, is beyond floating point (``EC:1e308,EMC:1e308 --ratio mole`` ended in an
+        internal ZeroDivisionError, ``EC:1e-323,EMC:1e-323`` in "cannot convert float NaN to
+        integer").
+    """
+    values = list(shares.values())
+    if ratio is not None and len(shares) == 1:
+        raise ValueError(f"--ratio {ratio}: --solvent {text} names one solvent, and a ratio of "
+                         "one solvent means nothing; leave out --ratio, or give every solvent "
+                         "with its share (e.g. EC:3,EMC:7)")
+    total = sum(values)
+    if all(v < 1 for v in values) and abs(total - 1) > FRACTION_SUM_TOLERANCE:
+        raise ValueError(f"--solvent {text}: shares written as fractions (each below 1) sum to "
+                         f"{total:.3g}, not 1: is a solvent left out? give fractions that sum "
+                         "to 1, or parts (e.g. EC:3,EMC:7)")
+    if not math.isfinite(total) or min(values) / max(values) < _SMALLEST_SHARE_RATIO:
+        raise ValueError(f"--solvent {text}: shares between {min(values):g} and "
+                         f"{max(values):g} are beyond what floating point divides (their sum "
+                         "or ratio overflows); give parts of ordinary size (e.g. EC:3,EMC:7)")
+
+
+#: Smallest ratio of two ``--solvent`` shares: below it a share is a subnormal number of the
+#: largest's, whose mass or mole fraction has no significant digit left.
+_SMALLEST_SHARE_RATIO = 1e-300
 
 
 def _composition(args):
@@ -391,6 +482,15 @@ def _stored_settings(path):
     except (OSError, KeyError, ValueError):
         return None
     return info["run_info"] if info["n_frames"] else None
+
+
+def _holds_stage(path):
+    """Whether ``path`` is a stage file with frames (an output folder not yet checked: a path
+    that cannot be looked at holds none, and the folder's own check names it)."""
+    try:
+        return path.is_file() and _stored_settings(path) is not None
+    except OSError:
+        return False
 
 
 def _expected_settings(stage, stored, args):
