@@ -57,6 +57,11 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
         set_error(error, error_size, "pair_histogram: invalid sizes or range");
         return 1;
     }
+    if (nbins > 1000000000) {
+        // the vector loop truncates bins to int
+        set_error(error, error_size, "pair_histogram: more than 1e9 bins");
+        return 1;
+    }
     if (r_min > 0.0 && row <= nbins) {
         // the closer pairs' slot would be the next row's first bin
         set_error(error, error_size,
@@ -138,6 +143,7 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
     const double* Z = grid.z.data();
     const double r2_max = r_max * r_max;
     const double scale = static_cast<double>(nbins) / (r_max - r_min);
+    const int nb = static_cast<int>(nbins), nb1 = nb - 1;
     if (nthreads < 1) {
         set_error(error, error_size, "pair_histogram: nthreads must be at least 1");
         return 1;
@@ -148,11 +154,15 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
     struct Scratch {
         std::vector<double> r2;
         std::vector<int> kept;
+        std::vector<double> kr2;
+        std::vector<int> kb;
     };
     std::vector<Scratch> scratch(nthreads);
     for (auto& s : scratch) {
         s.r2.resize(grid.max_population());
         s.kept.resize(grid.max_population());
+        s.kr2.resize(grid.max_population());
+        s.kb.resize(grid.max_population());
     }
 
     cell_list::for_each_cell_block(grid, stencil, r_max, nthreads,
@@ -162,6 +172,8 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
         const int64_t ci1 = code1[i], ci2 = code2[i], mi = molecule[i];
         double* __restrict r2s = scratch[tid].r2.data();
         int* __restrict keep = scratch[tid].kept.data();
+        double* __restrict kr2 = scratch[tid].kr2.data();
+        int* __restrict kb = scratch[tid].kb.data();
         for (const cell_list::Block* q = q0; q < q1; ++q) {
             const double px = X[i] - q->tx, py = Y[i] - q->ty, pz = Z[i] - q->tz;
             const int m = (q->self ? i : j1) - j0;
@@ -178,17 +190,27 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
             int nk = 0;
             for (int jj = 0; jj < m; jj++) {
                 keep[nk] = jj;
+                kr2[nk] = r2s[jj];
                 nk += r2s[jj] <= r2_max;
+            }
+#pragma omp simd
+            // distances and truncated bins of the kept pairs in one vector loop (the square
+            // roots were a scalar chain per pair: ~9% of the pass on bn_fec); the correction
+            // against the edges, rarely taken, stays scalar below
+            for (int k = 0; k < nk; k++) {
+                const double d = std::sqrt(kr2[k]);
+                kr2[k] = d;
+                const double f = (d - r_min) * scale;
+                int b = static_cast<int>(f < 0.0 ? 0.0 : f);
+                b = b < nb1 ? b : nb1;
+                kb[k] = d < r_min ? nb : b;
             }
             for (int k = 0; k < nk; k++) {
                 const int jj = keep[k];
-                const double r2 = r2s[jj];
+                const double d = kr2[k];
                 const int j = j0 + jj;
-                const double d = std::sqrt(r2);
-                int64_t b = nbins;
-                if (d >= r_min) {
-                    b = static_cast<int64_t>((d - r_min) * scale);
-                    if (b >= nbins) b = nbins - 1;
+                int64_t b = kb[k];
+                if (b < nbins) {
                     // numpy.histogram's correction against the edges
                     if (d < edges[b]) {
                         b--;
@@ -197,7 +219,8 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
                     }
                 }
                 // the caller's order decides which atom is "first"
-                const int64_t at = (index[i] < index[j] ? ci1 + code2[j] : code1[j] + ci2)
+                const int64_t forward = ci1 + code2[j], backward = code1[j] + ci2;
+                const int64_t at = (index[i] < index[j] ? forward : backward)
                                    + (mi != molecule[j] ? row : 0) + b;
                 if (at < 0 || at >= n_counts) {
                     throw std::out_of_range("pair_histogram: histogram index out of range");
