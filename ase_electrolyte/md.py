@@ -1813,8 +1813,10 @@ def run_protocol(
     ----------
     atoms : ase.Atoms
         Starting box (e.g. from :func:`ase_electrolyte.electrolyte_box`); not modified. Its
-        velocities are not used: the relaxation starts at rest and the first MD stage draws
-        them (Maxwell–Boltzmann at ``temperature_K``, seeded by ``seed``).
+        velocities are not used (a warning says so when it has any): the relaxation starts at
+        rest and the first MD stage draws them (Maxwell–Boltzmann at ``temperature_K``, seeded
+        by ``seed``; its file records both, and a reuse or resume compares its first frame's
+        velocities with that draw), so a run with and without them is the same run.
     calculator : ase.calculators.calculator.Calculator
         E.g. ``ase_electrolyte.Calculator("sevennet-0", dispersion="d3-bj")``; must give stress
         for NPT.
@@ -1873,6 +1875,12 @@ def run_protocol(
         files); raised before any evaluation, ``outdir`` is left to that run.
     MDInstabilityError, OSError
         As :func:`run_md`.
+
+    Warns
+    -----
+    UserWarning
+        ``atoms`` carries velocities (they are not used, see ``atoms``), or no topology arrays;
+        and those of :func:`check_protocol_arguments`.
     """
     check_protocol_arguments(
         temperature_K=temperature_K,
@@ -1916,6 +1924,18 @@ def run_protocol(
             "atoms carries no molecule/species/charge arrays; "
             "analyses will guess molecules from bonds",
             stacklevel=2,
+        )
+    if np.any(atoms.get_momenta()):
+        import warnings
+
+        # the protocol's start is the papers' (a relaxed structure at rest, then a seeded
+        # draw), whatever the input carries: a user who set momenta is told, not ignored
+        warnings.warn(
+            f"run_protocol: the velocities of atoms (kinetic energy "
+            f"{atoms.get_kinetic_energy():.4g} eV) are not used: the protocol relaxes the "
+            "structure at rest and its first MD stage draws Maxwell–Boltzmann velocities at "
+            f"temperature_K = {temperature_K:g} K with seed = {seed} (Ju et al. 2025); to "
+            "continue from given velocities call run_md", stacklevel=2,
         )
     # the stages and the result name their files from here on, whatever the process' folder is
     outdir = _absolute(outdir)
