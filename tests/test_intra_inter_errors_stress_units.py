@@ -1,4 +1,5 @@
-"""Stress labels in GPa, kbar or bar, or as a pressure (the other sign), of a liquid.
+"""Stress labels in GPa, kbar or bar, or as a pressure (the other sign), of a liquid; forces
+stored as energy gradients (the other sign) against a model that is off.
 
 A liquid's stresses are tenths of a GPa: in GPa read as eV/Å³ (×160) they stay below the
 1 eV/Å³ that no liquid reaches, so that only the comparison with the model shows them. A
@@ -104,3 +105,33 @@ def test_a_liquids_stress_in_bar_is_refused_before_the_model_runs(factor):
     with pytest.raises(ValueError, match="no liquid is under such a stress"):
         IntraInterErrors(FRAMES, model, reference=_labels(SCALE, factor)).run()
     assert model.calls == 0
+
+
+@pytest.mark.parametrize("gain", [0.6, 0.8, 1.0, 1.5])
+def test_forces_of_the_other_sign_are_named_for_a_model_that_is_off(gain):
+    rng = np.random.default_rng(2)
+    ref = rng.normal(scale=1.5, size=(10, 30, 3))
+    model = gain * ref + rng.normal(scale=0.2, size=ref.shape)
+    assert unit_doubt(ref, model, "forces") is None
+    doubt = unit_doubt(-ref, model, "forces")
+    assert doubt is not None and "energy gradients rather than forces" in doubt
+
+
+def test_forces_as_gradients_mark_every_number():
+    from ase.calculators.lj import LennardJones
+
+    ref = LennardJones(sigma=1.5, epsilon=0.01, rc=5.0, smooth=True)
+    labels = []
+    for atoms in FRAMES:
+        probe = atoms.copy()
+        probe.calc = ref
+        lab = atoms.copy()
+        lab.calc = SinglePointCalculator(lab, energy=probe.get_potential_energy(),
+                                         forces=-probe.get_forces())
+        labels.append(lab)
+    model = LennardJones(sigma=1.5, epsilon=0.008, rc=5.0, smooth=True)
+    with pytest.warns(UserWarning, match="energy gradients rather than forces"):
+        r = IntraInterErrors(FRAMES, model, reference=labels,
+                             quantities=("energy", "forces")).run().results
+    assert not r.rmse["total"]["forces"].valid and not r.rmse["total"]["energy"].valid
+    assert all(not est.valid for est in r.softening.values())
