@@ -96,7 +96,8 @@ def task_table(outdir):
         ``seed``, ``packed_concentration`` and ``cation_molality`` (of the box the task
         recorded, see :func:`aggregate`; NaN where it recorded none),
         ``measured_temperature_K`` (K: the mean temperature of its production run; NaN where
-        it recorded none), ``cell`` (its final box, ``"a b c alpha beta gamma"`` in Å and
+        it recorded none) and ``measured_temperature_error_K`` (its standard error; NaN where
+        none is recorded), ``cell`` (its final box, ``"a b c alpha beta gamma"`` in Å and
         degrees; ``""`` where it recorded none), ``property``, ``unit``,
         ``value``, ``error`` (in-run error of that replica), ``error_dof`` (the degrees of
         freedom of that error where the analysis gave them, e.g. blocks − 1; NaN for a normal
@@ -109,8 +110,8 @@ def task_table(outdir):
     outdir = Path(outdir)
     plan = _read_record(outdir)
     columns = KEYS + ["replica", "seed", "packed_concentration", "cation_molality",
-                      "measured_temperature_K", "cell", "property", "unit", "value", "error",
-                      "error_dof", "valid", "verdict"]
+                      "measured_temperature_K", "measured_temperature_error_K", "cell",
+                      "property", "unit", "value", "error", "error_dof", "valid", "verdict"]
     # one list per column, not one dict per (task, property): 14 keys a row held 2 kB per row
     # beside the frame (4.6 times the frame's own size at its peak; 10^5 rows of 10^4 tasks)
     rows = {c: [] for c in columns}
@@ -128,14 +129,15 @@ def task_table(outdir):
                 failures.append({**keys, "replica": replica, "task": task_id, "error": problem})
                 continue
             packed, molality = _packed(result, comp, plan)
-            measured, cell = _run_conditions(result)
+            measured, measured_error, cell = _run_conditions(result)
             properties = result["properties"]
             n = len(properties)
             for key, value in keys.items():
                 rows[key].extend([value] * n)
             for key, value in (("replica", replica), ("seed", result.get("seed")),
                                ("packed_concentration", packed), ("cation_molality", molality),
-                               ("measured_temperature_K", measured), ("cell", cell)):
+                               ("measured_temperature_K", measured),
+                               ("measured_temperature_error_K", measured_error), ("cell", cell)):
                 rows[key].extend([value] * n)
             for name, p in properties.items():
                 value, error, valid, verdict = _replica(p)
@@ -159,24 +161,28 @@ def task_table(outdir):
 
 
 def _run_conditions(result):
-    """``(temperature, cell)`` a task's ``result.json`` records of its production run.
+    """``(temperature, error, cell)`` a task's ``result.json`` records of its production run.
 
     ``temperature``: the mean measured temperature (K; NaN where none is recorded: tasks of an
-    earlier version); ``cell``: the final box as ``"a b c alpha beta gamma"`` (Å, degrees;
+    earlier version); ``error``: its standard error (K; NaN where none is recorded, or the
+    temperature is not); ``cell``: the final box as ``"a b c alpha beta gamma"`` (Å, degrees;
     ``""`` where none is recorded or it does not read as six positive numbers).
     """
     simulation = result.get("simulation")
     if not isinstance(simulation, dict):
-        return math.nan, ""
+        return math.nan, math.nan, ""
     entry = simulation.get("temperature")
     value = entry.get("value") if isinstance(entry, dict) else None
-    temperature = math.nan
+    temperature = error = math.nan
     if _positive(value):
         temperature = float(value)
+        stderr = entry.get("stderr", entry.get("error"))
+        if _positive(stderr):
+            error = float(stderr)
     cell = simulation.get("cell")
     if not (isinstance(cell, list) and len(cell) == 6 and all(_positive(x) for x in cell)):
-        return temperature, ""
-    return temperature, " ".join(f"{float(x):.9g}" for x in cell)
+        return temperature, error, ""
+    return temperature, error, " ".join(f"{float(x):.9g}" for x in cell)
 
 
 def _positive(x):
@@ -292,26 +298,31 @@ def _box_length(comp, plan, place, masses=None):
     return float((mass / (densities.mean() * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)), None
 
 
-def _run_shape(place):
-    """``(temperature, shape)`` of one composition and temperature's finished replicas.
+def _run_shape(place, set_temperature=math.nan):
+    """``(temperature, shape, doubts)`` of one composition and temperature's finished replicas.
 
-    ``temperature``: the mean of the production temperatures they measured (K; NaN where none
-    recorded one); ``shape``: ``"cubic"`` when every recorded box is a cube within
-    :data:`mda_electrolyte.diffusion.CUBIC_TOLERANCE` (:func:`~mda_electrolyte.diffusion.\
-check_cubic_box`, the rule the Yeh–Hummer correction of the analyses applies), else the
-    first other box as ``"a x b x c Å, angles α, β, γ°"``; ``""`` where none recorded its box.
+    ``temperature``: the mean of the production temperatures they measured (K; NaN where some
+    replica recorded none: a mean over the others is not the temperature of every replica the
+    rows average); ``shape``: ``"cubic"`` when every replica recorded a box and each is a cube
+    within :data:`mda_electrolyte.diffusion.CUBIC_TOLERANCE`
+    (:func:`~mda_electrolyte.diffusion.check_cubic_box`, the rule the Yeh–Hummer correction of
+    the analyses applies), else the first other box as ``"a x b x c Å, angles α, β, γ°"``;
+    ``""`` where none recorded its box, ``"not recorded by k/n replicas"`` where some did not
+    (tasks of an earlier version mixed in); ``doubts``: replicas that ran away from
+    ``set_temperature`` (:data:`TEMPERATURE_TOLERANCE`).
     """
     from mda_electrolyte.diffusion import check_cubic_box
 
     if not len(place):
-        return math.nan, ""
+        return math.nan, "", []
     per_replica = {}
-    for replica, temperature, cell in zip(place["replica"].tolist(),
-                                          place["measured_temperature_K"].tolist(),
-                                          place["cell"].tolist(), strict=True):
-        per_replica.setdefault(replica, (float(temperature), str(cell or "")))
-    temperatures = [t for t, _ in per_replica.values() if math.isfinite(t)]
-    cells = [cell for _, cell in per_replica.values() if cell]
+    for replica, temperature, error, cell in zip(
+            place["replica"].tolist(), place["measured_temperature_K"].tolist(),
+            place["measured_temperature_error_K"].tolist(), place["cell"].tolist(),
+            strict=True):
+        per_replica.setdefault(replica, (float(temperature), float(error), str(cell or "")))
+    temperatures = [t for t, _, _ in per_replica.values() if math.isfinite(t)]
+    cells = [cell for _, _, cell in per_replica.values() if cell]
     shape = ""
     for cell in cells:
         box = [float(x) for x in cell.split()]
@@ -322,7 +333,32 @@ check_cubic_box`, the rule the Yeh–Hummer correction of the analyses applies),
                      f"{box[4]:.4g}, {box[5]:.4g}°")
             break
         shape = "cubic"
-    return (float(np.mean(temperatures)) if temperatures else math.nan), shape
+    n = len(per_replica)
+    if shape == "cubic" and len(cells) < n:
+        # four replicas of an earlier version beside one that recorded a cube: the correction
+        # was made for the one, and the D averaged over all five marked valid
+        shape = f"not recorded by {n - len(cells)}/{n} replicas"
+    doubts = []
+    off = [(r, t) for r, (t, e, _) in sorted(per_replica.items())
+           if math.isfinite(t) and math.isfinite(e) and math.isfinite(set_temperature)
+           and abs(t - set_temperature) > max(TEMPERATURE_TOLERANCE * set_temperature, 4 * e)]
+    if off:
+        doubts.append(
+            f"replica(s) {', '.join(f'r{r}' for r, _ in off)} ran at "
+            f"{', '.join(f'{t:.4g}' for _, t in off)} K, not the set {set_temperature:g} K "
+            f"(more than {100 * TEMPERATURE_TOLERANCE:g} % and 4 standard errors of their mean "
+            "temperature: a thermostat that did not hold it?): their numbers are of another "
+            "temperature")
+    temperature = float(np.mean(temperatures)) if len(temperatures) == n else math.nan
+    return temperature, shape, doubts
+
+
+#: Relative difference between a replica's measured mean production temperature and the set one
+#: beyond which (and beyond 4 standard errors of the measured mean) the replica is taken to have
+#: run at another temperature: a correct thermostat's mean differs from the set temperature by
+#: its noise and by the 3 degrees of freedom of a fixed centre of mass (1.4 % in 70 atoms), while
+#: 3 % (9 K at 300 K) changes a conductivity by about a tenth.
+TEMPERATURE_TOLERANCE = 0.03
 
 
 # result.json of earlier versions spelt units for display, not for units.convert
@@ -607,7 +643,7 @@ def aggregate(outdir, *, experimental=None, plots=True):
                 plan_boxes[where[0]] = _planned(compositions[where[0]], plan)
             packed = plan_boxes[where[0]]
         length, unknown = _box_length(compositions[where[0]], plan, place, masses)
-        measured, shape = _run_shape(place)
+        measured, shape, hot = _run_shape(place, float(where[KEYS.index("temperature_K")]))
         # an empty number of the table is never left unexplained: a CSV reader saw a bare
         # empty box_length_A (NaN) beside a row marked valid
         gaps = []
@@ -622,7 +658,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
                           "packed_concentration": packed[0], "cation_molality": packed[1],
                           "box_length_A": length, "measured_temperature_K": measured,
                           "box_shape": shape,
-                          **_row(group, n_finished, failed.get(where, []), doubts + gaps,
+                          **_row(group, n_finished, failed.get(where, []),
+                                 doubts + hot + gaps,
                                  n_planned if where in planned else 0)})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
@@ -1396,19 +1433,24 @@ def _yeh_hummer(row, eta):
     shape = row.get("box_shape")
     shape = "" if not isinstance(shape, str) else shape
     if shape != "cubic":
-        why = ("its replicas recorded no box (tasks of an earlier version): whether it is the "
-               "cube the correction holds for is not known" if not shape else
-               f"the box is not cubic ({shape}): ξ = 2.837297 is the cubic box's lattice sum, "
-               "and an elongated or triclinic box's correction differs by direction "
-               "(Kikugawa et al. 2015)")
+        if not shape:
+            why = ("its replicas recorded no box (tasks of an earlier version): whether it is "
+                   "the cube the correction holds for is not known")
+        elif shape.startswith("not recorded"):
+            why = (f"its box was {shape} (tasks of an earlier version mixed in): whether "
+                   "theirs is the cube the correction holds for is not known")
+        else:
+            why = (f"the box is not cubic ({shape}): ξ = 2.837297 is the cubic box's lattice "
+                   "sum, and an elongated or triclinic box's correction differs by direction "
+                   "(Kikugawa et al. 2015)")
         return mean, sem, dof, math.nan, f"D of the periodic box, not corrected: {why}; not " \
             "compared"
     temperature = float(row.get("measured_temperature_K", math.nan))
     if not (math.isfinite(temperature) and temperature > 0):
         return mean, sem, dof, math.nan, (
             "D of the periodic box, not corrected: its replicas recorded no measured "
-            "temperature (tasks of an earlier version), which the correction needs; not "
-            "compared")
+            "temperature (tasks of an earlier version), or not all of them did (the mean of "
+            "some is not every replica's), which the correction needs; not compared")
     try:
         eta_mpas = float(convert(eta_mean, eta["unit"], "mPa·s"))
         correction = float(convert(
