@@ -911,7 +911,8 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
     Raises
     ------
     ValueError
-        Bad arguments, no calculator, or a ``trajectory`` of another run.
+        Bad arguments, no calculator or a ``SinglePointCalculator`` (stored results, no
+        model), or a ``trajectory`` of another run.
     ConcurrentWriterError
         Another process or thread is writing ``trajectory``; raised before any evaluation.
     MDInstabilityError
@@ -1307,8 +1308,9 @@ def run_md(
         Bad arguments (also velocities with a centre-of-mass drift, a temperature above
         :data:`MAX_TEMPERATURE_K`, a pressure beyond
         :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them),
-        a missing calculator, NPT without a 3D-periodic cell or with a calculator that
-        computes no stress (its ``implemented_properties``), a
+        a missing calculator or a ``SinglePointCalculator`` (the stored results ``ase.io.read``
+        attaches, which compute nothing at new positions), NPT without a 3D-periodic cell or
+        with a calculator that computes no stress (its ``implemented_properties``), a
         ``trajectory`` of another run, or a step whose data the trajectory writer refused
         (e.g. a calculator that adds a result, such as ``max_forces_std``, part-way through
         the run: every frame needs the same observables); the message names the step and the
