@@ -102,17 +102,25 @@ def test_a_replica_that_ran_at_another_temperature_makes_its_rows_not_valid(tmp_
     (330.0, 8.0),
     # no error recorded: a mean whose noise is unknown is not judged
     (360.0, None),
+    # a mean its own estimate calls not valid (a 5 fs run: 4 independent samples) neither
+    (366.0, "not valid"),
 ])
 def test_a_temperature_within_tolerance_or_noise_is_not_refused(tmp_path, temperature, stderr):
     def record(c, r):
         run = _ran_at(1, temperature, stderr)(c, r)
-        if stderr is None and c == 3.0 and r == 1:
+        if c == 3.0 and r == 1 and stderr is None:
             del run["temperature"]["stderr"]
+        if c == 3.0 and r == 1 and stderr == "not valid":
+            run["temperature"].update(stderr=0.5, converged=False, verdict="too short")
         return run
 
     _folder(tmp_path, lambda c, r: _replica(r), replicas=5, simulation=record)
     table = aggregate(tmp_path, plots=False)
     assert table["valid"].all(), table["verdict"].tolist()
+    if stderr is not None:  # an error the test gave but the table does not take is NaN
+        rows, _ = task_table(tmp_path)
+        hot = rows[(rows["concentration"] == 3.0) & (rows["replica"] == 1)]
+        assert hot["measured_temperature_error_K"].isna().all() == (stderr == "not valid")
 
 
 @pytest.mark.parametrize("side, refused", [(-1, False), (1, True)])

@@ -97,7 +97,8 @@ def task_table(outdir):
         recorded, see :func:`aggregate`; NaN where it recorded none),
         ``measured_temperature_K`` (K: the mean temperature of its production run; NaN where
         it recorded none) and ``measured_temperature_error_K`` (its standard error; NaN where
-        none is recorded), ``cell`` (its final box, ``"a b c alpha beta gamma"`` in Å and
+        none is recorded or the estimate of the mean is not valid: too short), ``cell`` (its
+        final box, ``"a b c alpha beta gamma"`` in Å and
         degrees; ``""`` where it recorded none), ``property``, ``unit``,
         ``value``, ``error`` (in-run error of that replica), ``error_dof`` (the degrees of
         freedom of that error where the analysis gave them, e.g. blocks − 1; NaN for a normal
@@ -141,6 +142,12 @@ def task_table(outdir):
                 rows[key].extend([value] * n)
             for name, p in properties.items():
                 value, error, valid, verdict = _replica(p)
+                problem = _range_problem(name, value) if valid else None
+                if problem:
+                    # a noisy Green–Kubo integral that ends below zero, marked valid by its
+                    # analysis, was averaged into the row (a negative viscosity among four
+                    # positive ones); excluded, the row says why and is not valid
+                    valid, verdict = False, f"not physical: {problem}"
                 rows["property"].append(name)
                 rows["unit"].append(_UNIT_SPELLING.get(p["unit"], p["unit"]))
                 rows["value"].append(value)
@@ -164,8 +171,9 @@ def _run_conditions(result):
     """``(temperature, error, cell)`` a task's ``result.json`` records of its production run.
 
     ``temperature``: the mean measured temperature (K; NaN where none is recorded: tasks of an
-    earlier version); ``error``: its standard error (K; NaN where none is recorded, or the
-    temperature is not); ``cell``: the final box as ``"a b c alpha beta gamma"`` (Å, degrees;
+    earlier version); ``error``: its standard error (K; NaN where none is recorded, the
+    temperature is not, or its estimate is not valid); ``cell``: the final box as
+    ``"a b c alpha beta gamma"`` (Å, degrees;
     ``""`` where none is recorded or it does not read as six positive numbers).
     """
     simulation = result.get("simulation")
@@ -177,7 +185,9 @@ def _run_conditions(result):
     if _positive(value):
         temperature = float(value)
         stderr = entry.get("stderr", entry.get("error"))
-        if _positive(stderr):
+        # the error of a mean its own estimate calls not valid (4 independent samples of a
+        # 5 fs run) is no yardstick for how far the run was from the set temperature
+        if _positive(stderr) and entry.get("converged", True) is True:
             error = float(stderr)
     cell = simulation.get("cell")
     if not (isinstance(cell, list) and len(cell) == 6 and all(_positive(x) for x in cell)):
@@ -983,10 +993,28 @@ def _check_known_property(name, value, unit, where):
                 f"{dimension(table_unit)} (the table gives it in {table_unit})"
             )
         value = float(convert(value, unit, table_unit))
-    if kind == "positive" and not value > 0:
-        raise PlanError(f"{where}: {name} must be > 0, got {value:g} {table_unit}")
-    if kind == "fraction" and not 0 <= value <= 1:
-        raise PlanError(f"{where}: {name} is a fraction of the cations (0 to 1), got {value:g}")
+    problem = _range_problem(name, value)
+    if problem:
+        unit_text = "" if table_unit == "1" else f" {table_unit}"
+        raise PlanError(f"{where}: {problem}, got {value:g}{unit_text}")
+
+
+def _range_problem(name, value):
+    """Why ``value`` (in the table's unit) cannot be property ``name`` (``None``: it can).
+
+    Density, conductivities, viscosity and diffusion coefficients are positive, the solvation
+    classes fractions of the cations (0 to 1); other names are not judged.
+    """
+    from .properties import known_property
+
+    known = known_property(name)
+    if known is None:
+        return None
+    if known[1] == "positive" and not value > 0:
+        return f"{name} must be > 0"
+    if known[1] == "fraction" and not 0 <= value <= 1:
+        return f"{name} is a fraction of the cations (0 to 1)"
+    return None
 
 
 def _exp_number(text, what, **bounds):
