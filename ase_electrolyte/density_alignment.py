@@ -452,6 +452,32 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     return PressureShift(float(delta), err, valid, "; ".join(notes), estimate)
 
 
+def _calculator(model, calc_options, who):
+    """The calculator of ``model``: an ASE calculator as it is, else an
+    :class:`ase_electrolyte.Calculator` of that name or path with ``calc_options``.
+
+    Any ASE calculator counts (``BaseCalculator``: ASE's ``SumCalculator`` and the other
+    combinations are not ``Calculator`` subclasses, and were taken for a model name); options
+    beside one were dropped without a word (``dispersion="d3-bj"`` with a calculator gave the
+    density without dispersion), and stored results are no model.
+    """
+    from ase.calculators.calculator import BaseCalculator
+
+    from .calculator import Calculator
+    from .md import _check_model
+
+    if not isinstance(model, BaseCalculator):
+        return Calculator(model, **calc_options)
+    if calc_options:
+        raise ValueError(
+            f"{who}: {sorted(calc_options)} are options of a model given by name or path; the "
+            f"model given is already a calculator ({type(model).__name__}), which does not take "
+            "them: set them on it (or give its name or path)"
+        )
+    _check_model(model, f"{who}'s model")
+    return model
+
+
 def _periodic_frames(frames, who, why):
     """``frames`` (one Atoms or several) as a non-empty list of 3D-periodic Atoms, or an error
     saying ``who`` needs them and ``why``."""
@@ -537,7 +563,8 @@ def mean_pressure(model, frames, **calc_options):
         3D-periodic (one ase.Atoms is taken as one frame, a file's frames are read with
         :func:`ase_electrolyte.finetuning.read_frames_file`; none is refused).
     **calc_options
-        For :class:`ase_electrolyte.Calculator`.
+        For :class:`ase_electrolyte.Calculator` when ``model`` is a name or path (refused
+        beside an ASE calculator, which does not take them).
 
     Returns
     -------
@@ -552,7 +579,8 @@ def mean_pressure(model, frames, **calc_options):
     ------
     ValueError
         No frames, a frame that is not 3D-periodic, or a model whose pressure on a frame is NaN
-        or infinite (named by frame index) — each before or instead of a NaN mean.
+        or infinite (named by frame index) — each before or instead of a NaN mean; options
+        beside a calculator object, or a ``SinglePointCalculator`` (stored results, no model).
 
     Examples
     --------
@@ -566,15 +594,12 @@ def mean_pressure(model, frames, **calc_options):
     >>> len(values), mean_pressure(EMT(), frames).estimate.valid
     (6, True)
     """
-    from ase.calculators.calculator import Calculator as _AseCalculator
     from ase.units import bar
-
-    from .calculator import Calculator
 
     # the mean of no pressures was NaN with a RuntimeWarning
     frames = _periodic_frames(frames, "mean_pressure needs",
                               "a virial pressure needs a 3D-periodic box")
-    calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
+    calc = _calculator(model, calc_options, "mean_pressure")
     values = []
     for k, atoms in enumerate(frames):
         work = atoms.copy()
@@ -724,19 +749,24 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
     seed : int
         Seed of the initial velocities.
     **calc_options
-        For :class:`ase_electrolyte.Calculator` when ``model`` is a name or path.
+        For :class:`ase_electrolyte.Calculator` when ``model`` is a name or path (refused
+        beside an ASE calculator, which does not take them).
 
     Returns
     -------
     ase_electrolyte.estimate.Estimate
         Density in g/cm^3.
-    """
-    from ase.calculators.calculator import Calculator as _AseCalculator
 
+    Raises
+    ------
+    ValueError
+        Bad numbers, a structure that is not 3D-periodic, options beside a calculator object
+        or a ``SinglePointCalculator`` (stored results, no model): before the model is loaded
+        or run. Otherwise as :func:`ase_electrolyte.md.run_md`.
+    """
     from mda_electrolyte.density import Density
 
     from .atoms_checks import check_number
-    from .calculator import Calculator
     from .md import _check_run_numbers, _check_trajectory_path, run_md
 
     # before the model is loaded: int(steps) was "cannot convert float NaN to integer", 2.5 ran
@@ -751,7 +781,7 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
         raise ValueError("an NPT density needs a 3D-periodic structure")
     # run_md names a bad trajectory too, but only after the model below is loaded
     _check_trajectory_path(trajectory)
-    calc = model if isinstance(model, _AseCalculator) else Calculator(model, **calc_options)
+    calc = _calculator(model, calc_options, "npt_density")
     work = atoms.copy()
     work.calc = calc
     run_md(work, ensemble="npt", steps=steps, timestep_fs=timestep_fs,

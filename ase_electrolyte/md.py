@@ -291,18 +291,26 @@ def terminate_as_interrupt(replace_handler=False):
 
 
 def _check_calculator(atoms):
-    from ase.calculators.singlepoint import SinglePointCalculator
-
     if atoms.calc is None:
         raise ValueError(
             "atoms has no calculator; set atoms.calc (e.g. ase_electrolyte.Calculator)"
         )
-    if isinstance(atoms.calc, SinglePointCalculator):
-        # what ase.io.read attaches to a frame of an extxyz or trajectory file with energies:
-        # the frame's forces were written as the first frame (or the relaxation took a step)
-        # before ASE's bare "The property "forces" is not available" at the next positions
+    _check_model(atoms.calc, "atoms.calc")
+
+
+def _check_model(calc, what):
+    """Refuse ``calc`` (named ``what``) when it is no model: a ``SinglePointCalculator``.
+
+    That is what ase.io.read attaches to a frame of an extxyz or trajectory file read with
+    energies: it answers for that one structure only. run_md wrote the stored forces as its
+    first frame (the relaxation took a step) before ASE's bare "The property "forces" is not
+    available" at the next positions.
+    """
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    if isinstance(calc, SinglePointCalculator):
         raise ValueError(
-            f"atoms.calc is a {type(atoms.calc).__name__}: the stored results of one structure "
+            f"{what} is a {type(calc).__name__}: the stored results of one structure "
             "(ase.io.read attaches one to a frame read with energies or forces), which cannot "
             "compute forces at other positions; attach a model (e.g. ase_electrolyte.Calculator)"
         )
