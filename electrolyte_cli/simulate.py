@@ -553,6 +553,7 @@ def _check_run_settings(out, args, options=None):
                 f"{out} holds the {stage} stage ({path.name}) but {length_flag} 0 skips it: a "
                 "resume continues the run it started; rerun with its settings to resume it, "
                 "or choose another output folder")
+        _check_stage_calculator(out, path, stored, args)
         for key, (flag, now, given, shown) in _expected_settings(stage, stored, args).items():
             before = stored.get(key)
             if key not in stored or before == now or (
@@ -572,6 +573,50 @@ def _check_run_settings(out, args, options=None):
                 f"{out} holds a run with {flag} {was} ({path.name}), not {flag} {given}: "
                 f"a resume continues the run it started; rerun with {flag} {was} to resume "
                 "it, or choose another output folder")
+
+
+def _stage_calculator(stored):
+    """``(model, damping)`` of the calculator a stage file records, as
+    :func:`~ase_electrolyte.md.calculator_fingerprint` wrote it; ``None`` for a calculator
+    that is no model of the library (another program's, a test's)."""
+    calc = stored.get("calculator")
+    if not isinstance(calc, dict) or not isinstance(calc.get("model"), str):
+        return None
+    disp = calc.get("dispersion")
+    params = disp.get("parameters") if isinstance(disp, dict) else None
+    damping = params.get("damping") if isinstance(params, dict) else None
+    return calc["model"], damping if isinstance(damping, str) else None
+
+
+def _check_stage_calculator(out, path, stored, args):
+    """A folder whose stages ran with another ``--model`` or ``--dispersion`` is refused, before
+    the model loads.
+
+    ``run_md`` refuses a stage file of another calculator, but only once the model had loaded
+    (seconds to minutes, gigabytes on a GPU), in a line of both calculators' full descriptions
+    that ended "pass overwrite=True", a keyword the command does not have.
+    """
+    from ase_electrolyte.calculator import parse_dispersion
+    from ase_electrolyte.models import model_spec
+
+    found = _stage_calculator(stored)
+    if found is None or getattr(args, "model", None) is None:
+        return  # the demo fixes its model: the library compares it
+    model, damping = found
+    given = model_spec(args.model)
+    same = (given == model if Path(model).is_absolute() or Path(given).is_absolute()
+            else given.lower() == model.lower())
+    checks = [("--model", same, model, args.model)]
+    if hasattr(args, "dispersion"):
+        now = parse_dispersion(None if args.dispersion == "none" else args.dispersion)
+        was = "none" if damping is None else f"d3-{damping}"
+        checks.append(("--dispersion", now == damping, was, args.dispersion))
+    for flag, same, was, given in checks:
+        if not same:
+            raise ValueError(
+                f"{out} holds a run with {flag} {was} ({path.name}), not {flag} {given}: a "
+                f"resume continues the run it started; rerun with {flag} {was} to resume it, "
+                "or choose another output folder")
 
 
 def _expected_composition(args):

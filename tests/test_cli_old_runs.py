@@ -11,6 +11,7 @@ import json
 import warnings
 
 import pytest
+from ase.calculators.calculator import Calculator
 from test_cli_interrupted import _ARGV, _argon_box, _SignallingLJ
 
 from ase_electrolyte.trajectory import h5md_info
@@ -136,3 +137,97 @@ def test_an_interrupted_old_run_resumes_only_a_stage_it_had_started(at, stage_st
     assert all(h5md_info(p)["complete"] for p in out.glob("*.h5md"))
     assert h5md_info(out / "equilibration.h5md")["run_info"]["steps"] == 20
     assert (out / "simulation.json").is_file()
+
+
+class _Damping(Calculator):
+    """What a D3 term's fingerprint records: its damping."""
+
+    def __init__(self, damping):
+        super().__init__()
+        self.parameters = {"damping": damping}
+
+
+class _NamedLJ(_SignallingLJ):
+    """Argon LJ recorded as a library model (``model``) with a D3 term (``dispersion``)."""
+
+    def __init__(self, model="sevennet-0", damping="bj"):
+        super().__init__()
+        self.model = model
+        self.dispersion = None if damping is None else _Damping(damping)
+
+
+_NAMED = [*_ARGV[:_ARGV.index("--model") + 2], "--dispersion", "d3-bj",
+                        *_ARGV[_ARGV.index("--model") + 2:]]
+
+
+@pytest.fixture(scope="module")
+def named_run(tmp_path_factory):
+    """A finished run whose stages record the model sevennet-0 with D3(BJ)."""
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments as cli_arguments
+    from electrolyte_cli import main
+
+    out = tmp_path_factory.mktemp("named") / "run"
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mp.setattr(ase_electrolyte.build, "electrolyte_box", _argon_box)
+        mp.setattr(cli_arguments, "make_calculator", lambda *a: _NamedLJ())
+        assert main(_NAMED + ["-o", str(out)]) == 0
+    calc = h5md_info(out / "production.h5md")["run_info"]["calculator"]
+    assert calc["model"] == "sevennet-0" and calc["dispersion"]["parameters"]["damping"] == "bj"
+    return out
+
+
+def _given(argv, flag, value):
+    argv = list(argv)
+    argv[argv.index(flag) + 1] = value
+    return argv
+
+
+@pytest.mark.parametrize("flag, value, stored", [
+    ("--model", "sevennet-l3i5", "sevennet-0"),
+    ("--model", "sevennet-0-22may2024", "sevennet-0"),
+    ("--dispersion", "none", "d3-bj"),
+    ("--dispersion", "d3-zero", "d3-bj"),
+])
+def test_a_resume_with_another_model_is_refused_before_it_loads(named_run, flag, value, stored,
+                                                                capsys, monkeypatch):
+    """It was refused by run_md once the model had loaded, in a line of both calculators'
+    descriptions that ended "pass overwrite=True" (no option of the command)."""
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments as cli_arguments
+    from electrolyte_cli import main
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("packed or loaded before the model was compared")
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", forbidden)
+    monkeypatch.setattr(cli_arguments, "make_calculator", forbidden)
+    before = {p.name: p.stat().st_mtime_ns for p in named_run.iterdir()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(_given(_NAMED, flag, value) + ["-o", str(named_run)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"electrolyte simulate: error: {named_run} holds a run with {flag} {stored} "
+                   f"(relaxed.h5md), not {flag} {value}: a resume continues the run it started; "
+                   f"rerun with {flag} {stored} to resume it, or choose another output "
+                   "folder\n"), err
+    assert {p.name: p.stat().st_mtime_ns for p in named_run.iterdir()} == before
+
+
+@pytest.mark.parametrize("flag, value", [("--model", "SevenNet-0"), ("--dispersion", "D3(BJ)"),
+                                         ("--dispersion", "d3")])
+def test_the_same_model_spelled_otherwise_reuses_the_run(named_run, flag, value, capsys,
+                                                         monkeypatch):
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments as cli_arguments
+    from electrolyte_cli import main
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", _argon_box)
+    monkeypatch.setattr(cli_arguments, "make_calculator", lambda *a: _NamedLJ())
+    frames = {p.name: h5md_info(p)["n_frames"] for p in named_run.glob("*.h5md")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(_given(_NAMED, flag, value) + ["-o", str(named_run)]) == 0
+    assert "error" not in capsys.readouterr().err
+    assert {p.name: h5md_info(p)["n_frames"] for p in named_run.glob("*.h5md")} == frames
