@@ -281,6 +281,7 @@ def _record_plan(plan, outdir, record):
                     "another label or choose another output folder"
                 )
         _check_against_folder(plan, stored)
+        _check_temperature_folders(plan, old.get("temperatures", []), outdir)
         # compositions, temperatures and replicas may grow: record the union
         known = set(stored)
         merged = plan.to_dict()
@@ -294,6 +295,29 @@ def _record_plan(plan, outdir, record):
     if (outdir / TASKS_DIR).exists():
         raise PlanError(f"{outdir} holds task folders but no {PLAN_FILE}; choose another folder")
     write_json(record, plan.to_dict())
+
+
+def _check_temperature_folders(plan, recorded, outdir):
+    """Refuse a temperature of ``plan`` that shares a task folder with another recorded one.
+
+    Task folders are told apart by ``T{t:g}K`` (6 significant digits): a rerun at 300.0000001 K
+    into a folder of 300 K reused the 300 K tasks, and the record then held both
+    temperatures, so that the table counted every replica twice, in two rows at "300 K", each
+    valid.
+    """
+    folders = {}
+    for t in recorded:
+        try:
+            folders.setdefault(f"T{float(t):g}K", float(t))
+        except (TypeError, ValueError):  # check_record refuses these
+            continue
+    for t in plan.temperatures:
+        other = folders.get(f"T{t:g}K")
+        if other is not None and other != float(t):
+            raise PlanError(
+                f"{outdir} holds temperature {other:.10g} K (task folders T{t:g}K); this plan's "
+                f"{t:.10g} K would share them (temperatures are told apart to 6 significant "
+                f"digits): give {other:.10g} K, or choose another output folder")
 
 
 def check_record(record, path):
@@ -334,6 +358,14 @@ def check_record(record, path):
     def temperatures(x, what):
         if not (isinstance(x, list) and x and all(number(t) and t > 0 for t in x)):
             refuse(f"{what} {x!r} is not a list of temperatures > 0 (K)")
+        # two that share a task folder (recorded before reruns were checked for it): the table
+        # counted each replica there in two rows
+        folders = {}
+        for t in x:
+            other = folders.setdefault(f"T{float(t):g}K", t)
+            if other != t:
+                refuse(f"{what} {other!r} and {t!r} K share the task folders T{float(t):g}K "
+                       "(remove one)")
 
     if not isinstance(record, dict):
         refuse(f"it holds a {type(record).__name__}, not a table of keys")
