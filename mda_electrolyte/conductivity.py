@@ -288,7 +288,8 @@ class GreenKuboConductivity(CarrierAnalysis):
     temperature : float
         Temperature in K.
     max_lag : float, optional
-        Longest correlation time τ_c in ps (default: half a segment).
+        Longest correlation time τ_c in ps (default: half the shortest segment, when replicas
+        of different lengths are analysed together).
     charges : dict, optional
         Species name -> charge per ion in e; by default the sum of the formal charges
         (``formalcharges`` topology attribute) of each ion, else of its partial charges
@@ -578,6 +579,10 @@ class GreenKuboConductivity(CarrierAnalysis):
             check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
                                   for n in names], type(self).__name__)
         dt = same_system(collections, names)
+        if self._max_lag is None:
+            # half the shortest segment: replicas of different lengths took half the first
+            # one's and refused the shorter after the pass ("max_lag = None ps needs ...")
+            self._n_lags = min(c.n_frames for c in collections) // self._n_blocks // 2 + 1
         split = all(c.ion_velocities is not None for c in collections)
         segments = []
         for col in collections:
@@ -828,7 +833,9 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         longer lags rests on few independent time origins, and over replicas of analytic data
         a window to 60 % gave error bars 1.36 times too small).
     fit_window_ps : (float, float), optional
-        Fit range in ps; overrides ``fit_window``.
+        Fit range in ps; overrides ``fit_window``. One ending beyond the last lag of a segment
+        is fitted up to that lag with a RuntimeWarning naming it (``results.fit_window``
+        records the range used); one holding fewer than 3 lags is refused before the pass.
     unwrap : bool
         Unwrap positions by accumulating minimum-image displacements between analysed frames
         (needs a box and frames closer than half a box). If ``False`` (default), positions that
@@ -949,7 +956,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         notes += independence_notes(
             [np.diff(c.dipole[:, [c.species.index(n) for n in names]].sum(axis=1), axis=0)
              for c in collections],
-            self._n_blocks, "the charge current (dipole increments)")
+            self._n_blocks, "the charge current (dipole increments)",
+            fit_start=float(time[window][0]), dt=dt)
         notes += temperature_notes(collections, self._temperature)
         notes += _few_ions_notes(collections, names)
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),

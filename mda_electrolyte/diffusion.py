@@ -143,7 +143,9 @@ class Diffusion(CarrierAnalysis):
     fit_window : (float, float)
         Fit range as fractions of the segment length (default 10 %–60 %, Ju et al. 2025).
     fit_window_ps : (float, float), optional
-        Fit range in ps; overrides ``fit_window``.
+        Fit range in ps; overrides ``fit_window``. One ending beyond the last lag of a segment
+        is fitted up to that lag with a RuntimeWarning naming it (``results.fit_window``
+        records the range used); one holding fewer than 3 lags is refused before the pass.
     unwrap : bool
         Unwrap positions by accumulating minimum-image displacements between analysed frames (needs
         a box, and frames closer than half a box). If ``False`` (default), positions that jump by
