@@ -216,7 +216,7 @@ def test_twenty_independent_samples_were_not_enough():
     # the threshold of earlier versions: short, strongly correlated series whose own g came out
     # small were called valid, with error bars several times too small. The error is now widened
     # by sqrt(1 + (50 / n_independent)**2); undone, the z-scores are those of then
-    from mda_electrolyte.uncertainty import _SMALL_SAMPLE_G
+    from mda_electrolyte.uncertainty import _small_sample_widening
 
     rng = np.random.default_rng(11)
     raw, wide, passed = [], [], 0
@@ -225,7 +225,7 @@ def test_twenty_independent_samples_were_not_enough():
         if not r.notes:
             passed += 1
             wide.append(r.mean / r.error)
-            raw.append(wide[-1] * np.sqrt(1 + (_SMALL_SAMPLE_G / r.n_independent) ** 2))
+            raw.append(wide[-1] * _small_sample_widening(r.n_independent))
     assert passed >= 15  # 18 of 120
     assert np.std(raw) > 1.5
     # the widening alone does not make 10 independent samples a result: the threshold does
