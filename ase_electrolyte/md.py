@@ -750,17 +750,41 @@ def _other_run(info, first, run_info, atoms, path, *, positions=True, cell=True,
             "it records no settings or calculator (written by an older version or another "
             "program), so it cannot be told to be this run"
         )
-    elif info["run_info"] != run_info:
-        diff = sorted(
-            k
-            for k in set(run_info) | set(info["run_info"])
-            if run_info.get(k) != info["run_info"].get(k)
-        )
+    elif _same_physics(info["run_info"]) != _same_physics(run_info):
+        stored, now = _same_physics(info["run_info"]), _same_physics(run_info)
+        diff = sorted(k for k in set(now) | set(stored) if now.get(k) != stored.get(k))
         why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
     else:
         why = _other_start(first, atoms, run_info, path, positions=positions, cell=cell,
                            velocities=velocities)
     return why
+
+
+#: Backend options that choose GPU kernels (SevenNet's cuEquivariance, FlashTP and
+#: OpenEquivariance; MACE's cuEquivariance), not the model: left out of the comparison of a
+#: stored run with this one, as the device is left out of the fingerprint.
+_ACCELERATIONS = frozenset({"enable_cueq", "enable_flash", "enable_oeq"})
+
+
+def _same_physics(run_info):
+    """``run_info`` less the calculator's kernel choices (:data:`_ACCELERATIONS`).
+
+    A run started on a GPU with ``enable_cueq=True`` and resumed where those kernels are not
+    installed (a CPU node, another GPU) has to drop the option: the same model, the same
+    physics, as on another device; it was refused as "settings differ in ['calculator']" and
+    the run (up to 1 ns in Ju et al. 2025's protocol) had to start again. The file keeps what
+    ran.
+    """
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in _ACCELERATIONS}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    if not isinstance(run_info, dict) or "calculator" not in run_info:
+        return run_info
+    return {**run_info, "calculator": strip(run_info["calculator"])}
 
 
 def _read_for_reuse(path):
@@ -1268,7 +1292,10 @@ def run_md(
         resumed from its last frame; if it is
         complete the run is not repeated and its last frame is returned. A file written with
         other settings, another calculator or from another start, or one that records no
-        settings (an older version's file), raises (see ``overwrite``).
+        settings (an older version's file), raises (see ``overwrite``). The device and the
+        GPU kernels of the same model (``enable_cueq``, ``enable_flash``, ``enable_oeq``) do
+        not make another calculator: a run resumes on another node; its file keeps what it
+        started with.
     write_interval : int
         Steps between frames; the last step is always written.
     observe_interval : int, optional
@@ -1409,7 +1436,8 @@ def run_md(
                     # had heated allowed 3 times that heat, and ran on where the whole one
                     # stopped
                     guard_reference_K = float(h5md_series(trajectory, "temperature")[2][0])
-                writer = H5MDWriter(trajectory, atoms, mode="a", run_info=run_info)
+                # the stored settings, which _reuse found to be these up to the kernels
+                writer = H5MDWriter(trajectory, atoms, mode="a", run_info=info["run_info"])
                 resumed = True
         if not resumed:
             if trajectory is not None:
