@@ -260,10 +260,17 @@ class OnsagerCoefficients(CarrierAnalysis):
                 segments.append(self._segment(totals[ts_], per_ion[is_], bounds, dt,
                                               dt * stride, volume))
         self._n_runs = len(collections)
-        # the Einstein fits too: their diffusive check does not count independent samples
+        # the Einstein fits too: their diffusive check does not count independent samples, nor
+        # does it see a window in the bend of the MSD (EinsteinHelfandConductivity's rule)
+        fit_start = None
+        if einstein:
+            n = min(s["pair"].shape[-1] for s in segments)
+            fit_start = float(dt * fit_window_slice(np.arange(n) * dt, self._fit_window,
+                                                    None).start)
         self._sampling_notes = independence_notes(
             current_runs, self._n_blocks,
-            "the summed species velocity" + (" (position increments)" if einstein else ""))
+            "the summed species velocity" + (" (position increments)" if einstein else ""),
+            fit_start=fit_start, dt=dt)
         self._temperature_notes = temperature_notes(collections, self._temperature)
         # the species' counts; each coefficient takes those of its two species (one pair's cross
         # term is one ion's with the other), σ and the transference numbers the charged ones'

@@ -68,3 +68,19 @@ def test_the_fit_start_is_judged_in_correlation_times_of_the_increments(start_in
     assert MIN_FIT_START_CORRELATION_TIMES == 3.0
     # without a fit start nothing is said about it
     assert not independence_notes([increments], 10, "the charge current")
+
+
+@pytest.mark.parametrize("window, marked", [((0.1, 0.3), True), ((0.3, 0.6), False)])
+def test_onsager_coefficients_judge_the_fit_start_as_einstein_helfand(window, marked):
+    from mda_electrolyte import OnsagerCoefficients
+
+    col = _collection(0, 2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = OnsagerCoefficients.from_collections(col, temperature=T,
+                                                   fit_window=window).results
+    eh = _conductivity(col, window)
+    # the same dipole MSD, the same window: the same sigma, the same verdict on the window
+    assert res.conductivity.value == pytest.approx(eh.value, rel=1e-9)
+    for est in (res.conductivity, eh, *res.coefficients.values()):
+        assert any("correlation times of the" in n for n in est.notes) == marked, est.notes
