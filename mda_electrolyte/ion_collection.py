@@ -574,7 +574,7 @@ def selection_volumes(trajectory, index):
     Read without coordinates where every reader keeps its boxes apart from them (in memory,
     H5MD, files of those joined by a ChainReader): every selected frame, ``exact`` True.
     Otherwise :data:`VOLUME_PROBE_FRAMES` frames evenly spread over the selection are read
-    (the trajectory is left on its frame), ``exact`` False.
+    (the trajectory is left on its frame), ``exact`` False unless that is every selected frame.
 
     Returns
     -------
@@ -612,7 +612,8 @@ def selection_volumes(trajectory, index):
             dims = trajectory[int(frame)].dimensions
             if dims is not None:
                 boxes[row] = dims
-    return _box_volumes(boxes), False
+    # a selection of at most VOLUME_PROBE_FRAMES frames is read whole: exact
+    return _box_volumes(boxes), probe.size == index.size
 
 
 def block_slices(n, n_blocks, label, what="frames"):

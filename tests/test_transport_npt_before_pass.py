@@ -203,3 +203,17 @@ def test_a_steady_npt_box_is_never_refused_by_the_sample(tmp_path, spread):
         warnings.simplefilter("ignore", RuntimeWarning)
         res = EinsteinHelfandConductivity(xtc, IONS, T).run().results
     assert res.volume == pytest.approx(np.mean(volumes), rel=1e-3)
+
+
+def test_a_short_file_selection_is_judged_on_every_frame(tmp_path):
+    """Up to 32 selected frames of a file are all read: the refusal is exact, as after the
+    pass (a 6 % spread, which a sample's three-error margin would let through)."""
+    sides = np.cbrt(40.0**3 * np.linspace(0.9, 1.1, 20))
+    u = _universe(sides)
+    path = tmp_path / "short.xtc"
+    _write_xtc(u, path, slice(None))
+    xtc = mda.Universe(u._topology, str(path))
+    volumes, exact = selection_volumes(xtc.trajectory, np.arange(20))
+    assert exact and np.std(volumes) / np.mean(volumes) > 0.05
+    with pytest.raises(ValueError, match="over the selected frames"):
+        EinsteinHelfandConductivity(xtc, IONS, T, n_blocks=2, fit_window=(0.1, 0.6)).run()
