@@ -40,7 +40,14 @@ from mda_electrolyte.uncertainty import few_dof_note, mean_error
 from ..atomic_file import atomic_path, save_figure
 from ..estimate import METHODS
 from .engine import PLAN_FILE, TASKS_DIR, check_record
-from .plan import PlanError, _solvent, box_of, packed_concentration, task_seed
+from .plan import (
+    PlanError,
+    _solvent,
+    box_of,
+    packed_concentration,
+    record_fingerprints,
+    task_seed,
+)
 from .task import ERROR_FILE, RESULT_FILE, read_result
 
 __all__ = ["aggregate", "task_table", "compare_experimental", "read_experimental",
@@ -110,6 +117,7 @@ def task_table(outdir):
 
     outdir = Path(outdir)
     plan = _read_record(outdir)
+    fingerprints = record_fingerprints(plan)
     columns = KEYS + ["replica", "seed", "packed_concentration", "cation_molality",
                       "measured_temperature_K", "measured_temperature_error_K", "cell",
                       "property", "unit", "value", "error", "error_dof", "valid", "verdict"]
@@ -125,7 +133,7 @@ def task_table(outdir):
             if "seed" in plan:
                 seed = task_seed(plan["seed"], SimpleNamespace(label=comp["label"]), temperature,
                                  replica)
-            result, problem = read_result(folder / RESULT_FILE, task_id, seed)
+            result, problem = read_result(folder / RESULT_FILE, task_id, seed, fingerprints)
             if result is None:  # a damaged or foreign result counts as a failed replica
                 failures.append({**keys, "replica": replica, "task": task_id, "error": problem})
                 continue

@@ -22,6 +22,7 @@ from .plan import (
     counted,
     fingerprint_of,
     load_plan,
+    record_fingerprints,
 )
 from .task import (
     ERROR_FILE,
@@ -438,15 +439,17 @@ def _check_against_folder(plan, stored):
     check_distinct(usable + new, boxes, plan.n_atoms, held=len(usable))
 
 
-def _check_finished(outdir, tasks):
+def _check_finished(outdir, tasks, fingerprints=None):
     """Refuse finished tasks whose ``result.json`` is damaged or belongs to another plan.
 
     They would be skipped (their file marks them done) and then break, or silently enter, the
-    table; refused here, before any submission, naming every such file.
+    table; refused here, before any submission, naming every such file. ``fingerprints``: the
+    plan fingerprints the tasks may have run under (:func:`.plan.record_fingerprints`).
     """
     problems = []
     for task in tasks:
-        _, problem = read_result(outdir / TASKS_DIR / task.id / RESULT_FILE, task.id, task.seed)
+        _, problem = read_result(outdir / TASKS_DIR / task.id / RESULT_FILE, task.id, task.seed,
+                                 fingerprints)
         if problem:
             problems.append(problem)
     if problems:
@@ -687,7 +690,8 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
     tasks = plan.tasks()
     todo = [t for t in tasks if not (outdir / TASKS_DIR / t.id / RESULT_FILE).exists()]
     try:
-        _check_finished(outdir, [t for t in tasks if t not in todo])
+        _check_finished(outdir, [t for t in tasks if t not in todo],
+                        record_fingerprints(plan.to_dict()))
     except BaseException:
         rollback.append(undo)
         raise

@@ -285,6 +285,26 @@ def fingerprint_of(invariant):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def record_fingerprints(record):
+    """The plan fingerprints a task of the folder recorded as ``record`` may carry.
+
+    ``record``: a ``plan.json`` (:meth:`Plan.to_dict`). Its ``fingerprint``, and that of the
+    same plan without the model file's hash: a folder recorded before calculator files were
+    hashed is taken on by :func:`~ase_electrolyte.screen.run_screen` and re-recorded with the
+    hash, while its finished tasks keep the fingerprint they ran under.
+    """
+    found = {record.get("fingerprint")}
+    model = record.get("model")
+    if isinstance(model, dict):
+        found.add(fingerprint_of({
+            "seed": record.get("seed"), "n_atoms": record.get("n_atoms"),
+            "density": record.get("density"), "protocol": record.get("protocol"),
+            "model": {k: v for k, v in model.items() if k not in ("device", "sha256")},
+            "analyses": record.get("analyses"),
+        }))
+    return {f for f in found if isinstance(f, str)}
+
+
 def model_path(model):
     """The file whose bytes are a plan's model (``None`` for a registered model or a module).
 

@@ -125,12 +125,12 @@ def write_json(path, data):
     write_json_atomic(path, data, indent=2, default=_json_default)
 
 
-def read_result(path, task_id=None, seed=None):
+def read_result(path, task_id=None, seed=None, fingerprints=None):
     """The content of a task's ``result.json``, or the reason it cannot be used.
 
     ``result.json`` is written atomically, so a file that does not parse was damaged or edited
-    afterwards; one whose task or seed differ from the plan's was copied from another screen.
-    Either would be averaged into the table as if this task had produced it.
+    afterwards; one whose task, seed or plan differ from the folder's was copied from another
+    screen. Either would be averaged into the table as if this task had produced it.
 
     Parameters
     ----------
@@ -140,6 +140,11 @@ def read_result(path, task_id=None, seed=None):
         The task this folder belongs to (checked when the file names one).
     seed : int, optional
         The seed the plan gives this task (checked when the file records one).
+    fingerprints : set of str, optional
+        The plan fingerprints the folder's tasks may have run under
+        (:func:`~ase_electrolyte.screen.plan.record_fingerprints`), checked against the
+        ``task.json`` beside ``path`` where it records one: a task folder copied from a screen
+        of another model, protocol or analyses but the same seed has the same task seed.
 
     Returns
     -------
@@ -167,7 +172,28 @@ def read_result(path, task_id=None, seed=None):
             f"{path} was run with seed {result['seed']}, but the plan gives this task seed "
             f"{seed}: a result of another plan"
         )
+    ran_under = _task_fingerprint(path.parent / TASK_FILE) if fingerprints else None
+    if ran_under is not None and ran_under not in fingerprints:
+        return None, (
+            f"{path} was run under plan {ran_under} ({TASK_FILE}), not this folder's "
+            f"{' or '.join(sorted(fingerprints))}: a task folder copied from a screen of "
+            "another model, protocol, box or analyses"
+        )
     return result, None
+
+
+#: What a task is, written first into its folder: ``{"task": ..., "fingerprint": ...}``.
+TASK_FILE = "task.json"
+
+
+def _task_fingerprint(path):
+    """The plan fingerprint a ``task.json`` records (``None``: none, or not readable: the
+    result is judged by its own content then)."""
+    try:
+        fingerprint = json.loads(path.read_text()).get("fingerprint")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        return None
+    return fingerprint if isinstance(fingerprint, str) else None
 
 
 def _entry_problem(prop):
@@ -932,7 +958,7 @@ def _run(spec, folder, timing):
     timing["imports_s"] = time.perf_counter() - tick
     task, plan = spec["task"], spec["plan"]
     comp = task["composition"]
-    write_json(folder / "task.json", {"task": task, "fingerprint": plan["fingerprint"]})
+    write_json(folder / TASK_FILE, {"task": task, "fingerprint": plan["fingerprint"]})
     # the model before the box: a model that does not load fails the task before packing
     tick = time.perf_counter()
     _check_model_file(plan["model"])
