@@ -79,7 +79,7 @@ def client():
         ({"composition": [{"solvent": "EC:3,EMC:-7", "salt": "LiPF6", "concentration": 3}]},
          "positive"),
         ({"composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 0}]},
-         r"concentration \(molal\) must be a finite number > 0, got 0"),
+         r"concentration 0 of salt LiPF6: a pure solvent is a composition without salt"),
         ({"composition": [{"solvent": "EC:1,EC:2", "salt": "LiPF6", "concentration": 1}]},
          "EC is named twice"),
         ({"composition": [{"solvent": {"EC": 1, "ec": 2}, "salt": "LiPF6", "concentration": 1}]},

@@ -754,6 +754,11 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
             concs = concs if isinstance(concs, list) else [concs]
             if not concs:
                 raise PlanError(f"{where}: salt {salt} needs a concentration")
+            if any(type(c) in (int, float) and c == 0 for c in concs):
+                # 0 mol/kg of a salt is the pure solvent, which a plan gives without a salt;
+                # the bare "> 0" did not say how
+                raise PlanError(f"{where}: concentration 0 of salt {salt}: a pure solvent is a "
+                                "composition without salt (leave out salt and concentration)")
             concs = [_positive(c, f"{where}: concentration ({units})") for c in concs]
         if entry.get("label") is not None and len(solvents) * len(concs) > 1:
             # one label for several compositions: it would name none of them
