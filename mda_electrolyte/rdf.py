@@ -65,7 +65,14 @@ from mda_electrolyte.uncertainty import (
 )
 
 __all__ = ["IntraInterRDF", "CATION_ELEMENTS", "MIN_PEAK_PAIRS", "PEAK_HALF_WIDTH", "PeakTop",
-           "peak_top"]
+           "peak_top", "DEFAULT_BIN_WIDTH"]
+
+#: Bin width in Å of :class:`IntraInterRDF` where ``nbins`` is not given (the range in bins of
+#: at most this width). The first Li–O, Na–O peaks of carbonate electrolytes are Gaussians of
+#: σ ≈ 0.06-0.1 Å: their heights need σ of at least a bin (:func:`peak_top`), which bins of
+#: 0.1 Å (80 over 8 Å, the earlier default, as MDAnalysis' InterRDF's 75) refused as "too
+#: coarse"; the CLI's report used 0.05 Å already.
+DEFAULT_BIN_WIDTH = 0.05
 
 
 # pairs handled per numpy pass: the working arrays of a chunk stay in the CPU cache, which
@@ -147,6 +154,14 @@ class PeakTop(NamedTuple):
     base: float | None
     #: why there is no peak top ("" where there is one)
     reason: str
+
+
+def default_nbins(r_min, r_max):
+    """Bins of at most :data:`DEFAULT_BIN_WIDTH` over ``(r_min, r_max)`` (Å), at least one.
+
+    A range that is a whole number of widths gives exactly that width (0-8 Å: 160 bins),
+    within rounding of the quotient."""
+    return max(1, math.ceil((r_max - r_min) / DEFAULT_BIN_WIDTH * (1.0 - 1e-9)))
 
 
 def peak_top(centres, g, counts, min_pairs=None):
@@ -349,9 +364,11 @@ class IntraInterRDF(FrameAnalysis):
         single-precision coordinates are so large that their spacing exceeds a tenth of the bin
         width (coordinates beyond ~1e5 Å for 0.1 Å bins) is refused: its distances would be
         wrong by more than the bins resolve.
-    nbins : int
+    nbins : int, optional
         Number of histogram bins; with fewer than 3 the coordination numbers are counted but
-        no first peak or minimum is searched (their estimates are not valid).
+        no first peak or minimum is searched (their estimates are not valid). Default: the
+        range in bins of at most :data:`DEFAULT_BIN_WIDTH` (0.05 Å; 160 over 0-8 Å), which
+        resolve the height of a first Li–O peak (bins of 0.1 Å do not).
     compound : {"residues", "fragments"}
         What a molecule is: residues of the topology (default) or bonded fragments.
     engine : {"auto", "vesin"}
@@ -502,7 +519,7 @@ class IntraInterRDF(FrameAnalysis):
     def get_supported_backends(cls):
         return ("serial", "multiprocessing", "dask")
 
-    def __init__(self, atomgroup, pairs="elements", range=(0.0, 8.0), nbins=80,
+    def __init__(self, atomgroup, pairs="elements", range=(0.0, 8.0), nbins=None,
                  compound="residues", engine="auto", **kwargs):
         check_atomgroup("IntraInterRDF: the atomgroup", atomgroup)
         super().__init__(atomgroup.universe.trajectory, **kwargs)
@@ -510,6 +527,8 @@ class IntraInterRDF(FrameAnalysis):
             raise ValueError(f"IntraInterRDF: engine must be 'auto' or 'vesin', not {engine!r}")
         self._engine = engine
         r_min, r_max = check_range("IntraInterRDF: range", range)
+        if nbins is None:
+            nbins = default_nbins(r_min, r_max)
         if (isinstance(nbins, bool) or not isinstance(nbins, (int, np.integer, float, np.floating))
                 or not np.isfinite(nbins) or int(nbins) != nbins or nbins < 1):
             raise ValueError(f"IntraInterRDF: nbins must be a positive integer, got {nbins!r}")
@@ -1193,7 +1212,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     # once, from the reader's box array where it has one (the caller's frame is kept)
     r_max = min([8.0] + [half_box_width(reduced_box(box), "intra_inter_rdf", frame)
                          for frame, box in trajectory_boxes(universe.trajectory, distinct=True)])
-    rdf = IntraInterRDF(universe.atoms, pairs="elements", range=(0.0, r_max), nbins=int(r_max * 20),
+    rdf = IntraInterRDF(universe.atoms, pairs="elements", range=(0.0, r_max),
                         verbose=verbose).run()
     fig = rdf.plot()
     save_figure(fig, outdir / "intra_inter_rdf.png", dpi=120)
