@@ -918,9 +918,9 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
         Maximum optimizer steps.
     trajectory : str or os.PathLike, optional
         H5MD file receiving the relaxed structure (one frame, no velocities). If it holds a
-        finished relaxation of the same structure with the same settings and calculator, that
-        one is returned; one with other settings, or without recorded settings (an older
-        version's file), raises unless ``overwrite``.
+        finished relaxation of the same structure with the same settings, calculator and
+        constraints, that one is returned; one with other settings, or without recorded
+        settings (an older version's file), raises unless ``overwrite``.
     overwrite : bool
         Recompute even if ``trajectory`` holds a finished relaxation.
     progress : bool
@@ -968,7 +968,8 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
     _check_start(atoms, trajectory, overwrite)
     trajectory = _absolute(trajectory)
     with _claim(trajectory), terminate_as_interrupt():
-        run_info = _relax_run_info(fmax, steps, calculator_fingerprint(atoms.calc))
+        run_info = _with_constraints(
+            _relax_run_info(fmax, steps, calculator_fingerprint(atoms.calc)), atoms)
         if trajectory is not None:
             info = _reuse(trajectory, run_info, atoms, overwrite)
             if info is not None and info["complete"]:
@@ -1071,6 +1072,21 @@ def _relaxation_estimate(atoms, fmax):
     return Estimate(reached, 0.0, "eV/Å",
                     "exact: the largest force on an atom of the relaxed structure",
                     n_samples=1, converged=not notes, notes=notes)
+
+
+def _with_constraints(run_info, atoms):
+    """``run_info`` with the constraints of ``atoms`` (ASE's ``todict`` of each), if any.
+
+    The same start with other constraints is another run: a relaxation with the lower half of
+    the atoms fixed was answered with the stored one of none fixed, whose "fixed" atoms had
+    moved by 0.46 Å. A run without constraints records none (files of earlier versions, which
+    recorded none, stay those runs).
+    """
+    if not atoms.constraints:
+        return run_info
+    record = [c.todict() for c in atoms.constraints]
+    return {**run_info, "constraints": json.loads(
+        json.dumps(record, default=_json_value, sort_keys=True))}
 
 
 def _relax_run_info(fmax, steps, fingerprint):
@@ -1291,8 +1307,9 @@ def run_md(
         readers would take the file for that format). If it exists and is incomplete it is
         resumed from its last frame; if it is
         complete the run is not repeated and its last frame is returned. A file written with
-        other settings, another calculator or from another start, or one that records no
-        settings (an older version's file), raises (see ``overwrite``). The device and the
+        other settings, another calculator, other constraints or from another start, or one
+        that records no settings (an older version's file), raises (see ``overwrite``). The
+        device and the
         GPU kernels of the same model (``enable_cueq``, ``enable_flash``, ``enable_oeq``) do
         not make another calculator: a run resumes on another node; its file keeps what it
         started with.
@@ -1404,9 +1421,10 @@ def run_md(
 
         tdamp = tdamp_fs or 100 * timestep_fs
         pdamp = pdamp_fs or 1000 * timestep_fs
-        run_info = _md_run_info(ensemble, steps, timestep_fs, temperature_K, pressure_bar,
-                                tdamp, pdamp, hydrogen_mass, write_interval, observe_interval,
-                                seed, calculator_fingerprint(calc))
+        run_info = _with_constraints(
+            _md_run_info(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp,
+                         pdamp, hydrogen_mass, write_interval, observe_interval, seed,
+                         calculator_fingerprint(calc)), atoms)
         work = atoms.copy()
         work.calc = calc
         start = 0
@@ -1999,7 +2017,7 @@ def run_protocol(
             preequilibration_timestep_fs=preequilibration_timestep_fs, timestep_fs=timestep_fs,
             write_interval_fs=write_interval_fs, observe_interval_fs=observe_interval_fs,
         )
-        runs = _stage_run_infos(plan, calculator, temperature_K=temperature_K,
+        runs = _stage_run_infos(plan, calculator, atoms, temperature_K=temperature_K,
                                 pressure_bar=pressure_bar, relax_fmax=relax_fmax,
                                 hydrogen_mass=hydrogen_mass,
                                 production_ensemble=production_ensemble, seed=seed)
@@ -2030,13 +2048,14 @@ def run_protocol(
             raise
 
 
-def _stage_run_infos(plan, calculator, *, temperature_K, pressure_bar, relax_fmax,
+def _stage_run_infos(plan, calculator, atoms, *, temperature_K, pressure_bar, relax_fmax,
                      hydrogen_mass, production_ensemble, seed):
     """Stage name → the ``run_info`` its call of :func:`relax` or :func:`run_md` will record,
     for the stages that run (in their order); built as those calls build it."""
     fingerprint = calculator_fingerprint(calculator)
-    runs = {"relaxed": _relax_run_info(
-        check_number("relax_fmax (eV/Å)", relax_fmax, above=0), _RELAX_STEPS, fingerprint)}
+    runs = {"relaxed": _with_constraints(_relax_run_info(
+        check_number("relax_fmax (eV/Å)", relax_fmax, above=0), _RELAX_STEPS, fingerprint),
+        atoms)}
     for name, ensemble, h_mass in (("preequilibration", "npt", hydrogen_mass),
                                    ("equilibration", "npt", None),
                                    ("production", production_ensemble, None)):
@@ -2047,8 +2066,10 @@ def _stage_run_infos(plan, calculator, *, temperature_K, pressure_bar, relax_fma
             ensemble, steps.steps, steps.timestep_fs, temperature_K, pressure_bar, None, None,
             h_mass, None, None, steps.write_interval, steps.observe_interval, seed)
         (n, dt, temperature, pressure, _, _, h_mass, _, _, write, observe, seed_) = numbers
-        runs[name] = _md_run_info(ensemble, n, dt, temperature, pressure, 100 * dt, 1000 * dt,
-                                  h_mass, write, observe, seed_, fingerprint)
+        # every stage starts from the caller's constraints (copied from stage to stage)
+        runs[name] = _with_constraints(
+            _md_run_info(ensemble, n, dt, temperature, pressure, 100 * dt, 1000 * dt, h_mass,
+                         write, observe, seed_, fingerprint), atoms)
     return runs
 
 
