@@ -99,7 +99,8 @@ def run(args):
                 _check_model_can_be_used(universe)
             _check_some_analysis_runs(universe, traj, args.model)
         calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
-        summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going)
+        summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
+                             source=input_record(traj, args.dump, universe))
         A.print_summary(summary, out)
     if only:
         _check_delivered(summary, only)
@@ -290,11 +291,35 @@ def _check_model_can_be_used(universe):
                      "what they need")
 
 
-def run_report(universe, out, calc, only, verbose, keep_going):
+def run_report(universe, out, calc, only, verbose, keep_going, source=None):
     """Run the registered analyses; with ``keep_going`` a failing one is recorded, not fatal."""
     from mda_electrolyte.report import run_analyses
 
     return run_analyses(universe, out, calculator=calc, only=only, verbose=verbose,
-                        keep_going=keep_going)
+                        keep_going=keep_going, source=source)
+
+
+def input_record(traj, dump, universe):
+    """What ``analyze`` analysed, for the summary: the file(s), the frames read and, of an H5MD
+    file of a run, whether that run had finished.
+
+    The frames of an interrupted run were analysed with a warning on the terminal only: its
+    ``summary.json`` read as that of the whole run.
+    """
+    from ase_electrolyte.trajectory import h5md_info
+    from mda_electrolyte.observables import is_h5md_path
+
+    record = {"trajectory": str(traj)}
+    if dump is not None:
+        record["dump"] = str(dump)
+    record["frames"] = int(universe.trajectory.n_frames)
+    if is_h5md_path(traj):
+        finished = bool(h5md_info(traj)["complete"])
+        record["run_finished"] = finished
+        if not finished:
+            record["note"] = (f"the run that wrote it had not finished (interrupted): the "
+                              f"analyses are of the {record['frames']} frames it had written, "
+                              "not of the whole run")
+    return record
 
 

@@ -555,8 +555,16 @@ def print_summary(summary, out, filename="summary.json"):
     not valid is printed as ``NOT VALID`` with the reason, never as a result. Skipped, failed and
     refused analyses say why.
     """
+    from mda_electrolyte.report import INPUT_KEY
+
     for name, value in summary.items():
-        if isinstance(value, dict) and "skipped" in value:
+        if name == INPUT_KEY and isinstance(value, dict):
+            # what was analysed, not an analysis
+            frames = value.get("frames")
+            print(f"  input: {value.get('trajectory')}"
+                  + (f", {frames} frame{'s' * (frames != 1)}" if isinstance(frames, int) else "")
+                  + (f" (NOTE: {one_line(value['note'])})" if "note" in value else ""))
+        elif isinstance(value, dict) and "skipped" in value:
             print(f"  {name}: skipped ({one_line(value['skipped'])})")
         elif isinstance(value, dict) and "failed" in value:
             print(f"  {name}: FAILED ({one_line(value['failed'])})")

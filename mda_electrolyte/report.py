@@ -31,7 +31,7 @@ from .plotting import check_axes, estimates_of, user_text_literally
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files",
-           "unmet_requirements", "unmet_file_requirements"]
+           "unmet_requirements", "unmet_file_requirements", "INPUT_KEY"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory),
@@ -72,12 +72,16 @@ def register_analysis(name, *, needs=()):
     Raises
     ------
     ValueError
-        An empty name, or a requirement that is not one of those (``"velocity"`` was kept and
-        never checked: the analysis ran on frames without velocities); ``needs="box"`` is
-        refused, not read letter by letter.
+        An empty name, :data:`INPUT_KEY` (the summary's record of what was analysed), or a
+        requirement that is not one of those (``"velocity"`` was kept and never checked: the
+        analysis ran on frames without velocities); ``needs="box"`` is refused, not read
+        letter by letter.
     """
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"name must be a non-empty string, not {name!r}")
+    if name == INPUT_KEY:
+        raise ValueError(f"name {name!r} is the summary's record of what was analysed; give "
+                         "the analysis another name")
     if isinstance(needs, (str, bytes)) or not all(n in REQUIREMENTS for n in needs):
         raise ValueError(f"needs of analysis {name!r} must be a tuple of requirements among "
                          f"{REQUIREMENTS}, not {needs!r}")
@@ -87,6 +91,10 @@ def register_analysis(name, *, needs=()):
         return func
 
     return decorator
+
+
+#: Key of the summary's record of what was analysed (:func:`run_analyses`' ``source``).
+INPUT_KEY = "input"
 
 
 def registered_analyses():
@@ -264,7 +272,7 @@ def unmet_requirements(universe, needs, calculator):
 
 
 def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
-                 keep_going=False):
+                 keep_going=False, source=None):
     """Run the registered analyses on ``universe`` and write ``outdir/summary.json``.
 
     Parameters
@@ -285,6 +293,10 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         warn) and run the others, instead of stopping at the first error (whose exception
         then carries a note naming the analysis). A full disk or a file-size limit
         (:func:`no_room`) stops the run all the same.
+    source : dict, optional
+        What was analysed (``electrolyte analyze``: the file, its frames and whether the run
+        that wrote it had finished), written first in the summary under :data:`INPUT_KEY`:
+        the summary of the frames an interrupted run had written read as that of a whole run.
 
     Returns
     -------
@@ -305,6 +317,9 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
                         f"{type(universe).__name__}")
     check_flag("verbose", verbose)
     check_flag("keep_going", keep_going)
+    if source is not None and not isinstance(source, dict):
+        raise TypeError(f"source must be a dict describing the input, not "
+                        f"{type(source).__name__}")
     # a folder, not a file or a path under one: found before any analysis (FileExistsError)
     outdir = check_output_path(outdir, "outdir", folder=True)
     available = registered_analyses()
@@ -328,7 +343,7 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     check_outputs(outdir, report_files(names), links_removed=True)
     outdir.mkdir(parents=True, exist_ok=True)
     clear_outputs(outdir, report_files(available))
-    summary = {}
+    summary = {} if source is None else {INPUT_KEY: dict(source)}
     token = _SHARED.set({})
     try:
         _run(universe, outdir, names, summary, calculator, verbose, keep_going)
