@@ -16,7 +16,7 @@ import pytest
 pd = pytest.importorskip("pandas")
 pytest.importorskip("distributed")
 
-from test_screen_failures import _folder, _plan  # noqa: E402
+from test_screen_failures import _folder  # noqa: E402
 from test_screen_finite_size_diffusion import _replica, _run  # noqa: E402
 
 from ase_electrolyte.screen import PlanError, aggregate, run_screen, task_table  # noqa: E402
@@ -92,3 +92,20 @@ def test_an_unreadable_task_json_leaves_the_result_to_its_own_checks(tmp_path, c
     (tmp_path / "tasks" / plan.tasks()[0].id / "task.json").write_text(content)
     _, failures = task_table(tmp_path)
     assert failures.empty
+
+
+@pytest.mark.parametrize("foreign", ["fingerprint", "seed"])
+def test_a_foreign_result_without_numbers_is_one_failure_not_also_a_finished_replica(tmp_path,
+                                                                                     foreign):
+    plan = _screened(tmp_path, lambda plan, c, r: _other_model(plan)
+                     if (c, r) == (3.0, 2) and foreign == "fingerprint" else plan.fingerprint())
+    task = next(t for t in plan.tasks() if (t.composition.concentration, t.replica) == (3.0, 2))
+    seed = task.seed + 1 if foreign == "seed" else task.seed
+    (tmp_path / "tasks" / task.id / "result.json").write_text(json.dumps(
+        {"task": task.id, "status": "done", "seed": seed, "properties": {}}))
+    table = aggregate(tmp_path, plots=False)
+    row = table[table["concentration"] == 3.0].iloc[0]
+    # 4 finished with numbers, 1 failed: 5 of the 5 planned (it was counted finished too: 6)
+    assert (row["n_replicas"], row["n_invalid"], row["n_failed"], row["n_planned"]) == \
+        (4, 0, 1, 5)
+    assert "planned replicas not finished" not in row["verdict"]

@@ -129,11 +129,8 @@ def task_table(outdir):
         folder = outdir / TASKS_DIR / task_id
         keys = _keys(comp, temperature)
         if (folder / RESULT_FILE).exists():
-            seed = None
-            if "seed" in plan:
-                seed = task_seed(plan["seed"], SimpleNamespace(label=comp["label"]), temperature,
-                                 replica)
-            result, problem = read_result(folder / RESULT_FILE, task_id, seed, fingerprints)
+            result, problem = _read_task_result(outdir, plan, comp["label"], temperature,
+                                                replica, fingerprints)
             if result is None:  # a damaged or foreign result counts as a failed replica
                 failures.append({**keys, "replica": replica, "task": task_id, "error": problem})
                 continue
@@ -173,6 +170,17 @@ def task_table(outdir):
         pd.DataFrame(rows, columns=columns),
         pd.DataFrame(failures, columns=KEYS + ["replica", "task", "error"]),
     )
+
+
+def _read_task_result(outdir, plan, label, temperature, replica, fingerprints):
+    """:func:`~ase_electrolyte.screen.task.read_result` of one task of the folder recorded as
+    ``plan``, with every check the folder allows: its task id, the seed the plan gives it, and
+    the plan fingerprints its tasks may have run under."""
+    task_id = _task_id(label, temperature, replica)
+    seed = None
+    if "seed" in plan:
+        seed = task_seed(plan["seed"], SimpleNamespace(label=label), temperature, replica)
+    return read_result(outdir / TASKS_DIR / task_id / RESULT_FILE, task_id, seed, fingerprints)
 
 
 def _run_conditions(result):
@@ -617,6 +625,7 @@ def aggregate(outdir, *, experimental=None, plots=True):
     outdir = Path(outdir)
     rows, failures = task_table(outdir)
     plan = _read_record(outdir)
+    fingerprints = record_fingerprints(plan)
     compositions = {c["label"]: c for c in plan["compositions"]}
     columns = KEYS[:-1] + ["packed_concentration", "cation_molality", "box_length_A",
                            "temperature_K", "measured_temperature_K", "box_shape",
@@ -652,7 +661,7 @@ def aggregate(outdir, *, experimental=None, plots=True):
     for where in places:
         n_finished = int(finished.get(where, 0))
         n_finished += _finished_without_numbers(
-            outdir, where, int(plan["replicas"]), n_finished + len(failed.get(where, [])))
+            outdir, plan, where, n_finished + len(failed.get(where, [])), fingerprints)
         place = by_place.get(where, empty)
         packed, doubts = _place_doubts(place, where[KEYS.index("units")])
         if packed is None:
@@ -788,21 +797,23 @@ def _planned_places(plan):
     return places, int(latest.get("replicas") or 0)
 
 
-def _finished_without_numbers(outdir, where, n_recorded, n_accounted):
+def _finished_without_numbers(outdir, plan, where, n_accounted, fingerprints):
     """Replicas of a composition and temperature whose ``result.json`` holds no property.
 
-    ``where``: the summary's keys of the place; ``n_recorded``: the most replicas a plan run
-    into the folder asked for; ``n_accounted``: its replicas with a number or a failure. Such a
-    replica finished (it is no planned replica still to run), but no row of
-    :func:`task_table` shows it; only looked for when some replica is unaccounted for.
+    ``plan``: the folder's record (its ``replicas``: the most a plan run into the folder asked
+    for); ``where``: the summary's keys of the place; ``n_accounted``: its replicas with a
+    number or a failure. Such a replica finished (it is no planned replica still to run), but
+    no row of :func:`task_table` shows it; only looked for when some replica is unaccounted
+    for. A result :func:`task_table` counts as a failure (another task's, seed's or plan's) is
+    not counted again here.
     """
+    n_recorded = int(plan["replicas"])
     if n_accounted >= n_recorded:
         return 0
     label, temperature = where[0], where[KEYS.index("temperature_K")]
     count = 0
     for replica in range(n_recorded):
-        result, _ = read_result(outdir / TASKS_DIR / _task_id(label, temperature, replica)
-                                / RESULT_FILE)
+        result, _ = _read_task_result(outdir, plan, label, temperature, replica, fingerprints)
         count += result is not None and not result["properties"]
     return count
 
