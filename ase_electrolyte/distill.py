@@ -20,7 +20,7 @@ from .atoms_checks import check_number, check_overlaps
 __all__ = ["relabel", "distill"]
 
 
-def relabel(frames, committee, **calc_options):
+def relabel(frames, committee, *, labels=None, **calc_options):
     """Frames labelled with a committee's mean energy, forces and (periodic frames) stress.
 
     Parameters
@@ -30,6 +30,15 @@ def relabel(frames, committee, **calc_options):
         replaced.
     committee : list of models or a committee calculator
         The teacher: ``ase_electrolyte.Calculator([...])`` or the list of its models.
+    labels : str or os.PathLike, optional
+        A folder recording each frame's labels as soon as the teacher has made them (one JSON
+        file per frame, written atomically, named by the SHA-256 of the frame's elements,
+        positions, cell, periodicity and initial charges, in a subfolder named by the
+        teacher's fingerprint, :func:`ase_electrolyte.md.calculator_fingerprint`: its
+        members' files by content, its options). A rerun of a stopped labelling (Ctrl-C,
+        SIGTERM) reuses them and labels only the frames that have none; another teacher (other
+        members, a member file retrained in place, other options) labels every frame again,
+        and the labels of earlier teachers are removed. ``None``: nothing is recorded.
     **calc_options
         For :class:`ase_electrolyte.Calculator` when a list is given (e.g. ``device="cpu"``).
 
@@ -42,6 +51,9 @@ def relabel(frames, committee, **calc_options):
         :func:`ase_electrolyte.finetuning.read_frames_file`), a frame with no atoms,
         non-finite positions, a degenerate cell or atoms closer than 0.1 Å, raised before the
         teacher is loaded; elements the teacher does not cover, before it evaluates any frame.
+    KeyboardInterrupt
+        Ctrl-C, or :class:`ase_electrolyte.md.Terminated` on SIGTERM (where SIGTERM has its
+        default action): with ``labels``, the note says how many frames are labelled and kept.
 
     Returns
     -------
@@ -60,6 +72,8 @@ def relabel(frames, committee, **calc_options):
             f"{committee!r}")
     from .finetuning import _check_frames_for_model, _frame_list
 
+    if labels is not None:
+        labels = check_output_path(labels, "labels", folder=True)
     # one Atoms was iterated into its Atom objects ("frame 0 is a Atom")
     frames = _frame_list(frames, "frames")
     # every frame is checked before the teacher is loaded and the first frame evaluated
@@ -71,19 +85,124 @@ def relabel(frames, committee, **calc_options):
                                                                          **calc_options)
     # elements the teacher does not cover failed at their frame, after those before it
     _check_frames_for_model(teacher, frames, "frames")
+    store = _LabelStore(labels, teacher) if labels is not None else None
     out = []
-    for atoms in frames:
-        work = atoms.copy()
-        work.calc = teacher
-        labels = {"energy": work.get_potential_energy(), "forces": work.get_forces()}
-        if work.pbc.all():
-            labels["stress"] = work.get_stress()
-        copy = atoms.copy()
-        copy.info["teacher_max_forces_std"] = float(teacher.results["max_forces_std"])
-        copy.info["teacher_energy_std"] = float(teacher.results["energy_std"])
-        copy.calc = SinglePointCalculator(copy, **labels)
-        out.append(copy)
+    from .md import Terminated, terminate_as_interrupt
+
+    with terminate_as_interrupt():
+        try:
+            for atoms in frames:
+                record = store.read(atoms) if store is not None else None
+                if record is None:
+                    record = _teacher_labels(atoms, teacher)
+                    if store is not None:
+                        store.write(atoms, record)
+                copy = atoms.copy()
+                copy.info["teacher_max_forces_std"] = record["max_forces_std"]
+                copy.info["teacher_energy_std"] = record["energy_std"]
+                copy.calc = SinglePointCalculator(
+                    copy, **{k: record[k] for k in ("energy", "forces", "stress") if k in record})
+                out.append(copy)
+        except KeyboardInterrupt as err:
+            if store is not None:
+                what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+                err.add_note(
+                    f"relabel: {what} at frame {len(out)} of {len(frames)}; the labels of "
+                    f"{store.written + store.reused} frame(s) are kept in {store.folder}: the "
+                    "same call labels only the others")
+            raise
     return out
+
+
+def _teacher_labels(atoms, teacher):
+    """The teacher's mean labels and spread on one frame (float64 arrays, eV, eV/Å, eV/Å³)."""
+    work = atoms.copy()
+    work.calc = teacher
+    record = {"energy": float(work.get_potential_energy()),
+              "forces": np.array(work.get_forces(), dtype=np.float64)}
+    if work.pbc.all():
+        record["stress"] = np.array(work.get_stress(), dtype=np.float64)
+    record["max_forces_std"] = float(teacher.results["max_forces_std"])
+    record["energy_std"] = float(teacher.results["energy_std"])
+    return record
+
+
+def _frame_sha256(atoms):
+    """SHA-256 of what a frame's labels depend on: elements, positions, cell, periodicity and
+    initial charges, exactly (a frame moved by any amount is another frame)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for array in (atoms.numbers, atoms.positions, atoms.cell.array, atoms.pbc,
+                  atoms.get_initial_charges()):
+        h.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+class _LabelStore:
+    """The teacher's labels of each frame, one atomically written JSON file per frame, under
+    ``folder/<teacher fingerprint digest>/``; the folders of other teachers are removed."""
+
+    def __init__(self, labels, teacher):
+        import hashlib
+        import json
+        import shutil
+
+        from .md import calculator_fingerprint
+
+        fingerprint = calculator_fingerprint(teacher)
+        self.teacher = hashlib.sha256(
+            json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
+        self.folder = labels / self.teacher[:20]
+        if labels.is_dir():
+            for old in labels.iterdir():
+                # another teacher's labels are never this one's: not kept to mislead
+                if old.is_dir() and old.name != self.folder.name:
+                    shutil.rmtree(old, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.written = self.reused = 0
+
+    def _path(self, atoms):
+        frame = _frame_sha256(atoms)
+        return frame, self.folder / f"{frame}.json"
+
+    def read(self, atoms):
+        """The recorded labels of ``atoms`` by this teacher, or ``None`` (none, damaged, or of
+        another frame or teacher)."""
+        import json
+
+        frame, path = self._path(atoms)
+        try:
+            stored = json.loads(path.read_text())
+            if stored["teacher"] != self.teacher or stored["frame"] != frame:
+                return None
+            record = {"energy": float(stored["energy"]),
+                      "forces": np.array(stored["forces"], dtype=np.float64),
+                      "max_forces_std": float(stored["max_forces_std"]),
+                      "energy_std": float(stored["energy_std"])}
+            if atoms.pbc.all():
+                record["stress"] = np.array(stored["stress"], dtype=np.float64)
+                if record["stress"].shape != (6,):
+                    return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if record["forces"].shape != (len(atoms), 3) or not all(
+                np.isfinite(v).all() for v in record.values()):
+            return None
+        self.reused += 1
+        return record
+
+    def write(self, atoms, record):
+        from .atomic_file import write_json_atomic
+
+        frame, path = self._path(atoms)
+        # repr of a float64 reads back as the same float64: reused labels equal fresh ones
+        write_json_atomic(path, {
+            "teacher": self.teacher, "frame": frame,
+            **{k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in record.items()},
+        })
+        self.written += 1
 
 
 def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto", **kwargs):
@@ -102,7 +221,10 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     epochs : int
     out : str or os.PathLike
         Student ``k`` is trained in ``out/student_k``; the relabelled frames are written to
-        ``out/relabelled.extxyz``.
+        ``out/relabelled.extxyz``, each frame's labels as soon as made to ``out/labels``
+        (see :func:`relabel`): a distillation stopped while the committee labels resumes
+        with the frames not labelled yet; with another committee every frame is labelled
+        again.
     n_students : int
         ``out`` must not hold more students (``out/student_k``, k ≥ ``n_students``) of an
         earlier distillation: they would pass for this run's.
@@ -164,7 +286,8 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
 
         kwargs["valid"] = read_labelled(kwargs["valid"], what="validation data")
         _check_disjoint(frames, kwargs["valid"])
-    labelled = relabel(frames, models, device=device)
+    # each frame's labels are kept as soon as made: a rerun after a stop labels only the rest
+    labelled = relabel(frames, models, labels=out / "labels", device=device)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "relabelled.extxyz") as tmp:
         ase.io.write(tmp, labelled, format="extxyz")
