@@ -452,7 +452,7 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     return PressureShift(float(delta), err, valid, "; ".join(notes), estimate)
 
 
-def _calculator(model, calc_options, who):
+def _calculator(model, calc_options, who, needs):
     """The calculator of ``model``: an ASE calculator as it is, else an
     :class:`ase_electrolyte.Calculator` of that name or path with ``calc_options``.
 
@@ -474,7 +474,7 @@ def _calculator(model, calc_options, who):
             f"model given is already a calculator ({type(model).__name__}), which does not take "
             "them: set them on it (or give its name or path)"
         )
-    _check_model(model, f"{who}'s model")
+    _check_model(model, f"{who}'s model", needs)
     return model
 
 
@@ -599,7 +599,7 @@ def mean_pressure(model, frames, **calc_options):
     # the mean of no pressures was NaN with a RuntimeWarning
     frames = _periodic_frames(frames, "mean_pressure needs",
                               "a virial pressure needs a 3D-periodic box")
-    calc = _calculator(model, calc_options, "mean_pressure")
+    calc = _calculator(model, calc_options, "mean_pressure", ("stress",))
     values = []
     for k, atoms in enumerate(frames):
         work = atoms.copy()
@@ -781,7 +781,7 @@ def npt_density(model, atoms, *, temperature_K, steps, trajectory, pressure_bar=
         raise ValueError("an NPT density needs a 3D-periodic structure")
     # run_md names a bad trajectory too, but only after the model below is loaded
     _check_trajectory_path(trajectory)
-    calc = _calculator(model, calc_options, "npt_density")
+    calc = _calculator(model, calc_options, "npt_density", ("energy", "forces", "stress"))
     work = atoms.copy()
     work.calc = calc
     run_md(work, ensemble="npt", steps=steps, timestep_fs=timestep_fs,

@@ -298,13 +298,17 @@ def _check_calculator(atoms):
     _check_model(atoms.calc, "atoms.calc")
 
 
-def _check_model(calc, what):
-    """Refuse ``calc`` (named ``what``) when it is no model: a ``SinglePointCalculator``.
+def _check_model(calc, what, needs=("energy", "forces")):
+    """Refuse ``calc`` (named ``what``) when it is no model (a ``SinglePointCalculator``) or
+    says it does not compute what is ``needs``-ed (ASE's ``implemented_properties``, which ASE
+    itself enforces).
 
-    That is what ase.io.read attaches to a frame of an extxyz or trajectory file read with
-    energies: it answers for that one structure only. run_md wrote the stored forces as its
-    first frame (the relaxation took a step) before ASE's bare "The property "forces" is not
-    available" at the next positions.
+    A ``SinglePointCalculator`` is what ase.io.read attaches to a frame of an extxyz or
+    trajectory file read with energies: it answers for that one structure only. run_md wrote the
+    stored forces as its first frame (the relaxation took a step) before ASE's bare "The
+    property "forces" is not available" at the next positions; a forces-only calculator failed
+    with "energy property not implemented" after its first evaluation (the first frame's
+    potential energy, FIRE's energy check).
     """
     from ase.calculators.singlepoint import SinglePointCalculator
 
@@ -314,6 +318,15 @@ def _check_model(calc, what):
             "(ase.io.read attaches one to a frame read with energies or forces), which cannot "
             "compute forces at other positions; attach a model (e.g. ase_electrolyte.Calculator)"
         )
+    props = getattr(calc, "implemented_properties", None)
+    if props is not None:
+        missing = [name for name in needs if name not in props]
+        if missing:
+            raise ValueError(
+                f"{what} ({type(calc).__name__}) does not compute the {' and '.join(missing)} "
+                f"(its implemented_properties {list(props)}), which the run needs; give a "
+                "calculator that does"
+            )
 
 
 def _check_start(atoms, trajectory, overwrite):
@@ -1970,6 +1983,7 @@ def run_protocol(
         raise ValueError(
             "calculator is None; give an ASE calculator (e.g. ase_electrolyte.Calculator)"
         )
+    _check_model(calculator, "calculator")
     probe = atoms.copy()
     probe.calc = calculator
     _check_start(probe, None, overwrite)

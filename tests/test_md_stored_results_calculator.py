@@ -61,7 +61,8 @@ def test_stored_results_are_refused_before_anything_is_written(kind, make, tmp_p
     results = dict(atoms.calc.results)
     out = tmp_path / "out"
     out.mkdir()
-    with pytest.raises(ValueError, match=f"atoms.calc is a {type(atoms.calc).__name__}: the "
+    named = "calculator" if kind == "run_protocol" else "atoms.calc"
+    with pytest.raises(ValueError, match=f"{named} is a {type(atoms.calc).__name__}: the "
                                          "stored results of one structure .*attach a model"):
         _call(kind, atoms, out)
     assert list(out.iterdir()) == []
@@ -78,3 +79,34 @@ def test_the_same_structure_with_a_model_attached_runs(tmp_path):
     out.mkdir()
     done = _call("nve", atoms, out)
     assert done.info["step"] == 5 and np.isfinite(done.positions).all()
+
+
+class _ForcesOnly(LennardJones):
+    """A calculator that computes forces and says so, but no energy (a forces-only model)."""
+
+    implemented_properties = ["forces", "stress"]
+
+    def calculate(self, atoms=None, properties=None, system_changes=None):
+        super().calculate(atoms, ["energy", "forces", "stress"], system_changes)
+        self.results = {k: self.results[k] for k in ("forces", "stress")}
+
+
+class _EnergyOnly(LennardJones):
+    implemented_properties = ["energy", "stress"]
+
+
+@pytest.mark.parametrize("calc, missing", [(_ForcesOnly, "energy"), (_EnergyOnly, "forces")])
+@pytest.mark.parametrize("kind", ["nve", "npt", "relax", "run_protocol"])
+def test_a_calculator_that_says_it_lacks_energy_or_forces_is_refused_first(kind, calc, missing,
+                                                                           tmp_path):
+    """Before: ASE's bare "energy property not implemented" after the first evaluation."""
+    atoms = _read_back(tmp_path)
+    atoms.calc = calc(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    named = "calculator" if kind == "run_protocol" else "atoms.calc"
+    with pytest.raises(ValueError, match=f"{named} \\({calc.__name__}\\) does not compute the "
+                                         f"{missing} \\(its implemented_properties"):
+        _call(kind, atoms, out)
+    assert list(out.iterdir()) == []
+    assert "energy" not in atoms.calc.results and "forces" not in atoms.calc.results
