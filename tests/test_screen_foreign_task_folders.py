@@ -109,3 +109,14 @@ def test_a_foreign_result_without_numbers_is_one_failure_not_also_a_finished_rep
     assert (row["n_replicas"], row["n_invalid"], row["n_failed"], row["n_planned"]) == \
         (4, 0, 1, 5)
     assert "planned replicas not finished" not in row["verdict"]
+
+
+def test_a_record_without_a_fingerprint_does_not_judge_its_tasks(tmp_path):
+    # a folder of an earlier version: its tasks' task.json cannot be compared with anything
+    _screened(tmp_path, lambda plan, c, r: "0123456789abcdef")
+    record = json.loads((tmp_path / "plan.json").read_text())
+    del record["fingerprint"]
+    (tmp_path / "plan.json").write_text(json.dumps(record))
+    assert record_fingerprints(record) == set()
+    _, failures = task_table(tmp_path)
+    assert failures.empty

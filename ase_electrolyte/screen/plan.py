@@ -291,9 +291,12 @@ def record_fingerprints(record):
     ``record``: a ``plan.json`` (:meth:`Plan.to_dict`). Its ``fingerprint``, and that of the
     same plan without the model file's hash: a folder recorded before calculator files were
     hashed is taken on by :func:`~ase_electrolyte.screen.run_screen` and re-recorded with the
-    hash, while its finished tasks keep the fingerprint they ran under.
+    hash, while its finished tasks keep the fingerprint they ran under. Empty for a record
+    of an earlier version without a fingerprint: its tasks cannot be judged by theirs.
     """
-    found = {record.get("fingerprint")}
+    if not isinstance(record.get("fingerprint"), str):
+        return set()
+    found = {record["fingerprint"]}
     model = record.get("model")
     if isinstance(model, dict):
         found.add(fingerprint_of({
