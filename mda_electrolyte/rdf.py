@@ -37,6 +37,7 @@ from MDAnalysis.lib.mdamath import triclinic_vectors
 from scipy.special import ndtr
 
 from ase_electrolyte.atomic_file import save_figure
+from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import METHODS, Estimate, propagated_dof
 from ase_electrolyte.neighbour_pairs import pairs_within
 from mda_electrolyte.analysis_base import (
@@ -199,8 +200,12 @@ def peak_top(centres, g, counts, min_pairs=None):
     Raises
     ------
     ValueError
-        Arrays of different lengths, non-finite values, or bins not equal and increasing.
+        Arrays of different lengths, non-finite values, negative counts, a ``min_pairs`` that
+        is no finite number >= 0, or bins not equal and increasing.
     """
+    # a NaN threshold passed over every bin ("no bin holds nan pairs"), a negative count was
+    # read as a bin below it: both named here
+    min_pairs = check_number("peak_top: min_pairs", min_pairs, minimum=0.0, allow_none=True)
     centres, g, counts = (np.asarray(a, dtype=np.float64) for a in (centres, g, counts))
     if not (centres.ndim == 1 and g.shape == centres.shape == counts.shape):
         raise ValueError(f"peak_top: centres, g and counts must be 1-D of one length, got "
@@ -213,6 +218,8 @@ def peak_top(centres, g, counts, min_pairs=None):
         # a NaN bin would be taken for the highest, and unequal bins for equal ones
         raise ValueError("peak_top: g and counts must be finite and the bins equal and "
                          "increasing")
+    if np.any(counts < 0):
+        raise ValueError(f"peak_top: counts must be pair counts >= 0, got {counts.min():g}")
     n = g.size
     min_pairs = MIN_PEAK_PAIRS if min_pairs is None else min_pairs
     counted = counts >= min_pairs
