@@ -1129,6 +1129,14 @@ def _check_members_can_differ(ensemble, batch_size, n_frames):
     tiny SevenNet had a force spread of 8e-7 eV/Å where batches of one frame gave 4e-3 eV/Å
     (3 frames, 3 epochs), a spread that selects nothing in active learning.
     """
+    if ensemble > 1 and n_frames == 1:
+        # "use batch_size < 1" was the advice: no batch size gives one frame two orders
+        raise ValueError(
+            f"ensemble={ensemble} members fine-tuned from one pretrained model on one training "
+            "frame are the same model: one frame has one order, so their spread would be zero; "
+            "give at least two frames, fine-tune one member (ensemble=1), or train the members "
+            "from scratch"
+        )
     if ensemble > 1 and batch_size >= n_frames:
         raise ValueError(
             f"ensemble={ensemble} members fine-tuned from one pretrained model with one batch "
