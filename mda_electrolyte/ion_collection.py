@@ -48,9 +48,12 @@ from ase_electrolyte.units import warn_implausible
 from .analysis_base import FrameAnalysis, check_universe
 from .carriers import (
     _MAX_VOLUME_SPREAD,
+    FAR_STEP,
+    MAX_FAR_STEPS,
     _box_volumes,
     check_temperature,
     check_volume,
+    count_far_steps,
     find_wrapping_jump,
     resolve_species,
     unwrap_trajectory,
@@ -970,6 +973,8 @@ class IonCollector(FrameAnalysis):
             r.last_raw = np.empty((1, n_tr, 3))
             r.last_unwrapped = np.empty((1, n_tr, 3))
         r.part_frames = np.array([n])
+        # minimum-image steps beyond FAR_STEP of a box, and steps judged (unwrap=True)
+        r.far_steps = np.zeros(2, dtype=np.int64)
 
     def _single_frame(self):
         i = self._frame_index
@@ -1029,6 +1034,9 @@ class IonCollector(FrameAnalysis):
                         "unwrapped through it; analyse the frames before it (run(stop=...)) or "
                         "repair the trajectory")
                 unwrapped = unwrap_trajectory(joined, joined_boxes)
+                far, judged = count_far_steps(joined, joined_boxes)
+                r.far_steps[0] += far
+                r.far_steps[1] += judged
                 if self._last_raw is not None:
                     unwrapped = unwrapped[1:] - self._last_raw + self._last_unwrapped
             else:
@@ -1099,7 +1107,8 @@ class IonCollector(FrameAnalysis):
                 "last_raw", "last_unwrapped",
             )
         } | {key: ResultsGroup.ndarray_hstack
-             for key in ("kinetic", "part_frames", "kept_frames", "kept_counts")})
+             for key in ("kinetic", "part_frames", "kept_frames", "kept_counts")}
+           | {"far_steps": ResultsGroup.ndarray_sum})
 
     def _conclude(self):
         r = self.results
@@ -1109,6 +1118,14 @@ class IonCollector(FrameAnalysis):
         if n_frames < 2:
             raise ValueError(f"{label}: at least 2 frames are needed, got {n_frames}")
         dt = check_time_spacing(times, np.asarray(self.frames), label)
+        far, judged = (int(x) for x in r.pop("far_steps", (0, 0)))
+        if judged and far > MAX_FAR_STEPS * judged:
+            raise ValueError(
+                f"{label}: {100 * far / judged:.2g} % of the atoms' steps between analysed frames "
+                f"reach more than {FAR_STEP:g} of a box vector: unwrapping by minimum image "
+                "cannot tell such a step from one the other way round, so the displacements "
+                f"would be wrong by whole boxes (frames {dt:.4g} ps apart); analyse every frame "
+                "(step=1), write frames more often, or give unwrapped coordinates")
         boxes = r.boxes
         volumes = _box_volumes(boxes)
         volume = volume_range = mean_box = None
