@@ -458,6 +458,12 @@ def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None,
         Overrides the method text.
     what : str
         What the samples are, for the note of too few (``"segments"``, ``"ions"``, ...).
+
+    Returns
+    -------
+    Estimate
+        ``dof`` = segments − 1 (the t factor of the error), so that ``interval()`` takes
+        Student-t quantiles.
     """
     from ase_electrolyte.estimate import Estimate
 
@@ -472,8 +478,11 @@ def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None,
     few = few_dof_note(samples.shape[0] - 1, what, "the error over them")
     if few is not None and few not in notes:
         notes.append(few)
+    # the t factor the error was scaled with: without its dof an interval took the normal
+    # quantile, and the 95 % intervals of 5 normal segments covered 0.913 (8: 0.928)
     return Estimate(mean, err, unit, method or default_method,
-                    n_samples=samples.shape[0], converged=not notes, notes=tuple(notes))
+                    n_samples=samples.shape[0], converged=not notes, notes=tuple(notes),
+                    dof=samples.shape[0] - 1)
 
 
 @functools.lru_cache(maxsize=1)
