@@ -269,8 +269,6 @@ def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
         are piled up, times their bytes) exceeds :data:`PAIR_MEMORY_BUDGET`; the message
         names the cutoff and the memory.
     """
-    from vesin import NeighborList
-
     if not quantities.endswith("d"):
         raise ValueError(f"quantities must end with 'd' (distances), not {quantities!r}")
     positions, cell = _checked(positions, cell, cutoff)
@@ -278,6 +276,10 @@ def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
     _check_memory(len(positions), cell, cutoff, radius, quantities, positions)
     if radius == cutoff and neighbours is not None:
         return tuple(neighbours.compute(positions, cell, True, quantities, copy=False))
+    # imported only when a list is built: vesin imports torch (about 1 s), which a refused
+    # input, or a command that builds no list, should not wait for
+    from vesin import NeighborList
+
     found = NeighborList(cutoff=radius, full_list=False).compute(positions, cell, True, quantities)
     if radius > cutoff:
         keep = found[-1] < cutoff
