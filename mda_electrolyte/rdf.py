@@ -157,7 +157,7 @@ class PeakTop(NamedTuple):
     reason: str
 
 
-def default_nbins(r_min, r_max):
+def _default_nbins(r_min, r_max):
     """Bins of at most :data:`DEFAULT_BIN_WIDTH` over ``(r_min, r_max)`` (Å), at least one.
 
     A range that is a whole number of widths gives exactly that width (0-8 Å: 160 bins),
@@ -535,7 +535,7 @@ class IntraInterRDF(FrameAnalysis):
         self._engine = engine
         r_min, r_max = check_range("IntraInterRDF: range", range)
         if nbins is None:
-            nbins = default_nbins(r_min, r_max)
+            nbins = _default_nbins(r_min, r_max)
         if (isinstance(nbins, bool) or not isinstance(nbins, (int, np.integer, float, np.floating))
                 or not np.isfinite(nbins) or int(nbins) != nbins or nbins < 1):
             raise ValueError(f"IntraInterRDF: nbins must be a positive integer, got {nbins!r}")
