@@ -226,6 +226,48 @@ def _check_same_kind(models, members):
             )
 
 
+def _fine_tuned_from(model):
+    """SHA-256 of the base model a member file was fine-tuned from, as the record that
+    :func:`ase_electrolyte.finetuning.finetune` writes beside it says (``None`` when there is
+    no record, or the file is not the one recorded)."""
+    import json
+
+    from .finetuning import _RECORD
+    from .native_build import file_sha256
+
+    if not os.path.isfile(model):
+        return None
+    record = os.path.join(os.path.dirname(os.path.abspath(model)), _RECORD)
+    try:
+        with open(record) as handle:
+            stored = json.load(handle)
+        base = stored["settings"]["base"].get("file_sha256")
+        if stored["model_sha256"] != file_sha256(model):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return base if isinstance(base, str) else None
+
+
+def _check_no_base_of_another(models, identities):
+    """InputError when a member was fine-tuned from another member (its record says so).
+
+    Their spread is what the fine-tuning changed (with labels of another energy reference,
+    that offset), not an uncertainty of either model.
+    """
+    files = {identity[1]: k for k, identity in enumerate(identities) if identity[0] == "file"}
+    for k, model in enumerate(models):
+        base = _fine_tuned_from(model)
+        j = files.get(base)
+        if j is not None and j != k:
+            raise InputError(
+                f"committee member {k} ({model!r}) was fine-tuned from member {j} "
+                f"({models[j]!r}): their spread is what the fine-tuning changed (an energy "
+                "offset of its labels included), not an uncertainty; build the committee of "
+                "members fine-tuned alike (finetune(..., ensemble=K))"
+            )
+
+
 def _covered_numbers(members):
     """Atomic numbers every member covers (members of unknown set aside); ``None`` if none
     says."""
@@ -265,7 +307,10 @@ class Committee(Calculator):
     is built once per structure and each member's network runs on a copy of it, so K members
     cost less than K single evaluations. Other backends are evaluated member by member.
 
-    The energy reference of members of one backend is not checked: no file says it. A
+    A member fine-tuned from another member (the record
+    :func:`~ase_electrolyte.finetuning.finetune` writes beside it names that member's file by
+    content) is refused: their spread is what the fine-tuning changed. Beyond that, the energy reference of members of one backend
+    is not checked: no file says it. A
     SevenNet model's per-element shift is no such reference (the 11Jul2024 and 22May2024
     releases of SevenNet-0 differ in it by up to 1.3 eV/atom, 1.6 eV summed over a water
     molecule, yet agree on the energies of water, ethanol, fcc Cu and LiF within 0.03
@@ -282,7 +327,8 @@ class Committee(Calculator):
     Raises
     ------
     ase.calculators.calculator.InputError
-        Fewer than two members; members of different backends, cutoff radii or element sets
+        Fewer than two members; members of different backends, cutoff radii or element sets,
+        or a member fine-tuned from another
         (their spread would measure how the models differ, not the uncertainty), naming the
         member and the difference, once the members are loaded and before any structure is
         evaluated; any bad option (also a ``ValueError``); a structure with an element a
@@ -372,6 +418,7 @@ class Committee(Calculator):
                                                 **options)
                 members.append(loaded[key, b])
             _check_same_kind(p["model"], members)
+            _check_no_base_of_another(p["model"], identities)
             _warn_repeats(p["model"], identities)
             p["backend"] = [m.backend for m in members]
             # every option is valid: only now is the calculator changed

@@ -8,6 +8,8 @@ members are loaded, before any structure is evaluated, naming the member and the
 a calculator whose members ``set()`` would change to such a committee stays as it was.
 """
 
+import os
+
 import numpy as np
 import pytest
 from tiny_models import TINY, emt_copper, tiny_committee
@@ -87,3 +89,49 @@ def test_a_member_of_another_backend_is_refused_naming_both(tiny):
     with pytest.raises(InputError, match=r"committee member 1 \('chgnet-0.3.0'\) is a chgnet "
                                          r"model and member 0 .* a sevennet model"):
         Calculator([tiny[0], "chgnet-0.3.0"], device="cpu")
+
+
+@pytest.fixture(scope="module")
+def fine_tuned(tiny, tmp_path_factory):
+    """Two members fine-tuned from the committee's member 0 (their records say so)."""
+    from ase_electrolyte.finetuning import finetune
+
+    res = finetune(tiny[0], emt_copper(4, seed=9), epochs=1, lr=1e-3, batch_size=1,
+                   ensemble=2, out=tmp_path_factory.mktemp("tiny_fine_tuned"), device="cpu",
+                   plot=False, check_units=False)
+    return [str(p) for p in res.checkpoints]
+
+
+@pytest.mark.parametrize("order", ["base first", "base last"])
+def test_a_member_fine_tuned_from_another_member_is_refused(tiny, fine_tuned, monkeypatch,
+                                                            order):
+    _no_member_runs(monkeypatch)
+    models = [tiny[0], fine_tuned[0]] if order == "base first" else [fine_tuned[0], tiny[0]]
+    k, j = (1, 0) if order == "base first" else (0, 1)
+    with pytest.raises(InputError, match=rf"committee member {k} .* was fine-tuned from "
+                                         rf"member {j} .*what the fine-tuning changed"):
+        Calculator(models, device="cpu")
+
+
+def test_members_fine_tuned_alike_from_one_base_are_a_committee(tiny, fine_tuned, tmp_path):
+    calc = Calculator(fine_tuned, device="cpu")
+    atoms = emt_copper(1, seed=5)[0]
+    atoms.calc = calc
+    assert np.isfinite(atoms.get_potential_energy())
+    # the base's copy elsewhere is the same file by content: still its base
+    copy = tmp_path / "base_copy.pth"
+    copy.write_bytes(open(tiny[0], "rb").read())
+    with pytest.raises(InputError, match="was fine-tuned from member 1"):
+        Calculator([fine_tuned[1], str(copy)], device="cpu")
+
+
+def test_a_fine_tuned_file_changed_since_its_record_is_not_taken_for_its_record(
+        tiny, fine_tuned, tmp_path):
+    import shutil
+
+    # a member folder whose model was replaced by another file: the record is not its
+    folder = tmp_path / "member_0"
+    shutil.copytree(os.path.dirname(fine_tuned[0]), folder)
+    shutil.copyfile(tiny[1], folder / "finetuned.pth")
+    calc = Calculator([tiny[0], str(folder / "finetuned.pth")], device="cpu")
+    assert len(calc.members) == 2
