@@ -309,15 +309,14 @@ class Committee(Calculator):
 
     A member fine-tuned from another member (the record
     :func:`~ase_electrolyte.finetuning.finetune` writes beside it names that member's file by
-    content) is refused: their spread is what the fine-tuning changed. Beyond that, the energy reference of members of one backend
-    is not checked: no file says it. A
+    content) is refused: their spread is what the fine-tuning changed. Beyond that, the
+    energy reference of members of one backend is not checked: no file says it. A
     SevenNet model's per-element shift is no such reference (the 11Jul2024 and 22May2024
     releases of SevenNet-0 differ in it by up to 1.3 eV/atom, 1.6 eV summed over a water
     molecule, yet agree on the energies of water, ethanol, fcc Cu and LiF within 0.03
-    eV/atom: the network absorbs it). Members fine-tuned on labels offset
-    from their base's (see :func:`ase_electrolyte.finetuning.finetune`, ``check_units``)
-    must not be mixed with the base or with members fine-tuned on other labels: their
-    energy spread would hold the offset.
+    eV/atom: the network absorbs it). Members fine-tuned on labels offset from their base's
+    (see :func:`ase_electrolyte.finetuning.finetune`, ``check_units``) must not be mixed
+    with members fine-tuned on other labels: their energy spread would hold the offset.
 
     Options follow :class:`ase_electrolyte.Calculator`'s contract: ``parameters["model"]``
     is the list of members, ``parameters["backend"]`` the backend of each;
