@@ -17,6 +17,7 @@ Units: energies in eV, forces in eV/Å, stress in eV/Å³ (ASE sign convention, 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -77,14 +78,22 @@ class IsolatedMoleculeEvaluator:
     calculator : ase.calculators.calculator.BaseCalculator
     decimals : int
         Rounding of positions in the cache key (Å).
+    max_cached_atoms : int
+        Atoms of the molecules kept in the cache (70 bytes each for large molecules, 190 for
+        water's three), the least recently used dropped beyond it: each frame of a trajectory
+        brings new geometries, and a cache of every one grew with frames × atoms (water of
+        10⁴ atoms over 10³ frames: 1.9 GB). The default holds about 40 MB.
     """
 
-    def __init__(self, calculator, decimals=8):
+    def __init__(self, calculator, decimals=8, max_cached_atoms=200_000):
         self.calculator = calculator
         # 0 or fewer decimals (a 1 Å grid) took different geometries for one; NaN/inf were an
         # OverflowError; more than 15 decimals are below the round-off of float64 positions
         self.decimals = check_number("decimals", decimals, integer=True, minimum=3, maximum=15)
-        self._cache = {}
+        self.max_cached_atoms = check_number("max_cached_atoms", max_cached_atoms,
+                                             integer=True, minimum=0)
+        self._cache = OrderedDict()
+        self._cached_atoms = 0
         self._calculator_state = None
         self.n_evaluated = 0
 
@@ -109,6 +118,7 @@ class IsolatedMoleculeEvaluator:
         state = calculator_fingerprint(self.calculator)
         if state != self._calculator_state:
             self._cache.clear()
+            self._cached_atoms = 0
             self._calculator_state = state
         keys = [geometry_key(m.numbers, m.positions, self.decimals) for m in molecules]
         missing = {}
@@ -147,6 +157,11 @@ class IsolatedMoleculeEvaluator:
                     self._store(key, mol, *self._single(mol))
         energies = np.array([self._cache[k][0] for k in keys])
         forces = [self._cache[k][1] for k in keys]
+        for key in keys:
+            self._cache.move_to_end(key)
+        while self._cached_atoms > self.max_cached_atoms and self._cache:
+            _, (_, dropped) = self._cache.popitem(last=False)
+            self._cached_atoms -= len(dropped)
         return energies, forces
 
     def _single(self, mol):
@@ -181,6 +196,7 @@ class IsolatedMoleculeEvaluator:
                 f"misshapen result for the isolated molecule {mol.get_chemical_formula()}"
             )
         self._cache[key] = (energy, forces)
+        self._cached_atoms += len(forces)
         self.n_evaluated += 1
 
 

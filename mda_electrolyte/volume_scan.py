@@ -13,6 +13,9 @@ as ``s → ∞``. The volume of a scan frame is ``s³`` times that of the frame.
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -113,9 +116,18 @@ class RigidVolumeScan(FrameAnalysis):
         a frame closer than :data:`MIN_SCAN_DISTANCE` is refused before any evaluation.
     reference : ase.calculators.calculator.BaseCalculator, optional
         A second calculator evaluated on the same scanned frames.
-    keep_frames : bool
+    keep_frames : bool, str or os.PathLike
         Keep the scanned frames with the calculators' energy, forces (and stress) for
-        :meth:`scanned_frames` (e.g. as training data).
+        :meth:`scanned_frames` (e.g. as training data). ``True`` keeps them in memory: about
+        110 bytes per atom of every frame and scale (10⁴ atoms, 11 scales, 100 frames: 1.2 GB;
+        ``benchmarks/bench_volume_scan_memory.py``). A path (a text ending in ``.extxyz`` or
+        ``.xyz``, or a ``pathlib.Path``) streams them to that extxyz file
+        instead, each analysed frame's scan written as it is done (in a hidden folder beside
+        the file, removed after the run) and the file assembled in frame order when the run
+        succeeds: memory is one analysed frame's scan whatever the number of frames, and a
+        run that fails leaves an earlier file as it was. The file holds the model's labels
+        (``energy``, ``forces``, ``stress``) and, with a reference, ``reference_energy``,
+        ``reference_stress`` (info) and ``reference_forces`` (arrays).
     vacuum : float, optional
         Evaluate isolated molecules in a periodic cube with this much vacuum (Å).
     compound : {"residues", "fragments"}
@@ -176,6 +188,22 @@ class RigidVolumeScan(FrameAnalysis):
         compound="residues",
         **kwargs,
     ):
+        self._frames_path = None
+        # a text is a path only with the extxyz suffix: "no" or "False" is a flag mistyped,
+        # which check_flag refuses, not a file to write
+        if isinstance(keep_frames, os.PathLike) or (
+                isinstance(keep_frames, str) and Path(keep_frames).suffix in (".extxyz", ".xyz")):
+            path = Path(keep_frames)
+            # refused before any evaluation: a missing folder or a folder for a file was
+            # found when the scan had been run on every frame
+            if path.is_dir():
+                raise IsADirectoryError(f"keep_frames: {path} is a folder, not a file to "
+                                        "write the scanned frames to")
+            if not path.parent.is_dir():
+                raise FileNotFoundError(f"keep_frames: the folder {path.parent} of {path} "
+                                        "does not exist")
+            self._frames_path = path.resolve()
+            keep_frames = True
         check_flag("keep_frames", keep_frames)
         if isinstance(atomgroup, AtomGroup):
             # an UpdatingAtomGroup would be read once, here, and its atoms scanned in every frame
@@ -253,8 +281,44 @@ class RigidVolumeScan(FrameAnalysis):
             for ts in self._sliced_trajectory:
                 self._check_frame(ts)
 
+    def run(self, *args, **kwargs):
+        """Run the scan (parameters of :meth:`MDAnalysis.analysis.base.AnalysisBase.run`).
+
+        With ``keep_frames=<path>`` the scanned frames of each analysed frame go to a hidden
+        folder beside the file (the workers of a parallel run write there too), removed when
+        the run ends, whether it succeeds or not.
+        """
+        if self._frames_path is None:
+            return super().run(*args, **kwargs)
+        self._parts = tempfile.mkdtemp(prefix=f".{self._frames_path.name}.parts-",
+                                       dir=self._frames_path.parent)
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            shutil.rmtree(self._parts, ignore_errors=True)
+            self._parts = None
+
     def _prepare(self):
         self.results._per_frame = []
+
+    def _write_part(self, frame, scanned):
+        """The scanned frames of analysed frame ``frame`` as an extxyz part file."""
+        from ase.calculators.singlepoint import SinglePointCalculator
+        from ase.io import write
+
+        out = []
+        for atoms in scanned:
+            labels = atoms.info.pop("labels")
+            copy = atoms.copy()
+            copy.calc = SinglePointCalculator(copy, **labels[""])
+            if "reference_" in labels:
+                ref = labels["reference_"]
+                copy.info["reference_energy"] = ref["energy"]
+                copy.arrays["reference_forces"] = ref["forces"]
+                if "stress" in ref:
+                    copy.info["reference_stress"] = ref["stress"]
+            out.append(copy)
+        write(os.path.join(self._parts, f"{frame:012d}.extxyz"), out, format="extxyz")
 
     def _single_frame(self):
         atoms = self._source.atoms(self._ts)
@@ -289,6 +353,10 @@ class RigidVolumeScan(FrameAnalysis):
                 scaled.info["labels"] = labels
                 record["atoms"].append(scaled)
         record["n_atoms"] = n
+        if self._frames_path is not None:
+            # one analysed frame's scan in memory at a time
+            self._write_part(record["frame"], record["atoms"])
+            record["atoms"] = []
         self.results._per_frame.append(record)
 
     def _conclude(self):
@@ -319,6 +387,14 @@ class RigidVolumeScan(FrameAnalysis):
             self.results[prefix + "minimum"] = scan_minimum(
                 self.scales, self.results.volumes, self.results[prefix + "total"],
                 self._source.n_atoms)
+        if self._frames_path is not None:
+            from ase_electrolyte.atomic_file import atomic_path
+
+            with atomic_path(self._frames_path) as tmp, open(tmp, "wb") as out:
+                for r in records:
+                    with open(os.path.join(self._parts, f"{r['frame']:012d}.extxyz"),
+                              "rb") as part:
+                        shutil.copyfileobj(part, out)
         self._scanned = [a for r in records for a in r["atoms"]]
 
     def scanned_frames(self, labels="model"):
@@ -333,6 +409,8 @@ class RigidVolumeScan(FrameAnalysis):
         -------
         list of ase.Atoms
             New copies, with ``info["scale"]`` and ``info["frame"]``; ready for ``ase.io.write``.
+            With ``keep_frames=<path>``, read back from that file (all of them in memory;
+            positions and labels to the 8 decimals extxyz writes).
 
         Raises
         ------
@@ -352,11 +430,34 @@ class RigidVolumeScan(FrameAnalysis):
             raise ValueError(
                 f"labels must be 'model' or (with a reference) 'reference', not {labels!r}"
             )
+        if self._frames_path is not None:
+            return self._read_scanned(prefix)
         out = []
         for atoms in self._scanned:
             copy = atoms.copy()
             copy.info = {"scale": atoms.info["scale"], "frame": atoms.info["frame"]}
             copy.calc = SinglePointCalculator(copy, **atoms.info["labels"][prefix])
+            out.append(copy)
+        return out
+
+    def _read_scanned(self, prefix):
+        from ase.calculators.singlepoint import SinglePointCalculator
+        from ase.io import read
+
+        out = []
+        for atoms in read(self._frames_path, index=":", format="extxyz"):
+            if prefix:
+                labels = {"energy": atoms.info["reference_energy"],
+                          "forces": atoms.arrays["reference_forces"]}
+                if "reference_stress" in atoms.info:
+                    labels["stress"] = atoms.info["reference_stress"]
+            else:
+                labels = {k: v for k, v in atoms.calc.results.items()
+                          if k in ("energy", "forces", "stress")}
+            atoms.arrays.pop("reference_forces", None)
+            copy = atoms.copy()
+            copy.info = {"scale": float(atoms.info["scale"]), "frame": int(atoms.info["frame"])}
+            copy.calc = SinglePointCalculator(copy, **labels)
             out.append(copy)
         return out
 
