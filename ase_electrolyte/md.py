@@ -2324,7 +2324,7 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
     Parameters
     ----------
     x : array_like
-        Equally spaced samples.
+        Equally spaced samples of one quantity (1-D; a column or row vector is taken as one).
     unit : str
         Unit of ``x`` (:mod:`ase_electrolyte.units`).
     min_independent : float, optional
@@ -2343,10 +2343,31 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
         Not valid ("too short", "not equilibrated", "not converged", "not finite") when so.
     t0 : int
         First sample counted.
+
+    Raises
+    ------
+    TypeError
+        ``x`` is not real numbers (flags, text, ``None`` entries).
+    ValueError
+        ``x`` holds more than one series (e.g. shape ``(n, 3)``).
     """
     from mda_electrolyte.uncertainty import MIN_INDEPENDENT_SAMPLES, equilibrated_series_mean
 
-    x = np.asarray(x, dtype=np.float64).ravel()
+    given = np.asarray(x)
+    if given.dtype.kind not in "iuf":
+        # flags were averaged as 0/1, text failed in float(); None entries became NaN
+        raise TypeError(
+            f"series_estimate: x must be real numbers in {unit}, got an array of "
+            f"{given.dtype} {given.ravel()[:3].tolist()!r:.60}"
+        )
+    if sum(n > 1 for n in given.shape) > 1:
+        # ravelled, an (n, 3) series was read as 3n consecutive samples: the components
+        # averaged together, their correlations counted as the time series'
+        raise ValueError(
+            f"series_estimate: x must be one series of samples (1-D), got shape {given.shape}; "
+            "estimate each component (x[:, k]) or their mean (x.mean(axis=1))"
+        )
+    x = given.astype(np.float64).ravel()
     source = f" of {where}" if where else ""
     if x.size < 4:
         mean = float(np.mean(x)) if x.size else float("nan")
