@@ -1748,8 +1748,14 @@ def finetune(
                 "the training data"
             )
         from .calculator import Calculator
+        from .calculator_errors import InputError
 
-        base_calc = Calculator(checkpoint, device=device)
+        try:
+            base_calc = Calculator(checkpoint, device=device)
+        except InputError as err:
+            # a base whose weights cannot be built (a newer sevenn's) was named as
+            # "Calculator: model file ...", not as the base of this fine-tune
+            raise ValueError(f"base: {str(err).removeprefix('Calculator: ')}") from None
         if check_units:
             _check_force_scale(base_calc, train_frames)
         # every frame once: the energy check and the epoch-0 errors of the learning curve

@@ -170,3 +170,15 @@ def test_a_version_sevenn_cannot_read_is_named_with_the_file(checkpoint, tmp_pat
             as err:
         Calculator(path, device="cpu")
     assert path in str(err.value) and "newer than the installed" not in str(err.value)
+
+
+def test_a_newer_sevenn_base_is_named_as_the_base_of_the_fine_tune(checkpoint, tmp_path):
+    def newer_block(state):
+        state["config"]["version"] = "99.1.0"
+        state["model_state_dict"]["a_block_of_sevenn_99.weight"] = torch.zeros(3)
+
+    path = _resaved(checkpoint, tmp_path / "newer.pth", newer_block)
+    with pytest.raises(ValueError, match=r"^base: model file .* written by sevenn 99.1.0"):
+        finetune(path, emt_copper(2, seed=3), epochs=1, out=tmp_path / "ft", device="cpu",
+                 plot=False, check_units=False)
+    assert not (tmp_path / "ft").exists()
