@@ -14,7 +14,7 @@ scanned atom (peak / (frames x scales x atoms)) for ``keep_frames=True``.
 
 What the streamed scan still keeps grows with the frames until a bound: the isolated
 molecules' cache (:class:`~mda_electrolyte.model_labels.IsolatedMoleculeEvaluator`, about 190
-bytes per atom of water, dropped beyond ``max_cached_atoms``, 2·10⁵ atoms by default, ~40 MB;
+bytes per atom of water, dropped beyond ``MAX_CACHED_ATOMS``, 2·10⁵ atoms, ~40 MB;
 before, it was unbounded) and a few numbers per frame and scale.
 
 Measured (this machine, 9 scales): in memory 2.6 / 8.9 / 25.4 MB for 648 atoms and 4 / 16 / 48

@@ -63,6 +63,13 @@ def _which(mol):
     return "" if index is None else f" (molecule {index})"
 
 
+#: Atoms of isolated molecules an :class:`IsolatedMoleculeEvaluator` keeps in its cache (70 bytes
+#: each for large molecules, 190 for water's three: about 40 MB): each frame of a trajectory
+#: brings new geometries, and a cache of every one grew with frames × atoms (water of 10⁴ atoms
+#: over 10³ frames: 1.9 GB).
+MAX_CACHED_ATOMS = 200_000
+
+
 class IsolatedMoleculeEvaluator:
     """Energies and forces of isolated molecules with one ASE calculator, cached per geometry.
 
@@ -78,20 +85,20 @@ class IsolatedMoleculeEvaluator:
     calculator : ase.calculators.calculator.BaseCalculator
     decimals : int
         Rounding of positions in the cache key (Å).
+
+    Attributes
+    ----------
     max_cached_atoms : int
-        Atoms of the molecules kept in the cache (70 bytes each for large molecules, 190 for
-        water's three), the least recently used dropped beyond it: each frame of a trajectory
-        brings new geometries, and a cache of every one grew with frames × atoms (water of
-        10⁴ atoms over 10³ frames: 1.9 GB). The default holds about 40 MB.
+        Atoms of the molecules kept in the cache (:data:`MAX_CACHED_ATOMS` by default), the
+        least recently used dropped beyond it.
     """
 
-    def __init__(self, calculator, decimals=8, max_cached_atoms=200_000):
+    def __init__(self, calculator, decimals=8):
         self.calculator = calculator
         # 0 or fewer decimals (a 1 Å grid) took different geometries for one; NaN/inf were an
         # OverflowError; more than 15 decimals are below the round-off of float64 positions
         self.decimals = check_number("decimals", decimals, integer=True, minimum=3, maximum=15)
-        self.max_cached_atoms = check_number("max_cached_atoms", max_cached_atoms,
-                                             integer=True, minimum=0)
+        self.max_cached_atoms = MAX_CACHED_ATOMS
         self._cache = OrderedDict()
         self._cached_atoms = 0
         self._calculator_state = None

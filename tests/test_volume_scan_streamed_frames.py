@@ -17,7 +17,10 @@ from molecular_pair_model import MolecularPairModel  # noqa: E402
 from test_intra_inter_errors import _frame  # noqa: E402
 
 from mda_electrolyte import RigidVolumeScan  # noqa: E402
-from mda_electrolyte.model_labels import IsolatedMoleculeEvaluator  # noqa: E402
+from mda_electrolyte.model_labels import (  # noqa: E402
+    MAX_CACHED_ATOMS,
+    IsolatedMoleculeEvaluator,
+)
 
 FRAMES = [_frame(seed=s) for s in range(4)]
 SCALES = [1.0, 1.1, 1.3]
@@ -87,8 +90,10 @@ def test_the_isolated_molecule_cache_is_bounded_and_gives_the_same_numbers():
     molecules = [m for atoms in FRAMES
                  for m in isolated_molecules(atoms, atoms.arrays["molecule_index"])]
     n_atoms = [len(m) for m in molecules]
-    unbounded = IsolatedMoleculeEvaluator(MolecularPairModel(), max_cached_atoms=10**9)
-    bounded = IsolatedMoleculeEvaluator(MolecularPairModel(), max_cached_atoms=10)
+    unbounded = IsolatedMoleculeEvaluator(MolecularPairModel())
+    unbounded.max_cached_atoms = 10**9
+    bounded = IsolatedMoleculeEvaluator(MolecularPairModel())
+    bounded.max_cached_atoms = 10
     for k in range(0, len(molecules), 4):
         e1, f1 = unbounded.evaluate(molecules[k:k + 4])
         e2, f2 = bounded.evaluate(molecules[k:k + 4])
@@ -101,8 +106,7 @@ def test_the_isolated_molecule_cache_is_bounded_and_gives_the_same_numbers():
     before = bounded.n_evaluated
     bounded.evaluate(molecules[-1:])
     assert bounded.n_evaluated == before
-    with pytest.raises(ValueError):
-        IsolatedMoleculeEvaluator(MolecularPairModel(), max_cached_atoms=-1)
+    assert IsolatedMoleculeEvaluator(MolecularPairModel()).max_cached_atoms == MAX_CACHED_ATOMS
 
 
 @pytest.mark.parametrize("flag", ["no", "False", "frames", 1])
