@@ -1097,7 +1097,16 @@ def _with_constraints(run_info, atoms):
     """
     if not atoms.constraints:
         return run_info
-    record = [c.todict() for c in atoms.constraints]
+    record = []
+    for c in atoms.constraints:
+        todict = getattr(c, "todict", None)
+        entry = todict() if callable(todict) else None
+        if entry is None:
+            # a constraint of one's own without todict (FixConstraint's returns None): its
+            # class and attributes, so that another setting of it is another run
+            entry = {"class": f"{type(c).__module__}.{type(c).__qualname__}",
+                     "attributes": dict(vars(c))}
+        record.append(entry)
     return {**run_info, "constraints": json.loads(
         json.dumps(record, default=_json_value, sort_keys=True))}
 

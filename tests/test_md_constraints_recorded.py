@@ -115,3 +115,43 @@ def test_a_protocol_with_constraints_reuses_its_own_files_and_refuses_others(tmp
                                              r"differ in \['constraints'\]"):
             run_protocol(_argon(_LOWER), calc, tmp_path / "free", **kw)
     assert calc.calls == 0
+
+
+class _OwnFix:
+    """A constraint of one's own, without ``todict``: the atoms of ``index`` stay put."""
+
+    def __init__(self, index):
+        self.index = np.asarray(index)
+
+    def adjust_positions(self, atoms, new):
+        new[self.index] = atoms.positions[self.index]
+
+    def adjust_forces(self, atoms, forces):
+        forces[self.index] = 0.0
+
+    def adjust_momenta(self, atoms, momenta):
+        momenta[self.index] = 0.0
+
+    def get_removed_dof(self, atoms):
+        return 3 * len(self.index)
+
+    def copy(self):
+        return _OwnFix(self.index.copy())
+
+    def index_shuffle(self, atoms, ind):
+        raise NotImplementedError
+
+
+def test_a_constraint_without_todict_is_recorded_by_its_attributes(tmp_path):
+    path = tmp_path / "relaxed.h5md"
+    first = relax(_argon(_OwnFix(range(16))), fmax=0.01, trajectory=path)
+    np.testing.assert_array_equal(first.positions[:16], _argon().positions[:16])
+    atoms = _argon(_OwnFix(range(16)))
+    again = relax(atoms, fmax=0.01, trajectory=path)
+    assert atoms.calc.calls == 0
+    np.testing.assert_array_equal(again.positions, first.positions)
+    for other in (_OwnFix(range(8)), None):
+        atoms = _argon(other)
+        with pytest.raises(ValueError, match=r"its settings differ in \['constraints'\]"):
+            relax(atoms, fmax=0.01, trajectory=path)
+        assert atoms.calc.calls == 0
