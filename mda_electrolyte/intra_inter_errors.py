@@ -186,6 +186,36 @@ def unit_doubt(reference, model, quantity, n_atoms=None):
     return None
 
 
+def _mark_components(tree, components, note):
+    """``tree`` with every Estimate under a key of ``components`` marked not valid."""
+    if not isinstance(tree, dict):
+        return tree
+    return {k: (mark_not_valid(v, note) if k in components
+                else _mark_components(v, components, note)) for k, v in tree.items()}
+
+
+def _isolated_force_doubt(intra, total, polyatomic):
+    """A sentence when stored isolated-molecule forces look like the frames' in another unit or
+    sign (:func:`unit_doubt`), else None.
+
+    Compared over the atoms of molecules of more than one atom (an ion alone has no force):
+    there the intramolecular force is most of a liquid's force (bonds against neighbours), so
+    that the two agree in size and sign. Stored isolated forces in kcal/(mol·Å), or of the
+    other sign, gave intra and inter force errors of 580 and 53 eV/Å marked valid while the
+    energies passed every check.
+    """
+    intra = np.asarray(intra)[:, polyatomic]
+    total = np.asarray(total)[:, polyatomic]
+    if intra.size < 3:
+        return None
+    doubt = unit_doubt(intra, total, "forces")
+    if doubt is None:
+        return None
+    return ("stored isolated-molecule forces: " + doubt.replace(
+        "the reference forces", "they").replace("the model's", "the frames' reference forces")
+        + " (intra and inter errors not valid)")
+
+
 def _mark_quantity(tree, quantity, note):
     """``tree`` (nested dicts ending in ``{quantity: Estimate}``) with the Estimates of
     ``quantity`` marked not valid."""
@@ -874,6 +904,14 @@ class IntraInterErrors(FrameAnalysis):
                 softening_ols = mark_not_valid(softening_ols, doubt)
             else:
                 estimates = _mark_quantity(estimates, q, doubt)
+
+        if self._split_reference and "forces" in self.quantities:
+            doubt = _isolated_force_doubt(data["forces"]["reference"]["intra"],
+                                          data["forces"]["reference"]["total"],
+                                          np.bincount(self._source.ids)[self._source.ids] > 1)
+            if doubt is not None:
+                warnings.warn(doubt, stacklevel=3)
+                estimates = _mark_components(estimates, ("intra", "inter"), doubt)
 
         self.results.estimates = estimates
         for key, tree in estimates.items():
