@@ -27,6 +27,9 @@
 // Returns 0, or 1 with a message in `error` (`error_size` bytes) when the input cannot be
 // handled (it never throws across the C boundary).
 
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+#include <immintrin.h>
+#endif
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -159,9 +162,9 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
     };
     std::vector<Scratch> scratch(nthreads);
     for (auto& s : scratch) {
-        s.r2.resize(grid.max_population());
-        s.kept.resize(grid.max_population());
-        s.kr2.resize(grid.max_population());
+        s.r2.resize(grid.max_population() + 8);
+        s.kept.resize(grid.max_population() + 8);
+        s.kr2.resize(grid.max_population() + 8);
         s.kb.resize(grid.max_population());
     }
 
@@ -188,11 +191,32 @@ int run(int64_t n, const double* pos, const double* cell, double r_min, double r
             // the candidates within r_max, without a branch per candidate (most candidates
             // beyond r_max come in no predictable order): ~20% faster than testing in the loop
             int nk = 0;
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+            // eight candidates at a time compressed into place (in order: the same pairs and
+            // counts as the loop below): 4% of the pass on bn_fec. The store writes whole
+            // vectors past nk, hence the 8 padding entries of the scratch arrays
+            {
+                const __m512d lim = _mm512_set1_pd(r2_max);
+                const __m256i step = _mm256_set1_epi32(8);
+                __m256i ids = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                for (int base = 0; base < m; base += 8) {
+                    const __m512d v = _mm512_loadu_pd(r2s + base);
+                    __mmask8 mask = _mm512_cmp_pd_mask(v, lim, _CMP_LE_OQ);
+                    if (m - base < 8) mask &= static_cast<__mmask8>((1u << (m - base)) - 1u);
+                    _mm512_storeu_pd(kr2 + nk, _mm512_maskz_compress_pd(mask, v));
+                    _mm256_storeu_si256(reinterpret_cast<__m256i*>(keep + nk),
+                                        _mm256_maskz_compress_epi32(mask, ids));
+                    nk += __builtin_popcount(mask);
+                    ids = _mm256_add_epi32(ids, step);
+                }
+            }
+#else
             for (int jj = 0; jj < m; jj++) {
                 keep[nk] = jj;
                 kr2[nk] = r2s[jj];
                 nk += r2s[jj] <= r2_max;
             }
+#endif
 #pragma omp simd
             // distances and truncated bins of the kept pairs in one vector loop (the square
             // roots were a scalar chain per pair: ~9% of the pass on bn_fec); the correction
