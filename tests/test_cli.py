@@ -54,10 +54,14 @@ def test_simulate_then_analyze(tmp_path, capsys):
     )
     assert rc == 0, capsys.readouterr().err
     report = json.loads((out / "analysis" / "summary.json").read_text())
-    from mda_electrolyte.report import registered_analyses
+    from mda_electrolyte.report import INPUT_KEY, registered_analyses
 
-    assert set(report) == set(registered_analyses())
-    done = [k for k, v in report.items() if not ({"skipped", "failed"} & set(v))]
+    # what was analysed first, then every analysis
+    assert list(report)[0] == INPUT_KEY and set(report) == {INPUT_KEY, *registered_analyses()}
+    assert report[INPUT_KEY] == {"trajectory": str(out / "production.h5md"), "frames": 21,
+                                 "run_finished": True}
+    done = [k for k, v in report.items()
+            if k != INPUT_KEY and not ({"skipped", "failed"} & set(v))]
     assert done, report
     for name, needs in registered_analyses().items():
         if "calculator" in needs:  # no model given: skipped with the reason
