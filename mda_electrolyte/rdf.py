@@ -1237,6 +1237,9 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             # the height of its highest peak (a Gaussian fitted to its top), with the
             # jackknife error over blocks of frames and its verdict
             "g_max": rdf.results.estimates[key]["g_max"],
+            # where that top lies (Å), from the same fit: a height without its position
+            # cannot be compared with a paper's peak
+            "g_max_position": rdf.results.estimates[key]["g_max_position"],
             # the first peak of the smoothed g(r) (not its global maximum) and the first minimum,
             # with their resolution and verdict (shallow, small sample); no bare copies
             "first_peak": rdf.results.estimates[key]["first_peak"],

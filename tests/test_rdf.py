@@ -302,6 +302,25 @@ def test_report_entry(tmp_path):
     assert (tmp_path / "intra_inter_rdf.png").exists()
 
 
+def test_report_gives_the_peak_top_with_its_position(tmp_path):
+    # the report's g_max comes with g_max_position: both from the analysis' one peak fit
+    from mda_electrolyte.rdf import _report
+
+    u = liquid_universe(n_frames=12)
+    summary = _report(u, tmp_path)
+    for name, entry in summary["pairs"].items():
+        height, top = entry["g_max"], entry["g_max_position"]
+        assert top.unit == "Å", name
+        r = np.asarray(summary["r_angstrom"])
+        if np.isfinite(top.value):
+            # the fitted top lies within the range, near the highest bin of the total g(r)
+            assert r[0] <= top.value <= r[-1]
+            assert abs(top.value - r[np.argmax(entry["g_total"])]) < 0.5, name
+            assert np.isfinite(height.value)
+        else:
+            assert not top.converged and top.verdict, name
+
+
 @pytest.mark.parametrize("engine", ["auto", "vesin"])
 def test_counts_of_a_run_are_the_sums_of_its_frames(engine):
     # the ordered class-pair counts are added to by every frame and reduced once at the end: a
@@ -371,6 +390,10 @@ def test_report_first_peak_is_the_first_not_the_highest(tmp_path):
     peak, minimum = entry["first_peak"], entry["first_minimum"]
     assert abs(peak.value - 2.0) < 0.1 and peak.unit == "Å"
     assert not any(k.endswith("_angstrom") for k in entry)  # no bare copies of the Estimates
+    # the height of the highest peak comes with where it lies, an Estimate in Å with a verdict
+    # (one frame: refused, with its reason, not a bare NaN)
+    top = entry["g_max_position"]
+    assert top.unit == "Å" and not top.converged and "too few frames" in top.verdict
     assert not minimum.converged
     assert "small sample" in minimum.verdict or "no" in minimum.verdict
 
