@@ -184,6 +184,9 @@ def composition_counts(
     for sp in solvents:
         if sp.charge != 0:
             raise ValueError(f"solvent {sp.name} has charge {sp.charge:+d}; ions go in salt=")
+    # only the shares' proportions count: scaled by the largest, 1e-323 (which underflowed
+    # to a NaN mole fraction) and 1e308 (whose sum overflowed to inf) are the 1:1 they say
+    shares = shares / shares.max()
     if ratio == "mass":
         moles = shares / np.array([sp.mass for sp in solvents])
     elif ratio == "mole":
