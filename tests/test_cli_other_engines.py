@@ -116,7 +116,7 @@ def test_lammps_data_of_every_common_atom_style_with_a_text_dump_and_dt(folder, 
     _dump(folder / dump, atoms)
     seen = {}
 
-    def report(universe, out, *args):
+    def report(universe, out, *args, **kwargs):
         seen["u"] = universe
         return {}
 
