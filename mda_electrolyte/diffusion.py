@@ -59,8 +59,9 @@ _M2_PER_S = constants.angstrom**2 / constants.pico
 #: Fewest ions whose spread may stand for the error of D of a single segment.
 MIN_IONS_FOR_ION_ERROR = 3
 #: Ions per species whose position increments give the correlation time of the "too short"
-#: verdict (:meth:`Diffusion._too_short_notes`).
-MAX_INEFFICIENCY_IONS = 4
+#: and fit-start verdicts (:meth:`Diffusion._too_short_notes`). Up to this many, every ion
+#: counts, so the verdict and its numbers do not depend on the order of the ions.
+MAX_INEFFICIENCY_IONS = 16
 #: Madelung-like constant of the Yeh–Hummer correction for a cubic box.
 YEH_HUMMER_XI = 2.837297
 
@@ -192,7 +193,10 @@ class Diffusion(CarrierAnalysis):
         (``"not diffusive: ..."``; ``"too short: ..."`` when the ions' position increments, the
         frame-averaged velocities, hold fewer than 50 independent samples over all runs or a
         segment spans less than 4 of their correlation times, the rule the conductivities
-        apply to the current, :func:`~mda_electrolyte.correlation.independence_notes`).
+        apply to the current, :func:`~mda_electrolyte.correlation.independence_notes`; "not
+        diffusive" also when the fit window starts within
+        :data:`~mda_electrolyte.correlation.MIN_FIT_START_CORRELATION_TIMES` of those
+        correlation times, where the MSD still bends, as for Einstein–Helfand).
     results.D, results.D_err, results.D_m2_s, results.D_err_m2_s : dict
         Float aliases in Å²/ps and m²/s.
     results.r2 : dict
@@ -364,10 +368,9 @@ class Diffusion(CarrierAnalysis):
         if len(strides) != 1:
             raise ValueError("the collections keep per-ion positions at different spacings")
         dt = same_system(collections, names) * strides.pop()
-        self._short_notes = {name: self._too_short_notes(collections, name) for name in names}
         self._combine(segments, dt, collections, names)
 
-    def _too_short_notes(self, collections, name):
+    def _too_short_notes(self, collections, name, fit_start, dt):
         """The "too short" notes of :func:`~mda_electrolyte.correlation.independence_notes` for
         one species: its ions' position increments (frame-averaged velocities) must hold 50
         independent samples and every segment 4 of their correlation times, as Green–Kubo and
@@ -375,7 +378,9 @@ class Diffusion(CarrierAnalysis):
         gave D 14 % low and "valid" in 7 of 40 replicas (2 ions per species): the slope's
         jackknife error had widened the diffusive check. Up to :data:`MAX_INEFFICIENCY_IONS`
         ions, evenly spread, stand for the species (the correlation time is a property of the
-        species; pymbar's inefficiency costs a pass over each column)."""
+        species; pymbar's inefficiency costs a pass over each column). A fit window starting
+        at ``fit_start`` (ps) within 3 of those correlation times adds a "not diffusive" note,
+        as for Einstein–Helfand."""
         runs = []
         for col in collections:
             sl = col.species_slices()[name]
@@ -385,7 +390,8 @@ class Diffusion(CarrierAnalysis):
             pos = col.ion_positions[:, pick]
             runs.append(np.diff(pos, axis=0).reshape(pos.shape[0] - 1, -1))
         return independence_notes(runs, self._n_blocks,
-                                  f"the position increments of {name}")
+                                  f"the position increments of {name}",
+                                  fit_start=fit_start, dt=dt)
 
     def _volume_required(self):
         # D needs no volume; the Yeh–Hummer correction (viscosity=) does
@@ -455,6 +461,12 @@ class Diffusion(CarrierAnalysis):
         res = self.results
         res.time = time
         res.fit_window = (float(time[window][0]), float(time[window][-1]))
+        # a window starting within 3 velocity correlation times fits the MSD's bend, as in
+        # Einstein–Helfand: with 4 Ornstein–Uhlenbeck ions per species the default window at
+        # 2-12 τ was valid in 43 % of 300 replicas, those 95 % intervals covering D in 0.91
+        self._short_notes = {name: self._too_short_notes(collections, name, res.fit_window[0],
+                                                         dt)
+                             for name in names}
         res.msd, res.r2, res.loglog_slope, res.loglog_slope_err = {}, {}, {}, {}
         res.diffusion_coefficient = {}
         for name in names:
