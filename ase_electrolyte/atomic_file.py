@@ -16,6 +16,7 @@ MDAnalysis can open).
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import json
 import math
@@ -147,7 +148,9 @@ def atomic_path(path):
     The temporary name keeps the suffix of ``path``, so that writers which infer the format from
     it (``Figure.savefig``, ``DataFrame.to_csv``, ``numpy.savez``) write the same format. It is
     hidden (a leading dot) and unique to the process, the thread and the block. Its contents are
-    flushed to disk before the rename, and an existing target's permissions are kept. A symlink
+    flushed to disk before the rename and the folder after it (a rename
+    the folder's blocks have not recorded is lost in a power cut), and an existing target's
+    permissions are kept. A symlink
     ``path`` is written through: the file it points to is replaced.
 
     Parameters
@@ -201,6 +204,69 @@ def atomic_path(path):
             # left on device" naming no file: name the one that was not written
             raise _naming(err, path) from err
         raise
+    # after the replace, outside the clean-up above: the new file is in place and whole
+    _sync_folder(path.parent)
+
+
+#: errno values of a folder that cannot be synced at all (a file system or platform without
+#: directory fsync): nothing to warn about, the rename is as durable as that system makes it
+_FOLDER_SYNC_UNSUPPORTED = frozenset(
+    getattr(errno, name) for name in ("EINVAL", "ENOTSUP", "EOPNOTSUPP", "EBADF", "EISDIR",
+                                      "EACCES", "EPERM", "ENOSYS", "EROFS")
+    if hasattr(errno, name)
+)
+
+
+def _sync_folder(folder):
+    """Flush ``folder``'s entries to disk, so that a rename into it survives a power cut.
+
+    ``os.replace`` changes the folder, not the file: until the folder's own blocks reach the
+    disk, a crash of the machine may bring back the old name (or none) although the new file's
+    contents were synced. POSIX asks for an ``fsync`` of the folder; where the platform cannot
+    open a folder (Windows) or the file system does not sync one (``EINVAL``), nothing is done.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+
+    Returns
+    -------
+    bool
+        Whether the folder was synced.
+
+    Warns
+    -----
+    RuntimeWarning
+        The sync failed for another reason (``EIO``: the disk reported an error): the file is
+        in place and readable now, but its name may not survive a crash of the machine.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(folder, flags)
+    except OSError as err:
+        if err.errno in _FOLDER_SYNC_UNSUPPORTED:
+            return False
+        _warn_unsynced(folder, err)
+        return False
+    try:
+        os.fsync(fd)
+    except OSError as err:
+        if err.errno not in _FOLDER_SYNC_UNSUPPORTED:
+            _warn_unsynced(folder, err)
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _warn_unsynced(folder, err):
+    import warnings
+
+    warnings.warn(
+        f"the folder {folder} could not be flushed to disk after a file was renamed into it "
+        f"({err.strerror or err}): the file is in place, but a crash of the machine may lose "
+        "the new name", RuntimeWarning, stacklevel=3,
+    )
 
 
 def _naming(err, path):

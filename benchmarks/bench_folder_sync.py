@@ -1,0 +1,51 @@
+"""Cost of syncing the folder after ``atomic_path``'s rename (power-cut safety of the new name).
+
+Prints the time per ``write_text_atomic`` with and without the folder sync, and per frame of an
+``H5MDWriter`` (whose frames are written in place: only the first one renames, so the folder
+sync is paid once per file). Run: ``python benchmarks/bench_folder_sync.py``.
+"""
+
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+from ase.build import bulk
+from ase.calculators.emt import EMT
+
+from ase_electrolyte import atomic_file
+from ase_electrolyte.atomic_file import write_text_atomic
+from ase_electrolyte.trajectory import H5MDWriter
+
+
+def _per_call(fn, n):
+    start = time.perf_counter()
+    for i in range(n):
+        fn(i)
+    return (time.perf_counter() - start) / n
+
+
+def main(n_files=200, n_frames=500):
+    folder = Path(tempfile.mkdtemp())
+    text = "x" * 4096
+
+    with_sync = _per_call(lambda i: write_text_atomic(folder / f"a{i % 5}.txt", text), n_files)
+    with mock.patch.object(atomic_file, "_sync_folder", lambda folder: False):
+        without = _per_call(lambda i: write_text_atomic(folder / f"b{i % 5}.txt", text), n_files)
+    print(f"write_text_atomic, 4 kB: {with_sync * 1e3:.3f} ms with the folder sync, "
+          f"{without * 1e3:.3f} ms without")
+
+    atoms = bulk("Cu", cubic=True).repeat((6, 6, 6))
+    atoms.calc = EMT()
+    atoms.get_forces()
+    for label, patch in (("with", None), ("without", lambda folder: False)):
+        ctx = mock.patch.object(atomic_file, "_sync_folder", patch) if patch else mock.MagicMock()
+        with ctx, H5MDWriter(folder / f"{label}.h5md", atoms) as writer:
+            per_frame = _per_call(
+                lambda i, w=writer: w.write(atoms, step=i, time=i * 1e-3), n_frames)
+        print(f"H5MDWriter.write, {len(atoms)} atoms: {per_frame * 1e3:.3f} ms per frame "
+              f"{label} the folder sync")
+
+
+if __name__ == "__main__":
+    main()
