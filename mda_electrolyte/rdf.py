@@ -452,7 +452,11 @@ class IntraInterRDF(FrameAnalysis):
         :data:`MIN_PEAK_PAIRS`, where the peak is narrower than a bin width ("too coarse"),
         at the edge of the range, or not resolved: its position moves by more than its width
         between the blocks, or it rises less than 3 error bars above the ideal gas's 1 (an
-        ideal gas has no peak). :meth:`plot` stamps a panel whose g(r) itself is not valid
+        ideal gas has no peak). Height and position always share one verdict and are shown
+        together: a refused peak shows the fitted top, or else the highest bin holding
+        :data:`MIN_PEAK_PAIRS` pairs (any bin where none does) and that bin's centre, both
+        without an error; both NaN where g(r) is zero everywhere.
+        :meth:`plot` stamps a panel whose g(r) itself is not valid
         (too few frames, correlated blocks), not one without a peak.
         ``"cn_first_shell"``: the mean number of
         ``b`` atoms within the first minimum: ``cn_total`` there (linear within the bin) plus
@@ -946,34 +950,51 @@ class IntraInterRDF(FrameAnalysis):
         p = self.results.pairs.index(key)
         counts = self.results.counts[p].sum(axis=0)
         top = peak_top(self.results.bins, total, counts)
-        k = int(np.argmax(total))
         n_blocks = int(self.results.counts_blocks.shape[0])
+        counted = counts >= MIN_PEAK_PAIRS
+        # shown where no top is fitted: the highest bin among those peak_top searched (of
+        # all bins where none holds enough pairs), its height and centre together; a height
+        # beside a NaN position (or the reverse) read as a peak whose position was lost
+        k = int(np.argmax(np.where(counted, total, -np.inf) if counted.any() else total))
+        if top.height is not None:
+            shown = (top.height, top.position, METHODS["none"])
+        elif np.any(total):
+            shown = (float(total[k]), float(self.results.bins[k]),
+                     "the highest bin and its centre (no peak top fitted); no uncertainty "
+                     "available")
+        else:
+            # g is zero everywhere: no bin is higher than another, so no position either
+            shown = (math.nan, math.nan, METHODS["none"])
 
-        def refused(reason, value, stderr=math.nan, how=METHODS["none"], n=n_blocks):
-            position = math.nan if top.position is None else top.position
-            # every reason: a g(r) without a peak may also be from correlated blocks
-            notes = (reason, *(self._too_short(p) if method is not None else ()))
-            return (Estimate(value, stderr, "1", how, n, converged=False, notes=notes),
+        def refused(*reasons):
+            # height and position of one peak: the same numbers' provenance, no error bar
+            # on either, one verdict; every reason (a g(r) without a peak may also be from
+            # correlated blocks)
+            notes = (*reasons, *(self._too_short(p) if method is not None else ()))
+            height, position, how = shown
+            n = n_blocks if method is not None else self.n_frames
+            return (Estimate(height, math.nan, "1", how, n, converged=False, notes=notes),
                     Estimate(position, math.nan, "Å", how, n, converged=False, notes=notes))
 
-        value = top.height if top.height is not None else float(total[k])
+        reasons = []
         if method is None:
-            return refused(f"too few frames: {self.n_frames} (a block error of g(r) needs at "
-                           f"least {MIN_FRAMES})", value, n=self.n_frames)
+            reasons.append(f"too few frames: {self.n_frames} (a block error of g(r) needs at "
+                           f"least {MIN_FRAMES})")
         if not np.any(total):
-            return refused("no pairs counted in the range: g(r) is zero everywhere", 0.0)
+            reasons.append("no pairs counted in the range: g(r) is zero everywhere")
+        if reasons:
+            return refused(*reasons)
         if counts.max() < MIN_PEAK_PAIRS:
             return refused(f"at most {counts.max():g} pair(s) counted in a bin (fewer than "
                            f"{MIN_PEAK_PAIRS}): the highest of bins this sparse is counting "
-                           "noise", float(total[k]), float(self.results.total_err[key][k]),
-                           method)
+                           "noise")
         if top.height is None:
             return refused(top.reason if top.reason.startswith("too coarse")
-                           else f"no resolved peak: {top.reason}", value)
+                           else f"no resolved peak: {top.reason}")
         tops = self._peaks_without(p)
         if any(t.height is None for t in tops):
             return refused("no resolved peak: without one of the blocks of frames g(r) has no "
-                           "peak top to fit", value)
+                           "peak top to fit")
         # the band of the peak's bin widens as the bins' errors where its blocks are correlated
         k = min(int(np.searchsorted(self.results.edges, top.position)) - 1, self._nbins - 1)
         widening = float(self._widening[p, np.searchsorted(self._bands(), max(k, 0),
