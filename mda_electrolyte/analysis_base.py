@@ -7,7 +7,9 @@ every analysis of this package gives: the frame selection (``start``/``stop``/``
 ``universe.atoms.positions`` for the caller), and a run that fails leaves no results (not those
 of an earlier run beside a frame count of this one). :func:`half_box_width` is the one check of
 a periodic box and of the range a minimum-image analysis may use in it, :func:`reduced_box` the
-equivalent cell of a sheared one, :func:`trajectory_boxes` the box of every frame.
+equivalent cell of a sheared one, :func:`frame_boxes` the one reader of boxes (without the
+coordinates where the reader keeps them apart) and :func:`trajectory_boxes` the box of every
+frame.
 """
 
 from __future__ import annotations
@@ -138,12 +140,140 @@ def reduced_box(box):
     return triclinic_box(a, bs[best], cs[best])
 
 
+def _boxes_apart_from_coordinates(reader, local, times):
+    """``(boxes, times)`` of frames ``local`` of one reader, read without its coordinates, as
+    its Timestep would give them (dimensions, zeros for no box; times in ps, ``None``
+    unless asked), or ``None`` where the reader keeps no such series apart: any reader but an
+    in-memory one and an H5MD file, and any reader with transformations (one may change the
+    box, e.g. ``boxdimensions``)."""
+    if getattr(reader, "transformations", None):
+        return None
+    if isinstance(reader, MemoryReader):
+        array = getattr(reader, "dimensions_array", None)
+        if array is None or np.shape(array) != (reader.n_frames, 6):
+            return None
+        # the rows the Timestep would show (float64 where the array was made so)
+        boxes = np.asarray(array)[local].astype(np.float64)
+        # MemoryReader's time is its frame times dt, no stored series
+        return boxes, (local * float(reader.dt) if times else None)
+    group = getattr(reader, "_particle_group", None)
+    has = getattr(reader, "_has", None)
+    if group is None or not isinstance(has, dict) or "box" not in group:
+        return None
+    # h5py reads increasing indices only: the span, then the frames of it
+    lo, hi = (int(local.min()), int(local.max()) + 1) if local.size else (0, 0)
+    try:
+        boxes = np.zeros((local.size, 6), dtype=np.float32)
+        if "edges" in group["box"]:
+            edges = np.asarray(group["box/edges/value"][lo:hi])[local - lo]
+            if edges.shape[1:] == (3,):
+                boxes[:, :3] = edges
+                boxes[:, 3:] = 90.0
+            elif edges.shape[1:] == (3, 3):
+                # H5MDReader's own conversion of edge vectors, once per distinct cell
+                cells, inverse = np.unique(edges.reshape(-1, 9), axis=0, return_inverse=True)
+                dims = np.array([triclinic_box(*cell.reshape(3, 3)) for cell in cells],
+                                dtype=np.float32).reshape(-1, 6)
+                boxes[:] = dims[inverse.ravel()]
+            else:
+                return None
+            if reader.convert_units:
+                # in single precision, as H5MDReader converts its Timestep's dimensions
+                reader.convert_pos_from_native(boxes[:, :3])
+        boxes = boxes.astype(np.float64)
+        found = None
+        if times:
+            # H5MDReader takes the time of the first of position, velocity, force that has one
+            name = next((n for n, v in has.items() if v and "time" in group[n]), None)
+            if name is None:
+                return None
+            found = np.asarray(group[name]["time"][lo:hi])[local - lo]
+            if reader.convert_units:
+                found = reader.convert_time_from_native(found.copy())
+            found = np.asarray(found, dtype=np.float64)
+    except (KeyError, TypeError, ValueError, OSError, IndexError):
+        return None
+    return boxes, found
+
+
+def frame_boxes(trajectory, frames=None, *, max_read=None, times=False):
+    """Boxes (and times) of frames of ``trajectory``, without reading coordinates where it can.
+
+    The one reader of boxes for checks and reports. An in-memory trajectory (its dimensions
+    array), an H5MD file (its box dataset) and files of those joined by a ChainReader give
+    every frame's box without its coordinates; any other reader (XTC, DCD, TRR, a LAMMPS dump;
+    any reader with on-the-fly transformations, which may change the box) reads the frames:
+    every one, or at most ``max_read`` spread evenly over them. The trajectory is left on the
+    frame it was on.
+
+    Parameters
+    ----------
+    trajectory : MDAnalysis.coordinates.base.ProtoReader
+    frames : array_like of int, optional
+        Trajectory frame indices (default: every frame).
+    max_read : int, optional
+        Most frames to read where coordinates must be read (default: all of ``frames``).
+    times : bool
+        Also give the frames' times.
+
+    Returns
+    -------
+    read : numpy.ndarray of int
+        The frames whose boxes are given: all of ``frames`` where the boxes are read apart from
+        the coordinates or ``frames`` are at most ``max_read``, otherwise ``max_read`` of them.
+    boxes : numpy.ndarray, shape (len(read), 6)
+        ``[a, b, c, alpha, beta, gamma]`` (Å, degrees), the values ``Timestep.dimensions``
+        gives (float32 in most readers); a row of zeros where a frame has no box.
+    frame_times : numpy.ndarray of float or None
+        The frames' times in ps as ``Timestep.time`` gives them (``None`` unless ``times``).
+    """
+    n = trajectory.n_frames
+    index = np.arange(n) if frames is None else np.asarray(frames, dtype=np.intp).ravel()
+    readers = getattr(trajectory, "readers", None)
+    starts = getattr(trajectory, "_start_frames", None)
+    direct = None
+    if not getattr(trajectory, "transformations", None):
+        if readers is not None and starts is not None:
+            which = np.searchsorted(np.asarray(starts), index, side="right") - 1
+            boxes = np.zeros((index.size, 6))
+            found = np.zeros(index.size) if times else None
+            for k, reader in enumerate(readers):
+                mine = which == k
+                if not mine.any():
+                    continue
+                part = _boxes_apart_from_coordinates(reader, index[mine] - starts[k], times)
+                if part is None:
+                    break
+                boxes[mine] = part[0]
+                if times:
+                    found[mine] = part[1]
+            else:
+                direct = boxes, found
+        else:
+            direct = _boxes_apart_from_coordinates(trajectory, index, times)
+    if direct is not None:
+        return index, direct[0], direct[1]
+    read = index
+    if max_read is not None and index.size > max_read:
+        read = index[np.unique(np.linspace(0, index.size - 1, max_read).round().astype(np.intp))]
+    boxes = np.zeros((read.size, 6))
+    found = np.zeros(read.size) if times else None
+    with kept_frame(trajectory):
+        for row, frame in enumerate(read):
+            ts = trajectory[int(frame)]
+            if ts.dimensions is not None:
+                boxes[row] = ts.dimensions
+            if times:
+                found[row] = ts.time
+    return read, boxes, found
+
+
 def trajectory_boxes(trajectory, distinct=False):
     """The box of every frame of ``trajectory`` as ``(frame, dimensions or None)`` pairs.
 
-    An in-memory trajectory without transformations gives them from its dimensions array
-    without building a frame; any other reads every frame (a file has no box index), and is
-    left on the frame it was on (:func:`kept_frame`).
+    From :func:`frame_boxes`: without the coordinates where the reader keeps its boxes apart
+    from them (in memory, H5MD, files of those joined), else every frame is read; the
+    trajectory is left on the frame it was on (:func:`kept_frame`).
 
     Parameters
     ----------
@@ -158,19 +288,13 @@ def trajectory_boxes(trajectory, distinct=False):
         ``(frame index, numpy.ndarray of shape (6,) or None)``; ``None`` for a frame without a
         box, as ``Timestep.dimensions`` gives it.
     """
-    array = getattr(trajectory, "dimensions_array", None)
-    if isinstance(trajectory, MemoryReader) and not trajectory.transformations and (
-            array is not None and np.shape(array) == (trajectory.n_frames, 6)):
-        boxes = [(k, None if np.all(row[:3] == 0) else row.copy())
-                 for k, row in enumerate(array)]
-    else:
-        with kept_frame(trajectory):
-            boxes = [(ts.frame, None if ts.dimensions is None else ts.dimensions.copy())
-                     for ts in trajectory]
+    read, boxes, _ = frame_boxes(trajectory)
+    pairs = [(int(frame), None if np.all(box[:3] == 0) else box.copy())
+             for frame, box in zip(read, boxes, strict=True)]
     if not distinct:
-        return boxes
+        return pairs
     first = {}
-    for frame, box in boxes:
+    for frame, box in pairs:
         first.setdefault(None if box is None else box.tobytes(), (frame, box))
     return list(first.values())
 

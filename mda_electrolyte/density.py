@@ -55,7 +55,7 @@ def _universe_densities(universe, dt):
     over its box volume (an NPT trajectory of any engine: GROMACS, LAMMPS, OpenMM, ...)."""
     from ase_electrolyte.units import GCM3_TO_AMU_PER_A3
 
-    from .analysis_base import kept_frame
+    from .analysis_base import frame_boxes
     from .carriers import _box_volumes, atomgroup_masses
     from .ion_collection import check_has_time, check_time_spacing
     from .molecules import first_appearance
@@ -72,12 +72,9 @@ def _universe_densities(universe, dt):
     if traj.n_frames < 2:
         raise ValueError(f"a density series needs at least 2 frames, the Universe has "
                          f"{traj.n_frames}")
-    boxes, times = np.empty((traj.n_frames, 6)), np.empty(traj.n_frames)
-    with kept_frame(traj):
-        for k, ts in enumerate(traj):
-            box = ts.dimensions
-            boxes[k] = np.nan if box is None else box
-            times[k] = ts.time
+    # boxes and times without the coordinates where the reader keeps them apart (in memory,
+    # H5MD): a density needs no position
+    _, boxes, times = frame_boxes(traj, times=True)
     volumes = _box_volumes(boxes)
     missing = np.flatnonzero(~np.isfinite(volumes))
     if missing.size:

@@ -531,53 +531,14 @@ def volume_varies_error(label, spread, volume_range, frames="the analysed frames
 VOLUME_PROBE_FRAMES = 32
 
 
-def _reader_box_volumes(reader, local):
-    """Box volumes (Å³) of frames ``local`` of one reader, read without coordinates: the
-    dimensions array of an in-memory trajectory, the box dataset of an H5MD file; ``None``
-    where the reader has no such series (or transformations that may change the box)."""
-    from MDAnalysis.coordinates.memory import MemoryReader
-    from MDAnalysis.units import get_conversion_factor
-
-    if getattr(reader, "transformations", None):
-        return None
-    if isinstance(reader, MemoryReader):
-        array = getattr(reader, "dimensions_array", None)
-        if array is None or np.shape(array) != (reader.n_frames, 6):
-            return None
-        return _box_volumes(np.asarray(array, dtype=np.float64)[local])
-    group = getattr(reader, "_particle_group", None)
-    if group is None:
-        return None
-    try:
-        edges = np.asarray(group["box/edges/value"][()], dtype=np.float64)
-    except (KeyError, TypeError, ValueError, OSError):
-        return None
-    if edges.ndim < 2 or edges.shape[0] != reader.n_frames:
-        return None
-    edges = edges[local]
-    if edges.shape[1:] == (3,):
-        volumes = np.prod(edges, axis=1)
-    elif edges.shape[1:] == (3, 3):
-        volumes = np.abs(np.linalg.det(edges))
-    else:
-        return None
-    native = (getattr(reader, "units", None) or {}).get("length")
-    if getattr(reader, "convert_units", False) and native:
-        try:
-            volumes = volumes * get_conversion_factor("length", native, "Angstrom") ** 3
-        except (KeyError, ValueError, TypeError):
-            return None
-    volumes[~(np.isfinite(volumes) & (volumes > 0))] = np.nan
-    return volumes
-
-
 def selection_volumes(trajectory, index):
     """Box volumes (Å³) of trajectory frames ``index`` known before the pass.
 
-    Read without coordinates where every reader keeps its boxes apart from them (in memory,
-    H5MD, files of those joined by a ChainReader): every selected frame, ``exact`` True.
-    Otherwise :data:`VOLUME_PROBE_FRAMES` frames evenly spread over the selection are read
-    (the trajectory is left on its frame), ``exact`` False unless that is every selected frame.
+    From :func:`~mda_electrolyte.analysis_base.frame_boxes`: every selected frame, read
+    without coordinates, where every reader keeps its boxes apart from them (in memory, H5MD,
+    files of those joined by a ChainReader; no transformations), ``exact`` True. Otherwise
+    :data:`VOLUME_PROBE_FRAMES` frames evenly spread over the selection are read (the
+    trajectory is left on its frame), ``exact`` False unless that is every selected frame.
 
     Returns
     -------
@@ -585,38 +546,11 @@ def selection_volumes(trajectory, index):
         NaN where a frame has no box (or a flat or non-finite one).
     exact : bool
     """
-    from .analysis_base import kept_frame
+    from .analysis_base import frame_boxes
 
     index = np.asarray(index, dtype=np.intp)
-    readers = getattr(trajectory, "readers", None)
-    starts = getattr(trajectory, "_start_frames", None)
-    if readers is not None and starts is not None:
-        which = np.searchsorted(np.asarray(starts), index, side="right") - 1
-        volumes = np.empty(index.size)
-        for k, reader in enumerate(readers):
-            mine = which == k
-            if not mine.any():
-                continue
-            part = _reader_box_volumes(reader, index[mine] - starts[k])
-            if part is None:
-                break
-            volumes[mine] = part
-        else:
-            return volumes, True
-    else:
-        volumes = _reader_box_volumes(trajectory, index)
-        if volumes is not None:
-            return volumes, True
-    probe = index[np.unique(np.linspace(0, index.size - 1, min(VOLUME_PROBE_FRAMES, index.size))
-                            .round().astype(np.intp))]
-    boxes = np.zeros((probe.size, 6))
-    with kept_frame(trajectory):
-        for row, frame in enumerate(probe):
-            dims = trajectory[int(frame)].dimensions
-            if dims is not None:
-                boxes[row] = dims
-    # a selection of at most VOLUME_PROBE_FRAMES frames is read whole: exact
-    return _box_volumes(boxes), probe.size == index.size
+    read, boxes, _ = frame_boxes(trajectory, index, max_read=VOLUME_PROBE_FRAMES)
+    return _box_volumes(boxes), read.size == index.size
 
 
 def block_slices(n, n_blocks, label, what="frames"):
