@@ -105,8 +105,12 @@ def from_ase(
     Raises
     ------
     ValueError
-        An empty or inconsistent trajectory (frames with different atoms), a topology whose atom
-        count differs from the trajectory's, an unreadable file, a damaged H5MD file (e.g. a
+        An empty or inconsistent trajectory (frames with different atoms, or with the same
+        atoms in another order: an atom of another element at an index, or two atoms bonded
+        in frame 0 more than twice their covalent radii plus :data:`BROKEN_BOND_SLACK` apart
+        in a later frame; the frame and atoms are named), non-finite velocities or forces
+        (the frame and atom are named), a topology whose atom count differs from the
+        trajectory's, an unreadable file, a damaged H5MD file (e.g. a
         periodic one without its per-frame box), LAMMPS dump frames repeated or unevenly spaced
         in timestep, or a dump without an ``element`` column given without its data file; a
         LAMMPS data file whose type masses are missing (no ``Masses`` section) or no element's
@@ -126,7 +130,9 @@ def from_ase(
     Warns
     -----
     UserWarning
-        A LAMMPS dump whose last frame is cut short (copied while written, a killed job): the
+        Velocities or forces in some frames only (the Universe gets none; forces are those a
+        frame's calculator holds for its positions, read without asking it to compute). A
+        LAMMPS dump whose last frame is cut short (copied while written, a killed job): the
         frame is named and the whole frames before it are read.
     MassElementWarning
         Molecules whose total mass is not that of their elements (a Li of 1.008 amu, isotopes,
@@ -508,16 +514,28 @@ def _empty_universe(numbers, masses, ids, names, charges, bonds=None):
 def _from_frames(frames, dt):
     ref = frames[0]
     for k, a in enumerate(frames):
-        if len(a) != len(ref) or not np.array_equal(a.numbers, ref.numbers):
+        if len(a) != len(ref):
             raise ValueError(
                 f"frame {k} has {len(a)} atoms ({a.get_chemical_formula()}), frame 0 has "
                 f"{len(ref)} ({ref.get_chemical_formula()}): not one trajectory"
             )
+        if not np.array_equal(a.numbers, ref.numbers):
+            # same count (often the same formula): the atoms were reordered or exchanged
+            i = int(np.flatnonzero(a.numbers != ref.numbers)[0])
+            same = a.get_chemical_formula() == ref.get_chemical_formula()
+            raise ValueError(
+                f"frame {k}: atom {i} is {chemical_symbols[a.numbers[i]]}, in frame 0 "
+                f"{chemical_symbols[ref.numbers[i]]} ("
+                + ("the same atoms in another order: sorted or reordered by the program that "
+                   "wrote them" if same else f"{a.get_chemical_formula()} against "
+                   f"{ref.get_chemical_formula()}")
+                + "): not one trajectory; give frames of one atom order")
         _check_frame(a, f"frame {k}")
     times = _frame_times(frames) if dt is None else None
     bonds = covalent_bonds(ref)
     ids, names, charges = _topology_of(ref, bonds)
     _check_same_topology(frames)
+    _check_bonds_kept(frames, _intramolecular_bonds(bonds, ids))
     n = len(frames)
     positions = np.stack([a.positions for a in frames]).astype(np.float32)
     with_v = ["momenta" in a.arrays for a in frames]
@@ -533,11 +551,21 @@ def _from_frames(frames, dt):
         if has_v
         else None
     )
+    if has_v:
+        _check_finite_per_atom(velocities, "velocities")
+    got = [_stored_forces(a) for a in frames]
     forces = None
-    if all(a.calc is not None for a in frames):
-        got = [a.calc.get_property("forces", a, allow_calculation=False) for a in frames]
-        if all(f is not None for f in got):
-            forces = np.stack(got) * FORCE_TO_KJ_PER_MOL_ANGSTROM
+    if all(f is not None for f in got):
+        forces = np.stack(got) * FORCE_TO_KJ_PER_MOL_ANGSTROM
+        _check_finite_per_atom(forces, "forces")
+    elif any(f is not None for f in got):
+        # as for velocities: force analyses would otherwise find no forces without a word
+        warnings.warn(
+            f"only {sum(f is not None for f in got)} of {n} frames carry forces (frame "
+            f"{next(k for k, f in enumerate(got) if f is None)} has none): the Universe "
+            "gets no forces",
+            stacklevel=3,
+        )
     dims = None
     if ref.pbc.all():
         dims = np.stack([a.cell.cellpar() for a in frames]).astype(np.float32)
@@ -614,6 +642,79 @@ def _check_frame(atoms, where):
     if bad.size:
         raise ValueError(f"{where}: atoms {bad[:10].tolist()} have atomic number "
                          f"{atoms.numbers[bad[0]]}, no element")
+
+
+#: Å added to twice the sum of two bonded atoms' covalent radii beyond which they are no longer
+#: bonded in a later frame (:func:`_check_bonds_kept`): C–H 2.74 Å, C–C 3.64 Å, P–F 4.14 Å,
+#: far beyond any vibration (a C–H bond of 1.09 Å stretches by some 0.1 Å at 300 K).
+BROKEN_BOND_SLACK = 0.6
+
+
+def _check_bonds_kept(frames, bonds):
+    """Refuse frames in which two atoms bonded in frame 0 are far apart.
+
+    The Universe's molecules are frame 0's for every frame. Frames written by a program that
+    sorts or reorders atoms (same elements in another order) put another molecule's atom at
+    a molecule's place: a hydrogen of one EC swapped with one of another EC passed every
+    check and gave molecules with an atom several Å away, whose centres of mass and
+    orientations were wrong. Bond lengths are compared with the minimum image of each
+    frame's own cell; only the bonds of frame 0 are measured (no neighbour search).
+    """
+    from ase.data import covalent_radii
+    from ase.geometry import find_mic
+
+    if len(frames) < 2 or not len(bonds):
+        return
+    numbers = frames[0].numbers
+    radii = np.asarray(covalent_radii)[numbers]
+    limit = 2.0 * (radii[bonds[:, 0]] + radii[bonds[:, 1]]) + BROKEN_BOND_SLACK
+    for k, atoms in enumerate(frames[1:], start=1):
+        direct = atoms.positions[bonds[:, 1]] - atoms.positions[bonds[:, 0]]
+        pbc = np.asarray(atoms.pbc, dtype=bool)
+        if pbc.any():
+            _, length = find_mic(direct, atoms.cell.array, pbc=pbc)
+        else:
+            length = np.linalg.norm(direct, axis=1)
+        far = np.flatnonzero(length > limit)
+        if far.size:
+            a, b = (int(i) for i in bonds[far[0]])
+            raise ValueError(
+                f"frame {k}: atoms {a} ({chemical_symbols[numbers[a]]}) and {b} "
+                f"({chemical_symbols[numbers[b]]}), bonded in frame 0, are {length[far[0]]:.2f} "
+                f"Å apart ({far.size} bond(s) of frame 0 broken): the atoms were reordered (or "
+                "molecules broke apart); the Universe's molecules are frame 0's, so give "
+                f"frames of one atom order, or the frames before this one (frames[:{k}])")
+
+
+def _stored_forces(atoms):
+    """The forces (eV/Å) a frame's calculator holds for exactly these atoms, or None.
+
+    Read from the calculator's results without asking it: ``get_property`` raised
+    ``PropertyNotImplementedError`` for a calculator of energies only, and cleared the
+    results of a calculator whose atoms had moved since (the caller's calculator lost them).
+    """
+    calc = atoms.calc
+    results = getattr(calc, "results", None)
+    if not isinstance(results, dict) or results.get("forces") is None:
+        return None
+    try:
+        if calc.check_state(atoms):
+            return None  # results of other positions, cell or atoms
+    except Exception:  # noqa: BLE001 - a calculator without a usable state: no stored forces
+        return None
+    forces = np.asarray(results["forces"], dtype=np.float64)
+    return forces if forces.shape == (len(atoms), 3) else None
+
+
+def _check_finite_per_atom(values, what):
+    """Refuse NaN or infinite ``values`` (frames, atoms, 3), naming the first frame and atom:
+    they reached the Universe and made every kinetic or force analysis NaN."""
+    bad = ~np.all(np.isfinite(values), axis=-1)
+    if bad.any():
+        frame, atom = (int(k) for k in np.argwhere(bad)[0])
+        raise ValueError(
+            f"frame {frame}: non-finite {what} for {int(bad[frame].sum())} atom(s) (e.g. atom "
+            f"{atom}); a blown-up step? remove the frame or its {what}")
 
 
 def _check_same_topology(frames):
