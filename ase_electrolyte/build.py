@@ -3,7 +3,8 @@
 The initial box follows Ju et al. 2025: the van der Waals volumes of all atoms are added (V0, Bondi
 radii from :data:`ase.data.vdw_radii`) and the cubic box length is ``L = 1.1 · V0^(1/3)``, unless a
 density is given. Cations are placed in separate sub-cubes of the box so they do not start
-clustered; chiral solvents (PC, FEC, DFEC) are packed as racemic mixtures.
+clustered; chiral solvents whose SMILES leaves the handedness open (PC, FEC, DFEC) are packed
+as racemic mixtures, those whose SMILES fixes it as written (:attr:`Species.is_racemic`).
 
 The returned Atoms carries the per-atom topology arrays of :mod:`ase_electrolyte.topology`
 (``molecule_index``, ``species``, ``formal_charge``).
@@ -590,7 +591,7 @@ def electrolyte_box(
         if sp.charge > 0 and spread_cations and n > 1:
             for region in _cation_regions(n, length, tolerance, rng):
                 structures.append((sp, templates[sp], 1, region))
-        elif sp.is_chiral and n > 1:
+        elif sp.is_racemic and n > 1:
             mirror = templates[sp].copy()
             mirror.positions[:, 0] *= -1.0
             structures.append((sp, templates[sp], n - n // 2, None))

@@ -188,9 +188,27 @@ class Species:
 
     @cached_property
     def is_chiral(self):
-        """True when the molecule has a stereocentre (PC, FEC): packed as a racemic mixture."""
+        """True when the molecule has a stereocentre (PC, FEC, DFEC)."""
         Chem = _rdkit()
         return bool(Chem.FindMolChiralCenters(self.rdkit_mol, includeUnassigned=True))
+
+    @cached_property
+    def is_racemic(self):
+        """True when the SMILES leaves the handedness open: packed as a racemic mixture.
+
+        A molecule with stereocentres none of which the SMILES fixes: unassigned ones
+        (``"CC1COC(=O)O1"``, PC) or those of a racemic (``&``) group of an enhanced-stereo
+        CXSMILES (``"O=C1O[C@@H](F)[C@H](F)O1 |&1:3,5|"``, trans-DFEC). A SMILES that fixes
+        a stereocentre (``"C[C@@H]1COC(=O)O1"``, one enantiomer of PC) is packed as written:
+        half of its molecules were packed mirrored, the other enantiomer.
+        """
+        Chem = _rdkit()
+        mol = self.rdkit_mol
+        centres = Chem.FindMolChiralCenters(mol, includeUnassigned=True)
+        racemic = {a.GetIdx() for group in mol.GetStereoGroups()
+                   if group.GetGroupType() == Chem.StereoGroupType.STEREO_AND
+                   for a in group.GetAtoms()}
+        return bool(centres) and all(tag == "?" or i in racemic for i, tag in centres)
 
 
 @dataclass(frozen=True)
@@ -253,7 +271,8 @@ _SOLVENT_TABLE = [
     ("PC", "CC1COC(=O)O1", "propylene carbonate"),
     ("VC", "O=C1OC=CO1", "vinylene carbonate"),
     ("FEC", "O=C1OCC(F)O1", "fluoroethylene carbonate"),
-    ("DFEC", "O=C1O[C@@H](F)[C@H](F)O1", "trans-4,5-difluoroethylene carbonate"),
+    # the racemic trans isomer (Ju et al. 2025): both enantiomers, "&1" of CXSMILES
+    ("DFEC", "O=C1O[C@@H](F)[C@H](F)O1 |&1:3,5|", "trans-4,5-difluoroethylene carbonate"),
     ("DMC", "COC(=O)OC", "dimethyl carbonate"),
     ("EMC", "CCOC(=O)OC", "ethyl methyl carbonate"),
     ("DEC", "CCOC(=O)OCC", "diethyl carbonate"),
@@ -395,8 +414,9 @@ def get_species(name):
         found = _alias(name)
         if found is not None:
             return found
+    hint = _what_it_may_be(name) or _close_matches(name, {k: v[0] for k, v in _keys().items()})
     raise ValueError(
-        f"unknown species {name!r}{_what_it_may_be(name)}; known solvents: "
+        f"unknown species {name!r}{hint}; known solvents: "
         f"{', '.join(SOLVENTS)}; known ions: {', '.join(IONS)}; for anything else pass "
         "Species(name, smiles)"
     )
@@ -410,16 +430,10 @@ def _alias(name):
     description (``"ethylene carbonate"``).
     """
     key = " ".join(name.split()).lower()
-    library = {**SOLVENTS, **IONS}
-    for sp in library.values():
-        if key in (sp.name.lower(), sp.description.lower()):
-            return sp
-    sign = key[-1:]
-    if sign in ("+", "-"):
-        sp = {k.lower(): v for k, v in IONS.items()}.get(key[:-1].rstrip())
-        if sp is not None and (sp.charge > 0) == (sign == "+"):
-            return sp
-    return None
+    if len(key) > 1 and key[-1] in "+-":
+        key = key[:-1].rstrip() + key[-1]  # "Li +" as "Li+"
+    names = _keys().get(key)
+    return {**SOLVENTS, **IONS}[names[0]] if names else None
 
 
 def _quiet_smiles(text):
@@ -445,13 +459,52 @@ def _what_it_may_be(name):
     except ImportError:  # pragma: no cover - rdkit is a declared dependency of `build`
         return ""
     mol = _quiet_smiles(name)
-    if mol is None or mol.GetNumAtoms() < 2:
-        return ""  # "Xe" or "C" are read as SMILES too; only a molecule is worth the hint
+    if mol is None:
+        return ""
     canonical = Chem.MolToSmiles(mol)
     for sp in (*SOLVENTS.values(), *IONS.values()):
+        # one atom too: "[Li+]" is the SMILES of Li
         if Chem.MolToSmiles(Chem.MolFromSmiles(sp.smiles)) == canonical:
             return f" (it is the SMILES of {sp.name}: use the name {sp.name!r})"
+    if mol.GetNumAtoms() < 2:
+        return ""  # "Xe" or "C" are read as SMILES too; only a molecule is worth the hint
     return f" (a SMILES? give it a name: Species('NAME', {name!r}))"
+
+
+def _keys():
+    """Every name the library's species answer to (lower case, blanks joined): name,
+    description, and an ion's name with its charge's sign."""
+    keys = {}
+    for sp in (*SOLVENTS.values(), *IONS.values()):
+        words = [sp.name, sp.description]
+        if sp.charge:
+            words.append(sp.name + ("+" if sp.charge > 0 else "-"))
+        for word in filter(None, words):
+            keys.setdefault(" ".join(word.split()).lower(), []).append(sp.name)
+    return keys
+
+
+def _check_library_names():
+    """Refuse, at import, a library in which one name, description or signed ion name means
+    two species: the lookup would depend on the tables' order."""
+    clash = {k: v for k, v in _keys().items() if len(set(v)) > 1}
+    if clash:
+        raise RuntimeError(f"the species library names different species alike: {clash}")
+
+
+def _close_matches(name, known):
+    """`` (did you mean ...?)`` naming the library names closest to ``name``, or ``""``.
+
+    ``known`` maps the lower-case names looked up to the library name each stands for.
+    """
+    import difflib
+
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    found = difflib.get_close_matches(" ".join(name.split()).lower(), list(known), n=3,
+                                      cutoff=0.6)
+    names = list(dict.fromkeys(known[f] for f in found))
+    return f" (did you mean {' or '.join(map(repr, names))}?)" if names else ""
 
 
 def _liquid_density(species):
@@ -488,8 +541,9 @@ def get_salt(name):
         lower = {k.lower(): v for k, v in SALTS.items()}
         if name.strip().lower() in lower:
             return lower[name.strip().lower()]
+    hint = _salt_smiles_hint(name) or _close_matches(name, {k.lower(): k for k in SALTS})
     raise ValueError(
-        f"unknown salt {name!r}{_salt_smiles_hint(name)}; known salts: {', '.join(SALTS)}; "
+        f"unknown salt {name!r}{hint}; known salts: {', '.join(SALTS)}; "
         "for anything else pass Salt(name, cation=Species(...), anion=Species(...))"
     )
 
@@ -531,3 +585,6 @@ def species_from_formula(symbols):
             if sp.formula == formula:
                 return sp
     return None
+
+
+_check_library_names()
