@@ -702,6 +702,9 @@ class CarrierAnalysis:
             # an NPT run still compressing was refused only after the whole pass
             for col in self._collectors:
                 col.check_volume_spread(start, stop, step, frames)
+        # frames too far apart to unwrap were refused only after the whole pass
+        for col in self._collectors:
+            col.check_unwrap_spacing(start, stop, step, frames)
         for col in self._collectors:
             col.run(
                 start=start, stop=stop, step=step, frames=frames, verbose=verbose,

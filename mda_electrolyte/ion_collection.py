@@ -45,7 +45,7 @@ from scipy import constants
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from ase_electrolyte.units import warn_implausible
 
-from .analysis_base import FrameAnalysis, check_universe
+from .analysis_base import FrameAnalysis, check_universe, kept_frame
 from .carriers import (
     _MAX_VOLUME_SPREAD,
     FAR_STEP,
@@ -531,6 +531,26 @@ def volume_varies_error(label, spread, volume_range, frames="the analysed frames
 VOLUME_PROBE_FRAMES = 32
 
 
+#: Pairs of consecutive analysed frames, spread over a selection, whose steps are judged before
+#: an unwrapping pass (:meth:`IonCollector.check_unwrap_spacing`); selections of fewer than four
+#: times as many frames are left to the pass, which reads little more.
+UNWRAP_PROBE_PAIRS = 32
+
+
+def far_steps_error(label, share, dt, where="between analysed frames"):
+    """The ValueError of analysed frames too far apart to unwrap: a share ``share`` of the
+    atoms' steps ``where`` reach beyond :data:`~mda_electrolyte.carriers.FAR_STEP` of a box
+    vector, more than :data:`~mda_electrolyte.carriers.MAX_FAR_STEPS`. One message for the
+    refusal after the pass and before it (:meth:`IonCollector.check_unwrap_spacing`)."""
+    apart = "" if dt is None else f" (frames {dt:.4g} ps apart)"
+    return ValueError(
+        f"{label}: {100 * share:.2g} % of the atoms' steps {where} reach more than "
+        f"{FAR_STEP:g} of a box vector: unwrapping by minimum image cannot tell such a step "
+        f"from one the other way round, so the displacements would be wrong by whole "
+        f"boxes{apart}; analyse every frame (step=1), write frames more often, or give "
+        "unwrapped coordinates")
+
+
 def selection_volumes(trajectory, index):
     """Box volumes (Å³) of trajectory frames ``index`` known before the pass.
 
@@ -861,6 +881,52 @@ class IonCollector(FrameAnalysis):
                                       (float(volumes.min()), float(volumes.max())),
                                       frames_text)
 
+    def check_unwrap_spacing(self, start=None, stop=None, step=None, frames=None):
+        """Refuse, before an unwrapping pass, analysed frames clearly too far apart to unwrap,
+        as the pass would after reading every frame.
+
+        :data:`UNWRAP_PROBE_PAIRS` pairs of consecutive analysed frames spread over the
+        selection are read (the trajectory is left on its frame) and the share of the tracked
+        atoms' steps beyond :data:`~mda_electrolyte.carriers.FAR_STEP` of a box vector is
+        averaged over the pairs; the selection is refused only where that share exceeds
+        :data:`~mda_electrolyte.carriers.MAX_FAR_STEPS` by four standard errors of the pairs'
+        spread (frames written a whole box of motion apart: steps near uniform, about 10 %
+        of them far). The pass still judges every step of the rest. A selection of fewer than
+        ``4 * UNWRAP_PROBE_PAIRS`` frames, or without unwrapping, is left to the pass.
+        """
+        if not (self._unwrap and self._positions):
+            return
+        index = self._selected_index(start, stop, step, frames)
+        if index is None or index.size < 4 * UNWRAP_PROBE_PAIRS:
+            return
+        pairs = np.unique(np.linspace(0, index.size - 2, UNWRAP_PROBE_PAIRS).round()
+                          .astype(np.intp))
+        trajectory = self._trajectory
+        shares = []
+        with kept_frame(trajectory):
+            for i in pairs:
+                positions, boxes = np.zeros((2, self._tracked.n_atoms, 3)), np.zeros((2, 6))
+                for row, frame in enumerate(index[i : i + 2]):
+                    ts = trajectory[int(frame)]
+                    positions[row] = self._tracked.positions
+                    if ts.dimensions is not None:
+                        boxes[row] = ts.dimensions
+                # a frame without a box or with non-finite positions: the pass names it
+                if not (np.all(np.isfinite(positions))
+                        and np.all(np.isfinite(_box_volumes(boxes)))):
+                    continue
+                far, judged = count_far_steps(positions, boxes)
+                shares.append(far / judged)
+        if len(shares) < UNWRAP_PROBE_PAIRS // 4:
+            return
+        shares = np.asarray(shares)
+        mean = float(shares.mean())
+        if mean - 4.0 * float(shares.std(ddof=1)) / np.sqrt(shares.size) > MAX_FAR_STEPS:
+            raise far_steps_error(
+                self._label, mean, self.selected_spacing(start, stop, step, frames)[0],
+                f"between {shares.size} pairs of consecutive analysed frames spread over the "
+                "selection")
+
     def _check_kept_rows(self, rows):
         """Refuse kept per-ion rows (indices among the analysed frames) that are fewer than 2
         or not evenly spaced."""
@@ -1054,12 +1120,7 @@ class IonCollector(FrameAnalysis):
         dt = check_time_spacing(times, np.asarray(self.frames), label)
         far, judged = (int(x) for x in r.pop("far_steps", (0, 0)))
         if judged and far > MAX_FAR_STEPS * judged:
-            raise ValueError(
-                f"{label}: {100 * far / judged:.2g} % of the atoms' steps between analysed frames "
-                f"reach more than {FAR_STEP:g} of a box vector: unwrapping by minimum image "
-                "cannot tell such a step from one the other way round, so the displacements "
-                f"would be wrong by whole boxes (frames {dt:.4g} ps apart); analyse every frame "
-                "(step=1), write frames more often, or give unwrapped coordinates")
+            raise far_steps_error(label, far / judged, dt)
         boxes = r.boxes
         volumes = _box_volumes(boxes)
         volume = volume_range = mean_box = None
