@@ -485,9 +485,11 @@ def electrolyte_box(
         message names the density, the volumes and the highest density allowed), after the
         conformers and before PACKMOL.
     RuntimeError
-        If PACKMOL cannot be started, fails, cannot pack the molecules at this density (the
-        density and tolerance are named) or writes fewer positions than atoms (its message is
-        included).
+        If PACKMOL cannot be started, fails or is killed (the signal is named), cannot pack the
+        molecules at this density (the density and tolerance are named), writes fewer
+        positions than atoms (its message is included), or does not finish within
+        ``packmol_timeout`` (it is stopped with every process it started: a wrapper's solver
+        too). Its temporary folder is removed in every case.
 
     Examples
     --------
@@ -964,17 +966,31 @@ def _run_packmol(structures, length, tolerance, seed, timeout, nloop=None):
         (tmp / "input.inp").write_text("\n".join(lines))
         with open(tmp / "input.inp") as stdin:
             try:
-                proc = subprocess.run(
-                    [exe], stdin=stdin, cwd=tmp, capture_output=True, text=True, timeout=timeout
+                # its own process group: a packmol that is a wrapper script (a conda or module
+                # shim) runs the solver as a child, which a kill of the wrapper alone left
+                # running after the timeout, searching on and writing into this folder
+                proc = subprocess.Popen(
+                    [exe], stdin=stdin, cwd=tmp, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True, start_new_session=True,
                 )
-            except subprocess.TimeoutExpired as err:
-                raise RuntimeError(f"PACKMOL did not finish within {timeout} s") from err
             except OSError as err:
                 # not executable, a broken file, a folder: was a bare PermissionError
                 raise RuntimeError(
                     f"PACKMOL at {exe} could not be started ({err.strerror or err}); reinstall "
                     "it (pip install packmol) or put a working packmol on PATH"
                 ) from None
+            try:
+                stdout, stderr = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired as err:
+                _kill_group(proc)
+                raise RuntimeError(
+                    f"PACKMOL did not finish within {timeout} s (packmol_timeout); it was "
+                    "stopped: give a longer packmol_timeout, a lower density or fewer atoms"
+                ) from err
+            except BaseException:
+                _kill_group(proc)  # Ctrl-C: no PACKMOL left behind
+                raise
+        proc = subprocess.CompletedProcess([exe], proc.returncode, stdout, stderr)
         out = tmp / "packed.xyz"
         text = (proc.stdout + proc.stderr).strip()
         density = f"{_density(structures, length):.3g} g/cm³"
@@ -991,7 +1007,7 @@ def _run_packmol(structures, length, tolerance, seed, timeout, nloop=None):
         if proc.returncode != 0 or not out.exists() or "ERROR" in proc.stdout:
             tail = "\n".join(text.splitlines()[-25:]) or "(it printed nothing)"
             raise RuntimeError(
-                f"PACKMOL ({exe}) failed with exit code {proc.returncode}"
+                f"PACKMOL ({exe}) {_exit_status(proc.returncode)}"
                 f"{'' if out.exists() else ' and wrote no packed structure'}:\n{tail}"
             )
         expected = sum(len(tmpl) * n for _, tmpl, n, _ in structures)
@@ -1010,6 +1026,32 @@ def _run_packmol(structures, length, tolerance, seed, timeout, nloop=None):
                 "finite positions (a damaged or foreign packmol build?)"
             )
         return positions
+
+
+def _exit_status(code):
+    """How a process ended, in words: a negative code is the signal that killed it."""
+    import signal
+
+    if code >= 0:
+        return f"failed with exit code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    why = " (out of memory?)" if name == "SIGKILL" else ""
+    return f"was killed by {name}{why}"
+
+
+def _kill_group(proc):
+    """Kill ``proc`` and every process it started (its session), and reap it."""
+    import os
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # already gone
+    proc.communicate()
 
 
 def _density(structures, length):

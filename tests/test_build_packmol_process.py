@@ -1,0 +1,82 @@
+"""PACKMOL's process: stopped whole at the timeout, its end by a signal named, no folder left.
+
+The stand-in packmol is a shell script, as a conda or module shim is: the solver runs as its
+child. Only the stand-in's own processes are ever signalled (the process group the builder
+started for it).
+"""
+
+import os
+import stat
+import tempfile
+import time
+
+import pytest
+
+import ase_electrolyte.build as build
+from ase_electrolyte.build import electrolyte_box
+
+
+def _fake_packmol(tmp_path, monkeypatch, body):
+    exe = tmp_path / "packmol"
+    exe.write_text("#!/bin/sh\ncat > /dev/null\n" + body)
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(build, "packmol_executable", lambda: str(exe))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    return scratch
+
+
+def _running(pid):
+    """Whether ``pid`` is a live process (a zombie waiting to be reaped is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
+def test_a_wrapper_whose_solver_outlives_the_timeout_is_stopped_whole(tmp_path, monkeypatch):
+    pid_file = tmp_path / "solver.pid"
+    # the "solver" runs 300 s in the background of the wrapper, which waits for it
+    scratch = _fake_packmol(tmp_path, monkeypatch,
+                            f"sleep 300 &\necho $! > {pid_file}\nwait\n")
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"PACKMOL did not finish within 1(\.0)? s "
+                                           r"\(packmol_timeout\); it was stopped"):
+        electrolyte_box(counts={"EC": 3}, density=1.3, seed=0, packmol_timeout=1)
+    # far below the solver's 300 s: nothing waited for it
+    assert time.monotonic() - start < 150
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 60
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # the wrapper's kill alone left the solver searching on
+    assert not _running(pid)
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_packmol_killed_by_a_signal_is_named(tmp_path, monkeypatch):
+    scratch = _fake_packmol(tmp_path, monkeypatch, "kill -KILL $$\n")
+    with pytest.raises(RuntimeError, match=r"was killed by SIGKILL \(out of memory\?\) and "
+                                           "wrote no packed structure"):
+        electrolyte_box(counts={"EC": 3}, density=1.3, seed=0)
+    assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("body", [
+    "exit 3\n",
+    "printf '30\\nx\\nC 0 0 0\\n' > packed.xyz\necho 'Success!'\n",  # cut mid-way
+])
+def test_a_failed_packmol_leaves_no_folder(tmp_path, monkeypatch, body):
+    scratch = _fake_packmol(tmp_path, monkeypatch, body)
+    with pytest.raises(RuntimeError, match="PACKMOL"):
+        electrolyte_box(counts={"EC": 3}, density=1.3, seed=0)
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_exit_status_in_words():
+    assert build._exit_status(2) == "failed with exit code 2"
+    assert build._exit_status(-11) == "was killed by SIGSEGV"
+    assert build._exit_status(-9) == "was killed by SIGKILL (out of memory?)"
