@@ -38,7 +38,11 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         members' files by content, its options). A rerun of a stopped labelling (Ctrl-C,
         SIGTERM) reuses them and labels only the frames that have none; another teacher (other
         members, a member file retrained in place, other options) labels every frame again,
-        and the labels of earlier teachers are removed. ``None``: nothing is recorded.
+        and the labels of earlier teachers are removed, except those a run (of this process
+        or another) is labelling into at the time: it keeps them. Runs of one teacher may
+        share the folder at the same time (different frame sets, or the same): a frame's
+        labels are one file, replaced whole, and equal whichever run wrote them.
+        ``None``: nothing is recorded.
     **calc_options
         For :class:`ase_electrolyte.Calculator` when a list is given (e.g. ``device="cpu"``).
 
@@ -111,6 +115,9 @@ def relabel(frames, committee, *, labels=None, **calc_options):
                     f"{store.written + store.reused} frame(s) are kept in {store.folder}: the "
                     "same call labels only the others")
             raise
+        finally:
+            if store is not None:
+                store.close()
     return out
 
 
@@ -140,14 +147,91 @@ def _frame_sha256(atoms):
     return h.hexdigest()
 
 
+#: The file inside a teacher's labels folder that every run using the folder holds a shared
+#: ``flock`` on, and that a run of another teacher must lock exclusively to remove the folder.
+_IN_USE = ".in-use.lock"
+
+
+def _same_file(fd, path):
+    """Whether the open file ``fd`` is still the file at ``path``."""
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+def _claim_folder(folder):
+    """A shared claim on a teacher's labels folder (made if missing): an open descriptor
+    holding a shared ``flock`` on its :data:`_IN_USE` file, closed to give it back.
+
+    Runs of one teacher share the folder (their labels of one frame are equal, each written
+    atomically); a run of another teacher removes the folder only while no claim is held
+    (:func:`_remove_unclaimed`). A claim taken on the file of a folder being removed is
+    taken again on the new folder.
+    """
+    import fcntl
+
+    while True:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / _IN_USE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except FileNotFoundError:  # the folder was removed after mkdir
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if _same_file(fd, path):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
+def _remove_unclaimed(folder):
+    """Remove another teacher's labels folder unless a run holds a claim on it.
+
+    A run of the other teacher that was still labelling into it lost its folder mid-run (its
+    next label failed to be written, its earlier ones were gone).
+    """
+    import fcntl
+    import shutil
+    import uuid
+
+    path = folder / _IN_USE
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except FileNotFoundError:  # removed meanwhile
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # in use: kept
+        if not _same_file(fd, path):
+            return
+        # renamed away first, so that no run can claim it while it is removed; a run waiting
+        # on this lock file finds no folder at its path and claims a new one
+        trash = folder.with_name(f".removing-{folder.name}-{uuid.uuid4().hex[:12]}")
+        try:
+            os.rename(folder, trash)
+        except OSError:
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+    finally:
+        os.close(fd)
+
+
 class _LabelStore:
     """The teacher's labels of each frame, one atomically written JSON file per frame, under
-    ``folder/<teacher fingerprint digest>/``; the folders of other teachers are removed."""
+    ``folder/<teacher fingerprint digest>/``; the folders of other teachers are removed unless
+    another run is using them. Close it (or use it in ``with``) to give its claim back."""
 
     def __init__(self, labels, teacher):
         import hashlib
         import json
-        import shutil
 
         from .md import calculator_fingerprint
 
@@ -155,13 +239,25 @@ class _LabelStore:
         self.teacher = hashlib.sha256(
             json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
         self.folder = labels / self.teacher[:20]
-        if labels.is_dir():
-            for old in labels.iterdir():
-                # another teacher's labels are never this one's: not kept to mislead
-                if old.is_dir() and old.name != self.folder.name:
-                    shutil.rmtree(old, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self._fd = _claim_folder(self.folder)
+        for old in labels.iterdir():
+            # another teacher's labels are never this one's: not kept to mislead, unless a
+            # run of that teacher is labelling into them now
+            if old.is_dir() and old.name != self.folder.name:
+                _remove_unclaimed(old)
         self.written = self.reused = 0
+
+    def close(self):
+        """Give the claim on the folder back; idempotent."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def _path(self, atoms):
         frame = _frame_sha256(atoms)
@@ -197,6 +293,8 @@ class _LabelStore:
         from .atomic_file import write_json_atomic
 
         frame, path = self._path(atoms)
+        # removed by hand while labelling: the labels made so far are lost, this one is not
+        self.folder.mkdir(parents=True, exist_ok=True)
         # repr of a float64 reads back as the same float64: reused labels equal fresh ones
         write_json_atomic(path, {
             "teacher": self.teacher, "frame": frame,
