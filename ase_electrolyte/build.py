@@ -285,7 +285,8 @@ def estimate_density(counts):
     Raises
     ------
     ValueError
-        A neutral species without a measured liquid density in the library, or no solvent.
+        A neutral species without a measured liquid density in the library, no solvent, a
+        species named twice (``"EC"`` and ``"ec"``), or counts of net charge.
 
     Examples
     --------
@@ -300,9 +301,16 @@ def estimate_density(counts):
     mass = 0.0  # amu
     volume = 0.0  # Å³
     n_solvent = 0
+    seen = set()
+    charge = 0
     for key, n in counts.items():
         sp = get_species(key)
         n = check_number(f"count of {sp.name}", n, integer=True, minimum=0, maximum=MAX_ATOMS)
+        if sp in seen:
+            # as electrolyte_box: "EC" and "ec" are one species, one of the numbers a typo
+            raise ValueError(f"{sp.name} is named twice in counts {dict(counts)}")
+        seen.add(sp)
+        charge += sp.charge * n
         m = n * sp.mass
         mass += m
         if sp.charge:
@@ -310,8 +318,10 @@ def estimate_density(counts):
             continue
         measured = _liquid_density(sp)
         if measured is None:
+            # the library's own H2O was told it was "SMILES 'O', not the library's 'O'"
             other = (f" (this {sp.name} is SMILES {sp.smiles!r}, not the library's "
-                     f"{SOLVENTS[sp.name].smiles!r})" if sp.name in SOLVENTS else "")
+                     f"{SOLVENTS[sp.name].smiles!r})"
+                     if sp.name in SOLVENTS and sp != SOLVENTS[sp.name] else "")
             raise ValueError(
                 f"no measured liquid density of {sp.name}{other} in the species library "
                 f"(known: {sorted(LIQUID_DENSITIES)}); give density= or use the van der Waals rule"
@@ -320,6 +330,10 @@ def estimate_density(counts):
         volume += m / (measured[0] * GCM3_TO_AMU_PER_A3)
     if not n_solvent:
         raise ValueError("estimate_density needs at least one solvent molecule")
+    if charge:
+        # the density of a box electrolyte_box refuses to build
+        raise ValueError(f"counts {dict(counts)} have net charge {charge:+d} e; an electrolyte "
+                         "is neutral")
     return mass / volume / GCM3_TO_AMU_PER_A3
 
 
