@@ -601,6 +601,8 @@ def electrolyte_box(
     _check_packing_time(sum(sp.n_atoms * n for sp, n in plan.items()), packmol_timeout)
     templates = {sp: conformer(sp, seed=seed) for sp in plan}
     _check_packable(plan, templates, length, tolerance)
+    if spread_cations:
+        _check_cation_regions(plan, templates, length, tolerance)
     rng = np.random.default_rng(seed)
     structures = []  # (species, Atoms template, number, region or None)
     for sp, n in plan.items():
@@ -941,12 +943,40 @@ def _check_own_images(atoms, templates, tolerance):
         )
 
 
+def _cation_grid(n, length, tolerance):
+    """Sub-cubes per edge, their edge and the margin inside each (Å) for ``n`` spread cations."""
+    g = math.ceil(n ** (1.0 / 3.0) - 1e-9)
+    side = length / g
+    return g, side, min(tolerance / 2.0, side / 4.0)
+
+
+def _check_cation_regions(plan, templates, length, tolerance):
+    """Refuse spread cations too large for their sub-cubes, before PACKMOL.
+
+    A molecular cation (EMIM⁺ of an ionic liquid: 8 Å across) confined with all its atoms to
+    a sub-cube whose diagonal is shorter than the molecule cannot be placed: PACKMOL searched
+    its 560 initial cycles per cation and failed with a message about its spatial constraints.
+    """
+    for sp, n in plan.items():
+        if sp.charge <= 0 or n < 2:
+            continue
+        g, side, margin = _cation_grid(n, length, tolerance)
+        room = side - 2.0 * margin
+        x = templates[sp].positions
+        across = float(np.max(np.linalg.norm(x[:, None] - x[None], axis=-1)))
+        if across > math.sqrt(3.0) * room:
+            raise ValueError(
+                f"spread_cations: each of the {n} {sp.name} cations is kept inside its own "
+                f"{room:.3g} Å sub-cube of the {length:.4g} Å box ({g}³ sub-cubes), whose "
+                f"diagonal is shorter than the molecule ({across:.3g} Å across); pass "
+                "spread_cations=False, or pack fewer cations"
+            )
+
+
 def _cation_regions(n, length, tolerance, rng):
     """``n`` distinct sub-cubes of the box, chosen at random, as packmol ``inside box`` bounds."""
-    g = math.ceil(n ** (1.0 / 3.0) - 1e-9)
+    g, side, margin = _cation_grid(n, length, tolerance)
     cells = rng.permutation(g**3)[:n]
-    side = length / g
-    margin = min(tolerance / 2.0, side / 4.0)
     regions = []
     for c in cells:
         i, j, k = np.unravel_index(c, (g, g, g))
@@ -1017,6 +1047,18 @@ def _run_packmol(structures, length, tolerance, seed, timeout, nloop=None):
                 f"PACKMOL could not pack the molecules into the {length:.4g} Å box ({density}) "
                 f"with {tolerance} Å between molecules; give a lower density or a smaller "
                 f"tolerance:\n{tail}"
+            )
+        regions = [(sp, tmpl, region) for sp, tmpl, _, region in structures if region]
+        if regions and "unable to put the molecules" in proc.stdout:
+            # its "check the spatial constraints": the only ones are the cations' sub-cubes
+            sp, tmpl, (lo, hi) = regions[0]
+            x = tmpl.positions
+            across = float(np.max(np.linalg.norm(x[:, None] - x[None], axis=-1)))
+            raise RuntimeError(
+                f"PACKMOL could not place the {len(regions)} spread cations each inside its "
+                f"own {float(np.min(hi - lo)):.3g} Å sub-cube of the {length:.4g} Å box "
+                f"({sp.name} is {across:.3g} Å across); pass spread_cations=False, or pack "
+                "fewer cations"
             )
         if proc.returncode != 0 or not out.exists() or "ERROR" in proc.stdout:
             tail = "\n".join(text.splitlines()[-25:]) or "(it printed nothing)"

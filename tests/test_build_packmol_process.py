@@ -80,3 +80,32 @@ def test_the_exit_status_in_words():
     assert build._exit_status(2) == "failed with exit code 2"
     assert build._exit_status(-11) == "was killed by SIGSEGV"
     assert build._exit_status(-9) == "was killed by SIGKILL (out of memory?)"
+
+
+def test_molecular_cations_too_large_for_their_sub_cubes_are_named():
+    # an ionic liquid: EMIM⁺ (7.4 Å across) kept in 4.4 Å sub-cubes; PACKMOL's own words were
+    # "check the spatial constraints" after 560 cycles per cation
+    from ase_electrolyte.species import Species
+
+    emim = Species("EMIM", "CCn1cc[n+](C)c1")
+    counts = {emim: 27, "BF4": 27}
+    with pytest.raises(RuntimeError, match=r"could not place the 27 spread cations each inside "
+                                           r"its own 4\.\d+ Å sub-cube .*EMIM is 7\.\d+ Å "
+                                           r"across\); pass spread_cations=False"):
+        electrolyte_box(counts=counts, density=1.28, seed=0)
+    atoms = electrolyte_box(counts=counts, density=1.28, seed=0, spread_cations=False)
+    assert atoms.info["composition"] == {"EMIM": 27, "BF4": 27}
+
+
+def test_cations_longer_than_their_sub_cubes_diagonal_are_refused_before_packmol(monkeypatch):
+    from ase_electrolyte.species import Species
+
+    def no_packmol(*args, **kwargs):
+        raise AssertionError("PACKMOL was run")
+
+    monkeypatch.setattr(build, "_run_packmol", no_packmol)
+    c12 = Species("C12TMA", "CCCCCCCCCCCC[N+](C)(C)C")  # about 15 Å long
+    with pytest.raises(ValueError, match=r"spread_cations: each of the 64 C12TMA cations is kept "
+                                         r"inside its own .* Å sub-cube .*\(4³ sub-cubes\), whose "
+                                         r"diagonal is shorter than the molecule"):
+        electrolyte_box(counts={c12: 64, "BF4": 64}, density=1.0, seed=0)
