@@ -108,7 +108,8 @@ def from_ase(
         An empty or inconsistent trajectory (frames with different atoms, or with the same
         atoms in another order: an atom of another element at an index, or two atoms bonded
         in frame 0 more than twice their covalent radii plus :data:`BROKEN_BOND_SLACK` apart
-        in a later frame; the frame and atoms are named), non-finite velocities or forces
+        in a later frame; the frame and atoms are named; or periodic along other directions
+        than frame 0), non-finite velocities or forces
         (the frame and atom are named), a topology whose atom count differs from the
         trajectory's, an unreadable file, a damaged H5MD file (e.g. a
         periodic one without its per-frame box), LAMMPS dump frames repeated or unevenly spaced
@@ -530,6 +531,13 @@ def _from_frames(frames, dt):
                    "wrote them" if same else f"{a.get_chemical_formula()} against "
                    f"{ref.get_chemical_formula()}")
                 + "): not one trajectory; give frames of one atom order")
+        if not np.array_equal(a.pbc, ref.pbc):
+            # frame 0's periodicity decides the Universe's box: a frame written without its
+            # cell had no box, and a slab's frame was read as 3D-periodic, without a word
+            raise ValueError(
+                f"frame {k} is periodic along {np.asarray(a.pbc).tolist()}, frame 0 along "
+                f"{np.asarray(ref.pbc).tolist()}: not one trajectory (a frame written without "
+                "its cell?); give frames of one periodicity")
         _check_frame(a, f"frame {k}")
     times = _frame_times(frames) if dt is None else None
     bonds = covalent_bonds(ref)

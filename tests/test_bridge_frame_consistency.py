@@ -255,3 +255,25 @@ def test_a_lone_molecule_without_cell_is_read():
     u = from_ase(frames, dt=0.1)
     assert u.trajectory.n_frames == 2
     assert isinstance(frames[0], Atoms)
+
+
+@pytest.mark.parametrize("pbc", [False, [True, True, False]])
+def test_a_frame_of_other_periodicity_is_refused_naming_it(pbc):
+    # frame 0's periodicity made the box: frame 2 without a cell had none, a slab frame was
+    # read as 3D-periodic
+    frames = _frames()
+    frames[2].pbc = pbc
+    if pbc is False:
+        frames[2].cell = np.zeros((3, 3))
+    with pytest.raises(ValueError, match=r"frame 2 is periodic along \[.*\], frame 0 along "
+                                         r"\[True, True, True\]: not one trajectory"):
+        from_ase(frames)
+
+
+def test_frames_of_a_changing_box_are_one_trajectory():
+    # NPT: the cell changes, the periodicity does not
+    frames = _frames()
+    for k, a in enumerate(frames):
+        a.set_cell(np.eye(3) * (14.0 + 0.5 * k), scale_atoms=False)
+    u = from_ase(frames)
+    np.testing.assert_allclose([ts.dimensions[0] for ts in u.trajectory], [14.0, 14.5, 15.0])
