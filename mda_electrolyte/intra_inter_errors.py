@@ -55,6 +55,7 @@ __all__ = [
     "IntraInterErrors",
     "check_reference_frames",
     "isolated_energy_doubt",
+    "scan_stress_doubt",
     "evaluate_frame",
     "IsolatedMoleculeEvaluator",
     "StoredMoleculeLabels",
@@ -323,6 +324,144 @@ def _check_label_values(labels):
         )
 
 
+#: Pressure (eV/Å³; 2 GPa) by which the labelled stresses of frames that are one configuration
+#: deformed (a volume scan, affine or of rigid molecules) may miss the change of their labelled
+#: energies before they are refused: a plane-wave basis's Pulay stress or a kinetic part in
+#: the stress (an offset of up to 1 GPa, tested) and the trapezoid rule over a coarse scan stay
+#: within it.
+SCAN_STRESS_TOLERANCE = 2.0 / 160.21766
+
+#: Ratio of the labelled energies' change to the one the labelled stresses give, over the
+#: deformed frames, outside which (and beyond :data:`SCAN_STRESS_TOLERANCE`) the stresses are
+#: refused: GPa read as eV/Å³ give 1/160, a pressure (the other sign) −1.
+SCAN_STRESS_RATIO = (0.2, 5.0)
+
+#: Largest difference (Å) of atom positions at which two frames are one configuration deformed
+#: (extxyz stores 8 decimals).
+_SAME_CONFIGURATION = 1e-4
+
+
+def _deformation_pair(a, b, ids, masses):
+    """How frame ``b`` is frame ``a`` deformed, or None: ``"affine"`` (fractional coordinates
+    kept) or ``"rigid"`` (fractional centres of mass kept, molecules rigid), with each frame's
+    whole-molecule offsets from their centres of mass."""
+    from .molecules import make_whole, rigid_decomposition
+
+    ca, cb = a.cell.array, b.cell.array
+    if len(a) != len(b) or np.any(a.numbers != b.numbers) or np.allclose(ca, cb, atol=1e-9):
+        return None
+    try:
+        ma = np.linalg.solve(ca, cb - ca)  # inv(C_a) (C_b - C_a): r_b = r_a (1 + L)
+    except np.linalg.LinAlgError:
+        return None
+    parts = []
+    for atoms in (a, b):
+        whole = make_whole(atoms.positions, ids, atoms.cell.array)
+        parts.append(rigid_decomposition(whole, masses, ids))
+    (com_a, xi_a), (com_b, xi_b) = parts
+    # centres of mass at the same fractional place, up to a lattice vector
+    shift = np.linalg.solve(cb.T, (com_b - com_a @ (np.eye(3) + ma)).T).T
+    if np.abs((shift - np.round(shift)) @ cb).max() > _SAME_CONFIGURATION:
+        return None
+    if np.abs(xi_b - xi_a).max() <= _SAME_CONFIGURATION:
+        kind = "rigid"
+    elif np.abs(xi_b - xi_a @ (np.eye(3) + ma)).max() <= _SAME_CONFIGURATION:
+        kind = "affine"
+    else:
+        return None
+    return kind, xi_a, xi_b
+
+
+def scan_stress_doubt(label_frames, labels, ids, masses):
+    """A sentence when the labelled stresses contradict the labelled energies of consecutive
+    frames that are one configuration deformed (e.g. a volume scan), else None.
+
+    Along a deformation of the cell from ``C_a`` to ``C_b`` the energy changes by
+    ``∫ dE/dt dt`` with ``dE/dt = V σ : L + Σ_i f_i · (ξ_i L)``, ``L = C⁻¹ (C_b − C_a)`` (ASE's
+    stress, row vectors), the second term only for a scan of rigid molecules (``ξ_i`` the
+    atom's offset from its molecule's centre of mass); a pair of frames is judged when the
+    change lies outside the values of ``dE/dt`` at the two ends (which bracket it where
+    ``dE/dt`` is monotonic) by more than :data:`SCAN_STRESS_TOLERANCE` times ``√3 V |sym L|``
+    (``|ΔV|`` for a volume scan)
+    and the least-squares ratio of the energies' changes to the trapezoid rule's over every
+    pair lies outside :data:`SCAN_STRESS_RATIO`. Stresses in GPa (1/160) or of the other sign
+    (a pressure: −1) so show before any model runs; without deformed frames, or with a rigid
+    scan without forces, nothing is judged (None).
+
+    Parameters
+    ----------
+    label_frames : list of ase.Atoms
+        The labelled frames (their cells and positions).
+    labels : list of dict
+        :func:`~mda_electrolyte.model_labels.stored_labels` of each frame.
+    ids : array_like of int, shape (n_atoms,)
+        Molecule index of every atom.
+    masses : array_like, shape (n_atoms,)
+    """
+    ids = np.asarray(ids)
+    masses = np.asarray(masses, dtype=np.float64)
+    pairs = []
+    for k in range(len(label_frames) - 1):
+        a, b = label_frames[k], label_frames[k + 1]
+        la, lb = labels[k], labels[k + 1]
+        if not (np.all(a.pbc) and np.all(b.pbc)) or any(
+                lab[q] is None for lab in (la, lb) for q in ("energy", "stress")):
+            continue
+        found = _deformation_pair(a, b, ids, masses)
+        if found is None:
+            continue
+        kind, xi_a, xi_b = found
+        if kind == "rigid" and (la["forces"] is None or lb["forces"] is None):
+            continue
+        step = b.cell.array - a.cell.array
+        stress_part, force_part = [], []
+        for atoms, lab, xi in ((a, la, xi_a), (b, lb, xi_b)):
+            rate = np.linalg.solve(atoms.cell.array, step)
+            stress_part.append(atoms.get_volume()
+                               * float(np.sum(_voigt_to_tensor(lab["stress"]) * rate)))
+            force_part.append(float(np.sum(lab["forces"] * (xi @ rate)))
+                              if kind == "rigid" else 0.0)
+        rates = np.add(stress_part, force_part)
+        strain = np.linalg.solve(a.cell.array, step)
+        # the miss as a pressure: an isotropic stress offset p misses by p |ΔV|
+        size = 0.5 * (a.get_volume() + b.get_volume()) * math.sqrt(3.0) * float(
+            np.linalg.norm(0.5 * (strain + strain.T)))
+        change = lb["energy"] - la["energy"]
+        miss = max(rates.min() - change, change - rates.max(), 0.0)
+        pairs.append((k, kind, change, float(rates.mean()), miss / size,
+                      float(np.mean(stress_part)), float(np.mean(force_part))))
+    if not pairs:
+        return None
+    # the stresses' share of the change alone is scaled by a unit slip (the rigid scan's
+    # force term, the forces being judged on their own, is not)
+    change = np.array([p[2] - p[6] for p in pairs])
+    given = np.array([p[5] for p in pairs])
+    if not np.dot(given, given) > 0:
+        return None
+    ratio = float(np.dot(change, given) / np.dot(given, given))
+    k, kind, worst_change, worst_given, miss = max(pairs, key=lambda p: p[4])[:5]
+    if miss <= SCAN_STRESS_TOLERANCE or SCAN_STRESS_RATIO[0] <= ratio <= SCAN_STRESS_RATIO[1]:
+        return None
+    # the slip nearest the ratio: stresses f times too large give 1/f
+    slips = {"eV/Å³ but of the other sign (a pressure)": -1.0}
+    for unit, factor in STRESS_UNIT_FACTORS.items():
+        slips[f"in {unit}"] = factor
+        slips[f"a pressure in {unit} (the other sign)"] = -factor
+    explained = ""
+    if ratio != 0.0:
+        name, factor = min(slips.items(), key=lambda item: abs(math.log(abs(item[1] * ratio)))
+                           + (0.0 if item[1] * ratio > 0 else math.inf))
+        explained = f"; they look {name}" if 0.5 < factor * ratio < 2.0 else ""
+    what = ("its cell and centres of mass scaled, molecules rigid" if kind == "rigid"
+            else "its cell and atoms deformed alike")
+    return (f"the reference stresses contradict the reference energies of frames {k} and "
+            f"{k + 1}, one configuration ({what}): the energy changes by {worst_change:.4g} eV "
+            f"where the stresses give {worst_given:.4g} eV (over the {len(pairs)} deformed "
+            f"frame pair(s), the energy changes are {ratio:.3g} times the stresses' share)"
+            f"{explained}: give the stress in eV/Å³ with ASE's sign (negative under "
+            "compression)")
+
+
 def _frame_labels(label_frames):
     """:func:`stored_labels` of every frame; a frame whose label is malformed, or that lacks a
     quantity the other frames have, is named (a quantity some frames lack was dropped from the
@@ -416,8 +555,15 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
                        "the frames' atom order")
                 )
     # malformed, non-finite or partly missing labels: also said before any model evaluation
-    _frame_labels(label_frames)
+    _check_scan_stresses(label_frames, _frame_labels(label_frames), source)
     return source
+
+
+def _check_scan_stresses(label_frames, labels, source):
+    """Raise :func:`scan_stress_doubt`'s sentence, if any (before any model evaluation)."""
+    doubt = scan_stress_doubt(label_frames, labels, source.ids, source.masses)
+    if doubt is not None:
+        raise ValueError(doubt)
 
 
 def _reordered(atoms, frame_positions, off, tolerance, periodic, at_most=50):
@@ -595,8 +741,10 @@ class IntraInterErrors(FrameAnalysis):
             )
         else:
             label_frames = read_frames(reference)
-            self._check_label_frames(label_frames)
+            checked = self._check_label_frames(label_frames)
             labels = _frame_labels(label_frames)
+            if not checked:
+                _check_scan_stresses(label_frames, labels, self._source)
             isolated = (
                 None if reference_isolated is None else StoredMoleculeLabels(reference_isolated)
             )
@@ -682,9 +830,11 @@ class IntraInterErrors(FrameAnalysis):
         return frames
 
     def _check_label_frames(self, label_frames):
+        """:func:`check_reference_frames` unless the labels are the frames'; whether it ran."""
         if self._source.ase_frames is not None and label_frames is self._source.ase_frames:
-            return
+            return False
         check_reference_frames(self._source, label_frames)
+        return True
 
     def _get_aggregator(self):
         return ResultsGroup(lookup={"_per_frame": ResultsGroup.flatten_sequence})
