@@ -1111,6 +1111,12 @@ def _from_lammps(data, dump, units, atom_style, dt):
     if not positions:
         raise ValueError(f"{dump} holds no frames")
     _check_dump_steps(dump, steps)
+    try:
+        for values, what in ((velocities, "velocities"), (forces, "forces")):
+            if values:
+                _check_finite_per_atom(np.stack(values), what)
+    except ValueError as err:
+        raise ValueError(f"{dump}: {err}") from None
     first = Atoms(numbers=numbers, positions=positions[0], cell=dims[0], pbc=True)
     bonds = covalent_bonds(first)
     # the data file's molecule ids, used where they are molecules (an ion pair under one id

@@ -277,3 +277,36 @@ def test_frames_of_a_changing_box_are_one_trajectory():
         a.set_cell(np.eye(3) * (14.0 + 0.5 * k), scale_atoms=False)
     u = from_ase(frames)
     np.testing.assert_allclose([ts.dimensions[0] for ts in u.trajectory], [14.0, 14.5, 15.0])
+
+
+@pytest.mark.parametrize("column", ["vx", "fy"])
+def test_a_lammps_dump_with_non_finite_velocities_or_forces_names_file_frame_and_atom(
+        tmp_path, column):
+    import ase.io
+
+    water = molecule("H2O")
+    water.center(vacuum=3.0)
+    water.pbc = True
+    water.arrays["mol-id"] = np.ones(len(water), dtype=int)
+    data = tmp_path / "data.lmp"
+    ase.io.write(data, water, format="lammps-data", atom_style="full", masses=True)
+    types = {s: i + 1 for i, s in enumerate(sorted(set(water.get_chemical_symbols())))}
+    cols = ["id", "type", "x", "y", "z", "vx", "vy", "vz", "fx", "fy", "fz"]
+    lines = []
+    for step in range(3):
+        lines += ["ITEM: TIMESTEP", str(10 * step), "ITEM: NUMBER OF ATOMS", "3",
+                  "ITEM: BOX BOUNDS pp pp pp"] + [f"0.0 {water.cell[0, 0]}"] * 3
+        lines.append("ITEM: ATOMS " + " ".join(cols))
+        for i in range(3):
+            row = {"id": i + 1, "type": types[water[i].symbol],
+                   **dict(zip("xyz", water.positions[i], strict=True))}
+            row.update({c: 0.0 for c in cols[5:]})
+            if step == 1 and i == 2:
+                row[column] = "nan"
+            lines.append(" ".join(str(row[c]) for c in cols))
+    dump = tmp_path / "dump.lammpstrj"
+    dump.write_text("\n".join(lines) + "\n")
+    what = "velocities" if column == "vx" else "forces"
+    with pytest.raises(ValueError, match=rf"dump.lammpstrj: frame 1: non-finite {what} for 1 "
+                                         r"atom\(s\) \(e\.g\. atom 2\)"):
+        from_ase(data, dump=dump, lammps_atom_style="id resid type charge x y z", dt=0.1)
