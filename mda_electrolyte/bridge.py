@@ -13,12 +13,14 @@ pair, and returns a Universe in which
 Molecules come from the per-atom topology arrays (:mod:`ase_electrolyte.topology`) when present,
 else from covalent-bond guessing (:func:`mda_electrolyte.molecules.atoms_molecule_ids`), in which
 alkali and alkaline-earth atoms are always free ions. Guessed molecules are named after the
-library species of the same composition (:func:`ase_electrolyte.species.species_from_formula`),
-else by their Hill formula.
+library species of the same composition (:func:`ase_electrolyte.species.species_from_formula`)
+and the same bond graph (an isomer, 1,4-dioxane of ethyl acetate's C4H8O2, is not that
+species), else by their Hill formula.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import time
@@ -410,16 +412,50 @@ def _guess_topology(atoms, bonds):
     file used where they are molecules).
     """
     ids = atoms_molecule_ids(atoms, bonds=bonds)
-    names, charges = _species_and_charges(atoms.numbers, ids)
+    names, charges = _species_and_charges(atoms.numbers, ids, bonds)
     return ids, names, charges
 
 
-def _species_and_charges(numbers, ids):
-    """Library species name (else Hill formula) and per-atom formal charges of every molecule."""
+def _bond_graph_labels(numbers, bonds, rounds=3):
+    """A label of every atom that tells apart atoms of different bond environments.
+
+    The element refined ``rounds`` times by the sorted labels of the bonded neighbours (the
+    Weisfeiler-Lehman test): two molecules of one composition whose sorted labels differ are
+    different isomers (1,4-dioxane and ethyl acetate, both C4H8O2).
+    """
+    numbers = [int(z) for z in numbers]
+    neighbours = [[] for _ in numbers]
+    for a, b in np.asarray(bonds, dtype=np.intp).reshape(-1, 2).tolist():
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    label = numbers
+    for _ in range(rounds):
+        label = [hash((label[i], tuple(sorted(label[j] for j in neighbours[i]))))
+                 for i in range(len(numbers))]
+    return label
+
+
+@functools.cache
+def _species_graph(species):
+    """Sorted :func:`_bond_graph_labels` of a library species, from its SMILES' bonds."""
+    mol = species.rdkit_mol
+    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in mol.GetBonds()]
+    return sorted(_bond_graph_labels([a.GetAtomicNum() for a in mol.GetAtoms()], bonds))
+
+
+def _species_and_charges(numbers, ids, bonds):
+    """Library species name (else Hill formula) and per-atom formal charges of every molecule.
+
+    A molecule takes a library species' name when it has its composition and its bond graph
+    (``bonds``, the covalent bonds guessed): an isomer (1,4-dioxane of the composition of
+    ethyl acetate) was named, and charged, as the library's species.
+    """
     labels = molecule_species(numbers, ids)
     names = np.empty(len(numbers), dtype=object)
     charges = np.zeros(len(numbers), dtype=np.int64)
-    unknown, odd = set(), set()
+    unknown, odd, isomers = set(), set(), {}
+    bonds = np.asarray(bonds, dtype=np.intp).reshape(-1, 2)
+    graph = _bond_graph_labels(numbers, bonds[ids[bonds[:, 0]] == ids[bonds[:, 1]]])
     # each molecule's atoms from one sort (a mask of all atoms per molecule was quadratic)
     order = np.argsort(ids, kind="stable")
     bounds = np.searchsorted(ids[order], np.arange(len(labels) + 1))
@@ -430,6 +466,10 @@ def _species_and_charges(numbers, ids):
         if label not in library:
             library[label] = species_from_formula(symbols)
         sp = library[label]
+        if sp is not None and len(members) > 1 and \
+                sorted(graph[k] for k in members) != _species_graph(sp):
+            isomers[label] = sp.name
+            sp = None
         if sp is None and len(members) == 1 and numbers[members[0]] in FREE_ION_NUMBERS:
             # a lone alkali or alkaline-earth atom is the cation (Mg²⁺, Ca²⁺ of a
             # user-defined species): +1 for group 1, +2 for group 2
@@ -459,9 +499,11 @@ def _species_and_charges(numbers, ids):
                 "formal charge 0 is wrong for conductivities; give their charges "
                 "(u.add_TopologyAttr('formalcharges', [...]) in e) or build the box with "
                 "electrolyte_box, whose topology names them" if odd else "")
+        other = "".join(f"; {label} has the composition of {name} but other bonds (an "
+                        "isomer)" for label, name in sorted(isomers.items()))
         warnings.warn(
             f"molecules {sorted(unknown)} are not in the species library: named by formula, "
-            f"formal charge 0{ions}",
+            f"formal charge 0{other}{ions}",
             stacklevel=4,
         )
     return names.astype(str), charges
