@@ -11,12 +11,14 @@ Martyna–Tobias–Klein barostat (:class:`ase.md.nose_hoover_chain.IsotropicMTK
 
 Every stage writes an H5MD file (:mod:`ase_electrolyte.trajectory`); an interrupted run is
 restarted by calling the same function again: finished stages are read back, an interrupted stage
-continues from its last written frame (the thermostat/barostat chain variables restart from zero
-there, which perturbs the conserved quantity but not the sampled ensemble). What a resume
-reproduces: a stage that had written no frame reruns bit for bit; an NVE stage resumed from a frame
-starts from its stored positions and velocities (read back from Å/ps, a rounding of 1 ulp), within
-1e-9 Å of the uninterrupted run over a short stage but diverging as chaotic trajectories do; a
-thermostatted stage follows another trajectory of the same ensemble. Each file records the
+continues from its last written frame, with the Nosé–Hoover chain and MTK barostat variables
+stored with that frame (:func:`~ase_electrolyte.trajectory.integrator_state`). What a resume
+reproduces: a stage that had written no frame reruns bit for bit; a stage resumed from a frame
+starts from its stored positions, cell, velocities (read back from Å/ps, a rounding of 1 ulp) and
+thermostat and barostat state, within round-off (1e-12 Å over tens of steps) of the uninterrupted
+run, then diverging as chaotic trajectories do. (Files of earlier versions store no integrator
+state: their resume restarts the chains from zero, which follows another trajectory of the same
+ensemble.) The integrators are deterministic: no random stream to restore. Each file records the
 settings and the calculator that wrote it and the positions it started from: a rerun with other
 ones raises instead of reusing the old results (``overwrite=True`` recomputes).
 
@@ -68,6 +70,9 @@ from .trajectory import (
     H5MDWriter,
     h5md_info,
     h5md_series,
+    integrator_state,
+    open_h5md,
+    particle_group,
     read_h5md,
     start_state,
 )
@@ -125,6 +130,10 @@ _MAX_DRIFT_KT = 15.0
 #: Longest MD time step (fs): 50 times the 20 fs a run already warns of; an atomistic potential
 #: moves atoms by ångströms in one such step (1e308 fs evaluated the model, then exploded).
 MAX_TIMESTEP_FS = 1000.0
+#: Shortest MD time step (fs) a run accepts: a thousandth of an attosecond, far below any
+#: atomistic integration (electron dynamics uses attoseconds); 1e-320 fs ran the model, then its
+#: writer refused the first frame after step 0, whose time (ps) had underflowed to 0.
+_MIN_TIMESTEP_FS = 1.0e-6
 
 
 def _check_extremes(temperature_K=None, pressure_bar=None):
@@ -768,9 +777,50 @@ def _other_run(info, first, run_info, atoms, path, *, positions=True, cell=True,
         diff = sorted(k for k in set(now) | set(stored) if now.get(k) != stored.get(k))
         why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
     else:
-        why = _other_start(first, atoms, run_info, path, positions=positions, cell=cell,
-                           velocities=velocities)
+        why = _edited_clock(path, info["n_frames"], run_info) or _other_start(
+            first, atoms, run_info, path, positions=positions, cell=cell,
+            velocities=velocities)
     return why
+
+
+def _edited_clock(path, n_frames, run_info):
+    """Why the times of ``path``'s complete frames and samples are not their steps times the
+    run's time step (``None`` when they are, or for a relaxation, which has no clock).
+
+    :func:`run_md` writes ``step × timestep_fs`` as each time; a file whose times were edited
+    (rescaled, shifted, a NaN) was resumed until its writer refused the first new frame
+    ("time ... does not follow the last frame's time"), after the model had run up to a frame
+    interval of steps; a time edited downwards was resumed without a word, the file's time
+    axis then jumping. A reused complete file returned the edited time as ``info["time_ps"]``.
+    """
+    timestep_fs = run_info.get("timestep_fs")
+    if timestep_fs is None or not n_frames:
+        return None
+    with open_h5md(path) as f:
+        clocks = [("frame", f[particle_group(f)]["position"])]
+        series = f["parameters/ase_electrolyte/series"]
+        clocks += [(f"sample of {name}", series[name]) for name in sorted(series)]
+        last = None
+        for what, group in clocks:
+            steps = group["step"][:n_frames] if what == "frame" else group["step"][()]
+            times = group["time"][: steps.shape[0]]
+            if what == "frame":
+                last = int(steps[-1])
+            else:
+                keep = int(np.searchsorted(steps, last + 1))
+                steps, times = steps[:keep], times[:keep]
+            if times.shape != steps.shape:
+                return (f"its {what} times are cut short ({times.shape[0]} for "
+                        f"{steps.shape[0]} steps): the file is damaged")
+            expected = steps * float(timestep_fs) / 1000.0
+            bad = np.flatnonzero(~np.isclose(times, expected, rtol=1e-12, atol=0))
+            if bad.size:
+                k = int(bad[0])
+                return (f"its clock does not follow its steps: the {what} at step {steps[k]} "
+                        f"is at {float(times[k])!r} ps, not {steps[k]} × {timestep_fs} fs = "
+                        f"{float(expected[k])!r} ps ({bad.size} such; times edited, or written by "
+                        "another program), so it cannot be resumed or reused")
+    return None
 
 
 #: Backend options that choose GPU kernels (SevenNet's cuEquivariance, FlashTP and
@@ -1244,6 +1294,10 @@ def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar
     steps = check_number("steps", steps, integer=True, minimum=1)
     _check_stage_steps(f"steps = {steps}:", steps)
     timestep_fs = check_number("timestep_fs", timestep_fs, above=0, maximum=MAX_TIMESTEP_FS)
+    if timestep_fs < _MIN_TIMESTEP_FS:
+        raise ValueError(
+            f"timestep_fs = {timestep_fs!r} fs is below {_MIN_TIMESTEP_FS} fs, far shorter "
+            "than any atomistic time step (0.5–2 fs): is it in another unit?")
     if ensemble != "nve" or temperature_K is not None:
         temperature_K = check_number(f"temperature_K ({ensemble.upper()})", temperature_K, above=0)
     # a NaN pressure is refused in every ensemble: it is never what the caller meant
@@ -1312,7 +1366,8 @@ def run_md(
     steps : int
         Total MD steps of the run (a resumed run does only the missing ones).
     timestep_fs : float
-        Time step, fs, at most :data:`MAX_TIMESTEP_FS` (a warning above 20 fs).
+        Time step, fs, at least 1e-6 and at most :data:`MAX_TIMESTEP_FS` (a warning above
+        20 fs).
     temperature_K : float
         Target temperature, K (NVT, NPT; initial velocities).
     pressure_bar : float
@@ -1334,7 +1389,9 @@ def run_md(
         device and the
         GPU kernels of the same model (``enable_cueq``, ``enable_flash``, ``enable_oeq``) do
         not make another calculator: a run resumes on another node; its file keeps what it
-        started with.
+        started with. A resume restores the thermostat and barostat variables stored with the
+        frame it starts from (:func:`~ase_electrolyte.trajectory.integrator_state`) and
+        continues the uninterrupted run within round-off.
     write_interval : int
         Steps between frames; the last step is always written.
     observe_interval : int, optional
@@ -1513,6 +1570,10 @@ def run_md(
                     tdamp=tdamp * units.fs,
                     pdamp=pdamp * units.fs,
                 )
+            if resumed:
+                # the chains' momenta steer the next steps: zeroed, the resumed run followed
+                # another trajectory than the uninterrupted one from its first step on
+                _restore_integrator(dyn, integrator_state(trajectory, -1), trajectory)
             guard = _Guard(
                 work, guard_reference_K, max_temperature_factor, max_displacement, timestep_fs
             )
@@ -1553,7 +1614,8 @@ def run_md(
                     try:
                         if frame:
                             writer.write(
-                                work, step=n, time=time_ps, observables=obs, sample=sampled
+                                work, step=n, time=time_ps, observables=obs, sample=sampled,
+                                integrator_state=_integrator_variables(dyn),
                             )
                         else:
                             writer.write_observables(work, step=n, time=time_ps, observables=obs)
@@ -1628,6 +1690,62 @@ def run_md(
         # as a reused run's Atoms (_stored_state) carry them: the step and time of the state
         final.info.update(step=int(dyn.nsteps), time_ps=dyn.nsteps * timestep_fs / 1000.0)
         return final
+
+
+#: The variables of ASE's Nosé–Hoover chain and MTK integrators that positions, velocities and
+#: cell do not hold: stored name -> (owner attribute of the dynamics or None, attribute).
+#: ``_eta`` enters only the conserved energy; the momenta ``_p_eta``, ``_p_xi`` and
+#: ``_p_eps`` steer the next steps (a resume that zeroed them followed another trajectory).
+_INTEGRATOR_VARIABLES = {
+    "thermostat_eta": ("_thermostat", "_eta"),
+    "thermostat_p_eta": ("_thermostat", "_p_eta"),
+    "barostat_xi": ("_barostat", "_xi"),
+    "barostat_p_xi": ("_barostat", "_p_xi"),
+    "strain": (None, "_eps"),
+    "strain_momentum": (None, "_p_eps"),
+    "reference_cell": (None, "_cell0"),
+    "reference_volume": (None, "_volume0"),
+}
+
+
+def _integrator_variables(dyn):
+    """The integrator's own state (name -> value, ASE units), as stored with each frame."""
+    state = {}
+    for name, (owner, attr) in _INTEGRATOR_VARIABLES.items():
+        holder = dyn if owner is None else getattr(dyn, owner, None)
+        if holder is not None and hasattr(holder, attr):
+            state[name] = np.array(getattr(holder, attr), dtype=np.float64)
+    return state
+
+
+def _restore_integrator(dyn, state, path):
+    """Give ``dyn`` the state stored with the frame it resumes from (nothing for a file that
+    stores none: an earlier version's, whose chains restart from zero)."""
+    if not state:
+        return
+    expected = _integrator_variables(dyn)
+    common = sorted(set(expected) & set(state))
+    if any(expected[k].shape != np.shape(state[k]) for k in common):
+        # another chain length: an edited file, or another integrator's
+        raise ValueError(
+            f"{path} stores the integrator state "
+            f"{ {k: np.shape(state[k]) for k in common} } (shapes), this run's integrator "
+            f"{ {k: expected[k].shape for k in common} }: it cannot be resumed "
+            "(overwrite=True starts it afresh)")
+    if set(expected) != set(state):
+        # another ASE version's integrator: what both know is restored, the rest starts anew
+        import warnings
+
+        warnings.warn(
+            f"resuming {path}: its frame stores the integrator variables {sorted(state)}, "
+            f"this ASE's integrator has {sorted(expected)}; those missing start from zero, so "
+            "the resumed run is not the uninterrupted one (the same ensemble)",
+            RuntimeWarning, stacklevel=3)
+    for name, (owner, attr) in _INTEGRATOR_VARIABLES.items():
+        if name in state and name in expected:
+            holder = dyn if owner is None else getattr(dyn, owner)
+            value = np.array(state[name], dtype=np.float64)
+            setattr(holder, attr, value if value.ndim else float(value))
 
 
 def _md_run_info(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs,

@@ -25,6 +25,11 @@ Layout (H5MD 1.1, one particle group ``trajectory``, the name MDAnalysis' own wr
     /parameters/ase_electrolyte/series/<name>/{value,step,time}
                                                 every sampled step (e.g. densities every 10 fs
                                                 between frames every 100 fs)
+    /parameters/ase_electrolyte/integrator/<name>/{value,step,time}
+                                                the integrator's own state at each frame
+                                                (ASE units: the Nosé–Hoover chain and MTK
+                                                barostat variables of run_md), written with
+                                                the frame; what a resume restores
 
 The particle group is named ``trajectory`` because MDAnalysis builds the minimal topology of
 ``MDAnalysis.Universe("run.h5md")`` from ``particles/trajectory`` only (its reader takes any
@@ -119,6 +124,7 @@ __all__ = [
     "read_h5md",
     "h5md_info",
     "h5md_series",
+    "integrator_state",
     "open_h5md",
     "OBSERVABLE_UNITS",
     "VELOCITY_TO_ANGSTROM_PER_PS",
@@ -153,6 +159,9 @@ def particle_group(h5file):
 
 _META = "parameters/ase_electrolyte"
 _SERIES = "parameters/ase_electrolyte/series"
+#: The integrator's own variables stored with each frame (run_md's thermostat and barostat
+#: chains): what a resume from that frame needs besides positions, velocities and cell.
+_INTEGRATOR = "parameters/ase_electrolyte/integrator"
 _PARTICLE_DATA = ("position", "velocity", "force")
 #: Observable name → unit. Extend it to record more (any fixed shape per name).
 OBSERVABLE_UNITS = {
@@ -388,6 +397,8 @@ class H5MDWriter:
         }
         self._frame_obs = {k: _handles(g) for k, g in self._file["observables"].items()}
         self._series = {k: _handles(g) for k, g in self._file[_SERIES].items()}
+        self._integrator = ({k: _handles(g) for k, g in self._file[_INTEGRATOR].items()}
+                            if _INTEGRATOR in self._file else {})
         # name -> (step, time) of its last sample: each series runs forward in both
         self._series_last = {
             k: ((int(h[1][h[1].shape[0] - 1]), float(h[2][h[2].shape[0] - 1]))
@@ -601,7 +612,10 @@ class H5MDWriter:
                 g[key].resize(n, axis=0)
         # the file's, not the writer's cache: an interrupt may fall between the two
         last = int(group["position/step"][n - 1]) if n else -1
-        for g in self._file[_SERIES].values():
+        later = list(self._file[_SERIES].values())
+        if _INTEGRATOR in self._file:
+            later += list(self._file[_INTEGRATOR].values())
+        for g in later:
             keep = int(np.searchsorted(g["step"][()], last + 1)) if n else 0
             for key in ("value", "step", "time"):
                 g[key].resize(keep, axis=0)
@@ -626,7 +640,8 @@ class H5MDWriter:
         if self._broken:
             raise OSError(f"an earlier write to {self.path} failed; reopen it to resume")
 
-    def write(self, atoms, step, time, observables=None, *, sample=True):
+    def write(self, atoms, step, time, observables=None, *, sample=True,
+              integrator_state=None):
         """Append one frame (and every per-step sample buffered before it).
 
         Parameters
@@ -647,6 +662,12 @@ class H5MDWriter:
             a multiple of ``observe_interval``, or frames between two samples): the series then
             stays evenly spaced in time, which its readers (Green–Kubo integrals, statistical
             inefficiencies) require; the frame keeps its own copy under ``/observables``.
+        integrator_state : dict, optional
+            The integrator's own variables at this step (name to a finite float or array, in
+            ASE units), stored with the frame (:func:`integrator_state` reads them back): the
+            thermostat and barostat chains that a resume from this frame restores. A variable
+            keeps its shape from frame to frame (one an integrator of another ASE version
+            lacks is stored from the frames that have it).
 
         Raises
         ------
@@ -702,9 +723,10 @@ class H5MDWriter:
                                  f"{obs[name].shape}, earlier frames {stored}")
         if sample:
             self._check_sample_names(names, step)
-        # room for the frame, its observables (twice: frame-aligned and per-step) and the
-        # buffered samples, checked before anything is queued or written
-        self._check_room(obs)
+        state = self._integrator_values(integrator_state, step)
+        # room for the frame, its observables (twice: frame-aligned and per-step), its
+        # integrator state and the buffered samples, checked before anything is queued or written
+        self._check_room(obs, state)
         if sample:
             self._queue(obs, step, time)
         k = self.n_frames
@@ -714,6 +736,11 @@ class H5MDWriter:
             for name in names:
                 self._append(self._file["observables"], self._frame_obs, name, obs[name],
                              step, time)
+            if state:
+                parent = self._file.require_group(_INTEGRATOR)
+                for name, value in state.items():
+                    self._append(parent, self._integrator, name, value, step, time,
+                                 unit="ASE (eV, Å, amu)")
             for name in ("box/edges", "force", "velocity", "position"):
                 if name in arrays:
                     _append_rows(self._particles[name], k, arrays[name][None], [step], [time])
@@ -725,10 +752,12 @@ class H5MDWriter:
                 self._publish_file()
         except Exception as err:
             self._broken = True
+            code = getattr(err, "errno", None) or errno.EIO
             raise OSError(
-                getattr(err, "errno", None) or errno.EIO,
-                f"writing step {step} to {self.path} failed ({err}); the file holds "
-                f"{k} complete frames up to step {self.last_step()}",
+                code,
+                f"writing step {step} to {self.path} failed ({err})"
+                f"{self._room_report(code, f'frame {k + 1}')}; the file holds {k} complete "
+                f"frames up to step {self.last_step()}",
             ) from err
         self.n_frames = k + 1
         self._last_step = step
@@ -796,10 +825,12 @@ class H5MDWriter:
             self._release_reserve()
         except Exception as err:
             self._broken = True
+            code = getattr(err, "errno", None) or errno.EIO
             raise OSError(
-                getattr(err, "errno", None) or errno.EIO,
-                f"writing observables to {self.path} failed ({err}); the file holds "
-                f"{self.n_frames} complete frames up to step {self.last_step()}",
+                code,
+                f"writing observables to {self.path} failed ({err})"
+                f"{self._room_report(code, 'the samples')}; "
+                f"the file holds {self.n_frames} complete frames up to step {self.last_step()}",
             ) from err
 
     def _check_sample_names(self, names, step):
@@ -840,6 +871,11 @@ class H5MDWriter:
                     f"({OBSERVABLE_UNITS[name]}), got {type(value).__name__} {value!r:.60}"
                 )
             value = given.astype(np.float64, copy=False)
+            if value.size == 0:
+                # HDF5 makes no dataset of zero-sized chunks: the write failed half-way, as
+                # an I/O error that broke the writer
+                raise ValueError(f"observable {name} at step {step} is empty (shape "
+                                 f"{value.shape}); leave it out rather than write no value")
             if not np.isfinite(value).all():
                 raise ValueError(
                     f"refusing to write non-finite {name} ({value}) at step {step} to {self.path}"
@@ -903,15 +939,43 @@ class H5MDWriter:
         self._pending = {}
         self._n_pending = 0
 
-    def _append(self, parent, handles, name, value, step, time):
+    def _integrator_values(self, state, step):
+        """``state`` as name -> finite float64 arrays of the stored names and shapes, or a
+        ValueError before anything is written."""
+        if state is None:
+            return {}
+        if not isinstance(state, dict):
+            raise TypeError(f"integrator_state must be a dict of arrays, got "
+                            f"{type(state).__name__}")
+        values = {}
+        for name, value in state.items():
+            given = np.asarray(value)
+            if not isinstance(name, str) or not name.isidentifier() or (
+                    given.dtype.kind not in "iuf") or given.size == 0:
+                raise ValueError(f"integrator_state {name!r} at step {step} must be real "
+                                 f"numbers under a plain name, got {value!r:.60}")
+            given = given.astype(np.float64)
+            if not np.isfinite(given).all():
+                raise ValueError(f"refusing to write non-finite integrator state {name} "
+                                 f"({given}) at step {step} to {self.path}")
+            values[name] = given
+        for name, value in values.items():
+            stored = self._integrator[name][0].shape[1:] if name in self._integrator else None
+            if stored is not None and stored != value.shape:
+                raise ValueError(
+                    f"integrator state {name} at step {step} has shape {value.shape}, earlier "
+                    f"frames of {self.path} {stored}; a variable keeps its shape")
+        return values
+
+    def _append(self, parent, handles, name, value, step, time, unit=None):
         if name not in handles:
             g = parent.create_group(name)
-            self._time_series(g, np.shape(value), OBSERVABLE_UNITS[name])
+            self._time_series(g, np.shape(value), unit or OBSERVABLE_UNITS[name])
             handles[name] = _handles(g)
         h = handles[name]
         _append_rows(h, h[1].shape[0], value[None], [step], [time])
 
-    def _room_needed(self, frame=None):
+    def _room_needed(self, frame=None, state=None):
         """Bytes the next write may add to the file, with a margin for HDF5's metadata.
 
         Counts the chunks the write starts: the buffered samples and, for a frame (``frame``:
@@ -929,6 +993,10 @@ class H5MDWriter:
             stored = self._frame_obs[name][1].shape[0] if name in self._frame_obs else 0
             created += name not in self._frame_obs
             need += _new_chunk_bytes(stored, 1, np.shape(value))
+        for name, value in (state or {}).items():
+            stored = self._integrator[name][1].shape[0] if name in self._integrator else 0
+            created += name not in self._integrator
+            need += _new_chunk_bytes(stored, 1, np.shape(value))
         rows = {name: len(q[0]) for name, q in self._pending.items()}
         for name in frame:
             rows[name] = rows.get(name, 0) + 1
@@ -939,9 +1007,27 @@ class H5MDWriter:
             need += _new_chunk_bytes(stored, n, np.shape(frame[name]) if shape is None else shape)
         return need + created * 3 * _DATASET_OVERHEAD
 
-    def _check_room(self, frame=None):
+    def _room_report(self, code, what):
+        """``": it needed ~N bytes, ..."`` for a write that met a full disk or the file-size
+        limit after :meth:`_check_room` had found room (a file system without ``fallocate``
+        filled by another process meanwhile): what the user must free; ``""`` otherwise."""
+        if code not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            return ""
+        need = getattr(self, "_need", None)
+        parts = [] if need is None else [f"{what} needed ~{need} bytes"]
+        with contextlib.suppress(OSError):
+            st = os.statvfs(self.path.parent)
+            parts.append(f"{st.f_bavail * st.f_frsize} bytes are free on its disk")
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit != resource.RLIM_INFINITY:
+            with contextlib.suppress(OSError):
+                parts.append(f"the file-size limit is {limit} bytes, the file "
+                             f"{os.path.getsize(self._where)}")
+        return f": {', '.join(parts)}" if parts else ""
+
+    def _check_room(self, frame=None, state=None):
         """Raise before writing when the disk or the file-size limit leaves too little room."""
-        need = self._room_needed(frame)
+        need = self._need = self._room_needed(frame, state)
         size = max(os.path.getsize(self._where), self._file.id.get_filesize())
         if self.n_frames or self._publish is None:
             where = (f"the file holds {self.n_frames} complete frames up to step "
@@ -1466,6 +1552,55 @@ def read_h5md(path, index=-1):
         if results:
             atoms.calc = SinglePointCalculator(atoms, **results)
     return atoms
+
+
+def integrator_state(path, index=-1):
+    """The integrator's own variables stored with one frame (see :meth:`H5MDWriter.write`).
+
+    :func:`~ase_electrolyte.md.run_md` stores, with each frame of an NVT or NPT run, the
+    Nosé–Hoover chain's positions and momenta (``thermostat_eta``, ``thermostat_p_eta``) and,
+    in NPT, the MTK barostat's chain (``barostat_xi``, ``barostat_p_xi``), its logarithmic
+    strain and momentum (``strain``, ``strain_momentum``) and the reference cell and volume
+    they are measured from (``reference_cell``, ``reference_volume``), all in ASE units; a
+    resume from that frame restores them, so that it continues the uninterrupted run.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    index : int
+        Frame among the complete ones (negative counts from the end).
+
+    Returns
+    -------
+    dict or None
+        Name to numpy array of the variables stored with the frame; ``None`` where it stores
+        none (an NVE run, or a file of an earlier version, whose resume restarts the chains
+        from zero).
+
+    Raises
+    ------
+    TypeError, IndexError
+        As :func:`read_h5md`.
+    """
+    if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+        raise TypeError(f"index must be an integer frame index, got {type(index).__name__} "
+                        f"{index!r:.40}")
+    with open_h5md(path) as f:
+        _check_ours(f, path)
+        n, *_ = check_h5md_layout(f, path)
+        if not -n <= int(index) < n or not n:
+            raise IndexError(f"frame {index} out of range for {path} with {n} complete frames")
+        step = int(f[particle_group(f)]["position/step"][int(index) % n])
+        if _INTEGRATOR not in f:
+            return None
+        state = {}
+        for name, g in f[_INTEGRATOR].items():
+            steps = g["step"][()]
+            row = int(np.searchsorted(steps, step))
+            if row >= steps.shape[0] or steps[row] != step or g["value"].shape[0] <= row:
+                continue  # not stored with this frame (another version's integrator)
+            state[name] = g["value"][row]
+        return state or None
 
 
 def start_positions(path):

@@ -10,6 +10,7 @@ and a resume that ends where an uninterrupted run ends. The disk filling is a fi
 passed; each case runs in a child process, whose limit it is.
 """
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -79,6 +80,9 @@ def test_a_run_meeting_a_full_disk_in_a_frame_write_stops_named_and_resumes(
     head = out.split()
     assert head[:3] == ["ERROR", "OSError", "27"], out  # EFBIG, not EIO nor a bare HDF5 error
     assert f"writing step {full_at} to {path} failed" in out
+    # what to free: the frame's room, the disk's and the limit's
+    assert re.search(rf"frame {full_at + 1} needed ~\d+ bytes, \d+ bytes are free on its "
+                     r"disk, the file-size limit is \d+ bytes, the file \d+", out), out
     assert f"holds {full_at} complete frames up to step {full_at - 1}" in out
     assert "the same call resumes from its last frame" in out  # run_md's note
     _readable_up_to(path, full_at, full_at - 1)
