@@ -501,7 +501,9 @@ def electrolyte_box(
     RuntimeError
         If PACKMOL cannot be started, fails or is killed (the signal is named), cannot pack the
         molecules at this density (the density and tolerance are named), writes fewer
-        positions than atoms (its message is included), or does not finish within
+        positions than atoms (its message is included), reports success for a box in which
+        atoms of different molecules are closer than half the tolerance, or does not finish
+        within
         ``packmol_timeout`` (it is stopped with every process it started: a wrapper's solver
         too). Its temporary folder is removed in every case.
 
@@ -631,6 +633,7 @@ def electrolyte_box(
     # molecule indices follow the packing order, which groups molecules by species
     set_topology(atoms, mol_index, names, charges)
     _check_own_images(atoms, templates, tolerance)
+    _check_packed_distances(atoms, tolerance)
     atoms.info["composition"] = {sp.name: n for sp, n in plan.items()}
     solvent_mass = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
     n_cations = sum(n for sp, n in plan.items() if sp.charge > 0)
@@ -940,6 +943,31 @@ def _check_own_images(atoms, templates, tolerance):
             f"the box edge {length:.3g} Å is too short for one {name} molecule (about "
             f"{extent[name]:.3g} Å across): it comes {d[k]:.2f} Å from its own periodic image "
             f"(tolerance {tolerance} Å); pack more molecules or give a lower density"
+        )
+
+
+#: Fraction of the tolerance below which two atoms of different molecules in PACKMOL's box are
+#: refused: PACKMOL's "Success!" keeps them within about 0.05 Å of the tolerance.
+PACKED_DISTANCE_FRACTION = 0.5
+
+
+def _check_packed_distances(atoms, tolerance):
+    """Refuse a box PACKMOL called a success whose molecules overlap (a damaged or foreign
+    build, or one that ignores ``pbc``): it was returned as it was, and the first MD step
+    exploded or a model gave NaN."""
+    from .neighbour_pairs import pairs_within
+
+    pairs, d = pairs_within(atoms.positions, atoms.cell.array,
+                            PACKED_DISTANCE_FRACTION * tolerance, "Pd")
+    molecule = atoms.arrays[MOLECULE_INDEX]
+    other = np.flatnonzero(molecule[pairs[:, 0]] != molecule[pairs[:, 1]])
+    if other.size:
+        k = other[int(np.argmin(d[other]))]
+        a, b = (int(i) for i in pairs[k])
+        raise RuntimeError(
+            f"PACKMOL reported success, but atoms {a} and {b} of different molecules are "
+            f"{d[k]:.2f} Å apart (tolerance {tolerance} Å; {other.size} such pair(s)): "
+            "a damaged or foreign packmol build? reinstall it (pip install packmol)"
         )
 
 

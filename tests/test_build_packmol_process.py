@@ -109,3 +109,27 @@ def test_cations_longer_than_their_sub_cubes_diagonal_are_refused_before_packmol
                                          r"inside its own .* Å sub-cube .*\(4³ sub-cubes\), whose "
                                          r"diagonal is shorter than the molecule"):
         electrolyte_box(counts={c12: 64, "BF4": 64}, density=1.0, seed=0)
+
+
+def test_a_success_with_overlapping_molecules_is_refused(tmp_path, monkeypatch):
+    # three EC (30 atoms), every atom at one point: PACKMOL "succeeded"
+    body = ("{ echo 30; echo x; for i in $(seq 30); do echo 'C 1.0 1.0 1.0'; done; } "
+            "> packed.xyz\necho 'Success!'\n")
+    scratch = _fake_packmol(tmp_path, monkeypatch, body)
+    with pytest.raises(RuntimeError, match=r"PACKMOL reported success, but atoms \d+ and \d+ of "
+                                           r"different molecules are 0\.00 Å apart \(tolerance "
+                                           r"2\.0 Å"):
+        electrolyte_box(counts={"EC": 3}, density=1.0, seed=0)
+    assert list(scratch.iterdir()) == []
+
+
+def test_real_packmol_boxes_keep_their_molecules_apart():
+    from ase_electrolyte.neighbour_pairs import pairs_within
+
+    for tolerance in (1.5, 2.5):
+        atoms = electrolyte_box(counts={"DMC": 6, "Li": 2, "TFSI": 2}, seed=3,
+                                tolerance=tolerance)
+        pairs, d = pairs_within(atoms.positions, atoms.cell.array, tolerance, "Pd")
+        ids = atoms.arrays["molecule_index"]
+        other = ids[pairs[:, 0]] != ids[pairs[:, 1]]
+        assert not other.any() or d[other].min() > tolerance - 0.1
