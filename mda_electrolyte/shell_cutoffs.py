@@ -357,6 +357,10 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
                    f"depth {result.depth:.2f})")
     if result.depth < _SHALLOW:
         result.warnings.append(f"shallow first minimum (relative depth {result.depth:.2f})")
+    earlier = _earlier_minimum(edges, g, counts, sigma, result.peak, result.cutoff,
+                               result.g_peak - result.g_min)
+    if earlier:
+        result.warnings.append(earlier)
     if below is None and edges[0] > 0.0:
         # a start in the core, on the first shell's rising edge, in the first minimum or on
         # the second shell's rising edge look alike from inside the range (even an empty first
@@ -395,6 +399,69 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
             result.warnings.append(
                 f"small sample: {result.n_pairs:.0f} pairs in the first shell over all frames")
     return result
+
+
+#: Smallest rise of the σ/2 curve between two minima of the first trough, relative to the
+#: trough's depth, taken for two minima without counts (below it: rounding ripples).
+_RIPPLE = 0.01
+
+
+def _earlier_minimum(edges, g, counts, sigma, peak, cutoff, depth):
+    """Why the cutoff is not the first minimum of a trough with two, or ``""``.
+
+    Smoothed with σ, a trough holding two minima (a small bump between the first shell and
+    the second, 0.3-0.5 Å apart) reads as one minimum near the later one, and the σ/2 curve
+    that the extrapolation follows descends into the later one too: a trough with minima at
+    2.59 and 2.95 Å gave a cutoff of 3.03 ± 0.06 Å, valid, half an ångström past the first
+    minimum. Here the σ/2 curve of the histogram itself is searched for a local minimum between
+    the first peak and the one nearest the cutoff, separated from it by a rise above
+    :data:`_SIGNIFICANT` times the counting noise of the two points (Poisson, through the
+    smoothing; the two points' noise added as if independent, which overstates the noise of
+    their difference), or above :data:`_RIPPLE` of the depth without counts.
+    """
+    half = 0.5 * sigma
+    if half < float(np.diff(edges).max()) * (1 - 1e-9):
+        # σ/2 is not resolved by the bins: no second look at the trough
+        return ""
+    x, matrix = _smoothing_weights(edges.tobytes(), float(half), 0.01)
+    start, stop = np.searchsorted(x, [peak, cutoff + sigma])
+    if stop - start < 3:
+        return ""
+    band = slice(max(int(start) - 1, 0), min(int(stop) + 1, x.size))
+    s2 = _smoothed_part(matrix, band.start, band.stop, g[:, None])[0]
+    xs = x[band]
+    inner = np.arange(1, s2.size - 1)
+    minima = inner[(s2[inner] < s2[inner - 1]) & (s2[inner] <= s2[inner + 1])
+                   & (xs[inner] > peak)]
+    if minima.size < 2:
+        return ""
+    taken = int(minima[np.argmin(np.abs(xs[minima] - cutoff))])
+    earlier = minima[minima < taken]
+    if earlier.size == 0:
+        return ""
+    if counts is not None:
+        # each bin's variance in g's units (g / count per pair), through the squared weights
+        per_count = np.divide(g, counts, out=np.zeros_like(g), where=counts > 0)
+        rows = matrix[band.start:band.stop]
+        variance = np.asarray(rows.multiply(rows) @ (g * per_count)).ravel()
+    for first in earlier:
+        barrier = first + int(np.argmax(s2[first:taken + 1]))
+        rise = float(s2[barrier] - s2[first])
+        if counts is None:
+            if rise < _RIPPLE * depth:
+                continue
+            how = f"{rise / depth:.2g} of the depth"
+        else:
+            noise = math.sqrt(float(variance[barrier] + variance[first]))
+            if not rise > _SIGNIFICANT * noise:
+                continue
+            how = f"z = {rise / noise:.1f} against counting noise"
+        return (f"two minima in the first trough: g(r) smoothed with σ/2 = {half:.3f} Å falls "
+                f"to a minimum at {xs[first]:.2f} Å, rises by {rise:.3g} ({how}) and falls "
+                f"again to the one the cutoff follows ({xs[taken]:.2f} Å); which of them bounds "
+                "the first shell is not decided by the smoothed first minimum: give the cutoff "
+                "(cutoffs=) after looking at the RDF")
+    return ""
 
 
 def _starts_inside_shell(edges, g, counts, sigma, x, s, p1, min_depth, prominence):
