@@ -20,7 +20,28 @@ from .calculator import Calculator
 from .calculator_errors import InputError, check_finite, input_errors
 from .models import model_spec
 
-__all__ = ["Committee", "RepeatedMemberWarning", "committee_spread"]
+__all__ = ["Committee", "EnergyOffsetWarning", "RepeatedMemberWarning", "committee_spread"]
+
+#: A structure is judged for an energy-reference offset only when its members' mean binding
+#: energy (energy less that of its atoms apart) is at least this, eV/atom: the atoms of a
+#: structure that hardly binds are nearly apart, so the members' disagreement on isolated
+#: atoms (unconstrained by training) is all their disagreement there, offset or not.
+_BOUND_EV_PER_ATOM = 0.05
+#: An energy spread below this (eV/atom) is not judged: whatever its cause, it is small.
+_MIN_OFFSET_EV_PER_ATOM = 1e-3
+#: The spread is an offset when the binding-energy spread is below this fraction of it.
+_OFFSET_FRACTION = 0.1
+#: An offset spread of at least this (eV/atom) is refused as members of different energy
+#: references: members fitted to one set of labels leave smaller offsets (students of one
+#: distillation: 17 meV/atom after 3 epochs); the labels of two DFT codes, functionals or
+#: pseudopotentials differ by more (0.5 eV/atom and up).
+_REFERENCE_EV_PER_ATOM = 0.1
+
+
+class EnergyOffsetWarning(UserWarning):
+    """A committee's energy spread on a structure is a near-constant per-atom offset between
+    its members (the same on the structure as on its atoms apart): it shifts every structure
+    of that composition alike, so it is no uncertainty of energy differences."""
 
 
 class RepeatedMemberWarning(UserWarning):
@@ -268,6 +289,27 @@ def _check_no_base_of_another(models, identities):
             )
 
 
+def _isolated_atom_energy(member, z):
+    """A member's energy (eV) of one atom of element ``z`` with no neighbour, ``None`` where
+    the member cannot evaluate it."""
+    from ase import Atoms
+
+    cutoff = _member_cutoff(member) or 10.0
+    # periodic-only models see the atom in a box whose images are beyond the cutoff
+    edge = 2.0 * cutoff + 2.0
+    atom = Atoms(numbers=[z], positions=[[edge / 2] * 3], cell=[edge] * 3,
+                 pbc=bool(member._periodic_only))
+    try:
+        member.reset()
+        member.calculate(atom, ["energy"], all_changes)
+        energy = float(member.results["energy"])
+    except (InputError, ValueError, RuntimeError, PropertyNotImplementedError):
+        return None
+    finally:
+        member.reset()
+    return energy if np.isfinite(energy) else None
+
+
 def _covered_numbers(members):
     """Atomic numbers every member covers (members of unknown set aside); ``None`` if none
     says."""
@@ -309,14 +351,20 @@ class Committee(Calculator):
 
     A member fine-tuned from another member (the record
     :func:`~ase_electrolyte.finetuning.finetune` writes beside it names that member's file by
-    content) is refused: their spread is what the fine-tuning changed. Beyond that, the
-    energy reference of members of one backend is not checked: no file says it. A
-    SevenNet model's per-element shift is no such reference (the 11Jul2024 and 22May2024
-    releases of SevenNet-0 differ in it by up to 1.3 eV/atom, 1.6 eV summed over a water
-    molecule, yet agree on the energies of water, ethanol, fcc Cu and LiF within 0.03
-    eV/atom: the network absorbs it). Members fine-tuned on labels offset from their base's
-    (see :func:`ase_electrolyte.finetuning.finetune`, ``check_units``) must not be mixed
-    with members fine-tuned on other labels: their energy spread would hold the offset.
+    content) is refused: their spread is what the fine-tuning changed.
+
+    No file says a model's energy reference, so the members' references are compared on the
+    first structure of each element set that binds (mean binding energy, the energy less
+    that of its atoms apart, at least 0.05 eV/atom): members offset by a constant per atom
+    (fine-tuned on labels of another code, functional or pseudopotential) differ by as much
+    on the structure as on its atoms apart. When the spread of their binding energies is
+    under a tenth of the spread of their energies (at least 1 meV/atom), the spread is an
+    offset: from 0.1 eV/atom refused (:class:`~ase.calculators.calculator.InputError`, also
+    for every later structure of those elements, before its members run), below warned
+    about once (:class:`EnergyOffsetWarning`). A SevenNet model's per-element shift is no
+    such reference: the 11Jul2024 and 22May2024 releases of SevenNet-0 differ in it by up
+    to 1.3 eV/atom, yet agree on water, ethanol, fcc Cu and LiF within 0.03 eV/atom (the
+    network absorbs it) and differ on isolated atoms; they pass.
 
     Options follow :class:`ase_electrolyte.Calculator`'s contract: ``parameters["model"]``
     is the list of members, ``parameters["backend"]`` the backend of each;
@@ -332,7 +380,8 @@ class Committee(Calculator):
         member and the difference, once the members are loaded and before any structure is
         evaluated; any bad option (also a ``ValueError``); a structure with an element a
         member lacks, naming the member, before any member runs (members whose set is
-        unknown are not checked).
+        unknown are not checked); members whose energy spread on a structure that binds is
+        an offset of 0.1 eV/atom or more (different energy references, see the notes).
     ase.calculators.calculator.CalculationFailed
         A member returned a non-finite energy, force or stress.
 
@@ -428,6 +477,10 @@ class Committee(Calculator):
             self._numbers = _covered_numbers(members)
             self._periodic_only = any(m._periodic_only for m in members)
             self._shared_graph = self._sevennet_shared_graph()
+            # member energies of isolated atoms, and the element sets whose energy
+            # reference is judged (_check_energy_reference), for these members
+            self._isolated = {}
+            self._reference_judged = {}
         self._own_terms = terms["owned"]
         p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
         return p
@@ -474,11 +527,75 @@ class Committee(Calculator):
             out.append(member.results)
         return out
 
+    def _check_energy_reference(self, atoms, energies):
+        """InputError when the members' energy spread on ``atoms`` is an energy-reference
+        offset: the same on the structure as on its atoms apart.
+
+        Judged once per element set, on the first structure that binds
+        (:data:`_BOUND_EV_PER_ATOM`); see the class notes.
+        """
+        elements = frozenset(atoms.numbers.tolist())
+        if elements in self._reference_judged:
+            refusal = self._reference_judged[elements]
+            if refusal is not None:  # every later structure of these elements too
+                raise InputError(refusal)
+            return
+        n = len(atoms)
+        energies = np.asarray(energies, dtype=np.float64)
+        if energies.std() / n < _MIN_OFFSET_EV_PER_ATOM:
+            return  # not judged: a later structure may spread more
+        apart = np.zeros(len(self.members))
+        for z, count in zip(*np.unique(atoms.numbers, return_counts=True), strict=True):
+            for k, member in enumerate(self.members):
+                key = (k, int(z))
+                if key not in self._isolated:
+                    self._isolated[key] = _isolated_atom_energy(member, int(z))
+                if self._isolated[key] is None:
+                    self._reference_judged[elements] = None  # cannot be judged
+                    return
+                apart[k] += count * self._isolated[key]
+        binding = energies - apart
+        if abs(binding.mean()) / n < _BOUND_EV_PER_ATOM:
+            return  # not judged: a structure that binds will tell
+        if binding.std() > _OFFSET_FRACTION * energies.std():
+            self._reference_judged[elements] = None
+            return
+        # the member farthest from member 0 names the offset
+        k = int(np.argmax(np.abs(energies - energies[0])))
+        what = (
+            f"the committee's energy spread on a {atoms.get_chemical_formula()} structure "
+            f"({energies.std() / n * 1e3:.3g} meV/atom) is an energy offset: member {k} "
+            f"({self.model[k]!r}) is {(energies[k] - energies[0]) / n:+.4g} eV/atom from "
+            f"member 0 ({self.model[0]!r}) on it and {(apart[k] - apart[0]) / n:+.4g} eV/atom "
+            "on its atoms apart, while the members' binding energies spread by only "
+            f"{binding.std() / n * 1e3:.3g} meV/atom"
+        )
+        if energies.std() / n < _REFERENCE_EV_PER_ATOM:
+            self._reference_judged[elements] = None
+            warnings.warn(
+                f"{what}; it shifts every structure of this composition alike, so energy_std "
+                "is no uncertainty of energy differences there (forces_std is unaffected)",
+                EnergyOffsetWarning, stacklevel=2)
+            return
+        refusal = (
+            f"{what}; an offset this large means the members use different energy "
+            "references (e.g. fine-tuned on labels of different codes, functionals or "
+            "pseudopotentials), so their energy spread and mean energy mean nothing: build "
+            "the committee of members with one energy reference"
+        )
+        self._reference_judged[elements] = refusal
+        raise InputError(refusal)
+
     def _check(self, atoms):
         # an element a member lacks is refused naming that member, before any member runs
         with input_errors():
             for k, (model, member) in enumerate(zip(self.model, self.members, strict=True)):
                 check_elements(atoms, member._numbers, f"committee member {k} ({model!r})")
+        # a committee refused for an energy-reference offset on these elements is refused
+        # again before its members run
+        refusal = self._reference_judged.get(frozenset(atoms.numbers.tolist()))
+        if refusal is not None:
+            raise InputError(refusal)
         super()._check(atoms)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
@@ -497,6 +614,7 @@ class Committee(Calculator):
             )
         for k, r in enumerate(member_results):
             check_finite(r, self.atoms, f"committee member {k} ({self.model[k]!r})")
+        self._check_energy_reference(self.atoms, [r["energy"] for r in member_results])
 
         stats = committee_spread(
             [r["energy"] for r in member_results],
