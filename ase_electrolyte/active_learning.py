@@ -197,7 +197,10 @@ class CandidateCollector:
         ValueError
             ``path`` exists (and ``overwrite`` is not set) with frames of another committee
             (other model files or contents), naming it; the collector is attached to another
-            committee already (attaching it again to the same one changes nothing).
+            committee already (attaching it again to the same one changes nothing); a
+            committee whose members are all one model (a name in any spelling, a file under
+            any path, a link or a copy: :class:`~ase_electrolyte.committee.\
+RepeatedMemberWarning`), whose spread is zero everywhere.
         """
         if not hasattr(calc, "callbacks") or not isinstance(calc.model, list):
             raise TypeError(
@@ -212,11 +215,21 @@ class CandidateCollector:
             )
         from .committee import _member_identity
 
-        before = self.models, self.committee
-        self.models = ";".join(map(str, calc.model))
         # the members' file contents (or registered names), not their paths: a path retrained
         # in place is another committee, a copy elsewhere the same one
         identities = sorted(repr(_member_identity(os.fspath(m))) for m in calc.model)
+        if len(set(identities)) == 1:
+            # its spread is zero on every structure: nothing was ever selected and the run
+            # never stopped, reading as a model confident everywhere
+            raise ValueError(
+                f"the committee ({';'.join(map(str, calc.model))}) holds one model "
+                f"{len(identities)} times (the same name, file, link or copy): its force "
+                "spread is zero on every structure, so no frame would be selected and no "
+                "extrapolation stopped; build it of distinct models (e.g. finetune(..., "
+                "ensemble=K))"
+            )
+        before = self.models, self.committee
+        self.models = ";".join(map(str, calc.model))
         self.committee = "sha256:" + hashlib.sha256("\n".join(identities).encode()).hexdigest()
         try:
             self._check_existing()
