@@ -698,13 +698,10 @@ class CarrierAnalysis:
         # every Universe's selection and joined files before the first pass
         for col in self._collectors:
             col._check_selection(start, stop, step, frames)
-        if self._volume_required():
-            # an NPT run still compressing was refused only after the whole pass
-            for col in self._collectors:
-                col.check_volume_spread(start, stop, step, frames)
-        # frames too far apart to unwrap were refused only after the whole pass
+        # an NPT run still compressing, uneven frame times and frames too far apart to unwrap
+        # were refused only after the whole pass
         for col in self._collectors:
-            col.check_unwrap_spacing(start, stop, step, frames)
+            col.check_before_pass(start, stop, step, frames, volume=self._volume_required())
         for col in self._collectors:
             col.run(
                 start=start, stop=stop, step=step, frames=frames, verbose=verbose,

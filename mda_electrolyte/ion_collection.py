@@ -551,14 +551,21 @@ def far_steps_error(label, share, dt, where="between analysed frames"):
         "unwrapped coordinates")
 
 
+def _sample_limit(n):
+    """Most frames of a selection of ``n`` to read before the pass where coordinates must be
+    read: all of a short one (the pass reads it again), else :data:`VOLUME_PROBE_FRAMES`."""
+    return None if n < 4 * VOLUME_PROBE_FRAMES else VOLUME_PROBE_FRAMES
+
+
 def selection_volumes(trajectory, index):
     """Box volumes (Å³) of trajectory frames ``index`` known before the pass.
 
     From :func:`~mda_electrolyte.analysis_base.frame_boxes`: every selected frame, read
     without coordinates, where every reader keeps its boxes apart from them (in memory, H5MD,
-    files of those joined by a ChainReader; no transformations), ``exact`` True. Otherwise
+    files of those joined by a ChainReader; no transformations), or read whole where the
+    selection is shorter than ``4 * VOLUME_PROBE_FRAMES`` frames: ``exact`` True. Otherwise
     :data:`VOLUME_PROBE_FRAMES` frames evenly spread over the selection are read (the
-    trajectory is left on its frame), ``exact`` False unless that is every selected frame.
+    trajectory is left on its frame), ``exact`` False.
 
     Returns
     -------
@@ -569,7 +576,7 @@ def selection_volumes(trajectory, index):
     from .analysis_base import frame_boxes
 
     index = np.asarray(index, dtype=np.intp)
-    read, boxes, _ = frame_boxes(trajectory, index, max_read=VOLUME_PROBE_FRAMES)
+    read, boxes, _ = frame_boxes(trajectory, index, max_read=_sample_limit(index.size))
     return _box_volumes(boxes), read.size == index.size
 
 
@@ -854,21 +861,47 @@ class IonCollector(FrameAnalysis):
         finally:
             self._trajectory[current]
 
+    def _selection_sample(self, index):
+        """``frame_boxes`` of the selection ``index`` for the checks before the pass: every
+        frame where the reader keeps boxes and times apart from the coordinates or the
+        selection is shorter than ``4 * VOLUME_PROBE_FRAMES`` (the pass reads it again), else
+        :data:`VOLUME_PROBE_FRAMES` frames spread over it (one sample for every check)."""
+        from .analysis_base import frame_boxes
+
+        return frame_boxes(self._trajectory, index, max_read=_sample_limit(index.size),
+                           times=True)
+
+    def check_before_pass(self, start=None, stop=None, step=None, frames=None, *,
+                          volume=True):
+        """The checks of :meth:`check_volume_spread` (with ``volume``),
+        :meth:`check_frame_times` and :meth:`check_unwrap_spacing`, on one sample of frames."""
+        index = self._selected_index(start, stop, step, frames)
+        if index is not None and index.size >= 2:
+            sample = self._selection_sample(index)
+            if volume:
+                self._judge_volumes(index, sample)
+            self._judge_times(index, sample)
+        self.check_unwrap_spacing(start, stop, step, frames)
+
     def check_volume_spread(self, start=None, stop=None, step=None, frames=None):
         """Refuse, before the pass, a selection whose box volume varies by more than 5 %
         (std/mean), as :meth:`IonCollection.checked_volume` would after it.
 
-        The boxes come from :func:`selection_volumes`: every selected frame where they can be
-        read without coordinates (then the refusal is the same as after the pass), else
-        :data:`VOLUME_PROBE_FRAMES` frames spread over the selection, refused only where the
-        sample's spread exceeds 5 % by three of its standard errors (a steady NPT run is
-        never refused by the sample; one still compressing is). Frames without a box are left
-        to the pass, which names them.
+        The boxes come from :func:`~mda_electrolyte.analysis_base.frame_boxes`: every selected
+        frame where they can be read without coordinates (in memory, H5MD) or the selection is
+        shorter than ``4 * VOLUME_PROBE_FRAMES`` frames (then the refusal is the same as after
+        the pass), else :data:`VOLUME_PROBE_FRAMES` frames spread over the selection, refused
+        only where the sample's spread exceeds 5 % by three of its standard errors (a steady
+        NPT run is never refused by the sample; one still compressing is). Frames without a
+        box are left to the pass, which names them.
         """
         index = self._selected_index(start, stop, step, frames)
-        if index is None or index.size < 2:
-            return
-        volumes, exact = selection_volumes(self._trajectory, index)
+        if index is not None and index.size >= 2:
+            self._judge_volumes(index, self._selection_sample(index))
+
+    def _judge_volumes(self, index, sample):
+        read, boxes, _ = sample
+        volumes, exact = _box_volumes(boxes), read.size == index.size
         if volumes.size < 2 or not np.all(np.isfinite(volumes)):
             return
         spread = float(np.std(volumes) / np.mean(volumes))
@@ -880,6 +913,47 @@ class IonCollector(FrameAnalysis):
             raise volume_varies_error(self._label, spread,
                                       (float(volumes.min()), float(volumes.max())),
                                       frames_text)
+
+    def check_frame_times(self, start=None, stop=None, step=None, frames=None):
+        """Refuse, before the pass, analysed frames not equally spaced in time, as the pass
+        would after reading every frame (:func:`check_time_spacing`).
+
+        Where the reader keeps the times apart from the coordinates (in memory, H5MD, files of
+        those joined), or the selection is shorter than ``4 * VOLUME_PROBE_FRAMES`` frames,
+        every selected frame's time is judged: the same refusal as after the pass. Otherwise
+        :data:`VOLUME_PROBE_FRAMES` frames spread over the selection are read (the trajectory
+        is left on its frame): the time between two of them must be the median spacing times
+        the analysed frames between them, to half a spacing (a frame missing or repeated
+        between them, or times going back); what single-precision times cannot resolve is left
+        to the pass.
+        """
+        index = self._selected_index(start, stop, step, frames)
+        if index is not None and index.size >= 2:
+            self._judge_times(index, self._selection_sample(index))
+
+    def _judge_times(self, index, sample):
+        read, _, times = sample
+        if read.size == index.size:
+            check_time_spacing(times, read, self._label)
+            return
+        rows = np.searchsorted(index, read)  # analysed-frame positions of the frames read
+        between = np.diff(rows)
+        rate = np.diff(times) / between
+        dt = float(np.median(rate))
+        # single-precision times resolve a spacing to about 8 epsilons of the largest time
+        if not (dt > 0 and np.isfinite(dt)) or (
+                8 * np.finfo(np.float32).eps * np.abs(times).max() > 0.25 * dt):
+            return
+        off = np.abs(rate - dt) * between
+        if np.any(off > 0.5 * dt):
+            k = int(np.argmax(off > 0.5 * dt))
+            raise ValueError(
+                f"{self._label}: the analysed frames are not equally spaced in time: frames "
+                f"{read[k]} and {read[k + 1]} ({between[k]} analysed frames apart) are "
+                f"{times[k + 1] - times[k]:.6g} ps apart, not {between[k] * dt:.6g} ps at the "
+                f"{dt:.6g} ps between the other {read.size} frames read, spread over the "
+                "selection (a frame missing, repeated or out of time order between them); "
+                "analyse the evenly spaced part or repair the trajectory")
 
     def check_unwrap_spacing(self, start=None, stop=None, step=None, frames=None):
         """Refuse, before an unwrapping pass, analysed frames clearly too far apart to unwrap,
