@@ -123,9 +123,11 @@ def from_ase(
         a stored topology that contradicts the atoms (an H5MD file's or the Atoms'
         :mod:`~ase_electrolyte.topology` arrays: molecules joined, split or swapped, names on
         molecules of different compositions or charges, :func:`~mda_electrolyte.molecules.
-        check_stored_molecules`); masses that are not finite, negative, or 0 for an atom of
-        a known element (:func:`~mda_electrolyte.molecules.check_masses`); an argument that
-        would be ignored (``index`` for frames in memory, ``lammps_units`` or
+        check_stored_molecules`; molecules named and made as a library species whose net
+        formal charge is not the library's: a neutral PF6, an Li of +2); masses that are not
+        finite, negative, or 0 for an atom of a known element
+        (:func:`~mda_electrolyte.molecules.check_masses`); an argument that would be ignored
+        (``index`` for frames in memory, ``lammps_units`` or
         ``lammps_atom_style`` without ``dump``).
     TypeError
         A ``source`` that is neither Atoms, frames of Atoms nor a path.
@@ -516,7 +518,32 @@ def _topology_of(atoms, bonds):
     ids = first_appearance(topo[MOLECULE_INDEX])
     # residues are molecules: an index that cuts a covalent bond is no topology of them
     check_stored_molecules(atoms, ids, bonds, cut_bonds=True)
+    _check_library_charges(atoms.numbers, ids, topo[SPECIES], topo[FORMAL_CHARGE])
     return ids, topo[SPECIES], topo[FORMAL_CHARGE]
+
+
+def _check_library_charges(numbers, ids, names, charges):
+    """Refuse stored formal charges that contradict the library species the molecules are.
+
+    A molecule named as a library species and of its composition is that species: PF6 of
+    net charge 0 or an Li of +2 (charges edited, or written by another tool) were taken as
+    they were, and every conductivity was off by their charges without a word.
+    """
+    from ase_electrolyte.species import IONS, SOLVENTS
+
+    library = {**SOLVENTS, **IONS}
+    labels = molecule_species(numbers, ids, names)
+    formulas = molecule_species(numbers, ids)
+    net = np.bincount(ids, weights=np.asarray(charges, dtype=np.float64))
+    for label, formula, q in sorted(set(zip(labels, formulas, net.tolist(), strict=True))):
+        sp = library.get(label)
+        if sp is not None and sp.formula == formula and q != sp.charge:
+            raise ValueError(
+                f"Atoms.arrays[{FORMAL_CHARGE!r}] does not fit the atoms: molecules named "
+                f"{label!r} ({formula}, the library's {sp.description}) carry net formal "
+                f"charge {q:+g} e, the library's {sp.charge:+d} e; the charges were edited or "
+                "written by another tool: correct them, or delete the topology arrays "
+                "(ase_electrolyte.topology) to take the library's")
 
 
 def _intramolecular_bonds(bonds, ids):

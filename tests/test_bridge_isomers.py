@@ -5,6 +5,7 @@ their topology arrays; now the bond graph must match too (a Weisfeiler-Lehman la
 atom), and an isomer is named by its formula with a warning that says so.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -82,3 +83,39 @@ def test_the_labels_tell_isomers_apart_and_ignore_the_atom_order():
     assert graph(ea) != graph(Species("DIOX", "C1COCCO1"))
     # DME and 1,1-dimethoxyethane: one composition, other bonds
     assert graph(get_species("DME")) != graph(Species("ACETAL", "CC(OC)OC"))
+
+
+def _built():
+    from ase_electrolyte.build import electrolyte_box
+
+    return electrolyte_box(counts={"EC": 4, "Li": 1, "PF6": 1}, seed=0)
+
+
+@pytest.mark.parametrize("species, element, charge", [("Li", "Li", 0), ("Li", "Li", 2),
+                                                      ("PF6", "P", 0), ("PF6", "P", -2)])
+def test_stored_charges_against_the_library_species_are_refused(species, element, charge):
+    # an Li of +2 or a neutral PF6 made every conductivity wrong by their charges
+    atoms = _built()
+    mask = (atoms.arrays["molecule_species"] == species) & (atoms.symbols == element)
+    atoms.arrays["formal_charge"][mask] = charge
+    before = atoms.arrays["formal_charge"].copy()
+    with pytest.raises(ValueError, match=rf"molecules named '{species}' .* carry net formal "
+                                         rf"charge {re.escape(f'{charge:+d}')} e, the "
+                                         "library's"):
+        from_ase(atoms)
+    np.testing.assert_array_equal(atoms.arrays["formal_charge"], before)
+
+
+def test_stored_charges_of_the_library_and_of_user_species_are_taken():
+    atoms = _built()
+    u = from_ase(atoms)
+    net = dict(zip(map(str, u.residues.resnames),
+                   np.bincount(u.atoms.resindices, weights=u.atoms.formalcharges).tolist(),
+                   strict=False))
+    assert net == {"EC": 0, "Li": 1, "PF6": -1}
+    # a user species under a name outside the library keeps whatever charge it was given
+    atoms.arrays["molecule_species"] = np.where(atoms.arrays["molecule_species"] == "Li", "M",
+                                                atoms.arrays["molecule_species"])
+    mask = atoms.arrays["molecule_species"] == "M"
+    atoms.arrays["formal_charge"][mask] = 1
+    assert from_ase(atoms).select_atoms("resname M").formalcharges.tolist() == [1]
