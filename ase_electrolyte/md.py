@@ -859,6 +859,13 @@ def _read_for_reuse(path):
     # an empty file (e.g. a NamedTemporaryFile's name) holds nothing to keep or resume
     if not path.exists() or path.stat().st_size == 0:
         return None
+    foreign = _foreign_hdf5(path)
+    if foreign:
+        raise ValueError(
+            f"trajectory {path} exists and is {foreign}, not a trajectory of run_md (no "
+            "parameters/ase_electrolyte); it is not overwritten: remove it, choose another "
+            "name or pass overwrite=True"
+        )
     try:
         info = h5md_info(path)
         first = None
@@ -872,6 +879,33 @@ def _read_for_reuse(path):
             "overwrite=True"
         ) from None
     return info, first
+
+
+def _foreign_hdf5(path):
+    """What a sound HDF5 file of another program at ``path`` is (``"an H5MD file written by
+    MDAnalysis"``, ``"an HDF5 file of another program"``); ``None`` for one of ours, or one that
+    cannot be opened (left to the reader, which names the damage).
+
+    Such a file was refused as "truncated or damaged", which sent users looking for a fault in
+    a sound file (another program's output under a stage's name).
+    """
+    try:
+        with open_h5md(path) as f:
+            if "parameters/ase_electrolyte" in f and ("particles/trajectory" in f
+                                                      or "particles/all" in f):
+                return None
+            if "h5md" in f:
+                creator = f["h5md"].get("creator")
+                name = creator.attrs.get("name") if creator is not None else None
+                if isinstance(name, bytes):
+                    name = name.decode(errors="replace")
+                if name == "ase_electrolyte":
+                    return None  # ours, with a group lost: the reader names the damage
+                return (f"an H5MD file written by {name}" if name
+                        else "an H5MD file of another program")
+            return "an HDF5 file of another program"
+    except (OSError, KeyError, ValueError, AttributeError):
+        return None
 
 
 def _other_start(first, atoms, run_info, path, *, positions=True, cell=True, velocities=True):
