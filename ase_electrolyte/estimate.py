@@ -256,7 +256,9 @@ class Estimate:
         Raises
         ------
         ValueError
-            Not a dict, a missing key (named), or content an Estimate refuses.
+            Not a dict, a missing key (named), content an Estimate refuses, or a ``verdict``
+            that contradicts ``converged`` (a reason beside ``converged: true``; "valid"
+            beside ``converged: false`` and no notes to say why not).
         """
         if not isinstance(data, dict):
             raise ValueError(f"an estimate's dict form is a dict, not {type(data).__name__}")
@@ -268,7 +270,18 @@ class Estimate:
         notes = data.get("notes") or ()
         notes = (notes,) if isinstance(notes, str) else tuple(notes)
         verdict = data.get("verdict")
-        if data["converged"] is False and not notes and isinstance(verdict, str) and verdict:
+        if verdict is not None and not isinstance(verdict, str):
+            raise ValueError(f"an estimate's verdict is a text, not {verdict!r}")
+        # converged and verdict say the same thing twice: a file edited in one of them (or
+        # another program's) must not come back valid with a verdict saying why it is not, nor
+        # not valid with no reason but "valid"
+        said_valid = verdict is not None and verdict.strip() == "valid"
+        if (data["converged"] is True and verdict is not None and not said_valid) or (
+                data["converged"] is False and said_valid and not notes):
+            raise ValueError(
+                f"an estimate's dict form contradicts itself: converged is "
+                f"{data['converged']} but its verdict is {verdict!r}")
+        if data["converged"] is False and not notes and verdict:
             notes = (verdict,)
         return cls(
             nan if data["value"] is None else data["value"],
