@@ -148,6 +148,24 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
         raise ValueError(f"densities must be at most {MAX_DENSITY:g} g/cm³ (denser than any "
                          f"liquid: another unit?), got {rho.max():g}")
     y = np.log(rho)
+    span = float(p.max() - p.min())
+    if not span > 1e-9 * max(1.0, float(np.abs(p).max())):
+        # [0, 1e-300] bar: LAPACK's "SVD did not converge" (or "Singular matrix") with its
+        # own lines on the terminal; a larger but tiny span gave an absurd κ
+        raise ValueError(
+            f"pressures_bar differ by {span:.3g} bar only: no distinct pressures (at least "
+            f"1e-9 of their size, {max(1.0, float(np.abs(p).max())):.3g} bar) to fit a slope to")
+    if float(y.max() - y.min()) < 1e-12:
+        # identical densities fitted a slope of round-off (1e-18 1/bar) with an error of 0,
+        # marked valid: a pressure shift from it was astronomically large
+        raise ValueError(
+            "the densities are equal to 12 digits at every pressure: the density does not "
+            "rise with pressure, no compressibility can be fitted (a model or input that "
+            "ignores the pressure?)")
+    # fitted against the centred, scaled pressure: the normal equations of raw pressures of
+    # 1e6 bar spread by 1e-3 are singular to LAPACK
+    centre = float(p.mean())
+    x = (p - centre) / span
     if given_errors is None:
         w = np.ones_like(y)
     else:
@@ -160,27 +178,36 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     dof = len(p) - 2
     if given_errors is not None:
         # weights 1/σ(ln ρ): the covariance follows from the given errors
-        coef, cov = np.polyfit(p, y, 1, w=np.sqrt(w), cov="unscaled")
-        slope_err = float(np.sqrt(cov[0, 0]))
+        coef, cov = np.polyfit(x, y, 1, w=np.sqrt(w), cov="unscaled")
+        slope_err = float(np.sqrt(cov[0, 0])) / span
         method = METHODS["fit"] + ", weighted by the density errors"
     elif dof >= 1:
         # errors estimated from the scatter about the line: t-scaled for its dof (unscaled,
         # 68 % intervals covered 57-64 % of replicas)
-        coef, cov = np.polyfit(p, y, 1, cov="unscaled")
-        resid = y - np.polyval(coef, p)
-        slope_err = float(np.sqrt(cov[0, 0] * np.sum(resid**2) / dof) * t_factor(dof))
+        coef, cov = np.polyfit(x, y, 1, cov="unscaled")
+        resid = y - np.polyval(coef, x)
+        slope_err = float(np.sqrt(cov[0, 0] * np.sum(resid**2) / dof) * t_factor(dof)) / span
         method = METHODS["fit"] + ", t-scaled"
     else:
-        coef = np.polyfit(p, y, 1)
+        coef = np.polyfit(x, y, 1)
         slope_err = float("nan")  # two points: no scatter to estimate an error from
         method = METHODS["none"]
-    slope, intercept = coef
+    resid = y - np.polyval(coef, x)
+    # back to the pressure: ln ρ = a x + b = (a / span) P + (b - a centre / span)
+    slope = float(coef[0]) / span
+    intercept = float(coef[1]) - slope * centre
     if not slope > 0:
         raise ValueError(
             f"the density does not rise with pressure (d ln ρ / dP = {slope:.3g} 1/bar); the "
             "densities are too noisy for a compressibility"
         )
-    resid = y - np.polyval(coef, p)
+    if slope > MAX_COMPRESSIBILITY:
+        # pressures 1e-6 bar apart with densities 1 % apart fitted a 'valid' κ of 1e4 1/bar,
+        # which pressure_shift_for_density then refused
+        raise ValueError(
+            f"the fitted compressibility d ln ρ / dP = {slope:.3g} 1/bar exceeds "
+            f"{MAX_COMPRESSIBILITY:g} 1/bar (an ideal gas at 1 bar): are the pressures in bar "
+            f"(they span {span:.3g})?")
     if given_errors is None:
         notes = (_fit_error_notes(resid, None, dof) if dof >= 1 else
                  ("too few points: a line through two has no scatter to give an error (a "
