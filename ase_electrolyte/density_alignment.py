@@ -106,10 +106,11 @@ def compressibility_from_shifts(pressures_bar, densities, density_errors=None):
     Raises
     ------
     ValueError
-        Fewer than two distinct pressures, pressures beyond
-        :data:`~ase_electrolyte.md.MAX_PRESSURE_BAR`, densities not in (0,
-        :data:`~ase_electrolyte.build.MAX_DENSITY`] or a non-positive slope (the densities do not
-        rise with pressure: too noisy or a broken model).
+        Fewer than two distinct pressures (pressures spanning less than 1e-9 of their size
+        count as one), pressures beyond :data:`~ase_electrolyte.md.MAX_PRESSURE_BAR`,
+        densities not in (0, :data:`~ase_electrolyte.build.MAX_DENSITY`] or equal to 12
+        digits, a non-positive slope (the densities do not rise with pressure: too noisy or a
+        broken model) or one above :data:`MAX_COMPRESSIBILITY` (pressures in another unit).
 
     Examples
     --------
