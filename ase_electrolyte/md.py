@@ -1476,7 +1476,9 @@ def run_md(
         a missing calculator or a ``SinglePointCalculator`` (the stored results ``ase.io.read``
         attaches, which compute nothing at new positions), NPT without a 3D-periodic cell or
         with a calculator that computes no stress (its ``implemented_properties``), a
-        ``trajectory`` of another run, or a step whose data the trajectory writer refused
+        ``trajectory`` of another run, of another program or whose times are not its steps
+        times ``timestep_fs`` (an edited clock), an integrator state stored with other shapes
+        than this run's integrator has, or a step whose data the trajectory writer refused
         (e.g. a calculator that adds a result, such as ``max_forces_std``, part-way through
         the run: every frame needs the same observables); the message names the step and the
         frames kept.
