@@ -138,12 +138,14 @@ def _run(args, gpu):
     )
     from mda_electrolyte.report import clear_outputs
 
-    # the page of an earlier demo must not outlive a rerun that fails before writing its own
-    clear_outputs(out / "analysis", ["report.html"])
     # a 0.2 ps trajectory of one ion pair is too short for some analyses: report, go on
     summary = run_report(
         universe, out / "analysis", calc if gpu else None, None, not args.quiet, keep_going=True
     )
+    # the analyses replace an earlier demo's summary and figures only once all have run (a
+    # rerun that fails there leaves the earlier page, summary and figures together); the
+    # earlier page must not outlive them when this run fails before writing its own
+    clear_outputs(out / "analysis", ["report.html"])
     n_li = sum(1 for name in universe.residues.resnames if name == "Li")
     limits = demo_limits(n_li, production_ps, len(atoms))
     short = [r for r in limits if r.startswith("too short")]

@@ -5,11 +5,13 @@ registered analysis whose requirements the trajectory meets.
 
 A registered function has the signature ``func(universe, outdir, *, calculator=None,
 verbose=False) -> dict``: it runs the analysis on ``universe``, saves its plots as PNG files in
-``outdir`` (a :class:`pathlib.Path`) and returns a JSON-serialisable summary with units in the keys
-or values. Every reported number is an :class:`~ase_electrolyte.estimate.Estimate` (value,
-one-sigma error, unit, how the error was obtained, validity verdict); ``summary.json`` is written
-through :func:`~ase_electrolyte.estimate.estimates_to_dict` only, so an Estimate anywhere in a
-summary, of any analysis, is serialised the same way.
+``outdir`` (a :class:`pathlib.Path`: a hidden folder that :func:`run_analyses` publishes once every
+analysis has run; a path to it in the summary is written as the published one) and returns a
+JSON-serialisable summary with units in the keys or values. Every reported number is an
+:class:`~ase_electrolyte.estimate.Estimate` (value, one-sigma error, unit, how the error was
+obtained, validity verdict); ``summary.json`` is written through
+:func:`~ase_electrolyte.estimate.estimates_to_dict` only, so an Estimate anywhere in a summary, of
+any analysis, is serialised the same way.
 
 Analyses that read the same trajectory share one pass through :func:`shared` (the transport
 analyses share one :class:`~mda_electrolyte.ion_collection.IonCollection`; the viscosity takes
@@ -18,6 +20,10 @@ its ``pressure_tensor_observable``).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 import warnings
 from contextvars import ContextVar
 from importlib import import_module
@@ -279,8 +285,12 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     ----------
     universe : MDAnalysis.Universe
     outdir : str or pathlib.Path
-        Created if needed; receives ``summary.json`` and the PNG plots (those of an earlier
-        run there, and its ``summary.json``, are removed first). A folder where one of these
+        Created if needed; receives ``summary.json`` and the PNG plots. All or nothing: the
+        analyses write into a hidden folder inside it (:data:`STAGING_PREFIX`), whose files
+        replace those of an earlier run (one rename each, ``summary.json`` last) only once
+        every analysis has run and the summary is written; then the earlier run's files of
+        analyses that did not run now, or failed, are removed. A run that fails or is
+        interrupted leaves the earlier outputs as they were. A folder where one of these
         files goes is refused before any analysis runs (:func:`check_outputs`).
     calculator : ase.calculators.calculator.Calculator, optional
         For the analyses that evaluate a model.
@@ -342,20 +352,76 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     # a folder where summary.json or a figure goes failed the write after every analysis ran
     check_outputs(outdir, report_files(names), links_removed=True)
     outdir.mkdir(parents=True, exist_ok=True)
-    clear_outputs(outdir, report_files(available))
     summary = {} if source is None else {INPUT_KEY: dict(source)}
-    token = _SHARED.set({})
+    # all or nothing: the analyses write into a hidden folder beside the outputs, published
+    # only once the summary is written there too. The earlier run's summary and figures were
+    # removed before the first analysis, and a rerun that failed (a bad input found late,
+    # Ctrl-C, a full disk) lost them with nothing in their place
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=outdir))
     try:
-        _run(universe, outdir, names, summary, calculator, verbose, keep_going)
+        token = _SHARED.set({})
+        try:
+            _run(universe, staging, names, summary, calculator, verbose, keep_going)
+        finally:
+            _SHARED.reset(token)
+        # a summary that holds itself failed with RecursionError in the serialiser: named
+        check_report_tree(summary, "summary")
+        # one serialised form, returned and written alike: JSON-ready, Estimates as their dicts
+        summary = _plain_numbers_to_json(estimates_to_dict(summary), moved=(staging, outdir))
+        write_json_atomic(staging / "summary.json", summary, indent=2, default=_json_default)
+        # a figure an analysis saved before it failed would show a result the summary says
+        # it does not have
+        failed = [name for name in names
+                  if isinstance(summary.get(name), dict) and "failed" in summary[name]]
+        clear_outputs(staging, [f for f in report_files(failed) if f != "summary.json"])
+        _publish(staging, outdir, report_files(available))
+    except BaseException as err:
+        _name_published_file(err, staging, outdir)
+        raise
     finally:
-        _SHARED.reset(token)
-    # a summary that holds itself failed with RecursionError in the serialiser: named instead
-    check_report_tree(summary, "summary")
-    # one serialised form, returned and written alike: JSON-ready, Estimates as their dicts
-    summary = _plain_numbers_to_json(estimates_to_dict(summary))
-    # whole or not at all: a write that fails (full disk, size limit) leaves no half summary
-    write_json_atomic(outdir / "summary.json", summary, indent=2, default=_json_default)
+        shutil.rmtree(staging, ignore_errors=True)
     return summary
+
+
+#: Name prefix of the hidden folder :func:`run_analyses` writes a run into before publishing it.
+STAGING_PREFIX = ".analyses-"
+
+
+def _publish(staging, outdir, known):
+    """Move every file of ``staging`` to ``outdir`` (``summary.json`` last), then remove the
+    files among ``known`` that this run did not write (an earlier run's figures of analyses
+    not run, failed or skipped now).
+
+    Each file is replaced by one rename (a reader sees the old file or the new one); a
+    symbolic link at an output name is replaced, not written through (:func:`check_outputs`).
+    """
+    files = sorted((p for p in staging.rglob("*") if p.is_file() or p.is_symlink()),
+                   key=lambda p: (p.relative_to(staging) == Path("summary.json"), str(p)))
+    written = set()
+    for path in files:
+        relative = path.relative_to(staging)
+        target = outdir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        written.add(str(relative))
+    clear_outputs(outdir, [name for name in known if name not in written])
+
+
+def _name_published_file(err, staging, outdir):
+    """Name in ``err`` the output file, not its place in the hidden staging folder: the user
+    knows ``outdir/rdf.png``, never ``outdir/.analyses-x1y2/rdf.png`` (gone by then)."""
+    if not isinstance(err, OSError):
+        return
+    for attribute in ("filename", "filename2"):
+        value = getattr(err, attribute, None)
+        if value is None:
+            continue
+        try:
+            relative = Path(os.fsdecode(value)).relative_to(staging)
+        except (TypeError, ValueError):
+            continue
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(err, attribute, os.fspath(outdir / relative))
 
 
 def report_files(names):
@@ -425,11 +491,11 @@ def check_outputs(outdir, names, *, links_removed=False):
 
 
 def clear_outputs(outdir, names):
-    """Remove the files ``names`` of an earlier run from ``outdir`` before a new run writes.
+    """Remove the files (or symbolic links) ``names`` of an earlier run from ``outdir``.
 
     A rerun into the same folder must not leave the figures or the summary of the earlier run
-    beside (or, after a failure, instead of) the new ones: a stale plot or number would read
-    as the new result.
+    beside the new ones: a stale plot or number would read as the new result.
+    :func:`run_analyses` removes them once its own outputs are in place.
     """
     for name in _file_names(names):
         path = Path(outdir) / name
@@ -437,8 +503,12 @@ def clear_outputs(outdir, names):
             path.unlink()
 
 
-def _plain_numbers_to_json(summary):
+def _plain_numbers_to_json(summary, moved=None):
     """``summary`` with every NaN or infinite plain number (outside an Estimate) as ``None``.
+
+    ``moved``: ``(staging, outdir)``, the folder the analyses wrote into and the one it is
+    published as; a path or text naming a file in the first names it in the second (a summary
+    that named ``outdir/.analyses-x1y2/rdf.png`` named a file that is gone).
 
     JSON has no NaN, and :func:`~ase_electrolyte.atomic_file.write_json_atomic` refuses one; a
     diagnostic of one analysis that is not a number (an R² of a flat MSD, a ratio 0/0) must
@@ -455,6 +525,11 @@ def _plain_numbers_to_json(summary):
     from ase_electrolyte.estimate import Estimate
 
     found = []
+    if moved is not None:
+        written_in, published_in = (os.fspath(folder) for folder in moved)
+
+    def relocated(text):
+        return text if moved is None else text.replace(written_in, published_in)
 
     def clean(obj, where):
         if isinstance(obj, Estimate):
@@ -487,8 +562,10 @@ def _plain_numbers_to_json(summary):
             return [clean(v, f"{where}[{i}]") for i, v in enumerate(obj)]
         if isinstance(obj, (set, frozenset)):
             return [clean(v, f"{where}[{i}]") for i, v in enumerate(sorted(obj, key=str))]
+        if isinstance(obj, str):
+            return relocated(obj)
         if isinstance(obj, (os.PathLike, bytes)):  # a file an analysis wrote, a name read
-            return os.fsdecode(obj)
+            return relocated(os.fsdecode(obj))
         if isinstance(obj, complex):  # never a reported number; its text, not a lost summary
             return str(obj)
         return obj

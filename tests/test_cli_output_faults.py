@@ -234,7 +234,7 @@ def _limited(limit):
 
 def test_a_file_size_limit_in_a_real_run_leaves_no_partial_or_stale_file(tmp_path):
     """A child process whose file-size limit is below the size of the first figure: one line,
-    status 2, and the folder holds neither a half-written file nor the earlier run's summary."""
+    status 2, and the folder holds no half-written file and still the earlier run's outputs."""
     _water(tmp_path / "water.extxyz")
     env = {**os.environ, "MPLBACKEND": "Agg"}
     command = [sys.executable, "-m", "electrolyte_cli", "analyze", "water.extxyz", "-o", "out",
@@ -245,6 +245,7 @@ def test_a_file_size_limit_in_a_real_run_leaves_no_partial_or_stale_file(tmp_pat
     figure = tmp_path / "out" / "intra_inter_rdf.png"
     earlier = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert "failed" not in earlier["intra_inter_rdf"]
+    earlier_figure = figure.read_bytes()
     # the figure cannot be written; a summary recording its failure could (before: status 0)
     limit = figure.stat().st_size // 2
     again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -256,5 +257,8 @@ def test_a_file_size_limit_in_a_real_run_leaves_no_partial_or_stale_file(tmp_pat
     assert last == ("electrolyte analyze: error: [Errno 27] File too large: "
                     "'out/intra_inter_rdf.png'; analysis 'intra_inter_rdf' failed (a file-size "
                     "limit (ulimit -f) was reached; make room, then run the same command again)")
-    # the earlier summary and figure are gone (they would read as this run's), no .part file
-    assert list((tmp_path / "out").iterdir()) == []
+    # the earlier run's summary and figures are kept as they were (all or nothing), and no
+    # .part file or staging folder is left
+    assert json.loads((tmp_path / "out" / "summary.json").read_text()) == earlier
+    assert figure.read_bytes() == earlier_figure
+    assert all(not p.name.startswith(".") for p in (tmp_path / "out").iterdir())

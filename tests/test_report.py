@@ -132,16 +132,21 @@ def test_a_rerun_leaves_no_stale_summary_or_plot(universe, tmp_path, scratch_reg
     # an earlier run's plot and summary in the folder
     (tmp_path / "mean_x.png").write_bytes(b"old plot")
     (tmp_path / "broken.png").write_bytes(b"old plot")
-    (tmp_path / "summary.json").write_text(json.dumps({"mean_x": {"mean_x_angstrom": -1.0}}))
+    earlier = json.dumps({"mean_x": {"mean_x_angstrom": -1.0}})
+    (tmp_path / "summary.json").write_text(earlier)
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="too few frames"):
         report.run_analyses(universe, tmp_path, only=["broken"])
-    # the failed rerun leaves no summary that could be read as its result, and no old plots
-    assert not (tmp_path / "summary.json").exists()
-    assert not (tmp_path / "mean_x.png").exists() and not (tmp_path / "broken.png").exists()
-    assert (tmp_path / "notes.txt").read_text() == "mine"
+    # the failed rerun leaves the earlier run's outputs as they were, and nothing of its own
+    assert (tmp_path / "summary.json").read_text() == earlier
+    assert (tmp_path / "mean_x.png").read_bytes() == b"old plot"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "broken.png", "mean_x.png", "notes.txt", "summary.json"]
     summary = report.run_analyses(universe, tmp_path, only=["mean_x"])
     assert summary["mean_x"]["mean_x_angstrom"] == pytest.approx(4.5)
+    # the successful rerun: its summary, no figure of the earlier run, the user's file kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "summary.json"]
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize("value", [[float("nan"), 1.0], (float("inf"),),
