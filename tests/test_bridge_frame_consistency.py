@@ -310,3 +310,32 @@ def test_a_lammps_dump_with_non_finite_velocities_or_forces_names_file_frame_and
     with pytest.raises(ValueError, match=rf"dump.lammpstrj: frame 1: non-finite {what} for 1 "
                                          r"atom\(s\) \(e\.g\. atom 2\)"):
         from_ase(data, dump=dump, lammps_atom_style="id resid type charge x y z", dt=0.1)
+
+
+def test_bond_lengths_are_minimum_images_in_a_skewed_cell():
+    # the nearest image in fractional coordinates is longer than the minimum image in a
+    # strongly skewed cell; the check must not call such a bond broken
+    from ase.geometry import find_mic
+
+    from mda_electrolyte.bridge import _check_bonds_kept
+
+    cell = np.array([[10.0, 0.0, 0.0], [9.0, 3.0, 0.0], [8.5, 2.5, 2.0]])
+    rng = np.random.default_rng(7)
+    bonds = np.array([[0, 1]])
+    naive_longer = 0
+    for _ in range(200):
+        d = rng.normal(size=3)
+        d *= rng.uniform(0.8, 3.0) / np.linalg.norm(d)  # within C–C's 3.64 Å
+        shift = rng.integers(-3, 4, size=3) @ cell
+        frames = [Atoms("C2", [[0, 0, 0], d], cell=cell, pbc=True),
+                  Atoms("C2", [[0, 0, 0], d + shift], cell=cell, pbc=True)]
+        fractional = np.linalg.solve(cell.T, (d + shift))
+        naive = np.linalg.norm((fractional - np.round(fractional)) @ cell)
+        naive_longer += naive > find_mic(d[None], cell, pbc=True)[1][0] + 1e-9
+        _check_bonds_kept(frames, bonds)  # no error: every bond is whole
+        far = d * 4.0 / np.linalg.norm(d)  # beyond 3.64 Å, and its minimum image too
+        if find_mic(far[None], cell, pbc=True)[1][0] > 3.7:
+            frames[1].positions[1] = far + shift
+            with pytest.raises(ValueError, match="frame 1: atoms 0 \\(C\\) and 1 \\(C\\)"):
+                _check_bonds_kept(frames, bonds)
+    assert naive_longer > 10  # the cell is skewed enough for the exact search to matter
