@@ -630,11 +630,119 @@ def _expected_composition(args):
     return {sp.name: int(n) for sp, n in _composition(args).items() if n}
 
 
+#: Bytes the H5MD writer stores per atom and written frame: positions, velocities and forces,
+#: three float64 each (measured: 72.1 B per atom and frame between runs of 32 and 256 atoms).
+TRAJECTORY_BYTES_PER_ATOM_FRAME = 3 * 3 * 8
+#: Bytes per written frame besides the atoms' (box, step, time, the frame's observables and
+#: integrator state), and per recorded observable sample (8 series of step, time and value, the
+#: pressure tensor 9 values): measured about 1 kB and 300 B, counted below that, so that the
+#: estimate is one that the run's files reach.
+TRAJECTORY_BYTES_PER_FRAME = 512
+TRAJECTORY_BYTES_PER_SAMPLE = 256
+
+
+def trajectory_bytes(n_atoms, args):
+    """Bytes the stage files of this protocol take on disk, at least: ``{stage: bytes}``.
+
+    From the protocol's own steps (:func:`ase_electrolyte.md.protocol_steps`): each stage
+    writes ``steps // write_interval + 1`` frames and ``steps // observe_interval + 1``
+    observable samples; the relaxation one frame.
+
+    Parameters
+    ----------
+    n_atoms : int
+        Atoms of the box.
+    args : argparse.Namespace
+        The protocol settings (stage lengths in ps, ``write_interval_fs``).
+
+    Returns
+    -------
+    dict of str to int
+        Bytes of ``relaxed``, ``preequilibration``, ``equilibration`` and ``production``
+        (0 for a stage that is not run).
+    """
+    from ase_electrolyte.md import protocol_steps
+
+    plan = protocol_steps(
+        preequilibration_ps=args.preequilibration_ps, equilibration_ps=args.equilibration_ps,
+        production_ps=args.production_ps, write_interval_fs=args.write_interval_fs)
+    per_frame = TRAJECTORY_BYTES_PER_ATOM_FRAME * n_atoms + TRAJECTORY_BYTES_PER_FRAME
+    sizes = {"relaxed": per_frame}
+    for stage, steps in plan.items():
+        if steps.steps == 0:
+            sizes[stage] = 0
+            continue
+        frames = steps.steps // steps.write_interval + 1
+        samples = steps.steps // steps.observe_interval + 1
+        sizes[stage] = frames * per_frame + samples * TRAJECTORY_BYTES_PER_SAMPLE
+    return sizes
+
+
+def free_bytes(folder):
+    """Bytes free for this user on the disk of ``folder`` (the one query of the check)."""
+    import shutil
+
+    return shutil.disk_usage(folder).free
+
+
+def check_disk_room(out, n_atoms, args):
+    """Refuse, before the box is packed or the model loaded, a run whose trajectories the disk
+    of ``out`` (or the file-size limit) cannot hold.
+
+    A long run on a nearly full disk ran for hours and stopped at the first frame that did not
+    fit. The stage files already in ``out`` (a resume) count as written.
+
+    Raises
+    ------
+    ValueError
+        Naming the bytes free and the bytes the remaining stages need (or the file-size limit
+        and the largest file), and what to change.
+    """
+    import resource
+
+    sizes = trajectory_bytes(n_atoms, args)
+    remaining = {}
+    for stage, size in sizes.items():
+        path = out / f"{stage}.h5md"
+        written = path.stat().st_size if path.is_file() else 0
+        remaining[stage] = max(size - written, 0)
+    need = sum(remaining.values())
+    free = free_bytes(out)
+    what = (f"{n_atoms} atoms, frames every {args.write_interval_fs:g} fs over "
+            f"{args.preequilibration_ps + args.equilibration_ps + args.production_ps:g} ps")
+    advice = ("make room, give another -o/--output folder, or write fewer frames "
+              "(--write-interval-fs) or shorter stages")
+    if need > free:
+        raise ValueError(
+            f"-o/--output {out}: its disk has {_bytes(free)} free, and the trajectories of "
+            f"this run need at least {_bytes(need)} more ({what}); {advice}")
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    stage, largest = max(sizes.items(), key=lambda item: item[1])
+    if limit != resource.RLIM_INFINITY and largest > limit:
+        raise ValueError(
+            f"-o/--output {out}: {stage}.h5md of this run takes at least {_bytes(largest)}, "
+            f"more than the file-size limit of {_bytes(limit)} (ulimit -f; {what}); raise "
+            "the limit, or write fewer frames (--write-interval-fs) or shorter stages")
+
+
+def _bytes(n):
+    """``n`` bytes as text with its unit (``"1.2 GB"``)."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
 def _run(args):
     from ase_electrolyte.build import electrolyte_box
+    from ase_electrolyte.species import get_species
 
     out = Path(args.output)
-    check_resumable(out, _expected_composition(args), _box_settings(args), args)
+    composition = _expected_composition(args)
+    check_resumable(out, composition, _box_settings(args), args)
+    # the molecule counts give the atoms before the box is packed or the model loaded
+    check_disk_room(out, sum(get_species(name).n_atoms * n for name, n in composition.items()),
+                    args)
     if args.counts:
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)

@@ -1,0 +1,154 @@
+"""``electrolyte simulate`` refuses, before packing or loading a model, a run whose
+trajectories the disk (or the file-size limit) cannot hold.
+
+A long run on a nearly full disk ran for hours and stopped at the first frame that did not
+fit. The estimate is the H5MD writer's real bytes per frame and per observable sample, a lower
+bound: a run that fits is never refused.
+"""
+
+import argparse
+import os
+
+import pytest
+from ase.build import bulk
+from ase.calculators.lj import LennardJones
+
+import electrolyte_cli.simulate as simulate
+from ase_electrolyte.md import run_md
+from electrolyte_cli import main
+
+BASE = ["simulate", "--counts", "EC=20,Li=2,PF6=2", "--model", "sevennet-0"]
+#: atoms of BASE's box: EC 10 atoms, Li 1, PF6 7
+BASE_ATOMS = 20 * 10 + 2 * 1 + 2 * 7
+
+
+def _protocol(production_ps, write_interval_fs=1.0, preequilibration_ps=0.0,
+              equilibration_ps=0.0):
+    return argparse.Namespace(preequilibration_ps=preequilibration_ps,
+                              equilibration_ps=equilibration_ps, production_ps=production_ps,
+                              write_interval_fs=write_interval_fs)
+
+
+def _argon(tmp_path, steps):
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat((2, 2, 2))
+    atoms.calc = LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    path = tmp_path / f"run_{steps}.h5md"
+    # as the protocol's production writes: a frame and an observable sample every step here
+    run_md(atoms, ensemble="nvt", steps=steps, timestep_fs=1.0, temperature_K=80,
+           trajectory=path, write_interval=1, observe_interval=1, progress=False)
+    return len(atoms), os.path.getsize(path)
+
+
+def test_the_estimate_is_the_writers_bytes_per_frame_at_most(tmp_path):
+    """Between two runs of 100 and 300 frames the file grows by at least the estimate of
+    those frames, and by less than 1.5 times it (the estimate means something)."""
+    n_atoms, short = _argon(tmp_path, 100)
+    _, long = _argon(tmp_path, 300)
+    grown = long - short
+    estimated = (simulate.trajectory_bytes(n_atoms, _protocol(0.3))["production"]
+                 - simulate.trajectory_bytes(n_atoms, _protocol(0.1))["production"])
+    assert estimated > 0
+    assert estimated <= grown < 1.5 * estimated, (estimated, grown)
+
+
+def test_stage_sizes_follow_the_protocols_frames_and_samples():
+    sizes = simulate.trajectory_bytes(1000, _protocol(200.0, 100.0, 1000.0, 200.0))
+    per_frame = (simulate.TRAJECTORY_BYTES_PER_ATOM_FRAME * 1000
+                 + simulate.TRAJECTORY_BYTES_PER_FRAME)
+    sample = simulate.TRAJECTORY_BYTES_PER_SAMPLE
+    # pre-equilibration: 500 000 steps of 2 fs, a frame every 50 steps, a sample every 5
+    assert sizes["preequilibration"] == 10001 * per_frame + 100001 * sample
+    assert sizes["equilibration"] == 2001 * per_frame + 20001 * sample
+    # the production records its observables at every step
+    assert sizes["production"] == 2001 * per_frame + 200001 * sample
+    assert sizes["relaxed"] == per_frame
+    assert simulate.trajectory_bytes(1000, _protocol(0.0))["production"] == 0
+
+
+def _forbid_work(monkeypatch):
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments as cli_arguments
+
+    def _forbidden(*args, **kwargs):
+        raise AssertionError("the box was packed or the model loaded before the disk check")
+
+    monkeypatch.setattr(cli_arguments, "make_calculator", _forbidden)
+    monkeypatch.setattr(cli_arguments, "check_model_args", lambda *a, **k: None)
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", _forbidden)
+
+
+@pytest.mark.parametrize("free_fraction", [0.0, 0.5, 0.999])
+def test_a_disk_without_room_for_the_run_is_refused_in_one_line(tmp_path, capsys, monkeypatch,
+                                                               free_fraction):
+    _forbid_work(monkeypatch)
+    need = sum(simulate.trajectory_bytes(BASE_ATOMS, _protocol(200.0, 100.0, 1000.0,
+                                                               200.0)).values())
+    free = int(free_fraction * need)
+    monkeypatch.setattr(simulate, "free_bytes", lambda folder: free)
+    out = tmp_path / "out"
+    assert main(BASE + ["-o", str(out), "-q"]) == 2
+    said = capsys.readouterr()
+    assert said.err.count("\n") == 1 and "Traceback" not in said.err and said.out == ""
+    assert said.err.startswith("electrolyte simulate: error: -o/--output")
+    # both numbers, as the message writes them
+    assert f"has {simulate._bytes(free)} free" in said.err
+    assert f"need at least {simulate._bytes(need)} more" in said.err
+    assert f"{BASE_ATOMS} atoms" in said.err and "--write-interval-fs" in said.err
+    # the claimed folder is given back empty: nothing was written
+    assert not out.exists()
+
+
+def test_a_disk_with_room_goes_on_to_pack(tmp_path, capsys, monkeypatch):
+    import ase_electrolyte.build
+
+    _forbid_work(monkeypatch)
+    need = sum(simulate.trajectory_bytes(BASE_ATOMS, _protocol(200.0, 100.0, 1000.0,
+                                                               200.0)).values())
+    monkeypatch.setattr(simulate, "free_bytes", lambda folder: need)
+
+    def _pack(*args, **kwargs):
+        raise ValueError("packing reached")
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", _pack)
+    assert main(BASE + ["-o", str(tmp_path / "out"), "-q"]) == 2
+    assert "packing reached" in capsys.readouterr().err
+
+
+def test_a_resume_counts_the_stage_files_already_written(tmp_path, monkeypatch):
+    args = _protocol(1.0, 10.0, 1.0, 1.0)
+    sizes = simulate.trajectory_bytes(100, args)
+    out = tmp_path / "run"
+    out.mkdir()
+    # the pre-equilibration written whole, the equilibration half
+    (out / "preequilibration.h5md").write_bytes(b"\0" * sizes["preequilibration"])
+    (out / "equilibration.h5md").write_bytes(b"\0" * (sizes["equilibration"] // 2))
+    left = (sizes["relaxed"] + sizes["equilibration"] - sizes["equilibration"] // 2
+            + sizes["production"])
+    monkeypatch.setattr(simulate, "free_bytes", lambda folder: left)
+    simulate.check_disk_room(out, 100, args)  # fits exactly
+    monkeypatch.setattr(simulate, "free_bytes", lambda folder: left - 1)
+    with pytest.raises(ValueError, match=f"need at least {simulate._bytes(left)} more"):
+        simulate.check_disk_room(out, 100, args)
+
+
+def test_a_file_size_limit_below_the_largest_stage_is_refused(tmp_path, monkeypatch):
+    import resource
+
+    args = _protocol(10.0, 10.0)
+    largest = simulate.trajectory_bytes(100, args)["production"]
+    monkeypatch.setattr(simulate, "free_bytes", lambda folder: 10 * largest)
+    real = resource.getrlimit
+
+    def limited(which):
+        return (largest - 1, largest - 1) if which == resource.RLIMIT_FSIZE else real(which)
+
+    monkeypatch.setattr(resource, "getrlimit", limited)
+    with pytest.raises(ValueError, match="production.h5md .* file-size limit .*ulimit -f"):
+        simulate.check_disk_room(tmp_path, 100, args)
+
+
+@pytest.mark.parametrize("n, text", [(0, "0 bytes"), (999, "999 bytes"), (1000, "1 kB"),
+                                     (1_234_567, "1.23 MB"), (2.5e9, "2.5 GB"),
+                                     (3e12, "3 TB")])
+def test_sizes_are_written_with_their_unit(n, text):
+    assert simulate._bytes(n) == text
