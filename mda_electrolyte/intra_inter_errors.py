@@ -592,8 +592,10 @@ def check_molecules_whole(source, timesteps, label):
     decomposition and the volume scan apply frame by frame, run over ``timesteps`` (frames of
     ``source``'s trajectory, e.g. a sliced trajectory) first: a molecule broken in the last
     frame would otherwise be found after every earlier frame's model evaluations, and in a
-    parallel run only by the worker holding that frame. Frames without a periodic box are
-    taken as they are (nothing to make whole).
+    parallel run only by the worker holding that frame. Frames without a periodic box have
+    nothing to make whole; there, and where a molecule cannot be made whole, a molecule that
+    is no longer one covalently bonded piece (a proton moved to another molecule, a molecule
+    dissociated) is named with the atom and the molecule it moved to.
 
     Raises
     ------
@@ -603,13 +605,53 @@ def check_molecules_whole(source, timesteps, label):
     for ts in timesteps:
         atoms = source.atoms(ts)
         if not np.all(atoms.pbc):
+            # nothing to make whole, but a proton moved to another molecule of a cluster
+            # was cut off its new molecule and evaluated with its old one
+            change = _bonding_change(atoms, source.ids)
+            if change is not None:
+                raise ValueError(f"{label}: frame {int(ts.frame)}: {change}")
             continue
         cell = atoms.cell.array
         try:
             check_whole(make_whole(atoms.positions, source.ids, cell), source.ids, cell,
                         atoms.numbers)
         except ValueError as err:
-            raise ValueError(f"{label}: frame {int(ts.frame)}: {err}") from None
+            change = _bonding_change(atoms, source.ids)
+            raise ValueError(f"{label}: frame {int(ts.frame)}: {err}"
+                             + ("" if change is None else f"; {change}")) from None
+
+
+def _bonding_change(atoms, ids):
+    """A sentence when a molecule of ``ids`` is no longer one covalently bonded piece in
+    ``atoms`` (a proton moved to another molecule, a molecule dissociated), else None.
+
+    The molecules are assigned once for every frame: a proton transfer in a later frame was
+    reported as 'the molecule assignment joins separate molecules' (periodic frames) or
+    evaluated with the proton on its old molecule (frames without a cell)."""
+    from .molecules import bonded_components, covalent_bonds
+
+    ids = np.asarray(ids)
+    if not np.all(np.isfinite(atoms.positions)):
+        return None  # named where they are checked
+    pieces = bonded_components(len(atoms), covalent_bonds(atoms))
+    for j in np.unique(ids):
+        members = np.flatnonzero(ids == j)
+        parts, sizes = np.unique(pieces[members], return_counts=True)
+        if parts.size < 2:
+            continue
+        # an atom of the molecule's smaller piece, and the molecules that piece is bonded to
+        piece = parts[np.argmin(sizes)]
+        atom = int(members[pieces[members] == piece][0])
+        others = sorted({int(m) for m in ids[pieces == piece]} - {int(j)})
+        what = f"atom {atom} ({chemical_symbols[atoms.numbers[atom]]}) of molecule {int(j)}"
+        where = (f"is bonded to molecule {others[0]} in this frame, not to its own: the "
+                 "molecules change their bonding between the frames (a proton transfer?)"
+                 if others else
+                 "is bonded to no other atom of it in this frame: the molecule dissociated")
+        return (f"{what} {where}; one molecule assignment holds for every frame, so that "
+                "the frames before and after the change must be analysed separately (or the "
+                "frames where it happened left out)")
+    return None
 
 
 class IntraInterErrors(FrameAnalysis):

@@ -293,8 +293,32 @@ def _label_array(value, name, atoms):
     return real_array(value, what)
 
 
+def _voigt_label(value, name, atoms):
+    """A stored stress-like label (6 Voigt values, or a symmetric 3×3 tensor or its 9 values)
+    as Voigt ``(6,)``, or ValueError naming it and the frame."""
+    formula = atoms.get_chemical_formula()
+    value = _label_array(value, name, atoms)
+    if value.shape in ((9,), (3, 3)):
+        tensor = value.reshape(3, 3)
+        if not np.allclose(tensor, tensor.T, rtol=1e-6,
+                           atol=1e-9 * max(float(np.abs(tensor).max()), 1e-300)):
+            raise ValueError(f"the stored reference {name} of a {formula} frame is a 3×3 "
+                             f"tensor that is not symmetric: not a {name}")
+        value = tensor[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
+    if value.shape != (6,):
+        raise ValueError(f"the stored reference {name} of a {formula} frame has shape "
+                         f"{value.shape}, not 6 Voigt values (xx yy zz yz xz xy) or a 3×3 "
+                         "tensor")
+    return value
+
+
 def stored_labels(atoms):
     """Stored energy/forces/stress of an Atoms (calculator results or info/arrays), or None.
+
+    An energy is also taken as the sum of stored per-atom energies (``energies``), and a
+    stress from a stored virial (``info["virial"]``, eV, as extxyz files of GAP and others
+    hold it: ``σ = −W / V``), which were left out before (the comparison of that quantity
+    dropped without a word).
 
     Returns
     -------
@@ -307,15 +331,26 @@ def stored_labels(atoms):
     ------
     ValueError
         A label that is not a real number array of its shape (an energy that is not one
-        number, forces not ``(n_atoms, 3)``, a stress neither 6 values nor a symmetric 3×3
-        tensor) or that holds NaN or infinity, named with the frame's formula.
+        number, per-atom energies not one per atom, forces not ``(n_atoms, 3)``, a stress or
+        virial neither 6 values nor a symmetric 3×3 tensor), that holds NaN or infinity, a
+        virial of a frame without a cell, or a stress and a virial that disagree, named with
+        the frame's formula.
     """
     results = dict(getattr(atoms.calc, "results", {}) or {})
     energy = results.get("energy", atoms.info.get("energy"))
     forces = results.get("forces", atoms.arrays.get("forces"))
     stress = results.get("stress", atoms.info.get("stress"))
+    virial = results.get("virial", atoms.info.get("virial"))
     formula = atoms.get_chemical_formula()
     out = {"energy": None, "forces": None, "stress": None}
+    if energy is None:
+        per_atom = results.get("energies", atoms.arrays.get("energies"))
+        if per_atom is not None:
+            per_atom = _label_array(per_atom, "per-atom energies", atoms)
+            if per_atom.shape != (len(atoms),):
+                raise ValueError(f"the stored reference per-atom energies of a {formula} frame "
+                                 f"have shape {per_atom.shape}, not ({len(atoms)},)")
+            energy = float(per_atom.sum())
     if energy is not None:
         energy = _label_array(energy, "energy", atoms)
         if energy.size != 1:
@@ -329,19 +364,26 @@ def stored_labels(atoms):
                              f"{forces.shape}, not ({len(atoms)}, 3) (one row per atom)")
         out["forces"] = forces.copy()
     if stress is not None:
-        stress = _label_array(stress, "stress", atoms)
-        if stress.shape in ((9,), (3, 3)):
-            tensor = stress.reshape(3, 3)
-            if not np.allclose(tensor, tensor.T, rtol=1e-6,
-                               atol=1e-9 * max(float(np.abs(tensor).max()), 1e-300)):
-                raise ValueError(f"the stored reference stress of a {formula} frame is a 3×3 "
-                                 "tensor that is not symmetric: not a stress")
-            stress = tensor[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
-        if stress.shape != (6,):
-            raise ValueError(f"the stored reference stress of a {formula} frame has shape "
-                             f"{stress.shape}, not 6 Voigt values (xx yy zz yz xz xy) or a 3×3 "
-                             "tensor")
-        out["stress"] = stress.copy()
+        out["stress"] = _voigt_label(stress, "stress", atoms).copy()
+    if virial is not None:
+        virial = _voigt_label(virial, "virial", atoms)
+        volume = abs(float(np.linalg.det(atoms.cell.array))) if np.all(atoms.pbc) else 0.0
+        if not volume > 0:
+            raise ValueError(f"the stored reference virial of a {formula} frame has no cell "
+                             "to divide by: a virial needs a periodic cell (or store the "
+                             "stress)")
+        from_virial = -virial / volume
+        if out["stress"] is None:
+            out["stress"] = from_virial
+        elif np.all(np.isfinite(out["stress"])) and np.all(np.isfinite(from_virial)) \
+                and not np.allclose(out["stress"], from_virial, rtol=1e-4,
+                                    atol=1e-6 * float(np.abs(from_virial).max())):
+            # two stresses, which one to compare? -virial/V is ASE's stress
+            raise ValueError(
+                f"the stored reference stress and virial of a {formula} frame disagree: "
+                f"the stress is {np.round(out['stress'], 6).tolist()} eV/Å³, −virial/V "
+                f"{np.round(from_virial, 6).tolist()}; one has another sign or unit: keep "
+                "the right one")
     out["positions"] = atoms.positions.copy()
     for name in ("energy", "forces", "stress"):
         # a NaN label would make every error it enters NaN: refuse it where it is read

@@ -267,6 +267,10 @@ class RigidVolumeScan(FrameAnalysis):
     def _check_frame(self, ts):
         from ase_electrolyte.atoms_checks import check_overlaps
 
+        from .intra_inter_errors import check_molecules_whole
+
+        # a molecule that changed its bonding (a proton transfer) named as such
+        check_molecules_whole(self._source, [ts], type(self).__name__)
         atoms = self._source.atoms(ts)
         for s in self.scales:
             scaled = rigid_scaled_atoms(atoms, self._source.ids, s)
