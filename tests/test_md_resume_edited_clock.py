@@ -135,3 +135,27 @@ def test_samples_after_the_last_frame_are_not_judged(tmp_path):
         g["value"][n] = 60.0
     done = _run(path)
     assert done.info["step"] == 20 and h5md_info(path)["complete"]
+
+
+@pytest.mark.parametrize("stage", ["preequilibration", "production"])
+def test_run_protocol_refuses_an_edited_stage_clock_before_the_first_stage(tmp_path, stage):
+    from ase_electrolyte.md import run_protocol
+
+    protocol = dict(temperature_K=60, relax_fmax=0.05, preequilibration_ps=0.024,
+                    preequilibration_timestep_fs=2.0, equilibration_ps=0.024,
+                    production_ps=0.024, timestep_fs=2.0, write_interval_fs=4.0,
+                    observe_interval_fs=2.0, progress=False)
+    folder = tmp_path / "run"
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
+    atoms.rattle(0.05, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_protocol(atoms, _Counting(), folder, **protocol)
+    path = folder / f"{stage}.h5md"
+    _edit(path, _FRAMES, "last shifted")
+    calc = _Counting()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError, match=f"{stage} stage: .*its clock does not follow"):
+            run_protocol(atoms, calc, folder, **protocol)
+    assert calc.calls == 0
