@@ -1023,7 +1023,8 @@ def covalent_bonds(atoms, mult=1.0):
     Raises
     ------
     ValueError
-        A scale outside ``(0, 3]``; non-finite positions, a degenerate periodic cell, or a
+        A scale outside ``(0, 3]``; an atomic number of no element (below 0 or beyond the
+        radii table); non-finite positions, a degenerate periodic cell, or a
         search that would exceed the pair-memory budget
         (:data:`ase_electrolyte.neighbour_pairs.PAIR_MEMORY_BUDGET`), before searching.
     """
@@ -1033,6 +1034,12 @@ def covalent_bonds(atoms, mult=1.0):
 
     mult = check_bond_scale(mult)
     empty = np.zeros((0, 2), dtype=np.intp)
+    numbers = np.asarray(atoms.numbers)
+    bad = np.flatnonzero((numbers < 0) | (numbers >= len(covalent_radii)))
+    if bad.size:
+        # Z = 200 was an IndexError of the radii table, Z = -1 the radius of its last entry
+        raise ValueError(f"atoms {bad[:10].tolist()} have atomic number {int(numbers[bad[0]])}, "
+                         "no element: no covalent radius, no bonds")
     # free ions take no part: their radii (K 2.03 Å) would widen the search for nothing
     bonding = np.flatnonzero(~np.isin(atoms.numbers, list(FREE_ION_NUMBERS)))
     if bonding.size < 2:
