@@ -144,6 +144,24 @@ def _pairs_within(reference, configuration, radius, box):
     return capped_distance(reference, configuration, radius, box=box, method="pkdtree")
 
 
+# Å added to the candidate search's radius: more than the single-precision rounding of its
+# distances (about 1e-7 of the box length)
+_SEARCH_MARGIN = 1e-4
+
+
+def _pair_distances(reference, configuration, box):
+    """Minimum-image distances in Å of the rows of ``reference`` and ``configuration``,
+    computed in double precision from their (single-precision) coordinates.
+
+    ``box`` is a cell whose half width exceeds every distance of interest (the minimum image
+    is then the one image within that distance)."""
+    vectors = np.asarray(configuration, dtype=np.float64) - np.asarray(reference,
+                                                                       dtype=np.float64)
+    if len(vectors):
+        vectors = minimize_vectors(vectors, np.asarray(box, dtype=np.float64))
+    return np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+
+
 def oxygen_types(atomgroup, bonds=None):
     """Carbonyl/ether type of every atom from the bonds of the topology.
 
@@ -587,8 +605,11 @@ class SolvationShells(FrameAnalysis):
         Species name → its atoms; molecules are the residues. Results are keyed by these names.
         The atoms given are the candidate coordinating atoms (usually whole molecules).
     cutoffs : dict of {str: float}, optional
-        Shell cutoff per species in Å (cation to any candidate atom of the species). Species
-        without one get the first minimum of the cation–species RDF
+        Shell cutoff per species in Å (cation to any candidate atom of the species); an atom
+        at the cutoff is inside. Distances are minimum-image, computed in double precision
+        from the coordinates (as :class:`~mda_electrolyte.rdf.IntraInterRDF`'s) and compared
+        with the cutoff at the table's single precision. Species without one get the first
+        minimum of the cation–species RDF
         (:func:`mda_electrolyte.shell_cutoffs.first_minimum`: smoothed, bin-count independent,
         with a depth test), or the preset of ``cutoff_convention="donor_atoms"``.
     convention : {"anion_count", "bridging"}
@@ -952,8 +973,17 @@ class SolvationShells(FrameAnalysis):
                 f"smallest box width ({half:.3f} Å; the box shrank); reduce rdf_range"
             )
         self.results._half_width = min(self.results._half_width, half)
-        pairs, dist = _pairs_within(positions[cation_ix], positions[self._targets],
-                                    self._search_radius, box)
+        # the search's distances carry single-precision rounding of its own (an O at exactly
+        # 2.5 Å from a Li read 2.50000013 Å on a 30 Å box with one search method, 2.5 with
+        # another): it finds the candidates with a margin, the distances that decide the
+        # shells and the RDF bins are recomputed in double precision from the coordinates, as
+        # IntraInterRDF's are
+        pairs, _ = _pairs_within(positions[cation_ix], positions[self._targets],
+                                 self._search_radius * (1.0 + 1e-6) + _SEARCH_MARGIN, box)
+        dist = _pair_distances(positions[cation_ix[pairs[:, 0]]],
+                               positions[self._targets[pairs[:, 1]]], box)
+        found = dist <= self._search_radius
+        pairs, dist = pairs[found], dist[found]
         cation = pairs[:, 0].astype(np.int32)
         atom = self._targets[pairs[:, 1]]
         edges = self._edges
