@@ -218,7 +218,7 @@ RepeatedMemberWarning`), whose spread is zero everywhere.
         # the members' file contents (or registered names), not their paths: a path retrained
         # in place is another committee, a copy elsewhere the same one
         identities = sorted(repr(_member_identity(os.fspath(m))) for m in calc.model)
-        if len(set(identities)) == 1:
+        if len(identities) > 1 and len(set(identities)) == 1:
             # its spread is zero on every structure: nothing was ever selected and the run
             # never stopped, reading as a model confident everywhere
             raise ValueError(
