@@ -726,7 +726,7 @@ class H5MDWriter:
         state = self._integrator_values(integrator_state, step)
         # room for the frame, its observables (twice: frame-aligned and per-step), its
         # integrator state and the buffered samples, checked before anything is queued or written
-        self._check_room(obs, state)
+        self._check_room(obs, state, what=f"frame {self.n_frames + 1} (step {step})")
         if sample:
             self._queue(obs, step, time)
         k = self.n_frames
@@ -1025,8 +1025,9 @@ class H5MDWriter:
                              f"{os.path.getsize(self._where)}")
         return f": {', '.join(parts)}" if parts else ""
 
-    def _check_room(self, frame=None, state=None):
-        """Raise before writing when the disk or the file-size limit leaves too little room."""
+    def _check_room(self, frame=None, state=None, what=None):
+        """Raise before writing when the disk or the file-size limit leaves too little room
+        (``what``: the frame refused, for the message)."""
         need = self._need = self._room_needed(frame, state)
         size = max(os.path.getsize(self._where), self._file.id.get_filesize())
         if self.n_frames or self._publish is None:
@@ -1035,6 +1036,8 @@ class H5MDWriter:
         else:
             where = (f"no frame was written, so {self.path} was not written (nor replaced); "
                      "make room and run again")
+        if what:
+            where = f"{what} was not written; {where}"
         _refuse_unless_room(self.path, size, need, where)
         self._reserve(need, where)
 

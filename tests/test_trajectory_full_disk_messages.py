@@ -128,3 +128,37 @@ def test_command_line_says_it_in_one_line_with_status_2(full_disk_at, tmp_path, 
         warnings.simplefilter("ignore")
         assert main(_ARGV + ["-o", str(out)]) == 0
     assert all(h5md_info(f)["complete"] for f in out.glob("*.h5md"))
+
+
+class _AlmostFull:
+    """statvfs of a disk with 10 blocks of 4 kB free."""
+
+    f_bavail, f_frsize = 10, 4096
+
+
+@pytest.mark.parametrize("frames_before", [0, 1, 3])
+def test_the_free_space_check_names_the_frame_it_refuses(tmp_path, monkeypatch, frames_before):
+    """Refused before the write (the disk is full when the frame comes): the message names
+    the file, the frame and step refused, the room needed and the room free."""
+    from ase_electrolyte.trajectory import H5MDWriter, TrajectoryFullError
+
+    path = tmp_path / "t.h5md"
+    atoms = _argon()
+    with H5MDWriter(path, atoms) as writer:
+        for step in range(frames_before):
+            writer.write(atoms, step=step, time=step / 1000)
+        monkeypatch.setattr(trajectory.os, "statvfs", lambda folder: _AlmostFull())
+        with pytest.raises(TrajectoryFullError) as err:
+            writer.write(atoms, step=7, time=0.007)
+        monkeypatch.undo()
+    message = str(err.value)
+    assert err.value.errno == errno.ENOSPC
+    assert f"no space left for {path} (40960 bytes free, ~" in message
+    assert f"frame {frames_before + 1} (step 7) was not written" in message
+    needed = int(re.search(r"~(\d+) needed", message).group(1))
+    assert needed > 40960
+    if frames_before:
+        assert f"the file holds {frames_before} complete frames" in message
+        assert h5md_info(path)["n_frames"] == frames_before
+    else:
+        assert "no frame was written" in message
