@@ -51,7 +51,12 @@ Safety of the data:
 
 * A new file appears with its first frame: it is built beside its name and renamed over it
   once it holds a frame (MDAnalysis' reader cannot open a file of no frame), so a run stopped
-  before its first frame leaves the previous file, or none, never an unreadable one.
+  before its first frame leaves the previous file, or none, never an unreadable one. The file
+  is synced before the rename and its folder after it, so that the new name survives a power
+  cut.
+* The integrator's own state (thermostat and barostat chains) is written with each frame,
+  before ``position``, and counts with it: a resume restores the state of the frame it
+  starts from (:func:`integrator_state`).
 * A frame counts only once every dataset holds it and ``n_frames`` has been bumped and flushed;
   reopening with ``mode="a"`` truncates anything beyond ``n_frames`` (an interrupted write), so
   a restart never loses or duplicates a frame. ``complete`` is set only when the run that wrote
