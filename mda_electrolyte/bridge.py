@@ -643,6 +643,7 @@ def _from_frames(frames, dt):
             "gets no forces",
             stacklevel=3,
         )
+    _warn_unread_vectors(ref, velocities is not None, forces is not None)
     dims = None
     if ref.pbc.all():
         dims = np.stack([a.cell.cellpar() for a in frames]).astype(np.float32)
@@ -768,6 +769,33 @@ def _check_bonds_kept(frames, bonds):
                 f"Å apart ({far.size} bond(s) of frame 0 broken): the atoms were reordered (or "
                 "molecules broke apart); the Universe's molecules are frame 0's, so give "
                 f"frames of one atom order, or the frames before this one (frames[:{k}])")
+
+
+def _warn_unread_vectors(atoms, has_velocities, has_forces):
+    """Name the per-atom vectors a frame holds under other names than ASE's, which the
+    Universe does not read.
+
+    Forces are a calculator's and velocities the momenta: a file of a fitting data set
+    (extended XYZ with ``REF_forces``, ``DFT_forces``) gave a Universe without forces, and
+    the analyses that need them said only that there were none.
+    """
+    kinds = [(word, what) for word, what, has in (("force", "forces", has_forces),
+                                                  ("veloc", "velocities", has_velocities))
+             if not has]
+    names, lost = [], []
+    for word, what in kinds:
+        found = sorted(k for k in atoms.arrays if word in k.lower()
+                       and np.shape(atoms.arrays[k]) == (len(atoms), 3))
+        names += found
+        lost += [what] if found else []
+    if names:
+        warnings.warn(
+            f"Atoms.arrays {names} are not read: the Universe's forces are those of the "
+            "frames' calculators (atoms.calc), its velocities the momenta; it gets no "
+            f"{' and no '.join(lost)}. Attach them (SinglePointCalculator(atoms, forces=...), "
+            "atoms.set_velocities) if they are the frames' own",
+            stacklevel=4,
+        )
 
 
 def _stored_forces(atoms):

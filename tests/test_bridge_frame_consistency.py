@@ -339,3 +339,24 @@ def test_bond_lengths_are_minimum_images_in_a_skewed_cell():
             with pytest.raises(ValueError, match="frame 1: atoms 0 \\(C\\) and 1 \\(C\\)"):
                 _check_bonds_kept(frames, bonds)
     assert naive_longer > 10  # the cell is skewed enough for the exact search to matter
+
+
+def test_forces_under_another_name_are_named_not_lost(tmp_path):
+    import ase.io
+
+    frames = _frames()
+    for a in frames:
+        a.arrays["REF_forces"] = np.ones((len(a), 3))  # a fitting data set's column
+    path = tmp_path / "set.extxyz"
+    ase.io.write(path, frames)
+    with pytest.warns(UserWarning, match=r"Atoms.arrays \['REF_forces'\] are not read: .* it "
+                                         r"gets no forces\."):
+        u = from_ase(path)
+    assert not u.trajectory.ts.has_forces
+    # attached as the frames' calculators' forces, they are read, and nothing is named
+    for a in frames:
+        a.calc = SinglePointCalculator(a, forces=a.arrays["REF_forces"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        u = from_ase(frames)
+    assert u.trajectory.ts.has_forces
