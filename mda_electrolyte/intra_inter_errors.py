@@ -339,6 +339,9 @@ SCAN_STRESS_RATIO = (0.2, 5.0)
 #: Largest difference (Å) of atom positions at which two frames are one configuration deformed
 #: (extxyz stores 8 decimals).
 _SAME_CONFIGURATION = 1e-4
+#: Largest offset (Å) of an atom from its molecule's centre of mass that the quick test of a
+#: rigid-molecule scan allows for.
+_MAX_OFFSET = 30.0
 
 
 def _deformation_pair(a, b, ids, masses):
@@ -353,6 +356,14 @@ def _deformation_pair(a, b, ids, masses):
     try:
         ma = np.linalg.solve(ca, cb - ca)  # inv(C_a) (C_b - C_a): r_b = r_a (1 + L)
     except np.linalg.LinAlgError:
+        return None
+    # cheap first (frames of an NPT run differ in cell every frame): every atom of a deformed
+    # configuration sits, up to a lattice vector, where the deformation puts it, or (rigid
+    # molecules) within its offset from the centre of mass times the strain of it
+    moved = b.positions - a.positions @ (np.eye(3) + ma)
+    frac = np.linalg.solve(cb.T, moved.T).T
+    moved = (frac - np.round(frac)) @ cb
+    if np.abs(moved).max() > _SAME_CONFIGURATION + _MAX_OFFSET * float(np.abs(ma).sum()):
         return None
     parts = []
     for atoms in (a, b):
