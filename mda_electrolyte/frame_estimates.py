@@ -55,6 +55,7 @@ from mda_electrolyte.uncertainty import (
     MIN_INDEPENDENT_SAMPLES,
     _few_runs_note,
     _larger_inefficiency,
+    _scaled,
     _small_sample_widening,
     mean_error,
     real_array,
@@ -145,7 +146,10 @@ def frame_average(series, n_ions, unit="1", what="value"):
         raise ValueError(f"{what}: no frames analysed")
     if not np.all(np.isfinite(series)):
         raise ValueError(f"{what}: the per-frame values contain NaN or infinity")
-    value = float(series.mean())
+    # in units of the largest magnitude: the sum of values near 1e308 overflowed to inf, and
+    # the blocks' means to NaN ("the estimates to average are NaN or infinite" of finite data)
+    scaled, scale = _scaled(series)
+    value = float(scaled.mean() * scale)
     notes = []
     if n_ions < MIN_IONS:
         notes.append(f"too few ions: {n_ions} (a shell statistic needs at least {MIN_IONS})")
@@ -160,8 +164,9 @@ def frame_average(series, n_ions, unit="1", what="value"):
         return Estimate(value, math.nan, unit, METHODS["none"], series.size, converged=False,
                         notes=tuple(notes))
     n_blocks = _n_blocks(series.size)
-    blocks = _block_means(series, n_blocks)
+    blocks = _block_means(scaled, n_blocks)
     _, err, _ = mean_error(blocks)
+    err *= scale
     # blocks shorter than the correlation time are not independent: their error is too small.
     # The larger of pymbar's two g: a series that passes the count below is one whose g came
     # out low (see the module text)
