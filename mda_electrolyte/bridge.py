@@ -623,6 +623,8 @@ def _from_frames(frames, dt):
             f"{with_v.index(False)} has none): the Universe gets no velocities",
             stacklevel=3,
         )
+    # before the velocities, which divide by them: a mass of 0 was named a non-finite velocity
+    masses = check_masses(ref.numbers, ref.get_masses(), ids, "the Atoms' masses")
     velocities = (
         np.stack([a.get_velocities() for a in frames]) * VELOCITY_TO_ANGSTROM_PER_PS
         if has_v
@@ -676,7 +678,6 @@ def _from_frames(frames, dt):
                 )
                 time_unknown = True
             dt = 1.0
-    masses = check_masses(ref.numbers, ref.get_masses(), ids, "the Atoms' masses")
     u = _empty_universe(
         ref.numbers, masses, ids, names, charges, _intramolecular_bonds(bonds, ids)
     )

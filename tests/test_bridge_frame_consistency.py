@@ -360,3 +360,16 @@ def test_forces_under_another_name_are_named_not_lost(tmp_path):
         warnings.simplefilter("error")
         u = from_ase(frames)
     assert u.trajectory.ts.has_forces
+
+
+def test_a_zero_mass_with_momenta_is_named_a_mass_not_a_velocity():
+    frames = _frames()
+    for a in frames:
+        a.set_momenta(np.full((len(a), 3), 0.01))
+        masses = a.get_masses()
+        masses[4] = 0.0
+        a.set_masses(masses)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # ASE's own division by the zero mass
+        with pytest.raises(ValueError, match=r"no positive mass .*atom 4"):
+            from_ase(frames)
