@@ -325,3 +325,26 @@ def test_vacuum_along_a_slabs_periodic_plane_is_marked_and_molecules_get_nothing
     corrected = quiet(atoms, cutoff=10.0, tail_correction=True)
     assert corrected["energy"] == plain["energy"]
     np.testing.assert_array_equal(corrected["forces"], plain["forces"])
+
+
+def test_the_layer_search_holds_a_bounded_share_of_memory():
+    """10^5 atoms in a 100 Å cell, 145 families: the projections of all families at once held
+    N x M x 8 bytes three times (350 MB; 1.4 GB for 10^6 atoms); a few families at a time
+    hold ~3 x 32 MB whatever the number of atoms."""
+    import tracemalloc
+
+    from ase_electrolyte.d3.calculator import _LAYER_VALUES
+
+    cell = np.diag([100.0, 100.0, 100.0])
+    frac = np.random.default_rng(0).random((100_000, 3))
+    frac[:, 2] *= 0.5  # a 50 Å vacuum: those families are sorted too
+    miller = _plane_families(cell)
+    all_at_once = 3 * frac.shape[0] * len(miller) * 8
+    tracemalloc.start()
+    try:
+        widths = _widest_empty_layer(frac, cell, miller, at_least=TAIL_MAX_EMPTY_LAYER)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * _LAYER_VALUES * 8 < all_at_once / 2
+    assert widths[(miller == [0, 0, 1]).all(axis=1)][0] == pytest.approx(50.0, abs=0.01)

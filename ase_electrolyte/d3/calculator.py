@@ -103,6 +103,20 @@ def _widest_empty_layer(fractional, cell, miller=None, at_least=0.0):
     """
     miller = np.eye(3, dtype=int) if miller is None else np.asarray(miller)
     spacing = 1.0 / np.linalg.norm(miller @ np.linalg.inv(cell).T, axis=1)
+    # families a few at a time: N x M projections of 10^6 atoms and ~170 families of a large
+    # cell would hold 1.4 GB
+    step = max(1, _LAYER_VALUES // max(len(fractional), 1))
+    return np.concatenate([
+        _widest_layers(fractional, miller[k:k + step], spacing[k:k + step], at_least)
+        for k in range(0, len(miller), step)])
+
+
+# projections (atoms x families) one pass of _widest_empty_layer holds: 32 MB of float64
+_LAYER_VALUES = 2**22
+
+
+def _widest_layers(fractional, miller, spacing, at_least):
+    """:func:`_widest_empty_layer` of the families ``miller`` (plane spacings ``spacing``)."""
     if not isinstance(fractional, np.ndarray):  # a torch tensor where it lies: M numbers back
         import torch
 
