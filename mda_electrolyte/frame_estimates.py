@@ -70,6 +70,10 @@ MIN_FRAMES = 5
 MIN_IONS = 4
 
 
+# sums of magnitudes below this cannot overflow a float
+_LARGEST_SUM = 1e300
+
+
 def _n_blocks(n_frames):
     return 10 if n_frames >= 50 else 5
 
@@ -146,9 +150,12 @@ def frame_average(series, n_ions, unit="1", what="value"):
         raise ValueError(f"{what}: no frames analysed")
     if not np.all(np.isfinite(series)):
         raise ValueError(f"{what}: the per-frame values contain NaN or infinity")
-    # in units of the largest magnitude: the sum of values near 1e308 overflowed to inf, and
-    # the blocks' means to NaN ("the estimates to average are NaN or infinite" of finite data)
-    scaled, scale = _scaled(series)
+    # values whose sums may overflow in units of the largest magnitude: the sum of values near
+    # 1e308 overflowed to inf, and the blocks' means to NaN ("the estimates to average are NaN
+    # or infinite" of finite data); others as they are (the mean bit for bit the plain one)
+    scaled, scale = series, 1.0
+    if float(np.abs(series).max()) * series.size > _LARGEST_SUM:
+        scaled, scale = _scaled(series)
     value = float(scaled.mean() * scale)
     notes = []
     if n_ions < MIN_IONS:

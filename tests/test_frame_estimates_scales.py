@@ -26,7 +26,8 @@ def test_the_estimate_scales_with_the_values(scale, n):
     assert np.isfinite(est.value) and np.isfinite(est.stderr)
     assert est.value == pytest.approx(ref.value * scale, rel=1e-12)
     assert est.stderr == pytest.approx(ref.stderr * abs(scale), rel=1e-9)
-    assert est.notes == ref.notes and est.method == ref.method
+    # (the method may differ where the block and inefficiency errors tie within rounding)
+    assert est.notes == ref.notes and est.converged == ref.converged
 
 
 def test_values_at_the_largest_floats_are_averaged_not_refused():
