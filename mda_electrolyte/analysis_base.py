@@ -228,7 +228,10 @@ def frame_boxes(trajectory, frames=None, *, max_read=None, times=False):
         The frames' times in ps as ``Timestep.time`` gives them (``None`` unless ``times``).
     """
     n = trajectory.n_frames
-    index = np.arange(n) if frames is None else np.asarray(frames, dtype=np.intp).ravel()
+    # negative frames counted from the end, one past the last an IndexError: never a wrapped
+    # or clipped read of another frame's box
+    index = np.arange(n) if frames is None else np.arange(n)[
+        np.asarray(frames, dtype=np.intp).ravel()]
     readers = getattr(trajectory, "readers", None)
     starts = getattr(trajectory, "_start_frames", None)
     direct = None
@@ -792,6 +795,10 @@ class FrameAnalysis(AnalysisBase):
                 "frames at increasing times (set dt when loading, e.g. "
                 "universe.load_new(..., dt=0.01))"
             )
+        if dt is not None:
+            from .correlation import check_frame_spacing
+
+            check_frame_spacing(dt, f"{name}: the trajectory's time step")
         if np.any(np.diff(indices) <= 0):
             raise ValueError(
                 f"{name}: frames must be in increasing order for a time series (step > 0, "

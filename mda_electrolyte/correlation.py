@@ -433,6 +433,23 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
 #: times of its lags, squared in the fits, stay finite.
 MAX_TIME_PS = 1.0e12
 
+#: The shortest frame or sample spacing of a trajectory, ps (0.01 fs, ten times below the
+#: shortest MD time step in use): a shorter one is a spacing in another unit (1 fs given in
+#: seconds is 1e-15, in ns 1e-6), which would scale every rate (D, σ, η) by as much.
+MIN_FRAME_SPACING_PS = 1.0e-5
+
+
+def check_frame_spacing(dt, what="dt (ps)"):
+    """``dt`` (ps) as a float, or a ValueError naming ``what``: a positive finite number from
+    :data:`MIN_FRAME_SPACING_PS` to :data:`MAX_TIME_PS`."""
+    dt = check_number(what, dt, above=0, maximum=MAX_TIME_PS)
+    if dt < MIN_FRAME_SPACING_PS:
+        raise ValueError(
+            f"{what} = {dt:g} ps is shorter than any MD time step ({MIN_FRAME_SPACING_PS:g} ps "
+            "= 0.01 fs): a spacing in another unit (1 fs is 1e-15 s, 1e-6 ns) would scale every "
+            "rate (D, σ, η) by the same factor; give it in ps (1 fs = 0.001 ps)")
+    return dt
+
 #: Most standard errors a drift may reach and still count as a plateau: beyond 10 no drift is
 #: ever seen (1e308 called every running integral flat).
 MAX_N_SIGMA = 10.0
@@ -525,7 +542,7 @@ def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", thre
         ``resolved`` (bool), ``message``.
     """
     acf = real_array(acf, f"the {what} autocorrelation")
-    dt = check_number("dt (ps)", dt, above=0, maximum=MAX_TIME_PS)
+    dt = check_frame_spacing(dt)
     # 0 would silently report an unresolved function instead of raising
     check_flag("raise_error", raise_error)
     threshold = check_number("threshold", threshold, above=0, maximum=1)

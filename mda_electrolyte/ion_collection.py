@@ -58,7 +58,7 @@ from .carriers import (
     resolve_species,
     unwrap_trajectory,
 )
-from .correlation import MAX_TIME_PS
+from .correlation import MIN_FRAME_SPACING_PS, check_frame_spacing
 from .molecules import check_masses, make_whole
 
 __all__ = ["IonCollection", "IonCollector", "collect"]
@@ -168,7 +168,7 @@ class IonCollection:
         self.n_ions = np.asarray(n_ions, dtype=np.intp)
         if self.n_ions.shape != (len(self.species),) or np.any(self.n_ions < 1):
             raise ValueError("n_ions needs one positive count per species")
-        self.dt = check_number("dt (ps)", dt, above=0, maximum=MAX_TIME_PS)
+        self.dt = check_frame_spacing(dt)
         self.charges = (
             [None] * len(self.species) if charges is None
             else [None if q is None else np.asarray(q, dtype=np.float64) for q in charges]
@@ -1438,6 +1438,8 @@ def check_time_spacing(times, frames, label):
     """
     steps = np.diff(times)
     dt = (times[-1] - times[0]) / (times.size - 1)
+    if 0 < dt < MIN_FRAME_SPACING_PS:
+        check_frame_spacing(dt, f"{label}: the spacing of the analysed frames")
     # digits enough to tell neighbouring frames apart: 6 wrote a step from 20004.99 to
     # 20005.01 ps as "20005 to 20005"
     span = np.abs(times).max() / abs(dt) if dt and np.isfinite(dt) else 1.0

@@ -212,3 +212,13 @@ def test_density_of_a_universe_is_that_of_its_frames_without_reading_coordinates
         assert counter.count == 0
     else:
         assert counter.count >= N_FRAMES
+
+
+@pytest.mark.parametrize("kind", ["memory", "h5md", "xtc"])
+def test_negative_frames_count_from_the_end_and_a_frame_past_it_is_refused(files, kind):
+    u = files["memory"] if kind == "memory" else _load(files["memory"], files[kind])
+    read, boxes, _ = frame_boxes(u.trajectory, [-1, -2])
+    np.testing.assert_array_equal(read, [N_FRAMES - 1, N_FRAMES - 2])
+    np.testing.assert_array_equal(boxes, _frame_by_frame(u.trajectory, read)[0])
+    with pytest.raises(IndexError):
+        frame_boxes(u.trajectory, [N_FRAMES])
