@@ -843,16 +843,28 @@ def centers_of_mass(positions, masses, ids):
         ones): its centre would be NaN.
     """
     positions = np.asarray(positions, dtype=np.float64)
+    if positions.ndim != 2 or positions.shape[1] != 3:
+        raise ValueError(f"centres of mass: positions must have shape (n_atoms, 3), not "
+                         f"{positions.shape}")
     ids = check_molecule_ids(ids, len(positions))
+    bad = np.flatnonzero(~np.isfinite(positions).all(axis=1))
+    if bad.size:
+        # a NaN centre would surface later as NaN distances or displacements naming nothing
+        raise ValueError(f"centres of mass: atom {bad[0]} has non-finite coordinates "
+                         f"{positions[bad[0]].tolist()} (and {bad.size - 1} more atoms)")
     # elements unknown here: the masses are judged by their values and molecules only
     masses = check_masses(np.zeros(ids.shape, dtype=np.intp), masses, ids,
                           "centres of mass")
     n_mol = int(ids.max()) + 1 if ids.size else 0
-    total = np.bincount(ids, weights=masses, minlength=n_mol)
+    # each atom's share of its molecule's mass (at most 1), from masses scaled by the largest:
+    # a centre does not depend on the unit of mass, and 1e308 amu summed to inf (NaN
+    # centres) as products of masses and 1e308 Å coordinates did
+    scaled = masses / masses.max() if masses.size else masses
+    share = scaled / np.bincount(ids, weights=scaled, minlength=n_mol)[ids]
     com = np.empty((n_mol, 3))
     for k in range(3):
-        com[:, k] = np.bincount(ids, weights=masses * positions[:, k], minlength=n_mol)
-    return com / total[:, None]
+        com[:, k] = np.bincount(ids, weights=share * positions[:, k], minlength=n_mol)
+    return com
 
 
 def inertia_tensors(positions, masses, ids, com=None):
