@@ -348,3 +348,31 @@ def test_the_layer_search_holds_a_bounded_share_of_memory():
         tracemalloc.stop()
     assert peak < 4 * _LAYER_VALUES * 8 < all_at_once / 2
     assert widths[(miller == [0, 0, 1]).all(axis=1)][0] == pytest.approx(50.0, abs=0.01)
+
+
+def test_the_mark_is_given_once_per_calculator_along_a_run():
+    """Along an MD run the layer's width changes at every step: each new message text was
+    another warning and another entry in the warnings registry (without bound)."""
+    slab = lif_slab(45.0)
+    slab.pbc = True
+    calc = D3(device="cpu", cutoff=10.0, cn_cutoff=6.0, tail_correction=True)
+    rng = np.random.default_rng(0)
+    energies = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(5):
+            step = slab.copy()
+            step.positions += rng.normal(0.0, 0.05, step.positions.shape)
+            step.calc = calc
+            energies.append(step.get_potential_energy())
+    marks = [w for w in caught if issubclass(w.category, InhomogeneousTailWarning)]
+    assert len(marks) == 1 and "slab with vacuum" in str(marks[0].message)
+    assert len(set(energies)) == 5  # five evaluations, not one result reused
+    # another calculator, or new options, mark again
+    for fresh in (D3(device="cpu", cutoff=10.0, cn_cutoff=6.0, tail_correction=True), calc):
+        if fresh is calc:
+            calc.set(cutoff=11.0)
+        step = slab.copy()
+        step.calc = fresh
+        with pytest.warns(InhomogeneousTailWarning, match="slab with vacuum"):
+            step.get_potential_energy()

@@ -56,7 +56,9 @@ class InhomogeneousTailWarning(UserWarning):
     slab or wire thicker than its tail holds for.
 
     The correction assumes atoms spread uniformly beyond the cutoff; across a vacuum it adds
-    the dispersion of the periodic images that the vacuum was meant to remove.
+    the dispersion of the periodic images that the vacuum was meant to remove. Given once
+    per calculator and kind of structure (a slab, wire or cluster with vacuum; a thick slab
+    or wire) until its options change: along an MD run it would repeat at every step.
     """
 
 
@@ -155,16 +157,16 @@ def _family_name(hkl):
     return "(" + " ".join(str(int(k)) for k in hkl) + ") planes"
 
 
-def _warn_inhomogeneous_tail(fractional, cell, periodic=(True, True, True)):
-    """Warn (:class:`InhomogeneousTailWarning`) when a cell has an empty layer wider than
-    :data:`TAIL_MAX_EMPTY_LAYER` across any family of its lattice planes
+def _inhomogeneous_tail(fractional, cell, periodic=(True, True, True)):
+    """``(kind, message)`` of an :class:`InhomogeneousTailWarning` when a cell has an empty
+    layer wider than :data:`TAIL_MAX_EMPTY_LAYER` across any family of its lattice planes
     (:func:`_plane_families`; only those along the periodic vectors when ``periodic`` has a
-    False axis), naming the families and the widths."""
+    False axis), naming the families and the widths; None without one."""
     miller = _plane_families(cell, periodic)
     widths = _widest_empty_layer(fractional, cell, miller, at_least=TAIL_MAX_EMPTY_LAYER)
     wide = widths > TAIL_MAX_EMPTY_LAYER
     if not wide.any():
-        return
+        return None
     order = np.flatnonzero(wide)[np.argsort(-widths[wide], kind="stable")]
     layers = ", ".join(f"{widths[k]:.3g} Å across {_family_name(miller[k])}"
                        for k in order[:4])
@@ -176,14 +178,13 @@ def _warn_inhomogeneous_tail(fractional, cell, periodic=(True, True, True)):
     rank = np.linalg.matrix_rank(normals / np.linalg.norm(normals, axis=1, keepdims=True),
                                  tol=1e-6) + 3 - int(np.sum(periodic))
     what = ("a slab with vacuum", "a wire with vacuum", "a cluster in a box")[rank - 1]
-    warnings.warn(
+    return what, (
         f"D3 tail_correction assumes a homogeneous liquid beyond the cutoff, but this cell "
         f"has an empty layer of {layers} ({what}; more than TAIL_MAX_EMPTY_LAYER = "
         f"{TAIL_MAX_EMPTY_LAYER} Å): the correction adds the dispersion of the periodic "
         f"images across the vacuum as if the cell were filled evenly. For an isolated slab, "
         f"wire or molecule make the directions across its vacuum non-periodic (pbc False "
-        f"there, e.g. pbc=(True, True, False) for a slab), or leave tail_correction off",
-        InhomogeneousTailWarning, stacklevel=4)
+        f"there, e.g. pbc=(True, True, False) for a slab), or leave tail_correction off")
 
 
 def _wrap_periodic(positions, cell, periodic):
@@ -554,8 +555,9 @@ def _tail_frame(cell, pbc):
             "normals": vt[dim:], "cell": completed}
 
 
-def _warn_thick_tail(across, frame, reach):
-    """Warn (:class:`InhomogeneousTailWarning`) when a slab or wire is too thick for its tail.
+def _thick_tail(across, frame, reach):
+    """``(kind, message)`` of an :class:`InhomogeneousTailWarning` when a slab or wire is
+    too thick for its tail; None otherwise.
 
     ``across`` (N, 3 - dim) are the atoms' coordinates (Å) across the periodic directions;
     ``reach`` (Å) the cutoff less the switch. A slab's sheet tail holds for atoms less than
@@ -570,14 +572,15 @@ def _warn_thick_tail(across, frame, reach):
         centre = 0.5 * (across.min(axis=0) + across.max(axis=0))
         thickness = 2.0 * float(np.linalg.norm(across - centre, axis=1).max())
         limit, what = 0.5 * reach, "wire"
-    if thickness > limit:
-        warnings.warn(
+    if thickness <= limit:
+        return None
+    return f"a thick {what}", (
             f"D3 tail_correction spreads the atoms beyond the cutoff evenly along the "
             f"periodic directions of this {what}, which holds for atoms less than "
             f"{limit:.4g} Å apart across it ({'' if what == 'slab' else 'half '}the cutoff "
             f"less the smooth switch), but it is {thickness:.4g} Å thick: the correction "
             f"overestimates the missing dispersion; use a larger cutoff or leave "
-            f"tail_correction off", InhomogeneousTailWarning, stacklevel=4)
+            f"tail_correction off")
 
 
 class D3(ParametersContract, Calculator):
@@ -644,7 +647,8 @@ class D3(ParametersContract, Calculator):
         lattice planes along the periodic vectors (Miller indices up to
         :data:`TAIL_MAX_MILLER_INDEX`, 3: a slab cut along (110) or in a triclinic cell
         too; a molecule in a box) is corrected with an :class:`InhomogeneousTailWarning`
-        before the kernel runs, since there the correction adds the dispersion of the
+        before the kernel runs (once per calculator and kind of structure until the options
+        change), since there the correction adds the dispersion of the
         periodic images across the vacuum (16-atom LiF slab in a 45 Å cell at 50.2 Å:
         7·10⁻⁶ eV/atom from the isolated slab, uncorrected 7·10⁻⁷).
         Slabs (``pbc`` with one False axis) get the tail of the sheets of their periodic
@@ -749,6 +753,8 @@ class D3(ParametersContract, Calculator):
         # compute_tensor's last system (numbers, cell, pbc) and cached kernel input
         self._tensor_system = None
         self._tensor_cache = None
+        # kinds of InhomogeneousTailWarning given (once each, until the options change)
+        self._tail_warned = set()
         ase_keywords = self._split_ase_keywords(kwargs)
         self._check_names(kwargs)
         super().__init__(**ase_keywords)
@@ -788,6 +794,7 @@ class D3(ParametersContract, Calculator):
                 raise CalculatorSetupError(f"D3: {err}") from err
         # every option is valid: only now is the calculator changed
         self.method_parameters = method_parameters
+        self._tail_warned = set()
         return {
             # a copy: the caller's dict changed later must not change what todict() records
             "damping": damping, "functional": p["functional"],
@@ -1034,12 +1041,20 @@ class D3(ParametersContract, Calculator):
             import torch
 
             fractional = positions @ torch.as_tensor(inverse, device=positions.device)
-        _warn_inhomogeneous_tail(fractional, frame["cell"], pbc)
+        found = [_inhomogeneous_tail(fractional, frame["cell"], pbc)]
         if frame["dim"] < 3:
             across = positions @ (frame["normals"].T if isinstance(positions, np.ndarray) else
                                   torch.as_tensor(frame["normals"].T, device=positions.device))
-            _warn_thick_tail(_host_array(across), frame,
-                             self.cutoff - self.smooth_cutoff)
+            found.append(_thick_tail(_host_array(across), frame,
+                                     self.cutoff - self.smooth_cutoff))
+        for kind, message in filter(None, found):
+            # once per calculator and kind: along an MD run the widths in the message change
+            # every step, and each new text was another warning (and another entry of the
+            # warnings registry, which grew without bound)
+            warned = self.__dict__.setdefault("_tail_warned", set())  # an older pickle's
+            if kind not in warned:
+                warned.add(kind)
+                warnings.warn(message, InhomogeneousTailWarning, stacklevel=4)
 
     # ------------------------------------------------------------------------------------
     @applies_direct_edits
