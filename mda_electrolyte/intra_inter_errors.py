@@ -56,6 +56,7 @@ __all__ = [
     "check_reference_frames",
     "isolated_energy_doubt",
     "scan_stress_doubt",
+    "energy_zero_doubt",
     "evaluate_frame",
     "IsolatedMoleculeEvaluator",
     "StoredMoleculeLabels",
@@ -224,6 +225,56 @@ def _mark_quantity(tree, quantity, note):
         return tree
     return {k: (mark_not_valid(v, note) if k == quantity else _mark_quantity(v, quantity, note))
             for k, v in tree.items()}
+
+
+#: Energy difference per atom (eV) between model and reference, the same in every frame, beyond
+#: which the two have another energy zero (another code's or model's atomic reference
+#: energies: tens to hundreds of eV per atom) rather than a model error (meV per atom; a bad
+#: model tens).
+MAX_ENERGY_OFFSET = 1.0
+
+
+def energy_zero_doubt(reference, model, n_atoms):
+    """A sentence when the model's total energies differ from the reference's by a constant of
+    more than :data:`MAX_ENERGY_OFFSET` per atom (the difference's spread over 3 frames or more
+    below a tenth of it, and not following the energy: correlation within ±0.9), else None:
+    an RMSE of 150 eV/atom that was another energy zero was reported as a valid model error.
+
+    Parameters
+    ----------
+    reference, model : array_like, shape (n_frames,)
+        Total energies of the frames (eV).
+    n_atoms : int
+        Atoms per frame.
+    """
+    ref = np.asarray(reference, dtype=np.float64).ravel()
+    diff = (np.asarray(model, dtype=np.float64).ravel() - ref) / n_atoms
+    offset = float(np.mean(diff))
+    spread = float(np.std(diff))
+    if ref.size < 3 or np.ptp(ref) == 0 or not (abs(offset) > MAX_ENERGY_OFFSET
+                                                and spread < 0.1 * abs(offset)):
+        return None
+    if spread > 0 and abs(float(np.corrcoef(diff, ref)[0, 1])) > 0.9:
+        # a difference that follows the energy is the model's (energies 0.8 times the
+        # reference's), not a constant of another zero
+        return None
+    return (f"the model's energies differ from the reference's by {offset * 1000:.6g} meV/atom "
+            f"in every frame (spread {spread * 1000:.3g} meV/atom): energies of another zero "
+            "(other atomic reference energies), not a model error; the total and intra "
+            "energy errors are not valid (the inter energy, a difference within each method, "
+            "is compared)")
+
+
+def _mark_energy(tree, components, note):
+    """``tree`` with the energy Estimates of ``components`` (at any depth) marked not valid."""
+    if not isinstance(tree, dict):
+        return tree
+    out = {}
+    for k, v in tree.items():
+        if k in components and isinstance(v, dict) and "energy" in v:
+            v = {**v, "energy": mark_not_valid(v["energy"], note)}
+        out[k] = _mark_energy(v, components, note)
+    return out
 
 
 #: Largest stress (eV/Å³, any component; median over the frames) of stored labels: 1 eV/Å³ is
@@ -1107,6 +1158,14 @@ class IntraInterErrors(FrameAnalysis):
                 softening_ols = mark_not_valid(softening_ols, doubt)
             else:
                 estimates = _mark_quantity(estimates, q, doubt)
+        if "energy" in data and unit_doubt(data["energy"]["reference"]["total"],
+                                           data["energy"]["model"]["total"], "energy",
+                                           n_atoms=n_atoms) is None:
+            doubt = energy_zero_doubt(data["energy"]["reference"]["total"],
+                                      data["energy"]["model"]["total"], n_atoms)
+            if doubt is not None:
+                warnings.warn(doubt, stacklevel=3)
+                estimates = _mark_energy(estimates, ("total", "intra"), doubt)
 
         if self._split_reference and "forces" in self.quantities:
             doubt = _isolated_force_doubt(data["forces"]["reference"]["intra"],
