@@ -395,6 +395,11 @@ def propagated_dof(terms):
     terms = [(float(a), dof) for a, dof in terms]
     if all(dof is None for _, dof in terms):
         return None
+    # ν is the same for all a_k scaled alike: scaled by the largest, a_k⁴ neither underflows
+    # (errors of 1e-200 gave the fewest dof, 4, not 8) nor overflows (1e200: OverflowError)
+    largest = max((abs(a) for a, _ in terms if math.isfinite(a)), default=0.0)
+    if largest > 0:
+        terms = [(a / largest, dof) for a, dof in terms]
     total = sum(a * a for a, _ in terms)
     spread = sum(a**4 / dof for a, dof in terms if dof is not None)
     if not (math.isfinite(total) and math.isfinite(spread)) or spread <= 0:
