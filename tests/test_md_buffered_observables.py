@@ -216,16 +216,19 @@ def test_room_check_covers_what_each_write_adds(tmp_path):
     # the file being written: beside its name until its first frame renames it
     check = w._check_room
 
-    def recording(frame=None):
-        checked.append((w._room_needed(frame), os.path.getsize(w._where)))
-        check(frame)
+    def recording(frame=None, state=None, what=None):
+        checked.append((w._room_needed(frame, state), os.path.getsize(w._where)))
+        check(frame, state, what)
 
     w._check_room = recording
     for k in range(0, 1201):
         before = os.path.getsize(w._where)
         n_checked = len(checked)
         if k % 100 == 0:
-            w.write(atoms, k, 0.001 * k, observables=obs)
+            # with an NPT run's integrator state: its rows are room too
+            w.write(atoms, k, 0.001 * k, observables=obs,
+                    integrator_state={"thermostat_p_eta": np.full(3, k),
+                                      "reference_cell": np.eye(3), "strain": 0.01 * k})
         else:
             w.write_observables(atoms, k, 0.001 * k, observables=obs)
         if len(checked) == n_checked:
