@@ -376,3 +376,26 @@ def test_the_mark_is_given_once_per_calculator_along_a_run():
         step.calc = fresh
         with pytest.warns(InhomogeneousTailWarning, match="slab with vacuum"):
             step.get_potential_energy()
+
+
+@pytest.mark.parametrize("make", [lif_slab, lif_wire], ids=["slab", "wire"])
+def test_the_tail_is_the_same_whichever_axes_are_periodic_and_however_the_frame_turns(make):
+    """The same slab (wire) with its cell vectors permuted (pbc permuted alike), with the
+    whole structure rotated, and with a left-handed cell: the same corrected energy."""
+    atoms = make()
+    options = dict(cutoff=20.0, cn_cutoff=8.0, smooth_cutoff=2.0, tail_correction=True)
+    expected = quiet(atoms, **options)
+    order = [1, 2, 0]
+    permuted = Atoms(atoms.numbers, positions=atoms.positions, cell=atoms.cell[:][order],
+                     pbc=atoms.pbc[order])
+    turned = atoms.copy()
+    turned.rotate(37.0, (1.0, -2.0, 0.5), rotate_cell=True)
+    left = atoms.copy()
+    left.set_cell(atoms.cell[:] * [[1.0], [-1.0], [1.0]], scale_atoms=False)
+    ints = atoms.copy()
+    ints.pbc = atoms.pbc.astype(int)
+    for other in (permuted, turned, left, ints):
+        result = quiet(other, **options)
+        assert result["energy"] == pytest.approx(expected["energy"], rel=1e-12)
+        np.testing.assert_allclose(result["energies"], expected["energies"], rtol=0,
+                                   atol=1e-12)
