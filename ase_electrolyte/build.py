@@ -498,6 +498,9 @@ def electrolyte_box(
         above :data:`MAX_PACKING_FRACTION` of the box, less for nearly round molecules; the
         message names the density, the volumes and the highest density allowed), after the
         conformers and before PACKMOL.
+    FileNotFoundError
+        No PACKMOL (neither the ``packmol`` PyPI package nor one on PATH), before the
+        conformers.
     RuntimeError
         If PACKMOL cannot be started, fails or is killed (the signal is named), cannot pack the
         molecules at this density (the density and tolerance are named), writes fewer
@@ -601,6 +604,8 @@ def electrolyte_box(
 
     # a box PACKMOL cannot pack within the timeout: refused now, not after it (10⁵ molecules)
     _check_packing_time(sum(sp.n_atoms * n for sp, n in plan.items()), packmol_timeout)
+    # a missing PACKMOL is named before the conformers, not after them
+    exe = packmol_executable()
     templates = {sp: conformer(sp, seed=seed) for sp in plan}
     _check_packable(plan, templates, length, tolerance)
     if spread_cations:
@@ -619,7 +624,8 @@ def electrolyte_box(
         else:
             structures.append((sp, templates[sp], n, None))
 
-    positions = _run_packmol(structures, length, tolerance, seed, packmol_timeout, packmol_nloop)
+    positions = _run_packmol(exe, structures, length, tolerance, seed, packmol_timeout,
+                             packmol_nloop)
     symbols, mol_index, names, charges = [], [], [], []
     k = 0
     for sp, tmpl, n, _ in structures:
@@ -1013,8 +1019,7 @@ def _cation_regions(n, length, tolerance, rng):
     return regions
 
 
-def _run_packmol(structures, length, tolerance, seed, timeout, nloop=None):
-    exe = packmol_executable()
+def _run_packmol(exe, structures, length, tolerance, seed, timeout, nloop=None):
     with tempfile.TemporaryDirectory(prefix="electrolyte_packmol_") as tmp:
         tmp = Path(tmp)
         lines = [

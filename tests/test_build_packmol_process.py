@@ -133,3 +133,19 @@ def test_real_packmol_boxes_keep_their_molecules_apart():
         ids = atoms.arrays["molecule_index"]
         other = ids[pairs[:, 0]] != ids[pairs[:, 1]]
         assert not other.any() or d[other].min() > tolerance - 0.1
+
+
+def test_a_missing_packmol_is_named_before_the_conformers(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "packmol.cli", None)  # no PyPI packmol
+    monkeypatch.setenv("PATH", str(tmp_path))  # and none on PATH
+    with pytest.raises(FileNotFoundError, match="PACKMOL not found"):
+        build.packmol_executable()
+
+    def started(*args, **kwargs):
+        raise AssertionError("conformers were built")
+
+    monkeypatch.setattr(build, "conformer", started)
+    with pytest.raises(FileNotFoundError, match=r"PACKMOL not found: pip install packmol"):
+        electrolyte_box(counts={"EC": 3, "Li": 1, "PF6": 1}, seed=0)
