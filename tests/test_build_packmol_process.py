@@ -43,18 +43,22 @@ def test_a_wrapper_whose_solver_outlives_the_timeout_is_stopped_whole(tmp_path, 
     scratch = _fake_packmol(tmp_path, monkeypatch,
                             f"sleep 300 &\necho $! > {pid_file}\nwait\n")
     start = time.monotonic()
-    with pytest.raises(RuntimeError, match=r"PACKMOL did not finish within 1(\.0)? s "
+    # 5 s: time for even a loaded machine's shell to start the "solver"
+    with pytest.raises(RuntimeError, match=r"PACKMOL did not finish within 5(\.0)? s "
                                            r"\(packmol_timeout\); it was stopped"):
-        electrolyte_box(counts={"EC": 3}, density=1.3, seed=0, packmol_timeout=1)
+        electrolyte_box(counts={"EC": 3}, density=1.3, seed=0, packmol_timeout=5)
     # far below the solver's 300 s: nothing waited for it
     assert time.monotonic() - start < 150
-    pid = int(pid_file.read_text())
+    assert list(scratch.iterdir()) == []
+    written = pid_file.read_text().strip() if pid_file.exists() else ""
+    if not written:
+        return  # stopped before the wrapper started its solver: nothing left to outlive it
+    pid = int(written)
     deadline = time.monotonic() + 60
     while _running(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     # the wrapper's kill alone left the solver searching on
     assert not _running(pid)
-    assert list(scratch.iterdir()) == []
 
 
 def test_a_packmol_killed_by_a_signal_is_named(tmp_path, monkeypatch):
