@@ -1720,6 +1720,9 @@ def finetune(
     RuntimeError
         A member's training errors became non-finite (diverged, e.g. too large an ``lr``); its
         ``finetuned.pth`` is not written.
+    ase_electrolyte.writer_lock.ConcurrentWriterError
+        Another fine-tune (another process or thread) is training into ``out``: raised before
+        this one trains or removes anything there (``out`` is claimed until the call returns).
     KeyboardInterrupt
         Ctrl-C, or :class:`ase_electrolyte.md.Terminated` on SIGTERM (where SIGTERM has its
         default action, :func:`ase_electrolyte.md.terminate_as_interrupt`): the member being
@@ -1811,98 +1814,104 @@ def finetune(
         loss=loss, pressure_shift_bar=pressure_shift_bar)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    # an earlier run's plot must not outlive this one (plot=False writes none), nor its
-    # models: a member that fails here would leave the earlier one beside this run's others.
-    # A member an earlier call of this same fine-tune finished is kept and reused: a run
-    # stopped part-way (SIGTERM) resumes at its first unfinished member
-    (out / "learning_curve.png").unlink(missing_ok=True)
-    finished = []
-    for k in range(int(ensemble)):
-        work = out / f"member_{k}"
-        if _member_state(work, settings, seed + k) is None:
-            finished.append(k)
-        else:
-            (work / "finetuned.pth").unlink(missing_ok=True)
-            (work / _RECORD).unlink(missing_ok=True)
-    base_errors = {}
-    if checkpoint is not None:
-        base_errors["train"] = _label_rmse(train_frames, predicted)
-        if valid_frames is not None:
-            base_errors["valid"] = _label_rmse(valid_frames, valid_predicted)
+    from .writer_lock import WriterLock
 
-    from .md import Terminated, terminate_as_interrupt
+    # two fine-tunes into one folder trained into the same member folders at once, each
+    # deleting and resuming from the other's files: the second is refused here, before
+    # any training and before it removes anything of the first's
+    with WriterLock(out, "fine-tune folder"):
+        # an earlier run's plot must not outlive this one (plot=False writes none), nor its
+        # models: a member that fails here would leave the earlier one beside this run's others.
+        # A member an earlier call of this same fine-tune finished is kept and reused: a run
+        # stopped part-way (SIGTERM) resumes at its first unfinished member
+        (out / "learning_curve.png").unlink(missing_ok=True)
+        finished = []
+        for k in range(int(ensemble)):
+            work = out / f"member_{k}"
+            if _member_state(work, settings, seed + k) is None:
+                finished.append(k)
+            else:
+                (work / "finetuned.pth").unlink(missing_ok=True)
+                (work / _RECORD).unlink(missing_ok=True)
+        base_errors = {}
+        if checkpoint is not None:
+            base_errors["train"] = _label_rmse(train_frames, predicted)
+            if valid_frames is not None:
+                base_errors["valid"] = _label_rmse(valid_frames, valid_predicted)
 
-    checkpoints, curves, resumed = [], [], {}
-    # SIGTERM (a batch scheduler's limit) unwinds as Ctrl-C does: it killed the process, and
-    # the CLI's "run the same command again to resume" was refused or retrained every member
-    with terminate_as_interrupt():
-        try:
-            for k in range(int(ensemble)):
-                work = out / f"member_{k}"
-                if k in finished:
-                    path = work / "finetuned.pth"
-                else:
-                    work.mkdir(exist_ok=True)
-                    resume = _resume_point(work, settings, seed + k, int(epochs))
-                    if resume is not None:
-                        resumed[k] = resume[1]
-                    path = _train_one(
-                        work, checkpoint, model_config, train_frames, valid_frames,
-                        epochs=int(epochs), lr=lr, batch_size=batch_size, seed=seed + k,
-                        device=device, weights=(force_weight, stress_weight), loss=loss,
-                        pressure_shift_bar=pressure_shift_bar, verbose=verbose,
-                        settings=settings, resume=resume,
-                    )
-                curve = _read_curve(work / "lc.csv")
-                if base_errors:
-                    row0 = {"epoch": 0, "lr": float("nan")}
-                    for split, errs in base_errors.items():
-                        for key, value in errs.items():
-                            row0[f"{split}_{key}"] = value
-                    curve.insert(0, row0)
-                else:
-                    curve.insert(0, _scratch_row0(path, train_frames, valid_frames, device))
-                checkpoints.append(path)
-                curves.append(curve)
-        except KeyboardInterrupt as err:
-            what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
-            done = len(checkpoints)
-            kept = (f"member(s) 0-{done - 1} finished and kept ({out}/member_k/finetuned.pth)"
-                    if done else "no member finished")
-            epochs_done = _epoch_checkpoints(out / f"member_{done}")
-            at = (f"from its epoch {max(epochs_done)} of {int(epochs)} (its checkpoint)"
-                  if epochs_done else "from its first epoch")
-            err.add_note(
-                f"finetune: {what} in member {done} of {int(ensemble)}; {kept}; member {done} "
-                f"has no model yet; the same call resumes at member {done} {at}, reusing "
-                "the finished ones"
+        from .md import Terminated, terminate_as_interrupt
+
+        checkpoints, curves, resumed = [], [], {}
+        # SIGTERM (a batch scheduler's limit) unwinds as Ctrl-C does: it killed the process, and
+        # the CLI's "run the same command again to resume" was refused or retrained every member
+        with terminate_as_interrupt():
+            try:
+                for k in range(int(ensemble)):
+                    work = out / f"member_{k}"
+                    if k in finished:
+                        path = work / "finetuned.pth"
+                    else:
+                        work.mkdir(exist_ok=True)
+                        resume = _resume_point(work, settings, seed + k, int(epochs))
+                        if resume is not None:
+                            resumed[k] = resume[1]
+                        path = _train_one(
+                            work, checkpoint, model_config, train_frames, valid_frames,
+                            epochs=int(epochs), lr=lr, batch_size=batch_size, seed=seed + k,
+                            device=device, weights=(force_weight, stress_weight), loss=loss,
+                            pressure_shift_bar=pressure_shift_bar, verbose=verbose,
+                            settings=settings, resume=resume,
+                        )
+                    curve = _read_curve(work / "lc.csv")
+                    if base_errors:
+                        row0 = {"epoch": 0, "lr": float("nan")}
+                        for split, errs in base_errors.items():
+                            for key, value in errs.items():
+                                row0[f"{split}_{key}"] = value
+                        curve.insert(0, row0)
+                    else:
+                        curve.insert(0, _scratch_row0(path, train_frames, valid_frames, device))
+                    checkpoints.append(path)
+                    curves.append(curve)
+            except KeyboardInterrupt as err:
+                what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+                done = len(checkpoints)
+                kept = (f"member(s) 0-{done - 1} finished and kept ({out}/member_k/finetuned.pth)"
+                        if done else "no member finished")
+                epochs_done = _epoch_checkpoints(out / f"member_{done}")
+                at = (f"from its epoch {max(epochs_done)} of {int(epochs)} (its checkpoint)"
+                      if epochs_done else "from its first epoch")
+                err.add_note(
+                    f"finetune: {what} in member {done} of {int(ensemble)}; {kept}; member {done} "
+                    f"has no model yet; the same call resumes at member {done} {at}, reusing "
+                    "the finished ones"
+                )
+                raise
+
+        plot_path = None
+        if plot:
+            plot_path = out / "learning_curve.png"
+            _plot_curves(curves, plot_path)
+        notes = []
+        if finished:
+            notes.append(
+                f"member(s) {', '.join(map(str, finished))} reused: finished by an earlier run of "
+                "this fine-tune (same base model, data, settings and seed), not trained again"
             )
-            raise
-
-    plot_path = None
-    if plot:
-        plot_path = out / "learning_curve.png"
-        _plot_curves(curves, plot_path)
-    notes = []
-    if finished:
-        notes.append(
-            f"member(s) {', '.join(map(str, finished))} reused: finished by an earlier run of "
-            "this fine-tune (same base model, data, settings and seed), not trained again"
-        )
-    for k, epoch in resumed.items():
-        notes.append(
-            f"member {k} resumed from its epoch {epoch} checkpoint (a stopped run of this "
-            "fine-tune): its batches, optimiser and learning rate continue as uninterrupted"
-        )
-    if ensemble == 1:
-        notes.append(ONE_MEMBER_NOTE)
-    elif checkpoint is not None:
-        notes.append(
-            "members fine-tuned from one pretrained model differ only by batch order; their "
-            "spread underestimates the model uncertainty"
-        )
-    return FinetuneResult(checkpoints[0], checkpoints, curves, plot_path, out, notes,
-                          reused=finished)
+        for k, epoch in resumed.items():
+            notes.append(
+                f"member {k} resumed from its epoch {epoch} checkpoint (a stopped run of this "
+                "fine-tune): its batches, optimiser and learning rate continue as uninterrupted"
+            )
+        if ensemble == 1:
+            notes.append(ONE_MEMBER_NOTE)
+        elif checkpoint is not None:
+            notes.append(
+                "members fine-tuned from one pretrained model differ only by batch order; their "
+                "spread underestimates the model uncertainty"
+            )
+        return FinetuneResult(checkpoints[0], checkpoints, curves, plot_path, out, notes,
+                              reused=finished)
 
 
 # finetune's options as they are defined: earlier_members, distill and align_density bind to
