@@ -236,16 +236,26 @@ class StoredMoleculeLabels:
                     "has no energy or forces"
                 )
             centred = atoms.positions - atoms.positions.mean(axis=0)
-            group = self._groups.setdefault(atoms.numbers.tobytes(), ([], [], []))
+            group = self._groups.setdefault(atoms.numbers.tobytes(), ([], [], [], []))
             group[0].append(centred)
             group[1].append(labels["energy"])
             group[2].append(labels["forces"])
+            group[3].append(k)
         self._groups = {
-            key: (np.array(p), np.array(e), np.array(f)) for key, (p, e, f) in self._groups.items()
+            key: (np.array(p), np.array(e), np.array(f), np.array(i))
+            for key, (p, e, f, i) in self._groups.items()
         }
 
     def evaluate(self, molecules):
-        """Stored energy (eV) and forces (eV/Å) of every molecule; raises if one is missing."""
+        """Stored energy (eV) and forces (eV/Å) of every molecule.
+
+        Raises
+        ------
+        ValueError
+            A molecule without a stored label, naming a stored molecule with its interatomic
+            distances that is turned or mirrored (a code that reoriented its input) or holds
+            its atoms in another order, where one does.
+        """
         energies, forces = [], []
         for mol in molecules:
             group = self._groups.get(mol.numbers.tobytes())
@@ -259,12 +269,50 @@ class StoredMoleculeLabels:
             if match is None:
                 raise ValueError(
                     "no stored reference label for the isolated molecule "
-                    f"{mol.get_chemical_formula()}{_which(mol)}; compute the molecules of "
+                    f"{mol.get_chemical_formula()}{_which(mol)}"
+                    + ((_rotated_hint(group, centred, self.tol) if group is not None
+                        else "") or self._order_hint(mol.numbers, centred))
+                    + "; compute the molecules of "
                     "IntraInterErrors.unique_isolated_molecules() with the reference method"
                 )
             energies.append(group[1][match])
             forces.append(group[2][match])
         return np.array(energies, dtype=np.float64), forces
+
+    def _order_hint(self, numbers, centred):
+        """``: stored molecule k holds its atoms in another order`` when a stored molecule of
+        the same atoms in another order has its interatomic distances, else nothing."""
+        wanted = np.sort(_distances(centred), axis=None)
+        for key, group in self._groups.items():
+            stored = np.frombuffer(key, dtype=numbers.dtype)
+            if key == numbers.tobytes() or stored.size != numbers.size \
+                    or not np.array_equal(np.sort(stored), np.sort(numbers)):
+                continue
+            for k, positions in zip(group[3], group[0], strict=True):
+                found = np.sort(_distances(positions), axis=None)
+                if np.abs(found - wanted).max() <= max(self.tol, 1e-6) * 2:
+                    return (f": stored molecule {int(k)} has its atoms in another order; "
+                            "store them in the order of unique_isolated_molecules()")
+        return ""
+
+
+def _distances(positions):
+    """Interatomic distances (Å) of one molecule, ``(n, n)``."""
+    return np.linalg.norm(positions[:, None, :] - positions[None, :, :], axis=-1)
+
+
+def _rotated_hint(group, centred, tol):
+    """``: stored molecule k has its distances but is turned`` when a stored molecule of the
+    same atoms has the same interatomic distances (a code that reorients its input, Gaussian's
+    standard orientation: its forces are turned too), else nothing."""
+    wanted = _distances(centred)
+    for k, stored in zip(group[3], group[0], strict=True):
+        if np.abs(_distances(stored) - wanted).max() <= max(tol, 1e-6) * 2:
+            return (f": stored molecule {int(k)} has its interatomic distances but is turned or "
+                    "mirrored (a code that reorients its input, e.g. Gaussian's standard "
+                    "orientation); store the labels in the orientation written (nosymm), "
+                    "since the forces turn with it")
+    return ""
 
 
 def read_frames(source):
