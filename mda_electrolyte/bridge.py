@@ -12,7 +12,7 @@ pair, and returns a Universe in which
 
 Molecules come from the per-atom topology arrays (:mod:`ase_electrolyte.topology`) when present,
 else from covalent-bond guessing (:func:`mda_electrolyte.molecules.atoms_molecule_ids`), in which
-alkali and alkaline-earth atoms are always free ions. Guessed molecules are named after the
+alkali and alkaline-earth atoms and zinc are always free ions. Guessed molecules are named after the
 library species of the same composition (:func:`ase_electrolyte.species.species_from_formula`)
 and the same bond graph (an isomer, 1,4-dioxane of ethyl acetate's C4H8O2, is not that
 species), else by their Hill formula.
@@ -61,7 +61,7 @@ from .molecules import (
 __all__ = ["from_ase"]
 
 _H5MD_SUFFIXES = (".h5md", ".h5", ".hdf5")
-# the alkali metals among the free ions (charge +1; the alkaline earths +2)
+# the alkali metals among the free ions (charge +1; the alkaline earths and zinc +2)
 _GROUP_1 = frozenset([3, 11, 19, 37, 55, 87])
 # LAMMPS unit styles: (velocity → Å/ps, force → kJ/(mol·Å))
 _LAMMPS_UNITS = {
@@ -473,7 +473,7 @@ def _species_and_charges(numbers, ids, bonds):
             isomers[label] = sp.name
             sp = None
         if sp is None and len(members) == 1 and numbers[members[0]] in FREE_ION_NUMBERS:
-            # a lone alkali or alkaline-earth atom is the cation (Mg²⁺, Ca²⁺ of a
+            # a lone alkali, alkaline-earth or zinc atom is the cation (Mg²⁺, Zn²⁺ of a
             # user-defined species): +1 for group 1, +2 for group 2
             names[members] = symbols[0]
             charges[members] = 1 if numbers[members[0]] in _GROUP_1 else 2

@@ -993,11 +993,13 @@ def check_bond_scale(mult):
                         maximum=MAX_BOND_SCALE)
 
 
-#: Atomic numbers of the alkali and alkaline-earth metals (Li⁺, Na⁺, K⁺, Mg²⁺, Ca²⁺, ...): free
-#: ions in an electrolyte, never bonded by the covalent guess. Their contacts with solvent and
-#: anion oxygens (Li–O ≈ 1.9-2.1 Å) lie within the covalent cutoffs, and a guess that bonds them
-#: merges each cation with its solvation shell into one neutral "molecule".
-FREE_ION_NUMBERS = frozenset([3, 11, 19, 37, 55, 87, 4, 12, 20, 38, 56, 88])
+#: Atomic numbers of the alkali and alkaline-earth metals (Li⁺, Na⁺, K⁺, Mg²⁺, Ca²⁺, ...) and of
+#: zinc (Zn²⁺ of aqueous zinc-battery electrolytes): free ions in an electrolyte, never bonded
+#: by the covalent guess. Their contacts with solvent and anion oxygens (Li–O ≈ 1.9-2.1 Å,
+#: Zn–O ≈ 2.1 Å within Zn–O's reach of 2.48 Å) lie within the covalent cutoffs, and a guess
+#: that bonds them merges each cation with its solvation shell into one neutral "molecule"
+#: (Zn(H2O)6, named H12O6Zn, charge 0). A zincate (ZnCl4²⁻) is read as Zn²⁺ and its chlorides.
+FREE_ION_NUMBERS = frozenset([3, 11, 19, 37, 55, 87, 4, 12, 20, 38, 56, 88, 30])
 
 
 #: Å added to each atom's scaled covalent radius in the bond test (the skin of ASE's
@@ -1011,8 +1013,9 @@ def covalent_bonds(atoms, mult=1.0):
 
     The one bond guess of the package (:func:`atoms_molecule_ids`, :func:`mda_electrolyte.from_ase`,
     the molecule count of :func:`check_residues_are_molecules`, atom categories). Alkali and
-    alkaline-earth atoms (``FREE_ION_NUMBERS``: Li⁺, Na⁺, K⁺, Mg²⁺, Ca²⁺, ...) are free ions
-    and get no bonds: their contacts with oxygens lie within the covalent cutoffs.
+    alkaline-earth atoms and zinc (``FREE_ION_NUMBERS``: Li⁺, Na⁺, K⁺, Mg²⁺, Ca²⁺, Zn²⁺, ...)
+    are free ions and get no bonds: their contacts with oxygens lie within the covalent
+    cutoffs.
 
     The pairs come from vesin (:func:`ase_electrolyte.neighbour_pairs.pairs_within`, the
     package's one neighbour search); the bonds are those ASE's ``NeighborList`` with

@@ -91,3 +91,35 @@ def test_the_public_functions_change_no_atoms():
     # the whole EC is the conformer: its bonds are short again
     b = bonds[(ids[bonds[:, 0]] == 0)]
     assert np.linalg.norm(whole[b[:, 0]] - whole[b[:, 1]], axis=1).max() < 1.6
+
+
+def test_zinc_at_its_hydration_distance_is_a_divalent_free_ion():
+    # Zn–O 2.08 Å of Zn(H2O)6²⁺ lies within Zn–O's covalent reach (2.48 Å): the guess made
+    # the cation and its six waters one neutral "H12O6Zn"
+    import warnings
+
+    from ase.build import molecule
+
+    from mda_electrolyte import from_ase
+
+    zn = np.array([10.0, 10.0, 10.0])
+    atoms = Atoms("Zn", [zn])
+    for d in np.vstack([np.eye(3), -np.eye(3)]):
+        w = molecule("H2O")
+        o = w.positions[0].copy()
+        w.positions += zn + 2.08 * d - o
+        atoms += w
+    # two chlorides far from it keep the box neutral
+    atoms += Atoms("Cl2", [[2.0, 2.0, 2.0], [17.0, 17.0, 2.0]])
+    atoms.cell = [20.0] * 3
+    atoms.pbc = True
+    ids = atoms_molecule_ids(atoms)
+    assert ids.max() + 1 == 1 + 6 + 2
+    assert not np.any(covalent_bonds(atoms) == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the chlorides are outside the library
+        u = from_ase(atoms)
+    zinc = u.select_atoms("element Zn")
+    assert [str(r) for r in zinc.residues.resnames] == ["Zn"]
+    assert zinc.formalcharges.tolist() == [2]
+    assert sorted(map(str, u.residues.resnames)).count("H2O") == 6
