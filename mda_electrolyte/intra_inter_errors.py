@@ -1303,6 +1303,9 @@ def errors_summary(errors, outdir):
         "rrmse": estimates["rrmse"],
         "rmse_per_element": estimates["rmse_per_element"],
         "rmse_per_species": estimates["rmse_per_species"],
+        # computed with the others, and were left out of the report
+        "rrmse_per_element": estimates["rrmse_per_element"],
+        "rrmse_per_species": estimates["rrmse_per_species"],
         "softening": errors.results.softening,
         "softening_ols": errors.results.softening_ols,
         "units": errors.results.units,
