@@ -399,3 +399,23 @@ def test_the_tail_is_the_same_whichever_axes_are_periodic_and_however_the_frame_
         assert result["energy"] == pytest.approx(expected["energy"], rel=1e-12)
         np.testing.assert_allclose(result["energies"], expected["energies"], rtol=0,
                                    atol=1e-12)
+
+
+@pytest.mark.parametrize("make, cutoff", [(electrolyte_slab, 8.0), (electrolyte_wire, 7.0)],
+                         ids=["slab", "wire"])
+def test_the_tensor_api_marks_a_thick_slab_or_wire_as_calculate_does(make, cutoff):
+    torch = pytest.importorskip("torch")
+    atoms = make()
+    options = dict(cutoff=cutoff, cn_cutoff=6.0, tail_correction=True)
+    with pytest.warns(InhomogeneousTailWarning, match="Å thick") as marked:
+        expected = run(atoms, **options)
+    backend.set_cuda_host("host", "forward", seed=0)
+    try:
+        calc = D3(device="cuda", **options)
+        with pytest.warns(InhomogeneousTailWarning, match="Å thick") as tensor_marked:
+            out = calc.compute_tensor(torch.tensor(atoms.positions), atoms.numbers,
+                                      atoms.cell, atoms.pbc)
+    finally:
+        backend.set_cuda_host(None)
+    assert [str(w.message) for w in tensor_marked] == [str(w.message) for w in marked]
+    assert float(out["energy"]) == pytest.approx(expected["energy"], rel=1e-12)

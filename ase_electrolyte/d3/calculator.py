@@ -565,12 +565,16 @@ def _thick_tail(across, frame, reach):
     cutoff and sums to less than the correction takes); a wire's line tail to ~3 % for
     atoms within ``reach / 2`` of each other across it.
     """
+    # numpy or torch alike (the same reductions): one number comes back from a device
+    low, high = across.min(axis=0), across.max(axis=0)
+    if not isinstance(low, np.ndarray):  # torch: min/max along a dim give (values, indices)
+        low, high = low.values, high.values
     if frame["dim"] == 2:
-        thickness = float(np.ptp(across))
+        thickness = float((high - low).max())
         limit, what = reach, "slab"
     else:
-        centre = 0.5 * (across.min(axis=0) + across.max(axis=0))
-        thickness = 2.0 * float(np.linalg.norm(across - centre, axis=1).max())
+        centre = 0.5 * (low + high)
+        thickness = 2.0 * float((((across - centre) ** 2).sum(axis=1) ** 0.5).max())
         limit, what = 0.5 * reach, "wire"
     if thickness <= limit:
         return None
@@ -1045,8 +1049,7 @@ class D3(ParametersContract, Calculator):
         if frame["dim"] < 3:
             across = positions @ (frame["normals"].T if isinstance(positions, np.ndarray) else
                                   torch.as_tensor(frame["normals"].T, device=positions.device))
-            found.append(_thick_tail(_host_array(across), frame,
-                                     self.cutoff - self.smooth_cutoff))
+            found.append(_thick_tail(across, frame, self.cutoff - self.smooth_cutoff))
         for kind, message in filter(None, found):
             # once per calculator and kind: along an MD run the widths in the message change
             # every step, and each new text was another warning (and another entry of the
