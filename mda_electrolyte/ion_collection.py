@@ -551,21 +551,14 @@ def far_steps_error(label, share, dt, where="between analysed frames"):
         "unwrapped coordinates")
 
 
-def _sample_limit(n):
-    """Most frames of a selection of ``n`` to read before the pass where coordinates must be
-    read: all of a short one (the pass reads it again), else :data:`VOLUME_PROBE_FRAMES`."""
-    return None if n < 4 * VOLUME_PROBE_FRAMES else VOLUME_PROBE_FRAMES
-
-
 def selection_volumes(trajectory, index):
     """Box volumes (Å³) of trajectory frames ``index`` known before the pass.
 
     From :func:`~mda_electrolyte.analysis_base.frame_boxes`: every selected frame, read
     without coordinates, where every reader keeps its boxes apart from them (in memory, H5MD,
-    files of those joined by a ChainReader; no transformations), or read whole where the
-    selection is shorter than ``4 * VOLUME_PROBE_FRAMES`` frames: ``exact`` True. Otherwise
+    files of those joined by a ChainReader; no transformations): ``exact`` True. Otherwise
     :data:`VOLUME_PROBE_FRAMES` frames evenly spread over the selection are read (the
-    trajectory is left on its frame), ``exact`` False.
+    trajectory is left on its frame), ``exact`` False unless that is every selected frame.
 
     Returns
     -------
@@ -576,7 +569,7 @@ def selection_volumes(trajectory, index):
     from .analysis_base import frame_boxes
 
     index = np.asarray(index, dtype=np.intp)
-    read, boxes, _ = frame_boxes(trajectory, index, max_read=_sample_limit(index.size))
+    read, boxes, _ = frame_boxes(trajectory, index, max_read=VOLUME_PROBE_FRAMES)
     return _box_volumes(boxes), read.size == index.size
 
 
@@ -863,13 +856,11 @@ class IonCollector(FrameAnalysis):
 
     def _selection_sample(self, index):
         """``frame_boxes`` of the selection ``index`` for the checks before the pass: every
-        frame where the reader keeps boxes and times apart from the coordinates or the
-        selection is shorter than ``4 * VOLUME_PROBE_FRAMES`` (the pass reads it again), else
+        frame where the reader keeps boxes and times apart from the coordinates, else at most
         :data:`VOLUME_PROBE_FRAMES` frames spread over it (one sample for every check)."""
         from .analysis_base import frame_boxes
 
-        return frame_boxes(self._trajectory, index, max_read=_sample_limit(index.size),
-                           times=True)
+        return frame_boxes(self._trajectory, index, max_read=VOLUME_PROBE_FRAMES, times=True)
 
     def check_before_pass(self, start=None, stop=None, step=None, frames=None, *,
                           volume=True):
@@ -888,9 +879,9 @@ class IonCollector(FrameAnalysis):
         (std/mean), as :meth:`IonCollection.checked_volume` would after it.
 
         The boxes come from :func:`~mda_electrolyte.analysis_base.frame_boxes`: every selected
-        frame where they can be read without coordinates (in memory, H5MD) or the selection is
-        shorter than ``4 * VOLUME_PROBE_FRAMES`` frames (then the refusal is the same as after
-        the pass), else :data:`VOLUME_PROBE_FRAMES` frames spread over the selection, refused
+        frame where they can be read without coordinates (in memory, H5MD; then the refusal is
+        the same as after the pass), else :data:`VOLUME_PROBE_FRAMES` frames spread over the
+        selection (all of a selection that short), refused
         only where the sample's spread exceeds 5 % by three of its standard errors (a steady
         NPT run is never refused by the sample; one still compressing is). Frames without a
         box are left to the pass, which names them.
@@ -919,13 +910,13 @@ class IonCollector(FrameAnalysis):
         would after reading every frame (:func:`check_time_spacing`).
 
         Where the reader keeps the times apart from the coordinates (in memory, H5MD, files of
-        those joined), or the selection is shorter than ``4 * VOLUME_PROBE_FRAMES`` frames,
-        every selected frame's time is judged: the same refusal as after the pass. Otherwise
-        :data:`VOLUME_PROBE_FRAMES` frames spread over the selection are read (the trajectory
-        is left on its frame): the time between two of them must be the median spacing times
-        the analysed frames between them, to half a spacing (a frame missing or repeated
-        between them, or times going back); what single-precision times cannot resolve is left
-        to the pass.
+        those joined), or the selection is at most :data:`VOLUME_PROBE_FRAMES` frames, every
+        selected frame's time is judged: the same refusal as after the pass. Otherwise
+        :data:`VOLUME_PROBE_FRAMES` frames spread over a selection of at least four times as
+        many are read (the trajectory is left on its frame): the time between two of them must
+        be the median spacing times the analysed frames between them, to half a spacing (a
+        frame missing or repeated between them, or times going back); a shorter selection, and
+        what single-precision times cannot resolve, is left to the pass.
         """
         index = self._selected_index(start, stop, step, frames)
         if index is not None and index.size >= 2:
@@ -936,6 +927,8 @@ class IonCollector(FrameAnalysis):
         if read.size == index.size:
             check_time_spacing(times, read, self._label)
             return
+        if index.size < 4 * VOLUME_PROBE_FRAMES:
+            return  # too few frames between those read to tell a gap: the pass names it
         rows = np.searchsorted(index, read)  # analysed-frame positions of the frames read
         between = np.diff(rows)
         rate = np.diff(times) / between

@@ -4,8 +4,9 @@ Before, a frame missing from a trajectory (a restart, a writer that dropped one)
 go back were refused only after every frame was read (``check_time_spacing`` in the
 collector's conclusion). Now the frames' times are judged first: every selected frame's where
 the reader keeps its times apart from the coordinates (in memory, H5MD: the refusal after the
-pass, word for word, and no frame read), all of a short selection, else 32 frames spread over
-it, whose time differences must be the median spacing times the frames between them. A damaged
+pass, word for word, and no frame read), all of a selection of at most 32, else (from 128 frames
+on) 32 frames spread over it, whose time differences must be the median spacing times the
+frames between them. A damaged
 last frame (NaN velocities) shows the order: the pass would stop on it with its own message.
 Evenly spaced times, in single precision far from zero too, are never refused by the sample.
 """
