@@ -195,3 +195,19 @@ def test_diagnose_refuses_a_scan_in_gpa_before_loading_the_model(tmp_path):
         diagnose(frames, lambda: pytest.fail("the model was loaded"), out, reference=labels,
                  scales=[1.0, 1.1])
     assert json.loads((out / "diagnose.json").read_text()) == {"earlier": 1}
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("offset", [1.0, -1.0])
+def test_a_default_scan_with_bonds_under_tension_passes(seed, offset):
+    # the intramolecular virial (-47 GPa) dwarfs the molecules' pressure: the rigid scan's
+    # force term cancels it over the default scale factors, out to s = 2
+    from mda_electrolyte.volume_scan import DEFAULT_SCALES
+
+    iso = offset * GPA * np.array([1.0, 1, 1, 0, 0, 0])
+    frames, labels = _scan("rigid", scales=DEFAULT_SCALES, seed=seed, r0=1.0,
+                           stress=lambda s: s + iso)
+    assert _doubt(frames, labels) is None
+    frames, labels = _scan("rigid", scales=DEFAULT_SCALES, seed=seed, r0=1.0,
+                           stress=lambda s: -s)
+    assert "other sign" in _doubt(frames, labels)
