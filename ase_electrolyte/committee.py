@@ -258,7 +258,8 @@ def _fine_tuned_from(model):
 
     if not os.path.isfile(model):
         return None
-    record = os.path.join(os.path.dirname(os.path.abspath(model)), _RECORD)
+    # a link to a fine-tuned member: its record is beside the file it points to
+    record = os.path.join(os.path.dirname(os.path.realpath(model)), _RECORD)
     try:
         with open(record) as handle:
             stored = json.load(handle)
