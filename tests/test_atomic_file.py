@@ -295,8 +295,7 @@ def test_a_file_size_limit_keeps_the_previous_file_intact(tmp_path, writer):
 
 
 def test_a_summary_that_exceeds_the_limit_leaves_no_half_summary(tmp_path):
-    # run_analyses removes an earlier summary.json when it starts (a failed rerun must not leave
-    # the old numbers as its result); the new one is then written whole or not at all
+    # an earlier summary.json; the new one is written whole or not at all
     (tmp_path / "summary.json").write_text('{"old": 1}')
     proc = _run_limited(
         """
@@ -313,7 +312,11 @@ def test_a_summary_that_exceeds_the_limit_leaves_no_half_summary(tmp_path):
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert f"ERRNO {errno.EFBIG}" in proc.stdout
-    assert sorted(os.listdir(tmp_path)) == []
+    # run_analyses is all or nothing (it writes into a staging folder, published once every
+    # analysis and the summary are written): the earlier summary stays as it was, and no
+    # truncated summary, temporary file or staging folder is left
+    assert sorted(os.listdir(tmp_path)) == ["summary.json"]
+    assert (tmp_path / "summary.json").read_text() == '{"old": 1}'
 
 
 def _water_frames(path):
@@ -359,10 +362,11 @@ def test_cli_analyze_under_a_size_limit_exits_2_in_one_line_and_leaves_no_half_s
     errors = [line for line in proc.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "File too large" in errors[0], proc.stderr
     assert "Traceback" not in proc.stderr
-    # the earlier summary was cleared on start (never read as the failed run's result); no
-    # truncated summary and no temporary file is left in its place
-    assert not (out / "summary.json").exists()
+    # all or nothing: the earlier, complete summary stays as it was (the failed rerun
+    # published nothing); no truncated summary, temporary file or staging folder is left
+    assert json.loads((out / "summary.json").read_text())["small"]["frames"] == 3
     assert _leftovers(out) == []
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
 
 
 @pytest.mark.parametrize("bad,where", [
