@@ -151,3 +151,23 @@ def test_structures_that_do_not_bind_are_not_judged(tiny, tmp_path):
     assert results["energy_std"] == pytest.approx(3 * 1.3 / 2, rel=1e-5)
     with pytest.raises(InputError, match="energy offset"):
         _evaluate(committee, _bulk())
+
+
+def test_members_that_cannot_take_a_lone_atom_leave_the_reference_unjudged(tiny, tmp_path):
+    """A backend that fails on an atom without neighbours (no graph edges) must not make the
+    committee fail: the check is skipped for that element set, the evaluation stands."""
+    copy = _shifted(tiny[0], tmp_path / "shifted" / "model.pth", 1.3)
+    committee = Calculator([tiny[0], copy], device="cpu")
+
+    def no_lone_atoms(original):
+        def calculate(atoms=None, *args, **kwargs):
+            if atoms is not None and len(atoms) == 1:
+                raise IndexError("index 0 is out of bounds for axis 0 with size 0")
+            return original(atoms, *args, **kwargs)
+        return calculate
+
+    for member in committee.members:
+        member.calculate = no_lone_atoms(member.calculate)
+    atoms = _bulk()
+    results = _evaluate(committee, atoms)
+    assert results["energy_std"] == pytest.approx(len(atoms) * 1.3 / 2, rel=1e-5)
