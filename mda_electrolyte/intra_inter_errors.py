@@ -552,7 +552,8 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
     """Raise unless ``label_frames`` are the analysed frames, in order (no model is evaluated).
 
     The labels of frame *k* must belong to frame *k*: the same number of frames, the same atoms
-    in the same order, and the same positions (to ``tolerance`` Å, periodic images allowed).
+    in the same order, the same positions (to ``tolerance`` Å, periodic images allowed) and,
+    both periodic, the same cell (lengths to ``tolerance`` Å, angles to 0.01°).
     Cheap: ``electrolyte diagnose`` runs it before the model loads.
 
     Parameters
@@ -616,9 +617,32 @@ def check_reference_frames(frames, label_frames, tolerance=1e-3):
                        f"{moved[0]} sits where frame atom {moved[1]} does): put the labels in "
                        "the frames' atom order")
                 )
+            if periodic:
+                _check_label_cell(k, atoms, np.asarray(ts.dimensions, dtype=np.float64),
+                                  tolerance)
     # malformed, non-finite or partly missing labels: also said before any model evaluation
     _check_scan_stresses(label_frames, _frame_labels(label_frames), source)
     return source
+
+
+def _check_label_cell(k, atoms, dimensions, tolerance):
+    """Refuse labels of frame ``k`` computed in another cell than the frame's (the same
+    positions in a cell of other lengths or angles: a cell not set in the reference
+    calculation), whose energy, forces and stress are another system's: compared, they were
+    the model's errors."""
+    given = atoms.cell.cellpar()
+    # single-precision box: lengths to ~1e-6 relative, angles to ~1e-4 degrees
+    lengths = np.abs(given[:3] - dimensions[:3]).max() > tolerance + 1e-5 * dimensions[:3].max()
+    angles = np.abs(given[3:] - dimensions[3:]).max() > 0.01
+    if lengths or angles:
+        def show(par):
+            return (f"{par[0]:.4g} × {par[1]:.4g} × {par[2]:.4g} Å, "
+                    f"{par[3]:.4g}° {par[4]:.4g}° {par[5]:.4g}°")
+
+        raise ValueError(
+            f"the reference labels of frame {k} were computed in another cell ({show(given)}) "
+            f"than the frame's ({show(dimensions)}): their energy, forces and stress belong "
+            "to another system; label the frames in their own cell")
 
 
 def _check_scan_stresses(label_frames, labels, source):
