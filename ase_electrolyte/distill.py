@@ -9,6 +9,7 @@ the labels, :func:`distill` fine-tunes the students through
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -342,11 +343,10 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
         Before the committee labels any frame: fewer than two models, a bad ``epochs``,
         ``n_students`` or fine-tuning option, an ``out`` holding more students of an earlier
         distillation, frames that cannot be read, students of one batch per epoch.
+    ase_electrolyte.writer_lock.ConcurrentWriterError
+        Another distillation (another process or thread) is working in ``out``, before the
+        committee labels any frame (``out`` is claimed until the call returns).
     """
-    import ase.io
-
-    from .finetuning import ONE_MEMBER_NOTE, finetune
-
     if isinstance(models, (str, bytes, os.PathLike)):
         raise TypeError(f"models must be a list of two or more models, not {models!r}")
     models = [str(m) for m in models]
@@ -384,9 +384,32 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
 
         kwargs["valid"] = read_labelled(kwargs["valid"], what="validation data")
         _check_disjoint(frames, kwargs["valid"])
+    from .writer_lock import WriterLock
+
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        # two distillations into one folder: the second relabelled (minutes of committee
+        # evaluations), replaced relabelled.extxyz with its frames under the first's students,
+        # and only then met the first's student folder; it is refused here, before any of it
+        with WriterLock(out, "distillation folder"):
+            return _relabel_and_train(models, frames, out, epochs=epochs,
+                                      n_students=n_students, device=device, **kwargs)
+    except BaseException:
+        if created:  # a distillation refused or stopped before it wrote anything leaves none
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+
+
+def _relabel_and_train(models, frames, out, *, epochs, n_students, device, **kwargs):
+    """distill's work, once its options are checked and its folder claimed."""
+    import ase.io
+
+    from .finetuning import ONE_MEMBER_NOTE, finetune
+
     # each frame's labels are kept as soon as made: a rerun after a stop labels only the rest
     labelled = relabel(frames, models, labels=out / "labels", device=device)
-    out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "relabelled.extxyz") as tmp:
         ase.io.write(tmp, labelled, format="extxyz")
     spread = np.array([a.info["teacher_max_forces_std"] for a in labelled])
