@@ -153,6 +153,24 @@ def _check_united_atoms(numbers, masses):
         )
 
 
+def _how_different(atoms, first):
+    """How frame ``atoms`` differs from ``first``: its atom count, its composition, or (the
+    same atoms) the first atom whose element differs, for the message."""
+    from ase.data import chemical_symbols
+
+    if len(atoms) != len(first):
+        return (f"{len(atoms)} atoms where frame 0 has {len(first)} (all frames must share one "
+                "topology: analyse different systems separately)")
+    if not np.array_equal(np.sort(atoms.numbers), np.sort(first.numbers)):
+        return (f"{atoms.get_chemical_formula()} where frame 0 is "
+                f"{first.get_chemical_formula()} (all frames must share one topology: analyse "
+                "different systems separately)")
+    i = int(np.flatnonzero(atoms.numbers != first.numbers)[0])
+    return (f"the same atoms in another order (atom {i} is "
+            f"{chemical_symbols[atoms.numbers[i]]} here, {chemical_symbols[first.numbers[i]]} "
+            "in frame 0): put every frame in one atom order")
+
+
 class FrameSource:
     """The frames of a diagnostic as ``Atoms``, with molecule indices and species.
 
@@ -205,10 +223,8 @@ class FrameSource:
         first = frames[0]
         for k, atoms in enumerate(frames[1:], start=1):
             if len(atoms) != len(first) or np.any(atoms.numbers != first.numbers):
-                raise ValueError(
-                    f"frame {k} has different atoms from frame 0: "
-                    "all frames must share one topology (analyse different systems separately)"
-                )
+                raise ValueError(f"frame {k} has different atoms from frame 0: "
+                                 + _how_different(atoms, first))
         self.ase_frames = frames
         self.ids = atoms_molecule_ids(first)
         self.numbers = first.numbers.copy()
