@@ -56,7 +56,7 @@ def _evaluate(calc, atoms):
     return calc.results
 
 
-@pytest.mark.parametrize("shift", [1.3, -0.25, 0.2])
+@pytest.mark.parametrize("shift", [1.3, -0.25, 0.4])
 def test_a_shifted_copy_is_refused_naming_the_member_and_the_offset(tiny, tmp_path, shift):
     copy = _shifted(tiny[0], tmp_path / "shifted" / "model.pth", shift)
     committee = Calculator([tiny[0], copy], device="cpu")
