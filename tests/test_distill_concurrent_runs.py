@@ -25,7 +25,7 @@ import ase_electrolyte.distill as d
 from tiny_models import emt_copper
 
 def paused(frames, models, *, labels, device):
-    print("labelling", flush=True)
+    print("@labelling", flush=True)
     sys.stdin.readline()
     raise SystemExit(0)
 
@@ -45,7 +45,7 @@ def test_a_second_distillation_into_a_folder_in_use_is_refused_before_labelling(
     labelled = []
     monkeypatch.setattr(distill_module, "relabel", lambda *a, **kw: labelled.append(1))
     try:
-        assert first.stdout.readline().strip() == "labelling"
+        assert _wait_for(first, "@labelling")
         with pytest.raises(ConcurrentWriterError, match=r"distillation folder .*distill is "
                                                         r"being written by another process"):
             distill(["a.pth", "b.pth"], emt_copper(5, seed=3), epochs=1, out=out,
@@ -75,3 +75,12 @@ def test_a_distillation_refused_while_labelling_leaves_no_folder_it_made(tmp_pat
     with pytest.raises(ValueError, match="no atoms"):
         distill(["a.pth", "b.pth"], emt_copper(4), epochs=1, out=tmp_path / "e", device="cpu")
     assert (tmp_path / "e").is_dir()
+
+
+def _wait_for(process, line):
+    """Read the process's output up to ``line`` (what a library prints before is passed over);
+    False if it ends first."""
+    for text in process.stdout:
+        if text.strip() == line:
+            return True
+    return False

@@ -33,7 +33,7 @@ from ase.calculators.lj import LennardJones
 from ase_electrolyte.distill import _LabelStore
 
 store = _LabelStore(pathlib.Path(sys.argv[1]), LennardJones(sigma=float(sys.argv[2])))
-print(store.folder.name, flush=True)
+print("@" + store.folder.name, flush=True)
 for line in sys.stdin:
     command = line.split()
     if command[0] == "write":
@@ -47,10 +47,10 @@ for line in sys.stdin:
         back = store.read(atoms)
         same = back is not None and back["energy"] == record["energy"] and bool(
             np.array_equal(back["forces"], record["forces"]))
-        print(json.dumps({"same": same, "written": store.written}), flush=True)
+        print("@" + json.dumps({"same": same, "written": store.written}), flush=True)
     elif command[0] == "close":
         store.close()
-        print("closed", flush=True)
+        print("@closed", flush=True)
     else:
         break
 """
@@ -68,11 +68,15 @@ class _Run:
         self.folder = labels / self._line()
 
     def _line(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.wait()
-            raise AssertionError(f"the labelling run ended early (exit {self.proc.returncode})")
-        return line.strip()
+        # the run's own lines start with "@": anything else a library prints is passed over
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                self.proc.wait()
+                raise AssertionError(
+                    f"the labelling run ended early (exit {self.proc.returncode})")
+            if line.startswith("@"):
+                return line[1:].strip()
 
     def ask(self, command):
         self.proc.stdin.write(command + "\n")

@@ -33,7 +33,7 @@ from tiny_models import TINY, emt_copper
 
 def paused(work, *args, **kwargs):
     (work / "epoch_marker").write_text("the first run's")
-    print("training", flush=True)
+    print("@training", flush=True)
     sys.stdin.readline()
     raise SystemExit(0)
 
@@ -54,7 +54,7 @@ def test_a_second_fine_tune_into_a_folder_in_use_is_refused_before_it_changes_an
     first = subprocess.Popen([sys.executable, "-c", _FIRST, str(out)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True, env=env)
     try:
-        assert first.stdout.readline().strip() == "training"
+        assert _wait_for(first, "@training")
         marker = out / "member_0" / "epoch_marker"
         before = sorted(p.relative_to(out) for p in out.rglob("*"))
         with pytest.raises(ConcurrentWriterError, match=r"fine-tune folder .*ft is being "
@@ -73,3 +73,12 @@ def test_a_second_fine_tune_into_a_folder_in_use_is_refused_before_it_changes_an
                    device="cpu", plot=False)
     assert res.checkpoint.is_file()
     assert not any(p.name.endswith(".lock") for p in out.rglob("*"))
+
+
+def _wait_for(process, line):
+    """Read the process's output up to ``line`` (what a library prints before is passed over);
+    False if it ends first."""
+    for text in process.stdout:
+        if text.strip() == line:
+            return True
+    return False
