@@ -44,7 +44,7 @@ import sys
 import warnings
 
 from . import analyze, demo, diagnose, finetune, screen, select, simulate
-from .arguments import Parser, one_line
+from .arguments import ANALYSIS_COMMANDS, Parser, one_line, python_only, python_only_note
 
 __all__ = ["main", "build_parser"]
 
@@ -106,9 +106,38 @@ def main(argv=None):
         others start over).
     """
     try:
-        return _main(argv)
+        with _printable_streams():
+            return _main(argv)
     finally:
         _flush_stdout()
+
+
+@contextlib.contextmanager
+def _printable_streams():
+    """stdout and stderr write what their encoding cannot hold as escapes, not an error.
+
+    With an ASCII or Latin-1 terminal (``PYTHONIOENCODING=ascii``, a pipe to an old tool)
+    ``--help`` ended in a UnicodeEncodeError traceback (its "g/cm³" and "Magdău"), a result
+    line with "±" in an internal error after the work, and so did a path of undecodable bytes
+    (a surrogate escape) in a UTF-8 terminal. Streams that escape them already
+    (``surrogateescape`` of Python's UTF-8 mode) are left as they are; each is restored after.
+    """
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        errors = getattr(stream, "errors", None)
+        if errors in (None, "surrogateescape", "backslashreplace", "replace"):
+            continue
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):  # not a text stream we can reconfigure
+            continue
+        changed.append((stream, errors))
+    try:
+        yield
+    finally:
+        for stream, errors in changed:
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                stream.reconfigure(errors=errors)
 
 
 def _flush_stdout():
@@ -177,8 +206,14 @@ def _main(argv):
         # the library adds (which analysis failed, what a stopped run kept) were dropped
         notes = "".join(f"; {one_line(note)}" for note in getattr(err, "__notes__", ())
                         if isinstance(note, str))
-        print(f"electrolyte {args.command}: error: {one_line(err)}{notes}"
-              f"{_full_disk_hint(err, args)}", file=sys.stderr)
+        text = f"{one_line(err)}{notes}"
+        if args.command in ANALYSIS_COMMANDS:
+            # "use fewer n_blocks": advice the command has no option for, marked as such
+            text, marked = python_only(text, ANALYSIS_COMMANDS[args.command])
+            if marked:
+                text += f"; {python_only_note(args.command)}"
+        print(f"electrolyte {args.command}: error: {text}{_full_disk_hint(err, args)}",
+              file=sys.stderr)
         return 2
     except Terminated:
         print(f"electrolyte {args.command}: terminated (SIGTERM); {_again(args.command)}",

@@ -101,7 +101,7 @@ def run(args):
         calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
                              source=input_record(traj, args.dump, universe))
-        A.print_summary(summary, out)
+        A.print_summary(summary, out, command="analyze")
     if only:
         _check_delivered(summary, only)
     return summary

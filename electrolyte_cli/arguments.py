@@ -547,15 +547,27 @@ def make_calculator(model, dispersion, device):
     return Calculator(model, dispersion=disp, device=device)
 
 
-def print_summary(summary, out, filename="summary.json"):
+def print_summary(summary, out, filename="summary.json", command=None):
     """Print each analysis' headline numbers with their errors and verdicts, then the report path.
 
     Headline numbers are the :class:`~ase_electrolyte.estimate.Estimate` values (or their
     dicts) at the top of an analysis' summary and one level down (per species); a number that is
     not valid is printed as ``NOT VALID`` with the reason, never as a result. Skipped, failed and
-    refused analyses say why.
+    refused analyses say why. With ``command`` (``"analyze"``, ``"demo"``: commands that run
+    each analysis at its defaults), a Python keyword a reason advises is marked
+    :data:`PYTHON_ONLY` and a last line says what that means (:func:`python_only`).
     """
     from mda_electrolyte.report import INPUT_KEY
+
+    marked = []
+
+    def said(text):
+        text = one_line(text)
+        if command is None:
+            return text
+        text, found = python_only(text, ANALYSIS_COMMANDS.get(command))
+        marked.append(found)
+        return text
 
     for name, value in summary.items():
         if name == INPUT_KEY and isinstance(value, dict):
@@ -565,22 +577,25 @@ def print_summary(summary, out, filename="summary.json"):
                   + (f", {frames} frame{'s' * (frames != 1)}" if isinstance(frames, int) else "")
                   + (f" (NOTE: {one_line(value['note'])})" if "note" in value else ""))
         elif isinstance(value, dict) and "skipped" in value:
-            print(f"  {name}: skipped ({one_line(value['skipped'])})")
+            print(f"  {name}: skipped ({said(value['skipped'])})")
         elif isinstance(value, dict) and "failed" in value:
-            print(f"  {name}: FAILED ({one_line(value['failed'])})")
+            print(f"  {name}: FAILED ({said(value['failed'])})")
         elif isinstance(value, dict) and "refused" in value:
-            print(f"  {name}: refused ({one_line(value['refused'])})")
+            print(f"  {name}: refused ({said(value['refused'])})")
         else:
             lines = list(_headline_estimates(value))
             deeper = _deeper_estimates(value)
             print(f"  {name}:" if lines or deeper else f"  {name}: done")
             for label, est in lines:
-                print(f"    {label}: {format_estimate(est)}")
+                print(f"    {label}: {said(format_estimate(est))}")
             if deeper:
                 # too many to print (an RDF's peaks and minima of every pair), never hidden
                 valid = sum(est.valid for est in deeper)
                 print(f"    {len(deeper)} more number{'s' * (len(deeper) != 1)} in {filename} "
                       f"({valid} valid, {len(deeper) - valid} not valid)")
+    if any(marked):
+        # the reasons advise keywords this command has no option for
+        print(f"  {python_only_note(command)}")
     print(f"report: {out / filename}", flush=True)
 
 
@@ -647,3 +662,89 @@ def format_estimate(est):
 
 def one_line(err):
     return " ".join(str(err).split())
+
+
+#: The modules whose classes and functions the analyses of ``analyze`` and ``demo`` call, with
+#: the keywords their messages advise (``use fewer n_blocks``, ``give cutoffs=``).
+_ANALYSIS_MODULES = ("rdf", "solvation", "shell_cutoffs", "conductivity", "diffusion",
+                     "viscosity", "density", "volume_scan", "intra_inter_errors", "carriers",
+                     "correlation", "onsager", "ion_collection", "uncertainty", "observables")
+
+#: Marks an analysis keyword in the terminal lines of a command that has no option for it.
+PYTHON_ONLY = "(Python only)"
+
+
+def analysis_keywords():
+    """The keyword arguments of the public classes and functions of the analysis modules.
+
+    Their messages advise them (``use fewer n_blocks or longer runs``, ``give cutoffs= or
+    analyse more frames``); ``electrolyte analyze`` and ``demo`` run each analysis at its
+    defaults and have no option for any of them.
+    """
+    import importlib
+    import inspect
+
+    if _KEYWORDS:
+        return _KEYWORDS[0]
+    names = set()
+    for short in _ANALYSIS_MODULES:
+        module = importlib.import_module(f"mda_electrolyte.{short}")
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            func = obj.__init__ if inspect.isclass(obj) else obj
+            if not inspect.isfunction(func):
+                continue
+            names.update(p.name for p in inspect.signature(func).parameters.values()
+                         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                         and p.name != "self")
+    _KEYWORDS.append(frozenset(names))
+    return _KEYWORDS[0]
+
+
+_KEYWORDS = []
+
+
+#: The commands that run the analyses at their defaults, with the analysis keywords each does
+#: have an option for (``analyze --dt``).
+ANALYSIS_COMMANDS = {"analyze": {"dt": "--dt"}, "demo": {}}
+
+
+def python_only(text, options=None):
+    """``text`` with each analysis keyword it advises marked :data:`PYTHON_ONLY`, and whether
+    any was.
+
+    The analyses' refusals and verdicts advise their Python keywords (``use fewer n_blocks``,
+    ``use a longer max_lag``, ``give cutoffs=``): in the terminal of a command that has no such
+    option the advice read as something to type. Marked: a keyword with ``=`` (Python syntax)
+    and a keyword with an underscore (``n_blocks``, ``fit_window``), not inside a file name or
+    an option; a plain English word (``frames``, ``cutoffs``) is never taken for one.
+    ``options`` (keyword → option) names the keywords the command does have, which are left
+    as they are.
+
+    Returns
+    -------
+    tuple of (str, bool)
+    """
+    import re
+
+    options = options or {}
+    marked = re.escape(PYTHON_ONLY)
+    found = False
+    for name in sorted(analysis_keywords() - set(options), key=len, reverse=True):
+        key = re.escape(name)
+        # once: a text marked already (a verdict quoted in a refusal) is not marked again
+        patterns = [rf"(?<![\w.-])({key}=[^\s,;)]*)(?!\s*{marked})"]
+        if "_" in name:
+            patterns.append(rf"(?<![\w./-])({key})(?![\w=./-])(?!\s*{marked})")
+        for pattern in patterns:
+            text, count = re.subn(pattern, rf"\1 {PYTHON_ONLY}", text)
+            found = found or count > 0
+    return text, found
+
+
+def python_only_note(command):
+    """What :data:`PYTHON_ONLY` means in the terminal of ``command``."""
+    return (f"{PYTHON_ONLY}: a keyword of the analysis in Python (mda_electrolyte), not an "
+            f"option of electrolyte {command}, which runs each analysis at its defaults: "
+            "analyse a longer trajectory, or run that analysis from Python with it")

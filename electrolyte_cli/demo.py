@@ -164,7 +164,7 @@ def _run(args, gpu):
         # the analyses say which of their numbers average over too few ions
         print("demo-sized box: " + "; ".join(few) + " (each analysis marks its own averages "
               "over too few ions)", flush=True)
-    A.print_summary(summary, out / "analysis")
+    A.print_summary(summary, out / "analysis", command="demo")
     settings = {
         "composition": "LiPF6 1.0 mol/kg in EC:EMC 3:7 by mass",
         "molecules": {sp.name: n for sp, n in counts.items()},
