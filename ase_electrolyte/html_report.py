@@ -283,12 +283,31 @@ def _estimate_table(items):
             + "".join(_estimate_row(k, e) for k, e in items) + "</table>")
 
 
+#: The keys of an analysis' summary that stand for no result (mda_electrolyte.report).
+_NO_RESULT = ("failed", "refused", "skipped")
+
+
+def _no_result(value):
+    """``(kind, reason)`` of an analysis' summary that is only a failure, refusal or skip."""
+    if isinstance(value, dict) and len(value) == 1:
+        kind, reason = next(iter(value.items()))
+        if kind in _NO_RESULT and isinstance(reason, str):
+            return kind, reason
+    return None
+
+
 def _table(mapping):
     rows = []
     for key, value in mapping.items():
         value = _plain(value)
         est = estimate_of(value)
-        if est is not None:
+        outcome = _no_result(value)
+        if outcome is not None:
+            # an analysis that gave no number: its reason in red, never a blank row
+            kind, reason = outcome
+            cell = (f"<p class='no-result'><b>{html.escape(kind.upper())}</b>: "
+                    f"{html.escape(str(reason))}</p>")
+        elif est is not None:
             cell = _estimate_table([("", est)])
         elif isinstance(value, dict) and value and all(
             estimate_of(v) is not None for v in value.values()
@@ -399,7 +418,8 @@ def write_html_report(path, *, title, settings, summary, figures=()):
         "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
         "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:2px 6px;"
         "text-align:left;vertical-align:top}img{max-width:100%}"
-        "tr.invalid td{color:#b00}tr.valid td:nth-child(4){color:#070}</style></head><body>",
+        "tr.invalid td{color:#b00}tr.valid td:nth-child(4){color:#070}"
+        ".no-result{color:#b00;margin:0}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         "<h2>Settings</h2>",
         _table(settings),
