@@ -305,7 +305,7 @@ def _table(mapping):
         if outcome is not None:
             # an analysis that gave no number: its reason in red, never a blank row
             kind, reason = outcome
-            cell = (f"<p class='no-result'><b>{html.escape(kind.upper())}</b>: "
+            cell = (f"<p class='no-result'><strong>{html.escape(kind.upper())}</strong>: "
                     f"{html.escape(str(reason))}</p>")
         elif est is not None:
             cell = _estimate_table([("", est)])

@@ -51,9 +51,9 @@ def test_failed_and_skipped_analyses_show_their_reason_and_no_figure(tmp_path, r
     assert [f.name for f in figures] == ["good.png"]
     page = write_html_report(tmp_path / "report.html", title="t", settings={},
                              summary=summary, figures=figures).read_text()
-    assert ("<p class='no-result'><b>FAILED</b>: ValueError: too few frames &lt;1&gt;</p>"
+    assert ("<p class='no-result'><strong>FAILED</strong>: ValueError: too few frames &lt;1&gt;</p>"
             in page)
-    assert "<b>SKIPPED</b>: needs calculator (pass --model)" in page
+    assert "<strong>SKIPPED</strong>: needs calculator (pass --model)" in page
     assert re.findall(r"<img alt='([^']+)'", page) == ["good"]
 
 
