@@ -97,6 +97,8 @@ def _run(args, gpu):
     from ase_electrolyte.html_report import write_html_report
     from mda_electrolyte.bridge import from_ase
 
+    from .simulate import check_disk_room
+
     start = time.perf_counter()
     n_atoms = args.n_atoms if args.n_atoms is not None else (1000 if gpu else 100)
     sim_args = protocol_settings(args, gpu)
@@ -108,6 +110,10 @@ def _run(args, gpu):
     # had been packed and the model loaded
     check_resumable(out, {sp.name: int(n) for sp, n in counts.items() if n}, {}, sim_args,
                     options={"--production-ps", "--equilibration-ps"})
+    # a GPU demo with a long --production-ps writes gigabytes: refused before the banner,
+    # the packing and the model load when the disk cannot hold them
+    check_disk_room(out, sum(sp.n_atoms * int(n) for sp, n in counts.items()), sim_args,
+                    fewer_bytes="a shorter --production-ps or --equilibration-ps")
     print(
         f"demo: LiPF6 1.0 mol/kg in EC:EMC 3:7 (by mass), ~{n_atoms} atoms, SevenNet-0"
         f"{' + ' + dispersion if dispersion != 'none' else ''}, "

@@ -685,12 +685,28 @@ def free_bytes(folder):
     return shutil.disk_usage(folder).free
 
 
-def check_disk_room(out, n_atoms, args):
+#: What ``simulate`` can change when its trajectories do not fit.
+_FEWER_BYTES = "write fewer frames (--write-interval-fs) or shorter stages"
+
+
+def check_disk_room(out, n_atoms, args, fewer_bytes=_FEWER_BYTES):
     """Refuse, before the box is packed or the model loaded, a run whose trajectories the disk
     of ``out`` (or the file-size limit) cannot hold.
 
     A long run on a nearly full disk ran for hours and stopped at the first frame that did not
     fit. The stage files already in ``out`` (a resume) count as written.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The output folder (it exists: claimed by the command).
+    n_atoms : int
+        Atoms of the box.
+    args : argparse.Namespace
+        The protocol settings (stage lengths in ps, ``write_interval_fs``).
+    fewer_bytes : str
+        What the command's options can change to write less (``demo`` has no
+        ``--write-interval-fs``).
 
     Raises
     ------
@@ -710,8 +726,7 @@ def check_disk_room(out, n_atoms, args):
     free = free_bytes(out)
     what = (f"{n_atoms} atoms, frames every {args.write_interval_fs:g} fs over "
             f"{args.preequilibration_ps + args.equilibration_ps + args.production_ps:g} ps")
-    advice = ("make room, give another -o/--output folder, or write fewer frames "
-              "(--write-interval-fs) or shorter stages")
+    advice = f"make room, give another -o/--output folder, or {fewer_bytes}"
     if need > free:
         raise ValueError(
             f"-o/--output {out}: its disk has {_bytes(free)} free, and the trajectories of "
@@ -722,7 +737,7 @@ def check_disk_room(out, n_atoms, args):
         raise ValueError(
             f"-o/--output {out}: {stage}.h5md of this run takes at least {_bytes(largest)}, "
             f"more than the file-size limit of {_bytes(limit)} (ulimit -f; {what}); raise "
-            "the limit, or write fewer frames (--write-interval-fs) or shorter stages")
+            f"the limit, or {fewer_bytes}")
 
 
 def _bytes(n):

@@ -152,3 +152,17 @@ def test_a_file_size_limit_below_the_largest_stage_is_refused(tmp_path, monkeypa
                                      (3e12, "3 TB")])
 def test_sizes_are_written_with_their_unit(n, text):
     assert simulate._bytes(n) == text
+
+
+def test_the_demo_is_refused_before_its_banner_naming_its_own_options(tmp_path, capsys,
+                                                                     monkeypatch):
+    _forbid_work(monkeypatch)
+    monkeypatch.setattr(simulate, "free_bytes", lambda folder: 1000)
+    out = tmp_path / "demo"
+    assert main(["demo", "--device", "cpu", "-o", str(out), "-q"]) == 2
+    said = capsys.readouterr()
+    assert said.out == "" and said.err.count("\n") == 1
+    assert "has 1 kB free" in said.err and "--production-ps" in said.err
+    # the demo has no --write-interval-fs: never advised there
+    assert "--write-interval-fs" not in said.err
+    assert not out.exists()
