@@ -357,7 +357,12 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     # only once the summary is written there too. The earlier run's summary and figures were
     # removed before the first analysis, and a rerun that failed (a bad input found late,
     # Ctrl-C, a full disk) lost them with nothing in their place
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=outdir))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=outdir))
+    except OSError as err:
+        # named by the output folder, not by the random name it tried there
+        err.filename = os.fspath(outdir)
+        raise
     try:
         token = _SHARED.set({})
         try:

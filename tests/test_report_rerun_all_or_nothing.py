@@ -200,3 +200,17 @@ def test_a_link_at_an_output_name_is_replaced_not_written_through(universe, tmp_
     assert not (out / "first.png").is_symlink()
     assert (out / "first.png").read_bytes() == b"new first"
     assert not (out / "third.png").exists() and not (out / "third.png").is_symlink()
+
+
+
+def test_an_error_making_the_staging_folder_names_the_output_folder(universe, tmp_path,
+                                                                   fault, monkeypatch):
+    import errno as errnos
+
+    def full(prefix, dir):
+        raise OSError(errnos.ENOSPC, "No space left on device", os.path.join(dir, prefix + "x"))
+
+    monkeypatch.setattr(report.tempfile, "mkdtemp", full)
+    with pytest.raises(OSError) as raised:
+        report.run_analyses(universe, tmp_path / "out")
+    assert raised.value.filename == os.fspath(tmp_path / "out")
