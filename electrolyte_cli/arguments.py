@@ -728,6 +728,8 @@ def python_only(text, options=None):
     """
     import re
 
+    if "_" not in text and "=" not in text:
+        return text, False  # no keyword: the analysis modules are not imported for it
     options = options or {}
     marked = re.escape(PYTHON_ONLY)
     found = False
