@@ -71,7 +71,9 @@ MAX_CACHED_ATOMS = 200_000
 
 
 class IsolatedMoleculeEvaluator:
-    """Energies and forces of isolated molecules with one ASE calculator, cached per geometry.
+    """Energies and forces of isolated molecules with one ASE calculator, cached per geometry
+    and net charge (``info["charge"]``, which :func:`~mda_electrolyte.molecules.isolated_molecules`
+    sets from the frame's formal charges).
 
     Molecules with the same atoms and the same internal geometry (to ``10**-decimals`` Å, in any
     position: energies and forces are translation invariant) are evaluated once, as long as the
@@ -127,7 +129,9 @@ class IsolatedMoleculeEvaluator:
             self._cache.clear()
             self._cached_atoms = 0
             self._calculator_state = state
-        keys = [geometry_key(m.numbers, m.positions, self.decimals) for m in molecules]
+        # an ion and its neutral twin share a geometry but not an energy
+        keys = [geometry_key(m.numbers, m.positions, self.decimals) + (m.info.get("charge"),)
+                for m in molecules]
         missing = {}
         for key, mol in zip(keys, molecules, strict=True):
             if key not in self._cache and key not in missing:
@@ -173,6 +177,11 @@ class IsolatedMoleculeEvaluator:
 
     def _single(self, mol):
         atoms = mol.copy()
+        reset = getattr(self.calculator, "reset", None)
+        if callable(reset):
+            # ASE compares positions, cell and arrays, not info: an ion evaluated right after
+            # its neutral twin (info["charge"] only differs) was given the twin's results
+            reset()
         atoms.calc = self.calculator
         try:
             energy = atoms.get_potential_energy()

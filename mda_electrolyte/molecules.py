@@ -1452,9 +1452,16 @@ def isolated_molecules(atoms, ids, vacuum=None):
     -------
     molecules : list of ase.Atoms
         Molecule ``j`` in order; ``atoms.info["molecule_index"] = j`` and
-        ``atoms.arrays["frame_index"]`` holds the atoms' indices in the frame.
+        ``atoms.arrays["frame_index"]`` holds the atoms' indices in the frame. Every other
+        per-atom array of the frame is carried over for the molecule's atoms, as ``atoms[index]``
+        does (charges and tags, for calculators that read them), ``molecule_index`` set to 0;
+        a frame with formal charges (:data:`ase_electrolyte.topology.FORMAL_CHARGE`) gives each
+        molecule ``info["charge"]``, the sum of its atoms' (e), so that a charge-aware
+        calculator sees an isolated PF₆⁻ as an anion, not as a neutral PF₆.
     """
     from ase import Atoms
+
+    from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX
 
     vacuum = check_vacuum(vacuum)
     ids = check_molecule_ids(ids, len(atoms))
@@ -1466,6 +1473,9 @@ def isolated_molecules(atoms, ids, vacuum=None):
         check_whole(pos, ids, atoms.cell.array, atoms.numbers)
     masses = atoms.get_masses()
     numbers = atoms.numbers
+    charges = atoms.arrays.get(FORMAL_CHARGE)
+    carried = [name for name in atoms.arrays
+               if name not in ("numbers", "positions", "masses", "frame_index")]
     com = centers_of_mass(pos, masses, ids)
     order = np.argsort(ids, kind="stable")
     bounds = np.searchsorted(ids[order], np.arange(com.shape[0] + 1))
@@ -1473,6 +1483,13 @@ def isolated_molecules(atoms, ids, vacuum=None):
     for j in range(com.shape[0]):
         index = order[bounds[j] : bounds[j + 1]]
         mol = Atoms(numbers=numbers[index], positions=pos[index] - com[j], masses=masses[index])
+        for name in carried:
+            mol.new_array(name, atoms.arrays[name][index].copy())
+        if MOLECULE_INDEX in mol.arrays:
+            mol.arrays[MOLECULE_INDEX][:] = 0
+        if charges is not None:
+            net = charges[index].sum()
+            mol.info["charge"] = int(net) if charges.dtype.kind in "iu" else float(net)
         if vacuum is not None:
             extent = np.ptp(mol.positions, axis=0).max() if len(mol) else 0.0
             length = extent + 2.0 * float(vacuum)
