@@ -98,6 +98,8 @@ __all__ = [
     "MAX_TEMPERATURE_K",
     "MAX_PRESSURE_BAR",
     "MAX_STEPS",
+    "BATCH_PROGRESS_INTERVAL_S",
+    "progress_bar_options",
 ]
 
 #: 1 atm in bar.
@@ -134,6 +136,51 @@ MAX_TIMESTEP_FS = 1000.0
 #: atomistic integration (electron dynamics uses attoseconds); 1e-320 fs ran the model, then its
 #: writer refused the first frame after step 0, whose time (ps) had underflowed to 0.
 _MIN_TIMESTEP_FS = 1.0e-6
+
+
+#: Seconds between two refreshes of a progress bar whose stream is not a terminal (a batch job's
+#: log file): tqdm's 0.1 s, and a refresh at every change of the bar's postfix, wrote about
+#: 1.5 kB a second into the log of a run that lasts days.
+BATCH_PROGRESS_INTERVAL_S = 60.0
+
+
+def progress_bar_options(stream=None):
+    """Keyword arguments for a tqdm progress bar written to ``stream``.
+
+    On a terminal, tqdm's own (refreshed in place); on anything else, a log file or a pipe
+    where every refresh is a new line, at most one refresh per
+    :data:`BATCH_PROGRESS_INTERVAL_S` (tqdm reads ``TQDM_MININTERVAL`` only when it is
+    imported, so the interval is set for each bar). The one mechanism of every progress bar
+    of the package (:func:`relax`, :func:`run_md`, the analyses' bars).
+
+    Parameters
+    ----------
+    stream : file-like, optional
+        Where the bar is written; default ``sys.stderr`` (tqdm's), read at the call.
+
+    Returns
+    -------
+    dict
+        ``{"file": stream}``, with ``"mininterval"`` (s) when ``stream`` is not a terminal.
+
+    Examples
+    --------
+    >>> import io
+    >>> from ase_electrolyte.md import progress_bar_options
+    >>> progress_bar_options(io.StringIO())["mininterval"]
+    60.0
+    """
+    import sys
+
+    stream = sys.stderr if stream is None else stream
+    try:
+        terminal = bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, a closed stream
+        terminal = False
+    options = {"file": stream}
+    if not terminal:
+        options["mininterval"] = BATCH_PROGRESS_INTERVAL_S
+    return options
 
 
 def _check_extremes(temperature_K=None, pressure_bar=None):
@@ -1100,11 +1147,15 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
         if progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=steps, desc=f"relax to {fmax:g} eV/Å", unit="step")
+            bar = tqdm(total=steps, desc=f"relax to {fmax:g} eV/Å", unit="step",
+                       **progress_bar_options())
 
             def show():
+                # the postfix is shown at the next refresh that update() decides on: a refresh
+                # of its own at every step wrote a line per step into a batch job's log
+                bar.set_postfix(
+                    fmax=f"{np.linalg.norm(work.get_forces(), axis=1).max():.2f}", refresh=False)
                 bar.update(1)
-                bar.set_postfix(fmax=f"{np.linalg.norm(work.get_forces(), axis=1).max():.2f}")
 
             opt.attach(show, interval=1)
         written = False
@@ -1625,7 +1676,8 @@ def run_md(
             from tqdm.auto import tqdm
 
             bar = tqdm(
-                total=steps, initial=start, desc=description or ensemble.upper(), unit="step"
+                total=steps, initial=start, desc=description or ensemble.upper(), unit="step",
+                **progress_bar_options(),
             )
 
         record = _StepObservables(work, mass_total, ask_stress=ensemble == "npt")
@@ -1659,11 +1711,14 @@ def run_md(
                         # the writer's refusal is no failure of the integration: keep it apart
                         raise _WriterRefused(n, err) from err
             if bar is not None and n > bar.n:
-                bar.update(n - bar.n)
                 if n % max(1, min(write_interval, 50)) == 0:
+                    # shown at update()'s next refresh (its mininterval): a refresh of its own
+                    # wrote a line every 50 steps (every step with write_interval=1) to a log
                     bar.set_postfix(
-                        T=f"{work.get_temperature():.0f}K", rho=f"{_density(work, mass_total):.3f}"
+                        T=f"{work.get_temperature():.0f}K", rho=f"{_density(work, mass_total):.3f}",
+                        refresh=False,
                     )
+                bar.update(n - bar.n)
 
         dyn.attach(observe, interval=1)
         try:
