@@ -1246,15 +1246,21 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     save_figure(fig, outdir / "intra_inter_rdf.png", dpi=120)
     r = rdf.results.bins
     summary = {"r_angstrom": r.tolist(), "pairs": {}}
+    def band(errors):
+        # one sigma per bin over blocks of frames; null without blocks (too few frames)
+        return errors.tolist() if np.all(np.isfinite(errors)) else None
+
     for key in rdf.results.pairs:
         total = rdf.results.total[key]
         summary["pairs"][f"{key[0]}-{key[1]}"] = {
             "g_intra": rdf.results.intra[key].tolist(),
             "g_inter": rdf.results.inter[key].tolist(),
             "g_total": total.tolist(),
-            # one sigma per bin over blocks of frames; null without blocks (too few frames)
-            "g_total_err": (rdf.results.total_err[key].tolist()
-                            if np.all(np.isfinite(rdf.results.total_err[key])) else None),
+            # every curve with its band: the intra and inter curves were written bare, so the
+            # split the analysis exists for came without an error
+            "g_intra_err": band(rdf.results.intra_err[key]),
+            "g_inter_err": band(rdf.results.inter_err[key]),
+            "g_total_err": band(rdf.results.total_err[key]),
             # the height of its highest peak (a Gaussian fitted to its top), with the
             # jackknife error over blocks of frames and its verdict
             "g_max": rdf.results.estimates[key]["g_max"],

@@ -454,8 +454,9 @@ def summary_results(summary, convention="anion_count"):
         "pairing": {n: frame_average(pairing_by_frame[n], n_cat, what=f"pairing of {n}")
                     for n in names},
         "free_cation_fraction": frame_average(free_cat, n_cat, what="free cation fraction"),
-        "free_ion_fraction": frame_average(summary.free_ions,
-                                           min(n_cat, n_anions) if n_anions else n_cat,
+        # a fraction over every cation and anion molecule: all of them are its ions (the
+        # smaller of the two counts called 2 Li+ and 1 anion "too few ions: 1")
+        "free_ion_fraction": frame_average(summary.free_ions, n_cat + n_anions,
                                            what="free ion fraction"),
         # the distributions, each share as an average over frames of that frame's share
         "labels": {label: frame_average((label_codes == k).mean(axis=1), n_cat,

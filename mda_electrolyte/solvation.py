@@ -1178,9 +1178,18 @@ class SolvationShells(FrameAnalysis):
                 warnings.warn(f"shell cutoff of {name!r} ({detail.cutoff} Å): {text}",
                               UserWarning, stacklevel=3)
         if missing:
+            # the remedy that can work: no_minimum='preset' was advised to a caller who had
+            # passed it, for a species (water, a sulfonyl anion) that has no donor-atom preset
+            if self._no_minimum == "preset" and self._is_lithium:
+                remedy = ("no_minimum='preset' has no donor-atom cutoff for it (Ju et al. "
+                          "(2025) define Li–O for O bonded to a carbon and Li–P for PF6⁻)")
+            elif self._is_lithium:
+                remedy = "or no_minimum='preset'"
+            else:
+                remedy = "(no donor-atom preset exists for this cation)"
             raise _NoRdfMinimum(
                 f"no first minimum found in a cation–species RDF within {self._rdf_range} Å; "
-                f"pass cutoffs={{name: value}} for it, or no_minimum='preset' for Li "
+                f"pass cutoffs={{name: value}} for it, {remedy} "
                 f"({'; '.join(f'{n}: {self._details[n].note}' for n in sorted(missing))})"
             )
         beyond = {n: r for n, r in radii.items() if r > self._radius}
