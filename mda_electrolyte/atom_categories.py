@@ -3,14 +3,19 @@
 Ju et al. (2025, Digital Discovery 4, 1544, §2.1 and Fig. S3) split the atoms of carbonate
 electrolytes into 19 categories to see which atoms a model softens:
 
-- oxygens are carbonyl ``Oc`` (one bond, to a carbon) or ether ``Oe`` (two bonds, both to carbons);
-  any other oxygen is ``O``;
+- oxygens are carbonyl ``Oc`` (one bond, to a carbon with at most three bonds: the O of an
+  alkoxide ``CH3O-`` is bonded to one carbon too, but by a single bond, and is no carbonyl) or
+  ether ``Oe`` (two bonds, both to carbons); any other oxygen is ``O``;
 - a carbon bonded to an Oc is the carbonyl carbon ``Cc``; any other carbon is named by its bonded
   atoms, ``C`` followed by their symbols in the order C, O, F, H (others alphabetically after
   them), e.g. ``CCOFH`` (one C, one O, one F, one H); a carbon with fewer than four bonds (a
   double-bonded carbon, as in vinylene carbonate) gets a trailing ``=``;
 - a fluorine is named after the carbon it is bonded to, ``F`` followed by that carbon's name
-  without its leading ``C`` (``FCOFH`` for the F of a ``CCOFH`` carbon); the F of PF6⁻ is ``FP``;
+  without its leading ``C`` (``FCOFH`` for the F of a ``CCOFH`` carbon), and ``FCc`` on a
+  carbonyl carbon (an acyl fluoride: its name without the ``C`` read ``Fc``, a "carbonyl
+  fluorine"); a fluorine bonded to another atom is ``F`` followed by that atom's symbol:
+  ``FP`` in PF6⁻, ``FB`` in BF4⁻ and DFOB⁻, ``FS`` in FSI⁻ (these were all ``F``, one category
+  with a free fluoride, although their forces differ); an unbonded fluoride is ``F``;
 - every other atom (Li, P, H, ...) is its element.
 """
 
@@ -112,7 +117,7 @@ def atom_categories(numbers, bonds):
         if symbols[k] != "O":
             continue
         partners = [symbols[j] for j in neighbours[k]]
-        if partners == ["C"]:
+        if partners == ["C"] and len(neighbours[neighbours[k][0]]) <= 3:
             labels[k] = "Oc"
         elif partners == ["C", "C"]:
             labels[k] = "Oe"
@@ -128,8 +133,10 @@ def atom_categories(numbers, bonds):
         if symbols[k] != "F" or len(neighbours[k]) != 1:
             continue
         partner = neighbours[k][0]
-        if symbols[partner] == "C":
+        if labels[partner] == "Cc":
+            labels[k] = "FCc"
+        elif symbols[partner] == "C":
             labels[k] = "F" + labels[partner][1:]
-        elif symbols[partner] == "P":
-            labels[k] = "FP"
+        else:
+            labels[k] = "F" + symbols[partner]
     return labels.astype(str)
