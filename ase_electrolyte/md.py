@@ -199,6 +199,19 @@ def _check_extremes(temperature_K=None, pressure_bar=None):
         )
 
 
+def _check_timestep(name, dt_fs):
+    """A time step (fs) between :data:`_MIN_TIMESTEP_FS` and :data:`MAX_TIMESTEP_FS`, or a
+    ValueError naming ``name``: one check for :func:`run_md` and the protocol's arguments (a
+    protocol with ``timestep_fs=1e-7`` relaxed and ran its pre-equilibration, and only its
+    equilibration's ``run_md`` refused the step)."""
+    dt_fs = check_number(name, dt_fs, above=0, maximum=MAX_TIMESTEP_FS)
+    if dt_fs < _MIN_TIMESTEP_FS:
+        raise ValueError(
+            f"{name} = {dt_fs!r} fs is below {_MIN_TIMESTEP_FS} fs, far shorter "
+            "than any atomistic time step (0.5–2 fs): is it in another unit?")
+    return dt_fs
+
+
 def _check_stage_steps(name, length_fs, dt_fs=None):
     """Refuse a run length of more than :data:`MAX_STEPS` steps (it would never end).
 
@@ -1378,11 +1391,7 @@ def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar
         raise ValueError(f"ensemble must be one of {_ENSEMBLES}, not {ensemble!r}")
     steps = check_number("steps", steps, integer=True, minimum=1)
     _check_stage_steps(f"steps = {steps}:", steps)
-    timestep_fs = check_number("timestep_fs", timestep_fs, above=0, maximum=MAX_TIMESTEP_FS)
-    if timestep_fs < _MIN_TIMESTEP_FS:
-        raise ValueError(
-            f"timestep_fs = {timestep_fs!r} fs is below {_MIN_TIMESTEP_FS} fs, far shorter "
-            "than any atomistic time step (0.5–2 fs): is it in another unit?")
+    timestep_fs = _check_timestep("timestep_fs", timestep_fs)
     if ensemble != "nve" or temperature_K is not None:
         temperature_K = check_number(f"temperature_K ({ensemble.upper()})", temperature_K, above=0)
     # a NaN pressure is refused in every ensemble: it is never what the caller meant
@@ -2675,12 +2684,7 @@ def check_protocol_arguments(
     preequilibration_ps = check_number("preequilibration_ps", preequilibration_ps, minimum=0)
     equilibration_ps = check_number("equilibration_ps", equilibration_ps, minimum=0)
     production_ps = check_number("production_ps", production_ps, minimum=0)
-    interval_fs = max(write_interval_fs, timestep_fs)
-    if production_ps * 1000.0 < interval_fs:
-        raise ValueError(
-            f"production_ps = {production_ps} ps is shorter than one frame interval "
-            f"({interval_fs} fs): the production run would hold no frame after its first"
-        )
+    _check_production_frames(production_ps, timestep_fs, write_interval_fs)
     # lengths and intervals become whole numbers of steps (run_protocol's stage()): a stage
     # shorter than half a step would be skipped without a word, and an interval or length far
     # from a multiple of the step is not what was asked for
@@ -2696,6 +2700,11 @@ def check_protocol_arguments(
                 f"{name}_ps = {ps} ps is shorter than half its time step ({dt_fs} fs): the "
                 "stage would run no step; give 0 to skip it"
             )
+    # after the stage lengths, which name the endless stage a vanishing step makes: a step
+    # below run_md's shortest passed here, and run_protocol relaxed and ran its
+    # pre-equilibration before the next stage's run_md refused it
+    _check_timestep("preequilibration_timestep_fs", preequilibration_timestep_fs)
+    _check_timestep("timestep_fs", timestep_fs)
     # run_md writes the last step as a frame: off the frame grid it would end the trajectory
     # with a shorter spacing, and Green–Kubo, Einstein–Helfand and diffusion refuse unevenly
     # spaced frames; run_protocol rounds the production to whole frame intervals
@@ -2789,8 +2798,10 @@ def protocol_steps(*, preequilibration_ps=1000.0, equilibration_ps=200.0, produc
     Raises
     ------
     ValueError
-        A negative or non-finite length, a time step or interval that is not > 0, or a stage
-        of more than :data:`MAX_STEPS` steps.
+        Naming the argument: a negative or non-finite length, a time step outside 1e-6 fs to
+        :data:`MAX_TIMESTEP_FS`, an interval that is not > 0, a production (> 0) shorter than
+        one frame interval (:func:`production_steps`), or a stage of more than
+        :data:`MAX_STEPS` steps.
 
     Examples
     --------
@@ -2803,6 +2814,14 @@ def protocol_steps(*, preequilibration_ps=1000.0, equilibration_ps=200.0, produc
     >>> plan["production"].steps, plan["production"].write_interval
     (200, 100)
     """
+    # checked here, not only by check_protocol_arguments: called directly, a time step of
+    # 1e-9 fs or a frame interval of 1e6 fs longer than the production made a plan of 1e11 or
+    # 1e6 steps (a production of 1 ns for 1 ps asked), and a zero step divided by zero
+    preequilibration_timestep_fs = _check_timestep("preequilibration_timestep_fs",
+                                                   preequilibration_timestep_fs)
+    timestep_fs = _check_timestep("timestep_fs", timestep_fs)
+    write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)
+    observe_interval_fs = check_number("observe_interval_fs", observe_interval_fs, above=0)
     stages = {}
     for name, ps, dt_fs in (
         ("preequilibration", preequilibration_ps, preequilibration_timestep_fs),
@@ -2810,13 +2829,9 @@ def protocol_steps(*, preequilibration_ps=1000.0, equilibration_ps=200.0, produc
         ("production", production_ps, timestep_fs),
     ):
         ps = check_number(f"{name}_ps", ps, minimum=0)
-        dt_fs = check_number("timestep_fs" if name != "preequilibration" else
-                             "preequilibration_timestep_fs", dt_fs, above=0)
         _check_stage_steps(f"{name}_ps = {ps:g} ps", ps * 1000.0, dt_fs)
-        write_every = max(1, _n_steps(check_number("write_interval_fs", write_interval_fs,
-                                                   above=0), dt_fs))
-        observe_every = max(1, _n_steps(check_number("observe_interval_fs",
-                                                     observe_interval_fs, above=0), dt_fs))
+        write_every = max(1, _n_steps(write_interval_fs, dt_fs))
+        observe_every = max(1, _n_steps(observe_interval_fs, dt_fs))
         if _n_steps(ps * 1000.0, dt_fs) == 0:
             stages[name] = StageSteps(dt_fs, 0, write_every, observe_every)
         elif name == "production":
@@ -2833,9 +2848,56 @@ def production_steps(production_ps, timestep_fs, write_interval_fs):
 
     ``run_md`` writes the last step as a frame; a production that ended off the frame grid
     would end its trajectory with a shorter spacing, which the transport analyses refuse.
+
+    Parameters
+    ----------
+    production_ps : float
+        Length asked, ps: at least one frame interval.
+    timestep_fs : float
+        Time step, fs (1e-6 to :data:`MAX_TIMESTEP_FS`).
+    write_interval_fs : float
+        Time between frames, fs (> 0; rounded to whole steps, at least one).
+
+    Returns
+    -------
+    int
+        MD steps, a whole number of frame intervals, at most :data:`MAX_STEPS`.
+
+    Raises
+    ------
+    ValueError
+        An argument that is not a finite number in its range (named), a production shorter
+        than one frame interval (it was stretched to that interval: 1e6 steps for 1 ps with
+        frames every 1 ns), or more than :data:`MAX_STEPS` steps.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.md import production_steps
+    >>> production_steps(0.25, 1.0, 100.0)   # 2.5 frame intervals: 2 of them (round half even)
+    200
     """
+    production_ps = check_number("production_ps", production_ps, minimum=0)
+    timestep_fs = _check_timestep("timestep_fs", timestep_fs)
+    write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)
+    _check_stage_steps(f"production_ps = {production_ps:g} ps", production_ps * 1000.0,
+                       timestep_fs)
+    _check_production_frames(production_ps, timestep_fs, write_interval_fs)
     every = max(1, _n_steps(write_interval_fs, timestep_fs))
-    return every * max(1, _n_steps(production_ps * 1000.0, every * timestep_fs))
+    steps = every * max(1, _n_steps(production_ps * 1000.0, every * timestep_fs))
+    _check_stage_steps(f"production_ps = {production_ps:g} ps in whole frame intervals,",
+                       steps)
+    return steps
+
+
+def _check_production_frames(production_ps, timestep_fs, write_interval_fs):
+    """Refuse a production shorter than one frame interval: it would hold no frame after its
+    first, and rounding it to whole intervals stretched it to one interval."""
+    interval_fs = max(write_interval_fs, timestep_fs)
+    if production_ps * 1000.0 < interval_fs:
+        raise ValueError(
+            f"production_ps = {production_ps} ps is shorter than one frame interval "
+            f"({interval_fs} fs): the production run would hold no frame after its first"
+        )
 
 
 def _n_steps(length_fs, dt_fs):

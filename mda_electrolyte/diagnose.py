@@ -42,8 +42,33 @@ def has_labels(atoms):
     True
     """
     results = getattr(atoms.calc, "results", None) or {}
-    return any(results.get(k) is not None for k in ("energy", "forces")) or \
-        atoms.info.get("energy") is not None or atoms.arrays.get("forces") is not None
+    # the names stored_labels reads an energy under (a free energy alone was no label here,
+    # while the comparison takes it)
+    return any(results.get(k) is not None for k in ("energy", "free_energy", "energies",
+                                                    "forces")) or \
+        any(atoms.info.get(k) is not None for k in ("energy", "free_energy")) or \
+        any(atoms.arrays.get(k) is not None for k in ("energies", "forces"))
+
+
+def _placeholder_reason(frames):
+    """Why the energies and forces stored on ``frames`` are no labels (each, where stored,
+    exactly zero in every frame: an exporter's placeholders,
+    :func:`~mda_electrolyte.intra_inter_errors.placeholder_labels`), or None. Labels that are
+    malformed or missing on some frames are left to :class:`IntraInterErrors` to name."""
+    from .intra_inter_errors import placeholder_labels
+    from .model_labels import stored_labels
+
+    try:
+        labels = [stored_labels(atoms) for atoms in frames]
+    except ValueError:
+        return None
+    stored = [q for q in ("energy", "forces") if any(lab[q] is not None for lab in labels)]
+    if any(lab[q] is None for lab in labels for q in stored):
+        return None
+    zero = placeholder_labels(labels)
+    if stored and all(q in zero for q in stored):
+        return " ".join(zero[q] for q in stored) + " The frames hold no reference labels"
+    return None
 
 
 def _is_loader(obj):
@@ -105,12 +130,16 @@ def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, s
         )
         if check_scan:
             scan.check_frames(frames=scan_frames)
+    no_labels = None
     if reference is None:
         if source.ase_frames is not None:
             # labels on any frame (not just the first): a frame without them is then named
             # by IntraInterErrors, rather than every label skipped
             if any(has_labels(a) for a in source.ase_frames):
-                reference = source.ase_frames
+                # zeros written where nothing was computed are no labels: the error part is
+                # skipped with that reason (it was the model's own forces reported as errors)
+                no_labels = _placeholder_reason(source.ase_frames)
+                reference = source.ase_frames if no_labels is None else None
         elif source.atomgroup.universe.trajectory.ts.has_forces:
             reference = "trajectory"
     errors = None
@@ -120,7 +149,7 @@ def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, s
         errors = IntraInterErrors(
             universe_or_frames, calculator, reference=reference, vacuum=vacuum, **quantities
         )
-    return scan, errors, ref_calc
+    return scan, errors, ref_calc, no_labels
 
 
 def diagnose(
@@ -246,13 +275,15 @@ def diagnose(
         # both parts skipped: the model was loaded (minutes, gigabytes) for an empty report
         raise ValueError("nothing to diagnose: the frames have no periodic box (no volume "
                          "scan) and no reference labels or calculator (no error "
-                         "decomposition); give periodic frames or a reference")
+                         "decomposition"
+                         + ("" if plan[3] is None else f": {plan[3]}")
+                         + "); give periodic frames or a reference")
     if model_loader or reference_loader:
         plan = _set_up(universe_or_frames, source,
                        model_loader() if model_loader else calculator,
                        reference_loader() if reference_loader else reference,
                        scales, vacuum, scan_frames, check_scan=False)
-    scan, errors, ref_calc = plan
+    scan, errors, ref_calc, no_labels = plan
 
     outdir.mkdir(parents=True, exist_ok=True)
     clear_outputs(outdir, ["diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
@@ -270,6 +301,7 @@ def diagnose(
     if errors is None:
         summary["intra_inter_errors"] = {
             "skipped": "no reference: pass a reference calculator or labelled frames"
+            + ("" if no_labels is None else f" ({no_labels})")
         }
     else:
         errors.run(frames=error_frames, verbose=verbose)

@@ -38,6 +38,7 @@ from .model_labels import (
     EvaluationMethod,
     IsolatedMoleculeEvaluator,
     StoredMoleculeLabels,
+    calculator_name,
     evaluate_frame,
     geometry_key,
     is_calculator,
@@ -57,6 +58,7 @@ __all__ = [
     "isolated_energy_doubt",
     "scan_stress_doubt",
     "energy_zero_doubt",
+    "placeholder_labels",
     "evaluate_frame",
     "IsolatedMoleculeEvaluator",
     "StoredMoleculeLabels",
@@ -224,6 +226,35 @@ def _mark_quantity(tree, quantity, note):
     if not isinstance(tree, dict):
         return tree
     return {k: (mark_not_valid(v, note) if k == quantity else _mark_quantity(v, quantity, note))
+            for k, v in tree.items()}
+
+
+def _input_checks(calculator, depth=0):
+    """The calculator and its summed terms that can check a structure without evaluating it
+    (a ``check_input(atoms)`` method: :class:`~ase_electrolyte.D3`,
+    :class:`~ase_electrolyte.Electrostatics`): the calculator itself, an
+    :class:`ase_electrolyte.Calculator`'s ``dispersion`` and ``electrostatics``, and the
+    members of ASE's sums and mixtures (``mixer.calcs``)."""
+    found = []
+    if depth > 8:
+        return found
+    if callable(getattr(calculator, "check_input", None)):
+        found.append(calculator)
+    members = [getattr(calculator, "dispersion", None), getattr(calculator, "electrostatics", None)]
+    # ASE 3.23+ keeps a sum's members in its mixer, older versions on the calculator
+    for holder in (calculator, getattr(calculator, "mixer", None)):
+        members += list(getattr(holder, "calcs", None) or ())
+    for member in members:
+        if member is not None and member is not calculator and is_calculator(member):
+            found += [m for m in _input_checks(member, depth + 1) if m not in found]
+    return found
+
+
+def _note_quantity(tree, quantity, note):
+    """``tree`` with ``note`` added to the Estimates of ``quantity`` (verdicts kept)."""
+    if not isinstance(tree, dict):
+        return tree
+    return {k: (v.with_notes(note) if k == quantity else _note_quantity(v, quantity, note))
             for k, v in tree.items()}
 
 
@@ -544,8 +575,45 @@ def _frame_labels(label_frames):
                 f"(frame {shown}) while the others do: label those frames or drop them from "
                 "both the frames and the labels"
             )
+    free = [k for k, lab in enumerate(labels) if lab["energy_source"] == "free_energy"]
+    if free and len(free) < len(labels):
+        # the two differ by the electronic entropy term (−TS): a comparison that takes one for
+        # the other in some frames mixes two quantities
+        raise ValueError(
+            f"the reference labels of {len(free)} of {len(labels)} frames hold only a "
+            f"free_energy (frame {', '.join(map(str, free[:10]))}{' ...' if len(free) > 10 else ''}"
+            ") while the others hold an energy: store one of the two for every frame")
     _check_label_values(labels)
     return labels
+
+
+def placeholder_labels(labels):
+    """``{quantity: sentence}`` for each stored label that is exactly zero in every frame.
+
+    Exporters write zeros where a quantity was not computed (a stress of a code run without
+    it, forces of a single-point energy); compared as labels, the model's own stress was
+    reported as its stress error, marked valid. No liquid frame of more than one atom has
+    exactly zero forces, a zero stress tensor or an energy of exactly 0 eV; a quantity that
+    is zero in some frames only is a label (:class:`IntraInterErrors` compares it).
+
+    Parameters
+    ----------
+    labels : list of dict
+        :func:`~mda_electrolyte.model_labels.stored_labels` of every frame.
+    """
+    found = {}
+    for q in _QUANTITIES:
+        values = [lab[q] for lab in labels]
+        if not values or any(v is None for v in values):
+            continue
+        if q == "forces" and all(len(v) < 2 for v in values):
+            continue  # a lone atom feels no force
+        if all(not np.any(v) for v in values):
+            where = "the frame" if len(values) == 1 else f"every one of the {len(values)} frames"
+            verb = "are" if q == "forces" else "is"
+            found[q] = (f"the reference {q} {verb} exactly zero in {where}: all-zero labels, "
+                        f"a placeholder of an exporter that did not compute the {q}?")
+    return found
 
 
 def check_reference_frames(frames, label_frames, tolerance=1e-3):
@@ -766,7 +834,11 @@ class IntraInterErrors(FrameAnalysis):
         into trans/rot/vib.
     quantities : sequence of {"energy", "forces", "stress"}, optional
         What to compare; default: each of energy, forces and (periodic frames) stress that both
-        sides have. Asking for a quantity a side lacks raises ``ValueError``.
+        sides have, less stored reference labels that are exactly zero in every frame (an
+        exporter's placeholder, :func:`placeholder_labels`: left out with a ``UserWarning`` and
+        named in ``results.not_compared``). Asking for a quantity a side lacks, or whose stored
+        labels are all zero, raises ``ValueError`` before any evaluation. A reference that
+        stores only ``free_energy`` is compared as the energy, each energy Estimate noting it.
     atom_types : array_like of str, shape (n_atoms,) or "categories", optional
         Labels for the force-softening slopes; default: the element. ``"categories"``: the
         chemical categories of Ju et al. (2025) found from the covalent bonds of the first frame
@@ -811,6 +883,8 @@ class IntraInterErrors(FrameAnalysis):
         ``[side][component]`` arrays, side ``model`` or ``reference``: forces (n_frames, n_atoms, 3)
         in eV/Å, energies (n_frames,) in eV, stress (n_frames, 6) in eV/Å³.
     results.units : dict
+    results.not_compared : dict
+        ``{quantity: reason}`` of the quantities left out by default (all-zero labels).
 
     Examples
     --------
@@ -863,6 +937,7 @@ class IntraInterErrors(FrameAnalysis):
             reference = self._source.ase_frames
         if isinstance(reference, str) and reference == "trajectory":
             reference = self._trajectory_labels()
+        placeholders = {}
         if is_calculator(reference):
             self._reference = EvaluationMethod(
                 "reference", calculator=reference, isolated=IsolatedMoleculeEvaluator(reference)
@@ -877,12 +952,25 @@ class IntraInterErrors(FrameAnalysis):
                 None if reference_isolated is None else StoredMoleculeLabels(reference_isolated)
             )
             self._reference = EvaluationMethod("reference", labels=labels, isolated=isolated)
+            placeholders = placeholder_labels(labels)
         periodic = self._source.has_box()
         sides = (self._model, self._reference)
+        #: ``{quantity: reason}`` of the quantities left out of the comparison
+        self.not_compared = {}
         if quantities is None:
             # what both sides have: a run_md trajectory stores forces but no per-frame energy
             quantities = [q for q in _QUANTITIES if (q != "stress" or periodic)
                           and all(s.has(q) for s in sides)]
+            dropped = [q for q in quantities if q in placeholders]
+            quantities = [q for q in quantities if q not in dropped]
+            if dropped and "forces" not in quantities and "energy" not in quantities:
+                raise ValueError(
+                    " ".join(placeholders[q] for q in dropped) + " Nothing left to compare: "
+                    "give labels of the reference method")
+            for q in dropped:
+                self.not_compared[q] = placeholders[q] + " Not compared"
+                warnings.warn(self.not_compared[q] + "; pass quantities= to choose",
+                              stacklevel=2)
         quantities = list(quantities)
         for q in quantities:
             if q not in _QUANTITIES:
@@ -895,9 +983,19 @@ class IntraInterErrors(FrameAnalysis):
                         f"the {side.name} has no {q} (labels or calculator); "
                         "drop it from quantities"
                     )
+            if q in placeholders:
+                raise ValueError(placeholders[q] + f" Drop {q} from quantities, or give "
+                                 "labels of the reference method")
         if "forces" not in quantities and "energy" not in quantities:
             raise ValueError("quantities must include energy or forces")
         self.quantities = tuple(q for q in _QUANTITIES if q in quantities)
+        # a reference of free energies only (:func:`stored_labels`) is compared as the energy,
+        # and every energy number says so
+        self._energy_note = None
+        if self._reference.labels is not None and "energy" in self.quantities and all(
+                lab["energy_source"] == "free_energy" for lab in self._reference.labels):
+            self._energy_note = ("the reference energy is the stored free_energy (no energy "
+                                 "stored): the model's energy is compared with it")
         self._split_reference = self._reference.isolated is not None
         if not self._split_reference:
             warnings.warn(
@@ -974,6 +1072,49 @@ class IntraInterErrors(FrameAnalysis):
                                   type(self).__name__)
             if isinstance(self._reference.isolated, StoredMoleculeLabels):
                 self._check_isolated_labels(self._sliced_trajectory)
+            for ts in self._sliced_trajectory:
+                self._check_isolated_inputs(ts)
+                break
+
+    def _check_isolated_inputs(self, ts):
+        """Refuse, before any evaluation, frame ``ts`` or an isolated molecule of it (one of
+        each kind and net charge) that a calculator's term refuses by its own ``check_input``.
+
+        An ion in a periodic cube of vacuum is a charged cell, which
+        :class:`~ase_electrolyte.Electrostatics` refuses without ``background=True``, and a
+        molecule without a cell is refused by its Ewald or PME sum; alone or in a sum (an
+        :class:`ase_electrolyte.Calculator`'s ``electrostatics``/``dispersion``, ASE's
+        ``SumCalculator``), the refusal came only after the first frame had been evaluated."""
+        atoms = self._source.atoms(ts)
+        sides = [s for s in (self._model, self._reference) if s.calculator is not None]
+        checks = [(side, term) for side in sides for term in _input_checks(side.calculator)]
+        if not checks:
+            return
+        for side, term in checks:
+            try:
+                term.check_input(atoms.copy())
+            except Exception as exc:  # the term's refusal of the whole frame, before a sum
+                raise ValueError(f"the {side.name}'s {calculator_name(term)} cannot evaluate "
+                                 f"frame {int(ts.frame)}: {exc}") from exc
+        kinds = {}
+        for mol in isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum):
+            kinds.setdefault((mol.numbers.tobytes(), mol.info.get("charge")), mol)
+        for side, term in checks:
+            if side.isolated is None:
+                continue
+            for mol in kinds.values():
+                try:
+                    term.check_input(mol.copy())
+                except Exception as exc:  # the term's refusal, named with the molecule
+                    charge = mol.info.get("charge")
+                    where = ("in a periodic cube of vacuum" if self.vacuum is not None
+                             else "without a cell")
+                    raise ValueError(
+                        f"the {side.name}'s {calculator_name(term)} cannot evaluate the "
+                        f"isolated molecule {mol.get_chemical_formula()}"
+                        f"{'' if charge is None else f' (net charge {charge:+g} e)'} {where}"
+                        f" that the intra/inter split needs: {exc}"
+                    ) from exc
 
     def _check_isolated_labels(self, timesteps):
         """Refuse stored isolated-molecule labels that a selected frame lacks, or whose energies
@@ -1199,7 +1340,10 @@ class IntraInterErrors(FrameAnalysis):
                 warnings.warn(doubt, stacklevel=3)
                 estimates = _mark_components(estimates, ("intra", "inter"), doubt)
 
+        if self._energy_note is not None:
+            estimates = _note_quantity(estimates, "energy", self._energy_note)
         self.results.estimates = estimates
+        self.results.not_compared = dict(self.not_compared)
         for key, tree in estimates.items():
             self.results[key] = tree
 
@@ -1334,6 +1478,10 @@ def errors_summary(errors, outdir):
         "softening_ols": errors.results.softening_ols,
         "units": errors.results.units,
     }
+    if errors.results.not_compared:
+        # a quantity dropped from the comparison (all-zero placeholder labels) is named in the
+        # report, not only in a warning
+        summary["not_compared"] = dict(errors.results.not_compared)
     if "forces" in errors.quantities:
         axes = errors.plot()
         axes[0].figure.tight_layout()

@@ -372,7 +372,8 @@ def _voigt_label(value, name, atoms):
 def stored_labels(atoms):
     """Stored energy/forces/stress of an Atoms (calculator results or info/arrays), or None.
 
-    An energy is also taken as the sum of stored per-atom energies (``energies``), and a
+    An energy is also taken as the sum of stored per-atom energies (``energies``) or, where
+    neither is stored, as the stored ``free_energy`` (``energy_source`` then says so), and a
     stress from a stored virial (``info["virial"]``, eV, as extxyz files of GAP and others
     hold it: ``σ = −W / V``), which were left out before (the comparison of that quantity
     dropped without a word).
@@ -382,7 +383,8 @@ def stored_labels(atoms):
     dict
         ``energy`` (float, eV), ``forces`` ((n_atoms, 3), eV/Å), ``stress`` (Voigt (6,),
         eV/Å³; a symmetric 3×3 tensor is turned into Voigt order), each ``None`` when not
-        stored, and ``positions`` (a copy).
+        stored, ``energy_source`` (``"free_energy"`` when the energy is the stored free
+        energy, else ``None``) and ``positions`` (a copy).
 
     Raises
     ------
@@ -399,7 +401,7 @@ def stored_labels(atoms):
     stress = results.get("stress", atoms.info.get("stress"))
     virial = results.get("virial", atoms.info.get("virial"))
     formula = atoms.get_chemical_formula()
-    out = {"energy": None, "forces": None, "stress": None}
+    out = {"energy": None, "forces": None, "stress": None, "energy_source": None}
     if energy is None:
         per_atom = results.get("energies", atoms.arrays.get("energies"))
         if per_atom is not None:
@@ -408,6 +410,13 @@ def stored_labels(atoms):
                 raise ValueError(f"the stored reference per-atom energies of a {formula} frame "
                                  f"have shape {per_atom.shape}, not ({len(atoms)},)")
             energy = float(per_atom.sum())
+    if energy is None:
+        # ASE's own calculators store both; a code or exporter that keeps only the free
+        # energy (Mermin, with electronic smearing: the energy the forces derive from) lost
+        # the energy comparison without a word
+        energy = results.get("free_energy", atoms.info.get("free_energy"))
+        if energy is not None:
+            out["energy_source"] = "free_energy"
     if energy is not None:
         energy = _label_array(energy, "energy", atoms)
         if energy.size != 1:

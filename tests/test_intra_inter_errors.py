@@ -10,6 +10,7 @@ import MDAnalysis as mda  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from ase.build import molecule  # noqa: E402
+from ase.calculators.calculator import Calculator, all_changes  # noqa: E402
 from ase.calculators.singlepoint import SinglePointCalculator  # noqa: E402
 from ase.io import write  # noqa: E402
 from MDAnalysis.coordinates.memory import MemoryReader  # noqa: E402
@@ -538,8 +539,20 @@ def test_nan_positions_and_an_empty_frame_selection_are_named():
                          reference=MolecularPairModel()).run(frames=[])
 
 
+class _ForceFree(Calculator):
+    """A reference under which no atom feels a force (E = 0, F = 0): an ideal gas."""
+
+    implemented_properties = ["energy", "forces"]
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        self.results = {"energy": 0.0, "forces": np.zeros((len(self.atoms), 3))}
+
+
 def test_softening_without_reference_forces_is_marked_never_nan():
-    # the model against itself on frames whose reference forces all vanish: slope undefined
+    # the model against a reference whose forces all vanish: slope undefined. Stored labels
+    # of zero forces in every frame are an exporter's placeholder, refused when asked for
+    # (tests/test_intra_inter_errors_placeholder_labels.py); a calculator's zeros are its own
     frames = [_frame(seed=s) for s in range(3)]
     zero = []
     for atoms in frames:
@@ -547,9 +560,10 @@ def test_softening_without_reference_forces_is_marked_never_nan():
         labelled.calc = SinglePointCalculator(labelled, energy=0.0,
                                               forces=np.zeros((len(atoms), 3)))
         zero.append(labelled)
-    with pytest.warns(UserWarning, match="reference_isolated"):
-        errors = IntraInterErrors(frames, MolecularPairModel(), reference=zero,
-                                  quantities=("forces",)).run()
+    with pytest.raises(ValueError, match="forces are exactly zero in every one of the 3 frames"):
+        IntraInterErrors(frames, MolecularPairModel(), reference=zero, quantities=("forces",))
+    errors = IntraInterErrors(frames, MolecularPairModel(), reference=_ForceFree(),
+                              quantities=("forces",)).run()
     for label, slope in errors.results.softening.items():
         assert not slope.valid and "does not vary" in slope.verdict, label
     for fits in errors.results.softening_ols.values():

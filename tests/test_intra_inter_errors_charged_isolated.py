@@ -1,0 +1,159 @@
+"""Isolated ions that a calculator's summed term cannot evaluate are refused before any evaluation.
+
+An isolated ion in a periodic cube of vacuum (``vacuum=``) is a charged cell: ``Electrostatics``
+refuses it without ``background=True``, and a molecule without a cell is refused by an Ewald or
+PME sum. Alone, in ASE's ``SumCalculator`` or as a model's summed term, that refusal came after
+the first frame had been evaluated (the model and the frame's lattice sum paid for); now the
+term's own ``check_input`` is asked for the frame and for one molecule of each kind and charge
+before any evaluation. With a neutralising background the split runs and the isolated ions'
+energies are the term's own.
+"""
+
+import numpy as np
+import pytest
+from ase import Atoms
+from ase.build import molecule
+from ase.calculators.calculator import Calculator, all_changes
+from ase.calculators.mixing import SumCalculator
+
+from ase_electrolyte.electrostatics import Electrostatics
+from ase_electrolyte.topology import set_topology
+from mda_electrolyte.intra_inter_errors import IntraInterErrors, _input_checks
+from mda_electrolyte.molecules import isolated_molecules
+
+
+def _ionic_frame(charges=(1, -1, 0, 0, 0)):
+    """Li+, F- and a water in a periodic box, with the box builder's topology arrays."""
+    water = molecule("H2O")
+    water.positions += [6.0, 6.0, 6.0]
+    atoms = Atoms("LiF", positions=[[1.0, 1.0, 1.0], [4.0, 1.5, 1.0]]) + water
+    atoms.set_cell([10.0, 10.0, 10.0])
+    atoms.pbc = True
+    set_topology(atoms, [0, 1, 2, 2, 2], ["Li", "F", "H2O", "H2O", "H2O"], list(charges))
+    return atoms
+
+
+class Bonds(Calculator):
+    """Harmonic pairs closer than 1.6 Å (a stand-in model), counting its evaluations."""
+
+    implemented_properties = ["energy", "forces", "stress"]
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        self.calls += 1
+        a = self.atoms
+        d = a.get_all_distances(mic=bool(np.any(a.pbc)), vector=True)
+        r = np.linalg.norm(d, axis=-1)
+        near = (r > 0) & (r < 1.6)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = np.where(near[..., None], 5.0 * (r - 1.0)[..., None] * d / r[..., None], 0.0)
+        self.results = {"energy": 1.25 * float(np.sum(np.where(near, (r - 1.0) ** 2, 0.0))),
+                        "forces": np.sum(g, axis=0), "stress": np.zeros(6)}
+
+
+class ModelWithTerms(Calculator):
+    """A model with a summed electrostatic term held as ``electrostatics`` (as
+    :class:`ase_electrolyte.Calculator` holds its terms)."""
+
+    implemented_properties = ["energy", "forces"]
+
+    def __init__(self, electrostatics):
+        super().__init__()
+        self.model = Bonds()
+        self.dispersion = None
+        self.electrostatics = electrostatics
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        out = {}
+        for calc in (self.model, self.electrostatics):
+            a = self.atoms.copy()
+            a.calc = calc
+            out["energy"] = out.get("energy", 0.0) + a.get_potential_energy()
+            out["forces"] = out.get("forces", 0.0) + a.get_forces()
+        self.results = out
+
+
+def _ewald(**kwargs):
+    return Electrostatics(scheme="array", array="formal_charge", method="ewald", **kwargs)
+
+
+def _sum(term):
+    model = Bonds()
+    return model, SumCalculator([model, term])
+
+
+def _terms(term):
+    calc = ModelWithTerms(term)
+    return calc.model, calc
+
+
+@pytest.mark.parametrize("combine", [_sum, _terms])
+@pytest.mark.parametrize("side", ["model", "reference"])
+def test_an_ion_in_a_vacuum_cube_without_background_is_refused_before_any_evaluation(combine,
+                                                                                      side):
+    counted, calc = combine(_ewald())
+    other = Bonds()
+    model, reference = (calc, other) if side == "model" else (other, calc)
+    with pytest.raises(ValueError, match=rf"the {side}'s electrostatics cannot evaluate the "
+                                         r"isolated molecule Li \(net charge \+1 e\) in a "
+                                         r"periodic cube of vacuum.*background=True"):
+        IntraInterErrors([_ionic_frame()], model, reference=reference, vacuum=12.0).run()
+    assert counted.calls == 0 and other.calls == 0
+
+
+def test_an_ewald_term_without_a_cell_for_the_molecules_is_refused_before_any_evaluation():
+    counted, calc = _sum(_ewald(background=True))
+    with pytest.raises(ValueError, match=r"isolated molecule Li \(net charge \+1 e\) without a "
+                                         "cell.*needs a 3D-periodic cell"):
+        IntraInterErrors([_ionic_frame()], calc, reference=Bonds()).run()
+    assert counted.calls == 0
+
+
+def test_a_term_that_refuses_the_frame_itself_is_named_before_any_evaluation():
+    counted, calc = _sum(Electrostatics(scheme="array", array="formal_charge", method="direct"))
+    with pytest.raises(ValueError, match="the model's electrostatics cannot evaluate frame 0: "
+                                         "method='direct' is for non-periodic"):
+        IntraInterErrors([_ionic_frame()], calc, reference=Bonds(), vacuum=12.0).run()
+    assert counted.calls == 0
+
+
+def test_with_a_neutralising_background_the_ions_are_evaluated_by_the_term_itself():
+    frame = _ionic_frame()
+    term = _ewald(background=True)
+    _, calc = _sum(term)
+    errors = IntraInterErrors([frame, frame.copy()], calc, reference=Bonds(), vacuum=12.0).run()
+    molecules = isolated_molecules(frame, frame.arrays["molecule_index"], vacuum=12.0)
+    expected = []
+    for mol in molecules:
+        alone = mol.copy()
+        alone.calc = SumCalculator([Bonds(), _ewald(background=True)])
+        expected.append(alone.get_potential_energy())
+    got = errors.results.molecule_energies["model"]
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got[0], expected, rtol=1e-9, atol=1e-9)
+    # a lone ion in a cube with background has its (negative) Madelung self-energy, not 0
+    assert expected[0] < 0 and expected[1] < 0
+    # the frame is not changed by the check
+    assert frame.info == {} or "charge" not in frame.info
+
+
+def test_neutral_molecules_in_a_vacuum_cube_pass_the_check():
+    _, calc = _sum(_ewald())
+    errors = IntraInterErrors([_ionic_frame((0, 0, 0, 0, 0))] * 2, calc, reference=Bonds(),
+                              vacuum=12.0).run()
+    assert np.all(np.isfinite(errors.results.molecule_energies["model"]))
+
+
+def test_the_terms_of_sums_and_models_are_found_once():
+    term = _ewald()
+    assert _input_checks(term) == [term]
+    assert _input_checks(SumCalculator([Bonds(), term])) == [term]
+    assert _input_checks(ModelWithTerms(term)) == [term]
+    nested = SumCalculator([SumCalculator([Bonds(), term]), ModelWithTerms(term)])
+    assert _input_checks(nested) == [term]
+    assert _input_checks(Bonds()) == []
