@@ -17,7 +17,8 @@ need), the cutoffs are taken from the first minima of those RDFs over all frames
   several anions);
 - label in Ju et al.'s (2025) notation, e.g. ``Li(ECc)3(PF6)``: every solvent molecule is ``c``
   when any of
-  its carbonyl oxygens (Oc: bonded to exactly one atom, a carbon) coordinates, else ``e`` when an
+  its carbonyl oxygens (Oc: bonded to exactly one atom, a carbon with at most three bonds)
+  coordinates, else ``e`` when an
   ether oxygen (Oe: bonded to exactly two carbons) does, else no suffix; anions get no suffix;
   solvents come first in the order given, then anions;
 - coordination numbers (distinct molecules of a species per cation) and pairing fractions exactly
@@ -175,7 +176,8 @@ def oxygen_types(atomgroup, bonds=None):
     Returns
     -------
     types : numpy.ndarray of int, shape (n_atoms,)
-        1 for a carbonyl oxygen Oc (bonded to exactly one atom, a carbon), 2 for an ether oxygen
+        1 for a carbonyl oxygen Oc (bonded to exactly one atom, a carbon with at most three
+        bonds: not the single-bonded O of an alkoxide), 2 for an ether oxygen
         Oe (bonded to exactly two atoms, both carbons), 0 for every other atom.
     carbonyl_carbon : numpy.ndarray of int, shape (n_atoms,)
         Universe index of the carbon bonded to each Oc, -1 elsewhere.
@@ -183,7 +185,9 @@ def oxygen_types(atomgroup, bonds=None):
     universe = atomgroup.universe
     degree, carbons, partner = _bond_counts(universe, bonds)
     is_o = universe.atoms.elements == "O"
-    oc = is_o & (degree == 1) & (carbons == 1)
+    # the carbon of a carbonyl has at most three bonds: the O of an alkoxide (CH3O⁻, bonded to
+    # one four-bonded carbon) was a carbonyl "Oc" and its molecule labelled "c"
+    oc = is_o & (degree == 1) & (carbons == 1) & (degree[np.maximum(partner, 0)] <= 3)
     oe = is_o & (degree == 2) & (carbons == 2)
     types = np.where(oc, _OC, np.where(oe, _OE, _OTHER)).astype(np.int8)[atomgroup.ix]
     carbon = np.where(oc, partner, -1)[atomgroup.ix]
