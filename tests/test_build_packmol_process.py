@@ -112,7 +112,9 @@ def test_cations_longer_than_their_sub_cubes_diagonal_are_refused_before_packmol
     with pytest.raises(ValueError, match=r"spread_cations: each of the 64 C12TMA cations is kept "
                                          r"inside its own .* Å sub-cube .*\(4³ sub-cubes\), whose "
                                          r"diagonal is shorter than the molecule"):
-        electrolyte_box(counts={c12: 64, "BF4": 64}, density=1.0, seed=0)
+        # 0.8 g/cm³: the all-trans C12TMA (16 Å) fills too much of a box at 1.0 g/cm³ (the
+        # packability check, limit 0.92, refuses first); its sub-cubes' diagonal is 11.6 Å here
+        electrolyte_box(counts={c12: 64, "BF4": 64}, density=0.8, seed=0)
 
 
 def test_a_success_with_overlapping_molecules_is_refused(tmp_path, monkeypatch):
