@@ -215,12 +215,12 @@ def _main(argv):
         print(f"electrolyte {args.command}: error: {text}{_full_disk_hint(err, args)}",
               file=sys.stderr)
         return 2
-    except Terminated:
-        print(f"electrolyte {args.command}: terminated (SIGTERM); {_again(args.command)}",
+    except Terminated as err:
+        print(f"electrolyte {args.command}: terminated (SIGTERM); {_again(args.command, err)}",
               file=sys.stderr)
         return 128 + signal.SIGTERM
-    except KeyboardInterrupt:
-        print(f"electrolyte {args.command}: interrupted; {_again(args.command)}",
+    except KeyboardInterrupt as err:
+        print(f"electrolyte {args.command}: interrupted; {_again(args.command, err)}",
               file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - the last line of defence, reported as a bug
@@ -242,15 +242,26 @@ def _main(argv):
 RESUMING = ("simulate", "demo", "screen", "finetune")
 
 
-def _again(command):
+def _again(command, err=None):
     """What running ``command`` again does after an interruption: resume, or start over.
 
     "run the same command again to resume" was said of every command; ``analyze``,
-    ``diagnose`` and ``select`` keep nothing of an interrupted run and redo all of it.
+    ``diagnose`` and ``select`` keep nothing of an interrupted run and redo all of it. For
+    those, what the library's note on ``err`` says of the earlier outputs comes first (an
+    interrupted ``analyze`` leaves the earlier summary and figures as they were: "interrupted"
+    alone left the user to wonder whether they were lost).
     """
     if command in RESUMING:
         return "run the same command again to resume"
-    return "nothing of this run is kept: the same command starts it over"
+    kept = "".join(f"{one_line(note).split(': ', 1)[-1]}; "
+                   for note in getattr(err, "__notes__", ())
+                   if isinstance(note, str) and note.startswith(_KEPT_NOTES))
+    return f"{kept}nothing of this run is kept: the same command starts it over"
+
+
+#: Prefixes of the library's notes on an interruption that say what a non-resuming command
+#: left of the earlier outputs.
+_KEPT_NOTES = ("run_analyses: ", "analyze: ")
 
 
 def _full_disk_hint(err, args):

@@ -41,7 +41,6 @@ def register(sub):
 
 
 def run(args):
-    from mda_electrolyte.bridge import from_ase
     from mda_electrolyte.report import check_outputs, registered_analyses, report_files
 
     if args.list:
@@ -86,6 +85,24 @@ def run(args):
         # they would be ignored without a word: only the model-based analyses use them
         raise ValueError("--dispersion and --device apply to the --model of the model-based "
                          "analyses; give --model, or leave them out")
+    try:
+        summary = _analyze_into(args, traj, out, only, atom_style)
+    except KeyboardInterrupt as err:
+        # stopped before run_analyses (reading the trajectory, loading the model), which
+        # says itself what it left: the output folder has not been touched
+        if not any(str(note).startswith("run_analyses: ") for note in
+                   getattr(err, "__notes__", ())):
+            err.add_note(f"analyze: the earlier outputs in {out} are untouched")
+        raise
+    if only:
+        _check_delivered(summary, only)
+    return summary
+
+
+def _analyze_into(args, traj, out, only, atom_style):
+    """The analyses of ``traj`` into ``out``, once every argument is checked."""
+    from mda_electrolyte.bridge import from_ase
+
     # one writer per output folder (e.g. not the analysis folder of a demo that is running)
     with A.claim_output_folder(out):
         with A.options_named({"dt": "--dt", "lammps_units": "--lammps-units"}):
@@ -102,8 +119,6 @@ def run(args):
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
                              source=input_record(traj, args.dump, universe))
         A.print_summary(summary, out, command="analyze")
-    if only:
-        _check_delivered(summary, only)
     return summary
 
 

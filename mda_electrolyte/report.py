@@ -352,17 +352,21 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     # a folder where summary.json or a figure goes failed the write after every analysis ran
     check_outputs(outdir, report_files(names), links_removed=True)
     outdir.mkdir(parents=True, exist_ok=True)
+    # a run killed outright (SIGKILL, out of memory, a node lost) left its hidden folder of
+    # partial outputs behind, one per kill, for good
+    _remove_stale_staging(outdir)
     summary = {} if source is None else {INPUT_KEY: dict(source)}
     # all or nothing: the analyses write into a hidden folder beside the outputs, published
     # only once the summary is written there too. The earlier run's summary and figures were
     # removed before the first analysis, and a rerun that failed (a bad input found late,
     # Ctrl-C, a full disk) lost them with nothing in their place
     try:
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=outdir))
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(), dir=outdir))
     except OSError as err:
         # named by the output folder, not by the random name it tried there
         err.filename = os.fspath(outdir)
         raise
+    publishing = False
     try:
         token = _SHARED.set({})
         try:
@@ -379,17 +383,100 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         failed = [name for name in names
                   if isinstance(summary.get(name), dict) and "failed" in summary[name]]
         clear_outputs(staging, [f for f in report_files(failed) if f != "summary.json"])
+        publishing = True
         _publish(staging, outdir, report_files(available))
     except BaseException as err:
         _name_published_file(err, staging, outdir)
+        if isinstance(err, KeyboardInterrupt):
+            # said by the electrolyte command too: "interrupted" alone left the user to wonder
+            # whether the earlier summary and figures were lost
+            err.add_note(
+                f"run_analyses: stopped while its outputs replaced the earlier ones in {outdir}: "
+                "some files there may be this run's, summary.json still the earlier run's"
+                if publishing else
+                f"run_analyses: stopped before publishing; the earlier outputs in {outdir} are "
+                "untouched")
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return summary
 
 
-#: Name prefix of the hidden folder :func:`run_analyses` writes a run into before publishing it.
+#: Name prefix of the hidden folder :func:`run_analyses` writes a run into before publishing it;
+#: the process id and host of the run follow (``.analyses-<pid>@<host>.<random>``).
 STAGING_PREFIX = ".analyses-"
+
+
+def _host():
+    """This machine's name as it goes into a staging folder's name (letters, digits, '.-')."""
+    import re
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:64] or "_"
+
+
+def _staging_prefix():
+    return f"{STAGING_PREFIX}{os.getpid()}@{_host()}."
+
+
+def _process_is_gone(pid):
+    """Whether no process ``pid`` runs on this machine (``False`` when it cannot be told)."""
+    if pid == os.getpid():
+        return False
+    if os.name != "posix" or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, OverflowError):  # EPERM: another user's process, alive; no pid
+        return False
+    return False
+
+
+def _remove_stale_staging(outdir):
+    """Remove the staging folders of :func:`run_analyses` in ``outdir`` whose run has ended
+    without removing its own: a run killed outright (SIGKILL, out of memory, a lost node).
+
+    Only a folder whose name records a process of this host that no longer runs: another
+    host's (a shared file system), a running process' (a concurrent run into the same folder,
+    this one's own), one of an earlier version (no owner in its name) and anything that is not
+    a folder (a symbolic link) are left as they are. Failing removals are left too (a stale
+    folder harms nothing but room).
+
+    Parameters
+    ----------
+    outdir : str or os.PathLike
+        An output folder of :func:`run_analyses`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed.
+    """
+    import re
+
+    owner = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)@(.+)\.[a-z0-9_]+$")
+    host = _host()
+    removed = []
+    try:
+        entries = list(os.scandir(outdir))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = owner.match(entry.name)
+        if match is None or match.group(2) != host:
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+        except OSError:
+            continue
+        if _process_is_gone(int(match.group(1))):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            if not os.path.lexists(entry.path):
+                removed.append(Path(entry.path))
+    return removed
 
 
 def _publish(staging, outdir, known):

@@ -1,0 +1,236 @@
+"""Staging folders of killed analysis runs, and what an interrupted analysis says it left.
+
+``run_analyses`` writes a run into a hidden ``.analyses-*`` folder of the output folder and
+removes it when the run ends, however it ends, except when the process is killed outright
+(SIGKILL, the out-of-memory killer, a lost node): each such kill left a folder of partial
+outputs for good. The folder's name now records the process id and host of its run, and the
+next run removes those of this host whose process is gone; a running process' folder (a
+concurrent run, this process' own), another host's (a shared file system), one of an earlier
+version (no owner in the name) and a symbolic link are left alone.
+
+An interrupted ``electrolyte analyze`` said "interrupted; nothing of this run is kept": it now
+says that the earlier outputs in the folder are untouched.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import MDAnalysis as mda
+import numpy as np
+import pytest
+
+from mda_electrolyte import report
+
+
+@pytest.fixture
+def universe():
+    u = mda.Universe.empty(4, trajectory=True)
+    u.atoms.positions = np.arange(12, dtype=float).reshape(4, 3)
+    u.dimensions = [10, 10, 10, 90, 90, 90]
+    return u
+
+
+class _Seen:
+    staging = None
+    interrupt = False
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    monkeypatch.setattr(report, "_REGISTRY", {})
+    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    seen = _Seen()
+
+    @report.register_analysis("mean_x")
+    def mean_x(universe, outdir, *, calculator=None, verbose=False):
+        seen.staging = outdir
+        if seen.interrupt:
+            raise KeyboardInterrupt
+        (outdir / "mean_x.csv").write_text("x\n1\n")
+        return {"mean_x_angstrom": float(universe.atoms.positions[:, 0].mean())}
+
+    return seen
+
+
+def _host():
+    import re
+
+    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname())[:64] or "_"
+
+
+def _dead_pids():
+    """Process ids that run no process: a child that has exited and been reaped, and one
+    above the kernel's largest pid (no process can have it)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    pids = [child.pid]
+    try:
+        with open("/proc/sys/kernel/pid_max") as f:
+            pids.append(int(f.read()) + 1)
+    except OSError:
+        pass
+    # a reaped child's pid could be taken again at once: keep only those that are free now
+    dead = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            dead.append(pid)
+        except OSError:
+            pass
+    assert dead
+    return dead
+
+
+def _staging(outdir, pid, host, suffix="ab12cd_9"):
+    folder = outdir / f"{report.STAGING_PREFIX}{pid}@{host}.{suffix}"
+    folder.mkdir(parents=True)
+    (folder / "rdf.png").write_bytes(b"partial figure of a killed run")
+    return folder
+
+
+def test_the_next_run_removes_the_folders_of_killed_runs_and_keeps_the_others(
+        universe, tmp_path, registry):
+    outdir = tmp_path / "out"
+    dead = [_staging(outdir, pid, _host(), suffix=f"dead{k}")
+            for k, pid in enumerate(_dead_pids())]
+    own = _staging(outdir, os.getpid(), _host())  # a concurrent run of this process
+    parent = _staging(outdir, os.getppid(), _host(), suffix="parent")  # a running process
+    elsewhere = _staging(outdir, _dead_pids()[0], "another-node.cluster", suffix="remote")
+    old = outdir / f"{report.STAGING_PREFIX}x1y2z3w4"  # an earlier version's: no owner
+    old.mkdir()
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "keep.txt").write_text("not the run's")
+    link = outdir / f"{report.STAGING_PREFIX}{_dead_pids()[0]}@{_host()}.link0000"
+    link.symlink_to(target, target_is_directory=True)
+
+    summary = report.run_analyses(universe, outdir)
+
+    assert summary["mean_x"]["mean_x_angstrom"] == pytest.approx(4.5)
+    assert not any(folder.exists() for folder in dead)
+    for kept in (own, parent, elsewhere, old):
+        assert (kept / "rdf.png").exists() or kept == old
+    assert old.is_dir()
+    assert link.is_symlink() and (target / "keep.txt").read_text() == "not the run's"
+    # the run's own staging folder named its owner, and was removed when it ended
+    assert registry.staging.name.startswith(
+        f"{report.STAGING_PREFIX}{os.getpid()}@{_host()}.")
+    assert not registry.staging.exists()
+    assert (outdir / "mean_x.csv").read_text() == "x\n1\n"
+    assert json.loads((outdir / "summary.json").read_text())["mean_x"]["mean_x_angstrom"] == 4.5
+
+
+def test_a_sigkilled_run_leaves_a_folder_the_next_run_removes(universe, tmp_path):
+    """The real case: a child process runs the analyses and is killed mid-run."""
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    script = (
+        "import os, signal, sys, MDAnalysis as mda, numpy as np\n"
+        "from mda_electrolyte import report\n"
+        "report._REGISTRY.clear(); report._ANALYSIS_MODULES.clear()\n"
+        "@report.register_analysis('killed')\n"
+        "def killed(universe, outdir, *, calculator=None, verbose=False):\n"
+        "    (outdir / 'killed.png').write_bytes(b'partial')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "u = mda.Universe.empty(2, trajectory=True)\n"
+        "u.atoms.positions = np.zeros((2, 3))\n"
+        "report.run_analyses(u, sys.argv[1])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(outdir)], timeout=600)
+    assert done.returncode == -signal.SIGKILL
+    left = [p for p in outdir.iterdir() if p.name.startswith(report.STAGING_PREFIX)]
+    assert len(left) == 1 and (left[0] / "killed.png").exists()
+    report._remove_stale_staging(outdir)
+    assert list(outdir.iterdir()) == []
+
+
+def test_an_unreadable_or_missing_folder_removes_nothing(tmp_path):
+    assert report._remove_stale_staging(tmp_path / "absent") == []
+    (tmp_path / f"{report.STAGING_PREFIX}99999999999999999999@{_host()}.abcdefgh").mkdir()
+    # a pid no kill() can take: left alone, no OverflowError
+    assert report._remove_stale_staging(tmp_path) == []
+
+
+def test_an_interrupted_run_says_the_earlier_outputs_are_untouched(universe, tmp_path,
+                                                                  registry):
+    outdir = tmp_path / "out"
+    report.run_analyses(universe, outdir)
+    before = {p.name: p.read_bytes() for p in outdir.iterdir()}
+    registry.interrupt = True
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        report.run_analyses(universe, outdir)
+    assert stopped.value.__notes__ == [
+        f"run_analyses: stopped before publishing; the earlier outputs in {outdir} are "
+        "untouched"]
+    assert {p.name: p.read_bytes() for p in outdir.iterdir()} == before
+
+
+def test_a_run_stopped_while_publishing_says_so(universe, tmp_path, registry, monkeypatch):
+    outdir = tmp_path / "out"
+    report.run_analyses(universe, outdir)
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):
+        # the first rename into the output folder (the summary's atomic write in the staging
+        # folder renames too, before publishing)
+        if os.path.dirname(dst) == str(outdir):
+            calls.append(dst)
+            if len(calls) == 1:
+                raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(report.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        report.run_analyses(universe, outdir)
+    assert stopped.value.__notes__ == [
+        f"run_analyses: stopped while its outputs replaced the earlier ones in {outdir}: some "
+        "files there may be this run's, summary.json still the earlier run's"]
+    assert len(calls) == 1
+
+
+def _water(path, n_frames=3):
+    import ase.io
+    from ase.build import molecule
+
+    frames = []
+    for k in range(n_frames):
+        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
+        box.positions += 0.05 * k + 2.0
+        box.info["time_ps"] = 0.01 * k
+        frames.append(box)
+    ase.io.write(path, frames)
+    return path
+
+
+@pytest.mark.parametrize("where", ["analysis", "reading"])
+def test_cli_an_interrupted_analyze_says_the_earlier_outputs_are_untouched(
+        tmp_path, registry, capsys, monkeypatch, where):
+    from electrolyte_cli import main
+
+    traj = _water(tmp_path / "water.extxyz")
+    out = tmp_path / "a"
+    assert main(["analyze", str(traj), "-q", "-o", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    if where == "analysis":
+        registry.interrupt = True
+        said = f"the earlier outputs in {out} are untouched"
+        said = f"stopped before publishing; {said}"
+    else:
+        import mda_electrolyte.bridge
+
+        def interrupted(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(mda_electrolyte.bridge, "from_ase", interrupted)
+        said = f"the earlier outputs in {out} are untouched"
+    assert main(["analyze", str(traj), "-q", "-o", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert err == (f"electrolyte analyze: interrupted; {said}; nothing of this run is kept: "
+                   "the same command starts it over\n")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
