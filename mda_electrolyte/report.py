@@ -290,8 +290,11 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         replace those of an earlier run (one rename each, ``summary.json`` last) only once
         every analysis has run and the summary is written; then the earlier run's files of
         analyses that did not run now, or failed, are removed. A run that fails or is
-        interrupted leaves the earlier outputs as they were. A folder where one of these
-        files goes is refused before any analysis runs (:func:`check_outputs`).
+        interrupted leaves the earlier outputs as they were (a ``KeyboardInterrupt`` carries a
+        note saying so). A folder where one of these files goes is refused before any analysis
+        runs (:func:`check_outputs`). The hidden folder's name records the process and host
+        of its run: one left by a run killed outright (SIGKILL, out of memory) is removed by
+        the next run once its process is gone.
     calculator : ase.calculators.calculator.Calculator, optional
         For the analyses that evaluate a model.
     only : iterable of str, optional
