@@ -42,6 +42,7 @@ from .model_labels import (
     evaluate_frame,
     geometry_key,
     is_calculator,
+    placeholder_labels,
     read_frames,
     stored_labels,
 )
@@ -585,35 +586,6 @@ def _frame_labels(label_frames):
             ") while the others hold an energy: store one of the two for every frame")
     _check_label_values(labels)
     return labels
-
-
-def placeholder_labels(labels):
-    """``{quantity: sentence}`` for each stored label that is exactly zero in every frame.
-
-    Exporters write zeros where a quantity was not computed (a stress of a code run without
-    it, forces of a single-point energy); compared as labels, the model's own stress was
-    reported as its stress error, marked valid. No liquid frame of more than one atom has
-    exactly zero forces, a zero stress tensor or an energy of exactly 0 eV; a quantity that
-    is zero in some frames only is a label (:class:`IntraInterErrors` compares it).
-
-    Parameters
-    ----------
-    labels : list of dict
-        :func:`~mda_electrolyte.model_labels.stored_labels` of every frame.
-    """
-    found = {}
-    for q in _QUANTITIES:
-        values = [lab[q] for lab in labels]
-        if not values or any(v is None for v in values):
-            continue
-        if q == "forces" and all(len(v) < 2 for v in values):
-            continue  # a lone atom feels no force
-        if all(not np.any(v) for v in values):
-            where = "the frame" if len(values) == 1 else f"every one of the {len(values)} frames"
-            verb = "are" if q == "forces" else "is"
-            found[q] = (f"the reference {q} {verb} exactly zero in {where}: all-zero labels, "
-                        f"a placeholder of an exporter that did not compute the {q}?")
-    return found
 
 
 def check_reference_frames(frames, label_frames, tolerance=1e-3):

@@ -237,6 +237,7 @@ class StoredMoleculeLabels:
         self.tol = check_number("tol (Å)", tol, minimum=0, maximum=0.01)
         frames = read_frames(labelled)
         self._groups = {}
+        every = []
         for k, atoms in enumerate(frames):
             labels = stored_labels(atoms)
             if labels.get("energy") is None or labels.get("forces") is None:
@@ -244,6 +245,7 @@ class StoredMoleculeLabels:
                     f"stored isolated molecule {k} ({atoms.get_chemical_formula()}) "
                     "has no energy or forces"
                 )
+            every.append(labels)
             centred = atoms.positions - atoms.positions.mean(axis=0)
             group = self._groups.setdefault(atoms.numbers.tobytes(), ([], [], [], []))
             group[0].append(centred)
@@ -254,6 +256,13 @@ class StoredMoleculeLabels:
             key: (np.array(p), np.array(e), np.array(f), np.array(i))
             for key, (p, e, f, i) in self._groups.items()
         }
+        # zeros written where nothing was computed: taken as labels, the model's own
+        # intramolecular forces (or energies) were reported as its intra errors
+        zero = placeholder_labels(every, "stored isolated molecules")
+        if zero:
+            raise ValueError(" ".join(zero.values()) + " Compute the molecules of "
+                             "IntraInterErrors.unique_isolated_molecules() with the "
+                             "reference method")
 
     def evaluate(self, molecules):
         """Stored energy (eV) and forces (eV/Å) of every molecule.
@@ -459,6 +468,41 @@ def stored_labels(atoms):
                 "finite; drop or relabel that frame"
             )
     return out
+
+
+def placeholder_labels(labels, what="frames"):
+    """``{quantity: sentence}`` for each stored label that is exactly zero in every frame.
+
+    Exporters write zeros where a quantity was not computed (a stress of a code run without
+    it, forces of a single-point energy); compared as labels, the model's own stress was
+    reported as its stress error, marked valid. No liquid frame of more than one atom has
+    exactly zero forces, a zero stress tensor or an energy of exactly 0 eV; a quantity that
+    is zero in some frames only is a label (:class:`~mda_electrolyte.IntraInterErrors`
+    compares it), and so are the energy and forces of frames (or molecules) of one atom each.
+
+    Parameters
+    ----------
+    labels : list of dict
+        :func:`stored_labels` of every frame.
+    what : str
+        What the labels are of, for the sentence (``"frames"``, ``"stored isolated
+        molecules"``).
+    """
+    found = {}
+    # a lone atom feels no force, and its energy is 0 where energies are taken from isolated
+    # atoms (a binding-energy convention)
+    lone = all(len(lab["positions"]) < 2 for lab in labels)
+    for q in ("energy", "forces", "stress"):
+        values = [lab[q] for lab in labels]
+        if not values or any(v is None for v in values) or (lone and q != "stress"):
+            continue
+        if all(not np.any(v) for v in values):
+            where = (f"the single one of the {what}" if len(values) == 1
+                     else f"every one of the {len(values)} {what}")
+            verb = "are" if q == "forces" else "is"
+            found[q] = (f"the reference {q} {verb} exactly zero in {where}: all-zero labels, "
+                        f"a placeholder of an exporter that did not compute the {q}?")
+    return found
 
 
 def is_calculator(obj):

@@ -154,10 +154,13 @@ def test_a_quantity_zero_in_some_frames_only_is_a_label_and_compared(frames, qua
 
 
 def test_a_lone_atom_without_force_is_no_placeholder():
-    ion = {"energy": -1.0, "forces": np.zeros((1, 3)), "stress": None, "energy_source": None}
+    ion = {"energy": 0.0, "forces": np.zeros((1, 3)), "stress": None, "energy_source": None,
+           "positions": np.zeros((1, 3))}
+    # a lone atom: no force, and energy 0 where isolated atoms are the energy zero
     assert placeholder_labels([ion, ion]) == {}
-    pair = dict(ion, forces=np.zeros((2, 3)))
-    assert list(placeholder_labels([pair, pair])) == ["forces"]
+    pair = dict(ion, forces=np.zeros((2, 3)), positions=np.eye(2, 3))
+    assert list(placeholder_labels([ion, pair])) == ["energy", "forces"]
+    assert "the single one of the frames" in placeholder_labels([pair])["forces"]
 
 
 def test_placeholder_stress_written_to_extxyz_is_left_out_and_named_in_the_summary(
@@ -235,3 +238,41 @@ def test_a_reference_calculator_giving_zeros_is_its_own_result_not_a_placeholder
         errors = IntraInterErrors(frames, MolecularPairModel(), reference=_ForceFree()).run()
     assert _placeholder_warnings(caught) == []
     assert errors.quantities == ("energy", "forces", "stress")
+
+
+def _isolated_labels(frames, zero):
+    """The reference's labels of the frames' isolated molecules, ``zero`` quantities set to 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        molecules = IntraInterErrors(frames, MolecularPairModel(),
+                                     reference=MolecularPairModel()).unique_isolated_molecules()
+    out = []
+    for mol in molecules:
+        a = mol.copy()
+        a.calc = MolecularPairModel()
+        values = {"energy": a.get_potential_energy(), "forces": a.get_forces()}
+        if "energy" in zero:
+            values["energy"] = 0.0
+        if "forces" in zero:
+            values["forces"] = np.zeros((len(mol), 3))
+        labelled = mol.copy()
+        labelled.calc = SinglePointCalculator(labelled, **values)
+        out.append(labelled)
+    return out
+
+
+@pytest.mark.parametrize("zero", [("forces",), ("energy",)])
+def test_all_zero_isolated_molecule_labels_are_refused_before_the_model(frames, zero):
+    model = Counting(scale=0.9)
+    with pytest.raises(ValueError, match=f"reference {zero[0]} (is|are) exactly zero in every "
+                                         "one of the .* stored isolated molecules"):
+        IntraInterErrors(frames, model, reference=_labels(frames),
+                         reference_isolated=_isolated_labels(frames, zero))
+    assert model.calls == 0
+    # the same labels, as computed, split the reference without a word about placeholders
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        errors = IntraInterErrors(frames, model, reference=_labels(frames),
+                                  reference_isolated=_isolated_labels(frames, ())).run()
+    assert _placeholder_warnings(caught) == []
+    assert errors.results.rmse["intra"]["forces"].value > 0
