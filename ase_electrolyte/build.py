@@ -341,14 +341,17 @@ def estimate_density(counts):
 
 #: Most ETKDG embeddings :func:`conformer` tries (each is an MMFF optimisation).
 MAX_CONFORMERS = 10000
+# seeds below this are RDKit's own; with the embeddings' seed + i + 1 all stay below 2³¹
+_EMBEDDING_SEEDS = 2**31 - 1 - MAX_CONFORMERS
 
 
 def conformer(species, seed=0, n_conformers=10):
     """A low-energy 3D conformer of ``species`` as ASE Atoms (RDKit ETKDG + MMFF, seeded).
 
     The lowest MMFF94 (else UFF) energy of ``n_conformers`` distinct ETKDG embeddings is kept;
-    embedding ``i`` is seeded ``seed + i + 1`` (RDKit's sequential seeds), so a seed always gives
-    the same conformer and the first embeddings of a longer search are those of a shorter. Ions
+    embedding ``i`` is seeded ``seed + i + 1`` (RDKit's sequential seeds; ``seed`` modulo
+    2³¹ - 10 001 for the top seeds), so a seed always gives the same conformer and the first
+    embeddings of a longer search are those of a shorter. Ions
     of the AX6 type (PF6⁻), which the RDKit force fields do not describe, get an ideal
     octahedron with the bond length from the sum of covalent radii
     (:data:`ase.data.covalent_radii`).
@@ -385,10 +388,12 @@ def conformer(species, seed=0, n_conformers=10):
         RDLogger.DisableLog("rdApp.*")
         try:
             params = AllChem.ETKDGv3()
-            params.randomSeed = int(seed)
+            # embedding i is seeded seed + i + 1, which RDKit refuses past 2³¹ - 1 (an
+            # "Invariant Violation" for seed 2³¹ - 2): the top seeds wrap round
+            params.randomSeed = int(seed) % _EMBEDDING_SEEDS
             # without it every embedding of one call repeats the first (one seed, one stream):
             # n_conformers would be one conformer, TFSI⁻ 9.6 and DME 2.7 kcal/mol above the
-            # lowest of 10; with it, embedding i is seeded seed + i + 1, reproducibly
+            # lowest of 10
             params.enableSequentialRandomSeeds = True
             ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=int(n_conformers), params=params))
             if not ids:

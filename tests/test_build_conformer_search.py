@@ -14,7 +14,7 @@ pytest.importorskip("rdkit")
 from rdkit import Chem  # noqa: E402
 from rdkit.Chem import AllChem  # noqa: E402
 
-from ase_electrolyte.build import conformer  # noqa: E402
+from ase_electrolyte.build import MAX_CONFORMERS, conformer  # noqa: E402
 from ase_electrolyte.species import get_species  # noqa: E402
 
 # chains, a ring, anions with many rotamers, and a stereocentre (PC)
@@ -107,3 +107,35 @@ def test_an_enantiomer_keeps_its_configuration_over_the_embeddings():
     centres = Chem.FindMolChiralCenters(mol, includeUnassigned=True,
                                         useLegacyImplementation=False)
     assert [label for _, label in centres] == ["R"]
+
+
+@pytest.mark.parametrize("seed", [2**31 - 1, 2**31 - 2, 2**31 - 11, 2**31 - 10_001])
+def test_the_top_seeds_give_a_conformer(seed):
+    # embedding i is seeded seed + i + 1: from 2³¹ - 10 up, ten embeddings went past 2³¹ - 1
+    # and RDKit raised "Invariant Violation ... calculating a new seed" (seed 2³¹ - 2 is the
+    # largest electrolyte_box takes); those seeds wrap round, and stay reproducible
+    a = conformer("TFSI", seed=seed)
+    assert np.isfinite(a.positions).all()
+    assert np.array_equal(a.positions, conformer("TFSI", seed=seed).positions)
+    assert np.array_equal(a.positions,
+                          conformer("TFSI", seed=seed % (2**31 - 1 - MAX_CONFORMERS)).positions)
+
+
+def test_the_longest_search_at_the_highest_unwrapped_seed():
+    # its last embedding is seeded 2³¹ - 1, RDKit's largest
+    from ase_electrolyte.species import Species
+
+    water = Species("water", "O")
+    seed = 2**31 - 2 - MAX_CONFORMERS
+    atoms = conformer(water, seed=seed, n_conformers=MAX_CONFORMERS)
+    assert np.isfinite(atoms.positions).all()
+    assert 0.9 < atoms.get_distance(0, 1) < 1.05  # an O-H bond (Å)
+
+
+def test_a_box_at_the_largest_seed_is_packed():
+    pytest.importorskip("packmol")
+    from ase_electrolyte.build import electrolyte_box
+
+    atoms = electrolyte_box(counts={"EMC": 2, "Li": 1, "TFSI": 1}, density=1.0, seed=2**31 - 2)
+    assert atoms.info["composition"] == {"EMC": 2, "Li": 1, "TFSI": 1}
+    assert np.isfinite(atoms.positions).all()
