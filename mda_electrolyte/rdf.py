@@ -463,7 +463,9 @@ class IntraInterRDF(FrameAnalysis):
         the pairs closer than a range that starts after 0 Å (``cn_below``, every one of
         them; ``cn_total`` itself counts from ``r_min``), its error the block error ⊕ the
         minimum's own error δ carried through the running integral,
-        ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ``; not valid where the minimum is not.
+        ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ``; not valid where the minimum is not, nor
+        where every block of frames holds the same count ("no fluctuation": a shell that
+        never exchanged has no block error to give).
     results.counts : numpy.ndarray, shape (n_pairs, 2, nbins)
         Ordered-pair counts summed over frames, ``[:, 0]`` intra and ``[:, 1]`` inter.
     results.counts_ordered : numpy.ndarray of int64
@@ -915,8 +917,15 @@ class IntraInterRDF(FrameAnalysis):
         per_block = np.cumsum(blocks, axis=-1) / (
             self.results.frames_blocks[:, None] * self._n_a[p])
         closer_blocks = self._below_blocks[:, p] / (self.results.frames_blocks * self._n_a[p])
-        _, err, _ = mean_error([running(cn, cutoff.value) + c
-                                for cn, c in zip(per_block, closer_blocks, strict=True)])
+        block_values = [running(cn, cutoff.value) + c
+                        for cn, c in zip(per_block, closer_blocks, strict=True)]
+        _, err, _ = mean_error(block_values)
+        # the same count in every block: no exchange with the first shell was sampled, so the
+        # block error of 0 is no error bar (one Li+ with its four waters was "4 ± 0 (valid)");
+        # the shell statistics refuse such a series alike (frame_estimates, "no fluctuation")
+        still = (f"no fluctuation: the count within the first minimum is {value:g} in every "
+                 f"one of {len(block_values)} blocks of frames (no exchange sampled), so its "
+                 "error is unknown",) if np.ptp(block_values) == 0 else ()
         # the running count holds every band up to the cutoff: the widest widening and the
         # fewest independent segments among them
         bands = slice(0, int(np.searchsorted(self._bands(), np.searchsorted(
@@ -933,6 +942,9 @@ class IntraInterRDF(FrameAnalysis):
             d_cn = (running(self.results.cn_total[key], hi)
                     - running(self.results.cn_total[key], lo)) / (hi - lo) * delta
         n_blocks = int(self._block_counts.shape[0])
+        if still:
+            return Estimate(value, math.nan, "1", METHODS["none"], n_blocks, converged=False,
+                            notes=tuple(cutoff.notes) + short + still)
         # the block error has blocks - 1 degrees of freedom, the cutoff's is taken as normal
         return Estimate(value, float(np.hypot(err, d_cn)), "1",
                         f"{method} ⊕ the cutoff's error ±{delta:.3g} Å through the running "
