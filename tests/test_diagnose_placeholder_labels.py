@@ -96,3 +96,25 @@ def test_a_free_energy_alone_is_a_label():
     other = molecule("H2O")
     other.calc = SinglePointCalculator(other, free_energy=-14.2)
     assert has_labels(other)
+
+
+@pytest.mark.parametrize("periodic, options, said", [
+    (True, ["--max-error-frames", "5"], "--max-error-frames given, but"),
+    (False, [], "nothing to diagnose: .*all-zero labels"),
+])
+def test_the_command_refuses_zero_labels_in_one_line_before_the_model(tmp_path, capsys,
+                                                                      periodic, options, said):
+    import re
+
+    from ase.io import write
+
+    from electrolyte_cli import main
+
+    path = tmp_path / "frames.extxyz"
+    write(path, _placeholders(_frames(periodic=periodic)), format="extxyz")
+    # refused by the checks that come before the model is loaded (seconds, gigabytes)
+    rc = main(["diagnose", str(path), "--model", "sevennet-0", "-o", str(tmp_path / "out"),
+               "-q", *options])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and re.search(said, err) and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "out").exists()
