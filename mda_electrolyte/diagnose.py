@@ -140,6 +140,13 @@ def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, s
                 # skipped with that reason (it was the model's own forces reported as errors)
                 no_labels = _placeholder_reason(source.ase_frames)
                 reference = source.ase_frames if no_labels is None else None
+            else:
+                from .intra_inter_errors import _other_label_keys
+
+                # labels under other names (MACE's REF_energy) were skipped as no labels
+                other = _other_label_keys(source.ase_frames)
+                no_labels = ("the frames hold no labels under the names read" + other
+                             if other else None)
         elif source.atomgroup.universe.trajectory.ts.has_forces:
             reference = "trajectory"
     errors = None

@@ -230,6 +230,29 @@ def _mark_quantity(tree, quantity, note):
             for k, v in tree.items()}
 
 
+#: Keys under which :func:`~mda_electrolyte.model_labels.stored_labels` reads labels.
+_LABEL_KEYS = {"energy", "free_energy", "energies", "forces", "stress", "virial"}
+
+
+def _other_label_keys(label_frames):
+    """``; the labels file holds ... under other names`` when the first frame stores values
+    under keys that name an energy, forces, a stress or a virial but are not read (MACE's
+    ``REF_energy``, ``DFT_forces``), else nothing."""
+    if not label_frames:
+        return ""
+    atoms = label_frames[0]
+    results = getattr(atoms.calc, "results", None) or {}
+    keys = [k for k in (*results, *atoms.info, *atoms.arrays)
+            if k not in _LABEL_KEYS and any(w in str(k).lower()
+                                            for w in ("energ", "force", "stress", "virial"))]
+    if not keys:
+        return ""
+    keys = list(dict.fromkeys(keys))
+    return (f"; the reference frames store {', '.join(map(repr, keys))}: rename them to "
+            "'energy', 'forces', 'stress' (e.g. ase.io.read, then atoms.info['energy'] = "
+            f"atoms.info.pop({keys[0]!r}) or atoms.arrays likewise) if they are the labels")
+
+
 def _input_checks(calculator, depth=0):
     """The calculator and its summed terms that can check a structure without evaluating it
     (a ``check_input(atoms)`` method: :class:`~ase_electrolyte.D3`,
@@ -910,12 +933,14 @@ class IntraInterErrors(FrameAnalysis):
         if isinstance(reference, str) and reference == "trajectory":
             reference = self._trajectory_labels()
         placeholders = {}
+        label_frames, other_keys = None, ""
         if is_calculator(reference):
             self._reference = EvaluationMethod(
                 "reference", calculator=reference, isolated=IsolatedMoleculeEvaluator(reference)
             )
         else:
             label_frames = read_frames(reference)
+            other_keys = _other_label_keys(label_frames)
             checked = self._check_label_frames(label_frames)
             labels = _frame_labels(label_frames)
             if not checked:
@@ -954,11 +979,19 @@ class IntraInterErrors(FrameAnalysis):
                     raise ValueError(
                         f"the {side.name} has no {q} (labels or calculator); "
                         "drop it from quantities"
+                        + (other_keys if side is self._reference else "")
                     )
             if q in placeholders:
                 raise ValueError(placeholders[q] + f" Drop {q} from quantities, or give "
                                  "labels of the reference method")
         if "forces" not in quantities and "energy" not in quantities:
+            if not quantities and label_frames is not None:
+                # a labels file of MACE's REF_energy/REF_forces was "quantities must include
+                # energy or forces", which named neither the file's labels nor the cure
+                raise ValueError("the reference labels hold no energy or forces (read from "
+                                 "'energy', 'free_energy', per-atom 'energies', 'forces', "
+                                 "'stress', 'virial')" + (other_keys or "; label the frames "
+                                                          "with the reference method"))
             raise ValueError("quantities must include energy or forces")
         self.quantities = tuple(q for q in _QUANTITIES if q in quantities)
         # a reference of free energies only (:func:`stored_labels`) is compared as the energy,
