@@ -52,7 +52,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
-from mda_electrolyte.frame_estimates import MIN_FRAMES, _n_blocks
+from mda_electrolyte.frame_estimates import MIN_FRAMES, MIN_IONS, _n_blocks
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
 from mda_electrolyte.plotting import count_argument, draws_user_text
@@ -463,9 +463,11 @@ class IntraInterRDF(FrameAnalysis):
         the pairs closer than a range that starts after 0 Å (``cn_below``, every one of
         them; ``cn_total`` itself counts from ``r_min``), its error the block error ⊕ the
         minimum's own error δ carried through the running integral,
-        ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ``; not valid where the minimum is not, nor
-        where every block of frames holds the same count ("no fluctuation": a shell that
-        never exchanged has no block error to give).
+        ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ``; not valid where the minimum is not,
+        around fewer than :data:`~mda_electrolyte.frame_estimates.MIN_IONS` reference atoms
+        ("too few reference atoms", as the shell statistics of the same ions), nor where
+        every block of frames holds the same count ("no fluctuation": a shell that never
+        exchanged has no block error to give).
     results.counts : numpy.ndarray, shape (n_pairs, 2, nbins)
         Ordered-pair counts summed over frames, ``[:, 0]`` intra and ``[:, 1]`` inter.
     results.counts_ordered : numpy.ndarray of int64
@@ -931,7 +933,12 @@ class IntraInterRDF(FrameAnalysis):
         bands = slice(0, int(np.searchsorted(self._bands(), np.searchsorted(
             edges, cutoff.value, side="right") - 1, side="right")) or 1)
         err *= float(self._widening[p, bands].max())
-        short = self._too_short(p)
+        # a count around one or two atoms is theirs, not the liquid's: the shell statistics
+        # of the same cations say "too few ions" (frame_estimates.MIN_IONS); the RDF called
+        # the coordination number of one Li+ valid beside them
+        short = self._too_short(p) + ((
+            f"too few reference atoms: {int(self._n_a[p])} (a first-shell count needs at "
+            f"least {MIN_IONS} to average over)",) if self._n_a[p] < MIN_IONS else ())
         delta = cutoff.stderr
         if not math.isfinite(delta):
             return Estimate.invalid(value, math.nan, "1", METHODS["none"],
