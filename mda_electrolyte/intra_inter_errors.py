@@ -230,6 +230,11 @@ def _mark_quantity(tree, quantity, note):
             for k, v in tree.items()}
 
 
+class _NothingToCompare(ValueError):
+    """Every stored label is an all-zero placeholder: there are no labels (``electrolyte
+    analyze`` skips the analysis with this reason)."""
+
+
 #: Keys under which :func:`~mda_electrolyte.model_labels.stored_labels` reads labels.
 _LABEL_KEYS = {"energy", "free_energy", "energies", "forces", "stress", "virial"}
 
@@ -961,7 +966,7 @@ class IntraInterErrors(FrameAnalysis):
             dropped = [q for q in quantities if q in placeholders]
             quantities = [q for q in quantities if q not in dropped]
             if dropped and "forces" not in quantities and "energy" not in quantities:
-                raise ValueError(
+                raise _NothingToCompare(
                     " ".join(placeholders[q] for q in dropped) + " Nothing left to compare: "
                     "give labels of the reference method")
             for q in dropped:
@@ -1462,8 +1467,12 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
                 "needs reference forces in the trajectory (or `electrolyte diagnose --reference`)"
             )
         }
-    errors = IntraInterErrors(universe, calculator, reference="trajectory").run(verbose=verbose)
-    return errors_summary(errors, outdir)
+    try:
+        errors = IntraInterErrors(universe, calculator, reference="trajectory")
+    except _NothingToCompare as err:
+        # a writer's zeros where no forces were computed: the trajectory holds no labels
+        return {"skipped": str(err)}
+    return errors_summary(errors.run(verbose=verbose), outdir)
 
 
 def errors_summary(errors, outdir):

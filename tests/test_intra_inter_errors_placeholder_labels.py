@@ -276,3 +276,26 @@ def test_all_zero_isolated_molecule_labels_are_refused_before_the_model(frames, 
                                   reference_isolated=_isolated_labels(frames, ())).run()
     assert _placeholder_warnings(caught) == []
     assert errors.results.rmse["intra"]["forces"].value > 0
+
+
+def test_a_trajectory_of_zero_forces_is_skipped_by_analyze_with_the_reason(frames, tmp_path):
+    from mda_electrolyte import from_ase
+    from mda_electrolyte.intra_inter_errors import _report
+
+    stored = []
+    for atoms in frames:
+        a = atoms.copy()
+        a.calc = SinglePointCalculator(a, forces=np.zeros((len(a), 3)))
+        a.info["time_ps"] = 0.1 * len(stored)
+        a.arrays["molecule_species"] = np.array(["H2O"] * 3 + ["CH3OH"] * 6 + ["H2O"] * 3)
+        a.arrays["formal_charge"] = np.zeros(len(a))
+        stored.append(a)
+    universe = from_ase(stored)
+    assert universe.trajectory.ts.has_forces
+    model = Counting()
+    out = _report(universe, tmp_path, calculator=model)
+    assert "forces are exactly zero in every one of the 5 frames" in out["skipped"]
+    assert model.calls == 0
+    # asked for in Python, the same forces are refused
+    with pytest.raises(ValueError, match="forces are exactly zero.*Nothing left to compare"):
+        IntraInterErrors(universe, model, reference="trajectory")
