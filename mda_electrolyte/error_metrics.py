@@ -94,9 +94,15 @@ def _paired(reference, model):
     divided by their largest magnitude, and that scale."""
     ref = real_array(reference, "the reference values")
     mod = real_array(model, "the model values")
-    if ref.shape != mod.shape or ref.ndim == 0 or ref.shape[0] == 0:
+    if ref.shape != mod.shape or ref.ndim == 0:
         raise ValueError(f"reference {ref.shape} and model {mod.shape} must have the same "
                          "shape with frames first")
+    if ref.size == 0:
+        # same shapes were refused as not the same shape, and frames of no atoms (an empty
+        # selection) ended in numpy's 'zero-size array to reduction operation maximum'
+        what = "no frames" if ref.shape[0] == 0 else "frames of no values"
+        raise ValueError(f"reference and model of shape {ref.shape}: {what}, no error to take "
+                         "(an empty frame or atom selection?)")
     if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(mod))):
         raise ValueError("the reference or the model values contain NaN or infinity")
     # squares of values near 1e154 overflow; RMSE and intercept scale back, slopes and R² are
