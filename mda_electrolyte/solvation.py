@@ -54,6 +54,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
+from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
 from mda_electrolyte.rdf import CATION_ELEMENTS
@@ -89,6 +90,8 @@ __all__ = ["SolvationShells", "cutoff_cn_errors", "cutoff_share_errors", "oxygen
 #: Li–O 2.6 Å and Li–P 4.2 Å (``"donor_atoms"``).
 CUTOFF_CONVENTIONS = ("whole_molecule", "donor_atoms")
 _PRESET = "ju2025"
+#: Shell labels listed one by one in the report, most common first; the rest as one share
+_REPORTED_LABELS = 20
 
 
 class _NoRdfMinimum(ValueError):
@@ -1477,6 +1480,19 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         if src == "preset_fallback"
     ]
     estimates = shells.results.estimates
+    listed = list(estimates["labels"])[:_REPORTED_LABELS]
+    # the labels past the listed ones as one share: the listed shares summed to less than 1
+    # without a word where a large system has hundreds of labels
+    unlisted = {}
+    if len(estimates["labels"]) > len(listed):
+        n_other = len(estimates["labels"]) - len(listed)
+        unlisted["labels_not_listed"] = frame_average(
+            (shells.results.label_codes >= len(listed)).mean(axis=1),
+            shells.results.n_cations, what=f"share of the {n_other} labels not listed")
+        note = _doubtful_cutoffs(chosen.results.cutoff_estimates,
+                                 chosen.results.cutoff_source)
+        if note is not None:
+            unlisted = mark_not_valid(unlisted, note)
     fig = shells.plot()
     save_figure(fig, outdir / "solvation_shells.png", dpi=120)
     return {
@@ -1501,7 +1517,8 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
         "free_cation_fraction": estimates["free_cation_fraction"],
         "free_ion_fraction": estimates["free_ion_fraction"],
         # shares of shell labels, network sizes and total coordination numbers: Estimates
-        "labels": {k: estimates["labels"][k] for k in list(estimates["labels"])[:20]},
+        "labels": {k: estimates["labels"][k] for k in listed},
+        **unlisted,
         "network_sizes": {str(k): v for k, v in estimates["network_sizes"].items()},
         "ssip_fraction_in_networks": estimates["ssip_fraction_in_networks"],
         "cn_distribution_total": {

@@ -147,11 +147,7 @@ def _numbers_without_verdict(obj, path=()):
     return []
 
 
-def test_every_number_of_the_shell_and_rdf_reports_has_a_verdict_or_an_error(tmp_path):
-    from ase_electrolyte.estimate import estimates_to_dict
-    from mda_electrolyte.rdf import _report as rdf_report
-    from mda_electrolyte.solvation import _report as shells_report
-
+def _report_universe():
     u = _mixed_donor_shells(n_frames=12)
     # the waters as ethers (O bonded to carbons): donor atoms under Ju et al. (2025)
     elements = u.atoms.elements.copy()
@@ -160,6 +156,34 @@ def test_every_number_of_the_shell_and_rdf_reports_has_a_verdict_or_an_error(tmp
     charges = np.zeros(u.atoms.n_atoms)
     charges[[0, 1]], charges[5] = 1.0, -1.0
     u.add_TopologyAttr("formalcharges", charges)
+    return u
+
+
+def test_the_labels_not_listed_in_the_report_are_one_share(tmp_path, monkeypatch):
+    import mda_electrolyte.solvation as solvation
+
+    u = _report_universe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = solvation._report(u, tmp_path)
+        assert "labels_not_listed" not in full
+        assert sum(e.value for e in full["labels"].values()) == pytest.approx(1.0)
+        # a report that lists one label of the two gives the other's share, with a verdict
+        monkeypatch.setattr(solvation, "_REPORTED_LABELS", 1)
+        short = solvation._report(u, tmp_path)
+    (name, listed), = short["labels"].items()
+    assert listed.value == pytest.approx(full["labels"][name].value)
+    other = short["labels_not_listed"]
+    assert other.value + listed.value == pytest.approx(1.0)
+    assert other.value == pytest.approx(0.5) and other.verdict
+
+
+def test_every_number_of_the_shell_and_rdf_reports_has_a_verdict_or_an_error(tmp_path):
+    from ase_electrolyte.estimate import estimates_to_dict
+    from mda_electrolyte.rdf import _report as rdf_report
+    from mda_electrolyte.solvation import _report as shells_report
+
+    u = _report_universe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         shells = json.loads(json.dumps(estimates_to_dict(shells_report(u, tmp_path))))
