@@ -1,7 +1,8 @@
 """What an interrupted command says about running it again: resume only where it resumes.
 
 Every command said "run the same command again to resume"; ``analyze``, ``diagnose`` and
-``select`` keep nothing of an interrupted run and start over.
+``select`` keep nothing of an interrupted run and start over; ``analyze`` says that the earlier
+outputs in its folder are untouched.
 """
 
 import pytest
@@ -37,8 +38,9 @@ def test_an_interrupted_analyze_says_it_starts_over(stopped, capsys, error, stat
     stopped.error = error
     assert main(["analyze", "traj.extxyz", "-o", "out", "-q"]) == status
     err = capsys.readouterr().err
-    assert err == (f"electrolyte analyze: {said}; nothing of this run is kept: the same command "
-                   "starts it over\n")
+    # the output folder is not touched before the analyses publish: the earlier outputs stay
+    assert err == (f"electrolyte analyze: {said}; the earlier outputs in out are untouched; "
+                   "nothing of this run is kept: the same command starts it over\n")
 
 
 def test_the_resuming_commands_are_subcommands_that_resume():
