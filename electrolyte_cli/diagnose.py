@@ -158,14 +158,14 @@ def _has_box(frames):
 def _has_labels(frames):
     """Whether the frames carry reference labels that diagnose compares with (energies or
     forces on any Atoms, forces in a trajectory)."""
-    from mda_electrolyte.diagnose import _placeholder_reason
     from mda_electrolyte.diagnose import has_labels as atoms_have_labels
+    from mda_electrolyte.diagnose import placeholder_reason
 
     if isinstance(frames, list):
         # zeros an exporter wrote where nothing was computed are no labels: diagnose skips the
         # error decomposition for them, and --max-error-frames was ignored
         return any(atoms_have_labels(atoms) for atoms in frames) \
-            and _placeholder_reason(frames) is None
+            and placeholder_reason(frames) is None
     return bool(frames.trajectory.ts.has_forces)
 
 

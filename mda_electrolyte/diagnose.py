@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["diagnose", "has_labels"]
+__all__ = ["diagnose", "has_labels", "placeholder_reason"]
 
 
 def _pick(n_frames, max_frames):
@@ -50,11 +50,27 @@ def has_labels(atoms):
         any(atoms.arrays.get(k) is not None for k in ("energies", "forces"))
 
 
-def _placeholder_reason(frames):
-    """Why the energies and forces stored on ``frames`` are no labels (each, where stored,
-    exactly zero in every frame: an exporter's placeholders,
-    :func:`~mda_electrolyte.intra_inter_errors.placeholder_labels`), or None. Labels that are
-    malformed or missing on some frames are left to :class:`IntraInterErrors` to name."""
+def placeholder_reason(frames):
+    """Why the energies and forces stored on ``frames`` are no reference labels, or ``None``.
+
+    Some exporters write zeros where a quantity was not computed: energies and forces that are,
+    where stored, exactly zero in every frame are such placeholders
+    (:func:`~mda_electrolyte.intra_inter_errors.placeholder_labels`), and ``diagnose`` then
+    skips the error part with this reason (``electrolyte diagnose`` refuses
+    ``--max-error-frames`` for them before loading the model).
+
+    Parameters
+    ----------
+    frames : list of ase.Atoms
+        Frames as read from a file, with their stored energies and forces.
+
+    Returns
+    -------
+    str or None
+        The reason, naming the quantities; ``None`` for frames with real labels, and for labels
+        that are malformed or missing on some frames (left to
+        :class:`~mda_electrolyte.intra_inter_errors.IntraInterErrors` to name).
+    """
     from .intra_inter_errors import placeholder_labels
     from .model_labels import stored_labels
 
@@ -138,7 +154,7 @@ def _set_up(universe_or_frames, source, calculator, reference, scales, vacuum, s
             if any(has_labels(a) for a in source.ase_frames):
                 # zeros written where nothing was computed are no labels: the error part is
                 # skipped with that reason (it was the model's own forces reported as errors)
-                no_labels = _placeholder_reason(source.ase_frames)
+                no_labels = placeholder_reason(source.ase_frames)
                 reference = source.ase_frames if no_labels is None else None
             else:
                 from .intra_inter_errors import _other_label_keys
