@@ -719,6 +719,12 @@ class FrameAnalysis(AnalysisBase):
         """
         # None before run() set the frames up (a part computed on its own)
         whole = (getattr(self, "n_frames", None), getattr(self, "_sliced_trajectory", None))
+        from ase_electrolyte.md import progress_bar_options
+
+        # chosen here, in the process that draws the bar (a stream is not sent to a worker),
+        # the caller's own options on top: off a terminal, a bar refreshed every 0.1 s filled
+        # a batch job's log (run() hands an empty dict for None)
+        progressbar_kwargs = {**progress_bar_options(), **(progressbar_kwargs or {})}
         super()._compute(indexed_frames, verbose=verbose, progressbar_kwargs=progressbar_kwargs)
         part = copy.copy(self)
         self.n_frames, self._sliced_trajectory = whole
