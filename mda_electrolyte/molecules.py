@@ -1474,6 +1474,7 @@ def isolated_molecules(atoms, ids, vacuum=None):
     masses = atoms.get_masses()
     numbers = atoms.numbers
     charges = atoms.arrays.get(FORMAL_CHARGE)
+    charges = None if charges is None else np.asarray(charges)
     carried = [name for name in atoms.arrays
                if name not in ("numbers", "positions", "masses", "frame_index")]
     com = centers_of_mass(pos, masses, ids)
@@ -1484,7 +1485,8 @@ def isolated_molecules(atoms, ids, vacuum=None):
         index = order[bounds[j] : bounds[j + 1]]
         mol = Atoms(numbers=numbers[index], positions=pos[index] - com[j], masses=masses[index])
         for name in carried:
-            mol.new_array(name, atoms.arrays[name][index].copy())
+            # np.asarray: an array set as a plain list (atoms.arrays["molecule_index"] = [...])
+            mol.new_array(name, np.asarray(atoms.arrays[name])[index].copy())
         if MOLECULE_INDEX in mol.arrays:
             mol.arrays[MOLECULE_INDEX][:] = 0
         if charges is not None:

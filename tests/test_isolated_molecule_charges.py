@@ -129,3 +129,14 @@ def test_the_intra_energy_of_an_ionic_frame_holds_the_ions_charging_energies():
         np.testing.assert_allclose(intra, expected_intra, rtol=0, atol=1e-9)
         np.testing.assert_allclose(r.energies["model"]["inter"][k], whole - expected_intra,
                                    rtol=0, atol=1e-9)
+
+
+def test_arrays_set_as_plain_lists_are_carried():
+    # atoms.arrays["molecule_index"] = [...] stores a list, which an index array cannot slice
+    atoms = _ionic_frame()
+    atoms.arrays[MOLECULE_INDEX] = [0, 1, 2, 2, 2]
+    atoms.arrays[FORMAL_CHARGE] = [1, -1, 0, 0, 0]
+    mols = isolated_molecules(atoms, [0, 1, 2, 2, 2])
+    assert [m.info["charge"] for m in mols] == [1, -1, 0]
+    assert [m.arrays[MOLECULE_INDEX].tolist() for m in mols] == [[0], [0], [0, 0, 0]]
+    assert atoms.arrays[MOLECULE_INDEX] == [0, 1, 2, 2, 2]  # the caller's list is untouched
