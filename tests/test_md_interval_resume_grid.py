@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 from ase.build import bulk
-from ase.calculators.lj import LennardJones
+from stopping_argon import StoppingArgon as _Stopping  # noqa: E402
 
 from ase_electrolyte.md import run_md
 from ase_electrolyte.trajectory import h5md_info, h5md_series, read_h5md
@@ -21,21 +21,6 @@ from ase_electrolyte.trajectory import h5md_info, h5md_series, read_h5md
 _STEPS = 7
 
 
-class _Stopping(LennardJones):
-    """Lennard-Jones argon whose ``stop_at``-th evaluation is a Ctrl-C."""
-
-    def __init__(self, stop_at=None):
-        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
-        self.stop_at, self.calls = stop_at, 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        if self.calls == self.stop_at:
-            raise KeyboardInterrupt
-        super().calculate(*args, **kwargs)
-
-
-_Stopping.__module__, _Stopping.__name__ = LennardJones.__module__, LennardJones.__name__
 
 
 def _run(path, write, observe, stop_at=None):

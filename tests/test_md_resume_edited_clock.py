@@ -15,7 +15,7 @@ import h5py
 import numpy as np
 import pytest
 from ase.build import bulk
-from ase.calculators.lj import LennardJones
+from stopping_argon import StoppingArgon as _Counting  # noqa: E402
 
 from ase_electrolyte.md import run_md
 from ase_electrolyte.trajectory import h5md_info, read_h5md
@@ -24,21 +24,6 @@ _FRAMES = "particles/trajectory/position/time"
 _SAMPLES = "parameters/ase_electrolyte/series/temperature/time"
 
 
-class _Counting(LennardJones):
-    """Lennard-Jones argon that counts its evaluations; the ``stop_at``-th is a Ctrl-C."""
-
-    def __init__(self, stop_at=None):
-        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
-        self.stop_at, self.calls = stop_at, 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        if self.calls == self.stop_at:
-            raise KeyboardInterrupt
-        super().calculate(*args, **kwargs)
-
-
-_Counting.__module__, _Counting.__name__ = LennardJones.__module__, LennardJones.__name__
 
 
 def _run(path, stop_at=None, ensemble="nvt"):

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from ase.build import bulk
 from ase.calculators.lj import LennardJones
+from stopping_argon import StoppingArgon as _Stopping  # noqa: E402
 
 from ase_electrolyte.md import run_md
 from ase_electrolyte.trajectory import (
@@ -66,19 +67,6 @@ def test_step_past_int64_is_refused_before_writing(tmp_path):
     assert h5md_info(path)["n_frames"] == 1
 
 
-class _Stopping(LennardJones):
-    def __init__(self, stop_at=None):
-        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
-        self.stop_at, self.calls = stop_at, 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        if self.calls == self.stop_at:
-            raise KeyboardInterrupt
-        super().calculate(*args, **kwargs)
-
-
-_Stopping.__module__, _Stopping.__name__ = LennardJones.__module__, LennardJones.__name__
 
 
 # multiples of the frame interval: a real run's frames lie on its step grid from step 0

@@ -1,0 +1,24 @@
+"""Lennard-Jones argon whose ``stop_at``-th evaluation is a Ctrl-C: the interrupted run of the
+MD resume tests (one definition for every file that stops a run part-way)."""
+
+from ase.calculators.lj import LennardJones
+
+
+class StoppingArgon(LennardJones):
+    """Lennard-Jones argon (σ 3.4 Å, ε 0.0104 eV, smooth 8 Å cutoff) that counts its
+    evaluations in ``calls`` and raises ``KeyboardInterrupt`` at the ``stop_at``-th."""
+
+    def __init__(self, stop_at=None):
+        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+        self.stop_at, self.calls = stop_at, 0
+
+    def calculate(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == self.stop_at:
+            raise KeyboardInterrupt
+        super().calculate(*args, **kwargs)
+
+
+# the fingerprint of a calculator is its class: the stopping one is the same model as
+# LennardJones, so a resume with a plain LennardJones (or another stop) continues the run
+StoppingArgon.__module__, StoppingArgon.__name__ = LennardJones.__module__, LennardJones.__name__
