@@ -292,9 +292,12 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         analyses that did not run now, or failed, are removed. A run that fails or is
         interrupted leaves the earlier outputs as they were (a ``KeyboardInterrupt`` carries a
         note saying so). A folder where one of these files goes is refused before any analysis
-        runs (:func:`check_outputs`). The hidden folder's name records the process and host
-        of its run: one left by a run killed outright (SIGKILL, out of memory) is removed by
-        the next run once its process is gone.
+        runs (:func:`check_outputs`). One run per folder: the run claims ``outdir``
+        (:class:`~ase_electrolyte.writer_lock.WriterLock`), and a second run into it while
+        the first runs is refused at once. The hidden folder's name records the process and
+        host of its run: one left by a run killed outright (SIGKILL, out of memory) is
+        removed by the next run, also when its process id has been taken by another program
+        since, and so is one of an earlier version (``.analyses-<random>``).
     calculator : ase.calculators.calculator.Calculator, optional
         For the analyses that evaluate a model.
     only : iterable of str, optional
@@ -324,6 +327,7 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
 
     from ase_electrolyte.atomic_file import check_output_path
     from ase_electrolyte.atoms_checks import check_flag
+    from ase_electrolyte.writer_lock import WriterLock
 
     if not isinstance(universe, mda.Universe):
         raise TypeError(f"universe must be an MDAnalysis Universe, not "
@@ -355,6 +359,17 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     # a folder where summary.json or a figure goes failed the write after every analysis ran
     check_outputs(outdir, report_files(names), links_removed=True)
     outdir.mkdir(parents=True, exist_ok=True)
+    # one run per folder: two concurrent runs published their files into it interleaved (the
+    # summary of one beside the figures of the other), and neither could tell a staging folder
+    # of a killed run from one of a running run whose pid had been reused. Refused at once
+    # (ConcurrentWriterError), nested within the claim electrolyte analyze takes first
+    with WriterLock(outdir, "analysis output folder"):
+        return _run_claimed(universe, outdir, names, available, calculator, verbose,
+                            keep_going, source)
+
+
+def _run_claimed(universe, outdir, names, available, calculator, verbose, keep_going, source):
+    """:func:`run_analyses` once its arguments are checked and ``outdir`` is claimed."""
     # a run killed outright (SIGKILL, out of memory, a node lost) left its hidden folder of
     # partial outputs behind, one per kill, for good
     _remove_stale_staging(outdir)
@@ -422,44 +437,30 @@ def _staging_prefix():
     return f"{STAGING_PREFIX}{os.getpid()}@{_host()}."
 
 
-def _process_is_gone(pid):
-    """Whether no process ``pid`` runs on this machine (``False`` when it cannot be told)."""
-    if pid == os.getpid():
-        return False
-    if os.name != "posix" or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except (OSError, OverflowError):  # EPERM: another user's process, alive; no pid
-        return False
-    return False
-
-
 def _remove_stale_staging(outdir):
     """Remove the staging folders of :func:`run_analyses` in ``outdir`` whose run has ended
     without removing its own: a run killed outright (SIGKILL, out of memory, a lost node).
 
-    Only a folder whose name records a process of this host that no longer runs: another
-    host's (a shared file system), a running process' (a concurrent run into the same folder,
-    this one's own), one of an earlier version (no owner in its name) and anything that is not
-    a folder (a symbolic link) are left as they are. Failing removals are left too (a stale
+    Called with ``outdir`` claimed (:class:`~ase_electrolyte.writer_lock.WriterLock`): no other
+    run on this host writes into it, so every staging folder of this host is stale whatever
+    its process id names now (a killed run's pid taken by another program had kept its folder
+    for good), and so is one of an earlier version, whose name records no owner
+    (``.analyses-<random>``: never removed before). Left as they are: this process' own
+    folders, another host's (a claim holds across the hosts of a shared file system only
+    where it supports ``flock`` across them, which cannot be told from here), anything that is
+    not a folder (a symbolic link) and any other name. Failing removals are left too (a stale
     folder harms nothing but room).
 
     Parameters
     ----------
     outdir : str or os.PathLike
-        An output folder of :func:`run_analyses`.
+        An output folder of :func:`run_analyses`, claimed by the caller.
 
     Returns
     -------
     list of pathlib.Path
         The folders removed.
     """
-    import re
-
-    owner = re.compile(re.escape(STAGING_PREFIX) + r"(\d+)@(.+)\.[a-z0-9_]+$")
     host = _host()
     removed = []
     try:
@@ -467,19 +468,32 @@ def _remove_stale_staging(outdir):
     except OSError:
         return removed
     for entry in entries:
-        match = owner.match(entry.name)
-        if match is None or match.group(2) != host:
+        owner = _staging_owner(entry.name)
+        if owner is None or owner[1] not in (host, None) or owner[0] == os.getpid():
             continue
         try:
             if not entry.is_dir(follow_symlinks=False):
                 continue
         except OSError:
             continue
-        if _process_is_gone(int(match.group(1))):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            if not os.path.lexists(entry.path):
-                removed.append(Path(entry.path))
+        shutil.rmtree(entry.path, ignore_errors=True)
+        if not os.path.lexists(entry.path):
+            removed.append(Path(entry.path))
     return removed
+
+
+def _staging_owner(name):
+    """``(pid, host)`` of a staging folder's name, ``(None, None)`` for an earlier version's
+    (``.analyses-`` and :func:`tempfile.mkdtemp`'s 8 random characters), ``None`` for a name
+    that is no staging folder's."""
+    import re
+
+    match = re.fullmatch(re.escape(STAGING_PREFIX) + r"(\d+)@(.+)\.[a-z0-9_]+", name)
+    if match is not None:
+        return int(match.group(1)), match.group(2)
+    if re.fullmatch(re.escape(STAGING_PREFIX) + r"[a-z0-9_]{8}", name):
+        return None, None
+    return None
 
 
 def _publish(staging, outdir, known):

@@ -1,12 +1,16 @@
-"""Staging folders of killed analysis runs, and what an interrupted analysis says it left.
+"""Staging folders of killed analysis runs, concurrent runs, and what an interrupted analysis
+says it left.
 
 ``run_analyses`` writes a run into a hidden ``.analyses-*`` folder of the output folder and
 removes it when the run ends, however it ends, except when the process is killed outright
 (SIGKILL, the out-of-memory killer, a lost node): each such kill left a folder of partial
-outputs for good. The folder's name now records the process id and host of its run, and the
-next run removes those of this host whose process is gone; a running process' folder (a
-concurrent run, this process' own), another host's (a shared file system), one of an earlier
-version (no owner in the name) and a symbolic link are left alone.
+outputs for good. The folder's name records the process id and host of its run. A run claims
+its output folder (``WriterLock``), so a second run into it is refused at once, and with the
+claim held every staging folder of this host is stale: removed whether its process id is free
+or has been taken by another program since (such a folder was kept for good), and so is an
+earlier version's (``.analyses-<random>``, no owner in its name: never removed). This
+process' own folders, another host's (a shared file system), a symbolic link and other names
+are left alone.
 
 An interrupted ``electrolyte analyze`` said "interrupted; nothing of this run is kept": it now
 says that the earlier outputs in the folder are untouched.
@@ -18,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import MDAnalysis as mda
 import numpy as np
@@ -98,11 +103,15 @@ def test_the_next_run_removes_the_folders_of_killed_runs_and_keeps_the_others(
     outdir = tmp_path / "out"
     dead = [_staging(outdir, pid, _host(), suffix=f"dead{k}")
             for k, pid in enumerate(_dead_pids())]
-    own = _staging(outdir, os.getpid(), _host())  # a concurrent run of this process
-    parent = _staging(outdir, os.getppid(), _host(), suffix="parent")  # a running process
-    elsewhere = _staging(outdir, _dead_pids()[0], "another-node.cluster", suffix="remote")
+    # a killed run's pid taken since by a running program (here: the test's parent process)
+    reused = _staging(outdir, os.getppid(), _host(), suffix="parent")
     old = outdir / f"{report.STAGING_PREFIX}x1y2z3w4"  # an earlier version's: no owner
     old.mkdir()
+    (old / "rdf.png").write_bytes(b"partial figure of an earlier version's killed run")
+    own = _staging(outdir, os.getpid(), _host())  # this process' own
+    elsewhere = _staging(outdir, _dead_pids()[0], "another-node.cluster", suffix="remote")
+    other = outdir / f"{report.STAGING_PREFIX}notes"  # no staging folder's name
+    other.mkdir()
     target = tmp_path / "mine"
     target.mkdir()
     (target / "keep.txt").write_text("not the run's")
@@ -112,10 +121,10 @@ def test_the_next_run_removes_the_folders_of_killed_runs_and_keeps_the_others(
     summary = report.run_analyses(universe, outdir)
 
     assert summary["mean_x"]["mean_x_angstrom"] == pytest.approx(4.5)
-    assert not any(folder.exists() for folder in dead)
-    for kept in (own, parent, elsewhere, old):
-        assert (kept / "rdf.png").exists() or kept == old
-    assert old.is_dir()
+    assert not any(folder.exists() for folder in [*dead, reused, old])
+    for kept in (own, elsewhere):
+        assert (kept / "rdf.png").exists()
+    assert other.is_dir()
     assert link.is_symlink() and (target / "keep.txt").read_text() == "not the run's"
     # the run's own staging folder named its owner, and was removed when it ended
     assert registry.staging.name.startswith(
@@ -123,9 +132,12 @@ def test_the_next_run_removes_the_folders_of_killed_runs_and_keeps_the_others(
     assert not registry.staging.exists()
     assert (outdir / "mean_x.csv").read_text() == "x\n1\n"
     assert json.loads((outdir / "summary.json").read_text())["mean_x"]["mean_x_angstrom"] == 4.5
+    # the claim goes with the run: no lock file is left in the user's folder
+    assert sorted(p.name for p in outdir.iterdir()) == sorted(
+        [own.name, elsewhere.name, other.name, link.name, "mean_x.csv", "summary.json"])
 
 
-def test_a_sigkilled_run_leaves_a_folder_the_next_run_removes(universe, tmp_path):
+def test_a_sigkilled_run_leaves_a_folder_the_next_run_removes(universe, tmp_path, registry):
     """The real case: a child process runs the analyses and is killed mid-run."""
     outdir = tmp_path / "out"
     outdir.mkdir()
@@ -145,15 +157,94 @@ def test_a_sigkilled_run_leaves_a_folder_the_next_run_removes(universe, tmp_path
     assert done.returncode == -signal.SIGKILL
     left = [p for p in outdir.iterdir() if p.name.startswith(report.STAGING_PREFIX)]
     assert len(left) == 1 and (left[0] / "killed.png").exists()
-    report._remove_stale_staging(outdir)
-    assert list(outdir.iterdir()) == []
+    # the next run takes over the claim the killed one held (the kernel dropped its flock)
+    report.run_analyses(universe, outdir)
+    assert sorted(p.name for p in outdir.iterdir()) == ["mean_x.csv", "summary.json"]
 
 
 def test_an_unreadable_or_missing_folder_removes_nothing(tmp_path):
     assert report._remove_stale_staging(tmp_path / "absent") == []
-    (tmp_path / f"{report.STAGING_PREFIX}99999999999999999999@{_host()}.abcdefgh").mkdir()
-    # a pid no kill() can take: left alone, no OverflowError
-    assert report._remove_stale_staging(tmp_path) == []
+    huge = tmp_path / f"{report.STAGING_PREFIX}99999999999999999999@{_host()}.abcdefgh"
+    huge.mkdir()
+    # a pid no process can have: stale like any other of this host, no OverflowError
+    assert report._remove_stale_staging(tmp_path) == [huge]
+
+
+_LIVE_RUN = (
+    "import sys, time, MDAnalysis as mda, numpy as np\n"
+    "from pathlib import Path\n"
+    "from mda_electrolyte import report\n"
+    "report._REGISTRY.clear(); report._ANALYSIS_MODULES.clear()\n"
+    "inside, go = Path(sys.argv[2]), Path(sys.argv[3])\n"
+    "@report.register_analysis('slow')\n"
+    "def slow(universe, outdir, *, calculator=None, verbose=False):\n"
+    "    (outdir / 'slow.csv').write_text('the live run')\n"
+    "    inside.write_text(str(outdir))\n"
+    "    while not go.exists():\n"
+    "        time.sleep(0.05)\n"
+    "    return {'n': 1}\n"
+    "u = mda.Universe.empty(2, trajectory=True)\n"
+    "u.atoms.positions = np.zeros((2, 3))\n"
+    "report.run_analyses(u, sys.argv[1])\n"
+)
+
+
+@pytest.fixture
+def live_run(tmp_path):
+    """A child process inside an analysis into ``tmp_path/out``, until ``release()``."""
+    import time
+
+    outdir, inside, go = tmp_path / "out", tmp_path / "inside", tmp_path / "go"
+    child = subprocess.Popen([sys.executable, "-c", _LIVE_RUN, str(outdir), str(inside),
+                              str(go)])
+    try:
+        # no race: the child says when it is inside its analysis; the bound only ends a hang
+        deadline = time.monotonic() + 600
+        while not inside.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert inside.exists(), "the child run never reached its analysis"
+
+        def release():
+            go.write_text("")
+            assert child.wait(timeout=600) == 0
+
+        yield outdir, Path(inside.read_text()), release, child.pid
+    finally:
+        go.write_text("")
+        if child.poll() is None:
+            child.wait(timeout=600)
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused_and_the_first_is_untouched(
+        universe, registry, live_run):
+    from ase_electrolyte.writer_lock import ConcurrentWriterError
+
+    outdir, staging, release, pid = live_run
+    with pytest.raises(ConcurrentWriterError, match=f"pid {pid}") as refused:
+        report.run_analyses(universe, outdir)
+    assert str(outdir) in str(refused.value)
+    # refused before any analysis, and the live run's staging folder was not taken for stale
+    assert registry.staging is None
+    assert (staging / "slow.csv").read_text() == "the live run"
+    release()
+    assert (outdir / "slow.csv").read_text() == "the live run"
+    assert json.loads((outdir / "summary.json").read_text()) == {"slow": {"n": 1}}
+    assert not staging.exists()
+
+
+def test_cli_a_second_analyze_into_a_folder_being_written_is_refused_in_one_line(
+        tmp_path, registry, capsys, live_run):
+    from electrolyte_cli import main
+
+    outdir, staging, release, pid = live_run
+    traj = _water(tmp_path / "water.extxyz")
+    assert main(["analyze", str(traj), "-q", "-o", str(outdir)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"pid {pid}" in err and str(outdir) in err
+    assert registry.staging is None
+    assert (staging / "slow.csv").read_text() == "the live run"
+    release()
+    assert json.loads((outdir / "summary.json").read_text()) == {"slow": {"n": 1}}
 
 
 def test_an_interrupted_run_says_the_earlier_outputs_are_untouched(universe, tmp_path,
