@@ -226,10 +226,9 @@ class Plan:
         """Every :class:`Task` of the plan: compositions × temperatures × replicas."""
         if self._tasks is None:
             self._tasks = [
-                Task(c, t, r, task_seed(self.seed, c, t, r))
+                task
                 for c in self.compositions
-                for t in self.temperatures
-                for r in range(self.replicas)
+                for task in _tasks_of(c, self.temperatures, self.replicas, self.seed)
             ]
         return list(self._tasks)
 
@@ -319,6 +318,12 @@ def model_path(model):
         module = model["value"].rpartition(":")[0]
         return module if module.endswith(".py") else None
     return None
+
+
+def _tasks_of(composition, temperatures, replicas, plan_seed):
+    """The :class:`Task` of ``composition`` at each temperature and replica, in plan order."""
+    return [Task(composition, t, r, task_seed(plan_seed, composition, t, r))
+            for t in temperatures for r in range(replicas)]
 
 
 def task_seed(plan_seed, composition, temperature_K, replica):
@@ -419,7 +424,10 @@ def load_plan(plan, *, base_dir=None):
         an unknown analysis or protocol setting, temperatures that share a task folder (equal
         to 6 significant digits), the same electrolyte given twice (under two labels, or with
         proportional shares), two compositions that pack the same molecules at ``n_atoms`` (a
-        grid finer than the box resolves), a ``task_timeout_s`` that is no number of seconds
+        grid finer than the box resolves), a ``density`` at which a task's molecules cannot
+        be packed (checked for every task with the conformers of its own seed, as its
+        :func:`~ase_electrolyte.build.electrolyte_box` builds them: about 0.1 s a task),
+        a ``task_timeout_s`` that is no number of seconds
         > 0 (at most a year), a label starting with a dot or longer than a folder name may be,
         more than :data:`MAX_TASKS` tasks (counted before any composition is checked), a model
         file that cannot be a model of its backend (empty, a folder, text), calculator options
@@ -556,7 +564,7 @@ def _checked_plan(data, base, source):
     if timeout is not None:
         timeout = _number(timeout, "task_timeout_s (s)", above=0, maximum=MAX_TASK_TIMEOUT_S)
     compositions = _compositions(data.get("composition"), n_atoms, density,
-                                 tasks_per_composition=len(temps) * replicas)
+                                 temperatures=temperatures, replicas=replicas, seed=seed)
     protocol = _protocol(data.get("protocol", {}))
     _check_protocol(protocol, temperatures)
     model = _model(data.get("model"), base)
@@ -685,7 +693,7 @@ def _label(solvent, ratio, salt, concentration, units):
     return text
 
 
-def _compositions(entries, n_atoms, density, tasks_per_composition=1):
+def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, seed=0):
     from ..build import (
         _check_packable_at,
         _check_packing_time,
@@ -698,6 +706,7 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
         entries = [entries]
     if not entries or not isinstance(entries, list):
         raise PlanError("the plan needs at least one [[composition]] with a solvent")
+    tasks_per_composition = len(temperatures) * replicas
     # the grid's size first, from the list lengths alone: each composition is then checked
     # (species, salt, box counts), which for a million of them took minutes
     n_compositions = 0
@@ -713,7 +722,6 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
     )
     out = []
     boxes = []  # each composition's molecule counts, in the order of out
-    templates = {}  # conformers by species, for the packing check of every composition
     for i, entry in enumerate(entries, start=1):
         where = f"composition {i}"
         if not isinstance(entry, dict):
@@ -797,13 +805,16 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
                     # PACKMOL at the default timeout of electrolyte_box (the tasks' one)
                     _check_packing_time(sum(sp.n_atoms * n for sp, n in counts.items()),
                                         _default_packmol_timeout())
-                    if density is not None:
-                        # too dense for its molecules: every task would fail at packing (the
-                        # van der Waals box of density=None always passes)
-                        _check_packable_at(counts, density, templates)
                 except ValueError as err:
                     raise PlanError(f"{where}: {err}") from None
-                out.append(Composition(shares, ratio, salt, c, units, label))
+                composition = Composition(shares, ratio, salt, c, units, label)
+                if density is not None:
+                    # too dense for its molecules (the van der Waals box of density=None
+                    # always passes)
+                    _check_tasks_packable(
+                        _tasks_of(composition, temperatures, replicas, seed), counts, density,
+                        where, _check_packable_at)
+                out.append(composition)
                 boxes.append(_box_key(counts))
     counts = Counter(c.label for c in out)  # list.count per label: quadratic in big grids
     repeated = sorted(label for label, n in counts.items() if n > 1)
@@ -821,6 +832,41 @@ def _compositions(entries, n_atoms, density, tasks_per_composition=1):
             )
     check_distinct(out, boxes, n_atoms)
     return out
+
+
+def _check_tasks_packable(tasks, counts, density, where, check):
+    """PlanError naming the ``tasks`` whose boxes ``check`` refuses before PACKMOL runs.
+
+    Each task packs the conformers of its own seed (:func:`~ase_electrolyte.build.conformer`),
+    and a flexible molecule's lowest-energy conformer changes with it: the packing limit of
+    five G2 was 1.077 g/cm³ with the conformers of seed 0, which this check once used for
+    every task, and 1.029 to 1.193 g/cm³ with those of twelve task seeds; at 1.05 g/cm³ the
+    plan was accepted and three of the twelve tasks failed after loading their model.
+    ``check`` is :func:`ase_electrolyte.build._check_packable_at` (the check
+    :func:`~ase_electrolyte.build.electrolyte_box` makes), given the task's seed.
+    """
+    refused = []
+    for task in tasks:
+        try:
+            # each seed its own conformers: kept for no other task, whose seed differs
+            check(counts, density, {}, seed=task.seed)
+        except ValueError as err:
+            refused.append((task, err))
+    if not refused:
+        return
+    task, err = refused[0]
+    others = ""
+    if len(refused) > 1:
+        names = ", ".join(t.id for t, _ in refused[1:4])
+        more = f" and {len(refused) - 4} more" if len(refused) > 4 else ""
+        # each task's limit is that of its own conformers: the one named is the first's
+        others = (f"; the density named is this task's limit: {len(refused) - 1} other "
+                  f"task(s) of the composition's {len(tasks)} are refused at {density:g} "
+                  f"g/cm³ too, and may need a lower one ({names}{more})")
+    raise PlanError(
+        f"{where}: {err} (task {task.id}, whose seed {task.seed} gives its molecules' "
+        f"conformers{others})"
+    )
 
 
 def box_of(composition, n_atoms, density=None):
