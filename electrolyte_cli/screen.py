@@ -64,7 +64,7 @@ def run(args):
     _check_screen(args)
     # the plan's labels are drawn in its figures as typed, a "$" in one included
     with user_text_literally():
-        return run_screen(
+        result = run_screen(
             args.plan,
             args.output,
             scheduler=args.scheduler,
@@ -73,5 +73,25 @@ def run(args):
             progress=not args.quiet,
             plots=not args.no_plots,
         )
+    _check_no_failures(result)
+    return result
+
+
+def _check_no_failures(result):
+    """RuntimeError (the command's exit status 2) when a task of ``result`` failed.
+
+    A screen every task of which failed (a model that does not load on the workers) exited
+    0 like a finished one: a batch job's next step went on to a table of failure verdicts.
+    """
+    failures = getattr(result, "failures", None) or {}
+    if not failures:
+        return
+    first, error = next(iter(failures.items()))
+    more = f"; {len(failures) - 1} more in failures.csv" if len(failures) > 1 else ""
+    raise RuntimeError(
+        f"{len(failures)} of the {result.n_tasks} tasks failed (first {first}: {error}{more}); "
+        f"the finished tasks and the table {result.outdir / 'summary.csv'} are kept, their "
+        "rows say which replicas failed; run the same command again to retry the failed tasks"
+    )
 
 
