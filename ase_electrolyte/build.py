@@ -4,7 +4,9 @@ The initial box follows Ju et al. 2025: the van der Waals volumes of all atoms a
 radii from :data:`ase.data.vdw_radii`) and the cubic box length is ``L = 1.1 · V0^(1/3)``, unless a
 density is given. Cations are placed in separate sub-cubes of the box so they do not start
 clustered; chiral solvents whose SMILES leaves the handedness open (PC, FEC, DFEC) are packed
-as racemic mixtures, those whose SMILES fixes it as written (:attr:`Species.is_racemic`).
+as racemic mixtures, those whose SMILES fixes it as written (:attr:`Species.is_racemic`). The
+cis/trans rotamers of linear carbonates and esters are drawn from their Boltzmann ratio
+(:func:`conformer_ensemble`), as Ju et al. (2025) did.
 
 The returned Atoms carries the per-atom topology arrays of :mod:`ase_electrolyte.topology`
 (``molecule_index``, ``species``, ``formal_charge``).
@@ -17,9 +19,10 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
-from ase import Atoms
+from ase import Atoms, units
 from ase.data import atomic_numbers, covalent_radii
 
 from .atoms_checks import check_flag, check_number
@@ -32,6 +35,9 @@ __all__ = [
     "electrolyte_box",
     "composition_counts",
     "conformer",
+    "conformer_ensemble",
+    "CONFORMER_MODES",
+    "MAX_CONFORMER_TEMPERATURE_K",
     "estimate_density",
     "packmol_executable",
     "MIN_TOLERANCE",
@@ -341,6 +347,12 @@ def estimate_density(counts):
 
 #: Most ETKDG embeddings :func:`conformer` tries (each is an MMFF optimisation).
 MAX_CONFORMERS = 10000
+# the embeddings electrolyte_box's conformers come from (conformer's default)
+_DEFAULT_EMBEDDINGS = 10
+# MMFF94 energies (kcal/mol) closer than this are one minimum found twice (far below RT)
+_SAME_MINIMUM_KCAL_MOL = 1e-3
+# second entropy word of the rotamer draws' generator, beside the box seed ("rota")
+_ROTAMER_STREAM = 0x726F7461
 # seeds below this are RDKit's own; with the embeddings' seed + i + 1 all stay below 2³¹
 _EMBEDDING_SEEDS = 2**31 - 1 - MAX_CONFORMERS
 
@@ -369,49 +381,326 @@ def conformer(species, seed=0, n_conformers=10):
     ase.Atoms
         Positions in Å centred at the origin, with the topology arrays for one molecule.
     """
-    from rdkit import RDLogger
-    from rdkit.Chem import AllChem
-
     # RDKit reads a seed of -1 as "random" (not reproducible) and truncates 1.5; a negative
     # count overflows its unsigned int
     seed = check_number("seed", seed, integer=True, minimum=0, maximum=2**31 - 1)
     n_conformers = check_number("n_conformers", n_conformers, integer=True, minimum=1,
                                 maximum=MAX_CONFORMERS)
     sp = get_species(species)
-    mol = type(sp.rdkit_mol)(sp.rdkit_mol)  # a copy: the cached one stays conformer-free
     symbols = sp.symbols
     if len(symbols) == 1:
         positions = np.zeros((1, 3))
-    elif _is_ax6(mol):
-        positions = _octahedron(mol)
+    elif _is_ax6(sp.rdkit_mol):
+        positions = _octahedron(sp.rdkit_mol)
     else:
-        RDLogger.DisableLog("rdApp.*")
-        try:
-            params = AllChem.ETKDGv3()
-            # embedding i is seeded seed + i + 1, which RDKit refuses past 2³¹ - 1 (an
-            # "Invariant Violation" for seed 2³¹ - 2): the top seeds wrap round
-            params.randomSeed = int(seed) % _EMBEDDING_SEEDS
-            # without it every embedding of one call repeats the first (one seed, one stream):
-            # n_conformers would be one conformer, TFSI⁻ 9.6 and DME 2.7 kcal/mol above the
-            # lowest of 10
-            params.enableSequentialRandomSeeds = True
-            ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=int(n_conformers), params=params))
-            if not ids:
-                raise ValueError(f"RDKit could not embed a 3D conformer of {sp.name} ({sp.smiles})")
-            if AllChem.MMFFHasAllMoleculeParams(mol):
-                energies = [e for _, e in AllChem.MMFFOptimizeMoleculeConfs(mol, maxIters=2000)]
-            elif AllChem.UFFHasAllMoleculeParams(mol):
-                energies = [e for _, e in AllChem.UFFOptimizeMoleculeConfs(mol, maxIters=2000)]
-            else:
-                energies = [0.0] * len(ids)
-        finally:
-            RDLogger.EnableLog("rdApp.*")
+        mol, ids, energies = _embeddings(sp, seed, n_conformers)
         best = ids[int(np.argmin(energies))]
         positions = mol.GetConformer(best).GetPositions()
+    return _molecule(sp, positions)
+
+
+def _molecule(sp, positions):
+    """One molecule of ``sp`` at ``positions`` (Å), centred, with its topology arrays."""
     positions = positions - positions.mean(axis=0)
-    atoms = Atoms(symbols=symbols, positions=positions)
+    atoms = Atoms(symbols=sp.symbols, positions=positions)
     set_topology(atoms, np.zeros(len(atoms)), [sp.name] * len(atoms), sp.atomic_formal_charges)
     return atoms
+
+
+def _embeddings(sp, seed, n_conformers):
+    """``n_conformers`` ETKDG embeddings of ``sp``, each optimised by MMFF94 (else UFF).
+
+    Returns the RDKit molecule holding them, their conformer ids and energies (kcal/mol; zeros
+    when neither force field has parameters). Embedding ``i`` is seeded ``seed + i + 1``.
+    """
+    from rdkit import RDLogger
+    from rdkit.Chem import AllChem
+
+    mol = type(sp.rdkit_mol)(sp.rdkit_mol)  # a copy: the cached one stays conformer-free
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        params = AllChem.ETKDGv3()
+        # embedding i is seeded seed + i + 1, which RDKit refuses past 2³¹ - 1 (an
+        # "Invariant Violation" for seed 2³¹ - 2): the top seeds wrap round
+        params.randomSeed = int(seed) % _EMBEDDING_SEEDS
+        # without it every embedding of one call repeats the first (one seed, one stream):
+        # n_conformers would be one conformer, TFSI⁻ 9.6 and DME 2.7 kcal/mol above the
+        # lowest of 10
+        params.enableSequentialRandomSeeds = True
+        ids = list(AllChem.EmbedMultipleConfs(mol, numConfs=int(n_conformers), params=params))
+        if not ids:
+            raise ValueError(f"RDKit could not embed a 3D conformer of {sp.name} ({sp.smiles})")
+        if AllChem.MMFFHasAllMoleculeParams(mol):
+            energies = [e for _, e in AllChem.MMFFOptimizeMoleculeConfs(mol, maxIters=2000)]
+        elif AllChem.UFFHasAllMoleculeParams(mol):
+            energies = [e for _, e in AllChem.UFFOptimizeMoleculeConfs(mol, maxIters=2000)]
+        else:
+            energies = [0.0] * len(ids)
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+    return mol, ids, energies
+
+
+#: Temperatures (K) :func:`conformer_ensemble` weighs conformers at: above 0, at most this.
+MAX_CONFORMER_TEMPERATURE_K = 10_000.0
+#: How :func:`electrolyte_box` chooses each molecule's conformer.
+CONFORMER_MODES = ("boltzmann", "lowest")
+# kcal/mol per kelvin: the MMFF94 energies are in kcal/mol
+_KCAL_MOL_PER_K = units.kB * units.mol / units.kcal
+
+
+class Rotamer(NamedTuple):
+    """One O=C–O–C rotamer of :func:`conformer_ensemble`.
+
+    Attributes
+    ----------
+    label : str
+        ``"cis"`` or ``"trans"`` for each O=C–O–C dihedral of
+        :attr:`~ase_electrolyte.species.Species.carbonyl_dihedrals`, joined by ``-``
+        (``"cis-trans"``); sides that the molecule's symmetry exchanges (the two of DMC or DEC)
+        are sorted, and their permutations counted in ``degeneracy``.
+    atoms : ase.Atoms
+        Its lowest MMFF94 minimum found, centred, with the topology arrays of one molecule.
+    delta_e : float
+        MMFF94 energy above the lowest rotamer, kcal/mol.
+    degeneracy : int
+        Distinct minima of the labelled molecule it stands for (DMC's cis-trans and trans-cis: 2).
+    weight : float
+        Boltzmann probability ``degeneracy · exp(-delta_e / RT)``, normalised over the rotamers.
+    dihedrals_deg : tuple of float
+        Its O=C–O–C dihedrals, degrees, in the order of ``carbonyl_dihedrals``.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.build import conformer_ensemble
+    >>> ea = conformer_ensemble("EA", temperature_K=1000.0)  # ethyl acetate: syn and anti
+    >>> [(r.label, r.degeneracy, r.weight > 0.9) for r in ea]
+    [('cis', 1, True), ('trans', 1, False)]
+    >>> len(ea[0].atoms), [round(abs(a)) for a in ea[1].dihedrals_deg]
+    (14, [180])
+    """
+
+    label: str
+    atoms: Atoms
+    delta_e: float
+    degeneracy: int
+    weight: float
+    dihedrals_deg: tuple
+
+
+def conformer_ensemble(species, seed=0, n_conformers=_DEFAULT_EMBEDDINGS, temperature_K=298.15):
+    """The O=C–O–C rotamers of an open-chain carbonate or ester, Boltzmann-weighted by MMFF94.
+
+    Linear carbonates (DMC, EMC, DEC) and esters (EA) have cis (syn) and trans (anti) rotamers
+    about each O=C–O–C dihedral (:attr:`~ase_electrolyte.species.Species.carbonyl_dihedrals`)
+    that MD does not interconvert in its nanoseconds (a barrier of about 0.4 eV), so their ratio
+    in a box is set when it is built, from a Boltzmann distribution (Ju et al. 2025). Each of the
+    ``n_conformers`` ETKDG embeddings of :func:`conformer` (the same seeds) is MMFF94-optimised
+    as it is and with every dihedral set to 0° or 180° in turn; the minima are classed by their
+    dihedrals (cis below 90°), the lowest of each class kept. The weight of rotamer ``k`` is
+    ``g_k · exp(-ΔE_k / RT)`` with ``g_k`` the symmetry-equivalent minima it stands for. The
+    rotamers' vibrational free energies are left out, and MMFF94 places DMC's cis-trans
+    4.98 kcal/mol above cis-cis, above the measured 2.6 ± 0.5 kcal/mol of the liquid (Katon
+    and Cohen 1975) and 3.25 kcal/mol of the vapour (Bohets and van der Veken 1999): the
+    trans populations are underestimated (``tests/test_build_rotamers.py``).
+
+    Parameters
+    ----------
+    species : str or Species
+        A species with at least one O=C–O–C dihedral outside rings.
+    seed : int
+        As in :func:`conformer`.
+    n_conformers : int
+        Embeddings, 1 to :data:`MAX_CONFORMERS`.
+    temperature_K : float
+        Temperature of the weights, K (above 0, at most :data:`MAX_CONFORMER_TEMPERATURE_K`).
+
+    Returns
+    -------
+    list of Rotamer
+        Lowest ΔE first.
+
+    Raises
+    ------
+    ValueError
+        A species without such a dihedral, one MMFF94 has no parameters for, a bad seed,
+        count or temperature (before any embedding).
+
+    Examples
+    --------
+    >>> from ase_electrolyte.build import conformer_ensemble
+    >>> [(r.label, r.degeneracy, round(r.delta_e, 1)) for r in conformer_ensemble("DMC")][:2]
+    [('cis-cis', 1, 0.0), ('cis-trans', 2, 5.0)]
+    """
+    seed = check_number("seed", seed, integer=True, minimum=0, maximum=2**31 - 1)
+    n_conformers = check_number("n_conformers", n_conformers, integer=True, minimum=1,
+                                maximum=MAX_CONFORMERS)
+    temperature_K = _check_conformer_temperature(temperature_K)
+    sp = get_species(species)
+    _check_rotamer_species(sp)
+    rotamers = _rotamers(sp, seed, n_conformers)
+    return _weighted(rotamers, temperature_K)
+
+
+def _check_conformer_temperature(temperature_K):
+    return check_number("temperature_K (K)", temperature_K, above=0,
+                        maximum=MAX_CONFORMER_TEMPERATURE_K)
+
+
+def _check_rotamer_species(sp):
+    """Refuse a species :func:`conformer_ensemble` cannot weigh, before any embedding."""
+    from rdkit.Chem import AllChem
+
+    if not sp.carbonyl_dihedrals:
+        raise ValueError(
+            f"{sp.name} ({sp.smiles}) has no O=C-O-C dihedral outside a ring: it has no "
+            "cis/trans rotamers to weigh; use conformer()"
+        )
+    if not AllChem.MMFFHasAllMoleculeParams(sp.rdkit_mol):
+        raise ValueError(
+            f"MMFF94 has no parameters for {sp.name} ({sp.smiles}): its rotamers' Boltzmann "
+            "weights cannot be computed; pass conformers='lowest'"
+        )
+
+
+def _rotamers(sp, seed, n_conformers):
+    """``[(label, Atoms, E kcal/mol, degeneracy, dihedrals)]`` of ``sp``'s rotamer classes,
+    unweighted: the MMFF94 part of :func:`conformer_ensemble`, which is the costly one."""
+    import itertools
+
+    from rdkit import Chem
+    from rdkit.Chem import AllChem
+    from rdkit.Chem import rdMolTransforms as transforms
+
+    dihedrals = sp.carbonyl_dihedrals
+    mol, ids, energies = _embeddings(sp, seed, n_conformers)
+    props = AllChem.MMFFGetMoleculeProperties(mol)
+    best = {}  # (cis/trans per dihedral) -> (energy, positions, dihedral angles)
+
+    def keep(conf, energy):
+        angles = tuple(transforms.GetDihedralDeg(conf, *d) for d in dihedrals)
+        key = tuple("cis" if abs(a) < 90.0 else "trans" for a in angles)
+        # one minimum found twice differs by its convergence (1e-5 kcal/mol): the first kept
+        if key not in best or energy < best[key][0] - _SAME_MINIMUM_KCAL_MOL:
+            best[key] = (energy, conf.GetPositions(), angles)
+
+    # conformer()'s choice first: its class's rotamer is that very geometry unless another is
+    # lower, so a box whose rotamers are all that class is the box of conformers="lowest"
+    order = np.argsort(energies, kind="stable")
+    for k in order:
+        keep(mol.GetConformer(ids[k]), energies[k])
+    for cid in ids:
+        # every embedding forced into every class: ETKDG's torsion preferences make every DMC
+        # embedding cis-cis, so the trans rotamers are never embedded
+        for target in itertools.product((0.0, 180.0), repeat=len(dihedrals)):
+            trial = Chem.Mol(mol, confId=cid)
+            conf = trial.GetConformer()
+            for d, angle in zip(dihedrals, target, strict=True):
+                transforms.SetDihedralDeg(conf, *d, angle)
+            field = AllChem.MMFFGetMoleculeForceField(trial, props)
+            if field.Minimize(maxIts=2000) != 0:
+                continue  # not a minimum yet: its energy would be no rotamer's
+            keep(conf, field.CalcEnergy())
+    if not best:
+        raise ValueError(f"MMFF94 optimisation of {sp.name}'s rotamers did not converge")
+    merged = {}
+    for key, (energy, positions, angles) in best.items():
+        label, degeneracy = _rotamer_label(sp, key)
+        if label not in merged or energy < merged[label][2]:
+            merged[label] = (label, _molecule(sp, positions), energy, degeneracy, angles)
+    return sorted(merged.values(), key=lambda r: r[2])
+
+
+def _rotamer_label(sp, key):
+    """``(label, degeneracy)`` of the rotamer with ``key`` (cis/trans per dihedral of ``sp``).
+
+    Sides the molecule's symmetry exchanges (DMC's two methoxy groups) make one rotamer of
+    cis-trans and trans-cis: the label is sorted within them, the permutations are its
+    degeneracy.
+    """
+    from rdkit import Chem
+
+    ranks = list(Chem.CanonicalRankAtoms(sp.rdkit_mol, breakTies=False))
+    side_rank = [ranks[d[2]] for d in sp.carbonyl_dihedrals]
+    canonical = list(key)
+    degeneracy = 1
+    for rank in set(side_rank):
+        sides = [i for i, r in enumerate(side_rank) if r == rank]
+        labels = sorted(key[i] for i in sides)
+        for i, label in zip(sides, labels, strict=True):
+            canonical[i] = label
+        degeneracy *= math.factorial(len(labels)) // math.prod(
+            math.factorial(labels.count(x)) for x in set(labels))
+    return "-".join(canonical), degeneracy
+
+
+def _check_rotamer_energies(rotamer_energies, rotamer_species):
+    """``{Species: {label: ΔE kcal/mol}}`` of ``electrolyte_box``'s ``rotamer_energies``.
+
+    Labels are put in :func:`_rotamer_label`'s form; refused before any embedding: a species
+    not among ``rotamer_species``, a label that is not one cis/trans per dihedral, a rotamer
+    given twice, a ΔE that is not a finite number.
+    """
+    if rotamer_energies is None:
+        return {}
+    if not isinstance(rotamer_energies, dict):
+        raise ValueError(f"rotamer_energies must be a dict {{species: {{rotamer: ΔE kcal/mol}}}}, "
+                         f"not {rotamer_energies!r}")
+    known = {sp.name: sp for sp in rotamer_species}
+    out = {}
+    for name, table in rotamer_energies.items():
+        sp = get_species(name)
+        if sp.name not in known:
+            raise ValueError(
+                f"rotamer_energies names {sp.name}, which this box does not draw rotamers of "
+                f"(it does for: {sorted(known) or 'none'}; conformers='boltzmann' and a species "
+                "with an O=C-O-C dihedral outside a ring)")
+        sp = known[sp.name]
+        if sp in out:
+            raise ValueError(f"rotamer_energies names {sp.name} twice")
+        if not isinstance(table, dict) or not table:
+            raise ValueError(f"rotamer_energies[{name!r}] must be a dict {{rotamer label: ΔE "
+                             f"kcal/mol}}, e.g. {{'cis-cis': 0.0, 'cis-trans': 2.6}}")
+        n = len(sp.carbonyl_dihedrals)
+        given = {}
+        for label, value in table.items():
+            key = tuple(label.split("-")) if isinstance(label, str) else ()
+            if len(key) != n or not set(key) <= {"cis", "trans"}:
+                raise ValueError(
+                    f"rotamer_energies[{name!r}]: {label!r} is not a rotamer of {sp.name}: "
+                    f"give 'cis' or 'trans' for each of its {n} O=C-O-C dihedral(s), joined "
+                    "by '-'")
+            canonical = _rotamer_label(sp, key)[0]
+            if canonical in given:
+                raise ValueError(f"rotamer_energies[{name!r}] gives rotamer {canonical} twice "
+                                 f"({label!r} is {canonical!r} by {sp.name}'s symmetry)")
+            given[canonical] = check_number(
+                f"rotamer_energies[{name!r}][{label!r}] (kcal/mol)", value)
+        out[sp] = given
+    return out
+
+
+def _weighted(rotamers, temperature_K, given=None):
+    """:class:`Rotamer` s of :func:`_rotamers`' classes at ``temperature_K``; ``given`` maps
+    labels to energies (kcal/mol) that replace MMFF94's, and must hold every rotamer found."""
+    if given:
+        missing = [r[0] for r in rotamers if r[0] not in given]
+        if missing:
+            raise ValueError(
+                f"rotamer_energies of {rotamers[0][1].arrays['molecule_species'][0]} leave out "
+                f"rotamer(s) {missing}, which were found; give an energy for each of "
+                f"{[r[0] for r in rotamers]}")
+        rotamers = [(r[0], r[1], given[r[0]], *r[3:]) for r in rotamers]
+        rotamers.sort(key=lambda r: r[2])
+    energies = np.array([r[2] for r in rotamers])
+    delta = energies - energies.min()
+    factors = np.array([r[3] for r in rotamers]) * np.exp(
+        -delta / (_KCAL_MOL_PER_K * temperature_K))
+    weights = factors / factors.sum()
+    return [
+        Rotamer(label, atoms, float(d), int(g), float(w), tuple(float(a) for a in angles))
+        for (label, atoms, _, g, angles), d, w in zip(rotamers, delta, weights, strict=True)
+    ]
 
 
 def _is_ax6(mol):
@@ -449,6 +738,9 @@ def electrolyte_box(
     spread_cations=True,
     packmol_timeout=600,
     packmol_nloop=None,
+    conformers="boltzmann",
+    temperature_K=298.15,
+    rotamer_energies=None,
 ):
     """An electrolyte box: solvents and salt, packed by PACKMOL in a periodic cubic cell.
 
@@ -488,6 +780,20 @@ def electrolyte_box(
     packmol_nloop : int, optional
         PACKMOL's ``nloop`` (optimisation loops per molecule; PACKMOL's default 50); fewer makes an
         impossible packing fail sooner.
+    conformers : {"boltzmann", "lowest"}
+        ``"boltzmann"`` (Ju et al. 2025): each molecule of a species with O=C–O–C rotamers
+        (linear carbonates, esters: :attr:`~ase_electrolyte.species.Species.carbonyl_dihedrals`)
+        gets a rotamer of :func:`conformer_ensemble` drawn from its Boltzmann weights at
+        ``temperature_K`` with ``seed``; every other species, and every species with
+        ``"lowest"``, gets the one conformer of :func:`conformer`.
+    temperature_K : float
+        Temperature of the rotamers' Boltzmann weights, K (the MD's; above 0, at most
+        :data:`MAX_CONFORMER_TEMPERATURE_K`).
+    rotamer_energies : dict, optional
+        ``{species: {rotamer label: energy in kcal/mol}}`` replacing MMFF94's for the weights
+        (e.g. the machine-learned potential's, as Ju et al. 2025 used, or measured ones): every
+        rotamer :func:`conformer_ensemble` finds for the species needs one; labels as
+        :attr:`Rotamer.label` (``"trans-cis"`` of DMC is its ``"cis-trans"``).
 
     Returns
     -------
@@ -496,7 +802,11 @@ def electrolyte_box(
         per-atom ``molecule_index``, ``molecule_species`` and ``formal_charge`` arrays
         (:mod:`ase_electrolyte.topology`), ``info["composition"]`` (molecule counts) and
         ``info["cation_molality"]`` (mol of cations per kg of solvent: the salt molality of
-        the 1:1 salts of the library, as realised by the integer counts).
+        the 1:1 salts of the library, as realised by the integer counts). With
+        ``conformers="boltzmann"`` and a species with rotamers, ``info["conformers"]``:
+        ``{species: {rotamer label: {"count", "delta_e_kcal_mol", "weight", "degeneracy"}}}``
+        (the weight at ``info["conformer_temperature_K"]``), and
+        ``info["conformer_energies"]``: ``{species: "MMFF94" or "given"}``.
 
     Raises
     ------
@@ -505,7 +815,9 @@ def electrolyte_box(
         non-neutral composition, fewer than one ion pair, a species named twice in ``counts``,
         two different species of one name, more than :data:`MAX_ATOMS` atoms, a tolerance
         below :data:`MIN_TOLERANCE` or one too fine for PACKMOL's cell grid in this box, or
-        inconsistent arguments, a box PACKMOL cannot pack within ``packmol_timeout``
+        inconsistent arguments, an unknown ``conformers`` or a temperature not above 0 K, a
+        species with rotamers that MMFF94 has no parameters for (``conformers="lowest"``
+        packs it), a box PACKMOL cannot pack within ``packmol_timeout``
         (:func:`packmol_seconds`; the message names the largest box that fits and
         :func:`replicate_box`); all before any conformer or PACKMOL run. A box too small for
         its molecules at this tolerance (the convex hulls of their atoms' tolerance/2 spheres
@@ -595,6 +907,14 @@ def electrolyte_box(
     packmol_nloop = check_number("packmol_nloop", packmol_nloop, integer=True, minimum=1,
                                  maximum=2**31 - 1, allow_none=True)
     check_flag("spread_cations", spread_cations)
+    if not isinstance(conformers, str) or conformers not in CONFORMER_MODES:
+        raise ValueError(f"conformers must be one of {CONFORMER_MODES}, not {conformers!r}")
+    temperature_K = _check_conformer_temperature(temperature_K)
+    rotamer_species = ([sp for sp in plan if sp.carbonyl_dihedrals]
+                       if conformers == "boltzmann" else [])
+    for sp in rotamer_species:
+        _check_rotamer_species(sp)
+    given = _check_rotamer_energies(rotamer_energies, rotamer_species)
 
     mass = sum(sp.mass * n for sp, n in plan.items())  # amu
     if density is None:
@@ -620,23 +940,40 @@ def electrolyte_box(
     _check_packing_time(sum(sp.n_atoms * n for sp, n in plan.items()), packmol_timeout)
     # a missing PACKMOL is named before the conformers, not after them
     exe = packmol_executable()
-    templates = {sp: conformer(sp, seed=seed) for sp in plan}
+    # each species' rotamers are embedded and MMFF-optimised once, for the checks and the box
+    ensembles = {sp: _weighted(_rotamers(sp, seed, _DEFAULT_EMBEDDINGS), temperature_K,
+                               given.get(sp))
+                 for sp in rotamer_species}
+    placed = {sp: [(conformer(sp, seed=seed), n)] for sp, n in plan.items()
+              if sp not in ensembles}
+    # the draws have their own stream: the cations' regions stay those of conformers="lowest"
+    draws = np.random.default_rng([seed, _ROTAMER_STREAM])
+    drawn = {sp: draws.multinomial(plan[sp], [r.weight for r in rotamers])
+             for sp, rotamers in ensembles.items()}
+    for sp, rotamers in ensembles.items():
+        placed[sp] = [(r.atoms, int(k)) for r, k in zip(rotamers, drawn[sp], strict=True) if k]
+    # the checks see every template placed: a species' drawn rotamers at the largest of them
+    templates = {sp: [t for t, _ in placed[sp]] for sp in plan}
     _check_packable(plan, templates, length, tolerance)
     if spread_cations:
         _check_cation_regions(plan, templates, length, tolerance)
     rng = np.random.default_rng(seed)
     structures = []  # (species, Atoms template, number, region or None)
-    for sp, n in plan.items():
-        if sp.charge > 0 and spread_cations and n > 1:
-            for region in _cation_regions(n, length, tolerance, rng):
-                structures.append((sp, templates[sp], 1, region))
-        elif sp.is_racemic and n > 1:
-            mirror = templates[sp].copy()
-            mirror.positions[:, 0] *= -1.0
-            structures.append((sp, templates[sp], n - n // 2, None))
-            structures.append((sp, mirror, n // 2, None))
-        else:
-            structures.append((sp, templates[sp], n, None))
+    for sp, n_all in plan.items():
+        # one sub-cube each for all of a species' cations, whatever their conformers
+        regions = (iter(_cation_regions(n_all, length, tolerance, rng))
+                   if sp.charge > 0 and spread_cations and n_all > 1 else None)
+        for template, n in placed[sp]:
+            if regions is not None:
+                for _ in range(n):
+                    structures.append((sp, template, 1, next(regions)))
+            elif sp.is_racemic and n > 1:
+                mirror = template.copy()
+                mirror.positions[:, 0] *= -1.0
+                structures.append((sp, template, n - n // 2, None))
+                structures.append((sp, mirror, n // 2, None))
+            else:
+                structures.append((sp, template, n, None))
 
     positions = _run_packmol(exe, structures, length, tolerance, seed, packmol_timeout,
                              packmol_nloop)
@@ -655,6 +992,15 @@ def electrolyte_box(
     _check_own_images(atoms, templates, tolerance)
     _check_packed_distances(atoms, tolerance)
     atoms.info["composition"] = {sp.name: n for sp, n in plan.items()}
+    if ensembles:
+        atoms.info["conformers"] = {
+            sp.name: {r.label: {"count": int(k), "delta_e_kcal_mol": r.delta_e,
+                                "weight": r.weight, "degeneracy": r.degeneracy}
+                      for r, k in zip(rotamers, drawn[sp], strict=True)}
+            for sp, rotamers in ensembles.items()}
+        atoms.info["conformer_temperature_K"] = temperature_K
+        atoms.info["conformer_energies"] = {sp.name: "given" if sp in given else "MMFF94"
+                                            for sp in ensembles}
     solvent_mass = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
     n_cations = sum(n for sp, n in plan.items() if sp.charge > 0)
     if solvent_mass > 0:
@@ -723,14 +1069,20 @@ def _check_packable_at(plan, density, templates, seed=0):
 
     For checks made before :func:`electrolyte_box` runs (a screening plan): ``templates`` is a
     dict of conformers by species, filled here as needed and kept by the caller for the next
-    composition.
+    composition. A species with rotamers is checked at the largest of them, as the box's
+    default ``conformers="boltzmann"`` does (a species MMFF94 cannot weigh is refused, as the
+    box would refuse it).
     """
     import inspect
 
     tolerance = inspect.signature(electrolyte_box).parameters["tolerance"].default
     for sp in plan:
         if sp not in templates:
-            templates[sp] = conformer(sp, seed=seed)
+            if sp.carbonyl_dihedrals:
+                _check_rotamer_species(sp)
+                templates[sp] = [r[1] for r in _rotamers(sp, seed, _DEFAULT_EMBEDDINGS)]
+            else:
+                templates[sp] = conformer(sp, seed=seed)
     mass = sum(sp.mass * n for sp, n in plan.items())
     length = (mass / (density * GCM3_TO_AMU_PER_A3)) ** (1.0 / 3.0)
     _check_packable(plan, templates, length, tolerance)
@@ -749,16 +1101,22 @@ def _check_packable(plan, templates, length, tolerance):
     Each molecule keeps the convex hull of the spheres of radius ``tolerance/2`` around its
     atoms (:func:`_hull_volume`) nearly to itself: PACKMOL packs these hulls at most to
     :func:`_packing_limit` of the box (measured); a denser request is refused with its numbers
-    instead of PACKMOL searching until ``packmol_timeout``.
+    instead of PACKMOL searching until ``packmol_timeout``. ``templates`` maps each species
+    to its conformer, or to the list of conformers its molecules may take (rotamers): every
+    molecule is counted at the largest need among them, whichever a seed draws.
     """
     if sum(plan.values()) < 2:
         return  # one molecule: only its own images, checked after packing
     own = need = 0.0
     for sp, n in plan.items():
-        hull = _hull_volume(templates[sp].positions, tolerance / 2.0)
-        own += hull * n
-        need += hull * n / _packing_limit(
-            excluded_volume(templates[sp].positions, tolerance / 2.0) / hull)
+        largest = (0.0, 0.0)  # (need, hull) of one molecule
+        for template in _template_list(templates[sp]):
+            hull = _hull_volume(template.positions, tolerance / 2.0)
+            one = hull / _packing_limit(
+                excluded_volume(template.positions, tolerance / 2.0) / hull)
+            largest = max(largest, (one, hull))
+        need += largest[0] * n
+        own += largest[1] * n
     box = length**3
     if need > box:
         mass = sum(sp.mass * n for sp, n in plan.items())
@@ -771,6 +1129,11 @@ def _check_packable(plan, templates, length, tolerance):
             f"density (at most {_floor3(mass / need / GCM3_TO_AMU_PER_A3):g} g/cm³) or a smaller "
             "tolerance"
         )
+
+
+def _template_list(templates):
+    """A species' conformers as a list: one Atoms, or the list of its rotamers."""
+    return [templates] if isinstance(templates, Atoms) else list(templates)
 
 
 def _packing_limit(filled):
@@ -945,8 +1308,10 @@ def _check_own_images(atoms, templates, tolerance):
     """
     length = float(atoms.cell[0, 0])
     extent = {
-        sp.name: float(np.max(np.linalg.norm(t.positions[:, None] - t.positions[None], axis=-1)))
-        for sp, t in templates.items()
+        sp.name: max(float(np.max(np.linalg.norm(t.positions[:, None] - t.positions[None],
+                                                 axis=-1)))
+                     for t in _template_list(ts))
+        for sp, ts in templates.items()
     }
     if length > max(extent.values()) + tolerance:
         return  # no molecule reaches across the box
@@ -1010,8 +1375,9 @@ def _check_cation_regions(plan, templates, length, tolerance):
             continue
         g, side, margin = _cation_grid(n, length, tolerance)
         room = side - 2.0 * margin
-        x = templates[sp].positions
-        across = float(np.max(np.linalg.norm(x[:, None] - x[None], axis=-1)))
+        across = max(float(np.max(np.linalg.norm(t.positions[:, None] - t.positions[None],
+                                                 axis=-1)))
+                     for t in _template_list(templates[sp]))
         if across > math.sqrt(3.0) * room:
             raise ValueError(
                 f"spread_cations: each of the {n} {sp.name} cations is kept inside its own "

@@ -187,6 +187,22 @@ class Species:
         return float(4.0 / 3.0 * math.pi * np.sum(radii**3))
 
     @cached_property
+    def carbonyl_dihedrals(self):
+        """The O=C–O–C dihedrals (atom indices) of the molecule's open-chain esters and carbonates.
+
+        Each is one carbonyl oxygen, its carbon, an ether oxygen bonded to it and that oxygen's
+        other carbon, none of them in a ring: the two of a linear carbonate (DMC, EMC, DEC),
+        the one of an ester (EA). Their cis (syn, about 0°) and trans (anti, about 180°)
+        rotamers are separated by a barrier of about 0.4 eV that MD does not cross in its
+        nanoseconds, so a box starts from their Boltzmann ratio (Ju et al. 2025,
+        :func:`ase_electrolyte.build.electrolyte_box`). Cyclic carbonates and lactones (EC, GBL)
+        have none: their ring fixes the dihedral. Sorted by the ether oxygen's index.
+        """
+        Chem = _rdkit()
+        pattern = Chem.MolFromSmarts("[OX1]=[CX3;!R]-[OX2;!R]-[#6]")
+        return tuple(sorted(self.rdkit_mol.GetSubstructMatches(pattern), key=lambda m: m[2]))
+
+    @cached_property
     def is_chiral(self):
         """True when the molecule has a stereocentre (PC, FEC, DFEC)."""
         Chem = _rdkit()
@@ -273,6 +289,8 @@ _SOLVENT_TABLE = [
     ("FEC", "O=C1OCC(F)O1", "fluoroethylene carbonate"),
     # the racemic trans isomer (Ju et al. 2025): both enantiomers, "&1" of CXSMILES
     ("DFEC", "O=C1O[C@@H](F)[C@H](F)O1 |&1:3,5|", "trans-4,5-difluoroethylene carbonate"),
+    # the linear carbonates and the ester have O=C-O-C rotamers (Species.carbonyl_dihedrals):
+    # boxes draw them from their Boltzmann ratio (Ju et al. 2025)
     ("DMC", "COC(=O)OC", "dimethyl carbonate"),
     ("EMC", "CCOC(=O)OC", "ethyl methyl carbonate"),
     ("DEC", "CCOC(=O)OCC", "diethyl carbonate"),
