@@ -11,7 +11,7 @@ from ase.calculators.calculator import Calculator as _AseCalculator
 from ase.calculators.calculator import PropertyNotImplementedError, all_changes, equal
 from ase.stress import full_3x3_to_voigt_6_stress
 
-from .atoms_checks import check_elements, check_number_density, check_overlaps
+from .atoms_checks import check_atoms, check_elements, check_number_density, check_overlaps
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract, _options_snapshot
 from .device import resolve_device, reuse_freed_memory
@@ -638,6 +638,9 @@ class Calculator(ParametersContract, _AseCalculator):
             if len(atoms) == 0:
                 raise ValueError(f"{type(self).__name__} needs at least one atom")
             check_elements(atoms, self._numbers, f"the model {self.model!r}")
+            # a zero cell vector first: check_number_density divides by the lengths' product
+            # (ZeroDivisionError, after nothing else had looked at the cell)
+            check_atoms(atoms)
             # a cell in nm: named as such, before its crowded images are named as overlaps
             check_number_density(atoms, type(self).__name__)
             # coincident atoms give NaN, but an atom next to its own image in a nearly

@@ -186,6 +186,17 @@ def _calibrated_mesh(atoms, charges, smearing, spacing, nodes, tol, device):
         "use method='ewald' or raise the cutoff")
 
 
+def _strain(old_cell, cell):
+    """Largest entry of :math:`|F - I|`, with :math:`F` the deformation taking ``old_cell`` to
+    ``cell`` (rows are cell vectors: ``cell = old_cell @ F``); ``inf`` where it is not defined."""
+    try:
+        deformation = np.linalg.solve(old_cell, cell)
+    except np.linalg.LinAlgError:
+        return math.inf
+    strain = float(np.abs(deformation - np.eye(3)).max())
+    return strain if math.isfinite(strain) else math.inf
+
+
 def _same_value(a, b):
     """Whether two per-atom arrays or info values are equal (a missing one is ``None``)."""
     if a is None or b is None:
@@ -660,21 +671,26 @@ class Electrostatics(ParametersContract, _AseCalculator):
         self._check_pair_budget(atoms)
 
     def _check(self, atoms, overlaps=True):
+        self.check_elements(atoms)
+        self._check_structure(atoms, overlaps)
+
+    def _check_structure(self, atoms, overlaps):
+        """:meth:`_check` but the elements (charges given by the caller need no parameters)."""
         if len(atoms) == 0:
             raise ValueError("Electrostatics needs at least one atom")
         # a term pickled on a GPU machine and unpickled on one without (a dask worker) kept
         # its "cuda:0" and failed in torch, after the model of a Calculator had been paid for
         resolve_device(self.parameters["device"])
-        self.check_elements(atoms)
         # coincident atoms (or an atom and its image in a nearly singular cell) give a huge
         # finite Coulomb energy, not a NaN: refused here, as D3 does (also non-finite
         # positions and degenerate cells)
+        # a zero cell vector first: check_number_density divides by the lengths' product
+        # (ZeroDivisionError)
+        check_atoms(atoms)
         # a cell in nm: named as such, before its crowded images are named as overlaps
         check_number_density(atoms, "Electrostatics")
         if overlaps:
             check_overlaps(atoms, _MIN_DISTANCE, "Electrostatics")
-        else:
-            check_atoms(atoms)
         pbc = np.asarray(atoms.pbc, dtype=bool)
         if pbc.any() and not pbc.all():
             raise ValueError(
@@ -744,7 +760,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
             )
         with input_errors():
             q = self.get_charges(self.atoms)
-            results = self.evaluate(self.atoms, q)
+            results = self._evaluate(self.atoms, q)
         check_finite(results, self.atoms, "Electrostatics")
         self.results = results
 
@@ -772,11 +788,31 @@ class Electrostatics(ParametersContract, _AseCalculator):
         dict
             ``energy``, ``free_energy`` (eV), ``forces`` (eV/Å), ``energies`` (eV) and, for a
             periodic cell, ``stress`` (eV/Å³, Voigt).
+
+        Raises
+        ------
+        ase.calculators.calculator.InputError
+            Also a ``ValueError``: what :meth:`calculate` refuses in the structure (partial
+            periodicity, a degenerate cell, non-finite positions, atoms closer than 0.1 Å,
+            a ``method`` that does not fit the periodicity), charges that are not one finite
+            number per atom, a charged periodic cell without ``background``, before any sum.
         """
+        # unchecked, a cell with pbc=[True, True, False] was summed as a cluster (the direct
+        # sum, marked nothing), a flat cell raised ZeroDivisionError, coincident atoms gave
+        # -1.4e16 eV and a NaN charge asked for a PME mesh of 1e15 points
+        with input_errors():
+            self._check_structure(atoms, overlaps=True)
+            q = _charge_values(charges, "the charges")
+            if len(q) != len(atoms):
+                raise ValueError(f"{len(q)} charges for {len(atoms)} atoms")
+        return self._evaluate(atoms, q)
+
+    def _evaluate(self, atoms, q):
+        """:meth:`evaluate` of a structure and charges already checked."""
         import torch
 
         p = self.parameters
-        q = np.asarray(charges, dtype=float).reshape(-1)
+        q = np.asarray(q, dtype=float).reshape(-1)
         periodic = bool(np.all(atoms.pbc))
         from .d3.calculator import near_origin
 
@@ -994,16 +1030,21 @@ class Electrostatics(ParametersContract, _AseCalculator):
         return out
 
     def _cached_lattice_parameters(self, atoms, q):
-        # parameters chosen once and kept while the cell stays within ±5 %: the energy is then
-        # one smooth function along an MD run instead of jumping by ~tolerance at every retune
-        lengths = np.linalg.norm(atoms.cell.array, axis=1)
+        # parameters chosen once and kept while the cell stays within 5 % strain of the one
+        # they were chosen for: the energy is then one smooth function along an MD run instead
+        # of jumping by ~tolerance at every retune. The strain, not the lengths: the smearing
+        # follows the volume and the k-space resolution the reciprocal cell, and a cell sheared
+        # to angles of 30-45° with the same lengths (a full-cell barostat, a monoclinic box
+        # after a cubic one) kept the cubic cell's parameters, with force errors 1.1-1.9 × the
+        # tolerance (1e-5, 64 charges in 12 Å; retuned: 0.7-0.9 ×)
+        cell = np.array(atoms.cell.array, dtype=float)
         key = (len(atoms), round(float(np.sum(q**2)), 9))
         if self._tuned is not None:
-            old_key, old_lengths, params = self._tuned
-            if old_key == key and np.all(np.abs(lengths / old_lengths - 1.0) < 0.05):
+            old_key, old_cell, params = self._tuned
+            if old_key == key and _strain(old_cell, cell) < 0.05:
                 return params
         params = self.lattice_parameters(atoms, q)
-        self._tuned = (key, lengths, params)
+        self._tuned = (key, cell, params)
         return params
 
     def _coulomb_per_atom(self, atoms, q, q_t, pos, cell, periodic):
