@@ -24,7 +24,9 @@ from __future__ import annotations
 import numpy as np
 from ase.data import chemical_symbols
 
-__all__ = ["atom_categories"]
+from mda_electrolyte.shell_table import OC, OE, OTHER
+
+__all__ = ["atom_categories", "oxygen_classes"]
 
 _ORDER = {"C": 0, "O": 1, "F": 2, "H": 3}
 
@@ -56,6 +58,53 @@ def _bond_pairs(bonds, n):
         k = int(np.flatnonzero(bonds[:, 0] == bonds[:, 1])[0])
         raise ValueError(f"bond {k} joins atom {bonds[k, 0]} to itself")
     return np.unique(np.sort(bonds, axis=1), axis=0)
+
+
+def oxygen_classes(symbols, bonds):
+    """Carbonyl (Oc) or ether (Oe) class of every atom from its element and covalent bonds.
+
+    The one rule of :func:`atom_categories` (``Oc``/``Oe``) and of the shell labels of
+    :class:`~mda_electrolyte.solvation.SolvationShells` (``c``/``e`` suffixes, the
+    M–Oc–Cc angles): an Oc is an oxygen with exactly one bond, to a carbon with at most three
+    bonds (the O of an alkoxide, CH3O⁻, is bonded to one four-bonded carbon and is no
+    carbonyl); an Oe is an oxygen with exactly two bonds, both to carbons.
+
+    Parameters
+    ----------
+    symbols : array_like of str, shape (n_atoms,)
+        Element symbols as written (``"O"``, ``"C"``).
+    bonds : array_like of int, shape (n_bonds, 2)
+        Covalent bonds as atom index pairs, in either order; a bond listed twice is one bond.
+
+    Returns
+    -------
+    kind : numpy.ndarray of int8, shape (n_atoms,)
+        :data:`mda_electrolyte.shell_table.OC` (1) for a carbonyl oxygen,
+        :data:`~mda_electrolyte.shell_table.OE` (2) for an ether oxygen,
+        :data:`~mda_electrolyte.shell_table.OTHER` (0) for every other atom.
+    carbonyl_carbon : numpy.ndarray of intp, shape (n_atoms,)
+        Index of the carbon bonded to each Oc, -1 elsewhere.
+
+    Raises
+    ------
+    ValueError
+        Bonds that are not pairs of whole atom indices, index atoms that do not exist, or bond
+        an atom to itself.
+    """
+    symbols = np.asarray(symbols)
+    n = symbols.size
+    bonds = _bond_pairs(bonds, n)
+    ends = np.concatenate([bonds, bonds[:, ::-1]])
+    degree = np.bincount(ends[:, 0], minlength=n)
+    is_c = symbols == "C"
+    carbons = np.bincount(ends[:, 0], weights=is_c[ends[:, 1]], minlength=n)
+    partner = np.full(n, -1, dtype=np.intp)
+    partner[ends[:, 0]] = ends[:, 1]
+    is_o = symbols == "O"
+    oc = is_o & (degree == 1) & (carbons == 1) & (degree[np.maximum(partner, 0)] <= 3)
+    oe = is_o & (degree == 2) & (carbons == 2)
+    kind = np.where(oc, OC, np.where(oe, OE, OTHER)).astype(np.int8)
+    return kind, np.where(oc, partner, -1)
 
 
 def atom_categories(numbers, bonds):
@@ -113,14 +162,9 @@ def atom_categories(numbers, bonds):
         neighbours[a].append(b)
         neighbours[b].append(a)
     labels = symbols.copy()
-    for k in range(n):
-        if symbols[k] != "O":
-            continue
-        partners = [symbols[j] for j in neighbours[k]]
-        if partners == ["C"] and len(neighbours[neighbours[k][0]]) <= 3:
-            labels[k] = "Oc"
-        elif partners == ["C", "C"]:
-            labels[k] = "Oe"
+    kind = oxygen_classes(symbols.astype(str), bonds)[0]
+    labels[kind == OC] = "Oc"
+    labels[kind == OE] = "Oe"
     for k in range(n):
         if symbols[k] != "C":
             continue

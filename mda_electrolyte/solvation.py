@@ -54,6 +54,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
+from mda_electrolyte.atom_categories import oxygen_classes
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
@@ -184,30 +185,20 @@ def oxygen_types(atomgroup, bonds=None):
         Oe (bonded to exactly two atoms, both carbons), 0 for every other atom.
     carbonyl_carbon : numpy.ndarray of int, shape (n_atoms,)
         Universe index of the carbon bonded to each Oc, -1 elsewhere.
+
+    The rule is :func:`mda_electrolyte.atom_categories.oxygen_classes`, the one of the atom
+    categories' Oc/Oe; a bond listed twice is one bond.
+
+    Raises
+    ------
+    ValueError
+        ``bonds`` that are not pairs of atom indices of the Universe, or bond an atom to itself.
     """
     universe = atomgroup.universe
-    degree, carbons, partner = _bond_counts(universe, bonds)
-    is_o = universe.atoms.elements == "O"
-    # the carbon of a carbonyl has at most three bonds: the O of an alkoxide (CH3O⁻, bonded to
-    # one four-bonded carbon) was a carbonyl "Oc" and its molecule labelled "c"
-    oc = is_o & (degree == 1) & (carbons == 1) & (degree[np.maximum(partner, 0)] <= 3)
-    oe = is_o & (degree == 2) & (carbons == 2)
-    types = np.where(oc, _OC, np.where(oe, _OE, _OTHER)).astype(np.int8)[atomgroup.ix]
-    carbon = np.where(oc, partner, -1)[atomgroup.ix]
-    return types, carbon
-
-
-def _bond_counts(universe, bonds=None):
-    """Bonds per atom, carbon neighbours per atom and one bond partner per atom (-1: none)."""
-    n = universe.atoms.n_atoms
-    bonds = bond_indices(universe) if bonds is None else bonds
-    ends = np.concatenate([bonds, bonds[:, ::-1]])
-    degree = np.bincount(ends[:, 0], minlength=n)
-    is_c = universe.atoms.elements == "C"
-    carbons = np.bincount(ends[:, 0], weights=is_c[ends[:, 1]], minlength=n).astype(np.intp)
-    partner = np.full(n, -1, dtype=np.intp)
-    partner[ends[:, 0]] = ends[:, 1]
-    return degree, carbons, partner
+    # the rule of atom_categories' Oc/Oe, one implementation
+    types, carbon = oxygen_classes(universe.atoms.elements,
+                                   bond_indices(universe) if bonds is None else bonds)
+    return types[atomgroup.ix], carbon[atomgroup.ix]
 
 
 def _check_element_symbols(cations, species):
@@ -590,7 +581,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                 "and ether oxygens cannot be told apart; add bonds (e.g. "
                 "universe.guess_TopologyAttrs(to_guess=['bonds'], box=universe.dimensions))"
             )
-        degree = _bond_counts(universe, bonds)[0]
+        degree = np.bincount(np.asarray(bonds).ravel(), minlength=universe.atoms.n_atoms)
         residue_size = np.bincount(universe.atoms.resindices)[oxygens.resindices]
         lonely = oxygens[(residue_size > 1) & (degree[oxygens.ix] == 0)]
         if lonely.n_atoms:
