@@ -38,9 +38,10 @@ from .model_labels import (
     EvaluationMethod,
     IsolatedMoleculeEvaluator,
     StoredMoleculeLabels,
-    calculator_name,
+    check_calculator_inputs,
     evaluate_frame,
     geometry_key,
+    input_checks,
     is_calculator,
     placeholder_labels,
     read_frames,
@@ -103,14 +104,23 @@ FORCE_UNIT_FACTORS = {
     "Hartree/Bohr": 1 / 51.4221,
     "Rydberg/Bohr": 1 / 25.7110,
     "kcal/mol/Bohr": 23.0605 * 0.529177,
+    # a reference from a code that gives gradients per Bohr in eV (or kJ/mol) was reported as
+    # a model 1.9 times too stiff, its errors valid
+    "eV/Bohr": 0.529177,
+    "kJ/mol/Bohr": 96.4853 * 0.529177,
 }
+
+
+#: The factors of :data:`FORCE_UNIT_FACTORS` that no physical ratio of two forces of one
+#: frame comes near (isolated-molecule against frame forces).
+_FAR_FORCE_FACTORS = {k: v for k, v in FORCE_UNIT_FACTORS.items() if not 0.3 < v < 3.0}
 
 
 #: Factors by which stresses stored in another unit differ from eV/Å³ (ASE's unit).
 STRESS_UNIT_FACTORS = {"GPa": 160.21766, "kbar": 1602.1766, "bar": 1.6021766e6}
 
 
-def unit_doubt(reference, model, quantity, n_atoms=None):
+def unit_doubt(reference, model, quantity, n_atoms=None, *, factors=None):
     """A sentence when ``reference`` looks like ``model`` in another unit, else ``None``.
 
     The ratio of the root-mean-square magnitudes of reference and model within 10 % of a
@@ -132,6 +142,8 @@ def unit_doubt(reference, model, quantity, n_atoms=None):
     quantity : {"energy", "forces", "stress"}
     n_atoms : int, optional
         Atoms per frame, for energies per atom.
+    factors : dict, optional
+        ``{unit: factor}`` judged instead of the quantity's table.
     """
     ref = np.asarray(reference, dtype=np.float64).ravel()
     mod = np.asarray(model, dtype=np.float64).ravel()
@@ -140,8 +152,9 @@ def unit_doubt(reference, model, quantity, n_atoms=None):
         return None
     ratio = ref_rms / mod_rms
     expected = {"forces": "eV/Å", "stress": "eV/Å³"}.get(quantity, "eV")
-    factors = {"forces": FORCE_UNIT_FACTORS, "stress": STRESS_UNIT_FACTORS}.get(quantity,
-                                                                                UNIT_FACTORS)
+    if factors is None:
+        factors = {"forces": FORCE_UNIT_FACTORS, "stress": STRESS_UNIT_FACTORS}.get(quantity,
+                                                                                    UNIT_FACTORS)
     candidates = dict(factors)
     if quantity == "energy" and n_atoms and n_atoms > 1:
         candidates["per atom"] = 1.0 / n_atoms
@@ -213,7 +226,9 @@ def _isolated_force_doubt(intra, total, polyatomic):
     total = np.asarray(total)[:, polyatomic]
     if intra.size < 3:
         return None
-    doubt = unit_doubt(intra, total, "forces")
+    # a liquid's intermolecular forces may leave the intramolecular ones half the total (rigid
+    # molecules near their own minimum): per Bohr in eV (0.53) is no sign of a unit there
+    doubt = unit_doubt(intra, total, "forces", factors=_FAR_FORCE_FACTORS)
     if doubt is None:
         return None
     return ("stored isolated-molecule forces: " + doubt.replace(
@@ -256,27 +271,6 @@ def _other_label_keys(label_frames):
     return (f"; the reference frames store {', '.join(map(repr, keys))}: rename them to "
             "'energy', 'forces', 'stress' (e.g. ase.io.read, then atoms.info['energy'] = "
             f"atoms.info.pop({keys[0]!r}) or atoms.arrays likewise) if they are the labels")
-
-
-def _input_checks(calculator, depth=0):
-    """The calculator and its summed terms that can check a structure without evaluating it
-    (a ``check_input(atoms)`` method: :class:`~ase_electrolyte.D3`,
-    :class:`~ase_electrolyte.Electrostatics`): the calculator itself, an
-    :class:`ase_electrolyte.Calculator`'s ``dispersion`` and ``electrostatics``, and the
-    members of ASE's sums and mixtures (``mixer.calcs``)."""
-    found = []
-    if depth > 8:
-        return found
-    if callable(getattr(calculator, "check_input", None)):
-        found.append(calculator)
-    members = [getattr(calculator, "dispersion", None), getattr(calculator, "electrostatics", None)]
-    # ASE 3.23+ keeps a sum's members in its mixer, older versions on the calculator
-    for holder in (calculator, getattr(calculator, "mixer", None)):
-        members += list(getattr(holder, "calcs", None) or ())
-    for member in members:
-        if member is not None and member is not calculator and is_calculator(member):
-            found += [m for m in _input_checks(member, depth + 1) if m not in found]
-    return found
 
 
 def _note_quantity(tree, quantity, note):
@@ -1096,35 +1090,13 @@ class IntraInterErrors(FrameAnalysis):
         :class:`ase_electrolyte.Calculator`'s ``electrostatics``/``dispersion``, ASE's
         ``SumCalculator``), the refusal came only after the first frame had been evaluated."""
         atoms = self._source.atoms(ts)
-        sides = [s for s in (self._model, self._reference) if s.calculator is not None]
-        checks = [(side, term) for side in sides for term in _input_checks(side.calculator)]
-        if not checks:
+        sides = [(s.name, s.calculator, s.isolated is not None)
+                 for s in (self._model, self._reference)]
+        if not any(input_checks(calc) for _, calc, _ in sides if calc is not None):
             return
-        for side, term in checks:
-            try:
-                term.check_input(atoms.copy())
-            except Exception as exc:  # the term's refusal of the whole frame, before a sum
-                raise ValueError(f"the {side.name}'s {calculator_name(term)} cannot evaluate "
-                                 f"frame {int(ts.frame)}: {exc}") from exc
-        kinds = {}
-        for mol in isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum):
-            kinds.setdefault((mol.numbers.tobytes(), mol.info.get("charge")), mol)
-        for side, term in checks:
-            if side.isolated is None:
-                continue
-            for mol in kinds.values():
-                try:
-                    term.check_input(mol.copy())
-                except Exception as exc:  # the term's refusal, named with the molecule
-                    charge = mol.info.get("charge")
-                    where = ("in a periodic cube of vacuum" if self.vacuum is not None
-                             else "without a cell")
-                    raise ValueError(
-                        f"the {side.name}'s {calculator_name(term)} cannot evaluate the "
-                        f"isolated molecule {mol.get_chemical_formula()}"
-                        f"{'' if charge is None else f' (net charge {charge:+g} e)'} {where}"
-                        f" that the intra/inter split needs: {exc}"
-                    ) from exc
+        check_calculator_inputs(
+            atoms, isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum), sides,
+            frame=ts.frame, vacuum=self.vacuum, what="the intra/inter split")
 
     def _check_isolated_labels(self, timesteps):
         """Refuse stored isolated-molecule labels that a selected frame lacks, or whose energies

@@ -26,7 +26,8 @@ from ase_electrolyte.atoms_checks import check_number
 
 __all__ = ["IsolatedMoleculeEvaluator", "StoredMoleculeLabels", "EvaluationMethod",
            "evaluate_frame", "read_frames", "stored_labels", "is_calculator", "geometry_key",
-           "calculator_name"]
+           "calculator_name", "input_checks", "check_calculator_inputs",
+           "background_self_energy"]
 
 
 def geometry_key(numbers, positions, decimals):
@@ -63,6 +64,150 @@ def _which(mol):
     return "" if index is None else f" (molecule {index})"
 
 
+def input_checks(calculator):
+    """The calculator and its summed terms that can check a structure without evaluating it.
+
+    Those with a ``check_input(atoms)`` method (:class:`~ase_electrolyte.D3`,
+    :class:`~ase_electrolyte.Electrostatics`): the calculator itself, an
+    :class:`ase_electrolyte.Calculator`'s ``dispersion`` and ``electrostatics``, and the
+    members of ASE's sums and mixtures (``mixer.calcs``), each once.
+
+    Parameters
+    ----------
+    calculator : ase.calculators.calculator.BaseCalculator
+
+    Returns
+    -------
+    list
+        The terms, outermost first.
+    """
+    return _terms_with_checks(calculator, 0)
+
+
+def _terms_with_checks(calculator, depth):
+    found = []
+    # a calculator that holds itself through a chain of members stops here
+    if depth > 8:
+        return found
+    if callable(getattr(calculator, "check_input", None)):
+        found.append(calculator)
+    members = [getattr(calculator, "dispersion", None), getattr(calculator, "electrostatics", None)]
+    # ASE 3.23+ keeps a sum's members in its mixer, older versions on the calculator
+    for holder in (calculator, getattr(calculator, "mixer", None)):
+        members += list(getattr(holder, "calcs", None) or ())
+    for member in members:
+        if member is not None and member is not calculator and is_calculator(member):
+            found += [m for m in _terms_with_checks(member, depth + 1) if m not in found]
+    return found
+
+
+def check_calculator_inputs(atoms, molecules, sides, *, frame, vacuum, what):
+    """Refuse, before any evaluation, a frame or an isolated molecule of it that a calculator's
+    term refuses by its own ``check_input`` (:func:`input_checks`).
+
+    An ion in a periodic cube of vacuum is a charged cell, which
+    :class:`~ase_electrolyte.Electrostatics` refuses without ``background=True``, and a
+    molecule without a cell is refused by its Ewald or PME sum; alone or in a sum, that
+    refusal came only after the frame (or, in a volume scan, its isolated molecules) had
+    been evaluated by the model.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        The frame; not modified (each term checks a copy).
+    molecules : list of ase.Atoms
+        Its isolated molecules (:func:`~mda_electrolyte.molecules.isolated_molecules`); one
+        of each kind and net charge is checked.
+    sides : iterable of (str, calculator, bool)
+        Each method's name (``"model"``), calculator (``None``: stored labels, skipped) and
+        whether it evaluates the isolated molecules.
+    frame : int
+        The frame's index, for messages.
+    vacuum : float or None
+        The vacuum of the molecules' cubes (Å), for messages.
+    what : str
+        What needs the molecules (``"the intra/inter split"``).
+
+    Raises
+    ------
+    ValueError
+        Naming the method, the term, the frame or molecule (formula, net charge) and the
+        term's own reason.
+    """
+    checks = [(name, isolated, term) for name, calc, isolated in sides if calc is not None
+              for term in input_checks(calc)]
+    if not checks:
+        return
+    for name, _, term in checks:
+        try:
+            term.check_input(atoms.copy())
+        except Exception as exc:  # the term's refusal of the whole frame, before a sum
+            raise ValueError(f"the {name}'s {calculator_name(term)} cannot evaluate "
+                             f"frame {int(frame)}: {exc}") from exc
+    kinds = {}
+    for mol in molecules:
+        kinds.setdefault((mol.numbers.tobytes(), mol.info.get("charge")), mol)
+    where = "in a periodic cube of vacuum" if vacuum is not None else "without a cell"
+    for name, isolated, term in checks:
+        if not isolated:
+            continue
+        for mol in kinds.values():
+            try:
+                term.check_input(mol.copy())
+            except Exception as exc:  # the term's refusal, named with the molecule
+                charge = mol.info.get("charge")
+                raise ValueError(
+                    f"the {name}'s {calculator_name(term)} cannot evaluate the isolated "
+                    f"molecule {mol.get_chemical_formula()}"
+                    f"{'' if charge is None else f' (net charge {charge:+g} e)'} {where}"
+                    f" that {what} needs: {exc}") from exc
+
+
+def background_self_energy(calculator, mol):
+    r"""Energy (eV) that a charged molecule in a periodic cube has from its own images and a
+    neutralising background, in the summed terms of ``calculator`` that add one.
+
+    A net charge ``q`` in a cube of side ``L`` with a uniform neutralising background has,
+    beyond its energy alone, the Madelung energy of a simple cubic lattice of point charges,
+    :math:`-\xi q^2 / (2 L)` (×e²/4πε₀, ``ξ = 2.837297``; the leading term of Makov & Payne,
+    Phys. Rev. B 51, 4014 (1995)): −0.85 eV for Li⁺ in a cube of 24 Å, −0.43 eV in one of
+    48 Å, so that isolated-molecule energies depended on ``vacuum``. The terms counted are
+    those of :func:`input_checks` with ``parameters["background"]`` true and a
+    ``get_charges`` method (:class:`~ase_electrolyte.Electrostatics`); a model that sums
+    charges of its own is not seen. Higher multipoles of a molecular ion leave an
+    :math:`O(L^{-3})` remainder.
+
+    Parameters
+    ----------
+    calculator : ase.calculators.calculator.BaseCalculator
+    mol : ase.Atoms
+        A molecule in a periodic cube (any other cell, or none, gives 0).
+
+    Returns
+    -------
+    float
+        Subtract it from the molecule's energy for that of the molecule alone.
+    """
+    from ase_electrolyte.electrostatics import COULOMB
+
+    from .diffusion import YEH_HUMMER_XI
+
+    cell = mol.cell.array
+    if not np.all(mol.pbc):
+        return 0.0
+    side = float(cell[0, 0])
+    if not (side > 0 and np.allclose(cell, side * np.eye(3), rtol=0, atol=1e-9 * side)):
+        return 0.0
+    total = 0.0
+    for term in input_checks(calculator):
+        parameters = getattr(term, "parameters", None) or {}
+        if not (parameters.get("background") and callable(getattr(term, "get_charges", None))):
+            continue
+        q = float(np.sum(term.get_charges(mol.copy())))
+        total -= COULOMB * YEH_HUMMER_XI * q * q / (2.0 * side)
+    return total
+
+
 #: Atoms of isolated molecules an :class:`IsolatedMoleculeEvaluator` keeps in its cache (70 bytes
 #: each for large molecules, 190 for water's three: about 40 MB): each frame of a trajectory
 #: brings new geometries, and a cache of every one grew with frames × atoms (water of 10⁴ atoms
@@ -81,6 +226,11 @@ class IsolatedMoleculeEvaluator:
     parameters, model files); a changed calculator empties the cache. A calculator that
     offers ``calculate_batch(list_of_atoms)`` returning one ``{"energy", "forces"}`` dict per
     molecule is called once for all molecules missing from the cache.
+
+    A charged molecule in a periodic cube (``vacuum=``) evaluated by a term with a neutralising
+    background has the energy of a lattice of its images, ``−ξq²/(2L)`` beyond its own; that
+    part (:func:`background_self_energy`, Makov & Payne 1995) is taken off its energy, which
+    then no longer depends on the vacuum.
 
     Parameters
     ----------
@@ -211,7 +361,9 @@ class IsolatedMoleculeEvaluator:
                 f"calculator {calculator_name(self.calculator)} returned a non-finite or "
                 f"misshapen result for the isolated molecule {mol.get_chemical_formula()}"
             )
-        self._cache[key] = (energy, forces)
+        # the molecule alone, not a lattice of its images in a background: uniform in the
+        # positions, so the forces keep no part of it
+        self._cache[key] = (energy - background_self_energy(self.calculator, mol), forces)
         self._cached_atoms += len(forces)
         self.n_evaluated += 1
 

@@ -95,6 +95,31 @@ def rigid_scaled_atoms(atoms, ids, scale):
     return scaled
 
 
+def _smallest_passing_scale(atoms, ids, refused, digits=3):
+    """The smallest scale factor of ``digits`` decimals in ``(refused, 1]`` from which on no
+    atoms come closer than :data:`MIN_SCAN_DISTANCE` (the frame passing at ``s = 1``), found
+    by bisection; ``None`` if none near the boundary passes."""
+    from ase_electrolyte.atoms_checks import check_overlaps
+
+    def passes(s):
+        try:
+            check_overlaps(rigid_scaled_atoms(atoms, ids, s), MIN_SCAN_DISTANCE)
+        except ValueError:
+            return False
+        return True
+
+    low, high = float(refused), 1.0
+    while high - low > 0.1 ** (digits + 1):
+        mid = 0.5 * (low + high)
+        low, high = (low, mid) if passes(mid) else (mid, high)
+    # the first factor on the grid above the last one refused that passes
+    step = 10**digits
+    for k in range(math.ceil(low * step), math.ceil(high * step) + 2):
+        if k / step > low and passes(k / step):
+            return k / step
+    return None
+
+
 class RigidVolumeScan(FrameAnalysis):
     """Energy of rigid molecules along a uniform scaling of their centres of mass and the cell.
 
@@ -129,7 +154,11 @@ class RigidVolumeScan(FrameAnalysis):
         (``energy``, ``forces``, ``stress``) and, with a reference, ``reference_energy``,
         ``reference_stress`` (info) and ``reference_forces`` (arrays).
     vacuum : float, optional
-        Evaluate isolated molecules in a periodic cube with this much vacuum (Å).
+        Evaluate isolated molecules in a periodic cube with this much vacuum (Å). A charged
+        molecule's energy from a summed term with a neutralising background loses the part of
+        its images (:func:`~mda_electrolyte.model_labels.background_self_energy`, Makov &
+        Payne 1995), so that ``E_intra`` does not depend on the vacuum; a term without a
+        background refuses the charged cube before any model call.
     compound : {"residues", "fragments"}
         What a molecule is in a Universe.
 
@@ -247,7 +276,11 @@ class RigidVolumeScan(FrameAnalysis):
 
         Every scaled frame is built (no calculator is called) and refused if its molecules
         cannot be made whole or if atoms come closer than :data:`MIN_SCAN_DISTANCE` (a
-        compression that pushes molecules into each other, which no model can be judged on).
+        compression that pushes molecules into each other, which no model can be judged on;
+        the message names the smallest factor that passes). The first frame and its isolated
+        molecules are put to the calculators' summed terms that check their input
+        (:func:`~mda_electrolyte.model_labels.check_calculator_inputs`: an ion in a cube of
+        ``vacuum`` without a neutralising background).
         :meth:`run` does the same for its frames before evaluating any of them.
 
         Raises
@@ -261,8 +294,10 @@ class RigidVolumeScan(FrameAnalysis):
         frames = _frame_selection(type(self).__name__, frames)
         with kept_frame(self._trajectory) as trajectory:
             selected = trajectory[start:stop:step] if frames is None else trajectory[frames]
-            for ts in selected:
+            for k, ts in enumerate(selected):
                 self._check_frame(ts)
+                if k == 0:
+                    self._check_calculator_inputs(ts)
 
     def _check_frame(self, ts):
         from ase_electrolyte.atoms_checks import check_overlaps
@@ -272,18 +307,52 @@ class RigidVolumeScan(FrameAnalysis):
         # a molecule that changed its bonding (a proton transfer) named as such
         check_molecules_whole(self._source, [ts], type(self).__name__)
         atoms = self._source.atoms(ts)
+        ids = self._source.ids
+        refused = None
         for s in self.scales:
-            scaled = rigid_scaled_atoms(atoms, self._source.ids, s)
-            check_overlaps(scaled, MIN_SCAN_DISTANCE,
-                           what=f"frame {ts.frame} scaled by s = {s:g} (use larger factors)")
+            try:
+                check_overlaps(rigid_scaled_atoms(atoms, ids, s), MIN_SCAN_DISTANCE,
+                               what=f"frame {ts.frame} scaled by s = {s:g} pushes molecules "
+                               "into each other (the frame itself passes)")
+            except ValueError as exc:
+                refused = (s, exc)
+        if refused is None:
+            return
+        # the frame itself too close: the structure is at fault, as check_overlaps says
+        check_overlaps(atoms, MIN_SCAN_DISTANCE, what=f"frame {ts.frame} (unscaled)")
+        s, exc = refused
+        # check_overlaps ends with "fix the structure", which the structure (passing at s = 1)
+        # does not need: the scale factor pushed its molecules into each other
+        detail = str(exc).split("; fix the structure")[0]
+        smallest = _smallest_passing_scale(atoms, ids, s) if s < 1.0 else None
+        raise ValueError(detail + (f"; factors from s = {smallest:g} up keep atoms "
+                                   f"{MIN_SCAN_DISTANCE} Å apart: drop those below it"
+                                   if smallest is not None else "; drop this factor"))
 
     def _check_selected_frames(self):
         # every frame of the run, before the first model call: in the calling process, so that
         # the workers of a parallel run do not evaluate their parts first (36 model calls before
         # a multiprocessing run refused the last of 8 frames)
         with kept_frame(self._trajectory):
-            for ts in self._sliced_trajectory:
+            for k, ts in enumerate(self._sliced_trajectory):
                 self._check_frame(ts)
+                if k == 0:
+                    self._check_calculator_inputs(ts)
+
+    def _check_calculator_inputs(self, ts):
+        """A frame or isolated molecule that a calculator's summed term refuses (an ion in a
+        cube of vacuum without a neutralising background), before any model call: it was
+        refused after the model had evaluated the molecules before it."""
+        from .model_labels import check_calculator_inputs, input_checks
+
+        sides = [("reference" if prefix else "model", evaluator.calculator, True)
+                 for prefix, evaluator in self._sides.items()]
+        if not any(input_checks(calc) for _, calc, _ in sides):
+            return
+        atoms = self._source.atoms(ts)
+        check_calculator_inputs(
+            atoms, isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum), sides,
+            frame=ts.frame, vacuum=self.vacuum, what="the scan's E_intra")
 
     def run(self, *args, **kwargs):
         """Run the scan (parameters of :meth:`MDAnalysis.analysis.base.AnalysisBase.run`).

@@ -6,7 +6,7 @@ PME sum. Alone, in ASE's ``SumCalculator`` or as a model's summed term, that ref
 the first frame had been evaluated (the model and the frame's lattice sum paid for); now the
 term's own ``check_input`` is asked for the frame and for one molecule of each kind and charge
 before any evaluation. With a neutralising background the split runs and the isolated ions'
-energies are the term's own.
+energies are the term's own less the Madelung energy of their images (Makov & Payne 1995).
 """
 
 import numpy as np
@@ -16,9 +16,10 @@ from ase.build import molecule
 from ase.calculators.calculator import Calculator, all_changes
 from ase.calculators.mixing import SumCalculator
 
-from ase_electrolyte.electrostatics import Electrostatics
+from ase_electrolyte.electrostatics import COULOMB, Electrostatics
 from ase_electrolyte.topology import set_topology
-from mda_electrolyte.intra_inter_errors import IntraInterErrors, _input_checks
+from mda_electrolyte.intra_inter_errors import IntraInterErrors
+from mda_electrolyte.model_labels import input_checks as _input_checks
 from mda_electrolyte.molecules import isolated_molecules
 
 
@@ -122,22 +123,25 @@ def test_a_term_that_refuses_the_frame_itself_is_named_before_any_evaluation():
     assert counted.calls == 0
 
 
-def test_with_a_neutralising_background_the_ions_are_evaluated_by_the_term_itself():
+def test_with_a_neutralising_background_the_ions_are_the_terms_less_their_images():
     frame = _ionic_frame()
     term = _ewald(background=True)
     _, calc = _sum(term)
     errors = IntraInterErrors([frame, frame.copy()], calc, reference=Bonds(), vacuum=12.0).run()
     molecules = isolated_molecules(frame, frame.arrays["molecule_index"], vacuum=12.0)
-    expected = []
+    in_cube = []
     for mol in molecules:
         alone = mol.copy()
         alone.calc = SumCalculator([Bonds(), _ewald(background=True)])
-        expected.append(alone.get_potential_energy())
+        in_cube.append(alone.get_potential_energy())
     got = errors.results.molecule_energies["model"]
     assert np.all(np.isfinite(got))
-    np.testing.assert_allclose(got[0], expected, rtol=1e-9, atol=1e-9)
-    # a lone ion in a cube with background has its (negative) Madelung self-energy, not 0
-    assert expected[0] < 0 and expected[1] < 0
+    # in its cube a lone ion has the Madelung energy of its images, -ξ e²/(2L) (Makov & Payne
+    # 1995); alone it has none: the split takes the ion alone
+    side = molecules[0].cell[0, 0]
+    madelung = -COULOMB * 2.837297 / (2.0 * side)
+    np.testing.assert_allclose(in_cube[:2], [madelung, madelung], rtol=1e-5)
+    np.testing.assert_allclose(got[0], [0.0, 0.0, in_cube[2]], atol=1e-5)
     # the frame is not changed by the check
     assert frame.info == {} or "charge" not in frame.info
 
