@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from cli_inputs import water_frames
 
 pytest.importorskip("rdkit")
 pytest.importorskip("packmol")
@@ -346,19 +347,9 @@ def test_output_folder_claim_removes_only_the_empty_folders_it_made(tmp_path):
 def test_analysis_asked_for_by_name_that_cannot_run_is_an_error(only, needs, tmp_path, capsys,
                                                                 monkeypatch):
     """Skipped with exit 0, the result asked for was missing; now one line before any model."""
-    import ase.io
-    from ase.build import molecule
-
     import electrolyte_cli.arguments as cli_arguments
 
-    frames = []
-    for k in range(3):
-        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
-        box.positions += 0.05 * k + 2.0
-        box.info["time_ps"] = 0.01 * k
-        frames.append(box)
-    traj = tmp_path / "water.extxyz"
-    ase.io.write(traj, frames)
+    traj = water_frames(tmp_path / "water.extxyz")
     monkeypatch.setattr(cli_arguments, "make_calculator",
                         lambda *a, **k: pytest.fail("a model was loaded before the check"))
     assert main(["analyze", str(traj), "--only", only, "-q", "-o", str(tmp_path / "a")]) == 2

@@ -15,20 +15,9 @@ import warnings
 
 import numpy as np
 import pytest
-from ase.calculators.calculator import Calculator, all_changes
+from cli_inputs import free_run
 
 from mda_electrolyte import report
-
-
-class _Free(Calculator):
-    """No forces: molecules fly freely (a cheap, stable MD of a packed box)."""
-
-    implemented_properties = ["energy", "free_energy", "forces", "stress"]
-
-    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
-        super().calculate(atoms, properties, system_changes)
-        self.results = {"energy": 0.0, "free_energy": 0.0,
-                        "forces": np.zeros((len(atoms), 3)), "stress": np.zeros(6)}
 
 
 @pytest.fixture(scope="module")
@@ -38,18 +27,13 @@ def inputs(tmp_path_factory):
     pytest.importorskip("rdkit")
     import ase.io
 
-    from ase_electrolyte.build import electrolyte_box
-    from ase_electrolyte.md import run_md
     from ase_electrolyte.trajectory import h5md_info, read_h5md
 
     folder = tmp_path_factory.mktemp("inputs")
-    atoms = electrolyte_box(counts={"EC": 2, "Li": 1, "PF6": 1}, seed=0)
-    atoms.calc = _Free()
-    h5md = folder / "production.h5md"
+    h5md = free_run(folder / "production.h5md", {"EC": 2, "Li": 1, "PF6": 1}, steps=12,
+                    timestep_fs=0.5, write_interval=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_md(atoms, ensemble="nvt", steps=12, timestep_fs=0.5, temperature_K=300,
-               trajectory=h5md, write_interval=2, progress=False)
         frames = [read_h5md(h5md, i) for i in range(h5md_info(h5md)["n_frames"])]
     for i, frame in enumerate(frames):
         frame.info["time_ps"] = 0.001 * i
@@ -252,17 +236,9 @@ def heavy_hydrogen(tmp_path_factory):
     """A run_md H5MD file of dynamics with hydrogen at 3 amu (the 2 fs pre-equilibration of
     Ju et al. 2025)."""
     pytest.importorskip("rdkit")
-    from ase_electrolyte.build import electrolyte_box
-    from ase_electrolyte.md import run_md
-
-    atoms = electrolyte_box(counts={"EC": 2, "Li": 1, "PF6": 1}, seed=0)
-    atoms.calc = _Free()
-    path = tmp_path_factory.mktemp("heavy") / "preequilibration.h5md"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        run_md(atoms, ensemble="nvt", steps=12, timestep_fs=2.0, temperature_K=300,
-               hydrogen_mass=3.0, trajectory=path, write_interval=2, progress=False)
-    return path
+    return free_run(tmp_path_factory.mktemp("heavy") / "preequilibration.h5md",
+                    {"EC": 2, "Li": 1, "PF6": 1}, steps=12, timestep_fs=2.0, write_interval=2,
+                    hydrogen_mass=3.0)
 
 
 def test_dynamics_with_raised_hydrogen_masses_do_not_meet_real_masses(inputs, heavy_hydrogen):

@@ -12,8 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from ase.build import molecule
-from ase.io import write
+from cli_inputs import water_frames
 
 from electrolyte_cli import build_parser
 
@@ -51,13 +50,7 @@ def test_help_prints_in_any_output_encoding(command, env):
 def test_a_path_of_undecodable_bytes_is_printed_after_the_work(tmp_path):
     """An output folder named with a byte that is no UTF-8 (a file system of another
     encoding): the analyses run and the report line names it escaped, status 0."""
-    frames = []
-    for k in range(3):
-        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
-        box.positions += 0.05 * k + 2.0
-        box.info["time_ps"] = 0.01 * k
-        frames.append(box)
-    write(tmp_path / "water.extxyz", frames)
+    water_frames(tmp_path / "water.extxyz")
     out = os.fsdecode(b"out\xff")
     # a UTF-8 stdout that refuses surrogates (as PYTHONIOENCODING=utf-8 sets it)
     result = _run(["analyze", "water.extxyz", "-o", out, "-q"], {"PYTHONIOENCODING": "utf-8"},

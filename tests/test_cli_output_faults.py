@@ -12,9 +12,10 @@ import subprocess
 import sys
 
 import pytest
-from ase.build import bulk, molecule
+from ase.build import bulk
 from ase.calculators.emt import EMT
 from ase.io import write
+from cli_inputs import empty_registry, water_frames
 
 from electrolyte_cli import main
 from mda_electrolyte import report
@@ -183,8 +184,7 @@ def test_keep_going_stops_at_a_full_disk_and_records_other_failures(tmp_path, mo
     import MDAnalysis as mda
     import numpy as np
 
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     ran = []
 
     @report.register_analysis("broken")
@@ -213,16 +213,6 @@ def test_keep_going_stops_at_a_full_disk_and_records_other_failures(tmp_path, mo
     assert report.no_room(OSError(errno.EACCES, "denied")) is None
 
 
-def _water(path, n_frames=3):
-    frames = []
-    for k in range(n_frames):
-        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
-        box.positions += 0.05 * k + 2.0
-        box.info["time_ps"] = 0.01 * k
-        frames.append(box)
-    write(path, frames)
-    return path
-
 
 def _limited(limit):
     def set_limit():
@@ -235,7 +225,7 @@ def _limited(limit):
 def test_a_file_size_limit_in_a_real_run_leaves_no_partial_or_stale_file(tmp_path):
     """A child process whose file-size limit is below the size of the first figure: one line,
     status 2, and the folder holds no half-written file and still the earlier run's outputs."""
-    _water(tmp_path / "water.extxyz")
+    water_frames(tmp_path / "water.extxyz")
     env = {**os.environ, "MPLBACKEND": "Agg"}
     command = [sys.executable, "-m", "electrolyte_cli", "analyze", "water.extxyz", "-o", "out",
                "-q", "--keep-going"]

@@ -6,12 +6,10 @@ lacks ("give fewer n_blocks")."""
 
 import ast
 import re
-import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
-from ase.calculators.calculator import Calculator, all_changes
+from cli_inputs import free_run
 
 import mda_electrolyte
 from electrolyte_cli import main
@@ -83,32 +81,13 @@ def test_a_keyword_the_command_has_is_left_to_its_option():
     assert python_only(text, ANALYSIS_COMMANDS["demo"])[1]
 
 
-class _Free(Calculator):
-    """No forces: molecules fly freely (a cheap, stable MD of a packed box)."""
-
-    implemented_properties = ["energy", "free_energy", "forces", "stress"]
-
-    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
-        super().calculate(atoms, properties, system_changes)
-        self.results = {"energy": 0.0, "free_energy": 0.0,
-                        "forces": np.zeros((len(atoms), 3)), "stress": np.zeros(6)}
-
-
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
     """A 0.03 ps run_md trajectory of 2 LiPF6 + 4 EC: too short for a diffusion fit."""
     pytest.importorskip("rdkit")
-    from ase_electrolyte.build import electrolyte_box
-    from ase_electrolyte.md import run_md
-
-    atoms = electrolyte_box(counts={"EC": 4, "Li": 2, "PF6": 2}, seed=0)
-    atoms.calc = _Free()
-    path = tmp_path_factory.mktemp("short") / "production.h5md"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        run_md(atoms, ensemble="nvt", steps=30, timestep_fs=1.0, temperature_K=300,
-               trajectory=path, write_interval=1, observe_interval=1, progress=False)
-    return path
+    return free_run(tmp_path_factory.mktemp("short") / "production.h5md",
+                    {"EC": 4, "Li": 2, "PF6": 2}, steps=30, timestep_fs=1.0, write_interval=1,
+                    observe_interval=1)
 
 
 def _unmarked(text):

@@ -5,9 +5,8 @@ nor the earlier run's (the demo embeds the analysis folder's PNGs)."""
 import re
 
 import matplotlib.pyplot as plt
-import MDAnalysis as mda
-import numpy as np
 import pytest
+from cli_inputs import empty_registry, four_atoms
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.html_report import write_html_report
@@ -16,8 +15,7 @@ from mda_electrolyte import report
 
 @pytest.fixture
 def registry(monkeypatch):
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
 
     def figure(path):
         fig, ax = plt.subplots()
@@ -40,9 +38,7 @@ def registry(monkeypatch):
 
 
 def test_failed_and_skipped_analyses_show_their_reason_and_no_figure(tmp_path, registry):
-    u = mda.Universe.empty(4, trajectory=True)
-    u.atoms.positions = np.arange(12, dtype=float).reshape(4, 3)
-    u.dimensions = [10, 10, 10, 90, 90, 90]
+    u = four_atoms()
     # an earlier run's figure of the analysis that now fails
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nan earlier figure")
     with pytest.warns(UserWarning, match="'broken' failed"):

@@ -3,25 +3,21 @@
 import json
 import re
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
+from cli_inputs import empty_registry, four_atoms, water_frames
 
 from mda_electrolyte import report
 
 
 @pytest.fixture
 def universe():
-    u = mda.Universe.empty(4, trajectory=True)
-    u.atoms.positions = np.arange(12, dtype=float).reshape(4, 3)
-    u.dimensions = [10, 10, 10, 90, 90, 90]
-    return u
+    return four_atoms()
 
 
 @pytest.fixture
 def scratch_registry(monkeypatch):
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
 
     @report.register_analysis("mean_x")
     def mean_x(universe, outdir, *, calculator=None, verbose=False):
@@ -72,8 +68,7 @@ def test_estimates_anywhere_are_serialised_printed_and_rendered(universe, tmp_pa
     from ase_electrolyte.html_report import write_html_report
     from electrolyte_cli.arguments import print_summary
 
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     good = Estimate(1.02, 0.08, "S/m", "t-scaled standard error over 10 contiguous blocks", 10)
     bad = Estimate.invalid(96.0, 21.0, "S/m", "t-scaled standard error over 5 contiguous blocks",
                            "too coarse: frames every 100 fs", 5)
@@ -217,8 +212,7 @@ def test_a_plain_nan_of_one_analysis_does_not_cost_the_summary(universe, tmp_pat
     summary.json at all, keep_going or not); it is written as null and named in a warning."""
     from ase_electrolyte.estimate import Estimate
 
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     sigma = Estimate(1.0, 0.1, "S/m", "t-scaled standard error over 10 blocks", 10)
 
     @report.register_analysis("good")
@@ -339,19 +333,6 @@ def test_the_terminal_prints_estimates_in_sets_as_summary_json_orders_them(tmp_p
     assert "5.00" not in "\n".join(out)
 
 
-def _water(path, n_frames=3):
-    import ase.io
-    from ase.build import molecule
-
-    frames = []
-    for k in range(n_frames):
-        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
-        box.positions += 0.05 * k + 2.0
-        box.info["time_ps"] = 0.01 * k
-        frames.append(box)
-    ase.io.write(path, frames)
-    return path
-
 
 @pytest.mark.parametrize("only", ["skips", "mean_x,skips", "skips,mean_x,skips"])
 def test_cli_an_analysis_asked_for_that_skips_itself_exits_2(tmp_path, scratch_registry,
@@ -364,7 +345,7 @@ def test_cli_an_analysis_asked_for_that_skips_itself_exits_2(tmp_path, scratch_r
     def skips(universe, outdir, *, calculator=None, verbose=False):
         return {"skipped": "needs the density observable of a run_md H5MD file"}
 
-    traj = _water(tmp_path / "water.extxyz")
+    traj = water_frames(tmp_path / "water.extxyz")
     out = tmp_path / "a"
     assert main(["analyze", str(traj), "--only", only, "-q", "-o", str(out)]) == 2
     captured = capsys.readouterr()
@@ -392,8 +373,7 @@ def test_values_and_keys_json_cannot_hold_do_not_cost_the_summary(universe, tmp_
 
     from ase_electrolyte.estimate import Estimate
 
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     sigma = Estimate(1.0, 0.1, "S/m", "t-scaled standard error over 10 blocks", 10)
 
     @report.register_analysis("good")

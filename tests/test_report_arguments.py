@@ -12,6 +12,7 @@ requirement that nothing checks (the analysis ran on frames without velocities) 
 
 import MDAnalysis as mda
 import pytest
+from cli_inputs import empty_registry
 
 from mda_electrolyte import report
 
@@ -19,8 +20,7 @@ from mda_electrolyte import report
 @pytest.fixture
 def plugin(monkeypatch):
     """A registry of one analysis that counts its runs."""
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     runs = []
 
     @report.register_analysis("counted", needs=("box",))

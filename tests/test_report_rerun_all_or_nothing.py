@@ -11,9 +11,8 @@ import errno
 import json
 import os
 
-import MDAnalysis as mda
-import numpy as np
 import pytest
+from cli_inputs import empty_registry, four_atoms
 
 from ase_electrolyte.atomic_file import atomic_path
 from mda_electrolyte import report
@@ -21,10 +20,7 @@ from mda_electrolyte import report
 
 @pytest.fixture
 def universe():
-    u = mda.Universe.empty(4, trajectory=True)
-    u.atoms.positions = np.arange(12, dtype=float).reshape(4, 3)
-    u.dimensions = [10, 10, 10, 90, 90, 90]
-    return u
+    return four_atoms()
 
 
 def _write(path, data):
@@ -46,8 +42,7 @@ class _Fault:
 
 @pytest.fixture
 def fault(monkeypatch):
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     fault = _Fault()
 
     @report.register_analysis("first")

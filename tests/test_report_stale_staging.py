@@ -24,19 +24,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import MDAnalysis as mda
-import numpy as np
 import pytest
+from cli_inputs import empty_registry, four_atoms, water_frames
 
 from mda_electrolyte import report
 
 
 @pytest.fixture
 def universe():
-    u = mda.Universe.empty(4, trajectory=True)
-    u.atoms.positions = np.arange(12, dtype=float).reshape(4, 3)
-    u.dimensions = [10, 10, 10, 90, 90, 90]
-    return u
+    return four_atoms()
 
 
 class _Seen:
@@ -46,8 +42,7 @@ class _Seen:
 
 @pytest.fixture
 def registry(monkeypatch):
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     seen = _Seen()
 
     @report.register_analysis("mean_x")
@@ -237,7 +232,7 @@ def test_cli_a_second_analyze_into_a_folder_being_written_is_refused_in_one_line
     from electrolyte_cli import main
 
     outdir, staging, release, pid = live_run
-    traj = _water(tmp_path / "water.extxyz")
+    traj = water_frames(tmp_path / "water.extxyz")
     assert main(["analyze", str(traj), "-q", "-o", str(outdir)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"pid {pid}" in err and str(outdir) in err
@@ -284,26 +279,13 @@ def test_a_run_stopped_while_publishing_says_so(universe, tmp_path, registry, mo
     assert len(calls) == 1
 
 
-def _water(path, n_frames=3):
-    import ase.io
-    from ase.build import molecule
-
-    frames = []
-    for k in range(n_frames):
-        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
-        box.positions += 0.05 * k + 2.0
-        box.info["time_ps"] = 0.01 * k
-        frames.append(box)
-    ase.io.write(path, frames)
-    return path
-
 
 @pytest.mark.parametrize("where", ["analysis", "reading"])
 def test_cli_an_interrupted_analyze_says_the_earlier_outputs_are_untouched(
         tmp_path, registry, capsys, monkeypatch, where):
     from electrolyte_cli import main
 
-    traj = _water(tmp_path / "water.extxyz")
+    traj = water_frames(tmp_path / "water.extxyz")
     out = tmp_path / "a"
     assert main(["analyze", str(traj), "-q", "-o", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}

@@ -12,6 +12,7 @@ import re
 import MDAnalysis as mda
 import numpy as np
 import pytest
+from cli_inputs import empty_registry
 
 from ase_electrolyte.estimate import Estimate, estimates_to_dict
 from ase_electrolyte.html_report import (
@@ -83,8 +84,7 @@ def test_html_report_refuses_by_name_and_keeps_the_earlier_page(tmp_path, make, 
 @pytest.mark.parametrize("make", _BAD)
 def test_summary_json_refuses_by_name_and_keeps_no_half_file(tmp_path, make, monkeypatch):
     bad, path, phrase = make()
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
 
     @report.register_analysis("plugin")
     def plugin(universe, outdir, *, calculator=None, verbose=False):

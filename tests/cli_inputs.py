@@ -1,0 +1,70 @@
+"""The inputs of the CLI and report tests, defined once: a four-atom Universe, a few water
+frames, a registry of analyses emptied for a test's own, and a short run_md trajectory of a
+packed box whose molecules fly freely (no forces: a cheap, stable MD)."""
+
+import warnings
+
+import MDAnalysis as mda
+import numpy as np
+from ase.calculators.calculator import Calculator, all_changes
+
+
+def four_atoms():
+    """A Universe of four atoms at (0, 1, 2), (3, 4, 5) ... Å in a 10 Å cube, one frame."""
+    u = mda.Universe.empty(4, trajectory=True)
+    u.atoms.positions = np.arange(12, dtype=float).reshape(4, 3)
+    u.dimensions = [10, 10, 10, 90, 90, 90]
+    return u
+
+
+def water_frames(path, n_frames=3):
+    """``n_frames`` frames of one water molecule in a periodic 8 Å cube, 0.01 ps apart, each
+    shifted by 0.05 Å, written to ``path`` (extxyz); returns ``path``."""
+    import ase.io
+    from ase.build import molecule
+
+    frames = []
+    for k in range(n_frames):
+        box = molecule("H2O", cell=[8.0, 8.0, 8.0], pbc=True)
+        box.positions += 0.05 * k + 2.0
+        box.info["time_ps"] = 0.01 * k
+        frames.append(box)
+    ase.io.write(path, frames)
+    return path
+
+
+def empty_registry(monkeypatch):
+    """No registered analysis (and no module that registers any) until the test ends."""
+    from mda_electrolyte import report
+
+    monkeypatch.setattr(report, "_REGISTRY", {})
+    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+
+
+class FreeMolecules(Calculator):
+    """No forces and no stress: molecules fly freely."""
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress"]
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        self.results = {"energy": 0.0, "free_energy": 0.0,
+                        "forces": np.zeros((len(atoms), 3)), "stress": np.zeros(6)}
+
+
+def free_run(path, counts, *, steps, timestep_fs, write_interval, observe_interval=None,
+             hydrogen_mass=None):
+    """An NVT run_md H5MD file at ``path`` of the box ``counts`` packed at seed 0 (300 K, no
+    forces); returns ``path``. Needs RDKit (the caller skips without it)."""
+    from ase_electrolyte.build import electrolyte_box
+    from ase_electrolyte.md import run_md
+
+    atoms = electrolyte_box(counts=counts, seed=0)
+    atoms.calc = FreeMolecules()
+    options = {} if hydrogen_mass is None else {"hydrogen_mass": hydrogen_mass}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_md(atoms, ensemble="nvt", steps=steps, timestep_fs=timestep_fs, temperature_K=300,
+               trajectory=path, write_interval=write_interval,
+               observe_interval=observe_interval, progress=False, **options)
+    return path
