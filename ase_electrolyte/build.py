@@ -18,6 +18,7 @@ import math
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -831,10 +832,14 @@ def electrolyte_box(
         If PACKMOL cannot be started, fails or is killed (the signal is named), cannot pack the
         molecules at this density (the density and tolerance are named), writes fewer
         positions than atoms (its message is included), reports success for a box in which
-        atoms of different molecules are closer than half the tolerance, or does not finish
-        within
-        ``packmol_timeout`` (it is stopped with every process it started: a wrapper's solver
-        too). Its temporary folder is removed in every case.
+        atoms of different molecules are closer than half the tolerance, packs a box in which
+        atoms of different molecules are within the reach of the covalent bond guess
+        (:func:`mda_electrolyte.molecules.covalent_bonds`: S···O up to 2.31 Å, beyond a 2 Å
+        tolerance) both as asked and when packed again with every atom kept its bond reach
+        (plus :data:`BOND_REACH_MARGIN`) from other molecules (the closest pair is named), or
+        does not finish within ``packmol_timeout`` (both packings together; it is stopped
+        with every process it started: a wrapper's solver too). Its temporary folder is
+        removed in every case.
 
     Examples
     --------
@@ -975,22 +980,37 @@ def electrolyte_box(
             else:
                 structures.append((sp, template, n, None))
 
+    started = time.monotonic()
     positions = _run_packmol(exe, structures, length, tolerance, seed, packmol_timeout,
                              packmol_nloop)
-    symbols, mol_index, names, charges = [], [], [], []
-    k = 0
-    for sp, tmpl, n, _ in structures:
-        for _ in range(n):
-            symbols += list(tmpl.get_chemical_symbols())
-            mol_index += [k] * len(tmpl)
-            names += [sp.name] * len(tmpl)
-            charges += list(sp.atomic_formal_charges)
-            k += 1
-    atoms = Atoms(symbols=symbols, positions=positions, cell=[length] * 3, pbc=True)
-    # molecule indices follow the packing order, which groups molecules by species
-    set_topology(atoms, mol_index, names, charges)
+    atoms = _packed_atoms(structures, positions, length)
     _check_own_images(atoms, templates, tolerance)
     _check_packed_distances(atoms, tolerance)
+    if _bond_contacts(atoms).size:
+        # two molecules within a covalent bond's reach (S···O of FSI⁻ 2.2 Å: tolerance 2 Å,
+        # S–O reach 2.31 Å) are one molecule to every bond guess downstream: packed again
+        # with each atom kept its bond reach from other molecules' atoms. A box without
+        # such a contact is packed once, as it was
+        left = packmol_timeout - (time.monotonic() - started)
+        if left <= 0:
+            raise RuntimeError(
+                f"PACKMOL's box holds {_describe_contact(atoms)}; no time was left within "
+                f"packmol_timeout={packmol_timeout:g} s to pack it again with every atom its "
+                "bond reach from other molecules: give a longer packmol_timeout")
+        try:
+            positions = _run_packmol(exe, structures, length, tolerance, seed, left,
+                                     packmol_nloop, radii=_bond_radii(tolerance))
+        except RuntimeError as err:
+            raise RuntimeError(
+                f"PACKMOL's box holds {_describe_contact(atoms)}; packing it again with every "
+                f"atom its bond reach from other molecules failed: {err}") from None
+        atoms = _packed_atoms(structures, positions, length)
+        _check_own_images(atoms, templates, tolerance)
+        _check_packed_distances(atoms, tolerance)
+        if _bond_contacts(atoms).size:
+            raise RuntimeError(
+                f"PACKMOL's box holds {_describe_contact(atoms)}, packed with every atom its "
+                "bond reach from other molecules; give a lower density or a larger tolerance")
     atoms.info["composition"] = {sp.name: n for sp, n in plan.items()}
     if ensembles:
         atoms.info["conformers"] = {
@@ -1006,6 +1026,55 @@ def electrolyte_box(
     if solvent_mass > 0:
         atoms.info["cation_molality"] = 1000.0 * n_cations / solvent_mass
     return atoms
+
+
+def _bond_reach():
+    """Per-element reach (Å) of the covalent bond guess downstream: two atoms closer than the
+    sum of their reaches are bonded (:func:`mda_electrolyte.molecules.covalent_bonds` at its
+    default scale); free ions (Li⁺, Na⁺, ...) reach nothing."""
+    from mda_electrolyte.molecules import BOND_SKIN, FREE_ION_NUMBERS
+
+    reach = np.asarray(covalent_radii, dtype=float) + BOND_SKIN
+    reach[list(FREE_ION_NUMBERS)] = 0.0
+    return reach
+
+
+#: Å beyond the bond reach at which a repacked box keeps atoms of different molecules:
+#: PACKMOL's "Success!" leaves pairs up to about 0.05 Å inside its distances.
+BOND_REACH_MARGIN = 0.1
+
+
+def _bond_radii(tolerance):
+    """PACKMOL radius (Å) per atomic number for a repacking in which no atom comes within the
+    bond reach of another molecule's: PACKMOL keeps ``r_i + r_j`` between them."""
+    return np.maximum(tolerance / 2.0, _bond_reach() + BOND_REACH_MARGIN / 2.0)
+
+
+def _bond_contacts(atoms):
+    """``(n, 2)`` atom pairs of different molecules of ``atoms`` that the covalent bond guess
+    bonds (:func:`mda_electrolyte.molecules.covalent_bonds`), closest first."""
+    from mda_electrolyte.molecules import covalent_bonds
+
+    bonds = covalent_bonds(atoms)
+    molecule = atoms.arrays[MOLECULE_INDEX]
+    inter = bonds[molecule[bonds[:, 0]] != molecule[bonds[:, 1]]]
+    d = atoms.get_distances(inter[:, 0], inter[:, 1], mic=True) if len(inter) else []
+    return inter[np.argsort(d, kind="stable")]
+
+
+def _describe_contact(atoms):
+    """The closest pair of :func:`_bond_contacts`, in words."""
+    pairs = _bond_contacts(atoms)
+    i, j = (int(x) for x in pairs[0])
+    reach = _bond_reach()
+    molecule, names = atoms.arrays[MOLECULE_INDEX], atoms.arrays[SPECIES]
+    return (
+        f"{len(pairs)} pair(s) of atoms of different molecules within a covalent bond's reach, "
+        f"which a bond guess would join into one molecule: the closest, {atoms[i].symbol} "
+        f"{i} of {names[i]} {molecule[i]} and {atoms[j].symbol} {j} of {names[j]} "
+        f"{molecule[j]}, {atoms.get_distance(i, j, mic=True):.2f} Å apart (reach "
+        f"{reach[atoms.numbers[i]] + reach[atoms.numbers[j]]:.2f} Å)"
+    )
 
 
 def excluded_volume(positions, radius):
@@ -1399,7 +1468,27 @@ def _cation_regions(n, length, tolerance, rng):
     return regions
 
 
-def _run_packmol(exe, structures, length, tolerance, seed, timeout, nloop=None):
+def _packed_atoms(structures, positions, length):
+    """The periodic box of PACKMOL's ``positions`` for ``structures``, with its topology."""
+    symbols, mol_index, names, charges = [], [], [], []
+    k = 0
+    for sp, tmpl, n, _ in structures:
+        for _ in range(n):
+            symbols += list(tmpl.get_chemical_symbols())
+            mol_index += [k] * len(tmpl)
+            names += [sp.name] * len(tmpl)
+            charges += list(sp.atomic_formal_charges)
+            k += 1
+    atoms = Atoms(symbols=symbols, positions=positions, cell=[length] * 3, pbc=True)
+    # molecule indices follow the packing order, which groups molecules by species
+    set_topology(atoms, mol_index, names, charges)
+    return atoms
+
+
+def _run_packmol(exe, structures, length, tolerance, seed, timeout, nloop=None, radii=None):
+    """PACKMOL's positions for ``structures``; ``radii`` (Å per atomic number), when given,
+    replace ``tolerance / 2`` as the atoms' radii: atoms of different molecules are kept the
+    sum of their radii apart."""
     with tempfile.TemporaryDirectory(prefix="electrolyte_packmol_") as tmp:
         tmp = Path(tmp)
         lines = [
@@ -1416,6 +1505,11 @@ def _run_packmol(exe, structures, length, tolerance, seed, timeout, nloop=None):
             name = f"s{i}.xyz"
             _write_xyz(tmp / name, tmpl)
             lines += [f"structure {name}", f"  number {n}"]
+            if radii is not None:
+                own = radii[tmpl.numbers]
+                for r in np.unique(own[own > tolerance / 2.0]):
+                    which = " ".join(str(i + 1) for i in np.flatnonzero(own == r))
+                    lines += [f"  atoms {which}", f"    radius {r:.4f}", "  end atoms"]
             if region is not None:
                 lo, hi = region
                 lines.append("  inside box " + " ".join(f"{v:.6f}" for v in (*lo, *hi)))
