@@ -199,8 +199,11 @@ class CandidateCollector:
             (other model files or contents), naming it; the collector is attached to another
             committee already (attaching it again to the same one changes nothing); a
             committee whose members are all one model (a name in any spelling, a file under
-            any path, a link or a copy: :class:`~ase_electrolyte.committee.\
-RepeatedMemberWarning`), whose spread is zero everywhere.
+            any path, a link or a copy, files of equal weights: :class:`~ase_electrolyte.\
+committee.RepeatedMemberWarning`), whose spread is zero everywhere.
+        ase.calculators.calculator.InputError
+            A member file replaced or removed since the committee loaded it: the frames
+            would be marked with the new file's committee.
         """
         if not hasattr(calc, "callbacks") or not isinstance(calc.model, list):
             raise TypeError(
@@ -215,15 +218,25 @@ RepeatedMemberWarning`), whose spread is zero everywhere.
             )
         from .committee import _member_identity
 
+        loaded = getattr(calc, "_identities", None)
+        if loaded is not None:
+            # a member file replaced since the load: the frames would be marked as the new
+            # file's committee, selected by the spread of the models loaded before
+            calc._check_members_unchanged(f"the candidates file {self.path}")
+        else:
+            loaded = [_member_identity(os.fspath(m)) for m in calc.model]
         # the members' file contents (or registered names), not their paths: a path retrained
         # in place is another committee, a copy elsewhere the same one
-        identities = sorted(repr(_member_identity(os.fspath(m))) for m in calc.model)
-        if len(identities) > 1 and len(set(identities)) == 1:
+        identities = sorted(repr(identity) for identity in loaded)
+        # files of one network (equal weights, other bytes) are one model too
+        networks = getattr(calc, "_networks", None) or identities
+        if len(networks) > 1 and len({repr(n) for n in networks}) == 1:
             # its spread is zero on every structure: nothing was ever selected and the run
             # never stopped, reading as a model confident everywhere
             raise ValueError(
                 f"the committee ({';'.join(map(str, calc.model))}) holds one model "
-                f"{len(identities)} times (the same name, file, link or copy): its force "
+                f"{len(identities)} times (the same name, file, link or copy, or files of "
+                "equal weights): its force "
                 "spread is zero on every structure, so no frame would be selected and no "
                 "extrapolation stopped; build it of distinct models (e.g. finetune(..., "
                 "ensemble=K))"

@@ -45,7 +45,12 @@ class EnergyOffsetWarning(UserWarning):
 
 
 class RepeatedMemberWarning(UserWarning):
-    """A committee holds the same model more than once, so its spread understates uncertainty."""
+    """A committee holds the same model more than once, so its spread understates uncertainty.
+
+    The same model is the same registered name, the same file bytes (under any path, a link,
+    a copy) or the same network (equal weights, backend, cutoff and elements) in files of
+    other bytes: sevenn writes each run's time and a random hash into its checkpoints, so one
+    fine-tune seed run twice gave two files of one network, taken for two members."""
 
 
 def _member_identity(model):
@@ -75,15 +80,53 @@ def _member_identity(model):
     return ("file", file_sha256(model))
 
 
-def _warn_repeats(models, identities):
-    """Warn when a model is a member more than once (its repeats agree exactly)."""
+def _weights_digest(member):
+    """SHA-256 of a loaded member's network: backend, cutoff, elements and every tensor of
+    its torch modules (names, dtypes, shapes, values); ``None`` where its calculator holds no
+    torch module (a GAP potential, a compiled nequip model).
+
+    Two files with one network are one model whatever else they hold: a fine-tune of one
+    seed run twice writes checkpoints with equal weights and other bytes (sevenn stores the
+    run's time and a random hash in each), which the files' digests took for two members.
+    """
+    import hashlib
+
+    import torch
+
+    calc = member._model_calc
+    modules = getattr(calc, "models", None)
+    if not isinstance(modules, (list, tuple)):
+        modules = [getattr(calc, "model", None)]
+    modules = [m for m in modules if isinstance(m, torch.nn.Module)]
+    if not modules:
+        return None
+    digest = hashlib.sha256(repr((
+        member.backend, _member_cutoff(member),
+        sorted(member._numbers) if member._numbers is not None else None)).encode())
+    for module in modules:
+        for name, tensor in module.state_dict().items():
+            if not isinstance(tensor, torch.Tensor):
+                return None  # not a plain network: its files decide
+            data = tensor.detach().cpu().contiguous().reshape(-1)
+            digest.update(f"{name}|{data.dtype}|{tuple(tensor.shape)}|".encode())
+            digest.update(data.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _warn_repeats(models, networks, identities):
+    """Warn when a model is a member more than once (its repeats agree exactly): the same
+    name or file (``identities``), or files of one network (``networks``)."""
     groups = {}
-    for model, identity in zip(models, identities, strict=True):
-        groups.setdefault(identity, []).append(model)
-    repeated = [names for names in groups.values() if len(names) > 1]
+    for k, network in enumerate(networks):
+        groups.setdefault(network, []).append(k)
+    repeated = [ks for ks in groups.values() if len(ks) > 1]
     if not repeated:
         return
-    shown = "; ".join(" = ".join(map(repr, names)) for names in repeated)
+    shown = "; ".join(
+        " = ".join(repr(models[k]) for k in ks)
+        + ("" if len({identities[k] for k in ks}) == 1
+           else " (other files, one network: equal weights)")
+        for ks in repeated)
     if len(groups) == 1:
         effect = ("every member is the same model, so the spread (energy_std, forces_std, "
                   "stress_std) is zero whatever the structure and says nothing about the error")
@@ -334,8 +377,9 @@ class Committee(Calculator):
         At least two registered names or model files (see :class:`ase_electrolyte.Calculator`)
         of one backend; all must have the same cutoff radius and cover the same elements.
         Also accepted as ``model=`` (the name ``todict()`` uses). A model given more than
-        once (a name in another spelling, a file under another path or a copy of it) is
-        loaded once and warned about (:class:`RepeatedMemberWarning`): its repeats agree
+        once (a name in another spelling, a file under another path or a copy of it, or
+        files of equal weights: a checkpoint saved again, one fine-tune seed run twice) is
+        one member, warned about (:class:`RepeatedMemberWarning`): its repeats agree
         exactly and add no spread.
     dispersion, electrostatics : see :class:`ase_electrolyte.Calculator`
         Evaluated once and added to the mean and to every member (they add no spread).
@@ -468,10 +512,24 @@ class Committee(Calculator):
                 members.append(loaded[key, b])
             _check_same_kind(p["model"], members)
             _check_no_base_of_another(p["model"], identities)
-            _warn_repeats(p["model"], identities)
+            # files of one network (a checkpoint saved again, one fine-tune seed run twice)
+            # are one member: their spread is zero everywhere
+            digests = {id(m): _weights_digest(m) for m in members}
+            networks, first = [], {}
+            for k, (member, identity) in enumerate(zip(members, identities, strict=True)):
+                digest = digests[id(member)]
+                key = identity if digest is None else ("weights", digest)
+                if key in first:
+                    members[k] = members[first[key]]
+                first.setdefault(key, k)
+                networks.append(key)
+            _warn_repeats(p["model"], networks, identities)
             p["backend"] = [m.backend for m in members]
             # every option is valid: only now is the calculator changed
             self.members = members
+            # what each member was loaded from (file contents or registered names) and which
+            # network it is: a file replaced since is not what the committee evaluates
+            self._identities, self._networks = identities, networks
             # the elements every member covers: the first member's set alone let through an
             # element a later one lacks when the first's is unknown (a GAP file whose
             # descriptors name no species), which that member then evaluated silently
@@ -485,6 +543,26 @@ class Committee(Calculator):
         self._own_terms = terms["owned"]
         p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
         return p
+
+    def _check_members_unchanged(self, use):
+        """InputError when a member file no longer holds the bytes the committee loaded.
+
+        The committee evaluates the networks it loaded; ``use`` (a labels folder, a
+        candidates file) records the members by what their files hold now, so a member
+        retrained or copied over in place since the load would file the loaded model's
+        results under the new one's name, to be reused as its own.
+        """
+        for k, (model, identity) in enumerate(zip(self.model, self._identities, strict=True)):
+            if identity[0] != "file":
+                continue
+            now = _member_identity(model)
+            if now != identity:
+                what = "was removed" if now[0] != "file" else "holds another model"
+                raise InputError(
+                    f"committee member {k} ({model!r}) {what} since the committee loaded it: "
+                    f"{use} would record the members as their files are now, while the "
+                    "committee evaluates the models it loaded; load the committee again"
+                )
 
     def _sevennet_shared_graph(self):
         calcs = [m._model_calc for m in self.members]

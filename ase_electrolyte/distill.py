@@ -56,6 +56,10 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         :func:`ase_electrolyte.finetuning.read_frames_file`), a frame with no atoms,
         non-finite positions, a degenerate cell or atoms closer than 0.1 Å, raised before the
         teacher is loaded; elements the teacher does not cover, before it evaluates any frame.
+    ase.calculators.calculator.InputError
+        With ``labels``: a member file of the ``committee`` calculator replaced or removed
+        since it was loaded (the labels would be filed under the new file's contents), before
+        any frame is labelled.
     KeyboardInterrupt
         Ctrl-C, or :class:`ase_electrolyte.md.Terminated` on SIGTERM (where SIGTERM has its
         default action): with ``labels``, the note says how many frames are labelled and kept.
@@ -90,6 +94,10 @@ def relabel(frames, committee, *, labels=None, **calc_options):
                                                                          **calc_options)
     # elements the teacher does not cover failed at their frame, after those before it
     _check_frames_for_model(teacher, frames, "frames")
+    if labels is not None and hasattr(teacher, "_check_members_unchanged"):
+        # the labels are filed under the members' files as they are now: a member replaced
+        # since the teacher was loaded would have its old model's labels reused as its own
+        teacher._check_members_unchanged(f"the labels folder {labels}")
     store = _LabelStore(labels, teacher) if labels is not None else None
     out = []
     from .md import Terminated, terminate_as_interrupt
