@@ -39,6 +39,7 @@ __all__ = [
     "conformer_ensemble",
     "CONFORMER_MODES",
     "MAX_CONFORMER_TEMPERATURE_K",
+    "MAX_ROTAMER_DIHEDRALS",
     "estimate_density",
     "packmol_executable",
     "MIN_TOLERANCE",
@@ -444,6 +445,9 @@ def _embeddings(sp, seed, n_conformers):
 
 #: Temperatures (K) :func:`conformer_ensemble` weighs conformers at: above 0, at most this.
 MAX_CONFORMER_TEMPERATURE_K = 10_000.0
+#: Most O=C–O–C dihedrals a species may have for :func:`conformer_ensemble` (each of its
+#: embeddings is MMFF-minimised in all 2^n cis/trans classes).
+MAX_ROTAMER_DIHEDRALS = 4
 #: How :func:`electrolyte_box` chooses each molecule's conformer.
 CONFORMER_MODES = ("boltzmann", "lowest")
 # kcal/mol per kelvin: the MMFF94 energies are in kcal/mol
@@ -524,7 +528,8 @@ def conformer_ensemble(species, seed=0, n_conformers=_DEFAULT_EMBEDDINGS, temper
     Raises
     ------
     ValueError
-        A species without such a dihedral, one MMFF94 has no parameters for, a bad seed,
+        A species without such a dihedral or with more than :data:`MAX_ROTAMER_DIHEDRALS`,
+        one MMFF94 has no parameters for, a bad seed,
         count or temperature (before any embedding).
 
     Examples
@@ -556,6 +561,13 @@ def _check_rotamer_species(sp):
         raise ValueError(
             f"{sp.name} ({sp.smiles}) has no O=C-O-C dihedral outside a ring: it has no "
             "cis/trans rotamers to weigh; use conformer()"
+        )
+    if len(sp.carbonyl_dihedrals) > MAX_ROTAMER_DIHEDRALS:
+        # each embedding is minimised in every one of the 2^n classes: 2^20 would not end
+        raise ValueError(
+            f"{sp.name} has {len(sp.carbonyl_dihedrals)} O=C-O-C dihedrals outside rings, "
+            f"2^{len(sp.carbonyl_dihedrals)} rotamer classes to search (at most "
+            f"{MAX_ROTAMER_DIHEDRALS} dihedrals); pass conformers='lowest'"
         )
     if not AllChem.MMFFHasAllMoleculeParams(sp.rdkit_mol):
         raise ValueError(
@@ -1359,6 +1371,16 @@ def replicate_box(atoms, repeats):
     composition = atoms.info.get("composition")
     if isinstance(composition, dict):
         out.info["composition"] = {k: v * math.prod(reps) for k, v in composition.items()}
+    mix = atoms.info.get("conformers")
+    if isinstance(mix, dict):
+        # copied as it was, the rotamer counts were those of one copy beside the multiplied
+        # composition
+        out.info["conformers"] = {
+            name: {label: {**entry, "count": entry["count"] * math.prod(reps)}
+                   if isinstance(entry, dict) and "count" in entry else entry
+                   for label, entry in rotamers.items()} if isinstance(rotamers, dict)
+            else rotamers
+            for name, rotamers in mix.items()}
     return out
 
 

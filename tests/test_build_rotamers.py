@@ -398,3 +398,38 @@ def test_the_new_numeric_parameters_refuse_what_no_size_is(call, name, value, mo
     monkeypatch.setattr(build, "_embeddings", started)
     with pytest.raises(ValueError, match=name):
         call(value)
+
+
+@pytest.mark.parametrize("n_esters", [5, 7])
+def test_a_species_of_too_many_rotamer_classes_is_refused_before_any_embedding(n_esters,
+                                                                              monkeypatch):
+    # a polyol ester of seven acetates has 2^7 classes per embedding to minimise
+    def started(*args, **kwargs):
+        raise AssertionError("work was started")
+
+    sp = Species("polyester", "C" + "C(OC(C)=O)" * n_esters)
+    assert len(sp.carbonyl_dihedrals) == n_esters > build.MAX_ROTAMER_DIHEDRALS
+    for name in ("_embeddings", "_run_packmol"):
+        monkeypatch.setattr(build, name, started)
+    with pytest.raises(ValueError, match=rf"{n_esters} O=C-O-C dihedrals .*conformers='lowest'"):
+        electrolyte_box(counts={sp: 2}, density=0.5, seed=0)
+    with pytest.raises(ValueError, match="rotamer classes"):
+        conformer_ensemble(sp)
+
+
+def test_a_replicated_box_counts_the_rotamers_of_every_copy():
+    pytest.importorskip("packmol")
+    from ase_electrolyte.build import replicate_box
+
+    atoms = electrolyte_box(counts={"DMC": 4}, density=0.5, seed=3, temperature_K=3000.0)
+    big = replicate_box(atoms, (2, 1, 1))
+    sp = get_species("DMC")
+    ids = big.arrays["molecule_index"]
+    found = {}
+    for m in np.unique(ids):
+        label = "-".join(sorted(_classes(sp, big.positions[ids == m])))
+        found[label] = found.get(label, 0) + 1
+    assert found == {k: v["count"] for k, v in big.info["conformers"]["DMC"].items()
+                     if v["count"]}
+    assert sum(found.values()) == 8 and len(found) > 1  # a trans among them at 3000 K
+    assert sum(v["count"] for v in atoms.info["conformers"]["DMC"].values()) == 4  # unchanged
