@@ -85,16 +85,32 @@ def set_topology(atoms, molecule_index, species, formal_charge):
     ----------
     atoms : ase.Atoms
     molecule_index, species, formal_charge : array_like, shape (n_atoms,)
+        Molecule indices and formal charges (e) are whole numbers, indices not negative.
+
+    Raises
+    ------
+    ValueError
+        An array of another length, a fractional or NaN index or charge (a cast made 0.5
+        molecule 0, merging two molecules), or a negative index; ``atoms`` is then left as it
+        was (all three are checked before any is set).
     """
     n = len(atoms)
-    for name, value, dtype in (
-        (MOLECULE_INDEX, molecule_index, np.int64),
-        (SPECIES, species, str),
-        (FORMAL_CHARGE, formal_charge, np.int64),
-    ):
-        arr = np.asarray(value).astype(dtype)
+    arrays = {}
+    for name, value in ((MOLECULE_INDEX, molecule_index), (SPECIES, species),
+                        (FORMAL_CHARGE, formal_charge)):
+        arr = np.asarray(value)
         if arr.shape != (n,):
             raise ValueError(f"{name} has shape {arr.shape}, expected ({n},)")
+        if name == SPECIES:
+            arrays[name] = arr.astype(str)
+            continue
+        if arr.dtype.kind == "b" or (arr.size and arr.dtype.kind not in "iuf"):
+            raise ValueError(f"{name} must hold whole numbers, got {arr.dtype} values such as "
+                             f"{arr.ravel()[:4].tolist()}")
+        arrays[name] = _whole_numbers(arr if arr.size else arr.astype(np.int64), name)
+    if arrays[MOLECULE_INDEX].size and arrays[MOLECULE_INDEX].min() < 0:
+        raise ValueError(f"negative {MOLECULE_INDEX} ({int(arrays[MOLECULE_INDEX].min())})")
+    for name, arr in arrays.items():
         if name in atoms.arrays:
             del atoms.arrays[name]
         atoms.new_array(name, arr)
