@@ -980,15 +980,21 @@ def electrolyte_box(
         # one sub-cube each for all of a species' cations, whatever their conformers
         regions = (iter(_cation_regions(n_all, length, tolerance, rng))
                    if sp.charge > 0 and spread_cations and n_all > 1 else None)
+        done = 0  # molecules of sp placed so far
         for template, n in placed[sp]:
+            # half of all of sp's molecules mirrored, whatever their rotamers: per rotamer, the
+            # odd ones out all unmirrored made 4 R and 2 S of six
+            mirrored = (done + n) // 2 - done // 2 if sp.is_racemic else 0
+            done += n
             if regions is not None:
                 for _ in range(n):
                     structures.append((sp, template, 1, next(regions)))
-            elif sp.is_racemic and n > 1:
+            elif mirrored:
                 mirror = template.copy()
                 mirror.positions[:, 0] *= -1.0
-                structures.append((sp, template, n - n // 2, None))
-                structures.append((sp, mirror, n // 2, None))
+                if n > mirrored:
+                    structures.append((sp, template, n - mirrored, None))
+                structures.append((sp, mirror, mirrored, None))
             else:
                 structures.append((sp, template, n, None))
 

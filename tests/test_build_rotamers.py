@@ -433,3 +433,28 @@ def test_a_replicated_box_counts_the_rotamers_of_every_copy():
                      if v["count"]}
     assert sum(found.values()) == 8 and len(found) > 1  # a trans among them at 3000 K
     assert sum(v["count"] for v in atoms.info["conformers"]["DMC"].values()) == 4  # unchanged
+
+
+def test_a_racemic_carbonate_stays_racemic_over_its_rotamers():
+    # sec-butyl methyl carbonate: a stereocentre the SMILES leaves open, and two rotamer sides.
+    # Mirrored per rotamer, the odd molecule of each rotamer was never mirrored: six molecules
+    # of 4 cis-cis, 1 cis-trans and 1 trans-cis were 4 R and 2 S
+    pytest.importorskip("packmol")
+    sp = Species("SBMC", "CCC(C)OC(=O)OC")
+    assert sp.is_racemic
+    atoms = electrolyte_box(counts={sp: 6}, density=0.5, seed=0, temperature_K=2500.0)
+    mix = atoms.info["conformers"]["SBMC"]
+    assert sum(1 for v in mix.values() if v["count"] % 2) >= 2  # odd counts: the case above
+    ids = atoms.arrays["molecule_index"]
+    labels = []
+    for m in np.unique(ids):
+        mol = Chem.Mol(sp.rdkit_mol)
+        conf = Chem.Conformer(mol.GetNumAtoms())
+        for i, p in enumerate(atoms.positions[ids == m]):
+            conf.SetAtomPosition(i, p.tolist())
+        mol.AddConformer(conf, assignId=True)
+        Chem.AssignStereochemistryFrom3D(mol)
+        (centre,) = Chem.FindMolChiralCenters(mol, includeUnassigned=True,
+                                              useLegacyImplementation=False)
+        labels.append(centre[1])
+    assert sorted(labels) == ["R"] * 3 + ["S"] * 3
