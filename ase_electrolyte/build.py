@@ -26,7 +26,7 @@ import numpy as np
 from ase import Atoms, units
 from ase.data import atomic_numbers, covalent_radii
 
-from .atoms_checks import check_flag, check_number
+from .atoms_checks import MAX_TEMPERATURE_K, check_flag, check_number
 from .species import get_salt, get_species
 from .topology import MOLECULE_INDEX, SPECIES, set_topology
 from .trajectory import GCM3_TO_AMU_PER_A3
@@ -38,7 +38,6 @@ __all__ = [
     "conformer",
     "conformer_ensemble",
     "CONFORMER_MODES",
-    "MAX_CONFORMER_TEMPERATURE_K",
     "MAX_ROTAMER_DIHEDRALS",
     "estimate_density",
     "packmol_executable",
@@ -443,8 +442,6 @@ def _embeddings(sp, seed, n_conformers):
     return mol, ids, energies
 
 
-#: Temperatures (K) :func:`conformer_ensemble` weighs conformers at: above 0, at most this.
-MAX_CONFORMER_TEMPERATURE_K = 10_000.0
 #: Most O=C–O–C dihedrals a species may have for :func:`conformer_ensemble` (each of its
 #: embeddings is MMFF-minimised in all 2^n cis/trans classes).
 MAX_ROTAMER_DIHEDRALS = 4
@@ -518,7 +515,8 @@ def conformer_ensemble(species, seed=0, n_conformers=_DEFAULT_EMBEDDINGS, temper
     n_conformers : int
         Embeddings, 1 to :data:`MAX_CONFORMERS`.
     temperature_K : float
-        Temperature of the weights, K (above 0, at most :data:`MAX_CONFORMER_TEMPERATURE_K`).
+        Temperature of the weights, K (above 0, at most
+        :data:`ase_electrolyte.md.MAX_TEMPERATURE_K`).
 
     Returns
     -------
@@ -549,8 +547,8 @@ def conformer_ensemble(species, seed=0, n_conformers=_DEFAULT_EMBEDDINGS, temper
 
 
 def _check_conformer_temperature(temperature_K):
-    return check_number("temperature_K (K)", temperature_K, above=0,
-                        maximum=MAX_CONFORMER_TEMPERATURE_K)
+    # the MD's ceiling: a box for any run the MD accepts
+    return check_number("temperature_K (K)", temperature_K, above=0, maximum=MAX_TEMPERATURE_K)
 
 
 def _check_rotamer_species(sp):
@@ -801,7 +799,7 @@ def electrolyte_box(
         ``"lowest"``, gets the one conformer of :func:`conformer`.
     temperature_K : float
         Temperature of the rotamers' Boltzmann weights, K (the MD's; above 0, at most
-        :data:`MAX_CONFORMER_TEMPERATURE_K`).
+        :data:`ase_electrolyte.md.MAX_TEMPERATURE_K`).
     rotamer_energies : dict, optional
         ``{species: {rotamer label: energy in kcal/mol}}`` replacing MMFF94's for the weights
         (e.g. the machine-learned potential's, as Ju et al. 2025 used, or measured ones): every

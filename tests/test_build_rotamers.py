@@ -259,7 +259,7 @@ def test_each_species_rotamers_are_searched_once_per_box(structures, monkeypatch
     ({"temperature_K": float("inf")}, "temperature_K"),
     ({"temperature_K": "298"}, "temperature_K"),
     ({"temperature_K": True}, "temperature_K"),
-    ({"temperature_K": 1e6}, "temperature_K"),
+    ({"temperature_K": 1e6}, "temperature_K"),  # beyond the MD's 1e5 K
 ])
 def test_bad_switches_and_temperatures_are_refused_before_any_embedding(kw, match, monkeypatch):
     def started(*args, **kwargs):
