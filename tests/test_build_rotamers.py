@@ -458,3 +458,18 @@ def test_a_racemic_carbonate_stays_racemic_over_its_rotamers():
                                               useLegacyImplementation=False)
         labels.append(centre[1])
     assert sorted(labels) == ["R"] * 3 + ["S"] * 3
+
+
+@pytest.mark.parametrize("name", ["DMC", "EMC", "DEC", "EA"])
+def test_every_rotamer_has_the_bonds_of_its_smiles(name):
+    # the bond guess downstream finds the molecule the SMILES says in every rotamer placed (a
+    # trans rotamer's closer O···H contacts are no bonds)
+    from mda_electrolyte.molecules import covalent_bonds
+
+    sp = get_species(name)
+    smiles = {tuple(sorted((b.GetBeginAtomIdx(), b.GetEndAtomIdx())))
+              for b in sp.rdkit_mol.GetBonds()}
+    for r in conformer_ensemble(name):
+        atoms = r.atoms.copy()
+        atoms.pbc = False
+        assert {tuple(b) for b in covalent_bonds(atoms).tolist()} == smiles, r.label
