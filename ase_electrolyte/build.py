@@ -827,13 +827,17 @@ def electrolyte_box(
         two different species of one name, more than :data:`MAX_ATOMS` atoms, a tolerance
         below :data:`MIN_TOLERANCE` or one too fine for PACKMOL's cell grid in this box, or
         inconsistent arguments, an unknown ``conformers`` or a temperature not above 0 K, a
-        species with rotamers that MMFF94 has no parameters for (``conformers="lowest"``
-        packs it), a box PACKMOL cannot pack within ``packmol_timeout``
+        species with rotamers that MMFF94 has no parameters for or with more than
+        :data:`MAX_ROTAMER_DIHEDRALS` rotamer dihedrals (``conformers="lowest"`` packs it), a
+        ``rotamer_energies`` table naming a species without rotamers in this box, a label that
+        is no rotamer, one rotamer twice or an energy that is no finite number, a box PACKMOL
+        cannot pack within ``packmol_timeout``
         (:func:`packmol_seconds`; the message names the largest box that fits and
         :func:`replicate_box`); all before any conformer or PACKMOL run. A box too small for
         its molecules at this tolerance (the convex hulls of their atoms' tolerance/2 spheres
         above :data:`MAX_PACKING_FRACTION` of the box, less for nearly round molecules; the
-        message names the density, the volumes and the highest density allowed), after the
+        message names the density, the volumes and the highest density allowed), or a
+        ``rotamer_energies`` table that leaves out a rotamer the search found, after the
         conformers and before PACKMOL.
     FileNotFoundError
         No PACKMOL (neither the ``packmol`` PyPI package nor one on PATH), before the
