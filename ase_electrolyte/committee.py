@@ -290,10 +290,10 @@ def _check_same_kind(models, members):
             )
 
 
-def _fine_tuned_from(model):
-    """SHA-256 of the base model a member file was fine-tuned from, as the record that
-    :func:`ase_electrolyte.finetuning.finetune` writes beside it says (``None`` when there is
-    no record, or the file is not the one recorded)."""
+def _finetune_record(model):
+    """The record :func:`ase_electrolyte.finetuning.finetune` wrote beside a member file (its
+    ``settings``: base, training frames, epochs, ...), ``None`` when there is none or the file
+    is not the one recorded."""
     import json
 
     from .finetuning import _RECORD
@@ -306,12 +306,39 @@ def _fine_tuned_from(model):
     try:
         with open(record) as handle:
             stored = json.load(handle)
-        base = stored["settings"]["base"].get("file_sha256")
-        if stored["model_sha256"] != file_sha256(model):
+        if stored["model_sha256"] != file_sha256(model) or not isinstance(
+                stored["settings"], dict):
             return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return stored["settings"]
+
+
+def _fine_tuned_from(model):
+    """SHA-256 of the base model a member file was fine-tuned from, as its record says
+    (``None`` when there is no record, or the file is not the one recorded)."""
+    settings = _finetune_record(model)
+    try:
+        base = settings["base"].get("file_sha256")
+    except (TypeError, KeyError, AttributeError):
         return None
     return base if isinstance(base, str) else None
+
+
+def _fitted_to_one_set_of_labels(models):
+    """The epochs of members that were all fine-tuned on the same training frames and labels
+    (their records say so), e.g. the students of one distillation; ``None`` otherwise."""
+    records = [_finetune_record(m) for m in models]
+    if any(r is None for r in records):
+        return None
+    try:
+        trained = {r["train"] for r in records}
+        epochs = sorted({int(r["epochs"]) for r in records})
+    except (TypeError, KeyError, ValueError):
+        return None
+    if len(trained) != 1 or None in trained:
+        return None
+    return epochs
 
 
 def _check_no_base_of_another(models, identities):
@@ -406,7 +433,9 @@ class Committee(Calculator):
     under a tenth of the spread of their energies (at least 1 meV/atom), the spread is an
     offset: from 0.1 eV/atom refused (:class:`~ase.calculators.calculator.InputError`, also
     for every later structure of those elements, before its members run), below warned
-    about once (:class:`EnergyOffsetWarning`). A SevenNet model's per-element shift is no
+    about once (:class:`EnergyOffsetWarning`); members whose fine-tune records name one
+    set of training labels are then said to be not converged (they would share its
+    reference), not of different references. A SevenNet model's per-element shift is no
     such reference: the 11Jul2024 and 22May2024 releases of SevenNet-0 differ in it by up
     to 1.3 eV/atom, yet agree on water, ethanol, fcc Cu and LiF within 0.03 eV/atom (the
     network absorbs it) and differ on isolated atoms; they pass.
@@ -649,19 +678,34 @@ class Committee(Calculator):
             "on its atoms apart, while the members' binding energies spread by only "
             f"{binding.std() / n * 1e3:.3g} meV/atom"
         )
+        epochs = _fitted_to_one_set_of_labels(self.model)
+        if epochs is not None:
+            # members fitted to one set of labels share its reference once converged: an
+            # offset between them is what the fine-tune has not yet fitted
+            shown = "/".join(map(str, epochs))
+            cause = (
+                f"; the members are not converged: they were fine-tuned on the same labels "
+                f"({shown} epoch(s), as their records say) and still differ by this offset "
+                "(students keep their teachers' energy references until trained long "
+                "enough): train them for more epochs"
+            )
         if energies.std() / n < _REFERENCE_EV_PER_ATOM:
             self._reference_judged[elements] = None
             warnings.warn(
-                f"{what}; it shifts every structure of this composition alike, so energy_std "
-                "is no uncertainty of energy differences there (forces_std is unaffected)",
+                f"{what}{cause if epochs is not None else ''}; it shifts every structure of "
+                "this composition alike, so energy_std is no uncertainty of energy "
+                "differences there (forces_std is unaffected)",
                 EnergyOffsetWarning, stacklevel=2)
             return
-        refusal = (
-            f"{what}; an offset this large means the members use different energy "
-            "references (e.g. fine-tuned on labels of different codes, functionals or "
-            "pseudopotentials), so their energy spread and mean energy mean nothing: build "
-            "the committee of members with one energy reference"
-        )
+        if epochs is not None:
+            refusal = f"{what}{cause}; their energy spread and mean energy mean nothing"
+        else:
+            refusal = (
+                f"{what}; an offset this large means the members use different energy "
+                "references (e.g. fine-tuned on labels of different codes, functionals or "
+                "pseudopotentials), so their energy spread and mean energy mean nothing: build "
+                "the committee of members with one energy reference"
+            )
         self._reference_judged[elements] = refusal
         raise InputError(refusal)
 

@@ -343,7 +343,13 @@ def distill(models, frames, *, epochs, out="distill", n_students=1, device="auto
     Returns
     -------
     list of ase_electrolyte.finetuning.FinetuneResult
-        One per student; ``[r.checkpoint for r in results]`` is the student committee.
+        One per student; ``[r.checkpoint for r in results]`` is the student committee. Each
+        student is evaluated on up to 32 of the training frames: students whose energies
+        are off the labels by offsets that differ by at least 1 meV/atom and by more than
+        they disagree otherwise (one student: an offset of at least 1 meV/atom, larger than
+        its scatter) are not converged, and every result's ``notes`` says so with the
+        offsets: a committee of them reports the offset as its energy spread
+        (:class:`~ase_electrolyte.committee.EnergyOffsetWarning`).
 
     Raises
     ------
@@ -432,7 +438,76 @@ def _relabel_and_train(models, frames, out, *, epochs, n_students, device, **kwa
             f"{spread.mean():.3g} eV/Å, max {spread.max():.3g} eV/Å"
         )
         results.append(res)
+    note = _unconverged_note(_student_energy_errors(results, labelled, device))
+    if note:
+        for res in results:
+            res.notes.append(note)
     return results
+
+
+#: Training frames on which the students' energies are compared with their labels: their
+#: offsets are means over frames, and these few bound their cost to a fraction of an epoch.
+_CONVERGENCE_FRAMES = 32
+
+
+def _student_energy_errors(results, labelled, device):
+    """Each student's energy error (eV/atom) on up to :data:`_CONVERGENCE_FRAMES` of the
+    training frames (evenly spaced): array (students, frames)."""
+    from .calculator import Calculator
+
+    pick = np.unique(np.linspace(0, len(labelled) - 1,
+                                 min(_CONVERGENCE_FRAMES, len(labelled))).round().astype(int))
+    errors = []
+    for res in results:
+        student = Calculator(str(res.checkpoint), device=device)
+        row = []
+        for k in pick:
+            work = labelled[k].copy()
+            work.calc = student
+            row.append((work.get_potential_energy() - labelled[k].get_potential_energy())
+                       / len(work))
+        errors.append(row)
+    return np.array(errors, dtype=np.float64)
+
+
+def _unconverged_note(errors):
+    """What the students' energy errors on their training frames (eV/atom, (students,
+    frames)) say of their convergence: ``None`` when nothing is off, else a note.
+
+    A student's mean error is its energy-reference offset from the labels. Students with
+    offsets that differ by at least 1 meV/atom (the standard deviation across students)
+    and by more than they disagree otherwise (the mean over frames of their standard
+    deviation once the offsets are removed) are not converged: a committee of them reports
+    the offset as its energy spread (:class:`~ase_electrolyte.committee.EnergyOffsetWarning`),
+    which is no uncertainty. One student is not converged when its offset is at least
+    1 meV/atom and larger than its scatter about it.
+    """
+    from .committee import _MIN_OFFSET_EV_PER_ATOM
+
+    offsets = errors.mean(axis=1)
+    residual = errors - offsets[:, None]
+    n_frames = errors.shape[1]
+    shown = ", ".join(f"{b * 1e3:+.3g}" for b in offsets)
+    if len(errors) >= 2:
+        between = float(offsets.std())
+        rest = float(residual.std(axis=0).mean())
+        if between < _MIN_OFFSET_EV_PER_ATOM or between <= rest:
+            return None
+        return (
+            f"the students are not converged: on {n_frames} training frame(s) their energies "
+            f"are off the labels by {shown} meV/atom on average, an offset between them of "
+            f"{between * 1e3:.3g} meV/atom (their other disagreement: {rest * 1e3:.3g} "
+            "meV/atom); a committee of them reports that offset as its energy spread "
+            "(EnergyOffsetWarning), not an uncertainty: train them for more epochs"
+        )
+    scatter = float(residual.std())
+    if abs(offsets[0]) < _MIN_OFFSET_EV_PER_ATOM or abs(offsets[0]) <= scatter:
+        return None
+    return (
+        f"the student is not converged: on {n_frames} training frame(s) its energies are off "
+        f"the labels by {shown} meV/atom on average (scatter about that: {scatter * 1e3:.3g} "
+        "meV/atom): train it for more epochs"
+    )
 
 
 def _check_student_options(epochs, kwargs, out):
