@@ -993,6 +993,11 @@ class IntraInterErrors(FrameAnalysis):
                                                           "with the reference method"))
             raise ValueError("quantities must include energy or forces")
         self.quantities = tuple(q for q in _QUANTITIES if q in quantities)
+        # the isolated molecules' forces only where a force or stress is split: a model of
+        # energies alone was asked for them after the frame had been evaluated
+        for side in (self._model, self._reference):
+            if isinstance(side.isolated, IsolatedMoleculeEvaluator):
+                side.isolated.forces = "forces" in self.quantities or "stress" in self.quantities
         # a reference of free energies only (:func:`stored_labels`) is compared as the energy,
         # and every energy number says so
         self._energy_note = None
@@ -1138,13 +1143,12 @@ class IntraInterErrors(FrameAnalysis):
         if side.isolated is not None:
             molecules = isolated_molecules(atoms, ids, vacuum=self.vacuum)
             e_mol, f_mol = side.isolated.evaluate(molecules)
-            f_intra = np.zeros((ids.size, 3))
-            for mol, f in zip(molecules, f_mol, strict=True):
-                f_intra[mol.arrays["frame_index"]] = f
-            intra = {
-                "energy": float(e_mol.sum()),
-                "forces": f_intra,
-            }
+            intra = {"energy": float(e_mol.sum())}
+            if "forces" in properties or "stress" in properties:
+                f_intra = np.zeros((ids.size, 3))
+                for mol, f in zip(molecules, f_mol, strict=True):
+                    f_intra[mol.arrays["frame_index"]] = f
+                intra["forces"] = f_intra
             if "stress" in properties:
                 intra["stress"] = intramolecular_stress(
                     f_intra, whole, masses, ids, atoms.get_volume()

@@ -81,23 +81,34 @@ def input_checks(calculator):
     list
         The terms, outermost first.
     """
-    return _terms_with_checks(calculator, 0)
+    found = []
+    for term, _ in _terms_with_checks(calculator, 1.0, 0):
+        if not any(term is f for f in found):
+            found.append(term)
+    return found
 
 
-def _terms_with_checks(calculator, depth):
+def _terms_with_checks(calculator, weight, depth):
+    """``(term, weight)`` of every term with a ``check_input``, each path once: the weight is
+    the product of the mixtures' weights above it (ASE's ``LinearCombinationCalculator``)."""
     found = []
     # a calculator that holds itself through a chain of members stops here
     if depth > 8:
         return found
     if callable(getattr(calculator, "check_input", None)):
-        found.append(calculator)
-    members = [getattr(calculator, "dispersion", None), getattr(calculator, "electrostatics", None)]
+        found.append((calculator, weight))
+    members = [(getattr(calculator, name, None), weight)
+               for name in ("dispersion", "electrostatics")]
     # ASE 3.23+ keeps a sum's members in its mixer, older versions on the calculator
     for holder in (calculator, getattr(calculator, "mixer", None)):
-        members += list(getattr(holder, "calcs", None) or ())
-    for member in members:
+        calcs = list(getattr(holder, "calcs", None) or ())
+        weights = getattr(holder, "weights", None)
+        weights = [1.0] * len(calcs) if weights is None or len(weights) != len(calcs) \
+            else [float(w) for w in weights]
+        members += [(c, weight * w) for c, w in zip(calcs, weights, strict=True)]
+    for member, w in members:
         if member is not None and member is not calculator and is_calculator(member):
-            found += [m for m in _terms_with_checks(member, depth + 1) if m not in found]
+            found += _terms_with_checks(member, w, depth + 1)
     return found
 
 
@@ -173,7 +184,8 @@ def background_self_energy(calculator, mol):
     Phys. Rev. B 51, 4014 (1995)): −0.85 eV for Li⁺ in a cube of 24 Å, −0.43 eV in one of
     48 Å, so that isolated-molecule energies depended on ``vacuum``. The terms counted are
     those of :func:`input_checks` with ``parameters["background"]`` true and a
-    ``get_charges`` method (:class:`~ase_electrolyte.Electrostatics`); a model that sums
+    ``get_charges`` method (:class:`~ase_electrolyte.Electrostatics`), each with the weight
+    of the mixtures above it (ASE's ``LinearCombinationCalculator``); a model that sums
     charges of its own is not seen. Higher multipoles of a molecular ion leave an
     :math:`O(L^{-3})` remainder.
 
@@ -199,12 +211,12 @@ def background_self_energy(calculator, mol):
     if not (side > 0 and np.allclose(cell, side * np.eye(3), rtol=0, atol=1e-9 * side)):
         return 0.0
     total = 0.0
-    for term in input_checks(calculator):
+    for term, weight in _terms_with_checks(calculator, 1.0, 0):
         parameters = getattr(term, "parameters", None) or {}
         if not (parameters.get("background") and callable(getattr(term, "get_charges", None))):
             continue
         q = float(np.sum(term.get_charges(mol.copy())))
-        total -= COULOMB * YEH_HUMMER_XI * q * q / (2.0 * side)
+        total -= weight * COULOMB * YEH_HUMMER_XI * q * q / (2.0 * side)
     return total
 
 
@@ -237,6 +249,9 @@ class IsolatedMoleculeEvaluator:
     calculator : ase.calculators.calculator.BaseCalculator
     decimals : int
         Rounding of positions in the cache key (Å).
+    forces : bool
+        Evaluate the forces too (``False``: energies alone, for a calculator that implements
+        no forces or an analysis that needs none; the forces returned are then ``None``).
 
     Attributes
     ----------
@@ -245,8 +260,12 @@ class IsolatedMoleculeEvaluator:
         least recently used dropped beyond it.
     """
 
-    def __init__(self, calculator, decimals=8):
+    def __init__(self, calculator, decimals=8, *, forces=True):
+        from ase_electrolyte.atoms_checks import check_flag
+
         self.calculator = calculator
+        check_flag("forces", forces)
+        self.forces = bool(forces)
         # 0 or fewer decimals (a 1 Å grid) took different geometries for one; NaN/inf were an
         # OverflowError; more than 15 decimals are below the round-off of float64 positions
         self.decimals = check_number("decimals", decimals, integer=True, minimum=3, maximum=15)
@@ -268,6 +287,7 @@ class IsolatedMoleculeEvaluator:
         -------
         energies : numpy.ndarray, shape (n_molecules,)
         forces : list of numpy.ndarray, shape (n_atoms_j, 3)
+            ``None`` for every molecule with ``forces=False``.
         """
         from ase_electrolyte.md import calculator_fingerprint
 
@@ -284,7 +304,9 @@ class IsolatedMoleculeEvaluator:
                 for m in molecules]
         missing = {}
         for key, mol in zip(keys, molecules, strict=True):
-            if key not in self._cache and key not in missing:
+            # an energy cached without its forces (forces=False then) is evaluated again
+            cached = self._cache.get(key)
+            if (cached is None or (self.forces and cached[1] is None)) and key not in missing:
                 missing[key] = mol
         if missing:
             todo = list(missing.items())
@@ -302,8 +324,8 @@ class IsolatedMoleculeEvaluator:
                 # fewer results than molecules left some uncached (a KeyError further on),
                 # a result without energy or forces a bare KeyError
                 if len(results) != len(todo) or not all(
-                        isinstance(res, dict) and "energy" in res and "forces" in res
-                        for res in results):
+                        isinstance(res, dict) and "energy" in res
+                        and ("forces" in res or not self.forces) for res in results):
                     raise ValueError(
                         f"{calculator_name(self.calculator)}.calculate_batch returned "
                         f"{len(results)} result(s) for {len(todo)} isolated molecules, or one "
@@ -312,17 +334,18 @@ class IsolatedMoleculeEvaluator:
                     )
                 for (key, mol), res in zip(todo, results, strict=True):
                     self._store(key, mol, _label_number(res["energy"], self.calculator, mol),
-                                np.asarray(res["forces"], dtype=np.float64))
+                                np.asarray(res["forces"], dtype=np.float64)
+                                if self.forces else None)
             else:
                 for key, mol in todo:
                     self._store(key, mol, *self._single(mol))
         energies = np.array([self._cache[k][0] for k in keys])
-        forces = [self._cache[k][1] for k in keys]
+        forces = [self._cache[k][1] if self.forces else None for k in keys]
         for key in keys:
             self._cache.move_to_end(key)
         while self._cached_atoms > self.max_cached_atoms and self._cache:
-            _, (_, dropped) = self._cache.popitem(last=False)
-            self._cached_atoms -= len(dropped)
+            _, (_, _, n_atoms) = self._cache.popitem(last=False)
+            self._cached_atoms -= n_atoms
         return energies, forces
 
     def _single(self, mol):
@@ -335,7 +358,7 @@ class IsolatedMoleculeEvaluator:
         atoms.calc = self.calculator
         try:
             energy = atoms.get_potential_energy()
-            forces = atoms.get_forces()
+            forces = atoms.get_forces() if self.forces else None
         except Exception as exc:  # the calculator's own error, re-raised with context
             hint = (
                 ""
@@ -349,22 +372,23 @@ class IsolatedMoleculeEvaluator:
                 f"calculator {calculator_name(self.calculator)} failed on the isolated molecule "
                 f"{mol.get_chemical_formula()}{_which(mol)}: {exc}{hint}"
             ) from exc
-        return float(energy), np.array(forces, dtype=np.float64)
+        return float(energy), None if forces is None else np.array(forces, dtype=np.float64)
 
     def _store(self, key, mol, energy, forces):
-        if (
-            not np.isfinite(energy)
-            or forces.shape != (len(mol), 3)
-            or not np.all(np.isfinite(forces))
-        ):
+        if not np.isfinite(energy) or (forces is not None and (
+                forces.shape != (len(mol), 3) or not np.all(np.isfinite(forces)))):
             raise ValueError(
                 f"calculator {calculator_name(self.calculator)} returned a non-finite or "
                 f"misshapen result for the isolated molecule {mol.get_chemical_formula()}"
             )
         # the molecule alone, not a lattice of its images in a background: uniform in the
         # positions, so the forces keep no part of it
-        self._cache[key] = (energy - background_self_energy(self.calculator, mol), forces)
-        self._cached_atoms += len(forces)
+        if key in self._cache:
+            # its energy alone was cached before; now with the forces
+            self._cached_atoms -= self._cache.pop(key)[2]
+        self._cache[key] = (energy - background_self_energy(self.calculator, mol), forces,
+                            len(mol))
+        self._cached_atoms += len(mol)
         self.n_evaluated += 1
 
 
@@ -724,10 +748,10 @@ class EvaluationMethod:
     def has(self, quantity):
         """Whether this method gives ``quantity`` (``"energy"``, ``"forces"``, ``"stress"``)."""
         if self.calculator is not None:
-            if quantity == "stress":
-                implemented = getattr(self.calculator, "implemented_properties", None)
-                return implemented is None or "stress" in implemented
-            return True
+            # a calculator of energies alone was asked for forces after the frame's energy
+            # had been paid for (PropertyNotImplementedError)
+            implemented = getattr(self.calculator, "implemented_properties", None)
+            return implemented is None or quantity in implemented
         return all(lab[quantity] is not None for lab in self.labels)
 
     def totals(self, atoms, frame, properties):

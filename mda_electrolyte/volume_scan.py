@@ -142,7 +142,8 @@ class RigidVolumeScan(FrameAnalysis):
     reference : ase.calculators.calculator.BaseCalculator, optional
         A second calculator evaluated on the same scanned frames.
     keep_frames : bool, str or os.PathLike
-        Keep the scanned frames with the calculators' energy, forces (and stress) for
+        Keep the scanned frames with the calculators' energy, forces and stress (those the
+        calculator implements: a calculator of energies alone gives frames with energies) for
         :meth:`scanned_frames` (e.g. as training data). ``True`` keeps them in memory: about
         110 bytes per atom of every frame and scale (10⁴ atoms, 11 scales, 100 frames: 1.2 GB;
         ``benchmarks/bench_volume_scan_memory.py``). A path (a text ending in ``.extxyz`` or
@@ -263,9 +264,10 @@ class RigidVolumeScan(FrameAnalysis):
         self.scales = np.sort(scales)
         self.keep_frames = bool(keep_frames)
         self.vacuum = check_vacuum(vacuum)
-        self._sides = {"": IsolatedMoleculeEvaluator(calculator)}
+        # E_intra needs the isolated molecules' energies alone
+        self._sides = {"": IsolatedMoleculeEvaluator(calculator, forces=False)}
         if reference is not None:
-            self._sides["reference_"] = IsolatedMoleculeEvaluator(reference)
+            self._sides["reference_"] = IsolatedMoleculeEvaluator(reference, forces=False)
 
     def _get_aggregator(self):
         lookup = {"_per_frame": ResultsGroup.flatten_sequence}
@@ -387,7 +389,8 @@ class RigidVolumeScan(FrameAnalysis):
             if "reference_" in labels:
                 ref = labels["reference_"]
                 copy.info["reference_energy"] = ref["energy"]
-                copy.arrays["reference_forces"] = ref["forces"]
+                if "forces" in ref:
+                    copy.arrays["reference_forces"] = ref["forces"]
                 if "stress" in ref:
                     copy.info["reference_stress"] = ref["stress"]
             out.append(copy)
@@ -401,7 +404,6 @@ class RigidVolumeScan(FrameAnalysis):
         n = len(atoms)
         molecules = isolated_molecules(atoms, ids, vacuum=self.vacuum)
         record = {"frame": int(self._ts.frame), "volumes": [], "atoms": []}
-        properties = ["energy", "forces"]
         for prefix, evaluator in self._sides.items():
             energies, _ = evaluator.evaluate(molecules)
             record[prefix + "intra"] = float(energies.sum())
@@ -413,10 +415,10 @@ class RigidVolumeScan(FrameAnalysis):
             for prefix, evaluator in self._sides.items():
                 calc = evaluator.calculator
                 implemented = getattr(calc, "implemented_properties", None)
-                props = properties + (
-                    ["stress"] if implemented is None or "stress" in implemented else []
-                )
-                props = props if self.keep_frames else ["energy"]
+                # the labels the calculator gives: one of energies alone was asked for forces
+                # after the frame's energy (and the isolated molecules') had been paid for
+                props = ["energy"] + [q for q in ("forces", "stress") if self.keep_frames and (
+                    implemented is None or q in implemented)]
                 values = evaluate_frame(calc, scaled, props)
                 record[prefix + "total"].append(values["energy"])
                 labels[prefix] = values
@@ -520,8 +522,9 @@ class RigidVolumeScan(FrameAnalysis):
         out = []
         for atoms in read(self._frames_path, index=":", format="extxyz"):
             if prefix:
-                labels = {"energy": atoms.info["reference_energy"],
-                          "forces": atoms.arrays["reference_forces"]}
+                labels = {"energy": atoms.info["reference_energy"]}
+                if "reference_forces" in atoms.arrays:
+                    labels["forces"] = atoms.arrays["reference_forces"]
                 if "reference_stress" in atoms.info:
                     labels["stress"] = atoms.info["reference_stress"]
             else:

@@ -200,3 +200,20 @@ def test_a_frame_that_overlaps_unscaled_is_the_structure_at_fault():
     with pytest.raises(ValueError, match=r"frame 0 \(unscaled\): atoms closer than 0.5 Å.*fix "
                                          "the structure"):
         RigidVolumeScan([frame], Bonds(), scales=[0.9, 1.0]).check_frames()
+
+
+def test_a_weighted_term_has_its_images_taken_off_with_its_weight():
+    from ase.calculators.mixing import LinearCombinationCalculator
+
+    ion = Atoms("Li", positions=[[0.0, 0.0, 0.0]])
+    ion.arrays["formal_charge"] = np.array([1])
+    energies = []
+    for vacuum in (6.0, 12.0):
+        mol = isolated_molecules(ion, [0], vacuum=vacuum)
+        calc = LinearCombinationCalculator([Bonds(), _ewald(background=True)], [1.0, 0.5])
+        removed = background_self_energy(calc, mol[0])
+        np.testing.assert_allclose(
+            removed, -0.5 * COULOMB * YEH_HUMMER_XI / (2.0 * mol[0].cell[0, 0]), rtol=1e-12)
+        energies.append(IsolatedMoleculeEvaluator(calc).evaluate(mol)[0][0])
+    # a lone point charge alone has no energy, whatever its cube
+    np.testing.assert_allclose(energies, [0.0, 0.0], atol=1e-5)
