@@ -1399,11 +1399,14 @@ def _floor3(x):
 
 
 def _check_own_images(atoms, templates, tolerance):
-    """Refuse a box in which a molecule comes closer than ``tolerance`` to its periodic image.
+    """Refuse a box in which a molecule comes closer than ``tolerance`` to its periodic image,
+    or within the covalent bond guess's reach of it.
 
     PACKMOL keeps ``tolerance`` between different molecules, periodic images included, but not
     between a molecule and its own images: in a box barely larger than a molecule (one EMC at
-    the van der Waals density: 0.9 Å) the returned box held overlapping atoms.
+    the van der Waals density: 0.9 Å) the returned box held overlapping atoms. An S···O 2.2 Å
+    from its own image is a bond to the bond guess downstream: the molecule an endless chain
+    through the images, which cannot be made whole.
     """
     length = float(atoms.cell[0, 0])
     extent = {
@@ -1412,21 +1415,26 @@ def _check_own_images(atoms, templates, tolerance):
                      for t in _template_list(ts))
         for sp, ts in templates.items()
     }
-    if length > max(extent.values()) + tolerance:
+    reach = _bond_reach()[atoms.numbers]
+    cutoff = max(tolerance, 2.0 * float(reach.max()))
+    if length > max(extent.values()) + cutoff:
         return  # no molecule reaches across the box
     from .neighbour_pairs import pairs_within
 
-    pairs, shifts, d = pairs_within(atoms.positions, atoms.cell.array, tolerance, "PSd")
+    pairs, shifts, d = pairs_within(atoms.positions, atoms.cell.array, cutoff, "PSd")
     i, j = pairs[:, 0], pairs[:, 1]
     molecule = atoms.arrays[MOLECULE_INDEX]
-    own = (molecule[i] == molecule[j]) & np.any(shifts != 0, axis=1)
+    near = np.maximum(tolerance, reach[i] + reach[j])
+    own = (molecule[i] == molecule[j]) & np.any(shifts != 0, axis=1) & (d < near)
     if own.any():
         k = int(np.argmin(np.where(own, d, np.inf)))
         name = atoms.arrays[SPECIES][i[k]]
+        why = (f"tolerance {tolerance} Å" if d[k] < tolerance else
+               f"within the {near[k]:.2f} Å reach of a covalent bond guess: a bond to itself")
         raise ValueError(
             f"the box edge {length:.3g} Å is too short for one {name} molecule (about "
             f"{extent[name]:.3g} Å across): it comes {d[k]:.2f} Å from its own periodic image "
-            f"(tolerance {tolerance} Å); pack more molecules or give a lower density"
+            f"({why}); pack more molecules or give a lower density"
         )
 
 

@@ -150,3 +150,24 @@ def test_packed_salt_boxes_hold_the_molecules_they_name(seed):
     assert _molecule_count(atoms) == sum(counts.values())
     again = electrolyte_box(counts=counts, density=build.estimate_density(counts), seed=seed)
     assert np.array_equal(atoms.positions, again.positions)
+
+
+def test_a_molecule_within_bond_reach_of_its_own_image_is_refused(monkeypatch):
+    # one Cl2 along x in a 4.29 Å box: its Cl 2.30 Å from the other's image, beyond the 2 Å
+    # tolerance (which alone was checked) and within the Cl-Cl reach of 2.64 Å: bonded to its
+    # own image, the molecule was an endless chain through the images downstream
+    from ase_electrolyte.species import Species
+
+    chlorine = Species("Cl2", "ClCl")
+    edge, bond = 4.29, 1.99
+    density = chlorine.mass / (edge**3 * GCM3_TO_AMU_PER_A3)
+    positions = np.array([[0.5, edge / 2, edge / 2], [0.5 + bond, edge / 2, edge / 2]])
+    monkeypatch.setattr(build, "_run_packmol", lambda *a, **k: positions)
+    with pytest.raises(ValueError, match=r"too short for one Cl2 molecule .* 2\.30 Å from its own "
+                                         r"periodic image \(within the 2\.64 Å reach of a covalent "
+                                         r"bond guess: a bond to itself\)"):
+        electrolyte_box(counts={chlorine: 1}, density=density, seed=0)
+    # a box of a bond's reach more is left alone
+    wider = chlorine.mass / ((edge + 0.4) ** 3 * GCM3_TO_AMU_PER_A3)
+    atoms = electrolyte_box(counts={chlorine: 1}, density=wider, seed=0)
+    assert _molecule_count(atoms) == 1
