@@ -4,7 +4,12 @@ import os
 import warnings
 
 import numpy as np
-from ase.calculators.calculator import Calculator, CalculatorSetupError, all_changes
+from ase.calculators.calculator import (
+    Calculator,
+    CalculatorSetupError,
+    PropertyNotImplementedError,
+    all_changes,
+)
 from ase.data import chemical_symbols
 from ase.units import Bohr, Hartree
 
@@ -997,6 +1002,12 @@ class D3(ParametersContract, Calculator):
         """Evaluate every property in one kernel call (later requests reuse the results)."""
         super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
+        if "stress" in properties and not (atoms.pbc.any() and atoms.cell.rank == 3):
+            # before the kernel: ASE's own "stress not present in this calculation" came only
+            # after it, and did not say why
+            raise PropertyNotImplementedError(
+                f"D3 stress needs a periodic direction and a cell of three vectors (its volume); "
+                f"this structure has pbc={atoms.pbc.tolist()} and cell rank {atoms.cell.rank}")
         self._tensor_system = None  # compute_tensor's default system is now self.atoms
         with input_errors():
             geometry, tables, rotation = self._prepare(atoms)
