@@ -232,10 +232,11 @@ class IsolatedMoleculeEvaluator:
     and net charge (``info["charge"]``, which :func:`~mda_electrolyte.molecules.isolated_molecules`
     sets from the frame's formal charges).
 
-    Molecules with the same atoms and the same internal geometry (to ``10**-decimals`` Å, in any
-    position: energies and forces are translation invariant) are evaluated once, as long as the
-    calculator stays the same (its :func:`ase_electrolyte.md.calculator_fingerprint`: class,
-    parameters, model files); a changed calculator empties the cache. A calculator that
+    Molecules with the same atoms, internal geometry (to ``10**-decimals`` Å, in any
+    position: energies and forces are translation invariant) and cell are evaluated once, as
+    long as the calculator stays the same (its
+    :func:`ase_electrolyte.md.calculator_fingerprint`: class, parameters, model files); a
+    changed calculator empties the cache. A calculator that
     offers ``calculate_batch(list_of_atoms)`` returning one ``{"energy", "forces"}`` dict per
     molecule is called once for all molecules missing from the cache.
 
@@ -299,9 +300,13 @@ class IsolatedMoleculeEvaluator:
             self._cache.clear()
             self._cached_atoms = 0
             self._calculator_state = state
-        # an ion and its neutral twin share a geometry but not an energy
-        keys = [geometry_key(m.numbers, m.positions, self.decimals) + (m.info.get("charge"),)
-                for m in molecules]
+        # an ion and its neutral twin share a geometry but not an energy, nor does a molecule
+        # in cubes of other sizes (a scan rerun after scan.vacuum = 10 took the energies in
+        # the cubes of the vacuum before)
+        keys = [geometry_key(m.numbers, m.positions, self.decimals) + (
+            m.info.get("charge"), tuple(bool(p) for p in m.pbc),
+            (np.round(m.cell.array, self.decimals) + 0.0).tobytes() if np.any(m.pbc) else None)
+            for m in molecules]
         missing = {}
         for key, mol in zip(keys, molecules, strict=True):
             # an energy cached without its forces (forces=False then) is evaluated again
