@@ -984,6 +984,9 @@ def _run(spec, folder, timing):
             ratio=comp["ratio"],
             density=plan["density"],
             seed=task["seed"],
+            # the rotamers' Boltzmann weights at the task's temperature, not the builder's
+            # default 298.15 K: a 350 K task packed the conformer populations of 298 K
+            temperature_K=task["temperature_K"],
         )
         with atomic_path(initial) as tmp:
             ase.io.write(tmp, atoms, format="extxyz")
