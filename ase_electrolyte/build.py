@@ -600,7 +600,13 @@ def _rotamers(sp, seed, n_conformers):
     order = np.argsort(energies, kind="stable")
     for k in order:
         keep(mol.GetConformer(ids[k]), energies[k])
-    for cid in ids:
+    # embeddings of one energy are one minimum (or its mirror image): forced alike, so each is
+    # forced once (EMC's ten embeddings are two minima: 8 minimisations instead of 40)
+    distinct = []
+    for k in order:
+        if not distinct or energies[k] > energies[distinct[-1]] + _SAME_MINIMUM_KCAL_MOL:
+            distinct.append(k)
+    for cid in [ids[k] for k in sorted(distinct)]:
         # every embedding forced into every class: ETKDG's torsion preferences make every DMC
         # embedding cis-cis, so the trans rotamers are never embedded
         for target in itertools.product((0.0, 180.0), repeat=len(dihedrals)):
