@@ -98,6 +98,8 @@ __all__ = [
     "MAX_TEMPERATURE_K",
     "MAX_PRESSURE_BAR",
     "MAX_STEPS",
+    "MIN_TDAMP_STEPS",
+    "MIN_PDAMP_STEPS",
     "BATCH_PROGRESS_INTERVAL_S",
     "progress_bar_options",
 ]
@@ -126,6 +128,16 @@ MAX_STEPS = 10**11
 #: Longest thermostat or barostat time constant (fs): 1e12 fs (a millisecond) is beyond the length
 #: of any run, a coupling that never acts; ASE's Nosé–Hoover chain overflowed at 1e308 fs.
 MAX_DAMPING_FS = 1.0e12
+#: Shortest thermostat time constant ``tdamp_fs``, in time steps (ASE advises 100). Below about
+#: two steps ASE's Nosé–Hoover chain cannot be integrated: EMT copper at 600 K and 2 fs steps
+#: exploded at step 2 with tdamp of half a step, 25 with one, 51 with 1.2, 80 with 1.5 and 383
+#: with 1.7 steps (ran 6000 steps at 2 and 3); the error blamed the time step or the model.
+MIN_TDAMP_STEPS = 10
+#: Shortest barostat time constant ``pdamp_fs``, in time steps (ASE advises 1000). The MTK
+#: barostat of a stiff solid cannot be integrated near ten steps: EMT copper at 600 K and 2 fs
+#: steps flew apart within 4 steps with pdamp of 1 to 10 steps (ran 3000 steps at 20); the
+#: error blamed the time step or the calculator's results.
+MIN_PDAMP_STEPS = 20
 #: Largest centre-of-mass kinetic energy (in kT) of given velocities: a chi-square of 3 degrees
 #: of freedom exceeds 2 × 15 = 30 with probability 1e-6 (see ``_check_drift``).
 _MAX_DRIFT_KT = 15.0
@@ -1401,6 +1413,15 @@ def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar
                             allow_none=True)
     pdamp_fs = check_number("pdamp_fs", pdamp_fs, above=0, maximum=MAX_DAMPING_FS,
                             allow_none=True)
+    for name, value, fewest, used, advice in (
+            ("tdamp_fs", tdamp_fs, MIN_TDAMP_STEPS, ensemble != "nve", 100),
+            ("pdamp_fs", pdamp_fs, MIN_PDAMP_STEPS, ensemble == "npt", 1000)):
+        if used and value is not None and value < fewest * timestep_fs:
+            # the run exploded steps (or hundreds of steps) later, blaming the time step
+            raise ValueError(
+                f"{name} = {value:g} fs is {value / timestep_fs:.4g} time steps of "
+                f"{timestep_fs:g} fs; the Nosé–Hoover/MTK integration needs at least {fewest} "
+                f"(ASE advises {advice}, the default: {advice * timestep_fs:g} fs)")
     hydrogen_mass = check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
     # a factor of 1 or less stops a sound run at its own target (a thermostatted temperature
     # fluctuates about it), possibly after overwrite=True has emptied the file
@@ -1468,7 +1489,8 @@ def run_md(
         Target pressure for NPT, bar (default 1 atm).
     tdamp_fs, pdamp_fs : float, optional
         Thermostat/barostat time constants, fs; default 100 and 1000 time steps (ASE's advice);
-        at most :data:`MAX_DAMPING_FS`.
+        at least :data:`MIN_TDAMP_STEPS` and :data:`MIN_PDAMP_STEPS` time steps (shorter ones
+        cannot be integrated) and at most :data:`MAX_DAMPING_FS`.
     hydrogen_mass : float, optional
         Mass (amu) given to H during this run (Ju et al. 2025 use 3 for 2 fs steps); the
         returned Atoms has the real masses back, with H velocities scaled to keep each H's
@@ -1532,10 +1554,12 @@ def run_md(
     ValueError
         Bad arguments (also velocities with a centre-of-mass drift, a temperature above
         :data:`MAX_TEMPERATURE_K`, a pressure beyond
-        :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them),
-        a missing calculator or a ``SinglePointCalculator`` (the stored results ``ase.io.read``
-        attaches, which compute nothing at new positions), NPT without a 3D-periodic cell or
-        with a calculator that computes no stress (its ``implemented_properties``), a
+        :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them;
+        a ``tdamp_fs`` or ``pdamp_fs`` shorter than :data:`MIN_TDAMP_STEPS` or
+        :data:`MIN_PDAMP_STEPS` time steps), a missing calculator or a
+        ``SinglePointCalculator`` (the stored results ``ase.io.read`` attaches, which compute
+        nothing at new positions), NPT without a 3D-periodic cell or with a calculator that
+        computes no stress (its ``implemented_properties``), a
         ``trajectory`` of another run, of another program or whose times are not its steps
         times ``timestep_fs`` (an edited clock), an integrator state stored with other shapes
         than this run's integrator has, or a step whose data the trajectory writer refused
