@@ -695,7 +695,6 @@ def _label(solvent, ratio, salt, concentration, units):
 
 def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, seed=0):
     from ..build import (
-        _check_packable_at,
         _check_packing_time,
         _default_packmol_timeout,
         composition_counts,
@@ -813,7 +812,7 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
                     # always passes)
                     _check_tasks_packable(
                         _tasks_of(composition, temperatures, replicas, seed), counts, density,
-                        where, _check_packable_at)
+                        where)
                 out.append(composition)
                 boxes.append(_box_key(counts))
     counts = Counter(c.label for c in out)  # list.count per label: quadratic in big grids
@@ -834,22 +833,24 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
     return out
 
 
-def _check_tasks_packable(tasks, counts, density, where, check):
-    """PlanError naming the ``tasks`` whose boxes ``check`` refuses before PACKMOL runs.
+def _check_tasks_packable(tasks, counts, density, where):
+    """PlanError naming the ``tasks`` whose boxes cannot be packed at ``density``.
 
     Each task packs the conformers of its own seed (:func:`~ase_electrolyte.build.conformer`),
     and a flexible molecule's lowest-energy conformer changes with it: the packing limit of
     five G2 was 1.077 g/cm³ with the conformers of seed 0, which this check once used for
     every task, and 1.029 to 1.193 g/cm³ with those of twelve task seeds; at 1.05 g/cm³ the
-    plan was accepted and three of the twelve tasks failed after loading their model.
-    ``check`` is :func:`ase_electrolyte.build._check_packable_at` (the check
-    :func:`~ase_electrolyte.build.electrolyte_box` makes), given the task's seed.
+    plan was accepted and three of the twelve tasks failed after loading their model. The
+    check is the one :func:`~ase_electrolyte.build.electrolyte_box` makes before PACKMOL, with
+    the task's seed.
     """
+    from ..build import _check_packable_at
+
     refused = []
     for task in tasks:
         try:
             # each seed its own conformers: kept for no other task, whose seed differs
-            check(counts, density, {}, seed=task.seed)
+            _check_packable_at(counts, density, {}, seed=task.seed)
         except ValueError as err:
             refused.append((task, err))
     if not refused:
