@@ -392,7 +392,11 @@ def _check_work(frames, what):
     energy; minimum-image displacements). Over consecutive frames of each such group the
     least-squares factor :math:`s` of the energy differences on this work is 1 when energies
     and forces share a unit: forces in eV/bohr with positions in Å make it 1.89, energies in
-    kcal/mol with forces in eV/Å 23, energies in Hartree 1/27. Judged from the labels alone
+    kcal/mol with forces in eV/Å 23, energies in Hartree 1/27, energies per atom 1/N (named
+    when the differences times the atom counts fit, nearest reading first: for 32 atoms per
+    frame they had read as Hartree energies alone, and frames of several sizes had passed
+    unjudged, their differences correlating too little with the work). Judged from the labels
+    alone
     (any chemistry, with or without a base model) where the two correlate (at least 0.95:
     frames far apart along an anharmonic path do not), on at least 3 pairs; refused outside
     [0.4, 1.45] (measured on correct labels: 0.83-0.98 for rattled EMT copper and ethanol).
@@ -404,7 +408,7 @@ def _check_work(frames, what):
         key = (atoms.numbers.tobytes(), np.round(atoms.cell.array, 6).tobytes(),
                atoms.pbc.tobytes())
         groups.setdefault(key, []).append(k)
-    d_energy, work, involved = [], [], set()
+    d_energy, work, involved, sizes = [], [], set(), []
     for members in groups.values():
         for ka, kb in zip(members[:-1], members[1:], strict=True):
             a, b = frames[ka], frames[kb]
@@ -414,20 +418,36 @@ def _check_work(frames, what):
             forces = a.calc.results["forces"] + b.calc.results["forces"]
             work.append(-0.5 * float(np.sum(forces * step)))
             d_energy.append(float(b.calc.results["energy"] - a.calc.results["energy"]))
+            sizes.append(len(a))
             involved.update((ka, kb))
     if len(work) < 3:
         return
     d_energy, work = np.array(d_energy), np.array(work)
     if not np.any(work) or not np.any(d_energy):
         return
-    corr = float(d_energy @ work) / np.sqrt(float(d_energy @ d_energy) * float(work @ work))
-    scale = float(d_energy @ work) / float(work @ work)
+
+    def fit(differences):
+        """(correlation, least-squares factor) of energy differences on the work."""
+        product = float(differences @ work)
+        return (product / np.sqrt(float(differences @ differences) * float(work @ work)),
+                product / float(work @ work))
+
+    corr, scale = fit(d_energy)
     lo, hi = _WORK_SCALE_RANGE
-    if corr < _MIN_WORK_CORRELATION or lo <= scale <= hi:
+    # energies per atom give 1/N of the work, which for 32 atoms read as Hartree (1/27) and,
+    # in a data set of frames of several sizes, correlated too little to be judged at all:
+    # the energy differences times each frame's atom count are then the work
+    corr_n, scale_n = fit(d_energy * np.array(sizes))
+    per_atom = corr_n >= _MIN_WORK_CORRELATION and lo <= scale_n <= hi
+    if lo <= scale <= hi or (corr < _MIN_WORK_CORRELATION and not per_atom):
         return
     # every reading within x1.5, the nearest first (Hartree and Rydberg differ by x2)
-    near = sorted((abs(np.log(scale / f)), name) for name, f in _WORK_READINGS.items())
-    near = [name for dist, name in near if dist < np.log(1.5)]
+    near = [(abs(np.log(scale / f)), name) for name, f in _WORK_READINGS.items()
+            if corr >= _MIN_WORK_CORRELATION]
+    if per_atom:
+        near.append((abs(np.log(scale_n)),
+                     "energies per atom (eV/atom: multiply each by its frame's atom count)"))
+    near = [name for dist, name in sorted(near) if dist < np.log(1.5)]
     guess = f"; they read as {' or '.join(near)}" if near else ""
     shown = sorted(involved)
     listed = ", ".join(map(str, shown[:10])) + (" ..." if len(shown) > 10 else "")
