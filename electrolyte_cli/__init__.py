@@ -44,7 +44,14 @@ import sys
 import warnings
 
 from . import analyze, demo, diagnose, finetune, screen, select, simulate
-from .arguments import ANALYSIS_COMMANDS, Parser, one_line, python_only, python_only_note
+from .arguments import (
+    ANALYSIS_COMMANDS,
+    Parser,
+    check_plotting,
+    one_line,
+    python_only,
+    python_only_note,
+)
 
 __all__ = ["main", "build_parser"]
 
@@ -193,6 +200,8 @@ def _main(argv):
     try:
         with _one_line_warnings(args.command), terminate_as_interrupt(
                 replace_handler=True):
+            if args.command in PLOTTING and not getattr(args, "list", False):
+                check_plotting()
             _COMMANDS[args.command].run(args)
     except BrokenPipeError as err:
         if not _stdout_is_gone():  # a pipe of the command's own (a subprocess), not stdout
@@ -235,6 +244,11 @@ def _main(argv):
         )
         return 1
     return 0
+
+
+#: The subcommands that draw figures: matplotlib is checked before their work
+#: (:func:`~electrolyte_cli.arguments.check_plotting`).
+PLOTTING = ("analyze", "diagnose", "demo", "screen", "finetune")
 
 
 #: The subcommands that continue an interrupted run from what it kept (stage files, finished

@@ -337,6 +337,31 @@ def claim_output_folder(path, flag="-o/--output"):
                 break
 
 
+def check_plotting():
+    """matplotlib can be imported, or a ``ValueError`` naming the cause, before any work.
+
+    An ``MPLBACKEND`` in the environment that is no backend matplotlib knows (a typo, one of
+    another installation) made ``import matplotlib`` itself fail: ``analyze`` read the
+    trajectory and ran its first analysis before failing with matplotlib's "Key backend: ...",
+    which named neither the variable nor the cure, and with ``--keep-going`` every analysis
+    failed the same way. The command draws into files only (PNG), never on a display.
+    """
+    import os
+
+    try:
+        import matplotlib  # noqa: F401
+    except (ValueError, ImportError) as err:
+        backend = os.environ.get("MPLBACKEND")
+        if backend is None or not isinstance(err, ValueError):
+            raise ValueError(f"matplotlib cannot be imported ({type(err).__name__}: "
+                             f"{one_line(err)}); the figures need it") from None
+        cause = one_line(err).split("; supported values", 1)[0]
+        raise ValueError(f"the environment's MPLBACKEND={backend!r} is no matplotlib "
+                         f"backend, so no figure can be drawn ({cause}); unset MPLBACKEND, "
+                         "or set MPLBACKEND=Agg: electrolyte writes its figures to PNG files "
+                         "and needs no display") from None
+
+
 def make_folder(path, flag="-o/--output"):
     """``path`` and the folders above it created, or a ``ValueError`` naming ``flag`` and the path.
 
