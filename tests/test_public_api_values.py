@@ -284,6 +284,13 @@ CASES = [
     ("electrolyte_box(packmol_nloop)", "packmol_nloop", lambda x: _box(packmol_nloop=x)),
     ("electrolyte_box(density)", "density", lambda x: _box(density=x)),
     ("electrolyte_box(counts)", "count", lambda x: build.electrolyte_box(counts={"EC": x})),
+    ("electrolyte_box(temperature_K)", "temperature_K", lambda x: _box(temperature_K=x)),
+    ("conformer_ensemble(seed)", "seed",
+     lambda x: build.conformer_ensemble("DMC", seed=x, n_conformers=1)),
+    ("conformer_ensemble(n_conformers)", "n_conformers",
+     lambda x: build.conformer_ensemble("DMC", n_conformers=x)),
+    ("conformer_ensemble(temperature_K)", "temperature_K",
+     lambda x: build.conformer_ensemble("DMC", temperature_K=x)),
 ]
 _OUT = [None]
 
@@ -337,6 +344,7 @@ ALLOWED = {
     ("replica_property(n_samples)", 0): "the default: not counted",
     ("replica_property(n_samples)", 1e308): "a count only shown",
     ("conformer(seed)", 0): "RDKit seeds from 0",
+    ("conformer_ensemble(seed)", 0): "RDKit seeds from 0",
 }
 
 IDS = [c[0] for c in CASES]
