@@ -1209,10 +1209,13 @@ def _frame_key(atoms):
 
 
 def _full_cell(atoms):
-    """The cell with vectors made up where a non-periodic frame has none (any will do)."""
+    """The periodic axes' cell vectors, completed by vectors made up for the others (any
+    will do): a non-periodic axis's own vector may be zero or, in a molecule's box written
+    carelessly, parallel to another (a singular cell, which only periodic frames refuse)."""
     from ase.cell import Cell
 
-    return Cell(atoms.cell.array).complete().array
+    cell = atoms.cell.array * np.asarray(atoms.pbc, dtype=bool)[:, None]
+    return Cell(cell).complete().array
 
 
 def _frame_invariants(atoms):

@@ -129,3 +129,16 @@ def test_two_atoms_on_one_place_are_not_matched_twice():
     _check_disjoint([base], [doubled])
     with pytest.raises(ValueError, match=r"^1 of 1 validation frame"):
         _check_disjoint([base], [_moved(base, [3, 1, 0, 2], [7.0, -2.0, 0.5])])
+
+
+def test_a_molecule_in_a_singular_box_that_is_not_periodic_is_compared():
+    """A non-periodic frame's cell vectors do not matter, and may be parallel (a box written
+    carelessly): the comparison took the inverse of that cell, a numpy LinAlgError."""
+    box = [[5.0, 0.0, 0.0], [5.0, 0.0, 0.0], [0.0, 0.0, 5.0]]
+    water = _labelled(Atoms("H2O", positions=[[0, 0, 0], [0.96, 0, 0], [-0.24, 0.93, 0]],
+                            cell=box, pbc=False))
+    bent = water.copy()
+    bent.positions[1] += [0.0, 0.05, 0.0]
+    _check_disjoint([water], [_labelled(bent)])
+    with pytest.raises(ValueError, match=r"^1 of 1 validation frame"):
+        _check_disjoint([water], [_moved(water, [2, 0, 1], [50.0, -3.0, 0.2])])
