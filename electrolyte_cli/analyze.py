@@ -97,35 +97,8 @@ def run(args):
     if only:
         _check_delivered(summary, only)
     else:
-        _check_some_result(summary, out)
+        A.check_some_result(summary, out / "summary.json")
     return summary
-
-
-def _check_some_result(summary, out):
-    """A run in which no analysis gave a result is an error (exit status 2).
-
-    With ``--keep-going`` a run whose every analysis failed (a broken model, figures that
-    cannot be drawn), or was refused by its input (every one too short), ended with exit
-    status 0, as a finished report: a script went on to read numbers that are not there. The
-    summary with the reasons is written and printed first; one result of any verdict is
-    enough (its verdict says whether it is one).
-    """
-    from mda_electrolyte.report import INPUT_KEY
-
-    outcome = {}
-    for name, value in summary.items():
-        if name == INPUT_KEY:
-            continue
-        kind = next((k for k in ("failed", "refused", "skipped")
-                     if isinstance(value, dict) and k in value), None)
-        if kind is None:
-            return
-        outcome.setdefault(kind, []).append(name)
-    if not outcome:
-        return  # no analysis in the summary: none was run, so none failed to give a result
-    said = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in outcome.items())
-    raise ValueError(f"no analysis gave a result ({said}; the lines above and "
-                     f"{out / 'summary.json'} say why)")
 
 
 def _analyze_into(args, traj, out, only, atom_style):

@@ -337,6 +337,39 @@ def claim_output_folder(path, flag="-o/--output"):
                 break
 
 
+def check_some_result(summary, report):
+    """A run in which no analysis gave a result is an error (exit status 2), raised once the
+    report of ``summary`` (the file ``report`` names with the reasons) is written and printed.
+
+    With ``--keep-going`` (``analyze``; ``demo`` always keeps going) a run whose every
+    analysis failed (a broken model, figures that cannot be drawn), or was refused by its
+    input (every one too short), ended with exit status 0, as a finished report: a script
+    went on to read numbers that are not there. One result of any verdict is enough (its
+    verdict says whether it is one); a summary without analyses (none run) is none failed.
+
+    Raises
+    ------
+    ValueError
+        No analysis of ``summary`` gave a result, naming them by outcome.
+    """
+    from mda_electrolyte.report import INPUT_KEY
+
+    outcome = {}
+    for name, value in summary.items():
+        if name == INPUT_KEY:
+            continue
+        kind = next((k for k in ("failed", "refused", "skipped")
+                     if isinstance(value, dict) and k in value), None)
+        if kind is None:
+            return
+        outcome.setdefault(kind, []).append(name)
+    if not outcome:
+        return  # no analysis in the summary: none was run, so none failed to give a result
+    said = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in outcome.items())
+    raise ValueError(f"no analysis gave a result ({said}; the lines above and "
+                     f"{report} say why)")
+
+
 def check_plotting():
     """matplotlib can be imported, or a ``ValueError`` naming the cause, before any work.
 

@@ -111,3 +111,20 @@ def test_an_mplbackend_matplotlib_does_not_know_is_refused_before_any_work(tmp_p
     # listing the analyses draws nothing: not refused
     listed = _cli(["analyze", "--list"], tmp_path, MPLBACKEND="foo")
     assert listed.returncode == 0 and "intra_inter_rdf" in listed.stdout, listed.stderr
+
+
+def test_the_demo_page_is_named_as_the_place_of_the_reasons(tmp_path):
+    """``demo`` (which always keeps going) checks its summary once its page is written."""
+    from electrolyte_cli.arguments import check_some_result
+
+    page = tmp_path / "demo" / "analysis" / "report.html"
+    summary = {report.INPUT_KEY: {"trajectory": "x.h5md"},
+               "intra_inter_rdf": {"failed": "RuntimeError: the model diverged"},
+               "density": {"refused": "too short"}}
+    with pytest.raises(ValueError) as none:
+        check_some_result(summary, page)
+    assert str(none.value) == ("no analysis gave a result (failed: intra_inter_rdf; refused: "
+                               f"density; the lines above and {page} say why)")
+    # no analysis in the summary (none run) is no failure; one result of any kind is one
+    check_some_result({report.INPUT_KEY: {}}, page)
+    check_some_result({**summary, "solvation_shells": {"n_li": 1}}, page)
