@@ -264,8 +264,10 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     Raises
     ------
     ValueError
-        Mismatched shapes, non-finite ``g``, ``counts`` or ``below``, negative counts, counts
-        all zero under a non-zero ``g``, ``below`` without ``counts``, edges that are not
+        Mismatched shapes, non-finite ``g``, ``counts`` or ``below``, ``g`` below zero (h(r) =
+        g − 1), negative counts, counts all zero under a non-zero ``g`` or not proportional to
+        ``g`` times the shell volumes (another histogram's, within a relative 1e-5),
+        ``below`` without ``counts``, edges that are not
         increasing finite distances >= 0, or a
         parameter that is not a finite number in its range.
 
@@ -298,6 +300,12 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         raise ValueError(f"edges {edges.shape} and g {g.shape} must be (n + 1,) and (n,), n >= 1")
     if not np.all(np.isfinite(g)) or np.any(np.diff(edges) <= 0):
         raise ValueError("g must be finite and edges increasing")
+    if np.any(g < 0):
+        # h(r) = g(r) − 1 (or a difference of RDFs) has a "first peak" and "minimum" too, and
+        # its relative depth came out above 1: a cutoff of 2.64 ± 0.19 Å, valid
+        k = int(np.argmin(g))
+        raise ValueError(f"g must be a pair density >= 0 (an RDF), got {g[k]:.3g} in bin {k} "
+                         "(h(r) = g(r) − 1, or a difference of RDFs?)")
     # NaN edges compare False in the check above; a negative radius is no distance
     if not (np.all(np.isfinite(edges)) and edges[0] >= 0):
         raise ValueError(f"edges must be finite distances >= 0 Å, got {edges[0]:g} to "
@@ -316,6 +324,7 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         if np.any(g > 0) and not np.any(counts > 0):
             raise ValueError("counts are all zero while g(r) is not: they are not the "
                              "histogram behind g")
+        _check_proportional(edges, g, counts)
     below = _below_bins(edges, below, counts)
     sigma = max(smoothing, float(np.diff(edges).max()))
     result = ShellCutoff(cutoff=None, method="rdf_first_minimum", smoothing=sigma)
@@ -546,6 +555,36 @@ def _starts_inside_shell(edges, g, counts, sigma, x, s, p1, min_depth, prominenc
             f"falls to {s[k]:.2f} at {x[k]:.2f} Å before the first peak of the range at "
             f"{x[p1]:.2f} Å, so that peak's minimum is a later shell's; start the range at 0 Å "
             "or before the first peak")
+
+
+#: Relative spread of counts / (g × shell volume) over the bins allowed to the rounding of
+#: g (a float32 histogram's digits, normalisations in any order).
+_PROPORTIONAL = 1e-5
+
+
+def _check_proportional(edges, g, counts):
+    """Refuse counts that are not the histogram behind ``g`` (g ∝ counts / shell volume).
+
+    The significance, the sample size and the bootstrap of the cutoff's error read the counts:
+    another pair's histogram (or these counts reversed) gave the cutoff of ``g`` with z = 9
+    instead of 20 and a different error, valid."""
+    shell = np.diff(edges**3)
+    if np.any((g > 0) != (counts > 0)):
+        k = int(np.flatnonzero((g > 0) != (counts > 0))[0])
+        raise ValueError(
+            f"counts are not the histogram behind g: bin {k} holds {counts[k]:g} pairs where g "
+            f"is {g[k]:g} (g must be proportional to the counts per shell volume)")
+    held = g > 0
+    if not np.any(held):
+        return
+    ratio = counts[held] / (g[held] * shell[held])
+    if ratio.max() > ratio.min() * (1.0 + _PROPORTIONAL):
+        k = int(np.flatnonzero(held)[np.argmax(np.abs(ratio / np.median(ratio) - 1.0))])
+        raise ValueError(
+            f"counts are not the histogram behind g: counts / (g × shell volume) ranges from "
+            f"{ratio.min():.6g} to {ratio.max():.6g} over the bins (bin {k} the farthest off); g "
+            "must be proportional to the counts per shell volume (the same frames, pair and "
+            "bins)")
 
 
 def _below_bins(edges, below, counts):
