@@ -195,7 +195,8 @@ def check_flag(name, value):
 MAX_OVERLAP_DISTANCE = 5.0
 
 
-def check_overlaps(atoms, min_distance=0.1, what="the structure"):
+def check_overlaps(atoms, min_distance=0.1, what="the structure",
+                   hint="fix the structure (duplicated atoms? wrong cell?)"):
     """Raise :class:`ValueError` naming atom pairs (periodic images included) closer than
     ``min_distance`` Å, or a periodic cell thinner than that.
 
@@ -212,6 +213,9 @@ def check_overlaps(atoms, min_distance=0.1, what="the structure"):
         distance); NaN, infinities and values outside are refused by name.
     what : str
         Who refuses, for the message.
+    hint : str
+        What to do, ending the message about close pairs: a caller whose own operation made
+        the pairs (a volume scan's scale factor) says so instead of blaming the structure.
     """
     from .d3.calculator import _close_pairs
 
@@ -248,8 +252,7 @@ def check_overlaps(atoms, min_distance=0.1, what="the structure"):
         + f" at {r:.3g} Å" for a, b, r in pairs[:5])
     more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
     raise ValueError(
-        f"{what}: atoms closer than {min_distance} Å: {shown}{more}; fix the structure "
-        "(duplicated atoms? wrong cell?)"
+        f"{what}: atoms closer than {min_distance} Å: {shown}{more}; {hint}"
     )
 
 

@@ -95,18 +95,23 @@ def rigid_scaled_atoms(atoms, ids, scale):
     return scaled
 
 
+def _scale_passes(atoms, ids, s):
+    """Whether the frame scaled by ``s`` keeps atoms :data:`MIN_SCAN_DISTANCE` apart."""
+    from ase_electrolyte.atoms_checks import check_overlaps
+
+    try:
+        check_overlaps(rigid_scaled_atoms(atoms, ids, s), MIN_SCAN_DISTANCE)
+    except ValueError:
+        return False
+    return True
+
+
 def _smallest_passing_scale(atoms, ids, refused, digits=3):
     """The smallest scale factor of ``digits`` decimals in ``(refused, 1]`` from which on no
     atoms come closer than :data:`MIN_SCAN_DISTANCE` (the frame passing at ``s = 1``), found
     by bisection; ``None`` if none near the boundary passes."""
-    from ase_electrolyte.atoms_checks import check_overlaps
-
     def passes(s):
-        try:
-            check_overlaps(rigid_scaled_atoms(atoms, ids, s), MIN_SCAN_DISTANCE)
-        except ValueError:
-            return False
-        return True
+        return _scale_passes(atoms, ids, s)
 
     low, high = float(refused), 1.0
     while high - low > 0.1 ** (digits + 1):
@@ -312,24 +317,21 @@ class RigidVolumeScan(FrameAnalysis):
         ids = self._source.ids
         refused = None
         for s in self.scales:
-            try:
-                check_overlaps(rigid_scaled_atoms(atoms, ids, s), MIN_SCAN_DISTANCE,
-                               what=f"frame {ts.frame} scaled by s = {s:g} pushes molecules "
-                               "into each other (the frame itself passes)")
-            except ValueError as exc:
-                refused = (s, exc)
+            if not _scale_passes(atoms, ids, s):
+                refused = s
         if refused is None:
             return
         # the frame itself too close: the structure is at fault, as check_overlaps says
         check_overlaps(atoms, MIN_SCAN_DISTANCE, what=f"frame {ts.frame} (unscaled)")
-        s, exc = refused
-        # check_overlaps ends with "fix the structure", which the structure (passing at s = 1)
-        # does not need: the scale factor pushed its molecules into each other
-        detail = str(exc).split("; fix the structure")[0]
+        s = refused
+        # the structure passes at s = 1: the scale factor pushed its molecules into each other
         smallest = _smallest_passing_scale(atoms, ids, s) if s < 1.0 else None
-        raise ValueError(detail + (f"; factors from s = {smallest:g} up keep atoms "
-                                   f"{MIN_SCAN_DISTANCE} Å apart: drop those below it"
-                                   if smallest is not None else "; drop this factor"))
+        check_overlaps(rigid_scaled_atoms(atoms, ids, s), MIN_SCAN_DISTANCE,
+                       what=f"frame {ts.frame} scaled by s = {s:g} pushes molecules into each "
+                       "other (the frame itself passes)",
+                       hint=(f"factors from s = {smallest:g} up keep atoms {MIN_SCAN_DISTANCE} Å "
+                             "apart: drop those below it" if smallest is not None
+                             else "drop this factor"))
 
     def _check_selected_frames(self):
         # every frame of the run, before the first model call: in the calling process, so that

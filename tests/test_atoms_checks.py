@@ -44,3 +44,19 @@ def test_large_but_molecular_coordinates_pass():
     atoms.positions += 0.5 * MAX_COORDINATE
     check_atoms(atoms)
     assert np.isfinite(atoms.positions).all()
+
+
+@pytest.mark.parametrize("hint", [None, "drop this factor"])
+def test_overlap_message_ends_with_the_callers_hint(hint):
+    # a caller whose own operation made the close pair (a volume scan's scale factor) says
+    # what to do instead of blaming the structure; the pair and distance are named either way
+    from ase_electrolyte.atoms_checks import check_overlaps
+
+    atoms = Atoms("H2O", positions=[[0, 0, 0], [0.05, 0, 0], [3, 0, 0]])
+    kwargs = {} if hint is None else {"hint": hint}
+    with pytest.raises(ValueError) as info:
+        check_overlaps(atoms, 0.1, what="scan", **kwargs)
+    message = str(info.value)
+    assert message.startswith("scan: atoms closer than 0.1 Å: H0-H1 at 0.05 Å")
+    assert message.endswith(hint or "fix the structure (duplicated atoms? wrong cell?)")
+    check_overlaps(atoms[[0, 2]], 0.1)
