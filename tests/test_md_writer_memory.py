@@ -51,7 +51,9 @@ def _peaks(n, frames, path):
 
 @pytest.mark.parametrize("n", [5000, 40000])
 def test_a_frame_costs_a_few_copies_of_itself_at_every_frame(n, tmp_path):
-    per_array = _peaks(n, 5, tmp_path / "big.h5md")
+    per_array = _peaks(n, 8, tmp_path / "big.h5md")
     assert per_array.max() < 6.0, per_array
-    # no growth with the frames written
-    assert per_array[-1] <= 1.05 * per_array[0]
+    # no growth with the frames written: the later frames' median against the earlier ones'
+    # (one frame's transient peak, 5.53 arrays against 5.03 at the fifth of 5000 atoms in a
+    # full run of the MD tests, failed a comparison of the last frame with the first)
+    assert np.median(per_array[4:]) <= 1.05 * np.median(per_array[:4]), per_array
