@@ -81,14 +81,23 @@ class Estimate:
         :func:`mda_electrolyte.uncertainty.t_factor`), and :meth:`interval` widens it with
         the quantiles of t(``dof``). ``None`` (the default): the error is taken as normal
         (many samples, propagated, given).
+    interval_scale : {"linear", "log"}
+        The scale on which :meth:`interval` is symmetric. ``"linear"`` (the default):
+        ``value ± half``. ``"log"``, for a quantity positive by nature whose sampling
+        distribution is right-skewed (a Green–Kubo or Einstein–Helfand conductivity, a
+        diffusion coefficient, a viscosity: means of few quadratic forms of a current):
+        ``value · exp(± half / value)``, the delta-method interval of ``log value``, which
+        reaches further above the value than below it. ``stderr`` is the same one-sigma error
+        on either scale. A ``"log"`` estimate needs a positive value (NaN allowed).
 
     Raises
     ------
     ValueError
         A non-finite ``value`` marked converged, a negative ``stderr`` (an unknown error is
         ``nan``), a non-finite ``stderr`` marked converged, an unknown unit, or
-        ``converged=False`` without a note saying why, or a ``dof`` that is not a number
-        of at least 1.
+        ``converged=False`` without a note saying why, a ``dof`` that is not a number
+        of at least 1, or an ``interval_scale`` other than ``"linear"`` and ``"log"`` (or
+        ``"log"`` with a value that is not positive).
     """
 
     value: float
@@ -99,6 +108,7 @@ class Estimate:
     converged: bool = True
     notes: tuple = field(default_factory=tuple)
     dof: float | None = None
+    interval_scale: str = "linear"
 
     def __post_init__(self):
         # None, a flag or a string ("1e3" from a hand-edited summary) is no number: refused by
@@ -128,6 +138,14 @@ class Estimate:
                                  f"a finite number >= 1, or None for a normal error, not "
                                  f"{self.dof!r}")
             object.__setattr__(self, "dof", dof)
+        if not (isinstance(self.interval_scale, str) and self.interval_scale in _INTERVAL_SCALES):
+            raise ValueError(f"an estimate's interval_scale is one of "
+                             f"{', '.join(_INTERVAL_SCALES)}, not {self.interval_scale!r}")
+        if self.interval_scale == "log" and not (self.value > 0 or math.isnan(self.value)):
+            # the interval value · exp(± half / value) has no meaning at or below zero
+            raise ValueError(f"an estimate on the log scale needs a positive value, not "
+                             f"{self.value} {self.unit} (interval_scale='linear' for a signed "
+                             f"quantity)")
         if self.stderr < 0:
             # printed as "1 ± -0.1"; an unknown error is NaN, never a negative number
             raise ValueError(f"an error must be non-negative, not stderr = {self.stderr} "
@@ -171,7 +189,8 @@ class Estimate:
         ``q = (1 + level) / 2``: ``stderr`` is already the t-scaled one-sigma error, so a 95 %
         interval over 10 blocks is 2.26 / 1.06 = 2.13 standard errors wide on each side, not the
         normal 1.96. Without ``dof`` the normal quantile ``z_q`` is used (``stderr · 1.96`` at
-        95 %).
+        95 %). With ``interval_scale="log"`` the same half-width is taken on ``log value``:
+        ``(value · exp(-half / value), value · exp(half / value))``.
 
         Parameters
         ----------
@@ -210,7 +229,14 @@ class Estimate:
         if not (math.isfinite(self.value) and math.isfinite(self.stderr)):
             raise ValueError(f"{self} has no interval: its value or error is unknown")
         half = self.stderr * _sigma_multiple(level, self.dof)
-        low, high = self.value - half, self.value + half
+        if self.interval_scale == "log":
+            # a mean of few skewed positive segment values that came out low also scatters
+            # little: symmetric intervals missed mostly on the low side (see the module text)
+            spread = half / self.value
+            low = self.value * math.exp(-spread)
+            high = self.value * math.exp(spread) if spread < 700.0 else math.inf
+        else:
+            low, high = self.value - half, self.value + half
         if not (math.isfinite(low) and math.isfinite(high)):
             # 1e308 ± 1e308 at 99 %: bounds beyond the float range are no interval
             raise ValueError(f"the {level:.4g} interval of {self} overflows the float range")
@@ -230,7 +256,8 @@ class Estimate:
         """JSON-ready dict: value, stderr, unit, method, n_samples, converged, verdict, notes.
 
         Non-finite numbers become ``None`` (JSON has no NaN). ``dof`` is written only when
-        known, so the dict of a normal error is the same as before it existed.
+        known and ``interval_scale`` only when it is ``"log"``, so the dict of a normal,
+        symmetric error is the same as before they existed.
         """
         out = {
             "value": json_number(self.value),
@@ -244,6 +271,8 @@ class Estimate:
         }
         if self.dof is not None:
             out["dof"] = self.dof
+        if self.interval_scale != "linear":
+            out["interval_scale"] = self.interval_scale
         return out
 
     @classmethod
@@ -288,6 +317,7 @@ class Estimate:
             nan if data["stderr"] is None else data["stderr"],
             data["unit"], data["method"], data.get("n_samples", 0),
             data["converged"], notes, data.get("dof"),
+            data.get("interval_scale", "linear"),
         )
 
     def _identity(self):
@@ -295,7 +325,7 @@ class Estimate:
         # form compared unequal to itself, and two equal ones hashed apart
         return tuple("nan" if isinstance(x, float) and math.isnan(x) else x for x in (
             self.value, self.stderr, self.unit, self.method, self.n_samples, self.converged,
-            self.notes, self.dof))
+            self.notes, self.dof, self.interval_scale))
 
     def __eq__(self, other):
         if not isinstance(other, Estimate):
@@ -449,6 +479,9 @@ def _count(n):
         raise ValueError(f"an estimate's n_samples must be a finite number >= 0, not {n!r}")
     return int(x)
 
+
+#: The scales :meth:`Estimate.interval` can be symmetric on.
+_INTERVAL_SCALES = ("linear", "log")
 
 _ONE_SIGMA_QUANTILE = 0.5 * (1.0 + math.erf(1.0 / math.sqrt(2.0)))  # 0.8413
 

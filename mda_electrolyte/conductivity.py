@@ -725,10 +725,12 @@ class GreenKuboConductivity(CarrierAnalysis):
             notes.append(f"too coarse: {res.sampling['message']}")
         notes.extend(self._sampling_notes)
 
-        def plateau_estimate(stack):
+        def plateau_estimate(stack, positive=True):
+            # distinct parts are signed; σ, its self part and a species' collective part are
+            # autocorrelation integrals, positive by nature
             return transport_estimate(
                 stack[:, window].mean(axis=1), "S/m", n_runs=self._n_runs,
-                n_blocks=self._n_blocks, notes=notes,
+                n_blocks=self._n_blocks, notes=notes, positive=positive,
             )
 
         res.conductivity = plateau_estimate(int_total)
@@ -737,7 +739,8 @@ class GreenKuboConductivity(CarrierAnalysis):
         dist_keys = [k for k in keys if k.startswith("distinct:")]
         if self_keys:
             res.conductivity_self = plateau_estimate(sum(int_parts[k] for k in self_keys))
-            res.conductivity_distinct = plateau_estimate(sum(int_parts[k] for k in dist_keys))
+            res.conductivity_distinct = plateau_estimate(sum(int_parts[k] for k in dist_keys),
+                                                         positive=False)
             res.sigma_self, res.sigma_self_err = _pair(res.conductivity_self)
             res.sigma_distinct, res.sigma_distinct_err = _pair(res.conductivity_distinct)
         else:
@@ -750,7 +753,7 @@ class GreenKuboConductivity(CarrierAnalysis):
         for k in keys:
             acf, _, _ = mean_error(acf_parts[k])
             run_mean, run_err, _ = mean_error(int_parts[k])
-            est = plateau_estimate(int_parts[k])
+            est = plateau_estimate(int_parts[k], positive=not k.startswith("distinct:"))
             res.parts[k] = {
                 "acf": acf,
                 "running_integral": run_mean,
@@ -961,7 +964,8 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         notes += temperature_notes(collections, self._temperature)
         notes += _few_ions_notes(collections, names)
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
-                                              n_blocks=self._n_blocks, notes=notes)
+                                              n_blocks=self._n_blocks, notes=notes,
+                                              positive=True)
         _conductivity_aliases(res)
         res.dof = len(segments) - 1
         slope, intercept, r2 = fit_line(time[window], res.msd[window])

@@ -863,7 +863,7 @@ def not_diffusive_note(what, slope, err=0.0):
             f"{spread}, not 1 (longer trajectories or a later fit window)")
 
 
-def transport_estimate(samples, unit, **options):
+def transport_estimate(samples, unit, *, positive=False, **options):
     """:func:`~mda_electrolyte.uncertainty.segment_estimate` of one value per segment (or ion),
     with ``dof = n - 1`` on the Estimate.
 
@@ -871,9 +871,30 @@ def transport_estimate(samples, unit, **options):
     (:meth:`~ase_electrolyte.estimate.Estimate.interval`) must use t(n - 1), which only the
     degrees of freedom on the Estimate tell (the normal quantile covered D in 91 % of replicas
     over 5 blocks, t(4) in 94 %).
-    ``options`` are those of ``segment_estimate``.
+
+    ``positive=True`` for a coefficient positive by nature (a conductivity, a diffusion
+    coefficient, a viscosity, a diagonal Onsager coefficient): its interval is taken on the log
+    scale (``interval_scale="log"``) when the mean is positive. A segment's value is a
+    quadratic form of a current or a displacement, skewed to the right (skewness 0.5-1), and a
+    segment set that came out low also scatters little: symmetric t intervals missed the truth
+    mostly on the low side. Over 2000-3000 Ornstein–Uhlenbeck replicas of known value, the 95 %
+    intervals covered (symmetric → log scale): Einstein–Helfand σ 0.946 → 0.956 (8000 frames,
+    10 segments), 0.931 → 0.948 (2000 frames, 5 segments); Green–Kubo σ 0.953 → 0.954 and
+    0.936 → 0.946; D of one ion per species 0.919 → 0.949, of four 0.947 → 0.948; the misses
+    split about evenly below and above (they were 4-7 % against 1 %).
+    A positive coefficient whose mean is zero or negative is not valid (noise larger than the
+    signal), saying so. ``options`` are those of ``segment_estimate``.
     """
     from dataclasses import replace
 
     est = segment_estimate(samples, unit, **options)
-    return replace(est, dof=est.n_samples - 1)
+    check_flag("positive", positive)
+    if positive and not est.value > 0 and np.isfinite(est.value):
+        # "-0.12 ± 0.30 S/m (valid)" is no conductivity
+        what = options.get("what", "segments")
+        est = est.with_notes(
+            f"not positive: the mean over {est.n_samples} {what} is {est.value:.3g} {unit}, of a "
+            "quantity positive by nature (its noise exceeds its signal: longer or more runs)",
+            converged=False)
+    scale = "log" if positive and est.value > 0 else "linear"
+    return replace(est, dof=est.n_samples - 1, interval_scale=scale)

@@ -494,7 +494,7 @@ class Diffusion(CarrierAnalysis):
                 seg_mean = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])
                 seg_slopes, _, _ = fit_line(time[window], seg_mean[:, window].T)
                 est = transport_estimate(seg_slopes / 6.0, "Å^2/ps", n_runs=n_runs,
-                                         n_blocks=self._n_blocks, notes=notes)
+                                         n_blocks=self._n_blocks, notes=notes, positive=True)
             else:
                 ion_slopes, _, _ = fit_line(time[window], per_ion[window])
                 if per_ion.shape[1] < MIN_IONS_FOR_ION_ERROR and not few:
@@ -504,11 +504,15 @@ class Diffusion(CarrierAnalysis):
                     )
                 est = transport_estimate(
                     ion_slopes / 6.0, "Å^2/ps", n_runs=1, n_blocks=1, notes=notes, what="ions",
+                    positive=True,
                     method=f"t-scaled standard error over {per_ion.shape[1]} ions (taken as "
                     "independent)",
                 )
             # D is the slope of the mean MSD; the error is that of the segment (or ion) slopes
-            res.diffusion_coefficient[name] = replace(est, value=float(slope / 6.0))
+            # (the same number as the segments' mean but for round-off, which may cross zero)
+            value = float(slope / 6.0)
+            res.diffusion_coefficient[name] = replace(
+                est, value=value, interval_scale=est.interval_scale if value > 0 else "linear")
         res.D = {k: e.value for k, e in res.diffusion_coefficient.items()}
         res.D_err = {k: e.stderr for k, e in res.diffusion_coefficient.items()}
         res.verdict = {k: e.verdict for k, e in res.diffusion_coefficient.items()}

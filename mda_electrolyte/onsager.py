@@ -434,24 +434,32 @@ class OnsagerCoefficients(CarrierAnalysis):
         neutral = [s for s, q in zip(names, z, strict=True) if q == 0]
         charged = {s: self._counts[s] for s in names if s not in neutral}
 
-        def est(samples, unit, *curves, counts):
+        def est(samples, unit, *curves, counts, positive=False):
             extra = [n for c in dict.fromkeys(curves) for n in regime.get(c, [])]
             extra += few_ions_notes(counts, neutral=neutral, n_runs=self._n_runs)
             return transport_estimate(samples, unit, n_runs=self._n_runs,
-                                      n_blocks=self._n_blocks, notes=notes + extra)
+                                      n_blocks=self._n_blocks, notes=notes + extra,
+                                      positive=positive)
 
         res.coefficients = {
+            # a diagonal L_aa is the autocorrelation integral of a's current: positive
             f"{a}-{b}": est(l_seg[:, i, j], "S/m", f"{a}-{a}", f"{b}-{b}",
-                            counts={s: self._counts[s] for s in (b, a)})
+                            counts={s: self._counts[s] for s in (b, a)}, positive=i == j)
             for i, a in enumerate(names) for j, b in enumerate(names) if j <= i
         }
         sig_seg = np.einsum("sij,i,j->s", l_seg, z, z)
-        res.conductivity = est(sig_seg, "S/m", "dipole", counts=charged) if np.any(z) else None
+        res.conductivity = (est(sig_seg, "S/m", "dipole", counts=charged, positive=True)
+                            if np.any(z) else None)
         res.sigma, res.sigma_err = (
             (res.conductivity.value, res.conductivity.stderr) if np.any(z) else (0.0, 0.0)
         )
         every = notes + [n for v in regime.values() for n in v]
         every += few_ions_notes(self._counts, neutral=neutral, n_runs=self._n_runs)
+        # a diagonal coefficient or σ whose mean is not positive (transport_estimate) is no
+        # result, and neither is the whole
+        every += list(dict.fromkeys(
+            n for e in (*res.coefficients.values(), res.conductivity) if e is not None
+            for n in e.notes if n.startswith("not positive") and n not in every))
         res.verdict = "valid" if not every else "; ".join(every)
         res.valid = not every
         res.transference, res.transference_err, res.transference_numbers = {}, {}, {}

@@ -181,7 +181,7 @@ def test_analyze_reads_the_trajectory_once_for_every_transport_quantity(tmp_path
     assert stored == summary
     d = stored["diffusion"]["D"]["LI"]
     assert set(d) == {"value", "stderr", "unit", "method", "n_samples", "converged", "verdict",
-                      "notes", "dof"}
+                      "notes", "dof", "interval_scale"}
     # the t-scaled error over segments keeps its degrees of freedom for its intervals
     assert d["dof"] == d["n_samples"] - 1
     # a second run_analyses reads again: the sharing is per call, never stale
