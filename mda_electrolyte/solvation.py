@@ -571,7 +571,11 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
             raise ValueError(f"cutoff of {name!r} = {value} Å is outside the RDF range {rdf_range}")
     for name, group in species.items():
         oxygens = group.select_atoms("element O")
-        if oxygens.n_atoms == 0:
+        residue_size = np.bincount(universe.atoms.resindices)[oxygens.resindices]
+        # an oxygen that is a molecule of its own (an oxide ion, a one-bead solvent) has no
+        # bond to have: neither carbonyl nor ether, without bonds in the topology (it was
+        # refused for the topology's lack of bonds)
+        if not np.any(residue_size > 1):
             continue
         if bonds is None:
             bonds = bond_indices(universe)
@@ -582,7 +586,6 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                 "universe.guess_TopologyAttrs(to_guess=['bonds'], box=universe.dimensions))"
             )
         degree = np.bincount(np.asarray(bonds).ravel(), minlength=universe.atoms.n_atoms)
-        residue_size = np.bincount(universe.atoms.resindices)[oxygens.resindices]
         lonely = oxygens[(residue_size > 1) & (degree[oxygens.ix] == 0)]
         if lonely.n_atoms:
             raise ValueError(
