@@ -71,7 +71,8 @@ class ShellCutoff:
     significance : float or None
         Poisson z-score of the depth (needs the pair counts).
     n_pairs : float or None
-        Pairs counted from the start of the range to the cutoff (all frames).
+        Pairs counted within the cutoff (all frames): from the start of the range, and those
+        closer than it where they are given (``below``).
     smoothing : float or None
         Gaussian width σ used, Å.
     cutoff_err : float or None
