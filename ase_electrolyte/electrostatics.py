@@ -70,6 +70,25 @@ _PME_REFERENCE_NODES = 7
 # the estimate's mesh, with an error_bound of the estimate times its largest measured
 # underestimate and a PMEErrorNotMeasuredWarning
 _PME_ESTIMATE_FACTOR = 25.0
+# cutoff="auto": Ewald takes the 8 Å that is cheapest up to 500 atoms; PME takes the candidate
+# of least _pme_cost. The mesh is a power of two per axis, so at a fixed cutoff the measured
+# mesh jumps 8 × in points as a box grows: at 10⁻⁶ a fixed 8 Å cost 1.7-3 × the step of 10 Å
+# at 1728 atoms and 1.6-4.9 × that of 12 Å at 2744, see benchmarks/bench_electrostatics_cutoff.py
+_DEFAULT_CUTOFF = 8.0
+_PME_AUTO_CUTOFFS = (14.0, 12.0, 10.0, 8.0)
+
+
+def _pme_cost(n_atoms, points, nodes, pairs):
+    """Relative work of one PME step: mesh points, spline stencil points and real-space pairs,
+    a pair (distance, potential and their autograd) taken as two points. The weights put the
+    cheapest of 8, 10 and 12 Å first where one was measured clearly cheapest
+    (benchmarks/bench_electrostatics_cutoff.py: 8 Å at 512 atoms, 10 Å at 1728, 12 Å at
+    2744)."""
+    return points + n_atoms * nodes**3 + 2.0 * pairs
+
+
+class _CostlierThanBest(Exception):
+    """A PME mesh calibration stopped: its mesh would cost more than the best one found."""
 
 
 class PMEErrorNotMeasuredWarning(UserWarning):
@@ -142,7 +161,7 @@ def _kspace_forces(atoms, charges, smearing, spacing, nodes, device):
     return -grad.detach().cpu().numpy()
 
 
-def _calibrated_mesh(atoms, charges, smearing, spacing, nodes, tol, device):
+def _calibrated_mesh(atoms, charges, smearing, spacing, nodes, tol, device, max_points=None):
     """The PME mesh spacing and interpolation order whose measured force error is at most its
     share of ``tol`` (``tol``/√2, the other half is real space's), and that error.
 
@@ -164,12 +183,16 @@ def _calibrated_mesh(atoms, charges, smearing, spacing, nodes, tol, device):
     ValueError
         A refined mesh (or its reference) would exceed :data:`_PME_MAX_MESH` points, or no
         order on the finest mesh tried reaches the target.
+    _CostlierThanBest
+        A mesh to be measured has more than ``max_points`` points.
     """
     target = tol / math.sqrt(2.0)
     measured = math.inf
     if _mesh_points(atoms, 0.5 * spacing) > _PME_MAX_MESH:
         return None
     for _ in range(_PME_REFINEMENTS + 1):
+        if max_points is not None and _mesh_points(atoms, spacing) > max_points:
+            raise _CostlierThanBest
         _check_mesh(_mesh_points(atoms, spacing), tol)
         _check_mesh(_mesh_points(atoms, 0.5 * spacing), tol)
         reference = _kspace_forces(atoms, charges, smearing, 0.5 * spacing,
@@ -423,9 +446,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
         A mesh above 2²¹ points is not measured (its reference would pass the mesh limit):
         it keeps the estimate's mesh with a :class:`PMEErrorNotMeasuredWarning` and an
         ``error_bound`` 25 × the estimate.
-    cutoff : float
+    cutoff : float or "auto"
         Real-space cutoff in Å for Ewald/PME; the Gaussian smearing follows from it and
-        ``tolerance``.
+        ``tolerance``. ``"auto"`` (default): 8 Å for Ewald; for PME the cutoff among 8, 10, 12
+        and 14 Å whose step costs least (mesh points + spline stencil points + real-space
+        pairs, each mesh measured). The PME mesh is a power of two per axis: at 10⁻⁶ a fixed
+        8 Å needed 128³ points from ~1700 atoms of a liquid on, and its step took 2.7-3 × that
+        of the automatic 10 Å at 1728 atoms, 1.6-2.9 × that of 12 Å at 2744. The cutoff
+        chosen is in :meth:`lattice_parameters`.
     background : bool
         Allow a net charge under periodic boundaries, neutralised by a uniform background
         (without it a charged periodic cell raises :class:`ValueError`).
@@ -487,7 +515,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         "total_charge": None,
         "method": "auto",
         "tolerance": 1e-6,
-        "cutoff": 8.0,
+        "cutoff": "auto",
         "background": False,
         "short_range": None,
         "short_range_length": None,
@@ -531,7 +559,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 "the RMS force error of the lattice sum, not its energy, which a looser one puts "
                 "off by 0.1-2 eV/atom (rocksalt NaCl: 0.12 eV/atom at 1e-2); torch-pme recommends "
                 "1e-3 for speed, 1e-6 for accuracy (the default)")
-        p["cutoff"] = check_number("cutoff (Å)", p["cutoff"], above=0)
+        if not (isinstance(p["cutoff"], str) and p["cutoff"] == "auto"):
+            p["cutoff"] = check_number("cutoff (Å) or 'auto'", p["cutoff"], above=0)
         p["total_charge"] = check_number("total_charge (e)", p["total_charge"], allow_none=True)
         if not isinstance(p["array"], str):
             raise TypeError(f"array must be the name of a per-atom array, not {p['array']!r}")
@@ -874,7 +903,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         n = len(atoms)
         reaches = {}
         if np.all(atoms.pbc):
-            reaches["cutoff"] = float(p["cutoff"])
+            # "auto" starts at the default and takes longer cutoffs only within this budget
+            reaches["cutoff"] = self._cutoff()
         if p["short_range"] in ("cutoff", "gaussian"):
             length = float(p["short_range_length"])
             label = ("short_range_length" if p["short_range"] == "cutoff"
@@ -925,6 +955,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 if _ewald_terms(atoms, out["lr_wavelength"]) <= _EWALD_AUTO_TERMS:
                     return out
                 method = "pme"
+        if method == "pme" and p["cutoff"] == "auto":
+            return self._tune_pme_cutoff(atoms, charges)
         out = self._tune(atoms, charges, method)
         if method == "ewald":
             terms = _ewald_terms(atoms, out["lr_wavelength"])
@@ -938,15 +970,77 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 )
         return out
 
-    def _tune(self, atoms, charges, method):
-        """:meth:`lattice_parameters` of ``method`` (``"ewald"`` or ``"pme"``)."""
+    def _cutoff(self):
+        """The real-space cutoff (Å) given, or the default for ``cutoff="auto"``."""
+        cutoff = self.parameters["cutoff"]
+        return _DEFAULT_CUTOFF if cutoff == "auto" else float(cutoff)
+
+    def _tune_pme_cutoff(self, atoms, charges):
+        """PME's parameters for ``cutoff="auto"``: those of the cutoff in
+        :data:`_PME_AUTO_CUTOFFS` whose step costs least (:func:`_pme_cost`), among those within
+        the pair budget.
+
+        torch-pme's estimate of each cutoff's mesh (cheap) gives a floor of its cost, as the
+        measurement only refines the mesh and raises the order. The cutoffs are measured in
+        the order of their floors until the next floor is above the best cost measured, and a
+        measurement stops as soon as its mesh would cost more than that best (the one-off
+        choice measured 0.7-2 × that of a fixed 8 Å). Where a mesh is too large to measure,
+        the default cutoff's estimate is kept (with its :class:`PMEErrorNotMeasuredWarning`),
+        as for a given cutoff.
+        """
+        n = len(atoms)
+        volume = abs(float(atoms.cell.volume))
+        floors, refusal = [], None
+        for rc in _PME_AUTO_CUTOFFS:
+            pairs = 0.5 * n * n * 4.0 / 3.0 * math.pi * rc**3 / volume
+            if pairs > _MAX_PAIRS:
+                continue
+            try:
+                points, nodes = self._tune(atoms, charges, "pme", rc=rc, estimate=True)
+            except ValueError as err:  # a mesh beyond memory at this cutoff
+                refusal = refusal or err
+                continue
+            floors.append((_pme_cost(n, points, nodes, pairs), rc, pairs))
+        best = None
+        for floor, rc, pairs in sorted(floors):
+            if best is not None and floor >= best[0]:
+                break
+            budget = None if best is None else best[0] - _pme_cost(n, 0, 0, pairs)
+            try:
+                out = self._tune(atoms, charges, "pme", rc=rc, max_cost=budget, auto=True)
+            except _CostlierThanBest:
+                continue
+            except ValueError as err:
+                refusal = refusal or err
+                continue
+            if out is None:  # not measurable: as for a given cutoff, at the default
+                return self._tune(atoms, charges, "pme", rc=_DEFAULT_CUTOFF)
+            cost = _pme_cost(n, _mesh_points(atoms, out["mesh_spacing"]),
+                             out["interpolation_nodes"], pairs)
+            if best is None or cost < best[0]:
+                best = (cost, out)
+        if best is None:
+            if refusal is not None:
+                raise refusal
+            return self._tune(atoms, charges, "pme", rc=_DEFAULT_CUTOFF)
+        return best[1]
+
+    def _tune(self, atoms, charges, method, rc=None, max_cost=None, auto=False,
+              estimate=False):
+        """:meth:`lattice_parameters` of ``method`` (``"ewald"`` or ``"pme"``) at the real-space
+        cutoff ``rc`` (Å; default: :meth:`_cutoff`).
+
+        For ``cutoff="auto"`` (PME): ``estimate`` returns torch-pme's estimate of the mesh,
+        ``(points, nodes)``, unmeasured; with ``auto`` a mesh too large to measure gives
+        ``None`` instead of a warning, and one whose mesh cost (:func:`_pme_cost` without
+        pairs) exceeds ``max_cost`` raises :class:`_CostlierThanBest`."""
         import torch
         from torchpme.tuning.ewald import EwaldErrorBounds
         from torchpme.tuning.pme import PMEErrorBounds
 
         p = self.parameters
         tol = p["tolerance"]
-        rc = float(p["cutoff"])
+        rc = self._cutoff() if rc is None else float(rc)
         q = torch.tensor(np.asarray(charges, dtype=float).reshape(-1, 1), dtype=torch.float64)
         cell = torch.tensor(atoms.cell.array, dtype=torch.float64)
         pos = torch.tensor(atoms.positions, dtype=torch.float64)
@@ -1002,13 +1096,22 @@ class Electrostatics(ParametersContract, _AseCalculator):
 
                 x = solve(kerr)
                 points = _mesh_points(atoms, x)
-                cost = points + len(atoms) * nodes**3
+                cost = _pme_cost(len(atoms), points, nodes, 0.0)
                 if best is None or cost < best[0]:
                     best = (cost, x, nodes, points)
             _, x, nodes, points = best
             _check_mesh(points, tol)
+            if estimate:
+                return points, nodes
+            max_points = None
+            if max_cost is not None:
+                max_points = max_cost - _pme_cost(len(atoms), 0, nodes, 0)
+                if points > max_points:
+                    raise _CostlierThanBest
             calibrated = _calibrated_mesh(atoms, charges, smearing, x, nodes, tol,
-                                          self.parameters["device"])
+                                          self.parameters["device"], max_points)
+            if calibrated is None and auto:
+                return None
             if calibrated is None:
                 kspace = _PME_ESTIMATE_FACTOR * sparse * float(bounds.err_kspace(
                     s_t, torch.tensor(x, dtype=torch.float64), torch.tensor(nodes)))

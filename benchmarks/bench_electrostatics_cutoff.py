@@ -21,10 +21,24 @@ PME's error_bound 0.71-0.82 × the tolerance, Ewald's 0.96-1.00 ×):
     20   1000   64³   0.41    64³  0.88    64³  1.12     3.85       2.54        2.16
     25   1728   128³  3.65    64³  1.81    64³  1.66     36.2       10.6
 
-The default cutoff (8 Å) is the cheapest for PME up to ~1000 atoms; where its measured mesh
-must be refined past a power of two (128³ at 25 Å) a 10 Å cutoff halves the step (and the
-one-off choice, 29 s -> 4.6 s). Ewald's step grows as N² at a fixed cutoff: "auto" takes PME
-above 500 atoms (at 512 it is 2.4 × faster, at 216 Ewald is 1-2 × faster).
+8 Å is the cheapest for PME up to ~1000 atoms; where its measured mesh must be refined past a
+power of two (128³ at 25 Å) a 10 Å cutoff halves the step (and the one-off choice, 29 s -> 4.6
+s). Ewald's step grows as N² at a fixed cutoff: "auto" takes PME above 500 atoms (at 512 it is
+2.4 × faster, at 216 Ewald is 1-2 × faster).
+
+``cutoff="auto"`` (the default since 2026-12; ``*`` in the cutoff column: the cutoff chosen)
+takes the PME cutoff of least counted work. Measured (2026-12, PME, one torch thread, 10⁻⁶,
+the 2-core machine shared by 8 processes: single steps, noisy; two runs where made):
+
+    box  atoms  8 Å            10 Å           12 Å           auto
+    16   512    64³  0.44      64³  0.78      32³  1.11      8 Å:  0.44 (choice 9.4 s, 8 Å 4.9 s)
+    25   1728   128³ 2.7/4.1   64³  1.6/1.9   64³  1.6/2.1   10 Å: 1.2/1.4 (choice 16/25 s,
+                                                                   8 Å 16/34 s)
+    30   2744   128³ 4.7-6.6   128³ 3.3/8.2   64³  1.3/5.3   12 Å: 1.6/4.1 (choice 45/59 s,
+                                                                   8 Å 21-33 s)
+
+The automatic choice is the measured cheapest or within the noise of it, 1.6-3 × faster than
+8 Å from ~1700 atoms on; its one-off choice costs 0.7-2 × that of 8 Å.
 """
 
 import argparse
@@ -49,6 +63,10 @@ def ionic_liquid(length, seed=0, density=0.1, charge=0.8):
     return atoms, charge * sign
 
 
+def _cutoff(text):
+    return "auto" if text == "auto" else float(text)
+
+
 def _median_step(calc, atoms, repeat):
     times = []
     for _ in range(repeat):
@@ -63,7 +81,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tolerance", type=float, default=1e-6)
     parser.add_argument("--sizes", type=float, nargs="+", default=[16.0, 20.0, 25.0])
-    parser.add_argument("--cutoffs", type=float, nargs="+", default=[8.0, 10.0, 12.0])
+    parser.add_argument("--cutoffs", type=_cutoff, nargs="+", default=[8.0, 10.0, 12.0, "auto"],
+                        help="Å, or auto (the default's choice)")
     parser.add_argument("--methods", nargs="+", default=["pme", "ewald"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -94,7 +113,7 @@ def main():
                     try:
                         params = calc.lattice_parameters(atoms, q)
                     except ValueError as err:
-                        print(f"{length:6.1f} {len(atoms):6d} {method:>6} {cutoff:6.1f} "
+                        print(f"{length:6.1f} {len(atoms):6d} {method:>6} {cutoff!s:>6} "
                               f"refused: {err}")
                         continue
                 choice = time.perf_counter() - t0
@@ -106,7 +125,8 @@ def main():
                         if method == "pme" else f"{'-':>5}")
                 order = params.get("interpolation_nodes", "-")
                 note = " (not measured)" if caught else ""
-                print(f"{length:6.1f} {len(atoms):6d} {method:>6} {cutoff:6.1f} {mesh} "
+                chosen = f"{params['cutoff']:g}" + ("*" if cutoff == "auto" else "")
+                print(f"{length:6.1f} {len(atoms):6d} {method:>6} {chosen:>6} {mesh} "
                       f"{order!s:>5} {params['error_bound'] / args.tolerance:7.3f} "
                       f"{choice:8.2f} {step:8.3f} {step / base:7.2f}{note}", flush=True)
 
