@@ -894,7 +894,8 @@ def transport_estimate(samples, unit, *, positive=False, **options):
         what = options.get("what", "segments")
         est = est.with_notes(
             f"not positive: the mean over {est.n_samples} {what} is {est.value:.3g} {unit}, of a "
-            "quantity positive by nature (its noise exceeds its signal: longer or more runs)",
+            "quantity positive by nature (nothing moves, or its noise exceeds its signal: "
+            "longer or more runs)",
             converged=False)
     scale = "log" if positive and est.value > 0 else "linear"
     return replace(est, dof=est.n_samples - 1, interval_scale=scale)
