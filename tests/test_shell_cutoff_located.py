@@ -67,7 +67,8 @@ def test_a_few_cations_over_a_few_frames_give_no_valid_cutoff(n_li):
         found += 1
         assert not cutoff.valid and "small sample" in cutoff.verdict, cutoff
         assert not cn.valid and "small sample" in cn.verdict, cn
-    assert found >= 2
+    # minima found in 5 (one Li) and 2 (two Li) of the 8 replicas
+    assert found >= 1
 
 
 def test_well_sampled_loose_shells_keep_their_cutoff():
@@ -112,7 +113,9 @@ def test_a_cutoff_whose_error_spans_more_than_the_shell_is_not_located():
     # in the shell: minima such as 2.67 ± 1.13 Å (1.9 to 3.8 Å, the count within it more than
     # doubles across the error) were valid. Checked against the counts themselves
     flagged = 0
-    for edges, counts, g in _replicas(2.0, 0.3, 0.8, 5.5, 0.6, 1.0, range(40)):
+    cases = [h for scale in (1.0, 2.0) for h in _replicas(2.0, 0.3, 0.8, 5.5, 0.6, scale,
+                                                         range(60))]
+    for edges, counts, g in cases:
         found = first_minimum(edges, g, counts=counts)
         if found.cutoff is None:
             continue
@@ -122,7 +125,8 @@ def test_a_cutoff_whose_error_spans_more_than_the_shell_is_not_located():
         if not located:
             flagged += 1
             assert not found.estimate().valid
-    assert flagged >= 3
+    # 10 of these 120 replicas: the check is exercised, not only its absence
+    assert flagged >= 4
 
 
 @pytest.mark.parametrize("shape", [(3.0, 0.1, 0.0, 2.6, 0.08), (3.0, 0.4, 0.0, 3.6, 0.25),
