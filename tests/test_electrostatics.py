@@ -465,7 +465,7 @@ def test_charges_that_are_not_finite_numbers_are_refused_before_any_sum(
     from ase.calculators.calculator import InputError
 
     calc = Electrostatics(**{"qrd": WATER_QRD, **options})
-    monkeypatch.setattr(calc, "evaluate", lambda *a: pytest.fail("summed"))
+    monkeypatch.setattr(calc, "_evaluate", lambda *a: pytest.fail("summed"))
     atoms.calc = calc
     with pytest.raises(InputError, match=match):
         atoms.get_potential_energy()
@@ -493,7 +493,7 @@ def test_overlapping_atoms_thin_cells_and_no_atoms_are_refused_before_any_sum(
     from ase.calculators.calculator import InputError
 
     calc = Electrostatics(qrd=WATER_QRD)
-    monkeypatch.setattr(calc, "evaluate", lambda *a: pytest.fail("summed"))
+    monkeypatch.setattr(calc, "_evaluate", lambda *a: pytest.fail("summed"))
     atoms.calc = calc
     with pytest.raises(InputError, match=match):
         atoms.get_potential_energy()
