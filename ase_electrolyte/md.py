@@ -661,6 +661,12 @@ models.list_models`) enters with what identifies its weights (``weights``): the 
     out["parameters"] = params
     # a model retrained into the same file is another calculator: record what the files hold
     files = _model_files(out)
+    # ... but by the bytes the calculator loaded, not the file as it is now: a model file
+    # replaced after the load was recorded under the new contents while the old network ran,
+    # so a later run of the new model took these results for its own
+    for path, digest in _loaded_digests(calc).items():
+        if path in files:
+            files[path] = digest
     if files:
         out["file_sha256"] = files
     # so is a registered name whose package now ships other weights under it
@@ -777,6 +783,21 @@ def _registered_weights(description):
             record["file_sha256"] = _file_digest(path, stat)
         out[name] = record
     return out
+
+
+def _loaded_digests(calc):
+    """Model path → SHA-256 of the bytes ``calc`` loaded from it, where the calculator kept it
+    (:class:`~ase_electrolyte.Calculator` and its committees record them at load)."""
+    model = getattr(calc, "parameters", {}).get("model") if hasattr(calc, "parameters") \
+        else None
+    identities = getattr(calc, "_identities", None)
+    if isinstance(model, (list, tuple)) and identities is not None:
+        return {str(m): ident[1] for m, ident in zip(model, identities, strict=False)
+                if isinstance(m, (str, os.PathLike)) and ident[0] == "file"}
+    digest = getattr(calc, "_model_sha256", None)
+    if isinstance(model, (str, os.PathLike)) and isinstance(digest, str):
+        return {str(model): digest}
+    return {}
 
 
 def _model_files(description):
