@@ -292,9 +292,12 @@ def check_number_density(atoms, what="the structure"):
     if not np.asarray(atoms.pbc, dtype=bool).all():
         return
     lengths = np.linalg.norm(np.asarray(atoms.cell[:], dtype=float), axis=1)
+    product = float(np.prod(lengths))
+    if not product > 0.0:
+        return  # a zero cell vector (ZeroDivisionError before): check_atoms names it
     # judged at the product of the lengths (>= the volume): a nearly singular cell of
     # ordinary lengths is no unit slip, check_overlaps names it thin across a face
-    if not len(atoms) / float(np.prod(lengths)) > MAX_NUMBER_DENSITY:
+    if not len(atoms) / product > MAX_NUMBER_DENSITY:
         return
     volume = abs(float(np.linalg.det(np.asarray(atoms.cell[:], dtype=float))))
     if not volume > 0.0:

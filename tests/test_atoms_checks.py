@@ -60,3 +60,20 @@ def test_overlap_message_ends_with_the_callers_hint(hint):
     assert message.startswith("scan: atoms closer than 0.1 Å: H0-H1 at 0.05 Å")
     assert message.endswith(hint or "fix the structure (duplicated atoms? wrong cell?)")
     check_overlaps(atoms[[0, 2]], 0.1)
+
+
+@pytest.mark.parametrize("zero", [0, 1, 2])
+def test_a_zero_cell_vector_is_left_to_check_atoms_not_divided_by(zero):
+    # check_number_density divided by the product of the lengths: ZeroDivisionError for any
+    # caller that had not run check_atoms first; check_atoms is what names the vector
+    from ase_electrolyte.atoms_checks import check_number_density
+
+    cell = np.diag([10.0, 10.0, 10.0])
+    cell[zero] = 0.0
+    atoms = Atoms("H2", positions=[[0, 0, 0], [0.74, 0, 0]], cell=cell, pbc=True)
+    check_number_density(atoms)
+    with pytest.raises((ValueError, InputError), match="cell"):
+        check_atoms(atoms)
+    dense = Atoms("H2", positions=[[0, 0, 0], [0.74, 0, 0]], cell=np.eye(3) * 1.2, pbc=True)
+    with pytest.raises(ValueError, match="atoms/Å³.*cell in nm"):
+        check_number_density(dense)
