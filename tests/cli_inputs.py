@@ -37,6 +37,10 @@ def empty_registry(monkeypatch):
     """No registered analysis (and no module that registers any) until the test ends."""
     from mda_electrolyte import report
 
+    # the analysis modules are imported first: one imported while the registry is swapped
+    # (the CLI's advice marking imports them) registers into the test's registry and, never
+    # imported again, leaves the real one without its analyses for every later test
+    report.registered_analyses()
     monkeypatch.setattr(report, "_REGISTRY", {})
     monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
 
