@@ -11,6 +11,7 @@ import pytest
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.io import write
+from cli_inputs import empty_registry
 
 from electrolyte_cli import main
 from mda_electrolyte import report
@@ -31,8 +32,8 @@ def model_analyses(tmp_path, monkeypatch):
     def loaded(*args, **kwargs):
         raise _Loaded
 
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
-    monkeypatch.setattr(report, "_REGISTRY", {
+    empty_registry(monkeypatch)
+    report._REGISTRY.update({
         "scan": (analysis, ("calculator", "box")),
         "errors": (analysis, ("calculator", "forces")),
     })

@@ -12,6 +12,7 @@ import warnings
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
+from cli_inputs import empty_registry
 from test_fault_catalogue_analysis import _liquid, _salt
 from transport_data import IONS
 
@@ -147,8 +148,7 @@ def test_run_analyses_saves_figures_of_hostile_names(tmp_path, monkeypatch):
     """A registered analysis that titles its figure with a user's name and saves it."""
     import MDAnalysis as mda
 
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     seen = {}
 
     @report.register_analysis("named")

@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 import MDAnalysis as mda
 import numpy as np
 import pytest
+from cli_inputs import empty_registry
 
 from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.html_report import write_html_report
@@ -127,8 +128,7 @@ def _strict(text):
 def _summary_of(monkeypatch, tmp_path, value):
     from mda_electrolyte import report
 
-    monkeypatch.setattr(report, "_REGISTRY", {})
-    monkeypatch.setattr(report, "_ANALYSIS_MODULES", [])
+    empty_registry(monkeypatch)
     report.register_analysis("fabricated")(
         lambda u, out, calculator=None, verbose=False: {"x": value})
     with warnings.catch_warnings():
