@@ -124,7 +124,8 @@ def _run(args, gpu):
     # van der Waals box, so that a short run samples the liquid
     density = estimate_density(counts)
     print(starting_density_line(density), flush=True)
-    atoms = electrolyte_box(counts=counts, density=density, seed=0)
+    atoms = electrolyte_box(counts=counts, density=density, seed=0,
+                            temperature_K=sim_args.temperature)
     calc = A.make_calculator("sevennet-0", dispersion, args.device)
     result = run_protocol_into(atoms, calc, out, sim_args)
     if gpu:

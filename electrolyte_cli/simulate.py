@@ -760,9 +760,12 @@ def _run(args):
                     args)
     if args.counts:
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
-        atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed)
+        atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed,
+                                temperature_K=args.temperature)
     else:
-        atoms = electrolyte_box(counts=_composition(args), density=args.density, seed=args.seed)
+        # the carbonates' rotamers are drawn at the temperature the run is made at
+        atoms = electrolyte_box(counts=_composition(args), density=args.density, seed=args.seed,
+                                temperature_K=args.temperature)
     atoms.info.update(_box_settings(args))
     calc = A.make_calculator(args.model, args.dispersion, args.device)
     return run_protocol_into(atoms, calc, out, args)

@@ -216,7 +216,8 @@ def test_counts_run_with_their_own_box_settings(workdir, monkeypatch):
 
     monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", fake_box)
     assert main(_COUNTS + ["--density", "1.2", "-o", "run"]) == 2
-    assert seen == {"counts": {"EC": 3, "Li": 1, "PF6": 1}, "density": 1.2, "seed": 0}
+    assert seen == {"counts": {"EC": 3, "Li": 1, "PF6": 1}, "density": 1.2, "seed": 0,
+                    "temperature_K": 298.0}
     assert not (workdir / "run").exists()
 
 
