@@ -15,6 +15,7 @@ from ase import Atoms
 from ase.build import molecule
 from ase.calculators.calculator import Calculator, all_changes
 from ase.calculators.mixing import SumCalculator
+from counting_bonds import Bonds
 
 from ase_electrolyte.electrostatics import COULOMB, Electrostatics
 from ase_electrolyte.topology import set_topology
@@ -32,28 +33,6 @@ def _ionic_frame(charges=(1, -1, 0, 0, 0)):
     atoms.pbc = True
     set_topology(atoms, [0, 1, 2, 2, 2], ["Li", "F", "H2O", "H2O", "H2O"], list(charges))
     return atoms
-
-
-class Bonds(Calculator):
-    """Harmonic pairs closer than 1.6 Å (a stand-in model), counting its evaluations."""
-
-    implemented_properties = ["energy", "forces", "stress"]
-
-    def __init__(self):
-        super().__init__()
-        self.calls = 0
-
-    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
-        super().calculate(atoms, properties, system_changes)
-        self.calls += 1
-        a = self.atoms
-        d = a.get_all_distances(mic=bool(np.any(a.pbc)), vector=True)
-        r = np.linalg.norm(d, axis=-1)
-        near = (r > 0) & (r < 1.6)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g = np.where(near[..., None], 5.0 * (r - 1.0)[..., None] * d / r[..., None], 0.0)
-        self.results = {"energy": 1.25 * float(np.sum(np.where(near, (r - 1.0) ** 2, 0.0))),
-                        "forces": np.sum(g, axis=0), "stress": np.zeros(6)}
 
 
 class ModelWithTerms(Calculator):
