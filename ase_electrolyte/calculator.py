@@ -548,6 +548,26 @@ class Calculator(ParametersContract, _AseCalculator):
         disp = "" if self.dispersion is None else f", dispersion={self.dispersion!r}"
         return f"{type(self).__name__}({self.model!r}{disp}, device={self.device!r})"
 
+    @property
+    def model_cutoff(self):
+        """The model's cutoff radius (Å): atoms farther apart interact only through the summed
+        terms; ``None`` where the backend does not say.
+
+        An isolated molecule in a periodic cube is isolated for the model only where it is
+        more than this far from its own images (``vacuum`` of
+        :class:`~mda_electrolyte.intra_inter_errors.IntraInterErrors` and
+        :class:`~mda_electrolyte.volume_scan.RigidVolumeScan`, which check it).
+        """
+        calc = self._model_calc
+        if self.backend == "sevennet":
+            return float(calc.cutoff)
+        if self.backend == "mace":
+            return float(calc.r_max)
+        if self.backend == "chgnet":
+            return float(calc.model.graph_converter.atom_graph_cutoff)
+        value = getattr(calc, "r_max", None)  # nequip (where its calculator says)
+        return float(value) if isinstance(value, (int, float)) else None
+
     # ------------------------------------------------------------------ evaluation
     def _terms(self):
         return [t for t in (self.dispersion, self.electrostatics) if t is not None]

@@ -249,15 +249,7 @@ def _check_element_sets(members):
 
 def _member_cutoff(member):
     """The cutoff radius (Å) of a member's model, ``None`` where its backend does not say."""
-    calc = member._model_calc
-    if member.backend == "sevennet":
-        return float(calc.cutoff)
-    if member.backend == "mace":
-        return float(calc.r_max)
-    if member.backend == "chgnet":
-        return float(calc.model.graph_converter.atom_graph_cutoff)
-    value = getattr(calc, "r_max", None)  # nequip (where its calculator says)
-    return float(value) if isinstance(value, (int, float)) else None
+    return Calculator.model_cutoff.fget(member)
 
 
 def _check_same_kind(models, members):
@@ -572,6 +564,13 @@ class Committee(Calculator):
         self._own_terms = terms["owned"]
         p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
         return p
+
+    @property
+    def model_cutoff(self):
+        """The members' cutoff radius (Å; one for all, as the committee requires), ``None``
+        where their backend does not say."""
+        cutoffs = [c for c in (_member_cutoff(m) for m in self.members) if c is not None]
+        return max(cutoffs) if cutoffs else None
 
     def _check_members_unchanged(self, use):
         """InputError when a member file no longer holds the bytes the committee loaded.

@@ -39,6 +39,7 @@ from .model_labels import (
     IsolatedMoleculeEvaluator,
     StoredMoleculeLabels,
     check_calculator_inputs,
+    check_vacuum_beyond_cutoff,
     evaluate_frame,
     geometry_key,
     input_checks,
@@ -1097,6 +1098,8 @@ class IntraInterErrors(FrameAnalysis):
         atoms = self._source.atoms(ts)
         sides = [(s.name, s.calculator, s.isolated is not None)
                  for s in (self._model, self._reference)]
+        # a vacuum within the model's cutoff: the "isolated" molecule sees its own images
+        check_vacuum_beyond_cutoff(sides, self.vacuum, "the intra/inter split")
         if not any(input_checks(calc) for _, calc, _ in sides if calc is not None):
             return
         check_calculator_inputs(

@@ -27,7 +27,7 @@ from ase_electrolyte.atoms_checks import check_number
 __all__ = ["IsolatedMoleculeEvaluator", "StoredMoleculeLabels", "EvaluationMethod",
            "evaluate_frame", "read_frames", "stored_labels", "is_calculator", "geometry_key",
            "calculator_name", "input_checks", "check_calculator_inputs",
-           "background_self_energy"]
+           "background_self_energy", "check_vacuum_beyond_cutoff"]
 
 
 def geometry_key(numbers, positions, decimals):
@@ -91,11 +91,19 @@ def input_checks(calculator):
 def _terms_with_checks(calculator, weight, depth):
     """``(term, weight)`` of every term with a ``check_input``, each path once: the weight is
     the product of the mixtures' weights above it (ASE's ``LinearCombinationCalculator``)."""
+    return _terms_with(calculator, lambda c: callable(getattr(c, "check_input", None)),
+                       weight, depth)
+
+
+def _terms_with(calculator, has, weight, depth):
+    """``(term, weight)`` of ``calculator`` and every term summed into it (an
+    :class:`ase_electrolyte.Calculator`'s ``dispersion`` and ``electrostatics``, the members of
+    ASE's sums and mixtures) for which ``has(term)``, each path once."""
     found = []
     # a calculator that holds itself through a chain of members stops here
     if depth > 8:
         return found
-    if callable(getattr(calculator, "check_input", None)):
+    if has(calculator):
         found.append((calculator, weight))
     members = [(getattr(calculator, name, None), weight)
                for name in ("dispersion", "electrostatics")]
@@ -108,8 +116,60 @@ def _terms_with_checks(calculator, weight, depth):
         members += [(c, weight * w) for c, w in zip(calcs, weights, strict=True)]
     for member, w in members:
         if member is not None and member is not calculator and is_calculator(member):
-            found += _terms_with_checks(member, w, depth + 1)
+            found += _terms_with(member, has, w, depth + 1)
     return found
+
+
+def check_vacuum_beyond_cutoff(sides, vacuum, what):
+    """Refuse a ``vacuum`` that leaves an isolated molecule within a model's cutoff of its own
+    periodic images.
+
+    :func:`~mda_electrolyte.molecules.isolated_molecules` puts a molecule of extent ``w`` in a
+    cube of side ``w + 2·vacuum``, so its nearest image atoms are ``2·vacuum`` apart: a model
+    of cutoff ``r_c`` ≥ that (:attr:`ase_electrolyte.Calculator.model_cutoff`) sees them, and
+    the "isolated" energy holds the molecule's interaction with its images, with nothing
+    to show for it. Models whose backend does not say its cutoff are not judged.
+
+    Parameters
+    ----------
+    sides : iterable of (str, calculator, bool)
+        As :func:`check_calculator_inputs` takes them.
+    vacuum : float or None
+        Å; ``None`` (molecules without a cell) is not judged.
+    what : str
+        What needs the molecules (``"the intra/inter split"``).
+
+    Raises
+    ------
+    ValueError
+        Naming the method, the model, its cutoff and the smallest vacuum that passes.
+    """
+    if vacuum is None:
+        return
+    for name, calc, isolated in sides:
+        if calc is None or not isolated:
+            continue
+        for model, _ in _terms_with(calc, lambda c: _cutoff_of(c) is not None, 1.0, 0):
+            cutoff = _cutoff_of(model)
+            if 2.0 * float(vacuum) <= cutoff:
+                raise ValueError(
+                    f"vacuum = {float(vacuum):g} Å leaves an isolated molecule "
+                    f"{2.0 * float(vacuum):g} Å from its own periodic images, within the "
+                    f"{name}'s {cutoff:g} Å cutoff ({calculator_name(model)}): its energy in "
+                    f"{what} would hold its interaction with its images; give vacuum > "
+                    f"{0.5 * cutoff:g} Å (e.g. {max(10.0, cutoff):g})")
+
+
+def _cutoff_of(calc):
+    """A model calculator's cutoff (Å), ``None`` for anything else."""
+    value = getattr(type(calc), "model_cutoff", None)
+    if not isinstance(value, property):
+        return None
+    try:
+        cutoff = calc.model_cutoff
+    except AttributeError:  # not loaded: nothing evaluates it
+        return None
+    return float(cutoff) if isinstance(cutoff, (int, float)) and cutoff > 0 else None
 
 
 def check_calculator_inputs(atoms, molecules, sides, *, frame, vacuum, what):

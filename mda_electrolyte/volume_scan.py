@@ -347,10 +347,16 @@ class RigidVolumeScan(FrameAnalysis):
         """A frame or isolated molecule that a calculator's summed term refuses (an ion in a
         cube of vacuum without a neutralising background), before any model call: it was
         refused after the model had evaluated the molecules before it."""
-        from .model_labels import check_calculator_inputs, input_checks
+        from .model_labels import (
+            check_calculator_inputs,
+            check_vacuum_beyond_cutoff,
+            input_checks,
+        )
 
         sides = [("reference" if prefix else "model", evaluator.calculator, True)
                  for prefix, evaluator in self._sides.items()]
+        # a vacuum within the model's cutoff: the "isolated" molecule sees its own images
+        check_vacuum_beyond_cutoff(sides, self.vacuum, "the scan's E_intra")
         if not any(input_checks(calc) for _, calc, _ in sides):
             return
         atoms = self._source.atoms(ts)
