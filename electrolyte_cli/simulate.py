@@ -803,7 +803,7 @@ def run_protocol_into(atoms, calc, out, args):
         seed=getattr(args, "seed", 0),
         progress=not args.quiet,
     )
-    from ase_electrolyte.estimate import estimates_to_dict, json_number
+    from ase_electrolyte.estimate import estimates_to_dict
 
     estimates = result.estimates()
     summary = {
@@ -814,11 +814,13 @@ def run_protocol_into(atoms, calc, out, args):
         "production_ensemble": args.ensemble,
         # value, error, method, verdict of each reported number (Estimate.to_dict)
         "estimates": estimates_to_dict(estimates),
-        # flat keys of earlier versions (the verdict says whether the value is a result)
-        "density_g_cm3": json_number(result.density.value),
-        "density_sem_g_cm3": json_number(result.density_sem),
-        "density_std_g_cm3": json_number(result.density_std),
-        "density_verdict": result.density_verdict,
+        # the density's Estimate under the name the screening's reader looks for
+        # (ase_electrolyte.screen.properties.task_properties)
+        "density": result.density.to_dict() if result.density is not None else None,
+        # flat keys of earlier versions, for readers that take the bare number: it is one only
+        # when valid (a too-short run's density read as a result beside a verdict few check);
+        # otherwise null, the number with its verdict in "density" and "estimates"
+        **_flat_density(result),
         "files": {k: str(v) for k, v in result.files.items()},
     }
     # written last: its presence means the run finished
@@ -827,6 +829,20 @@ def run_protocol_into(atoms, calc, out, args):
         print(line, flush=True)
     print(f"trajectory: {result.files['production']}", flush=True)
     return result
+
+
+def _flat_density(result):
+    """``density_g_cm3``, ``density_sem_g_cm3``, ``density_std_g_cm3`` (g/cm³) and
+    ``density_verdict`` of ``simulation.json``: the numbers only for a valid density, else null."""
+    from ase_electrolyte.estimate import json_number
+
+    valid = result.density is not None and result.density.valid
+    return {
+        "density_g_cm3": json_number(result.density.value) if valid else None,
+        "density_sem_g_cm3": json_number(result.density_sem) if valid else None,
+        "density_std_g_cm3": json_number(result.density_std) if valid else None,
+        "density_verdict": result.density_verdict,
+    }
 
 
 def result_lines(estimates):

@@ -48,7 +48,10 @@ def test_simulate_then_analyze(tmp_path, capsys):
     assert summary["composition"] == {"EC": 2, "Li": 1, "PF6": 1}
     info = h5md_info(out / "production.h5md")
     assert info["complete"] and info["n_frames"] == 21 and info["has_topology"]
-    assert np.isfinite(summary["density_g_cm3"])
+    # an NVT production's density is no result: the number with its verdict, no bare number
+    assert np.isfinite(summary["estimates"]["density"]["value"])
+    assert summary["estimates"]["density"]["verdict"] != "valid"
+    assert summary["density_g_cm3"] is None and summary["density_verdict"] != "valid"
 
     rc = main(
         ["analyze", str(out / "production.h5md"), "-o", str(out / "analysis"), "-q", "--keep-going"]

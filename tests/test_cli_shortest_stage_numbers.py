@@ -59,10 +59,48 @@ def test_simulation_json_marks_each_number_and_its_flat_keys(shortest):
         est = Estimate.from_dict(record["estimates"][name])
         assert not est.valid and est.verdict == "too short: 3 samples"
         assert est.n_samples == 3 and est.stderr != est.stderr  # no error: NaN
-    # the earlier versions' flat density: its verdict beside it, no error that reads as one
+    # the earlier versions' flat density: no number that reads as a result, the verdict kept
     assert record["density_verdict"] == "too short: 3 samples"
-    assert record["density_sem_g_cm3"] is None
-    assert record["density_g_cm3"] == pytest.approx(record["estimates"]["density"]["value"])
+    for key in ("density_g_cm3", "density_sem_g_cm3", "density_std_g_cm3"):
+        assert record[key] is None
+    assert record["density"] == record["estimates"]["density"]
+
+
+#: The numbers of ``simulation.json`` that are the run's settings, not its results.
+_SETTINGS = {"n_atoms", "temperature_K", "pressure_bar"}
+
+
+def _bare_numbers(obj, path=()):
+    """``(path, number)`` of every number outside an Estimate's dict."""
+    from ase_electrolyte.screen.properties import is_estimate_dict
+
+    if isinstance(obj, dict) and not is_estimate_dict(obj):
+        for key, value in obj.items():
+            yield from _bare_numbers(value, path + (key,))
+    elif isinstance(obj, list):
+        for k, value in enumerate(obj):
+            yield from _bare_numbers(value, path + (k,))
+    elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
+        yield path, obj
+
+
+def test_simulation_json_holds_no_bare_result_of_the_stage(shortest):
+    # the class of flat keys: any number outside an Estimate is a setting, or null
+    out, _ = shortest
+    record = json.loads((out / "simulation.json").read_text())
+    bare = dict(_bare_numbers(record))
+    assert {path[0] for path in bare} == _SETTINGS
+    assert bare[("temperature_K",)] == 60 and bare[("n_atoms",)] == 32
+
+
+def test_the_screening_reader_takes_the_density_as_not_valid(shortest):
+    from ase_electrolyte.screen.properties import task_properties
+
+    out, _ = shortest
+    record = json.loads((out / "simulation.json").read_text())
+    density = task_properties(record, {})["density"]
+    assert density["verdict"] == "too short: 3 samples"
+    assert density["value"] == pytest.approx(record["estimates"]["density"]["value"])
 
 
 def test_the_html_report_strikes_each_number_through_with_its_reason(shortest, tmp_path):
