@@ -47,10 +47,12 @@ from . import analyze, demo, diagnose, finetune, screen, select, simulate
 from .arguments import (
     ANALYSIS_COMMANDS,
     Parser,
+    argument_paths,
     check_plotting,
     one_line,
     python_only,
     python_only_note,
+    shown_path,
 )
 
 __all__ = ["main", "build_parser"]
@@ -197,15 +199,19 @@ def _main(argv):
     # the library's one SIGTERM mechanism: a run inside the command adds what it keeps
     from ase_electrolyte.md import Terminated, terminate_as_interrupt
 
+    # a path of the command line named in a line is shown quoted when whitespace or a control
+    # character in it would be collapsed or break the line (shown_path)
+    paths = argument_paths(args)
     try:
-        with _one_line_warnings(args.command), terminate_as_interrupt(
+        with _one_line_warnings(args.command, paths), terminate_as_interrupt(
                 replace_handler=True):
             if args.command in PLOTTING and not getattr(args, "list", False):
                 check_plotting()
             _COMMANDS[args.command].run(args)
     except BrokenPipeError as err:
         if not _stdout_is_gone():  # a pipe of the command's own (a subprocess), not stdout
-            print(f"electrolyte {args.command}: error: {one_line(err)}", file=sys.stderr)
+            print(f"electrolyte {args.command}: error: {one_line(err, paths)}",
+                  file=sys.stderr)
             return 2
         # the reader of the output has gone (``| head -1``): stop quietly, as a shell does
         _silence_stdout()
@@ -213,9 +219,9 @@ def _main(argv):
     except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
         # OSError: a file that cannot be written (disk full, size limit) or read. The notes
         # the library adds (which analysis failed, what a stopped run kept) were dropped
-        notes = "".join(f"; {one_line(note)}" for note in getattr(err, "__notes__", ())
+        notes = "".join(f"; {one_line(note, paths)}" for note in getattr(err, "__notes__", ())
                         if isinstance(note, str))
-        text = f"{one_line(err)}{notes}"
+        text = f"{one_line(err, paths)}{notes}"
         if args.command in ANALYSIS_COMMANDS:
             # "use fewer n_blocks": advice the command has no option for, marked as such
             text, marked = python_only(text, ANALYSIS_COMMANDS[args.command])
@@ -225,11 +231,12 @@ def _main(argv):
               file=sys.stderr)
         return 2
     except Terminated as err:
-        print(f"electrolyte {args.command}: terminated (SIGTERM); {_again(args.command, err)}",
+        print(f"electrolyte {args.command}: terminated (SIGTERM); "
+              f"{_again(args.command, err, paths)}",
               file=sys.stderr)
         return 128 + signal.SIGTERM
     except KeyboardInterrupt as err:
-        print(f"electrolyte {args.command}: interrupted; {_again(args.command, err)}",
+        print(f"electrolyte {args.command}: interrupted; {_again(args.command, err, paths)}",
               file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - the last line of defence, reported as a bug
@@ -238,7 +245,8 @@ def _main(argv):
         if os.environ.get("ELECTROLYTE_DEBUG"):
             raise
         print(
-            f"electrolyte {args.command}: internal error: {type(err).__name__}: {one_line(err)} "
+            f"electrolyte {args.command}: internal error: {type(err).__name__}: "
+            f"{one_line(err, paths)} "
             "(a bug; ELECTROLYTE_DEBUG=1 shows the traceback)",
             file=sys.stderr,
         )
@@ -256,7 +264,7 @@ PLOTTING = ("analyze", "diagnose", "demo", "screen", "finetune")
 RESUMING = ("simulate", "demo", "screen", "finetune")
 
 
-def _again(command, err=None):
+def _again(command, err=None, paths=()):
     """What running ``command`` again does after an interruption: resume, or start over.
 
     "run the same command again to resume" was said of every command; ``analyze``,
@@ -267,7 +275,7 @@ def _again(command, err=None):
     """
     if command in RESUMING:
         return "run the same command again to resume"
-    kept = "".join(f"{one_line(note).split(': ', 1)[-1]}; "
+    kept = "".join(f"{one_line(note, paths).split(': ', 1)[-1]}; "
                    for note in getattr(err, "__notes__", ())
                    if isinstance(note, str) and note.startswith(_KEPT_NOTES))
     return f"{kept}nothing of this run is kept: the same command starts it over"
@@ -294,17 +302,17 @@ def _full_disk_hint(err, args):
         return ""  # a writer's own message says what happened and what to do
     output = getattr(args, "output", None)
     where = ("" if err.filename is not None else
-             f" while writing into {os.fsdecode(output)}" if output else " while writing")
+             f" while writing into {shown_path(output)}" if output else " while writing")
     return f" ({cause}{where}; make room, then run the same command again)"
 
 
 @contextlib.contextmanager
-def _one_line_warnings(command):
+def _one_line_warnings(command, paths=()):
     """Warnings as ``electrolyte CMD: warning: message`` lines, without the source line."""
     previous = warnings.formatwarning
 
     def formatwarning(message, category, filename, lineno, line=None):
-        return f"electrolyte {command}: warning: {one_line(message)}\n"
+        return f"electrolyte {command}: warning: {one_line(message, paths)}\n"
 
     warnings.formatwarning = formatwarning
     try:

@@ -92,6 +92,7 @@ class Parser(argparse.ArgumentParser):
         elif message == "the following arguments are required: command":
             commands = ", ".join(self._subcommands())
             message = f"give a subcommand ({commands}); electrolyte --help says what each does"
+        message = one_line(message, getattr(self, "_given", ()))
         self.exit(2, f"{self.prog}: error: {message}{hint}\n")
 
     def _subcommands(self):
@@ -631,7 +632,7 @@ def print_summary(summary, out, filename="summary.json", command=None):
         if name == INPUT_KEY and isinstance(value, dict):
             # what was analysed, not an analysis
             frames = value.get("frames")
-            print(f"  input: {value.get('trajectory')}"
+            print(f"  input: {shown_path(value.get('trajectory'))}"
                   + (f", {frames} frame{'s' * (frames != 1)}" if isinstance(frames, int) else "")
                   + (f" (NOTE: {one_line(value['note'])})" if "note" in value else ""))
         elif isinstance(value, dict) and "skipped" in value:
@@ -654,7 +655,7 @@ def print_summary(summary, out, filename="summary.json", command=None):
     if any(marked):
         # the reasons advise keywords this command has no option for
         print(f"  {python_only_note(command)}")
-    print(f"report: {out / filename}", flush=True)
+    print(f"report: {shown_path(out / filename)}", flush=True)
 
 
 def _deeper_estimates(section, depth=0):
@@ -718,8 +719,66 @@ def format_estimate(est):
     return str(est)
 
 
-def one_line(err):
-    return " ".join(str(err).split())
+def one_line(err, paths=()):
+    """``err``'s text in one line: each run of whitespace one space.
+
+    Each of ``paths`` (a folder above one, a path below one: ``PATH/summary.json``) that the
+    text names is shown as :func:`shown_path` shows it: a folder named with a newline or two
+    spaces read as another folder once its whitespace was collapsed.
+    """
+    import re
+
+    text = str(err)
+    # a message may name a folder above a path given (the output's parent that is no folder)
+    names = {str(up) for name in map(_path_text, paths) if name
+             for up in (Path(name), *Path(name).parents)} | set(map(_path_text, paths))
+    odd = sorted((name for name in names if name and shown_path(name) != name),
+                 key=len, reverse=True)
+    if not odd:
+        return " ".join(text.split())
+    # a path named in the text, with the names below it (up to a space or punctuation)
+    pattern = "|".join(re.escape(name) + r"(?:/[^\s/,;:'\"()]+)*" for name in odd)
+    parts = re.split(f"({pattern})", text)
+    for k in range(0, len(parts), 2):
+        parts[k] = re.sub(r"\s+", " ", parts[k])
+    for k in range(1, len(parts), 2):
+        base = next(name for name in odd if parts[k].startswith(name))
+        below = parts[k][len(base):]
+        kept = below.rstrip(".")  # a full stop after the path ends the sentence
+        parts[k] = repr(base + kept)
+        parts[k + 1] = below[len(kept):] + parts[k + 1]
+    return "".join(parts).strip()
+
+
+def shown_path(path):
+    """``path`` as a terminal line shows it: as it is, or quoted as a Python string literal
+    (``'/tmp/a\\nb'``) when it holds a control character or whitespace other than single
+    spaces between the words of a name, which a line would break at, :func:`one_line` collapse,
+    or a reader take for the space between words."""
+    text = _path_text(path)
+    # a space at either end of a name reads as the space between words ("/data/ run")
+    if text.isprintable() and all(" ".join(part.split()) == part for part in text.split("/")):
+        return text
+    return repr(text)
+
+
+def _path_text(path):
+    import os
+
+    try:
+        return os.fsdecode(path)
+    except TypeError:  # not a path (None, a number): its text
+        return str(path)
+
+
+def argument_paths(args):
+    """The words of a parsed command line (its paths among them) that a message may name."""
+    words = []
+    for value in vars(args).values():
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, (str, Path)):
+                words.append(item)
+    return words
 
 
 #: The modules whose classes and functions the analyses of ``analyze`` and ``demo`` call, with

@@ -197,7 +197,7 @@ def _run(args, gpu):
         summary={"simulation": result.estimates(), **summary},
         figures=sorted((out / "analysis").glob("*.png")),
     )
-    print(f"HTML report: {report}", flush=True)
+    print(f"HTML report: {A.shown_path(report)}", flush=True)
     # a demo whose every analysis failed (a broken install) ended "demo finished", status 0
     A.check_some_result(summary, report)
     print(f"demo finished in {time.perf_counter() - start:.0f} s", flush=True)

@@ -827,7 +827,7 @@ def run_protocol_into(atoms, calc, out, args):
     write_json_atomic(out / "simulation.json", summary, indent=2)
     for line in result_lines(estimates):
         print(line, flush=True)
-    print(f"trajectory: {result.files['production']}", flush=True)
+    print(f"trajectory: {A.shown_path(result.files['production'])}", flush=True)
     return result
 
 
