@@ -92,3 +92,12 @@ def test_a_parser_error_quotes_the_word_it_names(odd_folder, capsys):
     err = capsys.readouterr().err
     assert stop.value.code == 2
     assert err.count("\n") == 1 and f"{str(folder)!r}" in err
+
+
+def test_an_undecodable_byte_and_its_escape_typed_out_are_told_apart():
+    import os
+
+    undecodable = os.fsdecode(b"out\xff")  # a byte of another encoding (surrogate escape)
+    typed = "out\\udcff"  # a folder really named with a backslash
+    assert shown_path(typed) == typed
+    assert shown_path(undecodable) == "'out\\udcff'" != shown_path(typed)
