@@ -1041,7 +1041,8 @@ class NernstEinstein:
     ----------
     results.conductivity : Estimate
         σ_NE in S/m (``results.sigma``, ``results.sigma_err`` and the ``_mS_cm`` variants are
-        float aliases).
+        float aliases); its interval is on the log scale (``interval_scale="log"``) when σ_NE
+        is positive, as the D's it sums, and so is each term of ``contributions``.
     results.contributions : dict
         Species -> its term of σ_NE, an Estimate in S/m (the error and verdict of its D; a
         D more than two errors below zero, or negative without an error, not valid).
@@ -1214,10 +1215,13 @@ class NernstEinstein:
                       "about zero)",)
         method = "propagated from the errors of D (first order)"
         res = Results()
+        # a sum of D's, right-skewed as they are: its symmetric interval missed σ_NE above in
+        # 5.3 % of replicas and below in 0.7 % (one ion per species); on the log scale as D's
         res.conductivity = Estimate(
             sigma, float(np.sqrt(sum(e**2 for e in contrib_err.values()))), "S/m", method,
             n_samples=min(e.n_samples for e in d.values()), converged=not notes, notes=notes,
             dof=propagated_dof((contrib_err[s], d[s].dof) for s in d),
+            interval_scale="log" if sigma > 0 else "linear",
         )
         _conductivity_aliases(res)
         # each species' term N_s z_s² D_s e²/(V k_B T) with its error and its D's verdict
@@ -1227,9 +1231,12 @@ class NernstEinstein:
             own += tuple(f"D of {s}: {n}" for n in d[s].notes if not d[s].valid
                          and n not in own)
             own += tuple(_negative_diffusivity_notes({s: d[s]}))
+            # a positive multiple of D: D's interval scaled
             res.contributions[s] = Estimate(contrib[s], contrib_err[s], "S/m", method,
                                             d[s].n_samples, converged=not own, notes=own,
-                                            dof=d[s].dof)
+                                            dof=d[s].dof,
+                                            interval_scale=("log" if contrib[s] > 0
+                                                            else "linear"))
         res.transference = {s: float(c / sigma) for s, c in contrib.items()}
         res.transference_numbers = {}
         for s in d:

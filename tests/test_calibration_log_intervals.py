@@ -169,9 +169,10 @@ def test_positive_coefficients_are_on_the_log_scale_and_signed_ones_linear(salt)
         d = Diffusion.from_collections(salt, fit_window=(0.3, 0.6), remove_drift=False).results
         ne = NernstEinstein.from_collections(salt, temperature=300.0).results
     log = [gk.conductivity, gk.conductivity_self, eh.conductivity,
-           *d.diffusion_coefficient.values()]
+           *d.diffusion_coefficient.values(), ne.conductivity, *ne.contributions.values()]
     log += [p["conductivity"] for k, p in gk.parts.items() if not k.startswith("distinct:")]
-    linear = [gk.conductivity_distinct, *gk.transference_numbers.values(), ne.conductivity]
+    linear = [gk.conductivity_distinct, *gk.transference_numbers.values(),
+              *ne.transference_numbers.values()]
     linear += [p["conductivity"] for k, p in gk.parts.items() if k.startswith("distinct:")]
     assert all(e.value > 0 and e.interval_scale == "log" for e in log)
     assert all(e.interval_scale == "linear" for e in linear)
