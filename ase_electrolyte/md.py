@@ -2127,6 +2127,26 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
         """Alias of ``density.verdict``."""
         return "not computed" if self.density is None else self.density.verdict
 
+    def density_record(self):
+        """The flat density fields of a run record (``simulation.json`` of ``electrolyte
+        simulate``, a screening task's record): ``density_g_cm3``, ``density_sem_g_cm3``,
+        ``density_std_g_cm3`` (g/cm³) and ``density_verdict``.
+
+        Earlier versions' readers take the numbers as bare results, so they hold a number
+        only when ``density`` is valid and ``None`` otherwise (a too-short run's density, an
+        NVT run's fixed one); the :class:`~ase_electrolyte.estimate.Estimate` written beside
+        them keeps the number with its verdict.
+        """
+        from .estimate import json_number
+
+        valid = self.density is not None and self.density.valid
+        return {
+            "density_g_cm3": json_number(self.density.value) if valid else None,
+            "density_sem_g_cm3": json_number(self.density_sem) if valid else None,
+            "density_std_g_cm3": json_number(self.density_std) if valid else None,
+            "density_verdict": self.density_verdict,
+        }
+
     def estimates(self):
         """The reported numbers by name: ``density``, ``temperature``, ``pressure``.
 

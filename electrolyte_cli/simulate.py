@@ -820,7 +820,7 @@ def run_protocol_into(atoms, calc, out, args):
         # flat keys of earlier versions, for readers that take the bare number: it is one only
         # when valid (a too-short run's density read as a result beside a verdict few check);
         # otherwise null, the number with its verdict in "density" and "estimates"
-        **_flat_density(result),
+        **result.density_record(),
         "files": {k: str(v) for k, v in result.files.items()},
     }
     # written last: its presence means the run finished
@@ -829,20 +829,6 @@ def run_protocol_into(atoms, calc, out, args):
         print(line, flush=True)
     print(f"trajectory: {A.shown_path(result.files['production'])}", flush=True)
     return result
-
-
-def _flat_density(result):
-    """``density_g_cm3``, ``density_sem_g_cm3``, ``density_std_g_cm3`` (g/cm³) and
-    ``density_verdict`` of ``simulation.json``: the numbers only for a valid density, else null."""
-    from ase_electrolyte.estimate import json_number
-
-    valid = result.density is not None and result.density.valid
-    return {
-        "density_g_cm3": json_number(result.density.value) if valid else None,
-        "density_sem_g_cm3": json_number(result.density_sem) if valid else None,
-        "density_std_g_cm3": json_number(result.density_std) if valid else None,
-        "density_verdict": result.density_verdict,
-    }
 
 
 def result_lines(estimates):

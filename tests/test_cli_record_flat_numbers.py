@@ -9,9 +9,12 @@ from ase.build import bulk
 
 from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.md import ProtocolResult
-from electrolyte_cli.simulate import _flat_density
 
 _KEYS = ("density_g_cm3", "density_sem_g_cm3", "density_std_g_cm3")
+
+
+def _flat_density(result):
+    return result.density_record()
 
 
 def _result(density, std=0.02):

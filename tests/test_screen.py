@@ -205,6 +205,15 @@ def test_screen_runs_and_table_is_mean_and_standard_error(client, tmp_path):
     # each task ran its own box and trajectory with its own seed
     assert len({r["seed"] for r in results.values()}) == 4
     assert {r["simulation"]["n_atoms"] for r in results.values()} == {66, 76}
+    # the record's flat density numbers only where the density is a result (earlier readers
+    # take them as results); its Estimate keeps the number with the verdict
+    for record in results.values():
+        sim = record["simulation"]
+        if sim["density"]["converged"]:
+            assert sim["density_g_cm3"] == sim["density"]["value"]
+        else:
+            assert sim["density_g_cm3"] is None and sim["density_sem_g_cm3"] is None
+            assert sim["density_verdict"] == sim["density"]["verdict"] != "valid"
 
     summary = pd.read_parquet(out / "summary.parquet")
     pd.testing.assert_frame_equal(summary, result.summary)

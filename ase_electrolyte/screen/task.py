@@ -1029,10 +1029,8 @@ def _run(spec, folder, timing):
         "n_atoms": len(atoms),
         # run_protocol reports an Estimate (earlier versions a float with separate error/verdict)
         "density": density.to_dict() if hasattr(density, "to_dict") else None,
-        "density_g_cm3": json_number(density),
-        "density_std_g_cm3": json_number(result.density_std),
-        "density_sem_g_cm3": json_number(result.density_sem),
-        "density_verdict": result.density_verdict,
+        # the flat numbers only for a valid density (earlier readers take them as results)
+        **result.density_record(),
         "production_ensemble": plan["protocol"]["production_ensemble"],
         # what the Yeh–Hummer correction of the table's D needs of this run: the temperature
         # it ran at (a thermostat's mean is not the set one in a short run) and the shape of
