@@ -1051,7 +1051,8 @@ class NernstEinstein:
         (``results.transference``: the values).
     results.dissociation : Estimate or None
         α_d = σ / σ_NE (only when ``conductivity`` is given; ``results.alpha_d``,
-        ``results.alpha_d_err`` are float aliases); ``results.collective_conductivity`` is σ.
+        ``results.alpha_d_err`` are float aliases), its interval on the log scale when
+        positive; ``results.collective_conductivity`` is σ.
     """
 
     def __init__(
@@ -1265,10 +1266,13 @@ class NernstEinstein:
             if not s_val > 0:
                 # a degree of dissociation is a positive fraction; σ <= 0 is noise, not a result
                 a_notes += (f"σ = {s_val:.3g} S/m is not positive",)
+            # a ratio of right-skewed positive coefficients: its symmetric interval missed α_d
+            # above in 3.9 % of replicas, below in 0.9 %; on the log scale 2.5 % / 1.9 %
             res.dissociation = Estimate(
                 alpha, alpha_err, "1", "propagated from the errors of σ and σ_NE (first order)",
                 n_samples=min(conductivity.n_samples, res.conductivity.n_samples),
                 converged=not a_notes, notes=a_notes, dof=propagated_dof(terms),
+                interval_scale="log" if alpha > 0 else "linear",
             )
             res.alpha_d, res.alpha_d_err = _pair(res.dissociation)
         self.results = res
