@@ -1054,26 +1054,22 @@ def electrolyte_box(
     return atoms
 
 
-def _bond_reach():
-    """Per-element reach (Å) of the covalent bond guess downstream: two atoms closer than the
-    sum of their reaches are bonded (:func:`mda_electrolyte.molecules.covalent_bonds` at its
-    default scale); free ions (Li⁺, Na⁺, ...) reach nothing."""
-    from mda_electrolyte.molecules import BOND_SKIN, FREE_ION_NUMBERS
-
-    reach = np.asarray(covalent_radii, dtype=float) + BOND_SKIN
-    reach[list(FREE_ION_NUMBERS)] = 0.0
-    return reach
-
-
 #: Å beyond the bond reach at which a repacked box keeps atoms of different molecules:
 #: PACKMOL's "Success!" leaves pairs up to about 0.05 Å inside its distances.
 BOND_REACH_MARGIN = 0.1
 
 
+def _molecules_bond_reach():
+    """:func:`mda_electrolyte.molecules.bond_reach`: the reach of the bond guess downstream."""
+    from mda_electrolyte.molecules import bond_reach
+
+    return bond_reach()
+
+
 def _bond_radii(tolerance):
     """PACKMOL radius (Å) per atomic number for a repacking in which no atom comes within the
     bond reach of another molecule's: PACKMOL keeps ``r_i + r_j`` between them."""
-    return np.maximum(tolerance / 2.0, _bond_reach() + BOND_REACH_MARGIN / 2.0)
+    return np.maximum(tolerance / 2.0, _molecules_bond_reach() + BOND_REACH_MARGIN / 2.0)
 
 
 def _bond_contacts(atoms):
@@ -1092,7 +1088,7 @@ def _describe_contact(atoms):
     """The closest pair of :func:`_bond_contacts`, in words."""
     pairs = _bond_contacts(atoms)
     i, j = (int(x) for x in pairs[0])
-    reach = _bond_reach()
+    reach = _molecules_bond_reach()
     molecule, names = atoms.arrays[MOLECULE_INDEX], atoms.arrays[SPECIES]
     return (
         f"{len(pairs)} pair(s) of atoms of different molecules within a covalent bond's reach, "
@@ -1421,7 +1417,7 @@ def _check_own_images(atoms, templates, tolerance):
                      for t in _template_list(ts))
         for sp, ts in templates.items()
     }
-    reach = _bond_reach()[atoms.numbers]
+    reach = _molecules_bond_reach()[atoms.numbers]
     cutoff = max(tolerance, 2.0 * float(reach.max()))
     if length > max(extent.values()) + cutoff:
         return  # no molecule reaches across the box

@@ -22,6 +22,7 @@ from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
 
 __all__ = [
     "molecule_ids",
+    "bond_reach",
     "check_residues_are_molecules",
     "make_whole",
     "check_whole",
@@ -1008,6 +1009,23 @@ FREE_ION_NUMBERS = frozenset([3, 11, 19, 37, 55, 87, 4, 12, 20, 38, 56, 88, 30])
 BOND_SKIN = 0.3
 
 
+def bond_reach(mult=1.0):
+    """Per-element reach (Å) of :func:`covalent_bonds`: two atoms closer than the sum of their
+    reaches, ``mult·r_i + BOND_SKIN``, are bonded; free ions (``FREE_ION_NUMBERS``) reach
+    nothing (0).
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(ase.data.covalent_radii),)
+        Indexed by atomic number.
+    """
+    from ase.data import covalent_radii
+
+    reach = check_bond_scale(mult) * np.asarray(covalent_radii, dtype=np.float64) + BOND_SKIN
+    reach[list(FREE_ION_NUMBERS)] = 0.0
+    return reach
+
+
 def covalent_bonds(atoms, mult=1.0):
     """Covalent bonds of an ASE ``Atoms``, periodic images included.
 
@@ -1059,8 +1077,7 @@ def covalent_bonds(atoms, mult=1.0):
     bonding = np.flatnonzero(~np.isin(atoms.numbers, list(FREE_ION_NUMBERS)))
     if bonding.size < 2:
         return empty
-    reach = mult * np.asarray(covalent_radii, dtype=np.float64)[atoms.numbers[bonding]] \
-        + BOND_SKIN
+    reach = bond_reach(mult)[atoms.numbers[bonding]]
     cutoff = 2.0 * float(reach.max())
     positions, cell = _search_cell(atoms.positions[bonding], atoms.cell.array, atoms.pbc,
                                    cutoff)

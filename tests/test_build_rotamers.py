@@ -63,7 +63,7 @@ def _mmff(sp, positions):
 
 
 class _Stop(Exception):
-    pass
+    """Stops the builder where the test has seen what it needs."""
 
 
 @pytest.fixture

@@ -241,6 +241,7 @@ CASES = [
                                component_axes=x)),
     ("covalent_bonds(mult)", "mult",
      lambda x: molecules.covalent_bonds(_molecular_frames(1)[0], mult=x)),
+    ("bond_reach(mult)", "mult", lambda x: molecules.bond_reach(x)),
     ("atoms_molecule_ids(mult)", "mult",
      lambda x: molecules.atoms_molecule_ids(_molecular_frames(1)[0], mult=x)),
     ("check_sampling(dt)", "dt",
