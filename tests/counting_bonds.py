@@ -1,8 +1,24 @@
 """A short-ranged stand-in model for tests of charged molecules: harmonic pairs closer than
-1.6 Å, counting its evaluations (so a test can say a refusal came before any model call)."""
+1.6 Å, counting its evaluations (so a test can say a refusal came before any model call),
+and the ionic frame those tests evaluate."""
 
 import numpy as np
+from ase import Atoms
+from ase.build import molecule
 from ase.calculators.calculator import Calculator, all_changes
+
+from ase_electrolyte.topology import set_topology
+
+
+def ionic_frame(charges=(1, -1, 0, 0, 0)):
+    """Li+, F- and a water in a periodic box, with the box builder's topology arrays."""
+    water = molecule("H2O")
+    water.positions += [6.0, 6.0, 6.0]
+    atoms = Atoms("LiF", positions=[[1.0, 1.0, 1.0], [4.0, 1.5, 1.0]]) + water
+    atoms.set_cell([10.0, 10.0, 10.0])
+    atoms.pbc = True
+    set_topology(atoms, [0, 1, 2, 2, 2], ["Li", "F", "H2O", "H2O", "H2O"], list(charges))
+    return atoms
 
 
 class Bonds(Calculator):

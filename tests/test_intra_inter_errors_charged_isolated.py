@@ -11,28 +11,15 @@ energies are the term's own less the Madelung energy of their images (Makov & Pa
 
 import numpy as np
 import pytest
-from ase import Atoms
-from ase.build import molecule
 from ase.calculators.calculator import Calculator, all_changes
 from ase.calculators.mixing import SumCalculator
 from counting_bonds import Bonds
+from counting_bonds import ionic_frame as _ionic_frame
 
 from ase_electrolyte.electrostatics import COULOMB, Electrostatics
-from ase_electrolyte.topology import set_topology
 from mda_electrolyte.intra_inter_errors import IntraInterErrors
 from mda_electrolyte.model_labels import input_checks as _input_checks
 from mda_electrolyte.molecules import isolated_molecules
-
-
-def _ionic_frame(charges=(1, -1, 0, 0, 0)):
-    """Li+, F- and a water in a periodic box, with the box builder's topology arrays."""
-    water = molecule("H2O")
-    water.positions += [6.0, 6.0, 6.0]
-    atoms = Atoms("LiF", positions=[[1.0, 1.0, 1.0], [4.0, 1.5, 1.0]]) + water
-    atoms.set_cell([10.0, 10.0, 10.0])
-    atoms.pbc = True
-    set_topology(atoms, [0, 1, 2, 2, 2], ["Li", "F", "H2O", "H2O", "H2O"], list(charges))
-    return atoms
 
 
 class ModelWithTerms(Calculator):
