@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from .atoms_checks import check_flag
-from .units import convert
+from .units import convert, dimension
 
 __all__ = ["Estimate", "estimates_to_dict", "mark_not_valid", "propagated_dof"]
 
@@ -126,7 +126,11 @@ class Estimate:
         object.__setattr__(self, "converged", bool(self.converged))
         notes = (self.notes,) if isinstance(self.notes, str) else tuple(self.notes)
         object.__setattr__(self, "notes", tuple(str(n) for n in notes))
-        convert(1.0, self.unit, self.unit)  # unknown units fail here, not in a report
+        if not (type(self.unit) is str and self.unit in _KNOWN_UNITS):
+            # unknown units fail here, not in a report (a unit once known is not looked up again:
+            # analyses make many estimates in few units)
+            dimension(self.unit)
+            _KNOWN_UNITS.add(self.unit)
         if self.dof is not None:
             try:
                 dof = _real("dof", self.dof)
@@ -466,6 +470,10 @@ def mark_not_valid(tree, note):
 
 def _real(name, x):
     """``x`` as a float (NaN and infinities kept), or a ValueError naming the field."""
+    if isinstance(x, float) or type(x) is int:
+        # the common cases (numpy.float64 is a float), without the numbers.Real ABC check;
+        # bool is an int subclass, not int itself, and is refused below
+        return float(x)
     scalar = x.item() if hasattr(x, "ndim") and getattr(x, "ndim", None) == 0 else x
     if isinstance(scalar, bool) or not isinstance(scalar, numbers.Real):
         raise ValueError(f"an estimate's {name} must be a number (NaN when unknown), not {x!r}")
@@ -479,6 +487,9 @@ def _count(n):
         raise ValueError(f"an estimate's n_samples must be a finite number >= 0, not {n!r}")
     return int(x)
 
+
+#: Units an Estimate was already made in (each checked once by :func:`units.dimension`).
+_KNOWN_UNITS = set()
 
 #: The scales :meth:`Estimate.interval` can be symmetric on.
 _INTERVAL_SCALES = ("linear", "log")
