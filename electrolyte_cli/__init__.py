@@ -13,7 +13,8 @@
 
 The command sits above both packages: it drives :mod:`ase_electrolyte` (build, MD, models) and
 :mod:`mda_electrolyte` (analyses), which never import it. One module per subcommand, each with a
-``register(subparsers)`` and a ``run(args)``; the argument checks they share live in
+``register(subparsers)`` and a ``run(args)``, which returns the command's result (exit
+status 0) or the exit status it decided as an ``int``; the argument checks they share live in
 :mod:`electrolyte_cli.arguments`.
 
 ``simulate`` writes ``initial.extxyz`` (the packed box), the H5MD files of every protocol stage
@@ -207,7 +208,7 @@ def _main(argv):
                 replace_handler=True):
             if args.command in PLOTTING and not getattr(args, "list", False):
                 check_plotting()
-            _COMMANDS[args.command].run(args)
+            outcome = _COMMANDS[args.command].run(args)
     except BrokenPipeError as err:
         if not _stdout_is_gone():  # a pipe of the command's own (a subprocess), not stdout
             print(f"electrolyte {args.command}: error: {one_line(err, paths)}",
@@ -251,6 +252,27 @@ def _main(argv):
             file=sys.stderr,
         )
         return 1
+    return _exit_status(outcome, args.command)
+
+
+def _exit_status(outcome, command):
+    """The exit status of a subcommand whose ``run(args)`` returned ``outcome``.
+
+    A subcommand's ``run`` returns its result (a summary, a selection: status 0) or, where it
+    decides the status itself, that status as an ``int``: ``main`` returned 0 whatever ``run``
+    returned, so a status a command decided never reached the shell. A status outside 0-255
+    (the shell reads it modulo 256: 256 as success) or a ``bool`` is a bug of the command,
+    said in one line with status 1 rather than passed on.
+    """
+    import numbers
+
+    if isinstance(outcome, bool) or (isinstance(outcome, numbers.Integral)
+                                     and not 0 <= int(outcome) <= 255):
+        print(f"electrolyte {command}: internal error: the command returned {outcome!r}, "
+              "which is no exit status (an int in 0-255) (a bug)", file=sys.stderr)
+        return 1
+    if isinstance(outcome, numbers.Integral):
+        return int(outcome)
     return 0
 
 
