@@ -297,7 +297,9 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         the first runs is refused at once. The hidden folder's name records the process and
         host of its run: one left by a run killed outright (SIGKILL, out of memory) is
         removed by the next run, also when its process id has been taken by another program
-        since, and so is one of an earlier version (``.analyses-<random>``).
+        since, and so is one of an earlier version (``.analyses-<random>``); one of another
+        host is removed once unchanged for :data:`OTHER_HOST_STAGING_AGE_S`, and named in a
+        ``RuntimeWarning`` until then.
     calculator : ase.calculators.calculator.Calculator, optional
         For the analyses that evaluate a model.
     only : iterable of str, optional
@@ -424,6 +426,13 @@ def _run_claimed(universe, outdir, names, available, calculator, verbose, keep_g
 #: the process id and host of the run follow (``.analyses-<pid>@<host>.<random>``).
 STAGING_PREFIX = ".analyses-"
 
+#: Seconds a staging folder of another host's run must have gone unchanged (the folder and
+#: everything in it) before :func:`run_analyses` removes it: 7 days. Whether such a run is still
+#: alive cannot be asked from here (its process is on another machine, and a claim holds
+#: across the hosts of a shared file system only where ``flock`` does), while a live run writes
+#: a figure into its folder as each analysis ends.
+OTHER_HOST_STAGING_AGE_S = 7 * 24 * 3600
+
 
 def _host():
     """This machine's name as it goes into a staging folder's name (letters, digits, '.-')."""
@@ -445,11 +454,13 @@ def _remove_stale_staging(outdir):
     run on this host writes into it, so every staging folder of this host is stale whatever
     its process id names now (a killed run's pid taken by another program had kept its folder
     for good), and so is one of an earlier version, whose name records no owner
-    (``.analyses-<random>``: never removed before). Left as they are: this process' own
-    folders, another host's (a claim holds across the hosts of a shared file system only
-    where it supports ``flock`` across them, which cannot be told from here), anything that is
-    not a folder (a symbolic link) and any other name. Failing removals are left too (a stale
-    folder harms nothing but room).
+    (``.analyses-<random>``: never removed before). Another host's folder (a claim holds
+    across the hosts of a shared file system only where it supports ``flock`` across them,
+    which cannot be told from here) is removed once nothing in it has changed for
+    :data:`OTHER_HOST_STAGING_AGE_S`; a younger one is kept and named in a warning with its
+    age (they were kept for good without a word). Left as they are: this process' own
+    folders, anything that is not a folder (a symbolic link) and any other name. Failing
+    removals are left too (a stale folder harms nothing but room).
 
     Parameters
     ----------
@@ -461,25 +472,71 @@ def _remove_stale_staging(outdir):
     list of pathlib.Path
         The folders removed.
     """
+    import time
+
     host = _host()
     removed = []
+    kept = []
     try:
         entries = list(os.scandir(outdir))
     except OSError:
         return removed
     for entry in entries:
         owner = _staging_owner(entry.name)
-        if owner is None or owner[1] not in (host, None) or owner[0] == os.getpid():
+        if owner is None or (owner[1] == host and owner[0] == os.getpid()):
             continue
         try:
             if not entry.is_dir(follow_symlinks=False):
                 continue
         except OSError:
             continue
+        if owner[1] not in (host, None):
+            age = time.time() - _newest_change(entry.path)
+            if age < OTHER_HOST_STAGING_AGE_S:
+                kept.append((entry.name, owner[1], age))
+                continue
         shutil.rmtree(entry.path, ignore_errors=True)
         if not os.path.lexists(entry.path):
             removed.append(Path(entry.path))
+    if kept:
+        kept.sort()
+        shown = ", ".join(f"{name} (host {other}, unchanged for {_age_text(age)})"
+                          for name, other, age in kept[:3])
+        more = f" and {len(kept) - 3} more" if len(kept) > 3 else ""
+        warnings.warn(
+            f"run_analyses: {len(kept)} staging folder(s) of analysis runs on other hosts in "
+            f"{outdir}: {shown}{more}; kept, as such a run may still be writing (removed once "
+            f"unchanged for {OTHER_HOST_STAGING_AGE_S // 86400} days): remove them yourself if "
+            "no analysis on those hosts writes into this folder", RuntimeWarning, stacklevel=4)
     return removed
+
+
+def _newest_change(path):
+    """The latest modification time (s since the epoch) of the folder ``path`` and everything
+    in it, symbolic links not followed; an entry that cannot be read counts as changed now."""
+    import time
+
+    try:
+        newest = os.lstat(path).st_mtime
+    except OSError:
+        return time.time()
+    for root, dirs, files in os.walk(path, onerror=lambda err: None):
+        for name in (*dirs, *files):
+            try:
+                newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
+            except OSError:
+                return time.time()
+    return newest
+
+
+def _age_text(seconds):
+    """A duration in the unit a reader takes in at once (min, h or days)."""
+    seconds = max(seconds, 0.0)
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 def _staging_owner(name):
