@@ -11,31 +11,17 @@ import warnings
 
 import numpy as np
 import pytest
-from ase.build import bulk
-from ase.calculators.lj import LennardJones
 from ase.constraints import FixAtoms, FixCartesian
+from stopping_argon import StoppingArgon, argon  # noqa: E402
 
 from ase_electrolyte.md import relax, run_md, run_protocol
 from ase_electrolyte.trajectory import h5md_info
 
-
-class _Counting(LennardJones):
-    def __init__(self):
-        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
-        self.calls = 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        super().calculate(*args, **kwargs)
-
-
-_Counting.__module__, _Counting.__name__ = LennardJones.__module__, LennardJones.__name__
+_Counting = StoppingArgon  # counts its evaluations, never stops
 
 
 def _argon(constraint=None, rattle=0.2):
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-    atoms.rattle(rattle, seed=1)
-    atoms.calc = _Counting()
+    atoms = argon(_Counting(), rattle=rattle, seed=1)
     if constraint is not None:
         atoms.set_constraint(constraint)
     return atoms

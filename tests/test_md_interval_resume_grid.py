@@ -12,8 +12,8 @@ import warnings
 
 import numpy as np
 import pytest
-from ase.build import bulk
 from stopping_argon import StoppingArgon as _Stopping  # noqa: E402
+from stopping_argon import argon
 
 from ase_electrolyte.md import run_md
 from ase_electrolyte.trajectory import h5md_info, h5md_series, read_h5md
@@ -24,9 +24,7 @@ _STEPS = 7
 
 
 def _run(path, write, observe, stop_at=None):
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-    atoms.rattle(0.02, seed=1)
-    atoms.calc = _Stopping(stop_at)
+    atoms = argon(_Stopping(stop_at), rattle=0.02, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return run_md(atoms, ensemble="nve", steps=_STEPS, timestep_fs=2.0, temperature_K=60,

@@ -14,8 +14,8 @@ import warnings
 import h5py
 import numpy as np
 import pytest
-from ase.build import bulk
 from stopping_argon import StoppingArgon as _Counting  # noqa: E402
+from stopping_argon import argon
 
 from ase_electrolyte.md import run_md
 from ase_electrolyte.trajectory import h5md_info, read_h5md
@@ -27,9 +27,7 @@ _SAMPLES = "parameters/ase_electrolyte/series/temperature/time"
 
 
 def _run(path, stop_at=None, ensemble="nvt"):
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-    atoms.rattle(0.02, seed=1)
-    atoms.calc = _Counting(stop_at)
+    atoms = argon(_Counting(stop_at), rattle=0.02, seed=1)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -131,8 +129,7 @@ def test_run_protocol_refuses_an_edited_stage_clock_before_the_first_stage(tmp_p
                     production_ps=0.024, timestep_fs=2.0, write_interval_fs=4.0,
                     observe_interval_fs=2.0, progress=False)
     folder = tmp_path / "run"
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-    atoms.rattle(0.05, seed=1)
+    atoms = argon(rattle=0.05, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_protocol(atoms, _Counting(), folder, **protocol)

@@ -17,6 +17,7 @@ import pytest
 from ase.build import bulk
 from ase.calculators.lj import LennardJones
 from stopping_argon import StoppingArgon as _Stopping  # noqa: E402
+from stopping_argon import argon
 
 import ase_electrolyte.md as md
 from ase_electrolyte.md import run_md
@@ -29,9 +30,7 @@ _WRITE = 10
 
 
 def _run(path, ensemble, stop_at=None, steps=_STEPS):
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-    atoms.rattle(0.02, seed=1)
-    atoms.calc = _Stopping(stop_at)
+    atoms = argon(_Stopping(stop_at), rattle=0.02, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return run_md(atoms, ensemble=ensemble, steps=steps, timestep_fs=5.0,
@@ -245,9 +244,7 @@ def test_a_variable_this_integrator_lacks_or_adds_warns_and_restores_the_rest(
     with h5py.File(path, "a") as f:
         del f["parameters/ase_electrolyte/integrator/thermostat_eta"]
     with pytest.warns(RuntimeWarning, match="start from zero"):
-        atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-        atoms.rattle(0.02, seed=1)
-        atoms.calc = _Stopping()
+        atoms = argon(_Stopping(), rattle=0.02, seed=1)
         end = run_md(atoms, ensemble="nvt", steps=_STEPS, timestep_fs=5.0, temperature_K=120,
                      tdamp_fs=50, pdamp_fs=200, write_interval=_WRITE, trajectory=path,
                      progress=False, seed=4)

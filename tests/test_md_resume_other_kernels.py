@@ -12,41 +12,22 @@ import warnings
 
 import numpy as np
 import pytest
-from ase.build import bulk
-from ase.calculators.lj import LennardJones
+from stopping_argon import StoppingArgon, argon  # noqa: E402
 from test_protocol_stage_files import _PROTOCOL
 
 from ase_electrolyte.md import run_md, run_protocol
 from ase_electrolyte.trajectory import h5md_info
 
-
-class _Model(LennardJones):
-    """Lennard-Jones argon standing for a model with backend options (recorded in its
-    parameters, as :class:`ase_electrolyte.Calculator` records them; the pair potential
-    ignores them) that stops at its ``stop_at``-th evaluation and counts them."""
-
-    def __init__(self, stop_at=None, **options):
-        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
-        self.parameters.update(options)
-        self.stop_at, self.calls = stop_at, 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        if self.calls == self.stop_at:
-            raise KeyboardInterrupt
-        super().calculate(*args, **kwargs)
-
-
-_Model.__module__, _Model.__name__ = LennardJones.__module__, LennardJones.__name__
+# a model with backend options, recorded in its parameters as ase_electrolyte.Calculator
+# records them (the pair potential ignores them)
+_Model = StoppingArgon
 
 _RUN = dict(ensemble="nve", steps=12, timestep_fs=2.0, temperature_K=60, write_interval=3,
             progress=False)
 
 
 def _argon(calc):
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-    atoms.rattle(0.02, seed=1)
-    atoms.calc = calc
+    atoms = argon(calc, rattle=0.02, seed=1)
     return atoms
 
 

@@ -10,9 +10,9 @@ import warnings
 
 import numpy as np
 import pytest
-from ase.build import bulk
 from ase.calculators.emt import EMT
 from ase.calculators.lj import LennardJones
+from stopping_argon import argon  # noqa: E402
 
 from ase_electrolyte.md import run_md
 from ase_electrolyte.trajectory import h5md_info
@@ -34,9 +34,8 @@ class _LJ(LennardJones):
 
 
 def _argon(calc=None):
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat((2, 2, 2))
-    atoms.rattle(0.05, seed=3)
-    atoms.calc = calc or _LJ(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    atoms = argon(calc or _LJ(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True), rattle=0.05,
+                  seed=3)
     return atoms
 
 

@@ -11,26 +11,16 @@ import warnings
 
 import numpy as np
 import pytest
-from ase.build import bulk
-from ase.calculators.lj import LennardJones
+from stopping_argon import StoppingArgon, argon  # noqa: E402
 
 from ase_electrolyte.md import MAX_TIMESTEP_FS, run_md
 from ase_electrolyte.trajectory import h5md_series
 
-
-class _Counting(LennardJones):
-    def __init__(self):
-        super().__init__(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
-        self.calls = 0
-
-    def calculate(self, *args, **kwargs):
-        self.calls += 1
-        super().calculate(*args, **kwargs)
+_Counting = StoppingArgon  # counts its evaluations, never stops
 
 
 def _argon():
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-    atoms.calc = _Counting()
+    atoms = argon(_Counting())
     return atoms
 
 

@@ -12,9 +12,8 @@ import warnings
 import h5py
 import numpy as np
 import pytest
-from ase.build import bulk
-from ase.calculators.lj import LennardJones
 from stopping_argon import StoppingArgon as _Stopping  # noqa: E402
+from stopping_argon import argon
 
 from ase_electrolyte.md import run_md
 from ase_electrolyte.trajectory import (
@@ -29,9 +28,7 @@ _STEPS = [2**31 - 1, 2**31, 2**32 + 3, 2**53 + 2, 2**62 + 7]
 
 
 def _argon(calc=None):
-    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
-    atoms.rattle(0.02, seed=1)
-    atoms.calc = calc or LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    atoms = argon(calc or _Stopping(), rattle=0.02, seed=1)
     return atoms
 
 
