@@ -27,7 +27,7 @@ from ase import Atoms, units
 from ase.data import atomic_numbers, covalent_radii
 
 from .atoms_checks import MAX_TEMPERATURE_K, check_flag, check_number
-from .species import get_salt, get_species
+from .species import _rotamer_enthalpies, get_salt, get_species
 from .topology import MOLECULE_INDEX, SPECIES, set_topology
 from .trajectory import GCM3_TO_AMU_PER_A3
 from .units import warn_implausible
@@ -39,6 +39,7 @@ __all__ = [
     "conformer_ensemble",
     "CONFORMER_MODES",
     "MAX_ROTAMER_DIHEDRALS",
+    "MAX_ROTAMER_ENERGY_SPREAD",
     "estimate_density",
     "packmol_executable",
     "MIN_TOLERANCE",
@@ -445,6 +446,10 @@ def _embeddings(sp, seed, n_conformers):
 #: Most O=C–O–C dihedrals a species may have for :func:`conformer_ensemble` (each of its
 #: embeddings is MMFF-minimised in all 2^n cis/trans classes).
 MAX_ROTAMER_DIHEDRALS = 4
+#: Largest spread (kcal/mol) of one species' ``rotamer_energies`` accepted: rotamers of one
+#: molecule differ by a few kcal/mol (MMFF94's DMC near-trans–near-trans: 19), a spread in the
+#: thousands is J/mol or cal/mol.
+MAX_ROTAMER_ENERGY_SPREAD = 100.0
 #: How :func:`electrolyte_box` chooses each molecule's conformer.
 CONFORMER_MODES = ("boltzmann", "lowest")
 # kcal/mol per kelvin: the MMFF94 energies are in kcal/mol
@@ -502,9 +507,18 @@ def conformer_ensemble(species, seed=0, n_conformers=_DEFAULT_EMBEDDINGS, temper
     dihedrals (cis below 90°), the lowest of each class kept. The weight of rotamer ``k`` is
     ``g_k · exp(-ΔE_k / RT)`` with ``g_k`` the symmetry-equivalent minima it stands for. The
     rotamers' vibrational free energies are left out, and MMFF94 places DMC's cis-trans
-    4.98 kcal/mol above cis-cis, above the measured 2.6 ± 0.5 kcal/mol of the liquid (Katon
-    and Cohen 1975) and 3.25 kcal/mol of the vapour (Bohets and van der Veken 1999): the
-    trans populations are underestimated (``tests/test_build_rotamers.py``).
+    4.98 kcal/mol above cis-cis, above the measured 8.0 ± 0.4 kJ/mol (1.91 kcal/mol) of the
+    pure liquid and 13.6 kJ/mol of the vapour (Bohets and van der Veken 1999): these MMFF94
+    weights underestimate the trans populations (``tests/test_build_rotamers.py``).
+    :func:`electrolyte_box` weighs with the measured enthalpies of
+    :data:`~ase_electrolyte.species.ROTAMER_ENTHALPIES` where the library has them.
+
+    The ethyl groups of EMC, DEC and EA also turn about their O–CH₂ bond (C–O–C–C gauche or
+    trans): their rotamers are not weighed, each molecule keeps the lowest (trans), because
+    that barrier is low (MMFF94: gauche 0.44 kcal/mol above trans, a barrier of 1.2 kcal/mol
+    between them, crossed about once a picosecond at 298 K by transition-state theory,
+    against 11.8 kcal/mol from cis to trans about the O=C–O–C, about once in 70 µs): MD
+    equilibrates the ethyl groups by itself (``tests/test_build_measured_rotamers.py``).
 
     Parameters
     ----------
@@ -693,8 +707,48 @@ def _check_rotamer_energies(rotamer_energies, rotamer_species):
                                  f"({label!r} is {canonical!r} by {sp.name}'s symmetry)")
             given[canonical] = check_number(
                 f"rotamer_energies[{name!r}][{label!r}] (kcal/mol)", value)
+        spread = max(given.values()) - min(given.values())
+        if spread > MAX_ROTAMER_ENERGY_SPREAD:
+            # 8000 for DMC's 8.0 kJ/mol (in J/mol) drew no trans rotamer at all, silently
+            raise ValueError(
+                f"rotamer_energies[{name!r}] spans {spread:.4g} kcal/mol, more than "
+                f"{MAX_ROTAMER_ENERGY_SPREAD:g} kcal/mol (rotamers differ by a few): are they "
+                "in J/mol or cal/mol? give kcal/mol (1 kJ/mol = 0.239 kcal/mol)")
         out[sp] = given
     return out
+
+
+def _measured_energies(found, entry):
+    """``(energies, sources)`` of the rotamers ``found`` (:func:`_rotamers`) of a species with
+    an entry of :data:`~ase_electrolyte.species.ROTAMER_ENTHALPIES`: the measured enthalpies
+    above the all-cis rotamer where the entry has them, MMFF94's energies above it otherwise;
+    ``sources`` names, per rotamer label, where its energy came from."""
+    enthalpies, phase, citation, _ = entry
+    mmff = {r[0]: r[2] for r in found}
+    reference = next(label for label in mmff if set(label.split("-")) == {"cis"})
+    energies = {label: e - mmff[reference] for label, e in mmff.items()}
+    sources = dict.fromkeys(energies, "MMFF94")
+    sources[reference] = f"{citation}, {phase}: the reference, 0 kcal/mol"
+    for label, (value, sigma) in enthalpies.items():
+        if label in energies:  # a rotamer the search did not find draws nothing
+            energies[label] = value
+            sources[label] = f"{citation}, {phase}: {value:.2f} ± {sigma:.2f} kcal/mol"
+    return energies, sources
+
+
+def _energies_source(sources):
+    """``info["conformer_energies"]`` of one species from its rotamers' ``sources``:
+    ``"MMFF94"``, ``"given"``, or ``"measured: <citation> (<rotamers>); MMFF94: <rotamers>"``."""
+    kinds = set(sources.values())
+    if kinds <= {"MMFF94", "given"}:
+        return kinds.pop()
+    cited = {}
+    for label, source in sources.items():
+        cited.setdefault(source.split(",")[0], []).append(label)
+    parts = [f"{citation} ({', '.join(labels)})" for citation, labels in cited.items()
+             if citation != "MMFF94"]
+    rest = cited.get("MMFF94")
+    return "measured: " + "; ".join(parts) + (f"; MMFF94: {', '.join(rest)}" if rest else "")
 
 
 def _weighted(rotamers, temperature_K, given=None):
@@ -807,10 +861,15 @@ def electrolyte_box(
         Temperature of the rotamers' Boltzmann weights, K (the MD's; above 0, at most
         :data:`ase_electrolyte.md.MAX_TEMPERATURE_K`).
     rotamer_energies : dict, optional
-        ``{species: {rotamer label: energy in kcal/mol}}`` replacing MMFF94's for the weights
-        (e.g. the machine-learned potential's, as Ju et al. 2025 used, or measured ones): every
-        rotamer :func:`conformer_ensemble` finds for the species needs one; labels as
-        :attr:`Rotamer.label` (``"trans-cis"`` of DMC is its ``"cis-trans"``).
+        ``{species: {rotamer label: energy in kcal/mol}}`` for the weights (e.g. the
+        machine-learned potential's, as Ju et al. 2025 used): every rotamer
+        :func:`conformer_ensemble` finds for the species needs one; labels as
+        :attr:`Rotamer.label` (``"trans-cis"`` of DMC is its ``"cis-trans"``); one species'
+        energies span at most :data:`MAX_ROTAMER_ENERGY_SPREAD`. A species not given here
+        is weighed by the measured enthalpies of
+        :data:`~ase_electrolyte.species.ROTAMER_ENTHALPIES` (the library's DMC: its
+        cis-trans 8.0 ± 0.4 kJ/mol above cis-cis in the pure liquid, Bohets and van der
+        Veken 1999), its other rotamers, and every other species', by MMFF94's energies.
 
     Returns
     -------
@@ -821,9 +880,11 @@ def electrolyte_box(
         ``info["cation_molality"]`` (mol of cations per kg of solvent: the salt molality of
         the 1:1 salts of the library, as realised by the integer counts). With
         ``conformers="boltzmann"`` and a species with rotamers, ``info["conformers"]``:
-        ``{species: {rotamer label: {"count", "delta_e_kcal_mol", "weight", "degeneracy"}}}``
-        (the weight at ``info["conformer_temperature_K"]``), and
-        ``info["conformer_energies"]``: ``{species: "MMFF94" or "given"}``.
+        ``{species: {rotamer label: {"count", "delta_e_kcal_mol", "weight", "degeneracy",
+        "source"}}}`` (the weight at ``info["conformer_temperature_K"]``; ``source`` says
+        where the energy came from: ``"MMFF94"``, ``"given"`` or the measurement with its
+        uncertainty), and ``info["conformer_energies"]``: ``{species: "MMFF94", "given" or
+        "measured: <citation> (<rotamers>); MMFF94: <rotamers>"}``.
 
     Raises
     ------
@@ -836,7 +897,8 @@ def electrolyte_box(
         species with rotamers that MMFF94 has no parameters for or with more than
         :data:`MAX_ROTAMER_DIHEDRALS` rotamer dihedrals (``conformers="lowest"`` packs it), a
         ``rotamer_energies`` table naming a species without rotamers in this box, a label that
-        is no rotamer, one rotamer twice or an energy that is no finite number, a box PACKMOL
+        is no rotamer, one rotamer twice, an energy that is no finite number or energies
+        spanning more than :data:`MAX_ROTAMER_ENERGY_SPREAD` (J/mol?), a box PACKMOL
         cannot pack within ``packmol_timeout``
         (:func:`packmol_seconds`; the message names the largest box that fits and
         :func:`replicate_box`); all before any conformer or PACKMOL run. A box too small for
@@ -940,6 +1002,8 @@ def electrolyte_box(
     for sp in rotamer_species:
         _check_rotamer_species(sp)
     given = _check_rotamer_energies(rotamer_energies, rotamer_species)
+    measured = {sp: entry for sp in rotamer_species if sp not in given
+                for entry in [_rotamer_enthalpies(sp)] if entry is not None}
 
     mass = sum(sp.mass * n for sp, n in plan.items())  # amu
     if density is None:
@@ -966,9 +1030,16 @@ def electrolyte_box(
     # a missing PACKMOL is named before the conformers, not after them
     exe = packmol_executable()
     # each species' rotamers are embedded and MMFF-optimised once, for the checks and the box
-    ensembles = {sp: _weighted(_rotamers(sp, seed, _DEFAULT_EMBEDDINGS), temperature_K,
-                               given.get(sp))
-                 for sp in rotamer_species}
+    ensembles, sources = {}, {}
+    for sp in rotamer_species:
+        found = _rotamers(sp, seed, _DEFAULT_EMBEDDINGS)
+        if sp in given:
+            table, sources[sp] = given[sp], dict.fromkeys(given[sp], "given")
+        elif sp in measured:
+            table, sources[sp] = _measured_energies(found, measured[sp])
+        else:
+            table, sources[sp] = None, {r[0]: "MMFF94" for r in found}
+        ensembles[sp] = _weighted(found, temperature_K, table)
     placed = {sp: [(conformer(sp, seed=seed), n)] for sp, n in plan.items()
               if sp not in ensembles}
     # the draws have their own stream: the cations' regions stay those of conformers="lowest"
@@ -1041,11 +1112,12 @@ def electrolyte_box(
     if ensembles:
         atoms.info["conformers"] = {
             sp.name: {r.label: {"count": int(k), "delta_e_kcal_mol": r.delta_e,
-                                "weight": r.weight, "degeneracy": r.degeneracy}
+                                "weight": r.weight, "degeneracy": r.degeneracy,
+                                "source": sources[sp][r.label]}
                       for r, k in zip(rotamers, drawn[sp], strict=True)}
             for sp, rotamers in ensembles.items()}
         atoms.info["conformer_temperature_K"] = temperature_K
-        atoms.info["conformer_energies"] = {sp.name: "given" if sp in given else "MMFF94"
+        atoms.info["conformer_energies"] = {sp.name: _energies_source(sources[sp])
                                             for sp in ensembles}
     solvent_mass = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
     n_cations = sum(n for sp, n in plan.items() if sp.charge > 0)

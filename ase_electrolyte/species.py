@@ -39,6 +39,7 @@ __all__ = [
     "species_from_formula",
     "parse_shares",
     "LIQUID_DENSITIES",
+    "ROTAMER_ENTHALPIES",
 ]
 
 
@@ -347,6 +348,27 @@ LIQUID_DENSITIES = {
     "GBL": (1.199, 298.15, _XU_2004),
 }
 
+_KJ_PER_KCAL = 4.184  # thermochemical calorie
+_BOHETS_1999 = (
+    "H. Bohets and B. J. van der Veken, On the conformational behavior of dimethyl carbonate, "
+    "Phys. Chem. Chem. Phys. 1 (1999), doi:10.1039/A901046G: infrared and Raman band "
+    "intensities against temperature"
+)
+#: Measured enthalpies of O=C–O–C rotamers (:attr:`Species.carbonyl_dihedrals`) above the
+#: all-cis one: name → ``({rotamer label: (ΔH, standard uncertainty)}, phase, citation,
+#: source)``, kcal/mol.
+#: :func:`ase_electrolyte.electrolyte_box` weighs a library species' rotamers with them by
+#: default (the rotamers not listed keep MMFF94's energies). DMC: cis-trans 8.0 ± 0.4 kJ/mol
+#: above cis-cis in the pure liquid (Bohets and van der Veken 1999; 13.6 ± 0.9 kJ/mol in the
+#: vapour; the near-trans–near-trans rotamer is not observed); Katon and Cohen (1975, Can. J.
+#: Chem.) measured 2.6 ± 0.5 kcal/mol in the liquid, consistent within 1.4 standard errors.
+#: MMFF94 puts it at 4.98 kcal/mol. No measured rotamer enthalpies of EMC, DEC or EA were
+#: found: they keep MMFF94's.
+ROTAMER_ENTHALPIES = {
+    "DMC": ({"cis-trans": (8.0 / _KJ_PER_KCAL, 0.4 / _KJ_PER_KCAL)}, "pure liquid",
+            "Bohets and van der Veken 1999", _BOHETS_1999),
+}
+
 #: Built-in solvents by name.
 SOLVENTS = {n: Species(n, s, 0, d) for n, s, d in _SOLVENT_TABLE}
 #: Built-in ions by name.
@@ -531,7 +553,18 @@ def _liquid_density(species):
     Only for the library's molecule: a user :class:`Species` that takes a library name for
     another molecule (``Species("EC", "O")``) was given that solvent's density.
     """
-    entry = LIQUID_DENSITIES.get(species.name)
+    return _library_entry(species, LIQUID_DENSITIES)
+
+
+def _rotamer_enthalpies(species):
+    """The entry of :data:`ROTAMER_ENTHALPIES` for ``species``, or None (as
+    :func:`_liquid_density`: only for the library's own molecule of that name)."""
+    return _library_entry(species, ROTAMER_ENTHALPIES)
+
+
+def _library_entry(species, table):
+    """``table[species.name]`` when ``species`` is the library solvent of that name, else None."""
+    entry = table.get(species.name)
     library = SOLVENTS.get(species.name)
     if entry is None or library is None:
         return None
