@@ -14,6 +14,7 @@ The returned Atoms carries the per-atom topology arrays of :mod:`ase_electrolyte
 
 from __future__ import annotations
 
+import inspect
 import math
 import shutil
 import subprocess
@@ -725,7 +726,10 @@ def _measured_energies(found, entry):
     ``sources`` names, per rotamer label, where its energy came from."""
     enthalpies, phase, citation, _ = entry
     mmff = {r[0]: r[2] for r in found}
-    reference = next(label for label in mmff if set(label.split("-")) == {"cis"})
+    reference = next((label for label in mmff if set(label.split("-")) == {"cis"}), None)
+    if reference is None:
+        # the measurements are above the all-cis rotamer: without it they have no reference
+        return None, dict.fromkeys(mmff, "MMFF94")
     energies = {label: e - mmff[reference] for label, e in mmff.items()}
     sources = dict.fromkeys(energies, "MMFF94")
     sources[reference] = f"{citation}, {phase}: the reference, 0 kcal/mol"
@@ -835,7 +839,8 @@ def electrolyte_box(
         Meaning of the solvent shares.
     counts : dict, optional
         ``{species: number of molecules}`` (names or Species, ions included), instead of a
-        composition; must be neutral.
+        composition; must be neutral. ``n_atoms``, ``units`` and ``ratio`` other than their
+        defaults are refused with it (they were ignored).
     density : float, optional
         Box density in g/cm³. Default: Ju et al.'s ``L = 1.1 · V0^(1/3)`` from the summed van der
         Waals volumes.
@@ -935,6 +940,19 @@ def electrolyte_box(
     if counts is not None:
         if solvent is not None or salt is not None or concentration:
             raise ValueError("give either counts= or a composition (solvent, salt, concentration)")
+        # the composition's size and meaning; with counts they were ignored: n_atoms=5000
+        # packed the counts' 40 atoms without a word
+        defaults = inspect.signature(electrolyte_box).parameters
+        ignored = [f"{name}={value!r}" for name, value in
+                   (("n_atoms", n_atoms), ("units", units), ("ratio", ratio))
+                   if not _same_value(value, defaults[name].default)]
+        if ignored:
+            one = len(ignored) == 1
+            raise ValueError(
+                f"{', '.join(ignored)} {'is' if one else 'are'} for a composition (solvent, "
+                "salt, concentration) and would be ignored with counts=, which gives the "
+                f"molecules themselves: leave {'it' if one else 'them'} out, or give a "
+                "composition")
         if not isinstance(counts, dict) or not counts:
             raise ValueError("counts must be a non-empty dict {species: number}")
         resolved = {}
@@ -1126,6 +1144,14 @@ def electrolyte_box(
     return atoms
 
 
+def _same_value(value, default):
+    """Whether an argument is its default (``1000.0`` is ``1000``; an array is not)."""
+    try:
+        return bool(value == default) and type(value) is not bool
+    except (TypeError, ValueError):
+        return False
+
+
 #: Å beyond the bond reach at which a repacked box keeps atoms of different molecules:
 #: PACKMOL's "Success!" leaves pairs up to about 0.05 Å inside its distances.
 BOND_REACH_MARGIN = 0.1
@@ -1236,8 +1262,6 @@ def _check_packable_at(plan, density, templates, seed=0):
     default ``conformers="boltzmann"`` does (a species MMFF94 cannot weigh is refused, as the
     box would refuse it).
     """
-    import inspect
-
     tolerance = inspect.signature(electrolyte_box).parameters["tolerance"].default
     for sp in plan:
         if sp not in templates:
@@ -1253,8 +1277,6 @@ def _check_packable_at(plan, density, templates, seed=0):
 
 def _default_packmol_timeout():
     """The ``packmol_timeout`` (s) :func:`electrolyte_box` uses when none is given."""
-    import inspect
-
     return inspect.signature(electrolyte_box).parameters["packmol_timeout"].default
 
 
