@@ -27,7 +27,7 @@ from ase_electrolyte.atoms_checks import check_number
 __all__ = ["IsolatedMoleculeEvaluator", "StoredMoleculeLabels", "EvaluationMethod",
            "evaluate_frame", "read_frames", "stored_labels", "is_calculator", "geometry_key",
            "calculator_name", "input_checks", "check_calculator_inputs",
-           "background_self_energy", "check_vacuum_beyond_cutoff"]
+           "background_self_energy", "madelung_energy", "check_vacuum_beyond_cutoff"]
 
 
 def geometry_key(numbers, positions, decimals):
@@ -235,40 +235,34 @@ def check_calculator_inputs(atoms, molecules, sides, *, frame, vacuum, what):
 
 
 def background_self_energy(calculator, mol):
-    r"""Energy (eV) that a charged molecule in a periodic cube has from its own images and a
+    r"""Energy (eV) that a charged molecule in a periodic cell has from its own images and a
     neutralising background, in the summed terms of ``calculator`` that add one.
 
     A net charge ``q`` in a cube of side ``L`` with a uniform neutralising background has,
     beyond its energy alone, the Madelung energy of a simple cubic lattice of point charges,
     :math:`-\xi q^2 / (2 L)` (×e²/4πε₀, ``ξ = 2.837297``; the leading term of Makov & Payne,
     Phys. Rev. B 51, 4014 (1995)): −0.85 eV for Li⁺ in a cube of 24 Å, −0.43 eV in one of
-    48 Å, so that isolated-molecule energies depended on ``vacuum``. The terms counted are
+    48 Å, so that isolated-molecule energies depended on ``vacuum``. Other 3D-periodic cells
+    take the lattice's own Madelung energy (:func:`madelung_energy`). The terms counted are
     those of :func:`input_checks` with ``parameters["background"]`` true and a
     ``get_charges`` method (:class:`~ase_electrolyte.Electrostatics`), each with the weight
     of the mixtures above it (ASE's ``LinearCombinationCalculator``); a model that sums
-    charges of its own is not seen. Higher multipoles of a molecular ion leave an
+    charges of its own is not seen (:class:`IsolatedMoleculeEvaluator` measures whether its
+    ions' energies depend on the cube). Higher multipoles of a molecular ion leave an
     :math:`O(L^{-3})` remainder.
 
     Parameters
     ----------
     calculator : ase.calculators.calculator.BaseCalculator
     mol : ase.Atoms
-        A molecule in a periodic cube (any other cell, or none, gives 0).
+        A molecule in a 3D-periodic cell (a partly periodic cell, or none, gives 0).
 
     Returns
     -------
     float
         Subtract it from the molecule's energy for that of the molecule alone.
     """
-    from ase_electrolyte.electrostatics import COULOMB
-
-    from .diffusion import YEH_HUMMER_XI
-
-    cell = mol.cell.array
     if not np.all(mol.pbc):
-        return 0.0
-    side = float(cell[0, 0])
-    if not (side > 0 and np.allclose(cell, side * np.eye(3), rtol=0, atol=1e-9 * side)):
         return 0.0
     total = 0.0
     for term, weight in _terms_with_checks(calculator, 1.0, 0):
@@ -276,8 +270,50 @@ def background_self_energy(calculator, mol):
         if not (parameters.get("background") and callable(getattr(term, "get_charges", None))):
             continue
         q = float(np.sum(term.get_charges(mol.copy())))
-        total -= weight * COULOMB * YEH_HUMMER_XI * q * q / (2.0 * side)
+        total += weight * madelung_energy(q, mol.cell.array)
     return total
+
+
+def madelung_energy(charge, cell):
+    r"""Energy (eV) of a point charge's periodic images and their neutralising background.
+
+    :math:`-\xi q^2 / (2 L)` (×e²/4πε₀, ``ξ = 2.837297``) in a cube of side ``L``, the
+    leading Makov–Payne term (Makov & Payne, Phys. Rev. B 51, 4014 (1995)) that a plane-wave
+    code's energy of an ion in a cell (its G = 0 term dropped) holds beyond the ion's own;
+    the Ewald sum of the one charge in any other cell (:class:`~ase_electrolyte.Electrostatics`,
+    tolerance 10⁻⁸).
+
+    Parameters
+    ----------
+    charge : float
+        Net charge (e).
+    cell : array_like, shape (3, 3)
+        The periodic cell (Å), of non-zero volume.
+
+    Returns
+    -------
+    float
+        Negative for any charge other than 0 (eV).
+    """
+    from ase_electrolyte.electrostatics import COULOMB
+
+    from .diffusion import YEH_HUMMER_XI
+
+    q = float(charge)
+    cell = np.asarray(cell, dtype=np.float64)
+    if q == 0.0:
+        return 0.0
+    side = float(cell[0, 0])
+    if side > 0 and np.allclose(cell, side * np.eye(3), rtol=0, atol=1e-9 * side):
+        return -COULOMB * YEH_HUMMER_XI * q * q / (2.0 * side)
+    from ase import Atoms
+
+    from ase_electrolyte.electrostatics import Electrostatics
+
+    point = Atoms("X", positions=[[0.0, 0.0, 0.0]], cell=cell, pbc=True)
+    point.calc = Electrostatics(scheme="fixed", charges=[1.0], background=True,
+                                method="ewald", tolerance=1e-8)
+    return q * q * float(point.get_potential_energy())
 
 
 #: Atoms of isolated molecules an :class:`IsolatedMoleculeEvaluator` keeps in its cache (70 bytes
@@ -334,6 +370,7 @@ class IsolatedMoleculeEvaluator:
         self._cache = OrderedDict()
         self._cached_atoms = 0
         self._calculator_state = None
+        self._images_checked = set()
         self.n_evaluated = 0
 
     def evaluate(self, molecules):
@@ -359,6 +396,7 @@ class IsolatedMoleculeEvaluator:
         if state != self._calculator_state:
             self._cache.clear()
             self._cached_atoms = 0
+            self._images_checked.clear()
             self._calculator_state = state
         # an ion and its neutral twin share a geometry but not an energy, nor does a molecule
         # in cubes of other sizes (a scan rerun after scan.vacuum = 10 took the energies in
@@ -404,6 +442,7 @@ class IsolatedMoleculeEvaluator:
             else:
                 for key, mol in todo:
                     self._store(key, mol, *self._single(mol))
+        self._check_images([(key, mol) for key, mol in missing.items()])
         energies = np.array([self._cache[k][0] for k in keys])
         forces = [self._cache[k][1] if self.forces else None for k in keys]
         for key in keys:
@@ -412,6 +451,48 @@ class IsolatedMoleculeEvaluator:
             _, (_, _, n_atoms) = self._cache.popitem(last=False)
             self._cached_atoms -= n_atoms
         return energies, forces
+
+    def _check_images(self, evaluated):
+        """Refuse a calculator whose energy of a charged molecule in a periodic cube still
+        depends on the cube once :func:`background_self_energy` is taken off.
+
+        That term counts the backgrounds it can see (an :class:`~ase_electrolyte.Electrostatics`
+        with ``background=True``); a model that sums charges of its own (a calculator
+        returning ``charges``, a wrapped Ewald sum) in a neutralising background adds the
+        Madelung energy of the ion's images, −ξq²/(2L), unseen: its isolated Li⁺ in a 24 Å
+        cube was 0.85 eV below the ion alone, taken as its intramolecular energy. One molecule
+        of each kind and net charge is evaluated again in a cube of twice the side: a change
+        of more than a quarter of what an unseen background of its net charge would give is
+        refused (a molecular ion's remaining ``O(L⁻³)`` quadrupole term stays below that).
+        """
+        for key, mol in evaluated:
+            charge = mol.info.get("charge")
+            kind = (key[0], charge)
+            if not charge or kind in self._images_checked or not np.all(mol.pbc):
+                continue
+            side = float(mol.cell.array[0, 0])
+            if not (side > 0 and np.allclose(mol.cell.array, side * np.eye(3), rtol=0,
+                                             atol=1e-9 * side)):
+                continue
+            self._images_checked.add(kind)
+            larger = mol.copy()
+            larger.set_cell(2.0 * mol.cell.array)
+            larger.positions += 0.5 * side
+            energy = self._single(larger)[0] - background_self_energy(self.calculator, larger)
+            change = energy - self._cache[key][0]
+            unseen = madelung_energy(charge, larger.cell.array) \
+                - madelung_energy(charge, mol.cell.array)
+            if abs(change) > 0.25 * abs(unseen):
+                raise ValueError(
+                    f"calculator {calculator_name(self.calculator)}: the energy of the isolated "
+                    f"molecule {mol.get_chemical_formula()}{_which(mol)} of net charge "
+                    f"{float(charge):+g} e changes by {change:+.4g} eV from a periodic cube of "
+                    f"{side:g} Å to one of {2 * side:g} Å (the background terms it is seen to "
+                    f"hold taken off): the Madelung energy of an unseen neutralising background "
+                    f"would change it by {unseen:+.4g} eV (Makov & Payne 1995). It sums charges "
+                    "of its own with its images, so that its 'isolated' energies hold their "
+                    "images'; evaluate the molecules without a cell (vacuum=None), or give its "
+                    "long-range part as an ase_electrolyte.Electrostatics(background=True) term")
 
     def _single(self, mol):
         atoms = mol.copy()
@@ -458,26 +539,53 @@ class IsolatedMoleculeEvaluator:
 
 
 class StoredMoleculeLabels:
-    """Stored isolated-molecule labels (e.g. DFT) looked up by geometry.
+    """Stored isolated-molecule labels (e.g. DFT) looked up by geometry and net charge.
+
+    A charged molecule computed in a periodic cell by a code that neutralises it with a uniform
+    background (plane-wave DFT: VASP, Quantum ESPRESSO, CP2K's periodic Poisson solver) has,
+    beyond the energy of the ion alone, the Madelung energy of its images,
+    −ξq²/(2L) in a cube of side ``L`` (Makov & Payne 1995;
+    :func:`madelung_energy`): −1.70 eV for Li⁺ in 12 Å, −0.85 eV in 24 Å. Taken as the ion
+    alone, that energy went into the reference's intramolecular energy (a model equal to the
+    reference showed an ``E_intra`` error of 681 meV/atom for Li⁺F⁻ + water at ``vacuum=6``,
+    340 at 12), whereas the model's isolated ions have it taken off
+    (:func:`background_self_energy`). ``background`` says which the labels are.
 
     Parameters
     ----------
     labelled : str, pathlib.Path or list of ase.Atoms
         Isolated molecules with energy and forces (an extxyz file or ASE database, as read by
         ``ase.io.read``), e.g. those of :meth:`IntraInterErrors.unique_isolated_molecules`
-        computed with the reference method.
+        computed with the reference method. A molecule's net charge, where stored
+        (``info["charge"]`` or the ``formal_charge`` array, e), must be that of the frame's
+        molecule it labels: an ion and its neutral twin share a geometry.
     tol : float
         Largest coordinate difference (Å, after centring) at which a stored molecule matches,
         in ``[0, 0.01]``: thermal motion moves a molecule's atoms by tenths of an Å between
         frames, so that a wider tolerance matched the labels of another frame's molecule.
+    background : bool or None
+        How the energies of charged molecules stored with a 3D-periodic cell were computed:
+        ``True``, in that cell with a neutralising background, uncorrected (the Madelung energy
+        of the cell stored with each is taken off); ``False``, of the molecule alone (a
+        molecular code, or energies already corrected or extrapolated to an infinite cell).
+        ``None`` (default): not said, which is refused for such a molecule (a charged
+        molecule without a periodic cell is taken as alone either way; with ``True`` it is
+        refused, having no cell to take the images' energy of).
     """
 
-    def __init__(self, labelled, tol=1e-4):
+    def __init__(self, labelled, tol=1e-4, background=None):
+        from ase_electrolyte.atoms_checks import check_flag
+
         # NaN matched nothing (every molecule "has no label"); 1 Å matched the label of the
         # same molecule in another frame, its energy and forces taken for this one's
         self.tol = check_number("tol (Å)", tol, minimum=0, maximum=0.01)
+        if background is not None:
+            check_flag("background", background)
+            background = bool(background)
+        self.background = background
         frames = read_frames(labelled)
         self._groups = {}
+        self._madelung = {}
         every = []
         for k, atoms in enumerate(frames):
             labels = stored_labels(atoms)
@@ -488,14 +596,17 @@ class StoredMoleculeLabels:
                 )
             every.append(labels)
             centred = atoms.positions - atoms.positions.mean(axis=0)
-            group = self._groups.setdefault(atoms.numbers.tobytes(), ([], [], [], []))
+            group = self._groups.setdefault(atoms.numbers.tobytes(), ([], [], [], [], [], []))
             group[0].append(centred)
             group[1].append(labels["energy"])
             group[2].append(labels["forces"])
             group[3].append(k)
+            group[4].append(_stored_charge(atoms, k))
+            periodic = bool(np.all(atoms.pbc)) and abs(atoms.cell.volume) > 0
+            group[5].append(atoms.cell.array.copy() if periodic else None)
         self._groups = {
-            key: (np.array(p), np.array(e), np.array(f), np.array(i))
-            for key, (p, e, f, i) in self._groups.items()
+            key: (np.array(p), np.array(e), np.array(f), np.array(i), q, c)
+            for key, (p, e, f, i, q, c) in self._groups.items()
         }
         # zeros written where nothing was computed: taken as labels, the model's own
         # intramolecular forces (or energies) were reported as its intra errors
@@ -508,35 +619,83 @@ class StoredMoleculeLabels:
     def evaluate(self, molecules):
         """Stored energy (eV) and forces (eV/Å) of every molecule.
 
+        A charged molecule's energy stored with a periodic cell has that cell's Madelung energy
+        taken off with ``background=True``.
+
         Raises
         ------
         ValueError
             A molecule without a stored label, naming a stored molecule with its interatomic
-            distances that is turned or mirrored (a code that reoriented its input) or holds
-            its atoms in another order, where one does.
+            distances that is turned or mirrored (a code that reoriented its input), holds
+            its atoms in another order, or has another net charge, where one does; a charged
+            molecule stored with a periodic cell when ``background`` is ``None``, or without
+            one (or of unknown charge) when it is ``True``.
         """
         energies, forces = [], []
         for mol in molecules:
             group = self._groups.get(mol.numbers.tobytes())
             centred = mol.positions - mol.positions.mean(axis=0)
-            match = None
+            charge = mol.info.get("charge")
+            match, other_charge = None, None
             if group is not None:
                 dev = np.abs(group[0] - centred[None]).max(axis=(1, 2))
-                best = int(np.argmin(dev))
-                if dev[best] <= self.tol:
-                    match = best
+                fits = [j for j in np.argsort(dev, kind="stable") if dev[j] <= self.tol]
+                same = [j for j in fits if charge is None or group[4][j] is None
+                        or group[4][j] == float(charge)]
+                match = int(same[0]) if same else None
+                other_charge = int(fits[0]) if fits and not same else None
             if match is None:
                 raise ValueError(
                     "no stored reference label for the isolated molecule "
                     f"{mol.get_chemical_formula()}{_which(mol)}"
-                    + ((_rotated_hint(group, centred, self.tol) if group is not None
+                    + (f" (net charge {float(charge):+g} e): stored molecule "
+                       f"{int(group[3][other_charge])} has its geometry but a net charge of "
+                       f"{group[4][other_charge]:+g} e" if other_charge is not None else
+                       (_rotated_hint(group, centred, self.tol) if group is not None
                         else "") or self._order_hint(mol.numbers, centred))
                     + "; compute the molecules of "
                     "IntraInterErrors.unique_isolated_molecules() with the reference method"
                 )
-            energies.append(group[1][match])
+            q = group[4][match] if charge is None else float(charge)
+            energies.append(group[1][match] - self._images_energy(mol, group, match, q))
             forces.append(group[2][match])
         return np.array(energies, dtype=np.float64), forces
+
+    def _images_energy(self, mol, group, match, charge):
+        """The Madelung energy (eV) in the stored energy of molecule ``match``, to take off."""
+        cell, k = group[5][match], int(group[3][match])
+        # a molecule of unknown charge is judged only when asked to be corrected
+        if self.background is False or charge == 0 or (
+                self.background is None and (cell is None or charge is None)):
+            return 0.0
+        name = f"the stored isolated molecule {k}, {mol.get_chemical_formula()}{_which(mol)}"
+        if charge is None:
+            raise ValueError(
+                f"{name}: its net charge is not known (no formal charges in the frames, no "
+                "info['charge'] stored), so that the Madelung energy of its images "
+                "(background=True) cannot be taken off; set the frames' formal charges "
+                "(ase_electrolyte.topology.set_topology) or store info['charge']")
+        if cell is None:
+            raise ValueError(
+                f"{name}, of net charge {charge:+g} e, is stored without a 3D-periodic cell: "
+                "the reference_isolated_background=True correction needs the cell it was "
+                "computed in; store the cell, or pass False for labels of the molecule alone")
+        key = (charge, cell.tobytes())
+        if key not in self._madelung:
+            self._madelung[key] = madelung_energy(charge, cell)
+        if self.background is None:
+            # which the labels are cannot be read from them, and either guess was wrong by
+            # 0.85 eV per Li+ in a 24 Å cube
+            lengths = "×".join(f"{x:.4g}" for x in np.linalg.norm(cell, axis=1))
+            raise ValueError(
+                f"{name}, of net charge {charge:+g} e, is stored with a periodic cell of "
+                f"{lengths} Å: computed there with a neutralising background (plane-wave "
+                "codes), its energy holds the Madelung energy of its images, "
+                f"{self._madelung[key]:.3g} eV (Makov & Payne 1995), which the model's isolated "
+                "molecules have taken off; say which the labels are: "
+                "reference_isolated_background=True takes it off, False takes the labels as "
+                "the molecule alone (a molecular code, or corrected energies)")
+        return self._madelung[key]
 
     def _order_hint(self, numbers, centred):
         """``: stored molecule k holds its atoms in another order`` when a stored molecule of
@@ -553,6 +712,20 @@ class StoredMoleculeLabels:
                     return (f": stored molecule {int(k)} has its atoms in another order; "
                             "store them in the order of unique_isolated_molecules()")
         return ""
+
+
+def _stored_charge(atoms, k):
+    """A stored molecule's net charge (e) from ``info["charge"]`` or its formal charges, or
+    ``None`` where neither is stored."""
+    from ase_electrolyte.topology import FORMAL_CHARGE
+
+    if "charge" in atoms.info:
+        return check_number(f"info['charge'] of stored isolated molecule {k} (e)",
+                            atoms.info["charge"])
+    if FORMAL_CHARGE in atoms.arrays:
+        return float(np.sum(_label_array(atoms.arrays[FORMAL_CHARGE], "formal charges",
+                                         atoms)))
+    return None
 
 
 def _distances(positions):
