@@ -95,6 +95,41 @@ PACKMOL_REFERENCE_ATOMS = 30_000
 PACKMOL_TIME_EXPONENT = 1.3
 
 
+def _check_stereo_defined(sp):
+    """Refuse a species whose SMILES leaves a diastereomer open, before any conformer.
+
+    Two or more unassigned stereocentres (``O=C1OC(F)C(F)O1``: cis- or trans-DFEC) or an
+    unassigned stereo double bond (``CC=CC``) name molecules of different shapes and energies;
+    the box packed whichever one ETKDG and MMFF94 made lowest, for every molecule, without a
+    word. One open stereocentre stays allowed: its two forms are mirror images, packed as a
+    racemic mixture (:attr:`~ase_electrolyte.species.Species.is_racemic`).
+    """
+    from rdkit import Chem
+
+    found = Chem.FindPotentialStereo(Chem.Mol(sp.rdkit_mol))
+    unspecified = [i for i in found if i.specified == Chem.StereoSpecified.Unspecified]
+    centres = [i.centeredOn for i in unspecified if i.type == Chem.StereoType.Atom_Tetrahedral]
+    bonds = [i.centeredOn for i in unspecified if i.type == Chem.StereoType.Bond_Double]
+    if len(centres) < 2 and not bonds:
+        return
+    mol = sp.rdkit_mol
+    what = []
+    if len(centres) >= 2:
+        what.append(f"the relative configuration of its {len(centres)} stereocentres (atoms "
+                    f"{', '.join(map(str, centres))}): write each with @ or @@, and a racemate "
+                    "with an '&1' group of CXSMILES (the library's DFEC: "
+                    "'O=C1O[C@@H](F)[C@H](F)O1 |&1:3,5|')")
+    for b in bonds:
+        bond = mol.GetBondWithIdx(b)
+        what.append(f"the E/Z configuration of its double bond between atoms "
+                    f"{bond.GetBeginAtomIdx()} and {bond.GetEndAtomIdx()}: write it with / "
+                    "and \\ ('C/C=C/C' is E, 'C/C=C\\C' Z)")
+    raise ValueError(
+        f"species {sp.name}: SMILES {sp.smiles!r} leaves open {'; and '.join(what)}. Its "
+        "isomers differ in shape and energy, and the box would pack only the one MMFF94 "
+        "puts lowest; for a mixture of isomers give each as a species of its own")
+
+
 def _one_species_per_name(species, where):
     """Refuse two different species of one name: molecules are told apart by name downstream.
 
@@ -894,7 +929,9 @@ def electrolyte_box(
     Raises
     ------
     ValueError
-        Unknown species or salt (the message lists the known ones), a SMILES RDKit rejects, a
+        Unknown species or salt (the message lists the known ones), a SMILES RDKit rejects or
+        one that leaves a diastereomer open (two or more unassigned stereocentres, an
+        unassigned stereo double bond: one open stereocentre is packed racemic), a
         non-neutral composition, fewer than one ion pair, a species named twice in ``counts``,
         two different species of one name, more than :data:`MAX_ATOMS` atoms, a tolerance
         below :data:`MIN_TOLERANCE` or one too fine for PACKMOL's cell grid in this box, or
@@ -1043,6 +1080,8 @@ def electrolyte_box(
             "PACKMOL's usual tolerance is 2 Å"
         )
 
+    for sp in plan:
+        _check_stereo_defined(sp)
     # a box PACKMOL cannot pack within the timeout: refused now, not after it (10⁵ molecules)
     _check_packing_time(sum(sp.n_atoms * n for sp, n in plan.items()), packmol_timeout)
     # a missing PACKMOL is named before the conformers, not after them
@@ -1265,6 +1304,7 @@ def _check_packable_at(plan, density, templates, seed=0):
     tolerance = inspect.signature(electrolyte_box).parameters["tolerance"].default
     for sp in plan:
         if sp not in templates:
+            _check_stereo_defined(sp)
             if sp.carbonyl_dihedrals:
                 _check_rotamer_species(sp)
                 templates[sp] = [r[1] for r in _rotamers(sp, seed, _DEFAULT_EMBEDDINGS)]
