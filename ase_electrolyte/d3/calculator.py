@@ -618,6 +618,14 @@ class D3(ParametersContract, Calculator):
     cutoff : float
         Two-body cutoff in Å (default 50.2, the VASP-style value used with SevenNet-0).
         Every cutoff must exceed 0.1 Å (``MIN_DISTANCE``; a shorter one holds no pair).
+        A pair at exactly a hard cutoff is inside (r <= cutoff, as in simple-dftd3). Forces
+        and stress are the exact derivative of the energy wherever no pair sits at a cutoff;
+        a hard cutoff equal to a lattice vector's length (or to any distance between the
+        sites of a crystal) puts a whole shell of pairs, each atom and its own images among
+        them, exactly at it, and the energy jumps as soon as a strain moves the shell out
+        (9 meV for 64-atom NaCl at 11.28 Å): the stress is then one side's derivative, and a
+        barostat or a finite difference of the stress meets the jump. Choose a cutoff off the
+        lattice lengths, or ``smooth_cutoff``.
     cn_cutoff : float
         Coordination-number cutoff in Å (default 20.0).
     atm_cutoff : float
