@@ -151,13 +151,17 @@ class Species:
 
     @cached_property
     def symbols(self):
-        """Chemical symbols in the atom order of :attr:`rdkit_mol`."""
-        return [a.GetSymbol() for a in self.rdkit_mol.GetAtoms()]
+        """Chemical symbols in the atom order of :attr:`rdkit_mol` (a tuple: the library's
+        species are shared, and a list changed in place changed every later box's atoms)."""
+        return tuple(a.GetSymbol() for a in self.rdkit_mol.GetAtoms())
 
     @cached_property
     def atomic_formal_charges(self):
-        """Formal charge (e) of every atom, in the order of :attr:`symbols`."""
-        return np.array([a.GetFormalCharge() for a in self.rdkit_mol.GetAtoms()], dtype=np.int64)
+        """Formal charge (e) of every atom, in the order of :attr:`symbols` (read-only)."""
+        charges = np.array([a.GetFormalCharge() for a in self.rdkit_mol.GetAtoms()],
+                           dtype=np.int64)
+        charges.flags.writeable = False
+        return charges
 
     @property
     def n_atoms(self):

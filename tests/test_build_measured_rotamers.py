@@ -143,6 +143,15 @@ def test_only_the_library_molecule_takes_the_library_measurement():
     assert _rotamer_enthalpies(get_species("EMC")) is None
 
 
+def test_a_search_without_the_all_cis_rotamer_falls_back_to_mmff():
+    # the measurements are above the all-cis rotamer: without it they have no reference (a
+    # StopIteration before); nothing measured is used, the sources say MMFF94
+    found = [r for r in build._rotamers(get_species("DMC"), 0, 10) if r[0] != "cis-cis"]
+    energies, sources = build._measured_energies(found, ROTAMER_ENTHALPIES["DMC"])
+    assert energies is None and sources == {"cis-trans": "MMFF94", "trans-trans": "MMFF94"}
+    assert build._energies_source(sources) == "MMFF94"
+
+
 @pytest.mark.parametrize("name", sorted(ROTAMER_ENTHALPIES))
 def test_the_library_enthalpies_name_rotamers_the_search_finds(name):
     enthalpies, phase, citation, source = ROTAMER_ENTHALPIES[name]
