@@ -14,6 +14,7 @@ The returned Atoms carries the per-atom topology arrays of :mod:`ase_electrolyte
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 import shutil
@@ -1507,11 +1508,14 @@ def replicate_box(atoms, repeats):
         source = atoms.copy()
         source.positions = whole
     out = source.repeat(reps)
+    # ase copies info shallowly: the copies' nested dicts (conformer_energies, a reader's
+    # records) were the box's own, and a change to the repeated box's changed the box's
+    out.info = copy.deepcopy(atoms.info)
     if topology is not None:
         mol = topology[MOLECULE_INDEX]
         n_mol = int(mol.max()) + 1 if mol.size else 0
-        copy = np.repeat(np.arange(math.prod(reps)), len(atoms))
-        out.arrays[MOLECULE_INDEX] = np.tile(mol, math.prod(reps)) + copy * n_mol
+        which = np.repeat(np.arange(math.prod(reps)), len(atoms))
+        out.arrays[MOLECULE_INDEX] = np.tile(mol, math.prod(reps)) + which * n_mol
     composition = atoms.info.get("composition")
     if isinstance(composition, dict):
         out.info["composition"] = {k: v * math.prod(reps) for k, v in composition.items()}
