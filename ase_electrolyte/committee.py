@@ -93,11 +93,9 @@ def _weights_digest(member):
 
     import torch
 
-    calc = member._model_calc
-    modules = getattr(calc, "models", None)
-    if not isinstance(modules, (list, tuple)):
-        modules = [getattr(calc, "model", None)]
-    modules = [m for m in modules if isinstance(m, torch.nn.Module)]
+    from .models import _calculator_modules
+
+    modules = _calculator_modules(member._model_calc)
     if not modules:
         return None
     digest = hashlib.sha256(repr((

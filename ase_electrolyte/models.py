@@ -270,7 +270,9 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
         with the reason; a SevenNet checkpoint of a newer sevenn than the installed one that
         it cannot build names both versions), options or dtype the backend does not take, a
         multi-fidelity model without ``modal`` or with an unknown one, a ``modal`` for a
-        one-fidelity model, a ``backend`` other than a registered name's own.
+        one-fidelity model, a ``backend`` other than a registered name's own; a model file
+        whose weights (any tensor of its torch modules) hold NaN or infinite values, naming
+        the tensor.
     ImportError
         The backend package is not installed (the message names the extra that installs it).
     """
@@ -323,7 +325,49 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
         calc, numbers, periodic_only = _LOADERS[backend](source, device, dtype, options)
     else:
         calc, numbers, periodic_only = _load_file(backend, source, device, dtype, options)
+        _check_finite_weights(calc, source)
     return LoadedModel(model, backend, calc, numbers, periodic_only)
+
+
+def _calculator_modules(calc):
+    """The torch modules an upstream calculator evaluates (SevenNet, NequIP: ``model``; MACE:
+    ``models``); none for a backend without torch modules (GAP)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return []
+    modules = getattr(calc, "models", None)
+    if not isinstance(modules, (list, tuple)):
+        modules = [getattr(calc, "model", None)]
+    return [m for m in modules if isinstance(m, torch.nn.Module)]
+
+
+def _check_finite_weights(calc, source):
+    """ValueError when a loaded model file holds NaN or infinite weights, naming the tensor.
+
+    A checkpoint saved after a training diverged (or one damaged in a way its checksums do
+    not show) loaded without a word and returned NaN at its first evaluation, where the
+    error blamed the structure ("closest atoms Cu0-Cu1 at 2.55 Å"); a NaN in one element's
+    embedding failed only on structures of that element. Every floating tensor of the
+    model's modules (parameters and buffers: shifts, scales) is read once, on its device.
+    """
+    import torch
+
+    for module in _calculator_modules(calc):
+        for name, tensor in module.state_dict().items():
+            if not (isinstance(tensor, torch.Tensor) and tensor.is_floating_point()):
+                continue
+            bad = ~torch.isfinite(tensor.detach())
+            if bool(bad.any()):
+                n_nan = int(torch.isnan(tensor.detach()).sum())
+                raise ValueError(
+                    f"model file {source!r} holds non-finite weights: {int(bad.sum())} of "
+                    f"{tensor.numel()} values of its tensor {name!r} are NaN or infinite "
+                    f"({n_nan} NaN), so it would return NaN; a training that diverged saved "
+                    "it, or the file is damaged: use the last checkpoint before the "
+                    "divergence"
+                )
 
 
 def _load_file(backend, source, device, dtype, options):
