@@ -705,6 +705,10 @@ MIN_MINIMUM_POINTS = 5
 #: Root-mean-square residual of the cubic, as a fraction of the energy span of its window, above
 #: which the fit is poor (a curve with a kink or noise that a cubic does not describe).
 POOR_FIT = 0.05
+#: Span of the mean scan curve, as a fraction of its largest magnitude (at least 1 meV/atom),
+#: at or below which the energy does not change with s beyond rounding (float64 sums round
+#: at ~1e-13 of the total; a liquid's curve spans meV/atom of a total of eV/atom).
+FLAT_SPAN = 1e-9
 
 
 def _cubic_minimum(scales, energies):
@@ -750,7 +754,8 @@ def scan_minimum(scales, volumes, total, n_atoms):
     -------
     dict
         ``"scale"`` (unit ``"1"``) and ``"bulk_modulus"`` (``"GPa"``): Estimates, not valid
-        (value NaN where there is none) for a minimum at the smallest or largest scale factor
+        (value NaN where there is none) for a curve that does not change with ``s`` beyond
+        rounding (:data:`FLAT_SPAN`), a minimum at the smallest or largest scale factor
         (outside the scanned range), fewer than :data:`MIN_MINIMUM_POINTS` scale factors
         about it, a cubic whose residual exceeds :data:`POOR_FIT` of the energies' span, or
         too few frames.
@@ -798,6 +803,15 @@ def scan_minimum(scales, volumes, total, n_atoms):
     if not np.all(np.isfinite(total)):
         return invalid("not finite: the calculator returned NaN or infinity in the scan")
     mean = total.mean(axis=0)
+    span = float(np.ptp(mean))
+    # (1 meV/atom the least magnitude: a curve about 0 spans more than 1e-9 meV/atom)
+    if span <= FLAT_SPAN * max(float(np.max(np.abs(mean))), 1.0):
+        # the lowest of rounding noise: a box of one molecule out of its images' reach gave
+        # s0 = 0.93-1.09 with B ~ 1e-15 GPa, 'poor fit' or 'extend the scales beyond it'
+        return invalid(f"flat: the energy does not change with s (its span, {span:.2g} "
+                       "meV/atom, is rounding): no molecule is within the model's reach of "
+                       "another or of an image (a box of one molecule, a model without "
+                       "intermolecular terms), so that there is no minimum to find")
     k = int(np.argmin(mean))
     if k in (0, scales.size - 1):
         end = "smallest" if k == 0 else "largest"
