@@ -99,8 +99,9 @@ PACKMOL_TIME_EXPONENT = 1.3
 def _check_stereo_defined(sp):
     """Refuse a species whose SMILES leaves a diastereomer open, before any conformer.
 
-    Two or more unassigned stereocentres (``O=C1OC(F)C(F)O1``: cis- or trans-DFEC) or an
-    unassigned stereo double bond (``CC=CC``) name molecules of different shapes and energies;
+    An unassigned stereocentre beside another stereo element (``O=C1OC(F)C(F)O1``: cis- or
+    trans-DFEC; ``C[C@@H](O)C(C)CC``) or an unassigned stereo double bond (``CC=CC``) name
+    molecules of different shapes and energies;
     the box packed whichever one ETKDG and MMFF94 made lowest, for every molecule, without a
     word. One open stereocentre stays allowed: its two forms are mirror images, packed as a
     racemic mixture (:attr:`~ase_electrolyte.species.Species.is_racemic`).
@@ -111,15 +112,17 @@ def _check_stereo_defined(sp):
     unspecified = [i for i in found if i.specified == Chem.StereoSpecified.Unspecified]
     centres = [i.centeredOn for i in unspecified if i.type == Chem.StereoType.Atom_Tetrahedral]
     bonds = [i.centeredOn for i in unspecified if i.type == Chem.StereoType.Bond_Double]
-    if len(centres) < 2 and not bonds:
+    # one stereo element open and nothing else: mirror images; an open one beside another
+    # (open or fixed, C[C@@H](O)C(C)CC): diastereomers
+    if not bonds and (not centres or len(found) < 2):
         return
     mol = sp.rdkit_mol
     what = []
-    if len(centres) >= 2:
-        what.append(f"the relative configuration of its {len(centres)} stereocentres (atoms "
-                    f"{', '.join(map(str, centres))}): write each with @ or @@, and a racemate "
-                    "with an '&1' group of CXSMILES (the library's DFEC: "
-                    "'O=C1O[C@@H](F)[C@H](F)O1 |&1:3,5|')")
+    if centres:
+        what.append(f"the relative configuration of its stereocentre(s) at atom(s) "
+                    f"{', '.join(map(str, centres))} ({len(found)} stereo elements in all): "
+                    "write each with @ or @@, and a racemate with an '&1' group of CXSMILES "
+                    "(the library's DFEC: 'O=C1O[C@@H](F)[C@H](F)O1 |&1:3,5|')")
     for b in bonds:
         bond = mol.GetBondWithIdx(b)
         what.append(f"the E/Z configuration of its double bond between atoms "
@@ -931,8 +934,9 @@ def electrolyte_box(
     ------
     ValueError
         Unknown species or salt (the message lists the known ones), a SMILES RDKit rejects or
-        one that leaves a diastereomer open (two or more unassigned stereocentres, an
-        unassigned stereo double bond: one open stereocentre is packed racemic), a
+        one that leaves a diastereomer open (an unassigned stereocentre beside another stereo
+        element, an unassigned stereo double bond; a lone open stereocentre is packed
+        racemic), a
         non-neutral composition, fewer than one ion pair, a species named twice in ``counts``,
         two different species of one name, more than :data:`MAX_ATOMS` atoms, a tolerance
         below :data:`MIN_TOLERANCE` or one too fine for PACKMOL's cell grid in this box, or

@@ -1,5 +1,8 @@
 """A SMILES that leaves a diastereomer open is refused before the box is built.
 
+An unassigned stereocentre beside another stereo element (open or fixed) or an unassigned
+stereo double bond names diastereomers.
+
 ``O=C1OC(F)C(F)O1`` (DFEC without its stereo) is cis- or trans-DFEC, ``CC=CC`` E- or
 Z-2-butene: isomers of different shapes and energies. The box packed, for every molecule, the
 one isomer ETKDG and MMFF94 made lowest, without a word (the library's DFEC is the racemic trans
@@ -28,11 +31,17 @@ def no_work(monkeypatch):
 
 
 @pytest.mark.parametrize("smiles, match", [
-    ("O=C1OC(F)C(F)O1", r"relative configuration of its 2 stereocentres \(atoms 3, 5\)"),
-    ("CC(F)C(F)OC(=O)OC", r"relative configuration of its 2 stereocentres \(atoms 1, 3\)"),
+    ("O=C1OC(F)C(F)O1", r"relative configuration of its stereocentre\(s\) at atom\(s\) 3, 5 "
+                        r"\(2 stereo elements in all\)"),
+    ("CC(F)C(F)OC(=O)OC", r"relative configuration of its stereocentre\(s\) at atom\(s\) 1, 3"),
+    # one fixed centre and one open: R,R or R,S
+    ("C[C@@H](O)C(C)CC", r"relative configuration of its stereocentre\(s\) at atom\(s\) 3 "
+                         r"\(2 stereo elements in all\)"),
+    ("F/C=C/C(F)CC(C)O", r"relative configuration of its stereocentre\(s\) at atom\(s\) 3, 6 "
+                         r"\(3 stereo elements"),
     ("CC=CC", r"E/Z configuration of its double bond between atoms 1 and 2"),
     ("CC=CCOC(=O)OC", r"E/Z configuration of its double bond between atoms 1 and 2"),
-    ("FC=CC(F)C(F)C", r"relative configuration of its 2 stereocentres .*; and the E/Z "
+    ("FC=CC(F)C(F)C", r"relative configuration of its stereocentre.*; and the E/Z "
                       r"configuration"),
 ])
 def test_an_open_diastereomer_is_refused_before_any_work(smiles, match, no_work):
