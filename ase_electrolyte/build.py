@@ -1061,6 +1061,10 @@ def electrolyte_box(
                        if conformers == "boltzmann" else [])
     for sp in rotamer_species:
         _check_rotamer_species(sp)
+    if rotamer_species:
+        # 25 meant as °C drew the rotamers of 25 K (all cis) without a word; only where the
+        # temperature is used
+        warn_implausible(temperature_K=temperature_K)
     given = _check_rotamer_energies(rotamer_energies, rotamer_species)
     measured = {sp: entry for sp in rotamer_species if sp not in given
                 for entry in [_rotamer_enthalpies(sp)] if entry is not None}

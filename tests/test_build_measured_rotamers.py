@@ -285,3 +285,18 @@ def test_the_bond_contact_repack_gets_what_is_left_of_packmol_timeout(first_run_
     else:
         assert timeouts[1] == pytest.approx(left, abs=1e-9)
         assert "packed with every atom its bond reach" in str(err.value)  # the contact stayed
+
+
+@pytest.mark.parametrize("temperature, warned", [(25.0, True), (2000.0, True), (298.15, False),
+                                                 (400.0, False)])
+def test_a_rotamer_temperature_in_celsius_is_doubted(temperature, warned, structures, recwarn):
+    # 25 (°C) drew the rotamers of 25 K, all cis, silently; the doubt is only where the
+    # temperature weighs rotamers
+    with pytest.raises(_Stop):
+        electrolyte_box(counts={"DMC": 4}, density=1.0, seed=0, temperature_K=temperature)
+    doubts = [w for w in recwarn if "is it in °C" in str(w.message)]
+    assert len(doubts) == int(warned)
+    recwarn.clear()
+    with pytest.raises(_Stop):
+        electrolyte_box(counts={"EC": 4}, density=1.0, seed=0, temperature_K=temperature)
+    assert not [w for w in recwarn if "is it in °C" in str(w.message)]
