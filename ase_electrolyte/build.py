@@ -775,8 +775,22 @@ def _measured_energies(found, entry):
     for label, (value, sigma) in enthalpies.items():
         if label in energies:  # a rotamer the search did not find draws nothing
             energies[label] = value
-            sources[label] = f"{citation}, {phase}: {value:.2f} ± {sigma:.2f} kcal/mol"
+            # ASCII: extended XYZ (a screening task's initial box) wrote '±' back as 'u00b1'
+            sources[label] = f"{citation}, {phase}: {value:.2f} +/- {sigma:.2f} kcal/mol"
     return energies, sources
+
+
+def _weight_ranges(found, temperature_K, energies, entry):
+    """``{label: [low, high]}``: each rotamer's weight with the measured enthalpies of
+    ``entry`` one standard uncertainty lower and higher (all together)."""
+    weights = []
+    for sign in (-1.0, 1.0):
+        shifted = dict(energies)
+        for label, (value, sigma) in entry[0].items():
+            if label in shifted:
+                shifted[label] = value + sign * sigma
+        weights.append({r.label: r.weight for r in _weighted(found, temperature_K, shifted)})
+    return {label: sorted([weights[0][label], weights[1][label]]) for label in weights[0]}
 
 
 def _energies_source(sources):
@@ -927,7 +941,9 @@ def electrolyte_box(
         ``{species: {rotamer label: {"count", "delta_e_kcal_mol", "weight", "degeneracy",
         "source"}}}`` (the weight at ``info["conformer_temperature_K"]``; ``source`` says
         where the energy came from: ``"MMFF94"``, ``"given"`` or the measurement with its
-        uncertainty), and ``info["conformer_energies"]``: ``{species: "MMFF94", "given" or
+        uncertainty; a species weighed by measured enthalpies also gives each rotamer's
+        ``"weight_range"``, ``[low, high]`` with the enthalpies one standard uncertainty
+        lower and higher), and ``info["conformer_energies"]``: ``{species: "MMFF94", "given" or
         "measured: <citation> (<rotamers>); MMFF94: <rotamers>"}``.
 
     Raises
@@ -1096,7 +1112,7 @@ def electrolyte_box(
     # a missing PACKMOL is named before the conformers, not after them
     exe = packmol_executable()
     # each species' rotamers are embedded and MMFF-optimised once, for the checks and the box
-    ensembles, sources = {}, {}
+    ensembles, sources, ranges = {}, {}, {}
     for sp in rotamer_species:
         found = _rotamers(sp, seed, _DEFAULT_EMBEDDINGS)
         if sp in given:
@@ -1106,6 +1122,8 @@ def electrolyte_box(
         else:
             table, sources[sp] = None, {r[0]: "MMFF94" for r in found}
         ensembles[sp] = _weighted(found, temperature_K, table)
+        if sp in measured and table is not None:
+            ranges[sp] = _weight_ranges(found, temperature_K, table, measured[sp])
     placed = {sp: [(conformer(sp, seed=seed), n)] for sp, n in plan.items()
               if sp not in ensembles}
     # the draws have their own stream: the cations' regions stay those of conformers="lowest"
@@ -1179,7 +1197,9 @@ def electrolyte_box(
         atoms.info["conformers"] = {
             sp.name: {r.label: {"count": int(k), "delta_e_kcal_mol": r.delta_e,
                                 "weight": r.weight, "degeneracy": r.degeneracy,
-                                "source": sources[sp][r.label]}
+                                "source": sources[sp][r.label],
+                                **({"weight_range": ranges[sp][r.label]} if sp in ranges
+                                   else {})}
                       for r, k in zip(rotamers, drawn[sp], strict=True)}
             for sp, rotamers in ensembles.items()}
         atoms.info["conformer_temperature_K"] = temperature_K

@@ -60,8 +60,8 @@ class Species:
     Parameters
     ----------
     name : str
-        Name used for residues and reports (``"EC"``, ``"PF6"``); letters, digits, ``_`` and
-        ``-`` only.
+        Name used for residues and reports (``"EC"``, ``"PF6"``); ASCII letters, digits, ``_``
+        and ``-`` only.
     smiles : str
         SMILES with explicit formal charges on charged atoms (``"F[P-](F)(F)(F)(F)F"``).
         Hydrogens are added.
@@ -81,10 +81,13 @@ class Species:
     description: str = field(default="", compare=False)
 
     def __post_init__(self):
+        # ASCII: extended XYZ wrote 'ÉC' of info['composition'] back as 'u00c9C', another
+        # species' name
         if not isinstance(self.name, str) or not self.name or not all(
-            c.isalnum() or c in "_-" for c in self.name
+            c.isascii() and (c.isalnum() or c in "_-") for c in self.name
         ):
-            raise ValueError(f"species name {self.name!r}: use letters, digits, '_' or '-'")
+            raise ValueError(f"species name {self.name!r}: use ASCII letters, digits, '_' or "
+                             "'-'")
         if not isinstance(self.smiles, str):
             raise ValueError(f"species {self.name}: the SMILES must be a str, not {self.smiles!r}")
         mol = self.rdkit_mol  # validates the SMILES

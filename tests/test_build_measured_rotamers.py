@@ -12,9 +12,11 @@ Also here: the ethyl groups' O–CH₂ rotation (not weighed: its barrier is cro
 unit check of given energies, and the second PACKMOL run's share of ``packmol_timeout``.
 """
 
+import io
 import math
 import types
 
+import ase.io
 import numpy as np
 import pytest
 
@@ -58,11 +60,11 @@ def _label(sp, positions):
     return "-".join(sorted(classes))
 
 
-def _dmc_weights(temperature):
+def _dmc_weights(temperature, cis_trans=_DMC_CIS_TRANS):
     """Boltzmann weights of DMC's rotamers: cis-trans measured, trans-trans MMFF94's."""
     rotamers = {r.label: r for r in conformer_ensemble("DMC")}
     energy = {label: r.delta_e for label, r in rotamers.items()}
-    energy["cis-trans"] = _DMC_CIS_TRANS
+    energy["cis-trans"] = cis_trans
     factors = {label: r.degeneracy * math.exp(-energy[label] / (_R * temperature))
                for label, r in rotamers.items()}
     z = sum(factors.values())
@@ -104,11 +106,27 @@ def test_a_packed_box_names_each_energy_source():
                               "MMFF94: trans-trans")
     dmc = atoms.info["conformers"]["DMC"]
     assert dmc["cis-trans"]["source"].startswith("Bohets and van der Veken 1999, pure liquid")
-    assert "± 0.10 kcal/mol" in dmc["cis-trans"]["source"]
+    assert "1.91 +/- 0.10 kcal/mol" in dmc["cis-trans"]["source"]
     assert dmc["trans-trans"]["source"] == "MMFF94"
     assert dmc["cis-trans"]["delta_e_kcal_mol"] == pytest.approx(_DMC_CIS_TRANS, rel=1e-12)
     for label, w in _dmc_weights(350.0).items():
         assert dmc[label]["weight"] == pytest.approx(w, rel=1e-5), label
+    # the weights with the enthalpy one standard uncertainty (0.4 kJ/mol) either way
+    low, high = (_dmc_weights(350.0, _DMC_CIS_TRANS + d / 4.184) for d in (0.4, -0.4))
+    for label in dmc:
+        expected = sorted([low[label], high[label]])
+        assert dmc[label]["weight_range"] == pytest.approx(expected, rel=1e-5), label
+        assert expected[0] <= dmc[label]["weight"] <= expected[1]
+    assert 0.09 < dmc["cis-trans"]["weight_range"][0] < dmc["cis-trans"]["weight_range"][1] < 0.13
+    assert "weight_range" not in atoms.info["conformers"]["EMC"]["cis-cis"]  # MMFF94's
+    # a screening task writes its box to extended XYZ and reads it back on a rerun: the
+    # records come back as they were ('±' came back as 'u00b1')
+    buffer = io.StringIO()
+    ase.io.write(buffer, atoms, format="extxyz")
+    buffer.seek(0)
+    back = ase.io.read(buffer, format="extxyz")
+    for key in ("conformers", "conformer_energies", "conformer_temperature_K", "composition"):
+        assert back.info[key] == atoms.info[key], key
     assert {e["source"] for e in atoms.info["conformers"]["EMC"].values()} == {"MMFF94"}
 
 
