@@ -1540,7 +1540,9 @@ def replicate_box(atoms, repeats):
     # records) were the box's own, and a change to the repeated box's changed the box's
     out.info = copy.deepcopy(atoms.info)
     if topology is not None:
-        mol = topology[MOLECULE_INDEX]
+        # numbered by first appearance, as the topology arrays are: a box with a molecule
+        # deleted (indices 0, 2) gave copies with gaps (0, 2, 3, 5)
+        mol = ids
         n_mol = int(mol.max()) + 1 if mol.size else 0
         which = np.repeat(np.arange(math.prod(reps)), len(atoms))
         out.arrays[MOLECULE_INDEX] = np.tile(mol, math.prod(reps)) + which * n_mol

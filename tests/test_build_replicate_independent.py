@@ -50,3 +50,12 @@ def test_changing_the_repeated_box_leaves_the_box_as_it_was(repeats):
     assert set(atoms.arrays) == set(before_arrays)
     for k, v in before_arrays.items():
         assert np.array_equal(atoms.arrays[k], v), k
+
+
+def test_the_copies_molecules_are_numbered_contiguously():
+    # a box with a molecule deleted (indices 0 and 2) gave copies with gaps (0, 2, 3, 5)
+    atoms = _box()
+    atoms.arrays["molecule_index"][3:] = 2
+    big = replicate_box(atoms, (2, 1, 1))
+    assert big.arrays["molecule_index"].tolist() == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3
+    assert atoms.arrays["molecule_index"].tolist() == [0] * 3 + [2] * 3  # the box's own
