@@ -50,6 +50,7 @@ from .arguments import (
     Parser,
     argument_paths,
     check_plotting,
+    check_thread_variables,
     one_line,
     python_only,
     python_only_note,
@@ -203,6 +204,14 @@ def _main(argv):
     # a path of the command line named in a line is shown quoted when whitespace or a control
     # character in it would be collapsed or break the line (shown_path)
     paths = argument_paths(args)
+    try:
+        # before any work: a library that cannot read them failed at its import, which came
+        # after the box was packed. Said here, outside the handler below, whose advice marking
+        # imports the analyses and with them the library that fails
+        check_thread_variables()
+    except ValueError as err:
+        print(f"electrolyte {args.command}: error: {one_line(err, paths)}", file=sys.stderr)
+        return 2
     try:
         with _one_line_warnings(args.command, paths), terminate_as_interrupt(
                 replace_handler=True):
