@@ -270,3 +270,29 @@ class _HungryLJ(LennardJones):
 
 def hungry_lj(mb=20, hold_mb=1e9, at_once_mb=0, cap_mb=3000, wait=0.0):
     return _HungryLJ(mb, hold_mb, at_once_mb, cap_mb, wait)
+
+
+class _RemovingLJ(LennardJones):
+    def __init__(self, folder, remove_at, sentinel):
+        super().__init__(sigma=1.0, epsilon=0.01, rc=4.0, smooth=True)
+        self.folder, self.remove_at, self.sentinel, self.calls = folder, remove_at, sentinel, 0
+
+    def calculate(self, *args, **kwargs):
+        import shutil
+
+        self.calls += 1
+        if self.calls == self.remove_at:
+            try:
+                os.close(os.open(self.sentinel, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                pass
+            else:
+                shutil.rmtree(self.folder)
+        super().calculate(*args, **kwargs)
+
+
+def removing_lj(folder, remove_at, sentinel):
+    """Lennard-Jones that removes the task folder ``folder`` (with everything in it) at its
+    ``remove_at``-th evaluation, once in the whole test (``sentinel`` made by the first): a
+    user or a script deleting the folder of a running task."""
+    return _RemovingLJ(folder, remove_at, sentinel)

@@ -404,10 +404,11 @@ def run_task(spec):
     start = time.perf_counter()
     cpu = time.process_time()
     timing = {"worker": spec.get("worker") or _worker_name(), "start": time.time()}
-    claim = None
+    claim = identity = None
     try:
         try:
             claim, waited = _claim(folder)
+            identity = _folder_identity(folder)
             if waited:
                 timing["waited_s"] = waited
             if done.exists():  # finished by the copy this one waited for
@@ -423,16 +424,16 @@ def run_task(spec):
                 "elapsed_s": time.perf_counter() - start,
                 "timing": timing,
             }
-            write_json(folder / ERROR_FILE, failure)
-            return failure
+            return _record(folder, identity, ERROR_FILE, failure)
         result["elapsed_s"] = time.perf_counter() - start
         timing["end"] = time.time()
         # CPU seconds of this process: with the wall time, tells a busy machine from slow code
         timing["cpu_s"] = time.process_time() - cpu
         result["timing"] = timing
-        (folder / ERROR_FILE).unlink(missing_ok=True)
-        write_json(done, result)  # last, in the claim: its presence means the task finished
-        return result
+        if _folder_gone(folder, identity) is None:
+            (folder / ERROR_FILE).unlink(missing_ok=True)
+        # last, in the claim: its presence means the task finished
+        return _record(folder, identity, RESULT_FILE, result)
     finally:
         if claim is not None:
             claim.release()
@@ -531,6 +532,7 @@ def _run_limited(spec, limit):
     folder, done, finished = _folder_and_finished(spec)
     if finished is not None:
         return finished
+    identity = _folder_identity(folder)
     start = time.perf_counter()
     began = time.time()
     deadline = began + limit
@@ -618,8 +620,7 @@ def _run_limited(spec, limit):
             "native code, or killed by the system: out of memory?); see "
             f"{folder / LOG_FILE}{_log_tail(folder / LOG_FILE)}"
         )
-    write_json(folder / ERROR_FILE, failure)
-    return failure
+    return _record(folder, identity, ERROR_FILE, failure)
 
 
 _DROPPED = re.compile(rb"(?m)^\[\.\.\. (\d+) bytes of earlier output dropped: [^\n]*\n")
@@ -868,8 +869,59 @@ def _stopped(spec, limit, why):
         failure = {"error": f"TaskStopped: {why}; the next run of the screen resumes it"}
     failure = {"task": spec["task"]["id"], "status": "failed", **failure,
                "timing": {"worker": spec.get("worker"), "end": time.time()}}
-    write_json(folder / ERROR_FILE, failure)
-    return failure
+    return _record(folder, None, ERROR_FILE, failure)
+
+
+def _folder_identity(folder):
+    """``(device, inode)`` of the task folder: tells it from a folder made again at its path."""
+    st = os.stat(folder)
+    return st.st_dev, st.st_ino
+
+
+def _folder_gone(folder, identity):
+    """Why the task may no longer write into ``folder`` (``None`` while it is the folder the
+    task claimed, ``identity`` of :func:`_folder_identity`; any folder when ``None``)."""
+    try:
+        now = _folder_identity(folder)
+    except FileNotFoundError:
+        return "was removed while the task ran"
+    if identity is not None and now != identity:
+        # the claim's lock file went with the old folder: another copy of the task may be
+        # running in the new one, whose files are not this run's
+        return "was removed and made again while the task ran"
+    return None
+
+
+def _record(folder, identity, name, outcome):
+    """Write ``outcome`` (a result or a failure) as ``folder/name`` and return it; a failure
+    naming the removed folder, with nothing written, when the folder is no longer the one the
+    task claimed.
+
+    A task folder deleted while its task ran (a user cleaning up, a script) took the run's
+    trajectories with it: ``run_task``, which never raises, raised ``FileNotFoundError: cannot
+    write error.json`` and the screen reported that instead of why; writing a finished run's
+    ``result.json`` into a folder made again at the path would give a result whose files are
+    gone (or another copy's folder). Nothing is recorded: the next run of the screen runs the
+    task again.
+    """
+    why = _folder_gone(folder, identity)
+    if why is None:
+        try:
+            write_json(folder / name, outcome)
+            return outcome
+        except FileNotFoundError:  # removed between the look and the write
+            why = _folder_gone(folder, identity) or "was removed while the task ran"
+    ended = ("it had finished, but its trajectories and analyses went with the folder"
+             if outcome.get("status") == "done" else f"its run failed: {outcome.get('error')}")
+    return {
+        "task": outcome.get("task"),
+        "status": "failed",
+        "error": (f"TaskFolderRemoved: the task folder {folder} {why}, with the files the task "
+                  f"had written there ({ended}); nothing was recorded, and the next run of the "
+                  "screen runs the task again"),
+        "elapsed_s": outcome.get("elapsed_s"),
+        "timing": outcome.get("timing"),
+    }
 
 
 def _finished(done, task):
