@@ -89,28 +89,29 @@ def test_the_time_limit_is_not_part_of_the_plan_identity():
 
 def test_a_task_past_its_limit_is_stopped_kept_and_resumed_by_the_next_screen(tmp_path):
     log, block = tmp_path / "evaluations.log", tmp_path / "slow"
-    block.write_text("the 76-atom box sleeps 1 s per evaluation of its production while this "
+    block.write_text("the 76-atom box sleeps 2 s per evaluation of its production while this "
                      "file exists")
     out = tmp_path / "screen"
     # slow from its production on only: the task's start (imports, packing, relaxation) takes
-    # what it takes on a loaded machine, and then its production's 31 evaluations need 31 s, so
-    # it cannot finish within its 15 s limit however fast its start was, and it writes its
+    # what it takes on a loaded machine, and then its production's 31 evaluations need 62 s, so
+    # it cannot finish within its 30 s limit however fast its start was, and it writes its
     # first frames however slow (it did finish, and could reach no frame, when every
-    # evaluation slept 0.5 s: 2 s of margin)
-    options = {"seconds": 1.0, "log": str(log), "block": str(block), "min_atoms": 70,
+    # evaluation slept 0.5 s: 2 s of margin). The fast task runs whole within the same limit:
+    # at 15 s it was stopped too on a machine loaded 9 times over (18 processes, 2 cores)
+    options = {"seconds": 2.0, "log": str(log), "block": str(block), "min_atoms": 70,
                "after": str(out / TASKS_DIR / SLOW / "production.h5md")}
     cluster, client = _client()
     with cluster, client:
         # one worker thread: the fast task gets it only if the stopped one gives it back
-        first = run_screen(_plan("counting_slow_lj", options, 15), out, client=client,
+        first = run_screen(_plan("counting_slow_lj", options, 30), out, client=client,
                            progress=False, plots=False)
         assert (first.n_done, first.n_failed, first.timed_out) == (1, 1, [SLOW])
         assert first.failures[SLOW].startswith(
-            "TaskTimeout: stopped at the plan's task_timeout_s = 15 s")
+            "TaskTimeout: stopped at the plan's task_timeout_s = 30 s")
         folder = out / TASKS_DIR / SLOW
         assert not (folder / "result.json").exists()
         error = json.loads((folder / "error.json").read_text())
-        assert error["timed_out"] is True and error["task_timeout_s"] == 15.0
+        assert error["timed_out"] is True and error["task_timeout_s"] == 30.0
         # the work stopped for good: its process is gone and evaluates nothing more
         slow = [(pid, n) for pid, n in _evaluations(log) if n > 70]
         assert slow and not any(_alive(pid) for pid, _ in slow)
@@ -126,7 +127,7 @@ def test_a_task_past_its_limit_is_stopped_kept_and_resumed_by_the_next_screen(tm
         # the table names the limit as the slow composition's failure; the fast one is whole
         row = first.summary.set_index("composition").loc["EC_LiPF6-3molal"]
         assert row["n_failed"] == 1 and not row["valid"]
-        assert "1 replica(s) failed: TaskTimeout: stopped at the plan's task_timeout_s = 15 s" \
+        assert "1 replica(s) failed: TaskTimeout: stopped at the plan's task_timeout_s = 30 s" \
             in row["verdict"]
         assert (out / TASKS_DIR / FAST / "result.json").exists()
         failures = pd.read_csv(out / "failures.csv")
