@@ -810,7 +810,8 @@ def _energies_source(sources):
 
 def _weighted(rotamers, temperature_K, given=None):
     """:class:`Rotamer` s of :func:`_rotamers`' classes at ``temperature_K``; ``given`` maps
-    labels to energies (kcal/mol) that replace MMFF94's, and must hold every rotamer found."""
+    labels to energies (kcal/mol) that replace MMFF94's, and must hold every rotamer found
+    and no other."""
     if given:
         missing = [r[0] for r in rotamers if r[0] not in given]
         if missing:
@@ -818,6 +819,15 @@ def _weighted(rotamers, temperature_K, given=None):
                 f"rotamer_energies of {rotamers[0][1].arrays['molecule_species'][0]} leave out "
                 f"rotamer(s) {missing}, which were found; give an energy for each of "
                 f"{[r[0] for r in rotamers]}")
+        extra = [label for label in given if label not in {r[0] for r in rotamers}]
+        if extra:
+            # its weight was dropped from the draw without a word: a trans-trans DEC given
+            # 0.5 kcal/mol was never placed
+            raise ValueError(
+                f"rotamer_energies of {rotamers[0][1].arrays['molecule_species'][0]} give "
+                f"rotamer(s) {extra}, which MMFF94's search did not find as minima (found: "
+                f"{[r[0] for r in rotamers]}): no molecule can be placed in them; leave them "
+                "out")
         rotamers = [(r[0], r[1], given[r[0]], *r[3:]) for r in rotamers]
         rotamers.sort(key=lambda r: r[2])
     energies = np.array([r[2] for r in rotamers])
@@ -969,7 +979,8 @@ def electrolyte_box(
         above :data:`MAX_PACKING_FRACTION` of the box, less for nearly round molecules; the
         message names the density, the volumes and the highest density allowed), or a
         ``rotamer_energies`` table that leaves out a rotamer the search found, after the
-        conformers and before PACKMOL.
+        conformers and before PACKMOL; as is one that gives a rotamer the search did not find
+        as a minimum (DEC's trans-trans: no molecule can be placed in it).
     FileNotFoundError
         No PACKMOL (neither the ``packmol`` PyPI package nor one on PATH), before the
         conformers.

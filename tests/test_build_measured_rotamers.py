@@ -318,3 +318,18 @@ def test_a_rotamer_temperature_in_celsius_is_doubted(temperature, warned, struct
     with pytest.raises(_Stop):
         electrolyte_box(counts={"EC": 4}, density=1.0, seed=0, temperature_K=temperature)
     assert not [w for w in recwarn if "is it in °C" in str(w.message)]
+
+
+def test_a_given_rotamer_the_search_did_not_find_is_refused_before_packmol(structures):
+    # MMFF94 finds no trans-trans minimum of DEC: a table giving it 0.5 kcal/mol had that
+    # weight dropped from the draw without a word
+    assert "trans-trans" not in {r.label for r in conformer_ensemble("DEC")}
+    given = {"DEC": {"cis-cis": 0.0, "cis-trans": 2.0, "trans-trans": 0.5}}
+    with pytest.raises(ValueError, match=r"rotamer_energies of DEC give rotamer\(s\) "
+                                         r"\['trans-trans'\], which MMFF94's search did not "
+                                         r"find as minima \(found: \['cis-cis', 'cis-trans'\]"):
+        electrolyte_box(counts={"DEC": 4}, density=0.8, seed=0, rotamer_energies=given)
+    assert not structures
+    del given["DEC"]["trans-trans"]
+    with pytest.raises(_Stop):
+        electrolyte_box(counts={"DEC": 4}, density=0.8, seed=0, rotamer_energies=given)
