@@ -1,6 +1,6 @@
-"""The inputs of the CLI and report tests, defined once: a four-atom Universe, a few water
-frames, a registry of analyses emptied for a test's own, and a short run_md trajectory of a
-packed box whose molecules fly freely (no forces: a cheap, stable MD)."""
+"""The inputs of the CLI and report tests, defined once: a four-atom and a two-atom Universe, a
+few water frames, a registry of analyses emptied for a test's own, and a short run_md
+trajectory of a packed box whose molecules fly freely (no forces: a cheap, stable MD)."""
 
 import warnings
 
@@ -14,6 +14,17 @@ def four_atoms():
     u = mda.Universe.empty(4, trajectory=True)
     u.atoms.positions = np.arange(12, dtype=float).reshape(4, 3)
     u.dimensions = [10, 10, 10, 90, 90, 90]
+    return u
+
+
+def two_atoms(separation=None, box=None):
+    """A Universe of two atoms, one frame: at the origin, the second ``separation`` Å along x
+    (both at the origin without it), in a ``box`` Å cube (none without it)."""
+    u = mda.Universe.empty(2, trajectory=True)
+    if separation is not None:
+        u.atoms.positions = np.array([[0.0, 0, 0], [separation, 0, 0]])
+    if box is not None:
+        u.dimensions = [box, box, box, 90, 90, 90]
     return u
 
 

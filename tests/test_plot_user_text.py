@@ -12,7 +12,7 @@ import warnings
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
-from cli_inputs import empty_registry
+from cli_inputs import empty_registry, two_atoms
 from test_fault_catalogue_analysis import _liquid, _salt
 from transport_data import IONS
 
@@ -146,8 +146,6 @@ def test_every_plot_method_of_the_analyses_draws_user_text_literally():
 
 def test_run_analyses_saves_figures_of_hostile_names(tmp_path, monkeypatch):
     """A registered analysis that titles its figure with a user's name and saves it."""
-    import MDAnalysis as mda
-
     empty_registry(monkeypatch)
     seen = {}
 
@@ -162,8 +160,7 @@ def test_run_analyses_saves_figures_of_hostile_names(tmp_path, monkeypatch):
         seen["drawn"] = [_drawn(t) for t in _all_texts(fig)]
         return {"ok": Estimate(1.0, 0.1, "1", "test")}
 
-    u = mda.Universe.empty(2, trajectory=True)
-    u.dimensions = [10, 10, 10, 90, 90, 90]
+    u = two_atoms(box=10.0)
     summary = report.run_analyses(u, tmp_path)
     assert summary["named"]["ok"]["value"] == 1.0
     assert (tmp_path / "named.png").read_bytes().startswith(b"\x89PNG")

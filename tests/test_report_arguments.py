@@ -10,9 +10,8 @@ requirement that nothing checks (the analysis ran on frames without velocities) 
 ``needs="box"`` became the requirements "b", "o", "x".
 """
 
-import MDAnalysis as mda
 import pytest
-from cli_inputs import empty_registry
+from cli_inputs import empty_registry, two_atoms
 
 from mda_electrolyte import report
 
@@ -31,12 +30,6 @@ def plugin(monkeypatch):
     return runs
 
 
-def _universe():
-    u = mda.Universe.empty(2, trajectory=True)
-    u.dimensions = [10, 10, 10, 90, 90, 90]
-    return u
-
-
 @pytest.mark.parametrize("kwargs, error, named", [
     (dict(only="counted"), TypeError, "only must be a list of analysis names, not 'counted'"),
     (dict(only=3), TypeError, "only must be a list"),
@@ -52,7 +45,7 @@ def _universe():
 ])
 def test_bad_arguments_are_named_before_any_analysis(plugin, tmp_path, kwargs, error, named):
     out = tmp_path / "out"
-    universe = kwargs.pop("universe", _universe())
+    universe = kwargs.pop("universe", two_atoms(box=10.0))
     with pytest.raises(error, match=named):
         report.run_analyses(universe, out, **kwargs)
     assert plugin == [] and not out.exists()
@@ -63,14 +56,14 @@ def test_an_outdir_that_is_a_file_or_under_one_is_refused_and_the_file_kept(plug
     notes.write_text("mine")
     for outdir in (notes, notes / "analysis"):
         with pytest.raises(ValueError, match="outdir"):
-            report.run_analyses(_universe(), outdir)
+            report.run_analyses(two_atoms(box=10.0), outdir)
     assert plugin == [] and notes.read_text() == "mine"
 
 
 def test_good_arguments_still_run(plugin, tmp_path):
-    summary = report.run_analyses(_universe(), tmp_path / "a", only=("counted", "counted"))
+    summary = report.run_analyses(two_atoms(box=10.0), tmp_path / "a", only=("counted", "counted"))
     assert summary == {"counted": {"n_atoms": 2}} and len(plugin) == 1
-    summary = report.run_analyses(_universe(), tmp_path / "b", only=iter(["counted"]))
+    summary = report.run_analyses(two_atoms(box=10.0), tmp_path / "b", only=iter(["counted"]))
     assert summary == {"counted": {"n_atoms": 2}} and len(plugin) == 2
 
 

@@ -8,20 +8,13 @@ what a stopped MD run kept) were dropped from the command's one line.
 
 import errno
 
-import MDAnalysis as mda
-import numpy as np
 import pytest
 from ase import Atoms
 from ase.io import write
+from cli_inputs import two_atoms
 
 from electrolyte_cli import main
 from mda_electrolyte import report
-
-
-def _universe():
-    universe = mda.Universe.empty(2, trajectory=True)
-    universe.atoms.positions = np.array([[0.0, 0, 0], [2.0, 0, 0]])
-    return universe
 
 
 @pytest.fixture
@@ -42,7 +35,7 @@ def broken(monkeypatch):
 
 def test_a_failing_analysis_is_named_with_keep_going(tmp_path, broken):
     with pytest.raises(ValueError, match="cannot compute the thing") as info:
-        report.run_analyses(_universe(), tmp_path / "out", only=["zz_broken"])
+        report.run_analyses(two_atoms(2.0), tmp_path / "out", only=["zz_broken"])
     notes = info.value.__notes__
     assert len(notes) == 1 and "analysis 'zz_broken' failed" in notes[0]
     assert "keep_going=True" in notes[0] and "--keep-going" in notes[0]
@@ -51,7 +44,7 @@ def test_a_failing_analysis_is_named_with_keep_going(tmp_path, broken):
 
 def test_keep_going_records_it_and_adds_no_note(tmp_path, broken):
     with pytest.warns(UserWarning, match="zz_broken"):
-        summary = report.run_analyses(_universe(), tmp_path / "out", only=["zz_broken"],
+        summary = report.run_analyses(two_atoms(2.0), tmp_path / "out", only=["zz_broken"],
                                       keep_going=True)
     assert summary == {"zz_broken": {"failed": "ValueError: cannot compute the thing"}}
     assert not hasattr(broken.error, "__notes__")
@@ -60,7 +53,7 @@ def test_keep_going_records_it_and_adds_no_note(tmp_path, broken):
 def test_a_full_disk_with_keep_going_is_named_without_the_keep_going_advice(tmp_path, broken):
     broken.error = OSError(errno.ENOSPC, "No space left on device")
     with pytest.raises(OSError) as info:
-        report.run_analyses(_universe(), tmp_path / "out", only=["zz_broken"], keep_going=True)
+        report.run_analyses(two_atoms(2.0), tmp_path / "out", only=["zz_broken"], keep_going=True)
     assert info.value.__notes__ == ["analysis 'zz_broken' failed"]
 
 

@@ -8,21 +8,14 @@ wrote its own values under the same keys, so that an analysis read another traje
 
 import threading
 
-import MDAnalysis as mda
-import numpy as np
 import pytest
+from cli_inputs import two_atoms
 
 from mda_electrolyte import report
 
 #: Long enough never to be reached by a waiting thread on a loaded machine; reached only when
 #: the other thread failed.
 WAIT_S = 300
-
-
-def _universe():
-    universe = mda.Universe.empty(2, trajectory=True)
-    universe.atoms.positions = np.array([[0.0, 0, 0], [2.0, 0, 0]])
-    return universe
 
 
 def test_two_threads_each_read_their_own_shared_value(tmp_path, monkeypatch):
@@ -54,7 +47,7 @@ def test_two_threads_each_read_their_own_shared_value(tmp_path, monkeypatch):
         try:
             if name == "B":
                 assert a_shared.wait(WAIT_S)
-            report.run_analyses(_universe(), folder, only=["zz_shares"])
+            report.run_analyses(two_atoms(2.0), folder, only=["zz_shares"])
         except Exception as err:  # noqa: BLE001 - reported by the test thread
             errors.append(err)
         finally:
@@ -92,12 +85,12 @@ def test_a_failed_factory_fails_every_analysis_of_the_call_the_same_way(tmp_path
     monkeypatch.setitem(report._REGISTRY, "zz_one", (analysis, ()))
     monkeypatch.setitem(report._REGISTRY, "zz_two", (analysis, ()))
     with pytest.warns(UserWarning, match="failed"):
-        summary = report.run_analyses(_universe(), tmp_path, only=["zz_one", "zz_two"],
+        summary = report.run_analyses(two_atoms(2.0), tmp_path, only=["zz_one", "zz_two"],
                                       keep_going=True)
     assert summary == {"zz_one": {"failed": "ValueError: no frames"},
                        "zz_two": {"failed": "ValueError: no frames"}}
     assert calls == [1]
     # the next call computes afresh
     with pytest.warns(UserWarning, match="failed"):
-        report.run_analyses(_universe(), tmp_path, only=["zz_one"], keep_going=True)
+        report.run_analyses(two_atoms(2.0), tmp_path, only=["zz_one"], keep_going=True)
     assert calls == [1, 1]

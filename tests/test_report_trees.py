@@ -9,10 +9,9 @@ with the path to the offending entry, before anything is written (an earlier rep
 import json
 import re
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
-from cli_inputs import empty_registry
+from cli_inputs import empty_registry, two_atoms
 
 from ase_electrolyte.estimate import Estimate, estimates_to_dict
 from ase_electrolyte.html_report import (
@@ -90,8 +89,7 @@ def test_summary_json_refuses_by_name_and_keeps_no_half_file(tmp_path, make, mon
     def plugin(universe, outdir, *, calculator=None, verbose=False):
         return bad
 
-    u = mda.Universe.empty(2, trajectory=True)
-    u.dimensions = [10, 10, 10, 90, 90, 90]
+    u = two_atoms(box=10.0)
     root = "summary['plugin']" if path else "summary"
     if "…" in path:  # the shortened path starts at the summary, not at the analysis
         path = "['plugin']['y'][0]…[0][0][0]"
