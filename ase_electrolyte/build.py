@@ -1184,11 +1184,14 @@ def electrolyte_box(
         # with each atom kept its bond reach from other molecules' atoms. A box without
         # such a contact is packed once, as it was
         left = packmol_timeout - (time.monotonic() - started)
-        if left <= 0:
+        # less than PACKMOL's least time for this box: a second run would only be stopped
+        if left <= 0 or left < packmol_seconds(len(atoms)):
             raise RuntimeError(
-                f"PACKMOL's box holds {_describe_contact(atoms)}; no time was left within "
-                f"packmol_timeout={packmol_timeout:g} s to pack it again with every atom its "
-                "bond reach from other molecules: give a longer packmol_timeout")
+                f"PACKMOL's box holds {_describe_contact(atoms)}; the first packing took "
+                f"{packmol_timeout - left:.3g} s of packmol_timeout={packmol_timeout:g} s, "
+                f"leaving {max(left, 0.0):.3g} s, less than packing it again (with every atom "
+                f"its bond reach from other molecules) takes at least "
+                f"({packmol_seconds(len(atoms)):.3g} s): give a longer packmol_timeout")
         try:
             positions = _run_packmol(exe, structures, length, tolerance, seed, left,
                                      packmol_nloop, radii=_bond_radii(tolerance))

@@ -298,8 +298,9 @@ def test_the_bond_contact_repack_gets_what_is_left_of_packmol_timeout(first_run_
             electrolyte_box(counts={_CO2: 2}, density=density, seed=0, packmol_timeout=100)
     assert timeouts[0] == 100
     if left is None:
-        assert timeouts == [100] and "no time was left within packmol_timeout=100 s" in str(
-            err.value)
+        assert timeouts == [100]
+        assert (f"the first packing took {first_run_s:.3g} s of packmol_timeout=100 s, leaving "
+                "0 s") in str(err.value)
     else:
         assert timeouts[1] == pytest.approx(left, abs=1e-9)
         assert "packed with every atom its bond reach" in str(err.value)  # the contact stayed
@@ -333,3 +334,23 @@ def test_a_given_rotamer_the_search_did_not_find_is_refused_before_packmol(struc
     del given["DEC"]["trans-trans"]
     with pytest.raises(_Stop):
         electrolyte_box(counts={"DEC": 4}, density=0.8, seed=0, rotamer_energies=given)
+
+
+def test_a_repack_that_cannot_finish_in_the_time_left_is_not_started(clock, monkeypatch):
+    # 30 s left, but PACKMOL's least time for the box (packmol_seconds) is 40 s: refused at
+    # once instead of a second run stopped at the timeout
+    timeouts = []
+
+    def packmol(exe, structures, length, tolerance, seed, timeout, *args, **kwargs):
+        timeouts.append(timeout)
+        clock[0] += 70.0
+        return _co2_contact(length)
+
+    monkeypatch.setattr(build, "_run_packmol", packmol)
+    monkeypatch.setattr(build, "packmol_seconds", lambda n: 40.0 if n == 6 else 0.0)
+    density = 2 * _CO2.mass / (20.0**3 * build.GCM3_TO_AMU_PER_A3)
+    with pytest.warns(UserWarning, match="a density of"):
+        with pytest.raises(RuntimeError, match=r"took 70 s of packmol_timeout=100 s, leaving "
+                                               r"30 s, less than .* at least \(40 s\)"):
+            electrolyte_box(counts={_CO2: 2}, density=density, seed=0, packmol_timeout=100)
+    assert timeouts == [100]
