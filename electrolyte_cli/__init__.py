@@ -250,9 +250,7 @@ def _main(argv):
               file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - the last line of defence, reported as a bug
-        import os
-
-        if os.environ.get("ELECTROLYTE_DEBUG"):
+        if _debug_asked():
             raise
         print(
             f"electrolyte {args.command}: internal error: {type(err).__name__}: "
@@ -262,6 +260,18 @@ def _main(argv):
         )
         return 1
     return _exit_status(outcome, args.command)
+
+
+def _debug_asked():
+    """Whether ``ELECTROLYTE_DEBUG`` asks for tracebacks: set, and not a word for off.
+
+    Any value did: ``ELECTROLYTE_DEBUG=0`` (or ``false``), meant to turn it off, turned an
+    internal error's one line into a traceback.
+    """
+    import os
+
+    value = os.environ.get("ELECTROLYTE_DEBUG", "").strip().lower()
+    return value not in ("", "0", "false", "no", "off")
 
 
 def _exit_status(outcome, command):

@@ -5,7 +5,8 @@ status a command decided (an ``int``) never reached the shell. Now ``run`` retur
 (status 0) or the status as an ``int``, and that status is the process's, in Python, through
 ``python -m electrolyte_cli`` and through the console script; a value that is no exit status
 (outside 0-255, where the shell would read 256 as success, or a ``bool``) is a bug said in one
-line with status 1.
+line with status 1. ``ELECTROLYTE_DEBUG=0`` (or ``false``, ``off``) turned the one line of
+an internal error into a traceback; it now leaves it off.
 """
 
 import os
@@ -132,3 +133,28 @@ def test_the_console_script_exits_with_the_status_the_command_decided(command, s
                                                                       patch_dir, tmp_path):
     code, err = _status(_console_script(), command, status, patch_dir, tmp_path)
     assert code == status, err
+
+
+class _Bug(Exception):
+    pass
+
+
+@pytest.mark.parametrize("value,traceback", [
+    ("1", True), ("yes", True), ("TRUE", True),
+    ("0", False), ("false", False), ("No", False), (" off ", False), ("", False),
+])
+def test_electrolyte_debug_off_keeps_the_one_line(value, traceback, monkeypatch, capsys):
+    # ELECTROLYTE_DEBUG=0 meant to turn tracebacks off turned them on
+    def run(args):
+        raise _Bug("a fault of the command")
+
+    monkeypatch.setattr(electrolyte_cli._COMMANDS["analyze"], "run", run)
+    monkeypatch.setenv("ELECTROLYTE_DEBUG", value)
+    if traceback:
+        with pytest.raises(_Bug):
+            main(["analyze", *ARGV["analyze"]])
+        return
+    assert main(["analyze", *ARGV["analyze"]]) == 1
+    err = capsys.readouterr().err
+    assert err == ("electrolyte analyze: internal error: _Bug: a fault of the command (a bug; "
+                   "ELECTROLYTE_DEBUG=1 shows the traceback)\n")
