@@ -11,11 +11,10 @@ atom counts, once), and that given cutoffs add nothing.
 import dataclasses
 import warnings
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
-from MDAnalysis.coordinates.memory import MemoryReader
 from MDAnalysis.lib.distances import distance_array
+from shell_shapes import loose_shells
 
 import mda_electrolyte as mdae
 from mda_electrolyte.solvation import cutoff_cn_errors
@@ -27,38 +26,8 @@ def _shells_universe(n_frames=60, n_background=400, atoms_per_molecule=1, seed=0
     """8 Li on a 10 Å grid, each with Poisson(2) solvent molecules at 2.0 ± 0.15 Å and
     Poisson(3) at 4.0 ± 0.15 Å, the rest uniform: a deep first minimum near 2.9 Å. A molecule
     of several atoms has the others 1.2 Å further out from the Li."""
-    rng = np.random.default_rng(seed)
-    li = np.array([[x, y, z] for x in (5, 15) for y in (5, 15) for z in (5, 15)], float)
-    n_mol = 8 * (10 + 20) + n_background
-    frames = []
-    for _ in range(n_frames):
-        parts = []
-        for centre in li:
-            for radius, mean, most in ((2.0, 2.0, 10), (4.0, 3.0, 20)):
-                k = min(rng.poisson(mean), most)
-                direction = rng.normal(size=(most, 3))
-                direction /= np.linalg.norm(direction, axis=1)[:, None]
-                shell = centre + direction * rng.normal(radius, 0.15, size=(most, 1))
-                shell[k:] = rng.uniform(0, BOX, size=(most - k, 3))
-                parts.append(shell)
-        parts.append(rng.uniform(0, BOX, size=(n_background, 3)))
-        first = np.concatenate(parts)
-        # the other atoms of each molecule further out along a random direction
-        others = [first + 1.2 * (j + 1) * np.array([0.0, 0.0, 1.0])
-                  for j in range(atoms_per_molecule - 1)]
-        molecules = np.stack([first, *others], axis=1).reshape(-1, 3)
-        frames.append(np.concatenate([li, molecules]))
-    n_solvent = n_mol * atoms_per_molecule
-    n = 8 + n_solvent
-    resindex = np.concatenate([np.arange(8), 8 + np.arange(n_solvent) // atoms_per_molecule])
-    u = mda.Universe.empty(n, n_residues=8 + n_mol, atom_resindex=resindex, trajectory=True)
-    elements = ["Li"] * 8 + ["Ar"] * n_solvent
-    u.add_TopologyAttr("elements", elements)
-    u.add_TopologyAttr("names", elements)
-    u.add_TopologyAttr("resnames", ["LI"] * 8 + ["SOL"] * n_mol)
-    u.load_new(np.array(frames, dtype=np.float32) % BOX, format=MemoryReader,
-               dimensions=[BOX, BOX, BOX, 90, 90, 90])
-    return u
+    return loose_shells(2.0, n_frames, seed=seed, n_background=n_background, box=BOX,
+                        element="Ar", atoms_per_molecule=atoms_per_molecule)
 
 
 def _run(u, **kw):

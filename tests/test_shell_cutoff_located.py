@@ -6,43 +6,18 @@ replicas)."""
 
 import warnings
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
-from MDAnalysis.coordinates.memory import MemoryReader
+from shell_shapes import loose_shells, poisson_replicas
 
 import mda_electrolyte as mdae
 from mda_electrolyte.shell_cutoffs import _smoothed, first_minimum
 
 
 def _loose(n_li, first, n_frames, seed, n_background=300, box=20.0):
-    """``n_li`` Li at fixed random places; each frame puts around every Li Poisson(``first``)
-    O at 2.0 ± 0.15 Å and Poisson(3) at 4.0 ± 0.15 Å, the rest of 300 O uniformly: the first
-    minimum lies near 3.0 Å."""
-    rng = np.random.default_rng(seed)
-    li = rng.uniform(3, 17, (n_li, 3))
-    frames = []
-    for _ in range(n_frames):
-        parts = [li]
-        for centre in li:
-            for radius, mean, most in ((2.0, first, 10), (4.0, 3.0, 20)):
-                k = min(rng.poisson(mean), most)
-                d = rng.normal(size=(most, 3))
-                d /= np.linalg.norm(d, axis=1)[:, None]
-                shell = centre + d * rng.normal(radius, 0.15, size=(most, 1))
-                shell[k:] = rng.uniform(0, box, size=(most - k, 3))
-                parts.append(shell)
-        parts.append(rng.uniform(0, box, size=(n_background, 3)))
-        frames.append(np.concatenate(parts))
-    n = len(frames[0])
-    u = mda.Universe.empty(n, n_residues=n, atom_resindex=np.arange(n), trajectory=True)
-    elements = ["Li"] * n_li + ["O"] * (n - n_li)
-    u.add_TopologyAttr("elements", elements)
-    u.add_TopologyAttr("names", elements)
-    u.add_TopologyAttr("resnames", ["LI"] * n_li + ["SOL"] * (n - n_li))
-    u.load_new(np.array(frames, dtype=np.float32) % box, format=MemoryReader,
-               dimensions=[box] * 3 + [90] * 3)
-    return u
+    """``n_li`` Li at fixed random places in loose shells of O (the first minimum near 3.0 Å)."""
+    return loose_shells(first, n_frames, seed=seed, n_background=n_background, box=box,
+                        n_li=n_li, element="O")
 
 
 def _li_o(u):
@@ -95,17 +70,7 @@ def _pairs_across(edges, counts, g, found):
     return n(found.cutoff + found.cutoff_err) - n(lo), n(found.cutoff)
 
 
-def _replicas(amp, width, trough, rise, steep, scale, seeds, nbins=160):
-    edges = np.linspace(0, 8, nbins + 1)
-    shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
-    fine = np.linspace(0, 9, 18001)
-    g = amp * np.exp(-((fine - 2) / width) ** 2) + trough + (1 - trough) / (
-        1 + np.exp(-(fine - rise) / steep))
-    cum = np.concatenate([[0], np.cumsum(g[1:] * 4 * np.pi * fine[1:] ** 2 * np.diff(fine))])
-    expected = scale * np.diff(np.interp(edges, fine, cum))
-    for seed in seeds:
-        counts = np.random.default_rng(seed).poisson(expected).astype(float)
-        yield edges, counts, counts / shell / scale
+_replicas = poisson_replicas
 
 
 def test_a_cutoff_whose_error_spans_more_than_the_shell_is_not_located():

@@ -5,10 +5,9 @@ running it; a valid minimum, a given cutoff and a preset leave them as they are.
 
 import warnings
 
-import MDAnalysis as mda
 import numpy as np
 import pytest
-from MDAnalysis.coordinates.memory import MemoryReader
+from shell_shapes import loose_shells
 
 import mda_electrolyte as mdae
 from ase_electrolyte.estimate import Estimate
@@ -18,35 +17,10 @@ DOUBT = "counted with shell cutoffs from RDF first minima that are not valid: 'S
 
 
 def _loose_shells(first, n_frames=120, n_background=400, seed=0, box=20.0):
-    """8 Li on a 10 Å grid; each frame puts around every Li a Poisson(``first``) number of
-    one-atom solvent molecules at 2.0 ± 0.15 Å and Poisson(3) at 4.0 ± 0.15 Å, the rest of the
-    solvent uniformly: a first shell as loose as ``first`` makes it (relative depth 0.32 of
-    the first minimum for ``first=1``, 0.6 for 2)."""
-    rng = np.random.default_rng(seed)
-    li = np.array([[x, y, z] for x in (5, 15) for y in (5, 15) for z in (5, 15)], float)
-    n_solvent = 8 * (10 + 20) + n_background
-    frames = []
-    for _ in range(n_frames):
-        parts = [li]
-        for centre in li:
-            for radius, mean, most in ((2.0, first, 10), (4.0, 3.0, 20)):
-                k = min(rng.poisson(mean), most)
-                direction = rng.normal(size=(most, 3))
-                direction /= np.linalg.norm(direction, axis=1)[:, None]
-                shell = centre + direction * rng.normal(radius, 0.15, size=(most, 1))
-                shell[k:] = rng.uniform(0, box, size=(most - k, 3))
-                parts.append(shell)
-        parts.append(rng.uniform(0, box, size=(n_background, 3)))
-        frames.append(np.concatenate(parts))
-    n = 8 + n_solvent
-    u = mda.Universe.empty(n, n_residues=n, atom_resindex=np.arange(n), trajectory=True)
-    elements = ["Li"] * 8 + ["N"] * n_solvent
-    u.add_TopologyAttr("elements", elements)
-    u.add_TopologyAttr("names", elements)
-    u.add_TopologyAttr("resnames", ["LI"] * 8 + ["SOL"] * n_solvent)
-    u.load_new(np.array(frames, dtype=np.float32) % box, format=MemoryReader,
-               dimensions=[box, box, box, 90, 90, 90])
-    return u
+    """8 Li on a 10 Å grid in loose shells of one-atom solvent (shell_shapes.loose_shells): a
+    first shell as loose as ``first`` makes it (relative depth 0.32 of the first minimum for
+    ``first=1``, 0.6 for 2)."""
+    return loose_shells(first, n_frames, seed=seed, n_background=n_background, box=box)
 
 
 def _shells(u, **kw):
