@@ -71,6 +71,13 @@ class PressureShift(NamedTuple):
 
 #: Largest compressibility (1/bar) accepted: an ideal gas at 1 bar; a liquid's is ~1e-4 1/bar.
 MAX_COMPRESSIBILITY = 1.0
+#: Largest compressibility (1/bar) of a liquid for :func:`pressure_shift_for_density`: liquids
+#: at ambient conditions lie between about 1e-5 (water 4.5e-5, carbonates 5e-5 to 1e-4) and
+#: 2e-4 1/bar (diethyl ether, pentane); beyond 1e-3 a fluid is near its critical point or a gas,
+#: where a constant κ_T does not carry a density by a pressure shift. A κ_T given in 1/GPa (water:
+#: 0.45) passed as 0.45 1/bar and gave a valid shift ten thousand times too small (-0.044 bar
+#: for a 2 % density change).
+MAX_LIQUID_COMPRESSIBILITY = 1.0e-3
 # densities of model and target further apart than this factor are no pressure shift's work
 _MAX_DENSITY_RATIO = 1.25
 
@@ -382,7 +389,9 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     PressureShift
         With ``estimate``, ΔP as an Estimate. Not valid when the shift is within its error,
         when the densities are more than a factor 1.25 apart (a constant compressibility does
-        not hold that far: a note says so), or when the compressibility is not valid or has
+        not hold that far: a note says so), when the compressibility is above
+        :data:`MAX_LIQUID_COMPRESSIBILITY` (a gas's, or one in 1/GPa), or when the
+        compressibility is not valid or has
         no error estimate (``kappa_error`` NaN, e.g. a fit of 2 points without density
         errors). Over 2000 replicas of a 2 % density difference, ρ error 0.002 g/cm³ and κ_T
         errors of 5 % and 20 %, the first-order error gave z-scores of mean +0.04 and +0.17,
@@ -446,6 +455,12 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     kappa_error = check_number("kappa_error (1/bar)", kappa_error, minimum=0)
     ratio = np.log(rho_target / rho_model)
     delta = -ratio / kappa_per_bar
+    if kappa_per_bar > MAX_LIQUID_COMPRESSIBILITY:
+        notes.insert(0, (
+            f"the compressibility {kappa_per_bar:g} 1/bar is not a liquid's (at most "
+            f"{MAX_LIQUID_COMPRESSIBILITY:g} 1/bar; carbonates 5e-5 to 1e-4): a gas, a fluid near "
+            "its critical point, or a compressibility in another unit (1/GPa: multiply by 1e-4 "
+            "to get 1/bar)"))
     if not abs(delta) <= MAX_PRESSURE_BAR:
         # a compressibility of 1e-300 1/bar gave a 'valid' shift of 1e298 bar
         raise ValueError(
