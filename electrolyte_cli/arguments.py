@@ -245,6 +245,26 @@ def check_link(path, flag, dangling_ok=False):
                              "the link")
 
 
+def check_unexpanded_home(path, flag):
+    """An output path that starts with a ``~`` the shell left unexpanded is refused.
+
+    The shell expands ``~`` only at the start of a word: ``--output=~/runs/a`` (or a quoted
+    ``"~/runs/a"``) reached the command as typed and created a folder named ``~`` in the
+    current folder, the results nowhere the user looked (and a later ``rm -r ~`` to remove it
+    is the home folder). A leading ``~`` or ``~user`` that names a home folder is refused; one
+    that names none (``~draft``) is an ordinary name.
+    """
+    import os
+
+    text = os.fspath(path)
+    if isinstance(text, str) and text.startswith("~") and os.path.expanduser(text) != text:
+        home = text.split("/", 1)[0]
+        raise ValueError(
+            f"{flag} {text}: the shell did not expand {home!r} (it does not after '=' or in "
+            f"quotes), so this would create a folder named {home!r} here; write the path with "
+            f"the home folder, {os.path.expanduser(text)}")
+
+
 def check_output_folder(path, flag="-o/--output"):
     """The output folder may exist (resume) but must not be a file; its parent must be writable.
 
@@ -254,6 +274,7 @@ def check_output_folder(path, flag="-o/--output"):
     import os
 
     check_not_empty(path, flag, "a folder name")
+    check_unexpanded_home(path, flag)
     check_link(path, flag)
     out = Path(path)
     if out.exists() and not out.is_dir():
