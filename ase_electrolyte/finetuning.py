@@ -168,8 +168,11 @@ def read_labelled(source, *, what="training data", check_units=True):
         frame of no atom, non-finite positions or a degenerate periodic cell, a
         frame without energy or forces, non-finite labels, labels whose size says they are
         not in eV, eV/Å and eV/Å³, forces that do not sum to about zero (see
-        :func:`_check_net_force`), or interatomic distances that say the positions are in nm
-        or bohr (see :func:`_check_distances`); each naming the frame.
+        :func:`_check_net_force`), interatomic distances that say the positions are in nm
+        or bohr (see :func:`_check_distances`), each naming the frame; energy differences
+        that are not the work of the forces (:func:`_check_work`), or, between frames in
+        other cells, not the work of the stress labels on the strain (stresses in VASP's
+        sign, GPa or kbar: :func:`_check_stress_work`), naming the frames.
     """
     check_flag("check_units", check_units)
     frames = _frame_list(source, what)
@@ -232,6 +235,7 @@ def read_labelled(source, *, what="training data", check_units=True):
     if check_units:
         _check_data_distances(medians, what)
         _check_work(out, what)
+        _check_stress_work(out, what)
     return out
 
 
@@ -456,6 +460,84 @@ def _check_work(frames, what):
         f"atoms and cell) are {scale:.3g} × the work of their forces (correlation "
         f"{corr:.3f}), where energies in eV and forces in eV/Å give 1{guess}: convert the "
         "energies to eV and the forces to eV/Å (check_units=False skips this check)"
+    )
+
+
+# what the stress work factor is for stress labels in another unit or sign (label = factor ×
+# stress in eV/Å³, ASE's sign)
+_STRESS_READINGS = {
+    "VASP's sign (the pressure, -stress)": -1.0, "GPa": 1.0 / GPa, "kbar": 10.0 / GPa,
+    "GPa in VASP's sign": -1.0 / GPa, "kbar in VASP's sign": -10.0 / GPa,
+}
+
+
+def _check_stress_work(frames, what):
+    r"""ValueError when the stress labels are not the energy's strain derivative (unit, sign).
+
+    Between two periodic frames of the same atoms in other cells (cell :math:`b = a\,D`),
+    the energy difference is the work of the stress on the strain
+    :math:`\varepsilon = (D + D^\mathsf{T})/2 - I` plus the work of the forces on the
+    displacements beyond the homogeneous deformation, by the trapezoidal rule
+    :math:`E_b - E_a \approx \tfrac12 (V_a\sigma_a + V_b\sigma_b):\varepsilon -
+    \tfrac12\sum_i (\mathbf F_{a,i} + \mathbf F_{b,i})\cdot(\mathbf x_{b,i} -
+    \mathbf x_{a,i} D)` (ASE's stress :math:`\sigma = V^{-1}\partial E/\partial\varepsilon`).
+    The least-squares factor of the energy differences less the force work on the stress work
+    is 1 for stresses in eV/Å³ in ASE's sign, -1 in VASP's (the pressure), 1/160 in GPa,
+    1/1602 in kbar: labels alone tell them apart (a model trained from scratch, or a base
+    whose stresses are noise, had no check of their sign). Judged over consecutive frames of
+    each composition where the two correlate (at least 0.95), on at least 3 pairs; refused
+    outside [0.4, 1.45] as :func:`_check_work` (measured on correct labels of strained EMT
+    copper: 0.98-1.09 unrattled, 1.07-1.21 rattled by 0.02 Å; frames rattled by 0.05 Å
+    correlate too little to be judged).
+    """
+    from ase.geometry import find_mic
+    from ase.stress import voigt_6_to_full_3x3_stress
+
+    groups = {}
+    for k, atoms in enumerate(frames):
+        if atoms.pbc.all() and "stress" in atoms.calc.results:
+            groups.setdefault(atoms.numbers.tobytes(), []).append(k)
+    residual, stress_work, involved = [], [], set()
+    for members in groups.values():
+        for ka, kb in zip(members[:-1], members[1:], strict=True):
+            a, b = frames[ka], frames[kb]
+            deformation = np.linalg.solve(a.cell.array, b.cell.array)
+            strain = 0.5 * (deformation + deformation.T) - np.eye(3)
+            if np.abs(strain).max() < 1e-6:
+                continue  # one cell: _check_work judges the pair
+            step, _ = find_mic(b.positions - a.positions @ deformation, b.cell, b.pbc)
+            forces = a.calc.results["forces"] + b.calc.results["forces"]
+            force_work = -0.5 * float(np.sum(forces * step))
+            virial = sum(x.get_volume() * voigt_6_to_full_3x3_stress(x.calc.results["stress"])
+                         for x in (a, b))
+            stress_work.append(0.5 * float(np.sum(virial * strain)))
+            residual.append(float(b.calc.results["energy"] - a.calc.results["energy"])
+                            - force_work)
+            involved.update((ka, kb))
+    if len(stress_work) < 3:
+        return
+    residual, stress_work = np.array(residual), np.array(stress_work)
+    norm = float(np.sqrt((residual @ residual) * (stress_work @ stress_work)))
+    if norm == 0.0:
+        return
+    corr = float(residual @ stress_work) / norm
+    scale = float(residual @ stress_work) / float(stress_work @ stress_work)
+    lo, hi = _WORK_SCALE_RANGE
+    if abs(corr) < _MIN_WORK_CORRELATION or lo <= scale <= hi:
+        return
+    # the label is factor × stress, so the stress work is factor × the energy's: scale 1/factor
+    near = sorted((abs(np.log(abs(scale * f))), name) for name, f in _STRESS_READINGS.items()
+                  if np.sign(f) == np.sign(scale))
+    near = [name for dist, name in near if dist < np.log(1.5)]
+    guess = f"; they read as {' or '.join(near)}" if near else ""
+    shown = sorted(involved)
+    listed = ", ".join(map(str, shown[:10])) + (" ..." if len(shown) > 10 else "")
+    raise ValueError(
+        f"{what}: the energy differences of frames {listed} (consecutive periodic frames of the "
+        f"same atoms in other cells), less the work of their forces, are {scale:.3g} × the "
+        f"work of their stress labels on the strain (correlation {corr:.3f}), where stresses "
+        f"in eV/Å³ in ASE's sign (-pressure) give 1{guess}: convert the stresses to eV/Å³ in "
+        "ASE's sign (check_units=False skips this check)"
     )
 
 
@@ -1339,6 +1421,20 @@ def _check_disjoint(train_frames, valid_frames):
     training and 10³ validation frames of 32 atoms are checked in 2-4 s (compared atom by
     atom with every training frame, 45 s).
     """
+    shared = _shared_frames(train_frames, valid_frames)
+    if shared:
+        shown = ", ".join(f"{v} (= training frame {t})" for v, t in shared[:5])
+        raise ValueError(
+            f"{len(shared)} of {len(valid_frames)} validation frame(s) are training frames: "
+            f"{shown}{' ...' if len(shared) > 5 else ''}; validate on frames not trained on"
+        )
+
+
+def _shared_frames(frames, others):
+    """``(k, j)`` (1-based) for each frame ``others[k - 1]`` that is a frame of ``frames``
+    (``frames[j - 1]``, the first such), as :func:`_check_disjoint` matches them: atoms in any
+    order, moved, wrapped, written and read back."""
+    train_frames, valid_frames = frames, others
     groups = {}
     for k, atoms in enumerate(train_frames, start=1):
         groups.setdefault(_frame_key(atoms), []).append(k)
@@ -1369,12 +1465,102 @@ def _check_disjoint(train_frames, valid_frames):
                     and _same_frame(other, atoms)):
                 shared.append((v, int(index[j])))
                 break
-    if shared:
-        shown = ", ".join(f"{v} (= training frame {t})" for v, t in shared[:5])
+    return shared
+
+
+def _untrained_elements(train_frames, valid_frames, from_scratch):
+    """Elements of the validation frames that no training frame holds: a ValueError for a
+    model trained from scratch, else a note for the result (``None`` when there is none).
+
+    From scratch, sevenn takes its species from both sets: a validation-only element got an
+    embedding never trained (its validation errors were a random network's) and the model
+    file named it among its covered elements, so later runs of that element were accepted.
+    From a pretrained base the element stays the base's, untouched by the fine-tune's labels.
+    """
+    trained = {int(z) for a in train_frames for z in a.numbers}
+    extra = sorted({int(z) for a in valid_frames for z in a.numbers} - trained)
+    if not extra:
+        return None
+    names = ", ".join(chemical_symbols[z] for z in extra)
+    frames = [k for k, a in enumerate(valid_frames) if set(a.numbers.tolist()) & set(extra)]
+    shown = ", ".join(map(str, frames[:10])) + (" ..." if len(frames) > 10 else "")
+    if from_scratch:
         raise ValueError(
-            f"{len(shared)} of {len(valid_frames)} validation frame(s) are training frames: "
-            f"{shown}{' ...' if len(shared) > 5 else ''}; validate on frames not trained on"
+            f"validation data: frame(s) {shown} hold {names}, which no training frame holds: a "
+            "model trained from scratch would cover it with weights never trained (its "
+            "validation errors those of a random network, and the model would accept it "
+            "later); add frames of it to the training data or drop those validation frames"
         )
+    return (
+        f"validation frame(s) {shown} hold {names}, which no training frame holds: their "
+        "errors measure the base model's description of it, which this fine-tune does not fit"
+    )
+
+
+#: Frames beyond the offsets fitted that a training set needs before the validation labels
+#: are compared with it (:func:`_check_label_offsets`): the training scatter needs them.
+_OFFSET_FIT_SPARE = 2
+
+
+def _check_label_offsets(train_frames, train_model, valid_frames, valid_model):
+    r"""ValueError when the validation energy labels are offset from the training labels.
+
+    The offsets allowed between labels and the base model's energies (another code,
+    functional, pseudopotential: :func:`_check_energy_scale`) are one per frame and one per
+    element, :math:`L - M = a + \sum_Z n_Z b_Z`, fitted on the training frames; validation
+    frames of compositions that fit determines (in the span of the training compositions)
+    must follow it. A mean residual of at least 0.1 eV/atom (labels of two codes or
+    functionals differ by 0.5 eV/atom and up) beyond four times both the training frames'
+    RMS residual per atom and the validation residuals' scatter is refused: the validation
+    errors would be that offset, whatever the model learns. Without a base model (training
+    from scratch) ``M`` is 0 and the floor is 0.5 eV/atom, the labels' structural spread not
+    being removed.
+    """
+    from .committee import _REFERENCE_EV_PER_ATOM
+
+    def design(frames, elements):
+        return np.array([[1.0] + [float(np.count_nonzero(a.numbers == z)) for z in elements]
+                         for a in frames])
+
+    def residual(frames, model):
+        labels = np.array([float(a.calc.results["energy"]) for a in frames])
+        return labels - (np.zeros(len(frames)) if model is None
+                         else np.asarray(model, dtype=np.float64))
+
+    elements = sorted({int(z) for a in train_frames + valid_frames for z in a.numbers})
+    x_train, x_valid = design(train_frames, elements), design(valid_frames, elements)
+    rank = np.linalg.matrix_rank(x_train)
+    if len(train_frames) < rank + _OFFSET_FIT_SPARE:
+        return
+    r_train = residual(train_frames, train_model)
+    w = np.linalg.lstsq(x_train, r_train, rcond=None)[0]
+    n_train = np.array([len(a) for a in train_frames], dtype=np.float64)
+    scatter = float(np.sqrt(np.sum(((r_train - x_train @ w) / n_train) ** 2)
+                            / (len(train_frames) - rank)))
+    # validation compositions the training ones determine: in their row space
+    projector = np.linalg.pinv(x_train) @ x_train
+    judged = np.linalg.norm(x_valid - x_valid @ projector, axis=1) <= 1e-6 * np.linalg.norm(
+        x_valid, axis=1)
+    if not judged.any():
+        return
+    n_valid = np.array([len(a) for a in valid_frames], dtype=np.float64)[judged]
+    off = (residual(valid_frames, valid_model)[judged] - x_valid[judged] @ w) / n_valid
+    shift = float(off.mean())
+    # a base model poor on the validation structures (another phase) scatters them; an offset
+    # of their labels moves them all alike
+    spread = float(off.std(ddof=1)) if len(off) > 1 else 0.0
+    floor = _REFERENCE_EV_PER_ATOM if train_model is not None else _ENERGY_OFFSET_ALLOWED
+    if abs(shift) < max(floor, 4.0 * max(scatter, spread)):
+        return
+    against = "the base model's energies" if train_model is not None else "their elements"
+    raise ValueError(
+        f"validation data: the energy labels of {int(judged.sum())} validation frame(s) are "
+        f"offset from the training labels by {shift:+.3g} eV/atom on average (against "
+        f"{against}, with the per-frame and per-element offsets the training labels show; "
+        f"training frames scatter about those by {scatter * 1e3:.3g} meV/atom): labels of "
+        "another code, functional or reference energy, so the validation errors would be "
+        "that offset; label both sets alike (check_units=False skips this check)"
+    )
 
 
 #: Largest initial learning rate (Adam) and pressure shift (bar, either sign) accepted.
@@ -1830,7 +2016,10 @@ def finetune(
         Rydberg, kcal/mol, kJ/mol, per atom or times the atom count, naming the frame (see
         :func:`_check_energy_scale`). A constant offset from the base model's energies (per
         frame, per atom or both) is allowed. The base model's energies of all frames are
-        computed anyway for the learning curve's epoch 0. Also refuse positions whose
+        computed anyway for the learning curve's epoch 0. Refuse validation energy labels
+        offset from the training labels (beyond the per-frame and per-element offsets the
+        training labels show against the base model) by 0.1 eV/atom or more, 0.5 eV/atom
+        without a base model (:func:`_check_label_offsets`). Also refuse positions whose
         interatomic distances say nm or bohr (:func:`read_labelled`), with or without a base
         model.
     plot : bool
@@ -1847,7 +2036,10 @@ def finetune(
     ValueError
         Before any training, naming the frame: frames without energy or forces, labels not
         in eV-based units (energies, forces, stresses) or positions not in Å, forces that do
-        not sum to about zero; also elements that the base model does not cover, bad numbers
+        not sum to about zero; validation energy labels offset from the training labels
+        (another code or reference); validation frames of an element no training frame holds,
+        for a model trained from scratch (from a pretrained base the result notes them);
+        also elements that the base model does not cover, bad numbers
         of epochs or members, or members of one pretrained base trained with one batch per
         epoch (``batch_size`` at least the training frames: identical members, no spread).
     RuntimeError
@@ -1903,11 +2095,15 @@ def finetune(
     train_frames = read_labelled(train, what="training data", check_units=check_units)
     valid_frames = (read_labelled(valid, what="validation data", check_units=check_units)
                     if valid is not None else None)
+    untrained_note = None
     if valid_frames is not None:
         _check_disjoint(train_frames, valid_frames)
+        untrained_note = _untrained_elements(train_frames, valid_frames, checkpoint is None)
     _check_pressure_shift(train_frames, pressure_shift_bar, stress_weight)
     if checkpoint is None:
         _check_force_spread(train_frames)
+        if check_units and valid_frames is not None:
+            _check_label_offsets(train_frames, None, valid_frames, None)
     else:
         _check_members_can_differ(ensemble, batch_size, len(train_frames))
 
@@ -1940,6 +2136,8 @@ def finetune(
             if valid_frames:
                 _check_energy_scale(valid_frames, [p["energy"] for p in valid_predicted],
                                     "validation data")
+                _check_label_offsets(train_frames, [p["energy"] for p in predicted],
+                                     valid_frames, [p["energy"] for p in valid_predicted])
 
     settings = _run_settings(
         checkpoint, model_config, train_frames, valid_frames, epochs=epochs, lr=lr,
@@ -2036,6 +2234,8 @@ def finetune(
                 f"member {k} resumed from its epoch {epoch} checkpoint (a stopped run of this "
                 "fine-tune): its batches, optimiser and learning rate continue as uninterrupted"
             )
+        if untrained_note is not None:
+            notes.append(untrained_note)
         if ensemble == 1:
             notes.append(ONE_MEMBER_NOTE)
         elif checkpoint is not None:
