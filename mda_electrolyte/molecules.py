@@ -106,15 +106,23 @@ _FRAGMENTS_HINT = ("use compound='fragments' (bonds from the topology, or guesse
 
 def _refuse_residues_of_several_molecules(universe, resindex, judged, fragment, what, how,
                                           hint):
-    """Raise when a residue holds atoms of several bonded fragments (among ``judged`` atoms)."""
-    pairs = np.unique(np.stack([resindex[judged], fragment[judged]], axis=1), axis=0)
-    pieces = np.bincount(pairs[:, 0], minlength=universe.residues.n_residues)
-    if np.any(pieces > 1):
-        r = int(np.flatnonzero(pieces > 1)[0])
+    """Raise when a residue holds atoms of several bonded fragments (among ``judged`` atoms).
+
+    It runs before every analysis: each residue is compared with the fragment of one of its
+    atoms (an assignment, linear), and only the offending residues are counted exactly (the
+    unique (residue, fragment) rows of all atoms took 6 ms of a 7000-atom electrolyte, idle).
+    """
+    res, frag = resindex[judged], fragment[judged]
+    reference = np.empty(universe.residues.n_residues, dtype=frag.dtype)
+    reference[res] = frag
+    split = np.unique(res[frag != reference[res]])
+    if split.size:
+        r = int(split[0])
+        pieces = np.unique(frag[res == r]).size
         name = universe.residues.resnames[r] if hasattr(universe.residues, "resnames") else ""
         raise ValueError(
-            f"the residues are not molecules: {int(np.sum(pieces > 1))} residue(s) hold "
-            f"{what} (e.g. residue {r}{f' {name}' if name else ''}: {int(pieces[r])} "
+            f"the residues are not molecules: {split.size} residue(s) hold "
+            f"{what} (e.g. residue {r}{f' {name}' if name else ''}: {pieces} "
             f"molecules{f', {how}' if how else ''}); {hint}")
 
 
@@ -200,7 +208,10 @@ def check_one_molecule_per_residue(atomgroup, bonds, hint=_FRAGMENTS_HINT):
     resindex = universe.atoms.resindices
     real = np.ones(n_atoms, dtype=bool)
     if hasattr(universe.atoms, "elements"):
-        real &= ~np.isin(np.asarray(universe.atoms.elements, dtype=str), ["", "X"])
+        # compared as the objects they are: a cast of every element to str and np.isin took
+        # half the time of this check (it runs before every analysis)
+        elements = np.asarray(universe.atoms.elements, dtype=object)
+        real &= (elements != "") & (elements != "X")
     if hasattr(universe.atoms, "masses"):
         real &= np.asarray(universe.atoms.masses, dtype=np.float64) > 0
     analysed = np.zeros(universe.residues.n_residues, dtype=bool)
