@@ -38,6 +38,7 @@ from .model_labels import (
     EvaluationMethod,
     IsolatedMoleculeEvaluator,
     StoredMoleculeLabels,
+    calculator_name,
     check_calculator_inputs,
     check_vacuum_beyond_cutoff,
     evaluate_frame,
@@ -948,6 +949,14 @@ class IntraInterErrors(FrameAnalysis):
         placeholders = {}
         label_frames, other_keys = None, ""
         if is_calculator(reference):
+            if reference_isolated is not None:
+                # the stored labels were ignored without a word: the calculator's own
+                # isolated molecules were taken
+                raise ValueError("reference_isolated holds stored labels of the isolated "
+                                 f"molecules, but the reference is a calculator "
+                                 f"({calculator_name(reference)}), which evaluates them "
+                                 "itself: drop reference_isolated, or give stored reference "
+                                 "labels of the frames")
             self._reference = EvaluationMethod(
                 "reference", calculator=reference, isolated=IsolatedMoleculeEvaluator(reference)
             )

@@ -588,7 +588,11 @@ class StoredMoleculeLabels:
         self._madelung = {}
         every = []
         for k, atoms in enumerate(frames):
-            labels = stored_labels(atoms)
+            try:
+                labels = stored_labels(atoms)
+            except ValueError as err:
+                # which of hundreds of stored molecules holds the NaN was not said
+                raise ValueError(f"stored isolated molecule {k}: {err}") from None
             if labels.get("energy") is None or labels.get("forces") is None:
                 raise ValueError(
                     f"stored isolated molecule {k} ({atoms.get_chemical_formula()}) "
