@@ -36,6 +36,13 @@ __all__ = [
 ]
 
 
+#: Largest ``select_threshold`` (eV/Å) a collector takes: committees select at force spreads of
+#: 0.05-0.35 eV/Å (DP-GEN's trust levels, Zhang et al. 2020); a spread beyond this is no
+#: structure a committee describes, and a threshold there (50 meant as meV/Å) selected nothing.
+#: ``stop_threshold`` has no ceiling: a large one means never stop.
+MAX_SELECT_THRESHOLD = 10.0
+
+
 class ExtrapolationError(RuntimeError):
     """The committee spread passed the stop threshold: the model is extrapolating."""
 
@@ -81,7 +88,8 @@ class CandidateCollector:
     ------
     ValueError
         Thresholds not positive numbers (``stop_threshold`` may be infinite: never stop) or
-        not in the order ``select_threshold < stop_threshold``, ``min_interval`` not a positive
+        not in the order ``select_threshold < stop_threshold``; a ``select_threshold`` above
+        ``MAX_SELECT_THRESHOLD`` (10 eV/Å), which reads as meV/Å, ``min_interval`` not a positive
         integer, a ``path`` that is a folder or inside a file; an existing ``path`` (without
         ``overwrite``) whose first frame was written with other thresholds or another
         ``min_interval``, or not by a collector (naming what differs).
@@ -108,6 +116,15 @@ class CandidateCollector:
             stop_threshold = float("inf")
         else:
             stop_threshold = check_number("stop_threshold (eV/Å)", stop_threshold, above=0)
+        if select_threshold > MAX_SELECT_THRESHOLD:
+            # in meV/Å it ran the whole MD selecting nothing, reading as a model confident
+            # everywhere
+            raise ValueError(
+                f"select_threshold {select_threshold:g} eV/Å is beyond any committee force "
+                "spread of a structure it describes (selection at 0.05-0.35 eV/Å; at most "
+                f"{MAX_SELECT_THRESHOLD:g} eV/Å taken): is it in meV/Å? give it in eV/Å "
+                f"({select_threshold / 1000:g})"
+            )
         if not select_threshold < stop_threshold:
             raise ValueError(
                 f"select_threshold ({select_threshold:g} eV/Å) must be below stop_threshold "
@@ -655,7 +672,7 @@ def _spread(atoms, k):
 
 
 def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=None,
-                      method="fps"):
+                      method="fps", exclude=None):
     """Thin candidate frames to ``n`` by farthest-point or D-optimal selection.
 
     The first pick is the frame with the largest committee spread (``info["max_forces_std"]``,
@@ -680,6 +697,12 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         Write the selected frames (extxyz, ``info`` kept, plus ``candidate_index`` and
         ``selection_method``).
     method : {"fps", "d-optimal"}
+    exclude : str, os.PathLike, ase.Atoms or sequence of ase.Atoms, optional
+        Frames labelled already (an earlier round's selection, the training set): a
+        candidate that is one of them (atoms in any order, moved or wrapped, as the
+        fine-tune's leakage check matches frames) is not selected again. A candidates file
+        appended to over rounds, or selected from twice with a larger ``n``, gave the
+        earlier picks again (farthest-point sampling is deterministic), to be labelled twice.
 
     Returns
     -------
@@ -698,10 +721,11 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         A candidate that is not an ase.Atoms.
     ValueError
         An unknown ``method``, no frames, ``n`` not a positive integer, an ``out`` that is
-        a folder or inside a file, a ``candidates`` file that cannot be read as frames
-        (see :func:`ase_electrolyte.finetuning.read_frames_file`), a ``max_forces_std`` that
-        is not a number, or a frame the model cannot evaluate (see
-        :func:`frame_descriptors`), before any model evaluation.
+        a folder or inside a file, a ``candidates`` (or ``exclude``) file that cannot be
+        read as frames (see :func:`ase_electrolyte.finetuning.read_frames_file`), a
+        ``max_forces_std`` that is not a number, every candidate one of ``exclude``, or a
+        frame the model cannot evaluate (see :func:`frame_descriptors`), before any model
+        evaluation.
     """
     import ase.io
 
@@ -718,8 +742,21 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     frames = _frame_list(candidates, "candidates")
     if not frames:
         raise ValueError("there are no candidate frames to select from")
+    # each candidate's index in the file, kept through the exclusion
+    index = list(range(len(frames)))
+    if exclude is not None:
+        from .finetuning import _shared_frames
+
+        done = {k - 1 for k, _ in _shared_frames(_frame_list(exclude, "exclude"), frames)}
+        if len(done) == len(frames):
+            raise ValueError(
+                f"every one of the {len(frames)} candidate frame(s) is a frame of exclude "
+                "(labelled already): there is nothing new to select"
+            )
+        index = [k for k in index if k not in done]
+        frames = [frames[k] for k in index]
     n = min(n, len(frames))
-    spreads = np.array([_spread(a, k) for k, a in enumerate(frames)])
+    spreads = np.array([_spread(a, k) for k, a in zip(index, frames, strict=True)])
     committees = sorted({str(a.info["committee"]) for a in frames if "committee" in a.info})
     if len(committees) > 1:
         # files of several committees put together by hand: the first pick compares
@@ -743,7 +780,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     for i in picked:
         frame = frames[i].copy()
         frame.calc = None
-        frame.info["candidate_index"] = int(i)
+        frame.info["candidate_index"] = int(index[i])
         frame.info["selection_method"] = method
         selected.append(frame)
     if out is not None:

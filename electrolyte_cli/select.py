@@ -21,6 +21,11 @@ def register(sub):
         "descriptor information (skips frames that only extend a direction already covered)",
     )
     sel.add_argument("-o", "--output", default="selected.extxyz", help="selected frames (extxyz)")
+    sel.add_argument(
+        "--exclude", action="append", default=[], metavar="FILE",
+        help="frames labelled already (an earlier selection, the training set; repeatable): "
+        "candidates that are one of them are not selected again",
+    )
     sel.add_argument("--overwrite", action="store_true",
                      help="replace an existing output file (refused otherwise)")
 
@@ -55,6 +60,9 @@ def _check_select(args):
         raise ValueError(f"{candidates}: select reads candidate frames (extxyz of a "
                          "CandidateCollector), not an H5MD trajectory")
     A.check_frames_file(candidates, "the candidates file", "the extxyz of a CandidateCollector")
+    for path in args.exclude:
+        # checked with the rest, before the descriptors' model loads
+        A.check_frames_file(Path(path), "--exclude", "frames (extxyz or ase.db)")
     # the descriptors are a SevenNet model's: another model was refused only after it loaded
     A.check_model_args(args.model, "none", args.device, backend="sevennet")
 
@@ -63,9 +71,14 @@ def run(args):
     from ase_electrolyte.active_learning import select_candidates
 
     _check_select(args)
+    exclude = None
+    if args.exclude:
+        from ase_electrolyte.finetuning import read_frames_file
+
+        exclude = [a for path in args.exclude for a in read_frames_file(path, "--exclude")]
     selected = select_candidates(
         args.candidates, args.n, model=args.model, device=args.device, out=args.output,
-        method=args.method,
+        method=args.method, exclude=exclude,
     )
     print(selection_line(len(selected), args.n, args.method, args.output), flush=True)
     return selected
