@@ -237,6 +237,7 @@ def _main(argv):
             text, marked = python_only(text, ANALYSIS_COMMANDS[args.command])
             if marked:
                 text += f"; {python_only_note(args.command)}"
+        text += _unexpanded_home_hint(text, paths)
         print(f"electrolyte {args.command}: error: {text}{_full_disk_hint(err, args)}",
               file=sys.stderr)
         return 2
@@ -325,6 +326,29 @@ def _again(command, err=None, paths=()):
 #: Prefixes of the library's notes on an interruption that say what a non-resuming command
 #: left of the earlier outputs.
 _KEPT_NOTES = ("run_analyses: ", "analyze: ")
+
+
+def _unexpanded_home_hint(text, paths):
+    """What an error about an argument that starts with an unexpanded ``~`` most likely means.
+
+    ``--reference=~/labels.extxyz`` (the shell expands ``~`` only at the start of a word) read
+    "no such labels file" while the file was there, in the home folder: the error now says
+    which path the shell would have made of it, and whether that exists.
+    """
+    import os
+
+    hints = {}
+    if "the shell did not expand" in text:  # the output check says it already
+        return ""
+    for path in paths:
+        if not isinstance(path, str) or not path.startswith("~") or path not in text:
+            continue
+        meant = os.path.expanduser(path)
+        if meant != path:
+            there = "exists" if os.path.exists(meant) else "does not exist either"
+            hints[path] = (f"the shell did not expand '~' in {path} (it does not after '=' or "
+                           f"in quotes); {meant} {there}")
+    return "".join(f" (note: {hint})" for hint in hints.values())
 
 
 def _full_disk_hint(err, args):

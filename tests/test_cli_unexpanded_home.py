@@ -4,7 +4,9 @@ The shell expands ``~`` only at the start of a word: ``--output=~/runs/a`` (or a
 ``"~/runs/a"``) reached the command as typed, and every command created a folder named ``~`` in
 the current folder, its results nowhere the user looked. Such a path (a ``~`` or ``~user``
 that names a home folder) is now refused in one line (exit status 2) before any work, naming
-the path the shell would have made; ``~draft``, which names no home, is an ordinary name.
+the path the shell would have made; ``~draft``, which names no home, is an ordinary name. An
+input path of that form read "no such file" while the file was in the home folder: the error
+now says which path was meant and whether it exists.
 """
 
 import os
@@ -91,3 +93,36 @@ def test_an_ordinary_tilde_name_is_written_as_given(here, monkeypatch):
     summary = (cwd / "~no_such_user_cli16" / "summary.json").read_text()
     assert '"n_atoms": 3' in summary
     assert list(home.iterdir()) == []
+
+
+@pytest.mark.parametrize("there", [True, False])
+def test_an_input_path_with_an_unexpanded_home_says_what_it_would_have_been(there, here,
+                                                                          capsys):
+    # "no such file" while the file was there, in the home folder
+    cwd, home, frames = here
+    if there:
+        (home / "w.extxyz").write_bytes(frames.read_bytes())
+    assert main(["analyze", "~/w.extxyz", "-q", "-o", str(cwd / "out")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == ("electrolyte analyze: error: the trajectory ~/w.extxyz: no such file "
+                       "(note: the shell did not expand '~' in ~/w.extxyz (it does not after "
+                       f"'=' or in quotes); {home}/w.extxyz "
+                       f"{'exists' if there else 'does not exist either'})")
+    assert list(cwd.iterdir()) == []
+
+
+def test_the_note_names_an_option_file_too(here, capsys):
+    cwd, home, frames = here
+    (home / "labels.extxyz").write_bytes(frames.read_bytes())
+    assert main(["diagnose", str(frames), "--model", "sevennet-0",
+                 "--reference=~/labels.extxyz", "-o", str(cwd / "d")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith("electrolyte diagnose: error: --reference ~/labels.extxyz: ")
+    assert err[-1].endswith(f"(note: the shell did not expand '~' in ~/labels.extxyz (it does "
+                            f"not after '=' or in quotes); {home}/labels.extxyz exists)")
+
+
+def test_the_output_refusal_says_it_once(here, capsys):
+    cwd, home, frames = here
+    assert main(["analyze", str(frames), "-q", "--output=~/x"]) == 2
+    assert capsys.readouterr().err.count("did not expand") == 1
