@@ -276,6 +276,7 @@ _TEXT = {
     "--valid": _INPUT + ["lab.extxyz"],
     "--reference": ["", "DIR", "FILE"],
     "--experimental": _INPUT,
+    "--exclude": _INPUT + ["FILE"],  # select's frames labelled already
     "--only": ["", ",", "nosuch"],
     "--scales": ["", ",,", "abc", "1,1", "0", "-1", "nan", "inf"],
     "--scheduler": ["", "a b", "http://h:8786"],
