@@ -294,13 +294,23 @@ def madelung_energy(charge, cell):
     -------
     float
         Negative for any charge other than 0 (eV).
+
+    Raises
+    ------
+    ValueError
+        A charge that is not a finite number, a cell that is not three finite vectors of
+        non-zero volume.
     """
     from ase_electrolyte.electrostatics import COULOMB
 
     from .diffusion import YEH_HUMMER_XI
 
-    q = float(charge)
+    q = check_number("charge (e)", charge)
     cell = np.asarray(cell, dtype=np.float64)
+    if cell.shape != (3, 3) or not np.all(np.isfinite(cell)) \
+            or not abs(float(np.linalg.det(cell))) > 0:
+        raise ValueError(f"cell must be 3 finite vectors (Å) of non-zero volume, not "
+                         f"{cell.tolist()}")
     if q == 0.0:
         return 0.0
     side = float(cell[0, 0])

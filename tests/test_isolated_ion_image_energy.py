@@ -270,3 +270,15 @@ def test_seen_backgrounds_of_a_molecular_ion_pass_the_check():
     full = abs(madelung_energy(-1, larger[1].cell.array) - madelung_energy(-1,
                                                                            molecules[1].cell.array))
     assert change < 0.05 * full
+
+
+@pytest.mark.parametrize("charge, cell, match", [
+    (np.nan, 12.0 * np.eye(3), "charge"),
+    ("1", 12.0 * np.eye(3), "charge"),
+    (1, np.zeros((3, 3)), "non-zero volume"),
+    (1, [12.0, 12.0, 12.0], "3 finite vectors"),
+    (1, np.diag([12.0, np.inf, 12.0]), "3 finite vectors"),
+])
+def test_madelung_energy_refuses_what_is_no_charge_or_cell(charge, cell, match):
+    with pytest.raises(ValueError, match=match):
+        madelung_energy(charge, cell)
