@@ -237,7 +237,9 @@ def diagnose(
         nothing to run (no box and no reference), reference labels of other frames,
         malformed, non-finite, missing on some frames or in another unit
         (:func:`~mda_electrolyte.intra_inter_errors.check_reference_frames`), a bad
-        ``vacuum`` or frame count.
+        ``vacuum`` or frame count. An error while the model is evaluated leaves the files
+        of an earlier run in ``outdir`` as they were (the outputs are written once both
+        parts have run).
     """
     from ase.io import write
 
@@ -308,12 +310,18 @@ def diagnose(
                        scales, vacuum, scan_frames, check_scan=False)
     scan, errors, ref_calc, no_labels = plan
 
+    # both analyses run before anything of an earlier run in outdir is touched: a model that
+    # failed (or was interrupted) in the error part had the earlier diagnose.json and figures
+    # removed already, and left the new scan's files beside no summary
+    if scan is not None:
+        scan.run(frames=scan_frames, verbose=verbose)
+    if errors is not None:
+        errors.run(frames=error_frames, verbose=verbose)
     outdir.mkdir(parents=True, exist_ok=True)
     clear_outputs(outdir, ["diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
                            "intra_inter_errors.png", "volume_scan_frames.extxyz"])
     summary = {}
     if scan is not None:
-        scan.run(frames=scan_frames, verbose=verbose)
         summary["rigid_volume_scan"] = scan_summary(scan, outdir)
         labels = "reference" if ref_calc is not None else "model"
         with atomic_path(outdir / "volume_scan_frames.extxyz") as tmp:
@@ -327,7 +335,6 @@ def diagnose(
             + ("" if no_labels is None else f" ({no_labels})")
         }
     else:
-        errors.run(frames=error_frames, verbose=verbose)
         summary["intra_inter_errors"] = errors_summary(errors, outdir)
 
     # Estimates as value, error, unit, method and verdict (the one serialiser), not bare floats

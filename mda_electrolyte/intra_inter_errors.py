@@ -827,7 +827,8 @@ class IntraInterErrors(FrameAnalysis):
     reference_isolated : str, pathlib.Path or list of ase.Atoms, optional
         Stored reference labels of the isolated molecules (see :meth:`unique_isolated_molecules`),
         needed for the intra/inter split of stored labels; without it the reference is split only
-        into trans/rot/vib.
+        into trans/rot/vib. Refused beside a reference calculator, which evaluates its
+        isolated molecules itself (the stored labels were ignored).
     reference_isolated_background : bool, optional
         How ``reference_isolated`` energies of charged molecules stored with a 3D-periodic cell
         were computed (:class:`~mda_electrolyte.model_labels.StoredMoleculeLabels`):
