@@ -58,8 +58,9 @@ def test_valid_flat_trough_cutoffs_cover_the_true_minimum():
 def test_steep_troughs_keep_valid_cutoffs_and_their_errors(shape, monkeypatch):
     # 40 replicas at 30 pairs per unit g and Å³: every cutoff found, valid and covered; the
     # run of low points adds little to a steep trough's error: at most 1.81 times the
-    # bootstrap's alone (the wide shell's nearly empty trough: median 1.52), the sharp and
-    # Li–O-like shells' unchanged
+    # bootstrap's alone (the wide shell's nearly empty trough: median 1.52; 1.84-1.89 and
+    # 1.54-1.55 over seeds 100-139 and 200-239; the points' summed variances instead of their
+    # difference's gave a median of 2.2), the sharp and Li–O-like shells' unchanged
     z, found = _z_of_valid(shape, 30.0, range(40))
     assert found == 40 and z.size == 40
     assert np.sum(z > 1.96) <= binom.ppf(0.9999, z.size, 0.05)
@@ -68,4 +69,4 @@ def test_steep_troughs_keep_valid_cutoffs_and_their_errors(shape, monkeypatch):
     monkeypatch.setattr(shell_cutoffs, "_SPAN_QUANTILE", np.inf)
     bootstrap = np.array([first_minimum(e, g, counts=c).cutoff_err for e, c, g in replicas])
     ratio = errors / bootstrap
-    assert np.all(ratio >= 1.0 - 1e-12) and ratio.max() <= 2.0 and np.median(ratio) <= 1.6
+    assert np.all(ratio >= 1.0 - 1e-12) and ratio.max() <= 2.5 and np.median(ratio) <= 1.8
