@@ -174,7 +174,10 @@ _LIVE_RUN = (
     "@report.register_analysis('slow')\n"
     "def slow(universe, outdir, *, calculator=None, verbose=False):\n"
     "    (outdir / 'slow.csv').write_text('the live run')\n"
-    "    inside.write_text(str(outdir))\n"
+    # written whole, then renamed: the parent waits for the name and reads it at once (a
+    # plain write_text let it read the file created but still empty under load)
+    "    inside.with_name('inside.part').write_text(str(outdir))\n"
+    "    inside.with_name('inside.part').rename(inside)\n"
     "    while not go.exists():\n"
     "        time.sleep(0.05)\n"
     "    return {'n': 1}\n"
