@@ -708,8 +708,24 @@ class CarrierAnalysis:
                 n_workers=n_workers, n_parts=n_parts, backend=backend,
                 unsupported_backend=unsupported_backend, progressbar_kwargs=progressbar_kwargs,
             )
+        from .correlation import TrajectoryFrames
+
+        # the frames each Universe was read at: another analysis of the same frames has its
+        # segments (NernstEinstein pairs σ's with the D's by them)
+        self._read_frames = [(c.collection, TrajectoryFrames(u.trajectory, c.frames))
+                             for c, u in zip(self._collectors, self._universes, strict=True)]
         self._estimate(self.collections)
         return self
+
+    def _segment_runs_of(self, collections):
+        """The runs the blocks of ``collections`` are of, for
+        :class:`~mda_electrolyte.correlation.SegmentValues`: the frames of the trajectories
+        this analysis read them from (:meth:`run`), else the collections themselves."""
+        read = getattr(self, "_read_frames", None) or []
+        if len(read) == len(collections) and all(
+                c is r for c, (r, _) in zip(collections, read, strict=True)):
+            return [frames for _, frames in read]
+        return list(collections)
 
     def _volume_required(self):
         """Whether the estimate divides by the trajectories' mean box volume (none given), so

@@ -51,6 +51,7 @@ from .carriers import (
     temperature_notes,
 )
 from .correlation import (
+    SegmentValues,
     check_fit_window,
     check_sampling,
     check_segment_lags,
@@ -568,6 +569,9 @@ class GreenKuboConductivity(CarrierAnalysis):
     def _estimate(self, collections):
         self.results = Results()
         self._n_lags = None
+        # the runs as given (an observable's segments span the same times as their frames')
+        self._segment_runs = tuple(self._segment_runs_of(collections))
+        self._conductivity_segments = None
         observed = [getattr(c, "charge_current_observable", None) for c in collections]
         if getattr(self, "_prefer_observed", False) and all(o is not None for o in observed):
             # the per-step currents of run_md resolve what frames every 100 fs cannot
@@ -734,6 +738,9 @@ class GreenKuboConductivity(CarrierAnalysis):
             )
 
         res.conductivity = plateau_estimate(int_total)
+        # for α_d with D's of the same segments (NernstEinstein): their joint scatter
+        self._conductivity_segments = SegmentValues(
+            self._segment_runs, self._n_blocks, int_total[:, window].mean(axis=1))
         _conductivity_aliases(res)
         self_keys = [k for k in keys if k.startswith("self:")]
         dist_keys = [k for k in keys if k.startswith("distinct:")]
@@ -920,6 +927,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
 
     def _estimate(self, collections):
         self.results = Results()
+        self._conductivity_segments = None
         names = carrier_names(collections[0], self._species_names, type(self).__name__)
         check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
                               for n in names], type(self).__name__)
@@ -966,6 +974,9 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
                                               n_blocks=self._n_blocks, notes=notes,
                                               positive=True)
+        # for α_d with D's of the same segments (NernstEinstein): their joint scatter
+        self._conductivity_segments = SegmentValues(self._segment_runs_of(collections),
+                                                    self._n_blocks, sig)
         _conductivity_aliases(res)
         res.dof = len(segments) - 1
         slope, intercept, r2 = fit_line(time[window], res.msd[window])
@@ -1010,7 +1021,13 @@ class NernstEinstein:
     (:meth:`from_collections`: the diffusion coefficients are estimated from them), or, for
     compatibility, from the arguments below; computed on construction (no trajectory pass).
     Errors are propagated to first order from the errors of D and σ; a number is valid only if
-    every input is.
+    every input is. α_d's error takes the covariance of σ and σ_NE when both come from the same
+    blocks of the same trajectory (a run conductivity analysis and a run Diffusion that read the
+    same frames, or the same collection, with the same ``n_blocks``): from the joint scatter of
+    their segment values (:class:`~mda_electrolyte.correlation.SegmentValues`). As independent
+    errors it was 1.3 times α_d's scatter over replicas of one trajectory. σ_NE and the
+    transference numbers of a run Diffusion's D's (several segments) take the covariance of the
+    D's the same way.
 
     Parameters
     ----------
@@ -1067,6 +1084,7 @@ class NernstEinstein:
         volume=None,
         conductivity=None,
     ):
+        given_d = diffusivities
         if diffusion is not None:
             r = getattr(diffusion, "results", None)
             if r is None or "diffusion_coefficient" not in r:
@@ -1096,9 +1114,11 @@ class NernstEinstein:
                           "the Diffusion analysis (Yeh–Hummer)")
         # the runs behind a Diffusion analysis' D count their ions (few_ions_notes)
         runs = len(getattr(diffusion, "_estimated_from", None) or [None])
+        segments = _shared_segments(conductivity, diffusion if given_d is None else None)
         self._compute(temperature, d, n_ions, charges, volume,
                       None if conductivity is None else _conductivity_estimate(conductivity),
-                      _input_temperature_notes(diffusion, temperature), n_runs=runs)
+                      _input_temperature_notes(diffusion, temperature), n_runs=runs,
+                      segments=segments)
 
     @classmethod
     def from_estimates(cls, *, temperature, diffusivities, n_ions, charges, volume,
@@ -1110,11 +1130,11 @@ class NernstEinstein:
 
     @classmethod
     def _from_collections_estimates(cls, collections, *, temperature, diffusivities, n_ions,
-                                    charges, volume, conductivity):
+                                    charges, volume, conductivity, segments=None):
         obj = cls.__new__(cls)
         obj._compute(temperature, dict(diffusivities), n_ions, charges, volume, conductivity,
                      temperature_notes(collections, _check_temperature(temperature)),
-                     n_runs=len(collections))
+                     n_runs=len(collections), segments=segments)
         return obj
 
     @classmethod
@@ -1135,6 +1155,7 @@ class NernstEinstein:
         # refused before the diffusion estimate, as the class refuses it
         _same_temperature(temperature, _analysis_temperature_used(conductivity),
                           "the conductivity analysis")
+        given_conductivity = conductivity
         if conductivity is not None:
             conductivity = _conductivity_estimate(conductivity)
         if diffusion_parameters.get("viscosity") is not None:
@@ -1152,10 +1173,11 @@ class NernstEinstein:
             diffusivities={s: diff.diffusion_coefficient[s] for s in charged},
             n_ions=diff.n_ions, charges=diff.charges, volume=diff.volume,
             conductivity=conductivity,
+            segments=_shared_segments(given_conductivity, analysis),
         )
 
     def _compute(self, temperature, d, n_ions, charges, volume, conductivity, t_notes=(),
-                 n_runs=1):
+                 n_runs=1, segments=None):
         temperature = _check_temperature(temperature)
         if n_ions is None or charges is None or volume is None:
             missing = [
@@ -1215,14 +1237,26 @@ class NernstEinstein:
             notes += (f"σ_NE = {sigma:.3g} S/m is not positive (the diffusivities are noise "
                       "about zero)",)
         method = "propagated from the errors of D (first order)"
+        sne_err = float(np.sqrt(sum(e**2 for e in contrib_err.values())))
+        sne_dof = propagated_dof((contrib_err[s], d[s].dof) for s in d)
+        sne_method = method
+        sigma_seg, d_segs = segments if segments is not None else (None, None)
+        ne_seg = _sigma_ne_segments(d_segs, weight)
+        if ne_seg is not None:
+            # the D's of one run's segments are correlated (the drift removed from one
+            # reference moves cations against anions): taken as independent, σ_NE's error was
+            # 1.09-1.15 times its scatter over replicas (4 and 2 ions per species)
+            _, sne_err, sne_dof = mean_error(ne_seg.values)
+            sne_err, sne_dof = float(sne_err), int(sne_dof)
+            sne_method = (f"t-scaled standard error over the {ne_seg.values.size} segments of "
+                          "σ_NE (its D's of the same segments, their covariance included)")
         res = Results()
         # a sum of D's, right-skewed as they are: its symmetric interval missed σ_NE above in
         # 5.3 % of replicas and below in 0.7 % (one ion per species); on the log scale as D's
         res.conductivity = Estimate(
-            sigma, float(np.sqrt(sum(e**2 for e in contrib_err.values()))), "S/m", method,
+            sigma, sne_err, "S/m", sne_method,
             n_samples=min(e.n_samples for e in d.values()), converged=not notes, notes=notes,
-            dof=propagated_dof((contrib_err[s], d[s].dof) for s in d),
-            interval_scale="log" if sigma > 0 else "linear",
+            dof=sne_dof, interval_scale="log" if sigma > 0 else "linear",
         )
         _conductivity_aliases(res)
         # each species' term N_s z_s² D_s e²/(V k_B T) with its error and its D's verdict
@@ -1244,10 +1278,18 @@ class NernstEinstein:
             # ∂t_s/∂c_j = (δ_sj σ - c_s) / σ²
             grad = {j: ((sigma if j == s else 0.0) - contrib[s]) / sigma**2 for j in d}
             terms = [(grad[j] * contrib_err[j], d[j].dof) for j in d]
-            err = float(np.sqrt(sum(a**2 for a, _ in terms)))
+            err, t_dof, t_method = (float(np.sqrt(sum(a**2 for a, _ in terms))),
+                                    propagated_dof(terms), method)
+            if ne_seg is not None:
+                # t_s = c_s/σ_NE, a ratio of terms of the same segments
+                term = SegmentValues(ne_seg.runs, ne_seg.n_blocks,
+                                     weight[s] * d_segs[s].values)
+                err, t_dof = term.ratio_error(ne_seg)
+                t_method = (f"first order, from the joint scatter of N_s z_s² D_s and σ_NE "
+                            f"over their {ne_seg.values.size} segments (t-scaled)")
             res.transference_numbers[s] = Estimate(
-                res.transference[s], err, "1", method, res.conductivity.n_samples,
-                converged=not notes, notes=notes, dof=propagated_dof(terms),
+                res.transference[s], err, "1", t_method, res.conductivity.n_samples,
+                converged=not notes, notes=notes, dof=t_dof,
             )
         res.temperature = temperature
         res.volume = volume
@@ -1261,6 +1303,16 @@ class NernstEinstein:
             terms = [(s_err / sigma, conductivity.dof),
                      (alpha * res.conductivity.stderr / sigma, res.conductivity.dof)]
             alpha_err = float(np.hypot(*(a for a, _ in terms)))
+            alpha_dof = propagated_dof(terms)
+            alpha_method = "propagated from the errors of σ and σ_NE (first order)"
+            if (sigma_seg is not None and ne_seg is not None
+                    and sigma_seg.same_segments(ne_seg)):
+                # σ and the D's of one trajectory's segments rise and fall together: taken as
+                # independent, α_d's error was 1.3 times its scatter over replicas
+                alpha_err, alpha_dof = sigma_seg.ratio_error(ne_seg)
+                n_seg = ne_seg.values.size
+                alpha_method = (f"first order, from the joint scatter of σ and σ_NE over the "
+                                f"{n_seg} segments they share (t-scaled)")
             a_notes = notes + tuple(f"σ: {n}" for n in conductivity.notes
                                     if not conductivity.valid)
             if not s_val > 0:
@@ -1269,9 +1321,9 @@ class NernstEinstein:
             # a ratio of right-skewed positive coefficients: its symmetric interval missed α_d
             # above in 3.9 % of replicas, below in 0.9 %; on the log scale 2.5 % / 1.9 %
             res.dissociation = Estimate(
-                alpha, alpha_err, "1", "propagated from the errors of σ and σ_NE (first order)",
+                alpha, alpha_err, "1", alpha_method,
                 n_samples=min(conductivity.n_samples, res.conductivity.n_samples),
-                converged=not a_notes, notes=a_notes, dof=propagated_dof(terms),
+                converged=not a_notes, notes=a_notes, dof=alpha_dof,
                 interval_scale="log" if alpha > 0 else "linear",
             )
             res.alpha_d, res.alpha_d_err = _pair(res.dissociation)
@@ -1302,6 +1354,33 @@ class NernstEinstein:
         ax.set_title(title)
         mark_invalid(ax, *estimates, r.dissociation)
         return ax
+
+
+def _shared_segments(conductivity, diffusion):
+    """(σ's :class:`~mda_electrolyte.correlation.SegmentValues` or ``None``, species -> the
+    D's SegmentValues or ``None``) of a run conductivity analysis and of the run Diffusion whose
+    D's NernstEinstein takes. The D's are kept only when all are of the same segments; σ_NE,
+    its transference numbers and α_d then take their errors from the segments' joint scatter
+    (α_d only when σ's segments are those too). ``None`` stands for no segments: an Estimate or
+    a number, D's given apart, a Diffusion of one segment."""
+    sigma = getattr(conductivity, "_conductivity_segments", None)
+    ds = getattr(diffusion, "_diffusion_segments", None) or None
+    if ds is not None:
+        first = next(iter(ds.values()))
+        if not all(first.same_segments(seg) for seg in ds.values()):
+            ds = None
+    return sigma, ds
+
+
+def _sigma_ne_segments(d_segs, weight):
+    """σ_NE per segment, ``Σ_s weight_s D_s,k`` (``weight``: species -> S/m per Å²/ps), or
+    ``None`` where some species' D has no segment values or their mean is not positive."""
+    if d_segs is None or not set(weight) <= set(d_segs):
+        return None
+    first = d_segs[next(iter(weight))]
+    total = first.scaled_sum((weight[s], d_segs[s]) for s in weight)
+    # a σ_NE of segments averaging to zero or below has no ratio to take (and is not valid)
+    return total if total.values.mean() > 0 else None
 
 
 #: A diffusivity this many of its errors below zero is not noise about zero.
@@ -1420,6 +1499,16 @@ def carrier_names(collection, species, who):
         return list(species)
     names = [s for s, q in zip(collection.species, collection.charges, strict=True)
              if q is not None and np.all(q != 0)]
+    partly = {s: int(np.count_nonzero(q)) for s, q in zip(collection.species,
+                                                          collection.charges, strict=True)
+              if q is not None and np.any(q != 0) and not np.all(q != 0)}
+    if partly:
+        # left out as uncharged, such a species was named nowhere: the rest was refused as
+        # "a net charge of +4 e (Li +4 e)", or summed without the species' charged ions
+        shown = ", ".join(f"{s!r} ({k} of {collection.n_ions[collection.species.index(s)]} "
+                          "ions charged)" for s, k in partly.items())
+        raise ValueError(f"{who}: species {shown} mix charged and uncharged ions: select the "
+                         "charged ions as a species of their own (or give their charges)")
     if not names:
         raise ValueError(f"{who}: no collected species carries a charge")
     return names
@@ -1430,11 +1519,23 @@ def _conductivity_estimate(x):
     or (value, error) pair."""
     if isinstance(x, Estimate):
         est = x
-    elif hasattr(x, "results") and "conductivity" in x.results:
+    elif hasattr(x, "results"):
+        if "conductivity" not in x.results:
+            # an analysis not run, or whose last run was refused: float() of it was a TypeError
+            raise ValueError(f"conductivity: the {type(x).__name__} has no result (not run, or "
+                             "its last run was refused); run it first")
         est = x.results.conductivity
     else:
-        value, err = (x, 0.0) if np.ndim(x) == 0 else tuple(x)
-        value, err = float(value), float(err)
+        try:
+            if isinstance(x, (str, bytes)):
+                raise TypeError  # "1.0" read as 1 S/m, "abc" a bare ValueError of float()
+            value, err = (x, 0.0) if np.ndim(x) == 0 else tuple(x)
+            if any(isinstance(v, (bool, np.bool_, str, bytes)) for v in (value, err)):
+                raise TypeError  # True read as 1 S/m
+            value, err = float(value), float(err)
+        except (TypeError, ValueError):
+            raise ValueError(f"conductivity must be an Estimate, a run conductivity analysis, "
+                             f"or a number in S/m with an optional error, not {x!r:.80}") from None
         if not (np.isfinite(value) and np.isfinite(err) and err >= 0):
             est = None
         else:
@@ -1667,7 +1768,9 @@ def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False)
         col = transport_collection(universe, verbose)
         temperature = _analysis_temperature(universe, col)
         try:
-            gk = _green_kubo_of(universe, verbose)[0].results.conductivity
+            # the analysis, not its Estimate: its segments are the D's, so α_d's error comes
+            # from their joint scatter
+            gk = _green_kubo_of(universe, verbose)[0]
         except ValueError:
             gk = None  # refused: σ_NE without α_d
         with warnings.catch_warnings(record=True) as caught:

@@ -37,6 +37,7 @@ from .carriers import (
     same_system,
 )
 from .correlation import (
+    SegmentValues,
     check_fit_window,
     check_segment_lags,
     diffusive_slope,
@@ -337,6 +338,8 @@ class Diffusion(CarrierAnalysis):
         self.results = Results()
         # kept for NernstEinstein: the kinetic temperature of their velocities
         self._estimated_from = list(collections)
+        # and D per segment, for α_d with a σ of the same segments
+        self._diffusion_segments = {}
         first = collections[0]
         names = self._species_names or list(first.species)
         same_system(collections, names)
@@ -494,6 +497,8 @@ class Diffusion(CarrierAnalysis):
                 # segments, not ions, are independent: ions of one liquid move together
                 seg_mean = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])
                 seg_slopes, _, _ = fit_line(time[window], seg_mean[:, window].T)
+                self._diffusion_segments[name] = SegmentValues(
+                    self._segment_runs_of(collections), self._n_blocks, seg_slopes / 6.0)
                 est = transport_estimate(seg_slopes / 6.0, "Å^2/ps", n_runs=n_runs,
                                          n_blocks=self._n_blocks, notes=notes, positive=True)
             else:
