@@ -12,6 +12,7 @@ from ase.calculators.calculator import PropertyNotImplementedError, all_changes,
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_atoms, check_elements, check_number_density, check_overlaps
+from .calculator_charges import declaration_changed, declared_total_charge
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract, _options_snapshot
 from .device import resolve_device, reuse_freed_memory
@@ -229,7 +230,11 @@ class Calculator(ParametersContract, _AseCalculator):
     (``atoms.info["charge"]`` for electrostatics) changes. The model and D3 read the numbers,
     positions, cell and pbc only: ``initial_charges``, ``initial_magmoms``, ``tags`` and
     constraints do not change the results (Electrostatics reads a charge array with
-    ``scheme="array"``); the raw forces are unconstrained, ASE applies the constraints in
+    ``scheme="array"``). The net charge is read one way
+    (:func:`ase_electrolyte.calculator_charges.declared_total_charge`): a structure whose
+    ``atoms.info["charge"]`` and ``formal_charge`` sum disagree, or whose charge array read
+    by Electrostatics sums to neither, is refused before the model. The raw forces are
+    unconstrained, ASE applies the constraints in
     ``atoms.get_forces()``. The caller's Atoms is never
     modified. The model is given a copy wrapped into the cell along its periodic vectors (a
     molecule or slab first translated to its first atom) in a right-handed basis of the same
@@ -581,8 +586,11 @@ class Calculator(ParametersContract, _AseCalculator):
         and ``"charges"`` when an input of a term that ASE does not compare changed
         (``atoms.info["charge"]`` for electrostatics)."""
         changes = super().check_state(atoms, tol)
-        # inputs a term reads that ASE does not compare (Electrostatics: info["charge"], the
-        # formal_charge and molecule_index arrays): a change must not return the last results
+        # the declared net charge (read by a charge-aware model, and checked before any
+        # evaluation) and inputs a term reads that ASE does not compare (Electrostatics: the
+        # charge and molecule_index arrays): a change must not return the last results
+        if declaration_changed(self.atoms, atoms):
+            changes = [*changes, "charges"]
         for term in self._terms():
             if hasattr(term, "untracked_changes") and term.untracked_changes(self.atoms, atoms):
                 changes = [*changes, "charges"]
@@ -661,6 +669,10 @@ class Calculator(ParametersContract, _AseCalculator):
             # a zero cell vector first: check_number_density divides by the lengths' product
             # (ZeroDivisionError, after nothing else had looked at the cell)
             check_atoms(atoms)
+            # one net charge: a charge-aware model reads atoms.info['charge'], the QRd
+            # charges read the formal charges' sum first, so two declarations that disagree
+            # gave the model and the Coulomb term two different systems
+            declared_total_charge(atoms)
             # a cell in nm: named as such, before its crowded images are named as overlaps
             check_number_density(atoms, type(self).__name__)
             # coincident atoms give NaN, but an atom next to its own image in a nearly

@@ -29,6 +29,13 @@ from .atoms_checks import (
     check_number_density,
     check_overlaps,
 )
+from .calculator_charges import (
+    TOTAL_CHARGE_TOLERANCE,
+    charge_values,
+    declaration_inputs,
+    declared_total_charge,
+    same_input_value,
+)
 from .calculator_errors import check_finite, input_errors
 from .calculator_parameters import ParametersContract, applies_direct_edits
 from .device import resolve_device
@@ -76,6 +83,8 @@ _PME_ESTIMATE_FACTOR = 25.0
 # at 1728 atoms and 1.6-4.9 × that of 12 Å at 2744, see benchmarks/bench_electrostatics_cutoff.py
 _DEFAULT_CUTOFF = 8.0
 _PME_AUTO_CUTOFFS = (14.0, 12.0, 10.0, 8.0)
+# lattice-sum set-ups kept per calculator, one per cell (beyond 5 % strain of each other)
+_TUNED_CELLS = 8
 
 
 def _pme_cost(n_atoms, points, nodes, pairs):
@@ -220,16 +229,6 @@ def _strain(old_cell, cell):
     return strain if math.isfinite(strain) else math.inf
 
 
-def _same_value(a, b):
-    """Whether two per-atom arrays or info values are equal (a missing one is ``None``)."""
-    if a is None or b is None:
-        return a is None and b is None
-    try:
-        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
-    except (TypeError, ValueError):
-        return False
-
-
 def _same_group_pairs(groups):
     """Pairs ``(i, j)``, ``i < j``, of atoms with the same group id (e.g. molecule index).
 
@@ -282,22 +281,6 @@ def _ewald_terms(atoms, lr_wavelength):
     # a cutoff of 1e-300 Å asks for an infinite sum: inf (refused), without overflow warnings
     with np.errstate(over="ignore"):
         return float(np.prod(np.ceil(lengths / (0.5 * lr_wavelength)))) * len(atoms)
-
-
-def _charge_values(values, what):
-    """Per-atom charges (e) as a float array; ValueError naming ``what`` when not finite numbers.
-
-    Booleans and strings are refused (``np.asarray([True], float)`` would make them 1.0), and so
-    is any shape but one value per atom.
-    """
-    arr = np.asarray(values)
-    if arr.dtype.kind not in "iuf" or not np.isfinite(arr).all():
-        raise ValueError(f"{what} must hold finite numbers (charges in e), got {values!r}")
-    if arr.ndim != 1:
-        # a (2, 3) table was flattened into six charges and accepted for six atoms
-        raise ValueError(f"{what} must be one charge per atom (a flat sequence), got an array "
-                         f"of shape {arr.shape}")
-    return arr.astype(float)
 
 
 def _symbol_key(key):
@@ -421,10 +404,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
     array : str
         Name of the ``Atoms.arrays`` entry for ``scheme="array"``.
     total_charge : float, optional
-        :math:`Q_\mathrm{total}` (e) for QRd. If ``None``: the sum of the ``formal_charge`` array
-        (written by :func:`ase_electrolyte.electrolyte_box`) when present, else
-        ``atoms.info["charge"]``, else 0. With ``scheme="fixed"`` or ``"array"`` it is a check:
-        charges that do not sum to it (within 10⁻⁶ e) are refused.
+        :math:`Q_\mathrm{total}` (e) for QRd. If ``None``: the net charge the Atoms declares
+        (:func:`ase_electrolyte.calculator_charges.declared_total_charge`: the sum of the
+        ``formal_charge`` array written by :func:`ase_electrolyte.electrolyte_box`, or
+        ``atoms.info["charge"]``; where both are present they must agree), else 0. With
+        ``scheme="fixed"`` or ``"array"`` it is a check: charges that do not sum to it (within
+        10⁻⁶ e) are refused; if ``None``, charges that do not sum to the Atoms' declared net
+        charge are (state ``total_charge`` for charges meant to sum to another value, such as
+        scaled ionic charges).
     method : {"auto", "ewald", "pme", "direct"}
         ``"auto"``: direct sum for molecules, Ewald for periodic cells up to 500 atoms, PME above
         (and for a sparse, large cell whose Ewald sum would hold more than 2²³ k-vector × atom
@@ -548,7 +535,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
             # was kept until then.
             # A list of floats: todict() is then plain JSON, and a numpy array's repr, which
             # elides the middle of a long array, never stands for it in a fingerprint
-            p["charges"] = _charge_values(p["charges"], "the fixed charges").tolist()
+            p["charges"] = charge_values(p["charges"], "the fixed charges").tolist()
         if p["method"] not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}, not {p['method']!r}")
         p["tolerance"] = check_number(
@@ -579,7 +566,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         p["device"] = str(resolve_device(p["device"]))
         self._molecules = None
         self._stored_molecules = None
-        self._tuned = None
+        self._tuned = []
+        self._tuned_count = 0
         return p
 
     def __repr__(self):
@@ -596,11 +584,10 @@ class Electrostatics(ParametersContract, _AseCalculator):
         if self.parameters["total_charge"] is not None:
             return float(self.parameters["total_charge"])
         # a NaN here would make every charge NaN, and torch-pme's tuning would then ask for
-        # an astronomically fine mesh instead of failing
-        if FORMAL_CHARGE in atoms.arrays:
-            formal = _charge_values(atoms.arrays[FORMAL_CHARGE], f"the {FORMAL_CHARGE!r} array")
-            return float(np.sum(formal))
-        return check_number("atoms.info['charge'] (e)", atoms.info.get("charge", 0.0))
+        # an astronomically fine mesh instead of failing; the formal charges' sum was taken
+        # over an info['charge'] that said otherwise (declared_total_charge refuses that)
+        declared = declared_total_charge(atoms)
+        return 0.0 if declared is None else declared
 
     @applies_direct_edits
     def get_charges(self, atoms=None):
@@ -634,19 +621,29 @@ class Electrostatics(ParametersContract, _AseCalculator):
         else:
             if p["array"] not in atoms.arrays:
                 raise ValueError(f"the Atoms has no per-atom array {p['array']!r} for charges")
-            q = _charge_values(atoms.arrays[p["array"]], f"the {p['array']!r} array")
+            q = charge_values(atoms.arrays[p["array"]], f"the {p['array']!r} array")
         if len(q) != len(atoms):
             raise ValueError(f"{len(q)} charges for {len(atoms)} atoms")
         q = np.array(q, dtype=float)
+        source = ("the fixed charges sum" if p["scheme"] == "fixed"
+                  else f"the {p['array']!r} array sums")
         stated = p["total_charge"]
         # a stated total was silently ignored: charges summing to 0 were used for a cell
         # declared to carry +1 e
-        if stated is not None and abs(float(q.sum()) - stated) > _NEUTRAL:
-            source = ("the fixed charges" if p["scheme"] == "fixed"
-                      else f"the {p['array']!r} array")
+        if stated is not None and abs(float(q.sum()) - stated) > TOTAL_CHARGE_TOLERANCE:
             raise ValueError(
-                f"{source} sum to {float(q.sum()):.6g} e, not the stated total_charge "
+                f"{source} to {float(q.sum()):.6g} e, not the stated total_charge "
                 f"{stated:.6g} e; fix the charges or total_charge (None: no check)")
+        # without a stated total, the Atoms' own declaration: initial charges summing to +1 e
+        # in a cell whose info['charge'] (read by a charge-aware model) said 0 were summed as
+        # a charged cell, the model told it was neutral
+        declared = declared_total_charge(atoms) if stated is None else None
+        if declared is not None and abs(float(q.sum()) - declared) > TOTAL_CHARGE_TOLERANCE:
+            raise ValueError(
+                f"{source} to {float(q.sum()):.6g} e, but the Atoms declares a net charge "
+                f"of {declared:.6g} e (atoms.info['charge'] or the {FORMAL_CHARGE!r} array); "
+                "fix the charges or the declaration, or state total_charge= for charges meant "
+                "to sum to another value (scaled ionic charges)")
         return q
 
     @applies_direct_edits
@@ -716,6 +713,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # a zero cell vector first: check_number_density divides by the lengths' product
         # (ZeroDivisionError)
         check_atoms(atoms)
+        # two net charges declared (info['charge'] and the formal charges' sum) are refused
+        # under every scheme: another term or the model reads the one this term does not
+        declared_total_charge(atoms)
         # a cell in nm: named as such, before its crowded images are named as overlaps
         check_number_density(atoms, "Electrostatics")
         if overlaps:
@@ -744,9 +744,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         if p["scheme"] == "array":
             keys.append(p["array"])
         out = {f"atoms.arrays[{k!r}]": atoms.arrays.get(k) for k in keys}
-        if p["scheme"] == "qrd" and p["total_charge"] is None:
-            out[f"atoms.arrays[{FORMAL_CHARGE!r}]"] = atoms.arrays.get(FORMAL_CHARGE)
-            out["atoms.info['charge']"] = atoms.info.get("charge")
+        # read under every scheme: the QRd total, the check of a charge array's sum, and the
+        # refusal of two declarations that disagree
+        out.update(declaration_inputs(atoms))
         return out
 
     def untracked_changes(self, old, atoms):
@@ -766,7 +766,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         if old is None:
             return []
         before, now = self._untracked_inputs(old), self._untracked_inputs(atoms)
-        return [key for key in now if not _same_value(before[key], now[key])]
+        return [key for key in now if not same_input_value(before[key], now[key])]
 
     def check_state(self, atoms, tol=1e-15):
         """ASE's changes, plus ``"charges"`` when an input of the charges or of the removed
@@ -831,7 +831,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # -1.4e16 eV and a NaN charge asked for a PME mesh of 1e15 points
         with input_errors():
             self._check_structure(atoms, overlaps=True)
-            q = _charge_values(charges, "the charges")
+            q = charge_values(charges, "the charges")
             if len(q) != len(atoms):
                 raise ValueError(f"{len(q)} charges for {len(atoms)} atoms")
         return self._evaluate(atoms, q)
@@ -1139,15 +1139,27 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # follows the volume and the k-space resolution the reciprocal cell, and a cell sheared
         # to angles of 30-45° with the same lengths (a full-cell barostat, a monoclinic box
         # after a cubic one) kept the cubic cell's parameters, with force errors 1.1-1.9 × the
-        # tolerance (1e-5, 64 charges in 12 Å; retuned: 0.7-0.9 ×)
+        # tolerance (1e-5, 64 charges in 12 Å; retuned: 0.7-0.9 ×).
+        # One set per cell (up to _TUNED_CELLS, the least recently used dropped): with a
+        # single set, a term alternating between two cells (two Atoms on one calculator, a
+        # scan revisiting its volumes) retuned at every call, 5-12 s per call for 600 PME
+        # charges where the sum takes a fraction of that, and each cell's numbers depended on
+        # which cell had come before. The nearest cell's set is taken (ties: the older set).
         cell = np.array(atoms.cell.array, dtype=float)
         key = (len(atoms), round(float(np.sum(q**2)), 9))
-        if self._tuned is not None:
-            old_key, old_cell, params = self._tuned
-            if old_key == key and _strain(old_cell, cell) < 0.05:
-                return params
+        near = [(_strain(old_cell, cell), k) for k, (old_key, old_cell, _, _)
+                in enumerate(self._tuned) if old_key == key]
+        near = [(strain, k) for strain, k in near if strain < 0.05]
+        if near:
+            # the set made first among the nearest: entries are kept in the order made
+            _, k = min(near, key=lambda t: (t[0], self._tuned[t[1]][3]))
+            entry = self._tuned.pop(k)
+            self._tuned.insert(0, entry)
+            return entry[2]
         params = self.lattice_parameters(atoms, q)
-        self._tuned = (key, cell, params)
+        self._tuned_count += 1
+        self._tuned.insert(0, (key, cell, params, self._tuned_count))
+        del self._tuned[_TUNED_CELLS:]
         return params
 
     def _coulomb_per_atom(self, atoms, q, q_t, pos, cell, periodic):

@@ -67,14 +67,14 @@ def test_parameters_are_kept_under_a_small_strain_of_any_kind():
     calc = Electrostatics(scheme="fixed", charges=q, method="ewald", tolerance=TOL, cutoff=5.0)
     atoms.calc = calc
     atoms.get_potential_energy()
-    chosen = calc._tuned[2]
+    chosen = calc._tuned[0][2]
     strained = atoms.cell.array @ np.array([[1.02, 0.03, 0.0], [0.0, 0.99, -0.04], [0.0, 0.0, 1.0]])
     atoms.set_cell(strained, scale_atoms=True)
     atoms.get_potential_energy()
-    assert calc._tuned[2] is chosen
+    assert calc._tuned[0][2] is chosen
     # the same lengths within 0.1 %, angles 90 -> 80°: retuned
     atoms.set_cell(_sheared(atoms, [80.0, 90.0, 90.0]).cell, scale_atoms=True)
     atoms.get_potential_energy()
-    assert calc._tuned[2] is not chosen
-    assert calc._tuned[2] == calc.lattice_parameters(atoms, q)
+    assert calc._tuned[0][2] is not chosen
+    assert calc._tuned[0][2] == calc.lattice_parameters(atoms, q)
 

@@ -154,7 +154,8 @@ def test_charges_that_contradict_the_stated_total_charge_are_refused(scheme):
         options = {"scheme": "fixed", "charges": q}
     for stated in (1.0, -0.5):
         calc = Electrostatics(total_charge=stated, background=True, **options)
-        with pytest.raises(InputError, match=rf"sum to .* not the stated total_charge {stated:g}"):
+        with pytest.raises(InputError,
+                           match=rf"sums? to .* not the stated total_charge {stated:g}"):
             calc.get_potential_energy(atoms)
     agreed = Electrostatics(total_charge=0.0, **options).get_potential_energy(atoms)
     unstated = Electrostatics(**options).get_potential_energy(atoms)

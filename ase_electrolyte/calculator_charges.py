@@ -1,0 +1,124 @@
+"""The net charge an Atoms declares, read one way by every calculator of this package.
+
+Two entries of an :class:`ase.Atoms` state its net charge: ``atoms.info["charge"]`` (ASE's
+convention, which a charge-aware model reads and which
+:func:`mda_electrolyte.molecules.isolated_molecules` sets for each molecule) and the sum of the
+``formal_charge`` array (:data:`ase_electrolyte.topology.FORMAL_CHARGE`, written by the box
+builder and :func:`~ase_electrolyte.topology.set_topology`). They could disagree (``li + pf6``
+keeps Li⁺'s ``info["charge"] = 1`` beside formal charges summing to 0; a box's info edited by
+hand), and each reader then took its own: :class:`~ase_electrolyte.Electrostatics`' QRd charges
+the formal sum, a model the info, while charges read from an array (``scheme="array"``,
+``"fixed"``) were compared with neither. :func:`declared_total_charge` is the one rule: the
+entries present must agree (within 10⁻⁶ e), or the structure is refused before any evaluation.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ase import Atoms
+>>> from ase_electrolyte.calculator_charges import declared_total_charge
+>>> li = Atoms("Li", info={"charge": 1})
+>>> li.arrays["formal_charge"] = np.array([1])
+>>> declared_total_charge(li)
+1.0
+>>> li.info["charge"] = 0
+>>> try:
+...     declared_total_charge(li)
+... except ValueError as err:
+...     print(str(err)[:70])
+the Atoms declares two net charges: atoms.info['charge'] = 0 e but its
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .atoms_checks import check_number
+from .topology import FORMAL_CHARGE
+
+__all__ = ["declared_total_charge", "declaration_changed", "TOTAL_CHARGE_TOLERANCE"]
+
+#: net charges (e) closer than this are one charge
+TOTAL_CHARGE_TOLERANCE = 1e-6
+
+
+def charge_values(values, what):
+    """Per-atom charges (e) as a float array; ValueError naming ``what`` when not finite numbers.
+
+    Booleans and strings are refused (``np.asarray([True], float)`` would make them 1.0), and so
+    is any shape but one value per atom.
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "iuf" or not np.isfinite(arr).all():
+        raise ValueError(f"{what} must hold finite numbers (charges in e), got {values!r}")
+    if arr.ndim != 1:
+        # a (2, 3) table was flattened into six charges and accepted for six atoms
+        raise ValueError(f"{what} must be one charge per atom (a flat sequence), got an array "
+                         f"of shape {arr.shape}")
+    return arr.astype(float)
+
+
+def declared_total_charge(atoms):
+    """The net charge (e) that ``atoms`` declares, or ``None`` where it declares none.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        Read: ``atoms.info["charge"]`` and the sum of the ``formal_charge`` array, where
+        present. ``initial_charges`` are per-atom charges (partial, scaled or formal), not a
+        declaration; a calculator that reads them compares their sum with this.
+
+    Returns
+    -------
+    float or None
+        The net charge in e.
+
+    Raises
+    ------
+    ValueError
+        A non-finite or non-numeric entry, or the two entries disagreeing by more than
+        :data:`TOTAL_CHARGE_TOLERANCE` (both values named).
+    """
+    info = atoms.info.get("charge")
+    if info is not None:
+        info = check_number("atoms.info['charge'] (e)", info)
+    formal = None
+    if FORMAL_CHARGE in atoms.arrays:
+        formal = float(np.sum(charge_values(atoms.arrays[FORMAL_CHARGE],
+                                            f"the {FORMAL_CHARGE!r} array")))
+    if info is not None and formal is not None and abs(info - formal) > TOTAL_CHARGE_TOLERANCE:
+        raise ValueError(
+            f"the Atoms declares two net charges: atoms.info['charge'] = {info:.6g} e but its "
+            f"{FORMAL_CHARGE!r} array sums to {formal:.6g} e; make them agree (or delete the "
+            "wrong one)"
+        )
+    return formal if formal is not None else info
+
+
+def declaration_inputs(atoms):
+    """The entries of ``atoms`` that :func:`declared_total_charge` reads, by name (``None``
+    where absent): ASE's ``check_state`` compares neither, so a calculator adds them to the
+    changes that call for a new evaluation (a changed ``info["charge"]`` returned the last
+    results, unchecked)."""
+    return {
+        f"atoms.arrays[{FORMAL_CHARGE!r}]": atoms.arrays.get(FORMAL_CHARGE),
+        "atoms.info['charge']": atoms.info.get("charge"),
+    }
+
+
+def same_input_value(a, b):
+    """Whether two per-atom arrays or info values are equal (a missing one is ``None``)."""
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return False
+
+
+def declaration_changed(old, atoms):
+    """Whether an entry :func:`declared_total_charge` reads differs between ``old`` and
+    ``atoms`` (``False`` when ``old`` is ``None``: nothing evaluated yet)."""
+    if old is None:
+        return False
+    before, now = declaration_inputs(old), declaration_inputs(atoms)
+    return not all(same_input_value(before[key], now[key]) for key in now)
