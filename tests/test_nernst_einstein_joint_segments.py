@@ -75,9 +75,11 @@ def test_the_error_of_alpha_from_one_run_is_its_scatter_over_replicas(replicas):
     scatter = values.std(ddof=1)
     reported = math.sqrt(np.mean([a.stderr**2 for a in joint]))
     independent = math.sqrt(np.mean(np.square(apart)))
-    # 300 replicas measure a spread to ±4 % (one sigma): the old error was 1.3x
-    assert 0.85 < reported / scatter < 1.15, (reported, scatter)
-    assert independent / scatter > 1.2, (independent, scatter)
+    # 300 replicas measure a spread to ±4 % (one sigma); the t-scaled one-sigma error of 10
+    # segments is t(9) = 1.06 times sd/sqrt(n) by construction (measured 1.06 here); the old
+    # error was 1.38x (1.3x over 1000 replicas)
+    assert 0.85 < reported / scatter < 1.2, (reported, scatter)
+    assert independent / scatter > 1.25, (independent, scatter)
     assert all(a.method.startswith("first order, from the joint scatter") for a in joint)
     assert all(a.dof == 9 for a in joint)
 
@@ -245,8 +247,9 @@ def test_sigma_ne_of_one_run_takes_the_covariance_of_its_diffusivities(drift_rem
     sigmas = [s for s, _, _ in drift_removed_replicas]
     values = np.array([s.value for s in sigmas])
     reported = math.sqrt(np.mean([s.stderr**2 for s in sigmas]))
-    # 300 replicas measure a spread to ±4 %; as independent D's it was 1.15 times the scatter
-    assert 0.87 < reported / values.std(ddof=1) < 1.13
+    # 300 replicas measure a spread to ±4 % (t(9) scaling: 1.06 expected; measured 1.03); as
+    # independent D's it was 1.15 times the scatter
+    assert 0.85 < reported / values.std(ddof=1) < 1.2
     assert all(s.method.startswith("t-scaled standard error over the 10 segments of σ_NE")
                and s.dof == 9 for s in sigmas)
     # the same replicas' errors as independent D's: wider, by the anticorrelation
@@ -256,4 +259,4 @@ def test_sigma_ne_of_one_run_takes_the_covariance_of_its_diffusivities(drift_rem
     t_li = [t for _, t, _ in drift_removed_replicas]
     t_values = np.array([t.value for t in t_li])
     t_reported = math.sqrt(np.mean([t.stderr**2 for t in t_li]))
-    assert 0.87 < t_reported / t_values.std(ddof=1) < 1.13
+    assert 0.85 < t_reported / t_values.std(ddof=1) < 1.2  # measured 1.05
