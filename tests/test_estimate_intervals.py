@@ -133,13 +133,24 @@ def test_every_transport_estimate_carries_the_dof_of_its_segments():
     for est in found:
         assert est.dof == est.n_samples - 1, est
     assert {e.dof for e in d.results.diffusion_coefficient.values()} == {4.0}
-    # Nernst–Einstein: a sum of two D terms of 4 dof each has more, a term alone its D's
+    # Nernst–Einstein of one run's D's: σ_NE is a mean over the same 5 segments as its D's
+    # (their covariance in its scatter), so 4 dof, as each term alone; α_d with a σ of other
+    # blocks (GK's 10) is propagated as independent, with Welch–Satterthwaite's dof
     ne = NernstEinstein(d, temperature=T, conductivity=gk).results
-    terms = [ne.contributions[s].stderr for s in ("Li", "AN")]
-    assert ne.conductivity.dof == pytest.approx(propagated_dof((t, 4) for t in terms))
-    assert 4 < ne.conductivity.dof <= 8
+    assert ne.conductivity.dof == 4
     assert all(e.dof == 4 for e in ne.contributions.values())
-    assert ne.dissociation.dof is not None and ne.dissociation.dof >= 4
+    assert all(e.dof == 4 for e in ne.transference_numbers.values())
+    terms = [(ne.collective_conductivity.stderr / ne.sigma, 9),
+             (ne.dissociation.value * ne.conductivity.stderr / ne.sigma, 4)]
+    assert ne.dissociation.dof == pytest.approx(propagated_dof(terms))
+    # the same D's given as Estimates (independent inputs): a sum of two D terms of 4 dof each
+    # has more
+    apart = NernstEinstein(temperature=T, diffusivities=dict(d.results.diffusion_coefficient),
+                           n_ions=d.results.n_ions, charges=d.results.charges,
+                           volume=d.results.volume).results
+    terms = [apart.contributions[s].stderr for s in ("Li", "AN")]
+    assert apart.conductivity.dof == pytest.approx(propagated_dof((t, 4) for t in terms))
+    assert 4 < apart.conductivity.dof <= 8
 
 
 def test_95_percent_intervals_of_d_over_five_blocks_cover_the_truth():
