@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from .environment import check_thread_variables
 
 __all__ = [
     "list_models",
@@ -273,6 +276,8 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
         one-fidelity model, a ``backend`` other than a registered name's own; a model file
         whose weights (any tensor of its torch modules) hold NaN or infinite values, naming
         the tensor.
+        A thread count in the environment that numexpr (imported with the backend) cannot
+        read, before that import (:func:`ase_electrolyte.environment.check_thread_variables`).
     ImportError
         The backend package is not installed (the message names the extra that installs it).
     """
@@ -320,6 +325,11 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
             f"dtype={dtype!r} is not available for the {backend} backend; choose from "
             f"{sorted(spec.dtypes, key=str)}"
         )
+    if "numexpr" not in sys.modules:
+        # the backends import pandas, and with it numexpr, which reads the thread count with
+        # int(): "OMP_NUM_THREADS=4,2" failed there as "invalid literal for int()", naming
+        # neither the variable nor the cure
+        check_thread_variables()
     _require(backend)
     if named is not None:
         calc, numbers, periodic_only = _LOADERS[backend](source, device, dtype, options)

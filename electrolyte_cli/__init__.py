@@ -269,10 +269,9 @@ def _debug_asked():
     Any value did: ``ELECTROLYTE_DEBUG=0`` (or ``false``), meant to turn it off, turned an
     internal error's one line into a traceback.
     """
-    import os
+    from ase_electrolyte.environment import switch_on
 
-    value = os.environ.get("ELECTROLYTE_DEBUG", "").strip().lower()
-    return value not in ("", "0", "false", "no", "off")
+    return switch_on("ELECTROLYTE_DEBUG")
 
 
 def _exit_status(outcome, command):

@@ -6,6 +6,9 @@ import argparse
 import contextlib
 from pathlib import Path
 
+# one reader of the thread variables, shared with the model loading (imported for the CLI)
+from ase_electrolyte.environment import check_thread_variables  # noqa: F401
+
 __all__ = []
 
 
@@ -415,63 +418,6 @@ def check_plotting():
                          f"backend, so no figure can be drawn ({cause}); unset MPLBACKEND, "
                          "or set MPLBACKEND=Agg: electrolyte writes its figures to PNG files "
                          "and needs no display") from None
-
-
-def check_thread_variables(environ=None):
-    """The thread counts the environment sets are ones the libraries read, or a ``ValueError``
-    naming the variable and the cure, before any work.
-
-    numexpr, imported with pandas by SevenNet's model loading and by the solvation analysis,
-    reads ``NUMEXPR_NUM_THREADS`` or else ``OMP_NUM_THREADS`` with ``int()``: a value it cannot
-    read (``abc``, or OpenMP's nested-levels list ``4,2``, valid for OpenMP) made
-    ``simulate`` pack its box and then fail at the model's load with "Calculator: invalid
-    literal for int() with base 10: '4,2'", and ``analyze`` fail with that line alone, naming
-    neither the variable nor the cure. A count below 1 (``0``, ``-1``) is ignored by OpenMP
-    and numexpr alike with a stray "Invalid value" line in the output. An empty value is unset
-    for both, as they read it.
-
-    Parameters
-    ----------
-    environ : mapping, optional
-        The environment (default: ``os.environ``).
-
-    Raises
-    ------
-    ValueError
-        A variable's value that is no thread count, naming it, its value and what to set.
-    """
-    import os
-    import re
-
-    environ = os.environ if environ is None else environ
-    numexpr = environ.get("NUMEXPR_NUM_THREADS", "")
-    omp = environ.get("OMP_NUM_THREADS", "")
-    cure = "give a whole number >= 1 (e.g. {name}=4), or unset it"
-    if numexpr != "" and not _whole_count(numexpr):
-        raise ValueError(f"the environment's NUMEXPR_NUM_THREADS={numexpr!r} is no thread "
-                         f"count; {cure.format(name='NUMEXPR_NUM_THREADS')}")
-    if omp == "":
-        return
-    levels = re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", omp) is not None
-    if not levels or not all(int(n) >= 1 for n in omp.split(",")):
-        raise ValueError(f"the environment's OMP_NUM_THREADS={omp!r} is no thread count "
-                         f"(OpenMP ignores it); {cure.format(name='OMP_NUM_THREADS')}")
-    if numexpr == "" and not _whole_count(omp):
-        # OpenMP's threads per nesting level, which numexpr reads as one number
-        first = omp.split(",")[0].strip()
-        raise ValueError(f"the environment's OMP_NUM_THREADS={omp!r} (threads per OpenMP "
-                         "nesting level) is read as one number by numexpr, which pandas "
-                         "imports (for the models and the analyses); set "
-                         f"NUMEXPR_NUM_THREADS={first} beside it, or give one number "
-                         f"(OMP_NUM_THREADS={first})")
-
-
-def _whole_count(text):
-    """Whether ``int(text)`` reads ``text`` as a count >= 1 (as numexpr reads it)."""
-    try:
-        return int(text) >= 1
-    except ValueError:
-        return False
 
 
 def make_folder(path, flag="-o/--output"):

@@ -23,7 +23,6 @@ with a ``RuntimeWarning`` giving the reason.
 from __future__ import annotations
 
 import ctypes
-import os
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ase_electrolyte import native_build
+from ase_electrolyte.environment import switch_on
 
 __all__ = ["pair_histogram_kernel", "PairHistogramKernel"]
 
@@ -204,7 +204,8 @@ def _lower_triangular(positions, cell):
 @lru_cache(maxsize=1)
 def pair_histogram_kernel():
     """The compiled kernel, built on first use; ``None`` where it cannot be built."""
-    if os.environ.get("MDA_ELECTROLYTE_NO_KERNEL"):
+    # "=0" keeps the kernel (it turned it off: any value did)
+    if switch_on("MDA_ELECTROLYTE_NO_KERNEL"):
         return None
     try:
         path = _build()

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import native_build
+from ..environment import switch_on
 from ..native_build import cpu_signature, find_nvcc  # noqa: F401  (public re-export)
 
 CSRC = Path(__file__).parent / "csrc"
@@ -395,7 +396,7 @@ def cuda_host_mode() -> str | None:
     mode = _cuda_host_mode
     if mode is None:
         env = os.environ.get("ASE_ELECTROLYTE_D3_CUDA_HOST", "").strip().lower()
-        mode = "off" if env in ("", "0", "off", "false", "no") else (
+        mode = "off" if not switch_on("ASE_ELECTROLYTE_D3_CUDA_HOST") else (
             "asan" if env == "asan" else "host")
     return None if mode == "off" else mode
 

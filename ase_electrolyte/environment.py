@@ -1,0 +1,103 @@
+"""The environment variables the packages read, read one way.
+
+Two mechanisms live here because each had copies that disagreed:
+
+* :func:`switch_on`, for the on/off variables (``ELECTROLYTE_DEBUG``,
+  ``MDA_ELECTROLYTE_NO_KERNEL``, ``ASE_ELECTROLYTE_D3_CUDA_HOST``): one took any value as on, so
+  ``MDA_ELECTROLYTE_NO_KERNEL=0``, written to keep the compiled kernel, turned it off, and
+  ``ELECTROLYTE_DEBUG=0`` turned tracebacks on;
+* :func:`check_thread_variables`, for the thread counts the numerical libraries read at import
+  (numexpr, imported with pandas by the model backends and the solvation analysis), checked
+  before the work that comes before that import.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+__all__ = ["OFF_WORDS", "switch_on", "check_thread_variables"]
+
+#: Values that leave an on/off variable off, compared after stripping and lower-casing; an
+#: unset variable is off too.
+OFF_WORDS = ("", "0", "false", "no", "off")
+
+
+def switch_on(name, environ=None):
+    """Whether the on/off environment variable ``name`` is on.
+
+    Unset, empty, or one of :data:`OFF_WORDS` (any case, surrounding spaces ignored) is off;
+    any other value is on.
+
+    Parameters
+    ----------
+    name : str
+        The variable's name.
+    environ : mapping, optional
+        The environment (default: ``os.environ``).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> switch_on("X", {"X": "Off"}), switch_on("X", {"X": "1"}), switch_on("X", {})
+    (False, True, False)
+    """
+    environ = os.environ if environ is None else environ
+    return environ.get(name, "").strip().lower() not in OFF_WORDS
+
+
+def check_thread_variables(environ=None):
+    """The thread counts the environment sets are ones the libraries read, or a ``ValueError``
+    naming the variable and the cure, before any work.
+
+    numexpr, imported with pandas by SevenNet's model loading and by the solvation analysis,
+    reads ``NUMEXPR_NUM_THREADS`` or else ``OMP_NUM_THREADS`` with ``int()``: a value it cannot
+    read (``abc``, or OpenMP's nested-levels list ``4,2``, valid for OpenMP) made
+    ``simulate`` pack its box and then fail at the model's load with "Calculator: invalid
+    literal for int() with base 10: '4,2'", and ``analyze`` fail with that line alone, naming
+    neither the variable nor the cure. A count below 1 (``0``, ``-1``) is ignored by OpenMP
+    and numexpr alike with a stray "Invalid value" line in the output. An empty value is unset
+    for both, as they read it.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment (default: ``os.environ``).
+
+    Raises
+    ------
+    ValueError
+        A variable's value that is no thread count, naming it, its value and what to set.
+    """
+    environ = os.environ if environ is None else environ
+    numexpr = environ.get("NUMEXPR_NUM_THREADS", "")
+    omp = environ.get("OMP_NUM_THREADS", "")
+    cure = "give a whole number >= 1 (e.g. {name}=4), or unset it"
+    if numexpr != "" and not _whole_count(numexpr):
+        raise ValueError(f"the environment's NUMEXPR_NUM_THREADS={numexpr!r} is no thread "
+                         f"count; {cure.format(name='NUMEXPR_NUM_THREADS')}")
+    if omp == "":
+        return
+    levels = re.fullmatch(r"\s*\d+\s*(,\s*\d+\s*)*", omp) is not None
+    if not levels or not all(int(n) >= 1 for n in omp.split(",")):
+        raise ValueError(f"the environment's OMP_NUM_THREADS={omp!r} is no thread count "
+                         f"(OpenMP ignores it); {cure.format(name='OMP_NUM_THREADS')}")
+    if numexpr == "" and not _whole_count(omp):
+        # OpenMP's threads per nesting level, which numexpr reads as one number
+        first = omp.split(",")[0].strip()
+        raise ValueError(f"the environment's OMP_NUM_THREADS={omp!r} (threads per OpenMP "
+                         "nesting level) is read as one number by numexpr, which pandas "
+                         "imports (for the models and the analyses); set "
+                         f"NUMEXPR_NUM_THREADS={first} beside it, or give one number "
+                         f"(OMP_NUM_THREADS={first})")
+
+
+def _whole_count(text):
+    """Whether ``int(text)`` reads ``text`` as a count >= 1 (as numexpr reads it)."""
+    try:
+        return int(text) >= 1
+    except ValueError:
+        return False
