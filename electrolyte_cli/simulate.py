@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 from . import arguments as A
@@ -760,11 +761,14 @@ def _run(args):
                     args)
     if args.counts:
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
-        atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed,
-                                temperature_K=args.temperature)
     else:
-        # the carbonates' rotamers are drawn at the temperature the run is made at
-        atoms = electrolyte_box(counts=_composition(args), density=args.density, seed=args.seed,
+        counts = _composition(args)
+    with warnings.catch_warnings():
+        # the protocol's checks doubted an implausible --temperature already; the builder,
+        # which draws the carbonates' rotamers at the run's temperature, said it a second time
+        warnings.filterwarnings("ignore", message=r"temperature_K = .* is it in °C",
+                                category=UserWarning)
+        atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed,
                                 temperature_K=args.temperature)
     atoms.info.update(_box_settings(args))
     calc = A.make_calculator(args.model, args.dispersion, args.device)

@@ -45,3 +45,25 @@ def test_the_box_is_packed_at_the_runs_temperature(packing, composition, tempera
     assert _PACKED in capsys.readouterr().err
     assert len(packing) == 1
     assert packing[0]["temperature_K"] == float(temperature or 298.0)
+
+
+def test_an_implausible_temperature_is_doubted_once(monkeypatch, tmp_path, capsys):
+    """The protocol's checks and the box builder both doubt 25 K ("is it in °C?"): one line."""
+    import warnings
+
+    import electrolyte_cli.arguments as cli_arguments
+    from electrolyte_cli import main
+
+    def stop(*args, **kwargs):
+        raise ValueError("model load reached")
+
+    monkeypatch.setattr(cli_arguments, "make_calculator", stop)
+    words = ["simulate", "--counts", "Li=1,PF6=1,DMC=3", "--model", "sevennet-0", "-q",
+             "--temperature", "25", "-o", str(tmp_path / "o")]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(words) == 2
+    assert "model load reached" in capsys.readouterr().err  # the box was packed
+    doubts = [w for w in caught if "°C" in str(w.message)]
+    assert len(doubts) == 1, [str(w.message) for w in doubts]
+    assert "--temperature 25" in str(doubts[0].message)
