@@ -22,7 +22,9 @@ import pytest
 
 pytest.importorskip("rdkit")
 
+import builder_stops  # noqa: E402
 import scipy.constants as const  # noqa: E402
+from builder_stops import StopAtPackmol as _Stop  # noqa: E402
 from rdkit import Chem  # noqa: E402
 from rdkit.Chem import AllChem  # noqa: E402
 from rdkit.Chem import rdMolTransforms as transforms  # noqa: E402
@@ -31,24 +33,12 @@ import ase_electrolyte.build as build  # noqa: E402
 from ase_electrolyte.build import conformer, conformer_ensemble, electrolyte_box  # noqa: E402
 from ase_electrolyte.species import ROTAMER_ENTHALPIES, Species, get_species  # noqa: E402
 
+structures = builder_stops.structures  # the shared fixture
+
 _R = const.R / const.calorie / 1000.0  # kcal/mol/K
 _DMC_CIS_TRANS = 8.0 / 4.184  # kcal/mol: Bohets and van der Veken (1999), pure liquid
 
 
-class _Stop(Exception):
-    """Stops the builder at PACKMOL."""
-
-
-@pytest.fixture
-def structures(monkeypatch):
-    seen = []
-
-    def stop(exe, structs, *args, **kwargs):
-        seen.append(structs)
-        raise _Stop
-
-    monkeypatch.setattr(build, "_run_packmol", stop)
-    return seen
 
 
 def _label(sp, positions):

@@ -14,20 +14,14 @@ import pytest
 
 pytest.importorskip("rdkit")
 
+import builder_stops  # noqa: E402
 from rdkit import Chem  # noqa: E402
 
 import ase_electrolyte.build as build  # noqa: E402
 from ase_electrolyte.build import conformer, electrolyte_box  # noqa: E402
 from ase_electrolyte.species import IONS, SOLVENTS, Species  # noqa: E402
 
-
-@pytest.fixture
-def no_work(monkeypatch):
-    def started(*args, **kwargs):
-        raise AssertionError("work was started")
-
-    for name in ("_embeddings", "conformer", "_run_packmol", "_rotamers"):
-        monkeypatch.setattr(build, name, started)
+no_work = builder_stops.no_work  # the shared fixture
 
 
 @pytest.mark.parametrize("smiles, match", [

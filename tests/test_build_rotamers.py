@@ -21,7 +21,9 @@ import pytest
 
 pytest.importorskip("rdkit")
 
+import builder_stops  # noqa: E402
 import scipy.constants as const  # noqa: E402
+from builder_stops import StopAtPackmol as _Stop  # noqa: E402
 from rdkit import Chem  # noqa: E402
 from rdkit.Chem import AllChem  # noqa: E402
 from rdkit.Chem import rdMolTransforms as transforms  # noqa: E402
@@ -33,6 +35,8 @@ from ase_electrolyte.build import (  # noqa: E402
     electrolyte_box,
 )
 from ase_electrolyte.species import IONS, SOLVENTS, Species, get_species  # noqa: E402
+
+structures = builder_stops.structures  # the shared fixture
 
 # kcal/mol per K, from CODATA 2018, independently of the module's ASE units (CODATA 2014:
 # 3e-7 apart)
@@ -63,21 +67,6 @@ def _mmff(sp, positions):
     return field.CalcEnergy(), max(abs(g) for g in field.CalcGrad())
 
 
-class _Stop(Exception):
-    """Stops the builder where the test has seen what it needs."""
-
-
-@pytest.fixture
-def structures(monkeypatch):
-    """Stops electrolyte_box at PACKMOL; the structures it would have packed are kept."""
-    seen = []
-
-    def stop(exe, structs, *args, **kwargs):
-        seen.append(structs)
-        raise _Stop
-
-    monkeypatch.setattr(build, "_run_packmol", stop)
-    return seen
 
 
 def test_the_library_marks_its_linear_carbonates_and_its_ester():

@@ -9,6 +9,7 @@ box that fits and ``replicate_box`` to make a larger one from it.
 
 import re
 
+import builder_stops
 import numpy as np
 import pytest
 
@@ -16,17 +17,10 @@ import ase_electrolyte.build as build
 from ase_electrolyte.build import electrolyte_box, packmol_seconds, replicate_box
 from ase_electrolyte.topology import MOLECULE_INDEX, SPECIES
 
+no_work = builder_stops.no_work  # the shared fixture
+
 # (atoms, seconds) PACKMOL took for EC at 1.32 g/cm³, tolerance 2 Å (2 shared cores)
 _MEASURED = [(1000, 1.9), (3000, 11.3), (10_000, 33.4), (30_000, 203.5)]
-
-
-@pytest.fixture
-def no_work(monkeypatch):
-    def started(*args, **kwargs):
-        raise AssertionError("conformers or PACKMOL were started")
-
-    monkeypatch.setattr(build, "conformer", started)
-    monkeypatch.setattr(build, "_run_packmol", started)
 
 
 @pytest.mark.parametrize("n_atoms, seconds", _MEASURED)
@@ -68,7 +62,7 @@ def test_a_box_packmol_cannot_pack_in_time_is_refused_before_work(kw, no_work):
 
 def test_a_longer_timeout_lets_a_large_box_through(no_work):
     # 300 000 atoms pass the time check with an hour: the next step (conformers) is reached
-    with pytest.raises(AssertionError, match="conformers or PACKMOL were started"):
+    with pytest.raises(AssertionError, match="conformers, rotamers or PACKMOL were started"):
         electrolyte_box(counts={"EC": 30_000}, seed=0, packmol_timeout=3600)
 
 
