@@ -842,7 +842,9 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
         # not a result), and its plain error stands
         err *= _small_sample_widening(n_independent)
     if n_independent < min_independent:
-        notes.append(f"too short: {n_independent:.1f} independent samples after equilibration "
+        # rounded down: 49.96 printed as "50.0 ... need 50" contradicted itself
+        shown = np.floor(n_independent * 10) / 10
+        notes.append(f"too short: {shown:.1f} independent samples after equilibration "
                      f"(need {min_independent:g})")
     runs_note = _few_runs_note(x[t0:])
     if runs_note:
