@@ -226,12 +226,16 @@ def _main(argv):
         # the reader of the output has gone (``| head -1``): stop quietly, as a shell does
         _silence_stdout()
         return 128 + signal.SIGPIPE
-    except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError) as err:
+    except (ValueError, OSError, RuntimeError, argparse.ArgumentTypeError, Warning) as err:
         # OSError: a file that cannot be written (disk full, size limit) or read. The notes
-        # the library adds (which analysis failed, what a stopped run kept) were dropped
+        # the library adds (which analysis failed, what a stopped run kept) were dropped.
+        # Warning: one the user's filter made an error (PYTHONWARNINGS=error) read "internal
+        # error ... (a bug)" with status 1, though it is what the user asked for
         notes = "".join(f"; {one_line(note, paths)}" for note in getattr(err, "__notes__", ())
                         if isinstance(note, str))
         text = f"{one_line(err, paths)}{notes}"
+        if isinstance(err, Warning):
+            text += f" ({type(err).__name__} made an error by {_warnings_as_errors()})"
         if args.command in ANALYSIS_COMMANDS:
             # "use fewer n_blocks": advice the command has no option for, marked as such
             text, marked = python_only(text, ANALYSIS_COMMANDS[args.command])
@@ -261,6 +265,26 @@ def _main(argv):
         )
         return 1
     return _exit_status(outcome, args.command)
+
+
+def _warnings_as_errors():
+    """What made a warning an error: ``PYTHONWARNINGS=...``, ``python -W ...`` or a filter.
+
+    Said beside the warning's text so that the user sees the run stopped at a warning their
+    own setting turned into an error, and which setting to change to let it run on.
+    """
+    import os
+
+    def asks_error(option):
+        return option.split(":", 1)[0].strip() == "error"
+
+    variable = os.environ.get("PYTHONWARNINGS", "")
+    if any(asks_error(part) for part in variable.split(",")):
+        return f"PYTHONWARNINGS={variable}"
+    given = [option for option in sys.warnoptions if asks_error(option)]
+    if given:
+        return f"python -W {given[0]}"
+    return "a warnings filter set to 'error'"
 
 
 def _debug_asked():
