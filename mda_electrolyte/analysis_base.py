@@ -29,13 +29,59 @@ from MDAnalysis.lib.mdamath import triclinic_box, triclinic_vectors
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.neighbour_pairs import face_distances
 
-__all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "half_box_width",
+__all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "half_box_width", "box_fault",
            "require_results", "check_coordinate_precision", "kept_frame", "BOX_ROUNDING",
            "MAX_ROUNDING_PER_BIN", "check_static_selection", "COORDINATE_SELECTIONS"]
 
 #: Box dimensions are float32 in MDAnalysis: a range of exactly half the box, taken from them,
 #: must not be refused because the float64 width differs in the last float32 digit.
 BOX_ROUNDING = 1.0 + 4 * np.finfo(np.float32).eps
+
+
+def box_fault(box):
+    """What is wrong with an MDAnalysis box, in words, or ``None`` for a box that spans a cell.
+
+    One reading of a bad box for every message that names one: a negative length (a sign
+    flipped by a converter) is not the same fault as a frame written without a box (zero
+    lengths) or a NaN from a failed run, and the user's cure differs.
+
+    Parameters
+    ----------
+    box : array_like, shape (6,), or None
+        ``[a, b, c, alpha, beta, gamma]`` in Å and degrees.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"no box (lengths all zero)"``, ``"a negative length (b = -12 Å)"``,
+        ``"a NaN length (c)"``, ``"angles that span no cell"``.
+    """
+    if box is None:
+        return "no box dimensions"
+    box = np.asarray(box, dtype=np.float64)
+    if box.shape != (6,):
+        return f"{box.size} numbers, not the 6 of [a, b, c, alpha, beta, gamma]"
+    names = ("a", "b", "c", "alpha", "beta", "gamma")
+    bad = [k for k in range(6) if not np.isfinite(box[k])]
+    if bad:
+        kind = "a NaN" if np.isnan(box[bad[0]]) else "an infinite"
+        return (f"{kind} {'length' if bad[0] < 3 else 'angle'} "
+                f"({', '.join(names[k] for k in bad)})")
+    lengths = box[:3]
+    if np.all(lengths == 0):
+        return "no box (lengths all zero)"
+    negative = [k for k in range(3) if lengths[k] < 0]
+    if negative:
+        return "a negative length (" + ", ".join(
+            f"{names[k]} = {lengths[k]:.6g} Å" for k in negative) + ")"
+    zero = [k for k in range(3) if lengths[k] == 0]
+    if zero:
+        return f"a zero length ({', '.join(names[k] for k in zero)}): a flat box"
+    with np.errstate(invalid="ignore"):
+        vectors = triclinic_vectors(box, dtype=np.float64)
+    if not abs(np.linalg.det(vectors)) > 1e-6 * np.prod(lengths):
+        return "angles that span no cell"
+    return None
 
 
 def half_box_width(box, what="the analysis", frame=None):
@@ -69,7 +115,8 @@ def half_box_width(box, what="the analysis", frame=None):
         raise ValueError(f"{what} needs a periodic box: {where} has no box dimensions")
     box = np.asarray(box, dtype=np.float64)
     if box.shape != (6,) or not np.all(np.isfinite(box)) or np.any(box[:3] <= 0):
-        raise ValueError(f"{what} needs a periodic box: {where} has the box {box.tolist()}")
+        raise ValueError(f"{what} needs a periodic box: {where} has the box {box.tolist()} "
+                         f"({box_fault(box)})")
     with np.errstate(invalid="ignore"):  # impossible angles: a zero cell, refused below
         vectors = triclinic_vectors(box, dtype=np.float64)
     lengths = np.prod(box[:3])
