@@ -213,7 +213,7 @@ class FrameSource:
                 if (compound == "residues" and hasattr(frames, "resnames"))
                 else None
             )
-            self.species = molecule_species(self.numbers, self.ids, names)
+            self.species = self._species(names)
             return
         frames = list(frames)
         if not frames or not all(isinstance(a, Atoms) for a in frames):
@@ -241,12 +241,17 @@ class FrameSource:
             ),
             None,
         )
-        self.species = molecule_species(self.numbers, self.ids, names)
-        if names is not None and not _names_are_species(self.numbers, self.ids, names):
-            # e.g. the residue name "MOL" or "1DUM" that ASE writes for every atom of a PDB
-            # or GRO file: one name for EC and PF6 would pool them as one species
-            self.species = molecule_species(self.numbers, self.ids)
+        self.species = self._species(names)
         self.atomgroup = self._universe(frames).atoms
+
+    def _species(self, names):
+        """One species label per molecule: ``names`` where they tell the molecules apart,
+        else the molecules' formulas."""
+        if names is not None and not _names_are_species(self.numbers, self.ids, names):
+            # e.g. the residue name "MOL" or "1DUM" that ASE or a topology builder writes for
+            # every molecule: one name for EC and PF6 would pool them as one species
+            names = None
+        return molecule_species(self.numbers, self.ids, names)
 
     @staticmethod
     def _check_whole_residues(atomgroup, compound):
