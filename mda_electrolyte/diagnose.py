@@ -237,20 +237,18 @@ def diagnose(
         nothing to run (no box and no reference), reference labels of other frames,
         malformed, non-finite, missing on some frames or in another unit
         (:func:`~mda_electrolyte.intra_inter_errors.check_reference_frames`), a bad
-        ``vacuum`` or frame count. An error while the model is evaluated leaves the files
-        of an earlier run in ``outdir`` as they were (the outputs are written once both
-        parts have run).
+        ``vacuum`` or frame count. An error while the model is evaluated, or while the
+        outputs are written (a full disk, Ctrl-C), leaves the files of an earlier run in
+        ``outdir`` as they were: the outputs are written once both parts have run, into a
+        hidden folder in ``outdir``, and published as :func:`~mda_electrolyte.run_analyses`
+        publishes, ``diagnose.json`` last (a killed run's hidden folder is removed by the
+        next run).
     """
-    from ase.io import write
-
-    from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
     from ase_electrolyte.atoms_checks import check_number
-    from ase_electrolyte.estimate import estimates_to_dict
+    from ase_electrolyte.writer_lock import WriterLock
 
-    from .intra_inter_errors import errors_summary
     from .model_frames import FrameSource
-    from .report import clear_outputs
-    from .volume_scan import scan_summary
+    from .report import _remove_stale_staging
 
     if isinstance(universe_or_frames, (str, Path)):
         from .bridge import _H5MD_SUFFIXES, from_ase, read_ase_frames
@@ -318,26 +316,82 @@ def diagnose(
     if errors is not None:
         errors.run(frames=error_frames, verbose=verbose)
     outdir.mkdir(parents=True, exist_ok=True)
-    clear_outputs(outdir, ["diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
-                           "intra_inter_errors.png", "volume_scan_frames.extxyz"])
-    summary = {}
-    if scan is not None:
-        summary["rigid_volume_scan"] = scan_summary(scan, outdir)
-        labels = "reference" if ref_calc is not None else "model"
-        with atomic_path(outdir / "volume_scan_frames.extxyz") as tmp:
-            write(str(tmp), scan.scanned_frames(labels=labels), format="extxyz")
-    else:
-        summary["rigid_volume_scan"] = {"skipped": "the frames have no periodic box"}
+    # claimed (a nested claim where electrolyte diagnose holds it): the staging folders of
+    # this host's killed runs are then known stale
+    with WriterLock(outdir, "diagnose output folder"):
+        _remove_stale_staging(outdir)
+        summary = _write_outputs(outdir, scan, errors, ref_calc, no_labels)
+    return summary
 
-    if errors is None:
-        summary["intra_inter_errors"] = {
-            "skipped": "no reference: pass a reference calculator or labelled frames"
-            + ("" if no_labels is None else f" ({no_labels})")
-        }
-    else:
-        summary["intra_inter_errors"] = errors_summary(errors, outdir)
 
-    # Estimates as value, error, unit, method and verdict (the one serialiser), not bare floats
-    summary = estimates_to_dict(summary)
-    write_json_atomic(outdir / "diagnose.json", summary, indent=2, default=float)
+#: The files :func:`diagnose` writes, or removes as an earlier run's where it writes none now.
+_OUTPUT_FILES = ("diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
+                "intra_inter_errors.png", "volume_scan_frames.extxyz")
+
+
+def _write_outputs(outdir, scan, errors, ref_calc, no_labels):
+    """Write the outputs of the finished parts into a hidden staging folder of ``outdir`` and
+    publish them as :func:`~mda_electrolyte.run_analyses` does, ``diagnose.json`` last.
+
+    The earlier run's outputs were removed before the new ones were written: a failure while
+    writing (a full disk at a figure, Ctrl-C) left no summary, or the new scan's files beside
+    nothing, and the earlier run lost.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from ase.io import write
+
+    from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
+    from ase_electrolyte.estimate import estimates_to_dict
+
+    from .intra_inter_errors import errors_summary
+    from .report import _name_published_file, _publish, _staging_prefix
+    from .volume_scan import scan_summary
+
+    # two hidden folders: the figures, table and frames, published by run_analyses' own
+    # mechanism (an earlier run's files that this run does not write removed), and the summary
+    # that names them, written in full before any of them is published and put in place by one
+    # rename at the end
+    staging = []
+    try:
+        for _ in range(2):
+            staging.append(Path(tempfile.mkdtemp(prefix=_staging_prefix(), dir=outdir)))
+    except OSError as err:
+        err.filename = os.fspath(outdir)
+        for folder in staging:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    files, held = staging
+    try:
+        summary = {}
+        if scan is not None:
+            summary["rigid_volume_scan"] = scan_summary(scan, files)
+            labels = "reference" if ref_calc is not None else "model"
+            with atomic_path(files / "volume_scan_frames.extxyz") as tmp:
+                write(str(tmp), scan.scanned_frames(labels=labels), format="extxyz")
+        else:
+            summary["rigid_volume_scan"] = {"skipped": "the frames have no periodic box"}
+        if errors is None:
+            summary["intra_inter_errors"] = {
+                "skipped": "no reference: pass a reference calculator or labelled frames"
+                + ("" if no_labels is None else f" ({no_labels})")
+            }
+        else:
+            summary["intra_inter_errors"] = errors_summary(errors, files)
+        # Estimates as value, error, unit, method and verdict (the one serialiser), not bare
+        # floats
+        summary = estimates_to_dict(summary)
+        write_json_atomic(held / "diagnose.json", summary, indent=2, default=float)
+        _publish(files, outdir, [f for f in _OUTPUT_FILES if f != "diagnose.json"])
+        os.replace(held / "diagnose.json", outdir / "diagnose.json")
+    except BaseException as err:
+        for folder in staging:
+            _name_published_file(err, folder, outdir)
+        raise
+    finally:
+        for folder in staging:
+            shutil.rmtree(folder, ignore_errors=True)
+    return summary
     return summary
