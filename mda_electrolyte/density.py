@@ -106,6 +106,15 @@ def _series(source, name, dt):
                                 above=0, maximum=MAX_TIME_PS)
 
 
+def _own_copies(measured):
+    """:func:`~mda_electrolyte.uncertainty.measured_values`' (values, errors, notes) with arrays
+    of the fit's own: real_array hands back the caller's float64 array itself, and a fit whose
+    inputs were checked at construction must not run on an array edited since (NaN densities
+    set after the check ended in Estimate's traceback; reversed volumes gave a fit of them)."""
+    values, errors, notes = measured
+    return np.array(values), None if errors is None else np.array(errors), notes
+
+
 #: p-value of the fit's χ² below which given per-point errors do not describe the scatter
 _CHI2_P = 1e-4
 
@@ -223,7 +232,10 @@ class Density:
 
     def __init__(self, source, *, dt=None, detect_equilibration=True):
         check_flag("detect_equilibration", detect_equilibration)
-        self._values, self._dt = _series(source, "density", dt)
+        values, self._dt = _series(source, "density", dt)
+        # a copy: the caller's array edited between construction and run() was averaged
+        # unchecked (negated after the check, -1.1997 g/cm³ came out valid)
+        self._values = np.array(values, dtype=np.float64)
         bad = np.flatnonzero(self._values <= 0)
         if bad.size:
             raise ValueError(f"the density series holds {bad.size} sample(s) <= 0 g/cm³ (first at "
@@ -322,7 +334,7 @@ class EquationOfState:
 
     def __init__(self, densities, pressures=None, *, pressure_errors=None, sources=None,
                  dt=None):
-        rho = real_array(densities, "densities")
+        rho = np.array(real_array(densities, "densities"))   # the fit's own (_own_copies)
         self._source_notes = ()
         if sources is not None:
             if pressures is not None:
@@ -341,8 +353,8 @@ class EquationOfState:
                 if m["verdict"] != "valid")
         if pressures is None:
             raise ValueError("give the mean pressures (bar) or the NVT runs as sources=")
-        p, given_errors, self._input_notes = measured_values(pressures, pressure_errors,
-                                                             "pressures", "bar")
+        p, given_errors, self._input_notes = _own_copies(measured_values(
+            pressures, pressure_errors, "pressures", "bar"))
         if rho.ndim != 1 or rho.shape != p.shape or rho.size < 4:
             raise ValueError("need at least 4 densities with one pressure each")
         if not np.all((rho > 0) & (rho < np.inf)) or not np.all(np.isfinite(p)):
@@ -508,9 +520,9 @@ class TaitCompressibility:
     """
 
     def __init__(self, pressures, volumes, *, volume_errors=None, reference_pressure=1.01325):
-        self._p = real_array(pressures, "pressures")
-        self._v, given_errors, self._input_notes = measured_values(
-            volumes, volume_errors, "volumes", "Å^3")
+        self._p = np.array(real_array(pressures, "pressures"))
+        self._v, given_errors, self._input_notes = _own_copies(measured_values(
+            volumes, volume_errors, "volumes", "Å^3"))
         if self._p.shape != self._v.shape or self._p.ndim != 1 or self._p.size < 4:
             raise ValueError("need at least 4 pressures with one volume each")
         if not np.all((self._v > 0) & (self._v < np.inf)) or not np.all(np.isfinite(self._p)):
@@ -636,9 +648,9 @@ class ThermalExpansion:
 
     def __init__(self, temperatures, densities, density_errors=None, *,
                  reference_temperature=None):
-        self._t = real_array(temperatures, "temperatures")
-        self._rho, given_errors, self._input_notes = measured_values(
-            densities, density_errors, "densities", "g/cm^3")
+        self._t = np.array(real_array(temperatures, "temperatures"))
+        self._rho, given_errors, self._input_notes = _own_copies(measured_values(
+            densities, density_errors, "densities", "g/cm^3"))
         if self._t.ndim != 1 or self._t.shape != self._rho.shape or self._t.size < 3:
             raise ValueError("need at least 3 temperatures with one density each")
         if not np.all((self._t > 0) & (self._t < np.inf)):
