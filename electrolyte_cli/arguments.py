@@ -407,7 +407,13 @@ def check_plotting():
     import os
 
     try:
-        import matplotlib  # noqa: F401
+        with _matplotlib_folder_warnings():
+            import matplotlib
+
+            # both chosen (and made) once per process: the cache folder only when the first
+            # figure's fonts are looked up, after every analysis had run
+            matplotlib.get_configdir()
+            matplotlib.get_cachedir()
     except (ValueError, ImportError) as err:
         backend = os.environ.get("MPLBACKEND")
         if backend is None or not isinstance(err, ValueError):
@@ -418,6 +424,67 @@ def check_plotting():
                          f"backend, so no figure can be drawn ({cause}); unset MPLBACKEND, "
                          "or set MPLBACKEND=Agg: electrolyte writes its figures to PNG files "
                          "and needs no display") from None
+
+
+@contextlib.contextmanager
+def _matplotlib_folder_warnings():
+    """matplotlib's log lines while it chooses its folders, as one warning line each.
+
+    A ``MPLCONFIGDIR``, ``XDG_CONFIG_HOME`` or ``XDG_CACHE_HOME`` that names no writable folder
+    made matplotlib log two bare lines ("mkdir -p failed ...", "Matplotlib created a temporary
+    cache directory ... highly recommended ...") outside the command's line format, the
+    cache's only once the first figure was drawn; it then works from a temporary folder, so
+    this is a warning naming the variable, said before any work.
+    """
+    import logging
+    import os
+    import re
+    import warnings
+
+    # matplotlib sets MPLCONFIGDIR to its temporary folder: the user's values are read first
+    given = {name: os.environ.get(name) for name in
+             ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HOME")}
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("matplotlib")
+    handler, propagate = Keep(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    failed = {}
+    for message in records:
+        made = re.match(r"mkdir -p failed for path (.*?): (.*)$", message, re.S)
+        if made:
+            failed[made.group(1)] = made.group(2)
+            continue
+        moved = re.match(r"Matplotlib created a temporary cache directory at (.*?) because "
+                         r"there was an issue with (?:MPLCONFIGDIR|the default path) \((.*?)\);",
+                         message, re.S)
+        if not moved:
+            warnings.warn(f"matplotlib: {one_line(message)}", stacklevel=2)
+            continue
+        temporary, path = moved.groups()
+        variable = ("MPLCONFIGDIR" if given["MPLCONFIGDIR"] else next(
+            (name for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME")
+             if given[name] and Path(path).parent == Path(given[name])), "HOME"))
+        cause = failed.get(path, "not a writable folder")
+        cure = {"MPLCONFIGDIR": "set MPLCONFIGDIR to a writable folder (or unset it)",
+                "XDG_CONFIG_HOME": "set XDG_CONFIG_HOME or MPLCONFIGDIR to a writable folder",
+                "XDG_CACHE_HOME": "set XDG_CACHE_HOME or MPLCONFIGDIR to a writable folder",
+                "HOME": "set MPLCONFIGDIR to a writable folder"}
+        warnings.warn(
+            f"{variable}={shown_path(given[variable] or '')}: matplotlib cannot use "
+            f"{shown_path(path)} ({one_line(cause)}) and keeps its settings and font cache in "
+            f"the temporary {shown_path(temporary)} for this run only; {cure[variable]} to "
+            "keep them", stacklevel=2)
 
 
 def make_folder(path, flag="-o/--output"):
