@@ -15,6 +15,7 @@ The returned Atoms carries the per-atom topology arrays of :mod:`ase_electrolyte
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import math
 import shutil
@@ -1285,7 +1286,10 @@ def excluded_volume(positions, radius):
     The space one molecule keeps for itself in a PACKMOL box of tolerance ``2 · radius``: atoms of
     different molecules stay ``tolerance`` apart, so these unions of different molecules do not
     overlap. Each sphere counts the points of a fixed grid (24 per diameter, about 7200 points)
-    outside the spheres of the atoms before it; within 1 % of the exact volume.
+    outside the spheres of the atoms before it; within 1 % of the exact volume. Only the points
+    in the caps that earlier atoms' spheres reach are measured (the count is that of the full
+    grid), and the volumes of the last 256 distinct molecules of up to 1000 atoms are kept by
+    their exact positions and radius.
 
     Parameters
     ----------
@@ -1299,6 +1303,11 @@ def excluded_volume(positions, radius):
     float
         Å³.
 
+    Raises
+    ------
+    ValueError
+        A radius that is no number > 0; a position that is NaN or infinite.
+
     Examples
     --------
     >>> import numpy as np
@@ -1308,17 +1317,71 @@ def excluded_volume(positions, radius):
     """
     positions = np.asarray(positions, dtype=float).reshape(-1, 3)
     radius = check_number("radius (Å)", radius, above=0)
+    if not np.all(np.isfinite(positions)):
+        # a NaN atom overlaps nothing: its ball would be counted whole
+        bad = int(np.flatnonzero(~np.all(np.isfinite(positions), axis=1))[0])
+        raise ValueError(f"positions: atom {bad} is at {positions[bad].tolist()} Å; positions "
+                         "must be finite")
+    return _cached_volume(_excluded_volume, positions, radius)
+
+
+# distinct (positions, radius) whose volumes are kept: a screening plan checks every task's
+# conformers, and those of rigid ions (Li⁺, PF6⁻) are the same bytes for every seed
+_VOLUME_CACHE_SIZE = 256
+_VOLUME_CACHE_ATOMS = 1000
+# a point this far (Å) beyond a test that excludes it stays excluded whatever the rounding
+_VOLUME_MARGIN = 1e-6
+
+
+@functools.lru_cache(maxsize=_VOLUME_CACHE_SIZE)
+def _volume_of(kind, data, radius):
+    return kind(np.frombuffer(data, dtype=float).reshape(-1, 3), radius)
+
+
+def _cached_volume(kind, positions, radius):
+    """``kind(positions, radius)``, computed once per exact positions and radius (molecules of
+    at most :data:`_VOLUME_CACHE_ATOMS` atoms: the cache holds a few MB at most)."""
+    if len(positions) > _VOLUME_CACHE_ATOMS:
+        return kind(positions, float(radius))
+    return _volume_of(kind, np.ascontiguousarray(positions, dtype=float).tobytes(),
+                      float(radius))
+
+
+def _excluded_volume(positions, radius):
+    from scipy.spatial import cKDTree
+
     points = radius * _UNIT_BALL
     ball = 4.0 / 3.0 * math.pi * radius**3
+    # atoms within 2 radius of an earlier one, by the same test as each atom's own: the tree's
+    # reach a little longer so that its rounding loses none
+    pairs = cKDTree(positions).query_pairs(2.0 * radius * (1.0 + 1e-9) + _VOLUME_MARGIN,
+                                           output_type="ndarray")
+    earlier = {}
+    for j, i in pairs[np.lexsort((pairs[:, 0], pairs[:, 1]))] if len(pairs) else ():
+        earlier.setdefault(int(i), []).append(int(j))
     volume = 0.0
     for i, centre in enumerate(positions):
-        before = positions[:i]
+        before = positions[earlier.get(i, [])]
         before = before[np.linalg.norm(before - centre, axis=1) < 2.0 * radius]
         if len(before) == 0:
             volume += ball
             continue
-        d2 = np.sum((centre + points[:, None, :] - before[None]) ** 2, axis=-1)
-        volume += ball * float(np.mean(np.all(d2 >= radius**2, axis=1)))
+        # a grid point can lie in the sphere of an earlier atom only within its cap beyond the
+        # plane at (distance - radius) from the centre: the points outside every cap count as
+        # outside without their distances, and those of the rest are the very sums of the
+        # full grid's
+        inside = np.zeros(len(points), dtype=bool)
+        for other in before:
+            offset = other - centre
+            distance = float(np.linalg.norm(offset))
+            if distance == 0.0:
+                near = np.arange(len(points))  # an atom at the very centre has no cap
+            else:
+                near = np.flatnonzero(points @ (offset / distance)
+                                      >= distance - radius - _VOLUME_MARGIN)
+            d2 = np.sum((centre + points[near] - other) ** 2, axis=-1)
+            inside[near[d2 < radius**2]] = True
+        volume += ball * ((len(points) - int(np.count_nonzero(inside))) / len(points))
     return volume
 
 
@@ -1420,9 +1483,13 @@ def _hull_volume(positions, radius):
     Each sphere is sampled by 400 points of a Fibonacci lattice (the hull is within 2 % of the
     exact one, slightly inside it).
     """
+    positions = np.asarray(positions, dtype=float).reshape(-1, 3)
+    return _cached_volume(_hull_volume_of, positions, radius)
+
+
+def _hull_volume_of(positions, radius):
     from scipy.spatial import ConvexHull
 
-    positions = np.asarray(positions, dtype=float).reshape(-1, 3)
     points = (positions[:, None, :] + radius * _SPHERE_POINTS[None]).reshape(-1, 3)
     return float(ConvexHull(points).volume)
 
