@@ -78,9 +78,25 @@ def estimate_of(obj):
                                     f"not a readable estimate ({reason})")
 
 
+#: Significant digits of a plain number (a setting, a count, a fit check) on the page.
+PLAIN_DIGITS = 12
+
+
+def _shown_float(x):
+    """``x`` to :data:`PLAIN_DIGITS` significant digits, for ``json.dumps`` to write shortest.
+
+    A number computed in floating point was shown with its last bit's noise (``0.1 + 0.2``
+    read ``0.30000000000000004``, a frame spacing ``0.0020999999999999994``); a setting typed
+    with up to 12 significant digits reads as typed. Only the page rounds: ``summary.json``
+    keeps each number exact for the programs that read it.
+    """
+    return float(f"{x:.{PLAIN_DIGITS}g}")
+
+
 def _finite(value):
     """``value`` for JSON display: NumPy arrays and scalars as lists and numbers, NaN and
-    infinities (which ``json.dumps`` writes as ``NaN``/``Infinity``) as ``None``."""
+    infinities (which ``json.dumps`` writes as ``NaN``/``Infinity``) as ``None``, finite
+    floats to :data:`PLAIN_DIGITS` significant digits (:func:`_shown_float`)."""
     import numpy as np
 
     if isinstance(value, np.ndarray):
@@ -88,7 +104,7 @@ def _finite(value):
     elif isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return _shown_float(value) if math.isfinite(value) else None
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     if isinstance(value, dict):
@@ -160,6 +176,12 @@ def _plain(value):
 
     import numpy as np
 
+    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "f" \
+            and value.dtype.itemsize < 8 and value.size <= MAX_LISTED:
+        # a float32's 0.3 is 0.30000001192092896 as a float; its own shortest form is "0.3"
+        shown = [float(np.format_float_positional(v, unique=True)) for v in value.ravel()]
+        return shown[0] if isinstance(value, np.generic) else \
+            np.array(shown).reshape(value.shape).tolist()
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, (set, frozenset)):
@@ -350,10 +372,13 @@ def write_html_report(path, *, title, settings, summary, figures=()):
         Output file (``report.html``).
     title : str
     settings : dict
-        What was run (composition, model, temperatures, lengths, ...).
+        What was run (composition, model, temperatures, lengths, ...). A plain number is shown
+        to :data:`PLAIN_DIGITS` significant digits (a float32 to its own shortest form): as
+        typed, without the last bit's noise of a computed one (``0.30000000000000004``).
     summary : dict
         The analyses' summary (as in ``summary.json``, or with Estimate objects): nested tables,
-        every Estimate as a row of value ± error, unit, verdict and method.
+        every Estimate as a row of value ± error, unit, verdict and method; plain numbers as in
+        ``settings`` (only the page rounds them; the caller's dicts stay as they are).
     figures : iterable of str or os.PathLike, optional
         PNG files to embed, in order (``None``: none), each at most
         :data:`MAX_FIGURE_BYTES`.
