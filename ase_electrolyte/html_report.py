@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .atomic_file import write_text_atomic
 
-__all__ = ["write_html_report", "package_versions", "check_report_tree"]
+__all__ = ["write_html_report", "package_versions", "check_report_tree", "plain_number_text"]
 
 _PACKAGES = ("ase-electrolyte", "ase", "MDAnalysis", "numpy", "scipy", "torch", "sevenn", "h5py")
 
@@ -82,21 +82,43 @@ def estimate_of(obj):
 PLAIN_DIGITS = 12
 
 
-def _shown_float(x):
-    """``x`` to :data:`PLAIN_DIGITS` significant digits, for ``json.dumps`` to write shortest.
+def plain_number_text(x):
+    """A plain number (a setting, a count: no Estimate) as the reports and the CLI show it.
 
-    A number computed in floating point was shown with its last bit's noise (``0.1 + 0.2``
-    read ``0.30000000000000004``, a frame spacing ``0.0020999999999999994``); a setting typed
-    with up to 12 significant digits reads as typed. Only the page rounds: ``summary.json``
-    keeps each number exact for the programs that read it.
+    To :data:`PLAIN_DIGITS` significant digits: a number typed with up to 12 reads as typed
+    (``298.1534``, ``1e-20``, ``300`` for 300.0), one computed in floating point without its
+    last bit's noise (``0.1 + 0.2`` read ``0.30000000000000004``). Six digits (``:g``) were
+    too few for a value to be typed back: a resume refused with "rerun with --temperature
+    298.153" was refused again, the run being at 298.1534.
+
+    Parameters
+    ----------
+    x : float or int
+        A finite number, in whatever unit its label names.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> plain_number_text(0.1 + 0.2), plain_number_text(298.1534), plain_number_text(300.0)
+    ('0.3', '298.1534', '300')
     """
-    return float(f"{x:.{PLAIN_DIGITS}g}")
+    return f"{x:.{PLAIN_DIGITS}g}"
+
+
+def _shown_float(x):
+    """``x`` as :func:`plain_number_text` shows it, a float again for ``json.dumps`` to write
+    in lists; only the page rounds: ``summary.json`` keeps each number exact for the programs
+    that read it."""
+    return float(plain_number_text(x))
 
 
 def _finite(value):
     """``value`` for JSON display: NumPy arrays and scalars as lists and numbers, NaN and
     infinities (which ``json.dumps`` writes as ``NaN``/``Infinity``) as ``None``, finite
-    floats to :data:`PLAIN_DIGITS` significant digits (:func:`_shown_float`)."""
+    floats to :data:`PLAIN_DIGITS` significant digits (:func:`plain_number_text`)."""
     import numpy as np
 
     if isinstance(value, np.ndarray):

@@ -514,13 +514,13 @@ def _expected_settings(stage, stored, args):
         production_ps=args.production_ps, preequilibration_timestep_fs=dt, timestep_fs=dt,
         write_interval_fs=args.write_interval_fs)
     steps, every = plan[stage].steps, plan[stage].write_interval
-    ps = lambda v: f"{v * dt / 1000:g}"  # noqa: E731 - steps of this stage as ps
+    ps = lambda v: _g(v * dt / 1000)  # noqa: E731 - steps of this stage as ps
     expected = {
         "temperature_K": ("--temperature", float(args.temperature), args.temperature, _g),
         "seed": ("--seed", int(args.seed), args.seed, str),
         "steps": (_STAGES[stage], steps, length, ps),
         "write_interval": ("--write-interval-fs", every, args.write_interval_fs,
-                           lambda v: f"{v * dt:g}"),
+                           lambda v: _g(v * dt)),
     }
     if stored.get("ensemble") == "npt":
         expected["pressure_bar"] = ("--pressure", float(args.pressure), args.pressure, _g)
@@ -530,7 +530,11 @@ def _expected_settings(stage, stored, args):
 
 
 def _g(value):
-    return f"{value:g}"
+    # whole, so that the value a refusal advises resumes the run when typed back (six digits
+    # of 298.1534 were refused again)
+    from ase_electrolyte.html_report import plain_number_text
+
+    return plain_number_text(value)
 
 
 def _check_run_settings(out, args, options=None):
