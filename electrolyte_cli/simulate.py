@@ -459,7 +459,7 @@ def _check_box_settings(out, composition, box_settings):
                 if key == "box_seed":
                     return f"--seed {v}"
                 return "no --density (the van der Waals box)" if isinstance(v, str) else (
-                    f"--density {v:g}")
+                    f"--density {_g(v)}")
 
             raise ValueError(
                 f"{out} holds a box packed with {shown(stored[key])}, not {shown(value)}: a "

@@ -1,10 +1,11 @@
 """The value a refused resume advises (``rerun with --temperature X to resume it``) is the
 stored one, whole: given back, it resumes the run.
 
-The stored setting was printed to 6 significant digits (``:g``): a run at ``--temperature
-298.1534`` resumed with ``298.15`` was told to rerun with ``--temperature 298.153``, and that
-was refused again (settings are compared to 1e-12), naming 298.153 twice. The settings are now
-shown to :data:`ase_electrolyte.html_report.PLAIN_DIGITS` significant digits, the one form of
+The stored setting (and the box's ``--density``) was printed to 6 significant digits
+(``:g``): a run at ``--temperature 298.1534`` resumed with ``298.15`` was told to rerun with
+``--temperature 298.153``, and that was refused again (settings are compared to 1e-12),
+naming 298.153 twice. The settings are now shown to
+:data:`ase_electrolyte.html_report.PLAIN_DIGITS` significant digits, the one form of
 plain numbers of the reports.
 """
 
@@ -17,7 +18,7 @@ from test_cli_resume_settings import _with
 
 #: Settings of the run with more than 6 significant digits, and another value of each.
 SETTINGS = {"--temperature": ("60.1234567", "60"), "--pressure": ("1.01325432", "1.01325"),
-            "--relax-fmax": ("2.00000123", "2")}
+            "--relax-fmax": ("2.00000123", "2"), "--density": ("1.23456789", "1.2")}
 
 
 def _argv(**overrides):
