@@ -1230,8 +1230,12 @@ class IntraInterErrors(FrameAnalysis):
         for q in self.quantities:
             data[q] = {}
             for s, side in ((1, "model"), (2, "reference")):
+                # each component's per-frame arrays let go as it is stacked: stacked beside
+                # all of them, the forces were held twice at the peak (288 of the 1290 bytes
+                # per analysed atom; benchmarks/bench_intra_inter_memory.py)
                 data[q][side] = {
-                    c: np.array([item[s][q][c] for item in per_frame]) for c in components[q]
+                    c: np.array([item[s][q].pop(c) for item in per_frame])
+                    for c in components[q]
                 }
         self.results.energies = data.get("energy", {})
         self.results.forces = data.get("forces", {})
