@@ -38,7 +38,7 @@ from scipy.special import ndtr
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_number
-from ase_electrolyte.estimate import METHODS, Estimate, propagated_dof
+from ase_electrolyte.estimate import METHODS, Estimate, mark_not_valid, propagated_dof
 from ase_electrolyte.neighbour_pairs import pairs_within
 from mda_electrolyte.analysis_base import (
     BOX_ROUNDING,
@@ -47,7 +47,9 @@ from mda_electrolyte.analysis_base import (
     check_coordinate_precision,
     check_range,
     check_static_selection,
+    frame_boxes,
     half_box_width,
+    kept_frame,
     reduced_box,
     require_results,
     trajectory_boxes,
@@ -66,7 +68,7 @@ from mda_electrolyte.uncertainty import (
 )
 
 __all__ = ["IntraInterRDF", "CATION_ELEMENTS", "MIN_PEAK_PAIRS", "PEAK_HALF_WIDTH", "PeakTop",
-           "peak_top", "DEFAULT_BIN_WIDTH"]
+           "peak_top", "DEFAULT_BIN_WIDTH", "MIN_PAIR_DISTANCE"]
 
 #: Bin width in Å of :class:`IntraInterRDF` where ``nbins`` is not given (the range in bins of
 #: at most this width). The first Li–O, Na–O peaks of carbonate electrolytes are Gaussians of
@@ -101,6 +103,127 @@ _MAX_LOWER_BINS = 1000
 #: bin's counts are far from normal (a counting error above 45 %) and the block error is no
 #: calibrated error bar of the highest of such bins.
 MIN_PEAK_PAIRS = 5
+
+#: Closest approach (Å) of two atoms in a frame of a liquid: no bond is shorter (H₂, 0.74 Å), so
+#: closer pairs are overlapping atoms (a broken or badly wrapped frame, a duplicated atom). The
+#: bound of :data:`mda_electrolyte.volume_scan.MIN_SCAN_DISTANCE`. A first peak of g(r) closer
+#: than this is such pairs, not a shell: the shell analyses refuse it naming the frames and atoms
+#: (a stray pair 0.23 Å from a Li⁺ was the "first peak", and the error blamed its dip). Closer
+#: pairs alone are not refused: an ideal gas or soft beads have them, and a rare one does not
+#: change a shell's counts beyond their error.
+MIN_PAIR_DISTANCE = 0.5
+
+#: Frames per run (per parallel part) whose overlapping pairs are kept to be named.
+_MAX_CLOSE_FRAMES = 5
+
+
+def _describe_close_pairs(atoms, frame, first, second, distances, shown=3):
+    """The pairs closer than :data:`MIN_PAIR_DISTANCE` among ``(first, second)`` of one frame,
+    in words (``""`` if none): the closest ``shown`` of them with their atoms' element (or
+    name) and index in the Universe and their distance.
+
+    Parameters
+    ----------
+    atoms : MDAnalysis.AtomGroup
+        The atoms that ``first`` and ``second`` index.
+    frame : int
+        The trajectory frame of the pairs.
+    first, second : numpy.ndarray of int
+        The pairs' atoms, as positions in ``atoms``.
+    distances : numpy.ndarray
+        Their distances in Å.
+    shown : int
+        Most pairs named.
+
+    Returns
+    -------
+    str
+        E.g. ``"frame 7: Li 0-N 8 at 0.23 Å"``.
+    """
+    distances = np.asarray(distances, dtype=np.float64)
+    close = np.flatnonzero(distances < MIN_PAIR_DISTANCE)
+    if not close.size:
+        return ""
+    close = close[np.argsort(distances[close], kind="stable")]
+    # the element where the topology has one, else the name
+    names = np.full(atoms.n_atoms, "atom", dtype=object)
+    for attr in ("names", "elements"):
+        if hasattr(atoms, attr):
+            values = np.asarray(getattr(atoms, attr), dtype=object)
+            names = np.where(values != "", values, names)
+    index = atoms.indices
+    text = ", ".join(f"{names[first[k]]} {index[first[k]]}-{names[second[k]]} "
+                     f"{index[second[k]]} at {distances[k]:.3g} Å" for k in close[:shown])
+    more = f" and {close.size - shown} more" if close.size > shown else ""
+    return f"frame {frame}: {text}{more}"
+
+
+def _overlap_peak(edges, g, found):
+    """Where g(r)'s first peak is overlapping atoms, from the first-minimum search ``found``
+    (:class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`): its first peak if that lies closer
+    than :data:`MIN_PAIR_DISTANCE`; where it found no shell, the centre of g's highest bin if
+    that one does (a pair 0.05 Å apart fills a bin of 0.1 Å to a g no shell reaches, which the
+    smoothed search takes for no peak at all); else ``None``. A rare close pair beside a shell
+    the search found (an ideal gas's, soft beads') is left: it changes no count beyond its
+    error."""
+    peak = found.peak
+    if peak is not None and math.isfinite(peak) and peak < MIN_PAIR_DISTANCE:
+        return float(peak)
+    if found.cutoff is not None:
+        return None
+    g = np.asarray(g, dtype=np.float64)
+    if not g.size or not np.any(g > 0):
+        return None
+    k = int(np.argmax(g))
+    centre = 0.5 * (float(edges[k]) + float(edges[k + 1]))
+    return centre if centre < MIN_PAIR_DISTANCE else None
+
+
+def _overlap_reason(position, described):
+    """Why a g(r) whose peak at ``position`` (Å, :func:`_overlap_peak`) is overlapping atoms
+    cannot give a shell, naming the pairs ``described`` (:func:`_describe_close_pairs` of some
+    frames)."""
+    named = "; ".join(d for d in described if d)
+    return (f"the first peak at {position:.3g} Å is atoms closer than {MIN_PAIR_DISTANCE} Å "
+            f"(no bond is that short: overlapping atoms, broken frames): {named} (atom "
+            "indices of the Universe); fix or leave out those frames")
+
+
+def _selected_frame_indices(sliced):
+    """The trajectory frame indices of AnalysisBase's sliced trajectory (a slice or indices)."""
+    frames = getattr(sliced, "frames", None)
+    if frames is not None:
+        return np.asarray(frames, dtype=np.intp)
+    every = np.arange(sliced.trajectory.n_frames)
+    if hasattr(sliced, "step"):
+        # the range FrameIteratorSliced iterates (its stop -1 of a backward slice is no end)
+        return np.arange(sliced.start, sliced.stop, sliced.step) if sliced.stop >= 0 or (
+            sliced.step > 0) else np.arange(sliced.start, -1, sliced.step)
+    return every
+
+
+def _check_boxes_before_pass(trajectory, frames, r_max, who, refusal):
+    """Refuse, before any frame is analysed, the first of ``frames`` whose box is narrower than
+    twice ``r_max`` (Å).
+
+    The boxes come from :func:`~mda_electrolyte.analysis_base.frame_boxes`: without the
+    coordinates in memory and H5MD, by reading every frame otherwise, which costs little
+    beside the pass: a 7000-atom XTC of 100 frames read in 0.28 ms per frame (CPU), against
+    29 ms per frame for the 8 Å RDF and 21 ms for the shells. ``refusal(frame, half_width)``
+    gives the ValueError the pass raises at that frame (the same message); ``who`` names the
+    analysis for a frame without a box.
+    """
+    read, boxes, _ = frame_boxes(trajectory, frames)
+    if read.size == 0:
+        return
+    # each distinct box once, in frame order (an NVT run: one)
+    _, first = np.unique(boxes, axis=0, return_index=True)
+    for k in np.sort(first):
+        box = None if np.all(boxes[k, :3] == 0) else boxes[k]
+        half = half_box_width(reduced_box(box), who, int(read[k]))
+        if r_max > half * BOX_ROUNDING:
+            raise refusal(int(read[k]), half)
+
 
 #: Elements that are the centre of element-pair keys (cations first, then alphabetical order).
 CATION_ELEMENTS = ("Li", "Na", "K", "Rb", "Cs", "Mg", "Ca", "Zn", "Al")
@@ -371,9 +494,10 @@ class IntraInterRDF(FrameAnalysis):
         (:func:`~mda_electrolyte.analysis_base.check_static_selection`).
     range : tuple of float
         ``(r_min, r_max)`` of the histogram in Å; ``r_max`` must not exceed half the smallest box
-        width of every analysed frame (checked at the start and on every frame), of its cell
-        with reduced tilts (:func:`~mda_electrolyte.analysis_base.reduced_box`: a sheared cell
-        of the same lattice allows the same range). A frame whose
+        width of every analysed frame (checked at the start, for every selected frame's box
+        before the pass, and on every frame), of its cell with reduced tilts
+        (:func:`~mda_electrolyte.analysis_base.reduced_box`: a sheared cell of the same
+        lattice allows the same range). A frame whose
         single-precision coordinates are so large that their spacing exceeds a tenth of the bin
         width (coordinates beyond ~1e5 Å for 0.1 Å bins) is refused: its distances would be
         wrong by more than the bins resolve.
@@ -463,7 +587,11 @@ class IntraInterRDF(FrameAnalysis):
         :data:`MIN_PEAK_PAIRS` pairs (any bin where none does) and that bin's centre, both
         without an error; both NaN where g(r) is zero everywhere.
         :meth:`plot` stamps a panel whose g(r) itself is not valid
-        (too few frames, correlated blocks), not one without a peak.
+        (too few frames, correlated blocks), not one without a peak. Where the first peak
+        (or, without one, the highest bin) lies closer than :data:`MIN_PAIR_DISTANCE`, it is
+        overlapping atoms: ``first_peak``, ``first_minimum`` and ``cn_first_shell`` (and
+        ``g_max`` if it is there) are not valid, the note naming the frames, atoms (Universe
+        indices) and distances, also among ``results.shell``'s warnings.
         ``"cn_first_shell"``: the mean number of
         ``b`` atoms within the first minimum: ``cn_total`` there (linear within the bin) plus
         the pairs closer than a range that starts after 0 Å (``cn_below``, every one of
@@ -602,6 +730,12 @@ class IntraInterRDF(FrameAnalysis):
         # they overlap: the kernel and _bin_index correct against these edges)
         lower = r_min - width * np.arange(self._n_lower, 0, -1)
         self._count_edges = np.concatenate([np.maximum(lower, 0.0), self._edges])
+        # the counted bins that can hold a pair closer than MIN_PAIR_DISTANCE, and the slot of
+        # the pairs below them where they start that close (a range counted from farther has no
+        # first peak that close to name)
+        self._n_close = min(self._n_count, int(np.searchsorted(self._count_edges,
+                                                                MIN_PAIR_DISTANCE)))
+        self._close_slot = bool(self._count_edges[0] < MIN_PAIR_DISTANCE)
         # the first minima are searched after the pass: bins it cannot smooth refused now
         check_smoothable(self._edges)
         # unordered class pairs (c1 <= c2)
@@ -626,6 +760,9 @@ class IntraInterRDF(FrameAnalysis):
         self._n_a = n_a
         self._n_b = n_b
         self._keys = keys
+        # which selections each searched atom is in, to name a pair's overlapping atoms
+        self._selections = membership
+        self._sel_of_pair = sel_of_pair
 
     @staticmethod
     def _membership(atomgroup, pairs):
@@ -705,6 +842,7 @@ class IntraInterRDF(FrameAnalysis):
             (n_segments, self._n_cls**2 * 2 * (self._n_count + 1)), dtype=np.int64)
         self.results.volume_segments = np.zeros(n_segments)
         self.results.frames_segments = np.zeros(n_segments, dtype=np.int64)
+        self.results._close_frames = []
         self._last_box = (None, None, None)
 
     def __getstate__(self):
@@ -733,10 +871,7 @@ class IntraInterRDF(FrameAnalysis):
         if self._range[1] > half_width * BOX_ROUNDING:
             # beyond half the width a pair has several images within r_max: the histogram
             # would count them all and the ideal-gas normalisation would not hold
-            raise ValueError(
-                f"IntraInterRDF: r_max = {self._range[1]} Å exceeds half the smallest box width "
-                f"of frame {self._ts.frame} ({half_width:.3f} Å; the box shrank); reduce range"
-            )
+            raise self._box_refusal(self._ts.frame, half_width)
         # one histogram over (class of i, class of j, inter, bin) for ordered class pairs; the
         # extra bin per row collects distances outside the range
         row = self._n_count + 1
@@ -745,6 +880,16 @@ class IntraInterRDF(FrameAnalysis):
         counts = self.results.counts_segments[segment]
         self.results.volume_segments[segment] += self._ts.volume
         self.results.frames_segments[segment] += 1
+        # frames that add pairs closer than MIN_PAIR_DISTANCE, to name them if they make the
+        # first peak (searched again then; the pass keeps only their numbers)
+        watch = len(self.results._close_frames) < _MAX_CLOSE_FRAMES
+        close_before = self._close_counts(counts) if watch else 0
+        self._count_pairs(positions, box, counts, row)
+        if watch and self._close_counts(counts) != close_before:
+            self.results._close_frames.append(int(self._ts.frame))
+
+    def _count_pairs(self, positions, box, counts, row):
+        """Add one frame's pairs to the histogram ``counts`` (rows of ``row`` slots)."""
         if self._kernel is not None:
             # search and count in one compiled pass (the same bins as the vesin path below)
             self._kernel(positions, triclinic_vectors(box, dtype=np.float64),
@@ -761,6 +906,26 @@ class IntraInterRDF(FrameAnalysis):
             np.add(flat, row, out=flat, where=np.take(self._mol, i) != np.take(self._mol, j))
             flat += self._bin_index(dist)
             counts += np.bincount(flat, minlength=counts.size)
+
+    def _box_refusal(self, frame, half_width):
+        return ValueError(
+            f"IntraInterRDF: r_max = {self._range[1]} Å exceeds half the smallest box width "
+            f"of frame {frame} ({half_width:.3f} Å; the box shrank); reduce range")
+
+    def _check_selected_frames(self):
+        # a box that shrinks below twice the range, refused before the pass (it was refused
+        # at its frame, after the others' work)
+        frames = _selected_frame_indices(self._sliced_trajectory)
+        _check_boxes_before_pass(self._trajectory, frames,
+                                self._range[1], "IntraInterRDF", self._box_refusal)
+
+    def _close_counts(self, counts):
+        """Pairs counted so far in the bins that may hold overlapping atoms (one segment's)."""
+        rows = counts.reshape(-1, self._n_count + 1)
+        total = int(rows[:, : self._n_close].sum())
+        if self._close_slot:
+            total += int(rows[:, -1].sum())
+        return total
 
     def _class_pair_counts(self, ordered, below=False):
         """The counts of the unordered class pairs (..., class pair, intra/inter, bin), float64,
@@ -814,9 +979,13 @@ class IntraInterRDF(FrameAnalysis):
     def _get_aggregator(self):
         return ResultsGroup(lookup={"counts_segments": ResultsGroup.ndarray_sum,
                                     "volume_segments": ResultsGroup.ndarray_sum,
-                                    "frames_segments": ResultsGroup.ndarray_sum})
+                                    "frames_segments": ResultsGroup.ndarray_sum,
+                                    "_close_frames": ResultsGroup.flatten_sequence})
 
     def _conclude(self):
+        # the parts' frames in frame order (a parallel run's parts end in any order)
+        self._close_frames = sorted(self.results.pop("_close_frames", []))[:_MAX_CLOSE_FRAMES]
+        self._close_described = {}
         edges = self._edges
         self.results.edges = edges
         self.results.bins = 0.5 * (edges[:-1] + edges[1:])
@@ -877,12 +1046,52 @@ class IntraInterRDF(FrameAnalysis):
             self.results.first_peak[key] = found.peak
             self.results.first_minimum[key] = found.cutoff
             cutoff = found.estimate("cutoff")
-            self.results.estimates[key] = {
+            estimates = {
                 "first_peak": found.estimate("peak"),
                 "first_minimum": cutoff,
                 **dict(zip(("g_max", "g_max_position"), self._g_max(key, method),
                            strict=True)),
                 "cn_first_shell": self._cn_first_shell(p, key, cutoff, method)}
+            close = (_overlap_peak(edges, self.results.total[key], found)
+                     if self._close_frames else None)
+            described = [] if close is None else self._close_pairs_of(p)
+            if any(described):
+                reason = _overlap_reason(close, described)
+                # the shell is the overlapping atoms': every number read from it refused
+                g_max_close = estimates["g_max_position"].value < MIN_PAIR_DISTANCE
+                estimates = {name: mark_not_valid(est, reason) if (
+                    not name.startswith("g_max") or g_max_close) else est
+                    for name, est in estimates.items()}
+                self.results.shell[key]["warnings"] = [
+                    *self.results.shell[key].get("warnings", []), reason]
+            self.results.estimates[key] = estimates
+
+    def _close_pairs_of(self, p):
+        """:func:`_describe_close_pairs` of pair ``p``'s atoms in the frames where the pass
+        counted pairs closer than :data:`MIN_PAIR_DISTANCE` (read again, the caller's frame
+        kept)."""
+        if not self._close_frames:
+            return []
+        sa, sb = self._sel_of_pair[p]
+        in_a, in_b = self._selections[:, sa], self._selections[:, sb]
+        described = []
+        with kept_frame(self._trajectory) as trajectory:
+            for frame in self._close_frames:
+                ts = trajectory[frame]
+                if frame not in self._close_described:
+                    box = reduced_box(np.array(ts.dimensions))
+                    pairs, d = pairs_within(self._atoms.positions, triclinic_vectors(box),
+                                            MIN_PAIR_DISTANCE, "Pd")
+                    self._close_described[frame] = (pairs, d)
+                pairs, d = self._close_described[frame]
+                i, j = pairs[:, 0], pairs[:, 1]
+                mine = (in_a[i] & in_b[j]) | (in_a[j] & in_b[i])
+                # the a atom first, as the pair's key reads
+                swap = ~(in_a[i] & in_b[j])
+                first, second = np.where(swap, j, i)[mine], np.where(swap, i, j)[mine]
+                described.append(_describe_close_pairs(self._atoms, frame, first, second,
+                                                      d[mine]))
+        return described
 
     def _below_argument(self, below):
         """The pairs closer than the range (one pair's ``n_lower + 1`` counts from 0 Å) as

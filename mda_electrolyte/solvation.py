@@ -58,7 +58,16 @@ from mda_electrolyte.atom_categories import oxygen_classes
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
-from mda_electrolyte.rdf import CATION_ELEMENTS
+from mda_electrolyte.rdf import (
+    _MAX_CLOSE_FRAMES,
+    CATION_ELEMENTS,
+    MIN_PAIR_DISTANCE,
+    _check_boxes_before_pass,
+    _describe_close_pairs,
+    _overlap_peak,
+    _overlap_reason,
+    _selected_frame_indices,
+)
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import (
     CLASSES,
@@ -634,6 +643,11 @@ class SolvationShells(FrameAnalysis):
         Range of the cation–species RDFs in Å; given cutoffs must lie inside. A range that
         starts inside or after the first shell has no first minimum of its own (the pairs
         closer than its start are counted to tell): such a cutoff is refused after the pass.
+        Its end must lie within half the smallest box width of every selected frame (checked
+        for all their boxes before the pass). An RDF whose first peak (or highest bin) lies
+        closer than :data:`~mda_electrolyte.rdf.MIN_PAIR_DISTANCE` is overlapping atoms, not
+        a shell: a cutoff from it is refused after the pass, naming the frames, atoms and
+        distances.
     rdf_nbins : int
         Bins of those RDFs.
     network_species : list of str, optional
@@ -942,6 +956,9 @@ class SolvationShells(FrameAnalysis):
         self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
         self.results._rdf_below = np.zeros((len(self._species), self._n_below), dtype=np.int64)
         self.results._half_width = np.inf
+        # (frame, cation, atom, distance) of pairs closer than MIN_PAIR_DISTANCE in the first
+        # frames that have them: named if they make an RDF's first peak
+        self.results._close_pairs = []
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
@@ -950,7 +967,8 @@ class SolvationShells(FrameAnalysis):
                                     "_summary": ShellSummaryBuilder.concatenate,
                                     "_half_width": min,
                                     "_rdf_counts": ResultsGroup.ndarray_sum,
-                                    "_rdf_below": ResultsGroup.ndarray_sum})
+                                    "_rdf_below": ResultsGroup.ndarray_sum,
+                                    "_close_pairs": ResultsGroup.flatten_sequence})
 
     def _single_frame(self):
         ts = self._ts
@@ -969,10 +987,7 @@ class SolvationShells(FrameAnalysis):
                                        "SolvationShells", ts.frame)
         half = half_box_width(box, "SolvationShells", ts.frame)
         if self._rdf_range[1] > half * BOX_ROUNDING:
-            raise ValueError(
-                f"frame {ts.frame}: rdf_range ends at {self._rdf_range[1]} Å, beyond half the "
-                f"smallest box width ({half:.3f} Å; the box shrank); reduce rdf_range"
-            )
+            raise self._box_refusal(ts.frame, half)
         self.results._half_width = min(self.results._half_width, half)
         # the search's distances carry single-precision rounding of its own (an O at exactly
         # 2.5 Å from a Li read 2.50000013 Å on a 30 Å box with one search method, 2.5 with
@@ -987,6 +1002,10 @@ class SolvationShells(FrameAnalysis):
         pairs, dist = pairs[found], dist[found]
         cation = pairs[:, 0].astype(np.int32)
         atom = self._targets[pairs[:, 1]]
+        close = np.flatnonzero(dist < MIN_PAIR_DISTANCE)
+        if close.size and len(self.results._close_pairs) < _MAX_CLOSE_FRAMES:
+            self.results._close_pairs.append(
+                (int(ts.frame), cation_ix[cation[close]], atom[close], dist[close]))
         edges = self._edges
         in_range = (dist >= edges[0]) & (dist <= edges[-1])
         species = self._layout.atom_species[atom]
@@ -1038,6 +1057,18 @@ class SolvationShells(FrameAnalysis):
         else:
             self.results._summary.add(self._frame_summary(rows))
 
+    def _box_refusal(self, frame, half_width):
+        return ValueError(
+            f"frame {frame}: rdf_range ends at {self._rdf_range[1]} Å, beyond half the "
+            f"smallest box width ({half_width:.3f} Å; the box shrank); reduce rdf_range")
+
+    def _check_selected_frames(self):
+        # a box that shrinks below twice the range, refused before the pass (it was refused
+        # at its frame, after the others' work)
+        frames = _selected_frame_indices(self._sliced_trajectory)
+        _check_boxes_before_pass(self._trajectory, frames,
+                                self._rdf_range[1], "SolvationShells", self._box_refusal)
+
     def _reduced_box(self, box):
         """:func:`~mda_electrolyte.analysis_base.reduced_box` of ``box``, once per distinct box
         (an NVT run has one)."""
@@ -1055,6 +1086,9 @@ class SolvationShells(FrameAnalysis):
 
     def _conclude(self):
         half = self.results.pop("_half_width")
+        # the parts' frames in frame order (a parallel run's parts end in any order)
+        self._close_pairs = sorted(self.results.pop("_close_pairs", []),
+                                   key=lambda item: item[0])[:_MAX_CLOSE_FRAMES]
         self._rdf_below = self.results.pop("_rdf_below")
         if self._store_table:
             table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
@@ -1156,6 +1190,13 @@ class SolvationShells(FrameAnalysis):
                 found = first_minimum(edges, g, counts=counts[k], smoothing=self._rdf_smoothing,
                                       below=below)
                 self._details[name] = found
+                close = _overlap_peak(edges, g, found) if self._close_pairs else None
+                described = [] if close is None else self._close_pairs_text(k)
+                if any(described):
+                    # a cutoff after it (between the overlap and the true shell) would count
+                    # no shell at all; no preset repairs broken frames
+                    raise ValueError(f"SolvationShells: the cation–{name} RDF: "
+                                     + _overlap_reason(close, described))
                 if found.cutoff is not None:
                     radii[name] = found.cutoff
                 else:
@@ -1199,6 +1240,17 @@ class SolvationShells(FrameAnalysis):
                 f"the RDF first minima {beyond} lie beyond max_cutoff = {self._radius} Å, the "
                 "largest cutoff the pass kept pairs for; run again with a larger max_cutoff")
         return radii, rdfs, layout, shell_atoms
+
+    def _close_pairs_text(self, k):
+        """:func:`~mda_electrolyte.rdf._describe_close_pairs` of the cation–species ``k`` pairs
+        closer than :data:`~mda_electrolyte.rdf.MIN_PAIR_DISTANCE` the pass kept."""
+        atoms = self._cations.universe.atoms
+        described = []
+        for frame, cation, atom, dist in self._close_pairs:
+            mine = self._layout.atom_species[atom] == k
+            described.append(_describe_close_pairs(atoms, frame, cation[mine], atom[mine],
+                                                  dist[mine]))
+        return described
 
     @draws_user_text
     def plot_by_type(self, labels=None, n_labels=3):
