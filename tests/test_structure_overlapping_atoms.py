@@ -129,3 +129,9 @@ def test_describe_close_pairs_without_names_or_elements():
                                 np.array([0.3, 0.6]))
     assert text == "frame 4: atom 0-atom 2 at 0.3 Å"
     assert _describe_close_pairs(u.atoms, 4, np.array([0]), np.array([1]), np.array([0.5])) == ""
+
+
+def test_shells_in_parallel_parts_name_the_same_atoms():
+    u = shells(5, stray=0.23)
+    with pytest.raises(ValueError, match=rf"frame {FRAME}: Li 0-N {STRAY} at 0.23 Å"):
+        run_shells(u, backend="multiprocessing", n_workers=2)
