@@ -106,11 +106,11 @@ MIN_PEAK_PAIRS = 5
 
 #: Closest approach (Å) of two atoms in a frame of a liquid: no bond is shorter (H₂, 0.74 Å), so
 #: closer pairs are overlapping atoms (a broken or badly wrapped frame, a duplicated atom). The
-#: bound of :data:`mda_electrolyte.volume_scan.MIN_SCAN_DISTANCE`. A first peak of g(r) closer
-#: than this is such pairs, not a shell: the shell analyses refuse it naming the frames and atoms
-#: (a stray pair 0.23 Å from a Li⁺ was the "first peak", and the error blamed its dip). Closer
-#: pairs alone are not refused: an ideal gas or soft beads have them, and a rare one does not
-#: change a shell's counts beyond their error.
+#: volume scans' bound too (:data:`mda_electrolyte.volume_scan.MIN_SCAN_DISTANCE`). A first
+#: peak of g(r) closer than this is such pairs, not a shell: the shell analyses refuse it
+#: naming the frames and atoms (a stray pair 0.23 Å from a Li⁺ was the "first peak", and the
+#: error blamed its dip). Closer pairs alone are not refused: an ideal gas or soft beads have
+#: them, and a rare one does not change a shell's counts beyond their error.
 MIN_PAIR_DISTANCE = 0.5
 
 #: Frames per run (per parallel part) whose overlapping pairs are kept to be named.

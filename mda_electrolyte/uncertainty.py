@@ -136,6 +136,12 @@ def real_array(values, name):
 
     ``np.asarray(..., dtype=float)`` drops the imaginary part of complex values with only a
     warning; complex and non-numeric values are refused here instead.
+
+    A float64 array comes back as itself, not a copy: most callers use it at once, and a copy
+    of a long trajectory's series would double its memory. A caller that keeps it past the call
+    (an analysis checking its input at construction and using it in ``run()``) copies it, or
+    an edit of the caller's array in between bypasses the checks (``Density`` gave −1.2
+    g/cm³, valid, for a series negated after construction).
     """
     if np.iscomplexobj(values):
         raise ValueError(f"{name}: complex values, not real numbers")

@@ -42,14 +42,16 @@ from .molecules import (
     rigid_decomposition,
 )
 from .plotting import axes_to_draw_into, draws_user_text
+from .rdf import MIN_PAIR_DISTANCE
 from .report import mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
 __all__ = ["RigidVolumeScan", "rigid_scaled_atoms", "MAX_SCALE", "scan_minimum"]
 
 #: Closest approach (Å) of two atoms in a scanned frame: a compression that pushes molecules
-#: closer is refused before any evaluation (the shortest bond, H₂, is 0.74 Å).
-MIN_SCAN_DISTANCE = 0.5
+#: closer is refused before any evaluation (the shortest bond, H₂, is 0.74 Å). The one bound
+#: of overlapping atoms, :data:`mda_electrolyte.rdf.MIN_PAIR_DISTANCE`.
+MIN_SCAN_DISTANCE = MIN_PAIR_DISTANCE
 
 #: Largest scale factor: at s = 100 molecules a few Å apart in the liquid are hundreds of Å
 #: apart, beyond the cutoff of any model and of D3 (50 Å), where E_inter has reached 0; a
