@@ -42,6 +42,7 @@ def switch_on(name, environ=None):
 
     Examples
     --------
+    >>> from ase_electrolyte.environment import switch_on
     >>> switch_on("X", {"X": "Off"}), switch_on("X", {"X": "1"}), switch_on("X", {})
     (False, True, False)
     """

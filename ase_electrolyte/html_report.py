@@ -102,6 +102,7 @@ def plain_number_text(x):
 
     Examples
     --------
+    >>> from ase_electrolyte.html_report import plain_number_text
     >>> plain_number_text(0.1 + 0.2), plain_number_text(298.1534), plain_number_text(300.0)
     ('0.3', '298.1534', '300')
     """
