@@ -319,7 +319,7 @@ def diagnose(
     # claimed (a nested claim where electrolyte diagnose holds it): the staging folders of
     # this host's killed runs are then known stale
     with WriterLock(outdir, "diagnose output folder"):
-        _remove_stale_staging(outdir)
+        _remove_stale_staging(outdir, "diagnose")
         summary = _write_outputs(outdir, scan, errors, ref_calc, no_labels)
     return summary
 

@@ -446,7 +446,7 @@ def _staging_prefix():
     return f"{STAGING_PREFIX}{os.getpid()}@{_host()}."
 
 
-def _remove_stale_staging(outdir):
+def _remove_stale_staging(outdir, what="run_analyses"):
     """Remove the staging folders of :func:`run_analyses` in ``outdir`` whose run has ended
     without removing its own: a run killed outright (SIGKILL, out of memory, a lost node).
 
@@ -466,6 +466,8 @@ def _remove_stale_staging(outdir):
     ----------
     outdir : str or os.PathLike
         An output folder of :func:`run_analyses`, claimed by the caller.
+    what : str
+        The writer the warning names (``diagnose`` stages its outputs the same way).
 
     Returns
     -------
@@ -504,7 +506,7 @@ def _remove_stale_staging(outdir):
                           for name, other, age in kept[:3])
         more = f" and {len(kept) - 3} more" if len(kept) > 3 else ""
         warnings.warn(
-            f"run_analyses: {len(kept)} staging folder(s) of analysis runs on other hosts in "
+            f"{what}: {len(kept)} staging folder(s) of analysis runs on other hosts in "
             f"{outdir}: {shown}{more}; kept, as such a run may still be writing (removed once "
             f"unchanged for {OTHER_HOST_STAGING_AGE_S // 86400} days): remove them yourself if "
             "no analysis on those hosts writes into this folder", RuntimeWarning, stacklevel=4)

@@ -121,3 +121,15 @@ def test_cli_analyze_says_it_in_one_warning_line(tmp_path, registry):
     assert line.startswith("electrolyte analyze: warning: run_analyses: 1 staging folder")
     assert folder.name in line and re.search(r"unchanged for 1\d min\)", line)
     assert folder.is_dir()
+
+
+@pytest.mark.parametrize("what", ["run_analyses", "diagnose"])
+def test_the_warning_names_the_writer_whose_folder_it_is(tmp_path, what):
+    # diagnose stages its outputs the same way; its warning said "run_analyses"
+    outdir = tmp_path / "out"
+    _remote(outdir, "node7.cluster", 2 * 3600)
+    with pytest.warns(RuntimeWarning, match=rf"^{what}: 1 staging folder\(s\) of analysis runs "
+                                            "on other hosts"):
+        removed = (report._remove_stale_staging(outdir) if what == "run_analyses"
+                   else report._remove_stale_staging(outdir, what))
+    assert removed == []
