@@ -1,12 +1,25 @@
-"""The inputs of the CLI and report tests, defined once: a four-atom and a two-atom Universe, a
-few water frames, a registry of analyses emptied for a test's own, and a short run_md
-trajectory of a packed box whose molecules fly freely (no forces: a cheap, stable MD)."""
+"""The inputs of the CLI and report tests, defined once: each subcommand's arguments, a
+four-atom and a two-atom Universe, a few water frames, a registry of analyses emptied for a
+test's own, and a short run_md trajectory of a packed box whose molecules fly freely (no forces:
+a cheap, stable MD)."""
 
 import warnings
 
 import MDAnalysis as mda
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
+
+#: Arguments each subcommand parses with, for tests that replace its ``run`` (nothing of them
+#: is read): every subcommand of the ``electrolyte`` command.
+SUBCOMMAND_ARGV = {
+    "simulate": ["--model", "sevennet-0", "-o", "run"],
+    "analyze": ["traj.h5md"],
+    "diagnose": ["traj.h5md", "--model", "sevennet-0"],
+    "demo": [],
+    "screen": ["plan.toml"],
+    "finetune": ["train.extxyz", "--epochs", "1"],
+    "select": ["candidates.extxyz", "-n", "2", "--model", "model.pth"],
+}
 
 
 def four_atoms():

@@ -11,20 +11,10 @@ import warnings
 
 import numpy as np
 import pytest
+from cli_inputs import SUBCOMMAND_ARGV as ARGV
 
 import electrolyte_cli
 from electrolyte_cli import main
-
-#: Arguments each subcommand parses with (nothing of them is read: ``run`` is replaced).
-ARGV = {
-    "simulate": ["--model", "sevennet-0", "-o", "run"],
-    "analyze": ["traj.h5md"],
-    "diagnose": ["traj.h5md", "--model", "sevennet-0"],
-    "demo": [],
-    "screen": ["plan.toml"],
-    "finetune": ["train.extxyz", "--epochs", "1"],
-    "select": ["candidates.extxyz", "-n", "2", "--model", "model.pth"],
-}
 
 
 def _user_warning():
