@@ -26,6 +26,10 @@ def here(tmp_path, monkeypatch):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    # matplotlib's own folders elsewhere: imported first by this test (run alone), matplotlib
+    # made its cache in the home folder the test asserts untouched by the refused command
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "matplotlib"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.chdir(cwd)
     water_frames(tmp_path / "w.extxyz")
     return cwd, home, tmp_path / "w.extxyz"
