@@ -71,7 +71,10 @@ def _resolve(qualified, kind="autoclass"):
 
 def _members_option(block):
     """The ``:members:`` list of a directive's option block: None (absent), [] (all) or names."""
-    joined = re.sub(r"\n[ \t]+(?!:)", " ", block)  # continuation lines of an option
+    # continuation lines of an option: indented lines that start with no option's colon (the
+    # lookahead after all the indentation: "(?!:)" alone let the match give back a space, and
+    # an option after :members: such as :no-index: was read as a member's name)
+    joined = re.sub(r"\n[ \t]+(?=[^ \t:])", " ", block)
     match = re.search(r"^[ \t]*:members:(.*)$", joined, flags=re.M)
     if match is None:
         return None
@@ -649,3 +652,11 @@ def test_the_default_check_sees_a_stale_default():
                             defaults) == [
         "scheme='mtp' (defaults in the code: [\"'qrd'\"])",
         "nbins=80 (defaults in the code: [])"]
+
+
+def test_the_members_option_reads_continuations_and_stops_at_the_next_option():
+    # ":no-index:" after ":members: same_as" was read as part of a member's name
+    assert _members_option("\n   :members: a, b,\n      c\n   :no-index:\n") == ["a", "b", "c"]
+    assert _members_option("\n   :members: same_as\n   :no-index:\n") == ["same_as"]
+    assert _members_option("\n   :no-index:\n   :members:\n") == []
+    assert _members_option("\n   :no-index:\n") is None
