@@ -451,10 +451,8 @@ def _check_work(frames, what):
     if per_atom:
         near.append((abs(np.log(scale_n)),
                      "energies per atom (eV/atom: multiply each by its frame's atom count)"))
-    near = [name for dist, name in sorted(near) if dist < np.log(1.5)]
-    guess = f"; they read as {' or '.join(near)}" if near else ""
-    shown = sorted(involved)
-    listed = ", ".join(map(str, shown[:10])) + (" ..." if len(shown) > 10 else "")
+    guess = _readings_guess(near)
+    listed = _frames_listed(involved)
     raise ValueError(
         f"{what}: the energy differences of frames {listed} (consecutive frames of the same "
         f"atoms and cell) are {scale:.3g} × the work of their forces (correlation "
@@ -469,6 +467,20 @@ _STRESS_READINGS = {
     "VASP's sign (the pressure, -stress)": -1.0, "GPa": 1.0 / GPa, "kbar": 10.0 / GPa,
     "GPa in VASP's sign": -1.0 / GPa, "kbar in VASP's sign": -10.0 / GPa,
 }
+
+
+def _readings_guess(distances):
+    """``"; they read as A or B"`` for the readings (``(|log ratio|, name)`` pairs) within
+    ×1.5 of the measured scale, the nearest first (Hartree and Rydberg differ by ×2); ``""``
+    for none."""
+    near = [name for dist, name in sorted(distances) if dist < np.log(1.5)]
+    return f"; they read as {' or '.join(near)}" if near else ""
+
+
+def _frames_listed(indices):
+    """The first ten frame indices, sorted, for an error message."""
+    shown = sorted(indices)
+    return ", ".join(map(str, shown[:10])) + (" ..." if len(shown) > 10 else "")
 
 
 def _check_stress_work(frames, what):
@@ -526,12 +538,10 @@ def _check_stress_work(frames, what):
     if abs(corr) < _MIN_WORK_CORRELATION or lo <= scale <= hi:
         return
     # the label is factor × stress, so the stress work is factor × the energy's: scale 1/factor
-    near = sorted((abs(np.log(abs(scale * f))), name) for name, f in _STRESS_READINGS.items()
-                  if np.sign(f) == np.sign(scale))
-    near = [name for dist, name in near if dist < np.log(1.5)]
-    guess = f"; they read as {' or '.join(near)}" if near else ""
-    shown = sorted(involved)
-    listed = ", ".join(map(str, shown[:10])) + (" ..." if len(shown) > 10 else "")
+    guess = _readings_guess([(abs(np.log(abs(scale * f))), name)
+                             for name, f in _STRESS_READINGS.items()
+                             if np.sign(f) == np.sign(scale)])
+    listed = _frames_listed(involved)
     raise ValueError(
         f"{what}: the energy differences of frames {listed} (consecutive periodic frames of the "
         f"same atoms in other cells), less the work of their forces, are {scale:.3g} × the "
@@ -1087,9 +1097,8 @@ def _check_energy_scale(frames, energies, what="training data"):
         n = int(np.median(counts))
         # the base model's differences are themselves off by tens of percent: every reading
         # within ×1.5 is named (Hartree and Rydberg differ by ×2), the nearest first
-        near = sorted((abs(np.log(scale / f)), name) for name, f in _energy_readings(n))
-        near = [name for dist, name in near if dist < np.log(1.5)]
-        guess = f"; they read as {' or '.join(near)}" if near else ""
+        guess = _readings_guess([(abs(np.log(scale / f)), name)
+                                 for name, f in _energy_readings(n)])
         raise ValueError(
             f"{what}: the energy labels of frames {', '.join(map(str, compared))} (of "
             f"one composition each) differ by {scale:.3g} × the base model's energy "

@@ -27,6 +27,7 @@ import numpy as np
 from ase.data import atomic_masses, atomic_numbers, vdw_radii
 
 from .atoms_checks import check_number
+from .units import convert
 
 __all__ = [
     "Species",
@@ -355,7 +356,6 @@ LIQUID_DENSITIES = {
     "GBL": (1.199, 298.15, _XU_2004),
 }
 
-_KJ_PER_KCAL = 4.184  # thermochemical calorie
 _BOHETS_1999 = (
     "H. Bohets and B. J. van der Veken, On the conformational behavior of dimethyl carbonate, "
     "Phys. Chem. Chem. Phys. 1 (1999), doi:10.1039/A901046G: infrared and Raman band "
@@ -372,7 +372,8 @@ _BOHETS_1999 = (
 #: MMFF94 puts it at 4.98 kcal/mol. No measured rotamer enthalpies of EMC, DEC or EA were
 #: found: they keep MMFF94's.
 ROTAMER_ENTHALPIES = {
-    "DMC": ({"cis-trans": (8.0 / _KJ_PER_KCAL, 0.4 / _KJ_PER_KCAL)}, "pure liquid",
+    "DMC": ({"cis-trans": (convert(8.0, "kJ/mol", "kcal/mol"),
+                           convert(0.4, "kJ/mol", "kcal/mol"))}, "pure liquid",
             "Bohets and van der Veken 1999", _BOHETS_1999),
 }
 
