@@ -729,17 +729,15 @@ class StoredMoleculeLabels:
 
 
 def _stored_charge(atoms, k):
-    """A stored molecule's net charge (e) from ``info["charge"]`` or its formal charges, or
-    ``None`` where neither is stored."""
-    from ase_electrolyte.topology import FORMAL_CHARGE
+    """A stored molecule's net charge (e), read as every calculator reads it
+    (:func:`~ase_electrolyte.calculator_charges.declared_total_charge`: ``info["charge"]`` or
+    the formal charges' sum, which must agree), or ``None`` where neither is stored."""
+    from ase_electrolyte.calculator_charges import declared_total_charge
 
-    if "charge" in atoms.info:
-        return check_number(f"info['charge'] of stored isolated molecule {k} (e)",
-                            atoms.info["charge"])
-    if FORMAL_CHARGE in atoms.arrays:
-        return float(np.sum(_label_array(atoms.arrays[FORMAL_CHARGE], "formal charges",
-                                         atoms)))
-    return None
+    try:
+        return declared_total_charge(atoms)
+    except ValueError as err:
+        raise ValueError(f"stored isolated molecule {k}: {err}") from None
 
 
 def _distances(positions):
