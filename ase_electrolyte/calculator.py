@@ -30,9 +30,6 @@ _MOLECULE_VACUUM = 12.0
 # atoms closer than this (Å) are refused before the model, as by D3 and Electrostatics
 _MIN_DISTANCE = 0.1
 
-# options whose change needs the model loaded again (with the backend options, any other key)
-_MODEL_OPTIONS = ("model", "device", "dtype", "backend")
-
 
 def _completed_cell(atoms):
     """The cell of a slab or wire with its non-periodic vectors made perpendicular to the

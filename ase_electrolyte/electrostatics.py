@@ -51,8 +51,6 @@ _METHODS = ("auto", "ewald", "pme", "direct")
 _SHORT_RANGE = (None, "molecules", "cutoff", "gaussian")
 # above this many atoms "auto" picks PME over Ewald (see benchmarks/bench_electrostatics.py)
 _PME_ABOVE = 500
-# net charge (e) below which a periodic cell counts as neutral
-_NEUTRAL = 1e-6
 # erfc(x) < 2e-17 for x > 6: beyond sqrt(2)·6·a the Gaussian damping is exactly zero in float64
 _ERFC_RANGE = 6.0 * math.sqrt(2.0)
 # largest PME mesh (points) before we refuse: 2^24 complex doubles ≈ 270 MB
@@ -689,7 +687,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         """ValueError for a charged periodic cell without background or pair lists beyond
         memory (before any sum)."""
         net = float(np.sum(q))
-        if bool(np.all(atoms.pbc)) and abs(net) > _NEUTRAL and not self.parameters["background"]:
+        if (bool(np.all(atoms.pbc)) and abs(net) > TOTAL_CHARGE_TOLERANCE
+                and not self.parameters["background"]):
             raise ValueError(
                 f"the periodic cell carries a net charge of {net:.6g} e; give background=True to "
                 "neutralise it by a uniform background, or fix total_charge/the charges"
@@ -1896,7 +1895,7 @@ def fit_qrd(
     s0 = np.array([init.get(e, (0.0, 1.0))[1] for e in elements])
     mu_start = mu0 if fit_offsets else np.zeros(0)
     x0 = _canonical_gauge(np.concatenate([b0, s0, mu_start]), k)
-    neutral = all(abs(d["Q"]) < _NEUTRAL for d in data)
+    neutral = all(abs(d["Q"]) < TOTAL_CHARGE_TOLERANCE for d in data)
 
     def all_charges(params):
         return np.concatenate([charges_of(params, d) for d in data])

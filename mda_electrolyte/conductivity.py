@@ -83,8 +83,6 @@ __all__ = ["GreenKuboConductivity", "EinsteinHelfandConductivity", "NernstEinste
 
 # e² Å² ps⁻¹ / (Å³ J)  ->  S/m
 _SIEMENS_PER_METRE = constants.e**2 / (constants.angstrom * constants.pico)
-# 1 S/m = 10 mS/cm
-_MS_PER_CM = constants.milli**-1 * constants.centi
 
 
 #: Largest conductivity (S/m) taken as a measured ionic one: molten salts and superionic
