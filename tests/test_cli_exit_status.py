@@ -15,6 +15,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cli_inputs import SUBCOMMAND_ARGV as ARGV
 
@@ -51,7 +52,6 @@ def test_main_returns_the_status_the_command_decided(command, value, status, mon
 
 @pytest.mark.parametrize("command", sorted(ARGV))
 def test_a_numpy_integer_status_is_a_status(command, monkeypatch):
-    np = pytest.importorskip("numpy")
     _returning(monkeypatch, command, np.int64(2))
     status = main([command, *ARGV[command]])
     assert status == 2 and type(status) is int
