@@ -116,23 +116,117 @@ def _shown_float(x):
     return float(plain_number_text(x))
 
 
-def _finite(value):
-    """``value`` for JSON display: NumPy arrays and scalars as lists and numbers, NaN and
-    infinities (which ``json.dumps`` writes as ``NaN``/``Infinity``) as ``None``, finite
-    floats to :data:`PLAIN_DIGITS` significant digits (:func:`plain_number_text`)."""
+def _low_precision_floats(values, dtype):
+    """The floats of a float16/float32 array (or of bfloat16 ones held as float32) in their own
+    shortest form: a float32's 0.3 is 0.30000001192092896 as a Python float, its own "0.3"."""
     import numpy as np
 
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    elif isinstance(value, np.generic):
-        value = value.item()
+    if dtype == "bfloat16":
+        import torch
+
+        def same(x, y):
+            return torch.tensor(x, dtype=torch.bfloat16).item() == y
+
+        shown = []
+        for y in np.asarray(values, dtype=float).ravel().tolist():
+            # the fewest digits that read back as the same bfloat16 (3 suffice for any)
+            shown.append(y if not math.isfinite(y) else next(
+                (float(f"{y:.{d}g}") for d in range(1, 17) if same(float(f"{y:.{d}g}"), y)),
+                y))
+        return np.array(shown).reshape(np.shape(values))
+    return np.array([float(np.format_float_positional(v, unique=True)) if np.isfinite(v)
+                     else float(v) for v in np.asarray(values).ravel()]
+                    ).reshape(np.shape(values))
+
+
+def _numpy_of_tensor(value):
+    """A torch tensor as a NumPy array, and its dtype's name when NumPy has none (bfloat16).
+
+    ``tensor.tolist()`` gave a float32's 0.1 as 0.10000000149, a float16's as 0.0999755859375;
+    complex and bfloat16 tensors need the dtype to be shown in their own precision.
+    """
+    tensor = value.detach().cpu()
+    if str(tensor.dtype) == "torch.bfloat16":
+        return tensor.float().numpy(), "bfloat16"
+    return tensor.resolve_conj().resolve_neg().numpy(), None
+
+
+def _is_tensor(value):
+    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def _finite(value):
+    """``value`` for display: arrays, tensors and NumPy scalars as lists and numbers, NaN and
+    infinities (which ``json.dumps`` writes as ``NaN``/``Infinity``) as ``None``, floats to
+    :data:`PLAIN_DIGITS` significant digits (:func:`plain_number_text`), a float16/float32
+    (NumPy or torch, real or complex parts) to its own shortest form, a long double or a
+    Decimal as a float; a complex number stays complex (finite parts) for :func:`_text`."""
+    import numbers
+
+    import numpy as np
+
+    low = None
+    if _is_tensor(value):
+        value, low = _numpy_of_tensor(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        kind, size = value.dtype.kind, value.dtype.itemsize
+        if isinstance(value, np.ma.MaskedArray):
+            # a masked entry is no number: shown as a missing one (tolist's None)
+            mask = np.ma.getmaskarray(value)
+            value = np.where(mask, np.nan, value.filled(0)) if kind in "fc" else value.tolist()
+            if not isinstance(value, np.ndarray):
+                return _finite(value)
+        if kind == "f" and (size < 8 or low):
+            value = _low_precision_floats(value, low)
+        elif kind == "c" and size < 16:
+            value = _low_precision_floats(value.real, None) + 1j * _low_precision_floats(
+                value.imag, None)
+        elif kind in "fc" and size > 8 * (1 + (kind == "c")):
+            # long double: .item() keeps it a NumPy scalar, written as its 20-digit string
+            value = value.astype(complex if kind == "c" else float)
+        value = value.tolist() if isinstance(value, np.ndarray) else value.item()
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
     if isinstance(value, float):
         return _shown_float(value) if math.isfinite(value) else None
+    if isinstance(value, complex):
+        if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+            return None
+        return complex(_shown_float(value.real), _shown_float(value.imag))
+    if isinstance(value, numbers.Number):
+        try:
+            return _finite(float(value))  # Decimal, Fraction
+        except (TypeError, ValueError, OverflowError):
+            return str(value)
     if isinstance(value, (list, tuple)):
         return [_finite(v) for v in value]
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
     return value
+
+
+def _complex_text(z):
+    """``0.1+0.2j``: Python's form of a complex number without its parentheses, each part as
+    :func:`plain_number_text` shows it (``-0j`` as ``-0j``)."""
+    imag = plain_number_text(abs(z.imag)) if z.imag or math.copysign(1, z.imag) > 0 else "0"
+    sign = "-" if math.copysign(1, z.imag) < 0 else "+"
+    return f"{plain_number_text(z.real)}{sign}{imag}j"
+
+
+def _text(value):
+    """A value made by :func:`_finite` as the page writes it: numbers and lists as JSON does
+    (``null`` for a missing or non-finite number), a complex number as ``0.1+0.2j`` (JSON
+    has none: it read ``"(0.10000000149011612+0.20000000298023224j)"``), any other object by
+    its ``str``."""
+    if isinstance(value, complex):
+        return _complex_text(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_text(v)}"
+                               for k, v in value.items()) + "}"
+    # ensure_ascii=False: "é" or "±" in a list was written as \u00e9
+    return json.dumps(value, default=str, ensure_ascii=False)
 
 
 #: Most numbers of one list or array written out in a table cell; longer ones are summarised.
@@ -188,39 +282,43 @@ def _figure(path):
 
 
 def _plain(value):
-    """``value`` with the array and number types of NumPy, torch and the standard library as
-    lists and floats where the page must see inside them.
+    """``value`` with the containers of NumPy, torch and the standard library as lists where the
+    page must see inside them (for Estimates).
 
     An object array or a set (of Estimates) was written as JSON text, an invalid number
-    unmarked; a torch tensor failed the page; ``Decimal("NaN")`` read ``"NaN"``. Large numeric
-    arrays stay whole, to be summarised by their shape.
+    unmarked; a torch tensor failed the page; ``Decimal("NaN")`` read ``"NaN"``. Numeric arrays,
+    tensors and scalars are left to :func:`_finite`, which knows their precision; large ones
+    are summarised by their shape.
     """
     import numbers
 
     import numpy as np
 
-    if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "f" \
-            and value.dtype.itemsize < 8 and value.size <= MAX_LISTED:
-        # a float32's 0.3 is 0.30000001192092896 as a float; its own shortest form is "0.3"
-        shown = [float(np.format_float_positional(v, unique=True)) for v in value.ravel()]
-        return shown[0] if isinstance(value, np.generic) else \
-            np.array(shown).reshape(value.shape).tolist()
-    if isinstance(value, np.generic):
-        return value.item()
     if isinstance(value, (set, frozenset)):
         # an Estimate in a set was written as its repr, an invalid value unmarked; sorted by
         # text, as summary.json writes a set (mda_electrolyte.report)
         return sorted(value, key=str)
-    if hasattr(value, "shape") and hasattr(value, "tolist") and not isinstance(value, str):
-        if str(getattr(value, "dtype", "")) == "object" or _size(value) <= MAX_LISTED:
-            return value.tolist()
-        return value
-    if isinstance(value, numbers.Number) and not isinstance(value, (int, float, complex)):
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return value.tolist()
+    if isinstance(value, numbers.Number) and not isinstance(
+            value, (int, float, complex, np.generic)):
         try:
             return float(value)  # Decimal, Fraction
         except (TypeError, ValueError, OverflowError):
             return str(value)
     return value
+
+
+def _key_text(key):
+    """A dict key as its row's heading: a number as :func:`_finite` shows it (``298.15``, a
+    computed ``0.30000000000000004`` as ``0.3``), anything else by its ``str``."""
+    import numbers
+
+    import numpy as np
+
+    if isinstance(key, (numbers.Number, np.generic)) and not isinstance(key, (str, bool)):
+        return _text(_finite(key))
+    return str(key)
 
 
 #: Deepest nesting of dicts and lists a report holds (an analysis' summary is about 5 deep).
@@ -380,9 +478,11 @@ def _table(mapping):
         elif value is not None and _finite(value) is None:
             cell = "–"  # never "NaN" on the page (NumPy's non-finite scalars too, not "null")
         else:
-            # ensure_ascii=False: "é" or "±" in a list was written as \u00e9
-            cell = html.escape(json.dumps(_finite(value), default=str, ensure_ascii=False))
-        rows.append(f"<tr><th>{html.escape(str(key))}</th><td>{cell}</td></tr>")
+            shown = _finite(value)
+            # a path, a date ... alone in its cell reads as itself, not as a quoted string
+            plain = shown is None or isinstance(shown, (bool, int, float, complex, list, tuple))
+            cell = html.escape(_text(shown) if plain else str(shown))
+        rows.append(f"<tr><th>{html.escape(_key_text(key))}</th><td>{cell}</td></tr>")
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -396,8 +496,10 @@ def write_html_report(path, *, title, settings, summary, figures=()):
     title : str
     settings : dict
         What was run (composition, model, temperatures, lengths, ...). A plain number is shown
-        to :data:`PLAIN_DIGITS` significant digits (a float32 to its own shortest form): as
-        typed, without the last bit's noise of a computed one (``0.30000000000000004``).
+        to :data:`PLAIN_DIGITS` significant digits (a float16, bfloat16 or float32 of NumPy or
+        torch to its own shortest form): as typed, without the last bit's noise of a computed
+        one (``0.30000000000000004``); a complex number as ``0.1+0.2j``, a non-finite one as
+        ``–``, a path or date by its ``str``; every text escaped.
     summary : dict
         The analyses' summary (as in ``summary.json``, or with Estimate objects): nested tables,
         every Estimate as a row of value ± error, unit, verdict and method; plain numbers as in
