@@ -51,6 +51,7 @@ from .arguments import (
     argument_paths,
     check_plotting,
     check_thread_variables,
+    matplotlib_log_lines,
     one_line,
     python_only,
     python_only_note,
@@ -217,7 +218,8 @@ def _main(argv):
                 replace_handler=True):
             if args.command in PLOTTING and not getattr(args, "list", False):
                 check_plotting()
-            outcome = _COMMANDS[args.command].run(args)
+            with matplotlib_log_lines(args.command, paths):
+                outcome = _COMMANDS[args.command].run(args)
     except BrokenPipeError as err:
         if not _stdout_is_gone():  # a pipe of the command's own (a subprocess), not stdout
             print(f"electrolyte {args.command}: error: {one_line(err, paths)}",

@@ -487,6 +487,50 @@ def _matplotlib_folder_warnings():
             "keep them", stacklevel=2)
 
 
+#: matplotlib's log message when it builds its font cache (after 5 s of building).
+FONT_CACHE_MESSAGE = "Matplotlib is building the font cache"
+
+
+@contextlib.contextmanager
+def matplotlib_log_lines(command, paths=()):
+    """matplotlib's log messages during a command as lines of the command's format.
+
+    With a fresh or unusable font cache, "Matplotlib is building the font cache; this may take
+    a moment." appeared as a bare line among the command's output (Python's last-resort log
+    handler), at the first figure, after the analyses had run. It is now one line saying what
+    happens and where (``electrolyte analyze: note: matplotlib is building its font cache in
+    ...``); any other warning matplotlib logs (a font not found) is one ``warning:`` line.
+    The lines are printed, not issued as Python warnings: matplotlib logs the font cache
+    message from a timer thread, where a warning made an error (``PYTHONWARNINGS=error``)
+    would be a traceback, not a stop.
+    """
+    import logging
+    import sys
+
+    class Lines(logging.Handler):
+        def emit(self, record):
+            message = record.getMessage()
+            if message.startswith(FONT_CACHE_MESSAGE):
+                import matplotlib
+
+                text = (f"note: matplotlib is building its font cache in "
+                        f"{shown_path(matplotlib.get_cachedir())} (once per cache folder; "
+                        "this may take a minute)")
+            else:
+                text = f"warning: matplotlib: {one_line(message, paths)}"
+            print(f"electrolyte {command}: {text}", file=sys.stderr, flush=True)
+
+    logger = logging.getLogger("matplotlib")
+    handler, propagate = Lines(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def make_folder(path, flag="-o/--output"):
     """``path`` and the folders above it created, or a ``ValueError`` naming ``flag`` and the path.
 
