@@ -865,7 +865,7 @@ def _label_rmse(frames, predicted):
 def _base_checkpoint(base):
     """(checkpoint path or None, model config dict or None) of ``base``."""
     if isinstance(base, dict):
-        return None, dict(base)
+        return None, _check_scratch_config(base)
     from sevenn.util import pretrained_name_to_path
 
     from .models import _NAMED
@@ -906,6 +906,85 @@ def _base_checkpoint(base):
     raise ValueError(
         f"base must be a registered SevenNet name ({names}), a SevenNet checkpoint file (.pth) "
         f"or a dict of sevenn model keys; got {base!r}"
+    )
+
+
+#: Keys of a from-scratch ``base`` dict that :func:`_model_section` hands sevenn besides its
+#: model keys (``"auto"`` species: those of the training data).
+_SCRATCH_EXTRA_KEYS = ("chemical_species",)
+#: Integer model sizes of a ``base`` dict and their least values.
+_SCRATCH_SIZES = {"channel": 1, "lmax": 0, "num_convolution_layer": 1}
+
+
+def _check_scratch_config(base):
+    """``base`` (sevenn model keys for a model trained from scratch) checked; ValueError naming
+    a key sevenn does not read or a value it cannot build.
+
+    sevenn ignores a key it does not know: ``{"cuttoff": 3.2}`` trained, without a word, a
+    model of sevenn's default cutoff (4.5 Å) and sizes; a cutoff of NaN failed only while the
+    run's record was written, a negative one "diverged" with the advice to lower ``lr``,
+    ``channel=0`` and ``lmax=-1`` failed inside e3nn ("Cannot get lmax of empty Irreps").
+    """
+    import difflib
+
+    import sevenn._const as const
+
+    known = set(const.DEFAULT_E3_EQUIVARIANT_MODEL_CONFIG) | set(_SCRATCH_EXTRA_KEYS)
+    config = dict(base)
+    for key in config:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"base: {key!r} is not a sevenn model key{hint}; sevenn would ignore it and "
+                f"train its default instead. Model keys: {', '.join(sorted(known))}"
+            )
+    if "cutoff" in config:
+        config["cutoff"] = check_number("base['cutoff'] (Å)", config["cutoff"], above=0)
+    for key, least in _SCRATCH_SIZES.items():
+        if key in config:
+            config[key] = check_number(f"base[{key!r}]", config[key], integer=True,
+                                       minimum=least)
+    species = config.get("chemical_species", "auto")
+    if not (species == "auto" or (isinstance(species, (list, tuple)) and species and all(
+            isinstance(x, str) and x in chemical_symbols[1:] for x in species))):
+        raise ValueError(
+            f"base['chemical_species'] must be 'auto' (the training data's elements) or a list "
+            f"of element symbols, got {species!r}"
+        )
+    return config
+
+
+def _check_scratch_reach(model_config, train_frames, valid_frames):
+    """ValueError when a from-scratch model could not describe the data: an element outside
+    its ``chemical_species`` (sevenn: "Class values must be non-negative"), or a cutoff
+    within which no training frame has a pair of atoms (a model that sees no neighbour
+    learns nothing: its training 'diverged' with the advice to lower ``lr``)."""
+    from .neighbour_pairs import pairs_within
+
+    frames = train_frames + (valid_frames or [])
+    species = model_config.get("chemical_species", "auto")
+    if species != "auto":
+        present = {chemical_symbols[z] for a in frames for z in set(a.numbers)}
+        missing = sorted(present - set(species))
+        if missing:
+            raise ValueError(
+                f"base['chemical_species'] {list(species)} lacks the element(s) "
+                f"{', '.join(missing)} of the training or validation data; list them or give "
+                "'auto'"
+            )
+    import sevenn._const as const
+
+    cutoff = float(model_config.get(
+        "cutoff", const.DEFAULT_E3_EQUIVARIANT_MODEL_CONFIG["cutoff"]))
+    for atoms in train_frames:
+        positions, box = _pair_box(atoms, cutoff)
+        if len(pairs_within(positions, box, cutoff, "Pd")[0]):
+            return
+    raise ValueError(
+        f"base['cutoff'] {cutoff:g} Å: no two atoms of any training frame are within it, so "
+        "the model would see no neighbour and learn nothing; give a cutoff beyond the "
+        "nearest-neighbour distance (sevenn's default is 4.5 Å)"
     )
 
 
@@ -1979,7 +2058,11 @@ def finetune(
         A registered SevenNet name (default SevenNet-0), a SevenNet checkpoint (``.pth``), or a
         dict of sevenn model keys (e.g. ``{"channel": 8, "lmax": 1, "num_convolution_layer":
         2, "cutoff": 4.0}``) for a model trained from scratch, with the species, energy shift,
-        force scale and neighbour count taken from ``train``.
+        force scale and neighbour count taken from ``train``. Its keys are sevenn's model
+        keys and ``chemical_species`` (``"auto"`` or a list covering every element of
+        ``train`` and ``valid``); a key sevenn does not read (which it would ignore), a
+        cutoff that is not a positive number or within which no training frame has a pair
+        of atoms, and sizes below 1 (``lmax`` below 0) are refused before any work.
     train : str, os.PathLike or sequence of ase.Atoms
         Labelled frames: extxyz, ``ase.db`` or Atoms with energy (eV), forces (eV/Å) and
         optionally stress (eV/Å³); see :func:`read_labelled`.
@@ -2048,6 +2131,7 @@ def finetune(
         not sum to about zero; validation energy labels offset from the training labels
         (another code or reference); validation frames of an element no training frame holds,
         for a model trained from scratch (from a pretrained base the result notes them);
+        a from-scratch ``base`` dict sevenn would misread (see ``base``);
         also elements that the base model does not cover, bad numbers
         of epochs or members, or members of one pretrained base trained with one batch per
         epoch (``batch_size`` at least the training frames: identical members, no spread).
@@ -2110,6 +2194,7 @@ def finetune(
         untrained_note = _untrained_elements(train_frames, valid_frames, checkpoint is None)
     _check_pressure_shift(train_frames, pressure_shift_bar, stress_weight)
     if checkpoint is None:
+        _check_scratch_reach(model_config, train_frames, valid_frames)
         _check_force_spread(train_frames)
         if check_units and valid_frames is not None:
             _check_label_offsets(train_frames, None, valid_frames, None)
