@@ -397,7 +397,8 @@ def parse_shares(text, what="solvent", default=None):
     what : str
         What the mapping is, for the error messages.
     default : float, optional
-        Value of an item given without a number (``"EC"``); None: such an item is an error.
+        Value of an item given without a number (``"EC"``, ``"EC,EMC"``) where no item has
+        one; None: such an item is an error.
 
     Returns
     -------
@@ -408,7 +409,8 @@ def parse_shares(text, what="solvent", default=None):
     ------
     ValueError
         An item that does not parse, a name given twice (its earlier number would be lost), an
-        empty item between commas, or no item at all.
+        empty item between commas, no item at all, or items without a number beside items with
+        one (``"EC:3,EMC"``: a share forgotten).
 
     Examples
     --------
@@ -438,6 +440,13 @@ def parse_shares(text, what="solvent", default=None):
             raise ValueError(f"bad {what} entry {item!r} in {text!r}: no name")
     if not out:
         raise ValueError(f"empty {what}")
+    bare = [t for t in filter(None, items) if ":" not in t and "=" not in t]
+    if bare and len(bare) < len(out):
+        # "EC:3,EMC" was EC:3,EMC:1 (the default share): a share left out of a mixture whose
+        # other shares are given is one forgotten, not the default
+        raise ValueError(
+            f"{what} {text!r} gives the share of {', '.join(n for n in out if n not in bare)} "
+            f"but not of {', '.join(bare)}: give every share, or none (equal shares)")
     return out
 
 

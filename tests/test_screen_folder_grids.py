@@ -45,9 +45,10 @@ def _state(out):
                    r"14 EMC, 2 Li, 2 PF6\).*drop it from this plan"),
     # in a grid with a new point that the box does resolve: the grid is refused as a whole
     ([_mix([1.05, 2.0])], "give the same box at n_atoms = 300"),
-    # proportional shares under another label: the same electrolyte, whatever the box
-    ([_mix(1.0, solvent="EC:6,EMC:14")],
-     r"'EC3-EMC7_LiPF6-1molal' \(recorded in the output folder\) and 'EC6-EMC14_LiPF6-1molal' "
+    # proportional shares under a label of their own: the same electrolyte, whatever the box
+    # (without a label they are the recorded composition: test_screen_plan_spellings.py)
+    ([_mix(1.0, solvent="EC:6,EMC:14", label="EC6-EMC14")],
+     r"'EC3-EMC7_LiPF6-1molal' \(recorded in the output folder\) and 'EC6-EMC14' "
      r"are the same electrolyte .*give it as 'EC3-EMC7_LiPF6-1molal'"),
     ([_mix(1.0, label="my-electrolyte")], "are the same electrolyte"),
     # another mixture that rounds to the same molecules

@@ -41,8 +41,11 @@ from ..atomic_file import atomic_path, save_figure
 from ..estimate import METHODS
 from .engine import PLAN_FILE, TASKS_DIR, check_record
 from .plan import (
+    _RATIO_SPELLINGS,
+    _UNIT_SPELLINGS,
     PlanError,
     _solvent,
+    _spelling,
     box_of,
     packed_concentration,
     record_fingerprints,
@@ -1126,12 +1129,9 @@ def read_experimental(path, temperatures=None):
                 f"{where}: concentration {concentration:g} "
                 + ("without a salt" if salt is None else f"of {salt} must be > 0")
             )
-        ratio = e.get("ratio") or "mass"
-        if ratio not in ("mass", "mole"):
-            raise PlanError(f"{where}: ratio must be 'mass' or 'mole', not {ratio!r}")
-        units = e.get("units") or "molal"
-        if units not in ("molal", "molar"):
-            raise PlanError(f"{where}: units must be 'molal' or 'molar', not {units!r}")
+        # the plan's spellings: a row in mol/kg is matched with a composition in molal
+        ratio = _spelling(e.get("ratio") or "mass", _RATIO_SPELLINGS, f"{where}: ratio")
+        units = _spelling(e.get("units") or "molal", _UNIT_SPELLINGS, f"{where}: units")
         if e.get("temperature_K"):
             temperature = _exp_number(e["temperature_K"], f"{where}: temperature_K", above=0)
         elif temperatures is not None and len(temperatures) != 1:

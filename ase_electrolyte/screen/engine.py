@@ -23,6 +23,7 @@ from .plan import (
     fingerprint_of,
     load_plan,
     record_fingerprints,
+    spelled_as_recorded,
 )
 from .task import (
     ERROR_FILE,
@@ -228,6 +229,16 @@ def _prepare_outdir(plan, outdir, made=None):
 
     _record_plan(plan, outdir, record)
     return undo
+
+
+def _as_recorded(plan, outdir):
+    """``plan`` as :func:`.plan.spelled_as_recorded` spells it for the folder's ``plan.json``
+    (``plan`` itself without a readable record: :func:`_record_plan` names its fault)."""
+    try:
+        record = json.loads((outdir / PLAN_FILE).read_text())
+    except (OSError, ValueError):
+        return plan
+    return spelled_as_recorded(plan, record)
 
 
 def _remove_made(made):
@@ -615,6 +626,7 @@ def run_screen(
     rollback = []  # the undo of a call that fails before any submission, run after the release
     try:
         try:
+            plan = _as_recorded(plan, outdir)
             undo = _prepare_outdir(plan, outdir, made)
         except BaseException:
             rollback.append(lambda: _remove_made(made))

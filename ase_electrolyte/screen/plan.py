@@ -307,6 +307,73 @@ def record_fingerprints(record):
     return {f for f in found if isinstance(f, str)}
 
 
+def spelled_as_recorded(plan, record):
+    """``plan`` with what it shares with an output folder's ``record`` spelled as the record has it.
+
+    The same chemistry and settings written otherwise than in the folder's ``plan.json`` gave
+    other task folders, seeds or fingerprint: a composition given without a label whose solvents
+    come in another order or in proportional shares (``EMC:7,EC:3`` or ``EC:6,EMC:14`` beside a
+    folder of ``EC:3,EMC:7``), the analyses in another order, the dispersion spelled otherwise
+    (``"D3(BJ)"`` for ``"d3-bj"``). The rerun was refused, or run into a new folder from scratch.
+    Such a composition now takes the folder's label and shares (its finished tasks are reused,
+    with their seeds), the analyses the folder's order, the dispersion its spelling. A
+    composition with a label of its own keeps it: the folder then refuses it as the same
+    electrolyte under two labels.
+
+    Parameters
+    ----------
+    plan : Plan
+    record : dict
+        The folder's ``plan.json`` (:meth:`Plan.to_dict`); one that is not a usable record
+        leaves ``plan`` as it is (the folder's own checks name its fault).
+
+    Returns
+    -------
+    Plan
+        ``plan`` itself when nothing is spelled otherwise, else a new :class:`Plan` (the
+        caller's is not changed).
+    """
+    import dataclasses
+
+    from ..calculator import parse_dispersion
+
+    if not isinstance(record, dict):
+        return plan
+    changes = {}
+    stored = {}
+    for c in record.get("compositions") or []:
+        try:
+            held = Composition(**{k: c[k] for k in (
+                "solvent", "ratio", "salt", "concentration", "units", "label")})
+            stored.setdefault(composition_key(held), held)
+        except (KeyError, TypeError, AttributeError, ZeroDivisionError, ValueError):
+            continue  # a damaged entry: check_record names it
+    own = {c.label for c in plan.compositions}
+    compositions = []
+    for c in plan.compositions:
+        held = stored.get(composition_key(c))
+        default = c.label == _label(c.solvent, c.ratio, c.salt, c.concentration, c.units)
+        if held is not None and held.label != c.label and default and held.label not in own:
+            c = held
+        compositions.append(c)
+    if compositions != plan.compositions:
+        changes["compositions"] = compositions
+    analyses = record.get("analyses")
+    if (isinstance(analyses, list) and analyses != plan.analyses
+            and sorted(map(str, analyses)) == sorted(plan.analyses)):
+        changes["analyses"] = list(analyses)
+    model = record.get("model")
+    if isinstance(model, dict) and model.get("dispersion") != plan.model.get("dispersion"):
+        try:
+            same = parse_dispersion(model.get("dispersion")) == parse_dispersion(
+                plan.model.get("dispersion"))
+        except (ValueError, AttributeError):
+            same = False
+        if same:
+            changes["model"] = dict(plan.model, dispersion=model.get("dispersion"))
+    return dataclasses.replace(plan, **changes) if changes else plan
+
+
 def model_path(model):
     """The file whose bytes are a plan's model (``None`` for a registered model or a module).
 
@@ -684,6 +751,23 @@ def _solvent(value, where):
     return canonical
 
 
+#: Spellings of a composition's ``units`` and ``ratio`` (compared stripped and in lower case)
+#: and the one each stands for: the label, the task seeds and the table use that one only, so
+#: "mol/kg" and "molal" name one composition and its task folders.
+_UNIT_SPELLINGS = {"molal": "molal", "mol/kg": "molal", "molar": "molar", "mol/l": "molar",
+                   "mol/dm3": "molar"}
+_RATIO_SPELLINGS = {"mass": "mass", "weight": "mass", "mole": "mole", "molar": "mole"}
+
+
+def _spelling(value, spellings, what):
+    """The canonical word of ``value`` in ``spellings``; PlanError naming the choices."""
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in spellings:
+        choices = ", ".join(repr(k) for k in spellings)
+        raise PlanError(f"{what} must be one of {choices}, not {value!r}")
+    return spellings[word]
+
+
 def _label(solvent, ratio, salt, concentration, units):
     text = "-".join(f"{k}{v:g}" if len(solvent) > 1 else k for k, v in solvent.items())
     if ratio == "mole" and len(solvent) > 1:
@@ -732,12 +816,8 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
             )
         if "solvent" not in entry:
             raise PlanError(f"{where}: no solvent")
-        ratio = entry.get("ratio", "mass")
-        if ratio not in ("mass", "mole"):
-            raise PlanError(f"{where}: ratio must be 'mass' or 'mole', not {ratio!r}")
-        units = entry.get("units", "molal")
-        if units not in ("molal", "molar"):
-            raise PlanError(f"{where}: units must be 'molal' or 'molar', not {units!r}")
+        ratio = _spelling(entry.get("ratio", "mass"), _RATIO_SPELLINGS, f"{where}: ratio")
+        units = _spelling(entry.get("units", "molal"), _UNIT_SPELLINGS, f"{where}: units")
         if units == "molar" and density is None:
             raise PlanError(
                 f"{where}: a molar concentration needs the plan's density (g/cm³) to convert "
@@ -1104,9 +1184,11 @@ def _model(data, base):
     if not isinstance(options, dict):
         raise PlanError(f"model options must be a table, not {options!r}")
     dispersion = data.get("dispersion", "none")
-    dispersion = None if dispersion in (None, "none", "None", "") else str(dispersion)
     try:
-        parse_dispersion(dispersion)
+        # one spelling per damping ("D3(BJ)", " d3" and "d3-bj" are one model): the spelling
+        # is in the plan's fingerprint, and "D3-BJ" made a rerun of a "d3-bj" folder another plan
+        damping = parse_dispersion(dispersion)
+        dispersion = None if damping is None else f"d3-{damping}"
     except ValueError:
         raise PlanError(
             f"model: unknown dispersion {dispersion!r}; use 'none', 'd3-bj', 'd3-zero', "
