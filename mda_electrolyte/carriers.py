@@ -712,7 +712,7 @@ class CarrierAnalysis:
 
         # the frames each Universe was read at: another analysis of the same frames has its
         # segments (NernstEinstein pairs σ's with the D's by them)
-        self._read_frames = [(c.collection, TrajectoryFrames(u.trajectory, c.frames))
+        self._read_frames = [(c.collection, TrajectoryFrames(u.trajectory, c.frames, c.times))
                              for c, u in zip(self._collectors, self._universes, strict=True)]
         self._estimate(self.collections)
         return self

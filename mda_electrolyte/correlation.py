@@ -905,11 +905,42 @@ def transport_estimate(samples, unit, *, positive=False, **options):
     return replace(est, dof=est.n_samples - 1, interval_scale=scale)
 
 
+def _file_identity(reader):
+    """What names the data of ``reader``'s file(s) on disk, or ``None`` (in memory, a reader of
+    no file, a file gone): for each file its real path, size, modification time (ns), device
+    and inode, and the reader's class and frame count. Two readers with the same identity read
+    the same bytes as frames of the same numbering: a file rewritten since changes its size or
+    time, a reader of another format or stride (another class or frame count) reads other
+    frames."""
+    import os
+
+    names = getattr(reader, "filenames", None)
+    if names is None:
+        names = [getattr(reader, "filename", None)]
+    files = []
+    for name in names:
+        if not isinstance(name, (str, os.PathLike)):
+            return None
+        try:
+            st = os.stat(name)
+        except (OSError, ValueError):
+            return None
+        files.append((os.path.realpath(name), st.st_size, st.st_mtime_ns, st.st_dev,
+                      st.st_ino))
+    if not files:
+        return None
+    return (type(reader).__name__, int(getattr(reader, "n_frames", -1)), tuple(files))
+
+
 class TrajectoryFrames:
     """The frames of a trajectory an analysis read, to tell whether two analyses read the
     same ones (their blocks are then the same stretches of time).
 
-    Holds the reader weakly: a Universe given other coordinates (``load_new``) has another
+    Two readings are the same frames when they are of the same live reader, or when their
+    readers read the same file(s) (the same path, size, modification time and inode, reader
+    class and frame count; two Universes of one file, or a Universe built again) at the same
+    frame indices and, where given, the same times. A reader of no file (in memory) matches
+    only itself, held weakly: a Universe given other coordinates (``load_new``) has another
     reader, and a reader that is gone matches nothing.
 
     Parameters
@@ -918,6 +949,9 @@ class TrajectoryFrames:
         ``universe.trajectory`` when it was read.
     frames : array_like of int
         The frame indices read.
+    times : array_like of float, optional
+        Their times (ps); two readings of one file with other times (a ``dt=`` given to one
+        Universe) are not the same frames.
 
     Examples
     --------
@@ -934,26 +968,40 @@ class TrajectoryFrames:
     False
     """
 
-    def __init__(self, reader, frames):
+    def __init__(self, reader, frames, times=None):
         import weakref
 
         self._reader = weakref.ref(reader)
         self.frames = np.asarray(frames, dtype=np.int64).copy()
+        self.times = None if times is None else np.asarray(times, dtype=np.float64).copy()
+        self._file = _file_identity(reader)
 
     def same_as(self, other):
-        """Whether ``other`` is the same frames of the same, live reader."""
+        """Whether ``other`` is the same frames of the same live reader, or of the same
+        unchanged file(s) at the same times."""
         if not isinstance(other, TrajectoryFrames):
             return False
+        if not np.array_equal(self.frames, other.frames):
+            return False
         reader = self._reader()
-        return (reader is not None and reader is other._reader()
-                and np.array_equal(self.frames, other.frames))
+        if reader is not None and reader is other._reader():
+            return True
+        if self._file is None or self._file != other._file:
+            return False
+        # the file must still be the one both read (not rewritten between them), and the
+        # times the same: a dt= given to one Universe relabels the frames
+        if self.times is None or other.times is None:
+            return False
+        return bool(np.array_equal(self.times, other.times))
 
     def __getstate__(self):
-        # a weak reference does not pickle; a copy (another process) matches nothing
-        return {"frames": self.frames}
+        # a weak reference does not pickle; a copy (another process) matches by its file only
+        return {"frames": self.frames, "times": self.times, "file": self._file}
 
     def __setstate__(self, state):
         self.frames = state["frames"]
+        self.times = state.get("times")
+        self._file = state.get("file")
         self._reader = lambda: None
 
 

@@ -166,8 +166,11 @@ def _fit_error_notes(residuals, errors, dof, observed=None):
     return ()
 
 
-def equilibrated_mean(values, dt=1.0, detect=True):
+def equilibrated_mean(values, dt=1.0, detect=True, trend=False):
     """Mean of a time series after its detected equilibration, with error and diagnostics.
+
+    ``trend`` also tests the kept part for a linear drift
+    (:func:`mda_electrolyte.uncertainty.equilibrated_series_mean`).
 
     Returns
     -------
@@ -183,7 +186,7 @@ def equilibrated_mean(values, dt=1.0, detect=True):
                          f"index {bad[0]}): no mean of it is a result")
     if values.size < 4:
         raise ValueError(f"a time-series mean needs at least 4 samples, not {values.size}")
-    r = equilibrated_series_mean(values, detect=detect, what="the series")
+    r = equilibrated_series_mean(values, detect=detect, what="the series", trend=trend)
     verdict = "; ".join(r.notes) or "valid"
     return {"mean": r.mean, "error": r.error, "t0": r.t0 * dt,
             "statistical_inefficiency": r.g,
@@ -211,7 +214,10 @@ class Density:
         ``dof``, ``n_effective - 1``, gives :meth:`~ase_electrolyte.estimate.Estimate.interval`
         the t quantile), the
         verdict ``"too short: ..."`` below 50 uncorrelated samples
-        (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`). ``results.density``,
+        (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`), ``"not equilibrated:
+        drifting ..."`` where the kept part has a linear trend significant against its
+        correlated noise (p < 0.01, :func:`mda_electrolyte.uncertainty.equilibrated_series_mean`
+        with ``trend=True``). ``results.density``,
         ``results.density_err``, ``results.verdict`` and ``results.valid`` are float/str aliases.
     results.t0 : float
         Start of the equilibrated part, ps.
@@ -245,7 +251,8 @@ class Density:
 
     def run(self):
         """Detect equilibration and average; returns ``self``."""
-        r = equilibrated_mean(self._values, self._dt, self._detect)
+        # a density still drifting (an NPT run compressing slowly) has no equilibrium value yet
+        r = equilibrated_mean(self._values, self._dt, self._detect, trend=True)
         if np.ptp(self._values) == 0:
             # a fixed box (NVT/NVE, or an NVT production at an NPT mean volume) has a density by
             # construction, not one the potential predicts: an error of 0 would read as exact

@@ -743,6 +743,57 @@ def _relaxation_note(x, t0, error):
             "or discard more of the start)")
 
 
+#: Two-sided p-value of the kept part's linear trend below which :func:`_trend_note` calls a
+#: series drifting: the nominal false-alarm rate (see :func:`_trend_note` for its measurement).
+_TREND_P = 0.01
+
+
+def _trend_note(x, t0):
+    r"""Why the mean of ``x[t0:]`` is "not equilibrated" because it still drifts, or ``None``.
+
+    A slow linear drift (an NPT run still compressing) is not a start-up transient that
+    :func:`_relaxation_note` fits and equilibration detection cuts: it runs through the kept
+    part, whose mean then depends on where the run stopped. The kept samples are fitted with a
+    line :math:`c + b\,t` by least squares; the slope's standard error is that of independent
+    residuals times the square root of their statistical inefficiency ``g`` (the larger of
+    pymbar's two estimators, as in :func:`_larger_inefficiency`),
+    :math:`\delta b = \sqrt{g\,s_r^2/\sum_t (t-ar t)^2}`, and the trend is significant when
+    its two-sided Student-t p-value over ``N/g - 2`` degrees of freedom is below
+    :data:`_TREND_P`.
+
+    Over 200 stationary AR(1) replicas per case (``φ`` = 0.5, 0.9, 0.95, 0.98; 1000-5000
+    samples) 0-1.0 % of the means otherwise called valid were marked (nominal 1 %). A drift
+    leaving a bias of ``k`` error bars between the kept mean and the last sample has
+    :math:`z pprox k/\sqrt 3`, so power is bounded by the information in the run: drifts of
+    one noise standard deviation over the run (4 error bars at 100 independent samples) were
+    marked in 22-68 % of replicas (``φ`` = 0.5-0.95), larger ones are already
+    "not converged" (:func:`_relaxation_note`'s ramp).
+    """
+    y, scale = _scaled(np.asarray(x[t0:], dtype=np.float64))
+    n = y.size
+    if n < 8 or np.ptp(y) == 0:
+        return None
+    t = np.arange(n, dtype=np.float64) - (n - 1) / 2.0
+    stt = float(np.dot(t, t))
+    yc = y - y.mean()
+    b = float(np.dot(t, yc)) / stt
+    resid = yc - b * t
+    if np.ptp(resid) == 0:
+        # an exact line: a drift with no noise to hide it in
+        return (f"not equilibrated: drifting, a linear trend of {b * (n - 1) * scale:+.3g} "
+                f"over the {n} samples kept (no noise around it); run longer")
+    g = max(float(_timeseries().statistical_inefficiency(resid, fast=False)),
+            _inefficiency(resid))
+    se = math.sqrt(float(np.dot(resid, resid)) / (n - 2) * g / stt)
+    z = abs(b) / se
+    p = 2.0 * float(stats.t.sf(z, max(n / g - 2.0, 1.0)))
+    if p >= _TREND_P:
+        return None
+    return (f"not equilibrated: drifting, a linear trend of {b * (n - 1) * scale:+.3g} over "
+            f"the {n} samples kept ({z:.1f} standard errors of the correlated noise, p = "
+            f"{p:.2g}); the mean depends on where the run stopped: run longer")
+
+
 class SeriesMean(NamedTuple):
     """Mean of an MD series after its equilibration (:func:`equilibrated_series_mean`)."""
 
@@ -768,7 +819,7 @@ class SeriesMean(NamedTuple):
 
 
 def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_SAMPLES,
-                             what="a time-series mean"):
+                             what="a time-series mean", trend=False):
     """Mean of an MD series after detected equilibration, its error and what makes it invalid.
 
     The start is that of :func:`detect_equilibration` (the one that maximises the number of
@@ -787,6 +838,9 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
         for a calibrated error bar).
     what : str
         What the series is, for error messages.
+    trend : bool
+        Also test the kept part for a linear drift (:func:`_trend_note`, a nominal 1 % false
+        alarm rate): "not equilibrated: drifting" when significant. :class:`Density` does.
 
     Returns
     -------
@@ -820,6 +874,7 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     """
     x = _series(x, what)
     check_flag("detect", detect)
+    check_flag("trend", trend)
     if not (isinstance(min_independent, (int, float)) and not isinstance(min_independent, bool)
             and math.isfinite(min_independent) and min_independent > 0):
         raise ValueError(f"min_independent must be a positive number, got {min_independent!r}")
@@ -841,6 +896,9 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     relaxation = _relaxation_note(x, t0, err)
     if relaxation:
         notes.append(relaxation)
+    drift = _trend_note(x, t0) if trend and not relaxation else None
+    if drift:
+        notes.append(drift)
     # the series' own g scatters, and the means that pass the threshold are those whose g came
     # out low: the small-sample correction (see _SMALL_SAMPLE_G) widens the error, not the count
     if detect or n_independent >= min_independent:
