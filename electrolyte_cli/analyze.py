@@ -18,7 +18,8 @@ def register(sub):
     )
     ana.add_argument(
         "trajectory", nargs="?", default=None,
-        help="H5MD file of electrolyte simulate, ASE .traj/.extxyz, or LAMMPS data",
+        help="H5MD file of electrolyte simulate, ASE .traj/.extxyz, GROMACS .gro (every "
+        "frame), or LAMMPS data",
     )
     ana.add_argument("--dump", default=None,
                      help="LAMMPS text dump to read with a data file (its atom style from the "

@@ -668,6 +668,10 @@ def check_trajectory_files(path, dump=None):
                "u.trajectory])), or give a LAMMPS data file with a text dump (--dump)")
     kind = POSITIONS_ONLY.get(Path(path).suffix.lower())
     if kind is not None:
+        if kind.startswith("GROMACS"):
+            # a .gro file of every frame holds the atom names the elements are read from
+            instead += (", or a .gro file of every frame (gmx trjconv -f traj.xtc -s "
+                        "topol.tpr -o traj.gro)")
         raise ValueError(f"{path}: a {kind} trajectory holds positions only, without the "
                          "elements, molecules and charges the analyses need, and this command "
                          f"takes no separate topology; {instead}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 import time
 import warnings
 from os import PathLike
@@ -79,7 +80,8 @@ def from_ase(
     ----------
     source : ase.Atoms, iterable of ase.Atoms, str or os.PathLike
         Atoms, frames (a list, a generator or an open ``ase.io.Trajectory``), a file
-        ``ase.io.read`` understands, an H5MD file written by
+        ``ase.io.read`` understands (a GROMACS ``.gro`` file of several frames read whole,
+        with the times of its titles, ``t= ...`` in ps), an H5MD file written by
         :class:`ase_electrolyte.trajectory.H5MDWriter`, or a LAMMPS data file (with ``dump``).
     dump : str or os.PathLike, optional
         LAMMPS dump trajectory to read with the data file ``source``.
@@ -255,6 +257,14 @@ def read_ase_frames(path, index=":"):
         with open(path, "rb") as fh:
             source = io.StringIO(fh.read(end).decode(errors="replace"))
         fmt = "lammps-dump-text"
+    gro = _gromacs_frames(path) if not dump and path.suffix.lower() == ".gro" else None
+    if gro is not None:
+        chosen = string2index(index)
+        try:
+            return gro[chosen] if isinstance(chosen, slice) else [gro[chosen]]
+        except IndexError:
+            raise ValueError(f"{path} holds {len(gro)} frames; index {index!r} selects "
+                             "none") from None
     try:
         frames = ase.io.read(source, index=index, format=fmt)
     except UnknownFileTypeError as err:
@@ -276,6 +286,65 @@ def read_ase_frames(path, index=":"):
     if dump:
         _check_dump_steps(path, [a.info.get("timestep") for a in frames])
     return list(frames)
+
+
+# --- GROMACS .gro files of several frames ---------------------------------------------------
+#: The time of a frame in the title line of a .gro file (``gmx trjconv``: "t=   10.00000", ps).
+_GRO_TIME = re.compile(r"\bt=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+
+
+def _gromacs_frames(path):
+    """The frames of a .gro file of several frames (``gmx trjconv -o traj.gro``), or ``None``
+    for one of a single frame (read by ase as before).
+
+    ase reads the first frame of a .gro file only, and failed on the second ("could not
+    convert string to float: ''", naming neither the file's frames nor a remedy). Each frame
+    (title, atom count, atoms, box) is read by ase's GROMACS reader; the times GROMACS writes
+    in the titles (``t= 10.00000``, ps) become ``info['time_ps']`` when every frame has one.
+
+    Raises
+    ------
+    ValueError
+        A frame whose atom count line is not a number or that is cut short, naming it.
+    """
+    import ase.io
+
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        lines = fh.read().splitlines(keepends=True)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    blocks, start = [], 0
+    while start < len(lines):
+        try:
+            n_atoms = int(lines[start + 1]) if start + 1 < len(lines) else -1
+        except ValueError:
+            n_atoms = -1
+        if n_atoms < 0:
+            if start == 0:
+                return None  # not a .gro file as GROMACS writes it: ase names the problem
+            raise ValueError(f"{path}: frame {len(blocks)} (line {start + 2}) has no atom count "
+                             f"after its title; the file is damaged or not a .gro trajectory")
+        end = start + n_atoms + 3
+        if end > len(lines):
+            raise ValueError(f"{path}: frame {len(blocks)} is cut short ({len(lines) - start} "
+                             f"of its {n_atoms + 3} lines); remove it, or write the file again")
+        blocks.append(lines[start:end])
+        start = end
+    if len(blocks) < 2:
+        return None
+    frames = []
+    for k, block in enumerate(blocks):
+        try:
+            atoms = ase.io.read(io.StringIO("".join(block)), format="gromacs")
+        except (ValueError, IndexError) as err:
+            raise ValueError(f"{path}: frame {k} cannot be read as .gro: {type(err).__name__} "
+                             f"{err}") from None
+        frames.append(atoms)
+    times = [_GRO_TIME.search(block[0]) for block in blocks]
+    if all(times):
+        for atoms, time in zip(frames, times, strict=True):
+            atoms.info["time_ps"] = float(time.group(1))
+    return frames
 
 
 # --- LAMMPS dumps cut short ------------------------------------------------------------------
