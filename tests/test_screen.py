@@ -746,7 +746,7 @@ def test_a_label_of_the_folder_given_to_another_composition_is_refused(tmp_path)
     # same label, another electrolyte: its tasks were skipped and reported the old results
     other = dict(first, concentration=4.0)
     with pytest.raises(PlanError, match="holds composition 'A' as .*LiPF6 3.0 molal.*this plan "
-                                        "gives it EC:1 .*LiPF6 4 molal"):
+                                        r"gives it \{'EC': 1\.0\} .*LiPF6 4\.0 molal"):
         run_screen(_plan(composition=[other]), tmp_path, client=object(), progress=False)
     assert (tmp_path / "plan.json").read_text() == record
     # the same electrolyte under its label, with more compositions, is the growth that is allowed

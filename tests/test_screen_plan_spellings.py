@@ -141,3 +141,16 @@ def test_a_mixture_with_a_share_left_out_is_refused(solvent):
 
 def test_a_mixture_without_any_share_is_equal_shares():
     assert _plan({"solvent": "EC,EMC"}).compositions[0].solvent == {"EC": 1.0, "EMC": 1.0}
+
+
+@pytest.mark.parametrize("variant, shown", [
+    (dict(REFERENCE, concentration=1.0000001), r"LiPF6 1\.0000001 molal"),
+    (dict(REFERENCE, solvent="EC:3.0000001,EMC:7"), r"\{'EC': 3\.0000001, 'EMC': 7\.0\}"),
+])
+def test_a_label_held_for_another_electrolyte_names_the_numbers_that_differ(tmp_path, variant,
+                                                                            shown):
+    # the label's 6 digits are the folder's; the numbers below them differ, and the message
+    # wrote both as "1": a refusal of the composition as itself
+    out, _ = _finished(tmp_path)
+    with pytest.raises(PlanError, match=f"this plan gives it .*{shown}"):
+        run_screen(_plan(variant, {"solvent": "DMC"}), out, progress=False, plots=False)

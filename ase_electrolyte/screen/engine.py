@@ -277,8 +277,10 @@ def _record_plan(plan, outdir, record):
                 raise PlanError(
                     f"{outdir} holds composition {c.label!r} as {before.get('solvent')} "
                     f"({before.get('ratio')}), {before.get('salt')} {before.get('concentration')} "
-                    f"{before.get('units')}; this plan gives it {c.solvent_text} ({c.ratio}), "
-                    f"{c.salt} {c.concentration:g} {c.units}: give it another label or choose "
+                    # every digit: 1.0000001 and 1.0 molal were both written "1" here, a
+                    # refusal of the composition as itself
+                    f"{before.get('units')}; this plan gives it {c.solvent} ({c.ratio}), "
+                    f"{c.salt} {c.concentration!r} {c.units}: give it another label or choose "
                     "another output folder"
                 )
         # a label of the folder in another case is the same folder on a case-insensitive file
