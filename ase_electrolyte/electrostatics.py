@@ -41,7 +41,8 @@ from .calculator_parameters import ParametersContract, applies_direct_edits
 from .device import resolve_device
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
 
-__all__ = ["Electrostatics", "PMEErrorNotMeasuredWarning", "QRdFit", "fit_qrd", "qrd_charges"]
+__all__ = ["Electrostatics", "PMEErrorNotMeasuredWarning", "QRdFit", "UnreadChargesWarning",
+           "fit_qrd", "qrd_charges"]
 
 #: Coulomb constant e²/(4π ε0) in eV·Å, from ASE's (CODATA) Hartree and Bohr
 COULOMB = Hartree * Bohr
@@ -96,6 +97,18 @@ def _pme_cost(n_atoms, points, nodes, pairs):
 
 class _CostlierThanBest(Exception):
     """A PME mesh calibration stopped: its mesh would cost more than the best one found."""
+
+
+class UnreadChargesWarning(UserWarning):
+    """The Atoms carries ``initial_charges`` that this term does not read (QRd or fixed
+    charges) and whose sum is neither the net charge of the charges it uses nor the declared
+    one.
+
+    ASE calculators ignore the per-atom inputs they do not use, but a net charge given only
+    there (as xTB-style codes read it: ``set_initial_charges([1, 0, ...])``) was otherwise
+    lost without a word: the QRd charges summed to 0 for a structure meant as a cation. Given
+    once per calculator and sum of the unread charges, until the options change.
+    """
 
 
 class PMEErrorNotMeasuredWarning(UserWarning):
@@ -408,8 +421,19 @@ class Electrostatics(ParametersContract, _AseCalculator):
         ``atoms.info["charge"]``; where both are present they must agree), else 0. With
         ``scheme="fixed"`` or ``"array"`` it is a check: charges that do not sum to it (within
         10⁻⁶ e) are refused; if ``None``, charges that do not sum to the Atoms' declared net
-        charge are (state ``total_charge`` for charges meant to sum to another value, such as
-        scaled ionic charges).
+        charge are (for one structure's charges meant to sum to another value; for scaled
+        ionic charges see ``charge_scale``).
+    charge_scale : float
+        Ratio of this term's net charge to the net charge the Atoms declares (default 1), for
+        force-field charges scaled to mimic electronic polarisation (e.g. 0.8 e for Li⁺ and
+        PF₆⁻, 0.7-0.9 common): with ``total_charge=None`` the charges of ``scheme="fixed"`` or
+        ``"array"`` must sum to ``charge_scale`` × the declared net charge, and QRd takes
+        :math:`Q_\mathrm{total}` = ``charge_scale`` × the declared one. One scale serves every
+        structure, where one ``total_charge`` cannot: the neutral box, each isolated ion
+        (Li⁺ declared +1, charges summing to 0.8) and each solvent molecule of an intra/inter
+        split (:func:`mda_electrolyte.molecules.isolated_molecules` declares each molecule's
+        formal charge, which a charge-aware model reads). Given with ``total_charge``, which
+        already fixes the sum, it is refused.
     method : {"auto", "ewald", "pme", "direct"}
         ``"auto"``: direct sum for molecules, Ewald for periodic cells up to 500 atoms, PME above
         (and for a sparse, large cell whose Ewald sum would hold more than 2²³ k-vector × atom
@@ -464,6 +488,11 @@ class Electrostatics(ParametersContract, _AseCalculator):
     A bad option or structure raises ``InputError`` (ASE's, also a ``ValueError``); a
     non-finite result ``CalculationFailed``.
 
+    ``initial_charges`` that the scheme does not read (QRd, fixed charges) are compared with
+    it: a sum that is neither the net charge of the charges used nor the declared one (a net
+    charge given only there) gives an :class:`UnreadChargesWarning`; ASE's ``check_state``
+    compares them, so a change re-evaluates.
+
     Units are ASE's: eV, eV/Å, eV/Å³ (Voigt xx, yy, zz, yz, xz, xy), with the Coulomb constant
     :data:`COULOMB` = Hartree·Bohr = 14.3996 eV·Å. Per-atom energies ``energies`` are
     :math:`q_i\phi_i/2` plus half of each removed short-range pair. QRd charges depend only on the
@@ -498,6 +527,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         "charges": None,
         "array": "initial_charges",
         "total_charge": None,
+        "charge_scale": 1.0,
         "method": "auto",
         "tolerance": 1e-6,
         "cutoff": "auto",
@@ -547,6 +577,14 @@ class Electrostatics(ParametersContract, _AseCalculator):
         if not (isinstance(p["cutoff"], str) and p["cutoff"] == "auto"):
             p["cutoff"] = check_number("cutoff (Å) or 'auto'", p["cutoff"], above=0)
         p["total_charge"] = check_number("total_charge (e)", p["total_charge"], allow_none=True)
+        p["charge_scale"] = check_number("charge_scale (net charge of the term's charges over "
+                                         "the declared one)", p["charge_scale"], above=0)
+        if p["total_charge"] is not None and p["charge_scale"] != 1.0:
+            # which one would fix the sum of an isolated ion's charges?
+            raise ValueError(
+                f"total_charge={p['total_charge']:g} and charge_scale={p['charge_scale']:g} both "
+                "set the net charge: give total_charge for one structure's charges, or "
+                "charge_scale (with total_charge=None) for charges scaled from the declared one")
         if not isinstance(p["array"], str):
             raise TypeError(f"array must be the name of a per-atom array, not {p['array']!r}")
         if p["short_range"] not in _SHORT_RANGE:
@@ -566,6 +604,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         self._stored_molecules = None
         self._tuned = []
         self._tuned_count = 0
+        # sums of unread initial charges already warned about (UnreadChargesWarning)
+        self._unread_warned = set()
         return p
 
     def __repr__(self):
@@ -585,7 +625,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # an astronomically fine mesh instead of failing; the formal charges' sum was taken
         # over an info['charge'] that said otherwise (declared_total_charge refuses that)
         declared = declared_total_charge(atoms)
-        return 0.0 if declared is None else declared
+        return 0.0 if declared is None else self.parameters["charge_scale"] * declared
 
     @applies_direct_edits
     def get_charges(self, atoms=None):
@@ -636,12 +676,19 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # in a cell whose info['charge'] (read by a charge-aware model) said 0 were summed as
         # a charged cell, the model told it was neutral
         declared = declared_total_charge(atoms) if stated is None else None
-        if declared is not None and abs(float(q.sum()) - declared) > TOTAL_CHARGE_TOLERANCE:
+        scale = p["charge_scale"]
+        if declared is not None and abs(float(q.sum()) - scale * declared) > \
+                TOTAL_CHARGE_TOLERANCE:
+            expected = (f"a net charge of {declared:.6g} e" if scale == 1.0 else
+                        f"a net charge of {declared:.6g} e, × charge_scale {scale:g} = "
+                        f"{scale * declared:.6g} e")
+            hint = f" (× {float(q.sum()) / declared:.6g}?)" if declared else ""
             raise ValueError(
-                f"{source} to {float(q.sum()):.6g} e, but the Atoms declares a net charge "
-                f"of {declared:.6g} e (atoms.info['charge'] or the {FORMAL_CHARGE!r} array); "
-                "fix the charges or the declaration, or state total_charge= for charges meant "
-                "to sum to another value (scaled ionic charges)")
+                f"{source} to {float(q.sum()):.6g} e, but the Atoms declares {expected} "
+                f"(atoms.info['charge'] or the {FORMAL_CHARGE!r} array); fix the charges or "
+                "the declaration, give charge_scale for ionic charges scaled from the formal "
+                f"ones{hint}, or total_charge for one structure's charges meant to sum to "
+                "another value")
         return q
 
     @applies_direct_edits
@@ -790,7 +837,34 @@ class Electrostatics(ParametersContract, _AseCalculator):
             q = self.get_charges(self.atoms)
             results = self._evaluate(self.atoms, q)
         check_finite(results, self.atoms, "Electrostatics")
+        self._warn_unread_charges(self.atoms, q)
         self.results = results
+
+    def _warn_unread_charges(self, atoms, q):
+        """:class:`UnreadChargesWarning` for ``initial_charges`` this term does not read whose
+        sum matches neither the charges ``q`` it uses nor the declared net charge."""
+        p = self.parameters
+        if "initial_charges" not in atoms.arrays or (
+                p["scheme"] == "array" and p["array"] == "initial_charges"):
+            return
+        unread = np.asarray(atoms.arrays["initial_charges"], dtype=float)
+        if not np.any(unread):  # ASE's default: none given
+            return
+        net, used = float(unread.sum()), float(np.sum(q))
+        declared = declared_total_charge(atoms)
+        agree = [used] + ([] if declared is None else [declared])
+        key = round(net, 6)
+        if key in self._unread_warned or any(
+                abs(net - x) <= TOTAL_CHARGE_TOLERANCE for x in agree):
+            return
+        self._unread_warned.add(key)
+        warnings.warn(
+            f"the Atoms' initial_charges sum to {net:.6g} e, but this Electrostatics term "
+            f"(scheme={p['scheme']!r}) does not read them: its charges sum to {used:.6g} e"
+            + ("" if declared is None else f" (declared net charge {declared:.6g} e)")
+            + "; declare the net charge in atoms.info['charge'] or the formal_charge array, "
+            "or use scheme='array' to take the initial charges", UnreadChargesWarning,
+            stacklevel=3)
 
     def get_properties(self, properties, atoms):
         """Dict of the requested properties for ``atoms`` (one evaluation for all of them).
@@ -1337,7 +1411,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
             out["charges"] = [float(x) for x in p["charges"]]
         else:
             out["array"] = p["array"]
-        for key in ("total_charge", "method", "tolerance", "cutoff", "background",
+        for key in ("total_charge", "charge_scale", "method", "tolerance", "cutoff", "background",
                     "short_range", "short_range_length", "dtype"):
             out[key] = p[key]
         return out
