@@ -528,10 +528,10 @@ def load_plan(plan, *, base_dir=None):
 
         [[composition]]
         solvent = "EC:3,EMC:7"        # or a table {EC = 3, EMC = 7}; a list makes a grid
-        ratio = "mass"                # the shares are mass (default) or mole fractions
+        ratio = "mass"                # the shares are mass (default, "weight") or mole fractions
         salt = "LiPF6"
         concentration = [0.5, 1.0, 1.5]   # a list makes a grid
-        units = "molal"               # or "molar" (needs density = ... g/cm³)
+        units = "molal"               # "mol/kg"; or "molar", "mol/L" (needs density = ... g/cm³)
 
     A ``calculator = "module:function"`` (or ``"path/to/file.py:function"``) is called as
     ``function(**options)`` on every worker and must return an ASE calculator with energy,
