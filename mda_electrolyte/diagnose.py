@@ -248,7 +248,6 @@ def diagnose(
     from ase_electrolyte.writer_lock import WriterLock
 
     from .model_frames import FrameSource
-    from .report import _remove_stale_staging
 
     if isinstance(universe_or_frames, (str, Path)):
         from .bridge import _H5MD_SUFFIXES, from_ase, read_ase_frames
@@ -319,9 +318,7 @@ def diagnose(
     # claimed (a nested claim where electrolyte diagnose holds it): the staging folders of
     # this host's killed runs are then known stale
     with WriterLock(outdir, "diagnose output folder"):
-        _remove_stale_staging(outdir, "diagnose")
-        summary = _write_outputs(outdir, scan, errors, ref_calc, no_labels)
-    return summary
+        return _write_outputs(outdir, scan, errors, ref_calc, no_labels)
 
 
 #: The files :func:`diagnose` writes, or removes as an earlier run's where it writes none now.
@@ -330,41 +327,24 @@ _OUTPUT_FILES = ("diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.cs
 
 
 def _write_outputs(outdir, scan, errors, ref_calc, no_labels):
-    """Write the outputs of the finished parts into a hidden staging folder of ``outdir`` and
-    publish them as :func:`~mda_electrolyte.run_analyses` does, ``diagnose.json`` last.
+    """Write the outputs of the finished parts and publish them all at once,
+    ``diagnose.json`` last (:func:`~mda_electrolyte.report.staged_outputs`).
 
     The earlier run's outputs were removed before the new ones were written: a failure while
     writing (a full disk at a figure, Ctrl-C) left no summary, or the new scan's files beside
     nothing, and the earlier run lost.
     """
-    import os
-    import shutil
-    import tempfile
-
     from ase.io import write
 
     from ase_electrolyte.atomic_file import atomic_path, write_json_atomic
     from ase_electrolyte.estimate import estimates_to_dict
 
     from .intra_inter_errors import errors_summary
-    from .report import _name_published_file, _publish, _staging_prefix
+    from .report import staged_outputs
     from .volume_scan import scan_summary
 
-    # two hidden folders: the figures, table and frames, published by run_analyses' own
-    # mechanism (an earlier run's files that this run does not write removed), and the summary
-    # that names them, written in full before any of them is published and put in place by one
-    # rename at the end
-    staging = []
-    try:
-        for _ in range(2):
-            staging.append(Path(tempfile.mkdtemp(prefix=_staging_prefix(), dir=outdir)))
-    except OSError as err:
-        err.filename = os.fspath(outdir)
-        for folder in staging:
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
-    files, held = staging
-    try:
+    with staged_outputs(outdir, _OUTPUT_FILES, last="diagnose.json",
+                        what="diagnose") as files:
         summary = {}
         if scan is not None:
             summary["rigid_volume_scan"] = scan_summary(scan, files)
@@ -383,15 +363,5 @@ def _write_outputs(outdir, scan, errors, ref_calc, no_labels):
         # Estimates as value, error, unit, method and verdict (the one serialiser), not bare
         # floats
         summary = estimates_to_dict(summary)
-        write_json_atomic(held / "diagnose.json", summary, indent=2, default=float)
-        _publish(files, outdir, [f for f in _OUTPUT_FILES if f != "diagnose.json"])
-        os.replace(held / "diagnose.json", outdir / "diagnose.json")
-    except BaseException as err:
-        for folder in staging:
-            _name_published_file(err, folder, outdir)
-        raise
-    finally:
-        for folder in staging:
-            shutil.rmtree(folder, ignore_errors=True)
-    return summary
+        write_json_atomic(files / "diagnose.json", summary, indent=2, default=float)
     return summary

@@ -37,7 +37,7 @@ from .plotting import check_axes, estimates_of, user_text_literally
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files",
-           "unmet_requirements", "unmet_file_requirements", "INPUT_KEY"]
+           "unmet_requirements", "unmet_file_requirements", "INPUT_KEY", "staged_outputs"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory),
@@ -372,22 +372,11 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
 
 def _run_claimed(universe, outdir, names, available, calculator, verbose, keep_going, source):
     """:func:`run_analyses` once its arguments are checked and ``outdir`` is claimed."""
-    # a run killed outright (SIGKILL, out of memory, a node lost) left its hidden folder of
-    # partial outputs behind, one per kill, for good
-    _remove_stale_staging(outdir)
     summary = {} if source is None else {INPUT_KEY: dict(source)}
-    # all or nothing: the analyses write into a hidden folder beside the outputs, published
-    # only once the summary is written there too. The earlier run's summary and figures were
-    # removed before the first analysis, and a rerun that failed (a bad input found late,
-    # Ctrl-C, a full disk) lost them with nothing in their place
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(), dir=outdir))
-    except OSError as err:
-        # named by the output folder, not by the random name it tried there
-        err.filename = os.fspath(outdir)
-        raise
-    publishing = False
-    try:
+    # all or nothing (staged_outputs): the earlier run's summary and figures were removed
+    # before the first analysis, and a rerun that failed (a bad input found late, Ctrl-C, a
+    # full disk) lost them with nothing in their place
+    with staged_outputs(outdir, report_files(available), last="summary.json") as staging:
         token = _SHARED.set({})
         try:
             _run(universe, staging, names, summary, calculator, verbose, keep_going)
@@ -403,23 +392,94 @@ def _run_claimed(universe, outdir, names, available, calculator, verbose, keep_g
         failed = [name for name in names
                   if isinstance(summary.get(name), dict) and "failed" in summary[name]]
         clear_outputs(staging, [f for f in report_files(failed) if f != "summary.json"])
+    return summary
+
+
+@contextlib.contextmanager
+def staged_outputs(outdir, known, *, last, what="run_analyses"):
+    """Publish the files a run writes into ``outdir`` all at once, or not at all.
+
+    The block writes every output into the hidden folder it is given, inside ``outdir``
+    (named :data:`STAGING_PREFIX`, the process id and host, then random letters). When the
+    block ends without an exception, each file replaces its namesake in ``outdir`` by one
+    rename (a reader sees the old file or the new one; a symbolic link at an output name is
+    replaced, not written through), the file ``last`` (the summary that names the others)
+    after all the rest; then the files among ``known`` that the run did not write (an
+    earlier run's figures of parts not run now) are removed. When the block raises (a model
+    that fails mid-run, a full disk at a figure, Ctrl-C), ``outdir`` keeps the earlier run's
+    files as they were. The hidden folder is removed either way; an ``OSError`` that names a
+    file in it names the file in ``outdir`` instead (the user knows ``outdir/rdf.png``); a
+    ``KeyboardInterrupt`` carries a note saying whether the earlier outputs are untouched.
+
+    Staging folders that killed runs left in ``outdir`` are removed first (those of this host
+    at once; another host's once unchanged for :data:`OTHER_HOST_STAGING_AGE_S`, named in a
+    ``RuntimeWarning`` until then). The caller must hold ``outdir``
+    (:class:`~ase_electrolyte.writer_lock.WriterLock`): no other run on this host then writes
+    into it, so every staging folder of this host there is a killed run's.
+
+    :func:`run_analyses` (``summary.json``) and :func:`~mda_electrolyte.diagnose.diagnose`
+    (``diagnose.json``) publish their outputs with it.
+
+    Parameters
+    ----------
+    outdir : pathlib.Path
+        The output folder: it exists and the caller holds its claim.
+    known : iterable of str
+        Names, relative to ``outdir``, of every file a run of this kind may write: those the
+        run does not write now are removed as an earlier run's.
+    last : str
+        Name, relative to ``outdir``, of the file published last.
+    what : str
+        The writer that warnings and notes name.
+
+    Yields
+    ------
+    pathlib.Path
+        The staging folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from ase_electrolyte.writer_lock import WriterLock
+    >>> from mda_electrolyte.report import staged_outputs
+    >>> out = Path(tempfile.mkdtemp())
+    >>> (out / "old.png").write_text("an earlier run's figure")
+    23
+    >>> with WriterLock(out, "example folder"):
+    ...     with staged_outputs(out, ["old.png", "new.csv", "summary.json"],
+    ...                         last="summary.json") as staging:
+    ...         _ = (staging / "new.csv").write_text("1,2")
+    ...         _ = (staging / "summary.json").write_text("{}")
+    >>> sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    ['new.csv', 'summary.json']
+    """
+    _remove_stale_staging(outdir, what)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(), dir=outdir))
+    except OSError as err:
+        # named by the output folder, not by the random name it tried there
+        err.filename = os.fspath(outdir)
+        raise
+    publishing = False
+    try:
+        yield staging
         publishing = True
-        _publish(staging, outdir, report_files(available))
+        _publish(staging, outdir, known, last)
     except BaseException as err:
         _name_published_file(err, staging, outdir)
         if isinstance(err, KeyboardInterrupt):
             # said by the electrolyte command too: "interrupted" alone left the user to wonder
             # whether the earlier summary and figures were lost
             err.add_note(
-                f"run_analyses: stopped while its outputs replaced the earlier ones in {outdir}: "
-                "some files there may be this run's, summary.json still the earlier run's"
+                f"{what}: stopped while its outputs replaced the earlier ones in {outdir}: "
+                f"some files there may be this run's, {last} still the earlier run's"
                 if publishing else
-                f"run_analyses: stopped before publishing; the earlier outputs in {outdir} are "
+                f"{what}: stopped before publishing; the earlier outputs in {outdir} are "
                 "untouched")
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return summary
 
 
 #: Name prefix of the hidden folder :func:`run_analyses` writes a run into before publishing it;
@@ -509,7 +569,7 @@ def _remove_stale_staging(outdir, what="run_analyses"):
             f"{what}: {len(kept)} staging folder(s) of analysis runs on other hosts in "
             f"{outdir}: {shown}{more}; kept, as such a run may still be writing (removed once "
             f"unchanged for {OTHER_HOST_STAGING_AGE_S // 86400} days): remove them yourself if "
-            "no analysis on those hosts writes into this folder", RuntimeWarning, stacklevel=4)
+            "no analysis on those hosts writes into this folder", RuntimeWarning, stacklevel=6)
     return removed
 
 
@@ -555,16 +615,16 @@ def _staging_owner(name):
     return None
 
 
-def _publish(staging, outdir, known):
-    """Move every file of ``staging`` to ``outdir`` (``summary.json`` last), then remove the
-    files among ``known`` that this run did not write (an earlier run's figures of analyses
-    not run, failed or skipped now).
+def _publish(staging, outdir, known, last):
+    """Move every file of ``staging`` to ``outdir`` (``last`` last), then remove the files
+    among ``known`` that this run did not write (an earlier run's figures of analyses not run,
+    failed or skipped now).
 
     Each file is replaced by one rename (a reader sees the old file or the new one); a
     symbolic link at an output name is replaced, not written through (:func:`check_outputs`).
     """
     files = sorted((p for p in staging.rglob("*") if p.is_file() or p.is_symlink()),
-                   key=lambda p: (p.relative_to(staging) == Path("summary.json"), str(p)))
+                   key=lambda p: (p.relative_to(staging) == Path(last), str(p)))
     written = set()
     for path in files:
         relative = path.relative_to(staging)
