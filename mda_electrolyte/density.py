@@ -214,10 +214,11 @@ class Density:
         ``dof``, ``n_effective - 1``, gives :meth:`~ase_electrolyte.estimate.Estimate.interval`
         the t quantile), the
         verdict ``"too short: ..."`` below 50 uncorrelated samples
-        (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`), ``"not equilibrated:
-        drifting ..."`` where the kept part has a linear trend significant against its
-        correlated noise (p < 0.01, :func:`mda_electrolyte.uncertainty.equilibrated_series_mean`
-        with ``trend=True``). ``results.density``,
+        (:data:`mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES`),
+        ``"not equilibrated: drifting ..."`` where the kept part has a linear trend
+        significant against its correlated noise (p < 0.01,
+        :func:`mda_electrolyte.uncertainty.equilibrated_series_mean` with ``trend=True``).
+        ``results.density``,
         ``results.density_err``, ``results.verdict`` and ``results.valid`` are float/str aliases.
     results.t0 : float
         Start of the equilibrated part, ps.
