@@ -1206,13 +1206,17 @@ class IntraInterErrors(ModelEvaluating, FrameAnalysis):
             check_whole(whole, ids, atoms.cell.array, atoms.numbers)
         properties = self.quantities
         frame = self._ts.frame
-        self.results._per_frame.append(
-            (
-                frame,
-                self._split(self._model, atoms, whole, frame, properties),
-                self._split(self._reference, atoms, whole, frame, properties),
-            )
-        )
+        split = []
+        for side in (self._model, self._reference):
+            try:
+                split.append(self._split(side, atoms, whole, frame, properties))
+            except (ValueError, RuntimeError) as err:
+                # a model that fails (or gives NaN) hours into a run said neither on which
+                # frame nor whether the model or the reference ("calculator X returned
+                # non-finite energy")
+                err.add_note(f"IntraInterErrors: the {side.name} on frame {int(frame)}")
+                raise
+        self.results._per_frame.append((frame, *split))
 
     def _conclude(self):
         per_frame = sorted(self.results._per_frame, key=lambda item: item[0])

@@ -407,6 +407,14 @@ class RigidVolumeScan(ModelEvaluating, FrameAnalysis):
         write(os.path.join(self._parts, f"{frame:012d}.extxyz"), out, format="extxyz")
 
     def _single_frame(self):
+        try:
+            self._scan_frame()
+        except (ValueError, RuntimeError) as err:
+            # a model that fails (or gives NaN) hours into a scan did not say on which frame
+            err.add_note(f"RigidVolumeScan: frame {int(self._ts.frame)}")
+            raise
+
+    def _scan_frame(self):
         atoms = self._source.atoms(self._ts)
         if not np.all(atoms.pbc):
             raise ValueError(f"frame {self._ts.frame} has no periodic box")
