@@ -630,8 +630,8 @@ def _checked_plan(data, base, source):
     timeout = data.get("task_timeout_s")
     if timeout is not None:
         timeout = _number(timeout, "task_timeout_s (s)", above=0, maximum=MAX_TASK_TIMEOUT_S)
-    compositions = _compositions(data.get("composition"), n_atoms, density,
-                                 temperatures=temperatures, replicas=replicas, seed=seed)
+    # the compositions last: with a density they build every task's conformers (about 0.1 s
+    # a task), and a misspelt analysis or model was named only after 7 s for 40 tasks
     protocol = _protocol(data.get("protocol", {}))
     _check_protocol(protocol, temperatures)
     model = _model(data.get("model"), base)
@@ -650,6 +650,8 @@ def _checked_plan(data, base, source):
         rows = read_experimental(path, temperatures)  # every row, before a task is submitted
         warn_uncorrectable_diffusion(rows, analyses, path.name)
         experimental = str(path)
+    compositions = _compositions(data.get("composition"), n_atoms, density,
+                                 temperatures=temperatures, replicas=replicas, seed=seed)
     return Plan(
         name=_text(data.get("name", Path(source).stem if source else "screen"), "name"),
         seed=seed,
