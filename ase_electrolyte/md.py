@@ -43,6 +43,7 @@ import atexit
 import contextlib
 import json
 import os
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -646,8 +647,9 @@ def calculator_fingerprint(calc):
 models.list_models`) enters with what identifies its weights (``weights``): the backend
     package's name and version and, where the package ships the checkpoint as a file
     (SevenNet, CHGNet), that file's SHA-256, so an upgraded package with new weights under the
-    same name is another calculator. The device is left out: the same model on CPU and GPU
-    gives the same physics.
+    same name is another calculator. A sum or mixture of calculators (ASE's ``SumCalculator``,
+    ``MixedCalculator``, ``AverageCalculator``) enters with each term's fingerprint and weight
+    (``terms``). The device is left out: the same model on CPU and GPU gives the same physics.
     """
     if calc is None:
         return None
@@ -681,7 +683,104 @@ models.list_models`) enters with what identifies its weights (``weights``): the 
     weights = _registered_weights(out)
     if weights:
         out["weights"] = weights
+    # after the files: each term records its own, by the bytes it loaded
+    terms = _combined_terms(calc)
+    if terms is not None:
+        out["terms"] = terms
+    loaded = _loaded_networks(calc) if not params else None
+    if loaded is not None:
+        out["networks"] = loaded
     return json.loads(json.dumps(out, default=_json_value, sort_keys=True))
+
+
+#: Attributes of a calculator that choose where or how it runs, not what it computes.
+_NOT_OPTIONS = frozenset({"atoms", "results", "parameters", "device", "directory", "prefix",
+                          "label", "use_cache", "implemented_properties", "name", "command",
+                          "profile", "timeout"})
+#: torch module -> (identity of its tensors, SHA-256 of their values): a run, a resume and an
+#: analysis's every frame ask for the fingerprint; the weights are hashed once per change (weak
+#: keys: a module loaded later at the same address is not taken for a freed one).
+_NETWORK_DIGESTS = weakref.WeakKeyDictionary()
+
+
+def _loaded_networks(calc):
+    """The networks a calculator that keeps its options outside ``parameters`` holds (torch
+    modules, as attributes or lists of them), by a SHA-256 of their weights, and its text and
+    real-number attributes (``modal``, ``stress_weight``); ``None`` for a calculator
+    without one (EMT, Lennard-Jones: their options are their parameters).
+
+    sevenn's ``SevenNetCalculator`` and CHGNet's ``CHGNetCalculator`` record nothing in
+    ``parameters`` (their ``todict()`` is empty): every model of the package had one
+    fingerprint, its class, and a run with ``"7net-0"`` was answered with the stored run of
+    another checkpoint, fine-tuned weights or another ``modal``.
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:  # no network was ever loaded in this process
+        return None
+    networks, plain = {}, {}
+    for name, value in sorted(vars(calc).items()):
+        if name.startswith("_") or name in _NOT_OPTIONS:
+            continue
+        if isinstance(value, torch.nn.Module):
+            networks[name] = _network_digest(value, torch)
+        elif (isinstance(value, (list, tuple)) and value
+              and all(isinstance(v, torch.nn.Module) for v in value)):
+            networks[name] = [_network_digest(v, torch) for v in value]
+        elif isinstance(value, (str, float)):
+            # text and real numbers (a head, a stress unit): counters, flags and attributes
+            # that are None until the first evaluation change as the calculator runs, and
+            # would refuse its own run's resume
+            plain[name] = value
+    if not networks:
+        return None
+    return {"weights_sha256": networks, "attributes": plain}
+
+
+def _network_digest(module, torch):
+    """SHA-256 of a torch module's parameters and buffers (names, dtypes, shapes, values)."""
+    import hashlib
+
+    state = module.state_dict(keep_vars=True)
+    # a tensor changed in place bumps its _version: the cached digest is then recomputed
+    identity = tuple((k, id(t), t._version, t.data_ptr()) for k, t in state.items()
+                     if isinstance(t, torch.Tensor))
+    cached = _NETWORK_DIGESTS.get(module)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    digest = hashlib.sha256()
+    for key, tensor in state.items():
+        if not isinstance(tensor, torch.Tensor):
+            continue
+        data = tensor.detach().cpu().contiguous().reshape(-1)
+        digest.update(f"{key}|{data.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(data.view(torch.uint8).numpy().tobytes())
+    _NETWORK_DIGESTS[module] = (identity, digest.hexdigest())
+    return digest.hexdigest()
+
+
+def _combined_terms(calc):
+    """The terms of a calculator that combines others (ASE's ``SumCalculator``,
+    ``MixedCalculator``, ``AverageCalculator``: a ``LinearCombinationCalculator``), each with
+    its weight: ``[{"weight": w, "calculator": fingerprint}, ...]``; ``None`` for any other.
+
+    Such a calculator has no parameters of its own (its ``todict()`` is empty): every sum of
+    calculators had one fingerprint, so ``SumCalculator([model, D3(damping="bj")])`` was
+    answered with the stored run of another model or another dispersion (a run of argon with
+    a second Lennard-Jones term of ε 0.02 eV returned the stored one of ε 0.002 eV).
+    """
+    # ASE >= 3.23 keeps the terms in a Mixer; earlier versions on the calculator itself
+    holder = getattr(calc, "mixer", calc)
+    calcs, weights = getattr(holder, "calcs", None), getattr(holder, "weights", None)
+    if not isinstance(calcs, (list, tuple)) or weights is None or any(
+            c is None or not hasattr(c, "get_property") for c in calcs):
+        return None
+    weights = np.asarray(weights, dtype=np.float64).ravel()
+    if weights.shape != (len(calcs),):
+        return None
+    return [{"weight": float(w), "calculator": calculator_fingerprint(c)}
+            for w, c in zip(weights, calcs, strict=True)]
 
 
 def _json_value(obj):
@@ -1116,9 +1215,11 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
         Maximum optimizer steps.
     trajectory : str or os.PathLike, optional
         H5MD file receiving the relaxed structure (one frame, no velocities). If it holds a
-        finished relaxation of the same structure with the same settings, calculator and
-        constraints, that one is returned; one with other settings, or without recorded
-        settings (an older version's file), raises unless ``overwrite``.
+        finished relaxation of the same structure with the same settings, calculator,
+        constraints and calculator inputs of the Atoms (non-zero per-atom arrays such as
+        ``initial_charges``, ``info["charge"]``, ``info["spin"]``), that one is returned; one
+        with other ones, or without recorded settings (an older version's file), raises unless
+        ``overwrite``.
     overwrite : bool
         Recompute even if ``trajectory`` holds a finished relaxation.
     progress : bool
@@ -1276,14 +1377,52 @@ def _relaxation_estimate(atoms, fmax):
                     n_samples=1, converged=not notes, notes=notes)
 
 
+#: Per-atom arrays a trajectory compares by itself (the frames and ``start_state`` hold them):
+#: left out of :func:`_calculator_inputs`.
+_STORED_ARRAYS = frozenset({"numbers", "positions", "momenta", "masses", FORMAL_CHARGE,
+                            MOLECULE_INDEX, SPECIES})
+#: ``Atoms.info`` entries calculators read as input: the net charge (``declared_total_charge``,
+#: fairchem, MACE's charged heads) and the spin multiplicity (fairchem's OMol task).
+_INFO_INPUTS = ("charge", "spin")
+
+
+def _calculator_inputs(atoms):
+    """What of ``atoms`` beyond positions, cell, elements, masses and topology a calculator may
+    read: per-atom arrays that are not all zero (``initial_charges``, ``initial_magmoms``, an
+    array an :class:`~ase_electrolyte.electrostatics.Electrostatics` of ``scheme="array"``
+    names) and ``info["charge"]``, ``info["spin"]``; name -> JSON value (arrays over 16 values
+    by a digest of their bytes, see :func:`_json_value`), empty when there is none.
+
+    ASE leaves an absent ``initial_charges`` or ``initial_magmoms`` at zero, so an all-zero one
+    records nothing: the same run as one without it.
+    """
+    record = {}
+    for name in sorted(atoms.arrays):
+        value = atoms.arrays[name]
+        if name in _STORED_ARRAYS or (value.dtype.kind in "biuf" and not np.any(value)):
+            continue
+        record[f"arrays[{name!r}]"] = value
+    for name in _INFO_INPUTS:
+        if atoms.info.get(name) is not None:
+            record[f"info[{name!r}]"] = atoms.info[name]
+    return json.loads(json.dumps(record, default=_json_value, sort_keys=True))
+
+
 def _with_constraints(run_info, atoms):
-    """``run_info`` with the constraints of ``atoms`` (ASE's ``todict`` of each), if any.
+    """``run_info`` with the constraints of ``atoms`` (ASE's ``todict`` of each), if any, and
+    the inputs a calculator reads from ``atoms`` (:func:`_calculator_inputs`), if any.
 
     The same start with other constraints is another run: a relaxation with the lower half of
     the atoms fixed was answered with the stored one of none fixed, whose "fixed" atoms had
-    moved by 0.46 Å. A run without constraints records none (files of earlier versions, which
-    recorded none, stay those runs).
+    moved by 0.46 Å. So is one with other charges: NaCl whose ``initial_charges`` went from ±1
+    to ±0.5 under ``Electrostatics(scheme="array")`` (-35.69 eV to -8.92 eV) was answered with
+    the stored run of ±1, and resumed with the new charges, one file mixing two models. A run
+    without constraints or such inputs records none (files of earlier versions, which recorded
+    none, stay those runs).
     """
+    inputs = _calculator_inputs(atoms)
+    if inputs:
+        run_info = {**run_info, "atoms_inputs": inputs}
     if not atoms.constraints:
         return run_info
     record = []
@@ -1529,7 +1668,9 @@ def run_md(
         readers would take the file for that format). If it exists and is incomplete it is
         resumed from its last frame; if it is
         complete the run is not repeated and its last frame is returned. A file written with
-        other settings, another calculator, other constraints or from another start, or one
+        other settings, another calculator, other constraints, other calculator inputs of the
+        Atoms (non-zero per-atom arrays such as ``initial_charges`` or ``initial_magmoms``,
+        ``info["charge"]``, ``info["spin"]``) or from another start, or one
         that records no settings (an older version's file), raises (see ``overwrite``). The
         device and the
         GPU kernels of the same model (``enable_cueq``, ``enable_flash``, ``enable_oeq``) do
@@ -2242,7 +2383,9 @@ def run_protocol(
         Bad arguments (checked before any model evaluation, see
         :func:`check_protocol_arguments`), or stage files of another run in ``outdir``: every
         existing stage file is compared before the first stage runs with the settings,
-        calculator and system (elements, masses, topology; the relaxation's input structure,
+        calculator and system (elements, masses, topology, constraints, the inputs a calculator
+        reads from the Atoms such as ``initial_charges`` or ``info["charge"]``; the
+        relaxation's input structure,
         the first MD stage's cell and drawn velocities) of this call, and the message names
         the stage and what differs. So is a stage file that does not continue the stage before
         it (the message names both): one whose start differs from the last frame of the
