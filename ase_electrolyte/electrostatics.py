@@ -1893,8 +1893,9 @@ def fit_qrd(
         n = len(frame)
         d = {
             "n": n,
-            "Q": Electrostatics(scheme="qrd", qrd={e: (0, 1) for e in elements},
-                                total_charge=options.get("total_charge")).total_charge(frame),
+            # the returned term's Q_total: a charge_scale in the options was left out here,
+            # so a fit of scaled charges fitted unscaled ones and returned a scaled term
+            "Q": term.total_charge(frame),
             "count": np.array([np.sum(np.array(frame.get_chemical_symbols()) == e)
                                for e in elements], dtype=float),
             "dE": None if ref["energy"] is None else float(ref["energy"]) - float(mod["energy"]),

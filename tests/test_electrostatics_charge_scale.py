@@ -13,7 +13,7 @@ import pytest
 from ase import Atoms
 from ase.build import molecule
 
-from ase_electrolyte import Electrostatics
+from ase_electrolyte import Electrostatics, fit_qrd
 from ase_electrolyte.electrostatics import COULOMB
 from ase_electrolyte.topology import MOLECULE_INDEX, set_topology
 from mda_electrolyte.model_labels import IsolatedMoleculeEvaluator
@@ -119,3 +119,26 @@ def test_the_scale_survives_todict_and_save(tmp_path):
     assert again.parameters["charge_scale"] == SCALE
     li = isolated_molecules(_scaled_frame(), [0, 1, 2, 2, 2])[0]
     assert again.get_charges(li)[0] == pytest.approx(SCALE)
+
+
+def test_fit_qrd_fits_the_scaled_charges_it_returns():
+    truth = {"H": (0.3, 0.5), "Li": (0.9, 0.2), "O": (-0.5, 1.1)}
+    rng = np.random.default_rng(6)
+    frames, labels = [], []
+    for k, (counts, charge) in enumerate([((2, 3, 4), 1), ((1, 4, 3), -1), ((3, 2, 5), 1)]):
+        n, length = sum(counts), 6.0 + 0.3 * k
+        atoms = Atoms(f"Li{counts[0]}O{counts[1]}H{counts[2]}", cell=[length] * 3, pbc=True,
+                      positions=rng.uniform(0, length, (n, 3)), info={"charge": charge})
+        labels.append(Electrostatics(qrd=truth, charge_scale=SCALE, tolerance=1e-9,
+                                     background=True).get_potential_energy(atoms))
+        frames.append(atoms)
+    labels = [{"energy": e} for e in labels]
+    fit = fit_qrd(frames, None, labels, regularization=0.0, fit_offsets=False, tolerance=1e-9,
+                  background=True, charge_scale=SCALE, initial=truth)
+    assert fit.electrostatics.parameters["charge_scale"] == SCALE
+    # the truth is a minimum of the fit it returns: it starts there and stays (before, the fit
+    # summed charges of the unscaled ±1 e and moved off it; its term then missed the labels)
+    assert fit.errors_after["energy_per_atom"] < 1e-6
+    for atoms, label in zip(frames, labels, strict=True):
+        assert fit.electrostatics.get_potential_energy(atoms) == pytest.approx(
+            label["energy"], abs=1e-6)
