@@ -1021,7 +1021,9 @@ class NernstEinstein:
     Errors are propagated to first order from the errors of D and σ; a number is valid only if
     every input is. α_d's error takes the covariance of σ and σ_NE when both come from the same
     blocks of the same trajectory (a run conductivity analysis and a run Diffusion that read the
-    same frames, or the same collection, with the same ``n_blocks``): from the joint scatter of
+    same frames, of one Universe or of two Universes of the same unchanged file at the same
+    times (:class:`~mda_electrolyte.correlation.TrajectoryFrames`), or the same collection, with
+    the same ``n_blocks``): from the joint scatter of
     their segment values (:class:`~mda_electrolyte.correlation.SegmentValues`). As independent
     errors it was 1.3 times α_d's scatter over replicas of one trajectory. σ_NE and the
     transference numbers of a run Diffusion's D's (several segments) take the covariance of the

@@ -109,7 +109,9 @@ class OnsagerCoefficients(CarrierAnalysis):
         Displacements relative to the centre of mass of all analysed particles: the barycentric
         frame of Mistry et al. when every species, the solvent too, is analysed. With only the
         ions analysed their own centre of mass would tie the species' displacements together
-        (a singular L), hence the default ``False`` (the simulation frame).
+        (a singular L), hence the default ``False`` (the simulation frame). With only a
+        cation and an anion species analysed the transference numbers are then set by their
+        masses, :math:`t_a = z_a m_b/(z_a m_b - z_b m_a)`, and are marked "not measured".
     check_sampling : bool
         Green–Kubo sampling guard (see :class:`~mda_electrolyte.GreenKuboConductivity`).
 
@@ -463,12 +465,28 @@ class OnsagerCoefficients(CarrierAnalysis):
         res.verdict = "valid" if not every else "; ".join(every)
         res.valid = not every
         res.transference, res.transference_err, res.transference_numbers = {}, {}, {}
+        fixed = None
+        if np.any(z) and self._remove_drift and not neutral and len(charged) == 2:
+            # the analysed particles' centre of mass is removed: m_a R_a + m_b R_b = 0 for the
+            # two species' summed displacements, so J = (z_a - z_b m_a/m_b) R_a and
+            # t_a = z_a m_b / (z_a m_b - z_b m_a) whatever the ions do (0.5 ± 6e-18, "valid",
+            # for equal masses; Li⁺ beside PF6⁻ 0.954)
+            a, b = charged
+            m = {n: float(first.ion_masses[first.species.index(n)][0]) for n in (a, b)}
+            za, zb = (float(z[names.index(n)]) for n in (a, b))
+            fixed = (f"not measured: with remove_drift=True and only the two charged species "
+                     f"analysed, their common centre of mass ties {b}'s displacement to "
+                     f"{a}'s, which sets t_{a} = z_{a} m_{b}/(z_{a} m_{b} - z_{b} m_{a}) = "
+                     f"{za * m[b] / (za * m[b] - zb * m[a]):.4g} by the masses alone; select "
+                     "the solvent too (the barycentric frame) or remove_drift=False")
         if np.any(z):
             t_seg = np.einsum("sij,i,j->si", l_seg, z, z) / sig_seg[:, None]
             t_mean = (res.L @ z) * z / res.sigma
             for k, name in enumerate(names):
                 if z[k] != 0:
                     e = est(t_seg[:, k], "1", "dipole", counts=charged)
+                    if fixed is not None:
+                        e = e.with_notes(fixed, converged=False)
                     res.transference_numbers[name] = replace(e, value=float(t_mean[k]))
                     res.transference[name] = float(t_mean[k])
                     res.transference_err[name] = e.stderr
