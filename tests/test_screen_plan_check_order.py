@@ -41,3 +41,20 @@ def test_a_sound_plan_still_checks_every_task(monkeypatch):
                         lambda *a, **k: checked.append(k.get("seed")) or real(*a, **k))
     plan = load_plan({**PLAN, "replicas": 1, "temperatures": [298]})
     assert sorted(checked) == sorted(t.seed for t in plan.tasks())
+
+
+@pytest.mark.parametrize("last, message", [
+    ({"solvent": "EC", "salt": "LiPF7", "concentration": 1.0}, "composition 2: unknown salt"),
+    # the same electrolyte as composition 1, and the same box as composition 2
+    ({"solvent": "EC:6,EMC:14", "salt": "LiPF6", "concentration": 0.5, "label": "again"},
+     "are the same electrolyte"),
+    ({"solvent": "EC:3,EMC:7", "salt": "LiPF6", "concentration": 1.01},
+     "give the same box"),
+])
+def test_a_fault_of_a_later_composition_is_named_before_any_task_is_checked(monkeypatch, last,
+                                                                           message):
+    checked = []
+    monkeypatch.setattr(build, "_check_packable_at", lambda *a, **k: checked.append(k))
+    with pytest.raises(PlanError, match=message):
+        load_plan({**PLAN, "composition": [*PLAN["composition"], last]})
+    assert checked == []

@@ -807,6 +807,7 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
     )
     out = []
     boxes = []  # each composition's molecule counts, in the order of out
+    packed = []  # (composition, counts, where) for the packing check, made last
     for i, entry in enumerate(entries, start=1):
         where = f"composition {i}"
         if not isinstance(entry, dict):
@@ -889,14 +890,9 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
                 except ValueError as err:
                     raise PlanError(f"{where}: {err}") from None
                 composition = Composition(shares, ratio, salt, c, units, label)
-                if density is not None:
-                    # too dense for its molecules (the van der Waals box of density=None
-                    # always passes)
-                    _check_tasks_packable(
-                        _tasks_of(composition, temperatures, replicas, seed), counts, density,
-                        where)
                 out.append(composition)
                 boxes.append(_box_key(counts))
+                packed.append((composition, counts, where))
     counts = Counter(c.label for c in out)  # list.count per label: quadratic in big grids
     repeated = sorted(label for label, n in counts.items() if n > 1)
     if repeated:
@@ -912,6 +908,13 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
                 "folder on a case-insensitive file system; give them distinct labels"
             )
     check_distinct(out, boxes, n_atoms)
+    if density is not None:
+        # too dense for its molecules (the van der Waals box of density=None always passes);
+        # after every cheap check: it builds each task's conformers (about 0.1 s a task), and
+        # an unknown salt in the last composition was named after those of all the others
+        for composition, counts, where in packed:
+            _check_tasks_packable(_tasks_of(composition, temperatures, replicas, seed), counts,
+                                  density, where)
     return out
 
 
