@@ -120,8 +120,23 @@ def main(argv=None):
     try:
         with _printable_streams():
             return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C while the arguments were read or the library imported (a second or two
+        # before any work) ended in a traceback of the import and exit status -2; the command
+        # had done nothing, and says so
+        print(f"electrolyte{_command_of(argv)}: interrupted before any work; nothing was "
+              "done", file=sys.stderr)
+        return 130
     finally:
         _flush_stdout()
+
+
+def _command_of(argv):
+    """`` CMD`` of the subcommand ``argv`` names first (``""`` for none): for a line said
+    before the arguments are parsed."""
+    words = sys.argv[1:] if argv is None else argv
+    named = next((w for w in words if isinstance(w, str) and w in _COMMANDS), None)
+    return f" {named}" if named else ""
 
 
 @contextlib.contextmanager
