@@ -359,7 +359,9 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     Raises
     ------
     ValueError
-        If an element of ``numbers`` has no parameters (named), or if :math:`\sum_j s_{z_j} = 0`.
+        If an element of ``numbers`` has no parameters (named), if :math:`\sum_j s_{z_j} = 0`,
+        or if a charge exceeds ±:data:`MAX_ATOM_CHARGE` (weights that nearly cancel over the
+        composition).
 
     Examples
     --------
@@ -384,7 +386,18 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     s_sum = s.sum()
     if abs(s_sum) < 1e-12:
         raise ValueError("the QRd redistribution weights s sum to zero over this composition")
-    return b + s * (total_charge - b.sum()) / s_sum
+    q = b + s * (total_charge - b.sum()) / s_sum
+    # weights of both signs that nearly cancel over one composition (s_O = 1, s_H = -0.5 + 1e-9
+    # for H2O+) divided by ~1e-9: charges of 5e8 e and energies of 1e18 eV were returned as
+    # valid
+    largest = float(np.abs(q).max())
+    if largest > MAX_ATOM_CHARGE:
+        raise ValueError(
+            f"QRd gives a charge of {largest:.3g} e (limit ±{MAX_ATOM_CHARGE:g} e per atom) for "
+            f"this composition: its weights s sum to {s_sum:.3g} (nearly cancelling) while "
+            f"{total_charge - float(b.sum()):.3g} e is to be redistributed; check the (b, s) "
+            "parameters or the total charge")
+    return q
 
 
 class Electrostatics(ParametersContract, _AseCalculator):

@@ -1,10 +1,12 @@
-"""``initial_charges`` that an Electrostatics term does not read, compared with what it uses.
+"""Charges an Electrostatics term would use unseen: unread ``initial_charges``, runaway QRd.
 
 A QRd (or fixed-charge) term takes its net charge from ``atoms.info["charge"]`` or the formal
 charges. A net charge given only as ``initial_charges`` (``set_initial_charges([1, 0, 0])``,
 as xTB-style ASE calculators take it) was ignored without a word: the QRd charges of a cation
 summed to 0. ASE calculators ignore inputs they do not use, so this warns rather than refuses,
 and only where the unread charges' sum is neither that of the charges used nor the declared.
+QRd weights of both signs that nearly cancel over a composition gave charges of 10⁸ e and were
+summed as valid; a charge beyond ±10 e per atom is now refused.
 """
 
 import warnings
@@ -81,3 +83,17 @@ def test_once_per_calculator_along_a_run_and_again_after_set():
     assert len(_energy(atoms, term)[1]) == 1
     term.set(tolerance=1e-7)
     assert len(_energy(atoms, term)[1]) == 1
+
+
+@pytest.mark.parametrize("eps", [1e-9, 1e-5])
+def test_qrd_weights_that_nearly_cancel_are_refused_not_summed(eps):
+    # s of both signs summing to 2·eps over H2O: the one extra charge of H2O+ divided by it gave
+    # 5e8 e (eps 1e-9) or 5e4 e (1e-5) per atom and an energy of 1e18 eV, returned as valid
+    qrd = {"O": (-0.8, 1.0), "H": (0.4, -0.5 + eps)}
+    cation = _water(charge=1)
+    with pytest.raises(ValueError, match=r"QRd gives a charge of .* e \(limit ±10 e.*weights s "
+                                         r"sum to"):
+        Electrostatics(qrd=qrd).get_potential_energy(cation)
+    # the same weights on the neutral molecule redistribute nothing: its b charges
+    np.testing.assert_allclose(Electrostatics(qrd=qrd).get_charges(_water(charge=0)),
+                               [-0.8, 0.4, 0.4], atol=1e-12)
