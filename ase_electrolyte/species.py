@@ -342,6 +342,21 @@ _XU_2004 = (
 )
 # the ethers are in the paper's Table 2 (Table 1 holds the carbonates and esters)
 _XU_2004_ETHERS = _XU_2004.replace("Table 1", "Table 2")
+# Xu's Table 1 lists GBL at 1.199 g/cm³ and EA at 0.902 g/cm³: no measurement at 25 °C supports
+# the first (a GBL box started 6.6 % too dense), and the second is the 20 °C density (0.8 % at
+# 25 °C). Both are taken from measurements of the pure liquids at 298.15 K instead.
+_RITZOULIS_2000 = (
+    "G. Ritzoulis, D. Missopolinou, S. Doulami and C. Panayiotou, Relative permittivities, "
+    "densities, refractive indices and ultrasound velocities of the binary systems of "
+    "gamma-butyrolactone with methanol, ethanol, 1-butanol and 1-octanol, J. Chem. Eng. Data 45, "
+    "636-641 (2000): pure gamma-butyrolactone at 298.15 K (vibrating-tube densimeter)"
+)
+_GONZALEZ_2007 = (
+    "B. Gonzalez, N. Calvar, E. Gomez and A. Dominguez, Density, dynamic viscosity, and derived "
+    "properties of binary mixtures of methanol or ethanol with water, ethyl acetate, and methyl "
+    "acetate at T = (293.15, 298.15, and 303.15) K, J. Chem. Thermodyn. 39, 1578-1588 (2007): "
+    "pure ethyl acetate at 298.15 K"
+)
 #: Measured densities of the pure liquid solvents: name → (g/cm³, temperature in K, source).
 #: Used for starting densities of mixtures (:func:`ase_electrolyte.build.estimate_density`);
 #: solvents missing here fall back to the van der Waals box rule.
@@ -352,8 +367,8 @@ LIQUID_DENSITIES = {
     "EMC": (1.006, 298.15, _XU_2004),
     "DEC": (0.969, 298.15, _XU_2004),
     "DME": (0.86, 298.15, _XU_2004_ETHERS),
-    "EA": (0.902, 298.15, _XU_2004),
-    "GBL": (1.199, 298.15, _XU_2004),
+    "EA": (0.894, 298.15, _GONZALEZ_2007),
+    "GBL": (1.125, 298.15, _RITZOULIS_2000),
 }
 
 _BOHETS_1999 = (
