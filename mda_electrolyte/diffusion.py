@@ -52,6 +52,7 @@ from .correlation import (
 from .ion_collection import block_slices
 from .plotting import axes_to_draw_into, draws_user_text
 from .report import estimate_label, mark_invalid, register_analysis
+from .uncertainty import real_array
 
 __all__ = ["Diffusion"]
 
@@ -95,7 +96,7 @@ def check_cubic_box(box, where):
     """
     if box is None:
         return
-    box = np.asarray(box, dtype=np.float64)
+    box = real_array(box, "box")
     lengths, angles = box[:3], box[3:]
     if (np.ptp(lengths) > CUBIC_TOLERANCE * np.mean(lengths)
             or np.any(np.abs(angles - 90.0) > CUBIC_TOLERANCE * 90.0)):

@@ -60,6 +60,7 @@ from .carriers import (
 )
 from .correlation import MIN_FRAME_SPACING_PS, check_frame_spacing
 from .molecules import check_masses, make_whole
+from .uncertainty import real_array
 
 __all__ = ["IonCollection", "IonCollector", "collect"]
 
@@ -171,14 +172,14 @@ class IonCollection:
         self.dt = check_frame_spacing(dt)
         self.charges = (
             [None] * len(self.species) if charges is None
-            else [None if q is None else np.asarray(q, dtype=np.float64) for q in charges]
+            else [None if q is None else real_array(q, "charges") for q in charges]
         )
         self.charge_sources = (
             [None] * len(self.species) if charge_sources is None else list(charge_sources)
         )
         self.ion_masses = (
             None if ion_masses is None
-            else [np.asarray(m, dtype=np.float64) for m in ion_masses]
+            else [real_array(m, "ion_masses") for m in ion_masses]
         )
         for k, q in enumerate(self.charges):
             if q is not None and q.shape != (self.n_ions[k],):
@@ -187,7 +188,7 @@ class IonCollection:
         self.volume = check_volume(volume)
         self.volume_range = volume_range
         self.volume_spread = float(volume_spread)
-        self.box = None if box is None else np.asarray(box, dtype=np.float64).reshape(6)
+        self.box = None if box is None else real_array(box, "box").reshape(6)
         self.velocity_sum = velocity_sum
         self.current = current
         self.position_sum = position_sum
@@ -199,12 +200,14 @@ class IonCollection:
         self.ion_stride = int(ion_stride)
         self.ion_offset = int(ion_offset)
         self.pressure_tensor = (
-            None if pressure_tensor is None else np.asarray(pressure_tensor, dtype=np.float64)
+            None if pressure_tensor is None
+            else real_array(pressure_tensor, "the pressure tensor (bar)")
         )
         self.kinetic_temperature = kinetic_temperature
         self.temperature_series = (
             None if temperature_series is None
-            else np.array(temperature_series, dtype=np.float64).ravel()  # not the caller's
+            # a copy: not the caller's
+            else np.array(real_array(temperature_series, "temperature_series")).ravel()
         )
         self.covers_all_atoms = bool(covers_all_atoms)
         self.source = source
@@ -296,7 +299,7 @@ class IonCollection:
             if unknown:
                 raise ValueError(f"charges names species {unknown} that are not in {names}")
             q = [None if s not in charges else np.broadcast_to(
-                np.asarray(charges[s], dtype=np.float64), (counts[k],)).copy()
+                real_array(charges[s], f"charges[{s!r}]"), (counts[k],)).copy()
                 for k, s in enumerate(names)]
         unknown = sorted(set(masses or {}) - set(names))
         if unknown:
@@ -318,7 +321,7 @@ class IonCollection:
                 continue
             # a copy: the collection held the caller's array, whose later edits changed the
             # per-ion data under species sums made before them (D and σ disagreed)
-            arr = np.array(arr, dtype=np.float64)
+            arr = np.array(real_array(arr, key))
             if arr.ndim != 3 or arr.shape[1:] != (n_total, 3):
                 raise ValueError(f"{key} must have shape (T, {n_total}, 3), not {arr.shape}")
             fields[key] = arr
@@ -365,7 +368,8 @@ class IonCollection:
             alike (a 2:1 salt's Mg²⁺ and PF₆⁻ would add up to +1 e) and
             :func:`~mda_electrolyte.carriers.few_ions_notes` cannot judge the count.
         """
-        current = np.array(current, dtype=np.float64)  # a copy: not the caller's array
+        # a copy: not the caller's array
+        current = np.array(real_array(current, "the charge current"))
         species = [str(s) for s in species]
         if n_ions is None:
             counts = [1] * len(species)
@@ -420,7 +424,8 @@ class IonCollection:
         >>> IonCollection.from_pressure_tensor(p, dt=0.001, volume=1e4, temperature=300)
         <IonCollection pressure tensor (), 100 frames every 0.001 ps, from pressure_tensor>
         """
-        tensor = np.array(tensor, dtype=np.float64)  # a copy: not the caller's array
+        # a copy: not the caller's array
+        tensor = np.array(real_array(tensor, "the pressure tensor (bar)"))
         temperature = check_temperature(temperature, allow_none=True)
         # a tensor in Pa gave a viscosity of 8.5e9 mPa·s, valid, without a word
         warn_implausible(pressure_bar=tensor[np.isfinite(tensor)])

@@ -28,6 +28,7 @@ segments (:mod:`mda_electrolyte.uncertainty`).
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -61,7 +62,7 @@ from .ion_collection import IonCollection
 from .observables import is_h5md_path, read_observable
 from .plotting import axes_to_draw_into, draws_user_text
 from .report import estimate_label, mark_invalid, register_analysis, shared, shared_value
-from .uncertainty import mean_error
+from .uncertainty import mean_error, real_array
 
 __all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tensor",
            "pressure_tensor_collection"]
@@ -158,6 +159,34 @@ def _components(tensor, components):
     return cols, 3.0
 
 
+#: Largest ratio of the root-mean-square antisymmetric off-diagonal part of a pressure tensor,
+#: :math:`(P_{\alpha\beta} - P_{\beta\alpha})/2`, to its symmetric off-diagonal part that the
+#: viscosities accept. The virial of torque-free forces is symmetric to round-off and a
+#: molecular pressure tensor's antisymmetric part is smaller than its shear part; a tensor with
+#: one triangle left at zero has a ratio of 1 and one with components in the wrong places
+#: about 1 or more.
+MAX_ANTISYMMETRY = 0.75
+
+
+def _check_symmetric(tensor, label):
+    """Refuse a (T, 3, 3) pressure tensor that is not symmetric beyond :data:`MAX_ANTISYMMETRY`.
+
+    Column by column, as :func:`_components`: no (T, 3, 3) temporaries.
+    """
+    anti = sym = 0.0
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        anti += float(np.sum((0.5 * (tensor[:, i, j] - tensor[:, j, i])) ** 2))
+        sym += float(np.sum((0.5 * (tensor[:, i, j] + tensor[:, j, i])) ** 2))
+    if anti > MAX_ANTISYMMETRY**2 * sym:
+        ratio = math.sqrt(anti / sym) if sym > 0 else math.inf
+        raise ValueError(
+            f"{label}: the pressure tensor is not symmetric: its antisymmetric off-diagonal part "
+            f"is {ratio:.3g} times its symmetric one (root mean square; at most "
+            f"{MAX_ANTISYMMETRY:g} accepted). An upper or lower triangle left at zero, or "
+            "components in the wrong places (Voigt order xx yy zz yz xz xy, or nine columns "
+            "reshaped in another order), give this; fill P[:, j, i] = P[:, i, j]")
+
+
 def _source_collections(source, *, dt, volume):
     """The pressure-tensor collections of the constructors' input (files, arrays, collections)."""
     items = list(source) if isinstance(source, (list, tuple)) else [source]
@@ -179,12 +208,12 @@ def _source_collections(source, *, dt, volume):
                 f"{type(item).__name__} {k} do not hold: pass the H5MD file of run_md{hint}, a "
                 "(T, 3, 3) array in bar with dt= and volume=, or an IonCollection")
         else:
-            try:
-                tensor = np.asarray(item, dtype=np.float64)
-            except (TypeError, ValueError):
+            if np.ndim(item) == 0:
                 raise TypeError(
                     f"pressure-tensor input {k} must be an H5MD path, a (T, 3, 3) array in bar "
-                    f"or an IonCollection, not {type(item).__name__}") from None
+                    f"or an IonCollection, not {type(item).__name__}")
+            # complex values were cast to real with only numpy's ComplexWarning
+            tensor = real_array(item, f"pressure-tensor input {k} (bar)")
             if tensor.ndim != 3 or tensor.shape[1:] != (3, 3):
                 raise ValueError(
                     f"a pressure-tensor series must have shape (T, 3, 3) in bar, not "
@@ -277,6 +306,7 @@ class _PressureAnalysis:
         for r, c in zip(runs, self.collections, strict=True):
             if not np.all(np.isfinite(r["tensor"])):
                 raise ValueError("the pressure tensor contains NaN or infinite values")
+            _check_symmetric(r["tensor"], c.label or "the pressure tensor")
             if volume is not None:
                 r["volume"] = check_volume(volume, allow_none=False)
             if r["volume"] is None:
@@ -436,6 +466,11 @@ class GreenKuboViscosity(_PressureAnalysis):
         and ``temperature`` observables), pressure-tensor series of shape (T, 3, 3) in bar, or
         pressure-tensor collections (see :meth:`from_collections`, which is what the
         constructor calls once it has built them). Several inputs are independent runs.
+        Real numbers only. The tensor is symmetrised, :math:`(P + P^T)/2` (Daivis & Evans
+        1994); one whose antisymmetric off-diagonal part is more than
+        :data:`MAX_ANTISYMMETRY` of its symmetric one (an upper triangle left at zero, nine
+        columns reshaped in the wrong order) is refused: its viscosity was a quarter of the
+        truth, valid.
     temperature : float, optional
         K (default: mean of the files' temperature observable).
     volume : float, optional
