@@ -38,6 +38,7 @@ from .units import warn_implausible
 __all__ = [
     "electrolyte_box",
     "composition_counts",
+    "composition_word",
     "conformer",
     "conformer_ensemble",
     "CONFORMER_MODES",
@@ -171,6 +172,74 @@ def packmol_executable():
     raise FileNotFoundError("PACKMOL not found: pip install packmol (or put packmol on PATH)")
 
 
+#: The words :func:`composition_counts`, :func:`electrolyte_box` and screening plans accept for a
+#: concentration's ``units`` and the solvent shares' ``ratio`` (compared stripped and in lower
+#: case), and the one each stands for: a plan's labels, task seeds and tables use that one only,
+#: so "mol/kg" and "molal" name one composition and its task folders.
+_UNIT_SPELLINGS = {"molal": "molal", "mol/kg": "molal", "molality": "molal",
+                   "molar": "molar", "mol/l": "molar", "mol/dm3": "molar", "molarity": "molar"}
+# "molar" is a mole ratio here (a "molar ratio"), as it is mol/L in units=; each word is read by
+# the argument it is given to, never guessed across the two
+_RATIO_SPELLINGS = {"mass": "mass", "weight": "mass", "wt": "mass", "mass fraction": "mass",
+                    "weight fraction": "mass", "mole": "mole", "molar": "mole", "mol": "mole",
+                    "mole fraction": "mole"}
+# words that could mean either of two things: the case that tells M (mol/L) from m (mol/kg) is
+# lost by the case-blind comparison, and often by the writer
+_AMBIGUOUS = {
+    "units": {"m": "M is mol/L and m mol/kg, a difference of case that is easily lost: write "
+                   "'mol/L' or 'mol/kg'"},
+    "ratio": {},
+}
+
+
+def composition_word(value, kind):
+    """The canonical word for a composition's ``units`` or ``ratio`` as written by a user.
+
+    The one reader of these words, for :func:`composition_counts`, :func:`electrolyte_box` and
+    screening plans (:mod:`ase_electrolyte.screen`), so that all of them accept the same ones.
+    ``"molar"`` is read by the argument it is given to: mol/L of solution as ``units``, a mole
+    ratio as ``ratio``; ``"M"`` and ``"m"`` are refused (their case tells mol/L from mol/kg).
+
+    Parameters
+    ----------
+    value : str
+        The word as written (blanks around it and its case are ignored).
+    kind : {"units", "ratio"}
+        ``"units"``: ``"molal"`` (also ``"mol/kg"``, ``"molality"``) or ``"molar"`` (also
+        ``"mol/L"``, ``"mol/dm3"``, ``"molarity"``); ``"ratio"``: ``"mass"`` (also ``"weight"``,
+        ``"wt"``, ``"mass fraction"``, ``"weight fraction"``) or ``"mole"`` (also ``"molar"``,
+        ``"mol"``, ``"mole fraction"``).
+
+    Returns
+    -------
+    str
+        ``"molal"`` or ``"molar"`` (units), ``"mass"`` or ``"mole"`` (ratio).
+
+    Raises
+    ------
+    ValueError
+        A word not listed (naming the choices), or one that could mean either of two.
+
+    Examples
+    --------
+    >>> composition_word(" mol/L", "units"), composition_word("molar", "ratio")
+    ('molar', 'mole')
+    """
+    spellings = {"units": _UNIT_SPELLINGS, "ratio": _RATIO_SPELLINGS}.get(kind)
+    if spellings is None:
+        raise ValueError(f"kind must be 'units' or 'ratio', not {kind!r}")
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in spellings:
+        return spellings[word]
+    choices = ", ".join(repr(k) for k in spellings)
+    why = _AMBIGUOUS[kind].get(word)
+    other = "ratio" if kind == "units" else "units"
+    if why is None and word in {"units": _UNIT_SPELLINGS, "ratio": _RATIO_SPELLINGS}[other]:
+        why = f"that is a word for {other}="
+    raise ValueError(f"{kind} must be one of {choices}, not {value!r}"
+                     + (f" ({why})" if why else ""))
+
+
 def composition_counts(
     solvent,
     salt=None,
@@ -195,12 +264,15 @@ def composition_counts(
         Salt concentration in mol/kg of solvent (``units="molal"``) or mol/L of solution
         (``units="molar"``).
     units : {"molal", "molar"}
+        Or another spelling of :func:`composition_word` (``"mol/kg"``, ``"mol/L"``, ...;
+        ``"M"`` is refused: its case tells it from molal ``"m"``).
     n_atoms : int
         Target total number of atoms (at most :data:`MAX_ATOMS`); the closest achievable
         composition is returned.
     ratio : {"mass", "mole"}
         Whether the solvent shares are mass (weight) or mole fractions. ``EC:EMC 3:7`` in the
-        battery literature is by mass.
+        battery literature is by mass. Other spellings as :func:`composition_word` (``"weight"``,
+        ``"molar"`` for a molar ratio, ...).
     density : float, optional
         Solution density in g/cm³; required for ``units="molar"`` (to convert mol/L to counts).
 
@@ -239,20 +311,15 @@ def composition_counts(
     # only the shares' proportions count: scaled by the largest, 1e-323 (which underflowed
     # to a NaN mole fraction) and 1e308 (whose sum overflowed to inf) are the 1:1 they say
     shares = shares / shares.max()
-    if ratio == "mass":
+    if composition_word(ratio, "ratio") == "mass":
         moles = shares / np.array([sp.mass for sp in solvents])
-    elif ratio == "mole":
-        moles = shares
     else:
-        raise ValueError(f"ratio must be 'mass' or 'mole', not {ratio!r}")
+        moles = shares
     x = moles / moles.sum()
     mean_mass = float(np.dot(x, [sp.mass for sp in solvents]))  # g/mol per solvent molecule
     atoms_per_solvent = float(np.dot(x, [sp.n_atoms for sp in solvents]))
 
-    if units not in ("molal", "molar"):
-        raise ValueError(
-            f"units must be 'molal' (mol/kg solvent) or 'molar' (mol/L), not {units!r}"
-        )
+    units = composition_word(units, "units")
     salt_obj = None if salt is None else get_salt(salt)
     if salt_obj is None and concentration > 0:
         raise ValueError("concentration > 0 needs a salt")
@@ -896,11 +963,12 @@ def electrolyte_box(
     concentration : float
         mol/kg of solvent (``units="molal"``) or mol/L of solution (``units="molar"``).
     units : {"molal", "molar"}
-        ``"molar"`` needs ``density``.
+        ``"molar"`` needs ``density``. Or another spelling of :func:`composition_word`, as in
+        :func:`composition_counts`.
     n_atoms : int
         Target number of atoms (Ju et al. 2025: closest to 1000).
     ratio : {"mass", "mole"}
-        Meaning of the solvent shares.
+        Meaning of the solvent shares (other spellings: :func:`composition_word`).
     counts : dict, optional
         ``{species: number of molecules}`` (names or Species, ions included), instead of a
         composition; must be neutral. ``n_atoms``, ``units`` and ``ratio`` other than their

@@ -41,8 +41,6 @@ from ..atomic_file import atomic_path, save_figure
 from ..estimate import METHODS
 from .engine import PLAN_FILE, TASKS_DIR, check_record
 from .plan import (
-    _RATIO_SPELLINGS,
-    _UNIT_SPELLINGS,
     PlanError,
     _solvent,
     _spelling,
@@ -1130,8 +1128,8 @@ def read_experimental(path, temperatures=None):
                 + ("without a salt" if salt is None else f"of {salt} must be > 0")
             )
         # the plan's spellings: a row in mol/kg is matched with a composition in molal
-        ratio = _spelling(e.get("ratio") or "mass", _RATIO_SPELLINGS, f"{where}: ratio")
-        units = _spelling(e.get("units") or "molal", _UNIT_SPELLINGS, f"{where}: units")
+        ratio = _spelling(e.get("ratio") or "mass", "ratio", where)
+        units = _spelling(e.get("units") or "molal", "units", where)
         if e.get("temperature_K"):
             temperature = _exp_number(e["temperature_K"], f"{where}: temperature_K", above=0)
         elif temperatures is not None and len(temperatures) != 1:

@@ -16,12 +16,12 @@ from ..writer_lock import ConcurrentWriterError, WriterLock, _holder
 from .plan import (
     MAX_TASKS,
     PlanError,
+    _load_plan,
     box_of,
     check_distinct,
     composition_key,
     counted,
     fingerprint_of,
-    load_plan,
     record_fingerprints,
     spelled_as_recorded,
 )
@@ -239,6 +239,60 @@ def _as_recorded(plan, outdir):
     except (OSError, ValueError):
         return plan
     return spelled_as_recorded(plan, record)
+
+
+def _other_plan_check(outdir):
+    """A check of a plan's :meth:`~.plan.Plan.invariant` against ``outdir``'s recorded plan, for
+    :func:`.plan._load_plan` to make before the plan's compositions are checked.
+
+    A rerun into the folder of another plan (other seed, box, protocol, model or analyses) was
+    refused only after the plan's packing check had built every task's conformers (about 0.1 s
+    a task: 4 s for 40 tasks). Only what no spelling changes is compared (the analyses as a
+    set, the dispersion by :func:`~ase_electrolyte.calculator.parse_dispersion`, the model file's
+    hash and the device left out): a folder this check passes still has :func:`_record_plan`'s
+    full check, under the folder's lock, and a record it cannot read is left to that one.
+    """
+    from ..calculator import parse_dispersion
+
+    def dumped(value):
+        return json.dumps(value, sort_keys=True, default=str)
+
+    def dispersion(model):
+        try:
+            return parse_dispersion(model.get("dispersion"))
+        except (ValueError, TypeError, AttributeError):
+            return model.get("dispersion")
+
+    def check(invariant):
+        try:
+            record = Path(outdir).resolve() / PLAN_FILE
+            old = json.loads(record.read_text())
+            check_record(old, record)
+        except (OSError, ValueError, TypeError):
+            return
+        if not isinstance(old, dict):
+            return
+        diff = [k for k in ("seed", "n_atoms", "density", "protocol")
+                if k in old and dumped(old[k]) != dumped(invariant[k])]
+        analyses = old.get("analyses")
+        if isinstance(analyses, list) and sorted(map(str, analyses)) != sorted(
+                map(str, invariant["analyses"])):
+            diff.append("analyses")
+        model = old.get("model")
+        if isinstance(model, dict):
+            def kept(m):
+                return dumped({k: v for k, v in m.items()
+                               if k not in ("device", "sha256", "dispersion")})
+            new = invariant["model"]
+            if kept(model) != kept(new) or dispersion(model) != dispersion(new):
+                diff.append("model")
+        if diff:
+            raise PlanError(
+                f"{record.parent} holds results of a different plan ({old.get('name')!r}; "
+                f"differs in {', '.join(diff)}); choose another output folder"
+            )
+
+    return check
 
 
 def _remove_made(made):
@@ -600,7 +654,9 @@ def run_screen(
         A bad plan, an output folder of another plan or of a screen still running into it, a
         scheduler that cannot be reached (or an address where another service answers) or
         workers that cannot run the plan, before any submission; the output folder is then
-        left as it was (no ``plan.json`` of a plan that never ran).
+        left as it was (no ``plan.json`` of a plan that never ran). A folder whose recorded
+        plan has another seed, box, protocol, model or analyses is refused before the plan's
+        compositions are checked (with a ``density``, about 0.1 s a task).
     ValueError
         ``n_workers``, ``poll_s``, ``progress`` or ``plots`` out of range or of another type,
         or ``n_workers`` with a client or scheduler, before the plan is read.
@@ -618,7 +674,7 @@ def run_screen(
 
     start = time.perf_counter()
     _check_arguments(client, scheduler, n_workers, poll_s, progress, plots)
-    plan = load_plan(plan)
+    plan = _load_plan(plan, before_compositions=_other_plan_check(outdir))
     outdir = Path(outdir).resolve()
     if experimental is not None:
         # its content too: a bad row found by aggregate() would come after every simulation

@@ -532,6 +532,7 @@ def load_plan(plan, *, base_dir=None):
         salt = "LiPF6"
         concentration = [0.5, 1.0, 1.5]   # a list makes a grid
         units = "molal"               # "mol/kg"; or "molar", "mol/L" (needs density = ... g/cm³)
+                                      # (the words of ase_electrolyte.build.composition_word)
 
     A ``calculator = "module:function"`` (or ``"path/to/file.py:function"``) is called as
     ``function(**options)`` on every worker and must return an ASE calculator with energy,
@@ -556,6 +557,14 @@ def load_plan(plan, *, base_dir=None):
     ...
     ase_electrolyte.screen.plan.PlanError: composition 1: unknown salt 'LiPF7' (did you mean...
     """
+    return _load_plan(plan, base_dir=base_dir)
+
+
+def _load_plan(plan, *, base_dir=None, before_compositions=None):
+    """:func:`load_plan`, calling ``before_compositions(invariant)`` (a plan's
+    :meth:`Plan.invariant` before its compositions are checked) when given: the compositions'
+    checks build every task's conformers (about 0.1 s a task), and
+    :func:`~ase_electrolyte.screen.run_screen` refuses the folder of another plan first."""
     if isinstance(plan, Plan):
         return plan
     source = None
@@ -574,7 +583,7 @@ def load_plan(plan, *, base_dir=None):
     else:
         raise PlanError(f"a plan is a file path or a dict, not {type(plan).__name__}")
     try:
-        return _checked_plan(data, base, source)
+        return _checked_plan(data, base, source, before_compositions)
     except PlanError as err:
         keys = getattr(err, "keys", None)
         if not (keys and source):
@@ -589,7 +598,7 @@ def load_plan(plan, *, base_dir=None):
         ) from None
 
 
-def _checked_plan(data, base, source):
+def _checked_plan(data, base, source, before_compositions=None):
     """The checks of :func:`load_plan` on the plan's content."""
     from ..build import MAX_ATOMS
 
@@ -650,6 +659,9 @@ def _checked_plan(data, base, source):
         rows = read_experimental(path, temperatures)  # every row, before a task is submitted
         warn_uncorrectable_diffusion(rows, analyses, path.name)
         experimental = str(path)
+    if before_compositions is not None:
+        before_compositions({"seed": seed, "n_atoms": n_atoms, "density": density,
+                             "protocol": protocol, "model": model, "analyses": analyses})
     compositions = _compositions(data.get("composition"), n_atoms, density,
                                  temperatures=temperatures, replicas=replicas, seed=seed)
     return Plan(
@@ -753,21 +765,16 @@ def _solvent(value, where):
     return canonical
 
 
-#: Spellings of a composition's ``units`` and ``ratio`` (compared stripped and in lower case)
-#: and the one each stands for: the label, the task seeds and the table use that one only, so
-#: "mol/kg" and "molal" name one composition and its task folders.
-_UNIT_SPELLINGS = {"molal": "molal", "mol/kg": "molal", "molar": "molar", "mol/l": "molar",
-                   "mol/dm3": "molar"}
-_RATIO_SPELLINGS = {"mass": "mass", "weight": "mass", "mole": "mole", "molar": "mole"}
+def _spelling(value, kind, what):
+    """The canonical word of a composition's ``units`` or ``ratio``
+    (:func:`ase_electrolyte.build.composition_word`, the reader the Python API uses); PlanError
+    naming the entry and the choices."""
+    from ..build import composition_word
 
-
-def _spelling(value, spellings, what):
-    """The canonical word of ``value`` in ``spellings``; PlanError naming the choices."""
-    word = value.strip().lower() if isinstance(value, str) else None
-    if word not in spellings:
-        choices = ", ".join(repr(k) for k in spellings)
-        raise PlanError(f"{what} must be one of {choices}, not {value!r}")
-    return spellings[word]
+    try:
+        return composition_word(value, kind)
+    except ValueError as err:
+        raise PlanError(f"{what}: {err}") from None
 
 
 def _label(solvent, ratio, salt, concentration, units):
@@ -819,8 +826,8 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
             )
         if "solvent" not in entry:
             raise PlanError(f"{where}: no solvent")
-        ratio = _spelling(entry.get("ratio", "mass"), _RATIO_SPELLINGS, f"{where}: ratio")
-        units = _spelling(entry.get("units", "molal"), _UNIT_SPELLINGS, f"{where}: units")
+        ratio = _spelling(entry.get("ratio", "mass"), "ratio", where)
+        units = _spelling(entry.get("units", "molal"), "units", where)
         if units == "molar" and density is None:
             raise PlanError(
                 f"{where}: a molar concentration needs the plan's density (g/cm³) to convert "
