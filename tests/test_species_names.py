@@ -97,7 +97,7 @@ def test_measured_densities_are_physical_and_sourced():
         assert 273.15 <= temperature <= 373.15
         assert re.search(r"\(\d{4}\)", source)  # a year: a citable source
         # the volume per molecule of the liquid against its atoms' summed Bondi spheres (which
-        # overlap: bonded atoms are closer than their radii): 0.77 (GBL) to 0.96 (EA) for the
+        # overlap: bonded atoms are closer than their radii): 0.82 (EC, GBL) to 0.97 (EA) for the
         # library; a density mistyped by a digit or given in another unit leaves the band
         sp = SOLVENTS[name]
         volume = sp.mass / (rho * 0.602214076)  # Å³ per molecule
