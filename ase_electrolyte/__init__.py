@@ -17,6 +17,9 @@ finetune
 Electrostatics
     Explicit Coulomb term (QRd, fixed or per-atom charges; Ewald/PME via torch-pme) as an ASE
     calculator, also summed into ``Calculator(..., electrostatics=...)``.
+UnreadChargesWarning
+    Warned when an Atoms' ``initial_charges`` sum to a net charge that no term reads (neither
+    the charges used nor the declared ``atoms.info["charge"]``/``formal_charge`` sum).
 fit_qrd
     Fit the QRd charge parameters (b, s) per element to reference labels minus a model.
 
@@ -35,6 +38,7 @@ _LAZY = {
     "finetune": "ase_electrolyte.finetuning",
     "Electrostatics": "ase_electrolyte.electrostatics",
     "fit_qrd": "ase_electrolyte.electrostatics",
+    "UnreadChargesWarning": "ase_electrolyte.electrostatics",
 }
 
 __all__ = sorted(_LAZY)

@@ -12,7 +12,11 @@ from ase.calculators.calculator import PropertyNotImplementedError, all_changes,
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_atoms, check_elements, check_number_density, check_overlaps
-from .calculator_charges import declaration_changed, declared_total_charge
+from .calculator_charges import (
+    TOTAL_CHARGE_TOLERANCE,
+    declaration_changed,
+    declared_total_charge,
+)
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract, _options_snapshot
 from .device import resolve_device, reuse_freed_memory
@@ -227,7 +231,10 @@ class Calculator(ParametersContract, _AseCalculator):
     (``atoms.info["charge"]`` for electrostatics) changes. The model and D3 read the numbers,
     positions, cell and pbc only: ``initial_charges``, ``initial_magmoms``, ``tags`` and
     constraints do not change the results (Electrostatics reads a charge array with
-    ``scheme="array"``). The net charge is read one way
+    ``scheme="array"``); non-zero ``initial_charges`` whose sum is not the declared net
+    charge (0 where none is declared) give an
+    :class:`~ase_electrolyte.electrostatics.UnreadChargesWarning`, once per calculator and
+    sum, until the options change. The net charge is read one way
     (:func:`ase_electrolyte.calculator_charges.declared_total_charge`): a structure whose
     ``atoms.info["charge"]`` and ``formal_charge`` sum disagree, or whose charge array read
     by Electrostatics sums to neither, is refused before the model. The raw forces are
@@ -357,6 +364,9 @@ class Calculator(ParametersContract, _AseCalculator):
             self._set_loaded(loaded)
         self._own_terms = terms["owned"]
         p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
+        # sums of unread initial charges already warned about (UnreadChargesWarning), per
+        # set of options as by Electrostatics
+        self._unread_warned = set()
         return p
 
     def _load(self, p, device):
@@ -685,3 +695,39 @@ class Calculator(ParametersContract, _AseCalculator):
                     term.check_input(atoms, overlaps=False)
                 elif hasattr(term, "check_elements"):
                     term.check_elements(atoms)
+        self._warn_unread_charges(atoms)
+
+    def _warn_unread_charges(self, atoms):
+        """:class:`~ase_electrolyte.electrostatics.UnreadChargesWarning` for non-zero
+        ``initial_charges`` whose sum is not the declared net charge (0 where none is
+        declared), when no Electrostatics term is summed in (one warns for itself).
+
+        The model and D3 do not read per-atom charges: a cation given only as
+        ``set_initial_charges([1, 0, ...])`` (as xTB-style codes take it) was evaluated as
+        the neutral structure without a word.
+        """
+        if (not getattr(self, "_warns_unread_charges", True) or self.electrostatics is not None
+                or "initial_charges" not in atoms.arrays):
+            return
+        unread = np.asarray(atoms.arrays["initial_charges"], dtype=float)
+        if not np.any(unread):  # ASE's default: none given
+            return
+        from .electrostatics import UnreadChargesWarning
+
+        net = float(unread.sum())
+        declared = declared_total_charge(atoms)
+        seen = getattr(self, "_unread_warned", None)  # None: pickled before it existed
+        if seen is None:
+            seen = self._unread_warned = set()
+        key = round(net, 6)
+        if key in seen or abs(net - (declared or 0.0)) <= TOTAL_CHARGE_TOLERANCE:
+            return
+        seen.add(key)
+        said = ("no net charge is declared, so it is evaluated as neutral" if declared is None
+                else f"the declared net charge is {declared:.6g} e")
+        warnings.warn(
+            f"the Atoms' initial_charges sum to {net:.6g} e, but {type(self).__name__}"
+            f"({self.model!r}) does not read them: {said}; declare the net charge in "
+            "atoms.info['charge'] or the formal_charge array (or sum in an Electrostatics "
+            "term with scheme='array' to use the initial charges)", UnreadChargesWarning,
+            stacklevel=2)

@@ -545,6 +545,9 @@ class Committee(Calculator):
             _warn_repeats(p["model"], networks, identities)
             p["backend"] = [m.backend for m in members]
             # every option is valid: only now is the calculator changed
+            for member in members:
+                # the committee warns about unread initial charges once, not each member
+                member._warns_unread_charges = False
             self.members = members
             # what each member was loaded from (file contents or registered names) and which
             # network it is: a file replaced since is not what the committee evaluates
@@ -561,6 +564,7 @@ class Committee(Calculator):
             self._reference_judged = {}
         self._own_terms = terms["owned"]
         p["dispersion"], p["electrostatics"] = terms["dispersion"], terms["electrostatics"]
+        self._unread_warned = set()  # UnreadChargesWarning said again for new options
         return p
 
     @property
