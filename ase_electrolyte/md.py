@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import contextvars
 import json
 import os
 import weakref
@@ -97,6 +98,7 @@ __all__ = [
     "series_estimate",
     "ONE_ATM_BAR",
     "MAX_TEMPERATURE_K",
+    "MIN_PLAUSIBLE_TEMPERATURE_K",
     "MAX_PRESSURE_BAR",
     "MAX_STEPS",
     "MIN_TDAMP_STEPS",
@@ -221,6 +223,56 @@ def _check_extremes(temperature_K=None, pressure_bar=None):
             "three times the pressure at the centre of the Earth): the box would collapse or "
             "fly apart at the first steps (is it in Pa? 1 atm = 1.01325 bar)"
         )
+
+
+#: Lowest target temperature (K) :func:`run_md` takes without a warning: below it a value is a
+#: unit slip far more often than a run meant (k_B·T in eV, 0.0259 for 300 K; a quench to 0 K
+#: is a relaxation, :func:`relax`). Liquids far below 150 K (argon, 84 K) are not warned about.
+MIN_PLAUSIBLE_TEMPERATURE_K = 1.0
+#: Set inside :func:`run_protocol`'s stages: its :func:`check_protocol_arguments` has warned
+#: about an implausible temperature or pressure once, and each stage's :func:`run_md` would
+#: repeat it.
+_PROTOCOL_DOUBTS_SAID = contextvars.ContextVar("protocol_doubts_said", default=False)
+#: The arguments (:func:`_arguments_key`) of the last :func:`check_protocol_arguments` call,
+#: whose warnings were issued: :func:`run_protocol`, given the same next, does not repeat them.
+_PROTOCOL_ARGUMENTS_SAID = contextvars.ContextVar("protocol_arguments_said", default=None)
+
+
+def _arguments_key(arguments):
+    """A comparable record of :func:`check_protocol_arguments`' arguments, defaults filled in
+    (``repr`` keeps ``1`` and ``1.0``, ``None`` and ``nan`` apart, as the checks do)."""
+    import inspect
+
+    bound = inspect.signature(check_protocol_arguments).bind(**arguments)
+    bound.apply_defaults()
+    return tuple((k, type(v).__name__, repr(v)) for k, v in bound.arguments.items())
+
+
+def _warn_unit_slips(ensemble, temperature_K, pressure_bar):
+    """Warn (to :func:`run_md`'s caller) about a temperature or NPT pressure that is a valid
+    number but most likely another unit: ``temperature_K=0.001`` ran a frozen box, and
+    ``pressure_bar=101325`` (1 atm in Pa) compressed it at 10 GPa, without a word."""
+    if temperature_K is not None and temperature_K < MIN_PLAUSIBLE_TEMPERATURE_K:
+        import warnings
+
+        warnings.warn(
+            f"temperature_K = {temperature_K:g} K is below {MIN_PLAUSIBLE_TEMPERATURE_K:g} K, "
+            "where every liquid is frozen: is it in another unit (k_B·T in eV: 300 K is "
+            "0.02585 eV; kK)?", stacklevel=3,
+        )
+    if ensemble == "npt":
+        # the bound and the words of the protocol's check (the pressure acts only in NPT)
+        warn_implausible(pressure_bar=pressure_bar, stacklevel=4)
+
+
+@contextlib.contextmanager
+def _protocol_has_warned():
+    """Within: :func:`run_md` leaves the unit-slip warnings to :func:`run_protocol`."""
+    token = _PROTOCOL_DOUBTS_SAID.set(True)
+    try:
+        yield
+    finally:
+        _PROTOCOL_DOUBTS_SAID.reset(token)
 
 
 def _check_timestep(name, dt_fs):
@@ -652,7 +704,11 @@ models.list_models`) enters with what identifies its weights (``weights``): the 
     (SevenNet, CHGNet), that file's SHA-256, so an upgraded package with new weights under the
     same name is another calculator. A sum or mixture of calculators (ASE's ``SumCalculator``,
     ``MixedCalculator``, ``AverageCalculator``) enters with each term's fingerprint and weight
-    (``terms``). The device is left out: the same model on CPU and GPU gives the same physics.
+    (``terms``). A calculator that keeps its options as attributes rather than in
+    ``parameters`` enters with its networks' weights (``networks``: SevenNet, CHGNet) or, with
+    none, with the attributes named as its constructor's arguments (``attributes``: ASE's
+    ``TIP3P`` ``rc`` and ``width``). The device is left out: the same model on CPU and GPU gives
+    the same physics.
     """
     if calc is None:
         return None
@@ -693,6 +749,12 @@ models.list_models`) enters with what identifies its weights (``weights``): the 
     loaded = _loaded_networks(calc) if not params else None
     if loaded is not None:
         out["networks"] = loaded
+    elif not params:
+        # options kept as plain attributes (ASE's TIP3P: rc, width): without them every
+        # cutoff had one fingerprint, and a run at rc = 7 Å was answered with one at 4.5 Å
+        options = _constructor_attributes(calc)
+        if options:
+            out["attributes"] = options
     return json.loads(json.dumps(out, default=_json_value, sort_keys=True))
 
 
@@ -739,6 +801,36 @@ def _loaded_networks(calc):
     if not networks:
         return None
     return {"weights_sha256": networks, "attributes": plain}
+
+
+def _constructor_attributes(calc):
+    """A calculator's public attributes named as arguments of its class's ``__init__``, whose
+    values are numbers, text, flags or ``None``: its options, where it keeps them outside
+    ``parameters`` (ASE's ``TIP3P``, ``TIP4P``: ``rc``, ``width``).
+
+    Only the constructor's names: a counter, a cache or a value set at the first evaluation
+    (``self.calls``, ``self.energy``) is no argument, and recorded it would refuse the
+    calculator's own run on resume (as scikit-learn's ``get_params`` reads its estimators).
+    """
+    import inspect
+
+    try:
+        names = inspect.signature(type(calc).__init__).parameters
+    except (TypeError, ValueError):  # a builtin or C-extension __init__: no names to read
+        return {}
+    found = {}
+    for name, arg in names.items():
+        if (name == "self" or name.startswith("_") or name in _NOT_OPTIONS
+                or arg.kind in (arg.VAR_POSITIONAL, arg.VAR_KEYWORD)):
+            continue
+        value = getattr(calc, name, _MISSING)
+        if value is None or isinstance(value, (str, bool, int, float, np.number, np.bool_)):
+            found[name] = value
+    return found
+
+
+#: getattr's default where a constructor argument is kept under no attribute of its name.
+_MISSING = object()
 
 
 def _network_digest(module, torch):
@@ -1759,6 +1851,14 @@ def run_md(
         model is evaluated, the file unchanged. Or the trajectory could not be written (e.g.
         :class:`~ase_electrolyte.trajectory.TrajectoryFullError` when the disk is full); the
         file keeps every frame written before and resumes when called again.
+
+    Warns
+    -----
+    UserWarning
+        Once each, values that are valid but the sign of a unit slip: a target temperature
+        below :data:`MIN_PLAUSIBLE_TEMPERATURE_K` (k_B·T in eV?), an NPT pressure beyond 5·10⁴ bar
+        (Pa? 1 atm is 101325 Pa), a time step above 20 fs. Not inside :func:`run_protocol`,
+        whose :func:`check_protocol_arguments` has said it once.
     """
     (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
      max_temperature_factor, max_displacement, write_interval, observe_interval,
@@ -1766,6 +1866,8 @@ def run_md(
         ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs,
         hydrogen_mass, max_temperature_factor, max_displacement, write_interval,
         observe_interval, seed)
+    if not _PROTOCOL_DOUBTS_SAID.get():
+        _warn_unit_slips(ensemble, temperature_K, pressure_bar)
     check_flag("progress", progress)
     check_flag("overwrite", overwrite)
     _check_start(atoms, trajectory, overwrite)
@@ -1782,7 +1884,7 @@ def run_md(
             f"{ensemble.upper()} needs at least 2 atoms: a thermostat cannot act on one atom "
             "whose centre-of-mass motion is removed"
         )
-    if timestep_fs > 20.0:
+    if timestep_fs > 20.0 and not _PROTOCOL_DOUBTS_SAID.get():
         import warnings
 
         warnings.warn(
@@ -2243,9 +2345,10 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
     (:func:`mda_electrolyte.uncertainty.timeseries_mean`), and a verdict: ``"valid"``, or why
     the number is not a result (too short: fewer than 50 independent samples, see
     :func:`mda_electrolyte.uncertainty.equilibrated_series_mean`; not equilibrated: the
-    equilibration point lies in the second half of the run; not converged: a slow start-up
-    transient fitted to the whole series still drifts the kept mean by more than its error;
-    not a result: a density fixed by the input).
+    equilibration point lies in the second half of the run, or, for the density, the kept
+    samples still drift along a significant linear trend, a barostat still compressing; not
+    converged: a slow start-up transient fitted to the whole series still drifts the kept mean
+    by more than its error; not a result: a density fixed by the input).
 
     Attributes
     ----------
@@ -2421,7 +2524,7 @@ def run_protocol(
         ``atoms`` carries velocities (they are not used, see ``atoms``), or no topology arrays;
         and those of :func:`check_protocol_arguments`.
     """
-    check_protocol_arguments(
+    arguments = dict(
         temperature_K=temperature_K,
         pressure_bar=pressure_bar,
         relax_fmax=relax_fmax,
@@ -2435,6 +2538,19 @@ def run_protocol(
         write_interval_fs=write_interval_fs,
         observe_interval_fs=observe_interval_fs,
     )
+    if _PROTOCOL_ARGUMENTS_SAID.get() == _arguments_key(arguments):
+        # checked just before with the same arguments (the electrolyte command does, before
+        # packing a box): its warnings were said, under the caller's option names; a second
+        # time each unit doubt came twice
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            check_protocol_arguments(**arguments)
+    else:
+        check_protocol_arguments(**arguments)
+    # used once: a later run_protocol with the same arguments warns again
+    _PROTOCOL_ARGUMENTS_SAID.set(None)
     check_number("seed", seed, integer=True, minimum=0)
     check_flag("progress", progress)
     check_flag("overwrite", overwrite)
@@ -2679,22 +2795,23 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         # volume's detection): no stage starts, not even its first model evaluation
         _raise_if_terminated()
         files[name] = outdir / f"{name}.h5md"
-        state = run_md(
-            state,
-            ensemble=ensemble,
-            steps=plan[name].steps,
-            timestep_fs=plan[name].timestep_fs,
-            temperature_K=temperature_K,
-            pressure_bar=pressure_bar,
-            hydrogen_mass=h_mass,
-            trajectory=files[name],
-            write_interval=plan[name].write_interval,
-            observe_interval=plan[name].observe_interval,
-            seed=seed,
-            progress=progress,
-            description=name,
-            overwrite=overwrite,
-        )
+        with _protocol_has_warned():
+            state = run_md(
+                state,
+                ensemble=ensemble,
+                steps=plan[name].steps,
+                timestep_fs=plan[name].timestep_fs,
+                temperature_K=temperature_K,
+                pressure_bar=pressure_bar,
+                hydrogen_mass=h_mass,
+                trajectory=files[name],
+                write_interval=plan[name].write_interval,
+                observe_interval=plan[name].observe_interval,
+                seed=seed,
+                progress=progress,
+                description=name,
+                overwrite=overwrite,
+            )
 
     stage("preequilibration", "npt", hydrogen_mass)
     stage("equilibration", "npt", None)
@@ -2710,14 +2827,17 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
 
     production = files["production"]
     if production_ensemble == "npt":
-        density, rho = _stage_estimate(production, "density", "g/cm^3", "production (NPT)")
+        # a barostat still compressing drifts the mean through the kept samples: the
+        # density says "not equilibrated: drifting" then, not valid (trend test)
+        density, rho = _stage_estimate(production, "density", "g/cm^3", "production (NPT)",
+                                       trend=True)
     else:
         npt = [n for n in ("equilibration", "preequilibration") if n in files]
         if npt:
             density, rho = _stage_estimate(
                 files[npt[0]], "density", "g/cm^3",
                 f"{npt[0]} (NPT; the {production_ensemble.upper()} production runs at its mean "
-                "volume)",
+                "volume)", trend=True,
             )
         else:
             rho = h5md_series(production, "density")[2]
@@ -2764,14 +2884,14 @@ def _at_mean_volume(atoms, npt_file):
     return out
 
 
-def _stage_estimate(path, name, unit, stage):
+def _stage_estimate(path, name, unit, stage, trend=False):
     """Estimate of the mean of one observable series of a stage file; also the samples used."""
     _, _, x = h5md_series(path, name)
-    estimate, t0 = series_estimate(x, unit, where=f"{stage}, {Path(path).name}")
+    estimate, t0 = series_estimate(x, unit, where=f"{stage}, {Path(path).name}", trend=trend)
     return estimate, x[t0:]
 
 
-def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
+def series_estimate(x, unit, *, min_independent=None, where=None, detect=True, trend=False):
     """Mean of a sampled MD series after detected equilibration, as an Estimate.
 
     The recipe is :func:`mda_electrolyte.uncertainty.equilibrated_series_mean`: the
@@ -2795,6 +2915,11 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
         Detect and discard the equilibration; ``False`` averages every sample (for a series
         whose mean is used as a whole elsewhere, e.g. the kinetic temperature of the frames an
         analysis reads).
+    trend : bool
+        Also test the kept samples for a linear drift (a slope significant at p < 0.01 against
+        their correlated noise): "not equilibrated: drifting" when found. :func:`run_protocol`
+        does for the NPT density, whose mean would otherwise depend on where a still
+        compressing run stopped.
 
     Returns
     -------
@@ -2841,7 +2966,7 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True):
             f"not finite: {bad} of {x.size} samples are NaN or infinite", n_samples=x.size,
         ), 0
     r = equilibrated_series_mean(
-        x, detect=detect,
+        x, detect=detect, trend=trend,
         min_independent=MIN_INDEPENDENT_SAMPLES if min_independent is None else min_independent,
     )
     method = f"{METHODS['inefficiency']}{source}, " + (
@@ -2893,7 +3018,10 @@ def check_protocol_arguments(
         with a 2 fs step are taken every 8 steps, 16 fs; an interval shorter than the step is
         every step, without a warning); a production length more than 1 % from a whole
         number of frame intervals (it is rounded to one: see :func:`production_steps`).
+        Each once: :func:`run_protocol` called next with the same arguments does not repeat
+        them.
     """
+    given = _arguments_key(locals())
     if not isinstance(production_ensemble, str) or production_ensemble not in _ENSEMBLES:
         raise ValueError(
             f"production_ensemble must be one of {_ENSEMBLES}, not {production_ensemble!r}"
@@ -2975,6 +3103,7 @@ def check_protocol_arguments(
             f"{' and '.join(names)} {what} is {n} step{'s' if n != 1 else ''} ({n * dt_fs:g} fs)",
             stacklevel=2,
         )
+    _PROTOCOL_ARGUMENTS_SAID.set(given)
 
 
 class StageSteps(NamedTuple):
