@@ -17,6 +17,7 @@ Units: energies in eV (errors in meV/atom), forces in eV/Å, stress in eV/Å³ (
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -256,23 +257,46 @@ class _NothingToCompare(ValueError):
 _LABEL_KEYS = {"energy", "free_energy", "energies", "forces", "stress", "virial"}
 
 
-def _other_label_keys(label_frames):
+#: Words of a key, beside a quantity's name, that make it a statistic or a weight of that
+#: quantity rather than its label (MACE's ``energy_weight``, a committee's
+#: ``max_forces_std``).
+_NOT_LABEL_WORDS = {"std", "stds", "sigma", "var", "variance", "uncertainty", "err", "error",
+                    "errors", "weight", "weights", "max", "min", "mean", "count", "rmse", "mae"}
+
+#: The stems that mark a key as a label of each quantity.
+_LABEL_STEMS = {"energy": ("energ",), "forces": ("force",), "stress": ("stress", "virial")}
+
+
+def _other_label_keys(label_frames, quantity=None):
     """``; the labels file holds ... under other names`` when the first frame stores values
-    under keys that name an energy, forces, a stress or a virial but are not read (MACE's
-    ``REF_energy``, ``DFT_forces``), else nothing."""
+    under keys that name an energy, forces, a stress or a virial (only ``quantity``'s, when
+    given) but are not read (MACE's ``REF_energy``, ``DFT_forces``, a ``force`` array), else
+    nothing. Statistics and weights of a quantity (``max_forces_std``, ``energy_weight``)
+    are no labels."""
     if not label_frames:
         return ""
     atoms = label_frames[0]
     results = getattr(atoms.calc, "results", None) or {}
+    stems = _LABEL_STEMS[quantity] if quantity else sum(_LABEL_STEMS.values(), ())
     keys = [k for k in (*results, *atoms.info, *atoms.arrays)
-            if k not in _LABEL_KEYS and any(w in str(k).lower()
-                                            for w in ("energ", "force", "stress", "virial"))]
+            if k not in _LABEL_KEYS and any(w in str(k).lower() for w in stems)
+            and not _NOT_LABEL_WORDS & set(re.split(r"[^a-z]+", str(k).lower()))]
     if not keys:
         return ""
     keys = list(dict.fromkeys(keys))
+    first = keys[0]
+    target = quantity or next(q for q, s in _LABEL_STEMS.items()
+                              if any(w in str(first).lower() for w in s))
+    if "virial" in str(first).lower():
+        target = "virial"
+    if target == "energy" and first in atoms.arrays:
+        target = "energies"  # one per atom
+    place = "arrays" if target in ("forces", "energies") else "info"
+    home = "info" if first in atoms.info else ("arrays" if first in atoms.arrays else None)
+    source = f"atoms.{home}.pop({first!r})" if home else f"atoms.calc.results[{first!r}]"
     return (f"; the reference frames store {', '.join(map(repr, keys))}: rename them to "
-            "'energy', 'forces', 'stress' (e.g. ase.io.read, then atoms.info['energy'] = "
-            f"atoms.info.pop({keys[0]!r}) or atoms.arrays likewise) if they are the labels")
+            "'energy', 'forces', 'stress' (e.g. ase.io.read, then "
+            f"atoms.{place}[{target!r}] = {source}) if they are the labels")
 
 
 def _note_quantity(tree, quantity, note):
@@ -889,7 +913,10 @@ class IntraInterErrors(ModelEvaluating, FrameAnalysis):
         in eV/Å, energies (n_frames,) in eV, stress (n_frames, 6) in eV/Å³.
     results.units : dict
     results.not_compared : dict
-        ``{quantity: reason}`` of the quantities left out by default (all-zero labels).
+        ``{quantity: reason}`` of the quantities left out by default: all-zero labels, and
+        labels not found where the reference frames store a value under a name that looks
+        like that quantity's but is not read (``REF_forces``, ``force``, ``dft_stress``;
+        also warned of).
 
     Examples
     --------
@@ -992,6 +1019,16 @@ class IntraInterErrors(ModelEvaluating, FrameAnalysis):
                 self.not_compared[q] = placeholders[q] + " Not compared"
                 warnings.warn(self.not_compared[q] + "; pass quantities= to choose",
                               stacklevel=2)
+            # forces stored as REF_forces beside a read energy were left out without a word,
+            # only the energy compared
+            for q in _QUANTITIES:
+                unread = "" if q in quantities or (q == "stress" and not periodic) or \
+                    label_frames is None or self._reference.has(q) else \
+                    _other_label_keys(label_frames, q)
+                if unread:
+                    self.not_compared[q] = (f"the reference labels hold no {q} under the names "
+                                            f"read{unread}. Not compared")
+                    warnings.warn(self.not_compared[q], stacklevel=2)
         quantities = list(quantities)
         for q in quantities:
             if q not in _QUANTITIES:

@@ -775,33 +775,125 @@ def read_frames(source):
     return list(source)
 
 
-def _label_array(value, name, atoms):
-    """A stored label as a real float64 array, or ValueError naming it and the frame."""
+def _label_array(value, name, atoms, where=""):
+    """A stored label as a real float64 array, or ValueError naming it, where it is stored
+    and the frame."""
     from .uncertainty import real_array
 
-    what = f"the stored reference {name} of a {atoms.get_chemical_formula()} frame"
+    what = f"the stored reference {name} of a {atoms.get_chemical_formula()} frame{where}"
     if isinstance(value, (bool, np.bool_, str, bytes)):
         raise ValueError(f"{what} is {value!r}, not a number")
     return real_array(value, what)
 
 
-def _voigt_label(value, name, atoms):
+def _voigt_label(value, name, atoms, where=""):
     """A stored stress-like label (6 Voigt values, or a symmetric 3×3 tensor or its 9 values)
     as Voigt ``(6,)``, or ValueError naming it and the frame."""
     formula = atoms.get_chemical_formula()
-    value = _label_array(value, name, atoms)
+    value = _label_array(value, name, atoms, where)
     if value.shape in ((9,), (3, 3)):
         tensor = value.reshape(3, 3)
         if not np.allclose(tensor, tensor.T, rtol=1e-6,
                            atol=1e-9 * max(float(np.abs(tensor).max()), 1e-300)):
-            raise ValueError(f"the stored reference {name} of a {formula} frame is a 3×3 "
-                             f"tensor that is not symmetric: not a {name}")
+            raise ValueError(f"the stored reference {name} of a {formula} frame{where} is a "
+                             f"3×3 tensor that is not symmetric: not a {name}")
         value = tensor[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]
     if value.shape != (6,):
-        raise ValueError(f"the stored reference {name} of a {formula} frame has shape "
+        raise ValueError(f"the stored reference {name} of a {formula} frame{where} has shape "
                          f"{value.shape}, not 6 Voigt values (xx yy zz yz xz xy) or a 3×3 "
                          "tensor")
     return value
+
+
+def _number_label(value, name, atoms, where):
+    """A stored energy as a float, or ValueError naming it and the frame."""
+    value = _label_array(value, name, atoms, where)
+    if value.size != 1:
+        raise ValueError(f"the stored reference {name} of a "
+                         f"{atoms.get_chemical_formula()} frame{where} holds {value.size} values, "
+                         "not one number (eV)")
+    return float(value.reshape(()))
+
+
+def _per_atom_energies_label(value, name, atoms, where):
+    """Stored per-atom energies, ``(n_atoms,)``, or ValueError naming them and the frame."""
+    value = _label_array(value, "per-atom energies", atoms, where)
+    if value.shape != (len(atoms),):
+        raise ValueError(f"the stored reference per-atom energies of a "
+                         f"{atoms.get_chemical_formula()} frame{where} have shape "
+                         f"{value.shape}, not ({len(atoms)},)")
+    return value
+
+
+def _forces_label(value, name, atoms, where):
+    """Stored forces as ``(n_atoms, 3)``, or ValueError naming them and the frame.
+
+    ``info["forces"]`` of ``3·n_atoms`` values (what an extxyz comment line or a flattened
+    array holds) is read row by row, x y z of each atom in turn (NumPy's and ASE's order); a
+    calculator's result or a per-atom array of another shape is no such flattening."""
+    value = _label_array(value, name, atoms, where)
+    n = len(atoms)
+    if where == " (info['forces'])" and value.shape == (3 * n,):
+        value = value.reshape(n, 3)
+    if value.shape != (n, 3):
+        flat = f" or {3 * n} values (x y z of each atom in turn)" if "info" in where else ""
+        raise ValueError(f"the stored reference forces of a "
+                         f"{atoms.get_chemical_formula()} frame{where} have shape "
+                         f"{value.shape}, not ({n}, 3) (one row per atom){flat}")
+    return value
+
+
+#: The labels :func:`stored_labels` reads: their reader and where they belong on an Atoms
+#: (ASE's convention, which extxyz follows: one value per frame in ``info``, one row per atom
+#: in ``arrays``); a calculator's ``results`` are read first.
+_LABEL_READERS = {
+    "energy": (_number_label, "info"),
+    "free_energy": (_number_label, "info"),
+    "energies": (_per_atom_energies_label, "arrays"),
+    "forces": (_forces_label, "arrays"),
+    "stress": (lambda v, name, atoms, where: _voigt_label(v, name, atoms, where), "info"),
+    "virial": (lambda v, name, atoms, where: _voigt_label(v, name, atoms, where), "info"),
+}
+
+
+def _stored_label(atoms, results, name):
+    """Label ``name`` of a frame, read and shaped (``None`` where not stored).
+
+    Read from the calculator's results, ``info`` or ``arrays``: forces or per-atom energies
+    in ``info`` are read (forces flattened or not), a frame's energy, stress or virial in
+    ``arrays`` (one row per atom) is refused, and so are two copies that disagree (a label
+    rewritten in ``info`` beside the calculator results ``ase.io.read`` left: the stale one
+    was compared)."""
+    read, home = _LABEL_READERS[name]
+    places = [("", results)] + [(f" ({place}[{name!r}])", getattr(atoms, place))
+                                for place in ("info", "arrays")]
+    found = []
+    for where, store in places:
+        value = store.get(name)
+        if value is None:
+            continue
+        if where.startswith(" (arrays") and home == "info":
+            per = "per-atom " if name in ("energy", "free_energy") else ""
+            raise ValueError(
+                f"the stored reference {name} of a {atoms.get_chemical_formula()} frame is "
+                f"in arrays[{name!r}], one row per atom, where a frame's {name} is one "
+                f"{'number' if per else 'tensor'}: store it in info[{name!r}]"
+                + (" (per-atom energies in arrays['energies'])" if per else ""))
+        found.append((where, read(value, name, atoms, where)))
+    if not found:
+        return None
+    first_where, first = found[0]
+    for where, value in found[1:]:
+        scale = float(np.max(np.abs(first))) if np.size(first) else 0.0
+        if np.shape(value) != np.shape(first) or not np.allclose(
+                value, first, rtol=1e-6, atol=1e-6 * scale, equal_nan=True):
+            raise ValueError(
+                f"the stored reference {name} of a {atoms.get_chemical_formula()} frame is "
+                f"stored twice, {first_where.strip(' ()') or 'as a calculator result'} and "
+                f"{where.strip(' ()')}, with other values: which is the label? keep one "
+                "(an edited info or arrays entry beside the calculator results of ase.io.read "
+                "is not read first)")
+    return first
 
 
 def stored_labels(atoms):
@@ -811,7 +903,9 @@ def stored_labels(atoms):
     neither is stored, as the stored ``free_energy`` (``energy_source`` then says so), and a
     stress from a stored virial (``info["virial"]``, eV, as extxyz files of GAP and others
     hold it: ``σ = −W / V``), which were left out before (the comparison of that quantity
-    dropped without a word).
+    dropped without a word). Forces stored in ``info["forces"]`` (``(n_atoms, 3)``, or
+    flattened to ``3·n_atoms`` values, x y z of each atom in turn) are read as well: they were
+    left out, and only the energy compared, without a word.
 
     Returns
     -------
@@ -827,47 +921,35 @@ def stored_labels(atoms):
         A label that is not a real number array of its shape (an energy that is not one
         number, per-atom energies not one per atom, forces not ``(n_atoms, 3)``, a stress or
         virial neither 6 values nor a symmetric 3×3 tensor), that holds NaN or infinity, a
-        virial of a frame without a cell, or a stress and a virial that disagree, named with
-        the frame's formula.
+        frame's energy, stress or virial stored per atom (in ``arrays``), one label stored
+        twice (calculator results, ``info``, ``arrays``) with other values, a virial of a
+        frame without a cell, or a stress and a virial that disagree, named with the frame's
+        formula and where it is stored.
     """
     results = dict(getattr(atoms.calc, "results", {}) or {})
-    energy = results.get("energy", atoms.info.get("energy"))
-    forces = results.get("forces", atoms.arrays.get("forces"))
-    stress = results.get("stress", atoms.info.get("stress"))
-    virial = results.get("virial", atoms.info.get("virial"))
     formula = atoms.get_chemical_formula()
     out = {"energy": None, "forces": None, "stress": None, "energy_source": None}
+    energy = _stored_label(atoms, results, "energy")
     if energy is None:
-        per_atom = results.get("energies", atoms.arrays.get("energies"))
+        per_atom = _stored_label(atoms, results, "energies")
         if per_atom is not None:
-            per_atom = _label_array(per_atom, "per-atom energies", atoms)
-            if per_atom.shape != (len(atoms),):
-                raise ValueError(f"the stored reference per-atom energies of a {formula} frame "
-                                 f"have shape {per_atom.shape}, not ({len(atoms)},)")
             energy = float(per_atom.sum())
     if energy is None:
         # ASE's own calculators store both; a code or exporter that keeps only the free
         # energy (Mermin, with electronic smearing: the energy the forces derive from) lost
         # the energy comparison without a word
-        energy = results.get("free_energy", atoms.info.get("free_energy"))
+        energy = _stored_label(atoms, results, "free_energy")
         if energy is not None:
             out["energy_source"] = "free_energy"
-    if energy is not None:
-        energy = _label_array(energy, "energy", atoms)
-        if energy.size != 1:
-            raise ValueError(f"the stored reference energy of a {formula} frame holds "
-                             f"{energy.size} values, not one number (eV)")
-        out["energy"] = float(energy.reshape(()))
+    out["energy"] = energy
+    forces = _stored_label(atoms, results, "forces")
     if forces is not None:
-        forces = _label_array(forces, "forces", atoms)
-        if forces.shape != (len(atoms), 3):
-            raise ValueError(f"the stored reference forces of a {formula} frame have shape "
-                             f"{forces.shape}, not ({len(atoms)}, 3) (one row per atom)")
         out["forces"] = forces.copy()
+    stress = _stored_label(atoms, results, "stress")
     if stress is not None:
-        out["stress"] = _voigt_label(stress, "stress", atoms).copy()
+        out["stress"] = stress.copy()
+    virial = _stored_label(atoms, results, "virial")
     if virial is not None:
-        virial = _voigt_label(virial, "virial", atoms)
         volume = abs(float(np.linalg.det(atoms.cell.array))) if np.all(atoms.pbc) else 0.0
         if not volume > 0:
             raise ValueError(f"the stored reference virial of a {formula} frame has no cell "

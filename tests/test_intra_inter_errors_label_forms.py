@@ -116,7 +116,8 @@ def test_a_virial_without_a_cell_or_per_atom_energies_of_another_count_are_refus
         stored_labels(lab)
     lab = _labels(FRAMES[:1], "energies")[0]
     lab.arrays["energies"] = lab.arrays["energies"][:, None] * [1.0, 1.0]
-    with pytest.raises(ValueError, match="per-atom energies of a .* frame have shape"):
+    with pytest.raises(ValueError, match=r"per-atom energies of a .* frame "
+                                         r"\(arrays\['energies'\]\) have shape"):
         stored_labels(lab)
 
 
