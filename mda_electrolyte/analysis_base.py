@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import itertools
+import os
+import sys
 
 import numpy as np
 from MDAnalysis.analysis.base import AnalysisBase
@@ -671,6 +673,22 @@ def check_static_selection(name, selection):
         nodes.extend(v for v in vars(node).values() if isinstance(v, mda_selection.Selection))
 
 
+@contextlib.contextmanager
+def _one_torch_thread_unless(run_pid):
+    """One torch thread within the block, unless this is the process ``run_pid`` (or torch
+    is not loaded: an analysis of plain NumPy needs none)."""
+    torch = sys.modules.get("torch")
+    if torch is None or run_pid is None or os.getpid() == run_pid:
+        yield
+        return
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 class FrameAnalysis(AnalysisBase):
     """AnalysisBase that checks its frame selection first, restores the current frame and
     leaves no results from a run that failed.
@@ -678,6 +696,16 @@ class FrameAnalysis(AnalysisBase):
     Subclasses set ``_min_frames`` to the fewest frames their estimate needs (1 by default),
     ``_needs_time`` when they read a time series and ``_errors_over_frames`` when their errors
     are over blocks of consecutive frames.
+
+    A part of the frames run in another process than the one that called ``run`` (a
+    ``backend="multiprocessing"`` fork, a dask worker) runs with one torch thread, set back
+    after. The calling process has often run torch already (a model's checks before the
+    first frame, an isolated ion; vesin's neighbour lists import it), and torch's OpenMP
+    thread pool does not survive a fork: a worker's first multi-threaded operation waited for
+    threads that do not exist, and the run hung for good (IntraInterErrors of a model with
+    an Ewald term, 4 frames on 2 workers: no frame finished in 300 s). A worker per core is
+    then no oversubscription either. Without torch loaded, and in a serial run, nothing is
+    changed.
     """
 
     _min_frames = 1
@@ -764,6 +792,16 @@ class FrameAnalysis(AnalysisBase):
         an RDF of 3 frames in 2 parts normalised by 1 frame and 3 summed volumes, 9 times too
         high.
         """
+        with _one_torch_thread_unless(getattr(self, "_run_pid", None)):
+            return self._compute_part(indexed_frames, verbose, progressbar_kwargs)
+
+    def _setup_computation_groups(self, *args, **kwargs):
+        # called by AnalysisBase.run in the calling process, before the parts are sent out
+        self._run_pid = os.getpid()
+        return super()._setup_computation_groups(*args, **kwargs)
+
+    def _compute_part(self, indexed_frames, verbose, progressbar_kwargs):
+        """:meth:`_compute`'s work, in the torch threads :meth:`_compute` chose."""
         # None before run() set the frames up (a part computed on its own)
         whole = (getattr(self, "n_frames", None), getattr(self, "_sliced_trajectory", None))
         from ase_electrolyte.md import progress_bar_options

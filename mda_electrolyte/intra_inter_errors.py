@@ -34,7 +34,7 @@ from ase_electrolyte.finetuning import _MAX_STRESS, _check_net_force
 from .analysis_base import FrameAnalysis, kept_frame, require_results
 from .error_metrics import error_estimates, fit_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
-from .model_frames import FrameSource, ModelEvaluating
+from .model_frames import FrameSource
 from .model_labels import (
     EvaluationMethod,
     IsolatedMoleculeEvaluator,
@@ -828,7 +828,7 @@ def _bonding_change(atoms, ids):
     return None
 
 
-class IntraInterErrors(ModelEvaluating, FrameAnalysis):
+class IntraInterErrors(FrameAnalysis):
     """Errors of a model against a reference, split into intra/intermolecular and DOF parts.
 
     For every frame both the model and the reference give the total energy, forces and (for

@@ -8,10 +8,6 @@ original float64 ``Atoms`` of that frame; Universe frames are turned into ``Atom
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-
 import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
@@ -26,47 +22,6 @@ from .molecules import (
 )
 
 __all__ = ["FrameSource"]
-
-
-class ModelEvaluating:
-    """Mixin of the analyses that evaluate a model (a :class:`~mda_electrolyte.analysis_base.\
-FrameAnalysis` subclass lists it first): their parts run by forked workers evaluate it with
-    one torch thread.
-
-    ``backend="multiprocessing"`` forks its workers from the calling process, which has
-    evaluated the model already (the checks before the first frame, an isolated ion). torch's
-    OpenMP thread pool does not survive a fork: a worker's first multi-threaded operation
-    waited for threads that do not exist, and the run hung for good (IntraInterErrors of a
-    model with an Ewald term, 4 frames on 2 workers: no frame finished in 300 s). A part run
-    in another process than the one that called ``run`` (the fork, or a dask worker) sets
-    torch to one thread while it runs and back after; a worker per core is then no
-    oversubscription either. A model without torch, and a serial run, are left as they are.
-    """
-
-    def _setup_computation_groups(self, *args, **kwargs):
-        # called by AnalysisBase.run in the calling process, before the parts are sent out
-        self._run_pid = os.getpid()
-        return super()._setup_computation_groups(*args, **kwargs)
-
-    def _compute(self, *args, **kwargs):
-        with _one_torch_thread_unless(getattr(self, "_run_pid", None)):
-            return super()._compute(*args, **kwargs)
-
-
-@contextlib.contextmanager
-def _one_torch_thread_unless(run_pid):
-    """One torch thread within the block, unless this is the process ``run_pid`` (or torch
-    is not loaded: a model of plain Python needs none)."""
-    torch = sys.modules.get("torch")
-    if torch is None or run_pid is None or os.getpid() == run_pid:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _element_numbers(atomgroup):

@@ -32,7 +32,7 @@ from .analysis_base import (
     kept_frame,
     require_results,
 )
-from .model_frames import FrameSource, ModelEvaluating
+from .model_frames import FrameSource
 from .model_labels import IsolatedMoleculeEvaluator, evaluate_frame, is_calculator
 from .molecules import (
     check_vacuum,
@@ -127,7 +127,7 @@ def _smallest_passing_scale(atoms, ids, refused, digits=3):
     return None
 
 
-class RigidVolumeScan(ModelEvaluating, FrameAnalysis):
+class RigidVolumeScan(FrameAnalysis):
     """Energy of rigid molecules along a uniform scaling of their centres of mass and the cell.
 
     For each frame, the isolated molecules are evaluated once (``E_intra``) and the whole frame at
