@@ -168,23 +168,40 @@ def _components(tensor, components):
 MAX_ANTISYMMETRY = 0.75
 
 
-def _check_symmetric(tensor, label):
-    """Refuse a (T, 3, 3) pressure tensor that is not symmetric beyond :data:`MAX_ANTISYMMETRY`.
+def _symmetry_notes(tensor, label):
+    """Why a (T, 3, 3) pressure tensor's viscosity is not a result for its asymmetry.
 
-    Column by column, as :func:`_components`: no (T, 3, 3) temporaries.
+    A triangle of exact zeros under a filled one (a tensor built from the six Voigt
+    components, one triangle left unfilled) is refused: symmetrised, every shear component is
+    halved and η is a quarter of the truth (0.26, valid, before). An antisymmetric off-diagonal
+    part whose root mean square is more than :data:`MAX_ANTISYMMETRY` of the symmetric one
+    (components in the wrong places: nine columns reshaped in another order gave 1.03-1.12)
+    makes the viscosity not valid with a note; below it the tensor is symmetrised without
+    comment (Daivis & Evans 1994). Column by column, as :func:`_components`.
     """
+    pairs = ((0, 1), (0, 2), (1, 2))
+    upper = any(np.any(tensor[:, i, j] != 0) for i, j in pairs)
+    lower = any(np.any(tensor[:, j, i] != 0) for i, j in pairs)
+    if upper != lower:
+        empty = "lower" if upper else "upper"
+        raise ValueError(
+            f"{label}: the {empty} off-diagonal triangle of the pressure tensor is zero at every "
+            "sample while the other is not: a symmetric tensor has P[:, j, i] = P[:, i, j] "
+            "(fill it from the other triangle; symmetrised as given, every shear component "
+            "would be halved and the viscosity a quarter of the truth)")
     anti = sym = 0.0
-    for i, j in ((0, 1), (0, 2), (1, 2)):
+    for i, j in pairs:
         anti += float(np.sum((0.5 * (tensor[:, i, j] - tensor[:, j, i])) ** 2))
         sym += float(np.sum((0.5 * (tensor[:, i, j] + tensor[:, j, i])) ** 2))
-    if anti > MAX_ANTISYMMETRY**2 * sym:
-        ratio = math.sqrt(anti / sym) if sym > 0 else math.inf
-        raise ValueError(
-            f"{label}: the pressure tensor is not symmetric: its antisymmetric off-diagonal part "
-            f"is {ratio:.3g} times its symmetric one (root mean square; at most "
-            f"{MAX_ANTISYMMETRY:g} accepted). An upper or lower triangle left at zero, or "
-            "components in the wrong places (Voigt order xx yy zz yz xz xy, or nine columns "
-            "reshaped in another order), give this; fill P[:, j, i] = P[:, i, j]")
+    if not anti > MAX_ANTISYMMETRY**2 * sym:
+        return []
+    ratio = math.sqrt(anti / sym) if sym > 0 else math.inf
+    return [
+        f"not symmetric: the antisymmetric off-diagonal part of {label}'s pressure tensor is "
+        f"{ratio:.3g} times its symmetric one (root mean square; a virial is symmetric, a "
+        f"molecular one nearly: at most {MAX_ANTISYMMETRY:g}); components in the wrong places "
+        "(Voigt order xx yy zz yz xz xy, nine columns reshaped in another order)? It was "
+        "symmetrised"]
 
 
 def _source_collections(source, *, dt, volume):
@@ -303,10 +320,11 @@ class _PressureAnalysis:
         check_distinct_series(self.collections, type(self).__name__)
         runs = [{"tensor": c.pressure_tensor, "dt": c.dt, "volume": c.volume,
                  "temperature": c.kinetic_temperature} for c in self.collections]
+        symmetry_notes = []
         for r, c in zip(runs, self.collections, strict=True):
             if not np.all(np.isfinite(r["tensor"])):
                 raise ValueError("the pressure tensor contains NaN or infinite values")
-            _check_symmetric(r["tensor"], c.label or "the pressure tensor")
+            symmetry_notes.extend(_symmetry_notes(r["tensor"], c.label or "the input"))
             if volume is not None:
                 r["volume"] = check_volume(volume, allow_none=False)
             if r["volume"] is None:
@@ -352,7 +370,7 @@ class _PressureAnalysis:
         self._stress_runs = [c[:, distinct] for c, _ in columns]
         self._sampling_notes = independence_notes(
             self._stress_runs, int(n_blocks), "the shear stress"
-        ) + temperature_notes(self.collections, self._temperature)
+        ) + temperature_notes(self.collections, self._temperature) + symmetry_notes
         stacked = np.concatenate([c for c, _ in columns])
         # relative to the tensor's size: the traceless part of a hydrostatic p·I is round-off
         scale = max(float(np.max(np.abs(r["tensor"]))) for r in runs)
@@ -467,10 +485,10 @@ class GreenKuboViscosity(_PressureAnalysis):
         pressure-tensor collections (see :meth:`from_collections`, which is what the
         constructor calls once it has built them). Several inputs are independent runs.
         Real numbers only. The tensor is symmetrised, :math:`(P + P^T)/2` (Daivis & Evans
-        1994); one whose antisymmetric off-diagonal part is more than
-        :data:`MAX_ANTISYMMETRY` of its symmetric one (an upper triangle left at zero, nine
-        columns reshaped in the wrong order) is refused: its viscosity was a quarter of the
-        truth, valid.
+        1994): one off-diagonal triangle left at zero is refused (its viscosity was a quarter
+        of the truth, valid), and one whose antisymmetric off-diagonal part is more than
+        :data:`MAX_ANTISYMMETRY` of its symmetric one (components in the wrong places) makes
+        the viscosity not valid ("not symmetric: ...").
     temperature : float, optional
         K (default: mean of the files' temperature observable).
     volume : float, optional

@@ -67,8 +67,10 @@ def test_diffusion_with_a_yeh_hummer_temperature_must_match(salt):
                                          r"\(Yeh–Hummer\) used 300 K"):
         NernstEinstein(d, temperature=320.0)
     # a viscosity analysis' temperature, taken by Diffusion, is the one judged
-    eta = EinsteinHelfandViscosity(np.random.default_rng(0).normal(size=(400, 3, 3)) * 50,
-                                   temperature=T, volume=BOX**3, dt=0.001).run()
+    # a symmetric tensor: one with independent P_xy and P_yx is refused (MAX_ANTISYMMETRY)
+    p = np.random.default_rng(0).normal(size=(400, 3, 3)) * 50
+    eta = EinsteinHelfandViscosity(p + p.transpose(0, 2, 1), temperature=T, volume=BOX**3,
+                                   dt=0.001).run()
     d2 = Diffusion(salt, IONS, viscosity=eta, unwrap=True).run()
     with pytest.raises(ValueError, match="used 300 K"):
         NernstEinstein(d2, temperature=310.0)
