@@ -800,9 +800,16 @@ class IntraInterRDF(FrameAnalysis):
             # evaluated once, here: a selection that follows the coordinates would not follow
             check_static_selection("IntraInterRDF: pairs", sel)
             chosen = atomgroup.select_atoms(sel)
-            if chosen.n_atoms == 0:
-                raise ValueError(f"selection {sel!r} matches no atom of the atomgroup")
-            columns.append(np.isin(atomgroup.ix, chosen.ix))
+            column = np.isin(atomgroup.ix, chosen.ix)
+            # counted over the atomgroup, not the selection: a "global" selection picks atoms
+            # of the whole Universe, and one outside the atomgroup gave N_b = 0, g(r) = NaN and
+            # an unclear error after the whole pass
+            if not column.any():
+                outside = (f" ({chosen.n_atoms} atom(s) of the Universe outside it)"
+                           if chosen.n_atoms else "")
+                raise ValueError(
+                    f"IntraInterRDF: selection {sel!r} matches no atom of the atomgroup{outside}")
+            columns.append(column)
         membership = np.stack(columns, axis=1)
         index = {s: k for k, s in enumerate(selections)}
         return membership, pairs, [(index[a], index[b]) for a, b in pairs]
