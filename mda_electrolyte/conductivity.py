@@ -65,6 +65,7 @@ from .correlation import (
     mean_squared_displacement,
     not_diffusive_note,
     plateau_verdict,
+    segment_too_short,
     time_correlation,
     transport_estimate,
 )
@@ -533,8 +534,9 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._n_lags = None
         self.results = Results()
 
-    def _check_segment(self, n_rows, dt, where):
-        check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag)
+    def _check_segment(self, n_rows, dt, where, n_total=None):
+        check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag,
+                           n_blocks=self._n_blocks, n_total=n_total)
         if self._plateau != "auto" and self._max_lag is None and dt is not None and dt > 0:
             # the lags reach half a segment; a plateau beyond them was refused after the pass
             last = (n_rows // 2) * dt
@@ -581,6 +583,9 @@ class GreenKuboConductivity(CarrierAnalysis):
             check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
                                   for n in names], type(self).__name__)
         dt = same_system(collections, names)
+        for col in collections:
+            # collections read elsewhere: refused with the run's length and the remedy
+            segment_too_short(self, col, col.n_frames, dt)
         if self._max_lag is None:
             # half the shortest segment: replicas of different lengths took half the first
             # one's and refused the shorter after the pass ("max_lag = None ps needs ...")
@@ -919,9 +924,10 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         self._species_names = None if species is None else [str(s) for s in species]
         self.results = Results()
 
-    def _check_segment(self, n_rows, dt, where):
+    def _check_segment(self, n_rows, dt, where, n_total=None):
         check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
-                           fit_window_ps=self._fit_window_ps)
+                           fit_window_ps=self._fit_window_ps, n_blocks=self._n_blocks,
+                           n_total=n_total)
 
     def _estimate(self, collections):
         self.results = Results()
@@ -930,6 +936,9 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         check_neutral(names, [collections[0].charges[collections[0].species.index(n)]
                               for n in names], type(self).__name__)
         dt = same_system(collections, names)
+        for col in collections:
+            # collections read elsewhere were refused by the fit only, "of a 0.1 ps segment"
+            segment_too_short(self, col, col.n_frames, dt)
         segments = []
         for col in collections:
             col.require("dipole", who=type(self).__name__)

@@ -19,6 +19,7 @@ components of a current, or of every particle). Units are whatever the input has
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -348,7 +349,11 @@ def fit_window_slice(time, fit_window, fit_window_ps):
     else:
         lo, hi = (float(x) * duration for x in fit_window)
         unit = f"of a {duration:.4g} ps segment"
-    sel = np.nonzero((time >= lo) & (time <= hi))[0]
+    # a lag on the window's edge is inside: 0.6 x 0.5 ps is 0.3 but the lag 3 x 0.1 ps is
+    # 0.30000000000000004, so 6-frame segments that check_segment_lags passed were refused
+    # after the pass ("holds 2 lags")
+    edge = 1e-9 * (time[1] - time[0]) if time.size > 1 else 0.0
+    sel = np.nonzero((time >= lo - edge) & (time <= hi + edge))[0]
     if sel.size < 3:
         raise ValueError(
             f"the fit window ({fit_window_ps or fit_window} {unit}) holds {sel.size} "
@@ -367,7 +372,7 @@ def fit_window_slice(time, fit_window, fit_window_ps):
 
 
 def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None,
-                       max_lag=None):
+                       max_lag=None, n_blocks=None, n_total=None):
     """Refuse, before a trajectory is read, a segment too short for a fit window or ``max_lag``.
 
     Parameters
@@ -385,6 +390,12 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         MSD fit window as fractions of the segment, or in ps (see :func:`fit_window_slice`).
     max_lag : float, optional
         Longest correlation time in ps.
+    n_blocks, n_total : int, optional
+        Segments the run is split into and the run's rows (default ``n_rows * n_blocks``):
+        given, the message says the run's length, why it is split (the error bar is the
+        segments' scatter) and what would suffice: the rows a segment needs, the run that
+        many segments need at this spacing, and the ``n_blocks`` this run allows. Without
+        them a 1.9 ps run in 10 segments was refused "of a 0.1 ps segment" only.
 
     Raises
     ------
@@ -392,6 +403,18 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         The window would hold fewer than 3 lags, or ``max_lag`` is longer than a segment. The
         nominal spacing is allowed a relative error of 1e-3 (the frames' times decide after the
         pass), so only what certainly fails is refused.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_segment_lags(2, 0.1, where="Diffusion: a run: segments of 2 frames",
+    ...                        fit_window=(0.1, 0.6), n_blocks=10, n_total=20)
+    ... except ValueError as exc:
+    ...     print(str(exc).split(". ")[1])
+    The run (20 frames, 1.9 ps) is split into n_blocks = 10 segments (the error bar is their \
+scatter; 10 by default for one trajectory); the window needs segments of at least 6 frames \
+(0.5 ps), a run of 60 frames (5.9 ps) at this spacing for 10 segments; this run allows \
+n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_window)
     """
     n_rows = check_number(f"{where}: the rows of a segment", n_rows, integer=True, minimum=0)
     if dt is not None:
@@ -403,9 +426,42 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
             # frames out of time order (a negative step): the callers name that after this
             # check; NaN stopped here with "cannot convert float NaN to integer"
             dt = None
+    if n_blocks is not None:
+        n_blocks = check_number("n_blocks", n_blocks, integer=True, minimum=1)
+        # without n_total: the rows of the whole segments, the leftover rows are not counted
+        at_least = "at least " if n_total is None else ""
+        n_total = n_rows * n_blocks if n_total is None else int(n_total)
     lags = np.arange(n_rows, dtype=np.float64)
-    span = "" if dt is None else f" of {dt:.4g} ps ({(n_rows - 1) * dt:.4g} ps)"
+    if n_blocks is None:
+        span = "" if dt is None else f" of {dt:.4g} ps ({(n_rows - 1) * dt:.4g} ps)"
+    else:
+        # ``where`` ends with "segments of <n_rows> frames"
+        span = "" if dt is None else f" {dt:.4g} ps apart ({(n_rows - 1) * dt:.4g} ps each)"
     remedy = "analyse more frames, give fewer n_blocks or"
+
+    def refuse(problem, need, fix, what):
+        """``problem`` with the run's split and what suffices: ``need`` rows a segment."""
+        text = f"{where}{span}: {problem}"
+        if n_blocks is not None:
+            ps = (lambda rows: "") if dt is None else (lambda rows: f" ({(rows - 1) * dt:.4g} ps)")
+            run = f"{at_least}{n_total} frames" + (
+                "" if dt is None else f", {(n_total - 1) * dt:.4g} ps")
+            text += (f". The run ({run}) is split into "
+                     f"n_blocks = "
+                     f"{n_blocks} segments (the error bar is their scatter; 10 by default for "
+                     "one trajectory)")
+            if need is not None:
+                text += (f"; {what} needs segments of at least {need} frames{ps(need)}, a run "
+                         f"of {need * n_blocks} frames{ps(need * n_blocks)} at this spacing for "
+                         f"{n_blocks} segments")
+                allowed = n_total // need
+                if 2 <= allowed < n_blocks:
+                    text += f"; this run allows n_blocks = {allowed}"
+                elif allowed < 2:
+                    text += (f"; this run is too short even for 2 segments (the fewest an "
+                             f"error needs: {2 * need} frames{ps(2 * need)})")
+        raise ValueError(f"{text} ({remedy} {fix})")
+
     if fit_window_ps is not None:
         if dt is None:
             return
@@ -413,22 +469,51 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         n_in = int(np.count_nonzero((lags * dt * (1 + 1e-3) >= lo)
                                     & (lags * dt * (1 - 1e-3) <= hi)))
         if n_in < 3:
-            raise ValueError(f"{where}{span}: the fit window {tuple(fit_window_ps)} ps holds "
-                             f"{n_in} lags; at least 3 are needed ({remedy} a wider window "
-                             "fit_window_ps)")
+            # the third lag inside the window, if the window holds 3 lags of dt at all
+            first = math.ceil(lo / (dt * (1 + 1e-3)))
+            need = first + 3 if (first + 2) * dt * (1 - 1e-3) <= hi else None
+            refuse(f"the fit window {tuple(fit_window_ps)} ps holds {n_in} lags; at least 3 "
+                   "are needed", need, "a wider window fit_window_ps", "the window")
     elif fit_window is not None:
         # fractions of the segment: the count does not depend on the spacing
         lo, hi = (float(f) * (n_rows - 1) for f in fit_window)
         n_in = int(np.count_nonzero((lags >= lo) & (lags <= hi)))
         if n_in < 3:
-            raise ValueError(f"{where}{span}: the fit window {tuple(fit_window)} of a segment "
-                             f"holds {n_in} lags; at least 3 are needed ({remedy} a wider "
-                             "window fit_window)")
+            refuse(f"the fit window {tuple(fit_window)} of a segment holds {n_in} lags; at "
+                   "least 3 are needed", _rows_for_window(fit_window, n_rows),
+                   "a wider window fit_window", "the window")
     if max_lag is not None and dt is not None:
-        if lag_count(max_lag, dt * (1 + 1e-3)) > n_rows:
-            raise ValueError(f"{where}{span}: max_lag = {max_lag} ps needs segments of more "
-                             f"than {lag_count(max_lag, dt) - 1} frames ({remedy} a shorter "
-                             "max_lag)")
+        need = lag_count(max_lag, dt * (1 + 1e-3))
+        if need > n_rows:
+            refuse(f"max_lag = {max_lag} ps needs segments of more than "
+                   f"{lag_count(max_lag, dt) - 1} frames", need, "a shorter max_lag", "max_lag")
+
+
+def segment_too_short(analysis, collection, n, dt, what="frames"):
+    """Refuse a collection's ``n`` rows whose segments cannot hold ``analysis``'s estimate.
+
+    The check of :func:`check_segment_lags` through ``analysis._check_segment`` (its windows,
+    ``max_lag`` and ``n_blocks``) for collections read elsewhere, which reach the estimators
+    without the trajectory pass that checks them first. Segments of fewer than 2 rows are
+    left to :func:`~mda_electrolyte.ion_collection.block_slices`, which names them.
+    """
+    rows = n // analysis._n_blocks
+    if rows >= 2:
+        label = getattr(collection, "label", "") or "the collection"
+        analysis._check_segment(rows, dt, f"{type(analysis).__name__}: {label}: {n} {what} "
+                                f"give segments of {rows} frames", n_total=n)
+
+
+def _rows_for_window(fit_window, n_rows):
+    """Fewest rows (more than ``n_rows``) whose segment holds 3 lags in ``fit_window``."""
+    lo, hi = (float(f) for f in fit_window)
+    m = n_rows + 1
+    # 3 lags need (hi - lo) (m - 1) >= 2: start near there; the window grows with m
+    m = max(m, int(2.0 / max(hi - lo, 1e-12)))
+    while True:
+        if math.floor(hi * (m - 1)) - math.ceil(lo * (m - 1)) + 1 >= 3:
+            return m
+        m += 1
 
 
 #: A time (a frame spacing, a lag, a window) of a trajectory is at most 1 s (1e12 ps); the

@@ -47,6 +47,7 @@ from .correlation import (
     is_diffusive,
     mean_squared_displacement,
     not_diffusive_note,
+    segment_too_short,
     transport_estimate,
 )
 from .ion_collection import block_slices
@@ -331,9 +332,10 @@ class Diffusion(CarrierAnalysis):
         self._species_names = None if species is None else [str(s) for s in species]
         self.results = Results()
 
-    def _check_segment(self, n_rows, dt, where):
+    def _check_segment(self, n_rows, dt, where, n_total=None):
         check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
-                           fit_window_ps=self._fit_window_ps)
+                           fit_window_ps=self._fit_window_ps, n_blocks=self._n_blocks,
+                           n_total=n_total)
 
     def _estimate(self, collections):
         self.results = Results()
@@ -343,7 +345,13 @@ class Diffusion(CarrierAnalysis):
         self._diffusion_segments = {}
         first = collections[0]
         names = self._species_names or list(first.species)
-        same_system(collections, names)
+        frame_dt = same_system(collections, names)
+        for col in collections:
+            # collections read elsewhere (from_collections, the CLI's one pass) were refused
+            # only by the fit, "of a 0.1 ps segment", without the run's length or the remedy
+            if col.ion_positions is not None:
+                segment_too_short(self, col, col.ion_positions.shape[0],
+                                  frame_dt * col.ion_stride, "kept frames")
         if len(collections) * self._n_blocks == 1:
             single = [s for s in names if first.n_ions[first.species.index(s)] == 1]
             if single:

@@ -58,6 +58,7 @@ from .correlation import (
     mean_squared_displacement,
     not_diffusive_note,
     plateau_verdict,
+    segment_too_short,
     time_correlation,
     transport_estimate,
 )
@@ -211,11 +212,13 @@ class OnsagerCoefficients(CarrierAnalysis):
         self._species_names = None if species is None else [str(s) for s in species]
         self.results = Results()
 
-    def _check_segment(self, n_rows, dt, where):
+    def _check_segment(self, n_rows, dt, where, n_total=None):
         if self._method == "einstein":
-            check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window)
+            check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
+                               n_blocks=self._n_blocks, n_total=n_total)
         else:
-            check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag)
+            check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag,
+                               n_blocks=self._n_blocks, n_total=n_total)
 
     def _estimate(self, collections):
         self.results = Results()
@@ -229,6 +232,9 @@ class OnsagerCoefficients(CarrierAnalysis):
         einstein = self._method == "einstein"
         need = ("position_sum", "ion_positions") if einstein else ("velocity_sum",
                                                                    "ion_velocities")
+        for col in collections:
+            # collections read elsewhere: refused with the run's length and the remedy
+            segment_too_short(self, col, col.n_frames, dt)
         segments = []
         current_runs = []
         strides = set()

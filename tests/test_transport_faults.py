@@ -103,12 +103,12 @@ def test_check_neutral_tolerates_round_off_and_neutral_species():
 @pytest.mark.parametrize("cls, kw, run, message", [
     # max_lag of 0.5 ps is longer than segments of 10 blocks of 30 frames (0.29 ps)
     (GreenKuboConductivity, {"temperature": T, "max_lag": 0.5}, {"stop": 300},
-     r"segments of 30 frames of 0.01 ps \(0.29 ps\): max_lag = 0.5 ps needs segments of more "
-     "than 50 frames"),
+     r"segments of 30 frames 0.01 ps apart \(0.29 ps each\): max_lag = 0.5 ps needs segments "
+     "of more than 50 frames"),
     (GreenKuboConductivity, {"temperature": T, "max_lag": 0.5, "n_blocks": 100}, {},
      "max_lag = 0.5 ps"),
     (OnsagerCoefficients, {"temperature": T, "method": "green-kubo", "max_lag": 1.5},
-     {"step": 5}, r"segments of 20 frames of 0.05 ps \(0.95 ps\): max_lag = 1.5 ps"),
+     {"step": 5}, r"segments of 20 frames 0.05 ps apart \(0.95 ps each\): max_lag = 1.5 ps"),
     # fit windows in ps beyond the data, or too narrow for 3 lags
     (EinsteinHelfandConductivity, {"temperature": T, "fit_window_ps": (5.0, 50.0)}, {},
      r"the fit window \(5.0, 50.0\) ps holds 0 lags"),
@@ -120,7 +120,7 @@ def test_check_neutral_tolerates_round_off_and_neutral_species():
     (EinsteinHelfandConductivity, {"temperature": T, "n_blocks": 2}, {"stop": 16},
      "holds 2 lags"),
     (OnsagerCoefficients, {"temperature": T, "n_blocks": 2}, {"frames": np.arange(0, 24, 2)},
-     r"segments of 6 kept frames of 0.02 ps"),
+     r"segments of 6 kept frames 0.02 ps apart"),
 ])
 def test_segments_too_short_are_refused_before_reading(salt, no_reading, cls, kw, run, message):
     v, x = salt
