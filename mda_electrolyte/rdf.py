@@ -491,7 +491,9 @@ class IntraInterRDF(FrameAnalysis):
         (``b`` around ``a``); selections may overlap. They are evaluated once, when the
         analysis is created: a selection that depends on the coordinates (``around``,
         ``sphzone``, ``prop z < 5``, ...) is refused
-        (:func:`~mda_electrolyte.analysis_base.check_static_selection`).
+        (:func:`~mda_electrolyte.analysis_base.check_static_selection`). Each counts its
+        atoms in ``atomgroup`` only (a ``global`` selection too); one with none there is
+        refused.
     range : tuple of float
         ``(r_min, r_max)`` of the histogram in Å; ``r_max`` must not exceed half the smallest box
         width of every analysed frame (checked at the start, for every selected frame's box
