@@ -254,7 +254,9 @@ class Calculator(ParametersContract, _AseCalculator):
     ``calc.todict()`` holds them all (the terms as their own option dicts), so ASE
     trajectories and databases record the model, dispersion, device and cutoffs, and
     ``Calculator(**calc.todict())`` is the same calculator. ``calc.set(**options)`` checks
-    the options before changing anything and resets the results. Changing ``model``,
+    the options before changing anything, returns those that changed and then resets the
+    results (a summed term set again from the same spec, dict or file is no change: the term
+    built before and the results stand). Changing ``model``,
     ``device``, ``dtype``, ``backend`` or a backend option loads the model again (a new
     ``model`` takes only the backend options given in the same call); changing
     ``dispersion`` or ``electrostatics`` rebuilds only that term, and a term built from a
@@ -472,6 +474,15 @@ class Calculator(ParametersContract, _AseCalculator):
             value = p[name]
             if old is None or name in given:
                 term = build(value, device)
+                before = None if old is None else old.get(name)
+                if (term is not None and term is not value and owned.get(name)
+                        and type(before) is type(term)
+                        and equal(before.todict(), term.todict())):
+                    # the same spec, dict or file set again: the term we built before (and
+                    # the results) stand; a new instance was reported as a changed option and
+                    # the results were thrown away, so an MD loop calling set(dispersion=
+                    # "d3-bj") each step paid for the model every time
+                    term = before
                 # a term we built from a spec, a dict or a file follows the device; an
                 # instance handed to us is the caller's and is left as it is
                 owned[name] = term is not None and term is not value
