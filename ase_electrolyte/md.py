@@ -814,14 +814,19 @@ def _constructor_attributes(calc):
     """
     import inspect
 
-    try:
-        names = inspect.signature(type(calc).__init__).parameters
-    except (TypeError, ValueError):  # a builtin or C-extension __init__: no names to read
-        return {}
+    names = set()
+    # every class's own __init__: a subclass that passes **kwargs on keeps its parent's options
+    for cls in type(calc).__mro__:
+        if "__init__" not in vars(cls):
+            continue
+        try:
+            args = inspect.signature(vars(cls)["__init__"]).parameters.values()
+        except (TypeError, ValueError):  # a builtin or C-extension __init__: no names to read
+            continue
+        names.update(a.name for a in args if a.kind not in (a.VAR_POSITIONAL, a.VAR_KEYWORD))
     found = {}
-    for name, arg in names.items():
-        if (name == "self" or name.startswith("_") or name in _NOT_OPTIONS
-                or arg.kind in (arg.VAR_POSITIONAL, arg.VAR_KEYWORD)):
+    for name in sorted(names):
+        if name == "self" or name.startswith("_") or name in _NOT_OPTIONS:
             continue
         value = getattr(calc, name, _MISSING)
         if value is None or isinstance(value, (str, bool, int, float, np.number, np.bool_)):

@@ -58,11 +58,13 @@ class _CtrlCAt(MolecularPairModel):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.n, self.calls = n, 0
+        # private: the interruption is no option of the model it poses as (an attribute
+        # named as a constructor argument is recorded in the run's calculator fingerprint)
+        self._n, self.calls = n, 0
 
     def calculate(self, *args, **kwargs):
         self.calls += 1
-        if self.calls == self.n:
+        if self.calls == self._n:
             raise KeyboardInterrupt
         super().calculate(*args, **kwargs)
 
