@@ -632,11 +632,16 @@ def _first_bad_record(archive):
 
 
 def _check_modal(model, named, options):
-    """ValueError, before the load, for a ``modal`` that the registered model cannot take."""
+    """ValueError, before the load, for a ``modal`` that the model cannot take.
+
+    ``named`` is a registered model or anything with its ``modals`` (the fidelities of a
+    checkpoint file, :func:`_sevennet_file_modals`).
+    """
     modal = options.get("modal")
     if named.modals and modal is None:
         raise ValueError(
-            f"{model!r} is multi-fidelity: pass modal=..., one of {list(named.modals)}"
+            f"{model!r} is multi-fidelity: pass modal=..., one of {list(named.modals)} "
+            f"(e.g. modal={named.modals[-1]!r})"
         )
     if not named.modals and modal is not None:
         # SevenNet would only warn and evaluate its one fidelity: not the one asked for
@@ -655,8 +660,15 @@ def _load_sevennet(source, device, dtype, options):
 
     from sevenn.calculator import SevenNetCalculator
 
-    if os.path.exists(source) and not _is_plain_checkpoint(source):
-        _warn_untrusted(source, "unpickles objects beyond plain tensors (torch weights_only=False)")
+    if os.path.exists(source):
+        if not _is_plain_checkpoint(source):
+            _warn_untrusted(source,
+                            "unpickles objects beyond plain tensors (torch weights_only=False)")
+        # the fidelities from the checkpoint's config (0.1 s), before sevenn builds the
+        # network (10 s for SevenNet-MF-0) and then fails with "modal argument missing"
+        modals = _sevennet_file_modals(source)
+        if modals is not None:
+            _check_modal(source, _Fidelities(modals), options)
 
     with warnings.catch_warnings():
         # our own error below replaces SevenNet's warning that it ignores the modal
@@ -668,6 +680,35 @@ def _load_sevennet(source, device, dtype, options):
             f"modal={options['modal']!r})"
         )
     return calc, frozenset(int(z) for z in calc.type_map), False
+
+
+class _Fidelities(NamedTuple):
+    """The fidelities (``modal`` values) of a model file, as :class:`_Named` gives them."""
+
+    modals: tuple
+
+
+def _sevennet_file_modals(path):
+    """The fidelities of a SevenNet checkpoint file (its config's modal map, in order), an
+    empty tuple for a one-fidelity model, ``None`` where the file does not say (sevenn then
+    judges the ``modal`` itself).
+
+    Reads the checkpoint as sevenn's own loader does next (``weights_only=False``), without
+    building the network.
+    """
+    import torch
+
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        config = checkpoint["config"]
+    except Exception:  # noqa: BLE001 - sevenn's loader names whatever it cannot read
+        return None
+    if not isinstance(config, dict):
+        return None
+    modal_map = config.get("_modal_map")
+    if not config.get("use_modality", False) or not modal_map:
+        return ()
+    return tuple(str(m) for m in modal_map)
 
 
 def _load_chgnet(source, device, dtype, options):
