@@ -25,6 +25,26 @@ def parse_mapping(text, what):
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def composition_word(kind):
+    """An argparse ``type`` for ``--units``/``--ratio``: the words the Python API and plans accept.
+
+    Through :func:`ase_electrolyte.build.composition_word`, the one reader of these words
+    (``mol/kg``, ``mol/L``, ``weight``, ...), so the command accepts what ``electrolyte_box``
+    and a screening plan accept.
+    """
+
+    def read(text):
+        from ase_electrolyte.build import composition_word as word
+
+        try:
+            return word(text, kind)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    read.__name__ = f"--{kind}"
+    return read
+
+
 class Parser(argparse.ArgumentParser):
     """Argument errors in one line (no usage block) and exit status 2.
 

@@ -23,9 +23,10 @@ def register(sub):
     comp.add_argument("--solvent", help="solvent shares, e.g. EC:3,EMC:7")
     comp.add_argument(
         "--ratio",
-        choices=("mass", "mole"),
+        type=A.composition_word("ratio"),
         default=None,
-        help="meaning of the solvent shares (default: mass)",
+        help="meaning of the solvent shares: mass (also weight, wt) or mole (also molar, "
+        "mol); default: mass",
     )
     comp.add_argument("--salt", default=None, help="LiPF6, LiFSI, LiTFSI, NaPF6, KPF6")
     comp.add_argument(
@@ -34,9 +35,10 @@ def register(sub):
     )
     comp.add_argument(
         "--units",
-        choices=("molal", "molar"),
+        type=A.composition_word("units"),
         default=None,
-        help="mol/kg solvent (molal, the default) or mol/L solution (molar, needs --density)",
+        help="mol/kg solvent (molal, also mol/kg; the default) or mol/L solution (molar, "
+        "also mol/L; needs --density)",
     )
     comp.add_argument(
         "--counts", default=None, help="explicit molecule counts, e.g. EC=30,Li=3,PF6=3"

@@ -268,6 +268,8 @@ _TEXT = {
     "--solvent": ["", "EC", "EC:abc", "EC:nan", "EC:-1", "XX:1", "EC:1,EC:2"],
     "--counts": ["", "EC", "EC=1.5", "EC=-1", "EC=0", "XX=1"],
     "--salt": ["", "NaCl", "lipf6x"],
+    "--units": ["", "M", "mole", "furlongs"],  # M: only its case told mol/L from mol/kg
+    "--ratio": ["", "molal", "volume"],
     "--model": _MODEL, "--base": _MODEL,
     "--dispersion": ["", "d4", "d3-xx"],
     "--device": ["", "gpu", "cuda:x", "cuda:99"],
