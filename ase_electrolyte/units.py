@@ -128,7 +128,7 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                      density_g_cm3=None, concentration=None, stacklevel=3):
     """Warn about values that are valid numbers but implausible for a liquid electrolyte.
 
-    The sign of a wrong unit: a temperature outside 150–1500 K (°C?), a pressure beyond
+    The sign of a wrong unit: a temperature outside 150–1500 K (°C?; below 1 K, k_B·T in eV?), a pressure beyond
     5·10⁴ bar (Pa?), a time step above 5 fs, a density outside 0.3–5 g/cm³ (kg/m³?), a salt
     concentration above 30 mol/kg or mol/L (mmol?; water-in-salt electrolytes reach about 21
     mol/kg). Arrays are judged by their extreme values. Each doubt is one
@@ -143,8 +143,11 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
         t = np.asarray(temperature_K, dtype=float)
         if t.size and not (150.0 <= t.min() and t.max() <= 1500.0):
             shown = float(t) if t.ndim == 0 else f"{t.min():g}–{t.max():g}"
+            # below 1 K the slip is an energy (k_B T in eV), not °C: 25 °C reads 25 K
+            hint = ("is it k_B·T in eV (300 K = 0.0259 eV)?" if t.min() < 1.0 and t.max() < 1.0
+                    else "is it in °C?")
             doubts.append(f"temperature_K = {shown} K is far from a liquid electrolyte's "
-                          "(200–500 K): is it in °C?")
+                          f"(200–500 K): {hint}")
     if pressure_bar is not None:
         p = np.abs(np.asarray(pressure_bar, dtype=float))
         if p.size and p.max() > 5e4:

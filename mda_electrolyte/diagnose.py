@@ -23,7 +23,8 @@ def has_labels(atoms):
     ----------
     atoms : ase.Atoms
         A frame; its energy (eV) or forces (eV/Å) may be calculator results (as
-        ``ase.io.read`` leaves them), ``atoms.info["energy"]`` or ``atoms.arrays["forces"]``.
+        ``ase.io.read`` leaves them), ``atoms.info["energy"]``, ``atoms.arrays["forces"]`` or
+        ``atoms.info["forces"]`` (as :class:`~mda_electrolyte.IntraInterErrors` reads them).
 
     Returns
     -------
@@ -46,7 +47,7 @@ def has_labels(atoms):
     # while the comparison takes it)
     return any(results.get(k) is not None for k in ("energy", "free_energy", "energies",
                                                     "forces")) or \
-        any(atoms.info.get(k) is not None for k in ("energy", "free_energy")) or \
+        any(atoms.info.get(k) is not None for k in ("energy", "free_energy", "forces")) or \
         any(atoms.arrays.get(k) is not None for k in ("energies", "forces"))
 
 

@@ -98,6 +98,14 @@ def test_a_free_energy_alone_is_a_label():
     assert has_labels(other)
 
 
+@pytest.mark.parametrize("forces", [np.ones((3, 3)), np.ones(9)])
+def test_forces_kept_in_info_are_labels(forces):
+    """IntraInterErrors reads ``info["forces"]`` ((n, 3) or 3n values); diagnose skipped them."""
+    water = molecule("H2O")
+    water.info["forces"] = forces
+    assert has_labels(water)
+
+
 @pytest.mark.parametrize("periodic, options, said", [
     (True, ["--max-error-frames", "5"], "--max-error-frames given, but"),
     (False, [], "nothing to diagnose: .*all-zero labels"),

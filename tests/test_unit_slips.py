@@ -78,3 +78,16 @@ def test_frozen_ions_say_nothing_moves_in_the_onsager_coefficients(method):
     u = salt_universe(np.zeros((200, 8, 3)), x, n_cations=4, dt=DT)
     with pytest.raises(ValueError, match="nothing moves"):
         mdae.OnsagerCoefficients(u, IONS, 300.0, n_blocks=2, method=method).run()
+
+
+@pytest.mark.parametrize("temperature, hint", [
+    (0.0259, r"k_B·T in eV"),  # 300 K written as k_B·T in eV
+    (0.5, r"k_B·T in eV"),
+    (25.0, r"in °C"),
+])
+def test_a_temperature_below_one_kelvin_is_asked_about_as_an_energy(temperature, hint):
+    """Below 1 K the slip is k_B·T in eV; "is it in °C?" was the wrong question for 0.0259 K."""
+    from ase_electrolyte.units import warn_implausible
+
+    with pytest.warns(UserWarning, match=rf"temperature_K = {temperature} K .*{hint}"):
+        warn_implausible(temperature_K=temperature)
