@@ -128,11 +128,11 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                      density_g_cm3=None, concentration=None, stacklevel=3):
     """Warn about values that are valid numbers but implausible for a liquid electrolyte.
 
-    The sign of a wrong unit: a temperature outside 150–1500 K (°C?; below 1 K, k_B·T in eV?), a pressure beyond
-    5·10⁴ bar (Pa?), a time step above 5 fs, a density outside 0.3–5 g/cm³ (kg/m³?), a salt
-    concentration above 30 mol/kg or mol/L (mmol?; water-in-salt electrolytes reach about 21
-    mol/kg). Arrays are judged by their extreme values. Each doubt is one
-    :class:`UserWarning`; nothing is refused (such values can be meant).
+    The sign of a wrong unit: a temperature outside 150–1500 K (°C?; below 1 K, k_B·T in
+    eV?), a pressure beyond 5·10⁴ bar (Pa?), a time step above 5 fs, a density outside 0.3–5
+    g/cm³ (kg/m³?), a salt concentration above 30 mol/kg or mol/L (mmol?; water-in-salt
+    electrolytes reach about 21 mol/kg). Arrays are judged by their extreme values. Each doubt
+    is one :class:`UserWarning`; nothing is refused (such values can be meant).
     """
     import warnings
 
