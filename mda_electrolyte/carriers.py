@@ -725,7 +725,7 @@ class CarrierAnalysis:
                                     f"{col._label}: the selection "
                                     f"({_selection_text(start, stop, step, frames)}) gives "
                                     f"segments of {n // n_blocks} "
-                                    f"{'kept frames' if kept else 'frames'}")
+                                    f"{'kept frames' if kept else 'frames'}", n_total=n)
         # every Universe's selection and joined files before the first pass
         for col in self._collectors:
             col._check_selection(start, stop, step, frames)
@@ -763,10 +763,11 @@ class CarrierAnalysis:
         that a volume varying by more than 5 % is refused before the pass."""
         return self._needs_volume and getattr(self, "_volume", None) is None
 
-    def _check_segment(self, n_rows, dt, where):
+    def _check_segment(self, n_rows, dt, where, n_total=None):
         """Refuse, before the pass, an estimate a segment of ``n_rows`` rows ``dt`` ps apart
-        (``None``: not known yet) cannot hold; ``where`` starts the message. Subclasses with
-        lags or fit windows override it."""
+        (``None``: not known yet) cannot hold; ``where`` starts the message and ``n_total``
+        (the run's selected rows, where known) lets it say what length would do. Subclasses
+        with lags or fit windows override it."""
 
     @classmethod
     def from_collections(cls, collections, **parameters):

@@ -70,6 +70,7 @@ def test_the_refusal_says_the_run_its_split_and_what_suffices(short_run, name, r
         col = IonCollector(short_run, SPECIES).run().collection
         message = _refusal(lambda: cls.from_collections(col, **kw))
     assert "1.9 ps" in message                      # the run, not only its segment
+    assert "The run (20 frames" in message          # its exact length, by either route
     assert "n_blocks = 10 segments" in message      # why it is cut
     assert "error bar is their scatter" in message
     need = int(re.search(r"needs segments of at least (\d+) frames", message).group(1))
