@@ -13,9 +13,9 @@ from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_atoms, check_elements, check_number_density, check_overlaps
 from .calculator_charges import (
-    TOTAL_CHARGE_TOLERANCE,
     declaration_changed,
     declared_total_charge,
+    unread_charge_sum,
 )
 from .calculator_errors import InputError, check_finite, input_errors
 from .calculator_parameters import Option, ParametersContract, _options_snapshot
@@ -720,20 +720,15 @@ class Calculator(ParametersContract, _AseCalculator):
         if (not getattr(self, "_warns_unread_charges", True) or self.electrostatics is not None
                 or "initial_charges" not in atoms.arrays):
             return
-        unread = np.asarray(atoms.arrays["initial_charges"], dtype=float)
-        if not np.any(unread):  # ASE's default: none given
-            return
         from .electrostatics import UnreadChargesWarning
 
-        net = float(unread.sum())
         declared = declared_total_charge(atoms)
         seen = getattr(self, "_unread_warned", None)  # None: pickled before it existed
         if seen is None:
             seen = self._unread_warned = set()
-        key = round(net, 6)
-        if key in seen or abs(net - (declared or 0.0)) <= TOTAL_CHARGE_TOLERANCE:
+        net = unread_charge_sum(atoms, [declared or 0.0], seen)
+        if net is None:
             return
-        seen.add(key)
         said = ("no net charge is declared, so it is evaluated as neutral" if declared is None
                 else f"the declared net charge is {declared:.6g} e")
         warnings.warn(

@@ -122,3 +122,26 @@ def declaration_changed(old, atoms):
         return False
     before, now = declaration_inputs(old), declaration_inputs(atoms)
     return not all(same_input_value(before[key], now[key]) for key in now)
+
+
+def unread_charge_sum(atoms, agree, seen):
+    """The sum of ``atoms``' ``initial_charges`` to warn about, or ``None``.
+
+    The one rule behind :class:`~ase_electrolyte.electrostatics.UnreadChargesWarning`, for a
+    calculator or term that does not read ``initial_charges``: a non-zero array (all zeros is
+    ASE's "none given") whose sum (e) is none of the charges in ``agree`` (the declared net
+    charge, the charges used; within :data:`TOTAL_CHARGE_TOLERANCE`) and was not warned about
+    yet. ``seen`` is the caller's set of sums already warned about (rounded to 1e-6 e); the
+    returned sum is added to it.
+    """
+    if "initial_charges" not in atoms.arrays:
+        return None
+    unread = np.asarray(atoms.arrays["initial_charges"], dtype=float)
+    if not np.any(unread):
+        return None
+    net = float(unread.sum())
+    key = round(net, 6)
+    if key in seen or any(abs(net - x) <= TOTAL_CHARGE_TOLERANCE for x in agree):
+        return None
+    seen.add(key)
+    return net

@@ -35,6 +35,7 @@ from .calculator_charges import (
     declaration_inputs,
     declared_total_charge,
     same_input_value,
+    unread_charge_sum,
 )
 from .calculator_errors import check_finite, input_errors
 from .calculator_parameters import ParametersContract, applies_direct_edits
@@ -860,17 +861,12 @@ class Electrostatics(ParametersContract, _AseCalculator):
         if "initial_charges" not in atoms.arrays or (
                 p["scheme"] == "array" and p["array"] == "initial_charges"):
             return
-        unread = np.asarray(atoms.arrays["initial_charges"], dtype=float)
-        if not np.any(unread):  # ASE's default: none given
-            return
-        net, used = float(unread.sum()), float(np.sum(q))
+        used = float(np.sum(q))
         declared = declared_total_charge(atoms)
-        agree = [used] + ([] if declared is None else [declared])
-        key = round(net, 6)
-        if key in self._unread_warned or any(
-                abs(net - x) <= TOTAL_CHARGE_TOLERANCE for x in agree):
+        net = unread_charge_sum(atoms, [used] + ([] if declared is None else [declared]),
+                                self._unread_warned)
+        if net is None:
             return
-        self._unread_warned.add(key)
         warnings.warn(
             f"the Atoms' initial_charges sum to {net:.6g} e, but this Electrostatics term "
             f"(scheme={p['scheme']!r}) does not read them: its charges sum to {used:.6g} e"
