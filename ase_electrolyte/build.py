@@ -222,6 +222,7 @@ def composition_word(value, kind):
 
     Examples
     --------
+    >>> from ase_electrolyte.build import composition_word
     >>> composition_word(" mol/L", "units"), composition_word("molar", "ratio")
     ('molar', 'mole')
     """
