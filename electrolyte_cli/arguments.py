@@ -447,6 +447,23 @@ def check_plotting():
 
 
 @contextlib.contextmanager
+def _matplotlib_log_to(handler):
+    """matplotlib's log records go to ``handler`` alone while the block runs (not on to the
+    root logger, whose last-resort handler printed them as bare lines)."""
+    import logging
+
+    logger = logging.getLogger("matplotlib")
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+@contextlib.contextmanager
 def _matplotlib_folder_warnings():
     """matplotlib's log lines while it chooses its folders, as one warning line each.
 
@@ -470,15 +487,8 @@ def _matplotlib_folder_warnings():
         def emit(self, record):
             records.append(record.getMessage())
 
-    logger = logging.getLogger("matplotlib")
-    handler, propagate = Keep(logging.WARNING), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
+    with _matplotlib_log_to(Keep(logging.WARNING)):
         yield
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
     failed = {}
     for message in records:
         made = re.match(r"mkdir -p failed for path (.*?): (.*)$", message, re.S)
@@ -540,15 +550,8 @@ def matplotlib_log_lines(command, paths=()):
                 text = f"warning: matplotlib: {one_line(message, paths)}"
             print(f"electrolyte {command}: {text}", file=sys.stderr, flush=True)
 
-    logger = logging.getLogger("matplotlib")
-    handler, propagate = Lines(logging.WARNING), logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
+    with _matplotlib_log_to(Lines(logging.WARNING)):
         yield
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
 
 
 def make_folder(path, flag="-o/--output"):
