@@ -344,7 +344,9 @@ _XU_2004 = (
 _XU_2004_ETHERS = _XU_2004.replace("Table 1", "Table 2")
 # Xu's Table 1 lists GBL at 1.199 g/cm³ and EA at 0.902 g/cm³: no measurement at 25 °C supports
 # the first (a GBL box started 6.6 % too dense), and the second is the 20 °C density (0.8 % at
-# 25 °C). Both are taken from measurements of the pure liquids at 298.15 K instead.
+# 25 °C). Both are taken from measurements of the pure liquids at 298.15 K instead. GBL's
+# 1.125 g/cm³ is the middle of the reported 298.15 K values (about 1.124-1.129 g/cm³); its
+# digits were not read off Ritzoulis et al.'s table, only their method and temperature.
 _RITZOULIS_2000 = (
     "G. Ritzoulis, D. Missopolinou, S. Doulami and C. Panayiotou, Relative permittivities, "
     "densities, refractive indices and ultrasound velocities of the binary systems of "
