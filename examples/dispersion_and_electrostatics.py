@@ -15,11 +15,13 @@ Every number is printed as an :class:`~ase_electrolyte.estimate.Estimate`: a det
 has no statistical error, so its error is the disagreement of two independent evaluations.
 """
 
+import warnings
+
 import numpy as np
 from ase.build import bulk
 from ase.units import Bohr, Hartree
 
-from ase_electrolyte import D3, Electrostatics, electrolyte_box
+from ase_electrolyte import D3, Electrostatics, UnreadChargesWarning, electrolyte_box
 from ase_electrolyte.electrostatics import COULOMB
 from ase_electrolyte.estimate import Estimate
 from mda_electrolyte.molecules import isolated_molecules
@@ -88,6 +90,17 @@ for method in ("ewald", "pme"):
 m_nacl = Estimate(madelung["ewald"], abs(madelung["ewald"] - madelung["pme"]), "1",
                   "difference of Ewald and PME at tolerance 1e-8", n_samples=1)
 print(f"NaCl Madelung constant: {m_nacl} (exact 1.747565)")
+
+# a net charge given only as initial_charges, which the QRd term does not read, is named
+# (ASE calculators ignore inputs they do not use; a cation evaluated as neutral is worth a word)
+cation = nacl.copy()
+cation.set_initial_charges([1.0, 0.0])
+with warnings.catch_warnings(record=True) as said:
+    warnings.simplefilter("always")
+    Electrostatics(scheme="qrd", qrd={"Na": (1.0, 1.0), "Cl": (-1.0, 1.0)},
+                   device="cpu").get_potential_energy(cation)
+unread = [w for w in said if issubclass(w.category, UnreadChargesWarning)]
+print(f"UnreadChargesWarning: {unread[0].message}")
 
 coulomb = {}
 for method in ("ewald", "pme"):
