@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch")
-
 _SCRIPT = textwrap.dedent("""
     import os, sys, warnings
     sys.path.insert(0, {tests!r})

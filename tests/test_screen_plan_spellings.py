@@ -11,14 +11,10 @@ now the folder's own composition and task, with its seed; a different electrolyt
 import json
 
 import pytest
+from screen_folders import finish_every_task
 
-pytest.importorskip("distributed")
-pytest.importorskip("pandas")
-
-from screen_folders import finish_every_task  # noqa: E402
-
-from ase_electrolyte.screen import PlanError, load_plan, run_screen  # noqa: E402
-from ase_electrolyte.screen.plan import fingerprint_of, spelled_as_recorded  # noqa: E402
+from ase_electrolyte.screen import PlanError, load_plan, run_screen
+from ase_electrolyte.screen.plan import fingerprint_of, spelled_as_recorded
 
 ANALYSES = ["diffusion", "solvation_shells"]
 REFERENCE = {"solvent": "EC:3,EMC:7", "salt": "LiPF6", "concentration": 1.0}
