@@ -757,14 +757,14 @@ def _trend_note(x, t0):
     line :math:`c + b\,t` by least squares; the slope's standard error is that of independent
     residuals times the square root of their statistical inefficiency ``g`` (the larger of
     pymbar's two estimators, as in :func:`_larger_inefficiency`),
-    :math:`\delta b = \sqrt{g\,s_r^2/\sum_t (t-ar t)^2}`, and the trend is significant when
+    :math:`\delta b = \sqrt{g\,s_r^2/\sum_t (t-\bar t)^2}`, and the trend is significant when
     its two-sided Student-t p-value over ``N/g - 2`` degrees of freedom is below
     :data:`_TREND_P`.
 
     Over 200 stationary AR(1) replicas per case (``φ`` = 0.5, 0.9, 0.95, 0.98; 1000-5000
     samples) 0-1.0 % of the means otherwise called valid were marked (nominal 1 %). A drift
     leaving a bias of ``k`` error bars between the kept mean and the last sample has
-    :math:`z pprox k/\sqrt 3`, so power is bounded by the information in the run: drifts of
+    :math:`z \approx k/\sqrt 3`, so power is bounded by the information in the run: drifts of
     one noise standard deviation over the run (4 error bars at 100 independent samples) were
     marked in 22-68 % of replicas (``φ`` = 0.5-0.95), larger ones are already
     "not converged" (:func:`_relaxation_note`'s ramp).
