@@ -42,13 +42,12 @@ def has_labels(atoms):
     >>> has_labels(water)
     True
     """
-    results = getattr(atoms.calc, "results", None) or {}
-    # the names stored_labels reads an energy under (a free energy alone was no label here,
-    # while the comparison takes it)
-    return any(results.get(k) is not None for k in ("energy", "free_energy", "energies",
-                                                    "forces")) or \
-        any(atoms.info.get(k) is not None for k in ("energy", "free_energy", "forces")) or \
-        any(atoms.arrays.get(k) is not None for k in ("energies", "forces"))
+    from .model_labels import label_places
+
+    # an energy or forces under the names and in the places IntraInterErrors reads them
+    # (model_labels.stored_labels); a stress alone is no label to diagnose
+    return any(store.get(name) is not None for _, store in label_places(atoms)
+               for name in ("energy", "free_energy", "energies", "forces"))
 
 
 def placeholder_reason(frames):

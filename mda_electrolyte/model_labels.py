@@ -856,6 +856,14 @@ _LABEL_READERS = {
 }
 
 
+def label_places(atoms):
+    """Where a frame's reference labels may be stored, in the order they are read: the
+    calculator's results (as ``ase.io.read`` leaves them), ``info`` and ``arrays``; a list of
+    ``(where, mapping)``, ``where`` as messages name it."""
+    results = dict(getattr(atoms.calc, "results", {}) or {})
+    return [("", results), (" (info", atoms.info), (" (arrays", atoms.arrays)]
+
+
 def _stored_label(atoms, results, name):
     """Label ``name`` of a frame, read and shaped (``None`` where not stored).
 
@@ -865,8 +873,8 @@ def _stored_label(atoms, results, name):
     rewritten in ``info`` beside the calculator results ``ase.io.read`` left: the stale one
     was compared)."""
     read, home = _LABEL_READERS[name]
-    places = [("", results)] + [(f" ({place}[{name!r}])", getattr(atoms, place))
-                                for place in ("info", "arrays")]
+    places = [("", results)] + [(f"{where}[{name!r}])", store)
+                                for where, store in label_places(atoms)[1:]]
     found = []
     for where, store in places:
         value = store.get(name)
