@@ -372,7 +372,7 @@ def fit_window_slice(time, fit_window, fit_window_ps):
 
 
 def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None,
-                       max_lag=None, n_blocks=None, n_total=None):
+                       max_lag=None, n_blocks=None, n_total=None, min_rows=None, what="frames"):
     """Refuse, before a trajectory is read, a segment too short for a fit window or ``max_lag``.
 
     Parameters
@@ -396,11 +396,16 @@ def check_segment_lags(n_rows, dt, *, where, fit_window=None, fit_window_ps=None
         segments' scatter) and what would suffice: the rows a segment needs, the run that
         many segments need at this spacing, and the ``n_blocks`` this run allows. Without
         them a 1.9 ps run in 10 segments was refused "of a 0.1 ps segment" only.
+    min_rows : int, optional
+        Fewest rows a segment's estimate needs whatever the windows (the viscosity's 4).
+    what : str
+        The rows' name in the message: ``"frames"``, or ``"samples"`` of a per-step observable.
 
     Raises
     ------
     ValueError
-        The window would hold fewer than 3 lags, or ``max_lag`` is longer than a segment. The
+        The window would hold fewer than 3 lags, ``max_lag`` is longer than a segment, or a
+        segment has fewer than ``min_rows`` rows. The
         nominal spacing is allowed a relative error of 1e-3 (the frames' times decide after the
         pass), so only what certainly fails is refused.
 
@@ -432,36 +437,48 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
         at_least = "at least " if n_total is None else ""
         n_total = n_rows * n_blocks if n_total is None else int(n_total)
     lags = np.arange(n_rows, dtype=np.float64)
+    each = max(n_rows - 1, 0) * dt if dt is not None else None
     if n_blocks is None:
-        span = "" if dt is None else f" of {dt:.4g} ps ({(n_rows - 1) * dt:.4g} ps)"
+        span = "" if dt is None else f" of {dt:.4g} ps ({each:.4g} ps)"
     else:
         # ``where`` ends with "segments of <n_rows> frames"
-        span = "" if dt is None else f" {dt:.4g} ps apart ({(n_rows - 1) * dt:.4g} ps each)"
-    remedy = "analyse more frames, give fewer n_blocks or"
+        span = "" if dt is None else f" {dt:.4g} ps apart ({each:.4g} ps each)"
 
-    def refuse(problem, need, fix, what):
+    def refuse(problem, need, fix, subject):
         """``problem`` with the run's split and what suffices: ``need`` rows a segment."""
         text = f"{where}{span}: {problem}"
         if n_blocks is not None:
             ps = (lambda rows: "") if dt is None else (lambda rows: f" ({(rows - 1) * dt:.4g} ps)")
-            run = f"{at_least}{n_total} frames" + (
+            run = f"{at_least}{n_total} {what}" + (
                 "" if dt is None else f", {(n_total - 1) * dt:.4g} ps")
+            # n_blocks = 1e308 is a whole number of 309 digits, and times a segment no float
+            shown = f"{n_blocks}" if n_blocks < 10**9 else f"{float(n_blocks):.4g}"
             text += (f". The run ({run}) is split into "
                      f"n_blocks = "
-                     f"{n_blocks} segments (the error bar is their scatter; 10 by default for "
+                     f"{shown} segments (the error bar is their scatter; 10 by default for "
                      "one trajectory)")
-            if need is not None:
-                text += (f"; {what} needs segments of at least {need} frames{ps(need)}, a run "
-                         f"of {need * n_blocks} frames{ps(need * n_blocks)} at this spacing for "
-                         f"{n_blocks} segments")
+            if need is not None and n_blocks > n_total:
+                allowed = n_total // need
+                text += (f"; a segment needs at least {need} {what}{ps(need)}: " + (
+                    f"this run allows n_blocks = {allowed}" if allowed >= 2 else
+                    f"this run is too short even for 2 segments ({2 * need} {what}"
+                    f"{ps(2 * need)})"))
+            elif need is not None:
+                text += (f"; {subject} needs segments of at least {need} {what}{ps(need)}, a "
+                         f"run of {need * n_blocks} {what}{ps(need * n_blocks)} at this spacing "
+                         f"for {n_blocks} segments")
                 allowed = n_total // need
                 if 2 <= allowed < n_blocks:
                     text += f"; this run allows n_blocks = {allowed}"
                 elif allowed < 2:
                     text += (f"; this run is too short even for 2 segments (the fewest an "
-                             f"error needs: {2 * need} frames{ps(2 * need)})")
-        raise ValueError(f"{text} ({remedy} {fix})")
+                             f"error needs: {2 * need} {what}{ps(2 * need)})")
+        remedy = (f"analyse more {what}, give fewer n_blocks or {fix}" if fix
+                  else f"analyse more {what} or give fewer n_blocks")
+        raise ValueError(f"{text} ({remedy})")
 
+    if min_rows is not None and n_rows < min_rows:
+        refuse(f"a segment needs at least {min_rows} {what}", min_rows, None, "the estimate")
     if fit_window_ps is not None:
         if dt is None:
             return
@@ -486,7 +503,7 @@ n_blocks = 3 (analyse more frames, give fewer n_blocks or a wider window fit_win
         need = lag_count(max_lag, dt * (1 + 1e-3))
         if need > n_rows:
             refuse(f"max_lag = {max_lag} ps needs segments of more than "
-                   f"{lag_count(max_lag, dt) - 1} frames", need, "a shorter max_lag", "max_lag")
+                   f"{lag_count(max_lag, dt) - 1} {what}", need, "a shorter max_lag", "max_lag")
 
 
 def segment_too_short(analysis, collection, n, dt, what="frames"):
@@ -501,7 +518,7 @@ def segment_too_short(analysis, collection, n, dt, what="frames"):
     if rows >= 2:
         label = getattr(collection, "label", "") or "the collection"
         analysis._check_segment(rows, dt, f"{type(analysis).__name__}: {label}: {n} {what} "
-                                f"give segments of {rows} frames", n_total=n)
+                                f"give segments of {rows} {what}", n_total=n)
 
 
 def _rows_for_window(fit_window, n_rows):

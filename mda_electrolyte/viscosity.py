@@ -45,6 +45,7 @@ from .conductivity import _check_temperature
 from .correlation import (
     check_fit_window,
     check_sampling,
+    check_segment_lags,
     check_window,
     diffusive_slope,
     fit_line,
@@ -363,6 +364,9 @@ class _PressureAnalysis:
                 "the error estimate needs at least 2 segments: several runs or n_blocks >= 2"
             )
         self._n_runs, self._n_blocks = len(runs), int(n_blocks)
+        self._run_lengths = [(r["tensor"].shape[0], c.label or "the pressure tensor")
+                             for r, c in zip(runs, self.collections, strict=True)]
+        self._check_runs(**self._segment_needs)
         columns = [_components(r["tensor"], components) for r in runs]
         self._norm = columns[0][1]
         # the distinct components: xx, yy, zz, xy, xz, yz of the 9 traceless columns
@@ -378,9 +382,6 @@ class _PressureAnalysis:
         self._segments = []
         for r, (cols, _) in zip(runs, columns, strict=True):
             block = cols.shape[0] // int(n_blocks)
-            if block < 4:
-                raise ValueError(f"{cols.shape[0]} samples cannot be split into {n_blocks} blocks "
-                                 "of at least 4 (give fewer n_blocks)")
             for b in range(int(n_blocks)):
                 self._segments.append((cols[b * block : (b + 1) * block], r["volume"]))
         mean, self._static_notes = _static_shear_stress(
@@ -388,6 +389,23 @@ class _PressureAnalysis:
         if mean is not None:
             self._segments = [(c - mean, v) for c, v in self._segments]
         self.results = Results()
+
+    #: Fewest samples of a segment (the correlation and the fit need a few lags).
+    _MIN_SEGMENT = 4
+
+    def _check_runs(self, **needs):
+        """Refuse runs whose segments are too short for ``needs`` (``max_lag``, ``fit_window``;
+        see :func:`~mda_electrolyte.correlation.check_segment_lags`), before any correlation.
+
+        The refusal names the run, its split and what would do, as the conductivities' do (it
+        said "a segment has 20" of a 200-sample run only).
+        """
+        for n, label in self._run_lengths:
+            rows = n // self._n_blocks
+            check_segment_lags(
+                rows, self._dt, where=f"{type(self).__name__}: {label}: {n} samples give "
+                f"segments of {rows} samples", n_blocks=self._n_blocks, n_total=n,
+                min_rows=self._MIN_SEGMENT, what="samples", **needs)
 
     def _check_fluctuations(self):
         # checked by run(), before any correlation pass: Green–Kubo failed on a zero
@@ -454,7 +472,7 @@ def _static_shear_stress(blocks, mean, distinct):
         "equilibrated); it was subtracted"]
 
 
-def _plateau_window(plateau, n_lags, dt):
+def _plateau_window(plateau, n_lags, dt, max_lag=None):
     """``"auto"`` or the window ``(lo, hi)`` in ps as floats, holding at least 2 lags."""
     # a string compared with != "auto" element by element would make an array here
     if isinstance(plateau, str) and plateau == "auto":
@@ -463,8 +481,14 @@ def _plateau_window(plateau, n_lags, dt):
         lo, hi = check_window("plateau (ps)", plateau)
     except ValueError as exc:
         raise ValueError(f"plateau must be 'auto' or a window: {exc}") from None
-    if hi > (n_lags - 1) * dt + 1e-12:
-        raise ValueError(f"plateau window {plateau!r} must lie within 0..max_lag ps")
+    last = (n_lags - 1) * dt
+    if hi > last + 1e-9 * dt:
+        # without max_lag the lags reach half a segment, which "within 0..max_lag" did not say
+        reach = (f"max_lag = {max_lag} ps" if max_lag is not None else
+                 "half a segment without max_lag")
+        raise ValueError(f"plateau window {plateau!r} ends beyond the longest lag, {last:.6g} ps "
+                         f"({reach}): give a plateau ending by then, a longer max_lag, or "
+                         "more samples or fewer n_blocks")
     lags = np.arange(n_lags) * dt
     inside = int(np.count_nonzero((lags >= lo - 1e-9 * dt) & (lags <= hi + 1e-9 * dt)))
     if inside < 2:
@@ -560,20 +584,15 @@ class GreenKuboViscosity(_PressureAnalysis):
 
     def _configure(self, collections, *, temperature=None, volume=None, max_lag=None,
                    plateau="auto", n_blocks=None, components="traceless", check_sampling=True):
+        if max_lag is not None:
+            max_lag = check_number("max_lag (ps)", max_lag, above=0)
+        self._segment_needs = {"max_lag": max_lag}
         self._configure_pressure(collections, temperature=temperature, volume=volume,
                                  n_blocks=n_blocks, components=components)
         n_min = min(c.shape[0] for c, _ in self._segments)
-        if max_lag is None:
-            self._n_lags = n_min // 2 + 1
-        else:
-            max_lag = check_number("max_lag (ps)", max_lag, above=0)
-            self._n_lags = lag_count(max_lag, self._dt)
-        if self._n_lags > n_min:
-            raise ValueError(
-                f"max_lag needs segments of more than {self._n_lags - 1} samples, a segment has "
-                f"{n_min}; use fewer n_blocks or a shorter max_lag"
-            )
-        self._plateau = _plateau_window(plateau, self._n_lags, self._dt)
+        # max_lag was checked against the segments by _configure_pressure
+        self._n_lags = n_min // 2 + 1 if max_lag is None else lag_count(max_lag, self._dt)
+        self._plateau = _plateau_window(plateau, self._n_lags, self._dt, max_lag)
         check_flag("check_sampling", check_sampling)
         self._check = bool(check_sampling)
 
@@ -697,13 +716,17 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
 
     def _configure(self, collections, *, temperature=None, volume=None, fit_window=(0.1, 0.3),
                    n_blocks=None, components="traceless"):
-        self._configure_pressure(collections, temperature=temperature, volume=volume,
-                                 n_blocks=n_blocks, components=components)
         check_fit_window(fit_window, None)
         self._fit_window = tuple(fit_window)
+        # the window is checked by run() (before the integrals), so that an analysis whose
+        # window its segments cannot hold can still be made, as the conductivity's
+        self._segment_needs = {}
+        self._configure_pressure(collections, temperature=temperature, volume=volume,
+                                 n_blocks=n_blocks, components=components)
 
     def run(self):
         """Integrate the tensor, compute the MSDs and fit them; returns ``self``."""
+        self._check_runs(fit_window=self._fit_window)
         self._check_fluctuations()
         dt = self._dt
         n = min(c.shape[0] for c, _ in self._segments)

@@ -296,7 +296,7 @@ def test_analyze_reads_the_pressure_tensor_once_from_the_shared_collection(md_fi
     ((0.05, np.nan), r"plateau \(ps\) stop"),
     ((0.05, 0.02), "0 <= start < stop"),
     ((-0.01, 0.05), r"plateau \(ps\) start"),
-    ((0.01, 0.05), "must lie within"),
+    ((0.01, 0.05), "ends beyond the longest lag, 0.02 ps"),
     ((0.0101, 0.0109), "holds 0 lag"),
     ((0.0101, 0.0119), "holds 1 lag"),
 ])
