@@ -528,6 +528,19 @@ def _what_it_may_be(name):
         return ""
     if name.lower() in {k.lower() for k in SALTS}:
         return f" ({name} is a salt: give it as salt=, its ions as species)"
+    key = " ".join(name.split()).lower()
+    if len(key) > 1 and key[-1] in "+-":
+        unsigned = _keys().get(key[:-1].rstrip())
+        sp = {**SOLVENTS, **IONS}[unsigned[0]] if unsigned else None
+        if sp is not None:
+            # 'PF6+' was only asked 'did you mean PF6?', as if it were a typo of the name
+            if not sp.charge:
+                return f" ({sp.name} is neutral: write {sp.name!r})"
+            return (f" ({sp.name} has charge {sp.charge:+d}, not the sign {key[-1]}: write "
+                    f"{sp.name!r} or '{sp.name}{'+' if sp.charge > 0 else '-'}')")
+    formula = _formula_hint(name)
+    if formula:
+        return formula
     try:
         Chem = _rdkit()
     except ImportError:  # pragma: no cover - rdkit is a declared dependency of `build`
@@ -543,6 +556,25 @@ def _what_it_may_be(name):
     if mol.GetNumAtoms() < 2:
         return ""  # "Xe" or "C" are read as SMILES too; only a molecule is worth the hint
     return f" (a SMILES? give it a name: Species('NAME', {name!r}))"
+
+
+def _formula_hint(name):
+    """A hint for a species given by its chemical formula (``"C3H4O3"``, ``"PF6"`` written as
+    ``"F6P"``): the library species of that composition, or ``""``. A formula is no name: an
+    isomer (1,4-dioxane, C4H8O2 as EA) has it too, so it is pointed to, not taken."""
+    from ase.formula import Formula
+
+    try:
+        count = Formula(name.strip().rstrip("+-").rstrip(), strict=True).count()
+    except ValueError:
+        return ""
+    sign = name.strip()[-1] if name.strip()[-1:] in ("+", "-") else ""
+    for sp in (*SOLVENTS.values(), *IONS.values()):
+        if Counter(sp.symbols) == Counter(count) and sign in ("", "+-"[sp.charge < 0]) \
+                and (not sign or sp.charge):
+            return (f" (it is the formula of {sp.name}: use the name {sp.name!r}; another "
+                    f"molecule of this formula is Species('NAME', smiles))")
+    return ""
 
 
 def _keys():
