@@ -644,7 +644,9 @@ def _library_entry(species, table):
 def get_salt(name):
     """A :class:`Salt` from the library by name, or ``name`` itself if it is a Salt.
 
-    Case and surrounding blanks are ignored (``"lipf6"``).
+    Case and surrounding blanks are ignored (``"lipf6"``), and a library salt may be named by
+    its ions' chemical names (``"lithium hexafluorophosphate"``), as :func:`get_species` takes
+    a species' description.
 
     Raises
     ------
@@ -655,14 +657,31 @@ def get_salt(name):
     if isinstance(name, Salt):
         return name
     if isinstance(name, str):
-        lower = {k.lower(): v for k, v in SALTS.items()}
-        if name.strip().lower() in lower:
-            return lower[name.strip().lower()]
-    hint = _salt_smiles_hint(name) or _close_matches(name, {k.lower(): k for k in SALTS})
+        found = _salt_keys().get(" ".join(name.split()).lower())
+        if found is not None:
+            return SALTS[found]
+    hint = _salt_smiles_hint(name) or _close_matches(name, _salt_keys())
     raise ValueError(
         f"unknown salt {name!r}{hint}; known salts: {', '.join(SALTS)}; "
         "for anything else pass Salt(name, cation=Species(...), anion=Species(...))"
     )
+
+
+def _salt_keys():
+    """Every name the library's salts answer to (lower case, blanks joined): the name and the
+    chemical name of its ions' descriptions ("lithium hexafluorophosphate"), as
+    :func:`get_species` takes a species' description."""
+    keys = {}
+    for salt in SALTS.values():
+        keys.setdefault(salt.name.lower(), []).append(salt.name)
+        cation = salt.cation.description.removesuffix(" cation")
+        if salt.cation.description and salt.anion.description:
+            word = " ".join(f"{cation} {salt.anion.description}".split()).lower()
+            keys.setdefault(word, []).append(salt.name)
+    clash = {k: v for k, v in keys.items() if len(set(v)) > 1}
+    if clash:
+        raise RuntimeError(f"the salt library names different salts alike: {clash}")
+    return {k: v[0] for k, v in keys.items()}
 
 
 def _salt_smiles_hint(name):
@@ -705,3 +724,4 @@ def species_from_formula(symbols):
 
 
 _check_library_names()
+_salt_keys()  # refuses two salts of one name at import

@@ -60,3 +60,31 @@ def test_right_signs_still_resolve():
     assert get_species("PF6-") is IONS["PF6"]
     assert get_species("li +") is IONS["Li"]
     assert get_species(" ec ") is SOLVENTS["EC"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("lithium hexafluorophosphate", "LiPF6"),
+    ("Lithium  Hexafluorophosphate ", "LiPF6"),
+    ("lithium bis(fluorosulfonyl)imide", "LiFSI"),
+    ("lithium bis(trifluoromethanesulfonyl)imide", "LiTFSI"),
+    ("lithium tetrafluoroborate", "LiBF4"),
+    ("lithium perchlorate", "LiClO4"),
+    ("sodium hexafluorophosphate", "NaPF6"),
+])
+def test_a_salt_by_its_chemical_name_as_species_by_theirs(text, name):
+    """get_species takes "ethylene carbonate"; get_salt took no chemical name at all (and
+    gave no hint for one)."""
+    from ase_electrolyte.species import SALTS, get_salt
+
+    salt = get_salt(text)
+    assert salt is SALTS[name]
+    # the chemical name is made of the ions' own descriptions
+    assert get_species(salt.cation.description).name == salt.cation.name
+    assert get_species(salt.anion.description).name == salt.anion.name
+
+
+def test_a_misspelt_chemical_name_of_a_salt_gets_a_did_you_mean():
+    from ase_electrolyte.species import get_salt
+
+    with pytest.raises(ValueError, match="did you mean 'LiPF6'"):
+        get_salt("lithium hexafluorophosphat")
