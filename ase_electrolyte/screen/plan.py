@@ -464,6 +464,13 @@ def _unique_key_loader(yaml):
                         key_node.start_mark)
             return super().construct_mapping(node, deep=deep)
 
+    # YAML 1.1 (PyYAML) reads a number without a decimal point in exponent form (1e-3, 5E4)
+    # as text: 'concentration: 1e-3' was refused as the string '1e-3', which TOML and YAML 1.2
+    # read as the number. YAML 1.2's float forms are added; the others are YAML 1.1's as before
+    UniqueKeyLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+        list("-+0123456789"))
     return UniqueKeyLoader
 
 
