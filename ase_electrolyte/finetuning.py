@@ -889,23 +889,25 @@ def _base_checkpoint(base):
         return pretrained_name_to_path(spec.upstream), None
     path = Path(text)
     if os.path.lexists(path) or path.suffix in (".pth", ".pt"):
-        from .models import check_model
+        from .models import _sevennet_file_modals, check_model
 
         # a truncated, empty or foreign file failed inside sevenn, after the data were read,
         # with a bare OSError ("Invalid argument"), EOFError or KeyError ('chemical_species')
         try:
             backend = check_model(text)
         except ValueError as err:
+            # a multi-fidelity checkpoint file is refused as the registered one is (its
+            # config was read, after the trust warning, by check_model)
+            if os.path.isfile(text) and _sevennet_file_modals(text):
+                raise ValueError(
+                    f"base: fine-tuning the multi-fidelity checkpoint {text!r} (fidelities "
+                    f"{list(_sevennet_file_modals(text))}) is not supported") from None
             raise ValueError(f"base: {err}") from None
         if backend != "sevennet":
             raise ValueError(f"finetune trains SevenNet models; base {text!r} is a {backend} "
                              "model file")
-        from .models import _is_plain_checkpoint, _warn_untrusted
-
-        # reading its config unpickles it: warned before, as Calculator warns before loading
-        if not _is_plain_checkpoint(text):
-            _warn_untrusted(text, "unpickles objects beyond plain tensors (torch "
-                            "weights_only=False)")
+        # check_model has read its config (warned first where that unpickles more than
+        # tensors, as Calculator warns before loading)
         _checkpoint_config(text)
         return str(path), None
     names = ", ".join(k for k, v in _NAMED.items() if v.backend == "sevennet")

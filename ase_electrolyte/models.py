@@ -281,45 +281,11 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
     ImportError
         The backend package is not installed (the message names the extra that installs it).
     """
-    if isinstance(model, os.PathLike):
-        model = os.fspath(model)
-    if not isinstance(model, str):
-        raise TypeError(
-            f"model must be a registered name or a file path, not {type(model).__name__}"
-        )
-    named = _NAMED.get(model.lower())
-    if named is not None:
-        if backend is not None and backend != named.backend:
-            # the name fixes the backend: another one asked for would be silently ignored
-            raise ValueError(
-                f"{model!r} is a {named.backend} model; backend={backend!r} cannot load it "
-                "(backend= is for model files whose suffix misleads)"
-            )
-        backend = named.backend
-        source = named.upstream
-        _check_modal(model, named, options)
-    elif _is_file_spec(model):
-        _check_file_path(model)
-        if backend is None:
-            backend = _backend_of_file(model)
-        elif backend not in _BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; known: {sorted(_BACKENDS)}")
-        _check_file_content(model, backend)
-        source = model
-    else:
-        raise ValueError(
-            f"unknown model {model!r}; registered names: {', '.join(_NAMED)} (or give a model file)"
-        )
-
+    model, named, backend, source = _checked_model(model, backend, options)
     from .device import parse_device
 
     device = str(parse_device(device, allow_auto=False))
     spec = _BACKENDS[backend]
-    unknown = sorted(set(options) - spec.options)
-    if unknown:
-        raise ValueError(
-            f"the {backend} backend takes no option(s) {unknown}; it takes {sorted(spec.options)}"
-        )
     if dtype not in spec.dtypes:
         raise ValueError(
             f"dtype={dtype!r} is not available for the {backend} backend; choose from "
@@ -330,7 +296,6 @@ def load_model(model, *, device, dtype=None, backend=None, **options):
         # int(): "OMP_NUM_THREADS=4,2" failed there as "invalid literal for int()", naming
         # neither the variable nor the cure
         check_thread_variables()
-    _require(backend)
     if named is not None:
         calc, numbers, periodic_only = _LOADERS[backend](source, device, dtype, options)
     else:
@@ -485,40 +450,116 @@ def _is_plain_checkpoint(path):
 
     try:
         torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError, ValueError):
+    except (pickle.UnpicklingError, RuntimeError, AttributeError, TypeError, ValueError,
+            EOFError, OSError, KeyError, IndexError):
+        # a file cut short or foreign is judged by the loader, which names it
         return False
     return True
 
 
-def check_model(model):
-    """Check a model name or file without loading it; return its backend name.
+def check_model(model, *, backend=None, **options):
+    """Check a model name or file, and its options, without loading it; return its backend.
 
-    Cheap (no weights read): the ``electrolyte`` command calls it before any other work.
+    Cheap (no network is built): the ``electrolyte`` command calls it before any other work,
+    and :func:`load_model` makes the same checks first.
+
+    Parameters
+    ----------
+    model : str or os.PathLike
+        A registered name (see :func:`list_models`) or a model file.
+    backend : str, optional
+        As for :func:`load_model`.
+    **options
+        Backend options, as for :func:`load_model`: their names are checked against the
+        backend, and ``modal`` against the model's fidelities (a SevenNet checkpoint file's
+        are read from its config, about 0.1 s; a checkpoint that holds more than tensors is
+        unpickled for that, after :class:`ModelFileTrustWarning`).
 
     Raises
     ------
     ValueError
         Unknown name, missing file, file type not recognised, a file that cannot be a model
         (a directory, a dangling link, empty, not a torch archive or not XML as its backend
-        needs, a torch archive cut short or whose records fail their CRC-32); no weights are
-        loaded (a torch archive is read once to check its records' CRC-32).
+        needs, a torch archive cut short or whose records fail their CRC-32); options the
+        backend does not take; a multi-fidelity model (registered, or a SevenNet checkpoint
+        file) without ``modal`` or with one it does not have, naming its fidelities; a
+        ``modal`` for a one-fidelity model.
     ImportError
         The backend package is not installed.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.models import check_model
+    >>> check_model("SevenNet-0")
+    'sevennet'
+    >>> check_model("sevennet-mf-0")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'sevennet-mf-0' is multi-fidelity: pass modal=..., one of ['PBE', 'R2SCAN'] ...
     """
-    model = os.fspath(model)
+    return _checked_model(model, backend, options)[2]
+
+
+def _checked_model(model, backend, options):
+    """``(model, registered spec or None, backend, source)`` once every check that needs no
+    network has passed: the one pre-check of :func:`check_model` and :func:`load_model`.
+
+    A multi-fidelity SevenNet checkpoint given by path passed the CLI's pre-check (which
+    judged only names) and failed at the load; its fidelities are read here, before sevenn
+    builds the network (10 s for SevenNet-MF-0) and then fails with "modal argument missing".
+    """
+    if isinstance(model, os.PathLike):
+        model = os.fspath(model)
+    if not isinstance(model, str):
+        raise TypeError(
+            f"model must be a registered name or a file path, not {type(model).__name__}"
+        )
     named = _NAMED.get(model.lower())
     if named is not None:
+        if backend is not None and backend != named.backend:
+            # the name fixes the backend: another one asked for would be silently ignored
+            raise ValueError(
+                f"{model!r} is a {named.backend} model; backend={backend!r} cannot load it "
+                "(backend= is for model files whose suffix misleads)"
+            )
         backend = named.backend
+        source = named.upstream
+        _check_modal(model, named, options)
     elif _is_file_spec(model):
         _check_file_path(model)
-        backend = _backend_of_file(model)
+        if backend is None:
+            backend = _backend_of_file(model)
+        elif backend not in _BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; known: {sorted(_BACKENDS)}")
         _check_file_content(model, backend)
+        source = model
     else:
         raise ValueError(
             f"unknown model {model!r}; registered names: {', '.join(_NAMED)} (or give a model file)"
         )
+    spec = _BACKENDS[backend]
+    unknown = sorted(set(options) - spec.options)
+    if unknown:
+        raise ValueError(
+            f"the {backend} backend takes no option(s) {unknown}; it takes {sorted(spec.options)}"
+        )
     _require(backend)
-    return backend
+    if named is None and backend == "sevennet":
+        _check_file_modal(source, options)
+    return model, named, backend, source
+
+
+def _check_file_modal(path, options):
+    """A SevenNet checkpoint file's ``modal`` judged against the fidelities its config lists.
+
+    Reading the config unpickles the file as sevenn's loader does next: warned first where
+    it holds more than tensors.
+    """
+    if not _is_plain_checkpoint(path):
+        _warn_untrusted(path, "unpickles objects beyond plain tensors (torch weights_only=False)")
+    modals = _sevennet_file_modals(path)
+    if modals is not None:
+        _check_modal(path, _Fidelities(modals), options)
 
 
 _MODEL_SUFFIXES = (".model", ".pt2", ".pth", ".pt", ".xml")
@@ -660,16 +701,7 @@ def _load_sevennet(source, device, dtype, options):
 
     from sevenn.calculator import SevenNetCalculator
 
-    if os.path.exists(source):
-        if not _is_plain_checkpoint(source):
-            _warn_untrusted(source,
-                            "unpickles objects beyond plain tensors (torch weights_only=False)")
-        # the fidelities from the checkpoint's config (0.1 s), before sevenn builds the
-        # network (10 s for SevenNet-MF-0) and then fails with "modal argument missing"
-        modals = _sevennet_file_modals(source)
-        if modals is not None:
-            _check_modal(source, _Fidelities(modals), options)
-
+    # a checkpoint file's fidelities were judged by _checked_model, before this build
     with warnings.catch_warnings():
         # our own error below replaces SevenNet's warning that it ignores the modal
         warnings.filterwarnings("ignore", message="modal=.* is ignored")
