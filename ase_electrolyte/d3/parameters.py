@@ -37,6 +37,33 @@ _REQUIRED = {
 # OPBE-D3(0) s8 is 2.055 in Goerigk & Grimme (2011) and in Grimme's dftd3 program; the table
 # of simple-dftd3 1.7 has 2.033.
 ERRATA = {("opbe", "zero"): {"s8": 2.055}}
+# Entries simple-dftd3's library (dftd3/param.f90, what its ASE and PySCF interfaces read) has
+# and its parameters.toml lacks: D3(0) of BOP, revPBE0, PBE38, M06-HF, HCTH120 (Goerigk &
+# Grimme 2011) and optimized-power B97-2, which Witte et al. (2017) fitted together with B97-1.
+# Without them these names were refused where the reference returns a number.
+ADDITIONS = {
+    ("bop", "zero"): {"rs6": 0.929, "s8": 1.975, "doi": "10.1039/c0cp02984j"},
+    ("revpbe0", "zero"): {"rs6": 0.949, "s8": 0.792, "doi": "10.1039/c0cp02984j"},
+    ("pbe38", "zero"): {"rs6": 1.333, "s8": 0.998, "doi": "10.1039/c0cp02984j"},
+    ("m06hf", "zero"): {"rs6": 1.446, "s8": 0.0, "doi": "10.1039/c0cp02984j"},
+    ("hcth120", "zero"): {"rs6": 1.221, "s8": 1.206},
+    ("b97_2", "op"): {"s6": 0.97388, "s8": 0.0, "a1": 0.150, "a2": 4.25, "bet": 6.0,
+                      "doi": "10.1021/acs.jctc.7b00176"},
+}
+# Other names of table entries that simple-dftd3's library accepts (its get_method_id, after
+# _normalise): the same method under a functional's other spelling (BP86 for BP, PBEh for
+# PBE0, B3LYP with VWN3 or VWN5, the DM21 family that it gives B3LYP's parameters, Greek
+# letters spelled out). Refused before, so that D3(functional="bp86") failed where
+# simple-dftd3's DFTD3(method="bp86") returned BP-D3.
+ALIASES = {
+    "b88b95": "b1b95", "b1p86": "b1p", "b3p86": "b3p", "bhandhlyp": "bhlyp", "bp86": "bp",
+    "b3lyp5": "b3lyp", "b3lypg": "b3lyp", "b3lyp3": "b3lyp",
+    "dm21": "b3lyp", "dm21m": "b3lyp", "dm21mc": "b3lyp", "dm21mu": "b3lyp",
+    "dsdpbepbe": "dsdpbe", "dsdtpsstpss": "dsdtpss", "dodpbepbe": "dodpbe",
+    "lcomegahpbe": "lc_whpbe", "lcωhpbe": "lc_whpbe", "mpw1pw91": "mpw1pw",
+    "mpwpw91": "mpwpw", "pbeh": "pbe0", "pw91p86": "pwp", "slaterdiracexchange": "slaterdirac",
+    "τhcth": "tauhcth", "τhcthhyb": "tauhcthhyb",
+}
 
 _KNOWN_KEYS = {"s6", "s8", "s9", "a1", "a2", "a3", "a4", "rs6", "rs8", "alp", "bet"}
 
@@ -225,7 +252,8 @@ def _check_damps(damping: str, values: dict) -> None:
 
 
 def _normalise(name: str) -> str:
-    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
+    # "/" too: simple-dftd3 spells the table's hf_minis, b3lyp_631gd as HF/MINIS, B3LYP/631GD
+    return "".join(name.lower().split()).translate({ord(c): None for c in "-_/"})
 
 
 @lru_cache(maxsize=1)
@@ -233,7 +261,17 @@ def _database() -> dict:
     db = json.loads((DATA_DIR / "d3_parameters.json").read_text())
     for (functional, damping), values in ERRATA.items():
         db["functionals"][functional][damping].update(values)
+    for (functional, damping), values in ADDITIONS.items():
+        db["functionals"].setdefault(functional, {}).setdefault(damping, dict(values))
     return db
+
+
+def _table_name(functional) -> str | None:
+    """The data base's name of ``functional`` (any case, ``-``/``_``/``/``/spaces, an alias
+    in :data:`ALIASES`), or None."""
+    lookup = {_normalise(name): name for name in _database()["functionals"]}
+    key = _normalise(str(functional))
+    return lookup.get(key) or ALIASES.get(key)
 
 
 def known_dampings() -> list:
@@ -304,8 +342,7 @@ def _assemble(damping: str, functional: str | None, params: dict | None) -> dict
     values = dict(db["default"][damping])
     values.pop("damping", None)
     if functional is not None:
-        lookup = {_normalise(name): name for name in db["functionals"]}
-        key = lookup.get(_normalise(str(functional)))
+        key = _table_name(functional)
         if key is None:
             raise ValueError(
                 f"no D3 parameters for functional {functional!r}; known functionals: "
