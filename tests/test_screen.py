@@ -1111,11 +1111,13 @@ def test_rows_that_match_nothing_are_named_and_old_parity_plots_removed(tmp_path
     exp.write_text(_EXP_HEADER + "EC,LiPF6,3,density,1.2\n")
     aggregate(tmp_path, experimental=exp, plots=True)
     assert (tmp_path / "plots" / "parity_density.png").exists()
-    # a property name the table does not have, and a temperature in °C: compared with nothing
+    # a property the summary does not hold (a misspelt name is refused when the table is
+    # read: test_build20_experimental_property_names), and a temperature in °C: compared
+    # with nothing
     exp.write_text("solvent,salt,concentration,property,value,temperature_K\n"
-                   "EC,LiPF6,3,densty,1.2,300\nEC,LiPF6,3,density,1.2,27\n")
+                   "EC,LiPF6,3,viscosity,1.2,300\nEC,LiPF6,3,density,1.2,27\n")
     with pytest.warns(UserWarning, match=r"2 of 2 row\(s\) match no screened .*row 1 \(EC, "
-                                         r"LiPF6 3 molal, 300 K, densty\); row 2 .*27 K"):
+                                         r"LiPF6 3 molal, 300 K, viscosity\); row 2 .*27 K"):
         aggregate(tmp_path, experimental=exp, plots=True)
     assert pd.read_csv(tmp_path / "errors.csv").empty
     # the parity plot of the earlier comparison is not left to stand for this one

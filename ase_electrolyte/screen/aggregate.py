@@ -997,6 +997,48 @@ def _check_csv_shape(path):
             )
 
 
+def _check_property_name(name, where):
+    """Refuse a property name no summary row can have, before the screen runs.
+
+    A summary's names are those of :func:`~ase_electrolyte.screen.properties.known_property`
+    (``D_`` followed by a library species' name: a plan's species are the library's) and
+    ``"<analysis>.<key>"`` for the other Estimates. A row of another name (``Density``,
+    ``D_li``, ``densty``, ``conductivity``) was compared with nothing, which a warning said
+    only after the last simulation.
+    """
+    from ..species import get_species
+    from .properties import _FRACTIONS, _SCALARS
+
+    if "." in name:
+        return
+    if name.startswith(("D_", "d_")) and len(name) > 2:
+        try:
+            species = get_species(name[2:]).name
+        except ValueError:
+            raise PlanError(f"{where}: property {name!r}: {name[2:]!r} is no species of the "
+                            "library, which a screen's molecules are; a diffusion coefficient "
+                            "is D_<species>, e.g. D_Li, D_PF6, D_EC") from None
+        if name == f"D_{species}":
+            return
+        raise PlanError(f"{where}: property {name!r} is not a name of the summary: did you "
+                        f"mean 'D_{species}'? (species as the library names them)")
+    names = [prop for prop, _, _ in _SCALARS.values()] + list(_FRACTIONS)
+    if name in names:
+        return
+    import difflib
+
+    lower = {n.lower(): n for n in names}
+    close = ([lower[name.lower()]] if name.lower() in lower else
+             [lower[c] for c in difflib.get_close_matches(name.lower(), list(lower), n=2,
+                                                          cutoff=0.6)]
+             or [n for n in names if n.lower().startswith(name.lower())])
+    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    raise PlanError(
+        f"{where}: property {name!r} is not a name of the summary, so it would be compared "
+        f"with nothing; {hint}the summary's names: {', '.join(names)}, D_<species> and "
+        "<analysis>.<key> for the analyses' other numbers")
+
+
 def _check_known_property(name, value, unit, where):
     """A measured value of a property the table knows: its unit's dimension and its range."""
     from ..units import convert, dimension
@@ -1140,6 +1182,7 @@ def read_experimental(path, temperatures=None):
             temperature = None if temperatures is None else temperatures[0]
         if not e["property"]:
             raise PlanError(f"{where}: no property name")
+        _check_property_name(e["property"], where)
         value = _exp_number(e["value"], f"{where}: value")
         error = _exp_number(e["error"], f"{where}: error", minimum=0) if e.get("error") \
             else math.nan
