@@ -560,15 +560,22 @@ def unwrap_trajectory(positions, boxes):
 class CarrierAnalysis:
     """Base of the transport analyses of Universes: collect once, then estimate.
 
-    A thin wrapper kept for the public classes (:class:`~mda_electrolyte.GreenKuboConductivity`,
+    A multi-Universe orchestrator, **not** an :class:`MDAnalysis.analysis.base.AnalysisBase`:
+    the public classes (:class:`~mda_electrolyte.GreenKuboConductivity`,
     :class:`~mda_electrolyte.EinsteinHelfandConductivity`, :class:`~mda_electrolyte.Diffusion`,
-    :class:`~mda_electrolyte.OnsagerCoefficients`): construction resolves the species and checks
-    the input (one :class:`~mda_electrolyte.ion_collection.IonCollector` per Universe);
-    :meth:`run` runs the collectors (every MDAnalysis backend) and hands their
-    :class:`~mda_electrolyte.ion_collection.IonCollection` objects to the estimator, which a
-    subclass implements as ``_estimate(collections)``. ``cls.from_collections(collections,
-    **parameters)`` runs the same estimator on collections made elsewhere (one read of a
-    trajectory shared by several estimators, or stored arrays).
+    :class:`~mda_electrolyte.OnsagerCoefficients`) take one Universe or a list of independent
+    runs of one system. Construction resolves the species and checks the input, with one
+    :class:`~mda_electrolyte.ion_collection.IonCollector` (an ``AnalysisBase``) per Universe;
+    :meth:`run` checks the selection against the estimator's windows and blocks, runs the
+    collectors one Universe after another (each with the ``backend``, ``n_workers`` and
+    ``n_parts`` given: ``"serial"``, ``"multiprocessing"`` or ``"dask"``, see
+    :meth:`get_supported_backends`; every backend gives the serial result to rounding) and
+    hands their :class:`~mda_electrolyte.ion_collection.IonCollection` objects to the
+    estimator, which a subclass implements as ``_estimate(collections)``. What an
+    ``AnalysisBase`` has per trajectory (``frames``, ``times``, ``n_frames``) is not an
+    attribute here: the estimate is over all Universes, and ``results`` holds it.
+    ``cls.from_collections(collections, **parameters)`` runs the same estimator on collections
+    made elsewhere (one read of a trajectory shared by several estimators, or stored arrays).
 
     Subclasses set ``_needs`` (``"velocities"`` and/or ``"positions"``), ``_needs_charges`` and
     ``_needs_volume``, and implement ``_configure(n_collections, **parameters)`` and
@@ -651,6 +658,20 @@ class CarrierAnalysis:
                         "must be of the same system"
                     )
 
+    @classmethod
+    def get_supported_backends(cls):
+        """The MDAnalysis backends :meth:`run` takes, those of its
+        :class:`~mda_electrolyte.ion_collection.IonCollector` (as
+        :meth:`MDAnalysis.analysis.base.AnalysisBase.get_supported_backends`).
+
+        Returns
+        -------
+        tuple of str
+        """
+        from .ion_collection import IonCollector
+
+        return IonCollector.get_supported_backends()
+
     @property
     def species(self):
         """The resolved :class:`IonSpecies` of the first Universe."""
@@ -679,7 +700,10 @@ class CarrierAnalysis:
         """Read every Universe once (its :class:`IonCollector`), then estimate.
 
         Parameters are those of :meth:`MDAnalysis.analysis.base.AnalysisBase.run`; ``start``,
-        ``stop``, ``step`` and ``frames`` apply to every Universe.
+        ``stop``, ``step`` and ``frames`` apply to every Universe, and ``backend``,
+        ``n_workers`` and ``n_parts`` to the pass over each (the Universes are read one after
+        another). A selection too short for the blocks or windows, uneven frame times or a
+        box that changes too much are refused before any Universe is read.
 
         Returns
         -------
