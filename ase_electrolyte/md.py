@@ -78,7 +78,8 @@ from .trajectory import (
     read_h5md,
     start_state,
 )
-from .units import warn_implausible
+from .units import IMPLAUSIBLE_PRESSURE_BAR, warn_implausible
+from .units import MIN_PLAUSIBLE_TEMPERATURE_K as _MIN_PLAUSIBLE_TEMPERATURE_K
 from .writer_lock import ConcurrentWriterError, WriterLock
 
 __all__ = [
@@ -162,6 +163,11 @@ MAX_TIMESTEP_FS = 1000.0
 #: atomistic integration (electron dynamics uses attoseconds); 1e-320 fs ran the model, then its
 #: writer refused the first frame after step 0, whose time (ps) had underflowed to 0.
 _MIN_TIMESTEP_FS = 1.0e-6
+#: Thermostat friction (per step, ``|p_eta / Q| · dt``) and barostat strain rate (per step,
+#: ``|p_eps / W| · dt``) beyond which an explosion is blamed on the coupling that ran away
+#: (see ``_Guard.cause``): sound runs stayed below 0.06 and 0.009, runaways passed 0.2 and 0.15.
+_RUNAWAY_FRICTION = 0.1
+_RUNAWAY_STRAIN = 0.05
 
 
 #: Seconds between two refreshes of a progress bar whose stream is not a terminal (a batch job's
@@ -225,10 +231,11 @@ def _check_extremes(temperature_K=None, pressure_bar=None):
         )
 
 
-#: Lowest target temperature (K) :func:`run_md` takes without a warning: below it a value is a
-#: unit slip far more often than a run meant (k_B·T in eV, 0.0259 for 300 K; a quench to 0 K
-#: is a relaxation, :func:`relax`). Liquids far below 150 K (argon, 84 K) are not warned about.
-MIN_PLAUSIBLE_TEMPERATURE_K = 1.0
+#: Lowest target temperature (K) :func:`run_md` and :func:`run_protocol` take without a warning
+#: (:data:`ase_electrolyte.units.MIN_PLAUSIBLE_TEMPERATURE_K`, the one bound of the package's
+#: unit doubts): below 50 K no classical liquid exists (argon melts at 84 K), while 25 meant
+#: as °C reads 25 K; below 1 K the warning asks about k_B·T in eV (300 K is 0.0259 eV).
+MIN_PLAUSIBLE_TEMPERATURE_K = _MIN_PLAUSIBLE_TEMPERATURE_K
 #: Set inside :func:`run_protocol`'s stages: its :func:`check_protocol_arguments` has warned
 #: about an implausible temperature or pressure once, and each stage's :func:`run_md` would
 #: repeat it.
@@ -251,18 +258,11 @@ def _arguments_key(arguments):
 def _warn_unit_slips(ensemble, temperature_K, pressure_bar):
     """Warn (to :func:`run_md`'s caller) about a temperature or NPT pressure that is a valid
     number but most likely another unit: ``temperature_K=0.001`` ran a frozen box, and
-    ``pressure_bar=101325`` (1 atm in Pa) compressed it at 10 GPa, without a word."""
-    if temperature_K is not None and temperature_K < MIN_PLAUSIBLE_TEMPERATURE_K:
-        import warnings
-
-        warnings.warn(
-            f"temperature_K = {temperature_K:g} K is below {MIN_PLAUSIBLE_TEMPERATURE_K:g} K, "
-            "where every liquid is frozen: is it in another unit (k_B·T in eV: 300 K is "
-            "0.02585 eV; kK)?", stacklevel=3,
-        )
-    if ensemble == "npt":
-        # the bound and the words of the protocol's check (the pressure acts only in NPT)
-        warn_implausible(pressure_bar=pressure_bar, stacklevel=4)
+    ``pressure_bar=101325`` (1 atm in Pa) compressed it at 10 GPa, without a word. The bounds
+    and words are :func:`~ase_electrolyte.units.warn_implausible`'s, as in the protocol's check
+    and the analyses (the pressure acts only in NPT)."""
+    warn_implausible(temperature_K=temperature_K,
+                     pressure_bar=pressure_bar if ensemble == "npt" else None, stacklevel=4)
 
 
 @contextlib.contextmanager
@@ -1842,7 +1842,10 @@ def run_md(
     MDInstabilityError
         Non-finite forces, positions or velocities, a runaway temperature or an atom jumping
         more than ``max_displacement``; the trajectory keeps the frames before and is not marked
-        complete.
+        complete. The message names the cause: a thermostat or barostat that ran away (their
+        masses are proportional to k_B·T: a temperature in another unit, or a ``tdamp_fs`` or
+        ``pdamp_fs`` too short for the system, names that setting), an NPT pressure beyond
+        5·10⁴ bar (Pa?), else the time step or the model.
     ConcurrentWriterError
         Another process or thread is writing ``trajectory`` (an ``OSError``); raised before the
         file is read or the model evaluated, the file is left to its writer.
@@ -1860,10 +1863,13 @@ def run_md(
     Warns
     -----
     UserWarning
-        Once each, values that are valid but the sign of a unit slip: a target temperature
-        below :data:`MIN_PLAUSIBLE_TEMPERATURE_K` (k_B·T in eV?), an NPT pressure beyond 5·10⁴ bar
-        (Pa? 1 atm is 101325 Pa), a time step above 20 fs. Not inside :func:`run_protocol`,
-        whose :func:`check_protocol_arguments` has said it once.
+        Once each, values that are valid but the sign of a unit slip, by the one rule of
+        :func:`~ase_electrolyte.units.warn_implausible`: a target temperature outside
+        :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
+        :data:`~ase_electrolyte.units.MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C? below 1 K,
+        k_B·T in eV?), an NPT pressure beyond 5·10⁴ bar (Pa? 1 atm
+        is 101325 Pa), a time step above 20 fs. Not inside :func:`run_protocol`, whose
+        :func:`check_protocol_arguments` has said it once.
     """
     (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
      max_temperature_factor, max_displacement, write_interval, observe_interval,
@@ -1980,6 +1986,8 @@ def run_md(
             guard = _Guard(
                 work, guard_reference_K, max_temperature_factor, max_displacement, timestep_fs
             )
+            guard.watch(dyn, ensemble=ensemble, temperature_K=temperature_K,
+                        pressure_bar=pressure_bar, tdamp_fs=tdamp, pdamp_fs=pdamp)
         except BaseException:
             # the writer's claim and file would stay open until garbage collection
             if writer is not None:
@@ -2040,7 +2048,10 @@ def run_md(
         try:
             # dropped while the file was read or the model hashed: not even a first evaluation
             _raise_if_terminated()
-            dyn.run(steps - start)
+            # an exploding integrator overflows in ASE's exponentials (a warning per step):
+            # the guard stops the run at the first non-finite value and names the cause
+            with np.errstate(over="ignore", invalid="ignore"):
+                dyn.run(steps - start)
             # a SIGTERM dropped after the last step's observer (in the writer, the progress
             # bar): the file is not marked complete; the same call completes it without a step
             _raise_if_terminated()
@@ -2212,7 +2223,7 @@ class _Guard:
     def __init__(self, atoms, temperature_K, factor, max_displacement, timestep_fs):
         self.atoms = atoms
         self.label = "step" if timestep_fs is not None else "relaxation step"
-        self.cause = (f"time step {timestep_fs} fs too long, or the model failed"
+        self.fallback = (f"time step {timestep_fs} fs too long, or the model failed"
                       if timestep_fs is not None else "the model failed on the structure the "
                       "relaxation reached")
         reference = temperature_K if temperature_K is not None else atoms.get_temperature()
@@ -2232,10 +2243,105 @@ class _Guard:
         self.max_displacement = max_displacement
         self.timestep_fs = timestep_fs
         self.previous = atoms.get_positions()
+        self.dyn = None
+        self.settings = None
+        self.friction = 0.0
+        self.strain = 0.0
+        self.hottest = 0.0
+
+    def watch(self, dyn, *, ensemble, temperature_K, pressure_bar, tdamp_fs, pdamp_fs):
+        """Follow the thermostat and barostat of ``dyn``: an explosion they caused is blamed
+        on their settings, not on the time step (see :meth:`cause`)."""
+        self.dyn = dyn
+        self.settings = dict(ensemble=ensemble, temperature_K=temperature_K,
+                             pressure_bar=pressure_bar, tdamp_fs=tdamp_fs, pdamp_fs=pdamp_fs)
+
+    def _note_couplings(self):
+        """The largest finite thermostat friction and barostat strain rate so far, per step."""
+        dyn = self.dyn
+        if dyn is None:
+            return
+        thermostat = getattr(dyn, "_thermostat", None)
+        if thermostat is not None:
+            rate = abs(thermostat._p_eta[0] / thermostat._Q[0]) * dyn.dt
+            if np.isfinite(rate):
+                self.friction = max(self.friction, float(rate))
+        barostat = getattr(dyn, "_barostat", None)
+        if barostat is not None:
+            rate = abs(dyn._p_eps / barostat.W) * dyn.dt
+            if np.isfinite(rate):
+                self.strain = max(self.strain, float(rate))
+        temperature = self.atoms.get_temperature()
+        if np.isfinite(temperature):
+            self.hottest = max(self.hottest, float(temperature))
+
+    def _lost_couplings(self):
+        """Which of the thermostat and barostat momenta are no longer finite."""
+        dyn = self.dyn
+        lost = set()
+        for name, owner, attr in (("thermostat", "_thermostat", "_p_eta"),
+                                  ("barostat", "_barostat", "_p_xi")):
+            value = getattr(getattr(dyn, owner, None), attr, None)
+            if value is not None and not np.all(np.isfinite(value)):
+                lost.add(name)
+        if dyn is not None and not np.isfinite(getattr(dyn, "_p_eps", 0.0)):
+            lost.add("barostat")
+        return lost
+
+    def cause(self, fallback, finite_forces=False):
+        """What made the run explode, naming the setting: the coupling that ran away, a pressure
+        in another unit; ``fallback`` (the time step, the model) when neither did.
+
+        Both masses of ASE's Nosé–Hoover chain and MTK barostat are proportional to k_B·T
+        (Martyna, Tobias and Klein 1994): at a temperature in another unit (0.001 K) or with a
+        time constant of a few steps they are so light that their variables, not the atoms,
+        explode; the time step was blamed. In the sound runs measured (EMT copper 0.5–600 K,
+        Lennard-Jones argon at 84 K, time constants down to 10 thermostat and 20 barostat
+        steps) the friction rescaled the velocities by at most 6 % per step and the box length
+        changed by at most 0.9 % per step; in the runs that exploded from their couplings, by
+        19–95 % and 15–26 %. With ``finite_forces`` (the step's forces were finite), a coupling
+        whose momentum is no longer finite overflowed in its exponential rescaling within one
+        step, before any finite reading: it is blamed too.
+        """
+        s = self.settings
+        if s is None:
+            return fallback
+        lost = self._lost_couplings() if finite_forces else set()
+        dt = self.timestep_fs
+        temperature = s["temperature_K"]
+        reasons = []
+        if s["ensemble"] == "npt" and abs(s["pressure_bar"]) > IMPLAUSIBLE_PRESSURE_BAR:
+            reasons.append(
+                f"pressure_bar = {s['pressure_bar']:g} bar drove the box (beyond "
+                f"{IMPLAUSIBLE_PRESSURE_BAR:g} bar: is it in Pa? 1 atm = 1.01325 bar)")
+        if self.friction > _RUNAWAY_FRICTION or "thermostat" in lost:
+            reasons.append(
+                "the Nosé–Hoover thermostat ran away (its friction "
+                + ("overflowed" if "thermostat" in lost else
+                   f"rescaled the velocities by {100 * -np.expm1(-self.friction):.3g} %")
+                + f" in one step): its mass, proportional "
+                f"to k_B·T·tdamp², is too light at temperature_K = {temperature:g} K with "
+                f"tdamp_fs = {s['tdamp_fs']:g} fs ({s['tdamp_fs'] / dt:.4g} time steps) for the "
+                f"heat the system held (up to {self.hottest:.4g} K); is temperature_K in another "
+                "unit (k_B·T in eV: 300 K is 0.02585 eV)? Else lengthen tdamp_fs")
+        if self.strain > _RUNAWAY_STRAIN or "barostat" in lost:
+            reasons.append(
+                "the MTK barostat ran away (the box length "
+                + ("overflowed" if "barostat" in lost else
+                   f"changed by {100 * np.expm1(self.strain):.3g} %")
+                + " in one step): its mass, proportional to "
+                f"k_B·T·pdamp², is too light for this system's stiffness at temperature_K = "
+                f"{temperature:g} K with pdamp_fs = {s['pdamp_fs']:g} fs "
+                f"({s['pdamp_fs'] / dt:.4g} time steps); is temperature_K in another unit? "
+                f"Else lengthen pdamp_fs (ASE advises 1000 time steps, {1000 * dt:g} fs)")
+        if not reasons:
+            return fallback
+        return "; ".join(reasons) + f"; rather than the time step ({dt:g} fs)"
 
     def check(self, step, writer):
         atoms = self.atoms
         where = _kept(writer)
+        self._note_couplings()
         positions = atoms.get_positions()
         forces = atoms.get_forces()
         problem = _malformed_forces(forces, len(atoms))
@@ -2250,7 +2356,7 @@ class _Guard:
             if not finite:
                 raise MDInstabilityError(
                     f"{self.label} {step}: the calculator returned non-finite {name}; the "
-                    f"simulation exploded ({self.cause}){where}"
+                    f"simulation exploded ({self.cause(self.fallback)}){where}"
                 )
         # forces first: a model that fails poisons the velocities within the same step
         for name, values in (
@@ -2264,15 +2370,16 @@ class _Guard:
                 rows = np.unique(np.nonzero(bad)[0])[:10].tolist()
                 raise MDInstabilityError(
                     f"{self.label} {step}: non-finite {name} (rows {rows}); the simulation "
-                    f"exploded ({self.cause}){where}"
+                    f"exploded ({self.cause(self.fallback, finite_forces=name != 'forces')})"
+                    f"{where}"
                 )
         temperature = atoms.get_temperature()
         if self.t_max is not None and temperature > self.t_max:
             raise MDInstabilityError(
                 f"step {step}: temperature {temperature:.4g} K exceeds {self.t_max:.4g} K "
                 f"(max_temperature_factor × the larger of the target and "
-                f"{_GUARD_MIN_REFERENCE_K:g} K); the dynamics are unstable (time step "
-                f"{self.timestep_fs} fs, model){where}"
+                f"{_GUARD_MIN_REFERENCE_K:g} K); the dynamics are unstable "
+                f"({self.cause(f'time step {self.timestep_fs} fs, model')}){where}"
             )
         if self.max_displacement is not None:
             d = positions - self.previous
@@ -2285,8 +2392,8 @@ class _Guard:
                 raise MDInstabilityError(
                     f"step {step}: atom {worst} ({atoms.get_chemical_symbols()[worst]}) moved "
                     f"{jump[worst]:.3g} Å in one step (limit max_displacement = "
-                    f"{self.max_displacement} Å); the dynamics are unstable (time step "
-                    f"{self.timestep_fs} fs, model){where}"
+                    f"{self.max_displacement} Å); the dynamics are unstable "
+                    f"({self.cause(f'time step {self.timestep_fs} fs, model')}){where}"
                 )
         self.previous = positions
 
@@ -3017,7 +3124,7 @@ def check_protocol_arguments(
     -----
     UserWarning
         Values that are valid numbers but implausible for a liquid electrolyte, the sign of a
-        wrong unit: a temperature outside 150–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
+        wrong unit: a temperature outside 50–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
         time steps above 5 fs; a stage length, frame or sampling interval more than 1 % from
         a whole number of its stage's time steps (it is rounded to one, e.g. 15 fs samples
         with a 2 fs step are taken every 8 steps, 16 fs; an interval shorter than the step is

@@ -28,6 +28,9 @@ __all__ = [
     "convert",
     "dimension",
     "UNITS",
+    "IMPLAUSIBLE_PRESSURE_BAR",
+    "MIN_PLAUSIBLE_TEMPERATURE_K",
+    "MAX_PLAUSIBLE_TEMPERATURE_K",
 ]
 
 #: ASE velocity (Å per ASE time unit) → Å/ps.
@@ -105,6 +108,20 @@ UNITS = {
     "%": ("dimensionless", 0.01),
 }
 
+#: Lowest temperature (K) :func:`warn_implausible` takes without a doubt, for an MD run and an
+#: analysis alike: below 50 K no classical liquid exists (neon's 24.6–27 K and the quantum
+#: liquids helium and hydrogen aside; argon melts at 84 K, nitrogen at 63 K), while the °C of
+#: an electrolyte's usual temperatures (20–45 °C) read as K fall below it. Below 1 K the slip
+#: is an energy (k_B·T in eV: 300 K is 0.02585 eV), not °C.
+MIN_PLAUSIBLE_TEMPERATURE_K = 50.0
+#: Highest temperature (K) :func:`warn_implausible` takes without a doubt: above it a molecular
+#: liquid has decomposed (runs there, e.g. melting or sampling for training, are meant and only
+#: warned about).
+MAX_PLAUSIBLE_TEMPERATURE_K = 1500.0
+#: Largest absolute pressure (bar) :func:`warn_implausible` takes without a doubt: 50 kbar (5 GPa)
+#: is beyond any liquid electrolyte's conditions; 1 atm written in Pa reads 101325 bar.
+IMPLAUSIBLE_PRESSURE_BAR = 5.0e4
+
 _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³": "g/cm^3",
             "kg/m³": "kg/m^3", "mPa s": "mPa·s", "Pa s": "Pa·s", "A^2/ps": "Å^2/ps",
             "": "1", "dimensionless": "1", "1e-9 m²/s": "1e-9 m^2/s",
@@ -128,11 +145,14 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                      density_g_cm3=None, concentration=None, stacklevel=3):
     """Warn about values that are valid numbers but implausible for a liquid electrolyte.
 
-    The sign of a wrong unit: a temperature outside 150–1500 K (°C?; below 1 K, k_B·T in
-    eV?), a pressure beyond 5·10⁴ bar (Pa?), a time step above 5 fs, a density outside 0.3–5
-    g/cm³ (kg/m³?), a salt concentration above 30 mol/kg or mol/L (mmol?; water-in-salt
-    electrolytes reach about 21 mol/kg). Arrays are judged by their extreme values. Each doubt
-    is one :class:`UserWarning`; nothing is refused (such values can be meant).
+    The sign of a wrong unit: a temperature outside :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
+    :data:`MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C?; below 1 K, k_B·T in eV?), a pressure
+    beyond :data:`IMPLAUSIBLE_PRESSURE_BAR` (5·10⁴ bar: Pa?), a time step above 5 fs, a density
+    outside 0.3–5 g/cm³ (kg/m³?), a salt concentration above 30 mol/kg or mol/L (mmol?;
+    water-in-salt electrolytes reach about 21 mol/kg). Arrays are judged by their extreme
+    values. Each doubt is one :class:`UserWarning`; nothing is refused (such values can be
+    meant). The one rule of the package: :func:`~ase_electrolyte.md.run_md`, the protocol's
+    checks, the box builder and the analyses ask it.
     """
     import warnings
 
@@ -141,16 +161,18 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
     doubts = []
     if temperature_K is not None:
         t = np.asarray(temperature_K, dtype=float)
-        if t.size and not (150.0 <= t.min() and t.max() <= 1500.0):
+        if t.size and not (MIN_PLAUSIBLE_TEMPERATURE_K <= t.min()
+                           and t.max() <= MAX_PLAUSIBLE_TEMPERATURE_K):
             shown = float(t) if t.ndim == 0 else f"{t.min():g}–{t.max():g}"
             # below 1 K the slip is an energy (k_B T in eV), not °C: 25 °C reads 25 K
             hint = ("is it k_B·T in eV (300 K = 0.0259 eV)?" if t.min() < 1.0 and t.max() < 1.0
                     else "is it in °C?")
-            doubts.append(f"temperature_K = {shown} K is far from a liquid electrolyte's "
-                          f"(200–500 K): {hint}")
+            doubts.append(f"temperature_K = {shown} K is outside the "
+                          f"{MIN_PLAUSIBLE_TEMPERATURE_K:g}–{MAX_PLAUSIBLE_TEMPERATURE_K:g} K of "
+                          f"liquids (argon: 84 K; electrolytes: 200–500 K): {hint}")
     if pressure_bar is not None:
         p = np.abs(np.asarray(pressure_bar, dtype=float))
-        if p.size and p.max() > 5e4:
+        if p.size and p.max() > IMPLAUSIBLE_PRESSURE_BAR:
             shown = float(pressure_bar) if p.ndim == 0 else f"up to {p.max():g}"
             doubts.append(f"pressure_bar = {shown} bar is beyond 50 kbar: is it in Pa "
                           "(1 atm = 1.01325 bar)?")

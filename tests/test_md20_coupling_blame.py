@@ -1,0 +1,118 @@
+"""An MD run that explodes because of its thermostat, barostat or pressure names that setting.
+
+Both masses of ASE's Nosé–Hoover chain and MTK barostat are proportional to k_B·T (Martyna,
+Tobias and Klein 1994). NPT of Lennard-Jones argon at 0.001 K (k_B·T in eV?) moved an atom
+0.71 Å at step 1, NVT of EMT copper at 0.001 K gave non-finite positions at step 4, and NPT
+copper at 100 K with a barostat of 20 time steps (the shortest accepted) flew apart at step 3;
+each error blamed "the time step or the model". A pressure in Pa (1e6 bar) heated argon past
+the guard's limit, blamed on the time step too. A run that explodes from a time step far too
+long still names the time step.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+from ase.calculators.lj import LennardJones
+
+from ase_electrolyte import units
+from ase_electrolyte.md import MDInstabilityError, run_md
+
+
+def _argon():
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat(2)
+    atoms.rattle(0.05, seed=1)
+    atoms.calc = LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
+    return atoms
+
+
+def _copper():
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)
+    atoms.rattle(0.05, seed=1)
+    atoms.calc = EMT()
+    return atoms
+
+
+def _explosion(atoms, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unit doubts are tested below
+        with pytest.raises(MDInstabilityError) as err:
+            run_md(atoms, steps=300, progress=False, **kw)
+    return str(err.value)
+
+
+@pytest.mark.parametrize("make, kw, names", [
+    # the thermostat at 0.001 K: default tdamp (100 steps) and the shortest accepted (10)
+    (_copper, dict(ensemble="nvt", temperature_K=0.001, timestep_fs=2.0),
+     ["Nosé–Hoover thermostat ran away", "temperature_K = 0.001 K", "tdamp_fs = 200 fs"]),
+    (_copper, dict(ensemble="nvt", temperature_K=0.001, timestep_fs=2.0, tdamp_fs=20.0),
+     ["Nosé–Hoover thermostat ran away", "temperature_K = 0.001 K", "tdamp_fs = 20 fs"]),
+    # the barostat at 0.001 K (lead case), and one of 20 steps too light for stiff copper at
+    # 100 K (its linear frequency is sqrt(3 B / (n k_B T)) / pdamp: ω·dt ≈ 3 > 2)
+    (_argon, dict(ensemble="npt", temperature_K=0.001, timestep_fs=5.0),
+     ["MTK barostat ran away", "temperature_K = 0.001 K", "pdamp_fs = 5000 fs"]),
+    (_copper, dict(ensemble="npt", temperature_K=100.0, timestep_fs=2.0, pdamp_fs=40.0),
+     ["MTK barostat ran away", "pdamp_fs = 40 fs (20 time steps)", "2000 fs"]),
+    # 1 atm = 101325 Pa: a pressure in Pa-like magnitudes drives the box apart
+    (_argon, dict(ensemble="npt", temperature_K=84.0, timestep_fs=5.0, pressure_bar=1e6),
+     ["pressure_bar = 1e+06 bar", "Pa"]),
+])
+def test_the_setting_that_made_the_run_explode_is_named(make, kw, names):
+    message = _explosion(make(), **kw)
+    for name in names:
+        assert name in message, message
+    assert "rather than the time step" in message
+    assert "too long, or the model failed" not in message
+
+
+def test_the_same_runs_with_sound_couplings_hold_their_target():
+    # the copper barostat of 200 steps (10 times longer) at 100 K: a stable run whose mean
+    # temperature is the target within its canonical spread (32 atoms: ± 25 %)
+    out = run_md(_copper(), ensemble="npt", steps=300, timestep_fs=2.0, temperature_K=100.0,
+                 pdamp_fs=400.0, tdamp_fs=100.0, progress=False)
+    assert 50.0 < out.get_temperature() < 200.0
+    # argon at 84 K and 1 atm (a liquid's temperature, no doubt said, no explosion)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run_md(_argon(), ensemble="npt", steps=50, timestep_fs=5.0, temperature_K=84.0,
+               progress=False)
+
+
+def test_a_time_step_far_too_long_is_still_blamed_on_the_time_step():
+    message = _explosion(_argon(), ensemble="nvt", temperature_K=84.0, timestep_fs=120.0)
+    assert "time step 120.0 fs" in message
+    assert "ran away" not in message and "pressure_bar" not in message
+
+
+def _doubts(run):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run()
+    return [str(w.message) for w in caught if "temperature_K =" in str(w.message)]
+
+
+@pytest.mark.parametrize("temperature, hint", [
+    (0.02585, "k_B·T in eV"),  # 300 K as an energy
+    (25.0, "°C"),  # 25 °C: run_md took it silently (its own bound was 1 K)
+    (2000.0, "°C"),
+    (84.0, None),  # liquid argon: the analyses doubted it (their bound was 150 K)
+    (60.0, None),
+    (298.15, None),
+])
+def test_one_temperature_rule_for_md_and_analyses(temperature, hint):
+    md_said = _doubts(lambda: run_md(_argon(), ensemble="nvt", steps=2, timestep_fs=2.0,
+                                     temperature_K=temperature, progress=False,
+                                     max_temperature_factor=None, max_displacement=None))
+    analysis_said = _doubts(lambda: units.warn_implausible(temperature_K=temperature))
+    assert md_said == analysis_said
+    if hint is None:
+        assert not md_said
+    else:
+        assert len(md_said) == 1 and hint in md_said[0]
+    from ase_electrolyte import md
+
+    assert md.MIN_PLAUSIBLE_TEMPERATURE_K == units.MIN_PLAUSIBLE_TEMPERATURE_K
+    assert units.MIN_PLAUSIBLE_TEMPERATURE_K < 84.0 < units.MAX_PLAUSIBLE_TEMPERATURE_K
+    assert np.isfinite(units.IMPLAUSIBLE_PRESSURE_BAR)
