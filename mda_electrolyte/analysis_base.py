@@ -691,7 +691,12 @@ def _one_torch_thread_unless(run_pid):
 
 class FrameAnalysis(AnalysisBase):
     """AnalysisBase that checks its frame selection first, restores the current frame and
-    leaves no results from a run that failed.
+    leaves no results of an earlier run when a run fails.
+
+    MDAnalysis' :meth:`~MDAnalysis.analysis.base.AnalysisBase.run` is not overridden: the
+    checks and the clean-up are in the hooks it calls (:meth:`_configure_backend`,
+    :meth:`_setup_frames`, :meth:`_setup_computation_groups`, :meth:`_compute`), so every
+    backend, ``frames=`` and progress bar behave as in MDAnalysis.
 
     Subclasses set ``_min_frames`` to the fewest frames their estimate needs (1 by default),
     ``_needs_time`` when they read a time series and ``_errors_over_frames`` when their errors
@@ -734,14 +739,31 @@ class FrameAnalysis(AnalysisBase):
         Universe's place among several name that)."""
         return type(self).__name__
 
-    def run(self, start=None, stop=None, step=None, frames=None, verbose=None, n_workers=None,
-            n_parts=None, backend=None, *, unsupported_backend=False, progressbar_kwargs=None):
-        """Check the frame selection, run :meth:`AnalysisBase.run`, go back to the frame the
-        trajectory was on; parameters and return value are those of AnalysisBase.run.
+    # MDAnalysis' run() is kept as it is: what FrameAnalysis adds lives in the hooks run() calls,
+    # in this order: _configure_backend, _setup_frames, _setup_computation_groups, then
+    # _compute for each part (in the workers), the aggregator and _conclude.
 
-        A run that raises (a refused selection, or a fault found on a frame) leaves
-        ``results`` empty: the results of an earlier run would otherwise stand beside the
-        frame count of this one, as if they were its results.
+    def _configure_backend(self, backend, n_workers, unsupported_backend=False):
+        """Empty ``results`` and check ``n_workers``, then :meth:`AnalysisBase._configure_backend`.
+
+        The first hook :meth:`AnalysisBase.run` calls: a run refused from here on (a refused
+        selection, a fault found on a frame) leaves ``results`` empty, where the results of an
+        earlier run would otherwise stand beside the frame count of this one, as if they were
+        its results.
+        """
+        self.results = Results()
+        if n_workers is not None:
+            # AnalysisBase would split the frames with n_workers=2.5 as with 2
+            n_workers = check_number(f"{type(self).__name__}: n_workers", n_workers,
+                                     integer=True, minimum=1)
+        return super()._configure_backend(backend, n_workers,
+                                          unsupported_backend=unsupported_backend)
+
+    def _setup_frames(self, trajectory, start=None, stop=None, step=None, frames=None):
+        """Check the frame selection, then set it up (:meth:`AnalysisBase._setup_frames`).
+
+        Called by :meth:`AnalysisBase.run` before any frame is analysed; the checks leave
+        the trajectory on the frame it was on.
 
         Raises
         ------
@@ -755,24 +777,27 @@ class FrameAnalysis(AnalysisBase):
             decreasing (a shuffled ``frames``). A trajectory with an
             on-the-fly transformation that rotates the atoms, or a ChainReader that joins one
             file twice (:func:`check_trajectory_source`).
+        TypeError
+            ``frames`` that is not a list, tuple, range or 1-D array of whole frame indices or
+            booleans.
         """
-        with kept_frame(self._trajectory) as trajectory:
-            try:
-                frames = _frame_selection(type(self).__name__, frames)
-                # AnalysisBase splits the frames with n_parts=2.5 as with 2
-                n_workers, n_parts = (
-                    None if count is None else check_number(
-                        f"{type(self).__name__}: {label}", count, integer=True, minimum=1)
-                    for label, count in (("n_workers", n_workers), ("n_parts", n_parts)))
-                self._check_frames(trajectory, start, stop, step, frames)
-                self._check_selected_frames()
-                return super().run(start=start, stop=stop, step=step, frames=frames,
-                                   verbose=verbose, n_workers=n_workers, n_parts=n_parts,
-                                   backend=backend, unsupported_backend=unsupported_backend,
-                                   progressbar_kwargs=progressbar_kwargs)
-            except BaseException:
-                self.results = Results()
-                raise
+        frames = _frame_selection(type(self).__name__, frames)
+        with kept_frame(trajectory):
+            # sets the frames up (AnalysisBase._setup_frames) as it checks them
+            self._check_frames(trajectory, start, stop, step, frames)
+            self._check_selected_frames()
+
+    def _setup_computation_groups(self, n_parts, start=None, stop=None, step=None,
+                                  frames=None):
+        """Check ``n_parts``, then split the frames (:meth:`AnalysisBase
+        ._setup_computation_groups`); runs in the calling process, before the parts are sent
+        out."""
+        self._run_pid = os.getpid()
+        n_parts = check_number(f"{type(self).__name__}: n_parts", n_parts, integer=True,
+                               minimum=1)
+        return super()._setup_computation_groups(
+            n_parts, start=start, stop=stop, step=step,
+            frames=_frame_selection(type(self).__name__, frames))
 
     def _compute(self, indexed_frames, verbose=None, *, progressbar_kwargs=None):
         """Analyse one part of the frames (:meth:`AnalysisBase._compute`) and return it as an
@@ -792,13 +817,14 @@ class FrameAnalysis(AnalysisBase):
         an RDF of 3 frames in 2 parts normalised by 1 frame and 3 summed volumes, 9 times too
         high.
         """
-        with _one_torch_thread_unless(getattr(self, "_run_pid", None)):
-            return self._compute_part(indexed_frames, verbose, progressbar_kwargs)
-
-    def _setup_computation_groups(self, *args, **kwargs):
-        # called by AnalysisBase.run in the calling process, before the parts are sent out
-        self._run_pid = os.getpid()
-        return super()._setup_computation_groups(*args, **kwargs)
+        with _one_torch_thread_unless(getattr(self, "_run_pid", None)), \
+                kept_frame(self._trajectory):
+            try:
+                return self._compute_part(indexed_frames, verbose, progressbar_kwargs)
+            except BaseException:
+                # a fault found on a frame: no part of this run stands as its results
+                self.results = Results()
+                raise
 
     def _compute_part(self, indexed_frames, verbose, progressbar_kwargs):
         """:meth:`_compute`'s work, in the torch threads :meth:`_compute` chose."""
@@ -830,8 +856,8 @@ class FrameAnalysis(AnalysisBase):
         check_trajectory_source(trajectory, self._label_for_checks(),
                                 positions=self._reads_positions)
         try:
-            # AnalysisBase.run sets the frames up again; this only checks them before work
-            self._setup_frames(trajectory, start=start, stop=stop, step=step, frames=frames)
+            AnalysisBase._setup_frames(self, trajectory, start=start, stop=stop, step=step,
+                                       frames=frames)
             if frames is None:
                 indices = np.arange(self.start, self.stop, self.step)
             else:
