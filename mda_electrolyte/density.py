@@ -19,6 +19,7 @@ Units: densities g/cm³, pressures bar, volumes Å³, temperatures K, time ps.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from MDAnalysis.analysis.results import Results
@@ -96,6 +97,26 @@ def _series(source, name, dt):
     if is_h5md_path(source):
         obs = read_observable(source, name, required=True)
         return np.asarray(obs["value"], dtype=np.float64), obs["dt"]
+    # a Universe, an AtomGroup or another trajectory file read as numbers failed with "must be
+    # real numbers, got <AtomGroup [...]>", naming neither the problem nor what to pass
+    arrays = f"an array of {name} values with dt= (ps)"
+    if hasattr(source, "universe") or hasattr(source, "trajectory"):
+        # ValueError, as these inputs were refused before (by real_array)
+        if name == "density":
+            raise ValueError(
+                f"the density of a Universe is its whole mass over its box: pass the Universe "
+                f"(here .universe of the {type(source).__name__}), not an "
+                f"{type(source).__name__}, or {arrays}")
+        raise ValueError(
+            f"a {type(source).__name__}'s frames hold no {name}: pass the H5MD file of run_md "
+            f"(its '{name}' observable) or {arrays}")
+    if isinstance(source, (str, os.PathLike)):
+        raise ValueError(
+            f"{os.fspath(source)!r} is not an H5MD file (.h5md, .h5, .hdf5): the {name} is read "
+            f"from run_md's H5MD observables"
+            + (", or from a Universe of any trajectory (mda_electrolyte.from_ase(path) or "
+               "MDAnalysis.Universe(topology, trajectory))" if name == "density" else "")
+            + f"; or give {arrays}")
     values = real_array(source, f"the {name} series")
     if values.ndim != 1:
         raise ValueError(f"a {name} series must be one-dimensional, not of shape {values.shape}")
