@@ -16,6 +16,7 @@ it are the *segments* over which means and standard errors are taken.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,6 +109,11 @@ class IonSpecies:
         )
 
 
+#: How to make a Universe of a trajectory file, for the refusal of a path.
+_LOAD_FILE = ("load it first: mda_electrolyte.from_ase(path) for a run_md H5MD file or an ASE "
+              "trajectory, MDAnalysis.Universe(topology, trajectory) for another engine's")
+
+
 def _as_universes(universes):
     if isinstance(universes, Universe):
         return [check_universe("the Universe", universes)]
@@ -115,6 +121,10 @@ def _as_universes(universes):
         raise TypeError(
             "pass the Universe (or a list of Universes), and the ions as ions={name: ...}"
         )
+    if isinstance(universes, (str, os.PathLike)):
+        # a str was split into its characters: "expected Universes in the list, got str"
+        raise TypeError(f"the analysis takes a Universe, not the path "
+                        f"{os.fspath(universes)!r}: {_LOAD_FILE}")
     try:
         universes = list(universes)
     except TypeError:
@@ -124,6 +134,9 @@ def _as_universes(universes):
     if not universes:
         raise ValueError("the list of Universes is empty")
     for k, u in enumerate(universes):
+        if isinstance(u, (str, os.PathLike)):
+            raise TypeError(f"item {k} of the list is the path {os.fspath(u)!r}, not a "
+                            f"Universe: {_LOAD_FILE}")
         if not isinstance(u, Universe):
             raise TypeError(f"expected Universes in the list, got {type(u).__name__}")
         check_universe(f"Universe {k}" if len(universes) > 1 else "the Universe", u)

@@ -208,6 +208,10 @@ def _symmetry_notes(tensor, label):
 def _source_collections(source, *, dt, volume):
     """The pressure-tensor collections of the constructors' input (files, arrays, collections)."""
     items = list(source) if isinstance(source, (list, tuple)) else [source]
+    if items and all(_is_tensor_sample(x) for x in items):
+        # a list of (3, 3) samples ([atoms.get_stress(voigt=False) ...], a JSON series) is one
+        # series, as its array is: each sample was taken for a run and refused as "not (3, 3)"
+        items = [np.asarray(items)]
     if not items:
         raise ValueError("no pressure-tensor input given")
     out = []
@@ -242,6 +246,17 @@ def _source_collections(source, *, dt, volume):
             out.append(IonCollection.from_pressure_tensor(tensor, dt=dt, volume=volume,
                                                           label=f"array {k}"))
     return out
+
+
+def _is_tensor_sample(item):
+    """Whether ``item`` is one (3, 3) pressure-tensor sample (numbers), not a run."""
+    if isinstance(item, (str, bytes, IonCollection)) or hasattr(item, "trajectory"):
+        return False
+    try:
+        return np.shape(item) == (3, 3)
+    except ValueError:
+        # ragged nesting has no shape
+        return False
 
 
 def _pressure_of(collection):
