@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from . import arguments as A
@@ -27,7 +28,8 @@ def register(sub):
     ana.add_argument("--dt", type=float, default=None,
                      help="ps between frames, for a LAMMPS dump or ASE frames without times "
                      "(without it the transport analyses refuse: rates need the time)")
-    ana.add_argument("--lammps-units", choices=("metal", "real"), default=None,
+    ana.add_argument("--lammps-units", type=A.choice("--lammps-units", ("metal", "real")),
+                     default=None, choices=("metal", "real"),
                      help="LAMMPS unit style of --dump, for velocities and forces (default metal)")
     ana.add_argument("--only", default=None, help="comma-separated analysis names")
     ana.add_argument("--list", action="store_true", help="list the available analyses and exit")
@@ -62,10 +64,17 @@ def run(args):
         if not only:
             raise ValueError("--only names no analysis; give names from `electrolyte analyze "
                              "--list`, comma-separated")
-        unknown = sorted(set(only) - set(registered_analyses()))
+        # analysis names in any case, as the option's other words (arguments.choice)
+        read = A.choice("--only", list(registered_analyses()))
+        unknown = []
+        for k, name in enumerate(only):
+            try:
+                only[k] = read(name)
+            except argparse.ArgumentTypeError:  # named below, with the others
+                unknown.append(f"{name!r}{A.did_you_mean(name, registered_analyses())}")
         if unknown:
-            raise ValueError(f"--only: unknown analyses {unknown}; known: "
-                             f"{sorted(registered_analyses())}")
+            raise ValueError(f"--only: unknown analyses {', '.join(unknown)}; known: "
+                             f"{', '.join(sorted(registered_analyses()))}")
     A.check_trajectory_files(args.trajectory, args.dump)
     traj = Path(args.trajectory)
     _check_time_and_units(args, traj)
@@ -76,16 +85,18 @@ def run(args):
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output_folder(out)
     A.check_not_another_commands_folder(out, "analyze")
+    A.check_not_foreign_folder(out, "analyze")
     out = Path(out)
     # a folder where summary.json or a figure goes failed only after every analysis had run
     check_outputs(out, report_files(only or registered_analyses()), links_removed=True)
     if args.model is not None:
-        A.check_model_args(args.model, args.dispersion, args.device)
+        args.modal = A.modal_word(args.model, args.modal)
+        A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
         _check_model_is_used(only)
-    elif args.dispersion != "none" or args.device != "auto":
+    elif args.dispersion != "none" or args.device != "auto" or args.modal is not None:
         # they would be ignored without a word: only the model-based analyses use them
-        raise ValueError("--dispersion and --device apply to the --model of the model-based "
-                         "analyses; give --model, or leave them out")
+        raise ValueError("--dispersion, --device and --modal apply to the --model of the "
+                         "model-based analyses; give --model, or leave them out")
     try:
         summary = _analyze_into(args, traj, out, only, atom_style)
     except KeyboardInterrupt as err:
@@ -118,7 +129,8 @@ def _analyze_into(args, traj, out, only, atom_style):
             if args.model is not None:  # the more specific reason first
                 _check_model_can_be_used(universe)
             _check_some_analysis_runs(universe, traj, args.model)
-        calc = A.make_calculator(args.model, args.dispersion, args.device) if args.model else None
+        calc = (A.make_calculator(args.model, args.dispersion, args.device, args.modal)
+                if args.model else None)
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
                              source=input_record(traj, args.dump, universe))
         A.print_summary(summary, out, command="analyze")
@@ -149,7 +161,8 @@ def _given_with_list(args):
     for flag, value, default in (
         ("--dump", args.dump, None), ("--dt", args.dt, None),
         ("--lammps-units", args.lammps_units, None), ("--only", args.only, None),
-        ("--model", args.model, None), ("--dispersion", args.dispersion, "none"),
+        ("--model", args.model, None), ("--modal", args.modal, None),
+        ("--dispersion", args.dispersion, "none"),
         ("--device", args.device, "auto"), ("-o/--output", args.output, None),
         ("--keep-going", args.keep_going, False),
     ):

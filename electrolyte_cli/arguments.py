@@ -45,6 +45,98 @@ def composition_word(kind):
     return read
 
 
+def did_you_mean(word, known):
+    """`` (did you mean 'x'?)`` naming the word of ``known`` closest to ``word``, or ``""``.
+
+    Compared case-insensitively (difflib's ratio, cutoff 0.6, as
+    :func:`ase_electrolyte.species.get_species` suggests species names).
+    """
+    import difflib
+
+    if not isinstance(word, str) or not word.strip():
+        return ""
+    by_key = {str(k).lower(): str(k) for k in known}
+    found = difflib.get_close_matches(" ".join(word.split()).lower(), list(by_key), n=1,
+                                      cutoff=0.6)
+    return f" (did you mean {by_key[found[0]]!r}?)" if found else ""
+
+
+def unknown_choice(flag, value, known, accepted=None):
+    """The one refusal of a value that is none of an option's words: the value, what is
+    accepted, and the closest word.
+
+    ``accepted``: how the accepted values read, where they are more than ``known`` (``cuda:N``).
+    """
+    words = list(accepted or known)
+    listed = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
+    return ValueError(f"{flag} {value!r}: use {listed}{did_you_mean(value, known)}")
+
+
+def choice(flag, known):
+    """An argparse ``type`` for an option whose values are fixed words: the one rule of them.
+
+    The words (``npt``, ``metal``, ``fps``) are names, whose case carries no meaning: ``NPT``
+    is ``npt``, as ``D3-BJ`` is ``d3-bj`` for ``--dispersion`` and ``SevenNet-0`` is
+    ``sevennet-0`` for ``--model``. argparse's ``choices`` refused ``--ensemble NPT`` while
+    ``--dispersion D3-BJ`` passed. Any other value is refused by :func:`unknown_choice`, with
+    the closest word. Returns the word as ``known`` spells it, which the option's
+    ``choices=known`` (kept for ``--help``) then finds.
+    """
+
+    def read(text):
+        key = " ".join(str(text).split()).lower()
+        for word in known:
+            if word.lower() == key:
+                return word
+        raise argparse.ArgumentTypeError(str(unknown_choice(flag, text, known)))
+
+    read.__name__ = flag
+    return read
+
+
+def device_word(text):
+    """An argparse ``type`` for ``--device``: the spelling of the library's one device parser.
+
+    :func:`ase_electrolyte.device.parse_device` reads devices case-insensitively (``CPU``,
+    ``Cuda:1``), as ``Calculator(device=...)`` does; the command refused ``--device CPU`` with
+    its own pattern, and compared ``args.device`` with ``"cpu"`` as typed (the demo took
+    ``CPU`` for a GPU run). A value the parser reads is returned as it writes it (``cpu``,
+    ``cuda``, ``cuda:1``, ``auto``); any other passes unchanged, to be refused by
+    :func:`check_device` with the option that it belongs to.
+    """
+    from ase_electrolyte.device import parse_device
+
+    try:
+        parse_device(text)
+    except ValueError:
+        return text
+    return " ".join(text.split()).lower()
+
+
+def dispersion_word(text):
+    """An argparse ``type`` for ``--dispersion``: ``none`` or ``d3-<damping>``, as
+    :func:`ase_electrolyte.calculator.parse_dispersion` reads it (``D3(BJ)``, ``d3``,
+    ``NONE``); any other value passes unchanged, refused by :func:`check_model_args`.
+
+    ``"none"`` compared as typed: ``--dispersion NONE`` was a dispersion to the demo's report
+    line ("sevennet-0 + NONE") and to ``analyze`` without ``--model`` (refused as a setting
+    that would be ignored).
+    """
+    from ase_electrolyte.calculator import parse_dispersion
+
+    if not isinstance(text, str) or not text.strip():
+        return text  # "" is refused, not taken for none
+    try:
+        damping = parse_dispersion(text)
+    except ValueError:
+        return text
+    return "none" if damping is None else f"d3-{damping}"
+
+
+#: The ``--dispersion`` words, in the order the refusal lists them.
+DISPERSION_WORDS = ("none", "d3", "d3-bj", "d3-zero", "d3-bjm", "d3-zerom", "d3-op", "d3-cso")
+
+
 class Parser(argparse.ArgumentParser):
     """Argument errors in one line (no usage block) and exit status 2.
 
@@ -88,6 +180,8 @@ class Parser(argparse.ArgumentParser):
         return namespace, extras
 
     def error(self, message):
+        import re
+
         unknown = self._unknown_options()
         # only the parser that owns the options names them: the top parser also sees the
         # words a subcommand's parser did not know (``analyze --vers`` is no --version)
@@ -115,6 +209,11 @@ class Parser(argparse.ArgumentParser):
         elif message == "the following arguments are required: command":
             commands = ", ".join(self._subcommands())
             message = f"give a subcommand ({commands}); electrolyte --help says what each does"
+        # a type's refusal that names its option itself (unknown_choice) is not prefixed
+        # "argument --ensemble: " a second time
+        named = re.match(r"argument (\S+): (\S+) ", message)
+        if named and named.group(2) in named.group(1).split("/"):
+            message = message.split(": ", 1)[1]
         message = one_line(message, getattr(self, "_given", ()))
         self.exit(2, f"{self.prog}: error: {message}{hint}\n")
 
@@ -352,6 +451,83 @@ def check_not_another_commands_folder(path, command, flag="-o/--output", writes_
                 "another folder")
 
 
+def output_names(command):
+    """The names (``fnmatch`` patterns) ``command`` writes into its output folder: a folder
+    that holds one of them is the command's own, to resume or rerun into."""
+    from mda_electrolyte.report import registered_analyses, report_files
+
+    from .simulate import RUN_FILES as run
+
+    analyses = tuple(report_files(registered_analyses()))
+    if command == "diagnose":
+        from mda_electrolyte.diagnose import _OUTPUT_FILES
+
+        return tuple(_OUTPUT_FILES)
+    return {
+        "simulate": run,
+        "demo": (*run, "analysis", "report.html"),
+        "analyze": (*analyses, "summary.json"),
+        "screen": ("plan.json", "tasks", "tasks.csv", "summary.csv", "summary.parquet",
+                   "failures.csv", "plots"),
+        "finetune": ("member_*", "learning_curve.png"),
+    }[command]
+
+
+def _bookkeeping(name):
+    """Whether ``name`` is a file the commands keep while they write (a writer's lock, an
+    analysis' staging folder): no sign of a folder's owner."""
+    from ase_electrolyte.writer_lock import FOLDER_LOCK_NAME
+    from mda_electrolyte.report import STAGING_PREFIX
+
+    return name == FOLDER_LOCK_NAME or name.startswith(STAGING_PREFIX)
+
+
+def check_not_foreign_folder(path, command, flag="-o/--output"):
+    """An existing output folder that holds files, none of them written by ``command``, is
+    refused before any work.
+
+    ``-o /``, ``-o ~``, ``-o .`` or a folder of the user's own files were taken as output
+    folders: the run files were mixed with the user's, the commands' clearing of their own
+    figure and table names before they write (``analyze`` removes ``*.png`` of its analyses)
+    could replace a user's file of that name, and ``rm -r`` of the run folder, the usual way
+    to discard a run, would take the user's files with it. An empty folder is taken, and so
+    is one holding a file of the command's own (:func:`output_names`: an earlier run, to
+    resume or rerun).
+
+    Raises
+    ------
+    ValueError
+        Naming the folder, a few of its entries and what to give instead.
+    """
+    import fnmatch
+    import os
+
+    folder = Path(path)
+    if not folder.is_dir():
+        return
+    try:
+        entries = sorted(e for e in os.listdir(folder) if not _bookkeeping(e))
+    except OSError as err:
+        raise ValueError(f"{flag} {path}: the folder cannot be listed ({err.strerror}); give "
+                         "a folder you can read and write") from None
+    if not entries or any(fnmatch.fnmatchcase(e, pattern) for e in entries
+                          for pattern in output_names(command)):
+        return
+    shown = ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3
+                                      else "")
+    real = folder.resolve()
+    root = real == Path(real.anchor)
+    where = "the root folder" if root else (
+        "your home folder" if real == Path.home().resolve() else
+        "the current folder" if real == Path.cwd().resolve() else "a folder")
+    # not a folder inside the root, which is no place for a run either
+    example = (Path.cwd() if root else Path(path)) / f"electrolyte_{command}"
+    raise ValueError(
+        f"{flag} {path} is {where} holding other files ({shown}) and no output of "
+        f"electrolyte {command}: its files would be mixed with them (and removing the run "
+        f"would remove them); give a new or empty folder, e.g. {example}")
+
+
 @contextlib.contextmanager
 def claim_output_folder(path, flag="-o/--output"):
     """Create the output folder and claim it for this run; release with ``with``.
@@ -570,14 +746,19 @@ def make_folder(path, flag="-o/--output"):
                          "a folder in a place you can write to") from None
 
 
-def check_model_args(model, dispersion, device, flag="--model", backend=None):
-    """Model name or file, dispersion spec and device, checked without loading anything.
+def check_model_args(model, dispersion, device, flag="--model", backend=None, modal=False):
+    """Model name or file, modal, dispersion spec and device, checked without loading anything.
 
     Parameters
     ----------
     backend : str, optional
         The backend the command needs (``"sevennet"`` for descriptors and fine-tuning): a
         model of another is refused here, not after it has loaded.
+    modal : str or None or False, optional
+        ``--modal``, the fidelity of a multi-fidelity model, judged by
+        :func:`ase_electrolyte.models.check_model` (spell it with :func:`modal_word` first);
+        ``False`` (the default): the command has no ``--modal`` and takes models of one
+        fidelity.
 
     Returns
     -------
@@ -585,14 +766,26 @@ def check_model_args(model, dispersion, device, flag="--model", backend=None):
         The model's backend.
     """
     from ase_electrolyte.calculator import parse_dispersion
-    from ase_electrolyte.models import check_model
+    from ase_electrolyte.models import check_model, list_models
 
+    options = {} if modal is False or modal is None else {"modal": modal}
     try:
-        found = check_model(model)
+        found = check_model(model, **options)
     except ImportError as err:
         raise ValueError(f"{flag} {model}: {err}") from None
     except ValueError as err:
-        raise ValueError(f"{flag}: {err}") from None
+        text = str(err)
+        if modal is False and "multi-fidelity" in text:
+            raise ValueError(f"{flag} {model} is multi-fidelity; {flag} takes a model of one "
+                             "fidelity (there is no --modal for it): give one") from None
+        if text.startswith("unknown model") and "did you mean" not in text:
+            close = did_you_mean(model, [m.name for m in list_models()])
+            text = text.replace(";", f"{close};", 1) if close else text
+        if modal is not False:
+            # the library's advice names its keyword (pass modal=...): the option here
+            text = (_option_in_front(text, {"modal": "--modal"}) or text).replace(
+                "pass --modal ...", "give --modal")
+        raise ValueError(f"{flag}: {text}") from None
     if backend is not None and found != backend:
         raise ValueError(f"{flag} {model}: this command needs a {backend} model, not a {found} "
                          "model")
@@ -601,20 +794,57 @@ def check_model_args(model, dispersion, device, flag="--model", backend=None):
             raise ValueError  # "" was taken for "none" without a word
         parse_dispersion(dispersion)
     except ValueError:
-        raise ValueError(
-            f"--dispersion {dispersion!r}: use none, d3, d3-bj, d3-zero, d3-bjm, d3-zerom, "
-            "d3-op or d3-cso"
-        ) from None
+        raise unknown_choice("--dispersion", dispersion, DISPERSION_WORDS) from None
     check_device(device)
     return found
 
 
-def check_device(device, flag="--device"):
-    """``auto``, ``cpu``, ``cuda`` or ``cuda:N``; a CUDA device torch does not see is refused."""
-    import re
+def model_modals(model):
+    """The fidelities (``modal`` values) of a registered model or SevenNet checkpoint file;
+    ``()`` for a model of one fidelity, ``None`` where they are not known without more.
+    """
+    import os
 
-    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", device or ""):
-        raise ValueError(f"{flag} {device!r}: use auto, cpu, cuda or cuda:N")
+    from ase_electrolyte import models
+
+    named = models._NAMED.get(str(model).lower())
+    if named is not None:
+        return tuple(named.modals)
+    if os.path.isfile(model) and str(model).lower().endswith((".pth", ".pt")):
+        try:
+            modals = models._sevennet_file_modals(model)
+        except (OSError, ValueError, RuntimeError, KeyError, AttributeError):
+            return None  # the model's own check names what is wrong with the file
+        return () if modals is None else tuple(modals)
+    return None
+
+
+def modal_word(model, modal):
+    """``--modal`` spelled as ``model`` spells its fidelity (``pbe`` is ``PBE``), or as given.
+
+    The fidelities of SevenNet-MF-0 (Kim et al. 2024) are the functionals whose labels it
+    was trained on, names whose case carries no meaning (:func:`choice`); whether the model
+    has the fidelity is :func:`ase_electrolyte.models.check_model`'s to judge.
+    """
+    if modal is None:
+        return None
+    if not str(modal).strip():
+        raise ValueError("--modal is empty; give a fidelity of the model, or leave it out")
+    return {m.lower(): m for m in model_modals(model) or ()}.get(
+        " ".join(modal.split()).lower(), modal)
+
+
+def check_device(device, flag="--device"):
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (any case, :func:`device_word`); a CUDA device
+    torch does not see is refused."""
+    from ase_electrolyte.device import parse_device
+
+    try:
+        parse_device(device)
+    except ValueError:
+        raise unknown_choice(flag, device, ("auto", "cpu", "cuda"),
+                             ("auto", "cpu", "cuda", "cuda:N")) from None
+    device = device_word(device)
     if device.startswith("cuda"):
         from ase_electrolyte.models import resolve_device
 
@@ -754,18 +984,32 @@ def add_model_args(p, required):
         help="MLIP name or file (e.g. sevennet-0, chgnet-0.3.0, model.pth)",
     )
     p.add_argument(
-        "--dispersion",
-        default="none",
-        help="D3 dispersion: none, d3-bj (default cutoffs 50.2/20 Å), d3-zero, ...",
+        "--modal", default=None,
+        help="fidelity of a multi-fidelity --model (sevennet-mf-0: PBE or R2SCAN; Kim et "
+        "al. (2024))",
     )
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    add_dispersion_arg(p, "none", "D3 dispersion (Grimme et al. 2010, 2011): none, d3-bj "
+                       "(default cutoffs 50.2/20 Å), d3-zero, ...")
+    add_device_arg(p)
 
 
-def make_calculator(model, dispersion, device):
+def add_device_arg(p):
+    """``--device``, read by :func:`device_word` (every subcommand's the same way)."""
+    p.add_argument("--device", type=device_word, default="auto",
+                   help="auto, cpu, cuda, cuda:N (any case)")
+
+
+def add_dispersion_arg(p, default, help):
+    """``--dispersion``, read by :func:`dispersion_word` (every subcommand's the same way)."""
+    p.add_argument("--dispersion", type=dispersion_word, default=default, help=help)
+
+
+def make_calculator(model, dispersion, device, modal=None):
     from ase_electrolyte import Calculator
 
-    disp = None if dispersion in (None, "none", "None", "") else dispersion
-    return Calculator(model, dispersion=disp, device=device)
+    disp = None if dispersion in (None, "none", "") else dispersion
+    options = {} if modal is None else {"modal": modal}
+    return Calculator(model, dispersion=disp, device=device, **options)
 
 
 def print_summary(summary, out, filename="summary.json", command=None):

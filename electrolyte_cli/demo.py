@@ -33,13 +33,12 @@ def register(sub):
         f"CPU, {GPU_EQUILIBRATION_PS:g} ps on GPU (enough independent volume samples for a "
         "density that is a result)",
     )
-    demo.add_argument(
-        "--dispersion",
-        default="d3-bj",
-        help="D3 dispersion (default d3-bj with the 50.2/20 Å cutoffs of Ju et al. 2025; "
-        "'none' to leave out)",
+    A.add_dispersion_arg(
+        demo, "d3-bj",
+        "D3 dispersion (Grimme et al. 2010, 2011; default d3-bj with the 50.2/20 Å cutoffs "
+        "of Ju et al. 2025; 'none' to leave out)",
     )
-    demo.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    A.add_device_arg(demo)
     demo.add_argument("-q", "--quiet", action="store_true")
 
 
@@ -52,6 +51,7 @@ def run(args):
     check_number("--production-ps", args.production_ps, above=0, allow_none=True)
     check_number("--equilibration-ps", args.equilibration_ps, minimum=0, allow_none=True)
     A.check_output_folder(args.output)
+    A.check_not_foreign_folder(args.output, "demo")
     import torch
 
     from .simulate import check_mean_volume_stage, check_protocol

@@ -58,8 +58,10 @@ def run(args):
     out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
     A.check_output_folder(out)
     A.check_not_another_commands_folder(out, "diagnose")
+    A.check_not_foreign_folder(out, "diagnose")
     out = Path(out)
-    A.check_model_args(args.model, args.dispersion, args.device)
+    args.modal = A.modal_word(args.model, args.modal)
+    A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
     A.check_not_empty(args.reference, "--reference", "a labels file or a model name")
     if args.reference is not None and not Path(args.reference).exists():
         if _frames_file_name(args.reference):
@@ -131,7 +133,7 @@ def run(args):
         summary = diagnose(
             frames,
             # loaded only after diagnose's checks of molecules, scale factors, vacuum and labels
-            lambda: A.make_calculator(args.model, args.dispersion, args.device),
+            lambda: A.make_calculator(args.model, args.dispersion, args.device, args.modal),
             out,
             reference=reference,
             verbose=not args.quiet,

@@ -26,7 +26,7 @@ def register(sub):
     ft.add_argument("--pressure-shift", type=float, default=0.0,
                     help="ΔP (bar) added to every stress label's pressure (density alignment, "
                     "Gong et al. (2025))")
-    ft.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    A.add_device_arg(ft)
     ft.add_argument("-o", "--output", default="finetune", help="output folder")
     ft.add_argument("--overwrite", action="store_true",
                     help="replace the models (or a stopped member's epoch checkpoints) of an "
@@ -55,6 +55,7 @@ def _check_finetune(args):
             raise ValueError(f"--valid {args.valid} is the training data itself; give frames "
                              "the model is not trained on, or leave out --valid")
     A.check_output_folder(args.output)
+    A.check_not_foreign_folder(args.output, "finetune")
     # the numbers reached finetune only inside the claimed folder (--epochs 0, --lr nan)
     with A.options_named(_FLAGS):
         check_finetune_options(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import arguments as A
+
 
 def register(sub):
     """Add the subcommand's parser to ``sub``."""
@@ -14,11 +16,13 @@ def register(sub):
     sel.add_argument("candidates", help="candidates extxyz (from CandidateCollector)")
     sel.add_argument("-n", type=int, required=True, help="number of frames to keep")
     sel.add_argument("--model", default="sevennet-0", help="SevenNet model for the descriptors")
-    sel.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    A.add_device_arg(sel)
     sel.add_argument(
-        "--method", choices=("fps", "d-optimal"), default="fps",
+        "--method", type=A.choice("--method", ("fps", "d-optimal")), default="fps",
+        choices=("fps", "d-optimal"),
         help="fps: farthest-point sampling; d-optimal: greedy maximum log-determinant of the "
-        "descriptor information (skips frames that only extend a direction already covered)",
+        "descriptor information (Podryabinkin & Shapeev (2017); skips frames that only extend "
+        "a direction already covered)",
     )
     sel.add_argument("-o", "--output", default="selected.extxyz", help="selected frames (extxyz)")
     sel.add_argument(
@@ -33,8 +37,6 @@ def register(sub):
 def _check_select(args):
     """``-n``, the candidates file, the output and the model, before any model is loaded."""
     from pathlib import Path
-
-    from . import arguments as A
 
     if args.n < 1:
         raise ValueError(f"-n must be >= 1 (frames to keep), not {args.n}")

@@ -79,7 +79,8 @@ def register(sub):
         help="ps of production (default 200, Ju et al. (2025))",
     )
     md.add_argument(
-        "--ensemble", choices=("npt", "nvt", "nve"), default="nvt",
+        "--ensemble", type=A.choice("--ensemble", ("npt", "nvt", "nve")), default="nvt",
+        choices=("npt", "nvt", "nve"),
         help="production ensemble: nvt (default; at the mean density of the equilibrated NPT run, "
         "charge current and pressure tensor every step, for transport) or npt (densities)",
     )
@@ -289,8 +290,10 @@ def _check_simulate(args):
         with A.options_named(_COMPOSITION_FLAGS):
             _composition(args)
     A.check_output_folder(args.output)
+    A.check_not_foreign_folder(args.output, "simulate")
     check_run_files(args.output)
-    A.check_model_args(args.model, args.dispersion, args.device)
+    args.modal = A.modal_word(args.model, args.modal)
+    A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
 
 
 #: The files a run of the protocol writes into its folder (:func:`run_protocol_into`).
@@ -595,6 +598,14 @@ def _stage_calculator(stored):
     return calc["model"], damping if isinstance(damping, str) else None
 
 
+def _stage_modal(stored):
+    """The ``modal`` (fidelity) of the calculator a stage file records, or ``None``."""
+    calc = stored.get("calculator")
+    params = calc.get("parameters") if isinstance(calc, dict) else None
+    modal = params.get("modal") if isinstance(params, dict) else None
+    return modal if isinstance(modal, str) else None
+
+
 def _check_stage_calculator(out, path, stored, args):
     """A folder whose stages ran with another ``--model`` or ``--dispersion`` is refused, before
     the model loads.
@@ -618,6 +629,11 @@ def _check_stage_calculator(out, path, stored, args):
         now = parse_dispersion(None if args.dispersion == "none" else args.dispersion)
         was = "none" if damping is None else f"d3-{damping}"
         checks.append(("--dispersion", now == damping, was, args.dispersion))
+    if hasattr(args, "modal"):
+        # another fidelity is another potential energy surface (PBE or R2SCAN)
+        was = _stage_modal(stored)
+        checks.append(("--modal", (was or "").lower() == (args.modal or "").lower(),
+                       was or "(none)", args.modal or "(none)"))
     for flag, same, was, given in checks:
         if not same:
             raise ValueError(
@@ -777,7 +793,7 @@ def _run(args):
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed,
                                 temperature_K=args.temperature)
     atoms.info.update(_box_settings(args))
-    calc = A.make_calculator(args.model, args.dispersion, args.device)
+    calc = A.make_calculator(args.model, args.dispersion, args.device, args.modal)
     return run_protocol_into(atoms, calc, out, args)
 
 

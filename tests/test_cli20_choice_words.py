@@ -1,0 +1,172 @@
+"""One rule for the CLI's choice-like options: a word in any case is that word; any other value
+is one line, exit status 2, naming the option, what it takes and the closest word.
+
+``--device CPU`` was refused while ``--dispersion D3-BJ`` passed, ``--ensemble NPT`` and
+``--method FPS`` were argparse's "invalid choice", ``--only DENSITY`` an unknown analysis, and
+``--dispersion NONE`` counted as a dispersion given (``analyze --list`` refused it). SevenNet-MF-0
+(Kim et al. 2024) could not be run from the command (no ``--modal``), and was refused only by the
+model's load, after the box was packed.
+"""
+
+import pytest
+
+from electrolyte_cli import build_parser, main
+
+
+def _parsed(argv):
+    return vars(build_parser().parse_args(argv))
+
+
+_SIM = ["simulate", "--solvent", "EC:3,EMC:7", "--salt", "LiPF6", "--concentration", "1",
+        "--model", "sevennet-0"]
+
+
+@pytest.mark.parametrize("flag, spellings, word", [
+    ("--device", ["CPU", "Cpu", " cpu "], "cpu"),
+    ("--device", ["AUTO", "Auto"], "auto"),
+    ("--device", ["CUDA:1", "Cuda:1"], "cuda:1"),
+    ("--dispersion", ["D3-BJ", "D3(BJ)", "d3", "d3_bj", "D3"], "d3-bj"),
+    ("--dispersion", ["D3-ZERO", "d3(zero)"], "d3-zero"),
+    ("--dispersion", ["NONE", "None", "none"], "none"),
+    ("--ensemble", ["NPT", "Npt", "npt"], "npt"),
+])
+def test_simulate_words_in_any_case_are_one_word(flag, spellings, word):
+    for text in spellings:
+        assert _parsed(_SIM + [flag, text])[flag.lstrip("-")] == word, text
+
+
+@pytest.mark.parametrize("argv, dest, word", [
+    (["select", "c.extxyz", "-n", "2", "--method", "FPS"], "method", "fps"),
+    (["select", "c.extxyz", "-n", "2", "--method", "D-Optimal"], "method", "d-optimal"),
+    (["select", "c.extxyz", "-n", "2", "--device", "CPU"], "device", "cpu"),
+    (["analyze", "t.h5md", "--lammps-units", "METAL", "--dump", "d"], "lammps_units", "metal"),
+    (["demo", "--device", "CPU"], "device", "cpu"),
+    (["demo", "--dispersion", "NONE"], "dispersion", "none"),
+    (["finetune", "t.extxyz", "--epochs", "1", "--device", "Cpu"], "device", "cpu"),
+])
+def test_every_subcommand_reads_its_words_alike(argv, dest, word):
+    assert _parsed(argv)[dest] == word
+
+
+@pytest.mark.parametrize("argv, flag, meant", [
+    (_SIM + ["--ensemble", "npx"], "--ensemble", "npt"),
+    (_SIM + ["--dispersion", "d3-bjj"], "--dispersion", "d3-bj"),
+    (_SIM + ["--device", "cpux"], "--device", "cpu"),
+    (_SIM[:-1] + ["sevenet-0"], "--model", "sevennet-0"),
+    (["select", "c.extxyz", "-n", "2", "--method", "dopt"], "--method", "d-optimal"),
+    (["analyze", "t.h5md", "--dump", "d", "--lammps-units", "metl"], "--lammps-units", "metal"),
+    (["analyze", "t.h5md", "--only", "densty"], "--only", "density"),
+])
+def test_an_unknown_word_is_one_line_naming_the_closest(argv, flag, meant, tmp_path,
+                                                        monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(argv)
+    except SystemExit as done:  # refused by the parser
+        code = done.code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert flag in err and f"did you mean {meant!r}?" in err, err
+    assert not any(tmp_path.iterdir())  # nothing made
+
+
+def test_none_in_capitals_is_no_dispersion_given(capsys):
+    # analyze --list refuses options given beside it: NONE and AUTO are the defaults
+    assert main(["analyze", "--list", "--dispersion", "NONE", "--device", "AUTO"]) in (0, None)
+    listed = capsys.readouterr().out
+    assert main(["analyze", "--list"]) in (0, None)
+    assert capsys.readouterr().out == listed and "density" in listed
+
+
+def test_analysis_names_in_any_case_are_the_analyses(tmp_path, monkeypatch, capsys):
+    # the same refusal (the missing file, checked after --only) for both spellings
+    monkeypatch.chdir(tmp_path)
+    errors = []
+    for only in ("density,diffusion", "DENSITY,Diffusion"):
+        assert main(["analyze", "missing.h5md", "--only", only]) == 2
+        errors.append(capsys.readouterr().err)
+    assert errors[0] == errors[1] and "no such file" in errors[0], errors
+
+
+# --- --modal: the fidelity of a multi-fidelity model -----------------------------------------
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Packing and model construction fail the test."""
+    import ase_electrolyte
+    import ase_electrolyte.build
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("work started before the arguments were checked")
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", forbidden)
+    monkeypatch.setattr(ase_electrolyte, "Calculator", forbidden)
+
+
+@pytest.mark.parametrize("extra, said", [
+    ([], "give --modal"),
+    (["--modal", "pbx"], "unknown modal 'pbx'"),
+    (["--modal", ""], "--modal is empty"),
+])
+def test_a_multi_fidelity_model_needs_a_known_modal_before_any_work(extra, said, tmp_path,
+                                                                    monkeypatch, capsys, no_work):
+    monkeypatch.chdir(tmp_path)
+    argv = _SIM[:-1] + ["sevennet-mf-0", "-o", "run", *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 1 and "modal=" not in err, err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_modal_for_a_model_of_one_fidelity_is_refused(tmp_path, monkeypatch, capsys, no_work):
+    monkeypatch.chdir(tmp_path)
+    assert main(_SIM + ["--modal", "PBE", "-o", "run"]) == 2
+    err = capsys.readouterr().err
+    assert "one fidelity" in err and "--modal" in err and err.count("\n") == 1, err
+
+
+def test_commands_without_modal_refuse_a_multi_fidelity_model(tmp_path, monkeypatch, capsys,
+                                                              no_work):
+    from ase.build import bulk
+    from ase.io import write
+
+    monkeypatch.chdir(tmp_path)
+    write("c.extxyz", [bulk("Cu", cubic=True)] * 3)
+    assert main(["select", "c.extxyz", "-n", "1", "--model", "sevennet-mf-0"]) == 2
+    err = capsys.readouterr().err
+    assert "multi-fidelity" in err and "one fidelity" in err and err.count("\n") == 1, err
+
+
+def test_the_modal_reaches_the_calculator_spelled_as_the_model_spells_it(tmp_path, monkeypatch,
+                                                                        capsys):
+    """``--modal r2scan`` is the model's ``R2SCAN``, passed to ``Calculator(modal=...)``."""
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+    from ase.io import write
+
+    import ase_electrolyte
+
+    seen = {}
+
+    def recorder(model, **kwargs):
+        seen.update(kwargs, model=model)
+        raise ValueError("recorded")  # stops the command: nothing is evaluated
+
+    monkeypatch.setattr(ase_electrolyte, "Calculator", recorder)
+    monkeypatch.chdir(tmp_path)
+    frames = []
+    for seed in range(3):
+        frame = bulk("Cu", cubic=True)
+        frame.rattle(0.05, seed=seed)
+        frame.calc = EMT()
+        frame.get_forces()
+        frames.append(frame)
+    write("lab.extxyz", frames)
+    argv = ["analyze", "lab.extxyz", "--only", "intra_inter_errors", "--model",
+            "SevenNet-MF-0", "--modal", "r2scan", "--device", "CPU", "--dt", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "recorded" in err, err
+    assert seen["modal"] == "R2SCAN" and seen["device"] == "cpu", seen
+    assert seen["model"] == "SevenNet-MF-0"
