@@ -2,8 +2,9 @@
 
 ``run_protocol`` and ``electrolyte simulate`` warned (once) through ``check_protocol_arguments``
 about 0.001 K and 101325 bar (1 atm in Pa); ``run_md`` called directly took both without a
-word: a frozen box, or one compressed at 10 GPa. Now ``run_md`` warns too (below 1 K, k_B·T in
-eV?; an NPT pressure beyond 5·10⁴ bar, Pa?), and not again inside ``run_protocol``'s stages.
+word: a frozen box, or one compressed at 10 GPa. Now ``run_md`` warns too, by the one rule of
+``units.warn_implausible`` (below 50 K, °C?, and below 1 K, k_B·T in eV?; an NPT pressure beyond
+5·10⁴ bar, Pa?), and not again inside ``run_protocol``'s stages.
 """
 
 import contextlib
