@@ -237,9 +237,16 @@ def _source_collections(source, *, dt, volume):
             # complex values were cast to real with only numpy's ComplexWarning
             tensor = real_array(item, f"pressure-tensor input {k} (bar)")
             if tensor.ndim != 3 or tensor.shape[1:] != (3, 3):
+                hint = ""
+                if tensor.ndim == 2 and tensor.shape[1] in (6, 9):
+                    # ASE's atoms.get_stress() is Voigt, eV/Å³ and the negative of the pressure
+                    hint = (" (rows of 6 are Voigt, xx yy zz yz xz xy: ASE's "
+                            "atoms.get_stress() values s, in eV/Å³ and the negative of the "
+                            "pressure, are -ase.stress.voigt_6_to_full_3x3_stress(s) / "
+                            "ase.units.bar in bar; rows of 9 are reshape(-1, 3, 3))")
                 raise ValueError(
                     f"a pressure-tensor series must have shape (T, 3, 3) in bar, not "
-                    f"{tensor.shape}"
+                    f"{tensor.shape}{hint}"
                 )
             if dt is None or volume is None:
                 raise ValueError("array input needs dt= (ps) and volume= (Å³)")
@@ -249,11 +256,12 @@ def _source_collections(source, *, dt, volume):
 
 
 def _is_tensor_sample(item):
-    """Whether ``item`` is one (3, 3) pressure-tensor sample (numbers), not a run."""
+    """Whether ``item`` is one pressure-tensor sample, not a run: (3, 3), or the (6,) Voigt
+    and (9,) rows that the shape check names."""
     if isinstance(item, (str, bytes, IonCollection)) or hasattr(item, "trajectory"):
         return False
     try:
-        return np.shape(item) == (3, 3)
+        return np.shape(item) in ((3, 3), (6,), (9,))
     except ValueError:
         # ragged nesting has no shape
         return False

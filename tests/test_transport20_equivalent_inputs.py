@@ -76,3 +76,21 @@ def test_a_path_is_refused_saying_how_to_load_it(cls, kw, tmp_path):
             cls(given, IONS, **kw)
     with pytest.raises(TypeError, match=r"item 0 of the list is the path .*MDAnalysis\.Universe"):
         cls([str(path)], IONS, **kw)
+
+
+@pytest.mark.parametrize("cls, kw", CASES)
+def test_voigt_rows_are_refused_naming_the_conversion(tensor, cls, kw):
+    from ase.stress import full_3x3_to_voigt_6_stress, voigt_6_to_full_3x3_stress
+    from ase.units import bar
+
+    # ASE's stress of these pressures: Voigt, eV/Å³, negative
+    stress = full_3x3_to_voigt_6_stress(-tensor * bar)
+    for given in (stress, list(stress)):
+        with pytest.raises(ValueError, match=r"not \(3000, 6\) \(rows of 6 are Voigt.*"
+                                             r"-ase\.stress\.voigt_6_to_full_3x3_stress\(s\) / "
+                                             r"ase\.units\.bar"):
+            _eta(cls, given, **kw)
+    # the conversion the message gives recovers the viscosity of the tensor
+    converted = -voigt_6_to_full_3x3_stress(stress) / bar
+    assert _eta(cls, converted, **kw).value == pytest.approx(_eta(cls, tensor, **kw).value,
+                                                            rel=1e-9)
