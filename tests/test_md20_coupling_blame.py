@@ -136,3 +136,39 @@ def test_one_temperature_rule_for_md_and_analyses(temperature, hint):
     assert md.MIN_PLAUSIBLE_TEMPERATURE_K == units.MIN_PLAUSIBLE_TEMPERATURE_K
     assert units.MIN_PLAUSIBLE_TEMPERATURE_K < 84.0 < units.MAX_PLAUSIBLE_TEMPERATURE_K
     assert np.isfinite(units.IMPLAUSIBLE_PRESSURE_BAR)
+
+
+def _barostat_omega_dt(atoms, temperature_K, pdamp_steps):
+    """ω·dt of the MTK volume oscillation, linearised: ε̈ = 3V(P − P₀)/W with dP = −3B dε and
+    W = 3(N + 1) k_B T τ_p² (ASE's IsotropicMTKNPT), so ω² = 9 V B / W; B from the model's
+    pressure at ±0.1 % strain."""
+    from ase import units as u
+
+    def pressure(scale):
+        probe = atoms.copy()
+        probe.calc = atoms.calc
+        probe.set_cell(atoms.cell * scale, scale_atoms=True)
+        return -np.trace(probe.get_stress(voigt=False)) / 3.0, probe.get_volume()
+
+    (p1, v1), (p2, v2) = pressure(0.999), pressure(1.001)
+    volume = atoms.get_volume()
+    bulk_modulus = -volume * (p2 - p1) / (v2 - v1)
+    mass = 3 * (len(atoms) + 1) * u.kB * temperature_K * pdamp_steps**2
+    return float(np.sqrt(9.0 * volume * bulk_modulus / mass))
+
+
+@pytest.mark.parametrize("pdamp_steps, explodes", [(20, True), (300, False)])
+def test_the_barostat_is_named_where_its_linear_stability_fails(pdamp_steps, explodes):
+    # velocity Verlet holds an oscillation only for ω·dt < 2: EMT copper (B ≈ 133 GPa) at 100 K
+    # is past it with 20 barostat steps (ω·dt ≈ 2.9, the shortest pdamp accepted) and far
+    # inside it with 300 (≈ 0.19); the run follows the prediction and its error names pdamp_fs
+    omega_dt = _barostat_omega_dt(_copper(), 100.0, pdamp_steps)
+    assert (omega_dt > 2.0) == explodes
+    kw = dict(ensemble="npt", temperature_K=100.0, timestep_fs=2.0,
+              pdamp_fs=2.0 * pdamp_steps, tdamp_fs=100.0)
+    if explodes:
+        message = _explosion(_copper(), **kw)
+        assert "MTK barostat ran away" in message and f"pdamp_fs = {2 * pdamp_steps} fs" in message
+    else:
+        out = run_md(_copper(), steps=300, progress=False, **kw)
+        assert np.isfinite(out.get_volume()) and 50.0 < out.get_temperature() < 200.0
