@@ -170,3 +170,39 @@ def test_the_modal_reaches_the_calculator_spelled_as_the_model_spells_it(tmp_pat
     assert "recorded" in err, err
     assert seen["modal"] == "R2SCAN" and seen["device"] == "cpu", seen
     assert seen["model"] == "SevenNet-MF-0"
+
+
+def test_a_multi_fidelity_checkpoint_file_needs_its_modal(tmp_path, monkeypatch, capsys, no_work):
+    """A SevenNet checkpoint file's fidelities are read from it: judged like the name's."""
+    pytest.importorskip("sevenn")
+    from sevenn.util import pretrained_name_to_path
+
+    path = pretrained_name_to_path("7net-mf-0")
+    monkeypatch.chdir(tmp_path)
+    base = ["simulate", "--counts", "EC=3,Li=1,PF6=1", "--model", str(path), "-o", "run"]
+    assert main(base) == 2
+    err = capsys.readouterr().err
+    assert "give --modal" in err and "R2SCAN" in err and err.count("\n") == 1, err
+    # a known fidelity in lower case passes the model's check: the next check speaks
+    assert main(base + ["--modal", "r2scan", "--device", "cpux"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("electrolyte simulate: error: --device 'cpux'"), err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_resume_with_another_fidelity_is_refused(tmp_path):
+    """Another fidelity is another potential energy surface: no resume of a PBE run as R2SCAN."""
+    import argparse
+
+    from electrolyte_cli.simulate import _check_stage_calculator
+
+    stored = {"calculator": {"model": "sevennet-mf-0", "parameters": {"modal": "PBE"}}}
+    path = tmp_path / "production.h5md"
+
+    def args(modal):
+        return argparse.Namespace(model="sevennet-mf-0", dispersion="none", modal=modal)
+
+    _check_stage_calculator(tmp_path, path, stored, args("PBE"))  # the same run: resumed
+    for other in ("R2SCAN", None):
+        with pytest.raises(ValueError, match="--modal PBE"):
+            _check_stage_calculator(tmp_path, path, stored, args(other))
