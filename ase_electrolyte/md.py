@@ -2317,10 +2317,12 @@ class _Guard:
         dt = self.timestep_fs
         temperature = s["temperature_K"]
         reasons = []
+        pressure = None
         if s["ensemble"] == "npt" and abs(s["pressure_bar"]) > IMPLAUSIBLE_PRESSURE_BAR:
-            reasons.append(
-                f"pressure_bar = {s['pressure_bar']:g} bar drove the box (beyond "
-                f"{IMPLAUSIBLE_PRESSURE_BAR:g} bar: is it in Pa? 1 atm = 1.01325 bar)")
+            # it compresses (or tears) the box over tens of steps, through a sound barostat:
+            # named first, with the time step still possible
+            pressure = (f"pressure_bar = {s['pressure_bar']:g} bar drove the box (beyond "
+                        f"{IMPLAUSIBLE_PRESSURE_BAR:g} bar: is it in Pa? 1 atm = 1.01325 bar)")
         if self.friction > _RUNAWAY_FRICTION or "thermostat" in lost:
             reasons.append(
                 "the Nosé–Hoover thermostat ran away (its friction "
@@ -2341,9 +2343,12 @@ class _Guard:
                 f"{temperature:g} K with pdamp_fs = {s['pdamp_fs']:g} fs "
                 f"({s['pdamp_fs'] / dt:.4g} time steps); is temperature_K in another unit? "
                 f"Else lengthen pdamp_fs (ASE advises 1000 time steps, {1000 * dt:g} fs)")
-        if not reasons:
-            return fallback
-        return "; ".join(reasons) + f"; rather than the time step ({dt:g} fs)"
+        if reasons:
+            return "; ".join(([pressure] if pressure else []) + reasons) + (
+                f"; rather than the time step ({dt:g} fs)")
+        if pressure:
+            return f"{pressure}; else {fallback}"
+        return fallback
 
     def check(self, step, writer):
         atoms = self.atoms

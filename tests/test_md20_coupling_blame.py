@@ -63,8 +63,12 @@ def test_the_setting_that_made_the_run_explode_is_named(make, kw, names):
     message = _explosion(make(), **kw)
     for name in names:
         assert name in message, message
-    assert "rather than the time step" in message
-    assert "too long, or the model failed" not in message
+    if "pressure_bar" in kw:
+        # a wrong pressure acts through a sound barostat: named first, the time step kept
+        assert message.index("pressure_bar") < message.index("time step")
+    else:
+        assert "rather than the time step" in message
+        assert "too long, or the model failed" not in message
 
 
 @pytest.mark.parametrize("make, kw, name", [
