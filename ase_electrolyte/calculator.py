@@ -18,7 +18,7 @@ from .calculator_charges import (
     unread_charge_sum,
 )
 from .calculator_errors import InputError, check_finite, input_errors
-from .calculator_parameters import Option, ParametersContract, _options_snapshot
+from .calculator_parameters import Option, ParametersContract, _options_snapshot, close_option
 from .device import resolve_device, reuse_freed_memory
 from .models import load_model, model_spec
 
@@ -149,6 +149,13 @@ def parse_dispersion(spec):
             "instance"
         )
     return match.group(1) or "bj"
+
+
+def _backend_option_names():
+    """Every backend option name that some backend takes (``modal``, ``head``, ...)."""
+    from .models import _BACKENDS
+
+    return frozenset().union(*(b.options for b in _BACKENDS.values()))
 
 
 class Calculator(ParametersContract, _AseCalculator):
@@ -324,8 +331,15 @@ class Calculator(ParametersContract, _AseCalculator):
         ))
 
     def _extra_option_allowed(self, key):
-        # backend options (modal, head, ...): load_model checks them against the backend
-        return key not in ("parameters",)
+        # backend options (modal, head, ...): load_model checks them against the backend;
+        # a misspelt keyword of this calculator was refused there as "the sevennet backend
+        # takes no option(s) ['dispresion']", naming backend options but not 'dispersion'
+        if key == "parameters":
+            return False
+        # the nearest of all names decides: 'Modal' is the backend's modal, 'Model' the model
+        backend_options = _backend_option_names()
+        nearest = close_option(key, backend_options | set(self.default_parameters))
+        return key in backend_options or nearest not in self.default_parameters
 
     def _apply_direct_edits(self):
         """Apply options edited in ``calc.parameters`` directly, this calculator's and its

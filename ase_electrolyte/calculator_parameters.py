@@ -99,6 +99,16 @@ def _options_snapshot(parameters):
     }
 
 
+def close_option(key, names):
+    """The one of ``names`` that ``key`` looks like a misspelling of (another case, a swapped
+    or missing letter: ``"Dispersion"``, ``"dispresion"``), or ``None``."""
+    import difflib
+
+    lower = {str(name).lower(): name for name in names}
+    found = difflib.get_close_matches(str(key).lower(), list(lower), n=1, cutoff=0.8)
+    return lower[found[0]] if found else None
+
+
 class ParametersContract:
     """Mixin (before :class:`ase.calculators.calculator.Calculator`) giving the ASE contract.
 
@@ -203,8 +213,11 @@ class ParametersContract:
             self._extra_option_allowed(k)
         )
         if unknown:
+            hints = [f"{k!r} (did you mean {close!r}?)" if close else repr(k)
+                     for k, close in ((k, close_option(k, self.default_parameters))
+                                      for k in unknown)]
             raise InputError(
-                f"{type(self).__name__}: unknown option(s) {', '.join(map(repr, unknown))}; "
+                f"{type(self).__name__}: unknown option(s) {', '.join(hints)}; "
                 f"options: {', '.join(sorted(self.default_parameters))}"
             )
 

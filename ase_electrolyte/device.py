@@ -117,10 +117,14 @@ def resolve_device(device):
         return Device("cuda", 0) if torch.cuda.is_available() else Device("cpu")
     if dev.is_cuda:
         if not torch.cuda.is_available():
-            raise ValueError(f"device={str(dev)!r} was asked for but torch sees no CUDA GPU")
-        if dev.index >= torch.cuda.device_count():
+            # the fix named too: a job script written for a GPU node and run on a CPU one
+            raise ValueError(f"device={str(dev)!r} was asked for but torch sees no CUDA GPU; "
+                             "use 'cpu', or 'auto' (a GPU where torch sees one, else the CPU)")
+        count = torch.cuda.device_count()
+        if dev.index >= count:
             raise ValueError(
-                f"device={str(dev)!r}: torch sees {torch.cuda.device_count()} CUDA device(s)"
+                f"device={str(dev)!r}: torch sees {count} CUDA device(s), so use an index "
+                f"from 0 to {count - 1} (CUDA_VISIBLE_DEVICES numbers the visible ones from 0)"
             )
     return dev
 

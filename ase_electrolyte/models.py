@@ -540,8 +540,13 @@ def _checked_model(model, backend, options):
     spec = _BACKENDS[backend]
     unknown = sorted(set(options) - spec.options)
     if unknown:
+        from .calculator_parameters import close_option
+
+        close = [c for c in (close_option(k, spec.options) for k in unknown) if c]
+        hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
         raise ValueError(
-            f"the {backend} backend takes no option(s) {unknown}; it takes {sorted(spec.options)}"
+            f"the {backend} backend takes no option(s) {unknown}{hint}; it takes "
+            f"{sorted(spec.options)}"
         )
     _require(backend)
     if named is None and backend == "sevennet":
