@@ -401,12 +401,14 @@ def mean_error(samples, axis=0):
             "an error estimate needs at least 2 independent segments (trajectories or blocks)"
         )
     # beyond 1e150 the squares of the spread overflow: the error came out inf (2e300 ± inf)
-    # and the mean of two 1e308 inf. Each such slice is scaled by a power of two, which is
-    # exact: the others are computed as before, to the last bit
+    # and the mean of two 1e308 inf; below 1e-150 they underflow: (1.5 ± 0)e-300 of three
+    # different values. Each such slice is scaled by a power of two, which is exact: the
+    # others are computed as before, to the last bit
     largest = np.max(np.abs(samples), axis=axis) if samples.size else np.zeros(())
+    rescale = (largest > _LARGE) | ((largest > 0) & (largest < 1.0 / _LARGE))
     with np.errstate(over="ignore", divide="ignore"):
-        scale = np.where(largest > _LARGE, np.exp2(np.floor(np.log2(
-            np.where(largest > _LARGE, largest, 1.0)))), 1.0)
+        scale = np.where(rescale, np.exp2(np.floor(np.log2(
+            np.where(rescale, largest, 1.0)))), 1.0)
         if np.any(scale != 1.0):
             scaled = samples / np.expand_dims(scale, axis)
             mean = scaled.mean(axis=axis) * scale
