@@ -34,12 +34,16 @@ def composition_word(kind):
     """
 
     def read(text):
-        from ase_electrolyte.build import composition_word as word
+        from ase_electrolyte import build
 
         try:
-            return word(text, kind)
+            return build.composition_word(text, kind)
         except ValueError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
+            said = str(err)
+            if not said.endswith(")"):  # no reason given (an ambiguous word has its own)
+                said += did_you_mean(text, {"units": build._UNIT_SPELLINGS,
+                                            "ratio": build._RATIO_SPELLINGS}[kind])
+            raise argparse.ArgumentTypeError(said) from None
 
     read.__name__ = f"--{kind}"
     return read

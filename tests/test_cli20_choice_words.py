@@ -52,6 +52,8 @@ def test_every_subcommand_reads_its_words_alike(argv, dest, word):
     (_SIM + ["--ensemble", "npx"], "--ensemble", "npt"),
     (_SIM + ["--dispersion", "d3-bjj"], "--dispersion", "d3-bj"),
     (_SIM + ["--device", "cpux"], "--device", "cpu"),
+    (_SIM + ["--units", "molall"], "--units", "molal"),
+    (_SIM + ["--ratio", "mas"], "--ratio", "mass"),
     (_SIM[:-1] + ["sevenet-0"], "--model", "sevennet-0"),
     (["select", "c.extxyz", "-n", "2", "--method", "dopt"], "--method", "d-optimal"),
     (["analyze", "t.h5md", "--dump", "d", "--lammps-units", "metl"], "--lammps-units", "metal"),
