@@ -783,8 +783,10 @@ class Electrostatics(ParametersContract, _AseCalculator):
         pbc = np.asarray(atoms.pbc, dtype=bool)
         if pbc.any() and not pbc.all():
             raise ValueError(
-                f"partial periodicity pbc={pbc.tolist()} is not supported: use a 3D-periodic cell "
-                "or a molecule (pbc=False)"
+                f"partial periodicity pbc={pbc.tolist()} is not supported (no 2D/1D lattice "
+                "sum): for a slab or wire set pbc=True with a vacuum along the non-periodic "
+                "axes (its periodic images across the vacuum then interact, mainly through "
+                "their dipoles), or pbc=False for a molecule or cluster"
             )
         if self.parameters["method"] == "direct" and pbc.all():
             raise ValueError("method='direct' is for non-periodic structures; use 'ewald' or 'pme'")
