@@ -27,6 +27,7 @@ pairs.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import NamedTuple
@@ -115,6 +116,37 @@ MIN_PAIR_DISTANCE = 0.5
 
 #: Frames per run (per parallel part) whose overlapping pairs are kept to be named.
 _MAX_CLOSE_FRAMES = 5
+
+
+#: Exception types whose messages are the user's: the analysis' checks and refusals
+_NAMED_ERRORS = (ValueError, TypeError, KeyError, IndexError, RuntimeError)
+
+
+def names_errors(method):
+    """Decorate an analysis' method: an error it raises names the analysis first
+    (``"SolvationShells: frame 2: ..."``), unless its message already does.
+
+    A refusal raised several calls deep (a per-frame check, a helper's ``check_number``) did
+    not say which analysis refused: IntraInterRDF's frames said ``IntraInterRDF: frame 2 ...``,
+    SolvationShells' ``frame 2: non-finite positions of shell atoms``. The exception keeps its
+    type, attributes and traceback; only its message gains the name of the analysis.
+    Applied to ``__init__``, the hooks MDAnalysis' ``run`` calls (``_prepare``,
+    ``_single_frame``, ``_conclude``; in a parallel run a worker's ``_single_frame``, whose
+    error comes back pickled with its message) and the public methods, not to ``run`` itself
+    (AnalysisBase.run drives the pass as it is).
+    """
+
+    @functools.wraps(method)
+    def named(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except _NAMED_ERRORS as err:
+            name = type(self).__name__
+            if err.args and isinstance(err.args[0], str) and not err.args[0].startswith(name):
+                err.args = (f"{name}: {err.args[0]}", *err.args[1:])
+            raise
+
+    return named
 
 
 def _describe_close_pairs(atoms, frame, first, second, distances, shown=3):
@@ -670,6 +702,8 @@ class IntraInterRDF(FrameAnalysis):
     def get_supported_backends(cls):
         return ("serial", "multiprocessing", "dask")
 
+
+    @names_errors
     def __init__(self, atomgroup, pairs="elements", range=(0.0, 8.0), nbins=None,
                  compound="residues", engine="auto", **kwargs):
         check_atomgroup("IntraInterRDF: the atomgroup", atomgroup)
@@ -834,6 +868,7 @@ class IntraInterRDF(FrameAnalysis):
         return super()._compute(indexed_frames, verbose=verbose,
                                 progressbar_kwargs=progressbar_kwargs)
 
+    @names_errors
     def _prepare(self):
         self._kernel = pair_histogram_kernel() if self._engine == "auto" else None
         self._neighbours = None
@@ -861,6 +896,7 @@ class IntraInterRDF(FrameAnalysis):
         state.pop("_kernel", None)
         return state
 
+    @names_errors
     def _single_frame(self):
         box = self._ts.dimensions
         # checked and reduced again only when the box changed (an NVT run: once); the reduced
@@ -921,6 +957,7 @@ class IntraInterRDF(FrameAnalysis):
             f"IntraInterRDF: r_max = {self._range[1]} Å exceeds half the smallest box width "
             f"of frame {frame} ({half_width:.3f} Å; the box shrank); reduce range")
 
+    @names_errors
     def _check_selected_frames(self):
         # a box that shrinks below twice the range, refused before the pass (it was refused
         # at its frame, after the others' work)
@@ -991,6 +1028,7 @@ class IntraInterRDF(FrameAnalysis):
                                     "frames_segments": ResultsGroup.ndarray_sum,
                                     "_close_frames": ResultsGroup.flatten_sequence})
 
+    @names_errors
     def _conclude(self):
         # the parts' frames in frame order (a parallel run's parts end in any order)
         self._close_frames = sorted(self.results.pop("_close_frames", []))[:_MAX_CLOSE_FRAMES]
@@ -1411,6 +1449,7 @@ class IntraInterRDF(FrameAnalysis):
         return widening
 
     @draws_user_text
+    @names_errors
     def plot(self, pairs=None, ncols=4):
         """Intra, inter and total g(r) of each pair, one panel per pair.
 

@@ -67,6 +67,7 @@ from mda_electrolyte.rdf import (
     _overlap_peak,
     _overlap_reason,
     _selected_frame_indices,
+    names_errors,
 )
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import (
@@ -804,6 +805,7 @@ class SolvationShells(FrameAnalysis):
     changed 9 times (a calibrated error needs at least 19))
     """
 
+    @names_errors
     def __init__(
         self,
         cations,
@@ -945,6 +947,8 @@ class SolvationShells(FrameAnalysis):
     def get_supported_backends(cls):
         return ("serial", "multiprocessing", "dask")
 
+
+    @names_errors
     def _prepare(self):
         # the rows of every frame in compact blocks, joined in frame order across workers (see
         # _get_aggregator); everything else is derived from them in _conclude
@@ -970,6 +974,7 @@ class SolvationShells(FrameAnalysis):
                                     "_rdf_below": ResultsGroup.ndarray_sum,
                                     "_close_pairs": ResultsGroup.flatten_sequence})
 
+    @names_errors
     def _single_frame(self):
         ts = self._ts
         # a sheared cell as its equivalent of reduced tilts: the same distances, and the range
@@ -1062,6 +1067,7 @@ class SolvationShells(FrameAnalysis):
             f"frame {frame}: rdf_range ends at {self._rdf_range[1]} Å, beyond half the "
             f"smallest box width ({half_width:.3f} Å; the box shrank); reduce rdf_range")
 
+    @names_errors
     def _check_selected_frames(self):
         # a box that shrinks below twice the range, refused before the pass (it was refused
         # at its frame, after the others' work)
@@ -1084,6 +1090,7 @@ class SolvationShells(FrameAnalysis):
         return summarize(table, shell_members(table, self._known_cutoffs), self._convention,
                          self._network_species, self._angle_edges)
 
+    @names_errors
     def _conclude(self):
         half = self.results.pop("_half_width")
         # the parts' frames in frame order (a parallel run's parts end in any order)
@@ -1217,8 +1224,8 @@ class SolvationShells(FrameAnalysis):
             missing.remove(name)
         for name, detail in self._details.items():
             for text in detail.warnings:
-                warnings.warn(f"shell cutoff of {name!r} ({detail.cutoff} Å): {text}",
-                              UserWarning, stacklevel=3)
+                warnings.warn(f"SolvationShells: shell cutoff of {name!r} ({detail.cutoff} Å): "
+                              f"{text}", UserWarning, stacklevel=3)
         if missing:
             # the remedy that can work: no_minimum='preset' was advised to a caller who had
             # passed it, for a species (water, a sulfonyl anion) that has no donor-atom preset
@@ -1253,6 +1260,7 @@ class SolvationShells(FrameAnalysis):
         return described
 
     @draws_user_text
+    @names_errors
     def plot_by_type(self, labels=None, n_labels=3):
         """Cation–Oc/Oe RDFs and angle distributions per shell label (Ju et al. 2025 Fig. 4).
 
@@ -1271,6 +1279,7 @@ class SolvationShells(FrameAnalysis):
         return _plot_by_type(require_results(self, "by_type"), labels, n_labels)
 
     @draws_user_text
+    @names_errors
     def plot(self, n_labels=10):
         """Bar charts of the class fractions and of the most common shell labels.
 
