@@ -78,6 +78,29 @@ CHUNK_BYTES = 2**23
 _VECTOR_FIELDS = ("velocity_sum", "current", "position_sum", "dipole")
 
 
+def check_pressure_tensor_shape(tensor):
+    """Refuse a pressure-tensor series that is not (T, 3, 3), naming the conversion of the
+    Voigt rows (T, 6) that ASE's ``atoms.get_stress()`` gives, and of (T, 9) rows.
+
+    Raises
+    ------
+    ValueError
+        Any other shape.
+    """
+    shape = np.shape(tensor)
+    if len(shape) == 3 and shape[1:] == (3, 3):
+        return
+    hint = ""
+    if len(shape) == 2 and shape[1] in (6, 9):
+        # ASE's atoms.get_stress() is Voigt, eV/Å³ and the negative of the pressure
+        hint = (" (rows of 6 are Voigt, xx yy zz yz xz xy: ASE's atoms.get_stress() values s, "
+                "in eV/Å³ and the negative of the pressure, are "
+                "-ase.stress.voigt_6_to_full_3x3_stress(s) / ase.units.bar in bar; rows of 9 "
+                "are reshape(-1, 3, 3))")
+    raise ValueError(f"a pressure-tensor series must have shape (T, 3, 3) in bar, not "
+                     f"{shape}{hint}")
+
+
 class IonCollection:
     r"""Per-frame ion data of one trajectory: the input of every transport estimator.
 
@@ -220,11 +243,8 @@ class IonCollection:
         #: collection of its own (:meth:`from_pressure_tensor`; ``None`` when the file records
         #: none); the input of the viscosities.
         self.pressure_tensor_observable = None
-        p = self.pressure_tensor
-        if p is not None and (p.ndim != 3 or p.shape[1:] != (3, 3)):
-            raise ValueError(
-                f"a pressure-tensor series must have shape (T, 3, 3) in bar, not {p.shape}"
-            )
+        if self.pressure_tensor is not None:
+            check_pressure_tensor_shape(self.pressure_tensor)
         n = None
         for name in _VECTOR_FIELDS + ("com_velocity", "com_position", "ion_velocities",
                                       "pressure_tensor"):

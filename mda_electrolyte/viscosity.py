@@ -59,7 +59,7 @@ from .correlation import (
     time_correlation,
     transport_estimate,
 )
-from .ion_collection import IonCollection
+from .ion_collection import IonCollection, check_pressure_tensor_shape
 from .observables import is_h5md_path, read_observable
 from .plotting import axes_to_draw_into, draws_user_text
 from .report import estimate_label, mark_invalid, register_analysis, shared, shared_value
@@ -236,18 +236,7 @@ def _source_collections(source, *, dt, volume):
                     f"or an IonCollection, not {type(item).__name__}")
             # complex values were cast to real with only numpy's ComplexWarning
             tensor = real_array(item, f"pressure-tensor input {k} (bar)")
-            if tensor.ndim != 3 or tensor.shape[1:] != (3, 3):
-                hint = ""
-                if tensor.ndim == 2 and tensor.shape[1] in (6, 9):
-                    # ASE's atoms.get_stress() is Voigt, eV/Å³ and the negative of the pressure
-                    hint = (" (rows of 6 are Voigt, xx yy zz yz xz xy: ASE's "
-                            "atoms.get_stress() values s, in eV/Å³ and the negative of the "
-                            "pressure, are -ase.stress.voigt_6_to_full_3x3_stress(s) / "
-                            "ase.units.bar in bar; rows of 9 are reshape(-1, 3, 3))")
-                raise ValueError(
-                    f"a pressure-tensor series must have shape (T, 3, 3) in bar, not "
-                    f"{tensor.shape}{hint}"
-                )
+            check_pressure_tensor_shape(tensor)
             if dt is None or volume is None:
                 raise ValueError("array input needs dt= (ps) and volume= (Å³)")
             out.append(IonCollection.from_pressure_tensor(tensor, dt=dt, volume=volume,

@@ -94,3 +94,18 @@ def test_voigt_rows_are_refused_naming_the_conversion(tensor, cls, kw):
     converted = -voigt_6_to_full_3x3_stress(stress) / bar
     assert _eta(cls, converted, **kw).value == pytest.approx(_eta(cls, tensor, **kw).value,
                                                             rel=1e-9)
+
+
+def test_the_collection_of_stored_arrays_says_the_same(tensor):
+    from ase.stress import full_3x3_to_voigt_6_stress
+    from ase.units import bar
+
+    from mda_electrolyte.ion_collection import IonCollection
+
+    kw = {"dt": DT, "volume": 2.0e4, "temperature": 300.0}
+    # a list of samples is its array
+    a = IonCollection.from_pressure_tensor(tensor, **kw)
+    b = IonCollection.from_pressure_tensor(list(tensor), **kw)
+    np.testing.assert_array_equal(a.pressure_tensor, b.pressure_tensor)
+    with pytest.raises(ValueError, match=r"rows of 6 are Voigt.*voigt_6_to_full_3x3_stress"):
+        IonCollection.from_pressure_tensor(full_3x3_to_voigt_6_stress(-tensor * bar), **kw)
