@@ -141,9 +141,10 @@ def names_errors(method):
         try:
             return method(self, *args, **kwargs)
         except _NAMED_ERRORS as err:
-            name = type(self).__name__
-            if err.args and isinstance(err.args[0], str) and not err.args[0].startswith(name):
-                err.args = (f"{name}: {err.args[0]}", *err.args[1:])
+            # a subclass' error named by its parent already (its own checks) is named once
+            names = tuple(kind.__name__ for kind in type(self).__mro__)
+            if err.args and isinstance(err.args[0], str) and not err.args[0].startswith(names):
+                err.args = (f"{type(self).__name__}: {err.args[0]}", *err.args[1:])
             raise
 
     return named

@@ -127,6 +127,16 @@ def test_the_mechanism_keeps_type_attributes_and_other_arguments():
     with pytest.raises(KeyError) as caught:
         Analysis().fail(KeyError("unknown shell labels ['x']"))
     assert caught.value.args[0] == "Analysis: unknown shell labels ['x']"
+    # a subclass: named once, by whichever class of it the message names already
+    class Mine(Analysis):
+        pass
+
+    with pytest.raises(ValueError) as caught:
+        Mine().fail(ValueError("Analysis: frame 1: broken"))
+    assert caught.value.args == ("Analysis: frame 1: broken",)
+    with pytest.raises(ValueError) as caught:
+        Mine().fail(ValueError("frame 1: broken"))
+    assert caught.value.args == ("Mine: frame 1: broken",)
     # not the user's: left alone
     with pytest.raises(ZeroDivisionError, match="^division"):
         Analysis().fail(ZeroDivisionError("division by zero"))
