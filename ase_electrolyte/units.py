@@ -167,9 +167,9 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
             # below 1 K the slip is an energy (k_B T in eV), not °C: 25 °C reads 25 K
             hint = ("is it k_B·T in eV (300 K = 0.0259 eV)?" if t.min() < 1.0 and t.max() < 1.0
                     else "is it in °C?")
-            doubts.append(f"temperature_K = {shown} K is outside the "
-                          f"{MIN_PLAUSIBLE_TEMPERATURE_K:g}–{MAX_PLAUSIBLE_TEMPERATURE_K:g} K of "
-                          f"liquids (argon: 84 K; electrolytes: 200–500 K): {hint}")
+            doubts.append(f"temperature_K = {shown} K is far from a liquid's "
+                          f"({MIN_PLAUSIBLE_TEMPERATURE_K:g}–{MAX_PLAUSIBLE_TEMPERATURE_K:g} K; "
+                          f"a liquid electrolyte's 200–500 K, argon's 84 K): {hint}")
     if pressure_bar is not None:
         p = np.abs(np.asarray(pressure_bar, dtype=float))
         if p.size and p.max() > IMPLAUSIBLE_PRESSURE_BAR:
