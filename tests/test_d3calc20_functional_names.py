@@ -116,3 +116,41 @@ def test_case_and_separators_do_not_change_the_parameters(probe):
 def test_an_unknown_name_is_refused_naming_the_known_ones(name):
     with pytest.raises(ValueError, match=r"no D3 parameters for functional .*known functionals"):
         D3(functional=name, device="cpu")
+
+
+ASE_DAMPINGS = {"d3bj": "bj", "d3zero": "zero", "d3bjm": "bjm", "d3zerom": "zerom", "d3op": "op"}
+
+
+@pytest.mark.parametrize("name, damping", sorted(ASE_DAMPINGS.items()))
+def test_simple_dftd3_ase_damping_names_give_its_energy(probe, name, damping):
+    from dftd3.ase import DFTD3
+
+    atoms, _ = probe
+    ref = atoms.copy()
+    ref.calc = DFTD3(method="pbe0", damping=name)
+    for spelling in (name, name.upper(), damping.upper()):
+        calc = D3(damping=spelling, functional="pbe0", device="cpu",
+                  cutoff=60 * Bohr, cn_cutoff=40 * Bohr)
+        assert calc.damping == damping  # todict() records the one name
+        assert calc.get_potential_energy(atoms.copy()) == pytest.approx(
+            ref.get_potential_energy(), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("alias", ["rational", "D3(BJ)", "D3(0)", "mrational", "D3M(BJ)",
+                                   "mzero", "D3M(0)", "optimized-power", "D3-CSO"])
+def test_literature_damping_names_resolve_to_the_same_parameters(alias):
+    from ase_electrolyte.d3.parameters import DAMPING_ALIASES, damping_name
+
+    name = damping_name(alias)
+    assert name in DAMPINGS and name == DAMPING_ALIASES.get(
+        _normalise(alias).replace("(", "").replace(")", ""), name)
+    functional = "pbe0" if name != "cso" else "pbe"
+    got = resolve_parameters(alias, functional, None, atm=True)
+    want = resolve_parameters(name, functional, None, atm=True)
+    assert got == want
+
+
+@pytest.mark.parametrize("bad", ["d4", "bj3", "", 3, None])
+def test_an_unknown_damping_is_refused_naming_the_known_ones(bad):
+    with pytest.raises(ValueError, match=r"unknown D3 damping .*bj, zero, bjm, zerom, op, cso"):
+        D3(damping=bad, device="cpu")

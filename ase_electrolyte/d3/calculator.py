@@ -26,7 +26,7 @@ from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, 
 from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
 from ..device import parse_device
 from . import backend
-from .parameters import known_dampings, known_functionals, resolve_parameters
+from .parameters import damping_name, known_dampings, known_functionals, resolve_parameters
 from .reference import reference_tables
 
 # simple-dftd3's default three-body cutoff, 40 bohr
@@ -605,7 +605,9 @@ class D3(ParametersContract, Calculator):
     ----------
     damping : str
         ``"bj"`` (rational/Becke–Johnson, default), ``"zero"``, ``"bjm"`` (modified
-        rational), ``"zerom"`` (modified zero), ``"op"`` (optimized power), ``"cso"``.
+        rational), ``"zerom"`` (modified zero), ``"op"`` (optimized power), ``"cso"``; any
+        case, and simple-dftd3's names (``"d3bj"``, ``"rational"``, ``"D3(0)"``, ``"mzero"``...:
+        :data:`ase_electrolyte.d3.parameters.DAMPING_ALIASES`), recorded as the name above.
     functional : str or None
         Functional whose published parameters are used (default ``"pbe"``), looked up in
         simple-dftd3's parameter data base as simple-dftd3 does: any case, ``-``, ``_``,
@@ -786,7 +788,7 @@ class D3(ParametersContract, Calculator):
 
     def _configure(self, p, old, given):
         """Check the options together, then set the kernel inputs that follow from them."""
-        damping = str(p["damping"]).lower() if isinstance(p["damping"], str) else p["damping"]
+        damping = damping_name(p["damping"])
         check_flag("atm", p["atm"])
         atm = bool(p["atm"])
         check_flag("tail_correction", p["tail_correction"])

@@ -24,6 +24,38 @@ DAMPINGS = {
     "cso": (KERNEL_DAMPINGS["cso"], "cso"),
 }
 
+# other names of the dampings (after _normalise, parentheses dropped): simple-dftd3's ASE
+# interface ("d3bj", "d3zero", "d3bjm", "d3zerom", "d3op"), its own damping names ("rational",
+# "mrational", "mzero", "optimizedpower") and the literature's D3(BJ), D3(0), D3M(BJ), D3M(0).
+# A user coming from DFTD3(damping="d3bj") was told "unknown D3 damping"
+DAMPING_ALIASES = {
+    "d3bj": "bj", "rational": "bj", "d3zero": "zero", "d30": "zero",
+    "d3bjm": "bjm", "d3mbj": "bjm", "mrational": "bjm",
+    "d3zerom": "zerom", "d3m0": "zerom", "d3mzero": "zerom", "mzero": "zerom",
+    "d3op": "op", "optimizedpower": "op", "d3cso": "cso",
+}
+
+
+def damping_name(damping) -> str:
+    """The name in :func:`known_dampings` of ``damping`` (any case, ``-``, ``_``, ``/``,
+    spaces and parentheses ignored, or an alias in :data:`DAMPING_ALIASES`).
+
+    Raises
+    ------
+    ValueError
+        An unknown damping (or not a string), naming the known ones.
+    """
+    key = (_normalise(damping).replace("(", "").replace(")", "")
+           if isinstance(damping, str) else None)
+    name = key if key in DAMPINGS else DAMPING_ALIASES.get(key)
+    if name is None:
+        raise ValueError(
+            f"unknown D3 damping {damping!r}; known dampings: {', '.join(known_dampings())} "
+            "(also simple-dftd3's d3bj, d3zero, d3bjm, d3zerom, d3op)"
+        )
+    return name
+
+
 # parameters each damping needs after the defaults of the data base are applied
 _REQUIRED = {
     "bj": ("s6", "s8", "a1", "a2", "alp"),
@@ -321,11 +353,7 @@ def resolve_parameters(
         least-damping published set of that damping leaves, and more than
         :data:`DAMPING_FLOOR` of it (:func:`damping_fractions`).
     """
-    if not isinstance(damping, str) or damping.lower() not in DAMPINGS:
-        raise ValueError(
-            f"unknown D3 damping {damping!r}; known dampings: {', '.join(known_dampings())}"
-        )
-    damping = damping.lower()
+    damping = damping_name(damping)
     out = _assemble(damping, functional, params)
     # before the kernel sees them (the overflow used to surface after the whole run)
     _check_ranges(damping, out)
