@@ -815,6 +815,9 @@ def model_modals(model):
     if named is not None:
         return tuple(named.modals)
     if os.path.isfile(model) and str(model).lower().endswith((".pth", ".pt")):
+        # a file that holds more than tensors is unpickled only after check_model's warning
+        if not models._is_plain_checkpoint(model):
+            return None
         try:
             modals = models._sevennet_file_modals(model)
         except (OSError, ValueError, RuntimeError, KeyError, AttributeError):
@@ -828,7 +831,9 @@ def modal_word(model, modal):
 
     The fidelities of SevenNet-MF-0 (Kim et al. 2024) are the functionals whose labels it
     was trained on, names whose case carries no meaning (:func:`choice`); whether the model
-    has the fidelity is :func:`ase_electrolyte.models.check_model`'s to judge.
+    has the fidelity is :func:`ase_electrolyte.models.check_model`'s to judge. A checkpoint
+    file that holds more than tensors is not read here (unpickling it runs its code, which
+    ``check_model`` warns of first): its ``--modal`` is taken as typed.
     """
     if modal is None:
         return None
