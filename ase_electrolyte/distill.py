@@ -34,7 +34,9 @@ def relabel(frames, committee, *, labels=None, **calc_options):
     labels : str or os.PathLike, optional
         A folder recording each frame's labels as soon as the teacher has made them (one JSON
         file per frame, written atomically, named by the SHA-256 of the frame's elements,
-        positions, cell, periodicity and initial charges, in a subfolder named by the
+        positions, cell, periodicity, initial charges and, where it has them, declared net
+        charge (``info["charge"]``, ``formal_charge``) and the arrays the teacher's
+        Electrostatics reads, in a subfolder named by the
         teacher's fingerprint, :func:`ase_electrolyte.md.calculator_fingerprint`: its
         members' files by content, its options). A rerun of a stopped labelling (Ctrl-C,
         SIGTERM) reuses them and labels only the frames that have none; another teacher (other
@@ -143,17 +145,47 @@ def _teacher_labels(atoms, teacher):
     return record
 
 
-def _frame_sha256(atoms):
+def _frame_sha256(atoms, teacher=None):
     """SHA-256 of what a frame's labels depend on: elements, positions, cell, periodicity and
-    initial charges, exactly (a frame moved by any amount is another frame)."""
+    initial charges, exactly (a frame moved by any amount is another frame), and, where the
+    frame has them, the inputs that a Calculator compares besides those (its declared net
+    charge: ``info["charge"]``, ``formal_charge``) and that ``teacher``'s summed terms read
+    (Electrostatics: its charge and ``molecule_index`` arrays).
+
+    Without the latter, a frame relabelled after its net charge or charge array was
+    corrected was given the labels of the old charges. A frame with none of them hashes as
+    it did before they were added.
+    """
     import hashlib
+
+    from .calculator_charges import declaration_inputs
 
     h = hashlib.sha256()
     for array in (atoms.numbers, atoms.positions, atoms.cell.array, atoms.pbc,
                   atoms.get_initial_charges()):
         h.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
         h.update(b"|")
+    inputs = dict(declaration_inputs(atoms))
+    for term in _summed_terms(teacher):
+        if hasattr(term, "_untracked_inputs"):
+            inputs.update(term._untracked_inputs(atoms))
+    for key in sorted(inputs):
+        value = inputs[key]
+        if value is None:
+            continue
+        h.update(key.encode())
+        try:
+            h.update(np.ascontiguousarray(value, dtype=np.float64).tobytes())
+        except (TypeError, ValueError):
+            h.update(repr(value).encode())
+        h.update(b"|")
     return h.hexdigest()
+
+
+def _summed_terms(teacher):
+    """The dispersion and electrostatics terms a teacher sums in (none for ``None``)."""
+    return [t for t in (getattr(teacher, name, None) for name in ("dispersion", "electrostatics"))
+            if t is not None and not isinstance(t, (str, dict))]
 
 
 #: The file inside a teacher's labels folder that every run using the folder holds a shared
@@ -245,6 +277,7 @@ class _LabelStore:
         from .md import calculator_fingerprint
 
         fingerprint = calculator_fingerprint(teacher)
+        self._teacher_calc = teacher
         self.teacher = hashlib.sha256(
             json.dumps(fingerprint, sort_keys=True).encode()).hexdigest()
         self.folder = labels / self.teacher[:20]
@@ -269,7 +302,7 @@ class _LabelStore:
         self.close()
 
     def _path(self, atoms):
-        frame = _frame_sha256(atoms)
+        frame = _frame_sha256(atoms, self._teacher_calc)
         return frame, self.folder / f"{frame}.json"
 
     def read(self, atoms):

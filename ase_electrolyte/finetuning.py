@@ -202,8 +202,15 @@ def read_labelled(source, *, what="training data", check_units=True):
             labels["stress"] = (
                 full_3x3_to_voigt_6_stress(stress.reshape(3, 3)) if stress.size == 9 else stress
             )
-        if not all(np.isfinite(v).all() for v in labels.values()):
-            raise ValueError(f"{what}: frame {k} has non-finite labels")
+        bad = {name: int(np.size(v) - np.isfinite(v).sum()) for name, v in labels.items()
+               if not np.isfinite(v).all()}
+        if bad:
+            # which label and how much of it: one NaN force of a diverged DFT step reads
+            # otherwise as the whole frame being damaged
+            said = ", ".join(f"{name} ({n} of {np.size(labels[name])} values NaN or infinite)"
+                             for name, n in bad.items())
+            raise ValueError(f"{what}: frame {k} has non-finite labels: {said}; drop the "
+                             "frame or fix its labels")
         rms_f = float(np.sqrt(np.mean(forces**2)))
         if rms_f > _MAX_RMS_FORCE:
             raise ValueError(
