@@ -1,28 +1,34 @@
 """Peak memory of :class:`~mda_electrolyte.IntraInterErrors` against the number of frames.
 
-The analysis keeps, for every analysed frame, the energies, forces (and stress) of both sides
+The analysis kept, for every analysed frame, the energies, forces (and stress) of both sides
 in each component (total, intra, inter, trans, rot, vib: 6 x 2 force arrays of n_atoms x 3
-floats), and stacks them into ``results.forces`` / ``results.energies`` / ``results.stress`` at
-the end. Its peak therefore grows as frames x atoms, not with the analysis: measured here with
-``tracemalloc`` (the frames and their Universe made before tracing starts) on synthetic
-periodic water boxes evaluated by the harmonic stand-in of ``bench_volume_scan_memory.py``
-(negligible cost and memory of its own), the reference a stiffer copy of the model.
+floats), and stacked them into ``results.forces`` at the end: its peak grew as frames x atoms
+(~990 bytes per analysed atom-frame; 10 GB for 10⁴ atoms x 1000 frames). The force errors are
+now taken from running sums (:class:`mda_electrolyte.error_metrics.PairStream`: a few floats
+per frame, component and atom group, and fixed-size moments per atom), the energies and
+stresses (a few floats per frame) kept, the forces only with ``keep_arrays=True``. Measured
+here with ``tracemalloc`` (the frames and their Universe made before tracing starts) on
+synthetic periodic water boxes evaluated by the harmonic stand-in of
+``bench_volume_scan_memory.py``, the reference a stiffer copy of the model; twice: with the
+isolated-molecule caches of both sides as they are (their growth ends at
+``MAX_CACHED_ATOMS`` = 200 000 atoms per side, ~40 MB: MD frames never repeat a molecule's
+geometry, rigid volume scans do) and without them (the analysis itself).
 
 Printed: the peak (MB) per frame count, and bytes per analysed atom (peak / (frames x atoms)).
 
-Measured (this machine, 375 atoms, 16 / 32 / 64 frames, after a warm-up run): 7.7 / 15.4 /
-30.9 MB, 1285 bytes per analysed atom, when the per-frame arrays were stacked beside
-themselves; now 6.0 / 11.9 / 23.8 MB, ~990 bytes per analysed atom (10 GB for 10⁴ atoms x
-1000 frames). Of these, ~760 are kept until the end of the run: the 12 force arrays (288),
-the isolated-molecule caches of both sides (~380, bounded by ``MAX_CACHED_ATOMS``) and the
-rest; ~240 are the error estimates' temporaries at the end. ``electrolyte diagnose`` caps the
-error part at 20 frames (``--max-error-frames``); the class itself has no cap.
+Measured (this machine, 375 atoms; 8 / 16 / 32 / 64 frames):
+before (per-frame arrays): 3.1 / 6.0 / 11.9 / 23.8 MB, ~990 bytes per atom-frame, linear;
+now, caches on: 3.9 / 6.9 / 10.2 / 19.9 MB (the caches' ~300 bytes per atom-frame until
+their bound); caches off: 2.8 / 4.7 / 5.4 / 5.9 MB, growth ~15 bytes per atom-frame (the
+per-frame sums, and the parity plot's sample of at most 20 000 force components per side and
+component, filled over the first frames).
 
-Run: ``python benchmarks/bench_intra_inter_memory.py [--molecules 216] [--frames 4 8 16 32]``
-(a minute on one core).
+Run: ``PYTHONPATH=. python benchmarks/bench_intra_inter_memory.py [--molecules 216]
+[--frames 4 8 16 32]`` (a minute on one core).
 """
 
 import argparse
+import gc
 import sys
 import tracemalloc
 import warnings
@@ -42,10 +48,14 @@ class Stiffer(Harmonic):
         self.results = {k: 1.1 * v for k, v in self.results.items()}
 
 
-def peak_mb(frames):
+def peak_mb(frames, cache=True):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         errors = IntraInterErrors(frames, Harmonic(), reference=Stiffer())
+        if not cache:
+            errors._model.isolated.max_cached_atoms = 0
+            errors._reference.isolated.max_cached_atoms = 0
+        gc.collect()
         tracemalloc.start()
         tracemalloc.reset_peak()
         errors.run()
@@ -63,10 +73,12 @@ def main():
     # one-time allocations (imports, lazily built tables) kept out of the first size's peak
     peak_mb(water_frames(args.molecules, 2))
     print(f"{n_atoms} atoms per frame")
-    print(f"{'frames':>8} {'peak MB':>10} {'bytes/atom':>12}")
+    print(f"{'frames':>8} {'peak MB':>10} {'bytes/atom':>12} {'no cache MB':>12} "
+          f"{'bytes/atom':>12}")
     for n in args.frames:
-        peak = peak_mb(water_frames(args.molecules, n))
-        print(f"{n:>8} {peak:>10.2f} {peak * 1e6 / (n * n_atoms):>12.0f}")
+        frames = water_frames(args.molecules, n)
+        peaks = [peak_mb(frames, cache) for cache in (True, False)]
+        print(f"{n:>8}" + "".join(f" {p:>10.2f} {p * 1e6 / (n * n_atoms):>12.0f}" for p in peaks))
 
 
 if __name__ == "__main__":

@@ -165,30 +165,48 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
     sq = ((mod - ref) ** 2).reshape(n_frames, -1)
     if sq.shape[1] == 0:
         raise ValueError("no values to compare (an empty selection of atoms)")
-    per_frame = sq.mean(axis=1)
-    mse = float(per_frame.mean())
-    rmse = math.sqrt(mse)
     # the mean over frames (and atoms) of every component: a rotation of the frames rotates
     # the mean vector or tensor with them and leaves the spread unchanged
     mean_axes = tuple(range(ref.ndim - component_axes))
     spread = float(np.sum((ref - ref.mean(axis=mean_axes, keepdims=True)) ** 2))
-    rrmse = math.sqrt(float(sq.sum()) / spread) if spread > 0 else math.nan
-    sq_frame = sq.sum(axis=1)
     # the reference's spread per frame (about the mean over all frames): its correlation over
     # frames matters to the RRMSE as the errors' does to the RMSE
     spread_frame = ((ref - ref.mean(axis=mean_axes, keepdims=True)) ** 2).reshape(
         n_frames, -1).sum(axis=1)
 
-    def rrmse_of(keep):
+    def spread_of(keep):
         kept = ref[keep]
-        denom = float(np.sum((kept - kept.mean(axis=mean_axes, keepdims=True)) ** 2))
-        return math.sqrt(float(sq_frame[keep].sum()) / denom) if denom > 0 else math.nan
+        return float(np.sum((kept - kept.mean(axis=mean_axes, keepdims=True)) ** 2))
 
     # the RMSE is a mean of the per-frame squared errors; the RRMSE divides it by the
     # reference's spread, whose correlation over frames counts as well
     err_values = (mod - ref).reshape(n_frames, -1)
     ref_values = ref.reshape(n_frames, -1)
     pairs = (err_values, ref_values, *_frame_values(frame_values, n_frames))
+    return _error_core(sq.sum(axis=1), sq.shape[1], spread, spread_frame, spread_of, pairs,
+                       unit, scale)
+
+
+def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale=1.0):
+    """RMSE and RRMSE Estimates from per-frame sums: ``sq_frame`` (n_frames,) the squared
+    errors of each frame's ``m`` values, ``spread`` the reference's sum of squares about its
+    mean (per component), ``spread_frame`` each frame's share of it, ``spread_of(keep)`` that
+    of the frames kept, ``pairs`` the values behind them (arrays or :class:`_MomentValues`,
+    :func:`frame_blocks`). Shared by :func:`error_estimates` and :class:`PairStream`, which
+    gets the same sums without keeping the frames' values."""
+    sq_frame = np.asarray(sq_frame, dtype=np.float64)
+    n_frames = sq_frame.size
+    per_frame = sq_frame / m
+    mse = float(per_frame.mean())
+    rmse = math.sqrt(mse)
+    total_sq = float(sq_frame.sum())
+    rrmse = math.sqrt(total_sq / spread) if spread > 0 else math.nan
+    n_values = n_frames * m
+
+    def rrmse_of(keep):
+        denom = spread_of(keep)
+        return math.sqrt(float(sq_frame[keep].sum()) / denom) if denom > 0 else math.nan
+
     blocks, g = frame_blocks(per_frame, spread_frame, values=pairs)
     rr_blocks, rr_g = blocks, g
     notes, rr_notes = [], []
@@ -212,9 +230,9 @@ def error_estimates(reference, model, unit, component_axes=0, *, frame_values=()
         else:
             err_mse = mean_error([per_frame[b].mean() for b in blocks])[1]
             method = _method(n_frames, blocks, g)
-        if mse > 0 and not few and sq.size < MIN_SQUARED_ERRORS:
-            notes.append(f"too few values: {sq.size} squared errors ({n_frames} frames of "
-                         f"{sq.shape[1]}) for the error of an RMSE (needs {MIN_SQUARED_ERRORS}: "
+        if mse > 0 and not few and n_values < MIN_SQUARED_ERRORS:
+            notes.append(f"too few values: {n_values} squared errors ({n_frames} frames of "
+                         f"{m}) for the error of an RMSE (needs {MIN_SQUARED_ERRORS}: "
                          "the mean of few squared errors is skewed)")
         if mse > 0 and not notes and g == 1.0:
             unresolved = _unresolved_note(n_frames, pairs)
@@ -252,6 +270,12 @@ def _frame_values(frame_values, n_frames):
     """``frame_values`` of :func:`error_estimates` as finite ``(n_frames, m)`` arrays."""
     out = []
     for k, v in enumerate(frame_values):
+        if isinstance(v, _MomentValues):
+            # values kept as running sums (:class:`PairStream`)
+            if v.n != n_frames:
+                raise ValueError(f"frame_values[{k}] holds {v.n} frames, not {n_frames}")
+            out.append(v)
+            continue
         v = real_array(v, f"frame_values[{k}]")
         if v.ndim == 0 or v.shape[0] != n_frames or v.size == 0:
             raise ValueError(f"frame_values[{k}] of shape {v.shape} must hold values of the "
@@ -294,11 +318,16 @@ def _squares_inefficiency(values):
     its mean over frames): ``(1 + ρ²)/(1 − ρ²)``, that of the squares of a Gaussian AR(1)
     series; 1 where ``ρ`` is not above :data:`_LAG1_Z` standard errors."""
     d = values - values.mean(axis=0)
-    var = float(np.sum(d * d))
+    return _inefficiency_of_lag(values.shape[0], values[0].size, float(np.sum(d * d)),
+                                float(np.sum(d[:-1] * d[1:])))
+
+
+def _inefficiency_of_lag(n, m, var, lag):
+    """:func:`_squares_inefficiency` from the sums of ``m`` values over ``n`` frames about
+    their means: ``var`` of their squares, ``lag`` of the products of consecutive frames."""
     if var == 0:
         return 1.0
-    n, m = values.shape[0], values[0].size
-    rho = float(np.sum(d[:-1] * d[1:])) / var
+    rho = lag / var
     if n < _MIN_FRAMES_FOR_BIAS:
         # the mean over 4-9 frames pulls the estimate far below ρ (0.9 over 5 frames reads
         # 0.17, which the first-order correction below leaves a correlation of 0.3): it is
@@ -364,7 +393,8 @@ def _unresolved_note(n_frames, values):
     if not 2 <= n_frames < _MIN_FRAMES_FOR_BIAS:
         return None
     # the values that can tell most: the frames' forces tell for their energies as well
-    m = max(np.asarray(v[0]).size for v in values)
+    m = max(v.size if isinstance(v, _MomentValues) else np.asarray(v[0]).size
+            for v in values)
     separation = _expected_lag1(_RESOLVED_LAG1, n_frames) - _expected_lag1(0.0, n_frames)
     if separation >= _LAG1_Z / math.sqrt(m * (n_frames - 1)):
         return None
@@ -400,11 +430,13 @@ def frame_blocks(*series, values=()):
         (:func:`mda_electrolyte.uncertainty.timeseries_mean`) and ``(1 + r1)/(1 − r1)``; 1
         below 1.5.
     """
-    n = len(series[0]) if series else len(values[0])
+    n = len(series[0]) if series else (values[0].n if isinstance(values[0], _MomentValues)
+                                       else len(values[0]))
     g = 1.0
     if n >= _MIN_FRAMES_FOR_G:
         for v in values:
-            g = max(g, _squares_inefficiency(np.asarray(v, dtype=np.float64).reshape(n, -1)))
+            g = max(g, v.inefficiency() if isinstance(v, _MomentValues) else
+                    _squares_inefficiency(np.asarray(v, dtype=np.float64).reshape(n, -1)))
         for x in series:
             x = np.asarray(x, dtype=np.float64)
             if np.ptp(x) == 0:
@@ -503,16 +535,68 @@ def fit_estimates(reference, model, unit):
     >>> fit_estimates(ref[:1], ref[:1], "eV/Å")["slope"].verdict
     'too few frames: 1 (an error over frames needs at least 2)'
     """
-    from scipy.stats import linregress
-
     ref, mod, scale = _paired(reference, model)
     n_frames = ref.shape[0]
     x_frames, y_frames = ref.reshape(n_frames, -1), mod.reshape(n_frames, -1)
+    sums = _fit_sums(x_frames, y_frames, float(x_frames[0].mean()), float(y_frames[0].mean()))
+    return _fit_core(sums, (y_frames - x_frames, x_frames), unit, scale)
+
+
+#: Per-frame sums behind :func:`fit_estimates`: products and squares of reference ``x`` and
+#: model ``y`` as they are (the slope through the origin) and about the shifts ``cx``, ``cy``
+#: (the least-squares line, free of the cancellation of raw sums), the count, the extremes
+#: and the squared errors.
+_FIT_COLUMNS = ("xy", "xx", "yy", "sx", "sy", "sxx", "syy", "sxy", "n", "xmin", "xmax", "ymin",
+                "ymax", "sq")
+
+
+def _fit_sums(x, y, cx, cy):
+    """The :data:`_FIT_COLUMNS` of ``(n_frames, m)`` values ``x``, ``y`` per frame (and the
+    shifts), as one dict of arrays."""
+    dx, dy = x - cx, y - cy
+    out = {"xy": np.sum(x * y, axis=1), "xx": np.sum(x * x, axis=1), "yy": np.sum(y * y, axis=1),
+           "sx": dx.sum(axis=1), "sy": dy.sum(axis=1), "sxx": np.sum(dx * dx, axis=1),
+           "syy": np.sum(dy * dy, axis=1), "sxy": np.sum(dx * dy, axis=1),
+           "n": np.full(x.shape[0], float(x.shape[1])), "xmin": x.min(axis=1),
+           "xmax": x.max(axis=1), "ymin": y.min(axis=1), "ymax": y.max(axis=1),
+           "sq": np.sum((y - x) ** 2, axis=1)}
+    out["cx"], out["cy"] = cx, cy
+    return out
+
+
+def _ols(f, keep):
+    """Slope, intercept and r² of ordinary least squares over the frames ``keep`` of the sums
+    ``f`` (:func:`_fit_sums`): :func:`scipy.stats.linregress`'s formulas (its ``r`` NaN for a
+    constant model, clipped to ±1), which needs every value at once where a streamed analysis
+    has only these sums."""
+    n = float(f["n"][keep].sum())
+    if n < 3 or f["xmax"][keep].max() == f["xmin"][keep].min():
+        return (math.nan,) * 3
+    sx, sy = float(f["sx"][keep].sum()), float(f["sy"][keep].sum())
+    ssxm = float(f["sxx"][keep].sum()) - sx * sx / n
+    ssxym = float(f["sxy"][keep].sum()) - sx * sy / n
+    # a constant model is exactly that, not the rounding of its shifted sums
+    constant = f["ymax"][keep].max() == f["ymin"][keep].min()
+    ssym = 0.0 if constant else float(f["syy"][keep].sum()) - sy * sy / n
+    if ssxm == 0.0 or ssym == 0.0:
+        r = math.nan if (constant or ssxym == 0) else 0.0
+    else:
+        r = min(1.0, max(-1.0, ssxym / math.sqrt(ssxm * ssym)))
+    slope = ssxym / ssxm
+    intercept = (sy / n + f["cy"]) - slope * (sx / n + f["cx"])
+    return slope, intercept, r * r
+
+
+def _fit_core(f, values, unit, scale=1.0):
+    """:func:`fit_estimates` from the per-frame sums ``f`` (:func:`_fit_sums`) and the values
+    behind them (``(y − x, x)`` as arrays or :class:`_MomentValues`, :func:`frame_blocks`);
+    shared with :class:`PairStream`."""
+    n_frames = f["xy"].size
+    n_values = int(f["n"].sum())
 
     def origin(keep):
-        x, y = x_frames[keep].ravel(), y_frames[keep].ravel()
-        denom = float(np.dot(x, x))
-        return float(np.dot(x, y) / denom) if denom > 0 else math.nan
+        denom = float(f["xx"][keep].sum())
+        return float(f["xy"][keep].sum()) / denom if denom > 0 else math.nan
 
     fits = {}
 
@@ -521,17 +605,12 @@ def fit_estimates(reference, model, unit):
         # asks for each of the three separately)
         key = keep.tobytes()
         if key not in fits:
-            x, y = x_frames[keep].ravel(), y_frames[keep].ravel()
-            if x.size < 3 or np.ptp(x) == 0:
-                fits[key] = (math.nan,) * 3
-            else:
-                fit = linregress(x, y)
-                fits[key] = (float(fit.slope), float(fit.intercept), float(fit.rvalue**2))
+            fits[key] = _ols(f, keep)
         return fits[key]
 
     everything = np.ones(n_frames, dtype=bool)
-    values = {"slope_origin": origin(everything)}
-    values.update(zip(("slope", "intercept", "r2"), ols(everything), strict=True))
+    values_now = {"slope_origin": origin(everything)}
+    values_now.update(zip(("slope", "intercept", "r2"), ols(everything), strict=True))
     statistics = {
         "slope_origin": origin,
         "slope": lambda keep: ols(keep)[0],
@@ -542,17 +621,15 @@ def fit_estimates(reference, model, unit):
     scales = {"slope_origin": 1.0, "slope": 1.0, "intercept": scale, "r2": 1.0}
     # consecutive frames correlated with each other are left out together: the per-frame
     # products behind the slope and the misfit of each frame, in frame order
-    blocks, g = frame_blocks(np.sum(x_frames * y_frames, axis=1),
-                             np.sum(x_frames * x_frames, axis=1),
-                             np.mean((y_frames - x_frames) ** 2, axis=1),
-                             values=(y_frames - x_frames, x_frames))
+    blocks, g = frame_blocks(f["xy"], f["xx"], f["sq"] / f["n"], values=values)
+    ref_varies = f["xmax"].max() != f["xmin"].min()
     out = {}
-    for name, value in values.items():
+    for name, value in values_now.items():
         notes = []
         if not math.isfinite(value):
-            if name != "slope_origin" and x_frames.size < 3:
-                notes.append(f"{x_frames.size} value(s): a line fit needs at least 3")
-            elif np.ptp(ref) == 0:
+            if name != "slope_origin" and n_values < 3:
+                notes.append(f"{n_values} value(s): a line fit needs at least 3")
+            elif not ref_varies:
                 notes.append("the reference does not vary: fit undefined")
             else:
                 # linregress's r = 0/0 for a constant model
@@ -569,7 +646,7 @@ def fit_estimates(reference, model, unit):
             method = _jackknife_method(n_frames, blocks, g)
             # an exact fit (every leave-one-out value the same to rounding) has no scatter to
             # calibrate
-            few = (_few_blocks(n_frames, blocks, g, (y_frames - x_frames, x_frames))
+            few = (_few_blocks(n_frames, blocks, g, values)
                    if not err <= 1e-9 * max(abs(value), 1.0) else None)
             notes += [few] if few else []
             if math.isfinite(value) and not math.isfinite(err):
@@ -578,5 +655,227 @@ def fit_estimates(reference, model, unit):
         out[name] = Estimate(value * scales[name], err * scales[name], units[name], method,
                              n_frames, converged=not notes, notes=tuple(notes),
                              dof=_dof(blocks, err))
-    out["n"] = int(x_frames.size)
+    out["n"] = n_values
     return out
+
+
+class _ValueMoments:
+    """Running sums of ``m`` values followed over consecutive frames, about the first frame's
+    values: their sums ``S``, sums of squares ``Q`` and products of consecutive frames ``L``
+    per value, the first and last frame. They give :func:`_squares_inefficiency` of any subset
+    of the values (:meth:`centred`) without keeping the frames (Chan et al. 1979 for the merge
+    of parts computed apart, in frame order)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def add(self, v):
+        v = np.array(v, dtype=np.float64).ravel()
+        if self.n == 0:
+            self.first, self.last = v, v
+            self.S, self.Q, self.L = np.zeros_like(v), np.zeros_like(v), np.zeros_like(v)
+        else:
+            w, w_prev = v - self.first, self.last - self.first
+            self.S += w
+            self.Q += w * w
+            self.L += w_prev * w
+            self.last = v
+        self.n += 1
+
+    def merge(self, other):
+        """Append ``other``, the frames that follow these."""
+        if other.n == 0:
+            return
+        if self.n == 0:
+            self.__dict__.update(other.__dict__)
+            return
+        d = other.first - self.first
+        w_last = self.last - self.first
+        w_last_other = other.last - other.first
+        self.L += (other.L + d * (2 * other.S - w_last_other) + (other.n - 1) * d * d
+                   + w_last * d)
+        self.Q += other.Q + 2 * d * other.S + other.n * d * d
+        self.S += other.S + other.n * d
+        self.last = other.last
+        self.n += other.n
+
+    def centred(self, index=None):
+        """The values' sums of squares and of consecutive products about their means over
+        the frames (over ``index`` of them, default all)."""
+        pick = slice(None) if index is None else index
+        S, Q, L = self.S[pick], self.Q[pick], self.L[pick]
+        w_last = (self.last - self.first)[pick]
+        mean = S / self.n
+        var = float(np.sum(Q - S * mean))
+        lag = float(np.sum(L - mean * (2 * S - w_last) + (self.n - 1) * mean * mean))
+        return var, lag
+
+
+class _MomentValues:
+    """Values of :func:`frame_blocks` (``values=``) given by their :class:`_ValueMoments`."""
+
+    def __init__(self, moments, index=None):
+        self.moments, self.index = moments, index
+        self.n = moments.n
+        self.size = moments.S.size if index is None else int(np.size(index))
+
+    def inefficiency(self):
+        var, lag = self.moments.centred(self.index)
+        return _inefficiency_of_lag(self.n, self.size, var, lag)
+
+
+class PairStream:
+    """Reference and model values of one quantity, frame by frame, kept as the sums that
+    :func:`error_estimates` and :func:`fit_estimates` need, so that memory does not grow with
+    the frames' values (a trajectory of 10⁴ atoms over 10³ frames held 10 GB of forces).
+
+    Each frame gives ``(n_items, p)`` values (atoms × 3 force components; molecules × 1).
+    Per frame and per group of items the squared errors, the reference's sums per component
+    and the fit sums of :func:`_fit_sums` are kept (a few floats); per value the running sums of
+    :class:`_ValueMoments` of the errors and the reference (fixed in size). The estimates are
+    those of the array functions on the stacked frames (to rounding, ~1e-12).
+
+    Parameters
+    ----------
+    groups : dict
+        ``{name: index array of items}``.
+    p : int
+        Components per item (3: a force vector, the RRMSE's mean taken per component; 1).
+    moments : bool
+        Keep the per-value moments (the correlation of consecutive frames); without them
+        only :meth:`summary` is meaningful.
+    """
+
+    def __init__(self, groups, p, moments=True):
+        self.groups = {k: np.asarray(v) for k, v in groups.items()}
+        self.p = int(p)
+        self.frames, self.rows = [], []
+        self.err = _ValueMoments() if moments else None
+        self.ref = _ValueMoments() if moments else None
+        self.shift = None
+
+    def add(self, frame, reference, model):
+        ref = np.asarray(reference, dtype=np.float64).reshape(-1, self.p)
+        mod = np.asarray(model, dtype=np.float64).reshape(-1, self.p)
+        if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(mod))):
+            raise ValueError("the reference or the model values contain NaN or infinity")
+        if self.shift is None:
+            # about the first frame's means of each group: sums of values far from zero
+            # (energies per atom) lose their spread to the cancellation of raw sums, and a
+            # group of zeros (a lone ion's intramolecular force) stays exactly zero
+            self.shift = [(ref[i].mean(axis=0) if i.size else np.zeros(self.p),
+                           float(ref[i].mean()) if i.size else 0.0,
+                           float(mod[i].mean()) if i.size else 0.0)
+                          for i in self.groups.values()]
+        rows = []
+        for index, (c, cx, cy) in zip(self.groups.values(), self.shift, strict=True):
+            x, y = ref[index], mod[index]
+            d = x - c
+            if index.size:
+                f = _fit_sums(x.reshape(1, -1), y.reshape(1, -1), cx, cy)
+                fit = [f[k][0] for k in _FIT_COLUMNS]
+            else:
+                # an empty group (no atoms of molecules of several atoms in a melt of ions)
+                fit = [0.0 if k not in ("xmin", "ymin", "xmax", "ymax") else
+                       (math.inf if k.endswith("min") else -math.inf) for k in _FIT_COLUMNS]
+            rows.append(np.concatenate([d.sum(axis=0), np.sum(d * d, axis=0), fit]))
+        self.frames.append(int(frame))
+        self.rows.append(np.array(rows))
+        if self.err is not None:
+            self.err.add(mod - ref)
+            self.ref.add(ref)
+
+    def merge(self, other):
+        """Append the frames of ``other`` (the part of the frames that follows)."""
+        if other.shift is None:
+            return
+        if self.shift is None:
+            self.__dict__.update(other.__dict__)
+            return
+        p = self.p
+        dc = np.array([o[0] - m[0] for m, o in zip(self.shift, other.shift, strict=True)])
+        dx = np.array([o[1] - m[1] for m, o in zip(self.shift, other.shift, strict=True)])
+        dy = np.array([o[2] - m[2] for m, o in zip(self.shift, other.shift, strict=True)])
+        col = {k: 2 * p + i for i, k in enumerate(_FIT_COLUMNS)}
+        for rows in other.rows:
+            rows = rows.copy()
+            n = rows[:, col["n"]]
+            items = n / p
+            sx, sy = rows[:, col["sx"]].copy(), rows[:, col["sy"]].copy()
+            # the sums about other's shifts, taken about these
+            rows[:, p:2 * p] += 2 * dc * rows[:, :p] + items[:, None] * dc * dc
+            rows[:, :p] += items[:, None] * dc
+            rows[:, col["sxx"]] += 2 * dx * sx + n * dx * dx
+            rows[:, col["syy"]] += 2 * dy * sy + n * dy * dy
+            rows[:, col["sxy"]] += dx * sy + dy * sx + n * dx * dy
+            rows[:, col["sx"]] += n * dx
+            rows[:, col["sy"]] += n * dy
+            self.rows.append(rows)
+        self.frames += other.frames
+        if self.err is not None:
+            self.err.merge(other.err)
+            self.ref.merge(other.ref)
+
+    def _group(self, name):
+        order = np.argsort(self.frames, kind="stable")
+        g = list(self.groups).index(name)
+        rows = np.array(self.rows)[order][:, g]
+        p = self.p
+        f = {k: rows[:, 2 * p + i] for i, k in enumerate(_FIT_COLUMNS)}
+        f["cx"], f["cy"] = self.shift[g][1], self.shift[g][2]
+        return rows[:, :p], rows[:, p:2 * p], f
+
+    def _values(self, name):
+        items = self.groups[name]
+        index = (items[:, None] * self.p + np.arange(self.p)).ravel()
+        return (_MomentValues(self.err, index), _MomentValues(self.ref, index))
+
+    def values(self, name):
+        """The errors and reference of group ``name`` for :func:`error_estimates`'s
+        ``frame_values``."""
+        return self._values(name)
+
+    def estimates(self, name, unit, frame_values=()):
+        """:func:`error_estimates` of group ``name`` (``component_axes`` 1 for ``p`` > 1)."""
+        sx, sxx, f = self._group(name)
+        items = f["n"] / self.p
+        if f["n"].sum() == 0:
+            raise ValueError("no values to compare (an empty selection of atoms)")
+
+        def spread_of(keep):
+            n = float(items[keep].sum())
+            s = sx[keep].sum(axis=0)
+            squares = sxx[keep].sum(axis=0)
+            # a reference that does not vary is exactly that, not the rounding of its sums
+            return float(np.sum(np.where(squares - s * s / n > 1e-12 * squares,
+                                         squares - s * s / n, 0.0)))
+
+        everything = np.ones(len(items), dtype=bool)
+        mean = sx.sum(axis=0) / items.sum()
+        spread_frame = np.sum(sxx - 2 * mean * sx + items[:, None] * mean * mean, axis=1)
+        m = int(f["n"][0])
+        return _error_core(f["sq"], m, spread_of(everything), spread_frame, spread_of,
+                           (*self._values(name), *frame_values), unit)
+
+    def fits(self, name, unit):
+        """:func:`fit_estimates` of group ``name``."""
+        return _fit_core(self._group(name)[2], self._values(name), unit)
+
+    def summary(self, name):
+        """``{n, ref_sq, mod_sq, cross, ref_var, mod_var, ref_ptp, mod_ptp}`` over every value
+        of group ``name`` and frame: sums of squares and products, variances about the mean,
+        whether either varies (:func:`~mda_electrolyte.intra_inter_errors.unit_doubt`)."""
+        f = self._group(name)[2]
+        n = float(f["n"].sum())
+        if n == 0:
+            return {"n": 0}
+        sx, sy = f["sx"].sum(), f["sy"].sum()
+        return {"n": n, "ref_sq": float(f["xx"].sum()),
+                "mod_sq": float(f["yy"].sum()),
+                "cross": float(f["xy"].sum()),
+                "ref_var": float(f["sxx"].sum() / n - (sx / n) ** 2),
+                "mod_var": float(f["syy"].sum() / n - (sy / n) ** 2),
+                "cov": float(f["sxy"].sum() / n - sx * sy / n / n),
+                "ref_ptp": float(f["xmax"].max() - f["xmin"].min()),
+                "mod_ptp": float(f["ymax"].max() - f["ymin"].min()),
+                "ref_max": float(max(abs(f["xmax"].max()), abs(f["xmin"].min())))}

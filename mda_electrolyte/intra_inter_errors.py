@@ -32,7 +32,7 @@ from ase_electrolyte.estimate import mark_not_valid
 from ase_electrolyte.finetuning import _MAX_STRESS, _check_net_force
 
 from .analysis_base import FrameAnalysis, kept_frame, require_results
-from .error_metrics import error_estimates, fit_estimates
+from .error_metrics import PairStream, error_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
 from .model_frames import FrameSource
 from .model_labels import (
@@ -75,6 +75,9 @@ __all__ = [
 
 #: Components of the force decomposition, in the order of the per-frame arrays.
 FORCE_COMPONENTS = ("total", "intra", "inter", "trans", "rot", "vib")
+#: Force components (per side and force component) that a run keeps for :meth:`IntraInterErrors.
+#: plot`, spread evenly over the frames.
+PLOT_POINTS = 20000
 #: Components of the energy and stress decomposition.
 ENERGY_COMPONENTS = ("total", "intra", "inter")
 _QUANTITIES = ("energy", "forces", "stress")
@@ -148,11 +151,36 @@ def unit_doubt(reference, model, quantity, n_atoms=None, *, factors=None):
     factors : dict, optional
         ``{unit: factor}`` judged instead of the quantity's table.
     """
+    return _unit_doubt(_array_summary(reference, model), quantity, n_atoms, factors=factors)
+
+
+def _array_summary(reference, model):
+    """The sums of ``PairStream.summary`` (:mod:`mda_electrolyte.error_metrics`) of two arrays
+    of the same values."""
     ref = np.asarray(reference, dtype=np.float64).ravel()
     mod = np.asarray(model, dtype=np.float64).ravel()
-    ref_rms, mod_rms = float(np.sqrt(np.mean(ref**2))), float(np.sqrt(np.mean(mod**2)))
+    n = ref.size
+    if n == 0:
+        return {"n": 0}
+    return {"n": n, "ref_sq": float(np.dot(ref, ref)), "mod_sq": float(np.dot(mod, mod)),
+            "cross": float(np.dot(ref, mod)), "ref_var": float(np.var(ref)),
+            "mod_var": float(np.var(mod)),
+            "cov": float(np.mean((ref - ref.mean()) * (mod - mod.mean()))),
+            "ref_ptp": float(np.ptp(ref)), "mod_ptp": float(np.ptp(mod))}
+
+
+def _unit_doubt(summary, quantity, n_atoms=None, *, factors=None):
+    """:func:`unit_doubt` from the sums of ``PairStream.summary``
+    (:mod:`mda_electrolyte.error_metrics`; frames whose values are not kept)."""
+    n = summary["n"]
+    if not n:
+        return None
+    ref_rms = math.sqrt(summary["ref_sq"] / n)
+    mod_rms = math.sqrt(summary["mod_sq"] / n)
     if not (ref_rms > 0 and mod_rms > 0):
         return None
+    ref_std = math.sqrt(max(summary["ref_var"], 0.0))
+    mod_std = math.sqrt(max(summary["mod_var"], 0.0))
     ratio = ref_rms / mod_rms
     expected = {"forces": "eV/Å", "stress": "eV/Å³"}.get(quantity, "eV")
     if factors is None:
@@ -163,16 +191,18 @@ def unit_doubt(reference, model, quantity, n_atoms=None, *, factors=None):
         candidates["per atom"] = 1.0 / n_atoms
     # the nearest factor: 1/15 atoms and 1/13.6 (Rydberg) are both within 10 % of 0.07
     unit, factor = min(candidates.items(), key=lambda item: abs(ratio / item[1] - 1.0))
-    if quantity == "energy" and ref.size >= 3 and np.std(ref) > 0 and np.std(mod) > 0:
+    if quantity == "energy" and n >= 3 and ref_std > 0 and mod_std > 0:
         # a unit scales the energies' differences as well; an energy zero of another code
         # (total against atomisation energies) moves their level alone, and a level that
         # happened to be 23 times the model's was taken for kcal/mol
-        spread_ratio = float(np.std(ref) / np.std(mod))
+        spread_ratio = ref_std / mod_std
         if abs(spread_ratio / factor - 1.0) > 0.3:
             return None
     flipped = False
-    if quantity in ("forces", "stress") and ref.size >= 3:
-        corr = float(np.corrcoef(ref, mod)[0, 1]) if np.ptp(ref) > 0 and np.ptp(mod) > 0 else 0.0
+    if quantity in ("forces", "stress") and n >= 3:
+        corr = (summary["cov"] / (ref_std * mod_std)
+                if summary["ref_ptp"] > 0 and summary["mod_ptp"] > 0 and ref_std * mod_std > 0
+                else 0.0)
         # the sign convention is judged beside the unit: a pressure in GPa (−160 times ASE's
         # stress) was told "convert the labels", and converted it kept the wrong sign
         flipped = corr < -0.9
@@ -198,7 +228,7 @@ def unit_doubt(reference, model, quantity, n_atoms=None, *, factors=None):
         return (f"the reference {quantity} are {ratio:.4g} times the model's, as if they were "
                 f"in {unit} rather than {expected}: convert the labels")
     if flipped:
-        slope = float(np.dot(ref, mod) / np.dot(mod, mod))
+        slope = summary["cross"] / summary["mod_sq"]
         # anticorrelated below −0.9 no model is: the sign is judged within a factor of 2 (a
         # force field 0.8 times off, its labels as gradients, was reported as valid errors)
         if near(-slope, 1.0, wide=True):
@@ -215,23 +245,28 @@ def _mark_components(tree, components, note):
                 else _mark_components(v, components, note)) for k, v in tree.items()}
 
 
-def _isolated_force_doubt(intra, total, polyatomic):
+def _isolated_force_doubt(summary, total=None, polyatomic=None):
     """A sentence when stored isolated-molecule forces look like the frames' in another unit or
     sign (:func:`unit_doubt`), else None.
 
-    Compared over the atoms of molecules of more than one atom (an ion alone has no force):
+    ``summary`` (``PairStream.summary`` of :mod:`mda_electrolyte.error_metrics`) pairs the
+    isolated-molecule forces (as the reference) with the frames' reference forces (as the
+    model) over the atoms of molecules of more than one atom (an ion alone has no force):
     there the intramolecular force is most of a liquid's force (bonds against neighbours), so
     that the two agree in size and sign. Stored isolated forces in kcal/(mol·Å), or of the
     other sign, gave intra and inter force errors of 580 and 53 eV/Å marked valid while the
     energies passed every check.
     """
-    intra = np.asarray(intra)[:, polyatomic]
-    total = np.asarray(total)[:, polyatomic]
-    if intra.size < 3:
+    if total is not None:
+        # the arrays themselves: ``summary`` the isolated-molecule forces (n_frames, n_atoms,
+        # 3), ``total`` the frames' reference forces, ``polyatomic`` the atoms judged
+        summary = _array_summary(np.asarray(summary)[:, polyatomic],
+                                 np.asarray(total)[:, polyatomic])
+    if summary["n"] < 3:
         return None
     # a liquid's intermolecular forces may leave the intramolecular ones half the total (rigid
     # molecules near their own minimum): per Bohr in eV (0.53) is no sign of a unit there
-    doubt = unit_doubt(intra, total, "forces", factors=_FAR_FORCE_FACTORS)
+    doubt = _unit_doubt(summary, "forces", factors=_FAR_FORCE_FACTORS)
     if doubt is None:
         return None
     return ("stored isolated-molecule forces: " + doubt.replace(
@@ -878,6 +913,13 @@ class IntraInterErrors(FrameAnalysis):
         a cell (for calculators that need one).
     compound : {"residues", "fragments"}
         What a molecule is in a Universe.
+    keep_arrays : bool
+        Keep every frame's forces of both sides in every component (``results.forces``) and
+        the isolated molecules' energies (``results.molecule_energies``): 12 arrays of
+        n_atoms x 3 floats per frame. Default ``False``: the errors are taken from running
+        sums (``PairStream`` of :mod:`mda_electrolyte.error_metrics`, the same numbers to
+        rounding), so that memory does not grow with frames x atoms
+        (``benchmarks/bench_intra_inter_memory.py``).
 
     Attributes
     ----------
@@ -908,9 +950,16 @@ class IntraInterErrors(FrameAnalysis):
         squares with an intercept (:func:`scipy.stats.linregress`; eV/Å for the intercept),
         beside the through-origin slope; marked not valid (value ``nan``) where the reference
         does not vary.
-    results.forces, results.energies, results.stress : dict
-        ``[side][component]`` arrays, side ``model`` or ``reference``: forces (n_frames, n_atoms, 3)
-        in eV/Å, energies (n_frames,) in eV, stress (n_frames, 6) in eV/Å³.
+    results.energies, results.stress : dict
+        ``[side][component]`` arrays, side ``model`` or ``reference``: energies (n_frames,) in
+        eV, stress (n_frames, 6) in eV/Å³.
+    results.forces : dict or None
+        ``[side][component]`` arrays (n_frames, n_atoms, 3) in eV/Å with ``keep_arrays=True``;
+        ``None`` otherwise.
+    results.force_sample : dict
+        ``[component]``: ``(reference, model)`` force components (eV/Å) of a random sample
+        of at most :data:`~mda_electrolyte.intra_inter_errors.PLOT_POINTS` over the frames
+        (what :meth:`plot` draws).
     results.units : dict
     results.not_compared : dict
         ``{quantity: reason}`` of the quantities left out by default: all-zero labels, and
@@ -953,8 +1002,13 @@ class IntraInterErrors(FrameAnalysis):
         atom_types=None,
         vacuum=None,
         compound="residues",
+        keep_arrays=False,
         **kwargs,
     ):
+        from ase_electrolyte.atoms_checks import check_flag
+
+        check_flag("keep_arrays", keep_arrays)
+        self.keep_arrays = bool(keep_arrays)
         self._source = FrameSource(frames, compound=compound)
         super().__init__(self._source.atomgroup.universe.trajectory, **kwargs)
         if not is_calculator(model):
@@ -1088,6 +1142,28 @@ class IntraInterErrors(FrameAnalysis):
             )
         self.atom_types = atom_types
 
+    @property
+    def _components(self):
+        return {
+            "energy": ENERGY_COMPONENTS if self._split_reference else ("total",),
+            "forces": FORCE_COMPONENTS
+            if self._split_reference
+            else ("total", "trans", "rot", "vib"),
+            "stress": ENERGY_COMPONENTS if self._split_reference else ("total",),
+        }
+
+    def _groups(self):
+        """Atom groups whose force errors are reported: all, per element, per species, per
+        atom type (the softening slopes)."""
+        symbols = np.array([chemical_symbols[z] for z in self._source.numbers])
+        atom_species = np.asarray(self._source.species)[self._source.ids]
+        groups = {("all", None): np.arange(symbols.size)}
+        for kind, labels in (("element", symbols), ("species", atom_species),
+                             ("type", self.atom_types)):
+            for label in dict.fromkeys(labels):
+                groups[(kind, label)] = np.flatnonzero(labels == label)
+        return groups
+
     def _categories(self):
         """Ju et al. (2025) atom categories from the covalent bonds of the first frame."""
         from .atom_categories import atom_categories
@@ -1134,9 +1210,12 @@ class IntraInterErrors(FrameAnalysis):
         return True
 
     def _get_aggregator(self):
-        return ResultsGroup(lookup={"_per_frame": ResultsGroup.flatten_sequence})
+        return ResultsGroup(lookup={"_per_frame": ResultsGroup.flatten_sequence,
+                                    "_streams": ResultsGroup.flatten_sequence})
 
     def _check_selected_frames(self):
+        # the plot's sample per frame, from the whole selection (a worker sees its part)
+        self._sample_per_frame = max(1, -(-PLOT_POINTS // max(1, len(self._sliced_trajectory))))
         # every selected frame in the calling process, before the first model call
         with kept_frame(self._trajectory):
             check_molecules_whole(self._source, self._sliced_trajectory,
@@ -1205,6 +1284,20 @@ class IntraInterErrors(FrameAnalysis):
 
     def _prepare(self):
         self.results._per_frame = []
+        streams = {"forces": {}, "molecules": None, "isolated": None}
+        if "forces" in self.quantities:
+            groups = self._groups()
+            streams["forces"] = {c: PairStream(groups, 3)
+                                 for c in self._components["forces"]}
+            if self._split_reference:
+                sizes = np.bincount(self._source.ids)
+                streams["isolated"] = PairStream(
+                    {"poly": np.flatnonzero(sizes[self._source.ids] > 1)}, 3, moments=False)
+        if self._split_reference:
+            species = np.asarray(self._source.species)
+            streams["molecules"] = PairStream(
+                {sp: np.flatnonzero(species == sp) for sp in dict.fromkeys(species)}, 1)
+        self.results._streams = [streams]
 
     def _split(self, side, atoms, whole, frame, properties):
         ids, masses = self._source.ids, self._source.masses
@@ -1253,122 +1346,162 @@ class IntraInterErrors(FrameAnalysis):
                 # non-finite energy")
                 err.add_note(f"IntraInterErrors: the {side.name} on frame {int(frame)}")
                 raise
-        self.results._per_frame.append((frame, *split))
+        frame = int(frame)
+        model, reference = split
+        streams = self.results._streams[0]
+        try:
+            for c, stream in streams["forces"].items():
+                stream.add(frame, reference["forces"][c], model["forces"][c])
+            if streams["isolated"] is not None:
+                streams["isolated"].add(frame, reference["forces"]["intra"],
+                                        reference["forces"]["total"])
+            if streams["molecules"] is not None:
+                per_atom = 1000.0 / np.bincount(self._source.ids)
+                streams["molecules"].add(frame, reference["molecule_energy"] * per_atom,
+                                         model["molecule_energy"] * per_atom)
+        except ValueError as err:
+            # a non-finite part (an isolated molecule's forces) said no frame
+            err.add_note(f"IntraInterErrors: frame {frame}")
+            raise
+        # a fixed share of every frame's force components for the parity plot
+        sample = {}
+        if streams["forces"]:
+            rng = np.random.default_rng(frame)
+            size = self._source.n_atoms * 3
+            pick = rng.choice(size, min(size, getattr(self, "_sample_per_frame", size)),
+                              replace=False)
+            sample = {c: (reference["forces"][c].ravel()[pick], model["forces"][c].ravel()[pick])
+                      for c in streams["forces"]}
+        small = {side: {q: {c: v for c, v in values[q].items()}
+                        for q in ("energy", "stress") if q in properties}
+                 for side, values in (("model", model), ("reference", reference))}
+        arrays = None
+        if self.keep_arrays:
+            arrays = {side: {"forces": values["forces"],
+                             "molecule_energy": values.get("molecule_energy")}
+                      for side, values in (("model", model), ("reference", reference))}
+        self.results._per_frame.append((frame, small, sample, arrays))
 
     def _conclude(self):
         per_frame = sorted(self.results._per_frame, key=lambda item: item[0])
         if not per_frame:
             raise ValueError("no frames analysed: start/stop/step or frames select none")
         n_atoms = self._source.n_atoms
-        components = {
-            "energy": ENERGY_COMPONENTS if self._split_reference else ("total",),
-            "forces": FORCE_COMPONENTS
-            if self._split_reference
-            else ("total", "trans", "rot", "vib"),
-            "stress": ENERGY_COMPONENTS if self._split_reference else ("total",),
-        }
+        components = self._components
+        # the parts of a parallel run, in frame order, joined into one set of running sums
+        parts = self.results._streams
+        streams = parts[0]
+        for other in parts[1:]:
+            for c, stream in streams["forces"].items():
+                stream.merge(other["forces"][c])
+            for key in ("isolated", "molecules"):
+                if streams[key] is not None:
+                    streams[key].merge(other[key])
+        del self.results["_streams"]
         data = {}
-        for q in self.quantities:
-            data[q] = {}
-            for s, side in ((1, "model"), (2, "reference")):
-                # each component's per-frame arrays let go as it is stacked: stacked beside
-                # all of them, the forces were held twice at the peak (288 of the 1290 bytes
-                # per analysed atom; benchmarks/bench_intra_inter_memory.py)
-                data[q][side] = {
-                    c: np.array([item[s][q].pop(c) for item in per_frame])
-                    for c in components[q]
-                }
+        for q in ("energy", "stress"):
+            if q not in self.quantities:
+                continue
+            data[q] = {side: {c: np.array([item[1][side][q][c] for item in per_frame])
+                              for c in components[q]}
+                       for side in ("model", "reference")}
         self.results.energies = data.get("energy", {})
-        self.results.forces = data.get("forces", {})
         self.results.stress = data.get("stress", {})
-        if self._split_reference:
-            self.results.molecule_energies = {
-                side: np.array([item[s]["molecule_energy"] for item in per_frame])
-                for s, side in ((1, "model"), (2, "reference"))
-            }
+        self.results.forces = None
+        if self.keep_arrays:
+            if "forces" in self.quantities:
+                self.results.forces = {
+                    side: {c: np.array([item[3][side]["forces"][c] for item in per_frame])
+                           for c in components["forces"]}
+                    for side in ("model", "reference")}
+            if self._split_reference:
+                self.results.molecule_energies = {
+                    side: np.array([item[3][side]["molecule_energy"] for item in per_frame])
+                    for side in ("model", "reference")}
+        forces = streams["forces"]
+        self.results.force_sample = {
+            c: tuple(np.concatenate([item[2][c][k] for item in per_frame]) for k in (0, 1))
+            for c in forces}
         del self.results["_per_frame"]
 
         # the frames' total forces and force errors: their thousands of components show a
         # correlation of consecutive frames that one energy (or a stress) per frame cannot
         # (energy RRMSEs of AR(1) frames of φ = 0.9 over 20 frames: all valid, coverage 0.25)
-        force_values = () if "forces" not in data else (
-            data["forces"]["model"]["total"] - data["forces"]["reference"]["total"],
-            data["forces"]["reference"]["total"])
+        all_atoms = ("all", None)
+        force_values = forces["total"].values(all_atoms) if forces else ()
 
-        def errors(ref, mod, unit, component_axes=0, floor=0.0):
-            r, rr = error_estimates(ref, mod, unit, component_axes=component_axes,
-                                    frame_values=force_values)
+        def undefined(rr, ref_rms, floor):
             # a part that is a difference of two large numbers (the inter part of one molecule,
             # or of molecules beyond each other's cutoff) is rounding noise: its spread is no
             # denominator of a relative error
             # (also where the RRMSE is not valid for another reason, e.g. too few frames)
-            if (np.sqrt(np.mean((ref - np.mean(ref)) ** 2)) <= floor
-                    and math.isfinite(rr.value)):
-                rr = replace(rr, value=float("nan"), stderr=float("nan"), converged=False,
-                             notes=rr.notes + ("the reference's part is zero to rounding (an inter "
-                                               "part without neighbours, the net force of a "
-                                               "lone molecule): RRMSE undefined",))
-            return r, rr
+            if ref_rms <= floor and math.isfinite(rr.value):
+                return replace(rr, value=float("nan"), stderr=float("nan"), converged=False,
+                               notes=rr.notes + ("the reference's part is zero to rounding (an "
+                                                 "inter part without neighbours, the net force "
+                                                 "of a lone molecule): RRMSE undefined",))
+            return rr
+
+        def errors(ref, mod, unit, component_axes=0, floor=0.0):
+            r, rr = error_estimates(ref, mod, unit, component_axes=component_axes,
+                                    frame_values=force_values)
+            return r, undefined(rr, np.sqrt(np.mean((ref - np.mean(ref)) ** 2)), floor)
+
+        def streamed(stream, group, unit, floor=0.0):
+            r, rr = stream.estimates(group, unit, frame_values=force_values)
+            return r, undefined(rr, math.sqrt(max(stream.summary(group)["ref_var"], 0.0)),
+                                floor)
 
         # rounding of the totals, in the units of the comparison
         floor = {q: 1e-9 * float(np.max(np.abs(data[q]["reference"]["total"])))
                  * (scale if q == "energy" else 1.0)
-                 for q, scale in (("energy", 1000.0 / n_atoms), ("forces", 1.0),
-                                  ("stress", 1.0)) if q in data}
+                 for q, scale in (("energy", 1000.0 / n_atoms), ("stress", 1.0)) if q in data}
+        if forces:
+            floor["forces"] = 1e-9 * forces["total"].summary(all_atoms)["ref_max"]
 
-        scale = {"energy": 1000.0 / n_atoms, "forces": 1.0, "stress": 1.0}
+        scale = {"energy": 1000.0 / n_atoms, "stress": 1.0}
         # stress compared as the full 3×3 tensor: over Voigt components the off-diagonal terms
         # would count once instead of twice, and the errors would change when the frames rotate
-        shape = {"energy": _same, "forces": _same, "stress": _voigt_to_tensor}
-        axes = {"energy": 0, "forces": 1, "stress": 2}
+        shape = {"energy": _same, "stress": _voigt_to_tensor}
+        axes = {"energy": 0, "stress": 2}
         estimates = {"rmse": {}, "rrmse": {}}
         for q in self.quantities:
             for c in components[q]:
-                ref = shape[q](data[q]["reference"][c]) * scale[q]
-                mod = shape[q](data[q]["model"][c]) * scale[q]
-                r, rr = errors(ref, mod, _ESTIMATE_UNITS[q], component_axes=axes[q],
-                               floor=floor[q] if c != "total" else 0.0)
+                below = floor[q] if c != "total" else 0.0
+                if q == "forces":
+                    r, rr = streamed(forces[c], all_atoms, "eV/Å", below)
+                else:
+                    ref = shape[q](data[q]["reference"][c]) * scale[q]
+                    mod = shape[q](data[q]["model"][c]) * scale[q]
+                    r, rr = errors(ref, mod, _ESTIMATE_UNITS[q], component_axes=axes[q],
+                                   floor=below)
                 estimates["rmse"].setdefault(c, {})[q] = r
                 estimates["rrmse"].setdefault(c, {})[q] = rr
 
-        symbols = np.array([chemical_symbols[z] for z in self._source.numbers])
+        symbols = [chemical_symbols[z] for z in self._source.numbers]
         mol_species = np.asarray(self._source.species)
-        atom_species = mol_species[self._source.ids]
-        groups = {
-            "element": {el: symbols == el for el in dict.fromkeys(symbols)},
-            "species": {sp: atom_species == sp for sp in dict.fromkeys(atom_species)},
-        }
-        for kind, masks in groups.items():
+        labels = {"element": list(dict.fromkeys(symbols)),
+                  "species": list(dict.fromkeys(mol_species[self._source.ids]))}
+        for kind, names in labels.items():
             per_rmse, per_rrmse = {}, {}
-            for label, mask in masks.items():
+            for label in names:
                 r_entry, rr_entry = {}, {}
-                if "forces" in self.quantities:
-                    for c in components["forces"]:
-                        r, rr = errors(data["forces"]["reference"][c][:, mask],
-                                       data["forces"]["model"][c][:, mask], "eV/Å",
-                                       component_axes=1,
-                                       floor=floor["forces"] if c != "total" else 0.0)
-                        r_entry.setdefault(c, {})["forces"] = r
-                        rr_entry.setdefault(c, {})["forces"] = rr
-                if kind == "species" and self._split_reference:
-                    molecules = mol_species == label
-                    n_per_mol = np.bincount(self._source.ids)[molecules]
-                    energies = self.results.molecule_energies
-                    ref = energies["reference"][:, molecules] / n_per_mol * 1000.0
-                    mod = energies["model"][:, molecules] / n_per_mol * 1000.0
-                    r, rr = errors(ref, mod, "meV/atom")
+                for c in forces:
+                    r, rr = streamed(forces[c], (kind, label), "eV/Å",
+                                     floor["forces"] if c != "total" else 0.0)
+                    r_entry.setdefault(c, {})["forces"] = r
+                    rr_entry.setdefault(c, {})["forces"] = rr
+                if kind == "species" and streams["molecules"] is not None:
+                    r, rr = streamed(streams["molecules"], label, "meV/atom")
                     r_entry.setdefault("intra", {})["energy"] = r
                     rr_entry.setdefault("intra", {})["energy"] = rr
                 per_rmse[label], per_rrmse[label] = r_entry, rr_entry
             estimates[f"rmse_per_{kind}"] = per_rmse
             estimates[f"rrmse_per_{kind}"] = per_rrmse
         softening, softening_ols = {}, {}
-        if "forces" in self.quantities:
-            ref = self.results.forces["reference"]["total"]
-            mod = self.results.forces["model"]["total"]
+        if forces:
             for label in dict.fromkeys(self.atom_types):
-                mask = self.atom_types == label
-                fits = fit_estimates(ref[:, mask], mod[:, mask], "eV/Å")
+                fits = forces["total"].fits(("type", label), "eV/Å")
                 softening[label] = fits.pop("slope_origin")
                 softening_ols[label] = fits
 
@@ -1378,8 +1511,11 @@ class IntraInterErrors(FrameAnalysis):
         # forces in eV/Å were reported as a valid energy error of 20 times the energy); a
         # doubt about the forces marks every number, as the other labels came with them
         for q in self.quantities:
-            doubt = unit_doubt(data[q]["reference"]["total"], data[q]["model"]["total"], q,
-                               n_atoms=n_atoms)
+            if q == "forces":
+                doubt = _unit_doubt(forces["total"].summary(all_atoms), q, n_atoms=n_atoms)
+            else:
+                doubt = unit_doubt(data[q]["reference"]["total"], data[q]["model"]["total"], q,
+                                   n_atoms=n_atoms)
             if doubt is None:
                 continue
             warnings.warn(doubt, stacklevel=3)
@@ -1398,10 +1534,8 @@ class IntraInterErrors(FrameAnalysis):
                 warnings.warn(doubt, stacklevel=3)
                 estimates = _mark_energy(estimates, ("total", "intra"), doubt)
 
-        if self._split_reference and "forces" in self.quantities:
-            doubt = _isolated_force_doubt(data["forces"]["reference"]["intra"],
-                                          data["forces"]["reference"]["total"],
-                                          np.bincount(self._source.ids)[self._source.ids] > 1)
+        if streams["isolated"] is not None:
+            doubt = _isolated_force_doubt(streams["isolated"].summary("poly"))
             if doubt is not None:
                 warnings.warn(doubt, stacklevel=3)
                 estimates = _mark_components(estimates, ("intra", "inter"), doubt)
@@ -1460,7 +1594,9 @@ class IntraInterErrors(FrameAnalysis):
             At least as many axes as force components (fewer is a ValueError); default a new
             figure of 2 x 3 panels.
         max_points : int
-            Force components drawn per panel (a random subset beyond that), at least 1.
+            Force components drawn per panel (a random subset beyond that), at least 1; the
+            run keeps a sample of about
+            :data:`~mda_electrolyte.intra_inter_errors.PLOT_POINTS` of them.
 
         Raises
         ------
@@ -1477,12 +1613,12 @@ class IntraInterErrors(FrameAnalysis):
         import matplotlib.pyplot as plt
         from matplotlib.axes import Axes
 
-        require_results(self, "forces")
+        require_results(self, "force_sample")
 
         if "forces" not in self.quantities:
             raise ValueError("plot() shows forces; run with forces among the quantities")
         max_points = count_argument("max_points", max_points)
-        components = list(self.results.forces["model"])
+        components = list(self.results.force_sample)
         if ax is None:
             _, ax = plt.subplots(2, 3, figsize=(11, 7))
         axes = np.ravel(np.asarray(ax, dtype=object))
@@ -1494,8 +1630,7 @@ class IntraInterErrors(FrameAnalysis):
                              f"{type(ax).__name__}")
         rng = np.random.default_rng(0)
         for a, c in zip(axes, components, strict=False):
-            x = self.results.forces["reference"][c].ravel()
-            y = self.results.forces["model"][c].ravel()
+            x, y = self.results.force_sample[c]
             if x.size > max_points:
                 pick = rng.choice(x.size, max_points, replace=False)
                 x, y = x[pick], y[pick]

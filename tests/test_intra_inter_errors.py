@@ -129,7 +129,8 @@ def test_intra_plus_inter_is_total_and_matches_the_analytic_split():
     model = MolecularPairModel()
     bonds_only = MolecularPairModel(epsilon=0.0)
     lj_only = MolecularPairModel(k=0.0)
-    err = IntraInterErrors(frames, model, reference=MolecularPairModel(sigma=2.4)).run()
+    err = IntraInterErrors(frames, model, reference=MolecularPairModel(sigma=2.4),
+                           keep_arrays=True).run()
     r = err.results
     for _q, comps in (("energy", r.energies), ("forces", r.forces), ("stress", r.stress)):
         for side in ("model", "reference"):
@@ -172,7 +173,8 @@ def test_intra_energy_is_invariant_to_moving_and_rotating_molecules():
     moved.positions[mol] = rot.positions + [0.7, -1.1, 0.4]
     moved.positions[ids == 3] += [2.0, 0.5, -0.3]
     err = IntraInterErrors(
-        [atoms, moved], MolecularPairModel(), reference=MolecularPairModel(k=30.0)
+        [atoms, moved], MolecularPairModel(), reference=MolecularPairModel(k=30.0),
+        keep_arrays=True,
     ).run()
     e = err.results.energies["model"]["intra"]
     assert abs(e[0] - e[1]) < 1e-11
@@ -193,7 +195,8 @@ def test_intra_energy_is_invariant_to_moving_and_rotating_molecules():
 
 def test_model_against_itself_has_zero_error_and_a_softened_copy_has_known_errors():
     frames = [_frame(seed=s) for s in range(3)]
-    same = IntraInterErrors(frames, MolecularPairModel(), reference=MolecularPairModel()).run()
+    same = IntraInterErrors(frames, MolecularPairModel(), reference=MolecularPairModel(),
+                            keep_arrays=True).run()
     for comp, quantities in same.results.rmse.items():
         for q, value in quantities.items():
             assert value.value == 0.0 and value.valid, (comp, q)
@@ -300,7 +303,7 @@ def test_universe_input_matches_atoms_input_and_parallel_backends_match_serial()
     # Universe frames carry no molecule array: use molecule-agnostic Lennard-Jones models
     model = MolecularPairModel(atomic=True)
     ref = MolecularPairModel(atomic=True, sigma=2.4)
-    serial = IntraInterErrors(frames, model, reference=ref).run()
+    serial = IntraInterErrors(frames, model, reference=ref, keep_arrays=True).run()
     from_u = IntraInterErrors(u, model, reference=ref).run()
     for comp in serial.results.rmse:
         for q in serial.results.rmse[comp]:
@@ -308,7 +311,7 @@ def test_universe_input_matches_atoms_input_and_parallel_backends_match_serial()
                 serial.results.rmse[comp][q].value, rel=1e-4, abs=1e-8
             )
     assert set(from_u.results.rmse_per_species) == {"WAT", "MOH", "CO2"}
-    par = IntraInterErrors(frames, model, reference=ref).run(backend="multiprocessing", n_workers=2)
+    par = IntraInterErrors(frames, model, reference=ref, keep_arrays=True).run(backend="multiprocessing", n_workers=2)
     np.testing.assert_array_equal(
         par.results.forces["model"]["inter"], serial.results.forces["model"]["inter"]
     )
@@ -432,7 +435,7 @@ def test_forces_stored_in_a_trajectory_are_a_reference_in_ev_per_angstrom():
 
 def test_ols_softening_with_intercept_and_bond_categories():
     frames = [_frame(seed=s) for s in range(2)]
-    soft = IntraInterErrors(frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel(),
+    soft = IntraInterErrors(frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel(), keep_arrays=True,
                             atom_types="categories").run()
     # water O (H, H) and methanol O (C, H) are plain O; CO2's terminal O has one bond to C
     assert set(soft.results.softening) == {"O", "H", "COHHH", "Oc", "Cc"}
@@ -498,7 +501,7 @@ def test_errors_are_estimates_and_an_undefined_rrmse_is_marked_not_nan_with_a_wa
     # frames are correlated (error_metrics._unresolved_note)
     frames = [_frame(seed=s) for s in range(10)]
     soft = IntraInterErrors(
-        frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel()
+        frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel(), keep_arrays=True
     ).run()
     est = soft.results.estimates["rmse"]["inter"]["forces"]
     assert est is soft.results.rmse["inter"]["forces"] and est.unit == "eV/Å"

@@ -93,7 +93,8 @@ def test_with_a_neutralising_background_the_ions_are_the_terms_less_their_images
     frame = _ionic_frame()
     term = _ewald(background=True)
     _, calc = _sum(term)
-    errors = IntraInterErrors([frame, frame.copy()], calc, reference=Bonds(), vacuum=12.0).run()
+    errors = IntraInterErrors([frame, frame.copy()], calc, reference=Bonds(), vacuum=12.0,
+                              keep_arrays=True).run()
     molecules = isolated_molecules(frame, frame.arrays["molecule_index"], vacuum=12.0)
     in_cube = []
     for mol in molecules:
@@ -115,7 +116,7 @@ def test_with_a_neutralising_background_the_ions_are_the_terms_less_their_images
 def test_neutral_molecules_in_a_vacuum_cube_pass_the_check():
     _, calc = _sum(_ewald())
     errors = IntraInterErrors([_ionic_frame((0, 0, 0, 0, 0))] * 2, calc, reference=Bonds(),
-                              vacuum=12.0).run()
+                              vacuum=12.0, keep_arrays=True).run()
     assert np.all(np.isfinite(errors.results.molecule_energies["model"]))
 
 

@@ -39,7 +39,7 @@ def _run(factor, frames=FRAMES, labels=None, isolated=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         r = IntraInterErrors(frames, MolecularPairModel(), reference=labels,
-                             reference_isolated=isolated).run().results
+                             reference_isolated=isolated, keep_arrays=True).run().results
     return r, [str(w.message) for w in caught]
 
 

@@ -134,7 +134,8 @@ def test_trajectory_forces_of_the_whole_system_against_a_part_are_refused():
     # the whole Universe is compared as before, and exactly: the labels are the reference's
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = IntraInterErrors(u, ref, reference="trajectory", quantities=("forces",)).run()
+        r = IntraInterErrors(u, ref, reference="trajectory", quantities=("forces",),
+                             keep_arrays=True).run()
     # the trajectory stores single-precision forces in kJ/(mol·Å)
     rms = np.sqrt(np.mean(r.results.forces["reference"]["total"] ** 2))
     assert r.results.rmse["total"]["forces"].value < 1e-5 * rms

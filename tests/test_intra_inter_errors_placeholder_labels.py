@@ -140,7 +140,8 @@ def test_a_quantity_zero_in_some_frames_only_is_a_label_and_compared(frames, qua
     assert placeholder_labels([stored_labels(a) for a in labels]) == {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        errors = IntraInterErrors(frames, MolecularPairModel(), reference=labels)
+        errors = IntraInterErrors(frames, MolecularPairModel(), reference=labels,
+                                  keep_arrays=True)
         errors.run()
     assert _placeholder_warnings(caught) == []
     assert quantity in errors.quantities and errors.results.not_compared == {}

@@ -58,12 +58,14 @@ def test_an_analysis_rerun_after_calc_set_equals_a_fresh_one():
 
     frames = [_frame(seed=s) for s in range(2)]
     model = LennardJones(sigma=2.0, epsilon=0.01, rc=6.0, smooth=True)
-    err = IntraInterErrors(frames, model, reference=MolecularPairModel(sigma=2.4))
+    err = IntraInterErrors(frames, model, reference=MolecularPairModel(sigma=2.4),
+                           keep_arrays=True)
     before = err.run().results.energies["model"]["intra"].copy()
     model.set(epsilon=0.02)
     after = err.run().results
     fresh = IntraInterErrors(frames, LennardJones(sigma=2.0, epsilon=0.02, rc=6.0, smooth=True),
-                             reference=MolecularPairModel(sigma=2.4)).run().results
+                             reference=MolecularPairModel(sigma=2.4),
+                             keep_arrays=True).run().results
     for part in ("intra", "inter", "total"):
         np.testing.assert_allclose(after.energies["model"][part], fresh.energies["model"][part],
                                    rtol=1e-12, atol=1e-12)

@@ -58,11 +58,13 @@ def test_a_scan_and_a_split_rerun_with_another_vacuum_match_fresh_ones():
                             keep_frames=False).run()
     np.testing.assert_allclose(scan.results.intra, fresh.results.intra, rtol=1e-12)
     errors = IntraInterErrors(frames, _lj(), reference=LennardJones(sigma=1.05, epsilon=0.01,
-                                                                     rc=6.0), vacuum=1.0)
+                                                                     rc=6.0), vacuum=1.0,
+                              keep_arrays=True)
     errors.run()
     errors.vacuum = 10.0
     errors.run()
     again = IntraInterErrors(frames, _lj(), reference=LennardJones(sigma=1.05, epsilon=0.01,
-                                                                    rc=6.0), vacuum=10.0).run()
+                                                                    rc=6.0), vacuum=10.0,
+                             keep_arrays=True).run()
     np.testing.assert_allclose(errors.results.molecule_energies["model"],
                                again.results.molecule_energies["model"], rtol=1e-12)
