@@ -39,8 +39,10 @@ def test_concentrations_that_pack_the_same_box_are_refused():
 
 
 def test_solvent_mixtures_that_pack_the_same_box_are_refused():
+    # EC:3.2,EMC:6.8 packed 7 EC + 14 EMC at 300 atoms too while the solvents were rounded in
+    # moles; 8 + 13 (0.342 of EC by mass) is closer to its 0.32 than 7 + 14 (0.297)
     mixtures = [{"solvent": "EC:3,EMC:7", "salt": "LiPF6", "concentration": 1.0},
-                {"solvent": "EC:3.2,EMC:6.8", "salt": "LiPF6", "concentration": 1.0}]
+                {"solvent": "EC:3.1,EMC:6.9", "salt": "LiPF6", "concentration": 1.0}]
     plan_small = None
     with pytest.raises(PlanError, match="give the same box at n_atoms = 300"):
         plan_small = _plan(300, mixtures)
