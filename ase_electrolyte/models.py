@@ -696,8 +696,11 @@ def _check_modal(model, named, options):
             "modal= is for multi-fidelity models such as 'sevennet-mf-0'"
         )
     if named.modals and modal not in named.modals:
+        # sevenn's fidelity names are case-sensitive: 'pbe' is refused, and the fix named
+        same = [m for m in named.modals if str(modal).strip().lower() == m.lower()]
+        hint = f" (did you mean {same[0]!r}? fidelity names are case-sensitive)" if same else ""
         raise ValueError(
-            f"unknown modal {modal!r} for {model!r}; choose one of {list(named.modals)}"
+            f"unknown modal {modal!r} for {model!r}{hint}; choose one of {list(named.modals)}"
         )
 
 

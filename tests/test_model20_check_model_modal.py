@@ -98,3 +98,11 @@ def test_finetune_refuses_a_multi_fidelity_file_as_it_refuses_the_name(tmp_path)
         messages.append(str(err.value))
     assert all("multi-fidelity" in m and "not supported" in m for m in messages), messages
     assert not (tmp_path / "ft").exists()
+
+
+@pytest.mark.parametrize("model", [MF_FILE, "sevennet-mf-0"])
+@pytest.mark.parametrize(("given", "meant"), [("pbe", "PBE"), ("r2scan", "R2SCAN")])
+def test_a_fidelity_in_another_case_names_the_spelling(model, given, meant):
+    with pytest.raises(ValueError, match=rf"unknown modal '{given}' .*\(did you mean '{meant}'\? "
+                                         r"fidelity names are case-sensitive\)"):
+        _check(model, modal=given)
