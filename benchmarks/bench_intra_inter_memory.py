@@ -18,10 +18,10 @@ Printed: the peak (MB) per frame count, and bytes per analysed atom (peak / (fra
 
 Measured (this machine, 375 atoms; 8 / 16 / 32 / 64 frames):
 before (per-frame arrays): 3.1 / 6.0 / 11.9 / 23.8 MB, ~990 bytes per atom-frame, linear;
-now, caches on: 3.9 / 6.9 / 10.2 / 19.9 MB (the caches' ~300 bytes per atom-frame until
-their bound); caches off: 2.8 / 4.7 / 5.4 / 5.9 MB, growth ~15 bytes per atom-frame (the
-per-frame sums, and the parity plot's sample of at most 20 000 force components per side and
-component, filled over the first frames).
+now, caches on: 4.0 / 7.3 / 10.6 / 16.6 MB (the caches' ~300 bytes per atom-frame until
+their bound); caches off: 2.8 / 4.7 / 5.4 / 5.8 MB: from 32 to 64 frames ~15 kB per frame
+whatever the atoms (the per-frame sums; 40 bytes per atom-frame at this size), before that the
+parity plot's sample of at most 20 000 force components per side and component filling up.
 
 Run: ``PYTHONPATH=. python benchmarks/bench_intra_inter_memory.py [--molecules 216]
 [--frames 4 8 16 32]`` (a minute on one core).
