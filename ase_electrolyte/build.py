@@ -177,13 +177,14 @@ def packmol_executable():
 #: concentration's ``units`` and the solvent shares' ``ratio`` (compared stripped and in lower
 #: case), and the one each stands for: a plan's labels, task seeds and tables use that one only,
 #: so "mol/kg" and "molal" name one composition and its task folders.
-_UNIT_SPELLINGS = {"molal": "molal", "mol/kg": "molal", "molality": "molal",
-                   "molar": "molar", "mol/l": "molar", "mol/dm3": "molar", "molarity": "molar"}
+UNIT_SPELLINGS = {"molal": "molal", "mol/kg": "molal", "molality": "molal",
+                  "molar": "molar", "mol/l": "molar", "mol/dm3": "molar", "molarity": "molar"}
 # "molar" is a mole ratio here (a "molar ratio"), as it is mol/L in units=; each word is read by
 # the argument it is given to, never guessed across the two
-_RATIO_SPELLINGS = {"mass": "mass", "weight": "mass", "wt": "mass", "mass fraction": "mass",
-                    "weight fraction": "mass", "mole": "mole", "molar": "mole", "mol": "mole",
-                    "mole fraction": "mole"}
+#: As :data:`UNIT_SPELLINGS`, for the solvent shares' ``ratio``.
+RATIO_SPELLINGS = {"mass": "mass", "weight": "mass", "wt": "mass", "mass fraction": "mass",
+                   "weight fraction": "mass", "mole": "mole", "molar": "mole", "mol": "mole",
+                   "mole fraction": "mole"}
 # words that could mean either of two things: the case that tells M (mol/L) from m (mol/kg) is
 # lost by the case-blind comparison, and often by the writer
 _AMBIGUOUS = {
@@ -227,7 +228,7 @@ def composition_word(value, kind):
     >>> composition_word(" mol/L", "units"), composition_word("molar", "ratio")
     ('molar', 'mole')
     """
-    spellings = {"units": _UNIT_SPELLINGS, "ratio": _RATIO_SPELLINGS}.get(kind)
+    spellings = {"units": UNIT_SPELLINGS, "ratio": RATIO_SPELLINGS}.get(kind)
     if spellings is None:
         raise ValueError(f"kind must be 'units' or 'ratio', not {kind!r}")
     word = value.strip().lower() if isinstance(value, str) else None
@@ -236,7 +237,7 @@ def composition_word(value, kind):
     choices = ", ".join(repr(k) for k in spellings)
     why = _AMBIGUOUS[kind].get(word)
     other = "ratio" if kind == "units" else "units"
-    if why is None and word in {"units": _UNIT_SPELLINGS, "ratio": _RATIO_SPELLINGS}[other]:
+    if why is None and word in {"units": UNIT_SPELLINGS, "ratio": RATIO_SPELLINGS}[other]:
         why = f"that is a word for {other}="
     raise ValueError(f"{kind} must be one of {choices}, not {value!r}"
                      + (f" ({why})" if why else ""))

@@ -38,6 +38,7 @@ __all__ = [
     "list_models",
     "load_model",
     "check_model",
+    "model_modals",
     "ModelInfo",
     "ModelFileTrustWarning",
     "resolve_device",
@@ -455,6 +456,35 @@ def _is_plain_checkpoint(path):
         # a file cut short or foreign is judged by the loader, which names it
         return False
     return True
+
+
+def model_modals(model):
+    """The fidelities (``modal`` values) of a registered model or SevenNet checkpoint file.
+
+    Cheap: no network is built, and a checkpoint file that holds more than tensors is not
+    unpickled (that would run its code before :func:`check_model`'s trust warning).
+
+    Parameters
+    ----------
+    model : str or os.PathLike
+        A registered name (see :func:`list_models`) or a model file.
+
+    Returns
+    -------
+    tuple of str or None
+        The fidelities in the model's own spelling (``('PBE', 'R2SCAN')`` for SevenNet-MF-0,
+        Kim et al. 2024); ``()`` for a model of one fidelity; ``None`` where they are not
+        known without loading it (another backend's file, a checkpoint holding code).
+    """
+    named = _NAMED.get(str(model).lower())
+    if named is not None:
+        return tuple(named.modals)
+    if os.path.isfile(model) and str(model).lower().endswith((".pth", ".pt")):
+        if not _is_plain_checkpoint(model):
+            return None
+        modals = _sevennet_file_modals(model)
+        return () if modals is None else tuple(modals)
+    return None
 
 
 def check_model(model, *, backend=None, **options):

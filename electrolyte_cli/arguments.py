@@ -41,8 +41,8 @@ def composition_word(kind):
         except ValueError as err:
             said = str(err)
             if not said.endswith(")"):  # no reason given (an ambiguous word has its own)
-                said += did_you_mean(text, {"units": build._UNIT_SPELLINGS,
-                                            "ratio": build._RATIO_SPELLINGS}[kind])
+                said += did_you_mean(text, {"units": build.UNIT_SPELLINGS,
+                                            "ratio": build.RATIO_SPELLINGS}[kind])
             raise argparse.ArgumentTypeError(said) from None
 
     read.__name__ = f"--{kind}"
@@ -464,9 +464,9 @@ def output_names(command):
 
     analyses = tuple(report_files(registered_analyses()))
     if command == "diagnose":
-        from mda_electrolyte.diagnose import _OUTPUT_FILES
+        from mda_electrolyte.diagnose import OUTPUT_FILES
 
-        return tuple(_OUTPUT_FILES)
+        return tuple(OUTPUT_FILES)
     return {
         "simulate": run,
         "demo": (*run, "analysis", "report.html"),
@@ -803,29 +803,6 @@ def check_model_args(model, dispersion, device, flag="--model", backend=None, mo
     return found
 
 
-def model_modals(model):
-    """The fidelities (``modal`` values) of a registered model or SevenNet checkpoint file;
-    ``()`` for a model of one fidelity, ``None`` where they are not known without more.
-    """
-    import os
-
-    from ase_electrolyte import models
-
-    named = models._NAMED.get(str(model).lower())
-    if named is not None:
-        return tuple(named.modals)
-    if os.path.isfile(model) and str(model).lower().endswith((".pth", ".pt")):
-        # a file that holds more than tensors is unpickled only after check_model's warning
-        if not models._is_plain_checkpoint(model):
-            return None
-        try:
-            modals = models._sevennet_file_modals(model)
-        except (OSError, ValueError, RuntimeError, KeyError, AttributeError):
-            return None  # the model's own check names what is wrong with the file
-        return () if modals is None else tuple(modals)
-    return None
-
-
 def modal_word(model, modal):
     """``--modal`` spelled as ``model`` spells its fidelity (``pbe`` is ``PBE``), or as given.
 
@@ -839,6 +816,8 @@ def modal_word(model, modal):
         return None
     if not str(modal).strip():
         raise ValueError("--modal is empty; give a fidelity of the model, or leave it out")
+    from ase_electrolyte.models import model_modals
+
     return {m.lower(): m for m in model_modals(model) or ()}.get(
         " ".join(modal.split()).lower(), modal)
 

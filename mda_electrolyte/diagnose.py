@@ -322,7 +322,7 @@ def diagnose(
 
 
 #: The files :func:`diagnose` writes, or removes as an earlier run's where it writes none now.
-_OUTPUT_FILES = ("diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
+OUTPUT_FILES = ("diagnose.json", "rigid_volume_scan.png", "rigid_volume_scan.csv",
                 "intra_inter_errors.png", "volume_scan_frames.extxyz")
 
 
@@ -343,7 +343,7 @@ def _write_outputs(outdir, scan, errors, ref_calc, no_labels):
     from .report import staged_outputs
     from .volume_scan import scan_summary
 
-    with staged_outputs(outdir, _OUTPUT_FILES, last="diagnose.json",
+    with staged_outputs(outdir, OUTPUT_FILES, last="diagnose.json",
                         what="diagnose") as files:
         summary = {}
         if scan is not None:

@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("rdkit")
 
 from ase_electrolyte.build import (  # noqa: E402
-    _RATIO_SPELLINGS,
-    _UNIT_SPELLINGS,
+    RATIO_SPELLINGS,
+    UNIT_SPELLINGS,
     composition_counts,
     composition_word,
     electrolyte_box,
@@ -33,13 +33,13 @@ def test_the_python_api_reads_every_word_a_plan_reads():
     reference = {(u, r): _counts(units=u, ratio=r, density=1.5)
                  for u in ("molal", "molar") for r in ("mass", "mole")}
     assert len({tuple(c.items()) for c in reference.values()}) == 4
-    for word, units in _UNIT_SPELLINGS.items():
+    for word, units in UNIT_SPELLINGS.items():
         for given in (word, f" {word.upper()} "):
             assert _counts(units=given, density=1.5) == reference[units, "mass"], given
-    for word, ratio in _RATIO_SPELLINGS.items():
+    for word, ratio in RATIO_SPELLINGS.items():
         assert _counts(ratio=word.title(), density=1.5) == reference["molal", ratio], word
-    assert {"mol/kg", "mol/l", "mol/dm3"} <= set(_UNIT_SPELLINGS)
-    assert {"weight", "molar"} <= set(_RATIO_SPELLINGS)
+    assert {"mol/kg", "mol/l", "mol/dm3"} <= set(UNIT_SPELLINGS)
+    assert {"weight", "molar"} <= set(RATIO_SPELLINGS)
 
 
 def test_molar_is_mol_per_litre_as_units_and_a_mole_ratio_as_ratio():
