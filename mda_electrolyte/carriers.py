@@ -996,7 +996,9 @@ def check_volume(volume, allow_none=True):
 def check_temperature(temperature, allow_none=False):
     """A positive temperature in K, at most ``MAX_TEMPERATURE_K`` (``None`` if allowed).
 
-    One outside 150–1500 K is taken, with a warning naming the likely unit
+    One outside :data:`~ase_electrolyte.units.MIN_PLAUSIBLE_TEMPERATURE_K` to
+    :data:`~ase_electrolyte.units.MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K) is
+    taken, with a warning naming the likely unit
     (:func:`ase_electrolyte.units.warn_implausible`): 25 given in °C made a Green–Kubo
     conductivity 12 times too large, marked valid, where the velocities record no kinetic
     temperature to contradict it (:func:`temperature_notes`).
