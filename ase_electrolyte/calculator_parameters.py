@@ -99,13 +99,15 @@ def _options_snapshot(parameters):
     }
 
 
-def close_option(key, names):
+def close_option(key, names, cutoff=0.8):
     """The one of ``names`` that ``key`` looks like a misspelling of (another case, a swapped
-    or missing letter: ``"Dispersion"``, ``"dispresion"``), or ``None``."""
+    or missing letter: ``"Dispersion"``, ``"dispresion"``), or ``None``; ``cutoff`` is
+    difflib's similarity ratio (a lower one for names of three letters, where one wrong letter
+    leaves 0.67)."""
     import difflib
 
     lower = {str(name).lower(): name for name in names}
-    found = difflib.get_close_matches(str(key).lower(), list(lower), n=1, cutoff=0.8)
+    found = difflib.get_close_matches(str(key).lower(), list(lower), n=1, cutoff=cutoff)
     return lower[found[0]] if found else None
 
 

@@ -85,6 +85,7 @@ from .writer_lock import ConcurrentWriterError, WriterLock
 __all__ = [
     "relax",
     "run_md",
+    "ensemble_name",
     "run_protocol",
     "check_protocol_arguments",
     "protocol_steps",
@@ -1661,14 +1662,35 @@ def current_species(atoms):
     return [n for _, n in sorted(charged)]
 
 
+def ensemble_name(ensemble, what="ensemble"):
+    """``ensemble`` as one of :data:`_ENSEMBLES` (``"NPT"``, ``" nvt "`` are ``"npt"``,
+    ``"nvt"``: the names carry no case), refused otherwise with the closest name.
+
+    One reading for :func:`run_md`, :func:`run_protocol`, screening plans and the
+    ``electrolyte`` command, so that a run's stored settings and its resume see one spelling.
+
+    Raises
+    ------
+    ValueError
+        Not a string, or no ensemble's name.
+    """
+    from .calculator_parameters import close_option
+
+    name = " ".join(ensemble.split()).lower() if isinstance(ensemble, str) else None
+    if name in _ENSEMBLES:
+        return name
+    close = close_option(ensemble, _ENSEMBLES, cutoff=0.6) if isinstance(ensemble, str) else None
+    hint = f" (did you mean {close!r}?)" if close else ""
+    raise ValueError(f"{what} must be one of {_ENSEMBLES}, not {ensemble!r}{hint}")
+
+
 def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs,
                        pdamp_fs, hydrogen_mass, max_temperature_factor, max_displacement,
                        write_interval, observe_interval, seed):
     """The ensemble and numeric arguments of :func:`run_md`, checked and normalised in its
     order; for callers that load a model first (:func:`~ase_electrolyte.density_alignment.
     npt_density`), so that a bad number fails before the model is read."""
-    if not isinstance(ensemble, str) or ensemble not in _ENSEMBLES:
-        raise ValueError(f"ensemble must be one of {_ENSEMBLES}, not {ensemble!r}")
+    ensemble = ensemble_name(ensemble)
     steps = check_number("steps", steps, integer=True, minimum=1)
     _check_stage_steps(f"steps = {steps}:", steps)
     timestep_fs = _check_timestep("timestep_fs", timestep_fs)
@@ -1745,7 +1767,8 @@ def run_md(
         the recorded temperatures would count as heat: remove it with
         :func:`ase.md.velocitydistribution.Stationary`).
     ensemble : {"nve", "nvt", "npt"}
-        Velocity Verlet, Nosé–Hoover chain NVT, or isotropic MTK NPT.
+        Velocity Verlet, Nosé–Hoover chain NVT, or isotropic MTK NPT; in any case (``"NPT"``
+        is ``"npt"``, :func:`ensemble_name`).
     steps : int
         Total MD steps of the run (a resumed run does only the missing ones).
     timestep_fs : float
@@ -1871,6 +1894,7 @@ def run_md(
         is 101325 Pa), a time step above 20 fs. Not inside :func:`run_protocol`, whose
         :func:`check_protocol_arguments` has said it once.
     """
+    ensemble = ensemble_name(ensemble)
     (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
      max_temperature_factor, max_displacement, write_interval, observe_interval,
      seed) = _check_run_numbers(
@@ -2648,6 +2672,7 @@ def run_protocol(
         ``atoms`` carries velocities (they are not used, see ``atoms``), or no topology arrays;
         and those of :func:`check_protocol_arguments`.
     """
+    production_ensemble = ensemble_name(production_ensemble, "production_ensemble")
     arguments = dict(
         temperature_K=temperature_K,
         pressure_bar=pressure_bar,
@@ -3145,11 +3170,8 @@ def check_protocol_arguments(
         Each once: :func:`run_protocol` called next with the same arguments does not repeat
         them.
     """
+    production_ensemble = ensemble_name(production_ensemble, "production_ensemble")
     given = _arguments_key(locals())
-    if not isinstance(production_ensemble, str) or production_ensemble not in _ENSEMBLES:
-        raise ValueError(
-            f"production_ensemble must be one of {_ENSEMBLES}, not {production_ensemble!r}"
-        )
     temperature_K = check_number("temperature_K", temperature_K, above=0)
     pressure_bar = check_number("pressure_bar", pressure_bar)
     _check_extremes(temperature_K, pressure_bar)

@@ -1143,11 +1143,13 @@ def _protocol(data):
     out = dict(_PROTOCOL_DEFAULTS)
     for key, value in data.items():
         if key == "production_ensemble":
-            if value not in ("npt", "nvt", "nve"):
-                raise PlanError(
-                    f"protocol production_ensemble must be npt, nvt or nve, not {value!r}"
-                )
-            out[key] = value
+            from ..md import ensemble_name
+
+            try:
+                # "NPT" is "npt": one reading with run_protocol, and one task folder
+                out[key] = ensemble_name(value, "protocol production_ensemble")
+            except ValueError as err:
+                raise PlanError(str(err)) from None
             continue
         stage = key.endswith("_ps") and key != "production_ps"
         out[key] = _number(value, f"protocol {key}", **({"minimum": 0} if stage else {"above": 0}))
