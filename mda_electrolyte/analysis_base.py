@@ -824,7 +824,12 @@ class FrameAnalysis(AnalysisBase):
             except BaseException:
                 # a fault found on a frame: no part of this run stands as its results
                 self.results = Results()
+                self._failed_part()
                 raise
+
+    def _failed_part(self):
+        """Clean up after a part of the frames failed, in the process that computed it
+        (nothing by default; the volume scan removes the folder of its scanned frames)."""
 
     def _compute_part(self, indexed_frames, verbose, progressbar_kwargs):
         """:meth:`_compute`'s work, in the torch threads :meth:`_compute` chose."""

@@ -16,6 +16,7 @@ import math
 import os
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +227,7 @@ class RigidVolumeScan(FrameAnalysis):
         **kwargs,
     ):
         self._frames_path = None
+        self._parts = self._parts_finalizer = None
         # a text is a path only with the extxyz suffix: "no" or "False" is a flag mistyped,
         # which check_flag refuses, not a file to write
         if isinstance(keep_frames, os.PathLike) or (
@@ -366,22 +368,40 @@ class RigidVolumeScan(FrameAnalysis):
             atoms, isolated_molecules(atoms, self._source.ids, vacuum=self.vacuum), sides,
             frame=ts.frame, vacuum=self.vacuum, what="the scan's E_intra")
 
-    def run(self, *args, **kwargs):
-        """Run the scan (parameters of :meth:`MDAnalysis.analysis.base.AnalysisBase.run`).
+    def _setup_computation_groups(self, n_parts, start=None, stop=None, step=None,
+                                  frames=None):
+        """With ``keep_frames=<path>``, a hidden folder beside the file for the scanned frames
+        of each analysed frame (the workers of a parallel run write there too), then the
+        frames split into parts (:meth:`FrameAnalysis._setup_computation_groups`).
 
-        With ``keep_frames=<path>`` the scanned frames of each analysed frame go to a hidden
-        folder beside the file (the workers of a parallel run write there too), removed when
-        the run ends, whether it succeeds or not.
+        The folder is removed when :meth:`_conclude` has joined it into the file, or has
+        failed; when a frame fails in a serial run; after a frame failed in another process
+        (a parallel backend's worker), when the scan runs again, is garbage-collected or Python
+        exits, whichever comes first.
         """
-        if self._frames_path is None:
-            return super().run(*args, **kwargs)
-        self._parts = tempfile.mkdtemp(prefix=f".{self._frames_path.name}.parts-",
-                                       dir=self._frames_path.parent)
-        try:
-            return super().run(*args, **kwargs)
-        finally:
-            shutil.rmtree(self._parts, ignore_errors=True)
-            self._parts = None
+        groups = super()._setup_computation_groups(n_parts, start=start, stop=stop, step=step,
+                                                   frames=frames)
+        self._remove_parts()
+        if self._frames_path is not None:
+            self._parts = tempfile.mkdtemp(prefix=f".{self._frames_path.name}.parts-",
+                                           dir=self._frames_path.parent)
+            self._parts_finalizer = weakref.finalize(self, shutil.rmtree, self._parts,
+                                                     ignore_errors=True)
+        return groups
+
+    def __getstate__(self):
+        # a copy (a part of the frames, a worker's) writes into the folder but does not own
+        # it: only this scan removes it, and a finalizer cannot be pickled
+        state = self.__dict__.copy()
+        state["_parts_finalizer"] = None
+        return state
+
+    def _remove_parts(self):
+        """Remove the folder of scanned frames of the last run, if any."""
+        finalizer = getattr(self, "_parts_finalizer", None)
+        if finalizer is not None:
+            finalizer()  # removes the folder once; later calls do nothing
+        self._parts, self._parts_finalizer = None, None
 
     def _prepare(self):
         self.results._per_frame = []
@@ -453,6 +473,19 @@ class RigidVolumeScan(FrameAnalysis):
         self.results._per_frame.append(record)
 
     def _conclude(self):
+        try:
+            self._conclude_scan()
+        finally:
+            self._remove_parts()
+
+    def _failed_part(self):
+        # a frame's model call failed in this process: a serial run's parts go now (a worker's
+        # copy does not own the folder; the scan removes it at its next run, when it is
+        # garbage-collected or when Python exits)
+        if self._parts_finalizer is not None:
+            self._remove_parts()
+
+    def _conclude_scan(self):
         records = sorted(self.results._per_frame, key=lambda r: r["frame"])
         del self.results["_per_frame"]
         if not records:
