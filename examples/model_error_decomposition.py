@@ -51,7 +51,9 @@ def main(model=None):
     print(f"{len(frames)} frames of {len(frames[0])} atoms, molecules "
           f"{sorted(set(frames[0].arrays['molecule_species']))}")
 
-    errors = IntraInterErrors(frames, model, reference=reference).run().results
+    # keep_arrays: the per-atom force arrays of every part stay in results.forces (memory
+    # grows with frames x atoms; without it only the error statistics are kept)
+    errors = IntraInterErrors(frames, model, reference=reference, keep_arrays=True).run().results
     for part in ("total", "intra", "inter", "trans", "rot", "vib"):
         print(f"force RMSE {part:5s}: {errors.rmse[part]['forces']}")
     print(f"energy RMSE total: {errors.rmse['total']['energy']}")

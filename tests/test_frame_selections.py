@@ -96,10 +96,11 @@ def test_analyses_with_errors_over_consecutive_frames_sort_or_refuse_a_shuffled_
     labelled = [_box(seed=s)[0] for s in range(6)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        shuffled = mdae.IntraInterErrors(labelled, _model(), reference=_model(sigma=2.4)).run(
+        shuffled = mdae.IntraInterErrors(labelled, _model(), reference=_model(sigma=2.4),
+                                          keep_arrays=True).run(
             frames=[4, 0, 5, 2, 1, 3]).results
-        ordered = mdae.IntraInterErrors(labelled, _model(), reference=_model(sigma=2.4)).run(
-        ).results
+        ordered = mdae.IntraInterErrors(labelled, _model(), reference=_model(sigma=2.4),
+                                         keep_arrays=True).run().results
     np.testing.assert_array_equal(shuffled.forces["model"]["inter"],
                                   ordered.forces["model"]["inter"])
     for c in ("total", "inter"):

@@ -235,7 +235,7 @@ def test_rdf_plot_refuses_bad_pairs_and_columns_and_takes_pairs_in_either_order(
 
 def test_intra_inter_errors_panels_are_stamped_and_too_few_axes_refused():
     err = _quiet(lambda: mdae.IntraInterErrors(mdae.from_ase(_molecular_frames()).atoms, _model(),
-                                               _model(k=22.0)).run())
+                                               _model(k=22.0), keep_arrays=True).run())
     axes = _plot(err.plot)
     components = list(err.results.forces["model"])
     assert len(axes) == len(components)

@@ -388,8 +388,10 @@ def test_intra_inter_parts_follow_the_frame(how):
         order = _atom_order(frames[0])
         moved = [a[order] for a in frames]
     model, reference = _pair_models()
-    base = mdae.IntraInterErrors(frames, model, reference=reference).run().results
-    got = mdae.IntraInterErrors(moved, model, reference=reference).run().results
+    base = mdae.IntraInterErrors(frames, model, reference=reference,
+                                 keep_arrays=True).run().results
+    got = mdae.IntraInterErrors(moved, model, reference=reference,
+                                keep_arrays=True).run().results
     for side in ("model", "reference"):
         forces = base.forces[side]
         assert set(forces) == {"total", "intra", "inter", "trans", "rot", "vib"}
@@ -416,7 +418,8 @@ def test_a_model_exact_for_the_molecules_has_no_intra_error():
     frames = _diagnostic_frames()
     model = MolecularPairModel(sigma=2.6, epsilon=0.012)
     reference = MolecularPairModel(sigma=2.4)
-    results = mdae.IntraInterErrors(frames, model, reference=reference).run().results
+    results = mdae.IntraInterErrors(frames, model, reference=reference,
+                                    keep_arrays=True).run().results
     for quantity in ("energy", "forces", "stress"):
         assert results.rmse["intra"][quantity].value == 0.0
         assert results.rmse["inter"][quantity].value == pytest.approx(
