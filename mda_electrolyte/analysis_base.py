@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import itertools
 import os
 import sys
@@ -926,6 +927,38 @@ class FrameAnalysis(AnalysisBase):
                 f"{name}: frames must be in increasing order for a time series (step > 0, "
                 f"frames sorted), got start={start}, stop={stop}, step={step}, frames="
                 f"{'None' if frames is None else list(indices[:5])}")
+
+
+#: Exception types whose messages are the user's: the analysis' checks and refusals
+_NAMED_ERRORS = (ValueError, TypeError, KeyError, IndexError, RuntimeError)
+
+
+def names_errors(method):
+    """Decorate an analysis' method: an error it raises names the analysis first
+    (``"SolvationShells: frame 2: ..."``), unless its message already does.
+
+    A refusal raised several calls deep (a per-frame check, a helper's ``check_number``) did
+    not say which analysis refused: IntraInterRDF's frames said ``IntraInterRDF: frame 2 ...``,
+    SolvationShells' ``frame 2: non-finite positions of shell atoms``. The exception keeps its
+    type, attributes and traceback; only its message gains the name of the analysis.
+    Applied to ``__init__``, the hooks MDAnalysis' ``run`` calls (``_prepare``,
+    ``_single_frame``, ``_conclude``; in a parallel run a worker's ``_single_frame``, whose
+    error comes back pickled with its message) and the public methods, not to ``run`` itself
+    (AnalysisBase.run drives the pass as it is).
+    """
+
+    @functools.wraps(method)
+    def named(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except _NAMED_ERRORS as err:
+            # a subclass' error named by its parent already (its own checks) is named once
+            names = tuple(kind.__name__ for kind in type(self).__mro__)
+            if err.args and isinstance(err.args[0], str) and not err.args[0].startswith(names):
+                err.args = (f"{type(self).__name__}: {err.args[0]}", *err.args[1:])
+            raise
+
+    return named
 
 
 def require_results(analysis, key):

@@ -27,7 +27,6 @@ pairs.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 from typing import NamedTuple
@@ -51,6 +50,7 @@ from mda_electrolyte.analysis_base import (
     frame_boxes,
     half_box_width,
     kept_frame,
+    names_errors,
     reduced_box,
     require_results,
     trajectory_boxes,
@@ -116,38 +116,6 @@ MIN_PAIR_DISTANCE = 0.5
 
 #: Frames per run (per parallel part) whose overlapping pairs are kept to be named.
 _MAX_CLOSE_FRAMES = 5
-
-
-#: Exception types whose messages are the user's: the analysis' checks and refusals
-_NAMED_ERRORS = (ValueError, TypeError, KeyError, IndexError, RuntimeError)
-
-
-def names_errors(method):
-    """Decorate an analysis' method: an error it raises names the analysis first
-    (``"SolvationShells: frame 2: ..."``), unless its message already does.
-
-    A refusal raised several calls deep (a per-frame check, a helper's ``check_number``) did
-    not say which analysis refused: IntraInterRDF's frames said ``IntraInterRDF: frame 2 ...``,
-    SolvationShells' ``frame 2: non-finite positions of shell atoms``. The exception keeps its
-    type, attributes and traceback; only its message gains the name of the analysis.
-    Applied to ``__init__``, the hooks MDAnalysis' ``run`` calls (``_prepare``,
-    ``_single_frame``, ``_conclude``; in a parallel run a worker's ``_single_frame``, whose
-    error comes back pickled with its message) and the public methods, not to ``run`` itself
-    (AnalysisBase.run drives the pass as it is).
-    """
-
-    @functools.wraps(method)
-    def named(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except _NAMED_ERRORS as err:
-            # a subclass' error named by its parent already (its own checks) is named once
-            names = tuple(kind.__name__ for kind in type(self).__mro__)
-            if err.args and isinstance(err.args[0], str) and not err.args[0].startswith(names):
-                err.args = (f"{type(self).__name__}: {err.args[0]}", *err.args[1:])
-            raise
-
-    return named
 
 
 def _describe_close_pairs(atoms, frame, first, second, distances, shown=3):

@@ -50,6 +50,7 @@ from mda_electrolyte.analysis_base import (
     check_coordinate_precision,
     check_range,
     half_box_width,
+    names_errors,
     reduced_box,
     require_results,
     trajectory_boxes,
@@ -67,7 +68,6 @@ from mda_electrolyte.rdf import (
     _overlap_peak,
     _overlap_reason,
     _selected_frame_indices,
-    names_errors,
 )
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import (

@@ -1,6 +1,6 @@
 """Every refusal of SolvationShells and IntraInterRDF names the analysis, however deep it is
 raised (a frame's check, the conclusion, a worker of a parallel run), with one mechanism
-(rdf.names_errors); its type, and the rest of its message, are kept.
+(analysis_base.names_errors); its type, and the rest of its message, are kept.
 
 Before, SolvationShells' frame checks said ``frame 2: non-finite positions of shell atoms``
 where IntraInterRDF's said ``IntraInterRDF: frame 2 has non-finite positions``; a bad
@@ -16,7 +16,7 @@ from MDAnalysis.coordinates.memory import MemoryReader
 from shell_shapes import loose_shells
 
 import mda_electrolyte as mdae
-from mda_electrolyte.rdf import names_errors
+from mda_electrolyte.analysis_base import names_errors
 
 
 def _universe(frames, boxes=None):
