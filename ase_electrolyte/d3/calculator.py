@@ -26,7 +26,13 @@ from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, 
 from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
 from ..device import parse_device
 from . import backend
-from .parameters import damping_name, known_dampings, known_functionals, resolve_parameters
+from .parameters import (
+    _table_name,
+    damping_name,
+    known_dampings,
+    known_functionals,
+    resolve_parameters,
+)
 from .reference import reference_tables
 
 # simple-dftd3's default three-body cutoff, 40 bohr
@@ -819,7 +825,10 @@ class D3(ParametersContract, Calculator):
         self._tail_warned = set()
         return {
             # a copy: the caller's dict changed later must not change what todict() records
-            "damping": damping, "functional": p["functional"],
+            # the table's name ("PBE", "b3-lyp" are "pbe", "b3lyp"): set() of another spelling
+            # of the same functional changes nothing, as for the damping
+            "damping": damping, "functional": None if p["functional"] is None else (
+                _table_name(p["functional"]) or p["functional"]),
             # plain floats (checked by resolve_parameters): todict() is JSON, numpy scalars
             # given here are not
             "params": None if p["params"] is None else {
