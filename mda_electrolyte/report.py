@@ -37,7 +37,8 @@ from .plotting import check_axes, estimates_of, user_text_literally
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files",
-           "unmet_requirements", "unmet_file_requirements", "INPUT_KEY", "staged_outputs"]
+           "unmet_requirements", "unmet_file_requirements", "INPUT_KEY", "staged_outputs",
+           "analysis_names"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory),
@@ -108,6 +109,31 @@ def registered_analyses():
     for module in _ANALYSIS_MODULES:
         import_module(module)
     return {name: needs for name, (_, needs) in _REGISTRY.items()}
+
+
+def analysis_names(names):
+    """``names`` as registered analyses' names, each once, in the order given.
+
+    The names carry no case (``"Diffusion"`` is ``diffusion``, ``" rdf "`` is ``rdf``): one
+    reading for :func:`run_analyses`' ``only``, a screening plan's ``analyses`` and the
+    ``electrolyte analyze --only`` option.
+
+    Raises
+    ------
+    ValueError
+        A name no analysis has, with the closest registered one.
+    """
+    from ase_electrolyte.calculator_parameters import close_option
+
+    known = registered_analyses()
+    by_key = {name.lower(): name for name in known}
+    read = [by_key.get(" ".join(name.split()).lower(), name) for name in names]
+    unknown = sorted(set(read) - set(known))
+    if unknown:
+        close = [c for c in (close_option(n, known, cutoff=0.6) for n in unknown) if c]
+        hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+        raise ValueError(f"unknown analyses {unknown}{hint}; known: {sorted(known)}")
+    return list(dict.fromkeys(read))
 
 
 def shared(key, factory):
@@ -350,14 +376,11 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         if not all(isinstance(name, str) for name in only):
             raise TypeError(f"only must be a list of analysis names (strings), not {only!r}")
     # a name given twice runs once (its summary entry would be overwritten by the same run)
-    names = list(available) if only is None else list(dict.fromkeys(only))
+    names = list(available) if only is None else analysis_names(only)
     if only is not None and not names:
         # an empty summary written as the result of nothing asked for
         raise ValueError(f"only names no analysis; give names among {sorted(available)}, or "
                          "None for all")
-    unknown = sorted(set(names) - set(available))
-    if unknown:
-        raise ValueError(f"unknown analyses {unknown}; known: {sorted(available)}")
     # a folder where summary.json or a figure goes failed the write after every analysis ran
     check_outputs(outdir, report_files(names), links_removed=True)
     outdir.mkdir(parents=True, exist_ok=True)

@@ -1350,7 +1350,7 @@ def resolve_function(spec):
 
 
 def _analyses(names):
-    from mda_electrolyte.report import registered_analyses
+    from mda_electrolyte.report import analysis_names
 
     if isinstance(names, str):
         names = [names]
@@ -1358,8 +1358,8 @@ def _analyses(names):
         raise PlanError(f"analyses must be a list of names, not {names!r}")
     if not names:
         return []
-    known = registered_analyses()
-    unknown = sorted(set(names) - set(known))
-    if unknown:
-        raise PlanError(f"unknown analyses {unknown}; known: {sorted(known)}")
-    return list(dict.fromkeys(names))
+    try:
+        # "Diffusion" is diffusion, as for the electrolyte command's --only
+        return analysis_names(names)
+    except ValueError as err:
+        raise PlanError(str(err)) from None
