@@ -588,6 +588,7 @@ def _topology_of(atoms, bonds):
     # residues are molecules: an index that cuts a covalent bond is no topology of them
     check_stored_molecules(atoms, ids, bonds, cut_bonds=True)
     _check_library_charges(atoms.numbers, ids, topo[SPECIES], topo[FORMAL_CHARGE])
+    _check_library_names(atoms.numbers, ids, topo[SPECIES])
     return ids, topo[SPECIES], topo[FORMAL_CHARGE]
 
 
@@ -613,6 +614,35 @@ def _check_library_charges(numbers, ids, names, charges):
                 f"charge {q:+g} e, the library's {sp.charge:+d} e; the charges were edited or "
                 "written by another tool: correct them, or delete the topology arrays "
                 "(ase_electrolyte.topology) to take the library's")
+
+
+def _check_library_names(numbers, ids, names):
+    """Warn of molecules named as a library species of another composition.
+
+    EC molecules stored under the name "DMC" (names edited, or written by another tool) were
+    analysed as DMC without a word: every table and shell composition named them so. A user's
+    own species may reuse a library name, so this warns instead of refusing.
+    """
+    from ase_electrolyte.species import IONS, SOLVENTS
+
+    library = {**SOLVENTS, **IONS}
+    labels = molecule_species(numbers, ids, names)
+    formulas = molecule_species(numbers, ids)
+    odd = sorted({(label, formula) for label, formula in zip(labels, formulas, strict=True)
+                  if label in library and library[label].formula != formula})
+    if not odd:
+        return
+    by_formula = {sp.formula: name for name, sp in library.items()}
+    said = "; ".join(
+        f"molecules named {label!r} are {formula}, the library's {label} is "
+        f"{library[label].formula}"
+        + (f" ({formula} is the library's {by_formula[formula]!r})" if formula in by_formula
+           else "")
+        for label, formula in odd)
+    warnings.warn(
+        f"{said}: they are analysed under the stored name; if the name is wrong, correct "
+        f"Atoms.arrays[{SPECIES!r}] (ase_electrolyte.topology) or delete the topology arrays "
+        "to name molecules by their composition", stacklevel=5)
 
 
 def _intramolecular_bonds(bonds, ids):
