@@ -29,6 +29,7 @@ __all__ = [
     "dimension",
     "UNITS",
     "IMPLAUSIBLE_PRESSURE_BAR",
+    "MIN_SHEAR_SCATTER_BAR",
     "MIN_PLAUSIBLE_TEMPERATURE_K",
     "MAX_PLAUSIBLE_TEMPERATURE_K",
 ]
@@ -141,18 +142,28 @@ def _lookup(unit):
         ) from None
 
 
+#: Shear stresses of a pressure-tensor series that scatter less than this (bar, standard
+#: deviation) are doubted as another unit (:func:`warn_implausible`): the scatter falls as
+#: 1/√V, from hundreds of bar for a thousand atoms to about 10 bar for a million; the same
+#: series in eV/Å³, GPa or kbar scatters 10⁻⁴, 10⁻² or 10⁻¹.
+MIN_SHEAR_SCATTER_BAR = 1.0
+
+
 def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
-                     density_g_cm3=None, concentration=None, stacklevel=3):
+                     density_g_cm3=None, concentration=None, shear_stress_bar=None,
+                     stacklevel=3):
     """Warn about values that are valid numbers but implausible for a liquid electrolyte.
 
     The sign of a wrong unit: a temperature outside :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
     :data:`MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C?; below 1 K, k_B·T in eV?), a pressure
     beyond :data:`IMPLAUSIBLE_PRESSURE_BAR` (5·10⁴ bar: Pa?), a time step above 5 fs, a density
     outside 0.3–5 g/cm³ (kg/m³?), a salt concentration above 30 mol/kg or mol/L (mmol?;
-    water-in-salt electrolytes reach about 21 mol/kg). Arrays are judged by their extreme
-    values. Each doubt is one :class:`UserWarning`; nothing is refused (such values can be
-    meant). The one rule of the package: :func:`~ase_electrolyte.md.run_md`, the protocol's
-    checks, the box builder and the analyses ask it.
+    water-in-salt electrolytes reach about 21 mol/kg), shear stresses of a pressure-tensor
+    series (``shear_stress_bar``) whose scatter is below :data:`MIN_SHEAR_SCATTER_BAR` (eV/Å³,
+    GPa or kbar?). Arrays are judged by their extreme values. Each doubt is one
+    :class:`UserWarning`; nothing is refused (such values can be meant). The one rule of the
+    package: :func:`~ase_electrolyte.md.run_md`, the protocol's checks, the box builder and
+    the analyses ask it.
     """
     import warnings
 
@@ -191,6 +202,16 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
             doubts.append(f"a salt concentration of {c.max():g} mol/kg (or mol/L) is beyond "
                           "any liquid electrolyte's (water-in-salt: about 21 mol/kg): is it in "
                           "mmol?")
+    if shear_stress_bar is not None:
+        shear = np.asarray(shear_stress_bar, dtype=float)
+        shear = shear[np.isfinite(shear)]
+        scatter = float(shear.std()) if shear.size > 1 else 0.0
+        # an exact 0 is no unit slip (a tensor of zeros, a placeholder): other checks say so
+        if 0.0 < scatter < MIN_SHEAR_SCATTER_BAR:
+            doubts.append(
+                f"the shear stresses of the pressure tensor scatter by {scatter:.3g} bar, where "
+                "MD of any box gives tens to thousands of bar: is the tensor in eV/Å³ (1 eV/Å³ "
+                "= 1.602·10⁶ bar; ASE's get_stress), GPa (10⁴ bar) or kbar (10³ bar)?")
     for doubt in doubts:
         warnings.warn(doubt, stacklevel=stacklevel)
 

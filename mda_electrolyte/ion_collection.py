@@ -447,8 +447,11 @@ class IonCollection:
         # a copy: not the caller's array
         tensor = np.array(real_array(tensor, "the pressure tensor (bar)"))
         temperature = check_temperature(temperature, allow_none=True)
-        # a tensor in Pa gave a viscosity of 8.5e9 mPa·s, valid, without a word
-        warn_implausible(pressure_bar=tensor[np.isfinite(tensor)])
+        # a tensor in Pa gave a viscosity of 8.5e9 mPa·s, valid, without a word; one in eV/Å³
+        # (ASE's get_stress) a viscosity 10¹² times too small
+        shear = tensor[:, [0, 0, 1], [1, 2, 2]] if tensor.ndim == 3 and tensor.shape[1:] == (
+            3, 3) else None
+        warn_implausible(pressure_bar=tensor[np.isfinite(tensor)], shear_stress_bar=shear)
         if volume is None:
             raise ValueError("a pressure tensor needs the volume (Å³) it was sampled in")
         return cls((), (), dt, volume=volume, volume_range=volume_range,
