@@ -107,11 +107,13 @@ MIN_PEAK_PAIRS = 5
 
 #: Closest approach (Å) of two atoms in a frame of a liquid: no bond is shorter (H₂, 0.74 Å), so
 #: closer pairs are overlapping atoms (a broken or badly wrapped frame, a duplicated atom). The
-#: volume scans' bound too (:data:`mda_electrolyte.volume_scan.MIN_SCAN_DISTANCE`). A first
-#: peak of g(r) closer than this is such pairs, not a shell: the shell analyses refuse it
-#: naming the frames and atoms (a stray pair 0.23 Å from a Li⁺ was the "first peak", and the
-#: error blamed its dip). Closer pairs alone are not refused: an ideal gas or soft beads have
-#: them, and a rare one does not change a shell's counts beyond their error.
+#: volume scans' bound too (:data:`mda_electrolyte.volume_scan.MIN_SCAN_DISTANCE`). The shell
+#: analyses' first-minimum search does not see such pairs (a few of them in bins of a few
+#: thousandths of an Å³ were taken for a "first peak" at 0.3-0.4 Å beside a clear shell at
+#: 2 Å); they are counted, and judged by how many they are (:func:`_overlap_verdict`): more
+#: than the first shell's counting noise, or (no shell) more than chance puts that close,
+#: refuses the shell naming the pairs and frames; fewer are named in a note. An ideal gas's
+#: chance pairs are nothing to say.
 MIN_PAIR_DISTANCE = 0.5
 
 #: Frames per run (per parallel part) whose overlapping pairs are kept to be named.
@@ -159,35 +161,83 @@ def _describe_close_pairs(atoms, frame, first, second, distances, shown=3):
     return f"frame {frame}: {text}{more}"
 
 
-def _overlap_peak(edges, g, found):
-    """Where g(r)'s first peak is overlapping atoms, from the first-minimum search ``found``
-    (:class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`): its first peak if that lies closer
-    than :data:`MIN_PAIR_DISTANCE`; where it found no shell, the centre of g's highest bin if
-    that one does (a pair 0.05 Å apart fills a bin of 0.1 Å to a g no shell reaches, which the
-    smoothed search takes for no peak at all); else ``None``. A rare close pair beside a shell
-    the search found (an ideal gas's, soft beads') is left: it changes no count beyond its
-    error."""
-    peak = found.peak
-    if peak is not None and math.isfinite(peak) and peak < MIN_PAIR_DISTANCE:
-        return float(peak)
-    if found.cutoff is not None:
-        return None
-    g = np.asarray(g, dtype=np.float64)
-    if not g.size or not np.any(g > 0):
-        return None
-    k = int(np.argmax(g))
-    centre = 0.5 * (float(edges[k]) + float(edges[k + 1]))
-    return centre if centre < MIN_PAIR_DISTANCE else None
+def _without_overlaps(edges, g, counts=None, below=None):
+    """``g``, ``counts`` and ``below`` (:func:`~mda_electrolyte.shell_cutoffs.first_minimum`'s
+    arguments) with the pairs closer than :data:`MIN_PAIR_DISTANCE` left out: the bins that
+    lie wholly closer, and every pair below a range that starts closer.
+
+    No shell lies that close, and a handful of such pairs in bins of a few thousandths of an
+    Å³ made a "first peak" at 0.3-0.4 Å that the search took for the first shell (5 of 40
+    loose shells at 2 Å over a uniform background were refused for it): the search for the
+    first shell sees only the pairs that can be one. The pairs themselves are judged by
+    :func:`_overlap_verdict`.
+    """
+    edges = np.asarray(edges, dtype=np.float64)
+    close = edges[1:] <= MIN_PAIR_DISTANCE * (1.0 + 1e-12)
+    g = np.where(close, 0.0, np.asarray(g, dtype=np.float64))
+    if counts is not None:
+        counts = np.where(close, 0.0, np.asarray(counts, dtype=np.float64))
+    if below is not None and edges[0] <= MIN_PAIR_DISTANCE:
+        below = np.zeros_like(np.asarray(below, dtype=np.float64))
+        below = float(below) if below.ndim == 0 else below
+    return g, counts, below
 
 
-def _overlap_reason(position, described):
-    """Why a g(r) whose peak at ``position`` (Å, :func:`_overlap_peak`) is overlapping atoms
-    cannot give a shell, naming the pairs ``described`` (:func:`_describe_close_pairs` of some
-    frames)."""
+def _overlap_verdict(n_close, frames_with, n_frames, shell_pairs, chance, described):
+    """What the pairs closer than :data:`MIN_PAIR_DISTANCE` (overlapping atoms) do to a first
+    shell, as ``(material, text)``; ``(False, "")`` where there are none or they say nothing.
+
+    Such pairs are counted in the first shell (its running count starts at 0 Å), but the
+    first-minimum search does not see them (:func:`_without_overlaps`). They are *material*,
+    and every number of the shell not valid, where
+
+    - a shell was found (``shell_pairs``, the pairs within its first minimum) and they are
+      more than its Poisson counting noise, ``n_close > √shell_pairs``: they move its count by
+      more than an error bar (duplicated atoms in every frame, a garbled frame; not one pair
+      in one frame of many, nor the 40-60 pairs that a uniform background of 0.0775 Å⁻³
+      puts within 0.5 Å of 8 Li⁺ over 120 frames beside a shell of 12 000 pairs);
+    - no shell was found and they are more than chance puts there: at least
+      :data:`MIN_PEAK_PAIRS` and above ``chance + 3·√chance`` (``chance``: the pairs an ideal
+      gas of the same density has that close), a peak of overlapping atoms where the first
+      shell should be. An ideal gas has its chance pairs and no shell: nothing is said of them.
+
+    Otherwise a found shell carries a note that names them (``material`` False).
+
+    Parameters
+    ----------
+    n_close : float
+        Pairs closer than :data:`MIN_PAIR_DISTANCE`, summed over the frames (counted as the
+        shell's pairs are).
+    frames_with, n_frames : int
+        Frames that hold such pairs, and frames analysed.
+    shell_pairs : float or None
+        Pairs within the first minimum (``None``: no first minimum was found).
+    chance : float
+        Pairs an ideal gas of the same density puts closer than :data:`MIN_PAIR_DISTANCE` in
+        those frames: ``n_frames · n_a · ρ_b · 4π/3 · MIN_PAIR_DISTANCE³``.
+    described : list of str
+        :func:`_describe_close_pairs` of some of the frames.
+    """
+    if not n_close > 0:
+        return False, ""
     named = "; ".join(d for d in described if d)
-    return (f"the first peak at {position:.3g} Å is atoms closer than {MIN_PAIR_DISTANCE} Å "
-            f"(no bond is that short: overlapping atoms, broken frames): {named} (atom "
-            "indices of the Universe); fix or leave out those frames")
+    named = f" ({named}; atom indices of the Universe)" if named else ""
+    head = (f"{n_close:.0f} pair(s) of atoms closer than {MIN_PAIR_DISTANCE} Å in {frames_with} "
+            f"of {n_frames} frames{named}")
+    fix = ("overlapping atoms (no bond is that short: broken or badly wrapped frames, "
+           "duplicated atoms); fix or leave out those frames")
+    if shell_pairs is not None:
+        noise = math.sqrt(max(float(shell_pairs), 0.0))
+        if n_close > noise:
+            return True, (f"{head}: {n_close:.0f} of the first shell's {shell_pairs:.0f} pairs, "
+                          f"more than its counting noise (√{shell_pairs:.0f} = {noise:.3g}): "
+                          f"{fix}")
+        return False, (f"{head}: counted in the first shell, fewer than its counting noise "
+                       f"(√{shell_pairs:.0f} = {noise:.3g} of {shell_pairs:.0f} pairs)")
+    if n_close >= MIN_PEAK_PAIRS and n_close > chance + 3.0 * math.sqrt(chance):
+        return True, (f"{head}, where an ideal gas of the same density has {chance:.3g}: a "
+                      f"peak of {fix}")
+    return False, ""
 
 
 def _selected_frame_indices(sliced):
@@ -590,11 +640,16 @@ class IntraInterRDF(FrameAnalysis):
         :data:`MIN_PEAK_PAIRS` pairs (any bin where none does) and that bin's centre, both
         without an error; both NaN where g(r) is zero everywhere.
         :meth:`plot` stamps a panel whose g(r) itself is not valid
-        (too few frames, correlated blocks), not one without a peak. Where the first peak
-        (or, without one, the highest bin) lies closer than :data:`MIN_PAIR_DISTANCE`, it is
-        overlapping atoms: ``first_peak``, ``first_minimum`` and ``cn_first_shell`` (and
-        ``g_max`` if it is there) are not valid, the note naming the frames, atoms (Universe
-        indices) and distances, also among ``results.shell``'s warnings.
+        (too few frames, correlated blocks), not one without a peak. Pairs closer than
+        :data:`MIN_PAIR_DISTANCE` (overlapping atoms) are left out of the first-minimum
+        search and counted: where they are more than the first shell's Poisson counting noise
+        (√ of its pairs), or, without a shell, more than an ideal gas of the same density
+        puts that close (and at least :data:`MIN_PEAK_PAIRS`), ``first_peak``,
+        ``first_minimum`` and ``cn_first_shell`` (and ``g_max`` if it lies that close) are not
+        valid, the note giving their number, the frames that hold them among all, and the
+        closest atoms (Universe indices) and distances of the first frames, also among
+        ``results.shell``'s warnings; fewer are named in a note of ``cn_first_shell``, which
+        counts them (one stray pair in one frame of 5 beside a shell of 160 pairs).
         ``"cn_first_shell"``: the mean number of
         ``b`` atoms within the first minimum: ``cn_total`` there (linear within the bin) plus
         the pairs closer than a range that starts after 0 Å (``cn_below``, every one of
@@ -735,12 +790,12 @@ class IntraInterRDF(FrameAnalysis):
         # they overlap: the kernel and _bin_index correct against these edges)
         lower = r_min - width * np.arange(self._n_lower, 0, -1)
         self._count_edges = np.concatenate([np.maximum(lower, 0.0), self._edges])
-        # the counted bins that can hold a pair closer than MIN_PAIR_DISTANCE, and the slot of
-        # the pairs below them where they start that close (a range counted from farther has no
-        # first peak that close to name)
-        self._n_close = min(self._n_count, int(np.searchsorted(self._count_edges,
-                                                                MIN_PAIR_DISTANCE)))
-        self._close_slot = bool(self._count_edges[0] < MIN_PAIR_DISTANCE)
+        # the counted bins wholly closer than MIN_PAIR_DISTANCE, and the slot of the pairs
+        # below them where they start that close: the overlapping atoms' pairs, which the
+        # first-minimum search leaves out (_without_overlaps empties the same bins)
+        self._n_close = int(np.searchsorted(self._count_edges[1:],
+                                            MIN_PAIR_DISTANCE * (1.0 + 1e-12), side="right"))
+        self._close_slot = bool(self._count_edges[0] <= MIN_PAIR_DISTANCE)
         # the first minima are searched after the pass: bins it cannot smooth refused now
         check_smoothable(self._edges)
         # unordered class pairs (c1 <= c2)
@@ -856,6 +911,8 @@ class IntraInterRDF(FrameAnalysis):
         self.results.volume_segments = np.zeros(n_segments)
         self.results.frames_segments = np.zeros(n_segments, dtype=np.int64)
         self.results._close_frames = []
+        # per pair key: the frames that hold pairs closer than MIN_PAIR_DISTANCE
+        self.results._close_frame_counts = np.zeros(len(self._keys), dtype=np.int64)
         self._last_box = (None, None, None)
 
     def __getstate__(self):
@@ -894,13 +951,15 @@ class IntraInterRDF(FrameAnalysis):
         counts = self.results.counts_segments[segment]
         self.results.volume_segments[segment] += self._ts.volume
         self.results.frames_segments[segment] += 1
-        # frames that add pairs closer than MIN_PAIR_DISTANCE, to name them if they make the
-        # first peak (searched again then; the pass keeps only their numbers)
-        watch = len(self.results._close_frames) < _MAX_CLOSE_FRAMES
-        close_before = self._close_counts(counts) if watch else 0
+        # frames that add pairs closer than MIN_PAIR_DISTANCE: how many per pair key, and the
+        # first ones, to name their atoms (searched again then; the pass keeps their numbers)
+        close_before = self._close_counts(counts)
         self._count_pairs(positions, box, counts, row)
-        if watch and self._close_counts(counts) != close_before:
-            self.results._close_frames.append(int(self._ts.frame))
+        added = self._close_counts(counts) > close_before
+        if added.any():
+            self.results._close_frame_counts += added
+            if len(self.results._close_frames) < _MAX_CLOSE_FRAMES:
+                self.results._close_frames.append(int(self._ts.frame))
 
     def _count_pairs(self, positions, box, counts, row):
         """Add one frame's pairs to the histogram ``counts`` (rows of ``row`` slots)."""
@@ -935,12 +994,18 @@ class IntraInterRDF(FrameAnalysis):
                                 self._range[1], "IntraInterRDF", self._box_refusal)
 
     def _close_counts(self, counts):
-        """Pairs counted so far in the bins that may hold overlapping atoms (one segment's)."""
-        rows = counts.reshape(-1, self._n_count + 1)
-        total = int(rows[:, : self._n_close].sum())
+        """Pairs closer than :data:`MIN_PAIR_DISTANCE` per pair key in the flat histogram
+        ``counts`` (one segment's, or the sum's), as the pair's counts are (ordered pairs)."""
+        rows = counts.reshape(self._n_cls, self._n_cls, 2, self._n_count + 1)
+        close = rows[..., : self._n_close].sum(axis=(-1, -2))
         if self._close_slot:
-            total += int(rows[:, -1].sum())
-        return total
+            close = close + rows[..., -1].sum(axis=-1)
+        # an unordered pair {i, j} counts for (class i, class j) and (class j, class i)
+        unordered = close + close.T
+        diagonal = np.arange(self._n_cls)
+        unordered[diagonal, diagonal] = close[diagonal, diagonal]
+        c1, c2 = self._class_pair_members
+        return self._weights @ unordered[c1, c2].astype(np.float64)
 
     def _class_pair_counts(self, ordered, below=False):
         """The counts of the unordered class pairs (..., class pair, intra/inter, bin), float64,
@@ -995,12 +1060,14 @@ class IntraInterRDF(FrameAnalysis):
         return ResultsGroup(lookup={"counts_segments": ResultsGroup.ndarray_sum,
                                     "volume_segments": ResultsGroup.ndarray_sum,
                                     "frames_segments": ResultsGroup.ndarray_sum,
-                                    "_close_frames": ResultsGroup.flatten_sequence})
+                                    "_close_frames": ResultsGroup.flatten_sequence,
+                                    "_close_frame_counts": ResultsGroup.ndarray_sum})
 
     @names_errors
     def _conclude(self):
         # the parts' frames in frame order (a parallel run's parts end in any order)
         self._close_frames = sorted(self.results.pop("_close_frames", []))[:_MAX_CLOSE_FRAMES]
+        close_frames = self.results.pop("_close_frame_counts")
         self._close_described = {}
         edges = self._edges
         self.results.edges = edges
@@ -1034,6 +1101,8 @@ class IntraInterRDF(FrameAnalysis):
                      "independent_segments", "cn_below",
                      "first_peak", "first_minimum", "shell", "estimates"):
             self.results[name] = {}
+        # the pairs of overlapping atoms, per pair key (ordered, as the counts)
+        close_pairs = self._close_counts(self.results.counts_ordered)
         if method is not None:
             # every pair's bands spread over the bins at once
             widening_bins = self._band_of_bin_values(self._widening)
@@ -1056,8 +1125,10 @@ class IntraInterRDF(FrameAnalysis):
             self.results.cn_inter[key] = np.cumsum(inter) / per_a
             self.results.cn_total[key] = np.cumsum(intra + inter) / per_a
             self.results.cn_below[key] = float(below[p].sum()) / per_a
-            found = first_minimum(edges, self.results.total[key], counts=intra + inter,
-                                  below=self._below_argument(below[p]))
+            # the search sees the pairs that can be a shell, not overlapping atoms
+            g_search, counts_search, below_search = _without_overlaps(
+                edges, self.results.total[key], intra + inter, self._below_argument(below[p]))
+            found = first_minimum(edges, g_search, counts=counts_search, below=below_search)
             self.results.shell[key] = found.as_dict()
             self.results.first_peak[key] = found.peak
             self.results.first_minimum[key] = found.cutoff
@@ -1068,19 +1139,33 @@ class IntraInterRDF(FrameAnalysis):
                 **dict(zip(("g_max", "g_max_position"), self._g_max(key, method),
                            strict=True)),
                 "cn_first_shell": self._cn_first_shell(p, key, cutoff, method)}
-            close = (_overlap_peak(edges, self.results.total[key], found)
-                     if self._close_frames else None)
-            described = [] if close is None else self._close_pairs_of(p)
-            if any(described):
-                reason = _overlap_reason(close, described)
-                # the shell is the overlapping atoms': every number read from it refused
-                g_max_close = estimates["g_max_position"].value < MIN_PAIR_DISTANCE
-                estimates = {name: mark_not_valid(est, reason) if (
-                    not name.startswith("g_max") or g_max_close) else est
-                    for name, est in estimates.items()}
-                self.results.shell[key]["warnings"] = [
-                    *self.results.shell[key].get("warnings", []), reason]
+            estimates = self._judge_overlaps(p, key, found, estimates, close_pairs[p],
+                                             int(close_frames[p]), volume)
             self.results.estimates[key] = estimates
+
+    def _judge_overlaps(self, p, key, found, estimates, n_close, frames_with, volume):
+        """``estimates`` of pair ``p`` with its overlapping atoms' pairs judged
+        (:func:`_overlap_verdict`): material, every number of the first shell (and ``g_max``
+        where it lies that close) not valid, the pairs named; else a found shell's count
+        notes them."""
+        shell_pairs = None if found.cutoff is None else float(found.n_pairs or 0.0) + n_close
+        chance = (self.n_frames * self._n_a[p] * self._n_b[p] / volume
+                  * 4.0 / 3.0 * np.pi * MIN_PAIR_DISTANCE**3)
+        material, text = _overlap_verdict(n_close, frames_with, self.n_frames, shell_pairs,
+                                          chance, [])
+        if not text:
+            return estimates
+        # the atoms named only where something is said of them (their frames read again)
+        _, text = _overlap_verdict(n_close, frames_with, self.n_frames, shell_pairs, chance,
+                                   self._close_pairs_of(p))
+        if not material:
+            return {**estimates, "cn_first_shell": estimates["cn_first_shell"].with_notes(text)}
+        g_max_close = estimates["g_max_position"].value < MIN_PAIR_DISTANCE
+        self.results.shell[key]["warnings"] = [
+            *self.results.shell[key].get("warnings", []), text]
+        return {name: mark_not_valid(est, text) if (
+            not name.startswith("g_max") or g_max_close) else est
+            for name, est in estimates.items()}
 
     def _close_pairs_of(self, p):
         """:func:`_describe_close_pairs` of pair ``p``'s atoms in the frames where the pass

@@ -65,9 +65,9 @@ from mda_electrolyte.rdf import (
     MIN_PAIR_DISTANCE,
     _check_boxes_before_pass,
     _describe_close_pairs,
-    _overlap_peak,
-    _overlap_reason,
+    _overlap_verdict,
     _selected_frame_indices,
+    _without_overlaps,
 )
 from mda_electrolyte.report import estimate_label, mark_invalid, register_analysis
 from mda_electrolyte.shell_composition import (
@@ -645,10 +645,13 @@ class SolvationShells(FrameAnalysis):
         starts inside or after the first shell has no first minimum of its own (the pairs
         closer than its start are counted to tell): such a cutoff is refused after the pass.
         Its end must lie within half the smallest box width of every selected frame (checked
-        for all their boxes before the pass). An RDF whose first peak (or highest bin) lies
-        closer than :data:`~mda_electrolyte.rdf.MIN_PAIR_DISTANCE` is overlapping atoms, not
-        a shell: a cutoff from it is refused after the pass, naming the frames, atoms and
-        distances.
+        for all their boxes before the pass). Pairs closer than
+        :data:`~mda_electrolyte.rdf.MIN_PAIR_DISTANCE` (overlapping atoms) are left out of the
+        first-minimum search; where they are more than the first shell's counting noise, or
+        without a shell more than chance puts that close, a cutoff from the RDF is refused
+        after the pass naming their number, frames, atoms and distances (the rule by which
+        :class:`~mda_electrolyte.rdf.IntraInterRDF` marks its shell not valid); fewer are
+        named in a warning.
     rdf_nbins : int
         Bins of those RDFs.
     network_species : list of str, optional
@@ -963,6 +966,8 @@ class SolvationShells(FrameAnalysis):
         # (frame, cation, atom, distance) of pairs closer than MIN_PAIR_DISTANCE in the first
         # frames that have them: named if they make an RDF's first peak
         self.results._close_pairs = []
+        # per species: the pairs closer than MIN_PAIR_DISTANCE and the frames that hold them
+        self.results._close_counts = np.zeros((2, len(self._species)), dtype=np.int64)
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
@@ -972,7 +977,8 @@ class SolvationShells(FrameAnalysis):
                                     "_half_width": min,
                                     "_rdf_counts": ResultsGroup.ndarray_sum,
                                     "_rdf_below": ResultsGroup.ndarray_sum,
-                                    "_close_pairs": ResultsGroup.flatten_sequence})
+                                    "_close_pairs": ResultsGroup.flatten_sequence,
+                                    "_close_counts": ResultsGroup.ndarray_sum})
 
     @names_errors
     def _single_frame(self):
@@ -1008,9 +1014,14 @@ class SolvationShells(FrameAnalysis):
         cation = pairs[:, 0].astype(np.int32)
         atom = self._targets[pairs[:, 1]]
         close = np.flatnonzero(dist < MIN_PAIR_DISTANCE)
-        if close.size and len(self.results._close_pairs) < _MAX_CLOSE_FRAMES:
-            self.results._close_pairs.append(
-                (int(ts.frame), cation_ix[cation[close]], atom[close], dist[close]))
+        if close.size:
+            close_species = self._layout.atom_species[atom[close]]
+            per_species = np.bincount(close_species[close_species >= 0],
+                                      minlength=len(self._species))
+            self.results._close_counts += [per_species, per_species > 0]
+            if len(self.results._close_pairs) < _MAX_CLOSE_FRAMES:
+                self.results._close_pairs.append(
+                    (int(ts.frame), cation_ix[cation[close]], atom[close], dist[close]))
         edges = self._edges
         in_range = (dist >= edges[0]) & (dist <= edges[-1])
         species = self._layout.atom_species[atom]
@@ -1097,6 +1108,7 @@ class SolvationShells(FrameAnalysis):
         self._close_pairs = sorted(self.results.pop("_close_pairs", []),
                                    key=lambda item: item[0])[:_MAX_CLOSE_FRAMES]
         self._rdf_below = self.results.pop("_rdf_below")
+        self._close_counts = self.results.pop("_close_counts")
         if self._store_table:
             table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
                                                     self.results.pop("_rdf_counts"))
@@ -1194,16 +1206,12 @@ class SolvationShells(FrameAnalysis):
                 below = self._rdf_below[k] if self._rdf_below.shape[1] else None
                 if below is not None and self._below_one_bin:
                     below = float(below.sum())
-                found = first_minimum(edges, g, counts=counts[k], smoothing=self._rdf_smoothing,
-                                      below=below)
+                # the search sees the pairs that can be a shell, not overlapping atoms
+                g_search, counts_search, below = _without_overlaps(edges, g, counts[k], below)
+                found = first_minimum(edges, g_search, counts=counts_search,
+                                      smoothing=self._rdf_smoothing, below=below)
                 self._details[name] = found
-                close = _overlap_peak(edges, g, found) if self._close_pairs else None
-                described = [] if close is None else self._close_pairs_text(k)
-                if any(described):
-                    # a cutoff after it (between the overlap and the true shell) would count
-                    # no shell at all; no preset repairs broken frames
-                    raise ValueError(f"SolvationShells: the cation–{name} RDF: "
-                                     + _overlap_reason(close, described))
+                self._judge_overlaps(table, k, name, found)
                 if found.cutoff is not None:
                     radii[name] = found.cutoff
                 else:
@@ -1247,6 +1255,28 @@ class SolvationShells(FrameAnalysis):
                 f"the RDF first minima {beyond} lie beyond max_cutoff = {self._radius} Å, the "
                 "largest cutoff the pass kept pairs for; run again with a larger max_cutoff")
         return radii, rdfs, layout, shell_atoms
+
+    def _judge_overlaps(self, table, k, name, found):
+        """Refuse a cutoff from the cation–species ``k`` RDF whose overlapping atoms' pairs are
+        material (:func:`~mda_electrolyte.rdf._overlap_verdict`, the rule by which
+        :class:`~mda_electrolyte.rdf.IntraInterRDF` marks its first shell not valid: no preset
+        repairs broken frames); warn of the others where a shell was found."""
+        n_close, frames_with = (float(self._close_counts[0, k]), int(self._close_counts[1, k]))
+        shell_pairs = None if found.cutoff is None else float(found.n_pairs or 0.0) + n_close
+        density = (np.count_nonzero(self._layout.atom_species == k)
+                   / float(np.mean(table.volumes)))
+        chance = (table.n_frames * self._cations.n_atoms * density
+                  * 4.0 / 3.0 * np.pi * MIN_PAIR_DISTANCE**3)
+        material, text = _overlap_verdict(n_close, frames_with, table.n_frames, shell_pairs,
+                                          chance, [])
+        if not text:
+            return
+        _, text = _overlap_verdict(n_close, frames_with, table.n_frames, shell_pairs, chance,
+                                   self._close_pairs_text(k))
+        if material:
+            raise ValueError(f"SolvationShells: the cation–{name} RDF: {text}")
+        warnings.warn(f"SolvationShells: the cation–{name} RDF: {text}", UserWarning,
+                      stacklevel=4)
 
     def _close_pairs_text(self, k):
         """:func:`~mda_electrolyte.rdf._describe_close_pairs` of the cation–species ``k`` pairs

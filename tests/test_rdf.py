@@ -10,6 +10,7 @@ import pytest
 from MDAnalysis.analysis.rdf import InterRDF
 
 from mda_electrolyte import IntraInterRDF
+from mda_electrolyte.rdf import MIN_PAIR_DISTANCE
 
 
 def lattice_universe():
@@ -221,8 +222,11 @@ def test_element_keys_centre_first_and_first_peak_per_pair():
         if peak is None:
             continue
         r = rdf.results.bins
-        # a first peak, not the global maximum taken anywhere in the range
-        assert g[np.abs(r - peak) < 0.3].max() >= 0.5 * g[r < peak + 0.3].max()
+        # a first peak, not the global maximum taken anywhere in the range; the bins wholly
+        # closer than MIN_PAIR_DISTANCE are overlapping atoms, which the search leaves out
+        # (a chance pair 0.05 Å apart reads g = 51 there: tests/test_struct21_overlap_rule.py)
+        searched = rdf.results.edges[1:] > MIN_PAIR_DISTANCE
+        assert g[np.abs(r - peak) < 0.3].max() >= 0.5 * g[searched & (r < peak + 0.3)].max()
         if minimum is not None:
             assert minimum > peak
 
