@@ -635,8 +635,10 @@ class IntraInterRDF(FrameAnalysis):
         :data:`MIN_PEAK_PAIRS`, where the peak is narrower than a bin width ("too coarse"),
         at the edge of the range, or not resolved: its position moves by more than its width
         between the blocks, or it rises less than 3 error bars above the ideal gas's 1 (an
-        ideal gas has no peak). Height and position always share one verdict and are shown
-        together: a refused peak shows the fitted top, or else the highest bin holding
+        ideal gas has no peak: where no top can be fitted and the highest bin lies within 3
+        of its error bars of 1, the verdict is "no peak", not "too coarse"). Height and
+        position always share one verdict and are shown together: a refused peak shows the
+        fitted top, or else the highest bin holding
         :data:`MIN_PEAK_PAIRS` pairs (any bin where none does) and that bin's centre, both
         without an error; both NaN where g(r) is zero everywhere.
         :meth:`plot` stamps a panel whose g(r) itself is not valid
@@ -1326,6 +1328,14 @@ class IntraInterRDF(FrameAnalysis):
                            f"{MIN_PEAK_PAIRS}): the highest of bins this sparse is counting "
                            "noise")
         if top.height is None:
+            # the highest of a flat g's bins (an ideal gas's noise) fits as a narrow "peak":
+            # "too coarse ... use narrower bins" told the user of a peak that is not there
+            rise, err = float(total[k]) - 1.0, float(self.results.total_err[key][k])
+            if not rise > _PEAK_SIGNIFICANCE * err:
+                return refused(f"no peak: the highest bin, g = {total[k]:.3g} at "
+                               f"{self.results.bins[k]:.3g} Å, lies within "
+                               f"{_PEAK_SIGNIFICANCE:g} error bars (±{err:.2g}) of an ideal "
+                               "gas's 1")
             return refused(top.reason if top.reason.startswith("too coarse")
                            else f"no resolved peak: {top.reason}")
         tops = self._peaks_without(p)

@@ -106,6 +106,11 @@ def test_an_ideal_gas_has_no_shell_and_no_blame_on_close_atoms(seed):
         text = "; ".join(est[name].notes)
         assert "closer than" not in text and "overlapping" not in text, text
         assert any(word in text for word in ("no peak", "shallow", "not significant")), text
+    # nor a "peak" too coarse for its bins (seeds 1 and 2 read "too coarse: the peak is 0.55
+    # bin widths wide ... use narrower bins" before): the highest bin of a flat g is noise
+    assert not est["g_max"].valid
+    assert not any("too coarse" in n for n in est["g_max"].notes), est["g_max"].notes
+    assert any("no peak" in n or "no resolved peak" in n for n in est["g_max"].notes)
 
 
 def _duplicates(u, distance=0.3, frames=None):
