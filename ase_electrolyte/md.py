@@ -42,6 +42,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import contextvars
+import copy
 import json
 import os
 import weakref
@@ -244,6 +245,40 @@ _PROTOCOL_DOUBTS_SAID = contextvars.ContextVar("protocol_doubts_said", default=F
 #: The arguments (:func:`_arguments_key`) of the last :func:`check_protocol_arguments` call,
 #: whose warnings were issued: :func:`run_protocol`, given the same next, does not repeat them.
 _PROTOCOL_ARGUMENTS_SAID = contextvars.ContextVar("protocol_arguments_said", default=None)
+#: Set inside :func:`run_protocol`'s stages: the stage (:class:`_ProtocolStage`) whose
+#: :func:`relax` or :func:`run_md` runs. Their messages then name what the protocol's caller can
+#: change: an exploding barostat's "lengthen pdamp_fs" named a setting run_protocol does not take.
+_PROTOCOL_STAGE = contextvars.ContextVar("protocol_stage", default=None)
+#: The thermostat and barostat time constants of :func:`run_protocol`'s stages, in time steps
+#: (ASE's advice, :func:`run_md`'s defaults); the protocol does not take them as arguments.
+_PROTOCOL_TDAMP_STEPS = 100
+_PROTOCOL_PDAMP_STEPS = 1000
+
+
+class _ProtocolStage(NamedTuple):
+    """A stage of :func:`run_protocol` as its caller knows it: its name (``"relaxed"``,
+    ``"preequilibration"``, ...) and the argument that sets its time step
+    (``"preequilibration_timestep_fs"``, ``"timestep_fs"``; ``None`` for the relaxation)."""
+
+    name: str
+    timestep: str | None = None
+
+    @property
+    def title(self):
+        """``"run_protocol's equilibration stage"``, ``"run_protocol's relaxation"``."""
+        return ("run_protocol's relaxation" if self.name == "relaxed"
+                else f"run_protocol's {self.name} stage")
+
+
+@contextlib.contextmanager
+def _in_protocol_stage(stage):
+    """Within: :func:`relax` and :func:`run_md` run ``stage`` (:class:`_ProtocolStage`) of
+    :func:`run_protocol`, and their messages name the protocol's arguments."""
+    token = _PROTOCOL_STAGE.set(stage)
+    try:
+        yield
+    finally:
+        _PROTOCOL_STAGE.reset(token)
 
 
 def _arguments_key(arguments):
@@ -600,7 +635,47 @@ def _check_drift(atoms, temperature_K):
         )
 
 
-def _check_constraints(atoms, ensemble, what=None):
+def _constrains_nothing(constraint, atoms):
+    """Whether ``constraint`` is one of ASE's constraints on listed atoms, bonds or coordinates
+    that lists none: ``FixAtoms(indices=[])``, ``FixCartesian`` or ``FixScaled`` with no
+    direction fixed, ``FixBondLengths([])``, ``FixedLine``/``FixedPlane`` of no atom,
+    ``FixInternals()``. It removes no degree of freedom and moves nothing.
+
+    Such a constraint (a selection that came out empty) was refused for NVT and NPT as if it
+    fixed atoms, while the same run without it ran. Constraints of other classes, or of a
+    class of one's own, are never taken for empty: whether they act cannot be told.
+    """
+    from ase.constraints import (
+        FixAtoms,
+        FixBondLengths,
+        FixCartesian,
+        FixedLine,
+        FixedPlane,
+        FixInternals,
+        FixLinearTriatomic,
+        FixScaled,
+    )
+
+    if not isinstance(constraint, (FixAtoms, FixBondLengths, FixCartesian, FixedLine,
+                                   FixedPlane, FixInternals, FixLinearTriatomic, FixScaled)):
+        return False
+    try:
+        if constraint.get_removed_dof(atoms):
+            return False
+        if isinstance(constraint, (FixCartesian, FixScaled)) and not np.any(constraint.mask):
+            return True
+        return len(constraint.get_indices()) == 0
+    except (NotImplementedError, AttributeError, TypeError, ValueError, IndexError):
+        return False
+
+
+def _acting_constraints(atoms):
+    """The constraints of ``atoms`` that constrain something (see :func:`_constrains_nothing`),
+    in their order: what the integrators, the checks and a run's record see."""
+    return [c for c in atoms.constraints if not _constrains_nothing(c, atoms)]
+
+
+def _check_constraints(atoms, ensemble, what=None, instead=None):
     """Refuse constraints where ASE's Nosé–Hoover integrators would mishandle them.
 
     :class:`~ase.md.nose_hoover_chain.IsotropicMTKNPT` raises ``NotImplementedError`` only once
@@ -610,12 +685,15 @@ def _check_constraints(atoms, ensemble, what=None):
     Verlet (NVE) and the relaxation honour constraints. Any ensemble is refused when the
     constraints leave no degree of freedom (every atom fixed: the temperature is 0/0) or do not
     tell ASE how many they remove (``get_removed_dof``: FixSymmetry, MirrorForce, ...), which
-    the temperature of every frame needs.
+    the temperature of every frame needs. A constraint that constrains nothing
+    (:func:`_constrains_nothing`) is no constraint. ``instead``: what the caller can run in
+    their place (run_md's "run NVE" is run_protocol's NVE production without NPT stages).
     """
-    if atoms.constraints:
+    acting = _acting_constraints(atoms)
+    if acting:
         # every atom fixed (FixAtoms of all, FixCom of one atom) leaves no motion: the
         # temperature is 0/0, which the writer refused only after the model's first evaluation
-        names = ", ".join(type(c).__name__ for c in atoms.constraints)
+        names = ", ".join(type(c).__name__ for c in acting)
         try:
             free = atoms.get_number_of_degrees_of_freedom()
         except NotImplementedError:
@@ -631,17 +709,16 @@ def _check_constraints(atoms, ensemble, what=None):
                 f"{3 * len(atoms)} degrees of freedom of the {len(atoms)} atoms free (no atom "
                 "can move, the temperature is undefined); free some atoms or use relax()"
             )
-    if ensemble == "nve" or not atoms.constraints:
+    if ensemble == "nve" or not acting:
         return
-    names = ", ".join(type(c).__name__ for c in atoms.constraints)
     raise ValueError(
         f"{what or ensemble.upper()} cannot run with constraints ({names}): ASE's Nosé–Hoover "
         "thermostat and MTK barostat do not support them; remove them (del atoms.constraints) "
-        "or run NVE"
+        f"or {instead or 'run NVE'}"
     )
 
 
-def _check_stress(calc, what):
+def _check_stress(calc, what, instead="run NVT or NVE"):
     """Refuse, before any evaluation, a calculator that says it computes no stress where NPT
     needs it (ASE's ``implemented_properties``, which ASE itself enforces at ``get_stress``).
 
@@ -653,7 +730,7 @@ def _check_stress(calc, what):
         raise ValueError(
             f"{what} needs the stress (the MTK barostat integrates the pressure), which "
             f"{type(calc).__name__} does not compute (implemented_properties "
-            f"{list(props)}); give a calculator with stress, or run NVT or NVE"
+            f"{list(props)}); give a calculator with stress, or {instead}"
         )
 
 
@@ -1459,11 +1536,21 @@ def _relaxation_verdict(atoms, reached, fmax, steps):
     atoms.info["relaxed_fmax"] = reached
     atoms.info["relaxed_converged"] = converged = bool(reached <= fmax)
     if not converged:
-        warnings.warn(RelaxationNotConvergedWarning(
-            f"relax: the largest force is {reached:.3g} eV/Å after {steps} optimizer steps, "
-            f"above fmax = {fmax:g} eV/Å asked; the structure is returned as it is (MD from "
-            "it releases the remaining strain as heat): raise steps, or check the structure"
-        ), stacklevel=3)
+        if _PROTOCOL_STAGE.get() is None:
+            message = (
+                f"relax: the largest force is {reached:.3g} eV/Å after {steps} optimizer steps, "
+                f"above fmax = {fmax:g} eV/Å asked; the structure is returned as it is (MD from "
+                "it releases the remaining strain as heat): raise steps, or check the structure")
+        else:
+            # run_protocol takes no number of optimizer steps: "raise steps" named nothing its
+            # caller could change
+            message = (
+                f"run_protocol's relaxation: the largest force is {reached:.3g} eV/Å after its "
+                f"{steps} optimizer steps, above relax_fmax = {fmax:g} eV/Å; the MD stages start "
+                "from the structure as it is (releasing the remaining strain as heat): check the "
+                "structure, or relax it beforehand with relax(atoms, steps=...) and pass the "
+                "result")
+        warnings.warn(RelaxationNotConvergedWarning(message), stacklevel=3)
 
 
 def _relaxation_estimate(atoms, fmax):
@@ -1524,10 +1611,12 @@ def _with_constraints(run_info, atoms):
     inputs = _calculator_inputs(atoms)
     if inputs:
         run_info = {**run_info, "atoms_inputs": inputs}
-    if not atoms.constraints:
+    acting = _acting_constraints(atoms)
+    if not acting:
+        # an empty FixAtoms is the run without it: its record was another run's
         return run_info
     record = []
-    for c in atoms.constraints:
+    for c in acting:
         todict = getattr(c, "todict", None)
         entry = todict() if callable(todict) else None
         if entry is None:
@@ -1939,6 +2028,9 @@ def run_md(
                          calculator_fingerprint(calc)), atoms)
         work = atoms.copy()
         work.calc = calc
+        # an empty FixAtoms, FixCartesian of no direction, ...: no constraint for the
+        # integrators (ASE's MTK barostat refuses any); the result gets the caller's back
+        work.set_constraint(_acting_constraints(work))
         start = 0
         writer = None
         resumed = False
@@ -2084,7 +2176,7 @@ def run_md(
             err = refused.error
             kind = ValueError if isinstance(err, ValueError) else TypeError
             raise kind(
-                f"step {refused.step}: the trajectory writer refused the step's data "
+                f"{guard.label} {refused.step}: the trajectory writer refused the step's data "
                 f"({err}){_kept(writer)}"
             ) from err
         except (ValueError, TypeError) as err:
@@ -2099,14 +2191,16 @@ def run_md(
             problem = _malformed_forces(work.calc.results.get("forces"), len(work))
             if problem and "forces" in work.calc.results:
                 raise MDInstabilityError(
-                    f"step {dyn.nsteps + 1}: {problem} ({type(err).__name__}: {err}){kept}"
+                    f"{guard.label} {dyn.nsteps + 1}: {problem} ({type(err).__name__}: {err})"
+                    f"{kept}"
                 ) from err
             # a coupling that ran away makes a state no calculator takes (EMT copper in NPT at
             # 100 K with a 20-step barostat: a NaN cell, "cannot convert float NaN to integer")
             blame = guard.cause("the calculator's results are malformed or it refused the "
                                 "state reached")
             raise MDInstabilityError(
-                f"step {dyn.nsteps + 1}: the integration failed ({type(err).__name__}: {err}); "
+                f"{guard.label} {dyn.nsteps + 1}: the integration failed "
+                f"({type(err).__name__}: {err}); "
                 f"{blame}{kept}"
             ) from err
         except BaseException as err:
@@ -2132,6 +2226,7 @@ def run_md(
         final = work.copy()
         _set_masses_keep_velocities(final, real_masses)
         _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
+        final.set_constraint(copy.deepcopy(atoms.constraints))
         final.calc = calc
         # as a reused run's Atoms (_stored_state) carry them: the step and time of the state
         final.info.update(step=int(dyn.nsteps), time_ps=dyn.nsteps * timestep_fs / 1000.0)
@@ -2250,10 +2345,16 @@ class _Guard:
 
     def __init__(self, atoms, temperature_K, factor, max_displacement, timestep_fs):
         self.atoms = atoms
+        # inside run_protocol its arguments are named, and the stage: the caller sets no
+        # run_md keyword there (max_displacement, pdamp_fs, the time step of "the" stage)
+        self.stage = _PROTOCOL_STAGE.get()
+        self.timestep_fs = timestep_fs
         self.label = "step" if timestep_fs is not None else "relaxation step"
-        self.fallback = (f"time step {timestep_fs} fs too long, or the model failed"
-                      if timestep_fs is not None else "the model failed on the structure the "
-                      "relaxation reached")
+        if self.stage is not None:
+            self.label = f"{self.stage.title}, {self.label}"
+        self.fallback = (f"{self._time_step()} too long, or the model failed"
+                         if timestep_fs is not None else "the model failed on the structure "
+                         "the relaxation reached")
         reference = temperature_K if temperature_K is not None else atoms.get_temperature()
         if factor and reference > 0:
             # the instantaneous temperature of f degrees of freedom is chi-square(f)/f times
@@ -2265,9 +2366,10 @@ class _Guard:
 
             dof = 3 * len(atoms) - sum(c.get_removed_dof(atoms) for c in atoms.constraints)
             spread = float(chi2.isf(_GUARD_FALSE_ALARM, dof) / dof) if dof > 0 else 1.0
-            self.t_max = max(factor, spread) * max(reference, _GUARD_MIN_REFERENCE_K)
+            self.factor = max(factor, spread)
+            self.t_max = self.factor * max(reference, _GUARD_MIN_REFERENCE_K)
         else:
-            self.t_max = None
+            self.factor = self.t_max = None
         self.max_displacement = max_displacement
         self.timestep_fs = timestep_fs
         self.previous = atoms.get_positions()
@@ -2276,6 +2378,13 @@ class _Guard:
         self.friction = 0.0
         self.strain = 0.0
         self.hottest = 0.0
+
+    def _time_step(self):
+        """The time step as the caller set it: ``time step 2.0 fs``, inside run_protocol
+        ``preequilibration_timestep_fs = 2 fs``."""
+        if self.stage is None or self.stage.timestep is None:
+            return f"time step {self.timestep_fs} fs"
+        return f"{self.stage.timestep} = {self.timestep_fs:g} fs"
 
     def watch(self, dyn, *, ensemble, temperature_K, pressure_bar, tdamp_fs, pdamp_fs):
         """Follow the thermostat and barostat of ``dyn``: an explosion they caused is blamed
@@ -2354,9 +2463,11 @@ class _Guard:
                    f"rescaled the velocities by {100 * -np.expm1(-self.friction):.3g} %")
                 + f" in one step): its mass, proportional "
                 f"to k_B·T·tdamp², is too light at temperature_K = {temperature:g} K with "
-                f"tdamp_fs = {s['tdamp_fs']:g} fs ({s['tdamp_fs'] / dt:.4g} time steps) for the "
-                f"heat the system held (up to {self.hottest:.4g} K); is temperature_K in another "
-                "unit (k_B·T in eV: 300 K is 0.02585 eV)? Else lengthen tdamp_fs")
+                f"{self._coupling('tdamp_fs', s['tdamp_fs'])} for the heat the system held (up "
+                f"to {self.hottest:.4g} K); is temperature_K in another unit (k_B·T in eV: 300 K "
+                "is 0.02585 eV)? Else "
+                + ("lengthen tdamp_fs" if self.stage is None else self._fixed_coupling(
+                    "thermostat", "tdamp_fs")))
         if self.strain > _RUNAWAY_STRAIN or "barostat" in lost:
             reasons.append(
                 "the MTK barostat ran away (the box length "
@@ -2364,15 +2475,36 @@ class _Guard:
                    f"changed by {100 * np.expm1(self.strain):.3g} %")
                 + " in one step): its mass, proportional to "
                 f"k_B·T·pdamp², is too light for this system's stiffness at temperature_K = "
-                f"{temperature:g} K with pdamp_fs = {s['pdamp_fs']:g} fs "
-                f"({s['pdamp_fs'] / dt:.4g} time steps); is temperature_K in another unit? "
-                f"Else lengthen pdamp_fs (ASE advises 1000 time steps, {1000 * dt:g} fs)")
+                f"{temperature:g} K with {self._coupling('pdamp_fs', s['pdamp_fs'])}; is "
+                "temperature_K in another unit? Else "
+                + (f"lengthen pdamp_fs (ASE advises 1000 time steps, {1000 * dt:g} fs)"
+                   if self.stage is None else self._fixed_coupling("barostat", "pdamp_fs")))
         if reasons:
+            step = ("the time step" if self.stage is None or self.stage.timestep is None
+                    else self.stage.timestep)
             return "; ".join(([pressure] if pressure else []) + reasons) + (
-                f"; rather than the time step ({dt:g} fs)")
+                f"; rather than {step} ({dt:g} fs)")
         if pressure:
             return f"{pressure}; else {fallback}"
         return fallback
+
+    def _coupling(self, keyword, value_fs):
+        """A time constant as the caller knows it: run_md's keyword, or run_protocol's own
+        setting (it takes none)."""
+        steps = value_fs / self.timestep_fs
+        if self.stage is None:
+            return f"{keyword} = {value_fs:g} fs ({steps:.4g} time steps)"
+        what = "thermostat" if keyword == "tdamp_fs" else "barostat"
+        return (f"run_protocol's {what} time constant of {value_fs:g} fs ({steps:.4g} time steps "
+                f"of {self.stage.timestep} = {self.timestep_fs:g} fs, ASE's advice)")
+
+    def _fixed_coupling(self, what, keyword):
+        """The advice for a coupling that ran away inside run_protocol, which fixes its time
+        constant: what its caller can change (the start's strain, released as heat and
+        pressure, through ``relax_fmax``), and where the time constant is set."""
+        return (f"the model or the start drove it (a smaller relax_fmax relaxes the start "
+                f"further); run_protocol does not take the {what} time constant: run the stage "
+                f"with run_md and a longer {keyword}")
 
     def check(self, step, writer):
         atoms = self.atoms
@@ -2409,13 +2541,17 @@ class _Guard:
                     f"exploded ({self.cause(self.fallback, finite_forces=name != 'forces')})"
                     f"{where}"
                 )
+        # from here on every value is finite: a coupling whose momentum is not overflowed
+        # within this step (EMT copper in NPT at 0.001 K: a NaN barostat momentum and an atom
+        # thrown 0.9 Å at step 1, blamed on the time step)
         temperature = atoms.get_temperature()
         if self.t_max is not None and temperature > self.t_max:
+            limit = ("max_temperature_factor × the larger of the target" if self.stage is None
+                     else f"run_protocol's limit: {self.factor:g} × the larger of temperature_K")
             raise MDInstabilityError(
-                f"step {step}: temperature {temperature:.4g} K exceeds {self.t_max:.4g} K "
-                f"(max_temperature_factor × the larger of the target and "
-                f"{_GUARD_MIN_REFERENCE_K:g} K); the dynamics are unstable "
-                f"({self.cause(f'time step {self.timestep_fs} fs, model')}){where}"
+                f"{self.label} {step}: temperature {temperature:.4g} K exceeds "
+                f"{self.t_max:.4g} K ({limit} and {_GUARD_MIN_REFERENCE_K:g} K); the dynamics "
+                f"are unstable ({self.cause(f'{self._time_step()}, model', True)}){where}"
             )
         if self.max_displacement is not None:
             d = positions - self.previous
@@ -2425,11 +2561,13 @@ class _Guard:
             jump = np.linalg.norm(d, axis=1)
             worst = int(np.argmax(jump)) if len(jump) else 0
             if len(jump) and jump[worst] > self.max_displacement:
+                limit = (f"limit max_displacement = {self.max_displacement} Å"
+                         if self.stage is None
+                         else f"run_protocol's limit, {self.max_displacement:g} Å")
                 raise MDInstabilityError(
-                    f"step {step}: atom {worst} ({atoms.get_chemical_symbols()[worst]}) moved "
-                    f"{jump[worst]:.3g} Å in one step (limit max_displacement = "
-                    f"{self.max_displacement} Å); the dynamics are unstable "
-                    f"({self.cause(f'time step {self.timestep_fs} fs, model')}){where}"
+                    f"{self.label} {step}: atom {worst} ({atoms.get_chemical_symbols()[worst]}) "
+                    f"moved {jump[worst]:.3g} Å in one step ({limit}); the dynamics are unstable "
+                    f"({self.cause(f'{self._time_step()}, model', True)}){where}"
                 )
         self.previous = positions
 
@@ -2712,12 +2850,17 @@ def run_protocol(
     probe.calc = calculator
     _check_start(probe, None, overwrite)
     thermostatted = production_ensemble != "nve" or preequilibration_ps > 0 or equilibration_ps > 0
-    _check_constraints(atoms, "npt" if thermostatted else "nve", what="run_protocol's MD")
+    _check_constraints(
+        atoms, "npt" if thermostatted else "nve", what="run_protocol's MD",
+        instead="run NVE alone (production_ensemble='nve', preequilibration_ps=0, "
+        "equilibration_ps=0: the production at the input density)")
     if not atoms.pbc.all():
         raise ValueError("the protocol needs a 3D-periodic box")
     if preequilibration_ps > 0 or equilibration_ps > 0 or production_ensemble == "npt":
         _check_stress(calculator, "run_protocol's NPT stages (pre-equilibration, "
-                      "equilibration, an NPT production)")
+                      "equilibration, an NPT production)",
+                      instead="skip them (preequilibration_ps=0, equilibration_ps=0, "
+                      "production_ensemble='nvt' or 'nve': the production at the input density)")
     if Path(outdir).exists() and not Path(outdir).is_dir():
         raise ValueError(f"outdir {outdir}: a file of that name exists; give a folder")
     check_output_path(outdir, "outdir", folder=True)
@@ -2806,9 +2949,129 @@ def _stage_run_infos(plan, calculator, atoms, *, temperature_K, pressure_bar, re
         (n, dt, temperature, pressure, _, _, h_mass, _, _, write, observe, seed_) = numbers
         # every stage starts from the caller's constraints (copied from stage to stage)
         runs[name] = _with_constraints(
-            _md_run_info(ensemble, n, dt, temperature, pressure, 100 * dt, 1000 * dt, h_mass,
-                         write, observe, seed_, fingerprint), atoms)
+            _md_run_info(ensemble, n, dt, temperature, pressure, _PROTOCOL_TDAMP_STEPS * dt,
+                         _PROTOCOL_PDAMP_STEPS * dt, h_mass, write, observe, seed_, fingerprint),
+            atoms)
     return runs
+
+
+def _shown(value, unit=""):
+    """A stored or given setting in a message: a number by ``:g`` with ``unit``, else its
+    ``repr`` (cut at 60 characters)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:g}{' ' + unit if unit else ''}"
+    return f"{value!r:.60}"
+
+
+def _paths_differing(stored, now, prefix=""):
+    """The keys (``parameters['epsilon']``) in which two JSON records differ, each once."""
+    if isinstance(stored, dict) and isinstance(now, dict):
+        out = []
+        for key in sorted(set(stored) | set(now), key=str):
+            out += _paths_differing(stored.get(key), now.get(key),
+                                    f"{prefix}[{key!r}]" if prefix else str(key))
+        return out
+    return [] if stored == now else [prefix or "value"]
+
+
+def _stage_differences(name, stored, now):
+    """The settings in which a stage file (its ``run_info``, ``stored``) is not the stage of
+    this :func:`run_protocol` call (``now``), named by the protocol's arguments, with both
+    values: ``['preequilibration_ps']: preequilibration_ps stored 0.05 ps (10 steps of 5 fs),
+    now 0.1 ps (20 steps of 5 fs)``; ``""`` when they are the same.
+
+    The files record run_md's settings (``steps``, ``write_interval``, ``tdamp_fs``), which a
+    protocol's caller never gives: a longer pre-equilibration was refused as "settings differ in
+    ['steps']", and another production ensemble as "['ensemble', 'pdamp_fs', 'pressure_bar']".
+    """
+    stored, now = _same_physics(stored), _same_physics(now)
+    differ = {k for k in set(stored) | set(now) if stored.get(k) != now.get(k)}
+    if not differ:
+        return ""
+    timestep = "preequilibration_timestep_fs" if name == "preequilibration" else "timestep_fs"
+
+    def dt(info):
+        value = info.get("timestep_fs")
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        return float(value) if ok else None
+
+    def steps_of(info, key, scale=1.0, unit="fs"):
+        """``key``'s steps as a length (``scale`` fs per ``unit``) and as text, or its value."""
+        n, step = info.get(key), dt(info)
+        if not isinstance(n, int) or isinstance(n, bool) or step is None:
+            return None, _shown(n)
+        length = n * step / scale
+        return length, f"{length:g} {unit} ({n} step{'s' if n != 1 else ''} of {step:g} fs)"
+
+    names, details = [], []
+
+    def add(argument, old, new):
+        names.append(argument)
+        details.append(f"{argument} stored {old}, now {new}")
+
+    def in_steps(argument, key, scale=1.0, unit="fs"):
+        old, old_text = steps_of(stored, key, scale, unit)
+        new, new_text = steps_of(now, key, scale, unit)
+        # the same length in another time step: the time step alone is named
+        if old is None or new is None or not np.isclose(old, new, rtol=1e-9, atol=0):
+            add(argument, old_text, new_text)
+
+    if "ensemble" in differ:
+        if name == "production":
+            add("production_ensemble", _shown(stored.get("ensemble")), _shown(now.get("ensemble")))
+        else:
+            add("ensemble", _shown(stored.get("ensemble")),
+                f"{now.get('ensemble')!r} (run_protocol's {name} stage)")
+        # the barostat's and thermostat's settings come and go with the ensemble
+        differ -= {"pressure_bar", "pdamp_fs", "tdamp_fs"}
+    if "timestep_fs" in differ:
+        add(timestep, _shown(stored.get("timestep_fs"), "fs"), _shown(now.get("timestep_fs"), "fs"))
+    if "steps" in differ:
+        if name == "relaxed":
+            add("steps", f"{_shown(stored.get('steps'))} optimizer steps",
+                f"run_protocol's {now.get('steps')}")
+        else:
+            in_steps(f"{name}_ps", "steps", 1000.0, "ps")
+    if "write_interval" in differ:
+        in_steps("write_interval_fs", "write_interval")
+    if "observe_interval" in differ:
+        in_steps("observe_interval_fs", "observe_interval")
+    for key, steps in (("tdamp_fs", _PROTOCOL_TDAMP_STEPS), ("pdamp_fs", _PROTOCOL_PDAMP_STEPS)):
+        old, step = stored.get(key), dt(stored)
+        if key in differ and not (step is not None and isinstance(old, (int, float))
+                                  and np.isclose(old, steps * step, rtol=1e-9, atol=0)):
+            # not run_protocol's number of the file's own time steps: run_md wrote it
+            add(key, _shown(old, "fs"), f"{_shown(now.get(key), 'fs')} (run_protocol's "
+                f"{steps} time steps)")
+    for key, argument, unit in (("fmax", "relax_fmax", "eV/Å"), ("temperature_K", None, "K"),
+                                ("pressure_bar", None, "bar"), ("hydrogen_mass", None, "amu"),
+                                ("seed", None, "")):
+        if key in differ:
+            add(argument or key, _shown(stored.get(key), unit), _shown(now.get(key), unit))
+    if "calculator" in differ:
+        paths = _paths_differing(stored.get("calculator"), now.get("calculator"))
+        more = f" and {len(paths) - 4} more" if len(paths) > 4 else ""
+        names.append("calculator")
+        details.append(f"calculator in {', '.join(paths[:4])}{more} (stored "
+                       f"{_shown(stored.get('calculator'))}, now {_shown(now.get('calculator'))})")
+    if "constraints" in differ:
+        def classes(info):
+            listed = info.get("constraints") or []
+            return [c.get("name", c.get("class")) if isinstance(c, dict) else c
+                    for c in listed] if listed else "none"
+        add("constraints", classes(stored), classes(now))
+    if "atoms_inputs" in differ:
+        keys = _paths_differing(stored.get("atoms_inputs") or {}, now.get("atoms_inputs") or {})
+        names.append("atoms_inputs")
+        details.append(f"the calculator's inputs of atoms differ in {', '.join(keys)}")
+    said = {"ensemble", "timestep_fs", "steps", "write_interval", "observe_interval",
+            "tdamp_fs", "pdamp_fs", "fmax", "temperature_K", "pressure_bar", "hydrogen_mass",
+            "seed", "calculator", "constraints", "atoms_inputs"}
+    for key in sorted(differ - said, key=str):
+        add(key, _shown(stored.get(key)), _shown(now.get(key)))
+    if not names:
+        return ""
+    return f"{names}: {'; '.join(details)}"
 
 
 def _check_stage_files(atoms, outdir, runs):
@@ -2831,9 +3094,14 @@ def _check_stage_files(atoms, outdir, runs):
             start = atoms.copy()
             if name != "relaxed":
                 start.set_velocities(np.zeros((len(start), 3)))  # the relaxation's are zero
-            why = _other_run(*read, run_info, start, path, positions=name == "relaxed",
-                             cell=name == "relaxed" or first_md,
-                             velocities=first_md)
+            info = read[0]
+            differences = (
+                _stage_differences(name, info["run_info"], run_info)
+                if info["n_atoms"] == len(atoms) and isinstance(info["run_info"], dict)
+                and _same_physics(info["run_info"]) != _same_physics(run_info) else "")
+            why = f"its settings differ in {differences}" if differences else _other_run(
+                *read, run_info, start, path, positions=name == "relaxed",
+                cell=name == "relaxed" or first_md, velocities=first_md)
             if why:
                 raise ValueError(
                     f"run_protocol's {name} stage: {path} was written by a different run: "
@@ -2924,10 +3192,11 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
     work.calc = calculator
 
     files["relaxed"] = outdir / "relaxed.h5md"
-    state = relax(
-        work, fmax=relax_fmax, steps=_RELAX_STEPS, trajectory=files["relaxed"],
-        overwrite=overwrite, progress=progress,
-    )
+    with _in_protocol_stage(_ProtocolStage("relaxed")):
+        state = relax(
+            work, fmax=relax_fmax, steps=_RELAX_STEPS, trajectory=files["relaxed"],
+            overwrite=overwrite, progress=progress,
+        )
     relaxation = _relaxation_estimate(state, relax_fmax)
     plan = protocol_steps(
         preequilibration_ps=preequilibration_ps, equilibration_ps=equilibration_ps,
@@ -2944,7 +3213,9 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         # volume's detection): no stage starts, not even its first model evaluation
         _raise_if_terminated()
         files[name] = outdir / f"{name}.h5md"
-        with _protocol_has_warned():
+        timestep = ("preequilibration_timestep_fs" if name == "preequilibration"
+                    else "timestep_fs")
+        with _protocol_has_warned(), _in_protocol_stage(_ProtocolStage(name, timestep)):
             state = run_md(
                 state,
                 ensemble=ensemble,
@@ -2952,6 +3223,8 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
                 timestep_fs=plan[name].timestep_fs,
                 temperature_K=temperature_K,
                 pressure_bar=pressure_bar,
+                tdamp_fs=_PROTOCOL_TDAMP_STEPS * plan[name].timestep_fs,
+                pdamp_fs=_PROTOCOL_PDAMP_STEPS * plan[name].timestep_fs,
                 hydrogen_mass=h_mass,
                 trajectory=files[name],
                 write_interval=plan[name].write_interval,
@@ -3181,8 +3454,11 @@ def check_protocol_arguments(
         maximum=MAX_TIMESTEP_FS,
     )
     timestep_fs = check_number("timestep_fs", timestep_fs, above=0, maximum=MAX_TIMESTEP_FS)
-    warn_implausible(temperature_K=temperature_K, pressure_bar=pressure_bar,
-                     timestep_fs=max(timestep_fs, preequilibration_timestep_fs))
+    warn_implausible(temperature_K=temperature_K, pressure_bar=pressure_bar)
+    # each step by its name (a doubt of "a time step of 8 fs" left the caller to guess which)
+    for name, dt_fs in (("preequilibration_timestep_fs", preequilibration_timestep_fs),
+                        ("timestep_fs", timestep_fs)):
+        warn_implausible(timestep_fs=dt_fs, timestep_name=name)
     check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
     write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)
     check_number("observe_interval_fs", observe_interval_fs, above=0)
@@ -3401,9 +3677,13 @@ def _check_production_frames(production_ps, timestep_fs, write_interval_fs):
     first, and rounding it to whole intervals stretched it to one interval."""
     interval_fs = max(write_interval_fs, timestep_fs)
     if production_ps * 1000.0 < interval_fs:
+        # both named: a write_interval_fs in another unit (ps given as fs) is as likely
+        interval = (f"write_interval_fs = {write_interval_fs:g} fs"
+                    if write_interval_fs >= timestep_fs else f"timestep_fs = {timestep_fs:g} fs")
         raise ValueError(
             f"production_ps = {production_ps} ps is shorter than one frame interval "
-            f"({interval_fs} fs): the production run would hold no frame after its first"
+            f"({interval}): the production run would hold no frame after its first; lengthen "
+            "production_ps or shorten write_interval_fs"
         )
 
 

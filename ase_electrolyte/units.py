@@ -151,7 +151,7 @@ MIN_SHEAR_SCATTER_BAR = 1.0
 
 def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                      density_g_cm3=None, concentration=None, shear_stress_bar=None,
-                     stacklevel=3):
+                     stacklevel=3, timestep_name=None):
     """Warn about values that are valid numbers but implausible for a liquid electrolyte.
 
     The sign of a wrong unit: a temperature outside :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
@@ -164,6 +164,10 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
     :class:`UserWarning`; nothing is refused (such values can be meant). The one rule of the
     package: :func:`~ase_electrolyte.md.run_md`, the protocol's checks, the box builder and
     the analyses ask it.
+
+    ``timestep_name``, when given, is the argument that set ``timestep_fs`` (fs), named in its
+    doubt (``preequilibration_timestep_fs = 8 fs is long ...``): a protocol takes two time steps,
+    and "a time step of 8 fs" did not say which.
     """
     import warnings
 
@@ -188,8 +192,9 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
             doubts.append(f"pressure_bar = {shown} bar is beyond 50 kbar: is it in Pa "
                           "(1 atm = 1.01325 bar)?")
     if timestep_fs is not None and timestep_fs > 5.0:
-        doubts.append(f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): "
-                      "is it in another unit?")
+        step = (f"a time step of {timestep_fs} fs" if timestep_name is None
+                else f"{timestep_name} = {timestep_fs:g} fs")
+        doubts.append(f"{step} is long for molecular MD (0.5–2 fs): is it in another unit?")
     if density_g_cm3 is not None:
         d = np.asarray(density_g_cm3, dtype=float)
         if d.size and not (0.3 <= d.min() and d.max() <= 5.0):

@@ -65,10 +65,11 @@ def _charged(a):
     set_topology(a, np.arange(len(a)), np.array(["Ar"] * len(a)), np.ones(len(a), int))
 
 
-# (stage, change, what the message names); a change is protocol keywords, "calc" (another
-# calculator) or "atoms" (a function changing the input structure)
+# (stage, change, what the message names: the protocol's argument, not the key run_md records,
+# 'steps' or 'write_interval', which the protocol's caller never gives); a change is protocol
+# keywords, "calc" (another calculator) or "atoms" (a function changing the input structure)
 _CASES = [
-    ("relaxed", {"relax_fmax": 0.1}, "'fmax'"),
+    ("relaxed", {"relax_fmax": 0.1}, "'relax_fmax'"),
     ("relaxed", {"calc": 0.0110}, "'calculator'"),
     ("relaxed", {"atoms": _moved}, "other positions"),
     ("relaxed", {"atoms": _larger_box}, "another cell"),
@@ -76,9 +77,10 @@ _CASES = [
     ("preequilibration", {"temperature_K": 70}, "'temperature_K'"),
     ("preequilibration", {"pressure_bar": 100.0}, "'pressure_bar'"),
     ("preequilibration", {"hydrogen_mass": 2.0}, "'hydrogen_mass'"),
-    ("preequilibration", {"preequilibration_timestep_fs": 1.0}, "'timestep_fs'"),
-    ("preequilibration", {"preequilibration_ps": 0.032}, "'steps'"),
-    ("preequilibration", {"write_interval_fs": 8.0}, "'write_interval'"),
+    ("preequilibration", {"preequilibration_timestep_fs": 1.0},
+     "'preequilibration_timestep_fs'"),
+    ("preequilibration", {"preequilibration_ps": 0.032}, "'preequilibration_ps'"),
+    ("preequilibration", {"write_interval_fs": 8.0}, "'write_interval_fs'"),
     ("preequilibration", {"seed": 1}, "'seed'"),
     ("preequilibration", {"calc": 0.0110}, "'calculator'"),
     # the first MD stage starts in the input cell, with velocities drawn at this seed
@@ -87,14 +89,14 @@ _CASES = [
     ("preequilibration", {"atoms": _krypton}, "other elements"),
     ("equilibration", {"temperature_K": 70}, "'temperature_K'"),
     ("equilibration", {"timestep_fs": 1.0}, "'timestep_fs'"),
-    ("equilibration", {"equilibration_ps": 0.032}, "'steps'"),
-    ("equilibration", {"observe_interval_fs": 4.0}, "'observe_interval'"),
+    ("equilibration", {"equilibration_ps": 0.032}, "'equilibration_ps'"),
+    ("equilibration", {"observe_interval_fs": 4.0}, "'observe_interval_fs'"),
     ("equilibration", {"seed": 2}, "'seed'"),
     ("equilibration", {"calc": 0.0110}, "'calculator'"),
     ("equilibration", {"atoms": _heavier}, "other masses"),
     ("equilibration", {"atoms": _charged}, "topology arrays"),
-    ("production", {"production_ensemble": "nvt"}, "'ensemble'"),
-    ("production", {"production_ps": 0.032}, "'steps'"),
+    ("production", {"production_ensemble": "nvt"}, "'production_ensemble'"),
+    ("production", {"production_ps": 0.032}, "'production_ps'"),
     ("production", {"pressure_bar": 100.0}, "'pressure_bar'"),
     ("production", {"temperature_K": 70}, "'temperature_K'"),
     ("production", {"calc": 0.0110}, "'calculator'"),
