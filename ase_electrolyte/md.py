@@ -1512,8 +1512,11 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
         except KeyboardInterrupt as err:
             what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
             kept = "nothing written" if trajectory is None else f"{trajectory} not written"
+            stage = _PROTOCOL_STAGE.get()
             err.add_note(f"relax: {what} before it converged; {kept}; the same call "
-                         "relaxes again from the start")
+                         "relaxes again from the start" if stage is None else
+                         f"{stage.title}: {what} before it converged; {kept}; a rerun with "
+                         "the same arguments relaxes again from the start")
             raise
         finally:
             if bar is not None:
@@ -2211,12 +2214,18 @@ def run_md(
                 if isinstance(err, (Exception, KeyboardInterrupt)) and not isinstance(
                         err, MDInstabilityError):
                     what = "terminated (SIGTERM); " if isinstance(err, Terminated) else ""
+                    # inside run_protocol (or the electrolyte command) "the same call" was a
+                    # run_md call its caller never made
+                    stage = _PROTOCOL_STAGE.get()
                     if writer.n_frames:
-                        what += (f"{_kept(writer)[2:]}, not marked complete; the same call "
-                                 "resumes from its last frame")
+                        what += f"{_kept(writer)[2:]}, not marked complete; " + (
+                            "the same call resumes from its last frame" if stage is None else
+                            "a rerun with the same arguments resumes it from its last frame")
                     else:
-                        what += f"{_kept(writer)[2:]}; the same call runs it"
-                    err.add_note(f"run_md: {what}")
+                        what += f"{_kept(writer)[2:]}; " + (
+                            "the same call runs it" if stage is None
+                            else "a rerun with the same arguments runs it")
+                    err.add_note(f"{'run_md' if stage is None else stage.title}: {what}")
             raise
         finally:
             if bar is not None:

@@ -252,3 +252,36 @@ def test_a_frame_interval_longer_than_the_production_names_write_interval_fs():
                                          r"interval \(write_interval_fs = 1e\+300 fs\)"):
         check_protocol_arguments(temperature_K=300.0, production_ps=0.05,
                                  write_interval_fs=1e300)
+
+
+_SHORT = dict(_PROTOCOL, preequilibration_ps=0.03, equilibration_ps=0.03, production_ps=0.03,
+              write_interval_fs=15.0)
+
+
+def test_an_interrupted_stage_is_named_as_the_protocol_knows_it_and_resumes(tmp_path):
+    from ase_electrolyte.trajectory import h5md_info
+
+    calc = StoppingArgon()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = run_protocol(argon(rattle=0.05), calc, tmp_path / "whole", **_SHORT)
+    n = calc.calls
+    for stop in sorted({1, n // 4, n // 2, 3 * n // 4, n}):
+        folder = tmp_path / f"stop{stop}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(KeyboardInterrupt) as err:
+                run_protocol(argon(rattle=0.05), StoppingArgon(stop_at=stop), folder, **_SHORT)
+            open_stages = [p.stem for p in folder.glob("*.h5md")
+                           if not h5md_info(p)["complete"]]
+            stage = (f"run_protocol's {open_stages[0]} stage" if open_stages
+                     else "run_protocol's relaxation")
+            notes = err.value.__notes__
+            # the stage as the caller knows it, and what rerunning does; no run_md/relax call
+            assert notes[0].startswith(f"{stage}: "), notes
+            assert "a rerun with the same arguments" in notes[0]
+            assert notes[1].startswith("run_protocol: interrupted; finished stage files in ")
+            again = run_protocol(argon(rattle=0.05), StoppingArgon(), folder, **_SHORT)
+        np.testing.assert_allclose(again.atoms.positions, whole.atoms.positions, rtol=0,
+                                   atol=1e-9)
+        assert again.density.value == pytest.approx(whole.density.value, rel=1e-12)

@@ -250,7 +250,9 @@ def test_sigterm_in_a_protocol_names_the_finished_stages_and_the_same_call_resum
     code, (kind, notes, _) = _in_child((H5MDWriter, "write", 4, False), signal.SIGTERM,
                                        "run_protocol", folder, _PROTOCOL)
     assert code == 3 and kind == "Terminated"
-    assert notes[0].startswith("run_md: terminated (SIGTERM); ")
+    # the stage as the protocol's caller knows it, not a run_md call they never made
+    assert notes[0].startswith("run_protocol's production stage: terminated (SIGTERM); ")
+    assert notes[0].endswith("a rerun with the same arguments resumes it from its last frame")
     assert notes[1] == (f"run_protocol: terminated (SIGTERM); finished stage files in {folder}: "
                         "relaxed.h5md; the same call (overwrite=False) reuses them and resumes "
                         "the stage that was running")
@@ -299,9 +301,11 @@ def test_sigterm_in_the_relaxation_of_a_protocol_says_nothing_is_finished(tmp_pa
     code, (kind, notes, _) = _in_child((LennardJones, "calculate", 3), signal.SIGTERM,
                                        "run_protocol", folder, _PROTOCOL)
     assert code == 3 and kind == "Terminated"
+    # the relaxation as the protocol's caller knows it, not a relax call they never made
     assert notes == [
-        f"relax: terminated (SIGTERM) before it converged; {folder / 'relaxed.h5md'} not "
-        "written; the same call relaxes again from the start",
+        f"run_protocol's relaxation: terminated (SIGTERM) before it converged; "
+        f"{folder / 'relaxed.h5md'} not written; a rerun with the same arguments relaxes again "
+        "from the start",
         f"run_protocol: terminated (SIGTERM); finished stage files in {folder}: none; the same "
         "call (overwrite=False) reuses them and resumes the stage that was running",
     ]

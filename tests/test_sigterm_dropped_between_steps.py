@@ -164,7 +164,7 @@ def test_a_sigterm_dropped_before_a_relaxation_evaluates_nothing(tmp_path):
                                                   _while_hashing_the_model)
     assert code == 3 and kind == "Terminated", trace
     assert calls == 0
-    assert notes[0] == ("relax: terminated (SIGTERM) before it converged; "
-                        f"{folder / 'relaxed.h5md'} not written; the same call relaxes again "
-                        "from the start")
+    assert notes[0] == ("run_protocol's relaxation: terminated (SIGTERM) before it converged; "
+                        f"{folder / 'relaxed.h5md'} not written; a rerun with the same "
+                        "arguments relaxes again from the start")
     assert not (folder / "relaxed.h5md").exists()
