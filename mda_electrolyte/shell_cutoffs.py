@@ -263,6 +263,9 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
     -------
     ShellCutoff
         ``cutoff`` is ``None`` (and ``note`` says why) when there is no acceptable minimum.
+        With ``counts``, a minimum after which g(r) does not rise again by
+        3 Poisson sigmas (a lone shell falling to a flat plateau, whose lowest noise dip is
+        no minimum) carries a warning: its estimate is not valid.
 
     Raises
     ------
@@ -423,6 +426,19 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
                            f"{min_significance}; {result.n_pairs:.0f} pairs in the shell)")
             result.cutoff = None
             return result
+        # g must rise again after the minimum beyond its noise: after a lone shell g(r) falls
+        # to a flat plateau, whose lowest noise dip is no minimum (over 100 replicas each of
+        # one shell at 2 Å over a uniform background, 40-480 frames, 3-6 % gave a valid cutoff
+        # of 3.7-8 Å, its coordination number 60 within 7.7 Å valid too)
+        j = m + int(np.argmax(s[m : end + 1]))
+        n_r, v_r = window(x[j])
+        rise_err = np.sqrt(max(n_r, 1.0) / v_r**2 + max(n_m, 1.0) / v_m**2) / ratio
+        rise = float((s[j] - result.g_min) / rise_err)
+        if rise < _SIGNIFICANT:
+            result.warnings.append(
+                f"g(r) rises after the first minimum at {result.cutoff:.2f} Å by little beyond "
+                f"its counting noise (to {s[j]:.3g} at {x[j]:.2f} Å from {result.g_min:.3g}: "
+                f"z = {rise:.1f} < {_SIGNIFICANT}): it may be a dip of a plateau, not a minimum")
         if result.significance < _SIGNIFICANT:
             result.warnings.append(
                 f"first minimum not significant against counting noise (z = "
