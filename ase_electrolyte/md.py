@@ -1857,7 +1857,10 @@ def run_md(
         centre of mass
         drifts beyond thermal motion (a kinetic energy above 15 kT, which the thermostat and
         the recorded temperatures would count as heat: remove it with
-        :func:`ase.md.velocitydistribution.Stationary`).
+        :func:`ase.md.velocitydistribution.Stationary`). Constraints are refused for NVT and
+        NPT (see Raises), except those that constrain nothing (``FixAtoms(indices=[])``,
+        ``FixCartesian`` with no direction fixed, ``FixBondLengths([])``, ...): the run is the
+        run without them, and the returned Atoms carry them.
     ensemble : {"nve", "nvt", "npt"}
         Velocity Verlet, Nosé–Hoover chain NVT, or isotropic MTK NPT; in any case (``"NPT"``
         is ``"npt"``, :func:`ensemble_name`).
@@ -2811,7 +2814,12 @@ def run_protocol(
         Another process or thread is running into ``outdir`` (or writing one of its stage
         files); raised before any evaluation, ``outdir`` is left to that run.
     MDInstabilityError, OSError
-        As :func:`run_md`.
+        As :func:`run_md`; the message names the stage (``run_protocol's preequilibration
+        stage, step 12: ...``) and the protocol's arguments (``preequilibration_timestep_fs``,
+        ``relax_fmax``), and says which settings run_protocol fixes (the thermostat and
+        barostat time constants, 100 and 1000 time steps; the guards' limits, those of
+        :func:`run_md`'s defaults). So do a stage's note on an interruption and
+        :class:`RelaxationNotConvergedWarning`.
 
     Warns
     -----
