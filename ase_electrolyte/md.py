@@ -2489,8 +2489,12 @@ class _Guard:
                 f"k_B·T·pdamp², is too light for this system's stiffness at temperature_K = "
                 f"{temperature:g} K with {self._coupling('pdamp_fs', s['pdamp_fs'])}; is "
                 "temperature_K in another unit? Else "
-                + (f"lengthen pdamp_fs (ASE advises 1000 time steps, {1000 * dt:g} fs)"
-                   if self.stage is None else self._fixed_coupling("barostat", "pdamp_fs")))
+                + (self._fixed_coupling("barostat", "pdamp_fs") if self.stage is not None
+                   else f"lengthen pdamp_fs (ASE advises 1000 time steps, {1000 * dt:g} fs)"
+                   if s["pdamp_fs"] < 1000 * dt else
+                   # "lengthen it to ASE's 1000 steps" of a barostat of 1000 steps said nothing
+                   "the model's stress or the start drove it; a pdamp_fs beyond ASE's advice "
+                   "of 1000 time steps makes the barostat heavier still"))
         if reasons:
             step = ("the time step" if self.stage is None or self.stage.timestep is None
                     else self.stage.timestep)

@@ -97,7 +97,7 @@ def test_run_md_keeps_naming_its_own_keywords():
                    progress=False)
     message = str(err.value)
     assert message.startswith("step ")
-    assert "lengthen pdamp_fs" in message and "limit max_displacement = 0.5 Å" in message
+    assert "pdamp_fs = 5000 fs" in message and "limit max_displacement = 0.5 Å" in message
     assert "run_protocol" not in message
 
 
@@ -285,3 +285,18 @@ def test_an_interrupted_stage_is_named_as_the_protocol_knows_it_and_resumes(tmp_
         np.testing.assert_allclose(again.atoms.positions, whole.atoms.positions, rtol=0,
                                    atol=1e-9)
         assert again.density.value == pytest.approx(whole.density.value, rel=1e-12)
+
+
+def test_a_barostat_at_ases_advice_is_not_told_to_lengthen_to_it():
+    """run_md's barostat of 1000 time steps (its default, ASE's advice) that ran away was told
+    "lengthen pdamp_fs (ASE advises 1000 time steps, 5000 fs)": the value it had."""
+    atoms = argon(StoppingArgon(), rattle=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(MDInstabilityError, match="MTK barostat ran away") as err:
+            run_md(atoms, ensemble="npt", steps=300, timestep_fs=5.0, temperature_K=0.001,
+                   progress=False)
+    message = str(err.value)
+    assert "pdamp_fs = 5000 fs (1000 time steps)" in message
+    assert "ASE advises 1000 time steps" not in message
+    assert "beyond ASE's advice of 1000 time steps" in message
