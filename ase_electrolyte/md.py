@@ -262,6 +262,8 @@ class _ProtocolStage(NamedTuple):
 
     name: str
     timestep: str | None = None
+    #: amu given to the hydrogen atoms in this stage (``hydrogen_mass``), if it has any
+    hydrogen_mass: float | None = None
 
     @property
     def title(self):
@@ -2396,7 +2398,10 @@ class _Guard:
         ``preequilibration_timestep_fs = 2 fs``."""
         if self.stage is None or self.stage.timestep is None:
             return f"time step {self.timestep_fs} fs"
-        return f"{self.stage.timestep} = {self.timestep_fs:g} fs"
+        # light hydrogen is the protocol's other knob of the fastest motion
+        light = ("" if self.stage.hydrogen_mass is None
+                 else f" with hydrogen_mass = {self.stage.hydrogen_mass:g} amu")
+        return f"{self.stage.timestep} = {self.timestep_fs:g} fs{light}"
 
     def watch(self, dyn, *, ensemble, temperature_K, pressure_bar, tdamp_fs, pdamp_fs):
         """Follow the thermostat and barostat of ``dyn``: an explosion they caused is blamed
@@ -3236,7 +3241,8 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         files[name] = outdir / f"{name}.h5md"
         timestep = ("preequilibration_timestep_fs" if name == "preequilibration"
                     else "timestep_fs")
-        with _protocol_has_warned(), _in_protocol_stage(_ProtocolStage(name, timestep)):
+        light = h_mass if h_mass is not None and np.any(state.numbers == 1) else None
+        with _protocol_has_warned(), _in_protocol_stage(_ProtocolStage(name, timestep, light)):
             state = run_md(
                 state,
                 ensemble=ensemble,

@@ -300,3 +300,17 @@ def test_a_barostat_at_ases_advice_is_not_told_to_lengthen_to_it():
     assert "pdamp_fs = 5000 fs (1000 time steps)" in message
     assert "ASE advises 1000 time steps" not in message
     assert "beyond ASE's advice of 1000 time steps" in message
+
+
+def test_a_hydrogen_too_light_for_the_step_names_hydrogen_mass(tmp_path):
+    """A pre-equilibration that exploded with hydrogen at 0.01 amu blamed
+    "preequilibration_timestep_fs = 5 fs, model": the protocol's other knob went unnamed."""
+    atoms = argon(rattle=0.05)
+    atoms.numbers[:8] = 1  # the pair potential treats them alike; their mass is hydrogen's
+    message = _explosion(
+        atoms, StoppingArgon(), tmp_path, temperature_K=84.0, pressure_bar=200.0,
+        preequilibration_ps=0.5, equilibration_ps=0.05, production_ps=0.05,
+        preequilibration_timestep_fs=5.0, timestep_fs=5.0, write_interval_fs=25.0,
+        observe_interval_fs=5.0, hydrogen_mass=0.01)
+    assert message.startswith("run_protocol's preequilibration stage, step ")
+    assert "preequilibration_timestep_fs = 5 fs with hydrogen_mass = 0.01 amu" in message
