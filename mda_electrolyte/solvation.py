@@ -1275,8 +1275,9 @@ class SolvationShells(FrameAnalysis):
                                    self._close_pairs_text(k))
         if material:
             raise ValueError(f"SolvationShells: the cation–{name} RDF: {text}")
+        # at the caller's run() (through _cutoffs, _conclude, names_errors and run)
         warnings.warn(f"SolvationShells: the cation–{name} RDF: {text}", UserWarning,
-                      stacklevel=4)
+                      stacklevel=6)
 
     def _close_pairs_text(self, k):
         """:func:`~mda_electrolyte.rdf._describe_close_pairs` of the cation–species ``k`` pairs
