@@ -49,7 +49,7 @@ from .arguments import (
     ANALYSIS_COMMANDS,
     Parser,
     argument_paths,
-    check_plotting,
+    check_plotting,  # noqa: F401 - re-exported: each command of PLOTTING calls it
     check_thread_variables,
     matplotlib_log_lines,
     one_line,
@@ -231,8 +231,8 @@ def _main(argv):
     try:
         with _one_line_warnings(args.command, paths), terminate_as_interrupt(
                 replace_handler=True):
-            if args.command in PLOTTING and not getattr(args, "list", False):
-                check_plotting()
+            # each command of PLOTTING checks matplotlib itself, after its arguments: an
+            # argument's refusal imported matplotlib first
             with matplotlib_log_lines(args.command, paths):
                 outcome = _COMMANDS[args.command].run(args)
     except BrokenPipeError as err:
@@ -336,8 +336,8 @@ def _exit_status(outcome, command):
     return 0
 
 
-#: The subcommands that draw figures: matplotlib is checked before their work
-#: (:func:`~electrolyte_cli.arguments.check_plotting`).
+#: The subcommands that draw figures: each checks matplotlib once its arguments are checked,
+#: before its work (:func:`~electrolyte_cli.arguments.check_plotting`).
 PLOTTING = ("analyze", "diagnose", "demo", "screen", "finetune")
 
 
@@ -400,6 +400,9 @@ def _full_disk_hint(err, args):
     """
     import os
 
+    if not isinstance(err, OSError):
+        # an argument's refusal: said without importing the analyses' report module
+        return ""
     from mda_electrolyte.report import no_room
 
     cause = no_room(err)

@@ -44,14 +44,20 @@ def register(sub):
 
 
 def run(args):
-    from mda_electrolyte.report import check_outputs, registered_analyses, report_files
+    """Check every argument, then run the analyses into the output folder.
 
+    The checks that need no analysis module come first: the analyses' names and the files
+    they write are known only once their modules (MDAnalysis) are imported, seconds on a
+    loaded machine, which a mistyped ``--dt`` or ``--device`` waited for.
+    """
     if args.list:
         given = _given_with_list(args)
         if given:
             # they were ignored without a word: `analyze run.h5md --list` analysed nothing
             raise ValueError(f"--list lists the analyses and exits, so it takes no "
                              f"{', '.join(given)}: leave out those to list, or --list to analyse")
+        from mda_electrolyte.report import registered_analyses
+
         for name, needs in registered_analyses().items():
             print(f"{name}" + (f"  (needs {', '.join(needs)})" if needs else ""))
         return None
@@ -64,22 +70,16 @@ def run(args):
         if not only:
             raise ValueError("--only names no analysis; give names from `electrolyte analyze "
                              "--list`, comma-separated")
-        # analysis names in any case, as the option's other words (arguments.choice)
-        read = A.choice("--only", list(registered_analyses()))
-        unknown = []
-        for k, name in enumerate(only):
-            try:
-                only[k] = read(name)
-            except argparse.ArgumentTypeError:  # named below, with the others
-                unknown.append(f"{name!r}{A.did_you_mean(name, registered_analyses())}")
-        if unknown:
-            raise ValueError(f"--only: unknown analyses {', '.join(unknown)}; known: "
-                             f"{', '.join(sorted(registered_analyses()))}")
     A.check_trajectory_files(args.trajectory, args.dump)
     traj = Path(args.trajectory)
     _check_time_and_units(args, traj)
-    if only:
-        _check_requested_file(traj, only)
+    if args.model is not None:
+        args.modal = A.modal_word(args.model, args.modal)
+        A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
+    elif args.dispersion != "none" or args.device != "auto" or args.modal is not None:
+        # they would be ignored without a word: only the model-based analyses use them
+        raise ValueError("--dispersion, --device and --modal apply to the --model of the "
+                         "model-based analyses; give --model, or leave them out")
     A.check_not_being_written(traj)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
@@ -87,16 +87,16 @@ def run(args):
     A.check_not_another_commands_folder(out, "analyze")
     A.check_not_foreign_folder(out, "analyze")
     out = Path(out)
+    from mda_electrolyte.report import check_outputs, registered_analyses, report_files
+
+    if only:
+        only = _analysis_names(only)
+        _check_requested_file(traj, only)
+        if args.model is not None:
+            _check_model_is_used(only)
     # a folder where summary.json or a figure goes failed only after every analysis had run
     check_outputs(out, report_files(only or registered_analyses()), links_removed=True)
-    if args.model is not None:
-        args.modal = A.modal_word(args.model, args.modal)
-        A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
-        _check_model_is_used(only)
-    elif args.dispersion != "none" or args.device != "auto" or args.modal is not None:
-        # they would be ignored without a word: only the model-based analyses use them
-        raise ValueError("--dispersion, --device and --modal apply to the --model of the "
-                         "model-based analyses; give --model, or leave them out")
+    A.check_plotting()
     try:
         summary = _analyze_into(args, traj, out, only, atom_style)
     except KeyboardInterrupt as err:
@@ -111,6 +111,25 @@ def run(args):
     else:
         A.check_some_result(summary, out / "summary.json")
     return summary
+
+
+def _analysis_names(only):
+    """``--only``'s names as the registered analyses spell them (any case), or a ValueError
+    naming every unknown one with the closest name."""
+    from mda_electrolyte.report import registered_analyses
+
+    # analysis names in any case, as the option's other words (arguments.choice)
+    read = A.choice("--only", list(registered_analyses()))
+    names, unknown = [], []
+    for name in only:
+        try:
+            names.append(read(name))
+        except argparse.ArgumentTypeError:  # named below, with the others
+            unknown.append(f"{name!r}{A.did_you_mean(name, registered_analyses())}")
+    if unknown:
+        raise ValueError(f"--only: unknown analyses {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(registered_analyses()))}")
+    return names
 
 
 def _analyze_into(args, traj, out, only, atom_style):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 from pathlib import Path
 
 # one reader of the thread variables, shared with the model loading (imported for the CLI)
@@ -458,19 +459,21 @@ def check_not_another_commands_folder(path, command, flag="-o/--output", writes_
 def output_names(command):
     """The names (``fnmatch`` patterns) ``command`` writes into its output folder: a folder
     that holds one of them is the command's own, to resume or rerun into."""
-    from mda_electrolyte.report import registered_analyses, report_files
+    # the analyses' names are known once their modules (MDAnalysis) are imported: only for
+    # analyze, whose names they are (simulate's refusal of a foreign folder imported them)
+    if command == "analyze":
+        from mda_electrolyte.report import registered_analyses, report_files
 
-    from .simulate import RUN_FILES as run
-
-    analyses = tuple(report_files(registered_analyses()))
+        return (*report_files(registered_analyses()), "summary.json")
     if command == "diagnose":
         from mda_electrolyte.diagnose import OUTPUT_FILES
 
         return tuple(OUTPUT_FILES)
+    from .simulate import RUN_FILES as run
+
     return {
         "simulate": run,
         "demo": (*run, "analysis", "report.html"),
-        "analyze": (*analyses, "summary.json"),
         "screen": ("plan.json", "tasks", "tasks.csv", "summary.csv", "summary.parquet",
                    "failures.csv", "plots"),
         "finetune": ("member_*", "learning_curve.png"),
@@ -627,19 +630,29 @@ def check_plotting():
 
 
 @contextlib.contextmanager
-def _matplotlib_log_to(handler):
-    """matplotlib's log records go to ``handler`` alone while the block runs (not on to the
-    root logger, whose last-resort handler printed them as bare lines)."""
+def _matplotlib_log_to(handler, alone=False):
+    """matplotlib's log records go to ``handler`` while the block runs (not on to the root
+    logger, whose last-resort handler printed them as bare lines).
+
+    ``alone``: the logger's other handlers are set aside meanwhile. The plotting check, now
+    called by each command inside :func:`matplotlib_log_lines`, turns the records it keeps
+    into one warning each; that block's handler printed them besides, as raw lines.
+    """
     import logging
 
     logger = logging.getLogger("matplotlib")
     propagate = logger.propagate
+    others = list(logger.handlers) if alone else []
+    for other in others:
+        logger.removeHandler(other)
     logger.addHandler(handler)
     logger.propagate = False
     try:
         yield
     finally:
         logger.removeHandler(handler)
+        for other in others:
+            logger.addHandler(other)
         logger.propagate = propagate
 
 
@@ -667,7 +680,7 @@ def _matplotlib_folder_warnings():
         def emit(self, record):
             records.append(record.getMessage())
 
-    with _matplotlib_log_to(Keep(logging.WARNING)):
+    with _matplotlib_log_to(Keep(logging.WARNING), alone=True):
         yield
     failed = {}
     for message in records:
@@ -769,7 +782,6 @@ def check_model_args(model, dispersion, device, flag="--model", backend=None, mo
     str
         The model's backend.
     """
-    from ase_electrolyte.calculator import parse_dispersion
     from ase_electrolyte.models import check_model, list_models
 
     options = {} if modal is False or modal is None else {"modal": modal}
@@ -793,14 +805,22 @@ def check_model_args(model, dispersion, device, flag="--model", backend=None, mo
     if backend is not None and found != backend:
         raise ValueError(f"{flag} {model}: this command needs a {backend} model, not a {found} "
                          "model")
+    check_dispersion(dispersion)
+    check_device(device)
+    return found
+
+
+def check_dispersion(dispersion, flag="--dispersion"):
+    """``none`` or ``d3-<damping>`` as :func:`ase_electrolyte.calculator.parse_dispersion`
+    reads it; anything else (``""`` too, which was taken for none) is refused with the words."""
+    from ase_electrolyte.calculator import parse_dispersion
+
     try:
         if not str(dispersion).strip():
             raise ValueError  # "" was taken for "none" without a word
         parse_dispersion(dispersion)
     except ValueError:
-        raise unknown_choice("--dispersion", dispersion, DISPERSION_WORDS) from None
-    check_device(device)
-    return found
+        raise unknown_choice(flag, dispersion, DISPERSION_WORDS) from None
 
 
 def modal_word(model, modal):
@@ -1239,8 +1259,10 @@ def python_only(text, options=None):
     """
     import re
 
-    if "_" not in text and "=" not in text:
-        return text, False  # no keyword: the analysis modules are not imported for it
+    if not _KEYWORD_LIKE.search(text):
+        # no word that could be a keyword (">= 0", a path's "electrolyte_demo"): the analysis
+        # modules (MDAnalysis, seconds) are not imported to say a one-line refusal
+        return text, False
     options = options or {}
     marked = re.escape(PYTHON_ONLY)
     found = False
@@ -1254,6 +1276,11 @@ def python_only(text, options=None):
             text, count = re.subn(pattern, rf"\1 {PYTHON_ONLY}", text)
             found = found or count > 0
     return text, found
+
+
+#: A word that :func:`python_only` could mark: ``name=`` or a name with an underscore, not
+#: inside a path or an option (the lookarounds of its patterns).
+_KEYWORD_LIKE = re.compile(r"(?<![\w.-])[A-Za-z_]\w*=|(?<![\w./-])\w*_\w*(?![\w=./-])")
 
 
 def python_only_note(command):

@@ -43,6 +43,14 @@ def register(sub):
 
 
 def run(args):
+    """Check every argument, then simulate, analyse and report the demo.
+
+    The checks of what the user typed come first and need no torch (imported, seconds on a
+    loaded machine, to learn whether a GPU sets the defaults): ``--n-atoms 5`` was refused
+    only once torch was imported. The checks that depend on the defaults of the device
+    (a CPU or a GPU protocol) follow, and those that need the analyses' registry
+    (MDAnalysis) last.
+    """
     from ase_electrolyte.atoms_checks import check_number
 
     if args.n_atoms is not None and args.n_atoms > MAX_DEMO_ATOMS:
@@ -50,14 +58,58 @@ def run(args):
                          "use electrolyte simulate for larger boxes")
     check_number("--production-ps", args.production_ps, above=0, allow_none=True)
     check_number("--equilibration-ps", args.equilibration_ps, minimum=0, allow_none=True)
+    if args.n_atoms is not None:
+        _check_demo_atoms(args.n_atoms)
     A.check_output_folder(args.output)
     A.check_not_foreign_folder(args.output, "demo")
-    import torch
+    # a folder where a file of the run or of its report goes failed only when it was written
+    # (report.html at the very end)
+    from .simulate import check_run_files
 
+    check_run_files(args.output)
+    # a diagnose's folder as the demo's analysis folder lost its volume-scan figures and table
+    # (the demo's analyses clear those names) while diagnose.json still named them
+    A.check_not_another_commands_folder(Path(args.output) / "analysis", "demo",
+                                        writes_like=("analyze",))
+    A.check_dispersion(args.dispersion)
+    A.check_device(args.device)  # torch only for a CUDA device, whether torch sees it
+    gpu = _uses_gpu(args.device)
+    if args.n_atoms is None:
+        _check_demo_atoms(1000 if gpu else 100)
     from .simulate import check_mean_volume_stage, check_protocol
 
-    gpu = torch.cuda.is_available() and args.device != "cpu"
-    n_atoms = args.n_atoms if args.n_atoms is not None else (1000 if gpu else 100)
+    # every stage length and interval judged before the box is packed or the model loaded
+    check_protocol(protocol_settings(args, gpu))
+    check_mean_volume_stage(protocol_settings(args, gpu), args.output)
+    from mda_electrolyte.report import check_outputs, registered_analyses, report_files
+
+    check_outputs(Path(args.output) / "analysis",
+                  [*report_files(registered_analyses()), "report.html"], links_removed=True)
+    A.check_model_args("sevennet-0", args.dispersion, args.device)
+    A.check_plotting()
+    # the run folder and the analysis folder in it: `electrolyte analyze -o <it>` waits its turn
+    with A.claim_output_folder(args.output), A.claim_output_folder(Path(args.output) / "analysis"):
+        return _run(args, gpu)
+
+
+def _uses_gpu(device):
+    """Whether the demo runs on a GPU (its GPU defaults): ``--device cpu`` is known without
+    importing torch, ``auto`` and ``cuda`` ask torch."""
+    if device == "cpu":
+        return False
+    from ase_electrolyte.device import resolve_device
+
+    return resolve_device(device).is_cuda
+
+
+def _check_demo_atoms(n_atoms):
+    """``--n-atoms`` (given, or the device's default) holds one ion pair with its solvent.
+
+    Raises
+    ------
+    ValueError
+        Naming the fewest atoms the demo's box takes.
+    """
     try:
         # a box too small for one ion pair (--n-atoms 20 ... 71 passed a bound of 20) failed
         # only after the banner was printed and the folders were claimed
@@ -68,26 +120,6 @@ def run(args):
             f"--n-atoms {n_atoms}: the demo's box (LiPF6 1.0 mol/kg in EC:EMC 3:7) holds at "
             f"least one ion pair with its solvent, {min_demo_atoms()} atoms or more; give at "
             f"least {min_demo_atoms()}") from None
-    # every stage length and interval judged before the box is packed or the model loaded
-    check_protocol(protocol_settings(args, gpu))
-    check_mean_volume_stage(protocol_settings(args, gpu), args.output)
-    # a folder where a file of the run or of its report goes failed only when it was written
-    # (report.html at the very end)
-    from mda_electrolyte.report import check_outputs, registered_analyses, report_files
-
-    from .simulate import check_run_files
-
-    check_run_files(args.output)
-    # a diagnose's folder as the demo's analysis folder lost its volume-scan figures and table
-    # (the demo's analyses clear those names) while diagnose.json still named them
-    A.check_not_another_commands_folder(Path(args.output) / "analysis", "demo",
-                                        writes_like=("analyze",))
-    check_outputs(Path(args.output) / "analysis",
-                  [*report_files(registered_analyses()), "report.html"], links_removed=True)
-    A.check_model_args("sevennet-0", args.dispersion, args.device)
-    # the run folder and the analysis folder in it: `electrolyte analyze -o <it>` waits its turn
-    with A.claim_output_folder(args.output), A.claim_output_folder(Path(args.output) / "analysis"):
-        return _run(args, gpu)
 
 
 def _run(args, gpu):

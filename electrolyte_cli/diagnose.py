@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import arguments as A
+from .analyze import lammps_atom_style
 
 
 def register(sub):
@@ -46,20 +47,25 @@ def register(sub):
 
 
 def run(args):
-    from mda_electrolyte.bridge import from_ase, read_ase_frames
-    from mda_electrolyte.diagnose import diagnose
+    """Check every argument, then run the diagnostics into the output folder.
 
-    from .analyze import lammps_atom_style
-
+    The checks of the options come first, the labels file (read whole) and the vacuum
+    (whose check imports MDAnalysis with the molecule tools) after them: the readers
+    (MDAnalysis) were imported before any check, and a mistyped ``--scales`` was refused
+    only once a ``--reference`` file had been read.
+    """
     A.check_trajectory_files(args.trajectory, args.dump)
-    A.check_not_being_written(args.trajectory)
     traj = Path(args.trajectory)
-    atom_style = None if args.dump is None else lammps_atom_style(traj)
-    out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
-    A.check_output_folder(out)
-    A.check_not_another_commands_folder(out, "diagnose")
-    A.check_not_foreign_folder(out, "diagnose")
-    out = Path(out)
+    # None: not given (the scan's options are refused for frames that have no box)
+    max_scan_frames = 5 if args.max_scan_frames is None else args.max_scan_frames
+    max_error_frames = 20 if args.max_error_frames is None else args.max_error_frames
+    for flag, value in (
+        ("--max-scan-frames", max_scan_frames),
+        ("--max-error-frames", max_error_frames),
+    ):
+        if value < 1:
+            raise ValueError(f"{flag} must be >= 1, not {value}")
+    parsed = None if args.scales is None else _parse_scales(args.scales)
     args.modal = A.modal_word(args.model, args.modal)
     A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
     A.check_not_empty(args.reference, "--reference", "a labels file or a model name")
@@ -70,33 +76,35 @@ def run(args):
             raise ValueError(f"--reference {args.reference}: no such labels file; give an "
                              "existing extxyz or ASE database, or a model name")
         A.check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
+    elif args.reference is not None and Path(args.reference).is_dir():
+        raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
+                         "(extxyz or ASE database) or a model name")
     elif args.reference is not None:
-        from mda_electrolyte.model_labels import read_frames
-
-        if Path(args.reference).is_dir():
-            raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
-                             "(extxyz or ASE database) or a model name")
         # a pipe with no writer blocked the read forever
         A.check_input_file(args.reference, flag="--reference")
+    A.check_not_being_written(args.trajectory)
+    atom_style = None if args.dump is None else lammps_atom_style(traj)
+    out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
+    A.check_output_folder(out)
+    A.check_not_another_commands_folder(out, "diagnose")
+    A.check_not_foreign_folder(out, "diagnose")
+    out = Path(out)
+    if args.reference is not None and Path(args.reference).is_file():
+        from mda_electrolyte.model_labels import read_frames
+
         # a labels file that cannot be read fails now, not after the model has loaded
         try:
             read_frames(args.reference)
         except ValueError as err:
             raise ValueError(f"--reference: {err}") from None
-    # None: not given (the scan's options are refused for frames that have no box)
-    max_scan_frames = 5 if args.max_scan_frames is None else args.max_scan_frames
-    max_error_frames = 20 if args.max_error_frames is None else args.max_error_frames
-    for flag, value in (
-        ("--max-scan-frames", max_scan_frames),
-        ("--max-error-frames", max_error_frames),
-    ):
-        if value < 1:
-            raise ValueError(f"{flag} must be >= 1, not {value}")
     from mda_electrolyte.molecules import check_vacuum
 
     with A.options_named({"vacuum": "--vacuum"}):
         check_vacuum(args.vacuum)  # its bounds (1e308 was taken here, refused after the read)
-    parsed = None if args.scales is None else _parse_scales(args.scales)
+    A.check_plotting()
+    from mda_electrolyte.bridge import from_ase, read_ase_frames
+    from mda_electrolyte.diagnose import diagnose
+
     with A.claim_output_folder(out):
         # ASE files are read as Atoms, which keep their stored energies, forces and stress
         ase_file = traj.suffix in (".extxyz", ".xyz", ".traj") and args.dump is None

@@ -91,6 +91,7 @@ def run(args):
     from ase_electrolyte.finetuning import finetune
 
     _check_finetune(args)
+    A.check_plotting()  # the learning curves
     # one writer per folder: two fine-tunes into one folder would mix their members
     with A.claim_output_folder(args.output):
         res = finetune(

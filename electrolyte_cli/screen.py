@@ -37,12 +37,8 @@ def _check_screen(args):
     """Workers, scheduler address, plan and output names, before the plan is read."""
     import re
 
-    from ase_electrolyte.screen.engine import check_workers
-
     from . import arguments as A
 
-    # the workers of a running scheduler are its own: the number was ignored without a word
-    check_workers(args.workers, args.scheduler is not None, name="--workers")
     address = re.fullmatch(r"(?:([A-Za-z]+)://)?(\S+)", args.scheduler or "")
     if args.scheduler is not None and (
         address is None or (address.group(1) or "tcp").lower() not in _SCHEMES
@@ -56,13 +52,21 @@ def _check_screen(args):
     if args.experimental is not None:
         # a folder or a missing table was found only once the plan had been read and written
         A.check_input_file(args.experimental, flag="--experimental")
+    # last: the screening package it comes from imports scipy.stats with its tables
+    from ase_electrolyte.screen.engine import check_workers
+
+    # the workers of a running scheduler are its own: the number was ignored without a word
+    check_workers(args.workers, args.scheduler is not None, name="--workers")
 
 
 def run(args):
+    from . import arguments as A
+
+    _check_screen(args)
+    A.check_plotting()
     from ase_electrolyte.screen import run_screen
     from mda_electrolyte.plotting import user_text_literally
 
-    _check_screen(args)
     # the plan's labels are drawn in its figures as typed, a "$" in one included
     with user_text_literally():
         result = run_screen(

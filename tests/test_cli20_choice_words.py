@@ -57,11 +57,16 @@ def test_every_subcommand_reads_its_words_alike(argv, dest, word):
     (_SIM[:-1] + ["sevenet-0"], "--model", "sevennet-0"),
     (["select", "c.extxyz", "-n", "2", "--method", "dopt"], "--method", "d-optimal"),
     (["analyze", "t.h5md", "--dump", "d", "--lammps-units", "metl"], "--lammps-units", "metal"),
-    (["analyze", "t.h5md", "--only", "densty"], "--only", "density"),
+    (["analyze", "TRAJ", "--only", "densty"], "--only", "density"),
 ])
 def test_an_unknown_word_is_one_line_naming_the_closest(argv, flag, meant, tmp_path,
                                                         monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    # an existing trajectory: a missing one is refused first, before the analyses' names,
+    # which are known once their modules (MDAnalysis) are imported
+    argv = [str(_junk_h5md(tmp_path)) if a == "TRAJ" else a for a in argv]
     try:
         code = main(argv)
     except SystemExit as done:  # refused by the parser
@@ -70,7 +75,15 @@ def test_an_unknown_word_is_one_line_naming_the_closest(argv, flag, meant, tmp_p
     assert code == 2, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert flag in err and f"did you mean {meant!r}?" in err, err
-    assert not any(tmp_path.iterdir())  # nothing made
+    assert not any(work.iterdir())  # nothing made
+    assert {p.name for p in tmp_path.iterdir()} <= {"t.h5md", "work"}
+
+
+def _junk_h5md(folder):
+    """An H5MD file name whose content is refused only when it is read."""
+    path = folder / "t.h5md"
+    path.write_text("not HDF5")
+    return path
 
 
 def test_none_in_capitals_is_no_dispersion_given(capsys):
@@ -82,13 +95,14 @@ def test_none_in_capitals_is_no_dispersion_given(capsys):
 
 
 def test_analysis_names_in_any_case_are_the_analyses(tmp_path, monkeypatch, capsys):
-    # the same refusal (the missing file, checked after --only) for both spellings
+    # the same refusal for both spellings: that of the file's read, once the names were taken
     monkeypatch.chdir(tmp_path)
+    traj = _junk_h5md(tmp_path)
     errors = []
     for only in ("density,diffusion", "DENSITY,Diffusion"):
-        assert main(["analyze", "missing.h5md", "--only", only]) == 2
+        assert main(["analyze", str(traj), "--only", only]) == 2
         errors.append(capsys.readouterr().err)
-    assert errors[0] == errors[1] and "no such file" in errors[0], errors
+    assert errors[0] == errors[1] and "is not an HDF5 (H5MD) file" in errors[0], errors
 
 
 # --- --modal: the fidelity of a multi-fidelity model -----------------------------------------

@@ -71,13 +71,23 @@ def test_an_unusable_matplotlib_folder_is_one_warning_line_naming_the_variable(
 
 
 def test_the_warning_comes_before_any_work(tmp_path, a_file):
-    """The command itself: the warning, then the missing input's error, nothing else."""
-    status, lines = _run(tmp_path, ["-m", "electrolyte_cli", "analyze",
-                                    str(tmp_path / "missing.h5md"), "-o", str(tmp_path / "o")],
+    """The command itself: the warning, then the error of the input's read (its first work),
+    nothing else. An argument's refusal (a missing input) comes before matplotlib is imported
+    (cli21: every refusal without the heavy imports), and alone."""
+    unreadable = tmp_path / "notes.txt"
+    unreadable.write_text("not a trajectory\n")
+    status, lines = _run(tmp_path, ["-m", "electrolyte_cli", "analyze", str(unreadable),
+                                    "-o", str(tmp_path / "o")],
                          {"XDG_CACHE_HOME": str(a_file)})
     assert status == 2
     warning, error = lines
     assert warning.startswith(f"electrolyte analyze: warning: XDG_CACHE_HOME={a_file}: ")
+    assert error.startswith("electrolyte analyze: error: ") and "notes.txt" in error
+    status, lines = _run(tmp_path, ["-m", "electrolyte_cli", "analyze",
+                                    str(tmp_path / "missing.h5md"), "-o", str(tmp_path / "o")],
+                         {"XDG_CACHE_HOME": str(a_file)})
+    assert status == 2
+    (error,) = lines
     assert error.startswith("electrolyte analyze: error: ") and "missing.h5md" in error
 
 
