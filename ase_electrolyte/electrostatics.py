@@ -85,6 +85,62 @@ _DEFAULT_CUTOFF = 8.0
 _PME_AUTO_CUTOFFS = (14.0, 12.0, 10.0, 8.0)
 # lattice-sum set-ups kept per calculator, one per cell (beyond 5 % strain of each other)
 _TUNED_CELLS = 8
+# Continuity of the energy in positions and cell. A sum cut sharply at a cutoff jumps when a
+# term crosses it: pairs crossing the real-space cutoff, and a plane of Ewald k-vectors entering
+# as a cell length crosses a multiple of the wavelength (an 8 Å box strained through the 8 Å
+# cutoff: 5.4e-5 eV at tolerance 1e-6, 6.8e-3 eV at 1e-4, 8 ions; the stress is then a one-sided
+# derivative, finite differences across it off by 0.5-68 eV per unit strain). Both sums are
+# therefore switched off smoothly (a C² quintic step, as in the smooth cutoffs of MD codes,
+# e.g. the switching functions of Steinbach & Brooks 1994): the real-space pairs over
+# [cutoff, cutoff + _RSPACE_SWITCH], so every term inside the cutoff, which the error bound
+# assumes, is kept in full; the Ewald k-vectors over [k_c, k_c·(1 + _KSPACE_SWITCH)] in a
+# sphere, which the bound assumes too (torch-pme's box of vectors is 1.9 × the sphere).
+_RSPACE_SWITCH = 0.5
+_KSPACE_ON = 1.1
+_KSPACE_OFF = 1.25
+
+
+def _smooth_step(x):
+    """1 for ``x <= 0``, 0 for ``x >= 1``, C² in between (torch tensor in, out)."""
+    x = x.clamp(0.0, 1.0)
+    return 1.0 - x**3 * (10.0 - 15.0 * x + 6.0 * x**2)
+
+
+def _smooth_coulomb(smearing, r_on=None, r_off=None, k_on=None, k_off=None):
+    """torch-pme's Coulomb potential whose real-space part is switched off over
+    [``r_on``, ``r_off``] (Å) and whose Fourier kernel over [``k_on``, ``k_off``] (1/Å)."""
+    import torchpme
+
+    class SmoothCoulomb(torchpme.CoulombPotential):
+        def sr_from_dist(self, dist, pair_mask=None):
+            v = super().sr_from_dist(dist, pair_mask)
+            if r_on is None:
+                return v
+            return v * _smooth_step((dist - r_on) / (r_off - r_on))
+
+        def lr_from_k_sq(self, k_sq):
+            g = super().lr_from_k_sq(k_sq)
+            if k_on is None:
+                return g
+            # in k², not |k|: the square root's gradient at k = 0 is NaN
+            return g * _smooth_step((k_sq - k_on**2) / (k_off**2 - k_on**2))
+
+    return SmoothCoulomb(smearing=smearing)
+
+
+def _ewald_kvectors(cell, k_max):
+    """The reciprocal vectors (1/Å, torch, differentiable through ``cell``) of length at most
+    ``k_max``, k = 0 included (torch-pme drops its term)."""
+    import torch
+
+    recip = 2.0 * math.pi * torch.linalg.inv(cell).T
+    with torch.no_grad():
+        lengths = torch.linalg.norm(cell, dim=1)
+        ns = [int(math.floor(float(k_max * length / (2.0 * math.pi)))) for length in lengths]
+        axes = [torch.arange(-m, m + 1, dtype=cell.dtype, device=cell.device) for m in ns]
+        n = torch.cartesian_prod(*axes).reshape(-1, 3)
+        n = n[torch.linalg.norm(n @ recip, dim=1) <= k_max]
+    return n @ recip
 
 
 def _pme_cost(n_atoms, points, nodes, pairs):
@@ -153,6 +209,35 @@ def _mesh_points(atoms, spacing):
     lengths = np.linalg.norm(atoms.cell.array, axis=1)
     with np.errstate(over="ignore"):
         return float(np.prod(2 ** np.ceil(np.log2(2 * lengths / spacing + 1))))
+
+
+def _mesh_spacing_for(cell, params):
+    """A mesh spacing (Å) that gives ``cell`` the mesh ``params["mesh"]`` chosen for the tuned
+    cell, else ``params["mesh_spacing"]``.
+
+    torch-pme rounds each axis' mesh to a power of two from the cell length and the spacing, so
+    with a fixed spacing a cell strained through a rounding threshold doubled the mesh and the
+    energy jumped by the mesh error (3.5e-3 eV, 64 ions at tolerance 1e-4, 0.6 % strain); the
+    same mesh, scaled with the cell, keeps the energy smooth in the cell.
+    """
+    import torch
+    from torchpme.lib.kvectors import get_ns_mesh
+
+    spacing = params["mesh_spacing"]
+    mesh = params.get("mesh")
+    if mesh is None:
+        return spacing
+    lengths = np.linalg.norm(cell, axis=1)
+    # torch-pme: n = 2^ceil(log2(2 L / h + 1)), so n holds for 2L/(n - 1) <= h < 2L/(n/2 - 1)
+    lo = max(2.0 * L / (n - 1) for L, n in zip(lengths, mesh, strict=True))
+    hi = min((2.0 * L / (n / 2 - 1) if n > 2 else math.inf)
+             for L, n in zip(lengths, mesh, strict=True))
+    if not lo < hi:
+        return spacing
+    h = math.sqrt(lo * hi) if math.isfinite(hi) else 2.0 * lo
+    if get_ns_mesh(torch.tensor(cell, dtype=torch.float64), h).tolist() != list(mesh):
+        return spacing
+    return h
 
 
 def _check_mesh(points, tol):
@@ -476,7 +561,12 @@ class Electrostatics(ParametersContract, _AseCalculator):
         pairs, each mesh measured). The PME mesh is a power of two per axis: at 10⁻⁶ a fixed
         8 Å needed 128³ points from ~1700 atoms of a liquid on, and its step took 2.7-3 × that
         of the automatic 10 Å at 1728 atoms, 1.6-2.9 × that of 12 Å at 2744. The cutoff
-        chosen is in :meth:`lattice_parameters`.
+        chosen is in :meth:`lattice_parameters`. The real-space pairs are switched off
+        smoothly (a C² step) from the cutoff to 0.5 Å beyond it and the Ewald k-vectors from
+        1.1 to 1.25 × the bound's k-space cutoff, so that the energy, forces and stress are
+        continuous in the positions and the cell (a pair or k-vector crossing a sharp cutoff
+        made the energy jump: 5.4e-5 eV at 10⁻⁶, 8 ions in an 8 Å box strained through the 8 Å
+        cutoff); the PME mesh chosen for a cell is kept, scaled, while the parameters are.
     background : bool
         Allow a net charge under periodic boundaries, neutralised by a uniform background
         (without it a charged periodic cell raises :class:`ValueError`).
@@ -1005,7 +1095,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
         volume = abs(float(atoms.cell.volume))
         for name, reach in reaches.items():
             # min(): a reach of 1e300 Å overflowed reach**3
-            pairs = 0.5 * n * n * 4.0 / 3.0 * math.pi * min(reach, 1e30) ** 3 / volume
+            # the real-space pairs are switched off smoothly beyond the cutoff
+            searched = reach + (_RSPACE_SWITCH if name == "cutoff" else 0.0)
+            pairs = 0.5 * n * n * 4.0 / 3.0 * math.pi * min(searched, 1e30) ** 3 / volume
             if pairs > _MAX_PAIRS:
                 raise ValueError(
                     f"{name} {reach:.4g} Å in this cell ({volume:.4g} Å³, {n} atoms) holds "
@@ -1022,10 +1114,10 @@ class Electrostatics(ParametersContract, _AseCalculator):
         -------
         dict
             ``method`` and, for Ewald/PME, ``cutoff`` (Å), ``smearing`` (Å) and
-            ``lr_wavelength`` (Ewald, Å) or ``mesh_spacing`` (Å) and ``interpolation_nodes``
-            (PME), with ``error_bound`` (same units as ``tolerance``: torch-pme's real-space
-            bound combined with its k-space bound for Ewald, with the measured mesh error for
-            PME).
+            ``lr_wavelength`` (Ewald, Å) or ``mesh_spacing`` (Å), ``interpolation_nodes`` and
+            ``mesh`` (points per axis for this cell) (PME), with ``error_bound`` (same units as
+            ``tolerance``: torch-pme's real-space bound combined with its k-space bound for
+            Ewald, with the measured mesh error for PME).
         """
         p = self.parameters
         method = p["method"]
@@ -1076,7 +1168,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         volume = abs(float(atoms.cell.volume))
         floors, refusal = [], None
         for rc in _PME_AUTO_CUTOFFS:
-            pairs = 0.5 * n * n * 4.0 / 3.0 * math.pi * rc**3 / volume
+            pairs = 0.5 * n * n * 4.0 / 3.0 * math.pi * (rc + _RSPACE_SWITCH)**3 / volume
             if pairs > _MAX_PAIRS:
                 continue
             try:
@@ -1214,6 +1306,10 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 return kspace
         err = math.hypot(float(bounds.err_rspace(s_t, rc_t)), kerr(x))
         out.update(method=method, cutoff=rc, smearing=smearing, error_bound=err)
+        if method == "pme":
+            from torchpme.lib.kvectors import get_ns_mesh
+
+            out["mesh"] = get_ns_mesh(cell, out["mesh_spacing"]).tolist()
         return out
 
     def _cached_lattice_parameters(self, atoms, q):
@@ -1260,22 +1356,29 @@ class Electrostatics(ParametersContract, _AseCalculator):
             calc = torchpme.Calculator(torchpme.CoulombPotential())
         else:
             params = self._cached_lattice_parameters(atoms, q)
-            potential = torchpme.CoulombPotential(smearing=params["smearing"])
+            rc = params["cutoff"]
+            kvectors = None
             if params["method"] == "ewald":
-                # torch-pme 0.5 keeps k-vectors up to π/λ along each axis while its error bound
-                # assumes 2π/λ: half the wavelength makes the sum meet the bound
-                calc = torchpme.EwaldCalculator(
-                    potential, lr_wavelength=0.5 * params["lr_wavelength"]
-                )
+                # the wavelength's k_c = 2π/λ is the sphere torch-pme's error bound assumes
+                k_c = 2.0 * math.pi / params["lr_wavelength"]
+                k_off = k_c * _KSPACE_OFF
+                potential = _smooth_coulomb(params["smearing"], rc, rc + _RSPACE_SWITCH,
+                                            k_c * _KSPACE_ON, k_off)
+                # torch-pme 0.5 keeps k-vectors up to π/λ along each axis; its wavelength is
+                # not used as the vectors are given
+                calc = torchpme.EwaldCalculator(potential, lr_wavelength=params["lr_wavelength"])
+                kvectors = _ewald_kvectors(cell, k_off)
             else:
+                potential = _smooth_coulomb(params["smearing"], rc, rc + _RSPACE_SWITCH)
                 calc = torchpme.PMECalculator(
                     potential,
-                    mesh_spacing=params["mesh_spacing"],
+                    mesh_spacing=_mesh_spacing_for(atoms.cell.array, params),
                     interpolation_nodes=params["interpolation_nodes"],
                 )
-            idx, dist = self._pairs(atoms, params["cutoff"], pos, cell)
+            idx, dist = self._pairs(atoms, rc + _RSPACE_SWITCH, pos, cell)
         calc.to(device=pos.device, dtype=pos.dtype)
-        phi = calc(charges, cell, pos, idx, dist)
+        phi = (calc(charges, cell, pos, idx, dist) if not periodic or kvectors is None
+               else calc(charges, cell, pos, idx, dist, kvectors=kvectors))
         return (charges * phi).reshape(-1)
 
     @staticmethod
