@@ -70,10 +70,8 @@ def _plain_corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=sc
     spread_p = float(np.std(peak[1:], ddof=1)) if rows > 2 else 0.0
     if factor > 0:
         systematic = sc._CUTOFF_SYSTEMATIC * abs(move[0])
-    elif rows > 2 and resolved:
-        # a move within its noise: (1 + c) times the move, or the resamplings' mean move where
-        # it is larger (its noise is the spread's already)
-        systematic = (1.0 + sc._RICHARDSON) * max(abs(move[0]), abs(float(np.mean(move[1:]))))
+    elif rows > 2 and resolved and dips <= 1:
+        systematic = (1.0 + sc._RICHARDSON) * math.hypot(move[0], move_noise)
     else:
         systematic = 2.0 * max(abs(move[0]), 2.0 * move_noise)
     return (float(cutoff[0]), math.hypot(systematic, spread_c), float(peak[0]),
