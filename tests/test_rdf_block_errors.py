@@ -84,7 +84,8 @@ def test_error_of_the_total_is_that_of_its_parts_and_shrinks_with_frames():
     assert 2.2 < ratio < 3.8, ratio
     # an ideal gas has no peak: the highest of its flat bins is no g_max
     estimate = long.results.estimates[key]["g_max"]
-    assert not estimate.valid and estimate.verdict.startswith(("no resolved peak", "too coarse"))
+    # (nor a peak "too coarse" for its bins, which sent the user to narrower bins)
+    assert not estimate.valid and estimate.verdict.startswith(("no resolved peak", "no peak"))
 
 
 @pytest.mark.parametrize(
