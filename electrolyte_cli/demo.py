@@ -78,6 +78,15 @@ def run(args):
         _check_demo_atoms(1000 if gpu else 100)
     from .simulate import check_mean_volume_stage, check_protocol
 
+    settings = protocol_settings(args, gpu)
+    if args.production_ps is not None and args.production_ps * 1000.0 < settings.write_interval_fs:
+        # the protocol's own refusal advised "shorten --write-interval-fs", an option the demo
+        # does not have: its frame interval is fixed
+        raise ValueError(
+            f"--production-ps {args.production_ps:g}: shorter than one of the demo's frame "
+            f"intervals ({settings.write_interval_fs:g} fs on a {'GPU' if gpu else 'CPU'}), so "
+            "the production would hold no frame after its first; give at least "
+            f"{settings.write_interval_fs / 1000.0:g} ps")
     # every stage length and interval judged before the box is packed or the model loaded
     check_protocol(protocol_settings(args, gpu))
     check_mean_volume_stage(protocol_settings(args, gpu), args.output)
