@@ -303,7 +303,7 @@ def test_values_in_a_wrong_unit_are_warned_about_in_one_line(flags, doubt, tmp_p
     assert line == f"electrolyte simulate: warning: {doubt} more\n"
     with pytest.warns(UserWarning, match="liquid electrolyte"):
         check_protocol_arguments(temperature_K=1e4)
-    with pytest.warns(UserWarning, match="time step of 20"):
+    with pytest.warns(UserWarning, match="timestep_fs = 20 fs is long"):
         check_protocol_arguments(temperature_K=300, timestep_fs=20.0)
 
 
