@@ -277,7 +277,7 @@ class _StoreOnce(argparse._StoreAction):
 
 
 @contextlib.contextmanager
-def options_named(flags):
+def options_named(flags, *, warnings_too=True):
     """Errors and warnings of the library's checks name the command-line option, not the
     keyword argument.
 
@@ -286,20 +286,31 @@ def options_named(flags):
     never typed. A ``ValueError`` or warning whose message names keywords of ``flags``
     (keyword → option) is raised or issued again with the options in their place
     (``--production-ps must be ...``, ``--temperature 25.0 K is far from ...``; see
-    :func:`_option_in_front`); any other passes unchanged.
+    :func:`_option_in_front`); any other passes unchanged. A ``RuntimeError`` of a run (an
+    :class:`~ase_electrolyte.md.MDInstabilityError` advising ``relax_fmax``) keeps its type,
+    its message renamed. ``warnings_too=False`` leaves warnings as they come: around a long
+    run they are shown when issued, not held to its end.
     """
     import warnings
 
     caught = []
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings(record=True) if warnings_too else \
+                contextlib.nullcontext([]) as caught:
+            if warnings_too:
+                warnings.simplefilter("always")
             yield
     except ValueError as err:
         renamed = _option_in_front(str(err), flags)
         if renamed is None:
             raise
         raise ValueError(renamed) from None
+    except RuntimeError as err:
+        renamed = _option_in_front(str(err), flags) if err.args and isinstance(
+            err.args[0], str) else None
+        if renamed is not None:
+            err.args = (renamed, *err.args[1:])
+        raise
     finally:
         # issued again outside the recording, under the caller's filters (also those before
         # an error: they were shown before it)

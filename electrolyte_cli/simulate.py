@@ -821,14 +821,16 @@ def run_protocol_into(atoms, calc, out, args):
         f"box: {len(atoms)} atoms, {atoms.info.get('composition')}, L = {atoms.cell[0, 0]:.2f} Å",
         flush=True,
     )
-    result = run_protocol(
-        atoms,
-        calc,
-        out,
-        **_protocol_options(args),
-        seed=getattr(args, "seed", 0),
-        progress=not args.quiet,
-    )
+    # the run's errors advise the protocol's arguments: here the options that set them
+    with A.options_named(PROTOCOL_FLAGS, warnings_too=False):
+        result = run_protocol(
+            atoms,
+            calc,
+            out,
+            **_protocol_options(args),
+            seed=getattr(args, "seed", 0),
+            progress=not args.quiet,
+        )
     from ase_electrolyte.estimate import estimates_to_dict
 
     estimates = result.estimates()
