@@ -9,9 +9,7 @@ stacked arrays (value, error, verdict), also for correlated frames, parts merged
 run merges them, and values far from zero.
 """
 
-import gc
 import math
-import tracemalloc
 import warnings
 
 import numpy as np
@@ -153,13 +151,22 @@ def test_intra_inter_errors_equal_the_array_estimates_of_their_kept_forces():
     np.testing.assert_allclose(y, 0.8 * x, atol=1e-12)
 
 
-def _peak(frames, monkeypatch):
-    # the parity plot's sample (PLOT_POINTS over the run, spread over its frames) held small
-    monkeypatch.setattr("mda_electrolyte.intra_inter_errors.PLOT_POINTS", 50)
+_PEAKS = """
+import gc, sys, tracemalloc, warnings
+sys.path[:0] = {paths!r}
+import mda_electrolyte.intra_inter_errors as iie
+from molecular_pair_model import MolecularPairModel
+from test_errors20_streamed_errors import _trajectory
+
+# the parity plot's sample (PLOT_POINTS over the run, spread over its frames) held small
+iie.PLOT_POINTS = 50
+
+
+def peak(frames):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        errors = IntraInterErrors(frames, MolecularPairModel(scale=0.8),
-                                  reference=MolecularPairModel())
+        errors = iie.IntraInterErrors(frames, MolecularPairModel(scale=0.8),
+                                      reference=MolecularPairModel())
         # the isolated-molecule caches (bounded by MAX_CACHED_ATOMS) are measured elsewhere
         errors._model.isolated.max_cached_atoms = 0
         errors._reference.isolated.max_cached_atoms = 0
@@ -167,16 +174,38 @@ def _peak(frames, monkeypatch):
         tracemalloc.start()
         tracemalloc.reset_peak()
         errors.run()
-        peak = tracemalloc.get_traced_memory()[1]
+        out = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    return peak
+    return out
 
 
-def test_memory_does_not_grow_with_the_frames_forces(monkeypatch):
+peak(_trajectory(2, repeat=2))  # one-time allocations
+print(peak(_trajectory(4, repeat=2)), peak(_trajectory(12, repeat=2)))
+"""
+
+
+def _peaks():
+    """Peak traced bytes of runs over 4 and 12 frames, in a fresh interpreter: tracemalloc
+    counts every thread's allocations, and threads left by earlier tests of a session (a dask
+    client's, a progress bar's) allocated while the run was traced (53 kB per frame measured
+    in the full suite, 10-15 kB alone)."""
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    script = _PEAKS.format(paths=[here, os.path.dirname(here)])
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    few, many = map(int, done.stdout.split())
+    return few, many
+
+
+def test_memory_does_not_grow_with_the_frames_forces():
     n_atoms = 192
-    few, many = _trajectory(4, repeat=2), _trajectory(12, repeat=2)
-    _peak(_trajectory(2, repeat=2), monkeypatch)  # one-time allocations
-    per_frame = (_peak(many, monkeypatch) - _peak(few, monkeypatch)) / 8
+    few, many = _peaks()
+    per_frame = (many - few) / 8
     # the per-frame force arrays of both sides in six components held 12 x 192 x 3 x 8 B =
     # 55 kB per frame (with their temporaries ~990 B per atom-frame, 190 kB); a few sums per
     # frame, component and atom group remain (measured 10-15 kB, whatever the atoms)
