@@ -311,7 +311,8 @@ def test_universe_input_matches_atoms_input_and_parallel_backends_match_serial()
                 serial.results.rmse[comp][q].value, rel=1e-4, abs=1e-8
             )
     assert set(from_u.results.rmse_per_species) == {"WAT", "MOH", "CO2"}
-    par = IntraInterErrors(frames, model, reference=ref, keep_arrays=True).run(backend="multiprocessing", n_workers=2)
+    par = IntraInterErrors(frames, model, reference=ref, keep_arrays=True).run(
+        backend="multiprocessing", n_workers=2)
     np.testing.assert_array_equal(
         par.results.forces["model"]["inter"], serial.results.forces["model"]["inter"]
     )
@@ -435,8 +436,8 @@ def test_forces_stored_in_a_trajectory_are_a_reference_in_ev_per_angstrom():
 
 def test_ols_softening_with_intercept_and_bond_categories():
     frames = [_frame(seed=s) for s in range(2)]
-    soft = IntraInterErrors(frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel(), keep_arrays=True,
-                            atom_types="categories").run()
+    soft = IntraInterErrors(frames, MolecularPairModel(scale=0.8), reference=MolecularPairModel(),
+                            keep_arrays=True, atom_types="categories").run()
     # water O (H, H) and methanol O (C, H) are plain O; CO2's terminal O has one bond to C
     assert set(soft.results.softening) == {"O", "H", "COHHH", "Oc", "Cc"}
     ref = soft.results.forces["reference"]["total"]
