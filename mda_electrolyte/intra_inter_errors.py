@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,6 +79,33 @@ FORCE_COMPONENTS = ("total", "intra", "inter", "trans", "rot", "vib")
 #: Force components (per side and force component) that a run keeps for :meth:`IntraInterErrors.
 #: plot`, spread evenly over the frames.
 PLOT_POINTS = 20000
+
+
+class _NotKept(Mapping):
+    """What ``results`` holds in place of per-frame arrays a run did not keep: an empty,
+    false mapping whose every key says how to keep them.
+
+    ``results.forces`` was ``None`` without ``keep_arrays=True``, and reading it as before
+    (``results.forces["model"]``) failed with "'NoneType' object is not subscriptable",
+    naming neither the option nor the reason.
+    """
+
+    def __init__(self, what):
+        self._what = what
+
+    def __getitem__(self, key):
+        raise KeyError(f"results.{self._what} were not kept (memory grows with frames x atoms): "
+                       f"run IntraInterErrors(..., keep_arrays=True) to keep them; the error "
+                       f"statistics are in results.rmse")
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+    def __repr__(self):
+        return f"<results.{self._what} not kept: keep_arrays=False>"
 #: Components of the energy and stress decomposition.
 ENERGY_COMPONENTS = ("total", "intra", "inter")
 _QUANTITIES = ("energy", "forces", "stress")
@@ -953,9 +981,10 @@ class IntraInterErrors(FrameAnalysis):
     results.energies, results.stress : dict
         ``[side][component]`` arrays, side ``model`` or ``reference``: energies (n_frames,) in
         eV, stress (n_frames, 6) in eV/Å³.
-    results.forces : dict or None
+    results.forces : dict or mapping
         ``[side][component]`` arrays (n_frames, n_atoms, 3) in eV/Å with ``keep_arrays=True``;
-        ``None`` otherwise.
+        otherwise an empty, false mapping (a key raises ``KeyError`` naming
+        ``keep_arrays``).
     results.force_sample : dict
         ``[component]``: ``(reference, model)`` force components (eV/Å) of a random sample
         of at most :data:`~mda_electrolyte.intra_inter_errors.PLOT_POINTS` over the frames
@@ -1407,8 +1436,11 @@ class IntraInterErrors(FrameAnalysis):
                        for side in ("model", "reference")}
         self.results.energies = data.get("energy", {})
         self.results.stress = data.get("stress", {})
-        self.results.forces = None
-        if self.keep_arrays:
+        self.results.forces = None  # with keep_arrays, forces not among the quantities
+        if not self.keep_arrays:
+            self.results.forces = _NotKept("forces")
+            self.results.molecule_energies = _NotKept("molecule_energies")
+        else:
             if "forces" in self.quantities:
                 self.results.forces = {
                     side: {c: np.array([item[3][side]["forces"][c] for item in per_frame])

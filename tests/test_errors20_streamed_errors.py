@@ -124,7 +124,10 @@ def test_intra_inter_errors_equal_the_array_estimates_of_their_kept_forces():
         par = IntraInterErrors(frames, MolecularPairModel(scale=0.8),
                                reference=MolecularPairModel()).run(backend="multiprocessing",
                                                                    n_workers=2)
-    assert lean.results.forces is None
+    # not kept, and said so where read as before (it was None: "not subscriptable")
+    assert not lean.results.forces and not lean.results.molecule_energies
+    with pytest.raises(KeyError, match="keep_arrays=True"):
+        lean.results.forces["model"]
     forces = kept.results.forces
     values = (forces["model"]["total"] - forces["reference"]["total"],
               forces["reference"]["total"])
