@@ -905,10 +905,11 @@ def _base_checkpoint(base):
         except ValueError as err:
             # a multi-fidelity checkpoint file is refused as the registered one is (its
             # config was read, after the trust warning, by check_model)
-            if os.path.isfile(text) and _sevennet_file_modals(text):
+            modals = _sevennet_file_modals(text) if os.path.isfile(text) else None
+            if modals:
                 raise ValueError(
                     f"base: fine-tuning the multi-fidelity checkpoint {text!r} (fidelities "
-                    f"{list(_sevennet_file_modals(text))}) is not supported") from None
+                    f"{list(modals)}) is not supported") from None
             raise ValueError(f"base: {err}") from None
         if backend != "sevennet":
             raise ValueError(f"finetune trains SevenNet models; base {text!r} is a {backend} "
@@ -940,16 +941,16 @@ def _check_scratch_config(base):
     run's record was written, a negative one "diverged" with the advice to lower ``lr``,
     ``channel=0`` and ``lmax=-1`` failed inside e3nn ("Cannot get lmax of empty Irreps").
     """
-    import difflib
-
     import sevenn._const as const
+
+    from .calculator_parameters import close_option
 
     known = set(const.DEFAULT_E3_EQUIVARIANT_MODEL_CONFIG) | set(_SCRATCH_EXTRA_KEYS)
     config = dict(base)
     for key in config:
         if key not in known:
-            close = difflib.get_close_matches(str(key), sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            close = close_option(key, sorted(known), cutoff=0.6)
+            hint = f" (did you mean {close!r}?)" if close else ""
             raise ValueError(
                 f"base: {key!r} is not a sevenn model key{hint}; sevenn would ignore it and "
                 f"train its default instead. Model keys: {', '.join(sorted(known))}"

@@ -54,16 +54,15 @@ def did_you_mean(word, known):
     """`` (did you mean 'x'?)`` naming the word of ``known`` closest to ``word``, or ``""``.
 
     Compared case-insensitively (difflib's ratio, cutoff 0.6, as
-    :func:`ase_electrolyte.species.get_species` suggests species names).
+    :func:`ase_electrolyte.species.get_species` suggests species names), by the library's
+    one reader of near names (:func:`~ase_electrolyte.calculator_parameters.close_option`).
     """
-    import difflib
+    from ase_electrolyte.calculator_parameters import close_option
 
     if not isinstance(word, str) or not word.strip():
         return ""
-    by_key = {str(k).lower(): str(k) for k in known}
-    found = difflib.get_close_matches(" ".join(word.split()).lower(), list(by_key), n=1,
-                                      cutoff=0.6)
-    return f" (did you mean {by_key[found[0]]!r}?)" if found else ""
+    found = close_option(" ".join(word.split()), [str(k) for k in known], cutoff=0.6)
+    return f" (did you mean {found!r}?)" if found else ""
 
 
 def unknown_choice(flag, value, known, accepted=None):

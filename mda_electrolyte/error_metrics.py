@@ -241,9 +241,10 @@ def _error_core(sq_frame, m, spread, spread_frame, spread_of, pairs, unit, scale
     err_rmse = err_mse / (2 * rmse) if rmse > 0 else err_mse
     rmse_est = Estimate(rmse * scale, err_rmse * scale, unit, method, n_frames, converged=not notes,
                         notes=tuple(notes), dof=_dof(blocks, err_rmse))
-    if spread == 0:
+    # <= 0: a spread from running sums can round to a hair below zero
+    if spread <= 0:
         rr_notes.append("the reference does not vary: RRMSE undefined")
-    if n_frames < 2 or spread == 0:
+    if n_frames < 2 or spread <= 0:
         err_rr = math.nan
     elif mse == 0:
         err_rr = 0.0  # a perfect model: every leave-one-out RRMSE is 0 as well
