@@ -326,17 +326,21 @@ def _option_in_front(text, flags):
     Replaced: a leading keyword (``temperature_K must be`` → ``--temperature must be``), a
     keyword with its value anywhere (``... : dt = 0.5 ps given`` → ``--dt 0.5 ps given``, as
     typed), and anywhere a keyword that is an identifier (with an underscore: no English word
-    such as ``out`` or ``seed`` is taken for an option).
+    such as ``out`` or ``seed`` is taken for an option). A keyword named as one of a Python
+    function (``dt= of from_ase``) stays: it read ``--dt of from_ase``, an option no function
+    has, beside the command's own ``--dt of electrolyte analyze``.
     """
     import re
 
+    # "dt= of from_ase": the keyword of a function, not the option
+    of_function = r"(?! ?= ?of\b)"
     new = text
     for keyword, flag in flags.items():
         word = rf"(?<![\w-]){re.escape(keyword)}"
-        new = re.sub(rf"{word} ?= ?", lambda m, flag=flag: f"{flag} ", new)
+        new = re.sub(rf"{word} ?=(?!\s*of\b) ?", lambda m, flag=flag: f"{flag} ", new)
         if "_" in keyword:
-            new = re.sub(rf"{word}(?!\w)", lambda m, flag=flag: flag, new)
-        new = re.sub(rf"^{re.escape(keyword)}\b", lambda m, flag=flag: flag, new)
+            new = re.sub(rf"{word}(?!\w){of_function}", lambda m, flag=flag: flag, new)
+        new = re.sub(rf"^{re.escape(keyword)}\b{of_function}", lambda m, flag=flag: flag, new)
     return None if new == text else new
 
 
