@@ -316,8 +316,7 @@ def composition_counts(
     # float NaN to integer"
     concentration = check_number("concentration", concentration, minimum=0,
                                  maximum=MAX_CONCENTRATION)
-    density = check_number("density (g/cm³)", density, above=0, maximum=MAX_DENSITY,
-                           allow_none=True)
+    density = _check_density(density)
     warn_implausible(concentration=concentration, density_g_cm3=density)
     for sp in solvents:
         if sp.charge != 0:
@@ -465,6 +464,11 @@ def estimate_density(counts):
     :data:`ase_electrolyte.species.LIQUID_DENSITIES` (sources kept there) and the ions' volume from
     the van der Waals rule of Ju et al. (2025) (summed atomic spheres, box edge ×1.1). An
     estimate to start from (excess volumes and electrostriction are left out), not a result.
+    For salt solutions it is low: the ions' van der Waals volume leaves out how they contract
+    the solvent around them (1 mol/kg LiPF6 in EC:EMC 3:7 by mass gives 1.12 g/cm³). The
+    library holds no measured salt volumes to correct it with, so a molar concentration
+    (:func:`composition_counts` with ``units="molar"``) wants the solution's measured density,
+    not this one (a low density there packs too many ion pairs).
 
     Parameters
     ----------
@@ -516,9 +520,12 @@ def estimate_density(counts):
             other = (f" (this {sp.name} is SMILES {sp.smiles!r}, not the library's "
                      f"{SOLVENTS[sp.name].smiles!r})"
                      if sp.name in SOLVENTS and sp != SOLVENTS[sp.name] else "")
+            # "give density=" named an argument estimate_density does not have
             raise ValueError(
                 f"no measured liquid density of {sp.name}{other} in the species library "
-                f"(known: {sorted(LIQUID_DENSITIES)}); give density= or use the van der Waals rule"
+                f"(known: {sorted(LIQUID_DENSITIES)}), so no estimate; give electrolyte_box "
+                "density= in g/cm³ from a measurement, or leave density out for the van der "
+                "Waals box of Ju et al. (2025)"
             )
         n_solvent += n
         volume += m / (measured[0] * GCM3_TO_AMU_PER_A3)
@@ -1210,8 +1217,7 @@ def electrolyte_box(
             f"charge {net:+d} e; an electrolyte box must be neutral"
         )
     # denser than any liquid: the sign of another unit (kg/m³), and an impossible packing
-    density = check_number("density (g/cm³)", density, above=0, maximum=MAX_DENSITY,
-                           allow_none=True)
+    density = _check_density(density)
     warn_implausible(density_g_cm3=density)
     # below half an ångström atoms of different molecules may start closer than a bond (an MD
     # step then explodes), and PACKMOL's grid of tolerance-sized cells grows as tolerance⁻³:
@@ -1540,6 +1546,29 @@ _UNIT_BALL = _unit_ball()
 
 #: Highest box density (g/cm³) accepted: denser than any liquid, and the sign of another unit.
 MAX_DENSITY = 10.0
+
+
+def _check_density(density, name="density (g/cm³)", allow_none=True):
+    """``density`` in g/cm³ as a float (or None), or :class:`ValueError` naming it.
+
+    A number above :data:`MAX_DENSITY` is refused naming the unit it was most likely given in:
+    a liquid's 1200 kg/m³ is 1.2 g/cm³ (the bound alone told the user "must be <= 10" and left
+    them to guess, while :func:`~ase_electrolyte.units.warn_implausible`'s kg/m³ doubt came only
+    for values under the bound).
+    """
+    try:
+        return check_number(name, density, above=0, maximum=MAX_DENSITY, allow_none=allow_none)
+    except ValueError as err:
+        if isinstance(density, bool) or not isinstance(density, (int, float, np.number)):
+            raise err from None
+        value = float(density)
+        # a liquid's density read as kg/m³ (warn_implausible's plausible 0.3–5 g/cm³)
+        if 300.0 <= value <= 5000.0:
+            raise ValueError(
+                f"{name} = {value:g} is denser than any liquid (at most {MAX_DENSITY:g} g/cm³): "
+                f"is it in kg/m³? {value:g} kg/m³ = {value / 1000:g} g/cm³; pass "
+                f"{value / 1000:g}") from None
+        raise err from None
 
 
 def _check_packable_at(plan, density, templates, seed=0):

@@ -359,6 +359,16 @@ _GONZALEZ_2007 = (
     "acetate at T = (293.15, 298.15, and 303.15) K, J. Chem. Thermodyn. 39, 1578-1588 (2007): "
     "pure ethyl acetate at 298.15 K"
 )
+# IAPWS-95 at 298.15 K and 0.101325 MPa: 997.05 kg/m³ (the VDI Heat Atlas' PPDS correlation
+# gives 997.27 kg/m³, 0.02 % above)
+_WAGNER_PRUSS_2002 = (
+    "W. Wagner and A. Pruss, The IAPWS formulation 1995 for the thermodynamic properties of "
+    "ordinary water substance for general and scientific use, J. Phys. Chem. Ref. Data 31, "
+    "387-535 (2002): liquid water at 298.15 K and 0.101325 MPa"
+)
+# FEC, VC, DFEC, DEE and G2 have no entry: no measured density at a stated temperature with a
+# source that could be read was found for them; estimate_density refuses them by name and
+# electrolyte_box takes density= or the van der Waals rule.
 #: Measured densities of the pure liquid solvents: name → (g/cm³, temperature in K, source).
 #: Used for starting densities of mixtures (:func:`ase_electrolyte.build.estimate_density`);
 #: solvents missing here fall back to the van der Waals box rule.
@@ -371,6 +381,7 @@ LIQUID_DENSITIES = {
     "DME": (0.86, 298.15, _XU_2004_ETHERS),
     "EA": (0.894, 298.15, _GONZALEZ_2007),
     "GBL": (1.125, 298.15, _RITZOULIS_2000),
+    "H2O": (0.99705, 298.15, _WAGNER_PRUSS_2002),
 }
 
 _BOHETS_1999 = (

@@ -378,7 +378,9 @@ def test_stored_liquid_densities_are_those_of_their_source():
     source = {"EC": (1.321, 313.15, "K. Xu,"), "PC": (1.200, 298.15, "K. Xu,"),
               "DMC": (1.063, 298.15, "K. Xu,"), "EMC": (1.006, 298.15, "K. Xu,"),
               "DEC": (0.969, 298.15, "K. Xu,"), "DME": (0.86, 298.15, "K. Xu,"),
-              "EA": (0.894, 298.15, "B. Gonzalez,"), "GBL": (1.125, 298.15, "G. Ritzoulis,")}
+              "EA": (0.894, 298.15, "B. Gonzalez,"), "GBL": (1.125, 298.15, "G. Ritzoulis,"),
+              # IAPWS-95 (Wagner and Pruss 2002): 997.05 kg/m³ at 298.15 K, 0.101325 MPa
+              "H2O": (0.99705, 298.15, "W. Wagner and A. Pruss,")}
     assert set(LIQUID_DENSITIES) == set(source)
     for name, (rho, temperature, cited) in LIQUID_DENSITIES.items():
         value, at, author = source[name]
