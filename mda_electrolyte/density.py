@@ -222,7 +222,9 @@ class Density:
     source : path or MDAnalysis.Universe or array_like
         H5MD file of an NPT run (its ``density`` observable, g/cm³), an NPT trajectory of any
         engine (a Universe: the total mass of its atoms over the box volume of every frame,
-        frames equally spaced in time), or a density series.
+        frames equally spaced in time), or a density series in g/cm³. Values outside
+        0.3–5 g/cm³ are doubted with a UserWarning (kg/m³?), as by
+        :func:`ase_electrolyte.units.warn_implausible`.
     dt : float, optional
         Spacing of an array series in ps.
     detect_equilibration : bool
@@ -268,6 +270,9 @@ class Density:
         if bad.size:
             raise ValueError(f"the density series holds {bad.size} sample(s) <= 0 g/cm³ (first at "
                              f"index {bad[0]}): not densities")
+        # as EquationOfState and ThermalExpansion doubt theirs: a series in kg/m³ came out as
+        # "1199.7 ± 0.2 g/cm³ (valid)" without a word
+        warn_implausible(density_g_cm3=self._values)
         self._detect = bool(detect_equilibration)
         self.results = Results()
 
