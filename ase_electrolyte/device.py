@@ -28,7 +28,8 @@ from .atoms_checks import check_flag
 
 __all__ = ["Device", "parse_device", "resolve_device", "reuse_freed_memory"]
 
-_PATTERN = re.compile(r"(cpu|cuda)(?::(\d+))?")
+# ASCII digits only: ``\d`` also matches other scripts' digits ("cuda:١"), which no backend reads
+_PATTERN = re.compile(r"(cpu|cuda)(?::(\d+))?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,22 @@ def parse_device(device, *, allow_auto=True):
     Parameters
     ----------
     device : str, torch.device or Device
-        ``"auto"``, ``"cpu"``, ``"cuda"`` (= ``"cuda:0"``), ``"cuda:N"``.
+        ``"auto"``, ``"cpu"`` (also torch's ``"cpu:0"``), ``"cuda"`` (= ``"cuda:0"``),
+        ``"cuda:N"``, in any case and with surrounding blanks.
     allow_auto : bool
         Whether ``"auto"`` is accepted (returned as the string ``"auto"``).
 
     Raises
     ------
     ValueError
-        Anything else, naming the value and the accepted forms.
+        Anything else, naming the value and the accepted forms (``"gpu"`` is told its
+        spelling ``"cuda"``).
+
+    Notes
+    -----
+    This is the torch-free check of a device's spelling, for checks that must run before
+    heavy imports (the command line's); whether torch sees the GPU is
+    :func:`resolve_device`'s question.
     """
     check_flag("allow_auto", allow_auto)
     if isinstance(device, Device):
@@ -93,24 +102,35 @@ def parse_device(device, *, allow_auto=True):
     if text == "auto" and allow_auto:
         return "auto"
     m = _PATTERN.fullmatch(text or "")
-    if m is None or (m.group(1) == "cpu" and m.group(2) is not None):
+    # torch's "cpu:0" names the one CPU device; another index names nothing
+    if m is None or (m.group(1) == "cpu" and m.group(2) is not None and int(m.group(2)) != 0):
         accepted = "'cpu', 'cuda' or 'cuda:N'"
         if allow_auto:
             accepted = "'auto', " + accepted
-        raise ValueError(f"device must be {accepted}, not {device!r}")
-    return Device(m.group(1), int(m.group(2) or 0))
+        hint = ""
+        if text is not None and re.fullmatch(r"gpu(:\d+)?", text, re.ASCII):
+            hint = f"; a GPU is spelt {'cuda' + text[3:]!r} (NVIDIA, through torch)"
+        elif m is not None:
+            hint = "; the CPU has no index other than 0"
+        elif text == "auto":
+            hint = "; 'auto' is not accepted here: name the device"
+        raise ValueError(f"device must be {accepted}, not {device!r}{hint}")
+    return Device(m.group(1), int(m.group(2) or 0) if m.group(1) == "cuda" else 0)
 
 
 def resolve_device(device):
     """Parse ``device`` and settle ``"auto"`` with torch: GPU 0 when torch sees one, else CPU.
 
     A CUDA device torch cannot see (no GPU, or index out of range) raises ``ValueError``.
+    The CPU is returned without importing torch (a second or more of start-up).
 
     Returns
     -------
     Device
     """
     dev = parse_device(device)
+    if dev == Device("cpu"):
+        return dev  # needs no torch: the spelling alone settles it
     import torch
 
     if dev == "auto":
