@@ -136,6 +136,24 @@ def estimates_of(values, what, allow_none=False):
     return found
 
 
+def same_unit(a, b):
+    """Whether units ``a`` and ``b`` are one unit spelt two ways (``g/cm^3`` and ``g/cm³``,
+    ``mPa·s`` and ``cP``): of one dimension and converting with a factor of 1.
+
+    Compared as strings, bars of 1.20 ± 0.01 g/cm^3 and 1.25 ± 0.01 g/cm³ (one from
+    ``summary.json``, one typed) were refused as "estimates in several units", and a number
+    in ``dimensionless`` (an alias of ``1``) was labelled with its unit's name.
+    """
+    from ase_electrolyte.units import convert
+
+    if a == b:
+        return True
+    try:
+        return math.isclose(convert(1.0, a, b), 1.0, rel_tol=1e-12)
+    except (TypeError, ValueError):  # another dimension, or no unit the package knows
+        return False
+
+
 def count_argument(name, value, minimum=1):
     """A whole-number plot argument (how many labels, columns, points), or a ValueError naming
     it: ``n_labels=-1`` silently dropped the last label, ``ncols=0`` divided by zero."""
@@ -156,7 +174,8 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     ax : matplotlib.axes.Axes
     labels : list of str
     estimates : list of Estimate
-        One per label, all in one unit (estimates of several units are refused).
+        One per label, all in one unit (estimates of several units are refused; one unit
+        spelt two ways, ``g/cm^3`` and ``g/cm³``, is one unit: :func:`same_unit`).
     horizontal : bool
         ``barh`` instead of ``bar``.
     colors : list of color, optional
@@ -180,6 +199,7 @@ def estimate_bars(ax, labels, estimates, *, horizontal=False, colors=None):
     if len(labels) != len(estimates):
         raise ValueError(f"{len(labels)} labels for {len(estimates)} estimates")
     units = list(dict.fromkeys(e.unit for e in estimates))
+    units = [u for u in units if not same_unit(u, units[0])] and units
     if len(units) > 1:
         # bars of 1 mS/cm beside 0.1 S/m read as ten times apart on one axis: convert first
         raise ValueError(f"the bars share one axis but the estimates are in {units}; convert "

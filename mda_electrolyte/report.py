@@ -33,7 +33,7 @@ from ase_electrolyte.atomic_file import write_json_atomic
 from ase_electrolyte.estimate import estimates_to_dict
 from ase_electrolyte.html_report import check_report_tree
 
-from .plotting import check_axes, estimates_of, user_text_literally
+from .plotting import check_axes, estimates_of, same_unit, user_text_literally
 
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files",
@@ -180,7 +180,7 @@ def estimate_label(est, reason=True):
         return "n/a"
     if not isinstance(est, Estimate):
         raise TypeError(f"estimate_label needs an Estimate (or None), not {est!r:.80}")
-    unit = "" if est.unit == "1" else f" {est.unit}"
+    unit = "" if same_unit(est.unit, "1") else f" {est.unit}"
     # a non-finite value or error is never drawn as "nan": only an invalid Estimate has one
     if not math.isfinite(est.value):
         text = "n/a"
