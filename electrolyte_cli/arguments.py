@@ -65,15 +65,17 @@ def did_you_mean(word, known):
     return f" (did you mean {found!r}?)" if found else ""
 
 
-def unknown_choice(flag, value, known, accepted=None):
+def unknown_choice(flag, value, known, accepted=None, hint=None):
     """The one refusal of a value that is none of an option's words: the value, what is
     accepted, and the closest word.
 
     ``accepted``: how the accepted values read, where they are more than ``known`` (``cuda:N``).
+    ``hint``: the library's own advice on the value, said instead of the closest word.
     """
     words = list(accepted or known)
     listed = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
-    return ValueError(f"{flag} {value!r}: use {listed}{did_you_mean(value, known)}")
+    advice = f"; {hint}" if hint else did_you_mean(value, known)
+    return ValueError(f"{flag} {value!r}: use {listed}{advice}")
 
 
 def choice(flag, known):
@@ -863,9 +865,12 @@ def check_device(device, flag="--device"):
 
     try:
         parse_device(device)
-    except ValueError:
+    except ValueError as err:
+        # the parser's advice where it has some: the word closest to "gpu" is "cpu", the
+        # opposite of what its user asked for ("did you mean 'cpu'?"); "a GPU is spelt 'cuda'"
+        hint = str(err).partition("; ")[2]
         raise unknown_choice(flag, device, ("auto", "cpu", "cuda"),
-                             ("auto", "cpu", "cuda", "cuda:N")) from None
+                             ("auto", "cpu", "cuda", "cuda:N"), hint=hint) from None
     device = device_word(device)
     if device.startswith("cuda"):
         from ase_electrolyte.models import resolve_device
