@@ -430,13 +430,37 @@ def _estimate_table(items):
 _NO_RESULT = ("failed", "refused", "skipped")
 
 
-def _no_result(value):
-    """``(kind, reason)`` of an analysis' summary that is only a failure, refusal or skip."""
-    if isinstance(value, dict) and len(value) == 1:
-        kind, reason = next(iter(value.items()))
-        if kind in _NO_RESULT and isinstance(reason, str):
-            return kind, reason
-    return None
+def no_result_of(value):
+    """``(kind, reason, context)`` of an analysis' summary that is a failure, refusal or skip.
+
+    ``context``: the summary's other entries, which say what was asked (a refused transport
+    analysis keeps its ``ions``); a reason beside a number is a result's note, not this. Only
+    a summary of one entry was read as one: ``{"refused": ..., "ions": ...}`` was a plain
+    table whose "refused" row read as a setting, where the terminal said "refused (...)".
+    """
+    if not isinstance(value, dict):
+        return None
+    # the gravest first (failed, refused, skipped); the others stay in the context
+    kinds = [k for k in _NO_RESULT if isinstance(value.get(k), str)]
+    if not kinds:
+        return None
+    context = {k: v for k, v in value.items() if k != kinds[0]}
+    if any(_holds_number(v) for v in context.values()):
+        return None  # numbers beside it: a result, shown as one (each Estimate's verdict)
+    return kinds[0], value[kinds[0]], context
+
+
+def _holds_number(value, depth=0):
+    """Whether ``value`` is, or holds in its dicts, lists and tuples, a number or an Estimate."""
+    import numbers
+
+    if _holds_estimate(value) or (isinstance(value, numbers.Number)
+                                  and not isinstance(value, bool)):
+        return True
+    if depth > 20 or not isinstance(value, (dict, list, tuple)):
+        return False
+    items = value.values() if isinstance(value, dict) else value
+    return any(_holds_number(v, depth + 1) for v in items)
 
 
 def _table(mapping):
@@ -444,12 +468,12 @@ def _table(mapping):
     for key, value in mapping.items():
         value = _plain(value)
         est = estimate_of(value)
-        outcome = _no_result(value)
+        outcome = no_result_of(value)
         if outcome is not None:
             # an analysis that gave no number: its reason in red, never a blank row
-            kind, reason = outcome
+            kind, reason, context = outcome
             cell = (f"<p class='no-result'><strong>{html.escape(kind.upper())}</strong>: "
-                    f"{html.escape(str(reason))}</p>")
+                    f"{html.escape(str(reason))}</p>") + (_table(context) if context else "")
         elif est is not None:
             cell = _estimate_table([("", est)])
         elif isinstance(value, dict) and value and all(

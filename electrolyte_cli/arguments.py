@@ -1049,6 +1049,7 @@ def print_summary(summary, out, filename="summary.json", command=None):
     each analysis at its defaults), a Python keyword a reason advises is marked
     :data:`PYTHON_ONLY` and a last line says what that means (:func:`python_only`).
     """
+    from ase_electrolyte.html_report import no_result_of
     from mda_electrolyte.report import INPUT_KEY
 
     marked = []
@@ -1068,16 +1069,20 @@ def print_summary(summary, out, filename="summary.json", command=None):
             print(f"  input: {shown_path(value.get('trajectory'))}"
                   + (f", {frames} frame{'s' * (frames != 1)}" if isinstance(frames, int) else "")
                   + (f" (NOTE: {one_line(value['note'])})" if "note" in value else ""))
-        elif isinstance(value, dict) and "skipped" in value:
-            print(f"  {name}: skipped ({said(value['skipped'])})")
-        elif isinstance(value, dict) and "failed" in value:
-            print(f"  {name}: FAILED ({said(value['failed'])})")
-        elif isinstance(value, dict) and "refused" in value:
-            print(f"  {name}: refused ({said(value['refused'])})")
+        elif no_result_of(value) is not None:
+            # the HTML report's reading: a reason beside results is not taken for no result
+            kind, reason, _ = no_result_of(value)
+            word = "FAILED" if kind == "failed" else kind
+            print(f"  {name}: {word} ({said(reason)})")
         else:
             lines = list(_headline_estimates(value))
             deeper = _deeper_estimates(value)
-            print(f"  {name}:" if lines or deeper else f"  {name}: done")
+            # a reason beside numbers (no_result_of leaves it a result): said, never "done"
+            reasons = [(k, value[k]) for k in ("failed", "refused", "skipped")
+                       if isinstance(value, dict) and isinstance(value.get(k), str)]
+            print(f"  {name}:" if lines or deeper or reasons else f"  {name}: done")
+            for kind, reason in reasons:
+                print(f"    {'FAILED' if kind == 'failed' else kind}: {said(reason)}")
             for label, est in lines:
                 print(f"    {label}: {said(format_estimate(est))}")
             if deeper:
