@@ -692,6 +692,12 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         As for :class:`GreenKuboViscosity`.
     fit_window : (float, float)
         Fit range as fractions of a segment (default 10 %–30 %).
+    fit_window_ps : (float, float), optional
+        Fit range in ps; overrides ``fit_window``, as for
+        :class:`~mda_electrolyte.EinsteinHelfandConductivity` and
+        :class:`~mda_electrolyte.Diffusion`. One ending beyond the last lag of a segment is
+        fitted up to that lag with a RuntimeWarning naming it (``results.fit_window`` records
+        the range used); one holding fewer than 3 lags is refused before any integral.
 
     Attributes
     ----------
@@ -718,18 +724,20 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         volume=None,
         dt=None,
         fit_window=(0.1, 0.3),
+        fit_window_ps=None,
         n_blocks=None,
         components="traceless",
     ):
         super().__init__(
             source, temperature=temperature, volume=volume, dt=dt, fit_window=fit_window,
-            n_blocks=n_blocks, components=components,
+            fit_window_ps=fit_window_ps, n_blocks=n_blocks, components=components,
         )
 
     def _configure(self, collections, *, temperature=None, volume=None, fit_window=(0.1, 0.3),
-                   n_blocks=None, components="traceless"):
-        check_fit_window(fit_window, None)
+                   fit_window_ps=None, n_blocks=None, components="traceless"):
+        check_fit_window(fit_window, fit_window_ps)
         self._fit_window = tuple(fit_window)
+        self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
         # the window is checked by run() (before the integrals), so that an analysis whose
         # window its segments cannot hold can still be made, as the conductivity's
         self._segment_needs = {}
@@ -738,7 +746,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
 
     def run(self):
         """Integrate the tensor, compute the MSDs and fit them; returns ``self``."""
-        self._check_runs(fit_window=self._fit_window)
+        self._check_runs(fit_window=self._fit_window, fit_window_ps=self._fit_window_ps)
         self._check_fluctuations()
         dt = self._dt
         n = min(c.shape[0] for c, _ in self._segments)
@@ -751,7 +759,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         )
         res = self.results
         res.time = np.arange(n) * dt
-        window = fit_window_slice(res.time, self._fit_window, None)
+        window = fit_window_slice(res.time, self._fit_window, self._fit_window_ps)
         slopes, _, _ = fit_line(res.time[window], msds[:, window].T)
         # <ΔG²> = 2 t k_B T η / V per component
         eta = np.array(
