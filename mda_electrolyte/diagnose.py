@@ -236,8 +236,10 @@ def diagnose(
         (:meth:`RigidVolumeScan.check_frames`), ``scales`` for frames without a periodic box,
         nothing to run (no box and no reference), reference labels of other frames,
         malformed, non-finite, missing on some frames or in another unit
-        (:func:`~mda_electrolyte.intra_inter_errors.check_reference_frames`), a bad
-        ``vacuum`` or frame count. An error while the model is evaluated, or while the
+        (:func:`~mda_electrolyte.intra_inter_errors.check_reference_frames`), stale
+        calculator results on the frames (:func:`~mda_electrolyte.model_labels.stored_labels`),
+        a reference that is the model itself, an ``outdir`` that is (or lies under) a file,
+        a bad ``vacuum`` or frame count. An error while the model is evaluated, or while the
         outputs are written (a full disk, Ctrl-C), leaves the files of an earlier run in
         ``outdir`` as they were: the outputs are written once both parts have run, into a
         hidden folder in ``outdir``, and published as :func:`~mda_electrolyte.run_analyses`
@@ -260,7 +262,16 @@ def diagnose(
                                    allow_none=True)
     max_error_frames = check_number("max_error_frames", max_error_frames, integer=True,
                                     minimum=1, allow_none=True)
-    outdir = Path(outdir)
+    from ase_electrolyte.atomic_file import check_output_path
+
+    # an outdir that is a file was found by mkdir once both analyses had run (95 model calls
+    # of a small test), as run_analyses checks its own first
+    outdir = check_output_path(outdir, "outdir", folder=True)
+    if reference is not None and reference is calculator:
+        # an error of exactly zero, reported as valid
+        raise ValueError("the reference is the model under test itself: give the reference "
+                         "method's calculator or labels (or reference=None for the labels "
+                         "stored on the frames)")
     source = FrameSource(universe_or_frames)
     n_frames = source.atomgroup.universe.trajectory.n_frames
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from ase import Atoms
 from ase.data import chemical_symbols
 from MDAnalysis.analysis.results import ResultsGroup
 
@@ -197,6 +198,26 @@ def _array_summary(reference, model):
             "ref_ptp": float(np.ptp(ref)), "mod_ptp": float(np.ptp(mod))}
 
 
+#: Unit factors within this range are judged within 10 % (a model's own error can be
+#: that of eV/Bohr, 0.53); those outside it within :data:`_FAR_FACTOR_RANGE`.
+_NEAR_ONE = (0.3, 3.0)
+#: How far (as a factor either way) a ratio of reference to model may lie from a unit factor
+#: far from 1 and still be that unit: a model 35 % off its reference is one under test,
+#: 23 times off is not; the neighbouring factors (Hartree/Bohr and Hartree, kcal/mol and
+#: kJ/mol/Bohr) are 1.9-2.2 apart, so that two ranges overlap little.
+_FAR_FACTOR_RANGE = 1.35
+
+
+def _correlation(summary):
+    """Pearson correlation of reference and model from the sums of ``PairStream.summary``
+    (0 where either does not vary)."""
+    ref_std = math.sqrt(max(summary["ref_var"], 0.0))
+    mod_std = math.sqrt(max(summary["mod_var"], 0.0))
+    if summary["ref_ptp"] > 0 and summary["mod_ptp"] > 0 and ref_std * mod_std > 0:
+        return summary["cov"] / (ref_std * mod_std)
+    return 0.0
+
+
 def _unit_doubt(summary, quantity, n_atoms=None, *, factors=None):
     """:func:`unit_doubt` from the sums of ``PairStream.summary``
     (:mod:`mda_electrolyte.error_metrics`; frames whose values are not kept)."""
@@ -218,7 +239,7 @@ def _unit_doubt(summary, quantity, n_atoms=None, *, factors=None):
     if quantity == "energy" and n_atoms and n_atoms > 1:
         candidates["per atom"] = 1.0 / n_atoms
     # the nearest factor: 1/15 atoms and 1/13.6 (Rydberg) are both within 10 % of 0.07
-    unit, factor = min(candidates.items(), key=lambda item: abs(ratio / item[1] - 1.0))
+    unit, factor = min(candidates.items(), key=lambda item: abs(math.log(ratio / item[1])))
     if quantity == "energy" and n >= 3 and ref_std > 0 and mod_std > 0:
         # a unit scales the energies' differences as well; an energy zero of another code
         # (total against atomisation energies) moves their level alone, and a level that
@@ -228,12 +249,9 @@ def _unit_doubt(summary, quantity, n_atoms=None, *, factors=None):
             return None
     flipped = False
     if quantity in ("forces", "stress") and n >= 3:
-        corr = (summary["cov"] / (ref_std * mod_std)
-                if summary["ref_ptp"] > 0 and summary["mod_ptp"] > 0 and ref_std * mod_std > 0
-                else 0.0)
         # the sign convention is judged beside the unit: a pressure in GPa (−160 times ASE's
         # stress) was told "convert the labels", and converted it kept the wrong sign
-        flipped = corr < -0.9
+        flipped = _correlation(summary) < -0.9
     sign = ("a pressure (positive under compression) rather than ASE's stress"
             if quantity == "stress" else "energy gradients rather than forces")
     # a stress is judged within a factor of 2 of the unit's: GPa, kbar and bar are 10 apart,
@@ -242,19 +260,34 @@ def _unit_doubt(summary, quantity, n_atoms=None, *, factors=None):
     def near(value, target, wide=quantity == "stress"):
         if wide:
             return 0.5 < value / target < 2.0
+        if not _NEAR_ONE[0] < target < _NEAR_ONE[1]:
+            # a factor far from 1 is no model's error: a model 10-35 % off the reference
+            # (softened, Ju et al. 2025) with labels in kcal/mol, Hartree/Bohr or per Bohr
+            # fell outside 10 % of the factor, and its errors of the labels' size were valid
+            return 1.0 / _FAR_FACTOR_RANGE < value / target < _FAR_FACTOR_RANGE and (
+                quantity == "energy" or n < 3 or _correlation(summary) > 0.5
+                or _correlation(summary) < -0.9)
         return abs(value / target - 1.0) < 0.1
 
     matches = near(ratio, factor)
     if matches:
+        # factors within the range of one another (Hartree and Rydberg/Bohr are 6 % apart,
+        # 1/24 atoms and Hartree 13 %): each is named, the nearest first
+        others = [u for u, f in sorted(candidates.items(),
+                                       key=lambda item: abs(math.log(ratio / item[1])))
+                  if u != unit and near(ratio, f)]
+        also = "".join(f" (or {'per atom' if u == 'per atom' else 'in ' + u})" for u in others)
         if unit == "per atom":
-            return (f"the reference energy is 1/{n_atoms} of the model's, as if it were per "
-                    f"atom rather than of the {n_atoms}-atom frame: give total energies (eV)")
+            return (f"the reference energy is 1/{n_atoms} of the model's ({ratio:.4g} times), "
+                    f"as if it were per atom rather than of the {n_atoms}-atom frame{also}: "
+                    "give total energies (eV)")
+        are, they = ("is", "it") if quantity == "energy" else ("are", "they")
         if flipped:
-            return (f"the reference {quantity} are {-ratio:.4g} times the model's, as if they "
-                    f"were {sign}, in {unit} rather than {expected}: convert the labels and "
-                    "flip their sign")
-        return (f"the reference {quantity} are {ratio:.4g} times the model's, as if they were "
-                f"in {unit} rather than {expected}: convert the labels")
+            return (f"the reference {quantity} {are} {-ratio:.4g} times the model's, as if "
+                    f"{they} were {sign}, in {unit} rather than {expected}{also}: convert "
+                    "the labels and flip their sign")
+        return (f"the reference {quantity} {are} {ratio:.4g} times the model's, as if {they} "
+                f"were in {unit} rather than {expected}{also}: convert the labels")
     if flipped:
         slope = summary["cross"] / summary["mod_sq"]
         # anticorrelated below −0.9 no model is: the sign is judged within a factor of 2 (a
@@ -309,6 +342,29 @@ def _mark_quantity(tree, quantity, note):
         return tree
     return {k: (mark_not_valid(v, note) if k == quantity else _mark_quantity(v, quantity, note))
             for k, v in tree.items()}
+
+
+def _quantity_names(quantities):
+    """``quantities`` as a list of names of :data:`_QUANTITIES`: one name alone is taken as a
+    list of one (it was read letter by letter, "unknown quantity 'f'"), and a name in another
+    case as the name; anything else refused naming the nearest."""
+    from ase_electrolyte.calculator_parameters import close_option
+
+    if isinstance(quantities, str):
+        quantities = [quantities]
+    if not isinstance(quantities, Iterable) or isinstance(quantities, (bytes, Mapping)):
+        raise TypeError(f"quantities must be a name or a sequence of names of "
+                        f"{', '.join(_QUANTITIES)}, not {type(quantities).__name__}")
+    out = []
+    for q in quantities:
+        name = q.strip().lower() if isinstance(q, str) else q
+        if name not in _QUANTITIES:
+            near = close_option(q, _QUANTITIES, cutoff=0.6) if isinstance(q, str) else None
+            raise ValueError(f"unknown quantity {q!r} in quantities"
+                             + (f" (did you mean {near!r}?)" if near else "")
+                             + f"; choose from {', '.join(_QUANTITIES)}")
+        out.append(name)
+    return out
 
 
 class _NothingToCompare(ValueError):
@@ -924,13 +980,14 @@ class IntraInterErrors(FrameAnalysis):
         off the model's isolated ions; ``False``, of the molecule alone. ``None`` (default)
         refuses such labels before any evaluation: either guess was wrong by 0.85 eV per Li⁺
         in a 24 Å cube.
-    quantities : sequence of {"energy", "forces", "stress"}, optional
-        What to compare; default: each of energy, forces and (periodic frames) stress that both
-        sides have, less stored reference labels that are exactly zero in every frame (an
-        exporter's placeholder, :func:`placeholder_labels`: left out with a ``UserWarning`` and
-        named in ``results.not_compared``). Asking for a quantity a side lacks, or whose stored
-        labels are all zero, raises ``ValueError`` before any evaluation. A reference that
-        stores only ``free_energy`` is compared as the energy, each energy Estimate noting it.
+    quantities : {"energy", "forces", "stress"} or a sequence of them, optional
+        What to compare (names in any case); default: each of energy, forces and (periodic
+        frames) stress that both sides have, less stored reference labels that are exactly
+        zero in every frame (an exporter's placeholder, :func:`placeholder_labels`: left out
+        with a ``UserWarning`` and named in ``results.not_compared``). Asking for a quantity
+        a side lacks, or whose stored labels are all zero, raises ``ValueError`` before any
+        evaluation. A reference that stores only ``free_energy`` is compared as the energy,
+        each energy Estimate noting it.
     atom_types : array_like of str, shape (n_atoms,) or "categories", optional
         Labels for the force-softening slopes; default: the element. ``"categories"``: the
         chemical categories of Ju et al. (2025) found from the covalent bonds of the first frame
@@ -1059,6 +1116,10 @@ class IntraInterErrors(FrameAnalysis):
             reference = self._trajectory_labels()
         placeholders = {}
         label_frames, other_keys = None, ""
+        if reference is model:
+            # the model compared with itself: errors of exactly zero, reported as valid
+            raise ValueError("the reference is the model under test itself: give the "
+                             "reference method's calculator or stored labels")
         if is_calculator(reference):
             if reference_isolated is not None:
                 # the stored labels were ignored without a word: the calculator's own
@@ -1073,6 +1134,16 @@ class IntraInterErrors(FrameAnalysis):
             )
         else:
             label_frames = read_frames(reference)
+            own = next((k for k, a in enumerate(label_frames)
+                        if isinstance(a, Atoms) and a.calc is model), None)
+            if own is not None:
+                # the model's own results, fresh or stale, compared with the model: an error
+                # of zero (or of other positions) reported as valid
+                raise ValueError(
+                    f"reference frame {own} carries the model under test as its calculator: "
+                    "its stored results are the model's own, not reference labels; give "
+                    "labels of the reference method, or set atoms.calc = None and pass "
+                    "reference=<labels or a calculator>")
             other_keys = _other_label_keys(label_frames)
             checked = self._check_label_frames(label_frames)
             labels = _frame_labels(label_frames)
@@ -1112,10 +1183,8 @@ class IntraInterErrors(FrameAnalysis):
                     self.not_compared[q] = (f"the reference labels hold no {q} under the names "
                                             f"read{unread}. Not compared")
                     warnings.warn(self.not_compared[q], stacklevel=2)
-        quantities = list(quantities)
+        quantities = _quantity_names(quantities)
         for q in quantities:
-            if q not in _QUANTITIES:
-                raise ValueError(f"unknown quantity {q!r}; choose from {_QUANTITIES}")
             if q == "stress" and not periodic:
                 raise ValueError("stress asked for frames without a periodic box")
             for side in sides:

@@ -904,6 +904,60 @@ def _stored_label(atoms, results, name):
     return first
 
 
+#: Å by which a frame's atoms may sit off the atoms its calculator's results were computed
+#: for (as :func:`~mda_electrolyte.intra_inter_errors.check_reference_frames` allows labels).
+RESULTS_POSITION_TOLERANCE = 1e-3
+
+
+def _calculator_results(atoms):
+    """The results of ``atoms.calc`` where they were computed for these atoms: the same
+    elements, cell and positions (to :data:`RESULTS_POSITION_TOLERANCE`, a wrap into the cell
+    or a translation of the whole frame allowed, which change no label).
+
+    ASE keeps a calculator's results until its next calculation, whatever was done to the
+    atoms since: a frame moved after its evaluation (or sharing a live calculator last run on
+    other atoms) had those results read as its labels, the errors of other positions marked
+    valid."""
+    calc = atoms.calc
+    results = dict(getattr(calc, "results", {}) or {})
+    computed = getattr(calc, "atoms", None)
+    if not results or computed is None:
+        return results
+    from ase.geometry import find_mic
+
+    name = type(calc).__name__
+    cure = ("recompute them (atoms.get_forces()) or, to compare with another reference, drop "
+            "the calculator (atoms.calc = None) and pass reference=<labels or a calculator>")
+    if len(computed) != len(atoms) or np.any(computed.numbers != atoms.numbers):
+        raise ValueError(
+            f"the {name} results stored with a {atoms.get_chemical_formula()} frame were "
+            f"computed for other atoms ({computed.get_chemical_formula()}): they are no "
+            f"labels of this frame (a calculator shared by several Atoms keeps the results "
+            f"of the last one evaluated); {cure}")
+    periodic = bool(np.any(atoms.pbc))
+    if periodic and (np.any(computed.pbc != atoms.pbc) or not np.allclose(
+            computed.cell.array, atoms.cell.array, rtol=0,
+            atol=1e-6 * max(1.0, float(np.abs(atoms.cell.array).max())))):
+        raise ValueError(
+            f"the {name} results stored with a {atoms.get_chemical_formula()} frame were "
+            "computed in another cell than the frame's: they belong to another system; "
+            + cure)
+    shift = atoms.positions - computed.positions
+    if periodic:
+        shift, _ = find_mic(shift, atoms.cell.array, pbc=atoms.pbc)
+    shift = shift - shift[:1]
+    if periodic:
+        shift, _ = find_mic(shift, atoms.cell.array, pbc=atoms.pbc)
+    allowed = RESULTS_POSITION_TOLERANCE + 1e-6 * float(np.abs(atoms.positions).max(initial=0))
+    worst = float(np.abs(shift).max(initial=0.0))
+    if worst > allowed:
+        raise ValueError(
+            f"the {name} results stored with a {atoms.get_chemical_formula()} frame belong to "
+            f"other positions (atoms moved by up to {worst:.3g} Å since they were computed): "
+            f"they are no labels of this frame; {cure}")
+    return results
+
+
 def stored_labels(atoms):
     """Stored energy/forces/stress of an Atoms (calculator results or info/arrays), or None.
 
@@ -932,9 +986,11 @@ def stored_labels(atoms):
         frame's energy, stress or virial stored per atom (in ``arrays``), one label stored
         twice (calculator results, ``info``, ``arrays``) with other values, a virial of a
         frame without a cell, or a stress and a virial that disagree, named with the frame's
-        formula and where it is stored.
+        formula and where it is stored; calculator results computed for other atoms, another
+        cell or other positions (atoms moved since, beyond a wrap or a translation of the
+        whole frame).
     """
-    results = dict(getattr(atoms.calc, "results", {}) or {})
+    results = _calculator_results(atoms)
     formula = atoms.get_chemical_formula()
     out = {"energy": None, "forces": None, "stress": None, "energy_source": None}
     energy = _stored_label(atoms, results, "energy")

@@ -258,6 +258,10 @@ class RigidVolumeScan(FrameAnalysis):
                 raise TypeError(f"{name} must be an ASE calculator, not {type(calc).__name__}")
         if calculator is None:
             raise TypeError("calculator is required")
+        if reference is not None and reference is calculator:
+            # every model call made twice for a reference curve that is the model's own
+            raise ValueError("the reference is the calculator under test itself: give the "
+                             "reference method's calculator, or reference=None")
         if isinstance(scales, (str, bytes)) or np.ndim(scales) != 1 or len(scales) == 0:
             raise ValueError(f"scales must be a non-empty sequence of numbers, not {scales!r}")
         # one by one: np.asarray would take True as 1.0 and "1.1" as 1.1
