@@ -21,6 +21,7 @@ import json
 import os
 import random
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,8 @@ from .atoms_checks import check_atoms, check_flag, check_number
 
 __all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "label_errors",
            "label_error_estimates", "check_finetune_options", "earlier_members", "MAX_EPOCHS",
-           "MAX_ENSEMBLE", "StressUncheckedWarning", "LabelOffsetWarning"]
+           "MAX_ENSEMBLE", "StressUncheckedWarning", "LabelOffsetWarning",
+           "RepeatedFramesWarning"]
 
 # forces (eV/Å) and energies (eV/atom) beyond these are not eV-based units for any liquid or
 # crystal a universal model describes: kcal/mol (×23) and kJ/mol (×96) labels land here
@@ -1646,6 +1648,50 @@ def _shared_frames(frames, others):
     return shared
 
 
+class RepeatedFramesWarning(UserWarning):
+    """A data set holds the same frame more than once, with the same labels: each copy is
+    weighted again in the loss and in the errors of the set (:func:`_check_repeated_frames`)."""
+
+
+#: Energy labels (eV/atom) of one frame given twice that differ by more than this contradict
+#: each other: written to extxyz and read back, a label keeps at least 8 significant digits.
+_SAME_LABEL_EV_PER_ATOM = 1e-6
+
+
+def _check_repeated_frames(frames, what):
+    """Refuse a frame given twice with other energy labels; warn, and return a note, when one
+    is given twice with the same labels (``None`` when every frame is given once).
+
+    Frames are matched as :func:`_check_disjoint` matches them (atoms in any order, moved,
+    wrapped, written and read back). A file concatenated twice, or one MD frame appended by
+    two rounds of active learning, trained each frame twice as hard without a word, and
+    counted it twice in the set's error; one frame labelled by two codes or settings gave
+    the model two answers for one structure.
+    """
+    repeats = [(k, j) for k, j in _shared_frames(frames, frames) if j != k]
+    if not repeats:
+        return None
+    contradictory = []
+    for k, j in repeats:
+        a, b = frames[k - 1], frames[j - 1]
+        gap = abs(a.calc.results["energy"] - b.calc.results["energy"]) / max(len(a), 1)
+        if gap > _SAME_LABEL_EV_PER_ATOM:
+            contradictory.append(f"{k} (= frame {j}, energy labels {gap:.3g} eV/atom apart)")
+    if contradictory:
+        raise ValueError(
+            f"{what}: {len(contradictory)} frame(s) repeat an earlier frame with other labels: "
+            f"{', '.join(contradictory[:5])}{' ...' if len(contradictory) > 5 else ''}; one "
+            "structure cannot have two energies: keep the frame with the labels of your "
+            "reference method and drop the other")
+    shown = ", ".join(f"{k} (= frame {j})" for k, j in repeats[:5])
+    note = (f"{what}: {len(repeats)} of {len(frames)} frame(s) repeat an earlier frame with the "
+            f"same labels: {shown}{' ...' if len(repeats) > 5 else ''} (frames numbered from "
+            "1); each copy is weighted again in the loss and in the set's errors: drop the "
+            "copies unless the weighting is meant")
+    warnings.warn(note, RepeatedFramesWarning, stacklevel=3)
+    return note
+
+
 def _untrained_elements(train_frames, valid_frames, from_scratch):
     """Elements of the validation frames that no training frame holds: a ValueError for a
     model trained from scratch, else a note for the result (``None`` when there is none).
@@ -2256,7 +2302,9 @@ def finetune(
     Raises
     ------
     ValueError
-        Before any training, naming the frame: frames without energy or forces, labels not
+        Before any training, naming the frame: frames without energy or forces, a frame
+        given twice with other energy labels (given twice with the same labels: a
+        :class:`RepeatedFramesWarning` and a note), labels not
         in eV-based units (energies, forces, stresses) or positions not in Å, forces that do
         not sum to about zero; validation energy labels offset from the training labels
         (another code or reference); validation frames of an element no training frame holds,
@@ -2319,6 +2367,8 @@ def finetune(
     valid_frames = (read_labelled(valid, what="validation data", check_units=check_units)
                     if valid is not None else None)
     untrained_note = None
+    repeated_notes = [_check_repeated_frames(frames, name) for frames, name in (
+        (train_frames, "training data"), (valid_frames, "validation data")) if frames]
     if valid_frames is not None:
         _check_disjoint(train_frames, valid_frames)
         untrained_note = _untrained_elements(train_frames, valid_frames, checkpoint is None)
@@ -2465,6 +2515,7 @@ def finetune(
             )
         if untrained_note is not None:
             notes.append(untrained_note)
+        notes.extend(n for n in repeated_notes if n is not None)
         notes.extend(n for n in (stress_unchecked, offset_note) if n is not None)
         if ensemble == 1:
             notes.append(ONE_MEMBER_NOTE)
