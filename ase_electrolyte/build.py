@@ -183,8 +183,13 @@ UNIT_SPELLINGS = {"molal": "molal", "mol/kg": "molal", "molality": "molal",
 # the argument it is given to, never guessed across the two
 #: As :data:`UNIT_SPELLINGS`, for the solvent shares' ``ratio``.
 RATIO_SPELLINGS = {"mass": "mass", "weight": "mass", "wt": "mass", "mass fraction": "mass",
-                   "weight fraction": "mass", "mole": "mole", "molar": "mole", "mol": "mole",
-                   "mole fraction": "mole"}
+                   "weight fraction": "mass", "w/w": "mass", "wt%": "mass", "by mass": "mass",
+                   "by weight": "mass",
+                   "mole": "mole", "molar": "mole", "mol": "mole", "mole fraction": "mole",
+                   "mol/mol": "mole", "mol%": "mole", "by mole": "mole",
+                   # the pure liquids' volumes before mixing: the literature's "v/v"
+                   "volume": "volume", "v/v": "volume", "vol": "volume", "vol%": "volume",
+                   "volume fraction": "volume", "by volume": "volume"}
 # words that could mean either of two things: the case that tells M (mol/L) from m (mol/kg) is
 # lost by the case-blind comparison, and often by the writer
 _AMBIGUOUS = {
@@ -209,13 +214,14 @@ def composition_word(value, kind):
     kind : {"units", "ratio"}
         ``"units"``: ``"molal"`` (also ``"mol/kg"``, ``"molality"``) or ``"molar"`` (also
         ``"mol/L"``, ``"mol/dm3"``, ``"molarity"``); ``"ratio"``: ``"mass"`` (also ``"weight"``,
-        ``"wt"``, ``"mass fraction"``, ``"weight fraction"``) or ``"mole"`` (also ``"molar"``,
-        ``"mol"``, ``"mole fraction"``).
+        ``"wt"``, ``"w/w"``, ``"wt%"``, ...), ``"mole"`` (also ``"molar"``, ``"mol"``,
+        ``"mol/mol"``, ...) or ``"volume"`` (also ``"v/v"``, ``"vol"``, ...): the keys of
+        ``RATIO_SPELLINGS``.
 
     Returns
     -------
     str
-        ``"molal"`` or ``"molar"`` (units), ``"mass"`` or ``"mole"`` (ratio).
+        ``"molal"`` or ``"molar"`` (units), ``"mass"``, ``"mole"`` or ``"volume"`` (ratio).
 
     Raises
     ------
@@ -272,10 +278,14 @@ def composition_counts(
     n_atoms : int
         Target total number of atoms (at most :data:`MAX_ATOMS`); the closest achievable
         composition is returned.
-    ratio : {"mass", "mole"}
-        Whether the solvent shares are mass (weight) or mole fractions. ``EC:EMC 3:7`` in the
-        battery literature is by mass. Other spellings as :func:`composition_word` (``"weight"``,
-        ``"molar"`` for a molar ratio, ...).
+    ratio : {"mass", "mole", "volume"}
+        Whether the solvent shares are mass (weight), mole or volume fractions. ``EC:EMC 3:7``
+        in the battery literature is by mass unless marked ``v/v``. A volume ratio is of the
+        pure liquids before mixing, at the densities of
+        :data:`~ase_electrolyte.species.LIQUID_DENSITIES` (EC's is the molten liquid's, at
+        40 °C); a solvent without one there is refused. Other spellings as
+        :func:`composition_word` (``"weight"``, ``"w/w"``, ``"molar"`` for a molar ratio,
+        ``"v/v"``, ...).
     density : float, optional
         Solution density in g/cm³; required for ``units="molar"`` (to convert mol/L to counts).
 
@@ -324,10 +334,9 @@ def composition_counts(
     # only the shares' proportions count: scaled by the largest, 1e-323 (which underflowed
     # to a NaN mole fraction) and 1e308 (whose sum overflowed to inf) are the 1:1 they say
     shares = shares / shares.max()
-    if composition_word(ratio, "ratio") == "mass":
-        moles = shares / np.array([sp.mass for sp in solvents])
-    else:
-        moles = shares
+    # what one molecule adds to its share: g/mol by mass, cm³/mol of the pure liquid by volume
+    per_molecule = _share_per_molecule(solvents, composition_word(ratio, "ratio"))
+    moles = shares / per_molecule
     x = moles / moles.sum()
     mean_mass = float(np.dot(x, [sp.mass for sp in solvents]))  # g/mol per solvent molecule
     atoms_per_solvent = float(np.dot(x, [sp.n_atoms for sp in solvents]))
@@ -387,9 +396,7 @@ def composition_counts(
     # the closest of this total count: DMC:EMC 7:1 by mass at 1411 atoms packed 102 + 12
     # (0.880 of DMC) where 101 + 13 (0.871) is closer to 0.875, FEC:EC 1:9 by moles at 2925
     # atoms 30 + 263 (0.102) where 29 + 264 (0.099) is closer to 0.1
-    weights = (np.array([sp.mass for sp in solvents])
-               if composition_word(ratio, "ratio") == "mass" else np.ones(len(solvents)))
-    counts = _closest_fractions(counts, shares / shares.sum(), weights)
+    counts = _closest_fractions(counts, shares / shares.sum(), per_molecule)
     out = {sp: int(c) for sp, c in zip(solvents, counts, strict=True)}
     if n_salt:
         # the salt is rounded against the solvent molecules as rounded, not as estimated
@@ -402,6 +409,29 @@ def composition_counts(
         out[salt_obj.cation] = out.get(salt_obj.cation, 0) + n_c * n_salt
         out[salt_obj.anion] = out.get(salt_obj.anion, 0) + n_a * n_salt
     return out
+
+
+def _share_per_molecule(solvents, ratio):
+    """What one molecule of each solvent adds to its share of a ``ratio`` (canonical word):
+    its mass (g/mol), 1 (mole), or its molar volume in the pure liquid (cm³/mol, from
+    :data:`~ase_electrolyte.species.LIQUID_DENSITIES`: volumes measured out before mixing, as
+    a v/v electrolyte is made)."""
+    from .species import LIQUID_DENSITIES, _liquid_density
+
+    if ratio == "mole":
+        return np.ones(len(solvents))
+    masses = np.array([sp.mass for sp in solvents])
+    # one solvent is all of the solvent by any ratio: no density is needed to say so
+    if ratio == "mass" or len(solvents) == 1:
+        return masses
+    densities = [_liquid_density(sp) for sp in solvents]
+    missing = [sp.name for sp, d in zip(solvents, densities, strict=True) if d is None]
+    if missing:
+        raise ValueError(
+            f"a volume ratio needs each solvent's measured liquid density to turn volumes into "
+            f"molecules; the species library has none for {', '.join(missing)} (known: "
+            f"{sorted(LIQUID_DENSITIES)}): give the shares by mass (ratio='mass') or by mole")
+    return masses / np.array([d[0] for d in densities])
 
 
 def _closest_fractions(counts, target, weights):
@@ -1050,8 +1080,9 @@ def electrolyte_box(
         :func:`composition_counts`.
     n_atoms : int
         Target number of atoms (Ju et al. 2025: closest to 1000).
-    ratio : {"mass", "mole"}
-        Meaning of the solvent shares (other spellings: :func:`composition_word`).
+    ratio : {"mass", "mole", "volume"}
+        Meaning of the solvent shares, as in :func:`composition_counts` (other spellings:
+        :func:`composition_word`).
     counts : dict, optional
         ``{species: number of molecules}`` (names or Species, ions included), instead of a
         composition; must be neutral. ``n_atoms``, ``units`` and ``ratio`` other than their

@@ -31,8 +31,8 @@ def test_the_python_api_reads_every_word_a_plan_reads():
     # molal and molar differ (1 mol/L at 1.5 g/cm³ is not 1 mol/kg), mass and mole too: each
     # spelling gives the counts of its canonical word
     reference = {(u, r): _counts(units=u, ratio=r, density=1.5)
-                 for u in ("molal", "molar") for r in ("mass", "mole")}
-    assert len({tuple(c.items()) for c in reference.values()}) == 4
+                 for u in ("molal", "molar") for r in ("mass", "mole", "volume")}
+    assert len({tuple(c.items()) for c in reference.values()}) == 6
     for word, units in UNIT_SPELLINGS.items():
         for given in (word, f" {word.upper()} "):
             assert _counts(units=given, density=1.5) == reference[units, "mass"], given
@@ -55,7 +55,8 @@ def test_molar_is_mol_per_litre_as_units_and_a_mole_ratio_as_ratio():
     ("units", "M", "difference of case"), ("units", "m", "difference of case"),
     ("units", "mole", "a word for ratio="), ("units", "weight", "a word for ratio="),
     ("ratio", "mol/kg", "a word for units="), ("ratio", "molal", "a word for units="),
-    ("ratio", "volume", None), ("units", 1.0, None), ("units", None, None),
+    # "volume" (v/v) is a ratio now (of the pure liquids); "percent" says of what not
+    ("ratio", "percent", None), ("units", 1.0, None), ("units", None, None),
 ])
 def test_ambiguous_crossed_and_unknown_words_are_refused_before_any_work(kind, word, why):
     pattern = f"{kind} must be one of .*not {word!r}" + (f".*{why}" if why else "")

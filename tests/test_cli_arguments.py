@@ -269,7 +269,7 @@ _TEXT = {
     "--counts": ["", "EC", "EC=1.5", "EC=-1", "EC=0", "XX=1"],
     "--salt": ["", "NaCl", "lipf6x"],
     "--units": ["", "M", "mole", "furlongs"],  # M: only its case told mol/L from mol/kg
-    "--ratio": ["", "molal", "volume"],
+    "--ratio": ["", "molal", "percent"],  # "volume" (v/v) is a ratio: of the pure liquids
     "--model": _MODEL, "--base": _MODEL,
     "--dispersion": ["", "d4", "d3-xx"],
     "--modal": ["", "pbx"],

@@ -1023,11 +1023,12 @@ _EXP_HEADER = "solvent,salt,concentration,property,value\n"
     (_EXP_HEADER + "EC,LiPF6,3,,1.2\n", "row 1: no property name"),
     ("solvent,salt,concentration,property,value,error\nEC,LiPF6,3,density,1.2,-0.1\n",
      "row 1: error must be a number .*>= 0.*not '-0.1'"),
-    # mol/kg and weight are the plan's spellings of molal and mass; mmol/kg and volume are none
+    # mol/kg and weight are the plan's spellings of molal and mass; mmol/kg and percent are none
+    # (volume, v/v, is a ratio: of the pure liquids before mixing)
     ("solvent,salt,concentration,property,value,units\nEC,LiPF6,3,density,1.2,mmol/kg\n",
      "row 1: units must be one of 'molal', 'mol/kg', .*not 'mmol/kg'"),
-    ("solvent,salt,concentration,property,value,ratio\nEC,LiPF6,3,density,1.2,volume\n",
-     "row 1: ratio must be one of 'mass', 'weight', .*not 'volume'"),
+    ("solvent,salt,concentration,property,value,ratio\nEC,LiPF6,3,density,1.2,percent\n",
+     "row 1: ratio must be one of 'mass', 'weight', .*not 'percent'"),
     ("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,g/ml\n",
      "row 1: unknown unit 'g/ml'"),
     # an unquoted "EC:3,EMC:7" shifted every field: the error named 'LiPF6' an unknown species

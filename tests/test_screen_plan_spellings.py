@@ -121,7 +121,7 @@ def test_the_dispersion_has_one_spelling(given, canonical):
 
 
 @pytest.mark.parametrize("key, value", [("units", "mmol/kg"), ("units", "M"),
-                                        ("ratio", "volume"), ("units", 1)])
+                                        ("ratio", "percent"), ("units", 1)])
 def test_an_unknown_unit_or_ratio_word_is_refused_naming_the_choices(key, value):
     with pytest.raises(PlanError, match=f"composition 1: {key} must be one of .*not {value!r}"):
         _plan(dict(REFERENCE, **{key: value}))

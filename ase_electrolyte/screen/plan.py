@@ -113,8 +113,8 @@ class Composition:
     ----------
     solvent : dict
         ``{solvent name: share}`` in the order of the plan.
-    ratio : {"mass", "mole"}
-        Meaning of the shares.
+    ratio : {"mass", "mole", "volume"}
+        Meaning of the shares (``"volume"``: of the pure liquids before mixing).
     salt : str or None
         Library salt name (``"LiPF6"``), ``None`` for a pure solvent.
     concentration : float
@@ -535,7 +535,8 @@ def load_plan(plan, *, base_dir=None):
 
         [[composition]]
         solvent = "EC:3,EMC:7"        # or a table {EC = 3, EMC = 7}; a list makes a grid
-        ratio = "mass"                # the shares are mass (default, "weight") or mole fractions
+        ratio = "mass"                # the shares are mass (default, "weight", "w/w"), mole or
+                                      # volume ("v/v": of the pure liquids before mixing)
         salt = "LiPF6"
         concentration = [0.5, 1.0, 1.5]   # a list makes a grid
         units = "molal"               # "mol/kg"; or "molar", "mol/L" (needs density = ... g/cm³)
@@ -789,8 +790,10 @@ def _spelling(value, kind, what):
 
 def _label(solvent, ratio, salt, concentration, units):
     text = "-".join(f"{k}{v:g}" if len(solvent) > 1 else k for k, v in solvent.items())
-    if ratio == "mole" and len(solvent) > 1:
-        text += "-mole"
+    # a label per ratio: the same shares by volume are another electrolyte, whose tasks must
+    # not be answered with the mass ratio's finished ones
+    if ratio in ("mole", "volume") and len(solvent) > 1:
+        text += f"-{ratio}"
     if salt:
         text += f"_{salt}-{concentration:g}{units}"
     return text
