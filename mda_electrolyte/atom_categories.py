@@ -26,9 +26,50 @@ from ase.data import chemical_symbols
 
 from mda_electrolyte.shell_table import OC, OE, OTHER
 
-__all__ = ["atom_categories", "oxygen_classes"]
+__all__ = ["atom_categories", "element_symbols", "oxygen_classes"]
 
 _ORDER = {"C": 0, "O": 1, "F": 2, "H": 3}
+
+
+_SYMBOLS = frozenset(chemical_symbols[1:])
+
+
+def element_symbols(elements):
+    """Element symbols as MDAnalysis' PDB parser reads them: ``'LI'`` is ``'Li'``.
+
+    GRO and PDB files, and MDAnalysis' element guesser
+    (``guess_TopologyAttrs(to_guess=['elements'])``), write symbols in upper case (``LI``,
+    ``CL``, ``NA``, ``MG``); MDAnalysis' ``PDBParser`` reads a symbol whose
+    :meth:`str.capitalize` is an element as that element. Every analysis of the package reads
+    elements through this one function, so ``'LI'`` and ``'Li'`` give the same results, and
+    ``'CL'`` is chlorine (``'Cl'``), never carbon.
+
+    Parameters
+    ----------
+    elements : sequence of str
+        The topology's ``elements`` (e.g. ``atomgroup.elements``).
+
+    Returns
+    -------
+    numpy.ndarray of object
+        The symbols, stripped, in their written case (``'Li'``, ``'Cl'``) where their
+        capitalised form is an element; others (``''`` of a virtual site, ``'X'``, an atom
+        type such as ``'OW'``) as given, stripped, for the callers to refuse or skip.
+
+    Examples
+    --------
+    >>> from mda_electrolyte.atom_categories import element_symbols
+    >>> list(element_symbols(["LI", "CL", "c", "O", "OW", ""]))
+    ['Li', 'Cl', 'C', 'O', 'OW', '']
+    """
+    # a topology has few distinct symbols: each is read once
+    written, inverse = np.unique(np.asarray(elements, dtype=object).astype(str),
+                                 return_inverse=True)
+    read = np.empty(written.size, dtype=object)
+    for k, text in enumerate(written):
+        text = text.strip()
+        read[k] = text.capitalize() if text.capitalize() in _SYMBOLS else text
+    return read[inverse.reshape(-1)]
 
 
 def _neighbour_name(symbols):
@@ -72,7 +113,8 @@ def oxygen_classes(symbols, bonds):
     Parameters
     ----------
     symbols : array_like of str, shape (n_atoms,)
-        Element symbols as written (``"O"``, ``"C"``).
+        Element symbols (``"O"``, ``"C"``; read by :func:`element_symbols`, so ``"CL"`` is
+        chlorine).
     bonds : array_like of int, shape (n_bonds, 2)
         Covalent bonds as atom index pairs, in either order; a bond listed twice is one bond.
 
@@ -91,7 +133,7 @@ def oxygen_classes(symbols, bonds):
         Bonds that are not pairs of whole atom indices, index atoms that do not exist, or bond
         an atom to itself.
     """
-    symbols = np.asarray(symbols)
+    symbols = element_symbols(np.asarray(symbols).reshape(-1))
     n = symbols.size
     bonds = _bond_pairs(bonds, n)
     ends = np.concatenate([bonds, bonds[:, ::-1]])

@@ -257,6 +257,7 @@ def read_ase_frames(path, index=":"):
         with open(path, "rb") as fh:
             source = io.StringIO(fh.read(end).decode(errors="replace"))
         fmt = "lammps-dump-text"
+    # every .gro file, of one frame or several, read by one path (checked for a cut end)
     gro = _gromacs_frames(path) if not dump and path.suffix.lower() == ".gro" else None
     if gro is not None:
         chosen = string2index(index)
@@ -294,23 +295,28 @@ _GRO_TIME = re.compile(r"\bt=\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
 
 
 def _gromacs_frames(path):
-    """The frames of a .gro file of several frames (``gmx trjconv -o traj.gro``), or ``None``
-    for one of a single frame (read by ase as before).
+    """The frames of a .gro file (one, or several: ``gmx trjconv -o traj.gro``), or ``None``
+    for a file that is not laid out as GROMACS writes one (ase's reader names its problem).
 
-    ase reads the first frame of a .gro file only, and failed on the second ("could not
-    convert string to float: ''", naming neither the file's frames nor a remedy). Each frame
-    (title, atom count, atoms, box) is read by ase's GROMACS reader; the times GROMACS writes
-    in the titles (``t= 10.00000``, ps) become ``info['time_ps']`` when every frame has one.
+    Neither ase's nor MDAnalysis' GRO reader reads more than the first frame (ase failed on
+    the second: "could not convert string to float: ''", naming neither the file's frames
+    nor a remedy); no maintained reader among the package's dependencies does, so the
+    frames are split here and each (title, atom count, atoms, box) is read by ase's GROMACS
+    reader. The times GROMACS writes in the titles (``t= 10.00000``, ps) become
+    ``info['time_ps']`` when every frame has one.
 
     Raises
     ------
     ValueError
-        A frame whose atom count line is not a number or that is cut short, naming it.
+        A frame whose atom count line is not a number, that is cut short, whose box line is
+        not 3 or 9 numbers, or a file whose last line has no line end (cut inside its box
+        line: "1.20000   1" read as a 1 nm box edge, or a frame with no box), naming it.
     """
     import ase.io
 
     with open(path, encoding="utf-8", errors="replace") as fh:
-        lines = fh.read().splitlines(keepends=True)
+        text = fh.read()
+    lines = text.splitlines(keepends=True)
     while lines and not lines[-1].strip():
         lines.pop()
     blocks, start = [], 0
@@ -328,9 +334,24 @@ def _gromacs_frames(path):
         if end > len(lines):
             raise ValueError(f"{path}: frame {len(blocks)} is cut short ({len(lines) - start} "
                              f"of its {n_atoms + 3} lines); remove it, or write the file again")
+        box = lines[end - 1].split()
+        try:
+            numbers = [float(v) for v in box]
+        except ValueError:
+            numbers = []
+        if len(numbers) not in (3, 9):
+            raise ValueError(f"{path}: frame {len(blocks)}: its box line (line {end}) "
+                             f"{lines[end - 1].strip()!r} is not 3 or 9 numbers (nm); the frame "
+                             "is cut short or damaged: remove it, or write the file again")
         blocks.append(lines[start:end])
         start = end
-    if len(blocks) < 2:
+    # GROMACS, ase and MDAnalysis end every line; a last line without its end is a file cut
+    # inside its last box line, whose last number may have lost digits
+    if blocks and not lines[-1].endswith(("\n", "\r")):
+        raise ValueError(f"{path}: its last line {lines[-1].strip()!r} has no line end: the file "
+                         f"is cut inside frame {len(blocks) - 1}'s box line; remove that frame, "
+                         "or write the file again (if it is complete, end it with a newline)")
+    if not blocks:
         return None
     frames = []
     for k, block in enumerate(blocks):

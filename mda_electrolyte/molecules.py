@@ -19,6 +19,7 @@ from MDAnalysis.lib.mdamath import triclinic_vectors
 
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
+from mda_electrolyte.atom_categories import element_symbols
 
 __all__ = [
     "molecule_ids",
@@ -261,8 +262,8 @@ def _identified_numbers(atoms, strict=True):
         return np.where(numbers > 0, numbers, 0)  # "X" is no element
     numbers = np.zeros(atoms.n_atoms, dtype=int)
     if hasattr(atoms, "elements"):
-        numbers[:] = [atomic_numbers.get(str(e).strip().capitalize(), 0)
-                      for e in atoms.elements]
+        # 'LI', 'CL' of GRO/PDB files as MDAnalysis reads them (one rule, element_symbols)
+        numbers[:] = [atomic_numbers.get(e, 0) for e in element_symbols(atoms.elements)]
     try:
         by_mass = numbers_of_masses(atoms.masses)
     except (AttributeError, NoDataError):

@@ -55,6 +55,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
+from mda_electrolyte.atom_categories import element_symbols
 from mda_electrolyte.frame_estimates import MIN_FRAMES, MIN_IONS, _n_blocks
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
@@ -489,11 +490,12 @@ def _log_parabola(x, g, weights):
 def _element_order(elements):
     """Cations first (in :data:`CATION_ELEMENTS` order), then the others alphabetically.
 
-    A cation written in another case is one (MDAnalysis' element guesser writes Li as 'LI'):
-    its pairs are keyed as the topology writes it, the cation first."""
+    The symbols are read by :func:`~mda_electrolyte.atom_categories.element_symbols` ('LI' of
+    a GRO file or MDAnalysis' guesser is 'Li'), so the pairs are keyed alike whatever the case
+    the topology writes."""
     rank = {c: k for k, c in enumerate(CATION_ELEMENTS)}
-    cations = sorted((e for e in set(elements) if str(e).capitalize() in rank),
-                     key=lambda e: (rank[str(e).capitalize()], str(e)))
+    elements = set(element_symbols(list(elements)))
+    cations = sorted((e for e in elements if e in rank), key=lambda e: rank[e])
     return cations + sorted(set(elements) - set(cations))
 
 
@@ -837,7 +839,7 @@ class IntraInterRDF(FrameAnalysis):
                 raise ValueError("pairs='elements' needs element symbols in the topology "
                                  "(guess them or pass selection pairs)")
             # read once: each access of the attribute copies it (7 copies of 7118 symbols)
-            symbols = atomgroup.elements
+            symbols = element_symbols(atomgroup.elements)
             elements = _element_order(set(symbols))
             if "" in elements:
                 raise ValueError("pairs='elements': some atoms have no element symbol")

@@ -45,6 +45,7 @@ import numpy as np
 
 from ase_electrolyte.atoms_checks import check_number
 
+from .atom_categories import element_symbols
 from .uncertainty import real_array
 
 __all__ = ["ShellCutoff", "first_minimum", "DONOR_PRESETS", "donor_atoms", "bond_indices"]
@@ -1030,15 +1031,16 @@ def donor_atoms(group, preset="ju2025", bonds=None):
     bonds = bond_indices(universe) if bonds is None else bonds
     ends = np.concatenate([bonds, bonds[:, ::-1]])
     degree = np.bincount(ends[:, 0], minlength=n)
-    is_c = universe.atoms.elements == "C"
+    # 'CL' is chlorine and 'LI' lithium, whatever the case (atom_categories.element_symbols)
+    is_c = element_symbols(universe.atoms.elements) == "C"
     carbons = np.bincount(ends[:, 0], weights=is_c[ends[:, 1]], minlength=n)
-    elements = group.elements
+    elements = element_symbols(group.elements)
     ix = group.ix
     keep = ((elements == "O") & (carbons[ix] > 0)) | ((elements == "P") & (degree[ix] >= 4))
     keep &= np.isin(elements, list(cutoffs))
     chosen = ix[keep]
     donors = group.universe.atoms[np.array(chosen, dtype=np.intp)]
-    elements = sorted(set(donors.elements))
+    elements = sorted(set(element_symbols(donors.elements)))
     if not elements:
         raise ValueError(
             f"no donor atoms under the {preset} convention (bonded O of solvents, P at the centre "

@@ -55,7 +55,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
-from mda_electrolyte.atom_categories import oxygen_classes
+from mda_electrolyte.atom_categories import element_symbols, oxygen_classes
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
@@ -212,27 +212,25 @@ def oxygen_types(atomgroup, bonds=None):
 
 
 def _check_element_symbols(cations, species):
-    """Refuse elements that are not element symbols as written ('Li', 'O'; '' or 'X' for a
-    virtual site): the shells find Li cations, oxygens and carbons by them, so an 'LI' or an
-    'OW' (a type given as the element) would silently be neither."""
+    """Refuse elements that are no element symbols in any case ('' or 'X' for a virtual site
+    are accepted): the shells find Li cations, oxygens and carbons by them, so an 'OW' (a type
+    given as the element) would silently be none. 'LI', 'CL' (GRO/PDB files, MDAnalysis'
+    guesser) are read as 'Li', 'Cl' (:func:`~mda_electrolyte.atom_categories.element_symbols`),
+    as MDAnalysis' PDB parser reads them."""
     from ase.data import chemical_symbols
 
     # "" and "X": virtual sites and dummies (TIP4P's M), which are no donor either way
     known = set(chemical_symbols) | {""}
     for name, group in {"the cations": cations, **species}.items():
         # the whole molecules: an oxygen's type is read from the elements of its neighbours
-        bad = sorted({str(e) for e in group.residues.atoms.elements} - known)
+        bad = sorted(set(element_symbols(group.residues.atoms.elements)) - known)
         if bad:
             what = name if name == "the cations" else f"the molecules of species {name!r}"
-            # MDAnalysis' guesser (guess_TopologyAttrs(to_guess=['elements'])) writes 'LI',
-            # 'NA', 'CL': the symbols in another case, which the message shows how to write
-            fix = ("universe.add_TopologyAttr('elements', [e.capitalize() for e in "
-                   "universe.atoms.elements])"
-                   if all(e.capitalize() in known for e in bad) else
-                   "universe.add_TopologyAttr('elements', [...])")
             raise ValueError(
-                f"SolvationShells: {what}: elements {bad[:5]} are not element symbols as written "
-                f"('Li', 'O', 'C'); set them with {fix}"
+                f"SolvationShells: {what}: elements {bad[:5]} are no element symbols ('Li', "
+                "'O', 'C'; an atom type given as the element?); set them with "
+                "universe.add_TopologyAttr('elements', [...]) or "
+                "universe.guess_TopologyAttrs(to_guess=['elements'], force_guess=['elements'])"
             )
 
 
@@ -241,7 +239,8 @@ def _check_one_cation_element(cations):
     with the first cation's symbol (half the shells of a Li/Na mixture read "Na(BN)5"), one
     RDF first minimum cut the Li–O and Na–O shells alike, and the Li⁺ donor presets applied
     to all when the first was Li."""
-    symbols, counts = np.unique(np.asarray(cations.elements, dtype=str), return_counts=True)
+    symbols, counts = np.unique(element_symbols(cations.elements).astype(str),
+                                return_counts=True)
     if symbols.size > 1:
         found = ", ".join(f"{n} {e or 'without element'}" for e, n in zip(symbols, counts,
                                                                             strict=True))
@@ -580,7 +579,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
         if not (r_min < value <= r_max):
             raise ValueError(f"cutoff of {name!r} = {value} Å is outside the RDF range {rdf_range}")
     for name, group in species.items():
-        oxygens = group.select_atoms("element O")
+        oxygens = group[element_symbols(group.elements) == "O"]
         residue_size = np.bincount(universe.atoms.resindices)[oxygens.resindices]
         # an oxygen that is a molecule of its own (an oxide ion, a one-bead solvent) has no
         # bond to have: neither carbonyl nor ether, without bonds in the topology (it was
@@ -647,9 +646,10 @@ class SolvationShells(FrameAnalysis):
         Its end must lie within half the smallest box width of every selected frame (checked
         for all their boxes before the pass). Pairs closer than
         :data:`~mda_electrolyte.rdf.MIN_PAIR_DISTANCE` (overlapping atoms) are left out of the
-        first-minimum search; where they are more than the first shell's counting noise, or
-        without a shell more than chance puts that close, a cutoff from the RDF is refused
-        after the pass naming their number, frames, atoms and distances (the rule by which
+        first-minimum search; where they are more than the first shell's counting noise
+        (the pairs within its cutoff, whether given, preset or from the RDF), or without a
+        shell more than chance puts that close, the shells are refused after the pass naming
+        their number, frames, atoms and distances (the rule by which
         :class:`~mda_electrolyte.rdf.IntraInterRDF` marks its shell not valid); fewer are
         named in a warning.
     rdf_nbins : int
@@ -852,7 +852,9 @@ class SolvationShells(FrameAnalysis):
         self._cutoff_convention = cutoff_convention
         self._no_minimum = no_minimum
         self._rdf_smoothing = float(rdf_smoothing)
-        self._is_lithium = cations.elements[0] == "Li"
+        # 'LI' (GRO/PDB, MDAnalysis' guesser) is Li, as everywhere in the package
+        cation_element = str(element_symbols(cations.elements[:1])[0])
+        self._is_lithium = cation_element == "Li"
         self._shell_atoms = {name: "whole_molecule" for name in self._species}
         self._presets = {}
         if cutoff_convention == "donor_atoms" or no_minimum == "preset":
@@ -865,7 +867,7 @@ class SolvationShells(FrameAnalysis):
         if cutoff_convention == "donor_atoms":
             if not self._is_lithium:
                 raise ValueError("cutoff_convention='donor_atoms' holds Li⁺ cutoffs (Ju et al. "
-                                 f"2025); the cations are {cations.elements[0]!r}")
+                                 f"2025); the cations are {cation_element!r}")
             for name, (donors, _) in self._presets.items():
                 self._species[name] = donors
                 self._shell_atoms[name] = "donor_atoms"
@@ -878,7 +880,7 @@ class SolvationShells(FrameAnalysis):
         types, carbon = oxygen_types(universe.atoms, bonds)
         self._otype = types
         self._carbonyl_carbon = carbon
-        element = cations.elements[0]
+        element = cation_element
         # the oxygens of the per-type RDFs: of the molecules given, whatever the shell atoms
         in_species = np.zeros(universe.atoms.n_atoms, dtype=bool)
         for group in {**anions, **solvents}.values():
@@ -940,6 +942,10 @@ class SolvationShells(FrameAnalysis):
                 "cutoffs={name: Å} (e.g. the results.cutoffs of a store_table=True run on part "
                 "of the trajectory) or cutoff_convention='donor_atoms'")
         self._known_cutoffs = known
+        # per species, the cutoff known before the pass (NaN: from its RDF after it): the
+        # pairs within it are the shell whose counting noise its overlapping atoms are judged
+        # by, as a cutoff from an RDF minimum's are (_judge_overlaps)
+        self._known_radius = np.array([known.get(n, np.nan) for n in names], dtype=float)
         self._angle_edges = np.linspace(0.0, 180.0, self._angle_bins + 1)
 
     _analysis_algorithm_is_parallelizable = True
@@ -968,6 +974,8 @@ class SolvationShells(FrameAnalysis):
         self.results._close_pairs = []
         # per species: the pairs closer than MIN_PAIR_DISTANCE and the frames that hold them
         self.results._close_counts = np.zeros((2, len(self._species)), dtype=np.int64)
+        # per species: the pairs within its cutoff known before the pass (zero for the others)
+        self.results._known_pairs = np.zeros(len(self._species), dtype=np.int64)
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
@@ -978,7 +986,8 @@ class SolvationShells(FrameAnalysis):
                                     "_rdf_counts": ResultsGroup.ndarray_sum,
                                     "_rdf_below": ResultsGroup.ndarray_sum,
                                     "_close_pairs": ResultsGroup.flatten_sequence,
-                                    "_close_counts": ResultsGroup.ndarray_sum})
+                                    "_close_counts": ResultsGroup.ndarray_sum,
+                                    "_known_pairs": ResultsGroup.ndarray_sum})
 
     @names_errors
     def _single_frame(self):
@@ -1044,6 +1053,9 @@ class SolvationShells(FrameAnalysis):
                 below += np.bincount(flat, minlength=below.size).reshape(below.shape)
         keep = (species >= 0) & (dist <= self._radius)
         c, a, d = cation[keep], atom[keep], dist[keep]
+        within = d <= self._known_radius[species[keep]]
+        self.results._known_pairs += np.bincount(species[keep][within],
+                                                 minlength=len(self._species))
         if np.any(d == 0.0):
             # an atom on a cation has no direction: its angles were NaN, refused after the
             # pass as "NaN in the per-frame values" without naming the frame or the atoms
@@ -1109,6 +1121,7 @@ class SolvationShells(FrameAnalysis):
                                    key=lambda item: item[0])[:_MAX_CLOSE_FRAMES]
         self._rdf_below = self.results.pop("_rdf_below")
         self._close_counts = self.results.pop("_close_counts")
+        self._known_pairs = self.results.pop("_known_pairs")
         if self._store_table:
             table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
                                                     self.results.pop("_rdf_counts"))
@@ -1190,6 +1203,14 @@ class SolvationShells(FrameAnalysis):
                     self._details[name] = ShellCutoff(
                         cutoff=radii[name], method="preset",
                         note=f"Ju et al. (2025) donor-atom cutoff Li–{element} {radii[name]} Å")
+        # a given or preset cutoff's shell is judged by the rule a found one's is: overlapping
+        # atoms beyond its counting noise refuse it, whatever the cutoff's source
+        for k, name in enumerate(self._species):
+            if name in radii:
+                self._judge_overlaps(
+                    k, name, float(self._known_pairs[k]), 0.0,
+                    f"the cation–{name} shell within its {self._details[name].method} cutoff "
+                    f"{radii[name]} Å")
         if set(radii) >= set(self._species):
             return radii, {}, layout, shell_atoms
         rdfs = {}
@@ -1211,7 +1232,16 @@ class SolvationShells(FrameAnalysis):
                 found = first_minimum(edges, g_search, counts=counts_search,
                                       smoothing=self._rdf_smoothing, below=below)
                 self._details[name] = found
-                self._judge_overlaps(table, k, name, found)
+                # the search left the overlapping pairs out of the shell's pairs: counted back
+                n_close = float(self._close_counts[0, k])
+                density = (np.count_nonzero(self._layout.atom_species == k)
+                           / float(np.mean(table.volumes)))
+                chance = (table.n_frames * self._cations.n_atoms * density
+                          * 4.0 / 3.0 * np.pi * MIN_PAIR_DISTANCE**3)
+                self._judge_overlaps(
+                    k, name,
+                    None if found.cutoff is None else float(found.n_pairs or 0.0) + n_close,
+                    chance, f"the cation–{name} RDF")
                 if found.cutoff is not None:
                     radii[name] = found.cutoff
                 else:
@@ -1256,27 +1286,27 @@ class SolvationShells(FrameAnalysis):
                 "largest cutoff the pass kept pairs for; run again with a larger max_cutoff")
         return radii, rdfs, layout, shell_atoms
 
-    def _judge_overlaps(self, table, k, name, found):
-        """Refuse a cutoff from the cation–species ``k`` RDF whose overlapping atoms' pairs are
-        material (:func:`~mda_electrolyte.rdf._overlap_verdict`, the rule by which
+    def _judge_overlaps(self, k, name, shell_pairs, chance, what):
+        """Refuse the cation–species ``k`` shell whose overlapping atoms' pairs are material
+        (:func:`~mda_electrolyte.rdf._overlap_verdict`, the rule by which
         :class:`~mda_electrolyte.rdf.IntraInterRDF` marks its first shell not valid: no preset
-        repairs broken frames); warn of the others where a shell was found."""
+        repairs broken frames); warn of the others where a shell was found. ``shell_pairs``:
+        the pairs within the cutoff, given, preset or found (``None``: no minimum found);
+        ``chance``: the pairs an ideal gas puts closer than
+        :data:`~mda_electrolyte.rdf.MIN_PAIR_DISTANCE`; ``what``: the shell, as the message
+        names it."""
         n_close, frames_with = (float(self._close_counts[0, k]), int(self._close_counts[1, k]))
-        shell_pairs = None if found.cutoff is None else float(found.n_pairs or 0.0) + n_close
-        density = (np.count_nonzero(self._layout.atom_species == k)
-                   / float(np.mean(table.volumes)))
-        chance = (table.n_frames * self._cations.n_atoms * density
-                  * 4.0 / 3.0 * np.pi * MIN_PAIR_DISTANCE**3)
-        material, text = _overlap_verdict(n_close, frames_with, table.n_frames, shell_pairs,
-                                          chance, [])
+        n_frames = self.n_frames
+        material, text = _overlap_verdict(n_close, frames_with, n_frames, shell_pairs, chance,
+                                          [])
         if not text:
             return
-        _, text = _overlap_verdict(n_close, frames_with, table.n_frames, shell_pairs, chance,
+        _, text = _overlap_verdict(n_close, frames_with, n_frames, shell_pairs, chance,
                                    self._close_pairs_text(k))
         if material:
-            raise ValueError(f"SolvationShells: the cation–{name} RDF: {text}")
+            raise ValueError(f"SolvationShells: {what}: {text}")
         # at the caller's run() (through _cutoffs, _conclude, names_errors and run)
-        warnings.warn(f"SolvationShells: the cation–{name} RDF: {text}", UserWarning,
+        warnings.warn(f"SolvationShells: {what}: {text}", UserWarning,
                       stacklevel=6)
 
     def _close_pairs_text(self, k):
@@ -1477,7 +1507,7 @@ def _species_name(residue):
     name = getattr(residue, "resname", "") or ""
     if name:
         return name
-    counts = Counter(residue.atoms.elements)
+    counts = Counter(element_symbols(residue.atoms.elements))
     return "".join(f"{e}{counts[e] if counts[e] > 1 else ''}" for e in sorted(counts))
 
 
@@ -1500,25 +1530,28 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
 
     if not hasattr(universe.atoms, "elements"):
         return {"skipped": "no element symbols in the topology"}
+    # 'LI' of a GRO file is Li, as in every analysis (element_symbols)
+    element_of = element_symbols(universe.atoms.elements)
     single = [
-        r for r in universe.residues if r.atoms.n_atoms == 1 and r.atoms[0].element in _CATIONS
+        r for r in universe.residues
+        if r.atoms.n_atoms == 1 and element_of[r.atoms[0].ix] in _CATIONS
     ]
     if not single:
         return {"skipped": "no single-atom Li/Na/K residues"}
-    symbol = Counter(r.atoms[0].element for r in single).most_common(1)[0][0]
-    cations = sum(r.atoms for r in single if r.atoms[0].element == symbol)
+    symbol = Counter(element_of[r.atoms[0].ix] for r in single).most_common(1)[0][0]
+    cations = sum(r.atoms for r in single if element_of[r.atoms[0].ix] == symbol)
     if not hasattr(universe.atoms, "formalcharges"):
         return {"skipped": "no formal charges in the topology to tell anions from solvents"}
     # the other metal cations (a Na⁺ or Mg²⁺ salt beside the Li⁺ one) are no species of the
     # shells (a Mg²⁺ was counted as a solvent for its positive charge) and their own shells
     # are not analysed: the report says so
-    others = Counter(r.atoms[0].element for r in universe.residues
-                     if r.atoms.n_atoms == 1 and r.atoms[0].element != symbol
-                     and str(r.atoms[0].element).capitalize() in CATION_ELEMENTS)
+    others = Counter(element_of[r.atoms[0].ix] for r in universe.residues
+                     if r.atoms.n_atoms == 1 and element_of[r.atoms[0].ix] != symbol
+                     and element_of[r.atoms[0].ix] in CATION_ELEMENTS)
     anions, solvents = {}, {}
     for residue in universe.residues:
-        if residue.atoms.n_atoms == 1 and (residue.atoms[0].element == symbol
-                                           or residue.atoms[0].element in others):
+        if residue.atoms.n_atoms == 1 and (element_of[residue.atoms[0].ix] == symbol
+                                           or element_of[residue.atoms[0].ix] in others):
             continue
         name = _species_name(residue)
         target = anions if residue.atoms.formalcharges.sum() < 0 else solvents
