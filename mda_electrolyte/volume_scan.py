@@ -154,8 +154,8 @@ class RigidVolumeScan(FrameAnalysis):
         calculator implements: a calculator of energies alone gives frames with energies) for
         :meth:`scanned_frames` (e.g. as training data). ``True`` keeps them in memory: about
         110 bytes per atom of every frame and scale (10⁴ atoms, 11 scales, 100 frames: 1.2 GB;
-        ``benchmarks/bench_volume_scan_memory.py``). A path (a text ending in ``.extxyz`` or
-        ``.xyz``, or a ``pathlib.Path``) streams them to that extxyz file
+        ``benchmarks/bench_volume_scan_memory.py``). A path (a text or ``pathlib.Path``
+        ending in ``.extxyz`` or ``.xyz``, in any case) streams them to that extxyz file
         instead, each analysed frame's scan written as it is done (in a hidden folder beside
         the file, removed after the run) and the file assembled in frame order when the run
         succeeds: memory is one analysed frame's scan whatever the number of frames, and a
@@ -228,16 +228,22 @@ class RigidVolumeScan(FrameAnalysis):
     ):
         self._frames_path = None
         self._parts = self._parts_finalizer = None
-        # a text is a path only with the extxyz suffix: "no" or "False" is a flag mistyped,
-        # which check_flag refuses, not a file to write
-        if isinstance(keep_frames, os.PathLike) or (
-                isinstance(keep_frames, str) and Path(keep_frames).suffix in (".extxyz", ".xyz")):
+        # "no" or "False" is a flag mistyped, which check_flag refuses, not a file to write;
+        # a text with a suffix or a folder in it is a path, as a pathlib.Path is, in any case
+        # of its suffix: "scan.XYZ" was refused as a mistyped flag where Path("scan.XYZ") was
+        # written, and Path("scan.traj") got extxyz text that ase.io.read takes for a .traj
+        if isinstance(keep_frames, os.PathLike) or (isinstance(keep_frames, str) and (
+                Path(keep_frames).suffix or os.sep in keep_frames or "/" in keep_frames)):
             path = Path(keep_frames)
             # refused before any evaluation: a missing folder or a folder for a file was
             # found when the scan had been run on every frame
             if path.is_dir():
                 raise IsADirectoryError(f"keep_frames: {path} is a folder, not a file to "
                                         "write the scanned frames to")
+            if path.suffix.lower() not in (".extxyz", ".xyz"):
+                raise ValueError(f"keep_frames: {path} is no extxyz file name; the scanned "
+                                 "frames are written as extended XYZ: give a name ending in "
+                                 ".extxyz (or .xyz), or True to keep them in memory")
             if not path.parent.is_dir():
                 raise FileNotFoundError(f"keep_frames: the folder {path.parent} of {path} "
                                         "does not exist")
@@ -461,7 +467,14 @@ class RigidVolumeScan(FrameAnalysis):
                 # after the frame's energy (and the isolated molecules') had been paid for
                 props = ["energy"] + [q for q in ("forces", "stress") if self.keep_frames and (
                     implemented is None or q in implemented)]
-                values = evaluate_frame(calc, scaled, props)
+                try:
+                    values = evaluate_frame(calc, scaled, props)
+                except (ValueError, RuntimeError) as err:
+                    # the frame alone was named: a model that fails on compression alone
+                    # (atoms pushed together) looked like one that fails on the frame
+                    err.add_note(f"RigidVolumeScan: the {'reference' if prefix else 'model'} "
+                                 f"at scale factor s = {s:g}")
+                    raise
                 record[prefix + "total"].append(values["energy"])
                 labels[prefix] = values
             if self.keep_frames:
