@@ -281,8 +281,10 @@ def spread_calibration(committee, frames):
     ------
     ValueError
         Before any evaluation: a calculator that gives no spread, unlabelled or non-finite
-        frames, or frames that the committee's members were fine-tuned on (their records
-        say so: the members fit them, so the error there is not the error elsewhere).
+        frames, frames that the committee's members were fine-tuned on (their records
+        say so: the members fit them, so the error there is not the error elsewhere), or
+        (a :class:`Committee`) a frame it refuses, e.g. of an element a member lacks
+        (:class:`~ase.calculators.calculator.InputError`, naming the frame, from 0).
 
     Notes
     -----
@@ -319,6 +321,13 @@ def spread_calibration(committee, frames):
             f"spread_calibration: committee member(s) {trained} were fine-tuned on these very "
             "frames (their fine-tune records say so): the members fit their training frames, "
             "so the error there is not the error elsewhere; give held-out frames")
+    if isinstance(committee, Committee):
+        # an element a member lacks in the last frame is refused before the first is evaluated
+        for k, atoms in enumerate(frames):
+            try:
+                committee._check(atoms)
+            except ValueError as err:
+                raise InputError(f"spread_calibration: frame {k}: {err}") from err
     de2, se2, df2, sf2 = [], [], [], []
     for atoms in frames:
         work = atoms.copy()

@@ -12,6 +12,7 @@ import pytest
 from ase.calculators.calculator import Calculator as AseCalculator
 from ase.calculators.calculator import all_changes
 from ase.calculators.emt import EMT
+from ase.calculators.singlepoint import SinglePointCalculator
 from tiny_models import emt_copper
 
 from ase_electrolyte.committee import committee_spread, spread_calibration
@@ -118,6 +119,17 @@ def test_tiny_committee_refuses_its_training_frames(tmp_path):
     with pytest.raises(ValueError, match="fine-tuned on these very frames"):
         spread_calibration(committee, emt_copper(6))
     held = emt_copper(6, seed=99)
+    # an element the members lack in the last frame: refused before any frame is evaluated
+    silver = emt_copper(1, seed=3)[0]
+    silver.numbers[0] = 47
+    silver.calc = EMT()
+    silver.calc = SinglePointCalculator(silver, energy=silver.get_potential_energy(),
+                                        forces=silver.get_forces())
+    evaluated = []
+    committee.callbacks.append(lambda atoms, results: evaluated.append(len(atoms)))
+    with pytest.raises(ValueError, match=r"frame 6: .*does not cover the element\(s\) Ag"):
+        spread_calibration(committee, held + [silver])
+    assert evaluated == []
     out = spread_calibration(committee, held)
     # the factor is the ratio of the RMS error to the RMS spread, frame by frame
     err2, spread2 = [], []
