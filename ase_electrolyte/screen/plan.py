@@ -1187,6 +1187,25 @@ def _check_protocol(protocol, temperatures):
             raise PlanError(f"protocol: {err}") from None
 
 
+
+def _plan_device(value):
+    """The plan's device in one spelling (the calculator's reading, any case): ``auto``,
+    ``cpu``, ``cuda`` or ``cuda:N``.
+
+    A bare ``cuda`` stays bare: the engine then gives each worker its own GPU, where
+    ``cuda:0`` puts every task on GPU 0.
+    """
+    from ..device import parse_device
+
+    text = str(value)
+    try:
+        parsed = parse_device(text)
+    except ValueError as e:
+        raise PlanError(f"model: {e}") from None
+    if parsed == "auto":
+        return "auto"
+    return "cuda" if parsed.is_cuda and ":" not in text else str(parsed)
+
 def _model(data, base):
     from ..calculator import parse_dispersion
     from ..models import _BACKENDS, _NAMED, _backend_of_file, _check_modal, _installed
@@ -1221,9 +1240,7 @@ def _model(data, base):
             f"model: unknown dispersion {dispersion!r}; use 'none', 'd3-bj', 'd3-zero', "
             "'d3-bjm', 'd3-zerom', 'd3-op' or 'd3-cso'"
         ) from None
-    device = str(data.get("device", "auto"))
-    if device not in ("auto", "cpu") and not re.fullmatch(r"cuda(:\d+)?", device):
-        raise PlanError(f"model: device must be auto, cpu, cuda or cuda:N, not {device!r}")
+    device = _plan_device(data.get("device", "auto"))
 
     if kind == "name":
         named = _NAMED.get(value.lower())
