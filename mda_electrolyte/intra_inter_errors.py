@@ -1116,6 +1116,7 @@ class IntraInterErrors(FrameAnalysis):
             reference = self._trajectory_labels()
         placeholders = {}
         label_frames, other_keys = None, ""
+        self._label_note = None
         if reference is model:
             # the model compared with itself: errors of exactly zero, reported as valid
             raise ValueError("the reference is the model under test itself: give the "
@@ -1145,6 +1146,18 @@ class IntraInterErrors(FrameAnalysis):
                     "labels of the reference method, or set atoms.calc = None and pass "
                     "reference=<labels or a calculator>")
             other_keys = _other_label_keys(label_frames)
+            models = sorted({str(a.info.get("label_calculator", "a model"))
+                             for a in label_frames if isinstance(a, Atoms)
+                             and a.info.get("label_source") == "model"})
+            if models:
+                # the scanned frames of diagnose without a reference carry the model's labels:
+                # read back as the reference, a model was compared with a model (or itself)
+                self._label_note = (
+                    f"the reference labels are a model's ({', '.join(models)}: frames of "
+                    "RigidVolumeScan.scanned_frames(labels='model'), diagnose's "
+                    "volume_scan_frames.extxyz without a reference), not a reference "
+                    "method's: these are differences between models")
+                warnings.warn(self._label_note, stacklevel=2)
             checked = self._check_label_frames(label_frames)
             labels = _frame_labels(label_frames)
             if not checked:
@@ -1643,6 +1656,10 @@ class IntraInterErrors(FrameAnalysis):
 
         if self._energy_note is not None:
             estimates = _note_quantity(estimates, "energy", self._energy_note)
+        if self._label_note is not None:
+            for q in self.quantities:
+                estimates = _note_quantity(estimates, q, self._label_note)
+            softening = {k: v.with_notes(self._label_note) for k, v in softening.items()}
         self.results.estimates = estimates
         self.results.not_compared = dict(self.not_compared)
         for key, tree in estimates.items():

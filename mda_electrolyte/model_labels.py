@@ -935,7 +935,9 @@ def _calculator_results(atoms):
             f"labels of this frame (a calculator shared by several Atoms keeps the results "
             f"of the last one evaluated); {cure}")
     periodic = bool(np.any(atoms.pbc))
-    if periodic and (np.any(computed.pbc != atoms.pbc) or not np.allclose(
+    # a snapshot without a cell (labels read from a plain xyz, the box set after reading)
+    # says nothing of the cell they were computed in
+    if periodic and np.any(computed.pbc) and (np.any(computed.pbc != atoms.pbc) or not np.allclose(
             computed.cell.array, atoms.cell.array, rtol=0,
             atol=1e-6 * max(1.0, float(np.abs(atoms.cell.array).max())))):
         raise ValueError(

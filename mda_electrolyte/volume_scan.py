@@ -551,7 +551,9 @@ class RigidVolumeScan(FrameAnalysis):
         Returns
         -------
         list of ase.Atoms
-            New copies, with ``info["scale"]`` and ``info["frame"]``; ready for ``ase.io.write``.
+            New copies, with ``info["scale"]``, ``info["frame"]``, ``info["label_source"]``
+            (``labels``) and ``info["label_calculator"]`` (its name); ready for
+            ``ase.io.write``.
             With ``keep_frames=<path>``, read back from that file (all of them in memory;
             positions and labels to the 8 decimals extxyz writes).
 
@@ -578,10 +580,21 @@ class RigidVolumeScan(FrameAnalysis):
         out = []
         for atoms in self._scanned:
             copy = atoms.copy()
-            copy.info = {"scale": atoms.info["scale"], "frame": atoms.info["frame"]}
+            copy.info = {"scale": atoms.info["scale"], "frame": atoms.info["frame"],
+                         **self._label_source(prefix)}
             copy.calc = SinglePointCalculator(copy, **atoms.info["labels"][prefix])
             out.append(copy)
         return out
+
+    def _label_source(self, prefix):
+        """``info`` entries naming whose labels a scanned frame carries: frames of the model's
+        labels (diagnose's ``volume_scan_frames.extxyz`` without a reference calculator),
+        read back as reference labels, compared a model with itself or another model as if
+        with a reference method (:class:`~mda_electrolyte.IntraInterErrors` says so)."""
+        from .model_labels import calculator_name
+
+        return {"label_source": "reference" if prefix else "model",
+                "label_calculator": calculator_name(self._sides[prefix].calculator)}
 
     def _read_scanned(self, prefix):
         from ase.calculators.singlepoint import SinglePointCalculator
@@ -600,7 +613,8 @@ class RigidVolumeScan(FrameAnalysis):
                           if k in ("energy", "forces", "stress")}
             atoms.arrays.pop("reference_forces", None)
             copy = atoms.copy()
-            copy.info = {"scale": float(atoms.info["scale"]), "frame": int(atoms.info["frame"])}
+            copy.info = {"scale": float(atoms.info["scale"]), "frame": int(atoms.info["frame"]),
+                         **self._label_source(prefix)}
             copy.calc = SinglePointCalculator(copy, **labels)
             out.append(copy)
         return out

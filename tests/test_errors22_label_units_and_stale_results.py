@@ -173,3 +173,22 @@ def test_diagnose_refuses_stale_results_before_evaluating_the_model(frames, tmp_
     with pytest.raises(ValueError, match=r"reference frame 5: .*other positions"):
         diagnose(stale, model, tmp_path / "out", max_scan_frames=1)
     assert _Counting.calls == 0 and not (tmp_path / "out").exists()
+
+
+def test_labels_read_without_a_cell_then_boxed_and_wrapped_are_labels(frames):
+    # a plain xyz of labels: no cell when read, the box set (and the frame wrapped) after
+    reference = MolecularPairModel(sigma=2.1, rc=4.0, k=22.0)
+    boxed = []
+    for a in _labelled(frames, reference):
+        plain = a.copy()
+        plain.pbc, plain.cell = False, None
+        plain.calc = SinglePointCalculator(plain, **a.calc.results)
+        plain.cell, plain.pbc = a.cell, True
+        plain.positions += [3.0, 3.0, 3.0]
+        plain.wrap()
+        boxed.append(plain)
+    model = MolecularPairModel(sigma=2.0, rc=4.0)
+    direct = IntraInterErrors(frames, model, reference=_labelled(frames, reference)).run()
+    r = IntraInterErrors(boxed, model).run()
+    assert r.results.rmse["total"]["forces"].value == pytest.approx(
+        direct.results.rmse["total"]["forces"].value, rel=1e-10)
