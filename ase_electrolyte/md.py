@@ -158,7 +158,8 @@ MIN_PDAMP_STEPS = 20
 #: Largest centre-of-mass kinetic energy (in kT) of given velocities: a chi-square of 3 degrees
 #: of freedom exceeds 2 × 15 = 30 with probability 1e-6 (see ``_check_drift``).
 _MAX_DRIFT_KT = 15.0
-#: Longest MD time step (fs): 50 times the 20 fs a run already warns of; an atomistic potential
+#: Longest MD time step (fs): 200 times the 5 fs a run with hydrogen is warned of (25 times
+#: copper's 40 fs, :func:`~ase_electrolyte.units.plausible_timestep_fs`); an atomistic potential
 #: moves atoms by ångströms in one such step (1e308 fs evaluated the model, then exploded).
 MAX_TIMESTEP_FS = 1000.0
 #: Shortest MD time step (fs) a run accepts: a thousandth of an attosecond, far below any
@@ -170,6 +171,11 @@ _MIN_TIMESTEP_FS = 1.0e-6
 #: (see ``_Guard.cause``): sound runs stayed below 0.06 and 0.009, runaways passed 0.2 and 0.15.
 _RUNAWAY_FRICTION = 0.1
 _RUNAWAY_STRAIN = 0.05
+#: Largest ω·dt of the MTK barostat's volume oscillation an NPT run starts with (see
+#: ``_check_barostat_stiffness``): Verlet integration of an oscillation is unstable at ω·dt ≥ 2.
+_MAX_BAROSTAT_OMEGA_DT = 2.0
+#: Volume strain (±) at which the start's bulk modulus is measured for that check.
+_BULK_STRAIN = 0.005
 
 
 #: Seconds between two refreshes of a progress bar whose stream is not a terminal (a batch job's
@@ -311,6 +317,91 @@ def _protocol_has_warned():
         yield
     finally:
         _PROTOCOL_DOUBTS_SAID.reset(token)
+
+
+def _lightest_mass(atoms, hydrogen_mass=None):
+    """The lightest mass (amu) a run integrates: the atoms' own masses, hydrogen's replaced by
+    ``hydrogen_mass`` where given (the heavy hydrogen that allows a longer step)."""
+    masses = atoms.get_masses()
+    if hydrogen_mass is not None:
+        masses = np.where(atoms.numbers == 1, hydrogen_mass, masses)
+    return float(masses.min()) if len(masses) else None
+
+
+def _warn_off_grid_last_frame(steps, write_interval):
+    """Warn, before the run, of a last frame off the ``write_interval`` grid: run_md writes the
+    last step as a frame, and 30 steps at 7 wrote frames at 0, 7, ..., 28, 30, which the
+    Universe reader found unevenly spaced (and Green–Kubo, Einstein–Helfand and diffusion need
+    even frames) only when the run, of hours, was done. Two frames are evenly spaced whatever
+    they are (run_protocol rounds its production to whole intervals)."""
+    if steps > write_interval and steps % write_interval:
+        import warnings
+
+        below = steps - steps % write_interval
+        warnings.warn(
+            f"steps = {steps} is not a multiple of write_interval = {write_interval}: the last "
+            f"frame (step {steps}) comes {steps % write_interval} steps after the one before, "
+            "and the frames are unevenly spaced (the transport analyses need even ones): give "
+            f"steps = {below} or {below + write_interval}", stacklevel=3)
+
+
+def _affine_bulk_modulus(atoms, calc):
+    """Bulk modulus (eV/Å³) of ``atoms`` under a uniform strain of ±:data:`_BULK_STRAIN` of
+    its volume, atoms moved with the cell (as the MTK barostat moves them), from two stress
+    evaluations of ``calc`` on copies; NaN where the stress is not finite."""
+    pressures = []
+    for strain in (-_BULK_STRAIN, _BULK_STRAIN):
+        probe = atoms.copy()
+        probe.set_constraint()
+        probe.set_cell(atoms.cell * (1.0 + strain) ** (1.0 / 3.0), scale_atoms=True)
+        probe.calc = calc
+        pressures.append(-np.trace(probe.get_stress(voigt=False)) / 3.0)
+    return -(pressures[1] - pressures[0]) / (2.0 * _BULK_STRAIN)
+
+
+def _check_barostat_stiffness(atoms, calc, temperature_K, pdamp_fs, timestep_fs, stage=None):
+    """Refuse an NPT run whose barostat is too light for the system's stiffness, before its
+    first step.
+
+    ASE's MTK barostat (Martyna, Tobias and Klein 1994) has the mass W = (3N + 3)·k_B·T·pdamp²;
+    a volume strain ε meets the restoring force 9·V·B·ε, so the volume oscillates at
+    ω = √(9VB / W), and Verlet integration of it is unstable at ω·dt ≥ 2
+    (:data:`_MAX_BAROSTAT_OMEGA_DT`). B is measured at the start (:func:`_affine_bulk_modulus`,
+    two stress evaluations): the atoms follow the box affinely, as they do in a volume
+    oscillation of a few steps, faster than the atoms' own motion. Such runs exploded after
+    their start (argon at 0.001 K, ω·dt = 5.3 with ASE's 1000 steps; EMT copper at 300 K with
+    pdamp of 10 steps, 3.3) with an error that named the runaway only afterwards; EMT copper
+    at 300 K and 20 steps (1.65) runs. A start whose pressure falls as it is compressed
+    (B ≤ 0: a gas, a torn box) has no such oscillation and is left to the run.
+    """
+    bulk = _affine_bulk_modulus(atoms, calc)
+    if not np.isfinite(bulk) or bulk <= 0:
+        return
+    n = len(atoms)
+    kt = units.kB * temperature_K
+    omega = np.sqrt(9.0 * atoms.get_volume() * bulk / ((3 * n + 3) * kt)) / (pdamp_fs * units.fs)
+    omega_dt = float(omega * timestep_fs * units.fs)
+    if omega_dt < _MAX_BAROSTAT_OMEGA_DT:
+        return
+    # at ω·dt = 1, half the unstable frequency
+    need_fs = pdamp_fs * omega_dt
+    measured = (f"the start's bulk modulus of {bulk / units.GPa:.3g} GPa (from its stress at "
+                f"±{100 * _BULK_STRAIN:g} % volume) makes the MTK barostat's volume oscillate at "
+                f"ω·dt = {omega_dt:.3g} per step, and Verlet integration is unstable from "
+                f"ω·dt = {_MAX_BAROSTAT_OMEGA_DT:g}: the box would fly apart within a few steps. "
+                "The barostat's mass, (3N + 3)·k_B·T·pdamp², is too light")
+    if stage is None:
+        raise ValueError(
+            f"{measured} with pdamp_fs = {pdamp_fs:g} fs ({pdamp_fs / timestep_fs:.4g} time "
+            f"steps) at temperature_K = {temperature_K:g} K: is temperature_K in another unit "
+            f"(k_B·T in eV: 300 K is 0.02585 eV)? Else give pdamp_fs ≥ {need_fs:.5g} fs "
+            f"(ω·dt = 1)")
+    raise ValueError(
+        f"{stage.title}: {measured} with run_protocol's barostat time constant of "
+        f"{pdamp_fs:g} fs ({pdamp_fs / timestep_fs:.4g} time steps of {stage.timestep} = "
+        f"{timestep_fs:g} fs, ASE's advice) at temperature_K = {temperature_K:g} K: is "
+        "temperature_K in another unit (k_B·T in eV: 300 K is 0.02585 eV)? Else run the stage "
+        f"with run_md and pdamp_fs ≥ {need_fs:.5g} fs (ω·dt = 1)")
 
 
 def _check_timestep(name, dt_fs):
@@ -1869,8 +1960,9 @@ def run_md(
     steps : int
         Total MD steps of the run (a resumed run does only the missing ones).
     timestep_fs : float
-        Time step, fs, at least 1e-6 and at most :data:`MAX_TIMESTEP_FS` (a warning above
-        20 fs).
+        Time step, fs, at least 1e-6 and at most :data:`MAX_TIMESTEP_FS`; a warning above
+        :func:`~ase_electrolyte.units.plausible_timestep_fs` of the lightest mass integrated
+        (5 fs for hydrogen, 8.6 fs at ``hydrogen_mass = 3``, 31 fs for argon).
     temperature_K : float
         Target temperature, K (NVT, NPT; initial velocities).
     pressure_bar : float
@@ -1899,7 +1991,9 @@ def run_md(
         frame it starts from (:func:`~ase_electrolyte.trajectory.integrator_state`) and
         continues the uninterrupted run within round-off.
     write_interval : int
-        Steps between frames; the last step is always written.
+        Steps between frames; the last step is always written (a warning before the run when
+        it is off this grid, after more than one interval: the frames would be unevenly
+        spaced).
     observe_interval : int, optional
         Steps between observables (energies, temperature, density, pressure, the per-species
         charge current ``charge_current`` in e·Å/ps and the pressure tensor ``pressure_tensor``
@@ -1949,7 +2043,10 @@ def run_md(
         :data:`MAX_TEMPERATURE_K`, a pressure beyond
         :data:`MAX_PRESSURE_BAR` or more than :data:`MAX_STEPS` steps: no run can mean them;
         a ``tdamp_fs`` or ``pdamp_fs`` shorter than :data:`MIN_TDAMP_STEPS` or
-        :data:`MIN_PDAMP_STEPS` time steps), a missing calculator or a
+        :data:`MIN_PDAMP_STEPS` time steps; an NPT barostat too light for the start's
+        stiffness, whose volume oscillation ω = √(9VB / W) reaches ω·dt ≥ 2, B measured by two
+        stress evaluations at ±0.5 % volume before the first step of a fresh run: the message
+        gives a ``pdamp_fs`` that runs), a missing calculator or a
         ``SinglePointCalculator`` (the stored results ``ase.io.read`` attaches, which compute
         nothing at new positions), NPT without a 3D-periodic cell or with a calculator that
         computes no stress (its ``implemented_properties``), a
@@ -1988,8 +2085,9 @@ def run_md(
         :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
         :data:`~ase_electrolyte.units.MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C? below 1 K,
         k_B·T in eV?), an NPT pressure beyond 5·10⁴ bar (Pa? 1 atm
-        is 101325 Pa), a time step above 20 fs. Not inside :func:`run_protocol`, whose
-        :func:`check_protocol_arguments` has said it once.
+        is 101325 Pa), a time step beyond Verlet's stability for the lightest mass integrated
+        (:func:`~ase_electrolyte.units.plausible_timestep_fs`: 5 fs for hydrogen). Not inside
+        :func:`run_protocol`, whose :func:`check_protocol_arguments` has said it once.
     """
     ensemble = ensemble_name(ensemble)
     (steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs, pdamp_fs, hydrogen_mass,
@@ -2016,13 +2114,13 @@ def run_md(
             f"{ensemble.upper()} needs at least 2 atoms: a thermostat cannot act on one atom "
             "whose centre-of-mass motion is removed"
         )
-    if timestep_fs > 20.0 and not _PROTOCOL_DOUBTS_SAID.get():
-        import warnings
-
-        warnings.warn(
-            f"a time step of {timestep_fs} fs is long for molecular MD (0.5–2 fs): is it in "
-            "another unit?", stacklevel=2,
-        )
+    if not _PROTOCOL_DOUBTS_SAID.get():
+        # the protocol's check and run_md judged steps by different rules (5 fs and 20 fs): water
+        # at 10 fs with real masses ran without a doubt; one rule now, by the lightest mass
+        warn_implausible(timestep_fs=timestep_fs,
+                         lightest_mass_amu=_lightest_mass(atoms, hydrogen_mass), stacklevel=3)
+    if trajectory is not None and _PROTOCOL_STAGE.get() is None:
+        _warn_off_grid_last_frame(steps, write_interval)
     with _claim(trajectory), terminate_as_interrupt():
         calc = atoms.calc
         real_masses = atoms.get_masses().copy()
@@ -2072,6 +2170,20 @@ def run_md(
         if not resumed:
             if trajectory is not None:
                 _check_writable(trajectory)
+            if ensemble == "npt":
+                # before the file is written: a refused run leaves no file
+                stage = _PROTOCOL_STAGE.get()
+                try:
+                    _check_barostat_stiffness(work, calc, temperature_K, pdamp, timestep_fs,
+                                              stage)
+                except KeyboardInterrupt as err:
+                    # in the model's two stress evaluations: no file yet, nothing to resume
+                    what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+                    rerun = ("the same call runs it" if stage is None
+                             else "a rerun with the same arguments runs it")
+                    err.add_note(f"{'run_md' if stage is None else stage.title}: {what} before "
+                                 f"its first step, nothing written; {rerun}")
+                    raise
             if hydrogen_mass is not None:
                 masses = work.get_masses()
                 masses[work.numbers == 1] = hydrogen_mass
@@ -3462,11 +3574,14 @@ def check_protocol_arguments(
     UserWarning
         Values that are valid numbers but implausible for a liquid electrolyte, the sign of a
         wrong unit: a temperature outside 50–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
-        time steps above 5 fs; a stage length, frame or sampling interval more than 1 % from
-        a whole number of its stage's time steps (it is rounded to one, e.g. 15 fs samples
-        with a 2 fs step are taken every 8 steps, 16 fs; an interval shorter than the step is
-        every step, without a warning); a production length more than 1 % from a whole
-        number of frame intervals (it is rounded to one: see :func:`production_steps`).
+        time steps beyond Verlet's stability for hydrogen (the box is not known here:
+        :func:`~ase_electrolyte.units.plausible_timestep_fs`, 5 fs, and 8.6 fs for the
+        pre-equilibration's ``hydrogen_mass = 3``); a stage length, frame or sampling interval
+        more than 1 % from a whole number of its stage's time steps (it is rounded to one,
+        e.g. 15 fs samples with a 2 fs step are taken every 8 steps, 16 fs; an interval
+        shorter than the step is every step, without a warning); a production length more
+        than 1 % from a whole number of frame intervals (it is rounded to one: see
+        :func:`production_steps`).
         Each once: :func:`run_protocol` called next with the same arguments does not repeat
         them.
     """
@@ -3483,9 +3598,13 @@ def check_protocol_arguments(
     timestep_fs = check_number("timestep_fs", timestep_fs, above=0, maximum=MAX_TIMESTEP_FS)
     warn_implausible(temperature_K=temperature_K, pressure_bar=pressure_bar)
     # each step by its name (a doubt of "a time step of 8 fs" left the caller to guess which)
-    for name, dt_fs in (("preequilibration_timestep_fs", preequilibration_timestep_fs),
-                        ("timestep_fs", timestep_fs)):
-        warn_implausible(timestep_fs=dt_fs, timestep_name=name)
+    # the box is not known here: its lightest atom is taken to be hydrogen, at the mass the
+    # pre-equilibration gives it (run_md judges the same stage alike)
+    hydrogen_mass = check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
+    for name, dt_fs, light in (
+            ("preequilibration_timestep_fs", preequilibration_timestep_fs, hydrogen_mass),
+            ("timestep_fs", timestep_fs, None)):
+        warn_implausible(timestep_fs=dt_fs, timestep_name=name, lightest_mass_amu=light)
     check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
     write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)
     check_number("observe_interval_fs", observe_interval_fs, above=0)

@@ -32,6 +32,9 @@ __all__ = [
     "MIN_SHEAR_SCATTER_BAR",
     "MIN_PLAUSIBLE_TEMPERATURE_K",
     "MAX_PLAUSIBLE_TEMPERATURE_K",
+    "MAX_PLAUSIBLE_TIMESTEP_FS",
+    "HYDROGEN_MASS_AMU",
+    "plausible_timestep_fs",
 ]
 
 #: ASE velocity (Å per ASE time unit) → Å/ps.
@@ -123,6 +126,57 @@ MAX_PLAUSIBLE_TEMPERATURE_K = 1500.0
 #: is beyond any liquid electrolyte's conditions; 1 atm written in Pa reads 101325 bar.
 IMPLAUSIBLE_PRESSURE_BAR = 5.0e4
 
+#: Longest time step (fs) :func:`warn_implausible` takes without a doubt for hydrogen at its real
+#: mass (:data:`HYDROGEN_MASS_AMU`), the lightest atom of a molecular electrolyte. Velocity
+#: Verlet is stable only for ω·dt < 2 (Allen and Tildesley 2017): the O–H and C–H stretches
+#: (3700 and 3000 cm⁻¹, periods 9.0 and 11.1 fs) allow 2.9–3.5 fs, so 5 fs is past the
+#: stability limit (the 1 fs of Ju et al. 2025's real masses, 2 fs with tritium, are within
+#: it). The limit of other masses: :func:`plausible_timestep_fs`.
+MAX_PLAUSIBLE_TIMESTEP_FS = 5.0
+#: Mass (amu) of hydrogen, at which :data:`MAX_PLAUSIBLE_TIMESTEP_FS` applies.
+HYDROGEN_MASS_AMU = 1.008
+
+
+def plausible_timestep_fs(lightest_mass_amu=None):
+    """The longest MD time step (fs) not doubted for a system whose lightest atom has this mass.
+
+    The one time-step rule of the package (:func:`warn_implausible`, hence
+    :func:`~ase_electrolyte.md.run_md` and :func:`~ase_electrolyte.md.check_protocol_arguments`):
+    :data:`MAX_PLAUSIBLE_TIMESTEP_FS` for hydrogen, scaled by √(m / m_H). A vibration of a light
+    atom against heavier ones has ω ∝ 1/√m, and Verlet's stability ω·dt < 2 scales alike:
+    tritium (3 amu, the protocol's pre-equilibration) 8.6 fs, lithium 13 fs, argon 31 fs,
+    copper 40 fs (EMT copper's highest phonon, 7.3 THz, is stable to 44 fs). A mass heavier than
+    hydrogen only lengthens the limit; a lighter one (a hydrogen mass below 1 amu) shortens it.
+
+    Parameters
+    ----------
+    lightest_mass_amu : float, optional
+        Mass (amu) of the lightest atom as the run integrates it (a heavy hydrogen's mass
+        where the run gives one). ``None``: unknown (the protocol's arguments, checked before a
+        box exists), taken to be hydrogen at :data:`HYDROGEN_MASS_AMU`.
+
+    Returns
+    -------
+    float
+        fs.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.units import plausible_timestep_fs
+    >>> plausible_timestep_fs()
+    5.0
+    >>> round(plausible_timestep_fs(3.0), 2)
+    8.63
+    """
+    if lightest_mass_amu is None:
+        return MAX_PLAUSIBLE_TIMESTEP_FS
+    mass = float(lightest_mass_amu)
+    if not (np.isfinite(mass) and mass > 0):
+        raise ValueError(
+            f"lightest_mass_amu must be a finite mass > 0 amu, got {lightest_mass_amu!r}")
+    return MAX_PLAUSIBLE_TIMESTEP_FS * float(np.sqrt(mass / HYDROGEN_MASS_AMU))
+
+
 _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³": "g/cm^3",
             "kg/m³": "kg/m^3", "mPa s": "mPa·s", "Pa s": "Pa·s", "A^2/ps": "Å^2/ps",
             "": "1", "dimensionless": "1", "1e-9 m²/s": "1e-9 m^2/s",
@@ -151,12 +205,13 @@ MIN_SHEAR_SCATTER_BAR = 1.0
 
 def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                      density_g_cm3=None, concentration=None, shear_stress_bar=None,
-                     stacklevel=3, timestep_name=None):
+                     stacklevel=3, timestep_name=None, lightest_mass_amu=None):
     """Warn about values that are valid numbers but implausible for a liquid electrolyte.
 
     The sign of a wrong unit: a temperature outside :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
     :data:`MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C?; below 1 K, k_B·T in eV?), a pressure
-    beyond :data:`IMPLAUSIBLE_PRESSURE_BAR` (5·10⁴ bar: Pa?), a time step above 5 fs, a density
+    beyond :data:`IMPLAUSIBLE_PRESSURE_BAR` (5·10⁴ bar: Pa?), a time step above
+    :func:`plausible_timestep_fs` of ``lightest_mass_amu`` (5 fs for hydrogen), a density
     outside 0.3–5 g/cm³ (kg/m³?), a salt concentration above 30 mol/kg or mol/L (mmol?;
     water-in-salt electrolytes reach about 21 mol/kg), shear stresses of a pressure-tensor
     series (``shear_stress_bar``) whose scatter is below :data:`MIN_SHEAR_SCATTER_BAR` (eV/Å³,
@@ -167,7 +222,8 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
 
     ``timestep_name``, when given, is the argument that set ``timestep_fs`` (fs), named in its
     doubt (``preequilibration_timestep_fs = 8 fs is long ...``): a protocol takes two time steps,
-    and "a time step of 8 fs" did not say which.
+    and "a time step of 8 fs" did not say which. ``lightest_mass_amu`` (amu) is the lightest
+    atom's mass as the run integrates it; ``None`` (not known) judges the step for hydrogen.
     """
     import warnings
 
@@ -191,10 +247,19 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
             shown = float(pressure_bar) if p.ndim == 0 else f"up to {p.max():g}"
             doubts.append(f"pressure_bar = {shown} bar is beyond 50 kbar: is it in Pa "
                           "(1 atm = 1.01325 bar)?")
-    if timestep_fs is not None and timestep_fs > 5.0:
-        step = (f"a time step of {timestep_fs} fs" if timestep_name is None
+    limit = plausible_timestep_fs(lightest_mass_amu)
+    if timestep_fs is not None and timestep_fs > limit:
+        step = (f"a time step of {timestep_fs:g} fs" if timestep_name is None
                 else f"{timestep_name} = {timestep_fs:g} fs")
-        doubts.append(f"{step} is long for molecular MD (0.5–2 fs): is it in another unit?")
+        if lightest_mass_amu is None:
+            doubts.append(f"{step} is long for molecular MD (0.5–2 fs): is it in another unit?")
+        else:
+            # a system without hydrogen is told its own limit, not molecular MD's 0.5–2 fs
+            doubts.append(
+                f"{step} is long for a lightest atom of {float(lightest_mass_amu):g} amu: "
+                f"Verlet integration is stable to about {limit:.3g} fs "
+                f"({MAX_PLAUSIBLE_TIMESTEP_FS:g} fs × √(m / {HYDROGEN_MASS_AMU} amu); "
+                "molecular MD with hydrogen takes 0.5–2 fs): is it in another unit?")
     if density_g_cm3 is not None:
         d = np.asarray(density_g_cm3, dtype=float)
         if d.size and not (0.3 <= d.min() and d.max() <= 5.0):

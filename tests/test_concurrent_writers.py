@@ -186,7 +186,8 @@ def test_a_second_protocol_into_a_running_folder_is_refused(tmp_path, gate):
     reached, proceed = gate
     results = _FORK.Queue()
     # the relaxation has converged (argon fcc: one evaluation) and the NPT stage is running
-    first = _start(_child_protocol, folder, 4, reached, proceed, results)
+    # (after the two stress evaluations that measure its start's stiffness)
+    first = _start(_child_protocol, folder, 6, reached, proceed, results)
     assert reached.wait(_WAIT_S)
     stage = folder / "preequilibration.h5md"
     assert stage.exists()

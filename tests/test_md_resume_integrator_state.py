@@ -86,6 +86,8 @@ def test_every_frame_stores_the_integrator_state(uninterrupted, ensemble):
 @pytest.mark.parametrize("ensemble", sorted(_NAMES))
 def test_resume_continues_the_uninterrupted_run(uninterrupted, ensemble, stop_at, tmp_path):
     path = tmp_path / "stopped.h5md"
+    # an NPT start's stiffness is measured first, by two stress evaluations (no file yet)
+    stop_at += 2 if ensemble == "npt" else 0
     with pytest.raises(KeyboardInterrupt):
         _run(path, ensemble, stop_at)
     assert not h5md_info(path)["complete"]
