@@ -72,6 +72,24 @@ def element_symbols(elements):
     return read[inverse.reshape(-1)]
 
 
+def _written_case_hint(atoms):
+    """A hint for a selection that matched nothing where the topology writes its elements in
+    another case ('LI': MDAnalysis' selections match the case written, so ``"element Li"``
+    selects none of them); ``""`` where it writes them as symbols."""
+    written = getattr(atoms, "elements", None)
+    if written is None or not len(written):
+        return ""
+    written = np.unique(np.asarray(written, dtype=object).astype(str))
+    read = element_symbols(written)
+    other = [str(w) for w, r in zip(written, read, strict=True) if w != r and r in _SYMBOLS]
+    if not other:
+        return ""
+    return (f"; the topology writes elements {other[:4]} in another case, which MDAnalysis' "
+            f"selections match as written (select 'element {other[0]}'), or set them with "
+            "universe.add_TopologyAttr('elements', element_symbols(universe.atoms.elements)) "
+            "(mda_electrolyte.atom_categories.element_symbols)")
+
+
 def _neighbour_name(symbols):
     return "".join(sorted(symbols, key=lambda s: (_ORDER.get(s, 4), s)))
 

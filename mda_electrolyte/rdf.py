@@ -55,7 +55,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
-from mda_electrolyte.atom_categories import element_symbols
+from mda_electrolyte.atom_categories import _written_case_hint, element_symbols
 from mda_electrolyte.frame_estimates import MIN_FRAMES, MIN_IONS, _n_blocks
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
@@ -872,7 +872,8 @@ class IntraInterRDF(FrameAnalysis):
                 outside = (f" ({chosen.n_atoms} atom(s) of the Universe outside it)"
                            if chosen.n_atoms else "")
                 raise ValueError(
-                    f"IntraInterRDF: selection {sel!r} matches no atom of the atomgroup{outside}")
+                    f"IntraInterRDF: selection {sel!r} matches no atom of the atomgroup{outside}"
+                    f"{_written_case_hint(atomgroup) if 'element' in sel else ''}")
             columns.append(column)
         membership = np.stack(columns, axis=1)
         index = {s: k for k, s in enumerate(selections)}

@@ -55,7 +55,7 @@ from mda_electrolyte.analysis_base import (
     require_results,
     trajectory_boxes,
 )
-from mda_electrolyte.atom_categories import element_symbols, oxygen_classes
+from mda_electrolyte.atom_categories import _written_case_hint, element_symbols, oxygen_classes
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
@@ -499,6 +499,18 @@ def _mark_shells(results, note):
             results[key] = mark_not_valid(results[key], note)
 
 
+def _check_group(name, group, universe=None):
+    """:func:`~mda_electrolyte.analysis_base.check_atomgroup` of the cations; an empty one of
+    a topology that writes its elements in upper case ('LI': "element Li" selects none) says
+    how to select them."""
+    try:
+        return check_atomgroup(name, group, universe=universe)
+    except ValueError as err:
+        if getattr(group, "n_atoms", None) == 0:
+            raise ValueError(f"{err}{_written_case_hint(group.universe.atoms)}") from None
+        raise
+
+
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                   cutoff_convention="whole_molecule", no_minimum="raise", bonds=None):
     if convention not in CONVENTIONS:
@@ -508,7 +520,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
             f"cutoff_convention must be one of {CUTOFF_CONVENTIONS}, not {cutoff_convention!r}")
     if no_minimum not in ("raise", "preset"):
         raise ValueError(f"no_minimum must be 'raise' or 'preset', not {no_minimum!r}")
-    check_atomgroup("SolvationShells: the cation selection", cations)
+    _check_group("SolvationShells: the cation selection", cations)
     if not isinstance(anions, dict) or not isinstance(solvents, dict):
         raise TypeError("anions and solvents must be dicts mapping a species name to an AtomGroup")
     for name, group in {**anions, **solvents}.items():
@@ -828,7 +840,7 @@ class SolvationShells(FrameAnalysis):
         **kwargs,
     ):
         rdf_range = check_range("rdf_range", rdf_range)
-        check_atomgroup("SolvationShells: the cation selection", cations)
+        _check_group("SolvationShells: the cation selection", cations)
         _check_bins("rdf_nbins", rdf_nbins)
         _check_bins("angle_bins", angle_bins, MAX_ANGLE_BINS)
         # wider than the RDF range it flattens every peak; 1e308 was an OverflowError
@@ -1260,6 +1272,14 @@ class SolvationShells(FrameAnalysis):
                 note=(f"no first minimum in the Li–{name} RDF ({self._details[name].note}); "
                       f"used Ju et al. (2025)'s donor-atom cutoff Li–{element} {radius} Å"))
             missing.remove(name)
+            # the preset's shell is judged by the rule every cutoff's is (the search, finding
+            # none, judged its overlapping pairs against chance only)
+            k = list(self._species).index(name)
+            mine = self._layout.atom_species[table.atom] == k
+            shell_pairs = np.count_nonzero(table.distance[mine] <= np.float32(radius))
+            self._judge_overlaps(k, name, float(shell_pairs), 0.0,
+                                 f"the cation–{name} shell within its preset_fallback cutoff "
+                                 f"{radius} Å")
         for name, detail in self._details.items():
             for text in detail.warnings:
                 warnings.warn(f"SolvationShells: shell cutoff of {name!r} ({detail.cutoff} Å): "

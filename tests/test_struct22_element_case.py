@@ -119,3 +119,22 @@ def test_the_cli_shell_report_reads_li_in_any_case(tmp_path):
     assert {k: v.value for k, v in b["labels"].items()} == {
         k: v.value for k, v in a["labels"].items()}
     assert b["settings"]["cutoffs_angstrom"] == a["settings"]["cutoffs_angstrom"]
+
+
+def test_an_empty_element_selection_of_an_upper_case_topology_says_how_to_select():
+    # MDAnalysis' selections match the case written: "element Li" selects no 'LI'
+    written, upper = both_cases()
+    with pytest.raises(ValueError, match=r"selection 'element Li' matches no atom .*writes "
+                                         r"elements \['LI'\] in another case.*'element LI'"):
+        IntraInterRDF(upper.atoms, pairs=[("element Li", "element O")])
+    with pytest.raises(ValueError, match=r"cation selection is empty .*\['LI'\].*element_symbols"):
+        SolvationShells(upper.select_atoms("element Li"), {},
+                        {"EC": upper.select_atoms("resname EC")}, cutoffs={"EC": 2.3})
+    # the hint's own remedy gives the written topology's results
+    upper.add_TopologyAttr("elements", element_symbols(upper.atoms.elements))
+    a = SolvationShells(*groups(upper), cutoffs={"EC": 2.3, "PF6": 2.3}).run().results
+    b = SolvationShells(*groups(written), cutoffs={"EC": 2.3, "PF6": 2.3}).run().results
+    assert list(a.shell_labels[0]) == list(b.shell_labels[0])
+    # a topology written as symbols has no such hint: the plain refusal
+    with pytest.raises(ValueError, match=r"matches no atom of the atomgroup$"):
+        IntraInterRDF(written.atoms, pairs=[("element Xe", "element O")])

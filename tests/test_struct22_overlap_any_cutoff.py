@@ -113,3 +113,35 @@ def test_one_garbled_frame_of_many_is_named_by_every_source(label):
                                          r"counting noise"):
         res = run(u, **SOURCES[label]).results
     assert res.coordination_numbers["CO"] == pytest.approx(4.0)
+
+
+def _one_shell_with_close_carbons(n_close):
+    """One Li⁺ with 3 EC (through Oc at 2.0 Å) and a PF6⁻ in a big box (no RDF minimum: the
+    preset fallback), ``n_close`` EC carbons moved 0.3-0.4 Å from the Li."""
+    from test_solvation import build, groups
+
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)])])
+    carbons = u.select_atoms("resname EC and element C")
+    positions = u.atoms.positions
+    li = u.select_atoms("element Li").positions[0]
+    for j in range(n_close):
+        positions[carbons.ix[j]] = li + [0.3 * (-1) ** j, 0.1 * j, 0.0]
+    u.atoms.positions = positions
+    return groups(u)
+
+
+@pytest.mark.parametrize("kwargs", [{"no_minimum": "preset"},
+                                    {"cutoffs": {"EC": 2.6, "PF6": 4.2}}])
+def test_a_preset_fallback_shell_is_judged_as_a_given_one(kwargs):
+    # 1 close pair beside 3 Oc (√4 = 2): named; 3 beside 3 (√6 = 2.4): refused, the preset
+    # fallback (no RDF minimum in one shell) as the given cutoff of the same radius
+    with pytest.warns(UserWarning, match=r"cation–EC shell within its (preset_fallback|given) "
+                                         r"cutoff 2.6 Å: 1 pair\(s\) .*fewer than its counting"):
+        res = SolvationShells(*_one_shell_with_close_carbons(1), **kwargs).run().results
+    assert res.coordination_numbers == {"EC": 3.0, "PF6": 1.0}
+    with pytest.raises(ValueError, match=r"cation–EC shell within its (preset_fallback|given) "
+                                         r"cutoff 2.6 Å: 3 pair\(s\) .*more than its counting "
+                                         r"noise"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            SolvationShells(*_one_shell_with_close_carbons(3), **kwargs).run()
