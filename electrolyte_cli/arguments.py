@@ -1174,12 +1174,19 @@ def one_line(err, paths=()):
                  key=len, reverse=True)
     if not odd:
         return " ".join(text.split())
-    # a path named in the text, with the names below it (up to a space or punctuation)
-    pattern = "|".join(re.escape(name) + r"(?:/[^\s/,;:'\"()]+)*" for name in odd)
+    # a path named in the text, with the names below it (up to a space or punctuation); a
+    # name that starts with a blank is one where the blank comes on top of the space before
+    # it: " sevennet-0" is not the name in "registered names: sevennet-0"
+    pattern = "|".join((r"(?:(?<=\s)|^)" if name[0].isspace() else "") + re.escape(name)
+                       + r"(?:/[^\s/,;:'\"()]+)*" for name in odd)
     parts = re.split(f"({pattern})", text)
     for k in range(0, len(parts), 2):
         parts[k] = re.sub(r"\s+", " ", parts[k])
     for k in range(1, len(parts), 2):
+        if parts[k - 1][-1:] in ("'", '"') and parts[k + 1][:1] == parts[k - 1][-1]:
+            # quoted by the library already ("unknown model ' sevennet-0'"): quoted again it
+            # read "'' sevennet-0''"
+            continue
         base = next(name for name in odd if parts[k].startswith(name))
         below = parts[k][len(base):]
         kept = below.rstrip(".")  # a full stop after the path ends the sentence

@@ -69,17 +69,26 @@ def run(args):
     args.modal = A.modal_word(args.model, args.modal)
     A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
     A.check_not_empty(args.reference, "--reference", "a labels file or a model name")
-    if args.reference is not None and not Path(args.reference).exists():
+    labels = args.reference is not None and _labels_file(args.reference)
+    if args.reference is None:
+        pass
+    elif not labels:
         if _frames_file_name(args.reference):
             # a mistyped labels file was called an unknown model ("unknown model
             # 'labels.extxyz'; registered names: ...")
             raise ValueError(f"--reference {args.reference}: no such labels file; give an "
                              "existing extxyz or ASE database, or a model name")
         A.check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
-    elif args.reference is not None and Path(args.reference).is_dir():
+        if _same_model(args.model, args.reference):
+            # the same model with the same --dispersion: every error 0, after minutes of both
+            # models' evaluations
+            raise ValueError(f"--reference {args.reference} is the --model itself (with the same "
+                             "--dispersion): every error would be 0; give another model or "
+                             "labelled frames")
+    elif Path(args.reference).is_dir():
         raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
                          "(extxyz or ASE database) or a model name")
-    elif args.reference is not None:
+    else:
         # a pipe with no writer blocked the read forever
         A.check_input_file(args.reference, flag="--reference")
     A.check_not_being_written(args.trajectory)
@@ -89,7 +98,7 @@ def run(args):
     A.check_not_another_commands_folder(out, "diagnose")
     A.check_not_foreign_folder(out, "diagnose")
     out = Path(out)
-    if args.reference is not None and Path(args.reference).is_file():
+    if labels and Path(args.reference).is_file():
         from mda_electrolyte.model_labels import read_frames
 
         # a labels file that cannot be read fails now, not after the model has loaded
@@ -126,14 +135,14 @@ def run(args):
                              "reference labels (energies or forces) and no --reference is "
                              "given: no error decomposition runs (give --reference, or drop "
                              "the option)")
-        if args.reference is not None and Path(args.reference).exists():
+        if labels:
             from mda_electrolyte.intra_inter_errors import check_reference_frames
             from mda_electrolyte.model_labels import read_frames
 
             # labels of other frames, atoms or positions: said now, not after the model loaded
             check_reference_frames(frames, read_frames(args.reference))
         reference = args.reference
-        if reference is not None and not Path(reference).exists():
+        if reference is not None and not labels:
             # not a file of labels: a model name or file path for a reference calculator,
             # loaded like the model once diagnose has checked everything else
             def reference(name=reference):
@@ -177,6 +186,27 @@ def _has_labels(frames):
         return any(atoms_have_labels(atoms) for atoms in frames) \
             and placeholder_reason(frames) is None
     return bool(frames.trajectory.ts.has_forces)
+
+
+def _labels_file(reference):
+    """Whether ``--reference`` names a file of labelled frames, not a model: an existing path
+    without a model file's suffix. A model file (``other.pth``) was read as frames and refused
+    as "not a trajectory format that can be read (pth)", though the help offers a second
+    model."""
+    from ase_electrolyte.models import _MODEL_SUFFIXES  # the one list of model-file suffixes
+
+    return Path(reference).exists() and not (
+        Path(reference).is_file() and str(reference).lower().endswith(_MODEL_SUFFIXES))
+
+
+def _same_model(model, reference):
+    """Whether two ``--model``-style values name one model: a registered name in any case and
+    spacing, or one file by two paths."""
+    import os
+
+    if os.path.exists(model) and os.path.exists(reference):
+        return os.path.samefile(model, reference)
+    return " ".join(str(model).split()).lower() == " ".join(str(reference).split()).lower()
 
 
 def _frames_file_name(name):
