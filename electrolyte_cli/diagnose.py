@@ -24,8 +24,9 @@ def register(sub):
     diag.add_argument(
         "--reference",
         default=None,
-        help="stored labels (extxyz or ASE database) or a second model name to compare with "
-        "(default: forces stored in the trajectory)",
+        help="stored labels (extxyz or ASE database) or a second model (name or .pth/.pt/"
+        ".model file, not the --model) to compare with (default: forces stored in the "
+        "trajectory)",
     )
     diag.add_argument(
         "--scales", default=None,
