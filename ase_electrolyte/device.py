@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from .atoms_checks import check_flag
 
-__all__ = ["Device", "parse_device", "resolve_device", "reuse_freed_memory"]
+__all__ = ["Device", "device_spelling", "parse_device", "resolve_device", "reuse_freed_memory"]
 
 # ASCII digits only: ``\d`` also matches other scripts' digits ("cuda:١"), which no backend reads
 _PATTERN = re.compile(r"(cpu|cuda)(?::(\d+))?", re.ASCII)
@@ -116,6 +116,31 @@ def parse_device(device, *, allow_auto=True):
             hint = "; 'auto' is not accepted here: name the device"
         raise ValueError(f"device must be {accepted}, not {device!r}{hint}")
     return Device(m.group(1), int(m.group(2) or 0) if m.group(1) == "cuda" else 0)
+
+
+def device_spelling(device):
+    """``device`` as :func:`parse_device` reads it, in one spelling: ``"auto"``, ``"cpu"``,
+    ``"cuda"`` or ``"cuda:N"`` (torch-free, like the parser).
+
+    ``"CPU"``, torch's ``"cpu:0"`` and ``" Cpu "`` are ``"cpu"``; ``"CUDA:01"`` is
+    ``"cuda:1"``. A bare ``"cuda"`` stays bare: a screening plan gives each worker its own GPU
+    for it, where ``"cuda:0"`` puts every task on GPU 0.
+
+    Raises
+    ------
+    ValueError
+        What :func:`parse_device` refuses, with its hint.
+
+    Examples
+    --------
+    >>> device_spelling(" CPU:0 "), device_spelling("Cuda"), device_spelling("cuda:01")
+    ('cpu', 'cuda', 'cuda:1')
+    """
+    parsed = parse_device(device)
+    if parsed == "auto":
+        return "auto"
+    bare = isinstance(device, str) and ":" not in device
+    return "cuda" if parsed.is_cuda and bare else str(parsed)
 
 
 def resolve_device(device):

@@ -106,17 +106,17 @@ def device_word(text):
     :func:`ase_electrolyte.device.parse_device` reads devices case-insensitively (``CPU``,
     ``Cuda:1``), as ``Calculator(device=...)`` does; the command refused ``--device CPU`` with
     its own pattern, and compared ``args.device`` with ``"cpu"`` as typed (the demo took
-    ``CPU`` for a GPU run). A value the parser reads is returned as it writes it (``cpu``,
-    ``cuda``, ``cuda:1``, ``auto``); any other passes unchanged, to be refused by
+    ``CPU`` for a GPU run). A value the parser reads is returned in its one spelling
+    (:func:`~ase_electrolyte.device.device_spelling`: ``CPU:0`` is ``cpu``, ``cuda:01`` is
+    ``cuda:1``); any other passes unchanged, to be refused by
     :func:`check_device` with the option that it belongs to.
     """
-    from ase_electrolyte.device import parse_device
+    from ase_electrolyte.device import device_spelling
 
     try:
-        parse_device(text)
+        return device_spelling(text)
     except ValueError:
         return text
-    return " ".join(text.split()).lower()
 
 
 def dispersion_word(text):

@@ -42,3 +42,15 @@ def test_a_device_the_calculator_refuses_is_refused_with_its_hint(given, hint):
         _plan(given)
     with pytest.raises(ValueError):
         parse_device(str(given))
+
+
+@pytest.mark.parametrize("given", ["CPU:0", " Cpu ", "cuda:01", "CUDA", "Auto", "cuda:2"])
+def test_the_command_line_and_the_plan_store_one_spelling(given):
+    """``--device`` (argparse type) and a plan's device store what device_spelling writes:
+    ``--device cpu:0`` was passed on as typed while the plan stored ``cpu``."""
+    from ase_electrolyte.device import device_spelling
+    from electrolyte_cli.arguments import device_word
+
+    assert device_word(given) == _plan(given).model["device"] == device_spelling(given)
+    assert device_word(given) in ("auto", "cpu", "cuda") or device_word(given).startswith("cuda:")
+    assert parse_device(device_word(given)) == parse_device(given)

@@ -1189,22 +1189,16 @@ def _check_protocol(protocol, temperatures):
 
 
 def _plan_device(value):
-    """The plan's device in one spelling (the calculator's reading, any case): ``auto``,
-    ``cpu``, ``cuda`` or ``cuda:N``.
+    """The plan's device in the calculator's one spelling (:func:`~ase_electrolyte.device.
+    device_spelling`: any case, torch's ``cpu:0``; a bare ``cuda`` gives each worker its own
+    GPU)."""
+    from ..device import device_spelling
 
-    A bare ``cuda`` stays bare: the engine then gives each worker its own GPU, where
-    ``cuda:0`` puts every task on GPU 0.
-    """
-    from ..device import parse_device
-
-    text = str(value)
     try:
-        parsed = parse_device(text)
+        return device_spelling(str(value))
     except ValueError as e:
         raise PlanError(f"model: {e}") from None
-    if parsed == "auto":
-        return "auto"
-    return "cuda" if parsed.is_cuda and ":" not in text else str(parsed)
+
 
 def _model(data, base):
     from ..calculator import parse_dispersion
