@@ -38,6 +38,7 @@ from .units import warn_implausible
 
 __all__ = [
     "electrolyte_box",
+    "check_density",
     "composition_counts",
     "composition_word",
     "conformer",
@@ -326,7 +327,7 @@ def composition_counts(
     # float NaN to integer"
     concentration = check_number("concentration", concentration, minimum=0,
                                  maximum=MAX_CONCENTRATION)
-    density = _check_density(density)
+    density = check_density(density)
     warn_implausible(concentration=concentration, density_g_cm3=density)
     for sp in solvents:
         if sp.charge != 0:
@@ -1248,7 +1249,7 @@ def electrolyte_box(
             f"charge {net:+d} e; an electrolyte box must be neutral"
         )
     # denser than any liquid: the sign of another unit (kg/m³), and an impossible packing
-    density = _check_density(density)
+    density = check_density(density)
     warn_implausible(density_g_cm3=density)
     # below half an ångström atoms of different molecules may start closer than a bond (an MD
     # step then explodes), and PACKMOL's grid of tolerance-sized cells grows as tolerance⁻³:
@@ -1579,13 +1580,43 @@ _UNIT_BALL = _unit_ball()
 MAX_DENSITY = 10.0
 
 
-def _check_density(density, name="density (g/cm³)", allow_none=True):
+def check_density(density, name="density (g/cm³)", allow_none=True):
     """``density`` in g/cm³ as a float (or None), or :class:`ValueError` naming it.
 
     A number above :data:`MAX_DENSITY` is refused naming the unit it was most likely given in:
     a liquid's 1200 kg/m³ is 1.2 g/cm³ (the bound alone told the user "must be <= 10" and left
     them to guess, while :func:`~ase_electrolyte.units.warn_implausible`'s kg/m³ doubt came only
-    for values under the bound).
+    for values under the bound). :func:`electrolyte_box`, :func:`composition_counts`, screening
+    plans and ``electrolyte simulate --density`` check a density with it.
+
+    Parameters
+    ----------
+    density : float or None
+        Mass density in g/cm³.
+    name : str
+        The argument, as the message shows it.
+    allow_none : bool
+        Whether ``None`` (no density given) is accepted.
+
+    Returns
+    -------
+    float or None
+
+    Raises
+    ------
+    ValueError
+        Not a finite number in ``(0, MAX_DENSITY]``; a value between 300 and 5000 is told its
+        reading in kg/m³.
+
+    Examples
+    --------
+    >>> check_density(1.2)
+    1.2
+    >>> try:
+    ...     check_density(1200)
+    ... except ValueError as err:
+    ...     print(str(err).split(": ", 1)[1])
+    is it in kg/m³? 1200 kg/m³ = 1.2 g/cm³; pass 1.2
     """
     try:
         return check_number(name, density, above=0, maximum=MAX_DENSITY, allow_none=allow_none)

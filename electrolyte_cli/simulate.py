@@ -25,8 +25,8 @@ def register(sub):
         "--ratio",
         type=A.composition_word("ratio"),
         default=None,
-        help="meaning of the solvent shares: mass (also weight, wt) or mole (also molar, "
-        "mol); default: mass",
+        help="meaning of the solvent shares: mass (also weight, wt), mole (also molar, mol) or "
+        "volume (also v/v: the pure liquids' volumes before mixing); default: mass",
     )
     comp.add_argument("--salt", default=None, help="LiPF6, LiFSI, LiTFSI, NaPF6, KPF6")
     comp.add_argument(
@@ -222,11 +222,11 @@ def _check_simulate(args):
             f"--pressure {given_pressure:g}: no stage of this protocol holds a pressure "
             f"(--preequilibration-ps 0, --equilibration-ps 0 and a {args.ensemble} production "
             "keep the packed volume); leave out --pressure, or give an NPT stage")
-    from ase_electrolyte.build import MAX_DENSITY
+    from ase_electrolyte.build import check_density
 
-    # the bound of electrolyte_box, which refused 1e308 only after the folder was claimed
-    check_number("--density (g/cm³)", args.density, above=0, maximum=MAX_DENSITY,
-                 allow_none=True)
+    # electrolyte_box's check, which refused 1e308 only after the folder was claimed, and
+    # tells a density in kg/m³ (1200) its reading in g/cm³
+    check_density(args.density, "--density (g/cm³)")
     # the range the help states (that of electrolyte_box); 2**31 - 1 failed only after the
     # output folder had been claimed
     check_number("--seed", args.seed, integer=True, minimum=0, maximum=2**31 - 2)

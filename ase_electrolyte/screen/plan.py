@@ -620,12 +620,12 @@ def _checked_plan(data, base, source, before_compositions=None):
     n_atoms = _integer(data.get("n_atoms", 1000), "n_atoms", minimum=1, maximum=MAX_ATOMS)
     density = data.get("density")
     if density is not None:
-        from ..build import _check_density
+        from ..build import check_density
 
         # every task's electrolyte_box refuses a density above MAX_DENSITY (1200, in kg/m³,
         # failed every task after its model had loaded)
         try:
-            density = _check_density(density, allow_none=False)
+            density = check_density(density, allow_none=False)
         except ValueError as err:
             raise PlanError(str(err)) from None
     temps = data.get("temperatures", [298.0])
