@@ -44,6 +44,7 @@ __all__ = [
     "resolve_device",
     "LoadedModel",
     "model_spec",
+    "is_model_file",
 ]
 
 
@@ -612,6 +613,29 @@ def model_spec(model):
     if isinstance(model, str) and model.lower() not in _NAMED and os.path.lexists(model):
         return os.path.abspath(model)
     return model
+
+
+def is_model_file(path):
+    """Whether ``path`` names a model file by its suffix (``.model``, ``.pt2``, ``.pth``,
+    ``.pt``, ``.xml``; any case), as :func:`load_model` tells a file from a registered name.
+
+    Tells a second model from a file of labelled frames where either may be given (``electrolyte
+    diagnose --reference``). Nothing is read or imported.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_model_file("other.PTH"), is_model_file("frames.extxyz")
+    (True, False)
+    """
+    return os.fspath(path).lower().endswith(_MODEL_SUFFIXES)
 
 
 def _is_file_spec(model):

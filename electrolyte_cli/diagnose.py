@@ -194,10 +194,10 @@ def _labels_file(reference):
     without a model file's suffix. A model file (``other.pth``) was read as frames and refused
     as "not a trajectory format that can be read (pth)", though the help offers a second
     model."""
-    from ase_electrolyte.models import _MODEL_SUFFIXES  # the one list of model-file suffixes
+    from ase_electrolyte.models import is_model_file
 
-    return Path(reference).exists() and not (
-        Path(reference).is_file() and str(reference).lower().endswith(_MODEL_SUFFIXES))
+    return Path(reference).exists() and not (Path(reference).is_file()
+                                             and is_model_file(reference))
 
 
 def _same_model(model, reference):
