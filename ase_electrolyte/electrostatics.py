@@ -38,7 +38,7 @@ from .calculator_charges import (
     unread_charge_sum,
 )
 from .calculator_errors import check_finite, input_errors
-from .calculator_parameters import ParametersContract, applies_direct_edits
+from .calculator_parameters import ParametersContract, applies_direct_edits, close_option
 from .device import resolve_device
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
 
@@ -380,6 +380,19 @@ def _ewald_terms(atoms, lr_wavelength):
         return float(np.prod(np.ceil(lengths / (0.5 * lr_wavelength)))) * len(atoms)
 
 
+def _choice(name, value, choices):
+    """``value`` as the one of ``choices`` it names in any case and spacing (as D3's damping
+    and run_md's ensemble are read), or ValueError naming the choices and a near one."""
+    if isinstance(value, str) and " ".join(value.split()).lower() in choices:
+        return " ".join(value.split()).lower()
+    if value is None and None in choices:  # short_range
+        return None
+    words = [c for c in choices if isinstance(c, str)]
+    close = close_option(value, words, cutoff=0.6) if isinstance(value, str) else None
+    hint = f" (did you mean {close!r}?)" if close else ""
+    raise ValueError(f"{name} must be one of {choices}, not {value!r}{hint}")
+
+
 def _symbol_key(key):
     """Element symbol of a dict key given as a symbol or an atomic number."""
     if isinstance(key, (int, np.integer)):
@@ -387,7 +400,10 @@ def _symbol_key(key):
             raise ValueError(f"no element with atomic number {key}")
         return chemical_symbols[int(key)]
     if key not in atomic_numbers:
-        raise ValueError(f"unknown element {key!r} in the QRd parameters")
+        # ASE's symbols are case-sensitive ("Co" is cobalt, "CO" no element): named, not read
+        near = str(key).strip().capitalize()
+        hint = f" (did you mean {near!r}?)" if near in atomic_numbers else ""
+        raise ValueError(f"unknown element {key!r} in the QRd parameters{hint}")
     return str(key)
 
 
@@ -597,6 +613,9 @@ class Electrostatics(ParametersContract, _AseCalculator):
     ASE's parameters contract: every option is in ``calc.parameters``; ``set(**options)``
     checks them together, resets the results and drops the cached lattice-sum set-up;
     ``todict()`` holds every option and ``Electrostatics(**calc.todict())`` is the same term.
+    The word options (``scheme``, ``method``, ``short_range``, ``dtype``) are read in any case
+    and spacing and recorded in lower case, as D3's ``damping``; a misspelt one is refused
+    naming the near choice.
     A bad option or structure raises ``InputError`` (ASE's, also a ``ValueError``); a
     non-finite result ``CalculationFailed``.
 
@@ -663,8 +682,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # a numpy bool made todict() and save() fail: "Object of type bool_ is not JSON
         # serializable"
         p["background"] = bool(p["background"])
-        if p["scheme"] not in _SCHEMES:
-            raise ValueError(f"scheme must be one of {_SCHEMES}, not {p['scheme']!r}")
+        p["scheme"] = _choice("scheme", p["scheme"], _SCHEMES)
         if p["scheme"] == "qrd":
             p["qrd"] = _normalise_qrd(p["qrd"])
         elif p["scheme"] == "fixed" and p["charges"] is None:
@@ -676,8 +694,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
             # A list of floats: todict() is then plain JSON, and a numpy array's repr, which
             # elides the middle of a long array, never stands for it in a fingerprint
             p["charges"] = charge_values(p["charges"], "the fixed charges").tolist()
-        if p["method"] not in _METHODS:
-            raise ValueError(f"method must be one of {_METHODS}, not {p['method']!r}")
+        p["method"] = _choice("method", p["method"], _METHODS)
         p["tolerance"] = check_number(
             f"tolerance, in (0, {_MAX_TOLERANCE:g}],", p["tolerance"], above=0)
         if p["tolerance"] > _MAX_TOLERANCE:
@@ -699,8 +716,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 "charge_scale (with total_charge=None) for charges scaled from the declared one")
         if not isinstance(p["array"], str):
             raise TypeError(f"array must be the name of a per-atom array, not {p['array']!r}")
-        if p["short_range"] not in _SHORT_RANGE:
-            raise ValueError(f"short_range must be one of {_SHORT_RANGE}, not {p['short_range']!r}")
+        p["short_range"] = _choice("short_range", p["short_range"], _SHORT_RANGE)
         if p["short_range"] in ("cutoff", "gaussian") and p["short_range_length"] is None:
             raise ValueError(
                 f"short_range={p['short_range']!r} needs short_range_length > 0 (Å)"
@@ -708,8 +724,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # checked with any short_range, as the charges above
         p["short_range_length"] = check_number(
             "short_range_length (Å)", p["short_range_length"], above=0, allow_none=True)
-        if p["dtype"] not in ("float64", "float32"):
-            raise ValueError(f"dtype must be 'float64' or 'float32', not {p['dtype']!r}")
+        p["dtype"] = _choice("dtype", p["dtype"], ("float64", "float32"))
         # the one device vocabulary; "auto" settles on a GPU torch sees, else the CPU
         p["device"] = str(resolve_device(p["device"]))
         self._molecules = None
