@@ -13,6 +13,7 @@ from ase import Atoms
 from ase.data import atomic_numbers
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
+from .atom_categories import element_symbols
 from .molecules import (
     MOLECULE_SPECIES_ARRAYS,
     atoms_molecule_ids,
@@ -41,7 +42,8 @@ def _element_numbers_or_none(atomgroup):
     types that their masses contradict are refused."""
     for attr in ("elements", "types"):
         if hasattr(atomgroup, attr):
-            symbols = [str(s).strip().capitalize() for s in getattr(atomgroup, attr)]
+            # read as every analysis reads them ('LI' is lithium, 'CL' chlorine)
+            symbols = list(element_symbols(getattr(atomgroup, attr)))
             unknown = sorted({s for s in symbols if s not in atomic_numbers})
             if not unknown:
                 numbers = np.array([atomic_numbers[s] for s in symbols], dtype=int)

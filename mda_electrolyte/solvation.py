@@ -212,7 +212,7 @@ def oxygen_types(atomgroup, bonds=None):
 
 
 def _check_element_symbols(cations, species):
-    """Refuse elements that are no element symbols in any case ('' or 'X' for a virtual site
+    """Refuse elements that are not element symbols in any case ('' or 'X' for a virtual site
     are accepted): the shells find Li cations, oxygens and carbons by them, so an 'OW' (a type
     given as the element) would silently be none. 'LI', 'CL' (GRO/PDB files, MDAnalysis'
     guesser) are read as 'Li', 'Cl' (:func:`~mda_electrolyte.atom_categories.element_symbols`),
@@ -227,7 +227,7 @@ def _check_element_symbols(cations, species):
         if bad:
             what = name if name == "the cations" else f"the molecules of species {name!r}"
             raise ValueError(
-                f"SolvationShells: {what}: elements {bad[:5]} are no element symbols ('Li', "
+                f"SolvationShells: {what}: elements {bad[:5]} are not element symbols ('Li', "
                 "'O', 'C'; an atom type given as the element?); set them with "
                 "universe.add_TopologyAttr('elements', [...]) or "
                 "universe.guess_TopologyAttrs(to_guess=['elements'], force_guess=['elements'])"

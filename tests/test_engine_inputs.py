@@ -226,29 +226,42 @@ def test_force_field_types_are_not_taken_for_elements_their_masses_contradict(ty
         .tolist() == [8, 1, 1]
 
 
-@pytest.mark.parametrize("elements, shown", [
-    (["LI", "LI", "Cl", "Cl", "N", "N"], r"the cations: elements \['LI'\]"),
-    (["Li", "Li", "Cl", "Cl", "OW", "N"], r"the molecules of species 'W': elements \['OW'\]"),
-    (["Li", "Li", "cl", "Cl", "N", "N"], r"the molecules of species 'Cl': elements \['cl'\]"),
-])
-def test_solvation_refuses_elements_that_are_not_element_symbols(elements, shown):
-    # types given as elements (GROMACS 'OW', upper-case 'LI'): the Li cations, oxygens and
-    # carbons the shells look for by element would silently be none of them
-    from mda_electrolyte import SolvationShells
+_SHELL_POSITIONS = np.array([[[1, 1, 1], [10, 10, 10], [19, 1, 1], [10, 12.5, 10], [1, 1, 3],
+                              [10, 10, 14]]], dtype=np.float32)
 
+
+def _shell_universe(elements, positions):
     u = mda.Universe.empty(6, n_residues=6, atom_resindex=np.arange(6), trajectory=True)
     u.add_TopologyAttr("names", ["Li", "Li", "Cl", "Cl", "N", "N"])
     u.add_TopologyAttr("elements", elements)
-    u.load_new(np.random.default_rng(0).uniform(0, 20, (2, 6, 3)).astype(np.float32),
-               format=MemoryReader, dimensions=[20, 20, 20, 90, 90, 90])
+    u.load_new(positions, format=MemoryReader, dimensions=[20, 20, 20, 90, 90, 90])
     groups = (u.select_atoms("name Li"), {"Cl": u.select_atoms("name Cl")},
               {"W": u.select_atoms("name N")})
-    with pytest.raises(ValueError, match=rf"SolvationShells: {shown} are not element symbols"):
+    return groups
+
+
+def test_solvation_refuses_elements_that_are_not_element_symbols():
+    # types given as elements (GROMACS 'OW'): the oxygens and carbons the shells look for by
+    # element would silently be none of them
+    from mda_electrolyte import SolvationShells
+
+    groups = _shell_universe(["Li", "Li", "Cl", "Cl", "OW", "N"],
+                             np.random.default_rng(0).uniform(0, 20, (2, 6, 3)).astype(np.float32))
+    with pytest.raises(ValueError, match=r"SolvationShells: the molecules of species 'W': "
+                                         r"elements \['OW'\] are not element symbols"):
         SolvationShells(*groups, cutoffs={"Cl": 3.0, "W": 2.5})
-    u.add_TopologyAttr("elements", ["Li", "Li", "Cl", "Cl", "N", "N"])
-    u.load_new(np.array([[[1, 1, 1], [10, 10, 10], [19, 1, 1], [10, 12.5, 10], [1, 1, 3],
-                          [10, 10, 14]]], dtype=np.float32), format=MemoryReader,
-               dimensions=[20, 20, 20, 90, 90, 90])
+
+
+@pytest.mark.parametrize("elements", [
+    ["Li", "Li", "Cl", "Cl", "N", "N"],
+    # upper case as GRO/PDB files and MDAnalysis' guesser write them, lower case: read as
+    # MDAnalysis' PDBParser reads them (atom_categories.element_symbols), never refused
+    ["LI", "LI", "CL", "CL", "N", "N"], ["Li", "Li", "cl", "Cl", "n", "N"],
+])
+def test_solvation_counts_exact_shells_whatever_the_case_of_the_elements(elements):
+    from mda_electrolyte import SolvationShells
+
+    groups = _shell_universe(elements, _SHELL_POSITIONS)
     r = SolvationShells(*groups, cutoffs={"Cl": 3.0, "W": 2.5}, rdf_range=(0, 9)).run().results
     # Li 0: a Cl 2 Å away across the box and an N at 2 Å; Li 1: a Cl at 2.5 Å, the N at 4 Å
     assert r.coordination_numbers == {"Cl": 1.0, "W": 0.5}
