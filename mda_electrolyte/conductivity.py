@@ -46,13 +46,14 @@ from .carriers import (
     check_neutral,
     check_temperature,
     check_volume,
+    checked_blocks,
     few_ions_notes,
+    n_universes_of,
     same_system,
     temperature_notes,
 )
 from .correlation import (
     SegmentValues,
-    check_fit_window,
     check_sampling,
     check_segment_lags,
     check_window,
@@ -106,21 +107,8 @@ _GK_REMEDY = (
     "EinsteinHelfandConductivity, which tolerates coarse frames (check_sampling=False overrides)"
 )
 
-#: Blocks a single trajectory is split into for the error estimate: 10 blocks (9 degrees of
-#: freedom, t factor 1.06) give z-scores with a standard deviation near 1, 5 blocks did not.
-DEFAULT_BLOCKS = 10
-
-
 def _check_segments(n_universes, n_blocks):
-    if n_blocks is None:
-        n_blocks = DEFAULT_BLOCKS if n_universes == 1 else 1
-    n_blocks = check_number("n_blocks", n_blocks, integer=True, minimum=1)
-    if n_universes * n_blocks < 2:
-        raise ValueError(
-            "the error estimate needs at least 2 segments: pass several independent trajectories "
-            "or split one with n_blocks >= 2"
-        )
-    return n_blocks
+    return checked_blocks(n_universes, n_blocks)
 
 
 def auto_plateau(curve, err, min_fraction=0.2):
@@ -435,7 +423,7 @@ class GreenKuboConductivity(CarrierAnalysis):
             observed = [read_charge_current(f) for f in files]
             if any(o is None for o in observed):
                 raise ValueError("observables names a file without a charge_current observable")
-        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
+        n_universes = n_universes_of(universes)
         self._configure(
             n_universes, temperature=temperature, max_lag=max_lag, plateau=plateau,
             n_blocks=n_blocks, volume=volume, check_sampling=check_sampling,
@@ -526,13 +514,10 @@ class GreenKuboConductivity(CarrierAnalysis):
                 )
             plateau = (lo, hi)
         self._plateau = plateau
-        self._n_blocks = _check_segments(n_collections, n_blocks)
-        self._volume = check_volume(volume)
-        self._species_names = None if species is None else [str(s) for s in species]
+        self._configure_common(_check_segments(n_collections, n_blocks), volume, species)
         check_flag("observables", observables)
         self._prefer_observed = observables
         self._n_lags = None
-        self.results = Results()
 
     def _check_segment(self, n_rows, dt, where, n_total=None):
         check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag,
@@ -899,7 +884,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         volume=None,
         verbose=False,
     ):
-        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
+        n_universes = n_universes_of(universes)
         self._configure(n_universes, temperature=temperature, fit_window=fit_window,
                         fit_window_ps=fit_window_ps, n_blocks=n_blocks, volume=volume)
         super().__init__(
@@ -916,18 +901,10 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
     def _configure(self, n_collections, *, temperature, fit_window=(0.1, 0.3),
                    fit_window_ps=None, n_blocks=None, volume=None, species=None):
         self._temperature = _check_temperature(temperature)
-        check_fit_window(fit_window, fit_window_ps)
-        self._fit_window = tuple(fit_window)
-        self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
-        self._n_blocks = _check_segments(n_collections, n_blocks)
-        self._volume = check_volume(volume)
-        self._species_names = None if species is None else [str(s) for s in species]
-        self.results = Results()
+        self._configure_fit_window(fit_window, fit_window_ps)
+        self._configure_common(_check_segments(n_collections, n_blocks), volume, species)
 
-    def _check_segment(self, n_rows, dt, where, n_total=None):
-        check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
-                           fit_window_ps=self._fit_window_ps, n_blocks=self._n_blocks,
-                           n_total=n_total)
+    _check_segment = CarrierAnalysis._check_fit_segment
 
     def _estimate(self, collections):
         self.results = Results()
@@ -1679,21 +1656,25 @@ def _analysis_temperature(universe, collection):
     return kinetic_temperature(universe)
 
 
+def _conductivity_of(cls, universe, verbose):
+    """``cls`` (a conductivity) of the shared collection's charged species at its kinetic
+    temperature (the need for velocities), with the charged species, that temperature
+    (Estimate, K) and the texts of the warnings the estimate gave."""
+    ions = charged_species(universe)
+    col = transport_collection(universe, verbose)
+    temperature = _analysis_temperature(universe, col)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        analysis = cls.from_collections(col, temperature=temperature.value, species=list(ions))
+    return analysis, ions, temperature, [str(w.message) for w in caught]
+
+
 def _green_kubo_of(universe, verbose):
     """Green–Kubo of the shared collection (its charge_current observable when recorded)."""
-    def build():
-        ions = charged_species(universe)
-        col = transport_collection(universe, verbose)
-        temperature = _analysis_temperature(universe, col)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            # the collection's per-step charge_current observable (H5MD of run_md), when the
-            # file records one, is preferred to the frames
-            gk = GreenKuboConductivity.from_collections(
-                col, temperature=temperature.value, species=list(ions))
-        return gk, ions, temperature, [str(w.message) for w in caught]
-
-    return shared(("green kubo", id(universe)), build)
+    # the collection's per-step charge_current observable (H5MD of run_md), when the file
+    # records one, is preferred to the frames
+    return shared(("green kubo", id(universe)),
+                  lambda: _conductivity_of(GreenKuboConductivity, universe, verbose))
 
 
 @register_analysis("green_kubo_conductivity", needs=("velocities", "box", "real masses"))
@@ -1743,13 +1724,8 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
     except ValueError as err:
         return {"skipped": str(err)}
     try:
-        col = transport_collection(universe, verbose)
-        # the temperature comes from the velocities, hence the need for them
-        temperature = _analysis_temperature(universe, col)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            eh = EinsteinHelfandConductivity.from_collections(
-                col, temperature=temperature.value, species=list(ions))
+        eh, ions, temperature, caught = _conductivity_of(EinsteinHelfandConductivity, universe,
+                                                         verbose)
     except ValueError as err:
         return {"refused": str(err), "ions": ions}
     r = eh.results
@@ -1762,7 +1738,7 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
                      "n_segments": r.n_segments},
         "diagnostics": {"r2": r.r2, "loglog_slope": r.loglog_slope},
         "ions": ions,
-        "warnings": [str(w.message) for w in caught],
+        "warnings": caught,
         "plot": "einstein_helfand_conductivity.png",
     }
 

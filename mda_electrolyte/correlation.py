@@ -604,11 +604,28 @@ def check_window(name, window, top=None, rule="0 <= start < stop"):
 
 def check_fit_window(fit_window, fit_window_ps):
     """Raise ValueError for a fit window that is not two finite numbers ``0 <= start < stop``
-    (fractions ``<= 1`` for ``fit_window``)."""
+    (fractions ``<= 1`` for ``fit_window``).
+
+    Parameters
+    ----------
+    fit_window : tuple of float
+        Fit window as fractions of the lags (used when ``fit_window_ps`` is None).
+    fit_window_ps : tuple of float or None
+        Fit window in ps, which takes precedence.
+
+    Returns
+    -------
+    tuple
+        ``(fit_window, fit_window_ps)`` as the analyses keep them: tuples of the values as
+        given (None where not given), so that a list or array the caller
+        changes later does not change the analysis.
+    """
     if fit_window_ps is not None:
         check_window("fit_window_ps", fit_window_ps, rule="0 <= start < stop (ps)")
     else:
         check_window("fit_window", fit_window, 1, "fractions 0 <= start < stop <= 1")
+    return (None if fit_window is None else tuple(fit_window),
+            None if fit_window_ps is None else tuple(fit_window_ps))
 
 
 def check_sampling(acf, dt, *, what="current", raise_error=True, remedy="", threshold=0.5):

@@ -39,6 +39,7 @@ from .uncertainty import (
     MIN_INDEPENDENT_SAMPLES,
     equilibrated_series_mean,
     few_dof_note,
+    fit_estimate,
     measured_values,
     real_array,
     t_factor,
@@ -471,14 +472,9 @@ class EquationOfState:
             res.verdict = "; ".join(((res.verdict,) if not res.valid else ())
                                     + fit_notes + self._source_notes + self._input_notes)
             res.valid = False
-        res.zero_pressure_density = Estimate(
-            res.rho0, res.rho0_err, "g/cm^3",
-            METHODS["fit"] + ("" if err is not None else ", t-scaled, residual variance"),
-            n_samples=rho.size, converged=res.valid,
-            notes=() if res.valid else (res.verdict,),
-            # the residual variance's t(n - 3) travels for the intervals; given errors: normal
-            dof=float(rho.size - 3) if err is None and rho.size > 3 else None,
-        )
+        res.zero_pressure_density = fit_estimate(
+            res.rho0, res.rho0_err, "g/cm^3", n_points=rho.size, n_parameters=3,
+            given_errors=err is not None, notes=() if res.valid else (res.verdict,))
         self._model = lambda x: model(x, *popt)
         return self
 
@@ -629,12 +625,9 @@ class TaitCompressibility:
             notes = (f"extrapolated: reference pressure {p0:.4g} bar lies outside the sampled "
                      f"pressures {p.min():.4g}–{p.max():.4g} bar",) + notes
         notes = notes + self._input_notes
-        res.compressibility = Estimate(
-            res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa",
-            METHODS["fit"] + ("" if self._err is not None else ", t-scaled, residual variance"),
-            n_samples=p.size, converged=not notes, notes=notes,
-            dof=float(p.size - 3) if self._err is None and p.size > 3 else None,
-        )
+        res.compressibility = fit_estimate(
+            res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa", n_points=p.size,
+            n_parameters=3, given_errors=self._err is not None, notes=notes)
         res.pressures, res.volumes, res.volume_errors = p, v, self._err
         self._model = lambda x: tait(x, *popt)
         return self
@@ -748,12 +741,9 @@ class ThermalExpansion:
             notes = (f"extrapolated: reference temperature {self._tref:.4g} K lies outside the "
                      f"sampled temperatures {t.min():.4g}–{t.max():.4g} K",) + notes
         notes = notes + self._input_notes
-        res.expansivity = Estimate(
-            res.alpha, res.alpha_err, "1/K",
-            METHODS["fit"] + (", t-scaled" if err is None else ""), n_samples=t.size,
-            converged=not notes, notes=notes,
-            dof=float(t.size - 2) if err is None and t.size > 2 else None,
-        )
+        res.expansivity = fit_estimate(
+            res.alpha, res.alpha_err, "1/K", n_points=t.size, n_parameters=2,
+            given_errors=err is not None, notes=notes, scaled=", t-scaled")
         res.reference_temperature = float(self._tref)
         res.temperatures, res.densities, res.density_errors = t, rho, err
         return self

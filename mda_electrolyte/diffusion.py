@@ -31,15 +31,13 @@ from .analysis_base import require_results
 from .carriers import (
     CarrierAnalysis,
     check_temperature,
-    check_volume,
     default_blocks,
     few_ions_notes,
+    n_universes_of,
     same_system,
 )
 from .correlation import (
     SegmentValues,
-    check_fit_window,
-    check_segment_lags,
     diffusive_slope,
     fit_line,
     fit_window_slice,
@@ -272,7 +270,7 @@ class Diffusion(CarrierAnalysis):
         temperature=None,
         verbose=False,
     ):
-        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
+        n_universes = n_universes_of(universes)
         self._configure(
             n_universes, fit_window=fit_window, fit_window_ps=fit_window_ps, n_blocks=n_blocks,
             volume=volume, remove_drift=remove_drift, viscosity=viscosity,
@@ -316,7 +314,7 @@ class Diffusion(CarrierAnalysis):
     def _configure(self, n_collections, *, fit_window=(0.1, 0.6), fit_window_ps=None,
                    n_blocks=None, volume=None, remove_drift=True, viscosity=None,
                    temperature=None, species=None):
-        check_fit_window(fit_window, fit_window_ps)
+        self._configure_fit_window(fit_window, fit_window_ps)
         check_flag("remove_drift", remove_drift)
         self._remove_drift = remove_drift
         self._viscosity = _viscosity_value(viscosity)
@@ -325,17 +323,9 @@ class Diffusion(CarrierAnalysis):
             if temperature is None:
                 raise ValueError("the Yeh–Hummer correction needs temperature= (K)")
         self._temperature = check_temperature(temperature, allow_none=True)
-        self._fit_window = tuple(fit_window)
-        self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
-        self._n_blocks = default_blocks(n_collections, n_blocks)
-        self._volume = check_volume(volume)
-        self._species_names = None if species is None else [str(s) for s in species]
-        self.results = Results()
+        self._configure_common(default_blocks(n_collections, n_blocks), volume, species)
 
-    def _check_segment(self, n_rows, dt, where, n_total=None):
-        check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
-                           fit_window_ps=self._fit_window_ps, n_blocks=self._n_blocks,
-                           n_total=n_total)
+    _check_segment = CarrierAnalysis._check_fit_segment
 
     def _estimate(self, collections):
         self.results = Results()

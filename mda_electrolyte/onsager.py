@@ -39,14 +39,13 @@ from .analysis_base import require_results
 from .carriers import (
     CarrierAnalysis,
     check_neutral,
-    check_volume,
     few_ions_notes,
+    n_universes_of,
     same_system,
     temperature_notes,
 )
 from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
 from .correlation import (
-    check_fit_window,
     check_sampling,
     check_segment_lags,
     diffusive_slope,
@@ -172,7 +171,7 @@ class OnsagerCoefficients(CarrierAnalysis):
         check_sampling=True,
         verbose=False,
     ):
-        n_universes = 1 if not isinstance(universes, (list, tuple)) else len(universes)
+        n_universes = n_universes_of(universes)
         self._configure(
             n_universes, temperature=temperature, method=method, fit_window=fit_window,
             max_lag=max_lag, n_blocks=n_blocks, volume=volume, remove_drift=remove_drift,
@@ -200,22 +199,17 @@ class OnsagerCoefficients(CarrierAnalysis):
             raise ValueError(f"method must be 'einstein' or 'green-kubo', not {method!r}")
         self._method = method
         self._temperature = _check_temperature(temperature)
-        check_fit_window(fit_window, None)
-        self._fit_window = tuple(fit_window)
+        self._configure_fit_window(fit_window)
         self._max_lag = check_number("max_lag (ps)", max_lag, above=0, allow_none=True)
         check_flag("remove_drift", remove_drift)
         check_flag("check_sampling", check_sampling)
         self._remove_drift = bool(remove_drift)
         self._check = bool(check_sampling)
-        self._n_blocks = _check_segments(n_collections, n_blocks)
-        self._volume = check_volume(volume)
-        self._species_names = None if species is None else [str(s) for s in species]
-        self.results = Results()
+        self._configure_common(_check_segments(n_collections, n_blocks), volume, species)
 
     def _check_segment(self, n_rows, dt, where, n_total=None):
         if self._method == "einstein":
-            check_segment_lags(n_rows, dt, where=where, fit_window=self._fit_window,
-                               n_blocks=self._n_blocks, n_total=n_total)
+            self._check_fit_segment(n_rows, dt, where, n_total)
         else:
             check_segment_lags(n_rows, dt, where=where, max_lag=self._max_lag,
                                n_blocks=self._n_blocks, n_total=n_total)

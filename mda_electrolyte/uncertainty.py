@@ -103,6 +103,7 @@ __all__ = [
     "detect_equilibration",
     "segments_method",
     "segment_estimate",
+    "fit_estimate",
     "real_array",
     "MIN_INDEPENDENT_SAMPLES",
     "SeriesMean",
@@ -491,6 +492,47 @@ def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None,
     return Estimate(mean, err, unit, method or default_method,
                     n_samples=samples.shape[0], converged=not notes, notes=tuple(notes),
                     dof=samples.shape[0] - 1)
+
+
+def fit_estimate(value, error, unit, *, n_points, n_parameters, given_errors, notes=(),
+                 scaled=", t-scaled, residual variance"):
+    """A least-squares fit parameter as an :class:`~ase_electrolyte.estimate.Estimate`.
+
+    The one construction of the equations of state's and expansivities' estimates: valid
+    when there are no ``notes``; with the points' errors given (``given_errors``), the
+    covariance is that of those errors and the intervals are normal; without, it is the
+    residual variance's, t-scaled by the caller, and ``dof = n_points - n_parameters`` travels
+    so that ``interval()`` takes the same Student-t quantiles.
+
+    Parameters
+    ----------
+    value, error : float
+        The parameter and its one-sigma error, in ``unit``.
+    unit : str
+    n_points : int
+        Points fitted (the estimate's ``n_samples``).
+    n_parameters : int
+        Parameters of the fitted curve.
+    given_errors : bool
+        Whether the fit was weighted by given errors of the points.
+    notes : sequence of str
+        Reasons the value is not valid; empty for a valid estimate.
+    scaled : str
+        How an error from the residuals was scaled, appended to the method.
+
+    Returns
+    -------
+    Estimate
+    """
+    from ase_electrolyte.estimate import METHODS, Estimate
+
+    notes = tuple(notes)
+    return Estimate(
+        value, error, unit, METHODS["fit"] + ("" if given_errors else scaled),
+        n_samples=n_points, converged=not notes, notes=notes,
+        dof=float(n_points - n_parameters) if not given_errors and n_points > n_parameters
+        else None,
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -735,9 +735,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
 
     def _configure(self, collections, *, temperature=None, volume=None, fit_window=(0.1, 0.3),
                    fit_window_ps=None, n_blocks=None, components="traceless"):
-        check_fit_window(fit_window, fit_window_ps)
-        self._fit_window = tuple(fit_window)
-        self._fit_window_ps = None if fit_window_ps is None else tuple(fit_window_ps)
+        self._fit_window, self._fit_window_ps = check_fit_window(fit_window, fit_window_ps)
         # the window is checked by run() (before the integrals), so that an analysis whose
         # window its segments cannot hold can still be made, as the conductivity's
         self._segment_needs = {}
