@@ -137,6 +137,15 @@ def _own_copies(measured):
     return np.array(values), None if errors is None else np.array(errors), notes
 
 
+def _point_errors(errors, values, what):
+    """The fitted points' errors (None: from the residuals), refused unless one positive
+    finite error per value: a zero error is an infinite weight."""
+    if errors is not None and (errors.shape != values.shape
+                               or not np.all((errors > 0) & (errors < np.inf))):
+        raise ValueError(f"{what} errors must be positive and finite, one per {what}")
+    return errors
+
+
 #: p-value of the fit's χ² below which given per-point errors do not describe the scatter
 _CHI2_P = 1e-4
 
@@ -409,10 +418,7 @@ class EquationOfState:
         _repeated_points_refused(rho, p, "density", "pressure")
         warn_implausible(pressure_bar=p, density_g_cm3=rho)
         self._rho, self._p = rho, p
-        self._err = given_errors
-        if self._err is not None and (self._err.shape != p.shape
-                                      or not np.all((self._err > 0) & (self._err < np.inf))):
-            raise ValueError("pressure errors must be positive and finite, one per pressure")
+        self._err = _point_errors(given_errors, p, "pressure")
         self.results = Results()
 
     def run(self):
@@ -569,10 +575,7 @@ class TaitCompressibility:
             raise ValueError(f"need at least 3 distinct pressures, got {np.unique(self._p).size}")
         _repeated_points_refused(self._p, self._v, "pressure", "volume")
         warn_implausible(pressure_bar=self._p)
-        self._err = given_errors
-        if self._err is not None and (self._err.shape != self._v.shape
-                                      or not np.all((self._err > 0) & (self._err < np.inf))):
-            raise ValueError("volume errors must be positive and finite, one per volume")
+        self._err = _point_errors(given_errors, self._v, "volume")
         self._p0 = check_number("reference_pressure (bar)", reference_pressure)
         self.results = Results()
 
@@ -695,10 +698,7 @@ class ThermalExpansion:
             raise ValueError("need at least 2 distinct temperatures for a slope")
         _repeated_points_refused(self._t, self._rho, "temperature", "density")
         warn_implausible(temperature_K=self._t, density_g_cm3=self._rho)
-        self._err = given_errors
-        if self._err is not None and (self._err.shape != self._rho.shape
-                                      or not np.all((self._err > 0) & (self._err < np.inf))):
-            raise ValueError("density errors must be positive and finite, one per density")
+        self._err = _point_errors(given_errors, self._rho, "density")
         self._tref = check_number("reference_temperature (K)", reference_temperature, above=0,
                                   allow_none=True)
         if self._tref is None:

@@ -90,3 +90,17 @@ def test_fit_estimate_carries_the_residual_dof_only_without_given_errors():
     assert weighted.method != residual.method
     few = fit_estimate(1.0, 0.1, "1/K", n_points=2, n_parameters=2, given_errors=False)
     assert few.dof is None
+
+
+@pytest.mark.parametrize("bad", [[1.0, 0.0, 1.0, 1.0, 1.0], [1.0, np.inf, 1.0, 1.0, 1.0],
+                                 [1.0, 1.0, 1.0]])
+def test_the_fits_refuse_errors_that_are_no_weights_naming_the_points(bad):
+    from mda_electrolyte import EquationOfState, TaitCompressibility, ThermalExpansion
+
+    x = np.array([1.0, 1.1, 1.2, 1.3, 1.4])
+    with pytest.raises(ValueError, match="pressure errors must be positive and finite, one per"):
+        EquationOfState(x, 1000.0 * (x - 1.2), pressure_errors=bad)
+    with pytest.raises(ValueError, match="volume errors must be positive and finite, one per"):
+        TaitCompressibility(100.0 * x, 1000.0 - x, volume_errors=bad)
+    with pytest.raises(ValueError, match="density errors must be positive and finite, one per"):
+        ThermalExpansion(300.0 * x, 1.2 - 0.1 * x, density_errors=bad)
