@@ -430,6 +430,18 @@ class _PressureAnalysis:
         return transport_estimate(samples, "mPa·s", n_runs=self._n_runs,
                                   n_blocks=self._n_blocks, notes=notes, positive=True)
 
+    def _store_viscosity(self, samples, notes):
+        """Results of the per-segment viscosities ``samples`` (mPa·s): the estimate, marked
+        with the method's ``notes`` and those of the tensor (sampling, static stress), its
+        aliases and the settings it was made with."""
+        res = self.results
+        res.shear_viscosity = self._estimate(
+            samples, [*notes, *self._sampling_notes, *self._static_notes])
+        _viscosity_aliases(res)
+        res.temperature = self._temperature
+        res.volume = float(np.mean([v for _, v in self._segments]))
+        res.n_segments = len(self._segments)
+
     def _prefactor(self, volume):
         return volume / (constants.k * self._temperature) * _MPAS / self._norm
 
@@ -648,15 +660,10 @@ class GreenKuboViscosity(_PressureAnalysis):
             )
         if not res.sampling["resolved"]:
             notes.append(f"too coarse: {res.sampling['message']}")
-        notes.extend(self._sampling_notes + self._static_notes)
-        res.shear_viscosity = self._estimate(running[:, window].mean(axis=1), notes)
-        _viscosity_aliases(res)
+        self._store_viscosity(running[:, window].mean(axis=1), notes)
+        res.components = self._components
         if not res.valid:
             warnings.warn(f"Green–Kubo viscosity: {res.verdict}", RuntimeWarning, stacklevel=2)
-        res.temperature = self._temperature
-        res.volume = float(np.mean([v for _, v in self._segments]))
-        res.n_segments = len(self._segments)
-        res.components = self._components
         return self
 
     @draws_user_text
@@ -777,12 +784,7 @@ class EinsteinHelfandViscosity(_PressureAnalysis):
         fit_notes = independence_notes(self._stress_runs, self._n_blocks, "the shear stress",
                                        fit_start=res.fit_window[0], dt=dt)
         notes.extend(n for n in fit_notes if n not in self._sampling_notes)
-        notes.extend(self._sampling_notes + self._static_notes)
-        res.shear_viscosity = self._estimate(eta, notes)
-        _viscosity_aliases(res)
-        res.temperature = self._temperature
-        res.volume = float(np.mean([v for _, v in self._segments]))
-        res.n_segments = len(self._segments)
+        self._store_viscosity(eta, notes)
         return self
 
     @draws_user_text
