@@ -137,6 +137,16 @@ def _own_copies(measured):
     return np.array(values), None if errors is None else np.array(errors), notes
 
 
+def _extrapolated(reference, sampled, what, unit, margin=0.0):
+    """The note (a 1-tuple, else empty) of a fit evaluated at a ``reference`` ``what`` farther
+    than ``margin`` outside the ``sampled`` ones."""
+    lo, hi = sampled.min(), sampled.max()
+    if lo - margin <= reference <= hi + margin:
+        return ()
+    return (f"extrapolated: reference {what} {reference:.4g} {unit} lies outside the sampled "
+            f"{what}s {lo:.4g}–{hi:.4g} {unit}",)
+
+
 def _point_errors(errors, values, what):
     """The fitted points' errors (None: from the residuals), refused unless one positive
     finite error per value: a zero error is an infinite weight."""
@@ -622,11 +632,9 @@ class TaitCompressibility:
             # pressures paired in the wrong order
             notes = (f"κ_T = {kappa * 1e4:.3g} 1/GPa is not positive: the volume does not "
                      "shrink with pressure",) + notes
-        margin = _TAIT_EXTRAPOLATION * np.ptp(p)
-        if not p.min() - margin <= p0 <= p.max() + margin:
-            # κ_T at P0 is then the fitted curve's slope far from any point, not a measurement
-            notes = (f"extrapolated: reference pressure {p0:.4g} bar lies outside the sampled "
-                     f"pressures {p.min():.4g}–{p.max():.4g} bar",) + notes
+        # κ_T far from P0 is the fitted curve's slope far from any point, not a measurement
+        notes = _extrapolated(p0, p, "pressure", "bar",
+                              margin=_TAIT_EXTRAPOLATION * np.ptp(p)) + notes
         notes = notes + self._input_notes
         res.compressibility = fit_estimate(
             res.kappa_T_per_GPa, res.kappa_T_err_per_GPa, "1/GPa", n_points=p.size,
@@ -735,11 +743,9 @@ class ThermalExpansion:
         res.alpha = float(-slope / rho_ref)
         res.alpha_err = float(np.sqrt(max(grad @ cov @ grad, 0.0))) * scale
         notes = _fit_error_notes(resid, err, t.size - 2, rho)
-        if not t.min() <= self._tref <= t.max():
-            # the line's density is extrapolated there; far enough out it turns negative and
-            # flips the sign of α
-            notes = (f"extrapolated: reference temperature {self._tref:.4g} K lies outside the "
-                     f"sampled temperatures {t.min():.4g}–{t.max():.4g} K",) + notes
+        # the line's density is extrapolated outside them; far enough out it turns negative
+        # and flips the sign of α
+        notes = _extrapolated(self._tref, t, "temperature", "K") + notes
         notes = notes + self._input_notes
         res.expansivity = fit_estimate(
             res.alpha, res.alpha_err, "1/K", n_points=t.size, n_parameters=2,

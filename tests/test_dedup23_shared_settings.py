@@ -104,3 +104,19 @@ def test_the_fits_refuse_errors_that_are_no_weights_naming_the_points(bad):
         TaitCompressibility(100.0 * x, 1000.0 - x, volume_errors=bad)
     with pytest.raises(ValueError, match="density errors must be positive and finite, one per"):
         ThermalExpansion(300.0 * x, 1.2 - 0.1 * x, density_errors=bad)
+
+
+@pytest.mark.parametrize("reference, extrapolated", [(300.0, False), (340.0, False),
+                                                     (339.0, False), (341.0, True),
+                                                     (200.0, True)])
+def test_thermal_expansion_marks_a_reference_outside_the_temperatures(reference, extrapolated):
+    from mda_electrolyte import ThermalExpansion
+
+    t = np.array([300.0, 310.0, 320.0, 330.0, 340.0, 305.0])
+    rng = np.random.default_rng(1)
+    rho = 1.3 * (1.0 - 1e-3 * (t - 300.0)) + rng.normal(0.0, 1e-4, t.size)
+    est = ThermalExpansion(t, rho, reference_temperature=reference).run().results.expansivity
+    notes = [n for n in est.notes if n.startswith("extrapolated: reference temperature")]
+    assert bool(notes) is extrapolated
+    if extrapolated:
+        assert not est.converged and "300–340 K" in notes[0]
