@@ -439,13 +439,14 @@ def select_device(device) -> str:
     used. An explicit CUDA device that cannot be used raises RuntimeError/ValueError.
     """
     global _auto_warned
-    name = str(device).strip().lower()
-    m = re.fullmatch(r"cuda(?::(\d+))?", name)
-    if name not in ("auto", "cpu") and m is None:
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', not {device!r}")
-    if name == "cpu":
+    from ..device import parse_device
+
+    # the package's one reading of a device (any case, torch's "cpu:0", a Device or a
+    # torch.device; "gpu" is told its spelling)
+    parsed = parse_device(device)
+    if parsed != "auto" and not parsed.is_cuda:
         return "cpu"
-    if name == "auto":
+    if parsed == "auto":
         if not cuda_available():
             return "cpu"
         try:
@@ -459,7 +460,7 @@ def select_device(device) -> str:
                     RuntimeWarning, stacklevel=3)
             return "cpu"
         return "cuda:0"
-    index = int(m.group(1) or 0)
+    index = parsed.index
     if not cuda_available():
         raise RuntimeError(
             f"device={device!r} requested but no CUDA GPU is usable here (no driver or no "
