@@ -1656,16 +1656,17 @@ def _analysis_temperature(universe, collection):
     return kinetic_temperature(universe)
 
 
-def _conductivity_of(cls, universe, verbose):
+def _conductivity_of(cls, universe, verbose, **parameters):
     """``cls`` (a conductivity) of the shared collection's charged species at its kinetic
-    temperature (the need for velocities), with the charged species, that temperature
-    (Estimate, K) and the texts of the warnings the estimate gave."""
+    temperature (the need for velocities) and ``parameters``, with the charged species, that
+    temperature (Estimate, K) and the texts of the warnings the estimate gave."""
     ions = charged_species(universe)
     col = transport_collection(universe, verbose)
     temperature = _analysis_temperature(universe, col)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        analysis = cls.from_collections(col, temperature=temperature.value, species=list(ions))
+        analysis = cls.from_collections(col, temperature=temperature.value, species=list(ions),
+                                        **parameters)
     return analysis, ions, temperature, [str(w.message) for w in caught]
 
 
@@ -1750,18 +1751,14 @@ def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False)
     except ValueError as err:
         return {"skipped": str(err)}
     try:
-        col = transport_collection(universe, verbose)
-        temperature = _analysis_temperature(universe, col)
-        try:
-            # the analysis, not its Estimate: its segments are the D's, so α_d's error comes
-            # from their joint scatter
-            gk = _green_kubo_of(universe, verbose)[0]
-        except ValueError:
-            gk = None  # refused: σ_NE without α_d
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            ne = NernstEinstein.from_collections(col, temperature=temperature.value,
-                                                 species=list(ions), conductivity=gk)
+        # the analysis, not its Estimate: its segments are the D's, so α_d's error comes from
+        # their joint scatter
+        gk = _green_kubo_of(universe, verbose)[0]
+    except ValueError:
+        gk = None  # refused: σ_NE without α_d (a collection refused is refused again below)
+    try:
+        ne, ions, temperature, caught = _conductivity_of(NernstEinstein, universe, verbose,
+                                                         conductivity=gk)
     except ValueError as err:
         return {"refused": str(err), "ions": ions}
     r = ne.results
@@ -1772,5 +1769,5 @@ def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False)
         "transference_numbers": r.transference_numbers,
         "temperature_K (kinetic)": temperature,
         "ions": ions,
-        "warnings": [str(w.message) for w in caught],
+        "warnings": caught,
     }
