@@ -468,6 +468,8 @@ def check_trajectory_source(trajectory, what, positions=True):
                 "structures, displacements and mean-squared displacements would be wrong; load "
                 "the trajectory without it (translations such as fit_translation or "
                 "center_in_box are fine)")
+    for reader in getattr(trajectory, "readers", None) or (trajectory,):
+        _warn_unread_gro_frames(reader, what)
     filenames = getattr(trajectory, "filenames", None)
     if filenames is not None and len(filenames) > 1:
         import os
@@ -481,6 +483,37 @@ def check_trajectory_source(trajectory, what, positions=True):
                     f"{seen[key]} and {k}): its frames would count as independent samples and "
                     "the error bars shrink; give each file once")
             seen[key] = k
+
+
+def _warn_unread_gro_frames(reader, what):
+    """Warn where MDAnalysis' GRO reader read one frame of a file that holds more.
+
+    ``GROReader`` reads the first frame of a .gro file and nothing else, without a word: a
+    ``gmx trjconv -o traj.gro`` trajectory of hundreds of frames was analysed as one.
+    :func:`~mda_electrolyte.bridge.from_ase` reads every frame of such a file.
+    """
+    if type(reader).__name__ != "GROReader" or reader.n_frames != 1:
+        return
+    import itertools
+    import warnings
+
+    try:
+        with open(reader.filename, encoding="utf-8", errors="replace") as fh:
+            head = list(itertools.islice(fh, 2))
+            n_atoms = int(head[1]) if len(head) == 2 else None
+            if n_atoms is None:
+                return
+            # the first frame's atom lines and box line, then anything that is not blank
+            rest = itertools.islice(fh, n_atoms + 1, None)
+            more = any(line.strip() for line in itertools.islice(rest, 3))
+    except (OSError, ValueError):
+        return  # MDAnalysis read the file; what it holds beyond is not ours to judge then
+    if more:
+        warnings.warn(
+            f"{what}: MDAnalysis' GRO reader reads only the first frame of {reader.filename}, "
+            "which holds more: this analysis sees one frame; read them all with "
+            f"mda_electrolyte.from_ase({str(reader.filename)!r}) (or convert the file with "
+            "gmx trjconv to .xtc/.trr)", UserWarning, stacklevel=4)
 
 
 def check_range(name, value):
