@@ -214,8 +214,10 @@ def _main(argv):
     except BrokenPipeError:  # --help into a pipe whose reader has gone
         _silence_stdout()
         return 128 + signal.SIGPIPE  # as a shell reports a command ended by SIGPIPE
-    # the library's one SIGTERM mechanism: a run inside the command adds what it keeps
-    from ase_electrolyte.md import Terminated, terminate_as_interrupt
+    # the library's one SIGTERM mechanism (a run inside the command adds what it keeps), from
+    # its module of the standard library alone: through ase_electrolyte.md, every refusal of
+    # an argument first imported ASE's integrators and with them scipy.optimize (0.5-1.2 s)
+    from ase_electrolyte.termination import Terminated, terminate_as_interrupt
 
     # a path of the command line named in a line is shown quoted when whitespace or a control
     # character in it would be collapsed or break the line (shown_path)
