@@ -264,8 +264,14 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
         d = np.asarray(density_g_cm3, dtype=float)
         if d.size and not (0.3 <= d.min() and d.max() <= 5.0):
             shown = float(d) if d.ndim == 0 else f"{d.min():g}–{d.max():g}"
+            # too dense is nearly always kg/m³; too thin is more often a density computed
+            # from atoms without masses or from a box too large for them than a unit
+            cause = ("is it in kg/m³ (1 g/cm³ = 1000 kg/m³)?" if d.max() > 5.0 else
+                     "are masses missing (MDAnalysis gives an atom of unknown mass 0 amu), is "
+                     "the box too large for its atoms (a vacuum gap, lengths in another unit), "
+                     "or is it in another unit (1 g/cm³ = 1 kg/L = 1000 kg/m³)?")
             doubts.append(f"a density of {shown} g/cm³ is far from a liquid electrolyte's "
-                          "(0.7–2 g/cm³): is it in kg/m³ (1 g/cm³ = 1000 kg/m³)?")
+                          f"(0.7–2 g/cm³): {cause}")
     if concentration is not None:
         c = np.asarray(concentration, dtype=float)
         if c.size and c.max() > 30.0:
