@@ -1692,6 +1692,29 @@ def _check_repeated_frames(frames, what):
     return note
 
 
+def _model_labels_note(frames, what):
+    """Warn, and return a note, where frames carry a model's own labels
+    (``info["label_source"] == "model"``), else ``None``.
+
+    ``electrolyte diagnose`` without a reference writes its scanned frames
+    (``volume_scan_frames.extxyz``) with the model's labels under the plain names, and marks
+    them so. Fine-tuned on, they teach a model another model's predictions (or its own), not
+    the reference method's, and the errors of a set of them measure two models' disagreement.
+    Distillation onto a teacher's labels is meant; it is warned of, not refused.
+    """
+    marked = [k for k, a in enumerate(frames, 1) if a.info.get("label_source") == "model"]
+    if not marked:
+        return None
+    shown = ", ".join(map(str, marked[:5])) + (" ..." if len(marked) > 5 else "")
+    names = sorted({str(frames[k - 1].info.get("label_calculator", "?")) for k in marked})
+    note = (f"{what}: {len(marked)} of {len(frames)} frame(s) carry a model's labels, not a "
+            f"reference method's (info['label_source'] = 'model', by {', '.join(names)}; frames "
+            f"{shown}, numbered from 1): the model learns that model's predictions; label them "
+            "with the reference method unless distillation is meant")
+    warnings.warn(note, UserWarning, stacklevel=3)
+    return note
+
+
 def _untrained_elements(train_frames, valid_frames, from_scratch):
     """Elements of the validation frames that no training frame holds: a ValueError for a
     model trained from scratch, else a note for the result (``None`` when there is none).
@@ -2368,6 +2391,8 @@ def finetune(
                     if valid is not None else None)
     untrained_note = None
     repeated_notes = [_check_repeated_frames(frames, name) for frames, name in (
+        (train_frames, "training data"), (valid_frames, "validation data")) if frames]
+    repeated_notes += [_model_labels_note(frames, name) for frames, name in (
         (train_frames, "training data"), (valid_frames, "validation data")) if frames]
     if valid_frames is not None:
         _check_disjoint(train_frames, valid_frames)
