@@ -6,7 +6,7 @@ and the ``electrolyte`` command). Kept apart from :mod:`ase_electrolyte.md` and 
 import beyond the standard library: the command enters it before it checks its arguments, and
 importing :mod:`ase_electrolyte.md` for it cost every refusal of a bad argument the import of
 ASE's integrators (``ase.md`` imports ``ase.optimize`` and with it ``scipy.optimize``) and of
-h5py, 1.7-2.5 s on a loaded machine, for a one-line error.
+h5py for a one-line error: 0.9-1.4 s a refusal on a loaded machine, 0.15-0.4 s without it.
 """
 
 from __future__ import annotations
