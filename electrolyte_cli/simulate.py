@@ -817,8 +817,13 @@ def run_protocol_into(atoms, calc, out, args):
     else:
         with atomic_path(initial) as tmp:
             ase.io.write(tmp, atoms, format="extxyz")
+    molality = atoms.info.get("cation_molality")
+    # what the box holds, not what was asked: a small box can only come near the asked
+    # concentration (the demo's ~100 atoms hold one LiPF6 per 1.44 mol/kg, not 1.0)
+    held = f", {molality:.3g} mol/kg of cations as packed" if molality else ""
     print(
-        f"box: {len(atoms)} atoms, {atoms.info.get('composition')}, L = {atoms.cell[0, 0]:.2f} Å",
+        f"box: {len(atoms)} atoms, {atoms.info.get('composition')}{held}, "
+        f"L = {atoms.cell[0, 0]:.2f} Å",
         flush=True,
     )
     # the run's errors advise the protocol's arguments: here the options that set them
@@ -837,6 +842,8 @@ def run_protocol_into(atoms, calc, out, args):
     summary = {
         "n_atoms": len(atoms),
         "composition": atoms.info.get("composition"),
+        # mol of cations per kg of solvent as packed (the counts', not the asked value)
+        "cation_molality_mol_kg": molality,
         "temperature_K": args.temperature,
         "pressure_bar": args.pressure,
         "production_ensemble": args.ensemble,
