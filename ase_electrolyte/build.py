@@ -33,8 +33,7 @@ from ase.data import atomic_numbers, covalent_radii
 from .atoms_checks import MAX_TEMPERATURE_K, check_flag, check_number
 from .species import _rotamer_enthalpies, get_salt, get_species
 from .topology import MOLECULE_INDEX, SPECIES, set_topology
-from .trajectory import GCM3_TO_AMU_PER_A3
-from .units import warn_implausible
+from .units import GCM3_TO_AMU_PER_A3, warn_implausible
 
 __all__ = [
     "electrolyte_box",

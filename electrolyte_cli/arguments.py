@@ -993,9 +993,10 @@ def check_frames_file(path, flag, hint="an extxyz file or ASE database"):
     Refuses an empty name, a missing file, a folder, an empty file and a format ase.io does not
     know, in one line naming ``flag``.
     """
+    # a missing or empty file is refused before ase.io, which imports scipy (0.8 s)
+    check_input_file(path, flag=flag)
     from ase.io.formats import UnknownFileTypeError, filetype, get_ioformat
 
-    check_input_file(path, flag=flag)
     try:
         get_ioformat(filetype(str(path)))
     except UnknownFileTypeError as err:
