@@ -1609,6 +1609,7 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
 
     Examples
     --------
+    >>> from ase_electrolyte.build import check_density
     >>> check_density(1.2)
     1.2
     >>> try:

@@ -133,6 +133,7 @@ def device_spelling(device):
 
     Examples
     --------
+    >>> from ase_electrolyte.device import device_spelling
     >>> device_spelling(" CPU:0 "), device_spelling("Cuda"), device_spelling("cuda:01")
     ('cpu', 'cuda', 'cuda:1')
     """

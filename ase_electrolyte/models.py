@@ -632,6 +632,7 @@ def is_model_file(path):
 
     Examples
     --------
+    >>> from ase_electrolyte.models import is_model_file
     >>> is_model_file("other.PTH"), is_model_file("frames.extxyz")
     (True, False)
     """
