@@ -111,6 +111,28 @@ def close_option(key, names, cutoff=0.8):
     return lower[found[0]] if found else None
 
 
+def choice_word(what, value, choices):
+    """``value`` as the one of ``choices`` it names in any case and spacing (``"NPT"``,
+    ``" Ewald "``), or ValueError naming the choices and a near one; ``None`` where ``None``
+    is a choice. Option words carry no case: one reading for run_md's ensemble and
+    Electrostatics' words, so that a stored setting and its rerun see one spelling.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.calculator_parameters import choice_word
+    >>> choice_word("method", " EWALD ", ("ewald", "pme"))
+    'ewald'
+    """
+    if isinstance(value, str) and " ".join(value.split()).lower() in choices:
+        return " ".join(value.split()).lower()
+    if value is None and None in choices:
+        return None
+    words = [c for c in choices if isinstance(c, str)]
+    close = close_option(value, words, cutoff=0.6) if isinstance(value, str) else None
+    hint = f" (did you mean {close!r}?)" if close else ""
+    raise ValueError(f"{what} must be one of {choices}, not {value!r}{hint}")
+
+
 class ParametersContract:
     """Mixin (before :class:`ase.calculators.calculator.Calculator`) giving the ASE contract.
 

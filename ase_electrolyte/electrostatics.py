@@ -38,7 +38,7 @@ from .calculator_charges import (
     unread_charge_sum,
 )
 from .calculator_errors import check_finite, input_errors
-from .calculator_parameters import ParametersContract, applies_direct_edits, close_option
+from .calculator_parameters import ParametersContract, applies_direct_edits, choice_word
 from .device import resolve_device
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
 
@@ -380,19 +380,6 @@ def _ewald_terms(atoms, lr_wavelength):
         return float(np.prod(np.ceil(lengths / (0.5 * lr_wavelength)))) * len(atoms)
 
 
-def _choice(name, value, choices):
-    """``value`` as the one of ``choices`` it names in any case and spacing (as D3's damping
-    and run_md's ensemble are read), or ValueError naming the choices and a near one."""
-    if isinstance(value, str) and " ".join(value.split()).lower() in choices:
-        return " ".join(value.split()).lower()
-    if value is None and None in choices:  # short_range
-        return None
-    words = [c for c in choices if isinstance(c, str)]
-    close = close_option(value, words, cutoff=0.6) if isinstance(value, str) else None
-    hint = f" (did you mean {close!r}?)" if close else ""
-    raise ValueError(f"{name} must be one of {choices}, not {value!r}{hint}")
-
-
 def _symbol_key(key):
     """Element symbol of a dict key given as a symbol or an atomic number."""
     if isinstance(key, (int, np.integer)):
@@ -682,7 +669,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # a numpy bool made todict() and save() fail: "Object of type bool_ is not JSON
         # serializable"
         p["background"] = bool(p["background"])
-        p["scheme"] = _choice("scheme", p["scheme"], _SCHEMES)
+        p["scheme"] = choice_word("scheme", p["scheme"], _SCHEMES)
         if p["scheme"] == "qrd":
             p["qrd"] = _normalise_qrd(p["qrd"])
         elif p["scheme"] == "fixed" and p["charges"] is None:
@@ -694,7 +681,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
             # A list of floats: todict() is then plain JSON, and a numpy array's repr, which
             # elides the middle of a long array, never stands for it in a fingerprint
             p["charges"] = charge_values(p["charges"], "the fixed charges").tolist()
-        p["method"] = _choice("method", p["method"], _METHODS)
+        p["method"] = choice_word("method", p["method"], _METHODS)
         p["tolerance"] = check_number(
             f"tolerance, in (0, {_MAX_TOLERANCE:g}],", p["tolerance"], above=0)
         if p["tolerance"] > _MAX_TOLERANCE:
@@ -716,7 +703,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
                 "charge_scale (with total_charge=None) for charges scaled from the declared one")
         if not isinstance(p["array"], str):
             raise TypeError(f"array must be the name of a per-atom array, not {p['array']!r}")
-        p["short_range"] = _choice("short_range", p["short_range"], _SHORT_RANGE)
+        p["short_range"] = choice_word("short_range", p["short_range"], _SHORT_RANGE)
         if p["short_range"] in ("cutoff", "gaussian") and p["short_range_length"] is None:
             raise ValueError(
                 f"short_range={p['short_range']!r} needs short_range_length > 0 (Å)"
@@ -724,7 +711,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # checked with any short_range, as the charges above
         p["short_range_length"] = check_number(
             "short_range_length (Å)", p["short_range_length"], above=0, allow_none=True)
-        p["dtype"] = _choice("dtype", p["dtype"], ("float64", "float32"))
+        p["dtype"] = choice_word("dtype", p["dtype"], ("float64", "float32"))
         # the one device vocabulary; "auto" settles on a GPU torch sees, else the CPU
         p["device"] = str(resolve_device(p["device"]))
         self._molecules = None

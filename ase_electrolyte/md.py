@@ -1752,14 +1752,9 @@ def ensemble_name(ensemble, what="ensemble"):
     ValueError
         Not a string, or no ensemble's name.
     """
-    from .calculator_parameters import close_option
+    from .calculator_parameters import choice_word
 
-    name = " ".join(ensemble.split()).lower() if isinstance(ensemble, str) else None
-    if name in _ENSEMBLES:
-        return name
-    close = close_option(ensemble, _ENSEMBLES, cutoff=0.6) if isinstance(ensemble, str) else None
-    hint = f" (did you mean {close!r}?)" if close else ""
-    raise ValueError(f"{what} must be one of {_ENSEMBLES}, not {ensemble!r}{hint}")
+    return choice_word(what, ensemble, _ENSEMBLES)
 
 
 def _check_run_numbers(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp_fs,
