@@ -16,6 +16,7 @@ import numbers
 
 import numpy as np
 from ase import units as _ase
+from ase.data import atomic_masses
 from scipy import constants as _c
 
 __all__ = [
@@ -133,8 +134,9 @@ IMPLAUSIBLE_PRESSURE_BAR = 5.0e4
 #: stability limit (the 1 fs of Ju et al. 2025's real masses, 2 fs with tritium, are within
 #: it). The limit of other masses: :func:`plausible_timestep_fs`.
 MAX_PLAUSIBLE_TIMESTEP_FS = 5.0
-#: Mass (amu) of hydrogen, at which :data:`MAX_PLAUSIBLE_TIMESTEP_FS` applies.
-HYDROGEN_MASS_AMU = 1.008
+#: Mass (amu) of hydrogen (ASE's standard atomic mass), at which
+#: :data:`MAX_PLAUSIBLE_TIMESTEP_FS` applies.
+HYDROGEN_MASS_AMU = float(atomic_masses[1])
 
 
 def plausible_timestep_fs(lightest_mass_amu=None):
