@@ -38,6 +38,7 @@ from .error_metrics import PairStream, error_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
 from .model_frames import FrameSource
 from .model_labels import (
+    RESULTS_POSITION_TOLERANCE,
     EvaluationMethod,
     IsolatedMoleculeEvaluator,
     StoredMoleculeLabels,
@@ -755,7 +756,7 @@ def _frame_labels(label_frames):
     return labels
 
 
-def check_reference_frames(frames, label_frames, tolerance=1e-3):
+def check_reference_frames(frames, label_frames, tolerance=RESULTS_POSITION_TOLERANCE):
     """Raise unless ``label_frames`` are the analysed frames, in order (no model is evaluated).
 
     The labels of frame *k* must belong to frame *k*: the same number of frames, the same atoms

@@ -904,8 +904,8 @@ def _stored_label(atoms, results, name):
     return first
 
 
-#: Å by which a frame's atoms may sit off the atoms its calculator's results were computed
-#: for (as :func:`~mda_electrolyte.intra_inter_errors.check_reference_frames` allows labels).
+#: Å by which a frame's atoms may sit off the atoms its labels were computed for (a calculator's
+#: results, stored labels, :func:`~mda_electrolyte.intra_inter_errors.check_reference_frames`).
 RESULTS_POSITION_TOLERANCE = 1e-3
 
 
@@ -1168,7 +1168,7 @@ class EvaluationMethod:
                 from ase.geometry import find_mic
 
                 shift, _ = find_mic(shift, atoms.cell.array, pbc=True)
-            if np.abs(shift).max() > 1e-3:
+            if np.abs(shift).max() > RESULTS_POSITION_TOLERANCE:
                 raise ValueError(
                     f"the {self.name} labels of frame {frame} belong to other positions (off by "
                     f"{np.abs(shift).max():.3g} Å): labels and frames must be in the same order"
