@@ -71,27 +71,26 @@ def run(args):
     A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
     A.check_not_empty(args.reference, "--reference", "a labels file or a model name")
     labels = args.reference is not None and _labels_file(args.reference)
-    if args.reference is None:
-        pass
-    elif not labels:
-        if _frames_file_name(args.reference):
-            # a mistyped labels file was called an unknown model ("unknown model
-            # 'labels.extxyz'; registered names: ...")
-            raise ValueError(f"--reference {args.reference}: no such labels file; give an "
-                             "existing extxyz or ASE database, or a model name")
-        A.check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
-        if _same_model(args.model, args.reference):
-            # the same model with the same --dispersion: every error 0, after minutes of both
-            # models' evaluations
-            raise ValueError(f"--reference {args.reference} is the --model itself (with the same "
-                             "--dispersion): every error would be 0; give another model or "
-                             "labelled frames")
-    elif Path(args.reference).is_dir():
-        raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
-                         "(extxyz or ASE database) or a model name")
-    else:
-        # a pipe with no writer blocked the read forever
-        A.check_input_file(args.reference, flag="--reference")
+    if args.reference is not None:
+        if not labels:
+            if _frames_file_name(args.reference):
+                # a mistyped labels file was called an unknown model ("unknown model
+                # 'labels.extxyz'; registered names: ...")
+                raise ValueError(f"--reference {args.reference}: no such labels file; give an "
+                                 "existing extxyz or ASE database, or a model name")
+            A.check_model_args(args.reference, args.dispersion, args.device, flag="--reference")
+            if _same_model(args.model, args.reference):
+                # the same model with the same --dispersion: every error 0, after minutes of both
+                # models' evaluations
+                raise ValueError(f"--reference {args.reference} is the --model itself (with the "
+                                 "same --dispersion): every error would be 0; give another model "
+                                 "or labelled frames")
+        elif Path(args.reference).is_dir():
+            raise ValueError(f"--reference {args.reference} is a folder; give a labels file "
+                             "(extxyz or ASE database) or a model name")
+        else:
+            # a pipe with no writer blocked the read forever
+            A.check_input_file(args.reference, flag="--reference")
     A.check_not_being_written(args.trajectory)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
