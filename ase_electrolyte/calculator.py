@@ -18,9 +18,10 @@ from .calculator_charges import (
     unread_charge_sum,
 )
 from .calculator_errors import InputError, check_finite, input_errors
-from .calculator_parameters import Option, ParametersContract, _options_snapshot, close_option
+from .calculator_parameters import Option, ParametersContract, _options_snapshot
 from .device import resolve_device, reuse_freed_memory
 from .models import load_model, model_spec
+from .option_words import close_option
 
 __all__ = ["Calculator", "parse_dispersion"]
 

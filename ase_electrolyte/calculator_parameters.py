@@ -31,6 +31,7 @@ import numpy as np
 from ase.calculators.calculator import Parameters, all_changes, equal
 
 from .calculator_errors import InputError, input_errors
+from .option_words import close_option
 
 __all__ = ["Option", "ParametersContract", "applies_direct_edits"]
 
@@ -97,40 +98,6 @@ def _options_snapshot(parameters):
         key: value if hasattr(value, "get_property") else copy.deepcopy(value)
         for key, value in parameters.items()
     }
-
-
-def close_option(key, names, cutoff=0.8):
-    """The one of ``names`` that ``key`` looks like a misspelling of (another case, a swapped
-    or missing letter: ``"Dispersion"``, ``"dispresion"``), or ``None``; ``cutoff`` is
-    difflib's similarity ratio (a lower one for names of three letters, where one wrong letter
-    leaves 0.67)."""
-    import difflib
-
-    lower = {str(name).lower(): name for name in names}
-    found = difflib.get_close_matches(str(key).lower(), list(lower), n=1, cutoff=cutoff)
-    return lower[found[0]] if found else None
-
-
-def choice_word(what, value, choices):
-    """``value`` as the one of ``choices`` it names in any case and spacing (``"NPT"``,
-    ``" Ewald "``), or ValueError naming the choices and a near one; ``None`` where ``None``
-    is a choice. Option words carry no case: one reading for run_md's ensemble and
-    Electrostatics' words, so that a stored setting and its rerun see one spelling.
-
-    Examples
-    --------
-    >>> from ase_electrolyte.calculator_parameters import choice_word
-    >>> choice_word("method", " EWALD ", ("ewald", "pme"))
-    'ewald'
-    """
-    if isinstance(value, str) and " ".join(value.split()).lower() in choices:
-        return " ".join(value.split()).lower()
-    if value is None and None in choices:
-        return None
-    words = [c for c in choices if isinstance(c, str)]
-    close = close_option(value, words, cutoff=0.6) if isinstance(value, str) else None
-    hint = f" (did you mean {close!r}?)" if close else ""
-    raise ValueError(f"{what} must be one of {choices}, not {value!r}{hint}")
 
 
 class ParametersContract:

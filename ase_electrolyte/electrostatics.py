@@ -38,8 +38,9 @@ from .calculator_charges import (
     unread_charge_sum,
 )
 from .calculator_errors import check_finite, input_errors
-from .calculator_parameters import ParametersContract, applies_direct_edits, choice_word
+from .calculator_parameters import ParametersContract, applies_direct_edits
 from .device import resolve_device
+from .option_words import choice_word
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
 
 __all__ = ["Electrostatics", "PMEErrorNotMeasuredWarning", "QRdFit", "UnreadChargesWarning",

@@ -945,7 +945,7 @@ def _check_scratch_config(base):
     """
     import sevenn._const as const
 
-    from .calculator_parameters import close_option
+    from .option_words import close_option
 
     known = set(const.DEFAULT_E3_EQUIVARIANT_MODEL_CONFIG) | set(_SCRATCH_EXTRA_KEYS)
     config = dict(base)

@@ -1752,7 +1752,7 @@ def ensemble_name(ensemble, what="ensemble"):
     ValueError
         Not a string, or no ensemble's name.
     """
-    from .calculator_parameters import choice_word
+    from .option_words import choice_word
 
     return choice_word(what, ensemble, _ENSEMBLES)
 

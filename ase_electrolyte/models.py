@@ -571,7 +571,7 @@ def _checked_model(model, backend, options):
     spec = _BACKENDS[backend]
     unknown = sorted(set(options) - spec.options)
     if unknown:
-        from .calculator_parameters import close_option
+        from .option_words import close_option
 
         close = [c for c in (close_option(k, spec.options) for k in unknown) if c]
         hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""

@@ -55,9 +55,9 @@ def did_you_mean(word, known):
 
     Compared case-insensitively (difflib's ratio, cutoff 0.6, as
     :func:`ase_electrolyte.species.get_species` suggests species names), by the library's
-    one reader of near names (:func:`~ase_electrolyte.calculator_parameters.close_option`).
+    one reader of near names (:func:`~ase_electrolyte.option_words.close_option`).
     """
-    from ase_electrolyte.calculator_parameters import close_option
+    from ase_electrolyte.option_words import close_option
 
     if not isinstance(word, str) or not word.strip():
         return ""

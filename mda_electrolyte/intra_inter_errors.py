@@ -349,7 +349,7 @@ def _quantity_names(quantities):
     """``quantities`` as a list of names of :data:`_QUANTITIES`: one name alone is taken as a
     list of one (it was read letter by letter, "unknown quantity 'f'"), and a name in another
     case as the name; anything else refused naming the nearest."""
-    from ase_electrolyte.calculator_parameters import close_option
+    from ase_electrolyte.option_words import close_option
 
     if isinstance(quantities, str):
         quantities = [quantities]

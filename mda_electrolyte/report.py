@@ -123,7 +123,7 @@ def analysis_names(names):
     ValueError
         A name no analysis has, with the closest registered one.
     """
-    from ase_electrolyte.calculator_parameters import close_option
+    from ase_electrolyte.option_words import close_option
 
     known = registered_analyses()
     by_key = {name.lower(): name for name in known}
