@@ -38,6 +38,7 @@ from MDAnalysis.coordinates.memory import MemoryReader
 from MDAnalysis.units import constants as mda_constants
 
 from ase_electrolyte.atoms_checks import check_number
+from ase_electrolyte.option_words import choice_word
 from ase_electrolyte.species import species_from_formula
 from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from ase_electrolyte.trajectory import (
@@ -1281,8 +1282,7 @@ def _lammps_elements(top, data, dump):
 
 
 def _from_lammps(data, dump, units, atom_style, dt):
-    if units not in _LAMMPS_UNITS:
-        raise ValueError(f"lammps_units must be one of {sorted(_LAMMPS_UNITS)}, not {units!r}")
+    units = choice_word("lammps_units", units, tuple(sorted(_LAMMPS_UNITS)))
     kwargs = {"atom_style": atom_style} if atom_style else {}
     for path in (data, dump):
         if not Path(path).is_file():

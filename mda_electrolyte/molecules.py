@@ -18,6 +18,7 @@ from ase.geometry import find_mic
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
 from ase_electrolyte.atoms_checks import check_number
+from ase_electrolyte.option_words import choice_word
 from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES
 from mda_electrolyte.atom_categories import element_symbols
 
@@ -82,6 +83,7 @@ def molecule_ids(atomgroup, compound="residues"):
         For an unknown ``compound``, fragments asked of a topology without bonds, or residues
         that are evidently not molecules (:func:`check_residues_are_molecules`).
     """
+    compound = choice_word("compound", compound, ("residues", "fragments"))
     if compound == "residues":
         check_residues_are_molecules(atomgroup)
         raw = atomgroup.resindices
@@ -93,8 +95,6 @@ def molecule_ids(atomgroup, compound="residues"):
                 "or use compound='residues'"
             )
         raw = atomgroup.fragindices
-    else:
-        raise ValueError(f"compound must be 'residues' or 'fragments', not {compound!r}")
     return first_appearance(raw)
 
 

@@ -40,6 +40,7 @@ from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import METHODS, Estimate, mark_not_valid, propagated_dof
 from ase_electrolyte.neighbour_pairs import pairs_within
+from ase_electrolyte.option_words import choice_word
 from mda_electrolyte.analysis_base import (
     BOX_ROUNDING,
     FrameAnalysis,
@@ -736,8 +737,11 @@ class IntraInterRDF(FrameAnalysis):
                  compound="residues", engine="auto", **kwargs):
         check_atomgroup("IntraInterRDF: the atomgroup", atomgroup)
         super().__init__(atomgroup.universe.trajectory, **kwargs)
-        if engine not in ("auto", "vesin"):
-            raise ValueError(f"IntraInterRDF: engine must be 'auto' or 'vesin', not {engine!r}")
+        engine = choice_word("IntraInterRDF: engine", engine, ("auto", "vesin"))
+        compound = choice_word("IntraInterRDF: compound", compound, ("residues", "fragments"))
+        if isinstance(pairs, str):
+            pairs = choice_word("IntraInterRDF: pairs (or a list of (sel_a, sel_b))", pairs,
+                                ("elements",))
         self._engine = engine
         r_min, r_max = check_range("IntraInterRDF: range", range)
         if nbins is None:

@@ -28,6 +28,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ase_electrolyte.atoms_checks import check_number
+from ase_electrolyte.option_words import choice_word
 from mda_electrolyte.shell_table import OC, OE
 
 #: Shortest shell cutoff taken, Å: no cation–ligand contact is shorter (Li–O about 1.9–2.1 Å,
@@ -167,8 +168,7 @@ def shell_classes(counts, molecules, anion_codes, convention="anion_count"):
     is in no other cation's shell of the frame; an anion shared by several cations makes each of
     their shells AGG.
     """
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    convention = choice_word("convention", convention, CONVENTIONS)
     n_frames, n_cat, _ = counts.shape
     anion_codes = list(anion_codes)
     n_anion = counts[..., anion_codes].sum(axis=-1) if anion_codes else np.zeros(

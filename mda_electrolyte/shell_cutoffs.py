@@ -44,6 +44,7 @@ from functools import lru_cache
 import numpy as np
 
 from ase_electrolyte.atoms_checks import check_number
+from ase_electrolyte.option_words import choice_word
 
 from .atom_categories import element_symbols
 from .uncertainty import real_array
@@ -123,8 +124,7 @@ class ShellCutoff:
         """
         from ase_electrolyte.estimate import Estimate
 
-        if which not in ("cutoff", "peak"):
-            raise ValueError(f"which must be 'cutoff' or 'peak', not {which!r}")
+        which = choice_word("which", which, ("cutoff", "peak"))
         value = self.cutoff if which == "cutoff" else self.peak
         if self.method != "rdf_first_minimum":
             if value is None:
@@ -1023,8 +1023,7 @@ def donor_atoms(group, preset="ju2025", bonds=None):
         When the species has no donor atom under the preset, or donors of two elements with
         different cutoffs (one cutoff per species).
     """
-    if preset not in DONOR_PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; known: {sorted(DONOR_PRESETS)}")
+    preset = choice_word("preset", preset, tuple(DONOR_PRESETS))
     cutoffs = DONOR_PRESETS[preset]
     universe = group.universe
     n = universe.atoms.n_atoms

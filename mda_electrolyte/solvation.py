@@ -43,6 +43,7 @@ from MDAnalysis.lib.distances import minimize_vectors
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.estimate import mark_not_valid
+from ase_electrolyte.option_words import choice_word
 from mda_electrolyte.analysis_base import (
     BOX_ROUNDING,
     FrameAnalysis,
@@ -100,6 +101,8 @@ __all__ = ["SolvationShells", "cutoff_cn_errors", "cutoff_share_errors", "oxygen
 #: minimum (``"whole_molecule"``), or the donor atoms of Ju et al. (2025) with their fixed cutoffs,
 #: Li–O 2.6 Å and Li–P 4.2 Å (``"donor_atoms"``).
 CUTOFF_CONVENTIONS = ("whole_molecule", "donor_atoms")
+# what a species without a first minimum gets: an error, or the donor-atom preset cutoff
+NO_MINIMUM = ("raise", "preset")
 _PRESET = "ju2025"
 #: Shell labels listed one by one in the report, most common first; the rest as one share
 _REPORTED_LABELS = 20
@@ -408,8 +411,7 @@ def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
         shells, dimensionless), for the cutoffs from an RDF minimum with a finite, non-zero
         error; given and preset cutoffs are exact and absent.
     """
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    convention = choice_word("convention", convention, CONVENTIONS)
     layout = table.layout
     n_frames, n_cat = table.n_frames, layout.n_cations
     n_shells = n_frames * n_cat
@@ -511,15 +513,18 @@ def _check_group(name, group, universe=None):
         raise
 
 
+def _option_words(convention, cutoff_convention, no_minimum):
+    """The three word options read in any case and spacing (``"Bridging"``, ``"DONOR_ATOMS"``),
+    as the calculators and run_md read theirs: ``"Bridging"`` was refused while ``"bridging"``
+    ran."""
+    return (choice_word("convention", convention, CONVENTIONS),
+            choice_word("cutoff_convention", cutoff_convention, CUTOFF_CONVENTIONS),
+            choice_word("no_minimum", no_minimum, NO_MINIMUM))
+
+
 def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                   cutoff_convention="whole_molecule", no_minimum="raise", bonds=None):
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
-    if cutoff_convention not in CUTOFF_CONVENTIONS:
-        raise ValueError(
-            f"cutoff_convention must be one of {CUTOFF_CONVENTIONS}, not {cutoff_convention!r}")
-    if no_minimum not in ("raise", "preset"):
-        raise ValueError(f"no_minimum must be 'raise' or 'preset', not {no_minimum!r}")
+    _option_words(convention, cutoff_convention, no_minimum)
     _check_group("SolvationShells: the cation selection", cations)
     if not isinstance(anions, dict) or not isinstance(solvents, dict):
         raise TypeError("anions and solvents must be dicts mapping a species name to an AtomGroup")
@@ -840,6 +845,8 @@ class SolvationShells(FrameAnalysis):
         **kwargs,
     ):
         rdf_range = check_range("rdf_range", rdf_range)
+        convention, cutoff_convention, no_minimum = _option_words(
+            convention, cutoff_convention, no_minimum)
         _check_group("SolvationShells: the cation selection", cations)
         _check_bins("rdf_nbins", rdf_nbins)
         _check_bins("angle_bins", angle_bins, MAX_ANGLE_BINS)
@@ -1436,8 +1443,7 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
         unknown ``network_species`` or a string, ``angle_bins`` that is not a whole number
         from 1 to 10⁶.
     """
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    convention = choice_word("convention", convention, CONVENTIONS)
     if table.n_frames == 0:
         raise ValueError("no frames analysed")
     names = list(table.layout.species)
