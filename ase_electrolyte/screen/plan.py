@@ -1034,24 +1034,18 @@ def packed_concentration(box, salt, units, density=None):
     ValueError
         An unknown species or salt name.
     """
+    from ..build import _salt_concentration
     from ..species import get_salt, get_species
 
-    counts = dict(box)
-    species = {name: get_species(name) for name in counts}
-    solvent_g = sum(sp.mass * counts[n] for n, sp in species.items() if sp.charge == 0)
-    total_g = sum(sp.mass * counts[n] for n, sp in species.items())
-    cations = sum(counts[n] for n, sp in species.items() if sp.charge > 0)
+    plan = {get_species(name): n for name, n in dict(box).items()}
+    solvent_g = sum(sp.mass * n for sp, n in plan.items() if sp.charge == 0)
+    cations = sum(n for sp, n in plan.items() if sp.charge > 0)
     if not salt or not cations:
         return 0.0, 0.0
-    per_formula = get_salt(salt).stoichiometry[0]
     molality = 1000.0 * cations / solvent_g  # mol/kg: masses in g/mol
-    formula_units = cations / per_formula
-    if units == "molal":
-        return molality / per_formula, molality
-    if density is None:
-        return math.nan, molality
-    # mol/L of the box at the plan's density: the inverse of composition_counts' conversion
-    return 1000.0 * float(density) * formula_units / total_g, molality
+    # one conversion with electrolyte_box's info["packed_composition"]
+    return (_salt_concentration(plan, get_salt(salt).stoichiometry, units, density),
+            molality)
 
 
 def _box_key(counts):
