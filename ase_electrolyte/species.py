@@ -482,8 +482,8 @@ def get_species(name):
     """A :class:`Species` from the library by name, or ``name`` itself if it is a Species.
 
     Case and surrounding blanks are ignored (``"ec"``), an ion may carry the sign of its charge
-    (``"Li+"``, ``"PF6-"``), and a library species may be named by its description
-    (``"ethylene carbonate"``).
+    (``"Li+"``, ``"PF6-"``, also as text copied from a paper writes it: ``"PF₆⁻"``, ``"Li⁺"``),
+    and a library species may be named by its description (``"ethylene carbonate"``).
 
     Raises
     ------
@@ -507,6 +507,20 @@ def get_species(name):
     )
 
 
+# the minus signs text copied from a paper carries (U+2212 and the dashes): "PF6−", "BF4–"
+_MINUS_SIGNS = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d", "-"))
+
+
+def _lookup_key(name):
+    """``name`` as the library looks it up: compatibility characters as their plain ones
+    (Unicode NFKC: "Li⁺" as "Li+", "LiPF₆" as "LiPF6", full-width letters), every minus sign
+    as "-", blanks joined, lower case. "PF6-" was found and "PF6⁻" only hinted at."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", name).translate(_MINUS_SIGNS)
+    return " ".join(text.split()).lower()
+
+
 def _alias(name):
     """The library species ``name`` means other than by its exact name, or None.
 
@@ -514,7 +528,7 @@ def _alias(name):
     charge's sign (``"Li+"``, ``"PF6-"``; the sign must match), and a species may be given by its
     description (``"ethylene carbonate"``).
     """
-    key = " ".join(name.split()).lower()
+    key = _lookup_key(name)
     if len(key) > 1 and key[-1] in "+-":
         key = key[:-1].rstrip() + key[-1]  # "Li +" as "Li+"
     names = _keys().get(key)
@@ -537,9 +551,9 @@ def _what_it_may_be(name):
     """A hint for an unknown species name: a salt's name, or a SMILES (of a library species)."""
     if not isinstance(name, str) or not name:
         return ""
-    if name.lower() in {k.lower() for k in SALTS}:
+    key = _lookup_key(name)
+    if key in {k.lower() for k in SALTS}:
         return f" ({name} is a salt: give it as salt=, its ions as species)"
-    key = " ".join(name.split()).lower()
     if len(key) > 1 and key[-1] in "+-":
         unsigned = _keys().get(key[:-1].rstrip())
         sp = {**SOLVENTS, **IONS}[unsigned[0]] if unsigned else None
@@ -618,8 +632,7 @@ def _close_matches(name, known):
 
     if not isinstance(name, str) or not name.strip():
         return ""
-    found = difflib.get_close_matches(" ".join(name.split()).lower(), list(known), n=3,
-                                      cutoff=0.6)
+    found = difflib.get_close_matches(_lookup_key(name), list(known), n=3, cutoff=0.6)
     names = list(dict.fromkeys(known[f] for f in found))
     return f" (did you mean {' or '.join(map(repr, names))}?)" if names else ""
 
@@ -655,9 +668,9 @@ def _library_entry(species, table):
 def get_salt(name):
     """A :class:`Salt` from the library by name, or ``name`` itself if it is a Salt.
 
-    Case and surrounding blanks are ignored (``"lipf6"``), and a library salt may be named by
-    its ions' chemical names (``"lithium hexafluorophosphate"``), as :func:`get_species` takes
-    a species' description.
+    Case and surrounding blanks are ignored (``"lipf6"``, ``"LiPF₆"`` as ``"LiPF6"``), and a
+    library salt may be named by its ions' chemical names (``"lithium hexafluorophosphate"``),
+    as :func:`get_species` takes a species' description.
 
     Raises
     ------
@@ -668,7 +681,7 @@ def get_salt(name):
     if isinstance(name, Salt):
         return name
     if isinstance(name, str):
-        found = _salt_keys().get(" ".join(name.split()).lower())
+        found = _salt_keys().get(_lookup_key(name))
         if found is not None:
             return SALTS[found]
     hint = _salt_smiles_hint(name) or _close_matches(name, _salt_keys())
