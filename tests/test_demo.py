@@ -82,9 +82,8 @@ def test_simulate_terminal_lines_print_only_valid_numbers():
     assert "1.2034 ± 0.0041 g/cm^3 (valid)" in temperature
 
 
-@pytest.fixture
-def cheap_demo(tmp_path, monkeypatch):
-    """``(run, out)``: the demo's own steps with a cheap stand-in for SevenNet-0, 0.05 ps.
+def _cheap_demo(out, monkeypatch):
+    """``run``: the demo's own steps into ``out`` with a cheap stand-in for SevenNet-0, 0.05 ps.
 
     The stand-in keeps every molecule's shape (an elastic network within each molecule) and
     puts Lennard-Jones between molecules: a plain Lennard-Jones model let the molecules fall
@@ -105,17 +104,25 @@ def cheap_demo(tmp_path, monkeypatch):
                                            rc=6.0),
     )
     monkeypatch.setattr(A, "check_model_args", lambda *a, **k: None)
-    out = tmp_path / "demo"
     args = argparse.Namespace(n_atoms=None, production_ps=0.048, equilibration_ps=None,
                               dispersion="none",
                               device="cpu", quiet=True, output=str(out))
-    return (lambda: demo.run(args)), out
+    return lambda: demo.run(args)
 
 
-def test_demo_end_to_end_with_a_cheap_potential(cheap_demo):
+@pytest.fixture(scope="module")
+def cheap_demo_folder(tmp_path_factory):
+    """The folder of one finished cheap demo (:func:`_cheap_demo`), run once for this module:
+    the tests read it, and copy it before running in it again."""
+    out = tmp_path_factory.mktemp("cheap_demo") / "demo"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _cheap_demo(out, monkeypatch)()
+    return out
+
+
+def test_demo_end_to_end_with_a_cheap_potential(cheap_demo_folder):
     """The demo's own steps (box, protocol, analyses, marking, report) with LJ for SevenNet-0."""
-    run, out = cheap_demo
-    run()
+    out = cheap_demo_folder
     simulation = json.loads((out / "simulation.json").read_text())
     assert set(simulation["estimates"]) >= {"density", "temperature"}
     assert simulation["estimates"]["density"]["converged"] is False  # 0.2 ps of NPT
@@ -145,15 +152,20 @@ def test_demo_end_to_end_with_a_cheap_potential(cheap_demo):
     assert page.count("class='invalid'") >= len(found) + 1  # and the run's own density
 
 
-def test_demo_that_cannot_write_its_marked_summary_leaves_no_unmarked_one(cheap_demo,
-                                                                         monkeypatch):
+def test_demo_that_cannot_write_its_marked_summary_leaves_no_unmarked_one(
+        cheap_demo_folder, tmp_path, monkeypatch):
     """Disk full at the demo's marked summary: no summary.json whose numbers read as results."""
     import errno
+    import shutil
 
     import ase_electrolyte.atomic_file as atomic_file
     import mda_electrolyte.report  # noqa: F401 - binds the real writer for the first summary
 
-    run, out = cheap_demo
+    # the finished demo's run folder without its analyses: the rerun reuses the finished MD
+    # stages (the fault is in the reporting after them) and analyses the run again
+    out = tmp_path / "demo"
+    shutil.copytree(cheap_demo_folder, out, ignore=shutil.ignore_patterns("analysis"))
+    run = _cheap_demo(out, monkeypatch)
     write = atomic_file.write_json_atomic
 
     def full_disk_for_the_demo_summary(path, *args, **kwargs):
