@@ -57,10 +57,24 @@ def test_large_blocks_come_from_the_heap_and_are_reused():
 
 
 def test_cpu_calculator_turns_it_on():
+    # on before the model is loaded (the load's allocations are those to keep on the heap):
+    # the load itself is stopped, which spares loading SevenNet-0 in a fresh process
     code = (
         "from ase_electrolyte import Calculator, device\n"
+        "import ase_electrolyte.calculator as calculator\n"
+        "class Loaded(Exception):\n"
+        "    pass\n"
+        "def load_model(*args, **kwargs):\n"
+        "    assert device._reuse_state['result'] is True\n"
+        "    raise Loaded\n"
+        "calculator.load_model = load_model\n"
         "assert 'result' not in device._reuse_state\n"
-        "Calculator('sevennet-0', device='cpu')\n"
+        "try:\n"
+        "    Calculator('sevennet-0', device='cpu')\n"
+        "except Loaded:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('the model was not loaded')\n"
         "assert device._reuse_state['result'] is True\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

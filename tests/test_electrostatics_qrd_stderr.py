@@ -149,7 +149,8 @@ def test_few_degrees_of_freedom_are_noted_and_many_are_not(cached_sums):
 
 
 @pytest.mark.parametrize("regularization", [0.0, 1e-3])
-def test_parameters_the_labels_do_not_determine_have_infinite_stderr(regularization):
+def test_parameters_the_labels_do_not_determine_have_infinite_stderr(regularization,
+                                                                     cached_sums):
     # one composition, neutral frames: only the charges are determined, not (b, s) apart.
     # The pooled formula reported (b, s) 0.8 off the truth with errors of 2e-4 (regularisation
     # 0) and, regularised, the prior's (0, 1/sqrt 3) with errors of 5 and 0.06
