@@ -83,9 +83,7 @@ def run(args):
     A.check_not_being_written(traj)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
-    A.check_output_folder(out)
-    A.check_not_another_commands_folder(out, "analyze")
-    A.check_not_foreign_folder(out, "analyze")
+    A.check_output(out, "analyze")
     out = Path(out)
     from mda_electrolyte.report import check_outputs, registered_analyses, report_files
 

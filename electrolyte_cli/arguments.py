@@ -425,7 +425,11 @@ def check_output_folder(path, flag="-o/--output"):
     parent = out
     while not parent.exists():
         parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+    if not parent.is_dir():
+        # "x is not a writable folder" of a file x read as a matter of permissions
+        raise ValueError(f"{flag} {path}: {parent} is not a writable folder (it is a file); "
+                         "give a path through folders")
+    if not os.access(parent, os.W_OK | os.X_OK):
         raise ValueError(f"{flag} {path}: {parent} is not a writable folder")
     if not out.exists():
         # a parent that looks writable may still refuse the folder (/proc, a read-only mount
@@ -441,14 +445,52 @@ def check_output_folder(path, flag="-o/--output"):
                 break
 
 
-#: The file that marks a folder as the output of a command whose files another command's run
-#: would delete (each clears the figures and tables of its own names before it writes) or leave
-#: stale beside its new numbers.
+#: The entries (``fnmatch`` patterns) that mark a folder as the output of each command whose
+#: files another command's run would delete (each clears the figures and tables of its own
+#: names before it writes), leave stale beside its new numbers, or mix with its own. Each
+#: command's first written file is among them, so that a stopped run is known too.
 _OUTPUT_MARKERS = {
-    "demo": "report.html",  # first: a demo's analysis folder holds a summary.json too
-    "analyze": "summary.json",
-    "diagnose": "diagnose.json",
+    "demo": ("report.html",),  # first: a demo's folder holds a simulate run, its analysis
+    "analyze": ("summary.json",),  # folder a summary.json
+    "diagnose": ("diagnose.json",),
+    "screen": ("plan.json",),
+    "finetune": ("member_*",),
+    "simulate": None,  # its run files (simulate.RUN_FILES), read where they are defined
 }
+
+
+def check_output(path, command, flag="-o/--output", writes_like=()):
+    """The one check of a command's output folder, made before anything is read or loaded.
+
+    Every command that writes a folder calls it, so that one obstacle reads the same in
+    each: an empty name, an unexpanded ``~``, a link that loops or points nowhere, a file
+    where the folder goes, a path through a file, a folder that cannot be written or created
+    (:func:`check_output_folder`), a folder holding another command's output
+    (:func:`check_not_another_commands_folder`) and one holding other files and nothing of
+    the command's (:func:`check_not_foreign_folder`). ``simulate``, ``screen`` and
+    ``finetune`` called only some of them: ``screen -o`` the folder of an ``analyze`` was
+    called a folder of "other files", ``analyze -o`` it the output of another command.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The output folder as given.
+    command : str
+        The subcommand that writes it.
+    flag : str
+        The option, as the message names it.
+    writes_like : tuple of str
+        Commands whose output ``command`` writes itself (the demo's run is a ``simulate``
+        run), whose markers are no sign of another command's folder.
+
+    Raises
+    ------
+    ValueError
+        One line naming the option, the path, the obstacle and what to give instead.
+    """
+    check_output_folder(path, flag)
+    check_not_another_commands_folder(path, command, flag, writes_like)
+    check_not_foreign_folder(path, command, flag)
 
 
 def check_not_another_commands_folder(path, command, flag="-o/--output", writes_like=()):
@@ -464,12 +506,32 @@ def check_not_another_commands_folder(path, command, flag="-o/--output", writes_
     named them, and ``analyze -o`` a demo's ``analysis`` folder replaced its summary under the
     demo's ``report.html``, which then showed the old numbers as the folder's report.
     """
-    for other, marker in _OUTPUT_MARKERS.items():
-        if other != command and other not in writes_like and (Path(path) / marker).is_file():
+    import fnmatch
+    import os
+
+    folder = Path(path)
+    if not folder.is_dir():
+        return
+    try:
+        entries = os.listdir(folder)
+    except OSError:  # named by check_not_foreign_folder, which lists it too
+        return
+    from .simulate import RUN_FILES
+
+    for other, patterns in _OUTPUT_MARKERS.items():
+        if other == command or other in writes_like:
+            continue
+        patterns = RUN_FILES if patterns is None else patterns
+        marker = next(iter(sorted(e for p in patterns for e in fnmatch.filter(entries, p))),
+                      None)
+        if marker is not None:
+            # a sibling, not a folder inside the other command's output
+            example = (folder.with_name(f"{folder.name}_{command}") if folder.name else
+                       Path.cwd() / f"electrolyte_{command}")
             raise ValueError(
                 f"{flag} {path} holds the output of electrolyte {other} ({marker}); "
-                f"electrolyte {command} would delete or leave stale its files there: give "
-                "another folder")
+                f"electrolyte {command} would delete, leave stale or mix with its files "
+                f"there: give a new or empty folder, e.g. {example}")
 
 
 def output_names(command):

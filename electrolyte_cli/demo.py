@@ -60,8 +60,8 @@ def run(args):
     check_number("--equilibration-ps", args.equilibration_ps, minimum=0, allow_none=True)
     if args.n_atoms is not None:
         _check_demo_atoms(args.n_atoms)
-    A.check_output_folder(args.output)
-    A.check_not_foreign_folder(args.output, "demo")
+    # the demo's run is a simulate run: its files are the demo's own
+    A.check_output(args.output, "demo", writes_like=("simulate",))
     # a folder where a file of the run or of its report goes failed only when it was written
     # (report.html at the very end)
     from .simulate import check_run_files

@@ -50,8 +50,8 @@ def register(sub):
 def run(args):
     """Check every argument, then run the diagnostics into the output folder.
 
-    The checks of the options come first, the labels file (read whole) and the vacuum
-    (whose check imports MDAnalysis with the molecule tools) after them: the readers
+    The checks of the options come first, the vacuum (whose check imports MDAnalysis with
+    the molecule tools) and then the labels file (read whole) after them: the readers
     (MDAnalysis) were imported before any check, and a mistyped ``--scales`` was refused
     only once a ``--reference`` file had been read.
     """
@@ -94,10 +94,14 @@ def run(args):
     A.check_not_being_written(args.trajectory)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
-    A.check_output_folder(out)
-    A.check_not_another_commands_folder(out, "diagnose")
-    A.check_not_foreign_folder(out, "diagnose")
+    A.check_output(out, "diagnose")
     out = Path(out)
+    from mda_electrolyte.molecules import check_vacuum
+
+    # before the labels file is read whole: --vacuum nan was refused only after seconds of
+    # reading a large --reference
+    with A.options_named({"vacuum": "--vacuum"}):
+        check_vacuum(args.vacuum)  # its bounds (1e308 was taken here, refused after the read)
     if labels and Path(args.reference).is_file():
         from mda_electrolyte.model_labels import read_frames
 
@@ -106,10 +110,6 @@ def run(args):
             read_frames(args.reference)
         except ValueError as err:
             raise ValueError(f"--reference: {err}") from None
-    from mda_electrolyte.molecules import check_vacuum
-
-    with A.options_named({"vacuum": "--vacuum"}):
-        check_vacuum(args.vacuum)  # its bounds (1e308 was taken here, refused after the read)
     A.check_plotting()
     from mda_electrolyte.bridge import from_ase, read_ase_frames
     from mda_electrolyte.diagnose import diagnose

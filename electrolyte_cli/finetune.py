@@ -42,20 +42,18 @@ _FLAGS = {"epochs": "--epochs", "ensemble": "--ensemble", "lr": "--lr",
 
 
 def _check_finetune(args):
-    """The files, the base model, the device and the output folder, before any data is read."""
+    """The output folder, the numbers, the files, the base model and the device, before any
+    data is read.
+
+    The output folder and the numbers come first: they need no import of ase.io, which the
+    frames files' check needs (a second on an idle core, before ``--epochs 0`` or ``--lr
+    nan`` was refused).
+    """
     from pathlib import Path
 
     from ase_electrolyte.finetuning import check_finetune_options
 
-    A.check_frames_file(args.train, "the training data")
-    if args.valid is not None:
-        A.check_frames_file(args.valid, "--valid")
-        if Path(args.valid).resolve() == Path(args.train).resolve():
-            # validation errors of the training frames themselves are no validation
-            raise ValueError(f"--valid {args.valid} is the training data itself; give frames "
-                             "the model is not trained on, or leave out --valid")
-    A.check_output_folder(args.output)
-    A.check_not_foreign_folder(args.output, "finetune")
+    A.check_output(args.output, "finetune")
     # the numbers reached finetune only inside the claimed folder (--epochs 0, --lr nan)
     with A.options_named(_FLAGS):
         check_finetune_options(
@@ -64,6 +62,15 @@ def _check_finetune(args):
             # keywords the command does not set (finetune's defaults apply): values that pass
             loss="huber", check_units=True, plot=True, force_weight=1.0, stress_weight=0.01,
         )
+    # a mistyped word is refused before the frames files' check imports ase.io (a second)
+    A.check_device(args.device)
+    A.check_frames_file(args.train, "the training data")
+    if args.valid is not None:
+        A.check_frames_file(args.valid, "--valid")
+        if Path(args.valid).resolve() == Path(args.train).resolve():
+            # validation errors of the training frames themselves are no validation
+            raise ValueError(f"--valid {args.valid} is the training data itself; give frames "
+                             "the model is not trained on, or leave out --valid")
     A.check_model_args(args.base, "none", args.device, flag="--base", backend="sevennet")
     out = Path(args.output)
     # a member stopped part-way holds epoch checkpoints only: another command's retraining

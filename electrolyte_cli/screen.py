@@ -47,8 +47,7 @@ def _check_screen(args):
         raise ValueError(f"--scheduler {args.scheduler!r}: give the address of a running dask "
                          "scheduler, e.g. tcp://HOST:8786")
     A.check_input_file(args.plan, flag="the plan")
-    A.check_output_folder(args.output)
-    A.check_not_foreign_folder(args.output, "screen")
+    A.check_output(args.output, "screen")
     if args.experimental is not None:
         # a folder or a missing table was found only once the plan had been read and written
         A.check_input_file(args.experimental, flag="--experimental")

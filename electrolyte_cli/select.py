@@ -40,6 +40,8 @@ def _check_select(args):
 
     if args.n < 1:
         raise ValueError(f"-n must be >= 1 (frames to keep), not {args.n}")
+    # a mistyped word is refused before the frames files' check imports ase.io (a second)
+    A.check_device(args.device)
     A.check_not_empty(args.output, "-o/--output", "a file name ending in .extxyz")
     out = Path(args.output)
     # a link that loops failed after the model had loaded and the selection had run

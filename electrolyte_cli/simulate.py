@@ -289,8 +289,7 @@ def _check_simulate(args):
         # density or a box too small for one ion pair are named before the folder is made
         with A.options_named(_COMPOSITION_FLAGS):
             _composition(args)
-    A.check_output_folder(args.output)
-    A.check_not_foreign_folder(args.output, "simulate")
+    A.check_output(args.output, "simulate")
     check_run_files(args.output)
     args.modal = A.modal_word(args.model, args.modal)
     A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
