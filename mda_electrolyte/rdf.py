@@ -1147,7 +1147,8 @@ class IntraInterRDF(FrameAnalysis):
                 "first_minimum": cutoff,
                 **dict(zip(("g_max", "g_max_position"), self._g_max(key, method),
                            strict=True)),
-                "cn_first_shell": self._cn_first_shell(p, key, cutoff, method)}
+                "cn_first_shell": self._cn_first_shell(p, key, cutoff, method,
+                                                       found.cutoff_spread)}
             estimates = self._judge_overlaps(p, key, found, estimates, close_pairs[p],
                                              int(close_frames[p]), volume)
             self.results.estimates[key] = estimates
@@ -1219,12 +1220,15 @@ class IntraInterRDF(FrameAnalysis):
         merged[0] += below[0]
         return merged
 
-    def _cn_first_shell(self, p, key, cutoff, method):
+    def _cn_first_shell(self, p, key, cutoff, method, spread=None):
         """The total coordination number within the first minimum, as an Estimate.
 
-        Its error is the block error of the running count at ``r_c`` ⊕ the cutoff's own error
-        carried through the running integral, ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ`` (held
-        within the range); not valid without a minimum, blocks, or a valid cutoff."""
+        Its error is the block error of the running count at ``r_c`` ⊕ the cutoff's scatter
+        ``δ`` (``spread``, Å: the ``cutoff_spread`` of its
+        :class:`~mda_electrolyte.shell_cutoffs.ShellCutoff`; the cutoff's error where not
+        given) carried through the running integral,
+        ``δ · (CN(r_c + δ) − CN(r_c − δ)) / 2δ`` (held within the range); not valid without a
+        minimum, blocks, or a valid cutoff."""
         if not math.isfinite(cutoff.value):
             return Estimate.invalid(math.nan, math.nan, "1", METHODS["none"],
                                     f"no first minimum: {cutoff.verdict}")
@@ -1266,7 +1270,9 @@ class IntraInterRDF(FrameAnalysis):
         short = self._too_short(p) + ((
             f"too few reference atoms: {int(self._n_a[p])} (a first-shell count needs at "
             f"least {MIN_IONS} to average over)",) if self._n_a[p] < MIN_IONS else ())
-        delta = cutoff.stderr
+        # where repeated runs put the cutoff, not the wider reach of a flat trough's minimum
+        # (mda_electrolyte.solvation.cutoff_cn_errors)
+        delta = cutoff.stderr if spread is None else spread
         if not math.isfinite(delta):
             return Estimate.invalid(value, math.nan, "1", METHODS["none"],
                                     f"the cutoff's error is unknown ({cutoff.method})")
@@ -1281,7 +1287,7 @@ class IntraInterRDF(FrameAnalysis):
                             notes=tuple(cutoff.notes) + short + still)
         # the block error has blocks - 1 degrees of freedom, the cutoff's is taken as normal
         return Estimate(value, float(np.hypot(err, d_cn)), "1",
-                        f"{method} ⊕ the cutoff's error ±{delta:.3g} Å through the running "
+                        f"{method} ⊕ the cutoff's scatter ±{delta:.3g} Å through the running "
                         f"integral (±{d_cn:.3g})", n_blocks,
                         converged=cutoff.valid and not short,
                         notes=tuple(cutoff.notes) + short,
@@ -1628,7 +1634,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
             # with their resolution and verdict (shallow, small sample); no bare copies
             "first_peak": rdf.results.estimates[key]["first_peak"],
             "first_minimum": rdf.results.estimates[key]["first_minimum"],
-            # the coordination number within it, the cutoff's error carried
+            # the coordination number within it, the cutoff's scatter carried
             "cn_first_shell": rdf.results.estimates[key]["cn_first_shell"],
         }
     summary["png"] = "intra_inter_rdf.png"

@@ -85,6 +85,14 @@ class ShellCutoff:
     peak_err : float or None
         One-sigma error of ``peak`` as the first maximum of the unsmoothed g(r), Å: its move
         from σ/2 to σ ⊕ the counting noise.
+    cutoff_spread : float or None
+        One-sigma scatter of ``cutoff`` over repeated runs, Å, at most ``cutoff_err``: the
+        Poisson spread of the whole search ⊕ the smoothing's shift ((1 + c) times the move
+        from σ to σ/2 where it was not extrapolated, the extrapolation's residual where it
+        was), and at least the cutoff's distance from the centre of the trough's low points.
+        What a count within the cutoff moves with (coordination numbers, shares of shells):
+        ``cutoff_err`` is meant to cover where the true minimum may lie and is wider in a
+        flat trough (see :func:`mda_electrolyte.solvation.cutoff_cn_errors`).
     warnings : list of str
         Why the cutoff may be unreliable (empty when it is not).
     note : str
@@ -102,6 +110,7 @@ class ShellCutoff:
     smoothing: float | None = None
     cutoff_err: float | None = None
     peak_err: float | None = None
+    cutoff_spread: float | None = None
     warnings: list = field(default_factory=list)
     note: str = ""
 
@@ -366,8 +375,9 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         result.note = (f"the first minimum is too shallow (relative depth {result.depth:.2f} < "
                        f"{min_depth})")
         return result
-    cutoff, result.cutoff_err, peak, result.peak_err = _corrected_positions(
+    cutoff, result.cutoff_err, peak, result.peak_err, *spread = _corrected_positions(
         edges, g, counts, sigma, x, p1, end, m)
+    result.cutoff_spread = spread[0] if spread else result.cutoff_err
     # the extrapolation stays between the peak and the end of the search
     result.cutoff = float(np.clip(cutoff, x[p1], x[end]))
     if counts is not None:
@@ -377,6 +387,12 @@ def first_minimum(edges, g, counts=None, smoothing=0.2, min_depth=0.2, prominenc
         # valid cutoffs covered 0.76-0.90 of flat-trough replicas
         reach = _trough_reach(edges, g, counts, sigma, p1, end, x, result.cutoff)
         result.cutoff_err = max(result.cutoff_err, reach)
+        # a cutoff off the centre of the trough's low points is that far from where repeated
+        # runs put it on average (a bias the Poisson spread does not see)
+        positions, weights = _trough_points(edges, g, counts, sigma, p1, end, x)
+        centre = float(np.sum(weights * positions) / np.sum(weights))
+        result.cutoff_spread = min(max(result.cutoff_spread, abs(result.cutoff - centre)),
+                                   result.cutoff_err)
     result.peak = peak
     result.note = (f"first minimum of g(r) smoothed with σ = {sigma:.3f} Å and σ/2, extrapolated "
                    f"to no smoothing, after the first peak at {result.peak:.2f} Å (relative "
@@ -477,6 +493,13 @@ def _trough_reach(edges, g, counts, sigma, p1, end, x, cutoff):
     low as the lowest. Over replicas (tests/test_shell_cutoff_flat_trough_calibration.py) flat
     troughs are covered 0.95 of the time with 0.1 and 0.05 Å bins, steep ones unchanged.
     """
+    positions, weights = _trough_points(edges, g, counts, sigma, p1, end, x)
+    return float(np.sqrt(np.sum(weights * (positions - cutoff) ** 2) / np.sum(weights)))
+
+
+def _trough_points(edges, g, counts, sigma, p1, end, x):
+    """The points of g(r) smoothed with σ/2 between the first peak ``p1`` and ``end`` (Å) and
+    their weights ``exp(−z²/2)`` (:func:`_trough_reach`)."""
     matrix = _smoothing_weights(edges.tobytes(), float(0.5 * sigma), 0.01)[1]
     # each bin's Poisson variance in g's units (g / count per pair)
     variance = g * np.divide(g, counts, out=np.zeros_like(g), where=counts > 0)
@@ -497,9 +520,7 @@ def _trough_reach(edges, g, counts, sigma, p1, end, x, cutoff):
     rise = curve - curve[k]
     noise = np.sqrt(np.maximum(difference, 0.0))
     z = np.divide(rise, noise, out=np.where(rise > 0, np.inf, 0.0), where=noise > 0)
-    weights = np.exp(-0.5 * z * z)
-    positions = x[p1 : p1 + curve.size]
-    return float(np.sqrt(np.sum(weights * (positions - cutoff) ** 2) / np.sum(weights)))
+    return x[p1 : p1 + curve.size], np.exp(-0.5 * z * z)
 
 
 def _unlocated(edges, g, counts, below, s, x, p1, result):
@@ -964,7 +985,28 @@ def _corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=_N_BOOT)
         systematic = 2.0 * max(abs(move[0]), 2.0 * move_noise)
     cutoff_err = math.hypot(systematic, spread_c)
     peak_err = math.hypot(2.0 * peak_move, spread_p)
-    return float(cutoff[0]), float(cutoff_err), float(peak[0]), float(peak_err)
+    spread = _located_spread(factor, move[0], spread_c, cutoff_err, rows > 2 and resolved)
+    return float(cutoff[0]), float(cutoff_err), float(peak[0]), float(peak_err), spread
+
+
+def _located_spread(factor, move, spread, cutoff_err, measured):
+    """One-sigma scatter of a located minimum over repeated runs (Å): its Poisson ``spread``
+    ⊕ the smoothing's shift, the extrapolation's residual where it was extrapolated
+    (``factor`` > 0), else ``(1 + c)`` times the ``move`` from σ to σ/2 as measured.
+
+    ``cutoff_err`` counts the move's noise again beside the Poisson spread that already holds
+    it, and four noise sigmas where the σ/2 curve has two dips; it is kept where the noise was
+    not ``measured`` (no counts, or bins wider than σ/2). Over 40 replicas each of loose Li⁺
+    shells (Poisson(2) and Poisson(4) molecules at 2 Å over a uniform background, 60-100
+    frames) the cutoffs scattered 0.14-0.18 Å where ``cutoff_err`` said 0.34 Å, and the
+    coordination numbers counted with them covered the true one at one sigma in 0.95-1.0
+    of replicas (median |z| 0.37-0.45); with this scatter 0.68-0.80 (median |z| 0.54-0.67).
+    """
+    if factor > 0:
+        return float(cutoff_err)
+    if not measured:
+        return float(cutoff_err)
+    return float(min(math.hypot((1.0 + _RICHARDSON) * move, spread), cutoff_err))
 
 
 def bond_indices(universe):

@@ -71,8 +71,10 @@ def test_share_errors_are_the_stored_tables_shares_over_the_cutoff_error(shells,
     errors = results.cutoff_share_errors
     assert set(errors) == {"AN", "SOL"}
     for name in ("AN", "SOL"):
-        delta = results.cutoff_estimates[name].stderr
+        # the cutoff's scatter over runs, at most its Estimate's error
+        delta = results.cutoff_details[name]["cutoff_spread"]
         assert errors[name]["delta"] == delta > 0
+        assert delta <= results.cutoff_estimates[name].stderr
         lo = max(results.cutoffs[name] - delta, 0.0)
         hi = min(results.cutoffs[name] + delta, table.radius)
         f_lo, free_lo, pair_lo = _shares(table, {**results.cutoffs, name: lo}, convention)
@@ -109,7 +111,7 @@ def test_fraction_errors_add_the_cutoff_error_in_quadrature(shells, universe):
     assert est.stderr == pytest.approx(
         np.hypot(base.stderr, errors["AN"]["free_cation_fraction"]), rel=1e-12)
     assert est.stderr > base.stderr
-    assert "shell cutoffs' errors" in est.method
+    assert "shell cutoffs' scatter" in est.method
     for name in ("AN", "SOL"):
         est, base = results.estimates["pairing"][name], given.results.estimates["pairing"][name]
         # (a species in every shell of every frame has no block error: NaN, not valid)
