@@ -643,16 +643,20 @@ class D3(ParametersContract, Calculator):
         Three-body cutoff in Å (default 40 bohr = 21.17 Å, simple-dftd3's default). With
         ``atm`` in a periodic cell, a cutoff whose triple images exceed
         ``MAX_ATM_TRIPLE_IMAGES`` (1e12; e.g. 100 Å around one atom of a 3 Å cell is 2.4e10,
-        minutes) is refused before the kernel runs. The three-body cutoff is hard
-        (``smooth_cutoff`` switches the two-body term only): triples crossing it as the cell
-        strains make the energy jump, so finite differences of the stress straddling a jump
-        are off (Rb, Cs, Ba, I in a 6 Å cell with 29-34° angles at the default: 9·10⁻⁶ eV/Å³
-        at strain steps of 10⁻⁵, 3·10⁻¹⁰ at 10⁻⁶), while the analytic stress agrees with
-        simple-dftd3's to 10⁻¹².
+        minutes) is refused before the kernel runs. The three-body cutoff is hard, as
+        simple-dftd3's by default (its ``realspace_cutoff`` ``width3`` is 0; D3 has no such
+        switch, ``smooth_cutoff`` switches the two-body term only): the energy is not smooth
+        there. A triple whose longest side crosses the cutoff drops out, and the energy
+        jumps by its term (3 argon atoms 4, 4.1 and 8 Å apart: 3.8·10⁻⁵ eV); triples
+        crossing it as the cell strains make the energy jump, so finite differences of the
+        stress straddling a jump are off (Rb, Cs, Ba, I in a 6 Å cell with 29-34° angles at
+        the default: 9·10⁻⁶ eV/Å³ at strain steps of 10⁻⁵, 3·10⁻¹⁰ at 10⁻⁶), while the
+        analytic stress agrees with simple-dftd3's to 10⁻¹².
     smooth_cutoff : float or None
         Width in Å of a polynomial switch that takes the two-body energy smoothly to zero
         between ``cutoff - smooth_cutoff`` and ``cutoff`` (removes the energy jump when
-        pairs cross the cutoff in MD). ``None``: hard cutoff, as simple-dftd3 by default.
+        pairs cross the cutoff in MD); the same switch as simple-dftd3's ``width2`` (equal
+        energies). ``None``: hard cutoff, as simple-dftd3 by default.
         Recommended for NPT with a cutoff well below the default 50.2 Å: the analytic stress is
         the derivative of the energy of the pairs inside, so pairs crossing a hard cutoff as
         the cell changes put it off the energy's strain derivative (measured, 38-atom LiPF6/EC
