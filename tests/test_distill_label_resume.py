@@ -31,8 +31,10 @@ def tiny(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def other(tmp_path_factory):
-    """Another tiny committee of the same elements and cutoff (5 epochs, not 20)."""
-    return tiny_committee(tmp_path_factory.mktemp("tiny_committee_other"), epochs=5)[1]
+    """Another tiny committee of the same elements and cutoff (3 epochs, not 20): the one
+    test_model22_committee_calibration.py trains too, so that a whole run trains it once
+    (tiny_committee caches by members and epochs)."""
+    return tiny_committee(tmp_path_factory.mktemp("tiny_committee_other"), epochs=3)[1]
 
 
 def _frames():

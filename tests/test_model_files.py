@@ -13,6 +13,7 @@ Each backend is an optional extra: its tests skip when its package is missing (M
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -82,6 +83,23 @@ class ModelFile:
     molecule: Atoms | None
     foreign: str  # an element the model does not cover
     upstream_context: object = contextlib.nullcontext  # () -> context to evaluate upstream in
+
+
+#: the model files written in this process, by fixture: a module-scoped fixture imported into
+#: another module (test_calculator*.py) is another fixture to pytest, which wrote the same file
+#: again for each module; the file is now written once per run
+_WRITTEN = {}
+
+
+def _written_once(name, write, tmp_path_factory):
+    """``write(tmp_path_factory)``'s :class:`ModelFile`, written on the first call; every caller
+    gets its own copies of the structures, as when each module wrote its own file."""
+    if name not in _WRITTEN:
+        _WRITTEN[name] = write(tmp_path_factory)
+    model_file = _WRITTEN[name]
+    return dataclasses.replace(
+        model_file, periodic=model_file.periodic.copy(),
+        molecule=None if model_file.molecule is None else model_file.molecule.copy())
 
 
 def _evaluate(calc, atoms, properties, context=contextlib.nullcontext):
@@ -175,6 +193,10 @@ def _nequip_context():
 
 @pytest.fixture(scope="module")
 def nequip_torchscript(tmp_path_factory):
+    return _written_once("nequip_torchscript", _write_nequip_torchscript, tmp_path_factory)
+
+
+def _write_nequip_torchscript(tmp_path_factory):
     """``--mode torchscript``: nequip-compile refuses it for torch >= 2.10 but nequip still reads
     such files (written by older installs), and this writer is the one nequip-compile uses."""
     import torch
@@ -191,6 +213,10 @@ def nequip_torchscript(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def nequip_aotinductor(tmp_path_factory):
+    return _written_once("nequip_aotinductor", _write_nequip_aotinductor, tmp_path_factory)
+
+
+def _write_nequip_aotinductor(tmp_path_factory):
     """``--mode aotinductor --target ase``, the format of nequip-compile for current torch, done
     as nequip-compile does it (it only reads checkpoints or packages, which need a training
     run). One interaction layer and an unoptimised wrapper keep the C++ compilation to ~30 s."""
@@ -240,6 +266,10 @@ def nequip_aotinductor(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def allegro_torchscript(tmp_path_factory):
+    return _written_once("allegro_torchscript", _write_allegro_torchscript, tmp_path_factory)
+
+
+def _write_allegro_torchscript(tmp_path_factory):
     """A tiny Allegro model (nequip-allegro); nequip's calculator reads it like a NequIP one."""
     pytest.importorskip("nequip")
     pytest.importorskip("allegro")
@@ -273,6 +303,10 @@ def allegro_torchscript(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def mace_model(tmp_path_factory):
+    return _written_once("mace_model", _write_mace_model, tmp_path_factory)
+
+
+def _write_mace_model(tmp_path_factory):
     pytest.importorskip("mace")  # before e3nn: mace sets torch.load's weights_only policy
     import torch
     from e3nn import o3
@@ -316,6 +350,10 @@ def _cu_box():
 
 @pytest.fixture(scope="module")
 def gap_model(tmp_path_factory):
+    return _written_once("gap_model", _write_gap_model, tmp_path_factory)
+
+
+def _write_gap_model(tmp_path_factory):
     pytest.importorskip("quippy")
     from ase.calculators.emt import EMT
     from ase.io import write
