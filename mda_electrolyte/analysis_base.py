@@ -31,6 +31,7 @@ from MDAnalysis.lib.mdamath import triclinic_box, triclinic_vectors
 
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.neighbour_pairs import face_distances
+from ase_electrolyte.option_words import choice_word
 
 __all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "half_box_width", "box_fault",
            "require_results", "check_coordinate_precision", "kept_frame", "BOX_ROUNDING",
@@ -39,6 +40,9 @@ __all__ = ["FrameAnalysis", "check_atomgroup", "check_range", "half_box_width", 
 #: Box dimensions are float32 in MDAnalysis: a range of exactly half the box, taken from them,
 #: must not be refused because the float64 width differs in the last float32 digit.
 BOX_ROUNDING = 1.0 + 4 * np.finfo(np.float32).eps
+
+# MDAnalysis' built-in backends of AnalysisBase.run, by the names it matches
+BACKENDS = ("serial", "multiprocessing", "dask")
 
 
 def box_fault(box):
@@ -786,6 +790,10 @@ class FrameAnalysis(AnalysisBase):
         its results.
         """
         self.results = Results()
+        if isinstance(backend, str):
+            # MDAnalysis matches its backend names as written: "Dask" was taken for a custom
+            # backend object and refused as having no apply method
+            backend = choice_word(f"{type(self).__name__}: backend", backend, BACKENDS)
         if n_workers is not None:
             # AnalysisBase would split the frames with n_workers=2.5 as with 2
             n_workers = check_number(f"{type(self).__name__}: n_workers", n_workers,

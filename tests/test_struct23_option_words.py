@@ -4,9 +4,9 @@ refused naming the choices and the one it looks like.
 
 Before, ``convention="Bridging"``, ``cutoff_convention="DONOR_ATOMS"``, ``no_minimum="Preset"``,
 ``IntraInterRDF(compound="Fragments", engine="VESIN", pairs="Elements")``,
-``molecule_ids(compound="RESIDUES")``, ``donor_atoms(preset="JU2025")`` and
-``from_ase(lammps_units="REAL")`` were refused while their lower-case spellings ran. Each is
-checked to give the same numbers as the lower-case word.
+``molecule_ids(compound="RESIDUES")``, ``donor_atoms(preset="JU2025")``,
+``from_ase(lammps_units="REAL")`` and ``run(backend="Serial")`` were refused while their
+lower-case spellings ran. Each is checked to give the same numbers as the lower-case word.
 """
 
 import warnings
@@ -151,3 +151,18 @@ def test_lammps_units_in_any_case(tmp_path):
     np.testing.assert_allclose(real.atoms.velocities, 1000 * read(" Metal ").atoms.velocities)
     with pytest.raises(ValueError, match="lammps_units must be one of .*did you mean 'real'"):
         read("rael")
+
+
+def test_backend_words_in_any_case():
+    # MDAnalysis matches its backend names as written: "Serial" was taken for a custom backend
+    # object ("Must specify 'unsupported_backend=True'...")
+    u = _water_universe()
+    rdf = mdae.IntraInterRDF(u.atoms, range=(0.0, 5.0), nbins=50, compound="fragments")
+    plain = {k: v.copy() for k, v in rdf.run(backend="serial").results.total.items()}
+    for word, workers in (("Serial", None), (" MULTIPROCESSING ", 2)):
+        spelt = rdf.run(backend=word, n_workers=workers).results.total
+        assert set(spelt) == set(plain)
+        for key in plain:
+            np.testing.assert_array_equal(spelt[key], plain[key])
+    with pytest.raises(ValueError, match="backend must be one of .*did you mean 'dask'"):
+        rdf.run(backend="dsk", n_workers=2)
