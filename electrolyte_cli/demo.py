@@ -62,6 +62,10 @@ def run(args):
         _check_demo_atoms(args.n_atoms)
     # the demo's run is a simulate run: its files are the demo's own
     A.check_output(args.output, "demo", writes_like=("simulate",))
+    # the words before the run files' check, which imports the analyses' report module
+    # (MDAnalysis: seconds on a loaded machine before --device gpu7 was refused)
+    A.check_dispersion(args.dispersion)
+    A.check_device(args.device)  # torch only for a CUDA device, whether torch sees it
     # a folder where a file of the run or of its report goes failed only when it was written
     # (report.html at the very end)
     from .simulate import check_run_files
@@ -71,8 +75,6 @@ def run(args):
     # (the demo's analyses clear those names) while diagnose.json still named them
     A.check_not_another_commands_folder(Path(args.output) / "analysis", "demo",
                                         writes_like=("analyze",))
-    A.check_dispersion(args.dispersion)
-    A.check_device(args.device)  # torch only for a CUDA device, whether torch sees it
     gpu = _uses_gpu(args.device)
     if args.n_atoms is None:
         _check_demo_atoms(1000 if gpu else 100)

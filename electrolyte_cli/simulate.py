@@ -208,6 +208,12 @@ def check_mean_volume_stage(args, out=None):
 def _check_simulate(args):
     """Every argument of ``simulate``, before any packing or model loading."""
     from ase_electrolyte.atoms_checks import check_number
+
+    # the range the help states (that of electrolyte_box); 2**31 - 1 failed only after the
+    # output folder had been claimed. First, with the option words: the protocol's checks
+    # import the MD module (scipy's constants, ASE's integrators), a second on a loaded machine
+    check_number("--seed", args.seed, integer=True, minimum=0, maximum=2**31 - 2)
+    A.check_dispersion(args.dispersion)
     from ase_electrolyte.md import ONE_ATM_BAR
 
     given_pressure = args.pressure
@@ -227,9 +233,6 @@ def _check_simulate(args):
     # electrolyte_box's check, which refused 1e308 only after the folder was claimed, and
     # tells a density in kg/m³ (1200) its reading in g/cm³
     check_density(args.density, "--density (g/cm³)")
-    # the range the help states (that of electrolyte_box); 2**31 - 1 failed only after the
-    # output folder had been claimed
-    check_number("--seed", args.seed, integer=True, minimum=0, maximum=2**31 - 2)
     if args.counts is not None:
         if args.solvent is not None or args.salt is not None:
             raise ValueError("give --counts or --solvent/--salt, not both")
