@@ -93,9 +93,9 @@ def test_chgnet_evaluates_a_molecule_without_cell(chgnet):
 
 
 # forces as minus the energy gradient of SevenNet-0: the contract's check of sevennet_case
-# (test_calculator_contract.py), on this rattled ethanol and on a periodic box, along a random
-# direction of all atoms and along one component, at a 4x tighter tolerance (5e-3 eV/Å) than
-# the per-component check that stood here
+# (test_calculator_contract.py), on ethanol rattled by 0.05 Å and on a periodic box, along a
+# random direction of all atoms and along one component, at a 4x tighter tolerance (5e-3 eV/Å)
+# than the per-component check that stood here
 
 
 def test_stress_is_strain_derivative(sevennet, liquid_box):
