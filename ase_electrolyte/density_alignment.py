@@ -381,8 +381,11 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
 
     Parameters
     ----------
-    rho_model, rho_target : float
-        g/cm³.
+    rho_model, rho_target : float or ase_electrolyte.estimate.Estimate
+        g/cm³; or an Estimate (:func:`npt_density`'s, or a measured density with its error),
+        whose error is then the density's error (give no ``rho_model_error`` /
+        ``rho_target_error`` beside it) and whose verdict carries over (a density that is not
+        valid makes the shift not valid).
     kappa_per_bar : float, Compressibility or ase_electrolyte.estimate.Estimate
         κ_T, 1/bar (an Estimate in another unit of inverse pressure is converted).
     rho_model_error, rho_target_error, kappa_error : float
@@ -423,6 +426,13 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     from .estimate import METHODS, Estimate, propagated_dof
 
     notes = []
+    # npt_density returns an Estimate: it was refused as "must be a finite number", and its
+    # value taken by hand left its error and its verdict behind (a shift from a density that
+    # is not valid was called valid)
+    rho_model, rho_model_error, rho_model_dof = _density_input(
+        rho_model, rho_model_error, "rho_model", notes)
+    rho_target, rho_target_error, rho_target_dof = _density_input(
+        rho_target, rho_target_error, "rho_target", notes)
     if isinstance(kappa_per_bar, Compressibility):
         if kappa_per_bar.estimate is not None:
             kappa_per_bar = kappa_per_bar.estimate
@@ -493,11 +503,29 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     # a compressibility of few degrees of freedom (a fit of few points) makes the shift's
     # error t-distributed too (Welch–Satterthwaite; the density errors given as numbers are
     # normal)
-    dof = propagated_dof([(rel / kappa_per_bar, None),
+    dof = propagated_dof([(rho_model_error / rho_model / kappa_per_bar, rho_model_dof),
+                          (rho_target_error / rho_target / kappa_per_bar, rho_target_dof),
                           (delta * kappa_error / kappa_per_bar, kappa_dof)])
     estimate = Estimate(float(delta), err, "bar", METHODS["propagated"], converged=valid,
                         notes=tuple(notes), dof=dof)
     return PressureShift(float(delta), err, valid, "; ".join(notes), estimate)
+
+
+def _density_input(value, error, name, notes):
+    """``(g/cm³, error, dof)`` of a density given as a number (with ``error`` apart) or as an
+    Estimate (its error and degrees of freedom; its verdict, if not valid, added to ``notes``)."""
+    from mda_electrolyte.uncertainty import measured_values
+
+    from .estimate import Estimate
+
+    if not isinstance(value, Estimate):
+        return value, error, None
+    if not (isinstance(error, (int, float)) and error == 0):
+        # measured_values names the conflict: an Estimate carries its error
+        measured_values([value], [error], name, "g/cm^3")
+    values, errors, bad = measured_values([value], None, name, "g/cm^3")
+    notes.extend(f"{name} is not valid ({value.verdict})" for _ in bad)
+    return float(values[0]), float(errors[0]), value.dof
 
 
 def _calculator(model, calc_options, who, needs):
@@ -679,9 +707,10 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
         densities of interest: include configurations at the target density (e.g. NPT frames
         rescaled to it), since the shift is learnt only where there are frames, and a model
         aligned at its own density alone can move far past the target.
-    delta_bar : float or PressureShift
-        ΔP, bar (:func:`pressure_shift_for_density`); a shift that is not valid (unresolved, or
-        from a compressibility that is not valid) is refused.
+    delta_bar : float, PressureShift or ase_electrolyte.estimate.Estimate
+        ΔP, bar (:func:`pressure_shift_for_density`, or its ``estimate``: converted from
+        another pressure unit); a shift that is not valid (unresolved, or from a density or
+        compressibility that is not valid) is refused.
     epochs : int
     out : str or os.PathLike
     device : str
@@ -701,6 +730,7 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
 
     from .atoms_checks import check_atoms, check_number
     from .calculator import Calculator
+    from .estimate import Estimate
     from .finetuning import (
         _FINETUNE_SIGNATURE,
         _base_checkpoint,
@@ -716,6 +746,16 @@ def align_density(base, frames, delta_bar, *, epochs, out="align", device="auto"
             raise ValueError(f"the pressure shift is not valid: {delta_bar.note} (give "
                              "delta_bar as a number to align with it anyway)")
         delta_bar = delta_bar.delta_bar
+    elif isinstance(delta_bar, Estimate):
+        # the shift's estimate (PressureShift.estimate), as the shift itself: it was refused as
+        # "must be a finite number"
+        if not delta_bar.valid:
+            raise ValueError(f"the pressure shift is not valid: {delta_bar.verdict} (give "
+                             "delta_bar as a number to align with it anyway)")
+        try:
+            delta_bar = delta_bar.to("bar").value
+        except ValueError as err:
+            raise ValueError(f"delta_bar: {err}") from None
     # a string or a flag was np.isfinite's TypeError
     delta_bar = check_number("delta_bar (bar)", delta_bar)
     # everything finetune checks, checked before the base model labels every frame: a bad
