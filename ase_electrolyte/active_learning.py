@@ -64,7 +64,10 @@ class CandidateCollector:
         ``stop_threshold``, ``min_interval``, ``evaluation`` (index of the committee
         evaluation), ``source`` (provenance), ``models``, ``committee`` (``sha256:`` of the
         members' identities: file contents, or registered names; these three when known) and
-        ``time`` (UNIX time); per-atom ``forces_std`` in ``arrays``. No energies or forces
+        ``time`` (UNIX time), ``spread_calibrated`` (whether the committee had measured
+        its spread's scale factors, :meth:`~ase_electrolyte.committee.Committee.calibrate_spread`;
+        then ``forces_std_scale`` and ``energy_std_scale``, by which the raw spreads are
+        multiplied for RMS error bars); per-atom ``forces_std`` in ``arrays``. No energies or forces
         are stored as labels: the frames are to be labelled by the reference method.
     select_threshold : float
         Frames with :math:`\max_i \sigma_{F,i}` above this (eV/Å) are written.
@@ -300,8 +303,13 @@ committee.RepeatedMemberWarning`), whose spread is zero everywhere.
                 f"exceeds the stop threshold {self.stop_threshold:g} eV/Å" if finite
                 else "is not finite (a member returned non-finite forces)"
             )
+            scale = getattr(self._calc, "spread_scale", None)
+            bar = ("raw spread, not calibrated as an error bar" if scale is None else
+                   f"an RMS force error of about {scale['forces'].value * spread:.3g} eV/Å "
+                   "once calibrated")
             raise ExtrapolationError(
-                f"committee force spread {spread:.3g} eV/Å at evaluation {k} {why}: the model "
+                f"committee force spread {spread:.3g} eV/Å ({bar}) at evaluation {k} {why}: "
+                "the model "
                 f"is extrapolating; {self.n_candidates} candidate frame(s) are in {self.path} "
                 "for labelling"
             )
@@ -328,6 +336,12 @@ committee.RepeatedMemberWarning`), whose spread is zero everywhere.
             ("source", self.source), ("models", self.models), ("committee", self.committee))
             if value})
         frame.arrays["forces_std"] = np.asarray(results["forces_std"], dtype=np.float64)
+        # the raw spread is what the thresholds judge; whether it is an error bar is said
+        scale = getattr(self._calc, "spread_scale", None)
+        frame.info["spread_calibrated"] = scale is not None
+        if scale is not None:
+            frame.info["forces_std_scale"] = float(scale["forces"].value)
+            frame.info["energy_std_scale"] = float(scale["energy"].value)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = io.StringIO()
         ase.io.write(text, frame, format="extxyz")

@@ -91,10 +91,10 @@ def _model_input(atoms, periodic_only):
 def _model_file_sha256(model, missing=False):
     """SHA-256 of the model file ``model``; ``None`` for a registered name (its weights ship
     inside a package) or, with ``missing``, for a file that no longer exists."""
-    from .models import _NAMED
+    from .models import registered_name
     from .native_build import file_sha256
 
-    if not isinstance(model, str) or model.lower() in _NAMED:
+    if not isinstance(model, (str, os.PathLike)) or registered_name(model) is not None:
         return None
     if missing and not os.path.isfile(model):
         return None

@@ -58,9 +58,10 @@ class RepeatedMemberWarning(UserWarning):
 def _member_identity(model):
     """What makes two member specs the same model: a registered name in any spelling, or a
     file's content (the same file under another path or name, a link, a copy)."""
-    from .models import _NAMED
+    from .models import _NAMED, registered_name
 
-    named = _NAMED.get(model.lower())
+    name = registered_name(model)
+    named = None if name is None else _NAMED[name]
     if named is not None:
         path = None
         if named.backend == "sevennet":
@@ -555,7 +556,10 @@ class Committee(Calculator):
     The spread is no error bar: members trained on the same data share much of their error.
     :func:`spread_calibration` measures, on held-out labelled frames, the factor by which
     it must be multiplied to be the RMS error (7.7 for the forces of a tiny copper
-    committee).
+    committee); :meth:`calibrate_spread` measures them and then gives the calibrated
+    spreads as ``energy_std_calibrated``, ``forces_std_calibrated`` and
+    ``max_forces_std_calibrated`` (asking for them before refuses, naming the cure). The
+    ``*_std`` results stay raw, as in other committee codes.
 
     When every member is a single-fidelity SevenNet model, the atom graph (neighbour list)
     is built once per structure and each member's network runs on a copy of it, so K members
@@ -615,7 +619,76 @@ class Committee(Calculator):
         "forces_std",
         "stress_std",
         "max_forces_std",
+        "energy_std_calibrated",
+        "forces_std_calibrated",
+        "max_forces_std_calibrated",
     ]
+
+    #: the scale factors of :meth:`calibrate_spread` (``{"energy": Estimate, "forces":
+    #: Estimate}``), or ``None``: the spread is then raw, no error bar
+    spread_scale = None
+
+    def calibrate_spread(self, frames):
+        r"""Measure the spread's scale factors on held-out labelled frames, and from then on
+        give calibrated spreads beside the raw ones.
+
+        The raw spread stays in ``energy_std``, ``forces_std`` and ``max_forces_std`` (what
+        active-learning thresholds, e.g. DP-GEN's trust levels, are set on); once calibrated,
+        ``energy_std_calibrated`` (eV), ``forces_std_calibrated`` (per atom, eV/Å) and
+        ``max_forces_std_calibrated`` (eV/Å) are the raw spreads times :math:`c_E` or
+        :math:`c_F` of :func:`spread_calibration` (Musil et al. 2019): RMS error bars for
+        structures like ``frames``. Changing any option (``set``) drops the calibration:
+        other members or summed terms have another error.
+
+        Parameters
+        ----------
+        frames : str, os.PathLike or sequence of ase.Atoms
+            As for :func:`spread_calibration`: labelled frames the members were not trained
+            on (at least 5).
+
+        Returns
+        -------
+        dict of Estimate
+            The scale factors, also kept in :attr:`spread_scale`.
+
+        Raises
+        ------
+        ValueError
+            What :func:`spread_calibration` refuses, or a scale factor that is not valid
+            (fewer than 5 frames, members that agree exactly), naming why; the committee
+            then keeps its earlier calibration (or none).
+        """
+        scale = spread_calibration(self, frames)
+        bad = [f"{key}: {'; '.join(e.notes) or e.method}" for key, e in scale.items()
+               if not e.valid]
+        # the frames evaluated for the factors are no state of the caller's
+        self.reset()
+        if bad:
+            raise ValueError(
+                "calibrate_spread: the scale factors are not valid, so no calibrated spread "
+                f"is given ({'; '.join(bad)}); give more held-out labelled frames")
+        self.spread_scale = scale
+        return scale
+
+    def set(self, **kwargs):
+        changed = super().set(**kwargs)
+        if changed:
+            # the factors measured the error of the old members and terms
+            self.spread_scale = None
+        return changed
+
+    set.__doc__ = Calculator.set.__doc__
+
+    def get_property(self, name, atoms=None, allow_calculation=True):
+        if name.endswith("_std_calibrated") and self.spread_scale is None:
+            raise PropertyNotImplementedError(
+                f"{name}: this committee's spread is not calibrated (a raw spread is no error "
+                "bar: members trained on one data set share their error); call "
+                "calc.calibrate_spread(held_out_labelled_frames) first, or read the raw "
+                f"{name[:-len('_calibrated')]}")
+        return super().get_property(name, atoms, allow_calculation)
+
+    get_property.__doc__ = Calculator.get_property.__doc__
 
     def __init__(self, models=None, *, model=None, dispersion=None, electrostatics=None,
                  device="auto", dtype=None, backend=None, **options):
@@ -654,7 +727,7 @@ class Committee(Calculator):
                     f"committee member {k} must be a registered name or a model file, not "
                     f"{m!r}"
                 )
-        p["model"] = [model_spec(os.fspath(m)) for m in models]
+        p["model"] = [model_spec(m) for m in models]
         if old is not None and "model" in given and not equal(p["model"], old["model"]):
             for key in set(p) - set(self.default_parameters) - given:
                 del p[key]
@@ -897,6 +970,11 @@ class Committee(Calculator):
         )
         results = dict(stats)
         results["max_forces_std"] = float(stats["forces_std"].max())
+        if self.spread_scale is not None:
+            c_e, c_f = (float(self.spread_scale[k].value) for k in ("energy", "forces"))
+            results["energy_std_calibrated"] = c_e * results["energy_std"]
+            results["forces_std_calibrated"] = c_f * results["forces_std"]
+            results["max_forces_std_calibrated"] = c_f * results["max_forces_std"]
         if all("energies" in r for r in member_results):
             results["energies"] = np.mean([r["energies"] for r in member_results], axis=0)
         results["member_energies"] = np.array([r["energy"] for r in member_results])

@@ -468,7 +468,8 @@ def _relabel_and_train(models, frames, out, *, epochs, n_students, device, **kwa
             res.notes = [n for n in res.notes if n != ONE_MEMBER_NOTE]
         res.notes.append(
             f"teacher spread on the {len(labelled)} frames: max force spread mean "
-            f"{spread.mean():.3g} eV/Å, max {spread.max():.3g} eV/Å"
+            f"{spread.mean():.3g} eV/Å, max {spread.max():.3g} eV/Å (the raw spread, no "
+            "error bar: Committee.calibrate_spread measures its scale on held-out frames)"
         )
         results.append(res)
     note = _unconverged_note(_student_energy_errors(results, labelled, device))

@@ -883,12 +883,14 @@ def _base_checkpoint(base):
         return None, _check_scratch_config(base)
     from sevenn.util import pretrained_name_to_path
 
-    from .models import _NAMED
+    from .models import _NAMED, registered_name
 
-    text = str(base)
-    # registered names in any case, as ase_electrolyte.Calculator and the CLI read them
-    spec = _NAMED.get(text.lower())
+    text = str(base) if not isinstance(base, os.PathLike) else os.fspath(base)
+    # registered names in any case and spacing, as ase_electrolyte.Calculator reads them
+    name = registered_name(base)
+    spec = None if name is None else _NAMED[name]
     if spec is not None:
+        text = name
         if spec.backend != "sevennet":
             raise ValueError(
                 f"finetune trains SevenNet models; {text!r} is a {spec.backend} model"

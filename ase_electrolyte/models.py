@@ -45,6 +45,7 @@ __all__ = [
     "LoadedModel",
     "model_spec",
     "is_model_file",
+    "registered_name",
 ]
 
 
@@ -124,6 +125,67 @@ _NAMED = {
     "chgnet-0.3.0": _Named("chgnet", "0.3.0", "CHGNet 0.3.0 (MPtrj)"),
     "chgnet-0.2.0": _Named("chgnet", "0.2.0", "CHGNet 0.2.0 (MPtrj, older release)"),
 }
+
+
+#: sevenn's own spellings of its pretrained models (``sevenn.util.pretrained_name_to_path``):
+#: a SevenNet user types ``"7net-0"`` as sevenn's calculator takes it
+_ALIASES = {
+    **{f"{head}-0_{day}": "sevennet-0" for head in ("7net", "sevennet")
+       for day in ("11jul2024", "11july2024")},
+    "7net-0": "sevennet-0",
+    "7net-0_22may2024": "sevennet-0-22may2024",
+    "sevennet-0_22may2024": "sevennet-0-22may2024",
+    "7net-mf-0": "sevennet-mf-0",
+    "7net-l3i5": "sevennet-l3i5",
+}
+
+
+def registered_name(model):
+    """The registered name that ``model`` spells, or ``None`` where it is read as a file.
+
+    The one reading of a model name, for :class:`ase_electrolyte.Calculator`, committees,
+    fine-tuning, distillation and ``electrolyte diagnose``: a ``str`` in any case and
+    spacing (``" SevenNet-0"``, ``"sevennet-0\\n"`` from a file) or one of sevenn's own
+    spellings (``"7net-0"``) names the registered model. A registered name wins over a file
+    of the same name in the working folder, since a name has no folder and a file can always
+    be named with one (``"./sevennet-0"``); :func:`load_model` warns when both exist. An
+    ``os.PathLike`` is always a file, and a path is never folded in case or spacing (file
+    systems tell ``Model.pth`` from ``model.pth``).
+
+    Parameters
+    ----------
+    model : str or os.PathLike
+
+    Returns
+    -------
+    str or None
+        The name as :func:`list_models` spells it.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.models import registered_name
+    >>> registered_name(" SevenNet-0 "), registered_name("7net-0"), registered_name("my.pth")
+    ('sevennet-0', 'sevennet-0', None)
+    """
+    if not isinstance(model, str):
+        return None
+    key = " ".join(model.split()).lower()
+    key = _ALIASES.get(key, key)
+    return key if key in _NAMED else None
+
+
+def _unknown_model(model):
+    """The refusal of a ``str`` that is neither a registered name nor a file, with the name
+    it looks like (``"sevenet-0"``, ``"sevennet 0"``)."""
+    from .option_words import close_option
+
+    close = close_option(" ".join(str(model).split()), list(_NAMED) + list(_ALIASES),
+                         cutoff=0.75)
+    hint = f" (did you mean {_ALIASES.get(close, close)!r}?)" if close else ""
+    return ValueError(
+        f"unknown model {model!r}{hint}; registered names: {', '.join(_NAMED)} (any case; "
+        "sevenn's own spellings such as '7net-0' too), or give a model file"
+    )
 
 
 class ModelInfo(NamedTuple):
@@ -477,9 +539,9 @@ def model_modals(model):
         Kim et al. 2024); ``()`` for a model of one fidelity; ``None`` where they are not
         known without loading it (another backend's file, a checkpoint holding code).
     """
-    named = _NAMED.get(str(model).lower())
-    if named is not None:
-        return tuple(named.modals)
+    name = registered_name(model)
+    if name is not None:
+        return tuple(_NAMED[name].modals)
     if os.path.isfile(model) and str(model).lower().endswith((".pth", ".pt")):
         if not _is_plain_checkpoint(model):
             return None
@@ -539,14 +601,27 @@ def _checked_model(model, backend, options):
     judged only names) and failed at the load; its fidelities are read here, before sevenn
     builds the network (10 s for SevenNet-MF-0) and then fails with "modal argument missing".
     """
-    if isinstance(model, os.PathLike):
+    name = registered_name(model)
+    path_object = isinstance(model, os.PathLike)
+    if path_object:
         model = os.fspath(model)
     if not isinstance(model, str):
         raise TypeError(
             f"model must be a registered name or a file path, not {type(model).__name__}"
         )
-    named = _NAMED.get(model.lower())
+    named = None if name is None else _NAMED[name]
     if named is not None:
+        if os.path.lexists(model):
+            import warnings
+
+            warnings.warn(
+                f"{model!r} is read as the registered model {name!r}, not as the file of that "
+                f"name in {os.getcwd()!r}; to load the file, give its path "
+                f"({os.path.join('.', model)!r})",
+                UserWarning,
+                stacklevel=3,
+            )
+        model = name
         if backend is not None and backend != named.backend:
             # the name fixes the backend: another one asked for would be silently ignored
             raise ValueError(
@@ -556,7 +631,11 @@ def _checked_model(model, backend, options):
         backend = named.backend
         source = named.upstream
         _check_modal(model, named, options)
-    elif _is_file_spec(model):
+    elif path_object or _is_file_spec(model):
+        if path_object and not os.path.lexists(model) and registered_name(model) is not None:
+            raise ValueError(f"model file {model!r} does not exist (a path object is a file; "
+                             f"the registered model {registered_name(model)!r} is given as a "
+                             "str)")
         _check_file_path(model)
         if backend is None:
             backend = _backend_of_file(model)
@@ -565,9 +644,7 @@ def _checked_model(model, backend, options):
         _check_file_content(model, backend)
         source = model
     else:
-        raise ValueError(
-            f"unknown model {model!r}; registered names: {', '.join(_NAMED)} (or give a model file)"
-        )
+        raise _unknown_model(model)
     spec = _BACKENDS[backend]
     unknown = sorted(set(options) - spec.options)
     if unknown:
@@ -602,17 +679,20 @@ _MODEL_SUFFIXES = (".model", ".pt2", ".pth", ".pt", ".xml")
 
 
 def model_spec(model):
-    """``model`` as stored in a calculator's parameters: a file as its absolute path.
+    """``model`` as stored in a calculator's parameters: a registered name as
+    :func:`list_models` spells it (:func:`registered_name`), a file as its absolute path.
 
     ``todict()`` records it, and a relative path would name another file (or none) once the
-    working folder changes; a registered name, or a path that does not exist (whose error
-    names it as given), is returned unchanged.
+    working folder changes; one spelling of a name lets a stored setting and its rerun
+    compare equal (``"SevenNet-0 "`` and ``"sevennet-0"``). A path that does not exist (whose
+    error names it as given) is returned unchanged.
     """
-    if isinstance(model, os.PathLike):
-        model = os.fspath(model)
-    if isinstance(model, str) and model.lower() not in _NAMED and os.path.lexists(model):
+    name = registered_name(model)
+    if name is not None:
+        return name
+    if isinstance(model, (str, os.PathLike)) and os.path.lexists(model):
         return os.path.abspath(model)
-    return model
+    return model  # a missing path object stays one: it is never read as a name
 
 
 def is_model_file(path):
@@ -642,7 +722,7 @@ def is_model_file(path):
 def _is_file_spec(model):
     """Whether ``model`` (not a registered name) is meant as a file: it exists in some form
     (a dangling link included) or carries a model-file suffix."""
-    return os.path.lexists(model) or model.lower().endswith(_MODEL_SUFFIXES)
+    return os.path.lexists(model) or model.strip().lower().endswith(_MODEL_SUFFIXES)
 
 
 def _check_file_path(path):
@@ -653,6 +733,11 @@ def _check_file_path(path):
                 f"model file {path!r} is a symbolic link that does not resolve (its target is "
                 "missing, or the link points back to itself)"
             )
+        stripped = path.strip()
+        if stripped != path and os.path.exists(stripped):
+            # a path is taken as typed (file names may hold spaces), but the near miss is named
+            raise ValueError(f"model file {path!r} does not exist; {stripped!r} does (stray "
+                             "spacing around the path?)")
         raise ValueError(f"model file {path!r} does not exist")
     if not os.path.isfile(path):
         raise ValueError(f"model {path!r} is not a file")
