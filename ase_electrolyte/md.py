@@ -97,6 +97,8 @@ __all__ = [
     "ConcurrentWriterError",
     "ProtocolResult",
     "series_estimate",
+    "energy_drift",
+    "MAX_ENERGY_DRIFT",
     "ONE_ATM_BAR",
     "MAX_TEMPERATURE_K",
     "MIN_PLAUSIBLE_TEMPERATURE_K",
@@ -294,7 +296,10 @@ def _arguments_key(arguments):
 
     bound = inspect.signature(check_protocol_arguments).bind(**arguments)
     bound.apply_defaults()
-    return tuple((k, type(v).__name__, repr(v)) for k, v in bound.arguments.items())
+    # the box only sharpens the time-step doubts: the electrolyte command checks before packing
+    # it, run_protocol with it; the same arguments all the same
+    return tuple((k, type(v).__name__, repr(v)) for k, v in bound.arguments.items()
+                 if k != "atoms")
 
 
 def _warn_unit_slips(ensemble, temperature_K, pressure_bar):
@@ -1441,7 +1446,7 @@ def relax(atoms, *, fmax=2.0, steps=_RELAX_STEPS, trajectory=None, overwrite=Fal
                                                                axis=1).max()), fmax, steps)
                 return done
             _check_writable(trajectory)
-        work = atoms.copy()
+        work = _copy_of(atoms)
         work.calc = atoms.calc
         work.set_velocities(np.zeros((len(work), 3)))
         writer = None
@@ -1623,6 +1628,14 @@ def _relax_run_info(fmax, steps, fingerprint):
     return {"stage": "relax", "fmax": fmax, "steps": steps, "calculator": fingerprint}
 
 
+def _copy_of(atoms):
+    """``atoms.copy()`` with its own ``info``: ASE's copy shares the values of ``info``, so a
+    list or dict in the Atoms a run returned, once edited, edited the caller's."""
+    out = atoms.copy()
+    out.info = copy.deepcopy(atoms.info)
+    return out
+
+
 def _stored_state(atoms, stored):
     """``atoms`` (constraints, info, arrays, real masses, calculator) at a stored frame's state.
 
@@ -1630,7 +1643,7 @@ def _stored_state(atoms, stored):
     positions and velocities, not the bare frame, which carries no constraints and none of the
     caller's ``info``.
     """
-    out = atoms.copy()
+    out = _copy_of(atoms)
     out.calc = atoms.calc
     out.set_cell(stored.cell)
     out.set_positions(stored.positions, apply_constraint=False)
@@ -1883,7 +1896,8 @@ def run_md(
         it is off this grid, after more than one interval: the frames would be unevenly
         spaced).
     observe_interval : int, optional
-        Steps between observables (energies, temperature, density, pressure, the per-species
+        Steps between observables (energies, the integrator's conserved energy
+        ``conserved_energy``, temperature, density, pressure, the per-species
         charge current ``charge_current`` in e·Å/ps and the pressure tensor ``pressure_tensor``
         in bar, both for Green–Kubo integrals); default 1 (every step). The sampled series
         (:func:`~ase_electrolyte.trajectory.h5md_series`) holds exactly the steps that are
@@ -1915,7 +1929,12 @@ def run_md(
     ase.Atoms
         Final state (positions, velocities, cell) with the calculator attached;
         ``info["step"]`` and ``info["time_ps"]`` are its MD step and time (ps), for a fresh, a
-        resumed and a reused run alike. Constraints, ``info`` and per-atom arrays (charges,
+        resumed and a reused run alike; ``info["energy_drift"]`` the drift of the integrator's
+        conserved energy over the whole run (meV/atom/ps, :func:`energy_drift`, as
+        :meth:`Estimate.to_dict <ase_electrolyte.estimate.Estimate.to_dict>`: it survives
+        extxyz and ASE trajectory files): "too large" when the time step is too long for the
+        model (then also a warning); without ``trajectory`` from samples kept in memory.
+        Constraints, ``info`` (its values too) and per-atom arrays (charges,
         tags) are copies of the caller's; the trajectory stores positions, velocities, forces,
         the cell, numbers, masses and the topology arrays, not other arrays or ``info``.
         The calculator is the caller's own object, not a copy (a copy of a machine-learned
@@ -2020,7 +2039,7 @@ def run_md(
             _md_run_info(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdamp,
                          pdamp, hydrogen_mass, write_interval, observe_interval, seed,
                          calculator_fingerprint(calc)), atoms)
-        work = atoms.copy()
+        work = _copy_of(atoms)
         work.calc = calc
         # an empty FixAtoms, FixCartesian of no direction, ...: no constraint for the
         # integrators (ASE's MTK barostat refuses any); the result gets the caller's back
@@ -2038,6 +2057,10 @@ def run_md(
                 if info["complete"] and info["last_step"] >= steps:
                     done = _stored_state(atoms, last)
                     _restore_hydrogen(done, hydrogen_mass)
+                    # the reused run's record, as the run that wrote the file returned it
+                    done.info["energy_drift"] = (
+                        energy_drift(trajectory) if "conserved_energy" in info["series"]
+                        else _no_drift(ensemble, trajectory)).to_dict()
                     return done
                 _check_writable(trajectory)
                 # resume from the last complete frame, with the masses the run integrated with
@@ -2132,6 +2155,14 @@ def run_md(
             )
 
         record = _StepObservables(work, mass_total, ask_stress=ensemble == "npt")
+        # the integrator's conserved quantity at each sampled step, whose drift judges the time
+        # step (energy_drift); not added to a resumed file of an earlier version, whose
+        # samples lack it (every sample holds the same observables)
+        conserved = _conserved_energy(dyn, work)
+        if resumed and "conserved_energy" not in info["series"]:
+            conserved = None
+        # without a file the samples are kept in memory for the drift of the returned Atoms
+        drift = _DriftSeries() if trajectory is None and conserved is not None else None
 
         def observe():
             _raise_if_terminated()
@@ -2150,6 +2181,8 @@ def run_md(
                 frame = n % write_interval == 0 or n == steps
                 if frame or sampled:
                     obs = record(work, current=True)
+                    if conserved is not None:
+                        obs["conserved_energy"] = conserved(obs)
                     try:
                         if frame:
                             writer.write(
@@ -2161,6 +2194,8 @@ def run_md(
                     except (ValueError, TypeError) as err:
                         # the writer's refusal is no failure of the integration: keep it apart
                         raise _WriterRefused(n, err) from err
+            elif writer is None and drift is not None and n % observe_interval == 0:
+                drift.add(time_ps, conserved(None))
             if bar is not None and n > bar.n:
                 if n % max(1, min(write_interval, 50)) == 0:
                     # shown at update()'s next refresh (its mininterval): a refresh of its own
@@ -2240,13 +2275,29 @@ def run_md(
                 bar.close()
         if writer is not None:
             writer.close(complete=True)
+        if conserved is None:
+            estimate = _no_drift(ensemble, trajectory if resumed else None)
+        elif drift is not None:
+            estimate = _drift_estimate(drift.time_ps, drift.energy_eV, len(work),
+                                       ensemble=ensemble, timestep_fs=timestep_fs,
+                                       where="run_md's samples")
+        else:
+            estimate = energy_drift(trajectory)
+        if any(note.startswith("too large") for note in estimate.notes):
+            import warnings
+
+            stage = _PROTOCOL_STAGE.get()
+            # a thermostat hides the heating of too long a step: said where the run ends
+            warnings.warn(f"{'run_md' if stage is None else stage.title}: {estimate.notes[0]}",
+                          UserWarning, stacklevel=2 if stage is None else 5)
         final = work.copy()
         _set_masses_keep_velocities(final, real_masses)
         _restore_hydrogen(final, hydrogen_mass, heavy=work.get_masses())
         final.set_constraint(copy.deepcopy(atoms.constraints))
         final.calc = calc
         # as a reused run's Atoms (_stored_state) carry them: the step and time of the state
-        final.info.update(step=int(dyn.nsteps), time_ps=dyn.nsteps * timestep_fs / 1000.0)
+        final.info.update(step=int(dyn.nsteps), time_ps=dyn.nsteps * timestep_fs / 1000.0,
+                          energy_drift=estimate.to_dict())
         return final
 
 
@@ -2685,6 +2736,11 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
         valid, saying so, when it is above ``relax_fmax`` (the relaxation's optimizer steps ran
         out; :class:`RelaxationNotConvergedWarning` is issued then). Not among
         :meth:`estimates`: it describes the start of the MD, not a result of it.
+    energy_drift : dict
+        MD stage name → :class:`~ase_electrolyte.estimate.Estimate` of the drift of its
+        integrator's conserved energy, meV/atom/ps (:func:`energy_drift`): "too large" says
+        that stage's time step is too long for the model. Not among :meth:`estimates`: it
+        judges the run, it is no property of the liquid.
     density_sem, density_verdict
         Aliases of ``density.stderr`` and ``density.verdict`` (earlier versions' attributes).
     """
@@ -2696,6 +2752,7 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
     pressure: Estimate = None
     density_std: float = float("nan")
     relaxation: Estimate = None
+    energy_drift: dict = field(default_factory=dict)
 
     @property
     def density_sem(self):
@@ -2864,9 +2921,9 @@ def run_protocol(
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            check_protocol_arguments(**arguments)
+            check_protocol_arguments(**arguments, atoms=atoms)
     else:
-        check_protocol_arguments(**arguments)
+        check_protocol_arguments(**arguments, atoms=atoms)
     # used once: a later run_protocol with the same arguments warns again
     _PROTOCOL_ARGUMENTS_SAID.set(None)
     check_number("seed", seed, integer=True, minimum=0)
@@ -3219,7 +3276,7 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
                      write_interval_fs, observe_interval_fs, seed, progress, overwrite):
     """run_protocol's stages, once its arguments are checked and its folder claimed."""
     files = {}
-    work = atoms.copy()
+    work = _copy_of(atoms)
     work.calc = calculator
 
     files["relaxed"] = outdir / "relaxed.h5md"
@@ -3312,7 +3369,14 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         pressure=pressure,
         density_std=float(np.std(rho)),
         relaxation=relaxation,
+        energy_drift={name: energy_drift(path) for name, path in files.items()
+                      if name != "relaxed" and _records_conserved(path)},
     )
+
+
+def _records_conserved(path):
+    """Whether a stage file holds the conserved-energy series (not one of an earlier version)."""
+    return "conserved_energy" in h5md_info(path)["series"]
 
 
 def _at_mean_volume(atoms, npt_file):
@@ -3331,7 +3395,7 @@ def _at_mean_volume(atoms, npt_file):
     # at the stage's last volume instead, another density than the one reported
     t0 = detect_equilibration(volume)[0] if volume.size >= MIN_SERIES_SAMPLES else 0
     target = float(np.mean(volume[t0:]))
-    out = atoms.copy()
+    out = _copy_of(atoms)
     out.calc = atoms.calc
     out.set_cell(atoms.cell * (target / atoms.get_volume()) ** (1.0 / 3.0), scale_atoms=True)
     out.info["nvt_volume_from"] = str(npt_file)
@@ -3433,6 +3497,241 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True, t
     ), r.t0
 
 
+#: Drift of the conserved energy (meV/atom/ps) beyond which :func:`energy_drift` calls a run's
+#: time step too long: GROMACS' default tolerance of the energy drift, 0.005 kJ/mol/ps per atom
+#: (its ``verlet-buffer-tolerance``; Páll and Hess 2013), about 2 kT per atom per ns at 300 K.
+#: Velocity Verlet on EMT copper (32 atoms, 600 K) drifted 0.0054 ± 0.0012 meV/atom/ps at 5 fs
+#: and 0.0075 ± 0.0020 at 10 fs steps (16 replicas of 300 steps each), a tenth of it; its
+#: energy fluctuates more with longer steps (0.002, 0.007, 0.05, 0.19 meV/atom RMS at 1, 2, 5,
+#: 10 fs) but does not drift: a symplectic integrator's error stays bounded until the step
+#: nears its stability limit (about 40 fs for copper).
+MAX_ENERGY_DRIFT = 0.005 * units.kJ / units.mol * 1000.0
+#: Contiguous blocks of the delete-one-block jackknife error of the drift. The conserved energy
+#: of Verlet oscillates with the vibrations, so its residuals are anticorrelated and the
+#: statistical inefficiency of pymbar (which stops at the first negative correlation)
+#: overestimated the slope's error by 4 times (rms z 0.24 over 12 replicas of EMT copper NVE
+#: at 5 fs, 300 samples). Over 300 replicas of a known slope in correlated noise, 10 blocks
+#: gave rms z 1.09 (AR(1), φ = 0.8, 400 samples; 68 % coverage 0.69, 2 error bars 0.93) and 0.67
+#: (random-phase oscillations); 20 blocks of 20 samples covered 0.88 within 2 error bars on
+#: AR(1) (blocks correlated with their neighbours), and blocks sized by each series' own g
+#: under-covered the series whose g came out low (0.25-0.6).
+_DRIFT_BLOCKS = 10
+#: Samples per block, at least, in statistical inefficiencies of the fit's residuals (pymbar's
+#: estimate, an upper bound for the oscillating residuals): a shorter run is "too short".
+_DRIFT_BLOCK_G = 2.0
+#: Fewest samples in a block.
+_DRIFT_BLOCK_SAMPLES = 5
+_DRIFT_UNIT = "meV/atom/ps"
+
+
+def _conserved_energy(dyn, atoms):
+    """``f(obs) -> float``, the conserved quantity of ``dyn`` (eV) at the current step, or
+    ``None`` where this ASE's integrator exposes none.
+
+    The atoms' energy (force-consistent ``free_energy`` where the calculator gives it, as ASE's
+    ``get_conserved_energy``, else ``energy``) and kinetic energy, plus the energy of the
+    integrator's own variables: none in Velocity Verlet; the Nosé–Hoover chain's
+    (``get_thermostat_energy``); for MTK NPT also the barostat chain's, the kinetic energy of
+    the cell's strain momentum and P·V (ASE's ``IsotropicMTKNPT.get_conserved_energy``). ASE's
+    method is not called: it requires ``free_energy``, which a calculator need not give.
+    ``obs`` is the step's observables (``None``: computed here).
+    """
+    from ase.md.verlet import VelocityVerlet
+
+    if isinstance(dyn, VelocityVerlet):
+        def extra():
+            return 0.0
+    else:
+        thermostat = getattr(getattr(dyn, "_thermostat", None), "get_thermostat_energy", None)
+        barostat = getattr(dyn, "_barostat", None)
+        if thermostat is None:
+            return None
+        if barostat is None:
+            extra = thermostat
+        else:
+            def extra():
+                return (thermostat() + barostat.get_barostat_energy()
+                        + dyn._p_eps * dyn._p_eps / (2.0 * barostat.W)
+                        + dyn._pressure_au * dyn._get_volume())
+        try:
+            float(extra())
+        except (AttributeError, TypeError):
+            # another ASE version's integrator: no conserved quantity rather than a wrong one
+            return None
+
+    def conserved(obs):
+        results = atoms.calc.results
+        potential = results.get("free_energy", results.get("energy"))
+        if potential is None:
+            potential = atoms.get_potential_energy()
+        kinetic = atoms.get_kinetic_energy() if obs is None else obs["kinetic_energy"]
+        return float(potential) + float(kinetic) + float(extra())
+
+    return conserved
+
+
+class _DriftSeries:
+    """Conserved-energy samples of a run without a file, kept evenly spaced in bounded memory:
+    past :data:`_LIMIT` samples every other one is dropped and the stride doubles."""
+
+    _LIMIT = 2**20
+
+    def __init__(self):
+        self._time, self._energy, self._stride, self._seen = [], [], 1, 0
+
+    def add(self, time_ps, energy_eV):
+        if self._seen % self._stride == 0:
+            self._time.append(time_ps)
+            self._energy.append(energy_eV)
+            if len(self._time) >= self._LIMIT:
+                self._time, self._energy = self._time[::2], self._energy[::2]
+                self._stride *= 2
+        self._seen += 1
+
+    @property
+    def time_ps(self):
+        return np.asarray(self._time, dtype=np.float64)
+
+    @property
+    def energy_eV(self):
+        return np.asarray(self._energy, dtype=np.float64)
+
+
+def _what_is_conserved(ensemble):
+    return {"nve": "total energy",
+            "nvt": "Nosé–Hoover chain's conserved energy",
+            "npt": "MTK barostat's conserved energy"}.get(ensemble, "conserved energy")
+
+
+def _no_drift(ensemble, path=None):
+    """The drift Estimate of a run that recorded no conserved energy, saying why."""
+    why = (f"not recorded: {path} was started by an earlier version, whose samples hold no "
+           "conserved energy (overwrite=True records it)" if path is not None else
+           f"not recorded: this ASE's {ensemble.upper()} integrator exposes no conserved "
+           "energy")
+    return Estimate.invalid(float("nan"), float("nan"), _DRIFT_UNIT, METHODS["none"], why)
+
+
+def _slope(t, y):
+    return float(np.polyfit(t, y, 1)[0])
+
+
+def _drift_estimate(time_ps, energy_eV, n_atoms, *, ensemble, timestep_fs, where,
+                    tolerance=None):
+    """Slope of the conserved energy per atom (meV/atom/ps) with its jackknife error and
+    verdict; see :func:`energy_drift`."""
+    from mda_electrolyte.uncertainty import jackknife_error, timeseries_mean
+
+    tolerance = MAX_ENERGY_DRIFT if tolerance is None else tolerance
+    what = _what_is_conserved(ensemble)
+
+    def method(n_blocks):
+        return (f"least-squares slope of the {what} over time ({where}), "
+                f"{METHODS['blocks'].format(n=n_blocks)} (delete-one-block jackknife)")
+
+    t = np.asarray(time_ps, dtype=np.float64)
+    t = t - t[0] if t.size else t
+    e = np.asarray(energy_eV, dtype=np.float64)
+    # relative to the first sample: the fluctuations are 1e-7 of a box's energy
+    e = (e - e[0]) * 1000.0 / n_atoms if e.size else e
+    if not np.all(np.isfinite(e)):
+        return Estimate.invalid(float("nan"), float("nan"), _DRIFT_UNIT, method(0),
+                                f"not finite: NaN or infinite conserved energies in {where}",
+                                n_samples=e.size)
+    slope = _slope(t, e) if e.size >= 2 else float("nan")
+    # blocks several correlation times long, so that they are nearly independent
+    g = 1.0
+    if e.size >= _DRIFT_BLOCKS * _DRIFT_BLOCK_SAMPLES:
+        fit = np.polyfit(t, e, 1)
+        g = timeseries_mean(e - np.polyval(fit, t))[2]
+    block = max(_DRIFT_BLOCK_SAMPLES, int(np.ceil(_DRIFT_BLOCK_G * g)))
+    n_blocks = _DRIFT_BLOCKS
+    if e.size < n_blocks * block:
+        return Estimate.invalid(
+            slope, float("nan"), _DRIFT_UNIT, method(n_blocks),
+            f"too short: {e.size} samples of the {what}"
+            + (f", correlated over {g:.3g} samples" if g > 1.0 else "")
+            + f" (need {n_blocks} blocks of {block}: {n_blocks * block}); run longer",
+            n_samples=e.size)
+    blocks = np.array_split(np.arange(e.size), n_blocks)
+    error = jackknife_error(lambda keep: _slope(t[keep], e[keep]), e.size, blocks)
+    notes = []
+    converged = True
+    step = f"{timestep_fs:g} fs " if timestep_fs is not None else ""
+    if abs(slope) - 2.0 * error > tolerance:
+        converged = False
+        notes.append(
+            f"too large: the {what} drifts by {slope:+.3g} ± {error:.2g} meV/atom/ps, beyond "
+            f"the tolerance of {tolerance:.3g} meV/atom/ps"
+            + (" (0.005 kJ/mol/ps per atom, GROMACS' default)" if tolerance == MAX_ENERGY_DRIFT
+               else "")
+            + f": the time step {step}is too long for this model (halve it and compare), or "
+            "its forces are not the gradient of its energy")
+    elif error > tolerance:
+        notes.append(
+            f"the error ({error:.2g} meV/atom/ps) exceeds the tolerance of {tolerance:.3g} "
+            "meV/atom/ps: too short a run to tell whether the time step is short enough")
+    return Estimate(slope, error, _DRIFT_UNIT, method(n_blocks), n_samples=n_blocks,
+                    converged=converged, notes=tuple(notes), dof=n_blocks - 1)
+
+
+def energy_drift(trajectory, *, tolerance=None):
+    """Drift of the conserved energy of a :func:`run_md` trajectory, per atom, as an Estimate.
+
+    The conserved quantity is the integrator's (sampled every ``observe_interval`` steps as the
+    ``conserved_energy`` series, eV): the total energy in NVE (Velocity Verlet), with the
+    Nosé–Hoover chain's energy in NVT, and with the MTK barostat's terms and P·V in NPT (ASE's
+    ``get_conserved_energy``). A Langevin or Berendsen run has none (run_md runs neither).
+    The drift is the least-squares slope over the run; its error the t-scaled delete-one-block
+    jackknife over 10 contiguous blocks (:func:`mda_electrolyte.uncertainty.jackknife_error`),
+    which holds for the oscillating, anticorrelated fluctuations of a Verlet integrator's
+    energy (where pymbar's statistical inefficiency overestimated it 4 times) as for
+    positively correlated noise. A symplectic integrator's energy fluctuates more with longer
+    steps but does not drift until the step nears its stability limit, or unless the forces are
+    not the gradient of the energy (a direct-force model, a cutoff without smoothing,
+    single-precision round-off): a drift is the sign of either.
+
+    Parameters
+    ----------
+    trajectory : str or os.PathLike
+        An H5MD file of :func:`run_md` (one of :func:`run_protocol`'s MD stages).
+    tolerance : float, optional
+        Largest drift (meV/atom/ps) not called too large; default :data:`MAX_ENERGY_DRIFT`
+        (0.0518 meV/atom/ps, GROMACS' 0.005 kJ/mol/ps per atom).
+
+    Returns
+    -------
+    Estimate
+        meV/atom/ps, signed (negative: the energy decreases). Not valid when "too short" (fewer
+        than 10 blocks of at least 5 samples and 2 statistical inefficiencies of the residuals)
+        or "too large": the drift exceeds ``tolerance`` by
+        more than two error bars, naming the time step. A valid drift whose error exceeds
+        ``tolerance`` says so in its notes (the run cannot tell).
+
+    Raises
+    ------
+    ValueError
+        Not a trajectory of run_md, or one that records no conserved energy (a relaxation,
+        a file of an earlier version: the message says which); a ``tolerance`` that is not a
+        positive number.
+    """
+    if tolerance is not None:
+        tolerance = check_number("tolerance (meV/atom/ps)", tolerance, above=0)
+    path = Path(trajectory)
+    info = h5md_info(path)
+    run_info = info["run_info"] or {}
+    if "conserved_energy" not in info["series"]:
+        what = ("a relaxation (no dynamics)" if "fmax" in run_info else
+                "a file of an earlier version or of another writer than run_md")
+        raise ValueError(f"{path} records no conserved energy: {what}; its drift needs a "
+                         "run_md trajectory of this version")
+    _, time_ps, energy = h5md_series(path, "conserved_energy")
+    return _drift_estimate(time_ps, energy, info["n_atoms"],
+                           ensemble=run_info.get("ensemble"),
+                           timestep_fs=run_info.get("timestep_fs"), where=path.name,
+                           tolerance=tolerance)
+
+
 def check_protocol_arguments(
     *,
     temperature_K,
@@ -3447,10 +3746,16 @@ def check_protocol_arguments(
     hydrogen_mass=3.0,
     write_interval_fs=100.0,
     observe_interval_fs=10.0,
+    atoms=None,
 ):
     """Check the arguments of :func:`run_protocol` without running anything.
 
     Cheap, so that the ``electrolyte`` command calls it before loading a model or packing a box.
+
+    ``atoms``, the box when it is known (:func:`run_protocol` gives it), sets the time-step
+    doubts by its lightest atom as each stage integrates it (hydrogen at ``hydrogen_mass`` in
+    the pre-equilibration, :func:`~ase_electrolyte.units.plausible_timestep_fs`), as
+    :func:`run_md` judges a step; without it the lightest atom is taken to be hydrogen.
 
     Raises
     ------
@@ -3467,9 +3772,9 @@ def check_protocol_arguments(
     UserWarning
         Values that are valid numbers but implausible for a liquid electrolyte, the sign of a
         wrong unit: a temperature outside 50–1500 K (°C?), a pressure beyond 5·10⁴ bar (Pa?),
-        time steps beyond Verlet's stability for hydrogen (the box is not known here:
-        :func:`~ase_electrolyte.units.plausible_timestep_fs`, 5 fs, and 8.6 fs for the
-        pre-equilibration's ``hydrogen_mass = 3``); a stage length, frame or sampling interval
+        time steps beyond Verlet's stability for the lightest atom of ``atoms`` (without it,
+        hydrogen: :func:`~ase_electrolyte.units.plausible_timestep_fs`, 5 fs, and 8.6 fs for
+        the pre-equilibration's ``hydrogen_mass = 3``); a stage length, frame or sampling interval
         more than 1 % from a whole number of its stage's time steps (it is rounded to one,
         e.g. 15 fs samples with a 2 fs step are taken every 8 steps, 16 fs; an interval
         shorter than the step is every step, without a warning); a production length more
@@ -3494,9 +3799,15 @@ def check_protocol_arguments(
     # the box is not known here: its lightest atom is taken to be hydrogen, at the mass the
     # pre-equilibration gives it (run_md judges the same stage alike)
     hydrogen_mass = check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
+    lightest = {"preequilibration_timestep_fs": hydrogen_mass, "timestep_fs": None}
+    if atoms is not None and hasattr(atoms, "get_masses") and len(atoms):
+        # argon at 6 fs was doubted by run_protocol as if it were hydrogen (31 fs is its limit)
+        lightest = {"preequilibration_timestep_fs": _lightest_mass(atoms, hydrogen_mass),
+                    "timestep_fs": _lightest_mass(atoms)}
     for name, dt_fs, light in (
-            ("preequilibration_timestep_fs", preequilibration_timestep_fs, hydrogen_mass),
-            ("timestep_fs", timestep_fs, None)):
+            ("preequilibration_timestep_fs", preequilibration_timestep_fs,
+             lightest["preequilibration_timestep_fs"]),
+            ("timestep_fs", timestep_fs, lightest["timestep_fs"])):
         warn_implausible(timestep_fs=dt_fs, timestep_name=name, lightest_mass_amu=light)
     check_number("hydrogen_mass (amu)", hydrogen_mass, above=0, allow_none=True)
     write_interval_fs = check_number("write_interval_fs", write_interval_fs, above=0)

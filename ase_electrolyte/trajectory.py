@@ -182,6 +182,9 @@ OBSERVABLE_UNITS = {
     "pressure_tensor": "bar",
     # largest per-atom force spread of a committee calculator (ase_electrolyte.committee)
     "max_forces_std": "eV Angstrom-1",
+    # the integrator's conserved quantity (run_md): total energy in NVE, with the Nosé–Hoover
+    # chain's (and MTK barostat's) energy terms in NVT (NPT); its drift judges the time step
+    "conserved_energy": "eV",
 }
 _OBSERVABLE_UNITS = OBSERVABLE_UNITS  # the name other modules used before
 # 1-D step/time/scalar chunks: small, so that a new chunk never needs much disk

@@ -102,6 +102,12 @@ UNITS = {
     "eV/atom": ("energy per atom", _c.eV),
     "meV/atom": ("energy per atom", _c.milli * _c.eV),
     "eV/Å^3": ("pressure", _c.eV / _c.angstrom**3),
+    # drift of an MD run's conserved energy per atom (run_md's energy_drift); GROMACS reports
+    # it in kJ/mol/ps per atom
+    "meV/atom/ps": ("energy drift per atom", _c.milli * _c.eV / _c.pico),
+    "eV/atom/ps": ("energy drift per atom", _c.eV / _c.pico),
+    "meV/atom/ns": ("energy drift per atom", _c.milli * _c.eV / _c.nano),
+    "kJ/mol/ps/atom": ("energy drift per atom", _c.kilo / _c.N_A / _c.pico),
     "K": ("temperature", 1.0),
     # Onsager coefficients: mol / (J · m · s) reported per volume, see mda_electrolyte.onsager
     "mol/(J·m·s)": ("onsager", 1.0),

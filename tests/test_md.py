@@ -191,8 +191,11 @@ def test_half_written_frame_is_dropped(small_box, tmp_path):
     atoms = _with(small_box, _lj())
     with H5MDWriter(path, atoms, mode="a") as w:
         assert w.n_frames == 3
-        # every frame carries the same observables (MDAnalysis indexes them by frame)
-        w.write(atoms, step=6, time=0.003, observables=_observables(atoms, 1.0))
+        # every frame carries the same observables (MDAnalysis indexes them by frame), run_md's
+        # NVE conserved energy among them
+        obs = _observables(atoms, 1.0)
+        obs["conserved_energy"] = obs["potential_energy"] + obs["kinetic_energy"]
+        w.write(atoms, step=6, time=0.003, observables=obs)
     with h5py.File(path) as f:
         np.testing.assert_array_equal(f["particles/trajectory/position/step"][()], [0, 2, 4, 6])
         assert f["particles/trajectory/velocity/value"].shape[0] == 4

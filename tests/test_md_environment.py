@@ -297,6 +297,9 @@ def test_a_fresh_a_resumed_and_a_reused_run_return_the_same_atoms(tmp_path):
     reused = run_md(atoms, trajectory=path, **_NVE)
     fresh = run_md(atoms, trajectory=tmp_path / "fresh.h5md", **_NVE)
     for out in (resumed, reused, fresh):
+        # and the run's record of its conserved energy (run_md's energy_drift)
+        drift = out.info.pop("energy_drift")
+        assert drift["unit"] == "meV/atom/ps"
         assert out.info == {"label": "mine", "step": 12, "time_ps": pytest.approx(0.024)}
         np.testing.assert_array_equal(out.get_tags(), np.arange(len(atoms)))
         np.testing.assert_array_equal(out.get_initial_charges(), 0.25)
