@@ -32,6 +32,7 @@ from ase_electrolyte.atoms_checks import (
     check_flag,
     check_number,
 )
+from ase_electrolyte.option_words import choice_word
 from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import check_atomgroup, check_universe
@@ -274,6 +275,15 @@ def atomgroup_masses(atoms, ids, what):
                         labels=getattr(atoms, "names", None) if labels is None else labels)
 
 
+def _is_com(center):
+    """Whether an ``ion_center`` value is the word ``"com"`` in any case and spacing (no
+    MDAnalysis selection reads so) rather than a selection string."""
+    try:
+        return isinstance(center, str) and choice_word("ion_center", center, ("com",)) == "com"
+    except ValueError:
+        return False
+
+
 def resolve_species(
     universe,
     ions,
@@ -331,6 +341,9 @@ def resolve_species(
             "ions must be a non-empty dict {species name: selection string or AtomGroup}"
         )
     n_universes = check_number("n_universes", n_universes, integer=True, minimum=1)
+    # read once here: the charge lookup below compared the word as given ("Residues" took the
+    # fragments' branch) while molecule_ids read it in any case
+    compound = choice_word("compound", compound, ("residues", "fragments"))
     charges = {} if charges is None else dict(charges)
     ion_center = {} if ion_center is None else dict(ion_center)
     for label, mapping in (("charges", charges), ("ion_center", ion_center)):
@@ -369,7 +382,7 @@ def resolve_species(
         masses = atomgroup_masses(atoms, ids, f"species {name!r}")
 
         center = ion_center.get(name, "com")
-        if center == "com":
+        if _is_com(center):
             center_atoms = None
         elif isinstance(center, str):
             picked = atoms.select_atoms(center)

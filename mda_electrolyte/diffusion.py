@@ -38,14 +38,13 @@ from .carriers import (
 )
 from .correlation import (
     SegmentValues,
-    diffusive_slope,
     fit_line,
     fit_window_slice,
     independence_notes,
-    is_diffusive,
     mean_squared_displacement,
-    not_diffusive_note,
+    relative_error,
     segment_too_short,
+    straightness,
     transport_estimate,
 )
 from .ion_collection import block_slices
@@ -207,6 +206,12 @@ class Diffusion(CarrierAnalysis):
         not positive at 3 lags of the window, e.g. frozen ions, whose D is then not valid);
         ``results.loglog_slope_err`` its jackknife error over the segments (0 for fewer than 5),
         which widens the tolerance (:func:`~mda_electrolyte.correlation.is_diffusive`).
+    results.slope_exponent : dict
+        Species -> how the MSD's slope grows over the window
+        (:func:`~mda_electrolyte.correlation.slope_exponent`), ``results.slope_exponent_err``
+        its jackknife error: D is not diffusive when neither it nor the log-log slope is 1
+        (:func:`~mda_electrolyte.correlation.straightness`), or when the window's bend biases
+        D by more than half its error (:func:`~mda_electrolyte.correlation.bend_bias`).
     results.verdict : dict
         Species -> the verdict of its Estimate (alias).
     results.diffusion_coefficient_yeh_hummer : dict or None
@@ -373,7 +378,8 @@ class Diffusion(CarrierAnalysis):
         dt = same_system(collections, names) * strides.pop()
         self._combine(segments, dt, collections, names)
 
-    def _too_short_notes(self, collections, name, fit_start, dt):
+    def _too_short_notes(self, collections, name, fit_start, dt, fit_stop=None,
+                         rel_error=None):
         """The "too short" notes of :func:`~mda_electrolyte.correlation.independence_notes` for
         one species: its ions' position increments (frame-averaged velocities) must hold 50
         independent samples and every segment 4 of their correlation times, as Green–Kubo and
@@ -382,8 +388,9 @@ class Diffusion(CarrierAnalysis):
         jackknife error had widened the diffusive check. Up to :data:`MAX_INEFFICIENCY_IONS`
         ions, evenly spread, stand for the species (the correlation time is a property of the
         species; pymbar's inefficiency costs a pass over each column). A fit window starting
-        at ``fit_start`` (ps) within 3 of those correlation times adds a "not diffusive" note,
-        as for Einstein–Helfand."""
+        at ``fit_start`` (ps) whose bend biases D by more than half its relative error
+        ``rel_error`` (window ending at ``fit_stop``) adds a "not diffusive" note, as for
+        Einstein–Helfand."""
         runs = []
         for col in collections:
             sl = col.species_slices()[name]
@@ -394,7 +401,8 @@ class Diffusion(CarrierAnalysis):
             runs.append(np.diff(pos, axis=0).reshape(pos.shape[0] - 1, -1))
         return independence_notes(runs, self._n_blocks,
                                   f"the position increments of {name}",
-                                  fit_start=fit_start, dt=dt)
+                                  fit_start=fit_start, dt=dt, fit_stop=fit_stop,
+                                  relative_error=rel_error)
 
     def _volume_required(self):
         # D needs no volume; the Yeh–Hummer correction (viscosity=) does
@@ -464,13 +472,8 @@ class Diffusion(CarrierAnalysis):
         res = self.results
         res.time = time
         res.fit_window = (float(time[window][0]), float(time[window][-1]))
-        # a window starting within 3 velocity correlation times fits the MSD's bend, as in
-        # Einstein–Helfand: with 4 Ornstein–Uhlenbeck ions per species the default window at
-        # 2-12 τ was valid in 43 % of 300 replicas, those 95 % intervals covering D in 0.91
-        self._short_notes = {name: self._too_short_notes(collections, name, res.fit_window[0],
-                                                         dt)
-                             for name in names}
         res.msd, res.r2, res.loglog_slope, res.loglog_slope_err = {}, {}, {}, {}
+        res.slope_exponent, res.slope_exponent_err = {}, {}
         res.diffusion_coefficient = {}
         for name in names:
             per_ion = np.concatenate([s["msd"][name][:n] for s in segments], axis=1)
@@ -478,15 +481,23 @@ class Diffusion(CarrierAnalysis):
             slope, _, r2 = fit_line(time[window], mean[window])
             res.msd[name] = mean
             # the segments' MSDs give the slope its error (their mean is that over the ions)
-            beta, beta_err = diffusive_slope(
-                time, np.array([s["msd"][name][:n].mean(axis=1) for s in segments]), window)
-            res.loglog_slope[name] = beta
-            res.loglog_slope_err[name] = beta_err
+            seg_msds = np.array([s["msd"][name][:n].mean(axis=1) for s in segments])
             res.r2[name] = float(r2)
-            notes = []
-            if not is_diffusive(beta, beta_err):
-                notes.append(not_diffusive_note("the MSD", beta, beta_err))
-            notes.extend(self._short_notes.get(name, ()))
+            # judged by how the slope grows too and by the bend's bias against the error, not
+            # by the log-log slope and a fit start of 3 correlation times estimated from the
+            # same data alone, which passed the low replicas (as in Einstein–Helfand)
+            (res.loglog_slope[name], res.loglog_slope_err[name], res.slope_exponent[name],
+             res.slope_exponent_err[name], notes) = straightness(time, seg_msds, window,
+                                                                 "the MSD")
+            if len(segments) > 1:
+                values = fit_line(time[window], seg_msds[:, window].T)[0]
+            else:
+                values = fit_line(time[window], per_ion[window])[0]
+            # with 4 Ornstein–Uhlenbeck ions per species the default window at 2-12 τ was
+            # valid in 43 % of 300 replicas under the 3 τ rule, their intervals covering D in
+            # 0.91: a window whose bend biases D beyond half its error is not valid
+            notes.extend(self._too_short_notes(collections, name, res.fit_window[0], dt,
+                                               res.fit_window[1], relative_error(values)))
             ion_charges = first.charges[first.species.index(name)]
             charged = ion_charges is not None and bool(np.any(ion_charges))
             few = few_ions_notes({name: first.n_ions[first.species.index(name)]},

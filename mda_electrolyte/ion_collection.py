@@ -43,6 +43,7 @@ from MDAnalysis.analysis.results import ResultsGroup
 from scipy import constants
 
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
+from ase_electrolyte.option_words import choice_word
 from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import FrameAnalysis, check_universe, kept_frame
@@ -725,8 +726,13 @@ class IonCollector(FrameAnalysis):
         verbose=False,
         charges_used=True,
     ):
-        if not (isinstance(velocities, str) and velocities == "auto"
-                or isinstance(velocities, (bool, np.bool_))):
+        if isinstance(velocities, str):
+            try:
+                velocities = choice_word("velocities", velocities, ("auto",))
+            except ValueError:
+                raise FlagError(f"velocities must be True, False or 'auto', not "
+                                f"{velocities!r}") from None
+        elif not isinstance(velocities, (bool, np.bool_)):
             raise FlagError(f"velocities must be True, False or 'auto', not {velocities!r}")
         for name, value in (("positions", positions), ("observables", observables),
                             ("require_charges", require_charges), ("unwrap", unwrap),

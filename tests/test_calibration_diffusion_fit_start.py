@@ -1,11 +1,14 @@
 """Diffusion judges its fit window's start as Einstein–Helfand does.
 
 Ornstein–Uhlenbeck ions (velocity correlation time τ = 0.5 ps, D = 2 Å²/ps exactly), 4 per
-species, 10 segments of 20 τ: the default window (10–60 % of a segment, 2–12 τ) starts in the
-bend of the MSD, 2D(t − τ(1 − e^(−t/τ))). Before, it was valid in 43 % of 300 replicas and
-those 95 % intervals covered D in 0.91. Now a window starting within 3 correlation times of
-the ions' position increments is "not diffusive", saying so; a window starting at 6 τ is judged
-as before (valid in 0.94 of 300 replicas, coverage 0.96).
+species, 10 segments of 20 τ. The default window (10–60 % of a segment, 2–12 τ) starts where
+the MSD, 2D(t − τ(1 − e^(−t/τ))), still bends a little: its fitted slope is 0.65 % low. Under a
+fixed rule (a start within 3 correlation times estimated from the same data is "not
+diffusive") it was valid in 43 % of 300 replicas, the high ones marked, and the valid 95 %
+intervals covered D in 0.91; judged by that bias against the error (half of it at most,
+:data:`mda_electrolyte.correlation.MAX_BEND_BIAS_ERRORS`) it is valid in 0.96 of 100 replicas,
+covering D in 0.95. A window at 0.5–3 τ (21 % low) is never valid, saying why; a window
+starting at 6 τ is judged as before (valid in 0.94 of 300 replicas, coverage 0.96).
 """
 
 import warnings
@@ -34,10 +37,10 @@ def _d(seed, window):
 
 def test_a_window_in_the_bend_of_the_msd_is_never_valid_and_says_why():
     for seed in range(40):
-        for name, est in _d(seed, (0.1, 0.6)).items():
+        for name, est in _d(seed, (0.025, 0.15)).items():
             assert not est.valid, (seed, name)
-            assert any("within 3 correlation times of the position increments of " + name in n
-                       for n in est.notes), est.notes
+            assert any("correlation times of the position increments of " + name in n
+                       and "still bends" in n for n in est.notes), est.notes
 
 
 def test_a_later_window_is_not_marked_and_its_valid_intervals_cover_d():
@@ -45,8 +48,7 @@ def test_a_later_window_is_not_marked_and_its_valid_intervals_cover_d():
     n = 150
     for seed in range(n):
         est = _d(seed, (0.3, 0.6))["Li"]
-        assert not any("correlation times of the position increments" in note
-                       for note in est.notes), est.notes
+        assert not any("still bends" in note for note in est.notes), est.notes
         if est.valid:
             valid += 1
             lo, hi = est.interval(0.95)

@@ -241,15 +241,18 @@ def test_a_static_shear_stress_is_named_subtracted_and_not_valid(cls, where):
 
 
 def test_an_einstein_helfand_viscosity_fitted_in_the_bend_is_not_valid():
-    # blocks of 400 samples of a 20-sample-correlated stress: the window starts at 2 τ
+    # blocks of 200 samples of a 20-sample-correlated stress: the window starts at 1 τ, where
+    # the fitted slope is ~14 % low. (A window at 2-6 τ, 3 % low, is judged by that bias
+    # against its error since the fixed 3 τ rule picked the low replicas as valid; see
+    # test_transport23_einstein_selection.py.)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        r = EinsteinHelfandViscosity(pressure_process(3, n=4000), temperature=T_P,
+        r = EinsteinHelfandViscosity(pressure_process(3, n=2000), temperature=T_P,
                                      volume=V_P, dt=DT_P).run().results
-        later = EinsteinHelfandViscosity(pressure_process(3, n=4000), temperature=T_P,
+        later = EinsteinHelfandViscosity(pressure_process(3, n=2000), temperature=T_P,
                                          volume=V_P, dt=DT_P,
-                                         fit_window=(0.3, 0.6)).run().results
+                                         fit_window=(0.4, 0.9)).run().results
     assert not r.shear_viscosity.valid
-    assert any("fit window starts at 0.4 ps, within 3 correlation times" in n
+    assert any("fit window 0.2-" in n and "still bends" in n and "% low" in n
                for n in r.shear_viscosity.notes), r.shear_viscosity.notes
-    assert not any("within 3 correlation times" in n for n in later.shear_viscosity.notes)
+    assert not any("still bends" in n for n in later.shear_viscosity.notes)

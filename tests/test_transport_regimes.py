@@ -54,7 +54,9 @@ def test_onsager_einstein_and_einstein_helfand_give_one_verdict(n_frames, diffus
         assert coefficient.valid == is_diffusive(on.loglog_slope[key], on.loglog_slope_err[key])
     if not diffusive:
         assert "not diffusive" in on.conductivity.verdict
-        assert "dipole MSD" in on.conductivity.verdict
+        # named by the dipole MSD's growth, or (a window at 1-3 τ, 11 % low) by its bend
+        assert ("dipole MSD" in on.conductivity.verdict
+                or "still bends" in on.conductivity.verdict)
         assert on.loglog_slope["dipole"] > 1.2
         # the ballistic part: <ΔR_Li²> grows faster than t as well
         assert on.loglog_slope["Li-Li"] > 1.2
