@@ -304,11 +304,12 @@ committee.RepeatedMemberWarning`), whose spread is zero everywhere.
                 else "is not finite (a member returned non-finite forces)"
             )
             scale = getattr(self._calc, "spread_scale", None)
-            bar = ("raw spread, not calibrated as an error bar" if scale is None else
-                   f"an RMS force error of about {scale['forces'].value * spread:.3g} eV/Å "
-                   "once calibrated")
+            bar = ("" if not finite else " (a raw spread, not calibrated as an error bar)"
+                   if scale is None else
+                   f" (calibrated: an RMS force error of about "
+                   f"{scale['forces'].value * spread:.3g} eV/Å)")
             raise ExtrapolationError(
-                f"committee force spread {spread:.3g} eV/Å ({bar}) at evaluation {k} {why}: "
+                f"committee force spread {spread:.3g} eV/Å at evaluation {k} {why}{bar}: "
                 "the model "
                 f"is extrapolating; {self.n_candidates} candidate frame(s) are in {self.path} "
                 "for labelling"
