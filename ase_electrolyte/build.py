@@ -327,7 +327,8 @@ def composition_counts(
     concentration = check_number("concentration", concentration, minimum=0,
                                  maximum=MAX_CONCENTRATION)
     density = check_density(density)
-    warn_implausible(concentration=concentration, density_g_cm3=density)
+    warn_implausible(concentration=concentration, density_g_cm3=density,
+                     density_measured=False)
     for sp in solvents:
         if sp.charge != 0:
             raise ValueError(f"solvent {sp.name} has charge {sp.charge:+d}; ions go in salt=")
@@ -1259,7 +1260,7 @@ def electrolyte_box(
     if counts is not None:
         # composition_counts has warned of a composition's density: twice was one doubt said
         # twice
-        warn_implausible(density_g_cm3=density)
+        warn_implausible(density_g_cm3=density, density_measured=False)
     # below half an ångström atoms of different molecules may start closer than a bond (an MD
     # step then explodes), and PACKMOL's grid of tolerance-sized cells grows as tolerance⁻³:
     # 1e-7 Å overflowed its allocation ("Fortran runtime error: Integer overflow")

@@ -213,7 +213,8 @@ MIN_SHEAR_SCATTER_BAR = 1.0
 
 def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
                      density_g_cm3=None, concentration=None, shear_stress_bar=None,
-                     stacklevel=3, timestep_name=None, lightest_mass_amu=None):
+                     stacklevel=3, timestep_name=None, lightest_mass_amu=None,
+                     density_measured=True):
     """Warn about values that are valid numbers but implausible for a liquid electrolyte.
 
     The sign of a wrong unit: a temperature outside :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
@@ -232,6 +233,9 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
     doubt (``preequilibration_timestep_fs = 8 fs is long ...``): a protocol takes two time steps,
     and "a time step of 8 fs" did not say which. ``lightest_mass_amu`` (amu) is the lightest
     atom's mass as the run integrates it; ``None`` (not known) judges the step for hydrogen.
+    ``density_measured`` says whether ``density_g_cm3`` was measured from atoms and a box
+    (an analysis: a thin one asks about missing masses and the box) or is a value asked for
+    (a box to be built: only its unit can be wrong).
     """
     import warnings
 
@@ -274,10 +278,16 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
             shown = float(d) if d.ndim == 0 else f"{d.min():g}–{d.max():g}"
             # too dense is nearly always kg/m³; too thin is more often a density computed
             # from atoms without masses or from a box too large for them than a unit
-            cause = ("is it in kg/m³ (1 g/cm³ = 1000 kg/m³)?" if d.max() > 5.0 else
-                     "are masses missing (MDAnalysis gives an atom of unknown mass 0 amu), is "
-                     "the box too large for its atoms (a vacuum gap, lengths in another unit), "
-                     "or is it in another unit (1 g/cm³ = 1 kg/L = 1000 kg/m³)?")
+            if d.max() > 5.0:
+                cause = "is it in kg/m³ (1 g/cm³ = 1000 kg/m³)?"
+            elif density_measured:
+                cause = ("are masses missing (MDAnalysis gives an atom of unknown mass 0 amu), "
+                         "is the box too large for its atoms (a vacuum gap, lengths in another "
+                         "unit), or is it in another unit (1 g/cm³ = 1 kg/L = 1000 kg/m³)?")
+            else:
+                # an asked density has no atoms behind it: only its unit can be wrong
+                cause = ("a box packed this thin is a gas; is it in another unit "
+                         "(1 g/cm³ = 1 kg/L = 1000 kg/m³)?")
             doubts.append(f"a density of {shown} g/cm³ is far from a liquid electrolyte's "
                           f"(0.7–2 g/cm³): {cause}")
     if concentration is not None:

@@ -33,3 +33,23 @@ def test_too_dense_names_kg_per_m3_only(value):
 @pytest.mark.parametrize("value", [0.3, 0.8, 1.2, 2.0, 5.0])
 def test_a_liquid_density_is_not_doubted(value):
     assert _doubt(value) == ""
+
+
+def test_an_asked_density_is_asked_only_its_unit():
+    """A box to be built has no atoms behind its density: asking about missing masses or a
+    vacuum gap misled (build23's probe of ``composition_counts(density=0.05)``)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_implausible(density_g_cm3=0.05, density_measured=False)
+    text = " ".join(str(w.message) for w in caught)
+    assert "gas" in text and "kg/m³" in text and "masses" not in text and "box too" not in text
+
+
+def test_the_builder_asks_about_the_unit_of_a_thin_density():
+    from ase_electrolyte.build import composition_counts
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        composition_counts({"EC": 1}, "LiPF6", 1.0, n_atoms=200, density=0.05)
+    text = " ".join(str(w.message) for w in caught)
+    assert "0.05 g/cm³" in text and "gas" in text and "masses" not in text
