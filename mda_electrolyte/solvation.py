@@ -329,7 +329,7 @@ def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, *, spreads
         ["cutoff_spread"]``); by default the cutoff Estimates' errors. Those are wider in a flat
         trough (they reach where the true minimum may lie): carried into the counts, loose Li⁺
         shells' coordination numbers covered the true one at one sigma in 0.95-1.0 of replicas
-        (median |z| 0.37-0.45), with the scatter 0.68-0.80 (0.54-0.67).
+        (median absolute z 0.37-0.45), with the scatter 0.68-0.80 (0.54-0.67).
 
     Returns
     -------
