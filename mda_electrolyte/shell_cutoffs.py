@@ -1000,7 +1000,8 @@ def _located_spread(factor, move, spread, cutoff_err, measured):
     shells (Poisson(2) and Poisson(4) molecules at 2 Å over a uniform background, 60-100
     frames) the cutoffs scattered 0.14-0.18 Å where ``cutoff_err`` said 0.34 Å, and the
     coordination numbers counted with them covered the true one at one sigma in 0.95-1.0
-    of replicas (median absolute z 0.37-0.45); with this scatter 0.68-0.80 (median absolute z 0.54-0.67).
+    of replicas (median absolute z 0.37-0.45); with this scatter 0.68-0.80 (median absolute
+    z 0.54-0.67).
     """
     if factor > 0:
         return float(cutoff_err)
