@@ -500,11 +500,13 @@ def _plateau_window(plateau, n_lags, dt, max_lag=None):
     """``"auto"`` or the window ``(lo, hi)`` in ps as floats, holding at least 2 lags."""
     # a string compared with != "auto" element by element would make an array here
     if isinstance(plateau, str):
-        # any case and spacing, as every option word; another word is no window (below)
+        # any case and spacing, as every option word; a word is no window, and its message
+        # names the near miss ('aut') as Green-Kubo conductivity's does
         try:
             return choice_word("plateau", plateau, ("auto",))
-        except ValueError:
-            pass
+        except ValueError as exc:
+            raise ValueError(f"plateau must be 'auto' or a window of two numbers (start, stop) "
+                             f"in ps: {exc}") from None
     try:
         lo, hi = check_window("plateau (ps)", plateau)
     except ValueError as exc:

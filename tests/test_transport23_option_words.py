@@ -64,6 +64,9 @@ def test_plateau_auto_in_any_case():
     a = _quiet(lambda: GreenKuboViscosity(p, plateau="auto", **kw)).shear_viscosity
     b = _quiet(lambda: GreenKuboViscosity(p, plateau=" AUTO", **kw)).shear_viscosity
     assert a.value == b.value
+    # the near miss is named for the viscosity as for the conductivity (it said only "window")
+    with pytest.raises(ValueError, match="plateau must be 'auto' or a .*did you mean 'auto'"):
+        GreenKuboViscosity(p, plateau="aut", **kw)
     u = _salt()
     kw = dict(temperature=300.0, max_lag=10 * TAU)
     c = _quiet(lambda: GreenKuboConductivity(u, IONS, plateau="auto", **kw)).conductivity
