@@ -1026,13 +1026,13 @@ def _registered_weights(description):
     The names are those of the description's ``model`` (the attribute or the parameter, one
     name or a committee's list); model files are recorded by :func:`_model_files`.
     """
-    from .models import _BACKENDS, _NAMED
+    from .models import _BACKENDS, _NAMED, registered_name
 
     names = set()
     for value in (description.get("model"), description.get("parameters", {}).get("model")):
         for v in value if isinstance(value, (list, tuple)) else (value,):
-            if isinstance(v, str) and v.lower() in _NAMED:
-                names.add(v.lower())
+            if registered_name(v) is not None:
+                names.add(registered_name(v))
     out = {}
     for name in sorted(names):
         named = _NAMED[name]
@@ -3506,21 +3506,12 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True, t
 #: 10 fs) but does not drift: a symplectic integrator's error stays bounded until the step
 #: nears its stability limit (about 40 fs for copper).
 MAX_ENERGY_DRIFT = 0.005 * units.kJ / units.mol * 1000.0
-#: Contiguous blocks of the delete-one-block jackknife error of the drift. The conserved energy
-#: of Verlet oscillates with the vibrations, so its residuals are anticorrelated and the
-#: statistical inefficiency of pymbar (which stops at the first negative correlation)
-#: overestimated the slope's error by 4 times (rms z 0.24 over 12 replicas of EMT copper NVE
-#: at 5 fs, 300 samples). Over 300 replicas of a known slope in correlated noise, 10 blocks
-#: gave rms z 1.09 (AR(1), φ = 0.8, 400 samples; 68 % coverage 0.69, 2 error bars 0.93) and 0.67
-#: (random-phase oscillations); 20 blocks of 20 samples covered 0.88 within 2 error bars on
-#: AR(1) (blocks correlated with their neighbours), and blocks sized by each series' own g
-#: under-covered the series whose g came out low (0.25-0.6).
-_DRIFT_BLOCKS = 10
-#: Samples per block, at least, in statistical inefficiencies of the fit's residuals (pymbar's
-#: estimate, an upper bound for the oscillating residuals): a shorter run is "too short".
-_DRIFT_BLOCK_G = 2.0
-#: Fewest samples in a block.
-_DRIFT_BLOCK_SAMPLES = 5
+# The drift's error is that of mda_electrolyte.uncertainty.linear_slope (delete-one-block
+# jackknife over 10-40 contiguous blocks of about 5 statistical inefficiencies of the residuals;
+# fewer than 10 blocks of 2 and 5 samples is "too short"). The conserved energy of Verlet
+# oscillates with the vibrations, so its residuals are anticorrelated and an error from
+# pymbar's statistical inefficiency (which stops at the first negative correlation) was 4 times
+# too large (rms z 0.24 over 12 replicas of EMT copper NVE at 5 fs, 300 samples).
 _DRIFT_UNIT = "meV/atom/ps"
 
 
@@ -3612,15 +3603,11 @@ def _no_drift(ensemble, path=None):
     return Estimate.invalid(float("nan"), float("nan"), _DRIFT_UNIT, METHODS["none"], why)
 
 
-def _slope(t, y):
-    return float(np.polyfit(t, y, 1)[0])
-
-
 def _drift_estimate(time_ps, energy_eV, n_atoms, *, ensemble, timestep_fs, where,
                     tolerance=None):
     """Slope of the conserved energy per atom (meV/atom/ps) with its jackknife error and
     verdict; see :func:`energy_drift`."""
-    from mda_electrolyte.uncertainty import jackknife_error, timeseries_mean
+    from mda_electrolyte.uncertainty import linear_slope
 
     tolerance = MAX_ENERGY_DRIFT if tolerance is None else tolerance
     what = _what_is_conserved(ensemble)
@@ -3638,23 +3625,15 @@ def _drift_estimate(time_ps, energy_eV, n_atoms, *, ensemble, timestep_fs, where
         return Estimate.invalid(float("nan"), float("nan"), _DRIFT_UNIT, method(0),
                                 f"not finite: NaN or infinite conserved energies in {where}",
                                 n_samples=e.size)
-    slope = _slope(t, e) if e.size >= 2 else float("nan")
-    # blocks several correlation times long, so that they are nearly independent
-    g = 1.0
-    if e.size >= _DRIFT_BLOCKS * _DRIFT_BLOCK_SAMPLES:
-        fit = np.polyfit(t, e, 1)
-        g = timeseries_mean(e - np.polyval(fit, t))[2]
-    block = max(_DRIFT_BLOCK_SAMPLES, int(np.ceil(_DRIFT_BLOCK_G * g)))
-    n_blocks = _DRIFT_BLOCKS
-    if e.size < n_blocks * block:
+    fit = linear_slope(t, e)
+    slope, error, n_blocks = fit.slope, fit.error, fit.n_blocks
+    if not error >= 0:
         return Estimate.invalid(
             slope, float("nan"), _DRIFT_UNIT, method(n_blocks),
             f"too short: {e.size} samples of the {what}"
-            + (f", correlated over {g:.3g} samples" if g > 1.0 else "")
-            + f" (need {n_blocks} blocks of {block}: {n_blocks * block}); run longer",
+            + (f", correlated over {fit.g:.3g} samples" if fit.g > 1.0 else "")
+            + f" (need {n_blocks} blocks of {fit.block}: {fit.needed}); run longer",
             n_samples=e.size)
-    blocks = np.array_split(np.arange(e.size), n_blocks)
-    error = jackknife_error(lambda keep: _slope(t[keep], e[keep]), e.size, blocks)
     notes = []
     converged = True
     step = f"{timestep_fs:g} fs " if timestep_fs is not None else ""
@@ -3683,7 +3662,7 @@ def energy_drift(trajectory, *, tolerance=None):
     Nosé–Hoover chain's energy in NVT, and with the MTK barostat's terms and P·V in NPT (ASE's
     ``get_conserved_energy``). A Langevin or Berendsen run has none (run_md runs neither).
     The drift is the least-squares slope over the run; its error the t-scaled delete-one-block
-    jackknife over 10 contiguous blocks (:func:`mda_electrolyte.uncertainty.jackknife_error`),
+    jackknife over 10-40 contiguous blocks (:func:`mda_electrolyte.uncertainty.linear_slope`),
     which holds for the oscillating, anticorrelated fluctuations of a Verlet integrator's
     energy (where pymbar's statistical inefficiency overestimated it 4 times) as for
     positively correlated noise. A symplectic integrator's energy fluctuates more with longer

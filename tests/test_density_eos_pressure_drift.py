@@ -44,10 +44,10 @@ def test_a_drifting_pressure_series_makes_rho0_not_valid():
     invalid = [r for r in results if not r.valid]
     assert len(invalid) >= 5, [r.verdict for r in results]
     assert any("pressure series 2" in r.verdict and "linear trend" in r.verdict for r in invalid)
-    # the drift is named on the series that drifts, never on the stationary ones
-    for r in invalid:
-        for k in (0, 1, 3, 4):
-            assert f"pressure series {k} " not in r.verdict
+    # the drift is named on the series that drifts; of the 32 stationary ones a test of 1 %
+    # false alarms marks 0.32 on average (one or more in 28 % of such sets): at most one
+    false_alarms = sum(f"pressure series {k} " in r.verdict for r in invalid for k in (0, 1, 3, 4))
+    assert false_alarms <= 1
 
 
 def test_stationary_pressures_are_marked_at_about_the_nominal_rate():
