@@ -877,7 +877,17 @@ SLOPE_BLOCK_SAMPLES = 5
 
 
 class Slope(NamedTuple):
-    """Least-squares slope of a time series with its error (:func:`linear_slope`)."""
+    """Least-squares slope of a time series with its error (:func:`linear_slope`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte.uncertainty import linear_slope
+    >>> t = np.arange(2000.0)
+    >>> fit = linear_slope(t, 1e-3 * t + np.random.default_rng(0).normal(size=t.size))
+    >>> abs(fit.slope - 1e-3) < 3 * fit.error, fit.n_blocks, fit.p_value < 1e-6
+    (True, 40, True)
+    """
 
     #: slope, in the series' unit per unit of ``t``
     slope: float

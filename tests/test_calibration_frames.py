@@ -79,7 +79,9 @@ def test_ions_that_switch_together_have_the_error_of_one_ion():
         x = _markov_fractions(rng, 40, 1500, 16, 0.5, 3.0, together=together)
         z, called = _z(x, 0.5, 16)
         assert called >= 36
-        assert np.mean(np.abs(z) < 1) > 0.55 and z.std() < 1.35
+        # 40 replicas of a calibrated error: coverage 0.68 +- 0.074 (0.66-0.675 and z sd
+        # 1.04-1.07 over 200); 0.55 was the bound of the former error, which over-covered
+        assert np.mean(np.abs(z) < 1) >= 0.5 and z.std() < 1.35
         errors[together] = np.median([frame_average(s, 16).stderr for s in x])
     assert errors[True] / errors[False] == pytest.approx(4.0, rel=0.2)
 
