@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from . import arguments as A
@@ -112,22 +111,16 @@ def run(args):
 
 
 def _analysis_names(only):
-    """``--only``'s names as the registered analyses spell them (any case), or a ValueError
-    naming every unknown one with the closest name."""
-    from mda_electrolyte.report import registered_analyses
+    """``--only``'s names as the registered analyses spell them, or a ValueError naming every
+    unknown one with the closest name: the library's one reading
+    (:func:`mda_electrolyte.report.analysis_names`; any case, spaces, hyphens and underscores
+    alike), so that the words of a report's heading name the analysis here as in a plan."""
+    from mda_electrolyte.report import analysis_names
 
-    # analysis names in any case, as the option's other words (arguments.choice)
-    read = A.choice("--only", list(registered_analyses()))
-    names, unknown = [], []
-    for name in only:
-        try:
-            names.append(read(name))
-        except argparse.ArgumentTypeError:  # named below, with the others
-            unknown.append(f"{name!r}{A.did_you_mean(name, registered_analyses())}")
-    if unknown:
-        raise ValueError(f"--only: unknown analyses {', '.join(unknown)}; known: "
-                         f"{', '.join(sorted(registered_analyses()))}")
-    return names
+    try:
+        return analysis_names(only)
+    except ValueError as err:
+        raise ValueError(f"--only: {err}") from None
 
 
 def _analyze_into(args, traj, out, only, atom_style):
@@ -362,8 +355,22 @@ def input_record(traj, dump, universe):
         record["dump"] = str(dump)
     record["frames"] = int(universe.trajectory.n_frames)
     if is_h5md_path(traj):
-        finished = bool(h5md_info(traj)["complete"])
+        info = h5md_info(traj)
+        finished = bool(info["complete"])
         record["run_finished"] = finished
+        if "conserved_energy" in info["series"]:
+            from ase_electrolyte.estimate import Estimate
+            from ase_electrolyte.md import energy_drift
+
+            # whether the run's time step was short enough for its model, with its verdict:
+            # the analyses of a run whose energy drifts are of a wrong ensemble
+            try:
+                drift = energy_drift(traj)
+            except (ValueError, OSError, KeyError) as err:
+                # a damaged series costs the judgement, not the analyses
+                drift = Estimate.invalid(float("nan"), float("nan"), "meV/atom/ps",
+                                         "energy_drift", f"not computed: {err}")
+            record["energy_drift"] = drift.to_dict()
         if not finished:
             record["note"] = (f"the run that wrote it had not finished (interrupted): the "
                               f"analyses are of the {record['frames']} frames it had written, "

@@ -1112,7 +1112,7 @@ def print_summary(summary, out, filename="summary.json", command=None):
     each analysis at its defaults), a Python keyword a reason advises is marked
     :data:`PYTHON_ONLY` and a last line says what that means (:func:`python_only`).
     """
-    from ase_electrolyte.html_report import no_result_of
+    from ase_electrolyte.html_report import estimate_of, no_result_of
     from mda_electrolyte.report import INPUT_KEY
 
     marked = []
@@ -1132,6 +1132,10 @@ def print_summary(summary, out, filename="summary.json", command=None):
             print(f"  input: {shown_path(value.get('trajectory'))}"
                   + (f", {frames} frame{'s' * (frames != 1)}" if isinstance(frames, int) else "")
                   + (f" (NOTE: {one_line(value['note'])})" if "note" in value else ""))
+            drift = estimate_of(value.get("energy_drift"))
+            if drift is not None and not drift.valid:
+                # the analyses of a run whose conserved energy drifts are of no ensemble
+                print(f"    energy drift of the run: no result ({one_line(drift.verdict)})")
         elif no_result_of(value) is not None:
             # the HTML report's reading: a reason beside results is not taken for no result
             kind, reason, _ = no_result_of(value)

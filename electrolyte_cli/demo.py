@@ -234,7 +234,10 @@ def _run(args, gpu):
         title="electrolyte demo: LiPF6 in EC:EMC with SevenNet-0",
         settings=settings,
         # the run's own numbers (density, temperature, pressure) with their verdicts first
-        summary={"simulation": result.estimates(), **summary},
+        # with each MD stage's conserved-energy drift (meV/atom/ps), which judges its time step
+        summary={"simulation": {**result.estimates(),
+                                "energy drift (per MD stage)": dict(result.energy_drift)},
+                 **summary},
         figures=sorted((out / "analysis").glob("*.png")),
     )
     print(f"HTML report: {A.shown_path(report)}", flush=True)

@@ -200,13 +200,21 @@ def _labels_file(reference):
 
 
 def _same_model(model, reference):
-    """Whether two ``--model``-style values name one model: a registered name in any case and
-    spacing, or one file by two paths."""
+    """Whether two ``--model``-style values name one model: one registered name as
+    :func:`ase_electrolyte.models.registered_name` reads it (any case and spacing, sevenn's
+    ``7net-0``), or one file by two paths."""
     import os
 
+    from ase_electrolyte.models import registered_name
+
+    names = registered_name(model), registered_name(reference)
+    if names != (None, None):
+        # a registered name wins over a file of that name (as the calculator loads it):
+        # '--model sevennet-0 --reference 7net-0' is one model, a name and a file are two
+        return names[0] == names[1]
     if os.path.exists(model) and os.path.exists(reference):
         return os.path.samefile(model, reference)
-    return " ".join(str(model).split()).lower() == " ".join(str(reference).split()).lower()
+    return os.path.abspath(model) == os.path.abspath(reference)
 
 
 def _frames_file_name(name):

@@ -77,6 +77,12 @@ def _check_finetune(args):
     # discarded them without a word
     earlier = [*out.glob("member_*/finetuned.pth"), *out.glob("member_*/checkpoint_*.pth")]
     if earlier and not args.overwrite:
+        # members trained with other options are refused from their records alone: the full
+        # comparison (base checkpoint, sevenn's version, the data) imports torch (3.5-4 s on a
+        # loaded machine), needed only when the folder would be reused
+        replaced = _replaced_by_options(args)
+        if replaced:
+            _refuse_replacing(args, replaced)
         from ase_electrolyte.finetuning import earlier_members
 
         # a second run into the same folder replaced them without a word; the members of an
@@ -89,9 +95,49 @@ def _check_finetune(args):
                 pressure_shift_bar=args.pressure_shift,
             )["replaced"]
         if replaced:
-            shown = "; ".join(f"{path}: {why}" for path, why in replaced)
-            raise ValueError(f"-o/--output {args.output} holds the models of an earlier "
-                             f"fine-tune ({shown}); choose another folder or pass --overwrite")
+            _refuse_replacing(args, replaced)
+
+
+def _refuse_replacing(args, replaced):
+    shown = "; ".join(f"{path}: {why}" for path, why in replaced)
+    raise ValueError(f"-o/--output {args.output} holds the models of an earlier "
+                     f"fine-tune ({shown}); choose another folder or pass --overwrite")
+
+
+def _replaced_by_options(args):
+    """``(model file, why)`` of the members in the output folder that this command would
+    replace, judged from their records and the command's options only (no torch, no data):
+    what :func:`ase_electrolyte.finetuning.earlier_members` finds of them, less the
+    comparisons that need the base checkpoint, sevenn or the frames. Empty: every member may
+    be reused, which the full comparison decides."""
+    import inspect
+    import json
+    from pathlib import Path
+
+    from ase_electrolyte import finetuning as F
+
+    defaults = {k: v.default for k, v in inspect.signature(F.finetune).parameters.items()}
+    # as finetune records them (JSON-plain), with its defaults for what the command fixes
+    options = json.loads(json.dumps({
+        "epochs": int(args.epochs), "lr": float(args.lr), "batch_size": int(args.batch_size),
+        "force_weight": float(defaults["force_weight"]),
+        "stress_weight": float(defaults["stress_weight"]), "loss": defaults["loss"],
+        "pressure_shift_bar": float(args.pressure_shift)}))
+    out = Path(args.output)
+    replaced = []
+    for k in range(args.ensemble):
+        work = out / f"member_{k}"
+        if (work / "finetuned.pth").is_file():
+            why = F._member_state(work, options, args.seed + k)
+            if why is not None:
+                replaced.append((work / "finetuned.pth", why))
+            continue
+        stopped = F._stopped_state(work, options, args.seed + k, args.epochs)
+        if stopped is not None and stopped[1] is not None:
+            epoch, why = stopped
+            replaced.append((work / f"checkpoint_{epoch}.pth",
+                             f"a training stopped at epoch {epoch}, {why}"))
+    return replaced
 
 
 def run(args):

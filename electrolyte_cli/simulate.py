@@ -623,9 +623,10 @@ def _check_stage_calculator(out, path, stored, args):
     if found is None or getattr(args, "model", None) is None:
         return  # the demo fixes its model: the library compares it
     model, damping = found
+    # one reading of a name on both sides (models.model_spec): a run recorded as 'sevennet-0'
+    # resumes with --model 7net-0 or 'SevenNet-0 ', as the calculator loads the same network
     given = model_spec(args.model)
-    same = (given == model if Path(model).is_absolute() or Path(given).is_absolute()
-            else given.lower() == model.lower())
+    same = given == (model if Path(model).is_absolute() else model_spec(model))
     checks = [("--model", same, model, args.model)]
     if hasattr(args, "dispersion"):
         now = parse_dispersion(None if args.dispersion == "none" else args.dispersion)
@@ -858,11 +859,17 @@ def run_protocol_into(atoms, calc, out, args):
         # when valid (a too-short run's density read as a result beside a verdict few check);
         # otherwise null, the number with its verdict in "density" and "estimates"
         **result.density_record(),
+        # MD stage -> drift of its integrator's conserved energy (meV/atom/ps, with its
+        # verdict): whether the time step was short enough for the model; a judgement of the
+        # run, not a property of the liquid, so not among "estimates"
+        "energy_drift": estimates_to_dict(dict(result.energy_drift)),
         "files": {k: str(v) for k, v in result.files.items()},
     }
     # written last: its presence means the run finished
     write_json_atomic(out / "simulation.json", summary, indent=2)
     for line in result_lines(estimates):
+        print(line, flush=True)
+    for line in drift_lines(result.energy_drift):
         print(line, flush=True)
     print(f"trajectory: {A.shown_path(result.files['production'])}", flush=True)
     return result
@@ -882,3 +889,35 @@ def result_lines(estimates):
     return lines
 
 
+
+
+def drift_lines(drifts):
+    """Terminal lines of the MD stages whose conserved-energy drift is not valid, one each.
+
+    A valid drift says nothing the user must act on and is in ``simulation.json``; one that
+    is "too large" (beyond GROMACS' 0.005 kJ/mol/ps per atom by two error bars) means that
+    stage's time step is too long for the model, or its forces are no gradient of its energy:
+    its line names the step, and the remedy, which the command's fixed protocol steps
+    (Ju et al. 2025) leave to Python. One that is "too short" or not recorded says so.
+
+    Parameters
+    ----------
+    drifts : dict
+        MD stage name → :class:`~ase_electrolyte.estimate.Estimate` (meV/atom/ps), as
+        :attr:`ase_electrolyte.md.ProtocolResult.energy_drift`.
+
+    Returns
+    -------
+    list of str
+    """
+    lines = []
+    for stage, est in drifts.items():
+        if est.valid:
+            continue
+        line = f"energy drift ({stage}): no result ({est.verdict})"
+        if est.verdict.startswith("too large"):
+            line += ("; the stage's numbers are suspect: the command runs the protocol's "
+                     "time steps, a shorter one is timestep_fs= (preequilibration_timestep_fs=) "
+                     "of ase_electrolyte.md.run_protocol in Python")
+        lines.append(line)
+    return lines

@@ -111,28 +111,49 @@ def registered_analyses():
     return {name: needs for name, (_, needs) in _REGISTRY.items()}
 
 
+def _analysis_key(name):
+    """The reading of an analysis name: Unicode-normalised, any case, a run of spaces,
+    hyphens (the report's "Green–Kubo" dash too), underscores or slashes as one ``_``."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", str(name)).lower()
+    return re.sub(r"[\s_\-\u2010-\u2015\u2212/]+", "_", text).strip("_")
+
+
 def analysis_names(names):
     """``names`` as registered analyses' names, each once, in the order given.
 
-    The names carry no case (``"Diffusion"`` is ``diffusion``, ``" rdf "`` is ``rdf``): one
-    reading for :func:`run_analyses`' ``only``, a screening plan's ``analyses`` and the
-    ``electrolyte analyze --only`` option.
+    One reading for :func:`run_analyses`' ``only``, a screening plan's ``analyses`` and the
+    ``electrolyte analyze --only`` option: any case, and spaces, hyphens (or dashes),
+    underscores and slashes alike, so that the words a user reads in a report or a figure
+    title name the analysis (``"Green-Kubo conductivity"``, ``"Green–Kubo conductivity"``
+    and ``" GREEN_KUBO_CONDUCTIVITY "`` are ``green_kubo_conductivity``; ``"Diffusion"`` is
+    ``diffusion``).
 
     Raises
     ------
     ValueError
         A name no analysis has, with the closest registered one.
+
+    Examples
+    --------
+    >>> from mda_electrolyte.report import analysis_names
+    >>> analysis_names(["Green-Kubo conductivity", "Solvation shells", "diffusion"])
+    ['green_kubo_conductivity', 'solvation_shells', 'diffusion']
     """
     from ase_electrolyte.option_words import close_option
 
     known = registered_analyses()
-    by_key = {name.lower(): name for name in known}
-    read = [by_key.get(" ".join(name.split()).lower(), name) for name in names]
-    unknown = sorted(set(read) - set(known))
+    by_key = {_analysis_key(name): name for name in known}
+    read = [by_key.get(_analysis_key(name), name) for name in names]
+    unknown = list(dict.fromkeys(n for n in read if n not in known))
     if unknown:
-        close = [c for c in (close_option(n, known, cutoff=0.6) for n in unknown) if c]
-        hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
-        raise ValueError(f"unknown analyses {unknown}{hint}; known: {sorted(known)}")
+        close = [by_key[c] for c in (close_option(_analysis_key(n), by_key, cutoff=0.6)
+                                     for n in unknown) if c]
+        hint = f" (did you mean {', '.join(map(repr, dict.fromkeys(close)))}?)" if close else ""
+        raise ValueError(f"unknown analyses {sorted(unknown)}{hint}; known: {sorted(known)} "
+                         "(any case; spaces, hyphens and underscores alike)")
     return list(dict.fromkeys(read))
 
 

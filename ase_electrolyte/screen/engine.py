@@ -670,13 +670,15 @@ def run_screen(
     >>> result = run_screen("examples/screen_plan.toml", "screen_results/")  # doctest: +SKIP
     >>> result.summary[["composition", "property", "mean", "sem", "verdict"]]  # doctest: +SKIP
     """
-    from .aggregate import read_experimental, warn_uncorrectable_diffusion
-
     start = time.perf_counter()
     _check_arguments(client, scheduler, n_workers, poll_s, progress, plots)
     plan = _load_plan(plan, before_compositions=_other_plan_check(outdir))
     outdir = Path(outdir).resolve()
     if experimental is not None:
+        # the table module (scipy.stats, a second on a loaded machine) only for what needs it:
+        # a plan's refusal came after it
+        from .aggregate import read_experimental, warn_uncorrectable_diffusion
+
         # its content too: a bad row found by aggregate() would come after every simulation
         rows = read_experimental(experimental, plan.temperatures)
         warn_uncorrectable_diffusion(rows, plan.analyses, Path(experimental).name)
@@ -839,6 +841,28 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
     for task_id, error in result.failures.items():
         say(f"  FAILED {task_id}: {error}")
     return result
+
+
+def drift_lines(task_id, out):
+    """The lines :func:`run_screen` prints of a finished task whose MD stage drifts too much.
+
+    A task records the drift of each MD stage's conserved energy with its verdict
+    (``simulation.energy_drift`` of its ``result.json``, meV/atom/ps,
+    :func:`ase_electrolyte.md.energy_drift`); one "too large" means that stage's time step is
+    too long for the model, or the model's forces are no gradient of its energy, and was
+    noticed only by a reader of that file. "too short" (a plan's short stages) is left to the
+    record: said of every task of such a plan, it would drown the progress lines.
+
+    Examples
+    --------
+    >>> drift_lines("c0-T300-r0", {"simulation": {"energy_drift": {"production": {
+    ...     "verdict": "too large: the time step 1 fs is too long"}}}})
+    ['  c0-T300-r0: energy drift (production): too large: the time step 1 fs is too long']
+    """
+    drifts = (out.get("simulation") or {}).get("energy_drift") or {}
+    return [f"  {task_id}: energy drift ({stage}): {d['verdict']}"
+            for stage, d in drifts.items()
+            if isinstance(d, dict) and str(d.get("verdict", "")).startswith("too large")]
 
 
 def progress_line(queued, running, done, done_elsewhere, failed):
@@ -1116,6 +1140,8 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
                     result.n_done += 1
                     result.task_s[task.id] = out.get("elapsed_s")
                     result.task_timing[task.id] = out.get("timing")
+                    for line in drift_lines(task.id, out):
+                        say(line)
             else:
                 result.n_failed += 1
                 result.failures[task.id] = out.get("error")

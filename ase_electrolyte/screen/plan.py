@@ -1196,7 +1196,15 @@ def _plan_device(value):
 
 def _model(data, base):
     from ..calculator import parse_dispersion
-    from ..models import _BACKENDS, _NAMED, _backend_of_file, _check_modal, _installed
+    from ..models import (
+        _BACKENDS,
+        _NAMED,
+        _backend_of_file,
+        _check_modal,
+        _installed,
+        _unknown_model,
+        registered_name,
+    )
 
     if not isinstance(data, dict):
         raise PlanError(
@@ -1231,12 +1239,16 @@ def _model(data, base):
     device = _plan_device(data.get("device", "auto"))
 
     if kind == "name":
-        named = _NAMED.get(value.lower())
-        if named is None:
+        # the one reading of a name (models.registered_name): sevenn's '7net-0' and any spacing
+        # were refused here though the calculator and the command line take them
+        name = registered_name(value)
+        if name is None:
+            # the calculator's own refusal, whose near miss ('sevenet-0') names the model
             raise PlanError(
-                f"model: unknown model {value!r}; registered: {', '.join(_NAMED)} (or give "
-                "file = '<model file>' or calculator = 'module:function')"
+                f"model: {str(_unknown_model(value)).removesuffix(', or give a model file')}; "
+                "or give file = '<model file>' or calculator = 'module:function'"
             )
+        named = _NAMED[name]
         try:  # a multi-fidelity model without its modal failed in every task
             _check_modal(value, named, options)
         except ValueError as err:
@@ -1247,7 +1259,7 @@ def _model(data, base):
                 f"model {value!r} needs the package {backend.package!r}, which is not "
                 f'installed: pip install "ase-electrolyte[{backend.extra}]"'
             )
-        value = value.lower()
+        value = name
     elif kind == "file":
         from ..models import _check_file_content, _check_file_path
 

@@ -1072,7 +1072,7 @@ def _run(spec, folder, timing):
                 keep_going=True,
             )
     timing["analyses_s"] = time.perf_counter() - tick
-    from ..estimate import json_number
+    from ..estimate import estimates_to_dict, json_number
 
     density = result.density
     simulation = {
@@ -1090,6 +1090,9 @@ def _run(spec, folder, timing):
         "temperature": (result.temperature.to_dict()
                         if hasattr(result.temperature, "to_dict") else None),
         "cell": [json_number(x) for x in result.atoms.cell.cellpar()],
+        # MD stage -> drift of its integrator's conserved energy, meV/atom/ps with its verdict
+        # ("too large": the stage's time step is too long for the model)
+        "energy_drift": estimates_to_dict(dict(result.energy_drift)),
     }
     return {
         "task": task["id"],
