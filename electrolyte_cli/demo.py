@@ -236,7 +236,8 @@ def _run(args, gpu):
         # the run's own numbers (density, temperature, pressure) with their verdicts first
         # with each MD stage's conserved-energy drift (meV/atom/ps), which judges its time step
         summary={"simulation": {**result.estimates(),
-                                "energy drift (per MD stage)": dict(result.energy_drift)},
+                                **({"energy drift (per MD stage)": dict(result.energy_drift)}
+                                   if result.energy_drift else {})},
                  **summary},
         figures=sorted((out / "analysis").glob("*.png")),
     )

@@ -110,13 +110,13 @@ def _replaced_by_options(args):
     what :func:`ase_electrolyte.finetuning.earlier_members` finds of them, less the
     comparisons that need the base checkpoint, sevenn or the frames. Empty: every member may
     be reused, which the full comparison decides."""
-    import inspect
     import json
     from pathlib import Path
 
     from ase_electrolyte import finetuning as F
 
-    defaults = {k: v.default for k, v in inspect.signature(F.finetune).parameters.items()}
+    # the signature finetune had when its module loaded (the function may be wrapped since)
+    defaults = {k: v.default for k, v in F._FINETUNE_SIGNATURE.parameters.items()}
     # as finetune records them (JSON-plain), with its defaults for what the command fixes
     options = json.loads(json.dumps({
         "epochs": int(args.epochs), "lr": float(args.lr), "batch_size": int(args.batch_size),
