@@ -3507,7 +3507,7 @@ def series_estimate(x, unit, *, min_independent=None, where=None, detect=True, t
 #: nears its stability limit (about 40 fs for copper).
 MAX_ENERGY_DRIFT = 0.005 * units.kJ / units.mol * 1000.0
 # The drift's error is that of mda_electrolyte.uncertainty.linear_slope (delete-one-block
-# jackknife over 10-40 contiguous blocks of about 5 statistical inefficiencies of the residuals;
+# jackknife over 10-40 contiguous blocks of about 10 statistical inefficiencies of the residuals;
 # fewer than 10 blocks of 2 and 5 samples is "too short"). The conserved energy of Verlet
 # oscillates with the vibrations, so its residuals are anticorrelated and an error from
 # pymbar's statistical inefficiency (which stops at the first negative correlation) was 4 times
@@ -3651,7 +3651,7 @@ def _drift_estimate(time_ps, energy_eV, n_atoms, *, ensemble, timestep_fs, where
             f"the error ({error:.2g} meV/atom/ps) exceeds the tolerance of {tolerance:.3g} "
             "meV/atom/ps: too short a run to tell whether the time step is short enough")
     return Estimate(slope, error, _DRIFT_UNIT, method(n_blocks), n_samples=n_blocks,
-                    converged=converged, notes=tuple(notes), dof=n_blocks - 1)
+                    converged=converged, notes=tuple(notes), dof=fit.dof)
 
 
 def energy_drift(trajectory, *, tolerance=None):

@@ -870,8 +870,9 @@ SLOPE_MAX_BLOCKS = 40
 #: fit's residuals: a shorter series has no slope error ("too short").
 SLOPE_BLOCK_G = 2.0
 #: Samples per block, in statistical inefficiencies, that :func:`linear_slope` aims for when
-#: the series allows more than :data:`SLOPE_BLOCKS` blocks.
-SLOPE_TARGET_G = 5.0
+#: the series allows more than :data:`SLOPE_BLOCKS` blocks (5 left neighbouring blocks
+#: correlated: 1.7 % false alarms of a 1 % test on AR(1) noise of φ = 0.9).
+SLOPE_TARGET_G = 10.0
 #: Fewest samples in a block of :func:`linear_slope`.
 SLOPE_BLOCK_SAMPLES = 5
 
@@ -893,8 +894,9 @@ class Slope(NamedTuple):
     slope: float
     #: one-sigma error, t-scaled (``dof``); NaN when the series is too short for the blocks
     error: float
-    #: degrees of freedom of ``error``: blocks - 1
-    dof: int
+    #: degrees of freedom of ``error`` (its t factor): about 0.56 of the blocks (see
+    #: :func:`linear_slope`)
+    dof: float
     #: statistical inefficiency of the residuals (pymbar, samples)
     g: float
     #: fewest samples per block the error needs
@@ -928,26 +930,30 @@ def linear_slope(t, y):
 
     The one slope error of the package (:func:`ase_electrolyte.md.energy_drift`, the drift test
     of :func:`equilibrated_series_mean`): the series is cut into contiguous blocks, the slope
-    refitted without each, and the error is :func:`jackknife_error`'s, t-scaled with blocks - 1
-    degrees of freedom. The blocks are :data:`SLOPE_TARGET_G` statistical inefficiencies ``g``
-    of the residuals long (pymbar's full estimator; at least :data:`SLOPE_BLOCK_SAMPLES`
-    samples), as many as fit between :data:`SLOPE_BLOCKS` and :data:`SLOPE_MAX_BLOCKS`; a
-    series without room for 10 blocks of :data:`SLOPE_BLOCK_G` ``g`` has no error ("too
-    short").
+    refitted without each, and the error is :func:`jackknife_error`'s. The blocks are
+    :data:`SLOPE_TARGET_G` statistical inefficiencies ``g`` of the residuals long (pymbar's full
+    estimator; at least :data:`SLOPE_BLOCK_SAMPLES` samples), as many as fit between
+    :data:`SLOPE_BLOCKS` and :data:`SLOPE_MAX_BLOCKS`; a series without room for 10 blocks of
+    :data:`SLOPE_BLOCK_G` ``g`` has no error ("too short"). The blocks' shares of the jackknife
+    variance go with their leverage on the slope (the end blocks dominate), so the error has
+    the degrees of freedom of a weighted sum of chi-squares (Satterthwaite 1946), about 0.56 of
+    the blocks rather than blocks - 1; it is t-scaled with them.
 
     The error of independent residuals scaled by :math:`\sqrt g` was used before by the drift
     test: it holds for positively correlated noise, but ``g`` stops at the first negative
     autocorrelation and counts none of the anticorrelation of an oscillating series (a Verlet
     integrator's energy, a thermostat's temperature), where it was 3-7 times too large. Over
-    200-300 replicas per case of a known slope (``tests/test_unc24_slope.py``): AR(1) noise of
-    ``φ`` = 0-0.95 (1000-4000 samples) gave z-score standard deviations 0.92-1.12 and 0.5-1.5 %
+    300 replicas per case of a known slope (``tests/test_unc24_slope.py``): AR(1) noise of
+    ``φ`` = 0-0.95 (1000-4000 samples) gave z-score standard deviations 0.95-1.04 and 0-0.7 %
     of p-values below 0.01 (the ``g`` error: 0.92-0.93, 0-1.3 %); damped random oscillations
-    (AR(2), period 10-25 samples, in white noise) 0.91-0.93 (the ``g`` error: 0.14-0.37). A
-    fixed 10 blocks were as calibrated but gave the drift test 9 degrees of freedom: a drift of
-    half a noise standard deviation over 1000 white-noise samples was missed in a quarter of
-    the replicas. A strictly periodic component (an undamped sinusoid whose period divides the
-    blocks) is not sampled by any block scheme: its share of the slope comes from the phases
-    at the two ends.
+    (AR(2), period 10-25 samples, in white noise) 0.89-0.98 and 0.3-1.0 % (the ``g`` error:
+    0.14-0.37, none). Blocks of 5 ``g`` gave 1.7 % false alarms at ``φ`` = 0.9 (neighbouring
+    blocks correlated); a fixed 10 blocks gave the drift test 9 degrees of freedom, and a drift
+    of half a noise standard deviation over 1000 white-noise samples was missed in a quarter of
+    the replicas (under 5 % now). A strictly periodic component (an undamped sinusoid whose
+    period divides the blocks) is not sampled by any block scheme: its share of the slope comes
+    from the phases at the two ends (one-sigma coverage 0.47 for a sinusoid of period 25 over
+    blocks of 200 samples).
 
     Parameters
     ----------
@@ -973,10 +979,18 @@ def linear_slope(t, y):
     n_blocks = int(np.clip(n // max(SLOPE_BLOCK_SAMPLES, math.ceil(SLOPE_TARGET_G * g)),
                            SLOPE_BLOCKS, SLOPE_MAX_BLOCKS))
     error = math.nan
+    dof = n_blocks - 1.0
     if n >= SLOPE_BLOCKS * block and math.isfinite(slope):
         blocks = np.array_split(np.arange(n), n_blocks)
+        # a block's share of the jackknife variance goes with its leverage on the slope: the
+        # end blocks dominate, and the variance has the degrees of freedom of a weighted sum of
+        # chi-squares (Satterthwaite 1946), 0.56 of the blocks for even ones, not blocks - 1
+        tc = t - t.mean()
+        weights = np.array([np.dot(tc[b], tc[b]) for b in blocks])
+        dof = max(float(weights.sum() ** 2 / np.dot(weights, weights)) - 1.0, 1.0)
         error = jackknife_error(lambda keep: _ls_slope(t[keep], y[keep]), n, blocks)
-    return Slope(slope, error, n_blocks - 1, float(g), block, n_blocks, n)
+        error *= t_factor(dof) / t_factor(n_blocks - 1)
+    return Slope(slope, error, dof, float(g), block, n_blocks, n)
 
 
 #: Two-sided p-value of the kept part's linear trend below which :func:`_trend_note` calls a
@@ -991,16 +1005,16 @@ def _trend_note(x, t0):
     :func:`_relaxation_note` fits and equilibration detection cuts: it runs through the kept
     part, whose mean then depends on where the run stopped. The kept samples' slope and its
     error are :func:`linear_slope`'s (delete-one-block jackknife over 10-40 blocks), and the
-    trend is significant when its two-sided Student-t p-value over blocks - 1 degrees of
-    freedom is below :data:`_TREND_P`. A series too short for the blocks (fewer than 20 statistical
-    inefficiencies) is not tested: its mean is "too short" already.
+    trend is significant when its two-sided Student-t p-value over the error's degrees of
+    freedom is below :data:`_TREND_P`. A series too short for the blocks (fewer than 20
+    statistical inefficiencies) is not tested: its mean is "too short" already.
 
     The slope's error was that of independent residuals times :math:`\sqrt g` (pymbar's ``g``,
     the larger of its two estimators) before it was shared with
     :func:`ase_electrolyte.md.energy_drift`: calibrated on AR(1) noise, 2-6 times too large on
     oscillating series (0 false alarms, and no power, where the jackknife's z-scores have a
-    standard deviation near 1). Over 200 stationary AR(1) replicas per case (``φ`` = 0-0.95,
-    1000-4000 samples) the jackknife test marked 0.5-1.5 % (nominal 1 %), the ``g`` test
+    standard deviation near 1). Over 300 stationary AR(1) replicas per case (``φ`` = 0-0.95,
+    1000-4000 samples) the jackknife test marked 0-0.7 % (nominal 1 %), the ``g`` test
     0-1.3 % (``tests/test_unc24_slope.py``). A drift leaving a bias of ``k`` error bars between
     the kept mean and the last sample has :math:`z \approx k/\sqrt 3`, so power is bounded by
     the information in the run; larger drifts are already "not converged"
