@@ -125,7 +125,7 @@ def _old_relaxation_shapes(t, yc):
 def test_vectorised_transient_search_picks_the_same_fits():
     rng = np.random.default_rng(11)
     spent_old = spent_new = 0.0
-    for n in (8, 50, 1000, 9000, 20000):
+    for n in (8, 50, 1000, 9000):
         for amp in (0.0, 1.0, 3.0):
             t = np.arange(n, dtype=float)
             y = _ar1(rng, 0.9, n) + amp * np.exp(-t / (0.2 * n))
