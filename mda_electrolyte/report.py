@@ -135,6 +135,8 @@ def analysis_names(names):
     ------
     ValueError
         A name no analysis has, with the closest registered one.
+    TypeError
+        ``names`` is a string (one name is ``[name]``) or holds something else than strings.
 
     Examples
     --------
@@ -144,6 +146,13 @@ def analysis_names(names):
     """
     from ase_electrolyte.option_words import close_option
 
+    if isinstance(names, (str, bytes)):
+        raise TypeError(f"names must be a list of analysis names, not the string {names!r}")
+    names = list(names)
+    odd = [n for n in names if not isinstance(n, str)]
+    if odd:
+        raise TypeError(f"analysis names are strings, not {odd[0]!r} "
+                        f"({type(odd[0]).__name__})")
     known = registered_analyses()
     by_key = {_analysis_key(name): name for name in known}
     read = [by_key.get(_analysis_key(name), name) for name in names]

@@ -76,3 +76,13 @@ def test_a_plan_reads_the_words_of_a_heading():
     assert worded.fingerprint() == plain.fingerprint()
     with pytest.raises(PlanError, match="did you mean 'green_kubo_conductivity'"):
         plan(["Green-Kubo conductivty"])
+
+
+@pytest.mark.parametrize("names, said", [
+    ([5, "density"], "not 5 (int)"), ([["density"]], "not ['density'] (list)"),
+    ("density", "not the string 'density'")])
+def test_names_that_are_no_strings_are_named(names, said):
+    # a mixed list failed in sorting ('<' not supported between str and int), a nested one
+    # as unhashable
+    with pytest.raises(TypeError, match=__import__("re").escape(said)):
+        analysis_names(names)
