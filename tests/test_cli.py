@@ -62,6 +62,11 @@ def test_simulate_then_analyze(tmp_path, capsys):
 
     # what was analysed first, then every analysis
     assert list(report)[0] == INPUT_KEY and set(report) == {INPUT_KEY, *registered_analyses()}
+    # the run's conserved-energy drift, as the library computes it, judges its time step
+    from ase_electrolyte.md import energy_drift
+
+    drift = report[INPUT_KEY].pop("energy_drift")
+    assert drift == json.loads(json.dumps(energy_drift(out / "production.h5md").to_dict()))
     assert report[INPUT_KEY] == {"trajectory": str(out / "production.h5md"), "frames": 21,
                                  "run_finished": True}
     done = [k for k, v in report.items()

@@ -77,6 +77,11 @@ def test_a_finished_run_and_a_file_of_frames_are_recorded_without_a_note(runs, t
     production = runs / "finished" / "production.h5md"
     n = h5md_info(production)["n_frames"]
     summary, printed = _analyze(production, tmp_path / "a", capsys)
+    # a run_md file: its conserved-energy drift (as the library computes it) is recorded too
+    from ase_electrolyte.md import energy_drift
+
+    drift = summary[report.INPUT_KEY].pop("energy_drift")
+    assert drift == json.loads(json.dumps(energy_drift(production).to_dict()))
     assert summary[report.INPUT_KEY] == {"trajectory": str(production), "frames": n,
                                          "run_finished": True}
     assert f"  input: {production}, {n} frames\n" in printed
