@@ -890,7 +890,8 @@ def _base_checkpoint(base):
     name = registered_name(base)
     spec = None if name is None else _NAMED[name]
     if spec is not None:
-        text = name
+        # the name as the user wrote it (stripped), as in every other refusal of a base
+        text = text.strip()
         if spec.backend != "sevennet":
             raise ValueError(
                 f"finetune trains SevenNet models; {text!r} is a {spec.backend} model"
