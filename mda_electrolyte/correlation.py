@@ -1000,15 +1000,22 @@ def diffusive_slope(time, msds, window):
     msds = real_array(msds, "the MSDs")
     if msds.ndim == 1:
         msds = msds[None]
-    slope = loglog_slope(time, msds.mean(axis=0), window)
+    return _segment_jackknife(lambda msd: loglog_slope(time, msd, window), msds)
+
+
+def _segment_jackknife(statistic, msds):
+    """``statistic`` of the mean of segment MSDs ``(n_segments, K)``, and its
+    leave-one-segment-out jackknife error: 0 for fewer than :data:`MIN_SLOPE_SEGMENTS` segments,
+    or where the statistic or a jackknife value is not finite."""
+    value = statistic(msds.mean(axis=0))
     n = msds.shape[0]
-    if n < MIN_SLOPE_SEGMENTS or not np.isfinite(slope):
-        return slope, 0.0
+    if n < MIN_SLOPE_SEGMENTS or not np.isfinite(value):
+        return value, 0.0
     total = msds.sum(axis=0)
-    jack = np.array([loglog_slope(time, (total - m) / (n - 1), window) for m in msds])
+    jack = np.array([statistic((total - m) / (n - 1)) for m in msds])
     if not np.all(np.isfinite(jack)):
-        return slope, 0.0
-    return slope, float(np.sqrt((n - 1) / n * np.sum((jack - jack.mean()) ** 2)))
+        return value, 0.0
+    return value, float(np.sqrt((n - 1) / n * np.sum((jack - jack.mean()) ** 2)))
 
 
 def _slope_exponent(time, msd, window):
@@ -1068,15 +1075,7 @@ def slope_exponent(time, msds, window):
     if not (np.all(np.isfinite(time[window])) and np.all(np.isfinite(msds[:, window]))):
         raise ValueError("the lag times or the MSDs of the fit window contain NaN or infinite "
                          "values")
-    beta = _slope_exponent(time, msds.mean(axis=0), window)
-    n = msds.shape[0]
-    if n < MIN_SLOPE_SEGMENTS or not np.isfinite(beta):
-        return beta, 0.0
-    total = msds.sum(axis=0)
-    jack = np.array([_slope_exponent(time, (total - m) / (n - 1), window) for m in msds])
-    if not np.all(np.isfinite(jack)):
-        return beta, 0.0
-    return beta, float(np.sqrt((n - 1) / n * np.sum((jack - jack.mean()) ** 2)))
+    return _segment_jackknife(lambda msd: _slope_exponent(time, msd, window), msds)
 
 
 def straightness(time, msds, window, what):
