@@ -79,12 +79,14 @@ def test_a_switch_refuses_what_is_not_a_bool(label, value):
 
 def test_velocities_take_a_bool_or_auto():
     u = _salt()
-    for bad in ("yes", 1, "Auto"):
+    for bad in ("yes", 1, "autumn"):
         with pytest.raises(FlagError, match="velocities must be True, False or 'auto'"):
             IonCollector(u, IONS, velocities=bad)
-    # numpy's bool is a bool; "auto" follows the trajectory
+    # numpy's bool is a bool; "auto" follows the trajectory, and is an option word read in any
+    # case and spacing as every other (transport23: "Auto" was refused)
     assert IonCollector(u, IONS, velocities=np.True_, positions=False)._velocities
     assert IonCollector(u, IONS, velocities="auto")._velocities
+    assert IonCollector(u, IONS, velocities=" Auto ")._velocities
 
 
 def test_flag_error_is_a_type_error_and_a_value_error():
