@@ -2145,6 +2145,40 @@ def _keep_last_checkpoint(trainer, work):
     return trainer
 
 
+def replaced_by_settings(out, *, ensemble, seed, epochs, lr, batch_size, pressure_shift_bar):
+    """``[(model file, why), ...]`` of the members in ``out`` that a fine-tune with these
+    settings would replace, judged from the members' records alone: no torch, no data.
+
+    The cheap part of :func:`earlier_members` (which also compares the base checkpoint and the
+    frames): ``electrolyte finetune`` refuses a folder of other members before it imports
+    torch. Options the command does not set are :func:`finetune`'s defaults. An empty list:
+    every member may be reused, which :func:`earlier_members` decides.
+    """
+    # the signature finetune had when its module loaded (the function may be wrapped since)
+    defaults = {k: v.default for k, v in _FINETUNE_SIGNATURE.parameters.items()}
+    # as finetune records them (JSON-plain), with its defaults for what is not given
+    options = json.loads(json.dumps({
+        "epochs": int(epochs), "lr": float(lr), "batch_size": int(batch_size),
+        "force_weight": float(defaults["force_weight"]),
+        "stress_weight": float(defaults["stress_weight"]), "loss": defaults["loss"],
+        "pressure_shift_bar": float(pressure_shift_bar)}))
+    out = Path(out)
+    replaced = []
+    for k in range(int(ensemble)):
+        work = out / f"member_{k}"
+        if (work / "finetuned.pth").is_file():
+            why = _member_state(work, options, int(seed) + k)
+            if why is not None:
+                replaced.append((work / "finetuned.pth", why))
+            continue
+        stopped = _stopped_state(work, options, int(seed) + k, int(epochs))
+        if stopped is not None and stopped[1] is not None:
+            epoch, why = stopped
+            replaced.append((work / f"checkpoint_{epoch}.pth",
+                             f"a training stopped at epoch {epoch}, {why}"))
+    return replaced
+
+
 def earlier_members(out, base, train, **options):
     """The models an earlier fine-tune left in ``out``: those :func:`finetune` would reuse.
 

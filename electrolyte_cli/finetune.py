@@ -107,37 +107,13 @@ def _refuse_replacing(args, replaced):
 def _replaced_by_options(args):
     """``(model file, why)`` of the members in the output folder that this command would
     replace, judged from their records and the command's options only (no torch, no data):
-    what :func:`ase_electrolyte.finetuning.earlier_members` finds of them, less the
-    comparisons that need the base checkpoint, sevenn or the frames. Empty: every member may
-    be reused, which the full comparison decides."""
-    import json
-    from pathlib import Path
+    :func:`ase_electrolyte.finetuning.replaced_by_settings`. Empty: every member may be
+    reused, which the full comparison decides."""
+    from ase_electrolyte.finetuning import replaced_by_settings
 
-    from ase_electrolyte import finetuning as F
-
-    # the signature finetune had when its module loaded (the function may be wrapped since)
-    defaults = {k: v.default for k, v in F._FINETUNE_SIGNATURE.parameters.items()}
-    # as finetune records them (JSON-plain), with its defaults for what the command fixes
-    options = json.loads(json.dumps({
-        "epochs": int(args.epochs), "lr": float(args.lr), "batch_size": int(args.batch_size),
-        "force_weight": float(defaults["force_weight"]),
-        "stress_weight": float(defaults["stress_weight"]), "loss": defaults["loss"],
-        "pressure_shift_bar": float(args.pressure_shift)}))
-    out = Path(args.output)
-    replaced = []
-    for k in range(args.ensemble):
-        work = out / f"member_{k}"
-        if (work / "finetuned.pth").is_file():
-            why = F._member_state(work, options, args.seed + k)
-            if why is not None:
-                replaced.append((work / "finetuned.pth", why))
-            continue
-        stopped = F._stopped_state(work, options, args.seed + k, args.epochs)
-        if stopped is not None and stopped[1] is not None:
-            epoch, why = stopped
-            replaced.append((work / f"checkpoint_{epoch}.pth",
-                             f"a training stopped at epoch {epoch}, {why}"))
-    return replaced
+    return replaced_by_settings(
+        args.output, ensemble=args.ensemble, seed=args.seed, epochs=args.epochs, lr=args.lr,
+        batch_size=args.batch_size, pressure_shift_bar=args.pressure_shift)
 
 
 def run(args):
