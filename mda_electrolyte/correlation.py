@@ -1007,15 +1007,16 @@ def _segment_jackknife(statistic, msds):
     """``statistic`` of the mean of segment MSDs ``(n_segments, K)``, and its
     leave-one-segment-out jackknife error: 0 for fewer than :data:`MIN_SLOPE_SEGMENTS` segments,
     or where the statistic or a jackknife value is not finite."""
+    from .uncertainty import jackknife_error, t_factor
+
     value = statistic(msds.mean(axis=0))
     n = msds.shape[0]
     if n < MIN_SLOPE_SEGMENTS or not np.isfinite(value):
         return value, 0.0
-    total = msds.sum(axis=0)
-    jack = np.array([statistic((total - m) / (n - 1)) for m in msds])
-    if not np.all(np.isfinite(jack)):
-        return value, 0.0
-    return value, float(np.sqrt((n - 1) / n * np.sum((jack - jack.mean()) ** 2)))
+    # the package's one jackknife; its t factor is an interval's, and these errors widen a
+    # tolerance (is_diffusive) as the bare jackknife
+    err = jackknife_error(lambda keep: statistic(msds[keep].mean(axis=0)), n)
+    return value, (float(err / t_factor(n - 1)) if np.isfinite(err) else 0.0)
 
 
 def _slope_exponent(time, msd, window):
