@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import hashlib
 import json
 import os
@@ -96,6 +97,10 @@ __all__ = [
     "build_library",
     "load_library",
 ]
+
+
+# flock's errors on file systems without locks (NFS without lockd, some FUSE mounts)
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
 
 
 #: Folder of the C++ headers shared by the kernels of ``ase_electrolyte`` and
@@ -135,12 +140,14 @@ def cache_root() -> Path:
     home folder, not a folder named ``~`` under the working folder, and a relative value is
     taken from the working folder once, here, so the library path stays valid after a
     ``chdir``. A relative ``$XDG_CACHE_HOME`` is ignored, as the XDG Base Directory
-    specification asks.
+    specification asks. A value of blanks is taken as unset, as an empty one.
     """
-    root = os.environ.get("ASE_ELECTROLYTE_CACHE")
+    # blanks (``ASE_ELECTROLYTE_CACHE=" "`` from a shell script) are unset, as an empty
+    # value: taken literally they made a folder named by spaces in the working folder
+    root = os.environ.get("ASE_ELECTROLYTE_CACHE", "").strip()
     if root:
         return Path(os.path.abspath(os.path.expanduser(root)))
-    xdg = os.environ.get("XDG_CACHE_HOME")
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
     if not xdg or not os.path.isabs(xdg):
         xdg = str(Path.home() / ".cache")
     return Path(xdg) / "ase_electrolyte"
@@ -311,13 +318,34 @@ def is_valid_build(target, version: str | None = None) -> bool:
     return version is None or meta.get("compiler_version") == version
 
 
+def _root_source() -> str:
+    """Where :func:`cache_root` came from, for messages."""
+    if os.environ.get("ASE_ELECTROLYTE_CACHE", "").strip():
+        return "$ASE_ELECTROLYTE_CACHE"
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return "$XDG_CACHE_HOME" if xdg and os.path.isabs(xdg) else "the home folder's .cache"
+
+
+def _blocking_file(folder: Path) -> Path | None:
+    """The nearest existing ancestor of ``folder`` (itself included) if it is no folder."""
+    for part in (folder, *folder.parents):
+        if os.path.lexists(part):
+            return None if part.is_dir() else part
+    return None
+
+
 def _ensure_writable(out_dir: Path) -> None:
     fix = "set ASE_ELECTROLYTE_CACHE to a writable folder"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
+        # a cache variable pointing at a file (a library path pasted for a folder) said only
+        # "Not a directory" about a folder below it
+        blocker = _blocking_file(out_dir)
+        why = (f"{blocker} is a file, not a folder (the cache folder comes from "
+               f"{_root_source()})" if blocker is not None else err.strerror)
         raise CacheNotWritableError(
-            f"cannot create the kernel cache folder {out_dir} ({err.strerror}); {fix}"
+            f"cannot create the kernel cache folder {out_dir} ({why}); {fix}"
         ) from None
     if not os.access(out_dir, os.W_OK | os.X_OK):
         raise CacheNotWritableError(f"the kernel cache folder {out_dir} is not writable; {fix}")
@@ -325,14 +353,31 @@ def _ensure_writable(out_dir: Path) -> None:
 
 @contextlib.contextmanager
 def _exclusive(lock_path: Path):
-    """Hold an exclusive lock on ``lock_path`` (released by the OS if the process dies)."""
-    with open(lock_path, "a") as fh:
+    """Hold an exclusive lock on ``lock_path`` (released by the OS if the process dies);
+    yields whether it is held.
+
+    flock needs only a descriptor, so a lock file of another user of a shared cache folder
+    (mode 644) is opened for reading. Where the file system has no locks (an NFS mount without
+    lockd: ENOLCK, EOPNOTSUPP) the build goes on unlocked: it is still published atomically,
+    only processes starting together may compile twice.
+    """
+    try:
+        fh = open(lock_path, "a")
+    except PermissionError:
+        fh = open(lock_path)
+    with fh:
+        locked = False
         if fcntl is not None:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                locked = True
+            except OSError as err:
+                if err.errno not in _NO_LOCKS:
+                    raise
         try:
-            yield
+            yield locked
         finally:
-            if fcntl is not None:
+            if locked:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
@@ -414,12 +459,16 @@ def build_library(compiler: str | None, sources: Sequence[str], flags: Sequence[
                       f"it cannot be rebuilt here ({err})", RuntimeWarning, stacklevel=3)
         return target
     try:
-        with _exclusive(out_dir / f"{stem}.lock"):
+        _check_replaceable(out_dir / f"{stem}.lock", what)
+        with _exclusive(out_dir / f"{stem}.lock") as locked:
             # another process may have finished this build while we waited for the lock
             if is_valid_build(target, version):
                 return target
-            # we hold the lock, so any temporary folder of this build is from a dead compile
-            for stale in out_dir.glob(f".{stem}-*"):
+            _check_replaceable(target, what)
+            _check_replaceable(_manifest(target), what)
+            # while we hold the lock any temporary folder of this build is from a dead
+            # compile; without one (no locks on this file system) it may be a live one's
+            for stale in out_dir.glob(f".{stem}-*") if locked else ():
                 shutil.rmtree(stale, ignore_errors=True)
             # build in a private folder, then rename: other processes never see a partial file
             tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=out_dir))
@@ -439,6 +488,19 @@ def build_library(compiler: str | None, sources: Sequence[str], flags: Sequence[
             f"({err.strerror or err}); free space there or set ASE_ELECTROLYTE_CACHE to a "
             "writable folder") from None
     return target
+
+
+def _check_replaceable(path: Path, what: str) -> None:
+    """Refuse, before compiling, a folder where a build's file is to be published.
+
+    :func:`os.replace` cannot put a file over a folder: the compile would run and then fail
+    with "Is a directory", reported as a full disk. A symbolic link (to anything) is replaced.
+    """
+    if path.is_dir() and not path.is_symlink():
+        raise CacheNotWritableError(
+            f"cannot build {what}: {path} in the kernel cache is a folder, not a file; remove "
+            "it (the build is published under that name) or set ASE_ELECTROLYTE_CACHE to "
+            "another folder")
 
 
 def _read_sources(source_dir: Path, sources: Sequence[str]) -> dict[str, bytes]:
