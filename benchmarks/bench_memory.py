@@ -65,8 +65,20 @@ samples and 18 MB at 10^7, against 259 MB and 763 MB by one FFT of the whole ser
 default, half the series in lags, is one FFT of the whole series padded to 1.5 T: 164 MB at
 10^6 samples and 496 MB at 10^7 (263 and 801 MB padded to 2 T with a separate product array).
 
+Last of all, the scratch of Diffusion and Onsager (Einstein) on the kept per-ion centres of two
+runs, one segment each (what several trajectories ask), at 2 x 2 sizes, fitted as
+a + b F + c F N (F kept frames, N ions) and extrapolated to the cap of 10^4 kept frames (any
+longer run) x 1000 ions, every atom of a 1000-atom system an ion. Measured: Diffusion 32 B
+per kept frame and ion (each run's |dr|^2 per ion and lag, and their join per species), 0.80 GB
+at that size with the 0.45 GB of centres; Onsager 12 B (its chunks of particles are not yet
+full at these sizes: 30 MB measured at 10^4 x 1000), 0.60 GB. Before the MSDs went a chunk of
+particles at a time the scratch was 4-5x the centres: Diffusion of 2 runs of 10^4 frames x
+1000 ions peaked at 993 MB beside 229 MB of centres per run (382 MB now), Onsager of 2 runs of
+2000 x 500 at 104 MB (29 MB now; Diffusion 126 -> 51 MB).
+
 Usage: python benchmarks/bench_memory.py [--lengths 600 1200 2400] [--shell-lengths 200 400 800]
        [--pairs 50] [--solvent 60] [--correlation-samples 100000 1000000]
+       [--kept-frames 1000 2000] [--kept-ions 200 400]
 """
 
 import argparse
@@ -229,6 +241,10 @@ def main():
     parser.add_argument("--solvent", type=int, default=60)
     parser.add_argument("--correlation-samples", type=int, nargs="+", default=[10**5, 10**6],
                         help="lengths of the 9-column series correlated last")
+    parser.add_argument("--kept-frames", type=int, nargs="+", default=[1000, 2000],
+                        help="kept per-ion frames of the Diffusion/Onsager scratch fit")
+    parser.add_argument("--kept-ions", type=int, nargs="+", default=[200, 400],
+                        help="ions of the Diffusion/Onsager scratch fit")
     args = parser.parse_args()
     if min(args.correlation_samples) < 2000:
         parser.error("--correlation-samples must be at least 2000 (1000 lags are asked for)")
@@ -345,6 +361,53 @@ def main():
           f"ratio to store_table=True {stream_peak / shell_peak:.2f}")
 
     correlation_peaks(args.correlation_samples)
+    kept_position_peaks(args.kept_frames, args.kept_ions)
+
+
+def kept_position_peaks(frames, ions, n_runs=2):
+    """Peak of Diffusion and Onsager (Einstein) on the kept per-ion centres of ``n_runs`` runs
+    (one segment each, the most scratch per estimate), fitted as a + b F + c F N.
+
+    Per-ion centres are kept at :data:`MAX_ION_FRAMES` frames at most, whatever the length of
+    the trajectory, so their cost at 10^6 frames is that at F = MAX_ION_FRAMES. The stored
+    centres (built before tracing) are added to the extrapolation. N is the ions, here up to
+    every atom of a 1000-atom system being one.
+    """
+    from mda_electrolyte import OnsagerCoefficients
+    from mda_electrolyte.ion_collection import IonCollection
+
+    rng = np.random.default_rng(2)
+    print(f"\nkept per-ion centres of {n_runs} runs, one segment each (peak traced memory, the "
+          "centres excluded):")
+    rows = {"Diffusion": [], "OnsagerCoefficients (einstein)": []}
+    for f in frames:
+        for n in ions:
+            pos = np.cumsum(rng.normal(size=(f, n, 3)), axis=0)
+            half = n // 2
+            cols = [IonCollection.from_arrays({"A": half, "B": n - half}, dt=0.1,
+                                              positions=pos + k, charges={"A": 1, "B": -1},
+                                              volume=1e5) for k in range(n_runs)]
+            for label, func in (
+                    ("Diffusion", lambda cols=cols: Diffusion.from_collections(cols)),
+                    ("OnsagerCoefficients (einstein)", lambda cols=cols:
+                     OnsagerCoefficients.from_collections(cols, temperature=300))):
+                peak = peak_bytes(func)
+                rows[label].append((f, n, peak))
+                print(f"  {f:7d} kept frames x {n:5d} ions  {label:32s}{peak / 2**20:8.1f} MB "
+                      f"(the centres {n_runs * pos.nbytes / 2**20:.0f} MB)", flush=True)
+            del pos, cols
+            gc.collect()
+    target_f, target_n = MAX_ION_FRAMES, 1000
+    stored = n_runs * target_f * target_n * 24
+    for label, points in rows.items():
+        f, n, peak = (np.array(x, dtype=float) for x in zip(*points, strict=True))
+        design = np.column_stack([np.ones_like(f), f, f * n])
+        (a, b, c), *_ = np.linalg.lstsq(design, peak, rcond=None)
+        value = a + b * target_f + c * target_f * target_n + stored
+        print(f"{label}: peak = {a / 2**20:.1f} MB + {b:.0f} B x frames + {c:.2f} B x frames "
+              f"x ions; at {target_f} kept frames (any longer run) x {target_n} ions, with the "
+              f"{stored / 2**30:.2f} GB of centres: {value / 2**30:.2f} GB (target < 2 GB: "
+              f"{'met' if value < 2 * 2**30 else 'NOT met'})")
 
 
 def correlation_peaks(lengths):

@@ -62,6 +62,8 @@ _CHUNK_BYTES = 64 * 2**20
 _BLOCKED_MIN_FRAMES = 2**16
 _BLOCKED_LAG_RATIO = 8
 _BLOCK_MIN = 2**14
+# columns of a mean-squared displacement taken at once (their scratch is a few such copies)
+_MSD_CHUNK_BYTES = 4 * 2**20
 
 
 def _as_series(x, name):
@@ -220,7 +222,9 @@ def mean_squared_displacement(x, n_lags=None, sum_columns=True):
               = S_1(k) - 2\, C_{xx}(k)
 
     with :math:`S_1(k) = \frac{1}{T-k}\sum_{t=0}^{T-k-1} (x(t)^2 + x(t+k)^2)` from cumulative sums
-    and :math:`C_{xx}` from :func:`time_correlation`.
+    and :math:`C_{xx}` from :func:`time_correlation`. Columns are taken a chunk of ~4 MB at a
+    time, so the scratch does not grow with the number of columns (before, four copies of the
+    whole series: 1.3 GB for 10^4 frames of 1000 ions).
 
     Parameters
     ----------
@@ -238,8 +242,23 @@ def mean_squared_displacement(x, n_lags=None, sum_columns=True):
     """
     check_flag("sum_columns", sum_columns)
     x = _as_series(x, "x")
-    n_frames, _ = x.shape
+    n_frames, n_cols = x.shape
     n_lags = _n_lags(n_lags, n_frames)
+    out = np.zeros(n_lags) if sum_columns else np.empty((n_lags, n_cols))
+    width = max(1, _MSD_CHUNK_BYTES // (8 * (n_frames + 1)))
+    for start in range(0, n_cols, width):
+        cols = slice(start, min(start + width, n_cols))
+        msd = _column_msd(x[:, cols], n_lags)
+        if sum_columns:
+            out += msd.sum(axis=1)
+        else:
+            out[:, cols] = msd
+    return out
+
+
+def _column_msd(x, n_lags):
+    """MSD of every column of ``x`` (T, m) at lags ``0 .. n_lags-1``."""
+    n_frames = x.shape[0]
     # removing the mean changes no displacement and keeps the subtraction S1 - 2C well conditioned
     with np.errstate(over="ignore", invalid="ignore"):
         x = x - x.mean(axis=0)
@@ -268,7 +287,50 @@ def mean_squared_displacement(x, n_lags=None, sum_columns=True):
     # exact zero at k = 0 and no negative round-off
     msd[0] = 0.0
     np.maximum(msd, 0.0, out=msd)
-    return msd.sum(axis=1) if sum_columns else msd
+    return msd
+
+
+def particle_msd(positions, reference=None, n_lags=None, sum_particles=False):
+    r"""Mean-squared displacement :math:`\langle|\Delta\mathbf r_i(\tau)|^2\rangle_t` of every
+    particle, or their sum, a chunk of particles at a time.
+
+    A chunk's positions (minus the reference) are copied, never the whole array: the scratch
+    stays ~40 MB whatever the number of particles and frames, and the result equals
+    :func:`mean_squared_displacement` of the whole array to round-off.
+
+    Parameters
+    ----------
+    positions : numpy.ndarray, shape (T, n, 3)
+        Unwrapped positions in Å.
+    reference : numpy.ndarray, shape (T, 3), optional
+        Subtracted from every particle every frame (e.g. the centre of mass, for drift).
+    n_lags : int, optional
+        Lags returned (default all ``T``).
+    sum_particles : bool
+        Return the sum over particles, shape ``(n_lags,)``, instead of ``(n_lags, n)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Å².
+    """
+    n_frames, n_particles = positions.shape[:2]
+    n_lags = _n_lags(n_lags, n_frames)
+    out = np.zeros(n_lags) if sum_particles else np.empty((n_lags, n_particles))
+    width = max(1, _MSD_CHUNK_BYTES // (24 * (n_frames + 1)))
+    for start in range(0, n_particles, width):
+        chunk = slice(start, min(start + width, n_particles))
+        x = positions[:, chunk]
+        if reference is not None:
+            x = x - reference[:, None, :]
+        x = x.reshape(n_frames, -1)
+        if sum_particles:
+            out += mean_squared_displacement(x, n_lags=n_lags)
+        else:
+            k = chunk.stop - chunk.start
+            out[:, chunk] = mean_squared_displacement(
+                x, n_lags=n_lags, sum_columns=False).reshape(n_lags, k, 3).sum(axis=2)
+    return out
 
 
 def fit_line(x, y):

@@ -41,7 +41,7 @@ from .correlation import (
     fit_line,
     fit_window_slice,
     independence_notes,
-    mean_squared_displacement,
+    particle_msd,
     relative_error,
     segment_too_short,
     straightness,
@@ -367,12 +367,11 @@ class Diffusion(CarrierAnalysis):
                 com = col.com_position[col.ion_offset :: col.ion_stride][: pos.shape[0]]
             slices = col.species_slices()
             for sl in block_slices(pos.shape[0], self._n_blocks, col.label, "kept frames"):
-                block = pos[sl]
-                if self._remove_drift:
-                    block = block - com[sl][:, None, :]
-                segments.append({"msd": self._block_msd(block, slices, w if self._remove_drift
-                                                        else None),
-                                 "volume": volume})
+                # the reference is subtracted a chunk of ions at a time (particle_msd): a copy
+                # of the whole block was 1x the kept positions of scratch
+                segments.append({"msd": self._block_msd(
+                    pos[sl], slices, w if self._remove_drift else None,
+                    com[sl] if self._remove_drift else None), "volume": volume})
         if len(strides) != 1:
             raise ValueError("the collections keep per-ion positions at different spacings")
         dt = same_system(collections, names) * strides.pop()
@@ -425,15 +424,9 @@ class Diffusion(CarrierAnalysis):
             return None
 
     @staticmethod
-    def _block_msd(pos, slices, w):
-        n_frames = pos.shape[0]
-        msd = {}
-        for name, sl in slices.items():
-            per_column = mean_squared_displacement(
-                pos[:, sl].reshape(n_frames, -1), sum_columns=False
-            )
-            # x, y, z columns of each ion -> |Δr|² per ion, shape (T, n_ions)
-            msd[name] = per_column.reshape(n_frames, -1, 3).sum(axis=2)
+    def _block_msd(pos, slices, w, reference=None):
+        # |Δr|² per ion, shape (T, n_ions), a chunk of ions at a time
+        msd = {name: particle_msd(pos[:, sl], reference) for name, sl in slices.items()}
         if w is not None:
             # displacements relative to the centre of mass R = Σ w_j r_j of independent
             # particles have <|Δr_i - ΔR|²> = (1 - 2 w_i) MSD_i + Σ_j w_j² MSD_j; inverting it

@@ -54,6 +54,7 @@ from .correlation import (
     independence_notes,
     lag_count,
     mean_squared_displacement,
+    particle_msd,
     plateau_verdict,
     relative_error,
     segment_too_short,
@@ -247,12 +248,18 @@ class OnsagerCoefficients(CarrierAnalysis):
                 totals, per_ion, stride = col.velocity_sum, col.ion_velocities, 1
             strides.add(stride)
             totals = totals[:, idx]
-            per_ion = per_ion[:, ion_idx]
+            # all species in order need no copy (the analysed ions are most often all)
+            if not np.array_equal(ion_idx, np.arange(per_ion.shape[1])):
+                per_ion = per_ion[:, ion_idx]
+            reference = None
             if self._remove_drift:
                 com = self._reference(col, idx, totals)
                 totals = totals - counts[None, :, None] * com[:, None, :]
                 offset = col.ion_offset if einstein else 0
-                per_ion = per_ion - com[offset::stride][: per_ion.shape[0]][:, None, :]
+                reference = com[offset::stride][: per_ion.shape[0]]
+                if not einstein:
+                    per_ion = per_ion - reference[:, None, :]
+                    reference = None
             t_slices = block_slices(col.n_frames, self._n_blocks, col.label)
             i_slices = (t_slices if stride == 1 else
                         block_slices(per_ion.shape[0], self._n_blocks, col.label, "kept frames"))
@@ -260,8 +267,9 @@ class OnsagerCoefficients(CarrierAnalysis):
             flux = np.diff(totals, axis=0) if einstein else totals
             current_runs.append(flux.reshape(flux.shape[0], -1))
             for ts_, is_ in zip(t_slices, i_slices, strict=True):
-                segments.append(self._segment(totals[ts_], per_ion[is_], bounds, dt,
-                                              dt * stride, volume))
+                segments.append(self._segment(
+                    totals[ts_], per_ion[is_], bounds, dt, dt * stride, volume,
+                    None if reference is None else reference[is_]))
         self._n_runs = len(collections)
         # the Einstein fits too: their diffusive check does not count independent samples, nor
         # does it see a window in the bend of the MSD (EinsteinHelfandConductivity's rule)
@@ -296,10 +304,11 @@ class OnsagerCoefficients(CarrierAnalysis):
         masses = np.array(masses)
         return np.einsum("tsk,s->tk", totals, masses) / np.sum(masses * col.n_ions[idx])
 
-    def _segment(self, totals, per_ion, bounds, dt, dt_ion, volume):
+    def _segment(self, totals, per_ion, bounds, dt, dt_ion, volume, reference=None):
+        """Pair and self parts of one segment; ``reference`` (Einstein only) is the drift
+        reference subtracted from the per-ion positions a chunk of ions at a time."""
         n_frames = totals.shape[0]
         n_sp = totals.shape[1]
-        n_ion_frames = per_ion.shape[0]
         if self._method == "einstein":
             pair = np.zeros((n_sp, n_sp, n_frames))
             for i in range(n_sp):
@@ -308,8 +317,8 @@ class OnsagerCoefficients(CarrierAnalysis):
                     both = mean_squared_displacement(totals[:, i] + totals[:, j])
                     pair[i, j] = pair[j, i] = 0.5 * (both - pair[i, i] - pair[j, j])
             selfs = np.array([
-                mean_squared_displacement(
-                    per_ion[:, bounds[i] : bounds[i + 1]].reshape(n_ion_frames, -1))
+                particle_msd(per_ion[:, bounds[i] : bounds[i + 1]], reference,
+                             sum_particles=True)
                 for i in range(n_sp)
             ])
         else:
