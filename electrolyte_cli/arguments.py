@@ -199,9 +199,9 @@ class Parser(argparse.ArgumentParser):
                 before.append(word)
             hint = self._abbreviation_hint(before)
         else:
-            hint = self._abbreviation_hint(
-                message.split(": ", 1)[1].split() if message.startswith("unrecognized arguments: ")
-                else unknown)
+            words = (message.split(": ", 1)[1].split()
+                     if message.startswith("unrecognized arguments: ") else unknown)
+            hint = self._abbreviation_hint(words) + self._misspelling_hint(words)
         if unknown and message.startswith("the following arguments are required"):
             # argparse checks the required arguments first: "electrolyte --verbose" said
             # "required: command", and the option typed was never named
@@ -215,6 +215,14 @@ class Parser(argparse.ArgumentParser):
         elif message == "the following arguments are required: command":
             commands = ", ".join(self._subcommands())
             message = f"give a subcommand ({commands}); electrolyte --help says what each does"
+        number = re.match(r"argument \S+: invalid (int|float) value: '(.*)'$", message)
+        if number:
+            hint += _number_advice(number.group(2), number.group(1))
+        invalid = re.match(r"argument command: invalid choice: '(.*)' \(choose from ", message)
+        if invalid and self._subcommands():
+            # "invalid choice: 'analyz' (choose from ...)" named no near miss, as a word
+            # option's refusal does (and argparse does from Python 3.14 on)
+            hint += did_you_mean(invalid.group(1), self._subcommands())
         # a type's refusal that names its option itself (unknown_choice) is not prefixed
         # "argument --ensemble: " a second time
         named = re.match(r"argument (\S+): (\S+) ", message)
@@ -255,12 +263,69 @@ class Parser(argparse.ArgumentParser):
         return [known for known in self._option_string_actions
                 if known.startswith("--") and known.startswith(name)]
 
+    def _misspelling_hint(self, words):
+        """``"; --temprature: did you mean --temperature?"`` for the unknown options among
+        ``words`` that look like a misspelling of one of this parser's, or ``""``.
+
+        "unrecognized arguments: --temprature 300" left the user to find the option in
+        ``--help``; a word option's refusal names its near miss, and so does this.
+        """
+        from ase_electrolyte.option_words import close_option
+
+        known = [o for o in self._option_string_actions if o.startswith("--")]
+        said = []
+        for word in dict.fromkeys(words):
+            name = word.split("=", 1)[0]
+            if (not name.startswith("--") or name in self._option_string_actions
+                    or self._abbreviated(name)):
+                continue
+            near = close_option(name, known, cutoff=0.75)
+            if near:
+                said.append(f"{name}: did you mean {near}?")
+        return "".join(f"; {text}" for text in said)
+
     def _abbreviation_hint(self, words):
         """``"; options are not abbreviated: give --output, not --out"`` for the abbreviations
         among ``words``, or ``""``."""
         given = [f"{' or '.join(self._abbreviated(w))}, not {w.split('=', 1)[0]}"
                  for w in dict.fromkeys(words) if self._abbreviated(w)]
         return f"; options are not abbreviated: give {'; '.join(given)}" if given else ""
+
+
+def _number_advice(text, kind):
+    """What to write instead of ``text``, which Python's ``int``/``float`` (``kind``) refused.
+
+    argparse's "invalid float value: '5,0'" named the value but not what is wrong with it: a
+    decimal comma, a hexadecimal or a fraction where a whole number is asked look like numbers
+    to the user who typed them.
+    """
+    value = text.strip()
+    if not value:
+        return "; the value is empty: give a number"
+    with contextlib.suppress(ValueError):
+        number = float(value)
+        if kind == "int":
+            if number.is_integer():
+                return f"; give a whole number without a point or exponent: {int(number)}"
+            return "; give a whole number"
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+", value):
+        # 1,000: a thousand or a decimal comma; which one only the user knows
+        return (f"; a comma is read neither as a decimal point nor as a thousands "
+                f"separator: write {value.replace(',', '')} for thousands"
+                + (f" or {value.replace(',', '.', 1)} for decimals"
+                   if value.count(",") == 1 and kind == "float" else ""))
+    if re.fullmatch(r"[-+]?\d+,\d+", value):
+        meant = value.replace(",", ".")
+        if kind == "int":
+            return "; give a whole number" + (f": {int(float(meant))}"
+                                              if float(meant).is_integer() else "")
+        return f"; write the decimals with a point: {meant}"
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+\.\d*", value):
+        return ("; give a whole number" if kind == "int" else
+                f"; write it without thousands separators: {value.replace(',', '')}")
+    if re.fullmatch(r"[-+]?0[xob][0-9a-f_]+", value, re.IGNORECASE):
+        return f"; give it in decimal digits ({value} is {int(value, 0)})"
+    return "; give a number" if kind == "float" else "; give a whole number"
 
 
 class _StoreOnce(argparse._StoreAction):
@@ -1005,9 +1070,8 @@ def check_trajectory_files(path, dump=None):
     decode byte 0xa3"). Checked by suffix and first line, before anything is read.
     """
     check_input_file(path, dump)
-    instead = ("write the frames with their topology as an .extxyz (e.g. MDAnalysis: "
-               "ase.io.write('traj.extxyz', [u.atoms.convert_to('ASE') for ts in "
-               "u.trajectory])), or give a LAMMPS data file with a text dump (--dump)")
+    instead = (f"write the frames with their topology as an .extxyz ({_extxyz_recipe(path)}), "
+               "or give a LAMMPS data file with a text dump (--dump)")
     kind = POSITIONS_ONLY.get(Path(path).suffix.lower())
     if kind is not None:
         if kind.startswith("GROMACS"):
@@ -1028,6 +1092,19 @@ def check_trajectory_files(path, dump=None):
         raise ValueError(f"--dump {dump}: {kind} (one that begins with 'ITEM: TIMESTEP', "
                          "from LAMMPS' dump atom or dump custom with id type x y z); "
                          "convert it, or give one")
+
+
+def _extxyz_recipe(path):
+    """Python that writes the frames of the positions-only trajectory ``path`` with their
+    elements, box and times as ``traj.extxyz``, through MDAnalysis and ASE.
+
+    The advice was ``u.atoms.convert_to('ASE')``, a converter MDAnalysis does not have ("No
+    'ASE' converter found"): the user who followed it met a second error.
+    """
+    return ("with MDAnalysis and ASE: u = MDAnalysis.Universe('topol.tpr', "
+            f"{str(path)!r}); ase.io.write('traj.extxyz', [ase.Atoms(u.atoms.elements, "
+            "u.atoms.positions, cell=u.dimensions, pbc=True, "
+            "info={'time_ps': ts.time}) for ts in u.trajectory])")
 
 
 def _starts_like_a_dump(path):
