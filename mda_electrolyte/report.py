@@ -934,9 +934,11 @@ def _run(universe, outdir, names, summary, calculator, verbose, keep_going):
                 # results the same way, and the run ended "done" with each recorded as failed.
                 # The error named no analysis ("error: cannot compute ..."), and the results of
                 # those before it were lost without a word of keep_going
+                # keep_going is no remedy for a full disk (it stops there too): advised only
+                # for a failure of the analysis itself
                 err.add_note(f"analysis {name!r} failed" + (
-                    "" if keep_going else "; keep_going=True (electrolyte analyze "
-                    "--keep-going) records a failing analysis and runs the others"))
+                    "" if keep_going or no_room(err) else "; keep_going=True (electrolyte "
+                    "analyze --keep-going) records a failing analysis and runs the others"))
                 raise
             summary[name] = {"failed": f"{type(err).__name__}: {err}"}
             warnings.warn(f"analysis {name!r} failed: {summary[name]['failed']}", stacklevel=3)
