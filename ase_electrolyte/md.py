@@ -59,7 +59,7 @@ from ase import units
 from .atomic_file import check_output_path
 from .atoms_checks import MAX_TEMPERATURE_K as _MAX_TEMPERATURE_K
 from .atoms_checks import check_flag, check_number, check_overlaps
-from .estimate import METHODS, Estimate
+from .estimate import METHODS, Estimate, mark_not_valid
 from .termination import Terminated, _raise_if_terminated, terminate_as_interrupt
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from .trajectory import (
@@ -2283,7 +2283,7 @@ def run_md(
                                        where="run_md's samples")
         else:
             estimate = energy_drift(trajectory)
-        if any(note.startswith("too large") for note in estimate.notes):
+        if _drifts_too_much(estimate):
             import warnings
 
             stage = _PROTOCOL_STAGE.get()
@@ -3361,6 +3361,14 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
     pressure = None
     if "pressure" in h5md_info(production)["series"]:
         pressure, _ = _stage_estimate(production, "pressure", "bar", "production")
+    # a stage file of an earlier version holds no conserved energy: its drift is "not
+    # recorded", said, rather than left out (or made up)
+    drifts = {name: energy_drift(path) if _records_conserved(path) else _no_drift("", path)
+              for name, path in files.items() if name != "relaxed"}
+    density_stage = "production" if production_ensemble == "npt" else (npt[0] if npt else None)
+    density = _judged_by_drift(density, density_stage, drifts)
+    temperature = _judged_by_drift(temperature, "production", drifts)
+    pressure = _judged_by_drift(pressure, "production", drifts)
     return ProtocolResult(
         atoms=state,
         files=files,
@@ -3369,9 +3377,31 @@ def _protocol_stages(atoms, calculator, outdir, *, temperature_K, pressure_bar, 
         pressure=pressure,
         density_std=float(np.std(rho)),
         relaxation=relaxation,
-        energy_drift={name: energy_drift(path) for name, path in files.items()
-                      if name != "relaxed" and _records_conserved(path)},
+        energy_drift=drifts,
     )
+
+
+def _drifts_too_much(drift):
+    """Whether a drift Estimate of :func:`energy_drift` says the time step is too long."""
+    return drift is not None and any(n.startswith("too large") for n in drift.notes)
+
+
+def _judged_by_drift(estimate, stage, drifts):
+    """``estimate`` (an average over the MD stage ``stage``) marked not valid when that
+    stage's conserved energy drifts beyond the tolerance.
+
+    A drift beyond tolerance says the integration is not converged in its time step (the
+    shadow Hamiltonian it conserves is not the model's): its averages differ from those of a
+    shorter step by an amount the statistical error does not contain, however small it is.
+    """
+    drift = drifts.get(stage)
+    if estimate is None or not _drifts_too_much(drift):
+        return estimate
+    return mark_not_valid(estimate, (
+        f"time step too long: the {stage} stage's conserved energy drifts by "
+        f"{drift.value:+.3g} ± {drift.stderr:.2g} meV/atom/ps, beyond the tolerance (its "
+        "energy_drift), so its averages are not converged in the time step; rerun with a "
+        "shorter timestep_fs and compare"))
 
 
 def _records_conserved(path):
