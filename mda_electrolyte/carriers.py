@@ -971,19 +971,25 @@ def same_system(collections, names):
     no two hold the same series (:func:`check_distinct_series`)."""
     check_distinct_series(collections)
     first = collections[0]
+    labels = [c.label for c in collections]
+    # IonCollector's default label is "Universe" for every collection: "Universe has 0.1 ps,
+    # Universe has 0.05 ps" named neither
+    shown = labels if len(set(labels)) == len(labels) else [
+        f"collection {k} ({label})" if label else f"collection {k}"
+        for k, label in enumerate(labels)]
     for name in names:
         if name not in first.species:
             raise ValueError(f"species {name!r} is not collected (collected: {first.species})")
     for k, col in enumerate(collections[1:], start=1):
         for name in names:
             if name not in col.species:
-                raise ValueError(f"species {name!r} is not in {col.label or f'collection {k}'}")
+                raise ValueError(f"species {name!r} is not in {shown[k] or f'collection {k}'}")
             a, b = first.species.index(name), col.species.index(name)
             qa, qb = first.charges[a], col.charges[b]
             same_q = (qa is None) == (qb is None) and (qa is None or np.array_equal(qa, qb))
             if first.n_ions[a] != col.n_ions[b] or not same_q:
                 raise ValueError(
-                    f"species {name!r} differs between {first.label} and {col.label} "
+                    f"species {name!r} differs between {shown[0]} and {shown[k]} "
                     f"({first.n_ions[a]} vs {col.n_ions[b]} ions or different charges); the "
                     "trajectories must be of the same system"
                 )
@@ -991,8 +997,9 @@ def same_system(collections, names):
     for k, dt in enumerate(dts[1:], start=1):
         if not np.isclose(dt, dts[0], rtol=1e-3):
             raise ValueError(
-                f"{collections[k].label} has a time step of {dt} ps between analysed frames, "
-                f"{collections[0].label} has {dts[0]} ps; they must be the same"
+                f"{shown[k]} has a time step of {dt} ps between analysed frames, "
+                f"{shown[0]} has {dts[0]} ps; they must be the same (read the finer run "
+                "with run(step=...) to the coarser spacing, or analyse the runs apart)"
             )
     return dts[0]
 
