@@ -3674,8 +3674,10 @@ def _drift_estimate(time_ps, energy_eV, n_atoms, *, ensemble, timestep_fs, where
             f"the tolerance of {tolerance:.3g} meV/atom/ps"
             + (" (0.005 kJ/mol/ps per atom, GROMACS' default)" if tolerance == MAX_ENERGY_DRIFT
                else "")
-            + f": the time step {step}is too long for this model (halve it and compare), or "
-            "its forces are not the gradient of its energy")
+            + f": the time step {step}is too long for this model (halve it and compare: a "
+            "drift that shrinks with the step is the step's), or its forces are not the "
+            "gradient of its energy (a drift that stays: a cutoff without smoothing, or "
+            "single-precision arithmetic, which a float64 model, e.g. dtype='float64', removes)")
     elif error > tolerance:
         notes.append(
             f"the error ({error:.2g} meV/atom/ps) exceeds the tolerance of {tolerance:.3g} "
