@@ -264,15 +264,13 @@ def _main(argv):
         print(f"electrolyte {args.command}: error: {text}{_full_disk_hint(err, args)}",
               file=sys.stderr)
         return 2
-    except Terminated as err:
-        print(f"electrolyte {args.command}: terminated (SIGTERM); "
-              f"{_again(args.command, err, paths)}",
-              file=sys.stderr)
-        return 128 + signal.SIGTERM
-    except KeyboardInterrupt as err:
-        print(f"electrolyte {args.command}: interrupted; {_again(args.command, err, paths)}",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:  # Terminated (SIGTERM) is one
+        terminated = isinstance(err, Terminated)
+        again = _again(args.command, err, paths)
+        print(f"electrolyte {args.command}: "
+              f"{'terminated (SIGTERM)' if terminated else 'interrupted'}"
+              f"{' ' if again.startswith('in ') else '; '}{again}", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else 130
     except Exception as err:  # noqa: BLE001 - the last line of defence, reported as a bug
         if _debug_asked():
             raise
@@ -358,11 +356,51 @@ def _again(command, err=None, paths=()):
     alone left the user to wonder whether they were lost).
     """
     if command in RESUMING:
-        return "run the same command again to resume"
+        # where it stopped, from the library's notes: "interrupted; run the same command again"
+        # left the user to wonder which stage, and whether anything was kept
+        where = _where_stopped(err, paths)
+        return f"{where}{'; ' * bool(where)}run the same command again to resume"
     kept = "".join(f"{one_line(note, paths).split(': ', 1)[-1]}; "
                    for note in getattr(err, "__notes__", ())
                    if isinstance(note, str) and note.startswith(_KEPT_NOTES))
     return f"{kept}nothing of this run is kept: the same command starts it over"
+
+
+def _where_stopped(err, paths=()):
+    """Where a run of the MD protocol stopped and what it kept, from the library's notes on ``err``
+    (``"in the equilibration stage: run/equilibration.h5md keeps 11 frames up to step 20, not
+    marked complete; finished stage files in run: relaxed.h5md"``), or ``""``.
+
+    The notes are worded for a Python caller ("a rerun with the same arguments", "the same
+    call"): their advice is left out, the command says its own.
+    """
+    import re
+
+    said = []
+    for note in getattr(err, "__notes__", ()):
+        if not isinstance(note, str) or ": " not in note:
+            continue
+        prefix, body = one_line(note, paths).split(": ", 1)
+        if not prefix.startswith("run_protocol"):
+            continue  # finetune's note says the same command resumes, with its own words
+        place = re.match(r"run_protocol's (.+)$", prefix)
+        parts = []
+        for part in body.split("; "):
+            part = re.sub(r"^(interrupted|terminated \(SIGTERM\))(?= |$) ?", "", part)
+            if part and not part.startswith(_PYTHON_RERUN):
+                parts.append(part)
+        if not parts and not place:
+            continue
+        text = "; ".join(parts)
+        if place:
+            joint = " " if text.startswith("before ") else ": "
+            text = f"in the {place.group(1)}{joint if text else ''}{text}"
+        said.append(text)
+    return "; ".join(said)
+
+
+#: How the library's notes advise a Python caller to resume: the command says its own.
+_PYTHON_RERUN = ("a rerun with the same arguments", "the same call")
 
 
 #: Prefixes of the library's notes on an interruption that say what a non-resuming command

@@ -78,7 +78,17 @@ def test_a_signalled_simulate_says_so_in_one_line_and_resumes(signum, status, sa
         warnings.simplefilter("ignore")
         assert main(_ARGV + ["-o", str(out)]) == status
     err = capsys.readouterr().err
-    assert err == f"electrolyte simulate: {said}\n"
+    # one line that says where it stopped (which stage, what its file keeps: "interrupted;
+    # run the same command again" said neither), then how to go on
+    what, again = said.split("; ")
+    assert err.startswith(f"electrolyte simulate: {what} in the equilibration stage: "), err
+    assert err.endswith(f"; {again}\n") and err.count("\n") == 1, err
+    assert f"finished stage files in {out}: relaxed.h5md;" in err, err
+    info = h5md_info(out / "equilibration.h5md")
+    n = info["n_frames"]
+    assert (f"{out / 'equilibration.h5md'} keeps {n} frame{'s' * (n != 1)} up to step "
+            f"{info['last_step']}, not marked complete;") in err, err
+    assert "a rerun with the same arguments" not in err and "the same call" not in err
     assert signal.getsignal(signal.SIGTERM) is _unhandled  # the command's handler is gone
     assert not (out / "simulation.json").exists()  # no summary of an unfinished run
     files = sorted(out.glob("*.h5md"))
