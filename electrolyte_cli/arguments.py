@@ -1217,18 +1217,21 @@ def print_summary(summary, out, filename="summary.json", command=None):
             # the HTML report's reading: a reason beside results is not taken for no result
             kind, reason, _ = no_result_of(value)
             word = "FAILED" if kind == "failed" else kind
-            print(f"  {name}: {word} ({said(reason)})")
+            print(f"  {one_line(name)}: {word} ({said(reason)})")
         else:
             lines = list(_headline_estimates(value))
             deeper = _deeper_estimates(value)
             # a reason beside numbers (no_result_of leaves it a result): said, never "done"
             reasons = [(k, value[k]) for k in ("failed", "refused", "skipped")
                        if isinstance(value, dict) and isinstance(value.get(k), str)]
+            # a name or label of the user's (a species, a plan's label) with a line break in
+            # it split a number's line in two
+            name = one_line(name)
             print(f"  {name}:" if lines or deeper or reasons else f"  {name}: done")
             for kind, reason in reasons:
                 print(f"    {'FAILED' if kind == 'failed' else kind}: {said(reason)}")
             for label, est in lines:
-                print(f"    {label}: {said(format_estimate(est))}")
+                print(f"    {one_line(label)}: {said(format_estimate(est))}")
             if deeper:
                 # too many to print (an RDF's peaks and minima of every pair), never hidden
                 valid = sum(est.valid for est in deeper)
