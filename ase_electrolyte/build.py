@@ -249,6 +249,11 @@ def composition_word(value, kind):
                      + (f" ({why})" if why else ""))
 
 
+#: How a box of no solvent is asked for: a molality or molarity needs a solvent to count against.
+_SOLVENT_FREE = ("{ion: number} (a salt without solvent, an ionic liquid or a molten salt, has "
+                 "no concentration in a solvent), e.g. {'Li': 20, 'FSI': 20}")
+
+
 def composition_counts(
     solvent,
     salt=None,
@@ -297,9 +302,10 @@ def composition_counts(
     Notes
     -----
     Rounding to whole molecules: the number of solvent molecules is the nearest whole number
-    to what ``n_atoms`` holds, shared among the solvents so that their mass (``ratio="mass"``)
-    or mole fractions are the closest of that total (no molecule moved from one solvent to
-    another brings them closer); the salt count is then the whole number (at least one) whose
+    to what ``n_atoms`` holds, shared among the solvents so that their mole fractions are the
+    closest of that total to the asked mixture's (no molecule moved from one solvent to another
+    brings them closer): one mixture given by mass, by mole or by volume packs the same
+    molecules. The salt count is then the whole number (at least one) whose
     concentration beside those solvent molecules is closest to ``concentration`` (mol/L at
     ``density`` for ``units="molar"``). What the counts realise, beside what was asked, is
     ``info["packed_composition"]`` of :func:`electrolyte_box`: a
@@ -308,13 +314,17 @@ def composition_counts(
     Raises
     ------
     ValueError
-        Unknown species/salt, non-positive shares, unknown units, a salt without a concentration
-        (or a concentration without a salt), a molar concentration without a density, a
-        composition that gives fewer than one salt formula unit, or two different species of
-        one name.
+        Unknown species/salt (a mixture of salts is named as one, with how to pack it by
+        counts), non-positive shares, unknown units, a salt without a concentration (or a
+        concentration without a salt), no solvent, a molar concentration without a density,
+        an ``n_atoms`` whose rounding leaves a solvent without a molecule or the salt without a
+        formula unit (the message names them and the smallest ``n_atoms`` that keeps one of
+        each), or two different species of one name.
     """
     if not isinstance(solvent, dict) or not solvent:
-        raise ValueError("solvent must be a non-empty dict {name: share}, e.g. {'EC': 3, 'EMC': 7}")
+        raise ValueError("solvent must be a non-empty dict {name: share}, e.g. {'EC': 3, 'EMC': 7}"
+                         + (f"; a salt alone: counts={_SOLVENT_FREE}" if salt is not None
+                            else ""))
     solvents = [get_species(k) for k in solvent]
     if len(set(solvents)) < len(solvents):
         raise ValueError(f"a solvent is named twice in {dict(solvent)}")
@@ -376,28 +386,46 @@ def composition_counts(
         per_solvent = concentration * mean_mass / denominator
     n_c, n_a = salt_obj.stoichiometry if salt_obj else (0, 0)
     salt_atoms = n_c * salt_obj.cation.n_atoms + n_a * salt_obj.anion.n_atoms if salt_obj else 0
-    n_solvent = n_atoms / (atoms_per_solvent + per_solvent * salt_atoms)
-    n_salt = int(round(per_solvent * n_solvent))
-    if salt_obj is not None and concentration > 0 and n_salt < 1:
+    names = [s.name for s in solvents]
+
+    def drafted(size):
+        """(solvent counts, salt formula units, unrounded salt) of a box of ``size`` atoms."""
+        n_solvent = size / (atoms_per_solvent + per_solvent * salt_atoms)
+        # largest-remainder rounding keeps the total solvent count and the mole ratio close
+        raw = x * n_solvent
+        counts = np.floor(raw).astype(int)
+        for k in np.argsort(-(raw - counts))[: int(round(n_solvent)) - counts.sum()]:
+            counts[k] += 1
+        return counts, int(round(per_solvent * n_solvent)), per_solvent * n_solvent
+
+    counts, n_salt, exact_salt = drafted(n_atoms)
+    if np.any(counts < 1) or (salt_obj is not None and n_salt < 1):
+        lost = [n for n, c in zip(names, counts, strict=True) if c < 1]
+        if salt_obj is not None and n_salt < 1:
+            lost.append(f"{salt_obj.name} (its {exact_salt:.2f} ion pairs (< 1) round to none)")
+        smallest = _smallest_size(lambda size: (
+            drafted(size)[0].min() >= 1 and (salt_obj is None or drafted(size)[1] >= 1)),
+            n_atoms)
+        fix = (f"give n_atoms={smallest} or more (the smallest box that keeps one of each)"
+               if smallest is not None else
+               f"no box of at most {MAX_ATOMS} atoms keeps one of each")
+        what = (f"{concentration} {units} {salt_obj.name} in " if salt_obj is not None
+                else "")
         raise ValueError(
-            f"{concentration} {units} {salt_obj.name} with about {n_atoms} atoms gives "
-            f"{per_solvent * n_solvent:.2f} ion pairs (< 1); increase n_atoms or the concentration"
-        )
-    # largest-remainder rounding keeps the total solvent count and the mole ratio close
-    raw = x * n_solvent
-    counts = np.floor(raw).astype(int)
-    for k in np.argsort(-(raw - counts))[: int(round(n_solvent)) - counts.sum()]:
-        counts[k] += 1
-    if np.any(counts < 1):
-        raise ValueError(
-            f"n_atoms={n_atoms} is too small to hold every solvent of {dict(solvent)}: "
-            f"counts would be {dict(zip([s.name for s in solvents], counts.tolist(), strict=True))}"
-        )
+            f"n_atoms={n_atoms} is too small to hold every solvent{' and ion' if what else ''} "
+            f"of {what}{dict(solvent)}: rounding to whole molecules leaves none of "
+            f"{', '.join(lost)} (counts would be "
+            f"{dict(zip(names, counts.tolist(), strict=True))}); {fix}"
+            + ("" if salt_obj is None else ", or a higher concentration"))
     # rounded in moles against a total that is no whole number, the fractions were not always
     # the closest of this total count: DMC:EMC 7:1 by mass at 1411 atoms packed 102 + 12
     # (0.880 of DMC) where 101 + 13 (0.871) is closer to 0.875, FEC:EC 1:9 by moles at 2925
-    # atoms 30 + 263 (0.102) where 29 + 264 (0.099) is closer to 0.1
-    counts = _closest_fractions(counts, shares / shares.sum(), per_molecule)
+    # atoms 30 + 263 (0.102) where 29 + 264 (0.099) is closer to 0.1. Closest in molecules
+    # (mole fractions), whichever ratio the shares were given in: one mixture given by mass,
+    # by moles or by volume is one target in molecules, and closeness measured in each ratio's
+    # own fractions packed it differently (6 % of 300 random 2-3 solvent mixtures: EC:DEC:H2O
+    # at 329 atoms 9:18:13 by mass, 8:19:13 by moles)
+    counts = _closest_fractions(counts, x, np.ones(len(x)))
     out = {sp: int(c) for sp, c in zip(solvents, counts, strict=True)}
     if n_salt:
         # the salt is rounded against the solvent molecules as rounded, not as estimated
@@ -433,6 +461,25 @@ def _share_per_molecule(solvents, ratio):
             f"molecules; the species library has none for {', '.join(missing)} (known: "
             f"{sorted(LIQUID_DENSITIES)}): give the shares by mass (ratio='mass') or by mole")
     return masses / np.array([d[0] for d in densities])
+
+
+def _smallest_size(keeps, n_atoms):
+    """The smallest box size above ``n_atoms`` (which fails ``keeps``) at which ``keeps(size)``
+    holds, or None up to :data:`MAX_ATOMS`.
+
+    Bisection, then down while the next smaller size keeps it too: rounding to whole molecules
+    may keep a minor species at one size and lose it at the next, so a box said to be the
+    smallest is one that works and whose one-smaller neighbour does not.
+    """
+    if not keeps(MAX_ATOMS):
+        return None
+    low, high = n_atoms, MAX_ATOMS
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if keeps(middle) else (middle, high)
+    while high - 1 > n_atoms and keeps(high - 1):
+        high -= 1
+    return high
 
 
 def _closest_fractions(counts, target, weights):
@@ -1165,8 +1212,10 @@ def electrolyte_box(
         spanning more than :data:`MAX_ROTAMER_ENERGY_SPREAD` (J/mol?), a box PACKMOL
         cannot pack within ``packmol_timeout``
         (:func:`packmol_seconds`; the message names the largest box that fits and
-        :func:`replicate_box`); all before any conformer or PACKMOL run. A box too small for
-        its molecules at this tolerance (the convex hulls of their atoms' tolerance/2 spheres
+        :func:`replicate_box`); all before any conformer or PACKMOL run. A box whose diagonal
+        is shorter than one of its molecules (PACKMOL keeps a molecule's atoms inside the box;
+        the message names a density and a number of molecules that hold it), a box too small
+        for its molecules at this tolerance (the convex hulls of their atoms' tolerance/2 spheres
         above :data:`MAX_PACKING_FRACTION` of the box, less for nearly round molecules; the
         message names the density, the volumes and the highest density allowed), or a
         ``rotamer_energies`` table that leaves out a rotamer the search found, after the
@@ -1242,10 +1291,9 @@ def electrolyte_box(
             )
         )
     else:
-        if solvent is None:
-            raise ValueError(
-                "give a solvent composition, e.g. solvent={'EC': 3, 'EMC': 7}, or counts="
-            )
+        if solvent is None or (isinstance(solvent, dict) and not solvent):
+            raise ValueError("give a solvent composition, e.g. solvent={'EC': 3, 'EMC': 7}, or "
+                             f"counts={_SOLVENT_FREE}")
         plan = composition_counts(
             solvent, salt, concentration, units=units, n_atoms=n_atoms, ratio=ratio, density=density
         )
@@ -1338,6 +1386,7 @@ def electrolyte_box(
         placed[sp] = [(r.atoms, int(k)) for r, k in zip(rotamers, drawn[sp], strict=True) if k]
     # the checks see every template placed: a species' drawn rotamers at the largest of them
     templates = {sp: [t for t, _ in placed[sp]] for sp in plan}
+    _check_molecules_fit(plan, templates, length, tolerance)
     _check_packable(plan, templates, length, tolerance)
     if spread_cations:
         _check_cation_regions(plan, templates, length, tolerance)
@@ -2019,6 +2068,51 @@ def _floor3(x):
     return math.floor(x / scale) * scale
 
 
+def _clear_edge(templates, tolerance):
+    """(box edge in Å, species name): the edge at which the longest molecule of ``templates``
+    keeps ``tolerance`` and the bond guess's reach from its own periodic images in every
+    orientation (its extent plus that distance), and the species it is."""
+    reach = _molecules_bond_reach()
+    edges = {}
+    for sp, ts in templates.items():
+        for t in _template_list(ts):
+            cutoff = max(tolerance, 2.0 * float(reach[t.numbers].max()))
+            edges[sp.name] = max(edges.get(sp.name, 0.0), _extent(t.positions) + cutoff)
+    name = max(edges, key=edges.get)
+    return edges[name], name
+
+
+def _fit_advice(mass, templates, length, tolerance):
+    """What box keeps every molecule of ``templates`` clear of its own images, in words: the
+    edge, the density of these molecules (``mass`` in g/mol) in it, and how many times the
+    molecules at this density."""
+    edge, name = _clear_edge(templates, tolerance)
+    times = math.ceil((edge / length) ** 3)
+    return (f"a box edge of {edge:.3g} Å keeps one {name} clear of its own images in any "
+            f"orientation: give a density of at most "
+            f"{_floor3(mass / edge**3 / GCM3_TO_AMU_PER_A3):g} g/cm³ for these molecules, or "
+            f"{times} times as many molecules (n_atoms) at this density")
+
+
+def _check_molecules_fit(plan, templates, length, tolerance):
+    """Refuse, before PACKMOL, a box whose diagonal is shorter than one of its molecules.
+
+    PACKMOL keeps every atom of a molecule inside the periodic box it is given: one molecule
+    longer than the box's diagonal cannot be placed, and PACKMOL searched, failed and printed
+    its "check the spatial constraints" (constraints the user never gave) with exit code 173
+    (one DEC, 8.9 Å across, in a 5.1 Å box: 8.8 Å diagonal).
+    """
+    diagonal = math.sqrt(3.0) * length
+    longest = max(((_extent(t.positions), sp.name) for sp, ts in templates.items()
+                   for t in _template_list(ts)))
+    if longest[0] >= diagonal:
+        mass = sum(sp.mass * n for sp, n in plan.items())
+        raise ValueError(
+            f"one {longest[1]} molecule ({longest[0]:.3g} Å across) is longer than the "
+            f"diagonal of the {length:.3g} Å box ({diagonal:.3g} Å): no box this small holds "
+            f"it; {_fit_advice(mass, templates, length, tolerance)}")
+
+
 def _check_own_images(atoms, templates, tolerance):
     """Refuse a box in which a molecule comes closer than ``tolerance`` to its periodic image,
     or within the covalent bond guess's reach of it.
@@ -2048,12 +2142,15 @@ def _check_own_images(atoms, templates, tolerance):
     if own.any():
         k = int(np.argmin(np.where(own, d, np.inf)))
         name = atoms.arrays[SPECIES][i[k]]
+        # two decimals, three where two would round up to the bound (1.996 Å shown as 2.00 Å
+        # beside a tolerance of 2.0 Å)
+        shown = f"{d[k]:.2f}" if round(float(d[k]), 2) < near[k] else f"{d[k]:.3f}"
         why = (f"tolerance {tolerance} Å" if d[k] < tolerance else
                f"within the {near[k]:.2f} Å reach of a covalent bond guess: a bond to itself")
         raise ValueError(
             f"the box edge {length:.3g} Å is too short for one {name} molecule (about "
-            f"{extent[name]:.3g} Å across): it comes {d[k]:.2f} Å from its own periodic image "
-            f"({why}); pack more molecules or give a lower density"
+            f"{extent[name]:.3g} Å across): it comes {shown} Å from its own periodic image "
+            f"({why}); {_fit_advice(float(atoms.get_masses().sum()), templates, length, tolerance)}"
         )
 
 
@@ -2221,6 +2318,18 @@ def _run_packmol(exe, structures, length, tolerance, seed, timeout, nloop=None, 
                 f"({sp.name} is {across:.3g} Å across); pass spread_cations=False, or pack "
                 "fewer cations"
             )
+        if not regions and "unable to put the molecules" in proc.stdout:
+            # no constraint but the box: a molecule nearly as long as its diagonal (PACKMOL
+            # keeps every atom inside it), which PACKMOL's orientations did not find a way in for
+            across, name = max((_extent(tmpl.positions), sp.name) for sp, tmpl, _, _ in structures)
+            templates = {}
+            for sp, tmpl, _, _ in structures:
+                templates.setdefault(sp, []).append(tmpl)
+            mass = sum(sp.mass * n for sp, _, n, _ in structures)
+            raise RuntimeError(
+                f"PACKMOL could not place the molecules inside the {length:.4g} Å box at all "
+                f"(its diagonal {math.sqrt(3.0) * length:.3g} Å; one {name} is {across:.3g} Å "
+                f"across); {_fit_advice(mass, templates, length, tolerance)}")
         if proc.returncode != 0 or not out.exists() or "ERROR" in proc.stdout:
             tail = "\n".join(text.splitlines()[-25:]) or "(it printed nothing)"
             raise RuntimeError(

@@ -684,7 +684,8 @@ def get_salt(name):
         found = _salt_keys().get(_lookup_key(name))
         if found is not None:
             return SALTS[found]
-    hint = _salt_smiles_hint(name) or _close_matches(name, _salt_keys())
+    hint = (_salt_mixture_hint(name) or _salt_smiles_hint(name)
+            or _close_matches(name, _salt_keys()))
     raise ValueError(
         f"unknown salt {name!r}{hint}; known salts: {', '.join(SALTS)}; "
         "for anything else pass Salt(name, cation=Species(...), anion=Species(...))"
@@ -706,6 +707,39 @@ def _salt_keys():
     if clash:
         raise RuntimeError(f"the salt library names different salts alike: {clash}")
     return {k: v[0] for k, v in keys.items()}
+
+
+def _salt_mixture_hint(name):
+    """A hint for two or more salts given as one (``"LiPF6+LiFSI"``, ``["LiPF6", "LiFSI"]``):
+    "did you mean 'LiPF6' or 'LiFSI'?" read as if one of them were a typo."""
+    import re
+
+    if isinstance(name, str):
+        parts = [p for p in re.split(r"\s*(?:\+|&|/|,|;|\band\b)\s*", name) if p.strip()]
+    elif isinstance(name, (list, tuple, set, frozenset, dict)):
+        parts = list(name)
+    else:
+        return ""
+    salts = []
+    for part in parts:
+        if isinstance(part, Salt):
+            salts.append(part)
+        elif isinstance(part, str) and _lookup_key(part) in _salt_keys():
+            salts.append(SALTS[_salt_keys()[_lookup_key(part)]])
+        else:
+            return ""
+    if len(salts) < 2:
+        return ""
+    ions = {}
+    for k, salt in enumerate(salts, 1):
+        n_c, n_a = salt.stoichiometry
+        for ion, n in ((salt.cation, n_c), (salt.anion, n_a)):
+            ions.setdefault(ion.name, []).append(f"{n if n > 1 else ''}n{k}")
+    example = ", ".join(f"{ion!r}: {' + '.join(terms)}" for ion, terms in ions.items())
+    return (f" (a mixture of {' and '.join(s.name for s in salts)}: a composition holds one "
+            f"salt; pack a mixture by its molecules, counts={{solvent: ..., {example}}} with "
+            f"{', '.join(f'n{k}' for k in range(1, len(salts) + 1))} the formula units of "
+            "each salt, e.g. from composition_counts of each at its concentration)")
 
 
 def _salt_smiles_hint(name):

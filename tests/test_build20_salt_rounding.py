@@ -96,10 +96,13 @@ def test_molal_count_is_exact_where_the_solvent_allows():
 
 
 def _fraction_deviation(counts, solvents, shares, ratio):
-    weights = np.array([_mass(sp) if ratio == "mass" else 1.0 for sp in solvents])
-    amounts = np.array([counts[sp] for sp in solvents]) * weights
-    target = np.array(shares, dtype=float) / sum(shares)
-    return float(np.abs(amounts / amounts.sum() - target).sum())
+    """Summed deviation of the packed mole fractions from the asked mixture's: one mixture given
+    by mass or by moles is one target in molecules (closeness measured in each ratio's own
+    fractions packed the same mixture differently, as given by mass or by moles)."""
+    moles = np.array(shares, dtype=float) / np.array(
+        [_mass(sp) if ratio == "mass" else 1.0 for sp in solvents])
+    packed = np.array([counts[sp] for sp in solvents], dtype=float)
+    return float(np.abs(packed / packed.sum() - moles / moles.sum()).sum())
 
 
 @pytest.mark.parametrize("shares, ratio, n_atoms, moved", [
@@ -117,9 +120,10 @@ def test_solvent_cases_that_were_rounded_away_from_the_closest(shares, ratio, n_
 
 @pytest.mark.parametrize("ratio", ["mass", "mole"])
 def test_no_molecule_moved_between_solvents_brings_the_fractions_closer(ratio):
-    """For two- and three-solvent mixtures over a range of sizes, the packed fractions (by mass
-    or by moles, from ase.data masses) are the closest of their total count: moving any one
-    molecule from one solvent to another does not bring them closer."""
+    """For two- and three-solvent mixtures over a range of sizes, the packed mole fractions are
+    the closest of their total count to the asked mixture's (shares by mass turned into moles
+    with ase.data masses): moving any one molecule from one solvent to another does not bring
+    them closer."""
     from ase_electrolyte.species import get_species
 
     names = ["EC", "EMC", "DMC", "DEC", "PC", "DME", "GBL", "EA", "FEC", "VC"]
