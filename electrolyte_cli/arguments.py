@@ -197,7 +197,7 @@ class Parser(argparse.ArgumentParser):
                 if word in self._subcommands():
                     break
                 before.append(word)
-            hint = self._abbreviation_hint(before)
+            hint = self._abbreviation_hint(before) + self._misspelling_hint(before)
         else:
             words = (message.split(": ", 1)[1].split()
                      if message.startswith("unrecognized arguments: ") else unknown)

@@ -165,3 +165,13 @@ def test_the_advice_for_a_positions_only_trajectory_runs(tmp_path, capsys, monke
 
 def test_every_subcommand_is_covered():
     assert set(_subparsers()) == set(_COMMANDS)
+
+
+@pytest.mark.parametrize("argv", [["--verison"], ["--verison", "analyze", "x"],
+                                  ["--helpp"]])
+def test_a_misspelt_option_before_the_subcommand_names_the_one_meant(argv, capsys, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    err = _refusal(argv, capsys)
+    meant = "--version" if argv[0] == "--verison" else "--help"
+    assert f"{argv[0]}: did you mean {meant}?" in err, err
