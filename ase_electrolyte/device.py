@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 from .atoms_checks import check_flag
+from .option_words import close_option
 
 __all__ = ["Device", "device_spelling", "parse_device", "resolve_device", "reuse_freed_memory"]
 
@@ -71,7 +72,8 @@ def parse_device(device, *, allow_auto=True):
     ----------
     device : str, torch.device or Device
         ``"auto"``, ``"cpu"`` (also torch's ``"cpu:0"``), ``"cuda"`` (= ``"cuda:0"``),
-        ``"cuda:N"``, in any case and with surrounding blanks.
+        ``"cuda:N"``, in any case and with blanks around the word and the colon
+        (``" CUDA : 1 "``).
     allow_auto : bool
         Whether ``"auto"`` is accepted (returned as the string ``"auto"``).
 
@@ -79,7 +81,7 @@ def parse_device(device, *, allow_auto=True):
     ------
     ValueError
         Anything else, naming the value and the accepted forms (``"gpu"`` is told its
-        spelling ``"cuda"``).
+        spelling ``"cuda"``, a near miss such as ``"cpuu"`` or ``"cdua:1"`` the word meant).
 
     Notes
     -----
@@ -98,7 +100,9 @@ def parse_device(device, *, allow_auto=True):
                 f"device must be a CPU or CUDA device, not torch.device({str(device)!r})"
             )
         return Device(device.type, device.index or 0) if device.type == "cuda" else Device("cpu")
-    text = str(device).strip().lower() if isinstance(device, str) else None
+    # blanks around the colon ("cuda : 1", a value pasted from a table) as around any option
+    # word; torch's own parser refuses them, so the Device's str is what the backends read
+    text = re.sub(r"\s*:\s*", ":", device.strip()).lower() if isinstance(device, str) else None
     if text == "auto" and allow_auto:
         return "auto"
     m = _PATTERN.fullmatch(text or "")
@@ -114,6 +118,14 @@ def parse_device(device, *, allow_auto=True):
             hint = "; the CPU has no index other than 0"
         elif text == "auto":
             hint = "; 'auto' is not accepted here: name the device"
+        elif text:
+            # a misspelt kind ("cpuu", "cdua:1", "atuo") is named as every option word's is
+            kind, colon, index = text.partition(":")
+            words = ["cpu", "cuda"] + (["auto"] if allow_auto and not colon else [])
+            close = close_option(kind, words, cutoff=0.7)
+            meant = _PATTERN.fullmatch(f"{close}{colon}{index}") if close else None
+            if close == "auto" or (meant and (meant.group(1) == "cuda" or index in ("", "0"))):
+                hint = f" (did you mean {close + colon + index!r}?)"
         raise ValueError(f"device must be {accepted}, not {device!r}{hint}")
     return Device(m.group(1), int(m.group(2) or 0) if m.group(1) == "cuda" else 0)
 
