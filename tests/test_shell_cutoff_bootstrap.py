@@ -76,7 +76,8 @@ def _plain_corrected_positions(edges, g, counts, sigma, x, p1, end, m, n_boot=sc
         systematic = 2.0 * max(abs(move[0]), 2.0 * move_noise)
     cutoff_err = math.hypot(systematic, spread_c)
     return (float(cutoff[0]), cutoff_err, float(peak[0]), math.hypot(2.0 * peak_move[0], spread_p),
-            sc._located_spread(factor, move[0], spread_c, cutoff_err, rows > 2 and resolved))
+            sc._located_spread(factor, move[0], spread_c, cutoff_err, rows > 2 and resolved,
+                               move_noise))
 
 
 def _histograms():

@@ -76,8 +76,9 @@ def test_the_cutoff_scatter_is_calibrated_where_the_estimate_error_is_wide():
         z_err.append(np.abs(rows[:, 0] - truth) / rows[:, 2])
     z_spread, z_err = np.concatenate(z_spread), np.concatenate(z_err)
     assert n_valid >= 250
-    # one sigma: 0.68 calibrated (measured 0.79, median |z| 0.55); the Estimate's error 0.99,
-    # median |z| 0.36: its scatter is not what it measures
+    # one sigma: 0.68 calibrated (measured 0.70, median |z| 0.77; 0.82 and 0.58 while the
+    # smoothing's move entered whole, noise and all); the Estimate's error 0.99, median |z|
+    # 0.36: its scatter is not what it measures
     assert 0.60 <= np.mean(z_spread < 1.0) <= 0.90
     assert np.median(z_spread) >= 0.45
     assert np.mean(z_spread < 1.96) >= 0.93
