@@ -163,7 +163,16 @@ def _declare_common(lib: ctypes.CDLL) -> ctypes.CDLL:
         "d3_cuda_visit_model": [ctypes.POINTER(D3System), ctypes.POINTER(ctypes.c_longlong)],
     }
     for name, args in decl.items():
-        fn = getattr(lib, name)
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            # a library that passes its manifest's checksum but is not a D3 build (a cache
+            # folder copied over, a manifest rewritten): an AttributeError said only
+            # "undefined symbol"
+            raise D3AbiError(
+                f"the cached library {lib._name} does not export {name}, which every D3 "
+                f"kernel does: it is not a D3 build; delete it and its manifest "
+                f"({Path(lib._name).with_suffix('.json').name}) to rebuild it") from None
         fn.argtypes = [*args, _ep, ctypes.c_int]
         fn.restype = ctypes.c_int
     return lib
