@@ -2711,7 +2711,9 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
     equilibration point lies in the second half of the run, or, for the density, the kept
     samples still drift along a significant linear trend, a barostat still compressing; not
     converged: a slow start-up transient fitted to the whole series still drifts the kept mean
-    by more than its error; not a result: a density fixed by the input).
+    by more than its error; not a result: a density fixed by the input; time step too long:
+    the conserved energy of the stage the number averages drifts "too large", see
+    ``energy_drift``, so the average is not converged in the time step).
 
     Attributes
     ----------
@@ -2739,8 +2741,10 @@ detect_equilibration` finds, its one-sigma error from the statistical inefficien
     energy_drift : dict
         MD stage name → :class:`~ase_electrolyte.estimate.Estimate` of the drift of its
         integrator's conserved energy, meV/atom/ps (:func:`energy_drift`): "too large" says
-        that stage's time step is too long for the model. Not among :meth:`estimates`: it
-        judges the run, it is no property of the liquid.
+        that stage's time step is too long for the model, and makes the averages over that
+        stage not valid. A stage file of an earlier version, which holds no conserved energy,
+        has a drift "not recorded" (NaN, said). Not among :meth:`estimates`: it judges the
+        run, it is no property of the liquid.
     density_sem, density_verdict
         Aliases of ``density.stderr`` and ``density.verdict`` (earlier versions' attributes).
     """
