@@ -3726,9 +3726,10 @@ def energy_drift(trajectory, *, tolerance=None):
     Raises
     ------
     ValueError
-        Not a trajectory of run_md, or one that records no conserved energy (a relaxation,
-        a file of an earlier version: the message says which); a ``tolerance`` that is not a
-        positive number.
+        Not a trajectory of run_md, or one that records no conserved energy (a relaxation:
+        the message says so); a ``tolerance`` that is not a positive number. A run_md file of
+        an earlier version, whose samples hold no conserved energy, is no error: its drift is
+        "not recorded" (NaN), as :func:`run_md` and :func:`run_protocol` report it.
     """
     if tolerance is not None:
         tolerance = check_number("tolerance (meV/atom/ps)", tolerance, above=0)
@@ -3736,8 +3737,11 @@ def energy_drift(trajectory, *, tolerance=None):
     info = h5md_info(path)
     run_info = info["run_info"] or {}
     if "conserved_energy" not in info["series"]:
+        if "ensemble" in run_info:
+            # run_md's file of an earlier version: as run_md and run_protocol report it
+            return _no_drift(run_info["ensemble"], path)
         what = ("a relaxation (no dynamics)" if "fmax" in run_info else
-                "a file of an earlier version or of another writer than run_md")
+                "a file of another writer than run_md")
         raise ValueError(f"{path} records no conserved energy: {what}; its drift needs a "
                          "run_md trajectory of this version")
     _, time_ps, energy = h5md_series(path, "conserved_energy")
