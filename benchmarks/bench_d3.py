@@ -41,6 +41,7 @@ from ase.build import molecule
 _ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(_ROOT / "tests"))
 sys.path.append(str(_ROOT))
+from _arguments import number  # noqa: E402  (benchmarks/, beside this script)
 from d3_structures import molecules_on_grid, pf6  # noqa: E402
 
 
@@ -183,12 +184,12 @@ def main():
     parser.add_argument("--large", action="store_true", help="also the ~9000-atom box")
     parser.add_argument("--gpu-model", action="store_true",
                         help="only the GPU pair-image visit model (no timing, no GPU needed)")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=number("--rounds", minimum=1, integer=True), default=3,
                         help="alternating rounds of both codes on the ~1000-atom box")
     parser.add_argument("--sizes", nargs="+", type=_nrep, default=None, metavar="NX,NY,NZ",
                         help="molecules per box side (8 kinds, ~8.3 atoms each); default 5,5,5")
     parser.add_argument("--atm", action="store_true", help="add the three-body ATM term")
-    parser.add_argument("--atm-cutoff", type=float, default=None,
+    parser.add_argument("--atm-cutoff", type=number("--atm-cutoff (Å)", above=0.1), default=None,
                         help="ATM cutoff in Å (implies --atm; default 12)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -17,6 +17,7 @@ import math
 import time
 
 import numpy as np
+from _arguments import number  # benchmarks/, beside this script
 
 # illustrative QRd parameters (not fitted): only the cost is measured here
 QRD = {"Li": (0.8, 0.3), "P": (1.2, 0.5), "F": (-0.35, 0.4), "C": (0.1, 0.6),
@@ -42,9 +43,11 @@ def _step(calc, atoms):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tolerance", type=float, default=1e-6)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--tolerance", type=number("--tolerance", above=0.0, maximum=1e-3),
+                        default=1e-6)
+    parser.add_argument("--repeat", type=number("--repeat", minimum=1, integer=True), default=3)
+    parser.add_argument("--threads", type=number("--threads", minimum=1, integer=True),
+                        default=None, help="torch CPU threads")
     parser.add_argument("--no-mlip", action="store_true", help="skip the SevenNet-0 reference")
     args = parser.parse_args()
 

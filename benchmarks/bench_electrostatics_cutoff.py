@@ -45,6 +45,7 @@ import argparse
 import time
 
 import numpy as np
+from _arguments import number, word  # benchmarks/, beside this script
 
 
 def ionic_liquid(length, seed=0, density=0.1, charge=0.8):
@@ -64,7 +65,7 @@ def ionic_liquid(length, seed=0, density=0.1, charge=0.8):
 
 
 def _cutoff(text):
-    return "auto" if text == "auto" else float(text)
+    return "auto" if text.strip().lower() == "auto" else number("--cutoffs (Å)", above=0.0)(text)
 
 
 def _median_step(calc, atoms, repeat):
@@ -79,13 +80,17 @@ def _median_step(calc, atoms, repeat):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tolerance", type=float, default=1e-6)
-    parser.add_argument("--sizes", type=float, nargs="+", default=[16.0, 20.0, 25.0])
+    parser.add_argument("--tolerance", type=number("--tolerance", above=0.0, maximum=1e-3),
+                        default=1e-6)
+    parser.add_argument("--sizes", type=number("--sizes (Å)", above=0.0), nargs="+",
+                        default=[16.0, 20.0, 25.0])
     parser.add_argument("--cutoffs", type=_cutoff, nargs="+", default=[8.0, 10.0, 12.0, "auto"],
                         help="Å, or auto (the default's choice)")
-    parser.add_argument("--methods", nargs="+", default=["pme", "ewald"])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--methods", type=word("--methods", ("pme", "ewald")), nargs="+",
+                        default=["pme", "ewald"])
+    parser.add_argument("--repeat", type=number("--repeat", minimum=1, integer=True), default=3)
+    parser.add_argument("--threads", type=number("--threads", minimum=1, integer=True),
+                        default=None, help="torch CPU threads")
     args = parser.parse_args()
 
     import warnings
