@@ -3666,7 +3666,12 @@ def _drift_estimate(time_ps, energy_eV, n_atoms, *, ensemble, timestep_fs, where
             slope, float("nan"), _DRIFT_UNIT, method(n_blocks),
             f"too short: {e.size} samples of the {what}"
             + (f", correlated over {fit.g:.3g} samples" if fit.g > 1.0 else "")
-            + f" (need {n_blocks} blocks of {fit.block}: {fit.needed}); run longer",
+            + f" (need {n_blocks} blocks of {fit.block}: {fit.needed}); run longer"
+            # no error bar yet, but a slope far beyond the tolerance is rarely the noise of a
+            # conserving run: said, so that "run longer" is not read as "sound so far"
+            + (f"; its slope so far, {slope:+.3g} meV/atom/ps, is {abs(slope) / tolerance:.0f} "
+               f"times the tolerance: check the time step and the model's forces first"
+               if abs(slope) > 10.0 * tolerance else ""),
             n_samples=e.size)
     notes = []
     converged = True

@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 from stopping_argon import StoppingArgon, argon
 
-from ase_electrolyte.md import MAX_ENERGY_DRIFT, energy_drift, run_protocol
+from ase_electrolyte.md import MAX_ENERGY_DRIFT, energy_drift, run_md, run_protocol
 
 _KW = dict(temperature_K=84.0, preequilibration_ps=0, equilibration_ps=0.05,
            production_ps=2.0, production_ensemble="nve", timestep_fs=5.0,
@@ -84,3 +84,16 @@ def test_an_old_stage_file_has_its_drift_not_recorded_and_no_error(tmp_path):
     assert again.energy_drift["equilibration"].verdict == first.energy_drift[
         "equilibration"].verdict
     assert again.temperature.value == first.temperature.value
+
+
+def test_a_short_run_that_drifts_far_says_so_beside_too_short():
+    kw = dict(ensemble="nvt", steps=60, timestep_fs=5.0, temperature_K=84.0, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ageing = run_md(argon(_AgeingArgon(), rattle=0.05), **kw).info["energy_drift"]
+        sound = run_md(argon(StoppingArgon(), rattle=0.05), **kw).info["energy_drift"]
+    # 1 meV/atom/ps, 19 tolerances, without an error bar yet: still too short, and says so
+    assert ageing["verdict"].startswith("too short") and abs(ageing["value"] - 1.0) < 0.05
+    assert f"{ageing['value']:+.3g} meV/atom/ps, is 19 times the tolerance" in ageing["verdict"]
+    assert sound["verdict"].startswith("too short") and "times the tolerance" not in sound[
+        "verdict"]
