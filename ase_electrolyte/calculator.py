@@ -182,8 +182,9 @@ class Calculator(ParametersContract, _AseCalculator):
         (:class:`ase_electrolyte.committee.Committee`: mean and spread of the members).
         A registered name (:func:`ase_electrolyte.list_models`: ``"sevennet-0"``,
         ``"sevennet-0-22may2024"``, ``"sevennet-mf-0"``, ``"sevennet-l3i5"``, ``"chgnet-0.3.0"``,
-        ``"chgnet-0.2.0"``) or a model file: a SevenNet checkpoint (``.pth``), a MACE ``.model``,
-        a NequIP/Allegro compiled model (``.nequip.pt2``/``.nequip.pth``) or a GAP ``.xml``.
+        ``"chgnet-0.2.0"``) or a model file: a SevenNet checkpoint (``.pth``), a CHGNet
+        checkpoint (``.pth.tar``, e.g. of CHGNet's trainer), a MACE ``.model``, a
+        NequIP/Allegro compiled model (``.nequip.pt2``/``.nequip.pth``) or a GAP ``.xml``.
     dispersion : None, str, dict or ase_electrolyte.D3
         ``None`` (no dispersion), a :class:`ase_electrolyte.D3` instance, a dict of its
         options (what ``D3.todict()`` gives), or a short spec (:func:`parse_dispersion`):

@@ -15,13 +15,21 @@ suffix                     backend
 ``.nequip.pth``
 ``.xml``                   GAP (``quippy-ase``)
 ``.pth``, ``.pt``          SevenNet checkpoint (``sevenn``)
+``.pth.tar``               CHGNet checkpoint (``chgnet``)
 =========================  ==========================================
+
+A torch archive's table of contents (and its small ``data.pkl``, read as bytes) tells a
+SevenNet checkpoint from a CHGNet one, a pickled MACE module or a compiled NequIP model under
+any of these suffixes; a file given with a ``backend`` its content contradicts is refused
+before it is unpickled, naming the backend it holds.
 
 Model files are code: a pickled checkpoint or module (SevenNet ``.pth``, MACE ``.model``) runs
 whatever it names when it is unpickled, and a compiled NequIP model runs its own code. Loading
-such a file warns once (:class:`ModelFileTrustWarning`) that it must be trusted like code. A
-SevenNet checkpoint is first opened with ``torch.load(weights_only=True)``, which allows only
-tensors and plain containers; when that succeeds the file holds no code and no warning is given.
+such a file warns once per file and content (:class:`ModelFileTrustWarning`: the same file
+under another path or a link is not warned again, a file replaced on disk is) that it must be
+trusted like code. A SevenNet or CHGNet checkpoint is first opened with
+``torch.load(weights_only=True)``, which allows only tensors and plain containers; when that
+succeeds the file holds no code and no warning is given.
 """
 
 from __future__ import annotations
@@ -257,28 +265,47 @@ def _backend_of_file(path):
         return "nequip"
     if lower.endswith(".xml"):
         return "gap"
-    if lower.endswith((".pth", ".pt", ".pt2")):
-        # these suffixes are shared by SevenNet checkpoints, NequIP compiled models and MACE
-        # models saved under another name; the archive's table of contents says which
-        kind = _torch_archive_kind(path)
+    if lower.endswith((".pth", ".pt", ".pt2", ".pth.tar")):
+        # these suffixes are shared by SevenNet and CHGNet checkpoints, NequIP compiled models
+        # and MACE models saved under another name; the archive's table of contents says which
+        kind = _archive_backend(path)
         if kind is not None:
-            return "nequip" if kind.startswith("nequip") else kind
+            return kind
         if lower.endswith((".pth", ".pt")):
             return "sevennet"
     raise ValueError(
-        f"cannot tell the model type of {path!r} from its suffix: expected .model (MACE), "
-        ".nequip.pt2/.nequip.pth (NequIP/Allegro), .xml (GAP) or .pth (SevenNet checkpoint); "
-        "pass backend=... to say which"
+        f"cannot tell the model type of {path!r} from its suffix or content: expected .model "
+        "(MACE), .nequip.pt2/.nequip.pth (NequIP/Allegro), .xml (GAP), .pth (SevenNet "
+        "checkpoint) or .pth.tar (CHGNet checkpoint); pass backend=... to say which"
     )
 
 
-def _torch_archive_kind(path):
-    """``"nequip-torchscript"``, ``"nequip-aotinductor"``, ``"mace"`` or ``None`` (unknown).
+#: How each backend's files are named in messages.
+_FILE_KINDS = {"sevennet": "a SevenNet checkpoint", "chgnet": "a CHGNet checkpoint",
+               "mace": "a pickled MACE model", "nequip": "a compiled NequIP/Allegro model",
+               "gap": "a GAP potential"}
 
-    Reads only the zip directory (and, for a pickled module, its small ``data.pkl``), never the
-    weights: ``nequip-compile`` writes its metadata as TorchScript extra files
-    (``<name>/extra/type_names``) or packs an AOTInductor library (``<name>/data/aotinductor/``);
-    a whole MACE module pickled by ``torch.save`` names its classes in ``data.pkl``.
+
+def _archive_backend(path):
+    """The backend whose file ``path`` is by its torch archive's content, or ``None``."""
+    kind = _torch_archive_kind(path)
+    if kind is None:
+        return None
+    return "nequip" if kind.startswith("nequip") else kind
+
+
+def _torch_archive_kind(path):
+    """``"nequip-torchscript"``, ``"nequip-aotinductor"``, ``"mace"``, ``"sevennet"``,
+    ``"chgnet"`` or ``None`` (unknown).
+
+    Reads only the zip directory (and, for a pickled object, its small ``data.pkl`` as bytes,
+    never unpickled), never the weights: ``nequip-compile`` writes its metadata as TorchScript
+    extra files (``<name>/extra/type_names``) or packs an AOTInductor library
+    (``<name>/data/aotinductor/``); a whole MACE module pickled by ``torch.save`` names its
+    classes in ``data.pkl``; a SevenNet checkpoint is a dict of ``model_state_dict`` and
+    ``config``, a CHGNet one (``CHGNet.as_dict``, its trainer's files) holds ``model_args``
+    beside a ``state_dict``. A CHGNet checkpoint given as a SevenNet one failed inside sevenn
+    as ``KeyError: 'cutoff'``.
     """
     import zipfile
 
@@ -290,8 +317,14 @@ def _torch_archive_kind(path):
             if any("/data/aotinductor/" in name for name in names):
                 return "nequip-aotinductor"
             pickles = [name for name in names if name.endswith("/data.pkl")]
-            if len(pickles) == 1 and b"mace.modules" in archive.read(pickles[0]):
-                return "mace"
+            if len(pickles) == 1:
+                table = archive.read(pickles[0])
+                if b"mace.modules" in table:
+                    return "mace"
+                if b"model_state_dict" in table and b"config" in table:
+                    return "sevennet"
+                if b"model_args" in table and b"state_dict" in table:
+                    return "chgnet"
     except (zipfile.BadZipFile, OSError):
         return None
     return None
@@ -490,9 +523,24 @@ class ModelFileTrustWarning(UserWarning):
 _WARNED_FILES = set()
 
 
+def _file_version(path):
+    """What makes a warned file the same file: its device, inode, size and modification time.
+
+    The same file under another path, relative or through a link, is one; a file replaced on
+    disk (a new checkpoint copied over the old one, which may hold other code) is another,
+    where the resolved path alone kept the first file's silence.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (os.path.realpath(path),)
+    return (os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def _warn_untrusted(path, how):
-    """Warn once per file that loading it executes code from it."""
-    key = os.path.realpath(path)
+    """Warn once per file and content version (:func:`_file_version`) that loading it executes
+    code from it."""
+    key = _file_version(path)
     if key in _WARNED_FILES:
         return
     _WARNED_FILES.add(key)
@@ -637,11 +685,14 @@ def _checked_model(model, backend, options):
                              f"the registered model {registered_name(model)!r} is given as a "
                              "str)")
         _check_file_path(model)
+        asked = backend
         if backend is None:
             backend = _backend_of_file(model)
         elif backend not in _BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; known: {sorted(_BACKENDS)}")
         _check_file_content(model, backend)
+        if asked is not None:
+            _check_file_backend(model, backend)
         source = model
     else:
         raise _unknown_model(model)
@@ -675,7 +726,7 @@ def _check_file_modal(path, options):
         _check_modal(path, _Fidelities(modals), options)
 
 
-_MODEL_SUFFIXES = (".model", ".pt2", ".pth", ".pt", ".xml")
+_MODEL_SUFFIXES = (".model", ".pt2", ".pth", ".pt", ".xml", ".pth.tar")
 
 
 def model_spec(model):
@@ -697,7 +748,8 @@ def model_spec(model):
 
 def is_model_file(path):
     """Whether ``path`` names a model file by its suffix (``.model``, ``.pt2``, ``.pth``,
-    ``.pt``, ``.xml``; any case), as :func:`load_model` tells a file from a registered name.
+    ``.pt``, ``.xml``, ``.pth.tar``; any case), as :func:`load_model` tells a file from a
+    registered name.
 
     Tells a second model from a file of labelled frames where either may be given (``electrolyte
     diagnose --reference``). Nothing is read or imported.
@@ -725,6 +777,17 @@ def _is_file_spec(model):
     return os.path.lexists(model) or model.strip().lower().endswith(_MODEL_SUFFIXES)
 
 
+def _other_case(path):
+    """The file of the folder of ``path`` whose name differs from it in case alone, or None."""
+    folder, name = os.path.split(path)
+    try:
+        entries = os.listdir(folder or ".")
+    except OSError:
+        return None
+    same = sorted(e for e in entries if e != name and e.lower() == name.lower())
+    return os.path.join(folder, same[0]) if same else None
+
+
 def _check_file_path(path):
     """ValueError unless ``path`` is a readable, non-empty regular file (links followed)."""
     if not os.path.exists(path):
@@ -738,6 +801,10 @@ def _check_file_path(path):
             # a path is taken as typed (file names may hold spaces), but the near miss is named
             raise ValueError(f"model file {path!r} does not exist; {stripped!r} does (stray "
                              "spacing around the path?)")
+        other = _other_case(path)
+        if other is not None:
+            raise ValueError(f"model file {path!r} does not exist; {other!r} does (file names "
+                             "are case-sensitive here: give it as spelled on disk)")
         raise ValueError(f"model file {path!r} does not exist")
     if not os.path.isfile(path):
         raise ValueError(f"model {path!r} is not a file")
@@ -793,6 +860,23 @@ def _check_file_content(path, backend):
                 "checksum stored with it (a damaged copy, download or disk); torch would load "
                 "the changed weights without a word"
             )
+
+
+def _check_file_backend(path, backend):
+    """ValueError when the torch archive at ``path`` is another backend's file than the
+    ``backend`` asked for, before any backend unpickles it.
+
+    A CHGNet checkpoint given with ``backend="sevennet"`` failed inside sevenn as
+    ``KeyError: 'cutoff'``, and a SevenNet one with ``backend="chgnet"`` as "Unknown
+    model_name": neither named the backend the file holds.
+    """
+    held = _archive_backend(path)
+    if held is not None and held != backend:
+        raise ValueError(
+            f"model file {path!r} is {_FILE_KINDS[held]}, not {_FILE_KINDS[backend]} "
+            f"(backend={backend!r}): pass backend={held!r}, or leave backend out and the "
+            "file's content decides"
+        )
 
 
 def _first_bad_record(archive):
@@ -895,7 +979,15 @@ def _load_chgnet(source, device, dtype, options):
     from chgnet.model import CHGNet
     from chgnet.model.dynamics import CHGNetCalculator
 
-    model = CHGNet.load(model_name=source, use_device=device, verbose=False)
+    if source in ("0.3.0", "0.2.0") and not os.path.lexists(source):
+        model = CHGNet.load(model_name=source, use_device=device, verbose=False)
+    else:
+        # a checkpoint file (CHGNet.as_dict or its trainer's): CHGNet.load takes release
+        # names only, and told of a file "Unknown model_name='model.pth.tar'"
+        if not _is_plain_checkpoint(source):
+            _warn_untrusted(source, "unpickles objects beyond plain tensors (torch "
+                                    "weights_only=False)")
+        model = CHGNet.from_file(source).to(device)
     calc = CHGNetCalculator(model, use_device=device, return_site_energies=True, **options)
     # CHGNet's atom embedding covers Z = 1..94; it builds its graph from a pymatgen Structure,
     # which needs a lattice
