@@ -9,28 +9,16 @@ verdicts, plots against concentration and, given measured values, parity plots a
 absolute/percentage errors.
 """
 
-import importlib
-import sys
-import types
-
-#: Public name → the submodule that defines it. Imported on first use (PEP 562): the table's
-#: statistics (scipy.stats, over a second on a loaded machine) are not needed to refuse
-#: ``electrolyte screen --workers 0`` or to read a plan.
-_WHERE = {
-    "aggregate": "aggregate",
-    "compare_experimental": "aggregate",
-    "summary_estimate": "aggregate",
-    "task_table": "aggregate",
-    "ScreenResult": "engine",
-    "local_cluster_size": "engine",
-    "run_screen": "engine",
-    "Composition": "plan",
-    "Plan": "plan",
-    "PlanError": "plan",
-    "Task": "plan",
-    "load_plan": "plan",
-    "run_task": "task",
-}
+# Eager, as a package's __init__ conventionally is: a submodule's heavy imports (numpy, the
+# table's statistics in scipy.stats, pandas, matplotlib, dask) sit in the functions that need
+# them, so that neither reading a plan nor refusing ``electrolyte screen --workers 0`` pays
+# for them. Importing the function ``aggregate`` after its submodule of the same name binds
+# the package's attribute to the function once; a later import of the submodule finds it in
+# sys.modules and leaves the attribute alone (as ``ase.build.bulk``).
+from .aggregate import aggregate, compare_experimental, summary_estimate, task_table
+from .engine import ScreenResult, local_cluster_size, run_screen
+from .plan import Composition, Plan, PlanError, Task, load_plan
+from .task import run_task
 
 __all__ = [
     "Composition",
@@ -47,33 +35,3 @@ __all__ = [
     "summary_estimate",
     "task_table",
 ]
-
-
-class _Package(types.ModuleType):
-    """This package, whose attribute ``aggregate`` stays the function: importing the
-    submodule of that name (``from .aggregate import ...`` anywhere) sets it as the package's
-    attribute, which the eager import of earlier versions then overwrote with the function."""
-
-    def __setattr__(self, name, value):
-        if isinstance(value, types.ModuleType) and name in _WHERE \
-                and value.__name__ == f"{__name__}.{name}":
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
-def __getattr__(name):
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    # the submodule "aggregate" and the function of that name: the function wins, as the
-    # eager import gave it
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))

@@ -33,18 +33,14 @@ from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
-
-from mda_electrolyte.uncertainty import few_dof_note, mean_error
-
 from ..atomic_file import atomic_path, save_figure
-from ..estimate import METHODS
 from .engine import PLAN_FILE, TASKS_DIR, check_record
 from .plan import (
     PlanError,
     _solvent,
     _spelling,
     box_of,
+    mole_shares,
     packed_concentration,
     record_fingerprints,
     task_seed,
@@ -301,6 +297,8 @@ def _box_length(comp, plan, place, masses=None):
     known. The Yeh–Hummer correction of :func:`compare_experimental` needs it. ``masses``: a
     dict that keeps each composition's mass (or the error packing it) for the next call.
     """
+    import numpy as np
+
     from ..species import get_species
     from ..units import GCM3_TO_AMU_PER_A3
 
@@ -338,6 +336,8 @@ def _run_shape(place, set_temperature=math.nan):
     (tasks of an earlier version mixed in); ``doubts``: replicas that ran away from
     ``set_temperature`` (:data:`TEMPERATURE_TOLERANCE`).
     """
+    import numpy as np
+
     from mda_electrolyte.diffusion import check_cubic_box
 
     if not len(place):
@@ -441,6 +441,12 @@ def _row(group, n_finished, failures, doubts=(), n_planned=None):
     (:func:`_place_doubts`); ``n_planned``: the replicas the plan asks for (default: those
     finished or failed).
     """
+    import numpy as np
+
+    from mda_electrolyte.uncertainty import few_dof_note, mean_error
+
+    from ..estimate import METHODS
+
     n_failed = len(failures)
     # plain arrays, not pandas selections: 7 ms a row that way, 70 s for the 10^4 rows of a
     # large folder
@@ -745,7 +751,7 @@ def summary_estimate(row):
     ValueError
         A row that lacks one of the needed columns (named).
     """
-    from ..estimate import Estimate
+    from ..estimate import METHODS, Estimate
 
     missing = [k for k in ("mean", "sem", "unit", "valid", "verdict") if k not in row]
     if missing:
@@ -861,6 +867,7 @@ def plot_summary(summary, folder):
     concentration (:data:`NO_NUMBER_LABEL`): it was absent from the figure, as if never planned.
     """
     import matplotlib
+    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -945,6 +952,8 @@ def plot_summary(summary, folder):
 
 def _packed_x(rows):
     """The packed concentration of summary ``rows``, the nominal one where it is not known."""
+    import numpy as np
+
     if "packed_concentration" not in rows:  # a table of an earlier version
         return rows["concentration"].to_numpy(dtype=float)
     packed = rows["packed_concentration"].to_numpy(dtype=float)
@@ -952,10 +961,10 @@ def _packed_x(rows):
 
 
 def _composition_key(shares, ratio, salt, concentration, units, temperature):
-    total = sum(shares.values())
-    mix = tuple(sorted((k, round(v / total, 6)) for k, v in shares.items()))
-    # as in plan.composition_key: mass and mole fractions are the same for one solvent
-    ratio = ratio if len(mix) > 1 else None
+    # as in plan.composition_key: a measurement given by mass matches the screen's composition
+    # given by moles or by volume
+    mix, ratio = mole_shares(shares, ratio)
+    mix = tuple(sorted((k, round(v, 6)) for k, v in mix.items()))
     return (mix, ratio, salt or "", round(float(concentration), 9), units, float(temperature))
 
 
@@ -1301,7 +1310,12 @@ def compare_experimental(summary, experimental, outdir, *, plots=True):
 
 def _compare(summary, experimental, outdir, plots):
     """:func:`compare_experimental` itself."""
+    import numpy as np
     import pandas as pd
+
+    from mda_electrolyte.uncertainty import few_dof_note
+
+    from ..estimate import METHODS
 
     temperatures = sorted(summary["temperature_K"].unique()) if len(summary) else None
     rows = read_experimental(experimental, temperatures)
@@ -1644,6 +1658,10 @@ def _combined_dof(sem, dof, experiment_error):
 
 def _mean_and_error(values):
     """Mean of the compared rows' deviations and its t-scaled standard error (NaN below 2)."""
+    import numpy as np
+
+    from mda_electrolyte.uncertainty import mean_error
+
     values = np.asarray(values, dtype=float)
     if values.size == 0:
         return math.nan, math.nan

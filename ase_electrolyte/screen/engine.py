@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
-import uuid
-from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -932,6 +929,7 @@ def _check_answers(scheduler, handshake_s=None):
     retries decide (a scheduler that is still starting is reached on one of them). TLS
     addresses are left to the client (the handshake needs its security settings).
     """
+    import asyncio
     import concurrent.futures
     import socket
 
@@ -1002,6 +1000,8 @@ def _check_workers(client, plan, outdir, say):
     checked here; a task that finishes where the client cannot read its result is recorded as
     failed (see :func:`_submit_and_wait`).
     """
+    import uuid
+
     workers = client.scheduler_info()["workers"]
     if not workers:
         say("no worker connected yet: the tasks wait in the scheduler's queue for workers")
@@ -1078,6 +1078,9 @@ _TASK_PLAN_KEYS = ("fingerprint", "model", "n_atoms", "density", "protocol", "an
 
 
 def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll_s, per_host):
+    import asyncio
+    from concurrent.futures import CancelledError
+
     from distributed import wait
 
     # not the compositions list: every spec carried it, 9.5 kB a task for a grid of 100

@@ -838,7 +838,10 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
                 f"{where}: unknown key(s) {unknown}; known: {sorted(_COMPOSITION_KEYS)}", unknown
             )
         if "solvent" not in entry:
-            raise PlanError(f"{where}: no solvent")
+            raise PlanError(f"{where}: no solvent" + (
+                " (a plan's composition is a salt in a solvent; a salt alone, an ionic liquid "
+                "or a molten salt, has no concentration to screen: electrolyte_box(counts=...) "
+                "packs one)" if entry.get("salt") is not None else ""))
         ratio = _spelling(entry.get("ratio", "mass"), "ratio", where)
         units = _spelling(entry.get("units", "molal"), "units", where)
         if units == "molar" and density is None:
@@ -851,7 +854,10 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
             try:
                 salt = get_salt(salt).name
             except ValueError as err:
-                raise PlanError(f"{where}: {err}") from None
+                # the library's way to a mixture (counts=) is no key of a plan
+                extra = ("; a plan's composition holds one salt: a mixture of salts is not "
+                         "screened" if "a mixture of" in str(err) else "")
+                raise PlanError(f"{where}: {err}{extra}") from None
         solvents = entry["solvent"]
         solvents = solvents if isinstance(solvents, list) else [solvents]
         if not solvents:  # an empty grid would drop the entry without a word
@@ -1124,11 +1130,34 @@ def composition_key(composition):
         A :class:`Composition` or its ``asdict`` form (as stored in ``plan.json``).
     """
     c = composition if isinstance(composition, dict) else asdict(composition)
-    total = sum(c["solvent"].values())
-    shares = tuple(sorted((k, round(v / total, 9)) for k, v in c["solvent"].items()))
-    # the ratio means nothing for a single solvent
-    ratio = c["ratio"] if len(shares) > 1 else None
+    shares, ratio = mole_shares(c["solvent"], c["ratio"])
+    shares = tuple(sorted((k, round(v, 9)) for k, v in shares.items()))
     return shares, ratio, c["salt"] or None, round(float(c["concentration"]), 9), c["units"]
+
+
+def mole_shares(solvent, ratio):
+    """``(mole fractions, None)`` of ``solvent`` (``{name: share}``) given by ``ratio``.
+
+    One mixture given by mass, by moles or by volume packs the same molecules
+    (:func:`~ase_electrolyte.build.composition_counts`): compared by their shares as written,
+    EC:EMC 3:7 by mass and its mole fractions were two electrolytes, simulated twice. A
+    solvent the library does not know (a record of another version) keeps its shares as
+    written and its ratio (marked "as written"), which then still tells it apart.
+    """
+    from ..build import _share_per_molecule, composition_word
+    from ..species import get_species
+
+    total = sum(solvent.values())
+    if len(solvent) == 1:  # the ratio means nothing for a single solvent
+        return {k: v / total for k, v in solvent.items()}, None
+    try:
+        per_molecule = _share_per_molecule([get_species(k) for k in solvent],
+                                           composition_word(ratio, "ratio"))
+    except ValueError:
+        # never None, which stands for mole fractions
+        return {k: v / total for k, v in solvent.items()}, f"{ratio} as written"
+    moles = [float(v / w) for v, w in zip(solvent.values(), per_molecule, strict=True)]
+    return {k: m / sum(moles) for k, m in zip(solvent, moles, strict=True)}, None
 
 
 def _protocol(data):

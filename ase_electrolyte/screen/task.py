@@ -44,7 +44,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -529,6 +528,8 @@ def _folder_and_finished(spec):
 
 def _run_limited(spec, limit):
     """:func:`run_task` in a child process that is stopped at ``limit`` seconds."""
+    import subprocess
+
     folder, done, finished = _folder_and_finished(spec)
     if finished is not None:
         return finished
