@@ -160,8 +160,13 @@ def unit_doubt(reference, model, quantity, n_atoms=None, *, factors=None):
     """A sentence when ``reference`` looks like ``model`` in another unit, else ``None``.
 
     The ratio of the root-mean-square magnitudes of reference and model within 10 % of a
-    factor of :data:`UNIT_FACTORS` (forces: :data:`FORCE_UNIT_FACTORS`), e.g. 23.06 for labels
-    in kcal/mol, or for a stress within a factor of 2 of one of :data:`STRESS_UNIT_FACTORS`
+    factor of :data:`UNIT_FACTORS`, e.g. 23.06 for labels in kcal/mol; for forces (of
+    :data:`FORCE_UNIT_FACTORS`) the regression ratio ``Σ ref² / Σ ref·model``, which a
+    model's scatter does not bias, within a factor of 1.35 of a factor far from 1 where the
+    two correlate, within 2.5 % of one near 1 (eV/Bohr, 0.529: a model twice too stiff gives
+    0.500, and the sentence then names that reading too, which energies compared beside the
+    forces rule out in :class:`IntraInterErrors`); or for a stress within a factor of 2 of
+    one of :data:`STRESS_UNIT_FACTORS`
     (GPa, kbar, bar; with the opposite sign named too, a pressure in GPa): no model under test
     is that far off while matching the shape of the labels; for energies over 3 frames or more
     their spread over frames must be within 30 % of the same factor (energies of another
