@@ -479,6 +479,14 @@ class Calculator(ParametersContract, _AseCalculator):
             for key in set(p) | set(old)
             if key not in ("dispersion", "electrostatics")
         )
+        self._file_replaced = False
+        if (not reload and "model" in given and getattr(self, "_model_sha256", None)
+                and _model_file_sha256(p["model"], missing=True) not in (
+                    None, self._model_sha256)):
+            # set(model=path) with the path of the loaded model, whose file was written anew
+            # since (a fine-tune saved to the same name): it was no change, and the old
+            # network went on giving its numbers under the file's name
+            reload = self._file_replaced = True
         return device, terms, reload
 
     def _configure_terms(self, p, old, given, device, device_moved):

@@ -244,6 +244,10 @@ class ParametersContract:
         }
         # an option dropped by the change (a backend option of a replaced model) changed too
         changed.update({key: None for key in old if key not in normalised})
+        if getattr(self, "_file_replaced", False):
+            # the same model path whose file holds another model now: loaded again, a change
+            changed["model"] = normalised["model"]
+            self._file_replaced = False
         self._store(normalised)
         if changed:
             self.reset()
