@@ -62,6 +62,12 @@ class ScreenResult:
         Task id → seconds the task itself ran (for the tasks of this call).
     task_timing : dict
         Task id → the task's ``timing`` (worker, UNIX start and end, seconds per phase).
+    restarted : dict
+        Task id → how the tasks of this call that had been attempted before started (the
+        ``restart`` of their ``result.json`` or ``error.json``): ``attempt``, ``start``
+        (``"resumed"`` from an earlier attempt's frames, or ``"recomputed"``), the
+        ``lost_workers`` whose process died running it (a worker killed, or this screen's
+        process) and the ``trajectories`` that were kept. Each is also printed as a line.
     timing : dict
         Seconds of each part of this call: ``setup`` (plan checks, output folder),
         ``cluster`` (starting a local cluster), ``tasks`` (first submission to last result),
@@ -80,6 +86,7 @@ class ScreenResult:
     wall_s: float = 0.0
     task_s: dict = field(default_factory=dict)
     task_timing: dict = field(default_factory=dict)
+    restarted: dict = field(default_factory=dict)
     timing: dict = field(default_factory=dict)
 
 
@@ -862,6 +869,29 @@ def drift_lines(task_id, out):
             if isinstance(d, dict) and str(d.get("verdict", "")).startswith("too large")]
 
 
+def restart_line(task_id, restart):
+    """The line :func:`run_screen` prints of a task that had been attempted before: the
+    workers lost running it, by name, and whether its MD was resumed or run again."""
+    lost = restart.get("lost_workers") or []
+    failed = [a for a in restart.get("earlier_attempts", [])
+              if str(a.get("outcome", "")).startswith("failed")]
+    before = []
+    if lost:
+        before.append(f"lost on {', '.join(map(str, lost))}")
+    if failed:
+        before.append(f"{counted(len(failed), 'earlier attempt')} failed")
+    kept = restart.get("trajectories") or {}
+    if restart.get("start") == "resumed":
+        how = "resumed: " + ", ".join(
+            f"{name} reused (complete)" if k.get("complete")
+            else f"{name} from step {k.get('last_step')}"
+            for name, k in kept.items() if k.get("n_frames"))
+    else:
+        how = "recomputed from its start (no frame was kept)"
+    before = "; ".join(before) or "earlier attempt unrecorded"
+    return f"  {task_id}: attempt {restart.get('attempt')} ({before}); {how}"
+
+
 def progress_line(queued, running, done, done_elsewhere, failed):
     """The progress line :func:`run_screen` prints while its tasks run.
 
@@ -1136,6 +1166,11 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
                     f"{RESULT_FILE} is not visible here: the output folder must be on a file "
                     "system shared by the client and every worker",
                 }
+            restart = out.get("restart")
+            if (isinstance(restart, dict) and restart.get("attempt", 1) > 1
+                    and not out.get("skipped")):
+                result.restarted[task.id] = restart
+                say(restart_line(task.id, restart))
             if out.get("status") == "done":
                 if out.get("skipped"):
                     result.n_skipped += 1

@@ -5,7 +5,12 @@ files of :func:`ase_electrolyte.md.run_protocol`, ``analysis/summary.json`` and,
 ``result.json``: written atomically when everything has finished, it is the done-marker. A task
 that finds its ``result.json`` returns it without work; one that finds a partial run resumes it
 (the box is read back, the protocol continues from the last written frame). A failure is written
-to ``error.json`` and returned, so one bad composition does not stop the others.
+to ``error.json`` and returned, so one bad composition does not stop the others. Each attempt
+at the task is logged in ``attempts.json`` (its worker, start, end and outcome); one whose process
+died (a worker killed, the screen's process killed) has no outcome there, and the next attempt
+marks it lost. The result (or failure) records under ``restart`` which attempt it is, the workers
+lost before it, and whether it started fresh, resumed an earlier attempt's frames or recomputed
+them from the start.
 
 With the plan's ``task_timeout_s`` a task runs in a process of its own, started by the worker's
 thread: dask cannot stop a running thread, and a task that hung (a stalled GPU, a model stuck in
@@ -403,7 +408,7 @@ def run_task(spec):
     start = time.perf_counter()
     cpu = time.process_time()
     timing = {"worker": spec.get("worker") or _worker_name(), "start": time.time()}
-    claim = identity = None
+    claim = identity = restart = None
     try:
         try:
             claim, waited = _claim(folder)
@@ -412,6 +417,7 @@ def run_task(spec):
                 timing["waited_s"] = waited
             if done.exists():  # finished by the copy this one waited for
                 return _finished(done, spec["task"])
+            restart = _open_attempt(folder, timing)
             result = _run(spec, folder, timing)
         except Exception as err:  # a failed task is recorded, the others go on
             timing["end"] = time.time()
@@ -423,7 +429,10 @@ def run_task(spec):
                 "elapsed_s": time.perf_counter() - start,
                 "timing": timing,
             }
+            if restart is not None:
+                failure["restart"] = restart
             return _record(folder, identity, ERROR_FILE, failure)
+        result["restart"] = restart
         result["elapsed_s"] = time.perf_counter() - start
         timing["end"] = time.time()
         # CPU seconds of this process: with the wall time, tells a busy machine from slow code
@@ -909,6 +918,7 @@ def _record(folder, identity, name, outcome):
     if why is None:
         try:
             write_json(folder / name, outcome)
+            _close_attempt(folder, outcome)
             return outcome
         except FileNotFoundError:  # removed between the look and the write
             why = _folder_gone(folder, identity) or "was removed while the task ran"
@@ -923,6 +933,95 @@ def _record(folder, identity, name, outcome):
         "elapsed_s": outcome.get("elapsed_s"),
         "timing": outcome.get("timing"),
     }
+
+
+#: The task's attempts, oldest first: ``worker``, UNIX ``start`` and ``end``, and ``outcome``
+#: (``"done"``, ``"failed: ..."``, or :data:`LOST` for one whose process ended unrecorded).
+ATTEMPTS_FILE = "attempts.json"
+#: The outcome of an attempt whose process ended without recording one.
+LOST = ("lost: its process ended without recording an outcome (its worker died or was killed, "
+        "the screen's process was killed, or its machine went down)")
+
+
+def _read_attempts(folder):
+    """The attempts ``folder`` records (``[]``: none, or a file that is not a list of them)."""
+    try:
+        attempts = json.loads((folder / ATTEMPTS_FILE).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return []
+    if not isinstance(attempts, list) or not all(isinstance(a, dict) for a in attempts):
+        return []
+    return attempts
+
+
+def _kept_trajectories(folder):
+    """What an earlier attempt left of each MD stage: H5MD file name -> ``complete``,
+    ``n_frames`` and ``last_step`` (``error`` for a file that does not read)."""
+    from ..trajectory import h5md_info
+
+    kept = {}
+    # the published files only: a ".name.<pid>-...part.h5md" skeleton held no frame
+    for path in sorted(folder.glob("[!.]*.h5md")):
+        try:
+            info = h5md_info(path)
+        except Exception as err:  # noqa: BLE001 - run_protocol says what it does with it
+            kept[path.name] = {"error": f"{type(err).__name__}: {err}"}
+            continue
+        kept[path.name] = {"complete": bool(info["complete"]), "n_frames": int(info["n_frames"]),
+                           "last_step": int(info["last_step"] or 0)}
+    return kept
+
+
+def _open_attempt(folder, timing):
+    """Record this attempt in the task's ``attempts.json`` (with its claim held) and say how it
+    starts.
+
+    A task whose worker was killed (or whose screen was) left a partial run and no outcome:
+    the rescheduled or rerun task resumed it, and its ``result.json`` looked like that of an
+    uninterrupted run; nothing said that a worker had been lost, nor whether the MD was resumed
+    from a frame or run again from its start.
+
+    Returns
+    -------
+    dict
+        ``attempt`` (1 for the first), ``start``: ``"fresh"`` (nothing before), ``"resumed"``
+        (an earlier attempt's frames are continued or its finished stages reused; see
+        ``trajectories``) or ``"recomputed"`` (earlier attempts left no frame),
+        ``earlier_attempts`` (those of :data:`ATTEMPTS_FILE`, the unrecorded ones marked
+        :data:`LOST`), ``lost_workers`` (the workers of those) and ``trajectories``
+        (:func:`_kept_trajectories` before this attempt ran).
+    """
+    earlier = _read_attempts(folder)
+    for attempt in earlier:
+        if attempt.get("outcome") is None:
+            attempt["outcome"] = LOST
+    kept = _kept_trajectories(folder)
+    frames = any(k.get("n_frames") for k in kept.values())
+    start = "resumed" if frames else ("recomputed" if earlier else "fresh")
+    current = {"worker": timing.get("worker"), "start": timing.get("start"), "outcome": None}
+    write_json(folder / ATTEMPTS_FILE, [*earlier, current])
+    return {
+        "attempt": len(earlier) + 1,
+        "start": start,
+        "earlier_attempts": earlier,
+        "lost_workers": [a.get("worker") for a in earlier if a.get("outcome") == LOST],
+        "trajectories": kept,
+    }
+
+
+def _close_attempt(folder, outcome):
+    """Write the outcome of the open attempt into ``attempts.json``; a log, so a failure to
+    write it is not the task's."""
+    attempts = _read_attempts(folder)
+    if not attempts or attempts[-1].get("outcome") is not None:
+        return
+    error = (str(outcome.get("error") or "").splitlines() or ["?"])[0]
+    done = outcome.get("status") == "done"
+    attempts[-1].update(end=time.time(), outcome="done" if done else f"failed: {error}")
+    try:
+        write_json(folder / ATTEMPTS_FILE, attempts)
+    except OSError:
+        pass
 
 
 def _finished(done, task):
