@@ -2856,7 +2856,9 @@ def run_protocol(
     write_interval_fs : float
         Time between frames, fs.
     observe_interval_fs : float
-        Time between density/energy/pressure samples, fs (Ju et al. 2025: 10 fs).
+        Time between density/energy/pressure samples of the pre-equilibration and
+        equilibration, fs (Ju et al. 2025: 10 fs). The production records every step, whatever
+        this is: Green–Kubo needs the currents at every step.
     seed : int
         Seeds the initial velocities.
     progress : bool
@@ -3944,7 +3946,9 @@ def protocol_steps(*, preequilibration_ps=1000.0, equilibration_ps=200.0, produc
     preequilibration_timestep_fs, timestep_fs : float
         Time steps, fs (> 0): of the pre-equilibration, and of equilibration and production.
     write_interval_fs, observe_interval_fs : float
-        Time between written frames and between recorded observables, fs (> 0).
+        Time between written frames and between recorded observables, fs (> 0). The production
+        records its observables at every step (``observe_interval`` 1) whatever
+        ``observe_interval_fs`` is: Green–Kubo needs the currents at every step.
 
     Returns
     -------
