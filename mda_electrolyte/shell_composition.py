@@ -261,10 +261,30 @@ def free_ion_fractions(classes, molecules, anion_codes, n_anion_molecules):
     return free / (n_cat + n_anion_molecules)
 
 
+# elements tallied at a time: np.bincount makes an intp copy of what it counts (8 bytes per
+# shell beside a 1-byte code), which set the peak of the streamed shells' conclusion
+_TALLY_CHUNK = 1 << 20
+
+
+def tally(values, minlength=0):
+    """``np.bincount`` of the non-negative integers in ``values`` (any shape), a chunk at a
+    time: the same counts with scratch bounded by the chunk, not 8 bytes per value."""
+    flat = np.asarray(values).reshape(-1)
+    counts = np.zeros(minlength, dtype=np.int64)
+    for start in range(0, flat.size, _TALLY_CHUNK):
+        part = np.bincount(flat[start:start + _TALLY_CHUNK], minlength=minlength)
+        if part.size > counts.size:
+            part[:counts.size] += counts
+            counts = part
+        else:
+            counts[:part.size] += part
+    return counts
+
+
 def distribution(values):
     """``{n: fraction}`` of the non-negative integers in ``values`` (empty for no values)."""
     values = np.asarray(values)
     if values.size == 0:
         return {}
-    tally = np.bincount(values.ravel())
-    return {int(n): float(c / values.size) for n, c in enumerate(tally) if c}
+    counts = tally(values)
+    return {int(n): float(c / values.size) for n, c in enumerate(counts) if c}

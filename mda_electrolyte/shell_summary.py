@@ -8,14 +8,21 @@ cation in one frame):
 
 - per shell: its class (int8), the code of its composition (int32; the composition gives the
   Ju et al. (2025) label and the molecules of each species), the size of its cation network and
-  of its SSIP network (Chalykh et al. 2025; uint16 below 65 536 cations);
+  of its SSIP network (Chalykh et al. 2025; uint8 below 256 cations, uint16 below 65 536);
 - per frame: frame number, box volume, free-ion fraction, and the count and sum of the
   Oc–M–Oc and M–Oc–Cc angles (the errors of the mean angles over frames);
 - summed over frames, per composition: the Oc–M–Oc and M–Oc–Cc angle histograms with the sums
   of the angles, and the cation–Oc/Oe pair histograms of the per-label RDFs.
 
-That is 9 bytes per shell plus 56 per frame: 10⁶ frames of 50 cations take 0.5 GB, whatever the
-number of pairs. :func:`summarize` reduces a table (one frame or all of them) to a
+That is 7 bytes per shell (9 from 256 cations) plus 56 per frame, whatever the number of pairs:
+10⁶ frames of 50 cations hold 0.38 GB. A run gives its builder the number of its frames, so
+every column is one array of that size (blocks grown by doubling keep up to as much room again
+unused, and are copied when joined). The conclusion (:func:`summary_results`) adds about 7
+bytes per shell at its peak (the per-species molecule counts, a byte each, the per-frame
+series, a byte-mask; the label codes renumbered in place, the tallies a chunk at a time):
+measured on 10⁶ frames of 50 Li⁺ and 2 species, 15.2 bytes per shell in all at the peak
+(0.71 GiB; 27 when the builder grew by doubling and the conclusion copied the codes and
+counted with ``np.bincount``). :func:`summarize` reduces a table (one frame or all of them) to a
 :class:`ShellSummary`; :class:`ShellSummaryBuilder` joins the summaries of consecutive frames
 (and of parallel workers) without keeping anything per frame in Python objects;
 :func:`summary_results` derives the results from it. A table and the per-frame summaries of the
@@ -47,8 +54,8 @@ Two frames of a table reduced one at a time and joined, against the table reduce
 ...     builder.add(summarize(one, shell_members(one, cutoffs), "anion_count",
 ...                           ["BN", "FEC", "PF6"], angles))
 >>> joined = builder.take()
->>> joined.classes.shape, joined.nbytes  # 2 frames of 49 Li: 9 bytes a shell, 56 a frame
-((2, 49), 994)
+>>> joined.classes.shape, joined.nbytes  # 2 frames of 49 Li: 7 bytes a shell, 56 a frame
+((2, 49), 798)
 >>> summary_results(joined)["labels"] == summary_results(whole)["labels"]
 True
 """
@@ -71,6 +78,7 @@ from mda_electrolyte.shell_composition import (
     shell_classes,
     shell_molecules,
     shell_tallies,
+    tally,
 )
 from mda_electrolyte.shell_geometry import (
     ANGLE_KINDS,
@@ -82,6 +90,9 @@ from mda_electrolyte.shell_geometry import (
 from mda_electrolyte.shell_table import BlockColumn
 
 __all__ = ["ShellSummary", "ShellSummaryBuilder", "summarize", "summary_results"]
+
+# shells renumbered at a time in place
+_CHUNK = 1 << 20
 
 @dataclass
 class ShellSummary:
@@ -230,23 +241,31 @@ class ShellSummaryBuilder:
     layout : ShellLayout
     angle_edges, rdf_edges : numpy.ndarray
         Bin edges of the angle histograms (degrees) and of the RDFs (Å).
+    n_frames : int, optional
+        Frames that will be added (a run knows them before its pass): every column is then
+        one array of that many rows, without the unused room of blocks grown by doubling (up
+        to as much again) and without a copy when taken, so the builder holds 7 bytes per
+        shell below 256 cations (9 up to 65 535) and the summary it gives is those arrays.
     """
 
-    def __init__(self, layout, angle_edges, rdf_edges):
+    def __init__(self, layout, angle_edges, rdf_edges, n_frames=None):
         self.layout = layout
         self.angle_edges = np.asarray(angle_edges, dtype=np.float64)
         self.rdf_edges = np.asarray(rdf_edges, dtype=np.float64)
         n_cat = layout.n_cations
-        # network sizes are at most the number of cations
-        size_type = np.uint16 if n_cat < np.iinfo(np.uint16).max else np.int32
+        # network sizes are at most the number of cations: a byte each for up to 255
+        size_type = np.min_scalar_type(n_cat) if n_cat < np.iinfo(np.uint16).max else np.int32
+        cap = n_frames
         self._columns = {
-            "frames": BlockColumn(np.int64), "volumes": BlockColumn(np.float64),
-            "free_ions": BlockColumn(np.float64),
-            "angle_frame_counts": BlockColumn(np.int64, 2),
-            "angle_frame_sums": BlockColumn(np.float64, 2),
-            "classes": BlockColumn(np.int8, n_cat), "label_codes": BlockColumn(np.int32, n_cat),
-            "network": BlockColumn(size_type, n_cat),
-            "ssip_network": BlockColumn(size_type, n_cat),
+            "frames": BlockColumn(np.int64, capacity=cap),
+            "volumes": BlockColumn(np.float64, capacity=cap),
+            "free_ions": BlockColumn(np.float64, capacity=cap),
+            "angle_frame_counts": BlockColumn(np.int64, 2, capacity=cap),
+            "angle_frame_sums": BlockColumn(np.float64, 2, capacity=cap),
+            "classes": BlockColumn(np.int8, n_cat, capacity=cap),
+            "label_codes": BlockColumn(np.int32, n_cat, capacity=cap),
+            "network": BlockColumn(size_type, n_cat, capacity=cap),
+            "ssip_network": BlockColumn(size_type, n_cat, capacity=cap),
         }
         self._codes = {}
         n_species = len(layout.species)
@@ -308,7 +327,9 @@ class ShellSummaryBuilder:
         """One builder with the frames of ``builders`` in the order given (which are emptied)."""
         builders = list(builders)
         first = builders[0]
-        joined = cls(first.layout, first.angle_edges, first.rdf_edges)
+        # sized for all their frames: the join is one array per column, not doubling blocks
+        joined = cls(first.layout, first.angle_edges, first.rdf_edges,
+                     n_frames=sum(builder.n_frames for builder in builders) or None)
         for builder in builders:
             if builder.n_frames:
                 # the workers' builders are spent: their blocks are released as they are joined
@@ -336,7 +357,7 @@ def _most_common(label_codes, label_names):
     depends on the order of the atoms and of the frames, and the order of the labels (and the
     most common labels a report shows) must not.
     """
-    counts = np.bincount(label_codes.ravel(), minlength=len(label_names))
+    counts = tally(label_codes, minlength=len(label_names))
     present = np.flatnonzero(counts)
     names = np.array(label_names, dtype=object)[present].astype(str)
     order = present[np.lexsort((names, -counts[present]))]
@@ -387,7 +408,7 @@ def angle_mean_estimate(frame_sums, frame_counts, n_cations, what="mean angle"):
     return replace(est, value=float(mean))
 
 
-def summary_results(summary, convention="anion_count"):
+def summary_results(summary, convention="anion_count", *, _in_place=False):
     """Every result of :class:`~mda_electrolyte.solvation.SolvationShells` from a summary.
 
     Parameters
@@ -404,6 +425,10 @@ def summary_results(summary, convention="anion_count"):
         shells are given as ``class_codes`` (index into
         :data:`~mda_electrolyte.shell_composition.CLASSES`) and ``label_codes`` (index into
         ``label_names``, most common first).
+
+    ``_in_place``: the caller hands the summary over (SolvationShells' own, taken from its
+    builder): its label codes are renumbered in place, not copied (4 bytes per shell less at
+    the peak).
     """
     layout = summary.layout
     names = list(layout.species)
@@ -415,7 +440,13 @@ def summary_results(summary, convention="anion_count"):
     # codes renumbered most common first: the same codes whatever the order frames came in
     rank = np.zeros(len(summary.compositions), dtype=np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
-    label_codes = rank[summary.label_codes]
+    if _in_place:
+        label_codes = summary.label_codes
+        flat = label_codes.reshape(-1)
+        for start in range(0, flat.size, _CHUNK):
+            flat[start:start + _CHUNK] = rank[flat[start:start + _CHUNK]]
+    else:
+        label_codes = rank[summary.label_codes]
     compositions = summary.compositions[order]
     label_names = [all_names[k] for k in order]
     per_species = compositions.sum(axis=2)
@@ -434,8 +465,8 @@ def summary_results(summary, convention="anion_count"):
     free_cat = (codes == 0).mean(axis=1)
     out["free_cation_fraction"] = float(free_cat.mean())
     out["free_ion_fraction"] = float(summary.free_ions.mean())
-    tally = np.bincount(summary.network.ravel())
-    out["network_sizes"] = {int(s): float(c / n_shells) for s, c in enumerate(tally) if c}
+    sizes = tally(summary.network)
+    out["network_sizes"] = {int(s): float(c / n_shells) for s, c in enumerate(sizes) if c}
     fractions_by_frame = np.stack([(codes == k).mean(axis=1) for k in range(3)], axis=1)
     cn_by_frame = {n: counts[n].mean(axis=1) for n in names}
     pairing_by_frame = {n: (counts[n] > 0).mean(axis=1) for n in names}
@@ -468,7 +499,7 @@ def summary_results(summary, convention="anion_count"):
         "cn_distribution_total": {
             int(k): frame_average((total == k).mean(axis=1), n_cat,
                                   what=f"share of coordination number {k}")
-            for k in np.flatnonzero(np.bincount(total.ravel()))},
+            for k in np.flatnonzero(tally(total))},
     }
     out["cn_distribution"] = {n: distribution(counts[n]) for n in names}
     out["cn_distribution"]["total"] = distribution(total)
@@ -493,26 +524,34 @@ def summary_results(summary, convention="anion_count"):
 
 
 def _ssip_networks(codes, ssip_sizes, counts, total, n_cat):
+    # one mask of shells alive at a time (a byte per shell each; three at once, with their
+    # temporaries, were most of the streamed conclusion's peak)
     ssip = codes == 0
-    networked = ssip & (ssip_sizes > 1)
-    isolated = ssip & (ssip_sizes == 1)
-    n_ssip = int(ssip.sum())
-    with_ssip = ssip.sum(axis=1) > 0
+    per_frame = ssip.sum(axis=1)
+    n_ssip = int(per_frame.sum())
+    sizes = distribution(ssip_sizes[ssip])
+    networked = ssip
+    # a network of two or more SSIPs; SSIP shells only (their network size is 0 elsewhere)
+    np.greater(ssip_sizes, 1, out=networked)
+    networked &= codes == 0
+    with_ssip = per_frame > 0
     # the share of SSIPs in networks, frame by frame over the frames that hold an SSIP
     estimate = frame_average(
-        networked.sum(axis=1)[with_ssip] / ssip.sum(axis=1)[with_ssip], n_cat,
+        networked.sum(axis=1)[with_ssip] / per_frame[with_ssip], n_cat,
         what="SSIP fraction in networks") if with_ssip.any() else None
-    return {"_ssip_fraction_estimate": estimate, "ssip_networks": {
-        "fraction_in_networks": float(networked.sum() / n_ssip) if n_ssip else None,
-        "sizes": distribution(ssip_sizes[ssip]),
-        "cn_distribution": {"network": distribution(total[networked]),
-                            "isolated": distribution(total[isolated])},
-        "composition": {
-            where: {n: (float(c[mask].mean()) if mask.any() else None) for n, c in counts.items()}
-            for where, mask in (("network", networked), ("isolated", isolated))
-        },
-        "n_ssip": n_ssip,
-    }}
+    out = {"fraction_in_networks": float(networked.sum() / n_ssip) if n_ssip else None,
+           "sizes": sizes, "cn_distribution": {}, "composition": {}, "n_ssip": n_ssip}
+    for where, test in (("network", None), ("isolated", 1)):
+        if test is None:
+            mask = networked
+        else:
+            mask = networked
+            np.equal(ssip_sizes, test, out=mask)
+            mask &= codes == 0
+        out["cn_distribution"][where] = distribution(total[mask])
+        out["composition"][where] = {
+            n: (float(c[mask].mean()) if mask.any() else None) for n, c in counts.items()}
+    return {"_ssip_fraction_estimate": estimate, "ssip_networks": out}
 
 
 def _by_type(summary, label_names, label_counts, type_counts, angle_counts, angle_sums):

@@ -304,15 +304,20 @@ class BlockColumn:
         Type of the rows.
     width : int, optional
         Length of each row (rows are scalars without one).
+    capacity : int, optional
+        Rows expected (the frames of a run, known before its pass): the first block holds
+        exactly that many, so a column of one row per frame is one array, neither grown in
+        doubling blocks (up to as much room again unused) nor copied when taken.
     """
 
-    def __init__(self, dtype, width=None):
+    def __init__(self, dtype, width=None, capacity=None):
         self.dtype = np.dtype(dtype)
         self.shape = () if width is None else (width,)
         self.blocks = []
         self.buffer = np.empty((0,) + self.shape, dtype=self.dtype)
         self.fill = 0
         self.rows = 0
+        self._capacity = int(capacity) if capacity else None
 
     def append(self, values):
         values = np.asarray(values).astype(self.dtype, copy=False).reshape((-1,) + self.shape)
@@ -321,7 +326,10 @@ class BlockColumn:
             if self.fill == len(self.buffer):
                 if self.fill:
                     self.blocks.append(self.buffer)
-                size = min(max(_FIRST_BLOCK, self.rows), _LARGEST_BLOCK)
+                if self._capacity and not self.rows and len(values) <= self._capacity:
+                    size = self._capacity
+                else:
+                    size = min(max(_FIRST_BLOCK, self.rows), _LARGEST_BLOCK)
                 self.buffer = np.empty((size,) + self.shape, dtype=self.dtype)
                 self.fill = 0
             take = min(len(self.buffer) - self.fill, len(values) - start)
@@ -348,8 +356,13 @@ class BlockColumn:
         return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
 
     def take(self):
-        """All rows as one array; the blocks are released."""
-        data = self.array()
+        """All rows as one array; the blocks are released. A single full block is handed over
+        as it is (a column of a known number of rows is not copied at the peak of the
+        conclusion)."""
+        if not self.blocks and self.fill and self.fill == len(self.buffer):
+            data = self.buffer
+        else:
+            data = self.array()
         self.blocks, self.fill, self.rows = [], 0, 0
         self.buffer = np.empty((0,) + self.shape, dtype=self.dtype)
         return data
@@ -357,6 +370,11 @@ class BlockColumn:
     @property
     def nbytes(self):
         return sum(b.nbytes for b in self.blocks) + self.buffer.nbytes
+
+    @property
+    def used_bytes(self):
+        """Bytes of the rows held (the unused room of the last block left out)."""
+        return self.rows * self.dtype.itemsize * int(np.prod(self.shape, dtype=np.int64))
 
     def __getstate__(self):
         # a worker's rows travel as one trimmed array, not its blocks and their unused room
@@ -368,6 +386,7 @@ class BlockColumn:
         self.blocks, self.rows = ([data] if len(data) else []), len(data)
         self.buffer = np.empty((0,) + self.shape, dtype=self.dtype)
         self.fill = 0
+        self._capacity = None
 
 
 # column name: dtype and row width of the table's arrays; the per-frame row counts become the
@@ -426,6 +445,11 @@ class ShellTableBuilder:
     def nbytes(self):
         """Memory held by the blocks, bytes (the unused room of the last blocks included)."""
         return int(sum(column.nbytes for column in self._columns.values()))
+
+    @property
+    def used_bytes(self):
+        """Bytes of the rows added so far (what the table of these frames will hold)."""
+        return int(sum(column.used_bytes for column in self._columns.values()))
 
     @classmethod
     def concatenate(cls, builders):

@@ -114,6 +114,12 @@ class _NoRdfMinimum(ValueError):
 
 # more bins than this are a mistaken argument, not a resolution (and would not fit in memory)
 _MAX_BINS = 10**6
+#: Size in bytes of the collected table (``store_table=True``), extrapolated from the first
+#: :data:`_TABLE_PROBE_FRAMES` frames to all frames of the run, above which a warning names its
+#: cost per cation and frame and ``store_table=False``; the conclusion's peak is a few times
+#: the table (loose shells: 1.7 kB per cation and frame held, 8 kB at the peak).
+TABLE_WARNING_BYTES = 2**30
+_TABLE_PROBE_FRAMES = 10
 #: Most angle bins (0.05° each): every shell label keeps two angle histograms, so 10⁶ bins took
 #: 50 MB per label after the pass (1 GB for bn_fec's 15 labels; a large system has hundreds)
 #: for a resolution no angle distribution has.
@@ -701,16 +707,20 @@ class SolvationShells(FrameAnalysis):
         (:class:`~mda_electrolyte.shell_table.ShellTable`, about 12 bytes a pair): cutoffs can
         come from the RDF minima, and ``results.table``, ``results.shells``,
         ``results.classes`` and ``results.shell_labels`` are kept. ``False``: every frame is
-        reduced to its shells as it is read (:mod:`mda_electrolyte.shell_summary`: 9 bytes per
-        cation and frame, whatever the number of pairs; 0.5 GB for 10⁶ frames of 50 cations),
-        for long trajectories; every cutoff must then be known before the pass (``cutoffs``
-        or ``cutoff_convention="donor_atoms"``), and the shells are given only as
-        ``results.class_codes`` and ``results.label_codes``. Every other result is the same.
-        The table grows with frames × cations × neighbours within ``max_cutoff``: loose
-        shells of 16 Li⁺ over 200 frames held 1.7 kB per cation and frame (8 kB at the peak of
-        the conclusion), against 0.3 kB all told with ``False``; on a long trajectory find the
-        cutoffs on spaced frames (``run(step=...)``) and pass them to a ``store_table=False``
-        run, as ``electrolyte analyze`` does.
+        reduced to its shells as it is read (:mod:`mda_electrolyte.shell_summary`: 7 bytes per
+        cation and frame below 256 cations, 9 above, plus 56 per frame, whatever the number of
+        pairs; the conclusion peaks at about twice that: 0.71 GiB measured for 10⁶ frames of
+        50 Li⁺), for long trajectories; every cutoff must then be known before the pass
+        (``cutoffs`` or ``cutoff_convention="donor_atoms"``; refused before the pass
+        otherwise), and the shells are given only as ``results.class_codes`` and
+        ``results.label_codes``. Every other result is the same. The table grows with frames ×
+        cations × neighbours within ``max_cutoff``: loose shells of 16 Li⁺ over 200 frames
+        held 1.7 kB per cation and frame (8 kB at the peak of the conclusion); a run whose
+        table, extrapolated from its first frames to all of them, exceeds
+        :data:`TABLE_WARNING_BYTES` (1 GiB) says so in a warning with its cost per cation and
+        frame (in a parallel run, from each worker). On a long trajectory find the cutoffs on
+        spaced frames (``run(step=...)``) and pass them to a ``store_table=False`` run, as
+        ``electrolyte analyze`` does.
     **kwargs
         Passed to :class:`~MDAnalysis.analysis.base.AnalysisBase` (e.g. ``verbose``).
 
@@ -1009,8 +1019,9 @@ class SolvationShells(FrameAnalysis):
         if self._store_table:
             self.results._rows = ShellTableBuilder()
         else:
+            # this run's (or this worker's) frames, known now: one array per column
             self.results._summary = ShellSummaryBuilder(self._layout, self._angle_edges,
-                                                        self._edges)
+                                                        self._edges, n_frames=self.n_frames)
         self.results._rdf_counts = np.zeros((len(self._species), self._rdf_nbins), dtype=np.int64)
         self.results._rdf_below = np.zeros((len(self._species), self._n_below), dtype=np.int64)
         self.results._half_width = np.inf
@@ -1127,8 +1138,30 @@ class SolvationShells(FrameAnalysis):
                 histogram_bins(dist[oxy], edges))
         if self._store_table:
             self.results._rows.add_frame(*rows)
+            if self.results._rows.n_frames == _TABLE_PROBE_FRAMES:
+                self._warn_table_size()
         else:
             self.results._summary.add(self._frame_summary(rows))
+
+    def _warn_table_size(self):
+        """Warn where the table of the whole run, extrapolated from its first frames, exceeds
+        :data:`TABLE_WARNING_BYTES` (its size grows with frames × cations × neighbours, and the
+        run's frames are known before the pass)."""
+        frames = getattr(self, "_run_frames", None) or self.n_frames
+        per_frame = self.results._rows.used_bytes / self.results._rows.n_frames
+        expected = per_frame * frames
+        if expected <= TABLE_WARNING_BYTES:
+            return
+        n_cat = self._layout.n_cations
+        warnings.warn(
+            f"SolvationShells: store_table=True keeps every cation–atom pair within "
+            f"{self._radius:g} Å: {per_frame / n_cat:.0f} bytes per cation and frame on the "
+            f"first {_TABLE_PROBE_FRAMES} frames, so about {expected / 2**30:.1f} GB for the "
+            f"{frames} frames of this run (the conclusion's peak is a few times that); with "
+            "cutoffs known, store_table=False reduces each frame to its shells as it is read "
+            "(about 8 bytes per cation and frame): find the cutoffs on spaced frames "
+            "(run(step=...)) and pass their results.cutoffs with store_table=False",
+            UserWarning, stacklevel=2)
 
     def _box_refusal(self, frame, half_width):
         return ValueError(
@@ -1140,6 +1173,9 @@ class SolvationShells(FrameAnalysis):
         # a box that shrinks below twice the range, refused before the pass (it was refused
         # at its frame, after the others' work)
         frames = _selected_frame_indices(self._sliced_trajectory)
+        # the whole run's frames (a parallel worker sees its own part's as n_frames): the
+        # table's size is extrapolated to them
+        self._run_frames = int(self.n_frames)
         _check_boxes_before_pass(self._trajectory, frames,
                                 self._rdf_range[1], "SolvationShells", self._box_refusal)
 
@@ -1201,7 +1237,7 @@ class SolvationShells(FrameAnalysis):
             self.results.cutoff_cn_errors = {}
             self.results.cutoff_share_errors = {}
             self.results.update(summary_results(self.results.pop("_summary").take(),
-                                                self._convention))
+                                                self._convention, _in_place=True))
         else:
             table.layout = layout
             self.results.table = table
@@ -1482,7 +1518,7 @@ def shell_results(table, cutoffs, convention="anion_count", network_species=None
     members = shell_members(table, cutoffs)
     summary = summarize(table, members, convention, network_species,
                         np.linspace(0.0, 180.0, angle_bins + 1))
-    out = summary_results(summary, convention)
+    out = summary_results(summary, convention, _in_place=True)
     out["classes"] = np.array(CLASSES)[out["class_codes"]]
     out["shell_labels"] = np.array(list(out["label_names"]), dtype=object)[out["label_codes"]]
     out["shells"] = _shell_frame(table, members, names)
