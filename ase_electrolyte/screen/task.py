@@ -1013,11 +1013,16 @@ def _close_attempt(folder, outcome):
     """Write the outcome of the open attempt into ``attempts.json``; a log, so a failure to
     write it is not the task's."""
     attempts = _read_attempts(folder)
-    if not attempts or attempts[-1].get("outcome") is not None:
+    worker = (outcome.get("timing") or {}).get("worker")
+    # this worker's: a task stopped at its time limit records its failure after it gave back
+    # its claim, when a waiting copy (elsewhere) may have opened an attempt of its own
+    mine = [a for a in attempts if a.get("outcome") is None
+            and (worker is None or a.get("worker") == worker)]
+    if not mine:
         return
     error = (str(outcome.get("error") or "").splitlines() or ["?"])[0]
     done = outcome.get("status") == "done"
-    attempts[-1].update(end=time.time(), outcome="done" if done else f"failed: {error}")
+    mine[-1].update(end=time.time(), outcome="done" if done else f"failed: {error}")
     try:
         write_json(folder / ATTEMPTS_FILE, attempts)
     except OSError:
