@@ -72,3 +72,33 @@ def test_dask_equals_serial_and_a_rerun_retries_the_failed_task(tmp_path):
     (before,) = error["restart"]["earlier_attempts"]
     assert before["outcome"].startswith("failed: RuntimeError: this model takes at most 70")
     assert again.restarted[FAILS] == error["restart"]
+
+
+def _dies_before_starting(spec):
+    """What a task's future raises when its workers died with it queued, before it ran."""
+    from types import SimpleNamespace
+
+    from distributed.scheduler import KilledWorker
+
+    raise KilledWorker("run_task-key", SimpleNamespace(address="tcp://10.0.0.9:4444"), 3)
+
+
+def test_a_task_killed_before_it_made_its_folder_is_recorded_and_named(tmp_path, monkeypatch):
+    import ase_electrolyte.screen.engine as engine
+
+    monkeypatch.setattr(engine, "run_task", _dies_before_starting)
+    plan = {**PLAN, "model": {**PLAN["model"], "options": {"max_atoms": 1000}}}
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                       dashboard_address=":0", silence_logs=50)
+    with cluster, distributed.Client(cluster) as client:
+        result = run_screen(plan, tmp_path, client=client, progress=False, plots=False)
+    # before: FileNotFoundError (cannot write error.json: folder ... does not exist), no table
+    assert (result.n_done, result.n_failed) == (0, 2)
+    for task, message in result.failures.items():
+        assert message.startswith("KilledWorker: every worker that ran this task died")
+        # the worker by name within what the table's verdict quotes
+        assert "the last was tcp://10.0.0.9:4444" in message[:300]
+        stored = json.loads((tmp_path / "tasks" / task / "error.json").read_text())
+        assert stored["error"] == message
+    assert len(result.summary) == 2 and not result.summary["valid"].any()
+    assert all("tcp://10.0.0.9:4444" in v for v in result.summary["verdict"])

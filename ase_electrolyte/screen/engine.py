@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1086,10 +1087,17 @@ def _task_error(err):
     """
     text = f"{type(err).__name__}: {' '.join(str(err).split())}"
     if type(err).__name__ == "KilledWorker":
+        # the worker by name early: the table's verdict quotes the first 300 characters
+        last = getattr(getattr(err, "last_worker", None), "address", None)
+        if last is None:
+            found = re.search(r"last worker that attempt\w* to run the task was (\S+?)\.?\s",
+                              text + " ")
+            last = found.group(1) if found else None
+        named = f"; the last was {last}" if last else ""
         text = (
-            "KilledWorker: every worker that ran this task died while running it (most often "
-            "out of memory: the worker's memory_limit or the machine's; else a crash in native "
-            "code); its partial run is kept and the next run of the screen resumes it "
+            "KilledWorker: every worker that ran this task died while running it (most often out "
+            "of memory: the worker's memory_limit or the machine's; else a crash in native "
+            f"code){named}; its partial run is kept and the next run of the screen resumes it "
             "(task_timeout_s runs each task in a process of its own, whose death its worker "
             f"survives). dask: {text[len('KilledWorker: '):]}"
         )
@@ -1100,6 +1108,23 @@ def _first_reason(err):
     """The line of a (multi-line) distributed error that says why: its reason, or its first."""
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return next((x for x in lines if "reason:" in x), lines[0] if lines else "no message")
+
+
+def _record_lost_task(folder, task_id, out):
+    """Write the ``error.json`` of a task whose future raised; never raises.
+
+    The task may never have started, so never made its folder: dask counts a task queued on a
+    worker as processing there, and a worker that dies with it queued counts towards its
+    ``KilledWorker`` as much as one that dies running it. Writing into the missing folder
+    raised ``FileNotFoundError`` and ended the screen with a traceback and no table, the
+    other tasks' results uncollected. A folder that cannot be written (a full disk) leaves the
+    failure in the screen's result and ``failures.csv`` alone.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(folder / ERROR_FILE, {"task": task_id, **out})
+    except OSError as err:
+        out["error"] += f" (its {ERROR_FILE} could not be written: {err})"
 
 
 #: What a task reads of the plan (:func:`~ase_electrolyte.screen.task.run_task`).
@@ -1154,7 +1179,7 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
                 raise _lost(client, err, result, len(futures)) from None
             except Exception as err:  # the worker died too often (KilledWorker) or similar
                 out = {"status": "failed", "error": _task_error(err)}
-                write_json(outdir / TASKS_DIR / task.id / ERROR_FILE, {"task": task.id, **out})
+                _record_lost_task(outdir / TASKS_DIR / task.id, task.id, out)
             fut.release()  # read: a rerun in this session must not get it back
             if out.get("status") == "done" and not (
                 outdir / TASKS_DIR / task.id / RESULT_FILE
