@@ -64,7 +64,8 @@ class ScreenResult:
     task_timing : dict
         Task id → the task's ``timing`` (worker, UNIX start and end, seconds per phase).
     restarted : dict
-        Task id → how the tasks of this call that had been attempted before started (the
+        Task id → how the tasks of this call that had been attempted before (or found an
+        earlier run's frames in their folder) started (the
         ``restart`` of their ``result.json`` or ``error.json``): ``attempt``, ``start``
         (``"resumed"`` from an earlier attempt's frames, or ``"recomputed"``), the
         ``lost_workers`` whose process died running it (a worker killed, or this screen's
@@ -1192,7 +1193,8 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
                     "system shared by the client and every worker",
                 }
             restart = out.get("restart")
-            if (isinstance(restart, dict) and restart.get("attempt", 1) > 1
+            # a folder of an earlier version has frames but no attempts.json: attempt 1, resumed
+            if (isinstance(restart, dict) and restart.get("start", "fresh") != "fresh"
                     and not out.get("skipped")):
                 result.restarted[task.id] = restart
                 say(restart_line(task.id, restart))
