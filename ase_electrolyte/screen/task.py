@@ -999,7 +999,12 @@ def _open_attempt(folder, timing):
     frames = any(k.get("n_frames") for k in kept.values())
     start = "resumed" if frames else ("recomputed" if earlier else "fresh")
     current = {"worker": timing.get("worker"), "start": timing.get("start"), "outcome": None}
-    write_json(folder / ATTEMPTS_FILE, [*earlier, current])
+    try:
+        write_json(folder / ATTEMPTS_FILE, [*earlier, current])
+    except OSError:
+        # a log: a folder that cannot be written fails the task where the run writes, with
+        # that step's own message (run_protocol names a read-only trajectory and the fix)
+        pass
     return {
         "attempt": len(earlier) + 1,
         "start": start,
