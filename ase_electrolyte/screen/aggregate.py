@@ -324,11 +324,14 @@ def _box_length(comp, plan, place, masses=None):
 
 
 def _run_shape(place, set_temperature=math.nan):
-    """``(temperature, shape, doubts)`` of one composition and temperature's finished replicas.
+    """``(temperature, error, shape, doubts)`` of one composition and temperature's finished
+    replicas.
 
     ``temperature``: the mean of the production temperatures they measured (K; NaN where some
     replica recorded none: a mean over the others is not the temperature of every replica the
-    rows average); ``shape``: ``"cubic"`` when every replica recorded a box and each is a cube
+    rows average); ``error``: its standard error, K, from the replicas' own standard errors
+    (independent runs: ``sqrt(sum e_i^2) / n``; NaN where some replica's is not valid or not
+    recorded); ``shape``: ``"cubic"`` when every replica recorded a box and each is a cube
     within :data:`mda_electrolyte.diffusion.CUBIC_TOLERANCE`
     (:func:`~mda_electrolyte.diffusion.check_cubic_box`, the rule the Yeh–Hummer correction of
     the analyses applies), else the first other box as ``"a x b x c Å, angles α, β, γ°"``;
@@ -341,7 +344,7 @@ def _run_shape(place, set_temperature=math.nan):
     from mda_electrolyte.diffusion import check_cubic_box
 
     if not len(place):
-        return math.nan, "", []
+        return math.nan, math.nan, "", []
     per_replica = {}
     for replica, temperature, error, cell in zip(
             place["replica"].tolist(), place["measured_temperature_K"].tolist(),
@@ -377,7 +380,11 @@ def _run_shape(place, set_temperature=math.nan):
             "temperature: a thermostat that did not hold it?): their numbers are of another "
             "temperature")
     temperature = float(np.mean(temperatures)) if len(temperatures) == n else math.nan
-    return temperature, shape, doubts
+    errors = [e for t, e, _ in per_replica.values() if math.isfinite(t) and math.isfinite(e)]
+    # a mean shown without its error was a number with no uncertainty (screen25)
+    error = (math.sqrt(sum(e * e for e in errors)) / n
+             if math.isfinite(temperature) and len(errors) == n else math.nan)
+    return temperature, error, shape, doubts
 
 
 #: Relative difference between a replica's measured mean production temperature and the set one
@@ -599,7 +606,10 @@ def aggregate(outdir, *, experimental=None, plots=True):
         solvent in that box), ``box_length_A`` (Å: side of the cubic box, the mass of the
         packed molecules over the mean density of the finished replicas; NaN without a
         density; the Yeh–Hummer correction of :func:`compare_experimental` uses it),
-        ``temperature_K``, ``property``, ``unit`` (as
+        ``temperature_K``, ``measured_temperature_K`` and ``measured_temperature_error_K`` (K:
+        the mean of the replicas' measured production temperatures and its standard error from
+        theirs; NaN where a replica recorded none, or, for the error, where one's is not
+        valid), ``box_shape``, ``property``, ``unit`` (as
         :mod:`ase_electrolyte.units` spells it),
         ``mean`` and ``sem`` (over the valid replicas only, t-scaled; NaN below two or without
         spread),
@@ -635,7 +645,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
     fingerprints = record_fingerprints(plan)
     compositions = {c["label"]: c for c in plan["compositions"]}
     columns = KEYS[:-1] + ["packed_concentration", "cation_molality", "box_length_A",
-                           "temperature_K", "measured_temperature_K", "box_shape",
+                           "temperature_K", "measured_temperature_K",
+                           "measured_temperature_error_K", "box_shape",
                            "property", "unit", "mean", "sem", "dof", "n_replicas", "n_invalid",
                            "n_failed", "n_planned", "valid", "verdict", "method"]
     by_place = {tuple(key): group for key, group in rows.groupby(KEYS, sort=False, dropna=False)}
@@ -677,7 +688,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
                 plan_boxes[where[0]] = _planned(compositions[where[0]], plan)
             packed = plan_boxes[where[0]]
         length, unknown = _box_length(compositions[where[0]], plan, place, masses)
-        measured, shape, hot = _run_shape(place, float(where[KEYS.index("temperature_K")]))
+        measured, measured_error, shape, hot = _run_shape(
+            place, float(where[KEYS.index("temperature_K")]))
         # an empty number of the table is never left unexplained: a CSV reader saw a bare
         # empty box_length_A (NaN) beside a row marked valid
         gaps = []
@@ -691,6 +703,7 @@ def aggregate(outdir, *, experimental=None, plots=True):
             table.append({**dict(zip(KEYS + ["property", "unit"], where + prop, strict=True)),
                           "packed_concentration": packed[0], "cation_molality": packed[1],
                           "box_length_A": length, "measured_temperature_K": measured,
+                          "measured_temperature_error_K": measured_error,
                           "box_shape": shape,
                           **_row(group, n_finished, failed.get(where, []),
                                  doubts + hot + gaps,
