@@ -667,6 +667,18 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     return picked
 
 
+def _same_file(out, given):
+    """Whether ``given`` (a path, or frames) is the file at the output path ``out``."""
+    if not isinstance(given, (str, os.PathLike)):
+        return False
+    try:
+        if os.path.exists(out) and os.path.exists(given):
+            return os.path.samefile(out, given)
+        return os.path.realpath(out) == os.path.realpath(os.fspath(given))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
 def _spread(atoms, k):
     """A frame's ``info["max_forces_std"]`` as a float (-inf when it has none)."""
     value = atoms.info.get("max_forces_std", -np.inf)
@@ -712,6 +724,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         Write the selected frames (extxyz, ``info`` kept, plus ``candidate_index`` and
         ``selection_method``).
     method : {"fps", "d-optimal"}
+        In any case and spacing (``"FPS"``, ``"D-optimal"``); a near miss is named.
     exclude : str, os.PathLike, ase.Atoms or sequence of ase.Atoms, optional
         Frames labelled already (an earlier round's selection, the training set): a
         candidate that is one of them (atoms in any order, moved or wrapped, as the
@@ -736,21 +749,30 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         A candidate that is not an ase.Atoms.
     ValueError
         An unknown ``method``, no frames, ``n`` not a positive integer, an ``out`` that is
-        a folder or inside a file, a ``candidates`` (or ``exclude``) file that cannot be
-        read as frames (see :func:`ase_electrolyte.finetuning.read_frames_file`), a
+        a folder or inside a file, or the ``candidates`` or ``exclude`` file itself, a
+        ``candidates`` (or ``exclude``) file that cannot be read as frames (see
+        :func:`ase_electrolyte.finetuning.read_frames_file`), a
         ``max_forces_std`` that is not a number, every candidate one of ``exclude``, or a
         frame the model cannot evaluate (see :func:`frame_descriptors`), before any model
         evaluation.
     """
     import ase.io
 
-    methods = ("fps", "d-optimal")
-    if method not in methods:
-        raise ValueError(f"method must be one of {methods}, not {method!r}")
+    from .option_words import choice_word
+
+    # 'FPS' and 'D-optimal' (the CLI reads --method in any case) were refused here
+    method = choice_word("method", method, ("fps", "d-optimal"))
     n = check_number("n", n, integer=True, minimum=1)
     if out is not None:
         # checked before the descriptors are computed, which is the expensive part
         out = check_output_path(out, "out")
+        # the selection written over its own candidates, or over the frames labelled
+        # already, lost them with no trace
+        for given, what in ((candidates, "candidates"), (exclude, "exclude")):
+            if _same_file(out, given):
+                raise ValueError(
+                    f"out {out} is the {what} file itself: writing the selection there "
+                    f"would replace the {what} frames; give another out")
     from .finetuning import _frame_list
 
     # one Atoms was iterated into its Atom objects ("'Atom' object has no attribute 'info'")

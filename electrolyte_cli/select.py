@@ -53,7 +53,16 @@ def _check_select(args):
         raise ValueError(f"-o/--output {out}: the selection is written as extxyz; give a name "
                          "ending in .extxyz")
     A.check_input_file(args.candidates, flag="the candidates file")
+    for path in args.exclude:
+        # a missing file was named only after the frames files' check had imported ase.io
+        A.check_input_file(path, flag="--exclude")
     candidates = Path(args.candidates)
+    for path in args.exclude:
+        if out.exists() and out.resolve() == Path(path).resolve():
+            # --overwrite replaced the frames labelled already (a training set) with the
+            # selection
+            raise ValueError(f"-o/--output {out} is the --exclude file {path}; the selection "
+                             "would replace the frames labelled already")
     if out.exists() and out.resolve() == candidates.resolve():
         raise ValueError(f"-o/--output {out} is the candidates file itself; the selection "
                          "would replace the candidates it came from")
@@ -84,17 +93,41 @@ def run(args):
         args.candidates, args.n, model=args.model, device=args.device, out=args.output,
         method=args.method, exclude=exclude,
     )
-    print(selection_line(len(selected), args.n, args.method, args.output), flush=True)
+    spreads = [getattr(a, "info", {}).get("max_forces_std") for a in selected]
+    print(selection_line(len(selected), args.n, args.method, args.output, spreads=spreads),
+          flush=True)
     return selected
 
 
-def selection_line(n_selected, n_asked, method, out):
-    """The terminal line of a selection; fewer frames than ``-n`` asked for say why."""
+def selection_line(n_selected, n_asked, method, out, *, spreads=None):
+    """The terminal line of a selection; fewer frames than ``-n`` asked for say why.
+
+    ``spreads``: the selected frames' ``max_forces_std`` (eV/Å; ``None`` where a frame has
+    none), shown as their range.
+    """
+    import math
+
     line = f"{n_selected} frame(s) selected ({method}) written to {out}"
     if n_selected < n_asked:
         # the count alone read as the -n asked for
         line += (f": fewer than the {n_asked} asked for (fewer candidates, or the rest add "
                  "nothing the picked ones do not cover)")
+    known = []
+    for value in spreads or ():
+        try:
+            known.append(float(value))
+        except (TypeError, ValueError):
+            continue
+    if known:
+        finite = [v for v in known if math.isfinite(v)]
+        shown = (f"{min(finite):.3g} to {max(finite):.3g} eV/Å" if finite else "")
+        if len(finite) < len(known):
+            # a NaN spread is a member's non-finite forces: shown, not averaged away
+            shown += (", and " if shown else "") + (
+                f"not finite in {len(known) - len(finite)} frame(s)")
+        line += (f"; their committee force spread (largest per atom, raw): {shown}"
+                 + ("" if len(known) == n_selected else
+                    f" ({n_selected - len(known)} frame(s) without one)"))
     return line
 
 
