@@ -2080,6 +2080,52 @@ def _stopped_state(work, settings, seed, epochs):
     return max(usable), None
 
 
+def _stopped_note(what, out, settings, seed, epochs, ensemble):
+    """Where a fine-tune stopped by ``what`` ("interrupted") left its members, read from the
+    folder as the next call will read it.
+
+    It said "from its epoch 3 of 5 (its checkpoint)" of the newest checkpoint file, which the
+    next call skips when its learning curve lacks an epoch, and named no file; a member
+    finished just before the stop (its model written, its curve not yet read) was said to have
+    no model. The advice for a Python caller is the last part, starting "the same call": the
+    command line says its own.
+    """
+    members = [out / f"member_{k}" for k in range(ensemble)]
+    done = [k for k, work in enumerate(members)
+            if _member_state(work, settings, seed + k) is None]
+    if not done:
+        kept = "no member finished"
+    elif done == list(range(done[0], done[-1] + 1)):
+        kept = f"member(s) {done[0]}-{done[-1]} finished and kept ({out}/member_k/finetuned.pth)"
+    else:
+        kept = (f"member(s) {', '.join(map(str, done))} finished and kept "
+                f"({out}/member_k/finetuned.pth)")
+    stopped = next((k for k in range(ensemble) if k not in done), None)
+    if stopped is None:
+        return (f"finetune: {what} after every member of {ensemble} finished; {kept}; the same "
+                "call reuses them")
+    work = members[stopped]
+    state = _stopped_state(work, settings, seed + stopped, epochs)
+    if state is None:
+        where = (f"member {stopped} has no model and no complete epoch of {epochs} yet (no "
+                 "epoch checkpoint): it is trained from its start")
+        resumes = f"at member {stopped} from its first epoch"
+    elif state[1] is not None:
+        where = (f"member {stopped} has no model yet; its checkpoint "
+                 f"{work / f'checkpoint_{state[0]}.pth'} cannot be resumed ({state[1]}): it "
+                 "is trained from its start")
+        resumes = f"at member {stopped} from its first epoch"
+    else:
+        epoch = state[0]
+        where = (f"member {stopped} has no model yet: its last complete epoch is {epoch} of "
+                 f"{epochs}, kept in {work / f'checkpoint_{epoch}.pth'}, from which it "
+                 + (f"continues at epoch {epoch + 1}" if epoch < epochs
+                    else "writes its model"))
+        resumes = f"at member {stopped} from its epoch {epoch} of {epochs} (its checkpoint)"
+    return (f"finetune: {what} in member {stopped} of {ensemble}; {kept}; {where}; the same "
+            f"call resumes {resumes}, reusing the finished ones")
+
+
 def _write_member_record(work, settings, seed):
     """Mark a member finished: its record names what it was trained from, and its file."""
     from .native_build import file_sha256
@@ -2612,17 +2658,8 @@ def finetune(
                     curves.append(curve)
             except KeyboardInterrupt as err:
                 what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
-                done = len(checkpoints)
-                kept = (f"member(s) 0-{done - 1} finished and kept ({out}/member_k/finetuned.pth)"
-                        if done else "no member finished")
-                epochs_done = _epoch_checkpoints(out / f"member_{done}")
-                at = (f"from its epoch {max(epochs_done)} of {int(epochs)} (its checkpoint)"
-                      if epochs_done else "from its first epoch")
-                err.add_note(
-                    f"finetune: {what} in member {done} of {int(ensemble)}; {kept}; member {done} "
-                    f"has no model yet; the same call resumes at member {done} {at}, reusing "
-                    "the finished ones"
-                )
+                err.add_note(_stopped_note(what, out, settings, seed, int(epochs),
+                                           int(ensemble)))
                 raise
 
         plot_path = None

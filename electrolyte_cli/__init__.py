@@ -367,9 +367,12 @@ def _again(command, err=None, paths=()):
 
 
 def _where_stopped(err, paths=()):
-    """Where a run of the MD protocol stopped and what it kept, from the library's notes on ``err``
-    (``"in the equilibration stage: run/equilibration.h5md keeps 11 frames up to step 20, not
-    marked complete; finished stage files in run: relaxed.h5md"``), or ``""``.
+    """Where a run of the MD protocol or a fine-tune stopped and what it kept, from the
+    library's notes on ``err`` (``"in the equilibration stage: run/equilibration.h5md keeps 11
+    frames up to step 20, not marked complete; finished stage files in run: relaxed.h5md"``,
+    ``"in member 1 of 2; member(s) 0-0 finished and kept (ft/member_k/finetuned.pth); member 1
+    has no model yet: its last complete epoch is 3 of 5, kept in ft/member_1/checkpoint_3.pth,
+    from which it continues at epoch 4"``), or ``""``.
 
     The notes are worded for a Python caller ("a rerun with the same arguments", "the same
     call"): their advice is left out, the command says its own.
@@ -381,8 +384,9 @@ def _where_stopped(err, paths=()):
         if not isinstance(note, str) or ": " not in note:
             continue
         prefix, body = one_line(note, paths).split(": ", 1)
-        if not prefix.startswith("run_protocol"):
-            continue  # finetune's note says the same command resumes, with its own words
+        # finetune's note: which member, its last complete epoch and the checkpoint kept
+        if not prefix.startswith(("run_protocol", "finetune")):
+            continue
         place = re.match(r"run_protocol's (.+)$", prefix)
         parts = []
         for part in body.split("; "):

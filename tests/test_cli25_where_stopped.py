@@ -45,12 +45,18 @@ def test_stopped_in_the_relaxation_says_so_and_the_same_command_resumes(
 
 
 def test_notes_of_other_libraries_keep_the_plain_line():
-    """A resuming command whose error carries no note of the MD protocol (screen, finetune)
-    says what it said before."""
+    """A resuming command whose error carries no note of the MD protocol or of finetune
+    (screen, another library's note) says what it said before; finetune's note says where it
+    stopped (cli26: "interrupted; run the same command again" named no member, epoch or file),
+    without its advice to a Python caller."""
     from electrolyte_cli import _again
 
     err = KeyboardInterrupt()
     err.add_note("finetune: interrupted in member 0 of 3; no member finished; the same call "
                  "resumes at member 0")
-    assert _again("finetune", err) == "run the same command again to resume"
+    assert _again("finetune", err) == ("in member 0 of 3; no member finished; run the same "
+                                       "command again to resume")
+    other = KeyboardInterrupt()
+    other.add_note("sevenn: interrupted in epoch 2; the same call resumes")
+    assert _again("finetune", other) == "run the same command again to resume"
     assert _again("screen", KeyboardInterrupt()) == "run the same command again to resume"

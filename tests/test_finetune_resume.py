@@ -217,7 +217,15 @@ def test_the_command_stopped_by_sigterm_resumes_when_run_again(tmp_path, monkeyp
     finally:
         signal.signal(signal.SIGTERM, previous)
     err = capsys.readouterr().err
-    assert "terminated (SIGTERM); run the same command again to resume" in err
+    # where it stopped: the member, that it had no complete epoch, what is kept; then the rerun
+    said = [line for line in err.splitlines() if line.startswith("electrolyte finetune:")]
+    assert len(said) == 1
+    line = said[0]
+    assert line.startswith("electrolyte finetune: terminated (SIGTERM) in member 1 of 2; "
+                           "member(s) 0-0 finished and kept (ft/member_k/finetuned.pth); "
+                           "member 1 has no model and no complete epoch of 1 yet")
+    assert line.endswith("; run the same command again to resume")
+    assert "the same call" not in line
     assert "Traceback" not in err
     kept = (tmp_path / "ft" / "member_0" / "finetuned.pth").read_bytes()
     assert not (tmp_path / "ft" / "member_1" / "finetuned.pth").exists()
