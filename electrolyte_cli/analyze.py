@@ -104,7 +104,7 @@ def run(args):
             err.add_note(f"analyze: the earlier outputs in {out} are untouched")
         raise
     if only:
-        _check_delivered(summary, only)
+        _check_delivered(summary, only, out / "summary.json")
     else:
         A.check_some_result(summary, out / "summary.json")
     return summary
@@ -238,7 +238,7 @@ def lammps_atom_style(data):
     return None
 
 
-def _check_delivered(summary, only):
+def _check_delivered(summary, only, report):
     """An analysis asked for by name that gave no result is an error (exit status 2).
 
     Some requirements are known only inside an analysis (the density needs the density
@@ -246,7 +246,9 @@ def _check_delivered(summary, only):
     that judged its input unfit returns ``{"refused": reason}`` (one frame for a diffusion
     coefficient), and with ``--keep-going`` one that raised is ``{"failed": reason}``. Asked
     for with ``--only``, none of them may end with exit status 0 and no result (a refusal or a
-    recorded failure did); the summary with the reasons is written and printed first.
+    recorded failure did); the summary with the reasons is written and printed first, and
+    when no analysis asked for gave a result the error says that ``report`` holds the reasons
+    alone (it was printed as ``report: ...``, a report of results, before the error).
     """
     def given(kind):
         return [f"{name} ({summary[name][kind]})" for name in dict.fromkeys(only)
@@ -259,7 +261,9 @@ def _check_delivered(summary, only):
         if given(kind):
             parts.append(f"{kind}, no result: {'; '.join(given(kind))}")
     if parts:
-        raise ValueError(f"--only: {'; '.join(parts)}")
+        alone = (f"; {report} records the reasons alone, no result"
+                 if A.gave_no_result(summary) else "")
+        raise ValueError(f"--only: {'; '.join(parts)}{alone}")
 
 
 def _check_requested(universe, only, model):

@@ -723,19 +723,11 @@ def check_some_result(summary, report):
     ValueError
         No analysis of ``summary`` gave a result, naming them by outcome.
     """
-    from mda_electrolyte.report import INPUT_KEY
-
     outcome = {}
-    for name, value in summary.items():
-        if name == INPUT_KEY:
-            continue
-        kind = next((k for k in ("failed", "refused", "skipped")
-                     if isinstance(value, dict) and k in value), None)
-        if kind is None:
-            return
+    for name, kind in gave_no_result(summary).items():
         outcome.setdefault(kind, []).append(name)
     if not outcome:
-        return  # no analysis in the summary: none was run, so none failed to give a result
+        return
     said = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in outcome.items())
     raise ValueError(f"no analysis gave a result ({said}; the lines above and "
                      f"{report} say why)")
@@ -1240,7 +1232,37 @@ def print_summary(summary, out, filename="summary.json", command=None):
     if any(marked):
         # the reasons advise keywords this command has no option for
         print(f"  {python_only_note(command)}")
-    print(f"report: {shown_path(out / filename)}", flush=True)
+    if gave_no_result(summary):
+        # "report: run/summary.json" read as a report of results to a user and to a script
+        # that takes the path from that line, where the file holds the reasons alone and the
+        # command goes on to fail (exit status 2) for want of a result
+        print(f"no result: the reasons alone are recorded in {shown_path(out / filename)}",
+              flush=True)
+    else:
+        print(f"report: {shown_path(out / filename)}", flush=True)
+
+
+def gave_no_result(summary):
+    """``{name: kind}`` of the analyses of ``summary`` when none of them gave a result, else
+    ``{}`` (one result of any verdict is a result; its verdict says whether it is one).
+
+    A failure, refusal or skip is read as the HTML report reads it
+    (:func:`~ase_electrolyte.html_report.no_result_of`: a reason beside numbers is a result's
+    note), so that the terminal, the report and the exit status agree. A summary without
+    analyses (none run) is ``{}``: none failed to give a result.
+    """
+    from ase_electrolyte.html_report import no_result_of
+    from mda_electrolyte.report import INPUT_KEY
+
+    outcome = {}
+    for name, value in summary.items():
+        if name == INPUT_KEY:
+            continue
+        found = no_result_of(value)
+        if found is None:
+            return {}
+        outcome[name] = found[0]
+    return outcome
 
 
 def _deeper_estimates(section, depth=0):
