@@ -121,6 +121,34 @@ def _analysis_key(name):
     return re.sub(r"[\s_\-\u2010-\u2015\u2212/]+", "_", text).strip("_")
 
 
+#: Names a chemist types for an analysis (read as :func:`analysis_names` reads any name: any
+#: case, spaces, hyphens and underscores alike), each with the analyses it can mean. One that
+#: means several is refused naming them all: ``--only conductivity`` is not guessed.
+ANALYSIS_ALIASES = {
+    **dict.fromkeys(["rdf", "rdfs", "g(r)", "radial distribution function",
+                     "radial distribution functions", "intra inter rdfs"], ("intra_inter_rdf",)),
+    **dict.fromkeys(["shells", "shell", "solvation", "solvation shell", "solvation structure",
+                     "coordination", "coordination number", "coordination numbers"],
+                    ("solvation_shells",)),
+    **dict.fromkeys(["gk", "green kubo", "gk conductivity"], ("green_kubo_conductivity",)),
+    **dict.fromkeys(["eh", "einstein helfand", "eh conductivity"],
+                    ("einstein_helfand_conductivity",)),
+    **dict.fromkeys(["ne", "nernst einstein conductivity"], ("nernst_einstein",)),
+    **dict.fromkeys(["msd", "diffusivity", "diffusion coefficient", "diffusion coefficients",
+                     "self diffusion", "self-diffusion coefficient"], ("diffusion",)),
+    **dict.fromkeys(["eta", "shear viscosity"], ("viscosity",)),
+    **dict.fromkeys(["rho", "densities"], ("density",)),
+    **dict.fromkeys(["volume scan", "rigid scan", "scan"], ("rigid_volume_scan",)),
+    **dict.fromkeys(["errors", "force errors", "intra inter force errors",
+                     "error decomposition"], ("intra_inter_errors",)),
+    **dict.fromkeys(["conductivity", "ionic conductivity", "sigma"],
+                    ("green_kubo_conductivity", "einstein_helfand_conductivity",
+                     "nernst_einstein")),
+    "einstein": ("einstein_helfand_conductivity", "nernst_einstein"),
+    "intra inter": ("intra_inter_rdf", "intra_inter_errors"),
+}
+
+
 def analysis_names(names):
     """``names`` as registered analyses' names, each once, in the order given.
 
@@ -129,12 +157,14 @@ def analysis_names(names):
     underscores and slashes alike, so that the words a user reads in a report or a figure
     title name the analysis (``"Green-Kubo conductivity"``, ``"Green–Kubo conductivity"``
     and ``" GREEN_KUBO_CONDUCTIVITY "`` are ``green_kubo_conductivity``; ``"Diffusion"`` is
-    ``diffusion``).
+    ``diffusion``), and the short names of ``ANALYSIS_ALIASES`` (``"RDF"`` is
+    ``intra_inter_rdf``, ``"MSD"`` is ``diffusion``, ``"shells"`` is ``solvation_shells``).
 
     Raises
     ------
     ValueError
-        A name no analysis has, with the closest registered one.
+        A name no analysis has, with the closest registered name or alias; a name that means
+        several analyses (``"conductivity"``), naming each of them.
     TypeError
         ``names`` is a string (one name is ``[name]``) or holds something else than strings.
 
@@ -143,6 +173,8 @@ def analysis_names(names):
     >>> from mda_electrolyte.report import analysis_names
     >>> analysis_names(["Green-Kubo conductivity", "Solvation shells", "diffusion"])
     ['green_kubo_conductivity', 'solvation_shells', 'diffusion']
+    >>> analysis_names(["RDF", "msd", "GK"])
+    ['intra_inter_rdf', 'diffusion', 'green_kubo_conductivity']
     """
     from ase_electrolyte.option_words import close_option
 
@@ -154,16 +186,28 @@ def analysis_names(names):
         raise TypeError(f"analysis names are strings, not {odd[0]!r} "
                         f"({type(odd[0]).__name__})")
     known = registered_analyses()
-    by_key = {_analysis_key(name): name for name in known}
-    read = [by_key.get(_analysis_key(name), name) for name in names]
-    unknown = list(dict.fromkeys(n for n in read if n not in known))
+    # the registered names first: an analysis registered under an alias's words keeps them
+    by_key = {_analysis_key(alias): meant for alias, meant in ANALYSIS_ALIASES.items()
+              if all(name in known for name in meant)}
+    by_key.update({_analysis_key(name): (name,) for name in known})
+    meanings = [by_key.get(_analysis_key(name), ()) for name in names]
+    several = list(dict.fromkeys((name, meant) for name, meant in zip(names, meanings, strict=True)
+                                 if len(meant) > 1))
+    if several:
+        said = "; ".join(f"{name!r} means any of {', '.join(meant)}"
+                         for name, meant in several)
+        raise ValueError(f"{said}: give the one meant (or each of them)")
+    unknown = list(dict.fromkeys(name for name, meant in zip(names, meanings, strict=True)
+                                 if not meant))
     if unknown:
         close = [by_key[c] for c in (close_option(_analysis_key(n), by_key, cutoff=0.6)
                                      for n in unknown) if c]
+        close = [name for meant in close for name in meant]
         hint = f" (did you mean {', '.join(map(repr, dict.fromkeys(close)))}?)" if close else ""
         raise ValueError(f"unknown analyses {sorted(unknown)}{hint}; known: {sorted(known)} "
-                         "(any case; spaces, hyphens and underscores alike)")
-    return list(dict.fromkeys(read))
+                         "(any case; spaces, hyphens and underscores alike; short names such "
+                         "as rdf, msd, gk, eh, shells)")
+    return list(dict.fromkeys(meant[0] for meant in meanings))
 
 
 def shared(key, factory):
