@@ -416,6 +416,8 @@ class EquationOfState:
         Reduced χ² (with given errors).
     results.verdict : str
         ``"valid"``, or why not (no sign change of P over the densities: extrapolated ρ0; a
+        fitted curve that never reaches 0 bar: no ρ0; a pressure that falls with density by
+        more than 3 standard errors between neighbouring points: "not monotonic"; a
         pressure series of ``sources`` whose mean is not a result, e.g. too short, named).
     """
 
@@ -639,7 +641,9 @@ class TaitCompressibility:
     results.V0, results.B, results.C : float
         Tait parameters (Å³, bar, dimensionless); ``results.covariance``.
     results.compressibility : Estimate
-        :math:`\kappa_T = C/B` in 1/GPa with its fit error; ``results.kappa_T``,
+        :math:`\kappa_T = C/B` in 1/GPa with its fit error, not valid where a volume rises
+        with pressure by more than 3 standard errors between neighbouring points ("not
+        monotonic"); ``results.kappa_T``,
         ``results.kappa_T_err`` (1/bar) and ``results.kappa_T_per_GPa`` (and ``_err``) are
         float aliases.
     """

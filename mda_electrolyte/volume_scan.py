@@ -685,6 +685,24 @@ def _report(universe, outdir, *, calculator=None, verbose=False, max_frames=5):
     return scan_summary(scan, outdir)
 
 
+def _same_frames_note(values):
+    """Why an error over the frames (rows of ``values``) is none, where at least two frames
+    give the same energies at every scale factor to rounding (:data:`FLAT_SPAN`); else None.
+
+    One frame given five times (``[atoms] * 5``, a trajectory of one repeated frame) was
+    reported as its energies ± 0, valid, and the minimum's s0 and B0 likewise.
+    """
+    n = values.shape[0]
+    if n < 2 or not np.all(np.isfinite(values)):
+        return None
+    rounding = FLAT_SPAN * np.maximum(np.max(np.abs(values), axis=0), 1.0)
+    if np.any(np.ptp(values, axis=0) > rounding):
+        return None
+    return (f"no scatter: the {n} scanned frames give the same energies at every scale "
+            "factor (one frame given several times?), so there is no error over frames; "
+            "scan frames spread over a run")
+
+
 def scan_estimates(values, scales, unit="meV/atom"):
     """Mean over scanned frames of an energy at every scale, as Estimates.
 
@@ -708,7 +726,8 @@ def scan_estimates(values, scales, unit="meV/atom"):
         correlation beyond 4 standard errors, which takes about 18 frames to see) are
         averaged in blocks of consecutive frames first, and marked not valid when fewer than
         :data:`~mda_electrolyte.error_metrics.MIN_CORRELATED_FRAMES` independent frames
-        remain.
+        remain. Frames that give the same energies at every scale to rounding (one frame
+        given several times) have no error over them: not valid, "no scatter".
 
     Examples
     --------
@@ -732,6 +751,12 @@ def scan_estimates(values, scales, unit="meV/atom"):
                          f"{scales.size} scales per frame")
     n = values.shape[0]
     blocks, note = None, None
+    same = _same_frames_note(values)
+    if same is not None:
+        # rows that do not differ are not n samples: their standard error of 0 read as exact
+        return {f"{s:g}": Estimate.invalid(float(values[0, k]), float("nan"), unit,
+                                           "no uncertainty available", same, n)
+                for k, s in enumerate(scales)}
     if n >= 2 and np.all(np.isfinite(values)):
         from .error_metrics import _correlated_note, frame_blocks
 
@@ -831,8 +856,9 @@ def scan_minimum(scales, volumes, total, n_atoms):
         (value NaN where there is none) for a curve that does not change with ``s`` beyond
         rounding (:data:`FLAT_SPAN`), a minimum at the smallest or largest scale factor
         (outside the scanned range), fewer than :data:`MIN_MINIMUM_POINTS` scale factors
-        about it, a cubic whose residual exceeds :data:`POOR_FIT` of the energies' span, or
-        too few frames.
+        about it, a cubic whose residual exceeds :data:`POOR_FIT` of the energies' span,
+        too few frames, or frames that do not differ about the minimum ("no scatter": the
+        values are the curve's, the error over frames none).
 
     Raises
     ------
@@ -915,7 +941,11 @@ def scan_minimum(scales, volumes, total, n_atoms):
     out = {}
     for j, (name, value) in enumerate((("scale", s0), ("bulk_modulus", bulk))):
         item = list(notes)
-        if n_frames < 2:
+        same = _same_frames_note(total[:, window])
+        if same is not None:
+            item.append(same)
+            err = math.nan
+        elif n_frames < 2:
             item.append(f"too few frames: {n_frames} (an error over frames needs at least 2)")
             err = math.nan
         else:
