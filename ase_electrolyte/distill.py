@@ -27,8 +27,9 @@ def relabel(frames, committee, *, labels=None, **calc_options):
     Parameters
     ----------
     frames : str, os.PathLike, ase.Atoms or sequence of ase.Atoms
-        Unlabelled or labelled frames (extxyz/ase.db path or Atoms); existing labels are
-        replaced.
+        Unlabelled or labelled frames (extxyz/ase.db path or Atoms); existing labels (a
+        calculator's, or ``energy``, ``free_energy``, ``stress``, ``virial`` in ``info`` and
+        ``forces`` in ``arrays``) are replaced.
     committee : list of models or a committee calculator
         The teacher: ``ase_electrolyte.Calculator([...])`` or the list of its models.
     labels : str or os.PathLike, optional
@@ -81,7 +82,7 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         raise TypeError(
             "committee must be a committee calculator or a list of two or more models, not "
             f"{committee!r}")
-    from .finetuning import _check_frames_for_model, _frame_list
+    from .finetuning import _LABEL_KEYS, _check_frames_for_model, _frame_list
 
     if labels is not None:
         labels = check_output_path(labels, "labels", folder=True)
@@ -113,6 +114,12 @@ def relabel(frames, committee, *, labels=None, **calc_options):
                     if store is not None:
                         store.write(atoms, record)
                 copy = atoms.copy()
+                # the frame's earlier labels in info/arrays stayed beside the teacher's: ase's
+                # extxyz writer then refused the frames ("key from calculator already exists
+                # in atoms.info"), distill after the teacher had labelled every frame
+                for key in _LABEL_KEYS:
+                    copy.info.pop(key, None)
+                copy.arrays.pop("forces", None)
                 copy.info["teacher_max_forces_std"] = record["max_forces_std"]
                 copy.info["teacher_energy_std"] = record["energy_std"]
                 copy.calc = SinglePointCalculator(

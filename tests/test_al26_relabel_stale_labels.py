@@ -1,0 +1,97 @@
+"""relabel replaces a frame's earlier labels wherever they are kept.
+
+Frames built in memory (or read by ase.io without a calculator) hold their labels as
+``info["energy"]``, ``info["stress"]``/``info["virial"]`` and ``arrays["forces"]``; relabel put
+the teacher's labels in a calculator and left those beside them. ase's extxyz writer then
+refused the frames ("key from calculator already exists in atoms.info"): distill failed
+writing relabelled.extxyz after the teacher had labelled every frame, and a reader of the
+``info`` keys took the old labels for the teacher's.
+
+The teacher here is EMT scaled by 1.1 dressed as a committee (no model is trained): its labels
+differ from the frames' stale EMT ones by 10 %.
+"""
+
+import ase.io
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+from ase.stress import voigt_6_to_full_3x3_stress
+
+from ase_electrolyte.distill import relabel
+from ase_electrolyte.finetuning import read_labelled
+
+SCALE = 1.1
+
+
+class ScaledEMTCommittee(EMT):
+    """EMT times SCALE with a committee's spread keys: a teacher relabel can evaluate."""
+
+    implemented_properties = ["energy", "free_energy", "forces", "stress"]
+    members = ["emt-a", "emt-b"]
+
+    def _check(self, atoms):
+        pass
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=()):
+        super().calculate(atoms, ["energy", "forces", "stress"], system_changes)
+        for key in ("energy", "free_energy", "forces", "stress"):
+            self.results[key] = SCALE * np.asarray(self.results[key])
+        self.results["energy"] = float(self.results["energy"])
+        self.results["max_forces_std"] = 0.01
+        self.results["energy_std"] = 0.002
+
+
+def _stale_frames(n=3, seed=1):
+    rng = np.random.default_rng(seed)
+    frames = []
+    for _ in range(n):
+        atoms = bulk("Cu", "fcc", a=3.6, cubic=True)
+        atoms.positions += rng.normal(scale=0.1, size=atoms.positions.shape)
+        atoms.calc = EMT()
+        energy, forces, stress = (atoms.get_potential_energy(), atoms.get_forces(),
+                                  atoms.get_stress())
+        atoms.calc = None
+        atoms.info["energy"] = energy
+        atoms.arrays["forces"] = forces.copy()
+        frames.append((atoms, energy, stress))
+    return frames
+
+
+def _reference(atoms):
+    work = atoms.copy()
+    work.calc = ScaledEMTCommittee()
+    return work.get_potential_energy(), work.get_forces(), work.get_stress()
+
+
+@pytest.mark.parametrize("stress_key", ["stress", "virial", None])
+def test_relabelled_frames_hold_the_teachers_labels_only(tmp_path, stress_key):
+    stale = _stale_frames()
+    frames = []
+    for atoms, _, stress in stale:
+        if stress_key == "stress":
+            atoms.info["stress"] = stress
+        elif stress_key == "virial":
+            virial = -atoms.get_volume() * voigt_6_to_full_3x3_stress(stress)
+            atoms.info["virial"] = virial.ravel()
+        atoms.info["free_energy"] = atoms.info["energy"]
+        frames.append(atoms)
+    before = [(a.info.copy(), a.arrays["forces"].copy()) for a in frames]
+    out = relabel(frames, ScaledEMTCommittee())
+    path = tmp_path / "relabelled.extxyz"
+    ase.io.write(path, out, format="extxyz")  # KeyError before
+    back = read_labelled(path, what="relabelled")
+    for atoms, new, read in zip(frames, out, back, strict=True):
+        energy, forces, stress = _reference(atoms)
+        assert not {"energy", "free_energy", "stress", "virial"} & set(new.info)
+        assert "forces" not in new.arrays
+        for frame in (new, read):
+            assert frame.get_potential_energy() == pytest.approx(energy, abs=1e-7)
+            np.testing.assert_allclose(frame.get_forces(), forces, atol=1e-7)
+            np.testing.assert_allclose(frame.get_stress(), stress, atol=1e-9)
+        # the stale labels are 10 % off: what was kept before
+        assert abs(read.get_potential_energy() - atoms.info["energy"]) > 0.05 * abs(energy)
+    # the caller's frames keep their own labels
+    for atoms, (info, forces) in zip(frames, before, strict=True):
+        assert atoms.info.keys() == info.keys() and atoms.calc is None
+        np.testing.assert_array_equal(atoms.arrays["forces"], forces)
