@@ -55,10 +55,14 @@ def run(args):
             # they were ignored without a word: `analyze run.h5md --list` analysed nothing
             raise ValueError(f"--list lists the analyses and exits, so it takes no "
                              f"{', '.join(given)}: leave out those to list, or --list to analyse")
-        from mda_electrolyte.report import registered_analyses
+        from mda_electrolyte.report import ANALYSIS_ALIASES, registered_analyses
 
         for name, needs in registered_analyses().items():
-            print(f"{name}" + (f"  (needs {', '.join(needs)})" if needs else ""))
+            # the short names --only reads as this analysis alone (``rdf``): not said anywhere
+            # a user looks before a refusal
+            also = [alias for alias, meant in ANALYSIS_ALIASES.items() if meant == (name,)]
+            print(f"{name}" + (f"  (needs {', '.join(needs)})" if needs else "")
+                  + (f"  (also: {', '.join(also)})" if also else ""))
         return None
     if args.trajectory is None:
         # optional only so that --list needs none

@@ -91,3 +91,17 @@ def test_the_command_names_every_analysis_a_short_name_may_mean(tmp_path, capsys
     assert re.search(r"--only: 'Conductivity' means any of green_kubo_conductivity, "
                      r"einstein_helfand_conductivity, nernst_einstein", err), err
     assert not (tmp_path / "an").exists()  # refused before any analysis
+
+
+def test_the_list_shows_the_short_names_and_each_reads_back_as_its_line(capsys):
+    assert main(["analyze", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(registered_analyses())
+    shown = 0
+    for line in lines:
+        name = line.split()[0]
+        found = re.search(r"\(also: (.+)\)$", line)
+        for alias in found.group(1).split(", ") if found else ():
+            assert analysis_names([alias]) == [name], (alias, line)
+            shown += 1
+    assert shown == len(_ONE)  # every short name of one analysis is listed, once
