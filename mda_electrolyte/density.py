@@ -316,6 +316,14 @@ class Density:
         # a copy: the caller's array edited between construction and run() was averaged
         # unchecked (negated after the check, -1.1997 g/cm³ came out valid)
         self._values = np.array(values, dtype=np.float64)
+        # before the kg/m³ doubt and before run(): a NaN of a failed step passed construction
+        # and was refused by run() as 'the series holds ...', an infinite one first drew a
+        # warning asking whether 'inf g/cm³' was in kg/m³
+        bad = np.flatnonzero(~np.isfinite(self._values))
+        if bad.size:
+            raise ValueError(f"the density series holds {bad.size} NaN or infinite sample(s) "
+                             f"(first at index {bad[0]}, {self._values[bad[0]]}): no mean of "
+                             "it is a result; cut the run before the first bad step")
         bad = np.flatnonzero(self._values <= 0)
         if bad.size:
             raise ValueError(f"the density series holds {bad.size} sample(s) <= 0 g/cm³ (first at "
@@ -433,8 +441,13 @@ class EquationOfState:
             # trend: an NVT pressure still drifting (a box still relaxing) has no equilibrium
             # mean; without the test a drift of one noise deviation over the run was fitted
             # as valid in 14 of 20 replicas
-            means = [equilibrated_mean(*_series(s, "pressure", dt), trend=True)
-                     for s in sources]
+            means = []
+            for k, (r, s) in enumerate(zip(rho, sources, strict=True)):
+                try:
+                    means.append(equilibrated_mean(*_series(s, "pressure", dt), trend=True))
+                except ValueError as err:
+                    # 'the series holds 1 NaN ...' of one run among many named none of them
+                    raise ValueError(f"pressure series {k} (ρ = {r:.4g} g/cm³): {err}") from None
             pressures = [m["mean"] for m in means]
             pressure_errors = [m["error"] for m in means]
             # a mean that is not a result (too short, not equilibrated) has an error bar that
