@@ -2095,10 +2095,12 @@ def _stopped_note(what, out, settings, seed, epochs, ensemble):
             if _member_state(work, settings, seed + k) is None]
     if not done:
         kept = "no member finished"
+    elif len(done) == 1:
+        kept = f"member {done[0]} finished and kept ({out}/member_{done[0]}/finetuned.pth)"
     elif done == list(range(done[0], done[-1] + 1)):
-        kept = f"member(s) {done[0]}-{done[-1]} finished and kept ({out}/member_k/finetuned.pth)"
+        kept = f"members {done[0]}-{done[-1]} finished and kept ({out}/member_k/finetuned.pth)"
     else:
-        kept = (f"member(s) {', '.join(map(str, done))} finished and kept "
+        kept = (f"members {', '.join(map(str, done))} finished and kept "
                 f"({out}/member_k/finetuned.pth)")
     stopped = next((k for k in range(ensemble) if k not in done), None)
     if stopped is None:
