@@ -58,7 +58,9 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         A file that cannot be read as frames (see
         :func:`ase_electrolyte.finetuning.read_frames_file`), a frame with no atoms,
         non-finite positions, a degenerate cell or atoms closer than 0.1 Å, raised before the
-        teacher is loaded; elements the teacher does not cover, before it evaluates any frame.
+        teacher is loaded; elements the teacher does not cover, before it evaluates any frame;
+        frames on which the teacher returns non-finite labels, named once every frame has
+        been tried (the finite labels are kept in ``labels``).
     ase.calculators.calculator.InputError
         With ``labels``: a member file of the ``committee`` calculator replaced or removed
         since it was loaded (the labels would be filed under the new file's contents), before
@@ -105,12 +107,19 @@ def relabel(frames, committee, *, labels=None, **calc_options):
     out = []
     from .md import Terminated, terminate_as_interrupt
 
+    bad = []  # frames the teacher gave non-finite labels
+    reached = 0
     with terminate_as_interrupt():
         try:
-            for atoms in frames:
+            for reached, atoms in enumerate(frames):
                 record = store.read(atoms) if store is not None else None
                 if record is None:
                     record = _teacher_labels(atoms, teacher)
+                    if not all(np.isfinite(v).all() for v in record.values()):
+                        # NaN labels were returned as the teacher's: a member far outside its
+                        # data; finetune refused them only after every frame was labelled
+                        bad.append(reached)
+                        continue
                     if store is not None:
                         store.write(atoms, record)
                 copy = atoms.copy()
@@ -125,11 +134,21 @@ def relabel(frames, committee, *, labels=None, **calc_options):
                 copy.calc = SinglePointCalculator(
                     copy, **{k: record[k] for k in ("energy", "forces", "stress") if k in record})
                 out.append(copy)
+            reached = len(frames)
+            if bad:
+                shown = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
+                kept = (f"; the labels of the other {len(frames) - len(bad)} are kept in "
+                        f"{store.folder}" if store is not None else "")
+                raise ValueError(
+                    f"the teacher gave non-finite energy, forces or stress (a member "
+                    f"extrapolating far outside its training data) on {len(bad)} of "
+                    f"{len(frames)} frame(s): {shown}; these frames cannot be labelled by "
+                    f"this committee: leave them out{kept}")
         except KeyboardInterrupt as err:
             if store is not None:
                 what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
                 err.add_note(
-                    f"relabel: {what} at frame {len(out)} of {len(frames)}; the labels of "
+                    f"relabel: {what} at frame {reached} of {len(frames)}; the labels of "
                     f"{store.written + store.reused} frame(s) are kept in {store.folder}: the "
                     "same call labels only the others")
             raise

@@ -95,3 +95,34 @@ def test_relabelled_frames_hold_the_teachers_labels_only(tmp_path, stress_key):
     for atoms, (info, forces) in zip(frames, before, strict=True):
         assert atoms.info.keys() == info.keys() and atoms.calc is None
         np.testing.assert_array_equal(atoms.arrays["forces"], forces)
+
+
+class NaNOnFlaggedFrames(ScaledEMTCommittee):
+    """The scaled-EMT teacher returning NaN forces where ``info["far"]`` is set: a member far
+    outside its data."""
+
+    calls = 0
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=()):
+        type(self).calls += 1
+        super().calculate(atoms, properties, system_changes)
+        if atoms.info.get("far"):
+            self.results["forces"] = np.full_like(self.results["forces"], np.nan)
+            self.results["max_forces_std"] = np.nan
+
+
+def test_non_finite_teacher_labels_are_refused_naming_every_frame():
+    frames = [atoms for atoms, _, _ in _stale_frames(5, seed=3)]
+    for k in (1, 3):
+        frames[k].info["far"] = True
+    NaNOnFlaggedFrames.calls = 0
+    with pytest.raises(ValueError, match=r"non-finite energy, forces or stress .* on 2 of 5 "
+                                         r"frame\(s\): 1, 3; .*leave them out"):
+        relabel(frames, NaNOnFlaggedFrames())
+    # every frame was tried once: the message names all of them, not the first
+    assert NaNOnFlaggedFrames.calls == 5
+    good = [a for a in frames if not a.info.get("far")]
+    out = relabel(good, NaNOnFlaggedFrames())
+    assert all(np.isfinite(a.get_forces()).all() for a in out)
+    for atoms, new in zip(good, out, strict=True):
+        assert new.get_potential_energy() == pytest.approx(_reference(atoms)[0], abs=1e-7)
