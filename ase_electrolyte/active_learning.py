@@ -667,6 +667,16 @@ def farthest_point_sampling(descriptors, n, *, first=0):
     return picked
 
 
+def _exclude_paths(exclude):
+    """The files of ``exclude``: one path, or a non-empty list of paths; else ``[]``."""
+    if isinstance(exclude, (str, os.PathLike)):
+        return [exclude]
+    if isinstance(exclude, (list, tuple)) and exclude and all(
+            isinstance(e, (str, os.PathLike)) for e in exclude):
+        return list(exclude)
+    return []
+
+
 def _same_file(out, given):
     """Whether ``given`` (a path, or frames) is the file at the output path ``out``."""
     if not isinstance(given, (str, os.PathLike)):
@@ -725,7 +735,7 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         ``selection_method``).
     method : {"fps", "d-optimal"}
         In any case and spacing (``"FPS"``, ``"D-optimal"``); a near miss is named.
-    exclude : str, os.PathLike, ase.Atoms or sequence of ase.Atoms, optional
+    exclude : str, os.PathLike, list of them, ase.Atoms or sequence of ase.Atoms, optional
         Frames labelled already (an earlier round's selection, the training set): a
         candidate that is one of them (atoms in any order, moved or wrapped, as the
         fine-tune's leakage check matches frames) is not selected again. A candidates file
@@ -768,7 +778,8 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
         out = check_output_path(out, "out")
         # the selection written over its own candidates, or over the frames labelled
         # already, lost them with no trace
-        for given, what in ((candidates, "candidates"), (exclude, "exclude")):
+        for given, what in ((candidates, "candidates"), *((path, "exclude")
+                                                          for path in _exclude_paths(exclude))):
             if _same_file(out, given):
                 raise ValueError(
                     f"out {out} is the {what} file itself: writing the selection there "
@@ -784,7 +795,12 @@ def select_candidates(candidates, n, *, model="sevennet-0", device="auto", out=N
     if exclude is not None:
         from .finetuning import _shared_frames
 
-        done = {k - 1 for k, _ in _shared_frames(_frame_list(exclude, "exclude"), frames)}
+        paths = _exclude_paths(exclude)
+        # several files, as --exclude is repeated: a list of paths was refused as 'frame 0
+        # is a str'
+        labelled = ([a for path in paths for a in _frame_list(path, "exclude")] if paths
+                    else _frame_list(exclude, "exclude"))
+        done = {k - 1 for k, _ in _shared_frames(labelled, frames)}
         if len(done) == len(frames):
             raise ValueError(
                 f"every one of the {len(frames)} candidate frame(s) is a frame of exclude "

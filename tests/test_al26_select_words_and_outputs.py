@@ -150,3 +150,28 @@ def test_selection_line_names_missing_and_non_finite_spreads():
     # frames without spreads (hand-made candidates): no number is shown for them
     assert selection_line(2, 2, "fps", "x.extxyz", spreads=[None, None]) == (
         "2 frame(s) selected (fps) written to x.extxyz")
+
+
+def test_exclude_takes_several_files_as_the_cli_does(no_descriptors, tmp_path):
+    frames = _frames(6)
+    cand = tmp_path / "cand.extxyz"
+    ase.io.write(cand, frames)
+    first, second = tmp_path / "round1.extxyz", tmp_path / "round2.extxyz"
+    ase.io.write(first, frames[:3])
+    ase.io.write(second, frames[3:])
+    # both rounds together cover every candidate: refused before any descriptor
+    with pytest.raises(ValueError, match=r"every one of the 6 candidate frame\(s\)"):
+        select_candidates(cand, 2, exclude=[first, str(second)])
+    before = second.read_bytes()
+    with pytest.raises(ValueError, match=r"is the exclude file itself"):
+        select_candidates(cand, 2, exclude=[first, second], out=second)
+    assert second.read_bytes() == before
+
+
+def test_exclude_files_leave_the_rest_selected(positions_as_descriptors, tmp_path):
+    frames = _frames(6)
+    first, second = tmp_path / "round1.extxyz", tmp_path / "round2.extxyz"
+    ase.io.write(first, frames[:2])
+    ase.io.write(second, frames[4:5])
+    picked = select_candidates(frames, 6, exclude=(first, second))
+    assert sorted(a.info["candidate_index"] for a in picked) == [2, 3, 5]
