@@ -81,9 +81,10 @@ def _check_select(args):
 
 
 def run(args):
+    # checked before the library (numpy, ase) is imported: a bad -n answers at once
+    _check_select(args)
     from ase_electrolyte.active_learning import select_candidates
 
-    _check_select(args)
     exclude = None
     if args.exclude:
         from ase_electrolyte.finetuning import read_frames_file
