@@ -273,10 +273,13 @@ def spread_calibration(committee, frames):
     Returns
     -------
     dict of Estimate
-        ``energy`` (:math:`c_E`) and ``forces`` (:math:`c_F`), dimensionless, with a
-        jackknife error over frames (t-scaled, ``dof`` = frames − 1). Not valid over fewer
-        than 5 frames, or where the members agree exactly on every frame (no spread to
-        scale: the value is then ``inf``).
+        ``energy`` (:math:`c_E`) and ``forces`` (:math:`c_F`), dimensionless, with the
+        jackknife error over frames of :math:`\log c` times :math:`c`, t-scaled with
+        Satterthwaite's ``dof`` :math:`(\sum_i s_i^2)^2 / \sum_i s_i^4 - 1` of the frames'
+        squared spreads :math:`s_i^2` (frames − 1 for equal spreads), and a log-scale
+        :meth:`~ase_electrolyte.estimate.Estimate.interval`. Not valid over fewer than 5
+        frames, or where the members agree exactly on every frame (no spread to scale: the
+        value is then ``inf``).
 
     Raises
     ------
@@ -295,6 +298,15 @@ def spread_calibration(committee, frames):
     on 6 frames of EMT copper) gave :math:`c_F = 7.7` and :math:`c_E = 3.6` on 20 held-out
     frames: its spread was far below its error.
 
+    :math:`c` is the square root of a ratio of spread-weighted sums of squares, skewed and
+    carried by the frames of largest spread. Its plain jackknife error with frames − 1
+    degrees of freedom covered the true factor 0.57-0.63 at one sigma and 0.84-0.90 at 95 %
+    over 5-50 frames whose spreads vary (lognormal, 0.5 in log; errors normal, 3000
+    replicas each), 0.63-0.69 and 0.89-0.94 for equal spreads; with the log jackknife,
+    the log interval and Satterthwaite's dof, 0.65-0.69 and 0.93-0.97, 0.67-0.69 and
+    0.93-0.94. Heavy-tailed errors (Student t, 4 dof) still under-cover (0.57-0.60 and
+    0.85-0.93): a few outlying frames carry the factor, which no spread shows.
+
     Examples
     --------
     >>> from ase_electrolyte.committee import spread_calibration
@@ -305,7 +317,7 @@ def spread_calibration(committee, frames):
     """
     from ase.calculators.calculator import Calculator as _Ase
 
-    from mda_electrolyte.uncertainty import few_dof_note, jackknife_error
+    from mda_electrolyte.uncertainty import few_dof_note, jackknife_error, t_factor
 
     from .estimate import Estimate
     from .finetuning import read_labelled
@@ -350,14 +362,28 @@ def spread_calibration(committee, frames):
             return math.sqrt(err2[keep].sum() / total) if total > 0 else math.inf
 
         value = factor(np.ones(n, dtype=bool))
-        method = f"jackknife over {n} frames, t-scaled"
+        # the factor's scatter is that of a sum of squared errors weighted by the spreads: a
+        # few frames of large spread carry it, so its degrees of freedom are Satterthwaite's
+        # (sum s^2)^2 / sum s^4 - 1, not frames - 1 (see the Notes)
+        total = spread2.sum()
+        dof = (min(max(total**2 / float(np.sum(spread2**2)) - 1.0, 1.0), n - 1.0)
+               if total > 0 else n - 1.0)
+        method = f"jackknife of log over {n} frames, t-scaled"
         if not math.isfinite(value):
             out[key] = Estimate.invalid(
                 math.inf, math.nan, "1", "no uncertainty available",
                 f"the members agree exactly on every frame ({key} spread 0): there is no "
                 "spread to scale; build the committee of members that differ", n_samples=n)
             continue
-        stderr = jackknife_error(factor, n)
+        # the factor is a square root of a ratio of chi-square-like sums: skewed, its low
+        # values with small jackknife errors; the jackknife of its log, with a log interval
+        def log_factor(keep, factor=factor):
+            f = factor(keep)
+            return math.log(f) if f > 0 else -math.inf  # an error-free rest: no jackknife
+
+        log_error = jackknife_error(log_factor, n) if value > 0 else math.nan
+        stderr = (value * log_error * t_factor(dof) / t_factor(n - 1)
+                  if math.isfinite(log_error) else math.nan)
         note = few_dof_note(n - 1, "frames", "the scale factor")
         if note is None and not math.isfinite(stderr):
             note = (f"the {key} spread is zero on all frames but one: the factor rests on "
@@ -366,7 +392,8 @@ def spread_calibration(committee, frames):
             stderr, method = math.nan, "no uncertainty available"
         out[key] = Estimate(
             value, stderr, "1", method=method, n_samples=n, converged=note is None,
-            dof=n - 1 if math.isfinite(stderr) else None,
+            dof=dof if math.isfinite(stderr) else None,
+            interval_scale="log" if value > 0 else "linear",
             notes=(note,) if note else (
                 f"multiply {key}_std by {value:.3g} for an RMS error bar of structures like "
                 "these frames",))

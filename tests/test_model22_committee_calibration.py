@@ -60,7 +60,8 @@ def test_independent_members_give_one_over_sqrt_k_minus_one(frames):
     for _ in range(replicas):
         out = spread_calibration(ScatteredMembers(rng, truth), frames)
         for key, est in out.items():
-            assert est.valid and est.unit == "1" and est.dof == len(frames) - 1
+            # Satterthwaite's dof of the spread-weighted sum: frames - 1 only for equal spreads
+            assert est.valid and est.unit == "1" and 1 <= est.dof <= len(frames) - 1
             values[key].append(est.value)
             covered[key].append(abs(est.value - expected) < est.stderr)
     for key in values:
