@@ -90,11 +90,7 @@ def relabel(frames, committee, *, labels=None, **calc_options):
         labels = check_output_path(labels, "labels", folder=True)
     # one Atoms was iterated into its Atom objects ("frame 0 is a Atom")
     frames = _frame_list(frames, "frames")
-    # every frame is checked before the teacher is loaded and the first frame evaluated
-    for k, atoms in enumerate(frames):
-        if len(atoms) == 0:
-            raise ValueError(f"frame {k} has no atoms")
-        check_overlaps(atoms, what=f"frame {k}")
+    _check_geometry(frames)
     teacher = committee if hasattr(committee, "members") else Calculator(list(committee),
                                                                          **calc_options)
     # elements the teacher does not cover failed at their frame, after those before it
@@ -156,6 +152,14 @@ def relabel(frames, committee, *, labels=None, **calc_options):
             if store is not None:
                 store.close()
     return out
+
+
+def _check_geometry(frames):
+    """Every frame checked before the teacher is loaded and the first frame evaluated."""
+    for k, atoms in enumerate(frames):
+        if len(atoms) == 0:
+            raise ValueError(f"frame {k} has no atoms")
+        check_overlaps(atoms, what=f"frame {k}")
 
 
 def _teacher_labels(atoms, teacher):
@@ -479,10 +483,24 @@ def _relabel_and_train(models, frames, out, *, epochs, n_students, device, **kwa
     """distill's work, once its options are checked and its folder claimed."""
     import ase.io
 
-    from .finetuning import ONE_MEMBER_NOTE, finetune
+    from .calculator import Calculator
+    from .finetuning import ONE_MEMBER_NOTE, _check_frames_for_model, finetune
 
+    teacher = list(models)
+    if kwargs.get("valid") is not None:
+        _check_geometry(frames)
+        teacher = Calculator(teacher, device=device)
+        # an element a student lacks in the validation frames was refused by finetune, as
+        # 'of the training data', after the teacher had labelled every frame
+        members = getattr(teacher, "members", None)
+        if members is None or len(members) != len(models):
+            members = [teacher] * len(models)
+        for k in range(int(n_students)):
+            _check_frames_for_model(members[k], kwargs["valid"],
+                                    f"validation data (student {k} starts from {models[k]})")
     # each frame's labels are kept as soon as made: a rerun after a stop labels only the rest
-    labelled = relabel(frames, models, labels=out / "labels", device=device)
+    labelled = relabel(frames, teacher, labels=out / "labels",
+                       **({"device": device} if isinstance(teacher, list) else {}))
     with atomic_path(out / "relabelled.extxyz") as tmp:
         ase.io.write(tmp, labelled, format="extxyz")
     spread = np.array([a.info["teacher_max_forces_std"] for a in labelled])

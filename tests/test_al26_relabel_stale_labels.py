@@ -126,3 +126,49 @@ def test_non_finite_teacher_labels_are_refused_naming_every_frame():
     assert all(np.isfinite(a.get_forces()).all() for a in out)
     for atoms, new in zip(good, out, strict=True):
         assert new.get_potential_energy() == pytest.approx(_reference(atoms)[0], abs=1e-7)
+
+
+class CopperOnlyMember:
+    """A member covering copper only (the check a Calculator runs before evaluating)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def _check(self, atoms):
+        if set(atoms.get_chemical_symbols()) - {"Cu"}:
+            raise ValueError(f"the model {self.name!r} does not cover the element(s) Al")
+
+
+class CopperCommittee(ScaledEMTCommittee):
+    def __init__(self, models, **kwargs):
+        super().__init__()
+        self.members = [CopperOnlyMember(m) for m in models]
+
+    def _check(self, atoms):
+        for member in self.members:
+            member._check(atoms)
+
+
+def test_distill_refuses_validation_elements_a_student_lacks_before_labelling(tmp_path,
+                                                                                monkeypatch):
+    import ase_electrolyte.calculator
+    from ase_electrolyte.distill import distill
+
+    monkeypatch.setattr(ase_electrolyte.calculator, "Calculator", CopperCommittee)
+    calls = []
+    monkeypatch.setattr(CopperCommittee, "calculate",
+                        lambda self, *a, **k: calls.append(1) or ScaledEMTCommittee.calculate(
+                            self, *a, **k))
+    frames = [atoms for atoms, _, _ in _stale_frames(4, seed=5)]
+    valid = []
+    for atoms, _energy, stress in _stale_frames(2, seed=6):
+        atoms.calc = None
+        atoms.info["stress"] = stress
+        valid.append(atoms)
+    valid[1].numbers[0] = 13
+    with pytest.raises(ValueError, match=r"validation data \(student 0 starts from a\.pth\): "
+                                         r"frame 1: .*does not cover the element\(s\) Al"):
+        distill(["a.pth", "b.pth"], frames, epochs=1, out=tmp_path / "d", batch_size=2,
+                valid=valid)
+    # refused before the teacher labelled any frame
+    assert calls == []
