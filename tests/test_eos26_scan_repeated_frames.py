@@ -8,6 +8,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.lj import LennardJones
 from ase.units import GPa
+from test_mlip23_volume_scan_virial import _dimers
 
 from mda_electrolyte.volume_scan import (
     RigidVolumeScan,
@@ -17,19 +18,6 @@ from mda_electrolyte.volume_scan import (
 )
 
 SCALES = np.array([0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2])
-
-
-def _dimers(seed):
-    rng = np.random.default_rng(seed)
-    grid = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)]) * 3.5 + 1.0
-    positions = []
-    for centre in grid + rng.normal(scale=0.3, size=grid.shape):
-        axis = rng.normal(size=3)
-        axis /= np.linalg.norm(axis)
-        positions += [centre - 0.6 * axis, centre + 0.6 * axis]
-    atoms = Atoms("Ar16", positions=positions, cell=[7.0] * 3, pbc=True)
-    atoms.arrays["molecule_index"] = np.repeat(np.arange(8), 2)
-    return atoms
 
 
 def test_one_frame_repeated_has_no_error_over_frames():

@@ -1031,6 +1031,7 @@ def _close_attempt(folder, outcome):
     try:
         write_json(folder / ATTEMPTS_FILE, attempts)
     except OSError:
+        # a log, as where the attempt opened: the task's outcome is in result.json/error.json
         pass
 
 
