@@ -30,13 +30,16 @@ need), the cutoffs are taken from the first minima of those RDFs over all frames
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
+import types
 import warnings
 from collections import Counter
 
 import numpy as np
 import pandas as pd
+from MDAnalysis.analysis.results import Results
 from MDAnalysis.exceptions import NoDataError
 from MDAnalysis.lib.distances import minimize_vectors
 
@@ -120,6 +123,11 @@ _MAX_BINS = 10**6
 #: the table (loose shells: 1.7 kB per cation and frame held, 8 kB at the peak).
 TABLE_WARNING_BYTES = 2**30
 _TABLE_PROBE_FRAMES = 10
+#: Most bytes the table of a run with the default ``store_table=None`` may take, extrapolated
+#: from its first :data:`_TABLE_PROBE_FRAMES` frames to all of them: beyond it the table is
+#: dropped and the shells are counted frame by frame in a second pass (the conclusion's peak
+#: is about 5 times the table, so a run stays well under 2 GB).
+TABLE_BUDGET_BYTES = 2**28
 #: Most angle bins (0.05° each): every shell label keeps two angle histograms, so 10⁶ bins took
 #: 50 MB per label after the pass (1 GB for bn_fec's 15 labels; a large system has hundreds)
 #: for a resolution no angle distribution has.
@@ -343,17 +351,74 @@ def cutoff_cn_errors(table, cutoffs, cutoff_estimates, cutoff_source, *, spreads
         Species → ``(δ in Å, δCN)`` for the cutoffs from an RDF minimum with a finite,
         non-zero error; given and preset cutoffs are exact and absent.
     """
-    n_shells = table.n_frames * table.layout.n_cations
+    entries = list(_uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source,
+                                      spreads))
+    counts = _cutoff_counts(table, entries, cutoffs, _nearest=_nearest, shares=False)
+    return _cn_errors_of_counts(entries, counts, table.n_frames * table.layout.n_cations)
+
+
+def _cn_errors_of_counts(entries, counts, n_shells):
+    """:func:`cutoff_cn_errors` from the summed counts of :func:`_cutoff_counts`."""
     out = {}
-    for k, name, delta, lo, hi in _uncertain_cutoffs(table, cutoffs, cutoff_estimates,
-                                                     cutoff_source, spreads):
-        nearest = _nearest_molecules(table, k, _nearest)[2]
-        # compared in the table's single precision, as shell_members counts
-        count_lo = np.count_nonzero(nearest <= np.float32(lo))
-        count_hi = np.count_nonzero(nearest <= np.float32(hi))
+    for (_, name, delta, lo, hi), row in zip(entries, counts, strict=True):
+        count_lo, count_hi = int(row[_CN_LO]), int(row[_CN_HI])
         slope = (count_hi - count_lo) / n_shells / (hi - lo) if hi > lo else 0.0
         out[name] = (float(delta), float(slope * delta))
     return out
+
+
+# the columns of _cutoff_counts: molecules within r_c - δ and r_c + δ, shells holding one, and
+# the shells of each class with the anion's cutoff at either end
+_CN_LO, _CN_HI, _PAIRED_LO, _PAIRED_HI = 0, 1, 2, 3
+_CLASSES_LO = slice(4, 4 + len(CLASSES))
+_CLASSES_HI = slice(4 + len(CLASSES), 4 + 2 * len(CLASSES))
+_N_COUNTS = 4 + 2 * len(CLASSES)
+
+
+def _cutoff_counts(table, entries, cutoffs, convention="anion_count", *, _nearest=None,
+                   shares=True):
+    """Counts behind the cutoffs' errors, one row per ``entries`` item
+    (:func:`_uncertain_cutoffs`): the molecules of its species within ``r_c − δ`` and ``r_c +
+    δ`` of a cation, the shells holding one, and (anions, ``shares``) the shells of each class
+    with its cutoff at either end, the others kept. Sums over frames: a table of one frame at a
+    time gives, summed, the whole table's (shells of different frames share nothing), which
+    lets a streamed run carry the errors a stored table gives."""
+    counts = np.zeros((len(entries), _N_COUNTS), dtype=np.int64)
+    layout = table.layout
+    n_frames, n_cat = table.n_frames, layout.n_cations
+    names = list(layout.species)
+    anion_codes = [k for k, n in enumerate(names) if n in layout.anions]
+    anions = ({k: _nearest_molecules(table, k, _nearest) for k in anion_codes}
+              if shares and any(e[0] in anion_codes for e in entries) else {})
+
+    def classes_at(radii):
+        # the anion molecules within their cutoffs, classified as shell_results does
+        parts = [(shell[d <= np.float32(radii[k])], molecule[d <= np.float32(radii[k])], k)
+                 for k, (shell, molecule, d) in anions.items()]
+        shell = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
+        molecules = ShellMolecules(
+            shell=shell, molecule=np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int32)]),
+            species=np.concatenate([np.full(p[0].size, p[2], np.int8) for p in parts]
+                                   + [np.zeros(0, np.int8)]),
+            has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
+        classes = shell_classes(molecule_counts(molecules, n_frames, n_cat, len(names)),
+                                molecules, anion_codes, convention)
+        return [np.count_nonzero(classes == c) for c in range(len(CLASSES))]
+
+    for row, (k, _, _, lo, hi) in zip(counts, entries, strict=True):
+        shell, _, nearest = anions[k] if k in anions else _nearest_molecules(table, k, _nearest)
+        # compared in the table's single precision, as shell_members counts
+        row[_CN_LO] = np.count_nonzero(nearest <= np.float32(lo))
+        row[_CN_HI] = np.count_nonzero(nearest <= np.float32(hi))
+        if not shares:
+            continue
+        row[_PAIRED_LO] = np.unique(shell[nearest <= np.float32(lo)]).size
+        row[_PAIRED_HI] = np.unique(shell[nearest <= np.float32(hi)]).size
+        if k in anions:
+            radii = {j: cutoffs[names[j]] for j in anion_codes}
+            row[_CLASSES_LO] = classes_at({**radii, k: lo})
+            row[_CLASSES_HI] = classes_at({**radii, k: hi})
+    return counts
 
 
 def _uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source, spreads=None):
@@ -432,38 +497,22 @@ def cutoff_share_errors(table, cutoffs, cutoff_estimates, cutoff_source,
         error; given and preset cutoffs are exact and absent.
     """
     convention = choice_word("convention", convention, CONVENTIONS)
-    layout = table.layout
-    n_frames, n_cat = table.n_frames, layout.n_cations
-    n_shells = n_frames * n_cat
-    names = list(layout.species)
-    anion_codes = [k for k, n in enumerate(names) if n in layout.anions]
-    anions = {k: _nearest_molecules(table, k, _nearest) for k in anion_codes}
+    entries = list(_uncertain_cutoffs(table, cutoffs, cutoff_estimates, cutoff_source,
+                                      spreads))
+    counts = _cutoff_counts(table, entries, cutoffs, convention, _nearest=_nearest)
+    return _share_errors_of_counts(entries, counts, table.n_frames * table.layout.n_cations,
+                                   table.layout.anions)
 
-    def fractions(radii):
-        # the anion molecules within their cutoffs, classified as shell_results does
-        parts = [(shell[d <= np.float32(radii[k])], molecule[d <= np.float32(radii[k])], k)
-                 for k, (shell, molecule, d) in anions.items()]
-        shell = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
-        molecules = ShellMolecules(
-            shell=shell, molecule=np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int32)]),
-            species=np.concatenate([np.full(p[0].size, p[2], np.int8) for p in parts]
-                                   + [np.zeros(0, np.int8)]),
-            has_c=np.zeros(shell.size, bool), has_e=np.zeros(shell.size, bool))
-        classes = shell_classes(molecule_counts(molecules, n_frames, n_cat, len(names)),
-                                molecules, anion_codes, convention)
-        return np.array([np.count_nonzero(classes == c) for c in range(len(CLASSES))]) / n_shells
 
+def _share_errors_of_counts(entries, counts, n_shells, anions):
+    """:func:`cutoff_share_errors` from the summed counts of :func:`_cutoff_counts`."""
     out = {}
-    for k, name, delta, lo, hi in _uncertain_cutoffs(table, cutoffs, cutoff_estimates,
-                                                     cutoff_source, spreads):
-        shell, _, nearest = anions[k] if k in anions else _nearest_molecules(table, k,
-                                                                             _nearest)
+    for (_, name, delta, lo, hi), row in zip(entries, counts, strict=True):
         scale = delta / (hi - lo) if hi > lo else 0.0
-        paired = [np.unique(shell[nearest <= np.float32(r)]).size / n_shells for r in (lo, hi)]
+        paired = [int(row[j]) / n_shells for j in (_PAIRED_LO, _PAIRED_HI)]
         entry = {"delta": delta, "pairing": float(abs(paired[1] - paired[0]) * scale)}
-        if k in anions:
-            radii = {j: cutoffs[names[j]] for j in anion_codes}
-            at = [fractions({**radii, k: r}) for r in (lo, hi)]
+        if name in anions:
+            at = [np.array(row[j]) / n_shells for j in (_CLASSES_LO, _CLASSES_HI)]
             moved = np.abs(at[1] - at[0]) * scale
             entry["fractions"] = {c: float(moved[j]) for j, c in enumerate(CLASSES)}
             entry["free_cation_fraction"] = float(moved[0])
@@ -702,8 +751,8 @@ class SolvationShells(FrameAnalysis):
     angle_bins : int
         Bins of the angle histograms over 0–180°, at most :data:`MAX_ANGLE_BINS` (two
         histograms are kept per shell label).
-    store_table : bool
-        ``True`` (default): the pass keeps every cation–atom pair within the collection radius
+    store_table : bool or None
+        ``True``: the pass keeps every cation–atom pair within the collection radius
         (:class:`~mda_electrolyte.shell_table.ShellTable`, about 12 bytes a pair): cutoffs can
         come from the RDF minima, and ``results.table``, ``results.shells``,
         ``results.classes`` and ``results.shell_labels`` are kept. ``False``: every frame is
@@ -715,12 +764,22 @@ class SolvationShells(FrameAnalysis):
         otherwise), and the shells are given only as ``results.class_codes`` and
         ``results.label_codes``. Every other result is the same. The table grows with frames ×
         cations × neighbours within ``max_cutoff``: loose shells of 16 Li⁺ over 200 frames
-        held 1.7 kB per cation and frame (8 kB at the peak of the conclusion); a run whose
-        table, extrapolated from its first frames to all of them, exceeds
-        :data:`TABLE_WARNING_BYTES` (1 GiB) says so in a warning with its cost per cation and
-        frame (in a parallel run, from each worker). On a long trajectory find the cutoffs on
-        spaced frames (``run(step=...)``) and pass them to a ``store_table=False`` run, as
-        ``electrolyte analyze`` does.
+        held 1.7 kB per cation and frame (8 kB at the peak of the conclusion; 6.7 kB per
+        cation and frame at the peak for 8 Li⁺ in loose shells without cutoffs given, 400 GB
+        for 10⁶ frames of 60 Li⁺); a run whose table, extrapolated from its first 10 frames
+        to all of them, exceeds :data:`TABLE_WARNING_BYTES` (1 GiB) says so in a warning with
+        its cost per cation and frame (in a parallel run, from each worker).
+        ``None`` (default): the table while the run's, extrapolated from its first 10
+        frames, stays within :data:`TABLE_BUDGET_BYTES` (256 MiB); beyond it the table is
+        dropped, the pass goes on counting the RDFs of every frame, and the shells are counted
+        frame by frame in a second pass over the same frames (the same backend) with the
+        cutoffs then known, as ``store_table=False`` counts them: the same results (the
+        cutoffs' scatter carried into the coordination numbers and shares as from a table),
+        without ``results.table``, ``shells``, ``classes`` and ``shell_labels``, and a warning
+        says so. Memory then stays bounded by the shells, not the pairs (0.8 MB at the peak
+        for 400 and 800 frames of 8 Li⁺ where the table took 11-22 MB;
+        ``tests/test_struct27_shell_two_pass.py``); with every cutoff known the first pass
+        reads the frames only.
     **kwargs
         Passed to :class:`~MDAnalysis.analysis.base.AnalysisBase` (e.g. ``verbose``).
 
@@ -877,7 +936,7 @@ class SolvationShells(FrameAnalysis):
         no_minimum="raise",
         rdf_smoothing=0.2,
         max_cutoff=6.0,
-        store_table=True,
+        store_table=None,
         **kwargs,
     ):
         rdf_range = check_range("rdf_range", rdf_range)
@@ -897,7 +956,8 @@ class SolvationShells(FrameAnalysis):
         bonds = bond_indices(cations.universe)
         _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                       cutoff_convention, no_minimum, bonds)
-        check_flag("store_table", store_table)
+        if store_table is not None:
+            check_flag("store_table", store_table)
         super().__init__(cations.universe.trajectory, **kwargs)
         self._cations = cations
         self._anion_names = list(anions)
@@ -988,7 +1048,11 @@ class SolvationShells(FrameAnalysis):
                 radius = max([radius] + [cut for _, cut in self._presets.values()])
         self._radius = radius
         self._search_radius = max(radius, self._rdf_range[1])
-        self._store_table = bool(store_table)
+        # None: the table while it fits TABLE_BUDGET_BYTES, else shells counted frame by frame
+        self._table_auto = store_table is None
+        self._store_table = store_table is not False
+        # "": one pass; "second": the pass that counts the shells with cutoffs found before
+        self._pass = ""
         if not self._store_table and self._rdf_needed:
             unknown = sorted(set(names) - set(known))
             raise ValueError(
@@ -1001,6 +1065,9 @@ class SolvationShells(FrameAnalysis):
         # pairs within it are the shell whose counting noise its overlapping atoms are judged
         # by, as a cutoff from an RDF minimum's are (_judge_overlaps)
         self._known_radius = np.array([known.get(n, np.nan) for n in names], dtype=float)
+        self._preset_radius = np.array(
+            [self._presets[n][1] if n in self._presets else np.nan for n in names],
+            dtype=np.float32)
         self._angle_edges = np.linspace(0.0, 180.0, self._angle_bins + 1)
 
     _analysis_algorithm_is_parallelizable = True
@@ -1016,6 +1083,9 @@ class SolvationShells(FrameAnalysis):
     def _prepare(self):
         # the rows of every frame in compact blocks, joined in frame order across workers (see
         # _get_aggregator); everything else is derived from them in _conclude
+        # parts that dropped their table (store_table=None beyond TABLE_BUDGET_BYTES)
+        self.results._dropped = 0
+        self._dropping = False
         if self._store_table:
             self.results._rows = ShellTableBuilder()
         else:
@@ -1032,6 +1102,13 @@ class SolvationShells(FrameAnalysis):
         self.results._close_counts = np.zeros((2, len(self._species)), dtype=np.int64)
         # per species: the pairs within its cutoff known before the pass (zero for the others)
         self.results._known_pairs = np.zeros(len(self._species), dtype=np.int64)
+        # per species: the pairs within its donor-atom preset (no_minimum="preset"), for a
+        # fallback's overlap rule where the table was dropped
+        self.results._preset_pairs = np.zeros(len(self._species), dtype=np.int64)
+        self.results._volume_sum = 0.0
+        if self._pass == "second":
+            self.results._cutoff_counts = np.zeros((len(self._uncertain), _N_COUNTS),
+                                                   dtype=np.int64)
 
     def _get_aggregator(self):
         from MDAnalysis.analysis.results import ResultsGroup
@@ -1043,11 +1120,24 @@ class SolvationShells(FrameAnalysis):
                                     "_rdf_below": ResultsGroup.ndarray_sum,
                                     "_close_pairs": ResultsGroup.flatten_sequence,
                                     "_close_counts": ResultsGroup.ndarray_sum,
-                                    "_known_pairs": ResultsGroup.ndarray_sum})
+                                    "_known_pairs": ResultsGroup.ndarray_sum,
+                                    "_preset_pairs": ResultsGroup.ndarray_sum,
+                                    "_volume_sum": sum,
+                                    "_dropped": max,
+                                    "_cutoff_counts": ResultsGroup.ndarray_sum})
+
+    def _configure_backend(self, backend, n_workers, unsupported_backend=False):
+        # a run that drops its table counts the shells in a second pass on the same backend
+        self._backend_choice = (backend, n_workers, unsupported_backend)
+        return super()._configure_backend(backend, n_workers,
+                                          unsupported_backend=unsupported_backend)
 
     @names_errors
     def _single_frame(self):
         ts = self._ts
+        if self._dropping and not self._rdf_needed:
+            # every cutoff known: the second pass does all of this frame's work
+            return
         # a sheared cell as its equivalent of reduced tilts: the same distances, and the range
         # half the lattice allows (see analysis_base.reduced_box)
         box = self._reduced_box(ts.dimensions)
@@ -1112,6 +1202,13 @@ class SolvationShells(FrameAnalysis):
         within = d <= self._known_radius[species[keep]]
         self.results._known_pairs += np.bincount(species[keep][within],
                                                  minlength=len(self._species))
+        # compared in the table's single precision, as a fallback's shell is counted
+        within = d.astype(np.float32) <= self._preset_radius[species[keep]]
+        self.results._preset_pairs += np.bincount(species[keep][within],
+                                                  minlength=len(self._species))
+        self.results._volume_sum += float(ts.volume)
+        if self._dropping:
+            return
         if np.any(d == 0.0):
             # an atom on a cation has no direction: its angles were NaN, refused after the
             # pass as "NaN in the per-frame values" without naming the frame or the atoms
@@ -1139,17 +1236,32 @@ class SolvationShells(FrameAnalysis):
         if self._store_table:
             self.results._rows.add_frame(*rows)
             if self.results._rows.n_frames == _TABLE_PROBE_FRAMES:
-                self._warn_table_size()
+                self._check_table_size()
         else:
-            self.results._summary.add(self._frame_summary(rows))
+            table = ShellTable.of_frame(self._layout, self._radius, self._edges, *rows)
+            self.results._summary.add(summarize(
+                table, shell_members(table, self._known_cutoffs), self._convention,
+                self._network_species, self._angle_edges))
+            if self._pass == "second" and self._uncertain:
+                self.results._cutoff_counts += _cutoff_counts(
+                    table, self._uncertain, self._known_cutoffs, self._convention)
 
-    def _warn_table_size(self):
-        """Warn where the table of the whole run, extrapolated from its first frames, exceeds
-        :data:`TABLE_WARNING_BYTES` (its size grows with frames × cations × neighbours, and the
-        run's frames are known before the pass)."""
+    def _check_table_size(self):
+        """Drop the table (``store_table=None``) or warn (``True``) where the table of the
+        whole run, extrapolated from its first frames, exceeds :data:`TABLE_BUDGET_BYTES` or
+        :data:`TABLE_WARNING_BYTES` (its size grows with frames × cations × neighbours, and
+        the run's frames are known before the pass)."""
         frames = getattr(self, "_run_frames", None) or self.n_frames
         per_frame = self.results._rows.used_bytes / self.results._rows.n_frames
         expected = per_frame * frames
+        if self._table_auto:
+            if expected > TABLE_BUDGET_BYTES:
+                # the RDF counts go on over every frame; the shells are counted in a second
+                # pass once the cutoffs are known (_conclude)
+                self._dropping = True
+                self.results._rows = ShellTableBuilder()
+                self.results._dropped = per_frame / self._layout.n_cations
+            return
         if expected <= TABLE_WARNING_BYTES:
             return
         n_cat = self._layout.n_cations
@@ -1188,14 +1300,24 @@ class SolvationShells(FrameAnalysis):
             self._last_box = cached = (key, reduced_box(None if box is None else np.array(box)))
         return cached[1]
 
-    def _frame_summary(self, rows):
-        """The shells of one frame, reduced (``store_table=False``)."""
-        table = ShellTable.of_frame(self._layout, self._radius, self._edges, *rows)
-        return summarize(table, shell_members(table, self._known_cutoffs), self._convention,
-                         self._network_species, self._angle_edges)
-
     @names_errors
     def _conclude(self):
+        if self._pass == "second":
+            # the shells with the cutoffs found by the first pass, which concludes the rest
+            self._second_counts = self.results.pop("_cutoff_counts")
+            self.results = Results(summary_results(self.results.pop("_summary").take(),
+                                                   self._convention, _in_place=True))
+            return
+        dropped = self.results.pop("_dropped")
+        self._preset_pairs = self.results.pop("_preset_pairs")
+        volume_sum = self.results.pop("_volume_sum")
+        if dropped:
+            self.results.pop("_rows")
+            if not self._rdf_needed:
+                # every cutoff known: the run is the streamed one (store_table=False)
+                self._warn_dropped(dropped)
+                self.results = self._second_pass(None, None, None).results
+                return
         half = self.results.pop("_half_width")
         # the parts' frames in frame order (a parallel run's parts end in any order)
         self._close_pairs = sorted(self.results.pop("_close_pairs", []),
@@ -1203,7 +1325,13 @@ class SolvationShells(FrameAnalysis):
         self._rdf_below = self.results.pop("_rdf_below")
         self._close_counts = self.results.pop("_close_counts")
         self._known_pairs = self.results.pop("_known_pairs")
-        if self._store_table:
+        if dropped:
+            # the RDFs of every frame, without the pairs: the shells come from a second pass
+            table = None
+            radii, rdfs, layout, shell_atoms = self._cutoffs(types.SimpleNamespace(
+                rdf_edges=self._edges, rdf_counts=self.results.pop("_rdf_counts"),
+                n_frames=self.n_frames, volumes=np.array([volume_sum / self.n_frames])))
+        elif self._store_table:
             table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
                                                     self.results.pop("_rdf_counts"))
             radii, rdfs, layout, shell_atoms = self._cutoffs(table)
@@ -1232,7 +1360,25 @@ class SolvationShells(FrameAnalysis):
         }
         self.results.shell_atoms = shell_atoms
         self.results.rdfs = rdfs
-        if table is None:
+        if dropped:
+            self._warn_dropped(dropped)
+            spreads = {name: self._details[name].cutoff_spread for name in self._species}
+            entries = list(_uncertain_cutoffs(
+                types.SimpleNamespace(layout=layout, radius=self._radius),
+                self.results.cutoffs, self.results.cutoff_estimates,
+                self.results.cutoff_source, spreads))
+            second = self._second_pass(self.results.cutoffs, layout, entries)
+            self.results.update(second.results)
+            n_shells = self.n_frames * layout.n_cations
+            self.results.cutoff_cn_errors = _cn_errors_of_counts(
+                entries, second._second_counts, n_shells)
+            estimates = self.results.estimates
+            estimates["coordination_numbers"] = _with_cutoff_errors(
+                estimates["coordination_numbers"], self.results.cutoff_cn_errors)
+            self.results.cutoff_share_errors = _share_errors_of_counts(
+                entries, second._second_counts, n_shells, layout.anions)
+            _with_share_errors(estimates, self.results.cutoff_share_errors)
+        elif table is None:
             # streamed shells were given every cutoff: none carries an error of its own
             self.results.cutoff_cn_errors = {}
             self.results.cutoff_share_errors = {}
@@ -1266,6 +1412,37 @@ class SolvationShells(FrameAnalysis):
         note = _doubtful_cutoffs(self.results.cutoff_estimates, self.results.cutoff_source)
         if note is not None:
             _mark_shells(self.results, note)
+
+    def _warn_dropped(self, per_cation_frame):
+        total = per_cation_frame * self._layout.n_cations * self.n_frames
+        warnings.warn(
+            f"SolvationShells: the table of every cation–atom pair within {self._radius:g} Å "
+            f"would take about {total / 2**30:.1f} GB for the {self.n_frames} frames of this "
+            f"run ({per_cation_frame:.0f} bytes per "
+            f"cation and frame, beyond {TABLE_BUDGET_BYTES / 2**20:.0f} MB): the shells are "
+            "counted frame by frame in a second pass over the frames, with the same results "
+            "except results.table, shells, classes and shell_labels (the shells are "
+            "results.class_codes and label_codes); pass store_table=True to keep the table",
+            UserWarning, stacklevel=4)
+
+    def _second_pass(self, cutoffs, layout, entries):
+        """A streamed run (``store_table=False``) over this run's frames and backend: with
+        every cutoff known (``cutoffs`` None), the plain one; else with ``cutoffs`` found by
+        this pass, counting what their errors need (:func:`_cutoff_counts` of ``entries``)."""
+        second = copy.copy(self)
+        second._store_table = second._table_auto = False
+        second._dropping = False
+        if cutoffs is not None:
+            second._pass = "second"
+            second._rdf_needed = False
+            second._known_cutoffs = dict(cutoffs)
+            second._known_radius = np.array([cutoffs[n] for n in self._species], dtype=float)
+            second._layout = layout
+            second._uncertain = entries
+        backend, n_workers, unsupported = getattr(self, "_backend_choice",
+                                                  ("serial", None, False))
+        return second.run(frames=np.asarray(self.frames, dtype=np.intp), backend=backend,
+                          n_workers=n_workers, unsupported_backend=unsupported)
 
     def _cutoffs(self, table):
         """Radii of all species and the RDFs behind those not given, from the table's counts.
@@ -1348,8 +1525,7 @@ class SolvationShells(FrameAnalysis):
             # the preset's shell is judged by the rule every cutoff's is (the search, finding
             # none, judged its overlapping pairs against chance only)
             k = list(self._species).index(name)
-            mine = self._layout.atom_species[table.atom] == k
-            shell_pairs = np.count_nonzero(table.distance[mine] <= np.float32(radius))
+            shell_pairs = int(self._preset_pairs[k])
             self._judge_overlaps(k, name, float(shell_pairs), 0.0,
                                  f"the cation–{name} shell within its preset_fallback cutoff "
                                  f"{radius} Å")
