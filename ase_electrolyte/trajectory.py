@@ -42,6 +42,19 @@ frame and the denser samples live under ``/parameters``, where MDAnalysis does n
 Observables may be vectors or tensors (the shape is fixed by the first value written); names and
 units are registered in :data:`OBSERVABLE_UNITS`.
 
+What MDAnalysis' own reader (``MDAnalysis.Universe("run.h5md")``) does not take from the file,
+and :func:`~mda_electrolyte.bridge.from_ase` does: ``u.trajectory.dt`` (it reads no time step
+and says 1 ps; ``ts.time`` is right), the box's ``boundary`` (a system periodic in some
+directions only, ``pbc=[True, True, False]``, gets a 3D-periodic box of the cell, whose
+distances wrap across the vacuum; :func:`~mda_electrolyte.bridge.from_ase` gives it none), and
+the masses, elements and molecules (its minimal topology has none).
+
+Every reader here refuses a file that is not this version's trajectory by name: another
+program's H5MD or HDF5 file (:func:`foreign_h5md`), a file of the first version (its
+``/observables`` held every sampled step rather than one value per frame), a file whose unit
+attributes are not the ones written here (rewritten in nm or fs by another tool: MDAnalysis
+would convert them and these readers not), rather than read it with a wrong time axis or box.
+
 Velocities and forces are stored in MDAnalysis' units so that
 ``MDAnalysis.coordinates.H5MD.H5MDReader`` reads the particle data as is; the conversions use
 :mod:`ase.units` constants (:data:`VELOCITY_TO_ANGSTROM_PER_PS`,
@@ -131,6 +144,7 @@ __all__ = [
     "h5md_series",
     "integrator_state",
     "open_h5md",
+    "foreign_h5md",
     "OBSERVABLE_UNITS",
     "VELOCITY_TO_ANGSTROM_PER_PS",
     "FORCE_TO_KJ_PER_MOL_ANGSTROM",
@@ -216,6 +230,11 @@ class _OpenHere(OSError):
     """The file to write is open for reading in this process; HDF5 refuses to write it."""
 
 
+class _NotOurs(ValueError):
+    """A sound HDF5 file that is not a trajectory this version writes (another program's, or
+    an early version's): named as such, never as damaged."""
+
+
 def open_h5md(path, mode="r"):
     """Open an H5MD file with h5py, without HDF5 file locking.
 
@@ -273,8 +292,11 @@ class H5MDWriter:
     Raises
     ------
     ValueError
-        In append mode, if the file holds other particles than ``atoms`` or another run, or is
-        not readable.
+        In append mode, if the file holds other particles than ``atoms`` or another run, is
+        not readable, or is not a trajectory of this writer (another program's H5MD file, a
+        file of the first version): named as such, the file unchanged.
+    PermissionError
+        In append mode, the file (or its file system) is not writable; the file is unchanged.
     ConcurrentWriterError
         Another writer (process or thread) has the file open; it is not opened. The claim is
         held until :meth:`close` (re-entrant: a thread that has claimed the file with
@@ -365,8 +387,23 @@ class H5MDWriter:
                 self._file[self._group_path]["position/step"][()]
             except _OpenHere:
                 raise
+            except _NotOurs as err:
+                self._close_quietly()
+                # another program's output, or an early version's run: not damaged, and not
+                # to be removed on our word
+                raise ValueError(f"{err}; not appending to it, the file is unchanged: choose "
+                                 "another path (mode='w' replaces it)") from None
             except (OSError, KeyError, ValueError) as err:
                 self._close_quietly()
+                if getattr(err, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
+                    # a sound file the user may not write: "cannot be read ... remove it" had
+                    # them delete their run
+                    raise PermissionError(
+                        err.errno,
+                        f"{self.path} cannot be resumed: it is not writable "
+                        f"({os.strerror(err.errno)}); the file is unchanged: give it write "
+                        "permission (chmod u+w) or write the run to another path",
+                    ) from None
                 raise ValueError(
                     f"{self.path} cannot be read ({err}); it cannot be resumed: remove it"
                 ) from None
@@ -517,7 +554,9 @@ class H5MDWriter:
             # HDF5 opens a file once per process: a reader left open here (a Universe of
             # from_ase) made a resume say "cannot be read ... remove it", an overwrite fail with
             # "unable to truncate a file which is already open"
-            if "already open" not in str(err):
+            # "locking flag values don't match": open here with HDF5's default locking, by
+            # MDAnalysis' Universe or its H5MDWriter, which keeps its file open after writing
+            if "already open" not in str(err) and "locking flag" not in str(err):
                 raise
             raise _OpenHere(
                 errno.EBUSY,
@@ -1409,6 +1448,9 @@ def check_h5md_layout(f, path):
     -------
     n_frames, complete, n_stored, n_particles
     """
+    if _META not in f:
+        raise damaged_h5md(path, f"it has no {_META}")
+    _check_early_version(f, path)
     meta = f["parameters/ase_electrolyte"]
     g = particle_group(f)
     required = [f"{g}/species", f"{g}/mass", f"{g}/position/value",
@@ -1442,6 +1484,7 @@ def check_h5md_layout(f, path):
         per_atom.update({f"parameters/ase_electrolyte/{MOLECULE_INDEX}": (n_particles,),
                          "parameters/ase_electrolyte/species_name": (n_particles,),
                          f"{g}/charge": (n_particles,)})
+    _check_units(f, path, g)
     for name, shape in per_atom.items():
         if f[name].shape != shape:
             raise damaged_h5md(path, f"{name} has shape {f[name].shape}, the trajectory "
@@ -1462,6 +1505,32 @@ def check_h5md_layout(f, path):
             raise damaged_h5md(path, f"{name} has shape {shape} for {n_frames} frames of "
                                  f"{n_particles} atoms")
     return n_frames, bool(meta.attrs["complete"]), n_stored, n_particles
+
+
+#: The unit attribute of each dataset the readers take numbers from, as the writer stores it.
+_UNITS = {"position/value": "Angstrom", "position/time": "ps", "velocity/value": "Angstrom ps-1",
+          "velocity/time": "ps", "force/value": "kJ mol-1 Angstrom-1", "force/time": "ps",
+          "box/edges/value": "Angstrom", "box/edges/time": "ps", "mass": "amu"}
+
+
+def _check_units(f, path, g):
+    """Refuse a file whose unit attributes are not those the writer stores.
+
+    MDAnalysis' reader converts by these attributes while :func:`read_h5md`, :func:`h5md_info`
+    and the time step of :func:`~mda_electrolyte.bridge.from_ase` take the numbers as Å, ps,
+    kJ/(mol·Å): a file rewritten in nm or fs by another tool would give positions or a time
+    axis off by 10 or 1000 in one reader and not in the other.
+    """
+    for name, unit in _UNITS.items():
+        full = f"{g}/{name}"
+        if full not in f:
+            continue
+        stored = f[full].attrs.get("unit")
+        if isinstance(stored, bytes):
+            stored = stored.decode(errors="replace")
+        if stored is not None and stored != unit:
+            raise damaged_h5md(path, f"{full} is in {stored!r}, not the {unit!r} that "
+                                     "ase_electrolyte writes (converted by another tool?)")
 
 
 def _check_box(f, path):
@@ -1487,9 +1556,57 @@ def _check_box(f, path):
                                  f"({g}/box/edges): the cell of its frames is unknown")
 
 
+def foreign_h5md(f):
+    """What an open HDF5 file is when it is not a trajectory of ase_electrolyte, else ``None``.
+
+    Returns
+    -------
+    str or None
+        ``"an H5MD file written by MDAnalysis"`` (the creator H5MD records), ``"an H5MD file
+        of another program"``, ``"an HDF5 file of another program"``, or ``None`` for a file
+        with our ``parameters/ase_electrolyte`` and particle group (sound or damaged: the
+        readers name the damage).
+    """
+    if _META in f and (_GROUP in f or _LEGACY_GROUP in f):
+        return None
+    if "h5md" not in f:
+        return "an HDF5 file of another program"
+    creator = f["h5md"].get("creator")
+    name = creator.attrs.get("name") if isinstance(creator, h5py.Group) else None
+    if isinstance(name, bytes):
+        name = name.decode(errors="replace")
+    if name == "ase_electrolyte":
+        return None  # ours, with a group lost: the layout check names it
+    return f"an H5MD file written by {name}" if name else "an H5MD file of another program"
+
+
+def _check_early_version(f, path):
+    """Refuse, by name, a file of the first version of the writer (before per-step series).
+
+    That version stored every sampled step under ``/observables`` (not one value per frame)
+    and no start state: reading it as this version's file gave each frame the observables of
+    another step, and its missing datasets were reported as damage or as "not written by
+    ase_electrolyte".
+    """
+    if _META in f and "series" not in f[_META]:
+        raise _NotOurs(
+            f"{path} was written by an early version of ase_electrolyte (it has no {_META}/"
+            "series: its /observables hold every sampled step, not one value per frame, and "
+            "it records no start state), which this version neither reads nor resumes; rerun "
+            "the simulation into a new file (MDAnalysis.Universe(path) reads its positions, "
+            "but its ts.data values are not those of the frames)"
+        )
+
+
 def _check_ours(f, path):
-    if particle_group(f) not in f or _META not in f or "series" not in f[_META]:
-        raise ValueError(f"{path} is not an H5MD file written by ase_electrolyte (no {_META})")
+    what = foreign_h5md(f)
+    if what is not None:
+        hint = "; read it with MDAnalysis.Universe(path)" if "H5MD" in what else ""
+        raise _NotOurs(f"{path} is {what}, not an H5MD file written by ase_electrolyte (no "
+                       f"{_META}){hint}")
+    if _META not in f:
+        raise damaged_h5md(path, f"it has no {_META}")
+    _check_early_version(f, path)
 
 
 def read_h5md(path, index=-1):
