@@ -384,8 +384,9 @@ def _where_stopped(err, paths=()):
         if not isinstance(note, str) or ": " not in note:
             continue
         prefix, body = one_line(note, paths).split(": ", 1)
-        # finetune's note: which member, its last complete epoch and the checkpoint kept
-        if not prefix.startswith(("run_protocol", "finetune")):
+        # finetune's note: which member, its last complete epoch and the checkpoint kept;
+        # run_screen's: the tasks finished, failed and left
+        if not prefix.startswith(("run_protocol", "finetune", "run_screen")):
             continue
         place = re.match(r"run_protocol's (.+)$", prefix)
         parts = []

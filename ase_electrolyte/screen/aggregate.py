@@ -45,7 +45,7 @@ from .plan import (
     record_fingerprints,
     task_seed,
 )
-from .task import ERROR_FILE, RESULT_FILE, read_result
+from .task import ERROR_FILE, LOST, RESULT_FILE, _read_attempts, read_result
 
 __all__ = ["aggregate", "task_table", "compare_experimental", "read_experimental",
            "summary_estimate", "CONCENTRATION_TOLERANCE"]
@@ -108,7 +108,12 @@ def task_table(outdir):
         freedom of that error where the analysis gave them, e.g. blocks − 1; NaN for a normal
         error), ``valid`` and ``verdict``
         (``"valid"`` or the reason); ``failures`` has the keys, ``replica``, ``task`` and
-        ``error``. Tasks not yet run appear in neither.
+        ``error``. Both have the task's attempt state, :data:`ATTEMPT_COLUMNS`: ``attempt``
+        (1 for a task that ran once; NaN where the folder records none, tasks of an earlier
+        version), ``start`` (``"fresh"``, ``"resumed"`` from an earlier attempt's frames,
+        ``"recomputed"`` from its start; ``""`` where unrecorded) and ``lost_workers`` (the
+        workers whose process died running an earlier attempt, ``"; "``-joined; ``""`` for
+        none). Tasks not yet run appear in neither.
     """
     import pandas as pd
 
@@ -117,6 +122,7 @@ def task_table(outdir):
     fingerprints = record_fingerprints(plan)
     columns = KEYS + ["replica", "seed", "packed_concentration", "cation_molality",
                       "measured_temperature_K", "measured_temperature_error_K", "cell",
+                      *ATTEMPT_COLUMNS,
                       "property", "unit", "value", "error", "error_dof", "valid", "verdict"]
     # one list per column, not one dict per (task, property): 14 keys a row held 2 kB per row
     # beside the frame (4.6 times the frame's own size at its peak; 10^5 rows of 10^4 tasks)
@@ -129,7 +135,8 @@ def task_table(outdir):
             result, problem = _read_task_result(outdir, plan, comp["label"], temperature,
                                                 replica, fingerprints)
             if result is None:  # a damaged or foreign result counts as a failed replica
-                failures.append({**keys, "replica": replica, "task": task_id, "error": problem})
+                failures.append({**keys, "replica": replica, "task": task_id, "error": problem,
+                                 **attempt_state(None, folder)})
                 continue
             packed, molality = _packed(result, comp, plan)
             measured, measured_error, cell = _run_conditions(result)
@@ -140,7 +147,8 @@ def task_table(outdir):
             for key, value in (("replica", replica), ("seed", result.get("seed")),
                                ("packed_concentration", packed), ("cation_molality", molality),
                                ("measured_temperature_K", measured),
-                               ("measured_temperature_error_K", measured_error), ("cell", cell)):
+                               ("measured_temperature_error_K", measured_error), ("cell", cell),
+                               *attempt_state(result, folder).items()):
                 rows[key].extend([value] * n)
             for name, p in properties.items():
                 value, error, valid, verdict = _replica(p)
@@ -158,15 +166,65 @@ def task_table(outdir):
                 rows["valid"].append(valid)
                 rows["verdict"].append(verdict)
         elif (folder / ERROR_FILE).exists():
+            record = None
             try:
-                error = json.loads((folder / ERROR_FILE).read_text())["error"]
+                record = json.loads((folder / ERROR_FILE).read_text())
+                error = record["error"]
             except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
                 error = f"{folder / ERROR_FILE} is not readable ({type(err).__name__}: {err})"
-            failures.append({**keys, "replica": replica, "task": task_id, "error": str(error)})
+            failures.append({**keys, "replica": replica, "task": task_id, "error": str(error),
+                             **attempt_state(record, folder)})
     return (
         pd.DataFrame(rows, columns=columns),
-        pd.DataFrame(failures, columns=KEYS + ["replica", "task", "error"]),
+        pd.DataFrame(failures, columns=KEYS + ["replica", "task", "error", *ATTEMPT_COLUMNS]),
     )
+
+
+#: The columns of a task's attempt state in ``tasks.csv`` and ``failures.csv``
+#: (:func:`attempt_state`).
+ATTEMPT_COLUMNS = ("attempt", "start", "lost_workers")
+
+
+def attempt_state(record, folder):
+    """How a task's recorded outcome came about: ``attempt``, ``start`` and ``lost_workers``.
+
+    The ``restart`` of its ``result.json`` or ``error.json`` (``record``); a failure recorded
+    by the screen itself (the task's workers died: dask's ``KilledWorker``) has none, and its
+    ``attempts.json`` says how often it was started and on which workers it was lost. The
+    tables showed a resumed or recomputed replica, or one that cost workers, like any other:
+    only the task's own files said so.
+
+    Parameters
+    ----------
+    record : dict or None
+        The task's ``result.json`` or ``error.json`` as read (``None``: not readable).
+    folder : pathlib.Path
+        The task's folder.
+
+    Returns
+    -------
+    dict
+        ``attempt`` (int, or NaN where nothing records it), ``start`` (``"fresh"``,
+        ``"resumed"``, ``"recomputed"``, or ``""`` where unrecorded) and ``lost_workers``
+        (names, ``"; "``-joined; ``""`` for none).
+    """
+    restart = record.get("restart") if isinstance(record, dict) else None
+    if isinstance(restart, dict):
+        attempt = restart.get("attempt")
+        start = restart.get("start")
+        lost = restart.get("lost_workers")
+    else:
+        attempts = _read_attempts(folder)
+        attempt = len(attempts) or None
+        start = None
+        # none of them recorded an outcome: each one's process died running the task
+        lost = [a.get("worker") for a in attempts if a.get("outcome") in (None, LOST)]
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+        attempt = math.nan
+    lost = lost if isinstance(lost, list) else []
+    return {"attempt": attempt,
+            "start": start if start in ("fresh", "resumed", "recomputed") else "",
+            "lost_workers": "; ".join(str(w) for w in lost)}
 
 
 def _read_task_result(outdir, plan, label, temperature, replica, fingerprints):
@@ -624,7 +682,11 @@ def aggregate(outdir, *, experimental=None, plots=True):
         count: ``"2 replica(s) failed: RuntimeError: ... (2/3 replicas)"``, ``"3/8 planned
         replicas not finished ..."``, replicas that
         packed different boxes, replicas whose every number repeats another's although their
-        seeds differ: one sample counted twice) and ``method``.
+        seeds differ: one sample counted twice), ``method`` and ``attempts`` (its replicas
+        that did not run once from a fresh start: ``"r1 resumed, attempt 2, lost on
+        tcp://...; r2 failed recomputed, attempt 3"``, resumed from an earlier attempt's
+        frames or recomputed from the start, and the workers lost running them; ``""`` when
+        every replica ran once; each task's own in ``tasks.csv``/``failures.csv``).
         A composition and temperature whose tasks all failed, or none of whose tasks has
         ended (queued, running, lost with a killed screen), keeps a row per property (``""``
         when no task of the screen gave any), with no number and the failures, or the
@@ -648,7 +710,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
                            "temperature_K", "measured_temperature_K",
                            "measured_temperature_error_K", "box_shape",
                            "property", "unit", "mean", "sem", "dof", "n_replicas", "n_invalid",
-                           "n_failed", "n_planned", "valid", "verdict", "method"]
+                           "n_failed", "n_planned", "valid", "verdict", "method", "attempts"]
+    restarts = _restarts(rows, failures)
     by_place = {tuple(key): group for key, group in rows.groupby(KEYS, sort=False, dropna=False)}
     finished = rows.groupby(KEYS, sort=False, dropna=False)["replica"].nunique()
     planned, n_planned = _planned_places(plan)
@@ -707,7 +770,8 @@ def aggregate(outdir, *, experimental=None, plots=True):
                           "box_shape": shape,
                           **_row(group, n_finished, failed.get(where, []),
                                  doubts + hot + gaps,
-                                 n_planned if where in planned else 0)})
+                                 n_planned if where in planned else 0),
+                          "attempts": restarts.get(where, "")})
     summary = pd.DataFrame(table, columns=columns)
     summary = summary.sort_values(KEYS + ["property"], kind="stable").reset_index(drop=True)
     # the four tables together or none: a full disk at summary.parquet left a new summary.csv
@@ -734,6 +798,34 @@ def aggregate(outdir, *, experimental=None, plots=True):
     else:
         _remove_comparison(outdir)
     return summary
+
+
+def _restarts(rows, failures):
+    """Place (the summary's keys) -> how its finished or failed replicas that did not run
+    once from a fresh start came about (``"r1 resumed, attempt 2, lost on tcp://...; r2
+    failed, recomputed, attempt 3"``); places all of whose replicas ran once are left out."""
+    said = {}
+    for frame, failed in ((rows, False), (failures, True)):
+        if not len(frame):
+            continue
+        tasks = frame.drop_duplicates(KEYS + ["replica"])
+        for *where, replica, attempt, start, lost in zip(
+                *(tasks[c].tolist() for c in KEYS + ["replica", *ATTEMPT_COLUMNS]), strict=True):
+            # a row without a state (NaN in a column of text) says nothing either way
+            start = start if isinstance(start, str) else ""
+            lost = lost if isinstance(lost, str) else ""
+            if start == "fresh" and attempt == 1 and not lost:
+                continue
+            if not start and not lost and not (isinstance(attempt, numbers.Real)
+                                               and attempt > 1):
+                continue  # a task of an earlier version: nothing recorded either way
+            parts = [f"r{replica}"] + ["failed"] * failed + [start] * bool(start)
+            if isinstance(attempt, numbers.Real) and math.isfinite(attempt):
+                parts[-1] += f", attempt {int(attempt)}"
+            if lost:
+                parts[-1] += f", lost on {lost}"
+            said.setdefault(tuple(where), []).append(" ".join(parts))
+    return {where: "; ".join(texts) for where, texts in said.items()}
 
 
 def summary_estimate(row):

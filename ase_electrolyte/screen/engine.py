@@ -783,58 +783,68 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
         f"{counted(plan.replicas, 'replica')}); {result.n_skipped} already done"
     )
 
-    if todo:
-        cluster = own_client = None
-        threads = None
-        gpu = False
-        per_host = None
-        tick = time.perf_counter()
-        try:
-            try:
-                if client is None and scheduler is not None:
-                    client = own_client = _connect(Client, scheduler)
-                if client is None:
-                    workers, threads, n_gpus = local_cluster_size(plan.model["device"], n_workers)
-                    gpu = n_gpus > 0
-                    cluster = start_local_cluster(workers, gpu=gpu)
-                    client = own_client = Client(cluster)
-                else:
-                    status = getattr(client, "status", "running")
-                    if status != "running":  # scheduler_info() then raised KeyError 'workers'
-                        raise PlanError(
-                            f"the dask client given is {status}, not running; nothing was "
-                            "submitted: pass a connected client (or the scheduler's address)"
-                        )
-                    _check_workers(client, plan, outdir, say)
-                    # a GPU is asked for only where some worker offers one, else the tasks
-                    # would wait forever
-                    offered = [
-                        w.get("resources", {}) for w in client.scheduler_info()["workers"].values()
-                    ]
-                    gpu = plan.model["device"] != "cpu" and any("GPU" in r for r in offered)
-                    per_host = _workers_per_host(client)
-            except BaseException:
-                # nothing ran: leave no trace of this call (no record of a plan that never ran,
-                # which a corrected plan into the same folder would meet as another plan's)
-                rollback.append(undo)
-                raise
-            result.timing["cluster"] = time.perf_counter() - tick
-            say(f"dask dashboard: {client.dashboard_link}")
+    # counted where it stopped: 'interrupted; run the same command again' said neither how
+    # many tasks had finished nor what becomes of those that were running
+    try:
+        if todo:
+            cluster = own_client = None
+            threads = None
+            gpu = False
+            per_host = None
             tick = time.perf_counter()
-            _submit_and_wait(
-                client, plan, todo, outdir, threads, gpu, result, say, poll_s, per_host
-            )
-            result.timing["tasks"] = time.perf_counter() - tick
-        finally:
-            if own_client is not None:
-                own_client.close()
-            if cluster is not None:
-                cluster.close()
-
-    tick = time.perf_counter()
-    result.summary = aggregate(
-        outdir, experimental=experimental or plan.experimental, plots=plots
-    )
+            try:
+                try:
+                    if client is None and scheduler is not None:
+                        client = own_client = _connect(Client, scheduler)
+                    if client is None:
+                        workers, threads, n_gpus = local_cluster_size(plan.model["device"],
+                                                                      n_workers)
+                        gpu = n_gpus > 0
+                        cluster = start_local_cluster(workers, gpu=gpu)
+                        client = own_client = Client(cluster)
+                    else:
+                        status = getattr(client, "status", "running")
+                        if status != "running":  # scheduler_info() then raised KeyError 'workers'
+                            raise PlanError(
+                                f"the dask client given is {status}, not running; nothing was "
+                                "submitted: pass a connected client (or the scheduler's address)"
+                            )
+                        _check_workers(client, plan, outdir, say)
+                        # a GPU is asked for only where some worker offers one, else the tasks
+                        # would wait forever
+                        offered = [w.get("resources", {})
+                                   for w in client.scheduler_info()["workers"].values()]
+                        gpu = (plan.model["device"] != "cpu"
+                               and any("GPU" in r for r in offered))
+                        per_host = _workers_per_host(client)
+                except BaseException:
+                    # nothing ran: leave no trace of this call (no record of a plan that never ran,
+                    # which a corrected plan into the same folder would meet as another plan's)
+                    rollback.append(undo)
+                    raise
+                result.timing["cluster"] = time.perf_counter() - tick
+                say(f"dask dashboard: {client.dashboard_link}")
+                tick = time.perf_counter()
+                _submit_and_wait(
+                    client, plan, todo, outdir, threads, gpu, result, say, poll_s, per_host
+                )
+                result.timing["tasks"] = time.perf_counter() - tick
+            finally:
+                if own_client is not None:
+                    own_client.close()
+                if cluster is not None:
+                    cluster.close()
+    except KeyboardInterrupt as err:  # Terminated (SIGTERM) is one
+        err.add_note(interrupted_note(result, outdir, err))
+        raise
+    try:
+        tick = time.perf_counter()
+        result.summary = aggregate(
+            outdir, experimental=experimental or plan.experimental, plots=plots
+        )
+    except KeyboardInterrupt as err:
+        err.add_note(interrupted_note(result, outdir, err, aggregating=True))
+        raise
     result.timing["aggregate"] = time.perf_counter() - tick
     result.wall_s = time.perf_counter() - start
     table = result.summary
@@ -847,6 +857,46 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
     for task_id, error in result.failures.items():
         say(f"  FAILED {task_id}: {error}")
     return result
+
+
+def interrupted_note(result, outdir, err=None, aggregating=False):
+    """The note an interrupted :func:`run_screen` adds to its ``KeyboardInterrupt`` (``err``;
+    a :class:`~ase_electrolyte.termination.Terminated` reads "terminated (SIGTERM)"): how many
+    tasks had finished (before this call and in it), failed and were left, and what a rerun
+    does with them.
+
+    Examples
+    --------
+    >>> r = ScreenResult(outdir=Path("out"), n_tasks=8, n_skipped=2, n_done=1, n_failed=1)
+    >>> r._running = 2
+    >>> print(interrupted_note(r, Path("out")))  # doctest: +NORMALIZE_WHITESPACE
+    run_screen: interrupted; 3 of 8 tasks finished (2 before this run, 1 in it), 1
+    failed, 4 not finished (2 were running: their partial runs are kept and resume from their
+    last frame); the table out/summary.csv was not updated; a rerun with the same arguments
+    runs the unfinished and the failed tasks only, then writes the table
+    """
+    from ..termination import Terminated
+
+    what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+    if aggregating:
+        return (f"run_screen: {what}; it was writing the table: all {result.n_tasks} tasks "
+                f"had ended ({result.n_skipped + result.n_done} finished, {result.n_failed} "
+                f"failed); {outdir / 'summary.csv'} and its companions are as before this run; "
+                "a rerun with the same arguments writes the table without running any "
+                "finished task again")
+    finished = result.n_skipped + result.n_done
+    left = result.n_tasks - finished - result.n_failed
+    running = min(int(getattr(result, "_running", 0) or 0), left)
+    kept = ("" if not running else
+            " (1 was running: its partial run is kept and resumes from its last frame)"
+            if running == 1 else
+            f" ({running} were running: their partial runs are kept and resume from their "
+            "last frame)")
+    return (f"run_screen: {what}; {finished} of {counted(result.n_tasks, 'task')} "
+            f"finished ({result.n_skipped} before this run, {result.n_done} in it), "
+            f"{result.n_failed} failed, {left} not finished{kept}; the table "
+            f"{outdir / 'summary.csv'} was not updated; a rerun with the same arguments runs "
+            "the unfinished and the failed tasks only, then writes the table")
 
 
 def drift_lines(task_id, out):
@@ -1228,6 +1278,7 @@ def _submit_and_wait(client, plan, todo, outdir, threads, gpu, result, say, poll
             result.timing["collected"] = time.time()
         counts = (len(pending) - running, running, result.n_done,
                   result.n_skipped - skipped_before, result.n_failed)
+        result._running = running
         if counts != last:
             say(progress_line(*counts))
             last = counts
