@@ -712,6 +712,31 @@ def _salt_keys():
 def _salt_mixture_hint(name):
     """A hint for two or more salts given as one (``"LiPF6+LiFSI"``, ``["LiPF6", "LiFSI"]``):
     "did you mean 'LiPF6' or 'LiFSI'?" read as if one of them were a typo."""
+    salts = _mixture_salts(name)
+    if not salts:
+        return ""
+    example = ", ".join(f"{ion!r}: {terms}" for ion, terms in _mixture_ions(salts).items())
+    return (f" (a mixture of {' and '.join(s.name for s in salts)}: a composition holds one "
+            f"salt; pack a mixture by its molecules, counts={{solvent: ..., {example}}} with "
+            f"{', '.join(f'n{k}' for k in range(1, len(salts) + 1))} the formula units of "
+            "each salt, e.g. from composition_counts of each at its concentration)")
+
+
+def _mixture_ions(salts):
+    """Ion name -> its count in the formula units ``n1``, ``n2``, ... of ``salts``
+    (``{"Li": "n1 + n2", "PF6": "n1", "FSI": "n2"}``): the counts recipe of a salt mixture,
+    which the Python hint and the ``electrolyte simulate`` refusal word alike."""
+    ions = {}
+    for k, salt in enumerate(salts, 1):
+        n_c, n_a = salt.stoichiometry
+        for ion, n in ((salt.cation, n_c), (salt.anion, n_a)):
+            ions.setdefault(ion.name, []).append(f"{n if n > 1 else ''}n{k}")
+    return {ion: " + ".join(terms) for ion, terms in ions.items()}
+
+
+def _mixture_salts(name):
+    """The library salts ``name`` joins (``"LiPF6+LiFSI"``, a list of names or Salts); ``[]``
+    where it names fewer than two, or a part that is no salt."""
     import re
 
     if isinstance(name, str):
@@ -727,19 +752,8 @@ def _salt_mixture_hint(name):
         elif isinstance(part, str) and _lookup_key(part) in _salt_keys():
             salts.append(SALTS[_salt_keys()[_lookup_key(part)]])
         else:
-            return ""
-    if len(salts) < 2:
-        return ""
-    ions = {}
-    for k, salt in enumerate(salts, 1):
-        n_c, n_a = salt.stoichiometry
-        for ion, n in ((salt.cation, n_c), (salt.anion, n_a)):
-            ions.setdefault(ion.name, []).append(f"{n if n > 1 else ''}n{k}")
-    example = ", ".join(f"{ion!r}: {' + '.join(terms)}" for ion, terms in ions.items())
-    return (f" (a mixture of {' and '.join(s.name for s in salts)}: a composition holds one "
-            f"salt; pack a mixture by its molecules, counts={{solvent: ..., {example}}} with "
-            f"{', '.join(f'n{k}' for k in range(1, len(salts) + 1))} the formula units of "
-            "each salt, e.g. from composition_counts of each at its concentration)")
+            return []
+    return salts if len(salts) >= 2 else []
 
 
 def _salt_smiles_hint(name):

@@ -325,7 +325,21 @@ def _number_advice(text, kind):
                 f"; write it without thousands separators: {value.replace(',', '')}")
     if re.fullmatch(r"[-+]?0[xob][0-9a-f_]+", value, re.IGNORECASE):
         return f"; give it in decimal digits ({value} is {int(value, 0)})"
+    parts = re.split(r"\s*[,;]\s*|\s+", value)
+    if len(parts) > 1 and all(_reads_as_number(part) for part in parts):
+        # "0.5,0.5" (one value per salt of a mixture, per temperature) read "give a number"
+        # as if the numbers were not numbers
+        return f"; {len(parts)} numbers where the option takes one: give one value"
     return "; give a number" if kind == "float" else "; give a whole number"
+
+
+def _reads_as_number(text):
+    """Whether Python's ``float`` reads ``text``."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class _StoreOnce(argparse._StoreAction):

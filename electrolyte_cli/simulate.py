@@ -273,6 +273,7 @@ def _check_simulate(args):
         if args.salt is not None:
             from ase_electrolyte.species import get_salt
 
+            _check_one_salt(args.salt, shares)
             with A.about("--salt"):
                 get_salt(args.salt)
         check_number("--concentration", args.concentration, minimum=0, allow_none=True)
@@ -405,6 +406,30 @@ def run(args):
     _check_simulate(args)
     with A.claim_output_folder(args.output):
         return _run(args)
+
+
+def _check_one_salt(salt, shares):
+    """A ``--salt`` that mixes library salts (``LiPF6+LiFSI``) is refused with the
+    ``--counts`` that packs it.
+
+    The library's refusal advised ``counts={solvent: ..., 'Li': n1 + n2, ...}`` and
+    ``Salt(...)``: Python, which the command does not take.
+    """
+    from ase_electrolyte.species import _mixture_ions, _mixture_salts
+
+    salts = _mixture_salts(salt)
+    if not salts:
+        return
+    ions = ",".join(f"{ion}={terms.replace(' ', '')}"
+                    for ion, terms in _mixture_ions(salts).items())
+    solvents = ",".join(f"{name}=N{k}" for k, name in enumerate(shares, 1))
+    units = ", ".join(f"n{k}" for k in range(1, len(salts) + 1))
+    raise ValueError(
+        f"--salt {salt}: a mixture of {' and '.join(s.name for s in salts)}, and a "
+        "--solvent/--salt box holds one salt; pack the mixture by its molecules instead: "
+        f"--counts {solvents},{ions} with {units} the formula units of each salt (at a "
+        "molality c in mol/kg, c × the solvent molecules' total molar mass in g/mol / 1000, "
+        "rounded)")
 
 
 def _box_settings(args):

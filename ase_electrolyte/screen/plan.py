@@ -854,10 +854,7 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
             try:
                 salt = get_salt(salt).name
             except ValueError as err:
-                # the library's way to a mixture (counts=) is no key of a plan
-                extra = ("; a plan's composition holds one salt: a mixture of salts is not "
-                         "screened" if "a mixture of" in str(err) else "")
-                raise PlanError(f"{where}: {err}{extra}") from None
+                raise PlanError(f"{where}: {_mixture_refusal(salt) or err}") from None
         solvents = entry["solvent"]
         solvents = solvents if isinstance(solvents, list) else [solvents]
         if not solvents:  # an empty grid would drop the entry without a word
@@ -942,6 +939,25 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
             _check_tasks_packable(_tasks_of(composition, temperatures, replicas, seed), counts,
                                   density, where)
     return out
+
+
+def _mixture_refusal(salt):
+    """Why a plan refuses ``salt`` when it mixes library salts (``"LiPF6+LiFSI"``), or ``""``.
+
+    The library's refusal advised ``counts={...}``, which is no key of a plan, before the
+    plan's own word that a mixture is not screened; one box of the mixture is packed by its
+    molecules in Python.
+    """
+    from ..species import _mixture_ions, _mixture_salts
+
+    salts = _mixture_salts(salt)
+    if not salts:
+        return ""
+    ions = ", ".join(f"{ion!r}: {terms}" for ion, terms in _mixture_ions(salts).items())
+    return (f"salt {salt!r} is a mixture of {' and '.join(s.name for s in salts)}; a plan's "
+            "composition holds one salt, so a mixture of salts is not screened; one box of it "
+            f"is packed by its molecules with electrolyte_box(counts={{solvent: ..., {ions}}}) "
+            "and run with run_protocol")
 
 
 def _check_tasks_packable(tasks, counts, density, where):
