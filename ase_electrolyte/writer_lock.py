@@ -14,6 +14,11 @@ the guarded folder (:data:`FOLDER_LOCK_NAME`). A second writer is refused at onc
 * The operating system drops a ``flock`` when the process that holds it ends, however it ends:
   a lock file left by a killed run (``SIGKILL``, a node going down) holds no lock and is taken
   over by the next run. There is no pid file to judge stale.
+* A lock file left by an ended run of another user (a shared project folder; the file is
+  theirs, not writable by this user) is locked through a read-only descriptor, which ``flock``
+  allows: it refuses only while that run holds it. Where it cannot be locked at all (NFS's
+  byte-range emulation needs a writable descriptor), or the folder is not writable, the
+  :class:`PermissionError` names that, not the bare lock file.
 * A normal release removes the lock file. It is removed while still locked, and a claim counts
   only when the file it locked is still the one at the path, so a process that opened the old
   file just before it was removed cannot hold a lock alongside the next owner.
@@ -93,6 +98,9 @@ class WriterLock:
     ------
     ConcurrentWriterError
         From :meth:`acquire` (and ``with``) when another process or thread holds the claim.
+    PermissionError
+        From :meth:`acquire`: the folder is not writable (no lock file can be made), or the
+        lock file is another user's and cannot be locked by this one; nothing was written.
 
     Examples
     --------
@@ -130,12 +138,28 @@ class WriterLock:
 
     def _lock(self):
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as err:
+                if err.errno not in (errno.EACCES, errno.EPERM) or not self.path.exists():
+                    raise self._unwritable(err) from None
+                # the lock file of another user's run (a shared folder): flock needs no write
+                # permission, so a run of theirs that has ended does not block this one
+                try:
+                    fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                except OSError:
+                    raise self._unwritable(err) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
                 raise self._busy(_holder(self.path)) from None
+            except OSError as err:
+                os.close(fd)
+                # EBADF: an exclusive lock through a read-only descriptor (NFS's emulation)
+                if err.errno != errno.EBADF:
+                    raise
+                raise self._unwritable(PermissionError(errno.EACCES, str(err))) from None
             except BaseException:
                 os.close(fd)
                 raise
@@ -155,6 +179,25 @@ class WriterLock:
             os.ftruncate(fd, 0)
             os.write(fd, json.dumps(record).encode())
         return fd
+
+    def _unwritable(self, err):
+        """The error of a lock file that cannot be opened, naming the cause rather than the
+        bare ``[Errno 13] Permission denied: '.md.h5md.lock'`` of a file the user never made."""
+        if err.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return err
+        cause = os.strerror(err.errno)
+        if self.path.exists():
+            # a claim file of another user's run that this user can neither open nor lock
+            text = (f"{self.what} {self.target} cannot be claimed for writing: its lock file "
+                    f"{self.path} cannot be locked by this user ({cause}; another user's "
+                    "run?); nothing was written: if no run of it is going on, remove the lock "
+                    "file, else write elsewhere")
+        else:
+            text = (f"{self.what} {self.target} cannot be written: its folder "
+                    f"{self.path.parent} is not writable ({cause}; the writer's lock file "
+                    f"{self.path.name} cannot be created there); nothing was written: choose "
+                    "a writable folder")
+        return PermissionError(err.errno, text)
 
     def _busy(self, holder):
         return ConcurrentWriterError(
