@@ -296,7 +296,8 @@ class H5MDWriter:
         not readable, or is not a trajectory of this writer (another program's H5MD file, a
         file of the first version): named as such, the file unchanged.
     PermissionError
-        In append mode, the file (or its file system) is not writable; the file is unchanged.
+        The file (or its file system) is not writable, in append mode, or in ``"w"`` mode
+        where it exists (it is not replaced); the file is unchanged.
     ConcurrentWriterError
         Another writer (process or thread) has the file open; it is not opened. The claim is
         held until :meth:`close` (re-entrant: a thread that has claimed the file with
@@ -477,6 +478,14 @@ class H5MDWriter:
         """
         from .atomic_file import atomic_path
 
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            # the rename below would replace a file its owner made read-only (a rename needs
+            # only the folder's permission), which run_md and a plain open refuse
+            raise PermissionError(
+                errno.EACCES,
+                f"{self.path} is read-only: not replaced (the file is unchanged); give it write "
+                "permission (chmod u+w) or write the run to another path",
+            )
         if self.path.exists():
             # HDF5 writes no file this process has open: say so (EBUSY), as a truncating open
             # did, rather than replace the file under the reader

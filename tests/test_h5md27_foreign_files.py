@@ -8,6 +8,7 @@ took a time axis in fs for ps.
 """
 
 import errno
+import os
 import warnings
 
 import h5py
@@ -170,3 +171,18 @@ def test_a_file_a_writer_of_this_process_holds_is_busy_not_damaged(tmp_path):
         warnings.simplefilter("ignore")
         with H5MDWriter(path, _copper(), mode="a") as w:
             assert w.n_frames == 3
+
+
+def test_a_read_only_file_is_not_replaced_by_a_new_run(tmp_path, monkeypatch):
+    """mode='w' built the new file beside it and renamed it over the read-only one (a rename
+    needs only the folder's permission): run_md and a plain open refuse that file."""
+    path = _ours(tmp_path / "run.h5md")
+    before = path.read_bytes()
+    writable = trajectory.os.access
+    monkeypatch.setattr(trajectory.os, "access", lambda name, mode, **kw: (
+        not (mode & os.W_OK and os.fspath(name) == str(path)) and writable(name, mode, **kw)))
+    with pytest.raises(PermissionError, match=r"run.h5md is read-only: not replaced.*chmod u\+w"):
+        H5MDWriter(path, _copper(), mode="w")
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.h5md"]
