@@ -799,7 +799,13 @@ class SolvationShells(FrameAnalysis):
     results.shell_atoms : dict
         Species → ``"whole_molecule"`` or ``"donor_atoms"``: the atoms the cutoff applies to.
     results.rdfs : dict
-        Species → (r in Å, g(r)) of the RDFs used for the cutoffs (empty when all were given).
+        Species → (r in Å, n(r) in Å⁻³) of the RDFs used for the cutoffs (empty when all
+        were given): n(r) is the mean number density of the species' candidate atoms at r from
+        one cation (other residues only), ``InterRDF(cations, species, norm="density",
+        exclude_same="residue")`` of MDAnalysis divided by the number of cations (MDAnalysis'
+        ``"density"`` sums over them); ``n(r) / ρ`` with ``ρ`` the species' atoms over the
+        mean box volume is its ``norm="rdf"`` g(r). The first minimum does not depend on the
+        scale.
     results.shells : pandas.DataFrame
         One row per coordinating atom: frame, cation (atom index), species, molecule (residue
         index), atom (index), oxygen type ("Oc", "Oe" or ""), distance in Å
@@ -1447,8 +1453,9 @@ class SolvationShells(FrameAnalysis):
     def _cutoffs(self, table):
         """Radii of all species and the RDFs behind those not given, from the table's counts.
 
-        The RDFs are :class:`MDAnalysis.analysis.rdf.InterRDF`'s with ``norm="density"`` over
-        all analysed frames (serial and parallel runs alike); their first minima come from
+        The RDFs are :class:`MDAnalysis.analysis.rdf.InterRDF`'s with ``norm="density"``
+        divided by the number of cations (the density around one cation), over all analysed
+        frames (serial and parallel runs alike); their first minima come from
         :func:`mda_electrolyte.shell_cutoffs.first_minimum`.
         """
         radii = dict(self._cutoffs_given)
@@ -1482,7 +1489,7 @@ class SolvationShells(FrameAnalysis):
         shell = 4.0 / 3.0 * np.pi * np.diff(edges**3)
         counts = table.rdf_counts
         for k, name in enumerate(self._species):
-            # InterRDF's norm="density": species atoms per Å³ around a cation
+            # InterRDF's norm="density" over the cations: species atoms per Å³ around one
             g = counts[k] / (table.n_frames * shell * self._cations.n_atoms)
             rdfs[name] = (bins, g)
             if name not in radii:
