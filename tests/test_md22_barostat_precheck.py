@@ -1,9 +1,9 @@
 """An NPT run whose MTK barostat is too light for the system's stiffness is refused before its
 first step.
 
-The volume oscillates at ω = √(9VB / W), W = (3N + 3)·k_B·T·pdamp² (ASE's IsotropicMTKNPT;
+The volume oscillates at ω = √(9VB / W), W = (N_f + 3)·k_B·T·pdamp² = 3N·k_B·T·pdamp² (run_md;
 Martyna, Tobias and Klein 1994), and Verlet integration is unstable at ω·dt ≥ 2. Such runs (argon
-at 0.001 K with ASE's 1000-step barostat, ω·dt = 4.9) ran and exploded within a few steps, and
+at 0.001 K with ASE's 1000-step barostat, ω·dt = 5) ran and exploded within a few steps, and
 only then blamed the barostat; run_md now measures B from two stress evaluations at ±0.5 %
 volume and refuses them, naming pdamp_fs, temperature_K and a pdamp_fs that runs.
 """
@@ -33,7 +33,8 @@ def _copper(rattle=0.01):
 def _omega_dt_per_fs_of_pdamp(atoms, temperature_K, timestep_fs):
     """ω·dt × pdamp_fs (ω·dt of a barostat of pdamp_fs is this / pdamp_fs)."""
     bulk_modulus = md._affine_bulk_modulus(atoms, atoms.calc)
-    mass = (3 * len(atoms) + 3) * units.kB * temperature_K
+    # (N_f + 3)·k_B·T with run_md's N_f = 3N - 3 (the centre of mass is at rest)
+    mass = 3 * len(atoms) * units.kB * temperature_K
     return float(np.sqrt(9 * atoms.get_volume() * bulk_modulus / mass) * timestep_fs)
 
 
@@ -64,7 +65,7 @@ def test_a_barostat_too_light_is_refused_before_any_step_and_its_advice_runs(tmp
             run_md(atoms, ensemble="npt", steps=300, timestep_fs=5.0, temperature_K=0.001,
                    trajectory=path, progress=False)
     message = str(err.value)
-    for words in ("ω·dt = 4.9", "pdamp_fs = 5000 fs (1000 time steps)",
+    for words in ("ω·dt = 5 per step", "pdamp_fs = 5000 fs (1000 time steps)",
                   "temperature_K = 0.001 K", "unstable from ω·dt = 2"):
         assert words in message, message
     # two stress evaluations, no MD step, no file, the caller's Atoms as they were

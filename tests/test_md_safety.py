@@ -371,11 +371,12 @@ def test_mdanalysis_reads_frame_aligned_observables(tmp_path, write_interval, ob
     assert reader.n_frames == len(frames)
     for ts, step in zip(reader, frames, strict=True):
         assert ts.data["step"] == step
-        # the temperature MDAnalysis shows is that of this frame's velocities (Å/ps → K)
+        # the temperature MDAnalysis shows is that of this frame's velocities (Å/ps → K), of
+        # the 3N - 3 degrees of freedom about the centre of mass (at rest)
         v = ts.velocities / (1000 * units.fs)
         ke = 0.5 * np.sum(masses[:, None] * v**2)
         assert ts.data["temperature"] == pytest.approx(
-            2 * ke / (3 * len(masses) * units.kB), rel=1e-5
+            2 * ke / ((3 * len(masses) - 3) * units.kB), rel=1e-5
         )
         assert ts.data["volume"] == pytest.approx(ts.volume, rel=1e-5)
     # the sampled series is the observe_interval grid alone, evenly spaced, whatever the frames
