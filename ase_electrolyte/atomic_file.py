@@ -170,6 +170,9 @@ def atomic_path(path):
     FileNotFoundError
         The folder of ``path`` does not exist (before the block runs), or the block wrote
         nothing to the temporary path.
+    PermissionError
+        ``path`` exists and is read-only (raised before the block runs): the rename would
+        replace it although an open for writing is refused.
     OSError
         From the write or the rename (e.g. ``ENOSPC``, ``EFBIG``); ``path`` is then unchanged
         and the temporary file is gone.
@@ -185,6 +188,14 @@ def atomic_path(path):
     'a,b\\n1,2\\n'
     """
     path = _target(path)
+    if path.exists() and not os.access(path, os.W_OK):
+        # the rename needs only the folder's permission: a file its owner made read-only (a
+        # finished run's summary, a trajectory) was replaced where a plain open is refused
+        raise PermissionError(
+            errno.EACCES,
+            f"{path} is read-only: not replaced (the file is unchanged); give it write "
+            "permission (chmod u+w) or write to another path",
+        )
     tmp = _temporary_name(path)
     try:
         yield tmp

@@ -478,14 +478,6 @@ class H5MDWriter:
         """
         from .atomic_file import atomic_path
 
-        if self.path.exists() and not os.access(self.path, os.W_OK):
-            # the rename below would replace a file its owner made read-only (a rename needs
-            # only the folder's permission), which run_md and a plain open refuse
-            raise PermissionError(
-                errno.EACCES,
-                f"{self.path} is read-only: not replaced (the file is unchanged); give it write "
-                "permission (chmod u+w) or write the run to another path",
-            )
         if self.path.exists():
             # HDF5 writes no file this process has open: say so (EBUSY), as a truncating open
             # did, rather than replace the file under the reader
@@ -502,7 +494,7 @@ class H5MDWriter:
                             f"nothing was written, {self.path} is unchanged; make room and run "
                             "again")
         publish = atomic_path(self.path)
-        tmp = publish.__enter__()
+        tmp = publish.__enter__()  # refuses a read-only file, which the rename would replace
         try:
             self._file = h5py.File(tmp, "w", locking=False, rdcc_nbytes=0)
             # allocated before HDF5 writes the structure, as every later write's room is
