@@ -43,10 +43,12 @@ two-state shells below, the valid means of 50 true independent frames cover 0.68
 (0.53-0.72 per case; 0.73 with 50) and of 100, 0.72 (0.66-0.79; 0.76 with 50); AR(1) series of
 40 true independent frames called valid (12 %) cover 0.60 with either (400 replicas).
 
-Those are the series the count selects by a low ``g``, and what is uncertain in ``g`` is its
-correlated part ``g - 1``: a correlated series (weight ``min(1, 2 (g - 1))``, all of it from
-``g`` = 1.5) is widened by :math:`\sqrt{1 + (58/n)^7}` instead (1.96 at 50, 1.34 at 60, 1.05
-at 80). Over 12000 seeded AR(1) replicas per true count (``φ`` = 0.5-0.95), the valid means of
+The widening is :func:`mda_electrolyte.uncertainty._small_sample_widening`, the one of every
+mean selected by its count of independent samples. Those are the series the count selects by a
+low ``g``, and what is uncertain in ``g`` is its correlated part ``g - 1``: a correlated
+series (weight ``min(1, 2 (g - 1))``, all of it from ``g`` = 1.5) is widened by
+:math:`\sqrt{1 + (58/n)^7}` instead (1.96 at 50, 1.34 at 60, 1.05 at 80). Over 12000 seeded
+AR(1) replicas per true count (``φ`` = 0.5-0.95), the valid means of
 30 true independent frames (2 % valid) covered 0.51 at one sigma and 0.85 at 95 %, of 40
 (14 %) 0.63 and 0.93; now 0.68 and 0.95, 0.77 and 0.96; of 50-80, 0.70-0.75 and 0.96-0.97
 before, 0.76-0.79 and 0.97 now; i.i.d. means of 60 frames (``g`` near 1) are unchanged
@@ -86,6 +88,7 @@ from mda_electrolyte.uncertainty import (
     _few_runs_note,
     _larger_inefficiency,
     _scaled,
+    _small_sample_widening,
     mean_error,
     real_array,
     timeseries_mean,
@@ -102,30 +105,6 @@ MIN_IONS = 4
 #: Estimated independent frames per block from which the block error is the error (see the
 #: module text).
 _BLOCK_INDEPENDENT = 10
-
-#: ``n`` of the widening :math:`\sqrt{1 + (n/n_\mathrm{independent})^2}` of a valid mean's
-#: statistical-inefficiency error where ``g`` is near 1 (see the module text): 1.16 at 60
-#: independent frames.
-_NEAR_COUNT_WIDENING = 35.0
-#: ``n`` of the steeper widening :math:`\sqrt{1 + (n/n_\mathrm{independent})^7}` where the
-#: series is correlated (1.96 at 50 independent frames, 1.34 at 60, 1.13 at 70, 1.05 at 80; see
-#: the module text).
-_NEAR_COUNT_CORRELATED = 58.0
-
-
-def _near_count_widening(n_independent, g):
-    """Widening of the statistical-inefficiency error of a mean that passed the count.
-
-    The series that pass are those whose ``g`` came out low, and what is uncertain in ``g`` is
-    its correlated part ``g - 1 = 2 τ``: a white-noise ``g``, at its floor of 1, is hardly
-    selected, while a ``g`` of 9 from 40 true independent frames passes in 12-15 % of
-    replicas. The steep widening has the weight ``min(1, 2 (g - 1))`` (all of it from
-    ``g`` = 1.5), the gentle one the rest.
-    """
-    weight = min(1.0, 2.0 * (g - 1.0))
-    return math.sqrt(1.0 + (1.0 - weight) * (_NEAR_COUNT_WIDENING / n_independent) ** 2
-                     + weight * (_NEAR_COUNT_CORRELATED / n_independent) ** 7)
-
 
 # sums of magnitudes below this cannot overflow a float
 _LARGEST_SUM = 1e300
@@ -264,7 +243,7 @@ def frame_average(series, n_ions, unit="1", what="value"):
         # (as before) over-covered: one-sigma 0.73-0.84 on i.i.d. and AR(1) series; the
         # widening of 50 still did at 60 frames (0.81-0.87), where 35 leaves the Markov
         # shells near the count calibrated on average (see the module text)
-        err = err_g * _near_count_widening(n_independent, g)
+        err = err_g * _small_sample_widening(n_independent, g)
         method = METHODS["inefficiency"]
         dof = max(n_independent - 1.0, 1.0)
     return Estimate(value, err, unit, method, int(n_independent),

@@ -15,6 +15,7 @@ from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.uncertainty import (
     _inefficiency,
     _scaled,
+    _small_sample_widening,
     equilibrated_series_mean,
     timeseries_mean,
 )
@@ -114,7 +115,7 @@ def test_the_error_after_equilibration_detection_is_not_the_selected_smallest_g(
     r = equilibrated_series_mean(x, detect=False)
     mean, error, g = timeseries_mean(x)[:3]
     n = x.size / g
-    widening = np.sqrt(1 + (50 / n) ** 2) if n >= 50 else 1.0
+    widening = _small_sample_widening(n, g) if n >= 50 else 1.0
     assert (r.mean, r.t0) == (mean, 0)
     assert r.error == pytest.approx(error * widening, rel=1e-12)
 

@@ -12,7 +12,7 @@ import pytest
 from scipy.signal import lfilter
 
 from mda_electrolyte.uncertainty import (
-    _SMALL_SAMPLE_G,
+    _small_sample_widening,
     equilibrated_series_mean,
     t_factor,
     timeseries_mean,
@@ -94,14 +94,14 @@ def test_the_error_after_detection_is_widened_for_few_independent_samples():
     kept = x[r.t0:]
     n_eff = kept.size / r.g
     bare = kept.std(ddof=1) * np.sqrt(r.g / kept.size) * t_factor(n_eff - 1)
-    assert r.error == pytest.approx(bare * np.sqrt(1 + (_SMALL_SAMPLE_G / n_eff) ** 2), rel=1e-9)
+    assert r.error == pytest.approx(bare * _small_sample_widening(n_eff, r.g), rel=1e-9)
     # no detection, no selection of the smallest g: the plain error, widened alike where the
     # 50-independent-sample threshold passes it (1e7b185)
     _, plain, g = timeseries_mean(x)[:3]
     n = x.size / g
     assert n >= 50
     assert equilibrated_series_mean(x, detect=False).error == pytest.approx(
-        plain * np.sqrt(1 + (_SMALL_SAMPLE_G / n) ** 2), rel=1e-12)
+        plain * _small_sample_widening(n, g), rel=1e-12)
 
 
 def test_means_called_valid_near_the_threshold_are_calibrated():

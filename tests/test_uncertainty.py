@@ -215,7 +215,7 @@ def test_series_means_called_valid_have_calibrated_error_bars():
 def test_twenty_independent_samples_were_not_enough():
     # the threshold of earlier versions: short, strongly correlated series whose own g came out
     # small were called valid, with error bars several times too small. The error is now widened
-    # by sqrt(1 + (50 / n_independent)**2); undone, the z-scores are those of then
+    # (_small_sample_widening); undone, the z-scores are those of then
     from mda_electrolyte.uncertainty import _small_sample_widening
 
     rng = np.random.default_rng(11)
@@ -225,7 +225,7 @@ def test_twenty_independent_samples_were_not_enough():
         if not r.notes:
             passed += 1
             wide.append(r.mean / r.error)
-            raw.append(wide[-1] * _small_sample_widening(r.n_independent))
+            raw.append(wide[-1] * _small_sample_widening(r.n_independent, r.g))
     assert passed >= 15  # 18 of 120
     assert np.std(raw) > 1.5
     # the widening alone does not make 10 independent samples a result: the threshold does
