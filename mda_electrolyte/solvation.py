@@ -44,7 +44,7 @@ from MDAnalysis.exceptions import NoDataError
 from MDAnalysis.lib.distances import minimize_vectors
 
 from ase_electrolyte.atomic_file import save_figure
-from ase_electrolyte.atoms_checks import check_flag, check_number
+from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from ase_electrolyte.estimate import mark_not_valid
 from ase_electrolyte.option_words import choice_word
 from mda_electrolyte.analysis_base import (
@@ -963,7 +963,12 @@ class SolvationShells(FrameAnalysis):
         _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                       cutoff_convention, no_minimum, bonds)
         if store_table is not None:
-            check_flag("store_table", store_table)
+            try:
+                check_flag("store_table", store_table)
+            except FlagError as err:
+                # None is the third choice, the default
+                raise FlagError(f"{err}, or None (the default: the table while it fits "
+                                f"TABLE_BUDGET_BYTES, else two passes)") from None
         super().__init__(cations.universe.trajectory, **kwargs)
         self._cations = cations
         self._anion_names = list(anions)
