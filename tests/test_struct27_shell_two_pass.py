@@ -14,9 +14,10 @@ import warnings
 
 import numpy as np
 import pytest
+from MDAnalysis.coordinates.memory import MemoryReader
 from shell_shapes import loose_shells
 from test_shell_summary import _bn_fec_groups, _compare
-from test_solvation import bn_fec
+from test_solvation import bn_fec, build, groups
 
 import mda_electrolyte.solvation as solvation
 from mda_electrolyte import SolvationShells
@@ -97,3 +98,20 @@ def test_default_run_memory_does_not_grow_with_the_pairs(monkeypatch):
     assert per_shell * 60 * 10**6 < 2 * 2**30, per_shell
     # a real first shell (2 Å) ends before the second (4 Å)
     assert all(2.3 < c < 3.7 for c in cutoffs)
+
+
+def test_a_preset_fallback_is_the_same_in_two_passes(monkeypatch):
+    # one Li and its own shell: the PF6 RDF has no minimum, its donor preset (Li–P 4.2 Å) is
+    # taken, whose shell the overlap rule counts without the table
+    u = build([((10, 10, 10), [("EC", None, "Oc")] * 3 + [("PF6", None)])])
+    positions = u.atoms.positions
+    rng = np.random.default_rng(0)
+    u.load_new(np.array([positions + rng.normal(0, 0.02, positions.shape) for _ in range(6)],
+                        dtype=np.float32), format=MemoryReader, dimensions=u.dimensions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept, dropped = _both(lambda: SolvationShells(*groups(u), no_minimum="preset"),
+                              monkeypatch)
+    assert dropped.cutoff_source == {"EC": "rdf_minimum", "PF6": "preset_fallback"}
+    assert dropped.shell_atoms == {"EC": "whole_molecule", "PF6": "donor_atoms"}
+    _compare(kept, dropped)
