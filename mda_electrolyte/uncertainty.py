@@ -1218,9 +1218,9 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     x = _series(x, what)
     check_flag("detect", detect)
     check_flag("trend", trend)
-    if not (isinstance(min_independent, (int, float)) and not isinstance(min_independent, bool)
-            and math.isfinite(min_independent) and min_independent > 0):
-        raise ValueError(f"min_independent must be a positive number, got {min_independent!r}")
+    # the project's number check: a NumPy count (np.int64(50), from an array of thresholds)
+    # was refused as "must be a positive number"
+    min_independent = check_number("min_independent", min_independent, above=0)
     t0 = detect_equilibration(x)[0] if detect else 0
     if x.size - t0 < 4:  # no stationary stretch long enough was found
         t0 = x.size // 2

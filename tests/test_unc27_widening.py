@@ -103,3 +103,13 @@ def test_series_means_of_100_independent_samples_stay_calibrated(g):
     assert len(one) > 250
     assert 0.62 < np.mean(one) < 0.76, np.mean(one)
     assert 0.92 < np.mean(ninety_five) < 0.985, np.mean(ninety_five)
+
+
+def test_min_independent_takes_any_real_number_and_names_a_bad_one():
+    x = _ar1(np.random.default_rng(3), 600, 2.0)
+    plain = equilibrated_series_mean(x, detect=False, min_independent=50)
+    for same in (np.int64(50), np.float32(50.0), 50.0):
+        assert equilibrated_series_mean(x, detect=False, min_independent=same) == plain
+    for bad in (True, "50", 0, -3, math.nan, math.inf):
+        with pytest.raises(ValueError, match="min_independent"):
+            equilibrated_series_mean(x, detect=False, min_independent=bad)
