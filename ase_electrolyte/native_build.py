@@ -576,6 +576,13 @@ def load_library(path, what: str = "the kernel") -> ctypes.CDLL:
     NativeBuildError
         The file does not match the checksum in its manifest (changed since it was built),
         the manifest is missing, or the library does not load (the loader's message).
+
+    Notes
+    -----
+    A library published at a path after another was loaded from it in this process (a
+    foreign or corrupt build deleted and rebuilt) is loaded from a private copy: the
+    dynamic loader would return the first one. The same build loaded again is the same
+    object.
     """
     path = Path(path)
     if not is_valid_build(path):
@@ -583,9 +590,35 @@ def load_library(path, what: str = "the kernel") -> ctypes.CDLL:
             f"{what} at {path} does not match the checksum of its manifest "
             f"{_manifest(path)} (truncated, overwritten or foreign); delete it to rebuild"
         )
+    sha = json.loads(_manifest(path).read_text())["sha256"]
+    loaded = _LOADED.setdefault(str(path.resolve()), {})
+    if sha in loaded:
+        return loaded[sha]
     try:
-        return ctypes.CDLL(str(path))
+        lib = _load_private_copy(path, sha) if loaded else ctypes.CDLL(str(path))
     except OSError as err:  # built elsewhere against another C++ runtime, say
         raise NativeBuildError(
             f"{what} at {path} does not load ({err}); delete it and its manifest to rebuild "
             "it here") from None
+    loaded[sha] = lib
+    return lib
+
+
+# the libraries loaded in this process, by cache path and checksum: the dynamic loader
+# returns the library first loaded under a path, so a build published there later (a foreign
+# or corrupt file deleted and rebuilt) would have been served by the first one
+_LOADED: dict = {}
+
+
+def _load_private_copy(path: Path, sha: str) -> ctypes.CDLL:
+    """Load ``path`` from a copy under a name of its own (see :data:`_LOADED`), checked
+    against ``sha`` after copying; the copy is removed once loaded (it stays mapped)."""
+    folder = Path(tempfile.mkdtemp(prefix="ase_electrolyte-reload-"))
+    try:
+        copy = folder / f"{path.stem}-{sha[:16]}{path.suffix}"
+        shutil.copyfile(path, copy)
+        if file_sha256(copy) != sha:
+            raise OSError(f"it changed while it was copied to {copy}")
+        return ctypes.CDLL(str(copy))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
