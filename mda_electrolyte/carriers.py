@@ -462,6 +462,138 @@ def _box_matrices(boxes):
 _MAX_VOLUME_SPREAD = 0.05
 
 
+#: A linear trend of the box volume over the analysed run beyond this fraction of its mean
+#: volume, significant at :data:`_VOLUME_TREND_P`, marks the transport numbers "not
+#: equilibrated" (:func:`volume_drift_notes`). An equilibrated NPT liquid of 1000 atoms wanders
+#: by about 1 % (std/mean); a significant trend of that size is an NPT run still relaxing.
+MAX_VOLUME_DRIFT = 0.01
+#: Two-sided p-value of the volume's linear trend below which it is a drift (the nominal 1 %
+#: false-alarm rate of the density's trend test, :func:`~mda_electrolyte.uncertainty.
+#: equilibrated_series_mean`).
+_VOLUME_TREND_P = 0.01
+#: The volume series is reduced to at most this many consecutive means before its trend is
+#: fitted: a per-step observable of 10^7 samples costs the same as a short run, and a trend
+#: survives averaging over neighbours.
+_VOLUME_TREND_POINTS = 2000
+
+
+def volume_drift_note(volumes, label=""):
+    r"""Why transport numbers of a run whose box volume still drifts are "not equilibrated".
+
+    The fixed-volume Green–Kubo and Einstein–Helfand formulas divide by the mean volume, which
+    for a fluctuating NPT volume is exact to :math:`(\delta V/V)^2` (0.25 % at the 5 % limit of
+    :data:`_MAX_VOLUME_SPREAD`). A volume that drifts is another matter: the system is still
+    relaxing, the mean volume depends on where the run stopped, and so do the correlations. A
+    linear ramp of 15 % has a standard deviation of only 4.3 % (range/√12) and passed the 5 %
+    spread rule, giving a "valid" conductivity of a compressing box.
+
+    The trend is the least-squares slope of the volume against the frame index with the
+    package's block-jackknife error (:func:`~mda_electrolyte.uncertainty.linear_slope`, the
+    density's trend test); it is a drift where its change over the run exceeds
+    :data:`MAX_VOLUME_DRIFT` of the mean and its p-value is below :data:`_VOLUME_TREND_P`.
+    A series too short for the jackknife's blocks is a drift only where the trend stands out of
+    a residual scatter below a tenth of the change (a smooth barostat ramp).
+
+    Parameters
+    ----------
+    volumes : array_like, shape (T,)
+        Box volume of every analysed frame (or observable sample), Å³, in time order.
+    label : str
+        Names the trajectory in the note.
+
+    Returns
+    -------
+    str or None
+        The note, or ``None`` for a volume that does not drift (or is constant, or has fewer
+        than 8 finite samples).
+    """
+    from .uncertainty import linear_slope
+
+    v = np.asarray(volumes, dtype=np.float64).ravel()
+    if v.size < 8 or not np.all(np.isfinite(v)) or np.ptp(v) == 0:
+        return None
+    mean = float(np.mean(v))
+    n_bins = min(v.size, _VOLUME_TREND_POINTS)
+    # consecutive means over near-equal spans (their centres stand at the spans' mean index)
+    edges = np.linspace(0, v.size, n_bins + 1).astype(np.intp)
+    sums = np.add.reduceat(v, edges[:-1])
+    counts = np.diff(edges)
+    y = sums / counts / mean
+    t = (edges[:-1] + edges[1:] - 1) / 2.0
+    # as the density's trend test: a wander slower than the blocks moves the mean as a drift does
+    fit = linear_slope(t, y, longer_blocks=False)
+    change = fit.slope * (v.size - 1)
+    if not abs(change) > MAX_VOLUME_DRIFT:
+        return None
+    p = fit.p_value
+    if np.isfinite(p):
+        if not p < _VOLUME_TREND_P:
+            return None
+        how = f"p = {p:.2g}"
+    else:
+        resid = y - y.mean() - fit.slope * (t - t.mean())
+        if not np.std(resid) < 0.1 * abs(change):
+            return None
+        how = "a smooth trend, too few samples for its error"
+    where = f"{label}: " if label else ""
+    return (f"not equilibrated: {where}the box volume drifts by {100 * change:+.1f} % of its "
+            f"mean over the analysed frames (linear trend, {how}); the run is still relaxing "
+            "and its mean volume depends on where it stopped: analyse the equilibrated part "
+            "(start=) or an NVT production at the equilibrated volume")
+
+
+def transference_estimate(est, value, samples, name):
+    """A transference number's Estimate with ``value`` (the ratio of the means), judged for an
+    exact share.
+
+    A species whose ions carry no current at all (frozen atoms, velocities or positions not
+    written for it) has a transference number of exactly 0 in every segment, and the other
+    species exactly 1: "0 ± 0 (valid)" and, from ``(L z) z / σ`` with a negative charge,
+    "-0 ± 0". The sign of zero is dropped, and a share that is the same in every segment to
+    rounding has no scatter to give an error: NaN, not valid, saying why (besides any other
+    reason it is not valid).
+
+    Parameters
+    ----------
+    est : Estimate
+        :func:`~mda_electrolyte.correlation.transport_estimate` of the per-segment shares.
+    value : float
+        The transference number (the share of the mean currents).
+    samples : array_like
+        The per-segment shares ``est`` was made from.
+    name : str
+        The species.
+
+    Returns
+    -------
+    Estimate
+    """
+    from dataclasses import replace
+
+    value = float(value) + 0.0  # -0.0 -> 0.0
+    samples = np.asarray(samples, dtype=np.float64)
+    out = replace(est, value=value)
+    if samples.size >= 2 and np.all(np.isfinite(samples)) and (
+            np.ptp(samples) <= 1e-9 * max(1.0, float(np.max(np.abs(samples))))):
+        out = out.with_notes(
+            f"no scatter: the transference number of {name} is {value:.6g} in every segment to "
+            "rounding, so it has no error; a species carrying exactly none of the current has "
+            "ions that do not move (frozen atoms, or velocities/positions not written for "
+            "them?)", converged=False)
+        out = replace(out, stderr=float("nan"))
+    return out
+
+
+def volume_drift_notes(collections):
+    """The :func:`volume_drift_note` of every collection that has one (``volume_notes``)."""
+    notes = []
+    for col in collections:
+        for note in getattr(col, "volume_notes", ()):
+            if note not in notes:
+                notes.append(note)
+    return notes
+
+
 def _box_volumes(boxes):
     """Volume in Å³ of every MDAnalysis box, NaN where a frame has no box (zero lengths) or a
     degenerate one (angles that leave no volume, non-finite entries)."""

@@ -26,7 +26,6 @@ Constants are CODATA values from :mod:`scipy.constants`.
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +51,9 @@ from .carriers import (
     n_universes_of,
     same_system,
     temperature_notes,
+    transference_estimate,
+    volume_drift_note,
+    volume_drift_notes,
 )
 from .correlation import (
     SegmentValues,
@@ -179,7 +181,9 @@ def read_charge_current(path, window=None):
     dict or None
         ``current`` (T, n_species, 3) in e·Å/ps, ``species`` (list of names), ``ion_charges``
         (species -> charge of each of its molecules, e, as the current has them), ``dt`` (ps),
-        ``volume`` (mean, Å³), ``volume_range`` (min, max) and ``volume_spread`` (std/mean).
+        ``volume`` (mean, Å³), ``volume_range`` (min, max), ``volume_spread`` (std/mean) and
+        ``volume_notes`` (a drifting volume's note, :func:`~mda_electrolyte.carriers.
+        volume_drift_note`).
     """
     obs = read_observable(path, "charge_current", window=window)
     if obs is None:
@@ -194,7 +198,8 @@ def read_charge_current(path, window=None):
     return {"current": obs["value"], "species": species, "ion_charges": ion_charges,
             "dt": obs["dt"], "volume": mean,
             "volume_range": (float(np.min(volume)), float(np.max(volume))),
-            "volume_spread": float(np.std(volume) / mean)}
+            "volume_spread": float(np.std(volume) / mean),
+            "volume_notes": tuple(n for n in [volume_drift_note(volume, str(path))] if n)}
 
 
 def observed_currents(obs, species, where):
@@ -462,6 +467,7 @@ class GreenKuboConductivity(CarrierAnalysis):
                 dt=obs["dt"], volume=obs["volume"], volume_range=obs["volume_range"],
                 volume_spread=obs["volume_spread"], charges=record, label=str(f),
                 n_ions={s.name: s.n_ions for s in self.species},
+                volume_notes=obs["volume_notes"],
             )
             for obs, f in zip(observed, self._observed_files, strict=True)
         ]
@@ -585,14 +591,10 @@ class GreenKuboConductivity(CarrierAnalysis):
             volume = col.checked_volume(col.label, self._volume)
             slices = col.species_slices()
             if split:
-                ions = np.concatenate([
-                    np.arange(slices[col.species[i]].start, slices[col.species[i]].stop)
-                    for i in idx
-                ])
-                q = np.concatenate([col.charges[i] for i in idx])
+                ranges = [slices[col.species[i]] for i in idx]
             for sl in block_slices(col.n_frames, self._n_blocks, col.label):
                 if split:
-                    parts = self._frame_parts(col.ion_velocities[sl][:, ions] * q[None, :, None],
+                    parts = self._frame_parts(col.ion_velocities[sl], ranges,
                                               col.current[sl][:, idx], names, col, idx, dt)
                 else:
                     parts = self._current_parts(col.current[sl][:, idx], names, dt)
@@ -602,7 +604,8 @@ class GreenKuboConductivity(CarrierAnalysis):
         self._sampling_notes = independence_notes(
             [c.current[:, [c.species.index(n) for n in names]].sum(axis=1) for c in collections],
             self._n_blocks, "the charge current",
-        ) + temperature_notes(collections, self._temperature) + _few_ions_notes(
+        ) + temperature_notes(collections, self._temperature) + volume_drift_notes(
+            collections) + _few_ions_notes(
             collections, names)
         self._combine(segments, dt, collections[0], names)
 
@@ -635,18 +638,22 @@ class GreenKuboConductivity(CarrierAnalysis):
                 ) + time_correlation(currents[:, b_i], currents[:, a_i], n_lags=self._n_lags)
         return parts
 
-    def _frame_parts(self, qv, currents, names, col, idx, dt):
-        """Self and distinct parts from per-ion charge velocities ``qv`` (T, n_ions, 3)."""
-        n_frames = qv.shape[0]
+    def _frame_parts(self, velocities, ranges, currents, names, col, idx, dt):
+        """Self and distinct parts from per-ion velocities (T, n_ions, 3), the analysed
+        species' ions at ``ranges`` (slices of the ion axis) times their charges."""
+        n_frames = velocities.shape[0]
         self._lags(n_frames, dt)
-        bounds = np.concatenate([[0], np.cumsum([col.n_ions[i] for i in idx])])
         parts = {}
         self._part_species = {}
         for a_i, a in enumerate(names):
             self._part_species[f"self:{a}"] = (a,)
             self._part_species[f"distinct:{a}-{a}"] = (a, a)
-            own = qv[:, bounds[a_i] : bounds[a_i + 1]].reshape(n_frames, -1)
+            # one species' charge velocities at a time: the copy of every analysed ion's
+            # (fancy index, then the product) peaked at 1.5 times the stored velocities
+            own = (velocities[:, ranges[a_i]] * col.charges[idx[a_i]][None, :, None]).reshape(
+                n_frames, -1)
             self_a = time_correlation(own, n_lags=self._n_lags)
+            del own
             parts[f"self:{a}"] = self_a
             parts[f"distinct:{a}-{a}"] = (
                 time_correlation(currents[:, a_i], n_lags=self._n_lags) - self_a
@@ -769,9 +776,11 @@ class GreenKuboConductivity(CarrierAnalysis):
                         if len(pair) == 2 and pair[0] != pair[1] and a in pair)
             share = own + 0.5 * cross
             res.transference[a] = float(np.mean(share) / np.mean(total_seg))
+            res.transference[a] += 0.0  # no "-0"
             est = transport_estimate(share / total_seg, "1", n_runs=self._n_runs,
                                      n_blocks=self._n_blocks, notes=notes)
-            res.transference_numbers[a] = replace(est, value=res.transference[a])
+            res.transference_numbers[a] = transference_estimate(est, res.transference[a],
+                                                                share / total_seg, a)
 
     @draws_user_text
     def plot(self, ax=None, parts=True):
@@ -967,6 +976,7 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
             fit_start=float(time[window][0]), dt=dt, fit_stop=float(time[window][-1]),
             relative_error=relative_error(sig))
         notes += temperature_notes(collections, self._temperature)
+        notes += volume_drift_notes(collections)
         notes += _few_ions_notes(collections, names)
         res.conductivity = transport_estimate(sig, "S/m", n_runs=len(collections),
                                               n_blocks=self._n_blocks, notes=notes,
@@ -1132,7 +1142,8 @@ class NernstEinstein:
                                     charges, volume, conductivity, segments=None):
         obj = cls.__new__(cls)
         obj._compute(temperature, dict(diffusivities), n_ions, charges, volume, conductivity,
-                     temperature_notes(collections, _check_temperature(temperature)),
+                     temperature_notes(collections, _check_temperature(temperature))
+                     + volume_drift_notes(collections),
                      n_runs=len(collections), segments=segments)
         return obj
 
@@ -1462,7 +1473,8 @@ def _input_temperature_notes(diffusion, temperature):
     kinetic temperature far from ``temperature`` (see
     :func:`~mda_electrolyte.carriers.temperature_notes`)."""
     collections = getattr(diffusion, "_estimated_from", None) or []
-    return temperature_notes(collections, temperature)
+    # and a volume still drifting: σ_NE divides by the mean volume of those runs
+    return temperature_notes(collections, temperature) + volume_drift_notes(collections)
 
 
 def _pair(est):

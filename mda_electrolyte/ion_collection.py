@@ -58,6 +58,7 @@ from .carriers import (
     find_wrapping_jump,
     resolve_species,
     unwrap_trajectory,
+    volume_drift_note,
 )
 from .correlation import MIN_FRAME_SPACING_PS, check_frame_spacing
 from .molecules import check_masses, make_whole
@@ -185,6 +186,7 @@ class IonCollection:
         label="",
         notes=(),
         temperature_series=None,
+        volume_notes=(),
     ):
         self.species = [str(s) for s in species]
         #: Whether ``n_ions`` counts the ions (a species-current collection built without
@@ -237,6 +239,10 @@ class IonCollection:
         self.source = source
         self.label = label
         self.notes = tuple(notes)
+        #: "not equilibrated" notes of a box volume that drifts over the frames
+        #: (:func:`~mda_electrolyte.carriers.volume_drift_note`); every estimator that uses
+        #: the collection carries them into its verdicts.
+        self.volume_notes = tuple(volume_notes)
         #: The per-step ``charge_current`` observable of the trajectory's H5MD file, as a
         #: collection of its own (``None`` when the file records none); Green–Kubo prefers it.
         self.charge_current_observable = None
@@ -367,7 +373,7 @@ class IonCollection:
     @classmethod
     def from_charge_current(cls, current, species, *, dt, volume, charges=None,
                             charge_sources=None, label="observable", volume_range=None,
-                            volume_spread=0.0, n_ions=None):
+                            volume_spread=0.0, n_ions=None, volume_notes=()):
         """A collection holding only per-species charge currents (H5MD ``charge_current``).
 
         Parameters
@@ -388,6 +394,9 @@ class IonCollection:
             ion of its charge, so the net-charge check of the conductivities weighs species
             alike (a 2:1 salt's Mg²⁺ and PF₆⁻ would add up to +1 e) and
             :func:`~mda_electrolyte.carriers.few_ions_notes` cannot judge the count.
+        volume_notes : sequence of str, optional
+            "not equilibrated" notes of a drifting volume
+            (:func:`~mda_electrolyte.carriers.volume_drift_note`), carried into the verdicts.
         """
         # a copy: not the caller's array
         current = np.array(real_array(current, "the charge current"))
@@ -406,14 +415,15 @@ class IonCollection:
         src = None if charges is None else [charges[s]["source"] for s in species]
         col = cls(species, counts, dt, charges=q, charge_sources=charge_sources or src,
                   volume=volume, volume_range=volume_range, volume_spread=volume_spread,
-                  current=current, source="charge_current observable", label=label)
+                  current=current, source="charge_current observable", label=label,
+                  volume_notes=volume_notes)
         col.ion_counts_known = n_ions is not None
         return col
 
     @classmethod
     def from_pressure_tensor(cls, tensor, *, dt, volume, temperature=None,
                              volume_range=None, volume_spread=0.0, label="pressure tensor",
-                             temperature_series=None):
+                             temperature_series=None, volume_notes=()):
         r"""A collection holding only the pressure tensor (H5MD ``pressure_tensor``, or arrays).
 
         The input of :class:`~mda_electrolyte.GreenKuboViscosity` and
@@ -436,6 +446,9 @@ class IonCollection:
             The temperatures (K) whose mean ``temperature`` is, for
             :meth:`temperature_estimate`.
         label : str
+        volume_notes : sequence of str, optional
+            "not equilibrated" notes of a drifting volume
+            (:func:`~mda_electrolyte.carriers.volume_drift_note`), carried into the verdicts.
 
         Examples
         --------
@@ -459,7 +472,7 @@ class IonCollection:
                    volume_spread=volume_spread, pressure_tensor=tensor,
                    kinetic_temperature=temperature, covers_all_atoms=True,
                    source="pressure_tensor", label=label,
-                   temperature_series=temperature_series)
+                   temperature_series=temperature_series, volume_notes=volume_notes)
 
     def temperature_estimate(self):
         """The mean temperature as an :class:`~ase_electrolyte.estimate.Estimate` (K).
@@ -1226,11 +1239,13 @@ class IonCollector(FrameAnalysis):
         volumes = _box_volumes(boxes)
         volume = volume_range = mean_box = None
         spread = 0.0
+        volume_notes = ()
         if np.all(np.isfinite(volumes)):
             mean_box = boxes.mean(axis=0)
             volume = float(np.mean(volumes))
             spread = float(np.std(volumes) / volume)
             volume_range = (float(np.min(volumes)), float(np.max(volumes)))
+            volume_notes = tuple(n for n in [volume_drift_note(volumes, label)] if n)
         fields = {}
         notes = []
         if self._velocities:
@@ -1261,6 +1276,7 @@ class IonCollector(FrameAnalysis):
             volume=volume,
             volume_range=volume_range,
             volume_spread=spread,
+            volume_notes=volume_notes,
             box=mean_box,
             kinetic_temperature=kinetic_temperature,
             temperature_series=temperature_series,
@@ -1312,6 +1328,7 @@ class IonCollector(FrameAnalysis):
             volume=obs["volume"], volume_range=obs["volume_range"],
             volume_spread=obs["volume_spread"], charges=record, label=str(path),
             n_ions={s.name: s.n_ions for s in self.species if s.name in names},
+            volume_notes=obs["volume_notes"],
         )
 
     def _joined_positions(self, r, boxes, n_frames):
@@ -1438,7 +1455,7 @@ def collect(universes, ions, **kwargs):
     return out
 
 
-def check_time_spacing(times, frames, label):
+def check_time_spacing(times, frames, label, *, what="analysed frames", item="frame"):
     """The frame spacing (ps) of analysed frames at ``times`` (ps), refused unless they
     increase in equal steps.
 
@@ -1457,6 +1474,10 @@ def check_time_spacing(times, frames, label):
         Their frame indices, for the message.
     label : str
         Names the trajectory in the message.
+    what, item : str
+        What the times are of, plural and singular (the per-step observables of an H5MD file
+        are "samples": they take the same allowance, so that a float32 time's round-off
+        accepted for frames is accepted for them too).
 
     Returns
     -------
@@ -1466,7 +1487,7 @@ def check_time_spacing(times, frames, label):
     steps = np.diff(times)
     dt = (times[-1] - times[0]) / (times.size - 1)
     if 0 < dt < MIN_FRAME_SPACING_PS:
-        check_frame_spacing(dt, f"{label}: the spacing of the analysed frames")
+        check_frame_spacing(dt, f"{label}: the spacing of the {what}")
     # digits enough to tell neighbouring frames apart: 6 wrote a step from 20004.99 to
     # 20005.01 ps as "20005 to 20005"
     span = np.abs(times).max() / abs(dt) if dt and np.isfinite(dt) else 1.0
@@ -1475,10 +1496,10 @@ def check_time_spacing(times, frames, label):
     if not np.all(steps > 0):
         k = int(np.flatnonzero(~(steps > 0))[0]) + 1
         raise ValueError(
-            f"{label}: the time does not increase between analysed frames (from "
-            f"{times[k - 1]:.{digits}g} ps at frame {frames[k - 1]} to "
-            f"{times[k]:.{digits}g} ps at frame {frames[k]}; steps from {steps.min()} to "
-            f"{steps.max()} ps); frames must be in "
+            f"{label}: the time does not increase between {what} (from "
+            f"{times[k - 1]:.{digits}g} ps at {item} {frames[k - 1]} to "
+            f"{times[k]:.{digits}g} ps at {item} {frames[k]}; steps from {steps.min()} to "
+            f"{steps.max()} ps); {what.split()[-1]} must be in "
             "time order with dt > 0 (files joined with overlapping times: "
             "Universe(..., continuous=True), which MDAnalysis offers for XTC and TRR; other "
             "formats: write each restart with its true start time)"
@@ -1493,9 +1514,9 @@ def check_time_spacing(times, frames, label):
         # located against the most common step (the mean dt lies between the two)
         k = int(np.argmax(jump if resolved else deviation > tol)) + 1
         raise ValueError(
-            f"{label}: the analysed frames are not equally spaced in time "
+            f"{label}: the {what} are not equally spaced in time "
             f"(steps from {steps.min()} to {steps.max()} ps; the first uneven step is into "
-            f"frame {frames[k]}, from {times[k - 1]:.{digits}g} to {times[k]:.{digits}g} ps)"
+            f"{item} {frames[k]}, from {times[k - 1]:.{digits}g} to {times[k]:.{digits}g} ps)"
         )
     return float(dt)
 

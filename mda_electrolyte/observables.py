@@ -82,13 +82,12 @@ def read_observable(path, name, *, required=False, window=None):
         step, value = step[keep], value[keep]
     if time.size < 2:
         raise ValueError(f"{path}: the '{name}' observable has {time.size} sample(s), need >= 2")
-    steps = np.diff(time)
-    dt = (time[-1] - time[0]) / (time.size - 1)
-    if not dt > 0 or np.any(np.abs(steps - dt) > 1e-6 * dt + 1e-12):
-        raise ValueError(
-            f"{path}: the '{name}' observable is not equally spaced in time "
-            f"(steps from {steps.min()} to {steps.max()} ps)"
-        )
+    from .ion_collection import check_time_spacing
+
+    # the frames' rule and allowance: a float32 time's round-off (1e-9 ps on 1 fs samples) was
+    # refused here (1e-6 of a step) while the same times of frames were accepted
+    dt = check_time_spacing(np.asarray(time, dtype=np.float64), np.arange(time.size),
+                            f"{path}: the '{name}' observable", what="samples", item="sample")
     return {"value": value, "time": time, "step": step, "dt": float(dt), "unit": unit}
 
 

@@ -44,6 +44,8 @@ from .carriers import (
     n_universes_of,
     same_system,
     temperature_notes,
+    transference_estimate,
+    volume_drift_notes,
 )
 from .conductivity import _check_segments, _check_temperature, _conductivity_prefactor
 from .correlation import (
@@ -278,7 +280,8 @@ class OnsagerCoefficients(CarrierAnalysis):
         self._sampling_notes = independence_notes(
             current_runs, self._n_blocks,
             "the summed species velocity" + (" (position increments)" if einstein else ""))
-        self._temperature_notes = temperature_notes(collections, self._temperature)
+        self._temperature_notes = (temperature_notes(collections, self._temperature)
+                                   + volume_drift_notes(collections))
         # the species' counts; each coefficient takes those of its two species (one pair's cross
         # term is one ion's with the other), σ and the transference numbers the charged ones'
         self._counts = {n: int(first.n_ions[first.species.index(n)]) for n in names}
@@ -507,9 +510,13 @@ class OnsagerCoefficients(CarrierAnalysis):
                     e = est(t_seg[:, k], "1", "dipole", counts=charged)
                     if fixed is not None:
                         e = e.with_notes(fixed, converged=False)
-                    res.transference_numbers[name] = replace(e, value=float(t_mean[k]))
-                    res.transference[name] = float(t_mean[k])
-                    res.transference_err[name] = e.stderr
+                    # shares the masses fix are the same in every segment: "not measured"
+                    # says why, and their error stays the (round-off) scatter
+                    res.transference_numbers[name] = (
+                        transference_estimate(e, t_mean[k], t_seg[:, k], name) if fixed is None
+                        else replace(e, value=float(t_mean[k]) + 0.0))
+                    res.transference[name] = res.transference_numbers[name].value
+                    res.transference_err[name] = res.transference_numbers[name].stderr
 
 
     @draws_user_text

@@ -41,7 +41,13 @@ from ase_electrolyte.atoms_checks import check_flag, check_number
 from ase_electrolyte.option_words import choice_word
 
 from .analysis_base import require_results
-from .carriers import check_distinct_series, check_volume, temperature_notes
+from .carriers import (
+    check_distinct_series,
+    check_volume,
+    temperature_notes,
+    volume_drift_note,
+    volume_drift_notes,
+)
 from .conductivity import _check_temperature
 from .correlation import (
     check_fit_window,
@@ -96,8 +102,9 @@ def read_pressure_tensor(path, *, required=True, window=None):
     dict or None
         ``tensor`` (T, 3, 3) in bar, ``dt`` (sample spacing, ps), ``volume`` (mean of the
         ``volume`` observable, Å³), ``volume_range`` (min, max), ``volume_spread`` (std/mean)
-        and ``temperature`` (mean of the ``temperature`` observable in K, ``None`` if not
-        recorded).
+        ``volume_notes`` (a drifting volume's note, :func:`~mda_electrolyte.carriers.
+        volume_drift_note`) and ``temperature`` (mean of the ``temperature`` observable in K,
+        ``None`` if not recorded).
     """
     p = read_observable(path, "pressure_tensor", required=required, window=window)
     if p is None:
@@ -112,6 +119,7 @@ def read_pressure_tensor(path, *, required=True, window=None):
         "volume": mean,
         "volume_range": (float(np.min(vol)), float(np.max(vol))),
         "volume_spread": float(np.std(vol) / mean),
+        "volume_notes": tuple(n for n in [volume_drift_note(vol, str(path))] if n),
         "temperature": None if temp is None else float(np.mean(temp["value"])),
         "temperature_series": None if temp is None else np.asarray(temp["value"], float),
     }
@@ -131,7 +139,7 @@ def pressure_tensor_collection(path, *, required=True, window=None):
     return IonCollection.from_pressure_tensor(
         rec["tensor"], dt=rec["dt"], volume=rec["volume"], temperature=rec["temperature"],
         volume_range=rec["volume_range"], volume_spread=rec["volume_spread"], label=str(path),
-        temperature_series=rec["temperature_series"],
+        temperature_series=rec["temperature_series"], volume_notes=rec["volume_notes"],
     )
 
 
@@ -178,11 +186,26 @@ def _symmetry_notes(tensor, label):
     part whose root mean square is more than :data:`MAX_ANTISYMMETRY` of the symmetric one
     (components in the wrong places: nine columns reshaped in another order gave 1.03-1.12)
     makes the viscosity not valid with a note; below it the tensor is symmetrised without
-    comment (Daivis & Evans 1994). Column by column, as :func:`_components`.
+    comment (Daivis & Evans 1994). Column by column, as :func:`_components`. A tensor whose
+    off-diagonal components are all zero while its diagonal varies (the diagonal pressures
+    only, with normal-stress differences) is refused too.
     """
     pairs = ((0, 1), (0, 2), (1, 2))
     upper = any(np.any(tensor[:, i, j] != 0) for i, j in pairs)
     lower = any(np.any(tensor[:, j, i] != 0) for i, j in pairs)
+    trace = (tensor[:, 0, 0] + tensor[:, 1, 1] + tensor[:, 2, 2]) / 3.0
+    # a hydrostatic p·I has no shear of any kind: left to the "do not fluctuate" refusal
+    scale = float(np.max(np.abs(tensor))) if tensor.size else 0.0
+    if not upper and not lower and any(np.ptp(tensor[:, i, i] - trace) > 1e-9 * scale
+                                       for i in range(3)):
+        # the diagonal pressures alone (a code or file that writes P_xx, P_yy, P_zz): the
+        # traceless estimator then reads only the normal-stress differences, 0.38 of the full
+        # tensor's viscosity in an OU test, marked valid, and the off-diagonal one reads zeros
+        raise ValueError(
+            f"{label}: every off-diagonal (shear) component of the pressure tensor is zero at "
+            "every sample while its diagonal varies: a tensor of the diagonal pressures only "
+            "(shear stresses not written?), whose viscosity would leave out the shear "
+            "stresses; give the full (T, 3, 3) tensor (run_md records it as 'pressure_tensor')")
     if upper != lower:
         empty = "lower" if upper else "upper"
         raise ValueError(
@@ -386,7 +409,8 @@ class _PressureAnalysis:
         self._stress_runs = [c[:, distinct] for c, _ in columns]
         self._sampling_notes = independence_notes(
             self._stress_runs, int(n_blocks), "the shear stress"
-        ) + temperature_notes(self.collections, self._temperature) + symmetry_notes
+        ) + temperature_notes(self.collections, self._temperature) + volume_drift_notes(
+            self.collections) + symmetry_notes
         stacked = np.concatenate([c for c, _ in columns])
         # relative to the tensor's size: the traceless part of a hydrostatic p·I is round-off
         scale = max(float(np.max(np.abs(r["tensor"]))) for r in runs)
@@ -540,7 +564,9 @@ class GreenKuboViscosity(_PressureAnalysis):
         constructor calls once it has built them). Several inputs are independent runs.
         Real numbers only. The tensor is symmetrised, :math:`(P + P^T)/2` (Daivis & Evans
         1994): one off-diagonal triangle left at zero is refused (its viscosity was a quarter
-        of the truth, valid), and one whose antisymmetric off-diagonal part is more than
+        of the truth, valid), as is a tensor of the diagonal pressures only (every
+        off-diagonal component zero: 0.38 of the truth, valid), and one whose antisymmetric
+        off-diagonal part is more than
         :data:`MAX_ANTISYMMETRY` of its symmetric one (components in the wrong places) makes
         the viscosity not valid ("not symmetric: ...").
     temperature : float, optional

@@ -281,7 +281,12 @@ def test_a_drifting_box_is_divided_by_its_mean_volume():
             assert b.volume == pytest.approx(mean_volume, rel=1e-9)
             assert b.conductivity.value * mean_volume == pytest.approx(
                 a.conductivity.value * BOX**3, rel=1e-6), cls.__name__
-            assert b.conductivity.verdict == a.conductivity.verdict
+            # a box still growing is not equilibrated (this test asserted the fixed box's verdict,
+            # "valid" for a 9 % ramp, before the volume's drift was judged)
+            drift = [n for n in b.conductivity.notes if "box volume drifts by +8." in n]
+            assert len(drift) == 1 and not b.conductivity.valid, cls.__name__
+            assert [n for n in b.conductivity.notes if n not in drift] == list(
+                a.conductivity.notes)
 
 
 def test_nernst_einstein_from_collections_takes_what_the_class_takes(reference):
