@@ -182,3 +182,33 @@ def test_the_interruption_line_of_the_command_counts_the_tasks(tmp_path, monkeyp
                                "(2 were running: their partial runs are kept")
     assert lines[0].endswith("run the same command again to resume")
     assert "a rerun with the same arguments" not in lines[0]
+
+
+@pytest.mark.parametrize("terminated", [False, True])
+def test_attempts_stopped_with_the_screens_own_cluster_are_interrupted_not_lost(tmp_path,
+                                                                               terminated):
+    """The rerun of a screen stopped by Ctrl-C said 'lost on tcp://127.0.0.1:...' of the
+    tasks its own (closed) workers were running, as if a worker had died."""
+    from types import SimpleNamespace
+
+    from ase_electrolyte.screen.engine import _mark_interrupted, restart_line
+    from ase_electrolyte.screen.task import INTERRUPTED, _open_attempt
+    from ase_electrolyte.termination import Terminated
+
+    out = tmp_path / "out"
+    running, finished = SimpleNamespace(id="A/T300K/r0"), SimpleNamespace(id="A/T300K/r1")
+    for task in (running, finished):
+        (out / "tasks" / task.id).mkdir(parents=True)
+        write_json(out / "tasks" / task.id / ATTEMPTS_FILE,
+                   [{"worker": "tcp://127.0.0.1:1", "start": 1.0, "outcome": None}])
+    write_json(out / "tasks" / finished.id / "result.json", {"status": "done"})
+    _mark_interrupted(out, [running, finished], Terminated() if terminated else
+                      KeyboardInterrupt())
+    (stopped,) = json.loads((out / "tasks" / running.id / ATTEMPTS_FILE).read_text())
+    assert stopped["outcome"] == f"{INTERRUPTED} ({'SIGTERM' if terminated else 'Ctrl-C'})"
+    # a task that finished meanwhile keeps its log as its own run left it
+    assert json.loads((out / "tasks" / finished.id / ATTEMPTS_FILE).read_text())[0][
+        "outcome"] is None
+    restart = _open_attempt(out / "tasks" / running.id, {"worker": "tcp://127.0.0.1:2"})
+    assert restart["attempt"] == 2 and restart["lost_workers"] == []
+    assert "attempt 2 (1 earlier attempt interrupted)" in restart_line(running.id, restart)

@@ -785,6 +785,7 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
 
     # counted where it stopped: 'interrupted; run the same command again' said neither how
     # many tasks had finished nor what becomes of those that were running
+    cluster = None
     try:
         if todo:
             cluster = own_client = None
@@ -835,6 +836,10 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
                 if cluster is not None:
                     cluster.close()
     except KeyboardInterrupt as err:  # Terminated (SIGTERM) is one
+        if cluster is not None:
+            # this call's own workers are closed with it: their open attempts were stopped by
+            # the user, not lost (the rerun said "lost on tcp://127.0.0.1:..." of a Ctrl-C)
+            _mark_interrupted(outdir, todo, err)
         err.add_note(interrupted_note(result, outdir, err))
         raise
     try:
@@ -857,6 +862,30 @@ def _run_claimed(plan, outdir, client, scheduler, n_workers, experimental, progr
     for task_id, error in result.failures.items():
         say(f"  FAILED {task_id}: {error}")
     return result
+
+
+def _mark_interrupted(outdir, todo, err):
+    """Record the open attempts of the unfinished tasks of ``todo`` as stopped by ``err``
+    (once the screen's own cluster, whose workers ran them, is closed); a log, so a folder
+    that cannot be written keeps them open (the next attempt then calls them lost)."""
+    from ..termination import Terminated
+    from .task import ATTEMPTS_FILE, INTERRUPTED, _read_attempts
+
+    how = "SIGTERM" if isinstance(err, Terminated) else "Ctrl-C"
+    for task in todo:
+        folder = outdir / TASKS_DIR / task.id
+        if (folder / RESULT_FILE).exists() or (folder / ERROR_FILE).exists():
+            continue
+        attempts = _read_attempts(folder)
+        opened = [a for a in attempts if a.get("outcome") is None]
+        if not opened:
+            continue
+        for attempt in opened:
+            attempt.update(end=time.time(), outcome=f"{INTERRUPTED} ({how})")
+        try:
+            write_json(folder / ATTEMPTS_FILE, attempts)
+        except OSError:
+            pass
 
 
 def interrupted_note(result, outdir, err=None, aggregating=False):
@@ -927,11 +956,15 @@ def restart_line(task_id, restart):
     lost = restart.get("lost_workers") or []
     failed = [a for a in restart.get("earlier_attempts", [])
               if str(a.get("outcome", "")).startswith("failed")]
+    stopped = [a for a in restart.get("earlier_attempts", [])
+               if str(a.get("outcome", "")).startswith("interrupted")]
     before = []
     if lost:
         before.append(f"lost on {', '.join(map(str, lost))}")
     if failed:
         before.append(f"{counted(len(failed), 'earlier attempt')} failed")
+    if stopped:
+        before.append(f"{counted(len(stopped), 'earlier attempt')} interrupted")
     kept = restart.get("trajectories") or {}
     if restart.get("start") == "resumed":
         how = "resumed: " + ", ".join(

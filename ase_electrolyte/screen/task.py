@@ -936,8 +936,12 @@ def _record(folder, identity, name, outcome):
 
 
 #: The task's attempts, oldest first: ``worker``, UNIX ``start`` and ``end``, and ``outcome``
-#: (``"done"``, ``"failed: ..."``, or :data:`LOST` for one whose process ended unrecorded).
+#: (``"done"``, ``"failed: ..."``, :data:`INTERRUPTED` for one stopped with its screen, or
+#: :data:`LOST` for one whose process ended unrecorded).
 ATTEMPTS_FILE = "attempts.json"
+#: The outcome of an attempt stopped with the screen that ran it (its own local cluster
+#: closed on Ctrl-C or SIGTERM), followed by which of them.
+INTERRUPTED = "interrupted: the screen running it was stopped, and its workers with it"
 #: The outcome of an attempt whose process ended without recording one.
 LOST = ("lost: its process ended without recording an outcome (its worker died or was killed, "
         "the screen's process was killed, or its machine went down)")
