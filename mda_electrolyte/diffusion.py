@@ -35,6 +35,7 @@ from .carriers import (
     few_ions_notes,
     n_universes_of,
     same_system,
+    volume_drift_notes,
 )
 from .correlation import (
     SegmentValues,
@@ -558,12 +559,15 @@ class Diffusion(CarrierAnalysis):
             for col in collections:
                 check_cubic_box(col.box, col.label or "a trajectory")
             eta = self._viscosity
+            drift = volume_drift_notes(collections)
             length = res.volume ** (1.0 / 3.0)
             corr = yeh_hummer_correction(self._temperature, eta.value, length)
             res.yeh_hummer_correction = corr
             res.diffusion_coefficient_yeh_hummer = {}
             for k, e in res.diffusion_coefficient.items():
-                notes = e.notes + tuple(f"η: {n}" for n in eta.notes if not eta.valid)
+                # L of a box still drifting depends on where the run stopped, as σ's V does
+                notes = (e.notes + tuple(f"η: {n}" for n in eta.notes if not eta.valid)
+                         + tuple(n for n in drift if n not in e.notes))
                 # the correction scales as 1/η, so its relative error is that of η
                 terms = [(e.stderr, e.dof), (corr * eta.stderr / eta.value, eta.dof)]
                 value = e.value + corr
@@ -572,7 +576,8 @@ class Diffusion(CarrierAnalysis):
                 res.diffusion_coefficient_yeh_hummer[k] = Estimate(
                     value, float(np.hypot(*(a for a, _ in terms))), "Å^2/ps",
                     "propagated from the errors of D and η (first order)", e.n_samples,
-                    converged=e.valid and eta.valid, notes=notes, dof=propagated_dof(terms),
+                    converged=e.valid and eta.valid and not drift, notes=notes,
+                    dof=propagated_dof(terms),
                     interval_scale="log" if value > 0 else "linear",
                 )
             res.D_yeh_hummer = {

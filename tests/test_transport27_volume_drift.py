@@ -21,6 +21,7 @@ from transport_data import IONS, integrate, ornstein_uhlenbeck
 from ase_electrolyte.md import run_md
 from ase_electrolyte.topology import set_topology
 from mda_electrolyte import (
+    Diffusion,
     EinsteinHelfandConductivity,
     GreenKuboConductivity,
     GreenKuboViscosity,
@@ -72,6 +73,15 @@ def test_a_drifting_volume_marks_green_kubo_einstein_helfand_and_onsager():
         assert not est.valid
         assert "+4.9 %" in est.verdict and "start=" in est.verdict
         assert any(n.startswith("not equilibrated") and "volume drifts" in n for n in est.notes)
+
+
+def test_yeh_hummer_of_a_drifting_box_is_marked_and_d_is_not():
+    # D needs no volume; the correction's box length L = V^(1/3) does
+    d = _quiet(lambda: Diffusion(_universe(V0 * np.linspace(1.0, 1.05, FRAMES)), IONS,
+                                 viscosity=(0.9, 0.05), temperature=T, n_blocks=5).run()).results
+    for name, e in d.diffusion_coefficient_yeh_hummer.items():
+        assert not e.valid and "box volume drifts by +4.9 %" in e.verdict
+        assert "volume drifts" not in d.diffusion_coefficient[name].verdict
 
 
 def test_a_stationary_spread_takes_the_mean_volume():
