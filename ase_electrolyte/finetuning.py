@@ -1143,27 +1143,228 @@ def _checkpoint_config(checkpoint):
     return config
 
 
-def _check_force_scale(calc, frames):
-    """Raise if the labels' forces are a unit factor away from the base model's (the
-    stresses are judged on every frame: :func:`_check_stress_scale`)."""
-    dot = norm = 0.0
-    for atoms in frames[:4]:
-        work = atoms.copy()
-        work.calc = calc
-        f_model = work.get_forces()
-        dot += float(np.sum(atoms.calc.results["forces"] * f_model))
-        norm += float(np.sum(f_model**2))
-    n_atoms = sum(len(a) for a in frames[:4])
+# what a frame's force label is, as a factor of the force in eV/Å, when written in another unit
+_FORCE_READINGS = {
+    "eV/bohr": Bohr, "Hartree/bohr": Bohr / Hartree, "Rydberg/bohr": Bohr / Rydberg,
+    "kcal/mol/Å": mol / kcal, "kJ/mol/Å": mol / kJ, "eV/nm": 10.0,
+}
+#: A frame's label-to-model force ratio off the others' median by more than this factor is
+#: another unit when a reading brings it within :data:`_READING_MATCH` of the median. A tiny
+#: SevenNet model of EMT copper (20 epochs) gave per-frame ratios 1.17-1.74 (×0.84-1.25 of
+#: their median) on 36 rattled frames; eV/bohr in one frame puts it ×0.53 off.
+_ODD_RATIO = 1.5
+_READING_MATCH = 1.25
+#: ... and by this many times the robust standard deviation of the others' log factors.
+_ODD_SPREADS = 5.0
+#: Frames whose forces follow the model's less than this are not judged one by one.
+_FRAME_CORRELATION = 0.5
+
+
+def _force_ratios(frames, forces):
+    """Per frame: (least-squares factor of label on model forces, correlation), or None where
+    the model's forces are too small (RMS < 0.05 eV/Å: a relaxed structure) to tell."""
+    out = []
+    for atoms, model in zip(frames, forces, strict=True):
+        label = np.asarray(atoms.calc.results["forces"], dtype=np.float64)
+        model = np.asarray(model, dtype=np.float64)
+        m2, l2 = float(np.sum(model * model)), float(np.sum(label * label))
+        if m2 / model.size < 0.05**2 or l2 == 0.0:
+            out.append(None)
+            continue
+        dot = float(np.sum(label * model))
+        out.append((dot / m2, dot / np.sqrt(m2 * l2)))
+    return out
+
+
+def _check_force_scale(frames, forces, what="training data"):
+    r"""Raise if force labels are a unit factor away from the base model's forces, over the
+    set or in single frames.
+
+    The set: the least-squares factor of labels on model forces outside
+    :data:`_FORCE_SCALE_RANGE` (kcal/mol/Å ×23, Hartree/bohr ×1/51). Each frame whose
+    forces correlate with the model's by at least 0.5: its factor :math:`s_k` against the
+    median :math:`\tilde s` of the other frames' factors (the base model's own scale
+    cancels); off by more than ×1.5 and five robust standard deviations :math:`\sigma` of
+    the others' log factors, and within ×1.25 (or :math:`3\sigma` in log) of
+    :math:`f\tilde s` for a unit reading :math:`f`
+    (:data:`_FORCE_READINGS`), names the frame and the unit (at most a quarter of the
+    frames; judged before the set). Judged on frames whose model forces have an RMS of at
+    least 0.05 eV/Å; the median needs 3 such frames.
+
+    Parameters
+    ----------
+    frames : sequence of ase.Atoms
+        Labelled frames (:func:`read_labelled`).
+    forces : sequence of array_like, shape (n_atoms, 3)
+        The base model's forces on each frame, eV/Å.
+    what : str
+        Name of the data set, for messages.
+    """
+    ratios = _force_ratios(frames, forces)
+    judged = [(k, s, c) for k, r in enumerate(ratios) if r is not None for s, c in [r]]
+    if not judged:
+        return
+    # single frames first: one frame of kcal/mol/Å among four takes the set out of range too,
+    # and is named rather than the set
+    one_by_one = [(k, s) for k, s, c in judged if c >= _FRAME_CORRELATION and s > 0]
+    logs = np.log([s for _, s in one_by_one])
+    odd = []
+    for i, (k, s) in enumerate(one_by_one):
+        if len(one_by_one) < 3:
+            break
+        # a poor base model's factor differs between kinds of frame (Morse against EMT
+        # copper: 0.64-0.9 over the rattled 4-atom cells of one set): a frame is odd beyond
+        # the others' spread, and a reading must bring it back within it
+        others = np.delete(logs, i)
+        centre = float(np.median(others))
+        spread = 1.4826 * float(np.median(np.abs(others - centre)))
+        off = logs[i] - centre
+        if abs(off) < max(np.log(_ODD_RATIO), _ODD_SPREADS * spread):
+            continue
+        distance, name = min((abs(off - np.log(f)), name) for name, f in _FORCE_READINGS.items())
+        if distance < max(np.log(_READING_MATCH), 3.0 * spread):
+            odd.append((k, s, name, float(np.exp(centre))))
+    if odd and len(odd) <= _MAX_ODD_SHARE * len(one_by_one):
+        listed = "; ".join(f"frame {k}: {s:.3g} × where the others give {c:.3g} × (read as "
+                           f"{name}?)" for k, s, name, c in odd[:10])
+        raise ValueError(
+            f"{what}: the force labels of {len(odd)} frame(s) disagree in scale with the "
+            f"others' against the base model's forces ({listed}): convert those frames' "
+            "forces to eV/Å (check_units=False skips this check)"
+        )
     lo, hi = _FORCE_SCALE_RANGE
-    # too small model forces (a relaxed structure) say nothing about units
-    if norm / (3 * n_atoms) >= 0.05**2:
-        scale = dot / norm
-        if not lo < scale < hi:
-            raise ValueError(
-                f"the training forces are {scale:.3g} × the base model's forces on the same "
-                "frames; they do not look like eV/Å (kcal/mol/Å is ×23, kJ/mol/Å ×96, "
-                "Hartree/Bohr ×1/51)"
-            )
+    # the set, weighted as one least-squares fit over all its judged frames
+    dot = sum(float(np.sum(frames[k].calc.results["forces"] * np.asarray(forces[k])))
+              for k, _, _ in judged)
+    norm = sum(float(np.sum(np.asarray(forces[k]) ** 2)) for k, _, _ in judged)
+    scale = dot / norm
+    corr = float(np.median([c for _, _, c in judged]))
+    # eV/bohr (0.53 ×) is inside the range and is not refused for a whole set: a Morse copper
+    # (Girifalco and Weizer 1959) as the base of EMT labels gives 0.53-0.57 at correlation
+    # 0.99 (4-13 frames rattled by 0.05-0.2 Å); _check_work finds it from the labels alone
+    if not lo < scale < hi:
+        guess = _readings_guess([(abs(np.log(scale / f)), name)
+                                 for name, f in _FORCE_READINGS.items()])
+        raise ValueError(
+            f"{what}: the force labels of {len(judged)} frame(s) are {scale:.3g} × the base "
+            f"model's forces on the same frames (median correlation {corr:.2f}); they do not "
+            f"look like eV/Å (kcal/mol/Å is ×23, kJ/mol/Å ×96, Hartree/bohr ×1/51){guess}: "
+            "convert the forces to eV/Å (check_units=False skips this check)"
+        )
+
+
+#: A frame whose energy label is off the others' offset from the base model by more than
+#: this (eV/atom) and by :data:`_ODD_ENERGY_SIGMAS` times the others' scatter is judged
+#: against the unit readings (a Hartree slip moves a frame by 96 % of its energy).
+_ODD_ENERGY = 0.5
+_ODD_ENERGY_SIGMAS = 10.0
+
+
+def _check_energy_frames(frames, energies, what="training data"):
+    r"""Raise naming the frames whose energy label alone is in another unit or per atom.
+
+    The offsets allowed between labels :math:`L` and the base model's energies :math:`M`
+    (:func:`_check_energy_scale`) are one per frame and one per element:
+    :math:`L - M = a + \sum_Z n_Z b_Z`, fitted by least squares; frames whose residual per
+    atom exceeds 0.5 eV/atom and ten times the scatter of the rest are set aside, the worst
+    first (at most a quarter of the frames), and the fit repeated. A frame set aside is
+    named when its label read in another unit or per atom (:func:`_energy_readings`) lands
+    within a fifth of its distance (and three times the scatter) of the fit. Needs two frames
+    more than the fit has parameters.
+    """
+    elements = sorted({int(z) for a in frames for z in a.numbers})
+    x = np.array([[1.0] + [float(np.count_nonzero(a.numbers == z)) for z in elements]
+                  for a in frames])
+    n = np.array([len(a) for a in frames], dtype=np.float64)
+    labels = np.array([float(a.calc.results["energy"]) for a in frames])
+    r = labels - np.asarray(energies, dtype=np.float64)
+    if len(frames) < np.linalg.matrix_rank(x) + _OFFSET_FIT_SPARE:
+        return
+
+    def fit(keep):
+        """Deviations per atom from the fit on ``keep``, and the scatter of those kept."""
+        w = np.linalg.lstsq(x[keep], r[keep], rcond=None)[0]
+        dev = (r - x @ w) / n
+        dof = int(keep.sum()) - np.linalg.matrix_rank(x[keep])
+        return w, dev, (float(np.sqrt(np.sum(dev[keep] ** 2) / dof)) if dof > 0 else None)
+
+    keep = np.ones(len(frames), dtype=bool)
+    w, dev, scatter = fit(keep)
+    if scatter is None:
+        return
+    # the worst frame is judged against the fit and scatter of the others: its own
+    # deviation would widen the scatter it is measured by
+    while (~keep).sum() + 1 <= _MAX_ODD_SHARE * len(frames):
+        worst = int(np.argmax(np.where(keep, np.abs(dev), -1.0)))
+        trial = keep.copy()
+        trial[worst] = False
+        if np.linalg.matrix_rank(x[trial]) < np.linalg.matrix_rank(x[keep]):
+            break  # its composition alone fixes a parameter: it cannot be judged
+        w2, dev2, scatter2 = fit(trial)
+        if scatter2 is None or abs(dev2[worst]) <= max(_ODD_ENERGY,
+                                                       _ODD_ENERGY_SIGMAS * scatter2):
+            break
+        keep, w, dev, scatter = trial, w2, dev2, scatter2
+    odd = []
+    for k in np.flatnonzero(~keep):
+        fitted = float(x[k] @ w)
+        best = min((abs(labels[k] / f - energies[k] - fitted) / n[k], name, f)
+                   for name, f in _energy_readings(len(frames[k])))
+        if best[0] < min(0.2 * abs(dev[k]), max(3.0 * scatter, 0.05)):
+            odd.append((int(k), best[1], float(dev[k])))
+    if odd:
+        listed = "; ".join(f"frame {k}: {d:+.3g} eV/atom (read as {name}?)"
+                           for k, name, d in odd[:10])
+        raise ValueError(
+            f"{what}: the energy labels of {len(odd)} frame(s) are off the offset the other "
+            f"frames' labels have from the base model's energies (one per frame and per "
+            f"element; the others scatter about it by {scatter * 1e3:.3g} meV/atom): "
+            f"{listed}: convert those frames' energies to the total energy of each frame in eV "
+            "(check_units=False skips this check)"
+        )
+
+
+def _check_stress_frames(frames, stresses, what="training data"):
+    r"""Raise naming the frames whose stress label alone is in another unit or sign.
+
+    Label minus base-model stress (Voigt, eV/Å³) is the model's error, much the same on
+    frames of one system (a density error: 1-3 GPa); a frame whose difference from the
+    others' median is over 0.1 GPa per component RMS and ten times the others' scatter,
+    and which read in GPa, kbar or VASP's sign (:data:`_STRESS_READINGS`) lands within a
+    fifth of that distance (and three times the scatter) of the median, is named. Needs 4
+    frames with a stress label, at most a quarter of them named.
+    """
+    labelled = [k for k, a in enumerate(frames) if "stress" in a.calc.results]
+    if len(labelled) < 4:
+        return
+    label = np.array([np.asarray(frames[k].calc.results["stress"], dtype=np.float64)
+                      for k in labelled])
+    model = np.array([np.asarray(stresses[k], dtype=np.float64) for k in labelled])
+    diff = label - model
+    odd, spreads = [], []
+    for i, k in enumerate(labelled):
+        others = np.delete(diff, i, axis=0)
+        centre = np.median(others, axis=0)
+        # a robust scatter of the others (MAD of each component, as a standard deviation)
+        scatter = float(np.sqrt(np.mean((1.4826 * np.median(np.abs(others - centre),
+                                                             axis=0)) ** 2)))
+        spreads.append(scatter)
+        off = float(np.sqrt(np.mean((diff[i] - centre) ** 2)))
+        if off <= max(0.1 * GPa, _ODD_ENERGY_SIGMAS * scatter):
+            continue
+        best = min((float(np.sqrt(np.mean((label[i] / f - model[i] - centre) ** 2))), name)
+                   for name, f in _STRESS_READINGS.items())
+        if best[0] < min(0.2 * off, max(3.0 * scatter, 0.02 * GPa)):
+            odd.append((k, best[1], off / GPa))
+    if odd and len(odd) <= _MAX_ODD_SHARE * len(labelled):
+        listed = "; ".join(f"frame {k}: {g:.3g} GPa off (read as {name}?)"
+                           for k, name, g in odd[:10])
+        raise ValueError(
+            f"{what}: the stress labels of {len(odd)} frame(s) are off the difference the other "
+            f"frames' labels have from the base model's stresses (they scatter about it by "
+            f"{float(np.median(spreads)) / GPa:.3g} GPa): {listed}: convert those frames' "
+            "stresses to eV/Å³ in ASE's sign, -pressure (check_units=False skips this check)"
+        )
 
 
 def _energy_readings(n_atoms):
@@ -2446,12 +2647,18 @@ def finetune(
         with stress labels and a positive ``stress_weight`` (refused otherwise: it would
         change nothing).
     check_units : bool
-        Compare the label forces and stresses with the base model's on up to 4 frames and
-        refuse labels a unit factor (or, for stresses, a sign) away; compare every frame's
-        energy label with the base model's and refuse energies that read as Hartree,
-        Rydberg, kcal/mol, kJ/mol, per atom or times the atom count, naming the frame (see
-        :func:`_check_energy_scale`). A constant offset from the base model's energies (per
-        frame, per atom or both) is allowed. The base model's energies of all frames are
+        Compare the label forces and stresses with the base model's (the forces first on
+        up to 4 frames, before the rest are evaluated) and refuse labels a unit factor (or,
+        for stresses, a sign) away; compare every frame's energy label with the base
+        model's and refuse energies that read as Hartree, Rydberg, kcal/mol, kJ/mol, per
+        atom or times the atom count, naming the frame (see :func:`_check_energy_scale`).
+        Single frames of another unit among consistent ones (eV/bohr or Hartree/bohr
+        forces, Hartree energies, a stress in GPa or VASP's sign), whose factor or offset
+        against the base model differs from the other frames' by a unit reading, are
+        refused naming each frame and the likely unit, in training and validation data
+        (:func:`_check_force_scale`, :func:`_check_energy_frames`,
+        :func:`_check_stress_frames`). A constant offset from the base model's energies
+        (per frame, per atom or both) is allowed. The base model's energies of all frames are
         computed anyway for the learning curve's epoch 0. Refuse validation energy labels
         offset from the training labels (beyond the per-frame and per-element offsets the
         training labels show against the base model) by 0.1 eV/atom or more, 0.5 eV/atom
@@ -2578,17 +2785,32 @@ def finetune(
             # a base whose weights cannot be built (a newer sevenn's) was named as
             # "Calculator: model file ...", not as the base of this fine-tune
             raise ValueError(f"base: {str(err).removeprefix('Calculator: ')}") from None
+        # a whole set in another unit is refused after four evaluations, not all of them
+        predicted = _predict(base_calc, train_frames[:4])
         if check_units:
-            _check_force_scale(base_calc, train_frames)
-        # every frame once: the energy check and the epoch-0 errors of the learning curve
-        predicted = _predict(base_calc, train_frames)
+            _check_force_scale(train_frames[:4], [p["forces"] for p in predicted])
+        # every frame once: the unit checks and the epoch-0 errors of the learning curve
+        predicted += _predict(base_calc, train_frames[4:])
         valid_predicted = _predict(base_calc, valid_frames) if valid_frames else None
         if check_units:
+            for frames, pred, name in ((train_frames, predicted, "training data"),
+                                       (valid_frames, valid_predicted, "validation data")):
+                if not frames:
+                    continue
+                _check_force_scale(frames, [p["forces"] for p in pred], name)
             stress_unchecked = _stress_unchecked(train_frames, predicted, stress_weight)
             _check_energy_scale(train_frames, [p["energy"] for p in predicted])
             if valid_frames:
                 _check_energy_scale(valid_frames, [p["energy"] for p in valid_predicted],
                                     "validation data")
+            # single frames of another unit among consistent ones (the checks above judge
+            # the set, and the base model's own scale and offsets cancel here)
+            for frames, pred, name in ((train_frames, predicted, "training data"),
+                                       (valid_frames, valid_predicted, "validation data")):
+                if frames:
+                    _check_energy_frames(frames, [p["energy"] for p in pred], name)
+                    _check_stress_frames(frames, [p.get("stress") for p in pred], name)
+            if valid_frames:
                 offset_note = _check_label_offsets(
                     train_frames, [p["energy"] for p in predicted], valid_frames,
                     [p["energy"] for p in valid_predicted])

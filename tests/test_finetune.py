@@ -449,11 +449,12 @@ def test_stresses_in_other_units_or_sign_are_refused_before_training(tiny, tmp_p
 
 
 def test_stresses_in_ev_per_cubic_angstrom_pass_the_unit_check(tiny):
-    from ase_electrolyte.finetuning import _check_force_scale, _check_stress_scale
+    from ase_electrolyte.finetuning import _check_force_scale, _check_stress_scale, _predict
 
     calc = Calculator(tiny[1][0], device="cpu")
     for seed in range(2):
-        _check_force_scale(calc, emt_copper(4, seed=seed))
+        frames = emt_copper(4, seed=seed)
+        _check_force_scale(frames, [p["forces"] for p in _predict(calc, frames)])
     # labels that do not follow the model's stresses (correlation below 0.5) say nothing
     rng = np.random.default_rng(0)
     model = rng.normal(0.0, 0.01, 24)
