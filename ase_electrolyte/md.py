@@ -622,6 +622,21 @@ def _check_drift(atoms, temperature_K):
 _TEMPERATURE_DOF = "3N - constrained - 3 (centre of mass at rest, unless atoms are fixed)"
 
 
+def _dof_change(stored, now):
+    """Why a file whose ``temperature_dof`` is not ``now``'s cannot be resumed or reused: one
+    written before run_md counted the centre of mass out thermostatted 3N degrees of freedom,
+    so its temperatures are not what this version would run at the same target."""
+    if "temperature_dof" not in stored:
+        return (
+            "the file was written by an earlier version, whose thermostat and temperatures "
+            "counted 3N degrees of freedom; this version counts "
+            f"{now.get('temperature_dof')!r}, so a small system ran (3N)/(3N - 3) too hot "
+            "there: recompute it"
+        )
+    return (f"temperature_dof stored {stored.get('temperature_dof')!r}, "
+            f"now {now.get('temperature_dof')!r}")
+
+
 def _momentum_conserving(constraint):
     """Whether ``constraint`` keeps the total momentum: one of ASE's internal constraints
     (bond lengths, linear triatomics, internal coordinates), which act between atoms, or
@@ -1222,6 +1237,10 @@ def _other_run(info, first, run_info, atoms, path, *, positions=True, cell=True,
         stored, now = _same_physics(info["run_info"]), _same_physics(run_info)
         diff = sorted(k for k in set(now) | set(stored) if now.get(k) != stored.get(k))
         why = f"its settings differ in {diff}: stored {info['run_info']}, now {run_info}"
+        if diff == ["temperature_dof"]:
+            why = f"its settings differ in {diff}: {_dof_change(stored, now)}"
+        elif "temperature_dof" in diff:
+            why += f"; and {_dof_change(stored, now)}"
     else:
         why = _edited_clock(path, info["n_frames"], run_info) or _other_start(
             first, atoms, run_info, path, positions=positions, cell=cell,
@@ -3271,9 +3290,12 @@ def _stage_differences(name, stored, now):
         keys = _paths_differing(stored.get("atoms_inputs") or {}, now.get("atoms_inputs") or {})
         names.append("atoms_inputs")
         details.append(f"the calculator's inputs of atoms differ in {', '.join(keys)}")
+    if "temperature_dof" in differ:
+        names.append("temperature_dof")
+        details.append(_dof_change(stored, now))
     said = {"ensemble", "timestep_fs", "steps", "write_interval", "observe_interval",
             "tdamp_fs", "pdamp_fs", "fmax", "temperature_K", "pressure_bar", "hydrogen_mass",
-            "seed", "calculator", "constraints", "atoms_inputs"}
+            "seed", "calculator", "constraints", "atoms_inputs", "temperature_dof"}
     for key in sorted(differ - said, key=str):
         add(key, _shown(stored.get(key)), _shown(now.get(key)))
     if not names:
