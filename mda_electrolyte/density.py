@@ -37,6 +37,7 @@ from .plotting import axes_to_draw_into, draws_user_text, finite_span
 from .report import estimate_label, mark_invalid, register_analysis
 from .uncertainty import (
     MIN_INDEPENDENT_SAMPLES,
+    MIN_SERIES_SAMPLES,
     equilibrated_series_mean,
     few_dof_note,
     fit_estimate,
@@ -237,11 +238,21 @@ def _fit_error_notes(residuals, errors, dof, observed=None):
     return ()
 
 
-def equilibrated_mean(values, dt=1.0, detect=True, trend=False):
+def _check_series_size(values, what):
+    # the message names the caller's quantity: "a time-series mean needs at least 4 samples"
+    # from Density named neither the density nor the cure
+    if values.size < MIN_SERIES_SAMPLES:
+        raise ValueError(f"{what} needs at least {MIN_SERIES_SAMPLES} samples, not "
+                         f"{values.size}: a mean with an error needs a longer run or more "
+                         "frequent samples")
+
+
+def equilibrated_mean(values, dt=1.0, detect=True, trend=False, what="the series"):
     """Mean of a time series after its detected equilibration, with error and diagnostics.
 
     ``trend`` also tests the kept part for a linear drift
-    (:func:`mda_electrolyte.uncertainty.equilibrated_series_mean`).
+    (:func:`mda_electrolyte.uncertainty.equilibrated_series_mean`). ``what`` names the series
+    in the errors (``"the density series"``).
 
     Returns
     -------
@@ -250,14 +261,13 @@ def equilibrated_mean(values, dt=1.0, detect=True, trend=False):
         ``dof`` (of the t-scaled error, :attr:`~mda_electrolyte.uncertainty.SeriesMean.dof`),
         ``verdict``.
     """
-    values = real_array(values, "the series")
+    values = real_array(values, what)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise ValueError(f"the series holds {bad.size} NaN or infinite sample(s) (first at "
+        raise ValueError(f"{what} holds {bad.size} NaN or infinite sample(s) (first at "
                          f"index {bad[0]}): no mean of it is a result")
-    if values.size < 4:
-        raise ValueError(f"a time-series mean needs at least 4 samples, not {values.size}")
-    r = equilibrated_series_mean(values, detect=detect, what="the series", trend=trend)
+    _check_series_size(values, what)
+    r = equilibrated_series_mean(values, detect=detect, what=what, trend=trend)
     verdict = "; ".join(r.notes) or "valid"
     return {"mean": r.mean, "error": r.error, "t0": r.t0 * dt,
             "statistical_inefficiency": r.g,
@@ -330,6 +340,8 @@ class Density:
                              f"index {bad[0]}): not densities")
         # as EquationOfState and ThermalExpansion doubt theirs: a series in kg/m³ came out as
         # "1199.7 ± 0.2 g/cm³ (valid)" without a word
+        # before run(): too few samples is known now
+        _check_series_size(self._values, "the density series")
         warn_implausible(density_g_cm3=self._values)
         self._detect = bool(detect_equilibration)
         self.results = Results()
@@ -337,7 +349,8 @@ class Density:
     def run(self):
         """Detect equilibration and average; returns ``self``."""
         # a density still drifting (an NPT run compressing slowly) has no equilibrium value yet
-        r = equilibrated_mean(self._values, self._dt, self._detect, trend=True)
+        r = equilibrated_mean(self._values, self._dt, self._detect, trend=True,
+                              what="the density series")
         if np.ptp(self._values) == 0:
             # a fixed box (NVT/NVE, or an NVT production at an NPT mean volume) has a density by
             # construction, not one the potential predicts: an error of 0 would read as exact
@@ -444,7 +457,8 @@ class EquationOfState:
             means = []
             for k, (r, s) in enumerate(zip(rho, sources, strict=True)):
                 try:
-                    means.append(equilibrated_mean(*_series(s, "pressure", dt), trend=True))
+                    means.append(equilibrated_mean(*_series(s, "pressure", dt), trend=True,
+                                                   what="the pressure series"))
                 except ValueError as err:
                     # 'the series holds 1 NaN ...' of one run among many named none of them
                     raise ValueError(f"pressure series {k} (ρ = {r:.4g} g/cm³): {err}") from None

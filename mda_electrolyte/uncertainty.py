@@ -660,13 +660,16 @@ def _pooled_inefficiency(series):
     return float(_timeseries().statistical_inefficiency_multiple([x / scale for x in kept]))
 
 
-def timeseries_mean(x):
+def timeseries_mean(x, *, what="a time-series mean"):
     """Mean of a correlated time series and its error from the statistical inefficiency.
 
     Parameters
     ----------
     x : array_like, shape (N,)
         Equally spaced samples (at least 4, finite).
+    what : str
+        What the series is (``"the density series"``), named by the errors of a short or
+        non-finite series: the caller's quantity, not this helper's.
 
     Returns
     -------
@@ -678,7 +681,7 @@ def timeseries_mean(x):
         ``max(N/g - 1, 1)`` degrees of freedom: an
         :class:`~ase_electrolyte.estimate.Estimate` of it takes that ``dof``.
     """
-    x = _series(x, "a time-series mean")
+    x = _series(x, what)
     if np.ptp(x) == 0:
         return float(x[0]), 0.0, 1.0
     y, scale = _scaled(x)
@@ -1224,7 +1227,7 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     t0 = detect_equilibration(x)[0] if detect else 0
     if x.size - t0 < 4:  # no stationary stretch long enough was found
         t0 = x.size // 2
-    mean, err, g = timeseries_mean(x[t0:])
+    mean, err, g = timeseries_mean(x[t0:], what=what)
     if detect:
         # the start is the one whose fast g came out smallest of ~100 candidates: on its own
         # samples that g is biased low (0.85 of the truth at 50 independent samples), and so
