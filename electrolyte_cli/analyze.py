@@ -88,7 +88,12 @@ def run(args):
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output(out, "analyze")
     out = Path(out)
-    from mda_electrolyte.report import check_outputs, registered_analyses, report_files
+    from mda_electrolyte.report import (
+        check_outputs,
+        check_replaceable,
+        registered_analyses,
+        report_files,
+    )
 
     if only:
         only = _analysis_names(only)
@@ -97,6 +102,9 @@ def run(args):
             _check_model_is_used(only)
     # a folder where summary.json or a figure goes failed only after every analysis had run
     check_outputs(out, report_files(only or registered_analyses()), links_removed=True)
+    # a rerun replaces the earlier files, and removes those of analyses not run now: a file the
+    # user protected was refused by a rename of the last step, after every analysis had run
+    check_replaceable(out, report_files(registered_analyses()))
     A.check_plotting()
     try:
         summary = _analyze_into(args, traj, out, only, atom_style)

@@ -92,10 +92,18 @@ def run(args):
     # every stage length and interval judged before the box is packed or the model loaded
     check_protocol(protocol_settings(args, gpu))
     check_mean_volume_stage(protocol_settings(args, gpu), args.output)
-    from mda_electrolyte.report import check_outputs, registered_analyses, report_files
+    from mda_electrolyte.report import (
+        check_outputs,
+        check_replaceable,
+        registered_analyses,
+        report_files,
+    )
 
-    check_outputs(Path(args.output) / "analysis",
-                  [*report_files(registered_analyses()), "report.html"], links_removed=True)
+    analysis = [*report_files(registered_analyses()), "report.html"]
+    check_outputs(Path(args.output) / "analysis", analysis, links_removed=True)
+    # the analyses replace or remove them after the whole simulation: a protected one was
+    # refused (or its page deleted) only then
+    check_replaceable(Path(args.output) / "analysis", analysis)
     A.check_model_args("sevennet-0", args.dispersion, args.device)
     A.check_plotting()
     # the run folder and the analysis folder in it: `electrolyte analyze -o <it>` waits its turn

@@ -96,6 +96,12 @@ def run(args):
     out = traj.with_name(traj.stem + "_diagnose") if args.output is None else args.output
     A.check_output(out, "diagnose")
     out = Path(out)
+    from mda_electrolyte.diagnose import OUTPUT_FILES
+    from mda_electrolyte.report import check_replaceable
+
+    # replaced or removed once the scan and the errors are computed: a file the user protected
+    # was refused only then, after the model's evaluations
+    check_replaceable(out, list(OUTPUT_FILES))
     from mda_electrolyte.molecules import check_vacuum
 
     # before the labels file is read whole: --vacuum nan was refused only after seconds of

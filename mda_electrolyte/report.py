@@ -21,6 +21,7 @@ its ``pressure_tensor_observable``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -38,7 +39,7 @@ from .plotting import check_axes, estimates_of, same_unit, user_text_literally
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files",
            "unmet_requirements", "unmet_file_requirements", "INPUT_KEY", "staged_outputs",
-           "analysis_names"]
+           "analysis_names", "check_replaceable"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory),
@@ -457,6 +458,8 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
                          "None for all")
     # a folder where summary.json or a figure goes failed the write after every analysis ran
     check_outputs(outdir, report_files(names), links_removed=True)
+    # every file of every analysis: those not run now are removed as an earlier run's
+    check_replaceable(outdir, report_files(available))
     outdir.mkdir(parents=True, exist_ok=True)
     # one run per folder: two concurrent runs published their files into it interleaved (the
     # summary of one beside the figures of the other), and neither could tell a staging folder
@@ -722,6 +725,10 @@ def _publish(staging, outdir, known, last):
     """
     files = sorted((p for p in staging.rglob("*") if p.is_file() or p.is_symlink()),
                    key=lambda p: (p.relative_to(staging) == Path(last), str(p)))
+    # made read-only while the run ran: refused before the first rename, so that nothing
+    # of this run is published over or beside the protected file
+    check_replaceable(outdir, list(dict.fromkeys(
+        [*known, *(p.name for p in files if p.parent == staging)])))
     written = set()
     for path in files:
         relative = path.relative_to(staging)
@@ -815,14 +822,53 @@ def check_outputs(outdir, names, *, links_removed=False):
                              "or remove it, or give another output folder")
 
 
+def check_replaceable(outdir, names):
+    """Refuse, before any work, a file ``names`` of ``outdir`` that its owner made read-only.
+
+    A rerun replaces its files by renames and removes the earlier run's files it does not write
+    now; both need only the folder's write permission, so a summary or figure the user had
+    protected (``chmod a-w``) was replaced or deleted without a word. A symbolic link at one of
+    the names is no obstacle: the link itself is replaced or removed, never the file it points
+    to.
+
+    Parameters
+    ----------
+    outdir : str or os.PathLike
+        The output folder (it need not exist yet).
+    names : list of str
+        File names inside ``outdir`` that the run replaces or removes where they exist.
+
+    Raises
+    ------
+    PermissionError
+        Naming the first read-only file, that nothing was changed, and what to do.
+    """
+    for name in _file_names(names):
+        path = Path(outdir) / name
+        # os.access, as ase_electrolyte.atomic_file.atomic_path judges a read-only target
+        if path.is_file() and not path.is_symlink() and not os.access(path, os.W_OK):
+            raise PermissionError(
+                errno.EACCES,
+                f"{path} is read-only: a run into {outdir} would replace or remove it, so "
+                "nothing there was changed; give it write permission (chmod u+w) to let a "
+                "rerun replace it, or give another output folder")
+
+
 def clear_outputs(outdir, names):
     """Remove the files (or symbolic links) ``names`` of an earlier run from ``outdir``.
 
     A rerun into the same folder must not leave the figures or the summary of the earlier run
     beside the new ones: a stale plot or number would read as the new result.
     :func:`run_analyses` removes them once its own outputs are in place.
+
+    Raises
+    ------
+    PermissionError
+        One of the files is read-only (:func:`check_replaceable`); none is removed then.
     """
-    for name in _file_names(names):
+    names = _file_names(names)
+    check_replaceable(outdir, names)
+    for name in names:
         path = Path(outdir) / name
         if path.is_file() or path.is_symlink():
             path.unlink()
