@@ -91,7 +91,9 @@ def test_a_fluctuation_compressibility_and_an_md_mean_carry_their_effective_dof(
     rng = np.random.default_rng(0)
     v = 20000.0 + 30.0 * rng.standard_normal(4000)
     kappa = compressibility_from_fluctuations(v, 300.0)
-    assert kappa.dof is not None and abs(kappa.dof - (kappa.n_samples - 1)) < 1.0
+    # a variance's error rests on a fourth moment: n/5 degrees of freedom, not n - 1 (unc28:
+    # with n - 1 its 95 % intervals covered 0.92-0.93 at 100 independent samples)
+    assert kappa.dof is not None and abs(kappa.dof - (kappa.n_samples / 5 - 1)) < 1.0
     mean, _ = series_estimate(v, "1")
     assert mean.dof is not None and abs(mean.dof - (mean.n_samples - 1)) < 1.0
     # fewer than 4 samples: no error, so no dof, and not valid, saying why
