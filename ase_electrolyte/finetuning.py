@@ -1158,6 +1158,56 @@ _READING_MATCH = 1.25
 _ODD_SPREADS = 5.0
 #: Frames whose forces follow the model's less than this are not judged one by one.
 _FRAME_CORRELATION = 0.5
+#: A whole set's labels are read as another unit against the base model only where they
+#: correlate with its predictions by at least this. A base model poor on the data (the tiny
+#: SevenNet copper of tests/tiny_models.py on frames rattled beyond its training) gave label
+#: energy differences 4-7 × its own at correlation 0.58-0.97, and forces at correlation
+#: -0.2-0.3: no unit can be read from such a model, and fine-tuning is what it needs. A
+#: Lennard-Jones copper (Heinz et al. 2008) on EMT frames rattled by 0.3 Å gave forces
+#: 0.015-0.035 × the labels' (Hartree/bohr is 0.019 ×) at correlation 0.81-0.87.
+_UNIT_CORRELATION = 0.9
+#: ... and a unit factor must bring the label-to-model factor this many times closer to 1
+#: (in log) than it was: kcal/mol (×23) explains a factor of 15-35, not one of 5.
+_UNIT_EXPLAINS = 3.0
+#: ... and land within this factor of it: a base model that correlates with its data is off
+#: in scale by less (Morse copper on EMT labels: 0.53-1.1; the tiny SevenNet copper at the
+#: rattle it was trained on: 1.17-1.74); a Lennard-Jones copper 8-70 × too stiff is not
+#: Hartree/bohr (×1/51).
+_UNIT_MATCH = 2.0
+
+
+def _unit_reading(scale, corr, readings):
+    """The (name, factor) of the unit reading that explains a label-to-model factor ``scale``
+    much better than the base model's own error does, or ``None``.
+
+    Only factors a base model's error cannot reach are readings here (outside
+    :data:`_FORCE_SCALE_RANGE`: kcal/mol, kJ/mol, Hartree, Rydberg; eV/bohr's 0.53 is a
+    Morse copper's factor on EMT labels), judged where the two correlate by at least
+    :data:`_UNIT_CORRELATION`, and the reading must bring the factor
+    :data:`_UNIT_EXPLAINS` times closer to 1 in log, and within ×:data:`_UNIT_MATCH`.
+    """
+    lo, hi = _FORCE_SCALE_RANGE
+    if not corr >= _UNIT_CORRELATION or not scale > 0:
+        return None
+    far = [(abs(np.log(scale / f)), name, f) for name, f in readings.items()
+           if not lo < f < hi]
+    if not far:
+        return None
+    distance, name, f = min(far)
+    near = min(abs(np.log(scale)) / _UNIT_EXPLAINS, np.log(_UNIT_MATCH))
+    return (name, f) if distance <= near else None
+
+
+def _mismatch_note(what, quantity, scale, corr, n_frames, warn=True):
+    """Warn (UserWarning) that the base model does not describe the labels; return the text."""
+    text = (f"{what}: the {quantity} labels of {n_frames} frame(s) are {scale:.3g} × the base "
+            f"model's at correlation {corr:.2f}: the base model does not describe these data "
+            "well enough to tell their unit (it is checked from the labels alone), and "
+            "fine-tuning has far to move it; check that the base model covers this chemistry "
+            "and these structures")
+    if warn:
+        warnings.warn(text, UserWarning, stacklevel=3)
+    return text
 
 
 def _force_ratios(frames, forces):
@@ -1176,7 +1226,7 @@ def _force_ratios(frames, forces):
     return out
 
 
-def _check_force_scale(frames, forces, what="training data"):
+def _check_force_scale(frames, forces, what="training data", warn=True):
     r"""Raise if force labels are a unit factor away from the base model's forces, over the
     set or in single frames.
 
@@ -1187,9 +1237,16 @@ def _check_force_scale(frames, forces, what="training data"):
     cancels); off by more than ×1.5 and five robust standard deviations :math:`\sigma` of
     the others' log factors, and within ×1.25 (or :math:`3\sigma` in log) of
     :math:`f\tilde s` for a unit reading :math:`f`
-    (:data:`_FORCE_READINGS`), names the frame and the unit (at most a quarter of the
-    frames; judged before the set). Judged on frames whose model forces have an RMS of at
-    least 0.05 eV/Å; the median needs 3 such frames.
+    (:data:`_FORCE_READINGS`), and three times closer to it (in log) than to
+    :math:`\tilde s`, names the frame and the unit (at most a quarter of the frames; judged
+    before the set). Judged on frames whose model forces have an RMS of at least 0.05 eV/Å;
+    the median needs 3 such frames.
+
+    The set is refused only where a unit explains it (:func:`_unit_reading`: correlation at
+    least :data:`_UNIT_CORRELATION`, kcal/mol/Å, kJ/mol/Å, Hartree/bohr or Rydberg/bohr
+    bringing the factor three times closer to 1). Labels the model follows less (correlation
+    below 0.5), or a factor outside :data:`_FORCE_SCALE_RANGE` no unit explains, are the base
+    model's failure on these data: warned of, and the warning's text returned (else None).
 
     Parameters
     ----------
@@ -1199,6 +1256,13 @@ def _check_force_scale(frames, forces, what="training data"):
         The base model's forces on each frame, eV/Å.
     what : str
         Name of the data set, for messages.
+    warn : bool
+        Warn of a base model that does not describe the labels (else only return the note).
+
+    Returns
+    -------
+    str or None
+        The note of a base model that does not describe the labels.
     """
     ratios = _force_ratios(frames, forces)
     judged = [(k, s, c) for k, r in enumerate(ratios) if r is not None for s, c in [r]]
@@ -1222,7 +1286,10 @@ def _check_force_scale(frames, forces, what="training data"):
         if abs(off) < max(np.log(_ODD_RATIO), _ODD_SPREADS * spread):
             continue
         distance, name = min((abs(off - np.log(f)), name) for name, f in _FORCE_READINGS.items())
-        if distance < max(np.log(_READING_MATCH), 3.0 * spread):
+        # ... and bring it much closer than it was: a poor base model's frame 0.66 × off
+        # the others is not "eV/bohr" (0.53) because it is ×1.24 from it
+        if distance < min(max(np.log(_READING_MATCH), 3.0 * spread),
+                          abs(off) / _UNIT_EXPLAINS):
             odd.append((k, s, name, float(np.exp(centre))))
     if odd and len(odd) <= _MAX_ODD_SHARE * len(one_by_one):
         listed = "; ".join(f"frame {k}: {s:.3g} × where the others give {c:.3g} × (read as "
@@ -1237,20 +1304,29 @@ def _check_force_scale(frames, forces, what="training data"):
     dot = sum(float(np.sum(frames[k].calc.results["forces"] * np.asarray(forces[k])))
               for k, _, _ in judged)
     norm = sum(float(np.sum(np.asarray(forces[k]) ** 2)) for k, _, _ in judged)
+    l2 = sum(float(np.sum(np.asarray(frames[k].calc.results["forces"]) ** 2))
+             for k, _, _ in judged)
     scale = dot / norm
-    corr = float(np.median([c for _, _, c in judged]))
-    # eV/bohr (0.53 ×) is inside the range and is not refused for a whole set: a Morse copper
-    # (Girifalco and Weizer 1959) as the base of EMT labels gives 0.53-0.57 at correlation
-    # 0.99 (4-13 frames rattled by 0.05-0.2 Å); _check_work finds it from the labels alone
-    if not lo < scale < hi:
+    corr = dot / np.sqrt(norm * l2)
+    # eV/bohr (0.53 ×) is not refused for a whole set: a Morse copper (Girifalco and Weizer
+    # 1959) as the base of EMT labels gives 0.53-0.57 at correlation 0.99 (4-13 frames
+    # rattled by 0.05-0.2 Å); _check_work finds it from the labels alone. A factor out of
+    # range that no unit explains, or labels the model does not follow, is the base model's
+    # failure (a Lennard-Jones copper gives 0.1-0.45 at correlation 0.99 on frames rattled
+    # by 0.15-0.2 Å), not a unit's.
+    reading = _unit_reading(scale, corr, _FORCE_READINGS)
+    if reading is not None:
         guess = _readings_guess([(abs(np.log(scale / f)), name)
                                  for name, f in _FORCE_READINGS.items()])
         raise ValueError(
             f"{what}: the force labels of {len(judged)} frame(s) are {scale:.3g} × the base "
-            f"model's forces on the same frames (median correlation {corr:.2f}); they do not "
+            f"model's forces on the same frames (correlation {corr:.2f}); they do not "
             f"look like eV/Å (kcal/mol/Å is ×23, kJ/mol/Å ×96, Hartree/bohr ×1/51){guess}: "
             "convert the forces to eV/Å (check_units=False skips this check)"
         )
+    if corr < _FRAME_CORRELATION or not lo < scale < hi:
+        return _mismatch_note(what, "force", scale, corr, len(judged), warn)
+    return None
 
 
 #: A frame whose energy label is off the others' offset from the base model by more than
@@ -1376,7 +1452,7 @@ def _energy_readings(n_atoms):
     return readings
 
 
-def _check_energy_scale(frames, energies, what="training data"):
+def _check_energy_scale(frames, energies, what="training data", warn=True):
     r"""Raise if the energy labels read as another unit, or per atom, against the base model.
 
     A constant offset from the base model's energies is normal (another code, another
@@ -1389,11 +1465,19 @@ def _check_energy_scale(frames, energies, what="training data"):
       tenth of :math:`|M|` of the base model's energy :math:`M` and ten times closer to it
       than the eV reading, that being over 0.5 eV/atom from :math:`M`, while no frame shows
       a plain offset (over 0.5 eV/atom from :math:`M` and fitting no other reading);
-      judged where :math:`|M|/N \ge` 0.5 eV;
-    * frames of one composition whose label differences are a unit factor (outside
-      [1/4, 4]) × the base model's differences, where the two correlate (at least 0.5) and
-      the model's energies spread by at least 5 meV/atom: offsets cancel in differences, so
-      this finds unit errors under any offset (all-electron energies in Hartree).
+      judged where :math:`|M|/N \ge` 0.5 eV, and not where the differences between
+      frames (below) follow the model's at ×1 rather than at :math:`f` (an offset common to
+      all frames that reads as :math:`N` by chance);
+    * frames of one composition whose label differences are a unit factor (Hartree,
+      Rydberg, kcal/mol, kJ/mol: :func:`_unit_reading`) × the base model's differences,
+      where the two correlate by at least :data:`_UNIT_CORRELATION`, the unit brings the
+      factor three times closer to 1 (in log), and the model's energies spread by at least
+      5 meV/atom: offsets cancel in differences, so this finds unit errors under any offset
+      (all-electron energies in Hartree).
+
+    Differences that follow the model's little (correlation below 0.5) or by a factor
+    outside [1/4, 4] that no unit explains are the base model's failure on these data (the
+    reason to fine-tune it), not a unit: warned of, and the warning's text returned.
 
     Parameters
     ----------
@@ -1403,6 +1487,13 @@ def _check_energy_scale(frames, energies, what="training data"):
         The base model's energy of each frame, eV.
     what : str
         Name of the data set, for messages.
+    warn : bool
+        Warn of a base model that does not describe the labels (else only return the note).
+
+    Returns
+    -------
+    str or None
+        The note of a base model that does not describe the labels.
     """
     labels, model, sizes, groups = [], [], [], {}
     for k, (atoms, energy) in enumerate(zip(frames, energies, strict=True)):
@@ -1410,6 +1501,7 @@ def _check_energy_scale(frames, energies, what="training data"):
         model.append(float(energy))
         sizes.append(len(atoms))
         groups.setdefault(np.sort(atoms.numbers).tobytes(), []).append(k)
+    scale, corr, compared, n_typical = _energy_difference_scale(labels, model, sizes, groups)
     supported, offset = [], []
     for k, (lab, mod, n) in enumerate(zip(labels, model, sizes, strict=True)):
         if abs(mod) / n < _ENERGY_OFFSET_ALLOWED:
@@ -1420,7 +1512,12 @@ def _check_energy_scale(frames, energies, what="training data"):
         best = min((abs(lab / f - mod) / n, name, f) for name, f in _energy_readings(n))
         # the reading must land within a tenth of the model's energy, and ten times closer
         # than the eV reading: a large factor (kcal/mol) brings any large label near the model
-        if best[0] < 0.1 * min(as_ev, abs(mod) / n):
+        # ... and the differences between frames, where they can tell, must not say ×1: an
+        # offset common to all frames (-57 eV on 4 atoms of -13.8 eV) reads as "times the
+        # atom count" by chance, while the differences are 1.0 × the model's
+        contradicted = (scale is not None and corr >= _UNIT_CORRELATION
+                        and abs(np.log(scale / best[2])) >= abs(np.log(scale)))
+        if best[0] < 0.1 * min(as_ev, abs(mod) / n) and not contradicted:
             supported.append((k, best[1], best[2], lab, mod, n))
         else:
             offset.append(k)
@@ -1437,7 +1534,32 @@ def _check_energy_scale(frames, energies, what="training data"):
             "in eV (an offset from the base model's energies is allowed; check_units=False "
             "skips this check)"
         )
-    # per atom, relative to the mean of frames of one composition: offsets cancel
+    if scale is None:
+        return None
+    reading = _unit_reading(scale, corr, ENERGY_UNIT_FACTORS)
+    if reading is not None:
+        # the base model's differences are themselves off by tens of percent: every reading
+        # within ×1.5 is named (Hartree and Rydberg differ by ×2), the nearest first
+        guess = _readings_guess([(abs(np.log(scale / f)), name)
+                                 for name, f in _energy_readings(n_typical)])
+        raise ValueError(
+            f"{what}: the energy labels of frames {', '.join(map(str, compared))} (of "
+            f"one composition each) differ by {scale:.3g} × the base model's energy "
+            f"differences (correlation {corr:.2f}), where energies in eV differ by about ×1 "
+            f"(an offset cancels){guess}: convert the energies to eV (check_units=False skips "
+            "this check)"
+        )
+    lo, hi = _FORCE_SCALE_RANGE
+    if corr < _FRAME_CORRELATION or not lo < scale < hi:
+        return _mismatch_note(what, "energy difference", scale, corr, len(compared), warn)
+    return None
+
+
+def _energy_difference_scale(labels, model, sizes, groups):
+    """(factor, correlation, frames compared, typical atom count) of the label energy
+    differences per atom on the base model's, between frames of one composition (relative
+    to each composition's mean: offsets cancel); factor ``None`` where the model's
+    differences spread by less than 5 meV/atom or fewer than 2 frames share a composition."""
     dl, dm, compared, counts = [], [], [], []
     for members in groups.values():
         if len(members) < 2:
@@ -1450,23 +1572,10 @@ def _check_energy_scale(frames, energies, what="training data"):
         counts.extend([n] * len(members))
     dl, dm = np.array(dl), np.array(dm)
     if dm.size < 2 or np.sqrt(np.mean(dm**2)) < 0.005 or not np.any(dl):
-        return
+        return None, None, compared, None
     corr = float(dl @ dm) / np.sqrt(float(dl @ dl) * float(dm @ dm))
     scale = float(dl @ dm) / float(dm @ dm)
-    lo, hi = _FORCE_SCALE_RANGE
-    if corr >= 0.5 and not lo < scale < hi:
-        n = int(np.median(counts))
-        # the base model's differences are themselves off by tens of percent: every reading
-        # within ×1.5 is named (Hartree and Rydberg differ by ×2), the nearest first
-        guess = _readings_guess([(abs(np.log(scale / f)), name)
-                                 for name, f in _energy_readings(n)])
-        raise ValueError(
-            f"{what}: the energy labels of frames {', '.join(map(str, compared))} (of "
-            f"one composition each) differ by {scale:.3g} × the base model's energy "
-            f"differences (correlation {corr:.2f}), where energies in eV differ by about ×1 "
-            f"(an offset cancels){guess}: convert the energies to eV (check_units=False skips "
-            "this check)"
-        )
+    return scale, corr, compared, int(np.median(counts))
 
 
 #: Standard errors of a chance correlation (1/sqrt(degrees of freedom)) that the stress
@@ -2657,8 +2766,13 @@ def finetune(
         against the base model differs from the other frames' by a unit reading, are
         refused naming each frame and the likely unit, in training and validation data
         (:func:`_check_force_scale`, :func:`_check_energy_frames`,
-        :func:`_check_stress_frames`). A constant offset from the base model's energies
-        (per frame, per atom or both) is allowed. The base model's energies of all frames are
+        :func:`_check_stress_frames`). A whole set is refused only where its labels follow
+        the base model's (correlation at least 0.9) and a unit factor explains their ratio
+        (:func:`_unit_reading`); a base model that does not describe the data (labels 5 ×
+        its forces, or uncorrelated with them) is no unit: warned about (UserWarning,
+        naming the factor and correlation) and noted in the result. A constant offset from
+        the base model's energies (per frame, per atom or both) is allowed. The base
+        model's energies of all frames are
         computed anyway for the learning curve's epoch 0. Refuse validation energy labels
         offset from the training labels (beyond the per-frame and per-element offsets the
         training labels show against the base model) by 0.1 eV/atom or more, 0.5 eV/atom
@@ -2756,6 +2870,8 @@ def finetune(
         untrained_note = _untrained_elements(train_frames, valid_frames, checkpoint is None)
     _check_pressure_shift(train_frames, pressure_shift_bar, stress_weight)
     stress_unchecked = offset_note = None
+    # a base model that does not describe the data (no unit can be read from it)
+    mismatch_notes = []
     if checkpoint is None:
         _check_scratch_reach(model_config, train_frames, valid_frames)
         _check_force_spread(train_frames)
@@ -2788,7 +2904,8 @@ def finetune(
         # a whole set in another unit is refused after four evaluations, not all of them
         predicted = _predict(base_calc, train_frames[:4])
         if check_units:
-            _check_force_scale(train_frames[:4], [p["forces"] for p in predicted])
+            # its note, if any, comes from the check of every frame below
+            _check_force_scale(train_frames[:4], [p["forces"] for p in predicted], warn=False)
         # every frame once: the unit checks and the epoch-0 errors of the learning curve
         predicted += _predict(base_calc, train_frames[4:])
         valid_predicted = _predict(base_calc, valid_frames) if valid_frames else None
@@ -2797,12 +2914,14 @@ def finetune(
                                        (valid_frames, valid_predicted, "validation data")):
                 if not frames:
                     continue
-                _check_force_scale(frames, [p["forces"] for p in pred], name)
+                mismatch_notes.append(
+                    _check_force_scale(frames, [p["forces"] for p in pred], name))
             stress_unchecked = _stress_unchecked(train_frames, predicted, stress_weight)
-            _check_energy_scale(train_frames, [p["energy"] for p in predicted])
+            mismatch_notes.append(
+                _check_energy_scale(train_frames, [p["energy"] for p in predicted]))
             if valid_frames:
-                _check_energy_scale(valid_frames, [p["energy"] for p in valid_predicted],
-                                    "validation data")
+                mismatch_notes.append(_check_energy_scale(
+                    valid_frames, [p["energy"] for p in valid_predicted], "validation data"))
             # single frames of another unit among consistent ones (the checks above judge
             # the set, and the base model's own scale and offsets cancel here)
             for frames, pred, name in ((train_frames, predicted, "training data"),
@@ -2905,6 +3024,7 @@ def finetune(
             notes.append(untrained_note)
         notes.extend(n for n in repeated_notes if n is not None)
         notes.extend(n for n in (stress_unchecked, offset_note) if n is not None)
+        notes.extend(n for n in mismatch_notes if n is not None)
         if ensemble == 1:
             notes.append(ONE_MEMBER_NOTE)
         elif checkpoint is not None:
