@@ -298,6 +298,7 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     from mda_electrolyte.observables import is_h5md_path, read_observable
     from mda_electrolyte.uncertainty import (
         _VARIANCE_WIDENING,
+        MIN_SERIES_SAMPLES,
         _larger_inefficiency,
         _small_sample_widening,
         equilibrated_series_mean,
@@ -318,8 +319,19 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
                              dtype=np.float64)
     else:
         volumes = real_array(source, "the volume series")
-    if volumes.ndim != 1 or volumes.size < 4 or not np.all(np.isfinite(volumes)):
-        raise ValueError("the volume series must be one-dimensional with at least 4 finite values")
+    # one message per fault, with the count or the first bad index: "one-dimensional with at
+    # least 4 finite values" left the user to find which of the three failed
+    if volumes.ndim != 1:
+        raise ValueError(f"the volume series must be one-dimensional (one volume per frame, "
+                         f"Å³), not of shape {volumes.shape}")
+    if volumes.size < MIN_SERIES_SAMPLES:
+        raise ValueError(f"the volume series needs at least {MIN_SERIES_SAMPLES} samples, not "
+                         f"{volumes.size}: a fluctuation needs a longer NPT run or more "
+                         "frequent samples")
+    bad = np.flatnonzero(~np.isfinite(volumes))
+    if bad.size:
+        raise ValueError(f"the volume series holds {bad.size} NaN or infinite value(s) (first "
+                         f"at index {bad[0]}): cut the run before the first bad step")
     if np.any(volumes <= 0):
         raise ValueError("volumes must be positive")
     if np.ptp(volumes) == 0:

@@ -44,3 +44,15 @@ def test_shared_helpers_name_what_they_are_given(helper):
         helper(np.array([1.0, 2.0, 3.0]), "the box volume")
     with pytest.raises(ValueError, match=r"^the box volume: the time series contains NaN"):
         helper(np.array([1.0, np.nan, 3.0, 4.0, 5.0]), "the box volume")
+
+
+@pytest.mark.parametrize("volumes,match", [
+    (np.full((5, 2), 2.0e4), r"one-dimensional .*not of shape \(5, 2\)"),
+    (np.array([2.0e4, 2.01e4, 1.99e4]), r"at least 4 samples, not 3: .*longer NPT run"),
+    (np.array([2.0e4, 2.01e4, np.inf, 1.99e4, 2.0e4]), r"1 NaN or infinite .*index 2"),
+])
+def test_a_bad_volume_series_is_named_by_its_fault(volumes, match):
+    from ase_electrolyte.density_alignment import compressibility_from_fluctuations
+
+    with pytest.raises(ValueError, match=r"^the volume series .*" + match):
+        compressibility_from_fluctuations(volumes, 300.0)
