@@ -64,6 +64,8 @@ from .termination import Terminated, _raise_if_terminated, terminate_as_interrup
 from .topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get_topology
 from .trajectory import (
     H5MDWriter,
+    _NotOurs,
+    foreign_h5md,
     h5md_info,
     h5md_series,
     integrator_state,
@@ -593,8 +595,10 @@ def _check_drift(atoms, temperature_K):
     of mass kT/2 per direction (3/2 kT in all, a chi-square of 3 degrees of freedom), so
     a drift energy above :data:`_MAX_DRIFT_KT` kT (probability below 1e-6) was imposed, not
     drawn. The reference temperature is the higher of ``temperature_K`` and the velocities'
-    own (which counts the drift too: a drift is refused once it holds more than
-    10/N of the kinetic energy of N atoms).
+    own about their centre of mass (:func:`_kinetic_temperature`, the one every frame records).
+    A reference that counted the drift as heat (ASE's ``get_temperature``, 3N) refused a drift
+    only beyond 10/N of the whole kinetic energy: none of a molecule of 10 atoms or fewer
+    (methane at 300 K with 37.5 kT of drift ran).
     """
     momenta = atoms.get_momenta()
     if not np.any(momenta):
@@ -603,13 +607,16 @@ def _check_drift(atoms, temperature_K):
     mass = float(atoms.get_masses().sum())
     drift_ev = float(total @ total) / (2.0 * mass)
     # velocities hotter than the target move their centre of mass more, thermally
-    reference = max(temperature_K or 0.0, atoms.get_temperature())
+    reference = max(temperature_K or 0.0, _kinetic_temperature(atoms))
     kt = units.kB * reference
     if drift_ev > _MAX_DRIFT_KT * kt:
         speed = float(np.sqrt(total @ total)) / mass * units.fs * 1000.0  # Å/ps
+        measured = (f"a kinetic energy of {drift_ev / kt:.3g} kT at {reference:.4g} K"
+                    if kt > 0 else f"all of the kinetic energy ({drift_ev:.3g} eV), with no "
+                    "motion about the centre of mass and no temperature_K")
         raise ValueError(
-            f"the given velocities carry a centre-of-mass drift of {speed:.3g} Å/ps, a kinetic "
-            f"energy of {drift_ev / kt:.3g} kT at {reference:.4g} K (thermal velocities give "
+            f"the given velocities carry a centre-of-mass drift of {speed:.3g} Å/ps, "
+            f"{measured} (thermal velocities give "
             f"about 1.5 kT, {_MAX_DRIFT_KT:g} kT at most); the thermostat would count the "
             "drift as heat: remove it "
             "(ase.md.velocitydistribution.Stationary(atoms)) or zero the velocities to have "
@@ -653,25 +660,58 @@ def _com_removed(atoms):
     return len(atoms) > 1 and all(_momentum_conserving(c) for c in _acting_constraints(atoms))
 
 
+def _temperature_dof(n_atoms, constrained=0, com_removed=True):
+    """The one count of a temperature's degrees of freedom: N_dof = 3N − N_constraints − 3
+    where the centre-of-mass motion is no degree of freedom (GROMACS' and LAMMPS' default),
+    3N − N_constraints where it is one (atoms fixed in space take momentum). Every temperature
+    the package computes from velocities counts so (:func:`_velocity_temperature`)."""
+    return int(3 * n_atoms - constrained - (3 if com_removed else 0))
+
+
+def _velocity_temperature(masses, velocities, dof, com_removed=True):
+    """Temperature (K) of ``velocities``, 2 (K − P²/2M) / (N_dof k_B) with ``com_removed``
+    (LAMMPS' ``compute temp/com``), else 2K / (N_dof k_B); N_dof of :func:`_temperature_dof`.
+
+    ``masses`` (N,) in amu, ``velocities`` (..., N, 3) in ASE's units (Å per ASE time unit:
+    Å/ps over :data:`~ase_electrolyte.units.VELOCITY_TO_ANGSTROM_PER_PS`); one temperature per
+    leading index. With the centre of mass at rest (run_md's runs) P = 0; where it moves
+    thermally (a Langevin run, another code's run that keeps no momentum)
+    2 (K − P²/2M) / ((3N − 3) k_B) still averages T, since the centre of mass carries 3 of the
+    3N quadratic terms; and a drift is not counted as heat.
+    """
+    masses = np.asarray(masses, dtype=np.float64)
+    v = np.asarray(velocities, dtype=np.float64)
+    twice_kinetic = np.einsum("...nk,...nk,n->...", v, v, masses)
+    if com_removed:
+        momentum = np.einsum("...nk,n->...k", v, masses)
+        internal = twice_kinetic - np.einsum("...k,...k->...", momentum,
+                                             momentum) / masses.sum()
+        # a rigid translation leaves the round-off of the difference (1e-14 K for 32 argon
+        # atoms at 1 Å/ps), no motion
+        twice_kinetic = np.where(internal > 1e-10 * twice_kinetic, internal, 0.0)
+    if dof <= 0:
+        return np.zeros_like(twice_kinetic)
+    return np.maximum(twice_kinetic, 0.0) / (dof * units.kB)
+
+
 def _degrees_of_freedom(atoms):
-    """Degrees of freedom of the temperature run_md records and its thermostat holds:
-    3N, less what the constraints remove (ASE's ``get_removed_dof``), less the 3 of the
-    centre of mass where that is no degree of freedom (:func:`_com_removed`) and no ``FixCom``
-    has removed them already: GROMACS' and LAMMPS' N_dof = 3N − N_constraints − 3."""
+    """Degrees of freedom of the temperature run_md records and its thermostat holds
+    (:func:`_temperature_dof`): 3N, less what the constraints remove (ASE's
+    ``get_removed_dof``), less the 3 of the centre of mass where that is no degree of freedom
+    (:func:`_com_removed`) and no ``FixCom`` has removed them already."""
     from ase.constraints import FixCom
 
     acting = _acting_constraints(atoms)
-    dof = 3 * len(atoms) - sum(c.get_removed_dof(atoms) for c in acting)
-    if _com_removed(atoms) and not any(isinstance(c, FixCom) for c in acting):
-        dof -= 3
-    return int(dof)
+    removed = sum(c.get_removed_dof(atoms) for c in acting)
+    com = _com_removed(atoms) and not any(isinstance(c, FixCom) for c in acting)
+    return _temperature_dof(len(atoms), removed, com)
 
 
 def _kinetic_temperature(atoms, dof=None, com_removed=None):
-    """Temperature (K) of the motion of ``atoms`` about their centre of mass,
-    2 (K − P²/2M) / (N_dof k_B), with N_dof of :func:`_degrees_of_freedom` (LAMMPS'
-    ``compute temp/com``); with constraints that take momentum (FixAtoms) the whole kinetic
-    energy over 3N less the removed degrees of freedom, ASE's ``get_temperature``.
+    """Temperature (K) of the motion of ``atoms`` (:func:`_velocity_temperature`) with N_dof
+    of :func:`_degrees_of_freedom`: about their centre of mass (LAMMPS' ``compute temp/com``);
+    with constraints that take momentum (FixAtoms) the whole kinetic energy over 3N less the
+    removed degrees of freedom, ASE's ``get_temperature``.
 
     ASE's ``get_temperature`` divides by 3N also when the centre of mass is at rest and stays
     so: 8 EMT copper atoms in NVT at 300 K held their 21 internal degrees of freedom at 343 K
@@ -681,15 +721,8 @@ def _kinetic_temperature(atoms, dof=None, com_removed=None):
         dof = _degrees_of_freedom(atoms)
     if com_removed is None:
         com_removed = _com_removed(atoms)
-    if dof <= 0:
-        return 0.0
-    momenta = atoms.get_momenta()
-    masses = atoms.get_masses()
-    kinetic = 0.5 * float(np.vdot(momenta, momenta / masses[:, None]))
-    if com_removed:
-        total = momenta.sum(axis=0)
-        kinetic -= 0.5 * float(total @ total) / float(masses.sum())
-    return 2.0 * max(kinetic, 0.0) / (dof * units.kB)
+    return float(_velocity_temperature(atoms.get_masses(), atoms.get_velocities(), dof,
+                                       com_removed))
 
 
 def _internal_dof_integrator(dyn, dof, temperature_K, tdamp, pdamp=None):
@@ -1337,6 +1370,11 @@ def _read_for_reuse(path):
         if info["n_frames"]:
             first = start_state(path)
             read_h5md(path, -1)
+    except _NotOurs as err:
+        # an early version's file, one whose units another tool rewrote: sound, and the
+        # reader's message says what it is; "truncated or damaged" sent users hunting a fault
+        raise ValueError(f"{err}; it is not overwritten: remove it, choose another name or "
+                         "pass overwrite=True") from None
     except (OSError, KeyError, ValueError) as err:  # truncated, damaged (a box or group lost)
         raise ValueError(
             f"trajectory {path} exists but cannot be read as an H5MD trajectory (truncated or "
@@ -1347,8 +1385,8 @@ def _read_for_reuse(path):
 
 
 def _foreign_hdf5(path):
-    """What a sound HDF5 file of another program at ``path`` is (``"an H5MD file written by
-    MDAnalysis"``, ``"an HDF5 file of another program"``); ``None`` for one of ours, or one that
+    """What a sound HDF5 file of another program at ``path`` is
+    (:func:`~ase_electrolyte.trajectory.foreign_h5md`); ``None`` for one of ours, or one that
     cannot be opened (left to the reader, which names the damage).
 
     Such a file was refused as "truncated or damaged", which sent users looking for a fault in
@@ -1356,19 +1394,7 @@ def _foreign_hdf5(path):
     """
     try:
         with open_h5md(path) as f:
-            if "parameters/ase_electrolyte" in f and ("particles/trajectory" in f
-                                                      or "particles/all" in f):
-                return None
-            if "h5md" in f:
-                creator = f["h5md"].get("creator")
-                name = creator.attrs.get("name") if creator is not None else None
-                if isinstance(name, bytes):
-                    name = name.decode(errors="replace")
-                if name == "ase_electrolyte":
-                    return None  # ours, with a group lost: the reader names the damage
-                return (f"an H5MD file written by {name}" if name
-                        else "an H5MD file of another program")
-            return "an HDF5 file of another program"
+            return foreign_h5md(f)
     except (OSError, KeyError, ValueError, AttributeError):
         return None
 

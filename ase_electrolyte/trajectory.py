@@ -14,7 +14,11 @@ Layout (H5MD 1.1, one particle group ``trajectory``, the name MDAnalysis' own wr
     /observables/<name>/{value,step,time}       one value per frame (frame-aligned):
                                                 potential_energy, kinetic_energy (eV),
                                                 temperature (K), volume (Å³), density (g/cm³),
-                                                pressure (bar) when the calculator gives stress
+                                                pressure (bar) when the calculator gives stress;
+                                                temperature's attrs degrees_of_freedom and
+                                                centre_of_mass_removed state what it counts
+                                                (run_md's 3N − N_constraints − 3, from the
+                                                writer's atoms; also on its series)
     /parameters/ase_electrolyte/                molecule_index, species_name, pbc, cell,
                                                 start_positions (Å, the state the run began at),
                                                 integration_mass (amu, only where the run
@@ -361,6 +365,16 @@ class H5MDWriter:
         self._integration_masses = atoms.get_masses().copy()
         self._masses = self._integration_masses if masses is None else _physical_masses(
             masses, len(atoms))
+        # the temperature's degrees of freedom, from the constraints of the atoms given (run_md
+        # keeps them for the run): filled in where a write gives none, and stated in the file
+        from .md import _com_removed, _degrees_of_freedom
+
+        try:
+            self._temperature_count = (_degrees_of_freedom(atoms), _com_removed(atoms))
+        except NotImplementedError:
+            # a constraint of one's own that does not say what it removes (ASE's base class):
+            # the whole kinetic energy over 3N, and the file says so
+            self._temperature_count = (3 * len(atoms), False)
         self._file = None
         self._broken = False
         # (descriptor, end) of the room allocated for the next write (_reserve)
@@ -613,6 +627,11 @@ class H5MDWriter:
         meta.attrs["complete"] = False
 
     def _time_series(self, group, shape, unit):
+        if group.name.rsplit("/", 1)[-1] == "temperature":
+            # what the temperatures count (temperature_count reads it back)
+            dof, com = self._temperature_count
+            group.attrs["degrees_of_freedom"] = dof
+            group.attrs["centre_of_mass_removed"] = com
         rows = _rows_per_chunk(shape)
         group.create_dataset(
             "value",
@@ -703,7 +722,9 @@ class H5MDWriter:
         observables : dict, optional
             Extra values among :data:`OBSERVABLE_UNITS` (units as in the module docstring);
             volume, density, temperature and kinetic energy are filled in from ``atoms`` when
-            absent. Every frame must carry the same observables as the first.
+            absent (the temperature as run_md records it, about the centre of mass with the
+            count the file states, not ASE's 3N ``get_temperature``; a temperature given
+            must count the same). Every frame must carry the same observables as the first.
         sample : bool
             Also record the frame's observables as a per-step sample (:func:`h5md_series`).
             ``False`` for a frame off the sampling grid (``run_md``'s last step when it is not
@@ -907,7 +928,11 @@ class H5MDWriter:
         if "kinetic_energy" not in obs:
             obs["kinetic_energy"] = atoms.get_kinetic_energy()
         if "temperature" not in obs:
-            obs["temperature"] = atoms.get_temperature()
+            # the count the file states (temperature_count), not ASE's 3N: a writer of no
+            # run_md recorded 3N/(3N - 3) times less than run_md for the same velocities
+            from .md import _kinetic_temperature
+
+            obs["temperature"] = _kinetic_temperature(atoms, *self._temperature_count)
         for name, value in obs.items():
             if name not in OBSERVABLE_UNITS:
                 raise ValueError(f"unknown observable {name!r}; known: {list(OBSERVABLE_UNITS)}")
@@ -1392,6 +1417,23 @@ def h5md_info(path):
         }
 
 
+def _temperature_count(path):
+    """``(degrees_of_freedom, centre_of_mass_removed)`` the temperatures of an H5MD file of
+    :class:`H5MDWriter` count (:func:`~ase_electrolyte.md._temperature_dof`), as the file
+    states them; ``None`` for a file that states none (another program's, one of a version
+    before the statement, one without temperatures) or that cannot be read."""
+    try:
+        with open_h5md(path) as f:
+            for where in ("observables/temperature", f"{_SERIES}/temperature"):
+                group = f.get(where)
+                if isinstance(group, h5py.Group) and "degrees_of_freedom" in group.attrs:
+                    return (int(group.attrs["degrees_of_freedom"]),
+                            bool(group.attrs.get("centre_of_mass_removed", True)))
+    except (OSError, KeyError, ValueError, TypeError):
+        pass
+    return None
+
+
 def h5md_series(path, name):
     """Every stored sample of one observable (also those between frames).
 
@@ -1530,8 +1572,12 @@ def _check_units(f, path, g):
         if isinstance(stored, bytes):
             stored = stored.decode(errors="replace")
         if stored is not None and stored != unit:
-            raise damaged_h5md(path, f"{full} is in {stored!r}, not the {unit!r} that "
-                                     "ase_electrolyte writes (converted by another tool?)")
+            # converted, not damaged: its numbers are sound in the unit it names
+            raise _NotOurs(
+                f"{path}: {full} is in {stored!r}, not the {unit!r} that ase_electrolyte "
+                "writes (converted by another tool?), which this reader would take as "
+                f"{unit!r}; MDAnalysis.Universe(path) converts by the unit attributes, or "
+                f"write the run again in {unit!r}")
 
 
 def _check_box(f, path):

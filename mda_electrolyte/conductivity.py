@@ -1577,11 +1577,63 @@ def _diffusivity_estimate(value, error, species):
     return Estimate(value, error, "Å^2/ps", "given")
 
 
-def kinetic_temperature(universe, max_frames=200):
-    """Mean kinetic temperature of the whole system (equipartition, 3N degrees of freedom).
+def _universe_temperature_count(universe, constraints=None, com_removed=None, n_atoms=None):
+    """``(degrees_of_freedom, centre_of_mass_removed)`` of a Universe's kinetic temperature:
+    run_md's and GROMACS'/LAMMPS' N_dof = 3N − N_constraints − 3
+    (:func:`ase_electrolyte.md._temperature_dof`), as an H5MD file of run_md states it, else
+    from the arguments (see :func:`kinetic_temperature`). ``n_atoms``: the atoms counted
+    (default all of the Universe's; the file's statement holds for all of them only)."""
+    from ase_electrolyte.md import _temperature_dof
+    from ase_electrolyte.trajectory import _temperature_count
+
+    everything = n_atoms is None or n_atoms == universe.atoms.n_atoms
+    n_atoms = universe.atoms.n_atoms if n_atoms is None else n_atoms
+    constraints = check_number("constraints (rigid bonds and angles of the run)", constraints,
+                               integer=True, minimum=0, allow_none=True)
+    if com_removed is not None:
+        check_flag("com_removed", com_removed)
+        com_removed = bool(com_removed)
+    stated = None
+    if everything and constraints is None and com_removed is None:
+        name = getattr(universe.trajectory, "filename", None)
+        stated = _temperature_count(name) if name else None
+    if stated is not None and stated[0] <= 3 * n_atoms:
+        return stated
+    com = True if com_removed is None else com_removed
+    dof = _temperature_dof(n_atoms, constraints or 0, com and n_atoms > 1)
+    if dof <= 0:
+        raise ValueError(
+            f"{n_atoms} atoms with {constraints or 0} constraints"
+            f"{' and the centre of mass at rest' if com else ''} leave {dof} degrees of "
+            "freedom: no temperature; give the run's constraints (rigid bonds, angles)")
+    return dof, com and n_atoms > 1
+
+
+def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=None):
+    """Mean kinetic temperature of the whole system, counted as run_md, GROMACS and LAMMPS
+    count it: 2 (K − P²/2M) / (N_dof k_B) with N_dof = 3N − N_constraints − 3
+    (:func:`ase_electrolyte.md.run_md`'s recorded temperature of the same frames).
 
     Used by ``electrolyte analyze`` when no temperature is given; reads at most ``max_frames``
     evenly spaced frames and restores the trajectory position.
+
+    Parameters
+    ----------
+    universe : MDAnalysis.Universe
+        With velocities (Å/ps).
+    max_frames : int
+        Frames read at most.
+    constraints : int, optional
+        Holonomic constraints of the run that wrote the trajectory (3 per rigid water of
+        SETTLE/SHAKE, 1 per constrained bond); default: what an H5MD file of run_md states,
+        else 0. Another program's file states none: give them.
+    com_removed : bool, optional
+        Whether the run kept the centre of mass at rest (run_md; GROMACS' ``comm-mode``,
+        LAMMPS' ``fix momentum``), whose 3 degrees of freedom are then no heat; default: the
+        file's statement, else True. Its kinetic energy is left out either way when True:
+        where the centre of mass moved thermally (a Langevin run), 3N − 3 quadratic terms
+        remain and the mean is still T. False for runs with atoms fixed in space, whose
+        momentum is not conserved (N_dof = 3N − N_constraints, the whole kinetic energy).
 
     Returns
     -------
@@ -1590,18 +1642,30 @@ def kinetic_temperature(universe, max_frames=200):
         (:func:`ase_electrolyte.md.series_estimate`, every frame counted); not valid when too
         short (fewer than :data:`~mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES` independent
         frames) or not finite.
-    """
-    from ase_electrolyte.md import series_estimate
 
+    Raises
+    ------
+    ValueError
+        Without velocities, or with arguments that leave no degree of freedom; before any
+        frame is read.
+    """
+    from ase_electrolyte.md import _velocity_temperature, series_estimate
+    from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS
+
+    max_frames = check_number("max_frames", max_frames, integer=True, minimum=1)
+    if not universe.trajectory.ts.has_velocities:
+        raise ValueError("the trajectory has no velocities, from which a kinetic temperature "
+                         "is computed: give the temperature (K) instead")
+    dof, com = _universe_temperature_count(universe, constraints, com_removed)
     frames = np.unique(np.linspace(0, universe.trajectory.n_frames - 1,
                                    min(max_frames, universe.trajectory.n_frames)).astype(int))
-    masses = universe.atoms.masses * constants.atomic_mass
+    masses = universe.atoms.masses
     temps = []
     with kept_frame(universe.trajectory) as traj:
         for _ in traj[frames]:
-            v = universe.atoms.velocities * (constants.angstrom / constants.pico)
-            temps.append(np.sum(masses[:, None] * v * v)
-                         / (3 * universe.atoms.n_atoms * constants.k))
+            # Å/ps -> ASE units, in double precision (the reader's are float32)
+            v = universe.atoms.velocities.astype(np.float64) / VELOCITY_TO_ANGSTROM_PER_PS
+            temps.append(float(_velocity_temperature(masses, v, dof, com)))
     return series_estimate(temps, "K", detect=False,
                            where=f"the kinetic temperature of {len(temps)} frames")[0]
 

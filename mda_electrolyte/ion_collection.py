@@ -40,11 +40,10 @@ import warnings
 import numpy as np
 import scipy.sparse
 from MDAnalysis.analysis.results import ResultsGroup
-from scipy import constants
 
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from ase_electrolyte.option_words import choice_word
-from ase_electrolyte.units import warn_implausible
+from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS, warn_implausible
 
 from .analysis_base import FrameAnalysis, check_universe, kept_frame
 from .carriers import (
@@ -145,8 +144,10 @@ class IonCollection:
     pressure_tensor : numpy.ndarray, shape (T, 3, 3), optional
         Pressure tensor of the whole system every sample, bar.
     kinetic_temperature : float, optional
-        Mean kinetic temperature of the tracked atoms in K (equipartition, 3N degrees of
-        freedom); ``covers_all_atoms`` says whether they are the whole system.
+        Mean kinetic temperature of the tracked atoms in K, counted as run_md records it
+        (:func:`~mda_electrolyte.conductivity.kinetic_temperature`: N_dof = 3N − N_constraints
+        − 3 as the file states it, else 3N − 3); ``covers_all_atoms`` says whether they are
+        the whole system.
     temperature_series : array_like, shape (T,), optional
         The temperature of every sample in K, whose mean ``kinetic_temperature`` is; reported
         with its error by :meth:`temperature_estimate`.
@@ -1062,7 +1063,16 @@ class IonCollector(FrameAnalysis):
         chunk = max(1, min(CHUNK_FRAMES, n, CHUNK_BYTES // (24 * max(1, n_tr))))
         r = self.results
         r.boxes = np.zeros((n, 6))
+        # per-frame kinetic temperature (K), counted as kinetic_temperature counts it
         r.kinetic = np.zeros(n)
+        if self._velocities:
+            from ase_electrolyte.md import _velocity_temperature
+
+            from .conductivity import _universe_temperature_count
+
+            self._temperature_of = _velocity_temperature
+            self._temperature_count = _universe_temperature_count(
+                self._universe_ref, n_atoms=n_tr)
         self._fill = 0
         self._done = 0
         self._last_raw = None
@@ -1123,7 +1133,8 @@ class IonCollector(FrameAnalysis):
         n_sp = len(self.species)
         if self._velocities:
             v = self._chunk_vel[:n].astype(np.float64)
-            r.kinetic[lo:hi] = np.einsum("tnk,tnk,n->t", v, v, self._tracked_masses)
+            r.kinetic[lo:hi] = self._temperature_of(
+                self._tracked_masses, v / VELOCITY_TO_ANGSTROM_PER_PS, *self._temperature_count)
             sums = self._apply(self._maps, v)
             r.velocity_sum[lo:hi] = sums[:, :n_sp]
             r.current[lo:hi] = sums[:, n_sp : 2 * n_sp]
@@ -1262,9 +1273,7 @@ class IonCollector(FrameAnalysis):
             fields.update(self._joined_positions(r, boxes, n_frames))
         kinetic_temperature = temperature_series = None
         if self._velocities:
-            # Σ m v² in amu Å²/ps² -> J, equipartition over 3N degrees of freedom
-            ke = r.kinetic * constants.atomic_mass * (constants.angstrom / constants.pico) ** 2
-            temperature_series = ke / (3 * self._tracked.n_atoms * constants.k)
+            temperature_series = r.kinetic
             kinetic_temperature = float(np.mean(temperature_series))
         r.collection = IonCollection(
             [s.name for s in self.species],

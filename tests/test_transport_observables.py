@@ -169,10 +169,19 @@ def test_analyze_reports_temperatures_as_estimates_and_model_errors_without_stor
 
     u = from_ase(md_file)
     masses = u.atoms.masses
+    n = u.atoms.n_atoms
     temps = []
     for ts in u.trajectory:
         v = ts.velocities / (1000 * units.fs)  # Å/ps -> ASE velocity units
-        temps.append(np.sum(masses[:, None] * v * v) / (3 * u.atoms.n_atoms * units.kB))
+        p = masses @ v
+        temps.append((np.sum(masses[:, None] * v * v) - p @ p / masses.sum())
+                     / ((3 * n - 3) * units.kB))
+    # the frames' temperature is the one run_md recorded at their steps (3N - 3 degrees of
+    # freedom: the centre of mass at rest), not 3N/(3N - 3) = 96/93 times less
+    steps, _, recorded = h5md_series(md_file, "temperature")
+    frame_steps = [int(round(ts.data["step"])) if "step" in ts.data else k
+                   for k, ts in enumerate(u.trajectory)]
+    np.testing.assert_allclose(temps, recorded[np.searchsorted(steps, frame_steps)], rtol=1e-5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         summary = run_analyses(u, tmp_path, calculator=salt_calculator(), only=[
