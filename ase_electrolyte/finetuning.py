@@ -49,7 +49,8 @@ __all__ = ["finetune", "FinetuneResult", "read_labelled", "read_frames_file", "l
 # crystal a universal model describes: kcal/mol (×23) and kJ/mol (×96) labels land here
 _MAX_RMS_FORCE = 30.0
 _MAX_ENERGY_PER_ATOM = 50.0
-# |stress| beyond 1 eV/Å³ (160 GPa) means GPa or kbar were written as eV/Å³
+# |stress| beyond 1 eV/Å³ (160 GPa), and beyond what the frame's forces make
+# (_force_stress_scale), means GPa or kbar were written as eV/Å³
 _MAX_STRESS = 1.0
 # the least-squares scale between label and base-model forces outside [1/4, 4] says the labels
 # use another unit (kcal/mol/Å: 23; kJ/mol/Å: 96; Hartree/Bohr: 1/51)
@@ -227,7 +228,8 @@ def read_labelled(source, *, what="training data", check_units=True):
                 f"{what}: frame {k} has {energy / len(atoms):.3g} per atom, which does not look "
                 "like eV (kcal/mol or kJ/mol?); convert the energies to eV"
             )
-        if "stress" in labels and np.abs(labels["stress"]).max() > _MAX_STRESS:
+        if "stress" in labels and np.abs(labels["stress"]).max() > max(
+                _MAX_STRESS, _force_stress_scale(atoms, forces)):
             raise ValueError(
                 f"{what}: frame {k} has a stress of {np.abs(labels['stress']).max():.3g}, which "
                 "does not look like eV/Å³ (GPa or kbar?); convert the stress to eV/Å³"
@@ -246,6 +248,19 @@ def read_labelled(source, *, what="training data", check_units=True):
         _check_work(out, what)
         _check_stress_work(out, what)
     return out
+
+
+def _force_stress_scale(atoms, forces):
+    r"""The stress (eV/Å³) the frame's forces make over an interatomic distance, the virial
+    scale :math:`\sum_i |\mathbf F_i| \, (V/N)^{1/3} / V`.
+
+    A frame of atoms pressed together carries a stress of that order: EMT copper rattled by
+    0.2-0.3 Å in a 4-atom cell (closest pair 1.1-1.9 Å, RMS forces 5-60 eV/Å) has stresses
+    of 0.5-3.5 eV/Å³, 0.15-0.35 of this scale, and was refused as "GPa or kbar" above
+    1 eV/Å³; a stress written in GPa of a frame with forces of a few eV/Å exceeds it 5-fold.
+    """
+    volume = abs(float(atoms.cell.volume))
+    return float(np.linalg.norm(forces, axis=1).sum()) * (volume / len(atoms)) ** (1 / 3) / volume
 
 
 def _check_net_force(forces, where):

@@ -173,3 +173,27 @@ def test_an_offset_common_to_all_frames_is_not_read_as_times_the_atom_count():
     with pytest.raises(ValueError, match="times its atom count"):
         _check_energy_scale(_relabel(frames, lambda e, n: (e + align) * n),
                             [p["energy"] for p in predicted])
+
+
+def test_atoms_pressed_together_carry_their_stress_in_ev_per_cubic_angstrom():
+    # EMT copper rattled by 0.3 Å in 4-atom cells: closest pairs of 1.1-1.9 Å carry stresses
+    # of 0.5-3.5 eV/Å³ with forces of 5-60 eV/Å (refused as "GPa or kbar" above 1 eV/Å³
+    # before); the same stresses written in GPa are 160 × larger and still refused
+    from ase.units import GPa
+
+    frames = [a for a in emt_copper(12, rattle=0.3, seed=1)
+              if np.abs(a.calc.results["stress"]).max() > 1.0
+              and np.sqrt(np.mean(a.calc.results["forces"] ** 2)) < 30.0]
+    assert frames
+    for atoms in frames:
+        read_labelled([atoms])
+        in_gpa = _relabel([atoms])[0]
+        in_gpa.calc.results["stress"] = atoms.calc.results["stress"] / GPa
+        with pytest.raises(ValueError, match=r"frame 0 has a stress of .*GPa or kbar"):
+            read_labelled([in_gpa])
+    # a frame near equilibrium whose stress of a few GPa is written in GPa
+    near = emt_copper(1, a=3.5, rattle=0.05, seed=2)[0]
+    assert np.abs(near.calc.results["stress"]).max() / GPa > 1.5
+    near.calc.results["stress"] = near.calc.results["stress"] / GPa
+    with pytest.raises(ValueError, match=r"frame 0 has a stress of .*GPa or kbar"):
+        read_labelled([near])
