@@ -73,6 +73,9 @@ def run(args):
         if not only:
             raise ValueError("--only names no analysis; give names from `electrolyte analyze "
                              "--list`, comma-separated")
+        # an argument, checked before the files: the names are read without importing the
+        # analyses (a mistyped name waited seconds for them, then for the file's checks)
+        only = _analysis_names(only)
     A.check_trajectory_files(args.trajectory, args.dump)
     traj = Path(args.trajectory)
     _check_time_and_units(args, traj)
@@ -84,27 +87,27 @@ def run(args):
         raise ValueError("--dispersion, --device and --modal apply to the --model of the "
                          "model-based analyses; give --model, or leave them out")
     A.check_not_being_written(traj)
+    A.check_trajectory_contents(traj, args.dump)
     atom_style = None if args.dump is None else lammps_atom_style(traj)
     out = traj.with_name(traj.stem + "_analysis") if args.output is None else args.output
     A.check_output(out, "analyze")
     out = Path(out)
     from mda_electrolyte.report import (
+        _declared_analyses,
         check_outputs,
         check_replaceable,
-        registered_analyses,
         report_files,
     )
 
     if only:
-        only = _analysis_names(only)
         _check_requested_file(traj, only)
         if args.model is not None:
             _check_model_is_used(only)
     # a folder where summary.json or a figure goes failed only after every analysis had run
-    check_outputs(out, report_files(only or registered_analyses()), links_removed=True)
+    check_outputs(out, report_files(only or _declared_analyses()), links_removed=True)
     # a rerun replaces the earlier files, and removes those of analyses not run now: a file the
     # user protected was refused by a rename of the last step, after every analysis had run
-    check_replaceable(out, report_files(registered_analyses()))
+    check_replaceable(out, report_files(_declared_analyses()))
     A.check_plotting()
     try:
         summary = _analyze_into(args, traj, out, only, atom_style)
@@ -165,11 +168,11 @@ def _check_model_is_used(only):
     The model was loaded (seconds to minutes, gigabytes on a GPU) and then not used, without a
     word: ``--only density --model sevennet-0`` looked like the model's density.
     """
-    from mda_electrolyte.report import registered_analyses
+    from mda_electrolyte.report import _declared_analyses
 
     if only is None:
         return
-    needs = registered_analyses()
+    needs = _declared_analyses()
     model_based = [name for name, need in needs.items() if "calculator" in need]
     if not any(name in model_based for name in only):
         raise ValueError(f"--model applies to the analyses that evaluate a model "
@@ -298,9 +301,9 @@ def _check_requested(universe, only, model):
 def _check_requested_file(traj, only):
     """An analysis asked for by name that needs what the file cannot hold, known from its name
     (the observables of an H5MD file), is refused before the trajectory is read."""
-    from mda_electrolyte.report import registered_analyses, unmet_file_requirements
+    from mda_electrolyte.report import _declared_analyses, unmet_file_requirements
 
-    needs = registered_analyses()
+    needs = _declared_analyses()
     for name in only:
         missing = unmet_file_requirements(traj, needs[name])
         if missing:

@@ -616,12 +616,12 @@ def check_not_another_commands_folder(path, command, flag="-o/--output", writes_
 def output_names(command):
     """The names (``fnmatch`` patterns) ``command`` writes into its output folder: a folder
     that holds one of them is the command's own, to resume or rerun into."""
-    # the analyses' names are known once their modules (MDAnalysis) are imported: only for
-    # analyze, whose names they are (simulate's refusal of a foreign folder imported them)
+    # the analyses' names read from their modules' source (importing them, MDAnalysis, took
+    # seconds before a folder of other files was refused)
     if command == "analyze":
-        from mda_electrolyte.report import registered_analyses, report_files
+        from mda_electrolyte.report import _declared_analyses, report_files
 
-        return (*report_files(registered_analyses()), "summary.json")
+        return (*report_files(_declared_analyses()), "summary.json")
     if command == "diagnose":
         from mda_electrolyte.diagnose import OUTPUT_FILES
 
@@ -1060,6 +1060,58 @@ def check_not_being_written(traj):
             "knowing that it is part of the run)")
 
 
+def check_trajectory_contents(traj, dump=None):
+    """The trajectory (and LAMMPS dump) of ``analyze``/``diagnose`` hold something to read: not
+    empty, and an H5MD file that HDF5 opens; checked after the options and
+    :func:`check_not_being_written`, before the reader loads.
+
+    An empty file, an H5MD file cut short or one that is no HDF5 file were refused only by the
+    reader, once MDAnalysis had loaded (seconds), and an empty one as "not an HDF5 file" or
+    "not a trajectory format that can be read", not as what it is.
+    """
+    from mda_electrolyte.observables import is_h5md_path
+
+    for path, flag in ((traj, "the trajectory"), (dump, "--dump")):
+        if path is not None and Path(path).stat().st_size == 0:
+            raise ValueError(f"{flag} {path} is empty (0 bytes): a copy, download or run that "
+                             "stopped before writing leaves such a file; give the file with "
+                             "its contents")
+    if is_h5md_path(traj):
+        _check_hdf5_opens(traj)
+
+
+def _check_hdf5_opens(path):
+    """The H5MD file ``path`` opens in HDF5 (milliseconds), or a ValueError saying why not.
+
+    A file that is no HDF5 file, or one cut short, was refused only by the reader, after
+    MDAnalysis had loaded (seconds). Checked once no writer holds it: a file being extended
+    may look shorter than its header for a moment. Without HDF5's file locking, as the readers
+    open it.
+    """
+    import h5py
+
+    try:
+        with h5py.File(path, "r", locking=False):
+            pass
+    except OSError as err:
+        text = str(err)
+        if "truncated file" in text:
+            # HDF5's own words (sblock->base_addr, stored_eof) read as Python keywords to
+            # the terminal's advice marking, which imports the analyses to look them up
+            sizes = re.search(r"\beof = (\d+).*\bstored_eof = (\d+)", text)
+            held = f": {sizes[1]} of its {sizes[2]} bytes" if sizes else ""
+            raise ValueError(
+                f"{path} is truncated{held} (shorter than its HDF5 header says: an incomplete "
+                "copy or a full disk), so no frame of it can be read; copy it again from "
+                "where the run wrote it") from None
+        if "signature not found" in text:
+            raise ValueError(
+                f"{path} is not an HDF5 (H5MD) file (no HDF5 signature: another format under "
+                "an .h5md name, or a file whose beginning is missing); give the H5MD file of "
+                "electrolyte simulate") from None
+        # another cause (permissions, a file open for writing elsewhere): the reader says it
+
+
 #: Trajectory formats of other engines that hold positions (and a box) only, by suffix.
 POSITIONS_ONLY = {".xtc": "GROMACS XTC", ".trr": "GROMACS TRR", ".tng": "GROMACS TNG",
                   ".dcd": "DCD", ".nc": "AMBER NetCDF", ".ncdf": "AMBER NetCDF",
@@ -1090,7 +1142,8 @@ def check_trajectory_files(path, dump=None):
     if dump is None:
         return
     kind = POSITIONS_ONLY.get(Path(dump).suffix.lower())
-    if kind is None and not _starts_like_a_dump(dump):
+    # an empty one is named as empty (check_trajectory_contents), not as another format
+    if kind is None and Path(dump).stat().st_size and not _starts_like_a_dump(dump):
         kind = "not a LAMMPS text dump"
     elif kind is not None:
         kind = f"a {kind} trajectory, not a LAMMPS text dump"
@@ -1473,7 +1526,7 @@ def python_only(text, options=None):
     """
     import re
 
-    if not _KEYWORD_LIKE.search(text):
+    if not _could_be_keywords(text):
         # no word that could be a keyword (">= 0", a path's "electrolyte_demo"): the analysis
         # modules (MDAnalysis, seconds) are not imported to say a one-line refusal
         return text, False
@@ -1483,9 +1536,9 @@ def python_only(text, options=None):
     for name in sorted(analysis_keywords() - set(options), key=len, reverse=True):
         key = re.escape(name)
         # once: a text marked already (a verdict quoted in a refusal) is not marked again
-        patterns = [rf"(?<![\w.-])({key}=[^\s,;)]*)(?!\s*{marked})"]
+        patterns = [rf"(?<![\w.'\"-])({key}=[^\s,;)]*)(?!\s*{marked})"]
         if "_" in name:
-            patterns.append(rf"(?<![\w./-])({key})(?![\w=./-])(?!\s*{marked})")
+            patterns.append(rf"(?<![\w./'\"-])({key})(?![\w=./-])(?!\s*{marked})")
         for pattern in patterns:
             text, count = re.subn(pattern, rf"\1 {PYTHON_ONLY}", text)
             found = found or count > 0
@@ -1493,8 +1546,21 @@ def python_only(text, options=None):
 
 
 #: A word that :func:`python_only` could mark: ``name=`` or a name with an underscore, not
-#: inside a path or an option (the lookarounds of its patterns).
-_KEYWORD_LIKE = re.compile(r"(?<![\w.-])[A-Za-z_]\w*=|(?<![\w./-])\w*_\w*(?![\w=./-])")
+#: inside a path or an option, nor right after a quote (a value the message quotes: the user's
+#: own ``--only nosuch_name`` was marked as advice) (the lookarounds of its patterns).
+_KEYWORD_LIKE = re.compile(r"(?<![\w.'\"-])[A-Za-z_]\w*=|(?<![\w./'\"-])\w*_\w*(?![\w=./-])")
+
+
+def _could_be_keywords(text):
+    """Whether ``text`` holds a word :func:`python_only` could mark, other than the names of
+    the analyses (``intra_inter_rdf``: what ``--only`` takes, no keyword), which a refusal of
+    ``--only`` lists and which are read without importing the analyses."""
+    words = {match.group() for match in _KEYWORD_LIKE.finditer(text)}
+    if not words or any(word.endswith("=") for word in words):
+        return bool(words)
+    from mda_electrolyte.report import _declared_analyses
+
+    return bool(words - set(_declared_analyses()))
 
 
 def python_only_note(command):

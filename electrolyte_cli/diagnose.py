@@ -116,6 +116,7 @@ def run(args):
             read_frames(args.reference)
         except ValueError as err:
             raise ValueError(f"--reference: {err}") from None
+    A.check_trajectory_contents(traj, args.dump)
     A.check_plotting()
     from mda_electrolyte.bridge import from_ase, read_ase_frames
     from mda_electrolyte.diagnose import diagnose

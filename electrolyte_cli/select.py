@@ -68,6 +68,13 @@ def _check_select(args):
                          "would replace the candidates it came from")
     if out.exists() and not args.overwrite:
         raise ValueError(f"-o/--output {out} exists; choose another name or pass --overwrite")
+    if out.exists():
+        from mda_electrolyte.report import check_replaceable
+
+        # --overwrite of a file its owner protected was refused by the write, after the model
+        # had loaded and the selection had run; the write replaces the file a link points to
+        real = out.resolve()
+        check_replaceable(real.parent, [real.name])
     A.check_output_folder(out.parent, flag=f"-o/--output {out}: the folder")
     if candidates.suffix.lower() in (".h5", ".h5md"):
         raise ValueError(f"{candidates}: select reads candidate frames (extxyz of a "

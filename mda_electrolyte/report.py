@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import shutil
 import tempfile
@@ -112,6 +113,56 @@ def registered_analyses():
     return {name: needs for name, (_, needs) in _REGISTRY.items()}
 
 
+def _declared_analyses():
+    """:func:`registered_analyses` without importing the analysis modules: their
+    ``@register_analysis(name, needs=...)`` decorators read from their source.
+
+    The names and needs are known only once the modules (MDAnalysis, seconds on a loaded
+    machine) are imported: ``electrolyte analyze --only nosuch``, or ``-o`` a folder of other
+    files, waited for them to be refused. The decorators stay the one table: a module already
+    imported is taken from the registry, and one whose decorator the source does not spell
+    with literals is imported.
+    """
+    import sys
+
+    declared = {}
+    for module in _ANALYSIS_MODULES:
+        if module in sys.modules:
+            declared.update({name: needs for name, (func, needs) in _REGISTRY.items()
+                             if func.__module__ == module})
+            continue
+        in_source = _source_registrations(module)
+        if in_source is None:
+            return registered_analyses()
+        declared.update(in_source)
+    # those registered by other modules (the user's own)
+    declared.update({name: needs for name, (_, needs) in _REGISTRY.items()
+                     if name not in declared})
+    return declared
+
+
+@functools.lru_cache(maxsize=None)
+def _source_registrations(module):
+    """``{name: needs}`` of the ``@register_analysis`` decorators in the source of ``module``
+    (not imported), in their order; ``None`` where one is not spelled with literals."""
+    import ast
+    import importlib.util
+
+    declared = {}
+    try:
+        spec = importlib.util.find_spec(module)
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+        for node in tree.body:
+            for call in getattr(node, "decorator_list", ()):
+                if getattr(getattr(call, "func", None), "id", None) != "register_analysis":
+                    continue
+                needs = [ast.literal_eval(k.value) for k in call.keywords if k.arg == "needs"]
+                declared[ast.literal_eval(call.args[0])] = tuple(*needs)
+    except (AttributeError, IndexError, OSError, SyntaxError, TypeError, ValueError):
+        return None
+    return declared
+
+
 def _analysis_key(name):
     """The reading of an analysis name: Unicode-normalised, any case, a run of spaces,
     hyphens (the report's "Green–Kubo" dash too), underscores or slashes as one ``_``."""
@@ -186,7 +237,9 @@ def analysis_names(names):
     if odd:
         raise TypeError(f"analysis names are strings, not {odd[0]!r} "
                         f"({type(odd[0]).__name__})")
-    known = registered_analyses()
+    # read from the analysis modules' source: a name no analysis has is refused in an
+    # instant, not once MDAnalysis and every analysis module have been imported
+    known = _declared_analyses()
     # the registered names first: an analysis registered under an alias's words keeps them
     by_key = {_analysis_key(alias): meant for alias, meant in ANALYSIS_ALIASES.items()
               if all(name in known for name in meant)}
@@ -851,7 +904,7 @@ def check_replaceable(outdir, names):
                 errno.EACCES,
                 f"{path} is read-only: a run into {outdir} would replace or remove it, so "
                 "nothing there was changed; give it write permission (chmod u+w) to let a "
-                "rerun replace it, or give another output folder")
+                "rerun replace it, or write to another path")
 
 
 def clear_outputs(outdir, names):

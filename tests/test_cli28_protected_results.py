@@ -167,3 +167,26 @@ def test_clear_outputs_removes_none_when_one_is_protected(tmp_path, monkeypatch)
     monkeypatch.undo()
     report.clear_outputs(tmp_path, ["a.png", "b.png"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
+
+
+def test_select_overwrite_refuses_a_protected_selection_before_the_model(guarded, capsys,
+                                                                         monkeypatch):
+    import electrolyte_cli.arguments as cli_arguments
+
+    monkeypatch.setattr(cli_arguments, "check_model_args", lambda *a, **k: (_ for _ in ()).throw(
+        _Reached()))
+    (guarded / "picked.extxyz").write_text("the user's labelled selection")
+    (guarded / "link.extxyz").symlink_to(guarded / "picked.extxyz")
+    _protect(monkeypatch, guarded / "picked.extxyz")
+    for name in ("picked.extxyz", "link.extxyz"):
+        assert main(["select", "traj.extxyz", "-n", "1", "-o", name, "--overwrite"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "picked.extxyz is read-only" in err, err
+    assert (guarded / "picked.extxyz").read_text() == "the user's labelled selection"
+    monkeypatch.undo()
+    monkeypatch.chdir(guarded)
+    monkeypatch.setattr(cli_arguments, "check_model_args", lambda *a, **k: (_ for _ in ()).throw(
+        _Reached()))
+    monkeypatch.setenv("ELECTROLYTE_DEBUG", "1")
+    with pytest.raises(_Reached):  # writable: on to the model
+        main(["select", "traj.extxyz", "-n", "1", "-o", "picked.extxyz", "--overwrite"])
