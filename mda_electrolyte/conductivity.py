@@ -1577,17 +1577,31 @@ def _diffusivity_estimate(value, error, species):
     return Estimate(value, error, "Å^2/ps", "given")
 
 
-def _universe_temperature_count(universe, constraints=None, com_removed=None, n_atoms=None):
+def _universe_temperature_count(universe, constraints=None, com_removed=None, atoms=None):
     """``(degrees_of_freedom, centre_of_mass_removed)`` of a Universe's kinetic temperature:
     run_md's and GROMACS'/LAMMPS' N_dof = 3N − N_constraints − 3
     (:func:`ase_electrolyte.md._temperature_dof`), as an H5MD file of run_md states it, else
-    from the arguments (see :func:`kinetic_temperature`). ``n_atoms``: the atoms counted
-    (default all of the Universe's; the file's statement holds for all of them only)."""
+    from the arguments (see :func:`kinetic_temperature`). ``atoms``: the AtomGroup counted
+    (default all; the file's statement holds for all of them only). N counts the atoms with
+    mass: a massless virtual site (TIP4P's M) moves with its molecule, no degree of freedom
+    (GROMACS counts none)."""
+    from MDAnalysis.exceptions import NoDataError
+
     from ase_electrolyte.md import _temperature_dof
     from ase_electrolyte.trajectory import _temperature_count
 
-    everything = n_atoms is None or n_atoms == universe.atoms.n_atoms
-    n_atoms = universe.atoms.n_atoms if n_atoms is None else n_atoms
+    atoms = universe.atoms if atoms is None else atoms
+    everything = atoms.n_atoms == universe.atoms.n_atoms
+    try:
+        masses = np.asarray(atoms.masses, dtype=np.float64)
+    except NoDataError:
+        raise ValueError("the topology has no masses, which a kinetic temperature weighs the "
+                         "velocities by: add them (universe.add_TopologyAttr('masses', ...)) "
+                         "or give the temperature (K)") from None
+    if not np.all(np.isfinite(masses)) or np.any(masses < 0):
+        raise ValueError("the atoms' masses must be finite and not negative for a kinetic "
+                         f"temperature (amu), got {masses[~(masses >= 0)][:3]}")
+    n_atoms = int(np.count_nonzero(masses > 0))
     constraints = check_number("constraints (rigid bonds and angles of the run)", constraints,
                                integer=True, minimum=0, allow_none=True)
     if com_removed is not None:
@@ -1597,16 +1611,16 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, n_
     if everything and constraints is None and com_removed is None:
         name = getattr(universe.trajectory, "filename", None)
         stated = _temperature_count(name) if name else None
-    if stated is not None and stated[0] <= 3 * n_atoms:
+    if stated is not None and 0 < stated[0] <= 3 * n_atoms:
         return stated
-    com = True if com_removed is None else com_removed
-    dof = _temperature_dof(n_atoms, constraints or 0, com and n_atoms > 1)
+    com = (True if com_removed is None else com_removed) and n_atoms > 1
+    dof = _temperature_dof(n_atoms, constraints or 0, com)
     if dof <= 0:
         raise ValueError(
-            f"{n_atoms} atoms with {constraints or 0} constraints"
-            f"{' and the centre of mass at rest' if com else ''} leave {dof} degrees of "
+            f"{n_atoms} atoms with mass and {constraints or 0} constraints"
+            f"{' with the centre of mass at rest' if com else ''} leave {dof} degrees of "
             "freedom: no temperature; give the run's constraints (rigid bonds, angles)")
-    return dof, com and n_atoms > 1
+    return dof, com
 
 
 def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=None):

@@ -1072,7 +1072,7 @@ class IonCollector(FrameAnalysis):
 
             self._temperature_of = _velocity_temperature
             self._temperature_count = _universe_temperature_count(
-                self._universe_ref, n_atoms=n_tr)
+                self._universe_ref, atoms=self._tracked)
         self._fill = 0
         self._done = 0
         self._last_raw = None

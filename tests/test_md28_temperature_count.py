@@ -178,3 +178,22 @@ def test_a_drift_of_a_small_molecule_is_measured_against_its_own_heat():
     drift_kt = 0.5 * masses.sum() * speed**2 / (units.kB * max(own, 300))
     with pytest.raises(ValueError, match=f"{drift_kt:.3g} kT at {max(own, 300):.4g} K"):
         _check_drift(atoms, 300)
+
+
+def test_massless_virtual_sites_are_no_degrees_of_freedom():
+    """TIP4P's M site moves with its molecule (GROMACS counts it out): 3N of all sites read a
+    4-site water box 3/4 too cold."""
+    rng = np.random.default_rng(11)
+    masses = np.tile([15.999, 1.008, 1.008], 20)
+    v = _maxwell(rng, masses, 300.0, 4, at_rest=True)
+    with_sites = np.insert(v, np.arange(3, 61, 3), 0.0, axis=1)  # an M site after each water
+    u = _universe(v, masses)
+    u4 = _universe(with_sites, np.insert(masses, np.arange(3, 61, 3), 0.0))
+    assert kinetic_temperature(u4).value == pytest.approx(kinetic_temperature(u).value,
+                                                          rel=1e-12)
+
+
+def test_a_topology_without_masses_is_named():
+    u = mda.Universe.empty(3, trajectory=True, velocities=True)
+    with pytest.raises(ValueError, match="no masses.*add_TopologyAttr"):
+        kinetic_temperature(u)
