@@ -197,3 +197,25 @@ def test_atoms_pressed_together_carry_their_stress_in_ev_per_cubic_angstrom():
     near.calc.results["stress"] = near.calc.results["stress"] / GPa
     with pytest.raises(ValueError, match=r"frame 0 has a stress of .*GPa or kbar"):
         read_labelled([near])
+
+
+def test_a_frame_the_model_fails_on_in_energy_too_is_not_named_as_a_force_unit():
+    # the model's prediction of frame 5 fails as a model's does on atoms pressed together:
+    # forces 1.9 × and energy 2 eV/atom off the others' offset (Lennard-Jones copper:
+    # 1.3-36 eV/atom); a frame of eV/bohr labels keeps its energy and is still named
+    frames = emt_copper(10, rattle=0.1, seed=9)
+    predicted = _predict(frames, GOOD_R0)
+    forces = [p["forces"] for p in predicted]
+    energies = [p["energy"] for p in predicted]
+    failed_f, failed_e = list(forces), list(energies)
+    failed_f[5] = forces[5] * (1.0 / Bohr)
+    failed_e[5] = energies[5] - 2.0 * len(frames[5])
+    with pytest.raises(ValueError, match=r"frame 5: .*read as eV/bohr"):
+        _check_force_scale(frames, failed_f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _check_force_scale(frames, failed_f, energies=failed_e)
+    slipped = _relabel(frames)
+    slipped[5].calc.results["forces"] = frames[5].calc.results["forces"] * Bohr
+    with pytest.raises(ValueError, match=r"frame 5: .*read as eV/bohr"):
+        _check_force_scale(slipped, forces, energies=energies)
