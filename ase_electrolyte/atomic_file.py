@@ -26,12 +26,31 @@ import threading
 from pathlib import Path
 
 __all__ = ["atomic_path", "write_text_atomic", "write_json_atomic", "save_figure",
-           "check_output_path"]
+           "check_output_path", "is_read_only"]
 
 # a name longer than this is refused by common file systems (ext4, xfs, btrfs, tmpfs)
 _NAME_MAX = 255
 # several atomic_path blocks of one thread may be open for the same target (nested writers)
 _SERIAL = itertools.count()
+
+
+def is_read_only(path):
+    """Whether ``path`` is an existing file this process may not write (``os.access``: for
+    root every file is writable, as for its own writes).
+
+    Replacing a file by a rename, or removing it, needs only its folder's permission; the
+    writers here and the command line's reruns refuse a target for which this is true, so that
+    a file its owner protected (``chmod a-w``) is never replaced or removed.
+
+    Examples
+    --------
+    >>> import os, tempfile, pathlib
+    >>> from ase_electrolyte.atomic_file import is_read_only
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "summary.json"
+    >>> is_read_only(target)  # nothing there yet
+    False
+    """
+    return os.path.exists(path) and not os.access(path, os.W_OK)
 
 
 def _temporary_name(path):
@@ -188,7 +207,7 @@ def atomic_path(path):
     'a,b\\n1,2\\n'
     """
     path = _target(path)
-    if path.exists() and not os.access(path, os.W_OK):
+    if is_read_only(path):
         # the rename needs only the folder's permission: a file its owner made read-only (a
         # finished run's summary, a trajectory) was replaced where a plain open is refused
         raise PermissionError(

@@ -267,6 +267,10 @@ def diagnose(
     # an outdir that is a file was found by mkdir once both analyses had run (95 model calls
     # of a small test), as run_analyses checks its own first
     outdir = check_output_path(outdir, "outdir", folder=True)
+    from mda_electrolyte.report import check_replaceable
+
+    # a protected earlier output was found only when publishing, after every model call
+    check_replaceable(outdir, list(OUTPUT_FILES))
     if reference is not None and reference is calculator:
         # an error of exactly zero, reported as valid
         raise ValueError("the reference is the model under test itself: give the reference "

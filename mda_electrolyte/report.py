@@ -31,7 +31,7 @@ from contextvars import ContextVar
 from importlib import import_module
 from pathlib import Path
 
-from ase_electrolyte.atomic_file import write_json_atomic
+from ase_electrolyte.atomic_file import is_read_only, write_json_atomic
 from ase_electrolyte.estimate import estimates_to_dict
 from ase_electrolyte.html_report import check_report_tree
 
@@ -898,8 +898,8 @@ def check_replaceable(outdir, names):
     """
     for name in _file_names(names):
         path = Path(outdir) / name
-        # os.access, as ase_electrolyte.atomic_file.atomic_path judges a read-only target
-        if path.is_file() and not path.is_symlink() and not os.access(path, os.W_OK):
+        # as atomic_path judges a read-only target; a link is replaced, not what it points to
+        if path.is_file() and not path.is_symlink() and is_read_only(path):
             raise PermissionError(
                 errno.EACCES,
                 f"{path} is read-only: a run into {outdir} would replace or remove it, so "
