@@ -437,6 +437,19 @@ class H5MDWriter:
                     f"{self.path} was written by a different run ({stored}); not appending "
                     f"{json.dumps(run_info)}: remove the file or choose another path"
                 )
+            stated = _stated_count(self._file)
+            if stated is not None and stated != self._temperature_count:
+                self._file.close()
+                def count(dof, com):
+                    return (f"{dof} degrees of freedom (centre of mass "
+                            f"{'at rest' if com else 'moving'})")
+
+                raise ValueError(
+                    f"{self.path} records temperatures of {count(*stated)}, the atoms given "
+                    f"{count(*self._temperature_count)}: their constraints differ; not "
+                    "appending, the file is unchanged: give the atoms the file's constraints, "
+                    "or choose another path"
+                )
             self._truncate_to_complete()
             self._file[_META].attrs["complete"] = False
             self._file.flush()
@@ -1424,13 +1437,18 @@ def _temperature_count(path):
     before the statement, one without temperatures) or that cannot be read."""
     try:
         with open_h5md(path) as f:
-            for where in ("observables/temperature", f"{_SERIES}/temperature"):
-                group = f.get(where)
-                if isinstance(group, h5py.Group) and "degrees_of_freedom" in group.attrs:
-                    return (int(group.attrs["degrees_of_freedom"]),
-                            bool(group.attrs.get("centre_of_mass_removed", True)))
+            return _stated_count(f)
     except (OSError, KeyError, ValueError, TypeError):
-        pass
+        return None
+
+
+def _stated_count(f):
+    """:func:`_temperature_count` of an open file."""
+    for where in ("observables/temperature", f"{_SERIES}/temperature"):
+        group = f.get(where)
+        if isinstance(group, h5py.Group) and "degrees_of_freedom" in group.attrs:
+            return (int(group.attrs["degrees_of_freedom"]),
+                    bool(group.attrs.get("centre_of_mass_removed", True)))
     return None
 
 

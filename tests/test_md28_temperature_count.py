@@ -197,3 +197,23 @@ def test_a_topology_without_masses_is_named():
     u = mda.Universe.empty(3, trajectory=True, velocities=True)
     with pytest.raises(ValueError, match="no masses.*add_TopologyAttr"):
         kinetic_temperature(u)
+
+
+def test_appending_atoms_of_another_count_is_refused_and_the_file_kept(tmp_path):
+    atoms = molecule("CH4")
+    atoms.center(vacuum=4.0)
+    atoms.set_velocities(np.random.default_rng(4).normal(scale=0.01, size=(5, 3)))
+    path = tmp_path / "own.h5md"
+    with H5MDWriter(path, atoms, forces=False) as w:
+        w.write(atoms, step=0, time=0.0)
+    before = path.read_bytes()
+    fixed = atoms.copy()
+    fixed.set_constraint(FixAtoms(indices=[0]))
+    with pytest.raises(ValueError, match=r"12 degrees of freedom \(centre of mass at rest\), "
+                                         r"the atoms given 12 degrees of freedom \(centre of "
+                                         r"mass moving\): their constraints differ"):
+        H5MDWriter(path, fixed, mode="a", forces=False)
+    assert path.read_bytes() == before
+    with H5MDWriter(path, atoms, mode="a", forces=False) as w:  # the same count appends
+        w.write(atoms, step=1, time=0.001)
+    assert _temperature_count(path) == (12, True)
