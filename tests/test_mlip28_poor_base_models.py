@@ -219,3 +219,23 @@ def test_a_frame_the_model_fails_on_in_energy_too_is_not_named_as_a_force_unit()
     slipped[5].calc.results["forces"] = frames[5].calc.results["forces"] * Bohr
     with pytest.raises(ValueError, match=r"frame 5: .*read as eV/bohr"):
         _check_force_scale(slipped, forces, energies=energies)
+
+
+def test_stress_fluctuations_no_sign_or_unit_explains_are_not_refused():
+    # the tiny SevenNet copper on EMT frames rattled by 0.3 Å (beyond its training) gave
+    # stress fluctuations -9.2 × the labels' at correlation -0.60: refused before as "not
+    # eV/Å³ in ASE's sign"; VASP's sign (-1 ×) and GPa (160 ×) of the same labels still are
+    from ase.units import GPa
+
+    from ase_electrolyte.finetuning import _check_stress_scale
+
+    frames = emt_copper(8, rattle=0.1, seed=10)
+    label = np.array([a.calc.results["stress"] for a in frames])
+    rng = np.random.default_rng(1)
+    poor = -label / 9.0 + rng.normal(0.0, 0.3 * label.std() / 9.0, label.shape)
+    why = _check_stress_scale(label, poor)
+    assert "no unit or sign explains" in why
+    with pytest.raises(ValueError, match=r"read as VASP's sign"):
+        _check_stress_scale(-label, label * 0.8)
+    with pytest.raises(ValueError, match=r"read as GPa\b"):
+        _check_stress_scale(label / GPa, label * 0.8)
