@@ -67,7 +67,9 @@ def _direct_fps(frames, n):
 
 @pytest.mark.parametrize("word, method", [("FPS", "fps"), (" Fps ", "fps"),
                                           ("D-Optimal", "d-optimal"),
-                                          ("D-OPTIMAL", "d-optimal")])
+                                          ("D-OPTIMAL", "d-optimal"),
+                                          # separators are spelling (option_words.choice_word)
+                                          ("d_optimal", "d-optimal")])
 def test_method_in_any_case_selects_as_the_lowercase_word(positions_as_descriptors, word,
                                                           method):
     frames = _frames()
@@ -80,7 +82,7 @@ def test_method_in_any_case_selects_as_the_lowercase_word(positions_as_descripto
                for a in select_candidates(frames, 2, method=word))
 
 
-@pytest.mark.parametrize("word", ["d_optimal", "dopt", "fsp"])
+@pytest.mark.parametrize("word", ["d_optimum", "dopt", "fsp"])
 def test_a_near_miss_names_the_method_before_any_descriptor(no_descriptors, word):
     with pytest.raises(ValueError, match=r"method must be one of .*did you mean "
                                          r"'(d-optimal|fps)'"):
