@@ -308,10 +308,13 @@ RUN_FILES = ("initial.extxyz", *(f"{stage}.h5md" for stage in
 def check_run_files(out):
     """A folder (or a link that loops) where a run writes one of :data:`RUN_FILES` is refused
     before packing: ``production.h5md`` as a folder failed after the relaxation and both NPT
-    stages, ``simulation.json`` after the whole protocol."""
-    from mda_electrolyte.report import check_outputs
+    stages, ``simulation.json`` after the whole protocol. So is a ``simulation.json`` its owner
+    made read-only, which every run rewrites last: it was refused only after the protocol ran
+    (a read-only stage file is named by its stage when it must be resumed, before its work)."""
+    from mda_electrolyte.report import check_outputs, check_replaceable
 
     check_outputs(out, list(RUN_FILES))
+    check_replaceable(out, ["simulation.json"])
 
 
 #: The option of each keyword of :func:`ase_electrolyte.build.composition_counts` it sets.
