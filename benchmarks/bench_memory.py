@@ -29,8 +29,9 @@ The target is < 2 GB (issue 16). The Green–Kubo estimate from the kept per-ion
 copies one species' charge velocities at a time: its peak beside the stored velocities is 1.01
 times their size with ``n_blocks=2`` and 0.21 with the default 10 blocks (8000 frames x 200
 ions), 1.51 and 0.31 when every analysed ion's were copied at once (fancy index, then the
-product), so at the 256 MB budget the estimate holds at most ~0.5 GB. For comparison the previous design stored float32 positions or
-velocities of every tracked atom of every frame (12 B per atom-frame, plus float64 centres).
+product), so at the 256 MB budget the estimate holds at most ~0.5 GB. For comparison the
+previous design stored float32 positions or velocities of every tracked atom of every frame
+(12 B per atom-frame, plus float64 centres).
 Measured once for real (not extrapolated): H5MD files of 1000 atoms (50 Li+, 50 PF6-, 60 EC;
 float32 positions and velocities, one frame per HDF5 chunk, ~24 kB per frame), written with
 :class:`~ase_electrolyte.trajectory.H5MDWriter` (skeleton and first frame) and h5py (the rest),
