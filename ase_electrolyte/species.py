@@ -39,6 +39,8 @@ __all__ = [
     "get_salt",
     "species_from_formula",
     "parse_shares",
+    "salt_mixture",
+    "mixture_ion_counts",
     "LIQUID_DENSITIES",
     "ROTAMER_ENTHALPIES",
 ]
@@ -712,20 +714,27 @@ def _salt_keys():
 def _salt_mixture_hint(name):
     """A hint for two or more salts given as one (``"LiPF6+LiFSI"``, ``["LiPF6", "LiFSI"]``):
     "did you mean 'LiPF6' or 'LiFSI'?" read as if one of them were a typo."""
-    salts = _mixture_salts(name)
+    salts = salt_mixture(name)
     if not salts:
         return ""
-    example = ", ".join(f"{ion!r}: {terms}" for ion, terms in _mixture_ions(salts).items())
+    example = ", ".join(f"{ion!r}: {terms}" for ion, terms in mixture_ion_counts(salts).items())
     return (f" (a mixture of {' and '.join(s.name for s in salts)}: a composition holds one "
             f"salt; pack a mixture by its molecules, counts={{solvent: ..., {example}}} with "
             f"{', '.join(f'n{k}' for k in range(1, len(salts) + 1))} the formula units of "
             "each salt, e.g. from composition_counts of each at its concentration)")
 
 
-def _mixture_ions(salts):
+def mixture_ion_counts(salts):
     """Ion name -> its count in the formula units ``n1``, ``n2``, ... of ``salts``
     (``{"Li": "n1 + n2", "PF6": "n1", "FSI": "n2"}``): the counts recipe of a salt mixture,
-    which the Python hint and the ``electrolyte simulate`` refusal word alike."""
+    which the Python hint and the ``electrolyte simulate`` refusal word alike.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.species import mixture_ion_counts, salt_mixture
+    >>> mixture_ion_counts(salt_mixture("LiPF6+LiFSI"))
+    {'Li': 'n1 + n2', 'PF6': 'n1', 'FSI': 'n2'}
+    """
     ions = {}
     for k, salt in enumerate(salts, 1):
         n_c, n_a = salt.stoichiometry
@@ -734,9 +743,13 @@ def _mixture_ions(salts):
     return {ion: " + ".join(terms) for ion, terms in ions.items()}
 
 
-def _mixture_salts(name):
-    """The library salts ``name`` joins (``"LiPF6+LiFSI"``, a list of names or Salts); ``[]``
-    where it names fewer than two, or a part that is no salt."""
+def salt_mixture(name):
+    """The library salts ``name`` joins (``"LiPF6+LiFSI"``, ``"LiPF6/LiFSI"``, a list of
+    names or :class:`Salt`); ``[]`` where it names fewer than two, or a part that is no salt.
+
+    A composition holds one salt: the builder and ``electrolyte simulate`` refuse a mixture
+    with the counts that pack it (:func:`mixture_ion_counts`).
+    """
     import re
 
     if isinstance(name, str):
@@ -744,7 +757,7 @@ def _mixture_salts(name):
     elif isinstance(name, (list, tuple, set, frozenset, dict)):
         parts = list(name)
     else:
-        return ""
+        return []
     salts = []
     for part in parts:
         if isinstance(part, Salt):

@@ -93,9 +93,9 @@ def run(args):
     A.check_output(out, "analyze")
     out = Path(out)
     from mda_electrolyte.report import (
-        _declared_analyses,
         check_outputs,
         check_replaceable,
+        declared_analyses,
         report_files,
     )
 
@@ -104,10 +104,10 @@ def run(args):
         if args.model is not None:
             _check_model_is_used(only)
     # a folder where summary.json or a figure goes failed only after every analysis had run
-    check_outputs(out, report_files(only or _declared_analyses()), links_removed=True)
+    check_outputs(out, report_files(only or declared_analyses()), links_removed=True)
     # a rerun replaces the earlier files, and removes those of analyses not run now: a file the
     # user protected was refused by a rename of the last step, after every analysis had run
-    check_replaceable(out, report_files(_declared_analyses()))
+    check_replaceable(out, report_files(declared_analyses()))
     A.check_plotting()
     try:
         summary = _analyze_into(args, traj, out, only, atom_style)
@@ -168,11 +168,11 @@ def _check_model_is_used(only):
     The model was loaded (seconds to minutes, gigabytes on a GPU) and then not used, without a
     word: ``--only density --model sevennet-0`` looked like the model's density.
     """
-    from mda_electrolyte.report import _declared_analyses
+    from mda_electrolyte.report import declared_analyses
 
     if only is None:
         return
-    needs = _declared_analyses()
+    needs = declared_analyses()
     model_based = [name for name, need in needs.items() if "calculator" in need]
     if not any(name in model_based for name in only):
         raise ValueError(f"--model applies to the analyses that evaluate a model "
@@ -301,9 +301,9 @@ def _check_requested(universe, only, model):
 def _check_requested_file(traj, only):
     """An analysis asked for by name that needs what the file cannot hold, known from its name
     (the observables of an H5MD file), is refused before the trajectory is read."""
-    from mda_electrolyte.report import _declared_analyses, unmet_file_requirements
+    from mda_electrolyte.report import declared_analyses, unmet_file_requirements
 
-    needs = _declared_analyses()
+    needs = declared_analyses()
     for name in only:
         missing = unmet_file_requirements(traj, needs[name])
         if missing:

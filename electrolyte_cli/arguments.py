@@ -619,9 +619,9 @@ def output_names(command):
     # the analyses' names read from their modules' source (importing them, MDAnalysis, took
     # seconds before a folder of other files was refused)
     if command == "analyze":
-        from mda_electrolyte.report import _declared_analyses, report_files
+        from mda_electrolyte.report import declared_analyses, report_files
 
-        return (*report_files(_declared_analyses()), "summary.json")
+        return (*report_files(declared_analyses()), "summary.json")
     if command == "diagnose":
         from mda_electrolyte.diagnose import OUTPUT_FILES
 
@@ -1558,9 +1558,9 @@ def _could_be_keywords(text):
     words = {match.group() for match in _KEYWORD_LIKE.finditer(text)}
     if not words or any(word.endswith("=") for word in words):
         return bool(words)
-    from mda_electrolyte.report import _declared_analyses
+    from mda_electrolyte.report import declared_analyses
 
-    return bool(words - set(_declared_analyses()))
+    return bool(words - set(declared_analyses()))
 
 
 def python_only_note(command):

@@ -418,13 +418,13 @@ def _check_one_salt(salt, shares):
     The library's refusal advised ``counts={solvent: ..., 'Li': n1 + n2, ...}`` and
     ``Salt(...)``: Python, which the command does not take.
     """
-    from ase_electrolyte.species import _mixture_ions, _mixture_salts
+    from ase_electrolyte.species import mixture_ion_counts, salt_mixture
 
-    salts = _mixture_salts(salt)
+    salts = salt_mixture(salt)
     if not salts:
         return
     ions = ",".join(f"{ion}={terms.replace(' ', '')}"
-                    for ion, terms in _mixture_ions(salts).items())
+                    for ion, terms in mixture_ion_counts(salts).items())
     solvents = ",".join(f"{name}=N{k}" for k, name in enumerate(shares, 1))
     units = ", ".join(f"n{k}" for k in range(1, len(salts) + 1))
     raise ValueError(

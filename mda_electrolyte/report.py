@@ -40,7 +40,7 @@ from .plotting import check_axes, estimates_of, same_unit, user_text_literally
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files",
            "unmet_requirements", "unmet_file_requirements", "INPUT_KEY", "staged_outputs",
-           "analysis_names", "check_replaceable"]
+           "analysis_names", "check_replaceable", "declared_analyses"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory),
@@ -113,7 +113,7 @@ def registered_analyses():
     return {name: needs for name, (_, needs) in _REGISTRY.items()}
 
 
-def _declared_analyses():
+def declared_analyses():
     """:func:`registered_analyses` without importing the analysis modules: their
     ``@register_analysis(name, needs=...)`` decorators read from their source.
 
@@ -239,7 +239,7 @@ def analysis_names(names):
                         f"({type(odd[0]).__name__})")
     # read from the analysis modules' source: a name no analysis has is refused in an
     # instant, not once MDAnalysis and every analysis module have been imported
-    known = _declared_analyses()
+    known = declared_analyses()
     # the registered names first: an analysis registered under an alias's words keeps them
     by_key = {_analysis_key(alias): meant for alias, meant in ANALYSIS_ALIASES.items()
               if all(name in known for name in meant)}

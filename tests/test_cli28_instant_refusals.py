@@ -110,14 +110,14 @@ def test_an_analysis_registered_by_the_user_is_named_without_the_source(monkeypa
         return {}
 
     assert report.analysis_names(["My Pair Counts"]) == ["my_pair_counts"]
-    assert report._declared_analyses() == {"my_pair_counts": ("box",)}
+    assert report.declared_analyses() == {"my_pair_counts": ("box",)}
 
 
 _FRESH = textwrap.dedent("""
     import contextlib, io, json, sys
     from electrolyte_cli import main
     from mda_electrolyte import report
-    declared = report._declared_analyses()
+    declared = report.declared_analyses()
     statuses = []
     for argv in {argvs!r}:
         with contextlib.redirect_stderr(io.StringIO()) as err:

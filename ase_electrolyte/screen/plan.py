@@ -948,12 +948,12 @@ def _mixture_refusal(salt):
     plan's own word that a mixture is not screened; one box of the mixture is packed by its
     molecules in Python.
     """
-    from ..species import _mixture_ions, _mixture_salts
+    from ..species import mixture_ion_counts, salt_mixture
 
-    salts = _mixture_salts(salt)
+    salts = salt_mixture(salt)
     if not salts:
         return ""
-    ions = ", ".join(f"{ion!r}: {terms}" for ion, terms in _mixture_ions(salts).items())
+    ions = ", ".join(f"{ion!r}: {terms}" for ion, terms in mixture_ion_counts(salts).items())
     return (f"salt {salt!r} is a mixture of {' and '.join(s.name for s in salts)}; a plan's "
             "composition holds one salt, so a mixture of salts is not screened; one box of it "
             f"is packed by its molecules with electrolyte_box(counts={{solvent: ..., {ions}}}) "
