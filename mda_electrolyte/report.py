@@ -780,8 +780,9 @@ def _publish(staging, outdir, known, last):
                    key=lambda p: (p.relative_to(staging) == Path(last), str(p)))
     # made read-only while the run ran: refused before the first rename, so that nothing
     # of this run is published over or beside the protected file
-    check_replaceable(outdir, list(dict.fromkeys(
-        [*known, *(p.name for p in files if p.parent == staging)])))
+    # staged files may lie in sub-folders of outdir (staged_outputs' names are checked there)
+    _refuse_protected(outdir, dict.fromkeys(
+        [*known, *(p.relative_to(staging).as_posix() for p in files)]))
     written = set()
     for path in files:
         relative = path.relative_to(staging)
@@ -896,7 +897,13 @@ def check_replaceable(outdir, names):
     PermissionError
         Naming the first read-only file, that nothing was changed, and what to do.
     """
-    for name in _file_names(names):
+    _refuse_protected(outdir, _file_names(names))
+
+
+def _refuse_protected(outdir, relative_paths):
+    """PermissionError naming the first of ``relative_paths`` (inside ``outdir``, checked by
+    the caller) that is a read-only file."""
+    for name in relative_paths:
         path = Path(outdir) / name
         # as atomic_path judges a read-only target; a link is replaced, not what it points to
         if path.is_file() and not path.is_symlink() and is_read_only(path):
