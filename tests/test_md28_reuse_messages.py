@@ -5,24 +5,20 @@ An early version's file and one whose unit attributes another tool rewrote were 
 reader's message says what each is and what to do. A damaged file is still named so.
 """
 
+import sys
 import warnings
+from pathlib import Path
 
 import h5py
 import pytest
-from ase.build import bulk
-from ase.calculators.emt import EMT
 
 from ase_electrolyte.md import run_md
 from ase_electrolyte.trajectory import H5MDWriter, h5md_info
 
+sys.path.insert(0, str(Path(__file__).parent))
+from test_h5md27_foreign_files import _copper  # noqa: E402
+
 pytestmark = pytest.mark.filterwarnings("ignore")
-
-
-def _copper():
-    atoms = bulk("Cu", "fcc", a=3.6, cubic=True)
-    atoms.rattle(0.05, seed=1)
-    atoms.calc = EMT()
-    return atoms
 
 
 def _ours(path):

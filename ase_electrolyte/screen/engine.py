@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -882,10 +883,11 @@ def _mark_interrupted(outdir, todo, err):
             continue
         for attempt in opened:
             attempt.update(end=time.time(), outcome=f"{INTERRUPTED} ({how})")
-        try:
+        # a log of the attempts, written while the screen stops: a write that fails (a full
+        # disk) leaves the attempt open, which the next screen reads as one that ended
+        # unrecorded; the interrupt itself must still reach the user
+        with contextlib.suppress(OSError):
             write_json(folder / ATTEMPTS_FILE, attempts)
-        except OSError:
-            pass
 
 
 def interrupted_note(result, outdir, err=None, aggregating=False):
