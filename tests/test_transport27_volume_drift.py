@@ -12,14 +12,10 @@ import h5py
 import MDAnalysis as mda
 import numpy as np
 import pytest
-from ase.build import bulk
-from ase.calculators.emt import EMT
 from MDAnalysis.coordinates.memory import MemoryReader
 from scipy.signal import lfilter
-from transport_data import IONS, integrate, ornstein_uhlenbeck
+from transport_data import IONS, integrate, ion_run_file, ornstein_uhlenbeck, with_volume_ramp
 
-from ase_electrolyte.md import run_md
-from ase_electrolyte.topology import set_topology
 from mda_electrolyte import (
     Diffusion,
     EinsteinHelfandConductivity,
@@ -127,21 +123,9 @@ def test_volume_drift_note_false_alarms_and_power():
 def observed_files(tmp_path_factory):
     """A run_md H5MD file, and its copy whose recorded volume falls by 4 % over the run (a
     spread of 1.2 %)."""
-    atoms = bulk("Cu", a=7.2, cubic=True).repeat((2, 2, 2))
-    atoms.rattle(0.05, seed=1)
-    n = len(atoms)
-    set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
-    atoms.calc = EMT()
     folder = tmp_path_factory.mktemp("drift")
-    path = folder / "nvt.h5md"
-    run_md(atoms, ensemble="nvt", steps=39, timestep_fs=1.0, temperature_K=600,
-           trajectory=path, write_interval=1, progress=False)
-    ramp = folder / "compressing.h5md"
-    shutil.copy(path, ramp)
-    with h5py.File(ramp, "r+") as f:
-        volume = f["parameters/ase_electrolyte/series/volume/value"]
-        volume[...] = volume[...] * np.linspace(1.0, 0.96, volume.shape[0])
-    return path, ramp
+    path = ion_run_file(folder)
+    return path, with_volume_ramp(path, folder / "compressing.h5md", 0.96)
 
 
 def test_observables_of_a_drifting_volume_are_marked(observed_files):

@@ -15,14 +15,10 @@ import h5py
 import MDAnalysis as mda
 import numpy as np
 import pytest
-from ase.build import bulk
-from ase.calculators.emt import EMT
 from MDAnalysis.coordinates.memory import MemoryReader
 from MDAnalysis.coordinates.XTC import XTCReader
-from transport_data import IONS, integrate, ornstein_uhlenbeck
+from transport_data import IONS, integrate, ion_run_file, ornstein_uhlenbeck
 
-from ase_electrolyte.md import run_md
-from ase_electrolyte.topology import set_topology
 from mda_electrolyte import (
     Diffusion,
     EinsteinHelfandConductivity,
@@ -106,15 +102,8 @@ def test_a_given_volume_is_accepted_without_judging_the_boxes():
 def h5md_files(tmp_path_factory):
     """A run_md H5MD file, and a copy whose box grows by a half over the run and whose last
     frame's positions are NaN."""
-    atoms = bulk("Cu", a=7.2, cubic=True).repeat((2, 2, 2))
-    atoms.rattle(0.05, seed=1)
-    n = len(atoms)
-    set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
-    atoms.calc = EMT()
     folder = tmp_path_factory.mktemp("npt_h5md")
-    steady = folder / "steady.h5md"
-    run_md(atoms, ensemble="nvt", steps=39, timestep_fs=1.0, temperature_K=600,
-           trajectory=steady, write_interval=1, progress=False)
+    steady = ion_run_file(folder, "steady.h5md")
     ramp = folder / "ramp.h5md"
     shutil.copy(steady, ramp)
     with h5py.File(ramp, "r+") as f:

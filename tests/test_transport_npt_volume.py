@@ -7,20 +7,14 @@ volume unchecked, and Nernst–Einstein and the Yeh–Hummer correction took the
 a Diffusion whatever its spread.
 """
 
-import shutil
 import warnings
 
-import h5py
 import MDAnalysis as mda
 import numpy as np
 import pytest
-from ase.build import bulk
-from ase.calculators.emt import EMT
 from MDAnalysis.coordinates.memory import MemoryReader
-from transport_data import IONS, integrate, ornstein_uhlenbeck
+from transport_data import IONS, integrate, ion_run_file, ornstein_uhlenbeck, with_volume_ramp
 
-from ase_electrolyte.md import run_md
-from ase_electrolyte.topology import set_topology
 from mda_electrolyte import (
     Diffusion,
     GreenKuboConductivity,
@@ -89,22 +83,9 @@ def test_pressure_tensor_collections_check_the_volume_spread(spread, refused):
 @pytest.fixture(scope="module")
 def compressing_file(tmp_path_factory):
     """A run_md H5MD file whose recorded volume falls by a third over the run."""
-    # ions 5 Å apart: single-atom residues no bond guess joins
-    atoms = bulk("Cu", a=7.2, cubic=True).repeat((2, 2, 2))
-    atoms.rattle(0.05, seed=1)
-    n = len(atoms)
-    set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
-    atoms.calc = EMT()
     folder = tmp_path_factory.mktemp("npt")
-    path = folder / "nvt.h5md"
-    run_md(atoms, ensemble="nvt", steps=39, timestep_fs=1.0, temperature_K=600,
-           trajectory=path, write_interval=1, progress=False)
-    ramp = folder / "compressing.h5md"
-    shutil.copy(path, ramp)
-    with h5py.File(ramp, "r+") as f:
-        volume = f["parameters/ase_electrolyte/series/volume/value"]
-        volume[...] = volume[...] * np.linspace(1.0, 2.0 / 3.0, volume.shape[0])
-    return path, ramp
+    path = ion_run_file(folder)
+    return path, with_volume_ramp(path, folder / "compressing.h5md", 2.0 / 3.0)
 
 
 def test_observables_of_a_compressing_run_are_refused(compressing_file):

@@ -120,3 +120,38 @@ def lj_salt():
     set_topology(atoms, np.arange(32), ["A", "B"] * 16, [1, -1] * 16)
     atoms.calc = LennardJones(sigma=3.6, epsilon=0.1, rc=7.0)
     return atoms
+
+
+def ion_run_file(folder, name="nvt.h5md"):
+    """A run_md H5MD file (per-step observables, every step a frame) of 32 EMT copper atoms as
+    single-atom ions A⁺/B⁻ 5 Å apart (no bond guess joins them): 39 NVT steps of 1 fs at
+    600 K. Tests copy it and edit the copy (its recorded volume, box or positions)."""
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+
+    from ase_electrolyte.md import run_md
+    from ase_electrolyte.topology import set_topology
+
+    atoms = bulk("Cu", a=7.2, cubic=True).repeat((2, 2, 2))
+    atoms.rattle(0.05, seed=1)
+    n = len(atoms)
+    set_topology(atoms, np.arange(n), ["A", "B"] * (n // 2), [1, -1] * (n // 2))
+    atoms.calc = EMT()
+    path = folder / name
+    run_md(atoms, ensemble="nvt", steps=39, timestep_fs=1.0, temperature_K=600,
+           trajectory=path, write_interval=1, progress=False)
+    return path
+
+
+def with_volume_ramp(path, ramp, end):
+    """Copy the run_md file ``path`` to ``ramp`` with its recorded volume series scaled
+    linearly from 1 to ``end`` over the run (a box still compressing or expanding)."""
+    import shutil
+
+    import h5py
+
+    shutil.copy(path, ramp)
+    with h5py.File(ramp, "r+") as f:
+        volume = f["parameters/ase_electrolyte/series/volume/value"]
+        volume[...] = volume[...] * np.linspace(1.0, end, volume.shape[0])
+    return ramp
