@@ -418,6 +418,11 @@ def propagated_dof(terms):
     float or None
         ``None`` when every term is normal (or all ``a_k`` are zero), else at least 1.
 
+    Raises
+    ------
+    ValueError
+        A ``ν_k`` below 1 (or NaN).
+
     Examples
     --------
     >>> from ase_electrolyte.estimate import propagated_dof
@@ -427,6 +432,11 @@ def propagated_dof(terms):
     False
     """
     terms = [(float(a), dof) for a, dof in terms]
+    for _, dof in terms:
+        # a dof of 0 divided by zero (ZeroDivisionError); t(0.5) has no one-sigma quantile
+        if dof is not None and (isinstance(dof, (bool, str)) or not float(dof) >= 1):
+            raise ValueError(f"propagated_dof: each term's degrees of freedom are a number >= 1 "
+                             f"(None for a normal error), not {dof!r}")
     if all(dof is None for _, dof in terms):
         return None
     # ν is the same for all a_k scaled alike: scaled by the largest, a_k⁴ neither underflows

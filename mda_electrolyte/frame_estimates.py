@@ -210,7 +210,9 @@ def frame_average(series, n_ions, unit="1", what="value"):
         return Estimate(value, math.nan, unit, METHODS["none"], series.size, converged=False,
                         notes=tuple(notes))
     n_blocks = _n_blocks(series.size)
-    blocks = _block_means(scaled, n_blocks)
+    # the block means from the deviations from the mean: cumulative sums of 1e12 + noise of
+    # 1e-3 kept none of the noise (error 0, valid; 2.4e-5 from the deviations)
+    blocks = _block_means(scaled - scaled.mean(), n_blocks)
     _, err, _ = mean_error(blocks)
     err *= scale
     # blocks shorter than the correlation time are not independent: their error is too small.
