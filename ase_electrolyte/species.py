@@ -521,7 +521,8 @@ def parse_shares(text, what="solvent", default=None):
 def get_species(name):
     """A :class:`Species` from the library by name, or ``name`` itself if it is a Species.
 
-    Case and surrounding blanks are ignored (``"ec"``), an ion may carry the sign of its charge
+    Case, blanks, hyphens and underscores are ignored (``"ec"``, ``"E M C"``,
+    ``"ethylene-carbonate"``), an ion may carry the sign of its charge
     (``"Li+"``, ``"PF6-"``, also as text copied from a paper writes it: ``"PF₆⁻"``, ``"Li⁺"``),
     and a library species may be named by its description (``"ethylene carbonate"``).
 
@@ -571,8 +572,29 @@ def _alias(name):
     key = _lookup_key(name)
     if len(key) > 1 and key[-1] in "+-":
         key = key[:-1].rstrip() + key[-1]  # "Li +" as "Li+"
-    names = _keys().get(key)
+    names = _keys().get(key) or _loose_keys().get(_loose_key(key))
     return {**SOLVENTS, **IONS}[names[0]] if names else None
+
+
+def _loose_key(key, signs=False):
+    """A lookup key (:func:`_lookup_key`) without its blanks, hyphens and underscores, as
+    option_words.choice_word reads them alike: "E M C", "ethylene-carbonate", "G 2". An ion's
+    trailing charge sign is kept ("PF6-"); ``signs=True`` drops every sign (a salt's ions
+    written with theirs: "Li+ PF6-" is LiPF6)."""
+    import re
+
+    if signs:
+        return re.sub(r"[\s_+-]", "", key)
+    sign = key[-1] if len(key) > 1 and key[-1] in "+-" else ""
+    return re.sub(r"[\s_-]", "", key[:-1] if sign else key) + sign
+
+
+def _loose_keys():
+    """:func:`_keys` by :func:`_loose_key`."""
+    loose = {}
+    for key, names in _keys().items():
+        loose.setdefault(_loose_key(key), []).extend(names)
+    return loose
 
 
 def _quiet_smiles(text):
@@ -658,7 +680,8 @@ def _keys():
 def _check_library_names():
     """Refuse, at import, a library in which one name, description or signed ion name means
     two species: the lookup would depend on the tables' order."""
-    clash = {k: v for k, v in _keys().items() if len(set(v)) > 1}
+    clash = {k: v for table in (_keys(), _loose_keys()) for k, v in table.items()
+             if len(set(v)) > 1}
     if clash:
         raise RuntimeError(f"the species library names different species alike: {clash}")
 
@@ -708,7 +731,8 @@ def _library_entry(species, table):
 def get_salt(name):
     """A :class:`Salt` from the library by name, or ``name`` itself if it is a Salt.
 
-    Case and surrounding blanks are ignored (``"lipf6"``, ``"LiPF₆"`` as ``"LiPF6"``), and a
+    Case, blanks, hyphens and the ions' signs are ignored (``"lipf6"``, ``"Li PF6"``,
+    ``"Li+ PF6-"``, ``"LiPF₆"`` as ``"LiPF6"``), and a
     library salt may be named by its ions' chemical names (``"lithium hexafluorophosphate"``),
     as :func:`get_species` takes a species' description.
 
@@ -721,7 +745,13 @@ def get_salt(name):
     if isinstance(name, Salt):
         return name
     if isinstance(name, str):
-        found = _salt_keys().get(_lookup_key(name))
+        key = _lookup_key(name)
+        found = _salt_keys().get(key)
+        if found is None:
+            # "Li PF6", "li-pf6", "Li+ PF6-": blanks, hyphens and the ions' signs as
+            # option_words.choice_word reads a word's spacing
+            loose = {_loose_key(k, signs=True): v for k, v in _salt_keys().items()}
+            found = loose.get(_loose_key(key, signs=True))
         if found is not None:
             return SALTS[found]
     hint = (_salt_mixture_hint(name) or _salt_smiles_hint(name)
