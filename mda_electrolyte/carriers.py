@@ -23,7 +23,6 @@ import numpy as np
 import scipy.sparse
 from MDAnalysis.core.groups import AtomGroup
 from MDAnalysis.core.universe import Universe
-from MDAnalysis.lib.distances import minimize_vectors
 from MDAnalysis.lib.mdamath import triclinic_vectors
 
 from ase_electrolyte.atoms_checks import (
@@ -676,43 +675,61 @@ def count_far_steps(positions, boxes):
     return int(np.count_nonzero(np.abs(steps) > FAR_STEP)), int(steps.size)
 
 
-def unwrap_trajectory(positions, boxes):
-    """Unwrap positions by accumulating minimum-image displacements between consecutive frames.
+def unwrap_trajectory(positions, boxes, start=None):
+    """Unwrap positions as MDAnalysis' :class:`~MDAnalysis.transformations.nojump.NoJump` does
+    (Kulke & Vermaas, J. Chem. Theory Comput. 18, 6161 (2022), eq. B6): in fractional
+    coordinates of each frame's own box.
 
-    Exact when no particle moves more than half a box length between consecutive frames; works
-    on wrapped and on already unwrapped input alike.
+    A particle's fractional coordinates change between consecutive frames by the step minus
+    whole box vectors; the whole vectors are removed and the fractional track is turned back
+    into Å with the box of each frame. A barostat that scales coordinates with the box keeps the
+    fractional track continuous, so wrapped input and the engine's unwrapped input give the same
+    track; summing minimum-image steps in Å instead adds each image's share of every box change
+    (+5 % in D of 16 ions wandering across a 20 Å box that fluctuates by 2 % per frame). Exact
+    when no particle moves more than half a box vector between
+    consecutive frames; works on wrapped and on already unwrapped input alike.
 
     Parameters
     ----------
     positions : numpy.ndarray, shape (T, n, 3)
         Positions in Å (wrapped or not).
     boxes : numpy.ndarray, shape (T, 6)
-        MDAnalysis box of every frame; the displacement into frame t uses the box of frame t.
+        MDAnalysis box of every frame.
+    start : numpy.ndarray, shape (n, 3), optional
+        Unwrapped positions (Å) of frame 0, where ``positions[0]`` continues a track unwrapped
+        before (a trajectory read in chunks); default ``positions[0]``.
 
     Returns
     -------
     numpy.ndarray, shape (T, n, 3)
-        New array starting at ``positions[0]``.
+        New array starting at ``start``.
     """
     positions = np.asarray(positions, dtype=np.float64)
+    boxes = np.asarray(boxes, dtype=np.float64)
     out = np.empty_like(positions)
-    out[0] = positions[0]
-    # displacements, images and their running sum all live in ``out``: no T×n×3 temporaries
-    # beyond one, which keeps unwrapping well below the cost of reading the frames
-    disp = np.subtract(positions[1:], positions[:-1], out=out[1:])
+    out[0] = positions[0] if start is None else start
     if _constant_orthorhombic(boxes):
-        # one vectorised minimum-image step for all frames
+        # one box: the fractional and the Cartesian forms are the same, vectorised in place
+        # (no T x n x 3 temporaries beyond one, well below the cost of reading the frames)
+        disp = np.subtract(positions[1:], positions[:-1], out=out[1:])
         length = boxes[0, :3]
         shift = disp / length
         np.rint(shift, out=shift)
         shift *= length
         disp -= shift
         del shift
-    else:
-        for t in range(disp.shape[0]):
-            disp[t] = minimize_vectors(disp[t], boxes[t + 1].astype(np.float32))
-    np.cumsum(disp, axis=0, out=disp)
-    disp += positions[0]
+        np.cumsum(disp, axis=0, out=disp)
+        disp += out[0]
+        return out
+    h = _box_matrices(boxes)
+    frac = np.einsum("tnj,tjk->tnk", positions, np.linalg.inv(h))
+    steps = np.diff(frac, axis=0)
+    steps -= np.rint(steps)
+    frac[0] = out[0] @ np.linalg.inv(h[0])
+    np.cumsum(steps, axis=0, out=steps)
+    frac[1:] = frac[0] + steps
+    del steps
+    np.einsum("tnj,tjk->tnk", frac[1:], h[1:], out=out[1:])
     return out
 
 

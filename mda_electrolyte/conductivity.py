@@ -846,8 +846,10 @@ class EinsteinHelfandConductivity(CarrierAnalysis):
         is fitted up to that lag with a RuntimeWarning naming it (``results.fit_window``
         records the range used); one holding fewer than 3 lags is refused before the pass.
     unwrap : bool
-        Unwrap positions by accumulating minimum-image displacements between analysed frames
-        (needs a box and frames closer than half a box). If ``False`` (default), positions that
+        Unwrap positions as MDAnalysis' ``NoJump`` does: minimum-image steps between analysed
+        frames in fractional coordinates of each frame's box
+        (:func:`~mda_electrolyte.carriers.unwrap_trajectory`; needs a box and frames closer
+        than half a box). If ``False`` (default), positions that
         jump by more than half a box between frames raise an error.
     n_blocks : int, optional
         Blocks each trajectory is split into (default 10 for one trajectory, 1 for several).

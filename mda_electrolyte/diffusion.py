@@ -149,8 +149,11 @@ class Diffusion(CarrierAnalysis):
         is fitted up to that lag with a RuntimeWarning naming it (``results.fit_window``
         records the range used); one holding fewer than 3 lags is refused before the pass.
     unwrap : bool
-        Unwrap positions by accumulating minimum-image displacements between analysed frames (needs
-        a box, and frames closer than half a box). If ``False`` (default), positions that jump by
+        Unwrap positions as MDAnalysis' ``NoJump`` does: minimum-image steps between analysed
+        frames in fractional coordinates of each frame's box, so that wrapped input and the
+        engine's unwrapped positions of an NPT run give the same D
+        (:func:`~mda_electrolyte.carriers.unwrap_trajectory`; needs a box, and frames closer
+        than half a box). If ``False`` (default), positions that jump by
         more than half a box between frames raise an error.
     charges, ion_center, compound
         As for :class:`~mda_electrolyte.GreenKuboConductivity`; charges (optional here) are passed

@@ -50,6 +50,7 @@ from .carriers import (
     _MAX_VOLUME_SPREAD,
     FAR_STEP,
     MAX_FAR_STEPS,
+    _box_matrices,
     _box_volumes,
     check_temperature,
     check_volume,
@@ -662,7 +663,7 @@ class IonCollector(FrameAnalysis):
 
     Fills only ``_prepare``, ``_single_frame`` and ``_conclude``; runs on the serial,
     multiprocessing and dask backends (each part unwraps its own frames; the parts are joined
-    by minimum-image steps in ``_conclude``).
+    by whole box vectors of each frame's box in ``_conclude``).
 
     Parameters
     ----------
@@ -678,7 +679,8 @@ class IonCollector(FrameAnalysis):
     velocities, positions : bool or "auto"
         Collect them (``"auto"``: if the trajectory has them; positions always).
     unwrap : bool
-        Unwrap positions by minimum-image steps between analysed frames (needs a box).
+        Unwrap positions by minimum-image steps between analysed frames in fractional
+        coordinates of each frame's box, as MDAnalysis' ``NoJump`` (needs a box).
     ion_velocity_budget : int
         Bytes allowed for per-ion velocities of every frame; beyond it only the species
         currents are kept (the Green–Kubo self/distinct split is then not available).
@@ -1158,12 +1160,14 @@ class IonCollector(FrameAnalysis):
                         f"or non-finite one: {boxes[row].tolist()}), so positions cannot be "
                         "unwrapped through it; analyse the frames before it (run(stop=...)) or "
                         "repair the trajectory")
-                unwrapped = unwrap_trajectory(joined, joined_boxes)
+                # the track read so far goes on in fractional coordinates (NoJump): a shift
+                # in Å fixed at the chunk's edge would not scale with the box after it
+                unwrapped = unwrap_trajectory(joined, joined_boxes, start=self._last_unwrapped)
                 far, judged = count_far_steps(joined, joined_boxes)
                 r.far_steps[0] += far
                 r.far_steps[1] += judged
                 if self._last_raw is not None:
-                    unwrapped = unwrapped[1:] - self._last_raw + self._last_unwrapped
+                    unwrapped = unwrapped[1:]
             else:
                 # judged where a box is known, also next to a frame without one
                 if joined.shape[0] > 1:
@@ -1341,14 +1345,31 @@ class IonCollector(FrameAnalysis):
         )
 
     def _joined_positions(self, r, boxes, n_frames):
-        """Join the parts' unwrapped tracks (one shift per part) and make molecules whole."""
+        """Join the parts' unwrapped tracks and make molecules whole.
+
+        Both are whole box vectors added to a tracked atom (images, fractional coordinates),
+        turned into Å with the box of every frame as :func:`~mda_electrolyte.carriers.
+        unwrap_trajectory` does: a shift in Å fixed at one frame stretched a molecule across
+        the boundary by the box's change, and joined parts differently from one serial pass,
+        when the box changes (NPT)."""
         parts = np.asarray(r.part_frames, dtype=np.intp)
         starts = np.concatenate([[0], np.cumsum(parts)[:-1]])
         first_raw, last_raw, last_unw = r.first_raw, r.last_raw, r.last_unwrapped
-        # constant shift of every tracked atom: molecules whole at frame 0 (in its box, where
+        valid = np.isfinite(_box_volumes(boxes))
+        # a frame without a box (allowed without unwrapping) keeps the images of the first box
+        # with one; without any box there is no image to add
+        matrices = None
+        if valid.any():
+            matrices = _box_matrices(np.where(valid[:, None], boxes,
+                                              boxes[np.flatnonzero(valid)[0]]))
+
+        def images(shift, frame):
+            return np.rint(shift @ np.linalg.inv(matrices[frame]))
+
+        # images of every tracked atom per part: molecules whole at frame 0 (in its box, where
         # it has one; another frame without a box does not matter here), then continuity
         shifts = np.zeros((parts.size,) + first_raw.shape[1:])
-        if np.isfinite(_box_volumes(boxes[:1]))[0]:
+        if valid[0]:
             start = 0
             whole = first_raw[0].copy()
             for s in self.species:
@@ -1357,14 +1378,16 @@ class IonCollector(FrameAnalysis):
                     first = first_raw[0, start : start + n_tr]
                     whole[start : start + n_tr] = make_whole(first, s.ids, boxes[0])
                 start += n_tr
-            shifts[0] = whole - first_raw[0]
+            shifts[0] = images(whole - first_raw[0], 0)
         for p in range(1, parts.size):
             if self._unwrap:
-                step = unwrap_trajectory(
+                last = starts[p] - 1
+                joined = unwrap_trajectory(
                     np.concatenate([last_raw[p - 1][None], first_raw[p][None]]),
-                    boxes[starts[p] - 1 : starts[p] + 1],
-                )[1] - last_raw[p - 1]
-                shifts[p] = last_unw[p - 1] + shifts[p - 1] + step - first_raw[p]
+                    boxes[last : starts[p] + 1],
+                    start=last_unw[p - 1] + shifts[p - 1] @ matrices[last],
+                )[1]
+                shifts[p] = images(joined - first_raw[p], starts[p])
             else:
                 jump = find_wrapping_jump(
                     np.stack([last_raw[p - 1], first_raw[p]]),
@@ -1385,12 +1408,16 @@ class IonCollector(FrameAnalysis):
             if not np.any(shifts[p]):
                 continue
             rows = slice(starts[p], starts[p] + parts[p])
-            add = self._apply(self._maps, shifts[p][None])[0]
-            position_sum[rows] += add[:n_sp]
-            dipole[rows] += add[n_sp : 2 * n_sp]
-            com[rows] += add[2 * n_sp]
+            # summed images of each row (species sums, dipoles, ion centres) times each box
+            add = np.einsum("rj,tjk->trk", self._apply(self._maps, shifts[p][None])[0],
+                            matrices[rows])
+            position_sum[rows] += add[:, :n_sp]
+            dipole[rows] += add[:, n_sp : 2 * n_sp]
+            com[rows] += add[:, 2 * n_sp]
             k_rows = slice(kept_starts[p], kept_starts[p] + r.kept_counts[p])
-            kept[k_rows] += self._apply(self._centre, shifts[p][None])[0]
+            kept[k_rows] += np.einsum("rj,tjk->trk",
+                                      self._apply(self._centre, shifts[p][None])[0],
+                                      matrices[index[k_rows]])
         return {"position_sum": position_sum, "dipole": dipole, "com_position": com,
                 "ion_positions": kept, "ion_stride": stride, "ion_offset": offset}
 
