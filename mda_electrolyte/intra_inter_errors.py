@@ -31,13 +31,14 @@ from MDAnalysis.analysis.results import ResultsGroup
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import mark_not_valid
-from ase_electrolyte.finetuning import _MAX_STRESS, _check_net_force
+from ase_electrolyte.finetuning import _check_net_force
 
 from .analysis_base import FrameAnalysis, kept_frame, require_results
 from .error_metrics import PairStream, error_estimates
 from .force_decomposition import dof_decomposition, intramolecular_stress
 from .model_frames import FrameSource
 from .model_labels import (
+    MAX_STRESS,
     RESULTS_POSITION_TOLERANCE,
     EvaluationMethod,
     IsolatedMoleculeEvaluator,
@@ -52,6 +53,7 @@ from .model_labels import (
     placeholder_labels,
     read_frames,
     stored_labels,
+    stress_label_bound,
 )
 from .molecules import check_vacuum, check_whole, isolated_molecules, make_whole
 from .plotting import count_argument, draws_user_text
@@ -528,11 +530,13 @@ def _mark_energy(tree, components, note):
     return out
 
 
-#: Largest stress (eV/Å³, any component; median over the frames) of stored labels: 1 eV/Å³ is
-#: 160 GPa, the bound :func:`ase_electrolyte.finetuning.read_labelled` puts on training labels.
-#: A liquid's stresses in kbar or bar read as eV/Å³ (×1602, ×1.6e6) lie beyond it; in GPa (×160)
-#: mostly within, and those are marked after the model has run (:func:`unit_doubt`).
-MAX_LABEL_STRESS = _MAX_STRESS
+#: Largest stress (eV/Å³, any component; median over the frames) of stored labels without
+#: forces that make more: :data:`mda_electrolyte.model_labels.MAX_STRESS` (160 GPa), the bound
+#: of :func:`~mda_electrolyte.model_labels.stress_label_bound` that the fine-tune's training
+#: labels meet too. A liquid's stresses in kbar or bar read as eV/Å³ (×1602, ×1.6e6) lie beyond
+#: it; in GPa (×160) mostly within, and those are marked after the model has run
+#: (:func:`unit_doubt`).
+MAX_LABEL_STRESS = MAX_STRESS
 
 
 #: Intermolecular energy per atom (eV) of the reference's stored labels below which they are
@@ -603,26 +607,34 @@ def isolated_energy_doubt(frame_energies, molecule_energies, atoms_per_molecule)
     return None
 
 
-def _check_label_values(labels):
+def _check_label_values(labels, volumes=None):
     """Refuse labels whose values alone show another unit or another system: forces that do
     not sum to about zero (:func:`ase_electrolyte.finetuning._check_net_force`, the check the
     fine-tune applies to its training labels) and stresses no liquid has (a median over the
-    frames of the largest component above :data:`MAX_LABEL_STRESS`). Cheap, and before any
-    model evaluation: compared with the model, such labels were found only after it had run
-    on every frame."""
+    frames of the largest component above
+    :func:`~mda_electrolyte.model_labels.stress_label_bound`, the bound of the fine-tune's
+    training labels: :data:`MAX_LABEL_STRESS`, or what the frame's forces make, per frame of
+    volume ``volumes[k]``, Å³). Cheap, and before any model evaluation: compared with the
+    model, such labels were found only after it had run on every frame."""
     for k, lab in enumerate(labels):
         if lab["forces"] is not None and len(lab["forces"]) > 1:
             _check_net_force(lab["forces"], f"reference frame {k}")
-    stresses = [float(np.max(np.abs(lab["stress"]))) for lab in labels
-                if lab["stress"] is not None]
-    if stresses and float(np.median(stresses)) > MAX_LABEL_STRESS:
-        worst = int(np.argmax(stresses))
+    judged = [(k, float(np.max(np.abs(lab["stress"]))),
+               stress_label_bound(lab["forces"], None if volumes is None else volumes[k]))
+              for k, lab in enumerate(labels) if lab["stress"] is not None]
+    # a frame of atoms pressed together carries a stress of its forces' virial scale, beyond
+    # 1 eV/Å³ (refused here before, while the fine-tune trained on the same labels)
+    if judged and float(np.median([s / b for _, s, b in judged])) > 1.0:
+        stresses = np.array([s for _, s, _ in judged])
+        worst = judged[int(np.argmax(stresses))]
+        bound = float(np.median([b for _, _, b in judged]))
         raise ValueError(
             f"the reference stresses reach {float(np.median(stresses)):.3g} eV/Å³ (median over "
-            f"the frames of the largest component; {stresses[worst]:.3g} in frame {worst}), "
+            f"the frames of the largest component; {worst[1]:.3g} in frame {worst[0]}), "
             f"{float(np.median(stresses)) * 160.21766:.3g} GPa: no liquid is under such a "
-            f"stress (at most {MAX_LABEL_STRESS:g} eV/Å³ here); are they in GPa, kbar or bar? "
-            "convert the stress labels to eV/Å³"
+            f"stress (at most {bound:.3g} eV/Å³ here, {MAX_LABEL_STRESS:g} or what the "
+            "frames' forces make); are they in GPa, kbar or bar? convert the stress labels to "
+            "eV/Å³"
         )
 
 
@@ -803,7 +815,8 @@ def _frame_labels(label_frames):
             f"the reference labels of {len(free)} of {len(labels)} frames hold only a "
             f"free_energy (frame {', '.join(map(str, free[:10]))}{' ...' if len(free) > 10 else ''}"
             ") while the others hold an energy: store one of the two for every frame")
-    _check_label_values(labels)
+    _check_label_values(labels, [float(abs(atoms.cell.volume)) if atoms.pbc.all() else None
+                                  for atoms in label_frames])
     return labels
 
 

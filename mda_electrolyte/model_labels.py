@@ -27,7 +27,55 @@ from ase_electrolyte.atoms_checks import check_number
 __all__ = ["IsolatedMoleculeEvaluator", "StoredMoleculeLabels", "EvaluationMethod",
            "evaluate_frame", "read_frames", "stored_labels", "is_calculator", "geometry_key",
            "calculator_name", "input_checks", "check_calculator_inputs",
-           "background_self_energy", "madelung_energy", "check_vacuum_beyond_cutoff"]
+           "background_self_energy", "madelung_energy", "check_vacuum_beyond_cutoff",
+           "stress_label_bound", "MAX_STRESS"]
+
+#: Largest stress (eV/Å³, any component) a label in eV/Å³ has without forces that make more
+#: (:func:`stress_label_bound`): 1 eV/Å³ is 160 GPa, beyond any liquid or crystal near its
+#: density, where a stress in GPa, kbar or bar written as eV/Å³ (×160, ×1602, ×1.6e6) of a
+#: few GPa lands.
+MAX_STRESS = 1.0
+
+
+def stress_label_bound(forces=None, volume=None):
+    r"""The largest stress component (eV/Å³) a frame's label in eV/Å³ may have.
+
+    :data:`MAX_STRESS`, or the virial scale of the frame's force labels where larger,
+    :math:`\sum_i |\mathbf F_i| \, (V/N)^{1/3} / V`: a frame of atoms pressed together
+    carries a stress of that order (EMT copper rattled by 0.2-0.3 Å in a 4-atom cell, closest
+    pair 1.1-1.9 Å, RMS forces 5-60 eV/Å, has stresses of 0.5-3.5 eV/Å³, 0.15-0.35 of this
+    scale), while a stress written in GPa of a frame with forces of a few eV/Å exceeds it
+    5-fold. The one bound of stored stress labels: the fine-tune's training labels
+    (:func:`ase_electrolyte.finetuning.read_labelled`) and the references of
+    :class:`~mda_electrolyte.IntraInterErrors`.
+
+    Parameters
+    ----------
+    forces : array_like, shape (n_atoms, 3), optional
+        The frame's force labels, eV/Å (None: the bound is :data:`MAX_STRESS`).
+    volume : float, optional
+        The cell volume, Å³ (needed with ``forces``).
+
+    Returns
+    -------
+    float
+        eV/Å³.
+
+    Examples
+    --------
+    >>> stress_label_bound()
+    1.0
+    >>> round(stress_label_bound([[30.0, 0, 0], [-30.0, 0, 0]], 8.0), 3)
+    11.906
+    """
+    if forces is None or volume is None:
+        return MAX_STRESS
+    forces = np.asarray(forces, dtype=np.float64).reshape(-1, 3)
+    volume = abs(float(volume))
+    if not len(forces) or not volume > 0.0:
+        return MAX_STRESS
+    scale = float(np.linalg.norm(forces, axis=1).sum()) * (volume / len(forces)) ** (1 / 3)
+    return max(MAX_STRESS, scale / volume)
 
 
 def geometry_key(numbers, positions, decimals):
