@@ -770,7 +770,9 @@ class SolvationShells(FrameAnalysis):
         to all of them, exceeds :data:`TABLE_WARNING_BYTES` (1 GiB) says so in a warning with
         its cost per cation and frame (in a parallel run, from each worker).
         ``None`` (default): the table while the run's, extrapolated from its first 10
-        frames, stays within :data:`TABLE_BUDGET_BYTES` (256 MiB); beyond it the table is
+        frames, stays within :data:`TABLE_BUDGET_BYTES` (256 MiB; a parallel run's calling
+        process judges the same 10 frames before the parts are sent out, reading them twice,
+        so every backend keeps or drops the table as the serial run does); beyond it the table is
         dropped, the pass goes on counting the RDFs of every frame, and the shells are counted
         frame by frame in a second pass over the same frames (the same backend) with the
         cutoffs then known, as ``store_table=False`` counts them: the same results (the
@@ -889,7 +891,14 @@ class SolvationShells(FrameAnalysis):
     of the cations against every atom of the species, up to the RDF range) are reduced to a
     compact table and summed histograms; cutoffs from the RDF first minima are found over all
     analysed frames in ``_conclude``, so ``run(backend="multiprocessing")`` and ``"dask"`` give
-    the serial results. The shells equal solvation-analysis' ``Solute`` with the same radii.
+    the serial results. The shells equal solvation-analysis' ``Solute`` with the same radii,
+    also for bidentate solvents, bridging anions, empty shells and triclinic cells whose size
+    changes (a random Li⁺/DME/BF₄⁻ cell: the same 160 frame–cation–molecule triples), except
+    for pairs within single-precision rounding of a cutoff (a few 1e-8 Å at 2 Å): those are
+    inside here (their float32 distance is the cutoff), while solvation-analysis compares
+    double-precision distances taken with single-precision cell vectors (off by up to 1e-6 Å
+    in a tilted cell), placing some on either side. Cations of two elements (Li⁺ and Na⁺),
+    which solvation-analysis pools as one solute, are refused: run one analysis per element.
 
     Examples
     --------
@@ -1096,7 +1105,12 @@ class SolvationShells(FrameAnalysis):
         # _get_aggregator); everything else is derived from them in _conclude
         # parts that dropped their table (store_table=None beyond TABLE_BUDGET_BYTES)
         self.results._dropped = 0
-        self._dropping = False
+        # a parallel run's parts drop their table as the calling process decided from the
+        # run's first frames (_probe_table), as a serial run decides from the same frames
+        decided = getattr(self, "_table_decision", None)
+        self._dropping = bool(decided)
+        if decided:
+            self.results._dropped = decided
         if self._store_table:
             self.results._rows = ShellTableBuilder()
         else:
@@ -1175,7 +1189,13 @@ class SolvationShells(FrameAnalysis):
                                  self._search_radius * (1.0 + 1e-6) + _SEARCH_MARGIN, box)
         dist = _pair_distances(positions[cation_ix[pairs[:, 0]]],
                                positions[self._targets[pairs[:, 1]]], box)
-        found = dist <= self._search_radius
+        # a shell holds the pairs whose single-precision distance is within its cutoff
+        # (shell_members): so does the table that is its source, else a pair 2e-8 Å beyond
+        # a cutoff of 2 Å was in the shell when another species' cutoff was larger, out of
+        # it when this cutoff was the largest (the collection radius)
+        single = dist.astype(np.float32)
+        found = (dist <= self._search_radius) | (single <= np.float32(self._radius))
+        single = single[found]
         pairs, dist = pairs[found], dist[found]
         cation = pairs[:, 0].astype(np.int32)
         atom = self._targets[pairs[:, 1]]
@@ -1208,9 +1228,9 @@ class SolvationShells(FrameAnalysis):
                     lower[:] = 0
                 flat = species[keep].astype(np.intp) * below.shape[1] + np.maximum(lower, 0)
                 below += np.bincount(flat, minlength=below.size).reshape(below.shape)
-        keep = (species >= 0) & (dist <= self._radius)
+        keep = (species >= 0) & (single <= np.float32(self._radius))
         c, a, d = cation[keep], atom[keep], dist[keep]
-        within = d <= self._known_radius[species[keep]]
+        within = single[keep] <= self._known_radius[species[keep]].astype(np.float32)
         self.results._known_pairs += np.bincount(species[keep][within],
                                                  minlength=len(self._species))
         # compared in the table's single precision, as a fallback's shell is counted
@@ -1246,7 +1266,8 @@ class SolvationShells(FrameAnalysis):
                 histogram_bins(dist[oxy], edges))
         if self._store_table:
             self.results._rows.add_frame(*rows)
-            if self.results._rows.n_frames == _TABLE_PROBE_FRAMES:
+            if (self.results._rows.n_frames == self._table_limits[0]
+                    and getattr(self, "_table_decision", None) is None):
                 self._check_table_size()
         else:
             table = ShellTable.of_frame(self._layout, self._radius, self._edges, *rows)
@@ -1265,21 +1286,22 @@ class SolvationShells(FrameAnalysis):
         frames = getattr(self, "_run_frames", None) or self.n_frames
         per_frame = self.results._rows.used_bytes / self.results._rows.n_frames
         expected = per_frame * frames
+        probe, budget, warning_bytes = self._table_limits
         if self._table_auto:
-            if expected > TABLE_BUDGET_BYTES:
+            if expected > budget:
                 # the RDF counts go on over every frame; the shells are counted in a second
                 # pass once the cutoffs are known (_conclude)
                 self._dropping = True
                 self.results._rows = ShellTableBuilder()
                 self.results._dropped = per_frame / self._layout.n_cations
             return
-        if expected <= TABLE_WARNING_BYTES:
+        if expected <= warning_bytes:
             return
         n_cat = self._layout.n_cations
         warnings.warn(
             f"SolvationShells: store_table=True keeps every cation–atom pair within "
             f"{self._radius:g} Å: {per_frame / n_cat:.0f} bytes per cation and frame on the "
-            f"first {_TABLE_PROBE_FRAMES} frames, so about {expected / 2**30:.1f} GB for the "
+            f"first {probe} frames, so about {expected / 2**30:.1f} GB for the "
             f"{frames} frames of this run (the conclusion's peak is a few times that); with "
             "cutoffs known, store_table=False reduces each frame to its shells as it is read "
             "(about 8 bytes per cation and frame): find the cutoffs on spaced frames "
@@ -1301,6 +1323,31 @@ class SolvationShells(FrameAnalysis):
         self._run_frames = int(self.n_frames)
         _check_boxes_before_pass(self._trajectory, frames,
                                 self._rdf_range[1], "SolvationShells", self._box_refusal)
+        # read here, in the calling process: a dask worker is a fresh interpreter (spawned)
+        # that saw the module's values, not the ones the caller set
+        self._table_limits = (_TABLE_PROBE_FRAMES, TABLE_BUDGET_BYTES, TABLE_WARNING_BYTES)
+        self._table_decision = None
+        backend = getattr(self, "_backend_choice", ("serial",))[0]
+        if (self._table_auto and self._store_table and backend != "serial"
+                and len(frames) >= _TABLE_PROBE_FRAMES):
+            self._table_decision = self._probe_table(frames[:_TABLE_PROBE_FRAMES])
+
+    def _probe_table(self, frames):
+        """The per cation and frame size of a table to drop (``store_table=None`` beyond
+        the budget) or 0 to keep it, judged from ``frames``, the run's first ones.
+
+        A serial run judges its table at its first :data:`_TABLE_PROBE_FRAMES` frames; a
+        parallel worker judging its own part's first frames could decide otherwise (its frames
+        are others, or fewer than those), and the results would then keep or lack
+        ``results.table`` by the backend. The calling process judges the same frames a serial
+        run does, once, before the parts are sent out (those frames are read twice)."""
+        # AnalysisBase's _compute sets the run's frames and times to the part's
+        kept = self.frames, self.times
+        try:
+            part = self._compute(np.column_stack([np.arange(len(frames)), frames]))
+        finally:
+            self.frames, self.times = kept
+        return part.results._dropped if part._dropping else 0
 
     def _reduced_box(self, box):
         """:func:`~mda_electrolyte.analysis_base.reduced_box` of ``box``, once per distinct box
@@ -1443,6 +1490,7 @@ class SolvationShells(FrameAnalysis):
         second = copy.copy(self)
         second._store_table = second._table_auto = False
         second._dropping = False
+        second._table_decision = None
         if cutoffs is not None:
             second._pass = "second"
             second._rdf_needed = False
