@@ -78,7 +78,9 @@ def test_a_pressure_shift_carries_the_dof_of_the_compressibility_it_comes_from()
     alone = pressure_shift_for_density(1.18, 1.204, kappa).estimate
     assert alone.dof == pytest.approx(2.0)  # exact densities: all the error is the fit's
     both = pressure_shift_for_density(1.18, 1.204, kappa, rho_model_error=0.002).estimate
-    rel = 0.002 / 1.18 / kappa.kappa_per_bar
+    # the Tait shift's derivative by the model's density: exp((1 - ρm/ρt)/C) / (κ ρt)
+    growth = np.exp((1 - 1.18 / 1.204) / 0.0894)
+    rel = growth * 0.002 / 1.204 / kappa.kappa_per_bar
     delta = both.value
     k_term = delta * kappa.kappa_error / kappa.kappa_per_bar
     assert both.dof == pytest.approx(propagated_dof([(rel, None), (k_term, 2.0)]))
