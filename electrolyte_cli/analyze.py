@@ -199,6 +199,11 @@ def _given_with_list(args):
 #: Longest time between frames --dt accepts, ps (a microsecond; 1e308 overflowed the times).
 MAX_DT_PS = 1.0e6
 
+#: Shortest time between frames --dt accepts, ps (an attosecond, 100 times below the shortest
+#: MD time step): a spacing in seconds (2e-15 for 2 fs) was taken as 2e-15 ps and every rate
+#: came out 1e15 times too large, marked valid; 1e-320 overflowed them.
+MIN_DT_PS = 1.0e-6
+
 
 def _check_time_and_units(args, traj):
     """``--dt`` a time between frames, for inputs without their own; ``--lammps-units`` with a
@@ -209,6 +214,10 @@ def _check_time_and_units(args, traj):
         if not (math.isfinite(args.dt) and 0 < args.dt <= MAX_DT_PS):
             raise ValueError(f"--dt {args.dt:g}: give the time between frames in ps, a number "
                              f"above 0 and at most {MAX_DT_PS:g}")
+        if args.dt < MIN_DT_PS:
+            raise ValueError(f"--dt {args.dt:g} ps is below {MIN_DT_PS:g} ps, shorter than "
+                             "any MD time step: is it in seconds? give the time between "
+                             "frames in ps (2 fs = 0.002)")
         if traj.suffix.lower() in (".h5", ".h5md"):
             raise ValueError(f"--dt: {traj} is an H5MD file whose frames carry their own "
                              "times; leave out --dt")

@@ -292,6 +292,10 @@ class Parser(argparse.ArgumentParser):
         return f"; options are not abbreviated: give {'; '.join(given)}" if given else ""
 
 
+#: Whole numbers from 10**16 up are not spelled out in advice (their digits fill lines).
+_LONGEST_SPELLED = 10**16
+
+
 def _number_advice(text, kind):
     """What to write instead of ``text``, which Python's ``int``/``float`` (``kind``) refused.
 
@@ -305,8 +309,12 @@ def _number_advice(text, kind):
     with contextlib.suppress(ValueError):
         number = float(value)
         if kind == "int":
-            if number.is_integer():
+            if number.is_integer() and abs(number) < _LONGEST_SPELLED:
                 return f"; give a whole number without a point or exponent: {int(number)}"
+            if number.is_integer():
+                # 1e308 was spelled out in its 309 digits, a line no terminal shows whole
+                return (f"; give a whole number without a point or exponent ({value} is "
+                        f"{len(str(abs(int(number))))} digits long)")
             return "; give a whole number"
     if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+", value):
         # 1,000: a thousand or a decimal comma; which one only the user knows
@@ -324,7 +332,10 @@ def _number_advice(text, kind):
         return ("; give a whole number" if kind == "int" else
                 f"; write it without thousands separators: {value.replace(',', '')}")
     if re.fullmatch(r"[-+]?0[xob][0-9a-f_]+", value, re.IGNORECASE):
-        return f"; give it in decimal digits ({value} is {int(value, 0)})"
+        whole = int(value, 0)
+        shown = (str(whole) if abs(whole) < _LONGEST_SPELLED
+                 else f"{len(str(abs(whole)))} decimal digits long")
+        return f"; give it in decimal digits ({value} is {shown})"
     parts = re.split(r"\s*[,;]\s*|\s+", value)
     if len(parts) > 1 and all(_reads_as_number(part) for part in parts):
         # "0.5,0.5" (one value per salt of a mixture, per temperature) read "give a number"

@@ -108,6 +108,7 @@ def run(args):
     # reading a large --reference
     with A.options_named({"vacuum": "--vacuum"}):
         check_vacuum(args.vacuum)  # its bounds (1e308 was taken here, refused after the read)
+    _check_scale_range(parsed)
     if labels and Path(args.reference).is_file():
         from mda_electrolyte.model_labels import read_frames
 
@@ -249,7 +250,24 @@ def _parse_scales(text):
         raise ValueError(f"--scales {text!r} names no scale factor; give e.g. 0.9,1.0,1.2")
     for x in parsed:
         check_number("every --scales factor", x, above=0)
-    if len(set(parsed)) < len(parsed):
-        raise ValueError(f"--scales {text!r} names a factor twice (each costs a model "
-                         "evaluation of every scanned frame)")
+    # the scan keys its results by f"{s:g}" and refuses factors equal to 6 digits, but only
+    # once the trajectory was read: 1,1.0000001 passed here as two factors
+    keys = [f"{x:g}" for x in parsed]
+    if len(set(keys)) < len(keys):
+        raise ValueError(f"--scales {text!r} names a factor twice (to 6 significant digits; "
+                         "each costs a model evaluation of every scanned frame): give each "
+                         "once")
     return parsed
+
+
+def _check_scale_range(parsed):
+    """The scan's own bound on each factor (:data:`~mda_electrolyte.volume_scan.MAX_SCALE`),
+    named as ``--scales``: 1e308 passed here and was refused by the scan as ``scales[0]``
+    after the trajectory had been read."""
+    from mda_electrolyte.volume_scan import MAX_SCALE
+
+    for x in parsed or ():
+        if x > MAX_SCALE:
+            raise ValueError(f"--scales factor {x:g} is above {MAX_SCALE:g}: each must be "
+                             f"> 0 and <= {MAX_SCALE:g}, linear factors of a rigid-molecule "
+                             "scan (the volume scales by s³), such as 0.9,1.0,1.2")
