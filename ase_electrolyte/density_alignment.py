@@ -441,14 +441,15 @@ def pressure_shift_for_density(rho_model, rho_target, kappa_per_bar, *, rho_mode
     -------
     PressureShift
         With ``estimate``, ΔP as an Estimate. Not valid when the shift is within its error,
-        when the densities are more than a factor 1.25 apart (a constant compressibility does
-        not hold that far: a note says so), when the compressibility is above
+        when the densities are more than a factor 1.25 apart (no pressure shift carries a
+        liquid that far: a note says so), when the compressibility is above
         :data:`MAX_LIQUID_COMPRESSIBILITY` (a gas's, or one in 1/GPa), or when the
         compressibility is not valid or has
         no error estimate (``kappa_error`` NaN, e.g. a fit of 2 points without density
-        errors). Over 2000 replicas of a 2 % density difference, ρ error 0.002 g/cm³ and κ_T
-        errors of 5 % and 20 %, the first-order error gave z-scores of mean +0.04 and +0.17,
-        standard deviation 1.00 and 1.04.
+        errors). Over 300 replicas of a model 4 % too light against a Murnaghan liquid
+        (K' = 10), ρ error 0.002 g/cm³, the first-order error gave z-scores of mean near 0
+        and standard deviation near 1 (``tests/test_box29_tait_shift.py``; the linear response
+        sat 4 standard errors off).
 
     Raises
     ------
