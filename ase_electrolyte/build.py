@@ -268,10 +268,12 @@ def composition_counts(
 
     Parameters
     ----------
-    solvent : dict
+    solvent : dict or str
         ``{species: share}``; species are library names or
         :class:`~ase_electrolyte.species.Species`,
-        shares are positive numbers (normalised), e.g. ``{"EC": 3, "EMC": 7}``.
+        shares are positive numbers (normalised), e.g. ``{"EC": 3, "EMC": 7}``; or the same
+        as text, ``"EC:3,EMC:7"`` (:func:`~ase_electrolyte.species.parse_shares`; one name
+        alone, ``"EC"``, is the pure solvent).
     salt : str or Salt, optional
         ``"LiPF6"`` etc.; ``None`` for a pure solvent.
     concentration : float
@@ -321,6 +323,7 @@ def composition_counts(
         formula unit (the message names them and the smallest ``n_atoms`` that keeps one of
         each), or two different species of one name.
     """
+    solvent = _solvent_shares(solvent)
     if not isinstance(solvent, dict) or not solvent:
         raise ValueError("solvent must be a non-empty dict {name: share}, e.g. {'EC': 3, 'EMC': 7}"
                          + (f"; a salt alone: counts={_SOLVENT_FREE}" if salt is not None
@@ -438,6 +441,17 @@ def composition_counts(
         out[salt_obj.cation] = out.get(salt_obj.cation, 0) + n_c * n_salt
         out[salt_obj.anion] = out.get(salt_obj.anion, 0) + n_a * n_salt
     return out
+
+
+def _solvent_shares(solvent):
+    """``solvent`` as given, or its text ``"EC:3,EMC:7"`` (``"EC"``: the pure solvent) as
+    :func:`~ase_electrolyte.species.parse_shares` reads the CLI's and screening plans'; the
+    text was refused with advice about salts without solvent."""
+    if isinstance(solvent, str):
+        from .species import parse_shares
+
+        return parse_shares(solvent, "solvent", default=1.0)
+    return solvent
 
 
 def _share_per_molecule(solvents, ratio):
@@ -1174,8 +1188,9 @@ def electrolyte_box(
 
     Parameters
     ----------
-    solvent : dict, optional
-        ``{species: share}``, e.g. ``{"EC": 3, "EMC": 7}`` (see ``ratio``).
+    solvent : dict or str, optional
+        ``{species: share}``, e.g. ``{"EC": 3, "EMC": 7}`` (see ``ratio``), or the same as
+        text, ``"EC:3,EMC:7"``.
     salt : str or Salt, optional
         ``"LiPF6"``, ``"LiFSI"``, ``"LiTFSI"``, ``"NaPF6"``, ``"KPF6"`` or a
         :class:`~ase_electrolyte.species.Salt`.
@@ -1352,6 +1367,8 @@ def electrolyte_box(
         if solvent is None or (isinstance(solvent, dict) and not solvent):
             raise ValueError("give a solvent composition, e.g. solvent={'EC': 3, 'EMC': 7}, or "
                              f"counts={_SOLVENT_FREE}")
+        # read once: the packed-composition record after PACKMOL iterates it as a dict
+        solvent = _solvent_shares(solvent)
         plan = composition_counts(
             solvent, salt, concentration, units=units, n_atoms=n_atoms, ratio=ratio, density=density
         )

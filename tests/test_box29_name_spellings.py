@@ -42,3 +42,30 @@ def test_near_misses_and_wrong_signs_are_still_refused(written, match):
 def test_a_salt_near_miss_is_named():
     with pytest.raises(ValueError, match=r"unknown salt 'Li PF' \(did you mean [^)]*'LiPF6'"):
         get_salt("Li PF")
+
+
+def test_a_solvent_given_as_text_is_the_same_composition():
+    # the CLI's notation was refused with advice about salts without solvent
+    assert composition_counts("EC:3, EMC:7", "LiPF6", 1.0, n_atoms=800) == composition_counts(
+        {"EC": 3, "EMC": 7}, "LiPF6", 1.0, n_atoms=800)
+    assert composition_counts("EC", n_atoms=90) == composition_counts({"EC": 1}, n_atoms=90)
+
+
+@pytest.mark.parametrize("text, match", [
+    ("EC:0,EMC:1", r"solvent share of EC must be a finite number > 0"),
+    ("EC:-1", r"solvent share of EC must be"),
+    ("EC:nan,EMC:1", r"solvent share of EC must be"),
+    ("EC:3,EMC", r"gives the share of EC but not of EMC"),
+    ("EC:3,XYZ:7", r"unknown species 'XYZ'"),
+])
+def test_a_bad_solvent_text_is_refused_before_any_packing(text, match, monkeypatch):
+    import ase_electrolyte.build as build
+
+    def started(*args, **kwargs):
+        raise AssertionError("conformers or PACKMOL were started")
+
+    monkeypatch.setattr(build, "conformer", started)
+    monkeypatch.setattr(build, "_run_packmol", started)
+    with pytest.raises(ValueError, match=match):
+        build.electrolyte_box(solvent=text, salt="LiPF6", concentration=1.0, n_atoms=300,
+                              seed=0)
