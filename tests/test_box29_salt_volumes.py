@@ -65,9 +65,22 @@ def test_one_ion_pair_in_a_thousand_solvents_is_the_solvent():
     ({"EC": 40, "Li": 3, "PF6": 2, "FSI": 1}, r"ions FSI\+Li\+PF6"),
 ])
 def test_ions_without_a_measured_volume_warn_and_take_the_van_der_waals_rule(counts, match):
-    with pytest.warns(UserWarning, match=match + r".*density="):
+    with pytest.warns(UserWarning, match=match + r".*density=") as caught:
         rho = estimate_density(counts)
     assert rho == pytest.approx(_vdw_rule(counts), rel=1e-9)
+    # the warning sizes the possible error: the density with the ions at LiPF6's ratio of
+    # measured to van der Waals volume
+    salt = get_salt("LiPF6")
+    ratio = SALT_VOLUMES["LiPF6"][0] * A3_PER_CM3_MOL / (
+        1.1**3 * (salt.cation.vdw_volume + salt.anion.vdw_volume))
+    mass = sum(get_species(k).mass * n for k, n in counts.items())
+    volume = sum(n * (ratio * 1.1**3 * get_species(k).vdw_volume if get_species(k).charge
+                      else get_species(k).mass / (LIQUID_DENSITIES[get_species(k).name][0]
+                                                  * GCM3_TO_AMU_PER_A3))
+                 for k, n in counts.items())
+    shrunk = mass / volume / GCM3_TO_AMU_PER_A3
+    text = str(caught[0].message)
+    assert f"{rho:.3f} g/cm³ is likely low" in text and f"({shrunk:.3f} g/cm³" in text
 
 
 def test_a_superconcentrated_salt_is_beyond_the_measured_volume():
