@@ -770,9 +770,10 @@ class SolvationShells(FrameAnalysis):
         to all of them, exceeds :data:`TABLE_WARNING_BYTES` (1 GiB) says so in a warning with
         its cost per cation and frame (in a parallel run, from each worker).
         ``None`` (default): the table while the run's, extrapolated from its first 10
-        frames, stays within :data:`TABLE_BUDGET_BYTES` (256 MiB; a parallel run's calling
-        process judges the same 10 frames before the parts are sent out, reading them twice,
-        so every backend keeps or drops the table as the serial run does); beyond it the table is
+        frames, stays within :data:`TABLE_BUDGET_BYTES` (256 MiB; a run in several parts,
+        parallel or not, judges the same 10 frames before the parts are computed, reading
+        them twice, so every backend keeps or drops the table as one part does); beyond it
+        the table is
         dropped, the pass goes on counting the RDFs of every frame, and the shells are counted
         frame by frame in a second pass over the same frames (the same backend) with the
         cutoffs then known, as ``store_table=False`` counts them: the same results (the
@@ -1327,20 +1328,28 @@ class SolvationShells(FrameAnalysis):
         # that saw the module's values, not the ones the caller set
         self._table_limits = (_TABLE_PROBE_FRAMES, TABLE_BUDGET_BYTES, TABLE_WARNING_BYTES)
         self._table_decision = None
-        backend = getattr(self, "_backend_choice", ("serial",))[0]
-        if (self._table_auto and self._store_table and backend != "serial"
-                and len(frames) >= _TABLE_PROBE_FRAMES):
-            self._table_decision = self._probe_table(frames[:_TABLE_PROBE_FRAMES])
+
+    def _setup_computation_groups(self, n_parts, start=None, stop=None, step=None,
+                                  frames=None):
+        groups = super()._setup_computation_groups(n_parts, start=start, stop=stop, step=step,
+                                                   frames=frames)
+        probe = self._table_limits[0]
+        if (self._table_auto and self._store_table and len(groups) > 1
+                and self.n_frames >= probe):
+            first = np.concatenate([g[:, 1] for g in groups])[:probe]
+            self._table_decision = self._probe_table(first)
+        return groups
 
     def _probe_table(self, frames):
         """The per cation and frame size of a table to drop (``store_table=None`` beyond
         the budget) or 0 to keep it, judged from ``frames``, the run's first ones.
 
-        A serial run judges its table at its first :data:`_TABLE_PROBE_FRAMES` frames; a
-        parallel worker judging its own part's first frames could decide otherwise (its frames
-        are others, or fewer than those), and the results would then keep or lack
-        ``results.table`` by the backend. The calling process judges the same frames a serial
-        run does, once, before the parts are sent out (those frames are read twice)."""
+        A run of one part judges its table at its first :data:`_TABLE_PROBE_FRAMES` frames;
+        each of several parts (``n_parts``, ``n_workers``: a parallel backend's workers, or
+        the serial ``run(n_workers=2)``) judging its own first frames could decide otherwise
+        (its frames are others, or fewer than those), and the results would then keep or lack
+        ``results.table`` by the backend. The calling process judges the frames a run of one
+        part does, once, before the parts are computed (those frames are read twice)."""
         # AnalysisBase's _compute sets the run's frames and times to the part's
         kept = self.frames, self.times
         try:

@@ -2,11 +2,12 @@
 
 ``store_table=None`` drops the table when its size, extrapolated from the first
 ``_TABLE_PROBE_FRAMES`` frames, exceeds ``TABLE_BUDGET_BYTES``, and counts the shells in a
-second pass. A parallel run judged in each worker from that worker's own frames: with fewer
-frames per worker than the probe (10 frames on 2 workers, probe of 7) no worker judged, the
+second pass. A run in parts judged in each part from that part's own frames: with fewer
+frames per part than the probe (10 frames on 2 workers, probe of 7) no part judged, the
 table was kept where the serial run dropped it (``results.table`` present or absent by the
-backend), and a spawned dask worker read the module's budget, not the one the caller set.
-The calling process now judges the serial run's frames before the parts are sent out.
+backend, also in the serial ``run(n_workers=2)``), and a spawned dask worker read the
+module's budget, not the one the caller set. The calling process now judges the first frames
+of the run before its parts are computed.
 """
 
 import warnings
@@ -35,8 +36,10 @@ def test_parallel_drops_the_table_where_the_serial_run_does(monkeypatch):
     monkeypatch.setattr(solvation, "_TABLE_PROBE_FRAMES", 7)
     serial, n_serial = _run(u)
     parallel, n_parallel = _run(u, backend="multiprocessing", n_workers=2)
-    assert n_serial == n_parallel == 1
-    for shells in (serial, parallel):
+    # a serial run in two parts judged each part's first frames too
+    parts, n_parts = _run(u, n_workers=2)
+    assert n_serial == n_parallel == n_parts == 1
+    for shells in (serial, parallel, parts):
         assert "table" not in shells.results
         # the probe reads frames of the run, which keeps all of its own
         assert list(shells.frames) == list(range(u.trajectory.n_frames))
@@ -65,5 +68,6 @@ def test_the_budget_is_read_by_the_calling_process(monkeypatch, budget):
     shells = SolvationShells(*_bn_fec_groups(u), cutoffs={"pf6": 2.8})
     shells._configure_backend("multiprocessing", 2)
     shells._setup_frames(u.trajectory)
+    shells._setup_computation_groups(2)
     assert shells._table_limits[1] == budget
     assert (shells._table_decision > 0) == (budget == 0)
