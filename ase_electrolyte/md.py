@@ -110,6 +110,10 @@ __all__ = [
     "MIN_PDAMP_STEPS",
     "BATCH_PROGRESS_INTERVAL_S",
     "progress_bar_options",
+    "temperature_dof",
+    "velocity_temperature",
+    "atoms_temperature_dof",
+    "atoms_temperature",
 ]
 
 #: 1 atm in bar.
@@ -384,7 +388,7 @@ def _check_barostat_stiffness(atoms, calc, temperature_K, pdamp_fs, timestep_fs,
     if not np.isfinite(bulk) or bulk <= 0:
         return
     # W = (N_f + 3)·k_B·T·pdamp² with run_md's N_f = 3N − 3 (_internal_dof_integrator)
-    n_f = _degrees_of_freedom(atoms)
+    n_f = atoms_temperature_dof(atoms)
     kt = units.kB * temperature_K
     omega = np.sqrt(9.0 * atoms.get_volume() * bulk / ((n_f + 3) * kt)) / (pdamp_fs * units.fs)
     omega_dt = float(omega * timestep_fs * units.fs)
@@ -625,7 +629,7 @@ def _check_drift(atoms, temperature_K):
 
 
 #: How run_md counts the degrees of freedom of its temperature and thermostat, as its files
-#: record it (``run_info["temperature_dof"]``; :func:`_degrees_of_freedom`).
+#: record it (``run_info["temperature_dof"]``; :func:`atoms_temperature_dof`).
 _TEMPERATURE_DOF = "3N - constrained - 3 (centre of mass at rest, unless atoms are fixed)"
 
 
@@ -647,9 +651,20 @@ def _dof_change(stored, now):
 def _momentum_conserving(constraint):
     """Whether ``constraint`` keeps the total momentum: one of ASE's internal constraints
     (bond lengths, linear triatomics, internal coordinates), which act between atoms, or
-    ``FixCom``, which holds it at zero and already removes its 3 degrees of freedom."""
-    from ase.constraints import FixBondLengths, FixCom, FixInternals, FixLinearTriatomic
+    ``FixCom``, which holds it at zero and already removes its 3 degrees of freedom. A
+    ``Hookean`` spring between two atoms pulls them equally and oppositely and keeps it too (an
+    NVE run started at rest has 3N − 3 degrees of freedom, not 3N); one to a point or plane
+    takes momentum."""
+    from ase.constraints import (
+        FixBondLengths,
+        FixCom,
+        FixInternals,
+        FixLinearTriatomic,
+        Hookean,
+    )
 
+    if isinstance(constraint, Hookean):
+        return getattr(constraint, "_type", None) == "two atoms"
     return isinstance(constraint, (FixBondLengths, FixCom, FixInternals, FixLinearTriatomic))
 
 
@@ -660,56 +675,321 @@ def _com_removed(atoms):
     return len(atoms) > 1 and all(_momentum_conserving(c) for c in _acting_constraints(atoms))
 
 
-def _temperature_dof(n_atoms, constrained=0, com_removed=True):
-    """The one count of a temperature's degrees of freedom: N_dof = 3N − N_constraints − 3
-    where the centre-of-mass motion is no degree of freedom (GROMACS' and LAMMPS' default),
-    3N − N_constraints where it is one (atoms fixed in space take momentum). Every temperature
-    the package computes from velocities counts so (:func:`_velocity_temperature`)."""
-    return int(3 * n_atoms - constrained - (3 if com_removed else 0))
+def temperature_dof(n_atoms, n_constraints=None, com_removed=True):
+    """Degrees of freedom of a kinetic temperature: N_dof = 3N − N_constraints − 3.
 
+    The one count of the package: run_md's recorded temperature and its thermostat, the H5MD
+    writer's and the analyses' kinetic temperatures
+    (:func:`mda_electrolyte.conductivity.kinetic_temperature`) all use it. Where the
+    centre-of-mass motion is no degree of freedom (run_md's runs start without it and keep it
+    so; GROMACS' ``comm-mode`` and LAMMPS' ``compute temp/com`` default) its 3 are subtracted;
+    where atoms fixed in space take momentum (``FixAtoms``) the centre of mass moves thermally
+    and N_dof = 3N − N_constraints (ASE's ``get_temperature``).
 
-def _velocity_temperature(masses, velocities, dof, com_removed=True):
-    """Temperature (K) of ``velocities``, 2 (K − P²/2M) / (N_dof k_B) with ``com_removed``
-    (LAMMPS' ``compute temp/com``), else 2K / (N_dof k_B); N_dof of :func:`_temperature_dof`.
+    Parameters
+    ----------
+    n_atoms : int
+        Atoms with mass (N ≥ 1); a massless virtual site (TIP4P's M) moves with its molecule
+        and is none.
+    n_constraints : int, optional
+        Independent holonomic constraints (N_constraints, default 0): 3 per rigid water
+        (SETTLE, or ``FixBondLengths`` of its three distances), 1 per constrained bond, 3 per
+        atom fixed in space, 4 per rigid linear triatomic (``FixLinearTriatomic``).
+    com_removed : bool
+        Whether the centre-of-mass motion is no degree of freedom (default True; a single
+        atom keeps its 3).
 
-    ``masses`` (N,) in amu, ``velocities`` (..., N, 3) in ASE's units (Å per ASE time unit:
-    Å/ps over :data:`~ase_electrolyte.units.VELOCITY_TO_ANGSTROM_PER_PS`); one temperature per
-    leading index. With the centre of mass at rest (run_md's runs) P = 0; where it moves
-    thermally (a Langevin run, another code's run that keeps no momentum)
-    2 (K − P²/2M) / ((3N − 3) k_B) still averages T, since the centre of mass carries 3 of the
-    3N quadratic terms; and a drift is not counted as heat.
+    Returns
+    -------
+    int
+        N_dof, ≥ 0 (0: nothing moves, no temperature).
+
+    Raises
+    ------
+    ValueError
+        ``n_atoms`` or ``n_constraints`` not a whole number ≥ 1 (≥ 0), or more constraints
+        than the 3N (3N − 3) coordinates they constrain.
+
+    Examples
+    --------
+    >>> temperature_dof(32)                       # 32 argon atoms, run_md's count
+    93
+    >>> temperature_dof(24, n_constraints=24)     # 8 rigid waters
+    45
+    >>> temperature_dof(32, com_removed=False)    # ASE's get_temperature
+    96
     """
+    n_atoms = check_number("n_atoms (atoms with mass)", n_atoms, integer=True, minimum=1)
+    n_constraints = check_number("n_constraints (holonomic constraints)", n_constraints,
+                                 integer=True, minimum=0, allow_none=True) or 0
+    check_flag("com_removed", com_removed)
+    dof = 3 * n_atoms - n_constraints - (3 if com_removed and n_atoms > 1 else 0)
+    if dof < 0:
+        raise ValueError(
+            f"n_constraints = {n_constraints} exceeds the {dof + n_constraints} coordinates of "
+            f"{n_atoms} atoms{' about their centre of mass' if com_removed else ''}: count "
+            "independent constraints only (3 per rigid water, 1 per bond, 3 per fixed atom)")
+    return int(dof)
+
+
+def velocity_temperature(masses, velocities, dof, com_removed=True):
+    """Kinetic temperature (K) of velocities: T = 2 (K − P²/2M) / (N_dof k_B).
+
+    With ``com_removed`` the kinetic energy of the centre of mass, P²/2M, is left out (LAMMPS'
+    ``compute temp/com``), else T = 2K / (N_dof k_B) (ASE's ``get_temperature`` with N_dof =
+    3N). With the centre of mass at rest (run_md's runs) P = 0; where it moves thermally (a
+    Langevin run, another code's run that keeps no momentum) the 3N − 3 quadratic terms left
+    still average T, and a drift is not counted as heat.
+
+    Parameters
+    ----------
+    masses : array_like, shape (N,)
+        amu, finite and ≥ 0 (a massless site contributes nothing).
+    velocities : array_like, shape (..., N, 3)
+        ASE's units (``atoms.get_velocities()``; Å/ps divided by
+        :data:`~ase_electrolyte.units.VELOCITY_TO_ANGSTROM_PER_PS`, as MDAnalysis reads them);
+        one temperature per leading index.
+    dof : int
+        N_dof of :func:`temperature_dof` (or :func:`atoms_temperature_dof`); 0 gives 0 K.
+    com_removed : bool
+        Whether N_dof leaves out the centre of mass (default True).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        K; a float for one frame of shape (N, 3), else an array of the leading shape.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, masses or velocities not finite, negative masses, a ``dof``
+        that is no whole number ≥ 0.
+
+    Examples
+    --------
+    >>> from ase import units
+    >>> v = np.array([[1.0, 0, 0], [-1.0, 0, 0]]) * 0.01      # Å per ASE time unit
+    >>> t = velocity_temperature([1.0, 1.0], v, temperature_dof(2))
+    >>> round(t / (2 * 1e-4 / (3 * units.kB)), 12)            # 2K / (3 k_B), P = 0
+    1.0
+    """
+    dof = check_number("dof (degrees of freedom)", dof, integer=True, minimum=0)
+    check_flag("com_removed", com_removed)
     masses = np.asarray(masses, dtype=np.float64)
     v = np.asarray(velocities, dtype=np.float64)
+    if masses.ndim != 1 or v.ndim < 2 or v.shape[-2:] != (masses.size, 3):
+        raise ValueError(
+            f"velocities must have the shape (..., N, 3) of masses' N = {masses.size}, got "
+            f"masses of shape {masses.shape} and velocities of shape {v.shape}")
+    bad = ~np.isfinite(masses) | (masses < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"masses must be finite and >= 0 (amu), got {float(masses[i])} at "
+                         f"atom {i}")
+    if not np.all(np.isfinite(v)):
+        where = np.argwhere(~np.isfinite(v))[0]
+        raise ValueError(f"velocities must be finite, got {float(v[tuple(where)])} at index "
+                         f"{tuple(int(x) for x in where)}")
     twice_kinetic = np.einsum("...nk,...nk,n->...", v, v, masses)
-    if com_removed:
+    if com_removed and masses.sum() > 0:
         momentum = np.einsum("...nk,n->...k", v, masses)
         internal = twice_kinetic - np.einsum("...k,...k->...", momentum,
                                              momentum) / masses.sum()
         # a rigid translation leaves the round-off of the difference (1e-14 K for 32 argon
         # atoms at 1 Å/ps), no motion
         twice_kinetic = np.where(internal > 1e-10 * twice_kinetic, internal, 0.0)
-    if dof <= 0:
-        return np.zeros_like(twice_kinetic)
-    return np.maximum(twice_kinetic, 0.0) / (dof * units.kB)
+    t = (np.zeros_like(twice_kinetic) if dof == 0
+         else np.maximum(twice_kinetic, 0.0) / (dof * units.kB))
+    return float(t) if v.ndim == 2 else t
 
 
-def _degrees_of_freedom(atoms):
-    """Degrees of freedom of the temperature run_md records and its thermostat holds
-    (:func:`_temperature_dof`): 3N, less what the constraints remove (ASE's
-    ``get_removed_dof``), less the 3 of the centre of mass where that is no degree of freedom
-    (:func:`_com_removed`) and no ``FixCom`` has removed them already."""
+def _constraint_rows(atoms, constraint):
+    """Gradients of the holonomic constraint functions of one of ASE's constraints, as
+    ``[(atom indices, rows (k, 3·len(indices)))]``, or None for a constraint whose functions
+    are not written here (its ``get_removed_dof`` is taken as it is)."""
+    from ase.constraints import (
+        FixAtoms,
+        FixBondLengths,
+        FixCartesian,
+        FixedLine,
+        FixedPlane,
+        FixLinearTriatomic,
+    )
+    from ase.geometry import find_mic
+
+    if isinstance(constraint, FixAtoms):
+        return [([int(i)], np.eye(3)) for i in constraint.index]
+    if isinstance(constraint, FixCartesian):
+        rows = np.eye(3)[np.asarray(constraint.mask, bool)]
+        return [([int(i)], rows) for i in constraint.index] if len(rows) else []
+    if isinstance(constraint, (FixedPlane, FixedLine)):
+        normal = np.asarray(constraint.dir, dtype=float)
+        normal = normal / np.linalg.norm(normal)
+        if isinstance(constraint, FixedLine):  # the two directions across the line
+            normal = np.linalg.svd(normal[None])[2][1:]
+        return [([int(i)], np.atleast_2d(normal)) for i in constraint.index]
+    if isinstance(constraint, FixBondLengths):
+        pairs = np.asarray(constraint.pairs, dtype=int).reshape(-1, 2)
+        d = find_mic(atoms.positions[pairs[:, 1]] - atoms.positions[pairs[:, 0]],
+                     atoms.cell, atoms.pbc)[0]
+        u = d / np.linalg.norm(d, axis=1)[:, None]
+        return [([int(i), int(j)], np.concatenate([-e, e])[None])
+                for (i, j), e in zip(pairs, u, strict=True)]
+    if isinstance(constraint, FixLinearTriatomic):
+        out = []
+        for n, o, m in np.asarray(constraint.triples, dtype=int).reshape(-1, 3):
+            d_no = find_mic(atoms.positions[o] - atoms.positions[n], atoms.cell, atoms.pbc)[0]
+            d_nm = find_mic(atoms.positions[m] - atoms.positions[n], atoms.cell, atoms.pbc)[0]
+            w = np.linalg.norm(d_no) / np.linalg.norm(d_nm)
+            eye = np.eye(3)
+            # the centre atom on the line, r_o = (1 − w) r_n + w r_m (3), and |r_m − r_n| (1)
+            rows = np.hstack([-(1 - w) * eye, eye, -w * eye])
+            u = d_nm / np.linalg.norm(d_nm)
+            rows = np.vstack([rows, np.concatenate([-u, np.zeros(3), u])])
+            out.append(([int(n), int(o), int(m)], rows))
+        return out
+    return None
+
+
+def _removed_dof(atoms, acting):
+    """Independent holonomic constraints of ``acting``: the rank of their gradients over the
+    atoms they share, not the sum of ASE's ``get_removed_dof`` (which ASE's
+    ``get_number_of_degrees_of_freedom`` takes).
+
+    The sum counts a coordinate twice where two constraints hold it: a rigid water
+    (``FixBondLengths``) whose atoms ``FixAtoms`` also holds, or a pair listed twice (8 waters,
+    one of them fixed: 39 instead of 42 degrees of freedom, every temperature 8 % too hot).
+    Constraints whose functions :func:`_constraint_rows` does not write (``FixCom``,
+    ``FixInternals``) add their own count."""
+    rows, removed = [], 0
+    for c in acting:
+        got = _constraint_rows(atoms, c)
+        if got is None:
+            removed += int(c.get_removed_dof(atoms))
+        else:
+            rows.extend(got)
+    parent = list(range(len(atoms)))
+
+    def root(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for idx, _ in rows:
+        for j in idx[1:]:
+            parent[root(j)] = root(idx[0])
+    groups = {}
+    for idx, r in rows:
+        groups.setdefault(root(idx[0]), []).append((idx, r))
+    for group in groups.values():
+        if len(group) == 1:  # one constraint's rows of its own atoms are independent
+            removed += len(group[0][1])
+            continue
+        members = sorted({i for idx, _ in group for i in idx})
+        column = {a: k for k, a in enumerate(members)}
+        blocks = []
+        for idx, r in group:
+            block = np.zeros((len(r), 3 * len(members)))
+            for k, a in enumerate(idx):
+                block[:, 3 * column[a]:3 * column[a] + 3] += r[:, 3 * k:3 * k + 3]
+            blocks.append(block)
+        removed += int(np.linalg.matrix_rank(np.vstack(blocks)))
+    return int(removed)
+
+
+def atoms_temperature_dof(atoms):
+    """Degrees of freedom of the temperature run_md records for ``atoms`` and its thermostat
+    holds: :func:`temperature_dof` with N_constraints the independent constraints of
+    ``atoms.constraints``, the centre of mass removed unless a constraint takes momentum.
+
+    N_constraints is the rank of the constraints' gradients (``FixAtoms``, ``FixCartesian``,
+    ``FixedPlane``, ``FixedLine``, ``FixBondLengths``, ``FixLinearTriatomic``), so coordinates
+    two constraints hold count once (ASE's ``get_number_of_degrees_of_freedom`` sums
+    ``get_removed_dof``); other constraints count their ``get_removed_dof``. The centre of mass
+    is no degree of freedom where every constraint keeps the total momentum (bond lengths,
+    linear triatomics, ``FixInternals``; ``FixCom`` removes those 3 itself); ``FixAtoms``,
+    ``FixCartesian``, ... take momentum and leave 3N − N_constraints.
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+
+    Returns
+    -------
+    int
+        N_dof.
+
+    Raises
+    ------
+    ValueError
+        A constraint that does not say what it removes (ASE's ``get_removed_dof``:
+        ``FixSymmetry``, ...).
+
+    Examples
+    --------
+    >>> from ase.build import molecule
+    >>> from ase.constraints import FixAtoms, FixBondLengths
+    >>> water = molecule("H2O")
+    >>> water.set_constraint(FixBondLengths([(0, 1), (0, 2), (1, 2)]))
+    >>> atoms_temperature_dof(water)              # 9 − 3 − 3: the rigid body's rotation
+    3
+    >>> water.set_constraint([FixAtoms([0, 1, 2]), FixBondLengths([(0, 1), (0, 2), (1, 2)])])
+    >>> atoms_temperature_dof(water), water.get_number_of_degrees_of_freedom()
+    (0, -3)
+    """
     from ase.constraints import FixCom
 
     acting = _acting_constraints(atoms)
-    removed = sum(c.get_removed_dof(atoms) for c in acting)
+    try:
+        removed = _removed_dof(atoms, acting)
+    except NotImplementedError:
+        names = ", ".join(type(c).__name__ for c in acting)
+        raise ValueError(
+            f"the constraints ({names}) do not all say how many degrees of freedom they remove "
+            "(ASE's get_removed_dof), so no temperature can be counted; remove them "
+            "(del atoms.constraints)") from None
     com = _com_removed(atoms) and not any(isinstance(c, FixCom) for c in acting)
-    return _temperature_dof(len(atoms), removed, com)
+    return temperature_dof(len(atoms), min(removed, 3 * len(atoms) - 3 * com), com)
+
+
+#: The name test_md27_temperature_dof imports.
+_degrees_of_freedom = atoms_temperature_dof
+
+
+def atoms_temperature(atoms):
+    """Kinetic temperature (K) of ``atoms`` as run_md records it: :func:`velocity_temperature`
+    of ``atoms.get_velocities()`` with N_dof of :func:`atoms_temperature_dof`.
+
+    ASE's ``get_temperature`` divides 2K by 3N less ``get_removed_dof``: with the centre of
+    mass at rest it reads N_dof/(N_dof + 3) of this (8 EMT copper atoms: 21/24).
+
+    Parameters
+    ----------
+    atoms : ase.Atoms
+        With velocities (none: 0 K).
+
+    Returns
+    -------
+    float
+        K.
+
+    Examples
+    --------
+    >>> from ase.build import bulk
+    >>> from ase.md.velocitydistribution import Stationary
+    >>> atoms = bulk("Cu", cubic=True).repeat(2)            # 32 atoms
+    >>> atoms.set_velocities(np.random.default_rng(0).normal(0.0, 0.02, (32, 3)))
+    >>> Stationary(atoms)                                    # P = 0, as run_md starts
+    >>> float(round(atoms_temperature(atoms) * 93 / 96 / atoms.get_temperature(), 12))
+    1.0
+    """
+    return _kinetic_temperature(atoms)
 
 
 def _kinetic_temperature(atoms, dof=None, com_removed=None):
-    """Temperature (K) of the motion of ``atoms`` (:func:`_velocity_temperature`) with N_dof
-    of :func:`_degrees_of_freedom`: about their centre of mass (LAMMPS' ``compute temp/com``);
+    """Temperature (K) of the motion of ``atoms`` (:func:`velocity_temperature`) with N_dof
+    of :func:`atoms_temperature_dof`: about their centre of mass (LAMMPS' ``compute temp/com``);
     with constraints that take momentum (FixAtoms) the whole kinetic energy over 3N less the
     removed degrees of freedom, ASE's ``get_temperature``.
 
@@ -718,10 +998,10 @@ def _kinetic_temperature(atoms, dof=None, com_removed=None):
     (the thermostat's target was 3N) while the recorded temperature averaged 300 K.
     """
     if dof is None:
-        dof = _degrees_of_freedom(atoms)
+        dof = atoms_temperature_dof(atoms)
     if com_removed is None:
         com_removed = _com_removed(atoms)
-    return float(_velocity_temperature(atoms.get_masses(), atoms.get_velocities(), dof,
+    return float(velocity_temperature(atoms.get_masses(), atoms.get_velocities(), dof,
                                        com_removed))
 
 
@@ -1812,7 +2092,7 @@ class _StepObservables:
         # refused step 5 after the model had run
         self.ask_stress = bool(ask_stress)
         # the run's constraints are fixed: its temperature's degrees of freedom too
-        self.dof = _degrees_of_freedom(atoms)
+        self.dof = atoms_temperature_dof(atoms)
         self.com_removed = _com_removed(atoms)
         species = current_species(atoms)
         if species:
@@ -2262,7 +2542,7 @@ def run_md(
             elif ensemble == "nvt":
                 dyn = _internal_dof_integrator(NoseHooverChainNVT(
                     work, timestep=dt, temperature_K=temperature_K, tdamp=tdamp * units.fs
-                ), _degrees_of_freedom(work), temperature_K, tdamp * units.fs)
+                ), atoms_temperature_dof(work), temperature_K, tdamp * units.fs)
             else:
                 dyn = _internal_dof_integrator(IsotropicMTKNPT(
                     work,
@@ -2271,7 +2551,7 @@ def run_md(
                     pressure_au=pressure_bar * units.bar,
                     tdamp=tdamp * units.fs,
                     pdamp=pdamp * units.fs,
-                ), _degrees_of_freedom(work), temperature_K, tdamp * units.fs,
+                ), atoms_temperature_dof(work), temperature_K, tdamp * units.fs,
                     pdamp * units.fs)
             if resumed:
                 # the chains' momenta steer the next steps: zeroed, the resumed run followed
@@ -2519,7 +2799,7 @@ def _md_run_info(ensemble, steps, timestep_fs, temperature_K, pressure_bar, tdam
         "observe_interval": observe_interval,
         "seed": int(seed),
         "calculator": fingerprint,
-        # the temperature's and thermostat's count (_degrees_of_freedom): files of versions
+        # the temperature's and thermostat's count (atoms_temperature_dof): files of versions
         # whose thermostat held 3N record none, and resumed would go on at another temperature
         "temperature_dof": _TEMPERATURE_DOF,
     }
@@ -2571,7 +2851,7 @@ class _Guard:
                          if timestep_fs is not None else "the model failed on the structure "
                          "the relaxation reached")
         # the run's temperature (_kinetic_temperature), whose constraints are fixed for the run
-        self.dof = _degrees_of_freedom(atoms)
+        self.dof = atoms_temperature_dof(atoms)
         self.com_removed = _com_removed(atoms)
         reference = (temperature_K if temperature_K is not None
                      else _kinetic_temperature(atoms, self.dof, self.com_removed))

@@ -367,11 +367,11 @@ class H5MDWriter:
             masses, len(atoms))
         # the temperature's degrees of freedom, from the constraints of the atoms given (run_md
         # keeps them for the run): filled in where a write gives none, and stated in the file
-        from .md import _com_removed, _degrees_of_freedom
+        from .md import _com_removed, atoms_temperature_dof
 
         try:
-            self._temperature_count = (_degrees_of_freedom(atoms), _com_removed(atoms))
-        except NotImplementedError:
+            self._temperature_count = (atoms_temperature_dof(atoms), _com_removed(atoms))
+        except (NotImplementedError, ValueError):
             # a constraint of one's own that does not say what it removes (ASE's base class):
             # the whole kinetic energy over 3N, and the file says so
             self._temperature_count = (3 * len(atoms), False)
@@ -1432,7 +1432,7 @@ def h5md_info(path):
 
 def _temperature_count(path):
     """``(degrees_of_freedom, centre_of_mass_removed)`` the temperatures of an H5MD file of
-    :class:`H5MDWriter` count (:func:`~ase_electrolyte.md._temperature_dof`), as the file
+    :class:`H5MDWriter` count (:func:`~ase_electrolyte.md.temperature_dof`), as the file
     states them; ``None`` for a file that states none (another program's, one of a version
     before the statement, one without temperatures) or that cannot be read."""
     try:

@@ -278,9 +278,9 @@ def read_ase_frames(path, index=":"):
             InvalidULMFileError, RuntimeError) as err:
         # what ase's parsers raise on a truncated, malformed or binary file (a cut .traj gives
         # a JSONDecodeError or a short buffer, a binary .extxyz a UnicodeDecodeError): none of
-        # them names the file
-        raise ValueError(f"{path}: cannot be read as {path.suffix or 'a trajectory'}: "
-                         f"{type(err).__name__} {err}") from None
+        # them names the file, nor the frame: a file cut mid-frame (a run stopped while
+        # writing, a copy cut short) reads up to it, and its complete frames can be read
+        raise ValueError(_unreadable_frame(path, source, fmt, err)) from None
     if isinstance(frames, Atoms):
         frames = [frames]
     if not frames:
@@ -288,6 +288,27 @@ def read_ase_frames(path, index=":"):
     if dump:
         _check_dump_steps(path, [a.info.get("timestep") for a in frames])
     return list(frames)
+
+
+def _unreadable_frame(path, source, fmt, err):
+    """The message for a file ``ase.io.read`` fails on: the frame it fails at, counted by
+    reading the frames one by one (on this failure only), and how to read those before it."""
+    import ase.io
+
+    if isinstance(source, io.StringIO):
+        source.seek(0)
+    complete = 0
+    try:
+        for _ in ase.io.iread(source, index=":", format=fmt):
+            complete += 1
+    except Exception:  # noqa: BLE001 - the failure being described, at frame `complete`
+        pass
+    what = f"{type(err).__name__} {err}"
+    if complete == 0:
+        return f"{path}: cannot be read as {path.suffix or 'a trajectory'}: {what}"
+    return (f"{path}: frame {complete} cannot be read as {path.suffix or 'a trajectory'} "
+            f"({what}); the file is cut or malformed there, after {complete} complete frames: "
+            f"read those with index=':{complete}' (from_ase), or write the file again")
 
 
 # --- GROMACS .gro files of several frames ---------------------------------------------------

@@ -1589,7 +1589,7 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
     (GROMACS counts none)."""
     from MDAnalysis.exceptions import NoDataError
 
-    from ase_electrolyte.md import _temperature_dof
+    from ase_electrolyte.md import temperature_dof as _temperature_dof
     from ase_electrolyte.trajectory import _temperature_count
 
     atoms = universe.atoms if atoms is None else atoms
@@ -1665,7 +1665,8 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
         Without velocities, or with arguments that leave no degree of freedom; before any
         frame is read.
     """
-    from ase_electrolyte.md import _velocity_temperature, series_estimate
+    from ase_electrolyte.md import series_estimate
+    from ase_electrolyte.md import velocity_temperature as _velocity_temperature
     from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS
 
     max_frames = check_number("max_frames", max_frames, integer=True, minimum=1)

@@ -1068,7 +1068,7 @@ class IonCollector(FrameAnalysis):
         # per-frame kinetic temperature (K), counted as kinetic_temperature counts it
         r.kinetic = np.zeros(n)
         if self._velocities:
-            from ase_electrolyte.md import _velocity_temperature
+            from ase_electrolyte.md import velocity_temperature as _velocity_temperature
 
             from .conductivity import _universe_temperature_count
 
