@@ -705,14 +705,21 @@ def _text(value, what):
 
 def counted(n, word):
     """``"1 temperature"``, ``"3 temperatures"``: a count with its noun (a plural ``-s``)."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{_count_text(n)} {word}{'' if n == 1 else 's'}"
+
+
+def _count_text(n, sep=""):
+    """``n`` in digits (``sep``: the thousands separator), or to 3 significant digits from
+    10**16 on: ``replicas = 1e308`` (a whole number to TOML) was spelled out in 309 digits."""
+    return f"{n:{sep}}" if abs(n) < 10**16 else f"{float(n):.3g}"
 
 
 def _check_task_count(n_tasks, what):
     """PlanError when a plan would hold more than :data:`MAX_TASKS` tasks."""
     if n_tasks > MAX_TASKS:
         raise PlanError(
-            f"the plan makes {n_tasks:,} tasks ({what}); at most {MAX_TASKS:,} tasks per plan "
+            f"the plan makes {_count_text(n_tasks, ',')} tasks ({what}); at most "
+            f"{MAX_TASKS:,} tasks per plan "
             "(each is an MD run): check replicas, temperatures and the composition grid, or "
             "split the screen into several plans and output folders"
         )
@@ -822,7 +829,8 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
             n_compositions += (len(solvents) if isinstance(solvents, list) else 1) * n_concs
     _check_task_count(
         n_compositions * tasks_per_composition,
-        f"{counted(n_compositions, 'composition')} × {tasks_per_composition} temperatures "
+        f"{counted(n_compositions, 'composition')} × {_count_text(tasks_per_composition)} "
+        "temperatures "
         "and replicas",
     )
     out = []
