@@ -1106,7 +1106,7 @@ class SolvationShells(FrameAnalysis):
         # _get_aggregator); everything else is derived from them in _conclude
         # parts that dropped their table (store_table=None beyond TABLE_BUDGET_BYTES)
         self.results._dropped = 0
-        # a parallel run's parts drop their table as the calling process decided from the
+        # the parts of a run in several drop their table as the calling process decided from the
         # run's first frames (_probe_table), as a serial run decides from the same frames
         decided = getattr(self, "_table_decision", None)
         self._dropping = bool(decided)
