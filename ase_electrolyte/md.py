@@ -898,6 +898,45 @@ def _removed_dof(atoms, acting):
     return int(removed)
 
 
+def _dependent_bond_lengths(atoms, acting):
+    """The atoms of the first group of ``FixBondLengths`` pairs whose gradients are linearly
+    dependent (the three distances of a linear CO2), or None."""
+    from ase.constraints import FixBondLengths
+
+    rows, seen = [], set()
+    for c in acting:
+        if isinstance(c, FixBondLengths):
+            for r in _constraint_rows(atoms, c):
+                # a pair listed twice is the same constraint, which RATTLE solves as one
+                if tuple(sorted(r[0])) not in seen:
+                    seen.add(tuple(sorted(r[0])))
+                    rows.append(r)
+    if not rows:
+        return None
+    parent = {}
+
+    def root(i):
+        while parent.setdefault(i, i) != i:
+            i = parent[i]
+        return i
+
+    for (i, j), _ in rows:
+        parent[root(j)] = root(i)
+    groups = {}
+    for idx, r in rows:
+        groups.setdefault(root(idx[0]), []).append((idx, r))
+    for group in groups.values():
+        members = sorted({i for idx, _ in group for i in idx})
+        column = {a: k for k, a in enumerate(members)}
+        matrix = np.zeros((len(group), 3 * len(members)))
+        for n, ((i, j), r) in enumerate(group):
+            matrix[n, 3 * column[i]:3 * column[i] + 3] = r[0, :3]
+            matrix[n, 3 * column[j]:3 * column[j] + 3] = r[0, 3:]
+        if np.linalg.matrix_rank(matrix) < len(group):
+            return members
+    return None
+
+
 def atoms_temperature_dof(atoms):
     """Degrees of freedom of the temperature run_md records for ``atoms`` and its thermostat
     holds: :func:`temperature_dof` with N_constraints the independent constraints of
@@ -1104,6 +1143,14 @@ def _check_constraints(atoms, ensemble, what=None, instead=None):
                 f"{what or 'MD'} cannot run: the constraints ({names}) leave none of the "
                 f"{3 * len(atoms)} degrees of freedom of the {len(atoms)} atoms free (no atom "
                 "can move, the temperature is undefined); free some atoms or use relax()"
+            )
+        degenerate = _dependent_bond_lengths(atoms, acting)
+        if degenerate is not None:
+            raise ValueError(
+                f"{what or 'MD'} cannot run: the FixBondLengths pairs of atoms {degenerate} "
+                "are not independent (a linear molecule held by all three of its distances), "
+                "which ASE's RATTLE cannot solve ('Did not converge' at the first step); hold "
+                "a linear triatomic with FixLinearTriatomic instead"
             )
     if ensemble == "nve" or not acting:
         return

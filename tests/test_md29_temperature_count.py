@@ -20,6 +20,7 @@ from ase.md.verlet import VelocityVerlet
 from ase_electrolyte.md import (
     atoms_temperature,
     atoms_temperature_dof,
+    run_md,
     temperature_dof,
     velocity_temperature,
 )
@@ -170,3 +171,31 @@ def test_a_spring_between_two_atoms_keeps_the_momentum_one_to_a_point_does_not()
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+class _NeverCalled(EMT):
+    def calculate(self, *args, **kwargs):
+        raise AssertionError("the model was evaluated before the constraints were checked")
+
+
+def test_linear_molecule_held_by_its_three_distances_is_refused_before_the_model():
+    # ASE's RATTLE raised a bare RuntimeError('Did not converge') at the first step
+    atoms = _box("CO2", n=2)
+    atoms.set_constraint(FixBondLengths([(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)]))
+    with pytest.raises(RuntimeError, match="Did not converge"):
+        _rattle_constrained(atoms)
+    atoms.calc = _NeverCalled()
+    with pytest.raises(ValueError, match=r"pairs of atoms \[0, 1, 2\] are not independent.*"
+                                         "FixLinearTriatomic"):
+        run_md(atoms, ensemble="nve", steps=5, timestep_fs=1.0, temperature_K=300,
+               progress=False)
+    # the same molecules as rigid linear molecules: 4 constraints each
+    atoms.set_constraint(FixLinearTriatomic([(1, 0, 2), (4, 3, 5)]))
+    assert atoms_temperature_dof(atoms) == 18 - 8 - 3
+
+
+def _rattle_constrained(atoms):
+    moved = atoms.copy()
+    moved.set_constraint(atoms.constraints)
+    moved.set_positions(atoms.positions + np.random.default_rng(6).normal(0, 0.01, (6, 3)),
+                        apply_constraint=True)
