@@ -604,6 +604,7 @@ def estimate_density(counts):
     n_solvent = 0
     seen = set()
     ions = {}
+    solvents = set()
     charge = 0
     for key, n in counts.items():
         sp = get_species(key)
@@ -634,6 +635,8 @@ def estimate_density(counts):
             )
         n_solvent += n
         solvent_mass += m
+        if n:
+            solvents.add(sp.name)
         volume += m / (measured[0] * GCM3_TO_AMU_PER_A3)
     if not n_solvent:
         raise ValueError("estimate_density needs at least one solvent molecule")
@@ -641,7 +644,7 @@ def estimate_density(counts):
         # the density of a box electrolyte_box refuses to build
         raise ValueError(f"counts {dict(counts)} have net charge {charge:+d} e; an electrolyte "
                          "is neutral")
-    ions_volume, measured = _ions_volume(ions, solvent_mass)
+    ions_volume, measured = _ions_volume(ions, solvent_mass, solvents)
     rho = mass / (volume + ions_volume) / GCM3_TO_AMU_PER_A3
     if not measured:
         import warnings
@@ -675,7 +678,12 @@ _SALT_VOLUME_MOLALITY = 2.0
 _A3_PER_CM3_MOL = 1e24 / units.mol
 
 
-def _ions_volume(ions, solvent_mass):
+# the solvents SALT_VOLUMES' measurements were made in, and their kin (cyclic and linear
+# carbonates): in an ether, an ester or water the salt's volume is another
+_CARBONATES = frozenset({"EC", "PC", "VC", "FEC", "DFEC", "DMC", "EMC", "DEC"})
+
+
+def _ions_volume(ions, solvent_mass, solvents=frozenset()):
     """``(Å³, measured)``: the volume the ions ``{Species: count}`` take beside
     ``solvent_mass`` amu of solvent, and whether it is measured. The measured salt volume of
     :data:`~ase_electrolyte.species.SALT_VOLUMES` when they are one such salt in its
@@ -695,6 +703,13 @@ def _ions_volume(ions, solvent_mass):
             continue
         formula_units = ions[salt.cation] // n_c
         molality = 1000.0 * formula_units / solvent_mass
+        others = sorted(set(solvents) - _CARBONATES)
+        if others:
+            warnings.warn(
+                f"estimate_density: {name}'s volume in solution was measured in carbonates "
+                f"(SALT_VOLUMES); in {', '.join(others)} the estimate's error is not known: "
+                "give electrolyte_box density= from a measurement of this solution",
+                stacklevel=3)
         if molality > _SALT_VOLUME_MOLALITY:
             warnings.warn(
                 f"estimate_density: {name} at {molality:.2g} mol/kg is beyond the ~1 mol/L its "

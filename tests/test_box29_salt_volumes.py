@@ -100,3 +100,10 @@ def test_added_solvents_start_at_their_measured_density(name, rho):
     volumes = {s.name: n * s.mass / LIQUID_DENSITIES[s.name][0] for s, n in by_volume.items()}
     assert volumes[sp.name] / volumes["EC"] == pytest.approx(1.0, rel=0.05)
     assert by_volume[ec] > 0
+
+
+@pytest.mark.parametrize("solvent", ["DME", "H2O", "GBL"])
+def test_a_salt_volume_measured_in_carbonates_is_not_carried_to_other_solvents_silently(solvent):
+    with pytest.warns(UserWarning, match=rf"measured in carbonates .* in {solvent} the "
+                                         r"estimate's error is not known"):
+        estimate_density({solvent: 20, "EC": 5, "Li": 2, "PF6": 2})
