@@ -8,6 +8,9 @@ spreads over 0.28-0.99 (anharmonic steps): a whole set in eV/bohr passed in 36 o
 sets. Fitting the label energy differences on the force work plus the base model's exact
 trapezoid error takes the anharmonicity out: 0.71-1.10 for correct labels, 1.34-2.08 in
 eV/bohr (60 sets per Morse base; 58/60 and 59/60 found, no consistent set refused).
+One frame in eV/bohr among consistent ones is named by the same fit over the pairs without
+it, its forces read in eV/bohr bringing its pairs back within the others' scatter (with the
+checks before: 47 -> 55 and 54 -> 56 of 60 sets per Morse base).
 """
 
 import sys
@@ -74,7 +77,7 @@ def test_a_set_in_ev_per_bohr_that_the_labels_alone_pass_is_refused(r0):
 def test_consistent_sets_pass_and_ev_per_bohr_sets_are_found_over_replicas():
     rng = np.random.default_rng(29)
     pools = {}
-    scales, found = [], []
+    scales, found, named = [], [], []
     for _ in range(16):
         r0 = float(rng.choice([2.866, 2.4]))
         a0, rattle = float(rng.choice([3.55, 3.65])), float(rng.choice([0.05, 0.2, 0.3]))
@@ -92,11 +95,21 @@ def test_consistent_sets_pass_and_ev_per_bohr_sets_are_found_over_replicas():
             found.append(False)
         except ValueError:
             found.append(True)
+        # one frame of the set in eV/bohr, named as such
+        k = int(rng.integers(len(chosen)))
+        one = _relabel(chosen)
+        one[k].calc.results["forces"] = chosen[k].calc.results["forces"] * Bohr
+        try:
+            _check_model_work(one, pred)
+            named.append(False)
+        except ValueError as err:
+            named.append(f"frame {k}: " in str(err) and "eV/bohr" in str(err))
     judged = [s for s in scales if s is not None]
     assert len(judged) >= 12
     # correct labels give 1 within the model's leftover anharmonicity
     assert 0.7 < min(judged) and max(judged) < 1.15, judged
     assert np.mean(found) >= 0.9, found
+    assert np.mean(named) >= 0.7, named  # 12 of 16: end frames of 4-atom cells are missed
 
 
 def test_a_base_whose_anharmonicity_is_not_the_labels_does_not_judge():
