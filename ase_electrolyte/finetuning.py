@@ -2982,7 +2982,11 @@ def finetune(
         against the base model differs from the other frames' by a unit reading, are
         refused naming each frame and the likely unit, in training and validation data
         (:func:`_check_force_scale`, :func:`_check_energy_frames`,
-        :func:`_check_stress_frames`). A whole set is refused only where its labels follow
+        :func:`_check_stress_frames`). Forces in eV/bohr, of a whole set or of single
+        frames, whose 0.53 × a base model's own force scale can hide, are found from the
+        energy differences of consecutive frames of one cell against the work of the forces,
+        with the base model's trapezoid error allowed for (:func:`_check_model_work`). A
+        whole set is refused only where its labels follow
         the base model's (correlation at least 0.9) and a unit factor explains their ratio
         (:func:`_unit_reading`); a base model that does not describe the data (labels 5 ×
         its forces, or uncorrelated with them) is no unit: warned about (UserWarning,
