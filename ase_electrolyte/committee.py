@@ -216,18 +216,31 @@ def committee_spread(energies, forces, stresses=None):
         if bad.any():
             raise ValueError(f"committee_spread {name} of member(s) "
                              f"{np.flatnonzero(bad).tolist()} are not finite")
+    energies, e_scale = _power_of_two_scaled(energies)
+    forces, f_scale = _power_of_two_scaled(forces)
     mean_f = forces.mean(axis=0)
     out = {
-        "energy": float(energies.mean()),
-        "energy_std": float(energies.std()),
-        "forces": mean_f,
-        "forces_std": np.sqrt(((forces - mean_f) ** 2).sum(axis=-1).mean(axis=0)),
+        "energy": float(energies.mean()) * e_scale,
+        "energy_std": float(energies.std()) * e_scale,
+        "forces": mean_f * f_scale,
+        "forces_std": np.sqrt(((forces - mean_f) ** 2).sum(axis=-1).mean(axis=0)) * f_scale,
     }
     if stresses is not None:
-        stresses = np.asarray(stresses, dtype=np.float64)
-        out["stress"] = stresses.mean(axis=0)
-        out["stress_std"] = stresses.std(axis=0)
+        stresses, s_scale = _power_of_two_scaled(stresses)
+        out["stress"] = stresses.mean(axis=0) * s_scale
+        out["stress_std"] = stresses.std(axis=0) * s_scale
     return out
+
+
+def _power_of_two_scaled(values):
+    """``values`` divided by a power of two near their largest magnitude when that is beyond
+    1e150, and the power: the squares of a diverged member's 1e200 eV overflowed, and the
+    spread came out inf without a word. Exact (a power of two); others are left as they are."""
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if largest <= 1e150:
+        return values, 1.0
+    scale = float(np.exp2(np.floor(np.log2(largest))))
+    return values / scale, scale
 
 
 def _trained_on(calc, frames):

@@ -88,3 +88,16 @@ def test_propagated_dof_of_equal_terms_adds_their_dof():
 
     # Welch-Satterthwaite: k equal errors of nu dof each give k * nu
     assert propagated_dof([(0.3, 4)] * 3) == pytest.approx(12.0)
+
+
+def test_committee_spread_of_huge_values_is_finite():
+    from ase_electrolyte.committee import committee_spread
+
+    # a diverged member's 1e200 eV squared overflowed: energy_std came out inf
+    out = committee_spread(np.array([1e200, -1e200, 1e200]), np.zeros((3, 1, 3)),
+                           np.array([[1e155] * 6, [-1e155] * 6, [1e155] * 6]))
+    assert out["energy_std"] == pytest.approx(np.std([1.0, -1.0, 1.0]) * 1e200, rel=1e-12)
+    assert out["energy"] == pytest.approx(1e200 / 3, rel=1e-12)
+    assert np.allclose(out["stress_std"], np.std([1.0, -1.0, 1.0]) * 1e155, rtol=1e-12)
+    forces = np.array([[[1e300, 0.0, 0.0]], [[-1e300, 0.0, 0.0]]])
+    assert committee_spread([0.0, 0.0], forces)["forces_std"][0] == pytest.approx(1e300)
