@@ -790,6 +790,14 @@ def velocity_temperature(masses, velocities, dof, com_removed=True):
         where = np.argwhere(~np.isfinite(v))[0]
         raise ValueError(f"velocities must be finite, got {float(v[tuple(where)])} at index "
                          f"{tuple(int(x) for x in where)}")
+    t = _temperature_of(masses, v, dof, com_removed)
+    return float(t) if v.ndim == 2 else t
+
+
+def _temperature_of(masses, v, dof, com_removed):
+    """:func:`velocity_temperature` of checked arrays. run_md's own frames call it unchecked:
+    velocities that went NaN are the integration's failure, which its guard names (non-finite
+    forces, a blow-up), not a bad argument."""
     twice_kinetic = np.einsum("...nk,...nk,n->...", v, v, masses)
     if com_removed and masses.sum() > 0:
         momentum = np.einsum("...nk,n->...k", v, masses)
@@ -798,9 +806,9 @@ def velocity_temperature(masses, velocities, dof, com_removed=True):
         # a rigid translation leaves the round-off of the difference (1e-14 K for 32 argon
         # atoms at 1 Å/ps), no motion
         twice_kinetic = np.where(internal > 1e-10 * twice_kinetic, internal, 0.0)
-    t = (np.zeros_like(twice_kinetic) if dof == 0
-         else np.maximum(twice_kinetic, 0.0) / (dof * units.kB))
-    return float(t) if v.ndim == 2 else t
+    if dof == 0:
+        return np.zeros_like(twice_kinetic)
+    return np.maximum(twice_kinetic, 0.0) / (dof * units.kB)
 
 
 def _constraint_rows(atoms, constraint):
@@ -1040,8 +1048,8 @@ def _kinetic_temperature(atoms, dof=None, com_removed=None):
         dof = atoms_temperature_dof(atoms)
     if com_removed is None:
         com_removed = _com_removed(atoms)
-    return float(velocity_temperature(atoms.get_masses(), atoms.get_velocities(), dof,
-                                       com_removed))
+    return float(_temperature_of(atoms.get_masses(), atoms.get_velocities(), dof,
+                                 com_removed))
 
 
 def _internal_dof_integrator(dyn, dof, temperature_K, tdamp, pdamp=None):
@@ -1601,11 +1609,43 @@ def _other_run(info, first, run_info, atoms, path, *, positions=True, cell=True,
             why = f"its settings differ in {diff}: {_dof_change(stored, now)}"
         elif "temperature_dof" in diff:
             why += f"; and {_dof_change(stored, now)}"
+    elif count_why := _stated_count_differs(path, atoms):
+        why = count_why
     else:
         why = _edited_clock(path, info["n_frames"], run_info) or _other_start(
             first, atoms, run_info, path, positions=positions, cell=cell,
             velocities=velocities)
     return why
+
+
+def _temperature_count_of(atoms):
+    """``(N_dof, centre_of_mass_removed)`` of the temperature of ``atoms``, as the H5MD writer
+    states it in its file: :func:`atoms_temperature_dof`, or the whole kinetic energy over 3N
+    for a constraint of one's own that does not say what it removes."""
+    try:
+        return atoms_temperature_dof(atoms), _com_removed(atoms)
+    except (NotImplementedError, ValueError):
+        return 3 * len(atoms), False
+
+
+def _stated_count_differs(path, atoms):
+    """Why the temperatures of ``path`` are not counted as this version counts them for
+    ``atoms`` (the count the file states, :func:`~ase_electrolyte.trajectory.H5MDWriter`), or
+    None. A finished run of the same settings written with another count (constraints on the
+    same coordinates summed, 39 instead of 42 for 8 waters of which one is fixed) would be
+    reused with every temperature off by their ratio."""
+    from .trajectory import _temperature_count
+
+    stated = _temperature_count(path)
+    if stated is None:
+        return None
+    now = _temperature_count_of(atoms)
+    if tuple(stated) == tuple(now):
+        return None
+    return (f"its temperatures count {stated[0]} degrees of freedom (centre of mass "
+            f"{'removed' if stated[1] else 'kept'}), this version counts {now[0]} ("
+            f"{'removed' if now[1] else 'kept'}) for these atoms and constraints, so its "
+            "temperatures and thermostat are not this run's")
 
 
 def _edited_clock(path, n_frames, run_info):

@@ -367,14 +367,11 @@ class H5MDWriter:
             masses, len(atoms))
         # the temperature's degrees of freedom, from the constraints of the atoms given (run_md
         # keeps them for the run): filled in where a write gives none, and stated in the file
-        from .md import _com_removed, atoms_temperature_dof
+        # (a constraint of one's own that does not say what it removes, ASE's base class: the
+        # whole kinetic energy over 3N, and the file says so)
+        from .md import _temperature_count_of
 
-        try:
-            self._temperature_count = (atoms_temperature_dof(atoms), _com_removed(atoms))
-        except (NotImplementedError, ValueError):
-            # a constraint of one's own that does not say what it removes (ASE's base class):
-            # the whole kinetic energy over 3N, and the file says so
-            self._temperature_count = (3 * len(atoms), False)
+        self._temperature_count = _temperature_count_of(atoms)
         self._file = None
         self._broken = False
         # (descriptor, end) of the room allocated for the next write (_reserve)
