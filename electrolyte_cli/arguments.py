@@ -215,9 +215,9 @@ class Parser(argparse.ArgumentParser):
         elif message == "the following arguments are required: command":
             commands = ", ".join(self._subcommands())
             message = f"give a subcommand ({commands}); electrolyte --help says what each does"
-        number = re.match(r"argument \S+: invalid (int|float) value: '(.*)'$", message)
+        number = re.match(r"argument (\S+): invalid (int|float) value: '(.*)'$", message)
         if number:
-            hint += _number_advice(number.group(2), number.group(1))
+            hint += _number_advice(number.group(3), number.group(2), number.group(1))
         invalid = re.match(r"argument command: invalid choice: '(.*)' \(choose from ", message)
         if invalid and self._subcommands():
             # "invalid choice: 'analyz' (choose from ...)" named no near miss, as a word
@@ -296,12 +296,57 @@ class Parser(argparse.ArgumentParser):
 _LONGEST_SPELLED = 10**16
 
 
-def _number_advice(text, kind):
-    """What to write instead of ``text``, which Python's ``int``/``float`` (``kind``) refused.
+#: The unit of each numeric option that has one (besides the ``-ps``/``-fs`` lengths), for
+#: the advice on a value typed with its unit (``--temperature 300K``).
+OPTION_UNITS = {"--temperature": "K", "--pressure": "bar", "--pressure-shift": "bar",
+                "--density": "g/cm^3", "--dt": "ps", "--vacuum": "Å", "--relax-fmax": "eV/Å"}
+
+
+def option_unit(flag):
+    """The unit ``flag``'s number is read in (:data:`OPTION_UNITS`, or ``ps``/``fs`` from its
+    name), or ``None``."""
+    for flags in (flag or "").split("/"):
+        if flags in OPTION_UNITS:
+            return OPTION_UNITS[flags]
+        for unit in ("ps", "fs"):
+            if flags.endswith(f"-{unit}"):
+                return unit
+    return None
+
+
+def _unit_advice(value, flag):
+    """The advice for a number typed with a unit (``300K``, ``1 ns``), or ``None``.
+
+    argparse's "invalid float value: '1 ns'; give a number" did not say that the unit is the
+    trouble, nor which one the option reads: the number in the option's unit is given where
+    the unit converts (:func:`ase_electrolyte.units.convert`), the option's unit otherwise.
+    """
+    found = re.fullmatch(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s,;.+-].*)",
+                         value)
+    if not found:
+        return None
+    number, unit = float(found.group(1)), found.group(2).strip()
+    if re.match(r"[eE]([-+]?\d|$)", unit) or re.search(r"[,;]", unit):
+        return None  # an exponent (1e, 1e-3x) or a list, not a unit
+    target = option_unit(flag)
+    if target is None:
+        return f"; give the number alone, without a unit ({unit!r})"
+    from ase_electrolyte.units import convert
+
+    try:
+        converted = convert(number, unit, target)
+    except (ValueError, TypeError):
+        return f"; give the number alone, in {target} ({unit!r} is not read)"
+    return f"; give the number alone, in {target}: {converted:g}"
+
+
+def _number_advice(text, kind, flag=None):
+    """What to write instead of ``text``, which Python's ``int``/``float`` (``kind``) refused
+    for the option ``flag``.
 
     argparse's "invalid float value: '5,0'" named the value but not what is wrong with it: a
     decimal comma, a hexadecimal or a fraction where a whole number is asked look like numbers
-    to the user who typed them.
+    to the user who typed them, and so does a number with its unit.
     """
     value = text.strip()
     if not value:
@@ -341,6 +386,8 @@ def _number_advice(text, kind):
         # "0.5,0.5" (one value per salt of a mixture, per temperature) read "give a number"
         # as if the numbers were not numbers
         return f"; {len(parts)} numbers where the option takes one: give one value"
+    if (unit := _unit_advice(value, flag)) is not None:
+        return unit
     return "; give a number" if kind == "float" else "; give a whole number"
 
 

@@ -120,3 +120,39 @@ def test_a_huge_whole_number_is_not_spelled_out(argv, value, digits, frames, cap
 def test_a_whole_number_in_another_spelling_is_given_back(value, whole, frames, capsys):
     err = _error(["screen", "plan.toml", "--workers", value, "-o", "out"], capsys)
     assert err.rstrip().endswith(whole) or f"is {whole})" in err, err
+
+
+_SIM = ["simulate", "--counts", "EC=3", "--model", "sevennet-0"]
+
+
+@pytest.mark.parametrize("argv, value, advice", [
+    (_SIM + ["--temperature"], "300K", "in K: 300"),
+    (_SIM + ["--temperature"], "300 K", "in K: 300"),
+    (_SIM + ["--production-ps"], "1ns", "in ps: 1000"),
+    (_SIM + ["--write-interval-fs"], "0.1 ps", "in fs: 100"),
+    (_SIM + ["--pressure"], "1atm", "in bar: 1.01325"),
+    (_SIM + ["--density"], "1200 kg/m^3", "in g/cm^3: 1.2"),
+    (["analyze", "frames.extxyz", "--dt"], "2fs", "in ps: 0.002"),
+    (["diagnose", "frames.extxyz", "--model", "sevennet-0", "--vacuum"], "1nm", "in Å: 10"),
+    (_SIM + ["--temperature"], "25C", "in K ('C' is not read)"),
+    (_SIM + ["--n-atoms"], "1000atoms", "without a unit ('atoms')"),
+])
+def test_a_number_typed_with_its_unit_is_given_in_the_options_unit(argv, value, advice,
+                                                                   frames, capsys):
+    """'300K' was answered 'give a number', which it is to the user who typed it; the number
+    is now given in the option's unit, converted by ase_electrolyte.units where it converts
+    (checked against the conversion itself)."""
+    from ase_electrolyte.units import convert
+
+    err = _error([*argv, value, "-o", "out"], capsys)
+    assert err.rstrip().endswith(f"; give the number alone, {advice}"), err
+    if value == "1ns":
+        assert float(advice.split(": ")[1]) == pytest.approx(convert(1.0, "ns", "ps"))
+
+
+@pytest.mark.parametrize("value, advice", [("1e3", "without a point or exponent: 1000"),
+                                           ("0x10", "in decimal digits (0x10 is 16)"),
+                                           ("1e", "give a whole number")])
+def test_exponents_and_hexadecimals_are_not_read_as_units(value, advice, frames, capsys):
+    err = _error(_SIM + ["--n-atoms", value, "-o", "out"], capsys)
+    assert err.rstrip().endswith(advice) and "unit" not in err, err
