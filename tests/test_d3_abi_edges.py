@@ -88,6 +88,7 @@ CHILD = textwrap.dedent('''
     import json, sys, warnings
     import numpy as np
     from ase.build import bulk, molecule
+    from ase.units import Bohr
     from ase_electrolyte.d3 import D3, backend
     warnings.simplefilter("ignore")
     device, faults = sys.argv[1], json.loads(sys.argv[2])
@@ -97,7 +98,11 @@ CHILD = textwrap.dedent('''
         print("CASE", name, flush=True)  # a crash names the case that caused it
         atoms = bulk("NaCl", "rocksalt", a=5.6) if periodic else molecule("H2O")
         calc = D3(device=device)
-        g, t, _ = calc._prepare(atoms)
+        if periodic:
+            g, t, _ = calc._prepare(atoms)
+        else:  # the all-pairs kernel input (compute_tensor's; calculate pads a 3D cell)
+            g, t, _ = calc._frame(atoms, translations=True)
+            g["xyz"] = atoms.positions / Bohr
         p, c = dict(calc.method_parameters), calc._cutoffs_bohr()
         exec(edit)
         try:
