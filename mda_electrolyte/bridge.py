@@ -306,9 +306,9 @@ def _unreadable_frame(path, source, fmt, err):
     what = f"{type(err).__name__} {err}"
     if complete == 0:
         return f"{path}: cannot be read as {path.suffix or 'a trajectory'}: {what}"
-    return (f"{path}: frame {complete} cannot be read as {path.suffix or 'a trajectory'} "
-            f"({what}); the file is cut or malformed there, after {complete} complete frames: "
-            f"read those with index=':{complete}' (from_ase), or write the file again")
+    return (f"{path}: cannot be read as {path.suffix or 'a trajectory'}: frame {complete} is "
+            f"cut or malformed ({what}); the {complete} complete frames before it are read "
+            f"with index=':{complete}' (from_ase), or write the file again")
 
 
 # --- GROMACS .gro files of several frames ---------------------------------------------------

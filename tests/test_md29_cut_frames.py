@@ -41,7 +41,8 @@ def test_a_cut_file_names_its_frame_and_the_complete_ones_read_back(tmp_path, su
     with pytest.raises(ValueError) as err:
         from_ase(path, dt=0.01)
     message = str(err.value)
-    found = re.search(r"frame (\d+) cannot be read .* read those with index=':(\d+)'", message)
+    found = re.search(r"cannot be read as .*: frame (\d+) is cut or malformed .* "
+                      r"index=':(\d+)'", message)
     assert str(path) in message and found, message
     k = int(found[1])
     # a text frame per quarter of the file; ASE's .traj keeps the first frame's cell and
