@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 from ase.calculators.calculator import Calculator as _AseCalculator
 from ase.calculators.calculator import PropertyNotImplementedError, all_changes, equal
+from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
 
 from .atoms_checks import check_atoms, check_elements, check_number_density, check_overlaps
@@ -703,11 +704,22 @@ class Calculator(ParametersContract, _AseCalculator):
                 f"the {self.backend} model {self.model!r} does not give per-atom energies"
             )
 
+    def _model_elements(self):
+        """The model and the elements it covers, for the message of an element it lacks: "does
+        not cover H" alone left the user to find which elements the model does cover."""
+        if self._numbers is None:
+            return f"the model {self.model!r}"
+        covered = sorted(int(z) for z in self._numbers)
+        shown = (", ".join(chemical_symbols[z] for z in covered) if len(covered) <= 20
+                 else f"{len(covered)} elements, {chemical_symbols[covered[0]]} to "
+                 f"{chemical_symbols[covered[-1]]}")
+        return f"the model {self.model!r} (trained on {shown})"
+
     def _check(self, atoms):
         with input_errors():
             if len(atoms) == 0:
                 raise ValueError(f"{type(self).__name__} needs at least one atom")
-            check_elements(atoms, self._numbers, f"the model {self.model!r}")
+            check_elements(atoms, self._numbers, self._model_elements())
             # a zero cell vector first: check_number_density divides by the lengths' product
             # (ZeroDivisionError, after nothing else had looked at the cell)
             check_atoms(atoms)
