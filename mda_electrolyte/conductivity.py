@@ -1582,14 +1582,14 @@ def _diffusivity_estimate(value, error, species):
 def _universe_temperature_count(universe, constraints=None, com_removed=None, atoms=None):
     """``(degrees_of_freedom, centre_of_mass_removed)`` of a Universe's kinetic temperature:
     run_md's and GROMACS'/LAMMPS' N_dof = 3N − N_constraints − 3
-    (:func:`ase_electrolyte.md._temperature_dof`), as an H5MD file of run_md states it, else
+    (:func:`ase_electrolyte.md.temperature_dof`), as an H5MD file of run_md states it, else
     from the arguments (see :func:`kinetic_temperature`). ``atoms``: the AtomGroup counted
     (default all; the file's statement holds for all of them only). N counts the atoms with
     mass: a massless virtual site (TIP4P's M) moves with its molecule, no degree of freedom
     (GROMACS counts none)."""
     from MDAnalysis.exceptions import NoDataError
 
-    from ase_electrolyte.md import temperature_dof as _temperature_dof
+    from ase_electrolyte.md import temperature_dof
     from ase_electrolyte.trajectory import _temperature_count
 
     atoms = universe.atoms if atoms is None else atoms
@@ -1616,7 +1616,7 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
     if stated is not None and 0 < stated[0] <= 3 * n_atoms:
         return stated
     com = (True if com_removed is None else com_removed) and n_atoms > 1
-    dof = _temperature_dof(n_atoms, constraints or 0, com)
+    dof = temperature_dof(n_atoms, constraints or 0, com)
     if dof <= 0:
         raise ValueError(
             f"{n_atoms} atoms with mass and {constraints or 0} constraints"
@@ -1665,8 +1665,7 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
         Without velocities, or with arguments that leave no degree of freedom; before any
         frame is read.
     """
-    from ase_electrolyte.md import series_estimate
-    from ase_electrolyte.md import velocity_temperature as _velocity_temperature
+    from ase_electrolyte.md import series_estimate, velocity_temperature
     from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS
 
     max_frames = check_number("max_frames", max_frames, integer=True, minimum=1)
@@ -1682,7 +1681,7 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
         for _ in traj[frames]:
             # Å/ps -> ASE units, in double precision (the reader's are float32)
             v = universe.atoms.velocities.astype(np.float64) / VELOCITY_TO_ANGSTROM_PER_PS
-            temps.append(float(_velocity_temperature(masses, v, dof, com)))
+            temps.append(float(velocity_temperature(masses, v, dof, com)))
     return series_estimate(temps, "K", detect=False,
                            where=f"the kinetic temperature of {len(temps)} frames")[0]
 

@@ -1068,11 +1068,11 @@ class IonCollector(FrameAnalysis):
         # per-frame kinetic temperature (K), counted as kinetic_temperature counts it
         r.kinetic = np.zeros(n)
         if self._velocities:
-            from ase_electrolyte.md import velocity_temperature as _velocity_temperature
+            from ase_electrolyte.md import velocity_temperature
 
             from .conductivity import _universe_temperature_count
 
-            self._temperature_of = _velocity_temperature
+            self._temperature_of = velocity_temperature
             self._temperature_count = _universe_temperature_count(
                 self._universe_ref, atoms=self._tracked)
         self._fill = 0
