@@ -461,14 +461,30 @@ def _full_disk_hint(err, args):
 
 @contextlib.contextmanager
 def _one_line_warnings(command, paths=()):
-    """Warnings as ``electrolyte CMD: warning: message`` lines, without the source line."""
+    """Warnings as ``electrolyte CMD: warning: message`` lines, without the source line, each
+    text once per command.
+
+    Python's filter shows a warning once per place in the code: one density checked by the
+    command, the box builder and the packing said "a density of 0.0012 g/cm³ is far from a
+    liquid electrolyte's ..." four times over.
+    """
     previous = warnings.formatwarning
+    previous_show = warnings.showwarning
+    shown = set()
 
     def formatwarning(message, category, filename, lineno, line=None):
         return f"electrolyte {command}: warning: {one_line(message, paths)}\n"
 
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        key = (category, str(message))
+        if key not in shown:
+            shown.add(key)
+            previous_show(message, category, filename, lineno, file, line)
+
     warnings.formatwarning = formatwarning
+    warnings.showwarning = showwarning
     try:
         yield
     finally:
         warnings.formatwarning = previous
+        warnings.showwarning = previous_show
