@@ -172,8 +172,8 @@ def _run(args, gpu):
         f"{'GPU' if gpu else 'CPU'}",
         flush=True,
     )
-    # start near the liquid's density (pure-liquid densities, ideal mixing), not the sparse
-    # van der Waals box, so that a short run samples the liquid
+    # start near the liquid's density (pure liquids' densities, the salt's volume in
+    # solution), not the sparse van der Waals box, so that a short run samples the liquid
     density = estimate_density(counts)
     print(starting_density_line(density), flush=True)
     atoms = electrolyte_box(counts=counts, density=density, seed=0,
@@ -226,7 +226,7 @@ def _run(args, gpu):
         "atoms": len(atoms),
         "model": "sevennet-0" + (f" + {dispersion}" if dispersion != "none" else ""),
         # an input, not a result: the simulated density is in the results with its verdict
-        "packing density (g/cm³; input from the pure liquids' densities, ideal mixing)":
+        "packing density (g/cm³; input from the pure liquids' densities and the salt's volume)":
             round(density, 4),
         "temperature (K)": sim_args.temperature,
         "pre-equilibration NPT (ps)": sim_args.preequilibration_ps,
@@ -477,9 +477,10 @@ def starting_density_line(density):
     """The terminal line of the demo's starting density: an input setting, not a result.
 
     The density the box is packed at is estimated from the pure liquids' measured densities
-    with ideal mixing (:func:`ase_electrolyte.build.estimate_density`); it has no error bar
+    and the salt's measured volume in solution (:func:`ase_electrolyte.build.estimate_density`,
+    ideal mixing of the solvents); it has no error bar
     and is not the simulated density, which the run reports with its error and verdict.
     """
     return (f"setting: box packed at {density:.3f} g/cm³ (an input estimated from the pure "
-            "liquids' densities, ideal mixing; not a result: the simulated density is "
-            "reported with its error and verdict)")
+            "liquids' densities and the salt's volume in solution; not a result: the "
+            "simulated density is reported with its error and verdict)")
