@@ -399,6 +399,26 @@ def _check_data_distances(medians, what):
     )
 
 
+def _consecutive_pairs(frames):
+    """``(ka, kb, step)`` for consecutive frames of the same atoms, cell and periodicity, the
+    pairs whose energy difference is the work of the forces along ``step`` (minimum-image
+    displacements in Å; cells equal to 1e-6 Å)."""
+    from ase.geometry import find_mic
+
+    groups = {}
+    for k, atoms in enumerate(frames):
+        key = (atoms.numbers.tobytes(), np.round(atoms.cell.array, 6).tobytes(),
+               atoms.pbc.tobytes())
+        groups.setdefault(key, []).append(k)
+    for members in groups.values():
+        for ka, kb in zip(members[:-1], members[1:], strict=True):
+            a, b = frames[ka], frames[kb]
+            step = b.positions - a.positions
+            if a.pbc.any():
+                step, _ = find_mic(step, a.cell, a.pbc)
+            yield ka, kb, step
+
+
 def _check_work(frames, what):
     r"""ValueError when the energy differences are not the work of the forces (unit mismatch).
 
@@ -417,26 +437,15 @@ def _check_work(frames, what):
     frames far apart along an anharmonic path do not), on at least 3 pairs; refused outside
     [0.4, 1.45] (measured on correct labels: 0.83-0.98 for rattled EMT copper and ethanol).
     """
-    from ase.geometry import find_mic
-
-    groups = {}
-    for k, atoms in enumerate(frames):
-        key = (atoms.numbers.tobytes(), np.round(atoms.cell.array, 6).tobytes(),
-               atoms.pbc.tobytes())
-        groups.setdefault(key, []).append(k)
     d_energy, work, involved, sizes, pairs = [], [], set(), [], []
-    for members in groups.values():
-        for ka, kb in zip(members[:-1], members[1:], strict=True):
-            a, b = frames[ka], frames[kb]
-            step = b.positions - a.positions
-            if a.pbc.any():
-                step, _ = find_mic(step, a.cell, a.pbc)
-            forces = a.calc.results["forces"] + b.calc.results["forces"]
-            work.append(-0.5 * float(np.sum(forces * step)))
-            d_energy.append(float(b.calc.results["energy"] - a.calc.results["energy"]))
-            sizes.append(len(a))
-            pairs.append((ka, kb))
-            involved.update((ka, kb))
+    for ka, kb, step in _consecutive_pairs(frames):
+        a, b = frames[ka], frames[kb]
+        forces = a.calc.results["forces"] + b.calc.results["forces"]
+        work.append(-0.5 * float(np.sum(forces * step)))
+        d_energy.append(float(b.calc.results["energy"] - a.calc.results["energy"]))
+        sizes.append(len(a))
+        pairs.append((ka, kb))
+        involved.update((ka, kb))
     if len(work) < 3:
         return
     d_energy, work = np.array(d_energy), np.array(work)
@@ -590,28 +599,17 @@ def _check_model_work(frames, predicted, what="training data"):
     float or None
         The factor :math:`s` where judged and accepted, else None.
     """
-    from ase.geometry import find_mic
-
-    groups = {}
-    for k, atoms in enumerate(frames):
-        key = (atoms.numbers.tobytes(), np.round(atoms.cell.array, 6).tobytes(),
-               atoms.pbc.tobytes())
-        groups.setdefault(key, []).append(k)
     d_energy, halves, model_error, pairs = [], [], [], []
-    for members in groups.values():
-        for ka, kb in zip(members[:-1], members[1:], strict=True):
-            a, b = frames[ka], frames[kb]
-            step = b.positions - a.positions
-            if a.pbc.any():
-                step, _ = find_mic(step, a.cell, a.pbc)
-            model = np.asarray(predicted[ka]["forces"]) + np.asarray(predicted[kb]["forces"])
-            # each frame's half of the trapezoid: a frame's forces in another unit scale it
-            halves.append((-0.5 * float(np.sum(a.calc.results["forces"] * step)),
-                           -0.5 * float(np.sum(b.calc.results["forces"] * step))))
-            d_energy.append(float(b.calc.results["energy"] - a.calc.results["energy"]))
-            model_error.append(float(predicted[kb]["energy"] - predicted[ka]["energy"])
-                               + 0.5 * float(np.sum(model * step)))
-            pairs.append((ka, kb))
+    for ka, kb, step in _consecutive_pairs(frames):
+        a, b = frames[ka], frames[kb]
+        model = np.asarray(predicted[ka]["forces"]) + np.asarray(predicted[kb]["forces"])
+        # each frame's half of the trapezoid: a frame's forces in another unit scale it
+        halves.append((-0.5 * float(np.sum(a.calc.results["forces"] * step)),
+                       -0.5 * float(np.sum(b.calc.results["forces"] * step))))
+        d_energy.append(float(b.calc.results["energy"] - a.calc.results["energy"]))
+        model_error.append(float(predicted[kb]["energy"] - predicted[ka]["energy"])
+                           + 0.5 * float(np.sum(model * step)))
+        pairs.append((ka, kb))
     if len(pairs) < 3:
         return None
     involved = {k for pair in pairs for k in pair}

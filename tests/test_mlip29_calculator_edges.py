@@ -11,19 +11,10 @@ import numpy as np
 import pytest
 from ase.build import bulk
 from ase.calculators.emt import EMT
+from test_calculator_faults import CountingEMT
 
 from ase_electrolyte import Calculator
 from ase_electrolyte.calculator_errors import InputError
-
-EMT_NUMBERS = frozenset({1, 6, 7, 8, 13, 28, 29, 46, 47, 78, 79})
-
-
-class CountingEMT(EMT):
-    calls = 0
-
-    def calculate(self, *args, **kwargs):
-        CountingEMT.calls += 1
-        super().calculate(*args, **kwargs)
 
 
 @pytest.fixture
