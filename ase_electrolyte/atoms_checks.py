@@ -108,7 +108,10 @@ def check_number(
     """``value`` as a Python ``float`` (``int`` if ``integer``), or :class:`ValueError` naming it.
 
     Python and NumPy real scalars and 0-d arrays are accepted; ``bool`` (a flag passed by
-    mistake), strings, sequences, NaN and infinities are refused.
+    mistake), strings, sequences, NaN and infinities are refused. A string that is a number
+    with its unit (``"300 K"``) or a number in quotes is told the number to give
+    (:func:`~ase_electrolyte.units.unit_advice`, in the unit ``name`` ends in:
+    :func:`~ase_electrolyte.units.unit_of_name`).
 
     Parameters
     ----------
@@ -158,7 +161,13 @@ def check_number(
         ok = ok and (above is None or x > above) and (minimum is None or x >= minimum)
         ok = ok and (maximum is None or x <= maximum)
     if not ok:
-        raise ValueError(f"{name} must be {need}, got {value!r}")
+        advice = ""
+        if isinstance(value, str):
+            # "300 K" or "300": the unit or the quotes are the trouble, said as the CLI says it
+            from .units import unit_advice, unit_of_name
+
+            advice = unit_advice(value, unit_of_name(name)) or ""
+        raise ValueError(f"{name} must be {need}, got {value!r}{advice}")
     return int(x) if integer else x
 
 

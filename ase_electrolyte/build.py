@@ -1842,6 +1842,12 @@ _UNIT_BALL = _unit_ball()
 
 #: Highest box density (g/cm³) accepted: denser than any liquid, and the sign of another unit.
 MAX_DENSITY = 10.0
+#: Lowest box density (g/cm³) accepted: about a tenth of hydrogen gas at 1 bar and 300 K
+#: (8.1·10⁻⁵ g/cm³), the thinnest gas there is. A box packed thinner holds molecules more than
+#: 100 Å apart, no phase an interatomic potential is run on, and PACKMOL's cells outgrow any
+#: memory; 1e-320 made a box of infinite edge. Gases down to it are packed with
+#: :func:`~ase_electrolyte.units.warn_implausible`'s doubt.
+MIN_DENSITY = 1.0e-5
 
 
 def check_density(density, name="density (g/cm³)", allow_none=True):
@@ -1850,8 +1856,10 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     A number above :data:`MAX_DENSITY` is refused naming the unit it was most likely given in:
     a liquid's 1200 kg/m³ is 1.2 g/cm³ (the bound alone told the user "must be <= 10" and left
     them to guess, while :func:`~ase_electrolyte.units.warn_implausible`'s kg/m³ doubt came only
-    for values under the bound). :func:`electrolyte_box`, :func:`composition_counts`, screening
-    plans and ``electrolyte simulate --density`` check a density with it.
+    for values under the bound). A number below :data:`MIN_DENSITY` is refused as well, before
+    any conformer or packing: ``1e-320`` had passed, to a warning and "a inf Å box needs inf
+    PACKMOL cells". :func:`electrolyte_box`, :func:`composition_counts`, screening plans and
+    ``electrolyte simulate --density`` check a density with it.
 
     Parameters
     ----------
@@ -1869,8 +1877,9 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     Raises
     ------
     ValueError
-        Not a finite number in ``(0, MAX_DENSITY]``; a value between 300 and 5000 is told its
-        reading in kg/m³.
+        Not a finite number in ``[MIN_DENSITY, MAX_DENSITY]`` (10⁻⁵–10 g/cm³); a value
+        between 300 and 5000 is told its reading in kg/m³, one below 10⁻⁵ the units it may
+        have been given in.
 
     Examples
     --------
@@ -1884,7 +1893,8 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     is it in kg/m³? 1200 kg/m³ = 1.2 g/cm³; pass 1.2
     """
     try:
-        return check_number(name, density, above=0, maximum=MAX_DENSITY, allow_none=allow_none)
+        density = check_number(name, density, above=0, maximum=MAX_DENSITY,
+                               allow_none=allow_none)
     except ValueError as err:
         if isinstance(density, bool) or not isinstance(density, (int, float, np.number)):
             raise err from None
@@ -1896,6 +1906,13 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
                 f"is it in kg/m³? {value:g} kg/m³ = {value / 1000:g} g/cm³; pass "
                 f"{value / 1000:g}") from None
         raise err from None
+    if density is not None and density < MIN_DENSITY:
+        # 1 g/cm³ is 10⁻³ kg/cm³ and 10⁻²⁴ g/Å³: which unit it was only the user knows
+        raise ValueError(
+            f"{name} = {density!r} is thinner than any gas (at least {MIN_DENSITY:g} g/cm³, "
+            "about a tenth of hydrogen at 1 bar; a liquid electrolyte's 0.7–2 g/cm³): is it "
+            "in another unit? give g/cm³ (1 g/cm³ = 1 g/mL = 10⁻²⁴ g/Å³ = 1000 kg/m³)")
+    return density
 
 
 def _check_packable_at(plan, density, templates, seed=0):

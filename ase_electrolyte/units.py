@@ -13,6 +13,7 @@ in the units the papers use; every conversion factor below is derived from CODAT
 from __future__ import annotations
 
 import numbers
+import re
 
 import numpy as np
 from ase import units as _ase
@@ -36,6 +37,10 @@ __all__ = [
     "MAX_PLAUSIBLE_TIMESTEP_FS",
     "HYDROGEN_MASS_AMU",
     "plausible_timestep_fs",
+    "MIN_FRAME_SPACING_PS",
+    "MIN_PLAUSIBLE_TIMESTEP_FS",
+    "unit_advice",
+    "unit_of_name",
 ]
 
 #: ASE velocity (Å per ASE time unit) → Å/ps.
@@ -140,6 +145,16 @@ IMPLAUSIBLE_PRESSURE_BAR = 5.0e4
 #: stability limit (the 1 fs of Ju et al. 2025's real masses, 2 fs with tritium, are within
 #: it). The limit of other masses: :func:`plausible_timestep_fs`.
 MAX_PLAUSIBLE_TIMESTEP_FS = 5.0
+#: Shortest time between frames or samples (ps) any entry of the packages takes: 0.01 fs, ten
+#: times below the shortest MD time step in use (0.1 fs, path-integral and reactive runs). A
+#: shorter one is a spacing in another unit (2 fs in seconds is 2e-15, in ns 2e-6), which would
+#: scale every rate (D, σ, η) by as much. :func:`mda_electrolyte.from_ase`'s ``dt``,
+#: ``electrolyte analyze --dt`` and the transport analyses refuse it.
+MIN_FRAME_SPACING_PS = 1.0e-5
+#: Shortest MD time step (fs) :func:`warn_implausible` takes without a doubt: the frame spacing
+#: bound :data:`MIN_FRAME_SPACING_PS` in fs. A step given in ps to an fs argument (1 fs as
+#: 0.001) falls below it.
+MIN_PLAUSIBLE_TIMESTEP_FS = MIN_FRAME_SPACING_PS * 1000.0
 #: Mass (amu) of hydrogen (ASE's standard atomic mass), at which
 #: :data:`MAX_PLAUSIBLE_TIMESTEP_FS` applies.
 HYDROGEN_MASS_AMU = float(atomic_masses[1])
@@ -220,7 +235,8 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
     The sign of a wrong unit: a temperature outside :data:`MIN_PLAUSIBLE_TEMPERATURE_K` –
     :data:`MAX_PLAUSIBLE_TEMPERATURE_K` (50–1500 K: °C?; below 1 K, k_B·T in eV?), a pressure
     beyond :data:`IMPLAUSIBLE_PRESSURE_BAR` (5·10⁴ bar: Pa?), a time step above
-    :func:`plausible_timestep_fs` of ``lightest_mass_amu`` (5 fs for hydrogen), a density
+    :func:`plausible_timestep_fs` of ``lightest_mass_amu`` (5 fs for hydrogen) or below
+    :data:`MIN_PLAUSIBLE_TIMESTEP_FS` (0.01 fs: ps?), a density
     outside 0.3–5 g/cm³ (kg/m³?), a salt concentration above 30 mol/kg or mol/L (mmol?;
     water-in-salt electrolytes reach about 21 mol/kg), shear stresses of a pressure-tensor
     series (``shear_stress_bar``) whose scatter is below :data:`MIN_SHEAR_SCATTER_BAR` (eV/Å³,
@@ -260,9 +276,13 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
             doubts.append(f"pressure_bar = {shown} bar is beyond 50 kbar: is it in Pa "
                           "(1 atm = 1.01325 bar)?")
     limit = plausible_timestep_fs(lightest_mass_amu)
+    step = (None if timestep_fs is None else f"a time step of {timestep_fs:g} fs"
+            if timestep_name is None else f"{timestep_name} = {timestep_fs:g} fs")
+    if timestep_fs is not None and 0 < timestep_fs < MIN_PLAUSIBLE_TIMESTEP_FS:
+        # 1 fs written in ps ran a thousand times more steps for the same time
+        doubts.append(f"{step} is shorter than any MD time step (0.1–2 fs): is it in ps? "
+                      f"{timestep_fs:g} ps = {timestep_fs * 1000:g} fs")
     if timestep_fs is not None and timestep_fs > limit:
-        step = (f"a time step of {timestep_fs:g} fs" if timestep_name is None
-                else f"{timestep_name} = {timestep_fs:g} fs")
         if lightest_mass_amu is None:
             doubts.append(f"{step} is long for molecular MD (0.5–2 fs): is it in another unit?")
         else:
@@ -360,3 +380,106 @@ def convert(value, from_unit, to_unit):
         raise ValueError(f"value {np.max(np.abs(value)):g} {from_unit} overflows in {to_unit}: "
                          "beyond the range of a float (is it in another unit?)")
     return out
+
+
+#: A number followed by a unit: ``300K``, ``1 ns``, ``1.2e3 kg/m^3`` (the unit starts with
+#: neither a digit, a sign, a point nor a list separator).
+_NUMBER_AND_UNIT = re.compile(
+    r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s,;.+-].*?)\s*")
+
+
+def unit_advice(text, unit=None):
+    """The advice for a number typed as text, with or without its unit, or ``None``.
+
+    The one reading of ``"300 K"`` where a number in K is asked, for the Python number checks
+    (:func:`~ase_electrolyte.atoms_checks.check_number`, hence screening plans and
+    :func:`~ase_electrolyte.md.run_md`) and the command line alike: "must be a finite number,
+    got '1 ps'" said neither that the unit is the trouble nor which one the argument reads.
+
+    Parameters
+    ----------
+    text : str
+        What was given where a number is asked.
+    unit : str, optional
+        The unit the argument reads (a key of :data:`UNITS` or another unit's name, such as
+        ``"mol/kg"``); ``None``: a number without a unit (a count).
+
+    Returns
+    -------
+    str or None
+        ``"; give the number alone, in K: 300"`` (converted by :func:`convert` where the
+        units convert), ``"; give the number alone, in K ('C' is not read)"``, ``"; give the
+        number alone, without a unit ('atoms')"`` or, for a number in quotes,
+        ``"; give it as a number, not as text: 300"``; ``None`` for text that is no number.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.units import unit_advice
+    >>> unit_advice("1 ns", "ps")
+    '; give the number alone, in ps: 1000'
+    >>> unit_advice("25C", "K")
+    "; give the number alone, in K ('C' is not read)"
+    >>> unit_advice("fast", "ps") is None
+    True
+    """
+    if not isinstance(text, str):
+        return None
+    try:
+        bare = float(text)
+    except ValueError:
+        pass
+    else:
+        # a plan's "300" or Python's "300": text where a number is asked (YAML, TOML and
+        # Python all write numbers unquoted)
+        return f"; give it as a number, not as text: {bare:g}"
+    found = _NUMBER_AND_UNIT.fullmatch(text)
+    if not found:
+        return None
+    number, given = float(found.group(1)), found.group(2)
+    if re.match(r"[eE]([-+]?\d|$)", given) or re.search(r"[,;]", given):
+        return None  # an exponent (1e, 1e-3x) or a list, not a unit
+    if unit is None:
+        return f"; give the number alone, without a unit ({given!r})"
+    try:
+        converted = convert(number, given, unit)
+    except (ValueError, TypeError):
+        return f"; give the number alone, in {unit} ({given!r} is not read)"
+    return f"; give the number alone, in {unit}: {converted:g}"
+
+
+#: Units an argument's name may end in (``temperature_K``, ``production_ps``) besides those in
+#: parentheses (``density (g/cm³)``).
+_NAME_SUFFIXES = ("K", "ps", "fs", "ns", "bar", "s", "eV", "Å", "nm", "GPa", "Pa")
+
+
+#: The concentration units' words (a plan's and the builder's ``units=``) → their units.
+_CONCENTRATION_WORDS = {"molal": "mol/kg", "molar": "mol/L"}
+
+
+def unit_of_name(name):
+    """The unit an argument named ``name`` reads, or ``None``.
+
+    A unit in parentheses (``"density (g/cm³)"``, ``"concentration (mol/kg)"``) or the
+    suffix of an identifier (``"temperature_K (NVT)"``, ``"protocol production_ps"``), the
+    conventions of this package's messages.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.units import unit_of_name
+    >>> unit_of_name("temperature_K (NVT)"), unit_of_name("density (g/cm³)")
+    ('K', 'g/cm³')
+    >>> unit_of_name("n_atoms") is None
+    True
+    """
+    if not isinstance(name, str):
+        return None
+    for inside in re.findall(r"\(([^()]+)\)", name):
+        inside = inside.strip()
+        if inside in UNITS or inside in _ALIASES or re.fullmatch(r"mol/(kg|L)", inside):
+            return inside
+        if inside in _CONCENTRATION_WORDS:  # a plan's "concentration (molal)"
+            return _CONCENTRATION_WORDS[inside]
+    for suffix in re.findall(r"[A-Za-z]_([A-Za-zÅ]+)\b", name):
+        if suffix in _NAME_SUFFIXES:
+            return suffix
+    return None

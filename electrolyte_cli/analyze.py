@@ -199,16 +199,14 @@ def _given_with_list(args):
 #: Longest time between frames --dt accepts, ps (a microsecond; 1e308 overflowed the times).
 MAX_DT_PS = 1.0e6
 
-#: Shortest time between frames --dt accepts, ps (an attosecond, 100 times below the shortest
-#: MD time step): a spacing in seconds (2e-15 for 2 fs) was taken as 2e-15 ps and every rate
-#: came out 1e15 times too large, marked valid; 1e-320 overflowed them.
-MIN_DT_PS = 1.0e-6
-
-
 def _check_time_and_units(args, traj):
     """``--dt`` a time between frames, for inputs without their own; ``--lammps-units`` with a
     dump only (ignored without a word otherwise)."""
     import math
+
+    # the library's bound (from_ase's dt, the transport analyses): a spacing in seconds (2e-15
+    # for 2 fs) was taken as 2e-15 ps and every rate came out 1e15 times too large
+    from ase_electrolyte.units import MIN_FRAME_SPACING_PS as MIN_DT_PS
 
     if args.dt is not None:
         if not (math.isfinite(args.dt) and 0 < args.dt <= MAX_DT_PS):

@@ -315,29 +315,12 @@ def option_unit(flag):
 
 
 def _unit_advice(value, flag):
-    """The advice for a number typed with a unit (``300K``, ``1 ns``), or ``None``.
+    """The advice for a number typed with a unit (``300K``, ``1 ns``), or ``None``: the
+    library's :func:`ase_electrolyte.units.unit_advice` in the option's unit, so that a screen
+    plan or a Python call given ``"300 K"`` is told the same."""
+    from ase_electrolyte.units import unit_advice
 
-    argparse's "invalid float value: '1 ns'; give a number" did not say that the unit is the
-    trouble, nor which one the option reads: the number in the option's unit is given where
-    the unit converts (:func:`ase_electrolyte.units.convert`), the option's unit otherwise.
-    """
-    found = re.fullmatch(r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s,;.+-].*)",
-                         value)
-    if not found:
-        return None
-    number, unit = float(found.group(1)), found.group(2).strip()
-    if re.match(r"[eE]([-+]?\d|$)", unit) or re.search(r"[,;]", unit):
-        return None  # an exponent (1e, 1e-3x) or a list, not a unit
-    target = option_unit(flag)
-    if target is None:
-        return f"; give the number alone, without a unit ({unit!r})"
-    from ase_electrolyte.units import convert
-
-    try:
-        converted = convert(number, unit, target)
-    except (ValueError, TypeError):
-        return f"; give the number alone, in {target} ({unit!r} is not read)"
-    return f"; give the number alone, in {target}: {converted:g}"
+    return unit_advice(value, option_unit(flag))
 
 
 def _number_advice(text, kind, flag=None):

@@ -93,7 +93,8 @@ def from_ase(
     dt : float, optional
         Time between frames in ps, for Atoms/ASE files without times (``info["time_ps"]``) and
         for LAMMPS dumps (which store step numbers only); refused for an H5MD file, whose frames
-        carry their times.
+        carry their times, and below :data:`ase_electrolyte.units.MIN_FRAME_SPACING_PS`
+        (0.01 fs: a spacing in seconds or ns).
     index : str or int
         Frames to read from an ASE file (``ase.io.read`` syntax); an H5MD file is read whole
         (another index is refused).
@@ -160,12 +161,18 @@ def from_ase(
     ['H2O', 'CH4']
     """
     if dt is not None:
-        # float() took True as 1 ps and "3" as 3 ps
+        # float() took True as 1 ps and "3" as 3 ps; 2e-15 (2 fs in seconds) put every rate
+        # 1e15 times off: refused below MIN_FRAME_SPACING_PS, as electrolyte analyze --dt is
+        from ase_electrolyte.units import unit_advice
+
+        from .correlation import check_frame_spacing
+
         try:
             dt = check_number("dt", dt, above=0)
         except ValueError:
             raise ValueError(f"dt must be a positive, finite time between frames in ps, "
-                             f"not {dt!r}") from None
+                             f"not {dt!r}{unit_advice(dt, 'ps') or ''}") from None
+        dt = check_frame_spacing(dt, "dt (ps)")
     if dump is not None:
         return _from_lammps(source, dump, lammps_units, lammps_atom_style, dt)
     # LAMMPS options without a dump, or a frame index for frames already in memory, would be
@@ -1023,8 +1030,6 @@ def _frame_times(frames):
     Some frames with a time and some without (frames of different runs joined) are refused,
     as are times that are not finite numbers or do not increase.
     """
-    from ase_electrolyte.atoms_checks import check_number
-
     stamped = [k for k, a in enumerate(frames) if a.info.get("time_ps") is not None]
     if not stamped:
         return None

@@ -15,7 +15,7 @@ import ase
 import ase.io
 import pytest
 
-from electrolyte_cli.analyze import MIN_DT_PS
+from ase_electrolyte.units import MIN_FRAME_SPACING_PS as MIN_DT_PS
 from mda_electrolyte.volume_scan import MAX_SCALE
 
 

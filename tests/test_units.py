@@ -12,7 +12,9 @@ from ase_electrolyte.units import warn_implausible
     ({"temperature_K": 25.0}, "is it in °C"),
     ({"temperature_K": [298.0, 25.0]}, "is it in °C"),
     ({"pressure_bar": 101325.0}, "is it in Pa"),
-    ({"timestep_fs": 1e-3}, None),
+    # 1 attosecond is no MD step but 1 fs written in ps (it ran 1000 times more steps silently)
+    ({"timestep_fs": 1e-3}, "is it in ps"),
+    ({"timestep_fs": 0.1}, None),
     ({"timestep_fs": 10.0}, "another unit"),
     ({"density_g_cm3": 1200.0}, "kg/m³"),
     ({"density_g_cm3": 1e-4}, "kg/m³"),
