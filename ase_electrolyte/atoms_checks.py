@@ -111,7 +111,9 @@ def check_number(
     mistake), strings, sequences, NaN and infinities are refused. A string that is a number
     with its unit (``"300 K"``) or a number in quotes is told the number to give
     (:func:`~ase_electrolyte.units.unit_advice`, in the unit ``name`` ends in:
-    :func:`~ase_electrolyte.units.unit_of_name`).
+    :func:`~ase_electrolyte.units.unit_of_name`); a number out of its bounds that a likely
+    other unit brings into them is told that reading (``tolerance (Å)`` of 0.2: "is it in nm?
+    0.2 nm = 2 Å", :func:`~ase_electrolyte.units.slip_advice`).
 
     Parameters
     ----------
@@ -161,12 +163,18 @@ def check_number(
         ok = ok and (above is None or x > above) and (minimum is None or x >= minimum)
         ok = ok and (maximum is None or x <= maximum)
     if not ok:
+        from .units import slip_advice, unit_advice, unit_of_name
+
         advice = ""
         if isinstance(value, str):
             # "300 K" or "300": the unit or the quotes are the trouble, said as the CLI says it
-            from .units import unit_advice, unit_of_name
-
             advice = unit_advice(value, unit_of_name(name)) or ""
+        elif isinstance(scalar, numbers.Real) and not isinstance(scalar, (bool, np.bool_)) \
+                and np.isfinite(float(scalar)) and not integer:
+            # a number out of bounds in its unit but in them in another (0.2 nm for 2 Å)
+            advice = slip_advice(scalar, unit_of_name(name), lambda y: (
+                (above is None or y > above) and (minimum is None or y >= minimum)
+                and (maximum is None or y <= maximum)))
         raise ValueError(f"{name} must be {need}, got {value!r}{advice}")
     return int(x) if integer else x
 

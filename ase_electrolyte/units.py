@@ -41,6 +41,7 @@ __all__ = [
     "MIN_PLAUSIBLE_TIMESTEP_FS",
     "unit_advice",
     "unit_of_name",
+    "slip_advice",
 ]
 
 #: ASE velocity (Å per ASE time unit) → Å/ps.
@@ -78,6 +79,8 @@ UNITS = {
     "Pa": ("pressure", 1.0),
     "bar": ("pressure", _c.bar),
     "GPa": ("pressure", _c.giga),
+    "MPa": ("pressure", _c.mega),
+    "kbar": ("pressure", _c.kilo * _c.bar),
     "atm": ("pressure", _c.atm),
     "1/Pa": ("compressibility", 1.0),
     "1/bar": ("compressibility", 1.0 / _c.bar),
@@ -204,7 +207,9 @@ _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³"
             "kg/m³": "kg/m^3", "mPa s": "mPa·s", "Pa s": "Pa·s", "A^2/ps": "Å^2/ps",
             "": "1", "dimensionless": "1", "1e-9 m²/s": "1e-9 m^2/s",
             "eV/Å³": "eV/Å^3", "Å³": "Å^3", "A^3": "Å^3", "nm³": "nm^3", "deg": "°",
-            "degree": "°", "degrees": "°"}
+            "degree": "°", "degrees": "°", "g/cm3": "g/cm^3", "g/mL": "g/cm^3",
+            "g/ml": "g/cm^3", "kg/L": "g/cm^3", "kg/m3": "kg/m^3", "Angstrom": "Å",
+            "angstrom": "Å"}
 
 
 def _lookup(unit):
@@ -382,6 +387,9 @@ def convert(value, from_unit, to_unit):
     return out
 
 
+#: Spellings of °C in a temperature typed with its unit (``25C``, ``25 °C``), told in K.
+_CELSIUS = ("°C", "C", "degC", "℃")
+
 #: A number followed by a unit: ``300K``, ``1 ns``, ``1.2e3 kg/m^3`` (the unit starts with
 #: neither a digit, a sign, a point nor a list separator).
 _NUMBER_AND_UNIT = re.compile(
@@ -408,17 +416,20 @@ def unit_advice(text, unit=None):
     -------
     str or None
         ``"; give the number alone, in K: 300"`` (converted by :func:`convert` where the
-        units convert), ``"; give the number alone, in K ('C' is not read)"``, ``"; give the
-        number alone, without a unit ('atoms')"`` or, for a number in quotes,
-        ``"; give it as a number, not as text: 300"``; ``None`` for text that is no number.
+        units convert, °C to K by its offset), ``"; give the number alone, in K ('F' is not
+        read)"``, ``"; give the number alone, without a unit ('atoms')"`` or, for a number in
+        quotes, ``"; give it as a number, not as text: 300"``; ``None`` for text that is no
+        number.
 
     Examples
     --------
     >>> from ase_electrolyte.units import unit_advice
     >>> unit_advice("1 ns", "ps")
     '; give the number alone, in ps: 1000'
-    >>> unit_advice("25C", "K")
-    "; give the number alone, in K ('C' is not read)"
+    >>> unit_advice("25 °C", "K")
+    '; give the number alone, in K: 298.15'
+    >>> unit_advice("25 F", "K")
+    "; give the number alone, in K ('F' is not read)"
     >>> unit_advice("fast", "ps") is None
     True
     """
@@ -440,11 +451,45 @@ def unit_advice(text, unit=None):
         return None  # an exponent (1e, 1e-3x) or a list, not a unit
     if unit is None:
         return f"; give the number alone, without a unit ({given!r})"
+    if unit == "K" and given in _CELSIUS:
+        # an offset, not a factor: convert() has no such unit
+        return f"; give the number alone, in K: {number + _c.zero_Celsius:g}"
     try:
         converted = convert(number, given, unit)
     except (ValueError, TypeError):
         return f"; give the number alone, in {unit} ({given!r} is not read)"
     return f"; give the number alone, in {unit}: {converted:g}"
+
+
+#: For a number refused by its bounds, the units it is most often given in by mistake instead
+#: of the argument's own (nm for Å as GROMACS writes lengths; ps for fs and back; Pa for bar;
+#: a density's kg/m³ is check_density's own reading).
+_LIKELY_SLIPS = {"Å": ("nm",), "fs": ("ps",), "ps": ("fs", "ns"), "ns": ("ps",),
+                 "bar": ("Pa", "GPa")}
+
+
+def slip_advice(value, unit, accepted):
+    """``"; is it in nm? 0.2 nm = 2 Å"`` for a number refused in ``unit`` that another unit
+    makes acceptable, or ``""``.
+
+    ``accepted`` is the refusing check's bound test (a function of the number in ``unit``);
+    only the unit slips of :data:`_LIKELY_SLIPS` are tried, the first one the bounds take is
+    named: a wider search would name some unit for any number.
+
+    Examples
+    --------
+    >>> from ase_electrolyte.units import slip_advice
+    >>> slip_advice(0.2, "Å", lambda x: x >= 0.5)
+    '; is it in nm? 0.2 nm = 2 Å'
+    >>> slip_advice(-3.0, "Å", lambda x: x >= 0.5)
+    ''
+    """
+    for other in _LIKELY_SLIPS.get(unit, ()):
+        with np.errstate(all="ignore"):
+            meant = float(value) * (_lookup(other)[1] / _lookup(unit)[1])
+        if np.isfinite(meant) and accepted(meant):
+            return f"; is it in {other}? {float(value):g} {other} = {meant:g} {unit}"
+    return ""
 
 
 #: Units an argument's name may end in (``temperature_K``, ``production_ps``) besides those in

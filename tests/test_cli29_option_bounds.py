@@ -134,7 +134,8 @@ _SIM = ["simulate", "--counts", "EC=3", "--model", "sevennet-0"]
     (_SIM + ["--density"], "1200 kg/m^3", "in g/cm^3: 1.2"),
     (["analyze", "frames.extxyz", "--dt"], "2fs", "in ps: 0.002"),
     (["diagnose", "frames.extxyz", "--model", "sevennet-0", "--vacuum"], "1nm", "in Å: 10"),
-    (_SIM + ["--temperature"], "25C", "in K ('C' is not read)"),
+    (_SIM + ["--temperature"], "25C", "in K: 298.15"),
+    (_SIM + ["--temperature"], "77F", "in K ('F' is not read)"),
     (_SIM + ["--n-atoms"], "1000atoms", "without a unit ('atoms')"),
 ])
 def test_a_number_typed_with_its_unit_is_given_in_the_options_unit(argv, value, advice,

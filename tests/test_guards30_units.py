@@ -142,7 +142,8 @@ def test_a_time_typed_with_its_unit_is_told_alike_in_python_plans_and_the_cli(
 
 
 @pytest.mark.parametrize("given, advice", [
-    ("300 K", "in K: 300"), ("300K", "in K: 300"), ("25 °C", "in K ('°C' is not read)"),
+    ("300 K", "in K: 300"), ("300K", "in K: 300"), ("25 °C", "in K: 298.15"),
+    ("25C", "in K: 298.15"), ("0.0259 eV", "in K ('eV' is not read)"),
     ("300", "give it as a number, not as text: 300")])
 def test_a_temperature_as_text_names_the_number_to_give(given, advice):
     with pytest.raises(ValueError, match=re.escape(advice) + "$"):
@@ -170,3 +171,33 @@ def test_a_time_step_in_ps_is_doubted(step_fs, doubted):
     assert len(short) == (2 if doubted else 0), short
     if doubted:
         assert f"{step_fs:g} ps = {step_fs * 1000:g} fs" in short[0]
+
+
+@pytest.mark.parametrize("name, value, bounds, reading", [
+    ("tolerance (Å)", 0.2, {"minimum": 0.5}, ("nm", "Å")),
+    ("write_interval_fs", 5e9, {"above": 0, "maximum": 1e6}, None),
+    ("production_ps", 5e7, {"maximum": 1e6}, ("fs", "ps")),
+    ("cutoff (Å)", -3.0, {"above": 0}, None),
+])
+def test_a_number_out_of_bounds_is_told_the_unit_that_brings_it_in(name, value, bounds,
+                                                                    reading):
+    from ase_electrolyte.atoms_checks import check_number
+
+    with pytest.raises(ValueError) as refused:
+        check_number(name, value, **bounds)
+    said = str(refused.value)
+    if reading is None:
+        assert "is it in" not in said, said
+        return
+    other, unit = reading
+    meant = convert(value, other, unit)
+    assert said.endswith(f"; is it in {other}? {value:g} {other} = {meant:g} {unit}"), said
+    # the reading offered is one the check takes
+    assert check_number(name, meant, **bounds) == pytest.approx(meant)
+
+
+def test_a_box_tolerance_in_nm_is_told_in_angstrom():
+    from ase_electrolyte.build import electrolyte_box
+
+    with pytest.raises(ValueError, match=r"is it in nm\? 0\.2 nm = 2 Å$"):
+        electrolyte_box({"EC": 1.0}, None, 0.0, n_atoms=100, tolerance=0.2)
