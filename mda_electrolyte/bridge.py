@@ -177,6 +177,13 @@ def from_ase(
         return _from_lammps(source, dump, lammps_units, lammps_atom_style, dt)
     # LAMMPS options without a dump, or a frame index for frames already in memory, would be
     # ignored: the user meant them to change something
+    if isinstance(lammps_units, str):
+        # "METAL" is the default spelled otherwise, not an option given without its dump
+        try:
+            lammps_units = choice_word("lammps_units", lammps_units,
+                                       tuple(sorted(_LAMMPS_UNITS)))
+        except ValueError:
+            pass
     for name, value, default in (("lammps_units", lammps_units, "metal"),
                                  ("lammps_atom_style", lammps_atom_style, None)):
         if value != default:

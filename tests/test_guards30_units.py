@@ -201,3 +201,15 @@ def test_a_box_tolerance_in_nm_is_told_in_angstrom():
 
     with pytest.raises(ValueError, match=r"is it in nm\? 0\.2 nm = 2 Å$"):
         electrolyte_box({"EC": 1.0}, None, 0.0, n_atoms=100, tolerance=0.2)
+
+
+@pytest.mark.filterwarnings("ignore:molecules")
+def test_the_default_lammps_units_in_another_case_are_the_default():
+    """lammps_units="METAL" without a dump was refused as an option given without its dump,
+    while "metal" passed: the same word in another case."""
+    atoms = _two_frames()[0]
+    plain = from_ase(atoms)
+    upper = from_ase(atoms, lammps_units=" METAL ")
+    assert (upper.atoms.positions == plain.atoms.positions).all()
+    with pytest.raises(ValueError, match="given without dump="):
+        from_ase(atoms, lammps_units="real")
