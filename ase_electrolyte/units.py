@@ -473,8 +473,8 @@ def slip_advice(value, unit, accepted):
     makes acceptable, or ``""``.
 
     ``accepted`` is the refusing check's bound test (a function of the number in ``unit``);
-    only the unit slips of :data:`_LIKELY_SLIPS` are tried, the first one the bounds take is
-    named: a wider search would name some unit for any number.
+    only the unit slips of :data:`_LIKELY_SLIPS` (and °C for K) are tried, the first one the
+    bounds take is named: a wider search would name some unit for any number.
 
     Examples
     --------
@@ -483,7 +483,15 @@ def slip_advice(value, unit, accepted):
     '; is it in nm? 0.2 nm = 2 Å'
     >>> slip_advice(-3.0, "Å", lambda x: x >= 0.5)
     ''
+    >>> slip_advice(-10.0, "K", lambda x: x > 0)
+    '; is it in °C? -10 °C = 263.15 K'
     """
+    if unit == "K":
+        # °C is an offset, not a factor: -10 (°C) or 0 (°C) refused as a temperature in K
+        meant = float(value) + _c.zero_Celsius
+        if accepted(meant):
+            return f"; is it in °C? {float(value):g} °C = {meant:g} K"
+        return ""
     for other in _LIKELY_SLIPS.get(unit, ()):
         with np.errstate(all="ignore"):
             meant = float(value) * (_lookup(other)[1] / _lookup(unit)[1])

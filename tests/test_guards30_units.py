@@ -213,3 +213,19 @@ def test_the_default_lammps_units_in_another_case_are_the_default():
     assert (upper.atoms.positions == plain.atoms.positions).all()
     with pytest.raises(ValueError, match="given without dump="):
         from_ase(atoms, lammps_units="real")
+
+
+@pytest.mark.parametrize("celsius", [-10.0, 0.0])
+def test_a_temperature_in_celsius_refused_in_kelvin_is_told_its_reading(celsius, capsys,
+                                                                         tmp_path):
+    from mda_electrolyte.carriers import check_temperature
+
+    kelvin = convert(celsius, "K", "K") + 273.15
+    told = f"; is it in °C? {celsius:g} °C = {kelvin:g} K"
+    for check in (lambda: check_protocol_arguments(temperature_K=celsius),
+                  lambda: check_temperature(celsius)):
+        with pytest.raises(ValueError, match=re.escape(told) + "$"):
+            check()
+    line = _cli_error(["simulate", "--counts", "EC=3", "--model", "sevennet-0",
+                       "--temperature", f"{celsius:g}"], capsys, tmp_path)
+    assert line.startswith("electrolyte simulate: error: --temperature") and line.endswith(told)
