@@ -393,7 +393,7 @@ _CELSIUS = ("°C", "C", "degC", "℃")
 #: A number followed by a unit: ``300K``, ``1 ns``, ``1.2e3 kg/m^3`` (the unit starts with
 #: neither a digit, a sign, a point nor a list separator).
 _NUMBER_AND_UNIT = re.compile(
-    r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s,;.+-].*?)\s*")
+    r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(\s*)([^\d\s,;.+-].*?)\s*")
 
 
 def unit_advice(text, unit=None):
@@ -446,11 +446,14 @@ def unit_advice(text, unit=None):
     found = _NUMBER_AND_UNIT.fullmatch(text)
     if not found:
         return None
-    number, given = float(found.group(1)), found.group(2)
-    if re.match(r"[eE]([-+]?\d|$)", given) or re.search(r"[,;]", given):
-        return None  # an exponent (1e, 1e-3x) or a list, not a unit
+    number, spaced, given = float(found.group(1)), found.group(2), found.group(3)
+    if (not spaced and re.match(r"[eE]([-+]?\d|$)", given)) or re.search(r"[,;]", given):
+        return None  # an exponent (1e, 1e-3x) or a list, not a unit ("1 e" is a charge)
     if unit is None:
         return f"; give the number alone, without a unit ({given!r})"
+    if _ALIASES.get(given, given) == _ALIASES.get(unit, unit):
+        # the argument's own unit, one convert() may not know ("3 amu" for a mass in amu)
+        return f"; give the number alone, in {unit}: {number:g}"
     if unit == "K" and given in _CELSIUS:
         # an offset, not a factor: convert() has no such unit
         return f"; give the number alone, in K: {number + _c.zero_Celsius:g}"
@@ -505,6 +508,9 @@ def slip_advice(value, unit, accepted):
 _NAME_SUFFIXES = ("K", "ps", "fs", "ns", "bar", "s", "eV", "Å", "nm", "GPa", "Pa")
 
 
+#: Units of arguments that :func:`convert` does not convert, named in advice as they are.
+_UNCONVERTED_UNITS = ("mol/kg", "mol/L", "amu", "e", "bytes")
+
 #: The concentration units' words (a plan's and the builder's ``units=``) → their units.
 _CONCENTRATION_WORDS = {"molal": "mol/kg", "molar": "mol/L"}
 
@@ -528,10 +534,13 @@ def unit_of_name(name):
         return None
     for inside in re.findall(r"\(([^()]+)\)", name):
         inside = inside.strip()
-        if inside in UNITS or inside in _ALIASES or re.fullmatch(r"mol/(kg|L)", inside):
-            return inside
         if inside in _CONCENTRATION_WORDS:  # a plan's "concentration (molal)"
             return _CONCENTRATION_WORDS[inside]
+        # "(Å)", "(e, at most ...)", "(a width in Å)", "(e per ion)"
+        for word in (inside, inside.split(",")[0].split(" per ")[0].strip(),
+                     *re.findall(r"\bin (\S+?)[,;]?(?:\s|$)", inside)):
+            if word in UNITS or word in _ALIASES or word in _UNCONVERTED_UNITS:
+                return word
     for suffix in re.findall(r"[A-Za-z]_([A-Za-zÅ]+)\b", name):
         if suffix in _NAME_SUFFIXES:
             return suffix

@@ -229,3 +229,17 @@ def test_a_temperature_in_celsius_refused_in_kelvin_is_told_its_reading(celsius,
     line = _cli_error(["simulate", "--counts", "EC=3", "--model", "sevennet-0",
                        "--temperature", f"{celsius:g}"], capsys, tmp_path)
     assert line.startswith("electrolyte simulate: error: --temperature") and line.endswith(told)
+
+
+@pytest.mark.parametrize("name, given, advice", [
+    ("rdf_smoothing (a width in Å)", "0.1 nm", "in Å: 1"),
+    ("hydrogen_mass (amu)", "3 amu", "in amu: 3"),
+    ("charges['Li'] (e per ion)", "+1 e", "in e: 1"),
+    ("x: concentration (molal)", "1 M", "in mol/kg ('M' is not read)"),
+    ("n_atoms (atoms with mass)", "100 atoms", "without a unit ('atoms')"),
+])
+def test_the_unit_is_read_from_the_arguments_description(name, given, advice):
+    from ase_electrolyte.atoms_checks import check_number
+
+    with pytest.raises(ValueError, match=re.escape(f"; give the number alone, {advice}") + "$"):
+        check_number(name, given)
