@@ -13,15 +13,22 @@ from ase_electrolyte.environment import check_thread_variables  # noqa: F401
 __all__ = []
 
 
+#: The number an item without one stands for, by mapping: a solvent named alone is all of the
+#: solvent (``--solvent EC``, as ``electrolyte_box("EC", ...)`` and a plan's ``solvent = "EC"``
+#: read it); a count (``--counts``) has none.
+_ITEM_DEFAULTS = {"solvent": 1.0}
+
+
 def parse_mapping(text, what):
-    """``"EC:3,EMC:7"`` → ``{"EC": 3.0, "EMC": 7.0}``.
+    """``"EC:3,EMC:7"`` → ``{"EC": 3.0, "EMC": 7.0}``; ``"EC"`` → ``{"EC": 1.0}`` for a
+    solvent.
 
     Through :func:`ase_electrolyte.species.parse_shares`, the one reader of this notation.
     """
     from ase_electrolyte.species import parse_shares
 
     try:
-        return parse_shares(text, what)
+        return parse_shares(text, what, default=_ITEM_DEFAULTS.get(what.lstrip("-")))
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 

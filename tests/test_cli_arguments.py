@@ -265,7 +265,8 @@ _MODEL = ["", "DIR", "nosuch", "FILE"]
 _FOLDER = ["", "FILE", "FILE/sub"]
 #: The bad values of each text option (one that takes any value would be listed with a reason).
 _TEXT = {
-    "--solvent": ["", "EC", "EC:abc", "EC:nan", "EC:-1", "XX:1", "EC:1,EC:2"],
+    # "EC" alone is pure EC, as electrolyte_box("EC") and a plan's solvent = "EC" read it
+    "--solvent": ["", "EC:3,EMC", "EC:abc", "EC:nan", "EC:-1", "XX:1", "EC:1,EC:2"],
     "--counts": ["", "EC", "EC=1.5", "EC=-1", "EC=0", "XX=1"],
     "--salt": ["", "NaCl", "lipf6x"],
     "--units": ["", "M", "mole", "furlongs"],  # M: only its case told mol/L from mol/kg
@@ -297,6 +298,7 @@ _ALLOWED = {
     ("demo", "--equilibration-ps"): {"0"},
     ("finetune", "--seed"): {"0"},
     ("finetune", "--pressure-shift"): {"-1", "0"},  # ΔP of either sign, or none
+    ("analyze", "--constraints"): {"0"},  # a run without constraints (flexible molecules)
 }
 #: Bad values still refused only after the check named here, outside electrolyte_cli.
 _KNOWN: dict = {}  # (command, option, value) -> why it is not refused yet (strict xfail)

@@ -243,3 +243,20 @@ def test_the_unit_is_read_from_the_arguments_description(name, given, advice):
 
     with pytest.raises(ValueError, match=re.escape(f"; give the number alone, {advice}") + "$"):
         check_number(name, given)
+
+
+def test_a_solvent_named_alone_is_read_alike_by_the_cli_and_the_library():
+    """``--solvent EC`` was refused ("expected NAME:NUMBER") where electrolyte_box("EC") and a
+    plan's solvent = "EC" take pure EC; a count without its number stays refused."""
+    import argparse
+
+    from electrolyte_cli.arguments import parse_mapping
+
+    assert parse_mapping("EC", "--solvent") == {"EC": 1.0}
+    assert parse_mapping("EC,EMC", "--solvent") == parse_mapping("EC:1,EMC:1", "--solvent")
+    assert (composition_counts(parse_mapping("EC", "--solvent"), None, 0.0, n_atoms=200)
+            == composition_counts("EC", None, 0.0, n_atoms=200))
+    with pytest.raises(argparse.ArgumentTypeError, match="expected NAME:NUMBER"):
+        parse_mapping("EC", "--counts")
+    with pytest.raises(argparse.ArgumentTypeError, match="gives the share of EC but not of EMC"):
+        parse_mapping("EC:3,EMC", "--solvent")
