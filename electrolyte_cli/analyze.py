@@ -30,6 +30,18 @@ def register(sub):
     ana.add_argument("--lammps-units", type=A.choice("--lammps-units", ("metal", "real")),
                      default=None, choices=("metal", "real"),
                      help="LAMMPS unit style of --dump, for velocities and forces (default metal)")
+    ana.add_argument("--temperature", type=float, default=None,
+                     help="K, used as given by the conductivities and the viscosity instead of "
+                     "the velocities' kinetic temperature")
+    ana.add_argument("--constraints", type=int, default=None,
+                     help="holonomic constraints of the run that wrote a trajectory of another "
+                     "program (3 per rigid water, 1 per constrained bond), which the kinetic "
+                     "temperature's 3N - constraints - 3 degrees of freedom leave out "
+                     "(default: an H5MD file's own count, else 0)")
+    ana.add_argument("--com-removed", type=A.choice("--com-removed", ("yes", "no")),
+                     default=None, choices=("yes", "no"),
+                     help="whether that run kept the centre of mass at rest (default: an H5MD "
+                     "file's own count, else yes)")
     ana.add_argument("--only", default=None, help="comma-separated analysis names")
     ana.add_argument("--list", action="store_true", help="list the available analyses and exit")
     A.add_model_args(ana, required=False)
@@ -76,9 +88,14 @@ def run(args):
         # an argument, checked before the files: the names are read without importing the
         # analyses (a mistyped name waited seconds for them, then for the file's checks)
         only = _analysis_names(only)
+        from mda_electrolyte.report import TemperatureSettings, check_temperature_used
+
+        check_temperature_used(only, TemperatureSettings(**_temperature_options(args)),
+                               _TEMPERATURE_FLAGS)
     A.check_trajectory_files(args.trajectory, args.dump)
     traj = Path(args.trajectory)
     _check_time_and_units(args, traj)
+    _check_temperature_options(args)
     if args.model is not None:
         args.modal = A.modal_word(args.model, args.modal)
         A.check_model_args(args.model, args.dispersion, args.device, modal=args.modal)
@@ -148,6 +165,9 @@ def _analyze_into(args, traj, out, only, atom_style):
             universe = from_ase(traj, dump=args.dump, dt=args.dt,
                                 lammps_units=args.lammps_units or "metal",
                                 lammps_atom_style=atom_style)
+        # a count the file's own contradicts, before any analysis (and the model) runs
+        with A.options_named(_TEMPERATURE_FLAGS, warnings_too=False):
+            _checked_temperature_settings(universe, **_temperature_options(args))
         if only:
             _check_requested(universe, only, args.model)
         else:
@@ -157,7 +177,8 @@ def _analyze_into(args, traj, out, only, atom_style):
         calc = (A.make_calculator(args.model, args.dispersion, args.device, args.modal)
                 if args.model else None)
         summary = run_report(universe, out, calc, only, not args.quiet, args.keep_going,
-                             source=input_record(traj, args.dump, universe))
+                             source=input_record(traj, args.dump, universe),
+                             **_temperature_options(args))
         A.print_summary(summary, out, command="analyze")
     return summary
 
@@ -186,6 +207,8 @@ def _given_with_list(args):
     for flag, value, default in (
         ("--dump", args.dump, None), ("--dt", args.dt, None),
         ("--lammps-units", args.lammps_units, None), ("--only", args.only, None),
+        ("--temperature", args.temperature, None), ("--constraints", args.constraints, None),
+        ("--com-removed", args.com_removed, None),
         ("--model", args.model, None), ("--modal", args.modal, None),
         ("--dispersion", args.dispersion, "none"),
         ("--device", args.device, "auto"), ("-o/--output", args.output, None),
@@ -358,12 +381,61 @@ def _check_model_can_be_used(universe):
                      "what they need")
 
 
-def run_report(universe, out, calc, only, verbose, keep_going, source=None):
-    """Run the registered analyses; with ``keep_going`` a failing one is recorded, not fatal."""
+def run_report(universe, out, calc, only, verbose, keep_going, source=None, **temperature):
+    """Run the registered analyses; with ``keep_going`` a failing one is recorded, not fatal.
+    ``temperature``: run_analyses' ``temperature``, ``constraints`` and ``com_removed``."""
     from mda_electrolyte.report import run_analyses
 
     return run_analyses(universe, out, calculator=calc, only=only, verbose=verbose,
-                        keep_going=keep_going, source=source)
+                        keep_going=keep_going, source=source, **temperature)
+
+
+#: run_analyses' keywords of the temperature, as the options of analyze name them.
+_TEMPERATURE_FLAGS = {"temperature": "--temperature", "constraints": "--constraints",
+                      "n_constraints": "--constraints",
+                      "com_removed": "--com-removed"}
+
+
+def _temperature_options(args):
+    """run_analyses' ``temperature``, ``constraints`` and ``com_removed`` of the options."""
+    return {"temperature": args.temperature, "constraints": args.constraints,
+            "com_removed": None if args.com_removed is None else args.com_removed == "yes"}
+
+
+def _checked_temperature_settings(universe, **options):
+    """The library's one check of the settings (it needs the Universe: a count against the
+    file's own, the atoms' masses)."""
+    from mda_electrolyte.report import _checked_temperature_settings as check
+
+    return check(universe, options["temperature"], options["constraints"],
+                 options["com_removed"])
+
+
+def _check_temperature_options(args):
+    """``--temperature``, ``--constraints`` and ``--com-removed``, before the trajectory is
+    read: a temperature in K, a whole number of constraints >= 0, and not a temperature beside
+    a count it would not use (the kinetic temperature they count is then not used)."""
+    import math
+
+    if args.temperature is not None and not (math.isfinite(args.temperature)
+                                             and args.temperature > 0):
+        raise ValueError(f"--temperature {args.temperature:g}: give the temperature in K, a "
+                         "number above 0")
+    if args.constraints is not None and args.constraints < 0:
+        raise ValueError(f"--constraints {args.constraints}: give the holonomic constraints of "
+                         "the run, a whole number >= 0 (3 per rigid water, 1 per constrained "
+                         "bond)")
+    if args.temperature is not None and (args.constraints is not None
+                                         or args.com_removed is not None):
+        raise ValueError("--temperature is used as given, so --constraints and --com-removed, "
+                         "which count the velocities' kinetic temperature, would change "
+                         "nothing: give the temperature or the count, not both")
+    if args.temperature is not None:
+        from mda_electrolyte.carriers import check_temperature
+
+        with A.options_named({"temperature": "--temperature"}):
+            # the library's bounds and its warning of a temperature in another unit (°C)
+            check_temperature(args.temperature)
 
 
 def input_record(traj, dump, universe):

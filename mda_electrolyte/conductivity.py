@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from MDAnalysis.analysis.results import Results
@@ -80,7 +81,13 @@ from .observables import (
     read_observable,
 )
 from .plotting import axes_to_draw_into, draws_user_text, estimate_bars
-from .report import estimate_label, mark_invalid, register_analysis, shared
+from .report import (
+    estimate_label,
+    mark_invalid,
+    register_analysis,
+    shared,
+    temperature_settings,
+)
 from .uncertainty import mean_error
 
 __all__ = ["GreenKuboConductivity", "EinsteinHelfandConductivity", "NernstEinstein"]
@@ -1579,14 +1586,132 @@ def _diffusivity_estimate(value, error, species):
     return Estimate(value, error, "Å^2/ps", "given")
 
 
-def _universe_temperature_count(universe, constraints=None, com_removed=None, atoms=None):
-    """``(degrees_of_freedom, centre_of_mass_removed)`` of a Universe's kinetic temperature:
-    run_md's and GROMACS'/LAMMPS' N_dof = 3N − N_constraints − 3
-    (:func:`ase_electrolyte.md.temperature_dof`), as an H5MD file of run_md states it, else
-    from the arguments (see :func:`kinetic_temperature`). ``atoms``: the AtomGroup counted
-    (default all; the file's statement holds for all of them only). N counts the atoms with
-    mass: a massless virtual site (TIP4P's M) moves with its molecule, no degree of freedom
-    (GROMACS counts none)."""
+class TemperatureCount(NamedTuple):
+    """How a kinetic temperature counts its degrees of freedom
+    (:func:`ase_electrolyte.md.temperature_dof`).
+
+    ``dof``: N_dof; ``com_removed``: whether the centre of mass is left out; ``how``: where
+    the count comes from (the file's statement, the caller's arguments, or assumed), for the
+    method text of a temperature; ``doubt``: ``None``, or why the assumed count is not to be
+    trusted (bonds whose lengths stay constant, as constraints keep them), the verdict of a
+    temperature counted so.
+    """
+
+    dof: int
+    com_removed: bool
+    how: str
+    doubt: str | None = None
+
+
+#: Frames spread over a trajectory whose bond lengths :func:`rigid_bonds` compares.
+RIGID_PROBE_FRAMES = 5
+
+#: A bond whose length varies by less than this over :data:`RIGID_PROBE_FRAMES` frames (Å) is
+#: held by a constraint: SHAKE, RATTLE and LINCS keep lengths to about 1e-4 of a bond (1e-4 Å,
+#: SETTLE to the round-off), while a flexible bond of 300 K moves by some 0.05 Å between
+#: uncorrelated frames (0.015 Å at 20 K).
+RIGID_BOND_TOLERANCE = 1.0e-3
+
+#: Bonded pairs found by distance when the topology has no bonds (Å): covalent bonds of
+#: electrolytes (C–H 1.09, P–F 1.6) are shorter, contacts between molecules (Li–O 1.9) longer.
+_BOND_GUESS_CUTOFF = 1.75
+
+
+def _position_grid(positions):
+    """The spacing (Å) of the grid a format rounds positions to (GRO and XTC: 0.001 nm), or 0
+    for positions written with more digits."""
+    for grid in (1e-2, 1e-3):
+        scaled = positions / grid
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-2):
+            return grid
+    return 0.0
+
+
+def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES):
+    """Bond kinds whose lengths stay constant over frames spread over the trajectory, as
+    constraints (SETTLE, SHAKE, LINCS) keep them.
+
+    A cheap test (``n_frames`` frames read, the trajectory left on its frame) of whether a
+    trajectory without a statement of its count had constraints: its kinetic temperature
+    counted 3N − 3 then reads too cold (rigid water: 6 of 9 degrees of freedom per
+    molecule, 300 K read as 200 K). Bonds are the topology's, else pairs of atoms of one
+    residue closer than 1.75 Å in the first frame; a kind (residue name and the two
+    elements) is rigid when the median over its bonds of the range of lengths is below
+    :data:`RIGID_BOND_TOLERANCE`, or 1.5 times the grid a GRO or XTC file rounds positions
+    to (0.01 Å).
+
+    Parameters
+    ----------
+    universe : MDAnalysis.Universe
+    atoms : MDAnalysis.AtomGroup, optional
+        The atoms whose bonds are judged (default all).
+    n_frames : int
+        Frames read (at least 3; fewer frames in the trajectory: nothing is judged).
+
+    Returns
+    -------
+    list of str
+        ``"O-H of H2O (lengths within 2e-06 Å)"`` for each rigid kind; empty when none is, or
+        when the trajectory has fewer than 3 frames or no bonds.
+    """
+    from MDAnalysis.lib.distances import calc_bonds, capped_distance
+
+    atoms = universe.atoms if atoms is None else atoms
+    n_frames = check_number("n_frames", n_frames, integer=True, minimum=3)
+    traj = universe.trajectory
+    if traj.n_frames < 3 or atoms.n_atoms < 2:
+        return []
+    frames = np.unique(np.linspace(0, traj.n_frames - 1, min(n_frames, traj.n_frames))
+                       .astype(int))
+    with kept_frame(traj):
+        traj[int(frames[0])]
+        pairs = None
+        if hasattr(universe, "bonds") and len(atoms.bonds):
+            inside = np.isin(atoms.bonds.indices, atoms.ix).all(axis=1)
+            pairs = np.searchsorted(np.sort(atoms.ix), atoms.bonds.indices[inside])
+            order = np.argsort(atoms.ix)
+            pairs = order[pairs] if pairs.size else pairs
+        if pairs is None or not len(pairs):
+            box = traj.ts.dimensions
+            pairs = capped_distance(atoms.positions, atoms.positions, _BOND_GUESS_CUTOFF,
+                                    box=box, return_distances=False)
+            pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+            pairs = pairs[atoms.resindices[pairs[:, 0]] == atoms.resindices[pairs[:, 1]]]
+        if not len(pairs):
+            return []
+        lengths, grid = [], 0.0
+        for frame in frames:
+            ts = traj[int(frame)]
+            pos = atoms.positions.astype(np.float64)
+            grid = max(grid, _position_grid(pos))
+            lengths.append(calc_bonds(pos[pairs[:, 0]], pos[pairs[:, 1]], box=ts.dimensions))
+    spread = np.ptp(np.asarray(lengths), axis=0)
+    tolerance = max(RIGID_BOND_TOLERANCE, 1.5 * grid)
+    names = (atoms.elements if hasattr(atoms, "elements") else
+             atoms.names if hasattr(atoms, "names") else np.full(atoms.n_atoms, "atom"))
+    residue = (atoms.resnames if hasattr(atoms, "resnames")
+               else np.full(atoms.n_atoms, "its molecule"))
+    kinds = {}
+    for k, (i, j) in enumerate(pairs):
+        pair = "-".join(sorted((str(names[i]), str(names[j]))))
+        kinds.setdefault(f"{pair} of {residue[i]}", []).append(spread[k])
+    return [f"{kind} (lengths within {np.max(s):.1g} Å)" for kind, s in kinds.items()
+            if np.median(s) < tolerance]
+
+
+def _universe_temperature_count(universe, constraints=None, com_removed=None, atoms=None,
+                                probe=True):
+    """The :class:`TemperatureCount` of a Universe's kinetic temperature: run_md's and
+    GROMACS'/LAMMPS' N_dof = 3N − N_constraints − 3 (:func:`ase_electrolyte.md.
+    temperature_dof`), as an H5MD file of run_md states it, else from the arguments (see
+    :func:`kinetic_temperature`), else assumed without constraints and with the centre of mass
+    at rest, doubted where :func:`rigid_bonds` finds bonds held constant (``probe``).
+    Arguments that contradict the file's statement are refused.
+
+    ``atoms``: the AtomGroup counted (default all; the file's statement, and the arguments,
+    hold for all of them only: a part is counted 3n − 3). N counts the atoms with mass: a
+    massless virtual site (TIP4P's M) moves with its molecule, no degree of freedom (GROMACS
+    counts none)."""
     from MDAnalysis.exceptions import NoDataError
 
     from ase_electrolyte.md import temperature_dof
@@ -1594,6 +1719,17 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
 
     atoms = universe.atoms if atoms is None else atoms
     everything = atoms.n_atoms == universe.atoms.n_atoms
+    constraints = check_number("constraints (rigid bonds and angles of the run)", constraints,
+                               integer=True, minimum=0, allow_none=True)
+    if com_removed is not None:
+        check_flag("com_removed", com_removed)
+        com_removed = bool(com_removed)
+    given = constraints is not None or com_removed is not None
+    if given and not everything:
+        raise ValueError(
+            f"constraints= and com_removed= count the degrees of freedom of the whole run, "
+            f"but the temperature is of {atoms.n_atoms} of its {universe.atoms.n_atoms} atoms: "
+            "select every molecule (solvent too) or leave them out")
     try:
         masses = np.asarray(atoms.masses, dtype=np.float64)
     except NoDataError:
@@ -1604,17 +1740,24 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
         raise ValueError("the atoms' masses must be finite and not negative for a kinetic "
                          f"temperature (amu), got {masses[~(masses >= 0)][:3]}")
     n_atoms = int(np.count_nonzero(masses > 0))
-    constraints = check_number("constraints (rigid bonds and angles of the run)", constraints,
-                               integer=True, minimum=0, allow_none=True)
-    if com_removed is not None:
-        check_flag("com_removed", com_removed)
-        com_removed = bool(com_removed)
-    stated = None
-    if everything and constraints is None and com_removed is None:
-        name = getattr(universe.trajectory, "filename", None)
-        stated = _temperature_count(name) if name else None
+    name = getattr(universe.trajectory, "filename", None) if everything else None
+    stated = _temperature_count(name) if name else None
     if stated is not None and 0 < stated[0] <= 3 * n_atoms:
-        return stated
+        dof, com = stated
+        stated_constraints = 3 * n_atoms - 3 * (com and n_atoms > 1) - dof
+        if (constraints is not None and constraints != stated_constraints) or (
+                com_removed is not None and com_removed != com):
+            said = []
+            if constraints is not None:
+                said.append(f"constraints={constraints}")
+            if com_removed is not None:
+                said.append(f"com_removed={com_removed}")
+            raise ValueError(
+                f"{', '.join(said)} contradicts {name}, whose run states the count of its "
+                f"temperatures: N_dof = {dof} ({stated_constraints} constraints, centre of mass "
+                f"{'at rest' if com else 'moving'}); leave out constraints= and com_removed= "
+                "(the file's count is used), or give the file's values")
+        return TemperatureCount(dof, com, f"N_dof = {dof} as {name} states it")
     com = (True if com_removed is None else com_removed) and n_atoms > 1
     dof = temperature_dof(n_atoms, constraints or 0, com)
     if dof <= 0:
@@ -1622,7 +1765,23 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
             f"{n_atoms} atoms with mass and {constraints or 0} constraints"
             f"{' with the centre of mass at rest' if com else ''} leave {dof} degrees of "
             "freedom: no temperature; give the run's constraints (rigid bonds, angles)")
-    return dof, com
+    formula = (f"N_dof = 3N{f' - {constraints}' if constraints else ''}"
+               f"{' - 3' if com else ''} = {dof}")
+    if given:
+        return TemperatureCount(dof, com, f"{formula} (constraints={constraints or 0}, "
+                                f"com_removed={com} given)")
+    how = (f"{formula} assumed (no constraints, centre of mass at rest: the trajectory "
+           "states no count)")
+    rigid = rigid_bonds(universe, atoms) if probe else []
+    doubt = None
+    if rigid:
+        doubt = (f"temperature count assumed 3N - 3 = {dof}, but the bonds "
+                 f"{'; '.join(rigid[:3])}{' ...' if len(rigid) > 3 else ''} keep their lengths "
+                 "as constraints keep them, which take degrees of freedom (3 per rigid water, "
+                 "1 per constrained bond): the temperature reads too low, and what is divided "
+                 "by it too high; give the run's constraints= and com_removed= (electrolyte "
+                 "analyze --constraints, --com-removed), or the temperature (--temperature)")
+    return TemperatureCount(dof, com, how, doubt)
 
 
 def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=None):
@@ -1642,7 +1801,8 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
     constraints : int, optional
         Holonomic constraints of the run that wrote the trajectory (3 per rigid water of
         SETTLE/SHAKE, 1 per constrained bond); default: what an H5MD file of run_md states,
-        else 0. Another program's file states none: give them.
+        else 0. Another program's file (GROMACS, LAMMPS) states none: give them. A value
+        that contradicts the file's statement is refused.
     com_removed : bool, optional
         Whether the run kept the centre of mass at rest (run_md; GROMACS' ``comm-mode``,
         LAMMPS' ``fix momentum``), whose 3 degrees of freedom are then no heat; default: the
@@ -1650,20 +1810,24 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
         where the centre of mass moved thermally (a Langevin run), 3N − 3 quadratic terms
         remain and the mean is still T. False for runs with atoms fixed in space, whose
         momentum is not conserved (N_dof = 3N − N_constraints, the whole kinetic energy).
+        A value that contradicts the file's statement is refused.
 
     Returns
     -------
     Estimate
         K: the mean over the frames read with the error from their statistical inefficiency
-        (:func:`ase_electrolyte.md.series_estimate`, every frame counted); not valid when too
+        (:func:`ase_electrolyte.md.series_estimate`, every frame counted), its method saying
+        how N_dof was counted (stated by the file, given, or assumed); not valid when too
         short (fewer than :data:`~mda_electrolyte.uncertainty.MIN_INDEPENDENT_SAMPLES` independent
-        frames) or not finite.
+        frames), not finite, or counted 3N − 3 by assumption (no statement, no argument) where
+        bonds keep their lengths as constraints keep them (:func:`rigid_bonds`; verdict
+        ``"temperature count assumed ..."``).
 
     Raises
     ------
     ValueError
-        Without velocities, or with arguments that leave no degree of freedom; before any
-        frame is read.
+        Without velocities, with arguments that leave no degree of freedom or contradict the
+        count the file states; before any frame is read.
     """
     from ase_electrolyte.md import series_estimate, velocity_temperature
     from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS
@@ -1672,7 +1836,8 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
     if not universe.trajectory.ts.has_velocities:
         raise ValueError("the trajectory has no velocities, from which a kinetic temperature "
                          "is computed: give the temperature (K) instead")
-    dof, com = _universe_temperature_count(universe, constraints, com_removed)
+    count = _universe_temperature_count(universe, constraints, com_removed)
+    dof, com = count.dof, count.com_removed
     frames = np.unique(np.linspace(0, universe.trajectory.n_frames - 1,
                                    min(max_frames, universe.trajectory.n_frames)).astype(int))
     masses = universe.atoms.masses
@@ -1682,8 +1847,20 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
             # Å/ps -> ASE units, in double precision (the reader's are float32)
             v = universe.atoms.velocities.astype(np.float64) / VELOCITY_TO_ANGSTROM_PER_PS
             temps.append(float(velocity_temperature(masses, v, dof, com)))
-    return series_estimate(temps, "K", detect=False,
-                           where=f"the kinetic temperature of {len(temps)} frames")[0]
+    est = series_estimate(temps, "K", detect=False,
+                          where=f"the kinetic temperature of {len(temps)} frames")[0]
+    return counted(est, count)
+
+
+def counted(estimate, count):
+    """A kinetic temperature (Estimate, K) whose method says how its degrees of freedom were
+    counted (:class:`TemperatureCount`), not valid where that count is doubted."""
+    from dataclasses import replace
+
+    estimate = replace(estimate, method=f"{estimate.method}; {count.how}")
+    return estimate if count.doubt is None else estimate.with_notes(count.doubt,
+                                                                    converged=False)
+
 
 
 def charged_species(universe):
@@ -1737,7 +1914,9 @@ def _require_resnames(universe):
 def transport_collection(universe, verbose=False):
     """The one :class:`~mda_electrolyte.ion_collection.IonCollection` of a trajectory that the
     transport analyses of ``electrolyte analyze`` share: every molecule species (residue name),
-    velocities when present, unwrapped positions (a box given), read in one pass."""
+    velocities when present (their kinetic temperature counted with the run's
+    :func:`~mda_electrolyte.report.temperature_settings`), unwrapped positions (a box given),
+    read in one pass."""
     from .ion_collection import IonCollector
 
     _require_resnames(universe)
@@ -1746,33 +1925,66 @@ def transport_collection(universe, verbose=False):
         species = {str(n): f"resname {n}" for n in np.unique(universe.residues.resnames)}
         ts = universe.trajectory.ts
         has_box = ts.dimensions is not None and bool(np.all(ts.dimensions[:3] > 0))
+        settings = temperature_settings()
+        count = ({} if not ts.has_velocities else
+                 {"constraints": settings.constraints, "com_removed": settings.com_removed})
         collector = IonCollector(universe, species, velocities="auto", positions=True,
-                                 unwrap=has_box, label="trajectory", verbose=verbose)
+                                 unwrap=has_box, label="trajectory", verbose=verbose, **count)
         return collector.run(verbose=verbose).collection
 
     return shared(("transport collection", id(universe)), build)
 
 
+#: Where the temperature an analysis of ``run_analyses`` divided by came from: its summary key.
+_GIVEN_KEY, _KINETIC_KEY = "temperature_K (given)", "temperature_K (kinetic)"
+
+
 def _analysis_temperature(universe, collection):
-    """Kinetic temperature (an Estimate, K) of the collection when it covers every atom, else
-    from 200 frames; the analyses take its value, the reports the Estimate."""
+    """The temperature (an Estimate, K) the transport analyses of ``run_analyses`` divide by,
+    with its summary key and the verdict note for the numbers divided by it (``None``: none).
+
+    The temperature given (:func:`~mda_electrolyte.report.temperature_settings`) as it is,
+    else the kinetic temperature of the collection when it covers every atom, else of 200
+    frames, counted with the run's settings. A count assumed where bonds keep their lengths
+    as constraints keep them (the temperature's verdict) makes every number divided by it
+    not valid: 300 K of rigid water read as 200 K made σ 1.5 times too high.
+    """
+    settings = temperature_settings()
+    if settings.temperature is not None:
+        return Estimate(settings.temperature, 0.0, "K",
+                        "given (temperature=, electrolyte analyze --temperature), not the "
+                        "velocities' kinetic temperature"), _GIVEN_KEY, None
     if collection.kinetic_temperature is not None and collection.covers_all_atoms:
-        return collection.temperature_estimate()
-    return kinetic_temperature(universe)
+        est = collection.temperature_estimate()
+    else:
+        est = kinetic_temperature(universe, constraints=settings.constraints,
+                                  com_removed=settings.com_removed)
+    doubt = next((n for n in est.notes if n.startswith("temperature count assumed")), None)
+    return est, _KINETIC_KEY, doubt
 
 
 def _conductivity_of(cls, universe, verbose, **parameters):
-    """``cls`` (a conductivity) of the shared collection's charged species at its kinetic
-    temperature (the need for velocities) and ``parameters``, with the charged species, that
-    temperature (Estimate, K) and the texts of the warnings the estimate gave."""
+    """``cls`` (a conductivity) of the shared collection's charged species at the run's
+    temperature (:func:`_analysis_temperature`) and ``parameters``, with the charged species,
+    that temperature (``(Estimate, summary key, doubt)``) and the texts of the warnings the
+    estimate gave."""
     ions = charged_species(universe)
     col = transport_collection(universe, verbose)
     temperature = _analysis_temperature(universe, col)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        analysis = cls.from_collections(col, temperature=temperature.value, species=list(ions),
-                                        **parameters)
+        analysis = cls.from_collections(col, temperature=temperature[0].value,
+                                        species=list(ions), **parameters)
     return analysis, ions, temperature, [str(w.message) for w in caught]
+
+
+def _doubted(numbers, temperature):
+    """``numbers`` (an Estimate or a tree of them) marked not valid when the temperature they
+    were divided by is doubted (:func:`_analysis_temperature`)."""
+    from ase_electrolyte.estimate import mark_not_valid
+
+    doubt = temperature[2]
+    return numbers if doubt is None else mark_not_valid(numbers, doubt)
 
 
 def _green_kubo_of(universe, verbose):
@@ -1800,14 +2012,19 @@ def _report_green_kubo(universe, outdir, *, calculator=None, verbose=False):
         return {"refused": str(err), "ions": ions}
     r = gk.results
     ax = gk.plot(parts=r.sigma_self is not None)
+    if temperature[2] is not None and r.conductivity.valid:
+        # the plot stamps a number not valid by its own verdict; this one's is the count's
+        mark_invalid(ax, _doubted(r.conductivity, temperature))
     save_figure(ax.figure, outdir / "green_kubo_conductivity.png", dpi=120)
     return {
-        "conductivity": r.conductivity,
-        "conductivity_self": r.conductivity_self,
-        "conductivity_distinct": r.conductivity_distinct,
-        "parts": {k: p["conductivity"] for k, p in r.parts.items()},
+        # σ ∝ 1/T: numbers divided by a doubted temperature are not valid (the transference
+        # numbers, ratios of them, do not depend on it)
+        **_doubted({"conductivity": r.conductivity,
+                    "conductivity_self": r.conductivity_self,
+                    "conductivity_distinct": r.conductivity_distinct,
+                    "parts": {k: p["conductivity"] for k, p in r.parts.items()}}, temperature),
         "transference_numbers": r.transference_numbers,
-        "temperature_K (kinetic)": temperature,
+        temperature[1]: temperature[0],
         # inputs and fit checks, apart from the results: no bare number beside an Estimate
         "settings": {"source": r.source, "plateau_ps": list(r.plateau),
                      "frame_spacing_ps": r.sampling["frame_spacing"], "charges": r.charges,
@@ -1836,10 +2053,13 @@ def _report_einstein_helfand(universe, outdir, *, calculator=None, verbose=False
         return {"refused": str(err), "ions": ions}
     r = eh.results
     ax = eh.plot()
+    if temperature[2] is not None and r.conductivity.valid:
+        # the plot stamps a number not valid by its own verdict; this one's is the count's
+        mark_invalid(ax, _doubted(r.conductivity, temperature))
     save_figure(ax.figure, outdir / "einstein_helfand_conductivity.png", dpi=120)
     return {
-        "conductivity": r.conductivity,
-        "temperature_K (kinetic)": temperature,
+        "conductivity": _doubted(r.conductivity, temperature),
+        temperature[1]: temperature[0],
         "settings": {"fit_window_ps": list(r.fit_window), "charges": r.charges,
                      "n_segments": r.n_segments},
         "diagnostics": {"r2": r.r2, "loglog_slope": r.loglog_slope},
@@ -1868,11 +2088,12 @@ def _report_nernst_einstein(universe, outdir, *, calculator=None, verbose=False)
         return {"refused": str(err), "ions": ions}
     r = ne.results
     return {
-        "conductivity": r.conductivity,
+        # σ_NE ∝ 1/T; α_d = σ/σ_NE and the transference numbers are ratios free of it
+        "conductivity": _doubted(r.conductivity, temperature),
         "dissociation": r.dissociation,
-        "contributions": r.contributions,
+        "contributions": _doubted(r.contributions, temperature),
         "transference_numbers": r.transference_numbers,
-        "temperature_K (kinetic)": temperature,
+        temperature[1]: temperature[0],
         "ions": ions,
         "warnings": caught,
     }

@@ -147,11 +147,15 @@ class IonCollection:
     kinetic_temperature : float, optional
         Mean kinetic temperature of the tracked atoms in K, counted as run_md records it
         (:func:`~mda_electrolyte.conductivity.kinetic_temperature`: N_dof = 3N − N_constraints
-        − 3 as the file states it, else 3N − 3); ``covers_all_atoms`` says whether they are
-        the whole system.
+        − 3 as the file states it, else as given, else 3N − 3); ``covers_all_atoms`` says
+        whether they are the whole system.
     temperature_series : array_like, shape (T,), optional
         The temperature of every sample in K, whose mean ``kinetic_temperature`` is; reported
         with its error by :meth:`temperature_estimate`.
+    temperature_count : mda_electrolyte.conductivity.TemperatureCount, optional
+        How the samples' degrees of freedom were counted: said in the method of
+        :meth:`temperature_estimate`, whose verdict is its ``doubt`` (a count assumed where
+        bonds keep their lengths as constraints keep them).
     source : str
         ``"frames"`` or the observable the data came from.
     label : str
@@ -189,6 +193,7 @@ class IonCollection:
         notes=(),
         temperature_series=None,
         volume_notes=(),
+        temperature_count=None,
     ):
         self.species = [str(s) for s in species]
         #: Whether ``n_ions`` counts the ions (a species-current collection built without
@@ -237,6 +242,7 @@ class IonCollection:
             # a copy: not the caller's
             else np.array(real_array(temperature_series, "temperature_series")).ravel()
         )
+        self.temperature_count = temperature_count
         self.covers_all_atoms = bool(covers_all_atoms)
         self.source = source
         self.label = label
@@ -482,15 +488,22 @@ class IonCollection:
         From ``temperature_series`` when recorded: the mean of every sample with the error from
         its statistical inefficiency (:func:`ase_electrolyte.md.series_estimate`, no sample
         discarded, so the value is the ``kinetic_temperature`` the analyses use), not valid when
-        too short; a temperature given without samples is exact (error 0, method
-        ``"given"``); ``None`` without a temperature.
+        too short, its method saying how the degrees of freedom were counted
+        (``temperature_count``), not valid where that count is doubted; a temperature given
+        without samples is exact (error 0, method ``"given"``); ``None`` without a
+        temperature.
         """
         from ase_electrolyte.estimate import Estimate
         from ase_electrolyte.md import series_estimate
 
         if self.temperature_series is not None and self.temperature_series.size:
             where = f"the temperature of {self.label}" if self.label else "the temperature"
-            return series_estimate(self.temperature_series, "K", where=where, detect=False)[0]
+            est = series_estimate(self.temperature_series, "K", where=where, detect=False)[0]
+            if self.temperature_count is None:
+                return est
+            from .conductivity import counted
+
+            return counted(est, self.temperature_count)
         if self.kinetic_temperature is None:
             return None
         return Estimate(self.kinetic_temperature, 0.0, "K", "given (no samples recorded)")
@@ -697,6 +710,16 @@ class IonCollector(FrameAnalysis):
     label : str
         Name in messages (default ``"Universe"``).
     verbose : bool
+    constraints : int, optional
+        Holonomic constraints of the run (3 per rigid water, 1 per constrained bond), for the
+        kinetic temperature of the velocities when the species cover every atom (as
+        :func:`~mda_electrolyte.conductivity.kinetic_temperature`); default: the count an
+        H5MD file of run_md states, else 0, its temperature marked not valid where bonds keep
+        their lengths as constraints keep them. Refused where it contradicts the file's
+        statement, for a part of the atoms, or without velocities.
+    com_removed : bool, optional
+        Whether the run kept the centre of mass at rest (default: the file's statement, else
+        True); refused as ``constraints`` is.
 
     Attributes
     ----------
@@ -741,6 +764,8 @@ class IonCollector(FrameAnalysis):
         label="Universe",
         verbose=False,
         charges_used=True,
+        constraints=None,
+        com_removed=None,
     ):
         if isinstance(velocities, str):
             try:
@@ -815,6 +840,17 @@ class IonCollector(FrameAnalysis):
         )
         self._covers_all = self._tracked.n_atoms == universe.atoms.n_atoms
         self._universe_ref = universe
+        self._temperature_count = None
+        if self._velocities:
+            from .conductivity import _universe_temperature_count
+
+            # before the pass: a count refused, or doubted from a few frames, is known now
+            self._temperature_count = _universe_temperature_count(
+                universe, constraints, com_removed, atoms=self._tracked)
+        elif constraints is not None or com_removed is not None:
+            raise ValueError("constraints= and com_removed= count the degrees of freedom of "
+                             "the velocities' kinetic temperature, but no velocities are "
+                             "collected: leave them out")
         self._observed = _charge_current_of(universe) if observables else None
         # read once, after the pass: only the analysed frames' span of it is used
         self._pressure = _h5md_file_of(universe) if observables else None
@@ -1070,11 +1106,7 @@ class IonCollector(FrameAnalysis):
         if self._velocities:
             from ase_electrolyte.md import velocity_temperature
 
-            from .conductivity import _universe_temperature_count
-
             self._temperature_of = velocity_temperature
-            self._temperature_count = _universe_temperature_count(
-                self._universe_ref, atoms=self._tracked)
         self._fill = 0
         self._done = 0
         self._last_raw = None
@@ -1136,7 +1168,8 @@ class IonCollector(FrameAnalysis):
         if self._velocities:
             v = self._chunk_vel[:n].astype(np.float64)
             r.kinetic[lo:hi] = self._temperature_of(
-                self._tracked_masses, v / VELOCITY_TO_ANGSTROM_PER_PS, *self._temperature_count)
+                self._tracked_masses, v / VELOCITY_TO_ANGSTROM_PER_PS,
+                self._temperature_count.dof, self._temperature_count.com_removed)
             sums = self._apply(self._maps, v)
             r.velocity_sum[lo:hi] = sums[:, :n_sp]
             r.current[lo:hi] = sums[:, n_sp : 2 * n_sp]
@@ -1293,6 +1326,7 @@ class IonCollector(FrameAnalysis):
             box=mean_box,
             kinetic_temperature=kinetic_temperature,
             temperature_series=temperature_series,
+            temperature_count=self._temperature_count,
             covers_all_atoms=self._covers_all,
             label=label,
             notes=notes,

@@ -30,6 +30,7 @@ import warnings
 from contextvars import ContextVar
 from importlib import import_module
 from pathlib import Path
+from typing import NamedTuple
 
 from ase_electrolyte.atomic_file import is_read_only, write_json_atomic
 from ase_electrolyte.estimate import estimates_to_dict
@@ -287,6 +288,77 @@ def shared(key, factory):
     return value
 
 
+class TemperatureSettings(NamedTuple):
+    """The temperature of a :func:`run_analyses` call's transport analyses.
+
+    ``temperature`` (K): used as given by every analysis that divides by k_B T (Green–Kubo,
+    Einstein–Helfand and Nernst–Einstein conductivities, the viscosity), bypassing the
+    velocities' kinetic temperature. Else that kinetic temperature, whose degrees of freedom
+    ``constraints`` (holonomic constraints of the run) and ``com_removed`` (centre of mass
+    kept at rest) count (:func:`mda_electrolyte.conductivity.kinetic_temperature`); ``None``:
+    the count an H5MD file of run_md states, else none and at rest.
+    """
+
+    temperature: float | None = None
+    constraints: int | None = None
+    com_removed: bool | None = None
+
+
+_TEMPERATURE_KEY = ("temperature settings",)
+
+#: The analyses that divide by k_B T, which :class:`TemperatureSettings` are for.
+TEMPERATURE_ANALYSES = ("green_kubo_conductivity", "einstein_helfand_conductivity",
+                        "nernst_einstein", "viscosity")
+
+
+def check_temperature_used(names, settings, flags=None):
+    """Refuse :class:`TemperatureSettings` given for analyses ``names`` none of which divides
+    by k_B T (:data:`TEMPERATURE_ANALYSES`): they would be ignored without a word. ``flags``:
+    how the message names each setting (default ``temperature=`` ...)."""
+    flags = flags or {name: f"{name}=" for name in TemperatureSettings._fields}
+    given = [flags[name] for name, value in zip(settings._fields, settings, strict=True)
+             if value is not None]
+    if given and not set(names) & set(TEMPERATURE_ANALYSES):
+        raise ValueError(f"{' and '.join(given)} appl{'y' if len(given) > 1 else 'ies'} to "
+                         f"the analyses that divide by k_B T "
+                         f"({', '.join(TEMPERATURE_ANALYSES)}); the analyses asked for "
+                         f"({', '.join(names)}) are none of them: leave them out, or ask for "
+                         "one of those")
+
+
+def temperature_settings():
+    """The :class:`TemperatureSettings` of the :func:`run_analyses` call running (none given
+    outside one)."""
+    return shared_value(_TEMPERATURE_KEY) or TemperatureSettings()
+
+
+def _checked_temperature_settings(universe, temperature, constraints, com_removed):
+    """:class:`TemperatureSettings` of run_analyses' arguments, refused before any analysis:
+    not a temperature in K, not a whole number of constraints, not a flag, a count that
+    contradicts the file's statement or leaves no degree of freedom, or a temperature given
+    beside a count it would not use."""
+    from ase_electrolyte.atoms_checks import check_flag, check_number
+
+    from .carriers import check_temperature
+
+    temperature = check_temperature(temperature, allow_none=True)
+    constraints = check_number("constraints (rigid bonds and angles of the run)", constraints,
+                               integer=True, minimum=0, allow_none=True)
+    if com_removed is not None:
+        check_flag("com_removed", com_removed)
+        com_removed = bool(com_removed)
+    counted = constraints is not None or com_removed is not None
+    if temperature is not None and counted:
+        raise ValueError("temperature= is used as given, so constraints= and com_removed=, "
+                         "which count the velocities' kinetic temperature, would change "
+                         "nothing: give the temperature or the count, not both")
+    if counted:
+        from .conductivity import _universe_temperature_count
+
+        _universe_temperature_count(universe, constraints, com_removed, probe=False)
+    return TemperatureSettings(temperature, constraints, com_removed)
+
+
 def shared_value(key):
     """What :func:`shared` computed for ``key`` in this :func:`run_analyses` call, or ``None``
     (not computed yet, or its factory failed, or outside a call): for an analysis that can use
@@ -432,7 +504,8 @@ def unmet_requirements(universe, needs, calculator):
 
 
 def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
-                 keep_going=False, source=None):
+                 keep_going=False, source=None, temperature=None, constraints=None,
+                 com_removed=None):
     """Run the registered analyses on ``universe`` and write ``outdir/summary.json``.
 
     Parameters
@@ -469,6 +542,21 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         What was analysed (``electrolyte analyze``: the file, its frames and whether the run
         that wrote it had finished), written first in the summary under :data:`INPUT_KEY`:
         the summary of the frames an interrupted run had written read as that of a whole run.
+    temperature : float, optional
+        K, used as given by the analyses that divide by k_B T (conductivities, viscosity;
+        their summaries say ``"temperature_K (given)"``); default: the velocities' kinetic
+        temperature (``"temperature_K (kinetic)"``, its method saying how it was counted).
+    constraints : int, optional
+        Holonomic constraints of the run that wrote the trajectory (3 per rigid water, 1 per
+        constrained bond), which the kinetic temperature's N_dof = 3N − N_constraints − 3
+        leaves out; default: what an H5MD file of run_md states, else 0 (the kinetic
+        temperature and the numbers divided by it not valid where bonds keep their lengths
+        as constraints keep them: :func:`mda_electrolyte.conductivity.rigid_bonds`).
+    com_removed : bool, optional
+        Whether the run kept the centre of mass at rest (default: the file's statement, else
+        True). ``constraints`` and ``com_removed`` are refused where they contradict the
+        file's statement, and beside ``temperature``; all three are checked before any
+        analysis (:class:`TemperatureSettings`).
 
     Returns
     -------
@@ -503,12 +591,15 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         only = list(only)
         if not all(isinstance(name, str) for name in only):
             raise TypeError(f"only must be a list of analysis names (strings), not {only!r}")
+    # a count the file contradicts was refused only inside the analyses, after the others ran
+    settings = _checked_temperature_settings(universe, temperature, constraints, com_removed)
     # a name given twice runs once (its summary entry would be overwritten by the same run)
     names = list(available) if only is None else analysis_names(only)
     if only is not None and not names:
         # an empty summary written as the result of nothing asked for
         raise ValueError(f"only names no analysis; give names among {sorted(available)}, or "
                          "None for all")
+    check_temperature_used(names, settings)
     # a folder where summary.json or a figure goes failed the write after every analysis ran
     check_outputs(outdir, report_files(names), links_removed=True)
     # every file of every analysis: those not run now are removed as an earlier run's
@@ -520,17 +611,20 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
     # (ConcurrentWriterError), nested within the claim electrolyte analyze takes first
     with WriterLock(outdir, "analysis output folder"):
         return _run_claimed(universe, outdir, names, available, calculator, verbose,
-                            keep_going, source)
+                            keep_going, source, settings)
 
 
-def _run_claimed(universe, outdir, names, available, calculator, verbose, keep_going, source):
+def _run_claimed(universe, outdir, names, available, calculator, verbose, keep_going, source,
+                 settings):
     """:func:`run_analyses` once its arguments are checked and ``outdir`` is claimed."""
     summary = {} if source is None else {INPUT_KEY: dict(source)}
     # all or nothing (staged_outputs): the earlier run's summary and figures were removed
     # before the first analysis, and a rerun that failed (a bad input found late, Ctrl-C, a
     # full disk) lost them with nothing in their place
     with staged_outputs(outdir, report_files(available), last="summary.json") as staging:
-        token = _SHARED.set({})
+        # the run's own settings, beside its shared values: the transport collection and
+        # each analysis that divides by k_B T read them (temperature_settings)
+        token = _SHARED.set({_TEMPERATURE_KEY: (True, settings)})
         try:
             _run(universe, staging, names, summary, calculator, verbose, keep_going)
         finally:

@@ -38,6 +38,7 @@ from scipy.integrate import cumulative_trapezoid
 
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
+from ase_electrolyte.estimate import Estimate
 from ase_electrolyte.option_words import choice_word
 
 from .analysis_base import require_results
@@ -68,7 +69,14 @@ from .correlation import (
 from .ion_collection import IonCollection, check_pressure_tensor_shape
 from .observables import is_h5md_path, read_observable
 from .plotting import axes_to_draw_into, draws_user_text
-from .report import estimate_label, mark_invalid, register_analysis, shared, shared_value
+from .report import (
+    estimate_label,
+    mark_invalid,
+    register_analysis,
+    shared,
+    shared_value,
+    temperature_settings,
+)
 from .uncertainty import mean_error, real_array
 
 __all__ = ["GreenKuboViscosity", "EinsteinHelfandViscosity", "read_pressure_tensor",
@@ -895,9 +903,12 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
         col = _pressure_collection_of(universe, path)
         if col is None:
             return skipped
+        # the temperature given to run_analyses (electrolyte analyze --temperature) as it is,
+        # else the file's, which its run counted as it states
+        given = temperature_settings().temperature
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            gk = GreenKuboViscosity.from_collections(col)
+            gk = GreenKuboViscosity.from_collections(col, temperature=given)
     except ValueError as err:
         return {"refused": str(err)}
     r = gk.results
@@ -906,8 +917,11 @@ def _report_viscosity(universe, outdir, *, calculator=None, verbose=False):
     return {
         "viscosity": r.shear_viscosity,
         "plateau_ps": list(r.plateau),
-        # the temperature of the pressure-tensor samples, mean with its error and verdict
-        "temperature_K": col.temperature_estimate(),
+        # the temperature of the pressure-tensor samples, mean with its error and verdict, or
+        # the one given
+        "temperature_K": (col.temperature_estimate() if given is None else Estimate(
+            given, 0.0, "K", "given (temperature=, electrolyte analyze --temperature), not "
+            "the run's recorded temperature")),
         "n_segments": r.n_segments,
         "warnings": [str(w.message) for w in caught],
         "plot": "viscosity.png",

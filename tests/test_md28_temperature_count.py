@@ -137,10 +137,14 @@ def test_a_run_md_file_states_its_count_and_the_analyses_read_it(constraint, dof
     est = kinetic_temperature(u)
     expected = recorded[np.searchsorted(steps, frames)].mean()
     assert est.value == pytest.approx(expected, rel=1e-5)  # float32 velocities
-    # an argument given is the caller's word over the file's
-    given = 18 - 3 * at_rest
-    assert kinetic_temperature(u, constraints=0, com_removed=at_rest).value == pytest.approx(
-        expected * dof / given, rel=1e-5)
+    # the file's own count given again is that count; another one contradicts what the run
+    # that wrote the file stated, and is refused (it read 18/12 of the temperature)
+    constraints = 18 - 3 * at_rest - dof
+    assert kinetic_temperature(u, constraints=constraints, com_removed=at_rest).value == \
+        pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match=f"constraints=0, com_removed={at_rest} contradicts "
+                                         f".*N_dof = {dof} \\({constraints} constraints"):
+        kinetic_temperature(u, constraints=0, com_removed=at_rest)
     u.trajectory.close()
 
 
