@@ -1896,9 +1896,12 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
         density = check_number(name, density, above=0, maximum=MAX_DENSITY,
                                allow_none=allow_none)
     except ValueError as err:
-        if isinstance(density, bool) or not isinstance(density, (int, float, np.number)):
+        # a 0-d array is the number check_number takes it for (np.array(1200) is 1200)
+        given = density.item() if isinstance(density, np.ndarray) and density.ndim == 0 \
+            else density
+        if isinstance(given, (bool, np.bool_)) or not isinstance(given, (int, float, np.number)):
             raise err from None
-        value = float(density)
+        value = float(given)
         # a liquid's density read as kg/m³ (warn_implausible's plausible 0.3–5 g/cm³)
         if 300.0 <= value <= 5000.0:
             raise ValueError(

@@ -260,3 +260,11 @@ def test_a_solvent_named_alone_is_read_alike_by_the_cli_and_the_library():
         parse_mapping("EC", "--counts")
     with pytest.raises(argparse.ArgumentTypeError, match="gives the share of EC but not of EMC"):
         parse_mapping("EC:3,EMC", "--solvent")
+
+
+@pytest.mark.parametrize("spelled", [float, int, lambda x: __import__("numpy").array(x),
+                                     lambda x: __import__("numpy").float32(x)])
+def test_a_density_in_kg_per_m3_is_told_alike_whatever_number_type_holds_it(spelled):
+    """np.array(1200.0) got the bare bound while 1200 got its kg/m³ reading."""
+    with pytest.raises(ValueError, match=r"is it in kg/m³\? 1200 kg/m³ = 1\.2 g/cm³; pass 1\.2$"):
+        check_density(spelled(1200))
