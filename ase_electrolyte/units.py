@@ -441,12 +441,15 @@ def unit_advice(text, unit=None):
         pass
     else:
         # a plan's "300" or Python's "300": text where a number is asked (YAML, TOML and
-        # Python all write numbers unquoted)
-        return f"; give it as a number, not as text: {bare:g}"
+        # Python all write numbers unquoted); "nan" or "1e999" would be refused as numbers too
+        return (f"; give it as a number, not as text: {bare:g}" if np.isfinite(bare)
+                else None)
     found = _NUMBER_AND_UNIT.fullmatch(text)
     if not found:
         return None
     number, spaced, given = float(found.group(1)), found.group(2), found.group(3)
+    if not np.isfinite(number):
+        return None  # "1e999 K": no number to give back
     if (not spaced and re.match(r"[eE]([-+]?\d|$)", given)) or re.search(r"[,;]", given):
         return None  # an exponent (1e, 1e-3x) or a list, not a unit ("1 e" is a charge)
     if unit is None:

@@ -144,8 +144,12 @@ def test_a_time_typed_with_its_unit_is_told_alike_in_python_plans_and_the_cli(
 @pytest.mark.parametrize("given, advice", [
     ("300 K", "in K: 300"), ("300K", "in K: 300"), ("25 °C", "in K: 298.15"),
     ("25C", "in K: 298.15"), ("0.0259 eV", "in K ('eV' is not read)"),
-    ("300", "give it as a number, not as text: 300")])
+    ("300", "give it as a number, not as text: 300"), ("nan", None), ("1e999 K", None)])
 def test_a_temperature_as_text_names_the_number_to_give(given, advice):
+    if advice is None:  # no finite number to give back: the bare refusal
+        with pytest.raises(ValueError, match=re.escape(f"got {given!r}") + "$"):
+            check_protocol_arguments(temperature_K=given)
+        return
     with pytest.raises(ValueError, match=re.escape(advice) + "$"):
         check_protocol_arguments(temperature_K=given)
     with pytest.raises(PlanError, match=re.escape(advice) + "$"):
