@@ -1849,10 +1849,10 @@ def kinetic_temperature(universe, max_frames=200, constraints=None, com_removed=
             temps.append(float(velocity_temperature(masses, v, dof, com)))
     est = series_estimate(temps, "K", detect=False,
                           where=f"the kinetic temperature of {len(temps)} frames")[0]
-    return counted(est, count)
+    return _counted(est, count)
 
 
-def counted(estimate, count):
+def _counted(estimate, count):
     """A kinetic temperature (Estimate, K) whose method says how its degrees of freedom were
     counted (:class:`TemperatureCount`), not valid where that count is doubted."""
     from dataclasses import replace

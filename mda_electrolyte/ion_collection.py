@@ -501,9 +501,9 @@ class IonCollection:
             est = series_estimate(self.temperature_series, "K", where=where, detect=False)[0]
             if self.temperature_count is None:
                 return est
-            from .conductivity import counted
+            from .conductivity import _counted
 
-            return counted(est, self.temperature_count)
+            return _counted(est, self.temperature_count)
         if self.kinetic_temperature is None:
             return None
         return Estimate(self.kinetic_temperature, 0.0, "K", "given (no samples recorded)")
