@@ -26,6 +26,7 @@ import numpy as np
 import scipy.fft
 
 from ase_electrolyte.atoms_checks import check_flag, check_number
+from ase_electrolyte.units import MIN_FRAME_SPACING_PS
 
 from .uncertainty import mean_error, real_array, segment_estimate
 
@@ -602,11 +603,6 @@ def _rows_for_window(fit_window, n_rows):
 #: A time (a frame spacing, a lag, a window) of a trajectory is at most 1 s (1e12 ps); the
 #: times of its lags, squared in the fits, stay finite.
 MAX_TIME_PS = 1.0e12
-
-#: The shortest frame or sample spacing of a trajectory, ps (0.01 fs, ten times below the
-#: shortest MD time step in use): a shorter one is a spacing in another unit (1 fs given in
-#: seconds is 1e-15, in ns 1e-6), which would scale every rate (D, σ, η) by as much.
-MIN_FRAME_SPACING_PS = 1.0e-5
 
 
 def check_frame_spacing(dt, what="dt (ps)"):

@@ -841,12 +841,16 @@ class IonCollector(FrameAnalysis):
         self._covers_all = self._tracked.n_atoms == universe.atoms.n_atoms
         self._universe_ref = universe
         self._temperature_count = None
+        self._temperature_arguments = None
         if self._velocities:
             from .conductivity import _universe_temperature_count
 
-            # before the pass: a count refused, or doubted from a few frames, is known now
+            # a count refused is known now, without reading a frame; the doubt read from a few
+            # frames (rigid bonds) waits for the checks before the pass, which refuse a frame
+            # spacing in another unit before any frame is read
             self._temperature_count = _universe_temperature_count(
-                universe, constraints, com_removed, atoms=self._tracked)
+                universe, constraints, com_removed, atoms=self._tracked, probe=False)
+            self._temperature_arguments = (constraints, com_removed)
         elif constraints is not None or com_removed is not None:
             raise ValueError("constraints= and com_removed= count the degrees of freedom of "
                              "the velocities' kinetic temperature, but no velocities are "
@@ -959,6 +963,19 @@ class IonCollector(FrameAnalysis):
                 self._judge_volumes(index, sample)
             self._judge_times(index, sample)
         self.check_unwrap_spacing(start, stop, step, frames)
+        self._probe_temperature_count()
+
+    def _probe_temperature_count(self):
+        """The temperature count with its doubt from rigid bonds (a few frames read), once:
+        after the cheap checks before the pass, or at the pass itself."""
+        if self._temperature_arguments is None:
+            return
+        from .conductivity import _universe_temperature_count
+
+        constraints, com_removed = self._temperature_arguments
+        self._temperature_arguments = None
+        self._temperature_count = _universe_temperature_count(
+            self._universe_ref, constraints, com_removed, atoms=self._tracked)
 
     def check_volume_spread(self, start=None, stop=None, step=None, frames=None):
         """Refuse, before the pass, a selection whose box volume varies by more than 5 %
@@ -1094,6 +1111,7 @@ class IonCollector(FrameAnalysis):
             )
 
     def _prepare(self):
+        self._probe_temperature_count()
         n = self.n_frames
         n_tr = self._tracked.n_atoms
         n_ions = self._centre.shape[0]
