@@ -32,5 +32,8 @@ from ase_electrolyte.html_report import write_html_report  # noqa: F401
 from ase_electrolyte.committee import committee_spread  # noqa: F401
 from ase_electrolyte.atoms_checks import check_number  # noqa: F401
 from ase_electrolyte.species import parse_shares  # noqa: F401
+from ase_electrolyte.md import (  # noqa: F401
+    atoms_temperature, atoms_temperature_dof, temperature_dof, velocity_temperature)
+from mda_electrolyte.model_labels import stress_label_bound  # noqa: F401
 import numpy as np  # noqa: F401
 """
