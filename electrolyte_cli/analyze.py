@@ -405,7 +405,7 @@ def _temperature_options(args):
 def _checked_temperature_settings(universe, **options):
     """The library's one check of the settings (it needs the Universe: a count against the
     file's own, the atoms' masses)."""
-    from mda_electrolyte.report import _checked_temperature_settings as check
+    from mda_electrolyte.report import check_temperature_settings as check
 
     return check(universe, options["temperature"], options["constraints"],
                  options["com_removed"])

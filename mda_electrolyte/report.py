@@ -41,7 +41,8 @@ from .plotting import check_axes, estimates_of, same_unit, user_text_literally
 __all__ = ["register_analysis", "registered_analyses", "run_analyses", "shared", "shared_value",
            "estimate_label", "mark_invalid", "clear_outputs", "check_outputs", "report_files",
            "unmet_requirements", "unmet_file_requirements", "INPUT_KEY", "staged_outputs",
-           "analysis_names", "check_replaceable", "declared_analyses"]
+           "analysis_names", "check_replaceable", "declared_analyses",
+           "check_temperature_settings", "TemperatureSettings"]
 
 _REGISTRY: dict = {}
 # values computed once per run_analyses call (e.g. the transport collection of the trajectory),
@@ -297,6 +298,18 @@ class TemperatureSettings(NamedTuple):
     ``constraints`` (holonomic constraints of the run) and ``com_removed`` (centre of mass
     kept at rest) count (:func:`mda_electrolyte.conductivity.kinetic_temperature`); ``None``:
     the count an H5MD file of run_md states, else none and at rest.
+
+    Examples
+    --------
+    Rigid water from another code (3 constraints per molecule), checked before any analysis:
+
+    >>> import MDAnalysis as mda
+    >>> from mda_electrolyte.report import check_temperature_settings
+    >>> u = mda.Universe.empty(6, n_residues=2, atom_resindex=[0, 0, 0, 1, 1, 1],
+    ...                        trajectory=True)
+    >>> u.add_TopologyAttr("masses", [16.0, 1.0, 1.0] * 2)
+    >>> check_temperature_settings(u, None, 6, True)
+    TemperatureSettings(temperature=None, constraints=6, com_removed=True)
     """
 
     temperature: float | None = None
@@ -332,11 +345,33 @@ def temperature_settings():
     return shared_value(_TEMPERATURE_KEY) or TemperatureSettings()
 
 
-def _checked_temperature_settings(universe, temperature, constraints, com_removed):
+def check_temperature_settings(universe, temperature, constraints, com_removed):
     """:class:`TemperatureSettings` of run_analyses' arguments, refused before any analysis:
     not a temperature in K, not a whole number of constraints, not a flag, a count that
     contradicts the file's statement or leaves no degree of freedom, or a temperature given
-    beside a count it would not use."""
+    beside a count it would not use.
+
+    Parameters
+    ----------
+    universe : MDAnalysis.Universe
+        The trajectory analysed (its masses, and the count an H5MD file of run_md states).
+    temperature : float or None
+        Temperature to use as given, K.
+    constraints : int or None
+        Holonomic constraints of the run (rigid bonds and angles).
+    com_removed : bool or None
+        Whether the run kept the centre of mass at rest.
+
+    Returns
+    -------
+    TemperatureSettings
+        The checked settings.
+
+    Raises
+    ------
+    ValueError
+        Naming the setting and the fix, without reading a frame.
+    """
     from ase_electrolyte.atoms_checks import check_flag, check_number
 
     from .carriers import check_temperature
@@ -592,7 +627,7 @@ def run_analyses(universe, outdir, *, calculator=None, only=None, verbose=False,
         if not all(isinstance(name, str) for name in only):
             raise TypeError(f"only must be a list of analysis names (strings), not {only!r}")
     # a count the file contradicts was refused only inside the analyses, after the others ran
-    settings = _checked_temperature_settings(universe, temperature, constraints, com_removed)
+    settings = check_temperature_settings(universe, temperature, constraints, com_removed)
     # a name given twice runs once (its summary entry would be overwritten by the same run)
     names = list(available) if only is None else analysis_names(only)
     if only is not None and not names:
