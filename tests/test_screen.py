@@ -1029,8 +1029,8 @@ _EXP_HEADER = "solvent,salt,concentration,property,value\n"
      "row 1: units must be one of 'molal', 'mol/kg', .*not 'mmol/kg'"),
     ("solvent,salt,concentration,property,value,ratio\nEC,LiPF6,3,density,1.2,percent\n",
      "row 1: ratio must be one of 'mass', 'weight', .*not 'percent'"),
-    ("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,g/ml\n",
-     "row 1: unknown unit 'g/ml'"),
+    ("solvent,salt,concentration,property,value,unit\nEC,LiPF6,3,density,1.2,g/gal\n",
+     "row 1: unknown unit 'g/gal'"),
     # an unquoted "EC:3,EMC:7" shifted every field: the error named 'LiPF6' an unknown species
     (_EXP_HEADER + "EC,LiPF6,3,density,1.2,5\n",
      r"row 1: 6 fields, the header has 5 .*quote a solvent with commas"),
