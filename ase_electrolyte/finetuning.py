@@ -568,6 +568,10 @@ _MODEL_WORK_CORRELATION = 0.97
 #: anharmonicity is theirs: Morse bases 0.71-5.9; a Lennard-Jones copper 10-40 × too stiff,
 #: whose anharmonicity is not EMT's, -0.02-0.22: not judged).
 _MODEL_WORK_SHARE = 0.5
+#: ... on at least this many pairs of consecutive frames: the fit has two free factors (the
+#: labels' and the model's share), and on 3 pairs of 4-atom copper rattled by 0.08 Å a tiny
+#: SevenNet base judged consistent EMT labels 0.53 × (tests/test_finetune_epoch_resume.py).
+_MODEL_WORK_MIN_PAIRS = 4
 
 
 def _check_model_work(frames, predicted, what="training data"):
@@ -583,7 +587,7 @@ def _check_model_work(frames, predicted, what="training data"):
     :math:`\Delta E = s\,W + c\,e_M` by least squares takes the anharmonicity out where
     the model shares it (:data:`_MODEL_WORK_SHARE`), and :math:`s` is then 1 within
     :data:`_MODEL_WORK_RANGE` for labels in eV and eV/Å whatever the model's own scale.
-    Needs 3 pairs of consecutive frames of the same atoms and cell.
+    Needs :data:`_MODEL_WORK_MIN_PAIRS` pairs of consecutive frames of the same atoms and cell.
 
     Parameters
     ----------
@@ -610,7 +614,7 @@ def _check_model_work(frames, predicted, what="training data"):
         model_error.append(float(predicted[kb]["energy"] - predicted[ka]["energy"])
                            + 0.5 * float(np.sum(model * step)))
         pairs.append((ka, kb))
-    if len(pairs) < 3:
+    if len(pairs) < _MODEL_WORK_MIN_PAIRS:
         return None
     involved = {k for pair in pairs for k in pair}
     halves = np.array(halves)
@@ -674,6 +678,8 @@ def _model_work_odd_frames(pairs, d_energy, halves, model_error, what):
     odd = []
     for k in sorted(set(pairs.ravel().tolist())):
         mine = (pairs == k).any(axis=1)
+        # the others' fit on 3 pairs: a frame is named only where a unit explains its own
+        # pairs' miss, a signature the whole-set factor alone does not need
         if (~mine).sum() < 3:
             continue
         fit = _model_work_fit(d_energy[~mine], halves[~mine].sum(axis=1), model_error[~mine])
