@@ -20,6 +20,7 @@ species), else by their Hill formula.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -183,7 +184,7 @@ def from_ase(
             lammps_units = choice_word("lammps_units", lammps_units,
                                        tuple(sorted(_LAMMPS_UNITS)))
         except ValueError:
-            pass
+            pass  # not a unit style: the check below names it with the choices
     for name, value, default in (("lammps_units", lammps_units, "metal"),
                                  ("lammps_atom_style", lammps_atom_style, None)):
         if value != default:
@@ -312,11 +313,10 @@ def _unreadable_frame(path, source, fmt, err):
     if isinstance(source, io.StringIO):
         source.seek(0)
     complete = 0
-    try:
+    # the failure being described, at frame `complete`
+    with contextlib.suppress(Exception):
         for _ in ase.io.iread(source, index=":", format=fmt):
             complete += 1
-    except Exception:  # noqa: BLE001 - the failure being described, at frame `complete`
-        pass
     what = f"{type(err).__name__} {err}"
     if complete == 0:
         return f"{path}: cannot be read as {path.suffix or 'a trajectory'}: {what}"

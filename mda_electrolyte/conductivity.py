@@ -1699,6 +1699,17 @@ def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES):
             if np.median(s) < tolerance]
 
 
+def _checked_count(constraints, com_removed):
+    """``constraints`` (a whole number >= 0) and ``com_removed`` (a flag), each or None,
+    checked: the one check of the count's arguments (run_analyses' and the analyses')."""
+    constraints = check_number("constraints (rigid bonds and angles of the run)", constraints,
+                               integer=True, minimum=0, allow_none=True)
+    if com_removed is not None:
+        check_flag("com_removed", com_removed)
+        com_removed = bool(com_removed)
+    return constraints, com_removed
+
+
 def _universe_temperature_count(universe, constraints=None, com_removed=None, atoms=None,
                                 probe=True):
     """The :class:`TemperatureCount` of a Universe's kinetic temperature: run_md's and
@@ -1719,11 +1730,7 @@ def _universe_temperature_count(universe, constraints=None, com_removed=None, at
 
     atoms = universe.atoms if atoms is None else atoms
     everything = atoms.n_atoms == universe.atoms.n_atoms
-    constraints = check_number("constraints (rigid bonds and angles of the run)", constraints,
-                               integer=True, minimum=0, allow_none=True)
-    if com_removed is not None:
-        check_flag("com_removed", com_removed)
-        com_removed = bool(com_removed)
+    constraints, com_removed = _checked_count(constraints, com_removed)
     given = constraints is not None or com_removed is not None
     if given and not everything:
         raise ValueError(

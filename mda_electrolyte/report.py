@@ -372,16 +372,11 @@ def check_temperature_settings(universe, temperature, constraints, com_removed):
     ValueError
         Naming the setting and the fix, without reading a frame.
     """
-    from ase_electrolyte.atoms_checks import check_flag, check_number
-
     from .carriers import check_temperature
+    from .conductivity import _checked_count
 
     temperature = check_temperature(temperature, allow_none=True)
-    constraints = check_number("constraints (rigid bonds and angles of the run)", constraints,
-                               integer=True, minimum=0, allow_none=True)
-    if com_removed is not None:
-        check_flag("com_removed", com_removed)
-        com_removed = bool(com_removed)
+    constraints, com_removed = _checked_count(constraints, com_removed)
     counted = constraints is not None or com_removed is not None
     if temperature is not None and counted:
         raise ValueError("temperature= is used as given, so constraints= and com_removed=, "
