@@ -31,7 +31,7 @@ from ase_electrolyte.estimate import METHODS, Estimate
 from ase_electrolyte.units import warn_implausible
 
 from .analysis_base import require_results
-from .correlation import MAX_TIME_PS
+from .correlation import check_frame_spacing
 from .observables import is_h5md_path, read_observable
 from .plotting import axes_to_draw_into, draws_user_text, finite_span
 from .report import estimate_label, mark_invalid, register_analysis
@@ -130,8 +130,8 @@ def _series(source, name, dt):
     if dt is None:
         raise ValueError(f"an array of {name} values needs its spacing dt= (ps), a positive "
                          "finite number")
-    return values, check_number(f"the spacing dt (ps) of an array of {name} values", dt,
-                                above=0, maximum=MAX_TIME_PS)
+    # the transport analyses' bound: a spacing in seconds (1e-15) scales every reported time
+    return values, check_frame_spacing(dt, f"the spacing dt (ps) of an array of {name} values")
 
 
 def _own_copies(measured):
@@ -255,6 +255,8 @@ def _check_series_size(values, what):
 def equilibrated_mean(values, dt=1.0, detect=True, trend=False, what="the series"):
     """Mean of a time series after its detected equilibration, with error and diagnostics.
 
+    ``dt`` is the spacing of the samples in ps (it scales only the reported ``t0``; a spacing
+    in seconds or fs is refused as by :func:`mda_electrolyte.correlation.check_frame_spacing`).
     ``trend`` also tests the kept part for a linear drift
     (:func:`mda_electrolyte.uncertainty.equilibrated_series_mean`). ``what`` names the series
     in the errors (``"the density series"``).
@@ -266,6 +268,9 @@ def equilibrated_mean(values, dt=1.0, detect=True, trend=False, what="the series
         ``dof`` (of the t-scaled error, :attr:`~mda_electrolyte.uncertainty.SeriesMean.dof`),
         ``verdict``.
     """
+    # checked before the series is read: 1e-15 (a spacing in seconds) gave t0 in seconds
+    # labelled ps
+    dt = check_frame_spacing(dt, "dt (ps)")
     values = real_array(values, what)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
