@@ -78,6 +78,7 @@ from .units import (
     GCM3_TO_AMU_PER_A3,
     IMPLAUSIBLE_PRESSURE_BAR,
     VELOCITY_TO_ANGSTROM_PER_PS,
+    slip_advice,
     warn_implausible,
 )
 from .units import MIN_PLAUSIBLE_TEMPERATURE_K as _MIN_PLAUSIBLE_TEMPERATURE_K
@@ -4359,8 +4360,11 @@ def check_protocol_arguments(
         hydrogen: :func:`~ase_electrolyte.units.plausible_timestep_fs`, 5 fs, and 8.6 fs for
         the pre-equilibration's ``hydrogen_mass = 3``); a stage length, frame or sampling interval
         more than 1 % from a whole number of its stage's time steps (it is rounded to one,
-        e.g. 15 fs samples with a 2 fs step are taken every 8 steps, 16 fs; an interval
-        shorter than the step is every step, without a warning); a production length more
+        e.g. 15 fs samples with a 2 fs step are taken every 8 steps, 16 fs; the warning names
+        the whole steps either side); an interval shorter than the step is every step, the
+        nearest there is, without a warning, except a frame interval shorter than half the
+        step: every step is then more than twice the interval asked, and the largest file
+        the run can write (the warning asks whether it is in ps); a production length more
         than 1 % from a whole number of frame intervals (it is rounded to one: see
         :func:`production_steps`).
         Each once: :func:`run_protocol` called next with the same arguments does not repeat
@@ -4446,16 +4450,38 @@ def check_protocol_arguments(
             checks.append(("observe_interval_fs", observe_interval_fs, "sampling interval"))
         for arg, fs, what in checks:
             n = max(1, _n_steps(fs, dt_fs))
-            # an interval shorter than the step means every step: nothing else could be meant
-            if abs(n * dt_fs - fs) > 0.01 * fs and not (what != "length" and fs < dt_fs):
+            if what != "length" and fs < dt_fs:
+                # an interval shorter than the step is every step, the nearest there is; but a
+                # frame interval under half a step (as a stage length under half a step, which
+                # is refused) is more than twice that asked, and every step's frame is the
+                # largest file the run can write: 0.1 (ps meant, in fs) wrote every step
+                # without a word, 100 times the frames of 100 fs. A sampling interval costs
+                # no file (the production samples every step whatever it is)
+                if what == "frame interval" and fs < 0.5 * dt_fs:
+                    doubts.setdefault((arg, dt_fs), (fs, n, what, []))[3].append(name)
+            elif abs(n * dt_fs - fs) > 0.01 * fs:
                 doubts.setdefault((arg, dt_fs), (fs, n, what, []))[3].append(name)
     import warnings
 
     for (arg, dt_fs), (fs, n, what, names) in doubts.items():
-        value = f"{fs / 1000.0:g} ps" if arg.endswith("_ps") else f"{fs:g} fs"
+        # the whole steps either side of the value, in the argument's own unit
+        lo = max(1, int(np.floor(fs / dt_fs)))
+        if arg.endswith("_ps"):
+            value = f"{fs / 1000.0:g} ps"
+            nearest = f"{lo * dt_fs / 1000.0:g} or {(lo + 1) * dt_fs / 1000.0:g} ps"
+        else:
+            value = f"{fs:g} fs"
+            nearest = (f"{dt_fs:g} fs (every step), {2 * dt_fs:g} fs, ..." if fs < dt_fs
+                       else f"{lo * dt_fs:g} or {(lo + 1) * dt_fs:g} fs")
+        shorter = times = slip = ""
+        if fs < 0.5 * dt_fs:
+            shorter = ", and shorter than half of it"
+            times = f", {n * dt_fs / fs:.3g} times the interval asked"
+            slip = slip_advice(fs, "fs", lambda x, dt=dt_fs: x >= dt)
         warnings.warn(
-            f"{arg} = {value} is not a multiple of the {dt_fs:g} fs time step: the "
-            f"{' and '.join(names)} {what} is {n} step{'s' if n != 1 else ''} ({n * dt_fs:g} fs)",
+            f"{arg} = {value} is not a multiple of the {dt_fs:g} fs time step{shorter}: the "
+            f"{' and '.join(names)} {what} is {n} step{'s' if n != 1 else ''} ({n * dt_fs:g} fs)"
+            f"{times}; the nearest whole steps are {nearest}{slip}",
             stacklevel=2,
         )
     _PROTOCOL_ARGUMENTS_SAID.set(given)
