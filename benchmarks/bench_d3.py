@@ -11,6 +11,7 @@ compiler run on first use is counted; tracemalloc cannot see C++/Fortran).
     python benchmarks/bench_d3.py --gpu-model  # pair images per atom each GPU pass visits
     python benchmarks/bench_d3.py --sizes 2,2,2 3,3,3 4,4,4 6,6,5   # ~70, 230, 530, 1700 atoms
     python benchmarks/bench_d3.py --atm --atm-cutoff 12 --sizes 2,2,2 3,3,3  # with ATM
+    python benchmarks/bench_d3.py --tensor --atoms 5000  # compute_tensor: molecule/slab/wire
 
 ``--atm`` adds the three-body term to both codes (s9 = 1, simple-dftd3's ``disp3`` cutoff set
 to ``--atm-cutoff``). Both codes' ATM loops visit every triple within the cutoff, ~N n_c²/6 for
@@ -21,6 +22,13 @@ n_c neighbours: at simple-dftd3's default 40 bohr (21.2 Å) a 66-atom box took s
 same code the CUDA driver runs) for ~10k, ~30k and ~100k-atom boxes at 50.2/20 Å, and prints
 the pair images each pass visits per atom against the ideal count, the images within the
 cutoff N/V * 4/3 pi r_c^3 (goal: <= 2x), and against an all-pairs kernel (N pairs per atom).
+
+``--tensor`` times :meth:`D3.compute_tensor` (the CUDA path; without a GPU its host build,
+which runs the same code serially) on a sparse cluster, a slab and a wire of ``--atoms``
+atoms at 10/8 Å cutoffs, against the CPU kernel's ``calculate`` in the same run, and prints
+their ratio and largest relative difference. Both run in the padded 3D cell (cell lists);
+the all-pairs loop over the lattice translations that compute_tensor ran before is timed
+too, as ``old route``.
 """
 
 import argparse
@@ -167,6 +175,75 @@ def gpu_model():
                   f"{per_atom / ideal:6.2f} {n:29d}")
 
 
+def _sparse_cluster(n, kind, seed=1, spacing=2.6):
+    """``n`` atoms of H, Li, C, O, F on a jittered grid: a molecule, slab or wire."""
+    rng = np.random.default_rng(seed)
+    if kind == "molecule":
+        counts = (int(np.ceil(n ** (1 / 3))),) * 3
+    elif kind == "slab":
+        side = int(np.ceil((n / 6) ** 0.5))
+        counts = (side, side, 6)
+    else:
+        side = int(np.ceil((n / 4) ** 0.5))
+        counts = (4, 4, side * side // 4 + 1)
+    grid = np.array(list(np.ndindex(*counts)))[:n] * spacing
+    atoms = Atoms(numbers=rng.choice([1, 3, 6, 8, 9], len(grid)),
+                  positions=grid + rng.uniform(-0.4, 0.4, grid.shape),
+                  cell=np.diag(np.array(counts) * spacing))
+    atoms.pbc = {"molecule": False, "slab": (True, True, False),
+                 "wire": (False, False, True)}[kind]
+    return atoms
+
+
+def tensor_route(natoms, rounds):
+    import torch
+    from ase.units import Bohr, Hartree
+
+    from ase_electrolyte.d3 import D3, backend
+
+    where = "GPU" if backend.cuda_available() else "host build of the CUDA code"
+    if where != "GPU":
+        backend.set_cuda_host("host")
+    kwargs = dict(cutoff=10.0, cn_cutoff=8.0)
+    print(f"compute_tensor on the {where}; CPU kernel with 1 thread; cutoffs 10/8 Å")
+    print(f"{'structure':>9} {'atoms':>6} {'cpu s':>8} {'tensor s':>9} {'tensor/cpu':>10} "
+          f"{'old route s':>11} {'max rel diff':>12}")
+    for kind in ("molecule", "slab", "wire"):
+        atoms = _sparse_cluster(natoms, kind)
+        cpu = D3(device="cpu", num_threads=1, **kwargs)
+        gpu = D3(device="cuda", **kwargs)
+        device = "cpu" if where != "GPU" else gpu.device
+        pos = torch.tensor(atoms.positions, device=device)
+        times = {"cpu": [], "tensor": [], "old": []}
+        for _ in range(rounds):
+            cpu.reset()
+            t0 = time.perf_counter()
+            ref = cpu.get_forces(atoms)
+            times["cpu"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            out = gpu.compute_tensor(pos, atoms.numbers, atoms.cell, atoms.pbc)
+            forces = out["forces"].cpu().numpy()
+            times["tensor"].append(time.perf_counter() - t0)
+            # the route compute_tensor took before: the translation list, all pairs
+            geometry, tables, _ = gpu._frame(atoms, translations=True)
+            wrapped = atoms.positions
+            if atoms.pbc.any():
+                lat = atoms.cell[atoms.pbc]
+                wrapped = wrapped - np.floor(wrapped @ np.linalg.pinv(lat)) @ lat
+            geometry["xyz"] = torch.tensor(wrapped / Bohr, device=device)
+            t0 = time.perf_counter()
+            old = backend.run_kernel_tensor(gpu.device, geometry, tables,
+                                            gpu.method_parameters, gpu._cutoffs_bohr())
+            old_energy = float(old["energies"].sum()) * Hartree
+            times["old"].append(time.perf_counter() - t0)
+        diff = max(abs(float(out["energy"]) - old_energy) / abs(old_energy),
+                   np.abs(forces - ref).max() / np.abs(ref).max(),
+                   abs(float(out["energy"]) - cpu.results["energy"]) / abs(old_energy))
+        best = {key: min(value) for key, value in times.items()}
+        print(f"{kind:>9} {len(atoms):6d} {best['cpu']:8.3f} {best['tensor']:9.3f} "
+              f"{best['tensor'] / best['cpu']:10.2f} {best['old']:11.3f} {diff:12.1e}")
+
+
 def _nrep(text):
     """'5,5,5' -> (5, 5, 5): molecules per box side."""
     try:
@@ -191,6 +268,10 @@ def main():
     parser.add_argument("--atm", action="store_true", help="add the three-body ATM term")
     parser.add_argument("--atm-cutoff", type=number("--atm-cutoff (Å)", above=0.1), default=None,
                         help="ATM cutoff in Å (implies --atm; default 12)")
+    parser.add_argument("--tensor", action="store_true",
+                        help="only compute_tensor on a molecule, slab and wire vs the CPU")
+    parser.add_argument("--atoms", type=number("--atoms", minimum=2, integer=True),
+                        default=5000, help="atoms of each --tensor structure (default 5000)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     atm_cutoff = args.atm_cutoff if args.atm_cutoff is not None else (12.0 if args.atm else None)
@@ -200,6 +281,9 @@ def main():
         return
     if args.gpu_model:
         gpu_model()
+        return
+    if args.tensor:
+        tensor_route(args.atoms, args.rounds)
         return
     # (box, rounds): each round runs our code (3 evaluations, best kept) and then simple-dftd3
     # (one evaluation), each in a fresh child, so that both codes see the same slow changes of

@@ -268,13 +268,24 @@ def _padded_cell(positions, cell, periodic, reach):
     every atom: the 3D kernels (cell lists) then see exactly the pairs and triples of the
     partially periodic structure, in O(N) instead of the all-pairs loop's O(N^2).
     """
+    basis = _pad_basis(cell, periodic)
+    return _padded_lattice(cell, periodic, basis, np.ptp(positions @ basis.T, axis=0), reach)
+
+
+def _pad_basis(cell, periodic):
+    """Unit vectors (rows) orthogonal to the periodic vectors of ``cell`` and to each other:
+    the directions of :func:`_padded_cell`'s added vectors (they depend on the cell only)."""
     periodic = np.asarray(periodic, dtype=bool)
-    lat = cell[periodic]
-    basis = np.linalg.svd(lat)[2][len(lat):] if len(lat) else np.eye(3)
-    extent = np.ptp(positions @ basis.T, axis=0)
+    lat = np.asarray(cell, dtype=float)[periodic]
+    return np.linalg.svd(lat)[2][len(lat):] if len(lat) else np.eye(3)
+
+
+def _padded_lattice(cell, periodic, basis, extent, reach):
+    """:func:`_padded_cell` from the structure's ``extent`` along each row of ``basis``."""
+    periodic = np.asarray(periodic, dtype=bool)
     padded = np.array(cell, dtype=float)
     # the 1 Å beyond reach keeps the images clear of every cutoff (pairs at r <= cutoff count)
-    padded[~periodic] = basis * (extent + reach + 1.0)[:, None]
+    padded[~periodic] = basis * (np.asarray(extent, dtype=float) + reach + 1.0)[:, None]
     return padded
 
 
@@ -1048,29 +1059,44 @@ class D3(ParametersContract, Calculator):
             cell = np.asarray(atoms.cell[:], dtype=float)
             if pbc.any():
                 positions = _wrap_periodic(positions, cell, pbc)
-            rmax = max(self.cutoff, self.cn_cutoff, self.atm_cutoff if self.atm else 0.0)
-            if pbc.any() or rmax < np.linalg.norm(np.ptp(positions, axis=0)):
-                padded = _padded_cell(positions, cell, pbc, rmax)
-                # the images of a periodic vector far shorter than the cutoff still count
-                _check_work(len(positions), padded, np.ones(3, dtype=bool), rmax)
+            basis = _pad_basis(cell, pbc)
+            extent = np.ptp(positions @ basis.T, axis=0)
+            padded = self._padded(extent, extent, len(positions), cell, pbc, basis)
+            if padded is not None:
                 lat, rotation = _lower_triangular(padded)
                 geometry["lat"] = lat / Bohr
                 geometry["xyz"] = positions @ rotation / Bohr
             else:
-                # a molecule within every cutoff (also of 1e308 Å): every pair counts, and
-                # the all-pairs loop visits none in vain
-                pairs = 0.5 * len(positions) * (len(positions) + 1)
-                if pairs > MAX_PAIR_IMAGES:
-                    raise ValueError(
-                        f"D3: the largest cutoff ({rmax:.4g} Å) spans this whole "
-                        f"{len(positions)}-atom molecule: ~{pairs:.3g} atom pairs to visit "
-                        f"(limit {MAX_PAIR_IMAGES:.0e}, hours of computing); use cutoffs "
-                        "shorter than the molecule (the defaults)")
                 geometry.update(cell_mode=0, xyz=positions / Bohr)
         # overlapping atoms make the dispersion energy meaningless (simple-dftd3 refuses too)
         if overlaps:
             check_overlaps(atoms, MIN_DISTANCE, "D3")
         return geometry, sub, rotation
+
+    def _padded(self, extent, padding, natoms, cell, pbc, basis):
+        """The padded 3D cell (Å) of a molecule, slab or wire, or None for a molecule that
+        every pair of the all-pairs loop counts in (refused above ``MAX_PAIR_IMAGES`` pairs).
+
+        ``extent``: the structure's extent (Å) along each row of ``basis``
+        (:func:`_pad_basis`); ``padding``: the extent the padded vectors are sized for (at
+        least ``extent``: compute_tensor keeps one cell while a molecule breathes).
+        """
+        rmax = max(self.cutoff, self.cn_cutoff, self.atm_cutoff if self.atm else 0.0)
+        if pbc.any() or rmax < np.linalg.norm(extent):
+            padded = _padded_lattice(cell, pbc, basis, padding, rmax)
+            # the images of a periodic vector far shorter than the cutoff still count
+            _check_work(natoms, padded, np.ones(3, dtype=bool), rmax)
+            return padded
+        # a molecule within every cutoff (also of 1e308 Å): every pair counts, and the
+        # all-pairs loop visits none in vain
+        pairs = 0.5 * natoms * (natoms + 1)
+        if pairs > MAX_PAIR_IMAGES:
+            raise ValueError(
+                f"D3: the largest cutoff ({rmax:.4g} Å) spans this whole "
+                f"{natoms}-atom molecule: ~{pairs:.3g} atom pairs to visit "
+                f"(limit {MAX_PAIR_IMAGES:.0e}, hours of computing); use cutoffs "
+                "shorter than the molecule (the defaults)")
+        return None
 
     def _cutoffs_bohr(self, measure=None, dim=3):
         """The kernel's cutoffs (bohr) and, with ``tail_correction`` and the ``measure`` of
@@ -1179,7 +1205,10 @@ class D3(ParametersContract, Calculator):
         The positions are read where they are, on the calculator's CUDA device, and the results
         are new tensors on that device, queued on torch's current CUDA stream: no copy of the
         positions or of the forces to the host, for an MD loop whose state lives on the GPU.
-        In 3D-periodic cells the atoms are wrapped and sorted into bins on the device. The
+        The atoms are wrapped and sorted into bins on the device; a molecule, slab or wire
+        runs in the 3D cell padded beyond every cutoff that :meth:`calculate` uses (its
+        padding sized from the positions' extent, kept while the structure breathes within a
+        margin), a molecule that every cutoff spans in the all-pairs loop. The
         species tables, species, cell and bin stencils are kept on the device between calls
         and uploaded again only when they change.
 
@@ -1233,7 +1262,8 @@ class D3(ParametersContract, Calculator):
         image) and they are refused after the call, naming them; a periodic cell thinner
         than 0.1 Å is refused before. Checking that
         the positions and the results are finite waits for the GPU twice per call (two
-        scalars come back, nothing else).
+        scalars come back, nothing else); a molecule, slab or wire once more (its extent
+        across the non-periodic directions: at most three numbers).
 
         Examples
         --------
@@ -1258,6 +1288,9 @@ class D3(ParametersContract, Calculator):
         if frame["wrap"] is not None:
             lat, inv = frame["wrap"]
             x = x - torch.floor(x @ inv) @ lat
+        if frame["pad"] is not None:
+            with input_errors():
+                geometry = self._tensor_padding(geometry, frame, x)
         geometry = dict(geometry, xyz=(x @ frame["to_kernel"]).contiguous())
         tail = frame["tail"] if self.tail_correction else None
         if tail is not None:
@@ -1297,6 +1330,28 @@ class D3(ParametersContract, Calculator):
             stress = sigma * (Hartree / frame["volume"])
             results["stress"] = stress.reshape(9)[[0, 4, 8, 5, 2, 1]]
         return results
+
+    def _tensor_padding(self, geometry, frame, x):
+        """compute_tensor's kernel geometry for a molecule, slab or wire at positions ``x``
+        (a tensor, Å, wrapped along the periodic vectors): the padded cell of
+        :meth:`_prepare`, or the all-pairs loop for a molecule within every cutoff."""
+        pad = frame["pad"]
+        along = x @ pad["to_extent"]
+        # one wait for the device: at most three numbers come back
+        extent = (along.amax(dim=0) - along.amin(dim=0)).cpu().numpy()
+        # the padding is kept while the structure breathes within a margin, so that the
+        # kernel's cell and stencils are not uploaded anew every MD step (a wider padding
+        # adds no pair: only images farther than every cutoff)
+        margin = 1.0 + 0.05 * extent
+        kept = pad["padding"]
+        if kept is None or (kept < extent).any() or (kept > extent + 2 * margin).any():
+            kept = pad["padding"] = extent + margin
+        padded = self._padded(extent, kept, len(frame["numbers"]), pad["cell"], frame["pbc"],
+                              pad["basis"])
+        if padded is None:
+            return dict(geometry, cell_mode=0, lat=np.zeros((3, 3)))
+        # lower triangular in the kernel frame (the rotation depends on directions only)
+        return dict(geometry, cell_mode=1, lat=np.tril(padded @ pad["rotation"]) / Bohr)
 
     def _tensor_frame(self, positions, numbers, cell, pbc):
         """Checks of compute_tensor's input (the tensor's type and dtype are checked already);
@@ -1356,13 +1411,26 @@ class D3(ParametersContract, Calculator):
             self._tensor_system = (numbers, cell, pbc)
             return cached[1]
         atoms = Atoms(numbers=numbers, cell=cell, pbc=pbc)
-        geometry, tables, rotation = self._frame(atoms, translations=True)
+        geometry, tables, rotation = self._frame(atoms)
+        pad = None
+        if not pbc.all():
+            # a molecule, slab or wire runs in the padded 3D cell as calculate's does (the
+            # all-pairs loop over every translation took 7.2 s for a 12000-atom cluster on
+            # the host build, the cell lists 1.3 s); the added vectors' directions, and so
+            # the kernel frame, depend on the cell only, their lengths on the positions
+            basis = _pad_basis(cell, pbc)
+            unit = _padded_lattice(cell, pbc, basis, np.zeros(len(basis)), 1.0)
+            rotation = _lower_triangular(unit)[1]
+            pad = {"cell": cell.copy(), "basis": basis, "rotation": rotation,
+                   "to_extent": torch.tensor(basis.T, device=positions.device),
+                   "padding": None}
         if pbc.any():
             # an atom's own image closer than 0.1 Å, which the kernels' CN passes would take
             # for the atom itself (they mark distinct atoms that close)
             check_overlaps(Atoms("H", cell=cell, pbc=pbc), MIN_DISTANCE, "D3")
         device = positions.device
         frame = {"numbers": numbers.copy(), "wrap": None, "volume": None, "pbc": pbc.copy(),
+                 "pad": pad,
                  "rotation": torch.tensor(rotation, device=device),
                  "to_kernel": torch.tensor(rotation / Bohr, device=device)}
         if pbc.any() and not pbc.all():
