@@ -331,9 +331,13 @@ def composition_counts(
     solvents = [get_species(k) for k in solvent]
     if len(set(solvents)) < len(solvents):
         raise ValueError(f"a solvent is named twice in {dict(solvent)}")
-    shares = np.array(
-        [check_number(f"solvent share of {k}", v, above=0) for k, v in solvent.items()]
-    )
+    shares = [check_number(f"solvent share of {k}", v, above=0) for k, v in solvent.items()]
+    # in the library's order, not the dict's: ties of the rounding went to the solvent named
+    # first ({"EC": 1, "EMC": 1} by moles at 88 atoms packed 4 EC + 3 EMC, the same mixture
+    # written {"EMC": 1, "EC": 1} 3 EC + 4 EMC), and PACKMOL placed them in that order
+    order = sorted(range(len(solvents)), key=lambda k: _canonical_key(solvents[k]))
+    solvents = [solvents[k] for k in order]
+    shares = np.array([shares[k] for k in order])
     n_atoms = check_number("n_atoms", n_atoms, integer=True, minimum=1, maximum=MAX_ATOMS)
     # 1000 mol/kg (or mol/L) is beyond any salt's solubility; 1e308 ended in "cannot convert
     # float NaN to integer"
@@ -443,6 +447,14 @@ def composition_counts(
     return out
 
 
+def _canonical_key(sp):
+    """The packing order of a species: solvents, then cations, then anions, each by name (and
+    SMILES: a box holds one species per name, but the key is total). A composition packs the
+    same box whatever order its dict lists the species in, and whatever spelling names them
+    (``"ec"``, ``"E C"`` are the library's EC)."""
+    return ({0: 0, 1: 1, -1: 2}[int(np.sign(sp.charge))], sp.name, sp.smiles)
+
+
 def _solvent_shares(solvent):
     """``solvent`` as given, or its text ``"EC:3,EMC:7"`` (``"EC"``: the pure solvent) as
     :func:`~ase_electrolyte.species.parse_shares` reads the CLI's and screening plans'; the
@@ -544,7 +556,7 @@ def _closest_salt_count(concentration, units, solvent_mass, salt_mass, density):
     return min((low, low + 1), key=lambda n: abs(realised(n) - concentration))
 
 
-def estimate_density(counts):
+def estimate_density(counts, *, with_uncertainty=False):
     r"""Starting density of a mixture from its pure liquids' measured densities (ideal mixing).
 
     .. math::
@@ -566,14 +578,32 @@ def estimate_density(counts):
     the concentration its volume was measured at. An estimate to start from (excess volumes of
     the solvents are left out), not a result.
 
+    With ``with_uncertainty=True`` the density comes as an
+    :class:`~ase_electrolyte.estimate.Estimate` in g/cm³ whose one-sigma error is propagated
+    to first order from three independent sources: each solvent's measured density (its
+    standard uncertainty, kept beside :data:`~ase_electrolyte.species.LIQUID_DENSITIES`), the
+    salt's volume in solution (the standard uncertainty of
+    :data:`~ase_electrolyte.species.SALT_VOLUMES`, ±5 cm³/mol for LiPF6) and ideal mixing
+    itself, a relative :math:`c\,(1 - \sum_k \phi_k^2)` of the density for the solvents'
+    volume fractions :math:`\phi_k` (zero for one solvent; :math:`c` = 1 %: excess volumes of
+    mixed carbonates and ethers stay within about 0.5 % of the volume at equal shares; 7 %
+    where water is mixed with another solvent, whose excess volumes reach 3-4 %). The
+    estimate is marked not valid, with the reason, wherever the warnings above are given: the
+    ions' volume is not measured (its error is then the distance to the density the ions
+    would have at LiPF6's ratio of measured to van der Waals volume), or measured in other
+    solvents or at other concentrations than these.
+
     Parameters
     ----------
     counts : dict
         ``{species name or Species: number of molecules}``, as ``composition_counts`` returns.
+    with_uncertainty : bool
+        Return an :class:`~ase_electrolyte.estimate.Estimate` (g/cm³, with its error and
+        verdict) instead of the bare density.
 
     Returns
     -------
-    float
+    float or Estimate
         g/cm³.
 
     Raises
@@ -592,9 +622,13 @@ def estimate_density(counts):
     --------
     >>> round(estimate_density({"EMC": 10}), 3)
     1.006
+    >>> lp30 = {"EC": 130, "DMC": 128, "Li": 20, "PF6": 20}  # 1 mol/L LiPF6, EC:DMC 1:1 by mass
+    >>> print(estimate_density(lp30, with_uncertainty=True))  # measured: 1.29-1.30 g/cm³
+    1.292 ± 0.010 g/cm^3 (valid)
     """
-    from .species import LIQUID_DENSITIES, SOLVENTS, _liquid_density
+    from .species import LIQUID_DENSITIES, SOLVENTS, _liquid_density, _liquid_density_error
 
+    check_flag("with_uncertainty", with_uncertainty)
     if not isinstance(counts, dict):
         raise ValueError(f"counts must be a dict {{species name: number of molecules}}, not "
                          f"{counts!r}")
@@ -605,6 +639,8 @@ def estimate_density(counts):
     seen = set()
     ions = {}
     solvents = set()
+    # (volume in Å³, its standard error from the measured density in Å³) of each solvent
+    volumes = {}
     charge = 0
     for key, n in counts.items():
         sp = get_species(key)
@@ -637,15 +673,21 @@ def estimate_density(counts):
         solvent_mass += m
         if n:
             solvents.add(sp.name)
-        volume += m / (measured[0] * GCM3_TO_AMU_PER_A3)
+        v = m / (measured[0] * GCM3_TO_AMU_PER_A3)
+        volume += v
+        if n:
+            # V = m/ρ: a relative error of ρ is the same relative error of V
+            volumes[sp.name] = (v, v * _liquid_density_error(sp) / measured[0])
     if not n_solvent:
         raise ValueError("estimate_density needs at least one solvent molecule")
     if charge:
         # the density of a box electrolyte_box refuses to build
         raise ValueError(f"counts {dict(counts)} have net charge {charge:+d} e; an electrolyte "
                          "is neutral")
-    ions_volume, measured = _ions_volume(ions, solvent_mass, solvents)
+    # the warnings it gives are the estimate's reasons not to be valid
+    ions_volume, measured, ions_error, notes = _ions_volume(ions, solvent_mass, solvents)
     rho = mass / (volume + ions_volume) / GCM3_TO_AMU_PER_A3
+    bias = 0.0
     if not measured:
         import warnings
 
@@ -658,17 +700,51 @@ def estimate_density(counts):
         shrink = SALT_VOLUMES["LiPF6"][0] * _A3_PER_CM3_MOL / (
             _VDW_BOX_SCALE**3 * (lipf6.cation.vdw_volume + lipf6.anion.vdw_volume))
         shrunk = mass / (volume + shrink * ions_volume) / GCM3_TO_AMU_PER_A3
+        bias = shrunk - rho
         names = "+".join(sorted(sp.name for sp in ions))
-        warnings.warn(
+        message = (
             f"estimate_density: no measured volume in solution of the ions {names} in the "
             f"species library (measured: {sorted(SALT_VOLUMES)} alone); they take their van "
             f"der Waals volume, which left 1 mol/L LiPF6 solutions 7 % below their measured "
             f"densities: {rho:.3f} g/cm³ is likely low, by as much as "
             f"{100 * (shrunk / rho - 1):.0f} % if these ions shrink as LiPF6's do ({shrunk:.3f} "
             f"g/cm³ at its ratio of measured to van der Waals volume, {shrink:.2f}); give "
-            "electrolyte_box density= from a measurement of the solution",
-            stacklevel=2)
-    return rho
+            "electrolyte_box density= from a measurement of the solution")
+        warnings.warn(message, stacklevel=2)
+        notes.append(message)
+    if not with_uncertainty:
+        return rho
+    return _density_estimate(rho, volume + ions_volume, volumes, ions_error, bias, notes)
+
+
+def _density_estimate(rho, total_volume, volumes, ions_error, bias, notes):
+    """The :class:`~ase_electrolyte.estimate.Estimate` of :func:`estimate_density`: ``rho``
+    g/cm³ of a mixture of ``total_volume`` Å³, from the solvents' ``{name: (volume, error)}``
+    and the ions' volume error (Å³); ``bias`` (g/cm³) the unmeasured ions' possible shift;
+    ``notes`` the reasons it is not valid (none: valid)."""
+    from .estimate import METHODS, Estimate
+
+    # ρ = M / V: a volume error δV moves it by -ρ δV / V; the inputs are independent
+    terms = [err for _, err in volumes.values()] + [ions_error]
+    relative = math.sqrt(sum(t * t for t in terms)) / total_volume
+    solvent_volume = sum(v for v, _ in volumes.values())
+    phi = [v / solvent_volume for v, _ in volumes.values()]
+    mixing = _MIXING_DOUBT_WATER if "H2O" in volumes and len(volumes) > 1 else _MIXING_DOUBT
+    relative = math.hypot(relative, mixing * (1.0 - sum(f * f for f in phi)))
+    stderr = math.hypot(rho * relative, bias)
+    return Estimate(rho, stderr, "g/cm^3", METHODS["propagated"],
+                    n_samples=len(volumes) + bool(ions_error or bias),
+                    converged=not notes, notes=tuple(notes))
+
+
+# Ideal mixing's relative doubt at equal volume fractions of two solvents (c of
+# estimate_density: the doubt is c (1 - Σ φ²), half of c at 1:1): excess molar volumes of
+# carbonate-carbonate and glyme-carbonate mixtures at 298 K stay within about 0.3 cm³/mol of
+# molar volumes near 70-130 cm³/mol (Pal and Kumar 1998, diglyme with DMC, DEC and PC), 0.5 %
+_MIXING_DOUBT = 0.01
+# the same with water: its mixtures with polar organic liquids contract by up to 3-4 % of the
+# volume (ethanol-water about -1.1 cm³/mol at x = 0.3, 3.6 %)
+_MIXING_DOUBT_WATER = 0.07
 
 
 # molality (mol/kg) up to which SALT_VOLUMES' 1 mol/L fits hold: 1 mol/L LiPF6 in the
@@ -684,18 +760,20 @@ _CARBONATES = frozenset({"EC", "PC", "VC", "FEC", "DFEC", "DMC", "EMC", "DEC"})
 
 
 def _ions_volume(ions, solvent_mass, solvents=frozenset()):
-    """``(Å³, measured)``: the volume the ions ``{Species: count}`` take beside
-    ``solvent_mass`` amu of solvent, and whether it is measured. The measured salt volume of
+    """``(Å³, measured, error in Å³, notes)``: the volume the ions ``{Species: count}`` take
+    beside ``solvent_mass`` amu of solvent, whether it is measured, its standard error, and the
+    warnings given about it (each also warned). The measured salt volume of
     :data:`~ase_electrolyte.species.SALT_VOLUMES` when they are one such salt in its
-    stoichiometry (a warning above the concentration it was measured at), else the van der
-    Waals rule."""
+    stoichiometry (a warning above the concentration it was measured at, or in solvents other
+    than those it was measured in), else the van der Waals rule (error 0: its doubt is a bias,
+    said by :func:`estimate_density`)."""
     import warnings
 
     from .species import SALT_VOLUMES, SALTS
 
     if not ions:
-        return 0.0, True
-    for name, (v_salt, _, _) in SALT_VOLUMES.items():
+        return 0.0, True, 0.0, []
+    for name, (v_salt, u_salt, _) in SALT_VOLUMES.items():
         salt = SALTS[name]
         n_c, n_a = salt.stoichiometry
         if (set(ions) != {salt.cation, salt.anion}
@@ -704,20 +782,24 @@ def _ions_volume(ions, solvent_mass, solvents=frozenset()):
         formula_units = ions[salt.cation] // n_c
         molality = 1000.0 * formula_units / solvent_mass
         others = sorted(set(solvents) - _CARBONATES)
+        notes = []
         if others:
-            warnings.warn(
+            notes.append(
                 f"estimate_density: {name}'s volume in solution was measured in carbonates "
                 f"(SALT_VOLUMES); in {', '.join(others)} the estimate's error is not known: "
-                "give electrolyte_box density= from a measurement of this solution",
-                stacklevel=3)
+                "give electrolyte_box density= from a measurement of this solution")
         if molality > _SALT_VOLUME_MOLALITY:
-            warnings.warn(
+            notes.append(
                 f"estimate_density: {name} at {molality:.2g} mol/kg is beyond the ~1 mol/L its "
                 f"volume in solution was measured at (SALT_VOLUMES); the estimate's error there "
                 "is not known: give electrolyte_box density= from a measurement of this "
-                "solution", stacklevel=3)
-        return formula_units * v_salt * _A3_PER_CM3_MOL, True
-    return sum(n * _VDW_BOX_SCALE**3 * sp.vdw_volume for sp, n in ions.items()), False
+                "solution")
+        for note in notes:
+            warnings.warn(note, stacklevel=3)
+        return (formula_units * v_salt * _A3_PER_CM3_MOL, True,
+                formula_units * u_salt * _A3_PER_CM3_MOL, notes)
+    return (sum(n * _VDW_BOX_SCALE**3 * sp.vdw_volume for sp, n in ions.items()), False, 0.0,
+            [])
 
 
 #: Most ETKDG embeddings :func:`conformer` tries (each is an MMFF optimisation).
@@ -1387,14 +1469,11 @@ def electrolyte_box(
                 f"counts {dict(counts)} make {total} atoms, more than {MAX_ATOMS} (a box "
                 "PACKMOL and a machine-learned potential cannot handle); is a count mistyped?"
             )
-        # solvents first, then cations, then anions: the order of the residues downstream
-        order = {0: 0, 1: 1, -1: 2}
-        plan = dict(
-            sorted(
-                ((s, n) for s, n in resolved.items() if n),
-                key=lambda t: order[int(np.sign(t[0].charge))],
-            )
-        )
+        # solvents first, then cations, then anions (the order of the residues downstream),
+        # each by name: the dict's order set PACKMOL's input, the rotamer draws and the cation
+        # regions, so {"EC": 3, "EMC": 3} and {"EMC": 3, "EC": 3} packed different boxes
+        plan = dict(sorted(((s, n) for s, n in resolved.items() if n),
+                           key=lambda t: _canonical_key(t[0])))
     else:
         if solvent is None or (isinstance(solvent, dict) and not solvent):
             raise ValueError("give a solvent composition, e.g. solvent={'EC': 3, 'EMC': 7}, or "
@@ -1863,8 +1942,9 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
 
     Parameters
     ----------
-    density : float or None
-        Mass density in g/cm³.
+    density : float, Estimate or None
+        Mass density in g/cm³ (an :class:`~ase_electrolyte.estimate.Estimate`, such as
+        :func:`estimate_density` gives with ``with_uncertainty=True``: its value, in g/cm³).
     name : str
         The argument, as the message shows it.
     allow_none : bool
@@ -1892,6 +1972,12 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     ...     print(str(err).split(": ", 1)[1])
     is it in kg/m³? 1200 kg/m³ = 1.2 g/cm³; pass 1.2
     """
+    from .estimate import Estimate
+
+    if isinstance(density, Estimate):
+        # estimate_density(..., with_uncertainty=True) is a density to start a box from: its
+        # value in g/cm³ (an estimate in kg/m³ is converted, not refused as 1000 times denser)
+        density = density.to("g/cm^3").value
     try:
         density = check_number(name, density, above=0, maximum=MAX_DENSITY,
                                allow_none=allow_none)

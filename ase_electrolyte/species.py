@@ -402,6 +402,19 @@ LIQUID_DENSITIES = {
     "H2O": (0.99705, 298.15, _WAGNER_PRUSS_2002),
 }
 
+# Standard uncertainties (g/cm³) of LIQUID_DENSITIES as densities of the liquid at 25 °C, for
+# estimate_density's error. Vibrating-tube values at 298.15 K (diglyme, EA, water): the scatter
+# between laboratories, about 0.001 (0.0001 for water's IAPWS-95). Xu's (2004) three-digit
+# carbonates: 0.002, the spread of other 298.15 K measurements of PC, DMC, EMC and DEC; GBL the
+# half-width of its reported range (1.124-1.129). DME's two digits (0.86): half the last one.
+# VC and DEE are supplier values, checked against no measurement: 0.005. EC is the molten
+# liquid's at 40 °C standing for EC in a 25 °C mixture, 15 K away at its expansion of about
+# 0.001 g/cm³/K: 0.01.
+_LIQUID_DENSITY_ERRORS = {
+    "EC": 0.010, "PC": 0.002, "VC": 0.005, "DMC": 0.002, "EMC": 0.002, "DEC": 0.002,
+    "DME": 0.005, "DEE": 0.005, "G2": 0.001, "EA": 0.001, "GBL": 0.003, "H2O": 0.0001,
+}
+
 # The van der Waals rule (summed atomic spheres, box edge x1.1) gives LiPF6 104 cm³/mol: with
 # it, 1 mol/L LiPF6 in EC:DMC 1:1 by mass started at 1.205 g/cm³ against the measured
 # 1.29-1.30, and in EC:EMC 3:7 at 1.117 against about 1.20 (both 7 % low), because the ions
@@ -709,6 +722,14 @@ def _liquid_density(species):
     return _library_entry(species, LIQUID_DENSITIES)
 
 
+def _liquid_density_error(species):
+    """Standard uncertainty (g/cm³) of ``species``' entry in :data:`LIQUID_DENSITIES`, as the
+    density of the liquid at 25 °C (the library's molecule only, as :func:`_liquid_density`)."""
+    if _liquid_density(species) is None:
+        raise ValueError(f"no measured liquid density of {species.name} in the species library")
+    return _LIQUID_DENSITY_ERRORS[species.name]
+
+
 def _rotamer_enthalpies(species):
     """The entry of :data:`ROTAMER_ENTHALPIES` for ``species``, or None (as
     :func:`_liquid_density`: only for the library's own molecule of that name)."""
@@ -877,4 +898,7 @@ def species_from_formula(symbols):
 
 
 _check_library_names()
+if set(_LIQUID_DENSITY_ERRORS) != set(LIQUID_DENSITIES):
+    # a density added without its uncertainty would fail only when a box of it is estimated
+    raise RuntimeError("every entry of LIQUID_DENSITIES needs its _LIQUID_DENSITY_ERRORS")
 _salt_keys()  # refuses two salts of one name at import
