@@ -403,11 +403,11 @@ LIQUID_DENSITIES = {
 }
 
 # Standard uncertainties (g/cm³) of LIQUID_DENSITIES as densities of the liquid at 25 °C, for
-# estimate_density's error. Vibrating-tube values at 298.15 K (diglyme, EA, water): the scatter
-# between laboratories, about 0.001 (0.0001 for water's IAPWS-95). Xu's (2004) three-digit
-# carbonates: 0.002, the spread of other 298.15 K measurements of PC, DMC, EMC and DEC; GBL the
-# half-width of its reported range (1.124-1.129). DME's two digits (0.86): half the last one.
-# VC and DEE are supplier values, checked against no measurement: 0.005. EC is the molten
+# estimate_density's error; sized by the kind of source, not fitted. Vibrating-tube values at
+# 298.15 K (diglyme: 0.938-0.939 reported, EA): 0.001; water's IAPWS-95: 0.0001; GBL the
+# half-width of its reported range (1.124-1.129). Xu's (2004) three-digit carbonates: 0.002,
+# two units of the last digit. DME's two digits (0.86): half the last one. VC and DEE are
+# supplier values whose digits were not checked against a measurement: 0.005. EC is the molten
 # liquid's at 40 °C standing for EC in a 25 °C mixture, 15 K away at its expansion of about
 # 0.001 g/cm³/K: 0.01.
 _LIQUID_DENSITY_ERRORS = {
