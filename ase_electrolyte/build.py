@@ -1979,7 +1979,10 @@ def check_density(density, name="density (g/cm³)", allow_none=True):
     if isinstance(density, Estimate):
         # estimate_density(..., with_uncertainty=True) is a density to start a box from: its
         # value in g/cm³ (an estimate in kg/m³ is converted, not refused as 1000 times denser)
-        density = density.to("g/cm^3").value
+        try:
+            density = density.to("g/cm^3").value
+        except ValueError as err:
+            raise ValueError(f"{name}: {err}; give a density") from None
     try:
         density = check_number(name, density, above=0, maximum=MAX_DENSITY,
                                allow_none=allow_none)

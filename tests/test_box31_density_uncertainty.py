@@ -127,5 +127,7 @@ def test_the_estimate_starts_a_box_and_bad_flags_are_refused():
     rho = estimate_density({"EC": 3, "EMC": 7}, with_uncertainty=True)
     assert check_density(rho) == rho.value
     assert check_density(rho.to("kg/m^3")) == pytest.approx(rho.value, rel=1e-12)
+    with pytest.raises(ValueError, match=r"density \(g/cm³\): cannot convert 'S/m'"):
+        check_density(Estimate(1.2, 0.1, "S/m", "given"))
     with pytest.raises(ValueError, match="with_uncertainty"):
         estimate_density({"EC": 3}, with_uncertainty="yes")
