@@ -107,7 +107,10 @@ def from_ase(
         positions Å, velocities Å/ps and forces kJ/(mol·Å) where the source has them. A box
         only for a source periodic in all three directions: a partly periodic one (a slab)
         gets none, with a warning, from Atoms and H5MD files alike (MDAnalysis has no partial
-        periodicity; its H5MD reader would make a slab's box 3D-periodic).
+        periodicity; its H5MD reader would make a slab's box 3D-periodic). Frame times (ps)
+        are those stored: an H5MD file's, or the Atoms' ``info["time_ps"]`` (a slice of frames
+        from 5 ps on starts at 5 ps, as MDAnalysis' own readers give a file's first time);
+        from 0 with ``dt`` over frames without stored times.
 
     Raises
     ------
@@ -810,6 +813,16 @@ def _from_frames(frames, dt):
     time_unknown = False
     if dt is not None and n > 1:
         _check_dt_against_stored_times(dt, frames)
+    # the first frame's stored time, as MDAnalysis' own readers give a file's (GROMACS'
+    # titles, H5MD): frames from 5 ps on were shown from 0 ps, and the same frames read from
+    # their H5MD file and as Atoms had other times
+    start = times
+    if dt is not None:
+        try:
+            start = _frame_times(frames)
+        except ValueError:  # missing, repeated or out of order: dt overrides them
+            start = None
+    time_offset = 0.0 if start is None else float(start[0])
     if dt is None:
         if n > 1 and times is not None:
             intervals = np.diff(times)
@@ -845,6 +858,7 @@ def _from_frames(frames, dt):
         dt=dt,
         velocities=None if velocities is None else velocities.astype(np.float32),
         forces=None if forces is None else forces.astype(np.float32),
+        time_offset=time_offset,
     )
     _mark_time_unknown(u, time_unknown)
     return u
