@@ -174,8 +174,9 @@ def _run(args, gpu):
     )
     # start near the liquid's density (pure liquids' densities, the salt's volume in
     # solution), not the sparse van der Waals box, so that a short run samples the liquid
-    density = estimate_density(counts)
-    print(starting_density_line(density), flush=True)
+    estimated = estimate_density(counts, with_uncertainty=True)
+    density = estimated.value
+    print(starting_density_line(estimated), flush=True)
     atoms = electrolyte_box(counts=counts, density=density, seed=0,
                             temperature_K=sim_args.temperature)
     calc = A.make_calculator("sevennet-0", dispersion, args.device)
@@ -228,6 +229,9 @@ def _run(args, gpu):
         # an input, not a result: the simulated density is in the results with its verdict
         "packing density (g/cm³; input from the pure liquids' densities and the salt's volume)":
             round(density, 4),
+        # the estimate's own doubt (sources, salt volume, ideal mixing), so a reader can tell
+        # how far the run's density may move from where the box started
+        "packing density uncertainty (g/cm³)": round(estimated.stderr, 4),
         "temperature (K)": sim_args.temperature,
         "pre-equilibration NPT (ps)": sim_args.preequilibration_ps,
         "equilibration NPT (ps)": sim_args.equilibration_ps,
@@ -478,9 +482,19 @@ def starting_density_line(density):
 
     The density the box is packed at is estimated from the pure liquids' measured densities
     and the salt's measured volume in solution (:func:`ase_electrolyte.build.estimate_density`,
-    ideal mixing of the solvents); it has no error bar
-    and is not the simulated density, which the run reports with its error and verdict.
+    ideal mixing of the solvents). Given as that function's
+    :class:`~ase_electrolyte.estimate.Estimate` (``with_uncertainty=True``), the line shows its
+    propagated error and, where the estimate is not valid, why; a plain number is shown alone.
+    It is not the simulated density, which the run reports with its error and verdict.
     """
-    return (f"setting: box packed at {density:.3f} g/cm³ (an input estimated from the pure "
+    from ase_electrolyte.estimate import Estimate
+
+    if isinstance(density, Estimate):
+        shown = f"{density.value:.3f} ± {density.stderr:.3f} g/cm³"
+        if not density.valid:
+            shown += f" (estimate not valid: {'; '.join(density.notes)})"
+    else:
+        shown = f"{density:.3f} g/cm³"
+    return (f"setting: box packed at {shown} (an input estimated from the pure "
             "liquids' densities and the salt's volume in solution; not a result: the "
             "simulated density is reported with its error and verdict)")

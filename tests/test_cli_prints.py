@@ -25,6 +25,19 @@ def test_starting_density_is_printed_as_an_input_not_a_result():
     assert "an input" in line and "not a result" in line and _is_marked(line)
 
 
+def test_starting_density_estimate_shows_its_propagated_error_and_verdict():
+    from ase_electrolyte.build import estimate_density
+    from ase_electrolyte.estimate import Estimate
+
+    estimated = estimate_density({"EC": 2, "EMC": 5, "Li": 1, "PF6": 1}, with_uncertainty=True)
+    line = starting_density_line(estimated)
+    assert line.startswith(f"setting: box packed at {estimated.value:.3f} ± "
+                           f"{estimated.stderr:.3f} g/cm³")
+    assert estimated.stderr > 0 and "not valid" not in line and _is_marked(line)
+    doubtful = Estimate.invalid(0.96, 0.17, "g/cm^3", "propagated", "no measured salt volume")
+    assert "(estimate not valid: no measured salt volume)" in starting_density_line(doubtful)
+
+
 def test_learning_curve_rmses_are_printed_as_a_fit_check_with_units():
     last = {"epoch": 5, "train_energy_rmse": 0.0123, "train_force_rmse": 0.1,
             "train_stress_rmse": math.nan, "valid_energy_rmse": 0.02, "lr": 1e-3}
