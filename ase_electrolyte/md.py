@@ -517,7 +517,7 @@ def _check_start(atoms, trajectory, overwrite):
     bad = np.flatnonzero(~(np.isfinite(masses) & (masses > 0)))
     if bad.size:
         raise ValueError(
-            f"atoms {bad[:10].tolist()} have mass {masses[bad[0]]!r} amu; masses must be "
+            f"atoms {bad[:10].tolist()} have mass {float(masses[bad[0]])!r} amu; masses must be "
             "positive and finite (atoms.set_masses())"
         )
     momenta = atoms.get_momenta()

@@ -1660,12 +1660,27 @@ def _check_early_version(f, path):
         )
 
 
+def _foreign_advice(f):
+    """How another program's file ``f`` is read (``"; ..."``), for the messages that refuse it.
+
+    MDAnalysis reads an H5MD file's particles; a file of observables only (no ``particles``
+    group) it fails on with a bare KeyError, which the advice "read it with
+    MDAnalysis.Universe(path)" sent the user to.
+    """
+    if "h5md" not in f:
+        return ""
+    if "particles" not in f:
+        return ("; it holds no particles (observables only?), so no trajectory: neither this "
+                "package nor MDAnalysis reads frames from it (its values are h5py's: "
+                "h5py.File(path)['observables'])")
+    return "; read it with MDAnalysis.Universe(path)"
+
+
 def _check_ours(f, path):
     what = foreign_h5md(f)
     if what is not None:
-        hint = "; read it with MDAnalysis.Universe(path)" if "H5MD" in what else ""
         raise _NotOurs(f"{path} is {what}, not an H5MD file written by ase_electrolyte (no "
-                       f"{_META}){hint}")
+                       f"{_META}){_foreign_advice(f)}")
     if _META not in f:
         raise damaged_h5md(path, f"it has no {_META}")
     _check_early_version(f, path)

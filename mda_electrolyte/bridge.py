@@ -45,8 +45,10 @@ from ase_electrolyte.topology import FORMAL_CHARGE, MOLECULE_INDEX, SPECIES, get
 from ase_electrolyte.trajectory import (
     FORCE_TO_KJ_PER_MOL_ANGSTROM,
     VELOCITY_TO_ANGSTROM_PER_PS,
+    _foreign_advice,
     check_h5md_layout,
     damaged_h5md,
+    foreign_h5md,
     open_h5md,
     particle_group,
 )
@@ -1102,11 +1104,15 @@ class _HalfWritten(Exception):
 
 def _read_h5md_universe(path, retry):
     with open_h5md(path) as f:
+        what = foreign_h5md(f)
+        if what is not None:
+            # as read_h5md says it: what the file is, and how it is read, if at all (an
+            # observables-only file was sent to MDAnalysis, which fails on it with a KeyError)
+            raise ValueError(f"{path} is {what}, not an H5MD file written by ase_electrolyte "
+                             f"(no topology group){_foreign_advice(f)}")
         if "parameters/ase_electrolyte" not in f or particle_group(f) not in f:
-            raise ValueError(
-                f"{path} is not an H5MD file written by ase_electrolyte (no topology group); "
-                "read it with MDAnalysis.Universe(topology, path) instead"
-            )
+            raise damaged_h5md(path, "its particles or parameters/ase_electrolyte group is "
+                                     "missing")
         group, meta = f[particle_group(f)], f["parameters/ase_electrolyte"]
         n_frames, complete, n_stored, n_particles = check_h5md_layout(f, path)
         numbers = group["species"][()]
