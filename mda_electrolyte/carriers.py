@@ -1023,6 +1023,23 @@ class CarrierAnalysis:
         return obj
 
 
+def net_charge(names, charges):
+    """``(net, per_species)`` of charge carriers whose charges do not add up to zero (the net
+    charge in e and a text "Li +4 e, AN -3 e"), or ``None`` when they do to within half the
+    smallest ion charge (partial charges that round to a neutral set); the rule of
+    :func:`check_neutral`."""
+    qs = [np.asarray(q, dtype=np.float64).ravel() for q in charges if q is not None]
+    allq = np.concatenate(qs) if qs else np.zeros(0)
+    nonzero = np.abs(allq[allq != 0])
+    if not nonzero.size:
+        return None
+    net = float(allq.sum())
+    if abs(net) <= 0.5 * float(nonzero.min()):
+        return None
+    return net, ", ".join(f"{n} {float(np.sum(q)):+.4g} e"
+                          for n, q in zip(names, charges, strict=True) if q is not None)
+
+
 def check_neutral(names, charges, who):
     r"""Refuse charge carriers whose charges do not add up to zero.
 
@@ -1046,16 +1063,9 @@ def check_neutral(names, charges, who):
         When the net charge exceeds half the smallest ion charge (partial charges that round
         to a neutral set pass; a left-out ion does not).
     """
-    qs = [np.asarray(q, dtype=np.float64).ravel() for q in charges if q is not None]
-    allq = np.concatenate(qs) if qs else np.zeros(0)
-    nonzero = np.abs(allq[allq != 0])
-    if not nonzero.size:
-        return
-    net = float(allq.sum())
-    if abs(net) > 0.5 * float(nonzero.min()):
-        per = ", ".join(f"{n} {float(np.sum(q)):+.4g} e" for n, q in zip(names, charges,
-                                                                          strict=True)
-                        if q is not None)
+    net = net_charge(names, charges)
+    if net is not None:
+        net, per = net
         raise ValueError(
             f"{who}: the charge carriers carry a net charge of {net:+.4g} e ({per}); the "
             "current of a charged set changes with the frame of reference (a drift of the "

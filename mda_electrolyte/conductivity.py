@@ -50,6 +50,7 @@ from .carriers import (
     checked_blocks,
     few_ions_notes,
     n_universes_of,
+    net_charge,
     same_system,
     temperature_notes,
     transference_estimate,
@@ -1252,6 +1253,13 @@ class NernstEinstein:
                  if not e.valid}
         notes = few + tuple(f"D of {s}: {v}" for s, v in own_d.items() if v)
         notes += tuple(_negative_diffusivity_notes(d)) + tuple(t_notes)
+        net = net_charge(list(d), [np.full(n_ions[s], float(charges[s])) for s in d])
+        if net is not None:
+            # accepted (the counter-ions may be left out on purpose), but σ_NE then lacks their
+            # terms: Li⁺ alone gave t_Li = 1 ± 0 and α_d = σ / σ_NE(Li) as valid results
+            notes += (f"the species given carry a net charge of {net[0]:+.4g} e ({net[1]}): "
+                      "σ_NE sums only their terms, not the system's, and so do t and α_d; "
+                      "give the D of every charged species (the counter-ions too)",)
         if sigma < 0:
             notes += (f"σ_NE = {sigma:.3g} S/m is not positive (the diffusivities are noise "
                       "about zero)",)
@@ -1606,28 +1614,66 @@ class TemperatureCount(NamedTuple):
 #: Frames spread over a trajectory whose bond lengths :func:`rigid_bonds` compares.
 RIGID_PROBE_FRAMES = 5
 
-#: A bond whose length varies by less than this over :data:`RIGID_PROBE_FRAMES` frames (Å) is
-#: held by a constraint: SHAKE, RATTLE and LINCS keep lengths to about 1e-4 of a bond (1e-4 Å,
-#: SETTLE to the round-off), while a flexible bond of 300 K moves by some 0.05 Å between
-#: uncorrelated frames (0.015 Å at 20 K).
-RIGID_BOND_TOLERANCE = 1.0e-3
+#: Standard deviation (Å) of a constrained bond's length over frames: SHAKE, RATTLE and LINCS
+#: keep lengths to about 1e-4 of a bond (1e-4 Å; SETTLE to the round-off). A flexible bond of
+#: 300 K varies by some 0.02 Å (0.006 Å at 20 K).
+RIGID_BOND_TOLERANCE = 3.0e-4
+
+#: The stiffest covalent bond of an electrolyte's molecules, eV/Å²: a nitrile's C≡N, 18 mdyn/Å
+#: (O–H 7.8, C=O 12). A flexible bond's length varies at least by sqrt(k_B T / k) at T.
+STIFFEST_BOND_EV_A2 = 18.0 * 6.2415
+
+#: Lowest temperature (K) a flexible bond is assumed to vibrate at where the frames carry no
+#: velocities to tell the run's.
+_PROBE_TEMPERATURE_FLOOR = 10.0
+
+#: Chance of a wrong call of either kind in :func:`rigid_bonds`' test of each bond kind.
+_RIGID_TEST_ALPHA = 1e-3
 
 #: Bonded pairs found by distance when the topology has no bonds (Å): covalent bonds of
 #: electrolytes (C–H 1.09, P–F 1.6) are shorter, contacts between molecules (Li–O 1.9) longer.
 _BOND_GUESS_CUTOFF = 1.75
 
-
-def _position_grid(positions):
-    """The spacing (Å) of the grid a format rounds positions to (GRO and XTC: 0.001 nm), or 0
-    for positions written with more digits."""
-    for grid in (1e-2, 1e-3):
-        scaled = positions / grid
-        if np.all(np.abs(scaled - np.round(scaled)) < 1e-2):
-            return grid
-    return 0.0
+#: Grids (Å, or fractions of the box for scaled coordinates) a file may round positions to,
+#: coarsest first: GRO and XTC 0.01 Å, PDB 0.001 Å, a LAMMPS dump as its format says.
+_POSITION_GRIDS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5)
 
 
-def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES):
+def _on_grid(values, grid, size):
+    """Whether every value (differences from a reference atom, so that an origin a reader
+    shifted them by does not matter) lies on multiples of ``grid``, to within the float32
+    resolution of values of ``size``."""
+    slack = 0.05 + 4.0 * np.finfo(np.float32).eps * size / grid
+    if slack > 0.25:
+        return False
+    scaled = values / grid
+    return bool(np.all(np.abs(scaled - np.round(scaled)) < slack))
+
+
+def _rounding_variance(positions, box):
+    """Variance (Å²) that rounding of the positions adds to a bond length: Σ_a δ_a² / 18 for
+    the grid δ_a a format rounds axis a to (uniform errors δ²/12 on both atoms, projected on a
+    bond of random direction), from the coarsest grid the positions (Cartesian, or scaled by
+    the box as a LAMMPS dump's ``xs ys zs``) lie on; else the float32 resolution of the data."""
+    from MDAnalysis.lib.mdamath import triclinic_vectors
+
+    size = float(np.max(np.abs(positions))) + 1.0
+    floor = (np.finfo(np.float32).eps * size) ** 2 / 6.0
+    cart = positions - positions[0]
+    for grid in _POSITION_GRIDS:
+        if _on_grid(cart, grid, size):
+            return max(grid**2 / 6.0, floor)
+    if box is not None and np.all(np.isfinite(box)) and np.all(box[:3] > 0):
+        cell = triclinic_vectors(box).astype(np.float64)
+        frac = positions @ np.linalg.inv(cell)
+        frac = frac - frac[0]
+        for grid in _POSITION_GRIDS:
+            if _on_grid(frac, grid, 1.0 + float(np.max(np.abs(frac)))):
+                return max(grid**2 * float(np.sum(cell**2)) / 18.0, floor)
+    return floor
+
+
+def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES, temperature=None):
     """Bond kinds whose lengths stay constant over frames spread over the trajectory, as
     constraints (SETTLE, SHAKE, LINCS) keep them.
 
@@ -1635,10 +1681,18 @@ def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES):
     trajectory without a statement of its count had constraints: its kinetic temperature
     counted 3N − 3 then reads too cold (rigid water: 6 of 9 degrees of freedom per
     molecule, 300 K read as 200 K). Bonds are the topology's, else pairs of atoms of one
-    residue closer than 1.75 Å in the first frame; a kind (residue name and the two
-    elements) is rigid when the median over its bonds of the range of lengths is below
-    :data:`RIGID_BOND_TOLERANCE`, or 1.5 times the grid a GRO or XTC file rounds positions
-    to (0.01 Å).
+    residue closer than 1.75 Å in the first frame. For each kind (residue name and the two
+    elements) the median over its bonds of each bond's variance over the frames is compared
+    (tests at 10⁻³ of its order statistic of χ² variables) with two hypotheses. Rigid: the
+    variance that rounding of the file's positions adds (from the grid they lie on: GRO and
+    XTC 0.01 Å, PDB 0.001 Å, a LAMMPS dump's ``%.Nf`` in Å or of the box for scaled
+    coordinates) plus a constrained bond's :data:`RIGID_BOND_TOLERANCE`. Flexible: rounding
+    plus the thermal variance :math:`k_B T / k` of the stiffest bond
+    (:data:`STIFFEST_BOND_EV_A2`) at the temperature the frames' velocities give counted
+    3N − 3 (a lower bound of the run's), or 10 K without velocities. A kind consistent with
+    rigid and not with flexible is rigid; one consistent with both (positions rounded too
+    coarsely for so few bonds and frames) cannot be told: a UserWarning says so, and the
+    kind is not listed.
 
     Parameters
     ----------
@@ -1647,22 +1701,38 @@ def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES):
         The atoms whose bonds are judged (default all).
     n_frames : int
         Frames read (at least 3; fewer frames in the trajectory: nothing is judged).
+    temperature : float, optional
+        A lower bound of the run's temperature, K (default: from the velocities, see above).
 
     Returns
     -------
     list of str
         ``"O-H of H2O (lengths within 2e-06 Å)"`` for each rigid kind; empty when none is, or
         when the trajectory has fewer than 3 frames or no bonds.
+
+    Warns
+    -----
+    UserWarning
+        "cannot tell whether ... are rigid" for kinds the positions' precision cannot judge.
     """
     from MDAnalysis.lib.distances import calc_bonds, capped_distance
+    from scipy import stats
+
+    from ase_electrolyte.md import velocity_temperature
+    from ase_electrolyte.units import VELOCITY_TO_ANGSTROM_PER_PS
 
     atoms = universe.atoms if atoms is None else atoms
     n_frames = check_number("n_frames", n_frames, integer=True, minimum=3)
+    temperature = check_number("temperature (K)", temperature, above=0, allow_none=True)
     traj = universe.trajectory
     if traj.n_frames < 3 or atoms.n_atoms < 2:
         return []
     frames = np.unique(np.linspace(0, traj.n_frames - 1, min(n_frames, traj.n_frames))
                        .astype(int))
+    try:
+        masses = np.asarray(atoms.masses, dtype=np.float64)
+    except (AttributeError, ValueError):
+        masses = None
     with kept_frame(traj):
         traj[int(frames[0])]
         pairs = None
@@ -1679,14 +1749,27 @@ def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES):
             pairs = pairs[atoms.resindices[pairs[:, 0]] == atoms.resindices[pairs[:, 1]]]
         if not len(pairs):
             return []
-        lengths, grid = [], 0.0
+        lengths, rounding, temperatures = [], 0.0, []
         for frame in frames:
             ts = traj[int(frame)]
             pos = atoms.positions.astype(np.float64)
-            grid = max(grid, _position_grid(pos))
+            rounding = max(rounding, _rounding_variance(pos, ts.dimensions))
             lengths.append(calc_bonds(pos[pairs[:, 0]], pos[pairs[:, 1]], box=ts.dimensions))
-    spread = np.ptp(np.asarray(lengths), axis=0)
-    tolerance = max(RIGID_BOND_TOLERANCE, 1.5 * grid)
+            if (temperature is None and ts.has_velocities and masses is not None
+                    and np.all(np.isfinite(masses)) and atoms.n_atoms > 1):
+                v = atoms.velocities.astype(np.float64) / VELOCITY_TO_ANGSTROM_PER_PS
+                if np.all(np.isfinite(v)):
+                    temperatures.append(velocity_temperature(
+                        np.clip(masses, 0, None), v, 3 * atoms.n_atoms - 3))
+    lengths = np.asarray(lengths)
+    if temperature is None:
+        # 3N − 3 overcounts a constrained run's degrees of freedom: its temperature reads low,
+        # a lower bound of the run's, as the flexible hypothesis wants
+        temperature = (float(np.mean(temperatures)) if temperatures and np.mean(temperatures) > 0
+                       else _PROBE_TEMPERATURE_FLOOR)
+    from ase.units import kB
+
+    thermal = kB * temperature / STIFFEST_BOND_EV_A2
     names = (atoms.elements if hasattr(atoms, "elements") else
              atoms.names if hasattr(atoms, "names") else np.full(atoms.n_atoms, "atom"))
     residue = (atoms.resnames if hasattr(atoms, "resnames")
@@ -1694,9 +1777,37 @@ def rigid_bonds(universe, atoms=None, n_frames=RIGID_PROBE_FRAMES):
     kinds = {}
     for k, (i, j) in enumerate(pairs):
         pair = "-".join(sorted((str(names[i]), str(names[j]))))
-        kinds.setdefault(f"{pair} of {residue[i]}", []).append(spread[k])
-    return [f"{kind} (lengths within {np.max(s):.1g} Å)" for kind, s in kinds.items()
-            if np.median(s) < tolerance]
+        kinds.setdefault(f"{pair} of {residue[i]}", []).append(k)
+    rigid, unclear = [], []
+    n_read = lengths.shape[0]
+    for kind, members in kinds.items():
+        sample = lengths[:, members]
+        # the median over bonds of each bond's variance over the frames: one bond split by a
+        # box a file does not carry (XYZ), or a contact taken for a bond, weighs no more than
+        # another; its quantiles are the chi-square's at the Beta quantiles of the middle
+        # order statistic
+        m, dof = len(members), n_read - 1
+        middle = np.median(np.var(sample, axis=0, ddof=1))
+        order = stats.beta((m + 1) // 2, m + 1 - (m + 1) // 2)
+
+        def bound(variance, q, dof=dof, order=order):
+            return variance * stats.chi2.ppf(order.ppf(q), dof) / dof
+
+        if middle > bound(rounding + RIGID_BOND_TOLERANCE**2, 1 - _RIGID_TEST_ALPHA):
+            continue
+        if middle < bound(rounding + thermal, _RIGID_TEST_ALPHA):
+            rigid.append(f"{kind} (lengths within {np.median(np.ptp(sample, axis=0)):.1g} Å)")
+        else:
+            unclear.append(kind)
+    if unclear:
+        warnings.warn(
+            f"cannot tell whether the bonds {'; '.join(unclear[:3])}"
+            f"{' ...' if len(unclear) > 3 else ''} are rigid: the positions are rounded to "
+            f"about {np.sqrt(6.0 * rounding):.2g} Å, which hides a flexible bond's spread at "
+            f"{temperature:.3g} K over {n_read} frames; if the run had constraints, give them "
+            "(constraints=, com_removed=; electrolyte analyze --constraints), or the "
+            "temperature", UserWarning, stacklevel=2)
+    return rigid
 
 
 def _checked_count(constraints, com_removed):
