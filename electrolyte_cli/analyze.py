@@ -159,8 +159,9 @@ def _analyze_into(args, traj, out, only, atom_style):
     """The analyses of ``traj`` into ``out``, once every argument is checked."""
     from mda_electrolyte.bridge import from_ase
 
-    # one writer per output folder (e.g. not the analysis folder of a demo that is running)
-    with A.claim_output_folder(out):
+    # one writer per output folder (e.g. not the analysis folder of a demo that is running);
+    # the library's checks of --temperature repeat the doubt its check said, naming no option
+    with A.claim_output_folder(out), A.temperature_doubted():
         with A.options_named({"dt": "--dt", "lammps_units": "--lammps-units"}):
             universe = from_ase(traj, dump=args.dump, dt=args.dt,
                                 lammps_units=args.lammps_units or "metal",
@@ -415,12 +416,9 @@ def _check_temperature_options(args):
     """``--temperature``, ``--constraints`` and ``--com-removed``, before the trajectory is
     read: a temperature in K, a whole number of constraints >= 0, and not a temperature beside
     a count it would not use (the kinetic temperature they count is then not used)."""
-    import math
-
-    if args.temperature is not None and not (math.isfinite(args.temperature)
-                                             and args.temperature > 0):
-        raise ValueError(f"--temperature {args.temperature:g}: give the temperature in K, a "
-                         "number above 0")
+    if args.temperature is not None:
+        # simulate's check and messages: a temperature <= 0 is told its reading in °C
+        A.check_temperature(args.temperature)
     if args.constraints is not None and args.constraints < 0:
         raise ValueError(f"--constraints {args.constraints}: give the holonomic constraints of "
                          "the run, a whole number >= 0 (3 per rigid water, 1 per constrained "
@@ -430,12 +428,6 @@ def _check_temperature_options(args):
         raise ValueError("--temperature is used as given, so --constraints and --com-removed, "
                          "which count the velocities' kinetic temperature, would change "
                          "nothing: give the temperature or the count, not both")
-    if args.temperature is not None:
-        from mda_electrolyte.carriers import check_temperature
-
-        with A.options_named({"temperature": "--temperature"}):
-            # the library's bounds and its warning of a temperature in another unit (°C)
-            check_temperature(args.temperature)
 
 
 def input_record(traj, dump, universe):

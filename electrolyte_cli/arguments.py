@@ -473,6 +473,45 @@ def _option_in_front(text, flags):
     return None if new == text else new
 
 
+def check_temperature(value, flag="--temperature"):
+    """The one check of a temperature option of every subcommand (``simulate`` and
+    ``analyze`` ``--temperature``), in K; returns it as a float.
+
+    The protocol's check of a run's temperature
+    (:func:`ase_electrolyte.md.check_protocol_arguments`, which a screen plan's temperatures
+    go through too), its messages naming ``flag``: a temperature <= 0 is refused with its
+    reading in °C (``-10 °C = 263.15 K``), one above a plasma's refused, and one outside a
+    liquid's 50–1500 K warned about (°C? k_B·T in eV?). ``analyze --temperature -10`` was
+    refused without the °C reading that ``simulate --temperature -10`` gave, and its warning
+    of 20 K named the keyword ``temperature_K``, which no command takes.
+    """
+    from ase_electrolyte.md import check_protocol_arguments
+
+    with options_named({"temperature_K": flag}):
+        check_protocol_arguments(temperature_K=value)
+    return float(value)
+
+
+#: The library's doubt of a temperature outside a liquid's (units.warn_implausible), as the
+#: builder and the analyses repeat it for a temperature :func:`check_temperature` has doubted.
+_TEMPERATURE_DOUBT = r"temperature_K = .* K is far from a liquid's"
+
+
+@contextlib.contextmanager
+def temperature_doubted():
+    """Inside, the library's doubt of an implausible temperature is not said again.
+
+    :func:`check_temperature` said it, naming the option; the box builder (which draws the
+    carbonates' rotamers at the temperature) and the analyses given it said it a second time,
+    naming their keyword ``temperature_K``. Other warnings pass.
+    """
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_TEMPERATURE_DOUBT, category=UserWarning)
+        yield
+
+
 @contextlib.contextmanager
 def about(flag):
     """A ``ValueError`` raised inside is raised again with ``flag`` in front of its message.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 
 from . import arguments as A
@@ -816,11 +815,8 @@ def _run(args):
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
     else:
         counts = _composition(args)
-    with warnings.catch_warnings():
-        # the protocol's checks doubted an implausible --temperature already; the builder,
-        # which draws the carbonates' rotamers at the run's temperature, said it a second time
-        warnings.filterwarnings("ignore", message=r"temperature_K = .* is it in °C",
-                                category=UserWarning)
+    with A.temperature_doubted():
+        # the protocol's checks doubted an implausible --temperature already
         atoms = electrolyte_box(counts=counts, density=args.density, seed=args.seed,
                                 temperature_K=args.temperature)
     atoms.info.update(_box_settings(args))

@@ -947,8 +947,8 @@ def test_local_cluster_workers_keep_glibc_allocation_defaults(monkeypatch):
 
 @pytest.mark.parametrize("change, message", [
     # a quoted number is a string: YAML and TOML write numbers unquoted
-    ({"temperatures": ["300"]}, r"temperature \(K\) must be a finite number > 0, got '300'"),
-    ({"temperatures": "300"}, r"temperature \(K\) must be a finite number > 0, got '300'"),
+    ({"temperatures": ["300"]}, r"temperatures: each must be a finite number > 0, got '300'"),
+    ({"temperatures": "300"}, r"temperatures: each must be a finite number > 0, got '300'"),
     ({"density": "1.2"}, r"density \(g/cm³\) must be a finite number > 0 and <= 10, got '1.2'"),
     ({"replicas": "2"}, "replicas must be a whole number >= 1, got '2'"),
     ({"seed": [1]}, r"seed must be a whole number >= 0, got \[1\]"),

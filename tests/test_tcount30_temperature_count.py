@@ -236,7 +236,8 @@ def _cli_error(argv, capsys):
     (["--constraints", "-1"], "--constraints -1: give the holonomic constraints"),
     (["--constraints", "2.5"], "--constraints: invalid int value"),
     (["--com-removed", "maybe"], "--com-removed 'maybe': use yes or no"),
-    (["--temperature", "-5"], "--temperature -5: give the temperature in K"),
+    (["--temperature", "-5"], "--temperature must be a finite number > 0, got -5.0; is it "
+                              "in °C? -5 °C = 268.15 K"),
     (["--temperature", "300", "--com-removed", "yes"], "not both"),
     # ignored without a word by the analyses asked for
     (["--only", "rdf", "--constraints", "3"], "--constraints applies to the analyses that "

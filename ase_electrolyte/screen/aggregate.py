@@ -1204,6 +1204,18 @@ def _exp_number(text, what, **bounds):
         raise PlanError(f"{what} must be a number{need}, not {text!r}") from None
 
 
+def _exp_temperature(text, where):
+    """A table's ``temperature_K`` checked as the plan's temperatures are (a row at -10 is
+    told its reading in °C, one at 25 is doubted): a number in K, or a PlanError."""
+    from .plan import _temperature
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = text  # "298 K" is told the number to give
+    return _temperature(value, where)
+
+
 def read_experimental(path, temperatures=None):
     """Read and check the measured values of :func:`compare_experimental`.
 
@@ -1287,7 +1299,7 @@ def read_experimental(path, temperatures=None):
         ratio = _spelling(e.get("ratio") or "mass", "ratio", where)
         units = _spelling(e.get("units") or "molal", "units", where)
         if e.get("temperature_K"):
-            temperature = _exp_number(e["temperature_K"], f"{where}: temperature_K", above=0)
+            temperature = _exp_temperature(e["temperature_K"], where)
         elif temperatures is not None and len(temperatures) != 1:
             raise PlanError(
                 f"{where}: give temperature_K, the plan has {len(temperatures)} temperatures"

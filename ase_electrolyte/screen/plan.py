@@ -634,7 +634,7 @@ def _checked_plan(data, base, source, before_compositions=None):
         raise PlanError("temperatures is empty")
     _check_task_count(len(temps) * replicas, f"{counted(len(temps), 'temperature')} × "
                                              f"{counted(replicas, 'replica')}")
-    temperatures = [_positive(t, "temperature (K)") for t in temps]
+    temperatures = [_temperature(t) for t in temps]
     # tasks are told apart by their folder, T{t:g}K: 300 and 300.0000001 would share one, and
     # the second would be answered with the first one's result
     folders = {}
@@ -1218,6 +1218,38 @@ def _number(value, what, **bounds):
         raise PlanError(str(err)) from None
 
 
+def _temperature(value, where=None):
+    """One of the plan's ``temperatures`` (K) as a float, or a :class:`PlanError` naming it.
+
+    The protocol's check of a run's temperature, as ``electrolyte simulate --temperature``
+    and ``analyze --temperature`` make it: -10 is told its reading in °C, a temperature
+    outside a liquid's 50–1500 K is doubted, each one of a plan (only the first was: the
+    protocol's doubts are said once per plan, and ``[298, 25]`` ran 25 K without a word).
+    ``where``: the row of an experimental table, whose column is the keyword the check names
+    (``temperature_K``); without it the messages name the plan's ``temperatures``.
+    """
+    import re
+    import warnings
+
+    from ..md import check_protocol_arguments
+
+    def named(message):
+        if where is not None:
+            return f"{where}: {message}"
+        message = re.sub(r"^temperature_K must", "each must", message)
+        return "temperatures: " + re.sub(r"^temperature_K = ", "", message)
+
+    with warnings.catch_warnings(record=True) as doubts:
+        warnings.simplefilter("always")
+        try:
+            check_protocol_arguments(temperature_K=value)
+        except ValueError as err:
+            raise PlanError(named(str(err))) from None
+    for doubt in doubts:
+        warnings.warn(named(str(doubt.message)), doubt.category, stacklevel=4)
+    return float(value)
+
+
 def _check_protocol(protocol, temperatures):
     """The checks run_protocol makes, here, before a box is packed on any worker."""
     import warnings
@@ -1227,6 +1259,8 @@ def _check_protocol(protocol, temperatures):
     for k, t in enumerate(temperatures):
         try:
             with warnings.catch_warnings():
+                # each temperature was doubted by _temperature, naming the plan's entry
+                warnings.filterwarnings("ignore", message=r"temperature_K = ")
                 if k:  # implausible settings warn once per plan, not once per temperature
                     warnings.simplefilter("ignore")
                 check_protocol_arguments(temperature_K=t, **protocol)
