@@ -463,6 +463,41 @@ def _holds_number(value, depth=0):
     return any(_holds_number(v, depth + 1) for v in items)
 
 
+def _estimates_in(value, depth=0):
+    """The Estimates (or their dicts) ``value`` is or holds in its dicts, lists and tuples."""
+    est = estimate_of(value)
+    if est is not None:
+        yield est
+    elif depth <= 20 and isinstance(value, (dict, list, tuple)):
+        for inner in (value.values() if isinstance(value, dict) else value):
+            yield from _estimates_in(_plain(inner), depth + 1)
+
+
+def _figure_caption(fig, summary):
+    """The caption of figure ``fig``: its file name and, for the figure of an analysis (its
+    summary's ``plot`` or ``png``), that analysis' verdict.
+
+    The caption was the file name alone: below the figure of a conductivity that was not
+    valid the page said nothing of it (the figure's own stamp excepted), where the table
+    above struck the number through.
+    """
+    for name, section in summary.items():
+        # the analyses name their figure under "plot" or "png"
+        if not isinstance(section, dict) or not any(
+                isinstance(section.get(key), str) and Path(section[key]).name == fig.name
+                for key in ("plot", "png")):
+            continue
+        found = list(_estimates_in(section))
+        bad = [e for e in found if not e.valid]
+        if bad:
+            reason = bad[0].notes[0] if bad[0].notes else bad[0].verdict
+            return (f"{fig.name} ({name}): NOT VALID, {len(bad)} of {len(found)} numbers "
+                    f"not valid ({reason})")
+        if found:
+            return f"{fig.name} ({name}): {len(found)} numbers, all valid"
+    return fig.name
+
+
 def _table(mapping):
     rows = []
     for key, value in mapping.items():
@@ -611,7 +646,7 @@ def write_html_report(path, *, title, settings, summary, figures=()):
         data = base64.b64encode(raw).decode("ascii")
         parts.append(
             f"<figure><img alt='{html.escape(fig.stem)}' src='data:image/png;base64,{data}'>"
-            f"<figcaption>{html.escape(fig.name)}</figcaption></figure>"
+            f"<figcaption>{html.escape(_figure_caption(fig, summary))}</figcaption></figure>"
         )
     parts.append("</body></html>")
     # a name read from a non-UTF-8 file name (surrogate escapes) failed the UTF-8 write after
