@@ -529,6 +529,17 @@ def _check_start(atoms, trajectory, overwrite):
     get_topology(atoms)
     if trajectory is not None:
         _check_trajectory_path(trajectory, overwrite)
+        suffix = Path(os.fspath(trajectory)).suffix
+        if suffix.lower() in (".h5", ".hdf5"):
+            import warnings
+
+            # from_ase reads these, but MDAnalysis takes its formats from the suffix and has
+            # none for them: MDAnalysis.Universe("run.h5") of a finished run failed ("'H5'
+            # isn't a valid topology format"), and so did format="H5MD"
+            warnings.warn(
+                f"trajectory {os.fspath(trajectory)}: MDAnalysis knows an H5MD file by the "
+                f"suffix .h5md only, and MDAnalysis.Universe fails on {suffix!r}; from_ase "
+                "reads it: name it *.h5md for both", UserWarning, stacklevel=3)
 
 
 def _check_trajectory_path(trajectory, overwrite=False):
@@ -573,8 +584,8 @@ def _check_trajectory_path(trajectory, overwrite=False):
         what = f"the suffix {suffix!r}" if suffix else "a name without a suffix"
         raise ValueError(
             f"trajectory {os.fspath(trajectory)}: the run writes H5MD, which its readers "
-            f"(MDAnalysis, from_ase) know by the suffix (.h5md, .h5, .hdf5); with {what} "
-            "they would take the finished run for another format: name it *.h5md"
+            f"know by the suffix (MDAnalysis by .h5md; from_ase also by .h5, .hdf5); with "
+            f"{what} they would take the finished run for another format: name it *.h5md"
         )
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise ValueError(f"trajectory {path} cannot be written (permission denied)")
@@ -2388,8 +2399,9 @@ def run_md(
         returned Atoms has the real masses back, with H velocities scaled to keep each H's
         kinetic energy.
     trajectory : str or os.PathLike, optional
-        H5MD output, named ``*.h5md`` (``.h5``, ``.hdf5``: another suffix is refused, since
-        readers would take the file for that format). If it exists and is incomplete it is
+        H5MD output, named ``*.h5md`` (``.h5``, ``.hdf5`` with a warning: from_ase reads
+        them, ``MDAnalysis.Universe`` does not; another suffix is refused, since readers
+        would take the file for that format). If it exists and is incomplete it is
         resumed from its last frame; if it is
         complete the run is not repeated and its last frame is returned. A file written with
         other settings, another calculator, other constraints, other calculator inputs of the

@@ -86,3 +86,21 @@ def test_a_mass_that_is_no_positive_number_is_named_as_a_number(mass):
     with pytest.raises(ValueError, match=rf"atoms \[2\] have mass {mass!r} amu; masses must be "
                                          "positive"):
         run_md(atoms, ensemble="nve", steps=2, timestep_fs=1.0, progress=False)
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".HDF5"])
+def test_a_trajectory_named_h5_is_written_with_a_warning_mdanalysis_bears_out(suffix, tmp_path):
+    from MDAnalysis.coordinates.H5MD import H5MDReader
+
+    path = tmp_path / f"run{suffix}"
+    atoms = bulk("Cu", cubic=True)
+    atoms.calc = EMT()
+    with pytest.warns(UserWarning, match=r"MDAnalysis knows an H5MD file by the suffix "
+                                         r"\.h5md only.*from_ase reads it"):
+        run_md(atoms, ensemble="nve", steps=2, timestep_fs=1.0, trajectory=path,
+               write_interval=1, progress=False)
+    # the warning holds: MDAnalysis' Universe takes no format from the suffix ...
+    with pytest.raises(ValueError, match="isn't a valid topology format"):
+        mda.Universe(str(path))
+    # ... while the file is sound H5MD, which from_ase and MDAnalysis' reader read
+    assert from_ase(path).trajectory.n_frames == H5MDReader(str(path)).n_frames == 3
