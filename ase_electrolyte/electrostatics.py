@@ -880,11 +880,18 @@ class Electrostatics(ParametersContract, _AseCalculator):
         # two net charges declared (info['charge'] and the formal charges' sum) are refused
         # under every scheme: another term or the model reads the one this term does not
         declared_total_charge(atoms)
+        pbc = np.asarray(atoms.pbc, dtype=bool)
+        if pbc.any():
+            from .d3.calculator import _check_thin_cell
+
+            # a cell 0.001 Å thin (a vector that short) was blamed on nm units below; named
+            # first, whatever ``overlaps`` says (every atom overlaps its own image)
+            _check_thin_cell(np.asarray(atoms.cell[:], dtype=float), pbc, "Electrostatics",
+                             _MIN_DISTANCE)
         # a cell in nm: named as such, before its crowded images are named as overlaps
         check_number_density(atoms, "Electrostatics")
         if overlaps:
             check_overlaps(atoms, _MIN_DISTANCE, "Electrostatics")
-        pbc = np.asarray(atoms.pbc, dtype=bool)
         if pbc.any() and not pbc.all():
             raise ValueError(
                 f"partial periodicity pbc={pbc.tolist()} is not supported (no 2D/1D lattice "

@@ -416,6 +416,32 @@ def _check_atm_work(natoms, cell, pbc, atm_cutoff, ntrans=1):
         )
 
 
+def _check_thin_cell(cell, pbc, what="D3", min_distance=MIN_DISTANCE):
+    """ValueError for a periodic cell thinner than ``min_distance`` (Å) across a face,
+    naming its short periodic vectors (every atom then meets its own image that close).
+
+    D3 and :class:`~ase_electrolyte.Electrostatics` check it before the number density and
+    the cutoffs' image count: a 7 x 7 x 0.001 Å cell was refused as a cell in nm, a slab
+    with a 0.001 Å vector as a cutoff spanning too many images, neither naming the vector.
+    For D3 it is also an atom's own image closer than 0.1 Å, which the kernels' CN passes
+    would take for the atom itself (compute_tensor's structures, whose positions stay on
+    the device).
+    """
+    from ase import Atoms
+
+    try:
+        check_overlaps(Atoms("H", cell=cell, pbc=pbc), min_distance, what)
+    except ValueError as err:
+        lengths = np.linalg.norm(cell, axis=1)
+        short = [f"{'abc'[k]} ({lengths[k]:.3g} Å)" for k in range(3)
+                 if pbc[k] and lengths[k] < min_distance]
+        if not short:
+            raise
+        raise ValueError(f"{err}; periodic cell vector {', '.join(short)} is shorter than "
+                         f"{min_distance} Å: fix the cell, or make that direction "
+                         "non-periodic") from None
+
+
 def _check_cutoff(name, value):
     """A cutoff (Å) as a float; ValueError unless it is a number above MIN_DISTANCE."""
     value = check_number(f"{name} (Å)", value, above=0)
@@ -995,9 +1021,11 @@ class D3(ParametersContract, Calculator):
         self.check_elements(atoms)
         # non-finite positions or cell, zero-length periodic vectors, zero volume
         check_atoms(atoms)
-        check_number_density(atoms, "D3")
         cell = np.asarray(atoms.cell[:], dtype=float)
         pbc = np.asarray(atoms.pbc, dtype=bool)
+        if pbc.any():
+            _check_thin_cell(cell, pbc)
+        check_number_density(atoms, "D3")
         rmax = max(self.cutoff, self.cn_cutoff, self.atm_cutoff if self.atm else 0.0)
         rotation = np.eye(3)
         if pbc.all():
@@ -1424,10 +1452,6 @@ class D3(ParametersContract, Calculator):
             pad = {"cell": cell.copy(), "basis": basis, "rotation": rotation,
                    "to_extent": torch.tensor(basis.T, device=positions.device),
                    "padding": None}
-        if pbc.any():
-            # an atom's own image closer than 0.1 Å, which the kernels' CN passes would take
-            # for the atom itself (they mark distinct atoms that close)
-            check_overlaps(Atoms("H", cell=cell, pbc=pbc), MIN_DISTANCE, "D3")
         device = positions.device
         frame = {"numbers": numbers.copy(), "wrap": None, "volume": None, "pbc": pbc.copy(),
                  "pad": pad,
