@@ -85,11 +85,13 @@ from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import METHODS, Estimate
 from mda_electrolyte.uncertainty import (
     MIN_INDEPENDENT_SAMPLES,
+    _centered_series,
     _few_runs_note,
     _larger_inefficiency,
-    _scaled,
     _small_sample_widening,
+    index_text,
     mean_error,
+    outlier_note,
     real_array,
     timeseries_mean,
 )
@@ -105,10 +107,6 @@ MIN_IONS = 4
 #: Estimated independent frames per block from which the block error is the error (see the
 #: module text).
 _BLOCK_INDEPENDENT = 10
-
-# sums of magnitudes below this cannot overflow a float
-_LARGEST_SUM = 1e300
-
 
 def _n_blocks(n_frames):
     return 10 if n_frames >= 50 else 5
@@ -188,14 +186,14 @@ def frame_average(series, n_ions, unit="1", what="value"):
     if series.size == 0:
         raise ValueError(f"{what}: no frames analysed")
     if not np.all(np.isfinite(series)):
-        raise ValueError(f"{what}: the per-frame values contain NaN or infinity")
-    # values whose sums may overflow in units of the largest magnitude: the sum of values near
-    # 1e308 overflowed to inf, and the blocks' means to NaN ("the estimates to average are NaN
-    # or infinite" of finite data); others as they are (the mean bit for bit the plain one)
-    scaled, scale = series, 1.0
-    if float(np.abs(series).max()) * series.size > _LARGEST_SUM:
-        scaled, scale = _scaled(series)
-    value = float(scaled.mean() * scale)
+        bad = ~np.isfinite(series)
+        raise ValueError(f"{what}: the per-frame values contain NaN or infinity, in frame(s) "
+                         f"at {index_text(bad)} of the series; drop those frames first")
+    # deviations from a middle frame in powers of two (uncertainty._centered): the sum of
+    # values near 1e308 overflowed to inf, and the blocks' means to NaN ("the estimates to
+    # average are NaN or infinite" of finite data); the mean of 1e16 + noise was rounded
+    scaled, ref, scale = _centered_series(series)
+    value = float(ref + scaled.mean() * scale)
     notes = []
     if n_ions < MIN_IONS:
         notes.append(f"too few ions: {n_ions} (a shell statistic needs at least {MIN_IONS})")
@@ -229,6 +227,9 @@ def frame_average(series, n_ions, unit="1", what="value"):
     runs_note = _few_runs_note(series)
     if runs_note:
         notes.append(runs_note)
+    outlier = outlier_note(series, "frame")
+    if outlier:
+        notes.append(outlier)
     method = METHODS["blocks"].format(n=n_blocks)
     # the t quantiles the error was scaled with: blocks - 1, or the independent frames - 1
     dof = float(n_blocks - 1)

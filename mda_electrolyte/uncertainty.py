@@ -145,6 +145,8 @@ __all__ = [
     "MIN_ERROR_DOF",
     "MIN_SERIES_SAMPLES",
     "few_dof_note",
+    "outlier_note",
+    "index_text",
     "jackknife_error",
     "linear_slope",
     "Slope",
@@ -185,12 +187,20 @@ def real_array(values, name):
     an edit of the caller's array in between bypasses the checks (``Density`` gave −1.2
     g/cm³, valid, for a series negated after construction).
     """
-    if np.iscomplexobj(values):
-        raise ValueError(f"{name}: complex values, not real numbers")
+    if isinstance(values, np.ma.MaskedArray) and np.ma.count_masked(values):
+        # np.asarray keeps the data under the mask: the masked samples were averaged in
+        bad = np.ma.getmaskarray(values)
+        raise ValueError(f"{name}: {int(bad.sum())} masked value(s) at {index_text(bad)}: "
+                         "a masked sample is no measured number; drop those samples "
+                         "(values.compressed()) or fill them")
     try:
         raw = np.asarray(values)
     except (TypeError, ValueError):  # a ragged nesting
-        raw = None
+        raise ValueError(f"{name} must be one regular array of real numbers: its rows have "
+                         f"different lengths ({_row_lengths(values)}); give equal-length rows "
+                         "(the same atoms, frames or samples in each)") from None
+    if np.iscomplexobj(raw):
+        raise ValueError(f"{name}: complex values, not real numbers")
     if raw is not None and raw.dtype.kind == "O" and _estimates_in(raw):
         # float(Estimate) is its value: its error and verdict would be dropped without a word
         raise ValueError(f"{name} holds Estimates (value ± error), which this argument takes as "
@@ -205,6 +215,40 @@ def real_array(values, name):
         return np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be real numbers, got {str(values)[:80]}") from None
+
+
+def _row_lengths(values):
+    """The lengths of the first rows of a ragged nesting, for messages (``"2, 3"``)."""
+    lengths = []
+    for row in list(values)[:6]:
+        try:
+            lengths.append(str(np.shape(row)) if np.ndim(row) != 1 else str(len(row)))
+        except ValueError:  # a row that is ragged itself
+            lengths.append("ragged")
+    return ", ".join(lengths) + (", ..." if len(values) > 6 else "")
+
+
+def index_text(bad):
+    """Where a boolean mask is true, for messages: ``"index 57"``, ``"indices 3, 57"``, or the
+    first five and the count; an index of an N-d mask is a tuple (``"index (1, 2, 0)"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte.uncertainty import index_text
+    >>> index_text(np.arange(10) == 7)
+    'index 7'
+    >>> index_text(np.arange(100) % 10 == 0)
+    'indices 0, 10, 20, 30, 40, ... (10 in all)'
+    """
+    bad = np.asarray(bad, dtype=bool)
+    where = np.argwhere(bad)
+    shown = [str(int(w[0])) if bad.ndim == 1 else str(tuple(int(i) for i in w))
+             for w in where[:5]]
+    if len(where) == 1:
+        return f"index {shown[0]}"
+    more = f", ... ({len(where)} in all)" if len(where) > 5 else ""
+    return f"indices {', '.join(shown)}{more}"
 
 
 def _estimates_in(values):
@@ -399,10 +443,6 @@ def few_dof_note(dof, what="points", scatter="the residual error"):
             f"least {MIN_ERROR_DOF})")
 
 
-#: Magnitude beyond which :func:`mean_error` scales its samples (their squares would overflow).
-_LARGE = 1e150
-
-
 def mean_error(samples, axis=0):
     """Mean of independent estimates and its t-scaled standard error.
 
@@ -435,9 +475,10 @@ def mean_error(samples, axis=0):
                         maximum=samples.ndim - 1)
     n = samples.shape[axis]
     if not np.all(np.isfinite(samples)):
-        bad = int(np.size(samples) - np.count_nonzero(np.isfinite(samples)))
-        raise ValueError(f"{bad} of the estimates to average are NaN or infinite: "
-                         "their mean and error would be NaN")
+        bad = ~np.isfinite(samples)
+        raise ValueError(f"{int(bad.sum())} of the estimates to average are NaN or infinite "
+                         f"(at {index_text(bad)}): their mean and error would be NaN; drop "
+                         "or recompute those")
     if n < 2:
         raise ValueError(
             "an error estimate needs at least 2 independent segments (trajectories or blocks)"
@@ -446,22 +487,18 @@ def mean_error(samples, axis=0):
     # and the mean of two 1e308 inf; below 1e-150 they underflow: (1.5 ± 0)e-300 of three
     # different values. Each such slice is scaled by a power of two, which is exact: the
     # others are computed as before, to the last bit
-    largest = np.max(np.abs(samples), axis=axis) if samples.size else np.zeros(())
-    rescale = (largest > _LARGE) | ((largest > 0) & (largest < 1.0 / _LARGE))
-    with np.errstate(over="ignore", divide="ignore"):
-        scale = np.where(rescale, np.exp2(np.floor(np.log2(
-            np.where(rescale, largest, 1.0)))), 1.0)
-        if np.any(scale != 1.0):
-            scaled = samples / np.expand_dims(scale, axis)
-            mean = scaled.mean(axis=axis) * scale
-            err = scaled.std(axis=axis, ddof=1) / np.sqrt(n) * t_factor(n - 1) * scale
-            if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(err))):
-                raise ValueError(
-                    f"the mean or error of estimates as large as {float(largest.max()):.3g} "
-                    "overflows double precision (a unit mistake?)")
-        else:
-            mean = samples.mean(axis=axis)
-            err = samples.std(axis=axis, ddof=1) / np.sqrt(n) * t_factor(n - 1)
+    # deviations from a middle sample, in powers of two (_centered): exact scaling, and an
+    # offset of 1e16 no longer rounds the mean of noise of 8 by 0.16
+    dev, ref, scale = _centered(samples, axis)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = np.squeeze(ref + scale * dev.mean(axis=axis, keepdims=True), axis=axis)
+        err = np.squeeze(scale * dev.std(axis=axis, ddof=1, keepdims=True), axis=axis) \
+            / np.sqrt(n) * t_factor(n - 1)
+    if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(err))):
+        largest = float(np.max(np.abs(samples)))
+        raise ValueError(
+            f"the mean or error of estimates as large as {largest:.3g} "
+            "overflows double precision (a unit mistake?)")
     if np.ndim(mean) == 0:
         return float(mean), float(err), n - 1
     return mean, err, n - 1
@@ -528,6 +565,9 @@ def segment_estimate(samples, unit, *, n_runs, n_blocks, notes=(), method=None,
     few = few_dof_note(samples.shape[0] - 1, what, "the error over them")
     if few is not None and few not in notes:
         notes.append(few)
+    outlier = outlier_note(samples, what.rstrip("s") if what.endswith("s") else what)
+    if outlier is not None:
+        notes.append(outlier)
     # the t factor the error was scaled with: without its dof an interval took the normal
     # quantile, and the 95 % intervals of 5 normal segments covered 0.913 (8: 0.928)
     return Estimate(mean, err, unit, method or default_method,
@@ -601,7 +641,10 @@ def _series(x, what, min_size=MIN_SERIES_SAMPLES):
     if x.size < min_size:
         raise ValueError(f"{what} needs at least {min_size} samples, got {x.size}")
     if not np.all(np.isfinite(x)):
-        raise ValueError(f"{what}: the time series contains NaN or infinite values")
+        bad = ~np.isfinite(x)
+        raise ValueError(f"{what}: the time series contains NaN or infinite values "
+                         f"({int(bad.sum())}, at {index_text(bad)}); drop those samples (or the "
+                         "frames they come from) first")
     return x
 
 
@@ -633,6 +676,62 @@ def _n_runs(x):
 _MIN_RUNS = 20
 
 
+#: Robust standard deviations (1.4826 median absolute deviations) from the median beyond which
+#: one sample that also carries over half of the squared deviations makes a mean "not valid"
+#: (:func:`outlier_note`). Over 2000 replicas each of 5-2000 samples, the largest sample of
+#: normal, exponential, chi-square(1), log-normal (σ = 1) and Student t(3) data lay at most 665
+#: robust standard deviations out (chi-square(1), 5 samples; 1.2 % beyond 100 there); a unit slip
+#: or a blown-up frame lies 1e3-1e6 out.
+_OUTLIER_SIGMAS = 1000.0
+
+
+def outlier_note(x, what="sample"):
+    """Why a mean of ``x`` is not valid because one sample dominates it, or ``None``.
+
+    A sample :data:`_OUTLIER_SIGMAS` robust standard deviations from the median (a unit slip,
+    a frame where the model blew up) that carries more than half of the squared deviations sets
+    the mean and its error by itself: 200 normal samples of 1 with one of 1e6 averaged to
+    5000 ± 5300, valid. Fewer than 5 samples, or a median absolute deviation of zero (discrete
+    values, which :func:`_few_runs_note` judges), are not tested.
+
+    Parameters
+    ----------
+    x : array_like, shape (N,)
+        Finite samples.
+    what : str
+        What one sample is, for the note (``"sample"``, ``"frame"``, ``"segment"``).
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mda_electrolyte.uncertainty import outlier_note
+    >>> x = np.random.default_rng(0).normal(size=200)
+    >>> outlier_note(x) is None
+    True
+    >>> x[57] = 1e6
+    >>> outlier_note(x).split(";")[0]
+    'outlier: sample 57 (1e+06) lies 1e+06 robust standard deviations from the median'
+    """
+    dev = _centered_series(np.asarray(x, dtype=np.float64).ravel())[0] if np.size(x) else x
+    if dev.size < 5:
+        return None
+    d = np.abs(dev - np.median(dev))
+    robust = 1.4826 * float(np.median(d))
+    if not robust > 0:
+        return None
+    k = int(np.argmax(d))
+    if not (d[k] > _OUTLIER_SIGMAS * robust and d[k] ** 2 > 0.5 * float(np.sum(d * d))):
+        return None
+    value = float(np.ravel(x)[k])
+    return (f"outlier: {what} {k} ({value:.4g}) lies {d[k] / robust:.2g} robust standard "
+            f"deviations from the median; it alone sets the mean and its error: check that "
+            f"{what} (a unit slip, a failed frame) and drop it")
+
+
 def _few_runs_note(x):
     """Why the mean of ``x`` is not valid because its value changed too few times, or ``None``."""
     runs = _n_runs(x)
@@ -643,10 +742,46 @@ def _few_runs_note(x):
             f"error needs at least {_MIN_RUNS - 1})")
 
 
-def _scaled(x):
-    """``x`` divided by its largest magnitude, and that scale (keeps squares of 1e200 finite)."""
-    scale = float(np.max(np.abs(x)))
-    return (x / scale, scale) if scale > 0 else (x, 1.0)
+def _power_of_two(magnitude):
+    """The power of two at or below each positive ``magnitude`` (1 where it is 0): dividing by
+    it is exact."""
+    magnitude = np.asarray(magnitude, dtype=np.float64)
+    # frexp, not floor(log2): log2 of the largest float rounds to 1024, whose power overflows
+    exponent = np.frexp(np.where(magnitude > 0, magnitude, 1.0))[1]
+    return np.where(magnitude > 0, np.ldexp(1.0, exponent - 1), 1.0)
+
+
+def _centered(x, axis=-1):
+    """``x = ref + scale * dev``: deviations ``dev`` of ``x`` from one of its own samples
+    ``ref``, in units ``scale`` of a power of two near their largest magnitude, along ``axis``
+    (``ref`` and ``scale`` keep that axis with length 1).
+
+    The one way the estimators here hand a series to pymbar or sum its squares. An offset large
+    against the fluctuations left them in the last bits of the data: pymbar subtracts the mean
+    of the uncentred series, whose round-off (an ulp of 1e16 is 2) is a constant share of
+    every deviation, and the autocorrelation of 1e16 + white noise summed to ``g`` = 838 (1 at
+    offset 0); the mean of 1e16 + noise of 8 over 200 samples was off by 0.16 (0.3 error
+    bars). A sample's difference from another within a factor of two of it is exact
+    (Sterbenz), so the deviations from the middle sample carry all the information the data
+    has, and the powers of two keep squares of 1e200 and of 1e-200 finite and non-zero.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[axis]
+    # first by a power of two of the largest magnitude: x - ref of 1e308 and -1e308 overflowed
+    pre = _power_of_two(np.max(np.abs(x), axis=axis, keepdims=True))
+    xs = x / pre
+    ref = np.take(np.partition(xs, n // 2, axis=axis), [n // 2], axis=axis)
+    dev = xs - ref
+    unit = _power_of_two(np.max(np.abs(dev), axis=axis, keepdims=True))
+    with np.errstate(over="ignore"):
+        # beyond the float range only where the spread itself is (refused by the callers)
+        return dev / unit, ref * pre, unit * pre
+
+
+def _centered_series(x):
+    """:func:`_centered` of a 1-D series, with ``ref`` and ``scale`` as floats."""
+    dev, ref, scale = _centered(x)
+    return dev, float(ref[0]), float(scale[0])
 
 
 def _pooled_inefficiency(series):
@@ -672,9 +807,11 @@ def _pooled_inefficiency(series):
     kept = [x for x in kept if x.size >= MIN_SERIES_SAMPLES and np.ptp(x) > 0]
     if not kept:
         return 1.0
-    # one scale for all: the pooled correlation weights each series by its variance
-    scale = max(float(np.max(np.abs(x))) for x in kept)
-    return float(_timeseries().statistical_inefficiency_multiple([x / scale for x in kept]))
+    # one reference and scale for all (_centered): the pooled correlation subtracts one mean
+    # and weights each series by its variance
+    dev = _centered(np.concatenate(kept))[0]
+    parts = np.split(dev, np.cumsum([x.size for x in kept])[:-1])
+    return float(_timeseries().statistical_inefficiency_multiple(parts))
 
 
 def timeseries_mean(x, *, what="a time-series mean"):
@@ -701,11 +838,11 @@ def timeseries_mean(x, *, what="a time-series mean"):
     x = _series(x, what)
     if np.ptp(x) == 0:
         return float(x[0]), 0.0, 1.0
-    y, scale = _scaled(x)
+    y, ref, scale = _centered_series(x)
     g = float(_timeseries().statistical_inefficiency(y, fast=False))
     n_eff = x.size / g
     err = y.std(ddof=1) * np.sqrt(g / x.size) * t_factor(max(n_eff - 1.0, 1.0))
-    return float(y.mean() * scale), float(err * scale), g
+    return float(ref + y.mean() * scale), float(err * scale), g
 
 
 def _inefficiency(x):
@@ -741,7 +878,7 @@ def detect_equilibration(x):
     x = _series(x, "equilibration detection")
     if np.ptp(x) == 0:
         return 0, 1.0, float(x.size)
-    y, _ = _scaled(x)
+    y = _centered_series(x)[0]
     best = (0, 1.0, -1.0)
     # candidate starts every N/100 samples keep the search affordable; every start leaves the 4
     # samples timeseries_mean needs. pymbar's own detect_equilibration counts N - t + 1 samples
@@ -794,7 +931,7 @@ def _larger_inefficiency(x, error, g):
     """
     if np.ptp(x) == 0:
         return error, g
-    y, _ = _scaled(x)
+    y = _centered_series(x)[0]
     g_fast = _inefficiency(y)
     if g_fast > g:
         error *= math.sqrt(g_fast / g) * (t_factor(max(x.size / g_fast - 1.0, 1.0))
@@ -902,7 +1039,7 @@ def _relaxation_fit(x):
     """
     if x.size < 8:
         return None
-    y, scale = _scaled(x)
+    y, _, scale = _centered_series(x)
     n = y.size
     t = np.arange(n, dtype=np.float64)
     yc = y - y.mean()
@@ -1110,8 +1247,15 @@ def linear_slope(t, y, *, longer_blocks=True):
         if not np.all(np.isfinite(a)):
             # the slope and its error came out NaN without a word (and the drift test passed)
             raise ValueError(f"linear_slope: {np.count_nonzero(~np.isfinite(a))} of the {name} "
-                             "are NaN or infinite; drop those samples first")
+                             f"are NaN or infinite (at {index_text(~np.isfinite(a))}); drop "
+                             "those samples first")
     n = y.size
+    if n:
+        # the slope of the deviations (_centered), in their unit: an offset of 1e12 changed
+        # the slope of noise of 1 in its sixth digit
+        y, _, y_scale = _centered_series(y)
+    else:
+        y_scale = 1.0
     slope = _ls_slope(t, y) if n >= 2 and np.ptp(t) > 0 else math.nan
     # blocks several correlation times long, so that they are nearly independent
     g = 1.0
@@ -1138,7 +1282,7 @@ def linear_slope(t, y, *, longer_blocks=True):
             ratio = (fit[0] / t_factor(fit[1])) ** 2 / (error / t_factor(dof)) ** 2
             if ratio > stats.f.ppf(SLOPE_LONGER_BLOCKS_Q, fit[1], dof):
                 error, dof, n_blocks = fit[0], fit[1], longer
-    return Slope(slope, error, dof, float(g), block, n_blocks, n)
+    return Slope(slope * y_scale, error * y_scale, dof, float(g), block, n_blocks, n)
 
 
 def _jackknife_slope(t, y, n_blocks):
@@ -1182,7 +1326,7 @@ def _trend_note(x, t0):
     the information in the run; larger drifts are already "not converged"
     (:func:`_relaxation_note`'s ramp).
     """
-    y, scale = _scaled(np.asarray(x[t0:], dtype=np.float64))
+    y, _, scale = _centered_series(x[t0:])
     n = y.size
     if n < 8 or np.ptp(y) == 0:
         return None
@@ -1365,4 +1509,9 @@ def equilibrated_series_mean(x, *, detect=True, min_independent=MIN_INDEPENDENT_
     runs_note = _few_runs_note(x[t0:])
     if runs_note:
         notes.append(runs_note)
+    outlier = outlier_note(x[t0:])
+    if outlier:
+        # counted from the start of the series, as the caller indexes it
+        k = int(outlier.split()[2]) + t0
+        notes.append(outlier.replace(f"sample {k - t0} ", f"sample {k} ", 1))
     return SeriesMean(mean, err, int(t0), g, float(n_independent), tuple(notes))

@@ -13,8 +13,8 @@ from scipy.signal import lfilter
 
 from mda_electrolyte.frame_estimates import frame_average
 from mda_electrolyte.uncertainty import (
+    _centered_series,
     _inefficiency,
-    _scaled,
     _small_sample_widening,
     equilibrated_series_mean,
     timeseries_mean,
@@ -107,7 +107,7 @@ def test_the_error_after_equilibration_detection_is_not_the_selected_smallest_g(
         r = equilibrated_series_mean(x)
         kept = x[r.t0:]
         g_full = timeseries_mean(kept)[2]
-        assert r.g >= max(g_full, _inefficiency(_scaled(kept)[0])) * (1 - 1e-12)
+        assert r.g >= max(g_full, _inefficiency(_centered_series(kept)[0])) * (1 - 1e-12)
         assert r.error >= timeseries_mean(kept)[1] * (1 - 1e-12)
     # no detection: no selection of a start, the one estimator; a mean passing the threshold
     # is widened as after detection (1e7b185), one below it keeps the plain error
