@@ -238,6 +238,18 @@ class Parser(argparse.ArgumentParser):
         message = one_line(message, getattr(self, "_given", ()))
         self.exit(2, f"{self.prog}: error: {message}{hint}\n")
 
+    def _get_value(self, action, arg_string):
+        import math
+
+        value = super()._get_value(action, arg_string)
+        if isinstance(value, float) and not math.isfinite(value) and arg_string.strip(
+        ).lstrip("+-").lower() not in ("inf", "infinity", "nan"):
+            # float("1e400") is inf: the checks then said "got inf" of a number never typed
+            raise argparse.ArgumentError(
+                action, f"{arg_string} is beyond ±1.8e308, the largest floating-point "
+                "number, and reads as infinity; give a finite number")
+        return value
+
     def _subcommands(self):
         return next((list(a.choices) for a in self._actions
                      if isinstance(a, argparse._SubParsersAction)), [])
