@@ -133,3 +133,21 @@ def test_a_lammps_dump_with_two_decimals_is_judged(tmp_path):
     assert abs(u.atoms.positions[0, 0] * 100 - round(u.atoms.positions[0, 0] * 100)) > 0.1
     found, told = _judged(u, temperature=180.0)
     assert found and not told
+
+
+@pytest.mark.parametrize("flexible", [False, True])
+def test_the_velocities_bound_the_flexible_spread(flexible):
+    """Without temperature=, the frames' velocities (300 K, read as 200 K over 3N - 3 where
+    the waters are rigid) set the thermal spread a flexible bond would have: rigid waters on
+    the 0.01 Å grid of a GRO/XTC file are told from flexible ones at 300 K."""
+    from test_tcount30_temperature_count import _rigid_universe
+
+    vibration = np.sqrt(kB * 300.0 / 45.0) / np.sqrt(2) if flexible else 0.0
+    u = _rigid_universe(n_frames=20, seed=1, vibration=vibration)
+    x = u.trajectory.timeseries(order="fac")
+    v = np.array([ts.velocities.copy() for ts in u.trajectory])
+    u.load_new(np.round(x / 0.01) * 0.01, format=MemoryReader, velocities=v,
+               dimensions=u.dimensions, dt=0.01)
+    found, told = _judged(u)
+    assert not told
+    assert (found == []) if flexible else found[0].startswith("H-O of H2O")
