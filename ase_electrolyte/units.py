@@ -63,6 +63,10 @@ UNITS = {
     # conductivity
     "S/m": ("conductivity", 1.0),
     "mS/cm": ("conductivity", _c.milli / _c.centi),
+    # the literature's other spellings of an electrolyte's conductivity (1.1e-2 S/cm), which
+    # an experimental table in them was refused for as an unknown unit
+    "S/cm": ("conductivity", 1.0 / _c.centi),
+    "µS/cm": ("conductivity", _c.micro / _c.centi),
     # diffusion coefficient
     "m^2/s": ("diffusivity", 1.0),
     "Å^2/ps": ("diffusivity", M2_PER_S),
@@ -80,6 +84,7 @@ UNITS = {
     "bar": ("pressure", _c.bar),
     "GPa": ("pressure", _c.giga),
     "MPa": ("pressure", _c.mega),
+    "kPa": ("pressure", _c.kilo),
     "kbar": ("pressure", _c.kilo * _c.bar),
     "atm": ("pressure", _c.atm),
     "1/Pa": ("compressibility", 1.0),
@@ -209,7 +214,13 @@ _ALIASES = {"Å²/ps": "Å^2/ps", "m²/s": "m^2/s", "cm²/s": "cm^2/s", "g/cm³"
             "eV/Å³": "eV/Å^3", "Å³": "Å^3", "A^3": "Å^3", "nm³": "nm^3", "deg": "°",
             "degree": "°", "degrees": "°", "g/cm3": "g/cm^3", "g/mL": "g/cm^3",
             "g/ml": "g/cm^3", "kg/L": "g/cm^3", "kg/m3": "kg/m^3", "Angstrom": "Å",
-            "angstrom": "Å"}
+            "angstrom": "Å",
+            # the micro sign and the Greek mu look alike; "u" is the ASCII stand-in
+            "μS/cm": "µS/cm", "uS/cm": "µS/cm",
+            # the product written with * or . (ASCII), centipoise in lower case, the
+            # H5MD/SI form of g/cm³ (run_md's files carry it) and the chemist's cc
+            "mPa*s": "mPa·s", "mPa.s": "mPa·s", "Pa*s": "Pa·s", "Pa.s": "Pa·s", "cp": "cP",
+            "g cm-3": "g/cm^3", "g/cc": "g/cm^3"}
 
 
 def _lookup(unit):
