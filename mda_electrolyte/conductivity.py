@@ -1259,7 +1259,8 @@ class NernstEinstein:
             # terms: Li⁺ alone gave t_Li = 1 ± 0 and α_d = σ / σ_NE(Li) as valid results
             notes += (f"the species given carry a net charge of {net[0]:+.4g} e ({net[1]}): "
                       "σ_NE sums only their terms, not the system's, and so do t and α_d; "
-                      "give the D of every charged species (the counter-ions too)",)
+                      "give the D of every charged species, the counter-ions too (in the "
+                      "Diffusion's ions, or in diffusivities=)",)
         if sigma < 0:
             notes += (f"σ_NE = {sigma:.3g} S/m is not positive (the diffusivities are noise "
                       "about zero)",)
