@@ -1712,8 +1712,14 @@ def read_h5md(path, index=-1):
         No complete frame, or ``index`` out of range.
     """
     if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
-        raise TypeError(f"index must be an integer frame index, got {type(index).__name__} "
-                        f"{index!r:.40}")
+        # ase.io.read's ":" or a slice asks for many frames: say how they are read
+        many = isinstance(index, slice) or (isinstance(index, str) and ":" in index)
+        raise TypeError(
+            f"index must be an integer frame index, got {type(index).__name__} "
+            f"{index!r:.40}" + (
+                "; read_h5md reads one frame: read several with [read_h5md(path, k) for k in "
+                "range(h5md_info(path)['n_frames'])], or all as an MDAnalysis Universe with "
+                "mda_electrolyte.from_ase(path)" if many else ""))
     index = int(index)
     with open_h5md(path) as f:
         _check_ours(f, path)

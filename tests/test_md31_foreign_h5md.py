@@ -104,3 +104,20 @@ def test_a_trajectory_named_h5_is_written_with_a_warning_mdanalysis_bears_out(su
         mda.Universe(str(path))
     # ... while the file is sound H5MD, which from_ase and MDAnalysis' reader read
     assert from_ase(path).trajectory.n_frames == H5MDReader(str(path)).n_frames == 3
+
+
+@pytest.mark.parametrize("index", [":", "-3:", slice(0, 2)])
+def test_many_frames_asked_of_read_h5md_are_told_how_they_are_read(index, tmp_path):
+    from ase_electrolyte.trajectory import H5MDWriter
+
+    path = tmp_path / "w.h5md"
+    atoms = bulk("Cu", cubic=True)
+    with H5MDWriter(path, atoms, forces=False) as writer:
+        for step in range(3):
+            writer.write(atoms, step=step, time=0.001 * step)
+    with pytest.raises(TypeError, match="integer frame index.*reads one frame") as err:
+        read_h5md(path, index)
+    # the advice, run as written, reads every frame
+    advice = str(err.value).split("read several with ")[1].split(", or all")[0]
+    frames = eval(advice, {"read_h5md": read_h5md, "h5md_info": h5md_info, "path": path})
+    assert [a.info["step"] for a in frames] == [0, 1, 2]
