@@ -1648,7 +1648,11 @@ def _on_grid(values, grid, size):
     if slack > 0.25:
         return False
     scaled = values / grid
-    return bool(np.all(np.abs(scaled - np.round(scaled)) < slack))
+    close = np.abs(scaled - np.round(scaled)) < slack
+    # most, not all: an atom a reader wrapped back into the box by a length off the grid
+    # (a GRO box has 1e-4 Å) leaves it; values off any grid fall within the slack by chance
+    # (at most 1 in 2) far below 9 in 10 of 30 or more
+    return bool(np.mean(close) >= 0.9) if close.size >= 30 else bool(np.all(close))
 
 
 def _rounding_variance(positions, box):

@@ -151,3 +151,14 @@ def test_the_velocities_bound_the_flexible_spread(flexible):
     found, told = _judged(u)
     assert not told
     assert (found == []) if flexible else found[0].startswith("H-O of H2O")
+
+
+def test_atoms_wrapped_by_a_box_off_the_grid_leave_it_found():
+    # a GRO box has 1e-4 Å: the few atoms a reader wraps back by it leave the 0.01 Å grid
+    for seed in range(3):
+        x, side = _water_frames(3, 300.0, True, seed)
+        box = side + 3.7e-3
+        wrapped = np.mod(np.round(np.mod(x, side) / 1e-2) * 1e-2 + 1.0, box)
+        u = _universe(wrapped, box)
+        found, told = _judged(u, temperature=180.0)
+        assert found and not told
