@@ -4,6 +4,7 @@ returned, bad plot arguments and empty results end in a clear error or a labelle
 no plot hands matplotlib a NaN (a warning) or raises from inside it.
 """
 
+import math
 import re
 import warnings
 
@@ -171,9 +172,13 @@ def test_nernst_einstein_bars_show_each_number_with_its_own_error_and_verdict():
     np.testing.assert_allclose(heights, [r.contributions["Li"].value, r.contributions["AN"].value,
                                          r.conductivity.value])
     (segments,) = [c.get_segments() for c in ax.collections]
-    np.testing.assert_allclose([(s[1, 1] - s[0, 1]) / 2 for s in segments],
-                               [r.contributions["Li"].stderr, r.contributions["AN"].stderr,
-                                r.conductivity.stderr])
+    # each bar spans its own Estimate's one-sigma interval (symmetric in log value for these
+    # conductivities: value ± stderr drew it lower than the interval the Estimate reports)
+    one_sigma = math.erf(1 / math.sqrt(2))
+    np.testing.assert_allclose(
+        [(s[0, 1], s[1, 1]) for s in segments],
+        [e.interval(one_sigma, allow_invalid=True) for e in
+         (r.contributions["Li"], r.contributions["AN"], r.conductivity)])
     assert any("bad D of Li" in t for t in _stamp(ax))
 
 
