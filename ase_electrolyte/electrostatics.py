@@ -490,6 +490,21 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     return q
 
 
+def _net_charge_tolerance(q):
+    """Net charges (e) of ``q`` closer than this to another are the same charge.
+
+    :data:`TOTAL_CHARGE_TOLERANCE`, or the round-off of charges that passed through float32
+    (trajectory and topology files, MDAnalysis), ``N · 2⁻²⁴ · max|q|``, whichever is larger:
+    the neutral charges of 3000 atoms read as float32 summed to 1.3e-6 e and were refused as
+    a charged cell (background=True asked for) or as contradicting the declared net charge,
+    while the same charges in float64 passed. A net charge that small is no physics: its
+    uniform background changes the energy by ~Q² (1e-12 eV).
+    """
+    q = np.asarray(q, dtype=float)
+    return max(TOTAL_CHARGE_TOLERANCE,
+               len(q) * 2.0**-24 * float(np.max(np.abs(q), initial=0.0)))
+
+
 class Electrostatics(ParametersContract, _AseCalculator):
     r"""Coulomb energy of atomic point charges as an ASE calculator (Ewald, PME or direct sum).
 
@@ -523,7 +538,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         ``formal_charge`` array written by :func:`ase_electrolyte.electrolyte_box`, or
         ``atoms.info["charge"]``; where both are present they must agree), else 0. With
         ``scheme="fixed"`` or ``"array"`` it is a check: charges that do not sum to it (within
-        10⁻⁶ e) are refused; if ``None``, charges that do not sum to the Atoms' declared net
+        10⁻⁶ e, or N · 2⁻²⁴ · max|q|, the round-off of N charges read as float32, where that is
+        larger) are refused; if ``None``, charges that do not sum to the Atoms' declared net
         charge are (for one structure's charges meant to sum to another value; for scaled
         ionic charges see ``charge_scale``).
     charge_scale : float
@@ -584,7 +600,8 @@ class Electrostatics(ParametersContract, _AseCalculator):
         :data:`COULOMB` per charge).
     background : bool
         Allow a net charge under periodic boundaries, neutralised by a uniform background
-        (without it a charged periodic cell raises :class:`ValueError`).
+        (without it a charged periodic cell raises :class:`ValueError`; a net charge within
+        the tolerance of ``total_charge``'s check is round-off, taken as neutral).
     short_range : {None, "molecules", "cutoff", "gaussian"}
         Short-range treatment: ``None`` all pairs (Chalykh et al. 2025); ``"molecules"`` drops
         intramolecular pairs (molecules from the ``molecule_index`` array, else covalent bonds);
@@ -786,7 +803,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         stated = p["total_charge"]
         # a stated total was silently ignored: charges summing to 0 were used for a cell
         # declared to carry +1 e
-        if stated is not None and abs(float(q.sum()) - stated) > TOTAL_CHARGE_TOLERANCE:
+        if stated is not None and abs(float(q.sum()) - stated) > _net_charge_tolerance(q):
             raise ValueError(
                 f"{source} to {float(q.sum()):.6g} e, not the stated total_charge "
                 f"{stated:.6g} e; fix the charges or total_charge (None: no check)")
@@ -796,7 +813,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         declared = declared_total_charge(atoms) if stated is None else None
         scale = p["charge_scale"]
         if declared is not None and abs(float(q.sum()) - scale * declared) > \
-                TOTAL_CHARGE_TOLERANCE:
+                _net_charge_tolerance(q):
             expected = (f"a net charge of {declared:.6g} e" if scale == 1.0 else
                         f"a net charge of {declared:.6g} e, × charge_scale {scale:g} = "
                         f"{scale * declared:.6g} e")
@@ -852,7 +869,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         """ValueError for a charged periodic cell without background or pair lists beyond
         memory (before any sum)."""
         net = float(np.sum(q))
-        if (bool(np.all(atoms.pbc)) and abs(net) > TOTAL_CHARGE_TOLERANCE
+        if (bool(np.all(atoms.pbc)) and abs(net) > _net_charge_tolerance(q)
                 and not self.parameters["background"]):
             raise ValueError(
                 f"the periodic cell carries a net charge of {net:.6g} e; give background=True to "
