@@ -495,6 +495,18 @@ def _first_not_after(values):
     return int(back[0]) + 1 if back.size else None
 
 
+def _dump_start_time(steps, dt):
+    """Time (ps) of a dump's first frame: its timestep times the MD step, ``dt`` over the
+    timesteps between two frames, as MDAnalysis' own dump reader gives it (step × its dt).
+
+    0 where the timesteps are not known or one frame gives no MD step.
+    """
+    if len(steps) < 2 or any(s is None for s in steps):
+        return 0.0
+    per_frame = int(steps[1]) - int(steps[0])
+    return float(int(steps[0]) * dt / per_frame) if per_frame > 0 else 0.0
+
+
 def _check_dump_steps(path, steps):
     """Timesteps of a dump's frames that increase evenly (a Universe has one dt).
 
@@ -825,6 +837,9 @@ def _from_frames(frames, dt):
         except ValueError:  # missing, repeated or out of order: dt overrides them
             start = None
     time_offset = 0.0 if start is None else float(start[0])
+    if start is None and dt is not None:
+        # a LAMMPS dump read by ASE: its timesteps place the first frame
+        time_offset = _dump_start_time([a.info.get("timestep") for a in frames], dt)
     if dt is None:
         if n > 1 and times is not None:
             intervals = np.diff(times)
@@ -1429,6 +1444,9 @@ def _from_lammps(data, dump, units, atom_style, dt):
         dt=dt,
         velocities=np.stack(velocities).astype(np.float32) if has_v else None,
         forces=np.stack(forces).astype(np.float32) if has_f else None,
+        # a dump from timestep 10000 on started at 0 ps, where MDAnalysis' reader of the same
+        # dump (time = step × dt) starts later
+        time_offset=0.0 if time_unknown else _dump_start_time(steps, dt),
     )
     _mark_time_unknown(u, time_unknown)
     return u

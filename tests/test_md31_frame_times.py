@@ -62,3 +62,43 @@ def test_a_slice_of_frames_keeps_its_times_and_a_given_dt_its_start():
             del atoms.info["time_ps"]
         np.testing.assert_allclose(_times(from_ase(frames, dt=0.02)), 0.02 * np.arange(6),
                                    rtol=1e-9, atol=1e-12)
+
+
+def _dump(path, atoms, steps, element):
+    lines = []
+    for k, step in enumerate(steps):
+        lines += ["ITEM: TIMESTEP", str(step), "ITEM: NUMBER OF ATOMS", str(len(atoms)),
+                  "ITEM: BOX BOUNDS pp pp pp"]
+        lines += [f"0.0 {x}" for x in atoms.cell.lengths()]
+        lines.append("ITEM: ATOMS id type x y z" + (" element" if element else ""))
+        for i, p in enumerate(atoms.positions + 0.01 * k):
+            lines.append(f"{i + 1} 1 {p[0]:.6f} {p[1]:.6f} {p[2]:.6f}"
+                         + (" Ar" if element else ""))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("first", [0, 10000])
+def test_a_lammps_dump_starts_at_its_timestep_as_mdanalysis_reads_it(first, tmp_path):
+    import ase.io
+    import MDAnalysis as mda
+
+    atoms = bulk("Ar", "fcc", a=5.26, cubic=True)
+    data = tmp_path / "data.lmp"
+    ase.io.write(data, atoms, format="lammps-data", atom_style="atomic", masses=True)
+    steps = [first, first + 100, first + 200]
+    frame_ps = 0.1  # 100 MD steps of 1 fs
+    # MDAnalysis' own dump reader: time = timestep × the MD step
+    reference = mda.Universe(str(data), str(_dump(tmp_path / "d.lammpstrj", atoms, steps, False)),
+                             topology_format="DATA", format="LAMMPSDUMP", dt=frame_ps / 100,
+                             atom_style="id type x y z")
+    expected = [ts.time for ts in reference.trajectory]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with_data = from_ase(data, dump=tmp_path / "d.lammpstrj", dt=frame_ps,
+                             lammps_atom_style="id type x y z")
+        # the same dump with elements, read by ASE without the data file
+        alone = from_ase(_dump(tmp_path / "e.lammpstrj", atoms, steps, True), dt=frame_ps)
+    np.testing.assert_allclose(_times(with_data), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(_times(alone), expected, rtol=1e-9, atol=1e-12)
+    assert with_data.trajectory.dt == pytest.approx(frame_ps)
