@@ -158,3 +158,15 @@ def test_molecule_refusals_as_calculate():
                 run()
     finally:
         module.MAX_PAIR_IMAGES = saved
+
+
+@pytest.mark.parametrize("make", [slab, wire])
+def test_tail_correction_in_the_padded_frame(make):
+    # the tail's cell frame turns with the padded cell's rotation, as the positions do
+    atoms = make()
+    kwargs = dict(KW, tail_correction=True, smooth_cutoff=2.0)
+    with pytest.warns(UserWarning):  # a thick slab/wire: the tail's approximation is named
+        got = tensor(D3(device="cuda", **kwargs), atoms)
+    with pytest.warns(UserWarning):
+        expected = cpu(atoms, **kwargs)
+    assert_same(got, expected)
