@@ -957,7 +957,14 @@ def _small_sample_widening(n_independent, g, correlated=_CORRELATED_WIDENING):
         \sqrt{1 + (1 - w)\,(a/n)^2 + w\,(b/n)^7}, \qquad w = \min(1, 2 (g - 1)),
 
     with :data:`_WHITE_WIDENING` ``a`` and ``b`` = ``correlated`` (see the module text for the
-    calibration).
+    calibration). It was calibrated at counts from :data:`MIN_INDEPENDENT_SAMPLES` up; below
+    that count (a mean that is "too short", or a caller's lower threshold) ``n`` is taken at
+    :data:`MIN_INDEPENDENT_SAMPLES`: the seventh power grew without bound (a demo temperature
+    of 6.5 independent samples came out 319.6 ± 5442 K, its plain error 2.5 K; now ± 5.0 K).
+    Over 300 AR(1) replicas per case with detected equilibration (g = 1, 2, 5; 8, 15, 30 true
+    independent samples) one-sigma/95 % coverage was 0.87-1.00/0.97-1.00 with median errors
+    up to 55 times the standard error; capped 0.57-0.84/0.81-1.00 with median errors within
+    a factor 1.9 of it; unwidened 0.34-0.69/0.66-0.97.
 
     Parameters
     ----------
@@ -976,6 +983,7 @@ def _small_sample_widening(n_independent, g, correlated=_CORRELATED_WIDENING):
         The factor (>= 1) on the t-scaled statistical-inefficiency error.
     """
     weight = min(1.0, max(0.0, 2.0 * (float(g) - 1.0)))
+    n_independent = max(float(n_independent), float(MIN_INDEPENDENT_SAMPLES))
     return math.sqrt(1.0 + (1.0 - weight) * (_WHITE_WIDENING / n_independent) ** 2
                      + weight * (correlated / n_independent) ** 7)
 
