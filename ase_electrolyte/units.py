@@ -279,9 +279,16 @@ def warn_implausible(*, temperature_K=None, pressure_bar=None, timestep_fs=None,
         if t.size and not (MIN_PLAUSIBLE_TEMPERATURE_K <= t.min()
                            and t.max() <= MAX_PLAUSIBLE_TEMPERATURE_K):
             shown = float(t) if t.ndim == 0 else f"{t.min():g}–{t.max():g}"
-            # below 1 K the slip is an energy (k_B T in eV), not °C: 25 °C reads 25 K
-            hint = ("is it k_B·T in eV (300 K = 0.0259 eV)?" if t.min() < 1.0 and t.max() < 1.0
-                    else "is it in °C?")
+            # below 1 K the slip is an energy (k_B T in eV), not °C: 25 °C reads 25 K; above
+            # the range °C cannot be the slip (1e5 °C is hotter still), a typo or scale is
+            hints = []
+            if t.min() < MIN_PLAUSIBLE_TEMPERATURE_K:
+                hints.append("is it k_B·T in eV (300 K = 0.0259 eV)?" if t.min() < 1.0
+                             and t.max() < 1.0 else "is it in °C?")
+            if t.max() > MAX_PLAUSIBLE_TEMPERATURE_K:
+                hints.append("is it a typo or in another unit (every liquid electrolyte "
+                             "decomposes far below it)?")
+            hint = " ".join(hints)
             doubts.append(f"temperature_K = {shown} K is far from a liquid's "
                           f"({MIN_PLAUSIBLE_TEMPERATURE_K:g}–{MAX_PLAUSIBLE_TEMPERATURE_K:g} K; "
                           f"a liquid electrolyte's 200–500 K, argon's 84 K): {hint}")

@@ -11,6 +11,9 @@ from ase_electrolyte.units import warn_implausible
 @pytest.mark.parametrize("kwargs,match", [
     ({"temperature_K": 25.0}, "is it in °C"),
     ({"temperature_K": [298.0, 25.0]}, "is it in °C"),
+    # far above the range °C cannot be the slip (1e5 °C is hotter still)
+    ({"temperature_K": 1e5}, "is it a typo or in another unit"),
+    ({"temperature_K": [298.0, 3000.0]}, "is it a typo or in another unit"),
     ({"pressure_bar": 101325.0}, "is it in Pa"),
     # 1 attosecond is no MD step but 1 fs written in ps (it ran 1000 times more steps silently)
     ({"timestep_fs": 1e-3}, "is it in ps"),
@@ -30,6 +33,13 @@ def test_implausible_values_warn_and_name_the_likely_unit(kwargs, match):
         assert not caught
     else:
         assert len(caught) == 1 and match in str(caught[0].message)
+
+
+def test_a_hot_temperature_is_not_asked_about_celsius():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_implausible(temperature_K=1e5)
+    assert len(caught) == 1 and "°C" not in str(caught[0].message)
 
 
 @pytest.mark.parametrize("kwargs", [
