@@ -295,7 +295,7 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     """
     from ase.units import bar, kB
 
-    from mda_electrolyte.correlation import MAX_TIME_PS
+    from mda_electrolyte.correlation import check_frame_spacing
     from mda_electrolyte.density import MIN_EFFECTIVE_SAMPLES
     from mda_electrolyte.observables import is_h5md_path, read_observable
     from mda_electrolyte.uncertainty import (
@@ -315,7 +315,9 @@ def compressibility_from_fluctuations(source, temperature_K, *, dt=None):
     # 1e308 K gave κ = 0 ± 0 1/bar, 'valid' (k_B T in the denominator)
     temperature_K = check_number("temperature_K", temperature_K, above=0,
                                  maximum=MAX_TEMPERATURE_K)
-    dt = check_number("dt (ps)", dt, above=0, maximum=MAX_TIME_PS, allow_none=True)
+    # the transport analyses' and Density's frame-spacing rule: 1e-15 (1 fs in s) was accepted
+    # and the reported start of equilibration came out in seconds labelled ps
+    dt = None if dt is None else check_frame_spacing(dt)
     if is_h5md_path(source):
         volumes = np.asarray(read_observable(source, "volume", required=True)["value"],
                              dtype=np.float64)
