@@ -1336,6 +1336,13 @@ _FRAME_CORRELATION = 0.5
 #: Lennard-Jones copper (Heinz et al. 2008) on EMT frames rattled by 0.3 Å gave forces
 #: 0.015-0.035 × the labels' (Hartree/bohr is 0.019 ×) at correlation 0.81-0.87.
 _UNIT_CORRELATION = 0.9
+#: A whole set's forces are read as another unit only where they follow the base model's to
+#: this correlation: a unit is one factor and leaves the correlation of a model that describes
+#: the data (Morse copper on EMT labels 0.98-1.0; the tiny SevenNet copper at the rattle it was
+#: trained on 0.99-1.0), where a Lennard-Jones copper (Heinz et al. 2008) on EMT frames
+#: rattled by 0.3 Å, 20 × too stiff there, gave 0.0579 × (read as Rydberg/bohr) at 0.91 and
+#: 0.78-0.95 over other sets: its own error, and consistent labels were refused.
+_FORCE_UNIT_CORRELATION = 0.97
 #: ... and a unit factor must bring the label-to-model factor this many times closer to 1
 #: (in log) than it was: kcal/mol (×23) explains a factor of 15-35, not one of 5.
 _UNIT_EXPLAINS = 3.0
@@ -1346,7 +1353,23 @@ _UNIT_EXPLAINS = 3.0
 _UNIT_MATCH = 2.0
 
 
-def _unit_reading(scale, corr, readings):
+def _set_force_factor(frames, forces, judged=None):
+    """(least-squares factor, correlation) of the label forces on the model's over the frames
+    ``judged`` (default all) as one fit; ``(None, None)`` where the model's forces are zero."""
+    judged = range(len(frames)) if judged is None else judged
+    dot = norm = l2 = 0.0
+    for k in judged:
+        label = np.asarray(frames[k].calc.results["forces"], dtype=np.float64)
+        model = np.asarray(forces[k], dtype=np.float64)
+        dot += float(np.sum(label * model))
+        norm += float(np.sum(model * model))
+        l2 += float(np.sum(label * label))
+    if norm == 0.0 or l2 == 0.0:
+        return None, None
+    return dot / norm, dot / np.sqrt(norm * l2)
+
+
+def _unit_reading(scale, corr, readings, min_corr=_UNIT_CORRELATION):
     """The (name, factor) of the unit reading that explains a label-to-model factor ``scale``
     much better than the base model's own error does, or ``None``.
 
@@ -1357,7 +1380,7 @@ def _unit_reading(scale, corr, readings):
     :data:`_UNIT_EXPLAINS` times closer to 1 in log, and within ×:data:`_UNIT_MATCH`.
     """
     lo, hi = _FORCE_SCALE_RANGE
-    if not corr >= _UNIT_CORRELATION or not scale > 0:
+    if not corr >= min_corr or not scale > 0:
         return None
     far = [(abs(np.log(scale / f)), name, f) for name, f in readings.items()
            if not lo < f < hi]
@@ -1424,7 +1447,8 @@ def _energy_odd(frames, energies, k):
     return abs(dev[k]) > max(_MODEL_FAILS_SIGMAS * spread, _MODEL_FAILS_ENERGY)
 
 
-def _check_force_scale(frames, forces, what="training data", warn=True, energies=None):
+def _check_force_scale(frames, forces, what="training data", warn=True, energies=None,
+                       name_frames=True):
     r"""Raise if force labels are a unit factor away from the base model's forces, over the
     set or in single frames.
 
@@ -1460,6 +1484,9 @@ def _check_force_scale(frames, forces, what="training data", warn=True, energies
         The base model's energy of each frame, eV: a frame whose force factor is odd and
         whose energy is off the others' offset from the model too (:func:`_energy_odd`) is
         one the model fails on, not named as another force unit.
+    name_frames : bool
+        Judge single frames (False: the set alone, as finetune's early look at its first 4
+        frames does; its single frames are judged among all frames after).
 
     Returns
     -------
@@ -1472,11 +1499,14 @@ def _check_force_scale(frames, forces, what="training data", warn=True, energies
         return
     # single frames first: one frame of kcal/mol/Å among four takes the set out of range too,
     # and is named rather than the set
-    one_by_one = [(k, s) for k, s, c in judged if c >= _FRAME_CORRELATION and s > 0]
+    # ... on frames whose forces the model follows as a unit leaves them (see
+    # _FORCE_UNIT_CORRELATION): a Lennard-Jones copper on EMT atoms pressed together gave
+    # 0.0216 × on such a frame (correlation 0.8) where the others gave 0.0558 ×, read as eV/bohr
+    one_by_one = [(k, s) for k, s, c in judged if c >= _FORCE_UNIT_CORRELATION and s > 0]
     logs = np.log([s for _, s in one_by_one])
     odd = []
     for i, (k, s) in enumerate(one_by_one):
-        if len(one_by_one) < 3:
+        if len(one_by_one) < 3 or not name_frames:
             break
         # a poor base model's factor differs between kinds of frame (Morse against EMT
         # copper: 0.64-0.9 over the rattled 4-atom cells of one set): a frame is odd beyond
@@ -1507,21 +1537,14 @@ def _check_force_scale(frames, forces, what="training data", warn=True, energies
             "forces to eV/Å (check_units=False skips this check)"
         )
     lo, hi = _FORCE_SCALE_RANGE
-    # the set, weighted as one least-squares fit over all its judged frames
-    dot = sum(float(np.sum(frames[k].calc.results["forces"] * np.asarray(forces[k])))
-              for k, _, _ in judged)
-    norm = sum(float(np.sum(np.asarray(forces[k]) ** 2)) for k, _, _ in judged)
-    l2 = sum(float(np.sum(np.asarray(frames[k].calc.results["forces"]) ** 2))
-             for k, _, _ in judged)
-    scale = dot / norm
-    corr = dot / np.sqrt(norm * l2)
+    scale, corr = _set_force_factor(frames, forces, [k for k, _, _ in judged])
     # eV/bohr (0.53 ×) is not refused for a whole set: a Morse copper (Girifalco and Weizer
     # 1959) as the base of EMT labels gives 0.53-0.57 at correlation 0.99 (4-13 frames
     # rattled by 0.05-0.2 Å); _check_work finds it from the labels alone. A factor out of
     # range that no unit explains, or labels the model does not follow, is the base model's
     # failure (a Lennard-Jones copper gives 0.1-0.45 at correlation 0.99 on frames rattled
     # by 0.15-0.2 Å), not a unit's.
-    reading = _unit_reading(scale, corr, _FORCE_READINGS)
+    reading = _unit_reading(scale, corr, _FORCE_READINGS, _FORCE_UNIT_CORRELATION)
     if reading is not None:
         guess = _readings_guess([(abs(np.log(scale / f)), name)
                                  for name, f in _FORCE_READINGS.items()])
@@ -1543,7 +1566,43 @@ _ODD_ENERGY = 0.5
 _ODD_ENERGY_SIGMAS = 10.0
 
 
-def _check_energy_frames(frames, energies, what="training data"):
+def _force_odd(frames, forces, k):
+    """Whether the base model's forces on frame ``k`` are off the label-to-model factor of
+    the other frames (beyond ×:data:`_ODD_RATIO` and :data:`_ODD_SPREADS` robust standard
+    deviations of theirs), or follow them less than a unit leaves them (correlation below
+    :data:`_FORCE_UNIT_CORRELATION`; a Lennard-Jones copper 167 eV/atom off on EMT atoms
+    pressed together: 0.84-0.89): a frame where the model itself fails, which is off in energy
+    too. False where fewer than 3 other frames can be compared."""
+    ratios = _force_ratios(frames, forces)
+    if ratios[k] is None or ratios[k][1] < _FORCE_UNIT_CORRELATION or ratios[k][0] <= 0:
+        return True
+    others = np.log([r[0] for j, r in enumerate(ratios)
+                     if j != k and r is not None and r[1] >= _FRAME_CORRELATION and r[0] > 0])
+    if others.size < 3:
+        return False
+    centre = float(np.median(others))
+    spread = 1.4826 * float(np.median(np.abs(others - centre)))
+    return abs(np.log(ratios[k][0]) - centre) > max(np.log(_ODD_RATIO), _ODD_SPREADS * spread)
+
+
+def _energy_follows_work(frames, k):
+    """Whether frame ``k``'s energy label differs from a neighbour's (consecutive frames of
+    the same atoms and cell) by the work of their force labels within ×:data:`_ODD_PAIR_FACTOR`
+    (the anharmonic spread of single pairs): an energy alone in another unit breaks that on
+    every pair (Hartree: by ×19 and more on copper 3 eV/atom below its reference)."""
+    for ka, kb, step in _consecutive_pairs(frames):
+        if k not in (ka, kb):
+            continue
+        a, b = frames[ka], frames[kb]
+        work = -0.5 * float(np.sum((a.calc.results["forces"] + b.calc.results["forces"]) * step))
+        d_energy = float(b.calc.results["energy"] - a.calc.results["energy"])
+        if work != 0.0 and d_energy / work > 0 and abs(np.log(d_energy / work)) < np.log(
+                _ODD_PAIR_FACTOR):
+            return True
+    return False
+
+
+def _check_energy_frames(frames, energies, what="training data", forces=None):
     r"""Raise naming the frames whose energy label alone is in another unit or per atom.
 
     The offsets allowed between labels :math:`L` and the base model's energies :math:`M`
@@ -1553,7 +1612,13 @@ def _check_energy_frames(frames, energies, what="training data"):
     first (at most a quarter of the frames), and the fit repeated. A frame set aside is
     named when its label read in another unit or per atom (:func:`_energy_readings`) lands
     within a fifth of its distance (and three times the scatter) of the fit. Needs two frames
-    more than the fit has parameters.
+    more than the fit has parameters. With the base model's ``forces`` (eV/Å), a frame whose
+    force labels the model misses as well (:func:`_force_odd`) is not named: an energy label
+    alone in another unit leaves the forces as the model gives them, while a base model that
+    fails on a frame (a Lennard-Jones copper on EMT atoms pressed together, 1-36 eV/atom off)
+    is off in both, and its energy then read as Hartree by chance. Nor is a frame whose energy
+    label follows the work of the force labels to a neighbour in the same cell
+    (:func:`_energy_follows_work`): its energy is in its forces' unit.
     """
     elements = sorted({int(z) for a in frames for z in a.numbers})
     x = np.array([[1.0] + [float(np.count_nonzero(a.numbers == z)) for z in elements]
@@ -1593,7 +1658,9 @@ def _check_energy_frames(frames, energies, what="training data"):
         fitted = float(x[k] @ w)
         best = min((abs(labels[k] / f - energies[k] - fitted) / n[k], name, f)
                    for name, f in _energy_readings(len(frames[k])))
-        if best[0] < min(0.2 * abs(dev[k]), max(3.0 * scatter, 0.05)):
+        if (best[0] < min(0.2 * abs(dev[k]), max(3.0 * scatter, 0.05))
+                and not _energy_follows_work(frames, int(k))
+                and (forces is None or not _force_odd(frames, forces, int(k)))):
             odd.append((int(k), best[1], float(dev[k])))
     if odd:
         listed = "; ".join(f"frame {k}: {d:+.3g} eV/atom (read as {name}?)"
@@ -1659,7 +1726,7 @@ def _energy_readings(n_atoms):
     return readings
 
 
-def _check_energy_scale(frames, energies, what="training data", warn=True):
+def _check_energy_scale(frames, energies, what="training data", warn=True, forces=None):
     r"""Raise if the energy labels read as another unit, or per atom, against the base model.
 
     A constant offset from the base model's energies is normal (another code, another
@@ -1680,7 +1747,13 @@ def _check_energy_scale(frames, energies, what="training data", warn=True):
       where the two correlate by at least :data:`_UNIT_CORRELATION`, the unit brings the
       factor three times closer to 1 (in log), and the model's energies spread by at least
       5 meV/atom: offsets cancel in differences, so this finds unit errors under any offset
-      (all-electron energies in Hartree).
+      (all-electron energies in Hartree); not where the force labels (``forces`` given)
+      follow the model's (correlation at least 0.5) by a factor outside [1/4, 4] too: energies
+      alone in another unit leave the forces at the model's scale, and a base model as far off
+      in both (a Lennard-Jones copper 20 × too stiff on EMT labels: energy differences
+      0.045 ×, read as Hartree, forces 0.058 ×) does not describe the data. Both in one unit
+      system (Hartree and Hartree/bohr) is found by the force check first
+      (:func:`_check_force_scale`) where the forces follow the model closely.
 
     Differences that follow the model's little (correlation below 0.5) or by a factor
     outside [1/4, 4] that no unit explains are the base model's failure on these data (the
@@ -1696,6 +1769,8 @@ def _check_energy_scale(frames, energies, what="training data", warn=True):
         Name of the data set, for messages.
     warn : bool
         Warn of a base model that does not describe the labels (else only return the note).
+    forces : sequence of array_like, shape (n_atoms, 3), optional
+        The base model's forces on each frame, eV/Å (see above).
 
     Returns
     -------
@@ -1744,6 +1819,12 @@ def _check_energy_scale(frames, energies, what="training data", warn=True):
     if scale is None:
         return None
     reading = _unit_reading(scale, corr, ENERGY_UNIT_FACTORS)
+    lo, hi = _FORCE_SCALE_RANGE
+    if reading is not None and forces is not None:
+        force_scale, force_corr = _set_force_factor(frames, forces)
+        if (force_scale is not None and force_corr >= _FRAME_CORRELATION
+                and not lo < force_scale < hi):
+            reading = None
     if reading is not None:
         # the base model's differences are themselves off by tens of percent: every reading
         # within ×1.5 is named (Hartree and Rydberg differ by ×2), the nearest first
@@ -1756,7 +1837,6 @@ def _check_energy_scale(frames, energies, what="training data", warn=True):
             f"(an offset cancels){guess}: convert the energies to eV (check_units=False skips "
             "this check)"
         )
-    lo, hi = _FORCE_SCALE_RANGE
     if corr < _FRAME_CORRELATION or not lo < scale < hi:
         return _mismatch_note(what, "energy difference", scale, corr, len(compared), warn)
     return None
@@ -2991,10 +3071,12 @@ def finetune(
         energy differences of consecutive frames of one cell against the work of the forces,
         with the base model's trapezoid error allowed for (:func:`_check_model_work`). A
         whole set is refused only where its labels follow
-        the base model's (correlation at least 0.9) and a unit factor explains their ratio
-        (:func:`_unit_reading`); a base model that does not describe the data (labels 5 ×
-        its forces, or uncorrelated with them) is no unit: warned about (UserWarning,
-        naming the factor and correlation) and noted in the result. A constant offset from
+        the base model's (correlation at least 0.97 for forces, 0.9 for energy differences)
+        and a unit factor explains their ratio (:func:`_unit_reading`), energies alone only
+        where the forces are not as far off the model; a base model that does not describe
+        the data (labels 5 × its forces, or uncorrelated with them, or 20 × off in both) is no
+        unit: warned about (UserWarning, naming the factor and correlation) and noted in the
+        result. A constant offset from
         the base model's energies (per frame, per atom or both) is allowed. The base
         model's energies of all frames are
         computed anyway for the learning curve's epoch 0. Refuse validation energy labels
@@ -3129,8 +3211,12 @@ def finetune(
         predicted = _predict(base_calc, train_frames[:4])
         if check_units:
             # its note, if any, comes from the check of every frame below
+            # the set alone: against the median of 3 others a poor base model's own
+            # frame-to-frame scale reads as a unit (the tiny SevenNet copper on EMT frames
+            # rattled by 0.1 Å: 0.989 × on one frame, 1.62-2.34 × on the others, read as
+            # eV/bohr in 4 of 60 consistent sets that the check of all frames passed)
             _check_force_scale(train_frames[:4], [p["forces"] for p in predicted], warn=False,
-                               energies=[p["energy"] for p in predicted])
+                               energies=[p["energy"] for p in predicted], name_frames=False)
         # every frame once: the unit checks and the epoch-0 errors of the learning curve
         predicted += _predict(base_calc, train_frames[4:])
         valid_predicted = _predict(base_calc, valid_frames) if valid_frames else None
@@ -3145,16 +3231,19 @@ def finetune(
                 _check_model_work(frames, pred, name)
             stress_unchecked = _stress_unchecked(train_frames, predicted, stress_weight)
             mismatch_notes.append(
-                _check_energy_scale(train_frames, [p["energy"] for p in predicted]))
+                _check_energy_scale(train_frames, [p["energy"] for p in predicted],
+                                    forces=[p["forces"] for p in predicted]))
             if valid_frames:
                 mismatch_notes.append(_check_energy_scale(
-                    valid_frames, [p["energy"] for p in valid_predicted], "validation data"))
+                    valid_frames, [p["energy"] for p in valid_predicted], "validation data",
+                    forces=[p["forces"] for p in valid_predicted]))
             # single frames of another unit among consistent ones (the checks above judge
             # the set, and the base model's own scale and offsets cancel here)
             for frames, pred, name in ((train_frames, predicted, "training data"),
                                        (valid_frames, valid_predicted, "validation data")):
                 if frames:
-                    _check_energy_frames(frames, [p["energy"] for p in pred], name)
+                    _check_energy_frames(frames, [p["energy"] for p in pred], name,
+                                         forces=[p["forces"] for p in pred])
                     _check_stress_frames(frames, [p.get("stress") for p in pred], name)
             if valid_frames:
                 offset_note = _check_label_offsets(
