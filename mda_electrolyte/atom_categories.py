@@ -21,6 +21,8 @@ electrolytes into 19 categories to see which atoms a model softens:
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from ase.data import chemical_symbols
 
@@ -72,10 +74,11 @@ def element_symbols(elements):
     return read[inverse.reshape(-1)]
 
 
-def _written_case_hint(atoms):
+def _written_case_hint(atoms, selection=None):
     """A hint for a selection that matched nothing where the topology writes its elements in
     another case ('LI': MDAnalysis' selections match the case written, so ``"element Li"``
-    selects none of them); ``""`` where it writes them as symbols."""
+    selects none of them), or where ``selection`` types in another case an element the
+    topology writes (``"element LI"`` of a topology's 'Li'); ``""`` where neither."""
     written = getattr(atoms, "elements", None)
     if written is None or not len(written):
         return ""
@@ -83,11 +86,27 @@ def _written_case_hint(atoms):
     read = element_symbols(written)
     other = [str(w) for w, r in zip(written, read, strict=True) if w != r and r in _SYMBOLS]
     if not other:
-        return ""
+        return _typed_case_hint(written, selection)
     return (f"; the topology writes elements {other[:4]} in another case, which MDAnalysis' "
             f"selections match as written (select 'element {other[0]}'), or set them with "
             "universe.add_TopologyAttr('elements', element_symbols(universe.atoms.elements)) "
             "(mda_electrolyte.atom_categories.element_symbols)")
+
+
+def _typed_case_hint(written, selection):
+    """The hint of :func:`_written_case_hint` for a topology that writes its elements as
+    symbols and a ``selection`` that types one of them in another case, or ``""``."""
+    if not isinstance(selection, str):
+        return ""
+    present = set(written)
+    for word in selection.replace("(", " ").replace(")", " ").split():
+        # the element the word names, as the topology writes it
+        same = [str(w) for w in written if w.lower() == word.lower()]
+        if same and word not in present:
+            fixed = re.sub(rf"\b{re.escape(word)}\b", same[0], selection)
+            return (f"; the topology writes element {same[0]!r}, not {word!r}, and "
+                    f"MDAnalysis' selections match the case written (select {fixed!r})")
+    return ""
 
 
 def _neighbour_name(symbols):

@@ -41,6 +41,7 @@ from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.estimate import METHODS, Estimate, mark_not_valid, propagated_dof
 from ase_electrolyte.neighbour_pairs import pairs_within
 from ase_electrolyte.option_words import choice_word
+from mda_electrolyte import frame_estimates as _frame_estimates
 from mda_electrolyte.analysis_base import (
     BOX_ROUNDING,
     FrameAnalysis,
@@ -57,7 +58,7 @@ from mda_electrolyte.analysis_base import (
     trajectory_boxes,
 )
 from mda_electrolyte.atom_categories import _written_case_hint, element_symbols
-from mda_electrolyte.frame_estimates import MIN_FRAMES, MIN_IONS, _n_blocks
+from mda_electrolyte.frame_estimates import _n_blocks
 from mda_electrolyte.molecules import molecule_ids
 from mda_electrolyte.pair_histogram import pair_histogram_kernel
 from mda_electrolyte.plotting import count_argument, draws_user_text
@@ -798,12 +799,6 @@ class IntraInterRDF(FrameAnalysis):
         # they overlap: the kernel and _bin_index correct against these edges)
         lower = r_min - width * np.arange(self._n_lower, 0, -1)
         self._count_edges = np.concatenate([np.maximum(lower, 0.0), self._edges])
-        # the counted bins wholly closer than MIN_PAIR_DISTANCE, and the slot of the pairs
-        # below them where they start that close: the overlapping atoms' pairs, which the
-        # first-minimum search leaves out (_without_overlaps empties the same bins)
-        self._n_close = int(np.searchsorted(self._count_edges[1:],
-                                            MIN_PAIR_DISTANCE * (1.0 + 1e-12), side="right"))
-        self._close_slot = bool(self._count_edges[0] <= MIN_PAIR_DISTANCE)
         # the first minima are searched after the pass: bins it cannot smooth refused now
         check_smoothable(self._edges)
         # unordered class pairs (c1 <= c2)
@@ -877,7 +872,7 @@ class IntraInterRDF(FrameAnalysis):
                            if chosen.n_atoms else "")
                 raise ValueError(
                     f"IntraInterRDF: selection {sel!r} matches no atom of the atomgroup{outside}"
-                    f"{_written_case_hint(atomgroup) if 'element' in sel else ''}")
+                    f"{_written_case_hint(atomgroup, sel) if 'element' in sel else ''}")
             columns.append(column)
         membership = np.stack(columns, axis=1)
         index = {s: k for k, s in enumerate(selections)}
@@ -889,7 +884,8 @@ class IntraInterRDF(FrameAnalysis):
         # blocks, and their sums are the serial run's
         indexed_frames = np.asarray(indexed_frames)
         n_run = getattr(self, "n_frames", None) or len(indexed_frames)
-        n_blocks = _n_blocks(n_run) if n_run >= MIN_FRAMES else 1
+        n_blocks = _n_blocks(n_run) if n_run >= getattr(
+            self, "_block_min_frames", _frame_estimates.MIN_FRAMES) else 1
         self._n_blocks = n_blocks
         # segments nest in blocks (a whole number per block): the blocks are their sums
         per_histogram = 8 * self._n_cls**2 * 2 * (self._n_count + 1)
@@ -1001,6 +997,17 @@ class IntraInterRDF(FrameAnalysis):
         frames = _selected_frame_indices(self._sliced_trajectory)
         _check_boxes_before_pass(self._trajectory, frames,
                                 self._range[1], "IntraInterRDF", self._box_refusal)
+        # the module's bounds read at run time in the calling process, which concludes with
+        # them (a dask worker is a fresh interpreter that sees the module's defaults): one
+        # value per run whatever the user set, not one at import or construction
+        self._block_min_frames = _frame_estimates.MIN_FRAMES
+        self._min_ions = _frame_estimates.MIN_IONS
+        # the counted bins wholly closer than MIN_PAIR_DISTANCE, and the slot of the pairs
+        # below them where they start that close: the overlapping atoms' pairs, which the
+        # first-minimum search leaves out (_without_overlaps empties the same bins)
+        self._n_close = int(np.searchsorted(self._count_edges[1:],
+                                            MIN_PAIR_DISTANCE * (1.0 + 1e-12), side="right"))
+        self._close_slot = bool(self._count_edges[0] <= MIN_PAIR_DISTANCE)
 
     def _close_counts(self, counts):
         """Pairs closer than :data:`MIN_PAIR_DISTANCE` per pair key in the flat histogram
@@ -1083,7 +1090,7 @@ class IntraInterRDF(FrameAnalysis):
         self.results.bins = 0.5 * (edges[:-1] + edges[1:])
         self.results.pairs = list(self._keys)
         # as _compute numbers them (a parallel run's workers did, not this object)
-        n_blocks = _n_blocks(self.n_frames) if self.n_frames >= MIN_FRAMES else 1
+        n_blocks = _n_blocks(self.n_frames) if self.n_frames >= self._block_min_frames else 1
         for name in ("counts", "volume", "frames"):
             segments = self.results[f"{name}_segments"]
             self.results[f"{name}_blocks"] = segments.reshape(
@@ -1244,7 +1251,8 @@ class IntraInterRDF(FrameAnalysis):
         if method is None:
             return Estimate.invalid(
                 value, math.nan, "1", METHODS["none"],
-                f"too few frames: {self.n_frames} (a block error needs at least {MIN_FRAMES})",
+                f"too few frames: {self.n_frames} (a block error needs at least "
+                f"{self._block_min_frames})",
                 n_samples=self.n_frames)
         blocks = self._block_counts[:, p].sum(axis=1)
         per_block = np.cumsum(blocks, axis=-1) / (
@@ -1269,7 +1277,7 @@ class IntraInterRDF(FrameAnalysis):
         # the coordination number of one Li+ valid beside them
         short = self._too_short(p) + ((
             f"too few reference atoms: {int(self._n_a[p])} (a first-shell count needs at "
-            f"least {MIN_IONS} to average over)",) if self._n_a[p] < MIN_IONS else ())
+            f"least {self._min_ions} to average over)",) if self._n_a[p] < self._min_ions else ())
         # where repeated runs put the cutoff, not the wider reach of a flat trough's minimum
         # (mda_electrolyte.solvation.cutoff_cn_errors)
         delta = cutoff.stderr if spread is None else spread
@@ -1331,7 +1339,7 @@ class IntraInterRDF(FrameAnalysis):
         reasons = []
         if method is None:
             reasons.append(f"too few frames: {self.n_frames} (a block error of g(r) needs at "
-                           f"least {MIN_FRAMES})")
+                           f"least {self._block_min_frames})")
         if not np.any(total):
             reasons.append("no pairs counted in the range: g(r) is zero everywhere")
         if reasons:
@@ -1398,7 +1406,7 @@ class IntraInterRDF(FrameAnalysis):
         them. A g(r) without a peak (an ideal gas's) is no invalid curve."""
         if self.results.counts_blocks.shape[0] < 2:
             notes = (f"too few frames: {self.n_frames} (a block error of g(r) needs at least "
-                     f"{MIN_FRAMES})",)
+                     f"{self._block_min_frames})",)
         else:
             notes = self._too_short(self.results.pairs.index(key))
         if not notes:

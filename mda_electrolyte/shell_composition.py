@@ -29,6 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ase_electrolyte.atoms_checks import check_number
 from ase_electrolyte.option_words import choice_word
+from ase_electrolyte.units import slip_advice
 from mda_electrolyte.shell_table import OC, OE
 
 #: Shortest shell cutoff taken, Å: no cation–ligand contact is shorter (Li–O about 1.9–2.1 Å,
@@ -42,10 +43,18 @@ def check_shell_cutoff(name, value):
     coordination number 0 and 100 % SSIP, as if measured)."""
     value = check_number(f"cutoffs[{name!r}] (Å)", value, above=0)
     if value < MIN_SHELL_CUTOFF:
-        raise ValueError(
-            f"cutoff of {name!r} = {value:g} Å is shorter than any cation–ligand contact "
-            f"(below {MIN_SHELL_CUTOFF:g} Å; Li–O is about 2 Å): is it in nm (1 nm = 10 Å)?")
+        raise ValueError(_too_short(f"cutoff of {name!r} =", value))
     return value
+
+
+def _too_short(what, value, why=""):
+    """The refusal of a length in Å below :data:`MIN_SHELL_CUTOFF` where a shell is to be
+    counted or searched (``what``, e.g. ``"max_cutoff ="``, then the value; ``why`` after it),
+    with the unit that brings it in (:func:`~ase_electrolyte.units.slip_advice`: ``0.26`` is
+    told ``0.26 nm = 2.6 Å``)."""
+    slip = slip_advice(value, "Å", lambda length: length >= MIN_SHELL_CUTOFF)
+    return (f"{what} {value:g} Å is shorter than any cation–ligand contact (below "
+            f"{MIN_SHELL_CUTOFF:g} Å; Li–O is about 2 Å){why}{slip}")
 
 __all__ = ["ShellMembers", "ShellMolecules", "shell_members", "shell_molecules",
            "molecule_counts", "shell_classes", "shell_tallies", "label_text", "network_sizes",

@@ -46,7 +46,9 @@ from MDAnalysis.lib.distances import minimize_vectors
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from ase_electrolyte.estimate import mark_not_valid
-from ase_electrolyte.option_words import choice_word
+from ase_electrolyte.option_words import choice_word, close_option
+from mda_electrolyte import rdf as _rdf
+from mda_electrolyte import shell_composition as _shell_composition
 from mda_electrolyte.analysis_base import (
     BOX_ROUNDING,
     FrameAnalysis,
@@ -65,8 +67,6 @@ from mda_electrolyte.molecules import check_one_molecule_per_residue
 from mda_electrolyte.plotting import count_argument, draws_user_text, estimate_bars, note_empty
 from mda_electrolyte.rdf import (
     _MAX_CLOSE_FRAMES,
-    CATION_ELEMENTS,
-    MIN_PAIR_DISTANCE,
     _check_boxes_before_pass,
     _describe_close_pairs,
     _overlap_verdict,
@@ -142,6 +142,23 @@ def _check_bins(label, value, maximum=_MAX_BINS):
     return int(value)
 
 
+def _named_species(what, name, names):
+    """The one of the species ``names`` that ``name`` is, in any case and spacing as
+    :func:`~ase_electrolyte.option_words.choice_word` reads option words (``cutoffs={"ec":
+    2.6}`` for the solvent ``"EC"`` was refused while ``"EC"`` was not), or ValueError naming
+    the species known and a near one."""
+    names = [str(n) for n in names]
+    if name in names:
+        return name
+    try:
+        return choice_word(what, name, tuple(names))
+    except ValueError:
+        close = close_option(name, names, cutoff=0.6) if isinstance(name, str) else None
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ValueError(f"{what} names unknown species {name!r}{hint}; known: "
+                         f"{sorted(names)}") from None
+
+
 def _check_network_species(network_species, names):
     """The species that join cations into networks: all of ``names`` (``None``) or some."""
     if network_species is None:
@@ -149,12 +166,7 @@ def _check_network_species(network_species, names):
     if isinstance(network_species, str):
         raise TypeError(f"network_species must be a list of species names, not the string "
                         f"{network_species!r}")
-    network_species = list(network_species)
-    unknown = set(network_species) - set(names)
-    if unknown:
-        raise ValueError(f"network_species names unknown species {sorted(unknown)}; known: "
-                         f"{list(names)}")
-    return network_species
+    return [_named_species("network_species", name, names) for name in network_species]
 
 
 def _pairs_within(reference, configuration, radius, box):
@@ -663,13 +675,17 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
     r_min, r_max = rdf_range
     if cutoffs is not None and not isinstance(cutoffs, dict):
         raise TypeError(f"cutoffs must be a dict {{species name: cutoff in Å}}, not {cutoffs!r}")
-    for name, value in (cutoffs or {}).items():
-        if name not in species:
-            raise ValueError(f"cutoff given for unknown species {name!r}; known: {sorted(species)}")
+    known = {}
+    for key, value in (cutoffs or {}).items():
+        name = _named_species("a cutoff given", key, species)
+        if name in known:
+            raise ValueError(f"cutoffs names species {name!r} twice ({key!r} and another "
+                             "spelling); give it once")
         # 0.26 (nm) ran the whole pass to coordination number 0 and 100 % SSIP
         value = check_shell_cutoff(name, value)
         if not (r_min < value <= r_max):
             raise ValueError(f"cutoff of {name!r} = {value} Å is outside the RDF range {rdf_range}")
+        known[name] = value
     for name, group in species.items():
         oxygens = group[element_symbols(group.elements) == "O"]
         residue_size = np.bincount(universe.atoms.resindices)[oxygens.resindices]
@@ -693,6 +709,7 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
                 f"species {name!r}: {lonely.n_atoms} oxygen atoms (e.g. index {lonely[0].ix}) have "
                 "no bonds, so their carbonyl/ether type cannot be found; check the topology bonds"
             )
+    return known
 
 
 class SolvationShells(FrameAnalysis):
@@ -710,7 +727,9 @@ class SolvationShells(FrameAnalysis):
         Shell cutoff per species in Å (cation to any candidate atom of the species); an atom
         at the cutoff is inside. Distances are minimum-image, computed in double precision
         from the coordinates (as :class:`~mda_electrolyte.rdf.IntraInterRDF`'s) and compared
-        with the cutoff at the table's single precision. Species without one get the first
+        with the cutoff at the table's single precision. A key names its species in any case
+        and spacing (``"ec"`` for ``"EC"``); one no species is, or two that name one, are
+        refused. Species without one get the first
         minimum of the cation–species RDF
         (:func:`mda_electrolyte.shell_cutoffs.first_minimum`: smoothed, bin-count independent,
         with a depth test), or the preset of ``cutoff_convention="donor_atoms"``.
@@ -731,6 +750,8 @@ class SolvationShells(FrameAnalysis):
         Largest cutoff in Å an RDF first minimum may give (when some cutoffs are not given):
         the pass keeps the cation–atom pairs up to this distance (about 12 bytes each), and a
         first minimum beyond it raises. Memory, not accuracy: raise it for unusual shells.
+        Below 1 Å, the shortest cutoff a shell is given (a length in nm), it is refused before
+        the pass while a cutoff is to be found, as an ``rdf_range`` that ends there is.
     rdf_range : tuple of float
         Range of the cation–species RDFs in Å; given cutoffs must lie inside. A range that
         starts inside or after the first shell has no first minimum of its own (the pairs
@@ -781,8 +802,10 @@ class SolvationShells(FrameAnalysis):
         without ``results.table``, ``shells``, ``classes`` and ``shell_labels``, and a warning
         says so. Memory then stays bounded by the shells, not the pairs (0.8 MB at the peak
         for 400 and 800 frames of 8 Li⁺ where the table took 11-22 MB;
-        ``tests/test_struct27_shell_two_pass.py``); with every cutoff known the first pass
-        reads the frames only.
+        ``tests/test_struct27_shell_two_pass.py``). With every cutoff known there is no second
+        pass: the frames read to judge the table are reduced to their shells and the run goes
+        on as ``store_table=False``'s, reading each frame once (a run in several parts reads
+        the judged frames twice, as above).
     **kwargs
         Passed to :class:`~MDAnalysis.analysis.base.AnalysisBase` (e.g. ``verbose``).
 
@@ -970,8 +993,9 @@ class SolvationShells(FrameAnalysis):
                             f"{network_species!r}")
         # read once: building the bond group is the slowest step of the set-up
         bonds = bond_indices(cations.universe)
-        _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
-                      cutoff_convention, no_minimum, bonds)
+        # the cutoffs by the species' own names
+        cutoffs = _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
+                                cutoff_convention, no_minimum, bonds)
         if store_table is not None:
             try:
                 check_flag("store_table", store_table)
@@ -1057,6 +1081,16 @@ class SolvationShells(FrameAnalysis):
         if cutoff_convention == "donor_atoms":
             known.update({n: self._presets[n][1] for n in names if n not in known})
         self._rdf_needed = not set(known) >= set(names)
+        if self._rdf_needed:
+            # a search that ends short of any shell (a range or limit in nm) ran the whole pass
+            # to "no first minimum found within (0.0, 0.8) Å", as a given cutoff of 0.26 is
+            # refused before it
+            for what, end in (("rdf_range's end", self._rdf_range[1]),
+                              ("max_cutoff =", float(max_cutoff))):
+                if end < _shell_composition.MIN_SHELL_CUTOFF:
+                    raise ValueError(_shell_composition._too_short(
+                        what, end, ", so no first minimum can lie within it for "
+                        f"{sorted(set(names) - set(known))}"))
         if self._rdf_needed and self._rdf_nbins < 3:
             raise ValueError(
                 f"rdf_nbins = {self._rdf_nbins}: the cutoffs of "
@@ -1161,9 +1195,6 @@ class SolvationShells(FrameAnalysis):
     @names_errors
     def _single_frame(self):
         ts = self._ts
-        if self._dropping and not self._rdf_needed:
-            # every cutoff known: the second pass does all of this frame's work
-            return
         # a sheared cell as its equivalent of reduced tilts: the same distances, and the range
         # half the lattice allows (see analysis_base.reduced_box)
         box = self._reduced_box(ts.dimensions)
@@ -1200,7 +1231,7 @@ class SolvationShells(FrameAnalysis):
         pairs, dist = pairs[found], dist[found]
         cation = pairs[:, 0].astype(np.int32)
         atom = self._targets[pairs[:, 1]]
-        close = np.flatnonzero(dist < MIN_PAIR_DISTANCE)
+        close = np.flatnonzero(dist < self._min_pair_distance)
         if close.size:
             close_species = self._layout.atom_species[atom[close]]
             per_species = np.bincount(close_species[close_species >= 0],
@@ -1290,11 +1321,23 @@ class SolvationShells(FrameAnalysis):
         probe, budget, warning_bytes = self._table_limits
         if self._table_auto:
             if expected > budget:
+                self.results._dropped = per_frame / self._layout.n_cations
+                if not self._rdf_needed:
+                    # every cutoff known: the frames read so far are reduced to their shells
+                    # and the pass goes on as store_table=False's, read once
+                    table = self.results.pop("_rows").table(self._layout, self._radius,
+                                                            self._edges)
+                    self.results._summary = ShellSummaryBuilder(
+                        self._layout, self._angle_edges, self._edges, n_frames=self.n_frames)
+                    self.results._summary.add(summarize(
+                        table, shell_members(table, self._known_cutoffs), self._convention,
+                        self._network_species, self._angle_edges))
+                    self._store_table = False
+                    return
                 # the RDF counts go on over every frame; the shells are counted in a second
                 # pass once the cutoffs are known (_conclude)
                 self._dropping = True
                 self.results._rows = ShellTableBuilder()
-                self.results._dropped = per_frame / self._layout.n_cations
             return
         if expected <= warning_bytes:
             return
@@ -1327,17 +1370,34 @@ class SolvationShells(FrameAnalysis):
         # read here, in the calling process: a dask worker is a fresh interpreter (spawned)
         # that saw the module's values, not the ones the caller set
         self._table_limits = (_TABLE_PROBE_FRAMES, TABLE_BUDGET_BYTES, TABLE_WARNING_BYTES)
+        # rdf.MIN_PAIR_DISTANCE as the user set it, read once per run (it was copied at import:
+        # set to 0.3 Å, IntraInterRDF left pairs at 0.4 Å in its RDF and SolvationShells did
+        # not), and in this process for the same reason
+        self._min_pair_distance = _rdf.MIN_PAIR_DISTANCE
         self._table_decision = None
+        # a run that went streamed by the budget (_setup_computation_groups) keeps the
+        # default's choice for the next run()
+        if self._table_auto:
+            self._store_table = True
+        self._streamed_by_budget = 0
 
     def _setup_computation_groups(self, n_parts, start=None, stop=None, step=None,
                                   frames=None):
         groups = super()._setup_computation_groups(n_parts, start=start, stop=stop, step=step,
                                                    frames=frames)
         probe = self._table_limits[0]
+        # every cutoff known: a dropped table makes the run the streamed one (store_table=False)
+        # from its first frame, not a pass that reads every frame for nothing before a second
+        # pass reads them again (bn_fec, 10 frames: 94 frame reads where store_table=False
+        # took 47)
         if (self._table_auto and self._store_table and len(groups) > 1
                 and self.n_frames >= probe):
             first = np.concatenate([g[:, 1] for g in groups])[:probe]
             self._table_decision = self._probe_table(first)
+            if self._table_decision and not self._rdf_needed:
+                self._streamed_by_budget = self._table_decision
+                self._table_decision = None
+                self._store_table = False
         return groups
 
     def _probe_table(self, frames):
@@ -1351,12 +1411,13 @@ class SolvationShells(FrameAnalysis):
         ``results.table`` by the backend. The calling process judges the frames a run of one
         part does, once, before the parts are computed (those frames are read twice)."""
         # AnalysisBase's _compute sets the run's frames and times to the part's
-        kept = self.frames, self.times
+        # and a probe that judges the table too big goes on as the streamed run would
+        kept = self.frames, self.times, self._store_table, getattr(self, "_dropping", False)
         try:
             part = self._compute(np.column_stack([np.arange(len(frames)), frames]))
         finally:
-            self.frames, self.times = kept
-        return part.results._dropped if part._dropping else 0
+            self.frames, self.times, self._store_table, self._dropping = kept
+        return part.results._dropped
 
     def _reduced_box(self, box):
         """:func:`~mda_electrolyte.analysis_base.reduced_box` of ``box``, once per distinct box
@@ -1376,15 +1437,14 @@ class SolvationShells(FrameAnalysis):
                                                    self._convention, _in_place=True))
             return
         dropped = self.results.pop("_dropped")
+        # every cutoff known: a table dropped in the pass left the streamed run's summary
+        streamed_drop = self._streamed_by_budget or (0 if self._rdf_needed else dropped)
+        if not self._rdf_needed:
+            dropped = 0
         self._preset_pairs = self.results.pop("_preset_pairs")
         volume_sum = self.results.pop("_volume_sum")
         if dropped:
             self.results.pop("_rows")
-            if not self._rdf_needed:
-                # every cutoff known: the run is the streamed one (store_table=False)
-                self._warn_dropped(dropped)
-                self.results = self._second_pass(None, None, None).results
-                return
         half = self.results.pop("_half_width")
         # the parts' frames in frame order (a parallel run's parts end in any order)
         self._close_pairs = sorted(self.results.pop("_close_pairs", []),
@@ -1398,7 +1458,8 @@ class SolvationShells(FrameAnalysis):
             radii, rdfs, layout, shell_atoms = self._cutoffs(types.SimpleNamespace(
                 rdf_edges=self._edges, rdf_counts=self.results.pop("_rdf_counts"),
                 n_frames=self.n_frames, volumes=np.array([volume_sum / self.n_frames])))
-        elif self._store_table:
+        elif "_rows" in self.results:
+            # (a part in another process that went streamed told only by its results)
             table = self.results.pop("_rows").table(self._layout, self._radius, self._edges,
                                                     self.results.pop("_rdf_counts"))
             radii, rdfs, layout, shell_atoms = self._cutoffs(table)
@@ -1446,6 +1507,8 @@ class SolvationShells(FrameAnalysis):
                 entries, second._second_counts, n_shells, layout.anions)
             _with_share_errors(estimates, self.results.cutoff_share_errors)
         elif table is None:
+            if streamed_drop:
+                self._warn_dropped(streamed_drop)
             # streamed shells were given every cutoff: none carries an error of its own
             self.results.cutoff_cn_errors = {}
             self.results.cutoff_share_errors = {}
@@ -1568,7 +1631,7 @@ class SolvationShells(FrameAnalysis):
                 density = (np.count_nonzero(self._layout.atom_species == k)
                            / float(np.mean(table.volumes)))
                 chance = (table.n_frames * self._cations.n_atoms * density
-                          * 4.0 / 3.0 * np.pi * MIN_PAIR_DISTANCE**3)
+                          * 4.0 / 3.0 * np.pi * self._min_pair_distance**3)
                 self._judge_overlaps(
                     k, name,
                     None if found.cutoff is None else float(found.n_pairs or 0.0) + n_close,
@@ -1884,7 +1947,7 @@ def _report(universe, outdir, *, calculator=None, verbose=False):
     # are not analysed: the report says so
     others = Counter(element_of[r.atoms[0].ix] for r in universe.residues
                      if r.atoms.n_atoms == 1 and element_of[r.atoms[0].ix] != symbol
-                     and element_of[r.atoms[0].ix] in CATION_ELEMENTS)
+                     and element_of[r.atoms[0].ix] in _rdf.CATION_ELEMENTS)
     anions, solvents = {}, {}
     for residue in universe.residues:
         if residue.atoms.n_atoms == 1 and (element_of[residue.atoms[0].ix] == symbol
