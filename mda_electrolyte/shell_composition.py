@@ -28,7 +28,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ase_electrolyte.atoms_checks import check_number
-from ase_electrolyte.option_words import choice_word
+from ase_electrolyte.option_words import choice_word, close_option
 from ase_electrolyte.units import slip_advice
 from mda_electrolyte.shell_table import OC, OE
 
@@ -45,6 +45,40 @@ def check_shell_cutoff(name, value):
     if value < MIN_SHELL_CUTOFF:
         raise ValueError(_too_short(f"cutoff of {name!r} =", value))
     return value
+
+
+def _named_species(what, name, names):
+    """The one of the species ``names`` that ``name`` is, in any case and spacing as
+    :func:`~ase_electrolyte.option_words.choice_word` reads option words (``cutoffs={"ec":
+    2.6}`` for the solvent ``"EC"`` was refused while ``"EC"`` was not), or ValueError naming
+    the species known and a near one."""
+    names = [str(n) for n in names]
+    if name in names:
+        return name
+    try:
+        return choice_word(what, name, tuple(names))
+    except ValueError:
+        close = close_option(name, names, cutoff=0.6) if isinstance(name, str) else None
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise ValueError(f"{what} names unknown species {name!r}{hint}; known: "
+                         f"{sorted(names)}") from None
+
+
+def _species_keys(what, values, names):
+    """``values`` keyed by the species of ``names`` its keys name (:func:`_named_species`);
+    a key that names none is kept as it is, for the caller's own refusal, and two keys that
+    name one species are refused."""
+    keyed = {}
+    for key, value in values.items():
+        try:
+            name = _named_species(what, key, names)
+        except ValueError:
+            name = key
+        if name in keyed:
+            raise ValueError(f"{what} names species {name!r} twice ({key!r} and another "
+                             "spelling); give it once")
+        keyed[name] = value
+    return keyed
 
 
 def _too_short(what, value, why=""):
@@ -120,6 +154,9 @@ def shell_members(table, radii):
     layout = table.layout
     if not isinstance(radii, dict):
         raise TypeError(f"cutoffs must be a dict {{species name: cutoff in Å}}, not {radii!r}")
+    # a key that names a species in another case or spacing is that species, as
+    # SolvationShells reads its cutoffs
+    radii = _species_keys("cutoffs", radii, layout.species)
     missing = set(layout.species) - set(radii)
     if missing:
         raise ValueError(f"no cutoff for species {sorted(missing)}")

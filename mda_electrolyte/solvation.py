@@ -46,7 +46,7 @@ from MDAnalysis.lib.distances import minimize_vectors
 from ase_electrolyte.atomic_file import save_figure
 from ase_electrolyte.atoms_checks import FlagError, check_flag, check_number
 from ase_electrolyte.estimate import mark_not_valid
-from ase_electrolyte.option_words import choice_word, close_option
+from ase_electrolyte.option_words import choice_word
 from mda_electrolyte import rdf as _rdf
 from mda_electrolyte import shell_composition as _shell_composition
 from mda_electrolyte.analysis_base import (
@@ -78,6 +78,8 @@ from mda_electrolyte.shell_composition import (
     CLASSES,
     CONVENTIONS,
     ShellMolecules,
+    _named_species,
+    _species_keys,
     check_shell_cutoff,
     molecule_counts,
     shell_classes,
@@ -140,23 +142,6 @@ def _check_bins(label, value, maximum=_MAX_BINS):
             or not 1 <= value <= maximum):
         raise ValueError(f"{label} must be an integer from 1 to {maximum}, not {value!r}")
     return int(value)
-
-
-def _named_species(what, name, names):
-    """The one of the species ``names`` that ``name`` is, in any case and spacing as
-    :func:`~ase_electrolyte.option_words.choice_word` reads option words (``cutoffs={"ec":
-    2.6}`` for the solvent ``"EC"`` was refused while ``"EC"`` was not), or ValueError naming
-    the species known and a near one."""
-    names = [str(n) for n in names]
-    if name in names:
-        return name
-    try:
-        return choice_word(what, name, tuple(names))
-    except ValueError:
-        close = close_option(name, names, cutoff=0.6) if isinstance(name, str) else None
-        hint = f" (did you mean {close!r}?)" if close else ""
-        raise ValueError(f"{what} names unknown species {name!r}{hint}; known: "
-                         f"{sorted(names)}") from None
 
 
 def _check_network_species(network_species, names):
@@ -676,11 +661,9 @@ def _check_inputs(cations, anions, solvents, cutoffs, convention, rdf_range,
     if cutoffs is not None and not isinstance(cutoffs, dict):
         raise TypeError(f"cutoffs must be a dict {{species name: cutoff in Å}}, not {cutoffs!r}")
     known = {}
-    for key, value in (cutoffs or {}).items():
-        name = _named_species("a cutoff given", key, species)
-        if name in known:
-            raise ValueError(f"cutoffs names species {name!r} twice ({key!r} and another "
-                             "spelling); give it once")
+    for name, value in _species_keys("cutoffs", cutoffs or {}, species).items():
+        # refused with the species known and a near one
+        name = _named_species("a cutoff given", name, species)
         # 0.26 (nm) ran the whole pass to coordination number 0 and 100 % SSIP
         value = check_shell_cutoff(name, value)
         if not (r_min < value <= r_max):

@@ -4,7 +4,8 @@ Before: ``rdf_range=(0, 0.8)`` or ``max_cutoff=0.35`` (nm for Å) ran the whole 
 first minimum found ... within (0.0, 0.8) Å", where a given cutoff of 0.26 was refused at once
 with the nm advice (each now told the reading that brings it in, ``0.26 nm = 2.6 Å``, by
 units.slip_advice); ``cutoffs={"ec": 2.6}`` for the solvent ``"EC"`` was refused as an
-unknown species, and so was ``network_species=["pf6"]``.
+unknown species, and so were ``network_species=["pf6"]`` and
+``shell_results(table, {"ec": 2.6, ...})``.
 """
 
 import warnings
@@ -13,6 +14,7 @@ import pytest
 from test_solvation import build, groups
 
 from mda_electrolyte import SolvationShells
+from mda_electrolyte.solvation import shell_results
 
 CUTOFFS = {"EC": 2.6, "PF6": 2.6}
 
@@ -67,6 +69,10 @@ def test_species_names_in_any_case_are_the_species(universe):
     assert spelt.coordination_numbers == exact.coordination_numbers == {"EC": 3.5, "PF6": 0.5}
     assert spelt.fractions == exact.fractions
     assert spelt.network_sizes == exact.network_sizes
+    # and the table's own counting, as the shells are recounted with other cutoffs
+    again = shell_results(exact.table, {"Ec": 2.6, "PF6": 2.6}, network_species=["pf6"])
+    assert again["coordination_numbers"] == exact.coordination_numbers
+    assert again["fractions"] == exact.fractions
 
 
 @pytest.mark.parametrize("cutoffs,message", [
