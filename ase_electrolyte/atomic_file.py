@@ -332,13 +332,21 @@ def write_json_atomic(path, data, **dumps_options):
     """Serialise ``data`` with :func:`json.dumps`, then write it through :func:`atomic_path`.
 
     The serialisation runs first: data that cannot be serialised, or that hold a NaN or
-    infinite number (not JSON), raise before any file is touched.
+    infinite number (not JSON), raise before any file is touched, naming the file and the key.
+
+    What NumPy, :mod:`pathlib` and the packages' analyses put in a summary is written as
+    JSON reads it back: a NumPy number as the Python number it holds, an array as (nested)
+    lists, a path as its text, an :class:`~ase_electrolyte.estimate.Estimate` as its
+    :meth:`~ase_electrolyte.estimate.Estimate.to_dict` (value, error and verdict: never its
+    bare value), a tuple or set as a list (a set sorted), and NumPy numbers or paths as keys as
+    text. Anything else goes to ``default`` if one is given.
 
     Parameters
     ----------
     path : str or os.PathLike
     data : object
-        JSON-serialisable (with ``default`` among ``dumps_options`` if needed).
+        JSON-serialisable, or made of the types above (with ``default`` among
+        ``dumps_options`` for others).
     **dumps_options
         Passed to :func:`json.dumps` (``indent``, ``default``, ``sort_keys``, ...).
 
@@ -346,18 +354,114 @@ def write_json_atomic(path, data, **dumps_options):
     -------
     pathlib.Path
         The file written.
+
+    Raises
+    ------
+    TypeError
+        A value (or key) of a type JSON cannot hold and ``default`` does not convert; the file
+        and the key path (``a.b[2]``) are named, and the file is unchanged.
+    ValueError
+        A NaN or infinite number outside an Estimate (JSON has none; named as above), or data
+        that contain themselves.
     """
     # NaN and inf are no JSON (json.dumps would write the bare tokens NaN/Infinity that strict
     # readers reject); a number that is not one belongs in an invalid Estimate, which writes
     # null, so a bare one is a defect upstream: refused before the file is touched
     dumps_options.setdefault("allow_nan", False)
+    default = dumps_options.pop("default", None)
+    # converted up front rather than through json's ``default`` hook: the hook is not called
+    # for keys, and its TypeError names neither the file nor where in the data the value sits
+    plain = _json_ready(data, "", default, path, set())
     try:
-        text = json.dumps(data, **dumps_options)
+        text = json.dumps(plain, **dumps_options)
     except ValueError as err:
-        where = _first_non_finite(data)
+        where = _first_non_finite(plain)
         raise ValueError(f"{path}: {err}: {where or 'the data'} is a NaN or infinite number "
                          "outside an Estimate") from None
     return write_text_atomic(path, text)
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _json_key(key, where, path):
+    """``key`` as the text JSON writes for it (json's own ``True`` -> ``"true"``, ``3`` ->
+    ``"3"``), so that ``sort_keys`` can order keys of mixed types."""
+    if isinstance(key, str):
+        return key
+    import sys
+
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(key, np.number | np.bool_):
+        key = key.item()
+    if isinstance(key, _JSON_SCALARS):
+        return json.dumps(key)
+    if isinstance(key, os.PathLike):
+        return os.fspath(key)
+    raise TypeError(
+        f"{path}: the key {key!r} of {where or 'the data'} is a {type(key).__name__}, which "
+        "JSON cannot hold as a key (keys are text or numbers): convert it to str; the file "
+        "is unchanged")
+
+
+def _json_ready(value, where, default, path, open_ids):
+    """``value`` as plain JSON types (dict, list, str, int, float, bool, None)."""
+    import sys
+
+    if isinstance(value, _JSON_SCALARS):
+        return value
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(value, np.number | np.bool_):
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    from .estimate import Estimate
+
+    if isinstance(value, Estimate):
+        return value.to_dict()
+    if isinstance(value, dict | list | tuple | set | frozenset) or (
+            np is not None and isinstance(value, np.ndarray)):
+        if id(value) in open_ids:
+            raise ValueError(f"{path}: {where or 'the data'} is a container that holds "
+                             "itself (a loop, no JSON form); the file is unchanged")
+        identity = id(value)
+        open_ids.add(identity)
+        try:
+            if isinstance(value, dict):
+                out = {}
+                for key, item in value.items():
+                    name = _json_key(key, where, path)
+                    out[name] = _json_ready(item, f"{where}.{name}".lstrip("."), default,
+                                            path, open_ids)
+                return out
+            if isinstance(value, set | frozenset):
+                try:
+                    value = sorted(value)
+                except TypeError:
+                    value = list(value)
+            elif np is not None and isinstance(value, np.ndarray):
+                # tolist keeps an object array's Estimates (an Estimate there was written as
+                # its bare float value); a 0-d array is its one number
+                value = value.tolist()
+                if not isinstance(value, list):
+                    return _json_ready(value, where, default, path, open_ids)
+            return [_json_ready(item, f"{where}[{i}]", default, path, open_ids)
+                    for i, item in enumerate(value)]
+        finally:
+            open_ids.discard(identity)
+    kind = f"{type(value).__module__}.{type(value).__qualname__}".removeprefix("builtins.")
+    if default is not None:
+        try:
+            converted = default(value)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{path}: {where or 'the data'} is of type {kind}, which default= "
+                            f"could not convert ({err}); the file is unchanged") from None
+        if converted is not value:
+            return _json_ready(converted, where, None, path, open_ids)
+    raise TypeError(
+        f"{path}: {where or 'the data'} is of type {kind}: Object of type {type(value).__name__} "
+        "is not JSON serializable; convert it to numbers, text, lists or dicts (or pass "
+        "default=); the file is unchanged")
 
 
 def _first_non_finite(data, where=""):

@@ -226,6 +226,13 @@ class TrajectoryFullError(OSError):
     """
 
 
+#: What to do after a write failed with a full disk or the file-size limit (the frames
+#: before it are kept: a rerun resumes).
+_AGAIN = {errno.ENOSPC: "; make room and run again",
+          errno.EFBIG: "; raise the file-size limit (ulimit -f) or write elsewhere, and run again",
+          errno.EDQUOT: "; make room within the disk quota and run again"}
+
+
 class _Unpublished(Exception):
     """Thrown into the temporary file's ``atomic_path`` to remove it instead of renaming it."""
 
@@ -809,6 +816,7 @@ class H5MDWriter:
         if sample:
             self._queue(obs, step, time)
         k = self.n_frames
+        unpublished = self._publish is not None
         try:
             self._flush_pending()
             # frame-aligned data first, positions last: MDAnalysis counts frames by positions
@@ -835,8 +843,8 @@ class H5MDWriter:
             raise OSError(
                 code,
                 f"writing step {step} to {self.path} failed ({err})"
-                f"{self._room_report(code, f'frame {k + 1}')}; the file holds {k} complete "
-                f"frames up to step {self.last_step()}",
+                f"{self._room_report(code, f'frame {k + 1}')}; {self._kept_text(unpublished)}"
+                f"{_AGAIN.get(code, '')}",
             ) from err
         self.n_frames = k + 1
         self._last_step = step
@@ -909,7 +917,7 @@ class H5MDWriter:
                 code,
                 f"writing observables to {self.path} failed ({err})"
                 f"{self._room_report(code, 'the samples')}; "
-                f"the file holds {self.n_frames} complete frames up to step {self.last_step()}",
+                f"{self._kept_text(self._publish is not None)}{_AGAIN.get(code, '')}",
             ) from err
 
     def _check_sample_names(self, names, step):
@@ -1090,6 +1098,17 @@ class H5MDWriter:
             need += _new_chunk_bytes(stored, n, np.shape(frame[name]) if shape is None else shape)
         return need + created * 3 * _DATASET_OVERHEAD
 
+    def _kept_text(self, unpublished):
+        """What ``path`` holds after a failed write: its complete frames, or, for a new file
+        that never got its first frame (built beside it, never renamed over it), nothing.
+
+        "the file holds 0 complete frames up to step -1" was said of a file that does not
+        exist (or is still the previous run's)."""
+        if self.n_frames == 0 and unpublished:
+            return f"no frame was written, so {self.path} was not written (nor replaced)"
+        return (f"the file holds {self.n_frames} complete frames "
+                f"up to step {self.last_step()}")
+
     def _room_report(self, code, what):
         """``": it needed ~N bytes, ..."`` for a write that met a full disk or the file-size
         limit after :meth:`_check_room` had found room (a file system without ``fallocate``
@@ -1113,12 +1132,9 @@ class H5MDWriter:
         (``what``: the frame refused, for the message)."""
         need = self._need = self._room_needed(frame, state)
         size = max(os.path.getsize(self._where), self._file.id.get_filesize())
+        where = f"{self._kept_text(self._publish is not None)}; make room and run again"
         if self.n_frames or self._publish is None:
-            where = (f"the file holds {self.n_frames} complete frames up to step "
-                     f"{self.last_step()}; make room and run again to resume")
-        else:
-            where = (f"no frame was written, so {self.path} was not written (nor replaced); "
-                     "make room and run again")
+            where += " to resume"
         if what:
             where = f"{what} was not written; {where}"
         _refuse_unless_room(self.path, size, need, where)

@@ -448,14 +448,22 @@ def _full_disk_hint(err, args):
     if not isinstance(err, OSError):
         # an argument's refusal: said without importing the analyses' report module
         return ""
+    import errno
+
     from mda_electrolyte.report import no_room
 
     cause = no_room(err)
-    if cause is None or err.strerror != os.strerror(err.errno):
+    if err.errno is None or err.strerror != os.strerror(err.errno):
         return ""  # a writer's own message says what happened and what to do
     output = getattr(args, "output", None)
     where = ("" if err.filename is not None else
              f" while writing into {shown_path(output)}" if output else " while writing")
+    if cause is None and err.errno == errno.EIO:
+        # "[Errno 5] Input/output error: path" alone said neither whose fault nor what next
+        return (f" (the disk or file system reported an error{where}; check it (dmesg, a "
+                "network mount's connection), then run the same command again)")
+    if cause is None:
+        return ""
     return f" ({cause}{where}; make room, then run the same command again)"
 
 
