@@ -45,12 +45,30 @@ def _relabel(frames, energy=lambda e, n: e, force=1.0):
     return out
 
 
+def _rms(atoms):
+    return float(np.sqrt(np.mean(atoms.calc.results["forces"] ** 2)))
+
+
 @pytest.fixture(scope="module")
 def pool():
     frames = emt_copper(10, a=3.55, rattle=0.3, seed=3, repeat=2)
-    # EMT atoms pressed closer than any liquid's (RMS force beyond 30 eV/Å) are left out:
-    # read_labelled refuses those as kcal/mol/Å by their size alone
-    return [a for a in frames if np.sqrt(np.mean(a.calc.results["forces"] ** 2)) < 30.0]
+    return [a for a in frames if _rms(a) < 30.0]
+
+
+def test_atoms_pressed_together_are_ev_where_their_energy_follows_their_forces():
+    # Before: an RMS force beyond 30 eV/Å was refused as kcal/mol/Å by its size alone; EMT
+    # copper rattled by 0.3 Å presses atoms to 35 eV/Å (6 of 60 sets refused)
+    rng = np.random.default_rng(3)
+    frames = _relabel(emt_copper(10, a=3.55, rattle=0.3, seed=230), lambda e, n: e - 3.7 * n)
+    strong = [k for k, a in enumerate(frames) if _rms(a) > 30.0]
+    assert strong, "no frame beyond 30 eV/Å: the case is not exercised"
+    read_labelled(frames)
+    # the same frame's forces in kcal/mol/Å among eV energies: refused by their size
+    k = int(rng.choice(strong))
+    slipped = _relabel(frames)
+    slipped[k].calc.results["forces"] = frames[k].calc.results["forces"] * mol / kcal
+    with pytest.raises(ValueError, match=rf"frame {k} has an RMS force"):
+        read_labelled(slipped)
 
 
 def test_anharmonic_steps_pass_and_their_factor_is_below_the_old_range(pool):
