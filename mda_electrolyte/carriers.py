@@ -34,9 +34,9 @@ from ase_electrolyte.atoms_checks import (
 from ase_electrolyte.option_words import choice_word
 from ase_electrolyte.units import warn_implausible
 
+from . import frame_estimates
 from .analysis_base import check_atomgroup, check_universe
 from .correlation import check_fit_window, check_segment_lags
-from .frame_estimates import MIN_IONS
 from .molecules import _identified_numbers, check_masses, molecule_ids
 
 __all__ = ["IonSpecies", "resolve_species", "atomgroup_masses", "unwrap_trajectory",
@@ -1075,8 +1075,9 @@ def check_neutral(names, charges, who):
 
 
 def few_ions_notes(counts, neutral=(), n_runs=None):
-    r"""The verdict note of a transport number behind fewer than :data:`MIN_IONS` ions of a
-    species (empty when every species has enough).
+    r"""The verdict note of a transport number behind fewer than
+    :data:`~mda_electrolyte.frame_estimates.MIN_IONS` ions of a species (empty when every
+    species has enough; the threshold is read at the call).
 
     A transport coefficient is a property of the electrolyte: an average over its ions (D of a
     species, the self terms) or a correlation of their summed motion (σ, :math:`L_{ij}`). The
@@ -1111,16 +1112,18 @@ def few_ions_notes(counts, neutral=(), n_runs=None):
         neutral species, or ``[]``.
     """
     notes = []
+    # read at the call, as the shell statistics do: a threshold set on the module holds here too
+    min_ions = frame_estimates.MIN_IONS
     n_runs = 1 if n_runs is None else check_number("n_runs", n_runs, integer=True, minimum=1)
     runs = f" over {n_runs} runs" if n_runs > 1 else ""
     for noun, charged in (("ions", True), ("molecules", False)):
         few = {name: int(n) * n_runs for name, n in counts.items()
-               if int(n) * n_runs < MIN_IONS and (name not in neutral) == charged}
+               if int(n) * n_runs < min_ions and (name not in neutral) == charged}
         if few:
             shown = ", ".join(f"{n} {name}" for name, n in few.items()) + runs
             notes.append(
                 f"too few {noun}: {shown} (a transport coefficient averages over the {noun} "
-                f"of the electrolyte; with fewer than {MIN_IONS} of a species its error "
+                f"of the electrolyte; with fewer than {min_ions} of a species its error "
                 f"describes these {noun}' trajectories, not the electrolyte)")
     return notes
 
