@@ -464,6 +464,38 @@ def check_resumable(out, composition, box_settings, args, options=None):
     _check_run_settings(out, args, options)
 
 
+def read_initial(initial):
+    """The packed box a run in the folder started from (``initial.extxyz``).
+
+    Raises
+    ------
+    ValueError
+        The file cannot be read as the box of a run (empty, cut short, not extxyz, or a
+        different number of atoms than its header says), naming it and what to do: an empty
+        file was "internal error: UnknownFileTypeError (a bug)", a cut one
+        "ase.io.extxyz: Frame has 1 atoms, expected 32", neither naming the file.
+    """
+    import ase.io
+
+    try:
+        atoms = None if initial.stat().st_size == 0 else ase.io.read(initial, format="extxyz")
+    except Exception as err:  # noqa: BLE001 - ase's readers raise anything on a damaged file
+        reason = f"{type(err).__name__}: {str(err).strip() or repr(err)}"
+    else:
+        reason = "it is empty" if atoms is None else None
+    if reason is not None:
+        stages = sorted(p.name for p in initial.parent.glob("*.h5md"))
+        what_next = (f"the stage files ({', '.join(stages)}) were made from the box it held: "
+                     "choose another output folder, or remove the folder's run files to start "
+                     "over" if stages else
+                     "no stage file was made from it yet: remove it and run the same command "
+                     "again to pack a new box, or choose another output folder")
+        raise ValueError(
+            f"{initial} (the packed box this folder's run started from) cannot be read "
+            f"({reason}); it is damaged or not the file simulate wrote; {what_next}")
+    return atoms
+
+
 def _check_box_settings(out, composition, box_settings):
     """A folder whose box was packed with another ``--seed`` or ``--density`` is refused.
 
@@ -471,12 +503,10 @@ def _check_box_settings(out, composition, box_settings):
     and compared only its composition: ``--density 1.3`` on a folder packed at 1.2 g/cm³
     went on with the old box, and an NVT/NVE-only protocol reported its density as the new.
     """
-    import ase.io
-
     initial = out / "initial.extxyz"
     if not initial.is_file():
         return
-    stored = ase.io.read(initial).info
+    stored = read_initial(initial).info
     if isinstance(stored.get("composition"), dict) and stored["composition"] != composition:
         # found after packing the new box before (seconds to minutes, with the model loaded;
         # the demo's too)
@@ -834,7 +864,7 @@ def run_protocol_into(atoms, calc, out, args):
     initial = out / "initial.extxyz"
     if initial.exists():
         # resuming: the packed box of the first call is the one the stages started from
-        previous = ase.io.read(initial)
+        previous = read_initial(initial)
         if previous.info.get("composition") != atoms.info.get("composition"):
             raise ValueError(
                 f"{out} holds a run of {previous.info.get('composition')}, not "
