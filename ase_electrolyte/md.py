@@ -1727,6 +1727,15 @@ def _same_physics(run_info):
     return {**run_info, "calculator": strip(run_info["calculator"])}
 
 
+class _Unreadable(ValueError):
+    """A stage file that cannot be reused or resumed; ``why`` is the cause alone, for callers
+    that word their own remedy (the command line has no ``overwrite=``)."""
+
+    def __init__(self, message, *, why):
+        super().__init__(message)
+        self.why = why
+
+
 def _read_for_reuse(path):
     """``(h5md_info, start_state)`` of an existing trajectory (``start_state`` ``None`` without
     frames), ``None`` for no file or an empty one; a ValueError naming a damaged file.
@@ -1738,10 +1747,10 @@ def _read_for_reuse(path):
         return None
     foreign = _foreign_hdf5(path)
     if foreign:
-        raise ValueError(
+        raise _Unreadable(
             f"trajectory {path} exists and is {foreign}, not a trajectory of run_md (no "
             "parameters/ase_electrolyte); it is not overwritten: remove it, choose another "
-            "name or pass overwrite=True"
+            "name or pass overwrite=True", why=f"it is {foreign}, not a stage of run_md"
         )
     try:
         info = h5md_info(path)
@@ -1752,13 +1761,13 @@ def _read_for_reuse(path):
     except _NotOurs as err:
         # an early version's file, one whose units another tool rewrote: sound, and the
         # reader's message says what it is; "truncated or damaged" sent users hunting a fault
-        raise ValueError(f"{err}; it is not overwritten: remove it, choose another name or "
-                         "pass overwrite=True") from None
+        raise _Unreadable(f"{err}; it is not overwritten: remove it, choose another name or "
+                          "pass overwrite=True", why=str(err)) from None
     except (OSError, KeyError, ValueError) as err:  # truncated, damaged (a box or group lost)
-        raise ValueError(
+        raise _Unreadable(
             f"trajectory {path} exists but cannot be read as an H5MD trajectory (truncated or "
             f"damaged: {err}); it is not overwritten: remove it, choose another name or pass "
-            "overwrite=True"
+            "overwrite=True", why=f"truncated or damaged: {err}"
         ) from None
     return info, first
 

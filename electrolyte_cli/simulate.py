@@ -461,7 +461,34 @@ def check_resumable(out, composition, box_settings, args, options=None):
         the command fixes is named as such, not as an option to give.
     """
     _check_box_settings(out, composition, box_settings)
+    _check_stage_files(out)
     _check_run_settings(out, args, options)
+
+
+def _check_stage_files(out):
+    """A stage file the resume cannot read is refused before packing or loading anything.
+
+    A truncated or foreign ``production.h5md`` was found by the protocol only after the model
+    had loaded, and its message advised ``overwrite=True``, a keyword of the Python function
+    that the command does not have.
+    """
+    from ase_electrolyte.md import _read_for_reuse, _Unreadable
+
+    stages = list(_STAGES)
+    for k, stage in enumerate(stages):
+        path = out / f"{stage}.h5md"
+        try:
+            _read_for_reuse(path)
+        except _Unreadable as err:
+            later = [f"{s}.h5md" for s in stages[k + 1:] if (out / f"{s}.h5md").exists()]
+            also = f" and the later stages' files ({', '.join(later)})" if later else ""
+            raise ValueError(
+                f"{path} (the {stage} stage of this folder's run) cannot be read ({err.why}); "
+                f"it is left as it is: remove it{also} and run the same command again to run "
+                f"{'that stage' if not also else 'those stages'} anew, or choose another "
+                "output folder") from None
+        except OSError:
+            continue  # a file that cannot be looked at: the folder's own checks name it
 
 
 def read_initial(initial):

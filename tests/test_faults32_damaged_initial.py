@@ -55,3 +55,56 @@ def test_a_damaged_packed_box_is_named_before_any_work(tmp_path, capsys, no_work
         assert "remove it and run the same command again to pack a new box" in err, err
     # nothing removed or rewritten
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+# --- a damaged stage file ----------------------------------------------------------------------
+
+def test_a_damaged_stage_file_is_named_before_any_work_and_the_advice_resumes(
+        tmp_path, capsys, monkeypatch):
+    """A truncated production.h5md was found only once the model had loaded, and the message
+    advised ``overwrite=True``, a keyword the command does not have."""
+    import warnings
+
+    from test_cli_interrupted import _argon_box, _SignallingLJ
+
+    import ase_electrolyte.build
+    import electrolyte_cli.arguments as cli_arguments
+
+    monkeypatch.setattr(ase_electrolyte.build, "electrolyte_box", _argon_box)
+    monkeypatch.setattr(cli_arguments, "make_calculator", lambda *a: _SignallingLJ())
+    out = tmp_path / "run"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(_ARGV + ["-o", str(out)]) == 0
+    (out / "simulation.json").unlink()
+    production = out / "production.h5md"
+    production.write_bytes(production.read_bytes()[: production.stat().st_size // 2])
+    (out / "relaxed.h5md").write_bytes(b"not hdf5" * 8)
+    capsys.readouterr()
+    with monkeypatch.context() as m:
+        m.setattr(ase_electrolyte.build, "electrolyte_box", _forbidden)
+        m.setattr(cli_arguments, "make_calculator", _forbidden)
+        assert main(_ARGV + ["-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "overwrite=True" not in err, err
+        # the first stage that cannot be read, and every file after it
+        assert f"{out / 'relaxed.h5md'} (the relaxed stage of this folder's run) cannot be " \
+               "read (truncated or damaged: " in err, err
+        assert "remove it and the later stages' files (equilibration.h5md, production.h5md) " \
+               "and run the same command again" in err, err
+        (out / "relaxed.h5md").unlink()
+        (out / "equilibration.h5md").unlink()
+        # the equilibration is gone too: only the production is left to name
+        assert main(_ARGV + ["-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"{production} (the production stage of this folder's run) cannot be read " \
+               "(truncated or damaged" in err and "remove it and run the same command" in err
+    production.unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(_ARGV + ["-o", str(out)]) == 0
+    assert (out / "simulation.json").exists()
+
+
+def _forbidden(*args, **kwargs):
+    raise AssertionError("the box was packed or the model loaded before the check")
