@@ -750,7 +750,9 @@ def staged_outputs(outdir, known, *, last, what="run_analyses"):
             # whether the earlier summary and figures were lost
             err.add_note(
                 f"{what}: stopped while its outputs replaced the earlier ones in {outdir}: "
-                f"some files there may be this run's, {last} still the earlier run's"
+                "the earlier outputs were put back, nothing of this run is kept"
+                if publishing and not _not_put_back(err) else
+                f"{what}: stopped while its outputs replaced the earlier ones in {outdir}"
                 if publishing else
                 f"{what}: stopped before publishing; the earlier outputs in {outdir} are "
                 "untouched")
@@ -893,28 +895,77 @@ def _staging_owner(name):
 
 
 def _publish(staging, outdir, known, last):
-    """Move every file of ``staging`` to ``outdir`` (``last`` last), then remove the files
-    among ``known`` that this run did not write (an earlier run's figures of analyses not run,
-    failed or skipped now).
+    """Move every file of ``staging`` to ``outdir`` (``last`` last), and the files among
+    ``known`` that this run did not write (an earlier run's figures of analyses not run,
+    failed or skipped now) out of it: all of them or, on an error or Ctrl-C, none.
 
     Each file is replaced by one rename (a reader sees the old file or the new one); a
     symbolic link at an output name is replaced, not written through (:func:`check_outputs`).
+    The earlier run's files are first moved aside into the staging folder, ``last`` (the
+    summary) before any new file arrives: a publish stopped between two renames left the new
+    figures beside the earlier run's summary, which described other numbers. Stopped by an
+    exception, the new files are taken out and the earlier ones put back; killed outright, the
+    folder holds some new files and no ``last``, which says no run there is complete (the next
+    run removes the staging folder with the earlier files).
     """
     files = sorted((p for p in staging.rglob("*") if p.is_file() or p.is_symlink()),
                    key=lambda p: (p.relative_to(staging) == Path(last), str(p)))
     # made read-only while the run ran: refused before the first rename, so that nothing
     # of this run is published over or beside the protected file
     # staged files may lie in sub-folders of outdir (staged_outputs' names are checked there)
-    _refuse_protected(outdir, dict.fromkeys(
-        [*known, *(p.relative_to(staging).as_posix() for p in files)]))
-    written = set()
-    for path in files:
-        relative = path.relative_to(staging)
-        target = outdir / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-        written.add(str(relative))
-    clear_outputs(outdir, [name for name in known if name not in written])
+    relatives = [p.relative_to(staging).as_posix() for p in files]
+    _refuse_protected(outdir, dict.fromkeys([*known, *relatives]))
+    new = set(relatives)
+    # the earlier summary first: from its removal on, no summary describes the folder's files
+    earlier = [last] + [name for name in (*relatives, *known) if name != last]
+    aside = Path(tempfile.mkdtemp(prefix=".earlier-", dir=staging))
+    moved, written = [], []
+    try:
+        for name in dict.fromkeys(earlier):
+            target = outdir / name
+            if not (target.is_file() or target.is_symlink()):
+                continue
+            if name not in new and name not in known:
+                continue
+            saved = aside / name
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(target, saved)
+            moved.append((target, saved))
+        for path, relative in zip(files, relatives, strict=True):
+            target = outdir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            written.append(target)
+    except BaseException as err:
+        failed = _put_back(written, moved)
+        if failed:
+            err.add_note(f"the earlier outputs could not all be put back in {outdir} "
+                         f"({'; '.join(failed)}); they are in {aside} until the next run")
+        raise
+
+
+def _not_put_back(err):
+    return any("could not all be put back" in note for note in getattr(err, "__notes__", ())
+               if isinstance(note, str))
+
+
+def _put_back(written, moved):
+    """Undo a stopped :func:`_publish`: remove the files it published, rename the earlier ones
+    back; what could not be done, as text."""
+    failed = []
+    for target in reversed(written):
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            failed.append(f"{target}: {err.strerror or err}")
+    for target, saved in reversed(moved):
+        try:
+            os.replace(saved, target)
+        except OSError as err:
+            failed.append(f"{target}: {err.strerror or err}")
+    return failed
 
 
 def _name_published_file(err, staging, outdir):
