@@ -1351,12 +1351,13 @@ _FRAME_CORRELATION = 0.5
 #: Lennard-Jones copper (Heinz et al. 2008) on EMT frames rattled by 0.3 Å gave forces
 #: 0.015-0.035 × the labels' (Hartree/bohr is 0.019 ×) at correlation 0.81-0.87.
 _UNIT_CORRELATION = 0.9
-#: A whole set's forces are read as another unit only where they follow the base model's to
-#: this correlation: a unit is one factor and leaves the correlation of a model that describes
-#: the data (Morse copper on EMT labels 0.98-1.0; the tiny SevenNet copper at the rattle it was
-#: trained on 0.99-1.0), where a Lennard-Jones copper (Heinz et al. 2008) on EMT frames
-#: rattled by 0.3 Å, 20 × too stiff there, gave 0.0579 × (read as Rydberg/bohr) at 0.91 and
-#: 0.78-0.95 over other sets: its own error, and consistent labels were refused.
+#: A unit is one factor and leaves the correlation of a base model that describes the data
+#: (Morse copper on EMT labels 0.98-1.0; the tiny SevenNet copper at the rattle it was trained
+#: on 0.93-1.0). Below this, a whole set's forces are read as another unit only where the
+#: energy differences are not as far off the model, and single frames are not named: a
+#: Lennard-Jones copper (Heinz et al. 2008) on EMT frames rattled by 0.3 Å, 20 × too stiff
+#: there, gave forces 0.0579 × (read as Rydberg/bohr) at 0.91 with energy differences
+#: 0.045 ×, and consistent labels were refused.
 _FORCE_UNIT_CORRELATION = 0.97
 #: ... and a unit factor must bring the label-to-model factor this many times closer to 1
 #: (in log) than it was: kcal/mol (×23) explains a factor of 15-35, not one of 5.
@@ -1382,6 +1383,19 @@ def _set_force_factor(frames, forces, judged=None):
     if norm == 0.0 or l2 == 0.0:
         return None, None
     return dot / norm, dot / np.sqrt(norm * l2)
+
+
+def _energy_factor(frames, energies):
+    """(factor, correlation) of the label energy differences on the base model's between
+    frames of one composition (:func:`_energy_difference_scale`), ``(None, None)`` where they
+    cannot be compared."""
+    groups = {}
+    for k, atoms in enumerate(frames):
+        groups.setdefault(np.sort(atoms.numbers).tobytes(), []).append(k)
+    scale, corr, _, _ = _energy_difference_scale(
+        [float(a.calc.results["energy"]) for a in frames], [float(e) for e in energies],
+        [len(a) for a in frames], groups)
+    return (scale, corr) if scale is not None else (None, None)
 
 
 def _unit_reading(scale, corr, readings, min_corr=_UNIT_CORRELATION):
@@ -1559,7 +1573,13 @@ def _check_force_scale(frames, forces, what="training data", warn=True, energies
     # range that no unit explains, or labels the model does not follow, is the base model's
     # failure (a Lennard-Jones copper gives 0.1-0.45 at correlation 0.99 on frames rattled
     # by 0.15-0.2 Å), not a unit's.
-    reading = _unit_reading(scale, corr, _FORCE_READINGS, _FORCE_UNIT_CORRELATION)
+    reading = _unit_reading(scale, corr, _FORCE_READINGS)
+    if reading is not None and corr < _FORCE_UNIT_CORRELATION and energies is not None:
+        # followed less closely than a unit leaves a describing model's forces: a unit only
+        # where the energies are not as far off the model (forces alone in another unit)
+        e_scale, e_corr = _energy_factor(frames, energies)
+        if e_scale is not None and e_corr >= _FRAME_CORRELATION and not lo < e_scale < hi:
+            reading = None
     if reading is not None:
         guess = _readings_guess([(abs(np.log(scale / f)), name)
                                  for name, f in _FORCE_READINGS.items()])
