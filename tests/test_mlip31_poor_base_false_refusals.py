@@ -8,9 +8,10 @@ differences (0.045 ×) as Hartree, and a frame where it fails (atoms pressed tog
 eV/atom off) as a Hartree energy. A unit is one factor and keeps the correlation of a model
 that describes the data (Morse copper 0.98-1.0); energies alone in another unit leave the
 forces at the model's scale; a frame's energy alone in another unit leaves its forces as
-the model gives them. Now 14 of 60 (the 12 that the labels-alone checks refuse whatever
-the base, 2 single frames), and slips against a base that describes the data are still
-found.
+the model gives them. Now 1 of 60 (a single frame whose factor is ×1.85 off the others',
+read as eV/bohr; the labels-alone checks, which refused 12 of the 48 whatever the base, are
+the subject of test_mlip31_anharmonic_work_steps.py), and slips against a base that
+describes the data are still found.
 """
 
 import sys
