@@ -1300,6 +1300,9 @@ def _refuse_unless_room(path, size, need, where):
     ``size`` bytes of ``path`` (file-size limit, ``EFBIG``) or on its disk (``ENOSPC``)."""
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     if limit != resource.RLIM_INFINITY and size + need > limit:
+        # the callers' "make room" frees no byte of a file-size limit
+        where = where.replace("make room and run again",
+                              _AGAIN[errno.EFBIG].removeprefix("; "))
         raise TrajectoryFullError(
             errno.EFBIG,
             f"{path} would exceed the file-size limit ({limit} bytes, file {size} "

@@ -464,7 +464,10 @@ def _full_disk_hint(err, args):
                 "network mount's connection), then run the same command again)")
     if cause is None:
         return ""
-    return f" ({cause}{where}; make room, then run the same command again)"
+    # "make room" frees no byte of a file-size limit
+    remedy = ("raise the limit or write elsewhere" if err.errno == errno.EFBIG
+              else "make room")
+    return f" ({cause}{where}; {remedy}, then run the same command again)"
 
 
 @contextlib.contextmanager

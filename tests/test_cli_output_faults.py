@@ -147,7 +147,9 @@ def test_a_bare_no_room_error_says_what_happened_where(workdir, capsys, monkeypa
     monkeypatch.setattr(report, "run_analyses", full)
     assert main(["analyze", "lab.extxyz", "-o", "out", "-q"]) == 2
     err = _one_line_error(capsys)
-    assert f"[Errno {code}] {os.strerror(code)} ({cause} while writing into out; make room, " \
+    # a file-size limit is raised, not made room for
+    remedy = "raise the limit or write elsewhere" if code == errno.EFBIG else "make room"
+    assert f"[Errno {code}] {os.strerror(code)} ({cause} while writing into out; {remedy}, " \
            "then run the same command again)" in err
 
 
@@ -246,7 +248,8 @@ def test_a_file_size_limit_in_a_real_run_leaves_no_partial_or_stale_file(tmp_pat
     # the figure's writer named no file; atomic_path names it, run_analyses the analysis
     assert last == ("electrolyte analyze: error: [Errno 27] File too large: "
                     "'out/intra_inter_rdf.png'; analysis 'intra_inter_rdf' failed (a file-size "
-                    "limit (ulimit -f) was reached; make room, then run the same command again)")
+                    "limit (ulimit -f) was reached; raise the limit or write elsewhere, then run "
+                    "the same command again)")
     # the earlier run's summary and figures are kept as they were (all or nothing), and no
     # .part file or staging folder is left
     assert json.loads((tmp_path / "out" / "summary.json").read_text()) == earlier

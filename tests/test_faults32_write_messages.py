@@ -89,3 +89,27 @@ def test_the_command_line_says_what_a_disk_error_means(filename, where):
     # a writer's own message (that of H5MDWriter) says it all: nothing added
     assert _full_disk_hint(OSError(errno.EIO, "writing step 3 to out/a.h5md failed"),
                            SimpleNamespace(output="out")) == ""
+
+
+def test_a_file_size_limit_is_not_answered_with_make_room(tmp_path, monkeypatch):
+    """Room on the disk does not lift a file-size limit: "make room and run again" sent the
+    user to delete files that were not the cause."""
+    from types import SimpleNamespace
+
+    import ase_electrolyte.trajectory as trajectory
+    from electrolyte_cli import _full_disk_hint
+
+    monkeypatch.setattr(trajectory.resource, "getrlimit", lambda which: (20_000, 20_000))
+    with pytest.raises(OSError) as err:
+        H5MDWriter(tmp_path / "run.h5md", _frame(), mode="w")
+    monkeypatch.undo()
+    text = str(err.value)
+    assert err.value.errno == errno.EFBIG and "would exceed the file-size limit" in text, text
+    assert "make room" not in text and "raise the file-size limit (ulimit -f)" in text, text
+    assert list(tmp_path.iterdir()) == []
+    hint = _full_disk_hint(OSError(errno.EFBIG, os.strerror(errno.EFBIG), "out/rdf.png"),
+                           SimpleNamespace(output="out"))
+    assert "make room" not in hint and "raise the limit or write elsewhere" in hint, hint
+    hint = _full_disk_hint(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "out/rdf.png"),
+                           SimpleNamespace(output="out"))
+    assert "make room, then run the same command again" in hint, hint
