@@ -453,6 +453,18 @@ def _estimate(value, stderr, unit, converged=True, note=None):
                     converged, notes).to_dict()
 
 
+def _box_off(concentration):
+    """The verdict's word on a composition of _plan's 70-atom box of EC: not the one asked."""
+    from ase_electrolyte.screen.plan import box_of, packed_concentration, packing_shortfall
+
+    comp = {"solvent": {"EC": 1.0}, "ratio": "mass", "salt": "LiPF6",
+            "concentration": concentration, "units": "molal"}
+    text = packing_shortfall(comp, 70)
+    packed = packed_concentration(box_of(comp, 70), "LiPF6", "molal")[0]
+    assert text.startswith(f"the box of 70 atoms holds {packed:.3g} mol/kg")
+    return text
+
+
 def _stored_folder(tmp_path, replicas=3):
     """A screening folder of 2 compositions × 3 replicas, results written as tasks write them.
 
@@ -542,8 +554,9 @@ def test_table_from_stored_results_excludes_invalid_replicas(tmp_path):
     mean, sem = _mean_sem([numbers[t][0] for t in c3])
     assert row["mean"] == pytest.approx(mean, rel=1e-12)
     assert row["sem"] == pytest.approx(sem, rel=1e-9)
+    # valid but for the 70-atom box, which packs 3.79 mol/kg for the 3 asked
     assert (row["n_replicas"], row["n_invalid"], row["valid"], row["verdict"]) == (
-        5, 0, True, "valid")
+        5, 0, False, _box_off(3.0))
     assert row["unit"] == "g/cm^3"
     assert row["method"] == "t-scaled standard error over 5 independent runs"
     # 4 molal: an old-format result.json and current ones average together; a failed replica
@@ -566,10 +579,11 @@ def test_table_from_stored_results_excludes_invalid_replicas(tmp_path):
     row = table.loc[(3.0, "D_Li")]
     mean, sem = _mean_sem([numbers[t][2] for t in c3])
     assert row["unit"] == "m^2/s" and row["mean"] == pytest.approx(mean, rel=1e-9)
-    assert row["sem"] == pytest.approx(sem, rel=1e-6) and row["valid"]
+    assert row["sem"] == pytest.approx(sem, rel=1e-6) and row["verdict"] == _box_off(3.0)
     # fractions (no in-run error) and an Estimate the table has no name for
     row = table.loc[(3.0, "SSIP")]
-    assert row["mean"] == pytest.approx((4 * 0.2 + 0.3) / 5) and row["valid"]
+    assert row["mean"] == pytest.approx((4 * 0.2 + 0.3) / 5)
+    assert row["verdict"] == _box_off(3.0)
     # identical replicas: no spread, so no error bar (an error of 0 was shown as valid)
     row = table.loc[(3.0, "green_kubo_conductivity.transference")]
     assert row["mean"] == pytest.approx(0.4) and math.isnan(row["sem"]) and not row["valid"]
@@ -614,7 +628,8 @@ def test_three_replicas_give_a_t_scaled_error_that_is_not_yet_a_result(tmp_path)
     assert row["sem"] == pytest.approx(sem, rel=1e-9)  # 1.32 times the plain standard error
     assert row["n_replicas"] == 3 and not row["valid"]
     assert row["verdict"] == ("too few valid replicas: 2 degrees of freedom for the error over "
-                              "replicas (a calibrated error needs at least 4)")
+                              "replicas (a calibrated error needs at least 4); "
+                              + _box_off(3.0))
 
 
 def test_comparison_errors_carry_their_uncertainty_and_verdict(tmp_path):

@@ -72,7 +72,7 @@ def _expected_correction(table, concentration, temperature=None):
         temperature = np.mean([_measured(r) for r in range(5)])
     plan = _plan(5)
     comp = next(c for c in plan.compositions if c.concentration == concentration)
-    mass_g = sum(get_species(name).mass * n for name, n in box_of(comp, 70)) / N_A
+    mass_g = sum(get_species(name).mass * n for name, n in box_of(comp, 600)) / N_A
     tasks = pd.read_csv(table)
     rho = tasks[(tasks["concentration"] == concentration)
                 & (tasks["property"] == "density")]["value"].mean()  # g/cm³
@@ -97,7 +97,7 @@ def test_measured_d_is_compared_with_the_yeh_hummer_corrected_d(tmp_path):
         correction, length = _expected_correction(tmp_path / "tasks.csv", c)
         # to ASE's Avogadro constant (CODATA 2014), which the table uses
         assert table.loc[(c, "D_Li"), "box_length_A"] == pytest.approx(length, rel=1e-7)
-        # a 70-atom box: the correction is of the order of D itself
+        # a 600-atom box: the correction is of the order of D itself
         d = table.loc[(c, "D_Li")]
         assert 0.2 * d["mean"] < correction < 5 * d["mean"]
         row = comparison.loc[(c, "D_Li")]

@@ -32,7 +32,7 @@ def test_a_temperature_in_the_same_task_folders_is_refused_before_recording(tmp_
     before = _finished(tmp_path)
     with pytest.raises(PlanError, match=r"holds temperature 300 K \(task folders T300K\); "
                                         r"this plan's 300\.0+\d* K|this plan's 299\.9+ K"):
-        _prepare_outdir(_plan(5, temperatures=[temperature]), tmp_path)
+        _prepare_outdir(_plan(5, temperatures=[temperature], n_atoms=600), tmp_path)
     assert (tmp_path / "plan.json").read_bytes() == before
     table = aggregate(tmp_path, plots=False)
     # each replica in one row: 2 concentrations x 4 properties
@@ -41,8 +41,10 @@ def test_a_temperature_in_the_same_task_folders_is_refused_before_recording(tmp_
 
 def test_the_same_temperature_or_another_folder_is_accepted(tmp_path):
     _finished(tmp_path)
-    _prepare_outdir(_plan(5, temperatures=[300.0]), tmp_path)  # the same, as written
-    _prepare_outdir(_plan(5, temperatures=[300.001, 300.0]), tmp_path)  # T300.001K: its own
+    # the same, as written
+    _prepare_outdir(_plan(5, temperatures=[300.0], n_atoms=600), tmp_path)
+    # T300.001K: its own
+    _prepare_outdir(_plan(5, temperatures=[300.001, 300.0], n_atoms=600), tmp_path)
     record = json.loads((tmp_path / "plan.json").read_text())
     assert record["temperatures"] == [300.0, 300.001]
     table = aggregate(tmp_path, plots=False)

@@ -22,7 +22,11 @@ from ase.units import _Nav  # noqa: E402
 from ase_electrolyte.build import electrolyte_box  # noqa: E402
 from ase_electrolyte.screen import aggregate, load_plan, run_task  # noqa: E402
 from ase_electrolyte.screen.engine import _prepare_outdir, _spec  # noqa: E402
-from ase_electrolyte.screen.plan import box_of, packed_concentration  # noqa: E402
+from ase_electrolyte.screen.plan import (  # noqa: E402
+    box_of,
+    packed_concentration,
+    packing_shortfall,
+)
 from ase_electrolyte.screen.task import write_json  # noqa: E402
 from mda_electrolyte.uncertainty import mean_error  # noqa: E402
 
@@ -138,6 +142,15 @@ def _stored(out, plan, values, boxes=None, simulation=True):
         write_json(folder / "result.json", record)
 
 
+def _off(plan, concentration):
+    """The verdict of an otherwise valid row: the 70-atom box is not the asked composition."""
+    comp = next(c for c in plan.compositions if c.concentration == concentration)
+    text = packing_shortfall(comp, plan.n_atoms)
+    packed = packed_concentration(box_of(comp, 70), "LiPF6", "molal")[0]
+    assert f"the box of 70 atoms holds {packed:.3g} mol/kg" in text
+    return text
+
+
 def _values(replicas, rng):
     return {(c, r): (1.3 + 0.01 * rng.standard_normal(), 1e-10 * (1 + 0.1 * rng.standard_normal()))
             for c in (3.0, 4.0) for r in range(replicas)}
@@ -153,9 +166,10 @@ def test_replicas_that_packed_different_boxes_are_named(tmp_path):
     row = table.loc[(3.0, "density")]
     assert not row["valid"]
     assert "replicas packed different boxes (3.785, 5.678 molal)" in row["verdict"]
-    # the other composition, five distinct valid replicas of one box: valid
+    # the other composition, five distinct valid replicas of one box: marked only because
+    # 70 atoms pack 4.54 mol/kg for the 4 asked
     row = table.loc[(4.0, "density")]
-    assert row["valid"], row["verdict"]
+    assert not row["valid"] and row["verdict"] == _off(plan, 4.0), row["verdict"]
     assert row["packed_concentration"] == pytest.approx(4.542254, rel=1e-6)
 
 
@@ -193,7 +207,7 @@ def test_replicas_that_repeat_each_other_are_one_sample(tmp_path):
         five = [values[(3.0, r)][0 if prop == "density" else 1] for r in range(5)]
         assert row["mean"] == pytest.approx(np.mean(five), rel=1e-12)
         assert row["sem"] == pytest.approx(mean_error(np.array(five))[1], rel=1e-9)
-    assert table.loc[(4.0, "density"), "valid"]
+    assert table.loc[(4.0, "density"), "verdict"] == _off(plan, 4.0)
 
 
 def test_a_number_every_replica_shares_is_no_repeated_replica(tmp_path):
@@ -207,4 +221,4 @@ def test_a_number_every_replica_shares_is_no_repeated_replica(tmp_path):
     row = table.loc[(3.0, "density")]
     assert not row["valid"] and row["verdict"].startswith("no spread: all 5 valid replicas")
     assert "identical results" not in row["verdict"]
-    assert table.loc[(3.0, "D_Li"), "valid"]
+    assert table.loc[(3.0, "D_Li"), "verdict"] == _off(plan, 3.0)

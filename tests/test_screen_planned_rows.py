@@ -55,11 +55,11 @@ def test_a_composition_not_run_has_its_rows_in_the_table_files_and_figure(tmp_pa
         0, 0, 0, 5)
     assert math.isnan(row["mean"]) and not row["valid"]
     assert row["verdict"] == f"no valid replica; 5/5 {NOT_FINISHED}"
-    # the box the plan packs (70 atoms of EC with 3 molal LiPF6 hold 3.79 molal)
-    box = box_of(_plan().compositions[0], 70, None)
+    # the box the plan packs (_folder's 600 atoms of EC with 3 molal LiPF6 hold 2.95 molal)
+    box = box_of(_plan().compositions[0], 600, None)
     assert row["packed_concentration"] == pytest.approx(
         packed_concentration(box, "LiPF6", "molal")[0], rel=1e-12)
-    assert row["packed_concentration"] > 3.5
+    assert row["packed_concentration"] != 3.0
     for name in ("summary.csv", "summary.parquet"):
         read = pd.read_csv if name.endswith(".csv") else pd.read_parquet
         written = _by_concentration(read(tmp_path / name))
@@ -88,7 +88,7 @@ def test_a_rerun_with_fewer_replicas_plans_only_those(tmp_path):
     before = aggregate(tmp_path, plots=False)
     assert before["verdict"].str.endswith(f"3/8 {NOT_FINISHED}").all()
     # the same plan with 5 replicas: nothing to run, and the rows are its results
-    result = run_screen(_plan(5), tmp_path, progress=False, plots=False)
+    result = run_screen(_plan(5, n_atoms=600), tmp_path, progress=False, plots=False)
     assert (result.n_tasks, result.n_skipped, result.n_done) == (10, 10, 0)
     table = result.summary
     assert table["valid"].all() and (table["verdict"] == "valid").all()
@@ -105,7 +105,7 @@ def test_replicas_a_larger_plan_finished_are_kept_after_a_rerun_with_fewer(tmp_p
     # 8 finished at 4 molal, 6 at 3 molal; the plan now asks for 5: no finished number is
     # dropped from the table, and none of the 8 counts as missing
     _folder(tmp_path, lambda c, r: _density(r) if c == 4.0 or r < 6 else None, replicas=8)
-    _prepare_outdir(_plan(5), tmp_path)
+    _prepare_outdir(_plan(5, n_atoms=600), tmp_path)
     table = _by_concentration(aggregate(tmp_path, plots=False))
     assert (table.loc[4.0, "n_replicas"], table.loc[4.0, "n_planned"]) == (8, 8)
     assert (table.loc[3.0, "n_replicas"], table.loc[3.0, "n_planned"]) == (6, 6)
@@ -119,7 +119,7 @@ def test_a_replica_a_larger_plan_saw_fail_still_counts_after_a_rerun_with_fewer(
     # plan hide an MD that blew up in one of eight replicas
     _folder(tmp_path, lambda c, r: "RuntimeError: MD blew up" if r == 6 else
             (_density(r) if r < 6 else None), replicas=8)
-    _prepare_outdir(_plan(5), tmp_path)
+    _prepare_outdir(_plan(5, n_atoms=600), tmp_path)
     table = aggregate(tmp_path, plots=False)
     assert (table["n_failed"] == 1).all() and (table["n_planned"] == 7).all()
     assert not table["valid"].any()
@@ -129,12 +129,12 @@ def test_a_replica_a_larger_plan_saw_fail_still_counts_after_a_rerun_with_fewer(
 
 def test_more_replicas_than_before_count_the_new_ones_as_not_finished(tmp_path):
     _folder(tmp_path, lambda c, r: _density(r), replicas=5)
-    _prepare_outdir(_plan(8), tmp_path)
+    _prepare_outdir(_plan(8, n_atoms=600), tmp_path)
     table = aggregate(tmp_path, plots=False)
     assert (table["n_planned"] == 8).all() and not table["valid"].any()
     assert table["verdict"].str.endswith(f"3/8 {NOT_FINISHED}").all()
     # and back to 5: valid again
-    _prepare_outdir(_plan(5), tmp_path)
+    _prepare_outdir(_plan(5, n_atoms=600), tmp_path)
     assert aggregate(tmp_path, plots=False)["valid"].all()
 
 
@@ -142,13 +142,13 @@ def test_a_composition_dropped_from_the_plan_keeps_its_results_but_is_not_planne
     # 3 and 4 molal planned; 4 molal finished; 3 molal never ran. The plan now holds 4 and
     # 1 molal: 3 molal is no longer asked for (no row), 1 molal is (rows, not run yet)
     _folder(tmp_path, lambda c, r: _density(r) if c == 4.0 else None, replicas=5)
-    _prepare_outdir(_plan(5, concentrations=(4.0, 1.0)), tmp_path)
+    _prepare_outdir(_plan(5, concentrations=(4.0, 1.0), n_atoms=600), tmp_path)
     table = _by_concentration(aggregate(tmp_path, plots=False))
     assert list(table.index) == [1.0, 4.0]
     assert table.loc[4.0, "valid"] and not table.loc[1.0, "valid"]
     assert table.loc[1.0, "verdict"] == f"no valid replica; 5/5 {NOT_FINISHED}"
     # dropped after it finished: its results stay in the table, complete as they are
-    _prepare_outdir(_plan(5, concentrations=(1.0,)), tmp_path)
+    _prepare_outdir(_plan(5, concentrations=(1.0,), n_atoms=600), tmp_path)
     table = _by_concentration(aggregate(tmp_path, plots=False))
     assert list(table.index) == [1.0, 4.0]
     assert table.loc[4.0, "valid"] and table.loc[4.0, "n_planned"] == 5

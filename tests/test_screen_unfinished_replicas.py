@@ -89,7 +89,7 @@ def test_more_replicas_recorded_by_a_later_plan_make_the_earlier_rows_incomplete
     _folder(tmp_path, _density, replicas=5)
     before = aggregate(tmp_path, plots=False)
     assert before["valid"].all() and (before["n_planned"] == 5).all()
-    _prepare_outdir(_plan(7), tmp_path)
+    _prepare_outdir(_plan(7, n_atoms=600), tmp_path)
     assert json.loads((tmp_path / "plan.json").read_text())["replicas"] == 7
     after = aggregate(tmp_path, plots=False)
     assert not after["valid"].any() and (after["n_planned"] == 7).all()
