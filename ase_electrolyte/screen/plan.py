@@ -927,7 +927,17 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
     counts = Counter(c.label for c in out)  # list.count per label: quadratic in big grids
     repeated = sorted(label for label, n in counts.items() if n > 1)
     if repeated:
-        raise PlanError(f"compositions repeat: {repeated}")
+        # the bare "compositions repeat: [label]" named neither the entries nor the fix, where
+        # the repeat was "ec:3,emc:7" beside "EC:3,EMC:7" or mol/kg beside molal
+        label = repeated[0]
+        entries = [w for c, _, w in packed if c.label == label]
+        places = (f"{entries[0]} lists it {len(entries)} times" if len(set(entries)) == 1
+                  else " and ".join(dict.fromkeys(entries)) + " both make it")
+        raise PlanError(
+            f"composition {label!r} repeats: {places} (one electrolyte in any spelling, case "
+            "or unit alias: one task folder, one row); give it once (more samples: "
+            "replicas = ...)" + (f"; {len(repeated) - 1} more repeat(s): {repeated[1:4]}"
+                                 if len(repeated) > 1 else ""))
     # labels that differ in case only name one folder on a case-insensitive file system
     # (macOS, Windows): the second composition would be answered with the first one's results
     folded = {}
