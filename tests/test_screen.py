@@ -1026,7 +1026,7 @@ _EXP_HEADER = "solvent,salt,concentration,property,value\n"
     ("solvent,salt,value\nEC,LiPF6,1.2\n", r"missing column\(s\) \['concentration', 'property'\]"),
     # a typo of temperature_K was ignored, and the row compared at the plan's temperature
     ("solvent,salt,concentration,property,value,temperature\nEC,LiPF6,3,density,1.2,300\n",
-     r"unknown column\(s\) \['temperature'\]"),
+     r"column 'temperature': name it 'temperature_K' and give kelvin"),
     (_EXP_HEADER + "EC,LiPF6,3,density,\n", "row 1: value must be a number .*not ''"),
     (_EXP_HEADER + "EC,LiPF6,3,density,nan\n", "row 1: value must be a number .*not 'nan'"),
     (_EXP_HEADER + "EC,LiPF6,3,density,inf\n", "row 1: value must be a number .*not 'inf'"),

@@ -1102,6 +1102,15 @@ _EXP_REQUIRED = ("solvent", "salt", "concentration", "property", "value")
 _EXP_OPTIONAL = ("ratio", "units", "temperature_K", "error", "unit")
 
 
+def _exp_column(name):
+    """A header of the experimental table as its known column (``Solvent`` is ``solvent``,
+    ``Temperature_K`` is ``temperature_K``: a spreadsheet's capitals were refused as unknown
+    columns), else as written, stripped."""
+    name = str(name).strip()
+    return next((k for k in _EXP_REQUIRED + _EXP_OPTIONAL if k.casefold() == name.casefold()),
+                name)
+
+
 def _check_csv_shape(path):
     """The header and the number of fields per row of an experimental table (PlanError)."""
     import csv
@@ -1113,18 +1122,33 @@ def _check_csv_shape(path):
         raise PlanError(f"experimental table {path}: not a readable CSV ({err})") from None
     if not rows:
         return  # empty: pandas' message below names it
-    header = [c.strip() for c in rows[0]]
+    header = [_exp_column(c) for c in rows[0]]
     known = _EXP_REQUIRED + _EXP_OPTIONAL
     twice = sorted({c for c in header if header.count(c) > 1})
     if twice:
         raise PlanError(f"experimental table {path}: column(s) {twice} given twice")
     for c in header:
-        base = c.split("(")[0].split("[")[0].split("/")[0].strip()
-        if c not in known and base in known:
+        if c in known:
+            continue
+        base = c.split("(")[0].split("[")[0].split("/")[0].strip().lower()
+        # each column's unit has its own place: 'concentration (mol/kg)' was told to give it
+        # in the 'unit' column (that of value and error), 'temperature (K)' was unknown
+        if base in ("temperature", "temperature_k", "t"):
             raise PlanError(
-                f"experimental table {path}: column {c!r}: name it {base!r} and give the unit "
+                f"experimental table {path}: column {c!r}: name it 'temperature_K' and give "
+                "kelvin (25 °C = 298.15 K)")
+        if base == "concentration":
+            raise PlanError(
+                f"experimental table {path}: column {c!r}: name it 'concentration' and give "
+                "its unit in a 'units' column (molal for mol/kg, molar for mol/L)")
+        match = next((k for k in known if k.lower() == base), None)
+        if match in ("value", "error"):
+            raise PlanError(
+                f"experimental table {path}: column {c!r}: name it {match!r} and give the unit "
                 "of value and error in a 'unit' column (e.g. unit = g/cm^3, mS/cm, mPa·s)"
             )
+        if match is not None:
+            raise PlanError(f"experimental table {path}: column {c!r}: name it {match!r}")
     if len(rows) == 1:
         raise PlanError(f"experimental table {path}: a header but no rows")
     for n, row in enumerate(rows[1:], start=1):
@@ -1250,8 +1274,10 @@ def read_experimental(path, temperatures=None):
     ``units`` and ``unit`` spellings, and the same measurement given twice (in any spelling of
     its composition: ``EMC:7,EC:3`` is ``EC:30,EMC:70``). A row with more or fewer fields than
     the header (an unquoted ``"EC:3,EMC:7"`` shifted every later field), a column named twice,
-    a unit written into a header (``value (g/cm3)``: it goes into the ``unit`` column) and a
-    header without rows are refused. For the properties the table knows
+    a unit written into a header (``value (g/cm3)``: it goes into the ``unit`` column;
+    ``concentration (mol/kg)`` into ``units``; ``temperature (K)`` is ``temperature_K``) and a
+    header without rows are refused; a header in other capitals (``Solvent``,
+    ``Temperature_K``) is its column. For the properties the table knows
     (:func:`~ase_electrolyte.screen.properties.known_property`: ``density``, the
     conductivities, ``viscosity``, ``D_<species>``, the solvation fractions) the ``unit`` must
     be one of that property's dimension and the value in its range (> 0, or 0 to 1 for a
@@ -1292,7 +1318,7 @@ def read_experimental(path, temperatures=None):
         raise PlanError(f"experimental table {path}: the file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise PlanError(f"experimental table {path}: not a readable CSV ({err})") from None
-    exp.columns = [str(c).strip() for c in exp.columns]
+    exp.columns = [_exp_column(c) for c in exp.columns]
     missing = sorted(set(_EXP_REQUIRED) - set(exp.columns))
     if missing:
         raise PlanError(f"experimental table {path}: missing column(s) {missing}")
