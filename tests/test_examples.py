@@ -58,6 +58,10 @@ def test_the_screen_plan_example_is_a_valid_plan_of_forty_tasks():
 
     plan = load_plan(EXAMPLES / "screen_plan.toml")
     assert len(plan.tasks()) == 40  # 4 compositions × 2 temperatures × 5 replicas
+    # the example's boxes are the compositions it names: none would be marked as another
+    from ase_electrolyte.screen.plan import packing_shortfall
+
+    assert [packing_shortfall(c, plan.n_atoms) for c in plan.compositions] == [""] * 4
 
 
 @pytest.mark.slow
