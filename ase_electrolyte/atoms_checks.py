@@ -212,6 +212,61 @@ def check_flag(name, value):
 MAX_OVERLAP_DISTANCE = 5.0
 
 
+def _check_thin_cell(cell, pbc, what="the structure", min_distance=0.1):
+    """Raise :class:`ValueError` for a periodic cell thinner than ``min_distance`` Å across a
+    face, naming its periodic vectors shorter than that.
+
+    Every atom then lies that close to its own image, and the pair search of
+    :func:`check_overlaps` (or any model's neighbour search) would visit
+    ``(min_distance / height)^d`` images. The one check of this for
+    :class:`~ase_electrolyte.Calculator`, :class:`~ase_electrolyte.D3` and
+    :class:`~ase_electrolyte.Electrostatics`, run before :func:`check_number_density`: a
+    7 × 7 × 0.001 Å cell was refused by the MLIP calculator as "a cell in nm" while D3 and
+    Electrostatics named the 0.001 Å vector.
+
+    Parameters
+    ----------
+    cell : array_like, shape (3, 3)
+        Å, rows the cell vectors; passed :func:`check_atoms` (no zero periodic vector).
+    pbc : array_like of bool, shape (3,)
+    what : str
+        Who refuses, for the message.
+    min_distance : float
+        Å, the smallest height across a face accepted.
+
+    Raises
+    ------
+    ValueError
+        Naming the height, and where a periodic vector is itself that short, the vector
+        and the fix (a correct cell, or that direction non-periodic).
+    """
+    pbc = np.asarray(pbc, dtype=bool)
+    cell = np.asarray(cell, dtype=float)
+    if not pbc.any():
+        return
+    lat = cell[pbc]
+    if len(lat) == 1:
+        heights = np.linalg.norm(lat, axis=1)
+    elif len(lat) == 2:
+        area = np.linalg.norm(np.cross(lat[0], lat[1]))
+        heights = area / np.linalg.norm(lat[::-1], axis=1)
+    else:
+        volume = abs(np.linalg.det(lat))
+        heights = volume / np.linalg.norm(np.cross(lat[[1, 2, 0]], lat[[2, 0, 1]]), axis=1)
+    if not heights.min() < min_distance:
+        return
+    message = (f"{what}: the periodic cell is {heights.min():.3g} Å thin across a face "
+               f"(< {min_distance} Å): every atom is that close to its own image (nearly "
+               "linearly dependent vectors?)")
+    lengths = np.linalg.norm(cell, axis=1)
+    short = [f"{'abc'[k]} ({lengths[k]:.3g} Å)" for k in range(3)
+             if pbc[k] and lengths[k] < min_distance]
+    if short:
+        message += (f"; periodic cell vector {', '.join(short)} is shorter than "
+                    f"{min_distance} Å: fix the cell, or make that direction non-periodic")
+    raise ValueError(message)
+
+
 def check_overlaps(atoms, min_distance=0.1, what="the structure",
                    hint="fix the structure (duplicated atoms? wrong cell?)"):
     """Raise :class:`ValueError` naming atom pairs (periodic images included) closer than
@@ -242,24 +297,7 @@ def check_overlaps(atoms, min_distance=0.1, what="the structure",
     check_atoms(atoms)
     pbc = np.asarray(atoms.pbc, dtype=bool)
     cell = np.asarray(atoms.cell[:], dtype=float)
-    if pbc.any():
-        # the pair search visits (min_distance / height)^d images: a nearly singular cell
-        # would make it (and any model's neighbour search) run for hours
-        lat = cell[pbc]
-        if len(lat) == 1:
-            heights = np.linalg.norm(lat, axis=1)
-        elif len(lat) == 2:
-            area = np.linalg.norm(np.cross(lat[0], lat[1]))
-            heights = area / np.linalg.norm(lat[::-1], axis=1)
-        else:
-            volume = abs(np.linalg.det(lat))
-            heights = volume / np.linalg.norm(np.cross(lat[[1, 2, 0]], lat[[2, 0, 1]]), axis=1)
-        if heights.min() < min_distance:
-            raise ValueError(
-                f"{what}: the periodic cell is {heights.min():.3g} Å thin across a face "
-                f"(< {min_distance} Å): every atom is that close to its own image (nearly "
-                "linearly dependent vectors?)"
-            )
+    _check_thin_cell(cell, pbc, what, min_distance)
     pairs = _close_pairs(np.asarray(atoms.positions, dtype=float), cell, pbc, min_distance)
     if not pairs:
         return

@@ -12,7 +12,13 @@ from ase.calculators.calculator import PropertyNotImplementedError, all_changes,
 from ase.data import chemical_symbols
 from ase.stress import full_3x3_to_voigt_6_stress
 
-from .atoms_checks import check_atoms, check_elements, check_number_density, check_overlaps
+from .atoms_checks import (
+    _check_thin_cell,
+    check_atoms,
+    check_elements,
+    check_number_density,
+    check_overlaps,
+)
 from .calculator_charges import (
     declaration_changed,
     declared_total_charge,
@@ -727,6 +733,9 @@ class Calculator(ParametersContract, _AseCalculator):
             # charges read the formal charges' sum first, so two declarations that disagree
             # gave the model and the Coulomb term two different systems
             declared_total_charge(atoms)
+            # a 0.001 Å periodic vector, named as D3 and Electrostatics name it: the density
+            # check below took a 7 x 7 x 0.001 Å cell for a cell in nm
+            _check_thin_cell(atoms.cell[:], atoms.pbc, type(self).__name__, _MIN_DISTANCE)
             # a cell in nm: named as such, before its crowded images are named as overlaps
             check_number_density(atoms, type(self).__name__)
             # coincident atoms give NaN, but an atom next to its own image in a nearly

@@ -37,8 +37,37 @@ from .topology import FORMAL_CHARGE
 
 __all__ = ["declared_total_charge", "declaration_changed", "TOTAL_CHARGE_TOLERANCE"]
 
-#: net charges (e) closer than this are one charge
+#: net charges (e) closer than this are one charge (the floor of :func:`net_charge_tolerance`)
 TOTAL_CHARGE_TOLERANCE = 1e-6
+
+
+def net_charge_tolerance(*charges):
+    """Net charges (e) of the per-atom ``charges`` closer than this to another are one charge.
+
+    The one tolerance for comparing net charges in this package (declarations, the charges an
+    :class:`~ase_electrolyte.Electrostatics` term uses, unread ``initial_charges``):
+    :data:`TOTAL_CHARGE_TOLERANCE`, or the round-off of charges that passed through float32
+    (trajectory and topology files, MDAnalysis), ``N · 2⁻²⁴ · max|q|`` of the largest array
+    given, whichever is larger. The neutral charges of 3000 atoms read as float32 summed to
+    1.3e-6 e and were refused as a charged cell, or warned about as unread charges of another
+    net charge, while the same charges in float64 passed. A net charge that small is no
+    physics: its uniform background changes the energy by ~Q² (1e-12 eV).
+
+    Parameters
+    ----------
+    *charges : array_like
+        Per-atom charges (e), one array per sum being compared.
+
+    Returns
+    -------
+    float
+        e.
+    """
+    bound = TOTAL_CHARGE_TOLERANCE
+    for q in charges:
+        q = np.asarray(q, dtype=float).ravel()
+        bound = max(bound, len(q) * 2.0**-24 * float(np.max(np.abs(q), initial=0.0)))
+    return bound
 
 
 def charge_values(values, what):
@@ -76,7 +105,7 @@ def declared_total_charge(atoms):
     ------
     ValueError
         A non-finite or non-numeric entry, or the two entries disagreeing by more than
-        :data:`TOTAL_CHARGE_TOLERANCE` (both values named).
+        :func:`net_charge_tolerance` of the formal charges (both values named).
     """
     info = atoms.info.get("charge")
     if info is not None:
@@ -85,7 +114,8 @@ def declared_total_charge(atoms):
     if FORMAL_CHARGE in atoms.arrays:
         formal = float(np.sum(charge_values(atoms.arrays[FORMAL_CHARGE],
                                             f"the {FORMAL_CHARGE!r} array")))
-    if info is not None and formal is not None and abs(info - formal) > TOTAL_CHARGE_TOLERANCE:
+    if info is not None and formal is not None and \
+            abs(info - formal) > net_charge_tolerance(atoms.arrays[FORMAL_CHARGE]):
         raise ValueError(
             f"the Atoms declares two net charges: atoms.info['charge'] = {info:.6g} e but its "
             f"{FORMAL_CHARGE!r} array sums to {formal:.6g} e; make them agree (or delete the "
@@ -130,7 +160,8 @@ def unread_charge_sum(atoms, agree, seen):
     The one rule behind :class:`~ase_electrolyte.electrostatics.UnreadChargesWarning`, for a
     calculator or term that does not read ``initial_charges``: a non-zero array (all zeros is
     ASE's "none given") whose sum (e) is none of the charges in ``agree`` (the declared net
-    charge, the charges used; within :data:`TOTAL_CHARGE_TOLERANCE`) and was not warned about
+    charge, the charges used; within :func:`net_charge_tolerance` of the initial charges, so
+    that the round-off of float32 charges is no net charge) and was not warned about
     yet. ``seen`` is the caller's set of sums already warned about (rounded to 1e-6 e); the
     returned sum is added to it.
     """
@@ -141,7 +172,8 @@ def unread_charge_sum(atoms, agree, seen):
         return None
     net = float(unread.sum())
     key = round(net, 6)
-    if key in seen or any(abs(net - x) <= TOTAL_CHARGE_TOLERANCE for x in agree):
+    tolerance = net_charge_tolerance(unread)
+    if key in seen or any(abs(net - x) <= tolerance for x in agree):
         return None
     seen.add(key)
     return net

@@ -214,8 +214,10 @@ def committee_spread(energies, forces, stresses=None):
     for name, values in arrays:
         bad = ~np.isfinite(values.reshape(k, -1)).all(axis=1)
         if bad.any():
-            raise ValueError(f"committee_spread {name} of member(s) "
-                             f"{np.flatnonzero(bad).tolist()} are not finite")
+            bad = np.flatnonzero(bad).tolist()
+            which = (f"member {bad[0]}" if len(bad) == 1
+                     else f"members {', '.join(map(str, bad))}")
+            raise ValueError(f"committee_spread {name} of {which} are not finite")
     energies, e_scale = _power_of_two_scaled(energies)
     forces, f_scale = _power_of_two_scaled(forces)
     mean_f = forces.mean(axis=0)
@@ -361,9 +363,12 @@ def spread_calibration(committee, frames):
     trained = _trained_on(committee, frames)
     if trained:
         raise ValueError(
-            f"spread_calibration: committee member(s) {trained} were fine-tuned on these very "
-            "frames (their fine-tune records say so): the members fit their training frames, "
-            "so the error there is not the error elsewhere; give held-out frames")
+            "spread_calibration: committee "
+            + (f"member {trained[0]} was" if len(trained) == 1
+               else f"members {', '.join(map(str, trained))} were")
+            + " fine-tuned on these very frames (their fine-tune records say so): the members "
+            "fit their training frames, so the error there is not the error elsewhere; give "
+            "held-out frames")
     if isinstance(committee, Committee):
         # an element a member lacks in the last frame is refused before the first is evaluated
         for k, atoms in enumerate(frames):
@@ -522,6 +527,14 @@ def _heavy_tails_note(key, standard):
             "the frames of largest error over spread")
 
 
+def _counted(n, word):
+    """``"1 element"``, ``"2 elements"``: the screen plan's count with its noun (one rule for
+    the package's messages), imported late as the screen package imports the MD engine."""
+    from .screen.plan import counted
+
+    return counted(n, word)
+
+
 def _check_element_sets(members):
     """InputError when the members cover different elements (naming what each adds)."""
     sets = [m._numbers for m in members]
@@ -534,7 +547,7 @@ def _check_element_sets(members):
             extra = sorted(set(s) - set.intersection(*map(set, known)))
             shown = ", ".join(chemical_symbols[z] for z in extra[:8])
             also = f"; also {shown}" if shown else ""
-            lines.append(f"{member.model!r} ({len(s)} elements{also})")
+            lines.append(f"{member.model!r} ({_counted(len(s), 'element')}{also})")
         raise InputError(
             "the committee mixes models with different element sets: " + "; ".join(lines)
         )
@@ -890,7 +903,8 @@ class Committee(Calculator):
             backends = [backends] * len(p["model"])
         elif len(backends) != len(p["model"]):
             raise InputError(
-                f"backend: {len(backends)} backends for {len(p['model'])} committee members"
+                f"backend: {_counted(len(backends), 'backend')} for "
+                f"{_counted(len(p['model']), 'committee member')}"
             )
         device, terms, reload = self._device_terms_reload(p, old, given)
         if reload:

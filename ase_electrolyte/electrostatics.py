@@ -23,6 +23,7 @@ from ase.data import atomic_numbers, chemical_symbols
 from ase.units import Bohr, Hartree
 
 from .atoms_checks import (
+    _check_thin_cell,
     check_atoms,
     check_flag,
     check_number,
@@ -34,6 +35,7 @@ from .calculator_charges import (
     charge_values,
     declaration_inputs,
     declared_total_charge,
+    net_charge_tolerance,
     same_input_value,
     unread_charge_sum,
 )
@@ -490,21 +492,6 @@ def qrd_charges(numbers, qrd, total_charge=0.0):
     return q
 
 
-def _net_charge_tolerance(q):
-    """Net charges (e) of ``q`` closer than this to another are the same charge.
-
-    :data:`TOTAL_CHARGE_TOLERANCE`, or the round-off of charges that passed through float32
-    (trajectory and topology files, MDAnalysis), ``N · 2⁻²⁴ · max|q|``, whichever is larger:
-    the neutral charges of 3000 atoms read as float32 summed to 1.3e-6 e and were refused as
-    a charged cell (background=True asked for) or as contradicting the declared net charge,
-    while the same charges in float64 passed. A net charge that small is no physics: its
-    uniform background changes the energy by ~Q² (1e-12 eV).
-    """
-    q = np.asarray(q, dtype=float)
-    return max(TOTAL_CHARGE_TOLERANCE,
-               len(q) * 2.0**-24 * float(np.max(np.abs(q), initial=0.0)))
-
-
 class Electrostatics(ParametersContract, _AseCalculator):
     r"""Coulomb energy of atomic point charges as an ASE calculator (Ewald, PME or direct sum).
 
@@ -803,7 +790,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         stated = p["total_charge"]
         # a stated total was silently ignored: charges summing to 0 were used for a cell
         # declared to carry +1 e
-        if stated is not None and abs(float(q.sum()) - stated) > _net_charge_tolerance(q):
+        if stated is not None and abs(float(q.sum()) - stated) > net_charge_tolerance(q):
             raise ValueError(
                 f"{source} to {float(q.sum()):.6g} e, not the stated total_charge "
                 f"{stated:.6g} e; fix the charges or total_charge (None: no check)")
@@ -813,7 +800,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         declared = declared_total_charge(atoms) if stated is None else None
         scale = p["charge_scale"]
         if declared is not None and abs(float(q.sum()) - scale * declared) > \
-                _net_charge_tolerance(q):
+                net_charge_tolerance(q):
             expected = (f"a net charge of {declared:.6g} e" if scale == 1.0 else
                         f"a net charge of {declared:.6g} e, × charge_scale {scale:g} = "
                         f"{scale * declared:.6g} e")
@@ -869,7 +856,7 @@ class Electrostatics(ParametersContract, _AseCalculator):
         """ValueError for a charged periodic cell without background or pair lists beyond
         memory (before any sum)."""
         net = float(np.sum(q))
-        if (bool(np.all(atoms.pbc)) and abs(net) > _net_charge_tolerance(q)
+        if (bool(np.all(atoms.pbc)) and abs(net) > net_charge_tolerance(q)
                 and not self.parameters["background"]):
             raise ValueError(
                 f"the periodic cell carries a net charge of {net:.6g} e; give background=True to "
@@ -899,8 +886,6 @@ class Electrostatics(ParametersContract, _AseCalculator):
         declared_total_charge(atoms)
         pbc = np.asarray(atoms.pbc, dtype=bool)
         if pbc.any():
-            from .d3.calculator import _check_thin_cell
-
             # a cell 0.001 Å thin (a vector that short) was blamed on nm units below; named
             # first, whatever ``overlaps`` says (every atom overlaps its own image)
             _check_thin_cell(np.asarray(atoms.cell[:], dtype=float), pbc, "Electrostatics",

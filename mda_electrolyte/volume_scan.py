@@ -26,6 +26,7 @@ from MDAnalysis.core.groups import AtomGroup
 from ase_electrolyte.atomic_file import atomic_path, save_figure
 from ase_electrolyte.atoms_checks import check_flag, check_number
 
+from . import rdf as _rdf
 from .analysis_base import (
     FrameAnalysis,
     _frame_selection,
@@ -43,16 +44,29 @@ from .molecules import (
     rigid_decomposition,
 )
 from .plotting import axes_to_draw_into, draws_user_text
-from .rdf import MIN_PAIR_DISTANCE
 from .report import mark_invalid, register_analysis
 from .uncertainty import segment_estimate
 
 __all__ = ["RigidVolumeScan", "rigid_scaled_atoms", "MAX_SCALE", "scan_minimum"]
 
-#: Closest approach (Å) of two atoms in a scanned frame: a compression that pushes molecules
-#: closer is refused before any evaluation (the shortest bond, H₂, is 0.74 Å). The one bound
-#: of overlapping atoms, :data:`mda_electrolyte.rdf.MIN_PAIR_DISTANCE`.
-MIN_SCAN_DISTANCE = MIN_PAIR_DISTANCE
+
+
+def _min_scan_distance():
+    """Closest approach (Å) of two atoms in a scanned frame: a compression that pushes
+    molecules closer is refused before any evaluation (the shortest bond, H₂, is 0.74 Å).
+
+    The one bound of overlapping atoms, :data:`mda_electrolyte.rdf.MIN_PAIR_DISTANCE`, read
+    at each call: a copy taken at import kept the old bound after the RDF's was changed, so
+    the scan and the RDF judged the same frame by two distances.
+    """
+    return _rdf.MIN_PAIR_DISTANCE
+
+
+def __getattr__(name):
+    # MIN_SCAN_DISTANCE stays readable under its documented name, always the RDF's bound
+    if name == "MIN_SCAN_DISTANCE":
+        return _min_scan_distance()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Largest scale factor: at s = 100 molecules a few Å apart in the liquid are hundreds of Å
 #: apart, beyond the cutoff of any model and of D3 (50 Å), where E_inter has reached 0; a
@@ -103,7 +117,7 @@ def _scale_passes(atoms, ids, s):
     from ase_electrolyte.atoms_checks import check_overlaps
 
     try:
-        check_overlaps(rigid_scaled_atoms(atoms, ids, s), MIN_SCAN_DISTANCE)
+        check_overlaps(rigid_scaled_atoms(atoms, ids, s), _min_scan_distance())
     except ValueError:
         return False
     return True
@@ -336,14 +350,15 @@ class RigidVolumeScan(FrameAnalysis):
         if refused is None:
             return
         # the frame itself too close: the structure is at fault, as check_overlaps says
-        check_overlaps(atoms, MIN_SCAN_DISTANCE, what=f"frame {ts.frame} (unscaled)")
+        check_overlaps(atoms, _min_scan_distance(), what=f"frame {ts.frame} (unscaled)")
         s = refused
         # the structure passes at s = 1: the scale factor pushed its molecules into each other
         smallest = _smallest_passing_scale(atoms, ids, s) if s < 1.0 else None
-        check_overlaps(rigid_scaled_atoms(atoms, ids, s), MIN_SCAN_DISTANCE,
+        check_overlaps(rigid_scaled_atoms(atoms, ids, s), _min_scan_distance(),
                        what=f"frame {ts.frame} scaled by s = {s:g} pushes molecules into each "
                        "other (the frame itself passes)",
-                       hint=(f"factors from s = {smallest:g} up keep atoms {MIN_SCAN_DISTANCE} Å "
+                       hint=(f"factors from s = {smallest:g} up keep atoms "
+                             f"{_min_scan_distance()} Å "
                              "apart: drop those below it" if smallest is not None
                              else "drop this factor"))
 

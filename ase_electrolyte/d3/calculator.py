@@ -21,6 +21,7 @@ from ..atoms_checks import (
     check_number_density,
     check_overlaps,
 )
+from ..atoms_checks import _check_thin_cell as _check_cell_thickness
 from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
@@ -417,29 +418,15 @@ def _check_atm_work(natoms, cell, pbc, atm_cutoff, ntrans=1):
 
 
 def _check_thin_cell(cell, pbc, what="D3", min_distance=MIN_DISTANCE):
-    """ValueError for a periodic cell thinner than ``min_distance`` (Å) across a face,
-    naming its short periodic vectors (every atom then meets its own image that close).
+    """:func:`ase_electrolyte.atoms_checks._check_thin_cell` with D3's name and distance.
 
-    D3 and :class:`~ase_electrolyte.Electrostatics` check it before the number density and
-    the cutoffs' image count: a 7 x 7 x 0.001 Å cell was refused as a cell in nm, a slab
-    with a 0.001 Å vector as a cutoff spanning too many images, neither naming the vector.
-    For D3 it is also an atom's own image closer than 0.1 Å, which the kernels' CN passes
-    would take for the atom itself (compute_tensor's structures, whose positions stay on
-    the device).
+    Checked before the number density and the cutoffs' image count (a 7 x 7 x 0.001 Å cell
+    was refused as a cell in nm, a slab with a 0.001 Å vector as a cutoff spanning too many
+    images). For D3 it is also an atom's own image closer than 0.1 Å, which the kernels' CN
+    passes would take for the atom itself (compute_tensor's structures, whose positions stay
+    on the device).
     """
-    from ase import Atoms
-
-    try:
-        check_overlaps(Atoms("H", cell=cell, pbc=pbc), min_distance, what)
-    except ValueError as err:
-        lengths = np.linalg.norm(cell, axis=1)
-        short = [f"{'abc'[k]} ({lengths[k]:.3g} Å)" for k in range(3)
-                 if pbc[k] and lengths[k] < min_distance]
-        if not short:
-            raise
-        raise ValueError(f"{err}; periodic cell vector {', '.join(short)} is shorter than "
-                         f"{min_distance} Å: fix the cell, or make that direction "
-                         "non-periodic") from None
+    _check_cell_thickness(cell, pbc, what, min_distance)
 
 
 def _check_cutoff(name, value):
