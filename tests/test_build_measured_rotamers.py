@@ -303,12 +303,14 @@ def test_a_rotamer_temperature_in_celsius_is_doubted(temperature, warned, struct
     # temperature weighs rotamers
     with pytest.raises(_Stop):
         electrolyte_box(counts={"DMC": 4}, density=1.0, seed=0, temperature_K=temperature)
-    doubts = [w for w in recwarn if "is it in °C" in str(w.message)]
+    # the doubt asks about °C below the plausible range and about a typo or unit above it
+    doubts = [w for w in recwarn if "is far from a liquid's" in str(w.message)]
     assert len(doubts) == int(warned)
+    assert all(("°C" in str(w.message)) == (temperature < 50.0) for w in doubts)
     recwarn.clear()
     with pytest.raises(_Stop):
         electrolyte_box(counts={"EC": 4}, density=1.0, seed=0, temperature_K=temperature)
-    assert not [w for w in recwarn if "is it in °C" in str(w.message)]
+    assert not [w for w in recwarn if "is far from a liquid's" in str(w.message)]
 
 
 def test_a_given_rotamer_the_search_did_not_find_is_refused_before_packmol(structures):
