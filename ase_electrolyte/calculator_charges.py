@@ -9,7 +9,8 @@ keeps Li⁺'s ``info["charge"] = 1`` beside formal charges summing to 0; a box's
 hand), and each reader then took its own: :class:`~ase_electrolyte.Electrostatics`' QRd charges
 the formal sum, a model the info, while charges read from an array (``scheme="array"``,
 ``"fixed"``) were compared with neither. :func:`declared_total_charge` is the one rule: the
-entries present must agree (within 10⁻⁶ e), or the structure is refused before any evaluation.
+entries present must agree (within :func:`net_charge_tolerance`, 10⁻⁶ e or the float32
+round-off of the charges summed), or the structure is refused before any evaluation.
 
 Examples
 --------
