@@ -115,6 +115,7 @@ __all__ = [
     "velocity_temperature",
     "atoms_temperature_dof",
     "atoms_temperature",
+    "stage_file_problem",
 ]
 
 #: 1 atm in bar.
@@ -1770,6 +1771,50 @@ def _read_for_reuse(path):
             "overwrite=True", why=f"truncated or damaged: {err}"
         ) from None
     return info, first
+
+
+def stage_file_problem(path):
+    """Why an existing stage file cannot be reused or resumed, or ``None`` when it can.
+
+    Reads what :func:`run_protocol` reads before it reuses or resumes ``<stage>.h5md`` (the
+    file's summary, its start and its last complete frame), without a model: a caller can
+    refuse a damaged or foreign file before loading one (``electrolyte simulate`` does).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A stage file (``relaxed.h5md``, ``preequilibration.h5md``, ...). No file, or an
+        empty one, has nothing to refuse.
+
+    Returns
+    -------
+    str or None
+        The cause alone ("truncated or damaged: ...", "it is an H5MD file of another program,
+        not a stage of run_md", ...), for the caller to word its own remedy; ``None`` for a
+        file the protocol can reuse or resume, or none.
+
+    Raises
+    ------
+    OSError
+        The file cannot be looked at (its folder unreadable).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> stage_file_problem(folder / "production.h5md") is None  # no file yet
+    True
+    >>> _ = (folder / "production.h5md").write_bytes(b"not HDF5")
+    >>> stage_file_problem(folder / "production.h5md").startswith("truncated or damaged")
+    True
+    """
+    from pathlib import Path
+
+    try:
+        _read_for_reuse(Path(path))
+    except _Unreadable as err:
+        return err.why
+    return None
 
 
 def _foreign_hdf5(path):

@@ -472,23 +472,23 @@ def _check_stage_files(out):
     had loaded, and its message advised ``overwrite=True``, a keyword of the Python function
     that the command does not have.
     """
-    from ase_electrolyte.md import _read_for_reuse, _Unreadable
+    from ase_electrolyte.md import stage_file_problem
 
     stages = list(_STAGES)
     for k, stage in enumerate(stages):
         path = out / f"{stage}.h5md"
         try:
-            _read_for_reuse(path)
-        except _Unreadable as err:
+            why = stage_file_problem(path)
+        except OSError:
+            continue  # a file that cannot be looked at: the folder's own checks name it
+        if why is not None:
             later = [f"{s}.h5md" for s in stages[k + 1:] if (out / f"{s}.h5md").exists()]
             also = f" and the later stages' files ({', '.join(later)})" if later else ""
             raise ValueError(
-                f"{path} (the {stage} stage of this folder's run) cannot be read ({err.why}); "
+                f"{path} (the {stage} stage of this folder's run) cannot be read ({why}); "
                 f"it is left as it is: remove it{also} and run the same command again to run "
                 f"{'that stage' if not also else 'those stages'} anew, or choose another "
-                "output folder") from None
-        except OSError:
-            continue  # a file that cannot be looked at: the folder's own checks name it
+                "output folder")
 
 
 def read_initial(initial):
