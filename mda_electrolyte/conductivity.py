@@ -1986,6 +1986,13 @@ def _counted(estimate, count):
 
 
 
+#: Largest net charge (e) of a residue still read as neutral by :func:`charged_species`:
+#: partial charges printed with 4 decimals (MOL2, PQR, ITP files) leave a 20-atom molecule's sum
+#: up to 1e-3 e off zero, and were counted as charge carriers beyond 1e-6 e, while the
+#: smallest ionic charges of scaled-charge force fields are ±0.5–0.8 e.
+ROUNDED_NET_CHARGE = 0.01
+
+
 def charged_species(universe):
     """Selection strings of the charged molecules of a Universe, grouped by residue name.
 
@@ -1995,8 +2002,9 @@ def charged_species(universe):
     Returns
     -------
     dict
-        ``{resname: "resname <resname>"}`` for every residue name whose residues carry a nonzero
-        net charge.
+        ``{resname: "resname <resname>"}`` for every residue name whose residues carry a net
+        charge beyond :data:`ROUNDED_NET_CHARGE` (a smaller nonzero one, the rounding of
+        partial charges in a file, is read as neutral with a warning naming the residues).
 
     Raises
     ------
@@ -2012,7 +2020,17 @@ def charged_species(universe):
         net = np.bincount(
             atoms.resindices, weights=getattr(atoms, attr), minlength=res.n_residues
         )[res.resindices]
-        names = [str(n) for n in np.unique(res.resnames[np.abs(net) > 1e-6])]
+        charged = np.abs(net) > ROUNDED_NET_CHARGE
+        rounded = (np.abs(net) > 1e-6) & ~np.isin(res.resnames, res.resnames[charged])
+        if rounded.any():
+            shown = ", ".join(f"{n} (up to {np.abs(net[res.resnames == n]).max():.2g} e)"
+                              for n in np.unique(res.resnames[rounded]))
+            warnings.warn(
+                f"charged_species: residues {shown} carry net {attr} below "
+                f"{ROUNDED_NET_CHARGE:g} e and are read as neutral (partial charges rounded in "
+                "the file); give the ions explicitly if one of them is an ion",
+                UserWarning, stacklevel=2)
+        names = [str(n) for n in np.unique(res.resnames[charged])]
         if names:
             return {n: f"resname {n}" for n in names}
     if not (hasattr(atoms, "formalcharges") or hasattr(atoms, "charges")):
