@@ -492,8 +492,9 @@ def mean_error(samples, axis=0):
     dev, ref, scale = _centered(samples, axis)
     with np.errstate(over="ignore", invalid="ignore"):
         mean = np.squeeze(ref + scale * dev.mean(axis=axis, keepdims=True), axis=axis)
-        err = np.squeeze(scale * dev.std(axis=axis, ddof=1, keepdims=True), axis=axis) \
-            / np.sqrt(n) * t_factor(n - 1)
+        # the power of two last: its product rounds once, also below 1e-308 (subnormals)
+        err = np.squeeze(scale * (dev.std(axis=axis, ddof=1, keepdims=True)
+                                  / np.sqrt(n) * t_factor(n - 1)), axis=axis)
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(err))):
         largest = float(np.max(np.abs(samples)))
         raise ValueError(
