@@ -955,9 +955,7 @@ def _put_back(written, moved):
     failed = []
     for target in reversed(written):
         try:
-            target.unlink()
-        except FileNotFoundError:
-            pass
+            target.unlink(missing_ok=True)  # one never published is already gone
         except OSError as err:
             failed.append(f"{target}: {err.strerror or err}")
     for target, saved in reversed(moved):
