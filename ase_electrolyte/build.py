@@ -486,7 +486,7 @@ def _share_per_molecule(solvents, ratio):
             f"a volume ratio needs each solvent's measured liquid density to turn volumes into "
             f"molecules; the species library has none for {', '.join(missing)} (known: "
             f"{sorted(LIQUID_DENSITIES)}): give the shares by mass (ratio='mass') or by mole")
-    return masses / np.array([d[0] for d in densities])
+    return masses / np.array([d.value_g_cm3 for d in densities])
 
 
 def _smallest_size(keeps, n_atoms):
@@ -578,10 +578,18 @@ def estimate_density(counts, *, with_uncertainty=False):
     the concentration its volume was measured at. An estimate to start from (excess volumes of
     the solvents are left out), not a result.
 
+    The estimate is of a mixture at 25 °C, and every :math:`\rho_k` is taken as the pure
+    liquid's density at 25 °C as it stands, with no expansion correction, whatever the
+    temperature it was measured at (``temperature_K`` of its record): all are measured at
+    298.15 K but EC's, which melts at 36 °C and stands in with its molten liquid's 1.321
+    g/cm³ at 313.15 K. That 15 K is held by the record's error, not corrected: EC's
+    ``error_g_cm3`` of 0.010 g/cm³ is sized for it.
+
     With ``with_uncertainty=True`` the density comes as an
     :class:`~ase_electrolyte.estimate.Estimate` in g/cm³ whose one-sigma error is propagated
     to first order from three independent sources: each solvent's measured density (its
-    standard uncertainty, kept beside :data:`~ase_electrolyte.species.LIQUID_DENSITIES`), the
+    standard uncertainty as a 25 °C density, ``error_g_cm3`` of its record in
+    :data:`~ase_electrolyte.species.LIQUID_DENSITIES`), the
     salt's volume in solution (the standard uncertainty of
     :data:`~ase_electrolyte.species.SALT_VOLUMES`, ±5 cm³/mol for LiPF6) and ideal mixing
     itself, a relative :math:`c\,(1 - \sum_k \phi_k^2)` of the density for the solvents'
@@ -627,7 +635,7 @@ def estimate_density(counts, *, with_uncertainty=False):
     >>> print(estimate_density(lp30, with_uncertainty=True))  # measured: 1.29-1.30 g/cm³
     1.292 ± 0.010 g/cm^3 (valid)
     """
-    from .species import LIQUID_DENSITIES, SOLVENTS, _liquid_density, _liquid_density_error
+    from .species import LIQUID_DENSITIES, SOLVENTS, _liquid_density
 
     check_flag("with_uncertainty", with_uncertainty)
     if not isinstance(counts, dict):
@@ -674,11 +682,11 @@ def estimate_density(counts, *, with_uncertainty=False):
         solvent_mass += m
         if n:
             solvents.add(sp.name)
-        v = m / (measured[0] * GCM3_TO_AMU_PER_A3)
+        v = m / (measured.value_g_cm3 * GCM3_TO_AMU_PER_A3)
         volume += v
         if n:
             # V = m/ρ: a relative error of ρ is the same relative error of V
-            volumes[sp.name] = (v, v * _liquid_density_error(sp) / measured[0])
+            volumes[sp.name] = (v, v * measured.error_g_cm3 / measured.value_g_cm3)
     if not n_solvent:
         raise ValueError("estimate_density needs at least one solvent molecule")
     if charge:

@@ -22,6 +22,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from ase.data import atomic_masses, atomic_numbers, vdw_radii
@@ -384,25 +385,19 @@ _COMUNAS_2003 = (
 # whose digits could be checked against a second source was found (FEC is quoted at 1.45 to
 # 1.49 g/cm³, a spread larger than ideal mixing's own error); estimate_density refuses them by
 # name and electrolyte_box takes density= or the van der Waals rule.
-#: Measured densities of the pure liquid solvents: name → (g/cm³, temperature in K, source).
-#: Used for starting densities of mixtures (:func:`ase_electrolyte.build.estimate_density`);
-#: solvents missing here fall back to the van der Waals box rule.
-LIQUID_DENSITIES = {
-    "EC": (1.321, 313.15, _XU_2004 + " (EC melts at 36 °C; value at 40 °C)"),
-    "PC": (1.200, 298.15, _XU_2004),
-    "VC": (1.355, 298.15, "vinylene carbonate, " + _SIGMA_ALDRICH),
-    "DMC": (1.063, 298.15, _XU_2004),
-    "EMC": (1.006, 298.15, _XU_2004),
-    "DEC": (0.969, 298.15, _XU_2004),
-    "DME": (0.86, 298.15, _XU_2004_ETHERS),
-    "DEE": (0.842, 298.15, "1,2-diethoxyethane, " + _SIGMA_ALDRICH),
-    "G2": (0.939, 298.15, _COMUNAS_2003),
-    "EA": (0.894, 298.15, _GONZALEZ_2007),
-    "GBL": (1.125, 298.15, _RITZOULIS_2000),
-    "H2O": (0.99705, 298.15, _WAGNER_PRUSS_2002),
-}
 
-# Standard uncertainties (g/cm³) of LIQUID_DENSITIES as densities of the liquid at 25 °C, for
+
+class _LiquidDensity(NamedTuple):
+    """One record of :data:`LIQUID_DENSITIES`: a measured density, its standard uncertainty as
+    the density of the liquid at 25 °C, the temperature it was measured at, and its source."""
+
+    value_g_cm3: float
+    error_g_cm3: float
+    temperature_K: float
+    source: str
+
+
+# The errors are standard uncertainties as densities of the liquid at 25 °C, for
 # estimate_density's error; sized by the kind of source, not fitted. Vibrating-tube values at
 # 298.15 K (diglyme: 0.938-0.939 reported, EA): 0.001; water's IAPWS-95: 0.0001; GBL the
 # half-width of its reported range (1.124-1.129). Xu's (2004) three-digit carbonates: 0.002,
@@ -410,9 +405,29 @@ LIQUID_DENSITIES = {
 # supplier values whose digits were not checked against a measurement: 0.005. EC is the molten
 # liquid's at 40 °C standing for EC in a 25 °C mixture, 15 K away at its expansion of about
 # 0.001 g/cm³/K: 0.01.
-_LIQUID_DENSITY_ERRORS = {
-    "EC": 0.010, "PC": 0.002, "VC": 0.005, "DMC": 0.002, "EMC": 0.002, "DEC": 0.002,
-    "DME": 0.005, "DEE": 0.005, "G2": 0.001, "EA": 0.001, "GBL": 0.003, "H2O": 0.0001,
+#: Measured densities of the pure liquid solvents: name → named tuple
+#: ``(value_g_cm3, error_g_cm3, temperature_K, source)``: the density in g/cm³, its standard
+#: uncertainty in g/cm³ as the density of the liquid at 25 °C (the temperature
+#: :func:`ase_electrolyte.build.estimate_density` takes every value at), the temperature in K
+#: it was measured at, and the citation. EC's is the molten liquid's at 313.15 K (EC melts at
+#: 36 °C), its error sized to hold the 15 K to 25 °C. Used for starting densities of
+#: mixtures (:func:`ase_electrolyte.build.estimate_density`) and for volume ratios
+#: (:func:`ase_electrolyte.build.composition_counts`); solvents missing here fall back to the
+#: van der Waals box rule.
+LIQUID_DENSITIES = {
+    "EC": _LiquidDensity(1.321, 0.010, 313.15,
+                         _XU_2004 + " (EC melts at 36 °C; value at 40 °C)"),
+    "PC": _LiquidDensity(1.200, 0.002, 298.15, _XU_2004),
+    "VC": _LiquidDensity(1.355, 0.005, 298.15, "vinylene carbonate, " + _SIGMA_ALDRICH),
+    "DMC": _LiquidDensity(1.063, 0.002, 298.15, _XU_2004),
+    "EMC": _LiquidDensity(1.006, 0.002, 298.15, _XU_2004),
+    "DEC": _LiquidDensity(0.969, 0.002, 298.15, _XU_2004),
+    "DME": _LiquidDensity(0.86, 0.005, 298.15, _XU_2004_ETHERS),
+    "DEE": _LiquidDensity(0.842, 0.005, 298.15, "1,2-diethoxyethane, " + _SIGMA_ALDRICH),
+    "G2": _LiquidDensity(0.939, 0.001, 298.15, _COMUNAS_2003),
+    "EA": _LiquidDensity(0.894, 0.001, 298.15, _GONZALEZ_2007),
+    "GBL": _LiquidDensity(1.125, 0.003, 298.15, _RITZOULIS_2000),
+    "H2O": _LiquidDensity(0.99705, 0.0001, 298.15, _WAGNER_PRUSS_2002),
 }
 
 # The van der Waals rule (summed atomic spheres, box edge x1.1) gives LiPF6 104 cm³/mol: with
@@ -714,20 +729,13 @@ def _close_matches(name, known):
 
 
 def _liquid_density(species):
-    """``(g/cm³, K, source)`` of :data:`LIQUID_DENSITIES` for ``species``, or None.
+    """The record of :data:`LIQUID_DENSITIES` for ``species``
+    (``(value_g_cm3, error_g_cm3, temperature_K, source)``), or None.
 
     Only for the library's molecule: a user :class:`Species` that takes a library name for
     another molecule (``Species("EC", "O")``) was given that solvent's density.
     """
     return _library_entry(species, LIQUID_DENSITIES)
-
-
-def _liquid_density_error(species):
-    """Standard uncertainty (g/cm³) of ``species``' entry in :data:`LIQUID_DENSITIES`, as the
-    density of the liquid at 25 °C (the library's molecule only, as :func:`_liquid_density`)."""
-    if _liquid_density(species) is None:
-        raise ValueError(f"no measured liquid density of {species.name} in the species library")
-    return _LIQUID_DENSITY_ERRORS[species.name]
 
 
 def _rotamer_enthalpies(species):
@@ -898,7 +906,4 @@ def species_from_formula(symbols):
 
 
 _check_library_names()
-if set(_LIQUID_DENSITY_ERRORS) != set(LIQUID_DENSITIES):
-    # a density added without its uncertainty would fail only when a box of it is estimated
-    raise RuntimeError("every entry of LIQUID_DENSITIES needs its _LIQUID_DENSITY_ERRORS")
 _salt_keys()  # refuses two salts of one name at import

@@ -37,10 +37,10 @@ def test_measured_lipf6_solutions_lie_within_two_sigma_of_the_estimate(solvent, 
 
 
 def test_a_pure_solvent_carries_its_measured_density_and_its_uncertainty():
-    for name, (value, _, _) in species.LIQUID_DENSITIES.items():
+    for name, (value, error, *_) in species.LIQUID_DENSITIES.items():
         rho = estimate_density({name: 7}, with_uncertainty=True)
         assert rho.value == pytest.approx(value, rel=1e-12)
-        assert rho.stderr == pytest.approx(species._LIQUID_DENSITY_ERRORS[name], rel=1e-9)
+        assert rho.stderr == pytest.approx(error, rel=1e-9)
         assert rho.valid
 
 
@@ -51,7 +51,7 @@ def _sampled(counts, monkeypatch, rng, n):
     salt = species.SALT_VOLUMES["LiPF6"]
     out = []
     for _ in range(n):
-        drawn = {k: (v[0] + rng.normal() * species._LIQUID_DENSITY_ERRORS[k], *v[1:])
+        drawn = {k: v._replace(value_g_cm3=v.value_g_cm3 + rng.normal() * v.error_g_cm3)
                  for k, v in base.items()}
         monkeypatch.setattr(species, "LIQUID_DENSITIES", drawn)
         monkeypatch.setitem(species.SALT_VOLUMES, "LiPF6",
@@ -75,10 +75,16 @@ def test_the_propagated_error_matches_the_scatter_of_replicated_inputs(counts, m
     assert samples.std(ddof=1) == pytest.approx(rho.stderr, rel=0.08)
 
 
+def _no_density_error(monkeypatch, *names):
+    for name in names:
+        record = species.LIQUID_DENSITIES[name]
+        monkeypatch.setitem(species.LIQUID_DENSITIES, name, record._replace(error_g_cm3=0.0))
+
+
 def test_the_salt_volume_term_is_its_finite_difference(monkeypatch):
     counts = {"EMC": 80, "Li": 10, "PF6": 10}
     v, u, source = species.SALT_VOLUMES["LiPF6"]
-    monkeypatch.setitem(species._LIQUID_DENSITY_ERRORS, "EMC", 0.0)
+    _no_density_error(monkeypatch, "EMC")
     rho = estimate_density(counts, with_uncertainty=True)
     h = 0.01
     monkeypatch.setitem(species.SALT_VOLUMES, "LiPF6", (v + h, u, source))
@@ -89,8 +95,7 @@ def test_the_salt_volume_term_is_its_finite_difference(monkeypatch):
 
 
 def test_mixing_adds_its_doubt_only_to_mixtures(monkeypatch):
-    monkeypatch.setitem(species._LIQUID_DENSITY_ERRORS, "EC", 0.0)
-    monkeypatch.setitem(species._LIQUID_DENSITY_ERRORS, "DMC", 0.0)
+    _no_density_error(monkeypatch, "EC", "DMC")
     assert estimate_density({"EC": 5}, with_uncertainty=True).stderr == 0.0
     mixed = estimate_density({"EC": 5, "DMC": 5}, with_uncertainty=True)
     phi_ec = 5 * species.SOLVENTS["EC"].mass / 1.321

@@ -206,7 +206,7 @@ def test_density_estimate_from_pure_liquids():
     from ase_electrolyte.species import LIQUID_DENSITIES, get_species
 
     # a pure solvent starts at its measured density
-    for name, (rho, temperature, source) in LIQUID_DENSITIES.items():
+    for name, (rho, _, temperature, source) in LIQUID_DENSITIES.items():
         assert estimate_density({name: 7}) == pytest.approx(rho, rel=1e-12)
         # a paper or handbook by its year, or the supplier's catalogue value at 25 °C
         assert 250 < temperature < 350 and re.search(r"\(\d{4}\)|Sigma-Aldrich", source)
@@ -389,7 +389,7 @@ def test_stored_liquid_densities_are_those_of_their_source():
               "DEE": (0.842, 298.15, "1,2-diethoxyethane, Sigma-Aldrich"),
               "G2": (0.939, 298.15, "M. J. P. Comuñas,")}
     assert set(LIQUID_DENSITIES) == set(source)
-    for name, (rho, temperature, cited) in LIQUID_DENSITIES.items():
+    for name, (rho, _, temperature, cited) in LIQUID_DENSITIES.items():
         value, at, author = source[name]
         assert (rho, temperature) == (value, at), name
         assert cited.startswith(author), name

@@ -61,7 +61,7 @@ def test_a_density_no_unit_slip_explains_keeps_the_plain_bound(value):
 
 
 def test_water_has_the_iapws95_density_at_25_c():
-    rho, temperature_K, source = LIQUID_DENSITIES["H2O"]
+    rho, _, temperature_K, source = LIQUID_DENSITIES["H2O"]
     assert temperature_K == 298.15
     assert "Wagner" in source and "1995" in source
     # IAPWS-95: 997.05 kg/m³ at 298.15 K and 0.101325 MPa

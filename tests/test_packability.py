@@ -171,7 +171,7 @@ def test_the_pure_liquids_up_to_1_15_times_their_measured_density_pass():
     # 1.15 times: refused by MAX_PACKING_FRACTION's 0.79, which is conservative for such chains
     # (PACKMOL packed 30 of them at 1.20 times, hull fraction 0.826); 1.14 times passes
     margin = {"G2": 1.14}
-    for name, (rho, _, _) in LIQUID_DENSITIES.items():
+    for name, (rho, *_) in LIQUID_DENSITIES.items():
         sp = get_species(name)
         for n in (2, 30):
             build._check_packable({sp: n}, {sp: conformer(sp)},
@@ -204,7 +204,7 @@ def test_boxes_of_the_library_at_their_usual_densities_pass():
         v0 = sum(sp.vdw_volume * n for sp, n in plan.items())
         for tolerance in (build.MIN_TOLERANCE, 2.0):
             build._check_packable(plan, templates, 1.1 * v0 ** (1 / 3), tolerance)
-    for name, (rho, _, _) in LIQUID_DENSITIES.items():
+    for name, (rho, *_) in LIQUID_DENSITIES.items():
         sp = get_species(name)
         length = (20 * sp.mass / (rho * GCM3_TO_AMU_PER_A3)) ** (1 / 3)
         build._check_packable({sp: 20}, templates, length, 2.0)

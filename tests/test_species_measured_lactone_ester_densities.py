@@ -19,7 +19,7 @@ def test_pure_gbl_and_ea_start_at_their_25_celsius_densities():
     assert 1.120 <= estimate_density({"GBL": 10}) <= 1.130
     assert 0.893 <= estimate_density({"EA": 10}) <= 0.896
     for name in ("GBL", "EA"):
-        rho, temperature, source = LIQUID_DENSITIES[name]
+        _, _, temperature, source = LIQUID_DENSITIES[name]
         assert temperature == 298.15 and "298.15 K" in source and "Xu" not in source
 
 

@@ -91,7 +91,7 @@ def test_every_entry_is_consistent():
 
 
 def test_measured_densities_are_physical_and_sourced():
-    for name, (rho, temperature, source) in LIQUID_DENSITIES.items():
+    for name, (rho, _, temperature, source) in LIQUID_DENSITIES.items():
         assert name in SOLVENTS
         assert 0.6 < rho < 2.0
         assert 273.15 <= temperature <= 373.15
