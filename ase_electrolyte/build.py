@@ -583,7 +583,8 @@ def estimate_density(counts, *, with_uncertainty=False):
     temperature it was measured at (``temperature_K`` of its record): all are measured at
     298.15 K but EC's, which melts at 36 °C and stands in with its molten liquid's 1.321
     g/cm³ at 313.15 K. That 15 K is held by the record's error, not corrected: EC's
-    ``error_g_cm3`` of 0.010 g/cm³ is sized for it.
+    ``error_g_cm3`` of 0.015 g/cm³ is the shift its expansion of about 0.001 g/cm³/K makes
+    over 15 K.
 
     With ``with_uncertainty=True`` the density comes as an
     :class:`~ase_electrolyte.estimate.Estimate` in g/cm³ whose one-sigma error is propagated
@@ -633,7 +634,7 @@ def estimate_density(counts, *, with_uncertainty=False):
     1.006
     >>> lp30 = {"EC": 130, "DMC": 128, "Li": 20, "PF6": 20}  # 1 mol/L LiPF6, EC:DMC 1:1 by mass
     >>> print(estimate_density(lp30, with_uncertainty=True))  # measured: 1.29-1.30 g/cm³
-    1.292 ± 0.010 g/cm^3 (valid)
+    1.292 ± 0.011 g/cm^3 (valid)
     """
     from .species import LIQUID_DENSITIES, SOLVENTS, _liquid_density
 
