@@ -11,7 +11,9 @@ def register(sub):
         description="Run every (composition, temperature, replica) of a plan with the MD "
         "protocol of Ju et al. (2025) on dask.distributed and write one table of means ± "
         "standard errors over the replicas, each with its verdict. Rerunning a plan into its "
-        "folder runs only the unfinished tasks.",
+        "folder runs only the unfinished tasks. A composition that the plan's n_atoms cannot "
+        "pack within 5 % (whole molecules) is named in a warning before anything runs, with "
+        "the n_atoms that would.",
     )
     scr.add_argument("plan", help="plan file (.toml or .yaml), see ase_electrolyte.screen")
     scr.add_argument("-o", "--output", default="screen_results", help="output folder")

@@ -671,6 +671,12 @@ def run_screen(
         The scheduler went away (or cancelled the tasks) while the tasks ran; the finished
         tasks are kept and the same call resumes the others.
 
+    Warns
+    -----
+    UserWarning
+        A plan read here whose box at its ``n_atoms`` does not hold a composition within 5 %
+        (:func:`~ase_electrolyte.screen.load_plan`), before anything is submitted.
+
     Examples
     --------
     >>> from ase_electrolyte.screen import run_screen

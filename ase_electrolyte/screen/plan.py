@@ -12,6 +12,7 @@ more replicas or more compositions, reproduces every task it shares with the ear
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -507,6 +508,14 @@ def load_plan(plan, *, base_dir=None):
         file that cannot be a model of its backend (empty, a folder, text), calculator options
         the calculator function does not take. Nothing is built or simulated.
 
+    Warns
+    -----
+    UserWarning
+        Once, naming each composition whose box at ``n_atoms`` is not the asked composition
+        within :data:`PACKING_TOLERANCE` (:func:`packing_shortfall`: what the box holds, and the
+        ``n_atoms`` from which it would), after the checks above that need no conformers and
+        before any task: the summary marks those rows not valid.
+
     Notes
     -----
     The file format (TOML; YAML has the same keys)::
@@ -553,12 +562,12 @@ def load_plan(plan, *, base_dir=None):
     ...     "replicas": 2, "temperatures": [298, 318],
     ...     "model": {"calculator": "ase.calculators.emt:EMT"},
     ...     "composition": [{"solvent": "EC:3,EMC:7", "salt": "LiPF6",
-    ...                      "concentration": [0.5, 1.0]}],
+    ...                      "concentration": [1.0, 1.5]}],
     ... })
     >>> len(plan.tasks())  # 2 concentrations × 2 temperatures × 2 replicas
     8
     >>> plan.tasks()[0].id
-    'EC3-EMC7_LiPF6-0.5molal/T298K/r0'
+    'EC3-EMC7_LiPF6-1molal/T298K/r0'
     >>> load_plan({"model": {"name": "sevennet-0"},
     ...            "composition": [{"solvent": "EC", "salt": "LiPF7", "concentration": 1}]})
     Traceback (most recent call last):
@@ -949,6 +958,9 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
                 "folder on a case-insensitive file system; give them distinct labels"
             )
     check_distinct(out, boxes, n_atoms)
+    # after the checks that refuse a plan, before the packing check's conformers and any task:
+    # a marked row was found only by the aggregate, after every simulation had run
+    _warn_packing_shortfalls(packed, n_atoms, density)
     if density is not None:
         # too dense for its molecules (the van der Waals box of density=None always passes);
         # after every cheap check: it builds each task's conformers (about 0.1 s a task), and
@@ -957,6 +969,34 @@ def _compositions(entries, n_atoms, density, temperatures=(298.0,), replicas=1, 
             _check_tasks_packable(_tasks_of(composition, temperatures, replicas, seed), counts,
                                   density, where)
     return out
+
+
+def _warn_packing_shortfalls(packed, n_atoms, density):
+    """One UserWarning naming each composition of ``packed`` (``(composition, counts, where)``)
+    whose box at ``n_atoms`` is not the asked composition (:func:`packing_shortfall`).
+
+    A warning, not a refusal: a small box is a fair choice for a first look, and the tables
+    mark those rows not valid; the user is told before the simulations, not after them.
+    """
+    import warnings
+
+    marked = []
+    for composition, counts, where in packed:
+        text, first = _shortfall(composition, n_atoms, density, counts, PACKING_TOLERANCE)
+        if text:
+            marked.append((f"{composition.label!r} ({where}): {text}", first))
+    if not marked:
+        return
+    sizes = [first for _, first in marked]
+    larger = (f"; n_atoms = {max(sizes)} or more packs each of them within "
+              f"{100 * PACKING_TOLERANCE:g} %" if None not in sizes else "")
+    # stacklevel: the caller of load_plan or run_screen (each calls _load_plan, then
+    # _checked_plan, then _compositions, which calls this)
+    warnings.warn(
+        f"n_atoms = {n_atoms} packs {len(marked)} of the plan's "
+        f"{counted(len(packed), 'composition')} off what they ask, and the tables will mark "
+        "their rows not valid: " + "; ".join(text for text, _ in marked) + larger,
+        UserWarning, stacklevel=6)
 
 
 def _mixture_refusal(salt):
@@ -1122,8 +1162,20 @@ def packing_shortfall(composition, n_atoms, density=None, box=None,
         why); else what the box holds against what was asked, and the ``n_atoms`` from which
         the rounding to whole molecules keeps the composition within ``tolerance`` (one salt
         formula unit and one solvent molecule are then at most ``tolerance`` of their totals).
+
+    Notes
+    -----
+    The search for that ``n_atoms`` packs some twenty boxes (about 5 ms); its answer is kept
+    for the process, keyed on the composition, ``density``, ``tolerance`` and the size the
+    search starts from, so the plan's check and every aggregate of a screen ask it once.
     """
-    from ..build import MAX_ATOMS, _packed_composition, composition_counts
+    return _shortfall(composition, n_atoms, density, box, tolerance)[0]
+
+
+def _shortfall(composition, n_atoms, density, box, tolerance):
+    """:func:`packing_shortfall`'s text and the ``n_atoms`` it suggests (``None`` where it
+    suggests none, or the box is within ``tolerance``)."""
+    from ..build import _packed_composition, composition_counts
 
     c = composition if isinstance(composition, dict) else asdict(composition)
     salt = c["salt"] or None
@@ -1143,9 +1195,9 @@ def packing_shortfall(composition, n_atoms, density=None, box=None,
     try:
         p, counts = packed(n_atoms, dict(box) if box is not None else None)
     except (ValueError, TypeError, KeyError):
-        return ""
+        return "", None
     if not math.isfinite(p["concentration_deviation"]) or within(p):
-        return ""
+        return "", None
     from ..species import get_salt, get_species
 
     units = p["units"]
@@ -1172,26 +1224,61 @@ def packing_shortfall(composition, n_atoms, density=None, box=None,
     need = 0.5 / tolerance
     size = max(n_atoms, math.ceil(n_atoms * max(need / n_salt if n_salt else 1.0,
                                                 need / n_solvent)))
+    solvent = tuple(c["solvent"].items())
+    # the search packs some twenty boxes (about 5 ms a marked composition): it is asked again
+    # by every aggregate and by the plan's check of the same composition. The key holds the
+    # values' types too (lru_cache's typed= sees only the top level): 1 and True must not share
+    # an answer, though a share or concentration of either type packs the same box
+    key = (solvent, tuple(type(v) for _, v in solvent), c["ratio"], salt, c["concentration"],
+           c["units"], density, tolerance, size)
+    try:
+        hash(key)
+    except TypeError:  # an unhashable value the library took: no reuse, the same answer
+        first = _first_size_within.__wrapped__(*key)
+    else:
+        first = _first_size_within(*key)
+    # no "; ": the table's verdicts join their reasons with it
+    fix = ("" if first is None
+           else f" (n_atoms = {first} or more packs it within {100 * tolerance:g} %)")
+    return (f"the box of {n_atoms} atoms holds {' and '.join(parts)}, beyond the "
+            f"{100 * tolerance:g} % {_SHORTFALL_MARK}{fix}", first)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _first_size_within(solvent, types, ratio, salt, concentration, units, density, tolerance,
+                       size):
+    """The first box size, from ``size`` on in steps of 5 %, from which the composition is
+    packed within ``tolerance`` (at every size sampled up to 1.5 times it); ``None`` where
+    there is none up to :data:`~ase_electrolyte.build.MAX_ATOMS`. ``types`` is for the cache
+    key only (see :func:`packing_shortfall`)."""
+    from ..build import MAX_ATOMS, _packed_composition, composition_counts
+
+    shares = dict(solvent)
+
+    def within(k):
+        counts = composition_counts(shares, salt, concentration, units=units, n_atoms=k,
+                                    ratio=ratio, density=density)
+        p = _packed_composition(dict(counts), shares, salt, concentration, units=units,
+                                ratio=ratio, density=density)
+        return (abs(p["concentration_deviation"]) <= tolerance
+                and p["solvent_share_deviation"] <= tolerance)
+
     def holds_from(size):
         # the bound is approximate (2 in 3000 sizes above it were 5.3 % off): "or more" is
         # checked on sizes up to 1.5 times it
         try:
-            return all(within(packed(k)[0])
+            return all(within(k)
                        for k in range(size, math.ceil(1.5 * size), max(1, size // 40)))
         except ValueError:
             return False
 
-    fix = ""
     for _ in range(40):
         if size > MAX_ATOMS:
-            break
+            return None
         if holds_from(size):
-            # no "; ": the table's verdicts join their reasons with it
-            fix = f" (n_atoms = {size} or more packs it within {100 * tolerance:g} %)"
-            break
+            return size
         size = math.ceil(size * 1.05)
-    return (f"the box of {n_atoms} atoms holds {' and '.join(parts)}, beyond the "
-            f"{100 * tolerance:g} % {_SHORTFALL_MARK}{fix}")
+    return None
 
 
 #: What every :func:`packing_shortfall` text says: the comparison with a measurement taken at
