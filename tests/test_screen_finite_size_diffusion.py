@@ -201,7 +201,7 @@ def test_a_plan_without_viscosity_is_warned_at_once_that_its_measured_d_goes_unc
         tmp_path):
     exp = _experiment(tmp_path / "exp.csv", ["EC,LiPF6,3.0,D_Li,1.6e-10,,m^2/s",
                                              "EC,LiPF6,3.0,density,1.31,,g/cm^3"])
-    base = {"name": "d", "replicas": 1, "temperatures": [300], "n_atoms": 70,
+    base = {"name": "d", "replicas": 1, "temperatures": [300], "n_atoms": 600,
             "model": {"calculator": "ase.calculators.lj:LennardJones", "device": "cpu"},
             "composition": [{"solvent": "EC", "salt": "LiPF6", "concentration": 3.0}],
             "experimental": str(exp)}
