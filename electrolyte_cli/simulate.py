@@ -740,23 +740,52 @@ def _expected_composition(args):
     return {sp.name: int(n) for sp, n in _composition(args).items() if n}
 
 
+# Calibrated on the stage files run_protocol wrote (LennardJones, boxes of 8 to 1805 atoms,
+# frames every 1 to 100 fs, 1 to 3001 frames or samples; ext4): the estimate below was at
+# least st_size and the allocated blocks of every file, 0.6 % to 2.1x above them (the 2x for
+# the one-frame relaxation of a tiny box, its whole size ~0.4 MB of layout), 0.7 % for 1805
+# atoms and 301 frames.
+
 #: Bytes the H5MD writer stores per atom and written frame: positions, velocities and forces,
 #: three float64 each (measured: 72.1 B per atom and frame between runs of 32 and 256 atoms).
 TRAJECTORY_BYTES_PER_ATOM_FRAME = 3 * 3 * 8
-#: Bytes per written frame besides the atoms' (box, step, time, the frame's observables and
-#: integrator state), and per recorded observable sample (8 series of step, time and value, the
-#: pressure tensor 9 values): measured about 1 kB and 300 B, counted below that, so that the
-#: estimate is one that the run's files reach.
-TRAJECTORY_BYTES_PER_FRAME = 512
-TRAJECTORY_BYTES_PER_SAMPLE = 256
+#: Bytes per written frame besides the atoms': its row of every per-frame series (box, step
+#: and time of the particle data, the frame's observables, the NPT integrator's state: 102
+#: float64 with up to 3 charged species in ``charge_current``; measured 99 with 2), counted
+#: per 256 rows, the writer's chunk of a series.
+TRAJECTORY_BYTES_PER_FRAME = 102 * 8
+#: Bytes per recorded observable sample: 7 scalar series, the pressure tensor (9) and the charge
+#: current (up to 3 charged species, 9), each with its step and time (43 float64; measured 40
+#: with 2 charged species), and 8 B for their chunk indices (30 series, a 2 kB index node per
+#: 32 chunks of 256 rows, nodes split half full); counted per 256 samples as the frames.
+TRAJECTORY_BYTES_PER_SAMPLE = 43 * 8 + 8
+# rows of one chunk of the writer's step, time and small-value series: a file holds the whole
+# chunk from its first row (2 kB per series of 256 float64)
+_CHUNK_ROWS = 256
+# chunk-index entries of position, velocity and force (a chunk per frame each): a v1 B-tree node
+# of 3136 B per 64 rank-3 chunks, split half full, so 3 x 3136 / 32 (measured 164 to 215 B
+# per frame between 51 and 1501 frames)
+_INDEX_BYTES_PER_FRAME = 3 * 3136 // 32
+# every file's fixed part: the headers and chunk-index roots of its ~100 datasets, groups,
+# attributes and run_info (measured at most 256 kB beyond the terms below, 8 to 1805 atoms),
+# and the blocks ext4 kept allocated beyond a closed file's size (69 to 136 kB): 448 KiB
+# covers the largest sum measured (391 kB) with 67 kB left for a longer run_info
+_BYTES_PER_FILE = 448 * 1024
+# per atom whatever the frames: species, mass, charge, molecule index, species name, start
+# position and the pre-equilibration's integration masses (measured 113 B with names of 16 B)
+_BYTES_PER_ATOM = 128
 
 
 def trajectory_bytes(n_atoms, args):
-    """Bytes the stage files of this protocol take on disk, at least: ``{stage: bytes}``.
+    """Bytes the stage files of this protocol take on disk, at most: ``{stage: bytes}``.
 
     From the protocol's own steps (:func:`ase_electrolyte.md.protocol_steps`): each stage
     writes ``steps // write_interval + 1`` frames and ``steps // observe_interval + 1``
-    observable samples; the relaxation one frame.
+    observable samples; the relaxation one frame and one sample. A file takes a fixed part
+    (about 0.45 MB: its layout, attributes and the disk blocks it keeps), the per-atom arrays,
+    the particle data of every frame and the per-frame and per-sample series in whole chunks
+    of 256 rows; an upper bound for up to 3 charged species (measured 0.6 % to 2.1 times the
+    files' sizes, the larger ratios for files of under a MB).
 
     Parameters
     ----------
@@ -776,15 +805,23 @@ def trajectory_bytes(n_atoms, args):
     plan = protocol_steps(
         preequilibration_ps=args.preequilibration_ps, equilibration_ps=args.equilibration_ps,
         production_ps=args.production_ps, write_interval_fs=args.write_interval_fs)
-    per_frame = TRAJECTORY_BYTES_PER_ATOM_FRAME * n_atoms + TRAJECTORY_BYTES_PER_FRAME
-    sizes = {"relaxed": per_frame}
+
+    def file_bytes(frames, samples):
+        def chunked(rows):
+            return -(-rows // _CHUNK_ROWS) * _CHUNK_ROWS
+
+        return (_BYTES_PER_FILE + _BYTES_PER_ATOM * n_atoms
+                + frames * (TRAJECTORY_BYTES_PER_ATOM_FRAME * n_atoms + _INDEX_BYTES_PER_FRAME)
+                + chunked(frames) * TRAJECTORY_BYTES_PER_FRAME
+                + chunked(samples) * TRAJECTORY_BYTES_PER_SAMPLE)
+
+    sizes = {"relaxed": file_bytes(1, 1)}
     for stage, steps in plan.items():
         if steps.steps == 0:
             sizes[stage] = 0
             continue
-        frames = steps.steps // steps.write_interval + 1
-        samples = steps.steps // steps.observe_interval + 1
-        sizes[stage] = frames * per_frame + samples * TRAJECTORY_BYTES_PER_SAMPLE
+        sizes[stage] = file_bytes(steps.steps // steps.write_interval + 1,
+                                  steps.steps // steps.observe_interval + 1)
     return sizes
 
 
@@ -804,7 +841,8 @@ def check_disk_room(out, n_atoms, args, fewer_bytes=_FEWER_BYTES):
     of ``out`` (or the file-size limit) cannot hold.
 
     A long run on a nearly full disk ran for hours and stopped at the first frame that did not
-    fit. The stage files already in ``out`` (a resume) count as written.
+    fit. The stage files already in ``out`` (a resume) count as written. The bytes needed are
+    :func:`trajectory_bytes`' upper bound, so that a run let start has room for its files.
 
     Parameters
     ----------
@@ -840,12 +878,12 @@ def check_disk_room(out, n_atoms, args, fewer_bytes=_FEWER_BYTES):
     if need > free:
         raise ValueError(
             f"-o/--output {out}: its disk has {_bytes(free)} free, and the trajectories of "
-            f"this run need at least {_bytes(need)} more ({what}); {advice}")
+            f"this run need up to {_bytes(need)} more ({what}); {advice}")
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     stage, largest = max(sizes.items(), key=lambda item: item[1])
     if limit != resource.RLIM_INFINITY and largest > limit:
         raise ValueError(
-            f"-o/--output {out}: {stage}.h5md of this run takes at least {_bytes(largest)}, "
+            f"-o/--output {out}: {stage}.h5md of this run takes up to {_bytes(largest)}, "
             f"more than the file-size limit of {_bytes(limit)} (ulimit -f; {what}); raise "
             f"the limit, or {fewer_bytes}")
 
