@@ -205,7 +205,22 @@ OBSERVABLE_UNITS = {
     "conserved_energy": "eV",
 }
 _OBSERVABLE_UNITS = OBSERVABLE_UNITS  # the name other modules used before
-# 1-D step/time/scalar chunks: small, so that a new chunk never needs much disk
+# bytes of one chunk of a series' values, at most: a chunk holds
+# clamp(_CHUNK_BYTES // row_bytes, 1, 256) rows (a row larger than this is a chunk alone). Small
+# enough that a write which starts a chunk needs little room; large enough that a series of
+# small rows (a charge current of 6 species, 144 B) is not stored one row per chunk, which added
+# an index entry of 40 to 55 B and an HDF5 call to every row of a 200 001-sample production
+# series. Particle data are not sized so: see _PARTICLE_CHUNK_ROWS.
+_CHUNK_BYTES = 32 * 1024
+# a frame of position, velocity or force is a chunk of its own whatever the box. Chunks of 16 to
+# 32 kB for a small box (21 to 42 frames of 32 atoms) had its first frame allocate 48 to 96 kB
+# more (measured for 32 atoms: the first frame's reserve 430 -> 470 kB with 16 kB chunks, and a
+# run on a 460 kB disk then stopped before its first frame rather than after several), to save
+# the chunk index of a frame (measured 164 to 215 B for the three, 3 % of a 100-atom frame's
+# 7.2 kB; nothing from 683 atoms on, whose frames of over 16 kB are one per 32 kB chunk anyway)
+_PARTICLE_CHUNK_ROWS = 1
+# most rows of a chunk: a step, time or scalar series in chunks of 2 kB, so that a series'
+# first chunk (written whole) adds little to a short run's file
 _CHUNK_ROWS = 256
 # room kept free beyond the chunks a write starts, for HDF5's metadata (B-tree nodes, headers)
 _METADATA_MARGIN = 64 * 1024
@@ -614,7 +629,7 @@ class H5MDWriter:
         if forces:
             datasets.append(("force", "kJ mol-1 Angstrom-1"))
         for name, unit in datasets:
-            self._time_series(group.create_group(name), (n, 3), unit)
+            self._time_series(group.create_group(name), (n, 3), unit, _PARTICLE_CHUNK_ROWS)
         box = group.create_group("box")
         box.attrs["dimension"] = 3
         box.attrs["boundary"] = np.array(
@@ -643,19 +658,21 @@ class H5MDWriter:
         meta.attrs["n_frames"] = 0
         meta.attrs["complete"] = False
 
-    def _time_series(self, group, shape, unit):
+    def _time_series(self, group, shape, unit, rows=None):
+        """Empty ``value``, ``step`` and ``time`` datasets of a series of rows of ``shape``, in
+        chunks of ``rows`` rows (default :func:`_rows_per_chunk`'s)."""
         if group.name.rsplit("/", 1)[-1] == "temperature":
             # what the temperatures count (temperature_count reads it back)
             dof, com = self._temperature_count
             group.attrs["degrees_of_freedom"] = dof
             group.attrs["centre_of_mass_removed"] = com
-        rows = _rows_per_chunk(shape)
+        dtype = self._value_dtype(shape)
         group.create_dataset(
             "value",
             shape=(0, *shape),
             maxshape=(None, *shape),
-            dtype=self._dtype if len(shape) else np.float64,
-            chunks=(rows, *shape),
+            dtype=dtype,
+            chunks=(rows or _rows_per_chunk(shape, dtype.itemsize), *shape),
         ).attrs["unit"] = unit
         group.create_dataset(
             "step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(_CHUNK_ROWS,)
@@ -663,6 +680,20 @@ class H5MDWriter:
         group.create_dataset(
             "time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(_CHUNK_ROWS,)
         ).attrs["unit"] = "ps"
+
+    def _value_dtype(self, shape):
+        return self._dtype if len(shape) else np.dtype(np.float64)
+
+    def _new_bytes(self, handles, stored, added, shape):
+        """:func:`_new_chunk_bytes` of a series (``handles``, ``None`` before it is created):
+        an existing dataset keeps the chunks it was created with (those of an earlier version's
+        file, too)."""
+        if handles is None:
+            itemsize = self._value_dtype(shape).itemsize
+            rows = _rows_per_chunk(shape, itemsize)
+        else:
+            itemsize, rows = handles[0].dtype.itemsize, handles[0].chunks[0]
+        return _new_chunk_bytes(stored, added, rows, int(np.prod(shape)) * itemsize)
 
     def _check_same_particles(self, atoms):
         group = self._file[self._group_path]
@@ -1079,23 +1110,22 @@ class H5MDWriter:
         created = 0
         if frame:
             for h in self._particles.values():
-                need += _new_chunk_bytes(h[1].shape[0], 1, h[0].shape[1:])
-        for name, value in frame.items():
-            stored = self._frame_obs[name][1].shape[0] if name in self._frame_obs else 0
-            created += name not in self._frame_obs
-            need += _new_chunk_bytes(stored, 1, np.shape(value))
-        for name, value in (state or {}).items():
-            stored = self._integrator[name][1].shape[0] if name in self._integrator else 0
-            created += name not in self._integrator
-            need += _new_chunk_bytes(stored, 1, np.shape(value))
+                need += self._new_bytes(h, h[1].shape[0], 1, h[0].shape[1:])
+        for kind, values in ((self._frame_obs, frame), (self._integrator, state or {})):
+            for name, value in values.items():
+                h = kind.get(name)
+                created += h is None
+                need += self._new_bytes(h, 0 if h is None else h[1].shape[0], 1,
+                                        np.shape(value))
         rows = {name: len(q[0]) for name, q in self._pending.items()}
         for name in frame:
             rows[name] = rows.get(name, 0) + 1
         for name, n in rows.items():
-            stored = self._series[name][1].shape[0] if name in self._series else 0
-            created += name not in self._series
+            h = self._series.get(name)
+            created += h is None
             shape = self._series_shape(name)
-            need += _new_chunk_bytes(stored, n, np.shape(frame[name]) if shape is None else shape)
+            need += self._new_bytes(h, 0 if h is None else h[1].shape[0], n,
+                                    np.shape(frame[name]) if shape is None else shape)
         return need + created * 3 * _DATASET_OVERHEAD
 
     def _kept_text(self, unpublished):
@@ -1171,7 +1201,17 @@ class H5MDWriter:
 
     def _release_reserve(self):
         """Give back the allocated room the last write did not use (blocks past the file's end),
-        so that the next free-space check does not count it as taken."""
+        so that the next free-space check does not count it as taken, nor the closed file keep
+        it.
+
+        A hole punched past the end frees nothing on ext4 (it punches up to the file's size
+        only, and says it succeeded): a closed stage file kept 66 to 136 kB of blocks beyond
+        its size, the last write's reserve. A truncation to the file's own size leaves its
+        bytes as they are and frees the blocks past it on ext4 (which truncates allocated
+        blocks past the end even when the size does not change; measured: 5 kB left beyond
+        the size, 1 kB for the same file written without reserves); the punch stays for file
+        systems that free past the end that way.
+        """
         reserved, self._reserved = self._reserved, None
         if reserved is None:
             return
@@ -1180,6 +1220,7 @@ class H5MDWriter:
             size = os.fstat(fd).st_size
             if end > size:
                 _keep_size_fallocate(punch=True)(fd, size, end - size)
+                os.ftruncate(fd, size)
 
     def _close_quietly(self):
         try:
@@ -1335,21 +1376,22 @@ def _handles(group):
     return group["value"], group["step"], group["time"]
 
 
-def _rows_per_chunk(shape):
-    # 1-D step/time/scalar chunks: small, so that a new chunk never needs much disk; a frame of
-    # particle data is one chunk
-    return 1 if int(np.prod(shape)) > 16 else _CHUNK_ROWS
+def _rows_per_chunk(shape, itemsize=8):
+    """Rows of a new series' chunk: as many rows of ``shape`` (``itemsize`` bytes a number) as
+    ``_CHUNK_BYTES`` holds, from 1 to 256."""
+    row = int(np.prod(shape)) * int(itemsize)
+    return min(max(_CHUNK_BYTES // max(row, 1), 1), _CHUNK_ROWS)
 
 
-def _new_chunk_bytes(stored, added, shape):
-    """Bytes of the chunks that rows ``stored .. stored + added - 1`` of a time series start."""
+def _new_chunk_bytes(stored, added, rows, row_bytes):
+    """Bytes of the chunks that rows ``stored .. stored + added - 1`` of a time series start,
+    its values in chunks of ``rows`` rows of ``row_bytes`` (the dataset's own chunks: files of
+    earlier versions keep theirs) and its step and time in chunks of 256 int64/float64."""
 
     def starts(rows):
         return -(-(stored + added) // rows) - (-(-stored // rows))
 
-    rows = _rows_per_chunk(shape)
-    value = starts(rows) * rows * int(np.prod(shape)) * 8
-    return value + 2 * starts(_CHUNK_ROWS) * _CHUNK_ROWS * 8
+    return starts(rows) * rows * row_bytes + 2 * starts(_CHUNK_ROWS) * _CHUNK_ROWS * 8
 
 
 def _append_rows(handles, k, values, steps, times):

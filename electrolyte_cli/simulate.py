@@ -768,8 +768,10 @@ _CHUNK_ROWS = 256
 _INDEX_BYTES_PER_FRAME = 3 * 3136 // 32
 # every file's fixed part: the headers and chunk-index roots of its ~100 datasets, groups,
 # attributes and run_info (measured at most 256 kB beyond the terms below, 8 to 1805 atoms),
-# and the blocks ext4 kept allocated beyond a closed file's size (69 to 136 kB): 448 KiB
-# covers the largest sum measured (391 kB) with 67 kB left for a longer run_info
+# and the blocks ext4 kept allocated beyond a closed file's size (69 to 136 kB: the writer's
+# last reserve, which it now gives back, leaving under 8 kB; still counted, for file systems
+# that keep blocks of their own): 448 KiB covers the largest sum measured (391 kB) with 67 kB
+# left for a longer run_info
 _BYTES_PER_FILE = 448 * 1024
 # per atom whatever the frames: species, mass, charge, molecule index, species name, start
 # position and the pre-equilibration's integration masses (measured 113 B with names of 16 B)
