@@ -1,8 +1,19 @@
-"""Fixtures shared by the test modules."""
+"""Fixtures shared by the test modules, and how the suite runs in parallel."""
 
+import os
 
 import matplotlib
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # The README's test command runs two pytest-xdist workers on CI's two cores. Torch, the
+    # compiled kernels and every CLI subprocess a test starts otherwise open one OpenMP thread
+    # per core in each worker: four busy threads on two cores, and OpenMP's barriers wait on
+    # a thread that is not running. Measured on the README's demo test (SevenNet-0, 100 atoms)
+    # beside the other worker: 1276 s of setup with two threads, against 304 s alone on the
+    # machine. Set before torch is imported (it reads the variable once); a value the user
+    # gave is kept.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # plots are drawn in tests, never shown
 matplotlib.use("Agg")
@@ -35,3 +46,20 @@ def _one_blas_thread():
     limits = threadpool_limits(limits=1, user_api="blas")
     yield
     limits.restore_original_limits()
+
+
+def _expected_minutes(item):
+    """``slow(minutes=...)`` of a test (1 when not given), 0 for a test not marked slow."""
+    mark = item.get_closest_marker("slow")
+    return 0 if mark is None else mark.kwargs.get("minutes", 1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest tests run first: ``slow`` ones by their ``minutes``, the rest after them
+    in collection order (the sort is stable).
+
+    Under pytest-xdist (``--dist loadscope``: a module's tests stay on one worker, so its
+    fixtures are built once) a worker starts the README's demo at once while the other runs
+    the short tests, instead of one worker finishing the suite alone on it at the end.
+    """
+    items.sort(key=lambda item: -_expected_minutes(item))

@@ -117,6 +117,7 @@ def test_chgnet_evaluates_a_molecule_without_cell(chgnet):
 # than the per-component check that stood here
 
 
+@pytest.mark.slow
 def test_stress_is_strain_derivative(sevennet, small_box):
     atoms = small_box.copy()
     atoms.calc = sevennet

@@ -276,6 +276,7 @@ def test_volume_scan_estimates_cover_the_mean_energy():
 TAU, DT, S_V, BOX, N_ION = 0.05, 0.02, 6.0, 20.0, 4  # ps, ps, Å/ps, Å, ions per species
 
 
+@pytest.mark.slow
 def test_onsager_and_nernst_einstein_errors_are_calibrated():
     # independent ions: L_ii = N D / (V k_B T) per e², σ = σ_NE, t = 1/2, α_d = 1
     d = S_V**2 * TAU

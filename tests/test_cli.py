@@ -14,6 +14,7 @@ from ase_electrolyte.trajectory import h5md_info  # noqa: E402
 from electrolyte_cli import main  # noqa: E402
 
 
+@pytest.mark.slow
 def test_simulate_then_analyze(tmp_path, capsys):
     pytest.importorskip("sevenn")
     out = tmp_path / "run"
@@ -79,6 +80,7 @@ def test_simulate_then_analyze(tmp_path, capsys):
             assert len(report[name]["failed"]) > 20
 
 
+@pytest.mark.slow
 def test_diagnose_model_against_its_own_labels(tmp_path, capsys):
     pytest.importorskip("sevenn")
     from ase.calculators.singlepoint import SinglePointCalculator

@@ -120,6 +120,7 @@ def cheap_demo_folder(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_demo_end_to_end_with_a_cheap_potential(cheap_demo_folder):
     """The demo's own steps (box, protocol, analyses, marking, report) with LJ for SevenNet-0."""
     out = cheap_demo_folder

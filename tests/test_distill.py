@@ -132,6 +132,7 @@ def one_torch_thread():
     torch.set_num_threads(n)
 
 
+@pytest.mark.slow
 def test_aligned_liquid_npt_density_moves_to_the_target(tmp_path_factory, one_torch_thread):
     """BAMBOO's alignment end to end on a liquid: a tiny model of EMT copper at 1800 K.
 

@@ -77,6 +77,7 @@ def demo_folder(tmp_path_factory):
     return cwd, run.stdout
 
 
+@pytest.mark.slow(minutes=5)
 def test_demo_writes_what_the_readme_promises(demo_folder):
     cwd, stdout = demo_folder
     out = cwd / "demo"
@@ -89,6 +90,7 @@ def test_demo_writes_what_the_readme_promises(demo_folder):
     assert "demo finished" in stdout
 
 
+@pytest.mark.slow(minutes=5)
 @pytest.mark.parametrize("index", range(len(_blocks("python"))))
 def test_readme_python_block_runs_verbatim(demo_folder, index):
     cwd, _ = demo_folder

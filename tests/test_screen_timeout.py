@@ -87,6 +87,7 @@ def test_the_time_limit_is_not_part_of_the_plan_identity():
 # -- a task past its limit ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_task_past_its_limit_is_stopped_kept_and_resumed_by_the_next_screen(tmp_path):
     log, block = tmp_path / "evaluations.log", tmp_path / "slow"
     block.write_text("the 76-atom box sleeps 2 s per evaluation of its production while this "
