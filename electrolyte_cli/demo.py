@@ -163,7 +163,7 @@ def _run(args, gpu):
                     options={"--production-ps", "--equilibration-ps"})
     # a GPU demo with a long --production-ps writes gigabytes: refused before the banner,
     # the packing and the model load when the disk cannot hold them
-    check_disk_room(out, sum(sp.n_atoms * int(n) for sp, n in counts.items()), sim_args,
+    check_disk_room(out, counts, sim_args,
                     fewer_bytes="a shorter --production-ps or --equilibration-ps")
     print(
         f"demo: LiPF6 in EC:EMC 3:7 (by mass) at 1.0 mol/kg as nearly as ~{n_atoms} atoms "

@@ -740,90 +740,161 @@ def _expected_composition(args):
     return {sp.name: int(n) for sp, n in _composition(args).items() if n}
 
 
-# Calibrated on the stage files run_protocol wrote (LennardJones, boxes of 8 to 1805 atoms,
-# frames every 1 to 100 fs, 1 to 3001 frames or samples; ext4): the estimate below was at
-# least st_size and the allocated blocks of every file, 0.6 % to 2.1x above them (the 2x for
-# the one-frame relaxation of a tiny box, its whole size ~0.4 MB of layout), 0.7 % for 1805
-# atoms and 301 frames.
+# Calibrated on the stage files run_protocol wrote (LennardJones, with and without a committee's
+# force spread; boxes of 14 to 1660 atoms holding 0 to 8 charged species; NPT, NVT and NVE
+# productions; 1 to 601 frames, 1 to 1001 samples; ext4): the estimate is at least st_size and
+# the allocated blocks of every file. Each term below counts what the writer
+# (ase_electrolyte.trajectory) lays out; only the fixed parts are measured.
 
 #: Bytes the H5MD writer stores per atom and written frame: positions, velocities and forces,
 #: three float64 each (measured: 72.1 B per atom and frame between runs of 32 and 256 atoms).
 TRAJECTORY_BYTES_PER_ATOM_FRAME = 3 * 3 * 8
-#: Bytes per written frame besides the atoms': its row of every per-frame series (box, step
-#: and time of the particle data, the frame's observables, the NPT integrator's state: 102
-#: float64 with up to 3 charged species in ``charge_current``; measured 99 with 2), counted
-#: per 256 rows, the writer's chunk of a series.
-TRAJECTORY_BYTES_PER_FRAME = 102 * 8
-#: Bytes per recorded observable sample: 7 scalar series, the pressure tensor (9) and the charge
-#: current (up to 3 charged species, 9), each with its step and time (43 float64; measured 40
-#: with 2 charged species), and 8 B for their chunk indices (30 series, a 2 kB index node per
-#: 32 chunks of 256 rows, nodes split half full); counted per 256 samples as the frames.
-TRAJECTORY_BYTES_PER_SAMPLE = 43 * 8 + 8
-# rows of one chunk of the writer's step, time and small-value series: a file holds the whole
-# chunk from its first row (2 kB per series of 256 float64)
+# the writer's chunks of a series (its _CHUNK_BYTES and _CHUNK_ROWS, private there): as many
+# rows as 32 KiB holds, from 1 to 256 (a charge current of 6 or more species has fewer); step
+# and time in chunks of 256; a frame of particle data a chunk of its own. A file holds every
+# chunk it started whole (2 kB for the first sample of a scalar)
+_CHUNK_BYTES = 32 * 1024
 _CHUNK_ROWS = 256
-# chunk-index entries of position, velocity and force (a chunk per frame each): a v1 B-tree node
-# of 3136 B per 64 rank-3 chunks, split half full, so 3 x 3136 / 32 (measured 164 to 215 B
-# per frame between 51 and 1501 frames)
-_INDEX_BYTES_PER_FRAME = 3 * 3136 // 32
-# every file's fixed part: the headers and chunk-index roots of its ~100 datasets, groups,
-# attributes and run_info (measured at most 256 kB beyond the terms below, 8 to 1805 atoms),
-# and the blocks ext4 kept allocated beyond a closed file's size (69 to 136 kB: the writer's
-# last reserve, which it now gives back, leaving under 8 kB; still counted, for file systems
-# that keep blocks of their own): 448 KiB covers the largest sum measured (391 kB) with 67 kB
-# left for a longer run_info
-_BYTES_PER_FILE = 448 * 1024
-# per atom whatever the frames: species, mass, charge, molecule index, species name, start
-# position and the pre-equilibration's integration masses (measured 113 B with names of 16 B)
-_BYTES_PER_ATOM = 128
+# a chunked dataset's header, attributes and the root node of its chunk index (a v1 B-tree node
+# of 2096 to 3136 B for 64 chunks), allocated when it is created: measured 2.9 to 3.2 kB per
+# dataset with the file's own part below (54 to 96 datasets a file)
+_BYTES_PER_DATASET = 3 * 1024
+# past 64 chunks the index splits into nodes of at most 3136 B (rank 3), each at least half full
+# (32 chunks), and a node above them: 98 B per chunk, counted only beyond the root
+_INDEX_NODE_CHUNKS = 64
+_INDEX_NODE_BYTES = 3136
+# the rest of a file: superblock, groups, attributes, run_info (0.2 to 0.5 kB here; a model's
+# description is longer), HDF5's free space and the blocks ext4 keeps past a closed file's end
+# (under 8 kB since the writer gives its reserve back): measured at most 30.5 kB beyond the
+# other terms; 48 KiB leaves 18 kB for a longer run_info
+_BYTES_PER_FILE = 48 * 1024
+# per atom whatever the frames: species (int32), mass, charge, molecule index, start position
+# and heavy hydrogen's integration mass (60 B), and the species name, a variable-length string:
+# 16 B in the dataset and a global-heap object of 16 B plus the name in 8-byte words (measured
+# 82 B per atom with 'EC', counted 100)
+_BYTES_PER_ATOM = 60 + 16 + 16
+# run_md's observables (md._StepObservables) in every frame and every sample: potential,
+# kinetic and conserved energy, temperature, volume, density, pressure; the pressure tensor (9
+# numbers), the charge current (3 per charged species), a committee's force spread (1)
+_SCALAR_OBSERVABLES = 7
+# the integrator's variables stored with each frame (md._INTEGRATOR_VARIABLES), numbers of
+# each with ASE's chains of 3: NPT's thermostat and barostat chains, strain, its momentum,
+# reference cell and volume; NVT's thermostat chain; NVE's velocity Verlet none
+_INTEGRATOR_NUMBERS = {"npt": (3, 3, 3, 3, 1, 1, 9, 1), "nvt": (3, 3), "nve": ()}
 
 
-def trajectory_bytes(n_atoms, args):
+def _dataset_bytes(rows, chunk_rows, row_bytes):
+    """Bytes of a chunked dataset of ``rows`` rows at most (see the constants above)."""
+    chunks = -(-rows // chunk_rows)
+    index = (0 if chunks <= _INDEX_NODE_CHUNKS
+             else (chunks // (_INDEX_NODE_CHUNKS // 2) + 1) * _INDEX_NODE_BYTES)
+    return _BYTES_PER_DATASET + chunks * chunk_rows * row_bytes + index
+
+
+def _series_bytes(rows, row_bytes, chunk_rows=None):
+    """Bytes of a time series (value, step, time) of ``rows`` rows of ``row_bytes``."""
+    if chunk_rows is None:
+        chunk_rows = min(max(_CHUNK_BYTES // row_bytes, 1), _CHUNK_ROWS)
+    return (_dataset_bytes(rows, chunk_rows, row_bytes)
+            + 2 * _dataset_bytes(rows, _CHUNK_ROWS, 8))
+
+
+def _box_layout(counts):
+    """``(atoms, charged species, bytes of the per-atom arrays)`` of a box of ``counts``."""
+    from collections.abc import Mapping
+
+    from ase_electrolyte.species import get_species
+
+    if not isinstance(counts, Mapping):
+        raise TypeError(f"counts must map each species (a name or Species) to its molecules, "
+                        f"not {type(counts).__name__} {counts!r:.60}")
+    n_atoms = charged = per_atom = 0
+    for name, n in counts.items():
+        if isinstance(n, bool) or int(n) != n or n < 0:
+            raise ValueError(f"counts: {name} has {n!r} molecules, not a whole number >= 0")
+        if not n:
+            continue
+        species = get_species(name)
+        atoms = int(n) * species.n_atoms
+        n_atoms += atoms
+        # md.current_species: a species with a formal charge on any atom has a charge current,
+        # a zwitterion (net charge 0) too
+        charged += any(species.atomic_formal_charges)
+        per_atom += atoms * (_BYTES_PER_ATOM + 8 * -(-len(species.name.encode()) // 8))
+    return n_atoms, charged, per_atom
+
+
+def _stage_plan(args):
+    from ase_electrolyte.md import protocol_steps
+
+    return protocol_steps(
+        preequilibration_ps=args.preequilibration_ps, equilibration_ps=args.equilibration_ps,
+        production_ps=args.production_ps, write_interval_fs=args.write_interval_fs)
+
+
+def trajectory_bytes(counts, args, *, force_spread=False):
     """Bytes the stage files of this protocol take on disk, at most: ``{stage: bytes}``.
 
     From the protocol's own steps (:func:`ase_electrolyte.md.protocol_steps`): each stage
     writes ``steps // write_interval + 1`` frames and ``steps // observe_interval + 1``
     observable samples; the relaxation one frame and one sample. A file takes a fixed part
-    (about 0.45 MB: its layout, attributes and the disk blocks it keeps), the per-atom arrays,
-    the particle data of every frame and the per-frame and per-sample series in whole chunks
-    of 256 rows; an upper bound for up to 3 charged species (measured 0.6 % to 2.1 times the
-    files' sizes, the larger ratios for files of under a MB).
+    (48 KiB, and 3 KiB for each of its 54 to 96 datasets: headers and chunk indices), the
+    per-atom arrays, the particle data of every frame and each series (the observables of the
+    frames and of the samples, the integrator's state of the frames) in the writer's whole
+    chunks. The box sets the series: a charge current of 3 numbers per charged species (any
+    species with a formal charge on an atom), in chunks of fewer rows from 6 species on.
+    Measured on run_protocol's files (0 to 8 charged species), the bound lies 4 % to 60 %
+    above them, the larger ratios for files of under 0.6 MB.
 
     Parameters
     ----------
-    n_atoms : int
-        Atoms of the box.
+    counts : mapping of str or Species to int
+        Molecules of each species in the box (library names or
+        :class:`~ase_electrolyte.species.Species`), as
+        :func:`~ase_electrolyte.build.electrolyte_box` takes them.
     args : argparse.Namespace
-        The protocol settings (stage lengths in ps, ``write_interval_fs``).
+        The protocol settings (stage lengths in ps, ``write_interval_fs``; ``ensemble`` of the
+        production, NPT's larger integrator state when absent).
+    force_spread : bool
+        The calculator is a committee (:class:`~ase_electrolyte.committee.Committee`), whose
+        largest force spread every frame and sample also record.
 
     Returns
     -------
     dict of str to int
         Bytes of ``relaxed``, ``preequilibration``, ``equilibration`` and ``production``
         (0 for a stage that is not run).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``counts`` is no mapping, names an unknown species or holds no whole number.
     """
-    from ase_electrolyte.md import protocol_steps
+    n_atoms, charged, per_atom = _box_layout(counts)
+    plan = _stage_plan(args)
+    ensemble = str(getattr(args, "ensemble", "npt")).strip().lower()
 
-    plan = protocol_steps(
-        preequilibration_ps=args.preequilibration_ps, equilibration_ps=args.equilibration_ps,
-        production_ps=args.production_ps, write_interval_fs=args.write_interval_fs)
+    def file_bytes(frames, samples, integrator, relaxed=False):
+        # the relaxation's frame has no conserved energy (no integrator)
+        observables = ([8] * (_SCALAR_OBSERVABLES - relaxed + bool(force_spread)) + [9 * 8]
+                       + ([3 * 8 * charged] if charged else []))
+        return (_BYTES_PER_FILE + per_atom
+                + 3 * _series_bytes(frames, TRAJECTORY_BYTES_PER_ATOM_FRAME // 3 * n_atoms, 1)
+                + _series_bytes(frames, 9 * 8)  # the box
+                + sum(_series_bytes(frames, row) + _series_bytes(samples, row)
+                      for row in observables)
+                + sum(_series_bytes(frames, 8 * k) for k in integrator))
 
-    def file_bytes(frames, samples):
-        def chunked(rows):
-            return -(-rows // _CHUNK_ROWS) * _CHUNK_ROWS
-
-        return (_BYTES_PER_FILE + _BYTES_PER_ATOM * n_atoms
-                + frames * (TRAJECTORY_BYTES_PER_ATOM_FRAME * n_atoms + _INDEX_BYTES_PER_FRAME)
-                + chunked(frames) * TRAJECTORY_BYTES_PER_FRAME
-                + chunked(samples) * TRAJECTORY_BYTES_PER_SAMPLE)
-
-    sizes = {"relaxed": file_bytes(1, 1)}
+    sizes = {"relaxed": file_bytes(1, 1, (), relaxed=True)}
     for stage, steps in plan.items():
         if steps.steps == 0:
             sizes[stage] = 0
             continue
+        # pre-equilibration and equilibration run NPT
+        integrator = _INTEGRATOR_NUMBERS.get(ensemble if stage == "production" else "npt",
+                                             _INTEGRATOR_NUMBERS["npt"])
         sizes[stage] = file_bytes(steps.steps // steps.write_interval + 1,
-                                  steps.steps // steps.observe_interval + 1)
+                                  steps.steps // steps.observe_interval + 1, integrator)
     return sizes
 
 
@@ -838,22 +909,38 @@ def free_bytes(folder):
 _FEWER_BYTES = "write fewer frames (--write-interval-fs) or shorter stages"
 
 
-def check_disk_room(out, n_atoms, args, fewer_bytes=_FEWER_BYTES):
+def _finished(path, steps):
+    """Whether the stage file ``path`` is complete up to ``steps``: the protocol reuses it as
+    it is."""
+    from ase_electrolyte.trajectory import h5md_info
+
+    if not path.is_file():
+        return False
+    try:
+        info = h5md_info(path)
+    except (OSError, KeyError, ValueError):
+        # damaged or foreign: check_run_files words that; here it counts as still to write
+        return False
+    return info["complete"] and info["last_step"] >= steps
+
+
+def check_disk_room(out, counts, args, fewer_bytes=_FEWER_BYTES):
     """Refuse, before the box is packed or the model loaded, a run whose trajectories the disk
     of ``out`` (or the file-size limit) cannot hold.
 
     A long run on a nearly full disk ran for hours and stopped at the first frame that did not
-    fit. The stage files already in ``out`` (a resume) count as written. The bytes needed are
-    :func:`trajectory_bytes`' upper bound, so that a run let start has room for its files.
+    fit. The bytes needed are :func:`trajectory_bytes`' upper bound, so that a run let start
+    has room for its files. Of a resume, a finished stage file (complete, up to its last step:
+    reused as it is) needs nothing more, and an unfinished one its estimate less its size.
 
     Parameters
     ----------
     out : pathlib.Path
         The output folder (it exists: claimed by the command).
-    n_atoms : int
-        Atoms of the box.
+    counts : mapping of str or Species to int
+        Molecules of each species in the box (see :func:`trajectory_bytes`).
     args : argparse.Namespace
-        The protocol settings (stage lengths in ps, ``write_interval_fs``).
+        The protocol settings (stage lengths in ps, ``write_interval_fs``, ``ensemble``).
     fewer_bytes : str
         What the command's options can change to write less (``demo`` has no
         ``--write-interval-fs``).
@@ -862,28 +949,35 @@ def check_disk_room(out, n_atoms, args, fewer_bytes=_FEWER_BYTES):
     ------
     ValueError
         Naming the bytes free and the bytes the remaining stages need (or the file-size limit
-        and the largest file), and what to change.
+        and the largest file still to write), and what to change.
     """
     import resource
 
-    sizes = trajectory_bytes(n_atoms, args)
-    remaining = {}
+    n_atoms = _box_layout(counts)[0]
+    sizes = trajectory_bytes(counts, args)
+    plan = _stage_plan(args)
+    to_write = {}
+    remaining = 0
     for stage, size in sizes.items():
         path = out / f"{stage}.h5md"
-        written = path.stat().st_size if path.is_file() else 0
-        remaining[stage] = max(size - written, 0)
-    need = sum(remaining.values())
+        # a finished stage's estimate beyond its file was counted as still needed
+        if not size or _finished(path, plan[stage].steps if stage in plan else 0):
+            continue
+        to_write[stage] = size
+        remaining += max(size - (path.stat().st_size if path.is_file() else 0), 0)
     free = free_bytes(out)
     what = (f"{n_atoms} atoms, frames every {args.write_interval_fs:g} fs over "
             f"{args.preequilibration_ps + args.equilibration_ps + args.production_ps:g} ps")
     advice = f"make room, give another -o/--output folder, or {fewer_bytes}"
-    if need > free:
+    if remaining > free:
         raise ValueError(
             f"-o/--output {out}: its disk has {_bytes(free)} free, and the trajectories of "
-            f"this run need up to {_bytes(need)} more ({what}); {advice}")
+            f"this run need up to {_bytes(remaining)} more ({what}); {advice}")
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    stage, largest = max(sizes.items(), key=lambda item: item[1])
-    if limit != resource.RLIM_INFINITY and largest > limit:
+    if not to_write or limit == resource.RLIM_INFINITY:
+        return
+    stage, largest = max(to_write.items(), key=lambda item: item[1])
+    if largest > limit:
         raise ValueError(
             f"-o/--output {out}: {stage}.h5md of this run takes up to {_bytes(largest)}, "
             f"more than the file-size limit of {_bytes(limit)} (ulimit -f; {what}); raise "
@@ -900,14 +994,13 @@ def _bytes(n):
 
 def _run(args):
     from ase_electrolyte.build import electrolyte_box
-    from ase_electrolyte.species import get_species
 
     out = Path(args.output)
     composition = _expected_composition(args)
     check_resumable(out, composition, _box_settings(args), args)
-    # the molecule counts give the atoms before the box is packed or the model loaded
-    check_disk_room(out, sum(get_species(name).n_atoms * n for name, n in composition.items()),
-                    args)
+    # the molecule counts give the atoms and the charged species before the box is packed or
+    # the model loaded
+    check_disk_room(out, composition, args)
     if args.counts:
         counts = {k: int(v) for k, v in A.parse_mapping(args.counts, "counts").items()}
     else:

@@ -16,21 +16,26 @@ from ase.calculators.lj import LennardJones
 
 import electrolyte_cli.simulate as simulate
 from ase_electrolyte.md import run_md
+from ase_electrolyte.species import Species
 from electrolyte_cli import main
 
 BASE = ["simulate", "--counts", "EC=20,Li=2,PF6=2", "--model", "sevennet-0"]
+BASE_COUNTS = {"EC": 20, "Li": 2, "PF6": 2}
 #: atoms of BASE's box: EC 10 atoms, Li 1, PF6 7
 BASE_ATOMS = 20 * 10 + 2 * 1 + 2 * 7
+#: a box of 100 atoms: EC 10 atoms
+HUNDRED = {"EC": 10}
 
 
 def _protocol(production_ps, write_interval_fs=1.0, preequilibration_ps=0.0,
-              equilibration_ps=0.0):
+              equilibration_ps=0.0, ensemble="npt"):
     return argparse.Namespace(preequilibration_ps=preequilibration_ps,
                               equilibration_ps=equilibration_ps, production_ps=production_ps,
-                              write_interval_fs=write_interval_fs)
+                              write_interval_fs=write_interval_fs, ensemble=ensemble)
 
 
 def _argon(tmp_path, steps):
+    # no topology: no charge current, as a box of neutral molecules
     atoms = bulk("Ar", "fcc", a=5.26, cubic=True).repeat((2, 2, 2))
     atoms.calc = LennardJones(sigma=3.4, epsilon=0.0104, rc=8.0, smooth=True)
     path = tmp_path / f"run_{steps}.h5md"
@@ -47,32 +52,40 @@ def test_the_estimate_grows_as_the_writers_file_and_not_much_faster(tmp_path):
     n_atoms, short = _argon(tmp_path, 100)
     _, long = _argon(tmp_path, 300)
     grown = long - short
-    estimated = (simulate.trajectory_bytes(n_atoms, _protocol(0.3))["production"]
-                 - simulate.trajectory_bytes(n_atoms, _protocol(0.1))["production"])
+    # the crystal's atoms as a species of one neutral atom; NVT as run there
+    box = {Species("Ar", "[Ar]"): n_atoms}
+    estimated = (simulate.trajectory_bytes(box, _protocol(0.3, ensemble="nvt"))["production"]
+                 - simulate.trajectory_bytes(box, _protocol(0.1, ensemble="nvt"))["production"])
     assert grown > 0
     assert grown <= estimated < 1.5 * grown, (estimated, grown)
 
 
 def test_stage_sizes_follow_the_protocols_frames_and_samples():
-    sizes = simulate.trajectory_bytes(1000, _protocol(200.0, 100.0, 1000.0, 200.0))
+    """Each stage holds at least its raw numbers (the particle data of its frames, a row of
+    each series per frame and per sample); a long stage's bound is within 5 % of them (the
+    layout's fixed parts and chunk indices are small beside 10^4 to 10^5 rows)."""
+    from ase_electrolyte.md import protocol_steps
 
-    def file_bytes(frames, samples):
-        def chunked(rows):
-            return -(-rows // 256) * 256
-
-        return (simulate._BYTES_PER_FILE + simulate._BYTES_PER_ATOM * 1000
-                + frames * (simulate.TRAJECTORY_BYTES_PER_ATOM_FRAME * 1000
-                            + simulate._INDEX_BYTES_PER_FRAME)
-                + chunked(frames) * simulate.TRAJECTORY_BYTES_PER_FRAME
-                + chunked(samples) * simulate.TRAJECTORY_BYTES_PER_SAMPLE)
-
-    # pre-equilibration: 500 000 steps of 2 fs, a frame every 50 steps, a sample every 5
-    assert sizes["preequilibration"] == file_bytes(10001, 100001)
-    assert sizes["equilibration"] == file_bytes(2001, 20001)
-    # the production records its observables at every step
-    assert sizes["production"] == file_bytes(2001, 200001)
-    assert sizes["relaxed"] == file_bytes(1, 1)
-    assert simulate.trajectory_bytes(1000, _protocol(0.0))["production"] == 0
+    args = _protocol(200.0, 100.0, 1000.0, 200.0, ensemble="nvt")
+    sizes = simulate.trajectory_bytes(BASE_COUNTS, args)
+    plan = protocol_steps(preequilibration_ps=1000.0, equilibration_ps=200.0,
+                          production_ps=200.0, write_interval_fs=100.0)
+    # a value of 8 B with its step and time (int64, float64): 7 scalars, the pressure
+    # tensor (9), the charge current of Li and PF6 (2 x 3)
+    sample = 7 * 24 + (9 + 2) * 8 + (6 + 2) * 8
+    # NPT's integrator (thermostat and barostat chains of 3, strain, its momentum, reference
+    # cell and volume: 24 numbers in 8 series); NVT's thermostat chains (6 numbers, 2 series)
+    integrator = {"preequilibration": (24 + 16) * 8, "equilibration": (24 + 16) * 8,
+                  "production": (6 + 4) * 8}
+    for stage, steps in plan.items():
+        frames = steps.steps // steps.write_interval + 1
+        samples = steps.steps // steps.observe_interval + 1
+        # positions, velocities, forces, with their steps and times; the box with its own
+        raw = (frames * (72 * BASE_ATOMS + 6 * 8 + 11 * 8 + sample + integrator[stage])
+               + samples * sample)
+        assert raw <= sizes[stage] <= 1.05 * raw, (stage, raw, sizes[stage])
+    assert 0 < sizes["relaxed"] < sizes["equilibration"]
+    assert simulate.trajectory_bytes(BASE_COUNTS, _protocol(0.0))["production"] == 0
 
 
 def _forbid_work(monkeypatch):
@@ -91,8 +104,9 @@ def _forbid_work(monkeypatch):
 def test_a_disk_without_room_for_the_run_is_refused_in_one_line(tmp_path, capsys, monkeypatch,
                                                                free_fraction):
     _forbid_work(monkeypatch)
-    need = sum(simulate.trajectory_bytes(BASE_ATOMS, _protocol(200.0, 100.0, 1000.0,
-                                                               200.0)).values())
+    # simulate's defaults: an NVT production
+    need = sum(simulate.trajectory_bytes(BASE_COUNTS, _protocol(200.0, 100.0, 1000.0, 200.0,
+                                                                ensemble="nvt")).values())
     free = int(free_fraction * need)
     monkeypatch.setattr(simulate, "free_bytes", lambda folder: free)
     out = tmp_path / "out"
@@ -112,8 +126,9 @@ def test_a_disk_with_room_goes_on_to_pack(tmp_path, capsys, monkeypatch):
     import ase_electrolyte.build
 
     _forbid_work(monkeypatch)
-    need = sum(simulate.trajectory_bytes(BASE_ATOMS, _protocol(200.0, 100.0, 1000.0,
-                                                               200.0)).values())
+    # simulate's defaults: an NVT production
+    need = sum(simulate.trajectory_bytes(BASE_COUNTS, _protocol(200.0, 100.0, 1000.0, 200.0,
+                                                                ensemble="nvt")).values())
     monkeypatch.setattr(simulate, "free_bytes", lambda folder: need)
 
     def _pack(*args, **kwargs):
@@ -126,7 +141,7 @@ def test_a_disk_with_room_goes_on_to_pack(tmp_path, capsys, monkeypatch):
 
 def test_a_resume_counts_the_stage_files_already_written(tmp_path, monkeypatch):
     args = _protocol(1.0, 10.0, 1.0, 1.0)
-    sizes = simulate.trajectory_bytes(100, args)
+    sizes = simulate.trajectory_bytes(HUNDRED, args)
     out = tmp_path / "run"
     out.mkdir()
     # the pre-equilibration written whole, the equilibration half
@@ -135,17 +150,17 @@ def test_a_resume_counts_the_stage_files_already_written(tmp_path, monkeypatch):
     left = (sizes["relaxed"] + sizes["equilibration"] - sizes["equilibration"] // 2
             + sizes["production"])
     monkeypatch.setattr(simulate, "free_bytes", lambda folder: left)
-    simulate.check_disk_room(out, 100, args)  # fits exactly
+    simulate.check_disk_room(out, HUNDRED, args)  # fits exactly
     monkeypatch.setattr(simulate, "free_bytes", lambda folder: left - 1)
     with pytest.raises(ValueError, match=f"need up to {simulate._bytes(left)} more"):
-        simulate.check_disk_room(out, 100, args)
+        simulate.check_disk_room(out, HUNDRED, args)
 
 
 def test_a_file_size_limit_below_the_largest_stage_is_refused(tmp_path, monkeypatch):
     import resource
 
     args = _protocol(10.0, 10.0)
-    largest = simulate.trajectory_bytes(100, args)["production"]
+    largest = simulate.trajectory_bytes(HUNDRED, args)["production"]
     monkeypatch.setattr(simulate, "free_bytes", lambda folder: 10 * largest)
     real = resource.getrlimit
 
@@ -154,7 +169,7 @@ def test_a_file_size_limit_below_the_largest_stage_is_refused(tmp_path, monkeypa
 
     monkeypatch.setattr(resource, "getrlimit", limited)
     with pytest.raises(ValueError, match="production.h5md .* file-size limit .*ulimit -f"):
-        simulate.check_disk_room(tmp_path, 100, args)
+        simulate.check_disk_room(tmp_path, HUNDRED, args)
 
 
 @pytest.mark.parametrize("n, text", [(0, "0 bytes"), (999, "999 bytes"), (1000, "1 kB"),

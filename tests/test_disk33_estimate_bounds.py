@@ -32,15 +32,16 @@ CASES = {
 }
 
 
-def _protocol(lengths, write_interval_fs):
+def _protocol(lengths, write_interval_fs, ensemble):
     pre, eq, prod = lengths
     return argparse.Namespace(preequilibration_ps=pre, equilibration_ps=eq, production_ps=prod,
-                              write_interval_fs=write_interval_fs)
+                              write_interval_fs=write_interval_fs, ensemble=ensemble)
 
 
 @pytest.fixture(scope="module", params=sorted(CASES))
 def written(request, tmp_path_factory):
-    """(atoms in the box, protocol settings, {stage: bytes written}) of one run_protocol."""
+    """(molecule counts, atoms in the box, protocol settings, {stage: bytes written}) of one
+    run_protocol."""
     pytest.importorskip("rdkit")
     from ase_electrolyte.build import electrolyte_box
     from ase_electrolyte.md import run_protocol
@@ -58,31 +59,31 @@ def written(request, tmp_path_factory):
                               production_ensemble=ensemble,
                               write_interval_fs=write_interval_fs, progress=False)
     sizes = {stage: path.stat().st_size for stage, path in result.files.items()}
-    return len(box), _protocol(lengths, write_interval_fs), sizes
+    return counts, len(box), _protocol(lengths, write_interval_fs, ensemble), sizes
 
 
 def test_each_stage_file_fits_its_estimate(written):
-    n_atoms, args, sizes = written
-    estimate = simulate.trajectory_bytes(n_atoms, args)
+    counts, _, args, sizes = written
+    estimate = simulate.trajectory_bytes(counts, args)
     assert set(sizes) == {stage for stage in STAGES if estimate[stage]}
     for stage, size in sizes.items():
         assert size <= estimate[stage], (stage, size, estimate[stage])
-        # what it asks beyond the file does not grow with the atoms: its fixed part (0.45 MB)
-        # and at most a chunk of 256 rows of every series (0.3 MB); measured 0.24 to 0.39 MB,
-        # 1.1x to 2.1x the files here (under 2 MB, most of it HDF5 layout)
-        assert estimate[stage] - size <= 0.6e6, (stage, size, estimate[stage])
+        # what it asks beyond the file does not grow with the atoms: the margins of its fixed
+        # parts (48 KiB a file, 3 KiB a dataset) and of the chunk indices; measured 0.03 to
+        # 0.12 MB, 1.01x to 1.18x the files here (under 3 MB)
+        assert estimate[stage] - size <= 0.15e6, (stage, size, estimate[stage])
 
 
 def test_a_disk_one_byte_short_of_the_written_files_is_refused(written, tmp_path, monkeypatch):
     """Fails with the old estimate: it asked a fraction of what the run really wrote."""
-    n_atoms, args, sizes = written
+    counts, n_atoms, args, sizes = written
     out = tmp_path / "fresh"
     out.mkdir()
     written_bytes = sum(sizes.values())
     monkeypatch.setattr(simulate, "free_bytes", lambda folder: written_bytes - 1)
     with pytest.raises(ValueError, match=f"{n_atoms} atoms"):
-        simulate.check_disk_room(out, n_atoms, args)
+        simulate.check_disk_room(out, counts, args)
     # and a disk of the estimate's bytes lets the run start
-    need = sum(simulate.trajectory_bytes(n_atoms, args).values())
+    need = sum(simulate.trajectory_bytes(counts, args).values())
     monkeypatch.setattr(simulate, "free_bytes", lambda folder: need)
-    simulate.check_disk_room(out, n_atoms, args)
+    simulate.check_disk_room(out, counts, args)
