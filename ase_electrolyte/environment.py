@@ -9,12 +9,16 @@ Two mechanisms live here because each had copies that disagreed:
 * :func:`check_thread_variables`, for the thread counts the numerical libraries read at import
   (numexpr, imported with pandas by the model backends and the solvation analysis), checked
   before the work that comes before that import.
+
+``_thread_budget`` is the default thread count of the package's own compiled kernels (D3's
+``num_threads=None``): the count torch and OpenMP are given, so that one setting governs them.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 
 __all__ = ["OFF_WORDS", "switch_on", "check_thread_variables"]
 
@@ -102,3 +106,48 @@ def _whole_count(text):
         return int(text) >= 1
     except ValueError:
         return False
+
+
+def _usable_cpus():
+    """The CPUs this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def _thread_budget(environ=None):
+    """Default CPU threads of a compiled kernel of this process: the budget the user or the
+    worker gave torch and OpenMP, so that one setting governs a model and the terms summed
+    with it.
+
+    torch's intra-op threads when torch is loaded (``torch.get_num_threads()``: it reads
+    ``OMP_NUM_THREADS`` at import and follows ``torch.set_num_threads``, which the screen
+    tasks and the forked analysis workers set); else ``OMP_NUM_THREADS`` (its first nesting
+    level; a value OpenMP ignores is ignored); else every usable CPU. Never more than the
+    usable CPUs, never fewer than one. torch is not imported here: that costs seconds, and a
+    process that has not loaded it runs no torch threads to share the CPUs with.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment (default: ``os.environ``).
+
+    Returns
+    -------
+    int
+    """
+    environ = os.environ if environ is None else environ
+    cpus = _usable_cpus()
+    # a torch still being imported (another thread) has no get_num_threads yet
+    threads = getattr(sys.modules.get("torch"), "get_num_threads", None)
+    if threads is not None:
+        budget = threads()
+    else:
+        try:
+            budget = int(environ.get("OMP_NUM_THREADS", "").split(",")[0])
+        except ValueError:
+            budget = cpus
+        if budget < 1:
+            budget = cpus
+    return max(1, min(int(budget), cpus))

@@ -1,6 +1,5 @@
 """Grimme's DFT-D3 dispersion correction as an ASE calculator (C++/CUDA kernels)."""
 
-import os
 import warnings
 
 import numpy as np
@@ -26,6 +25,7 @@ from ..atoms_checks import check_elements as _check_elements
 from ..calculator_errors import CalculationFailed, InputError, NonFiniteResult, input_errors
 from ..calculator_parameters import Option, ParametersContract, applies_direct_edits
 from ..device import parse_device
+from ..environment import _thread_budget, _usable_cpus
 from . import backend
 from .parameters import (
     _table_name,
@@ -763,8 +763,16 @@ class D3(ParametersContract, Calculator):
         (``$ASE_ELECTROLYTE_CUDA_ARCH``, e.g. ``"80;90"``, builds for an explicit list),
         keeps its device buffers between calls and runs on torch's current CUDA stream.
     num_threads : int or None
-        CPU threads (default: the CPUs this process may use); a larger number is a ceiling,
-        the kernel runs on at most those CPUs.
+        CPU threads of the kernel; a number larger than the CPUs this process may use is a
+        ceiling, the kernel runs on at most those CPUs. ``None`` (default): the thread budget
+        of the model it is summed with, looked up at every calculation, so that one setting
+        governs both: ``torch.get_num_threads()`` when torch is loaded (it reads
+        ``OMP_NUM_THREADS`` at import and follows ``torch.set_num_threads``, which the screen
+        tasks and the forked analysis workers set), else ``OMP_NUM_THREADS``, else every CPU
+        this process may use; at most those CPUs (a dask worker started with
+        ``OMP_NUM_THREADS=1`` runs one D3 thread, not one per core).
+        ``parameters["num_threads"]`` keeps ``None``; :attr:`num_threads` is the count used.
+        The results do not depend on the thread count (to ~1e-13 relative).
 
     Raises
     ------
@@ -922,16 +930,14 @@ class D3(ParametersContract, Calculator):
 
     @property
     def num_threads(self):
-        """CPU threads of the kernel: ``num_threads``, at most the CPUs this process may use
-        (all of them by default)."""
-        try:
-            cpus = len(os.sched_getaffinity(0))
-        except AttributeError:
-            cpus = os.cpu_count() or 1
-        if self.parameters["num_threads"] is not None:
-            # the kernel takes a C int: 2**32 + 2 wrapped to 2 threads, 1e308 to 0 (all CPUs)
-            return min(self.parameters["num_threads"], cpus)
-        return cpus
+        """CPU threads the kernel runs now: ``num_threads`` as given, at most the CPUs this
+        process may use; by default (``None``) torch's intra-op thread count when torch is
+        loaded, else ``OMP_NUM_THREADS``, else every usable CPU (see the class's
+        ``num_threads``)."""
+        if self.parameters["num_threads"] is None:
+            return _thread_budget()
+        # the kernel takes a C int: 2**32 + 2 wrapped to 2 threads, 1e308 to 0 (all CPUs)
+        return min(self.parameters["num_threads"], _usable_cpus())
 
     @num_threads.setter
     def num_threads(self, value):
