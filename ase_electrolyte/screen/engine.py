@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic_file import atomic_path, check_output_path
+from ..environment import _usable_cpus
 from ..writer_lock import ConcurrentWriterError, WriterLock, _holder
 from .plan import (
     MAX_TASKS,
@@ -111,7 +112,7 @@ def local_cluster_size(device="auto", n_workers=None):
         import torch
 
         n_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = _usable_cpus()
     cores = cores or 1
     if n_gpus:
         workers = n_workers or n_gpus
@@ -754,7 +755,7 @@ def check_workers(n_workers, connected=False, name="n_workers"):
     if connected:
         raise ValueError(f"{name} sizes the local cluster; with a client or a scheduler the "
                          "running cluster's workers are used: leave one of them out")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = _usable_cpus()
     # each worker is a process running MD: more than the cores only share them, and a typo
     # (100000 of them were started on a 16-core machine) starts that many processes
     check_number(f"{name} (worker processes, at most the {cores} cores this process may use)",

@@ -57,6 +57,7 @@ import warnings
 from pathlib import Path
 
 from ..atomic_file import atomic_path, write_json_atomic
+from ..environment import _usable_cpus
 from .properties import task_properties
 
 __all__ = [
@@ -1110,7 +1111,7 @@ def task_threads(spec):
     except (ImportError, ValueError):
         return None
     host = worker.address.rsplit(":", 1)[0]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = _usable_cpus()
     at_once = per_host.get(host, 1) * max(1, worker.state.nthreads)
     return max(1, (cores or 1) // at_once)
 
