@@ -1801,6 +1801,7 @@ def stage_file_problem(path):
     Examples
     --------
     >>> import tempfile, pathlib
+    >>> from ase_electrolyte.md import stage_file_problem
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> stage_file_problem(folder / "production.h5md") is None  # no file yet
     True
