@@ -116,6 +116,7 @@ __all__ = [
     "atoms_temperature_dof",
     "atoms_temperature",
     "stage_file_problem",
+    "recorded_shapes",
 ]
 
 #: 1 atm in bar.
@@ -2687,27 +2688,9 @@ def run_md(
                 writer = H5MDWriter(trajectory, work, mode="w", run_info=run_info,
                                     masses=real_masses)
 
-        from ase.md.nose_hoover_chain import IsotropicMTKNPT, NoseHooverChainNVT
-        from ase.md.verlet import VelocityVerlet
-
-        dt = timestep_fs * units.fs
         try:
-            if ensemble == "nve":
-                dyn = VelocityVerlet(work, timestep=dt)
-            elif ensemble == "nvt":
-                dyn = _internal_dof_integrator(NoseHooverChainNVT(
-                    work, timestep=dt, temperature_K=temperature_K, tdamp=tdamp * units.fs
-                ), atoms_temperature_dof(work), temperature_K, tdamp * units.fs)
-            else:
-                dyn = _internal_dof_integrator(IsotropicMTKNPT(
-                    work,
-                    timestep=dt,
-                    temperature_K=temperature_K,
-                    pressure_au=pressure_bar * units.bar,
-                    tdamp=tdamp * units.fs,
-                    pdamp=pdamp * units.fs,
-                ), atoms_temperature_dof(work), temperature_K, tdamp * units.fs,
-                    pdamp * units.fs)
+            dyn = _new_dynamics(work, ensemble, timestep_fs, temperature_K, pressure_bar,
+                                tdamp, pdamp)
             if resumed:
                 # the chains' momenta steer the next steps: zeroed, the resumed run followed
                 # another trajectory than the uninterrupted one from its first step on
@@ -2904,6 +2887,96 @@ def _integrator_variables(dyn):
         if holder is not None and hasattr(holder, attr):
             state[name] = np.array(getattr(holder, attr), dtype=np.float64)
     return state
+
+
+def _new_dynamics(atoms, ensemble, timestep_fs, temperature_K, pressure_bar, tdamp_fs,
+                  pdamp_fs):
+    """run_md's integrator of ``ensemble`` on ``atoms`` (``"nve"``, ``"nvt"`` or ``"npt"``);
+    :func:`recorded_shapes` builds the same one to tell what its frames store."""
+    from ase.md.nose_hoover_chain import IsotropicMTKNPT, NoseHooverChainNVT
+    from ase.md.verlet import VelocityVerlet
+
+    dt = timestep_fs * units.fs
+    if ensemble == "nve":
+        return VelocityVerlet(atoms, timestep=dt)
+    if ensemble == "nvt":
+        return _internal_dof_integrator(NoseHooverChainNVT(
+            atoms, timestep=dt, temperature_K=temperature_K, tdamp=tdamp_fs * units.fs
+        ), atoms_temperature_dof(atoms), temperature_K, tdamp_fs * units.fs)
+    return _internal_dof_integrator(IsotropicMTKNPT(
+        atoms,
+        timestep=dt,
+        temperature_K=temperature_K,
+        pressure_au=pressure_bar * units.bar,
+        tdamp=tdamp_fs * units.fs,
+        pdamp=pdamp_fs * units.fs,
+    ), atoms_temperature_dof(atoms), temperature_K, tdamp_fs * units.fs, pdamp_fs * units.fs)
+
+
+def recorded_shapes(ensemble=None, charged_species=0, *, force_spread=False):
+    """Shapes of what :func:`run_md` (or :func:`relax`) stores with each frame.
+
+    Read off the code that records them, on a small stand-in box, so that a size estimate of
+    the files (``electrolyte simulate``'s disk check) follows the writer's layout rather than a
+    copy of it: the observables of a periodic box with a stress (each also a per-sample series
+    of a run) and the integrator's own variables (:func:`~ase_electrolyte.trajectory.\
+integrator_state`), with ASE's chains as run_md builds them. Each value is float64.
+
+    Parameters
+    ----------
+    ensemble : {None, "nve", "nvt", "npt"}
+        The integrator (any case); None for a relaxation's frame, which has neither a conserved
+        energy nor an integrator state.
+    charged_species : int
+        Species with a formal charge on some atom (:func:`current_species`): the rows of the
+        charge current (e Å/ps), absent when 0.
+    force_spread : bool
+        The calculator is a committee, whose largest force spread (eV/Å) is recorded too.
+
+    Returns
+    -------
+    observables : dict of str to tuple of int
+        Observable name → shape of one frame's value: ``()`` for the scalars (potential,
+        kinetic and conserved energy in eV, temperature in K, volume in Å³, density in g/cm³,
+        pressure in bar), ``(3, 3)`` for the pressure tensor (bar), ``(charged_species, 3)``
+        for the charge current.
+    integrator : dict of str to tuple of int
+        Integrator variable → shape (ASE units): none for NVE, the Nosé–Hoover chain for NVT,
+        the chains, strain, its momentum and the reference cell and volume for NPT.
+
+    Raises
+    ------
+    ValueError
+        ``ensemble`` is no ensemble's name, or ``charged_species`` no whole number >= 0.
+    """
+    if isinstance(charged_species, bool) or int(charged_species) != charged_species \
+            or charged_species < 0:
+        raise ValueError(f"charged_species must be a whole number >= 0, not {charged_species!r}")
+    from ase import Atoms
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    from .topology import set_topology
+
+    n = int(charged_species) + 2  # 3(n - 1) degrees of freedom: ASE's chains need 3·k
+    box = Atoms(f"H{n}", positions=[[2.0 * i, 0.0, 0.0] for i in range(n)],
+                cell=[4.0 * n, 10.0, 10.0], pbc=True)
+    charges = [1 if i < charged_species else 0 for i in range(n)]
+    set_topology(box, molecule_index=np.arange(n), species=[f"s{i}" for i in range(n)],
+                 formal_charge=charges)
+    calc = SinglePointCalculator(box, energy=0.0, forces=np.zeros((n, 3)), stress=np.zeros(6))
+    if force_spread:
+        calc.results["max_forces_std"] = 0.0
+    box.calc = calc
+    obs = _StepObservables(box, float(box.get_masses().sum()), ask_stress=True)(box)
+    integrator = {}
+    if ensemble is not None:
+        dyn = _new_dynamics(box, ensemble_name(ensemble), 1.0, 300.0, 1.0, 100.0, 1000.0)
+        # as run_md: a conserved energy where the integrator has one
+        if _conserved_energy(dyn, box) is not None:
+            obs["conserved_energy"] = 0.0
+        integrator = _integrator_variables(dyn)
+    return ({k: np.shape(v) for k, v in obs.items()},
+            {k: np.shape(v) for k, v in integrator.items()})
 
 
 def _restore_integrator(dyn, state, path):

@@ -154,6 +154,8 @@ __all__ = [
     "FORCE_TO_KJ_PER_MOL_ANGSTROM",
     "TIME_TO_PS",
     "GCM3_TO_AMU_PER_A3",
+    "series_chunk_rows",
+    "PARTICLE_CHUNK_ROWS",
 ]
 
 # the conversion factors live in ase_electrolyte.units; re-exported for existing imports
@@ -210,15 +212,17 @@ _OBSERVABLE_UNITS = OBSERVABLE_UNITS  # the name other modules used before
 # enough that a write which starts a chunk needs little room; large enough that a series of
 # small rows (a charge current of 6 species, 144 B) is not stored one row per chunk, which added
 # an index entry of 40 to 55 B and an HDF5 call to every row of a 200 001-sample production
-# series. Particle data are not sized so: see _PARTICLE_CHUNK_ROWS.
+# series. Particle data are not sized so: see PARTICLE_CHUNK_ROWS.
 _CHUNK_BYTES = 32 * 1024
-# a frame of position, velocity or force is a chunk of its own whatever the box. Chunks of 16 to
-# 32 kB for a small box (21 to 42 frames of 32 atoms) had its first frame allocate 48 to 96 kB
+# Why one frame: chunks of 16 to 32 kB for a small box (21 to 42 frames of 32 atoms) had its
+# first frame allocate 48 to 96 kB
 # more (measured for 32 atoms: the first frame's reserve 430 -> 470 kB with 16 kB chunks, and a
 # run on a 460 kB disk then stopped before its first frame rather than after several), to save
 # the chunk index of a frame (measured 164 to 215 B for the three, 3 % of a 100-atom frame's
 # 7.2 kB; nothing from 683 atoms on, whose frames of over 16 kB are one per 32 kB chunk anyway)
-_PARTICLE_CHUNK_ROWS = 1
+#: Frames in each chunk of the position, velocity and force data :class:`H5MDWriter` creates:
+#: a frame is a chunk of its own whatever the box (time series: :func:`series_chunk_rows`).
+PARTICLE_CHUNK_ROWS = 1
 # most rows of a chunk: a step, time or scalar series in chunks of 2 kB, so that a series'
 # first chunk (written whole) adds little to a short run's file
 _CHUNK_ROWS = 256
@@ -629,7 +633,7 @@ class H5MDWriter:
         if forces:
             datasets.append(("force", "kJ mol-1 Angstrom-1"))
         for name, unit in datasets:
-            self._time_series(group.create_group(name), (n, 3), unit, _PARTICLE_CHUNK_ROWS)
+            self._time_series(group.create_group(name), (n, 3), unit, PARTICLE_CHUNK_ROWS)
         box = group.create_group("box")
         box.attrs["dimension"] = 3
         box.attrs["boundary"] = np.array(
@@ -660,7 +664,7 @@ class H5MDWriter:
 
     def _time_series(self, group, shape, unit, rows=None):
         """Empty ``value``, ``step`` and ``time`` datasets of a series of rows of ``shape``, in
-        chunks of ``rows`` rows (default :func:`_rows_per_chunk`'s)."""
+        chunks of ``rows`` rows (default :func:`series_chunk_rows`'s)."""
         if group.name.rsplit("/", 1)[-1] == "temperature":
             # what the temperatures count (temperature_count reads it back)
             dof, com = self._temperature_count
@@ -672,7 +676,7 @@ class H5MDWriter:
             shape=(0, *shape),
             maxshape=(None, *shape),
             dtype=dtype,
-            chunks=(rows or _rows_per_chunk(shape, dtype.itemsize), *shape),
+            chunks=(rows or series_chunk_rows(shape, dtype.itemsize), *shape),
         ).attrs["unit"] = unit
         group.create_dataset(
             "step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(_CHUNK_ROWS,)
@@ -690,7 +694,7 @@ class H5MDWriter:
         file, too)."""
         if handles is None:
             itemsize = self._value_dtype(shape).itemsize
-            rows = _rows_per_chunk(shape, itemsize)
+            rows = series_chunk_rows(shape, itemsize)
         else:
             itemsize, rows = handles[0].dtype.itemsize, handles[0].chunks[0]
         return _new_chunk_bytes(stored, added, rows, int(np.prod(shape)) * itemsize)
@@ -1376,9 +1380,27 @@ def _handles(group):
     return group["value"], group["step"], group["time"]
 
 
-def _rows_per_chunk(shape, itemsize=8):
-    """Rows of a new series' chunk: as many rows of ``shape`` (``itemsize`` bytes a number) as
-    ``_CHUNK_BYTES`` holds, from 1 to 256."""
+def series_chunk_rows(shape, itemsize=8):
+    """Rows in each chunk of a time series' values that :class:`H5MDWriter` creates.
+
+    As many rows as 32 KiB holds, from 1 to 256: a row larger than 32 KiB is a chunk alone.
+    A series' step and time (int64, float64) are chunked as a scalar series, 256 rows; the
+    position, velocity and force of a frame are not sized so (:data:`PARTICLE_CHUNK_ROWS`).
+    Files of earlier versions keep the chunks they were created with.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of one row (one step's value), e.g. ``()`` for a scalar, ``(3, 3)`` for the
+        pressure tensor.
+    itemsize : int
+        Bytes of one number (8 for float64).
+
+    Returns
+    -------
+    int
+        Rows of a chunk, 1 to 256.
+    """
     row = int(np.prod(shape)) * int(itemsize)
     return min(max(_CHUNK_BYTES // max(row, 1), 1), _CHUNK_ROWS)
 

@@ -744,17 +744,13 @@ def _expected_composition(args):
 # force spread; boxes of 14 to 1660 atoms holding 0 to 8 charged species; NPT, NVT and NVE
 # productions; 1 to 601 frames, 1 to 1001 samples; ext4): the estimate is at least st_size and
 # the allocated blocks of every file. Each term below counts what the writer
-# (ase_electrolyte.trajectory) lays out; only the fixed parts are measured.
+# (ase_electrolyte.trajectory) lays out; only the fixed parts are measured. The layout itself is
+# read from its owners, not copied: the chunk rule (trajectory.series_chunk_rows,
+# PARTICLE_CHUNK_ROWS) and what each frame and sample holds (md.recorded_shapes).
 
 #: Bytes the H5MD writer stores per atom and written frame: positions, velocities and forces,
 #: three float64 each (measured: 72.1 B per atom and frame between runs of 32 and 256 atoms).
 TRAJECTORY_BYTES_PER_ATOM_FRAME = 3 * 3 * 8
-# the writer's chunks of a series (its _CHUNK_BYTES and _CHUNK_ROWS, private there): as many
-# rows as 32 KiB holds, from 1 to 256 (a charge current of 6 or more species has fewer); step
-# and time in chunks of 256; a frame of particle data a chunk of its own. A file holds every
-# chunk it started whole (2 kB for the first sample of a scalar)
-_CHUNK_BYTES = 32 * 1024
-_CHUNK_ROWS = 256
 # a chunked dataset's header, attributes and the root node of its chunk index (a v1 B-tree node
 # of 2096 to 3136 B for 64 chunks), allocated when it is created: measured 2.9 to 3.2 kB per
 # dataset with the file's own part below (54 to 96 datasets a file)
@@ -773,14 +769,6 @@ _BYTES_PER_FILE = 48 * 1024
 # 16 B in the dataset and a global-heap object of 16 B plus the name in 8-byte words (measured
 # 82 B per atom with 'EC', counted 100)
 _BYTES_PER_ATOM = 60 + 16 + 16
-# run_md's observables (md._StepObservables) in every frame and every sample: potential,
-# kinetic and conserved energy, temperature, volume, density, pressure; the pressure tensor (9
-# numbers), the charge current (3 per charged species), a committee's force spread (1)
-_SCALAR_OBSERVABLES = 7
-# the integrator's variables stored with each frame (md._INTEGRATOR_VARIABLES), numbers of
-# each with ASE's chains of 3: NPT's thermostat and barostat chains, strain, its momentum,
-# reference cell and volume; NVT's thermostat chain; NVE's velocity Verlet none
-_INTEGRATOR_NUMBERS = {"npt": (3, 3, 3, 3, 1, 1, 9, 1), "nvt": (3, 3), "nve": ()}
 
 
 def _dataset_bytes(rows, chunk_rows, row_bytes):
@@ -791,12 +779,16 @@ def _dataset_bytes(rows, chunk_rows, row_bytes):
     return _BYTES_PER_DATASET + chunks * chunk_rows * row_bytes + index
 
 
-def _series_bytes(rows, row_bytes, chunk_rows=None):
-    """Bytes of a time series (value, step, time) of ``rows`` rows of ``row_bytes``."""
+def _series_bytes(rows, shape, chunk_rows=None):
+    """Bytes of a time series (value, step, time) of ``rows`` rows of float64 ``shape``, its
+    values in the writer's chunks (``chunk_rows`` rows, else the writer's rule for ``shape``);
+    step and time are chunked as a scalar's."""
+    from ase_electrolyte.trajectory import series_chunk_rows
+
     if chunk_rows is None:
-        chunk_rows = min(max(_CHUNK_BYTES // row_bytes, 1), _CHUNK_ROWS)
-    return (_dataset_bytes(rows, chunk_rows, row_bytes)
-            + 2 * _dataset_bytes(rows, _CHUNK_ROWS, 8))
+        chunk_rows = series_chunk_rows(shape)
+    return (_dataset_bytes(rows, chunk_rows, 8 * math.prod(shape))
+            + 2 * _dataset_bytes(rows, series_chunk_rows(()), 8))
 
 
 def _box_layout(counts):
@@ -874,29 +866,35 @@ def trajectory_bytes(counts, args, *, force_spread=False):
     TypeError, ValueError
         ``counts`` is no mapping, names an unknown species or holds no whole number.
     """
+    from ase_electrolyte.md import recorded_shapes
+    from ase_electrolyte.trajectory import PARTICLE_CHUNK_ROWS
+
     n_atoms, charged, per_atom = _box_layout(counts)
     plan = _stage_plan(args)
     ensemble = str(getattr(args, "ensemble", "npt")).strip().lower()
 
-    def file_bytes(frames, samples, integrator, relaxed=False):
-        # the relaxation's frame has no conserved energy (no integrator)
-        observables = ([8] * (_SCALAR_OBSERVABLES - relaxed + bool(force_spread)) + [9 * 8]
-                       + ([3 * 8 * charged] if charged else []))
+    def file_bytes(frames, samples, ensemble):
+        # what each frame (and each sample) records, as run_md/relax lay it out: the
+        # relaxation (ensemble None) has no conserved energy and no integrator state
+        observables, integrator = recorded_shapes(ensemble, charged,
+                                                  force_spread=force_spread)
+        # position, velocity and force: a float64 vector per atom each
+        per_array = (n_atoms, TRAJECTORY_BYTES_PER_ATOM_FRAME // (3 * 8))
         return (_BYTES_PER_FILE + per_atom
-                + 3 * _series_bytes(frames, TRAJECTORY_BYTES_PER_ATOM_FRAME // 3 * n_atoms, 1)
-                + _series_bytes(frames, 9 * 8)  # the box
-                + sum(_series_bytes(frames, row) + _series_bytes(samples, row)
-                      for row in observables)
-                + sum(_series_bytes(frames, 8 * k) for k in integrator))
+                + 3 * _series_bytes(frames, per_array, PARTICLE_CHUNK_ROWS)
+                + _series_bytes(frames, (3, 3))  # the box
+                + sum(_series_bytes(frames, shape) + _series_bytes(samples, shape)
+                      for shape in observables.values())
+                + sum(_series_bytes(frames, shape) for shape in integrator.values()))
 
-    sizes = {"relaxed": file_bytes(1, 1, (), relaxed=True)}
+    sizes = {"relaxed": file_bytes(1, 1, None)}
     for stage, steps in plan.items():
         if steps.steps == 0:
             sizes[stage] = 0
             continue
-        # pre-equilibration and equilibration run NPT
-        integrator = _INTEGRATOR_NUMBERS.get(ensemble if stage == "production" else "npt",
-                                             _INTEGRATOR_NUMBERS["npt"])
+        # pre-equilibration and equilibration run NPT, as a production of no known ensemble
+        integrator = (ensemble if stage == "production" and ensemble in ("nve", "nvt")
+                      else "npt")
         sizes[stage] = file_bytes(steps.steps // steps.write_interval + 1,
                                   steps.steps // steps.observe_interval + 1, integrator)
     return sizes

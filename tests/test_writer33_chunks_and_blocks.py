@@ -99,7 +99,7 @@ def test_a_file_of_one_row_chunks_is_appended_to_and_read(tmp_path, monkeypatch)
     values = rng.normal(size=(700, 6, 3))
     path = tmp_path / "old.h5md"
     with monkeypatch.context() as patch:
-        patch.setattr(trajectory, "_rows_per_chunk", _old_rows_per_chunk)
+        patch.setattr(trajectory, "series_chunk_rows", _old_rows_per_chunk)
         before = _write(path, values[:300], frame_every=50)
     with h5py.File(path) as f:
         assert f[_CURRENT].chunks == (1, 6, 3)
