@@ -2947,11 +2947,16 @@ integrator_state`), with ASE's chains as run_md builds them. Each value is float
     Raises
     ------
     ValueError
-        ``ensemble`` is no ensemble's name, or ``charged_species`` no whole number >= 0.
+        ``ensemble`` is no ensemble's name, or ``charged_species`` no whole number from 0 to
+        :data:`ase_electrolyte.build.MAX_ATOMS`.
     """
-    if isinstance(charged_species, bool) or int(charged_species) != charged_species \
-            or charged_species < 0:
-        raise ValueError(f"charged_species must be a whole number >= 0, not {charged_species!r}")
+    # NaN and inf failed in int() without the parameter's name, and 1e308 passed as a whole
+    # number and built a stand-in box of that many atoms: at most one species per atom of the
+    # largest box the builder packs
+    from .build import MAX_ATOMS
+
+    charged_species = check_number("charged_species", charged_species, integer=True, minimum=0,
+                                   maximum=MAX_ATOMS)
     from ase import Atoms
     from ase.calculators.singlepoint import SinglePointCalculator
 

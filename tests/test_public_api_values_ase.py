@@ -213,6 +213,8 @@ CASES = [
      lambda x: da.compressibility_from_fluctuations(_volumes(), x, dt=0.01)),
     ("compressibility_from_fluctuations(dt)", "dt",
      lambda x: da.compressibility_from_fluctuations(_volumes(), 300.0, dt=x)),
+    ("recorded_shapes(charged_species)", "charged_species",
+     lambda x: md.recorded_shapes("npt", x)),
     ("finetune(epochs)", "epochs", lambda x: _finetune(epochs=x)),
     ("finetune(ensemble)", "ensemble", lambda x: _finetune(ensemble=x)),
     ("finetune(lr)", "lr", lambda x: _finetune(lr=x)),
@@ -247,6 +249,7 @@ CASES = [
 # for the errors of Estimates marked not valid)
 ALLOWED = {
     ("D3(smooth_cutoff)", 0): "0 Å: a hard cutoff, simple-dftd3's default",
+    ("recorded_shapes(charged_species)", 0): "a box without charged species (no charge current)",
     ("D3(num_threads)", 1e308): "a ceiling: the threads used are at most the cores",
     ("qrd_charges(total_charge)", 0): "a neutral molecule",
     ("qrd_charges(qrd b)", -1): "a base charge of either sign",
