@@ -795,6 +795,7 @@ def _box_layout(counts):
     """``(atoms, charged species, bytes of the per-atom arrays)`` of a box of ``counts``."""
     from collections.abc import Mapping
 
+    from ase_electrolyte.atoms_checks import check_number
     from ase_electrolyte.species import get_species
 
     if not isinstance(counts, Mapping):
@@ -802,12 +803,7 @@ def _box_layout(counts):
                         f"not {type(counts).__name__} {counts!r:.60}")
     n_atoms = charged = per_atom = 0
     for name, n in counts.items():
-        try:
-            whole = not isinstance(n, bool) and int(n) == n and n >= 0
-        except (TypeError, ValueError):
-            whole = False
-        if not whole:
-            raise ValueError(f"counts: {name} has {n!r} molecules, not a whole number >= 0")
+        n = check_number(f"counts: molecules of {name}", n, integer=True, minimum=0)
         if not n:
             continue
         species = get_species(name)
