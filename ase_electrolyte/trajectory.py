@@ -679,10 +679,10 @@ class H5MDWriter:
             chunks=(rows or series_chunk_rows(shape, dtype.itemsize), *shape),
         ).attrs["unit"] = unit
         group.create_dataset(
-            "step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(_CHUNK_ROWS,)
+            "step", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(series_chunk_rows(()),)
         )
         group.create_dataset(
-            "time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(_CHUNK_ROWS,)
+            "time", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(series_chunk_rows(()),)
         ).attrs["unit"] = "ps"
 
     def _value_dtype(self, shape):
@@ -1408,12 +1408,13 @@ def series_chunk_rows(shape, itemsize=8):
 def _new_chunk_bytes(stored, added, rows, row_bytes):
     """Bytes of the chunks that rows ``stored .. stored + added - 1`` of a time series start,
     its values in chunks of ``rows`` rows of ``row_bytes`` (the dataset's own chunks: files of
-    earlier versions keep theirs) and its step and time in chunks of 256 int64/float64."""
+    earlier versions keep theirs) and its step and time (int64/float64) in a scalar's chunks."""
 
     def starts(rows):
         return -(-(stored + added) // rows) - (-(-stored // rows))
 
-    return starts(rows) * rows * row_bytes + 2 * starts(_CHUNK_ROWS) * _CHUNK_ROWS * 8
+    scalar_rows = series_chunk_rows(())
+    return starts(rows) * rows * row_bytes + 2 * starts(scalar_rows) * scalar_rows * 8
 
 
 def _append_rows(handles, k, values, steps, times):
