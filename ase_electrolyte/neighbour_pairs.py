@@ -16,8 +16,15 @@ import math
 
 import numpy as np
 
-__all__ = ["VESIN_MAX_CELLS", "PAIR_MEMORY_BUDGET", "MAX_PAIRS", "face_distances",
-           "search_cutoff", "pairs_within", "half_pairs"]
+__all__ = [
+    "VESIN_MAX_CELLS",
+    "PAIR_MEMORY_BUDGET",
+    "MAX_PAIRS",
+    "face_distances",
+    "search_cutoff",
+    "pairs_within",
+    "half_pairs",
+]
 
 #: vesin's ``MAX_NUMBER_OF_CELLS`` (``vesin/src/cpu_cell_list.cpp``).
 VESIN_MAX_CELLS = 1e5
@@ -36,12 +43,13 @@ MAX_PAIRS = PAIR_MEMORY_BUDGET // (_PEAK_FACTOR * sum(_QUANTITY_BYTES[q] for q i
 
 
 def _checked(positions, cell, cutoff):
-    """``positions``, ``cell`` as float64 arrays, or ValueError naming what is wrong.
+    """``positions``, ``cell`` as float64 arrays and ``cutoff`` as a float, or ValueError naming
+    what is wrong.
 
     vesin raised RuntimeError for non-finite coordinates, Python a ZeroDivisionError for a
     singular cell or a zero cutoff, and coordinates of 10¹⁷ Å (spacing 16 Å) gave wrong pairs.
     """
-    from .atoms_checks import MAX_COORDINATE
+    from .atoms_checks import MAX_COORDINATE, check_number
 
     positions = np.asarray(positions, dtype=np.float64)
     cell = np.asarray(cell, dtype=np.float64)
@@ -49,15 +57,17 @@ def _checked(positions, cell, cutoff):
         raise ValueError(f"positions must have shape (n, 3), not {positions.shape}")
     if cell.shape != (3, 3):
         raise ValueError(f"the cell must have shape (3, 3), not {cell.shape}")
-    if not (isinstance(cutoff, (int, float, np.integer, np.floating)) and math.isfinite(cutoff)
-            and cutoff > 0):
-        raise ValueError(f"the pair cutoff must be a finite number > 0 Å, got {cutoff!r}")
+    # the project's number check: a NumPy float32 cutoff (MDAnalysis' dtype) passed the old
+    # isinstance test and then failed in math.trunc ("numpy.float32 doesn't define
+    # __trunc__"), while True was taken as a 1 Å cutoff (np.True_ was refused)
+    cutoff = check_number("the pair cutoff", cutoff, above=0)
     if not np.isfinite(positions).all() or not np.isfinite(cell).all():
         raise ValueError("non-finite positions or cell entries")
     if positions.size and np.abs(positions).max() > MAX_COORDINATE:
         raise ValueError(
             f"positions beyond {MAX_COORDINATE:.0e} Å (largest {np.abs(positions).max():.3g} Å): "
-            "no molecular structure (positions in Å?)")
+            "no molecular structure (positions in Å?)"
+        )
     if np.abs(cell).max() > MAX_COORDINATE:
         raise ValueError(f"the cell has entries beyond {MAX_COORDINATE:.0e} Å")
     volume = abs(float(np.linalg.det(cell)))
@@ -65,8 +75,9 @@ def _checked(positions, cell, cutoff):
     if min(faces) <= 1e-8 * max(1.0, float(np.abs(cell).max())):
         raise ValueError(
             f"the periodic cell is degenerate (volume {volume:.3g} Å³): its vectors are "
-            "(nearly) linearly dependent")
-    return positions, cell
+            "(nearly) linearly dependent"
+        )
+    return positions, cell, cutoff
 
 
 def _pair_estimate(n_atoms, volume, radius):
@@ -138,18 +149,24 @@ def _check_memory(n_atoms, cell, cutoff, radius, quantities, positions=None):
         if local > 2.0 * pairs:
             need *= local / pairs
             pairs = local
-            piled = ("; the atoms are piled up in part of the cell (the estimate from their "
-                     "local densities: a frame of zeros, positions in other units than the "
-                     "cell?)")
+            piled = (
+                "; the atoms are piled up in part of the cell (the estimate from their "
+                "local densities: a frame of zeros, positions in other units than the "
+                "cell?)"
+            )
     if need > PAIR_MEMORY_BUDGET:
-        wider = (f" (searched within {radius:.4g} Å, a wider radius vesin needs on this "
-                 "elongated cell)" if radius > cutoff else "")
+        wider = (
+            f" (searched within {radius:.4g} Å, a wider radius vesin needs on this elongated cell)"
+            if radius > cutoff
+            else ""
+        )
         raise ValueError(
             f"a pair cutoff of {cutoff:.4g} Å{wider} in this cell ({volume:.4g} Å³, "
             f"{n_atoms} atoms) holds ~{pairs:.3g} pairs with their periodic images, "
             f"~{need / 2**30:.3g} GiB at the search's peak (budget "
             f"{PAIR_MEMORY_BUDGET / 2**30:.3g} GiB, PAIR_MEMORY_BUDGET); use a smaller cutoff "
-            f"or check the cell{piled}")
+            f"or check the cell{piled}"
+        )
 
 
 def _cells(faces, cutoff):
@@ -174,11 +191,11 @@ def face_distances(cell):
     if np.abs(cell).max() > MAX_COORDINATE:
         # 1e308 Å overflowed the face areas: a face distance of 0
         raise ValueError(f"the cell has entries beyond {MAX_COORDINATE:.0e} Å")
-    areas = [float(np.linalg.norm(np.cross(cell[(k + 1) % 3], cell[(k + 2) % 3])))
-             for k in range(3)]
+    areas = [
+        float(np.linalg.norm(np.cross(cell[(k + 1) % 3], cell[(k + 2) % 3]))) for k in range(3)
+    ]
     if not min(areas) > 0.0:
-        raise ValueError("the periodic cell is degenerate: two of its vectors are parallel or "
-                         "zero")
+        raise ValueError("the periodic cell is degenerate: two of its vectors are parallel or zero")
     volume = abs(float(np.linalg.det(cell)))
     return [
         volume / float(np.linalg.norm(np.cross(cell[(k + 1) % 3], cell[(k + 2) % 3])))
@@ -211,7 +228,7 @@ def search_cutoff(cell, cutoff):
         The cutoff or the cell, as :func:`pairs_within` refuses them (a NaN cutoff was a
         "cannot convert float NaN to integer", 0 a ZeroDivisionError, -1 was returned).
     """
-    _, cell = _checked(np.zeros((0, 3)), cell, cutoff)
+    _, cell, cutoff = _checked(np.zeros((0, 3)), cell, cutoff)
     faces = face_distances(cell)
     if math.prod(_cells(faces, cutoff)) <= VESIN_MAX_CELLS:
         return float(cutoff)
@@ -269,9 +286,9 @@ def pairs_within(positions, cell, cutoff, quantities="PSd", neighbours=None):
         are piled up, times their bytes) exceeds :data:`PAIR_MEMORY_BUDGET`; the message
         names the cutoff and the memory.
     """
-    if not quantities.endswith("d"):
+    if not (isinstance(quantities, str) and quantities.endswith("d")):
         raise ValueError(f"quantities must end with 'd' (distances), not {quantities!r}")
-    positions, cell = _checked(positions, cell, cutoff)
+    positions, cell, cutoff = _checked(positions, cell, cutoff)
     radius = search_cutoff(cell, cutoff)
     _check_memory(len(positions), cell, cutoff, radius, quantities, positions)
     if radius == cutoff and neighbours is not None:
